@@ -1,0 +1,159 @@
+/**
+ * Configuration is read once, at start-up, from the environment into one typed
+ * object. A missing or invalid value throws a ConfigError naming the variable
+ * and what it expects; main.ts prints it and exits.
+ */
+import path from 'node:path';
+import { ConfigError } from './errors.js';
+
+export type SlackMode = 'http' | 'socket' | 'local';
+
+export interface BigQueryConfig {
+  project: string;
+  dataset: string;
+  location: string | undefined;
+  /** Logical table → table name inside `dataset` (or fully qualified `project.dataset.table`). */
+  tables: { customers: string; instances: string; pings: string; events: string };
+  /** Default cap on bytes billed per query. */
+  maximumBytesBilled: number;
+  /** Override the API endpoint (tests point it at a loopback server). */
+  apiEndpoint: string | undefined;
+}
+
+export interface Config {
+  slack: {
+    mode: SlackMode;
+    botToken: string | undefined;
+    signingSecret: string | undefined;
+    appToken: string | undefined;
+    /** Base URL of the Web API, ending in `/`. Undefined: Slack's own. */
+    apiUrl: string | undefined;
+  };
+  port: number;
+  analyticsChannel: string | undefined;
+  bizopsUsergroup: string | undefined;
+  lookerAdminsUsergroup: string | undefined;
+  warehouse: { kind: 'embedded' } | { kind: 'bigquery'; bigquery: BigQueryConfig };
+  store: { kind: 'embedded' } | { kind: 'firestore'; projectId: string; emulatorHost: string | undefined };
+  dataDir: string;
+  /** A ping in the last N days counts toward an instance's telemetry level. */
+  telemetryWindowDays: number;
+  /** Warehouse queries give up after this long. */
+  queryTimeoutMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+type Env = Record<string, string | undefined>;
+
+function optional(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v ? v : undefined;
+}
+
+function required(env: Env, name: string, what: string): string {
+  const v = optional(env, name);
+  if (!v) throw new ConfigError(name, `is required: ${what}`);
+  return v;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expects a whole number from ${min} to ${max}, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `expects a whole number from ${min} to ${max}, got ${n}`);
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, options: readonly T[], fallback: T): T {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!(options as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `expects one of ${options.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function slackId(env: Env, name: string, prefixes: string): string | undefined {
+  const v = optional(env, name);
+  if (v !== undefined && !new RegExp(`^[${prefixes}][A-Z0-9]{2,}$`).test(v)) {
+    throw new ConfigError(name, `expects a Slack ID starting with ${prefixes.split('').join(' or ')} (e.g. ${prefixes[0]}0123ABCD), got "${v}"`);
+  }
+  return v;
+}
+
+function url(env: Env, name: string): string | undefined {
+  const v = optional(env, name);
+  if (v === undefined) return undefined;
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
+  } catch {
+    throw new ConfigError(name, `expects an http(s) URL, got "${v}"`);
+  }
+  return v.endsWith('/') ? v : v + '/';
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const botToken = optional(env, 'SLACK_BOT_TOKEN');
+  const signingSecret = optional(env, 'SLACK_SIGNING_SECRET');
+  const appToken = optional(env, 'SLACK_APP_TOKEN');
+  if (botToken && !signingSecret) throw new ConfigError('SLACK_SIGNING_SECRET', 'is required when SLACK_BOT_TOKEN is set (from your app\'s Basic Information page)');
+  if (signingSecret && !botToken) throw new ConfigError('SLACK_BOT_TOKEN', 'is required when SLACK_SIGNING_SECRET is set (xoxb-…, from OAuth & Permissions)');
+  if (appToken && !botToken) throw new ConfigError('SLACK_BOT_TOKEN', 'is required when SLACK_APP_TOKEN is set');
+  if (botToken && !botToken.startsWith('xoxb-')) throw new ConfigError('SLACK_BOT_TOKEN', 'expects a bot token starting with xoxb-');
+  if (appToken && !appToken.startsWith('xapp-')) throw new ConfigError('SLACK_APP_TOKEN', 'expects an app-level token starting with xapp-');
+  const mode: SlackMode = appToken ? 'socket' : botToken ? 'http' : 'local';
+
+  const warehouseKind = oneOf(env, 'WAREHOUSE', ['embedded', 'bigquery'] as const, 'embedded');
+  const storeKind = oneOf(env, 'STORE', ['embedded', 'firestore'] as const, 'embedded');
+
+  let warehouse: Config['warehouse'] = { kind: 'embedded' };
+  if (warehouseKind === 'bigquery') {
+    const project = required(env, 'BIGQUERY_PROJECT', 'the Google Cloud project that holds the warehouse');
+    warehouse = {
+      kind: 'bigquery',
+      bigquery: {
+        project,
+        dataset: optional(env, 'BIGQUERY_DATASET') ?? 'analytics',
+        location: optional(env, 'BIGQUERY_LOCATION'),
+        tables: {
+          customers: optional(env, 'BIGQUERY_TABLE_CUSTOMERS') ?? 'customers',
+          instances: optional(env, 'BIGQUERY_TABLE_INSTANCES') ?? 'instances',
+          pings: optional(env, 'BIGQUERY_TABLE_PINGS') ?? 'pings',
+          events: optional(env, 'BIGQUERY_TABLE_EVENTS') ?? 'events',
+        },
+        maximumBytesBilled: integer(env, 'BIGQUERY_MAX_BYTES_BILLED', 10 * 1024 ** 3, 1024 ** 2, 10 * 1024 ** 4),
+        apiEndpoint: url(env, 'BIGQUERY_API_ENDPOINT')?.replace(/\/$/, ''),
+      },
+    };
+  }
+
+  let store: Config['store'] = { kind: 'embedded' };
+  if (storeKind === 'firestore') {
+    store = {
+      kind: 'firestore',
+      projectId: required(env, 'GOOGLE_CLOUD_PROJECT', 'the project of the Firestore database'),
+      emulatorHost: optional(env, 'FIRESTORE_EMULATOR_HOST'),
+    };
+  }
+
+  return {
+    slack: { mode, botToken, signingSecret, appToken, apiUrl: url(env, 'SLACK_API_URL') },
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    analyticsChannel: slackId(env, 'ANALYTICS_CHANNEL', 'CG'),
+    bizopsUsergroup: slackId(env, 'BIZOPS_USERGROUP', 'S'),
+    lookerAdminsUsergroup: slackId(env, 'LOOKER_ADMINS_USERGROUP', 'S'),
+    warehouse,
+    store,
+    dataDir: path.resolve(optional(env, 'DATA_DIR') ?? './.data'),
+    telemetryWindowDays: integer(env, 'TELEMETRY_WINDOW_DAYS', 30, 1, 365),
+    queryTimeoutMs: integer(env, 'QUERY_TIMEOUT_MS', 20_000, 100, 600_000),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+  };
+}
+
+/** Every value that must never be printed. */
+export function secretsOf(config: Config): string[] {
+  return [config.slack.botToken, config.slack.signingSecret, config.slack.appToken].filter((s): s is string => !!s);
+}
