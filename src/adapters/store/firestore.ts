@@ -1,0 +1,219 @@
+/**
+ * Firestore Store: the production state store, shared by every replica.
+ * Decisions (transition, leases, expired once-keys) run in Firestore
+ * transactions; once-keys use `create()`, which only one caller can win.
+ *
+ * Each document carries a `_version` field (a random id rewritten on every
+ * write) that is stripped on read: a transaction's commit does not report its
+ * write time, so `updateTime` cannot serve as the version everywhere.
+ */
+import { randomUUID } from 'node:crypto';
+import { FieldPath, Firestore } from '@google-cloud/firestore';
+import type { DocumentSnapshot, Query } from '@google-cloud/firestore';
+import { StoreError } from '../../errors.js';
+import type { AuditEntry, ListOptions, Store, StoreDoc, TransitionResult, VersionedDoc } from '../../ports/store.js';
+
+const VERSION_FIELD = '_version';
+const ALREADY_EXISTS = 6; // gRPC status code
+// Contended transactions are retried by the client; racing replicas need more than the default 5.
+const MAX_ATTEMPTS = 25;
+
+/**
+ * Opens a Firestore-backed store. Honours FIRESTORE_EMULATOR_HOST (the client
+ * does). `collectionPrefix` is prepended to every collection name, so test runs
+ * (or environments sharing a project) stay apart.
+ */
+export function openFirestoreStore(opts: { projectId: string; collectionPrefix?: string }): Store {
+  const db = new Firestore({ projectId: opts.projectId, ignoreUndefinedProperties: true });
+  const prefix = opts.collectionPrefix ?? '';
+  const ref = (collection: string, id: string) => db.collection(prefix + collection).doc(id);
+  const leases = prefix + 'leases';
+  const auditCollection = prefix + 'audit';
+  let auditSeq = 0;
+
+  async function guard<R>(what: string, op: () => Promise<R>): Promise<R> {
+    try {
+      return await op();
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(`firestore: ${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+  }
+
+  return {
+    kind: 'firestore',
+
+    get: <T extends StoreDoc>(collection: string, id: string) =>
+      guard(`get ${collection}/${id}`, async () => {
+        const snap = await ref(collection, id).get();
+        return snap.exists ? (toVersioned(snap) as VersionedDoc<T>) : null;
+      }),
+
+    put: <T extends StoreDoc>(collection: string, id: string, data: T) =>
+      guard(`put ${collection}/${id}`, async () => {
+        const stamped = stamp(data);
+        await ref(collection, id).set(stamped.data);
+        return { id, data: clean(data) as T, version: stamped.version };
+      }),
+
+    delete: (collection, id) =>
+      guard(`delete ${collection}/${id}`, async () => {
+        await ref(collection, id).delete();
+      }),
+
+    list: <T extends StoreDoc>(collection: string, options: ListOptions = {}) =>
+      guard(`list ${collection}`, async () => {
+        if (options.limit === 0) return [];
+        let query: Query = db.collection(prefix + collection);
+        if (options.where) query = query.where(new FieldPath(options.where.field), '==', options.where.equals);
+        if (options.orderBy) query = query.orderBy(new FieldPath(options.orderBy.field), options.orderBy.direction ?? 'asc');
+        if (options.limit !== undefined) query = query.limit(options.limit);
+        const snap = await query.get();
+        return snap.docs.map((d) => toVersioned(d) as VersionedDoc<T>);
+      }),
+
+    createOnce: (collection, id, data = {}, options = {}) =>
+      guard(`createOnce ${collection}/${id}`, async () => {
+        const doc = ref(collection, id);
+        const fresh = () => stamp(options.ttlMs !== undefined ? { ...data, expiresAt: Date.now() + options.ttlMs } : data).data;
+        try {
+          await doc.create(fresh());
+          return true;
+        } catch (err) {
+          if ((err as { code?: unknown }).code !== ALREADY_EXISTS) throw err;
+        }
+        // It exists: it may be an expired copy, which one caller may replace.
+        return db.runTransaction(
+          async (tx) => {
+            const snap = await tx.get(doc);
+            if (snap.exists && !isExpired(snap.data())) return false;
+            tx.set(doc, fresh());
+            return true;
+          },
+          { maxAttempts: MAX_ATTEMPTS },
+        );
+      }),
+
+    transition: <T extends StoreDoc>(
+      collection: string,
+      id: string,
+      precondition: (current: T) => boolean,
+      update: (current: T) => Partial<T>,
+    ) =>
+      guard(`transition ${collection}/${id}`, () =>
+        db.runTransaction(
+          async (tx): Promise<TransitionResult<T>> => {
+            const doc = ref(collection, id);
+            const snap = await tx.get(doc);
+            if (!snap.exists) return { ok: false, reason: 'not_found' };
+            const current = toVersioned(snap) as VersionedDoc<T>;
+            if (!precondition(structuredClone(current.data))) return { ok: false, reason: 'precondition_failed', current };
+            const next = { ...current.data, ...update(structuredClone(current.data)) } as T;
+            const stamped = stamp(next);
+            tx.set(doc, stamped.data);
+            return { ok: true, doc: { id, data: clean(next) as T, version: stamped.version } };
+          },
+          { maxAttempts: MAX_ATTEMPTS },
+        ),
+      ),
+
+    acquireLease: (name, holder, ttlMs) =>
+      guard(`acquireLease ${name}`, () =>
+        db.runTransaction(
+          async (tx) => {
+            const doc = db.collection(leases).doc(name);
+            const snap = await tx.get(doc);
+            const current = snap.data();
+            if (current && current.holder !== holder && !isExpired(current)) return false;
+            // Expiry uses this replica's clock: replicas must keep NTP time.
+            tx.set(doc, stamp({ holder, expiresAt: Date.now() + ttlMs }).data);
+            return true;
+          },
+          { maxAttempts: MAX_ATTEMPTS },
+        ),
+      ),
+
+    releaseLease: (name, holder) =>
+      guard(`releaseLease ${name}`, () =>
+        db.runTransaction(
+          async (tx) => {
+            const doc = db.collection(leases).doc(name);
+            const snap = await tx.get(doc);
+            if (snap.data()?.holder === holder) tx.delete(doc);
+          },
+          { maxAttempts: MAX_ATTEMPTS },
+        ),
+      ),
+
+    audit: (entry) =>
+      guard(`audit ${entry.action}`, async () => {
+        const at = entry.at ?? new Date().toISOString();
+        // The id breaks ties between entries of the same millisecond from this
+        // process (recentAudit orders by `at`, then id), newest last.
+        const id = `${at}_${String(auditSeq++).padStart(10, '0')}_${randomUUID().slice(0, 8)}`;
+        await db.collection(auditCollection).doc(id).create({
+          actor: entry.actor,
+          action: entry.action,
+          subject: entry.subject,
+          before: entry.before ?? null,
+          after: entry.after ?? null,
+          at,
+        });
+      }),
+
+    recentAudit: (limit) =>
+      guard('recentAudit', async () => {
+        if (limit <= 0) return [];
+        const snap = await db
+          .collection(auditCollection)
+          .orderBy('at', 'desc')
+          .orderBy(FieldPath.documentId(), 'desc')
+          .limit(limit)
+          .get();
+        return snap.docs.map((d) => {
+          const e = d.data();
+          return {
+            actor: String(e.actor),
+            action: String(e.action),
+            subject: String(e.subject),
+            before: (e.before ?? null) as StoreDoc | null,
+            after: (e.after ?? null) as StoreDoc | null,
+            at: String(e.at),
+          };
+        });
+      }),
+
+    close: () => guard('close', () => db.terminate()),
+  };
+}
+
+function stamp(data: StoreDoc): { data: StoreDoc; version: string } {
+  const version = randomUUID();
+  return { data: { ...data, [VERSION_FIELD]: version }, version };
+}
+
+function clean(data: StoreDoc): StoreDoc {
+  const { [VERSION_FIELD]: _omit, ...rest } = data;
+  // Same shape a later get() returns: undefined fields are not stored.
+  return JSON.parse(JSON.stringify(rest)) as StoreDoc;
+}
+
+function toVersioned(snap: DocumentSnapshot): VersionedDoc {
+  const raw = snap.data() ?? {};
+  const { [VERSION_FIELD]: version, ...data } = raw;
+  return {
+    id: snap.id,
+    data,
+    // Documents written by something other than this adapter have no _version.
+    version: typeof version === 'string' ? version : updateTimeOf(snap),
+  };
+}
+
+function updateTimeOf(snap: DocumentSnapshot): string {
+  const t = snap.updateTime;
+  return t ? `${t.seconds}.${String(t.nanoseconds).padStart(9, '0')}` : '';
+}
+
+function isExpired(data: StoreDoc | undefined): boolean {
+  return typeof data?.expiresAt === 'number' && data.expiresAt <= Date.now();
+}

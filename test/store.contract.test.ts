@@ -1,0 +1,265 @@
+/**
+ * The Store contract: one suite, run against the embedded store and against
+ * Firestore (the real emulator), plus what only one adapter can show: the
+ * embedded store surviving a restart, Firestore replicas racing each other.
+ */
+import { randomUUID } from 'node:crypto';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
+import { openFirestoreStore } from '../src/adapters/store/firestore.js';
+import type { Store, StoreDoc } from '../src/ports/store.js';
+import { firestoreAvailable } from './support/firestore-emulator.js';
+
+const TTL = 200;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs the contract against stores from `makeStore` (a fresh, empty store per test). */
+function storeContract(name: string, makeStore: () => Promise<Store>, skipReason?: string): void {
+  describe.skipIf(skipReason !== undefined)(skipReason ? `${name} (skipped: ${skipReason})` : name, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('gets, puts (new version each write) and deletes', async () => {
+      expect(await store.get('things', 'a')).toBeNull();
+      const first = await store.put('things', 'a', { name: 'Acme', n: 1, nested: { x: [1, 2] }, none: null });
+      expect(first).toMatchObject({ id: 'a', data: { name: 'Acme', n: 1, nested: { x: [1, 2] }, none: null } });
+      expect(await store.get('things', 'a')).toEqual(first);
+
+      const second = await store.put('things', 'a', { name: 'Acme Corp' });
+      expect(second.version).not.toBe(first.version);
+      expect(await store.get('things', 'a')).toEqual(second);
+
+      await store.delete('things', 'a');
+      expect(await store.get('things', 'a')).toBeNull();
+      await store.delete('things', 'a'); // deleting nothing is fine
+    });
+
+    it('lists with where, orderBy and limit', async () => {
+      await store.put('reqs', 'r1', { team: 'sales', rank: 3 });
+      await store.put('reqs', 'r2', { team: 'eng', rank: 1 });
+      await store.put('reqs', 'r3', { team: 'sales', rank: 2 });
+      await store.put('reqs', 'r4', { team: 'sales', rank: 4 });
+      await store.put('other', 'x', { team: 'sales', rank: 0 });
+
+      const ids = (docs: { id: string }[]) => docs.map((d) => d.id);
+      expect(ids(await store.list('reqs')).sort()).toEqual(['r1', 'r2', 'r3', 'r4']);
+      expect(ids(await store.list('reqs', { where: { field: 'team', equals: 'sales' } })).sort()).toEqual(['r1', 'r3', 'r4']);
+      expect(ids(await store.list('reqs', { orderBy: { field: 'rank' } }))).toEqual(['r2', 'r3', 'r1', 'r4']);
+      expect(ids(await store.list('reqs', { orderBy: { field: 'rank', direction: 'desc' }, limit: 2 }))).toEqual(['r4', 'r1']);
+      expect(
+        ids(await store.list('reqs', { where: { field: 'team', equals: 'sales' }, orderBy: { field: 'rank' }, limit: 2 })),
+      ).toEqual(['r3', 'r1']);
+      const [one] = await store.list('reqs', { where: { field: 'rank', equals: 1 } });
+      expect(one).toEqual(await store.get('reqs', 'r2'));
+      expect(await store.list('empty')).toEqual([]);
+    });
+
+    it('createOnce: true, then false', async () => {
+      expect(await store.createOnce('once', 'k', { by: 'u1' })).toBe(true);
+      expect(await store.createOnce('once', 'k', { by: 'u2' })).toBe(false);
+      expect((await store.get('once', 'k'))?.data).toMatchObject({ by: 'u1' });
+    });
+
+    it('createOnce: true again after the ttl expires', async () => {
+      expect(await store.createOnce('once', 'ttl', {}, { ttlMs: TTL })).toBe(true);
+      expect(await store.createOnce('once', 'ttl', {}, { ttlMs: TTL })).toBe(false);
+      await sleep(TTL + 100);
+      expect(await store.createOnce('once', 'ttl', { again: true }, { ttlMs: TTL })).toBe(true);
+      expect(await store.createOnce('once', 'ttl', {}, { ttlMs: TTL })).toBe(false);
+      expect((await store.get('once', 'ttl'))?.data).toMatchObject({ again: true });
+    });
+
+    it('createOnce: 20 concurrent callers, exactly one wins', async () => {
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.createOnce('once', 'race', { i })));
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('transition: not_found, precondition_failed, ok', async () => {
+      type Req = { state: string; by?: string };
+      const open = (r: Req) => r.state === 'open';
+      expect(await store.transition<Req>('reqs', 'nope', open, () => ({ state: 'approved' }))).toEqual({
+        ok: false,
+        reason: 'not_found',
+      });
+
+      const created = await store.put<Req>('reqs', 'r', { state: 'open' });
+      const ok = await store.transition<Req>('reqs', 'r', open, () => ({ state: 'approved', by: 'U1' }));
+      expect(ok.ok).toBe(true);
+      if (!ok.ok) return;
+      expect(ok.doc.data).toEqual({ state: 'approved', by: 'U1' });
+      expect(ok.doc.version).not.toBe(created.version);
+      expect(await store.get('reqs', 'r')).toEqual(ok.doc);
+
+      const failed = await store.transition<Req>('reqs', 'r', open, () => ({ state: 'denied' }));
+      expect(failed).toEqual({ ok: false, reason: 'precondition_failed', current: ok.doc });
+    });
+
+    it('transition: 20 concurrent approvals of one open request, exactly one succeeds', async () => {
+      type Req = { state: string; approver?: string };
+      await store.put<Req>('reqs', 'hot', { state: 'open' });
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.transition<Req>('reqs', 'hot', (r) => r.state === 'open', () => ({ state: 'approved', approver: `U${i}` })),
+        ),
+      );
+      const winners = results.filter((r) => r.ok);
+      expect(winners).toHaveLength(1);
+      expect(results.filter((r) => !r.ok && r.reason === 'precondition_failed')).toHaveLength(19);
+      const winner = winners[0];
+      expect((await store.get('reqs', 'hot'))?.data).toEqual(winner?.ok ? winner.doc.data : undefined);
+    });
+
+    it('leases: acquire, refuse another holder, renew, expire, release', async () => {
+      expect(await store.acquireLease('alerts', 'a', TTL)).toBe(true);
+      expect(await store.acquireLease('alerts', 'b', TTL)).toBe(false);
+      expect(await store.acquireLease('alerts', 'a', TTL)).toBe(true); // renewal
+      await sleep(TTL + 100);
+      expect(await store.acquireLease('alerts', 'b', TTL)).toBe(true);
+      expect(await store.acquireLease('alerts', 'a', TTL)).toBe(false);
+
+      await store.releaseLease('alerts', 'a'); // not the holder: no effect
+      expect(await store.acquireLease('alerts', 'c', 10_000)).toBe(false);
+      await store.releaseLease('alerts', 'b');
+      expect(await store.acquireLease('alerts', 'c', 10_000)).toBe(true);
+      expect(await store.acquireLease('other', 'a', 10_000)).toBe(true); // leases are independent
+    });
+
+    it('audit: recentAudit(n) is the newest n, before/after preserved', async () => {
+      expect(await store.recentAudit(5)).toEqual([]);
+      await store.audit({ actor: 'U1', action: 'req.created', subject: 'r1', after: { state: 'open' } });
+      await store.audit({
+        actor: 'U2',
+        action: 'req.approved',
+        subject: 'r1',
+        before: { state: 'open' },
+        after: { state: 'approved', roles: ['view'] },
+      });
+      await store.audit({ actor: 'bot', action: 'req.applied', subject: 'r1', at: '2999-01-01T00:00:00.000Z' });
+
+      const recent = await store.recentAudit(2);
+      expect(recent).toHaveLength(2);
+      expect(recent[0]).toEqual({
+        actor: 'bot',
+        action: 'req.applied',
+        subject: 'r1',
+        before: null,
+        after: null,
+        at: '2999-01-01T00:00:00.000Z',
+      });
+      expect(recent[1]).toMatchObject({
+        actor: 'U2',
+        action: 'req.approved',
+        before: { state: 'open' },
+        after: { state: 'approved', roles: ['view'] },
+      });
+      expect(Date.parse(recent[1]?.at ?? '')).not.toBeNaN();
+
+      const all = await store.recentAudit(10);
+      expect(all.map((e) => e.action)).toEqual(['req.applied', 'req.approved', 'req.created']);
+      expect(all[2]).toMatchObject({ before: null, after: { state: 'open' } });
+    });
+  });
+}
+
+// ── embedded ────────────────────────────────────────────────────────────────
+
+const tempDirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'analytics-bot-store-'));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+storeContract('embedded store', async () => openEmbeddedStore(await tempDir()));
+
+describe('embedded store on disk', () => {
+  it('keeps documents, once-keys, leases and the audit log across a restart', async () => {
+    const dir = await tempDir();
+    const before = await openEmbeddedStore(dir);
+    const doc = await before.put('reqs', 'r', { state: 'open', tags: ['a'] });
+    await before.transition<StoreDoc>('reqs', 'r2', () => true, () => ({})); // not_found: writes nothing
+    expect(await before.createOnce('once', 'k')).toBe(true);
+    expect(await before.acquireLease('alerts', 'replica-1', 60_000)).toBe(true);
+    await before.audit({ actor: 'U1', action: 'req.created', subject: 'r', after: { state: 'open' } });
+    await before.close();
+
+    const after = await openEmbeddedStore(dir);
+    expect(await after.get('reqs', 'r')).toEqual(doc);
+    expect(await after.get('reqs', 'r2')).toBeNull();
+    expect(await after.createOnce('once', 'k')).toBe(false);
+    expect(await after.acquireLease('alerts', 'replica-2', 60_000)).toBe(false);
+    expect(await after.recentAudit(5)).toMatchObject([{ actor: 'U1', action: 'req.created', after: { state: 'open' } }]);
+    await after.close();
+  });
+
+  it('recovers from a torn last audit line', async () => {
+    const dir = await tempDir();
+    const first = await openEmbeddedStore(dir);
+    await first.audit({ actor: 'U1', action: 'a.one', subject: 's' });
+    await first.close();
+    await appendFile(path.join(dir, 'store', 'audit.jsonl'), '{"actor":"U2","act'); // crash mid-append
+
+    const second = await openEmbeddedStore(dir);
+    await second.audit({ actor: 'U3', action: 'a.three', subject: 's' });
+    await second.close();
+
+    const third = await openEmbeddedStore(dir);
+    expect((await third.recentAudit(10)).map((e) => e.action)).toEqual(['a.three', 'a.one']);
+    await third.close();
+  });
+});
+
+// ── Firestore (emulator) ────────────────────────────────────────────────────
+
+const firestore = firestoreAvailable();
+if (!firestore.available) console.warn(`Firestore store tests skipped: ${firestore.reason}`);
+const PROJECT = 'analytics-bot-test';
+const prefix = () => `t${randomUUID().slice(0, 8)}_`;
+
+storeContract('firestore store', async () => openFirestoreStore({ projectId: PROJECT, collectionPrefix: prefix() }), firestore.reason);
+
+describe.skipIf(!firestore.available)('firestore store, two replicas (separate clients)', () => {
+  let replicas: Store[];
+  beforeEach(() => {
+    const shared = prefix();
+    replicas = [0, 1].map(() => openFirestoreStore({ projectId: PROJECT, collectionPrefix: shared }));
+  });
+  afterEach(async () => {
+    await Promise.all(replicas.map((r) => r.close()));
+  });
+  // Each of the 20 callers uses one of the two clients, alternating.
+  const replica = (i: number) => replicas[i % 2] as Store;
+
+  it('createOnce across replicas: exactly one winner', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => replica(i).createOnce('once', 'race', { i })));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('transition across replicas: exactly one winner', async () => {
+    type Req = { state: string; approver?: string };
+    await replica(0).put<Req>('reqs', 'hot', { state: 'open' });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        replica(i).transition<Req>('reqs', 'hot', (r) => r.state === 'open', () => ({ state: 'approved', approver: `U${i}` })),
+      ),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+  });
+
+  it('a lease held by one replica is refused to the other', async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => replica(i).acquireLease('alerts', `replica-${i % 2}`, 10_000)));
+    const holders = new Set(results.flatMap((won, i) => (won ? [i % 2] : [])));
+    expect(holders.size).toBe(1);
+  });
+});

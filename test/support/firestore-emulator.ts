@@ -1,0 +1,121 @@
+/**
+ * The Firestore emulator for tests: started once per run by test/global-setup.ts,
+ * found by test files through FIRESTORE_EMULATOR_HOST.
+ *
+ * Nothing here imports vitest: global setup runs outside the test workers.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+/** Set by global setup when the emulator cannot be used, so tests can say why. */
+export const SKIP_REASON_ENV = 'FIRESTORE_EMULATOR_SKIP_REASON';
+
+/** Whether Firestore tests can run in this worker, and if not, why. */
+export function firestoreAvailable(): { available: boolean; reason?: string } {
+  if (process.env.FIRESTORE_EMULATOR_HOST) return { available: true };
+  return {
+    available: false,
+    reason: process.env[SKIP_REASON_ENV] ?? 'FIRESTORE_EMULATOR_HOST is unset and no emulator was started',
+  };
+}
+
+export interface RunningEmulator {
+  host: string;
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+/** True if an executable named `command` is on PATH. */
+export function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
+    try {
+      accessSync(path.join(dir, command), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Starts `gcloud emulators firestore start` on a free loopback port and resolves
+ * once it answers HTTP. The emulator (gcloud → shell → java) runs in its own
+ * process group, and stop() kills the whole group.
+ */
+export async function startFirestoreEmulator(timeoutMs = 60_000): Promise<RunningEmulator> {
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const started = Date.now();
+  const child = spawn('gcloud', ['emulators', 'firestore', 'start', `--host-port=${host}`], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => (exited = `exited with ${signal ?? `code ${code}`}`));
+  child.once('error', (err) => (exited = `failed to start: ${err.message}`));
+
+  const signalGroup = (signal: NodeJS.Signals | 0): boolean => {
+    if (child.pid === undefined) return false;
+    try {
+      process.kill(-child.pid, signal);
+      return true;
+    } catch {
+      return false; // ESRCH: no process left in the group.
+    }
+  };
+  // If the run is interrupted before teardown, still leave no Java behind.
+  const onExit = () => signalGroup('SIGKILL');
+  process.once('exit', onExit);
+
+  const stop = async () => {
+    process.off('exit', onExit);
+    signalGroup('SIGTERM');
+    // gcloud (the group leader) exits before java does: wait for the whole group.
+    for (let waited = 0; waited < 5_000 && signalGroup(0); waited += 100) await sleep(100);
+    signalGroup('SIGKILL');
+  };
+
+  const deadline = started + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited) {
+      await stop();
+      throw new Error(`Firestore emulator ${exited} before it was ready:\n${output}`);
+    }
+    if (await answers(`http://${host}/`)) return { host, startupMs: Date.now() - started, stop };
+    await sleep(250);
+  }
+  await stop();
+  throw new Error(`Firestore emulator did not answer on ${host} within ${timeoutMs} ms:\n${output}`);
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
