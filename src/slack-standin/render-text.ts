@@ -1,0 +1,169 @@
+/**
+ * Plain-text rendering of Block Kit, for the CLI and for test failure
+ * messages. It aims at "readable", not at pixel fidelity.
+ */
+
+type Loose = Record<string, unknown>;
+
+/** A message-like thing: a stored message, chat.postMessage args, a response_url body. */
+export interface MessageLike {
+  text?: unknown;
+  blocks?: unknown;
+  files?: unknown;
+}
+
+const isObj = (v: unknown): v is Loose => typeof v === 'object' && v !== null && !Array.isArray(v);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/**
+ * Renders mrkdwn/plain text: Slack's escapes and `<…>` links, mentions and
+ * subteams become readable; emphasis markers are kept.
+ */
+export function mrkdwnToText(text: string): string {
+  return text
+    .replace(/<([^<>|]+)\|([^<>]+)>/g, (_m, target: string, label: string) =>
+      target.startsWith('http') || target.startsWith('mailto:') ? `${label} (${target})` : labelFor(target, label))
+    .replace(/<([^<>]+)>/g, (_m, target: string) => labelFor(target, undefined))
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+function labelFor(target: string, label: string | undefined): string {
+  if (target.startsWith('@')) return `@${label ?? target.slice(1)}`;
+  if (target.startsWith('#')) return `#${label ?? target.slice(1)}`;
+  if (target.startsWith('!subteam^')) return label ?? `@${target.slice(9)}`;
+  if (target.startsWith('!date^')) return label ?? target;
+  if (target.startsWith('!')) return `@${target.slice(1)}`;
+  return label ?? target;
+}
+
+function textObj(t: unknown): string {
+  return isObj(t) ? mrkdwnToText(str(t['text'])) : '';
+}
+
+function option(o: unknown): string {
+  return isObj(o) ? textObj(o['text']) : '';
+}
+
+function element(el: unknown): string {
+  if (!isObj(el)) return '';
+  const type = str(el['type']);
+  const placeholder = textObj(el['placeholder']);
+  switch (type) {
+    case 'button':
+      return `[${textObj(el['text'])}]`;
+    case 'image':
+      return `[image: ${str(el['alt_text'])}]`;
+    case 'plain_text':
+    case 'mrkdwn':
+      return mrkdwnToText(str(el['text']));
+    case 'overflow':
+      return `[⋯ ${arr(el['options']).map(option).join(' | ')}]`;
+    case 'datepicker':
+      return `[Date: ${str(el['initial_date']) || placeholder || 'pick a date'} ▾]`;
+    case 'timepicker':
+      return `[Time: ${str(el['initial_time']) || placeholder || 'pick a time'} ▾]`;
+    case 'plain_text_input':
+    case 'email_text_input':
+    case 'url_text_input':
+    case 'number_input':
+      return `[${str(el['initial_value']) || placeholder || '…'}]`;
+    case 'checkboxes':
+    case 'radio_buttons':
+      return arr(el['options']).map((o) => `( ) ${option(o)}`).join('  ');
+    default: {
+      if (type.endsWith('_select') || type.endsWith('_multi_select')) {
+        const groups = arr(el['option_groups']).flatMap((g) => (isObj(g) ? arr(g['options']) : []));
+        const options = [...arr(el['options']), ...groups].map(option);
+        const initial = option(el['initial_option']);
+        const label = initial || placeholder || 'Select';
+        return `[Select: ${label} ▾${options.length ? ` ${options.join(' | ')}` : ''}]`;
+      }
+      return `[${type || 'element'}]`;
+    }
+  }
+}
+
+function richText(el: unknown): string {
+  if (!isObj(el)) return '';
+  const inner = () => arr(el['elements']).map(richText).join('');
+  switch (str(el['type'])) {
+    case 'text':
+      return str(el['text']);
+    case 'link':
+      return el['text'] ? `${str(el['text'])} (${str(el['url'])})` : str(el['url']);
+    case 'user':
+      return `@${str(el['user_id'])}`;
+    case 'usergroup':
+      return `@${str(el['usergroup_id'])}`;
+    case 'channel':
+      return `#${str(el['channel_id'])}`;
+    case 'emoji':
+      return `:${str(el['name'])}:`;
+    case 'broadcast':
+      return `@${str(el['range'])}`;
+    case 'rich_text_list': {
+      const ordered = el['style'] === 'ordered';
+      return arr(el['elements']).map((item, i) => `${'  '.repeat(Number(el['indent'] ?? 0))}${ordered ? `${i + 1}.` : '•'} ${richText(item)}`).join('\n');
+    }
+    case 'rich_text_preformatted':
+      return '```\n' + inner() + '\n```';
+    case 'rich_text_quote':
+      return inner().split('\n').map((l) => `> ${l}`).join('\n');
+    default:
+      return inner();
+  }
+}
+
+function block(b: unknown): string {
+  if (!isObj(b)) return '';
+  switch (str(b['type'])) {
+    case 'header':
+      return `# ${textObj(b['text'])}`;
+    case 'section': {
+      const lines = [textObj(b['text']), ...arr(b['fields']).map((f) => `  ${textObj(f).replace(/\n/g, ' ')}`)];
+      if (b['accessory']) lines.push(`  ${element(b['accessory'])}`);
+      return lines.filter((l) => l.trim()).join('\n');
+    }
+    case 'context':
+      return arr(b['elements']).map(element).join(' · ');
+    case 'divider':
+      return '────────';
+    case 'actions':
+      return arr(b['elements']).map(element).join(' ');
+    case 'image':
+      return `[image: ${textObj(b['title']) || str(b['alt_text'])}]`;
+    case 'rich_text':
+      return arr(b['elements']).map(richText).join('\n');
+    case 'input': {
+      const hint = textObj(b['hint']);
+      const optional = b['optional'] ? ' (optional)' : '';
+      return `${textObj(b['label'])}${optional}: ${element(b['element'])}${hint ? `\n  ${hint}` : ''}`;
+    }
+    case 'file':
+      return `[file: ${str(b['external_id'])}]`;
+    case 'markdown':
+      return str(b['text']);
+    default:
+      return `[${str(b['type']) || 'block'}]`;
+  }
+}
+
+/**
+ * Renders Block Kit as readable plain text: one block per line or paragraph,
+ * buttons as `[Label]`, selects as `[Select: placeholder ▾ a | b]`, images and
+ * files as `[image: …]` / `[file: …]`. Accepts a blocks array, a text, or a
+ * message-like object (blocks win over the `text` fallback, as in Slack).
+ */
+export function blocksToText(input: string | readonly unknown[] | MessageLike | undefined | null): string {
+  if (input === undefined || input === null) return '';
+  if (typeof input === 'string') return mrkdwnToText(input);
+  if (Array.isArray(input)) return input.map(block).filter((s) => s !== '').join('\n');
+  const msg = input as MessageLike;
+  const blocks = arr(msg.blocks);
+  const parts = [blocks.length ? blocksToText(blocks) : mrkdwnToText(str(msg.text))];
+  for (const f of arr(msg.files)) if (isObj(f)) parts.push(`[file: ${str(f['title']) || str(f['name'])}]`);
+  return parts.filter((p) => p !== '').join('\n');
+}

@@ -1,0 +1,350 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+// Named imports: a default import of @slack/bolt is the App class under vitest but module.exports under node.
+import { App, HTTPReceiver, LogLevel, verifySlackRequest } from '@slack/bolt';
+import { WebClient, ErrorCode, type WebAPIPlatformError } from '@slack/web-api';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BotClient, makeTriggerId } from '../src/slack-standin/bot-client.js';
+import { blocksToText } from '../src/slack-standin/render-text.js';
+import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
+import { signSlackRequest } from '../src/slack-standin/signing.js';
+
+const C = StandinDefaults.channel;
+const { regular, bizops, lookerAdmin } = StandinDefaults.users;
+
+const standin = new SlackStandin();
+let url = '';
+let client: WebClient;
+
+beforeAll(async () => {
+  ({ url } = await standin.start());
+  // No retries: a fault injected once must surface once.
+  client = new WebClient('xoxb-test', { slackApiUrl: `${url}/api/`, retryConfig: { retries: 0 } });
+});
+afterAll(() => standin.stop());
+afterEach(() => standin.reset());
+
+async function platformError(promise: Promise<unknown>): Promise<WebAPIPlatformError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(Error);
+  return error as WebAPIPlatformError;
+}
+
+describe('Web API', () => {
+  it('answers auth.test with the bot identity', async () => {
+    const res = await client.auth.test();
+    expect(res).toMatchObject({ ok: true, user_id: 'U0BOT', bot_id: 'B0BOT', team_id: 'T0ANALYTIC' });
+    expect(standin.callsTo('auth.test')).toHaveLength(1);
+  });
+
+  it('stores a posted message and updates it in place', async () => {
+    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'Running *hubspot*…' } }];
+    const posted = await client.chat.postMessage({ channel: C, text: 'Running hubspot', blocks });
+    expect(posted.message?.text).toBe('Running hubspot');
+    const ts = posted.ts ?? '';
+    await client.chat.update({ channel: C, ts, text: 'hubspot done' });
+    const stored = standin.message(C, ts);
+    expect(stored).toMatchObject({ text: 'hubspot done', user: 'U0BOT', edited: { user: 'U0BOT' } });
+    // Slack keeps blocks an update leaves out, and gives them block_ids.
+    expect(stored?.blocks).toHaveLength(1);
+    expect(blocksToText(stored ?? {})).toBe('Running *hubspot*…');
+    expect(standin.conversation(C)).toHaveLength(1);
+    expect(standin.callsTo('chat.postMessage')[0]?.args).toMatchObject({ channel: C, blocks });
+  });
+
+  it('keeps threads and deletes messages', async () => {
+    const parent = await client.chat.postMessage({ channel: C, text: 'alert' });
+    const reply = await client.chat.postMessage({ channel: C, text: 'rerun started', thread_ts: parent.ts });
+    expect(standin.message(C, parent.ts ?? '')?.reply_count).toBe(1);
+    expect(standin.message(C, reply.ts ?? '')?.thread_ts).toBe(parent.ts);
+    await client.chat.delete({ channel: C, ts: reply.ts ?? '' });
+    expect(standin.conversation(C).map((m) => m.text)).toEqual(['alert']);
+    const link = await client.chat.getPermalink({ channel: C, message_ts: parent.ts ?? '' });
+    expect(link.permalink).toMatch(/\/archives\/C0ANALYTIC\/p\d{16}$/);
+  });
+
+  it('marks ephemeral messages with their user, and cannot update them', async () => {
+    const res = await client.chat.postEphemeral({ channel: C, user: regular, text: 'only you' });
+    const stored = standin.message(C, res.message_ts ?? '');
+    expect(stored?.ephemeral).toEqual({ user: regular });
+    expect(standin.conversation(C, { visibleTo: bizops })).toHaveLength(0);
+    const err = await platformError(client.chat.update({ channel: C, ts: res.message_ts ?? '', text: 'x' }));
+    expect(err.data.error).toBe('cant_update_message');
+  });
+
+  it('sends DMs to a user to a D conversation', async () => {
+    const res = await client.chat.postMessage({ channel: bizops, text: 'your access was approved' });
+    expect(res.channel).toBe(standin.dmChannelId(bizops));
+    expect(standin.conversation(bizops).map((m) => m.text)).toEqual(['your access was approved']);
+    const info = await client.conversations.info({ channel: res.channel ?? '' });
+    expect(info.channel).toMatchObject({ is_im: true, user: bizops });
+  });
+
+  it('completes the files.uploadV2 flow and shows the file in the thread', async () => {
+    const parent = await client.chat.postMessage({ channel: C, text: 'weekly active instances' });
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    const res = await client.files.uploadV2({
+      channel_id: C, thread_ts: parent.ts ?? '', file: png, filename: 'chart.png', title: 'WAI', initial_comment: 'Here you go',
+    });
+    expect(res.ok).toBe(true);
+    expect(standin.callsTo('files.getUploadURLExternal')).toHaveLength(1);
+    expect(standin.callsTo('files.completeUploadExternal')).toHaveLength(1);
+    const msg = standin.conversation(C).find((m) => m.files);
+    expect(msg).toMatchObject({ thread_ts: parent.ts, text: 'Here you go', files: [{ title: 'WAI', name: 'chart.png', mimetype: 'image/png', size: 7 }] });
+    const fileId = msg?.files?.[0]?.id ?? '';
+    expect(standin.file(fileId)?.bytes).toEqual(png);
+    const download = await fetch(`${url}/files/${fileId}`);
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(png);
+    expect(blocksToText(msg ?? {})).toBe('Here you go\n[file: WAI]');
+  });
+
+  it('lists usergroup members and describes users', async () => {
+    const group = await client.usergroups.users.list({ usergroup: StandinDefaults.usergroups.lookerAdmins });
+    expect(group.users).toEqual([lookerAdmin]);
+    const info = await client.users.info({ user: regular });
+    expect(info.user).toMatchObject({ id: regular, real_name: 'Riley Regular', tz: 'America/Los_Angeles', profile: { email: 'riley@example.com' } });
+    expect([-25200, -28800]).toContain(info.user?.tz_offset);
+    expect((await platformError(client.users.info({ user: 'U0NOBODY' }))).data.error).toBe('user_not_found');
+    expect((await platformError(client.usergroups.users.list({ usergroup: 'S0NONE' }))).data.error).toBe('no_such_subteam');
+  });
+
+  it('injects faults: failNext and HTTP 429', async () => {
+    standin.failNext('chat.postMessage', 'not_in_channel');
+    const err = await platformError(client.chat.postMessage({ channel: C, text: 'hi' }));
+    expect(err.code).toBe(ErrorCode.PlatformError);
+    expect(err.data.error).toBe('not_in_channel');
+    await client.chat.postMessage({ channel: C, text: 'hi again' }); // only the next call failed
+    expect(standin.callsTo('chat.postMessage').map((c) => c.error)).toEqual(['not_in_channel', undefined]);
+
+    standin.failNextHttp('chat.postMessage', 429, { 'Retry-After': '7' });
+    const strict = new WebClient('xoxb-test', { slackApiUrl: `${url}/api/`, rejectRateLimitedCalls: true });
+    await expect(strict.chat.postMessage({ channel: C, text: 'x' })).rejects.toMatchObject({ code: ErrorCode.RateLimitedError, retryAfter: 7 });
+  });
+
+  it('checks the token and rejects unknown methods and channels', async () => {
+    const bad = new WebClient('xoxp-not-a-bot', { slackApiUrl: `${url}/api/`, retryConfig: { retries: 0 } });
+    expect((await platformError(bad.auth.test())).data.error).toBe('invalid_auth');
+    expect((await platformError(client.apiCall('chat.nonsense'))).data.error).toBe('unknown_method');
+    expect((await platformError(client.chat.postMessage({ channel: 'C0NOWHERE', text: 'x' }))).data.error).toBe('channel_not_found');
+    const header = { type: 'header', text: { type: 'mrkdwn', text: 'headers must be plain_text' } };
+    const invalid = await platformError(client.apiCall('chat.postMessage', { channel: C, text: 'x', blocks: [header] }));
+    expect(invalid.data.error).toBe('invalid_blocks');
+  });
+
+  it('opens, pushes and updates views with Slack trigger rules', async () => {
+    const modal = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'Looker access' }, blocks: [] };
+    const trigger = makeTriggerId(regular);
+    const opened = await client.views.open({ trigger_id: trigger, view: { ...modal, callback_id: 'looker' } });
+    expect(opened.view?.id).toMatch(/^V[0-9A-Z]+$/);
+    expect((await platformError(client.views.open({ trigger_id: trigger, view: modal }))).data.error).toBe('exchanged_trigger_id');
+    const stale = makeTriggerId(regular, Date.now() - 3500);
+    expect((await platformError(client.views.open({ trigger_id: stale, view: modal }))).data.error).toBe('expired_trigger_id');
+    await client.views.push({ trigger_id: makeTriggerId(regular), view: modal });
+    expect(standin.modals(regular)).toHaveLength(2);
+    const updated = await client.views.update({ view_id: opened.view?.id ?? '', hash: opened.view?.hash ?? '', view: { ...modal, callback_id: 'looker2' } });
+    expect(updated.view).toMatchObject({ id: opened.view?.id, callback_id: 'looker2' });
+    expect((await platformError(client.views.update({ view_id: opened.view?.id ?? '', hash: opened.view?.hash ?? '', view: modal }))).data.error).toBe('hash_conflict');
+    const tooLong = { ...modal, title: { type: 'plain_text' as const, text: 'A title that is far too long for Slack' } };
+    expect((await platformError(client.views.open({ trigger_id: makeTriggerId(regular), view: tooLong }))).data.error).toBe('invalid_arguments');
+  });
+});
+
+describe('response_url', () => {
+  const post = (responseUrl: string, body: unknown) =>
+    fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('posts ephemeral by default, in_channel on request, and replace_original replaces the source message', async () => {
+    const bot = new BotClient({ botUrl: 'http://127.0.0.1:9/unused', signingSecret: 's', responseUrlBase: `${url}/response` });
+    const commandUrl = bot.responseUrl({ channelId: C, userId: regular });
+    expect((await post(commandUrl, { text: 'Working…' })).status).toBe(200);
+    await post(commandUrl, { text: 'acme: 2 instances', replace_original: true });
+    let messages = standin.conversation(C);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({ text: 'acme: 2 instances', ephemeral: { user: regular }, via: 'response_url' });
+
+    const shared = await client.chat.postMessage({ channel: C, text: 'Request from Riley [Approve]' });
+    const actionUrl = bot.responseUrl({ channelId: C, userId: lookerAdmin, messageTs: shared.ts ?? '' });
+    await post(actionUrl, { replace_original: true, text: 'Approved by Alex' });
+    expect(standin.message(C, shared.ts ?? '')?.text).toBe('Approved by Alex');
+    await post(actionUrl, { response_type: 'in_channel', text: 'Looker updated' });
+    messages = standin.conversation(C);
+    expect(messages.at(-1)).toMatchObject({ text: 'Looker updated' });
+    expect(messages.at(-1)?.ephemeral).toBeUndefined();
+    await post(actionUrl, { delete_original: true });
+    expect(standin.message(C, shared.ts ?? '')).toBeUndefined();
+
+    expect(standin.responses.map((r) => r.body['text'] ?? '(delete)')).toEqual(['Working…', 'acme: 2 instances', 'Approved by Alex', 'Looker updated', '(delete)']);
+    // Slack allows five posts per response_url.
+    await post(actionUrl, { text: '4' });
+    await post(actionUrl, { text: '5' });
+    expect((await post(actionUrl, { text: '6' })).status).toBe(404);
+    expect(standin.responses.at(-1)?.error).toBe('used_url');
+  });
+});
+
+describe('signing', () => {
+  it("matches Slack's documented example", () => {
+    const body =
+      'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
+    expect(signSlackRequest('8f742231b10e8888abcd99yyyzzz85a5', body, 1531420618)).toEqual({
+      'x-slack-signature': 'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503',
+      'x-slack-request-timestamp': '1531420618',
+    });
+  });
+
+  it("is accepted by Bolt's verifier, and a stale or tampered one is not", () => {
+    const body = 'payload=%7B%7D';
+    const now = Date.now();
+    const headers = signSlackRequest('secret', body, Math.floor(now / 1000));
+    const verify = (h: typeof headers, b = body) =>
+      verifySlackRequest({ signingSecret: 'secret', body: b, nowMilliseconds: now, headers: { ...h, 'x-slack-request-timestamp': Number(h['x-slack-request-timestamp']) } });
+    expect(() => verify(headers)).not.toThrow();
+    expect(() => verify(headers, 'payload=%7B%22x%22%7D')).toThrow();
+    expect(() => verify(signSlackRequest('secret', body, Math.floor(now / 1000) - 600))).toThrow();
+  });
+});
+
+describe('blocksToText', () => {
+  it('renders a sample message', () => {
+    const text = blocksToText([
+      { type: 'header', text: { type: 'plain_text', text: 'acme' } },
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: 'Owner <@U0REGULAR>, see <https://looker.example.com/x|Looker> &amp; more' },
+        fields: [{ type: 'mrkdwn', text: '*Level*\nFull pings' }],
+        accessory: { type: 'button', text: { type: 'plain_text', text: 'Share' }, action_id: 'share' },
+      },
+      { type: 'divider' },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: 'fresh as of 09:00' }, { type: 'image', image_url: 'x', alt_text: 'clock' }] },
+      {
+        type: 'actions',
+        elements: [
+          { type: 'button', text: { type: 'plain_text', text: 'Rerun' }, action_id: 'rerun' },
+          { type: 'static_select', placeholder: { type: 'plain_text', text: 'Customer' }, action_id: 'pick', options: [
+            { text: { type: 'plain_text', text: 'Acme' }, value: 'a' },
+            { text: { type: 'plain_text', text: 'Acme Corp' }, value: 'b' },
+          ] },
+        ],
+      },
+      { type: 'image', image_url: 'https://x/chart.png', alt_text: 'chart' },
+      { type: 'rich_text', elements: [{ type: 'rich_text_list', style: 'bullet', elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: 'one' }] }] }] },
+      { type: 'input', label: { type: 'plain_text', text: 'Why' }, element: { type: 'plain_text_input', action_id: 'why' }, optional: true },
+    ]);
+    expect(text).toBe(
+      [
+        '# acme',
+        'Owner @U0REGULAR, see Looker (https://looker.example.com/x) & more',
+        '  *Level* Full pings',
+        '  [Share]',
+        '────────',
+        'fresh as of 09:00 · [image: clock]',
+        '[Rerun] [Select: Customer ▾ Acme | Acme Corp]',
+        '[image: chart]',
+        '• one',
+        'Why (optional): […]',
+      ].join('\n'),
+    );
+    expect(blocksToText('plain &lt;text&gt;')).toBe('plain <text>');
+  });
+});
+
+describe('with a real Bolt app on the HTTP receiver', () => {
+  const signingSecret = 'standin-secret';
+  let server: Server;
+  let bot: BotClient;
+  const seen: string[] = [];
+
+  beforeAll(async () => {
+    const receiver = new HTTPReceiver({ signingSecret, endpoints: '/slack/events', processBeforeResponse: false, logLevel: LogLevel.ERROR });
+    const app = new App({ token: 'xoxb-test', receiver, logLevel: LogLevel.ERROR, clientOptions: { slackApiUrl: `${url}/api/`, retryConfig: { retries: 0 } } });
+    app.command('/telemetry', async ({ ack, command, respond, client: web }) => {
+      if (command.text === 'help') return ack({ response_type: 'ephemeral', text: 'Usage: /telemetry <customer>' });
+      await ack();
+      seen.push(`${command.user_name} ${command.channel_name} ${command.text}`);
+      if (command.text === 'modal') {
+        await web.views.open({
+          trigger_id: command.trigger_id,
+          view: {
+            type: 'modal', callback_id: 'why', title: { type: 'plain_text', text: 'Why?' }, submit: { type: 'plain_text', text: 'Send' },
+            blocks: [{ type: 'input', block_id: 'reason', label: { type: 'plain_text', text: 'Reason' }, element: { type: 'plain_text_input', action_id: 'reason' } }],
+          },
+        });
+        return;
+      }
+      await respond({
+        text: `telemetry for ${command.text}`,
+        blocks: [
+          { type: 'section', text: { type: 'mrkdwn', text: `*${command.text}*: Full pings` } },
+          { type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Share' }, action_id: 'share', value: command.text }] },
+        ],
+      });
+    });
+    app.action('share', async ({ ack, respond, body, action }) => {
+      await ack();
+      const value = action.type === 'button' ? action.value : '';
+      await respond({ response_type: 'in_channel', text: `${body.user.id} shared ${value}` });
+      await respond({ delete_original: true });
+    });
+    app.view('why', async ({ ack, view }) => {
+      const reason = view.state.values['reason']?.['reason']?.value ?? '';
+      if (reason.length < 3) return ack({ response_action: 'errors', errors: { reason: 'Say a bit more' } });
+      await ack();
+    });
+    server = (await app.start({ port: 0, host: '127.0.0.1' })) as Server;
+    const { port } = server.address() as AddressInfo;
+    bot = new BotClient({ botUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret, responseUrlBase: `${url}/response` });
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('runs a command and clicks a button in its ephemeral reply', async () => {
+    const { ack, replies } = await standin.runCommand(bot, { command: '/telemetry', text: 'acme', userId: regular, channelId: C });
+    expect(ack.status).toBe(200);
+    expect(ack.ms).toBeLessThan(3000);
+    expect(seen.at(-1)).toBe('riley analytics acme');
+    expect(replies).toHaveLength(1);
+    const card = replies[0]?.message;
+    expect(card).toMatchObject({ ephemeral: { user: regular } });
+    expect(blocksToText(card ?? {})).toBe('*acme*: Full pings\n[Share]');
+
+    const clicked = await standin.clickAction(bot, { userId: regular, channelId: C, ts: card?.ts ?? '', actionId: 'share' });
+    expect(clicked.ack.status).toBe(200);
+    expect(clicked.replies.map((r) => r.via)).toEqual(['response_url', 'response_url']);
+    expect(standin.conversation(C).map((m) => [m.text, Boolean(m.ephemeral)])).toEqual([['U0REGULAR shared acme', false]]);
+  });
+
+  it('shows a command ack body the way Slack does', async () => {
+    const { replies } = await standin.runCommand(bot, { command: '/telemetry', text: 'help', userId: regular, channelId: C, timeoutMs: 200 });
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).toMatchObject({ via: 'ack', message: { text: 'Usage: /telemetry <customer>', ephemeral: { user: regular }, via: 'ack' } });
+  });
+
+  it('opens a modal from a command and validates its submission', async () => {
+    const { replies } = await standin.runCommand(bot, { command: '/telemetry', text: 'modal', userId: bizops, channelId: C });
+    expect(replies.map((r) => (r.via === 'web_api' ? r.method : r.via))).toEqual(['views.open']);
+    expect(standin.modals(bizops).map((v) => v.callback_id)).toEqual(['why']);
+    const rejected = await standin.submitView(bot, { userId: bizops, values: { reason: 'no' }, settleMs: 0, timeoutMs: 50 });
+    expect(rejected).toMatchObject({ responseAction: 'errors', errors: { reason: 'Say a bit more' } });
+    expect(standin.modals(bizops)).toHaveLength(1);
+    await standin.submitView(bot, { userId: bizops, values: { reason: 'quarterly review' }, settleMs: 0, timeoutMs: 50 });
+    expect(standin.modals(bizops)).toHaveLength(0);
+  });
+
+  it('is rejected by the receiver when unsigned, wrongly signed or stale', async () => {
+    const body = new URLSearchParams({ command: '/telemetry', text: 'acme' }).toString();
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    expect((await bot.raw(body, form)).status).toBe(401);
+    expect((await bot.raw(body, { ...form, ...signSlackRequest('wrong-secret', body) })).status).toBe(401);
+    const stale = signSlackRequest(signingSecret, body, Math.floor(Date.now() / 1000) - 600);
+    expect((await bot.raw(body, { ...form, ...stale })).status).toBe(401);
+  });
+
+  it('waitFor resolves on a change and times out with recent activity', async () => {
+    const later = standin.waitFor(() => standin.conversation(C).find((m) => m.text === 'late'));
+    setTimeout(() => void client.chat.postMessage({ channel: C, text: 'late' }), 20);
+    expect((await later).text).toBe('late');
+    await expect(standin.waitFor(() => false, { timeoutMs: 50 })).rejects.toThrow(/chat.postMessage: late/);
+  });
+});
