@@ -6,7 +6,7 @@ import { WebClient, ErrorCode, type WebAPIPlatformError } from '@slack/web-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BotClient, makeTriggerId } from '../src/slack-standin/bot-client.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
-import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
+import { SlackStandin, StandinDefaults, type LocalReply } from '../src/slack-standin/server.js';
 import { signSlackRequest } from '../src/slack-standin/signing.js';
 
 const C = StandinDefaults.channel;
@@ -313,6 +313,19 @@ describe('with a real Bolt app on the HTTP receiver', () => {
     expect(clicked.ack.status).toBe(200);
     expect(clicked.replies.map((r) => r.via)).toEqual(['response_url', 'response_url']);
     expect(standin.conversation(C).map((m) => [m.text, Boolean(m.ephemeral)])).toEqual([['U0REGULAR shared acme', false]]);
+  });
+
+  it('serves POST /local/command for the CLI once a bot is connected', async () => {
+    const local = (body: unknown) => fetch(`${url}/local/command`, { method: 'POST', body: JSON.stringify(body) });
+    expect((await local({ command: '/telemetry', text: 'acme' })).status).toBe(503);
+    standin.connectBot(bot);
+    const res = await local({ command: '/telemetry', text: 'acme', userId: bizops, settleMs: 50 });
+    expect(res.status).toBe(200);
+    const json = (await res.json()) as { ack: { status: number }; replies: LocalReply[] };
+    expect(json.ack.status).toBe(200);
+    expect(json.replies).toMatchObject([{ kind: 'message', ephemeral: true, channel: C, text: 'telemetry for acme' }]);
+    expect(seen.at(-1)).toBe('blake analytics acme');
+    expect((await local({ command: 'telemetry' })).status).toBe(400);
   });
 
   it('shows a command ack body the way Slack does', async () => {

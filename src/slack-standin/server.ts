@@ -355,6 +355,7 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
   readonly channels: readonly StandinChannel[];
 
   private readonly expectedToken: string | undefined;
+  private connectedBot: BotClient | undefined;
   private server: Server | undefined;
   private baseUrl = '';
   private lastMicros = 0;
@@ -415,6 +416,16 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
     return { url: this.baseUrl };
   }
 
+  /**
+   * Connects the bot this stand-in plays Slack for, which enables the local
+   * routes: `POST /local/command` with JSON `{ command, text, userId?, channelId?,
+   * timeoutMs?, settleMs? }` runs the command and answers `{ ack, replies: LocalReply[] }`
+   * (the CLI companion uses it).
+   */
+  connectBot(bot: BotClient): void {
+    this.connectedBot = bot;
+  }
+
   /** Stops listening and drops open connections. */
   async stop(): Promise<void> {
     const server = this.server;
@@ -432,6 +443,10 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
    */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const path = new URL(req.url ?? '/', 'http://standin').pathname;
+    if (path === '/local/command' && req.method === 'POST') {
+      await this.serveLocalCommand(await readBody(req), res);
+      return true;
+    }
     const [, root, rest] = /^\/(api|response|upload|files)\/(.+)$/.exec(path) ?? [];
     if (!root || !rest) return false;
     if (root === 'files' && req.method === 'GET') {
@@ -821,6 +836,30 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
     },
   };
 
+  private async serveLocalCommand(raw: Buffer, res: ServerResponse): Promise<void> {
+    const bot = this.connectedBot;
+    if (!bot) return send(res, 503, { error: 'No bot is connected to this Slack stand-in.' });
+    let input: Loose;
+    try {
+      const parsed: unknown = JSON.parse(raw.toString());
+      input = isObj(parsed) ? parsed : {};
+    } catch {
+      return send(res, 400, { error: 'Send JSON: { "command": "/telemetry", "text": "acme" }' });
+    }
+    const command = optStr(input['command']);
+    if (!command?.startsWith('/')) return send(res, 400, { error: 'command must be a slash command, e.g. "/telemetry"' });
+    const userId = optStr(input['userId']) ?? StandinDefaults.users.regular;
+    const channelId = optStr(input['channelId']) ?? this.channels[0]?.id ?? StandinDefaults.channel;
+    if (!this.user(userId)) return send(res, 400, { error: `Unknown user ${userId}; known: ${this.users.map((u) => u.id).join(', ')}` });
+    const num = (v: unknown, fallback: number) => (typeof v === 'number' && v >= 0 ? Math.min(v, 60_000) : fallback);
+    const { ack, replies } = await this.runCommand(bot, {
+      command, text: typeof input['text'] === 'string' ? input['text'] : '', userId, channelId,
+      // Slower than tests: a command may post "working…" and its result seconds later.
+      timeoutMs: num(input['timeoutMs'], 15_000), settleMs: num(input['settleMs'], 1_500),
+    });
+    send(res, 200, { ack: { status: ack.status, ms: ack.ms, body: ack.body }, replies: toLocalReplies(replies) });
+  }
+
   private async serveApi(method: string, req: IncomingMessage, raw: Buffer, res: ServerResponse): Promise<void> {
     const record: CallRecord = { method, args: {}, at: Date.now() };
     this.calls.push(record);
@@ -1150,6 +1189,41 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
     ];
     return lines.length ? lines.join('\n') : '  (no calls, no response_url posts)';
   }
+}
+
+/** A reply as the local routes report it: what the user now sees, once per message. */
+export interface LocalReply {
+  kind: 'message' | 'modal' | 'error';
+  ephemeral?: boolean;
+  channel?: string;
+  ts?: string;
+  text?: string;
+  blocks?: unknown[];
+  files?: Array<{ id: string; title: string; name: string }>;
+}
+
+/** Flattens replies to the messages and modals they left, in their current state. */
+export function toLocalReplies(replies: ResponseOrMessage[]): LocalReply[] {
+  const seen = new Set<StoredMessage>();
+  const out: LocalReply[] = [];
+  for (const r of replies) {
+    const error = r.via === 'ack' ? undefined : r.error;
+    if (error) {
+      out.push({ kind: 'error', text: `${r.via === 'web_api' ? r.method : 'response_url'} failed: ${error}` });
+    } else if (r.message && !seen.has(r.message)) {
+      seen.add(r.message);
+      const m = r.message;
+      out.push({
+        kind: 'message', ephemeral: Boolean(m.ephemeral), channel: m.channel, ts: m.ts, text: m.text,
+        ...(m.blocks ? { blocks: m.blocks } : {}),
+        ...(m.files ? { files: m.files.map((f) => ({ id: f.id, title: f.title, name: f.name })) } : {}),
+      });
+    } else if (r.via === 'web_api' && /^views\.(open|push)$/.test(r.method) && isObj(r.result?.['view'])) {
+      const view = r.result['view'];
+      out.push({ kind: 'modal', text: `Modal: ${isObj(view['title']) ? String(view['title']['text']) : ''}`, blocks: asArray(view['blocks']) });
+    }
+  }
+  return out;
 }
 
 interface ReplyMatch {
