@@ -1,0 +1,100 @@
+/**
+ * `/telemetry <customer>` and its buttons. Thin: ack at once, ask the
+ * service, answer through `response_url` with a view.
+ */
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, StaticSelectAction } from '@slack/bolt';
+import { ActionIds, Commands } from '../src/ids.js';
+import type { Logger } from '../src/logger.js';
+import type { TelemetryService } from '../src/services/telemetry.js';
+import { toCodedError } from '../src/errors.js';
+import { failureMessage, type MessageBody } from '../views/common.js';
+import {
+  telemetryCardMessage,
+  telemetryNoMatchMessage,
+  telemetryPickerMessage,
+  telemetryTooLongMessage,
+  telemetryUsageMessage,
+} from '../views/telemetry.js';
+
+export interface TelemetryDeps {
+  telemetry: TelemetryService;
+  logger: Logger;
+}
+
+const WAREHOUSE_FAILED = failureMessage('I could not reach the warehouse to look that up.');
+
+function reportFailure(logger: Logger, err: unknown, context: Record<string, unknown>): MessageBody {
+  const coded = toCodedError(err);
+  logger.error('telemetry lookup failed', { ...context, code: coded.code, err: coded });
+  return coded.code === 'warehouse_timeout'
+    ? failureMessage('The warehouse took too long to answer.')
+    : WAREHOUSE_FAILED;
+}
+
+/** The slash command listener, exported apart from its registration for tests. */
+export function telemetryCommand({ telemetry, logger }: TelemetryDeps) {
+  return async ({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    let reply: MessageBody;
+    try {
+      const answer = await telemetry.answer(command.text ?? '', { userId: command.user_id });
+      switch (answer.kind) {
+        case 'usage': reply = telemetryUsageMessage(); break;
+        case 'too_long': reply = telemetryTooLongMessage(answer.max); break;
+        case 'card': reply = telemetryCardMessage(answer.telemetry, { shareable: true }); break;
+        case 'several': reply = telemetryPickerMessage(answer.query, answer.customers); break;
+        case 'none': reply = telemetryNoMatchMessage(answer.query, answer.closest); break;
+      }
+    } catch (err) {
+      reply = reportFailure(logger, err, { user: command.user_id });
+    }
+    await respond({ response_type: 'ephemeral', ...reply });
+  };
+}
+
+type PickAction = SlackActionMiddlewareArgs<BlockAction<ButtonAction | StaticSelectAction>> & AllMiddlewareArgs;
+
+function chosenCustomerId(action: ButtonAction | StaticSelectAction): string {
+  const raw = action.type === 'static_select' ? action.selected_option?.value : action.value;
+  // Values come back from the client; a forged one is at worst an unknown ID.
+  return typeof raw === 'string' ? raw.slice(0, 200) : '';
+}
+
+/** A customer picked from several matches: the ephemeral picker becomes the card. */
+export function telemetryPickAction({ telemetry, logger }: TelemetryDeps) {
+  return async ({ ack, action, body, respond }: PickAction): Promise<void> => {
+    await ack();
+    try {
+      const card = await telemetry.cardFor(chosenCustomerId(action), { userId: body.user.id });
+      const reply = card ? telemetryCardMessage(card, { shareable: true }) : failureMessage('That customer is no longer in the warehouse.', 'Run the command again.');
+      await respond({ response_type: 'ephemeral', replace_original: true, ...reply });
+    } catch (err) {
+      await respond({ response_type: 'ephemeral', replace_original: false, ...reportFailure(logger, err, { user: body.user.id }) });
+    }
+  };
+}
+
+/** "Share in channel": posts the card for everyone and removes the ephemeral copy. */
+export function telemetryShareAction({ telemetry, logger }: TelemetryDeps) {
+  return async ({ ack, action, body, respond }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    try {
+      const card = await telemetry.cardFor(chosenCustomerId(action), { userId: body.user.id });
+      if (!card) {
+        await respond({ response_type: 'ephemeral', replace_original: false, ...failureMessage('That customer is no longer in the warehouse.', 'Run the command again.') });
+        return;
+      }
+      await respond({ response_type: 'in_channel', replace_original: false, ...telemetryCardMessage(card, { shareable: false, sharedBy: body.user.id }) });
+      await respond({ delete_original: true });
+    } catch (err) {
+      await respond({ response_type: 'ephemeral', replace_original: false, ...reportFailure(logger, err, { user: body.user.id }) });
+    }
+  };
+}
+
+export function registerTelemetry(app: App, deps: TelemetryDeps): string[] {
+  app.command(Commands.telemetry, telemetryCommand(deps));
+  app.action<BlockAction<ButtonAction | StaticSelectAction>>(new RegExp(`^${ActionIds.telemetryPickCustomer}`), telemetryPickAction(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.telemetryShare, telemetryShareAction(deps));
+  return [Commands.telemetry];
+}

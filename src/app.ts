@@ -1,0 +1,98 @@
+/**
+ * Builds the Bolt app on the HTTP receiver (or Socket Mode), with every
+ * listener registered and `/healthz` served beside `/slack/events`.
+ */
+import type { IncomingMessage, ServerResponse, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { ConfigError, toCodedError } from './errors.js';
+import { createServices, type Adapters, type Services } from './services/index.js';
+import { registerAll } from '../commands/index.js';
+
+type BoltApp = App;
+
+export interface Bot {
+  app: BoltApp;
+  services: Services;
+  /** The slash commands registered, e.g. `/telemetry`. */
+  commands: string[];
+  /** Starts listening; returns the base URL (HTTP mode). */
+  start(port: number, host?: string): Promise<{ url: string }>;
+  stop(): Promise<void>;
+}
+
+/** Bolt's logger interface over our JSON logger. */
+function boltLogger(logger: Logger): BoltLogger {
+  let level = LogLevel.INFO;
+  const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' ');
+  return {
+    debug: (...m) => logger.debug(text(m), { source: 'bolt' }),
+    info: (...m) => logger.info(text(m), { source: 'bolt' }),
+    warn: (...m) => logger.warn(text(m), { source: 'bolt' }),
+    error: (...m) => logger.error(text(m), { source: 'bolt' }),
+    setLevel: (l) => { level = l; },
+    getLevel: () => level,
+    setName: () => {},
+  };
+}
+
+function healthz(services: Services) {
+  return (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ ok: true, warehouse: services.adapters.warehouse.kind, store: services.adapters.store.kind }));
+  };
+}
+
+export async function createBot(config: Config, logger: Logger, adapters: Adapters): Promise<Bot> {
+  const { botToken, signingSecret, appToken, apiUrl } = config.slack;
+  if (!botToken) throw new ConfigError('SLACK_BOT_TOKEN', 'is required to start the Slack app');
+  if (!signingSecret) throw new ConfigError('SLACK_SIGNING_SECRET', 'is required to start the Slack app');
+  const services = createServices(config, logger, adapters);
+  const customRoutes = [{ path: '/healthz', method: ['GET'], handler: healthz(services) }];
+  const common = {
+    token: botToken,
+    logger: boltLogger(logger.child({ component: 'bolt' })),
+    deferInitialization: true,
+    clientOptions: apiUrl ? { slackApiUrl: apiUrl } : {},
+  };
+  const socket = config.slack.mode === 'socket';
+  const receiver = socket
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret,
+        endpoints: '/slack/events',
+        customRoutes,
+        processBeforeResponse: false,
+        logger: common.logger,
+      });
+  const app = socket
+    ? new App({ ...common, appToken, socketMode: true, customRoutes, port: config.port })
+    : new App({ ...common, receiver });
+
+  app.error(async (err) => {
+    const coded = toCodedError(err);
+    logger.error('unhandled listener error', { code: coded.code, err: coded });
+  });
+  const commands = registerAll(app, services);
+  await app.init();
+
+  let server: Server | undefined;
+  return {
+    app,
+    services,
+    commands,
+    async start(port, host = '0.0.0.0') {
+      const started = await app.start(socket ? port : { port, host });
+      server = socket ? undefined : (started as Server);
+      const address = server?.address() as AddressInfo | undefined;
+      const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
+      void services.telemetry.warmUp().catch((err) => logger.warn('customer list warm-up failed', { err }));
+      return { url: `http://${shownHost}:${address?.port ?? port}` };
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * Finding a customer from what someone typed: case- and punctuation-insensitive,
+ * tolerant of small typos, matching names, aliases and domains. `acme`,
+ * `Acme Corp`, `acme.com` and `acm` all find Acme Corp.
+ */
+export interface CustomerName {
+  customerId: string;
+  name: string;
+  aliases: string[];
+  domain: string | null;
+}
+
+export type MatchResult =
+  | { kind: 'one'; customer: CustomerName }
+  | { kind: 'several'; customers: CustomerName[] }
+  | { kind: 'none'; closest: CustomerName[] };
+
+/** Longest query worth matching; customer names are shorter. */
+export const MAX_QUERY = 80;
+
+const SUFFIXES = new Set(['inc', 'corp', 'corporation', 'co', 'llc', 'ltd', 'limited', 'gmbh', 'sa', 'ag', 'plc', 'company', 'the', 'group', 'holdings']);
+const TLDS = /\.(com|io|net|org|co|ai|dev|app|de|uk|fr|jp|us)$/;
+
+/** Lowercase, strip accents and punctuation, fold whitespace. */
+export function normalize(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/^https?:\/\//, '')
+    .replace(/^www\./, '')
+    .replace(TLDS, '')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+/** The normalized form without legal suffixes ("acme corp" → "acme"). */
+function core(text: string): string {
+  const words = normalize(text).split(' ').filter((w) => w && !SUFFIXES.has(w));
+  return words.join(' ');
+}
+
+/** Levenshtein distance, bounded: returns max+1 as soon as it is exceeded. */
+export function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur.push(v);
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+interface Indexed {
+  customer: CustomerName;
+  keys: string[];
+}
+
+/** Score of how well a query matches one key: lower is better; null: no match. */
+function score(query: string, key: string): number | null {
+  if (!key) return null;
+  if (key === query) return 0;
+  if (key.startsWith(query) && query.length >= 3) return 1 + (key.length - query.length) / 100;
+  if (key.split(' ').includes(query) && query.length >= 3) return 1.5;
+  const allowed = query.length >= 8 ? 2 : query.length >= 4 ? 1 : 0;
+  if (allowed === 0) return null;
+  const d = editDistance(query, key, allowed);
+  return d <= allowed ? 2 + d : null;
+}
+
+/** An index over the customer list, built once per refresh of that list. */
+export class CustomerIndex {
+  private readonly entries: Indexed[];
+
+  constructor(customers: CustomerName[]) {
+    this.entries = customers.map((customer) => {
+      const keys = new Set<string>();
+      for (const t of [customer.name, ...customer.aliases, customer.domain ?? '']) {
+        if (!t) continue;
+        keys.add(normalize(t));
+        keys.add(core(t));
+      }
+      keys.delete('');
+      return { customer, keys: [...keys] };
+    });
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  byId(customerId: string): CustomerName | undefined {
+    return this.entries.find((e) => e.customer.customerId === customerId)?.customer;
+  }
+
+  /** Matches text against names, aliases and domains. */
+  match(text: string, maxSeveral = 10): MatchResult {
+    // Long input cannot name a customer better than its first words; bounding it keeps matching cheap.
+    const q = (core(text) || normalize(text)).slice(0, MAX_QUERY);
+    if (!q) return { kind: 'none', closest: [] };
+    const scored: Array<{ customer: CustomerName; s: number }> = [];
+    for (const e of this.entries) {
+      let best: number | null = null;
+      for (const k of e.keys) {
+        const s = score(q, k);
+        if (s !== null && (best === null || s < best)) best = s;
+      }
+      if (best !== null) scored.push({ customer: e.customer, s: best });
+    }
+    scored.sort((a, b) => a.s - b.s || a.customer.name.localeCompare(b.customer.name));
+    if (scored.length === 0) return { kind: 'none', closest: this.closest(q, 3) };
+    const top = scored[0]!;
+    const exact = scored.filter((x) => x.s === 0);
+    if (exact.length === 1) return { kind: 'one', customer: exact[0]!.customer };
+    if (exact.length > 1) return { kind: 'several', customers: exact.slice(0, maxSeveral).map((x) => x.customer) };
+    // One clearly best candidate (the rest are weaker kinds of match) is the answer.
+    const tied = scored.filter((x) => Math.floor(x.s) === Math.floor(top.s));
+    if (tied.length === 1) return { kind: 'one', customer: top.customer };
+    return { kind: 'several', customers: tied.slice(0, maxSeveral).map((x) => x.customer) };
+  }
+
+  /** The `n` names nearest to the text, for "did you mean". */
+  private closest(q: string, n: number): CustomerName[] {
+    const ranked = this.entries.map((e) => {
+      let best = Infinity;
+      for (const k of e.keys) best = Math.min(best, editDistance(q, k.slice(0, q.length + 2), Math.max(q.length, 4)));
+      return { customer: e.customer, d: best };
+    });
+    ranked.sort((a, b) => a.d - b.d || a.customer.name.localeCompare(b.customer.name));
+    return ranked.slice(0, n).filter((r) => r.d <= Math.max(3, Math.ceil(q.length / 2))).map((r) => r.customer);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Entry point: read configuration, open the adapters it names, start the bot.
+ * With no Slack credentials, runs in local mode: a Slack stand-in on PORT plays
+ * Slack's side, and the bot talks to it exactly as it would to Slack.
+ */
+import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { loadConfig, secretsOf, type Config } from './config.js';
+import { ConfigError, toCodedError } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
+import { openWarehouse } from './adapters/warehouse/index.js';
+import { openStore } from './adapters/store/index.js';
+import { createBot, type Bot } from './app.js';
+import { SlackStandin } from './slack-standin/server.js';
+import { BotClient } from './slack-standin/bot-client.js';
+import type { Adapters } from './services/index.js';
+
+async function startLocal(config: Config, logger: Logger, adapters: Adapters): Promise<{ bot: Bot; standin: SlackStandin }> {
+  const standin = new SlackStandin();
+  const { url } = await standin.start({ port: config.port, host: '127.0.0.1' });
+  // Fresh credentials per run: only this process and its stand-in know them.
+  const signingSecret = randomBytes(24).toString('hex');
+  const botToken = `xoxb-local-${randomBytes(12).toString('hex')}`;
+  const localConfig: Config = { ...config, slack: { ...config.slack, botToken, signingSecret, apiUrl: `${url}/api/` } };
+  const bot = await createBot(localConfig, logger, adapters);
+  const { url: botUrl } = await bot.start(0, '127.0.0.1');
+  standin.connectBot(new BotClient({ botUrl: `${botUrl}/slack/events`, signingSecret, responseUrlBase: `${url}/response` }));
+  process.stdout.write(
+    [
+      '',
+      `analytics-bot is running in local mode (no Slack credentials set), on the embedded warehouse and store in ${config.dataDir}.`,
+      `  Try it:  npm run slack -- "/telemetry acme"`,
+      `  Slack stand-in: ${url}   bot: ${botUrl}/slack/events`,
+      'Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to connect to a real workspace (see README).',
+      '',
+    ].join('\n'),
+  );
+  return { bot, standin };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  await mkdir(config.dataDir, { recursive: true });
+  const started = Date.now();
+  const warehouse = await openWarehouse(config, logger);
+  const store = await openStore(config.store, config.dataDir);
+  const adapters = { warehouse, store };
+  logger.info('adapters ready', { warehouse: warehouse.kind, store: store.kind, ms: Date.now() - started });
+
+  let stopStandin = async () => {};
+  let bot: Bot;
+  if (config.slack.mode === 'local') {
+    const local = await startLocal(config, logger, adapters);
+    bot = local.bot;
+    stopStandin = () => local.standin.stop();
+  } else {
+    bot = await createBot(config, logger, adapters);
+    const { url } = await bot.start(config.port);
+    logger.info('analytics-bot started', { mode: config.slack.mode, url: config.slack.mode === 'http' ? `${url}/slack/events` : undefined });
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    await bot.stop().catch(() => {});
+    await stopStandin().catch(() => {});
+    await Promise.allSettled([warehouse.close(), store.close()]);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  const coded = toCodedError(err);
+  process.stderr.write(`analytics-bot failed to start: ${coded.message} (${coded.code})\n`);
+  process.exit(1);
+});

@@ -1,0 +1,203 @@
+/**
+ * The `/telemetry` use case: find a customer from what someone typed and tell
+ * them, per instance, what telemetry we receive and where to look at it.
+ */
+import type { Logger } from '../logger.js';
+import type { Row, Warehouse } from '../ports/warehouse.js';
+import { CustomerIndex, type CustomerName, type MatchResult } from '../domain/customer-match.js';
+import { deriveTelemetryLevel, type Hosting, type InstanceActivity, type TelemetryLevel } from '../domain/telemetry.js';
+
+/** Longest command text we accept; anything longer is not a customer name. */
+export const MAX_TELEMETRY_TEXT = 200;
+
+export interface InstanceTelemetry {
+  siteId: string;
+  hosting: Hosting;
+  version: string | null;
+  lastPingAt: Date | null;
+  level: TelemetryLevel;
+  activity: InstanceActivity;
+}
+
+export interface CustomerTelemetry {
+  customer: CustomerName;
+  instances: InstanceTelemetry[];
+  windowDays: number;
+  /** When the warehouse's telemetry tables were last updated. */
+  dataUpdatedAt: Date | null;
+  generatedAt: Date;
+}
+
+export type TelemetryAnswer =
+  | { kind: 'usage' }
+  | { kind: 'too_long'; max: number }
+  | { kind: 'card'; telemetry: CustomerTelemetry }
+  | { kind: 'several'; query: string; customers: CustomerName[] }
+  | { kind: 'none'; query: string; closest: CustomerName[] };
+
+export interface TelemetryServiceOptions {
+  warehouse: Warehouse;
+  logger: Logger;
+  windowDays: number;
+  /** How long the customer list is reused before it is read again. */
+  customerListTtlMs?: number;
+  now?: () => Date;
+}
+
+const DAY_MS = 86_400_000;
+/** Pings older than this are not read at all (bounds the bytes scanned on BigQuery). */
+const LOOKBACK_DAYS = 90;
+
+const CUSTOMERS_SQL = `SELECT customer_id, name, aliases, domain FROM {{customers}}`;
+
+const INSTANCES_SQL = `
+SELECT i.site_id, i.hosting, i.version, p.last_ping_at,
+  COALESCE(p.critical_pings, 0) AS critical_pings,
+  COALESCE(p.full_pings, 0) AS full_pings,
+  COALESCE(e.events, 0) AS user_level_events
+FROM {{instances}} AS i
+LEFT JOIN (
+  SELECT site_id, MAX(received_at) AS last_ping_at,
+    SUM(CASE WHEN ping_type = 'critical' AND received_at >= @since THEN 1 ELSE 0 END) AS critical_pings,
+    SUM(CASE WHEN ping_type = 'full' AND received_at >= @since THEN 1 ELSE 0 END) AS full_pings
+  FROM {{pings}}
+  WHERE received_at >= @lookback
+    AND site_id IN (SELECT site_id FROM {{instances}} WHERE customer_id = @customer_id)
+  GROUP BY site_id
+) AS p ON p.site_id = i.site_id
+LEFT JOIN (
+  SELECT site_id, COUNT(*) AS events
+  FROM {{events}}
+  WHERE occurred_at >= @since
+    AND site_id IN (SELECT site_id FROM {{instances}} WHERE customer_id = @customer_id)
+  GROUP BY site_id
+) AS e ON e.site_id = i.site_id
+WHERE i.customer_id = @customer_id
+ORDER BY i.site_id`;
+
+const str = (v: Row[string] | undefined): string => (v === null || v === undefined ? '' : String(v));
+const num = (v: Row[string] | undefined): number => (typeof v === 'number' ? v : Number(v ?? 0));
+
+export class TelemetryService {
+  private index: CustomerIndex | null = null;
+  private indexLoadedAt = 0;
+  private loading: Promise<CustomerIndex> | null = null;
+  private freshness: { at: number; value: Date | null } | null = null;
+  private readonly ttl: number;
+  private readonly now: () => Date;
+
+  constructor(private readonly opts: TelemetryServiceOptions) {
+    this.ttl = opts.customerListTtlMs ?? 10 * 60_000;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  /** Answers `/telemetry <text>`. Throws only when the warehouse fails. */
+  async answer(text: string, context: { userId: string }): Promise<TelemetryAnswer> {
+    const query = text.trim();
+    if (!query || /^(help|\?)$/i.test(query)) return { kind: 'usage' };
+    if (query.length > MAX_TELEMETRY_TEXT) return { kind: 'too_long', max: MAX_TELEMETRY_TEXT };
+    const match: MatchResult = (await this.customers()).match(query);
+    switch (match.kind) {
+      case 'one':
+        return { kind: 'card', telemetry: await this.telemetryOf(match.customer, context) };
+      case 'several':
+        return { kind: 'several', query, customers: match.customers };
+      case 'none':
+        return { kind: 'none', query, closest: match.closest };
+    }
+  }
+
+  /** The card for a customer chosen by ID (from a picker or Share button); null if unknown. */
+  async cardFor(customerId: string, context: { userId: string }): Promise<CustomerTelemetry | null> {
+    const customer = (await this.customers()).byId(customerId);
+    return customer ? this.telemetryOf(customer, context) : null;
+  }
+
+  /** Loads the customer list now (start-up warm-up). */
+  async warmUp(): Promise<void> {
+    await this.customers();
+  }
+
+  private async customers(): Promise<CustomerIndex> {
+    const fresh = this.index && Date.now() - this.indexLoadedAt < this.ttl;
+    if (fresh) return this.index!;
+    if (this.index) {
+      // Serve the old list while a new one loads.
+      void this.loadCustomers().catch((err) => this.opts.logger.warn('customer list refresh failed', { err }));
+      return this.index;
+    }
+    return this.loadCustomers();
+  }
+
+  private loadCustomers(): Promise<CustomerIndex> {
+    this.loading ??= (async () => {
+      try {
+        const { rows } = await this.opts.warehouse.query(CUSTOMERS_SQL, {}, { labels: { command: 'telemetry', purpose: 'customer-list' } });
+        const index = new CustomerIndex(
+          rows.map((r) => ({
+            customerId: str(r.customer_id),
+            name: str(r.name),
+            aliases: str(r.aliases).split('|').map((a) => a.trim()).filter(Boolean),
+            domain: str(r.domain) || null,
+          })),
+        );
+        this.index = index;
+        this.indexLoadedAt = Date.now();
+        return index;
+      } finally {
+        this.loading = null;
+      }
+    })();
+    return this.loading;
+  }
+
+  private async telemetryOf(customer: CustomerName, context: { userId: string }): Promise<CustomerTelemetry> {
+    const now = this.now();
+    const since = new Date(now.getTime() - this.opts.windowDays * DAY_MS);
+    const lookback = new Date(now.getTime() - Math.max(LOOKBACK_DAYS, this.opts.windowDays) * DAY_MS);
+    const [result, dataUpdatedAt] = await Promise.all([
+      this.opts.warehouse.query(
+        INSTANCES_SQL,
+        {
+          customer_id: { type: 'STRING', value: customer.customerId },
+          since: { type: 'TIMESTAMP', value: since },
+          lookback: { type: 'TIMESTAMP', value: lookback },
+        },
+        { labels: { command: 'telemetry', user: context.userId } },
+      ),
+      this.dataUpdatedAt(),
+    ]);
+    const instances = result.rows.map((r): InstanceTelemetry => {
+      const activity = {
+        criticalPings: num(r.critical_pings),
+        fullPings: num(r.full_pings),
+        userLevelEvents: num(r.user_level_events),
+      };
+      return {
+        siteId: str(r.site_id),
+        hosting: str(r.hosting) as Hosting,
+        version: str(r.version) || null,
+        lastPingAt: r.last_ping_at instanceof Date ? r.last_ping_at : null,
+        level: deriveTelemetryLevel(activity),
+        activity,
+      };
+    });
+    return { customer, instances, windowDays: this.opts.windowDays, dataUpdatedAt, generatedAt: now };
+  }
+
+  /** Last update of the telemetry tables, from metadata; cached for a minute. */
+  private async dataUpdatedAt(): Promise<Date | null> {
+    if (this.freshness && Date.now() - this.freshness.at < 60_000) return this.freshness.value;
+    try {
+      const tables = await this.opts.warehouse.tableFreshness(['pings', 'events']);
+      const times = tables.map((t) => t.lastModified?.getTime() ?? 0).filter((t) => t > 0);
+      const value = times.length ? new Date(Math.max(...times)) : null;
+      this.freshness = { at: Date.now(), value };
+      return value;
+    } catch (err) {
+      // Freshness is a footnote: its failure must not cost the user the card.
+      this.opts.logger.warn('table freshness unavailable', { err });
+      return null;
+    }
+  }
+}

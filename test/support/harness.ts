@@ -1,0 +1,113 @@
+/**
+ * End-to-end harness: the real bot (Bolt HTTP receiver, signature checks) on a
+ * loopback port, talking to the Slack stand-in through the real Web API client,
+ * on the embedded warehouse and store unless others are given.
+ *
+ * The demo warehouse (1M pings) is generated once per worker into a template
+ * file and copied for each bot, so tests don't pay the generation each time.
+ */
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { loadConfig, secretsOf, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { createBot, type Bot } from '../../src/app.js';
+import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../../src/adapters/warehouse/duckdb.js';
+import { openEmbeddedStore } from '../../src/adapters/store/embedded.js';
+import type { Store } from '../../src/ports/store.js';
+import type { Warehouse } from '../../src/ports/warehouse.js';
+import { SlackStandin, StandinDefaults, type SlackStandinOptions } from '../../src/slack-standin/server.js';
+import { BotClient } from '../../src/slack-standin/bot-client.js';
+
+export { StandinDefaults };
+
+let template: Promise<string> | undefined;
+
+/** A directory holding a generated demo `warehouse.duckdb`, made once per worker. */
+function templateWarehouseDir(): Promise<string> {
+  template ??= (async () => {
+    const dir = path.join(os.tmpdir(), `analytics-bot-template-${process.pid}`);
+    if (!existsSync(path.join(dir, 'warehouse.duckdb'))) {
+      const w = await openEmbeddedWarehouse({ dataDir: dir, timeoutMs: 60_000 });
+      await w.close();
+    }
+    return dir;
+  })();
+  return template;
+}
+
+/** A fresh data directory with its own copy of the demo warehouse. */
+export async function freshDataDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'analytics-bot-test-'));
+  await copyFile(path.join(await templateWarehouseDir(), 'warehouse.duckdb'), path.join(dir, 'warehouse.duckdb'));
+  return dir;
+}
+
+export interface TestBot {
+  bot: Bot;
+  standin: SlackStandin;
+  client: BotClient;
+  /** The bot's base URL (`/slack/events`, `/healthz` under it). */
+  url: string;
+  config: Config;
+  signingSecret: string;
+  warehouse: Warehouse;
+  store: Store;
+  /** Every JSON log line the bot wrote. */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+export interface TestBotOptions {
+  /** Extra environment for loadConfig (e.g. `{ TELEMETRY_WINDOW_DAYS: '7' }`). */
+  env?: Record<string, string>;
+  warehouse?: Warehouse;
+  store?: Store;
+  standin?: SlackStandin;
+  standinOptions?: SlackStandinOptions;
+}
+
+export async function startTestBot(options: TestBotOptions = {}): Promise<TestBot> {
+  const standin = options.standin ?? new SlackStandin(options.standinOptions);
+  const ownStandin = !options.standin;
+  const standinUrl = ownStandin ? (await standin.start({ port: 0, host: '127.0.0.1' })).url : standin.url!;
+  const dataDir = await freshDataDir();
+  const signingSecret = randomBytes(16).toString('hex');
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: `xoxb-test-${randomBytes(6).toString('hex')}`,
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: `${standinUrl}/api/`,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    ANALYTICS_CHANNEL: StandinDefaults.channel,
+    BIZOPS_USERGROUP: StandinDefaults.usergroups.bizops,
+    LOOKER_ADMINS_USERGROUP: StandinDefaults.usergroups.lookerAdmins,
+    ...options.env,
+  });
+  const logs: string[] = [];
+  const logger = createLogger({ level: 'debug', secrets: secretsOf(config), write: (l) => logs.push(l) });
+  const warehouse: Warehouse = options.warehouse ?? (await openEmbeddedWarehouse({ dataDir, timeoutMs: config.queryTimeoutMs }));
+  const store = options.store ?? (await openEmbeddedStore(dataDir));
+  const bot = await createBot(config, logger, { warehouse, store });
+  const { url } = await bot.start(0, '127.0.0.1');
+  const client = new BotClient({ botUrl: `${url}/slack/events`, signingSecret, responseUrlBase: `${standinUrl}/response` });
+  return {
+    bot, standin, client, url, config, signingSecret, warehouse, store, logs,
+    async stop() {
+      await bot.stop();
+      if (ownStandin) await standin.stop();
+      if (!options.warehouse) await warehouse.close();
+      if (!options.store) await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The embedded warehouse of a test bot (when it runs on one). */
+export function embedded(w: Warehouse): EmbeddedWarehouse {
+  if (w.kind !== 'embedded') throw new Error('not the embedded warehouse');
+  return w as EmbeddedWarehouse;
+}
+

@@ -1,0 +1,220 @@
+/**
+ * `/telemetry` end to end: signed requests through the real Bolt HTTP receiver,
+ * replies through response_url to the Slack stand-in, on the 1M-row demo warehouse.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
+import { signSlackRequest } from '../src/slack-standin/signing.js';
+import { blocksToText } from '../src/slack-standin/render-text.js';
+import { ActionIds } from '../src/ids.js';
+import type { Warehouse } from '../src/ports/warehouse.js';
+import { WarehouseError, WarehouseTimeoutError } from '../src/errors.js';
+
+const user = StandinDefaults.users.regular;
+const channel = StandinDefaults.channel;
+
+let t: TestBot;
+beforeAll(async () => {
+  t = await startTestBot();
+}, 120_000);
+afterAll(async () => t?.stop());
+
+async function telemetry(text: string) {
+  const { ack, replies } = await t.standin.runCommand(t.client, { command: '/telemetry', text, userId: user, channelId: channel });
+  expect(ack.status).toBe(200);
+  expect(replies.length).toBeGreaterThan(0);
+  const reply = replies[0]!;
+  const body = (reply.via === 'response_url' ? reply.body : reply.via === 'ack' ? reply.body : reply.args) as { text?: string; blocks?: unknown[]; response_type?: string };
+  return { ack, reply, body, text: blocksToText({ text: body.text, blocks: body.blocks ?? [] }) };
+}
+
+describe('/telemetry through the signed HTTP receiver', () => {
+  it('answers Acme Corp with its three instances and their levels, ephemeral, shareable', async () => {
+    const { body, text, reply } = await telemetry('acme');
+    expect(reply.via).toBe('response_url');
+    expect(body.response_type).toBe('ephemeral');
+    expect(text).toContain('Telemetry: Acme Corp');
+    expect(text).toContain('3 instances');
+    expect(text).toContain('Full pings + user-level data');
+    expect(text).toContain('Critical pings');
+    expect(text).toMatch(/Full pings(?! \+)/);
+    expect(text).toContain('Managed');
+    expect(text).toContain('Self-hosted');
+    expect(text).toContain('Share in channel');
+    expect(text).toContain('data updated');
+    expect(reply.message?.ephemeral?.user).toBe(user);
+  });
+
+  it.each(['Acme Corp', 'acme.com', 'acm', 'ACME Inc', 'acme crop'])('%s finds Acme Corp', async (q) => {
+    const { text } = await telemetry(q);
+    expect(text).toContain('Telemetry: Acme Corp');
+  });
+
+  it.each([
+    ['globex', 'No telemetry'],
+    ['initech', 'Critical pings'],
+    ['umbrella', 'Full pings'],
+    ['hooli', 'Full pings + user-level data'],
+  ])('%s is at level %s', async (q, level) => {
+    const { text } = await telemetry(q);
+    expect(text).toContain(`1 × ${level}`);
+  });
+
+  it('says where to look, and that there is nothing to look at for no telemetry', async () => {
+    expect((await telemetry('globex')).text).toContain('Nothing to look at');
+    expect((await telemetry('umbrella')).text).toContain('server instances overview');
+  });
+
+  it('lets the user pick among several matches, then shows the card in place', async () => {
+    const { text, reply } = await telemetry('stark');
+    expect(text).toContain('Several customers match');
+    const blocks = JSON.stringify((reply as { body: unknown }).body);
+    expect(blocks).toContain(ActionIds.telemetryPickCustomer);
+    const picked = await t.standin.clickAction(t.client, {
+      userId: user,
+      channelId: channel,
+      ts: reply.message!.ts,
+      actionId: JSON.parse(blocks).blocks[1].elements[0].action_id,
+    });
+    expect(picked.ack.status).toBe(200);
+    const after = t.standin.message(channel, reply.message!.ts);
+    expect(blocksToText({ text: after?.text, blocks: after?.blocks ?? [] })).toMatch(/Telemetry: Stark/);
+  });
+
+  it('shares the card in the channel for everyone, removing the ephemeral copy', async () => {
+    const { reply } = await telemetry('initech');
+    const shared = await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: reply.message!.ts, actionId: ActionIds.telemetryShare });
+    expect(shared.ack.status).toBe(200);
+    const visible = t.standin.conversation(channel).filter((m) => !m.ephemeral && (m.text ?? '').includes('Initech'));
+    expect(visible.length).toBe(1);
+    expect(JSON.stringify(visible[0]!.blocks)).toContain(`shared by <@${user}>`);
+    expect(t.standin.message(channel, reply.message!.ts)).toBeUndefined();
+  });
+
+  it('refuses a forged share of an unknown customer without posting anything', async () => {
+    const before = t.standin.conversation(channel).filter((m) => !m.ephemeral).length;
+    const { reply } = await telemetry('initech');
+    const responses = t.standin.responses.length;
+    // A payload Slack never sent: a Share click carrying an ID that was not on the button.
+    const res = await t.client.blockAction({
+      userId: user,
+      channelId: channel,
+      container: { type: 'message', message_ts: reply.message!.ts, channel_id: channel, is_ephemeral: true },
+      actions: [{ action_id: ActionIds.telemetryShare, block_id: 'b', value: "x' OR 1=1 --" }],
+    });
+    expect(res.status).toBe(200);
+    await t.standin.waitFor(() => t.standin.responses.length > responses);
+    expect(t.standin.conversation(channel).filter((m) => !m.ephemeral).length).toBe(before);
+    expect(JSON.stringify(t.standin.responses.slice(responses))).toContain('no longer in the warehouse');
+  });
+
+  it('says no match with the closest names', async () => {
+    const { text } = await telemetry('Globx Intergalactic Holdings');
+    expect(text).toMatch(/No customer matches|Telemetry: Globex/);
+    const none = await telemetry('qqqqzzzz');
+    expect(none.text).toContain('No customer matches');
+  });
+
+  it.each([
+    ['', 'Usage'],
+    ['a', 'No customer matches'],
+    ['x'.repeat(5000), 'longer than any customer name'],
+    ["'; DROP TABLE customers; --", 'No customer matches'],
+    ['"acme"', 'Telemetry: Acme Corp'],
+    ['🚀🔥', 'Usage'],
+    ['%_%', 'Usage'],
+  ])('answers %j clearly', async (q, expected) => {
+    const { text } = await telemetry(q);
+    if (expected === 'Usage') expect(text).toMatch(/shows a customer's instances|No customer matches/);
+    else expect(text).toContain(expected);
+    expect(text).not.toMatch(/\bat .*\.(js|ts):\d+/);
+  });
+
+  it('still knows every customer after an injection attempt', async () => {
+    expect((await telemetry('acme')).text).toContain('Telemetry: Acme Corp');
+  });
+
+  it('rejects unsigned, wrongly signed and stale requests with 401, running no listener', async () => {
+    const body = new URLSearchParams({ command: '/telemetry', text: 'acme', user_id: user, channel_id: channel, response_url: `${t.standin.url}/response/x`, team_id: 'T0ANALYTIC' }).toString();
+    const calls = t.standin.responses.length;
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    expect((await t.client.raw(body, form)).status).toBe(401);
+    expect((await t.client.raw(body, { ...form, ...signSlackRequest('wrong-secret', body) })).status).toBe(401);
+    const stale = signSlackRequest(t.signingSecret, body, Math.floor(Date.now() / 1000) - 6 * 60);
+    expect((await t.client.raw(body, { ...form, ...stale })).status).toBe(401);
+    const tampered = signSlackRequest(t.signingSecret, body);
+    expect((await t.client.raw(body.replace('acme', 'globex'), { ...form, ...tampered })).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(t.standin.responses.length).toBe(calls);
+  });
+
+  it('serves /healthz', async () => {
+    const res = await fetch(`${t.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, warehouse: 'embedded', store: 'embedded' });
+  });
+
+  it('registers exactly the commands manifest.yml declares, all on /slack/events', () => {
+    const manifest = parse(readFileSync(new URL('../manifest.yml', import.meta.url), 'utf8'));
+    const declared = manifest.features.slash_commands.map((c: { command: string }) => c.command).sort();
+    expect(declared).toEqual([...t.bot.commands].sort());
+    for (const c of manifest.features.slash_commands) expect(c.url).toMatch(/\/slack\/events$/);
+    expect(manifest.settings.interactivity.request_url).toMatch(/\/slack\/events$/);
+    expect(manifest.oauth_config.scopes.bot).toContain('commands');
+  });
+
+  it('never logs the bot token or signing secret', () => {
+    const all = t.logs.join('\n');
+    expect(all).not.toContain(t.config.slack.botToken!);
+    expect(all).not.toContain(t.signingSecret);
+  });
+});
+
+/** A warehouse that fails the way a real one does, for the fault tests. */
+function failingWarehouse(real: Warehouse, mode: { fail: 'error' | 'timeout' | 'none' }): Warehouse {
+  return {
+    kind: real.kind,
+    async query(sql, params, options) {
+      if (sql.includes('{{customers}}')) return real.query(sql, params, options);
+      if (mode.fail === 'error') throw new WarehouseError('backend 500: internal error at node_modules/x.js:1');
+      if (mode.fail === 'timeout') throw new WarehouseTimeoutError('query did not finish within 20000 ms');
+      return real.query(sql, params, options);
+    },
+    dryRun: (sql, params, options) => real.dryRun(sql, params, options),
+    tableFreshness: (tables) => real.tableFreshness(tables),
+    close: () => real.close(),
+  };
+}
+
+describe('/telemetry when the warehouse fails', () => {
+  let f: TestBot;
+  const mode: { fail: 'error' | 'timeout' | 'none' } = { fail: 'none' };
+  beforeAll(async () => {
+    const { openEmbeddedWarehouse } = await import('../src/adapters/warehouse/duckdb.js');
+    const { freshDataDir } = await import('./support/harness.js');
+    const real = await openEmbeddedWarehouse({ dataDir: await freshDataDir(), timeoutMs: 20_000 });
+    f = await startTestBot({ warehouse: failingWarehouse(real, mode) });
+  }, 120_000);
+  afterAll(async () => {
+    await f?.stop();
+    await f?.warehouse.close();
+  });
+
+  it.each([
+    ['error', 'could not reach the warehouse'],
+    ['timeout', 'took too long'],
+  ] as const)('on %s tells the user what failed, without a trace, and keeps serving', async (fail, expected) => {
+    mode.fail = fail;
+    const { ack, replies } = await f.standin.runCommand(f.client, { command: '/telemetry', text: 'acme', userId: user, channelId: channel });
+    expect(ack.status).toBe(200);
+    const text = JSON.stringify(replies);
+    expect(text).toContain(expected);
+    expect(text).toContain('try again');
+    expect(text).not.toContain('node_modules');
+    mode.fail = 'none';
+    const ok = await f.standin.runCommand(f.client, { command: '/telemetry', text: 'acme', userId: user, channelId: channel });
+    expect(JSON.stringify(ok.replies)).toContain('Telemetry: Acme Corp');
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { KnownBlock } from '@slack/types';
+import { telemetryCardMessage, telemetryNoMatchMessage, telemetryPickerMessage, telemetryUsageMessage, telemetryTooLongMessage } from '../views/telemetry.js';
+import { escapeMrkdwn, failureMessage } from '../views/common.js';
+import { ActionIds } from '../src/ids.js';
+import type { CustomerTelemetry, InstanceTelemetry } from '../src/services/telemetry.js';
+import { blockKitViolations } from './support/block-limits.js';
+import * as errors from '../src/errors.js';
+
+const now = new Date('2026-11-28T12:00:00Z');
+const acme = { customerId: 'acme', name: 'Acme Corp', aliases: ['Acme'], domain: 'acme.com' };
+
+function instance(n: number, level: InstanceTelemetry['level']): InstanceTelemetry {
+  return {
+    siteId: `site-${n}`,
+    hosting: level === 'full_user_level' ? 'managed' : 'self-hosted',
+    version: '5.3.2',
+    lastPingAt: level === 'none' ? null : new Date(now.getTime() - 3_600_000),
+    level,
+    activity: { criticalPings: 10, fullPings: level.startsWith('full') ? 40 : 0, userLevelEvents: level === 'full_user_level' ? 900 : 0 },
+  };
+}
+
+function telemetry(instances: InstanceTelemetry[]): CustomerTelemetry {
+  return { customer: acme, instances, windowDays: 30, dataUpdatedAt: now, generatedAt: now };
+}
+
+const textOf = (blocks: KnownBlock[]) => JSON.stringify(blocks);
+
+describe('telemetry views', () => {
+  it('shows each instance with its level, meaning, where to look and last ping', () => {
+    const card = telemetryCardMessage(telemetry([instance(1, 'full_user_level'), instance(2, 'full'), instance(3, 'critical'), instance(4, 'none')]), { shareable: true });
+    const text = textOf(card.blocks);
+    for (const label of ['Full pings + user-level data', 'Full pings', 'Critical pings', 'No telemetry']) expect(text).toContain(label);
+    expect(text).toContain('site-1');
+    expect(text).toContain('Managed');
+    expect(text).toContain('none in the last 90 days');
+    expect(text).toContain('Nothing to look at');
+    expect(text).toContain('last 30 days');
+    expect(text).toContain('data updated <!date^');
+    expect(card.text).toContain('Acme Corp');
+    expect(text).toContain(ActionIds.telemetryShare);
+    expect(blockKitViolations(card.blocks)).toEqual([]);
+  });
+
+  it('marks a shared copy and drops the share button', () => {
+    const card = telemetryCardMessage(telemetry([instance(1, 'full')]), { shareable: false, sharedBy: 'U123' });
+    expect(textOf(card.blocks)).toContain('shared by <@U123>');
+    expect(textOf(card.blocks)).not.toContain(ActionIds.telemetryShare);
+  });
+
+  it('stays inside Slack limits with hundreds of instances and a customer with none', () => {
+    const many = telemetryCardMessage(telemetry(Array.from({ length: 300 }, (_, i) => instance(i, 'full'))), { shareable: true });
+    expect(blockKitViolations(many.blocks)).toEqual([]);
+    expect(textOf(many.blocks)).toContain('288 more instances');
+    const none = telemetryCardMessage(telemetry([]), { shareable: true });
+    expect(textOf(none.blocks)).toContain('No instances on record');
+  });
+
+  it('picks with buttons for a few and a select for many, within limits', () => {
+    const few = telemetryPickerMessage('stark', [acme, { ...acme, customerId: 'b', name: 'B' }]);
+    expect(textOf(few.blocks)).toContain('"type":"button"');
+    expect(blockKitViolations(few.blocks)).toEqual([]);
+    const lots = Array.from({ length: 150 }, (_, i) => ({ ...acme, customerId: `c${i}`, name: `Customer ${'x'.repeat(100)} ${i}` }));
+    const many = telemetryPickerMessage('customer', lots);
+    expect(textOf(many.blocks)).toContain('static_select');
+    expect(blockKitViolations(many.blocks)).toEqual([]);
+  });
+
+  it('escapes user text so it cannot mention or link', () => {
+    const msg = telemetryNoMatchMessage('<!channel> <@U1> & co', []);
+    expect(textOf(msg.blocks)).not.toContain('<!channel>');
+    expect(escapeMrkdwn('<@U1>')).toBe('&lt;@U1&gt;');
+    expect(blockKitViolations(telemetryNoMatchMessage('x'.repeat(5000), []).blocks)).toEqual([]);
+  });
+
+  it('has usage, too-long and failure messages without traces', () => {
+    expect(textOf(telemetryUsageMessage().blocks)).toContain('/telemetry acme');
+    expect(textOf(telemetryTooLongMessage(200).blocks)).toContain('200');
+    expect(failureMessage('The warehouse failed.').text).not.toMatch(/at .*\.js/);
+  });
+});
+
+describe('coded errors', () => {
+  it('have unique codes', () => {
+    const codes = [
+      new errors.ConfigError('X', 'y'),
+      new errors.WarehouseError('x'),
+      new errors.WarehouseTimeoutError('x'),
+      new errors.CostCapError(2, 1),
+      new errors.StoreError('x'),
+      new errors.SlackApiError('x'),
+      new errors.UnexpectedError('x'),
+    ].map((e) => e.code);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect(errors.toCodedError('boom').code).toBe('unexpected');
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * Small pieces shared by the views. Views are pure functions of data: no I/O.
+ */
+import type { KnownBlock } from '@slack/types';
+
+/** A message body: fallback text for notifications plus Block Kit blocks. */
+export interface MessageBody {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/** Slack's limits, checked by the view tests. */
+export const SLACK_LIMITS = {
+  messageBlocks: 50,
+  modalBlocks: 100,
+  sectionText: 3000,
+  actionId: 255,
+  buttonText: 75,
+  optionText: 75,
+  selectOptions: 100,
+  contextElements: 10,
+  fields: 10,
+  fieldText: 2000,
+} as const;
+
+/** Escapes text for mrkdwn: user input never turns into mentions or links. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Cuts text to `max` characters with an ellipsis. */
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : text.slice(0, Math.max(0, max - 1)) + '…';
+}
+
+/** A date Slack renders in the reader's time zone, with a UTC fallback. */
+export function slackDate(date: Date, format = '{date_short_pretty} at {time}'): string {
+  const fallback = date.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  return `<!date^${Math.floor(date.getTime() / 1000)}^${format}|${fallback}>`;
+}
+
+/** "3 hours ago", "2 days ago": coarse, for freshness and last-seen lines. */
+export function ago(date: Date, now: Date): string {
+  const s = Math.max(0, Math.round((now.getTime() - date.getTime()) / 1000));
+  if (s < 90) return 'just now';
+  const m = Math.round(s / 60);
+  if (m < 90) return `${m} minutes ago`;
+  const h = Math.round(m / 60);
+  if (h < 36) return `${h} hour${h === 1 ? '' : 's'} ago`;
+  const d = Math.round(h / 24);
+  return `${d} day${d === 1 ? '' : 's'} ago`;
+}
+
+/** What a user sees when something behind the bot failed: short, no trace, what to do. */
+export function failureMessage(what: string, hint = 'Please try again in a minute.'): MessageBody {
+  const text = `:warning: ${what} ${hint}`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}

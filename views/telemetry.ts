@@ -1,0 +1,126 @@
+/**
+ * Block Kit for `/telemetry`: the customer card, the picker for several
+ * matches, "no match", and usage help. Pure functions of data.
+ */
+import type { Button, KnownBlock, PlainTextOption } from '@slack/types';
+import { ActionIds, BlockIds, Commands } from '../src/ids.js';
+import { LEVEL_INFO, TELEMETRY_LEVELS, type Hosting } from '../src/domain/telemetry.js';
+import type { CustomerName } from '../src/domain/customer-match.js';
+import type { CustomerTelemetry, InstanceTelemetry } from '../src/services/telemetry.js';
+import { ago, escapeMrkdwn, slackDate, truncate, type MessageBody } from './common.js';
+
+const HOSTING_LABEL: Record<Hosting, string> = {
+  cloud: 'Sourcegraph cloud',
+  'self-hosted': 'Self-hosted',
+  managed: 'Managed',
+};
+
+/** Instances beyond this many are summarized, to stay well inside 50 blocks. */
+const MAX_INSTANCES_SHOWN = 12;
+
+function instanceBlocks(i: InstanceTelemetry, now: Date): KnownBlock[] {
+  const info = LEVEL_INFO[i.level];
+  const lastPing = i.lastPingAt ? `${slackDate(i.lastPingAt)} (${ago(i.lastPingAt, now)})` : 'none in the last 90 days';
+  return [
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: `${info.emoji} *${info.label}*: \`${escapeMrkdwn(i.siteId)}\`\n${info.meaning}` },
+      fields: [
+        { type: 'mrkdwn', text: `*Hosting*\n${HOSTING_LABEL[i.hosting] ?? escapeMrkdwn(i.hosting)}` },
+        { type: 'mrkdwn', text: `*Version*\n${i.version ? escapeMrkdwn(i.version) : 'unknown'}` },
+        { type: 'mrkdwn', text: `*Last ping received*\n${lastPing}` },
+        {
+          type: 'mrkdwn',
+          text: `*In the window*\n${i.activity.fullPings.toLocaleString('en-US')} full, ${i.activity.criticalPings.toLocaleString('en-US')} critical pings; ${i.activity.userLevelEvents.toLocaleString('en-US')} user-level events`,
+        },
+      ],
+    },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `:mag: ${info.whereToLook}` }] },
+  ];
+}
+
+/** The customer's telemetry card. `sharedBy` marks a copy shared in the channel. */
+export function telemetryCardMessage(t: CustomerTelemetry, opts: { shareable: boolean; sharedBy?: string }): MessageBody {
+  const { customer, instances } = t;
+  const counts = TELEMETRY_LEVELS.map((l) => [l, instances.filter((i) => i.level === l).length] as const).filter(([, n]) => n > 0);
+  const summary = instances.length === 0
+    ? 'No instances on record for this customer.'
+    : `${instances.length} instance${instances.length === 1 ? '' : 's'}: ` + counts.map(([l, n]) => `${n} × ${LEVEL_INFO[l].label}`).join(', ');
+  const names = [customer.domain, ...customer.aliases].filter(Boolean).map((n) => escapeMrkdwn(n!));
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(`Telemetry: ${customer.name}`, 150) } },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: `${summary}${names.length ? `\n_Also known as ${names.join(', ')}_` : ''}` },
+    },
+    { type: 'divider' },
+  ];
+  for (const i of instances.slice(0, MAX_INSTANCES_SHOWN)) blocks.push(...instanceBlocks(i, t.generatedAt));
+  if (instances.length > MAX_INSTANCES_SHOWN) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${instances.length - MAX_INSTANCES_SHOWN} more instances, not shown.` }] });
+  }
+  const footer = [
+    `Levels from pings and events in the last ${t.windowDays} days`,
+    t.dataUpdatedAt ? `data updated ${slackDate(t.dataUpdatedAt)}` : 'data update time unknown',
+  ];
+  if (opts.sharedBy) footer.push(`shared by <@${opts.sharedBy}>`);
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: footer.join(' · ') }] });
+  if (opts.shareable) {
+    blocks.push({
+      type: 'actions',
+      elements: [{ type: 'button', action_id: ActionIds.telemetryShare, text: { type: 'plain_text', text: 'Share in channel' }, value: customer.customerId }],
+    });
+  }
+  return { text: `Telemetry for ${customer.name}: ${summary}`, blocks };
+}
+
+/** Several customers match: pick one. Buttons for a few, a select for more. */
+export function telemetryPickerMessage(query: string, customers: CustomerName[]): MessageBody {
+  const label = (c: CustomerName) => truncate(c.name + (c.domain ? ` (${c.domain})` : ''), 75);
+  const element =
+    customers.length <= 5
+      ? customers.map((c): Button => ({ type: 'button', action_id: `${ActionIds.telemetryPickCustomer}_${c.customerId}`.slice(0, 255), text: { type: 'plain_text', text: label(c) }, value: c.customerId }))
+      : [
+          {
+            type: 'static_select' as const,
+            action_id: ActionIds.telemetryPickCustomer,
+            placeholder: { type: 'plain_text' as const, text: 'Choose a customer' },
+            options: customers.slice(0, 100).map((c): PlainTextOption => ({ text: { type: 'plain_text', text: label(c) }, value: c.customerId })),
+          },
+        ];
+  const text = `Several customers match “${truncate(query, 80)}”. Which one?`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(text) } },
+      { type: 'actions', block_id: BlockIds.telemetryPicker, elements: element },
+    ],
+  };
+}
+
+/** No customer matches. */
+export function telemetryNoMatchMessage(query: string, closest: CustomerName[]): MessageBody {
+  const q = escapeMrkdwn(truncate(query, 80));
+  const suggestion = closest.length
+    ? `Closest names: ${closest.map((c) => `*${escapeMrkdwn(c.name)}*`).join(', ')}.`
+    : 'Try the customer\'s name, an alias or its domain, e.g. `acme.com`.';
+  const text = `:thinking_face: No customer matches “${q}”. ${suggestion}`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/** Help for empty text. */
+export function telemetryUsageMessage(): MessageBody {
+  const c = Commands.telemetry;
+  const text = [
+    `*${c} <customer>* shows a customer's instances and, for each, its telemetry level and where to look at its data.`,
+    `Examples: \`${c} acme\`, \`${c} Acme Corp\`, \`${c} acme.com\`.`,
+    `Levels: ${TELEMETRY_LEVELS.map((l) => `${LEVEL_INFO[l].emoji} ${LEVEL_INFO[l].label}`).join(' · ')}`,
+  ].join('\n');
+  return { text: `Usage: ${c} <customer name, alias or domain>`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/** Text too long to be a customer name. */
+export function telemetryTooLongMessage(max: number): MessageBody {
+  const text = `:scissors: That is longer than any customer name (${max} characters at most). Try \`${Commands.telemetry} acme\`.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
