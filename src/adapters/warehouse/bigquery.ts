@@ -1,0 +1,287 @@
+/**
+ * The production warehouse: BigQuery through `@google-cloud/bigquery`. Every
+ * job carries named, typed parameters, a bytes-billed cap, labels and a job
+ * timeout; a query that outlives its timeout is cancelled.
+ */
+import { randomUUID } from 'node:crypto';
+import { BigQuery, type BigQueryOptions, type Query, type QueryResultsOptions } from '@google-cloud/bigquery';
+import type { BigQueryConfig } from '../../config.js';
+import { CostCapError, WarehouseError, WarehouseTimeoutError } from '../../errors.js';
+import type { Cell, DryRunResult, QueryOptions, QueryParams, QueryResult, Row, TableFreshness, Warehouse } from '../../ports/warehouse.js';
+import { rewriteSql } from './duckdb.js';
+
+export interface BigQueryWarehouseOptions {
+  /** Default query timeout; also sent as the job's `jobTimeoutMs`. */
+  timeoutMs: number;
+  /**
+   * Credentials for the client. Unset: Application Default Credentials. Tests
+   * pointing `apiEndpoint` at a loopback fake pass a client that adds no credentials.
+   */
+  authClient?: BigQueryOptions['authClient'];
+}
+
+interface TableRef {
+  projectId: string;
+  datasetId: string;
+  tableId: string;
+}
+
+/** Labels as BigQuery accepts them: lowercase [a-z0-9_-], ≤63 chars, keys starting with a letter; at most 64. */
+export function sanitizeLabels(labels: Record<string, string> = {}): Record<string, string> {
+  const clean = (s: string) => s.toLowerCase().replace(/[^a-z0-9_-]/g, '_').slice(0, 63);
+  const out: Record<string, string> = { app: 'analytics-bot' };
+  for (const [k, v] of Object.entries(labels)) {
+    if (Object.keys(out).length >= 64) break;
+    let key = clean(k);
+    if (!key) continue;
+    if (!/^[a-z]/.test(key)) key = clean(`l_${key}`);
+    out[key] = clean(v);
+  }
+  return out;
+}
+
+/** Port parameters as the client's `params` + `types`, in the REST encodings (INT64, FLOAT64, BOOL as strings). */
+function toBigQueryParams(used: string[], params: QueryParams): { params: Record<string, unknown>; types: Record<string, string> } {
+  const values: Record<string, unknown> = {};
+  const types: Record<string, string> = {};
+  for (const name of used) {
+    const p = params[name];
+    if (!p) throw new WarehouseError(`query parameter @${name} is not provided`);
+    const { type, value } = p;
+    const bad = () => new WarehouseError(`query parameter @${name}: ${JSON.stringify(value)} is not a valid ${type}`);
+    types[name] = type;
+    if (value === null) {
+      values[name] = null;
+      continue;
+    }
+    switch (type) {
+      case 'STRING':
+        if (typeof value !== 'string') throw bad();
+        values[name] = value;
+        break;
+      case 'INT64':
+        if (!(typeof value === 'number' && Number.isInteger(value)) && !(typeof value === 'string' && /^-?\d+$/.test(value))) throw bad();
+        values[name] = String(value);
+        break;
+      case 'FLOAT64':
+        if (typeof value !== 'number') throw bad();
+        values[name] = String(value);
+        break;
+      case 'BOOL':
+        if (typeof value !== 'boolean') throw bad();
+        values[name] = String(value);
+        break;
+      case 'DATE':
+        if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) throw bad();
+        values[name] = BigQuery.date(value);
+        break;
+      case 'TIMESTAMP': {
+        const d = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : null;
+        if (!d || Number.isNaN(d.getTime())) throw bad();
+        values[name] = d;
+        break;
+      }
+      default:
+        throw new WarehouseError(`query parameter @${name}: unknown type ${String(type)}`);
+    }
+  }
+  return { params: values, types };
+}
+
+interface SchemaField {
+  name?: string | null;
+  type?: string | null;
+  mode?: string | null;
+}
+
+/** A REST cell (`{v}`) as a plain JS value: INT64/FLOAT/NUMERIC → number, TIMESTAMP → Date, DATE → 'YYYY-MM-DD'. */
+function fromRestValue(field: SchemaField, v: unknown): Cell {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string') return JSON.stringify(v); // REPEATED and RECORD
+  switch (field.type) {
+    case 'INTEGER': case 'INT64': case 'FLOAT': case 'FLOAT64': case 'NUMERIC': case 'BIGNUMERIC':
+      return Number(v);
+    case 'BOOLEAN': case 'BOOL':
+      return v === 'true';
+    case 'TIMESTAMP':
+      // int64 microseconds (formatOptions.useInt64Timestamp, the client's default), else float seconds.
+      if (/^-?\d+$/.test(v)) return new Date(Number(BigInt(v) / 1000n));
+      return Number.isNaN(Number(v)) ? new Date(v) : new Date(Math.round(Number(v) * 1000));
+    default:
+      return v;
+  }
+}
+
+/** Maps a client error to the port's coded errors. */
+function toPortError(err: unknown, cap?: number): Error {
+  if (err instanceof WarehouseError || err instanceof WarehouseTimeoutError || err instanceof CostCapError) return err;
+  const e = err as { message?: string; errors?: Array<{ reason?: string; message?: string }> };
+  const reason = e.errors?.[0]?.reason;
+  const message = e.message ?? String(err);
+  if (reason === 'bytesBilledLimitExceeded' && cap !== undefined) {
+    const needed = /(\d+) or higher required/.exec(message)?.[1];
+    return new CostCapError(needed ? Number(needed) : cap, cap);
+  }
+  if (reason === 'timeout') return new WarehouseTimeoutError(`BigQuery: ${message}`, { cause: err });
+  return new WarehouseError(`BigQuery: ${message}`, { cause: err });
+}
+
+/** Runs `work` and gives up at the deadline, calling `onTimeout` (to cancel the job); `work` sees whether it was abandoned. */
+async function withDeadline<T>(timeoutMs: number, onTimeout: () => void, work: (abandoned: () => boolean) => Promise<T>): Promise<T> {
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      onTimeout();
+      reject(new WarehouseTimeoutError(`BigQuery did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  const running = work(() => timedOut);
+  running.catch(() => undefined); // its failure after the deadline is nobody's business
+  try {
+    return await Promise.race([running, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The BigQuery warehouse. `cfg.apiEndpoint` redirects the client (tests: a loopback fake). */
+export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehouseOptions): Warehouse {
+  const bq = new BigQuery({
+    projectId: cfg.project,
+    location: cfg.location,
+    ...(cfg.apiEndpoint ? { apiEndpoint: cfg.apiEndpoint } : {}),
+    ...(opts.authClient ? { authClient: opts.authClient } : {}),
+  });
+
+  const tableRef = (logical: string): TableRef | undefined => {
+    const configured = (cfg.tables as Record<string, string | undefined>)[logical];
+    if (!configured) return undefined;
+    const parts = configured.split('.');
+    const tableId = parts.pop() ?? configured;
+    const datasetId = parts.pop() ?? cfg.dataset;
+    const projectId = parts.length ? parts.join('.') : cfg.project;
+    return { projectId, datasetId, tableId };
+  };
+
+  /** The job configuration shared by query and dryRun. */
+  const jobRequest = (sql: string, params: QueryParams, options: QueryOptions): Query => {
+    const used = new Set<string>();
+    const text = rewriteSql(sql, {
+      table: (name) => {
+        const ref = tableRef(name);
+        if (!ref) throw new WarehouseError(`unknown table {{${name}}}`);
+        return `\`${ref.projectId}.${ref.datasetId}.${ref.tableId}\``;
+      },
+      param: (name) => {
+        used.add(name);
+        return `@${name}`;
+      },
+    });
+    const bound = toBigQueryParams([...used], params);
+    return {
+      query: text,
+      useLegacySql: false,
+      ...(used.size ? { params: bound.params, types: bound.types } : {}),
+      maximumBytesBilled: String(options.maximumBytesBilled ?? cfg.maximumBytesBilled),
+      labels: sanitizeLabels(options.labels),
+      ...(cfg.location ? { location: cfg.location } : {}),
+    } as Query;
+  };
+
+  const cancel = (jobId: string) => () => {
+    void bq.job(jobId, { location: cfg.location }).cancel().catch(() => undefined);
+  };
+
+  return {
+    kind: 'bigquery',
+
+    async query(sql: string, params: QueryParams = {}, options: QueryOptions = {}): Promise<QueryResult> {
+      const started = performance.now();
+      const request = jobRequest(sql, params, options);
+      const cap = Number(request.maximumBytesBilled);
+      const timeoutMs = options.timeoutMs ?? opts.timeoutMs;
+      // Our own job ID lets us cancel the job even while its insert is still in flight.
+      const jobId = `analytics_bot_${randomUUID().replaceAll('-', '')}`;
+      try {
+        return await withDeadline(timeoutMs, cancel(jobId), async (abandoned) => {
+          const job = await bq.createQueryJob({ ...request, jobId, jobTimeoutMs: timeoutMs } as Query).then(
+            ([created]) => created,
+            (err: { code?: number }) => {
+              // A retried insert whose first attempt went through: the job is ours and running.
+              if (err.code === 409) return bq.job(jobId, { location: cfg.location });
+              throw err;
+            },
+          );
+          if (abandoned()) throw new WarehouseTimeoutError('abandoned');
+          const rows: Row[] = [];
+          let pageToken: string | undefined;
+          for (;;) {
+            const resultOptions: QueryResultsOptions = { autoPaginate: false, skipParsing: true, ...(pageToken ? { pageToken } : {}) };
+            const [raw, , response] = await job.getQueryResults(resultOptions);
+            if (abandoned()) throw new WarehouseTimeoutError('abandoned');
+            if (!response || response.jobComplete === false) continue; // still running: poll again
+            const fields = (response.schema?.fields ?? []) as SchemaField[];
+            for (const r of raw as unknown as Array<{ f: Array<{ v: unknown }> }>) {
+              const row: Row = {};
+              fields.forEach((field, i) => (row[field.name ?? `f${i}`] = fromRestValue(field, r.f[i]?.v)));
+              rows.push(row);
+            }
+            if (!response.pageToken) {
+              return {
+                rows,
+                bytesProcessed: Number(response.totalBytesProcessed ?? 0),
+                cacheHit: response.cacheHit === true,
+                durationMs: Math.round(performance.now() - started),
+              };
+            }
+            pageToken = response.pageToken;
+          }
+        });
+      } catch (err) {
+        throw toPortError(err, cap);
+      }
+    },
+
+    async dryRun(sql: string, params: QueryParams = {}, options: QueryOptions = {}): Promise<DryRunResult> {
+      const request = jobRequest(sql, params, options);
+      try {
+        return await withDeadline(options.timeoutMs ?? opts.timeoutMs, () => undefined, async () => {
+          const [job] = await bq.createQueryJob({ ...request, dryRun: true } as Query);
+          return { bytesProcessed: Number(job.metadata?.statistics?.totalBytesProcessed ?? 0) };
+        });
+      } catch (err) {
+        throw toPortError(err);
+      }
+    },
+
+    async tableFreshness(tables: string[]): Promise<TableFreshness[]> {
+      // tables.get reads metadata only: no job, nothing billed.
+      const one = async (table: string): Promise<TableFreshness> => {
+        const ref = tableRef(table);
+        if (!ref) return { table, lastModified: null, rowCount: null };
+        try {
+          const [meta] = await bq.dataset(ref.datasetId, { projectId: ref.projectId }).table(ref.tableId).getMetadata();
+          return {
+            table,
+            lastModified: meta.lastModifiedTime ? new Date(Number(meta.lastModifiedTime)) : null,
+            rowCount: meta.numRows !== undefined && meta.numRows !== null ? Number(meta.numRows) : null,
+          };
+        } catch (err) {
+          if ((err as { code?: number }).code === 404) return { table, lastModified: null, rowCount: null };
+          throw err;
+        }
+      };
+      try {
+        return await withDeadline(opts.timeoutMs, () => undefined, () => Promise.all(tables.map(one)));
+      } catch (err) {
+        throw toPortError(err);
+      }
+    },
+
+    async close(): Promise<void> {
+      // The client holds no resources that need releasing.
+    },
+  };
+}
