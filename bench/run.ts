@@ -1,0 +1,18 @@
+/**
+ * `npm run bench`: runs every benchmark and prints its figures. The README
+ * quotes what this printed on the 2-core development machine.
+ * `npm run bench -- telemetry` runs one.
+ */
+const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
+  telemetry: () => import('./telemetry.js'),
+};
+
+const only = process.argv.slice(2);
+for (const [name, load] of Object.entries(suites)) {
+  if (only.length && !only.includes(name)) continue;
+  console.log(`\n== ${name}`);
+  const started = Date.now();
+  await (await load()).run();
+  console.log(`(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+process.exit(0);
