@@ -89,9 +89,11 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
       const address = server?.address() as AddressInfo | undefined;
       const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
       void services.telemetry.warmUp().catch((err) => logger.warn('customer list warm-up failed', { err }));
+      services.lookerAccess.startSweeps(config.lookerSweepIntervalMs);
       return { url: `http://${shownHost}:${address?.port ?? port}` };
     },
     async stop() {
+      services.lookerAccess.stopSweeps();
       await app.stop();
     },
   };

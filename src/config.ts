@@ -20,6 +20,19 @@ export interface BigQueryConfig {
   apiEndpoint: string | undefined;
 }
 
+// ── Looker access (issue 4) ──
+/** The Looker API and the group/role IDs access is granted with. */
+export interface LookerConfig {
+  /** e.g. `https://company.looker.com` (the API is under `/api/4.0/`); no trailing slash. */
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  viewGroupId: string;
+  viewRoleId: string;
+  /** Roles added on top of View for each elevated level. */
+  elevatedRoleIds: { create_content: string[]; develop: string[] };
+}
+
 export interface Config {
   slack: {
     mode: SlackMode;
@@ -33,6 +46,10 @@ export interface Config {
   analyticsChannel: string | undefined;
   bizopsUsergroup: string | undefined;
   lookerAdminsUsergroup: string | undefined;
+  /** Looker API access; undefined: approvals are recorded and admins grant by hand. */
+  looker: LookerConfig | undefined;
+  /** How often the Looker access sweep (reminders, expiry) runs. */
+  lookerSweepIntervalMs: number;
   warehouse: { kind: 'embedded' } | { kind: 'bigquery'; bigquery: BigQueryConfig };
   store: { kind: 'embedded' } | { kind: 'firestore'; projectId: string; emulatorHost: string | undefined };
   dataDir: string;
@@ -94,6 +111,44 @@ function url(env: Env, name: string): string | undefined {
   return v.endsWith('/') ? v : v + '/';
 }
 
+function lookerId(env: Env, name: string): string {
+  const v = required(env, name, 'a Looker ID (Admin → Users/Groups/Roles), required when LOOKER_BASE_URL is set');
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(v)) throw new ConfigError(name, `expects a Looker ID such as 12, got "${v}"`);
+  return v;
+}
+
+function lookerIdList(env: Env, name: string): string[] {
+  const raw = required(env, name, 'comma-separated Looker role IDs, required when LOOKER_BASE_URL is set');
+  const ids = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (ids.length === 0 || ids.some((id) => !/^[A-Za-z0-9_-]{1,64}$/.test(id))) {
+    throw new ConfigError(name, `expects comma-separated Looker role IDs such as 7,8, got "${raw}"`);
+  }
+  return ids;
+}
+
+function lookerConfig(env: Env): LookerConfig | undefined {
+  const baseUrl = url(env, 'LOOKER_BASE_URL');
+  const clientId = optional(env, 'LOOKER_CLIENT_ID');
+  const clientSecret = optional(env, 'LOOKER_CLIENT_SECRET');
+  if (!baseUrl) {
+    if (clientId || clientSecret) throw new ConfigError('LOOKER_BASE_URL', 'is required when LOOKER_CLIENT_ID or LOOKER_CLIENT_SECRET is set (e.g. https://company.looker.com)');
+    return undefined;
+  }
+  if (!clientId) throw new ConfigError('LOOKER_CLIENT_ID', 'is required when LOOKER_BASE_URL is set (the client_id of a Looker API key)');
+  if (!clientSecret) throw new ConfigError('LOOKER_CLIENT_SECRET', 'is required when LOOKER_BASE_URL is set (the client_secret of a Looker API key)');
+  return {
+    baseUrl: baseUrl.replace(/\/+$/, ''),
+    clientId,
+    clientSecret,
+    viewGroupId: lookerId(env, 'LOOKER_VIEW_GROUP_ID'),
+    viewRoleId: lookerId(env, 'LOOKER_VIEW_ROLE_ID'),
+    elevatedRoleIds: {
+      create_content: lookerIdList(env, 'LOOKER_CREATE_CONTENT_ROLE_IDS'),
+      develop: lookerIdList(env, 'LOOKER_DEVELOP_ROLE_IDS'),
+    },
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const botToken = optional(env, 'SLACK_BOT_TOKEN');
   const signingSecret = optional(env, 'SLACK_SIGNING_SECRET');
@@ -144,6 +199,8 @@ export function loadConfig(env: Env = process.env): Config {
     analyticsChannel: slackId(env, 'ANALYTICS_CHANNEL', 'CG'),
     bizopsUsergroup: slackId(env, 'BIZOPS_USERGROUP', 'S'),
     lookerAdminsUsergroup: slackId(env, 'LOOKER_ADMINS_USERGROUP', 'S'),
+    looker: lookerConfig(env),
+    lookerSweepIntervalMs: integer(env, 'LOOKER_SWEEP_INTERVAL_MS', 15 * 60_000, 1_000, 24 * 3_600_000),
     warehouse,
     store,
     dataDir: path.resolve(optional(env, 'DATA_DIR') ?? './.data'),
@@ -155,5 +212,5 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** Every value that must never be printed. */
 export function secretsOf(config: Config): string[] {
-  return [config.slack.botToken, config.slack.signingSecret, config.slack.appToken].filter((s): s is string => !!s);
+  return [config.slack.botToken, config.slack.signingSecret, config.slack.appToken, config.looker?.clientSecret].filter((s): s is string => !!s);
 }

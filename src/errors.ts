@@ -51,6 +51,14 @@ export class SlackApiError extends CodedError {
   }
 }
 
+/** The Looker API failed or refused (HTTP status and Looker's message, never credentials). */
+export class LookerError extends CodedError {
+  readonly code = 'looker_failed';
+  constructor(message: string, readonly status?: number, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 /** Anything else. */
 export class UnexpectedError extends CodedError {
   readonly code = 'unexpected';

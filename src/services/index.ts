@@ -6,10 +6,16 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import { TelemetryService } from './telemetry.js';
+import { WebClient, LogLevel as SlackLogLevel } from '@slack/web-api';
+import type { LookerAdmin } from '../ports/looker-admin.js';
+import { openLookerAdmin } from '../adapters/looker/index.js';
+import { LookerAccessService } from './looker-access.js';
 
 export interface Adapters {
   warehouse: Warehouse;
   store: Store;
+  /** Looker access adapter; default: chosen from `config.looker` (API, or record-only). */
+  looker?: LookerAdmin;
 }
 
 export interface Services {
@@ -17,6 +23,8 @@ export interface Services {
   logger: Logger;
   adapters: Adapters;
   telemetry: TelemetryService;
+  // ── issue 4: Looker access ──
+  lookerAccess: LookerAccessService;
 }
 
 export function createServices(config: Config, logger: Logger, adapters: Adapters): Services {
@@ -25,5 +33,19 @@ export function createServices(config: Config, logger: Logger, adapters: Adapter
     logger,
     adapters,
     telemetry: new TelemetryService({ warehouse: adapters.warehouse, logger, windowDays: config.telemetryWindowDays }),
+    lookerAccess: new LookerAccessService({
+      store: adapters.store,
+      looker: adapters.looker ?? openLookerAdmin(config.looker),
+      // Its own client: the expiry sweep runs outside any listener.
+      slack: new WebClient(config.slack.botToken, {
+        ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+        logLevel: SlackLogLevel.ERROR,
+        retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
+      }),
+      logger: logger.child({ feature: 'looker_access' }),
+      analyticsChannel: config.analyticsChannel,
+      lookerAdminsUsergroup: config.lookerAdminsUsergroup,
+      lookerConfig: config.looker,
+    }),
   };
 }

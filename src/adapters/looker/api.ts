@@ -1,0 +1,172 @@
+/**
+ * LookerAdmin over the Looker API 4.0 (plain HTTPS, no SDK):
+ * - POST /api/4.0/login with the API key (form body) → access_token, sent as
+ *   `Authorization: token …`; reused until shortly before it expires, renewed
+ *   once on a 401.
+ * - the user is found with GET /users/search?email=… (a LIKE match, so results
+ *   are filtered to the exact address) or created (POST /users, then
+ *   POST /users/{id}/credentials_email);
+ * - groups: POST /groups/{id}/users;
+ * - roles: PUT /users/{id}/roles replaces the user's direct roles, so the
+ *   current ones are read first (direct_association_only) and the merged list
+ *   is written.
+ */
+import { LookerError } from '../../errors.js';
+import type { LookerAdmin, LookerGrant, LookerGrantResult, LookerRevokeResult } from '../../ports/looker-admin.js';
+import { mergedRoles, rolesWithout } from '../../domain/looker-policy.js';
+
+export interface LookerApiOptions {
+  /** e.g. `https://company.looker.com`; the API is under `/api/4.0/`. */
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Per request. Default 15 s. */
+  timeoutMs?: number;
+  now?: () => number;
+}
+
+interface LookerUser {
+  id: string;
+  email?: string | null;
+  first_name?: string | null;
+  last_name?: string | null;
+  group_ids?: string[] | null;
+  role_ids?: string[] | null;
+  credentials_email?: { email?: string | null } | null;
+}
+
+interface LookerRole {
+  id: string;
+  name?: string;
+}
+
+const USER_FIELDS = 'id,email,first_name,last_name,group_ids,role_ids,is_disabled,credentials_email';
+// Renew this long before Looker says the token expires (it lasts an hour).
+const TOKEN_MARGIN_MS = 60_000;
+
+/** Talks to a Looker instance's API 4.0 with an API key (client_id / client_secret). */
+export class LookerApiAdmin implements LookerAdmin {
+  readonly kind = 'looker' as const;
+  private token: { value: string; expiresAt: number } | null = null;
+  private loggingIn: Promise<string> | null = null;
+  private readonly api: string;
+  private readonly timeoutMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: LookerApiOptions) {
+    this.api = `${opts.baseUrl.replace(/\/+$/, '')}/api/4.0`;
+    this.timeoutMs = opts.timeoutMs ?? 15_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  async grant(grant: LookerGrant): Promise<LookerGrantResult> {
+    let user = await this.findUserByEmail(grant.email);
+    let createdUser = false;
+    if (!user) {
+      user = await this.call<LookerUser>('POST', '/users', { body: { first_name: grant.firstName, last_name: grant.lastName } });
+      await this.call('POST', `/users/${enc(user.id)}/credentials_email`, { body: { email: grant.email } });
+      createdUser = true;
+    }
+    const inGroups = new Set(user.group_ids ?? []);
+    const addedGroupIds: string[] = [];
+    for (const groupId of grant.groupIds) {
+      if (inGroups.has(groupId)) continue;
+      await this.call('POST', `/groups/${enc(groupId)}/users`, { body: { user_id: user.id } });
+      addedGroupIds.push(groupId);
+    }
+    const current = await this.directRoles(user.id);
+    const { roleIds, added } = mergedRoles(current, grant.roleIds);
+    if (added.length > 0) await this.call('PUT', `/users/${enc(user.id)}/roles`, { body: roleIds });
+    return { applied: true, lookerUserId: user.id, createdUser, addedGroupIds, addedRoleIds: added };
+  }
+
+  async revokeRoles(input: { lookerUserId: string; roleIds: string[] }): Promise<LookerRevokeResult> {
+    const current = await this.directRoles(input.lookerUserId);
+    const { roleIds, removed } = rolesWithout(current, input.roleIds);
+    if (removed.length > 0) await this.call('PUT', `/users/${enc(input.lookerUserId)}/roles`, { body: roleIds });
+    return { applied: true, removedRoleIds: removed };
+  }
+
+  private async findUserByEmail(email: string): Promise<LookerUser | null> {
+    const users = await this.call<LookerUser[]>('GET', '/users/search', { query: { email, fields: USER_FIELDS, limit: '50' } });
+    const wanted = email.toLowerCase();
+    // `email` is a LIKE pattern on Looker's side: `_` and `%` in an address match other users too.
+    const exact = (Array.isArray(users) ? users : []).filter(
+      (u) => (u.email ?? u.credentials_email?.email ?? '').toLowerCase() === wanted,
+    );
+    return exact[0] ?? null;
+  }
+
+  // Only direct roles: roles a user has through a group are not theirs to set.
+  private async directRoles(userId: string): Promise<string[]> {
+    const roles = await this.call<LookerRole[]>('GET', `/users/${enc(userId)}/roles`, { query: { direct_association_only: 'true', fields: 'id,name' } });
+    return (Array.isArray(roles) ? roles : []).map((r) => String(r.id));
+  }
+
+  private async accessToken(): Promise<string> {
+    if (this.token && this.token.expiresAt - TOKEN_MARGIN_MS > this.now()) return this.token.value;
+    this.loggingIn ??= this.login().finally(() => {
+      this.loggingIn = null;
+    });
+    return this.loggingIn;
+  }
+
+  private async login(): Promise<string> {
+    const body = new URLSearchParams({ client_id: this.opts.clientId, client_secret: this.opts.clientSecret });
+    const res = await this.fetch('POST', '/login', { body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    if (!res.ok) throw await this.failure('POST', '/login', res);
+    const json = (await res.json().catch(() => null)) as { access_token?: unknown; expires_in?: unknown } | null;
+    if (!json || typeof json.access_token !== 'string' || !json.access_token) {
+      throw new LookerError('Looker POST /login answered without an access_token', res.status);
+    }
+    const expiresIn = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : 3600;
+    this.token = { value: json.access_token, expiresAt: this.now() + expiresIn * 1000 };
+    return json.access_token;
+  }
+
+  private async call<T = unknown>(method: string, path: string, options: { query?: Record<string, string>; body?: unknown } = {}): Promise<T> {
+    const send = async (token: string) =>
+      this.fetch(method, path + (options.query ? `?${new URLSearchParams(options.query).toString()}` : ''), {
+        headers: { authorization: `token ${token}`, accept: 'application/json', ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      });
+    let res = await send(await this.accessToken());
+    if (res.status === 401) {
+      // The token was revoked or expired early: log in again, once.
+      this.token = null;
+      res = await send(await this.accessToken());
+    }
+    if (!res.ok) throw await this.failure(method, path, res);
+    if (res.status === 204) return undefined as T;
+    try {
+      return (await res.json()) as T;
+    } catch (err) {
+      throw new LookerError(`Looker ${method} ${path} answered ${res.status} with a body that is not JSON`, res.status, { cause: err });
+    }
+  }
+
+  private async fetch(method: string, pathAndQuery: string, init: { headers: Record<string, string>; body?: string }): Promise<Response> {
+    try {
+      return await fetch(`${this.api}${pathAndQuery}`, { method, ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      const path = pathAndQuery.split('?')[0];
+      throw new LookerError(timedOut ? `Looker ${method} ${path} did not answer within ${this.timeoutMs} ms` : `Looker ${method} ${path} failed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+    }
+  }
+
+  private async failure(method: string, path: string, res: Response): Promise<LookerError> {
+    let detail = '';
+    try {
+      const json = (await res.json()) as { message?: unknown; errors?: Array<{ field?: unknown; message?: unknown }> };
+      detail = typeof json.message === 'string' ? json.message : '';
+      const fields = (json.errors ?? []).map((e) => `${String(e.field ?? '')} ${String(e.message ?? '')}`.trim()).filter(Boolean);
+      if (fields.length) detail += ` (${fields.join('; ')})`;
+    } catch {
+      // Not JSON (a proxy's error page): the status says enough.
+    }
+    return new LookerError(`Looker ${method} ${path.split('?')[0]} answered ${res.status}${detail ? `: ${detail.slice(0, 300)}` : ''}`, res.status);
+  }
+}
+
+const enc = (id: string) => encodeURIComponent(id);

@@ -1,0 +1,217 @@
+/**
+ * Looker access policy, from the handbook ("Looker administration"): a user
+ * needs both a group and a role; every listed team, and any team not listed,
+ * gets the View group and the View role; anything more (create content,
+ * develop) is elevated, time-limited, and approved by a Looker admin who is
+ * neither the requester nor the person getting access. Pure: no I/O, no clock.
+ */
+
+/** The teams the modal offers, in the handbook's order, and whether the handbook lists them. */
+export const LOOKER_TEAMS = [
+  { id: 'engineering', label: 'Engineering', listed: true },
+  { id: 'marketing', label: 'Marketing', listed: true },
+  { id: 'customer_support', label: 'Customer Support', listed: true },
+  { id: 'people_ops', label: 'People Ops', listed: true },
+  { id: 'talent', label: 'Talent', listed: true },
+  { id: 'cto', label: 'CTO', listed: true },
+  { id: 'ce', label: 'CE', listed: true },
+  { id: 'sales', label: 'Sales', listed: true },
+  { id: 'product', label: 'Product', listed: true },
+  { id: 'other', label: 'Other', listed: false },
+] as const;
+
+export type LookerTeam = (typeof LOOKER_TEAMS)[number]['id'];
+
+/** What someone asks for: View, or one of the elevated levels. */
+export const LOOKER_LEVELS = [
+  { id: 'view', label: 'View', description: 'Explore, dashboards and Looks' },
+  { id: 'create_content', label: 'Create content', description: 'Save Looks and dashboards' },
+  { id: 'develop', label: 'Develop', description: 'Edit LookML in development mode' },
+] as const;
+
+export type LookerLevel = (typeof LOOKER_LEVELS)[number]['id'];
+
+export const MIN_DURATION_DAYS = 1;
+export const MAX_DURATION_DAYS = 90;
+export const MAX_REASON_LENGTH = 1000;
+export const MAX_EMAIL_LENGTH = 254;
+const DAY_MS = 86_400_000;
+
+export function isLookerTeam(value: unknown): value is LookerTeam {
+  return LOOKER_TEAMS.some((t) => t.id === value);
+}
+
+export function isLookerLevel(value: unknown): value is LookerLevel {
+  return LOOKER_LEVELS.some((l) => l.id === value);
+}
+
+export function teamLabel(team: LookerTeam): string {
+  return LOOKER_TEAMS.find((t) => t.id === team)?.label ?? team;
+}
+
+export function levelLabel(level: LookerLevel): string {
+  return LOOKER_LEVELS.find((l) => l.id === level)?.label ?? level;
+}
+
+/** Anything above View needs a Looker admin's approval, a reason and a duration. */
+export function isElevated(level: LookerLevel): boolean {
+  return level !== 'view';
+}
+
+/** Whether the handbook names the team (unlisted teams still get View, but an admin looks first). */
+export function isListedTeam(team: LookerTeam): boolean {
+  return LOOKER_TEAMS.find((t) => t.id === team)?.listed ?? false;
+}
+
+/** Looker group and role IDs, from configuration. */
+export interface LookerAccessIds {
+  viewGroupId: string;
+  viewRoleId: string;
+  /** Roles added for each elevated level (on top of View). */
+  elevatedRoleIds: { create_content: string[]; develop: string[] };
+}
+
+/** What to grant in Looker: always the View group and View role (a user needs both), plus the level's roles. */
+export function accessFor(team: LookerTeam, level: LookerLevel, ids: LookerAccessIds): { groupIds: string[]; roleIds: string[] } {
+  // Every team, listed or not, defaults to View: `team` does not change the grant.
+  void team;
+  const extra = level === 'view' ? [] : ids.elevatedRoleIds[level];
+  return { groupIds: [ids.viewGroupId], roleIds: unique([ids.viewRoleId, ...extra]) };
+}
+
+/** The roles only an elevated grant adds, which expiry takes back. */
+export function elevatedRolesOf(level: LookerLevel, ids: LookerAccessIds): string[] {
+  return level === 'view' ? [] : unique(ids.elevatedRoleIds[level]).filter((r) => r !== ids.viewRoleId);
+}
+
+/** What the modal collected, before validation (any field may be missing or malformed). */
+export interface LookerAccessInput {
+  requesterId: string;
+  subjectId: string | null;
+  email: string | null;
+  team: string | null;
+  level: string | null;
+  reason: string | null;
+  duration: string | null;
+}
+
+/** A valid request, ready to store. */
+export interface ValidLookerAccessRequest {
+  requesterId: string;
+  subjectId: string;
+  email: string;
+  team: LookerTeam;
+  level: LookerLevel;
+  reason: string | null;
+  durationDays: number | null;
+}
+
+export type LookerAccessField = 'subject' | 'email' | 'team' | 'level' | 'reason' | 'duration';
+
+export type ValidationResult =
+  | { ok: true; request: ValidLookerAccessRequest }
+  | { ok: false; errors: Partial<Record<LookerAccessField, string>> };
+
+// Deliberately simple: one @, no spaces, a dot in the domain. Looker checks the rest.
+const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[A-Za-z]{2,}$/;
+
+/** Checks what the modal collected; every problem is reported against its field. */
+export function validateLookerAccess(input: LookerAccessInput, context: { requesterEmail?: string | null } = {}): ValidationResult {
+  const errors: Partial<Record<LookerAccessField, string>> = {};
+  const subjectId = input.subjectId?.trim() || input.requesterId;
+  if (!/^[UW][A-Z0-9]{2,}$/.test(subjectId)) errors.subject = 'Pick a person from your workspace.';
+
+  const email = (input.email ?? '').trim();
+  if (!email) errors.email = 'Enter the Looker email address.';
+  else if (email.length > MAX_EMAIL_LENGTH || !EMAIL.test(email)) errors.email = 'This is not a valid email address (e.g. name@example.com).';
+  else if (subjectId !== input.requesterId && context.requesterEmail && email.toLowerCase() === context.requesterEmail.toLowerCase()) {
+    errors.email = 'That is your email; enter the email of the person who needs access.';
+  }
+
+  const team = input.team ?? '';
+  if (!isLookerTeam(team)) errors.team = 'Pick a team (Other if yours is not listed).';
+
+  const level = input.level || 'view';
+  if (!isLookerLevel(level)) errors.level = 'Pick View, Create content or Develop.';
+
+  const reason = (input.reason ?? '').trim();
+  const rawDuration = (input.duration ?? '').trim();
+  let durationDays: number | null = null;
+  if (isLookerLevel(level) && isElevated(level)) {
+    if (!reason) errors.reason = `A reason is required for ${levelLabel(level)} access.`;
+    else if (reason.length > MAX_REASON_LENGTH) errors.reason = `Keep the reason under ${MAX_REASON_LENGTH} characters.`;
+    if (!rawDuration) errors.duration = `How many days (${MIN_DURATION_DAYS} to ${MAX_DURATION_DAYS})?`;
+    else if (!/^\d{1,4}$/.test(rawDuration)) errors.duration = `Enter a whole number of days from ${MIN_DURATION_DAYS} to ${MAX_DURATION_DAYS}.`;
+    else {
+      durationDays = Number(rawDuration);
+      if (durationDays < MIN_DURATION_DAYS || durationDays > MAX_DURATION_DAYS) {
+        errors.duration = `Elevated access lasts ${MIN_DURATION_DAYS} to ${MAX_DURATION_DAYS} days; ${durationDays} is out of range.`;
+      }
+    }
+  } else if (reason.length > MAX_REASON_LENGTH) {
+    errors.reason = `Keep the reason under ${MAX_REASON_LENGTH} characters.`;
+  }
+
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  const validLevel = level as LookerLevel;
+  return {
+    ok: true,
+    request: {
+      requesterId: input.requesterId,
+      subjectId,
+      email,
+      team: team as LookerTeam,
+      level: validLevel,
+      reason: reason || null,
+      durationDays: isElevated(validLevel) ? durationDays : null,
+    },
+  };
+}
+
+/**
+ * A View request for a listed team is granted at once when the bot can reach
+ * Looker; anything else (elevated, an unlisted team, no Looker) waits for an admin.
+ */
+export function routeOf(request: Pick<ValidLookerAccessRequest, 'team' | 'level'>, options: { lookerConfigured: boolean }): 'grant_now' | 'needs_approval' {
+  return options.lookerConfigured && !isElevated(request.level) && isListedTeam(request.team) ? 'grant_now' : 'needs_approval';
+}
+
+export type DecisionRefusal = 'not_admin' | 'own_request';
+
+/** Who may approve or deny: a Looker admin, never the requester or the person getting access. */
+export function mayDecide(input: { deciderId: string; requesterId: string; subjectId: string; deciderIsLookerAdmin: boolean }): { ok: true } | { ok: false; reason: DecisionRefusal } {
+  if (!input.deciderIsLookerAdmin) return { ok: false, reason: 'not_admin' };
+  if (input.deciderId === input.requesterId || input.deciderId === input.subjectId) return { ok: false, reason: 'own_request' };
+  return { ok: true };
+}
+
+/** When elevated access approved at `approvedAt` for `durationDays` ends. */
+export function expiryOf(approvedAt: Date, durationDays: number): Date {
+  return new Date(approvedAt.getTime() + durationDays * DAY_MS);
+}
+
+/** The requester is told a day before expiry. */
+export function reminderDue(now: Date, expiresAt: Date): boolean {
+  return now.getTime() >= expiresAt.getTime() - DAY_MS && now.getTime() < expiresAt.getTime();
+}
+
+export function isExpired(now: Date, expiresAt: Date): boolean {
+  return now.getTime() >= expiresAt.getTime();
+}
+
+/** Looker's set-roles replaces the list: the roles to write are the current ones plus the new. */
+export function mergedRoles(current: readonly string[], add: readonly string[]): { roleIds: string[]; added: string[] } {
+  const have = new Set(current);
+  const added = unique(add).filter((r) => !have.has(r));
+  return { roleIds: [...unique(current), ...added], added };
+}
+
+/** At expiry: the current roles without the ones the grant added; everything else stays. */
+export function rolesWithout(current: readonly string[], remove: readonly string[]): { roleIds: string[]; removed: string[] } {
+  const drop = new Set(remove);
+  return { roleIds: unique(current).filter((r) => !drop.has(r)), removed: unique(current).filter((r) => drop.has(r)) };
+}
+
+function unique(ids: readonly string[]): string[] {
+  return [...new Set(ids)];
+}

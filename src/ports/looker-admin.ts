@@ -1,0 +1,38 @@
+/**
+ * LookerAdmin: grants and takes back Looker access. The Looker API 4.0 adapter
+ * in production; a record-only adapter when Looker is not configured, which
+ * changes nothing in Looker (an admin grants by hand) and says so.
+ */
+
+/** What to grant a person in Looker. */
+export interface LookerGrant {
+  email: string;
+  /** Used when the user has to be created. */
+  firstName: string;
+  lastName: string;
+  groupIds: string[];
+  roleIds: string[];
+}
+
+export type LookerGrantResult =
+  | {
+      applied: true;
+      lookerUserId: string;
+      /** The user did not exist and was created (with email credentials). */
+      createdUser: boolean;
+      /** Groups the user was not in before. */
+      addedGroupIds: string[];
+      /** Roles the user did not have before: what expiry may take back. */
+      addedRoleIds: string[];
+    }
+  | { applied: false };
+
+export type LookerRevokeResult = { applied: true; removedRoleIds: string[] } | { applied: false };
+
+export interface LookerAdmin {
+  readonly kind: 'looker' | 'record-only';
+  /** Finds (or creates) the user by email, adds them to the groups and merges the roles in. */
+  grant(grant: LookerGrant): Promise<LookerGrantResult>;
+  /** Removes these roles from the user, keeping every other role. */
+  revokeRoles(input: { lookerUserId: string; roleIds: string[] }): Promise<LookerRevokeResult>;
+}

@@ -1,0 +1,148 @@
+/**
+ * The Looker API 4.0 adapter against a loopback server that follows the
+ * published API (test/support/fake-looker.ts).
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LookerApiAdmin } from '../src/adapters/looker/api.js';
+import { RecordOnlyLookerAdmin } from '../src/adapters/looker/record-only.js';
+import { openLookerAdmin } from '../src/adapters/looker/index.js';
+import { LookerError } from '../src/errors.js';
+import { FakeLooker, FakeLookerDefaults } from './support/fake-looker.js';
+
+let looker: FakeLooker;
+let admin: LookerApiAdmin;
+
+beforeAll(async () => {
+  looker = new FakeLooker({
+    users: [
+      { id: '1', email: 'alex@example.com', first_name: 'Alex', last_name: 'Admin', role_ids: ['1'] },
+      { id: '2', email: 'sam_lee@example.com', first_name: 'Sam', last_name: 'Lee', role_ids: ['3'] },
+      // Matches "sam_lee@example.com" as a LIKE pattern, but is someone else.
+      { id: '3', email: 'samxlee@example.com', first_name: 'Samx', last_name: 'Lee', role_ids: [] },
+    ],
+  });
+  await looker.start();
+});
+afterAll(async () => looker?.stop());
+beforeEach(() => {
+  admin = new LookerApiAdmin({ baseUrl: looker.url, clientId: FakeLookerDefaults.clientId, clientSecret: FakeLookerDefaults.clientSecret });
+  looker.requests.length = 0;
+});
+
+describe('LookerApiAdmin', () => {
+  it('creates a missing user with email credentials, adds the group, sets the roles', async () => {
+    const result = await admin.grant({ email: 'new.person@example.com', firstName: 'New', lastName: 'Person', groupIds: ['10'], roleIds: ['2'] });
+    expect(result).toMatchObject({ applied: true, createdUser: true, addedGroupIds: ['10'], addedRoleIds: ['2'] });
+    const user = looker.userByEmail('new.person@example.com')!;
+    expect(user).toMatchObject({ first_name: 'New', last_name: 'Person', role_ids: ['2'] });
+    expect(looker.groupIdsOf(user.id)).toEqual(['10']);
+    expect(looker.calls()).toEqual([
+      'GET /api/4.0/users/search',
+      'POST /api/4.0/users',
+      `POST /api/4.0/users/${user.id}/credentials_email`,
+      'POST /api/4.0/groups/10/users',
+      `GET /api/4.0/users/${user.id}/roles`,
+      `PUT /api/4.0/users/${user.id}/roles`,
+    ]);
+    const login = looker.requests[0]!;
+    expect(login).toMatchObject({ method: 'POST', path: '/api/4.0/login', status: 200 });
+    for (const r of looker.requests.slice(1)) expect(r.authorization).toMatch(/^token [0-9a-f]{40}$/);
+    expect(looker.requests.find((r) => r.path.endsWith('/search'))?.query).toMatchObject({ email: 'new.person@example.com' });
+    expect(looker.requests.find((r) => r.method === 'GET' && r.path.endsWith('/roles'))?.query).toMatchObject({ direct_association_only: 'true' });
+  });
+
+  it('merges roles into an existing user, since set-roles replaces the list', async () => {
+    const result = await admin.grant({ email: 'Sam_Lee@example.com', firstName: 'Sam', lastName: 'Lee', groupIds: ['10'], roleIds: ['2', '5'] });
+    // The exact address, not the LIKE match samxlee@.
+    expect(result).toMatchObject({ applied: true, lookerUserId: '2', createdUser: false, addedRoleIds: ['2', '5'] });
+    expect(looker.users.get('2')!.role_ids).toEqual(['3', '2', '5']);
+    expect(looker.users.get('3')!.role_ids).toEqual([]);
+    const put = looker.requests.find((r) => r.method === 'PUT')!;
+    expect(put.body).toEqual(['3', '2', '5']);
+  });
+
+  it('changes nothing when the user already has the group and roles', async () => {
+    await admin.grant({ email: 'alex@example.com', firstName: 'Alex', lastName: 'Admin', groupIds: ['10'], roleIds: ['2'] });
+    looker.requests.length = 0;
+    const again = await admin.grant({ email: 'alex@example.com', firstName: 'Alex', lastName: 'Admin', groupIds: ['10'], roleIds: ['2'] });
+    expect(again).toMatchObject({ applied: true, addedGroupIds: [], addedRoleIds: [] });
+    expect(looker.calls()).toEqual(['GET /api/4.0/users/search', 'GET /api/4.0/users/1/roles']);
+  });
+
+  it('does not count roles from groups as direct roles', async () => {
+    looker.addToGroup('11', '1'); // the Support group carries role 3
+    await admin.grant({ email: 'alex@example.com', firstName: 'Alex', lastName: 'Admin', groupIds: [], roleIds: ['5'] });
+    expect(looker.users.get('1')!.role_ids).not.toContain('3');
+    expect(looker.users.get('1')!.role_ids).toContain('5');
+  });
+
+  it('revokes only the given roles and keeps the rest', async () => {
+    looker.users.get('2')!.role_ids = ['3', '2', '5', '6'];
+    const result = await admin.revokeRoles({ lookerUserId: '2', roleIds: ['5', '6', '7'] });
+    expect(result).toEqual({ applied: true, removedRoleIds: ['5', '6'] });
+    expect(looker.users.get('2')!.role_ids).toEqual(['3', '2']);
+    looker.requests.length = 0;
+    expect(await admin.revokeRoles({ lookerUserId: '2', roleIds: ['5'] })).toEqual({ applied: true, removedRoleIds: [] });
+    expect(looker.calls()).toEqual(['GET /api/4.0/users/2/roles']);
+  });
+
+  it('logs in once and reuses the token; logs in again after a 401', async () => {
+    await admin.grant({ email: 'alex@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: [] });
+    await admin.grant({ email: 'alex@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: [] });
+    expect(looker.requests.filter((r) => r.path === '/api/4.0/login').length).toBe(1);
+    looker.expireTokens();
+    await admin.grant({ email: 'alex@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: [] });
+    expect(looker.requests.filter((r) => r.path === '/api/4.0/login').length).toBe(2);
+    expect(looker.requests.filter((r) => r.status === 401).length).toBe(1);
+  });
+
+  it('renews a token that is about to expire before using it', async () => {
+    let now = Date.now();
+    const clocked = new LookerApiAdmin({ baseUrl: looker.url, clientId: FakeLookerDefaults.clientId, clientSecret: FakeLookerDefaults.clientSecret, now: () => now });
+    await clocked.revokeRoles({ lookerUserId: '1', roleIds: [] });
+    now += 3600_000 - 30_000;
+    await clocked.revokeRoles({ lookerUserId: '1', roleIds: [] });
+    expect(looker.requests.filter((r) => r.path === '/api/4.0/login').length).toBe(2);
+    expect(looker.requests.filter((r) => r.status === 401).length).toBe(0);
+  });
+
+  it('fails with a coded error naming the call and Looker\'s message, never the secret', async () => {
+    const wrong = new LookerApiAdmin({ baseUrl: looker.url, clientId: 'nope', clientSecret: 'super-secret-value-123' });
+    const err = await wrong.grant({ email: 'a@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: [] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LookerError);
+    expect((err as LookerError).code).toBe('looker_failed');
+    expect((err as LookerError).status).toBe(404);
+    expect((err as Error).message).toContain('POST /login answered 404');
+    expect((err as Error).message).not.toContain('super-secret-value-123');
+    expect(JSON.stringify(looker.requests)).not.toContain('super-secret-value-123');
+  });
+
+  it('reports a validation error with its field', async () => {
+    const err = await admin.grant({ email: 'alex@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: ['999'] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LookerError);
+    expect((err as LookerError).status).toBe(422);
+    expect((err as Error).message).toContain('Validation Failed');
+    expect((err as Error).message).toContain('role_ids Role 999 not found');
+  });
+
+  it('reports a server error and an unreachable Looker', async () => {
+    looker.failNext('POST', /\/groups\/10\/users$/, 500);
+    const err = await admin.grant({ email: 'fresh@example.com', firstName: 'F', lastName: 'R', groupIds: ['10'], roleIds: ['2'] }).catch((e: unknown) => e);
+    expect((err as LookerError).status).toBe(500);
+    expect((err as Error).message).toContain('POST /groups/10/users answered 500');
+
+    const down = new LookerApiAdmin({ baseUrl: 'http://127.0.0.1:9', clientId: 'a', clientSecret: 'b', timeoutMs: 2000 });
+    const err2 = await down.grant({ email: 'a@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: [] }).catch((e: unknown) => e);
+    expect(err2).toBeInstanceOf(LookerError);
+    expect((err2 as Error).message).toContain('POST /login failed');
+  });
+
+  it('is chosen by configuration: the API when configured, record-only otherwise', async () => {
+    expect(openLookerAdmin(undefined)).toBeInstanceOf(RecordOnlyLookerAdmin);
+    const record = new RecordOnlyLookerAdmin();
+    expect(await record.grant()).toEqual({ applied: false });
+    expect(await record.revokeRoles()).toEqual({ applied: false });
+    const api = openLookerAdmin({ baseUrl: looker.url, clientId: 'a', clientSecret: 'b', viewGroupId: '10', viewRoleId: '2', elevatedRoleIds: { create_content: ['5'], develop: ['6'] } });
+    expect(api.kind).toBe('looker');
+  });
+});

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import {
+  LOOKER_TEAMS,
+  accessFor,
+  elevatedRolesOf,
+  expiryOf,
+  isElevated,
+  isExpired,
+  isListedTeam,
+  mayDecide,
+  mergedRoles,
+  reminderDue,
+  rolesWithout,
+  routeOf,
+  validateLookerAccess,
+  type LookerAccessInput,
+} from '../src/domain/looker-policy.js';
+
+const ids = { viewGroupId: '10', viewRoleId: '2', elevatedRoleIds: { create_content: ['5'], develop: ['6', '7'] } };
+
+const input = (over: Partial<LookerAccessInput> = {}): LookerAccessInput => ({
+  requesterId: 'U0REGULAR',
+  subjectId: 'U0REGULAR',
+  email: 'riley@example.com',
+  team: 'engineering',
+  level: 'view',
+  reason: null,
+  duration: null,
+  ...over,
+});
+
+describe('Looker policy: the handbook', () => {
+  it('lists the handbook teams plus Other, which is not listed', () => {
+    expect(LOOKER_TEAMS.map((t) => t.label)).toEqual(['Engineering', 'Marketing', 'Customer Support', 'People Ops', 'Talent', 'CTO', 'CE', 'Sales', 'Product', 'Other']);
+    expect(LOOKER_TEAMS.filter((t) => !isListedTeam(t.id)).map((t) => t.id)).toEqual(['other']);
+  });
+
+  it('gives every team, listed or not, both the View group and the View role', () => {
+    for (const team of LOOKER_TEAMS) {
+      expect(accessFor(team.id, 'view', ids)).toEqual({ groupIds: ['10'], roleIds: ['2'] });
+    }
+  });
+
+  it('adds the elevated roles on top of View, never instead of it', () => {
+    expect(accessFor('sales', 'create_content', ids)).toEqual({ groupIds: ['10'], roleIds: ['2', '5'] });
+    expect(accessFor('other', 'develop', ids)).toEqual({ groupIds: ['10'], roleIds: ['2', '6', '7'] });
+    expect(elevatedRolesOf('develop', ids)).toEqual(['6', '7']);
+    expect(elevatedRolesOf('view', ids)).toEqual([]);
+    // A misconfiguration listing View as elevated must not make expiry take View away.
+    expect(elevatedRolesOf('create_content', { ...ids, elevatedRoleIds: { create_content: ['2', '5'], develop: [] } })).toEqual(['5']);
+    expect(isElevated('view')).toBe(false);
+    expect(isElevated('create_content')).toBe(true);
+  });
+
+  it('grants View for a listed team at once only when Looker is connected', () => {
+    expect(routeOf({ team: 'engineering', level: 'view' }, { lookerConfigured: true })).toBe('grant_now');
+    expect(routeOf({ team: 'engineering', level: 'view' }, { lookerConfigured: false })).toBe('needs_approval');
+    expect(routeOf({ team: 'other', level: 'view' }, { lookerConfigured: true })).toBe('needs_approval');
+    expect(routeOf({ team: 'engineering', level: 'develop' }, { lookerConfigured: true })).toBe('needs_approval');
+  });
+
+  it('lets only a Looker admin decide, never the requester or the person getting access', () => {
+    const base = { requesterId: 'U1', subjectId: 'U2' };
+    expect(mayDecide({ ...base, deciderId: 'U3', deciderIsLookerAdmin: true })).toEqual({ ok: true });
+    expect(mayDecide({ ...base, deciderId: 'U3', deciderIsLookerAdmin: false })).toEqual({ ok: false, reason: 'not_admin' });
+    expect(mayDecide({ ...base, deciderId: 'U1', deciderIsLookerAdmin: true })).toEqual({ ok: false, reason: 'own_request' });
+    expect(mayDecide({ ...base, deciderId: 'U2', deciderIsLookerAdmin: true })).toEqual({ ok: false, reason: 'own_request' });
+  });
+});
+
+describe('Looker policy: validating the modal', () => {
+  it('accepts View with no reason or duration, and defaults the subject to the requester', () => {
+    const r = validateLookerAccess(input({ subjectId: null, email: '  riley@example.com ' }));
+    expect(r).toEqual({ ok: true, request: { requesterId: 'U0REGULAR', subjectId: 'U0REGULAR', email: 'riley@example.com', team: 'engineering', level: 'view', reason: null, durationDays: null } });
+  });
+
+  it('accepts elevated access with a reason and 1 to 90 days', () => {
+    for (const d of ['1', '30', '90']) {
+      const r = validateLookerAccess(input({ level: 'develop', reason: 'LookML for the sales board', duration: d }));
+      expect(r.ok && r.request.durationDays).toBe(Number(d));
+    }
+  });
+
+  it.each([
+    [{ email: '' }, 'email', 'Enter'],
+    [{ email: 'not-an-email' }, 'email', 'not a valid email'],
+    [{ email: 'a@b' }, 'email', 'not a valid email'],
+    [{ email: 'two words@example.com' }, 'email', 'not a valid email'],
+    [{ email: `${'x'.repeat(250)}@example.com` }, 'email', 'not a valid email'],
+    [{ email: '<mailto:a@b.com|a@b.com>' }, 'email', 'not a valid email'],
+    [{ team: null }, 'team', 'Pick a team'],
+    [{ team: 'finance' }, 'team', 'Pick a team'],
+    [{ level: 'admin' }, 'level', 'Pick View'],
+    [{ level: 'develop', reason: '   ', duration: '10' }, 'reason', 'reason is required'],
+    [{ level: 'create_content', reason: 'x'.repeat(1001), duration: '10' }, 'reason', 'under 1000'],
+    [{ level: 'develop', reason: 'why', duration: null }, 'duration', 'How many days'],
+    [{ level: 'develop', reason: 'why', duration: '0' }, 'duration', 'out of range'],
+    [{ level: 'develop', reason: 'why', duration: '91' }, 'duration', 'out of range'],
+    [{ level: 'develop', reason: 'why', duration: '-3' }, 'duration', 'whole number'],
+    [{ level: 'develop', reason: 'why', duration: '2.5' }, 'duration', 'whole number'],
+    [{ level: 'develop', reason: 'why', duration: '1e2' }, 'duration', 'whole number'],
+    [{ subjectId: 'not a user' }, 'subject', 'Pick a person'],
+  ] as const)('%j is refused on %s', (over, field, message) => {
+    const r = validateLookerAccess(input(over as Partial<LookerAccessInput>));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors[field]).toContain(message);
+  });
+
+  it('reports every problem at once', () => {
+    const r = validateLookerAccess(input({ email: 'nope', team: null, level: 'develop', reason: '', duration: '500' }));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(Object.keys(r.errors).sort()).toEqual(['duration', 'email', 'reason', 'team']);
+  });
+
+  it("refuses the requester's own email for someone else", () => {
+    const r = validateLookerAccess(input({ subjectId: 'U0OTHER', email: 'Riley@Example.com' }), { requesterEmail: 'riley@example.com' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.email).toContain('That is your email');
+    expect(validateLookerAccess(input({ email: 'riley@example.com' }), { requesterEmail: 'riley@example.com' }).ok).toBe(true);
+  });
+
+  it('ignores duration and reason for View', () => {
+    const r = validateLookerAccess(input({ reason: 'curious', duration: '500' }));
+    expect(r.ok && r.request).toMatchObject({ level: 'view', reason: 'curious', durationDays: null });
+  });
+});
+
+describe('Looker policy: roles and expiry', () => {
+  it('merges roles, since set-roles replaces the list', () => {
+    expect(mergedRoles(['3', '2'], ['2', '5'])).toEqual({ roleIds: ['3', '2', '5'], added: ['5'] });
+    expect(mergedRoles([], ['2', '2'])).toEqual({ roleIds: ['2'], added: ['2'] });
+    expect(mergedRoles(['2'], ['2'])).toEqual({ roleIds: ['2'], added: [] });
+  });
+
+  it('takes back only the given roles, keeping the rest', () => {
+    expect(rolesWithout(['3', '2', '5', '6'], ['5', '6', '9'])).toEqual({ roleIds: ['3', '2'], removed: ['5', '6'] });
+    expect(rolesWithout(['2'], ['5'])).toEqual({ roleIds: ['2'], removed: [] });
+  });
+
+  it('expires after the duration and reminds in the last day only', () => {
+    const approved = new Date('2026-11-01T10:00:00Z');
+    const expires = expiryOf(approved, 7);
+    expect(expires.toISOString()).toBe('2026-11-08T10:00:00.000Z');
+    expect(reminderDue(new Date('2026-11-07T09:59:59Z'), expires)).toBe(false);
+    expect(reminderDue(new Date('2026-11-07T10:00:00Z'), expires)).toBe(true);
+    expect(reminderDue(new Date('2026-11-08T10:00:00Z'), expires)).toBe(false);
+    expect(isExpired(new Date('2026-11-08T09:59:59Z'), expires)).toBe(false);
+    expect(isExpired(new Date('2026-11-08T10:00:00Z'), expires)).toBe(true);
+  });
+});

@@ -1,0 +1,307 @@
+/**
+ * A loopback Looker that follows the published API 4.0 for the calls the bot
+ * makes (shapes from the API reference: ApiAuth/login, User/search_users,
+ * User/create_user, User/create_user_credentials_email, Group/add_group_user,
+ * User/user_roles, User/set_user_roles):
+ *
+ * - POST /api/4.0/login, form body client_id + client_secret → AccessToken
+ *   `{ access_token, token_type: 'Bearer', expires_in }`; wrong key → 404.
+ * - every other call needs `Authorization: token <access_token>` → else 401.
+ * - errors are `{ message, documentation_url }` (422 adds `errors: [{ field, code, message }]`).
+ * - search string params are case-insensitive SQL LIKE patterns (`%`, `_`).
+ * - user_roles includes roles from groups unless direct_association_only=true;
+ *   set_user_roles replaces the user's direct roles.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeLookerUser {
+  id: string;
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  /** Direct roles. */
+  role_ids: string[];
+  is_disabled: boolean;
+}
+
+export interface FakeLookerRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+  authorization: string | undefined;
+  status: number;
+}
+
+export interface FakeLookerOptions {
+  clientId?: string;
+  clientSecret?: string;
+  /** Seconds a token lasts (Looker: 3600). */
+  tokenTtlSeconds?: number;
+  roles?: Array<{ id: string; name: string }>;
+  groups?: Array<{ id: string; name: string; role_ids?: string[] }>;
+  users?: Array<Partial<FakeLookerUser> & { id: string; email: string | null }>;
+}
+
+const DOCS = 'https://cloud.google.com/looker/docs/r/err/4.0';
+
+/** Default fixture: View group 10 / role 2, Create content role 5, Develop roles 6 and 7, an existing user. */
+export const FakeLookerDefaults = {
+  clientId: 'fake-client-id',
+  clientSecret: 'fake-client-secret-0123456789',
+  viewGroupId: '10',
+  viewRoleId: '2',
+  createContentRoleIds: ['5'],
+  developRoleIds: ['6', '7'],
+} as const;
+
+export class FakeLooker {
+  readonly requests: FakeLookerRequest[] = [];
+  readonly users = new Map<string, FakeLookerUser>();
+  readonly groups = new Map<string, { id: string; name: string; role_ids: string[]; user_ids: Set<string> }>();
+  readonly roles = new Map<string, { id: string; name: string }>();
+  readonly clientId: string;
+  readonly clientSecret: string;
+  private readonly tokenTtl: number;
+  private readonly tokens = new Map<string, number>();
+  private readonly faults: Array<{ method: string; path: RegExp; status: number; message: string }> = [];
+  private nextUserId = 100;
+  private server: Server | undefined;
+  private baseUrl = '';
+
+  constructor(options: FakeLookerOptions = {}) {
+    this.clientId = options.clientId ?? FakeLookerDefaults.clientId;
+    this.clientSecret = options.clientSecret ?? FakeLookerDefaults.clientSecret;
+    this.tokenTtl = options.tokenTtlSeconds ?? 3600;
+    const roles = options.roles ?? [
+      { id: '1', name: 'Admin' },
+      { id: '2', name: 'Viewer' },
+      { id: '3', name: 'Support' },
+      { id: '5', name: 'Creator' },
+      { id: '6', name: 'Developer' },
+      { id: '7', name: 'LookML Developer' },
+    ];
+    for (const r of roles) this.roles.set(r.id, { ...r });
+    const groups = options.groups ?? [
+      { id: '10', name: 'View' },
+      { id: '11', name: 'Support team', role_ids: ['3'] },
+    ];
+    for (const g of groups) this.groups.set(g.id, { id: g.id, name: g.name, role_ids: [...(g.role_ids ?? [])], user_ids: new Set() });
+    for (const u of options.users ?? []) {
+      this.users.set(u.id, { first_name: null, last_name: null, role_ids: [], is_disabled: false, ...u });
+    }
+  }
+
+  get url(): string {
+    return this.baseUrl;
+  }
+
+  async start(): Promise<{ url: string }> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) this.send(res, 500, { message: `fake looker: ${String(err)}`, documentation_url: DOCS });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.server = server;
+    this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { url: this.baseUrl };
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  /** Makes the next call matching method and path answer `status`. */
+  failNext(method: string, path: RegExp, status: number, message = 'Internal server error'): void {
+    this.faults.push({ method, path, status, message });
+  }
+
+  /** Invalidates every access token (as when they expire or are revoked). */
+  expireTokens(): void {
+    this.tokens.clear();
+  }
+
+  /** Adds a user to a group directly (fixture set-up). */
+  addToGroup(groupId: string, userId: string): void {
+    this.groups.get(groupId)?.user_ids.add(userId);
+  }
+
+  /** The user with this email, if any. */
+  userByEmail(email: string): FakeLookerUser | undefined {
+    return [...this.users.values()].find((u) => u.email?.toLowerCase() === email.toLowerCase());
+  }
+
+  groupIdsOf(userId: string): string[] {
+    return [...this.groups.values()].filter((g) => g.user_ids.has(userId)).map((g) => g.id);
+  }
+
+  /** The calls other than login, as `METHOD /path`. */
+  calls(): string[] {
+    return this.requests.filter((r) => r.path !== '/api/4.0/login').map((r) => `${r.method} ${r.path}`);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://looker');
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString();
+    const query = Object.fromEntries(url.searchParams);
+    let body: unknown = raw;
+    if ((req.headers['content-type'] ?? '').includes('application/json') && raw) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return this.reply(req, url, query, raw, res, 400, { message: 'Malformed JSON', documentation_url: DOCS });
+      }
+    }
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    const faultAt = this.faults.findIndex((f) => f.method === method && f.path.test(path));
+    if (faultAt >= 0) {
+      const [fault] = this.faults.splice(faultAt, 1);
+      return this.reply(req, url, query, body, res, fault!.status, { message: fault!.message, documentation_url: DOCS });
+    }
+    const [status, answer] = this.route(method, path, query, body, req.headers.authorization);
+    this.reply(req, url, query, body, res, status, answer);
+  }
+
+  private reply(req: IncomingMessage, url: URL, query: Record<string, string>, body: unknown, res: ServerResponse, status: number, answer: unknown): void {
+    // Never keep the API secret in the record, as a real server's access log would not.
+    const recorded = url.pathname === '/api/4.0/login' ? '[login form]' : body;
+    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query, body: recorded, authorization: req.headers.authorization, status });
+    this.send(res, status, answer);
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown): void {
+    if (status === 204) {
+      res.writeHead(204).end();
+      return;
+    }
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  }
+
+  private route(method: string, path: string, query: Record<string, string>, body: unknown, authorization: string | undefined): [number, unknown] {
+    const notFound: [number, unknown] = [404, { message: 'Not found', documentation_url: DOCS }];
+    if (!path.startsWith('/api/4.0/')) return notFound;
+    const p = path.slice('/api/4.0'.length);
+
+    if (method === 'POST' && p === '/login') {
+      const form = new URLSearchParams(typeof body === 'string' ? body : '');
+      const id = form.get('client_id') ?? query['client_id'];
+      const secret = form.get('client_secret') ?? query['client_secret'];
+      if (id !== this.clientId || secret !== this.clientSecret) return notFound;
+      const token = randomBytes(20).toString('hex');
+      this.tokens.set(token, Date.now() + this.tokenTtl * 1000);
+      return [200, { access_token: token, token_type: 'Bearer', expires_in: this.tokenTtl, refresh_token: null }];
+    }
+
+    const token = /^(?:token|Bearer) (\S+)$/.exec(authorization ?? '')?.[1];
+    const expiry = token ? this.tokens.get(token) : undefined;
+    if (!expiry || expiry < Date.now()) return [401, { message: 'Requires authentication.', documentation_url: DOCS }];
+
+    let m: RegExpExecArray | null;
+    if (method === 'GET' && p === '/users/search') {
+      let users = [...this.users.values()];
+      for (const field of ['email', 'first_name', 'last_name'] as const) {
+        const pattern = query[field];
+        if (pattern !== undefined) users = users.filter((u) => like(u[field] ?? '', pattern));
+      }
+      const limit = query['limit'] ? Number(query['limit']) : users.length;
+      return [200, users.slice(0, limit).map((u) => this.userJson(u))];
+    }
+    if (method === 'POST' && p === '/users') {
+      const b = isObj(body) ? body : {};
+      const user: FakeLookerUser = {
+        id: String(this.nextUserId++),
+        first_name: typeof b['first_name'] === 'string' ? b['first_name'] : null,
+        last_name: typeof b['last_name'] === 'string' ? b['last_name'] : null,
+        email: null,
+        role_ids: [],
+        is_disabled: b['is_disabled'] === true,
+      };
+      this.users.set(user.id, user);
+      return [200, this.userJson(user)];
+    }
+    if (method === 'POST' && (m = /^\/users\/([^/]+)\/credentials_email$/.exec(p))) {
+      const user = this.users.get(decodeURIComponent(m[1]!));
+      if (!user) return notFound;
+      if (user.email) return [409, { message: 'Credential already exists', documentation_url: DOCS }];
+      const email = isObj(body) && typeof body['email'] === 'string' ? body['email'] : '';
+      if (!/^[^@\s]+@[^@\s]+$/.test(email)) return validation('email', 'invalid', 'Email is invalid');
+      if (this.userByEmail(email)) return validation('email', 'already_exists', 'Email is already in use');
+      user.email = email;
+      return [200, { email, user_id: user.id, type: 'email', is_disabled: false, created_at: new Date().toISOString(), forced_password_reset_at_next_login: false, url: `${this.baseUrl}${path}` }];
+    }
+    if (method === 'POST' && (m = /^\/groups\/([^/]+)\/users$/.exec(p))) {
+      const group = this.groups.get(decodeURIComponent(m[1]!));
+      const userId = isObj(body) && typeof body['user_id'] === 'string' ? body['user_id'] : '';
+      const user = this.users.get(userId);
+      if (!group) return notFound;
+      if (!user) return validation('user_id', 'missing', 'User not found');
+      group.user_ids.add(user.id);
+      return [200, this.userJson(user)];
+    }
+    if (method === 'GET' && (m = /^\/users\/([^/]+)\/roles$/.exec(p))) {
+      const user = this.users.get(decodeURIComponent(m[1]!));
+      if (!user) return notFound;
+      const ids = new Set(user.role_ids);
+      if (query['direct_association_only'] !== 'true') {
+        for (const g of this.groups.values()) if (g.user_ids.has(user.id)) g.role_ids.forEach((r) => ids.add(r));
+      }
+      return [200, [...ids].map((id) => this.roleJson(id))];
+    }
+    if (method === 'PUT' && (m = /^\/users\/([^/]+)\/roles$/.exec(p))) {
+      const user = this.users.get(decodeURIComponent(m[1]!));
+      if (!user) return notFound;
+      if (!Array.isArray(body) || body.some((r) => typeof r !== 'string')) return validation('body', 'invalid', 'Expected an array of role ids');
+      const unknown = (body as string[]).find((r) => !this.roles.has(r));
+      if (unknown) return validation('role_ids', 'missing', `Role ${unknown} not found`);
+      user.role_ids = [...new Set(body as string[])];
+      return [200, user.role_ids.map((id) => this.roleJson(id))];
+    }
+    return notFound;
+  }
+
+  private userJson(u: FakeLookerUser): Record<string, unknown> {
+    return {
+      id: u.id,
+      first_name: u.first_name,
+      last_name: u.last_name,
+      display_name: [u.first_name, u.last_name].filter(Boolean).join(' ') || null,
+      email: u.email,
+      is_disabled: u.is_disabled,
+      group_ids: this.groupIdsOf(u.id),
+      role_ids: u.role_ids,
+      credentials_email: u.email ? { email: u.email, type: 'email', is_disabled: false } : null,
+      url: `${this.baseUrl}/api/4.0/users/${u.id}`,
+    };
+  }
+
+  private roleJson(id: string): Record<string, unknown> {
+    const role = this.roles.get(id);
+    return { id, name: role?.name ?? null, url: `${this.baseUrl}/api/4.0/roles/${id}`, users_url: `${this.baseUrl}/api/4.0/roles/${id}/users` };
+  }
+}
+
+function validation(field: string, code: string, message: string): [number, unknown] {
+  return [422, { message: 'Validation Failed', errors: [{ field, code, message, documentation_url: DOCS }], documentation_url: DOCS }];
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Case-insensitive SQL LIKE: `%` any run, `_` any one character. */
+function like(value: string, pattern: string): boolean {
+  const re = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  return new RegExp(`^${re}$`, 'i').test(value);
+}

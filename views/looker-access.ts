@@ -1,0 +1,329 @@
+/**
+ * Block Kit for `/looker-access`: the request modal, the request card in the
+ * analytics channel (with Approve / Deny while pending, then who decided and
+ * when), the DMs to the requester, and the ephemeral answers to admins.
+ * Pure functions of data.
+ */
+import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
+import {
+  LOOKER_LEVELS,
+  LOOKER_TEAMS,
+  MAX_DURATION_DAYS,
+  MAX_EMAIL_LENGTH,
+  MAX_REASON_LENGTH,
+  MIN_DURATION_DAYS,
+  isElevated,
+  levelLabel,
+  teamLabel,
+  type DecisionRefusal,
+  type LookerLevel,
+  type LookerTeam,
+} from '../src/domain/looker-policy.js';
+import type { LookerAccessRequest } from '../src/services/looker-access.js';
+import { escapeMrkdwn, slackDate, truncate, type MessageBody } from './common.js';
+
+/** What the modal keeps in private_metadata. */
+export interface LookerModalMetadata {
+  requesterId: string;
+  /** The requester's own Slack email: a request for someone else must not use it. */
+  requesterEmail: string | null;
+}
+
+export interface LookerModalData extends LookerModalMetadata {
+  subjectId: string;
+  email: string | null;
+  team?: LookerTeam;
+  level?: LookerLevel;
+}
+
+const option = (value: string, text: string, description?: string): PlainTextOption => ({
+  text: { type: 'plain_text', text: truncate(text, 75) },
+  value,
+  ...(description ? { description: { type: 'plain_text', text: truncate(description, 75) } } : {}),
+});
+
+/** The `/looker-access` modal: who, their Looker email, team, level; reason and days for elevated access. */
+export function lookerAccessModal(data: LookerModalData): ModalView {
+  const teams = LOOKER_TEAMS.map((t) => option(t.id, t.label));
+  const levels = LOOKER_LEVELS.map((l) => option(l.id, l.label, l.description));
+  const level = levels.find((l) => l.value === (data.level ?? 'view')) ?? levels[0]!;
+  const team = data.team ? teams.find((t) => t.value === data.team) : undefined;
+  const metadata: LookerModalMetadata = { requesterId: data.requesterId, requesterEmail: data.requesterEmail };
+  return {
+    type: 'modal',
+    callback_id: CallbackIds.lookerAccess,
+    title: { type: 'plain_text', text: 'Looker access' },
+    submit: { type: 'plain_text', text: 'Request' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    private_metadata: JSON.stringify(metadata),
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: 'Everyone gets *View* (the View group and the View role: Looker needs both). *Create content* and *Develop* are approved by a Looker admin and last 1 to 90 days.',
+        },
+      },
+      {
+        type: 'input',
+        block_id: BlockIds.lookerAccessSubject,
+        label: { type: 'plain_text', text: 'Who needs access' },
+        hint: { type: 'plain_text', text: 'You, or someone on your team if you are their manager.' },
+        element: { type: 'users_select', action_id: ActionIds.lookerAccessSubject, initial_user: data.subjectId },
+      },
+      {
+        type: 'input',
+        block_id: BlockIds.lookerAccessEmail,
+        label: { type: 'plain_text', text: 'Looker email' },
+        hint: { type: 'plain_text', text: 'Their work email; for someone else, enter theirs.' },
+        element: {
+          type: 'plain_text_input',
+          action_id: ActionIds.lookerAccessEmail,
+          max_length: MAX_EMAIL_LENGTH,
+          ...(data.email ? { initial_value: data.email } : {}),
+          placeholder: { type: 'plain_text', text: 'name@example.com' },
+        },
+      },
+      {
+        type: 'input',
+        block_id: BlockIds.lookerAccessTeam,
+        label: { type: 'plain_text', text: 'Team' },
+        element: {
+          type: 'static_select',
+          action_id: ActionIds.lookerAccessTeam,
+          options: teams,
+          placeholder: { type: 'plain_text', text: 'Pick a team' },
+          ...(team ? { initial_option: team } : {}),
+        },
+      },
+      {
+        type: 'input',
+        block_id: BlockIds.lookerAccessLevel,
+        label: { type: 'plain_text', text: 'Access' },
+        element: { type: 'radio_buttons', action_id: ActionIds.lookerAccessLevel, options: levels, initial_option: level },
+      },
+      {
+        type: 'input',
+        block_id: BlockIds.lookerAccessReason,
+        optional: true,
+        label: { type: 'plain_text', text: 'Reason (Create content or Develop)' },
+        element: {
+          type: 'plain_text_input',
+          action_id: ActionIds.lookerAccessReason,
+          multiline: true,
+          max_length: MAX_REASON_LENGTH,
+          placeholder: { type: 'plain_text', text: 'What you will build, and for whom' },
+        },
+      },
+      {
+        type: 'input',
+        block_id: BlockIds.lookerAccessDuration,
+        optional: true,
+        label: { type: 'plain_text', text: `Days (${MIN_DURATION_DAYS} to ${MAX_DURATION_DAYS}, Create content or Develop)` },
+        element: {
+          type: 'number_input',
+          action_id: ActionIds.lookerAccessDuration,
+          is_decimal_allowed: false,
+          min_value: String(MIN_DURATION_DAYS),
+          max_value: String(MAX_DURATION_DAYS),
+          placeholder: { type: 'plain_text', text: '30' },
+        },
+      },
+    ],
+  };
+}
+
+/** The card's label for a level, with its duration when elevated. */
+function levelText(r: Pick<LookerAccessRequest, 'level' | 'durationDays'>): string {
+  return isElevated(r.level) && r.durationDays ? `${levelLabel(r.level)} for ${r.durationDays} day${r.durationDays === 1 ? '' : 's'}` : levelLabel(r.level);
+}
+
+/** What an admin grants by hand when the bot cannot reach Looker. */
+function manualGrantText(r: LookerAccessRequest): string {
+  const extra = isElevated(r.level) ? ` and the ${levelLabel(r.level)} role${r.durationDays ? ` (until ${r.expiresAt ? slackDate(new Date(r.expiresAt), '{date_short_pretty}') : 'expiry'})` : ''}` : '';
+  return `Looker is not connected to the bot: please grant it by hand in Looker (Admin → Users → \`${escapeMrkdwn(r.email)}\`): the View group, the View role${extra}.`;
+}
+
+function decisionLine(r: LookerAccessRequest): string {
+  const when = r.decidedAt ? slackDate(new Date(r.decidedAt)) : '';
+  const who = r.decidedBy === 'bot' ? 'automatically (View for a listed team)' : `by <@${r.decidedBy}>`;
+  switch (r.status) {
+    case 'pending':
+      return '';
+    case 'approved':
+      return `:white_check_mark: *Approved* ${who} on ${when}`;
+    case 'denied':
+      return `:no_entry: *Denied* by <@${r.decidedBy}> on ${when}`;
+    case 'expired':
+      return `:hourglass: *Expired* on ${r.expiredAt ? slackDate(new Date(r.expiredAt)) : ''} (approved by ${r.decidedBy === 'bot' ? 'the bot' : `<@${r.decidedBy}>`} on ${when})`;
+  }
+}
+
+function grantLine(r: LookerAccessRequest): string | null {
+  if (r.status !== 'approved' && r.status !== 'expired') return null;
+  if (r.grantError) return `:warning: Looker did not accept the grant (${escapeMrkdwn(truncate(r.grantError, 300))}). Please grant it by hand in Looker: the View group, the View role${isElevated(r.level) ? ` and the ${levelLabel(r.level)} role` : ''}.`;
+  if (!r.grant) return null;
+  if (r.grant.mode === 'manual') return manualGrantText(r);
+  const created = r.grant.createdUser ? ' (new Looker user created; they set a password from the account setup email)' : '';
+  return `:key: Granted in Looker${created}.`;
+}
+
+/** The request card in the analytics channel; Approve / Deny only while pending. */
+export function lookerRequestCard(
+  r: LookerAccessRequest,
+  options: { adminsUsergroup: string | null; lookerConnected: boolean; lookerUrl: string | null },
+): MessageBody {
+  const forWhom = r.subjectId === r.requesterId ? `<@${r.subjectId}>` : `<@${r.subjectId}> (requested by <@${r.requesterId}>)`;
+  const text = `Looker access request: ${levelLabel(r.level)} for <@${r.subjectId}> (${r.status})`;
+  const blocks: KnownBlock[] = [
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: `:bar_chart: *Looker access request* for ${forWhom}` },
+      fields: [
+        { type: 'mrkdwn', text: `*Looker email*\n${escapeMrkdwn(r.email)}` },
+        { type: 'mrkdwn', text: `*Team*\n${teamLabel(r.team)}` },
+        { type: 'mrkdwn', text: `*Access*\n${levelText(r)}` },
+        { type: 'mrkdwn', text: `*Requested*\n${slackDate(new Date(r.createdAt))}` },
+      ],
+    },
+  ];
+  if (r.reason) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Reason*\n${escapeMrkdwn(truncate(r.reason, 2500))}` } });
+  if (r.status === 'pending') {
+    const who = options.adminsUsergroup ? `<!subteam^${options.adminsUsergroup}>` : 'a Looker admin';
+    const why = isElevated(r.level) ? 'elevated access' : r.team === 'other' ? 'a team the handbook does not list' : 'Looker is not connected to the bot';
+    blocks.push(
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `Waiting for ${who} (${why}).${options.lookerConnected ? ' Approving grants it in Looker.' : ' Looker is not connected: approving records it, and you grant it by hand.'}` }] },
+      {
+        type: 'actions',
+        block_id: BlockIds.lookerAccessActions,
+        elements: [
+          { type: 'button', action_id: ActionIds.lookerAccessApprove, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: r.id },
+          {
+            type: 'button',
+            action_id: ActionIds.lookerAccessDeny,
+            style: 'danger',
+            text: { type: 'plain_text', text: 'Deny' },
+            value: r.id,
+            confirm: {
+              title: { type: 'plain_text', text: 'Deny this request?' },
+              text: { type: 'mrkdwn', text: `<@${r.subjectId}> will be told it was denied.` },
+              confirm: { type: 'plain_text', text: 'Deny' },
+              deny: { type: 'plain_text', text: 'Cancel' },
+            },
+          },
+        ],
+      },
+    );
+  } else {
+    const lines = [decisionLine(r), grantLine(r)];
+    if (r.status === 'approved' && r.expiresAt) lines.push(`:hourglass_flowing_sand: ${levelLabel(r.level)} ends ${slackDate(new Date(r.expiresAt))}; the View access stays.`);
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.filter(Boolean).join('\n') } });
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Request \`${r.id}\`` }] });
+  return { text, blocks };
+}
+
+const section = (text: string): MessageBody => ({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+
+/** To the requester (and the subject): the request is with the admins. */
+export function lookerRequestSentDm(r: LookerAccessRequest, options: { channel: string | null; posted: boolean; forSubject?: boolean }): MessageBody {
+  const what = `${levelText(r)} access to Looker for \`${escapeMrkdwn(r.email)}\``;
+  if (!options.posted) {
+    return section(`:warning: Your request for ${what} is recorded (\`${r.id}\`), but I could not post it for the Looker admins. Please mention it in #analytics.`);
+  }
+  const where = options.channel ? ` in <#${options.channel}>` : '';
+  return section(
+    options.forSubject
+      ? `:inbox_tray: <@${r.requesterId}> asked for ${what} on your behalf. The Looker admins will decide${where}; I will tell you.`
+      : `:inbox_tray: Your request for ${what} is with the Looker admins${where}. I will tell you when it is decided.`,
+  );
+}
+
+/** The modal was fine, but the person picked cannot get Looker access. */
+export function lookerSubmissionRefusedDm(reason: 'unknown_subject' | 'bot_subject'): MessageBody {
+  return section(
+    reason === 'bot_subject'
+      ? ':warning: Looker access is for people, not bots or apps. Nothing was requested.'
+      : ':warning: I could not find the person you picked in this workspace. Nothing was requested; try again with `/looker-access`.',
+  );
+}
+
+/** View for a listed team, granted at once. */
+export function lookerGrantedNowDm(r: LookerAccessRequest, options: { lookerUrl: string | null }): MessageBody {
+  if (r.grantError) {
+    return section(`:warning: Your View access to Looker is approved, but Looker did not accept the change yet. The Looker admins have been told; no need to ask again (\`${r.id}\`).`);
+  }
+  const login = options.lookerUrl ? ` Sign in at ${options.lookerUrl} with \`${escapeMrkdwn(r.email)}\`.` : '';
+  const created = r.grant?.createdUser ? ' Your Looker account is new: set your password from the account setup link.' : '';
+  return section(`:white_check_mark: You have *View* access to Looker (the View group and role).${login}${created}`);
+}
+
+/** An admin decided: to the requester and the subject. */
+export function lookerDecidedDm(r: LookerAccessRequest, options: { lookerUrl: string | null }): MessageBody {
+  const what = `${levelText(r)} access to Looker for \`${escapeMrkdwn(r.email)}\``;
+  if (r.status === 'denied') return section(`:no_entry: <@${r.decidedBy}> denied the request for ${what}. Ask in #analytics if you need to know more.`);
+  const until = r.expiresAt ? ` It lasts until ${slackDate(new Date(r.expiresAt))}; I will remind you a day before.` : '';
+  if (r.grantError || r.grant?.mode === 'manual') {
+    return section(`:white_check_mark: <@${r.decidedBy}> approved ${what}. A Looker admin is adding it in Looker by hand.${until}`);
+  }
+  const login = options.lookerUrl ? ` Sign in at ${options.lookerUrl}.` : '';
+  return section(`:white_check_mark: <@${r.decidedBy}> approved ${what}; it is active in Looker.${login}${until}`);
+}
+
+/** A day before elevated access ends. */
+export function lookerReminderDm(r: LookerAccessRequest): MessageBody {
+  const when = r.expiresAt ? slackDate(new Date(r.expiresAt)) : 'soon';
+  return section(`:hourglass_flowing_sand: ${levelLabel(r.level)} access to Looker for \`${escapeMrkdwn(r.email)}\` ends ${when}. View stays. If you still need it, ask again with \`${Commands.lookerAccess}\`.`);
+}
+
+/** Elevated access has ended. */
+export function lookerExpiredDm(r: LookerAccessRequest): MessageBody {
+  return section(`:hourglass: ${levelLabel(r.level)} access to Looker for \`${escapeMrkdwn(r.email)}\` has ended; you keep View. Ask again with \`${Commands.lookerAccess}\` if you need it.`);
+}
+
+/** In the card's thread at expiry. */
+export function lookerExpiredThreadMessage(r: LookerAccessRequest, options: { manual: boolean; adminsUsergroup: string | null }): MessageBody {
+  const admins = options.adminsUsergroup ? `<!subteam^${options.adminsUsergroup}>` : 'Looker admins';
+  if (r.revokeError) {
+    return section(`:warning: ${levelLabel(r.level)} access for <@${r.subjectId}> expired, but Looker refused to take the roles back (${escapeMrkdwn(truncate(r.revokeError, 300))}). ${admins}: please remove the ${levelLabel(r.level)} role by hand.`);
+  }
+  if (options.manual) {
+    return section(`:hourglass: ${levelLabel(r.level)} access for <@${r.subjectId}> expired. ${admins}: please remove the ${levelLabel(r.level)} role from \`${escapeMrkdwn(r.email)}\` in Looker by hand; keep View.`);
+  }
+  const removed = r.revokedRoleIds?.length ? `removed the ${levelLabel(r.level)} role${r.revokedRoleIds.length === 1 ? '' : 's'}` : `found no ${levelLabel(r.level)} role left to remove`;
+  return section(`:hourglass: ${levelLabel(r.level)} access for <@${r.subjectId}> expired: I ${removed} in Looker; View and any other roles stay.`);
+}
+
+// ---- ephemeral answers to the person who clicked ----
+
+/** A click by someone without the right to decide. */
+export function lookerRefusalMessage(reason: DecisionRefusal, adminsUsergroup: string | null): MessageBody {
+  if (reason === 'own_request') return section(':no_entry_sign: You cannot decide a request you made or that gives you access. Another Looker admin has to.');
+  const who = adminsUsergroup ? `members of <!subteam^${adminsUsergroup}>` : 'Looker admins';
+  return section(`:no_entry_sign: Only ${who} can approve or deny Looker access. Nothing was changed.`);
+}
+
+/** The request was already decided (or has expired). */
+export function lookerAlreadyDecidedMessage(r: LookerAccessRequest): MessageBody {
+  const who = r.decidedBy === 'bot' ? 'automatically' : `by <@${r.decidedBy}>`;
+  const when = r.decidedAt ? ` on ${slackDate(new Date(r.decidedAt))}` : '';
+  if (r.status === 'expired') return section(`:information_source: This request has already expired${r.expiredAt ? ` (${slackDate(new Date(r.expiredAt))})` : ''}. Nothing was changed.`);
+  return section(`:information_source: This request was already ${r.status} ${who}${when}. Nothing was changed.`);
+}
+
+export function lookerRequestNotFoundMessage(): MessageBody {
+  return section(':information_source: I do not know this request (it may have been removed). Nothing was changed.');
+}
+
+export function lookerAdminCheckFailedMessage(): MessageBody {
+  return section(':warning: I could not check who the Looker admins are just now. Nothing was changed; please try again in a minute.');
+}
+
+/** To the admin who decided: what happened, and what is left to do by hand. */
+export function lookerDecisionConfirmation(r: LookerAccessRequest): MessageBody {
+  if (r.status === 'denied') return section(`:no_entry: Denied. <@${r.subjectId}> has been told.`);
+  if (r.grantError) return section(`:warning: Approved, but Looker did not accept the grant (${escapeMrkdwn(truncate(r.grantError, 300))}). Please grant it by hand.`);
+  if (r.grant?.mode === 'manual') return section(`:white_check_mark: Approved and recorded. ${manualGrantText(r)}`);
+  return section(`:white_check_mark: Approved and granted in Looker. <@${r.subjectId}> has been told.`);
+}
