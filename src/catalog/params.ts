@@ -1,0 +1,147 @@
+/**
+ * Parameter values from Slack text (or a modal) checked against a saved
+ * query's typed parameters and turned into typed warehouse parameters. Nothing
+ * a user typed reaches SQL except as a bound parameter.
+ */
+import type { MatchResult } from '../domain/customer-match.js';
+import type { QueryParams } from '../ports/warehouse.js';
+import { MAX_PARAM_LENGTH, isValidIsoDate, resolveDateSpec, type ParamDef, type SavedQuery } from './catalog.js';
+
+/** Looks a customer up as `/telemetry` does. */
+export type CustomerLookup = (text: string) => Promise<MatchResult & { byId?: { customerId: string; name: string } }>;
+
+export interface ResolvedParams {
+  /** Canonical text of each value (dates resolved, customers as IDs): cache keys and button values. */
+  canonical: Record<string, string>;
+  /** What the summary shows for each parameter. */
+  shown: Array<{ label: string; value: string }>;
+  bound: QueryParams;
+}
+
+export type ParamResolution =
+  | { ok: true; params: ResolvedParams }
+  /** `problems` by parameter name (or by the unknown name given); `values` are the given values worth keeping in a modal. */
+  | { ok: false; problems: Record<string, string>; values: Record<string, string> };
+
+export interface ResolveContext {
+  today: Date;
+  customers: CustomerLookup;
+}
+
+const quote = (v: string) => `“${v.length > 40 ? v.slice(0, 39) + '…' : v}”`;
+
+/**
+ * Splits `/query` text after the name into `key=value` pairs. Values may be
+ * quoted ("…", '…' or Slack's curly quotes). Tokens without `=` are returned apart.
+ */
+export function parseParamText(text: string): { values: Record<string, string>; stray: string[] } {
+  const values: Record<string, string> = {};
+  const stray: string[] = [];
+  const re = /([^\s=]+)=(?:"([^"]*)"|“([^”]*)”|'([^']*)'|(\S*))|(\S+)/g;
+  for (const m of text.matchAll(re)) {
+    if (m[6] !== undefined) {
+      stray.push(m[6]);
+      continue;
+    }
+    values[m[1]!.toLowerCase()] = m[2] ?? m[3] ?? m[4] ?? m[5] ?? '';
+  }
+  return { values, stray };
+}
+
+/** Checks every given and default value; resolves customers. */
+export async function resolveParams(query: SavedQuery, given: Record<string, string>, ctx: ResolveContext): Promise<ParamResolution> {
+  const problems: Record<string, string> = {};
+  const keep: Record<string, string> = {};
+  const known = new Set(query.params.map((p) => p.name));
+  for (const key of Object.keys(given)) {
+    if (!known.has(key)) {
+      const takes = query.params.length ? `it takes ${query.params.map((p) => p.name).join(', ')}` : 'it takes no parameters';
+      problems[key.slice(0, 40)] = `${quote(key)} is not a parameter of ${query.name} (${takes})`;
+    }
+  }
+  const canonical: Record<string, string> = {};
+  const shown: ResolvedParams['shown'] = [];
+  const bound: QueryParams = {};
+  for (const p of query.params) {
+    const raw = Object.hasOwn(given, p.name) ? given[p.name]!.trim() : undefined;
+    if (raw !== undefined && raw.length > MAX_PARAM_LENGTH) {
+      problems[p.name] = `${p.name}: at most ${MAX_PARAM_LENGTH} characters (got ${raw.length.toLocaleString('en-US')})`;
+      continue;
+    }
+    if (raw !== undefined && raw !== '') keep[p.name] = raw;
+    const r = await resolveOne(p, raw === '' ? undefined : raw, ctx);
+    if ('problem' in r) {
+      problems[p.name] = r.problem;
+      continue;
+    }
+    canonical[p.name] = r.canonical;
+    shown.push({ label: p.label, value: r.shown });
+    bound[p.name] = r.bound;
+  }
+  if (Object.keys(problems).length) return { ok: false, problems, values: keep };
+  return { ok: true, params: { canonical, shown, bound } };
+}
+
+type One = { canonical: string; shown: string; bound: QueryParams[string] } | { problem: string };
+
+async function resolveOne(p: ParamDef, raw: string | undefined, ctx: ResolveContext): Promise<One> {
+  const value = raw ?? (p.default === undefined ? undefined : String(p.default));
+  if (value === undefined) return { problem: `${p.name}: required (${describeParam(p)})` };
+  switch (p.kind) {
+    case 'int': {
+      const n = /^[-+]?\d{1,15}$/.test(value.replace(/[,_]/g, '')) ? Number(value.replace(/[,_]/g, '')) : NaN;
+      if (!Number.isSafeInteger(n)) return { problem: `${p.name}: expects a whole number from ${p.min} to ${p.max}, got ${quote(value)}` };
+      if (n < p.min || n > p.max) return { problem: `${p.name}: must be from ${p.min} to ${p.max}, got ${n}` };
+      return { canonical: String(n), shown: n.toLocaleString('en-US'), bound: { type: 'INT64', value: n } };
+    }
+    case 'string': {
+      if (value.length > p.maxLength) return { problem: `${p.name}: at most ${p.maxLength} characters (got ${value.length})` };
+      if (p.pattern && !p.pattern.test(value)) return { problem: `${p.name}: expects ${p.patternHint ?? `text matching ${p.pattern.source}`}, got ${quote(value)}` };
+      return { canonical: value, shown: value, bound: { type: 'STRING', value } };
+    }
+    case 'enum': {
+      const option = p.options.find((o) => o.value === value) ?? p.options.find((o) => o.value.toLowerCase() === value.toLowerCase() || o.label.toLowerCase() === value.toLowerCase());
+      if (!option) return { problem: `${p.name}: expects one of ${p.options.map((o) => o.value).join(', ')}; got ${quote(value)}` };
+      return { canonical: option.value, shown: option.label, bound: { type: 'STRING', value: option.value } };
+    }
+    case 'date': {
+      const spec = value.toLowerCase();
+      const relative = /^(today|[-+]\d{1,4}[dw])$/.test(spec);
+      if (!relative && !isValidIsoDate(value)) return { problem: `${p.name}: expects a date as YYYY-MM-DD (or today, -30d, -4w), got ${quote(value)}` };
+      const day = relative ? resolveDateSpec(spec, ctx.today) : value;
+      const min = p.min ? resolveDateSpec(p.min, ctx.today) : undefined;
+      const max = p.max ? resolveDateSpec(p.max, ctx.today) : undefined;
+      if (min && day < min) return { problem: `${p.name}: must be on or after ${min}, got ${day}` };
+      if (max && day > max) return { problem: `${p.name}: must be on or before ${max}, got ${day}` };
+      return { canonical: day, shown: day, bound: { type: 'DATE', value: day } };
+    }
+    case 'customer': {
+      const match = await ctx.customers(value);
+      if (match.byId) return { canonical: match.byId.customerId, shown: match.byId.name, bound: { type: 'STRING', value: match.byId.customerId } };
+      switch (match.kind) {
+        case 'one':
+          return { canonical: match.customer.customerId, shown: match.customer.name, bound: { type: 'STRING', value: match.customer.customerId } };
+        case 'several':
+          return { problem: `${p.name}: ${quote(value)} matches several customers (${match.customers.slice(0, 5).map((c) => c.name).join(', ')}); be more specific` };
+        case 'none':
+          return { problem: `${p.name}: no customer matches ${quote(value)}${match.closest.length ? ` (closest: ${match.closest.map((c) => c.name).join(', ')})` : ''}` };
+      }
+    }
+  }
+}
+
+/** One line on what a parameter takes, for help and errors. */
+export function describeParam(p: ParamDef): string {
+  switch (p.kind) {
+    case 'int':
+      return `a whole number from ${p.min} to ${p.max}${p.default !== undefined ? `, default ${p.default}` : ''}`;
+    case 'string':
+      return `text up to ${p.maxLength} characters${p.patternHint ? ` (${p.patternHint})` : ''}${p.default !== undefined ? `, default “${p.default}”` : ''}`;
+    case 'enum':
+      return `one of ${p.options.map((o) => o.value).join(', ')}${p.default !== undefined ? `, default ${p.default}` : ''}`;
+    case 'date':
+      return `a date (YYYY-MM-DD, today, -30d)${p.default !== undefined ? `, default ${p.default}` : ''}`;
+    case 'customer':
+      return 'a customer name, alias or domain';
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Charts as PNG: Chart.js drawing on a `@napi-rs/canvas` canvas. One renderer
+ * is built at start-up: it registers Chart.js' components and the bundled
+ * DejaVu Sans font once, so text renders the same on a machine with no fonts.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
+import { Chart, registerables, type ChartConfiguration, type ChartDataset } from 'chart.js';
+
+export type RenderedChartType = 'line' | 'bar' | 'stacked-bar' | 'pie';
+
+/** What to draw: category labels on x (already formatted) and one or more numeric series. */
+export interface ChartSpec {
+  type: RenderedChartType;
+  title: string;
+  /** Shown under the title, e.g. the parameters. */
+  subtitle?: string;
+  xLabel?: string;
+  yLabel?: string;
+  labels: string[];
+  series: Array<{ label: string; data: Array<number | null> }>;
+  /** CSS pixels; the PNG is `density` times larger. Default 800×400. */
+  width?: number;
+  height?: number;
+}
+
+export interface ChartRenderer {
+  /** Renders a PNG. */
+  render(spec: ChartSpec): Buffer;
+  /** Device pixels per CSS pixel of every PNG. */
+  readonly density: number;
+}
+
+export const CHART_FONT_FAMILY = 'DejaVu Sans';
+/** Colour-blind-friendly (Okabe–Ito, then Tableau) series colours. */
+const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000', '#4E79A7', '#F28E2B', '#59A14F', '#B07AA1'];
+
+let registered = false;
+
+/** Registers the bundled font files (400 and 700, upright) under one family; returns how many were registered. */
+function registerBundledFont(): number {
+  const require = createRequire(import.meta.url);
+  const dir = path.join(path.dirname(require.resolve('@fontsource/dejavu-sans/package.json')), 'files');
+  const files = readdirSync(dir).filter((f) => /latin-(400|700)-normal\.woff2$/.test(f));
+  let n = 0;
+  for (const f of files) if (GlobalFonts.register(readFileSync(path.join(dir, f)), CHART_FONT_FAMILY)) n++;
+  return n;
+}
+
+/** "12,345", "1.5M": thousands separators, compact above a million. */
+export function formatNumber(value: number): string {
+  if (Math.abs(value) >= 10_000_000) return `${(value / 1_000_000).toLocaleString('en-US', { maximumFractionDigits: 1 })}M`;
+  return value.toLocaleString('en-US', { maximumFractionDigits: 2 });
+}
+
+/** Builds the renderer: registers Chart.js and the font (once per process). */
+export function createChartRenderer(options: { density?: number } = {}): ChartRenderer {
+  const density = options.density ?? 2;
+  if (!registered) {
+    Chart.register(...registerables);
+    if (registerBundledFont() === 0) throw new Error('the bundled chart font (@fontsource/dejavu-sans) could not be registered');
+    Chart.defaults.font.family = CHART_FONT_FAMILY;
+    Chart.defaults.font.size = 12;
+    Chart.defaults.color = '#333333';
+    registered = true;
+  }
+
+  const render = (spec: ChartSpec): Buffer => {
+    const width = spec.width ?? 800;
+    const height = spec.height ?? 400;
+    // Chart.js' node platform takes the canvas size as the CSS size and scales it by devicePixelRatio.
+    const canvas = createCanvas(width, height);
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, width, height);
+    const pie = spec.type === 'pie';
+    const stacked = spec.type === 'stacked-bar';
+    const datasets: ChartDataset[] = spec.series.map((s, i) => {
+      const color = PALETTE[i % PALETTE.length]!;
+      if (pie) {
+        return { label: s.label, data: s.data, backgroundColor: spec.labels.map((_, j) => PALETTE[j % PALETTE.length]!), borderColor: '#ffffff', borderWidth: 1 } as ChartDataset;
+      }
+      if (spec.type === 'line') {
+        return { label: s.label, data: s.data, borderColor: color, backgroundColor: color, borderWidth: 2, pointRadius: spec.labels.length > 40 ? 0 : 2, tension: 0.2, spanGaps: true } as ChartDataset;
+      }
+      return { label: s.label, data: s.data, backgroundColor: color, borderWidth: 0 } as ChartDataset;
+    });
+    const tick = (v: string | number) => (typeof v === 'number' ? formatNumber(v) : v);
+    const config: ChartConfiguration = {
+      type: pie ? 'pie' : spec.type === 'line' ? 'line' : 'bar',
+      data: { labels: spec.labels, datasets },
+      options: {
+        responsive: false,
+        animation: false,
+        devicePixelRatio: density,
+        layout: { padding: 8 },
+        plugins: {
+          title: { display: true, text: spec.title, font: { size: 16, weight: 'bold' }, padding: { top: 4, bottom: spec.subtitle ? 2 : 8 } },
+          subtitle: { display: Boolean(spec.subtitle), text: spec.subtitle ?? '', padding: { bottom: 8 } },
+          legend: { display: pie || spec.series.length > 1, position: pie ? 'right' : 'top' },
+          tooltip: { enabled: false },
+        },
+        ...(pie
+          ? {}
+          : {
+              scales: {
+                x: {
+                  stacked,
+                  title: { display: Boolean(spec.xLabel), text: spec.xLabel ?? '' },
+                  ticks: { autoSkip: true, maxRotation: 45, minRotation: 0 },
+                  grid: { display: false },
+                },
+                y: {
+                  stacked,
+                  beginAtZero: true,
+                  title: { display: Boolean(spec.yLabel), text: spec.yLabel ?? '' },
+                  ticks: { callback: tick },
+                },
+              },
+            }),
+      },
+      plugins: [
+        {
+          // Chart.js clears to transparent; Slack shows PNGs on dark themes too.
+          id: 'white-background',
+          beforeDraw: (chart) => {
+            const c = chart.ctx;
+            c.save();
+            c.globalCompositeOperation = 'destination-over';
+            c.fillStyle = '#ffffff';
+            c.fillRect(0, 0, chart.width, chart.height);
+            c.restore();
+          },
+        },
+      ],
+    };
+    // Chart.js types its canvas item as a DOM canvas; @napi-rs/canvas implements the part it uses.
+    const chart = new Chart(canvas as unknown as HTMLCanvasElement, config);
+    try {
+      return canvas.toBuffer('image/png');
+    } finally {
+      chart.destroy();
+    }
+  };
+
+  return { render, density };
+}

@@ -1,0 +1,129 @@
+/**
+ * From query rows to what is drawn or listed: the chart's labels and series
+ * (pivoting a `series` column), formatted cells, and CSV. Pure functions.
+ */
+import type { Cell, Row } from '../ports/warehouse.js';
+import type { DisplaySpec } from '../catalog/catalog.js';
+import type { ChartSpec, RenderedChartType } from './renderer.js';
+
+/** More series than this are summed into "Other". */
+export const MAX_SERIES = 10;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+const isDay = (v: Cell): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v);
+
+/** Cells of the x column as dates (DATE cells are 'YYYY-MM-DD'; TIMESTAMP cells Dates), or null if not all are. */
+function asDates(values: Cell[]): Date[] | null {
+  const out: Date[] = [];
+  for (const v of values) {
+    if (v instanceof Date) out.push(v);
+    else if (isDay(v)) out.push(new Date(`${v}T00:00:00Z`));
+    else return null;
+  }
+  return out;
+}
+
+/** "Nov 23" (with the year when the range spans years); UTC, as the warehouse's dates are. */
+export function formatDateLabels(dates: Date[]): string[] {
+  const years = new Set(dates.map((d) => d.getUTCFullYear()));
+  return dates.map((d) => `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}${years.size > 1 ? `, ${d.getUTCFullYear()}` : ''}`);
+}
+
+/** A cell as text for tables and CSV: numbers plain, timestamps ISO. */
+export function cellText(v: Cell, forCsv = false): string {
+  if (v === null) return '';
+  if (v instanceof Date) return forCsv ? v.toISOString() : v.toISOString().replace('T', ' ').slice(0, 16);
+  if (typeof v === 'number') return forCsv ? String(v) : v.toLocaleString('en-US', { maximumFractionDigits: 4 });
+  return String(v);
+}
+
+export function humanizeColumn(c: string): string {
+  const s = c.replace(/_/g, ' ');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+const num = (v: Cell | undefined): number | null => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : null);
+
+/**
+ * The chart for rows under a display spec. Rows are in the query's order; x
+ * labels keep the order in which they first appear.
+ */
+export function chartSpecFor(rows: Row[], display: DisplaySpec, text: { title: string; subtitle?: string }): ChartSpec {
+  if (display.type === 'table' || !display.x) throw new Error('a table is not a chart');
+  const x = display.x;
+  const xValues: Cell[] = [];
+  const index = new Map<string, number>();
+  const key = (v: Cell) => (v instanceof Date ? v.toISOString() : String(v));
+  for (const r of rows) {
+    const k = key(r[x] ?? null);
+    if (!index.has(k)) {
+      index.set(k, xValues.length);
+      xValues.push(r[x] ?? null);
+    }
+  }
+  const dates = asDates(xValues);
+  const labels = dates ? formatDateLabels(dates) : xValues.map((v) => cellText(v));
+  let series: ChartSpec['series'];
+  if (display.series) {
+    const y = display.y[0]!;
+    const bySeries = new Map<string, Array<number | null>>();
+    for (const r of rows) {
+      const s = cellText(r[display.series] ?? null) || '(none)';
+      let data = bySeries.get(s);
+      if (!data) bySeries.set(s, (data = xValues.map(() => null)));
+      const i = index.get(key(r[x] ?? null))!;
+      data[i] = (data[i] ?? 0) + (num(r[y]) ?? 0);
+    }
+    const total = (d: Array<number | null>) => d.reduce<number>((a, b) => a + (b ?? 0), 0);
+    let entries = [...bySeries.entries()];
+    if (entries.length > MAX_SERIES) {
+      entries.sort((a, b) => total(b[1]) - total(a[1]));
+      const rest = entries.slice(MAX_SERIES - 1);
+      const other = xValues.map((_, i) => rest.reduce<number>((a, [, d]) => a + (d[i] ?? 0), 0));
+      entries = [...entries.slice(0, MAX_SERIES - 1), ['Other', other]];
+    }
+    // Stacked and line series read best in a stable, natural order of their names.
+    if (!(bySeries.size > MAX_SERIES)) entries.sort((a, b) => a[0].localeCompare(b[0], 'en', { numeric: true }));
+    series = entries.map(([label, data]) => ({ label, data: display.type === 'line' ? data : data.map((d) => d ?? 0) }));
+  } else {
+    series = display.y.map((y) => {
+      const data: Array<number | null> = xValues.map(() => null);
+      for (const r of rows) {
+        const i = index.get(key(r[x] ?? null))!;
+        const v = num(r[y]);
+        if (v !== null) data[i] = (data[i] ?? 0) + v;
+      }
+      return { label: humanizeColumn(y), data };
+    });
+  }
+  return {
+    type: display.type as RenderedChartType,
+    title: text.title,
+    ...(text.subtitle ? { subtitle: text.subtitle } : {}),
+    ...(display.xLabel ? { xLabel: display.xLabel } : {}),
+    ...(display.yLabel ? { yLabel: display.yLabel } : display.series || display.y.length === 1 ? { yLabel: humanizeColumn(display.y[0]!) } : {}),
+    labels,
+    series,
+  };
+}
+
+/** The time range of a date-like x column, for summaries; null when x is not dates. */
+export function dateRange(rows: Row[], column: string | undefined): { from: string; to: string } | null {
+  if (!column || rows.length === 0) return null;
+  const dates = asDates(rows.map((r) => r[column] ?? null));
+  if (!dates) return null;
+  const times = dates.map((d) => d.getTime());
+  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+  return { from: day(Math.min(...times)), to: day(Math.max(...times)) };
+}
+
+/** RFC 4180 CSV with a header row; formula-looking cells are prefixed so spreadsheets do not run them. */
+export function toCsv(columns: string[], rows: Row[]): string {
+  const field = (s: string) => {
+    const safe = /^[=+\-@\t\r]/.test(s) && Number.isNaN(Number(s)) ? `'${s}` : s;
+    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  const lines = [columns.map(field).join(',')];
+  for (const r of rows) lines.push(columns.map((c) => field(cellText(r[c] ?? null, true))).join(','));
+  return lines.join('\r\n') + '\r\n';
+}

@@ -1,0 +1,351 @@
+/**
+ * The `/query` use case: find a saved query, check its parameters, run it
+ * within the cost cap (dry run first, `maximumBytesBilled` always set, a
+ * timeout), cache the result in the store, and draw it.
+ *
+ * Two people asking for the same thing at once run it once: within a replica
+ * through a map of runs in flight, across replicas through a `createOnce` lock
+ * in the store while the holder computes and the others wait for its result.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import type { Row, TableFreshness, Warehouse } from '../ports/warehouse.js';
+import type { Store } from '../ports/store.js';
+import { CostCapError } from '../errors.js';
+import { CustomerIndex, editDistance, type CustomerName } from '../domain/customer-match.js';
+import type { Catalog, SavedQuery } from '../catalog/catalog.js';
+import { parseParamText, resolveParams, type CustomerLookup, type ParamResolution, type ResolvedParams } from '../catalog/params.js';
+import type { ChartRenderer } from '../charts/renderer.js';
+import { chartSpecFor, dateRange, humanizeColumn } from '../charts/spec.js';
+
+/** Longest `/query` text read; anything longer is refused before parsing. */
+export const MAX_QUERY_TEXT = 2000;
+/** Rows kept from a result (shown, cached, exported). */
+export const MAX_RESULT_ROWS = 5000;
+/** Cached payloads above this are not cached (Firestore documents hold at most 1 MiB). */
+const MAX_CACHE_CHARS = 900_000;
+const CACHE = 'query_cache';
+const LOCKS = 'query_locks';
+
+/** A run's result, fresh or from the cache. */
+export interface QueryOutput {
+  query: SavedQuery;
+  params: ResolvedParams;
+  columns: string[];
+  rows: Row[];
+  /** Rows the query returned (more than `rows` when cut at MAX_RESULT_ROWS). */
+  totalRows: number;
+  computedAt: Date;
+  bytesProcessed: number;
+  cacheHit: boolean;
+  /** Freshness of the tables the query reads (empty when unknown). */
+  freshness: TableFreshness[];
+}
+
+export type RunOutcome =
+  | { kind: 'ok'; output: QueryOutput }
+  | { kind: 'over_cap'; query: SavedQuery; estimatedBytes: number; capBytes: number };
+
+/** What `/query <text>` should show. */
+export type QueryCommand =
+  | { kind: 'list'; search: string; queries: SavedQuery[] }
+  | { kind: 'too_long'; max: number }
+  | { kind: 'unknown'; name: string; closest: SavedQuery[] }
+  | { kind: 'needs_params'; query: SavedQuery; problems: Record<string, string>; values: Record<string, string> }
+  | { kind: 'ready'; query: SavedQuery; params: ResolvedParams };
+
+export interface QueryServiceOptions {
+  catalog: Catalog;
+  warehouse: Warehouse;
+  store: Store;
+  logger: Logger;
+  charts: ChartRenderer;
+  /** Cost cap per query (bytes); also sent as maximumBytesBilled. */
+  maxBytes: number;
+  timeoutMs: number;
+  now?: () => Date;
+  /** How often a replica waiting for another's run looks for its result. */
+  pollMs?: number;
+}
+
+/** What the chart upload carries. */
+export interface RenderedChart {
+  png: Buffer;
+  filename: string;
+  title: string;
+  altText: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface CacheDoc {
+  [k: string]: unknown;
+  query: string;
+  version: string;
+  computedAt: number;
+  expiresAt: number;
+  bytesProcessed: number;
+  totalRows: number;
+  columns: string[];
+  /** Columns holding timestamps (revived as Dates). */
+  timestampColumns: string[];
+  /** Rows as arrays, JSON: Firestore holds no nested arrays. */
+  rows: string;
+}
+
+export class QueryService {
+  private readonly inflight = new Map<string, Promise<RunOutcome>>();
+  private readonly holder = randomUUID();
+  private readonly now: () => Date;
+  private customerIndex: { index: CustomerIndex; at: number } | null = null;
+  private customerLoad: Promise<CustomerIndex> | null = null;
+  private freshnessCache = new Map<string, { at: number; value: TableFreshness[] }>();
+
+  constructor(private readonly opts: QueryServiceOptions) {
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  get catalog(): Catalog {
+    return this.opts.catalog;
+  }
+
+  get maxBytes(): number {
+    return this.opts.maxBytes;
+  }
+
+  /** Reads `/query` text: list, search, or a query with its parameters checked. */
+  async command(text: string): Promise<QueryCommand> {
+    if (text.length > MAX_QUERY_TEXT) return { kind: 'too_long', max: MAX_QUERY_TEXT };
+    const trimmed = text.trim();
+    const [first = '', ...rest] = trimmed.split(/\s+/);
+    const word = first.toLowerCase();
+    if (!trimmed || word === 'list' || word === 'help' || word === '?') {
+      const search = word === 'list' ? rest.join(' ').slice(0, 100) : '';
+      return { kind: 'list', search, queries: this.search(search) };
+    }
+    const query = this.opts.catalog.get(word);
+    if (!query) return { kind: 'unknown', name: first.slice(0, 80), closest: this.closest(word) };
+    const { values, stray } = parseParamText(trimmed.slice(first.length));
+    const resolution = await this.resolve(query, values);
+    if (!resolution.ok || stray.length) {
+      const problems = resolution.ok ? {} : { ...resolution.problems };
+      for (const s of stray.slice(0, 3)) problems[`_${s.slice(0, 20)}`] = `“${s.slice(0, 40)}” is not name=value (e.g. ${query.params[0]?.name ?? 'weeks'}=${exampleValue(query)})`;
+      return { kind: 'needs_params', query, problems, values: resolution.ok ? { ...values } : resolution.values };
+    }
+    return { kind: 'ready', query, params: resolution.params };
+  }
+
+  /** Checks values (from a modal or a button) against a query's parameters. */
+  resolve(query: SavedQuery, values: Record<string, string>): Promise<ParamResolution> {
+    return resolveParams(query, values, { today: this.now(), customers: this.lookupCustomer });
+  }
+
+  /** Queries whose name, title, description or owner hold every word of `search`. */
+  search(search: string): SavedQuery[] {
+    const words = search.toLowerCase().split(/\s+/).filter(Boolean);
+    return this.opts.catalog.queries.filter((q) => {
+      const hay = `${q.name} ${q.title} ${q.description} ${q.owner}`.toLowerCase();
+      return words.every((w) => hay.includes(w));
+    });
+  }
+
+  /** The names nearest to an unknown one. */
+  closest(name: string, n = 3): SavedQuery[] {
+    const q = name.toLowerCase().slice(0, 60);
+    const ranked = this.opts.catalog.queries.map((s) => {
+      const contains = s.name.includes(q) || (q.length >= 4 && q.includes(s.name.split('-')[0]!));
+      return { s, d: contains ? 0 : editDistance(q, s.name, 60) };
+    });
+    ranked.sort((a, b) => a.d - b.d || a.s.name.localeCompare(b.s.name));
+    return ranked.filter((r) => r.d <= Math.max(3, Math.ceil(q.length / 2))).slice(0, n).map((r) => r.s);
+  }
+
+  /**
+   * Runs a query (or serves it from the cache). `force` skips the cache
+   * (Refresh). Throws WarehouseError / WarehouseTimeoutError when the warehouse fails.
+   */
+  async run(query: SavedQuery, params: ResolvedParams, ctx: { userId: string; force?: boolean }): Promise<RunOutcome> {
+    const key = cacheKey(query, params);
+    const requestedAt = Date.now();
+    if (!ctx.force) {
+      const hit = await this.readCache(key, query, params, 0);
+      if (hit) return { kind: 'ok', output: { ...hit, freshness: await this.freshness(query) } };
+    }
+    let running = this.inflight.get(key);
+    if (!running) {
+      running = this.runOnce(key, query, params, ctx.userId, ctx.force ? requestedAt : 0).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, running);
+    }
+    const outcome = await running;
+    if (outcome.kind !== 'ok') return outcome;
+    return { kind: 'ok', output: { ...outcome.output, freshness: await this.freshness(query) } };
+  }
+
+  /** Draws a result (a chart query with rows). */
+  renderChart(output: QueryOutput): RenderedChart {
+    const { query, params } = output;
+    const subtitle = params.shown.map((s) => `${s.label}: ${s.value}`).join(' · ');
+    const spec = chartSpecFor(output.rows, query.display, { title: query.title, subtitle });
+    const png = this.opts.charts.render(spec);
+    const range = dateRange(output.rows, query.display.x);
+    const kind = { line: 'Line chart', bar: 'Bar chart', 'stacked-bar': 'Stacked bar chart', pie: 'Pie chart' }[spec.type];
+    const altText = [
+      `${kind}: ${query.title}${subtitle ? ` (${subtitle})` : ''}.`,
+      query.display.type === 'pie' ? `Slices by ${humanizeColumn(query.display.x!)}.` : `${spec.yLabel ?? 'Values'} by ${spec.xLabel ?? humanizeColumn(query.display.x!)}${range ? `, ${range.from} to ${range.to}` : ''}.`,
+      `Series: ${spec.series.map((s) => s.label).slice(0, 12).join(', ')}.`,
+    ].join(' ');
+    return { png, filename: `${query.name}.png`, title: query.title, altText: altText.slice(0, 1000) };
+  }
+
+  private async runOnce(key: string, query: SavedQuery, params: ResolvedParams, userId: string, notBefore: number): Promise<RunOutcome> {
+    const lockTtl = this.opts.timeoutMs + 30_000;
+    const pollMs = this.opts.pollMs ?? 250;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const mine = await this.opts.store.createOnce(LOCKS, key, { holder: this.holder, query: query.name, at: Date.now() }, { ttlMs: lockTtl });
+      if (mine) {
+        try {
+          return await this.compute(key, query, params, userId);
+        } finally {
+          await this.opts.store.delete(LOCKS, key).catch((err) => this.opts.logger.warn('query lock release failed', { err, query: query.name }));
+        }
+      }
+      // Another replica is running it: wait for its result rather than paying twice.
+      const deadline = Date.now() + lockTtl;
+      while (Date.now() < deadline) {
+        await sleep(pollMs);
+        const hit = await this.readCache(key, query, params, notBefore);
+        if (hit) return { kind: 'ok', output: { ...hit, cacheHit: true } };
+        if (!(await this.opts.store.get(LOCKS, key))) break; // it gave up (over the cap, or failed): try ourselves
+      }
+    }
+    return this.compute(key, query, params, userId);
+  }
+
+  private async compute(key: string, query: SavedQuery, params: ResolvedParams, userId: string): Promise<RunOutcome> {
+    const { warehouse, maxBytes, timeoutMs, logger } = this.opts;
+    const sql = warehouse.kind === 'embedded' ? (query.duckdbSql ?? query.sql) : query.sql;
+    const options = { labels: { command: 'query', query: query.name, user: userId }, maximumBytesBilled: maxBytes, timeoutMs };
+    const estimate = await warehouse.dryRun(sql, params.bound, options);
+    if (estimate.bytesProcessed > maxBytes) {
+      logger.info('query refused over the cost cap', { query: query.name, user: userId, estimatedBytes: estimate.bytesProcessed, capBytes: maxBytes });
+      return { kind: 'over_cap', query, estimatedBytes: estimate.bytesProcessed, capBytes: maxBytes };
+    }
+    let result;
+    try {
+      result = await warehouse.query(sql, params.bound, options);
+    } catch (err) {
+      if (err instanceof CostCapError) return { kind: 'over_cap', query, estimatedBytes: err.estimatedBytes, capBytes: maxBytes };
+      throw err;
+    }
+    const computedAt = this.now();
+    const columns = result.rows[0] ? Object.keys(result.rows[0]) : [];
+    const rows = result.rows.slice(0, MAX_RESULT_ROWS);
+    const output: QueryOutput = {
+      query, params, columns, rows, totalRows: result.rows.length, computedAt,
+      bytesProcessed: result.bytesProcessed, cacheHit: false, freshness: [],
+    };
+    logger.info('query ran', { query: query.name, user: userId, rows: result.rows.length, bytesProcessed: result.bytesProcessed, ms: result.durationMs });
+    await this.writeCache(key, output).catch((err) => logger.warn('query cache write failed', { err, query: query.name }));
+    return { kind: 'ok', output };
+  }
+
+  private async readCache(key: string, query: SavedQuery, params: ResolvedParams, notBefore: number): Promise<QueryOutput | null> {
+    let doc;
+    try {
+      doc = await this.opts.store.get<CacheDoc>(CACHE, key);
+    } catch (err) {
+      this.opts.logger.warn('query cache read failed', { err, query: query.name });
+      return null;
+    }
+    const d = doc?.data;
+    if (!d || d.version !== query.version || d.expiresAt <= Date.now() || d.computedAt < notBefore) return null;
+    let raw: unknown[][];
+    try {
+      raw = JSON.parse(d.rows) as unknown[][];
+    } catch {
+      return null;
+    }
+    const ts = new Set(d.timestampColumns);
+    const rows = raw.map((values) => {
+      const row: Row = {};
+      d.columns.forEach((c, i) => {
+        const v = values[i] ?? null;
+        row[c] = ts.has(c) && typeof v === 'string' ? new Date(v) : (v as Row[string]);
+      });
+      return row;
+    });
+    return {
+      query, params, columns: d.columns, rows, totalRows: d.totalRows, computedAt: new Date(d.computedAt),
+      bytesProcessed: d.bytesProcessed, cacheHit: true, freshness: [],
+    };
+  }
+
+  private async writeCache(key: string, o: QueryOutput): Promise<void> {
+    const timestampColumns = o.columns.filter((c) => o.rows.some((r) => r[c] instanceof Date));
+    const rows = JSON.stringify(o.rows.map((r) => o.columns.map((c) => (r[c] instanceof Date ? (r[c] as Date).toISOString() : r[c] ?? null))));
+    if (rows.length > MAX_CACHE_CHARS) return;
+    const doc: CacheDoc = {
+      query: o.query.name, version: o.query.version, computedAt: o.computedAt.getTime(), expiresAt: Date.now() + o.query.ttlMs,
+      bytesProcessed: o.bytesProcessed, totalRows: o.totalRows, columns: o.columns, timestampColumns, rows,
+    };
+    await this.opts.store.put(CACHE, key, doc);
+  }
+
+  /** Freshness of the query's tables, from metadata (0 bytes); reused for a minute; never fails the answer. */
+  private async freshness(query: SavedQuery): Promise<TableFreshness[]> {
+    const k = query.tables.join(',');
+    const cached = this.freshnessCache.get(k);
+    if (cached && Date.now() - cached.at < 60_000) return cached.value;
+    try {
+      const value = await this.opts.warehouse.tableFreshness(query.tables);
+      this.freshnessCache.set(k, { at: Date.now(), value });
+      return value;
+    } catch (err) {
+      this.opts.logger.warn('table freshness unavailable', { err, query: query.name });
+      return [];
+    }
+  }
+
+  private readonly lookupCustomer: CustomerLookup = async (text) => {
+    const index = await this.customers();
+    const byId = index.byId(text);
+    const match = index.match(text);
+    return byId ? { ...match, byId: { customerId: byId.customerId, name: byId.name } } : match;
+  };
+
+  private async customers(): Promise<CustomerIndex> {
+    if (this.customerIndex && Date.now() - this.customerIndex.at < 10 * 60_000) return this.customerIndex.index;
+    this.customerLoad ??= (async () => {
+      try {
+        const { rows } = await this.opts.warehouse.query('SELECT customer_id, name, aliases, domain FROM {{customers}}', {}, {
+          labels: { command: 'query', purpose: 'customer-list' }, maximumBytesBilled: this.opts.maxBytes, timeoutMs: this.opts.timeoutMs,
+        });
+        const str = (v: Row[string] | undefined) => (v === null || v === undefined ? '' : String(v));
+        const index = new CustomerIndex(rows.map((r): CustomerName => ({
+          customerId: str(r.customer_id), name: str(r.name),
+          aliases: str(r.aliases).split('|').map((a) => a.trim()).filter(Boolean), domain: str(r.domain) || null,
+        })));
+        this.customerIndex = { index, at: Date.now() };
+        return index;
+      } finally {
+        this.customerLoad = null;
+      }
+    })();
+    return this.customerLoad;
+  }
+}
+
+/** Cache (and lock) key: the query, its version and its canonical parameter values. */
+export function cacheKey(query: SavedQuery, params: ResolvedParams): string {
+  const canonical = Object.keys(params.canonical).sort().map((k) => [k, params.canonical[k]]);
+  return createHash('sha256').update(JSON.stringify([query.name, query.version, canonical])).digest('hex').slice(0, 40);
+}
+
+function exampleValue(query: SavedQuery): string {
+  const p = query.params[0];
+  if (!p) return '1';
+  if (p.kind === 'int') return String(p.default ?? p.min);
+  if (p.kind === 'enum') return p.options[0]!.value;
+  if (p.kind === 'date') return '2025-01-01';
+  return 'acme';
+}

@@ -1,0 +1,229 @@
+/**
+ * The saved-query catalog: every shipped query loads, validates and runs on the
+ * embedded demo warehouse (its DuckDB SQL where it has one); malformed files are
+ * refused with the file's name and what is wrong.
+ */
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CatalogError, loadCatalog, parseQueryFile, resolveDateSpec, type Catalog } from '../src/catalog/catalog.js';
+import { parseParamText, resolveParams } from '../src/catalog/params.js';
+import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
+import { CustomerIndex } from '../src/domain/customer-match.js';
+import { DEMO_CUSTOMERS } from '../src/adapters/warehouse/demo-seed.js';
+import { freshDataDir } from './support/harness.js';
+
+const QUERIES_DIR = path.resolve('queries');
+const REQUIRED = [
+  'instances-by-telemetry-level', 'weekly-active-instances', 'version-adoption',
+  'customer-pings-per-day', 'user-event-volume', 'top-customers-by-active-users',
+];
+
+const index = new CustomerIndex(DEMO_CUSTOMERS.map((c) => ({ customerId: c.customerId, name: c.name, aliases: c.aliases.split('|').filter(Boolean), domain: c.domain })));
+const ctx = { today: new Date('2025-06-15T12:00:00Z'), customers: async (t: string) => index.match(t) };
+
+let catalog: Catalog;
+let warehouse: EmbeddedWarehouse;
+let dataDir: string;
+beforeAll(async () => {
+  catalog = loadCatalog(QUERIES_DIR);
+  dataDir = await freshDataDir();
+  warehouse = await openEmbeddedWarehouse({ dataDir, timeoutMs: 60_000 });
+}, 120_000);
+afterAll(async () => {
+  await warehouse?.close();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('the shipped catalog', () => {
+  it('loads every query file, including the six the issue asks for', () => {
+    const names = catalog.queries.map((q) => q.name);
+    for (const n of REQUIRED) expect(names).toContain(n);
+    expect(names.length).toBeGreaterThanOrEqual(6);
+    expect(new Set(catalog.queries.map((q) => q.display.type))).toEqual(new Set(['line', 'bar', 'stacked-bar', 'pie', 'table']));
+    for (const q of catalog.queries) {
+      expect(q.version).toMatch(/^[0-9a-f]{16}$/);
+      expect(q.tables.length).toBeGreaterThan(0);
+      expect(q.owner).not.toBe('');
+    }
+  });
+
+  it('covers every parameter type', () => {
+    const kinds = new Set(catalog.queries.flatMap((q) => q.params.map((p) => p.kind)));
+    expect(kinds).toEqual(new Set(['string', 'int', 'date', 'enum', 'customer']));
+  });
+
+  it('says where DuckDB differs in one place: a duckdb override that reads the same tables and params', () => {
+    const overridden = catalog.queries.filter((q) => q.duckdbSql);
+    expect(overridden.length).toBeGreaterThan(0);
+    for (const q of overridden) {
+      expect(q.sql).toMatch(/WEEK\(MONDAY\)/);
+      expect(q.duckdbSql).toMatch(/date_trunc\('week'/);
+    }
+  });
+
+  it.each(REQUIRED.concat(['instances-by-hosting', 'instances-on-version']))('%s runs on the embedded warehouse with its defaults and returns its display columns', async (name) => {
+    const q = catalog.get(name)!;
+    expect(q).toBeDefined();
+    const given: Record<string, string> = {};
+    for (const p of q.params) if (p.kind === 'customer') given[p.name] = 'acme';
+    const resolved = await resolveParams(q, given, { ...ctx, today: new Date() });
+    expect(resolved.ok).toBe(true);
+    if (!resolved.ok) return;
+    const result = await warehouse.query(q.duckdbSql ?? q.sql, resolved.params.bound, { maximumBytesBilled: 1024 ** 3 });
+    expect(result.rows.length).toBeGreaterThan(0);
+    const columns = Object.keys(result.rows[0]!);
+    for (const c of [q.display.x, ...q.display.y, q.display.series].filter((c): c is string => !!c)) expect(columns).toContain(c);
+    for (const y of q.display.y) expect(result.rows.every((r) => typeof r[y] === 'number')).toBe(true);
+  });
+
+  it('weekly queries return whole weeks starting on Mondays, within the window', async () => {
+    const q = catalog.get('weekly-active-instances')!;
+    const r = await resolveParams(q, { weeks: '4', hosting: 'managed' }, { ...ctx, today: new Date() });
+    if (!r.ok) throw new Error('params');
+    const { rows } = await warehouse.query(q.duckdbSql!, r.params.bound);
+    const weeks = [...new Set(rows.map((x) => String(x.week)))];
+    expect(weeks.length).toBe(4);
+    for (const w of weeks) expect(new Date(`${w}T00:00:00Z`).getUTCDay()).toBe(1);
+    expect(new Set(rows.map((x) => x.hosting))).toEqual(new Set(['managed']));
+  });
+
+  it('telemetry levels per week include instances sending nothing', async () => {
+    const q = catalog.get('instances-by-telemetry-level')!;
+    const r = await resolveParams(q, {}, { ...ctx, today: new Date() });
+    if (!r.ok) throw new Error('params');
+    const { rows } = await warehouse.query(q.duckdbSql!, r.params.bound);
+    expect(new Set(rows.map((x) => x.level))).toEqual(new Set(['No telemetry', 'Critical pings', 'Full pings', 'Full pings + user-level data']));
+  });
+});
+
+describe('parameters', () => {
+  const q = () => catalog.get('customer-pings-per-day')!;
+
+  it('parses name=value pairs with quoted values, and keeps stray words apart', () => {
+    expect(parseParamText(' customer="Acme Corp" since=2025-05-01 oops “x”')).toEqual({
+      values: { customer: 'Acme Corp', since: '2025-05-01' }, stray: ['oops', '“x”'],
+    });
+    expect(parseParamText('customer=“Acme Corp”').values).toEqual({ customer: 'Acme Corp' });
+  });
+
+  it('binds typed values: customers as IDs, dates resolved', async () => {
+    const r = await resolveParams(q(), { customer: 'acme.com', since: '-7d' }, ctx);
+    expect(r).toMatchObject({ ok: true, params: { canonical: { customer: 'acme', since: '2025-06-08' }, bound: { customer: { type: 'STRING', value: 'acme' }, since: { type: 'DATE', value: '2025-06-08' } } } });
+    const w = await resolveParams(catalog.get('weekly-active-instances')!, { weeks: '6' }, ctx);
+    expect(w).toMatchObject({ ok: true, params: { bound: { weeks: { type: 'INT64', value: 6 }, hosting: { type: 'STRING', value: 'all' } } } });
+  });
+
+  it.each([
+    [{ weeks: '500' }, 'weeks', 'must be from 1 to 13, got 500'],
+    [{ weeks: '0' }, 'weeks', 'must be from 1 to 13'],
+    [{ weeks: 'twelve' }, 'weeks', 'expects a whole number from 1 to 13'],
+    [{ weeks: '1.5' }, 'weeks', 'expects a whole number'],
+    [{ hosting: 'mars' }, 'hosting', 'expects one of all, cloud, self-hosted, managed'],
+    [{ weeks: '9'.repeat(5000) }, 'weeks', 'at most 200 characters (got 5,000)'],
+    [{ colour: 'red' }, 'colour', 'is not a parameter of weekly-active-instances (it takes weeks, hosting)'],
+  ])('refuses %j naming %s', async (given, name, message) => {
+    const r = await resolveParams(catalog.get('weekly-active-instances')!, given, ctx);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems[name]).toContain(message);
+  });
+
+  it.each([
+    [{}, 'customer', 'customer: required'],
+    [{ customer: 'stark' }, 'customer', 'matches several customers'],
+    [{ customer: 'zzqqxx' }, 'customer', 'no customer matches'],
+    [{ customer: 'acme', since: '2025-02-30' }, 'since', 'expects a date as YYYY-MM-DD'],
+    [{ customer: 'acme', since: '2020-01-01' }, 'since', 'must be on or after 2024-06-15'],
+    [{ customer: 'acme', since: '2026-01-01' }, 'since', 'must be on or before 2025-06-15'],
+    [{ customer: "acme'; DROP TABLE pings; --" }, 'customer', 'customer:'],
+  ])('refuses %j naming %s', async (given, name, message) => {
+    const r = await resolveParams(q(), given, ctx);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems[name]).toContain(message);
+  });
+
+  it('checks string parameters against their pattern and length', async () => {
+    const v = catalog.get('instances-on-version')!;
+    expect((await resolveParams(v, { version: '5.4.1' }, ctx)).ok).toBe(true);
+    const bad = await resolveParams(v, { version: "5' OR 1=1" }, ctx);
+    expect(bad.ok ? '' : bad.problems.version).toContain('expects a version like 5.4 or 5.4.1');
+    const long = await resolveParams(v, { version: '5'.repeat(21) }, ctx);
+    expect(long.ok ? '' : long.problems.version).toContain('at most 20 characters');
+  });
+
+  it('resolves relative dates against today (UTC)', () => {
+    const today = new Date('2025-03-01T23:30:00Z');
+    expect(resolveDateSpec('-1d', today)).toBe('2025-02-28');
+    expect(resolveDateSpec('-2w', today)).toBe('2025-02-15');
+    expect(resolveDateSpec('today', today)).toBe('2025-03-01');
+  });
+});
+
+const GOOD = `/*
+name: good
+title: Good
+description: A good query.
+owner: me
+params:
+  weeks: { type: int, default: 4, min: 1, max: 10 }
+display: { type: line, x: week, y: n }
+*/
+SELECT 1 AS week, @weeks AS n FROM {{pings}}
+`;
+
+describe('bad catalog files are refused, naming the file and the problem', () => {
+  it('accepts the good example', () => {
+    expect(parseQueryFile('queries/good.sql', GOOD).name).toBe('good');
+  });
+
+  it.each([
+    ['no header', 'SELECT 1 FROM {{pings}}', 'must start with a /* … */ comment'],
+    ['bad YAML', GOOD.replace('title: Good', 'title: [unclosed'), 'not valid YAML'],
+    ['missing title', GOOD.replace('title: Good\n', ''), 'header needs title'],
+    ['name not the file name', GOOD.replace('name: good', 'name: other'), 'must match the file name (good)'],
+    ['unknown header key', GOOD.replace('owner: me', 'owner: me\nttl_minutes: 5'), 'unknown header key "ttl_minutes"'],
+    ['unknown param type', GOOD.replace('type: int,', 'type: float,'), 'type must be one of string, int, date, enum, customer'],
+    ['default out of bounds', GOOD.replace('default: 4', 'default: 40'), 'default 40 must be a whole number from 1 to 10'],
+    ['min above max', GOOD.replace('min: 1, max: 10', 'min: 11, max: 10'), 'min 11 is above max 10'],
+    ['undeclared parameter', GOOD.replace('@weeks AS n', '@weeks AS n, @days AS d'), 'uses @days, which is not declared'],
+    ['unused parameter', GOOD.replace('@weeks AS n', '2 AS n'), 'param "weeks" is declared but the SQL never uses @weeks'],
+    ['unknown table', GOOD.replace('{{pings}}', '{{salesforce}}'), 'reads {{salesforce}}, which is not a warehouse table'],
+    ['no table', GOOD.replace('FROM {{pings}}', ''), 'reads no {{table}}'],
+    ['two statements', GOOD.replace('{{pings}}', '{{pings}}; DROP TABLE x'), 'one statement'],
+    ['bad chart type', GOOD.replace('type: line', 'type: donut'), 'display.type must be one of line, bar, stacked-bar, pie, table'],
+    ['chart without y', GOOD.replace(', y: n', ''), 'display.y is required for a line chart'],
+    ['bad ttl', GOOD.replace('owner: me', 'owner: me\nttl: soon'), 'ttl must be a duration'],
+    ['enum default not an option', GOOD.replace('weeks: { type: int, default: 4, min: 1, max: 10 }', 'weeks: { type: enum, options: [a, b], default: c }'), 'default "c" is not one of the options'],
+    ['bad date default', GOOD.replace('weeks: { type: int, default: 4, min: 1, max: 10 }', 'weeks: { type: date, default: yesterday }'), 'default must be YYYY-MM-DD'],
+    ['bad duckdb override', GOOD.replace('owner: me', 'owner: me\nduckdb: |\n  SELECT 1 FROM {{pings}}'), 'duckdb SQL never uses @weeks'],
+  ])('%s', (_what, text, message) => {
+    let error: unknown;
+    try {
+      parseQueryFile('queries/good.sql', text);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(CatalogError);
+    expect((error as CatalogError).code).toBe('catalog_invalid');
+    expect((error as Error).message).toMatch(/^queries\/good\.sql: /);
+    expect((error as Error).message).toContain(message);
+  });
+
+  it('stops loading at a bad file in a directory, naming it; refuses an empty or missing directory', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'catalog-'));
+    try {
+      const queries = path.join(dir, 'queries');
+      await mkdir(queries);
+      expect(() => loadCatalog(queries)).toThrow(/holds no \*\.sql query files/);
+      await writeFile(path.join(queries, 'good.sql'), GOOD);
+      expect(loadCatalog(queries).queries.map((q) => q.name)).toEqual(['good']);
+      await writeFile(path.join(queries, 'broken.sql'), GOOD.replace('name: good', 'name: broken').replace('type: line', 'type: donut'));
+      expect(() => loadCatalog(queries)).toThrow(/^queries\/broken\.sql: display\.type must be one of/);
+      expect(() => loadCatalog(path.join(dir, 'nope'))).toThrow(CatalogError);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
