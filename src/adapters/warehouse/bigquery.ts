@@ -8,7 +8,7 @@ import { BigQuery, type BigQueryOptions, type Query, type QueryResultsOptions } 
 import type { BigQueryConfig } from '../../config.js';
 import { CostCapError, WarehouseError, WarehouseTimeoutError } from '../../errors.js';
 import type { Cell, DryRunResult, QueryOptions, QueryParams, QueryResult, Row, TableFreshness, Warehouse } from '../../ports/warehouse.js';
-import { rewriteSql } from './duckdb.js';
+import { rewriteSql } from './sql.js';
 
 export interface BigQueryWarehouseOptions {
   /** Default query timeout; also sent as the job's `jobTimeoutMs`. */
