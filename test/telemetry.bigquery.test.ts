@@ -1,0 +1,74 @@
+/**
+ * `/telemetry` on the BigQuery adapter: the real @google-cloud/bigquery client
+ * against the loopback BigQuery REST fake (answering with DuckDB), through the
+ * signed HTTP receiver. Proves the lookup runs as typed, named-parameter jobs
+ * with a bytes cap and labels, and that the text never reaches the SQL.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
+import { openBigQueryWarehouse } from '../src/adapters/warehouse/bigquery.js';
+import { FakeBigQuery, noCredentials } from './support/fake-bigquery.js';
+import { freshDataDir, startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
+
+let demo: EmbeddedWarehouse;
+let connection: DuckDBConnection;
+let fake: FakeBigQuery;
+let t: TestBot;
+
+beforeAll(async () => {
+  demo = await openEmbeddedWarehouse({ dataDir: await freshDataDir(), timeoutMs: 20_000 });
+  connection = await demo.connection();
+  fake = await FakeBigQuery.start({ connection });
+  const warehouse = openBigQueryWarehouse(fake.config({ maximumBytesBilled: 5 * 1024 ** 3 }), { timeoutMs: 15_000, authClient: noCredentials() });
+  t = await startTestBot({ warehouse, env: { PIPELINES: 'live', FIVETRAN_API_KEY: 'test-key', FIVETRAN_API_SECRET: 'test-secret-value' } });
+}, 120_000);
+
+afterAll(async () => {
+  await t?.stop();
+  await t?.warehouse.close();
+  await fake?.close();
+  connection?.closeSync();
+  await demo?.close();
+});
+
+const run = (text: string) =>
+  t.standin.runCommand(t.client, { command: '/telemetry', text, userId: StandinDefaults.users.regular, channelId: StandinDefaults.channel });
+
+describe('/telemetry on BigQuery', () => {
+  it('answers Acme Corp with jobs that are parameterized, capped and labelled', async () => {
+    fake.requests.length = 0;
+    const { replies } = await run('acme.com');
+    const text = JSON.stringify(replies);
+    expect(text).toContain('Telemetry: Acme Corp');
+    expect(text).toContain('3 instances');
+    const jobs = fake.jobRequests().map((r) => (r.body as { configuration: { query: Record<string, unknown>; labels?: Record<string, string> } }).configuration);
+    const lookup = jobs.find((j) => String(j.query.query).includes('customer_id = @customer_id'));
+    expect(lookup).toBeDefined();
+    expect(String(lookup!.query.parameterMode).toUpperCase()).toBe('NAMED');
+    expect(lookup!.query.useLegacySql).toBe(false);
+    expect(Number(lookup!.query.maximumBytesBilled)).toBeGreaterThan(0);
+    expect(lookup!.labels).toMatchObject({ command: 'telemetry', user: StandinDefaults.users.regular.toLowerCase() });
+    const params = lookup!.query.queryParameters as Array<{ name: string; parameterType: { type: string }; parameterValue: { value: string } }>;
+    expect(params.find((p) => p.name === 'customer_id')).toMatchObject({ parameterType: { type: 'STRING' }, parameterValue: { value: 'acme' } });
+    expect(params.find((p) => p.name === 'since')?.parameterType.type).toBe('TIMESTAMP');
+    expect(String(lookup!.query.query)).toContain('`test-project.analytics.pings`');
+  });
+
+  it('never puts the typed text into SQL', async () => {
+    fake.requests.length = 0;
+    await run("acme'; DELETE FROM pings; --");
+    for (const r of fake.jobRequests()) expect(JSON.stringify(r.body)).not.toContain('DELETE FROM');
+  });
+
+  it('tells the user when BigQuery fails, and recovers', async () => {
+    // A 403 is not retried by the client, so the failure reaches the user at once.
+    fake.failNext(10, 403, { reason: 'accessDenied', message: 'Access Denied: Table test-project:analytics.pings (at /internal/x.cc:42)', match: /\/jobs/ });
+    const failed = await run('initech');
+    const text = JSON.stringify(failed.replies);
+    expect(text).toContain('could not reach the warehouse');
+    expect(text).not.toContain('x.cc');
+    fake.reset();
+    expect(JSON.stringify((await run('initech')).replies)).toContain('Telemetry: Initech');
+  });
+});
