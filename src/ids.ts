@@ -21,6 +21,25 @@ export const ActionIds = {
   lookerAccessLevel: 'looker_access_level',
   lookerAccessReason: 'looker_access_reason',
   lookerAccessDuration: 'looker_access_duration',
+
+  // ── pipeline requests, App Home (issue 4) ──
+  /** Pipeline request card: BizOps accept it (value: request ID). */
+  pipelineRequestAccept: 'pipeline_request_accept',
+  /** Pipeline request card: BizOps decline it; opens the reason modal (value: request ID). */
+  pipelineRequestDecline: 'pipeline_request_decline',
+  /** Pipeline request card: BizOps mark the pipeline live (value: request ID). */
+  pipelineRequestLive: 'pipeline_request_live',
+  /** App Home: open the pipeline request modal. */
+  homeNewPipelineRequest: 'home_new_pipeline_request',
+  /** Pipeline request modal inputs. */
+  pipelineRequestSource: 'pipeline_request_source',
+  pipelineRequestObjects: 'pipeline_request_objects',
+  pipelineRequestDestination: 'pipeline_request_destination',
+  pipelineRequestFrequency: 'pipeline_request_frequency',
+  pipelineRequestOwner: 'pipeline_request_owner',
+  pipelineRequestWhy: 'pipeline_request_why',
+  /** Decline modal input. */
+  pipelineRequestDeclineReason: 'pipeline_request_decline_reason',
 } as const;
 
 export const BlockIds = {
@@ -34,12 +53,29 @@ export const BlockIds = {
   lookerAccessReason: 'looker_access_reason',
   lookerAccessDuration: 'looker_access_duration',
   lookerAccessActions: 'looker_access_actions',
+
+  // ── pipeline requests (issue 4): input blocks, named so inline errors can target them ──
+  pipelineRequestSource: 'pipeline_request_source',
+  pipelineRequestObjects: 'pipeline_request_objects',
+  pipelineRequestDestination: 'pipeline_request_destination',
+  pipelineRequestFrequency: 'pipeline_request_frequency',
+  pipelineRequestOwner: 'pipeline_request_owner',
+  pipelineRequestWhy: 'pipeline_request_why',
+  pipelineRequestDeclineReason: 'pipeline_request_decline_reason',
+  pipelineRequestActions: 'pipeline_request_actions',
 } as const;
 
 export const CallbackIds = {
   // ── Looker access (issue 4) ──
   /** The `/looker-access` modal. */
   lookerAccess: 'looker_access',
+  // ── pipeline requests (issue 4) ──
+  /** The `/pipeline request` modal (first step). */
+  pipelineRequest: 'pipeline_request',
+  /** Its second step: the data already syncs, continue anyway. */
+  pipelineRequestConfirm: 'pipeline_request_confirm',
+  /** BizOps' decline-with-a-reason modal. */
+  pipelineRequestDecline: 'pipeline_request_decline',
 } as const;
 
 /** The slash commands the app registers; manifest.yml must list exactly these. */
@@ -47,4 +83,7 @@ export const Commands = {
   telemetry: '/telemetry',
   // ── Looker access (issue 4) ──
   lookerAccess: '/looker-access',
+  // ── issue 4 (the `/pipeline` router is shared with issue 5) ──
+  pipeline: '/pipeline',
+  analytics: '/analytics',
 } as const;

@@ -6,6 +6,10 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import { TelemetryService } from './telemetry.js';
+import { AuditService } from './audit.js';
+import { PipelineRequestService } from './pipeline-request.js';
+import { HANDBOOK_SOURCES } from './pipeline-request-sources.js';
+import { HomeService, pipelineHomeFeed } from './home.js';
 import { WebClient, LogLevel as SlackLogLevel } from '@slack/web-api';
 import type { LookerAdmin } from '../ports/looker-admin.js';
 import { openLookerAdmin } from '../adapters/looker/index.js';
@@ -25,9 +29,15 @@ export interface Services {
   telemetry: TelemetryService;
   // ── issue 4: Looker access ──
   lookerAccess: LookerAccessService;
+  // ── issue 4: audit log, pipeline requests, App Home ──
+  audit: AuditService;
+  pipelineRequests: PipelineRequestService;
+  home: HomeService;
 }
 
 export function createServices(config: Config, logger: Logger, adapters: Adapters): Services {
+  const audit = new AuditService({ store: adapters.store, logger });
+  const pipelineRequests = new PipelineRequestService({ store: adapters.store, audit, logger, sources: () => HANDBOOK_SOURCES });
   return {
     config,
     logger,
@@ -47,5 +57,8 @@ export function createServices(config: Config, logger: Logger, adapters: Adapter
       lookerAdminsUsergroup: config.lookerAdminsUsergroup,
       lookerConfig: config.looker,
     }),
+    audit,
+    pipelineRequests,
+    home: new HomeService({ feeds: [pipelineHomeFeed(pipelineRequests)], logger, canRequestPipeline: Boolean(config.analyticsChannel) }),
   };
 }

@@ -1,0 +1,53 @@
+/**
+ * App Home: published on `app_home_opened`, plus its "New pipeline request" button.
+ */
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
+import { ActionIds } from '../src/ids.js';
+import type { Logger } from '../src/logger.js';
+import { toCodedError } from '../src/errors.js';
+import type { HomeService } from '../src/services/home.js';
+import { rolesOf, type RoleGroups } from '../src/services/pipeline-request-roles.js';
+import { homeView } from '../views/home.js';
+import { openPipelineRequestModal } from './pipeline-request.js';
+
+export interface HomeDeps extends RoleGroups {
+  home: HomeService;
+  logger: Logger;
+  analyticsChannel: string | undefined;
+}
+
+/** Publishes the Home tab for the user who opened it. */
+export function appHomeOpened(deps: HomeDeps) {
+  return async ({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> => {
+    // The event also fires for the Messages tab, which has nothing to publish.
+    if (event.tab !== 'home') return;
+    try {
+      const roles = await rolesOf(client, deps, event.user, deps.logger);
+      const data = await deps.home.homeFor(event.user, roles);
+      await client.views.publish({ user_id: event.user, view: homeView(data) });
+    } catch (err) {
+      const coded = toCodedError(err);
+      deps.logger.error('app home publish failed', { user: event.user, code: coded.code, err: coded });
+    }
+  };
+}
+
+/** "New pipeline request" on the Home tab: the same modal as `/pipeline request`. */
+export function homeNewPipelineRequestAction(deps: HomeDeps) {
+  return async ({ ack, body, client }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    if (!deps.analyticsChannel) return;
+    try {
+      await openPipelineRequestModal(client, body.trigger_id, body.user.id);
+    } catch (err) {
+      const coded = toCodedError(err);
+      deps.logger.error('could not open the pipeline request modal from Home', { user: body.user.id, code: coded.code, err: coded });
+    }
+  };
+}
+
+export function registerHome(app: App, deps: HomeDeps): string[] {
+  app.event('app_home_opened', appHomeOpened(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.homeNewPipelineRequest, homeNewPipelineRequestAction(deps));
+  return [];
+}

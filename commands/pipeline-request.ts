@@ -1,0 +1,328 @@
+/**
+ * `/pipeline request` (a subcommand: commands/pipeline.ts routes and acks),
+ * its modal submissions, and BizOps' Accept / Decline / Mark live buttons.
+ *
+ * Every decision is checked against BizOps membership on the server, taken
+ * atomically in the store, written to the audit log, shown by editing the
+ * channel card in place, and told to the requester in a DM.
+ */
+import type {
+  AllMiddlewareArgs,
+  App,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+  SlackCommandMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+  ViewSubmitAction,
+} from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { ViewOutput } from '@slack/bolt';
+import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
+import type { Logger } from '../src/logger.js';
+import { toCodedError } from '../src/errors.js';
+import {
+  isRequestId,
+  validateDraft,
+  type Decision,
+  type DraftField,
+  type PipelineRequest,
+  type PipelineRequestDraft,
+  type PipelineRequestService,
+} from '../src/services/pipeline-request.js';
+import { usergroupMembership } from '../src/services/pipeline-request-roles.js';
+import { failureMessage, type MessageBody } from '../views/common.js';
+import {
+  pipelineRequestAlreadyDecidedMessage,
+  pipelineRequestCard,
+  pipelineRequestConfirmModal,
+  pipelineRequestDecisionDm,
+  pipelineRequestDeclineModal,
+  pipelineRequestFailedDm,
+  pipelineRequestModal,
+  pipelineRequestNotAllowedMessage,
+  pipelineRequestNotConfiguredMessage,
+  pipelineRequestNotFoundMessage,
+  pipelineRequestReceivedDm,
+  pipelineRequestRoleUnknownMessage,
+} from '../views/pipeline-request.js';
+
+export interface PipelineRequestDeps {
+  requests: PipelineRequestService;
+  logger: Logger;
+  /** Where requests are posted; without it `/pipeline request` explains it is not set up. */
+  analyticsChannel: string | undefined;
+  /** Who may decide (`BIZOPS_USERGROUP`); unset: nobody. */
+  bizopsUsergroup: string | undefined;
+}
+
+/** Slack's cap on private_metadata. */
+const MAX_PRIVATE_METADATA = 3000;
+
+const BLOCK_OF: Record<DraftField, string> = {
+  source: BlockIds.pipelineRequestSource,
+  objects: BlockIds.pipelineRequestObjects,
+  destination: BlockIds.pipelineRequestDestination,
+  frequency: BlockIds.pipelineRequestFrequency,
+  owner: BlockIds.pipelineRequestOwner,
+  why: BlockIds.pipelineRequestWhy,
+};
+
+type StateValue = { value?: string | null; selected_option?: { value?: string } | null; selected_user?: string | null };
+
+/** Reads the modal's answers; anything missing or malformed comes out empty for the validator to name. */
+function draftFromState(view: ViewOutput): Partial<Record<DraftField, unknown>> {
+  const values = (view.state?.values ?? {}) as Record<string, Record<string, StateValue | undefined> | undefined>;
+  const at = (block: string, action: string): StateValue => values[block]?.[action] ?? {};
+  return {
+    source: at(BlockIds.pipelineRequestSource, ActionIds.pipelineRequestSource).selected_option?.value,
+    objects: at(BlockIds.pipelineRequestObjects, ActionIds.pipelineRequestObjects).value,
+    destination: at(BlockIds.pipelineRequestDestination, ActionIds.pipelineRequestDestination).value,
+    frequency: at(BlockIds.pipelineRequestFrequency, ActionIds.pipelineRequestFrequency).selected_option?.value,
+    owner: at(BlockIds.pipelineRequestOwner, ActionIds.pipelineRequestOwner).selected_user,
+    why: at(BlockIds.pipelineRequestWhy, ActionIds.pipelineRequestWhy).value,
+  };
+}
+
+function errorsByBlock(errors: Partial<Record<DraftField, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(errors).map(([field, message]) => [BLOCK_OF[field as DraftField], message]));
+}
+
+function parseJson(text: string | undefined): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(text ?? '');
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+async function dm(client: WebClient, logger: Logger, user: string, message: MessageBody): Promise<void> {
+  try {
+    await client.chat.postMessage({ channel: user, ...message });
+  } catch (err) {
+    const coded = toCodedError(err);
+    logger.warn('pipeline request DM failed', { user, code: coded.code, err: coded });
+  }
+}
+
+/** Opens the request modal for a user; used by `/pipeline request` and the App Home button. */
+export async function openPipelineRequestModal(client: WebClient, triggerId: string, requester: string): Promise<void> {
+  await client.views.open({ trigger_id: triggerId, view: pipelineRequestModal({ requester }) });
+}
+
+/**
+ * `/pipeline request`: opens the modal. The router has acked already, so
+ * this must not ack; the trigger ID is good for three seconds.
+ */
+export function pipelineRequestSubcommand(deps: PipelineRequestDeps) {
+  return async ({ command, client, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+    if (!deps.analyticsChannel) {
+      await respond({ response_type: 'ephemeral', ...pipelineRequestNotConfiguredMessage() });
+      return;
+    }
+    try {
+      await openPipelineRequestModal(client, command.trigger_id, command.user_id);
+    } catch (err) {
+      const coded = toCodedError(err);
+      deps.logger.error('could not open the pipeline request modal', { user: command.user_id, code: coded.code, err: coded });
+      await respond({ response_type: 'ephemeral', ...failureMessage('I could not open the request form.', 'Please run the command again.') });
+    }
+  };
+}
+
+/** After the modal closed: record the request once, post the card, tell the requester. */
+async function submitRequest(deps: PipelineRequestDeps, client: WebClient, viewId: string, requester: string, draft: PipelineRequestDraft): Promise<void> {
+  const { requests, logger } = deps;
+  let request: PipelineRequest;
+  try {
+    const result = await requests.create(viewId, requester, draft);
+    if (!result.created) return;
+    request = result.request;
+  } catch (err) {
+    const coded = toCodedError(err);
+    logger.error('pipeline request could not be saved', { requester, code: coded.code, err: coded });
+    await dm(client, logger, requester, pipelineRequestFailedDm('I could not save your pipeline request.'));
+    return;
+  }
+  const channel = deps.analyticsChannel;
+  if (!channel) {
+    await dm(client, logger, requester, pipelineRequestReceivedDm(request, null));
+    return;
+  }
+  try {
+    const posted = await client.chat.postMessage({ channel, ...pipelineRequestCard(request) });
+    const ts = posted.ts;
+    if (!ts) throw new Error('chat.postMessage returned no ts');
+    const where = { channel: posted.channel ?? channel, ts };
+    await requests.attachMessage(request.id, where);
+    let permalink: string | undefined;
+    try {
+      permalink = (await client.chat.getPermalink({ channel: where.channel, message_ts: ts })).permalink;
+    } catch {
+      permalink = undefined; // a link is a nicety; the channel mention still says where
+    }
+    await dm(client, logger, requester, pipelineRequestReceivedDm(request, { channel: where.channel, ...(permalink ? { permalink } : {}) }));
+  } catch (err) {
+    const coded = toCodedError(err);
+    logger.error('pipeline request card could not be posted', { id: request.id, code: coded.code, err: coded });
+    await dm(client, logger, requester, pipelineRequestReceivedDm(request, null));
+  }
+}
+
+/** The first step's submission: inline errors, the "already syncs" step, or the request. */
+export function pipelineRequestSubmission(deps: PipelineRequestDeps) {
+  return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const checked = validateDraft(draftFromState(view));
+    if (!checked.ok) {
+      await ack({ response_action: 'errors', errors: errorsByBlock(checked.errors) });
+      return;
+    }
+    const draft = checked.draft;
+    const syncs = deps.requests.alreadySyncing(draft.source);
+    if (syncs.length) {
+      const metadata = JSON.stringify(draft);
+      if (metadata.length > MAX_PRIVATE_METADATA) {
+        await ack({ response_action: 'errors', errors: { [BlockIds.pipelineRequestWhy]: 'Together your answers are too long for one request; shorten the objects or the reason.' } });
+        return;
+      }
+      await ack({ response_action: 'update', view: pipelineRequestConfirmModal(draft, syncs, metadata) });
+      return;
+    }
+    await ack();
+    await submitRequest(deps, client, view.id, body.user.id, draft);
+  };
+}
+
+/** "Continue" on the "already syncs" step: the draft comes back in private_metadata. */
+export function pipelineRequestConfirmSubmission(deps: PipelineRequestDeps) {
+  return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const saved = parseJson(view.private_metadata);
+    const checked = validateDraft(saved);
+    if (!checked.ok) {
+      // Only a tampered payload gets here; give the form back to fix.
+      await ack({ response_action: 'update', view: pipelineRequestModal({ requester: body.user.id, initial: saved as Partial<PipelineRequestDraft> }) });
+      return;
+    }
+    await ack();
+    await submitRequest(deps, client, view.id, body.user.id, checked.draft);
+  };
+}
+
+/** Is `userId` in BizOps? If not, the message to show them. */
+async function bizopsRefusal(deps: PipelineRequestDeps, client: WebClient, userId: string): Promise<MessageBody | null> {
+  const membership = await usergroupMembership(client, deps.bizopsUsergroup, userId, deps.logger);
+  if (membership === 'member') return null;
+  if (membership === 'unknown') return pipelineRequestRoleUnknownMessage();
+  deps.logger.warn('pipeline request decision refused: not in BizOps', { user: userId });
+  return pipelineRequestNotAllowedMessage(Boolean(deps.bizopsUsergroup));
+}
+
+/** Takes the decision and shows it everywhere; returns the notice for the decider when it did not happen. */
+async function decide(deps: PipelineRequestDeps, client: WebClient, id: string, decision: Decision, actor: string): Promise<MessageBody | null> {
+  const result = await deps.requests.decide(id, decision, actor);
+  if (!result.ok) {
+    if (result.reason === 'not_found') return pipelineRequestNotFoundMessage();
+    if (result.reason === 'invalid') return failureMessage(result.message, '');
+    return pipelineRequestAlreadyDecidedMessage(result.current);
+  }
+  const request = result.after;
+  const card = pipelineRequestCard(request);
+  try {
+    if (request.message) {
+      await client.chat.update({ channel: request.message.channel, ts: request.message.ts, ...card });
+    } else if (deps.analyticsChannel) {
+      // The card was never posted (Slack failed at the time): post it now.
+      const posted = await client.chat.postMessage({ channel: deps.analyticsChannel, ...card });
+      if (posted.ts) await deps.requests.attachMessage(request.id, { channel: posted.channel ?? deps.analyticsChannel, ts: posted.ts });
+    }
+  } catch (err) {
+    const coded = toCodedError(err);
+    deps.logger.error('pipeline request card could not be updated', { id, code: coded.code, err: coded });
+  }
+  await dm(client, deps.logger, request.requester, pipelineRequestDecisionDm(request));
+  return null;
+}
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+async function ephemeral(respond: ButtonArgs['respond'], message: MessageBody): Promise<void> {
+  await respond({ response_type: 'ephemeral', replace_original: false, ...message });
+}
+
+/** Accept and Mark live: one click, one decision. */
+export function pipelineRequestDecisionAction(deps: PipelineRequestDeps, kind: 'accept' | 'live') {
+  return async ({ ack, action, body, client, respond }: ButtonArgs): Promise<void> => {
+    await ack();
+    const actor = body.user.id;
+    try {
+      const refusal = await bizopsRefusal(deps, client, actor);
+      if (refusal) return await ephemeral(respond, refusal);
+      if (!isRequestId(action.value)) return await ephemeral(respond, pipelineRequestNotFoundMessage());
+      const notice = await decide(deps, client, action.value, { kind }, actor);
+      if (notice) await ephemeral(respond, notice);
+    } catch (err) {
+      const coded = toCodedError(err);
+      deps.logger.error('pipeline request decision failed', { kind, user: actor, code: coded.code, err: coded });
+      await ephemeral(respond, failureMessage('I could not record that decision.'));
+    }
+  };
+}
+
+/** Decline…: BizOps only; opens the reason modal unless the request is already decided. */
+export function pipelineRequestDeclineAction(deps: PipelineRequestDeps) {
+  return async ({ ack, action, body, client, respond }: ButtonArgs): Promise<void> => {
+    await ack();
+    const actor = body.user.id;
+    try {
+      const refusal = await bizopsRefusal(deps, client, actor);
+      if (refusal) return await ephemeral(respond, refusal);
+      const request = isRequestId(action.value) ? await deps.requests.get(action.value) : null;
+      if (!request) return await ephemeral(respond, pipelineRequestNotFoundMessage());
+      if (request.status === 'declined' || request.status === 'live') return await ephemeral(respond, pipelineRequestAlreadyDecidedMessage(request));
+      await client.views.open({ trigger_id: body.trigger_id, view: pipelineRequestDeclineModal(request) });
+    } catch (err) {
+      const coded = toCodedError(err);
+      deps.logger.error('pipeline request decline modal failed', { user: actor, code: coded.code, err: coded });
+      await ephemeral(respond, failureMessage('I could not open the decline form.'));
+    }
+  };
+}
+
+/** The decline modal's submission: a reason, then the same checks as a click. */
+export function pipelineRequestDeclineSubmission(deps: PipelineRequestDeps) {
+  return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const values = (view.state?.values ?? {}) as Record<string, Record<string, StateValue | undefined> | undefined>;
+    const reason = (values[BlockIds.pipelineRequestDeclineReason]?.[ActionIds.pipelineRequestDeclineReason]?.value ?? '').trim();
+    if (!reason) {
+      await ack({ response_action: 'errors', errors: { [BlockIds.pipelineRequestDeclineReason]: 'Say why, so the requester knows what to do instead.' } });
+      return;
+    }
+    const id = parseJson(view.private_metadata)['id'];
+    await ack();
+    const actor = body.user.id;
+    // The modal has closed: answer the decider by DM.
+    try {
+      const refusal = await bizopsRefusal(deps, client, actor);
+      if (refusal) return await dm(client, deps.logger, actor, refusal);
+      if (!isRequestId(id)) return await dm(client, deps.logger, actor, pipelineRequestNotFoundMessage());
+      const notice = await decide(deps, client, id, { kind: 'decline', reason }, actor);
+      if (notice) await dm(client, deps.logger, actor, notice);
+    } catch (err) {
+      const coded = toCodedError(err);
+      deps.logger.error('pipeline request decline failed', { user: actor, code: coded.code, err: coded });
+      await dm(client, deps.logger, actor, failureMessage('I could not record your decline.'));
+    }
+  };
+}
+
+/** Registers the modal submissions and buttons; the slash command itself is `/pipeline`'s. */
+export function registerPipelineRequest(app: App, deps: PipelineRequestDeps): string[] {
+  app.view<ViewSubmitAction>(CallbackIds.pipelineRequest, pipelineRequestSubmission(deps));
+  app.view<ViewSubmitAction>(CallbackIds.pipelineRequestConfirm, pipelineRequestConfirmSubmission(deps));
+  app.view<ViewSubmitAction>(CallbackIds.pipelineRequestDecline, pipelineRequestDeclineSubmission(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.pipelineRequestAccept, pipelineRequestDecisionAction(deps, 'accept'));
+  app.action<BlockAction<ButtonAction>>(ActionIds.pipelineRequestLive, pipelineRequestDecisionAction(deps, 'live'));
+  app.action<BlockAction<ButtonAction>>(ActionIds.pipelineRequestDecline, pipelineRequestDeclineAction(deps));
+  return [];
+}

@@ -1,0 +1,69 @@
+/**
+ * The audit log: every request, decision, grant, revoke and expiry, with who,
+ * what, when, and the record before and after. Written through the store
+ * (`Store.audit`), read back by `/analytics audit [n]`.
+ */
+import type { Logger } from '../logger.js';
+import type { AuditEntry, Store, StoreDoc } from '../ports/store.js';
+import { toCodedError } from '../errors.js';
+
+/** `/analytics audit` shows this many entries unless told otherwise. */
+export const AUDIT_DEFAULT_COUNT = 20;
+/** …and never more than this many. */
+export const AUDIT_MAX_COUNT = 100;
+
+/** What `/analytics audit <text>` asked for. */
+export type AuditCountRequest = { ok: true; count: number } | { ok: false; reason: string };
+
+/** Parses the optional count: empty → 20; a whole number 1–100; anything else is explained. */
+export function parseAuditCount(text: string): AuditCountRequest {
+  const t = text.trim();
+  if (t === '') return { ok: true, count: AUDIT_DEFAULT_COUNT };
+  if (!/^\d{1,6}$/.test(t)) return { ok: false, reason: `“${t.slice(0, 40)}” is not a number of entries: give a whole number from 1 to ${AUDIT_MAX_COUNT}.` };
+  const n = Number(t);
+  if (n < 1) return { ok: false, reason: `Ask for at least 1 entry (up to ${AUDIT_MAX_COUNT}).` };
+  return { ok: true, count: Math.min(n, AUDIT_MAX_COUNT) };
+}
+
+/** One field that changed between `before` and `after`. */
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+/**
+ * The top-level fields that differ between two records (a created record has
+ * every field changed from nothing). Keys are sorted so the output is stable.
+ */
+export function changedFields(before: StoreDoc | null | undefined, after: StoreDoc | null | undefined): FieldChange[] {
+  const b = before ?? {};
+  const a = after ?? {};
+  const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])].sort();
+  return keys
+    .filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]))
+    .map((k) => ({ field: k, before: b[k], after: a[k] }));
+}
+
+export class AuditService {
+  constructor(private readonly deps: { store: Store; logger: Logger }) {}
+
+  /**
+   * Appends an entry. The action it records has already happened, so a failed
+   * write is logged loudly rather than undoing it or failing the user.
+   */
+  async record(entry: AuditEntry): Promise<void> {
+    try {
+      await this.deps.store.audit({ ...entry, at: entry.at ?? new Date().toISOString() });
+    } catch (err) {
+      const coded = toCodedError(err);
+      this.deps.logger.error('audit write failed', { code: coded.code, action: entry.action, subject: entry.subject, actor: entry.actor, err: coded });
+    }
+  }
+
+  /** The last `count` entries, newest first (count clamped to 1–100). */
+  async recent(count: number): Promise<Required<AuditEntry>[]> {
+    const n = Math.max(1, Math.min(AUDIT_MAX_COUNT, Math.floor(count)));
+    return this.deps.store.recentAudit(n);
+  }
+}

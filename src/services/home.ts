@@ -1,0 +1,110 @@
+/**
+ * App Home: a user's own open requests (Looker access, pipelines) with their
+ * status, and, for Looker admins and BizOps, what waits on them. Each kind of
+ * request is a feed; one that fails to load costs its section, not the tab.
+ */
+import type { Logger } from '../logger.js';
+import { toCodedError } from '../errors.js';
+import type { Roles } from './pipeline-request-roles.js';
+import { requestRef, type PipelineRequest, type PipelineRequestService } from './pipeline-request.js';
+import { SOURCE_SYSTEM_LABEL } from './pipeline-request-sources.js';
+
+/** One request as App Home lists it. */
+export interface HomeRequestItem {
+  kind: 'pipeline' | 'looker';
+  id: string;
+  /** A short reference, e.g. `PR-7QK2ZD`. */
+  ref: string;
+  /** What was asked, in plain words: "HubSpot → hubspot", "Looker View for Riley". */
+  title: string;
+  /** The status, in words: "waiting for BizOps". */
+  status: string;
+  requester: string;
+  createdAt: string;
+  /** For "waiting on you": what the viewer is expected to do. */
+  todo?: string;
+}
+
+/** A source of requests for the Home tab. */
+export interface HomeFeed {
+  /** Names the feed in logs and in "could not load" notes. */
+  readonly name: string;
+  /** The user's own requests that are not finished. */
+  mine(userId: string): Promise<HomeRequestItem[]>;
+  /** Requests waiting on someone with these roles (empty when none apply). */
+  waiting(userId: string, roles: Roles): Promise<HomeRequestItem[]>;
+}
+
+export interface HomeData {
+  userId: string;
+  roles: Roles;
+  mine: HomeRequestItem[];
+  waiting: HomeRequestItem[];
+  /** Feeds that could not be read, by name. */
+  unavailable: string[];
+  /** Whether the "New pipeline request" button works here (an analytics channel is set). */
+  canRequestPipeline: boolean;
+  generatedAt: Date;
+}
+
+const PIPELINE_STATUS: Record<PipelineRequest['status'], string> = {
+  open: 'waiting for BizOps',
+  accepted: 'accepted, being built',
+  declined: 'declined',
+  live: 'live',
+};
+
+function pipelineItem(r: PipelineRequest): HomeRequestItem {
+  return {
+    kind: 'pipeline',
+    id: r.id,
+    ref: requestRef(r.id),
+    title: `${SOURCE_SYSTEM_LABEL[r.source]} → ${r.destination}`,
+    status: PIPELINE_STATUS[r.status],
+    requester: r.requester,
+    createdAt: r.createdAt,
+    todo: r.status === 'open' ? 'accept or decline' : r.status === 'accepted' ? 'mark live when it syncs' : undefined,
+  } as HomeRequestItem;
+}
+
+/** Pipeline requests as a Home feed: BizOps see the open and accepted ones. */
+export function pipelineHomeFeed(requests: PipelineRequestService): HomeFeed {
+  return {
+    name: 'pipeline requests',
+    mine: async (userId) => (await requests.openRequestsOf(userId)).map(pipelineItem),
+    waiting: async (_userId, roles) => (roles.bizops === 'member' ? (await requests.waitingOnBizops()).map(pipelineItem) : []),
+  };
+}
+
+export class HomeService {
+  constructor(private readonly opts: { feeds: readonly HomeFeed[]; logger: Logger; canRequestPipeline: boolean; now?: () => Date }) {}
+
+  /** Everything the Home tab shows for `userId`, whose roles the caller asked Slack for. */
+  async homeFor(userId: string, roles: Roles): Promise<HomeData> {
+    const unavailable: string[] = [];
+    const results = await Promise.all(
+      this.opts.feeds.map(async (feed) => {
+        try {
+          const [mine, waiting] = await Promise.all([feed.mine(userId), feed.waiting(userId, roles)]);
+          return { mine, waiting };
+        } catch (err) {
+          const coded = toCodedError(err);
+          this.opts.logger.error('home feed failed', { feed: feed.name, user: userId, code: coded.code, err: coded });
+          unavailable.push(feed.name);
+          return { mine: [], waiting: [] };
+        }
+      }),
+    );
+    const byNewest = (a: HomeRequestItem, b: HomeRequestItem) => (a.createdAt < b.createdAt ? 1 : -1);
+    return {
+      userId,
+      roles,
+      mine: results.flatMap((r) => r.mine).sort(byNewest),
+      // Oldest first: what has waited longest comes first.
+      waiting: results.flatMap((r) => r.waiting).sort((a, b) => -byNewest(a, b)),
+      unavailable,
+      canRequestPipeline: this.opts.canRequestPipeline,
+      generatedAt: (this.opts.now ?? (() => new Date()))(),
+    };
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * The `/pipeline request` use case: validate what someone asked for, say when
+ * the data already syncs, record the request once, and let BizOps accept,
+ * decline or mark it live, each decision atomic and audited.
+ *
+ * Slack I/O (modals, the channel card, DMs) stays in the listener; this
+ * module only touches the store.
+ */
+import type { Logger } from '../logger.js';
+import type { Store, StoreDoc } from '../ports/store.js';
+import type { AuditService } from './audit.js';
+import { existingSyncs, SOURCE_SYSTEMS, type SourceSystem, type SyncedSource } from './pipeline-request-sources.js';
+
+/** The store collection holding pipeline requests (App Home and others read it). */
+export const PIPELINE_REQUESTS = 'pipeline_requests';
+
+export const FREQUENCIES = ['hourly', 'every_6_hours', 'daily', 'weekly', 'once'] as const;
+export type Frequency = (typeof FREQUENCIES)[number];
+
+export const FREQUENCY_LABEL: Record<Frequency, string> = {
+  hourly: 'Hourly',
+  every_6_hours: 'Every 6 hours',
+  daily: 'Daily',
+  weekly: 'Weekly',
+  once: 'One-off load',
+};
+
+/** Longest accepted answers; the modal sets the same max_length. */
+export const PIPELINE_REQUEST_LIMITS = { objects: 1000, why: 1000, destination: 100, declineReason: 1000 } as const;
+
+/** What the modal asks for. */
+export interface PipelineRequestDraft {
+  source: SourceSystem;
+  objects: string;
+  destination: string;
+  frequency: Frequency;
+  /** The business owner's Slack user ID. */
+  owner: string;
+  why: string;
+}
+
+export type DraftField = keyof PipelineRequestDraft;
+
+export type PipelineRequestStatus = 'open' | 'accepted' | 'declined' | 'live';
+
+/** Requests in these states still wait on someone. */
+export const OPEN_STATUSES: readonly PipelineRequestStatus[] = ['open', 'accepted'];
+
+/** A stored request. */
+export interface PipelineRequest extends PipelineRequestDraft {
+  id: string;
+  requester: string;
+  status: PipelineRequestStatus;
+  createdAt: string;
+  updatedAt: string;
+  /** Sources that already synced from this system when it was asked (the requester went on anyway). */
+  alreadySyncing: string[];
+  acceptedBy?: string;
+  acceptedAt?: string;
+  declinedBy?: string;
+  declinedAt?: string;
+  declineReason?: string;
+  liveBy?: string;
+  liveAt?: string;
+  /** The card in the analytics channel, once posted. */
+  message?: { channel: string; ts: string };
+}
+
+type Doc = PipelineRequest & StoreDoc;
+
+export type DraftValidation =
+  | { ok: true; draft: PipelineRequestDraft }
+  | { ok: false; errors: Partial<Record<DraftField, string>> };
+
+const USER_ID = /^[UW][A-Z0-9]{2,30}$/;
+const DATASET = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function text(v: unknown): string {
+  return typeof v === 'string' ? v.trim() : '';
+}
+
+/**
+ * Checks a draft the way the modal's inline errors report it: every field
+ * required, lengths bounded, choices from the lists, the dataset a BigQuery
+ * dataset name, the owner a user. Values may come from a forged payload.
+ */
+export function validateDraft(input: Partial<Record<DraftField, unknown>>): DraftValidation {
+  const errors: Partial<Record<DraftField, string>> = {};
+  const source = text(input.source);
+  if (!source) errors.source = 'Choose the system the data comes from.';
+  else if (!(SOURCE_SYSTEMS as readonly string[]).includes(source)) errors.source = 'Choose one of the listed systems (or Other).';
+
+  const objects = text(input.objects);
+  if (!objects) errors.objects = 'Say which objects or tables you need, e.g. “deals, companies”.';
+  else if (objects.length > PIPELINE_REQUEST_LIMITS.objects) errors.objects = `Keep it under ${PIPELINE_REQUEST_LIMITS.objects} characters.`;
+
+  const destination = text(input.destination);
+  if (!destination) errors.destination = 'Name the BigQuery dataset it should land in, e.g. `hubspot`.';
+  else if (destination.length > PIPELINE_REQUEST_LIMITS.destination) errors.destination = `A dataset name has at most ${PIPELINE_REQUEST_LIMITS.destination} characters here.`;
+  else if (!DATASET.test(destination)) errors.destination = 'Use letters, digits and underscores only, starting with a letter or underscore (a BigQuery dataset name).';
+
+  const frequency = text(input.frequency);
+  if (!frequency) errors.frequency = 'Choose how often it should sync.';
+  else if (!(FREQUENCIES as readonly string[]).includes(frequency)) errors.frequency = 'Choose one of the listed frequencies.';
+
+  const owner = text(input.owner);
+  if (!owner) errors.owner = 'Choose the business owner of this data.';
+  else if (!USER_ID.test(owner)) errors.owner = 'Choose a person from the list.';
+
+  const why = text(input.why);
+  if (!why) errors.why = 'Say what the data is for: it helps BizOps prioritize.';
+  else if (why.length > PIPELINE_REQUEST_LIMITS.why) errors.why = `Keep it under ${PIPELINE_REQUEST_LIMITS.why} characters.`;
+
+  if (Object.keys(errors).length) return { ok: false, errors };
+  return { ok: true, draft: { source: source as SourceSystem, objects, destination, frequency: frequency as Frequency, owner, why } };
+}
+
+/** A decision BizOps can take. */
+export type Decision = { kind: 'accept' } | { kind: 'decline'; reason: string } | { kind: 'live' };
+
+/** The states a decision may be taken from; anything else is "already decided". */
+const ALLOWED_FROM: Record<Decision['kind'], readonly PipelineRequestStatus[]> = {
+  accept: ['open'],
+  decline: ['open', 'accepted'],
+  live: ['open', 'accepted'],
+};
+
+const STATUS_AFTER: Record<Decision['kind'], PipelineRequestStatus> = { accept: 'accepted', decline: 'declined', live: 'live' };
+
+export type DecisionResult =
+  | { ok: true; before: PipelineRequest; after: PipelineRequest }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'already_decided'; current: PipelineRequest }
+  | { ok: false; reason: 'invalid'; message: string };
+
+export type CreateResult = { created: true; request: PipelineRequest } | { created: false; request: PipelineRequest | null };
+
+/** Request IDs are made from the modal's view ID: `pr_V0123ABC`. */
+const REQUEST_ID = /^pr_[A-Za-z0-9]{1,40}$/;
+
+/** Whether a string (e.g. a button value from a payload) is shaped like a request ID. */
+export function isRequestId(v: unknown): v is string {
+  return typeof v === 'string' && REQUEST_ID.test(v);
+}
+
+/** The request ID for a submission of modal `viewId`: the same submission always maps to the same request. */
+export function requestIdForView(viewId: string): string {
+  return `pr_${viewId.replace(/[^A-Za-z0-9]/g, '').slice(0, 40)}`;
+}
+
+/** A short reference people can say: `PR-7QK2ZD`. */
+export function requestRef(id: string): string {
+  return `PR-${id.replace(/^pr_/, '').slice(-6).toUpperCase()}`;
+}
+
+export interface PipelineRequestServiceOptions {
+  store: Store;
+  audit: AuditService;
+  logger: Logger;
+  /** The sources configured to sync now (read at each request, so a reloaded list is seen). */
+  sources: () => readonly SyncedSource[];
+  now?: () => Date;
+}
+
+export class PipelineRequestService {
+  private readonly now: () => Date;
+
+  constructor(private readonly opts: PipelineRequestServiceOptions) {
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  /** The sources that already sync from the draft's system. */
+  alreadySyncing(source: SourceSystem): SyncedSource[] {
+    return existingSyncs(source, this.opts.sources());
+  }
+
+  /**
+   * Records a request once per modal submission: Slack's repeated delivery of
+   * the same view_submission (same view ID) finds it already there.
+   */
+  async create(viewId: string, requester: string, draft: PipelineRequestDraft): Promise<CreateResult> {
+    const id = requestIdForView(viewId);
+    const at = this.now().toISOString();
+    const request: PipelineRequest = {
+      ...draft,
+      id,
+      requester,
+      status: 'open',
+      createdAt: at,
+      updatedAt: at,
+      alreadySyncing: this.alreadySyncing(draft.source).map((s) => s.id),
+    };
+    const created = await this.opts.store.createOnce(PIPELINE_REQUESTS, id, request as Doc);
+    if (!created) {
+      this.opts.logger.info('pipeline request already recorded for this submission', { id, requester });
+      return { created: false, request: await this.get(id) };
+    }
+    await this.opts.audit.record({ actor: requester, action: 'pipeline_request.created', subject: id, before: null, after: request as Doc, at });
+    return { created: true, request };
+  }
+
+  async get(id: string): Promise<PipelineRequest | null> {
+    if (!isRequestId(id)) return null;
+    const doc = await this.opts.store.get<Doc>(PIPELINE_REQUESTS, id);
+    return doc ? doc.data : null;
+  }
+
+  /** Remembers where the request's card is, so later decisions edit it in place. */
+  async attachMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
+    await this.opts.store.transition<Doc>(PIPELINE_REQUESTS, id, () => true, () => ({ message }));
+  }
+
+  /**
+   * Takes a decision atomically: of two BizOps clicking at once, one decides
+   * and the other learns it was already decided. The caller has checked that
+   * `actor` is in BizOps.
+   */
+  async decide(id: string, decision: Decision, actor: string): Promise<DecisionResult> {
+    if (!isRequestId(id)) return { ok: false, reason: 'not_found' };
+    if (decision.kind === 'decline') {
+      const reason = decision.reason.trim();
+      if (!reason) return { ok: false, reason: 'invalid', message: 'A decline needs a reason.' };
+      if (reason.length > PIPELINE_REQUEST_LIMITS.declineReason) return { ok: false, reason: 'invalid', message: `Keep the reason under ${PIPELINE_REQUEST_LIMITS.declineReason} characters.` };
+    }
+    const at = this.now().toISOString();
+    // The precondition sees the record the transition decides on (the last
+    // attempt's, when Firestore retries): that is the audit log's "before".
+    let before: Doc | undefined;
+    const result = await this.opts.store.transition<Doc>(
+      PIPELINE_REQUESTS,
+      id,
+      (current) => {
+        before = current;
+        return ALLOWED_FROM[decision.kind].includes(current.status);
+      },
+      (): Partial<Doc> => {
+        const status = STATUS_AFTER[decision.kind];
+        switch (decision.kind) {
+          case 'accept': return { status, updatedAt: at, acceptedBy: actor, acceptedAt: at };
+          case 'decline': return { status, updatedAt: at, declinedBy: actor, declinedAt: at, declineReason: decision.reason.trim() };
+          case 'live': return { status, updatedAt: at, liveBy: actor, liveAt: at };
+        }
+      },
+    );
+    if (!result.ok) {
+      if (result.reason === 'not_found') return { ok: false, reason: 'not_found' };
+      return { ok: false, reason: 'already_decided', current: result.current.data };
+    }
+    const after = result.doc.data;
+    await this.opts.audit.record({ actor, action: `pipeline_request.${STATUS_AFTER[decision.kind]}`, subject: id, before: before ?? null, after, at });
+    return { ok: true, before: (before ?? after) as PipelineRequest, after };
+  }
+
+  /** The user's own requests that still wait on someone, newest first. */
+  async openRequestsOf(userId: string): Promise<PipelineRequest[]> {
+    const docs = await this.opts.store.list<Doc>(PIPELINE_REQUESTS, { where: { field: 'requester', equals: userId } });
+    return newestFirst(docs.map((d) => d.data).filter((r) => OPEN_STATUSES.includes(r.status)));
+  }
+
+  /** What waits on BizOps: open requests to triage, accepted ones to bring live. Oldest first. */
+  async waitingOnBizops(): Promise<PipelineRequest[]> {
+    const lists = await Promise.all(
+      OPEN_STATUSES.map((status) => this.opts.store.list<Doc>(PIPELINE_REQUESTS, { where: { field: 'status', equals: status } })),
+    );
+    return newestFirst(lists.flat().map((d) => d.data)).reverse();
+  }
+}
+
+function newestFirst(list: PipelineRequest[]): PipelineRequest[] {
+  return [...list].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
+}

@@ -1,0 +1,384 @@
+/**
+ * `/pipeline request` end to end: signed requests through the real Bolt HTTP
+ * receiver, the Slack stand-in playing modals, the channel and DMs, on the
+ * embedded store and on Firestore (the emulator).
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KnownBlock } from '@slack/types';
+import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
+import { blockKitViolations } from './support/block-limits.js';
+import { firestoreAvailable } from './support/firestore-emulator.js';
+import { openFirestoreStore } from '../src/adapters/store/firestore.js';
+import { blocksToText } from '../src/slack-standin/render-text.js';
+import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
+import type { Store } from '../src/ports/store.js';
+import type { StoredMessage } from '../src/slack-standin/server.js';
+import { PIPELINE_REQUESTS, requestRef, type PipelineRequest } from '../src/services/pipeline-request.js';
+import { decodeResponseUrlId } from '../src/slack-standin/bot-client.js';
+
+const regular = StandinDefaults.users.regular;
+const bizops = StandinDefaults.users.bizops;
+// In this workspace the admin is in BizOps too, so two BizOps can race.
+const secondBizops = StandinDefaults.users.lookerAdmin;
+const channel = StandinDefaults.channel;
+
+const valid = {
+  [ActionIds.pipelineRequestSource]: 'other',
+  [ActionIds.pipelineRequestObjects]: 'Zendesk tickets and satisfaction ratings',
+  [ActionIds.pipelineRequestDestination]: 'zendesk',
+  [ActionIds.pipelineRequestFrequency]: 'daily',
+  [ActionIds.pipelineRequestOwner]: bizops,
+  [ActionIds.pipelineRequestWhy]: 'Support wants ticket volume per customer next to telemetry.',
+};
+
+const text = (m: { text?: string; blocks?: unknown[] } | undefined) => blocksToText({ text: m?.text ?? '', blocks: m?.blocks ?? [] });
+
+const firestore = firestoreAvailable();
+
+const variants: Array<{ name: string; store?: () => Store; skip?: string }> = [
+  { name: 'embedded store' },
+  {
+    name: 'Firestore store (emulator)',
+    store: () => openFirestoreStore({ projectId: 'test', collectionPrefix: `pr_${randomUUID().slice(0, 8)}_` }),
+    ...(firestore.available ? {} : { skip: firestore.reason }),
+  },
+];
+
+for (const variant of variants) {
+  describe.skipIf(variant.skip !== undefined)(`/pipeline request on the ${variant.name}`, () => {
+    let t: TestBot;
+    let store: Store | undefined;
+
+    beforeAll(async () => {
+      store = variant.store?.();
+      t = await startTestBot({
+        ...(store ? { store } : {}),
+        standinOptions: { usergroups: { [StandinDefaults.usergroups.bizops]: [bizops, secondBizops], [StandinDefaults.usergroups.lookerAdmins]: [secondBizops] } },
+      });
+    }, 120_000);
+    afterAll(async () => {
+      await t?.stop();
+      await store?.close();
+    });
+
+    async function openModal(user = regular) {
+      const { ack, replies } = await t.standin.runCommand(t.client, { command: '/pipeline', text: 'request', userId: user, channelId: channel });
+      expect(ack.status).toBe(200);
+      expect(replies.some((r) => r.via === 'web_api' && r.method === 'views.open' && !r.error)).toBe(true);
+      const modal = t.standin.modals(user).at(-1)!;
+      expect(modal.callback_id).toBe(CallbackIds.pipelineRequest);
+      return modal;
+    }
+
+    async function requestsOf(user: string): Promise<PipelineRequest[]> {
+      const docs = await t.store.list<PipelineRequest & Record<string, unknown>>(PIPELINE_REQUESTS, { where: { field: 'requester', equals: user } });
+      return docs.map((d) => d.data);
+    }
+
+    function cards(): StoredMessage[] {
+      return t.standin.conversation(channel).filter((m) => !m.ephemeral && (m.text ?? '').startsWith('Pipeline request'));
+    }
+
+    function dms(user: string): StoredMessage[] {
+      return [...t.standin.conversation(t.standin.dmChannelId(user))];
+    }
+
+    /** Files a valid request and returns it with its card. */
+    async function fileRequest(values: Record<string, string> = valid, user = regular) {
+      await openModal(user);
+      const before = cards().length;
+      const dmBefore = dms(user).length;
+      const submitted = await t.standin.submitView(t.client, { userId: user, values });
+      expect(submitted.ack.status).toBe(200);
+      expect(submitted.responseAction).toBeUndefined();
+      const card = await t.standin.waitFor(() => cards().length > before && cards().at(-1));
+      const id = JSON.stringify(card.blocks).match(/"value":"(pr_[A-Za-z0-9]+)"/)?.[1];
+      expect(id).toBeDefined();
+      // The DM comes after the card's location is stored: decisions can now edit it.
+      await t.standin.waitFor(() => dms(user).length > dmBefore);
+      return { id: id!, card };
+    }
+
+    async function requestById(id: string): Promise<PipelineRequest> {
+      const doc = await t.store.get<PipelineRequest & Record<string, unknown>>(PIPELINE_REQUESTS, id);
+      expect(doc).not.toBeNull();
+      return doc!.data;
+    }
+
+    async function click(user: string, card: StoredMessage, actionId: string) {
+      const { ack, replies } = await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: card.ts, actionId });
+      expect(ack.status).toBe(200);
+      return replies;
+    }
+
+    async function auditFor(id: string) {
+      return (await t.store.recentAudit(100)).filter((e) => e.subject === id);
+    }
+
+    it('opens a modal with every field, within Slack limits', async () => {
+      const modal = await openModal();
+      const blocks = modal.blocks as KnownBlock[];
+      expect(blockKitViolations(blocks, 'modal')).toEqual([]);
+      const shown = text({ blocks });
+      for (const label of ['Source system', 'Objects or tables wanted', 'Destination dataset', 'Sync frequency', 'Business owner', 'Why']) expect(shown).toContain(label);
+      for (const system of ['Salesforce', 'HubSpot', 'GitHub', 'Postgres', 'Google Sheets', 'Other']) expect(JSON.stringify(blocks)).toContain(system);
+      expect(JSON.stringify(blocks)).toContain(`"initial_user":"${regular}"`);
+      await t.standin.closeView(t.client, { userId: regular });
+    });
+
+    it('answers missing and bad fields with inline errors, creating nothing', async () => {
+      await openModal();
+      const empty = await t.standin.submitView(t.client, { userId: regular, values: {}, timeoutMs: 200 });
+      expect(empty.responseAction).toBe('errors');
+      expect(Object.keys(empty.errors ?? {}).sort()).toEqual(
+        [BlockIds.pipelineRequestSource, BlockIds.pipelineRequestObjects, BlockIds.pipelineRequestDestination, BlockIds.pipelineRequestFrequency, BlockIds.pipelineRequestOwner, BlockIds.pipelineRequestWhy].sort(),
+      );
+      const bad = await t.standin.submitView(t.client, {
+        userId: regular,
+        values: {
+          ...valid,
+          [ActionIds.pipelineRequestSource]: 'oracle', // not an option: a forged payload
+          [ActionIds.pipelineRequestObjects]: '   ',
+          [ActionIds.pipelineRequestDestination]: 'my-dataset; DROP',
+          [ActionIds.pipelineRequestWhy]: 'x'.repeat(5000),
+        },
+        timeoutMs: 200,
+      });
+      expect(bad.responseAction).toBe('errors');
+      expect(bad.errors?.[BlockIds.pipelineRequestSource]).toMatch(/listed systems/);
+      expect(bad.errors?.[BlockIds.pipelineRequestObjects]).toMatch(/which objects/);
+      expect(bad.errors?.[BlockIds.pipelineRequestDestination]).toMatch(/letters, digits and underscores/);
+      expect(bad.errors?.[BlockIds.pipelineRequestWhy]).toMatch(/under 1000/);
+      expect(t.standin.modals(regular)).toHaveLength(1);
+      expect(await requestsOf(regular)).toHaveLength(0);
+      await t.standin.closeView(t.client, { userId: regular });
+    });
+
+    it('posts a valid request to the channel with BizOps buttons, records and audits it, and DMs the requester', async () => {
+      const { id, card } = await fileRequest();
+      expect(t.standin.modals(regular)).toHaveLength(0);
+      const shown = text(card);
+      expect(shown).toContain('Zendesk tickets');
+      expect(shown).toContain('zendesk');
+      expect(shown).toContain(`@${regular}`);
+      expect(shown).toContain('Waiting for BizOps');
+      for (const a of [ActionIds.pipelineRequestAccept, ActionIds.pipelineRequestDecline, ActionIds.pipelineRequestLive]) expect(JSON.stringify(card.blocks)).toContain(a);
+      expect(blockKitViolations(card.blocks as KnownBlock[])).toEqual([]);
+
+      const request = await requestById(id);
+      expect(request).toMatchObject({ status: 'open', requester: regular, source: 'other', destination: 'zendesk', frequency: 'daily', owner: bizops, message: { channel, ts: card.ts } });
+      const audit = await auditFor(id);
+      expect(audit).toHaveLength(1);
+      expect(audit[0]).toMatchObject({ actor: regular, action: 'pipeline_request.created', before: null, after: { status: 'open', destination: 'zendesk' } });
+
+      const dm = dms(regular).at(-1);
+      expect(text(dm)).toMatch(/Your pipeline request \*PR-[A-Z0-9]+\*/);
+      expect(text(dm)).toContain(channel);
+    });
+
+    it('says when the data already syncs, and lets the user go on', async () => {
+      await openModal();
+      const before = cards().length;
+      const hubspot = { ...valid, [ActionIds.pipelineRequestSource]: 'hubspot', [ActionIds.pipelineRequestObjects]: 'deals, deal stages', [ActionIds.pipelineRequestDestination]: 'hubspot_deals' };
+      const first = await t.standin.submitView(t.client, { userId: regular, values: hubspot, timeoutMs: 200 });
+      expect(first.responseAction).toBe('update');
+      const step = t.standin.modals(regular).at(-1)!;
+      expect(step.callback_id).toBe(CallbackIds.pipelineRequestConfirm);
+      expect(text({ blocks: step.blocks })).toMatch(/HubSpot\* already syncs daily.* into `hubspot`/);
+      expect(blockKitViolations(step.blocks as KnownBlock[], 'modal')).toEqual([]);
+      expect(cards().length).toBe(before);
+
+      const go = await t.standin.submitView(t.client, { userId: regular });
+      expect(go.ack.status).toBe(200);
+      expect(t.standin.modals(regular)).toHaveLength(0);
+      const card = await t.standin.waitFor(() => cards().length > before && cards().at(-1));
+      expect(text(card)).toContain('HubSpot');
+      expect(text(card)).toContain('Already syncing from HubSpot: `hubspot`');
+      const [request] = (await requestsOf(regular)).filter((r) => r.destination === 'hubspot_deals');
+      expect(request).toMatchObject({ source: 'hubspot', alreadySyncing: ['hubspot'], status: 'open' });
+    });
+
+    it('creates one request when Slack delivers the same submission twice', async () => {
+      const modal = await openModal();
+      const values = Object.fromEntries(
+        Object.entries({
+          [BlockIds.pipelineRequestSource]: { [ActionIds.pipelineRequestSource]: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Other' }, value: 'other' } } },
+          [BlockIds.pipelineRequestObjects]: { [ActionIds.pipelineRequestObjects]: { type: 'plain_text_input', value: 'Gong calls' } },
+          [BlockIds.pipelineRequestDestination]: { [ActionIds.pipelineRequestDestination]: { type: 'plain_text_input', value: 'gong_twice' } },
+          [BlockIds.pipelineRequestFrequency]: { [ActionIds.pipelineRequestFrequency]: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: 'Daily' }, value: 'daily' } } },
+          [BlockIds.pipelineRequestOwner]: { [ActionIds.pipelineRequestOwner]: { type: 'users_select', selected_user: regular } },
+          [BlockIds.pipelineRequestWhy]: { [ActionIds.pipelineRequestWhy]: { type: 'plain_text_input', value: 'Sales call coaching' } },
+        }),
+      );
+      const { user: _user, ...publicView } = modal;
+      const payload = { ...publicView, state: { values } };
+      const before = cards().length;
+      const acks = await Promise.all([0, 1, 2].map(() => t.client.viewSubmission({ userId: regular, view: payload })));
+      expect(acks.map((a) => a.status)).toEqual([200, 200, 200]);
+      await t.standin.waitFor(() => cards().length > before);
+      // Give any duplicate time to show up before counting.
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await requestsOf(regular)).filter((r) => r.destination === 'gong_twice')).toHaveLength(1);
+      expect(cards().filter((c) => text(c).includes('gong_twice'))).toHaveLength(1);
+      await t.standin.closeView(t.client, { userId: regular });
+    });
+
+    it('lets BizOps accept: the card changes in place, the requester is told, the audit has before and after', async () => {
+      const { id, card } = await fileRequest();
+      const dmBefore = dms(regular).length;
+      await click(bizops, card, ActionIds.pipelineRequestAccept);
+      const updated = await t.standin.waitFor(() => {
+        const m = t.standin.message(channel, card.ts);
+        return m && text(m).includes('Accepted by') && m;
+      });
+      expect(text(updated)).toContain(`Accepted by @${bizops}`);
+      expect(JSON.stringify(updated.blocks)).not.toContain(ActionIds.pipelineRequestAccept);
+      expect(JSON.stringify(updated.blocks)).toContain(ActionIds.pipelineRequestLive);
+      expect(cards().filter((c) => c.ts === card.ts)).toHaveLength(1);
+      expect(await requestById(id)).toMatchObject({ status: 'accepted', acceptedBy: bizops });
+      const dm = await t.standin.waitFor(() => dms(regular).length > dmBefore && dms(regular).at(-1));
+      expect(text(dm)).toContain(`@${bizops} accepted your pipeline request`);
+      const accepted = (await auditFor(id)).find((e) => e.action === 'pipeline_request.accepted');
+      expect(accepted).toMatchObject({ actor: bizops, before: { status: 'open' }, after: { status: 'accepted', acceptedBy: bizops } });
+
+      // Then Mark live.
+      await click(bizops, updated, ActionIds.pipelineRequestLive);
+      await t.standin.waitFor(() => text(t.standin.message(channel, card.ts)).includes('Marked live by'));
+      expect(await requestById(id)).toMatchObject({ status: 'live', liveBy: bizops });
+      await t.standin.waitFor(() => dms(regular).some((m) => text(m).includes('is live')));
+      expect(JSON.stringify(t.standin.message(channel, card.ts)?.blocks)).not.toMatch(/pipeline_request_(accept|decline|live)/);
+      expect((await auditFor(id)).find((e) => e.action === 'pipeline_request.live')).toMatchObject({ before: { status: 'accepted' }, after: { status: 'live' } });
+    });
+
+    it('refuses a click by someone outside BizOps (a forged payload too), changing nothing', async () => {
+      const { id, card } = await fileRequest();
+      const before = await t.store.get(PIPELINE_REQUESTS, id);
+      const cardBefore = JSON.stringify(t.standin.message(channel, card.ts));
+      for (const actionId of [ActionIds.pipelineRequestAccept, ActionIds.pipelineRequestLive, ActionIds.pipelineRequestDecline]) {
+        const replies = await click(regular, card, actionId);
+        expect(JSON.stringify(replies)).toContain('Only BizOps can');
+      }
+      // A payload Slack never sent: an Accept for this request from a user outside BizOps.
+      const forged = await t.client.blockAction({
+        userId: regular,
+        channelId: channel,
+        message: { ts: card.ts },
+        actions: [{ action_id: ActionIds.pipelineRequestAccept, block_id: 'x', value: id }],
+      });
+      expect(forged.status).toBe(200);
+      await t.standin.waitFor(() => t.standin.responses.some((r) => r.id === forged.responseUrl?.split('/').pop()));
+      expect(await t.store.get(PIPELINE_REQUESTS, id)).toEqual(before);
+      expect(JSON.stringify(t.standin.message(channel, card.ts))).toBe(cardBefore);
+      expect(t.standin.modals(regular)).toHaveLength(0);
+      expect((await auditFor(id)).map((e) => e.action)).toEqual(['pipeline_request.created']);
+    });
+
+    it('gives one decision when two BizOps click Accept at once', async () => {
+      const { id, card } = await fileRequest();
+      const [a, b] = await Promise.all([
+        t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestAccept }),
+        t.standin.clickAction(t.client, { userId: secondBizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestAccept }),
+      ]);
+      expect([a.ack.status, b.ack.status]).toEqual([200, 200]);
+      const accepted = (await auditFor(id)).filter((e) => e.action === 'pipeline_request.accepted');
+      expect(accepted).toHaveLength(1);
+      const winner = accepted[0]!.actor;
+      const loserId = winner === bizops ? secondBizops : bizops;
+      // The loser hears, on the response_url of their click, that it was already decided.
+      await t.standin.waitFor(() =>
+        t.standin.responses.some((r) => r.id.length > 0 && JSON.stringify(r.body).includes(`${requestRef(id)}* is already accepted`) && decodeResponseUrlId(r.id)?.userId === loserId),
+      );
+      expect(await requestById(id)).toMatchObject({ status: 'accepted', acceptedBy: winner });
+    });
+
+    it('declines with a reason from a modal; the reason is required; later clicks say it is decided', async () => {
+      const { id, card } = await fileRequest();
+      await click(bizops, card, ActionIds.pipelineRequestDecline);
+      const modal = await t.standin.waitFor(() => t.standin.modals(bizops).at(-1));
+      expect(modal.callback_id).toBe(CallbackIds.pipelineRequestDecline);
+      const empty = await t.standin.submitView(t.client, { userId: bizops, values: { [ActionIds.pipelineRequestDeclineReason]: '  ' }, timeoutMs: 200 });
+      expect(empty.errors?.[BlockIds.pipelineRequestDeclineReason]).toMatch(/Say why/);
+      expect(await requestById(id)).toMatchObject({ status: 'open' });
+
+      const dmBefore = dms(regular).length;
+      await t.standin.submitView(t.client, { userId: bizops, values: { [ActionIds.pipelineRequestDeclineReason]: 'Zendesk already lands in `support` via the <nightly> export' } });
+      await t.standin.waitFor(() => text(t.standin.message(channel, card.ts)).includes('Declined by'));
+      expect(await requestById(id)).toMatchObject({ status: 'declined', declinedBy: bizops, declineReason: 'Zendesk already lands in `support` via the <nightly> export' });
+      const dm = await t.standin.waitFor(() => dms(regular).length > dmBefore && dms(regular).at(-1));
+      expect(text(dm)).toContain('declined your pipeline request');
+      expect(dm.text).toContain('&lt;nightly&gt;');
+      expect((await auditFor(id)).find((e) => e.action === 'pipeline_request.declined')).toMatchObject({ actor: bizops, before: { status: 'open' }, after: { status: 'declined' } });
+
+      // A stale Accept on the declined request (buttons are gone; the payload is replayed).
+      const stale = await t.client.blockAction({ userId: secondBizops, channelId: channel, message: { ts: card.ts }, actions: [{ action_id: ActionIds.pipelineRequestAccept, block_id: 'x', value: id }] });
+      const responseId = stale.responseUrl?.split('/').pop();
+      const reply = await t.standin.waitFor(() => t.standin.responses.find((r) => r.id === responseId));
+      expect(JSON.stringify(reply.body)).toContain('already declined');
+      expect(await requestById(id)).toMatchObject({ status: 'declined' });
+    });
+
+    it('refuses a forged decline submission from outside BizOps', async () => {
+      const { id } = await fileRequest();
+      const ack = await t.client.viewSubmission({
+        userId: regular,
+        view: {
+          id: 'VFORGED1',
+          callback_id: CallbackIds.pipelineRequestDecline,
+          private_metadata: JSON.stringify({ id }),
+          state: { values: { [BlockIds.pipelineRequestDeclineReason]: { [ActionIds.pipelineRequestDeclineReason]: { type: 'plain_text_input', value: 'no' } } } },
+        },
+      });
+      expect(ack.status).toBe(200);
+      await t.standin.waitFor(() => dms(regular).some((m) => text(m).includes('Only BizOps can')));
+      expect(await requestById(id)).toMatchObject({ status: 'open' });
+      expect((await auditFor(id)).map((e) => e.action)).toEqual(['pipeline_request.created']);
+    });
+
+    it('says so for a click on a request that does not exist', async () => {
+      const res = await t.client.blockAction({ userId: bizops, channelId: channel, message: { ts: '1.000001' }, actions: [{ action_id: ActionIds.pipelineRequestAccept, block_id: 'x', value: "pr_nope' OR 1=1" }] });
+      const responseId = res.responseUrl?.split('/').pop();
+      const reply = await t.standin.waitFor(() => t.standin.responses.find((r) => r.id === responseId));
+      expect(JSON.stringify(reply.body)).toContain('no record of that pipeline request');
+    });
+
+    it('keeps the request and tells the requester when the card cannot be posted', async () => {
+      await openModal();
+      t.standin.failNext('chat.postMessage', 'channel_not_found');
+      const dmBefore = dms(regular).length;
+      await t.standin.submitView(t.client, { userId: regular, values: { ...valid, [ActionIds.pipelineRequestDestination]: 'unposted' } });
+      const dm = await t.standin.waitFor(() => dms(regular).length > dmBefore && dms(regular).at(-1));
+      expect(text(dm)).toContain('could not post it');
+      const [request] = (await requestsOf(regular)).filter((r) => r.destination === 'unposted');
+      expect(request).toMatchObject({ status: 'open' });
+      expect(request?.message).toBeUndefined();
+    });
+
+    it('answers /pipeline with usage for an unknown subcommand', async () => {
+      for (const q of ['', 'frobnicate', 'x'.repeat(3000)]) {
+        const { replies } = await t.standin.runCommand(t.client, { command: '/pipeline', text: q, userId: regular, channelId: channel });
+        expect(JSON.stringify(replies)).toContain('/pipeline request');
+      }
+    });
+
+    it('never logs the bot token or signing secret', () => {
+      const all = t.logs.join('\n');
+      expect(all).not.toContain(t.config.slack.botToken!);
+      expect(all).not.toContain(t.signingSecret);
+    });
+  });
+}
+
+describe('/pipeline request without an analytics channel', () => {
+  let t: TestBot;
+  beforeAll(async () => {
+    t = await startTestBot({ env: { ANALYTICS_CHANNEL: '' } });
+  }, 120_000);
+  afterAll(async () => t?.stop());
+
+  it('says it is not set up and opens nothing', async () => {
+    const { replies } = await t.standin.runCommand(t.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
+    expect(JSON.stringify(replies)).toContain('ANALYTICS_CHANNEL');
+    expect(t.standin.modals(regular)).toHaveLength(0);
+  });
+});
