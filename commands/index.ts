@@ -5,6 +5,7 @@
 import type { App } from '@slack/bolt';
 import type { Services } from '../src/services/index.js';
 import { registerTelemetry } from './telemetry.js';
+import { registerQuery } from './query.js';
 import { registerPipeline } from './pipeline.js';
 import { pipelineRequestSubcommand, registerPipelineRequest, type PipelineRequestDeps } from './pipeline-request.js';
 import { registerAnalytics } from './analytics.js';
@@ -17,6 +18,7 @@ export function registerAll(app: App, services: Services): string[] {
   const pipelineRequest: PipelineRequestDeps = { requests: services.pipelineRequests, logger, analyticsChannel: config.analyticsChannel, bizopsUsergroup: config.bizopsUsergroup };
   return [
     ...registerTelemetry(app, { telemetry: services.telemetry, logger: services.logger }),
+    ...registerQuery(app, { queries: services.queries, logger: services.logger }),
     ...registerLookerAccess(app, { lookerAccess: services.lookerAccess, logger: services.logger, lookerAdminsUsergroup: services.config.lookerAdminsUsergroup }),
     ...registerPipeline(app, { logger, subcommands: { request: pipelineRequestSubcommand(pipelineRequest) } }),
     ...registerPipelineRequest(app, pipelineRequest),

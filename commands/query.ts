@@ -153,7 +153,7 @@ export function queryCommand(deps: QueryDeps) {
 export function modalValues(query: SavedQuery, state: ViewSubmitAction['view']['state']): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of query.params) {
-    const el = state.values[`${BlockIds.queryParamPrefix}${p.name}`]?.[ActionIds.queryParamInput] as
+    const el = state.values[`${BlockIds.queryParamPrefix}${p.name}`]?.[`${ActionIds.queryParamInputPrefix}${p.name}`] as
       | { value?: string | null; selected_date?: string | null; selected_option?: { value?: string } | null }
       | undefined;
     const v = el?.selected_option?.value ?? el?.selected_date ?? el?.value;

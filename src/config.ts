@@ -57,7 +57,17 @@ export interface Config {
   telemetryWindowDays: number;
   /** Warehouse queries give up after this long. */
   queryTimeoutMs: number;
+  /** Saved queries, `/query` (issue 3). */
+  queries: QueriesConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** Saved queries (issue 3). */
+export interface QueriesConfig {
+  /** Directory of the reviewed `*.sql` catalog (`QUERIES_DIR`). */
+  dir: string;
+  /** Cost cap per query run: a dry run above it is refused; also sent as maximumBytesBilled (`QUERY_MAX_BYTES`). */
+  maxBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -206,6 +216,10 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(optional(env, 'DATA_DIR') ?? './.data'),
     telemetryWindowDays: integer(env, 'TELEMETRY_WINDOW_DAYS', 30, 1, 365),
     queryTimeoutMs: integer(env, 'QUERY_TIMEOUT_MS', 20_000, 100, 600_000),
+    queries: {
+      dir: path.resolve(optional(env, 'QUERIES_DIR') ?? './queries'),
+      maxBytes: integer(env, 'QUERY_MAX_BYTES', 10 * 1024 ** 3, 1024 ** 2, 10 * 1024 ** 4),
+    },
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
   };
 }

@@ -40,6 +40,16 @@ export const ActionIds = {
   pipelineRequestWhy: 'pipeline_request_why',
   /** Decline modal input. */
   pipelineRequestDeclineReason: 'pipeline_request_decline_reason',
+
+  // ── saved queries, /query (issue 3) ──
+  /** Query result: run it again, skipping the cache (value: { q, p } JSON). */
+  queryRefresh: 'query_refresh',
+  /** Query result: the same result as a monospaced table (value: { q, p }). */
+  queryShowTable: 'query_show_table',
+  /** Query result: the full result as a CSV file in the thread (value: { q, p }). */
+  queryDownloadCsv: 'query_download_csv',
+  /** Prefix of each parameter's input element in the query modal: `query_param_input_<name>`. */
+  queryParamInputPrefix: 'query_param_input_',
 } as const;
 
 export const BlockIds = {
@@ -63,6 +73,11 @@ export const BlockIds = {
   pipelineRequestWhy: 'pipeline_request_why',
   pipelineRequestDeclineReason: 'pipeline_request_decline_reason',
   pipelineRequestActions: 'pipeline_request_actions',
+
+  // ── saved queries (issue 3) ──
+  /** Prefix of the query modal's input blocks: `query_param_<name>`, so inline errors target a parameter. */
+  queryParamPrefix: 'query_param_',
+  queryResultActions: 'query_result_actions',
 } as const;
 
 export const CallbackIds = {
@@ -76,6 +91,9 @@ export const CallbackIds = {
   pipelineRequestConfirm: 'pipeline_request_confirm',
   /** BizOps' decline-with-a-reason modal. */
   pipelineRequestDecline: 'pipeline_request_decline',
+  // ── saved queries (issue 3) ──
+  /** The modal asking for a saved query's parameters. */
+  queryParams: 'query_params',
 } as const;
 
 /** The slash commands the app registers; manifest.yml must list exactly these. */
@@ -86,4 +104,6 @@ export const Commands = {
   // ── issue 4 (the `/pipeline` router is shared with issue 5) ──
   pipeline: '/pipeline',
   analytics: '/analytics',
+  // ── issue 3 ──
+  query: '/query',
 } as const;

@@ -11,6 +11,8 @@ import { createLogger, type Logger } from './logger.js';
 import { openWarehouse } from './adapters/warehouse/index.js';
 import { openStore } from './adapters/store/index.js';
 import { createBot, type Bot } from './app.js';
+import { CatalogError, loadCatalog, type Catalog } from './catalog/catalog.js';
+import { createChartRenderer } from './charts/renderer.js';
 import { SlackStandin } from './slack-standin/server.js';
 import { BotClient } from './slack-standin/bot-client.js';
 import type { Adapters } from './services/index.js';
@@ -50,11 +52,23 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  // The saved-query catalog (issue 3) is checked before the slow part of start-up: a bad file stops here, named.
+  let catalog: Catalog;
+  try {
+    catalog = loadCatalog(config.queries.dir);
+  } catch (err) {
+    if (err instanceof CatalogError) {
+      process.stderr.write(`Query catalog error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const charts = createChartRenderer();
   await mkdir(config.dataDir, { recursive: true });
   const started = Date.now();
   const warehouse = await openWarehouse(config, logger);
   const store = await openStore(config.store, config.dataDir);
-  const adapters = { warehouse, store };
+  const adapters = { warehouse, store, catalog, charts };
   logger.info('adapters ready', { warehouse: warehouse.kind, store: store.kind, ms: Date.now() - started });
 
   let stopStandin = async () => {};

@@ -117,7 +117,7 @@ function inputFor(p: ParamDef, value: string | undefined, today: string): InputB
       return {
         ...base,
         element: {
-          type: 'number_input', action_id: ActionIds.queryParamInput, is_decimal_allowed: false,
+          type: 'number_input', action_id: `${ActionIds.queryParamInputPrefix}${p.name}`, is_decimal_allowed: false,
           min_value: String(p.min), max_value: String(p.max), ...(initial !== undefined ? { initial_value: initial } : {}),
         },
       };
@@ -127,7 +127,7 @@ function inputFor(p: ParamDef, value: string | undefined, today: string): InputB
       const initial = given && (isValidIsoDate(given) || /^(today|[-+]\d{1,4}[dw])$/.test(given))
         ? resolveDateSpec(given, new Date(`${today}T00:00:00Z`))
         : p.default ? resolveDateSpec(p.default, new Date(`${today}T00:00:00Z`)) : undefined;
-      return { ...base, element: { type: 'datepicker', action_id: ActionIds.queryParamInput, ...(initial ? { initial_date: initial } : {}) } };
+      return { ...base, element: { type: 'datepicker', action_id: `${ActionIds.queryParamInputPrefix}${p.name}`, ...(initial ? { initial_date: initial } : {}) } };
     }
     case 'enum': {
       const options: PlainTextOption[] = p.options.map((o) => ({ text: { type: 'plain_text', text: truncate(o.label, 75) }, value: o.value }));
@@ -135,7 +135,7 @@ function inputFor(p: ParamDef, value: string | undefined, today: string): InputB
       return {
         ...base,
         element: {
-          type: 'static_select', action_id: ActionIds.queryParamInput, options,
+          type: 'static_select', action_id: `${ActionIds.queryParamInputPrefix}${p.name}`, options,
           placeholder: { type: 'plain_text', text: 'Choose' }, ...(initial ? { initial_option: initial } : {}),
         },
       };
@@ -147,7 +147,7 @@ function inputFor(p: ParamDef, value: string | undefined, today: string): InputB
       return {
         ...base,
         element: {
-          type: 'plain_text_input', action_id: ActionIds.queryParamInput, max_length: max,
+          type: 'plain_text_input', action_id: `${ActionIds.queryParamInputPrefix}${p.name}`, max_length: max,
           placeholder: { type: 'plain_text', text: p.kind === 'customer' ? 'acme, Acme Corp or acme.com' : truncate(describeParam(p), 150) },
           ...(initial ? { initial_value: truncate(initial, max) } : {}),
         },

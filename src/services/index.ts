@@ -6,6 +6,9 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import { TelemetryService } from './telemetry.js';
+import { QueryService } from './query.js';
+import { loadCatalog, type Catalog } from '../catalog/catalog.js';
+import { createChartRenderer, type ChartRenderer } from '../charts/renderer.js';
 import { AuditService } from './audit.js';
 import { PipelineRequestService } from './pipeline-request.js';
 import { HANDBOOK_SOURCES } from './pipeline-request-sources.js';
@@ -20,6 +23,10 @@ export interface Adapters {
   store: Store;
   /** Looker access adapter; default: chosen from `config.looker` (API, or record-only). */
   looker?: LookerAdmin;
+  /** Saved-query catalog (issue 3); default: loaded from `config.queries.dir`. */
+  catalog?: Catalog;
+  /** Chart renderer (issue 3); default: one built here. */
+  charts?: ChartRenderer;
 }
 
 export interface Services {
@@ -27,6 +34,8 @@ export interface Services {
   logger: Logger;
   adapters: Adapters;
   telemetry: TelemetryService;
+  // ── issue 3: saved queries ──
+  queries: QueryService;
   // ── issue 4: Looker access ──
   lookerAccess: LookerAccessService;
   // ── issue 4: audit log, pipeline requests, App Home ──
@@ -36,6 +45,16 @@ export interface Services {
 }
 
 export function createServices(config: Config, logger: Logger, adapters: Adapters): Services {
+  // Saved queries (issue 3): a bad catalog file throws CatalogError here, naming the file; main.ts checks it before opening adapters.
+  const queries = new QueryService({
+    catalog: adapters.catalog ?? loadCatalog(config.queries.dir),
+    charts: adapters.charts ?? createChartRenderer(),
+    warehouse: adapters.warehouse,
+    store: adapters.store,
+    logger: logger.child({ feature: 'query' }),
+    maxBytes: config.queries.maxBytes,
+    timeoutMs: config.queryTimeoutMs,
+  });
   const audit = new AuditService({ store: adapters.store, logger });
   const pipelineRequests = new PipelineRequestService({ store: adapters.store, audit, logger, sources: () => HANDBOOK_SOURCES });
   return {
@@ -43,6 +62,7 @@ export function createServices(config: Config, logger: Logger, adapters: Adapter
     logger,
     adapters,
     telemetry: new TelemetryService({ warehouse: adapters.warehouse, logger, windowDays: config.telemetryWindowDays }),
+    queries,
     lookerAccess: new LookerAccessService({
       store: adapters.store,
       looker: adapters.looker ?? openLookerAdmin(config.looker),

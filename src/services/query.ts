@@ -19,7 +19,7 @@ import type { ChartRenderer } from '../charts/renderer.js';
 import { chartSpecFor, dateRange, humanizeColumn } from '../charts/spec.js';
 
 /** Longest `/query` text read; anything longer is refused before parsing. */
-export const MAX_QUERY_TEXT = 2000;
+export const MAX_QUERY_TEXT = 10_000;
 /** Rows kept from a result (shown, cached, exported). */
 export const MAX_RESULT_ROWS = 5000;
 /** Cached payloads above this are not cached (Firestore documents hold at most 1 MiB). */

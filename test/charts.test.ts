@@ -1,0 +1,137 @@
+/**
+ * Charts: the PNGs decode, have the 2× size, are not blank, and carry text in
+ * the bundled font (no system fonts needed). Plus the pivot from rows to series
+ * and the CSV export.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadImage, createCanvas, GlobalFonts } from '@napi-rs/canvas';
+import { CHART_FONT_FAMILY, createChartRenderer, formatNumber, type ChartSpec } from '../src/charts/renderer.js';
+import { chartSpecFor, formatDateLabels, toCsv } from '../src/charts/spec.js';
+import type { DisplaySpec } from '../src/catalog/catalog.js';
+
+const renderer = createChartRenderer();
+
+async function decode(png: Buffer) {
+  expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+  const image = await loadImage(png);
+  const canvas = createCanvas(image.width, image.height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(image, 0, 0);
+  const { data } = ctx.getImageData(0, 0, image.width, image.height);
+  const colors = new Set<number>();
+  let nonWhite = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const c = (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!;
+    colors.add(c);
+    if (c !== 0xffffff) nonWhite++;
+  }
+  /** Non-white pixels in a band of rows (device pixels). */
+  const inkIn = (y0: number, y1: number) => {
+    let n = 0;
+    for (let y = y0; y < y1; y++) for (let x = 0; x < image.width; x++) {
+      const i = (y * image.width + x) * 4;
+      if (data[i]! < 200 || data[i + 1]! < 200 || data[i + 2]! < 200) n++;
+    }
+    return n;
+  };
+  return { width: image.width, height: image.height, colors: colors.size, nonWhite, inkIn };
+}
+
+const days = Array.from({ length: 90 }, (_, i) => new Date(Date.UTC(2025, 0, 1 + i)));
+const lineSpec: ChartSpec = {
+  type: 'line',
+  title: 'Weekly active instances',
+  subtitle: 'Weeks: 12',
+  xLabel: 'Day',
+  yLabel: 'Instances',
+  labels: formatDateLabels(days),
+  series: [
+    { label: 'managed', data: days.map((_, i) => 1000 + i * 37) },
+    { label: 'self-hosted', data: days.map((_, i) => 25_000 - i * 90) },
+  ],
+};
+
+describe('chart renderer', () => {
+  it('registers the bundled DejaVu Sans font', () => {
+    expect(GlobalFonts.has(CHART_FONT_FAMILY)).toBe(true);
+    expect(renderer.density).toBe(2);
+  });
+
+  it('renders an 800×400 line chart as a 1600×800 PNG with lines, colours and text', async () => {
+    const img = await decode(renderer.render(lineSpec));
+    expect([img.width, img.height]).toEqual([1600, 800]);
+    expect(img.colors).toBeGreaterThan(50); // antialiased lines and text in two series colours
+    expect(img.nonWhite).toBeGreaterThan(10_000);
+    // The title is drawn at the top, centred: ink there means the font rendered.
+    expect(img.inkIn(0, 40)).toBeGreaterThan(300);
+  });
+
+  it('draws nothing in the title band when there is no title text', async () => {
+    const img = await decode(renderer.render({ ...lineSpec, title: '', subtitle: '', series: [lineSpec.series[0]!] }));
+    expect(img.inkIn(0, 12)).toBe(0);
+  });
+
+  it.each(['bar', 'stacked-bar', 'pie'] as const)('renders a %s chart', async (type) => {
+    const img = await decode(renderer.render({
+      type, title: 'Instances by hosting', labels: ['cloud', 'managed', 'self-hosted'],
+      series: type === 'pie' ? [{ label: 'Instances', data: [120, 300, 1400] }] : [{ label: 'a', data: [1, 2, 3] }, { label: 'b', data: [3, 2, 1] }],
+    }));
+    expect([img.width, img.height]).toEqual([1600, 800]);
+    expect(img.colors).toBeGreaterThan(10);
+    expect(img.nonWhite).toBeGreaterThan(20_000);
+  });
+
+  it('formats axis numbers with thousands separators', () => {
+    expect(formatNumber(1234567)).toBe('1,234,567');
+    expect(formatNumber(25_000_000)).toBe('25M');
+    expect(formatNumber(0.5)).toBe('0.5');
+  });
+});
+
+describe('rows to chart series', () => {
+  const display: DisplaySpec = { type: 'stacked-bar', x: 'week', y: ['instances'], series: 'level', xLabel: 'Week', yLabel: undefined };
+
+  it('pivots a series column, orders x by first appearance, fills gaps with 0 (bars) or null (lines)', () => {
+    const rows = [
+      { week: '2025-01-06', level: 'Full pings', instances: 5 },
+      { week: '2025-01-06', level: 'Critical pings', instances: 2 },
+      { week: '2025-01-13', level: 'Full pings', instances: 7 },
+    ];
+    const spec = chartSpecFor(rows, display, { title: 'T' });
+    expect(spec.labels).toEqual(['Jan 6', 'Jan 13']);
+    expect(spec.series).toEqual([
+      { label: 'Critical pings', data: [2, 0] },
+      { label: 'Full pings', data: [5, 7] },
+    ]);
+    expect(spec.yLabel).toBe('Instances');
+    const line = chartSpecFor(rows, { ...display, type: 'line' }, { title: 'T' });
+    expect(line.series[0]!.data).toEqual([2, null]);
+  });
+
+  it('makes one series per y column, and labels dates with the year when they span years', () => {
+    const rows = [
+      { day: '2024-12-31', events: 1000, active_users: 10 },
+      { day: '2025-01-01', events: 1200, active_users: 12 },
+    ];
+    const spec = chartSpecFor(rows, { type: 'line', x: 'day', y: ['events', 'active_users'], series: undefined, xLabel: undefined, yLabel: undefined }, { title: 'T' });
+    expect(spec.labels).toEqual(['Dec 31, 2024', 'Jan 1, 2025']);
+    expect(spec.series.map((s) => s.label)).toEqual(['Events', 'Active users']);
+  });
+
+  it('sums series beyond ten into Other', () => {
+    const rows = Array.from({ length: 15 }, (_, i) => ({ x: 'a', s: `v${i}`, y: i + 1 }));
+    const spec = chartSpecFor(rows, { type: 'bar', x: 'x', y: ['y'], series: 's', xLabel: undefined, yLabel: undefined }, { title: 'T' });
+    expect(spec.series).toHaveLength(10);
+    expect(spec.series.at(-1)).toEqual({ label: 'Other', data: [1 + 2 + 3 + 4 + 5 + 6] });
+  });
+});
+
+describe('CSV', () => {
+  it('quotes, escapes and defuses formula-looking cells', () => {
+    const csv = toCsv(['name', 'n', 'at'], [
+      { name: 'Acme, "Corp"', n: 1234.5, at: new Date('2025-01-02T03:04:05Z') },
+      { name: '=HYPERLINK("x")', n: -3, at: null },
+    ]);
+    expect(csv).toBe('name,n,at\r\n"Acme, ""Corp""",1234.5,2025-01-02T03:04:05.000Z\r\n"\'=HYPERLINK(""x"")",-3,\r\n');
+  });
+});

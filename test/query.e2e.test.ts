@@ -1,0 +1,312 @@
+/**
+ * `/query` end to end: signed requests through the real Bolt HTTP receiver, the
+ * real Web API client's files.uploadV2 against the Slack stand-in, the
+ * embedded demo warehouse (1M pings) and store.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadImage } from '@napi-rs/canvas';
+import { startTestBot, freshDataDir, StandinDefaults, type TestBot } from './support/harness.js';
+import { blockKitViolations } from './support/block-limits.js';
+import { blocksToText } from '../src/slack-standin/render-text.js';
+import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
+import type { Warehouse } from '../src/ports/warehouse.js';
+import type { StoredMessage } from '../src/slack-standin/server.js';
+import { WarehouseError, WarehouseTimeoutError } from '../src/errors.js';
+import type { KnownBlock } from '@slack/types';
+
+const user = StandinDefaults.users.regular;
+const channel = StandinDefaults.channel;
+const WAIT = { timeoutMs: 30_000, settleMs: 300 };
+
+/** The embedded warehouse, counting the queries that reach it and failing on demand. */
+function instrumented(real: Warehouse, mode: { fail: 'none' | 'error' | 'timeout' }) {
+  const queries: string[] = [];
+  const w: Warehouse = {
+    kind: real.kind,
+    async query(sql, params, options) {
+      if (!sql.includes('FROM {{customers}}') || sql.includes('JOIN')) {
+        if (mode.fail === 'error') throw new WarehouseError('Syntax error at node_modules/duckdb.js:42 (internal)');
+        if (mode.fail === 'timeout') throw new WarehouseTimeoutError('query did not finish within 20000 ms');
+        queries.push(sql);
+      }
+      return real.query(sql, params, options);
+    },
+    dryRun: (sql, params, options) => real.dryRun(sql, params, options),
+    tableFreshness: (t) => real.tableFreshness(t),
+    close: async () => {},
+  };
+  return { w, queries };
+}
+
+let t: TestBot;
+let real: Warehouse;
+const mode: { fail: 'none' | 'error' | 'timeout' } = { fail: 'none' };
+let counted: ReturnType<typeof instrumented>;
+
+beforeAll(async () => {
+  const { openEmbeddedWarehouse } = await import('../src/adapters/warehouse/duckdb.js');
+  real = await openEmbeddedWarehouse({ dataDir: await freshDataDir(), timeoutMs: 60_000 });
+  counted = instrumented(real, mode);
+  t = await startTestBot({ warehouse: counted.w });
+}, 120_000);
+afterAll(async () => {
+  await t?.stop();
+  await real?.close();
+});
+
+async function query(text: string, channelId = channel) {
+  const { ack, replies } = await t.standin.runCommand(t.client, { command: '/query', text, userId: user, channelId, ...WAIT });
+  expect(ack.status).toBe(200);
+  const all = replies.map((r) => {
+    const body = (r.via === 'web_api' ? r.args : r.body) as { text?: string; blocks?: unknown[] };
+    return blocksToText({ text: body.text, blocks: body.blocks ?? [] });
+  });
+  return { ack, replies, text: all.join('\n') };
+}
+
+/** Visible messages in the channel posted since `before`. */
+const newMessages = (before: number): StoredMessage[] => t.standin.conversation(channel).filter((m) => !m.ephemeral).slice(before);
+const visibleCount = () => t.standin.conversation(channel).filter((m) => !m.ephemeral).length;
+
+describe('/query through the signed HTTP receiver', () => {
+  it('lists the catalog, and searches it', async () => {
+    const { text, replies } = await query('');
+    expect(replies[0]!.via).toBe('response_url');
+    expect((replies[0] as { body: { response_type?: string } }).body.response_type).toBe('ephemeral');
+    for (const n of ['weekly-active-instances', 'instances-by-telemetry-level', 'version-adoption', 'customer-pings-per-day', 'user-event-volume', 'top-customers-by-active-users']) {
+      expect(text).toContain(`/query ${n}`);
+    }
+    const search = await query('list version');
+    expect(search.text).toContain('2 of 8 saved queries match “version”');
+    expect(search.text).toContain('version-adoption');
+    expect(search.text).not.toContain('weekly-active-instances');
+    const blocks = (replies[0] as { body: { blocks: KnownBlock[] } }).body.blocks;
+    expect(blockKitViolations(blocks)).toEqual([]);
+  });
+
+  it('uploads the chart with files.uploadV2 into the channel: one message with image, summary, footer and buttons', async () => {
+    const before = visibleCount();
+    const calls = t.standin.calls.length;
+    const { replies } = await query('weekly-active-instances weeks=8');
+    expect(replies.some((r) => r.via === 'web_api' && r.method === 'files.completeUploadExternal')).toBe(true);
+
+    const made = t.standin.calls.slice(calls);
+    const getUrl = made.find((c) => c.method === 'files.getUploadURLExternal')!;
+    expect(getUrl.args).toMatchObject({ filename: 'weekly-active-instances.png' });
+    expect(String(getUrl.args.alt_text)).toMatch(/^Line chart: Weekly active instances \(Weeks: 8 · Hosting: All hosting\)/);
+    const complete = made.find((c) => c.method === 'files.completeUploadExternal')!;
+    expect(complete.args.channel_id).toBe(channel);
+    expect(complete.error).toBeUndefined();
+
+    const posted = newMessages(before);
+    expect(posted).toHaveLength(1);
+    const message = posted[0]!;
+    expect(message.files).toHaveLength(1);
+    expect(message.files![0]).toMatchObject({ name: 'weekly-active-instances.png', title: 'Weekly active instances', mimetype: 'image/png' });
+    const text = blocksToText({ text: message.text, blocks: message.blocks ?? [] });
+    expect(text).toContain('Weekly active instances');
+    expect(text).toMatch(/\d+ rows, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}/);
+    expect(text).toContain('Weeks: *8*');
+    expect(text).toMatch(/MB processed/);
+    expect(text).toContain('fresh run');
+    expect(text).toMatch(/pings updated (just now|\d+ \w+ ago)/);
+    expect(text).toMatch(/instances updated (just now|\d+ \w+ ago)/);
+    expect(text).toContain(`requested by @${user}`);
+    for (const b of ['Refresh', 'Show as table', 'Download CSV']) expect(text).toContain(b);
+    expect(blockKitViolations((message.blocks ?? []) as KnownBlock[])).toEqual([]);
+
+    // The bytes that reached Slack are the chart: a 1600×800 PNG.
+    const file = t.standin.file(message.files![0]!.id)!;
+    expect(file.size).toBeGreaterThan(10_000);
+    const image = await loadImage(file.bytes!);
+    expect([image.width, image.height]).toEqual([1600, 800]);
+  });
+
+  it('serves the same question from the cache, saying so', async () => {
+    const runs = counted.queries.length;
+    const before = visibleCount();
+    await query('weekly-active-instances weeks=8');
+    const text = blocksToText({ blocks: newMessages(before)[0]!.blocks ?? [] });
+    expect(text).toContain('cache hit');
+    expect(counted.queries.length).toBe(runs);
+  });
+
+  it('runs it once when two people ask at once', async () => {
+    const runs = counted.queries.length;
+    const before = visibleCount();
+    await Promise.all([
+      t.standin.runCommand(t.client, { command: '/query', text: 'version-adoption weeks=5', userId: user, channelId: channel, ...WAIT }),
+      t.standin.runCommand(t.client, { command: '/query', text: 'version-adoption weeks=5', userId: StandinDefaults.users.bizops, channelId: channel, ...WAIT }),
+    ]);
+    await t.standin.waitFor(() => newMessages(before).length >= 2, 20_000);
+    expect(newMessages(before).filter((m) => m.files?.length)).toHaveLength(2);
+    expect(counted.queries.length - runs).toBe(1);
+  });
+
+  it('posts table queries as monospaced text within Slack limits, saying how many rows were left out', async () => {
+    const before = visibleCount();
+    await query('instances-on-version version=5');
+    const message = newMessages(before)[0]!;
+    expect(message.files).toBeUndefined();
+    const blocks = (message.blocks ?? []) as KnownBlock[];
+    expect(blockKitViolations(blocks)).toEqual([]);
+    const text = blocksToText({ blocks });
+    expect(text).toContain('```');
+    expect(text).toMatch(/customer\s+site_id\s+hosting\s+version/);
+    expect(text).toMatch(/[\d,]+ more rows not shown: use Download CSV/);
+    expect(text).toContain('Download CSV');
+  });
+
+  it('answers no rows plainly', async () => {
+    const before = visibleCount();
+    await query('customer-pings-per-day customer=globex since=-7d');
+    expect(blocksToText({ blocks: newMessages(before)[0]!.blocks ?? [] })).toContain('returned no rows for Customer *Globex*');
+  });
+
+  it('Show as table, Download CSV and Refresh work on the chart message', async () => {
+    const before = visibleCount();
+    await query('top-customers-by-active-users limit=5');
+    const message = newMessages(before)[0]!;
+
+    const table = await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: message.ts, actionId: ActionIds.queryShowTable, ...WAIT });
+    expect(table.ack.status).toBe(200);
+    const tableText = JSON.stringify(table.replies);
+    expect(tableText).toContain('active_users');
+    expect(tableText).toContain('cache hit');
+    expect(tableText).toContain('ephemeral');
+
+    const calls = t.standin.calls.length;
+    await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: message.ts, actionId: ActionIds.queryDownloadCsv, ...WAIT });
+    await t.standin.waitFor(() => t.standin.calls.slice(calls).some((c) => c.method === 'files.completeUploadExternal'), 20_000);
+    const csvCall = t.standin.calls.slice(calls).find((c) => c.method === 'files.completeUploadExternal')!;
+    expect(csvCall.args).toMatchObject({ channel_id: channel, thread_ts: message.ts });
+    const csvMessage = t.standin.conversation(channel).find((m) => m.thread_ts === message.ts && m.files?.length)!;
+    const csv = t.standin.file(csvMessage.files![0]!.id)!.bytes!.toString('utf8');
+    expect(csv.split('\r\n')[0]).toBe('customer,active_users,events');
+    expect(csv.trim().split('\r\n')).toHaveLength(6);
+
+    const runs = counted.queries.length;
+    const beforeRefresh = visibleCount();
+    await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: message.ts, actionId: ActionIds.queryRefresh, ...WAIT });
+    await t.standin.waitFor(() => newMessages(beforeRefresh).some((m) => m.files?.some((f) => f.name.endsWith('.png'))), 20_000);
+    expect(counted.queries.length).toBe(runs + 1);
+    expect(blocksToText({ blocks: newMessages(beforeRefresh).find((m) => m.files?.length)!.blocks ?? [] })).toContain('fresh run');
+  });
+
+  it('refuses forged button values without running or posting anything', async () => {
+    const before = visibleCount();
+    await query('instances-by-hosting');
+    const message = newMessages(before)[0]!;
+    const runs = counted.queries.length;
+    for (const [value, expected] of [
+      ['not json', 'does not carry a query I know'],
+      [JSON.stringify({ q: 'drop-everything', p: {} }), 'no longer in the catalog'],
+      [JSON.stringify({ q: 'weekly-active-instances', p: { weeks: '999' } }), 'weeks: must be from 1 to 13, got 999'],
+      [JSON.stringify({ q: 'customer-pings-per-day', p: { customer: "x' OR 1=1 --" } }), 'no customer matches'],
+    ] as const) {
+      const responses = t.standin.responses.length;
+      const res = await t.client.blockAction({
+        userId: user, channelId: channel,
+        message: { ts: message.ts, type: 'message', text: '' },
+        container: { type: 'message', message_ts: message.ts, channel_id: channel, is_ephemeral: false },
+        actions: [{ action_id: ActionIds.queryRefresh, block_id: BlockIds.queryResultActions, type: 'button', value }],
+      });
+      expect(res.status).toBe(200);
+      await t.standin.waitFor(() => t.standin.responses.length > responses, 10_000);
+      expect(JSON.stringify(t.standin.responses.slice(responses))).toContain(expected);
+    }
+    expect(counted.queries.length).toBe(runs);
+    expect(visibleCount()).toBe(before + 1);
+  });
+
+  it('opens a modal for missing or invalid parameters, validates inline, then runs', async () => {
+    const { replies } = await query('customer-pings-per-day since=2001-01-01');
+    expect(replies.some((r) => r.via === 'web_api' && r.method === 'views.open')).toBe(true);
+    const modal = t.standin.modals(user).at(-1)!;
+    expect(modal.callback_id).toBe(CallbackIds.queryParams);
+    const modalText = blocksToText(modal.blocks);
+    expect(modalText).toContain('customer: required');
+    expect(modalText).toMatch(/since: must be on or after \d{4}-\d{2}-\d{2}, got 2001-01-01/);
+    expect(JSON.stringify(modal.blocks)).toContain('"type":"datepicker"');
+    expect(blockKitViolations(modal.blocks as KnownBlock[], 'modal')).toEqual([]);
+
+    const several = await t.standin.submitView(t.client, { userId: user, values: { [`${ActionIds.queryParamInputPrefix}customer`]: 'stark', [`${ActionIds.queryParamInputPrefix}since`]: '2001-01-01' }, timeoutMs: 500 });
+    expect(several.responseAction).toBe('errors');
+    expect(several.errors?.[`${BlockIds.queryParamPrefix}customer`]).toContain('matches several customers');
+    expect(several.errors?.[`${BlockIds.queryParamPrefix}since`]).toContain('must be on or after');
+
+    const before = visibleCount();
+    const done = await t.standin.submitView(t.client, { userId: user, values: { [`${ActionIds.queryParamInputPrefix}customer`]: 'Acme Corp', [`${ActionIds.queryParamInputPrefix}since`]: new Date(Date.now() - 5 * 86_400_000).toISOString().slice(0, 10) }, ...WAIT });
+    expect(done.responseAction).toBeUndefined();
+    await t.standin.waitFor(() => newMessages(before).some((m) => m.files?.length), 20_000);
+    const text = blocksToText({ blocks: newMessages(before)[0]!.blocks ?? [] });
+    expect(text).toContain('Customer: *Acme Corp*');
+  });
+
+  it('opens number, select and date inputs with the values given', async () => {
+    await query('weekly-active-instances weeks=500 hosting=mars');
+    const modal = t.standin.modals(user).at(-1)!;
+    const json = JSON.stringify(modal.blocks);
+    expect(json).toContain('"type":"number_input"');
+    expect(json).toContain('"type":"static_select"');
+    const text = blocksToText(modal.blocks);
+    expect(text).toContain('weeks: must be from 1 to 13, got 500');
+    expect(text).toContain('hosting: expects one of all, cloud, self-hosted, managed; got “mars”');
+  });
+
+  it.each([
+    ['a near miss', 'weekly-active', 'There is no saved query “weekly-active”. Did you mean `weekly-active-instances`'],
+    ['12,000 characters', 'x'.repeat(12_000), 'too long for `/query`'],
+    ['SQL', "'; DROP TABLE pings; --", 'There is no saved query'],
+  ])('answers %s clearly', async (_what, text, expected) => {
+    const r = await query(text);
+    expect(r.text).toContain(expected);
+    expect(r.text).not.toMatch(/\.(js|ts):\d+/);
+  });
+
+  it('names the parameter when a 5,000-character value is given', async () => {
+    await query(`weekly-active-instances weeks=${'9'.repeat(5000)}`);
+    expect(blocksToText(t.standin.modals(user).at(-1)!.blocks)).toContain('weeks: at most 200 characters (got 5,000)');
+  });
+
+  it('tells the user to invite the bot when the upload fails with not_in_channel, and keeps serving', async () => {
+    t.standin.failNext('files.completeUploadExternal', 'not_in_channel');
+    const r = await query('instances-by-hosting');
+    expect(r.text).toContain('Invite me with `/invite @analytics-bot`');
+    const before = visibleCount();
+    await query('instances-by-hosting');
+    expect(newMessages(before)[0]!.files).toHaveLength(1);
+  });
+
+  it.each([
+    ['error', 'The warehouse could not run that query'],
+    ['timeout', 'took too long to answer, so the query was cancelled'],
+  ] as const)('on a warehouse %s tells the user which, without a trace, and keeps serving', async (fail, expected) => {
+    mode.fail = fail;
+    const before = visibleCount();
+    const r = await query(`user-event-volume since=-${fail === 'error' ? 3 : 4}d`);
+    mode.fail = 'none';
+    expect(r.text).toContain(expected);
+    expect(r.text).not.toContain('node_modules');
+    expect(visibleCount()).toBe(before);
+    await query(`user-event-volume since=-${fail === 'error' ? 3 : 4}d`);
+    expect(newMessages(before).some((m) => m.files?.length)).toBe(true);
+  });
+});
+
+describe('/query over the cost cap', () => {
+  let c: TestBot;
+  beforeAll(async () => {
+    c = await startTestBot({ env: { QUERY_MAX_BYTES: String(1024 ** 2) } });
+  }, 120_000);
+  afterAll(async () => c?.stop());
+
+  it('tells the estimate and the cap, and runs nothing', async () => {
+    const before = c.standin.conversation(channel).length;
+    const { replies } = await c.standin.runCommand(c.client, { command: '/query', text: 'instances-by-telemetry-level', userId: user, channelId: channel, ...WAIT });
+    const text = JSON.stringify(replies);
+    expect(text).toMatch(/would process about \*[\d.]+ MB\*, over the cap of \*1 MB\*/);
+    expect(c.standin.callsTo('files.getUploadURLExternal')).toHaveLength(0);
+    expect(c.standin.conversation(channel).filter((m) => !m.ephemeral).length).toBe(before);
+  });
+});

@@ -1,0 +1,224 @@
+/**
+ * The query service on the embedded warehouse and the real stores: cache by
+ * query, parameters and version with a TTL; single flight within a replica and
+ * across replicas (embedded store shared, and two Firestore clients on the
+ * emulator); the cost cap; timestamps surviving the cache.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalogOf, loadCatalog, parseQueryFile, type Catalog, type SavedQuery } from '../src/catalog/catalog.js';
+import { createChartRenderer } from '../src/charts/renderer.js';
+import { createLogger } from '../src/logger.js';
+import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
+import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
+import { openFirestoreStore } from '../src/adapters/store/firestore.js';
+import type { Store } from '../src/ports/store.js';
+import type { Warehouse } from '../src/ports/warehouse.js';
+import { QueryService, cacheKey, type RunOutcome } from '../src/services/query.js';
+import { freshDataDir } from './support/harness.js';
+import { firestoreAvailable } from './support/firestore-emulator.js';
+
+/** The real warehouse, counting what reaches it. */
+function counting(real: Warehouse) {
+  const calls = { query: [] as string[], dryRun: [] as string[] };
+  const w: Warehouse = {
+    kind: real.kind,
+    query: async (sql, params, options) => {
+      calls.query.push(sql);
+      return real.query(sql, params, options);
+    },
+    dryRun: async (sql, params, options) => {
+      calls.dryRun.push(sql);
+      return real.dryRun(sql, params, options);
+    },
+    tableFreshness: (t) => real.tableFreshness(t),
+    close: async () => {},
+  };
+  return { w, calls, runsOf: (q: SavedQuery) => calls.query.filter((s) => s === (q.duckdbSql ?? q.sql)).length };
+}
+
+const logger = createLogger({ level: 'error', write: () => {} });
+const charts = createChartRenderer();
+let catalog: Catalog;
+let embedded: EmbeddedWarehouse;
+let dataDir: string;
+let storeDir: string;
+
+beforeAll(async () => {
+  catalog = loadCatalog(path.resolve('queries'));
+  dataDir = await freshDataDir();
+  embedded = await openEmbeddedWarehouse({ dataDir, timeoutMs: 60_000 });
+  storeDir = await mkdtemp(path.join(os.tmpdir(), 'query-store-'));
+}, 120_000);
+afterAll(async () => {
+  await embedded?.close();
+  for (const d of [dataDir, storeDir]) if (d) await rm(d, { recursive: true, force: true });
+});
+
+function service(w: Warehouse, store: Store, opts: { maxBytes?: number; cat?: Catalog } = {}) {
+  return new QueryService({ catalog: opts.cat ?? catalog, warehouse: w, store, logger, charts, maxBytes: opts.maxBytes ?? 1024 ** 3, timeoutMs: 30_000, pollMs: 25 });
+}
+
+async function ready(s: QueryService, text: string) {
+  const c = await s.command(text);
+  if (c.kind !== 'ready') throw new Error(`not ready: ${JSON.stringify(c)}`);
+  return c;
+}
+
+const ok = (o: RunOutcome) => {
+  if (o.kind !== 'ok') throw new Error(`not ok: ${o.kind}`);
+  return o.output;
+};
+
+describe('query service on the embedded warehouse', () => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await openEmbeddedStore(path.join(storeDir, 'a'));
+  });
+  afterAll(async () => store?.close());
+
+  it('runs once, then serves the cache until parameters change; Refresh runs again', async () => {
+    const { w, calls, runsOf } = counting(embedded);
+    const s = service(w, store);
+    const { query, params } = await ready(s, 'version-adoption weeks=3');
+    const first = ok(await s.run(query, params, { userId: 'U1' }));
+    expect(first.cacheHit).toBe(false);
+    expect(first.rows.length).toBeGreaterThan(0);
+    expect(first.bytesProcessed).toBeGreaterThan(0);
+    expect(first.freshness.map((f) => f.table)).toEqual(['pings']);
+    expect(first.freshness[0]!.lastModified).toBeInstanceOf(Date);
+    expect(calls.dryRun.length).toBe(1);
+
+    const second = ok(await s.run(query, params, { userId: 'U2' }));
+    expect(second.cacheHit).toBe(true);
+    expect(second.rows).toEqual(first.rows);
+    expect(second.computedAt.getTime()).toBe(first.computedAt.getTime());
+    expect(runsOf(query)).toBe(1);
+
+    const other = await ready(s, 'version-adoption weeks=4');
+    expect(ok(await s.run(other.query, other.params, { userId: 'U1' })).cacheHit).toBe(false);
+    expect(runsOf(query)).toBe(2);
+
+    const refreshed = ok(await s.run(query, params, { userId: 'U1', force: true }));
+    expect(refreshed.cacheHit).toBe(false);
+    expect(runsOf(query)).toBe(3);
+  });
+
+  it('keys the cache by query version: an edited query never serves an old result', async () => {
+    const { w, runsOf } = counting(embedded);
+    const q = catalog.get('instances-by-hosting')!;
+    const s = service(w, store);
+    const { params } = await ready(s, 'instances-by-hosting');
+    ok(await s.run(q, params, { userId: 'U1' }));
+    const edited = { ...q, version: 'ffffffffffffffff' };
+    expect(cacheKey(edited, params)).not.toBe(cacheKey(q, params));
+    expect(ok(await service(w, store, { cat: catalogOf('q', [edited]) }).run(edited, params, { userId: 'U1' })).cacheHit).toBe(false);
+    expect(runsOf(q)).toBe(2);
+  });
+
+  it('expires cached results after the query\'s TTL', async () => {
+    const text = `/*
+name: last-ping
+title: Last ping
+description: When the newest ping arrived.
+owner: test
+ttl: 1s
+display: { type: table }
+*/
+SELECT max(received_at) AS last_ping, count(*) AS pings FROM {{pings}}`;
+    const q = parseQueryFile('queries/last-ping.sql', text);
+    const { w, runsOf } = counting(embedded);
+    const s = service(w, store, { cat: catalogOf('queries', [q]) });
+    const { params } = await ready(s, 'last-ping');
+    const first = ok(await s.run(q, params, { userId: 'U1' }));
+    const cached = ok(await s.run(q, params, { userId: 'U1' }));
+    expect(cached.cacheHit).toBe(true);
+    // Timestamps come back from the cache as Dates.
+    expect(cached.rows[0]!.last_ping).toBeInstanceOf(Date);
+    expect((cached.rows[0]!.last_ping as Date).getTime()).toBe((first.rows[0]!.last_ping as Date).getTime());
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(ok(await s.run(q, params, { userId: 'U1' })).cacheHit).toBe(false);
+    expect(runsOf(q)).toBe(2);
+  });
+
+  it('runs a query once when several ask at once (single flight in one replica)', async () => {
+    const { w, runsOf } = counting(embedded);
+    const s = service(w, store);
+    const { query, params } = await ready(s, 'weekly-active-instances weeks=5 hosting=cloud');
+    const outcomes = await Promise.all(Array.from({ length: 5 }, (_, i) => s.run(query, params, { userId: `U${i}` })));
+    expect(outcomes.every((o) => o.kind === 'ok')).toBe(true);
+    expect(runsOf(query)).toBe(1);
+    expect(new Set(outcomes.map((o) => ok(o).rows.length)).size).toBe(1);
+  });
+
+  it('refuses a query over the cost cap after the dry run, running nothing', async () => {
+    const { w, calls } = counting(embedded);
+    const s = service(w, store, { maxBytes: 1024 ** 2 });
+    const { query, params } = await ready(s, 'instances-by-telemetry-level weeks=2');
+    const before = calls.query.length;
+    const outcome = await s.run(query, params, { userId: 'U1' });
+    expect(outcome).toMatchObject({ kind: 'over_cap', capBytes: 1024 ** 2 });
+    expect(outcome.kind === 'over_cap' && outcome.estimatedBytes).toBeGreaterThan(1024 ** 2);
+    expect(calls.dryRun.length).toBe(1);
+    expect(calls.query.length).toBe(before);
+  });
+
+  it('draws a chart with alt text naming what it shows', async () => {
+    const s = service(embedded, store);
+    const { query, params } = await ready(s, 'weekly-active-instances weeks=6');
+    const chart = s.renderChart(ok(await s.run(query, params, { userId: 'U1' })));
+    expect(chart.png.subarray(1, 4).toString()).toBe('PNG');
+    expect(chart.filename).toBe('weekly-active-instances.png');
+    expect(chart.altText).toMatch(/^Line chart: Weekly active instances \(Weeks: 6 · Hosting: All hosting\)\. Active instances by Week starting, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}\. Series: cloud, managed, self-hosted\.$/);
+  });
+
+  it('lists, searches and suggests', async () => {
+    const s = service(embedded, store);
+    const all = await s.command('');
+    expect(all.kind === 'list' && all.queries.length).toBe(catalog.queries.length);
+    const v = await s.command('list version');
+    expect(v.kind === 'list' && v.queries.map((q) => q.name)).toEqual(['instances-on-version', 'version-adoption']);
+    const unknown = await s.command('weekly-active foo=1');
+    expect(unknown.kind === 'unknown' && unknown.closest.map((q) => q.name)).toContain('weekly-active-instances');
+    expect((await s.command('x'.repeat(5000))).kind).toBe('too_long');
+    const stray = await s.command('weekly-active-instances 12');
+    expect(stray.kind === 'needs_params' && Object.values(stray.problems).join()).toContain('“12” is not name=value');
+  });
+});
+
+describe('single flight across replicas sharing a store', () => {
+  async function race(stores: Store[]) {
+    const { w, runsOf } = counting(embedded);
+    const replicas = stores.map((st) => service(w, st));
+    const query = catalog.get('user-event-volume')!;
+    const { params } = await ready(replicas[0]!, `user-event-volume event=SignIn since=-${10 + Math.floor(Math.random() * 50)}d`);
+    const outcomes = await Promise.all(replicas.flatMap((r) => [r.run(query, params, { userId: 'U1' }), r.run(query, params, { userId: 'U2' })]));
+    expect(outcomes.every((o) => o.kind === 'ok')).toBe(true);
+    expect(runsOf(query)).toBe(1);
+    // Everyone got the same rows.
+    expect(new Set(outcomes.map((o) => JSON.stringify(ok(o).rows))).size).toBe(1);
+  }
+
+  it('embedded store: two services, one run', async () => {
+    const store = await openEmbeddedStore(path.join(storeDir, 'shared'));
+    try {
+      await race([store, store]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  const firestore = firestoreAvailable();
+  it.skipIf(!firestore.available)('Firestore emulator: two clients, one run', async () => {
+    const prefix = `q${randomUUID().slice(0, 8)}_`;
+    const stores = [0, 1].map(() => openFirestoreStore({ projectId: 'analytics-bot-test', collectionPrefix: prefix }));
+    try {
+      await race(stores);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+});
