@@ -1,0 +1,414 @@
+/**
+ * `/looker-access` end to end: signed requests through the real Bolt HTTP
+ * receiver, the Slack stand-in playing Slack, a loopback Looker following API
+ * 4.0, and the store on both adapters (embedded; Firestore on its emulator).
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KnownBlock } from '@slack/types';
+import { startTestBot, type TestBot } from './support/harness.js';
+import { FakeLooker, FakeLookerDefaults } from './support/fake-looker.js';
+import { blockKitViolations } from './support/block-limits.js';
+import { firestoreAvailable } from './support/firestore-emulator.js';
+import { openFirestoreStore } from '../src/adapters/store/firestore.js';
+import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
+import { LOOKER_ACCESS_REQUESTS, type LookerAccessRequest } from '../src/services/looker-access.js';
+import type { Store } from '../src/ports/store.js';
+import type { StoredMessage, StandinUser } from '../src/slack-standin/server.js';
+
+const CHANNEL = 'C0ANALYTIC';
+const RILEY = 'U0REGULAR';
+const BLAKE = 'U0BIZOPS';
+const ALEX = 'U0ADMIN';
+const JORDAN = 'U0ADMIN2';
+const DAY = 86_400_000;
+
+const users: StandinUser[] = [
+  { id: RILEY, name: 'riley', realName: 'Riley Regular', email: 'riley@example.com' },
+  { id: BLAKE, name: 'blake', realName: 'Blake Bizops', email: 'blake@example.com' },
+  { id: ALEX, name: 'alex', realName: 'Alex Admin', email: 'alex@example.com' },
+  { id: JORDAN, name: 'jordan', realName: 'Jordan Admin', email: 'jordan@example.com' },
+];
+const standinOptions = { users, usergroups: { S0BIZOPS: [BLAKE], S0LOOKERADM: [ALEX, JORDAN] } };
+
+function lookerEnv(looker: FakeLooker): Record<string, string> {
+  return {
+    LOOKER_BASE_URL: looker.url,
+    LOOKER_CLIENT_ID: FakeLookerDefaults.clientId,
+    LOOKER_CLIENT_SECRET: FakeLookerDefaults.clientSecret,
+    LOOKER_VIEW_GROUP_ID: FakeLookerDefaults.viewGroupId,
+    LOOKER_VIEW_ROLE_ID: FakeLookerDefaults.viewRoleId,
+    LOOKER_CREATE_CONTENT_ROLE_IDS: FakeLookerDefaults.createContentRoleIds.join(','),
+    LOOKER_DEVELOP_ROLE_IDS: FakeLookerDefaults.developRoleIds.join(','),
+  };
+}
+
+/** Blake already has Support (3) and Developer (6) in Looker: expiry must leave them. */
+function newFakeLooker(): FakeLooker {
+  return new FakeLooker({ users: [{ id: '50', email: 'blake@example.com', first_name: 'Blake', last_name: 'Bizops', role_ids: ['3', '6'] }] });
+}
+
+type Values = Record<string, string>;
+
+/** A harness around one bot: user actions and what they left behind. */
+function driver(get: () => TestBot) {
+  const d = {
+    async openModal(userId: string) {
+      const t = get();
+      const { ack } = await t.standin.runCommand(t.client, { command: '/looker-access', userId, channelId: CHANNEL });
+      expect(ack.status).toBe(200);
+      return t.standin.waitFor(() => t.standin.modals(userId).at(-1));
+    },
+    async request(userId: string, values: Values, wait: { timeoutMs?: number } = {}) {
+      const t = get();
+      const modal = await d.openModal(userId);
+      const result = await t.standin.submitView(t.client, { userId, viewId: modal.id, values, ...wait });
+      return { modal, result };
+    },
+    /** Posts the bot made about Looker access (other features post in the channel too). */
+    lookerPosts() {
+      return get().standin.callsTo('chat.postMessage').filter((c) => JSON.stringify(c.args).includes('Looker'));
+    },
+    async requests(): Promise<LookerAccessRequest[]> {
+      return (await get().store.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS)).map((doc) => doc.data);
+    },
+    card(request: LookerAccessRequest): StoredMessage | undefined {
+      return request.ts ? get().standin.message(CHANNEL, request.ts) : undefined;
+    },
+    dms(userId: string): StoredMessage[] {
+      return [...get().standin.conversation(userId)];
+    },
+    /** Clicks a button on the card; resolves with the ephemeral answer the clicker got. */
+    async click(userId: string, request: LookerAccessRequest, actionId: string): Promise<string> {
+      const t = get();
+      const seen = new Set(t.standin.conversation(CHANNEL).map((m) => m.ts));
+      const { ack } = await t.standin.clickAction(t.client, { userId, channelId: CHANNEL, ts: request.ts!, actionId, timeoutMs: 200 });
+      expect(ack.status).toBe(200);
+      const answer = await t.standin.waitFor(() => t.standin.conversation(CHANNEL).find((m) => !seen.has(m.ts) && m.ephemeral?.user === userId));
+      return text(answer);
+    },
+    /** A payload Slack never sent: a click carrying `value`, from a user who maybe never saw the button. */
+    async forgedClick(userId: string, actionId: string, value: string, ts: string) {
+      const t = get();
+      const before = t.standin.responses.length;
+      const ack = await t.client.blockAction({
+        userId,
+        channelId: CHANNEL,
+        container: { type: 'message', message_ts: ts, channel_id: CHANNEL, is_ephemeral: false },
+        actions: [{ action_id: actionId, block_id: BlockIds.lookerAccessActions, value }],
+      });
+      expect(ack.status).toBe(200);
+      await t.standin.waitFor(() => t.standin.responses.length > before);
+      return JSON.stringify(t.standin.responses.slice(before).map((r) => r.body));
+    },
+    async audits(id: string) {
+      return (await get().store.recentAudit(500)).filter((e) => e.subject === id).map((e) => e.action).reverse();
+    },
+  };
+  return d;
+}
+
+async function waitForAsync<T>(probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error('waitForAsync: timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const text = (m: { text?: string; blocks?: unknown[] } | undefined) => JSON.stringify([m?.text ?? '', m?.blocks ?? []]);
+const elevated = (over: Values = {}): Values => ({
+  [ActionIds.lookerAccessEmail]: 'riley@example.com',
+  [ActionIds.lookerAccessTeam]: 'engineering',
+  [ActionIds.lookerAccessLevel]: 'develop',
+  [ActionIds.lookerAccessReason]: 'Build the product usage explore',
+  [ActionIds.lookerAccessDuration]: '14',
+  ...over,
+});
+
+/** The scenarios that must hold on every store adapter. */
+function storeScenarios(name: string, makeStore: () => Store | undefined, skip?: string) {
+  describe.skipIf(skip !== undefined)(skip ? `${name} (skipped: ${skip})` : name, () => {
+    let t: TestBot;
+    let looker: FakeLooker;
+    const d = driver(() => t);
+    beforeAll(async () => {
+      looker = newFakeLooker();
+      await looker.start();
+      const store = makeStore();
+      t = await startTestBot({ env: lookerEnv(looker), standinOptions, ...(store ? { store } : {}) });
+    }, 120_000);
+    afterAll(async () => {
+      await t?.stop();
+      if (t && t.store.kind === 'firestore') await t.store.close();
+      await looker?.stop();
+    });
+
+    it('creates one request when Slack delivers the same submission twice', async () => {
+      const modal = await d.openModal(RILEY);
+      const values = elevated();
+      const [a, b] = await Promise.all([
+        t.standin.submitView(t.client, { userId: RILEY, viewId: modal.id, values }),
+        t.standin.submitView(t.client, { userId: RILEY, viewId: modal.id, values }),
+      ]);
+      expect(a.ack.status).toBe(200);
+      expect(b.ack.status).toBe(200);
+      const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await d.requests()).filter((r) => r.viewId === modal.id)).toHaveLength(1);
+      expect(t.standin.conversation(CHANNEL).filter((m) => !m.ephemeral && text(m).includes(request.id))).toHaveLength(1);
+      expect(await d.audits(request.id)).toEqual(['looker_access.requested']);
+    });
+
+    it('gives one decision when two admins click Approve at once', async () => {
+      const { modal } = await d.request(BLAKE, elevated({ [ActionIds.lookerAccessEmail]: 'blake@example.com', [ActionIds.lookerAccessTeam]: 'sales' }));
+      const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+      const puts = looker.requests.filter((r) => r.method === 'PUT').length;
+      const [x, y] = await Promise.all([
+        d.click(ALEX, request, ActionIds.lookerAccessApprove),
+        d.click(JORDAN, request, ActionIds.lookerAccessApprove),
+      ]);
+      const answers = [x, y];
+      expect(answers.filter((s) => s.includes('Approved and granted in Looker'))).toHaveLength(1);
+      expect(answers.filter((s) => s.includes('already approved'))).toHaveLength(1);
+      const decided = (await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))!.data;
+      expect(decided.status).toBe('approved');
+      expect([ALEX, JORDAN]).toContain(decided.decidedBy);
+      expect((await d.audits(request.id)).filter((a) => a === 'looker_access.approved')).toHaveLength(1);
+      expect(looker.requests.filter((r) => r.method === 'PUT').length).toBe(puts + 1);
+      // View (2) and Develop's missing role (7) added; Support (3) and Developer (6) kept.
+      expect(looker.userByEmail('blake@example.com')!.role_ids).toEqual(['3', '6', '2', '7']);
+      expect(decided.grant).toMatchObject({ mode: 'looker', lookerUserId: '50', addedRoleIds: ['2', '7'] });
+      const card = d.card(decided)!;
+      expect(text(card)).toContain(`Approved* by <@${decided.decidedBy}>`);
+      expect(text(card)).not.toContain(ActionIds.lookerAccessApprove);
+      expect(d.dms(BLAKE).filter((m) => text(m).includes('approved'))).toHaveLength(1);
+    });
+
+    it('expires elevated access: reminder a day before, then the elevated roles go back and the thread says so', async () => {
+      const request = (await d.requests()).find((r) => r.email === 'blake@example.com' && r.status === 'approved')!;
+      const expiresAt = new Date(request.expiresAt!).getTime();
+      expect(expiresAt - new Date(request.decidedAt!).getTime()).toBe(14 * DAY);
+      const sweep = (at: number) => t.bot.services.lookerAccess.sweep(new Date(at));
+
+      expect(await sweep(expiresAt - 2 * DAY)).toMatchObject({ ran: true, reminded: [], expired: [] });
+      expect(await sweep(expiresAt - 12 * 3_600_000)).toMatchObject({ reminded: [request.id], expired: [] });
+      expect(await sweep(expiresAt - 11 * 3_600_000)).toMatchObject({ reminded: [], expired: [] });
+      expect(d.dms(BLAKE).filter((m) => text(m).includes('ends'))).toHaveLength(1);
+
+      expect(await sweep(expiresAt + 60_000)).toMatchObject({ reminded: [], expired: [request.id] });
+      expect(await sweep(expiresAt + 120_000)).toMatchObject({ expired: [] });
+      expect(looker.userByEmail('blake@example.com')!.role_ids).toEqual(['3', '6', '2']);
+      const thread = t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === request.ts);
+      expect(thread).toHaveLength(1);
+      expect(text(thread[0])).toContain('expired: I removed the Develop role');
+      expect(text(d.card(request))).toContain('Expired');
+      expect(d.dms(BLAKE).filter((m) => text(m).includes('has ended'))).toHaveLength(1);
+      expect(await d.audits(request.id)).toEqual([
+        'looker_access.requested', 'looker_access.approved', 'looker_access.granted',
+        'looker_access.reminded', 'looker_access.expired', 'looker_access.revoked',
+      ]);
+      const late = await d.forgedClick(JORDAN, ActionIds.lookerAccessApprove, request.id, request.ts!);
+      expect(late).toContain('already expired');
+    });
+
+    it('runs the sweep on one replica at a time (a lease)', async () => {
+      expect(await t.store.acquireLease('looker-access-sweep', 'another-replica', 60_000)).toBe(true);
+      expect(await t.bot.services.lookerAccess.sweep(new Date(Date.now() + 365 * DAY))).toEqual({ ran: false, reminded: [], expired: [] });
+      await t.store.releaseLease('looker-access-sweep', 'another-replica');
+      expect((await t.bot.services.lookerAccess.sweep()).ran).toBe(true);
+    });
+  });
+}
+
+storeScenarios('looker access on the embedded store', () => undefined);
+const firestore = firestoreAvailable();
+storeScenarios(
+  'looker access on Firestore (emulator)',
+  () => openFirestoreStore({ projectId: 'test', collectionPrefix: `la${randomUUID().slice(0, 8)}_` }),
+  firestore.available ? undefined : firestore.reason,
+);
+
+describe('/looker-access with Looker connected', () => {
+  let t: TestBot;
+  let looker: FakeLooker;
+  const d = driver(() => t);
+  beforeAll(async () => {
+    looker = newFakeLooker();
+    await looker.start();
+    t = await startTestBot({ env: lookerEnv(looker), standinOptions });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+    await looker?.stop();
+  });
+
+  it('opens a modal with the requester and their Slack email prefilled, within Slack limits', async () => {
+    const modal = await d.openModal(RILEY);
+    expect(modal.callback_id).toBe(CallbackIds.lookerAccess);
+    const json = JSON.stringify(modal.blocks);
+    expect(json).toContain(`"initial_user":"${RILEY}"`);
+    expect(json).toContain('"initial_value":"riley@example.com"');
+    expect(json).toContain('"value":"view"');
+    for (const team of ['Engineering', 'Customer Support', 'People Ops', 'CTO', 'CE', 'Other']) expect(json).toContain(`"text":"${team}"`);
+    expect(blockKitViolations(modal.blocks as KnownBlock[], 'modal')).toEqual([]);
+    expect(t.standin.callsTo('users.info').at(-1)?.args).toMatchObject({ user: RILEY });
+  });
+
+  it.each([
+    [{ [ActionIds.lookerAccessEmail]: 'riley at example' }, BlockIds.lookerAccessEmail, 'not a valid email'],
+    [{ [ActionIds.lookerAccessReason]: '' }, BlockIds.lookerAccessReason, 'reason is required'],
+    [{ [ActionIds.lookerAccessDuration]: '0' }, BlockIds.lookerAccessDuration, 'out of range'],
+    [{ [ActionIds.lookerAccessDuration]: '91' }, BlockIds.lookerAccessDuration, 'out of range'],
+    [{ [ActionIds.lookerAccessDuration]: '' }, BlockIds.lookerAccessDuration, 'How many days'],
+    [{ [ActionIds.lookerAccessTeam]: 'finance' }, BlockIds.lookerAccessTeam, 'Pick a team'],
+  ])('answers %j with an inline error on its field, changing nothing', async (over, blockId, message) => {
+    const before = (await d.requests()).length;
+    const posts = d.lookerPosts().length;
+    const lookerCalls = looker.requests.length;
+    const { modal, result } = await d.request(RILEY, elevated(over as Values), { timeoutMs: 300 });
+    expect(result.responseAction).toBe('errors');
+    expect(result.errors?.[blockId]).toContain(message);
+    expect(t.standin.modals(RILEY).at(-1)?.id).toBe(modal.id);
+    expect((await d.requests()).length).toBe(before);
+    expect(d.lookerPosts().length).toBe(posts);
+    expect(looker.requests.length).toBe(lookerCalls);
+  });
+
+  it('grants View for a listed team at once: Looker user created with group and role, DM, audit', async () => {
+    const { modal, result } = await d.request(RILEY, { [ActionIds.lookerAccessEmail]: 'riley@example.com', [ActionIds.lookerAccessTeam]: 'engineering' });
+    expect(result.responseAction).toBeUndefined();
+    expect(t.standin.modals(RILEY)).toHaveLength(0);
+    const dm = await t.standin.waitFor(() => d.dms(RILEY).find((m) => text(m).includes('*View* access')));
+    expect(text(dm)).toContain(looker.url);
+    const user = looker.userByEmail('riley@example.com')!;
+    expect(user).toMatchObject({ first_name: 'Riley', last_name: 'Regular', role_ids: ['2'] });
+    expect(looker.groupIdsOf(user.id)).toEqual(['10']);
+    const request = (await d.requests()).find((r) => r.viewId === modal.id)!;
+    expect(request).toMatchObject({ status: 'approved', decidedBy: 'bot', route: 'grant_now', channel: null, expiresAt: null });
+    expect(await d.audits(request.id)).toEqual(['looker_access.requested', 'looker_access.approved', 'looker_access.granted']);
+    expect(t.standin.conversation(CHANNEL).some((m) => text(m).includes(request.id))).toBe(false);
+  });
+
+  it('posts an elevated request for the admins and refuses forged clicks by the requester and non-admins', async () => {
+    const { modal } = await d.request(RILEY, elevated());
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    const card = d.card(request)!;
+    expect(text(card)).toContain('<!subteam^S0LOOKERADM>');
+    expect(text(card)).toContain('Develop for 14 days');
+    expect(text(card)).toContain('Build the product usage explore');
+    expect(blockKitViolations(card.blocks as KnownBlock[])).toEqual([]);
+    expect(text(d.dms(RILEY).at(-1))).toContain('with the Looker admins');
+
+    const updates = t.standin.callsTo('chat.update').length;
+    const lookerCalls = looker.requests.length;
+    expect(await d.click(RILEY, request, ActionIds.lookerAccessApprove)).toContain('Only members of <!subteam^S0LOOKERADM>');
+    expect(await d.forgedClick(BLAKE, ActionIds.lookerAccessApprove, request.id, request.ts!)).toContain('Nothing was changed');
+    expect(await d.forgedClick(BLAKE, ActionIds.lookerAccessDeny, request.id, request.ts!)).toContain('Only members');
+    expect(await d.forgedClick(ALEX, ActionIds.lookerAccessApprove, "la_x' OR 1=1", request.ts!)).toContain('do not know this request');
+    expect(await d.forgedClick(ALEX, ActionIds.lookerAccessApprove, 'la_0000000000doesnotexist', request.ts!)).toContain('do not know this request');
+
+    expect((await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))!.data.status).toBe('pending');
+    expect(t.standin.callsTo('chat.update').length).toBe(updates);
+    expect(looker.requests.length).toBe(lookerCalls);
+    expect(await d.audits(request.id)).toEqual(['looker_access.requested']);
+  });
+
+  it("lets a manager request for someone else, but not decide it; refuses the manager's own email for them", async () => {
+    const own = await d.request(ALEX, { [ActionIds.lookerAccessSubject]: RILEY, [ActionIds.lookerAccessEmail]: 'alex@example.com', [ActionIds.lookerAccessTeam]: 'other' }, { timeoutMs: 300 });
+    expect(own.result.errors?.[BlockIds.lookerAccessEmail]).toContain('That is your email');
+
+    const { modal } = await d.request(ALEX, { [ActionIds.lookerAccessSubject]: RILEY, [ActionIds.lookerAccessEmail]: 'riley.r@example.com', [ActionIds.lookerAccessTeam]: 'other' });
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    expect(request).toMatchObject({ requesterId: ALEX, subjectId: RILEY, level: 'view', route: 'needs_approval' });
+    expect(text(d.card(request))).toContain(`<@${RILEY}> (requested by <@${ALEX}>)`);
+    expect(text(d.card(request))).toContain('a team the handbook does not list');
+    expect(text(d.dms(RILEY).at(-1))).toContain('on your behalf');
+
+    expect(await d.click(ALEX, request, ActionIds.lookerAccessApprove)).toContain('cannot decide a request you made');
+    expect(await d.click(JORDAN, request, ActionIds.lookerAccessApprove)).toContain('Approved and granted in Looker');
+    expect(looker.userByEmail('riley.r@example.com')?.role_ids).toEqual(['2']);
+  });
+
+  it('denies: the card says who and when, the requester is told, Looker is untouched', async () => {
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessLevel]: 'create_content', [ActionIds.lookerAccessEmail]: 'riley.create@example.com' }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    const lookerCalls = looker.requests.length;
+    expect(await d.click(JORDAN, request, ActionIds.lookerAccessDeny)).toContain('Denied.');
+    const card = d.card(request)!;
+    expect(text(card)).toContain(`Denied* by <@${JORDAN}> on <!date^`);
+    expect(card.edited).toBeDefined();
+    expect(text(d.dms(RILEY).at(-1))).toContain(`<@${JORDAN}> denied`);
+    expect(looker.requests.length).toBe(lookerCalls);
+    const again = await d.forgedClick(ALEX, ActionIds.lookerAccessApprove, request.id, request.ts!);
+    expect(again).toContain(`already denied by <@${JORDAN}>`);
+    expect(await d.audits(request.id)).toEqual(['looker_access.requested', 'looker_access.denied']);
+  });
+
+  it('when Looker fails, keeps the approval and tells the admin to grant by hand', async () => {
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: 'riley.fail@example.com' }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    looker.failNext('PUT', /\/roles$/, 500, 'Internal server error');
+    const answer = await d.click(ALEX, request, ActionIds.lookerAccessApprove);
+    expect(answer).toContain('Looker did not accept the grant');
+    expect(answer).toContain('grant it by hand');
+    expect(answer).not.toMatch(/at .*\.(js|ts):\d+/);
+    const stored = (await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))!.data;
+    expect(stored).toMatchObject({ status: 'approved', grant: null });
+    expect(stored.grantError).toContain('answered 500');
+    expect(text(d.card(stored))).toContain('Looker did not accept the grant');
+    expect(await d.audits(request.id)).toEqual(['looker_access.requested', 'looker_access.approved', 'looker_access.grant_failed']);
+  });
+
+  it('refuses a request for a bot, storing nothing', async () => {
+    const before = (await d.requests()).length;
+    await d.request(RILEY, { [ActionIds.lookerAccessSubject]: 'U0BOT', [ActionIds.lookerAccessEmail]: 'bot@example.com', [ActionIds.lookerAccessTeam]: 'engineering' });
+    await t.standin.waitFor(() => d.dms(RILEY).find((m) => text(m).includes('not bots')));
+    expect((await d.requests()).length).toBe(before);
+  });
+
+  it('never logs the Looker client secret or the access token', () => {
+    const logs = t.logs.join('\n');
+    expect(logs).not.toContain(FakeLookerDefaults.clientSecret);
+    expect(logs).not.toMatch(/token [0-9a-f]{40}/);
+  });
+});
+
+describe('/looker-access without Looker (record-only)', () => {
+  let t: TestBot;
+  const d = driver(() => t);
+  beforeAll(async () => {
+    t = await startTestBot({ standinOptions });
+  }, 120_000);
+  afterAll(async () => t?.stop());
+
+  it('sends even View to the admins, records the approval and tells the admin to grant it by hand', async () => {
+    const { modal } = await d.request(RILEY, { [ActionIds.lookerAccessEmail]: 'riley@example.com', [ActionIds.lookerAccessTeam]: 'sales' });
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    expect(request.route).toBe('needs_approval');
+    expect(text(d.card(request))).toContain('Looker is not connected');
+    const answer = await d.click(ALEX, request, ActionIds.lookerAccessApprove);
+    expect(answer).toContain('Approved and recorded');
+    expect(answer).toContain('grant it by hand');
+    expect(answer).toContain('riley@example.com');
+    const stored = (await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))!.data;
+    expect(stored.grant).toMatchObject({ mode: 'manual' });
+    expect(text(d.card(stored))).toContain('grant it by hand');
+    expect(text(d.dms(RILEY).at(-1))).toContain('by hand');
+    expect(await d.audits(request.id)).toEqual(['looker_access.requested', 'looker_access.approved', 'looker_access.manual_grant_needed']);
+  });
+
+  it('at expiry asks the admins in the thread to remove the role by hand', async () => {
+    const { modal } = await d.request(RILEY, elevated());
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    await d.click(JORDAN, request, ActionIds.lookerAccessApprove);
+    const approved = (await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))!.data;
+    const result = await t.bot.services.lookerAccess.sweep(new Date(new Date(approved.expiresAt!).getTime() + 1000));
+    expect(result.expired).toEqual([request.id]);
+    const thread = t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === request.ts);
+    expect(text(thread[0])).toContain('remove the Develop role');
+    expect(text(thread[0])).toContain('by hand');
+  });
+});
