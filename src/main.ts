@@ -4,41 +4,15 @@
  * Slack's side, and the bot talks to it exactly as it would to Slack.
  */
 import { mkdir } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { loadConfig, secretsOf, type Config } from './config.js';
 import { ConfigError, toCodedError } from './errors.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger } from './logger.js';
 import { openWarehouse } from './adapters/warehouse/index.js';
 import { openStore } from './adapters/store/index.js';
 import { createBot, type Bot } from './app.js';
 import { CatalogError, loadCatalog, type Catalog } from './catalog/catalog.js';
 import { createChartRenderer } from './charts/renderer.js';
-import { SlackStandin } from './slack-standin/server.js';
-import { BotClient } from './slack-standin/bot-client.js';
-import type { Adapters } from './services/index.js';
-
-async function startLocal(config: Config, logger: Logger, adapters: Adapters): Promise<{ bot: Bot; standin: SlackStandin }> {
-  const standin = new SlackStandin();
-  const { url } = await standin.start({ port: config.port, host: '127.0.0.1' });
-  // Fresh credentials per run: only this process and its stand-in know them.
-  const signingSecret = randomBytes(24).toString('hex');
-  const botToken = `xoxb-local-${randomBytes(12).toString('hex')}`;
-  const localConfig: Config = { ...config, slack: { ...config.slack, botToken, signingSecret, apiUrl: `${url}/api/` } };
-  const bot = await createBot(localConfig, logger, adapters);
-  const { url: botUrl } = await bot.start(0, '127.0.0.1');
-  standin.connectBot(new BotClient({ botUrl: `${botUrl}/slack/events`, signingSecret, responseUrlBase: `${url}/response` }));
-  process.stdout.write(
-    [
-      '',
-      `analytics-bot is running in local mode (no Slack credentials set), on the embedded warehouse and store in ${config.dataDir}.`,
-      `  Try it:  npm run slack -- "/telemetry acme"`,
-      `  Slack stand-in: ${url}   bot: ${botUrl}/slack/events`,
-      'Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to connect to a real workspace (see README).',
-      '',
-    ].join('\n'),
-  );
-  return { bot, standin };
-}
+import { startLocal } from './local.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -76,7 +50,7 @@ async function main(): Promise<void> {
   if (config.slack.mode === 'local') {
     const local = await startLocal(config, logger, adapters);
     bot = local.bot;
-    stopStandin = () => local.standin.stop();
+    stopStandin = () => local.stop();
   } else {
     bot = await createBot(config, logger, adapters);
     const { url } = await bot.start(config.port);

@@ -229,6 +229,30 @@ export class BotClient {
     });
   }
 
+  /**
+   * Sends an Events API `event_callback` (JSON, as Slack does), e.g.
+   * `{ type: 'app_home_opened', user, channel, tab: 'home' }`.
+   */
+  async event(event: { type: string; [field: string]: unknown }, options: { botUserId?: string } = {}): Promise<HttpAck> {
+    const now = Date.now();
+    const body = JSON.stringify({
+      token: 'standin-verification-token',
+      team_id: this.teamId,
+      api_app_id: this.apiAppId,
+      event: { event_ts: (now / 1000).toFixed(6), ...event },
+      type: 'event_callback',
+      event_id: `Ev${randomBytes(5).toString('hex').toUpperCase()}`,
+      event_time: Math.floor(now / 1000),
+      authorizations: [{ enterprise_id: null, team_id: this.teamId, user_id: options.botUserId ?? 'U0BOT', is_bot: true, is_enterprise_install: false }],
+      is_ext_shared_channel: false,
+    });
+    return this.raw(body, {
+      'content-type': 'application/json',
+      'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+      ...signSlackRequest(this.options.signingSecret, body),
+    });
+  }
+
   /** Sends an arbitrary body with exactly the given headers (unsigned, badly signed, stale, …). */
   async raw(body: string, headers: Record<string, string>): Promise<HttpAck> {
     const started = performance.now();

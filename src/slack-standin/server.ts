@@ -420,7 +420,8 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
    * Connects the bot this stand-in plays Slack for, which enables the local
    * routes: `POST /local/command` with JSON `{ command, text, userId?, channelId?,
    * timeoutMs?, settleMs? }` runs the command and answers `{ ack, replies: LocalReply[] }`
-   * (the CLI companion uses it).
+   * (the CLI companion uses it); `/local/action`, `/local/submit`, `/local/close` and
+   * `/local/home` click, submit, close and open the Home tab as a user (the browser page uses them).
    */
   connectBot(bot: BotClient): void {
     this.connectedBot = bot;
@@ -445,6 +446,11 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
     const path = new URL(req.url ?? '/', 'http://standin').pathname;
     if (path === '/local/command' && req.method === 'POST') {
       await this.serveLocalCommand(await readBody(req), res);
+      return true;
+    }
+    const localRoute = req.method === 'POST' ? this.localRoutes[path] : undefined;
+    if (localRoute) {
+      await this.serveLocal(localRoute, await readBody(req), res);
       return true;
     }
     const [, root, rest] = /^\/(api|response|upload|files)\/(.+)$/.exec(path) ?? [];
@@ -686,6 +692,106 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
     this.changed({ kind: 'view', viewId: view.id });
     if (!view['notify_on_close']) return undefined;
     return bot.viewClosed({ userId: input.userId, view: this.publicView(view), isCleared: Boolean(input.clearAll) });
+  }
+
+  /**
+   * Opens the App Home tab for a user: sends the `app_home_opened` event Slack
+   * sends (with the view already published for them, if any).
+   */
+  async openHome(bot: BotClient, input: { userId: string }): Promise<HttpAck> {
+    const view = this.homeView(input.userId);
+    return bot.event({
+      type: 'app_home_opened',
+      user: input.userId,
+      channel: this.dmChannelId(input.userId),
+      tab: 'home',
+      ...(view ? { view: this.publicView(view) } : {}),
+    }, { botUserId: this.botUserId });
+  }
+
+  // ---- local routes: the browser page and the CLI act as a user ----
+
+  /**
+   * `POST /local/action`, `/local/submit`, `/local/close`, `/local/home`: JSON
+   * bodies naming the acting `userId`; each runs the matching user action
+   * ({@link clickAction}, {@link submitView}, {@link closeView}, {@link openHome})
+   * against the connected bot and answers what happened.
+   */
+  private readonly localRoutes: Record<string, (bot: BotClient, input: Loose, userId: string, wait: ReplyWait) => Promise<[number, unknown]>> = {
+    '/local/action': async (bot, input, userId, wait) => {
+      const actionId = optStr(input['actionId']);
+      if (!actionId) return [400, { error: 'actionId is required' }];
+      const value = optStr(input['value']);
+      const extra = isObj(input['extra']) ? input['extra'] : undefined;
+      const viewId = optStr(input['viewId']);
+      let target: { viewId: string } | { channelId: string; ts: string };
+      if (viewId) {
+        const view = this.viewsById.get(viewId);
+        if (!view || view.user !== userId) return [404, { error: `No view ${viewId} is open for ${userId}` }];
+        const values = localValues(input['values']);
+        if (values === null) return [400, { error: 'values must map action IDs to a string or a list of strings' }];
+        if (values) view.state = { values: stateValues(view.blocks, values) };
+        target = { viewId };
+      } else {
+        const channelId = this.tryResolveChannel(input['channelId']);
+        const ts = optStr(input['ts']);
+        const message = channelId && ts ? this.message(channelId, ts) : undefined;
+        if (!channelId || !message || (message.ephemeral && message.ephemeral.user !== userId)) {
+          return [404, { error: 'No such message (give channelId and ts of a message this user can see)' }];
+        }
+        target = { channelId, ts: message.ts };
+      }
+      try {
+        const { ack, replies } = await this.clickAction(bot, {
+          userId, actionId, ...target, ...(value !== undefined ? { value } : {}), ...(extra ? { extra } : {}), ...wait,
+        });
+        return [200, { ack: localAck(ack), replies: toLocalReplies(replies) }];
+      } catch (error) {
+        if (error instanceof Error && error.message.startsWith('clickAction:')) return [400, { error: error.message }];
+        throw error;
+      }
+    },
+    '/local/submit': async (bot, input, userId, wait) => {
+      const viewId = optStr(input['viewId']);
+      const top = this.modals(userId).at(-1);
+      if (!top || (viewId !== undefined && viewId !== top.id)) return [404, { error: `No such modal is open for ${userId}` }];
+      const values = localValues(input['values']);
+      if (values === null) return [400, { error: 'values must map action IDs to a string or a list of strings' }];
+      const result = await this.submitView(bot, { userId, viewId: top.id, values: values ?? {}, ...wait });
+      return [200, {
+        ack: localAck(result.ack), replies: toLocalReplies(result.replies),
+        ...(result.responseAction ? { responseAction: result.responseAction } : {}),
+        ...(result.errors ? { errors: result.errors } : {}),
+      }];
+    },
+    '/local/close': async (bot, input, userId) => {
+      if (this.modals(userId).length === 0) return [404, { error: `No modal is open for ${userId}` }];
+      const ack = await this.closeView(bot, { userId, clearAll: input['clearAll'] === true });
+      return [200, { closed: true, ...(ack ? { ack: localAck(ack) } : {}) }];
+    },
+    '/local/home': async (bot, _input, userId) => [200, { ack: localAck(await this.openHome(bot, { userId })) }],
+  };
+
+  private async serveLocal(
+    route: (bot: BotClient, input: Loose, userId: string, wait: ReplyWait) => Promise<[number, unknown]>,
+    raw: Buffer,
+    res: ServerResponse,
+  ): Promise<void> {
+    const bot = this.connectedBot;
+    if (!bot) return send(res, 503, { error: 'No bot is connected to this Slack stand-in.' });
+    let input: Loose;
+    try {
+      const parsed: unknown = JSON.parse(raw.toString());
+      if (!isObj(parsed)) throw new Error('not an object');
+      input = parsed;
+    } catch {
+      return send(res, 400, { error: 'Send a JSON object, e.g. { "userId": "U0REGULAR", … }' });
+    }
+    const userId = optStr(input['userId']) ?? StandinDefaults.users.regular;
+    if (!this.user(userId)) return send(res, 400, { error: `Unknown user ${userId}; known: ${this.users.map((u) => u.id).join(', ')}` });
+    const num = (v: unknown, fallback: number) => (typeof v === 'number' && v >= 0 ? Math.min(v, 60_000) : fallback);
+    const [status, body] = await route(bot, input, userId, { timeoutMs: num(input['timeoutMs'], 5_000), settleMs: num(input['settleMs'], 300) });
+    send(res, status, body);
   }
 
   // ---- Web API ----
@@ -1224,6 +1330,18 @@ export function toLocalReplies(replies: ResponseOrMessage[]): LocalReply[] {
     }
   }
   return out;
+}
+
+function localAck(ack: HttpAck): { status: number; ms: number; body: string } {
+  return { status: ack.status, ms: ack.ms, body: ack.body };
+}
+
+/** Form values sent by a local client: undefined when absent, null when malformed. */
+function localValues(v: unknown): Record<string, string | string[]> | undefined | null {
+  if (v === undefined) return undefined;
+  if (!isObj(v)) return null;
+  const ok = Object.values(v).every((x) => typeof x === 'string' || (Array.isArray(x) && x.every((y) => typeof y === 'string')));
+  return ok ? (v as Record<string, string | string[]>) : null;
 }
 
 interface ReplyMatch {

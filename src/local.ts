@@ -1,0 +1,128 @@
+/**
+ * Local mode: with no Slack credentials, a Slack stand-in plays Slack's side on
+ * one port (the Web API, response_url, files, and a browser page that looks
+ * like Slack), and the bot runs behind it on a loopback port, talking to it
+ * through the same signed HTTP receiver production uses.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { createBot, type Bot } from './app.js';
+import { SlackStandin, StandinDefaults } from './slack-standin/server.js';
+import { BotClient } from './slack-standin/bot-client.js';
+import { createLocalPage, type LocalPage, type SlashCommandInfo } from './slack-standin/web/page.js';
+import type { Adapters } from './services/index.js';
+
+/** A running local mode: the bot, its stand-in, and the page's URL. */
+export interface LocalMode {
+  bot: Bot;
+  standin: SlackStandin;
+  /** The browser page mounted on the stand-in. */
+  page: LocalPage;
+  /** The stand-in's base URL; the page is served at its root. */
+  url: string;
+  /** The bot's base URL (`/slack/events` under it). */
+  botUrl: string;
+  /** The slash commands the page completes, in manifest order. */
+  commands: SlashCommandInfo[];
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startLocal}. */
+export interface LocalOptions {
+  /** Interface to listen on; default 127.0.0.1 (the stand-in accepts anyone who can reach it). */
+  host?: string;
+  /** Where to read the slash commands' descriptions; default the package's manifest.yml. */
+  manifestPath?: string | URL;
+  /** Print the "open this page" banner; default true. */
+  banner?: boolean;
+}
+
+const MANIFEST_CANDIDATES = [new URL('../manifest.yml', import.meta.url), new URL('../../manifest.yml', import.meta.url)];
+
+/**
+ * The slash commands the bot registered, described from manifest.yml
+ * (description and usage hint) when the manifest lists them.
+ */
+export async function describeCommands(registered: readonly string[], manifestPath?: string | URL): Promise<SlashCommandInfo[]> {
+  let listed: SlashCommandInfo[] = [];
+  for (const candidate of manifestPath ? [manifestPath] : MANIFEST_CANDIDATES) {
+    try {
+      const manifest = parse(await readFile(candidate, 'utf8')) as { features?: { slash_commands?: unknown } } | null;
+      const commands = manifest?.features?.slash_commands;
+      if (!Array.isArray(commands)) continue;
+      listed = commands.flatMap((c: unknown) => {
+        const r = (c ?? {}) as Record<string, unknown>;
+        if (typeof r['command'] !== 'string') return [];
+        return [{
+          command: r['command'],
+          description: typeof r['description'] === 'string' ? r['description'] : '',
+          usageHint: typeof r['usage_hint'] === 'string' ? r['usage_hint'] : '',
+        }];
+      });
+      break;
+    } catch {
+      // Not at this path (source tree vs. compiled tree); try the next.
+    }
+  }
+  const known = new Set(registered);
+  const described = listed.filter((c) => known.has(c.command));
+  const undescribed = registered.filter((c) => !described.some((d) => d.command === c)).map((command) => ({ command, description: '', usageHint: '' }));
+  return [...described, ...undescribed];
+}
+
+/**
+ * Starts the stand-in on `config.port` with the page mounted, and the bot on
+ * a free loopback port behind it, with fresh credentials only these two know.
+ * Unset channel and user-group settings default to the stand-in's workspace.
+ */
+export async function startLocal(config: Config, logger: Logger, adapters: Adapters, options: LocalOptions = {}): Promise<LocalMode> {
+  const host = options.host ?? '127.0.0.1';
+  const standin = new SlackStandin();
+  const page = createLocalPage(standin);
+  const { url } = await standin.start({ port: config.port, host, fallback: page.handle });
+  try {
+    const signingSecret = randomBytes(24).toString('hex');
+    const botToken = `xoxb-local-${randomBytes(12).toString('hex')}`;
+    const localConfig: Config = {
+      ...config,
+      slack: { ...config.slack, botToken, signingSecret, apiUrl: `${url}/api/` },
+      analyticsChannel: config.analyticsChannel ?? StandinDefaults.channel,
+      bizopsUsergroup: config.bizopsUsergroup ?? StandinDefaults.usergroups.bizops,
+      lookerAdminsUsergroup: config.lookerAdminsUsergroup ?? StandinDefaults.usergroups.lookerAdmins,
+    };
+    const bot = await createBot(localConfig, logger, adapters);
+    const { url: botUrl } = await bot.start(0, '127.0.0.1');
+    standin.connectBot(new BotClient({ botUrl: `${botUrl}/slack/events`, signingSecret, responseUrlBase: `${url}/response` }));
+    const commands = await describeCommands(bot.commands, options.manifestPath);
+    page.setCommands(commands);
+    if (options.banner ?? true) {
+      const shown = host === '0.0.0.0' ? url.replace('0.0.0.0', 'localhost') : url;
+      process.stdout.write(
+        [
+          '',
+          `analytics-bot is running in local mode (no Slack credentials set), on the embedded warehouse and store in ${config.dataDir}.`,
+          `  Open ${shown} in a browser and type  /telemetry acme  in #analytics.`,
+          `  Or from a terminal:  npm run slack -- "/telemetry acme"`,
+          `  Slack stand-in: ${url}   bot: ${botUrl}/slack/events`,
+          'Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to connect to a real workspace (see README).',
+          '',
+        ].join('\n'),
+      );
+    }
+    return {
+      bot, standin, page, url, botUrl, commands,
+      async stop() {
+        page.close();
+        await bot.stop().catch(() => {});
+        await standin.stop();
+      },
+    };
+  } catch (error) {
+    page.close();
+    await standin.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * The local page: a single static page that looks like Slack's side of the
+ * workspace, mounted on the Slack stand-in's server. It reads a snapshot of
+ * the stand-in's state (`GET /local/state?user=…`), hears about changes over
+ * Server-Sent Events (`GET /local/events`), and acts as a user through the
+ * stand-in's local routes (`POST /local/command`, `/local/action`, …), which
+ * send the bot signed requests. Static files come from `public/` beside this
+ * module (copied next to the compiled module by the build).
+ */
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ChangeEvent, SlackStandin, StoredMessage, StoredView } from '../server.js';
+
+/** A slash command as the composer completes it. */
+export interface SlashCommandInfo {
+  command: string;
+  description: string;
+  usageHint: string;
+}
+
+/** The page as mounted on the stand-in: `handle` is the stand-in's `fallback`. */
+export interface LocalPage {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  setCommands(commands: SlashCommandInfo[]): void;
+  /** Ends the open event streams. */
+  close(): void;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  ico: 'image/x-icon',
+};
+
+/** Friendly handles for the fixture's user groups, as Slack shows `<!subteam^ID>`. */
+const USERGROUP_HANDLES: Record<string, string> = { S0BIZOPS: 'bizops', S0LOOKERADM: 'looker-admins' };
+
+/** What the user switch offers, in order, with the role each demo user plays. */
+const ROLES: Record<string, string> = { U0REGULAR: 'regular user', U0BIZOPS: 'BizOps', U0ADMIN: 'Looker admin' };
+
+/** `public/` beside the compiled module, or, when the build did not copy it, in the source tree. */
+function publicDir(): string {
+  const beside = fileURLToPath(new URL('./public/', import.meta.url));
+  if (existsSync(beside)) return beside;
+  return fileURLToPath(new URL('../../../../src/slack-standin/web/public/', import.meta.url));
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+}
+
+function pageMessage(m: StoredMessage, standinUrl: string) {
+  return {
+    ts: m.ts,
+    ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+    user: m.user,
+    ...(m.bot_id ? { bot_id: m.bot_id } : {}),
+    text: m.text,
+    blocks: m.blocks ?? [],
+    attachments: m.attachments ?? [],
+    files: (m.files ?? []).map((f) => ({
+      id: f.id, name: f.name, title: f.title, mimetype: f.mimetype, size: f.size,
+      url: f.url_private.startsWith(standinUrl) ? f.url_private.slice(standinUrl.length) : f.url_private,
+    })),
+    ephemeral: Boolean(m.ephemeral),
+    edited: Boolean(m.edited),
+    reply_count: m.reply_count ?? 0,
+  };
+}
+
+function pageView(v: StoredView) {
+  return {
+    id: v.id, type: v.type, hash: v.hash, callback_id: v.callback_id,
+    title: v['title'] ?? null, submit: v['submit'] ?? null, close: v['close'] ?? null,
+    blocks: v.blocks, previous_view_id: v.previous_view_id, root_view_id: v.root_view_id,
+  };
+}
+
+/** Builds the page for a stand-in; mount it with `standin.start({ fallback: page.handle })`. */
+export function createLocalPage(standin: SlackStandin): LocalPage {
+  const dir = publicDir();
+  const streams = new Set<ServerResponse>();
+  let commands: SlashCommandInfo[] = [];
+  let version = 0;
+
+  const broadcast = (event: ChangeEvent) => {
+    version += 1;
+    // Calls and response_url posts change nothing a user sees; the state they caused does.
+    if (event.kind === 'call' || event.kind === 'response') return;
+    const line = `event: change\ndata: ${JSON.stringify({ ...event, version })}\n\n`;
+    for (const res of streams) res.write(line);
+  };
+  standin.on('change', broadcast);
+  const heartbeat = setInterval(() => {
+    for (const res of streams) res.write(': keep-alive\n\n');
+  }, 15_000);
+  heartbeat.unref();
+
+  const state = (userId: string) => {
+    const base = standin.url;
+    const dm = standin.dmChannelId(userId);
+    const conversations: Record<string, unknown[]> = {};
+    for (const c of standin.channels) conversations[c.id] = standin.conversation(c.id, { visibleTo: userId }).map((m) => pageMessage(m, base));
+    conversations[dm] = standin.conversation(dm, { visibleTo: userId }).map((m) => pageMessage(m, base));
+    const home = standin.homeView(userId);
+    return {
+      version,
+      me: userId,
+      team: { id: standin.teamId, name: standin.teamName },
+      bot: { userId: standin.botUserId, botId: standin.botId, name: 'analytics-bot' },
+      users: standin.users.map((u) => ({ id: u.id, name: u.name, realName: u.realName, role: ROLES[u.id] ?? 'member' })),
+      usergroups: Object.fromEntries(Object.entries(standin.usergroups).map(([id, members]) => [id, { handle: USERGROUP_HANDLES[id] ?? id, members }])),
+      channels: standin.channels.map((c) => ({ id: c.id, name: c.name })),
+      dm,
+      commands,
+      conversations,
+      modals: standin.modals(userId).map(pageView),
+      home: home ? pageView(home) : null,
+    };
+  };
+
+  const serveStatic = async (name: string, res: ServerResponse) => {
+    const ext = name.split('.').pop() ?? '';
+    const type = CONTENT_TYPES[ext];
+    // Only plain file names from public/: no paths, so nothing outside it can be read.
+    if (!type || !/^[a-z0-9][a-z0-9._-]*$/i.test(name)) return json(res, 404, { error: 'not found' });
+    try {
+      const body = await readFile(dir + name);
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' }).end(body);
+    } catch {
+      json(res, 404, { error: 'not found' });
+    }
+  };
+
+  const openStream = (req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.write(`retry: 1000\nevent: ready\ndata: ${JSON.stringify({ version })}\n\n`);
+    streams.add(res);
+    req.on('close', () => streams.delete(res));
+  };
+
+  return {
+    handle(req, res) {
+      const url = new URL(req.url ?? '/', 'http://page');
+      const path = url.pathname;
+      if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 404, { error: 'not found' });
+      if (path === '/' || path === '/index.html') return void serveStatic('index.html', res);
+      if (path.startsWith('/static/')) return void serveStatic(decodeURIComponent(path.slice('/static/'.length)), res);
+      if (path === '/local/events') return openStream(req, res);
+      if (path === '/local/state') {
+        const userId = url.searchParams.get('user') ?? 'U0REGULAR';
+        if (!standin.users.some((u) => u.id === userId)) return json(res, 400, { error: `Unknown user ${userId}` });
+        return json(res, 200, state(userId));
+      }
+      json(res, 404, { error: 'not found' });
+    },
+    setCommands(list) {
+      commands = [...list];
+      broadcast({ kind: 'reset' });
+    },
+    close() {
+      clearInterval(heartbeat);
+      standin.off('change', broadcast);
+      for (const res of streams) res.end();
+      streams.clear();
+    },
+  };
+}
