@@ -5,19 +5,12 @@
  * the stand-in's local routes as signed requests to the bot's HTTP receiver.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rm } from 'node:fs/promises';
 import type { Locator, Page } from 'playwright-core';
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { KnownBlock, View } from '@slack/types';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { openWarehouse } from '../src/adapters/warehouse/index.js';
-import { openStore } from '../src/adapters/store/index.js';
-import { startLocal, type LocalMode } from '../src/local.js';
-import type { Warehouse } from '../src/ports/warehouse.js';
-import type { Store } from '../src/ports/store.js';
-import { freshDataDir, StandinDefaults } from './support/harness.js';
-import { browserSkipReason, launchBrowser, screenshot, type TestBrowser } from './support/browser.js';
+import type { LocalMode } from '../src/local.js';
+import { StandinDefaults } from './support/harness.js';
+import { browserSkipReason, screenshot, startLocalPage, type LocalPageRun } from './support/browser.js';
 
 const skip = browserSkipReason();
 if (skip) console.log(`Skipping the browser tests: ${skip}`);
@@ -26,13 +19,9 @@ const { regular, bizops, lookerAdmin } = StandinDefaults.users;
 const channel = StandinDefaults.channel;
 const WAIT = { timeout: 20_000 };
 
+let run: LocalPageRun;
 let local: LocalMode;
-let browser: TestBrowser;
 let page: Page;
-let warehouse: Warehouse;
-let store: Store;
-let dataDir: string;
-const logs: string[] = [];
 
 /** The message in the main list that contains `text`. */
 const message = (text: string | RegExp): Locator => page.locator('#messages article.msg').filter({ hasText: text });
@@ -50,26 +39,11 @@ async function switchTo(userId: string): Promise<void> {
 
 describe.skipIf(skip)('local mode in the browser', () => {
   beforeAll(async () => {
-    dataDir = await freshDataDir();
-    const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' });
-    expect(config.slack.mode).toBe('local');
-    const logger = createLogger({ level: 'info', secrets: [], write: (l) => logs.push(l) });
-    warehouse = await openWarehouse(config, logger);
-    store = await openStore(config.store, config.dataDir);
-    local = await startLocal(config, logger, { warehouse, store }, { banner: false });
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    await page.goto(local.url);
-    await page.locator('#conn.live').waitFor(WAIT);
+    run = await startLocalPage({ env: { LOG_LEVEL: 'info' } });
+    ({ local, page } = run);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await local?.stop();
-    await warehouse?.close();
-    await store?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(async () => run?.stop());
 
   it('opens on #analytics and completes the bot commands from the manifest', async () => {
     await expect(page.locator('#conv-title').textContent()).resolves.toContain('analytics');
@@ -301,35 +275,21 @@ function addGalleryListeners(l: LocalMode): void {
 }
 
 describe.skipIf(skip)('Block Kit and modals in the browser', () => {
-  let galleryDir: string;
-  let gw: Warehouse;
-  let gs: Store;
+  let gr: LocalPageRun;
   let g: LocalMode;
-  let gb: TestBrowser;
   let p: Page;
   const replyWith = (text: string | RegExp) => p.locator('#messages article.msg').filter({ hasText: text });
 
   beforeAll(async () => {
-    galleryDir = await freshDataDir();
-    const config = loadConfig({ DATA_DIR: galleryDir, PORT: '0' });
-    const logger = createLogger({ level: 'warn', secrets: [], write: () => {} });
-    gw = await openWarehouse(config, logger);
-    gs = await openStore(config.store, config.dataDir);
-    g = await startLocal(config, logger, { warehouse: gw, store: gs }, { banner: false });
+    gr = await startLocalPage();
+    ({ local: g, page: p } = gr);
     addGalleryListeners(g);
-    gb = await launchBrowser();
-    p = await gb.newPage();
-    await p.goto(`${g.url}/?as=${regular}`);
+    // The page read the command list on load; reload it to complete the test-only commands too.
+    await p.reload();
     await p.locator('#conn.live').waitFor(WAIT);
   }, 120_000);
 
-  afterAll(async () => {
-    await gb?.close();
-    await g?.stop();
-    await gw?.close();
-    await gs?.close();
-    if (galleryDir) await rm(galleryDir, { recursive: true, force: true });
-  });
+  afterAll(async () => gr?.stop());
 
   it('renders sections, fields, context, dividers, headers and mrkdwn, and every element acts', async () => {
     await p.locator('#composer').fill('/gallery');

@@ -8,6 +8,12 @@ import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { loadConfig, secretsOf } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { openWarehouse } from '../../src/adapters/warehouse/index.js';
+import { openStore } from '../../src/adapters/store/index.js';
+import { startLocal, type LocalMode } from '../../src/local.js';
+import { freshDataDir } from './harness.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -62,4 +68,40 @@ export const SCREENSHOT_DIR = path.resolve('docs/screenshots');
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), animations: 'disabled' });
+}
+
+/** Local mode as `npm start` runs it without Slack credentials, on a fresh data dir, with a browser page open on it. */
+export interface LocalPageRun {
+  local: LocalMode;
+  browser: TestBrowser;
+  page: Page;
+  /** Every JSON log line the bot wrote. */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts local mode through src/local.ts (as src/main.ts does) and opens the page as `userId`. */
+export async function startLocalPage(options: { env?: Record<string, string>; userId?: string } = {}): Promise<LocalPageRun> {
+  const dataDir = await freshDataDir();
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', ...options.env });
+  if (config.slack.mode !== 'local') throw new Error('startLocalPage: the environment names Slack credentials');
+  const logs: string[] = [];
+  const logger = createLogger({ level: 'info', secrets: secretsOf(config), write: (l) => logs.push(l) });
+  const warehouse = await openWarehouse(config, logger);
+  const store = await openStore(config.store, config.dataDir);
+  const local = await startLocal(config, logger, { warehouse, store }, { banner: false });
+  const browser = await launchBrowser();
+  const page = await browser.newPage();
+  await page.goto(`${local.url}/?as=${options.userId ?? 'U0REGULAR'}`);
+  await page.locator('#conn.live').waitFor({ timeout: 20_000 });
+  return {
+    local, browser, page, logs,
+    async stop() {
+      await browser.close();
+      await local.stop();
+      await warehouse.close();
+      await store.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
