@@ -8,6 +8,7 @@ import type {
   App,
   BlockAction,
   ButtonAction,
+  UsersSelectAction,
   SlackActionMiddlewareArgs,
   SlackCommandMiddlewareArgs,
   SlackViewMiddlewareArgs,
@@ -21,6 +22,7 @@ import { validateLookerAccess, type LookerAccessField, type LookerAccessInput } 
 import { failureMessage, type MessageBody } from '../views/common.js';
 import {
   lookerAccessModal,
+  lookerEmailBlockId,
   lookerAdminCheckFailedMessage,
   lookerAlreadyDecidedMessage,
   lookerDecisionConfirmation,
@@ -76,6 +78,11 @@ function inputValue(values: StateValues, actionId: string): string | null {
   return null;
 }
 
+/** The block an input is in (the email block's ID changes with the subject). */
+function blockIdOf(values: StateValues, actionId: string): string | undefined {
+  return Object.entries(values ?? {}).find(([, block]) => actionId in (block as object))?.[0];
+}
+
 function metadataOf(raw: string | undefined): Partial<LookerModalMetadata> {
   try {
     const parsed: unknown = JSON.parse(raw ?? '');
@@ -87,7 +94,7 @@ function metadataOf(raw: string | undefined): Partial<LookerModalMetadata> {
 
 /** The modal's submission: inline errors in the ack, or close it and create the request once. */
 export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDeps) {
-  return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+  return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const values = view.state.values;
     const metadata = metadataOf(view.private_metadata);
     // The requester is whoever submitted, whatever private_metadata claims.
@@ -103,7 +110,13 @@ export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDep
     const requesterEmail = metadata.requesterId === body.user.id && typeof metadata.requesterEmail === 'string' ? metadata.requesterEmail : null;
     const checked = validateLookerAccess(input, { requesterEmail });
     if (!checked.ok) {
-      const errors = Object.fromEntries(Object.entries(checked.errors).map(([field, message]) => [FIELD_BLOCKS[field as LookerAccessField], message]));
+      const errors = Object.fromEntries(
+        Object.entries(checked.errors).map(([field, message]) => {
+          const f = field as LookerAccessField;
+          const actionId = f === 'email' ? ActionIds.lookerAccessEmail : undefined;
+          return [(actionId && blockIdOf(values, actionId)) || FIELD_BLOCKS[f], message];
+        }),
+      );
       await ack({ response_action: 'errors', errors });
       return;
     }
@@ -113,6 +126,37 @@ export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDep
     } catch (err) {
       const coded = toCodedError(err);
       logger.error('looker access request failed', { user: body.user.id, code: coded.code, err: coded });
+      // The modal is closed already: the answer goes to the requester's DM.
+      await client.chat
+        .postMessage({ channel: body.user.id, ...failureMessage('I could not record your Looker access request.', 'Please run `/looker-access` again in a minute.') })
+        .catch(() => undefined);
+    }
+  };
+}
+
+type SubjectArgs = SlackActionMiddlewareArgs<BlockAction<UsersSelectAction>> & AllMiddlewareArgs;
+
+/** The requester picked who needs access: prefill that person's email. */
+export function lookerAccessSubjectPicked({ lookerAccess, logger }: LookerAccessDeps) {
+  return async ({ ack, action, body, client }: SubjectArgs): Promise<void> => {
+    await ack();
+    const view = body.view;
+    const subjectId = action.selected_user;
+    if (!view || view.callback_id !== CallbackIds.lookerAccess || !subjectId || !/^[UW][A-Z0-9]{2,}$/.test(subjectId)) return;
+    const metadata = metadataOf(view.private_metadata);
+    const requesterId = body.user.id;
+    const requesterEmail = metadata.requesterId === requesterId && typeof metadata.requesterEmail === 'string' ? metadata.requesterEmail : null;
+    try {
+      const email = subjectId === requesterId ? requesterEmail : await lookerAccess.emailOf(subjectId);
+      await client.views.update({
+        view_id: view.id,
+        hash: view.hash,
+        view: lookerAccessModal({ requesterId, requesterEmail, subjectId, email }),
+      });
+    } catch (err) {
+      // hash_conflict: the user changed the form meanwhile; their typing wins.
+      const coded = toCodedError(err);
+      logger.warn('looker access modal not updated for the picked person', { user: requesterId, code: coded.code, err: coded });
     }
   };
 }
@@ -152,6 +196,7 @@ export function lookerAccessDecision(decision: 'approve' | 'deny', { lookerAcces
 export function registerLookerAccess(app: App, deps: LookerAccessDeps): string[] {
   app.command(Commands.lookerAccess, lookerAccessCommand(deps));
   app.view<ViewSubmitAction>(CallbackIds.lookerAccess, lookerAccessSubmission(deps));
+  app.action<BlockAction<UsersSelectAction>>(ActionIds.lookerAccessSubject, lookerAccessSubjectPicked(deps));
   app.action<BlockAction<ButtonAction>>(ActionIds.lookerAccessApprove, lookerAccessDecision('approve', deps));
   app.action<BlockAction<ButtonAction>>(ActionIds.lookerAccessDeny, lookerAccessDecision('deny', deps));
   return [Commands.lookerAccess];

@@ -108,13 +108,13 @@ function driver(get: () => TestBot) {
   return d;
 }
 
-async function waitForAsync<T>(probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+async function waitForAsync<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
     if (v) return v;
     if (Date.now() > deadline) throw new Error('waitForAsync: timed out');
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -150,8 +150,8 @@ function storeScenarios(name: string, makeStore: () => Store | undefined, skip?:
       const modal = await d.openModal(RILEY);
       const values = elevated();
       const [a, b] = await Promise.all([
-        t.standin.submitView(t.client, { userId: RILEY, viewId: modal.id, values }),
-        t.standin.submitView(t.client, { userId: RILEY, viewId: modal.id, values }),
+        t.standin.submitView(t.client, { userId: RILEY, viewId: modal.id, values, timeoutMs: 300 }),
+        t.standin.submitView(t.client, { userId: RILEY, viewId: modal.id, values, timeoutMs: 300 }),
       ]);
       expect(a.ack.status).toBe(200);
       expect(b.ack.status).toBe(200);
@@ -332,6 +332,22 @@ describe('/looker-access with Looker connected', () => {
     expect(looker.userByEmail('riley.r@example.com')?.role_ids).toEqual(['2']);
   });
 
+  it("swaps in the picked person's Slack email, and targets errors at the new email block", async () => {
+    const modal = await d.openModal(ALEX);
+    const { ack } = await t.standin.clickAction(t.client, { userId: ALEX, viewId: modal.id, actionId: ActionIds.lookerAccessSubject, extra: { selected_user: RILEY }, timeoutMs: 200 });
+    expect(ack.status).toBe(200);
+    const emailBlock = `${BlockIds.lookerAccessEmail}.${RILEY}`;
+    const updated = await t.standin.waitFor(() => {
+      const v = t.standin.view(modal.id);
+      return v && JSON.stringify(v.blocks).includes(emailBlock) ? v : undefined;
+    });
+    expect(JSON.stringify(updated.blocks)).toContain('"initial_value":"riley@example.com"');
+    expect(JSON.stringify(updated.blocks)).toContain(`"initial_user":"${RILEY}"`);
+    expect(JSON.parse(updated.private_metadata)).toEqual({ requesterId: ALEX, requesterEmail: 'alex@example.com' });
+    const result = await t.standin.submitView(t.client, { userId: ALEX, viewId: modal.id, values: { [ActionIds.lookerAccessSubject]: RILEY, [ActionIds.lookerAccessEmail]: 'nope', [ActionIds.lookerAccessTeam]: 'sales' }, timeoutMs: 200 });
+    expect(result.errors).toEqual({ [emailBlock]: expect.stringContaining('not a valid email') });
+  });
+
   it('denies: the card says who and when, the requester is told, Looker is untouched', async () => {
     const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessLevel]: 'create_content', [ActionIds.lookerAccessEmail]: 'riley.create@example.com' }));
     const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
@@ -410,5 +426,57 @@ describe('/looker-access without Looker (record-only)', () => {
     const thread = t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === request.ts);
     expect(text(thread[0])).toContain('remove the Develop role');
     expect(text(thread[0])).toContain('by hand');
+  });
+});
+
+describe('/looker-access when the store fails', () => {
+  let t: TestBot;
+  let inner: Store;
+  const mode = { fail: false };
+  const d = driver(() => t);
+  beforeAll(async () => {
+    const { openEmbeddedStore } = await import('../src/adapters/store/embedded.js');
+    const { mkdtemp } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    inner = await openEmbeddedStore(await mkdtemp(path.join(os.tmpdir(), 'looker-failing-store-')));
+    const { StoreError } = await import('../src/errors.js');
+    const failing = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => (...a: A): Promise<R> =>
+      mode.fail ? Promise.reject(new StoreError('firestore: put failed: 14 UNAVAILABLE at node_modules/x.js:1')) : f(...a);
+    const store: Store = {
+      ...inner,
+      kind: inner.kind,
+      get: (c, id) => inner.get(c, id),
+      list: (c, o) => inner.list(c, o),
+      put: failing((c: string, id: string, data: Record<string, unknown>) => inner.put(c, id, data)),
+      transition: failing((c: string, id: string, p: (x: never) => boolean, u: (x: never) => object) => inner.transition(c, id, p as never, u as never)),
+    } as Store;
+    t = await startTestBot({ store, standinOptions });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+    await inner?.close();
+  });
+
+  it('tells the requester by DM when the request cannot be stored, and posts nothing', async () => {
+    mode.fail = true;
+    const { result } = await d.request(RILEY, elevated(), { timeoutMs: 300 });
+    expect(result.responseAction).toBeUndefined();
+    const dm = await t.standin.waitFor(() => d.dms(RILEY).find((m) => text(m).includes('could not record your Looker access request')));
+    expect(text(dm)).not.toContain('node_modules');
+    expect(d.lookerPosts().filter((c) => c.args['channel'] === CHANNEL)).toHaveLength(0);
+    mode.fail = false;
+  });
+
+  it('tells the admin when a decision cannot be recorded, and leaves the request pending', async () => {
+    const { modal } = await d.request(RILEY, elevated());
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    mode.fail = true;
+    const answer = await d.click(ALEX, request, ActionIds.lookerAccessApprove);
+    mode.fail = false;
+    expect(answer).toContain('could not record that decision');
+    expect(answer).not.toContain('UNAVAILABLE');
+    expect((await d.requests()).find((r) => r.id === request.id)?.status).toBe('pending');
+    expect(await d.click(ALEX, request, ActionIds.lookerAccessApprove)).toContain('Approved and recorded');
   });
 });

@@ -13,7 +13,7 @@ export const HOME_MAX_ITEMS = 30;
 const KIND_LABEL: Record<HomeRequestItem['kind'], string> = { pipeline: ':inbox_tray: Pipeline', looker: ':bar_chart: Looker access' };
 
 function itemLine(item: HomeRequestItem, opts: { showRequester: boolean }): string {
-  const who = opts.showRequester ? ` from <@${item.requester}>` : '';
+  const who = (opts.showRequester ? ` from <@${item.requester}>` : '') + (item.forUser ? ` for <@${item.forUser}>` : '');
   const todo = item.todo ? ` · _${escapeMrkdwn(item.todo)}_` : '';
   return truncate(
     `${KIND_LABEL[item.kind]} *${escapeMrkdwn(item.ref)}* ${escapeMrkdwn(item.title)}${who}\n*${escapeMrkdwn(item.status)}* · asked ${slackDate(new Date(item.createdAt), '{date_short_pretty}')}${todo}`,

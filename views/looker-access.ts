@@ -43,6 +43,15 @@ const option = (value: string, text: string, description?: string): PlainTextOpt
   ...(description ? { description: { type: 'plain_text', text: truncate(description, 75) } } : {}),
 });
 
+/**
+ * The email input's block ID for a subject. Slack keeps what was typed in an
+ * input across views.update unless its block ID changes, so picking someone
+ * else gets a fresh block (prefilled with their email).
+ */
+export function lookerEmailBlockId(data: Pick<LookerModalData, 'requesterId' | 'subjectId'>): string {
+  return data.subjectId === data.requesterId ? BlockIds.lookerAccessEmail : `${BlockIds.lookerAccessEmail}.${data.subjectId}`;
+}
+
 /** The `/looker-access` modal: who, their Looker email, team, level; reason and days for elevated access. */
 export function lookerAccessModal(data: LookerModalData): ModalView {
   const teams = LOOKER_TEAMS.map((t) => option(t.id, t.label));
@@ -68,13 +77,15 @@ export function lookerAccessModal(data: LookerModalData): ModalView {
       {
         type: 'input',
         block_id: BlockIds.lookerAccessSubject,
+        // Picking someone else swaps in their email (see lookerEmailBlockId).
+        dispatch_action: true,
         label: { type: 'plain_text', text: 'Who needs access' },
         hint: { type: 'plain_text', text: 'You, or someone on your team if you are their manager.' },
         element: { type: 'users_select', action_id: ActionIds.lookerAccessSubject, initial_user: data.subjectId },
       },
       {
         type: 'input',
-        block_id: BlockIds.lookerAccessEmail,
+        block_id: lookerEmailBlockId(data),
         label: { type: 'plain_text', text: 'Looker email' },
         hint: { type: 'plain_text', text: 'Their work email; for someone else, enter theirs.' },
         element: {

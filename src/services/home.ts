@@ -8,6 +8,9 @@ import { toCodedError } from '../errors.js';
 import type { Roles } from './pipeline-request-roles.js';
 import { requestRef, type PipelineRequest, type PipelineRequestService } from './pipeline-request.js';
 import { SOURCE_SYSTEM_LABEL } from './pipeline-request-sources.js';
+import type { Store } from '../ports/store.js';
+import { LOOKER_ACCESS_REQUESTS, type LookerAccessRequest } from './looker-access.js';
+import { levelLabel } from '../domain/looker-policy.js';
 
 /** One request as App Home lists it. */
 export interface HomeRequestItem {
@@ -20,6 +23,8 @@ export interface HomeRequestItem {
   /** The status, in words: "waiting for BizOps". */
   status: string;
   requester: string;
+  /** Whom it is for, when not the requester (a manager asking for someone). */
+  forUser?: string;
   createdAt: string;
   /** For "waiting on you": what the viewer is expected to do. */
   todo?: string;
@@ -73,6 +78,52 @@ export function pipelineHomeFeed(requests: PipelineRequestService): HomeFeed {
     name: 'pipeline requests',
     mine: async (userId) => (await requests.openRequestsOf(userId)).map(pipelineItem),
     waiting: async (_userId, roles) => (roles.bizops === 'member' ? (await requests.waitingOnBizops()).map(pipelineItem) : []),
+  };
+}
+
+
+function lookerItem(r: LookerAccessRequest, now: Date): HomeRequestItem | null {
+  let status: string;
+  let todo: string | undefined;
+  if (r.status === 'pending') {
+    status = 'waiting for a Looker admin';
+    todo = 'approve or deny';
+  } else if (r.status === 'approved' && r.expiresAt && Date.parse(r.expiresAt) > now.getTime()) {
+    // Elevated access stays "open" until it expires: the requester should know when.
+    status = `granted until ${r.expiresAt.slice(0, 10)}`;
+  } else if (r.status === 'approved' && r.grant?.mode === 'manual') {
+    status = 'approved, a Looker admin is granting it by hand';
+  } else {
+    return null;
+  }
+  return {
+    kind: 'looker',
+    id: r.id,
+    ref: `LA-${r.id.replace(/^la_/, '').slice(-6).toUpperCase()}`,
+    title: `${levelLabel(r.level)} access${r.durationDays ? `, ${r.durationDays} days` : ''}`,
+    status,
+    requester: r.requesterId,
+    ...(r.subjectId !== r.requesterId ? { forUser: r.subjectId } : {}),
+    createdAt: r.createdAt,
+    ...(todo ? { todo } : {}),
+  };
+}
+
+/**
+ * Looker access requests (the Looker access feature's collection) as a Home
+ * feed: requests a user made or is the subject of; for Looker admins, the pending ones.
+ */
+export function lookerHomeFeed(store: Store, now: () => Date = () => new Date()): HomeFeed {
+  const where = (field: string, equals: string) => store.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field, equals } });
+  const items = (list: LookerAccessRequest[]) => list.map((r) => lookerItem(r, now())).filter((i): i is HomeRequestItem => i !== null);
+  return {
+    name: 'Looker access requests',
+    mine: async (userId) => {
+      const [made, forMe] = await Promise.all([where('requesterId', userId), where('subjectId', userId)]);
+      const byId = new Map([...made, ...forMe].map((d) => [d.id, d.data]));
+      return items([...byId.values()]);
+    },
+    waiting: async (_userId, roles) => (roles.lookerAdmin === 'member' ? items((await where('status', 'pending')).map((d) => d.data)) : []),
   };
 }
 

@@ -12,7 +12,7 @@ import { createChartRenderer, type ChartRenderer } from '../charts/renderer.js';
 import { AuditService } from './audit.js';
 import { PipelineRequestService } from './pipeline-request.js';
 import { HANDBOOK_SOURCES } from './pipeline-request-sources.js';
-import { HomeService, pipelineHomeFeed } from './home.js';
+import { HomeService, lookerHomeFeed, pipelineHomeFeed } from './home.js';
 import { WebClient, LogLevel as SlackLogLevel } from '@slack/web-api';
 import type { LookerAdmin } from '../ports/looker-admin.js';
 import { openLookerAdmin } from '../adapters/looker/index.js';
@@ -79,6 +79,6 @@ export function createServices(config: Config, logger: Logger, adapters: Adapter
     }),
     audit,
     pipelineRequests,
-    home: new HomeService({ feeds: [pipelineHomeFeed(pipelineRequests)], logger, canRequestPipeline: Boolean(config.analyticsChannel) }),
+    home: new HomeService({ feeds: [pipelineHomeFeed(pipelineRequests), lookerHomeFeed(adapters.store)], logger, canRequestPipeline: Boolean(config.analyticsChannel) }),
   };
 }

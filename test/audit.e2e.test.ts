@@ -1,0 +1,173 @@
+/**
+ * `/analytics audit [n]` end to end (signed receiver, stand-in) on the
+ * embedded and Firestore stores, plus the audit view's limits and parsing.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KnownBlock } from '@slack/types';
+import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
+import { blockKitViolations } from './support/block-limits.js';
+import { firestoreAvailable } from './support/firestore-emulator.js';
+import { openFirestoreStore } from '../src/adapters/store/firestore.js';
+import { ActionIds } from '../src/ids.js';
+import type { AuditEntry, Store } from '../src/ports/store.js';
+import { changedFields, parseAuditCount } from '../src/services/audit.js';
+import { auditEntryText, auditLogMessage } from '../views/audit.js';
+
+const regular = StandinDefaults.users.regular;
+const bizops = StandinDefaults.users.bizops;
+const admin = StandinDefaults.users.lookerAdmin;
+const channel = StandinDefaults.channel;
+
+const firestore = firestoreAvailable();
+const variants: Array<{ name: string; store?: () => Store; skip?: string }> = [
+  { name: 'embedded store' },
+  {
+    name: 'Firestore store (emulator)',
+    store: () => openFirestoreStore({ projectId: 'test', collectionPrefix: `audit_${randomUUID().slice(0, 8)}_` }),
+    ...(firestore.available ? {} : { skip: firestore.reason }),
+  },
+];
+
+/** Entries in a rendered log: each starts with a Slack date. */
+const entriesIn = (json: string) => (json.match(/<!date\^/g) ?? []).length;
+
+for (const variant of variants) {
+  describe.skipIf(variant.skip !== undefined)(`/analytics audit on the ${variant.name}`, () => {
+    let t: TestBot;
+    let store: Store | undefined;
+
+    beforeAll(async () => {
+      store = variant.store?.();
+      t = await startTestBot(store ? { store } : {});
+    }, 120_000);
+    afterAll(async () => {
+      await t?.stop();
+      await store?.close();
+    });
+
+    async function audit(user: string, text: string) {
+      const { ack, replies } = await t.standin.runCommand(t.client, { command: '/analytics', text, userId: user, channelId: channel, timeoutMs: 20_000 });
+      expect(ack.status).toBe(200);
+      expect(replies.length).toBeGreaterThan(0);
+      const body = replies[0]!.via === 'response_url' ? (replies[0] as { body: Record<string, unknown> }).body : {};
+      expect(body['response_type']).toBe('ephemeral');
+      return { json: JSON.stringify(body), body };
+    }
+
+    it('says the log is empty before anything happened', async () => {
+      expect((await audit(bizops, 'audit')).json).toContain('The audit log is empty');
+    });
+
+    it('records a request and its decision, and shows who, what, when, before and after to BizOps', async () => {
+      await t.standin.runCommand(t.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
+      await t.standin.submitView(t.client, {
+        userId: regular,
+        values: {
+          [ActionIds.pipelineRequestSource]: 'google_sheets',
+          [ActionIds.pipelineRequestObjects]: 'Quota sheet',
+          [ActionIds.pipelineRequestDestination]: 'quotas',
+          [ActionIds.pipelineRequestFrequency]: 'daily',
+          [ActionIds.pipelineRequestOwner]: bizops,
+          [ActionIds.pipelineRequestWhy]: 'Attainment dashboard',
+        },
+        timeoutMs: 300,
+      });
+      // Google Sheets already syncs (sources.yml): go on.
+      if (t.standin.modals(regular).length) await t.standin.submitView(t.client, { userId: regular });
+      const card = await t.standin.waitFor(() => t.standin.conversation(channel).find((m) => (m.text ?? '').includes('quotas')));
+      await t.standin.waitFor(() => t.standin.conversation(t.standin.dmChannelId(regular)).length > 0);
+      await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestAccept });
+      await t.standin.waitFor(() => (t.standin.message(channel, card.ts)?.text ?? '').includes('Accepted'));
+
+      const { json, body } = await audit(bizops, 'audit');
+      expect(json).toContain('pipeline_request.accepted');
+      expect(json).toContain('pipeline_request.created');
+      expect(json).toContain(`<@${bizops}>`);
+      expect(json).toContain('status: “open” → “accepted”');
+      expect(json.indexOf('pipeline_request.accepted')).toBeLessThan(json.indexOf('pipeline_request.created'));
+      expect(blockKitViolations(body['blocks'] as KnownBlock[])).toEqual([]);
+    });
+
+    it('shows the log to a Looker admin too', async () => {
+      expect((await audit(admin, 'audit')).json).toContain('pipeline_request.accepted');
+    });
+
+    it('refuses everyone else politely, showing nothing', async () => {
+      const { json } = await audit(regular, 'audit');
+      expect(json).toContain('only for Looker admins and BizOps');
+      expect(json).not.toContain('pipeline_request');
+    });
+
+    it('shows the last n, at most 100', async () => {
+      const base = Date.parse('2030-01-01T00:00:00.000Z');
+      for (let i = 0; i < 120; i++) {
+        await t.store.audit({ actor: 'bot', action: 'test.seeded', subject: `s${i}`, before: { n: i }, after: { n: i + 1 }, at: new Date(base + i * 1000).toISOString() });
+      }
+      const two = await audit(bizops, 'audit 2');
+      expect(entriesIn(two.json)).toBe(2);
+      expect(two.json).toContain('`s119`');
+      expect(two.json).toContain('`s118`');
+      expect(entriesIn((await audit(bizops, 'audit')).json)).toBe(20);
+      const many = await audit(bizops, 'audit 500');
+      expect(entriesIn(many.json)).toBe(100);
+      expect(blockKitViolations(many.body['blocks'] as KnownBlock[])).toEqual([]);
+    });
+
+    it.each([
+      ['audit abc', 'not a number of entries'],
+      ['audit 0', 'at least 1'],
+      ['audit -5', 'not a number of entries'],
+      ['', '/analytics audit [n]'],
+      ['frobnicate', 'I don\'t know “frobnicate”'],
+      ['audit ' + '9'.repeat(4000), 'not a number of entries'],
+    ])('answers %j with usage', async (text, expected) => {
+      const { json } = await audit(bizops, text);
+      expect(json).toContain(expected);
+      expect(json).not.toContain('test.seeded');
+    });
+
+    it('says it could not check the groups when Slack fails, showing nothing', async () => {
+      t.standin.failNext('usergroups.users.list', 'internal_error', 2);
+      const { json } = await audit(bizops, 'audit');
+      expect(json).toContain('could not check your groups');
+      expect(json).not.toContain('test.seeded');
+    });
+  });
+}
+
+describe('audit log view and parsing', () => {
+  it('parses the count', () => {
+    expect(parseAuditCount('')).toEqual({ ok: true, count: 20 });
+    expect(parseAuditCount(' 7 ')).toEqual({ ok: true, count: 7 });
+    expect(parseAuditCount('101')).toEqual({ ok: true, count: 100 });
+    expect(parseAuditCount('1.5').ok).toBe(false);
+    expect(parseAuditCount('0').ok).toBe(false);
+  });
+
+  it('lists only changed fields', () => {
+    expect(changedFields({ a: 1, b: 'x', c: [1] }, { a: 1, b: 'y', d: true })).toEqual([
+      { field: 'b', before: 'x', after: 'y' },
+      { field: 'c', before: [1], after: undefined },
+      { field: 'd', before: undefined, after: true },
+    ]);
+  });
+
+  it('escapes what users typed and stays within Slack limits with 100 huge entries', () => {
+    const entries: Required<AuditEntry>[] = Array.from({ length: 100 }, (_, i) => ({
+      actor: i % 2 ? 'U0BIZOPS' : 'bot',
+      action: 'pipeline_request.declined',
+      subject: `pr_${'x'.repeat(300)}`,
+      before: { status: 'open', why: '<!channel> '.repeat(500) },
+      after: { status: 'declined', declineReason: '<@U0ADMIN> *bold* '.repeat(500), ...Object.fromEntries(Array.from({ length: 30 }, (_, k) => [`f${k}`, k])) },
+      at: new Date(1_800_000_000_000 - i * 1000).toISOString(),
+    }));
+    const message = auditLogMessage(entries, 100);
+    expect(blockKitViolations(message.blocks)).toEqual([]);
+    expect(message.blocks.length).toBeLessThanOrEqual(50);
+    const json = JSON.stringify(message.blocks);
+    expect(json).not.toContain('<!channel>');
+    expect(json).not.toContain('<@U0ADMIN>');
+    expect(auditEntryText(entries[1]!)).toContain('(+');
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * App Home end to end: the signed `app_home_opened` event through the real
+ * Bolt receiver, `views.publish` to the stand-in; a user's open requests and,
+ * for BizOps and Looker admins, what waits on them. Embedded and Firestore stores.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KnownBlock } from '@slack/types';
+import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
+import { blockKitViolations } from './support/block-limits.js';
+import { firestoreAvailable } from './support/firestore-emulator.js';
+import { openFirestoreStore } from '../src/adapters/store/firestore.js';
+import { signSlackRequest } from '../src/slack-standin/signing.js';
+import { blocksToText } from '../src/slack-standin/render-text.js';
+import { ActionIds, CallbackIds } from '../src/ids.js';
+import type { Store } from '../src/ports/store.js';
+import { LOOKER_ACCESS_REQUESTS } from '../src/services/looker-access.js';
+import type { HomeData, HomeRequestItem } from '../src/services/home.js';
+import { homeView, HOME_MAX_ITEMS } from '../views/home.js';
+
+const regular = StandinDefaults.users.regular;
+const bizops = StandinDefaults.users.bizops;
+const admin = StandinDefaults.users.lookerAdmin;
+const channel = StandinDefaults.channel;
+
+const firestore = firestoreAvailable();
+const variants: Array<{ name: string; store?: () => Store; skip?: string }> = [
+  { name: 'embedded store' },
+  {
+    name: 'Firestore store (emulator)',
+    store: () => openFirestoreStore({ projectId: 'test', collectionPrefix: `home_${randomUUID().slice(0, 8)}_` }),
+    ...(firestore.available ? {} : { skip: firestore.reason }),
+  },
+];
+
+/** Slack's `app_home_opened` event, signed like Slack signs it. */
+async function openHome(t: TestBot, user: string, tab: 'home' | 'messages' = 'home') {
+  const now = Date.now();
+  const body = JSON.stringify({
+    token: 'standin-verification-token',
+    team_id: StandinDefaults.teamId,
+    api_app_id: StandinDefaults.appId,
+    event: { type: 'app_home_opened', user, channel: t.standin.dmChannelId(user), tab, event_ts: (now / 1000).toFixed(6) },
+    type: 'event_callback',
+    event_id: `Ev${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`,
+    event_time: Math.floor(now / 1000),
+    authorizations: [{ enterprise_id: null, team_id: StandinDefaults.teamId, user_id: StandinDefaults.botUserId, is_bot: true, is_enterprise_install: false }],
+  });
+  const publishes = t.standin.callsTo('views.publish').length;
+  const ack = await t.client.raw(body, { 'content-type': 'application/json', ...signSlackRequest(t.signingSecret, body) });
+  expect(ack.status).toBe(200);
+  if (tab === 'messages') return undefined;
+  await t.standin.waitFor(() => t.standin.callsTo('views.publish').length > publishes && t.standin.callsTo('views.publish').at(-1)?.result);
+  const view = t.standin.homeView(user)!;
+  return { view, text: blocksToText({ blocks: view.blocks }) };
+}
+
+const answers = (destination: string) => ({
+  [ActionIds.pipelineRequestSource]: 'other',
+  [ActionIds.pipelineRequestObjects]: 'Gong calls',
+  [ActionIds.pipelineRequestDestination]: destination,
+  [ActionIds.pipelineRequestFrequency]: 'weekly',
+  [ActionIds.pipelineRequestOwner]: regular,
+  [ActionIds.pipelineRequestWhy]: 'Coaching dashboards',
+});
+
+for (const variant of variants) {
+  describe.skipIf(variant.skip !== undefined)(`App Home on the ${variant.name}`, () => {
+    let t: TestBot;
+    let store: Store | undefined;
+    let ref = '';
+    let cardTs = '';
+
+    beforeAll(async () => {
+      store = variant.store?.();
+      t = await startTestBot(store ? { store } : {});
+      // A pipeline request by the regular user, through the real modal.
+      await t.standin.runCommand(t.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
+      const dmChannel = t.standin.dmChannelId(regular);
+      await t.standin.submitView(t.client, { userId: regular, values: answers('gong_home') });
+      const card = await t.standin.waitFor(() => t.standin.conversation(channel).find((m) => (m.text ?? '').includes('gong_home')));
+      await t.standin.waitFor(() => t.standin.conversation(dmChannel).length > 0);
+      cardTs = card.ts;
+      ref = /PR-[A-Z0-9]+/.exec(card.text ?? '')?.[0] ?? '';
+      // A Looker access request waiting for an admin, as the Looker access feature stores it.
+      await t.store.put(LOOKER_ACCESS_REQUESTS, 'la_home0001', {
+        id: 'la_home0001', requesterId: regular, subjectId: regular, email: 'riley@example.com', team: 'engineering', level: 'develop',
+        reason: 'Build the support dashboards', durationDays: 30, status: 'pending', route: 'needs_approval', viewId: 'VHOME1',
+        createdAt: new Date(Date.now() - 60_000).toISOString(), channel: null, ts: null, decidedBy: null, decidedAt: null, grant: null,
+        grantError: null, expiresAt: null, reminderSentAt: null, expiredAt: null, revokedRoleIds: null, revokeError: null,
+      });
+    }, 120_000);
+    afterAll(async () => {
+      await t?.stop();
+      await store?.close();
+    });
+
+    it('shows a requester their open requests with status, and nothing waiting on them', async () => {
+      expect(ref).toMatch(/^PR-/);
+      const home = (await openHome(t, regular))!;
+      expect(home.view.type).toBe('home');
+      expect(home.text).toContain('My open requests');
+      expect(home.text).toContain(ref);
+      expect(home.text).toContain('Other → gong_home');
+      expect(home.text).toContain('waiting for BizOps');
+      expect(home.text).toContain('Develop access, 30 days');
+      expect(home.text).toContain('waiting for a Looker admin');
+      expect(home.text).not.toContain('Waiting on you');
+      expect(blockKitViolations(home.view.blocks as KnownBlock[], 'modal')).toEqual([]);
+    });
+
+    it('shows BizOps the pipeline requests waiting on them, and a Looker admin the access requests', async () => {
+      const forBizops = (await openHome(t, bizops))!;
+      expect(forBizops.text).toContain('Waiting on you');
+      expect(forBizops.text).toContain('As BizOps');
+      expect(forBizops.text).toContain(ref);
+      expect(forBizops.text).toContain(`from @${regular}`);
+      expect(forBizops.text).toContain('accept or decline');
+      expect(forBizops.text).not.toContain('Develop access');
+
+      const forAdmin = (await openHome(t, admin))!;
+      expect(forAdmin.text).toContain('As a Looker admin');
+      expect(forAdmin.text).toContain('Develop access, 30 days');
+      expect(forAdmin.text).toContain('approve or deny');
+      expect(forAdmin.text).not.toContain(ref);
+    });
+
+    it('follows a decision: accepted shows as being built, declined leaves the list', async () => {
+      await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: cardTs, actionId: ActionIds.pipelineRequestAccept });
+      await t.standin.waitFor(() => (t.standin.message(channel, cardTs)?.text ?? '').includes('Accepted'));
+      expect((await openHome(t, regular))!.text).toContain('accepted, being built');
+      expect((await openHome(t, bizops))!.text).toContain('mark live when it syncs');
+
+      await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: cardTs, actionId: ActionIds.pipelineRequestDecline });
+      await t.standin.waitFor(() => t.standin.modals(bizops).at(-1));
+      await t.standin.submitView(t.client, { userId: bizops, values: { [ActionIds.pipelineRequestDeclineReason]: 'Gong is out of budget this quarter' } });
+      await t.standin.waitFor(() => (t.standin.message(channel, cardTs)?.text ?? '').includes('Declined'));
+      const home = (await openHome(t, regular))!;
+      expect(home.text).not.toContain(ref);
+      expect(home.text).toContain('Develop access');
+      expect((await openHome(t, bizops))!.text).toContain('Nothing waits on you');
+    });
+
+    it('opens the pipeline request modal from the Home button', async () => {
+      const home = (await openHome(t, regular))!;
+      const { ack } = await t.standin.clickAction(t.client, { userId: regular, viewId: home.view.id, actionId: ActionIds.homeNewPipelineRequest });
+      expect(ack.status).toBe(200);
+      const modal = await t.standin.waitFor(() => t.standin.modals(regular).at(-1));
+      expect(modal.callback_id).toBe(CallbackIds.pipelineRequest);
+      await t.standin.closeView(t.client, { userId: regular });
+    });
+
+    it('publishes nothing for the Messages tab', async () => {
+      const before = t.standin.callsTo('views.publish').length;
+      await openHome(t, regular, 'messages');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(t.standin.callsTo('views.publish').length).toBe(before);
+    });
+
+    it('still publishes, with a note, when Slack cannot say who is in the groups', async () => {
+      t.standin.failNext('usergroups.users.list', 'internal_error', 2);
+      const home = (await openHome(t, bizops))!;
+      expect(home.text).toContain('Could not check your groups');
+      expect(home.text).not.toContain('Waiting on you');
+    });
+  });
+}
+
+describe('App Home view', () => {
+  const item = (i: number): HomeRequestItem => ({
+    kind: i % 2 ? 'pipeline' : 'looker', id: `x${i}`, ref: `PR-${i}`, title: `Source ${i} → ${'d'.repeat(400)} <!channel>`, status: 'waiting for BizOps',
+    requester: regular, createdAt: new Date(1_700_000_000_000 + i * 1000).toISOString(), todo: 'accept or decline',
+  });
+  const data = (n: number): HomeData => ({
+    userId: bizops, roles: { bizops: 'member', lookerAdmin: 'member' }, mine: Array.from({ length: n }, (_, i) => item(i)),
+    waiting: Array.from({ length: n }, (_, i) => item(i + n)), unavailable: ['Looker access requests'], canRequestPipeline: true, generatedAt: new Date(),
+  });
+
+  it('stays within Slack limits with hundreds of requests, and says how many are not shown', () => {
+    const view = homeView(data(300));
+    expect(view.blocks.length).toBeLessThanOrEqual(100);
+    expect(blockKitViolations(view.blocks as KnownBlock[], 'modal')).toEqual([]);
+    const text = JSON.stringify(view.blocks);
+    expect(text).toContain(`and ${300 - HOME_MAX_ITEMS} more`);
+    expect(text).toContain('Could not load Looker access requests');
+    expect(text).not.toContain('<!channel>');
+  });
+
+  it('has no button to request a pipeline when no analytics channel is set', () => {
+    expect(JSON.stringify(homeView({ ...data(1), canRequestPipeline: false }).blocks)).not.toContain(ActionIds.homeNewPipelineRequest);
+    expect(JSON.stringify(homeView(data(1)).blocks)).toContain(ActionIds.homeNewPipelineRequest);
+  });
+});
