@@ -138,7 +138,9 @@ export function pipelineRequestModal(input: { requester: string; initial?: Parti
 /** "HubSpot already syncs daily into `hubspot` (contact, company, deal)." */
 export function existingSyncText(s: SyncedSource): string {
   const tables = s.tables.length ? ` (${s.tables.slice(0, 8).map((t) => `\`${escapeMrkdwn(t)}\``).join(', ')}${s.tables.length > 8 ? ', …' : ''})` : '';
-  return `*${escapeMrkdwn(s.name)}* already syncs ${escapeMrkdwn(s.schedule)} into \`${escapeMrkdwn(s.dataset)}\`${tables}.`;
+  // "daily, in the afternoon PST" needs its closing comma before "into".
+  const schedule = escapeMrkdwn(s.schedule) + (s.schedule.includes(',') ? ',' : '');
+  return `*${escapeMrkdwn(s.name)}* already syncs ${schedule} into \`${escapeMrkdwn(s.dataset)}\`${tables}.`;
 }
 
 /**

@@ -1,0 +1,180 @@
+/**
+ * Pipeline requests without Slack: the draft validator, the decision rules
+ * on a real embedded store, the source matching, and the views' limits and escaping.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { KnownBlock } from '@slack/types';
+import { blockKitViolations } from './support/block-limits.js';
+import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
+import { silentLogger } from '../src/logger.js';
+import type { Store } from '../src/ports/store.js';
+import { AuditService } from '../src/services/audit.js';
+import {
+  isRequestId,
+  PipelineRequestService,
+  requestIdForView,
+  requestRef,
+  validateDraft,
+  type Decision,
+  type PipelineRequest,
+  type PipelineRequestDraft,
+} from '../src/services/pipeline-request.js';
+import { existingSyncs, HANDBOOK_SOURCES, systemOf } from '../src/services/pipeline-request-sources.js';
+import {
+  existingSyncText,
+  pipelineRequestCard,
+  pipelineRequestConfirmModal,
+  pipelineRequestDecisionDm,
+  pipelineRequestDeclineModal,
+  pipelineRequestModal,
+} from '../views/pipeline-request.js';
+
+const draft: PipelineRequestDraft = { source: 'hubspot', objects: 'deals', destination: 'hubspot_deals', frequency: 'daily', owner: 'U0BIZOPS', why: 'Pipeline report' };
+
+describe('validateDraft', () => {
+  it('accepts a complete draft, trimming text', () => {
+    expect(validateDraft({ ...draft, objects: '  deals  ' })).toEqual({ ok: true, draft });
+  });
+
+  it.each([
+    [{}, ['source', 'objects', 'destination', 'frequency', 'owner', 'why']],
+    [{ ...draft, source: 'oracle' }, ['source']],
+    [{ ...draft, frequency: 'every_second' }, ['frequency']],
+    [{ ...draft, destination: '9lives' }, ['destination']],
+    [{ ...draft, destination: 'a'.repeat(101) }, ['destination']],
+    [{ ...draft, destination: 'proj.dataset' }, ['destination']],
+    [{ ...draft, owner: 'not-a-user' }, ['owner']],
+    [{ ...draft, why: '\n\t ' }, ['why']],
+    [{ ...draft, objects: 'x'.repeat(1001) }, ['objects']],
+    [{ ...draft, objects: 42, why: ['a'] }, ['objects', 'why']],
+  ] as const)('names the fields wrong in %j', (input, fields) => {
+    const result = validateDraft(input as Record<string, unknown>);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(Object.keys(result.errors).sort()).toEqual([...fields].sort());
+  });
+});
+
+describe('request IDs', () => {
+  it('come from the view ID, the same for the same view, and refuse junk', () => {
+    expect(requestIdForView('V0123ABC')).toBe('pr_V0123ABC');
+    expect(requestIdForView('V0123ABC')).toBe(requestIdForView('V0123ABC'));
+    expect(requestRef('pr_V0123ABC')).toBe('PR-123ABC');
+    for (const bad of ['', 'pr_', "pr_x' OR 1=1", 'la_abc', 'pr_' + 'a'.repeat(41), 42, null]) expect(isRequestId(bad)).toBe(false);
+    expect(isRequestId('pr_V0123ABC')).toBe(true);
+  });
+});
+
+describe('sources', () => {
+  it('finds what already syncs from the configured sources, and nothing for Other', () => {
+    const synced = [
+      ...HANDBOOK_SOURCES.filter((s) => s.system !== 'hubspot'),
+      { id: 'hubspot', name: 'HubSpot', system: 'hubspot' as const, dataset: 'hubspot', tables: ['contact', 'company'], schedule: 'daily, in the afternoon PST' },
+    ];
+    expect(existingSyncs('hubspot', synced).map((s) => s.dataset)).toEqual(['hubspot']);
+    expect(existingSyncs('other', synced)).toEqual([]);
+    expect(existingSyncText(existingSyncs('hubspot', synced)[0]!)).toMatch(/^\*HubSpot\* already syncs daily, in the afternoon PST, into `hubspot` \(`contact`, `company`\)\.$/);
+    expect(existingSyncs('postgres', HANDBOOK_SOURCES)).toHaveLength(1);
+  });
+
+  it('maps names to systems', () => {
+    expect(systemOf('HubSpot (Fivetran)')).toBe('hubspot');
+    expect(systemOf('Sales targets (Google Sheets)')).toBe('google_sheets');
+    expect(systemOf('Zendesk')).toBeNull();
+  });
+});
+
+describe('decisions on the embedded store', () => {
+  let dir: string;
+  let store: Store;
+  let service: PipelineRequestService;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'pr-unit-'));
+    store = await openEmbeddedStore(dir);
+    service = new PipelineRequestService({ store, audit: new AuditService({ store, logger: silentLogger }), logger: silentLogger, sources: () => HANDBOOK_SOURCES });
+  });
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function at(status: 'open' | 'accepted' | 'declined' | 'live'): Promise<string> {
+    const { request } = await service.create(`V${status.toUpperCase()}${Math.random().toString(36).slice(2, 8).toUpperCase()}`, 'U0REGULAR', draft);
+    const id = request!.id;
+    if (status === 'accepted' || status === 'live') await service.decide(id, { kind: 'accept' }, 'U0BIZOPS');
+    if (status === 'live') await service.decide(id, { kind: 'live' }, 'U0BIZOPS');
+    if (status === 'declined') await service.decide(id, { kind: 'decline', reason: 'no' }, 'U0BIZOPS');
+    return id;
+  }
+
+  const cases: Array<[string, Decision, boolean]> = [
+    ['open', { kind: 'accept' }, true],
+    ['open', { kind: 'decline', reason: 'dup' }, true],
+    ['open', { kind: 'live' }, true],
+    ['accepted', { kind: 'accept' }, false],
+    ['accepted', { kind: 'decline', reason: 'budget' }, true],
+    ['accepted', { kind: 'live' }, true],
+    ['declined', { kind: 'accept' }, false],
+    ['declined', { kind: 'live' }, false],
+    ['live', { kind: 'decline', reason: 'late' }, false],
+    ['live', { kind: 'accept' }, false],
+  ];
+  it.each(cases)('from %s, %j is allowed: %s', async (status, decision, allowed) => {
+    const id = await at(status as 'open');
+    const before = (await store.get(PIPELINE, id))!;
+    const result = await service.decide(id, decision, 'U0ADMIN');
+    expect(result.ok).toBe(allowed);
+    if (!allowed) {
+      expect(result).toMatchObject({ reason: 'already_decided', current: { status } });
+      expect(await store.get(PIPELINE, id)).toEqual(before);
+    }
+  });
+
+  it('records one request per view, audits creation, refuses empty decline reasons and unknown IDs', async () => {
+    const first = await service.create('VSAME', 'U0REGULAR', draft);
+    const again = await service.create('VSAME', 'U0REGULAR', { ...draft, why: 'changed' });
+    expect(first.created).toBe(true);
+    expect(again).toMatchObject({ created: false, request: { why: 'Pipeline report' } });
+    expect((await store.recentAudit(10)).filter((e) => e.action === 'pipeline_request.created')).toHaveLength(1);
+    expect(await service.decide(first.request!.id, { kind: 'decline', reason: '   ' }, 'U0BIZOPS')).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(await service.decide('pr_NOSUCH', { kind: 'accept' }, 'U0BIZOPS')).toEqual({ ok: false, reason: 'not_found' });
+    expect(first.request!.alreadySyncing).toEqual(['hubspot']);
+  });
+});
+
+const PIPELINE = 'pipeline_requests';
+
+describe('pipeline request views', () => {
+  const huge = '<!channel> *x* '.repeat(400);
+  const request = (status: PipelineRequest['status']): PipelineRequest => ({
+    ...draft, objects: huge, why: huge, id: 'pr_V0123ABC', requester: 'U0REGULAR', status, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
+    alreadySyncing: ['hubspot'],
+    ...(status !== 'open' ? { acceptedBy: 'U0BIZOPS', acceptedAt: '2026-01-02T00:00:00.000Z' } : {}),
+    ...(status === 'declined' ? { declinedBy: 'U0BIZOPS', declinedAt: '2026-01-03T00:00:00.000Z', declineReason: huge } : {}),
+    ...(status === 'live' ? { liveBy: 'U0BIZOPS', liveAt: '2026-01-03T00:00:00.000Z' } : {}),
+  });
+
+  it.each(['open', 'accepted', 'declined', 'live'] as const)('the %s card stays within limits and escapes what users typed', (status) => {
+    const card = pipelineRequestCard(request(status));
+    expect(blockKitViolations(card.blocks)).toEqual([]);
+    const json = JSON.stringify(card.blocks);
+    expect(json).not.toContain('<!channel>');
+    expect(json.includes('pipeline_request_accept')).toBe(status === 'open');
+    expect(json.includes('pipeline_request_live')).toBe(status === 'open' || status === 'accepted');
+    const dm = pipelineRequestDecisionDm(request(status));
+    expect(blockKitViolations(dm.blocks)).toEqual([]);
+    expect(JSON.stringify(dm)).not.toContain('<!channel>');
+  });
+
+  it('builds modals within limits, with the draft in the confirm step and the ID in the decline modal', () => {
+    expect(blockKitViolations(pipelineRequestModal({ requester: 'U0REGULAR', initial: draft }).blocks as KnownBlock[], 'modal')).toEqual([]);
+    const confirm = pipelineRequestConfirmModal({ ...draft, objects: huge }, HANDBOOK_SOURCES.slice(0, 2), JSON.stringify(draft));
+    expect(blockKitViolations(confirm.blocks as KnownBlock[], 'modal')).toEqual([]);
+    expect(JSON.parse(confirm.private_metadata!)).toEqual(draft);
+    expect(JSON.stringify(confirm.blocks)).not.toContain('<!channel>');
+    const decline = pipelineRequestDeclineModal(request('open'));
+    expect(JSON.parse(decline.private_metadata!)).toEqual({ id: 'pr_V0123ABC' });
+  });
+});
