@@ -10,6 +10,7 @@ import type { Logger } from './logger.js';
 import { ConfigError, toCodedError } from './errors.js';
 import { createServices, type Adapters, type Services } from './services/index.js';
 import { registerAll } from '../commands/index.js';
+import { freshnessTaskRoute } from './scheduler.js';
 
 type BoltApp = App;
 
@@ -50,7 +51,10 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
   if (!botToken) throw new ConfigError('SLACK_BOT_TOKEN', 'is required to start the Slack app');
   if (!signingSecret) throw new ConfigError('SLACK_SIGNING_SECRET', 'is required to start the Slack app');
   const services = createServices(config, logger, adapters);
-  const customRoutes = [{ path: '/healthz', method: ['GET'], handler: healthz(services) }];
+  const customRoutes = [
+    { path: '/healthz', method: ['GET'], handler: healthz(services) },
+    freshnessTaskRoute({ secret: config.pipelines.tasksSecret, scheduler: () => services.pipelines.scheduler, logger }),
+  ];
   const common = {
     token: botToken,
     logger: boltLogger(logger.child({ component: 'bolt' })),
@@ -88,12 +92,14 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
       server = socket ? undefined : (started as Server);
       const address = server?.address() as AddressInfo | undefined;
       const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
+      services.pipelines.start();
       void services.telemetry.warmUp().catch((err) => logger.warn('customer list warm-up failed', { err }));
       services.lookerAccess.startSweeps(config.lookerSweepIntervalMs);
       return { url: `http://${shownHost}:${address?.port ?? port}` };
     },
     async stop() {
       services.lookerAccess.stopSweeps();
+      await services.pipelines.stop();
       await app.stop();
     },
   };

@@ -60,6 +60,30 @@ export interface Config {
   /** Saved queries, `/query` (issue 3). */
   queries: QueriesConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Freshness checks and pipeline reruns (issue 5). */
+  pipelines: PipelinesConfig;
+}
+
+/** Freshness checks, alerts and reruns. */
+export interface PipelinesConfig {
+  /** Path of the sources file (`SOURCES_FILE`). */
+  sourcesFile: string;
+  /** How often the bot checks freshness; 0 turns the in-bot schedule off. */
+  checkIntervalMs: number;
+  /** A reminder goes in a stale alert's thread after this long (and again after each interval). */
+  reminderIntervalMs: number;
+  /** Shared secret of `POST /tasks/check-freshness`; unset: the route answers 404. */
+  tasksSecret: string | undefined;
+  /** `embedded`: simulated reruns on the demo warehouse; `live`: Fivetran and BigQuery Data Transfer. */
+  runner: 'embedded' | 'live';
+  /** A rerun followed longer than this is reported as timed out. */
+  rerunTimeoutMs: number;
+  /** How often a running rerun is polled. */
+  rerunPollMs: number;
+  /** How long a simulated (embedded) rerun takes. */
+  simulatedRunMs: number;
+  fivetran: { apiKey: string | undefined; apiSecret: string | undefined; apiUrl: string };
+  dataTransfer: { apiUrl: string };
 }
 
 /** Saved queries (issue 3). */
@@ -221,6 +245,29 @@ export function loadConfig(env: Env = process.env): Config {
       maxBytes: integer(env, 'QUERY_MAX_BYTES', 10 * 1024 ** 3, 1024 ** 2, 10 * 1024 ** 4),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    pipelines: pipelinesConfig(env),
+  };
+}
+
+function pipelinesConfig(env: Env): PipelinesConfig {
+  const runner = oneOf(env, 'PIPELINES', ['embedded', 'live'] as const, 'embedded');
+  const apiKey = optional(env, 'FIVETRAN_API_KEY');
+  const apiSecret = optional(env, 'FIVETRAN_API_SECRET');
+  if (apiKey && !apiSecret) throw new ConfigError('FIVETRAN_API_SECRET', 'is required when FIVETRAN_API_KEY is set (Fivetran → Settings → API key)');
+  if (apiSecret && !apiKey) throw new ConfigError('FIVETRAN_API_KEY', 'is required when FIVETRAN_API_SECRET is set');
+  const tasksSecret = optional(env, 'TASKS_SECRET');
+  if (tasksSecret !== undefined && tasksSecret.length < 16) throw new ConfigError('TASKS_SECRET', 'expects at least 16 characters (e.g. `openssl rand -hex 24`)');
+  return {
+    sourcesFile: path.resolve(optional(env, 'SOURCES_FILE') ?? './sources.yml'),
+    checkIntervalMs: integer(env, 'FRESHNESS_CHECK_INTERVAL_MS', 5 * 60_000, 0, 24 * 3_600_000),
+    reminderIntervalMs: integer(env, 'FRESHNESS_REMINDER_MINUTES', 240, 1, 7 * 24 * 60) * 60_000,
+    tasksSecret,
+    runner,
+    rerunTimeoutMs: integer(env, 'RERUN_TIMEOUT_SECONDS', 3600, 1, 24 * 3600) * 1000,
+    rerunPollMs: integer(env, 'RERUN_POLL_MS', 15_000, 10, 600_000),
+    simulatedRunMs: integer(env, 'PIPELINES_SIMULATED_RUN_MS', 3000, 0, 600_000),
+    fivetran: { apiKey, apiSecret, apiUrl: url(env, 'FIVETRAN_API_URL') ?? 'https://api.fivetran.com/' },
+    dataTransfer: { apiUrl: url(env, 'DATA_TRANSFER_API_URL') ?? 'https://bigquerydatatransfer.googleapis.com/' },
   };
 }
 

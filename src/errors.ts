@@ -59,6 +59,14 @@ export class LookerError extends CodedError {
   }
 }
 
+/** A pipeline service (Fivetran, BigQuery Data Transfer) failed to answer; `retryAfterMs` when it asked us to wait. */
+export class PipelineError extends CodedError {
+  readonly code = 'pipeline_failed';
+  constructor(message: string, readonly retryAfterMs?: number, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 /** Anything else. */
 export class UnexpectedError extends CodedError {
   readonly code = 'unexpected';

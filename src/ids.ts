@@ -50,6 +50,18 @@ export const ActionIds = {
   queryDownloadCsv: 'query_download_csv',
   /** Prefix of each parameter's input element in the query modal: `query_param_input_<name>`. */
   queryParamInputPrefix: 'query_param_input_',
+
+  // ── freshness alerts and reruns (issue 5) ──
+  /** Freshness alert: rerun the source; BizOps only, checked on the server (value: source ID). */
+  freshnessRerun: 'freshness_rerun',
+  /** Freshness alert: snooze reminders (overflow; option value: `<source ID>:<hours>`). */
+  freshnessSnooze: 'freshness_snooze',
+  /** Freshness alert: someone is on it; stops reminders (value: source ID). */
+  freshnessAcknowledge: 'freshness_acknowledge',
+  /** Shown to non-BizOps instead of Rerun: ask BizOps in the channel (value: source ID). */
+  rerunRequest: 'rerun_request',
+  /** Restart a sync already running at Fivetran, behind a confirm dialog (value: source ID). */
+  rerunForce: 'rerun_force',
 } as const;
 
 export const BlockIds = {
@@ -78,6 +90,10 @@ export const BlockIds = {
   /** Prefix of the query modal's input blocks: `query_param_<name>`, so inline errors target a parameter. */
   queryParamPrefix: 'query_param_',
   queryResultActions: 'query_result_actions',
+
+  // ── freshness alerts and reruns (issue 5) ──
+  freshnessAlertActions: 'freshness_alert_actions',
+  rerunActions: 'rerun_actions',
 } as const;
 
 export const CallbackIds = {

@@ -9,14 +9,16 @@ import { TelemetryService } from './telemetry.js';
 import { QueryService } from './query.js';
 import { loadCatalog, type Catalog } from '../catalog/catalog.js';
 import { createChartRenderer, type ChartRenderer } from '../charts/renderer.js';
-import { AuditService } from './audit.js';
-import { PipelineRequestService } from './pipeline-request.js';
-import { HANDBOOK_SOURCES } from './pipeline-request-sources.js';
-import { HomeService, lookerHomeFeed, pipelineHomeFeed } from './home.js';
 import { WebClient, LogLevel as SlackLogLevel } from '@slack/web-api';
 import type { LookerAdmin } from '../ports/looker-admin.js';
 import { openLookerAdmin } from '../adapters/looker/index.js';
 import { LookerAccessService } from './looker-access.js';
+import { AuditService } from './audit.js';
+import { PipelineRequestService } from './pipeline-request.js';
+import { HomeService, lookerHomeFeed, pipelineHomeFeed } from './home.js';
+import type { Pipelines } from '../ports/pipelines.js';
+import { createPipelineServices, type PipelineServices } from './freshness-services.js';
+import { toSyncedSources } from '../sources/synced.js';
 
 export interface Adapters {
   warehouse: Warehouse;
@@ -27,6 +29,8 @@ export interface Adapters {
   catalog?: Catalog;
   /** Chart renderer (issue 3); default: one built here. */
   charts?: ChartRenderer;
+  /** Pipeline runner (issue 5); default: chosen from `config.pipelines` (simulated, or Fivetran + Data Transfer). */
+  pipelines?: Pipelines;
 }
 
 export interface Services {
@@ -42,6 +46,8 @@ export interface Services {
   audit: AuditService;
   pipelineRequests: PipelineRequestService;
   home: HomeService;
+  // ── issue 5: sources, freshness alerts, reruns ──
+  pipelines: PipelineServices;
 }
 
 export function createServices(config: Config, logger: Logger, adapters: Adapters): Services {
@@ -55,8 +61,10 @@ export function createServices(config: Config, logger: Logger, adapters: Adapter
     maxBytes: config.queries.maxBytes,
     timeoutMs: config.queryTimeoutMs,
   });
+  // Freshness and reruns (issue 5): a bad sources file throws SourcesError here, naming the file and source.
+  const pipelines = createPipelineServices(config, logger, adapters);
   const audit = new AuditService({ store: adapters.store, logger });
-  const pipelineRequests = new PipelineRequestService({ store: adapters.store, audit, logger, sources: () => HANDBOOK_SOURCES });
+  const pipelineRequests = new PipelineRequestService({ store: adapters.store, audit, logger, sources: () => toSyncedSources(pipelines.catalog) });
   return {
     config,
     logger,
@@ -79,6 +87,7 @@ export function createServices(config: Config, logger: Logger, adapters: Adapter
     }),
     audit,
     pipelineRequests,
+    pipelines,
     home: new HomeService({ feeds: [pipelineHomeFeed(pipelineRequests), lookerHomeFeed(adapters.store)], logger, canRequestPipeline: Boolean(config.analyticsChannel) }),
   };
 }

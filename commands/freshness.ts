@@ -1,0 +1,196 @@
+/**
+ * `/pipeline status`, `/pipeline rerun <source>` (subcommands of the
+ * `/pipeline` router, which acks first) and the freshness alert's buttons:
+ * Rerun, Snooze, Acknowledge, plus "Request a rerun" and "Force rerun".
+ * Thin: ack at once, ask the services, answer ephemerally.
+ */
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, OverflowAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { ActionIds } from '../src/ids.js';
+import type { Logger } from '../src/logger.js';
+import { toCodedError } from '../src/errors.js';
+import type { PipelineServices } from '../src/services/freshness-services.js';
+import type { RerunAnswer } from '../src/services/rerun.js';
+import { failureMessage, slackDate, escapeMrkdwn, type MessageBody } from '../views/common.js';
+import {
+  noteMessage,
+  pipelineStatusMessage,
+  pipelineUsageMessage,
+  rerunNotAllowedMessage,
+  unknownSourceMessage,
+} from '../views/freshness.js';
+import { rerunMessage } from '../views/rerun.js';
+import type { PipelineSubcommand } from './pipeline.js';
+
+export interface FreshnessDeps {
+  pipelines: PipelineServices;
+  logger: Logger;
+  analyticsChannel: string | undefined;
+  bizopsUsergroup: string | undefined;
+  warehouseKind: string;
+}
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+type OverflowArgs = SlackActionMiddlewareArgs<BlockAction<OverflowAction>> & AllMiddlewareArgs;
+
+const ephemeral = (m: MessageBody) => ({ response_type: 'ephemeral' as const, replace_original: false, ...m });
+
+/** A button's value as sent back by the client: a string of sane length, or ''. */
+function valueOf(raw: unknown): string {
+  return typeof raw === 'string' && raw.length <= 200 ? raw : '';
+}
+
+/** What the user is told about a rerun request. */
+export function rerunAnswerMessage(answer: RerunAnswer, deps: Pick<FreshnessDeps, 'bizopsUsergroup' | 'pipelines'>): MessageBody {
+  switch (answer.kind) {
+    case 'unknown_source':
+      return unknownSourceMessage(answer.text, deps.pipelines.catalog.sources);
+    case 'not_rerunnable':
+      return noteMessage(`${escapeMrkdwn(answer.source.name)} has no pipeline I can rerun. Ask its owner in the channel.`);
+    case 'not_allowed':
+      return rerunNotAllowedMessage(answer.source, deps.bizopsUsergroup);
+    case 'membership_unknown':
+      return failureMessage('I could not check with Slack whether you are in BizOps, so I started nothing.');
+    case 'not_configured':
+      return noteMessage('Reruns are not set up here: ANALYTICS_CHANNEL is not configured.');
+    case 'already_running': {
+      const r = answer.rerun;
+      const by = r.requestedBy ? ` (requested by <@${r.requestedBy}>${r.startedAt ? ` at ${slackDate(new Date(r.startedAt), '{time}')}` : ''})` : '';
+      return noteMessage(`:arrows_counterclockwise: ${escapeMrkdwn(answer.source.name)} is already rerunning${by}${r.link ? `: <${r.link}|follow it>` : ''}. I started nothing.`);
+    }
+    case 'started':
+      return noteMessage(`:arrows_counterclockwise: Rerun of ${escapeMrkdwn(answer.source.name)} started${answer.link ? `: <${answer.link}|follow it>` : ''}.`);
+  }
+}
+
+/** `/pipeline status`. */
+export function pipelineStatusSubcommand(deps: FreshnessDeps): PipelineSubcommand {
+  return async ({ respond }) => {
+    let reply: MessageBody;
+    try {
+      await deps.pipelines.prepare();
+      const results = await deps.pipelines.freshness.check();
+      reply = pipelineStatusMessage(results, { now: results[0]?.checkedAt ?? new Date(), warehouse: deps.warehouseKind, alertsChannel: deps.analyticsChannel });
+    } catch (err) {
+      const coded = toCodedError(err);
+      deps.logger.error('pipeline status failed', { code: coded.code, err: coded });
+      reply = failureMessage('I could not check the sources.');
+    }
+    await respond({ response_type: 'ephemeral', ...reply });
+  };
+}
+
+/** `/pipeline rerun <source> [force]`. */
+export function pipelineRerunSubcommand(deps: FreshnessDeps): PipelineSubcommand {
+  return async ({ command, respond }) => {
+    const words = (command.text ?? '').trim().split(/\s+/).slice(1);
+    const force = words.length > 1 && /^-{0,2}force$/i.test(words.at(-1) ?? '');
+    const name = (force ? words.slice(0, -1) : words).join(' ');
+    if (!name) {
+      await respond({ response_type: 'ephemeral', ...unknownSourceMessage('', deps.pipelines.catalog.sources) });
+      return;
+    }
+    if (force) {
+      // Forcing restarts a running sync: it only happens from the confirm dialog of this button.
+      const source = deps.pipelines.reruns.find(name);
+      const reply = !source
+        ? unknownSourceMessage(name.slice(0, 100), deps.pipelines.catalog.sources)
+        : rerunMessage({ source, requestedBy: command.user_id, force: true, phase: 'starting', startedAt: new Date(), runner: 'not started yet', offerForce: true });
+      await respond({ response_type: 'ephemeral', ...(source ? { ...reply, text: `Force a rerun of ${source.name}?` } : reply) });
+      return;
+    }
+    const answer = await deps.pipelines.reruns.rerun({ source: name, userId: command.user_id, force: false });
+    await respond({ response_type: 'ephemeral', ...rerunAnswerMessage(answer, deps) });
+  };
+}
+
+/** `/pipeline help`. */
+export function pipelineHelpSubcommand(): PipelineSubcommand {
+  return async ({ respond }) => {
+    await respond({ response_type: 'ephemeral', ...pipelineUsageMessage() });
+  };
+}
+
+/** The alert's Rerun button, and "Force rerun" (after its confirm dialog). */
+export function rerunButtonAction(deps: FreshnessDeps, force: boolean) {
+  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
+    await ack();
+    try {
+      const answer = await deps.pipelines.reruns.rerun({ source: valueOf(action.value), userId: body.user.id, force });
+      await respond(ephemeral(rerunAnswerMessage(answer, deps)));
+    } catch (err) {
+      const coded = toCodedError(err);
+      deps.logger.error('rerun failed to start', { user: body.user.id, code: coded.code, err: coded });
+      await respond(ephemeral(failureMessage('I could not start the rerun.')));
+    }
+  };
+}
+
+/** "Request a rerun": asks BizOps in the channel. */
+export function rerunRequestAction(deps: FreshnessDeps) {
+  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
+    await ack();
+    try {
+      const answer = await deps.pipelines.reruns.requestFromBizops(valueOf(action.value), body.user.id);
+      const reply =
+        answer.kind === 'posted' ? noteMessage(`:raising_hand: I asked BizOps to rerun ${escapeMrkdwn(answer.source.name)} in <#${deps.analyticsChannel}>.`)
+        : answer.kind === 'already_asked' ? noteMessage(`You already asked BizOps to rerun ${escapeMrkdwn(answer.source.name)} in the last half hour.`)
+        : answer.kind === 'unknown_source' ? unknownSourceMessage('', deps.pipelines.catalog.sources)
+        : noteMessage('Rerun requests are not set up here: ANALYTICS_CHANNEL is not configured.');
+      await respond(ephemeral(reply));
+    } catch (err) {
+      const coded = toCodedError(err);
+      deps.logger.error('rerun request failed', { user: body.user.id, code: coded.code, err: coded });
+      await respond(ephemeral(failureMessage('I could not pass your request to BizOps.')));
+    }
+  };
+}
+
+const NO_OPEN_ALERT = noteMessage('That alert is no longer open: the source recovered or the alert was replaced.');
+
+/** Snooze reminders of an alert: the overflow's option value is `<source>:<hours>`. */
+export function snoozeAction(deps: FreshnessDeps) {
+  return async ({ ack, action, body, respond }: OverflowArgs): Promise<void> => {
+    await ack();
+    const [sourceId = '', hoursText = ''] = valueOf(action.selected_option?.value).split(':');
+    try {
+      const res = await deps.pipelines.alerts.snooze(sourceId, /^\d{1,2}$/.test(hoursText) ? Number(hoursText) : NaN, body.user.id);
+      const reply = res.ok ? noteMessage(`:zzz: Reminders snoozed for ${hoursText} h.`) : res.reason === 'no_open_alert' ? NO_OPEN_ALERT : noteMessage('That is not a snooze I know.');
+      await respond(ephemeral(reply));
+    } catch (err) {
+      const coded = toCodedError(err);
+      deps.logger.error('snooze failed', { code: coded.code, err: coded });
+      await respond(ephemeral(failureMessage('I could not snooze the alert.')));
+    }
+  };
+}
+
+/** Acknowledge an alert: no more reminders. */
+export function acknowledgeAction(deps: FreshnessDeps) {
+  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
+    await ack();
+    try {
+      const res = await deps.pipelines.alerts.acknowledge(valueOf(action.value), body.user.id);
+      const reply = res.ok ? noteMessage(':eyes: Acknowledged: no more reminders for this alert.') : res.reason === 'no_open_alert' ? NO_OPEN_ALERT : noteMessage('That alert is not one I know.');
+      await respond(ephemeral(reply));
+    } catch (err) {
+      const coded = toCodedError(err);
+      deps.logger.error('acknowledge failed', { code: coded.code, err: coded });
+      await respond(ephemeral(failureMessage('I could not acknowledge the alert.')));
+    }
+  };
+}
+
+/** The `/pipeline` subcommands this module answers. */
+export function freshnessSubcommands(deps: FreshnessDeps): Record<string, PipelineSubcommand> {
+  return { status: pipelineStatusSubcommand(deps), rerun: pipelineRerunSubcommand(deps), help: pipelineHelpSubcommand() };
+}
+
+/** Registers the alert and rerun buttons; the slash command is `/pipeline`'s (see freshnessSubcommands). */
+export function registerFreshness(app: App, deps: FreshnessDeps): string[] {
+  app.action<BlockAction<ButtonAction>>(ActionIds.freshnessRerun, rerunButtonAction(deps, false));
+  app.action<BlockAction<ButtonAction>>(ActionIds.rerunForce, rerunButtonAction(deps, true));
+  app.action<BlockAction<ButtonAction>>(ActionIds.rerunRequest, rerunRequestAction(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.freshnessAcknowledge, acknowledgeAction(deps));
+  app.action<BlockAction<OverflowAction>>(ActionIds.freshnessSnooze, snoozeAction(deps));
+  return [];
+}

@@ -1,0 +1,57 @@
+/**
+ * The small HTTP client the pipeline adapters share: JSON in and out, a
+ * timeout, Retry-After parsing, and errors that never carry credentials.
+ */
+import { PipelineError } from '../../errors.js';
+
+export interface JsonResponse {
+  status: number;
+  /** Parsed body; `{}` when empty or not JSON. */
+  body: Record<string, unknown>;
+  /** Milliseconds from Retry-After (seconds or an HTTP date), if sent. */
+  retryAfterMs: number | undefined;
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Sends a JSON request; network failures and timeouts become PipelineError (no URL credentials in the message). */
+export async function requestJson(
+  url: string,
+  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: unknown; timeoutMs: number; service: string },
+): Promise<JsonResponse> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: init.method,
+      headers: { accept: 'application/json', ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
+      body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+      signal: AbortSignal.timeout(init.timeoutMs),
+    });
+  } catch (err) {
+    const timedOut = (err as Error).name === 'TimeoutError';
+    throw new PipelineError(timedOut ? `${init.service} did not answer within ${init.timeoutMs} ms` : `${init.service} could not be reached`, undefined, { cause: err });
+  }
+  const text = await res.text().catch(() => '');
+  let body: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = text ? JSON.parse(text) : {};
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+  } catch {
+    body = {};
+  }
+  return { status: res.status, body, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) };
+}
+
+/** A service's own error text, shortened for a Slack message. */
+export function serviceMessage(text: unknown, fallback: string): string {
+  const s = typeof text === 'string' && text.trim() ? text.trim() : fallback;
+  return s.length > 300 ? s.slice(0, 299) + '…' : s;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

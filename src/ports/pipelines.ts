@@ -1,0 +1,52 @@
+/**
+ * Pipelines: what reruns a source. Fivetran connections and BigQuery Data
+ * Transfer configs in production; a simulated runner on the demo warehouse.
+ *
+ * Expected failures (already syncing, rate limited, unknown connection, the
+ * service erred) are values the caller shows; exceptions are for the rest.
+ */
+import type { RerunTarget } from '../sources/catalog.js';
+
+export type { RerunTarget };
+
+/** A started run, as stored between polls (JSON only). */
+export interface RunHandle {
+  target: RerunTarget;
+  /** Fivetran: the connection ID; Data Transfer: the run's resource name; embedded: a local ID. */
+  runId: string;
+  /** ISO time the run was requested. */
+  startedAt: string;
+  /** Adapter state needed to tell this run's end from an earlier one (e.g. Fivetran's previous succeeded_at). */
+  baseline?: Record<string, string | null>;
+}
+
+export type StartResult =
+  | { ok: true; run: RunHandle }
+  | {
+      ok: false;
+      /** already_syncing: the service is running it now (Fivetran 409, or a sync in progress). */
+      reason: 'already_syncing' | 'rate_limited' | 'not_found' | 'paused' | 'failed';
+      /** What to tell the user: the service's own words where it gave some. */
+      message: string;
+      /** When the service asked us to wait (Retry-After). */
+      retryAfterMs?: number;
+    };
+
+export type RunState = 'running' | 'rescheduled' | 'succeeded' | 'failed';
+
+export interface RunStatus {
+  state: RunState;
+  /** Failure reason, or what the service says it is doing. */
+  message?: string;
+  /** For `rescheduled`: when the service will try again (ISO), if it said. */
+  rescheduledFor?: string;
+}
+
+/** A transient failure while following a run (429, 5xx, network); the caller polls again later. */
+export interface Pipelines {
+  readonly kind: 'embedded' | 'live';
+  /** Starts a run. `force` restarts a sync already in progress (Fivetran), and only after the user confirmed. */
+  start(target: RerunTarget, options: { force: boolean }): Promise<StartResult>;
+  /** Where the run is now. Throws PipelineError on a transient failure. */
+  status(run: RunHandle): Promise<RunStatus>;
+}

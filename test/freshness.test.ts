@@ -1,0 +1,193 @@
+/**
+ * Freshness checks and alerts on real components: the embedded demo
+ * warehouse (sources in every state), the embedded store, the Slack stand-in
+ * through the real Web API client; BigQuery through its real client against
+ * the loopback BigQuery fake, asserting metadata reads only (0 bytes).
+ * The clock is injected, so reminders and snoozes don't wait hours.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rm } from 'node:fs/promises';
+import type { KnownBlock } from '@slack/types';
+import { loadConfig, type Config } from '../src/config.js';
+import { silentLogger } from '../src/logger.js';
+import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
+import { openBigQueryWarehouse } from '../src/adapters/warehouse/bigquery.js';
+import { refreshDemoTables } from '../src/adapters/warehouse/demo-sources.js';
+import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
+import type { Store } from '../src/ports/store.js';
+import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
+import { blocksToText } from '../src/slack-standin/render-text.js';
+import { createPipelineServices, type PipelineServices } from '../src/services/freshness-services.js';
+import { FreshnessService } from '../src/services/freshness.js';
+import { catalogOf, loadSources } from '../src/sources/catalog.js';
+import { ActionIds } from '../src/ids.js';
+import { blockKitViolations } from './support/block-limits.js';
+import { freshDataDir } from './support/harness.js';
+import { FakeBigQuery, noCredentials } from './support/fake-bigquery.js';
+
+const HOUR = 3_600_000;
+const channel = StandinDefaults.channel;
+
+let dir: string;
+let warehouse: EmbeddedWarehouse;
+let store: Store;
+let standin: SlackStandin;
+let config: Config;
+let clock = Date.now();
+const now = () => new Date(clock);
+
+function services(): PipelineServices {
+  return createPipelineServices(config, silentLogger, { warehouse, store }, { now });
+}
+
+const alerts = () => standin.conversation(channel).filter((m) => !m.thread_ts && /is stale|recovered/.test(m.text));
+const replies = (ts: string) => standin.conversation(channel).filter((m) => m.thread_ts === ts);
+const alertOf = (name: string) => alerts().find((m) => m.text.includes(name));
+
+beforeAll(async () => {
+  dir = await freshDataDir();
+  warehouse = await openEmbeddedWarehouse({ dataDir: dir, timeoutMs: 30_000 });
+  store = await openEmbeddedStore(dir);
+  standin = new SlackStandin();
+  const { url } = await standin.start();
+  config = loadConfig({
+    SLACK_BOT_TOKEN: 'xoxb-test-freshness', SLACK_SIGNING_SECRET: 'test-signing-secret', SLACK_API_URL: `${url}/api/`,
+    ANALYTICS_CHANNEL: channel, BIZOPS_USERGROUP: StandinDefaults.usergroups.bizops, FRESHNESS_REMINDER_MINUTES: '60', DATA_DIR: dir,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await standin?.stop();
+  await warehouse?.close();
+  await store?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('freshness of the demo sources', () => {
+  it('has every state, worst first, on the embedded warehouse', async () => {
+    const s = services();
+    await s.prepare();
+    const results = await s.freshness.check(now());
+    expect(results.map((r) => [r.source.id, r.state])).toEqual([
+      ['hubspot', 'stale'],
+      ['github', 'stale'],
+      ['google_sheets', 'unknown'],
+      ['salesforce', 'fresh'],
+      ['prod_postgres', 'fresh'],
+    ]);
+    const hubspot = results[0]!;
+    expect(hubspot.lateByMs).toBeGreaterThan(3.9 * HOUR);
+    expect(hubspot.lateByMs).toBeLessThan(4.1 * HOUR);
+    expect(results.find((r) => r.source.id === 'google_sheets')!.problem).toContain('sheets_sales_targets');
+  });
+
+  it('reads only table metadata on BigQuery: no query job, 0 bytes', async () => {
+    const conn = await warehouse.connection();
+    const fake = await FakeBigQuery.start({ connection: conn });
+    try {
+      const bigquery = openBigQueryWarehouse(fake.config(), { timeoutMs: 10_000, authClient: noCredentials() });
+      // The fake serves one dataset: point every source table at it.
+      const shipped = loadSources('sources.yml');
+      const catalog = catalogOf(shipped.sources.map((s) => ({ ...s, tables: s.tables.map((t) => ({ name: t.name, bigquery: `${fake.dataset}.${t.name}` })) })));
+      const freshness = new FreshnessService({ catalog, warehouse: bigquery, store, logger: silentLogger });
+      const results = await freshness.check();
+      expect(Object.fromEntries(results.map((r) => [r.source.id, r.dataState]))).toEqual({
+        hubspot: 'stale', github: 'stale', google_sheets: 'unknown', salesforce: 'fresh', prod_postgres: 'fresh',
+      });
+      expect(fake.jobRequests()).toEqual([]);
+      expect(fake.requests.length).toBeGreaterThan(0);
+      expect(fake.requests.every((r) => r.method === 'GET' && /\/tables\/[a-z_]+$/.test(r.path))).toBe(true);
+    } finally {
+      await fake.close();
+      conn.closeSync();
+    }
+  });
+});
+
+describe('alerts', () => {
+  let s: PipelineServices;
+  beforeAll(() => {
+    s = services();
+  });
+
+  it('posts one alert per stale source, with last update, lateness, owner and buttons', async () => {
+    await s.check();
+    expect(alerts().map((m) => m.text)).toEqual([expect.stringMatching(/^:red_circle: HubSpot is stale: 4 h/), expect.stringMatching(/GitHub is stale/)]);
+    const hubspot = alertOf('HubSpot')!;
+    const text = blocksToText({ text: hubspot.text, blocks: hubspot.blocks ?? [] });
+    expect(text).toMatch(/Last update\*? .*\(30 hours ago\)/);
+    expect(text).toMatch(/Late by\*?\s+4 h/);
+    expect(text).toContain('26 h');
+    expect(JSON.stringify(hubspot.blocks)).toContain('<!subteam^S0BIZOPS>');
+    const ids = JSON.stringify(hubspot.blocks);
+    for (const id of [ActionIds.freshnessRerun, ActionIds.freshnessAcknowledge, ActionIds.freshnessSnooze]) expect(ids).toContain(id);
+    expect(blockKitViolations(hubspot.blocks as KnownBlock[])).toEqual([]);
+  });
+
+  it('does not repeat while stale, nor after a restart', async () => {
+    await s.check();
+    await s.check();
+    await services().check();
+    expect(alerts().length).toBe(2);
+    expect(standin.conversation(channel).filter((m) => m.thread_ts).length).toBe(0);
+  });
+
+  it('reminds in the thread after the interval, once', async () => {
+    clock += 61 * 60_000;
+    await s.check();
+    await s.check();
+    for (const a of alerts()) expect(replies(a.ts).map((m) => m.text)).toEqual([expect.stringMatching(/still stale/)]);
+  });
+
+  it('does not remind while snoozed or acknowledged', async () => {
+    const snoozed = await s.alerts.snooze('hubspot', 4, StandinDefaults.users.regular);
+    expect(snoozed.ok).toBe(true);
+    expect(JSON.stringify(alertOf('HubSpot')!.blocks)).toContain('snoozed until');
+    expect((await s.alerts.acknowledge('github', StandinDefaults.users.regular)).ok).toBe(true);
+    expect(JSON.stringify(alertOf('GitHub')!.blocks)).toContain(`acknowledged by <@${StandinDefaults.users.regular}>`);
+    expect(JSON.stringify(alertOf('GitHub')!.blocks)).not.toContain(ActionIds.freshnessAcknowledge);
+    clock += 2 * HOUR;
+    await s.check();
+    for (const a of alerts()) expect(replies(a.ts).length).toBe(1);
+    clock += 3 * HOUR; // the snooze is over; GitHub stays acknowledged
+    await s.check();
+    expect(replies(alertOf('HubSpot')!.ts).length).toBe(2);
+    expect(replies(alertOf('GitHub')!.ts).length).toBe(1);
+  });
+
+  it('refuses bad snoozes and actions on sources without an open alert', async () => {
+    expect(await s.alerts.snooze('hubspot', 5, 'U0REGULAR')).toEqual({ ok: false, reason: 'bad_value' });
+    expect(await s.alerts.snooze('nope', 4, 'U0REGULAR')).toEqual({ ok: false, reason: 'unknown_source' });
+    expect(await s.alerts.acknowledge('salesforce', 'U0REGULAR')).toEqual({ ok: false, reason: 'no_open_alert' });
+  });
+
+  it('edits the same message when the source recovers, with a thread reply', async () => {
+    const before = alertOf('HubSpot')!;
+    await refreshDemoTables(warehouse, ['hubspot_contacts', 'hubspot_companies'], now());
+    await s.check();
+    await s.check();
+    const after = standin.message(channel, before.ts)!;
+    expect(after.text).toMatch(/HubSpot recovered/);
+    expect(JSON.stringify(after.blocks)).not.toContain(ActionIds.freshnessRerun);
+    expect(replies(before.ts).at(-1)!.text).toMatch(/fresh again/);
+    expect(replies(before.ts).filter((m) => /fresh again/.test(m.text)).length).toBe(1);
+    expect(alerts().length).toBe(2);
+  });
+
+  it('opens a new alert when the source goes stale again', async () => {
+    clock += 27 * HOUR;
+    await s.check();
+    const hubspotAlerts = alerts().filter((m) => m.text.includes('HubSpot'));
+    expect(hubspotAlerts.map((m) => m.text)).toEqual([expect.stringMatching(/recovered/), expect.stringMatching(/is stale/)]);
+  });
+
+  it('tries again at the next check when Slack fails to post', async () => {
+    await store.delete('freshness_alerts', 'github');
+    const count = alerts().length;
+    standin.failNext('chat.postMessage', 'internal_error');
+    await s.check();
+    expect(alerts().length).toBe(count);
+    await s.check();
+    expect(alerts().length).toBe(count + 1);
+  });
+});

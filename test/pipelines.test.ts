@@ -1,0 +1,228 @@
+/**
+ * The Pipelines adapters against loopback servers that follow Fivetran's and
+ * BigQuery Data Transfer's published APIs, and the simulated runner on the
+ * real embedded warehouse.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FivetranPipelines } from '../src/adapters/pipelines/fivetran.js';
+import { DataTransferPipelines } from '../src/adapters/pipelines/datatransfer.js';
+import { EmbeddedPipelines } from '../src/adapters/pipelines/embedded.js';
+import { openPipelines, LivePipelines } from '../src/adapters/pipelines/index.js';
+import { parseRetryAfter } from '../src/adapters/pipelines/http.js';
+import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
+import { ensureDemoSources } from '../src/adapters/warehouse/demo-sources.js';
+import { loadSources } from '../src/sources/catalog.js';
+import { loadConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
+import type { Pipelines, RunHandle, RunStatus } from '../src/ports/pipelines.js';
+import { FakeFivetran } from './support/fake-fivetran.js';
+import { FakeDataTransfer } from './support/fake-datatransfer.js';
+
+const target = (connectionId: string) => ({ kind: 'fivetran' as const, connectionId });
+const CONFIG = 'projects/analytics-demo/locations/us/transferConfigs/prod-subscriptions';
+
+/** Polls until the run ends (bounded by the test timeout). */
+async function until(p: Pipelines, run: RunHandle, done = (s: RunStatus) => s.state === 'succeeded' || s.state === 'failed'): Promise<RunStatus> {
+  for (;;) {
+    const s = await p.status(run);
+    if (done(s)) return s;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('Fivetran adapter', () => {
+  let fake: FakeFivetran;
+  let fivetran: FivetranPipelines;
+  beforeAll(async () => {
+    fake = await FakeFivetran.start();
+    fivetran = new FivetranPipelines({ apiKey: fake.apiKey, apiSecret: fake.apiSecret, apiUrl: fake.url, maxRetryWaitMs: 2000 });
+  });
+  afterAll(() => fake.close());
+
+  it('starts a sync with basic auth and force false, then follows it to success', async () => {
+    fake.addConnection('hubspot_daily');
+    const started = await fivetran.start(target('hubspot_daily'), { force: false });
+    expect(started.ok).toBe(true);
+    const sync = fake.syncRequests().at(-1)!;
+    expect(sync.path).toBe('/v1/connections/hubspot_daily/sync');
+    expect(sync.body).toEqual({ force: false });
+    expect(sync.authorization).toBe('Basic ' + Buffer.from('test-key:test-secret-value').toString('base64'));
+    expect(sync.accept).toContain('application/json');
+    if (!started.ok) return;
+    expect((await fivetran.status(started.run)).state).toBe('running');
+    expect(await until(fivetran, started.run)).toEqual({ state: 'succeeded' });
+  });
+
+  it('reports a failed sync with the reason Fivetran gives', async () => {
+    fake.addConnection('failing', { outcome: 'fail' });
+    const started = await fivetran.start(target('failing'), { force: false });
+    if (!started.ok) throw new Error(started.message);
+    const end = await until(fivetran, started.run);
+    expect(end.state).toBe('failed');
+    expect(end.message).toContain('OAuth token expired');
+  });
+
+  it('shows a sync stuck in rescheduled with its time, and never calls it done', async () => {
+    fake.addConnection('stuck', { outcome: 'reschedule' });
+    const started = await fivetran.start(target('stuck'), { force: false });
+    if (!started.ok) throw new Error(started.message);
+    const s = await until(fivetran, started.run, (x) => x.state !== 'running');
+    expect(s.state).toBe('rescheduled');
+    expect(Date.parse(s.rescheduledFor!)).toBeGreaterThan(Date.now());
+    expect((await fivetran.status(started.run)).state).toBe('rescheduled');
+  });
+
+  it('does not start over a running sync without force, and does with force', async () => {
+    const c = fake.addConnection('busy', { syncMs: 60_000 });
+    fake.beginSync(c);
+    const before = fake.syncRequests().length;
+    const refused = await fivetran.start(target('busy'), { force: false });
+    expect(refused).toMatchObject({ ok: false, reason: 'already_syncing' });
+    expect(fake.syncRequests().length).toBe(before);
+    const forced = await fivetran.start(target('busy'), { force: true });
+    expect(forced.ok).toBe(true);
+    expect(fake.syncRequests().at(-1)!.body).toEqual({ force: true });
+  });
+
+  it('maps 409 from the sync endpoint to already syncing', async () => {
+    fake.addConnection('conflict');
+    fake.failNext('POST', /conflict\/sync$/, 409, { body: { code: 'Conflict', message: 'Sync is already in progress' } });
+    expect(await fivetran.start(target('conflict'), { force: false })).toMatchObject({ ok: false, reason: 'already_syncing', message: expect.stringContaining('already in progress') });
+  });
+
+  it('waits out a 429 with Retry-After, then succeeds', async () => {
+    fake.addConnection('limited');
+    fake.failNext('POST', /limited\/sync$/, 429, { headers: { 'Retry-After': '1' } });
+    const started = await fivetran.start(target('limited'), { force: false });
+    expect(started.ok).toBe(true);
+    const tries = fake.syncRequests().filter((r) => r.path.includes('limited'));
+    expect(tries.length).toBe(2);
+    // The retry honours Retry-After: it is not sent before the second is up.
+    expect(tries[1]!.at - tries[0]!.at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('reports rate limiting when Retry-After is longer than it will wait', async () => {
+    fake.addConnection('long-limit');
+    fake.failNext('POST', /long-limit\/sync$/, 429, { headers: { 'Retry-After': '120' } });
+    expect(await fivetran.start(target('long-limit'), { force: false })).toMatchObject({ ok: false, reason: 'rate_limited', retryAfterMs: 120_000 });
+  });
+
+  it('retries a 500 once, and reports a second one', async () => {
+    fake.addConnection('flaky');
+    fake.failNext('POST', /flaky\/sync$/, 500);
+    expect((await fivetran.start(target('flaky'), { force: false })).ok).toBe(true);
+    fake.addConnection('broken');
+    fake.failNext('POST', /broken\/sync$/, 500, { times: 2 });
+    expect(await fivetran.start(target('broken'), { force: false })).toMatchObject({ ok: false, reason: 'failed', message: expect.stringContaining('500') });
+  });
+
+  it('throws a retryable PipelineError when polling hits 500 twice', async () => {
+    fake.addConnection('poll-500');
+    const started = await fivetran.start(target('poll-500'), { force: false });
+    if (!started.ok) throw new Error(started.message);
+    fake.failNext('GET', /poll-500$/, 500, { times: 2 });
+    await expect(fivetran.status(started.run)).rejects.toMatchObject({ code: 'pipeline_failed' });
+  });
+
+  it('says so for an unknown or paused connection, and a wrong key, starting nothing', async () => {
+    expect(await fivetran.start(target('nope'), { force: false })).toMatchObject({ ok: false, reason: 'not_found' });
+    fake.addConnection('paused', { paused: true });
+    expect(await fivetran.start(target('paused'), { force: false })).toMatchObject({ ok: false, reason: 'paused' });
+    const wrong = new FivetranPipelines({ apiKey: 'test-key', apiSecret: 'wrong-secret', apiUrl: fake.url });
+    const res = await wrong.start(target('hubspot_daily'), { force: false });
+    expect(res).toMatchObject({ ok: false, reason: 'failed' });
+    expect(JSON.stringify(res)).not.toContain('wrong-secret');
+    expect(fake.syncRequests().some((r) => /nope|paused/.test(r.path))).toBe(false);
+  });
+});
+
+describe('BigQuery Data Transfer adapter', () => {
+  let fake: FakeDataTransfer;
+  let dts: DataTransferPipelines;
+  const target = { kind: 'data_transfer' as const, transferConfig: CONFIG };
+  beforeAll(async () => {
+    fake = await FakeDataTransfer.start();
+    dts = new DataTransferPipelines({ authHeaders: async () => ({ authorization: `Bearer ${fake.token}` }), apiUrl: fake.url, maxRetryWaitMs: 2000 });
+  });
+  afterAll(() => fake.close());
+
+  it('starts a manual run at now and follows it PENDING → RUNNING → SUCCEEDED', async () => {
+    fake.addConfig(CONFIG);
+    const started = await dts.start(target, { force: false });
+    if (!started.ok) throw new Error(started.message);
+    const req = fake.startRequests().at(-1)!;
+    expect(req.path).toBe(`/v1/${CONFIG}:startManualRuns`);
+    expect(Date.parse((req.body as { requestedRunTime: string }).requestedRunTime)).toBeLessThanOrEqual(Date.now());
+    expect(req.authorization).toBe(`Bearer ${fake.token}`);
+    expect(started.run.runId.startsWith(`${CONFIG}/runs/`)).toBe(true);
+    expect(await until(dts, started.run)).toEqual({ state: 'succeeded' });
+  });
+
+  it('reports a failed run with its errorStatus', async () => {
+    const name = 'projects/analytics-demo/locations/us/transferConfigs/broken';
+    fake.addConfig(name, { outcome: 'fail' });
+    const started = await dts.start({ kind: 'data_transfer', transferConfig: name }, { force: false });
+    if (!started.ok) throw new Error(started.message);
+    const end = await until(dts, started.run);
+    expect(end).toMatchObject({ state: 'failed', message: expect.stringContaining('was not found') });
+  });
+
+  it('handles 409, 429 with Retry-After, 500 and an unknown config', async () => {
+    fake.addConfig(CONFIG);
+    fake.failNext('POST', /startManualRuns$/, 409);
+    expect(await dts.start(target, { force: false })).toMatchObject({ ok: false, reason: 'already_syncing' });
+    fake.failNext('POST', /startManualRuns$/, 429, { headers: { 'Retry-After': '1' } });
+    expect((await dts.start(target, { force: false })).ok).toBe(true);
+    fake.failNext('POST', /startManualRuns$/, 500, { times: 2 });
+    expect(await dts.start(target, { force: false })).toMatchObject({ ok: false, reason: 'failed', message: expect.stringContaining('500') });
+    expect(await dts.start({ kind: 'data_transfer', transferConfig: 'projects/p/locations/us/transferConfigs/missing' }, { force: false })).toMatchObject({ ok: false, reason: 'not_found' });
+  });
+
+  it('fails clearly without credentials', async () => {
+    const noAuth = new DataTransferPipelines({ authHeaders: async () => ({}), apiUrl: fake.url });
+    expect(await noAuth.start(target, { force: false })).toMatchObject({ ok: false, reason: 'failed', message: expect.stringContaining('401') });
+  });
+});
+
+describe('simulated runner on the embedded warehouse', () => {
+  let w: EmbeddedWarehouse;
+  beforeAll(async () => {
+    w = await openEmbeddedWarehouse({ dataDir: ':memory:', timeoutMs: 30_000 });
+    await ensureDemoSources(w);
+  }, 120_000);
+  afterAll(() => w.close());
+
+  it('refreshes the source tables after the run, and refuses a second run meanwhile', async () => {
+    const catalog = loadSources('sources.yml');
+    const p = new EmbeddedPipelines({ warehouse: w, catalog, durationMs: 100 });
+    const hubspot = catalog.get('hubspot')!.rerun!;
+    const before = await w.query(`SELECT MAX(_fivetran_synced) AS t FROM {{hubspot_contacts}}`);
+    const started = await p.start(hubspot, { force: false });
+    if (!started.ok) throw new Error(started.message);
+    expect(await p.start(hubspot, { force: false })).toMatchObject({ ok: false, reason: 'already_syncing' });
+    expect(await until(p, started.run)).toEqual({ state: 'succeeded' });
+    const after = await w.query(`SELECT MAX(_fivetran_synced) AS t FROM {{hubspot_contacts}}`);
+    expect((after.rows[0]!['t'] as Date).getTime()).toBeGreaterThan((before.rows[0]!['t'] as Date).getTime());
+    const [meta] = await w.tableFreshness(['hubspot_companies']);
+    expect(Date.now() - meta!.lastModified!.getTime()).toBeLessThan(60_000);
+  });
+});
+
+describe('choosing the runner', () => {
+  const catalog = loadSources('sources.yml');
+  it('needs Fivetran credentials for live reruns of Fivetran sources', () => {
+    const config = loadConfig({ PIPELINES: 'live' });
+    expect(() => openPipelines(config.pipelines, catalog, { kind: 'bigquery' } as never)).toThrow(ConfigError);
+    const ok = loadConfig({ PIPELINES: 'live', FIVETRAN_API_KEY: 'k', FIVETRAN_API_SECRET: 'secret-value' });
+    expect(openPipelines(ok.pipelines, catalog, { kind: 'bigquery' } as never)).toBeInstanceOf(LivePipelines);
+  });
+  it('refuses simulated reruns on BigQuery', () => {
+    expect(() => openPipelines(loadConfig({}).pipelines, catalog, { kind: 'bigquery' } as never)).toThrow(/PIPELINES/);
+  });
+  it('parses Retry-After seconds and dates', () => {
+    expect(parseRetryAfter('3')).toBe(3000);
+    expect(parseRetryAfter(new Date(Date.now() + 10_000).toUTCString())).toBeGreaterThan(8000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(null)).toBeUndefined();
+  });
+});

@@ -1,0 +1,210 @@
+/**
+ * `/pipeline status`, alerts and reruns end to end: signed requests through
+ * the real Bolt HTTP receiver, the Slack stand-in, the embedded demo
+ * warehouse and store, and the simulated runner (a rerun refreshes the demo
+ * table after a moment). Checks are ticked by hand (interval 0).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
+import { blocksToText } from '../src/slack-standin/render-text.js';
+import type { StoredMessage } from '../src/slack-standin/server.js';
+import { ActionIds } from '../src/ids.js';
+
+const regular = StandinDefaults.users.regular;
+const bizops = StandinDefaults.users.bizops;
+const channel = StandinDefaults.channel;
+const TASKS_SECRET = 'tasks-secret-for-tests-0123456789';
+
+let t: TestBot;
+beforeAll(async () => {
+  t = await startTestBot({
+    env: { FRESHNESS_CHECK_INTERVAL_MS: '0', PIPELINES_SIMULATED_RUN_MS: '300', RERUN_POLL_MS: '50', TASKS_SECRET },
+  });
+}, 120_000);
+afterAll(async () => t?.stop());
+
+const render = (m: { text?: string; blocks?: unknown[] } | undefined) => blocksToText({ text: m?.text, blocks: m?.blocks ?? [] });
+
+async function pipeline(text: string, userId: string = regular) {
+  const { ack, replies } = await t.standin.runCommand(t.client, { command: '/pipeline', text, userId, channelId: channel, timeoutMs: 10_000 });
+  expect(ack.status).toBe(200);
+  const reply = replies.find((r) => r.via === 'response_url');
+  const body = (reply?.body ?? {}) as { text?: string; blocks?: unknown[]; response_type?: string };
+  return { body, text: render(body) };
+}
+
+const topLevel = () => t.standin.conversation(channel).filter((m) => !m.thread_ts && !m.ephemeral);
+const alertOf = (name: string) => topLevel().filter((m) => m.text.includes(`${name} is stale`) || m.text.includes(`${name} recovered`)).at(-1);
+const thread = (ts: string) => t.standin.conversation(channel).filter((m) => m.thread_ts === ts);
+const rerunMessages = (name: string) => t.standin.conversation(channel).filter((m) => m.text.startsWith(`Rerun of ${name}`));
+const check = () => t.bot.services.pipelines.check();
+
+describe('/pipeline status', () => {
+  it('lists every source with last update, SLA and state, worst first', async () => {
+    const { body, text } = await pipeline('status');
+    expect(body.response_type).toBe('ephemeral');
+    const order = ['HubSpot', 'GitHub', 'Sales targets', 'Salesforce', 'Production Postgres'].map((n) => text.indexOf(n));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(text).toMatch(/2 stale, 1 unknown, 2 fresh/);
+    expect(text).toMatch(/HubSpot.*\n.*last update .*30 hours ago.*SLA 26 h.*4 h late/);
+    expect(text).toContain('no update time for sheets_sales_targets');
+  });
+
+  it.each([
+    ['', /Usage|status/],
+    ['help', /rerun .*source.*: rerun a source/],
+    ['rerun', /Which source\?/],
+    ['rerun nosuch', /No source is called "nosuch"/],
+    [`rerun ${'x'.repeat(5000)}`, /No source is called/],
+    ["rerun '; DROP TABLE hubspot_contacts; --", /No source is called/],
+    ['frobnicate', /Usage|status/],
+  ])('answers /pipeline %# clearly', async (text, expected) => {
+    const reply = await pipeline(text, bizops);
+    expect(reply.text).toMatch(expected);
+    expect(reply.text).not.toMatch(/\bat .*\.(js|ts):\d+/);
+    expect(rerunMessages('HubSpot').length).toBe(0);
+  });
+});
+
+describe('alerts and reruns', () => {
+  let hubspotAlert: StoredMessage;
+
+  it('posts one alert per stale source on a check', async () => {
+    await check();
+    await check();
+    expect(topLevel().filter((m) => /is stale/.test(m.text)).map((m) => m.text)).toEqual([
+      expect.stringMatching(/HubSpot is stale/),
+      expect.stringMatching(/GitHub is stale/),
+    ]);
+    hubspotAlert = alertOf('HubSpot')!;
+  });
+
+  it('refuses the Rerun button to someone outside BizOps, checked on the server, and offers to ask BizOps', async () => {
+    const { replies } = await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: hubspotAlert.ts, actionId: ActionIds.freshnessRerun });
+    const text = render(replies[0]?.via === 'response_url' ? replies[0].body : undefined);
+    expect(text).toMatch(/Only <!subteam\^S0BIZOPS> can rerun|Only @.* can rerun|Only .* can rerun/);
+    expect(JSON.stringify(replies[0])).toContain(ActionIds.rerunRequest);
+    expect(rerunMessages('HubSpot').length).toBe(0);
+    expect(t.standin.callsTo('usergroups.users.list').at(-1)?.args['usergroup']).toBe(StandinDefaults.usergroups.bizops);
+
+    const reply = replies[0]!.message!;
+    const asked = await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: reply.ts, actionId: ActionIds.rerunRequest });
+    expect(render(asked.replies.find((r) => r.via === 'response_url')?.body)).toMatch(/I asked BizOps/);
+    const request = thread(hubspotAlert.ts).find((m) => m.text.includes('asks'));
+    expect(request?.text).toContain(`<@${regular}> asks <!subteam^S0BIZOPS> to rerun *HubSpot*`);
+    const again = await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: reply.ts, actionId: ActionIds.rerunRequest });
+    expect(render(again.replies.find((r) => r.via === 'response_url')?.body)).toMatch(/already asked/);
+    expect(thread(hubspotAlert.ts).filter((m) => m.text.includes('asks')).length).toBe(1);
+  });
+
+  it('snoozes and acknowledges from the alert', async () => {
+    await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: hubspotAlert.ts, actionId: ActionIds.freshnessSnooze, value: 'hubspot:4' });
+    expect(render(t.standin.message(channel, hubspotAlert.ts))).toMatch(/snoozed until .* by <@U0REGULAR>|snoozed until/);
+    const forged = await t.client.blockAction({
+      userId: regular, channelId: channel,
+      container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
+      actions: [{ action_id: ActionIds.freshnessSnooze, block_id: 'b', type: 'overflow', selected_option: { text: { type: 'plain_text', text: 'x' }, value: 'hubspot:9999' } }],
+    });
+    expect(forged.status).toBe(200);
+    await t.standin.waitFor(() => t.standin.responses.some((r) => JSON.stringify(r.body).includes('not a snooze I know')));
+    const github = alertOf('GitHub')!;
+    await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: github.ts, actionId: ActionIds.freshnessAcknowledge });
+    expect(render(t.standin.message(channel, github.ts))).toContain('acknowledged by');
+  });
+
+  it('reruns from the alert for BizOps: one message in the thread, edited through to the freshness check; the alert recovers and links to it', async () => {
+    const { replies } = await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: hubspotAlert.ts, actionId: ActionIds.freshnessRerun });
+    expect(render(replies.find((r) => r.via === 'response_url')?.body)).toMatch(/Rerun of HubSpot started: follow it/);
+    const done = await t.standin.waitFor(() => rerunMessages('HubSpot').find((m) => render(m).includes('Freshness check')), { timeoutMs: 15_000 });
+    expect(rerunMessages('HubSpot').length).toBe(1);
+    expect(done.thread_ts).toBe(hubspotAlert.ts);
+    const text = render(done);
+    expect(text).toMatch(/succeeded/);
+    expect(JSON.stringify(done.blocks)).toContain(`Requested by <@${bizops}>`);
+    expect(text).toMatch(/HubSpot is fresh/);
+    expect(done.edited).toBeDefined();
+    const alert = await t.standin.waitFor(() => {
+      const m = t.standin.message(channel, hubspotAlert.ts);
+      return m && /recovered/.test(m.text) ? m : undefined;
+    });
+    expect(JSON.stringify(alert.blocks)).toContain('/archives/');
+    await t.standin.waitFor(() => thread(hubspotAlert.ts).find((m) => /fresh again/.test(m.text)));
+    const status = await pipeline('status');
+    expect(status.text).toMatch(/1 stale, 1 unknown, 3 fresh/);
+  });
+
+  it('starts exactly one rerun under a double click, and tells the second click so', async () => {
+    const github = alertOf('GitHub')!;
+    const clicks = await Promise.all([
+      t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: github.ts, actionId: ActionIds.freshnessRerun }),
+      t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: github.ts, actionId: ActionIds.freshnessRerun }),
+    ]);
+    const answers = clicks.map((c) => render(c.replies.find((r) => r.via === 'response_url')?.body));
+    expect(answers.filter((a) => /Rerun of GitHub started/.test(a)).length).toBe(1);
+    expect(answers.filter((a) => /already rerunning .*I started nothing/.test(a)).length).toBe(1);
+    const cmd = await pipeline('rerun github', bizops);
+    expect(cmd.text).toMatch(/already rerunning|started/);
+    await t.standin.waitFor(() => rerunMessages('GitHub').find((m) => render(m).includes('Freshness check')), { timeoutMs: 15_000 });
+    expect(rerunMessages('GitHub').length).toBe(/Rerun of GitHub started/.test(cmd.text) ? 2 : 1);
+  });
+
+  it('reruns from the command, and says when a source has nothing to rerun', async () => {
+    const reply = await pipeline('rerun Salesforce', bizops);
+    expect(reply.text).toMatch(/Rerun of Salesforce started/);
+    const msg = await t.standin.waitFor(() => rerunMessages('Salesforce').find((m) => render(m).includes('Freshness check')), { timeoutMs: 15_000 });
+    expect(msg.thread_ts).toBeUndefined();
+    expect((await pipeline('rerun google_sheets', bizops)).text).toMatch(/has no pipeline I can rerun/);
+  });
+
+  it('offers the forced rerun only behind a confirm dialog', async () => {
+    const { body } = await pipeline('rerun hubspot force', bizops);
+    const button = JSON.stringify(body.blocks);
+    expect(button).toContain(ActionIds.rerunForce);
+    expect(button).toContain('"confirm"');
+    expect(rerunMessages('HubSpot').length).toBe(1);
+  });
+
+  it('refuses forged clicks: unknown source, and a non-member forcing', async () => {
+    const before = t.standin.conversation(channel).filter((m) => !m.ephemeral).length;
+    const res = await t.client.blockAction({
+      userId: bizops, channelId: channel,
+      container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
+      actions: [{ action_id: ActionIds.freshnessRerun, block_id: 'b', type: 'button', value: "x' OR 1=1 --" }],
+    });
+    expect(res.status).toBe(200);
+    await t.standin.waitFor(() => t.standin.responses.some((r) => JSON.stringify(r.body).includes('No source is called')));
+    const forced = await t.client.blockAction({
+      userId: regular, channelId: channel,
+      container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
+      actions: [{ action_id: ActionIds.rerunForce, block_id: 'b', type: 'button', value: 'hubspot' }],
+    });
+    expect(forced.status).toBe(200);
+    await t.standin.waitFor(() => t.standin.responses.filter((r) => JSON.stringify(r.body).includes(ActionIds.rerunRequest)).length >= 2);
+    expect(t.standin.conversation(channel).filter((m) => !m.ephemeral).length).toBe(before);
+  });
+});
+
+describe('POST /tasks/check-freshness', () => {
+  const post = (headers: Record<string, string>) => fetch(`${t.url}/tasks/check-freshness`, { method: 'POST', headers });
+
+  it('refuses a missing or wrong secret', async () => {
+    expect((await post({})).status).toBe(401);
+    expect((await post({ authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await post({ authorization: `Bearer ${TASKS_SECRET}x` })).status).toBe(401);
+    expect((await post({ authorization: TASKS_SECRET })).status).toBe(401);
+  });
+
+  it('runs the check with the shared secret', async () => {
+    const res = await post({ authorization: `Bearer ${TASKS_SECRET}` });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { ok: boolean; checked: boolean; sources: Array<{ id: string; state: string }> };
+    expect(body.ok).toBe(true);
+    expect(body.checked).toBe(true);
+    expect(body.sources.map((s) => s.id).sort()).toEqual(['github', 'google_sheets', 'hubspot', 'prod_postgres', 'salesforce']);
+  });
+
+  it('never logs the tasks secret', () => {
+    expect(t.logs.join('\n')).not.toContain(TASKS_SECRET);
+  });
+});

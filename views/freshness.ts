@@ -1,0 +1,191 @@
+/**
+ * Block Kit for freshness: the alert (stale, then recovered), its thread
+ * replies, `/pipeline status`, and what non-BizOps get instead of a rerun.
+ * Pure functions of data.
+ */
+import type { KnownBlock, Overflow, PlainTextOption } from '@slack/types';
+import { ActionIds, BlockIds, Commands } from '../src/ids.js';
+import type { Source } from '../src/sources/catalog.js';
+import type { DisplayState, SourceFreshness } from '../src/services/freshness.js';
+import type { AlertDoc } from '../src/services/freshness-alerts.js';
+import { ago, escapeMrkdwn, slackDate, truncate, type MessageBody } from './common.js';
+
+/** The alert document and the time it is rendered at. */
+export interface AlertView {
+  doc: AlertDoc;
+  now: Date;
+}
+
+const STATE_LABEL: Record<DisplayState, string> = {
+  stale: ':red_circle: stale',
+  unknown: ':white_circle: unknown',
+  running: ':arrows_counterclockwise: running',
+  fresh: ':large_green_circle: fresh',
+};
+
+/** A Slack user (U…/W…) or user group (S…) ID as a mention; anything else as text. */
+export function ownerMention(owner: string): string {
+  if (/^[UW][A-Z0-9]{2,}$/.test(owner)) return `<@${owner}>`;
+  if (/^S[A-Z0-9]{2,}$/.test(owner)) return `<!subteam^${owner}>`;
+  return escapeMrkdwn(owner);
+}
+
+/** "3 h 20 min", "2 days 4 h": a duration for lateness and SLAs. */
+export function duration(ms: number): string {
+  const min = Math.max(0, Math.round(ms / 60_000));
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} days ${h % 24} h` : `${d} days`;
+}
+
+const slaText = (s: Source) => `updated within ${duration(s.slaHours * 3_600_000)} (${escapeMrkdwn(s.schedule)})`;
+const lastUpdateText = (at: Date | null, now: Date) => (at ? `${slackDate(at)} (${ago(at, now)})` : 'unknown');
+
+/** The alert in the channel: stale with buttons, or recovered without. */
+export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): MessageBody {
+  const name = escapeMrkdwn(source.name);
+  const lastUpdate = doc.lastUpdatedIso ? new Date(doc.lastUpdatedIso) : null;
+  const opened = doc.openedAt ? new Date(doc.openedAt) : now;
+  if (doc.state === 'closed' && doc.recoveredAt) {
+    const recovered = new Date(doc.recoveredAt);
+    const newUpdate = doc.recoveredLastUpdateIso ? new Date(doc.recoveredLastUpdateIso) : null;
+    const text = `:white_check_mark: ${source.name} recovered ${recovered.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    const lines = [
+      `:white_check_mark: *${name} recovered* at ${slackDate(recovered)}: it was stale from ${slackDate(opened)} (${duration(recovered.getTime() - opened.getTime())}).`,
+      newUpdate ? `Last update now ${slackDate(newUpdate)}.` : '',
+    ].filter(Boolean);
+    const context = [`Owner ${ownerMention(source.owner)}`, `SLA: ${slaText(source)}`];
+    if (doc.rerunLink) context.push(`<${doc.rerunLink}|rerun${doc.rerunBy ? ` by <@${doc.rerunBy}>` : ''}>`);
+    return {
+      text,
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
+        { type: 'context', elements: [{ type: 'mrkdwn', text: context.join(' · ') }] },
+      ],
+    };
+  }
+  const text = `:red_circle: ${source.name} is stale: ${duration(doc.lateByMs)} late`;
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(`${source.name} is stale`, 150) } },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Last update*\n${lastUpdateText(lastUpdate, opened)}` },
+        { type: 'mrkdwn', text: `*Late by*\n${duration(doc.lateByMs)} (as of ${slackDate(opened, '{time}')})` },
+        { type: 'mrkdwn', text: `*Expected*\n${slaText(source)}` },
+        { type: 'mrkdwn', text: `*Owner*\n${ownerMention(source.owner)}` },
+      ],
+    },
+  ];
+  const status: string[] = [`Tables: ${source.tables.map((t) => `\`${escapeMrkdwn(t.name)}\``).join(', ')}`];
+  if (doc.acknowledgedBy) status.push(`:eyes: acknowledged by <@${doc.acknowledgedBy}>`);
+  if (doc.snoozedUntil && doc.snoozedUntil > now.getTime()) status.push(`:zzz: reminders snoozed until ${slackDate(new Date(doc.snoozedUntil), '{time}')} by <@${doc.snoozedBy}>`);
+  if (doc.rerunLink) status.push(`:arrows_counterclockwise: <${doc.rerunLink}|rerun requested${doc.rerunBy ? ` by <@${doc.rerunBy}>` : ''}>`);
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(status.join(' · '), 3000) }] });
+  const snooze: Overflow = {
+    type: 'overflow',
+    action_id: ActionIds.freshnessSnooze,
+    options: [1, 4, 24].map((h): PlainTextOption => ({ text: { type: 'plain_text', text: `Snooze reminders ${h} h` }, value: `${source.id}:${h}` })),
+  };
+  blocks.push({
+    type: 'actions',
+    block_id: BlockIds.freshnessAlertActions,
+    elements: [
+      ...(source.rerun ? [{ type: 'button' as const, action_id: ActionIds.freshnessRerun, style: 'primary' as const, text: { type: 'plain_text' as const, text: 'Rerun' }, value: source.id }] : []),
+      ...(doc.acknowledgedBy ? [] : [{ type: 'button' as const, action_id: ActionIds.freshnessAcknowledge, text: { type: 'plain_text' as const, text: 'Acknowledge' }, value: source.id }]),
+      snooze,
+    ],
+  });
+  return { text, blocks };
+}
+
+/** The reminder in the alert's thread while the source stays stale. */
+export function freshnessReminderReply(r: SourceFreshness, doc: AlertDoc): MessageBody {
+  const last = r.lastUpdated ? `${slackDate(r.lastUpdated)} (${ago(r.lastUpdated, r.checkedAt)})` : 'unknown';
+  const text = `:alarm_clock: ${escapeMrkdwn(r.source.name)} is still stale: ${duration(r.lateByMs)} late. Last update ${last}. Owner ${ownerMention(r.source.owner)}.`;
+  void doc;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/** The thread reply when the source is fresh again. */
+export function freshnessRecoveredReply(r: SourceFreshness, doc: AlertDoc): MessageBody {
+  const since = doc.openedAt ? ` after ${duration(r.checkedAt.getTime() - doc.openedAt)} stale` : '';
+  const text = `:white_check_mark: ${escapeMrkdwn(r.source.name)} is fresh again${since}: last update ${r.lastUpdated ? slackDate(r.lastUpdated) : 'unknown'}.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/** `/pipeline status`: every source, worst first. */
+export function pipelineStatusMessage(results: SourceFreshness[], opts: { now: Date; warehouse: string; alertsChannel: string | undefined }): MessageBody {
+  const counts = (['stale', 'unknown', 'running', 'fresh'] as const).map((s) => [s, results.filter((r) => r.state === s).length] as const).filter(([, n]) => n > 0);
+  const summary = counts.map(([s, n]) => `${n} ${s}`).join(', ') || 'no sources';
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: 'Pipeline freshness' } },
+    { type: 'section', text: { type: 'mrkdwn', text: `${results.length} sources: ${summary}. Worst first.` } },
+    { type: 'divider' },
+  ];
+  for (const r of results.slice(0, 40)) {
+    const s = r.source;
+    const lines = [`${STATE_LABEL[r.state]} *${escapeMrkdwn(s.name)}* (\`${s.id}\`)`];
+    const detail = [`last update ${lastUpdateText(r.lastUpdated, opts.now)}`, `SLA ${duration(s.slaHours * 3_600_000)}`];
+    if (r.dataState === 'stale') detail.push(`*${duration(r.lateByMs)} late*`);
+    if (r.problem) detail.push(escapeMrkdwn(r.problem));
+    lines.push(detail.join(' · '));
+    if (r.rerun) lines.push(`rerun requested by <@${r.rerun.requestedBy}>${r.rerun.link ? `: <${r.rerun.link}|follow it>` : ''}`);
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 3000) } });
+  }
+  const footer = [`Checked ${slackDate(opts.now, '{time}')} on the ${opts.warehouse} warehouse`];
+  footer.push(opts.alertsChannel ? `alerts go to <#${opts.alertsChannel}>` : 'alerts are off (ANALYTICS_CHANNEL is not set)');
+  footer.push(`BizOps can \`${Commands.pipeline} rerun &lt;source&gt;\``);
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: footer.join(' · ') }] });
+  return { text: `Pipeline freshness: ${summary}`, blocks };
+}
+
+/** For someone outside BizOps who asked for a rerun: why not, and a button to ask BizOps. */
+export function rerunNotAllowedMessage(source: Source, bizopsUsergroup: string | undefined): MessageBody {
+  const who = bizopsUsergroup ? `<!subteam^${bizopsUsergroup}>` : 'BizOps';
+  const text = `Only ${who} can rerun pipelines. You can ask them to rerun ${escapeMrkdwn(source.name)}.`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      {
+        type: 'actions',
+        block_id: BlockIds.rerunActions,
+        elements: [{ type: 'button', action_id: ActionIds.rerunRequest, text: { type: 'plain_text', text: 'Request a rerun' }, value: source.id }],
+      },
+    ],
+  };
+}
+
+/** The request posted in the channel (or the alert's thread) for BizOps. */
+export function rerunRequestPost(source: Source, userId: string, bizopsUsergroup: string | undefined, r: SourceFreshness | undefined): MessageBody {
+  const who = bizopsUsergroup ? `<!subteam^${bizopsUsergroup}>` : 'BizOps';
+  const state = r?.lastUpdated ? ` (last update ${slackDate(r.lastUpdated)}, ${r.dataState})` : '';
+  const text = `:raising_hand: <@${userId}> asks ${who} to rerun *${escapeMrkdwn(source.name)}*${state}. BizOps: \`${Commands.pipeline} rerun ${source.id}\`.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/** `/pipeline` help, for the subcommands of this module. */
+export function pipelineUsageMessage(): MessageBody {
+  const text = [
+    `\`${Commands.pipeline} status\`: every source, when it last updated, its SLA and state, worst first.`,
+    `\`${Commands.pipeline} rerun &lt;source&gt;\`: rerun a source's pipeline (BizOps). Add \`force\` to restart a sync already running.`,
+    `\`${Commands.pipeline} request\`: ask for a new pipeline.`,
+  ].join('\n');
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/** An unknown source name: the known ones. */
+export function unknownSourceMessage(text: string, sources: readonly Source[]): MessageBody {
+  const known = sources.map((s) => `\`${s.id}\``).join(', ');
+  const shown = text ? `No source is called "${escapeMrkdwn(truncate(text, 60))}".` : 'Which source?';
+  const t = `${shown} Sources: ${known}. Example: \`${Commands.pipeline} rerun ${sources[0]?.id ?? 'hubspot'}\``;
+  return { text: t, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: t } }] };
+}
+
+/** A short ephemeral note. */
+export function noteMessage(text: string): MessageBody {
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}

@@ -1,0 +1,87 @@
+/**
+ * Block Kit for a rerun: one message, edited in place as the run goes from
+ * requested to running to succeeded or failed, then the freshness result.
+ * Pure functions of data.
+ */
+import type { KnownBlock } from '@slack/types';
+import { ActionIds, BlockIds } from '../src/ids.js';
+import type { Source } from '../src/sources/catalog.js';
+import type { SourceFreshness } from '../src/services/freshness.js';
+import { escapeMrkdwn, slackDate, truncate, type MessageBody } from './common.js';
+import { duration } from './freshness.js';
+
+export type RerunPhase = 'starting' | 'running' | 'rescheduled' | 'succeeded' | 'failed' | 'timed_out';
+
+export interface RerunView {
+  source: Source;
+  requestedBy: string;
+  force: boolean;
+  phase: RerunPhase;
+  startedAt: Date;
+  finishedAt?: Date;
+  /** The failure, in the service's words. */
+  error?: string;
+  rescheduledFor?: string;
+  /** Offer "Force rerun" (behind a confirm dialog): the service said a sync is already running. */
+  offerForce?: boolean;
+  /** The freshness check after the run. */
+  after?: SourceFreshness;
+  /** Where the run goes: Fivetran, BigQuery Data Transfer, simulated. */
+  runner: string;
+}
+
+const PHASE: Record<RerunPhase, string> = {
+  starting: ':hourglass_flowing_sand: starting',
+  running: ':arrows_counterclockwise: running',
+  rescheduled: ':calendar: rescheduled',
+  succeeded: ':white_check_mark: succeeded',
+  failed: ':x: failed',
+  timed_out: ':warning: not finished',
+};
+
+export function rerunMessage(v: RerunView): MessageBody {
+  const name = escapeMrkdwn(v.source.name);
+  const target = v.source.rerun?.kind === 'fivetran' ? `Fivetran connection \`${escapeMrkdwn(v.source.rerun.connectionId)}\`` : v.source.rerun?.kind === 'data_transfer' ? 'BigQuery scheduled query' : 'pipeline';
+  const lines = [`*Rerun of ${name}*${v.force ? ' (forced)' : ''}: ${PHASE[v.phase]}`];
+  lines.push(`Requested by <@${v.requestedBy}> at ${slackDate(v.startedAt, '{time}')} · ${target} · ${escapeMrkdwn(v.runner)}`);
+  if (v.phase === 'rescheduled') {
+    lines.push(`The service rescheduled the sync${v.rescheduledFor ? ` for ${slackDate(new Date(v.rescheduledFor))}` : ''}; I am not waiting on it. The freshness checks will notice when the data lands.`);
+  }
+  if (v.finishedAt && v.phase !== 'running') lines.push(`Finished after ${duration(v.finishedAt.getTime() - v.startedAt.getTime())}.`);
+  if (v.phase === 'timed_out') lines.push('I stopped following it; the freshness checks will notice when the data lands.');
+  if (v.error) lines.push(`> ${escapeMrkdwn(truncate(v.error, 500))}`);
+  if (v.after) {
+    const a = v.after;
+    lines.push(
+      a.dataState === 'fresh'
+        ? `:large_green_circle: Freshness check: *${name} is fresh*, last update ${a.lastUpdated ? slackDate(a.lastUpdated) : 'unknown'}.`
+        : a.dataState === 'stale'
+          ? `:red_circle: Freshness check: ${name} is still stale (last update ${a.lastUpdated ? slackDate(a.lastUpdated) : 'unknown'}).`
+          : `:white_circle: Freshness check: ${name}'s last update is unknown${a.problem ? ` (${escapeMrkdwn(a.problem)})` : ''}.`,
+    );
+  }
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 3000) } }];
+  if (v.offerForce) {
+    blocks.push({
+      type: 'actions',
+      block_id: BlockIds.rerunActions,
+      elements: [
+        {
+          type: 'button',
+          action_id: ActionIds.rerunForce,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Force rerun' },
+          value: v.source.id,
+          confirm: {
+            title: { type: 'plain_text', text: 'Restart the sync?' },
+            text: { type: 'mrkdwn', text: truncate(`A sync of ${name} is already running. Forcing stops it and starts a new one.`, 300) },
+            confirm: { type: 'plain_text', text: 'Force rerun' },
+            deny: { type: 'plain_text', text: 'Cancel' },
+            style: 'danger',
+          },
+        },
+      ],
+    });
+  }
+  return { text: `Rerun of ${v.source.name}: ${v.phase.replace('_', ' ')}`, blocks };
+}
