@@ -382,3 +382,43 @@ describe('/pipeline request without an analytics channel', () => {
     expect(t.standin.modals(regular)).toHaveLength(0);
   });
 });
+
+describe.skipIf(!firestore.available)('/pipeline request on two replicas sharing Firestore', () => {
+  const prefix = `pr2_${randomUUID().slice(0, 8)}_`;
+  const stores: Store[] = [];
+  const bots: TestBot[] = [];
+
+  beforeAll(async () => {
+    stores.push(openFirestoreStore({ projectId: 'test', collectionPrefix: prefix }), openFirestoreStore({ projectId: 'test', collectionPrefix: prefix }));
+    const usergroups = { [StandinDefaults.usergroups.bizops]: [bizops, secondBizops], [StandinDefaults.usergroups.lookerAdmins]: [secondBizops] };
+    bots.push(await startTestBot({ store: stores[0]!, standinOptions: { usergroups } }));
+    // The second replica plays to the same Slack.
+    bots.push(await startTestBot({ store: stores[1]!, standin: bots[0]!.standin }));
+  }, 120_000);
+  afterAll(async () => {
+    for (const b of bots.reverse()) await b.stop();
+    for (const s of stores) await s.close();
+  });
+
+  it('gives one decision when two BizOps click Accept on different replicas at once', async () => {
+    const [a, b] = bots as [TestBot, TestBot];
+    const standin = a.standin;
+    await standin.runCommand(a.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
+    await standin.submitView(a.client, { userId: regular, values: { ...valid, [ActionIds.pipelineRequestDestination]: 'replicas' } });
+    const card = await standin.waitFor(() => standin.conversation(channel).find((m) => (m.text ?? '').includes('replicas')));
+    await standin.waitFor(() => standin.conversation(standin.dmChannelId(regular)).length > 0);
+    const id = JSON.stringify(card.blocks).match(/"value":"(pr_[A-Za-z0-9]+)"/)![1]!;
+
+    const clicks = await Promise.all([
+      standin.clickAction(a.client, { userId: bizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestAccept }),
+      standin.clickAction(b.client, { userId: secondBizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestAccept }),
+    ]);
+    expect(clicks.map((c) => c.ack.status)).toEqual([200, 200]);
+    await standin.waitFor(() => standin.responses.some((r) => JSON.stringify(r.body).includes(`${requestRef(id)}* is already accepted`)), { timeoutMs: 15_000 });
+    const accepted = (await stores[0]!.recentAudit(50)).filter((e) => e.subject === id && e.action === 'pipeline_request.accepted');
+    expect(accepted).toHaveLength(1);
+    const doc = await stores[1]!.get<PipelineRequest & Record<string, unknown>>(PIPELINE_REQUESTS, id);
+    expect(doc?.data).toMatchObject({ status: 'accepted', acceptedBy: accepted[0]!.actor });
+    expect(standin.callsTo('chat.update').filter((c) => c.args['ts'] === card.ts)).toHaveLength(1);
+  });
+});
