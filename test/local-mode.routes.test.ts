@@ -1,0 +1,160 @@
+/**
+ * The stand-in's local routes and the page's server, without a browser: what
+ * the page sends, and what bad input gets (a clear answer, and no change).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
+import { createLocalPage, type LocalPage } from '../src/slack-standin/web/page.js';
+import { SlackStandin } from '../src/slack-standin/server.js';
+import { describeCommands } from '../src/local.js';
+
+const { regular, bizops } = StandinDefaults.users;
+const channel = StandinDefaults.channel;
+
+let t: TestBot;
+let page: LocalPage;
+let url: string;
+
+beforeAll(async () => {
+  const standin = new SlackStandin();
+  page = createLocalPage(standin);
+  url = (await standin.start({ port: 0, host: '127.0.0.1', fallback: page.handle })).url;
+  t = await startTestBot({ standin });
+  standin.connectBot(t.client);
+  page.setCommands([{ command: '/telemetry', description: 'A customer', usageHint: 'acme' }]);
+}, 120_000);
+
+afterAll(async () => {
+  page?.close();
+  await t?.stop();
+  await t?.standin.stop();
+});
+
+const post = async (path: string, body: unknown) => {
+  const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+/** An ephemeral /telemetry card shown to `userId`. */
+async function card(userId: string) {
+  const res = await post('/local/command', { command: '/telemetry', text: 'initech', userId, settleMs: 50 });
+  expect(res.status).toBe(200);
+  return t.standin.conversation(channel).filter((m) => m.ephemeral?.user === userId).at(-1)!;
+}
+
+describe('the page server', () => {
+  it('serves the page and its static files, and nothing outside them', async () => {
+    const html = await fetch(`${url}/`);
+    expect(html.headers.get('content-type')).toContain('text/html');
+    expect(await html.text()).toContain('/static/app.js');
+    for (const file of ['app.js', 'style.css', 'favicon.svg']) expect((await fetch(`${url}/static/${file}`)).status).toBe(200);
+    for (const bad of ['../page.ts', '..%2Fpage.ts', '%2e%2e%2fserver.ts', 'nope.js', 'app.js.map']) expect((await fetch(`${url}/static/${bad}`)).status).toBe(404);
+    expect((await fetch(`${url}/elsewhere`)).status).toBe(404);
+  });
+
+  it('gives each user their own view of the state: ephemeral messages only to their owner', async () => {
+    const mine = await card(regular);
+    const state = async (user: string) => (await (await fetch(`${url}/local/state?user=${user}`)).json()) as {
+      me: string; commands: Array<{ command: string }>; conversations: Record<string, Array<{ ts: string; ephemeral: boolean }>>;
+    };
+    const riley = await state(regular);
+    expect(riley.me).toBe(regular);
+    expect(riley.commands.map((c) => c.command)).toEqual(['/telemetry']);
+    expect(riley.conversations[channel]!.find((m) => m.ts === mine.ts)?.ephemeral).toBe(true);
+    const blake = await state(bizops);
+    expect(blake.conversations[channel]!.some((m) => m.ts === mine.ts)).toBe(false);
+    expect((await fetch(`${url}/local/state?user=U0NOBODY`)).status).toBe(400);
+  });
+
+  it('streams a change event when the bot posts', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${url}/local/events`, { signal: controller.signal });
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const reader = res.body!.getReader();
+    const seen: string[] = [];
+    const read = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        seen.push(new TextDecoder().decode(value));
+        if (seen.join('').includes('event: change')) return;
+      }
+    })();
+    await t.bot.app.client.chat.postMessage({ channel, text: 'A scheduled message' });
+    await read;
+    controller.abort();
+    expect(seen.join('')).toMatch(/event: change\ndata: \{"kind":"message","channel":"C0ANALYTIC"/);
+  });
+});
+
+describe('POST /local/action, /local/submit, /local/close, /local/home', () => {
+  it('clicks a button in a message as the user, through the signed receiver', async () => {
+    const m = await card(regular);
+    const res = await post('/local/action', { userId: regular, channelId: channel, ts: m.ts, actionId: 'telemetry_share', settleMs: 50 });
+    expect(res.status).toBe(200);
+    expect(res.body['ack']).toMatchObject({ status: 200 });
+    await t.standin.waitFor(() => t.standin.conversation(channel).some((x) => !x.ephemeral && x.text.includes('Initech')));
+    expect(t.standin.message(channel, m.ts)).toBeUndefined();
+  });
+
+  it("refuses a click on someone else's ephemeral message, and changes nothing", async () => {
+    const m = await card(regular);
+    const calls = t.standin.calls.length;
+    const res = await post('/local/action', { userId: bizops, channelId: channel, ts: m.ts, actionId: 'telemetry_share' });
+    expect(res.status).toBe(404);
+    expect(String(res.body['error'])).toContain('No such message');
+    expect(t.standin.calls.length).toBe(calls);
+    expect(t.standin.message(channel, m.ts)).toBeDefined();
+  });
+
+  it.each([
+    ['malformed JSON', '{"userId":', 400, 'JSON object'],
+    ['not an object', '[1,2]', 400, 'JSON object'],
+    ['an unknown user', { userId: 'U0NOBODY', actionId: 'x', channelId: channel, ts: '1.2' }, 400, 'Unknown user U0NOBODY'],
+    ['no action ID', { userId: regular, channelId: channel, ts: '1.2' }, 400, 'actionId is required'],
+    ['an unknown message', { userId: regular, actionId: 'telemetry_share', channelId: channel, ts: '1.2' }, 404, 'No such message'],
+    ['a view that is not open', { userId: regular, actionId: 'x', viewId: 'VNOPE' }, 404, 'No view VNOPE'],
+  ])('answers %s with a clear error', async (_what, body, status, error) => {
+    const calls = t.standin.calls.length;
+    const res = await post('/local/action', body);
+    expect(res.status).toBe(status);
+    expect(String(res.body['error'])).toContain(error);
+    expect(t.standin.calls.length).toBe(calls);
+  });
+
+  it('answers an element the message does not have, and an option the select does not have', async () => {
+    const m = await card(regular);
+    const missing = await post('/local/action', { userId: regular, channelId: channel, ts: m.ts, actionId: 'no_such_action' });
+    expect(missing.status).toBe(400);
+    expect(String(missing.body['error'])).toContain('no element "no_such_action"');
+  });
+
+  it('submits, closes and opens Home only for a user with something open', async () => {
+    expect((await post('/local/submit', { userId: regular })).status).toBe(404);
+    expect((await post('/local/close', { userId: regular })).status).toBe(404);
+    expect((await post('/local/submit', { userId: regular, values: { a: 3 } })).status).toBe(404);
+    const home = await post('/local/home', { userId: regular });
+    expect(home.status).toBe(200);
+    expect(home.body['ack']).toMatchObject({ status: 200 });
+  });
+
+  it('sends app_home_opened as a signed event the receiver accepts, with the view already published', async () => {
+    const published: Array<{ user: string; view?: unknown }> = [];
+    t.bot.app.event('app_home_opened', async ({ event }) => {
+      published.push({ user: event.user, view: event.view });
+    });
+    const ack = await t.standin.openHome(t.client, { userId: bizops });
+    expect(ack.status).toBe(200);
+    await t.standin.waitFor(() => published.find((p) => p.user === bizops));
+  });
+});
+
+describe('describeCommands', () => {
+  it('describes registered commands from manifest.yml, and lists unlisted ones bare', async () => {
+    const commands = await describeCommands(['/telemetry', '/not-in-manifest']);
+    expect(commands[0]).toMatchObject({ command: '/telemetry', usageHint: 'acme | Acme Corp | acme.com' });
+    expect(commands[0]!.description).toContain("A customer's instances");
+    expect(commands.at(-1)).toEqual({ command: '/not-in-manifest', description: '', usageHint: '' });
+    expect(commands.map((c) => c.command)).not.toContain('/unregistered');
+  });
+});
