@@ -13,7 +13,7 @@ import { browserSkipReason, screenshot, startLocalPage, type LocalPageRun } from
 const skip = browserSkipReason();
 if (skip) console.log(`Skipping the browser tests: ${skip}`);
 
-const { regular, lookerAdmin } = StandinDefaults.users;
+const { regular, bizops, lookerAdmin } = StandinDefaults.users;
 const channel = StandinDefaults.channel;
 const WAIT = { timeout: 30_000 };
 
@@ -47,7 +47,8 @@ async function loadedSize(img: Locator): Promise<[number, number]> {
 
 describe.skipIf(skip)('the features in the browser', () => {
   beforeAll(async () => {
-    run = await startLocalPage();
+    // The freshness schedule ticks every 2 s here instead of every 5 minutes, so the alerts come while we watch.
+    run = await startLocalPage({ env: { FRESHNESS_CHECK_INTERVAL_MS: '2000' } });
     ({ local, page } = run);
   }, 120_000);
 
@@ -139,5 +140,41 @@ describe.skipIf(skip)('the features in the browser', () => {
       expect(local.standin.conversation(regular).some((m) => /approved/i.test(m.text))).toBe(true);
       await goToChannel();
     });
+  });
+
+  describe('freshness alerts and reruns', () => {
+    it('shows the stale-source alert the bot posted by itself; BizOps click Rerun and the thread follows the run until the alert recovers', async () => {
+      await switchTo(regular);
+      await goToChannel();
+      // Posted by the bot's own scheduled check at start-up, not in answer to anyone.
+      const alert = inChannel('HubSpot is stale').filter({ has: page.locator(`button[data-action-id="${ActionIds.freshnessRerun}"]`) });
+      await alert.waitFor(WAIT);
+      const ts = await alert.getAttribute('data-ts');
+      const alertNow = () => page.locator(`#messages article.msg[data-ts="${ts}"]`);
+
+      // A regular user is refused on the server and offered to ask BizOps instead.
+      await alertNow().locator(`button[data-action-id="${ActionIds.freshnessRerun}"]`).click();
+      const refusal = page.locator('#messages article.msg[data-ephemeral="1"]').filter({ hasText: 'can rerun pipelines' });
+      await refusal.waitFor(WAIT);
+      await refusal.locator(`button[data-action-id="${ActionIds.rerunRequest}"]`).waitFor(WAIT);
+      expect(local.standin.conversation(channel).some((m) => m.thread_ts === ts && /Rerun of HubSpot/.test(m.text))).toBe(false);
+
+      await switchTo(bizops);
+      await alertNow().locator(`button[data-action-id="${ActionIds.freshnessRerun}"]`).click();
+      await alertNow().locator('button.replies').waitFor(WAIT);
+      await alertNow().locator('button.replies').click();
+      const rerun = page.locator('#thread-body article.msg').filter({ hasText: 'Rerun of HubSpot' });
+      await rerun.waitFor(WAIT);
+      await expect(rerun.textContent()).resolves.toContain('Blake Bizops');
+      // One message, edited in place as the run goes: succeeded, then the freshness check's result.
+      await rerun.filter({ hasText: 'succeeded' }).waitFor(WAIT);
+      await rerun.filter({ hasText: 'HubSpot is fresh' }).waitFor(WAIT);
+      await expect(page.locator('#thread-body article.msg').filter({ hasText: 'Rerun of HubSpot' }).count()).resolves.toBe(1);
+      // The alert itself is edited to say it recovered, and loses its buttons.
+      await alertNow().filter({ hasText: 'recovered' }).waitFor(WAIT);
+      await expect(alertNow().locator(`button[data-action-id="${ActionIds.freshnessRerun}"]`).count()).resolves.toBe(0);
+      await screenshot(page, '09-rerun-recovered');
+      await page.locator('#thread-close').click();
+    }, 120_000);
   });
 });
