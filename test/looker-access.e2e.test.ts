@@ -378,6 +378,33 @@ describe('/looker-access with Looker connected', () => {
     expect(await d.audits(request.id)).toEqual(['looker_access.requested', 'looker_access.approved', 'looker_access.grant_failed']);
   });
 
+  it('serializes grants to the same Looker user: two approvals at once lose no role and create one user', async () => {
+    const email = 'casey.concurrent@example.com';
+    const made = await Promise.all([
+      d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessLevel]: 'create_content' })),
+      d.request(BLAKE, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessLevel]: 'develop' })),
+    ]);
+    const [a, b] = await Promise.all(made.map(({ modal }) => waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts))));
+    // Slow reads make the two read-merge-writes overlap unless they are serialized.
+    looker.delay('GET', /\/users\/search$/, 300);
+    looker.delay('GET', /\/roles$/, 300);
+    const answers = await Promise.all([d.click(ALEX, a!, ActionIds.lookerAccessApprove), d.click(JORDAN, b!, ActionIds.lookerAccessApprove)]).finally(() => looker.clearDelays());
+    for (const answer of answers) expect(answer).toContain('Approved and granted in Looker');
+    const users = [...looker.users.values()].filter((u) => u.email === email);
+    expect(users).toHaveLength(1);
+    expect([...users[0]!.role_ids].sort()).toEqual(['2', '5', '6', '7']);
+  });
+
+  it('changes nothing when it cannot tell who the Looker admins are', async () => {
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: 'riley.adm@example.com' }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    t.bot.services.lookerAccess.admins.invalidate();
+    t.standin.failNext('usergroups.users.list', 'missing_scope');
+    expect(await d.click(ALEX, request, ActionIds.lookerAccessApprove)).toContain('could not check who the Looker admins are');
+    expect((await d.requests()).find((r) => r.id === request.id)?.status).toBe('pending');
+    expect(await d.click(ALEX, request, ActionIds.lookerAccessApprove)).toContain('Approved and granted');
+  });
+
   it('refuses a request for a bot, storing nothing', async () => {
     const before = (await d.requests()).length;
     await d.request(RILEY, { [ActionIds.lookerAccessSubject]: 'U0BOT', [ActionIds.lookerAccessEmail]: 'bot@example.com', [ActionIds.lookerAccessTeam]: 'engineering' });
@@ -478,5 +505,27 @@ describe('/looker-access when the store fails', () => {
     expect(answer).not.toContain('UNAVAILABLE');
     expect((await d.requests()).find((r) => r.id === request.id)?.status).toBe('pending');
     expect(await d.click(ALEX, request, ActionIds.lookerAccessApprove)).toContain('Approved and recorded');
+  });
+});
+
+describe('the periodic Looker access sweep', () => {
+  let t: TestBot;
+  beforeAll(async () => {
+    t = await startTestBot({ standinOptions, env: { LOOKER_SWEEP_INTERVAL_MS: '1000' } });
+  }, 120_000);
+  afterAll(async () => t?.stop());
+
+  it('runs by itself once the bot has started, expiring what is due', async () => {
+    const id = 'la_timerexpiry0001';
+    await t.store.put<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id, {
+      id, requesterId: RILEY, subjectId: RILEY, email: 'riley@example.com', team: 'sales', level: 'create_content',
+      reason: 'dashboards', durationDays: 1, status: 'approved', route: 'needs_approval', viewId: 'VTIMER',
+      createdAt: new Date(Date.now() - 2 * DAY).toISOString(), channel: null, ts: null, decidedBy: ALEX,
+      decidedAt: new Date(Date.now() - 2 * DAY).toISOString(),
+      grant: { mode: 'manual', at: new Date(Date.now() - 2 * DAY).toISOString(), lookerUserId: null, createdUser: false, addedGroupIds: [], addedRoleIds: [] },
+      grantError: null, expiresAt: new Date(Date.now() - DAY).toISOString(), reminderSentAt: null, expiredAt: null, revokedRoleIds: null, revokeError: null,
+    });
+    await waitForAsync(async () => (await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id))?.data.status === 'expired' || undefined);
+    await t.standin.waitFor(() => t.standin.conversation(RILEY).find((m) => text(m).includes('has ended')));
   });
 });

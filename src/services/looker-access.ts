@@ -7,7 +7,7 @@
  * LookerAdmin port; elevated access expires through a periodic sweep that one
  * replica runs at a time (a store lease).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { LookerConfig } from '../config.js';
@@ -343,7 +343,9 @@ export class LookerAccessService {
       try {
         const { groupIds, roleIds } = accessFor(request.team, request.level, ids);
         const firstName = subject?.firstName || request.email.split('@')[0] || request.email;
-        const result = await this.opts.looker.grant({ email: request.email, firstName, lastName: subject?.lastName ?? '', groupIds, roleIds });
+        const result = await this.withLookerUserLock(request.email, () =>
+          this.opts.looker.grant({ email: request.email, firstName, lastName: subject?.lastName ?? '', groupIds, roleIds }),
+        );
         if (!result.applied) throw new Error('the Looker adapter did not apply the grant');
         update = {
           grant: { mode: 'looker', at, lookerUserId: result.lookerUserId, createdUser: result.createdUser, addedGroupIds: result.addedGroupIds, addedRoleIds: result.addedRoleIds },
@@ -380,7 +382,10 @@ export class LookerAccessService {
       const elevated = new Set(elevatedRolesOf(current.level, ids));
       const toRemove = grant.addedRoleIds.filter((r) => elevated.has(r));
       try {
-        const revoked = toRemove.length ? await this.opts.looker.revokeRoles({ lookerUserId: grant.lookerUserId, roleIds: toRemove }) : { applied: true as const, removedRoleIds: [] };
+        const lookerUserId = grant.lookerUserId;
+        const revoked = toRemove.length
+          ? await this.withLookerUserLock(current.email, () => this.opts.looker.revokeRoles({ lookerUserId, roleIds: toRemove }))
+          : { applied: true as const, removedRoleIds: [] };
         update = { revokedRoleIds: revoked.applied ? revoked.removedRoleIds : [], revokeError: null };
         await this.opts.store.audit({ actor: 'bot', action: 'looker_access.revoked', subject: request.id, before: { roleIds: toRemove }, after: update });
       } catch (err) {
@@ -417,6 +422,28 @@ export class LookerAccessService {
     await this.dm(request.subjectId, lookerReminderDm(marked.doc.data));
     if (request.requesterId !== request.subjectId) await this.dm(request.requesterId, lookerReminderDm(marked.doc.data));
     return true;
+  }
+
+  /**
+   * Looker's set-roles replaces the list, so two read-merge-writes on the same
+   * user (two approvals, or an approval and an expiry, on any replicas) must
+   * not interleave: a store lease per Looker email serializes them.
+   */
+  private async withLookerUserLock<T>(email: string, fn: () => Promise<T>): Promise<T> {
+    const name = `looker-user-${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 32)}`;
+    const holder = randomUUID();
+    const deadline = Date.now() + 20_000;
+    let held = false;
+    while (!(held = await this.opts.store.acquireLease(name, holder, 60_000)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
+    }
+    // Past the deadline the holder is presumed stuck; going ahead beats never granting.
+    if (!held) this.opts.logger.warn('looker user lock not acquired; going ahead', { lease: name });
+    try {
+      return await fn();
+    } finally {
+      if (held) await this.opts.store.releaseLease(name, holder).catch(() => undefined);
+    }
   }
 
   private async postCard(doc: LookerAccessRequest): Promise<LookerAccessRequest | null> {

@@ -67,6 +67,7 @@ export class FakeLooker {
   private readonly tokenTtl: number;
   private readonly tokens = new Map<string, number>();
   private readonly faults: Array<{ method: string; path: RegExp; status: number; message: string }> = [];
+  private readonly delays: Array<{ method: string; path: RegExp; ms: number }> = [];
   private nextUserId = 100;
   private server: Server | undefined;
   private baseUrl = '';
@@ -125,6 +126,15 @@ export class FakeLooker {
     this.faults.push({ method, path, status, message });
   }
 
+  /** Answers calls matching method and path only after `ms` (widens race windows); `clearDelays()` undoes it. */
+  delay(method: string, path: RegExp, ms: number): void {
+    this.delays.push({ method, path, ms });
+  }
+
+  clearDelays(): void {
+    this.delays.length = 0;
+  }
+
   /** Invalidates every access token (as when they expire or are revoked). */
   expireTokens(): void {
     this.tokens.clear();
@@ -165,6 +175,8 @@ export class FakeLooker {
     }
     const method = req.method ?? 'GET';
     const path = url.pathname;
+    const delay = this.delays.find((d) => d.method === method && d.path.test(path));
+    if (delay) await new Promise((resolve) => setTimeout(resolve, delay.ms));
     const faultAt = this.faults.findIndex((f) => f.method === method && f.path.test(path));
     if (faultAt >= 0) {
       const [fault] = this.faults.splice(faultAt, 1);
