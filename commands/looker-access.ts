@@ -193,6 +193,7 @@ export function lookerAccessDecision(decision: 'approve' | 'deny', { lookerAcces
   };
 }
 
+/** Registers `/looker-access`, its modal and buttons; returns the slash commands registered. */
 export function registerLookerAccess(app: App, deps: LookerAccessDeps): string[] {
   app.command(Commands.lookerAccess, lookerAccessCommand(deps));
   app.view<ViewSubmitAction>(CallbackIds.lookerAccess, lookerAccessSubmission(deps));

@@ -36,14 +36,13 @@ describe('Looker policy: the handbook', () => {
   });
 
   it('gives every team, listed or not, both the View group and the View role', () => {
-    for (const team of LOOKER_TEAMS) {
-      expect(accessFor(team.id, 'view', ids)).toEqual({ groupIds: ['10'], roleIds: ['2'] });
-    }
+    expect(accessFor('view', ids)).toEqual({ groupIds: ['10'], roleIds: ['2'] });
+    for (const team of LOOKER_TEAMS) expect(routeOf({ team: team.id, level: 'view' }, { lookerConfigured: true })).toBe(team.listed ? 'grant_now' : 'needs_approval');
   });
 
   it('adds the elevated roles on top of View, never instead of it', () => {
-    expect(accessFor('sales', 'create_content', ids)).toEqual({ groupIds: ['10'], roleIds: ['2', '5'] });
-    expect(accessFor('other', 'develop', ids)).toEqual({ groupIds: ['10'], roleIds: ['2', '6', '7'] });
+    expect(accessFor('create_content', ids)).toEqual({ groupIds: ['10'], roleIds: ['2', '5'] });
+    expect(accessFor('develop', ids)).toEqual({ groupIds: ['10'], roleIds: ['2', '6', '7'] });
     expect(elevatedRolesOf('develop', ids)).toEqual(['6', '7']);
     expect(elevatedRolesOf('view', ids)).toEqual([]);
     // A misconfiguration listing View as elevated must not make expiry take View away.

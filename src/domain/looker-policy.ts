@@ -71,10 +71,12 @@ export interface LookerAccessIds {
   elevatedRoleIds: { create_content: string[]; develop: string[] };
 }
 
-/** What to grant in Looker: always the View group and View role (a user needs both), plus the level's roles. */
-export function accessFor(team: LookerTeam, level: LookerLevel, ids: LookerAccessIds): { groupIds: string[]; roleIds: string[] } {
-  // Every team, listed or not, defaults to View: `team` does not change the grant.
-  void team;
+/**
+ * What to grant in Looker: the View group and the View role (a user needs
+ * both), plus the level's roles. The team does not change it: every listed
+ * team, and any team not listed, gets View.
+ */
+export function accessFor(level: LookerLevel, ids: LookerAccessIds): { groupIds: string[]; roleIds: string[] } {
   const extra = level === 'view' ? [] : ids.elevatedRoleIds[level];
   return { groupIds: [ids.viewGroupId], roleIds: unique([ids.viewRoleId, ...extra]) };
 }

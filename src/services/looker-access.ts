@@ -132,6 +132,7 @@ interface Profile {
   isBot: boolean;
 }
 
+/** Requests, decisions, grants and expiry of Looker access. */
 export class LookerAccessService {
   readonly admins: UsergroupMembers;
   private readonly now: () => Date;
@@ -341,7 +342,7 @@ export class LookerAccessService {
       await this.opts.store.audit({ actor, action: 'looker_access.manual_grant_needed', subject: request.id, before: null, after: update });
     } else {
       try {
-        const { groupIds, roleIds } = accessFor(request.team, request.level, ids);
+        const { groupIds, roleIds } = accessFor(request.level, ids);
         const firstName = subject?.firstName || request.email.split('@')[0] || request.email;
         const result = await this.withLookerUserLock(request.email, () =>
           this.opts.looker.grant({ email: request.email, firstName, lastName: subject?.lastName ?? '', groupIds, roleIds }),
