@@ -6,7 +6,7 @@ import { ActionIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import type { HomeService } from '../src/services/home.js';
-import { rolesOf, type RoleGroups } from '../src/services/pipeline-request-roles.js';
+import { CachedRoles, type RoleGroups } from '../src/services/pipeline-request-roles.js';
 import { homeView } from '../views/home.js';
 import { openPipelineRequestModal } from './pipeline-request.js';
 
@@ -14,16 +14,18 @@ export interface HomeDeps extends RoleGroups {
   home: HomeService;
   logger: Logger;
   analyticsChannel: string | undefined;
+  /** How long group member lists are reused for the Home tab (display only). Default 30 s. */
+  rolesCacheMs?: number;
 }
 
 /** Publishes the Home tab for the user who opened it. */
 export function appHomeOpened(deps: HomeDeps) {
+  const roles = new CachedRoles(deps, deps.logger, deps.rolesCacheMs);
   return async ({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> => {
     // The event also fires for the Messages tab, which has nothing to publish.
     if (event.tab !== 'home') return;
     try {
-      const roles = await rolesOf(client, deps, event.user, deps.logger);
-      const data = await deps.home.homeFor(event.user, roles);
+      const data = await deps.home.homeFor(event.user, await roles.rolesOf(client, event.user));
       await client.views.publish({ user_id: event.user, view: homeView(data) });
     } catch (err) {
       const coded = toCodedError(err);

@@ -42,3 +42,37 @@ export async function rolesOf(client: WebClient, groups: RoleGroups, userId: str
   ]);
   return { bizops, lookerAdmin };
 }
+
+/**
+ * Group member lists cached for `ttlMs`, for display only (App Home opens
+ * often; usergroups.users.list is rate limited). Decisions never use it:
+ * they ask Slack on every click.
+ */
+export class CachedRoles {
+  private readonly cache = new Map<string, { at: number; members: Promise<Set<string>> }>();
+
+  constructor(private readonly groups: RoleGroups, private readonly logger: Logger, private readonly ttlMs = 30_000) {}
+
+  async rolesOf(client: WebClient, userId: string): Promise<Roles> {
+    const [bizops, lookerAdmin] = await Promise.all([this.membership(client, this.groups.bizopsUsergroup, userId), this.membership(client, this.groups.lookerAdminsUsergroup, userId)]);
+    return { bizops, lookerAdmin };
+  }
+
+  private async membership(client: WebClient, group: string | undefined, userId: string): Promise<Membership> {
+    if (!group) return 'not_member';
+    let entry = this.cache.get(group);
+    if (!entry || Date.now() - entry.at > this.ttlMs) {
+      entry = { at: Date.now(), members: client.usergroups.users.list({ usergroup: group }).then((res) => new Set(res.users ?? [])) };
+      this.cache.set(group, entry);
+    }
+    try {
+      return (await entry.members).has(userId) ? 'member' : 'not_member';
+    } catch (err) {
+      // A failed lookup is not cached: the next open asks again.
+      if (this.cache.get(group) === entry) this.cache.delete(group);
+      const coded = toCodedError(err);
+      this.logger.error('user group lookup failed', { group, code: coded.code, err: coded });
+      return 'unknown';
+    }
+  }
+}
