@@ -47,8 +47,7 @@ async function loadedSize(img: Locator): Promise<[number, number]> {
 
 describe.skipIf(skip)('the features in the browser', () => {
   beforeAll(async () => {
-    // The freshness schedule ticks every 2 s here instead of every 5 minutes, so the alerts come while we watch.
-    run = await startLocalPage({ env: { FRESHNESS_CHECK_INTERVAL_MS: '2000' } });
+    run = await startLocalPage();
     ({ local, page } = run);
   }, 120_000);
 
@@ -146,7 +145,7 @@ describe.skipIf(skip)('the features in the browser', () => {
     it('shows the stale-source alert the bot posted by itself; BizOps click Rerun and the thread follows the run until the alert recovers', async () => {
       await switchTo(regular);
       await goToChannel();
-      // Posted by the bot's own scheduled check at start-up, not in answer to anyone.
+      // Posted by the bot's own freshness check (local mode runs the first one at start-up), not in answer to anyone.
       const alert = inChannel('HubSpot is stale').filter({ has: page.locator(`button[data-action-id="${ActionIds.freshnessRerun}"]`) });
       await alert.waitFor(WAIT);
       const ts = await alert.getAttribute('data-ts');
