@@ -59,6 +59,9 @@ describe.skipIf(skip)('local mode in the browser', () => {
     await expect(composer.inputValue()).resolves.toBe('/telemetry ');
     await expect(page.locator('#completions').isHidden()).resolves.toBe(true);
     await expect(page.locator('#composer-hint').textContent()).resolves.toContain('acme | Acme Corp');
+    await composer.fill('/');
+    await option.waitFor(WAIT);
+    await screenshot(page, '00-command-completion');
     await composer.fill('');
   });
 
@@ -167,7 +170,7 @@ describe.skipIf(skip)('local mode in the browser', () => {
 // ---------------------------------------------------------------- Block Kit and modals
 
 /** A message with every interactive element the page renders, for a test-only command. */
-function galleryBlocks(): KnownBlock[] {
+function galleryBlocks(imageBase: string): KnownBlock[] {
   return [
     { type: 'header', text: { type: 'plain_text', text: 'Block Kit gallery' } },
     {
@@ -191,6 +194,7 @@ function galleryBlocks(): KnownBlock[] {
       ],
     },
     { type: 'context', elements: [{ type: 'mrkdwn', text: 'computed <!date^1700000000^{date_num}|2023-11-14>' }] },
+    { type: 'image', image_url: `${imageBase}/static/favicon.svg`, alt_text: 'The app icon', title: { type: 'plain_text', text: 'An image block' } },
   ];
 }
 
@@ -231,7 +235,7 @@ function addGalleryListeners(l: LocalMode): void {
   const app = l.bot.app;
   app.command('/gallery', async ({ ack, respond }: CommandArgs) => {
     await ack();
-    await respond({ response_type: 'ephemeral', text: 'Block Kit gallery', blocks: galleryBlocks() });
+    await respond({ response_type: 'ephemeral', text: 'Block Kit gallery', blocks: galleryBlocks(l.url) });
   });
   app.command('/gallery-modal', async ({ ack, client, command }: CommandArgs) => {
     await ack();
@@ -303,6 +307,8 @@ describe.skipIf(skip)('Block Kit and modals in the browser', () => {
     await expect(gallery.locator('.bk-fields > div').count()).resolves.toBe(2);
     await expect(gallery.locator('hr.bk-divider').count()).resolves.toBe(1);
     await expect(gallery.locator('.bk-context').textContent()).resolves.toContain('2023-11-14');
+    await expect(gallery.locator('.bk-image-title').textContent()).resolves.toBe('An image block');
+    await p.waitForFunction((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0, await gallery.locator('.bk-image img').elementHandle(), WAIT);
     await screenshot(p, '10-blockkit-gallery');
 
     await gallery.locator('button[data-action-id="g_primary"]').click();
