@@ -45,7 +45,7 @@ async function loadedSize(img: Locator): Promise<[number, number]> {
   return img.evaluate((el) => [(el as HTMLImageElement).naturalWidth, (el as HTMLImageElement).naturalHeight] as [number, number]);
 }
 
-describe.skipIf(skip)('the features in the browser', () => {
+describe.skipIf(skip)('the features in the browser', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     run = await startLocalPage();
     ({ local, page } = run);

@@ -37,7 +37,7 @@ async function switchTo(userId: string): Promise<void> {
   await page.waitForFunction((id) => new URL(location.href).searchParams.get('as') === id, userId);
 }
 
-describe.skipIf(skip)('local mode in the browser', () => {
+describe.skipIf(skip)('local mode in the browser', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     run = await startLocalPage({ env: { LOG_LEVEL: 'info' } });
     ({ local, page } = run);
@@ -278,7 +278,7 @@ function addGalleryListeners(l: LocalMode): void {
   ]);
 }
 
-describe.skipIf(skip)('Block Kit and modals in the browser', () => {
+describe.skipIf(skip)('Block Kit and modals in the browser', { timeout: 120_000 }, () => {
   let gr: LocalPageRun;
   let g: LocalMode;
   let p: Page;
