@@ -3,12 +3,15 @@
  * embedded and Firestore stores, plus the audit view's limits and parsing.
  */
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KnownBlock } from '@slack/types';
-import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
+import { freshDataDir, startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { blockKitViolations } from './support/block-limits.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
+import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
+import { StoreError } from '../src/errors.js';
 import { ActionIds } from '../src/ids.js';
 import type { AuditEntry, Store } from '../src/ports/store.js';
 import { changedFields, parseAuditCount } from '../src/services/audit.js';
@@ -169,5 +172,34 @@ describe('audit log view and parsing', () => {
     expect(json).not.toContain('<!channel>');
     expect(json).not.toContain('<@U0ADMIN>');
     expect(auditEntryText(entries[1]!)).toContain('(+');
+  });
+});
+
+describe('/analytics audit when the store fails', () => {
+  let t: TestBot;
+  let real: Store;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await freshDataDir();
+    real = await openEmbeddedStore(dir);
+    const failing: Store = {
+      ...real,
+      kind: real.kind,
+      recentAudit: () => Promise.reject(new StoreError('embedded store: recentAudit failed: EIO at /var/lib/audit.json')),
+    };
+    t = await startTestBot({ store: failing });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+    await real?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('tells an admin the log could not be read, without the error', async () => {
+    const { replies } = await t.standin.runCommand(t.client, { command: '/analytics', text: 'audit', userId: admin, channelId: channel });
+    const json = JSON.stringify(replies);
+    expect(json).toContain('could not read the audit log');
+    expect(json).not.toContain('/var/lib');
   });
 });

@@ -4,12 +4,15 @@
  * embedded store and on Firestore (the emulator).
  */
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KnownBlock } from '@slack/types';
-import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
+import { freshDataDir, startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { blockKitViolations } from './support/block-limits.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
+import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
+import { StoreError } from '../src/errors.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import type { Store } from '../src/ports/store.js';
@@ -420,5 +423,93 @@ describe.skipIf(!firestore.available)('/pipeline request on two replicas sharing
     const doc = await stores[1]!.get<PipelineRequest & Record<string, unknown>>(PIPELINE_REQUESTS, id);
     expect(doc?.data).toMatchObject({ status: 'accepted', acceptedBy: accepted[0]!.actor });
     expect(standin.callsTo('chat.update').filter((c) => c.args['ts'] === card.ts)).toHaveLength(1);
+  });
+});
+
+/** The embedded store, with chosen methods failing the way a store outage does. */
+function faultyStore(real: Store, failing: Set<string>): Store {
+  return new Proxy(real, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (failing.has(String(prop))) return Promise.reject(new StoreError(`embedded store: ${String(prop)} failed: disk I/O error at /var/lib/x.json`));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
+describe('/pipeline request when Slack or the store fails', () => {
+  let t: TestBot;
+  let real: Store;
+  let dir: string;
+  const failing = new Set<string>();
+
+  beforeAll(async () => {
+    dir = await freshDataDir();
+    real = await openEmbeddedStore(dir);
+    t = await startTestBot({ store: faultyStore(real, failing) });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+    await real?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const dms = () => t.standin.conversation(t.standin.dmChannelId(regular));
+
+  it('says the form could not open when views.open fails', async () => {
+    t.standin.failNext('views.open', 'internal_error');
+    const { replies } = await t.standin.runCommand(t.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
+    expect(JSON.stringify(replies)).toContain('could not open the request form');
+    expect(t.standin.modals(regular)).toHaveLength(0);
+  });
+
+  it('tells the requester by DM when the request cannot be saved, posting nothing', async () => {
+    await t.standin.runCommand(t.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
+    const before = dms().length;
+    const cards = t.standin.conversation(channel).length;
+    failing.add('createOnce');
+    try {
+      await t.standin.submitView(t.client, { userId: regular, values: valid });
+      const dm = await t.standin.waitFor(() => dms().length > before && dms().at(-1));
+      expect(text(dm)).toContain('could not save your pipeline request');
+      expect(text(dm)).not.toContain('/var/lib');
+    } finally {
+      failing.delete('createOnce');
+    }
+    expect(t.standin.conversation(channel).length).toBe(cards);
+  });
+
+  it('tells BizOps the decision was not recorded when the store fails, leaving the card as it was', async () => {
+    await t.standin.runCommand(t.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
+    const before = dms().length;
+    await t.standin.submitView(t.client, { userId: regular, values: { ...valid, [ActionIds.pipelineRequestDestination]: 'outage' } });
+    const card = await t.standin.waitFor(() => t.standin.conversation(channel).find((m) => (m.text ?? '').includes('outage')));
+    await t.standin.waitFor(() => dms().length > before);
+    const shown = JSON.stringify(t.standin.message(channel, card.ts));
+    failing.add('transition');
+    try {
+      const { replies } = await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestAccept });
+      expect(JSON.stringify(replies)).toContain('could not record that decision');
+      expect(JSON.stringify(replies)).not.toContain('/var/lib');
+    } finally {
+      failing.delete('transition');
+    }
+    expect(JSON.stringify(t.standin.message(channel, card.ts))).toBe(shown);
+  });
+
+  it('still tells the requester when the card cannot be edited', async () => {
+    await t.standin.runCommand(t.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
+    let before = dms().length;
+    await t.standin.submitView(t.client, { userId: regular, values: { ...valid, [ActionIds.pipelineRequestDestination]: 'noedit' } });
+    const card = await t.standin.waitFor(() => t.standin.conversation(channel).find((m) => (m.text ?? '').includes('noedit')));
+    await t.standin.waitFor(() => dms().length > before);
+    before = dms().length;
+    t.standin.failNext('chat.update', 'internal_error');
+    await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestAccept });
+    const dm = await t.standin.waitFor(() => dms().length > before && dms().at(-1));
+    expect(text(dm)).toContain('accepted your pipeline request');
   });
 });
