@@ -23,6 +23,8 @@ import {
   type PipelineRequestDraft,
 } from '../src/services/pipeline-request.js';
 import { existingSyncs, HANDBOOK_SOURCES, systemOf } from '../src/services/pipeline-request-sources.js';
+import { toSyncedSources } from '../src/sources/synced.js';
+import { loadSources } from '../src/sources/catalog.js';
 import {
   existingSyncText,
   pipelineRequestCard,
@@ -77,6 +79,12 @@ describe('sources', () => {
     expect(existingSyncs('other', synced)).toEqual([]);
     expect(existingSyncText(existingSyncs('hubspot', synced)[0]!)).toMatch(/^\*HubSpot\* already syncs daily, in the afternoon PST, into `hubspot` \(`contact`, `company`\)\.$/);
     expect(existingSyncs('postgres', HANDBOOK_SOURCES)).toHaveLength(1);
+  });
+
+  it('reads the shipped sources.yml: every requestable system but Other has a source, HubSpot in `hubspot`', () => {
+    const synced = toSyncedSources(loadSources(path.resolve('sources.yml')));
+    for (const system of ['salesforce', 'hubspot', 'github', 'postgres', 'google_sheets'] as const) expect(existingSyncs(system, synced).length).toBeGreaterThan(0);
+    expect(existingSyncText(existingSyncs('hubspot', synced)[0]!)).toMatch(/^\*HubSpot\* already syncs daily.* into `hubspot`/);
   });
 
   it('maps names to systems', () => {
