@@ -20,6 +20,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY manifest.yml ./
+# The saved-query catalog, read (and checked) at start-up.
+COPY queries ./queries
+# The pipeline sources checked for freshness, validated at start-up (SOURCES_FILE).
+COPY sources.yml ./
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000

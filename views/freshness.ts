@@ -51,7 +51,7 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
   if (doc.state === 'closed' && doc.recoveredAt) {
     const recovered = new Date(doc.recoveredAt);
     const newUpdate = doc.recoveredLastUpdateIso ? new Date(doc.recoveredLastUpdateIso) : null;
-    const text = `:white_check_mark: ${source.name} recovered ${recovered.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    const text = `:white_check_mark: ${name} recovered ${recovered.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
     const lines = [
       `:white_check_mark: *${name} recovered* at ${slackDate(recovered)}: it was stale from ${slackDate(opened)} (${duration(recovered.getTime() - opened.getTime())}).`,
       newUpdate ? `Last update now ${slackDate(newUpdate)}.` : '',
@@ -66,7 +66,7 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
       ],
     };
   }
-  const text = `:red_circle: ${source.name} is stale: ${duration(doc.lateByMs)} late`;
+  const text = `:red_circle: ${name} is stale: ${duration(doc.lateByMs)} late`;
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(`${source.name} is stale`, 150) } },
     {

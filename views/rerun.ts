@@ -83,5 +83,5 @@ export function rerunMessage(v: RerunView): MessageBody {
       ],
     });
   }
-  return { text: `Rerun of ${v.source.name}: ${v.phase.replace('_', ' ')}`, blocks };
+  return { text: `Rerun of ${name}: ${v.phase.replace('_', ' ')}`, blocks };
 }

@@ -79,7 +79,13 @@ export function createPipelineServices(
   const holder = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const slack = slackClient(config, logger);
   const now = options.now;
-  const freshness = new FreshnessService({ catalog, warehouse, store, logger: log, now });
+  let prepared: Promise<void> | undefined;
+  const prepare = () => {
+    prepared ??= warehouse.kind === 'embedded' ? ensureDemoSources(warehouse as EmbeddedWarehouse).then(() => undefined) : Promise.resolve();
+    prepared.catch(() => (prepared = undefined));
+    return prepared;
+  };
+  const freshness = new FreshnessService({ catalog, warehouse, store, logger: log, now, prepare });
   const alerts = new FreshnessAlerts({ store, slack, catalog, logger: log, channel: config.analyticsChannel, reminderIntervalMs: cfg.reminderIntervalMs, holder, now });
   const reruns = new RerunService({
     store, slack, catalog, pipelines, freshness, alerts, logger: log,
@@ -87,11 +93,6 @@ export function createPipelineServices(
     timeoutMs: cfg.rerunTimeoutMs, pollMs: cfg.rerunPollMs, holder, now,
   });
 
-  let prepared: Promise<void> | undefined;
-  const prepare = () => {
-    prepared ??= warehouse.kind === 'embedded' ? ensureDemoSources(warehouse as EmbeddedWarehouse).then(() => undefined) : Promise.resolve();
-    return prepared;
-  };
   const check = async (at?: Date) => {
     await prepare();
     const results = await freshness.check(at);

@@ -59,6 +59,8 @@ export interface FreshnessServiceOptions {
   store: Store;
   logger: Logger;
   now?: () => Date;
+  /** Runs once before the first measurement (creates the demo source tables on the embedded warehouse). */
+  prepare?: () => Promise<void>;
 }
 
 export class FreshnessService {
@@ -78,6 +80,7 @@ export class FreshnessService {
 
   /** One source. */
   async checkSource(source: Source, now: Date = this.now()): Promise<SourceFreshness> {
+    await this.opts.prepare?.();
     const [measured, rerun] = await Promise.all([this.measure(source), this.activeRerun(source.id, now)]);
     const { lastUpdated, problem } = measured;
     const dueAt = lastUpdated ? new Date(lastUpdated.getTime() + source.slaHours * HOUR) : null;

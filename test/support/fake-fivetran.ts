@@ -56,6 +56,7 @@ export class FakeFivetran {
   private server!: Server;
   private faults: Fault[] = [];
   private timers = new Set<NodeJS.Timeout>();
+  private hooks = new Set<Promise<void>>();
   /** Called when a sync succeeds (e.g. to refresh the warehouse tables). */
   onSucceeded: ((id: string) => Promise<void> | void) | undefined;
 
@@ -97,6 +98,7 @@ export class FakeFivetran {
 
   async close(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
+    await Promise.allSettled([...this.hooks]);
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -154,7 +156,9 @@ export class FakeFivetran {
       if (c.syncs !== run) return; // a forced restart replaced this sync
       const at = new Date().toISOString();
       if (c.outcome === 'succeed') {
-        await this.onSucceeded?.(c.id);
+        const hook = Promise.resolve(this.onSucceeded?.(c.id));
+        this.hooks.add(hook);
+        await hook.finally(() => this.hooks.delete(hook));
         c.succeededAt = at;
         c.syncState = 'scheduled';
         c.tasks = [];

@@ -1,0 +1,97 @@
+/**
+ * The freshness and rerun views: Slack's limits with many and long sources,
+ * escaping of names from the sources file, and what each state shows.
+ */
+import { describe, expect, it } from 'vitest';
+import type { KnownBlock } from '@slack/types';
+import { freshnessAlertMessage, pipelineStatusMessage, ownerMention, duration, rerunNotAllowedMessage } from '../views/freshness.js';
+import { rerunMessage } from '../views/rerun.js';
+import type { Source } from '../src/sources/catalog.js';
+import type { SourceFreshness } from '../src/services/freshness.js';
+import type { AlertDoc } from '../src/services/freshness-alerts.js';
+import { ActionIds } from '../src/ids.js';
+import { blockKitViolations } from './support/block-limits.js';
+
+const HOUR = 3_600_000;
+const now = new Date('2026-01-10T12:00:00Z');
+
+function source(i: number, name = `Source ${i}`): Source {
+  return {
+    id: `s${i}`, name, kind: 'fivetran', system: null, dataset: 'd', schedule: 'daily',
+    tables: [{ name: `t${i}`, bigquery: undefined }], freshness: { measure: 'table_modified' }, slaHours: 26, owner: 'S0BIZOPS',
+    rerun: { kind: 'fivetran', connectionId: `c${i}` },
+  };
+}
+
+function result(s: Source, ageHours: number | null): SourceFreshness {
+  const lastUpdated = ageHours === null ? null : new Date(now.getTime() - ageHours * HOUR);
+  const stale = ageHours !== null && ageHours > s.slaHours;
+  return {
+    source: s, lastUpdated, dataState: ageHours === null ? 'unknown' : stale ? 'stale' : 'fresh', state: ageHours === null ? 'unknown' : stale ? 'stale' : 'fresh',
+    dueAt: lastUpdated ? new Date(lastUpdated.getTime() + s.slaHours * HOUR) : null, lateByMs: stale ? (ageHours! - s.slaHours) * HOUR : 0, checkedAt: now,
+  };
+}
+
+const doc = (over: Partial<AlertDoc> = {}): AlertDoc => ({
+  sourceId: 's1', state: 'open', episode: 1, claimedBy: 'x', claimedAt: 0, channel: 'C1', ts: '1.1', openedAt: now.getTime(),
+  lastUpdatedIso: new Date(now.getTime() - 30 * HOUR).toISOString(), lateByMs: 4 * HOUR, lastReminderAt: null, snoozedUntil: null, snoozedBy: null,
+  acknowledgedBy: null, acknowledgedAt: null, rerunLink: null, rerunBy: null, recoveredAt: null, recoveredLastUpdateIso: null, ...over,
+});
+
+describe('freshness views', () => {
+  it('keeps /pipeline status within 50 blocks with 60 sources', () => {
+    const results = Array.from({ length: 60 }, (_, i) => result(source(i, `${'Long name '.repeat(30)}${i}`), i % 3 === 0 ? null : i));
+    const m = pipelineStatusMessage(results, { now, warehouse: 'embedded', alertsChannel: 'C1' });
+    expect(blockKitViolations(m.blocks)).toEqual([]);
+    expect(m.text).toMatch(/stale.*unknown.*fresh/);
+  });
+
+  it('escapes names and owners from the sources file', () => {
+    const evil = source(1, '<!channel> *HubSpot* <https://evil.example|click>');
+    const m = freshnessAlertMessage(evil, { doc: doc(), now });
+    // The header is plain_text (never parsed for mentions); everything in mrkdwn must be escaped.
+    const mrkdwn = JSON.stringify(m.blocks.slice(1));
+    expect(m.blocks[0]!.type).toBe('header');
+    expect(mrkdwn).not.toContain('<!channel>');
+    expect(mrkdwn).not.toContain('<https://evil');
+    expect(ownerMention('U0ABC')).toBe('<@U0ABC>');
+    expect(ownerMention('S0BIZOPS')).toBe('<!subteam^S0BIZOPS>');
+    expect(ownerMention('<!here> team')).toBe('&lt;!here&gt; team');
+    expect(blockKitViolations(m.blocks)).toEqual([]);
+  });
+
+  it('shows the stale alert with Rerun, Acknowledge and Snooze; without Rerun when nothing can rerun', () => {
+    const m = JSON.stringify(freshnessAlertMessage(source(1), { doc: doc(), now }).blocks);
+    for (const id of [ActionIds.freshnessRerun, ActionIds.freshnessAcknowledge, ActionIds.freshnessSnooze]) expect(m).toContain(id);
+    expect(m).toContain('"value":"s1:24"');
+    const none = JSON.stringify(freshnessAlertMessage({ ...source(1), rerun: null }, { doc: doc({ acknowledgedBy: 'U1' }), now }).blocks);
+    expect(none).not.toContain(ActionIds.freshnessRerun);
+    expect(none).not.toContain(ActionIds.freshnessAcknowledge);
+    expect(none).toContain('acknowledged by <@U1>');
+  });
+
+  it('shows a recovered alert without buttons, with the rerun link', () => {
+    const m = freshnessAlertMessage(source(1), { doc: doc({ state: 'closed', recoveredAt: now.getTime() + 2 * HOUR, rerunLink: 'https://x.slack.com/archives/C1/p1', rerunBy: 'U0BIZOPS' }), now });
+    expect(m.text).toMatch(/recovered/);
+    expect(JSON.stringify(m.blocks)).not.toContain('"actions"');
+    expect(JSON.stringify(m.blocks)).toContain('https://x.slack.com/archives/C1/p1');
+    expect(JSON.stringify(m.blocks)).toContain('(2 h)');
+  });
+
+  it('keeps a rerun message with a huge error within limits, the force button behind a confirm', () => {
+    const m = rerunMessage({ source: source(1), requestedBy: 'U1', force: false, phase: 'failed', startedAt: now, finishedAt: now, error: 'x'.repeat(10_000), runner: 'Fivetran', offerForce: true });
+    expect(blockKitViolations(m.blocks as KnownBlock[])).toEqual([]);
+    const json = JSON.stringify(m.blocks);
+    expect(json).toContain(ActionIds.rerunForce);
+    expect(json).toContain('"confirm":{');
+    expect(rerunNotAllowedMessage(source(1), undefined).text).toMatch(/Only BizOps/);
+  });
+
+  it('writes durations readably', () => {
+    expect(duration(30 * 60_000)).toBe('30 min');
+    expect(duration(4 * HOUR)).toBe('4 h');
+    expect(duration(4 * HOUR + 20 * 60_000)).toBe('4 h 20 min');
+    expect(duration(50 * HOUR)).toBe('2 days 2 h');
+    expect(duration(-5)).toBe('0 min');
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * Reruns through Fivetran end to end: the bot on the real HTTP receiver with
+ * PIPELINES=live, talking to a loopback server that follows Fivetran's REST
+ * API. The rerun message follows each outcome: success, a failed sync with
+ * Fivetran's reason, 409 with a forced rerun behind a confirm dialog, 429
+ * with Retry-After, 500, and a sync stuck in `rescheduled`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBot, embedded, StandinDefaults, type TestBot } from './support/harness.js';
+import { FakeFivetran } from './support/fake-fivetran.js';
+import { refreshDemoTables } from '../src/adapters/warehouse/demo-sources.js';
+import { blocksToText } from '../src/slack-standin/render-text.js';
+import type { StoredMessage } from '../src/slack-standin/server.js';
+import { ActionIds } from '../src/ids.js';
+
+const channel = StandinDefaults.channel;
+const bizops = StandinDefaults.users.bizops;
+
+let t: TestBot;
+let fivetran: FakeFivetran;
+
+beforeAll(async () => {
+  fivetran = await FakeFivetran.start();
+  t = await startTestBot({
+    env: {
+      PIPELINES: 'live', FIVETRAN_API_KEY: fivetran.apiKey, FIVETRAN_API_SECRET: fivetran.apiSecret, FIVETRAN_API_URL: fivetran.url,
+      FRESHNESS_CHECK_INTERVAL_MS: '0', RERUN_POLL_MS: '50', RERUN_TIMEOUT_SECONDS: '2',
+    },
+  });
+  await t.bot.services.pipelines.prepare();
+  const tables: Record<string, string[]> = { hubspot_daily: ['hubspot_contacts', 'hubspot_companies'], github_org: ['github_commits'], salesforce_main: ['salesforce_accounts', 'salesforce_opportunities'] };
+  fivetran.onSucceeded = async (id) => {
+    await refreshDemoTables(embedded(t.warehouse), tables[id] ?? []);
+  };
+}, 120_000);
+
+afterAll(async () => {
+  await fivetran?.close();
+  await t?.stop();
+});
+
+const render = (m: StoredMessage | undefined) => blocksToText({ text: m?.text, blocks: m?.blocks ?? [] });
+const syncs = (id: string) => fivetran.syncRequests().filter((r) => r.path === `/v1/connections/${id}/sync`);
+
+/** Runs `/pipeline rerun <source>` as BizOps and waits for the rerun message to reach its end. */
+async function rerun(source: string, until: RegExp): Promise<{ answer: string; message: StoredMessage }> {
+  const before = new Set(t.standin.conversation(channel).map((m) => m.ts));
+  const { ack } = await t.standin.runCommand(t.client, { command: '/pipeline', text: `rerun ${source}`, userId: bizops, channelId: channel });
+  const id = ack.responseUrl.split('/').pop();
+  const answer = await t.standin.waitFor(() => t.standin.responses.find((r) => r.id === id));
+  const message = await t.standin.waitFor(
+    () => t.standin.conversation(channel).find((m) => !before.has(m.ts) && m.text.startsWith('Rerun of') && until.test(render(m))),
+    { timeoutMs: 15_000 },
+  );
+  return { answer: blocksToText(answer.body as never), message };
+}
+
+describe('reruns through Fivetran', () => {
+  it('follows a sync to success, then reports the freshness check', async () => {
+    fivetran.addConnection('hubspot_daily', { syncMs: 300 });
+    const { answer, message } = await rerun('hubspot', /Freshness check/);
+    expect(answer).toMatch(/Rerun of HubSpot started/);
+    expect(render(message)).toMatch(/succeeded[\s\S]*HubSpot is fresh/);
+    expect(JSON.stringify(message.blocks)).toContain('Fivetran connection `hubspot_daily`');
+    expect(syncs('hubspot_daily').map((r) => r.body)).toEqual([{ force: false }]);
+    expect(await t.bot.services.pipelines.freshness.activeRerun('hubspot')).toBeUndefined();
+  });
+
+  it('shows a failed sync with Fivetran\'s reason, and that the data is still stale', async () => {
+    fivetran.addConnection('github_org', { outcome: 'fail', syncMs: 100 });
+    const { message } = await rerun('github', /Freshness check/);
+    const text = render(message);
+    expect(text).toMatch(/failed/);
+    expect(text).toContain('HubSpot OAuth token expired');
+    expect(text).toMatch(/GitHub is still stale/);
+  });
+
+  it('on 409 offers a forced rerun behind a confirm dialog, which restarts the sync', async () => {
+    fivetran.addConnection('salesforce_main', { syncMs: 200 });
+    fivetran.failNext('POST', /salesforce_main\/sync$/, 409, { body: { code: 'Conflict', message: 'Sync is already in progress' } });
+    const { message } = await rerun('salesforce', /failed/);
+    expect(render(message)).toContain('already in progress');
+    const force = JSON.stringify(message.blocks);
+    expect(force).toContain(ActionIds.rerunForce);
+    expect(force).toMatch(/"confirm":\{"title"/);
+    await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: message.ts, actionId: ActionIds.rerunForce });
+    const forced = await t.standin.waitFor(
+      () => t.standin.conversation(channel).find((m) => m.ts !== message.ts && m.text.startsWith('Rerun of Salesforce') && /Freshness check/.test(render(m))),
+      { timeoutMs: 15_000 },
+    );
+    expect(render(forced)).toMatch(/\(forced\)[\s\S]*succeeded/);
+    expect(syncs('salesforce_main').map((r) => r.body)).toEqual([{ force: false }, { force: true }]);
+  });
+
+  it('waits out 429 with Retry-After, and reports two 500s', async () => {
+    fivetran.addConnection('hubspot_daily', { syncMs: 100 });
+    fivetran.failNext('POST', /hubspot_daily\/sync$/, 429, { headers: { 'Retry-After': '1' } });
+    const limited = await rerun('hubspot', /Freshness check/);
+    expect(render(limited.message)).toMatch(/succeeded/);
+    fivetran.failNext('POST', /hubspot_daily\/sync$/, 500, { times: 2 });
+    const broken = await rerun('hubspot', /failed/);
+    expect(render(broken.message)).toMatch(/Fivetran answered 500/);
+    expect(render(broken.message)).not.toMatch(/\.(js|ts):\d+/);
+  });
+
+  it('shows a sync stuck in rescheduled and stops following it', async () => {
+    fivetran.addConnection('github_org', { outcome: 'reschedule', syncMs: 100 });
+    const { message } = await rerun('github', /I am not waiting on it/);
+    expect(render(message)).toMatch(/rescheduled/);
+    await t.standin.waitFor(() => /Freshness check/.test(render(t.standin.message(channel, message.ts))), { timeoutMs: 15_000 });
+    expect(await t.bot.services.pipelines.freshness.activeRerun('github')).toBeUndefined();
+  });
+
+  it('never logs the Fivetran key or secret', () => {
+    const logs = t.logs.join('\n');
+    expect(logs).not.toContain(fivetran.apiSecret);
+    expect(logs).not.toContain(Buffer.from(`${fivetran.apiKey}:${fivetran.apiSecret}`).toString('base64'));
+  });
+});
