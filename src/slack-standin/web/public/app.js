@@ -608,6 +608,7 @@ function note(text) {
 /** Reuses a message's element while its content is unchanged, so selects and focus survive updates. */
 function cachedMessageEl(m, channelId, opts) {
   const key = `${opts?.inThread ? 't' : 'm'}:${ui.me}:${channelId}:${m.ts}`;
+  if (ui.rendered.size > 5000) ui.rendered.clear();
   const sig = JSON.stringify(m);
   const hit = ui.rendered.get(key);
   if (hit && hit.sig === sig) return hit.el;
