@@ -14,10 +14,10 @@ import type {
   SlackActionMiddlewareArgs,
   SlackCommandMiddlewareArgs,
   SlackViewMiddlewareArgs,
+  ViewOutput,
   ViewSubmitAction,
 } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { ViewOutput } from '@slack/bolt';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
@@ -39,6 +39,7 @@ import {
   pipelineRequestDecisionDm,
   pipelineRequestDeclineModal,
   pipelineRequestFailedDm,
+  pipelineRequestInvalidDecisionMessage,
   pipelineRequestModal,
   pipelineRequestNotAllowedMessage,
   pipelineRequestNotConfiguredMessage,
@@ -223,7 +224,7 @@ async function decide(deps: PipelineRequestDeps, client: WebClient, id: string, 
   const result = await deps.requests.decide(id, decision, actor);
   if (!result.ok) {
     if (result.reason === 'not_found') return pipelineRequestNotFoundMessage();
-    if (result.reason === 'invalid') return failureMessage(result.message, '');
+    if (result.reason === 'invalid') return pipelineRequestInvalidDecisionMessage(result.message);
     return pipelineRequestAlreadyDecidedMessage(result.current);
   }
   const request = result.after;

@@ -286,6 +286,11 @@ export function pipelineRequestAlreadyDecidedMessage(r: PipelineRequest): Messag
   return plainMessage(`:information_source: *${requestRef(r.id)}* is already ${PIPELINE_STATUS_WORDS[r.status]}${lines.length ? ` (${lines.at(-1)})` : ''}. Nothing was changed.`);
 }
 
+/** A decision the service refused as malformed (e.g. a decline without a reason). */
+export function pipelineRequestInvalidDecisionMessage(why: string): MessageBody {
+  return plainMessage(`:warning: ${escapeMrkdwn(why)} Nothing was changed.`);
+}
+
 /** A click on a request that does not exist (deleted, or a forged ID). */
 export function pipelineRequestNotFoundMessage(): MessageBody {
   return plainMessage(':grey_question: I have no record of that pipeline request. Nothing was changed.');

@@ -60,6 +60,7 @@ const PIPELINE_STATUS: Record<PipelineRequest['status'], string> = {
 };
 
 function pipelineItem(r: PipelineRequest): HomeRequestItem {
+  const todo = r.status === 'open' ? 'accept or decline' : r.status === 'accepted' ? 'mark live when it syncs' : undefined;
   return {
     kind: 'pipeline',
     id: r.id,
@@ -68,8 +69,8 @@ function pipelineItem(r: PipelineRequest): HomeRequestItem {
     status: PIPELINE_STATUS[r.status],
     requester: r.requester,
     createdAt: r.createdAt,
-    todo: r.status === 'open' ? 'accept or decline' : r.status === 'accepted' ? 'mark live when it syncs' : undefined,
-  } as HomeRequestItem;
+    ...(todo ? { todo } : {}),
+  };
 }
 
 /** Pipeline requests as a Home feed: BizOps see the open and accepted ones. */
