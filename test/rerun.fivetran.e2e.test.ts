@@ -111,6 +111,18 @@ describe('reruns through Fivetran', () => {
     expect(await t.bot.services.pipelines.freshness.activeRerun('github')).toBeUndefined();
   });
 
+  it('shows a running rerun in /pipeline status, and a second rerun starts nothing', async () => {
+    fivetran.addConnection('salesforce_main', { syncMs: 1500 });
+    const first = await rerun('salesforce', /running/);
+    const status = await t.standin.runCommand(t.client, { command: '/pipeline', text: 'status', userId: bizops, channelId: channel });
+    const statusText = blocksToText(status.replies.find((r) => r.via === 'response_url')?.body as never);
+    expect(statusText).toMatch(/running\*? \*?Salesforce[\s\S]*rerun requested by/);
+    const again = await t.standin.runCommand(t.client, { command: '/pipeline', text: 'rerun salesforce', userId: bizops, channelId: channel });
+    expect(blocksToText(again.replies.find((r) => r.via === 'response_url')?.body as never)).toMatch(/already rerunning[\s\S]*I started nothing/);
+    expect(syncs('salesforce_main').length).toBe(3);
+    await t.standin.waitFor(() => /Freshness check/.test(render(t.standin.message(channel, first.message.ts))), { timeoutMs: 15_000 });
+  });
+
   it('never logs the Fivetran key or secret', () => {
     const logs = t.logs.join('\n');
     expect(logs).not.toContain(fivetran.apiSecret);

@@ -1,0 +1,94 @@
+/**
+ * A scheduled-query source rerun through BigQuery Data Transfer: the rerun
+ * service with the Data Transfer adapter against the loopback fake, posting
+ * to the Slack stand-in through the real Web API client, on the embedded
+ * warehouse and store.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rm } from 'node:fs/promises';
+import { loadConfig } from '../src/config.js';
+import { silentLogger } from '../src/logger.js';
+import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
+import { refreshDemoTables } from '../src/adapters/warehouse/demo-sources.js';
+import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
+import { DataTransferPipelines, LivePipelines } from '../src/adapters/pipelines/index.js';
+import type { Store } from '../src/ports/store.js';
+import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
+import { blocksToText } from '../src/slack-standin/render-text.js';
+import { createPipelineServices, type PipelineServices } from '../src/services/freshness-services.js';
+import { freshDataDir } from './support/harness.js';
+import { FakeDataTransfer } from './support/fake-datatransfer.js';
+
+const CONFIG = 'projects/analytics-demo/locations/us/transferConfigs/prod-subscriptions';
+const channel = StandinDefaults.channel;
+
+let dir: string;
+let warehouse: EmbeddedWarehouse;
+let store: Store;
+let standin: SlackStandin;
+let fake: FakeDataTransfer;
+let s: PipelineServices;
+
+beforeAll(async () => {
+  dir = await freshDataDir();
+  warehouse = await openEmbeddedWarehouse({ dataDir: dir, timeoutMs: 30_000 });
+  store = await openEmbeddedStore(dir);
+  standin = new SlackStandin();
+  const { url } = await standin.start();
+  fake = await FakeDataTransfer.start();
+  fake.onSucceeded = async () => {
+    await refreshDemoTables(warehouse, ['prod_postgres_subscriptions']);
+  };
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: 'xoxb-test-dts', SLACK_SIGNING_SECRET: 'test-signing-secret', SLACK_API_URL: `${url}/api/`,
+    ANALYTICS_CHANNEL: channel, BIZOPS_USERGROUP: StandinDefaults.usergroups.bizops, RERUN_POLL_MS: '50', DATA_DIR: dir,
+  });
+  const pipelines = new LivePipelines({ dataTransfer: new DataTransferPipelines({ authHeaders: async () => ({ authorization: `Bearer ${fake.token}` }), apiUrl: fake.url }) });
+  s = createPipelineServices(config, silentLogger, { warehouse, store }, { pipelines });
+  await s.prepare();
+}, 120_000);
+
+afterAll(async () => {
+  await s?.stop();
+  await fake?.close();
+  await standin?.stop();
+  await warehouse?.close();
+  await store?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const rerunMessage = () => standin.conversation(channel).filter((m) => m.text.startsWith('Rerun of Production Postgres')).at(-1);
+
+describe('reruns through BigQuery Data Transfer', () => {
+  it('starts a manual run of the transfer config and follows it to success and a fresh table', async () => {
+    fake.addConfig(CONFIG, { pendingMs: 100, runMs: 200 });
+    const answer = await s.reruns.rerun({ source: 'prod_postgres', userId: StandinDefaults.users.bizops, force: false });
+    expect(answer.kind).toBe('started');
+    const done = await standin.waitFor(() => {
+      const m = rerunMessage();
+      return m && /Freshness check/.test(blocksToText(m.blocks ?? [])) ? m : undefined;
+    }, { timeoutMs: 15_000 });
+    const text = blocksToText(done.blocks ?? []);
+    expect(text).toMatch(/succeeded/);
+    expect(text).toContain('BigQuery scheduled query');
+    expect(text).toMatch(/Production Postgres \(subscriptions\) is fresh/);
+    expect(fake.startRequests().map((r) => r.path)).toEqual([`/v1/${CONFIG}:startManualRuns`]);
+    expect(fake.requests.filter((r) => r.method === 'GET').length).toBeGreaterThan(0);
+  });
+
+  it('shows a failed run with its error', async () => {
+    fake.addConfig(CONFIG, { outcome: 'fail', pendingMs: 0, runMs: 100 });
+    await s.reruns.rerun({ source: 'prod_postgres', userId: StandinDefaults.users.bizops, force: false });
+    const done = await standin.waitFor(() => {
+      const m = rerunMessage();
+      return m && /failed/.test(blocksToText(m.blocks ?? [])) && /Freshness check/.test(blocksToText(m.blocks ?? [])) ? m : undefined;
+    }, { timeoutMs: 15_000 });
+    expect(blocksToText(done.blocks ?? [])).toContain('subscriptions_raw was not found');
+  });
+
+  it('refuses someone outside BizOps without calling Data Transfer', async () => {
+    const before = fake.startRequests().length;
+    expect((await s.reruns.rerun({ source: 'prod_postgres', userId: StandinDefaults.users.regular, force: false })).kind).toBe('not_allowed');
+    expect(fake.startRequests().length).toBe(before);
+  });
+});
