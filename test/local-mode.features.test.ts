@@ -141,6 +141,48 @@ describe.skipIf(skip)('the features in the browser', { timeout: 120_000 }, () =>
     });
   });
 
+  describe('/pipeline request', () => {
+    it('asks for a pipeline in a modal that updates to "already syncs", then BizOps decline it with a reason in a second modal', async () => {
+      await switchTo(regular);
+      await goToChannel();
+      await type('/pipeline request');
+      await modal().locator('.modal-title').filter({ hasText: 'Request a pipeline' }).waitFor(WAIT);
+      await modal().locator(`[data-action-id="${ActionIds.pipelineRequestSource}"]`).selectOption('hubspot');
+      await modal().locator(`[data-action-id="${ActionIds.pipelineRequestObjects}"]`).fill('deals, deal_pipeline_stages');
+      await modal().locator(`[data-action-id="${ActionIds.pipelineRequestDestination}"]`).fill('hubspot');
+      await modal().locator(`[data-action-id="${ActionIds.pipelineRequestWhy}"]`).fill('The pipeline forecast, by Friday');
+      await modal().locator('[data-modal-submit="1"]').click();
+      // response_action: update: the same modal, now saying what already syncs.
+      await modal().getByText('Some of this may already be in BigQuery').waitFor(WAIT);
+      await expect(modal().locator('[data-modal-submit="1"]').textContent()).resolves.toBe('Continue');
+      await modal().locator('[data-modal-submit="1"]').click();
+      await page.locator('#modal-overlay').waitFor({ state: 'hidden', ...WAIT });
+
+      const card = inChannel('Pipeline request').filter({ has: page.locator(`button[data-action-id="${ActionIds.pipelineRequestDecline}"]`) });
+      await card.waitFor(WAIT);
+      const ts = await card.getAttribute('data-ts');
+      const cardNow = () => page.locator(`#messages article.msg[data-ts="${ts}"]`);
+
+      await switchTo(bizops);
+      await cardNow().locator(`button[data-action-id="${ActionIds.pipelineRequestDecline}"]`).click();
+      await modal().locator('.modal-title').filter({ hasText: 'Decline request' }).waitFor(WAIT);
+      // Empty reason: refused in the page before anything is sent, as Slack does for a required input.
+      await modal().locator('[data-modal-submit="1"]').click();
+      await modal().locator(`[data-block-id="${BlockIds.pipelineRequestDeclineReason}"] .bk-input-error`).waitFor(WAIT);
+      await modal().locator(`[data-action-id="${ActionIds.pipelineRequestDeclineReason}"]`).fill('HubSpot deals already sync daily into hubspot.deals');
+      await modal().locator('[data-modal-submit="1"]').click();
+      await page.locator('#modal-overlay').waitFor({ state: 'hidden', ...WAIT });
+      await cardNow().filter({ hasText: 'Declined by @Blake Bizops' }).waitFor(WAIT);
+      await expect(cardNow().locator(`button[data-action-id="${ActionIds.pipelineRequestDecline}"]`).count()).resolves.toBe(0);
+
+      await switchTo(regular);
+      await page.locator('[data-nav="dm"]').click();
+      await inChannel('declined your pipeline request').waitFor(WAIT);
+      await expect(inChannel('declined your pipeline request').locator('blockquote').textContent()).resolves.toContain('already sync daily');
+      await goToChannel();
+    });
+  });
+
   describe('freshness alerts and reruns', () => {
     it('shows the stale-source alert the bot posted by itself; BizOps click Rerun and the thread follows the run until the alert recovers', async () => {
       await switchTo(regular);

@@ -179,6 +179,7 @@ function galleryBlocks(imageBase: string): KnownBlock[] {
       accessory: { type: 'overflow', action_id: 'g_overflow', options: [{ text: { type: 'plain_text', text: 'Snooze 1 h' }, value: '1h' }, { text: { type: 'plain_text', text: 'Snooze 4 h' }, value: '4h' }] },
     },
     { type: 'section', fields: [{ type: 'mrkdwn', text: '*Rows*\n1,234' }, { type: 'mrkdwn', text: '*Cost*\n12 MB' }] },
+    { type: 'section', text: { type: 'mrkdwn', text: '> A quote\n&gt; not a quote: escaped, as user text is &lt;script&gt;x&lt;/script&gt;' } },
     { type: 'divider' },
     {
       type: 'actions',
@@ -305,6 +306,9 @@ describe.skipIf(skip)('Block Kit and modals in the browser', { timeout: 120_000 
     await expect(gallery.locator('.mention').first().textContent()).resolves.toBe('@Alex Admin');
     await expect(gallery.textContent()).resolves.toContain('✅');
     await expect(gallery.locator('.bk-fields > div').count()).resolves.toBe(2);
+    await expect(gallery.locator('blockquote').allTextContents()).resolves.toEqual(['A quote']);
+    await expect(gallery.textContent()).resolves.toContain('> not a quote: escaped, as user text is <script>x</script>');
+    await expect(gallery.locator('script').count()).resolves.toBe(0);
     await expect(gallery.locator('hr.bk-divider').count()).resolves.toBe(1);
     await expect(gallery.locator('.bk-context').textContent()).resolves.toContain('2023-11-14');
     await expect(gallery.locator('.bk-image-title').textContent()).resolves.toBe('An image block');

@@ -195,6 +195,9 @@ function mrkdwn(src) {
   s = s.replace(/```([\s\S]*?)```/g, (_m, code) => hold(`<pre>${esc(decodeEntities(code.replace(/^\n/, '')))}</pre>`));
   s = s.replace(/`([^`\n]+)`/g, (_m, code) => hold(`<code>${esc(decodeEntities(code))}</code>`));
   s = s.replace(/<([^<>\n]+)>/g, (_m, inner) => hold(controlToHtml(inner)));
+  // A raw ">" starts a quote; an escaped one ("&gt;", as bots escape user text) does not.
+  const quoted = [];
+  s = s.split('\n').map((line, i) => (line.startsWith('>') ? ((quoted[i] = true), line.replace(/^> ?/, '')) : line)).join('\n');
   s = esc(decodeEntities(s));
   const edge = '(^|[\\s([{"\'\\u0000>*_~])';
   const end = '(?=$|[\\s)\\]}.,;:!?"\'\\u0000<*_~-])';
@@ -202,7 +205,7 @@ function mrkdwn(src) {
   s = s.replace(new RegExp(`${edge}_([^_\\n]+?)_${end}`, 'g'), '$1<em>$2</em>');
   s = s.replace(new RegExp(`${edge}~([^~\\n]+?)~${end}`, 'g'), '$1<del>$2</del>');
   s = emojify(s);
-  s = s.split('\n').map((line) => (line.startsWith('&gt; ') || line === '&gt;' ? `<blockquote>${line.replace(/^&gt; ?/, '')}</blockquote>` : line)).join('\n');
+  s = s.split('\n').map((line, i) => (quoted[i] ? `<blockquote>${line}</blockquote>` : line)).join('\n');
   s = s.replace(/\n/g, '<br>').replace(/<\/blockquote><br>/g, '</blockquote>');
   return s.replace(/\u0000(\d+)\u0000/g, (_m, i) => held[Number(i)]);
 }
