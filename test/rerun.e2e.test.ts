@@ -157,6 +157,23 @@ describe('alerts and reruns', () => {
     expect((await pipeline('rerun google_sheets', bizops)).text).toMatch(/has no pipeline I can rerun/);
   });
 
+  it('respects a rerun another replica is following, and takes over one whose replica died', async () => {
+    const lock = (heartbeatAgoMs: number) => ({
+      runKey: 'other', requestedBy: StandinDefaults.users.lookerAdmin, startedAt: new Date().toISOString(), holder: 'replica-b', force: false,
+      channel: null, ts: null, link: null, heartbeatAt: Date.now() - heartbeatAgoMs, staleAfterMs: 120_000, expiresAt: Date.now() + 3_600_000,
+    });
+    const count = rerunMessages('Salesforce').length;
+    await t.store.put('rerun_locks', 'salesforce', lock(1000));
+    const busy = await pipeline('rerun salesforce', bizops);
+    expect(busy.text).toMatch(/already rerunning[\s\S]*I started nothing/);
+    expect(JSON.stringify(busy.body)).toContain(`<@${StandinDefaults.users.lookerAdmin}>`);
+    await t.store.put('rerun_locks', 'salesforce', lock(10 * 60_000));
+    expect(await t.bot.services.pipelines.freshness.activeRerun('salesforce')).toBeUndefined();
+    expect((await pipeline('rerun salesforce', bizops)).text).toMatch(/Rerun of Salesforce started/);
+    await t.standin.waitFor(() => rerunMessages('Salesforce').slice(count).find((m) => render(m).includes('Freshness check')), { timeoutMs: 15_000 });
+    expect(rerunMessages('Salesforce').length).toBe(count + 1);
+  });
+
   it('offers the forced rerun only behind a confirm dialog', async () => {
     const { body } = await pipeline('rerun hubspot force', bizops);
     const button = JSON.stringify(body.blocks);

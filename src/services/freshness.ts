@@ -134,6 +134,8 @@ export class FreshnessService {
     const d = lock.data;
     // Lock expiry is wall-clock time (the store sets it), whatever `now` a caller passes.
     if (typeof d['expiresAt'] === 'number' && d['expiresAt'] <= Date.now()) return undefined;
+    // A follower that stopped beating (its replica died) no longer counts as running.
+    if (typeof d['heartbeatAt'] === 'number' && typeof d['staleAfterMs'] === 'number' && Date.now() - d['heartbeatAt'] > d['staleAfterMs']) return undefined;
     return {
       requestedBy: String(d['requestedBy'] ?? ''),
       startedAt: String(d['startedAt'] ?? ''),

@@ -49,6 +49,14 @@ interface LockDoc extends StoreDoc {
   channel: string | null;
   ts: string | null;
   link: string | null;
+  /** Wall-clock ms of the follower's last sign of life; a lock silent for `staleAfterMs` is taken over (its replica died). */
+  heartbeatAt: number;
+  staleAfterMs: number;
+}
+
+/** Whether a lock's follower stopped beating (crashed or was stopped mid-run). */
+export function lockIsStale(lock: StoreDoc, at: number = Date.now()): boolean {
+  return typeof lock['heartbeatAt'] === 'number' && typeof lock['staleAfterMs'] === 'number' && at - lock['heartbeatAt'] > lock['staleAfterMs'];
 }
 
 export interface RerunServiceOptions {
@@ -107,8 +115,18 @@ export class RerunService {
     const lock: LockDoc = {
       runKey: randomUUID(), requestedBy: input.userId, startedAt: startedAt.toISOString(), holder: this.opts.holder,
       force: input.force, channel: null, ts: null, link: null,
+      heartbeatAt: Date.now(), staleAfterMs: Math.max(4 * this.opts.pollMs, 2 * 60_000),
     };
-    const won = await this.opts.store.createOnce(RERUN_LOCKS, source.id, lock, { ttlMs: this.opts.timeoutMs + 5 * 60_000 });
+    let won = await this.opts.store.createOnce(RERUN_LOCKS, source.id, lock, { ttlMs: this.opts.timeoutMs + 5 * 60_000 });
+    if (!won) {
+      // A lock whose follower went silent (its replica died mid-run) is taken over, by exactly one caller.
+      const held = await this.opts.store.get<LockDoc>(RERUN_LOCKS, source.id);
+      if (held && lockIsStale(held.data)) {
+        const res = await this.opts.store.transition<LockDoc>(RERUN_LOCKS, source.id, (x) => x.runKey === held.data.runKey && lockIsStale(x), () => ({ ...lock, expiresAt: Date.now() + this.opts.timeoutMs + 5 * 60_000 }));
+        won = res.ok;
+        if (won) this.opts.logger.warn('took over a silent rerun lock', { source: source.id, previous: held.data.holder });
+      }
+    }
     if (!won) {
       const active = await this.opts.freshness.activeRerun(source.id);
       return { kind: 'already_running', source, rerun: active ?? { requestedBy: '', startedAt: '', link: null } };
@@ -199,7 +217,7 @@ export class RerunService {
         return;
       }
       await show({ phase: 'running' });
-      outcome = await this.poll(started.run, view, show);
+      outcome = await this.poll(started.run, view, runKey, show);
     } finally {
       await this.release(source.id, runKey);
       await this.opts.store.audit({ actor: 'bot', action: 'pipeline.rerun_finished', subject: source.id, after: { outcome: view.phase, error: view.error ?? null } }).catch(() => undefined);
@@ -216,12 +234,13 @@ export class RerunService {
   }
 
   /** Polls the run until it ends, times out, or the bot stops. */
-  private async poll(run: RunHandle, view: RerunView, show: (c: Partial<RerunView>) => Promise<void>): Promise<RerunPhase> {
+  private async poll(run: RunHandle, view: RerunView, runKey: string, show: (c: Partial<RerunView>) => Promise<void>): Promise<RerunPhase> {
     let deadline = Date.now() + this.opts.timeoutMs;
     let last: RunStatus['state'] = 'running';
     while (!this.stopped) {
       await this.sleep(this.opts.pollMs);
       if (this.stopped) break;
+      await this.heartbeat(view.source.id, runKey);
       let status: RunStatus;
       try {
         status = await this.opts.pipelines.status(run);
@@ -247,6 +266,13 @@ export class RerunService {
     const phase: RerunPhase = last === 'rescheduled' ? 'rescheduled' : 'timed_out';
     await show({ phase, finishedAt: this.now() });
     return phase;
+  }
+
+  /** Tells other replicas this run is still followed. */
+  private async heartbeat(sourceId: string, runKey: string): Promise<void> {
+    await this.opts.store
+      .transition<LockDoc>(RERUN_LOCKS, sourceId, (x) => x.runKey === runKey, () => ({ heartbeatAt: Date.now() }))
+      .catch((err) => this.opts.logger.warn('rerun heartbeat failed', { source: sourceId, err }));
   }
 
   /** Drops the lock if it is still this run's. */
