@@ -5,6 +5,11 @@
  */
 const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   telemetry: () => import('./telemetry.js'),
+  query: () => import('./query.js'),
+  'looker-access': () => import('./looker-access.js'),
+  'pipeline-request': () => import('./pipeline-request.js'),
+  freshness: () => import('./freshness.js'),
+  'local-page': () => import('./local-page.js'),
 };
 
 const only = process.argv.slice(2);
