@@ -9,6 +9,7 @@ import type { Locator, Page } from 'playwright-core';
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { KnownBlock, View } from '@slack/types';
 import type { LocalMode } from '../src/local.js';
+import { ActionIds } from '../src/ids.js';
 import { StandinDefaults } from './support/harness.js';
 import { browserSkipReason, screenshot, startLocalPage, type LocalPageRun } from './support/browser.js';
 
@@ -162,6 +163,12 @@ describe.skipIf(skip)('local mode in the browser', { timeout: 120_000 }, () => {
     expect(headers.length).toBeGreaterThan(0);
     await expect(page.locator('#home .bk-header').allTextContents()).resolves.toEqual(headers);
     await screenshot(page, '05-app-home');
+    // A button on the Home tab acts from the Home view, and may open a modal.
+    await page.locator(`#home button[data-action-id="${ActionIds.homeNewPipelineRequest}"]`).click();
+    await page.locator('#modal .modal-title').filter({ hasText: 'Request a pipeline' }).waitFor(WAIT);
+    await page.locator('#modal [data-modal-close="1"]').click();
+    await page.locator('#modal-overlay').waitFor({ state: 'hidden', ...WAIT });
+    expect(local.standin.modals(regular)).toHaveLength(0);
     await page.locator('#tab-messages').click();
     await page.locator('[data-nav="channel:C0ANALYTIC"]').click();
   });
