@@ -273,5 +273,9 @@ function pipelinesConfig(env: Env): PipelinesConfig {
 
 /** Every value that must never be printed. */
 export function secretsOf(config: Config): string[] {
-  return [config.slack.botToken, config.slack.signingSecret, config.slack.appToken, config.looker?.clientSecret].filter((s): s is string => !!s);
+  return [
+    config.slack.botToken, config.slack.signingSecret, config.slack.appToken, config.looker?.clientSecret,
+    // Freshness and reruns (issue 5).
+    config.pipelines.tasksSecret, config.pipelines.fivetran.apiKey, config.pipelines.fivetran.apiSecret,
+  ].filter((s): s is string => !!s);
 }

@@ -191,3 +191,53 @@ describe('alerts', () => {
     expect(alerts().length).toBe(count + 1);
   });
 });
+
+describe('the schedule', () => {
+  it('has exactly one of two replicas check each tick, and hands over when it stops', async () => {
+    const { FreshnessScheduler } = await import('../src/scheduler.js');
+    const ticks: string[] = [];
+    const make = (holder: string) =>
+      new FreshnessScheduler({ store, logger: silentLogger, holder, intervalMs: 20, check: async () => (ticks.push(holder), []) });
+    const a = make('replica-a');
+    const b = make('replica-b');
+    a.start();
+    b.start();
+    await standin.waitFor(() => ticks.length >= 10);
+    expect(new Set(ticks).size).toBe(1);
+    const first = ticks[0]!;
+    await (first === 'replica-a' ? a : b).stop();
+    const handedAt = ticks.length;
+    await standin.waitFor(() => ticks.slice(handedAt).length >= 3);
+    expect(new Set(ticks.slice(handedAt))).toEqual(new Set([first === 'replica-a' ? 'replica-b' : 'replica-a']));
+    await a.stop();
+    await b.stop();
+  });
+
+  it('compares the tasks secret exactly', async () => {
+    const { secretMatches } = await import('../src/scheduler.js');
+    expect(secretMatches('s3cret-value-0123', 's3cret-value-0123')).toBe(true);
+    expect(secretMatches('s3cret-value-012', 's3cret-value-0123')).toBe(false);
+    expect(secretMatches('', 's3cret-value-0123')).toBe(false);
+  });
+});
+
+describe('configuration', () => {
+  it.each([
+    [{ TASKS_SECRET: 'short' }, 'TASKS_SECRET'],
+    [{ FIVETRAN_API_KEY: 'k' }, 'FIVETRAN_API_SECRET'],
+    [{ FIVETRAN_API_SECRET: 'secret-value' }, 'FIVETRAN_API_KEY'],
+    [{ PIPELINES: 'airflow' }, 'PIPELINES'],
+    [{ FRESHNESS_CHECK_INTERVAL_MS: 'often' }, 'FRESHNESS_CHECK_INTERVAL_MS'],
+    [{ FIVETRAN_API_URL: 'ftp://x' }, 'FIVETRAN_API_URL'],
+  ])('%j is refused naming %s', (env, variable) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}: `));
+  });
+
+  it('defaults to a check every 5 minutes, reminders every 4 hours, and keeps secrets out of logs', async () => {
+    const c = loadConfig({ TASKS_SECRET: 'a-long-enough-secret', FIVETRAN_API_KEY: 'key-123456', FIVETRAN_API_SECRET: 'secret-123456' });
+    expect(c.pipelines.checkIntervalMs).toBe(300_000);
+    expect(c.pipelines.reminderIntervalMs).toBe(4 * HOUR);
+    const { secretsOf } = await import('../src/config.js');
+    expect(secretsOf(c)).toEqual(expect.arrayContaining(['a-long-enough-secret', 'key-123456', 'secret-123456']));
+  });
+});
