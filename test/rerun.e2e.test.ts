@@ -174,6 +174,14 @@ describe('alerts and reruns', () => {
     expect(rerunMessages('Salesforce').length).toBe(count + 1);
   });
 
+  it('starts nothing when Slack cannot say who is in BizOps', async () => {
+    const count = rerunMessages('Salesforce').length;
+    t.standin.failNext('usergroups.users.list', 'internal_error');
+    const reply = await pipeline('rerun salesforce', bizops);
+    expect(reply.text).toMatch(/could not check with Slack whether you are in BizOps/);
+    expect(rerunMessages('Salesforce').length).toBe(count);
+  });
+
   it('offers the forced rerun only behind a confirm dialog', async () => {
     const { body } = await pipeline('rerun hubspot force', bizops);
     const button = JSON.stringify(body.blocks);

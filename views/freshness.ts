@@ -102,10 +102,9 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
 }
 
 /** The reminder in the alert's thread while the source stays stale. */
-export function freshnessReminderReply(r: SourceFreshness, doc: AlertDoc): MessageBody {
+export function freshnessReminderReply(r: SourceFreshness): MessageBody {
   const last = r.lastUpdated ? `${slackDate(r.lastUpdated)} (${ago(r.lastUpdated, r.checkedAt)})` : 'unknown';
   const text = `:alarm_clock: ${escapeMrkdwn(r.source.name)} is still stale: ${duration(r.lateByMs)} late. Last update ${last}. Owner ${ownerMention(r.source.owner)}.`;
-  void doc;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 

@@ -11,7 +11,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
 import type { Store, StoreDoc } from '../ports/store.js';
-import type { Source, SourceCatalog } from '../sources/catalog.js';
+import type { SourceCatalog } from '../sources/catalog.js';
 import { toCodedError } from '../errors.js';
 import type { SourceFreshness } from './freshness.js';
 import {
@@ -132,7 +132,7 @@ export class FreshnessAlerts {
     const doc = (await store.get<AlertDoc>(ALERTS, id))!.data;
     let ts: string;
     try {
-      const res = await slack.chat.postMessage({ channel, ...freshnessAlertMessage(r.source, this.view(doc, r.source, t)) });
+      const res = await slack.chat.postMessage({ channel, ...freshnessAlertMessage(r.source, this.view(doc, t)) });
       ts = String(res.ts);
     } catch (err) {
       // Give the claim back so the next check tries again.
@@ -151,7 +151,7 @@ export class FreshnessAlerts {
     if (t - (d.lastReminderAt ?? d.openedAt ?? t) < this.opts.reminderIntervalMs) return;
     const res = await this.opts.store.transition<AlertDoc>(ALERTS, r.source.id, (x) => x.state === 'open' && x.lastReminderAt === d.lastReminderAt, () => ({ lastReminderAt: t }));
     if (!res.ok) return;
-    await this.opts.slack.chat.postMessage({ channel: d.channel, thread_ts: d.ts, ...freshnessReminderReply(r, d) });
+    await this.opts.slack.chat.postMessage({ channel: d.channel, thread_ts: d.ts, ...freshnessReminderReply(r) });
   }
 
   private async whenFresh(r: SourceFreshness, now: Date): Promise<void> {
@@ -166,7 +166,7 @@ export class FreshnessAlerts {
     if (!res.ok) return;
     const doc = res.doc.data;
     if (doc.channel && doc.ts) {
-      await this.opts.slack.chat.update({ channel: doc.channel, ts: doc.ts, ...freshnessAlertMessage(r.source, this.view(doc, r.source, t)) });
+      await this.opts.slack.chat.update({ channel: doc.channel, ts: doc.ts, ...freshnessAlertMessage(r.source, this.view(doc, t)) });
       await this.opts.slack.chat.postMessage({ channel: doc.channel, thread_ts: doc.ts, ...freshnessRecoveredReply(r, doc) });
     }
     await store.audit({ actor: 'bot', action: 'freshness.alert_recovered', subject: id, after: { lastUpdated: doc.recoveredLastUpdateIso } });
@@ -198,13 +198,13 @@ export class FreshnessAlerts {
     if (!res.ok) return { ok: false, reason: 'no_open_alert' };
     const doc = res.doc.data;
     if (doc.channel && doc.ts) {
-      await this.opts.slack.chat.update({ channel: doc.channel, ts: doc.ts, ...freshnessAlertMessage(source, this.view(doc, source, this.now().getTime())) });
+      await this.opts.slack.chat.update({ channel: doc.channel, ts: doc.ts, ...freshnessAlertMessage(source, this.view(doc, this.now().getTime())) });
     }
     await this.opts.store.audit({ actor: userId, action, subject: sourceId });
     return { ok: true, doc };
   }
 
-  private view(doc: AlertDoc, _source: Source, t: number): AlertView {
+  private view(doc: AlertDoc, t: number): AlertView {
     return { doc, now: new Date(t) };
   }
 }

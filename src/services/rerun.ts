@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js';
 import type { Store, StoreDoc } from '../ports/store.js';
 import type { Pipelines, RunHandle, RunStatus, StartResult } from '../ports/pipelines.js';
 import type { Source, SourceCatalog } from '../sources/catalog.js';
-import { toCodedError } from '../errors.js';
+import { PipelineError, toCodedError } from '../errors.js';
 import { RERUN_LOCKS, type ActiveRerun, type FreshnessService } from './freshness.js';
 import type { FreshnessAlerts } from './freshness-alerts.js';
 import { usergroupMembership } from './pipeline-request-roles.js';
@@ -245,9 +245,9 @@ export class RerunService {
       try {
         status = await this.opts.pipelines.status(run);
       } catch (err) {
-        const coded = toCodedError(err) as { retryAfterMs?: number } & ReturnType<typeof toCodedError>;
+        const coded = toCodedError(err);
         this.opts.logger.warn('rerun status unavailable; will poll again', { source: view.source.id, code: coded.code, err: coded });
-        if (coded.retryAfterMs) await this.sleep(Math.min(coded.retryAfterMs, this.opts.timeoutMs));
+        if (coded instanceof PipelineError && coded.retryAfterMs) await this.sleep(Math.min(coded.retryAfterMs, this.opts.timeoutMs));
         if (Date.now() >= deadline) break;
         continue;
       }
