@@ -10,7 +10,9 @@ import { EmbeddedPipelines } from '../src/adapters/pipelines/embedded.js';
 import { openPipelines, LivePipelines } from '../src/adapters/pipelines/index.js';
 import { parseRetryAfter } from '../src/adapters/pipelines/http.js';
 import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
-import { ensureDemoSources } from '../src/adapters/warehouse/demo-sources.js';
+import { ensureDemoSources, refreshDemoTables } from '../src/adapters/warehouse/demo-sources.js';
+import { rm } from 'node:fs/promises';
+import { freshDataDir } from './support/harness.js';
 import { loadSources } from '../src/sources/catalog.js';
 import { loadConfig } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
@@ -206,6 +208,36 @@ describe('simulated runner on the embedded warehouse', () => {
     const [meta] = await w.tableFreshness(['hubspot_companies']);
     expect(Date.now() - meta!.lastModified!.getTime()).toBeLessThan(60_000);
   });
+});
+
+describe('demo sources across restarts', () => {
+  it('keeps what reruns did for a while, then sets the demo states again', async () => {
+    const dir = await freshDataDir();
+    const hubspotAge = async (w: EmbeddedWarehouse, at: Date) => {
+      const r = await w.query(`SELECT MAX(_fivetran_synced) AS t FROM {{hubspot_contacts}}`);
+      return (at.getTime() - (r.rows[0]!['t'] as Date).getTime()) / 3_600_000;
+    };
+    const open = () => openEmbeddedWarehouse({ dataDir: dir, timeoutMs: 30_000 });
+    const t0 = new Date();
+    let w = await open();
+    expect(await ensureDemoSources(w, t0)).toBe(true);
+    expect(await hubspotAge(w, t0)).toBeCloseTo(30, 0);
+    await refreshDemoTables(w, ['hubspot_contacts'], t0);
+    await w.close();
+
+    const t1 = new Date(t0.getTime() + 3_600_000);
+    w = await open();
+    expect(await ensureDemoSources(w, t1)).toBe(false);
+    expect(await hubspotAge(w, t1)).toBeCloseTo(1, 0);
+    await w.close();
+
+    const t2 = new Date(t0.getTime() + 13 * 3_600_000);
+    w = await open();
+    expect(await ensureDemoSources(w, t2)).toBe(true);
+    expect(await hubspotAge(w, t2)).toBeCloseTo(30, 0);
+    await w.close();
+    await rm(dir, { recursive: true, force: true });
+  }, 60_000);
 });
 
 describe('choosing the runner', () => {

@@ -3,7 +3,8 @@
  * know (see sources.yml): HubSpot stale (a rerun fixes it), Salesforce and
  * production Postgres fresh, GitHub stale until its simulated hourly sync
  * lands a few minutes after start, and the sales-targets sheet missing
- * (unknown). Created once, on first use, beside the demo seed's tables.
+ * (unknown). Created on first use beside the demo seed's tables, and set
+ * again on a first use more than 12 hours later.
  */
 import { TIMESTAMP, timestampValue } from '@duckdb/node-api';
 import type { EmbeddedWarehouse } from './duckdb.js';
@@ -58,11 +59,14 @@ const TABLES: DemoTable[] = [
 ];
 
 const micros = (d: Date) => timestampValue(BigInt(d.getTime()) * 1000n);
+/** The demo states are set again on the first use after this long (a demo left for days would be all stale). */
+const RESEED_AFTER_MS = 12 * HOUR;
 const seeded = new WeakMap<EmbeddedWarehouse, Promise<boolean>>();
 
 /**
- * Creates the demo source tables if the warehouse has none yet (once per
- * warehouse object; later opens keep what reruns did). Resolves true when it created them.
+ * Creates the demo source tables if the warehouse has none yet, or they were
+ * set more than 12 hours ago (once per warehouse object; in between, later
+ * opens keep what reruns did). Resolves true when it (re)created them.
  */
 export function ensureDemoSources(warehouse: EmbeddedWarehouse, now: Date = new Date()): Promise<boolean> {
   let done = seeded.get(warehouse);
@@ -78,11 +82,17 @@ async function seed(warehouse: EmbeddedWarehouse, now: Date): Promise<boolean> {
   const conn = await warehouse.connection();
   try {
     const present = await conn.runAndReadAll(
-      `SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = 'hubspot_contacts' AND schema_name = 'main' AND database_name = current_database()`,
+      `SELECT count(*) AS n FROM duckdb_tables() WHERE table_name = '_demo_sources' AND schema_name = 'main' AND database_name = current_database()`,
     );
-    if (Number(present.getRowObjects()[0]?.['n'] ?? 0) > 0) return false;
+    if (Number(present.getRowObjects()[0]?.['n'] ?? 0) > 0) {
+      const seededAt = await conn.runAndReadAll('SELECT epoch_ms(max(seeded_at)) AS ms FROM _demo_sources');
+      // Recent enough: keep what reruns did. Older: the states have drifted (everything stale), so set them again.
+      if (now.getTime() - Number(seededAt.getRowObjects()[0]?.['ms'] ?? 0) < RESEED_AFTER_MS) return false;
+    }
     await conn.run('BEGIN TRANSACTION');
     try {
+      await conn.run('CREATE OR REPLACE TABLE _demo_sources (seeded_at TIMESTAMP)');
+      await conn.run('INSERT INTO _demo_sources VALUES ($at)', { at: micros(now) }, { at: TIMESTAMP });
       for (const t of TABLES) {
         const at = micros(new Date(now.getTime() - t.hoursAgo * HOUR));
         await conn.run(`CREATE TABLE IF NOT EXISTS "${t.name}" (${t.columns}${t.fivetran ? ', _fivetran_synced TIMESTAMP' : ''})`);
