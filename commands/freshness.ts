@@ -18,7 +18,7 @@ import {
   rerunNotAllowedMessage,
   unknownSourceMessage,
 } from '../views/freshness.js';
-import { rerunMessage } from '../views/rerun.js';
+import { rerunForceOfferMessage } from '../views/rerun.js';
 import type { PipelineSubcommand } from './pipeline.js';
 
 export interface FreshnessDeps {
@@ -90,12 +90,16 @@ export function pipelineRerunSubcommand(deps: FreshnessDeps): PipelineSubcommand
       return;
     }
     if (force) {
-      // Forcing restarts a running sync: it only happens from the confirm dialog of this button.
+      // Forcing restarts a running sync: it only happens from the confirm dialog of this button (checked again on click).
       const source = deps.pipelines.reruns.find(name);
-      const reply = !source
-        ? unknownSourceMessage(name.slice(0, 100), deps.pipelines.catalog.sources)
-        : rerunMessage({ source, requestedBy: command.user_id, force: true, phase: 'starting', startedAt: new Date(), runner: 'not started yet', offerForce: true });
-      await respond({ response_type: 'ephemeral', ...(source ? { ...reply, text: `Force a rerun of ${source.name}?` } : reply) });
+      let reply: MessageBody;
+      if (!source) reply = unknownSourceMessage(name.slice(0, 100), deps.pipelines.catalog.sources);
+      else if (!source.rerun) reply = rerunAnswerMessage({ kind: 'not_rerunnable', source }, deps);
+      else {
+        const member = await deps.pipelines.reruns.membership(command.user_id);
+        reply = member === 'member' ? rerunForceOfferMessage(source) : rerunAnswerMessage(member === 'unknown' ? { kind: 'membership_unknown' } : { kind: 'not_allowed', source }, deps);
+      }
+      await respond({ response_type: 'ephemeral', ...reply });
       return;
     }
     const answer = await deps.pipelines.reruns.rerun({ source: name, userId: command.user_id, force: false });

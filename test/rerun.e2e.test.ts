@@ -183,11 +183,15 @@ describe('alerts and reruns', () => {
   });
 
   it('offers the forced rerun only behind a confirm dialog', async () => {
-    const { body } = await pipeline('rerun hubspot force', bizops);
+    const { body, text } = await pipeline('rerun hubspot force', bizops);
+    expect(text).toMatch(/Force a rerun of HubSpot\?/);
     const button = JSON.stringify(body.blocks);
     expect(button).toContain(ActionIds.rerunForce);
     expect(button).toContain('"confirm"');
     expect(rerunMessages('HubSpot').length).toBe(1);
+    const refused = await pipeline('rerun hubspot force', regular);
+    expect(refused.text).toMatch(/Only .* can rerun/);
+    expect(JSON.stringify(refused.body)).not.toContain(ActionIds.rerunForce);
   });
 
   it('refuses forged clicks: unknown source, and a non-member forcing', async () => {

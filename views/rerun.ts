@@ -39,6 +39,37 @@ const PHASE: Record<RerunPhase, string> = {
   timed_out: ':warning: not finished',
 };
 
+/** The Force rerun button, behind Slack's confirm dialog. */
+function forceButton(source: Source, name: string): KnownBlock {
+  return {
+    type: 'actions',
+    block_id: BlockIds.rerunActions,
+    elements: [
+      {
+        type: 'button',
+        action_id: ActionIds.rerunForce,
+        style: 'danger',
+        text: { type: 'plain_text', text: 'Force rerun' },
+        value: source.id,
+        confirm: {
+          title: { type: 'plain_text', text: 'Restart the sync?' },
+          text: { type: 'mrkdwn', text: truncate(`If a sync of ${name} is running, forcing stops it and starts a new one.`, 300) },
+          confirm: { type: 'plain_text', text: 'Force rerun' },
+          deny: { type: 'plain_text', text: 'Cancel' },
+          style: 'danger',
+        },
+      },
+    ],
+  };
+}
+
+/** `/pipeline rerun <source> force`: the forced rerun is only offered, behind a confirm dialog. */
+export function rerunForceOfferMessage(source: Source): MessageBody {
+  const name = escapeMrkdwn(source.name);
+  const text = `Force a rerun of ${name}? A sync already running is stopped and started again.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }, forceButton(source, name)] };
+}
+
 export function rerunMessage(v: RerunView): MessageBody {
   const name = escapeMrkdwn(v.source.name);
   const target = v.source.rerun?.kind === 'fivetran' ? `Fivetran connection \`${escapeMrkdwn(v.source.rerun.connectionId)}\`` : v.source.rerun?.kind === 'data_transfer' ? 'BigQuery scheduled query' : 'pipeline';
@@ -61,27 +92,6 @@ export function rerunMessage(v: RerunView): MessageBody {
     );
   }
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 3000) } }];
-  if (v.offerForce) {
-    blocks.push({
-      type: 'actions',
-      block_id: BlockIds.rerunActions,
-      elements: [
-        {
-          type: 'button',
-          action_id: ActionIds.rerunForce,
-          style: 'danger',
-          text: { type: 'plain_text', text: 'Force rerun' },
-          value: v.source.id,
-          confirm: {
-            title: { type: 'plain_text', text: 'Restart the sync?' },
-            text: { type: 'mrkdwn', text: truncate(`A sync of ${name} is already running. Forcing stops it and starts a new one.`, 300) },
-            confirm: { type: 'plain_text', text: 'Force rerun' },
-            deny: { type: 'plain_text', text: 'Cancel' },
-            style: 'danger',
-          },
-        },
-      ],
-    });
-  }
+  if (v.offerForce) blocks.push(forceButton(v.source, name));
   return { text: `Rerun of ${name}: ${v.phase.replace('_', ' ')}`, blocks };
 }
