@@ -181,6 +181,17 @@ describe('alerts', () => {
     expect(hubspotAlerts.map((m) => m.text)).toEqual([expect.stringMatching(/recovered/), expect.stringMatching(/is stale/)]);
   });
 
+  it('does not remind while a rerun of the source runs', async () => {
+    const alert = alerts().filter((m) => m.text.includes('HubSpot is stale')).at(-1)!;
+    await store.put('rerun_locks', 'hubspot', { runKey: 'k', requestedBy: 'U0BIZOPS', startedAt: now().toISOString(), heartbeatAt: Date.now(), staleAfterMs: 120_000 });
+    clock += 2 * HOUR;
+    await s.check();
+    expect(replies(alert.ts).length).toBe(0);
+    await store.delete('rerun_locks', 'hubspot');
+    await s.check();
+    expect(replies(alert.ts).map((m) => m.text)).toEqual([expect.stringMatching(/still stale/)]);
+  });
+
   it('tries again at the next check when Slack fails to post', async () => {
     await store.delete('freshness_alerts', 'github');
     const count = alerts().length;

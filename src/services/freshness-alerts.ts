@@ -1,7 +1,8 @@
 /**
  * Freshness alerts: one message in the analytics channel when a source goes
  * from fresh to stale; while it stays stale, no repeats, only a reminder in
- * the thread after the reminder interval (not while snoozed or acknowledged);
+ * the thread after the reminder interval (not while snoozed, acknowledged, or
+ * while a rerun runs);
  * when it is fresh again the same message is edited to say so, with a reply.
  *
  * The alert's state lives in the store (one document per source), and every
@@ -147,6 +148,8 @@ export class FreshnessAlerts {
   private async maybeRemind(r: SourceFreshness, d: AlertDoc, t: number): Promise<void> {
     if (!d.ts || !d.channel) return;
     if (d.acknowledgedBy) return;
+    // A rerun is under way and its message is in the thread already.
+    if (r.rerun) return;
     if (d.snoozedUntil && d.snoozedUntil > t) return;
     if (t - (d.lastReminderAt ?? d.openedAt ?? t) < this.opts.reminderIntervalMs) return;
     const res = await this.opts.store.transition<AlertDoc>(ALERTS, r.source.id, (x) => x.state === 'open' && x.lastReminderAt === d.lastReminderAt, () => ({ lastReminderAt: t }));
