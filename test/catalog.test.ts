@@ -4,6 +4,8 @@
  * refused with the file's name and what is wrong.
  */
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -226,4 +228,27 @@ describe('bad catalog files are refused, naming the file and the problem', () =>
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+// `npm test` builds first; a bare `vitest run` on an unbuilt tree has nothing to start.
+const builtMain = path.resolve('dist/src/main.js');
+describe.skipIf(!existsSync(builtMain) && process.env.CI !== 'true')('the built app with a bad catalog', () => {
+  it('stops at start-up naming the file and the problem, before opening the warehouse', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'catalog-start-'));
+    try {
+      const queries = path.join(dir, 'queries');
+      await mkdir(queries);
+      await writeFile(path.join(queries, 'good.sql'), GOOD);
+      await writeFile(path.join(queries, 'broken.sql'), GOOD.replace('name: good', 'name: broken').replace('@weeks AS n', '@weeks AS n, @days AS d'));
+      const env: Record<string, string | undefined> = { ...process.env, QUERIES_DIR: queries, DATA_DIR: path.join(dir, 'data'), PORT: '0' };
+      for (const k of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'WAREHOUSE', 'STORE']) delete env[k];
+      const r = spawnSync(process.execPath, [builtMain], { env, encoding: 'utf8', timeout: 30_000 });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('Query catalog error: queries/broken.sql: the SQL uses @days, which is not declared under params');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(path.join(dir, 'data', 'warehouse.duckdb'))).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

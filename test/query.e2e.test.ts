@@ -80,7 +80,7 @@ describe('/query through the signed HTTP receiver', () => {
     expect(search.text).toContain('2 of 8 saved queries match “version”');
     expect(search.text).toContain('version-adoption');
     expect(search.text).not.toContain('weekly-active-instances');
-    const blocks = (replies[0] as { body: { blocks: KnownBlock[] } }).body.blocks;
+    const blocks = (replies[0] as unknown as { body: { blocks: KnownBlock[] } }).body.blocks;
     expect(blockKitViolations(blocks)).toEqual([]);
   });
 
@@ -138,7 +138,7 @@ describe('/query through the signed HTTP receiver', () => {
       t.standin.runCommand(t.client, { command: '/query', text: 'version-adoption weeks=5', userId: user, channelId: channel, ...WAIT }),
       t.standin.runCommand(t.client, { command: '/query', text: 'version-adoption weeks=5', userId: StandinDefaults.users.bizops, channelId: channel, ...WAIT }),
     ]);
-    await t.standin.waitFor(() => newMessages(before).length >= 2, 20_000);
+    await t.standin.waitFor(() => newMessages(before).length >= 2, { timeoutMs: 20_000 });
     expect(newMessages(before).filter((m) => m.files?.length)).toHaveLength(2);
     expect(counted.queries.length - runs).toBe(1);
   });
@@ -177,7 +177,7 @@ describe('/query through the signed HTTP receiver', () => {
 
     const calls = t.standin.calls.length;
     await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: message.ts, actionId: ActionIds.queryDownloadCsv, ...WAIT });
-    await t.standin.waitFor(() => t.standin.calls.slice(calls).some((c) => c.method === 'files.completeUploadExternal'), 20_000);
+    await t.standin.waitFor(() => t.standin.calls.slice(calls).some((c) => c.method === 'files.completeUploadExternal'), { timeoutMs: 20_000 });
     const csvCall = t.standin.calls.slice(calls).find((c) => c.method === 'files.completeUploadExternal')!;
     expect(csvCall.args).toMatchObject({ channel_id: channel, thread_ts: message.ts });
     const csvMessage = t.standin.conversation(channel).find((m) => m.thread_ts === message.ts && m.files?.length)!;
@@ -188,7 +188,7 @@ describe('/query through the signed HTTP receiver', () => {
     const runs = counted.queries.length;
     const beforeRefresh = visibleCount();
     await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: message.ts, actionId: ActionIds.queryRefresh, ...WAIT });
-    await t.standin.waitFor(() => newMessages(beforeRefresh).some((m) => m.files?.some((f) => f.name.endsWith('.png'))), 20_000);
+    await t.standin.waitFor(() => newMessages(beforeRefresh).some((m) => m.files?.some((f) => f.name.endsWith('.png'))), { timeoutMs: 20_000 });
     expect(counted.queries.length).toBe(runs + 1);
     expect(blocksToText({ blocks: newMessages(beforeRefresh).find((m) => m.files?.length)!.blocks ?? [] })).toContain('fresh run');
   });
@@ -212,7 +212,7 @@ describe('/query through the signed HTTP receiver', () => {
         actions: [{ action_id: ActionIds.queryRefresh, block_id: BlockIds.queryResultActions, type: 'button', value }],
       });
       expect(res.status).toBe(200);
-      await t.standin.waitFor(() => t.standin.responses.length > responses, 10_000);
+      await t.standin.waitFor(() => t.standin.responses.length > responses, { timeoutMs: 10_000 });
       expect(JSON.stringify(t.standin.responses.slice(responses))).toContain(expected);
     }
     expect(counted.queries.length).toBe(runs);
@@ -238,7 +238,7 @@ describe('/query through the signed HTTP receiver', () => {
     const before = visibleCount();
     const done = await t.standin.submitView(t.client, { userId: user, values: { [`${ActionIds.queryParamInputPrefix}customer`]: 'Acme Corp', [`${ActionIds.queryParamInputPrefix}since`]: new Date(Date.now() - 5 * 86_400_000).toISOString().slice(0, 10) }, ...WAIT });
     expect(done.responseAction).toBeUndefined();
-    await t.standin.waitFor(() => newMessages(before).some((m) => m.files?.length), 20_000);
+    await t.standin.waitFor(() => newMessages(before).some((m) => m.files?.length), { timeoutMs: 20_000 });
     const text = blocksToText({ blocks: newMessages(before)[0]!.blocks ?? [] });
     expect(text).toContain('Customer: *Acme Corp*');
   });

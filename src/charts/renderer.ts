@@ -6,8 +6,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
+import { createCanvas, GlobalFonts, type Canvas } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration, type ChartDataset } from 'chart.js';
+import { encodePng } from './png.js';
 
 export type RenderedChartType = 'line' | 'bar' | 'stacked-bar' | 'pie';
 
@@ -67,14 +68,22 @@ export function createChartRenderer(options: { density?: number } = {}): ChartRe
     registered = true;
   }
 
+  // One canvas per size, reused: a new native surface per chart is memory the GC does not see, and RSS climbs.
+  const canvases = new Map<string, Canvas>();
+  const canvasFor = (width: number, height: number): Canvas => {
+    const key = `${width}x${height}`;
+    let canvas = canvases.get(key);
+    if (!canvas) canvases.set(key, (canvas = createCanvas(width, height)));
+    // Chart.js' node platform takes the canvas size as the CSS size and scales it by devicePixelRatio: start from the CSS size.
+    canvas.width = width;
+    canvas.height = height;
+    return canvas;
+  };
+
   const render = (spec: ChartSpec): Buffer => {
-    const width = spec.width ?? 800;
-    const height = spec.height ?? 400;
-    // Chart.js' node platform takes the canvas size as the CSS size and scales it by devicePixelRatio.
-    const canvas = createCanvas(width, height);
-    const ctx = canvas.getContext('2d');
-    ctx.fillStyle = '#ffffff';
-    ctx.fillRect(0, 0, width, height);
+    const width = Math.min(Math.max(spec.width ?? 800, 100), 2000);
+    const height = Math.min(Math.max(spec.height ?? 400, 100), 2000);
+    const canvas = canvasFor(width, height);
     const pie = spec.type === 'pie';
     const stacked = spec.type === 'stacked-bar';
     const datasets: ChartDataset[] = spec.series.map((s, i) => {
@@ -139,7 +148,8 @@ export function createChartRenderer(options: { density?: number } = {}): ChartRe
     // Chart.js types its canvas item as a DOM canvas; @napi-rs/canvas implements the part it uses.
     const chart = new Chart(canvas as unknown as HTMLCanvasElement, config);
     try {
-      return canvas.toBuffer('image/png');
+      const { data, width: w, height: h } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      return encodePng(data, w, h);
     } finally {
       chart.destroy();
     }
