@@ -118,6 +118,11 @@ describe('rows to chart series', () => {
     expect(spec.series.map((s) => s.label)).toEqual(['Events', 'Active users']);
   });
 
+  it('labels pie slices with their value and share', () => {
+    const spec = chartSpecFor([{ h: 'cloud', n: 1000 }, { h: 'managed', n: 3000 }], { type: 'pie', x: 'h', y: ['n'], series: undefined, xLabel: undefined, yLabel: undefined }, { title: 'T' });
+    expect(spec.labels).toEqual(['cloud: 1,000 (25%)', 'managed: 3,000 (75%)']);
+  });
+
   it('sums series beyond ten into Other', () => {
     const rows = Array.from({ length: 15 }, (_, i) => ({ x: 'a', s: `v${i}`, y: i + 1 }));
     const spec = chartSpecFor(rows, { type: 'bar', x: 'x', y: ['y'], series: 's', xLabel: undefined, yLabel: undefined }, { title: 'T' });

@@ -109,7 +109,9 @@ export function queryProblemsMessage(query: SavedQuery, problems: Record<string,
 function inputFor(p: ParamDef, value: string | undefined, today: string): InputBlock {
   const blockId = `${BlockIds.queryParamPrefix}${p.name}`;
   const label = { type: 'plain_text' as const, text: truncate(p.label, 2000) };
-  const hint = { type: 'plain_text' as const, text: truncate(p.description ? `${p.description}. ${describeParam(p)}` : describeParam(p), 2000) };
+  const about = describeParam(p);
+  const text = p.kind === 'customer' && p.description ? p.description : p.description ? `${p.description} (${about})` : about.charAt(0).toUpperCase() + about.slice(1);
+  const hint = { type: 'plain_text' as const, text: truncate(text, 2000) };
   const base = { type: 'input' as const, block_id: blockId, label, hint, optional: false };
   switch (p.kind) {
     case 'int': {

@@ -96,6 +96,15 @@ export function chartSpecFor(rows: Row[], display: DisplaySpec, text: { title: s
       return { label: humanizeColumn(y), data };
     });
   }
+  if (display.type === 'pie' && series[0]) {
+    // A pie's legend is its only key: give each slice its value and share.
+    const data = series[0].data;
+    const total = data.reduce<number>((a, b) => a + (b ?? 0), 0);
+    for (let i = 0; i < labels.length; i++) {
+      const v = data[i] ?? 0;
+      labels[i] = `${labels[i]}: ${v.toLocaleString('en-US')}${total > 0 ? ` (${Math.round((100 * v) / total)}%)` : ''}`;
+    }
+  }
   return {
     type: display.type as RenderedChartType,
     title: text.title,
