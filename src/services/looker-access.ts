@@ -29,7 +29,7 @@ import {
   type LookerTeam,
   type ValidLookerAccessRequest,
 } from '../domain/looker-policy.js';
-import { UsergroupMembers } from './looker-access-admins.js';
+import { usergroupMembership } from './pipeline-request-roles.js';
 import {
   lookerExpiredDm,
   lookerExpiredThreadMessage,
@@ -118,8 +118,6 @@ export interface LookerAccessServiceOptions {
   lookerAdminsUsergroup: string | undefined;
   /** Looker IDs and URL; undefined when Looker is not configured. */
   lookerConfig: LookerConfig | undefined;
-  /** How long the admin list is cached. */
-  adminCacheMs?: number;
   now?: () => Date;
 }
 
@@ -134,14 +132,12 @@ interface Profile {
 
 /** Requests, decisions, grants and expiry of Looker access. */
 export class LookerAccessService {
-  readonly admins: UsergroupMembers;
   private readonly now: () => Date;
   private readonly holder = `sweep-${randomUUID()}`;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: LookerAccessServiceOptions) {
     this.now = opts.now ?? (() => new Date());
-    this.admins = new UsergroupMembers({ client: opts.slack, usergroupId: opts.lookerAdminsUsergroup, logger: opts.logger, ttlMs: opts.adminCacheMs });
   }
 
   /** Whether grants go to Looker (true) or are recorded for an admin to do by hand. */
@@ -226,13 +222,10 @@ export class LookerAccessService {
     if (!REQUEST_ID.test(input.requestId)) return { kind: 'not_found' };
     const found = await this.get(input.requestId);
     if (!found) return { kind: 'not_found' };
-    let isAdmin: boolean;
-    try {
-      isAdmin = await this.admins.has(input.deciderId);
-    } catch (err) {
-      this.opts.logger.error('looker admin check failed', { err: toCodedError(err) });
-      return { kind: 'admin_check_failed' };
-    }
+    // Asked of Slack on every click: someone just removed from the group is refused at once.
+    const membership = await usergroupMembership(this.opts.slack, this.opts.lookerAdminsUsergroup, input.deciderId, this.opts.logger);
+    if (membership === 'unknown') return { kind: 'admin_check_failed' };
+    const isAdmin = membership === 'member';
     const allowed = mayDecide({ deciderId: input.deciderId, requesterId: found.requesterId, subjectId: found.subjectId, deciderIsLookerAdmin: isAdmin });
     if (!allowed.ok) {
       this.opts.logger.warn('looker access decision refused', { id: found.id, user: input.deciderId, reason: allowed.reason });
