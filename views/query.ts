@@ -17,6 +17,8 @@ const C = Commands.query;
 export const MAX_TABLE_SECTIONS = 8;
 /** A column wider than this is cut with an ellipsis in the table view. */
 const MAX_COLUMN_WIDTH = 32;
+/** Columns shown in the table view; the CSV has them all. */
+export const MAX_TABLE_COLUMNS = 12;
 
 /** What a result's buttons carry: the query and its canonical parameter values. */
 export interface QueryRef {
@@ -240,38 +242,52 @@ export function queryChartMessage(o: QueryOutput, now: Date, requestedBy?: strin
  * Rows as monospaced text in sections of at most 3,000 characters, no more than
  * MAX_TABLE_SECTIONS of them; says how many rows were left out.
  */
-export function tableSections(columns: string[], rows: QueryOutput['rows'], maxSections = MAX_TABLE_SECTIONS): { sections: string[]; shownRows: number } {
-  const cells = rows.map((r) => columns.map((c) => truncate(cellText(r[c] ?? null).replace(/[\r\n`]/g, ' '), MAX_COLUMN_WIDTH)));
+export function tableSections(
+  allColumns: string[],
+  rows: QueryOutput['rows'],
+  maxSections = MAX_TABLE_SECTIONS,
+): { sections: string[]; shownRows: number; hiddenColumns: number } {
+  // At most MAX_TABLE_COLUMNS of at most MAX_COLUMN_WIDTH characters: a line always fits a section.
+  const columns = allColumns.slice(0, MAX_TABLE_COLUMNS);
+  const cells = rows.map((r) => columns.map((c) => truncate(cellText(r[c] ?? null).replace(/[\r\n\t`]/g, ' '), MAX_COLUMN_WIDTH)));
   const widths = columns.map((c, i) => Math.min(MAX_COLUMN_WIDTH, Math.max(c.length, ...cells.map((r) => r[i]!.length))));
   const numeric = columns.map((c) => rows.length > 0 && rows.every((r) => typeof r[c] === 'number' || r[c] === null));
-  const line = (values: string[]) => values.map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  // Escaped after padding: Slack shows &lt; as one character, so columns stay aligned.
+  const line = (values: string[]) => escapeMrkdwn(values.map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd());
   const header = line(columns.map((c) => truncate(c, MAX_COLUMN_WIDTH)));
   const rule = widths.map((w) => '─'.repeat(w)).join('  ');
   const budget = SLACK_LIMITS.sectionText - 8; // the ``` fences
   const sections: string[] = [];
   let current = [header, rule];
+  let length = header.length + rule.length + 1;
   let shown = 0;
   for (const r of cells) {
     const l = line(r);
-    if ([...current, l].join('\n').length > budget) {
+    if (length + 1 + l.length > budget) {
       if (sections.length + 1 >= maxSections) break;
       sections.push(current.join('\n'));
       current = [];
+      length = -1;
     }
     current.push(l);
+    length += 1 + l.length;
     shown++;
   }
   sections.push(current.join('\n'));
-  return { sections, shownRows: shown };
+  return { sections, shownRows: shown, hiddenColumns: allColumns.length - columns.length };
 }
 
 /** A result as a table message (the reply for table queries, and "Show as table"). */
 export function queryTableMessage(o: QueryOutput, now: Date, options: { requestedBy?: string; buttons: boolean }): MessageBody {
-  const { sections, shownRows } = tableSections(o.columns, o.rows);
+  const { sections, shownRows, hiddenColumns } = tableSections(o.columns, o.rows);
   const blocks: KnownBlock[] = [section(summary(o))];
   for (const s of sections) blocks.push(section('```\n' + s + '\n```'));
   const more = o.totalRows - shownRows;
-  if (more > 0) blocks.push(section(`_${more.toLocaleString('en-US')} more row${more === 1 ? '' : 's'} not shown: use Download CSV for all of them._`));
+  const left = [
+    more > 0 ? `${more.toLocaleString('en-US')} more row${more === 1 ? '' : 's'}` : '',
+    hiddenColumns > 0 ? `${hiddenColumns} more column${hiddenColumns === 1 ? '' : 's'}` : '',
+  ].filter(Boolean);
+  if (left.length) blocks.push(section(`_${left.join(' and ')} not shown: use Download CSV for all of them._`));
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(footer(o, now, options.requestedBy), 3000) }] });
   if (options.buttons) blocks.push(resultButtons(o, { table: false }));
   return { text: `${o.query.title}: ${o.totalRows} rows`, blocks };

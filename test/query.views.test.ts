@@ -1,0 +1,100 @@
+/**
+ * `/query` views: within Slack's limits for any result (long, wide, hostile
+ * text), the modal has the right input for each parameter type, and the result
+ * buttons carry the query and its canonical values (not state in action IDs).
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { KnownBlock } from '@slack/types';
+import { loadCatalog, type SavedQuery } from '../src/catalog/catalog.js';
+import type { QueryOutput } from '../src/services/query.js';
+import type { Row } from '../src/ports/warehouse.js';
+import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
+import { blockKitViolations } from './support/block-limits.js';
+import { blocksToText } from '../src/slack-standin/render-text.js';
+import {
+  MAX_TABLE_COLUMNS, formatBytes, queryChartMessage, queryListMessage, queryParamsModal, queryTableMessage, type QueryRef,
+} from '../views/query.js';
+
+const catalog = loadCatalog(path.resolve('queries'));
+const now = new Date('2025-06-15T12:00:00Z');
+
+function output(query: SavedQuery, columns: string[], rows: Row[], totalRows = rows.length): QueryOutput {
+  return {
+    query, columns, rows, totalRows, computedAt: now, bytesProcessed: 61_234_567, cacheHit: false,
+    params: { canonical: { weeks: '8', hosting: 'all' }, shown: [{ label: 'Weeks', value: '8' }], bound: {} },
+    freshness: [{ table: 'pings', lastModified: new Date(now.getTime() - 3 * 3_600_000), rowCount: 1 }],
+  };
+}
+
+describe('table view', () => {
+  it('stays within Slack limits for 5,000 wide rows of hostile text, saying what was left out', () => {
+    const columns = Array.from({ length: 20 }, (_, i) => `column_${i}`);
+    const rows = Array.from({ length: 5000 }, (_, r) => Object.fromEntries(columns.map((c, i) => [c, i % 2 ? r * 1000 : `<!channel> ${'x'.repeat(100)}\n\`\`\``])));
+    const message = queryTableMessage(output(catalog.get('instances-on-version')!, columns, rows, 12_345), now, { buttons: true, requestedBy: 'U1' });
+    expect(blockKitViolations(message.blocks)).toEqual([]);
+    const text = blocksToText({ blocks: message.blocks });
+    expect(text).toMatch(/[\d,]+ more rows and 8 more columns not shown: use Download CSV/);
+    expect(JSON.stringify(message.blocks)).not.toContain('<!channel>');
+    expect(text).toContain('column_11');
+    expect(text).not.toContain(`column_${MAX_TABLE_COLUMNS}`);
+  });
+
+  it('right-aligns numbers and shows every row of a short result', () => {
+    const rows = [{ hosting: 'cloud', instances: 12 }, { hosting: 'self-hosted', instances: 12_345 }];
+    const message = queryTableMessage(output(catalog.get('instances-by-hosting')!, ['hosting', 'instances'], rows), now, { buttons: false });
+    const text = blocksToText({ blocks: message.blocks });
+    expect(text).toContain('cloud               12');
+    expect(text).toContain('self-hosted     12,345');
+    expect(text).not.toContain('more row');
+    expect(JSON.stringify(message.blocks)).not.toContain(ActionIds.queryRefresh);
+  });
+});
+
+describe('result message', () => {
+  it('carries the query and canonical values in the button values, with IDs from ids.ts', () => {
+    const message = queryChartMessage(output(catalog.get('weekly-active-instances')!, ['week', 'hosting', 'instances'], [{ week: '2025-06-09', hosting: 'cloud', instances: 3 }]), now, 'U1');
+    expect(blockKitViolations(message.blocks)).toEqual([]);
+    const actions = message.blocks.find((b) => b.type === 'actions') as Extract<KnownBlock, { type: 'actions' }>;
+    expect(actions.block_id).toBe(BlockIds.queryResultActions);
+    const ids = actions.elements.map((e) => (e as { action_id: string }).action_id);
+    expect(ids).toEqual([ActionIds.queryRefresh, ActionIds.queryShowTable, ActionIds.queryDownloadCsv]);
+    for (const e of actions.elements) {
+      expect(JSON.parse((e as { value: string }).value) as QueryRef).toEqual({ q: 'weekly-active-instances', p: { weeks: '8', hosting: 'all' } });
+    }
+    const text = blocksToText({ blocks: message.blocks });
+    expect(text).toContain('61.2 MB processed · fresh run · pings updated 3 hours ago');
+  });
+
+  it('formats bytes as BigQuery does', () => {
+    expect(formatBytes(999)).toBe('999 B');
+    expect(formatBytes(61_234_567)).toBe('61.2 MB');
+    expect(formatBytes(10 * 1024 ** 3)).toBe('10.7 GB');
+  });
+});
+
+describe('catalog list and parameter modal', () => {
+  it('lists the whole catalog within limits', () => {
+    const message = queryListMessage(catalog.queries, '', catalog.queries.length);
+    expect(blockKitViolations(message.blocks)).toEqual([]);
+    expect(blocksToText({ blocks: message.blocks })).toContain('/query customer-pings-per-day');
+  });
+
+  it.each(catalog.queries.filter((q) => q.params.length).map((q) => [q.name]))('%s: a modal with one input per parameter, of the right kind', (name) => {
+    const query = catalog.get(name)!;
+    const modal = queryParamsModal(query, { values: {}, problems: { weeks: 'weeks: must be from 1 to 13, got 500' }, metadata: { q: name, c: 'C0ANALYTIC' }, today: '2025-06-15' });
+    expect(modal.callback_id).toBe(CallbackIds.queryParams);
+    expect(JSON.parse(modal.private_metadata!)).toEqual({ q: name, c: 'C0ANALYTIC' });
+    expect(blockKitViolations(modal.blocks as KnownBlock[], 'modal')).toEqual([]);
+    const inputs = modal.blocks.filter((b) => b.type === 'input') as Array<Extract<KnownBlock, { type: 'input' }>>;
+    expect(inputs.map((b) => b.block_id)).toEqual(query.params.map((p) => `${BlockIds.queryParamPrefix}${p.name}`));
+    const kind = { int: 'number_input', date: 'datepicker', enum: 'static_select', string: 'plain_text_input', customer: 'plain_text_input' } as const;
+    query.params.forEach((p, i) => {
+      const element = inputs[i]!.element as { type: string; action_id: string; initial_date?: string; min_value?: string };
+      expect(element.type).toBe(kind[p.kind]);
+      expect(element.action_id).toBe(`${ActionIds.queryParamInputPrefix}${p.name}`);
+      if (p.kind === 'date' && p.default === '-30d') expect(element.initial_date).toBe('2025-05-16');
+      if (p.kind === 'int') expect(element.min_value).toBe(String(p.min));
+    });
+  });
+});
