@@ -252,3 +252,14 @@ describe.skipIf(!existsSync(builtMain) && process.env.CI !== 'true')('the built 
     }
   }, 60_000);
 });
+
+describe('configuration of saved queries', () => {
+  it('reads QUERIES_DIR and QUERY_MAX_BYTES, refusing bad values by name', async () => {
+    const { loadConfig } = await import('../src/config.js');
+    const config = loadConfig({ QUERIES_DIR: '/srv/queries', QUERY_MAX_BYTES: String(2 * 1024 ** 3) });
+    expect(config.queries).toEqual({ dir: '/srv/queries', maxBytes: 2 * 1024 ** 3 });
+    expect(loadConfig({}).queries.maxBytes).toBe(10 * 1024 ** 3);
+    expect(() => loadConfig({ QUERY_MAX_BYTES: 'lots' })).toThrow(/^QUERY_MAX_BYTES: expects a whole number/);
+    expect(() => loadConfig({ QUERY_MAX_BYTES: '10' })).toThrow(/^QUERY_MAX_BYTES: expects a whole number from 1048576/);
+  });
+});
