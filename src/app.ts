@@ -94,6 +94,7 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
       const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
       services.pipelines.start();
       void services.telemetry.warmUp().catch((err) => logger.warn('customer list warm-up failed', { err }));
+      void services.queries.warmUp().catch((err) => logger.warn('saved-query warm-up failed', { err }));
       services.lookerAccess.startSweeps(config.lookerSweepIntervalMs);
       return { url: `http://${shownHost}:${address?.port ?? port}` };
     },
