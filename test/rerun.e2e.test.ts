@@ -81,7 +81,7 @@ describe('alerts and reruns', () => {
   });
 
   it('refuses the Rerun button to someone outside BizOps, checked on the server, and offers to ask BizOps', async () => {
-    const { replies } = await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: hubspotAlert.ts, actionId: ActionIds.freshnessRerun });
+    const { replies } = await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: hubspotAlert.ts, actionId: ActionIds.freshnessRerun, timeoutMs: 15_000 });
     const text = render(replies[0]?.via === 'response_url' ? replies[0].body : undefined);
     expect(text).toMatch(/Only <!subteam\^S0BIZOPS> can rerun|Only @.* can rerun|Only .* can rerun/);
     expect(JSON.stringify(replies[0])).toContain(ActionIds.rerunRequest);
@@ -89,17 +89,17 @@ describe('alerts and reruns', () => {
     expect(t.standin.callsTo('usergroups.users.list').at(-1)?.args['usergroup']).toBe(StandinDefaults.usergroups.bizops);
 
     const reply = replies[0]!.message!;
-    const asked = await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: reply.ts, actionId: ActionIds.rerunRequest });
+    const asked = await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: reply.ts, actionId: ActionIds.rerunRequest, timeoutMs: 15_000 });
     expect(render(asked.replies.find((r) => r.via === 'response_url')?.body)).toMatch(/I asked BizOps/);
     const request = thread(hubspotAlert.ts).find((m) => m.text.includes('asks'));
     expect(request?.text).toContain(`<@${regular}> asks <!subteam^S0BIZOPS> to rerun *HubSpot*`);
-    const again = await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: reply.ts, actionId: ActionIds.rerunRequest });
+    const again = await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: reply.ts, actionId: ActionIds.rerunRequest, timeoutMs: 15_000 });
     expect(render(again.replies.find((r) => r.via === 'response_url')?.body)).toMatch(/already asked/);
     expect(thread(hubspotAlert.ts).filter((m) => m.text.includes('asks')).length).toBe(1);
   });
 
   it('snoozes and acknowledges from the alert', async () => {
-    await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: hubspotAlert.ts, actionId: ActionIds.freshnessSnooze, value: 'hubspot:4' });
+    await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: hubspotAlert.ts, actionId: ActionIds.freshnessSnooze, value: 'hubspot:4', timeoutMs: 15_000 });
     expect(render(t.standin.message(channel, hubspotAlert.ts))).toMatch(/snoozed until .* by <@U0REGULAR>|snoozed until/);
     const forged = await t.client.blockAction({
       userId: regular, channelId: channel,
@@ -107,14 +107,14 @@ describe('alerts and reruns', () => {
       actions: [{ action_id: ActionIds.freshnessSnooze, block_id: 'b', type: 'overflow', selected_option: { text: { type: 'plain_text', text: 'x' }, value: 'hubspot:9999' } }],
     });
     expect(forged.status).toBe(200);
-    await t.standin.waitFor(() => t.standin.responses.some((r) => JSON.stringify(r.body).includes('not a snooze I know')));
+    await t.standin.waitFor(() => t.standin.responses.some((r) => JSON.stringify(r.body).includes('not a snooze I know')), { timeoutMs: 15_000 });
     const github = alertOf('GitHub')!;
-    await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: github.ts, actionId: ActionIds.freshnessAcknowledge });
+    await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: github.ts, actionId: ActionIds.freshnessAcknowledge, timeoutMs: 15_000 });
     expect(render(t.standin.message(channel, github.ts))).toContain('acknowledged by');
   });
 
   it('reruns from the alert for BizOps: one message in the thread, edited through to the freshness check; the alert recovers and links to it', async () => {
-    const { replies } = await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: hubspotAlert.ts, actionId: ActionIds.freshnessRerun });
+    const { replies } = await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: hubspotAlert.ts, actionId: ActionIds.freshnessRerun, timeoutMs: 15_000 });
     expect(render(replies.find((r) => r.via === 'response_url')?.body)).toMatch(/Rerun of HubSpot started: follow it/);
     const done = await t.standin.waitFor(() => rerunMessages('HubSpot').find((m) => render(m).includes('Freshness check')), { timeoutMs: 15_000 });
     expect(rerunMessages('HubSpot').length).toBe(1);
@@ -127,9 +127,9 @@ describe('alerts and reruns', () => {
     const alert = await t.standin.waitFor(() => {
       const m = t.standin.message(channel, hubspotAlert.ts);
       return m && /recovered/.test(m.text) ? m : undefined;
-    });
+    }, { timeoutMs: 15_000 });
     expect(JSON.stringify(alert.blocks)).toContain('/archives/');
-    await t.standin.waitFor(() => thread(hubspotAlert.ts).find((m) => /fresh again/.test(m.text)));
+    await t.standin.waitFor(() => thread(hubspotAlert.ts).find((m) => /fresh again/.test(m.text)), { timeoutMs: 15_000 });
     const status = await pipeline('status');
     expect(status.text).toMatch(/1 stale, 1 unknown, 3 fresh/);
   });
@@ -137,8 +137,8 @@ describe('alerts and reruns', () => {
   it('starts exactly one rerun under a double click, and tells the second click so', async () => {
     const github = alertOf('GitHub')!;
     const clicks = await Promise.all([
-      t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: github.ts, actionId: ActionIds.freshnessRerun }),
-      t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: github.ts, actionId: ActionIds.freshnessRerun }),
+      t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: github.ts, actionId: ActionIds.freshnessRerun, timeoutMs: 15_000 }),
+      t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: github.ts, actionId: ActionIds.freshnessRerun, timeoutMs: 15_000 }),
     ]);
     const answers = clicks.map((c) => render(c.replies.find((r) => r.via === 'response_url')?.body));
     expect(answers.filter((a) => /Rerun of GitHub started/.test(a)).length).toBe(1);
@@ -202,14 +202,14 @@ describe('alerts and reruns', () => {
       actions: [{ action_id: ActionIds.freshnessRerun, block_id: 'b', type: 'button', value: "x' OR 1=1 --" }],
     });
     expect(res.status).toBe(200);
-    await t.standin.waitFor(() => t.standin.responses.some((r) => JSON.stringify(r.body).includes('No source is called')));
+    await t.standin.waitFor(() => t.standin.responses.some((r) => JSON.stringify(r.body).includes('No source is called')), { timeoutMs: 15_000 });
     const forced = await t.client.blockAction({
       userId: regular, channelId: channel,
       container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
       actions: [{ action_id: ActionIds.rerunForce, block_id: 'b', type: 'button', value: 'hubspot' }],
     });
     expect(forced.status).toBe(200);
-    await t.standin.waitFor(() => t.standin.responses.filter((r) => JSON.stringify(r.body).includes(ActionIds.rerunRequest)).length >= 2);
+    await t.standin.waitFor(() => t.standin.responses.filter((r) => JSON.stringify(r.body).includes(ActionIds.rerunRequest)).length >= 2, { timeoutMs: 15_000 });
     expect(t.standin.conversation(channel).filter((m) => !m.ephemeral).length).toBe(before);
   });
 });

@@ -47,7 +47,7 @@ async function rerun(source: string, until: RegExp): Promise<{ answer: string; m
   const before = new Set(t.standin.conversation(channel).map((m) => m.ts));
   const { ack } = await t.standin.runCommand(t.client, { command: '/pipeline', text: `rerun ${source}`, userId: bizops, channelId: channel });
   const id = ack.responseUrl.split('/').pop();
-  const answer = await t.standin.waitFor(() => t.standin.responses.find((r) => r.id === id));
+  const answer = await t.standin.waitFor(() => t.standin.responses.find((r) => r.id === id), { timeoutMs: 15_000 });
   const message = await t.standin.waitFor(
     () => t.standin.conversation(channel).find((m) => !before.has(m.ts) && m.text.startsWith('Rerun of') && until.test(render(m))),
     { timeoutMs: 15_000 },
@@ -83,7 +83,7 @@ describe('reruns through Fivetran', () => {
     const force = JSON.stringify(message.blocks);
     expect(force).toContain(ActionIds.rerunForce);
     expect(force).toMatch(/"confirm":\{"title"/);
-    await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: message.ts, actionId: ActionIds.rerunForce });
+    await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: message.ts, actionId: ActionIds.rerunForce, timeoutMs: 15_000 });
     const forced = await t.standin.waitFor(
       () => t.standin.conversation(channel).find((m) => m.ts !== message.ts && m.text.startsWith('Rerun of Salesforce') && /Freshness check/.test(render(m))),
       { timeoutMs: 15_000 },

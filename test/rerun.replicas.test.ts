@@ -75,7 +75,7 @@ describe.skipIf(!firestore.available)('two replicas on one Firestore', () => {
 
   it('starts exactly one rerun for one click delivered three times to two replicas', async () => {
     const alert = alerts().find((m) => m.text.includes('HubSpot'))!;
-    const click = (b: TestBot) => standin.clickAction(b.client, { userId: bizops, channelId: channel, ts: alert.ts, actionId: ActionIds.freshnessRerun });
+    const click = (b: TestBot) => standin.clickAction(b.client, { userId: bizops, channelId: channel, ts: alert.ts, actionId: ActionIds.freshnessRerun, timeoutMs: 15_000 });
     const mark = standin.responses.length;
     await Promise.all([click(bots[0]!), click(bots[1]!), click(bots[0]!)]);
     // Each delivery is answered on its response_url; the stand-in records them all.
@@ -94,7 +94,7 @@ describe.skipIf(!firestore.available)('two replicas on one Firestore', () => {
     expect(fivetran.syncRequests().filter((r) => r.path.includes('hubspot_daily')).length).toBe(1);
     expect(standin.conversation(channel).filter((m) => m.text.startsWith('Rerun of HubSpot')).length).toBe(1);
     await standin.waitFor(() => /recovered/.test(standin.message(channel, alert.ts)?.text ?? ''), { timeoutMs: 10_000 });
-    await standin.waitFor(() => standin.conversation(channel).some((m) => m.thread_ts === alert.ts && /fresh again/.test(m.text)));
+    await standin.waitFor(() => standin.conversation(channel).some((m) => m.thread_ts === alert.ts && /fresh again/.test(m.text)), { timeoutMs: 15_000 });
     await Promise.all(bots.map((b) => b.bot.services.pipelines.check()));
     expect(standin.conversation(channel).filter((m) => m.thread_ts === alert.ts && /fresh again/.test(m.text)).length).toBe(1);
   });
@@ -102,7 +102,7 @@ describe.skipIf(!firestore.available)('two replicas on one Firestore', () => {
   it('lets the other replica rerun once the first run ended', async () => {
     const { ack } = await standin.runCommand(bots[1]!.client, { command: '/pipeline', text: 'rerun hubspot', userId: bizops, channelId: channel });
     const id = ack.responseUrl.split('/').pop();
-    const answer = await standin.waitFor(() => standin.responses.find((r) => r.id === id));
+    const answer = await standin.waitFor(() => standin.responses.find((r) => r.id === id), { timeoutMs: 15_000 });
     expect(blocksToText(answer.body as never)).toMatch(/Rerun of HubSpot started/);
     await standin.waitFor(() => fivetran.syncRequests().filter((r) => r.path.includes('hubspot_daily')).length === 2, { timeoutMs: 10_000 });
   });
