@@ -213,12 +213,12 @@ describe('the schedule', () => {
     const b = make('replica-b');
     a.start();
     b.start();
-    await standin.waitFor(() => ticks.length >= 10);
+    await standin.waitFor(() => ticks.length >= 10, { timeoutMs: 15_000 });
     expect(new Set(ticks).size).toBe(1);
     const first = ticks[0]!;
     await (first === 'replica-a' ? a : b).stop();
     const handedAt = ticks.length;
-    await standin.waitFor(() => ticks.slice(handedAt).length >= 3);
+    await standin.waitFor(() => ticks.slice(handedAt).length >= 3, { timeoutMs: 15_000 });
     expect(new Set(ticks.slice(handedAt))).toEqual(new Set([first === 'replica-a' ? 'replica-b' : 'replica-a']));
     await a.stop();
     await b.stop();
