@@ -78,6 +78,16 @@ describe('freshness views', () => {
     expect(JSON.stringify(m.blocks)).toContain('(2 h)');
   });
 
+  it('never puts a mention inside a link label, where Slack shows it raw', () => {
+    const linkWithMention = /<[^<>|]+\|[^<>]*<@/;
+    for (const state of ['open', 'closed'] as const) {
+      const m = freshnessAlertMessage(source(1), { doc: doc({ state, recoveredAt: now.getTime() + HOUR, rerunLink: 'https://x.slack.com/archives/C1/p1', rerunBy: 'U0BIZOPS' }), now });
+      const text = JSON.stringify(m.blocks);
+      expect(text).toContain('by <@U0BIZOPS>');
+      expect(text).not.toMatch(linkWithMention);
+    }
+  });
+
   it('keeps a rerun message with a huge error within limits, the force button behind a confirm', () => {
     const m = rerunMessage({ source: source(1), requestedBy: 'U1', force: false, phase: 'failed', startedAt: now, finishedAt: now, error: 'x'.repeat(10_000), runner: 'Fivetran', offerForce: true });
     expect(blockKitViolations(m.blocks as KnownBlock[])).toEqual([]);

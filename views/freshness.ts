@@ -57,7 +57,8 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
       newUpdate ? `Last update now ${slackDate(newUpdate)}.` : '',
     ].filter(Boolean);
     const context = [`Owner ${ownerMention(source.owner)}`, `SLA: ${slaText(source)}`];
-    if (doc.rerunLink) context.push(`<${doc.rerunLink}|rerun${doc.rerunBy ? ` by <@${doc.rerunBy}>` : ''}>`);
+    // A mention cannot sit inside a link's label: Slack would show it raw.
+    if (doc.rerunLink) context.push(`<${doc.rerunLink}|rerun>${doc.rerunBy ? ` by <@${doc.rerunBy}>` : ''}`);
     return {
       text,
       blocks: [
@@ -82,7 +83,7 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
   const status: string[] = [`Tables: ${source.tables.map((t) => `\`${escapeMrkdwn(t.name)}\``).join(', ')}`];
   if (doc.acknowledgedBy) status.push(`:eyes: acknowledged by <@${doc.acknowledgedBy}>`);
   if (doc.snoozedUntil && doc.snoozedUntil > now.getTime()) status.push(`:zzz: reminders snoozed until ${slackDate(new Date(doc.snoozedUntil), '{time}')} by <@${doc.snoozedBy}>`);
-  if (doc.rerunLink) status.push(`:arrows_counterclockwise: <${doc.rerunLink}|rerun requested${doc.rerunBy ? ` by <@${doc.rerunBy}>` : ''}>`);
+  if (doc.rerunLink) status.push(`:arrows_counterclockwise: <${doc.rerunLink}|rerun requested>${doc.rerunBy ? ` by <@${doc.rerunBy}>` : ''}`);
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(status.join(' · '), 3000) }] });
   const snooze: Overflow = {
     type: 'overflow',
