@@ -250,7 +250,8 @@ export function loadConfig(env: Env = process.env): Config {
 }
 
 function pipelinesConfig(env: Env): PipelinesConfig {
-  const runner = oneOf(env, 'PIPELINES', ['embedded', 'live'] as const, 'embedded');
+  // Simulated reruns only make sense on the demo warehouse; on BigQuery the real pipelines are the default.
+  const runner = oneOf(env, 'PIPELINES', ['embedded', 'live'] as const, optional(env, 'WAREHOUSE') === 'bigquery' ? 'live' : 'embedded');
   const apiKey = optional(env, 'FIVETRAN_API_KEY');
   const apiSecret = optional(env, 'FIVETRAN_API_SECRET');
   if (apiKey && !apiSecret) throw new ConfigError('FIVETRAN_API_SECRET', 'is required when FIVETRAN_API_KEY is set (Fivetran → Settings → API key)');

@@ -24,6 +24,12 @@ describe('loadConfig', () => {
     expect(c.telemetryWindowDays).toBe(30);
   });
 
+  it('reruns real pipelines by default on BigQuery, simulated ones on the demo warehouse', () => {
+    expect(loadConfig({}).pipelines.runner).toBe('embedded');
+    expect(loadConfig({ WAREHOUSE: 'bigquery', BIGQUERY_PROJECT: 'p' }).pipelines.runner).toBe('live');
+    expect(loadConfig({ WAREHOUSE: 'bigquery', BIGQUERY_PROJECT: 'p', PIPELINES: 'embedded' }).pipelines.runner).toBe('embedded');
+  });
+
   it('chooses HTTP or Socket Mode from the tokens given', () => {
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slack.mode).toBe('http');
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_APP_TOKEN: 'xapp-1' }).slack.mode).toBe('socket');
