@@ -7,7 +7,7 @@ import { Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import { parseAuditCount, type AuditService } from '../src/services/audit.js';
-import { rolesOf, type RoleGroups } from '../src/services/pipeline-request-roles.js';
+import { rolesOf, type RoleGroups } from '../src/services/roles.js';
 import { failureMessage, type MessageBody } from '../views/common.js';
 import { analyticsUsageMessage, auditLogMessage, auditNotAllowedMessage, auditRoleUnknownMessage } from '../views/audit.js';
 

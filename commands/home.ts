@@ -6,7 +6,7 @@ import { ActionIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import type { HomeService } from '../src/services/home.js';
-import { CachedRoles, type RoleGroups } from '../src/services/pipeline-request-roles.js';
+import { CachedRoles, type RoleGroups } from '../src/services/roles.js';
 import { homeView } from '../views/home.js';
 import { openPipelineRequestModal } from './pipeline-request.js';
 

@@ -30,7 +30,7 @@ import {
   type PipelineRequestDraft,
   type PipelineRequestService,
 } from '../src/services/pipeline-request.js';
-import { usergroupMembership } from '../src/services/pipeline-request-roles.js';
+import { usergroupMembership } from '../src/services/roles.js';
 import { failureMessage, type MessageBody } from '../views/common.js';
 import {
   pipelineRequestAlreadyDecidedMessage,

@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../logger.js';
 import { toCodedError } from '../errors.js';
-import type { Roles } from './pipeline-request-roles.js';
+import type { Roles } from './roles.js';
 import { requestRef, type PipelineRequest, type PipelineRequestService } from './pipeline-request.js';
 import { SOURCE_SYSTEM_LABEL } from './pipeline-request-sources.js';
 import type { Store } from '../ports/store.js';

@@ -29,7 +29,7 @@ import {
   type LookerTeam,
   type ValidLookerAccessRequest,
 } from '../domain/looker-policy.js';
-import { usergroupMembership } from './pipeline-request-roles.js';
+import { usergroupMembership } from './roles.js';
 import {
   lookerExpiredDm,
   lookerExpiredThreadMessage,

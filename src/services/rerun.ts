@@ -15,7 +15,7 @@ import type { Source, SourceCatalog } from '../sources/catalog.js';
 import { PipelineError, toCodedError } from '../errors.js';
 import { RERUN_LOCKS, type ActiveRerun, type FreshnessService } from './freshness.js';
 import type { FreshnessAlerts } from './freshness-alerts.js';
-import { usergroupMembership } from './pipeline-request-roles.js';
+import { usergroupMembership } from './roles.js';
 import { rerunMessage, type RerunPhase, type RerunView } from '../../views/rerun.js';
 import { rerunRequestPost } from '../../views/freshness.js';
 
