@@ -3,6 +3,7 @@
  * dataset (generated on first start into DATA_DIR/warehouse.duckdb).
  */
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import {
   BIGINT, BOOLEAN, DATE, DOUBLE, TIMESTAMP, VARCHAR,
@@ -182,7 +183,8 @@ export async function openEmbeddedWarehouse(opts: EmbeddedWarehouseOptions): Pro
   }
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(file);
+    // Leave one core to the event loop: acks must not wait behind a scan.
+    instance = await DuckDBInstance.create(file, { threads: String(Math.max(1, os.availableParallelism() - 1)) });
   } catch (err) {
     throw new WarehouseError(`cannot open the embedded warehouse ${file}: ${(err as Error).message}`, { cause: err });
   }
