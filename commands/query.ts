@@ -208,6 +208,13 @@ export function queryModalSubmit(deps: QueryDeps) {
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
+/** Answers only the user who clicked, leaving the message they clicked on as it is. */
+function ephemeralTo(respond: ButtonArgs['respond']) {
+  return async (m: MessageBody): Promise<void> => {
+    await respond({ response_type: 'ephemeral', replace_original: false, ...m });
+  };
+}
+
 /**
  * Reads a result button back: the query and its values, checked again as if
  * typed (a forged value is just bad input). Null (and the user told) if stale or forged.
@@ -255,9 +262,7 @@ function buttonContext(body: BlockAction): { channel: string | undefined; messag
 export function queryRefreshAction(deps: QueryDeps) {
   return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
     await ack();
-    const tell = async (m: MessageBody) => {
-      await respond({ response_type: 'ephemeral', replace_original: false, ...m });
-    };
+    const tell = ephemeralTo(respond);
     const where = buttonContext(body);
     if (!where.channel) return tell(queryStaleButtonMessage('I cannot tell where that button is.'));
     try {
@@ -274,9 +279,7 @@ export function queryRefreshAction(deps: QueryDeps) {
 export function queryShowTableAction(deps: QueryDeps) {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
-    const tell = async (m: MessageBody) => {
-      await respond({ response_type: 'ephemeral', replace_original: false, ...m });
-    };
+    const tell = ephemeralTo(respond);
     try {
       const job = await fromButton(deps, action, tell);
       if (!job) return;
@@ -293,9 +296,7 @@ export function queryShowTableAction(deps: QueryDeps) {
 export function queryDownloadCsvAction(deps: QueryDeps) {
   return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
     await ack();
-    const tell = async (m: MessageBody) => {
-      await respond({ response_type: 'ephemeral', replace_original: false, ...m });
-    };
+    const tell = ephemeralTo(respond);
     const where = buttonContext(body);
     if (!where.channel) return tell(queryStaleButtonMessage('I cannot tell where that button is.'));
     try {
