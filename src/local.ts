@@ -82,7 +82,18 @@ export async function startLocal(config: Config, logger: Logger, adapters: Adapt
   const host = options.host ?? '127.0.0.1';
   const standin = new SlackStandin();
   const page = createLocalPage(standin);
-  const { url } = await standin.start({ port: config.port, host, fallback: page.handle });
+  let botHealth: string | undefined;
+  // The container's HEALTHCHECK asks PORT for /healthz: here that is the stand-in, so pass it on to the bot.
+  const fallback: typeof page.handle = (req, res) => {
+    if (req.url !== '/healthz' || req.method !== 'GET') return page.handle(req, res);
+    void (async () => {
+      const answer = botHealth ? await fetch(botHealth).catch(() => undefined) : undefined;
+      const body = answer ? await answer.text().catch(() => '') : '';
+      res.writeHead(answer?.status ?? 503, { 'content-type': 'application/json' });
+      res.end(body || JSON.stringify({ ok: false, error: 'the bot is not running' }));
+    })();
+  };
+  const { url } = await standin.start({ port: config.port, host, fallback });
   try {
     const signingSecret = randomBytes(24).toString('hex');
     const botToken = `xoxb-local-${randomBytes(12).toString('hex')}`;
@@ -95,6 +106,7 @@ export async function startLocal(config: Config, logger: Logger, adapters: Adapt
     };
     const bot = await createBot(localConfig, logger, adapters);
     const { url: botUrl } = await bot.start(0, '127.0.0.1');
+    botHealth = `${botUrl}/healthz`;
     standin.connectBot(new BotClient({ botUrl: `${botUrl}/slack/events`, signingSecret, responseUrlBase: `${url}/response` }));
     const commands = await describeCommands(bot.commands, options.manifestPath);
     page.setCommands(commands);

@@ -89,6 +89,12 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
       expect(down.stderr).toContain('npm start');
     });
 
+    it('answers /healthz on PORT for the container HEALTHCHECK, from the bot behind the stand-in', async () => {
+      const res = await fetch(`${url}/healthz`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ ok: true, warehouse: 'embedded', store: 'embedded' });
+    });
+
     it('stops cleanly on SIGTERM', async () => {
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill('SIGTERM');
