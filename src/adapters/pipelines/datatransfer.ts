@@ -9,7 +9,7 @@
 import { PipelineError } from '../../errors.js';
 import type { Pipelines, RunHandle, RunStatus, StartResult } from '../../ports/pipelines.js';
 import type { RerunTarget } from '../../sources/catalog.js';
-import { requestJson, serviceMessage, sleep, type JsonResponse } from './http.js';
+import { obj, requestJson, serviceMessage, withRetries, type JsonResponse } from './http.js';
 
 /** Headers that authenticate a request (e.g. `{ authorization: 'Bearer …' }`). */
 export type AuthHeaders = () => Promise<Record<string, string>>;
@@ -23,8 +23,6 @@ export interface DataTransferOptions {
   now?: () => Date;
 }
 
-type Loose = Record<string, unknown>;
-const obj = (v: unknown): Loose => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Loose) : {});
 
 /** Application Default Credentials as headers, for production. */
 export async function googleAuthHeaders(): Promise<AuthHeaders> {
@@ -49,26 +47,15 @@ export class DataTransferPipelines implements Pipelines {
   }
 
   private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<JsonResponse> {
-    const maxWait = this.opts.maxRetryWaitMs ?? 30_000;
-    let serverErrors = 0;
-    for (let attempt = 0; ; attempt++) {
+    return withRetries(async () => {
       let headers: Record<string, string>;
       try {
         headers = await this.opts.authHeaders();
       } catch (err) {
         throw new PipelineError('could not get Google credentials for the Data Transfer API', undefined, { cause: err });
       }
-      const res = await requestJson(this.base + path, { method, headers, body, timeoutMs: this.opts.timeoutMs ?? 20_000, service: 'BigQuery Data Transfer' });
-      if (res.status === 429 && attempt < 2 && (res.retryAfterMs ?? 1000) <= maxWait) {
-        await sleep(res.retryAfterMs ?? 1000);
-        continue;
-      }
-      if (res.status >= 500 && serverErrors++ < 1) {
-        await sleep(500);
-        continue;
-      }
-      return res;
-    }
+      return requestJson(this.base + path, { method, headers, body, timeoutMs: this.opts.timeoutMs ?? 20_000, service: 'BigQuery Data Transfer' });
+    }, this.opts.maxRetryWaitMs ?? 30_000);
   }
 
   async start(target: RerunTarget, _options: { force: boolean }): Promise<StartResult> {

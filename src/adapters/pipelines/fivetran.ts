@@ -13,7 +13,7 @@
 import { PipelineError } from '../../errors.js';
 import type { Pipelines, RunHandle, RunStatus, StartResult } from '../../ports/pipelines.js';
 import type { RerunTarget } from '../../sources/catalog.js';
-import { requestJson, serviceMessage, sleep, type JsonResponse } from './http.js';
+import { obj, requestJson, serviceMessage, withRetries, type JsonResponse } from './http.js';
 
 export interface FivetranOptions {
   apiKey: string;
@@ -26,8 +26,6 @@ export interface FivetranOptions {
   now?: () => Date;
 }
 
-type Loose = Record<string, unknown>;
-const obj = (v: unknown): Loose => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Loose) : {});
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
 
 /** The Fivetran adapter of the Pipelines port (Fivetran targets only). */
@@ -42,26 +40,17 @@ export class FivetranPipelines implements Pipelines {
   }
 
   private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<JsonResponse> {
-    const maxWait = this.opts.maxRetryWaitMs ?? 30_000;
-    let serverErrors = 0;
-    for (let attempt = 0; ; attempt++) {
-      const res = await requestJson(this.base + path, {
-        method,
-        headers: { authorization: this.auth, accept: 'application/json;version=2' },
-        body,
-        timeoutMs: this.opts.timeoutMs ?? 20_000,
-        service: 'Fivetran',
-      });
-      if (res.status === 429 && attempt < 2 && (res.retryAfterMs ?? 1000) <= maxWait) {
-        await sleep(res.retryAfterMs ?? 1000);
-        continue;
-      }
-      if (res.status >= 500 && serverErrors++ < 1) {
-        await sleep(500);
-        continue;
-      }
-      return res;
-    }
+    return withRetries(
+      () =>
+        requestJson(this.base + path, {
+          method,
+          headers: { authorization: this.auth, accept: 'application/json;version=2' },
+          body,
+          timeoutMs: this.opts.timeoutMs ?? 20_000,
+          service: 'Fivetran',
+        }),
+      this.opts.maxRetryWaitMs ?? 30_000,
+    );
   }
 
   private connection(target: RerunTarget): string {
@@ -135,7 +124,7 @@ function startFailure(res: JsonResponse): StartResult | undefined {
 }
 
 /** Why a sync failed, from the connection's tasks and warnings when Fivetran lists any. */
-function failureText(status: Loose): string {
+function failureText(status: Record<string, unknown>): string {
   const first = [...(Array.isArray(status['tasks']) ? status['tasks'] : []), ...(Array.isArray(status['warnings']) ? status['warnings'] : [])]
     .map((t) => serviceMessage(obj(t)['message'], ''))
     .find(Boolean);

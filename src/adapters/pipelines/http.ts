@@ -55,3 +55,27 @@ export function serviceMessage(text: unknown, fallback: string): string {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A JSON object field, or `{}`: for reading services' bodies without trusting their shape. */
+export const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/**
+ * The retry policy both pipeline APIs get: a 429 is waited out when its
+ * Retry-After is at most `maxRetryWaitMs` (twice at most), a 5xx is retried
+ * once after half a second; anything else is returned to the caller.
+ */
+export async function withRetries(send: () => Promise<JsonResponse>, maxRetryWaitMs: number): Promise<JsonResponse> {
+  let serverErrors = 0;
+  for (let attempt = 0; ; attempt++) {
+    const res = await send();
+    if (res.status === 429 && attempt < 2 && (res.retryAfterMs ?? 1000) <= maxRetryWaitMs) {
+      await sleep(res.retryAfterMs ?? 1000);
+      continue;
+    }
+    if (res.status >= 500 && serverErrors++ < 1) {
+      await sleep(500);
+      continue;
+    }
+    return res;
+  }
+}
