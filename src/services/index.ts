@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import { TelemetryService } from './telemetry.js';
+import { CustomerList } from './customers.js';
 import { QueryService } from './query.js';
 import { loadCatalog, type Catalog } from '../catalog/catalog.js';
 import { createChartRenderer, type ChartRenderer } from '../charts/renderer.js';
@@ -51,6 +52,8 @@ export interface Services {
 }
 
 export function createServices(config: Config, logger: Logger, adapters: Adapters): Services {
+  // One customer list for every use case that matches customer names: read once, not once each.
+  const customers = new CustomerList({ warehouse: adapters.warehouse, logger });
   // Saved queries (issue 3): a bad catalog file throws CatalogError here, naming the file; main.ts checks it before opening adapters.
   const queries = new QueryService({
     catalog: adapters.catalog ?? loadCatalog(config.queries.dir),
@@ -60,6 +63,7 @@ export function createServices(config: Config, logger: Logger, adapters: Adapter
     logger: logger.child({ feature: 'query' }),
     maxBytes: config.queries.maxBytes,
     timeoutMs: config.queryTimeoutMs,
+    customers,
   });
   // Freshness and reruns (issue 5): a bad sources file throws SourcesError here, naming the file and source.
   const pipelines = createPipelineServices(config, logger, adapters);
@@ -69,7 +73,7 @@ export function createServices(config: Config, logger: Logger, adapters: Adapter
     config,
     logger,
     adapters,
-    telemetry: new TelemetryService({ warehouse: adapters.warehouse, logger, windowDays: config.telemetryWindowDays }),
+    telemetry: new TelemetryService({ warehouse: adapters.warehouse, logger, windowDays: config.telemetryWindowDays, customers }),
     queries,
     lookerAccess: new LookerAccessService({
       store: adapters.store,

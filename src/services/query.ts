@@ -12,7 +12,8 @@ import type { Logger } from '../logger.js';
 import type { Row, TableFreshness, Warehouse } from '../ports/warehouse.js';
 import type { Store } from '../ports/store.js';
 import { CostCapError } from '../errors.js';
-import { CustomerIndex, editDistance, type CustomerName } from '../domain/customer-match.js';
+import { editDistance, type CustomerIndex } from '../domain/customer-match.js';
+import { CustomerList } from './customers.js';
 import type { Catalog, SavedQuery } from '../catalog/catalog.js';
 import { parseParamText, resolveParams, type CustomerLookup, type ParamResolution, type ResolvedParams } from '../catalog/params.js';
 import type { ChartRenderer } from '../charts/renderer.js';
@@ -66,6 +67,8 @@ export interface QueryServiceOptions {
   now?: () => Date;
   /** How often a replica waiting for another's run looks for its result. */
   pollMs?: number;
+  /** The shared customer list (for `customer` parameters); one of its own when omitted. */
+  customers?: CustomerList;
 }
 
 /** What the chart upload carries. */
@@ -97,12 +100,12 @@ export class QueryService {
   private readonly inflight = new Map<string, Promise<RunOutcome>>();
   private readonly holder = randomUUID();
   private readonly now: () => Date;
-  private customerIndex: { index: CustomerIndex; at: number } | null = null;
-  private customerLoad: Promise<CustomerIndex> | null = null;
+  private readonly customerList: CustomerList;
   private freshnessCache = new Map<string, { at: number; value: TableFreshness[] }>();
 
   constructor(private readonly opts: QueryServiceOptions) {
     this.now = opts.now ?? (() => new Date());
+    this.customerList = opts.customers ?? new CustomerList({ warehouse: opts.warehouse, logger: opts.logger });
   }
 
   get catalog(): Catalog {
@@ -323,25 +326,8 @@ export class QueryService {
     return byId ? { ...match, byId: { customerId: byId.customerId, name: byId.name } } : match;
   };
 
-  private async customers(): Promise<CustomerIndex> {
-    if (this.customerIndex && Date.now() - this.customerIndex.at < 10 * 60_000) return this.customerIndex.index;
-    this.customerLoad ??= (async () => {
-      try {
-        const { rows } = await this.opts.warehouse.query('SELECT customer_id, name, aliases, domain FROM {{customers}}', {}, {
-          labels: { command: 'query', purpose: 'customer-list' }, maximumBytesBilled: this.opts.maxBytes, timeoutMs: this.opts.timeoutMs,
-        });
-        const str = (v: Row[string] | undefined) => (v === null || v === undefined ? '' : String(v));
-        const index = new CustomerIndex(rows.map((r): CustomerName => ({
-          customerId: str(r.customer_id), name: str(r.name),
-          aliases: str(r.aliases).split('|').map((a) => a.trim()).filter(Boolean), domain: str(r.domain) || null,
-        })));
-        this.customerIndex = { index, at: Date.now() };
-        return index;
-      } finally {
-        this.customerLoad = null;
-      }
-    })();
-    return this.customerLoad;
+  private customers(): Promise<CustomerIndex> {
+    return this.customerList.current();
   }
 }
 

@@ -4,7 +4,8 @@
  */
 import type { Logger } from '../logger.js';
 import type { Row, Warehouse } from '../ports/warehouse.js';
-import { CustomerIndex, type CustomerName, type MatchResult } from '../domain/customer-match.js';
+import type { CustomerIndex, CustomerName, MatchResult } from '../domain/customer-match.js';
+import { CustomerList } from './customers.js';
 import { deriveTelemetryLevel, type Hosting, type InstanceActivity, type TelemetryLevel } from '../domain/telemetry.js';
 
 /** Longest command text we accept; anything longer is not a customer name. */
@@ -39,16 +40,14 @@ export interface TelemetryServiceOptions {
   warehouse: Warehouse;
   logger: Logger;
   windowDays: number;
-  /** How long the customer list is reused before it is read again. */
-  customerListTtlMs?: number;
+  /** The shared customer list; one of its own when omitted. */
+  customers?: CustomerList;
   now?: () => Date;
 }
 
 const DAY_MS = 86_400_000;
 /** Pings older than this are not read at all (bounds the bytes scanned on BigQuery). */
 const LOOKBACK_DAYS = 90;
-
-const CUSTOMERS_SQL = `SELECT customer_id, name, aliases, domain FROM {{customers}}`;
 
 const INSTANCES_SQL = `
 SELECT i.site_id, i.hosting, i.version, p.last_ping_at,
@@ -79,15 +78,12 @@ const str = (v: Row[string] | undefined): string => (v === null || v === undefin
 const num = (v: Row[string] | undefined): number => (typeof v === 'number' ? v : Number(v ?? 0));
 
 export class TelemetryService {
-  private index: CustomerIndex | null = null;
-  private indexLoadedAt = 0;
-  private loading: Promise<CustomerIndex> | null = null;
+  private readonly list: CustomerList;
   private freshness: { at: number; value: Date | null } | null = null;
-  private readonly ttl: number;
   private readonly now: () => Date;
 
   constructor(private readonly opts: TelemetryServiceOptions) {
-    this.ttl = opts.customerListTtlMs ?? 10 * 60_000;
+    this.list = opts.customers ?? new CustomerList({ warehouse: opts.warehouse, logger: opts.logger });
     this.now = opts.now ?? (() => new Date());
   }
 
@@ -118,37 +114,8 @@ export class TelemetryService {
     await this.customers();
   }
 
-  private async customers(): Promise<CustomerIndex> {
-    const fresh = this.index && Date.now() - this.indexLoadedAt < this.ttl;
-    if (fresh) return this.index!;
-    if (this.index) {
-      // Serve the old list while a new one loads.
-      void this.loadCustomers().catch((err) => this.opts.logger.warn('customer list refresh failed', { err }));
-      return this.index;
-    }
-    return this.loadCustomers();
-  }
-
-  private loadCustomers(): Promise<CustomerIndex> {
-    this.loading ??= (async () => {
-      try {
-        const { rows } = await this.opts.warehouse.query(CUSTOMERS_SQL, {}, { labels: { command: 'telemetry', purpose: 'customer-list' } });
-        const index = new CustomerIndex(
-          rows.map((r) => ({
-            customerId: str(r.customer_id),
-            name: str(r.name),
-            aliases: str(r.aliases).split('|').map((a) => a.trim()).filter(Boolean),
-            domain: str(r.domain) || null,
-          })),
-        );
-        this.index = index;
-        this.indexLoadedAt = Date.now();
-        return index;
-      } finally {
-        this.loading = null;
-      }
-    })();
-    return this.loading;
+  private customers(): Promise<CustomerIndex> {
+    return this.list.current();
   }
 
   private async telemetryOf(customer: CustomerName, context: { userId: string }): Promise<CustomerTelemetry> {
