@@ -22,10 +22,11 @@ import {
   type PipelineRequest,
   type PipelineRequestDraft,
 } from '../src/services/pipeline-request.js';
-import { existingSyncs, HANDBOOK_SOURCES, systemOf } from '../src/services/pipeline-request-sources.js';
+import { existingSyncs, systemOf, type SyncedSource } from '../src/services/pipeline-request-sources.js';
 import { toSyncedSources } from '../src/sources/synced.js';
 import { loadSources } from '../src/sources/catalog.js';
 import {
+
   existingSyncText,
   pipelineRequestCard,
   pipelineRequestConfirmModal,
@@ -33,6 +34,13 @@ import {
   pipelineRequestDeclineModal,
   pipelineRequestModal,
 } from '../views/pipeline-request.js';
+
+/** The handbook's pipelines: Fivetran syncs Salesforce and HubSpot; scheduled queries copy production Postgres. */
+const HANDBOOK_SOURCES: readonly SyncedSource[] = [
+  { id: 'salesforce', name: 'Salesforce', system: 'salesforce', dataset: 'salesforce', tables: ['account', 'opportunity', 'contact', 'user'], schedule: 'daily' },
+  { id: 'hubspot', name: 'HubSpot', system: 'hubspot', dataset: 'hubspot', tables: ['contact', 'company', 'deal', 'email_event'], schedule: 'daily (in the afternoon PST)' },
+  { id: 'postgres_production', name: 'Production Postgres', system: 'postgres', dataset: 'sourcegraph_production', tables: ['users', 'repo', 'event_logs'], schedule: 'daily (BigQuery scheduled queries)' },
+];
 
 const draft: PipelineRequestDraft = { source: 'hubspot', objects: 'deals', destination: 'hubspot_deals', frequency: 'daily', owner: 'U0BIZOPS', why: 'Pipeline report' };
 

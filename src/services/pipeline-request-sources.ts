@@ -35,13 +35,6 @@ export interface SyncedSource {
   schedule: string;
 }
 
-/** The handbook's pipelines: Fivetran syncs Salesforce and HubSpot; scheduled queries copy production Postgres. */
-export const HANDBOOK_SOURCES: readonly SyncedSource[] = [
-  { id: 'salesforce', name: 'Salesforce', system: 'salesforce', dataset: 'salesforce', tables: ['account', 'opportunity', 'contact', 'user'], schedule: 'daily' },
-  { id: 'hubspot', name: 'HubSpot', system: 'hubspot', dataset: 'hubspot', tables: ['contact', 'company', 'deal', 'email_event'], schedule: 'daily (in the afternoon PST)' },
-  { id: 'postgres_production', name: 'Production Postgres', system: 'postgres', dataset: 'sourcegraph_production', tables: ['users', 'repo', 'event_logs'], schedule: 'daily (BigQuery scheduled queries)' },
-];
-
 /**
  * Maps a source name or connector kind to a requestable system, e.g.
  * "hubspot", "HubSpot (Fivetran)" → hubspot. Lets a richer source list
