@@ -26,7 +26,6 @@ import { existingSyncs, systemOf, type SyncedSource } from '../src/services/pipe
 import { toSyncedSources } from '../src/sources/synced.js';
 import { loadSources } from '../src/sources/catalog.js';
 import {
-
   existingSyncText,
   pipelineRequestCard,
   pipelineRequestConfirmModal,
