@@ -87,6 +87,10 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
       const down = spawnSync(process.execPath, [cli, '--url', 'http://127.0.0.1:9', '/telemetry acme'], { encoding: 'utf8', timeout: 10_000 });
       expect(down.status).toBe(1);
       expect(down.stderr).toContain('npm start');
+      const unknown = spawnSync(process.execPath, [cli, '--url', url, '/nosuchcommand acme'], { encoding: 'utf8', timeout: 10_000 });
+      expect(unknown.status).toBe(1);
+      expect(unknown.stderr).toContain('/nosuchcommand is not a valid command');
+      expect(unknown.stderr).toContain('/telemetry');
     });
 
     it('answers /healthz on PORT for the container HEALTHCHECK, from the bot behind the stand-in', async () => {

@@ -356,6 +356,8 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
 
   private readonly expectedToken: string | undefined;
   private connectedBot: BotClient | undefined;
+  /** The slash commands the connected bot registered, when known. */
+  private botCommands: Set<string> | undefined;
   private server: Server | undefined;
   private baseUrl = '';
   private lastMicros = 0;
@@ -423,8 +425,9 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
    * (the CLI companion uses it); `/local/action`, `/local/submit`, `/local/close` and
    * `/local/home` click, submit, close and open the Home tab as a user (the browser page uses them).
    */
-  connectBot(bot: BotClient): void {
+  connectBot(bot: BotClient, commands?: readonly string[]): void {
     this.connectedBot = bot;
+    this.botCommands = commands ? new Set(commands) : undefined;
   }
 
   /** Stops listening and drops open connections. */
@@ -954,6 +957,10 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
     }
     const command = optStr(input['command']);
     if (!command?.startsWith('/')) return send(res, 400, { error: 'command must be a slash command, e.g. "/telemetry"' });
+    // Slack itself answers a command no installed app registered; the bot never sees it.
+    if (this.botCommands && !this.botCommands.has(command)) {
+      return send(res, 400, { error: `${command} is not a valid command. The bot's commands: ${[...this.botCommands].join(', ')}.` });
+    }
     const userId = optStr(input['userId']) ?? StandinDefaults.users.regular;
     const channelId = optStr(input['channelId']) ?? this.channels[0]?.id ?? StandinDefaults.channel;
     if (!this.user(userId)) return send(res, 400, { error: `Unknown user ${userId}; known: ${this.users.map((u) => u.id).join(', ')}` });
