@@ -107,7 +107,7 @@ export async function startLocal(config: Config, logger: Logger, adapters: Adapt
     const bot = await createBot(localConfig, logger, adapters);
     const { url: botUrl } = await bot.start(0, '127.0.0.1');
     botHealth = `${botUrl}/healthz`;
-    standin.connectBot(new BotClient({ botUrl: `${botUrl}/slack/events`, signingSecret, responseUrlBase: `${url}/response` }), bot.commands);
+    standin.connectBot(new BotClient({ botUrl: `${botUrl}/slack/events`, signingSecret, responseUrlBase: `${url}/response` }));
     const commands = await describeCommands(bot.commands, options.manifestPath);
     page.setCommands(commands);
     // Slack would see the first freshness check one interval (5 minutes) after start; here the

@@ -425,9 +425,13 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
    * (the CLI companion uses it); `/local/action`, `/local/submit`, `/local/close` and
    * `/local/home` click, submit, close and open the Home tab as a user (the browser page uses them).
    */
-  connectBot(bot: BotClient, commands?: readonly string[]): void {
+  connectBot(bot: BotClient): void {
     this.connectedBot = bot;
-    this.botCommands = commands ? new Set(commands) : undefined;
+  }
+
+  /** The slash commands the connected bot registered: `/local/command` refuses others, as Slack does. */
+  setBotCommands(commands: readonly string[]): void {
+    this.botCommands = new Set(commands);
   }
 
   /** Stops listening and drops open connections. */

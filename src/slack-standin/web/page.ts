@@ -161,6 +161,7 @@ export function createLocalPage(standin: SlackStandin): LocalPage {
     },
     setCommands(list) {
       commands = [...list];
+      standin.setBotCommands(commands.map((c) => c.command));
       broadcast({ kind: 'reset' });
     },
     close() {
