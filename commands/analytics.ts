@@ -7,18 +7,20 @@ import { Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import { parseAuditCount, type AuditService } from '../src/services/audit.js';
-import { rolesOf, type RoleGroups } from '../src/services/roles.js';
+import { rolesOf, type MembershipSource, type RoleGroups } from '../src/services/roles.js';
 import { failureMessage, type MessageBody } from '../views/common.js';
 import { analyticsUsageMessage, auditLogMessage, auditNotAllowedMessage, auditRoleUnknownMessage } from '../views/audit.js';
 
 export interface AnalyticsDeps extends RoleGroups {
   audit: AuditService;
+  /** Who is in BizOps and the Looker admins, asked on every use. */
+  directory: MembershipSource;
   logger: Logger;
 }
 
 /** The slash command listener, exported apart from its registration for tests. */
 export function analyticsCommand(deps: AnalyticsDeps) {
-  return async ({ command, ack, client, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+  return async ({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const [sub = '', ...rest] = (command.text ?? '').trim().split(/\s+/);
     let reply: MessageBody;
@@ -30,7 +32,7 @@ export function analyticsCommand(deps: AnalyticsDeps) {
         reply = analyticsUsageMessage(count.reason);
       } else {
         try {
-          const roles = await rolesOf(client, deps, command.user_id, deps.logger);
+          const roles = await rolesOf(deps.directory, deps, command.user_id);
           const allowed = roles.lookerAdmin === 'member' || roles.bizops === 'member';
           if (allowed) {
             reply = auditLogMessage(await deps.audit.recent(count.count), count.count);

@@ -8,7 +8,7 @@ import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, OverflowAction,
 import { ActionIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
-import type { PipelineServices } from '../src/services/freshness-services.js';
+import type { FreshnessServices } from '../src/services/freshness-services.js';
 import type { RerunAnswer } from '../src/services/rerun.js';
 import { failureMessage, slackDate, escapeMrkdwn, type MessageBody } from '../views/common.js';
 import {
@@ -22,7 +22,7 @@ import { rerunForceOfferMessage } from '../views/rerun.js';
 import type { PipelineSubcommand } from './pipeline.js';
 
 export interface FreshnessDeps {
-  pipelines: PipelineServices;
+  freshness: FreshnessServices;
   logger: Logger;
   analyticsChannel: string | undefined;
   bizopsUsergroup: string | undefined;
@@ -40,10 +40,10 @@ function valueOf(raw: unknown): string {
 }
 
 /** What the user is told about a rerun request. */
-export function rerunAnswerMessage(answer: RerunAnswer, deps: Pick<FreshnessDeps, 'bizopsUsergroup' | 'pipelines'>): MessageBody {
+export function rerunAnswerMessage(answer: RerunAnswer, deps: Pick<FreshnessDeps, 'bizopsUsergroup' | 'freshness'>): MessageBody {
   switch (answer.kind) {
     case 'unknown_source':
-      return unknownSourceMessage(answer.text, deps.pipelines.catalog.sources);
+      return unknownSourceMessage(answer.text, deps.freshness.catalog.sources);
     case 'not_rerunnable':
       return noteMessage(`${escapeMrkdwn(answer.source.name)} has no pipeline I can rerun. Ask its owner in the channel.`);
     case 'not_allowed':
@@ -67,8 +67,8 @@ export function pipelineStatusSubcommand(deps: FreshnessDeps): PipelineSubcomman
   return async ({ respond }) => {
     let reply: MessageBody;
     try {
-      await deps.pipelines.prepare();
-      const results = await deps.pipelines.freshness.check();
+      await deps.freshness.prepare();
+      const results = await deps.freshness.freshness.check();
       reply = pipelineStatusMessage(results, { now: results[0]?.checkedAt ?? new Date(), warehouse: deps.warehouseKind, alertsChannel: deps.analyticsChannel });
     } catch (err) {
       const coded = toCodedError(err);
@@ -86,23 +86,23 @@ export function pipelineRerunSubcommand(deps: FreshnessDeps): PipelineSubcommand
     const force = words.length > 1 && /^-{0,2}force$/i.test(words.at(-1) ?? '');
     const name = (force ? words.slice(0, -1) : words).join(' ');
     if (!name) {
-      await respond({ response_type: 'ephemeral', ...unknownSourceMessage('', deps.pipelines.catalog.sources) });
+      await respond({ response_type: 'ephemeral', ...unknownSourceMessage('', deps.freshness.catalog.sources) });
       return;
     }
     if (force) {
       // Forcing restarts a running sync: it only happens from the confirm dialog of this button (checked again on click).
-      const source = deps.pipelines.reruns.find(name);
+      const source = deps.freshness.reruns.find(name);
       let reply: MessageBody;
-      if (!source) reply = unknownSourceMessage(name.slice(0, 100), deps.pipelines.catalog.sources);
+      if (!source) reply = unknownSourceMessage(name.slice(0, 100), deps.freshness.catalog.sources);
       else if (!source.rerun) reply = rerunAnswerMessage({ kind: 'not_rerunnable', source }, deps);
       else {
-        const member = await deps.pipelines.reruns.membership(command.user_id);
+        const member = await deps.freshness.reruns.membership(command.user_id);
         reply = member === 'member' ? rerunForceOfferMessage(source) : rerunAnswerMessage(member === 'unknown' ? { kind: 'membership_unknown' } : { kind: 'not_allowed', source }, deps);
       }
       await respond({ response_type: 'ephemeral', ...reply });
       return;
     }
-    const answer = await deps.pipelines.reruns.rerun({ source: name, userId: command.user_id, force: false });
+    const answer = await deps.freshness.reruns.rerun({ source: name, userId: command.user_id, force: false });
     await respond({ response_type: 'ephemeral', ...rerunAnswerMessage(answer, deps) });
   };
 }
@@ -119,7 +119,7 @@ export function rerunButtonAction(deps: FreshnessDeps, force: boolean) {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
     try {
-      const answer = await deps.pipelines.reruns.rerun({ source: valueOf(action.value), userId: body.user.id, force });
+      const answer = await deps.freshness.reruns.rerun({ source: valueOf(action.value), userId: body.user.id, force });
       await respond(ephemeral(rerunAnswerMessage(answer, deps)));
     } catch (err) {
       const coded = toCodedError(err);
@@ -134,11 +134,11 @@ export function rerunRequestAction(deps: FreshnessDeps) {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
     try {
-      const answer = await deps.pipelines.reruns.requestFromBizops(valueOf(action.value), body.user.id);
+      const answer = await deps.freshness.reruns.requestFromBizops(valueOf(action.value), body.user.id);
       const reply =
         answer.kind === 'posted' ? noteMessage(`:raising_hand: I asked BizOps to rerun ${escapeMrkdwn(answer.source.name)} in <#${deps.analyticsChannel}>.`)
         : answer.kind === 'already_asked' ? noteMessage(`You already asked BizOps to rerun ${escapeMrkdwn(answer.source.name)} in the last half hour.`)
-        : answer.kind === 'unknown_source' ? unknownSourceMessage('', deps.pipelines.catalog.sources)
+        : answer.kind === 'unknown_source' ? unknownSourceMessage('', deps.freshness.catalog.sources)
         : noteMessage('Rerun requests are not set up here: ANALYTICS_CHANNEL is not configured.');
       await respond(ephemeral(reply));
     } catch (err) {
@@ -157,7 +157,7 @@ export function snoozeAction(deps: FreshnessDeps) {
     await ack();
     const [sourceId = '', hoursText = ''] = valueOf(action.selected_option?.value).split(':');
     try {
-      const res = await deps.pipelines.alerts.snooze(sourceId, /^\d{1,2}$/.test(hoursText) ? Number(hoursText) : NaN, body.user.id);
+      const res = await deps.freshness.alerts.snooze(sourceId, /^\d{1,2}$/.test(hoursText) ? Number(hoursText) : NaN, body.user.id);
       const reply = res.ok ? noteMessage(`:zzz: Reminders snoozed for ${hoursText} h.`) : res.reason === 'no_open_alert' ? NO_OPEN_ALERT : noteMessage('That is not a snooze I know.');
       await respond(ephemeral(reply));
     } catch (err) {
@@ -173,7 +173,7 @@ export function acknowledgeAction(deps: FreshnessDeps) {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
     try {
-      const res = await deps.pipelines.alerts.acknowledge(valueOf(action.value), body.user.id);
+      const res = await deps.freshness.alerts.acknowledge(valueOf(action.value), body.user.id);
       const reply = res.ok ? noteMessage(':eyes: Acknowledged: no more reminders for this alert.') : res.reason === 'no_open_alert' ? NO_OPEN_ALERT : noteMessage('That alert is not one I know.');
       await respond(ephemeral(reply));
     } catch (err) {

@@ -6,7 +6,8 @@ import { ActionIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import type { HomeService } from '../src/services/home.js';
-import { CachedRoles, type RoleGroups } from '../src/services/roles.js';
+import { rolesOf, type RoleGroups } from '../src/services/roles.js';
+import { CachedMembership } from '../src/slack/directory.js';
 import { homeView } from '../views/home.js';
 import { openPipelineRequestModal } from './pipeline-request.js';
 
@@ -20,12 +21,13 @@ export interface HomeDeps extends RoleGroups {
 
 /** Publishes the Home tab for the user who opened it. */
 export function appHomeOpened(deps: HomeDeps) {
-  const roles = new CachedRoles(deps, deps.logger, deps.rolesCacheMs);
+  let members: CachedMembership | undefined;
   return async ({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> => {
     // The event also fires for the Messages tab, which has nothing to publish.
     if (event.tab !== 'home') return;
+    members ??= new CachedMembership(client, deps.logger, deps.rolesCacheMs);
     try {
-      const data = await deps.home.homeFor(event.user, await roles.rolesOf(client, event.user));
+      const data = await deps.home.homeFor(event.user, await rolesOf(members, deps, event.user));
       await client.views.publish({ user_id: event.user, view: homeView(data) });
     } catch (err) {
       const coded = toCodedError(err);

@@ -4,6 +4,8 @@
  */
 import type { App } from '@slack/bolt';
 import type { Services } from '../src/services/index.js';
+import type { Directory } from '../src/ports/directory.js';
+import type { JobRunner } from '../src/jobs/runner.js';
 import { registerTelemetry } from './telemetry.js';
 import { registerQuery } from './query.js';
 import { registerLookerAccess } from './looker-access.js';
@@ -13,21 +15,26 @@ import { registerAnalytics } from './analytics.js';
 import { registerHome } from './home.js';
 import { freshnessSubcommands, registerFreshness, type FreshnessDeps } from './freshness.js';
 
-export function registerAll(app: App, services: Services): string[] {
+export interface ListenerContext {
+  directory: Directory;
+  jobs: JobRunner;
+}
+
+export function registerAll(app: App, services: Services, context: ListenerContext): string[] {
   const { config, logger } = services;
   const groups = { bizopsUsergroup: config.bizopsUsergroup, lookerAdminsUsergroup: config.lookerAdminsUsergroup };
-  const pipelineRequest: PipelineRequestDeps = { requests: services.pipelineRequests, logger, analyticsChannel: config.analyticsChannel, bizopsUsergroup: config.bizopsUsergroup };
+  const pipelineRequest: PipelineRequestDeps = { requests: services.pipelineRequests, logger };
   const freshness: FreshnessDeps = {
-    pipelines: services.pipelines, logger, analyticsChannel: config.analyticsChannel, bizopsUsergroup: config.bizopsUsergroup, warehouseKind: services.adapters.warehouse.kind,
+    freshness: services.freshness, logger, analyticsChannel: config.analyticsChannel, bizopsUsergroup: config.bizopsUsergroup, warehouseKind: services.adapters.warehouse.kind,
   };
   return [
-    ...registerTelemetry(app, { telemetry: services.telemetry, logger: services.logger }),
-    ...registerQuery(app, { queries: services.queries, logger: services.logger }),
-    ...registerLookerAccess(app, { lookerAccess: services.lookerAccess, logger: services.logger, lookerAdminsUsergroup: services.config.lookerAdminsUsergroup }),
+    ...registerTelemetry(app, { telemetry: services.telemetry, clicks: services.clicks, logger }),
+    ...registerQuery(app, { queries: services.queries, clicks: services.clicks, logger }),
+    ...registerLookerAccess(app, { lookerAccess: services.lookerAccess, logger, lookerAdminsUsergroup: config.lookerAdminsUsergroup, jobs: context.jobs }),
     ...registerPipeline(app, { logger, subcommands: { request: pipelineRequestSubcommand(pipelineRequest), ...freshnessSubcommands(freshness) } }),
     ...registerFreshness(app, freshness),
     ...registerPipelineRequest(app, pipelineRequest),
-    ...registerAnalytics(app, { audit: services.audit, logger, ...groups }),
+    ...registerAnalytics(app, { audit: services.audit, directory: context.directory, logger, ...groups }),
     ...registerHome(app, { home: services.home, logger, analyticsChannel: config.analyticsChannel, ...groups }),
   ];
 }

@@ -17,7 +17,9 @@ import type {
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
-import type { LookerAccessService } from '../src/services/looker-access.js';
+import { LOOKER_JOBS, type LookerAccessService } from '../src/services/looker-access.js';
+import { jobKey } from '../src/jobs/model.js';
+import type { JobRunner } from '../src/jobs/runner.js';
 import { validateLookerAccess, type LookerAccessField, type LookerAccessInput } from '../src/domain/looker-policy.js';
 import { failureMessage, type MessageBody } from '../views/common.js';
 import {
@@ -35,7 +37,12 @@ export interface LookerAccessDeps {
   lookerAccess: LookerAccessService;
   logger: Logger;
   lookerAdminsUsergroup: string | undefined;
+  /** To wait briefly for a grant, so the admin hears whether it went through. */
+  jobs: Pick<JobRunner, 'settled'>;
 }
+
+/** How long an approving admin waits to hear whether Looker took the grant (then the card says so). */
+const GRANT_WAIT_MS = 2_500;
 
 const FIELD_BLOCKS: Record<LookerAccessField, string> = {
   subject: BlockIds.lookerAccessSubject,
@@ -164,7 +171,7 @@ export function lookerAccessSubjectPicked({ lookerAccess, logger }: LookerAccess
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
 /** Approve or Deny on the request card. */
-export function lookerAccessDecision(decision: 'approve' | 'deny', { lookerAccess, logger, lookerAdminsUsergroup }: LookerAccessDeps) {
+export function lookerAccessDecision(decision: 'approve' | 'deny', { lookerAccess, logger, lookerAdminsUsergroup, jobs }: LookerAccessDeps) {
   return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
     await ack();
     const userId = body.user.id;
@@ -174,7 +181,15 @@ export function lookerAccessDecision(decision: 'approve' | 'deny', { lookerAcces
     try {
       const outcome = await lookerAccess.decide({ requestId, deciderId: userId, decision });
       switch (outcome.kind) {
-        case 'decided': reply = lookerDecisionConfirmation(outcome.request); break;
+        case 'decided': {
+          let request = outcome.request;
+          if (request.status === 'approved') {
+            await jobs.settled(jobKey(LOOKER_JOBS.grant, request.id), GRANT_WAIT_MS);
+            request = (await lookerAccess.get(request.id)) ?? request;
+          }
+          reply = lookerDecisionConfirmation(request);
+          break;
+        }
         case 'refused': reply = lookerRefusalMessage(outcome.reason, lookerAdminsUsergroup ?? null); break;
         case 'already': reply = lookerAlreadyDecidedMessage(outcome.request); break;
         case 'not_found': reply = lookerRequestNotFoundMessage(); break;

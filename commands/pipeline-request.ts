@@ -2,9 +2,10 @@
  * `/pipeline request` (a subcommand: commands/pipeline.ts routes and acks),
  * its modal submissions, and BizOps' Accept / Decline / Mark live buttons.
  *
- * Every decision is checked against BizOps membership on the server, taken
- * atomically in the store, written to the audit log, shown by editing the
- * channel card in place, and told to the requester in a DM.
+ * Every decision is checked against BizOps membership on the server; the
+ * service takes it atomically with its audit entry and the notices it
+ * implies (the card edited in place, the requester's DM), which the job
+ * runner delivers.
  */
 import type {
   AllMiddlewareArgs,
@@ -26,17 +27,13 @@ import {
   validateDraft,
   type Decision,
   type DraftField,
-  type PipelineRequest,
   type PipelineRequestDraft,
   type PipelineRequestService,
 } from '../src/services/pipeline-request.js';
-import { usergroupMembership } from '../src/services/roles.js';
 import { failureMessage, type MessageBody } from '../views/common.js';
 import {
   pipelineRequestAlreadyDecidedMessage,
-  pipelineRequestCard,
   pipelineRequestConfirmModal,
-  pipelineRequestDecisionDm,
   pipelineRequestDeclineModal,
   pipelineRequestFailedDm,
   pipelineRequestInvalidDecisionMessage,
@@ -44,17 +41,12 @@ import {
   pipelineRequestNotAllowedMessage,
   pipelineRequestNotConfiguredMessage,
   pipelineRequestNotFoundMessage,
-  pipelineRequestReceivedDm,
   pipelineRequestRoleUnknownMessage,
 } from '../views/pipeline-request.js';
 
 export interface PipelineRequestDeps {
   requests: PipelineRequestService;
   logger: Logger;
-  /** Where requests are posted; without it `/pipeline request` explains it is not set up. */
-  analyticsChannel: string | undefined;
-  /** Who may decide (`BIZOPS_USERGROUP`); unset: nobody. */
-  bizopsUsergroup: string | undefined;
 }
 
 /** Slack's cap on private_metadata. */
@@ -98,6 +90,7 @@ function parseJson(text: string | undefined): Record<string, unknown> {
   }
 }
 
+/** An answer to someone whose modal has closed (a decline that did not go through). */
 async function dm(client: WebClient, logger: Logger, user: string, message: MessageBody): Promise<void> {
   try {
     await client.chat.postMessage({ channel: user, ...message });
@@ -118,7 +111,7 @@ export async function openPipelineRequestModal(client: WebClient, triggerId: str
  */
 export function pipelineRequestSubcommand(deps: PipelineRequestDeps) {
   return async ({ command, client, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
-    if (!deps.analyticsChannel) {
+    if (!deps.requests.analyticsChannel) {
       await respond({ response_type: 'ephemeral', ...pipelineRequestNotConfiguredMessage() });
       return;
     }
@@ -132,42 +125,14 @@ export function pipelineRequestSubcommand(deps: PipelineRequestDeps) {
   };
 }
 
-/** After the modal closed: record the request once, post the card, tell the requester. */
+/** After the modal closed: record the request once (its card and the requester's DM follow as jobs). */
 async function submitRequest(deps: PipelineRequestDeps, client: WebClient, viewId: string, requester: string, draft: PipelineRequestDraft): Promise<void> {
-  const { requests, logger } = deps;
-  let request: PipelineRequest;
   try {
-    const result = await requests.create(viewId, requester, draft);
-    if (!result.created) return;
-    request = result.request;
+    await deps.requests.create(viewId, requester, draft);
   } catch (err) {
     const coded = toCodedError(err);
-    logger.error('pipeline request could not be saved', { requester, code: coded.code, err: coded });
-    await dm(client, logger, requester, pipelineRequestFailedDm('I could not save your pipeline request.'));
-    return;
-  }
-  const channel = deps.analyticsChannel;
-  if (!channel) {
-    await dm(client, logger, requester, pipelineRequestReceivedDm(request, null));
-    return;
-  }
-  try {
-    const posted = await client.chat.postMessage({ channel, ...pipelineRequestCard(request) });
-    const ts = posted.ts;
-    if (!ts) throw new Error('chat.postMessage returned no ts');
-    const where = { channel: posted.channel ?? channel, ts };
-    await requests.attachMessage(request.id, where);
-    let permalink: string | undefined;
-    try {
-      permalink = (await client.chat.getPermalink({ channel: where.channel, message_ts: ts })).permalink;
-    } catch {
-      permalink = undefined; // a link is a nicety; the channel mention still says where
-    }
-    await dm(client, logger, requester, pipelineRequestReceivedDm(request, { channel: where.channel, ...(permalink ? { permalink } : {}) }));
-  } catch (err) {
-    const coded = toCodedError(err);
-    logger.error('pipeline request card could not be posted', { id: request.id, code: coded.code, err: coded });
-    await dm(client, logger, requester, pipelineRequestReceivedDm(request, null));
+    deps.logger.error('pipeline request could not be saved', { requester, code: coded.code, err: coded });
+    await dm(client, deps.logger, requester, pipelineRequestFailedDm('I could not save your pipeline request.'));
   }
 }
 
@@ -211,38 +176,21 @@ export function pipelineRequestConfirmSubmission(deps: PipelineRequestDeps) {
 }
 
 /** Is `userId` in BizOps? If not, the message to show them. */
-async function bizopsRefusal(deps: PipelineRequestDeps, client: WebClient, userId: string): Promise<MessageBody | null> {
-  const membership = await usergroupMembership(client, deps.bizopsUsergroup, userId, deps.logger);
+async function bizopsRefusal(deps: PipelineRequestDeps, userId: string): Promise<MessageBody | null> {
+  const membership = await deps.requests.membership(userId);
   if (membership === 'member') return null;
   if (membership === 'unknown') return pipelineRequestRoleUnknownMessage();
   deps.logger.warn('pipeline request decision refused: not in BizOps', { user: userId });
-  return pipelineRequestNotAllowedMessage(Boolean(deps.bizopsUsergroup));
+  return pipelineRequestNotAllowedMessage(deps.requests.bizopsUsergroup !== null);
 }
 
-/** Takes the decision and shows it everywhere; returns the notice for the decider when it did not happen. */
-async function decide(deps: PipelineRequestDeps, client: WebClient, id: string, decision: Decision, actor: string): Promise<MessageBody | null> {
+/** Takes the decision (the card and the requester follow); returns the notice for the decider when it did not happen. */
+async function decide(deps: PipelineRequestDeps, id: string, decision: Decision, actor: string): Promise<MessageBody | null> {
   const result = await deps.requests.decide(id, decision, actor);
-  if (!result.ok) {
-    if (result.reason === 'not_found') return pipelineRequestNotFoundMessage();
-    if (result.reason === 'invalid') return pipelineRequestInvalidDecisionMessage(result.message);
-    return pipelineRequestAlreadyDecidedMessage(result.current);
-  }
-  const request = result.after;
-  const card = pipelineRequestCard(request);
-  try {
-    if (request.message) {
-      await client.chat.update({ channel: request.message.channel, ts: request.message.ts, ...card });
-    } else if (deps.analyticsChannel) {
-      // The card was never posted (Slack failed at the time): post it now.
-      const posted = await client.chat.postMessage({ channel: deps.analyticsChannel, ...card });
-      if (posted.ts) await deps.requests.attachMessage(request.id, { channel: posted.channel ?? deps.analyticsChannel, ts: posted.ts });
-    }
-  } catch (err) {
-    const coded = toCodedError(err);
-    deps.logger.error('pipeline request card could not be updated', { id, code: coded.code, err: coded });
-  }
-  await dm(client, deps.logger, request.requester, pipelineRequestDecisionDm(request));
-  return null;
+  if (result.ok) return null;
+  if (result.reason === 'not_found') return pipelineRequestNotFoundMessage();
+  if (result.reason === 'invalid') return pipelineRequestInvalidDecisionMessage(result.message);
+  return pipelineRequestAlreadyDecidedMessage(result.current);
 }
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -253,14 +201,14 @@ async function ephemeral(respond: ButtonArgs['respond'], message: MessageBody): 
 
 /** Accept and Mark live: one click, one decision. */
 export function pipelineRequestDecisionAction(deps: PipelineRequestDeps, kind: 'accept' | 'live') {
-  return async ({ ack, action, body, client, respond }: ButtonArgs): Promise<void> => {
+  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
     const actor = body.user.id;
     try {
-      const refusal = await bizopsRefusal(deps, client, actor);
+      const refusal = await bizopsRefusal(deps, actor);
       if (refusal) return await ephemeral(respond, refusal);
       if (!isRequestId(action.value)) return await ephemeral(respond, pipelineRequestNotFoundMessage());
-      const notice = await decide(deps, client, action.value, { kind }, actor);
+      const notice = await decide(deps, action.value, { kind }, actor);
       if (notice) await ephemeral(respond, notice);
     } catch (err) {
       const coded = toCodedError(err);
@@ -276,7 +224,7 @@ export function pipelineRequestDeclineAction(deps: PipelineRequestDeps) {
     await ack();
     const actor = body.user.id;
     try {
-      const refusal = await bizopsRefusal(deps, client, actor);
+      const refusal = await bizopsRefusal(deps, actor);
       if (refusal) return await ephemeral(respond, refusal);
       const request = isRequestId(action.value) ? await deps.requests.get(action.value) : null;
       if (!request) return await ephemeral(respond, pipelineRequestNotFoundMessage());
@@ -304,10 +252,10 @@ export function pipelineRequestDeclineSubmission(deps: PipelineRequestDeps) {
     const actor = body.user.id;
     // The modal has closed: answer the decider by DM.
     try {
-      const refusal = await bizopsRefusal(deps, client, actor);
+      const refusal = await bizopsRefusal(deps, actor);
       if (refusal) return await dm(client, deps.logger, actor, refusal);
       if (!isRequestId(id)) return await dm(client, deps.logger, actor, pipelineRequestNotFoundMessage());
-      const notice = await decide(deps, client, id, { kind: 'decline', reason }, actor);
+      const notice = await decide(deps, id, { kind: 'decline', reason }, actor);
       if (notice) await dm(client, deps.logger, actor, notice);
     } catch (err) {
       const coded = toCodedError(err);

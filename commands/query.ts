@@ -1,114 +1,39 @@
 /**
  * `/query`, its parameter modal and the result buttons. Thin: ack at once,
- * ask the query service, then deliver: the chart through files.uploadV2 (one
- * message with the image, summary, footer and buttons) or a table message, in
- * the channel (or thread) where it was asked for.
+ * ask the query service, then record the delivery as a job (the runner runs
+ * it at once: src/slack/query-delivery.ts), keyed on the Slack trigger, so a
+ * repeated delivery or a double click posts one result.
  */
 import type {
   AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs,
   ViewSubmitAction,
 } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
-import { toCodedError } from '../src/errors.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
 import type { ResolvedParams } from '../src/catalog/params.js';
-import { toCsv } from '../src/charts/spec.js';
-import type { QueryOutput, QueryService } from '../src/services/query.js';
-import { failureMessage, type MessageBody } from '../views/common.js';
+import type { QueryService } from '../src/services/query.js';
+import type { Clicks } from '../src/services/clicks.js';
+import { queryFailureMessage, tellPrivately } from '../src/slack/query-delivery.js';
+import { noteMessage, type MessageBody } from '../views/common.js';
 import {
-  queryChartMessage, queryCsvComment, queryEmptyMessage, queryInviteMessage, queryListMessage, queryOverCapMessage, queryParamsModal,
+  queryListMessage, queryOverCapMessage, queryParamsModal,
   queryProblemsMessage, queryStaleButtonMessage, queryTableMessage, queryTooLongMessage, queryUnknownMessage,
   type QueryModalMetadata, type QueryRef,
 } from '../views/query.js';
 
 export interface QueryDeps {
   queries: QueryService;
+  clicks: Clicks;
   logger: Logger;
-}
-
-/** Where a result goes, and how to tell the requester something only they should see. */
-interface Delivery {
-  client: WebClient;
-  channel: string;
-  threadTs?: string;
-  userId: string;
-  tell: (message: MessageBody) => Promise<void>;
 }
 
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
 const TS = /^\d{1,12}\.\d{1,9}$/;
-
-function slackErrorOf(err: unknown): string | undefined {
-  const data = (err as { data?: { error?: unknown } }).data;
-  return typeof data?.error === 'string' ? data.error : undefined;
-}
-
-/** What the user sees when running failed; logged with its code, never with a trace. */
-function failureFor(logger: Logger, err: unknown, context: Record<string, unknown>): MessageBody {
-  const coded = toCodedError(err);
-  logger.error('query failed', { ...context, code: coded.code, err: coded });
-  if (coded.code === 'warehouse_timeout') return failureMessage('The warehouse took too long to answer, so the query was cancelled.', 'Try fewer weeks or a later date, or try again later.');
-  if (coded.code === 'warehouse_failed') return failureMessage('The warehouse could not run that query.');
-  if (coded.code === 'store_failed') return failureMessage('I could not reach my state store.');
-  return failureMessage('Something went wrong running that query.');
-}
-
-/** Runs a query and posts its result; every failure ends in a message to the requester. */
-export async function runAndDeliver(
-  deps: QueryDeps,
-  d: Delivery,
-  job: { query: SavedQuery; params: ResolvedParams; force?: boolean },
-): Promise<void> {
-  const { queries, logger } = deps;
-  const context = { query: job.query.name, user: d.userId, channel: d.channel };
-  let output: QueryOutput;
-  try {
-    const outcome = await queries.run(job.query, job.params, { userId: d.userId, force: job.force });
-    if (outcome.kind === 'over_cap') return d.tell(queryOverCapMessage(outcome.query, outcome.estimatedBytes, outcome.capBytes));
-    output = outcome.output;
-  } catch (err) {
-    return d.tell(failureFor(logger, err, context));
-  }
-  const now = new Date();
-  const where = { channel: d.channel, ...(d.threadTs ? { thread_ts: d.threadTs } : {}) };
-  try {
-    if (output.rows.length === 0) {
-      await d.client.chat.postMessage({ ...where, ...queryEmptyMessage(output, now, d.userId) });
-    } else if (output.query.display.type === 'table') {
-      await d.client.chat.postMessage({ ...where, ...queryTableMessage(output, now, { requestedBy: d.userId, buttons: true }) });
-    } else {
-      const chart = queries.renderChart(output);
-      const message = queryChartMessage(output, now, d.userId);
-      await d.client.filesUploadV2({
-        channel_id: d.channel,
-        ...(d.threadTs ? { thread_ts: d.threadTs } : {}),
-        file: chart.png,
-        filename: chart.filename,
-        title: chart.title,
-        alt_text: chart.altText,
-        blocks: message.blocks,
-      } as Parameters<WebClient['filesUploadV2']>[0]);
-    }
-  } catch (err) {
-    const slackError = slackErrorOf(err);
-    if (slackError === 'not_in_channel' || slackError === 'channel_not_found') return d.tell(queryInviteMessage(d.channel));
-    logger.error('query result could not be posted', { ...context, slackError, err: toCodedError(err) });
-    return d.tell(failureMessage('The query ran, but I could not post its result here.'));
-  }
-}
-
-/** Tells the requester privately in the channel; a DM when the channel is closed to the bot. */
-function ephemeralTeller(client: WebClient, channel: string, userId: string, logger: Logger) {
-  return async (message: MessageBody): Promise<void> => {
-    try {
-      await client.chat.postEphemeral({ channel, user: userId, ...message });
-    } catch {
-      await client.chat.postMessage({ channel: userId, ...message }).catch((err) => logger.warn('could not tell the user', { err, user: userId }));
-    }
-  };
-}
+/** A second Refresh of the same result within this long is told one is on its way. */
+const REFRESH_ONCE_MS = 20_000;
+/** A second Download CSV of the same result within this long is pointed at the first. */
+const CSV_ONCE_MS = 10 * 60_000;
 
 /** The slash command listener, exported apart from its registration for tests. */
 export function queryCommand(deps: QueryDeps) {
@@ -121,7 +46,7 @@ export function queryCommand(deps: QueryDeps) {
     try {
       answer = await deps.queries.command(command.text ?? '');
     } catch (err) {
-      return tell(failureFor(deps.logger, err, { user: command.user_id }));
+      return tell(queryFailureMessage(deps.logger, err, { user: command.user_id }));
     }
     switch (answer.kind) {
       case 'list':
@@ -144,7 +69,10 @@ export function queryCommand(deps: QueryDeps) {
         return;
       }
       case 'ready':
-        return runAndDeliver(deps, { client, channel: command.channel_id, userId: command.user_id, tell }, { query: answer.query, params: answer.params });
+        await deps.queries.requestDelivery(command.trigger_id || `${command.user_id}:${Date.now()}`, {
+          format: 'result', q: answer.query.name, p: answer.params.canonical, channel: command.channel_id, threadTs: null, userId: command.user_id, force: false,
+        });
+        return;
     }
   };
 }
@@ -188,7 +116,7 @@ export function queryModalSubmit(deps: QueryDeps) {
       resolution = await deps.queries.resolve(query, modalValues(query, view.state));
     } catch (err) {
       await ack();
-      await ephemeralTeller(client, meta.c, body.user.id, deps.logger)(failureFor(deps.logger, err, { user: body.user.id, query: query.name }));
+      await tellPrivately(client, deps.logger, { channel: meta.c, userId: body.user.id }, queryFailureMessage(deps.logger, err, { user: body.user.id, query: query.name }));
       return;
     }
     if (!resolution.ok) {
@@ -201,8 +129,10 @@ export function queryModalSubmit(deps: QueryDeps) {
       return;
     }
     await ack();
-    const tell = ephemeralTeller(client, meta.c, body.user.id, deps.logger);
-    await runAndDeliver(deps, { client, channel: meta.c, ...(meta.t ? { threadTs: meta.t } : {}), userId: body.user.id, tell }, { query, params: resolution.params });
+    // Keyed on the modal: Slack delivering the same submission twice posts one result.
+    await deps.queries.requestDelivery(`${view.id}:${view.hash ?? ''}`, {
+      format: 'result', q: query.name, p: resolution.params.canonical, channel: meta.c, threadTs: meta.t ?? null, userId: body.user.id, force: false,
+    });
   };
 }
 
@@ -258,9 +188,9 @@ function buttonContext(body: BlockAction): { channel: string | undefined; messag
   };
 }
 
-/** Refresh: runs it again skipping the cache; the new result goes where the old one is. */
+/** Refresh: runs it again skipping the cache; the new result goes where the old one is. Once per result at a time. */
 export function queryRefreshAction(deps: QueryDeps) {
-  return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
+  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
     const tell = ephemeralTo(respond);
     const where = buttonContext(body);
@@ -268,9 +198,14 @@ export function queryRefreshAction(deps: QueryDeps) {
     try {
       const job = await fromButton(deps, action, tell);
       if (!job) return;
-      await runAndDeliver(deps, { client, channel: where.channel, ...(where.threadTs ? { threadTs: where.threadTs } : {}), userId: body.user.id, tell }, { ...job, force: true });
+      if (!(await deps.clicks.first(`refresh:${where.channel}:${where.messageTs ?? ''}:${String(action.value)}`, REFRESH_ONCE_MS))) {
+        return tell(noteMessage(':hourglass_flowing_sand: A refresh of this result is already on its way.'));
+      }
+      await deps.queries.requestDelivery(body.trigger_id, {
+        format: 'result', q: job.query.name, p: job.params.canonical, channel: where.channel, threadTs: where.threadTs ?? null, userId: body.user.id, force: true,
+      });
     } catch (err) {
-      await tell(failureFor(deps.logger, err, { user: body.user.id }));
+      await tell(queryFailureMessage(deps.logger, err, { user: body.user.id }));
     }
   };
 }
@@ -287,14 +222,14 @@ export function queryShowTableAction(deps: QueryDeps) {
       if (outcome.kind === 'over_cap') return tell(queryOverCapMessage(outcome.query, outcome.estimatedBytes, outcome.capBytes));
       await tell(queryTableMessage(outcome.output, new Date(), { buttons: false }));
     } catch (err) {
-      await tell(failureFor(deps.logger, err, { user: body.user.id }));
+      await tell(queryFailureMessage(deps.logger, err, { user: body.user.id }));
     }
   };
 }
 
-/** Download CSV: the full result as a file in the result's thread. */
+/** Download CSV: the full result as a file in the result's thread; once per result and parameters. */
 export function queryDownloadCsvAction(deps: QueryDeps) {
-  return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
+  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
     const tell = ephemeralTo(respond);
     const where = buttonContext(body);
@@ -302,26 +237,14 @@ export function queryDownloadCsvAction(deps: QueryDeps) {
     try {
       const job = await fromButton(deps, action, tell);
       if (!job) return;
-      const outcome = await deps.queries.run(job.query, job.params, { userId: body.user.id });
-      if (outcome.kind === 'over_cap') return tell(queryOverCapMessage(outcome.query, outcome.estimatedBytes, outcome.capBytes));
-      const o = outcome.output;
-      const thread = where.threadTs ?? where.messageTs;
-      try {
-        await client.filesUploadV2({
-          channel_id: where.channel,
-          ...(thread ? { thread_ts: thread } : {}),
-          file: Buffer.from(toCsv(o.columns, o.rows), 'utf8'),
-          filename: `${o.query.name}.csv`,
-          title: `${o.query.title} (CSV)`,
-          initial_comment: queryCsvComment(o, body.user.id),
-        } as Parameters<WebClient['filesUploadV2']>[0]);
-      } catch (err) {
-        const slackError = slackErrorOf(err);
-        if (slackError === 'not_in_channel' || slackError === 'channel_not_found') return tell(queryInviteMessage(where.channel));
-        throw err;
+      if (!(await deps.clicks.first(`csv:${where.channel}:${where.messageTs ?? ''}:${String(action.value)}`, CSV_ONCE_MS))) {
+        return tell(noteMessage(':page_facing_up: The CSV of this result is already in its thread.'));
       }
+      await deps.queries.requestDelivery(body.trigger_id, {
+        format: 'csv', q: job.query.name, p: job.params.canonical, channel: where.channel, threadTs: where.threadTs ?? where.messageTs ?? null, userId: body.user.id, force: false,
+      });
     } catch (err) {
-      await tell(failureFor(deps.logger, err, { user: body.user.id }));
+      await tell(queryFailureMessage(deps.logger, err, { user: body.user.id }));
     }
   };
 }

@@ -6,6 +6,7 @@ import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMidd
 import { ActionIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import type { TelemetryService } from '../src/services/telemetry.js';
+import type { Clicks } from '../src/services/clicks.js';
 import { toCodedError } from '../src/errors.js';
 import { failureMessage, type MessageBody } from '../views/common.js';
 import {
@@ -18,8 +19,12 @@ import {
 
 export interface TelemetryDeps {
   telemetry: TelemetryService;
+  clicks: Clicks;
   logger: Logger;
 }
+
+/** A second Share of the same card by the same person does nothing for this long. */
+const SHARE_ONCE_MS = 24 * 3_600_000;
 
 const WAREHOUSE_FAILED = failureMessage('I could not reach the warehouse to look that up.');
 
@@ -75,10 +80,13 @@ export function telemetryPickAction({ telemetry, logger }: TelemetryDeps) {
 }
 
 /** "Share in channel": posts the card for everyone and removes the ephemeral copy. */
-export function telemetryShareAction({ telemetry, logger }: TelemetryDeps) {
+export function telemetryShareAction({ telemetry, clicks, logger }: TelemetryDeps) {
   return async ({ ack, action, body, respond }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     try {
+      // A double click (or Slack delivering the click twice) shares the card once.
+      const container = body.container as { message_ts?: string } | undefined;
+      if (!(await clicks.first(`share:${body.user.id}:${container?.message_ts ?? body.trigger_id}:${chosenCustomerId(action)}`, SHARE_ONCE_MS))) return;
       const card = await telemetry.cardFor(chosenCustomerId(action), { userId: body.user.id });
       if (!card) {
         await respond({ response_type: 'ephemeral', replace_original: false, ...failureMessage('That customer is no longer in the warehouse.', 'Run the command again.') });

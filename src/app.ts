@@ -1,6 +1,9 @@
 /**
- * Builds the Bolt app on the HTTP receiver (or Socket Mode), with every
- * listener registered and `/healthz` served beside `/slack/events`.
+ * Builds the bot: the Bolt app on the HTTP receiver (or Socket Mode) with
+ * every listener registered, `/healthz` and `/tasks/run` beside
+ * `/slack/events`, and the job runner that carries out what the listeners
+ * decide, with the Slack adapter (rendering and sending) and the use cases'
+ * job kinds registered on it.
  */
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,18 +13,33 @@ import type { Logger } from './logger.js';
 import { ConfigError, toCodedError } from './errors.js';
 import { createServices, type Adapters, type Services } from './services/index.js';
 import { registerAll } from '../commands/index.js';
-import { freshnessTaskRoute } from './scheduler.js';
+import { JobRunner } from './jobs/runner.js';
+import { createSlackClient, slackClientOptions } from './slack/clients.js';
+import { SlackDirectory } from './slack/directory.js';
+import { SlackGateway } from './slack/gateway.js';
+import { noticeJobKinds } from './slack/notices.js';
+import { queryDeliveryJobKinds } from './slack/query-delivery.js';
+import { tasksRoutes } from './tasks.js';
 
 type BoltApp = App;
 
 export interface Bot {
   app: BoltApp;
   services: Services;
+  /** Carries out the jobs the listeners and the schedule record. */
+  jobs: JobRunner;
   /** The slash commands registered, e.g. `/telemetry`. */
   commands: string[];
   /** Starts listening; returns the base URL (HTTP mode). */
   start(port: number, host?: string): Promise<{ url: string }>;
   stop(): Promise<void>;
+}
+
+export interface BotOptions {
+  /** The runner's clock (tests move it). */
+  now?: () => Date;
+  /** Where Google's OIDC certificates are (tests serve their own). */
+  oidcCertsUrl?: string;
 }
 
 /** Bolt's logger interface over our JSON logger. */
@@ -46,20 +64,44 @@ function healthz(services: Services) {
   };
 }
 
-export async function createBot(config: Config, logger: Logger, adapters: Adapters): Promise<Bot> {
-  const { botToken, signingSecret, appToken, apiUrl } = config.slack;
+export async function createBot(config: Config, logger: Logger, adapters: Adapters, options: BotOptions = {}): Promise<Bot> {
+  const { botToken, signingSecret, appToken } = config.slack;
   if (!botToken) throw new ConfigError('SLACK_BOT_TOKEN', 'is required to start the Slack app');
   if (!signingSecret) throw new ConfigError('SLACK_SIGNING_SECRET', 'is required to start the Slack app');
-  const services = createServices(config, logger, adapters);
+
+  const jobs = new JobRunner({
+    store: adapters.store,
+    logger,
+    leaseMs: config.jobs.leaseMs,
+    concurrency: config.jobs.concurrency,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const interactive = createSlackClient(config, logger, 'interactive');
+  const directory = new SlackDirectory(interactive, logger);
+  const services = createServices(config, logger, adapters, { directory, kick: () => jobs.kick() });
+  const gateway = new SlackGateway(createSlackClient(config, logger, 'background'), logger.child({ component: 'slack' }));
+  const kinds = {
+    ...services.jobKinds(),
+    ...noticeJobKinds({ gateway, lookerAccess: services.lookerAccess, pipelineRequests: services.pipelineRequests, freshness: services.freshness, logger }),
+    ...queryDeliveryJobKinds({ queries: services.queries, gateway, logger: logger.child({ feature: 'query' }) }),
+  };
+  for (const [kind, spec] of Object.entries(kinds)) jobs.register(kind, spec);
+
   const customRoutes = [
     { path: '/healthz', method: ['GET'], handler: healthz(services) },
-    freshnessTaskRoute({ secret: config.pipelines.tasksSecret, scheduler: () => services.pipelines.scheduler, logger }),
+    ...tasksRoutes({
+      config: config.tasks,
+      runner: jobs,
+      checkFreshness: () => services.freshness.check(),
+      logger,
+      ...(options.oidcCertsUrl ? { oidcCertsUrl: options.oidcCertsUrl } : {}),
+    }),
   ];
   const common = {
     token: botToken,
     logger: boltLogger(logger.child({ component: 'bolt' })),
     deferInitialization: true,
-    clientOptions: apiUrl ? { slackApiUrl: apiUrl } : {},
+    clientOptions: slackClientOptions(config, logger, 'interactive'),
   };
   const socket = config.slack.mode === 'socket';
   const receiver = socket
@@ -79,29 +121,34 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
     const coded = toCodedError(err);
     logger.error('unhandled listener error', { code: coded.code, err: coded });
   });
-  const commands = registerAll(app, services);
+  const commands = registerAll(app, services, { directory, jobs });
   await app.init();
 
   let server: Server | undefined;
   return {
     app,
     services,
+    jobs,
     commands,
     async start(port, host = '0.0.0.0') {
       const started = await app.start(socket ? port : { port, host });
       server = socket ? undefined : (started as Server);
       const address = server?.address() as AddressInfo | undefined;
       const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
-      services.pipelines.start();
+      // A single-process store: claims left by the previous process are nobody's now.
+      if (adapters.store.kind === 'embedded') await jobs.releaseAbandonedClaims();
+      // Recurring work, enqueued once across replicas (fixed keys); due work waits for its trigger.
+      await jobs.enqueue(...services.recurringJobs());
+      if (config.jobs.trigger === 'timer') jobs.start(config.jobs.pollMs);
+      services.freshness.start();
       void services.telemetry.warmUp().catch((err) => logger.warn('customer list warm-up failed', { err }));
       void services.queries.warmUp().catch((err) => logger.warn('saved-query warm-up failed', { err }));
-      services.lookerAccess.startSweeps(config.lookerSweepIntervalMs);
       return { url: `http://${shownHost}:${address?.port ?? port}` };
     },
     async stop() {
-      services.lookerAccess.stopSweeps();
-      await services.pipelines.stop();
       await app.stop();
+      await jobs.stop();
+      services.freshness.stop();
     },
   };
 }

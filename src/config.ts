@@ -51,7 +51,7 @@ export interface Config {
   /** How often the Looker access sweep (reminders, expiry) runs. */
   lookerSweepIntervalMs: number;
   warehouse: { kind: 'embedded' } | { kind: 'bigquery'; bigquery: BigQueryConfig };
-  store: { kind: 'embedded' } | { kind: 'firestore'; projectId: string; emulatorHost: string | undefined };
+  store: { kind: 'embedded' } | { kind: 'firestore'; projectId: string; emulatorHost: string | undefined; collectionPrefix: string };
   dataDir: string;
   /** A ping in the last N days counts toward an instance's telemetry level. */
   telemetryWindowDays: number;
@@ -60,20 +60,47 @@ export interface Config {
   /** Saved queries, `/query` (issue 3). */
   queries: QueriesConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
-  /** Freshness checks and pipeline reruns (issue 5). */
+  /** Freshness checks and pipeline reruns. */
   pipelines: PipelinesConfig;
+  /** The job runner and what triggers it. */
+  jobs: JobsConfig;
+  /** Who may call `POST /tasks/run`. */
+  tasks: TasksConfig;
+}
+
+/** The job runner: everything that happens after a decision, and recurring work. */
+export interface JobsConfig {
+  /**
+   * `timer`: the process polls for due jobs (it keeps its CPU between requests);
+   * `http`: only `POST /tasks/run` (Cloud Scheduler) and the requests that
+   * enqueue work run jobs (Cloud Run, where an idle instance gets no CPU).
+   */
+  trigger: 'timer' | 'http';
+  /** How often the timer looks for due jobs. */
+  pollMs: number;
+  /** How long a claimed job is held before another runner may take it over. */
+  leaseMs: number;
+  /** Jobs run at once by one process. */
+  concurrency: number;
+}
+
+export interface TasksConfig {
+  /** Shared secret (`Authorization: Bearer …`); unset: not accepted. */
+  secret: string | undefined;
+  /** Cloud Scheduler's OIDC token: the audience it is minted for and the service account it names. */
+  oidc: { audience: string; serviceAccount: string } | undefined;
+  /** How long one call runs due jobs before it answers. */
+  budgetMs: number;
 }
 
 /** Freshness checks, alerts and reruns. */
 export interface PipelinesConfig {
   /** Path of the sources file (`SOURCES_FILE`). */
   sourcesFile: string;
-  /** How often the bot checks freshness; 0 turns the in-bot schedule off. */
+  /** How often the bot checks freshness; 0: only when `POST /tasks/check-freshness` asks. */
   checkIntervalMs: number;
   /** A reminder goes in a stale alert's thread after this long (and again after each interval). */
   reminderIntervalMs: number;
-  /** Shared secret of `POST /tasks/check-freshness`; unset: the route answers 404. */
-  tasksSecret: string | undefined;
   /** `embedded`: simulated reruns on the demo warehouse; `live`: Fivetran and BigQuery Data Transfer. */
   runner: 'embedded' | 'live';
   /** A rerun followed longer than this is reported as timed out. */
@@ -224,6 +251,7 @@ export function loadConfig(env: Env = process.env): Config {
       kind: 'firestore',
       projectId: required(env, 'GOOGLE_CLOUD_PROJECT', 'the project of the Firestore database'),
       emulatorHost: optional(env, 'FIRESTORE_EMULATOR_HOST'),
+      collectionPrefix: prefix(env, 'FIRESTORE_COLLECTION_PREFIX'),
     };
   }
 
@@ -246,6 +274,41 @@ export function loadConfig(env: Env = process.env): Config {
     },
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     pipelines: pipelinesConfig(env),
+    jobs: jobsConfig(env, storeKind),
+    tasks: tasksConfig(env),
+  };
+}
+
+function prefix(env: Env, name: string): string {
+  const v = optional(env, name) ?? '';
+  if (!/^[A-Za-z0-9_-]{0,40}$/.test(v)) throw new ConfigError(name, `expects letters, digits, _ or - (at most 40), got "${v}"`);
+  return v;
+}
+
+function jobsConfig(env: Env, storeKind: 'embedded' | 'firestore'): JobsConfig {
+  // Cloud Run sets K_SERVICE: there an idle instance gets no CPU, so nothing may wait on a timer.
+  const trigger = oneOf(env, 'JOBS_TRIGGER', ['timer', 'http'] as const, optional(env, 'K_SERVICE') ? 'http' : 'timer');
+  return {
+    trigger,
+    // A poll of Firestore is a billed query: less often there; work that is enqueued runs at once anyway.
+    pollMs: integer(env, 'JOBS_POLL_MS', storeKind === 'firestore' ? 10_000 : 1_000, 100, 3_600_000),
+    leaseMs: integer(env, 'JOBS_LEASE_SECONDS', 120, 1, 3600) * 1000,
+    concurrency: integer(env, 'JOBS_CONCURRENCY', 4, 1, 64),
+  };
+}
+
+function tasksConfig(env: Env): TasksConfig {
+  const secret = optional(env, 'TASKS_SECRET');
+  if (secret !== undefined && secret.length < 16) throw new ConfigError('TASKS_SECRET', 'expects at least 16 characters (e.g. `openssl rand -hex 24`)');
+  const audience = optional(env, 'TASKS_OIDC_AUDIENCE');
+  const serviceAccount = optional(env, 'TASKS_OIDC_SERVICE_ACCOUNT');
+  if (audience && !serviceAccount) throw new ConfigError('TASKS_OIDC_SERVICE_ACCOUNT', 'is required with TASKS_OIDC_AUDIENCE: the email of the service account Cloud Scheduler signs its token as');
+  if (serviceAccount && !audience) throw new ConfigError('TASKS_OIDC_AUDIENCE', 'is required with TASKS_OIDC_SERVICE_ACCOUNT: the audience of the scheduler job\'s OIDC token (the service URL)');
+  if (serviceAccount && !/^[^@\s]+@[^@\s]+$/.test(serviceAccount)) throw new ConfigError('TASKS_OIDC_SERVICE_ACCOUNT', `expects a service account email, got "${serviceAccount}"`);
+  return {
+    secret,
+    oidc: audience && serviceAccount ? { audience, serviceAccount } : undefined,
+    budgetMs: integer(env, 'TASKS_BUDGET_SECONDS', 45, 1, 3600) * 1000,
   };
 }
 
@@ -256,13 +319,10 @@ function pipelinesConfig(env: Env): PipelinesConfig {
   const apiSecret = optional(env, 'FIVETRAN_API_SECRET');
   if (apiKey && !apiSecret) throw new ConfigError('FIVETRAN_API_SECRET', 'is required when FIVETRAN_API_KEY is set (Fivetran → Settings → API key)');
   if (apiSecret && !apiKey) throw new ConfigError('FIVETRAN_API_KEY', 'is required when FIVETRAN_API_SECRET is set');
-  const tasksSecret = optional(env, 'TASKS_SECRET');
-  if (tasksSecret !== undefined && tasksSecret.length < 16) throw new ConfigError('TASKS_SECRET', 'expects at least 16 characters (e.g. `openssl rand -hex 24`)');
   return {
     sourcesFile: path.resolve(optional(env, 'SOURCES_FILE') ?? './sources.yml'),
     checkIntervalMs: integer(env, 'FRESHNESS_CHECK_INTERVAL_MS', 5 * 60_000, 0, 24 * 3_600_000),
     reminderIntervalMs: integer(env, 'FRESHNESS_REMINDER_MINUTES', 240, 1, 7 * 24 * 60) * 60_000,
-    tasksSecret,
     runner,
     rerunTimeoutMs: integer(env, 'RERUN_TIMEOUT_SECONDS', 3600, 1, 24 * 3600) * 1000,
     rerunPollMs: integer(env, 'RERUN_POLL_MS', 15_000, 10, 600_000),
@@ -276,7 +336,6 @@ function pipelinesConfig(env: Env): PipelinesConfig {
 export function secretsOf(config: Config): string[] {
   return [
     config.slack.botToken, config.slack.signingSecret, config.slack.appToken, config.looker?.clientSecret,
-    // Freshness and reruns (issue 5).
-    config.pipelines.tasksSecret, config.pipelines.fivetran.apiKey, config.pipelines.fivetran.apiSecret,
+    config.tasks.secret, config.pipelines.fivetran.apiKey, config.pipelines.fivetran.apiSecret,
   ].filter((s): s is string => !!s);
 }

@@ -43,11 +43,15 @@ export class StoreError extends CodedError {
   readonly code = 'store_failed';
 }
 
-/** A call to Slack's Web API failed. */
+/** A call to Slack's Web API failed; `retryable` says whether waiting may help. */
 export class SlackApiError extends CodedError {
   readonly code = 'slack_api_failed';
-  constructor(readonly slackError: string, message?: string) {
-    super(message ?? `Slack API error: ${slackError}`);
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  constructor(readonly slackError: string, message?: string, options: { retryable?: boolean; retryAfterMs?: number; cause?: unknown } = {}) {
+    super(message ?? `Slack API error: ${slackError}`, { cause: options.cause });
+    this.retryable = options.retryable ?? false;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

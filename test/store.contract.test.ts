@@ -4,11 +4,13 @@
  * embedded store surviving a restart, Firestore replicas racing each other.
  */
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
+import { journalSize, openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import type { Store, StoreDoc } from '../src/ports/store.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
@@ -132,6 +134,72 @@ function storeContract(name: string, makeStore: () => Promise<Store>, skipReason
       expect(await store.acquireLease('other', 'a', 10_000)).toBe(true); // leases are independent
     });
 
+    it('runTransaction: writes, deletes and audit entries commit together', async () => {
+      await store.put('reqs', 'gone', { state: 'old' });
+      const result = await store.runTransaction(async (tx) => {
+        const missing = await tx.get('reqs', 'new');
+        tx.put('reqs', 'new', { state: 'open', sawBefore: missing === null });
+        tx.put('jobs', 'j1', { kind: 'notify', runAt: 5 });
+        tx.delete('reqs', 'gone');
+        tx.audit({ actor: 'U1', action: 'req.created', subject: 'new', after: { state: 'open' } });
+        return 'committed';
+      });
+      expect(result).toBe('committed');
+      expect((await store.get('reqs', 'new'))?.data).toEqual({ state: 'open', sawBefore: true });
+      expect((await store.get('jobs', 'j1'))?.data).toEqual({ kind: 'notify', runAt: 5 });
+      expect(await store.get('reqs', 'gone')).toBeNull();
+      expect(await store.recentAudit(5)).toMatchObject([{ actor: 'U1', action: 'req.created', subject: 'new' }]);
+    });
+
+    it('runTransaction: a body that throws writes nothing', async () => {
+      await store.put('reqs', 'r', { state: 'open' });
+      await expect(
+        store.runTransaction(async (tx) => {
+          tx.put('reqs', 'r', { state: 'approved' });
+          tx.put('jobs', 'grant', { kind: 'grant' });
+          tx.audit({ actor: 'U1', action: 'req.approved', subject: 'r' });
+          throw new Error('changed my mind');
+        }),
+      ).rejects.toThrow('changed my mind');
+      expect((await store.get('reqs', 'r'))?.data).toEqual({ state: 'open' });
+      expect(await store.get('jobs', 'grant')).toBeNull();
+      expect(await store.recentAudit(5)).toEqual([]);
+    });
+
+    it('runTransaction: 20 concurrent read-modify-writes lose no update', async () => {
+      await store.put('counters', 'c', { n: 0 });
+      await Promise.all(
+        Array.from({ length: 20 }, () =>
+          store.runTransaction(async (tx) => {
+            const cur = await tx.get<{ n: number }>('counters', 'c');
+            tx.put('counters', 'c', { n: (cur?.data.n ?? 0) + 1 });
+          }),
+        ),
+      );
+      expect((await store.get<{ n: number }>('counters', 'c'))?.data.n).toBe(20);
+    });
+
+    it('lists by a range of one field, ordered by it, matching only values of its type', async () => {
+      await store.put('jobs', 'a', { runAt: 30 });
+      await store.put('jobs', 'b', { runAt: 10 });
+      await store.put('jobs', 'c', { runAt: null });
+      await store.put('jobs', 'd', { runAt: 20 });
+      await store.put('jobs', 'e', { runAt: '15' });
+      await store.put('jobs', 'f', {});
+      const ids = (docs: { id: string }[]) => docs.map((d) => d.id);
+      expect(ids(await store.list('jobs', { where: { field: 'runAt', op: '<=', value: 20 }, orderBy: { field: 'runAt' } }))).toEqual(['b', 'd']);
+      expect(ids(await store.list('jobs', { where: { field: 'runAt', op: '<', value: 20 }, orderBy: { field: 'runAt' } }))).toEqual(['b']);
+      expect(ids(await store.list('jobs', { where: { field: 'runAt', op: '>', value: 10 }, orderBy: { field: 'runAt', direction: 'desc' }, limit: 1 }))).toEqual(['a']);
+      expect(ids(await store.list('jobs', { where: { field: 'runAt', op: '>=', value: 30 } }))).toEqual(['a']);
+    });
+
+    it('keeps a numeric expiresAt as written (a TTL copy, where the store needs one, stays out of sight)', async () => {
+      const put = await store.put('once', 'x', { by: 'u1', expiresAt: 1_900_000_000_000 });
+      expect(put.data).toEqual({ by: 'u1', expiresAt: 1_900_000_000_000 });
+      expect((await store.get('once', 'x'))?.data).toEqual({ by: 'u1', expiresAt: 1_900_000_000_000 });
+      expect((await store.list('once'))[0]?.data).toEqual({ by: 'u1', expiresAt: 1_900_000_000_000 });
+    });
+
     it('audit: recentAudit(n) is the newest n, before/after preserved', async () => {
       expect(await store.recentAudit(5)).toEqual([]);
       await store.audit({ actor: 'U1', action: 'req.created', subject: 'r1', after: { state: 'open' } });
@@ -203,20 +271,89 @@ describe('embedded store on disk', () => {
     await after.close();
   });
 
-  it('recovers from a torn last audit line', async () => {
+  it('drops a torn last journal line (a crash mid-write): that transaction is all gone, the others stay', async () => {
     const dir = await tempDir();
     const first = await openEmbeddedStore(dir);
-    await first.audit({ actor: 'U1', action: 'a.one', subject: 's' });
+    await first.runTransaction(async (tx) => {
+      tx.put('reqs', 'r1', { state: 'approved' });
+      tx.audit({ actor: 'U1', action: 'a.one', subject: 'r1' });
+    });
     await first.close();
-    await appendFile(path.join(dir, 'store', 'audit.jsonl'), '{"actor":"U2","act'); // crash mid-append
+    await appendFile(path.join(dir, 'store', 'journal.jsonl'), '{"s":2,"w":[["reqs","r2",{"data":{"state":"app'); // crash mid-append
 
     const second = await openEmbeddedStore(dir);
+    expect(await second.get('reqs', 'r2')).toBeNull();
     await second.audit({ actor: 'U3', action: 'a.three', subject: 's' });
     await second.close();
 
     const third = await openEmbeddedStore(dir);
+    expect((await third.get('reqs', 'r1'))?.data).toEqual({ state: 'approved' });
     expect((await third.recentAudit(10)).map((e) => e.action)).toEqual(['a.three', 'a.one']);
     await third.close();
+  });
+
+  it('folds the journal into a snapshot when it grows, and reopens from both', async () => {
+    const dir = await tempDir();
+    const store = await openEmbeddedStore(dir, { compactBytes: 2_000 });
+    for (let i = 0; i < 40; i++) await store.put('reqs', `r${i}`, { i, pad: 'x'.repeat(50) });
+    await store.audit({ actor: 'U1', action: 'a.last', subject: 's' });
+    expect(await journalSize(dir)).toBeLessThan(2_000);
+    await store.close();
+    const again = await openEmbeddedStore(dir);
+    expect((await again.list('reqs')).length).toBe(40);
+    expect((await again.get('reqs', 'r39'))?.data).toEqual({ i: 39, pad: 'x'.repeat(50) });
+    expect((await again.recentAudit(1))[0]?.action).toBe('a.last');
+    await again.close();
+  });
+
+  it('imports the files of the earlier one-file-per-collection layout once', async () => {
+    const dir = await tempDir();
+    await mkdir(path.join(dir, 'store'), { recursive: true });
+    await writeFile(path.join(dir, 'store', 'reqs.json'), JSON.stringify({ r: { data: { state: 'open' }, version: 'v1' } }));
+    await writeFile(path.join(dir, 'store', 'audit.jsonl'), JSON.stringify({ actor: 'U1', action: 'old.one', subject: 's', before: null, after: null, at: '2026-01-01T00:00:00.000Z' }) + '\n');
+    const store = await openEmbeddedStore(dir);
+    expect((await store.get('reqs', 'r'))?.data).toEqual({ state: 'open' });
+    expect((await store.recentAudit(5)).map((e) => e.action)).toEqual(['old.one']);
+    await store.put('reqs', 'r', { state: 'approved' });
+    await store.close();
+    const again = await openEmbeddedStore(dir);
+    expect((await again.get('reqs', 'r'))?.data).toEqual({ state: 'approved' });
+    await again.close();
+  });
+
+  it('refuses a second opener of the same directory, in this process or another, and says who holds it', async () => {
+    const dir = await tempDir();
+    const store = await openEmbeddedStore(dir);
+    await expect(openEmbeddedStore(dir)).rejects.toThrow(/in use by this process/);
+    // Another process: the compiled store (npm test builds first).
+    const compiled = new URL('../dist/src/adapters/store/embedded.js', import.meta.url);
+    expect(existsSync(compiled), 'run npm run build first').toBe(true);
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', `
+      const { openEmbeddedStore } = await import(${JSON.stringify(compiled.href)});
+      try { await openEmbeddedStore(${JSON.stringify(dir)}); console.log('opened'); } catch (e) { console.log(e.message); }
+    `], { encoding: 'utf8' });
+    const out = child.stdout + child.stderr;
+    expect(out).toContain(`in use by process ${process.pid}`);
+    expect(out).toContain('DATA_DIR');
+    await store.close();
+    const reopened = await openEmbeddedStore(dir);
+    await reopened.close();
+  });
+
+  it('takes over the lock of a process that died (kill -9)', async () => {
+    const dir = await tempDir();
+    await mkdir(path.join(dir, 'store'), { recursive: true });
+    // A pid no process has: what a killed bot leaves behind.
+    await writeFile(path.join(dir, 'store', 'LOCK'), JSON.stringify({ pid: 2 ** 22 + 17, host: hostname(), at: new Date().toISOString() }));
+    const store = await openEmbeddedStore(dir);
+    await store.put('reqs', 'r', { ok: true });
+    await store.close();
+  });
+
+  it('refuses a plain read inside its own transaction (it would wait for itself)', async () => {
+    const store = await openEmbeddedStore(await tempDir());
+    await expect(store.runTransaction(() => store.get('reqs', 'r'))).rejects.toThrow(/inside a transaction/);
+    await store.close();
   });
 });
 

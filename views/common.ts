@@ -56,3 +56,8 @@ export function failureMessage(what: string, hint = 'Please try again in a minut
   const text = `:warning: ${what} ${hint}`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
+
+/** A short note in one section. */
+export function noteMessage(text: string): MessageBody {
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}

@@ -8,7 +8,7 @@ import { ActionIds, BlockIds, Commands } from '../src/ids.js';
 import type { Source } from '../src/sources/catalog.js';
 import type { DisplayState, SourceFreshness } from '../src/services/freshness.js';
 import type { AlertDoc } from '../src/services/freshness-alerts.js';
-import { ago, escapeMrkdwn, slackDate, truncate, type MessageBody } from './common.js';
+import { ago, escapeMrkdwn, noteMessage, slackDate, truncate, type MessageBody } from './common.js';
 
 /** The alert document and the time it is rendered at. */
 export interface AlertView {
@@ -185,7 +185,4 @@ export function unknownSourceMessage(text: string, sources: readonly Source[]): 
   return { text: t, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: t } }] };
 }
 
-/** A short ephemeral note. */
-export function noteMessage(text: string): MessageBody {
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
-}
+export { noteMessage };

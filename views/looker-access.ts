@@ -174,7 +174,7 @@ function decisionLine(r: LookerAccessRequest): string {
 function grantLine(r: LookerAccessRequest): string | null {
   if (r.status !== 'approved' && r.status !== 'expired') return null;
   if (r.grantError) return `:warning: Looker did not accept the grant (${escapeMrkdwn(truncate(r.grantError, 300))}). Please grant it by hand in Looker: the View group, the View role${isElevated(r.level) ? ` and the ${levelLabel(r.level)} role` : ''}.`;
-  if (!r.grant) return null;
+  if (!r.grant) return r.status === 'approved' ? ':hourglass_flowing_sand: Granting it in Looker…' : null;
   if (r.grant.mode === 'manual') return manualGrantText(r);
   const created = r.grant.createdUser ? ' (new Looker user created; they set a password from the account setup email)' : '';
   return `:key: Granted in Looker${created}.`;
@@ -336,5 +336,13 @@ export function lookerDecisionConfirmation(r: LookerAccessRequest): MessageBody 
   if (r.status === 'denied') return section(`:no_entry: Denied. <@${r.subjectId}> has been told.`);
   if (r.grantError) return section(`:warning: Approved, but Looker did not accept the grant (${escapeMrkdwn(truncate(r.grantError, 300))}). Please grant it by hand.`);
   if (r.grant?.mode === 'manual') return section(`:white_check_mark: Approved and recorded. ${manualGrantText(r)}`);
+  if (!r.grant) return section(`:white_check_mark: Approved. I am granting it in Looker; the card shows when it is done, and <@${r.subjectId}> will be told.`);
   return section(`:white_check_mark: Approved and granted in Looker. <@${r.subjectId}> has been told.`);
+}
+
+/** In the card's thread when the grant gave up: the admins finish it by hand. */
+export function lookerGrantFailedThreadMessage(r: LookerAccessRequest, options: { adminsUsergroup: string | null }): MessageBody {
+  const admins = options.adminsUsergroup ? `<!subteam^${options.adminsUsergroup}>` : 'Looker admins';
+  const why = r.grantError ? ` (${escapeMrkdwn(truncate(r.grantError, 300))})` : '';
+  return section(`:warning: I could not grant this in Looker${why}. ${admins}: please grant it by hand: the View group, the View role${isElevated(r.level) ? ` and the ${levelLabel(r.level)} role` : ''} for \`${escapeMrkdwn(r.email)}\`.`);
 }

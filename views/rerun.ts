@@ -6,11 +6,12 @@
 import type { KnownBlock } from '@slack/types';
 import { ActionIds, BlockIds } from '../src/ids.js';
 import type { Source } from '../src/sources/catalog.js';
-import type { SourceFreshness } from '../src/services/freshness.js';
+import type { DataState } from '../src/services/freshness.js';
+import type { RerunPhase } from '../src/services/rerun.js';
 import { escapeMrkdwn, slackDate, truncate, type MessageBody } from './common.js';
 import { duration } from './freshness.js';
 
-export type RerunPhase = 'starting' | 'running' | 'rescheduled' | 'succeeded' | 'failed' | 'timed_out';
+export type { RerunPhase };
 
 export interface RerunView {
   source: Source;
@@ -25,7 +26,7 @@ export interface RerunView {
   /** Offer "Force rerun" (behind a confirm dialog): the service said a sync is already running. */
   offerForce?: boolean;
   /** The freshness check after the run. */
-  after?: SourceFreshness;
+  after?: { dataState: DataState; lastUpdated: Date | null; problem?: string | null };
   /** Where the run goes: Fivetran, BigQuery Data Transfer, simulated. */
   runner: string;
 }

@@ -172,10 +172,22 @@ export function validateLookerAccess(input: LookerAccessInput, context: { reques
 
 /**
  * A View request for a listed team is granted at once when the bot can reach
- * Looker; anything else (elevated, an unlisted team, no Looker) waits for an admin.
+ * Looker and the person asks for themselves, with the email of their own
+ * Slack profile. Anything else waits for an admin: elevated access, an
+ * unlisted team, no Looker, a request on someone else's behalf, or an email
+ * Slack does not vouch for (anyone could type someone else's address).
  */
-export function routeOf(request: Pick<ValidLookerAccessRequest, 'team' | 'level'>, options: { lookerConfigured: boolean }): 'grant_now' | 'needs_approval' {
-  return options.lookerConfigured && !isElevated(request.level) && isListedTeam(request.team) ? 'grant_now' : 'needs_approval';
+export function routeOf(
+  request: Pick<ValidLookerAccessRequest, 'team' | 'level' | 'requesterId' | 'subjectId' | 'email'>,
+  options: { lookerConfigured: boolean; requesterSlackEmail: string | null },
+): 'grant_now' | 'needs_approval' {
+  const ownEmail = request.subjectId === request.requesterId && options.requesterSlackEmail !== null && sameEmail(request.email, options.requesterSlackEmail);
+  return options.lookerConfigured && ownEmail && !isElevated(request.level) && isListedTeam(request.team) ? 'grant_now' : 'needs_approval';
+}
+
+/** Email addresses compare without case (the part before @ is case-sensitive in theory, never in practice). */
+export function sameEmail(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
 }
 
 export type DecisionRefusal = 'not_admin' | 'own_request';

@@ -29,8 +29,18 @@ export type LookerGrantResult =
 
 export type LookerRevokeResult = { applied: true; removedRoleIds: string[] } | { applied: false };
 
+/** A Looker user's access as it stands: what a grant finds before it changes anything. */
+export interface LookerUserAccess {
+  lookerUserId: string;
+  /** Direct roles (not through groups). */
+  roleIds: string[];
+  groupIds: string[];
+}
+
 export interface LookerAdmin {
   readonly kind: 'looker' | 'record-only';
+  /** The user with this email and their access, or null when Looker has no such user (or is not connected). */
+  userAccess(email: string): Promise<LookerUserAccess | null>;
   /** Finds (or creates) the user by email, adds them to the groups and merges the roles in. */
   grant(grant: LookerGrant): Promise<LookerGrantResult>;
   /** Removes these roles from the user, keeping every other role. */

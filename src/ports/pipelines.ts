@@ -49,4 +49,10 @@ export interface Pipelines {
   start(target: RerunTarget, options: { force: boolean }): Promise<StartResult>;
   /** Where the run is now. Throws PipelineError on a transient failure. */
   status(run: RunHandle): Promise<RunStatus>;
+  /**
+   * A run of this target started at or after `since`, if the service shows
+   * one: asked before starting again after a crash, so a second run is never
+   * started.
+   */
+  recentRun?(target: RerunTarget, since: Date): Promise<RunHandle | null>;
 }

@@ -1,9 +1,13 @@
 /**
- * The state store: requests, locks, leases, caches and the audit log. Firestore
- * in production (shared by every replica), an embedded file-backed store for
- * local use. Both pass the same contract suite (test/store.contract.test.ts).
+ * The state store: requests, jobs, locks, leases, caches and the audit log.
+ * Firestore in production (shared by every replica), an embedded journal on
+ * disk for local use. Both pass the same contract suite
+ * (test/store.contract.test.ts).
  *
  * Documents are plain JSON objects (no Dates: store ISO strings or epoch ms).
+ * A top-level numeric `expiresAt` (epoch ms) marks a document that may be
+ * deleted once past: once-keys and leases treat it as absent, and the
+ * Firestore adapter mirrors it into a timestamp for a TTL policy.
  */
 export type StoreDoc = Record<string, unknown>;
 
@@ -14,10 +18,15 @@ export interface VersionedDoc<T extends StoreDoc = StoreDoc> {
   version: string;
 }
 
+/** A filter on one top-level field: equality, or a range over numbers or strings. */
+export type Where =
+  | { field: string; equals: string | number | boolean }
+  | { field: string; op: '<' | '<=' | '>' | '>='; value: number | string };
+
 export interface ListOptions {
-  /** Only documents whose top-level field equals the value. */
-  where?: { field: string; equals: string | number | boolean };
-  /** Sort by a top-level field. */
+  /** Only documents whose top-level field matches. A range matches values of the same type only (as Firestore does). */
+  where?: Where;
+  /** Sort by a top-level field. With a range filter, only that field may be sorted on. */
   orderBy?: { field: string; direction?: 'asc' | 'desc' };
   limit?: number;
 }
@@ -40,6 +49,23 @@ export interface AuditEntry {
   at?: string;
 }
 
+/**
+ * One atomic unit of work: reads see the store as it was when the
+ * transaction started (plus nothing it wrote: writes are applied together at
+ * commit), and every write and audit entry is committed together or not at
+ * all. The body may run more than once (Firestore retries on contention), so
+ * it must not have effects outside the transaction.
+ */
+export interface StoreTx {
+  get<T extends StoreDoc>(collection: string, id: string): Promise<VersionedDoc<T> | null>;
+  /** Create or replace, at commit. */
+  put<T extends StoreDoc>(collection: string, id: string, data: T): void;
+  /** Delete, at commit (deleting nothing is fine). */
+  delete(collection: string, id: string): void;
+  /** Appends to the audit log, at commit. */
+  audit(entry: AuditEntry): void;
+}
+
 export interface Store {
   readonly kind: 'embedded' | 'firestore';
   get<T extends StoreDoc>(collection: string, id: string): Promise<VersionedDoc<T> | null>;
@@ -47,6 +73,9 @@ export interface Store {
   put<T extends StoreDoc>(collection: string, id: string, data: T): Promise<VersionedDoc<T>>;
   delete(collection: string, id: string): Promise<void>;
   list<T extends StoreDoc>(collection: string, options?: ListOptions): Promise<VersionedDoc<T>[]>;
+
+  /** Runs `body` as one atomic transaction and returns what it returned. */
+  runTransaction<R>(body: (tx: StoreTx) => Promise<R>): Promise<R>;
 
   /**
    * Once-only key: creates the document if absent (or if its previous copy has
@@ -79,4 +108,22 @@ export interface Store {
   recentAudit(limit: number): Promise<Required<AuditEntry>[]>;
 
   close(): Promise<void>;
+}
+
+/** Whether a document carries an `expiresAt` (epoch ms) that has passed. */
+export function isExpired(data: StoreDoc | undefined, at: number = Date.now()): boolean {
+  return typeof data?.['expiresAt'] === 'number' && data['expiresAt'] <= at;
+}
+
+/** Whether `value` passes `where` (the embedded store's filter, Firestore's semantics). */
+export function matchesWhere(value: unknown, where: Where): boolean {
+  if ('equals' in where) return value === where.equals;
+  if (typeof value !== typeof where.value) return false;
+  const v = value as number | string;
+  switch (where.op) {
+    case '<': return v < where.value;
+    case '<=': return v <= where.value;
+    case '>': return v > where.value;
+    case '>=': return v >= where.value;
+  }
 }

@@ -2,39 +2,31 @@
  * Freshness alerts: one message in the analytics channel when a source goes
  * from fresh to stale; while it stays stale, no repeats, only a reminder in
  * the thread after the reminder interval (not while snoozed, acknowledged, or
- * while a rerun runs);
- * when it is fresh again the same message is edited to say so, with a reply.
+ * while a rerun runs); when it is fresh again the same message is edited to
+ * say so, with a reply.
  *
- * The alert's state lives in the store (one document per source), and every
- * step that posts is won by exactly one caller (createOnce / transition), so
- * replicas and restarts neither repeat nor lose an alert.
+ * The alert's state lives in the store (one document per source). Every
+ * change is a transaction that stores the new state with the notices it
+ * implies (post, edit, reply), which the job runner delivers once: replicas
+ * and restarts neither repeat nor lose an alert.
  */
-import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
-import type { Store, StoreDoc } from '../ports/store.js';
+import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
 import type { SourceCatalog } from '../sources/catalog.js';
 import { toCodedError } from '../errors.js';
+import { noticeJob, type Notice } from '../ports/notices.js';
+import { enqueue } from '../jobs/model.js';
 import type { SourceFreshness } from './freshness.js';
-import {
-  freshnessAlertMessage,
-  freshnessRecoveredReply,
-  freshnessReminderReply,
-  type AlertView,
-} from '../../views/freshness.js';
 
 export const ALERTS = 'freshness_alerts';
-/** A claim to post an alert that was not completed within this long is taken over (the claimant died). */
-const OPENING_TIMEOUT_MS = 2 * 60_000;
 export const SNOOZE_HOURS = [1, 4, 24] as const;
 
 /** One source's alert, as stored. Times are epoch ms unless named …Iso. */
 export interface AlertDoc extends StoreDoc {
   sourceId: string;
-  /** opening: someone is posting it; open: posted, source stale; closed: recovered (or never posted). */
-  state: 'opening' | 'open' | 'closed';
+  /** open: the source is stale (the message is posted, or its posting is a job); closed: recovered. */
+  state: 'open' | 'closed';
   episode: number;
-  claimedBy: string;
-  claimedAt: number;
   channel: string | null;
   ts: string | null;
   openedAt: number | null;
@@ -53,13 +45,11 @@ export interface AlertDoc extends StoreDoc {
 
 export interface FreshnessAlertsOptions {
   store: Store;
-  slack: WebClient;
   catalog: SourceCatalog;
   logger: Logger;
   channel: string | undefined;
   reminderIntervalMs: number;
-  /** Who this replica is (claims). */
-  holder: string;
+  kick: () => void;
   now?: () => Date;
 }
 
@@ -74,6 +64,10 @@ export class FreshnessAlerts {
     this.now = opts.now ?? (() => new Date());
   }
 
+  get channel(): string | null {
+    return this.opts.channel ?? null;
+  }
+
   /** The alert document of a source, if any. */
   async get(sourceId: string): Promise<AlertDoc | null> {
     return (await this.opts.store.get<AlertDoc>(ALERTS, sourceId))?.data ?? null;
@@ -86,93 +80,62 @@ export class FreshnessAlerts {
       this.warnedNoChannel = true;
       return;
     }
+    let changed = false;
     for (const r of results) {
       try {
-        if (r.dataState === 'stale') await this.whileStale(r, now);
-        else if (r.dataState === 'fresh') await this.whenFresh(r, now);
+        if (r.dataState === 'stale') changed = (await this.whileStale(r, now)) || changed;
+        else if (r.dataState === 'fresh') changed = (await this.whenFresh(r, now)) || changed;
       } catch (err) {
         const coded = toCodedError(err);
         this.opts.logger.error('freshness alert step failed', { source: r.source.id, code: coded.code, err: coded });
       }
     }
+    if (changed) this.opts.kick();
   }
 
-  private async whileStale(r: SourceFreshness, now: Date): Promise<void> {
-    const { store, holder } = this.opts;
+  private async whileStale(r: SourceFreshness, now: Date): Promise<boolean> {
     const id = r.source.id;
-    const current = await store.get<AlertDoc>(ALERTS, id);
     const t = now.getTime();
-    const fresh: Partial<AlertDoc> = {
-      sourceId: id, state: 'opening', claimedBy: holder, claimedAt: t, channel: null, ts: null, openedAt: null,
-      lastUpdatedIso: r.lastUpdated?.toISOString() ?? null, lateByMs: r.lateByMs, lastReminderAt: null,
-      snoozedUntil: null, snoozedBy: null, acknowledgedBy: null, acknowledgedAt: null, rerunLink: null, rerunBy: null,
-      recoveredAt: null, recoveredLastUpdateIso: null,
-    };
-    let won = false;
-    if (!current) {
-      won = await store.createOnce(ALERTS, id, { ...fresh, episode: 1 });
-    } else {
-      const d = current.data;
-      const takeable = (x: AlertDoc) => x.state === 'closed' || (x.state === 'opening' && t - x.claimedAt > OPENING_TIMEOUT_MS);
-      if (takeable(d)) {
-        const res = await store.transition<AlertDoc>(ALERTS, id, (x) => takeable(x) && x.claimedAt === d.claimedAt, (x) => ({ ...fresh, episode: x.state === 'closed' ? (x.episode ?? 0) + 1 : x.episode }));
-        won = res.ok;
-      } else if (d.state === 'open') {
-        await this.maybeRemind(r, d, t);
-        return;
+    return this.opts.store.runTransaction(async (tx) => {
+      const current = (await tx.get<AlertDoc>(ALERTS, id))?.data;
+      if (!current || current.state === 'closed') {
+        const episode = (current?.episode ?? 0) + 1;
+        const doc: AlertDoc = {
+          sourceId: id, state: 'open', episode, channel: null, ts: null, openedAt: t,
+          lastUpdatedIso: r.lastUpdated?.toISOString() ?? null, lateByMs: r.lateByMs, lastReminderAt: t,
+          snoozedUntil: null, snoozedBy: null, acknowledgedBy: null, acknowledgedAt: null, rerunLink: null, rerunBy: null,
+          recoveredAt: null, recoveredLastUpdateIso: null,
+        };
+        tx.put(ALERTS, id, doc);
+        tx.audit({ actor: 'bot', action: 'freshness.alert_opened', subject: id, after: { lastUpdated: doc.lastUpdatedIso, lateByMs: doc.lateByMs } });
+        await this.notify(tx, [{ type: 'freshness.alert', sourceId: id, episode }], t);
+        return true;
       }
-    }
-    if (!won) return;
-    await this.post(r, t);
+      if (!reminderDue(current, r, t, this.opts.reminderIntervalMs)) return false;
+      tx.put(ALERTS, id, { ...current, lastReminderAt: t });
+      await this.notify(tx, [{ type: 'freshness.reminder', sourceId: id, episode: current.episode, lateByMs: r.lateByMs, lastUpdated: r.lastUpdated?.toISOString() ?? null }], t);
+      return true;
+    });
   }
 
-  private async post(r: SourceFreshness, t: number): Promise<void> {
-    const { store, slack, holder, logger } = this.opts;
-    const channel = this.opts.channel!;
+  private async whenFresh(r: SourceFreshness, now: Date): Promise<boolean> {
     const id = r.source.id;
-    const doc = (await store.get<AlertDoc>(ALERTS, id))!.data;
-    let ts: string;
-    try {
-      const res = await slack.chat.postMessage({ channel, ...freshnessAlertMessage(r.source, this.view(doc, t)) });
-      ts = String(res.ts);
-    } catch (err) {
-      // Give the claim back so the next check tries again.
-      await store.transition<AlertDoc>(ALERTS, id, (x) => x.state === 'opening' && x.claimedBy === holder, () => ({ state: 'closed', claimedAt: 0 }));
-      throw err;
-    }
-    await store.transition<AlertDoc>(ALERTS, id, (x) => x.state === 'opening' && x.claimedBy === holder, () => ({ state: 'open', channel, ts, openedAt: t, lastReminderAt: t }));
-    await store.audit({ actor: 'bot', action: 'freshness.alert_opened', subject: id, after: { lastUpdated: doc.lastUpdatedIso, lateByMs: doc.lateByMs } });
-    logger.info('freshness alert posted', { source: id, ts });
-  }
-
-  private async maybeRemind(r: SourceFreshness, d: AlertDoc, t: number): Promise<void> {
-    if (!d.ts || !d.channel) return;
-    if (d.acknowledgedBy) return;
-    // A rerun is under way and its message is in the thread already.
-    if (r.rerun) return;
-    if (d.snoozedUntil && d.snoozedUntil > t) return;
-    if (t - (d.lastReminderAt ?? d.openedAt ?? t) < this.opts.reminderIntervalMs) return;
-    const res = await this.opts.store.transition<AlertDoc>(ALERTS, r.source.id, (x) => x.state === 'open' && x.lastReminderAt === d.lastReminderAt, () => ({ lastReminderAt: t }));
-    if (!res.ok) return;
-    await this.opts.slack.chat.postMessage({ channel: d.channel, thread_ts: d.ts, ...freshnessReminderReply(r) });
-  }
-
-  private async whenFresh(r: SourceFreshness, now: Date): Promise<void> {
-    const { store } = this.opts;
-    const id = r.source.id;
-    const current = await store.get<AlertDoc>(ALERTS, id);
-    if (!current || current.data.state !== 'open') return;
     const t = now.getTime();
-    const res = await store.transition<AlertDoc>(ALERTS, id, (x) => x.state === 'open', () => ({
-      state: 'closed', recoveredAt: t, recoveredLastUpdateIso: r.lastUpdated?.toISOString() ?? null,
-    }));
-    if (!res.ok) return;
-    const doc = res.doc.data;
-    if (doc.channel && doc.ts) {
-      await this.opts.slack.chat.update({ channel: doc.channel, ts: doc.ts, ...freshnessAlertMessage(r.source, this.view(doc, t)) });
-      await this.opts.slack.chat.postMessage({ channel: doc.channel, thread_ts: doc.ts, ...freshnessRecoveredReply(r, doc) });
-    }
-    await store.audit({ actor: 'bot', action: 'freshness.alert_recovered', subject: id, after: { lastUpdated: doc.recoveredLastUpdateIso } });
+    return this.opts.store.runTransaction(async (tx) => {
+      const current = (await tx.get<AlertDoc>(ALERTS, id))?.data;
+      if (!current || current.state !== 'open') return false;
+      const doc: AlertDoc = { ...current, state: 'closed', recoveredAt: t, recoveredLastUpdateIso: r.lastUpdated?.toISOString() ?? null };
+      tx.put(ALERTS, id, doc);
+      tx.audit({ actor: 'bot', action: 'freshness.alert_recovered', subject: id, after: { lastUpdated: doc.recoveredLastUpdateIso } });
+      await this.notify(tx, [{ type: 'freshness.alert', sourceId: id, episode: doc.episode }, { type: 'freshness.recovered', sourceId: id, episode: doc.episode }], t);
+      return true;
+    });
+  }
+
+  /** Records where the alert was posted, with the job that posted it. */
+  async recordPosted(tx: StoreTx, sourceId: string, episode: number, where: { channel: string; ts: string }): Promise<void> {
+    const current = (await tx.get<AlertDoc>(ALERTS, sourceId))?.data;
+    if (current && current.episode === episode) tx.put(ALERTS, sourceId, { ...current, channel: where.channel, ts: where.ts });
   }
 
   /** Snoozes reminders of an open alert for 1, 4 or 24 hours. */
@@ -188,26 +151,45 @@ export class FreshnessAlerts {
     return this.change(sourceId, userId, 'freshness.alert_acknowledged', (x) => (x.acknowledgedBy ? {} : { acknowledgedBy: userId, acknowledgedAt: t }));
   }
 
-  /** Links an open alert to the rerun following it. */
-  async linkRerun(sourceId: string, link: string | null, userId: string): Promise<void> {
-    const res = await this.change(sourceId, userId, 'freshness.alert_rerun_linked', () => ({ rerunLink: link, rerunBy: userId }));
-    if (!res.ok && res.reason !== 'no_open_alert') this.opts.logger.warn('could not link the rerun to the alert', { source: sourceId, reason: res.reason });
+  /** Links an open alert to the rerun following it (inside the transaction that records the rerun's message). */
+  async linkRerun(tx: StoreTx, sourceId: string, link: string | null, userId: string): Promise<void> {
+    const current = (await tx.get<AlertDoc>(ALERTS, sourceId))?.data;
+    if (!current || current.state !== 'open') return;
+    tx.put(ALERTS, sourceId, { ...current, rerunLink: link, rerunBy: userId });
+    tx.audit({ actor: userId, action: 'freshness.alert_rerun_linked', subject: sourceId });
+    await this.notify(tx, [{ type: 'freshness.alert', sourceId, episode: current.episode }], this.now().getTime());
   }
 
   private async change(sourceId: string, userId: string, action: string, update: (x: AlertDoc) => Partial<AlertDoc>): Promise<AlertActionResult> {
     const source = this.opts.catalog.get(sourceId);
     if (!source || source.id !== sourceId) return { ok: false, reason: 'unknown_source' };
-    const res = await this.opts.store.transition<AlertDoc>(ALERTS, sourceId, (x) => x.state === 'open', update);
-    if (!res.ok) return { ok: false, reason: 'no_open_alert' };
-    const doc = res.doc.data;
-    if (doc.channel && doc.ts) {
-      await this.opts.slack.chat.update({ channel: doc.channel, ts: doc.ts, ...freshnessAlertMessage(source, this.view(doc, this.now().getTime())) });
-    }
-    await this.opts.store.audit({ actor: userId, action, subject: sourceId });
-    return { ok: true, doc };
+    const result = await this.opts.store.runTransaction(async (tx): Promise<AlertActionResult> => {
+      const current = (await tx.get<AlertDoc>(ALERTS, sourceId))?.data;
+      if (!current || current.state !== 'open') return { ok: false, reason: 'no_open_alert' };
+      const doc = { ...current, ...update(current) };
+      tx.put(ALERTS, sourceId, doc);
+      tx.audit({ actor: userId, action, subject: sourceId });
+      await this.notify(tx, [{ type: 'freshness.alert', sourceId, episode: doc.episode }], this.now().getTime());
+      return { ok: true, doc };
+    });
+    if (result.ok) this.opts.kick();
+    return result;
   }
 
-  private view(doc: AlertDoc, t: number): AlertView {
-    return { doc, now: new Date(t) };
+  private async notify(tx: StoreTx, notices: Notice[], at: number): Promise<void> {
+    for (const n of notices) await enqueue(tx, noticeJob(n), at);
   }
+}
+
+/**
+ * Whether an open alert is due a reminder in its thread: posted, nobody on
+ * it, not snoozed, no rerun under way (its message is in the thread already),
+ * and a reminder interval since the last one.
+ */
+export function reminderDue(alert: AlertDoc, r: Pick<SourceFreshness, 'rerun'>, at: number, intervalMs: number): boolean {
+  if (!alert.ts || !alert.channel) return false;
+  if (alert.acknowledgedBy) return false;
+  if (r.rerun) return false;
+  if (alert.snoozedUntil && alert.snoozedUntil > at) return false;
+  return at - (alert.lastReminderAt ?? alert.openedAt ?? at) >= intervalMs;
 }

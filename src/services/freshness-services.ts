@@ -1,83 +1,66 @@
 /**
- * Builds everything behind freshness alerts and reruns from the configuration:
- * the source catalog (validated: a bad sources file stops start-up), the
- * Pipelines adapter, the freshness check, alerts, reruns and the schedule.
+ * Everything behind freshness alerts and reruns, built from the
+ * configuration: the source catalog (validated: a bad sources file stops
+ * start-up), the pipeline runs adapter, the freshness check, alerts and
+ * reruns, and the recurring check as a job.
  */
-import os from 'node:os';
-import { randomUUID } from 'node:crypto';
-import { WebClient, LogLevel } from '@slack/web-api';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import type { Pipelines } from '../ports/pipelines.js';
+import type { Directory } from '../ports/directory.js';
 import { loadSources, type SourceCatalog } from '../sources/catalog.js';
 import { openPipelines, EmbeddedPipelines } from '../adapters/pipelines/index.js';
 import type { EmbeddedWarehouse } from '../adapters/warehouse/duckdb.js';
 import { ensureDemoSources, startDemoSchedule } from '../adapters/warehouse/demo-sources.js';
-import { FreshnessScheduler } from '../scheduler.js';
+import { defineJob, type JobKind } from '../jobs/runner.js';
+import type { JobSpec } from '../jobs/model.js';
+import { nextRecurringRun } from '../jobs/policy.js';
 import { FreshnessService, type SourceFreshness } from './freshness.js';
 import { FreshnessAlerts } from './freshness-alerts.js';
 import { RerunService } from './rerun.js';
 
-export interface PipelineServices {
+export const FRESHNESS_CHECK_JOB = 'freshness.check';
+
+export interface FreshnessServices {
   catalog: SourceCatalog;
   pipelines: Pipelines;
   freshness: FreshnessService;
   alerts: FreshnessAlerts;
   reruns: RerunService;
-  scheduler: FreshnessScheduler;
-  /** Who this replica is, in leases and claims. */
-  holder: string;
-  /** Measures every source and applies the alerts (what each tick runs). */
+  /** Measures every source and applies the alerts (what each scheduled check runs). */
   check(now?: Date): Promise<SourceFreshness[]>;
   /** Creates the demo source tables on the embedded warehouse (once). */
   prepare(): Promise<void>;
-  /** Starts the schedule (and, on the demo, its simulated GitHub sync). */
+  /** The recurring check, to schedule at start-up; undefined when the interval is 0 (checks only on request). */
+  checkJob(): JobSpec | undefined;
+  jobKinds(): Record<string, JobKind>;
+  /** Starts the demo's simulated GitHub sync (embedded warehouse only). */
   start(): void;
-  stop(): Promise<void>;
+  stop(): void;
 }
 
-export interface PipelineServicesOptions {
+export interface FreshnessServicesOptions {
   /** A catalog instead of SOURCES_FILE (tests). */
   catalog?: SourceCatalog;
-  /** A Pipelines adapter instead of the configured one (tests). */
+  /** A pipeline runs adapter instead of the configured one (tests). */
   pipelines?: Pipelines;
   now?: () => Date;
 }
 
-/** A Web API client for posting outside listeners (alerts, rerun messages), logging through our logger. */
-function slackClient(config: Config, logger: Logger): WebClient {
-  const log = logger.child({ component: 'web-api' });
-  return new WebClient(config.slack.botToken, {
-    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-    retryConfig: { retries: 2, factor: 2, minTimeout: 300, maxTimeout: 3000 },
-    logLevel: LogLevel.WARN,
-    logger: {
-      debug: () => {},
-      info: () => {},
-      warn: (...m: unknown[]) => log.warn(m.map(String).join(' ')),
-      error: (...m: unknown[]) => log.error(m.map(String).join(' ')),
-      setLevel: () => {},
-      getLevel: () => LogLevel.WARN,
-      setName: () => {},
-    },
-  });
-}
-
-export function createPipelineServices(
+export function createFreshnessServices(
   config: Config,
   logger: Logger,
-  adapters: { warehouse: Warehouse; store: Store; pipelines?: Pipelines },
-  options: PipelineServicesOptions = {},
-): PipelineServices {
+  adapters: { warehouse: Warehouse; store: Store; directory: Directory; pipelines?: Pipelines },
+  kick: () => void,
+  options: FreshnessServicesOptions = {},
+): FreshnessServices {
   const cfg = config.pipelines;
-  const log = logger.child({ component: 'pipelines' });
+  const log = logger.child({ component: 'freshness' });
   const catalog = options.catalog ?? loadSources(cfg.sourcesFile);
-  const { warehouse, store } = adapters;
+  const { warehouse, store, directory } = adapters;
   const pipelines = options.pipelines ?? adapters.pipelines ?? openPipelines(cfg, catalog, warehouse, { simulatedDurationMs: cfg.simulatedRunMs });
-  const holder = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const slack = slackClient(config, logger);
   const now = options.now;
   let prepared: Promise<void> | undefined;
   const prepare = () => {
@@ -86,35 +69,52 @@ export function createPipelineServices(
     return prepared;
   };
   const freshness = new FreshnessService({ catalog, warehouse, store, logger: log, now, prepare });
-  const alerts = new FreshnessAlerts({ store, slack, catalog, logger: log, channel: config.analyticsChannel, reminderIntervalMs: cfg.reminderIntervalMs, holder, now });
+  const alerts = new FreshnessAlerts({ store, catalog, logger: log, channel: config.analyticsChannel, reminderIntervalMs: cfg.reminderIntervalMs, kick, now });
   const reruns = new RerunService({
-    store, slack, catalog, pipelines, freshness, alerts, logger: log,
+    store, directory, catalog, pipelines, freshness, alerts, logger: log,
     channel: config.analyticsChannel, bizopsUsergroup: config.bizopsUsergroup,
-    timeoutMs: cfg.rerunTimeoutMs, pollMs: cfg.rerunPollMs, holder, now,
+    timeoutMs: cfg.rerunTimeoutMs, pollMs: cfg.rerunPollMs, kick, now,
   });
-
   const check = async (at?: Date) => {
     await prepare();
     const results = await freshness.check(at);
     await alerts.reconcile(results, at);
     return results;
   };
-  const scheduler = new FreshnessScheduler({ store, logger: log, holder, intervalMs: cfg.checkIntervalMs, check: (at) => check(at), now });
   let stopDemo = () => {};
+  const clock = now ?? (() => new Date());
 
   return {
-    catalog, pipelines, freshness, alerts, reruns, scheduler, holder, check, prepare,
+    catalog, pipelines, freshness, alerts, reruns, check, prepare,
+    checkJob() {
+      if (cfg.checkIntervalMs <= 0) return undefined;
+      return { key: FRESHNESS_CHECK_JOB, kind: FRESHNESS_CHECK_JOB, payload: {}, runAt: clock().getTime() };
+    },
+    jobKinds() {
+      return {
+        [FRESHNESS_CHECK_JOB]: defineJob({
+          handler: async (ctx) => {
+            const at = ctx.now();
+            const results = await check(at);
+            log.debug('freshness checked', { stale: results.filter((r) => r.dataState === 'stale').map((r) => r.source.id) });
+            if (cfg.checkIntervalMs <= 0) return {};
+            return { again: new Date(nextRecurringRun(ctx.dueAt, at.getTime(), cfg.checkIntervalMs)) };
+          },
+          // A failed check is the next one's to do.
+          retry: { maxAttempts: 2 },
+          resumeAt: (ctx) => new Date(ctx.now().getTime() + Math.max(cfg.checkIntervalMs, 60_000)),
+        }),
+        ...reruns.jobKinds(),
+      };
+    },
     start() {
       // The demo tables are created on first use (a check or /pipeline status), not here: start-up stays fast.
       if (pipelines instanceof EmbeddedPipelines && warehouse.kind === 'embedded') {
         stopDemo = startDemoSchedule(warehouse as EmbeddedWarehouse, { onError: (err) => log.warn('demo GitHub sync failed', { err }) });
       }
-      scheduler.start();
     },
-    async stop() {
+    stop() {
       stopDemo();
-      await scheduler.stop();
-      await reruns.stop();
       if (pipelines instanceof EmbeddedPipelines) pipelines.stop();
     },
   };

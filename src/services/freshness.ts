@@ -39,7 +39,7 @@ export interface SourceFreshness {
   checkedAt: Date;
 }
 
-/** Store collection of rerun locks, one document per source while a rerun runs. */
+/** Store collection of rerun locks: one document per source while a rerun of it runs. */
 export const RERUN_LOCKS = 'rerun_locks';
 
 const HOUR = 3_600_000;
@@ -81,7 +81,7 @@ export class FreshnessService {
   /** One source. */
   async checkSource(source: Source, now: Date = this.now()): Promise<SourceFreshness> {
     await this.opts.prepare?.();
-    const [measured, rerun] = await Promise.all([this.measure(source), this.activeRerun(source.id, now)]);
+    const [measured, rerun] = await Promise.all([this.measure(source), this.activeRerun(source.id)]);
     const { lastUpdated, problem } = measured;
     const dueAt = lastUpdated ? new Date(lastUpdated.getTime() + source.slaHours * HOUR) : null;
     const dataState: DataState = !lastUpdated ? 'unknown' : now.getTime() > dueAt!.getTime() ? 'stale' : 'fresh';
@@ -128,14 +128,12 @@ export class FreshnessService {
   }
 
   /** The rerun running for a source, if its lock is held and not expired. */
-  async activeRerun(sourceId: string, now: Date = this.now()): Promise<ActiveRerun | undefined> {
+  async activeRerun(sourceId: string): Promise<ActiveRerun | undefined> {
     const lock = await this.opts.store.get(RERUN_LOCKS, sourceId);
     if (!lock) return undefined;
     const d = lock.data;
     // Lock expiry is wall-clock time (the store sets it), whatever `now` a caller passes.
     if (typeof d['expiresAt'] === 'number' && d['expiresAt'] <= Date.now()) return undefined;
-    // A follower that stopped beating (its replica died) no longer counts as running.
-    if (typeof d['heartbeatAt'] === 'number' && typeof d['staleAfterMs'] === 'number' && Date.now() - d['heartbeatAt'] > d['staleAfterMs']) return undefined;
     return {
       requestedBy: String(d['requestedBy'] ?? ''),
       startedAt: String(d['startedAt'] ?? ''),

@@ -1,36 +1,40 @@
 /**
- * The use cases, built once from the adapters chosen at start-up.
+ * The use cases, built once from the adapters chosen at start-up, and the
+ * job kinds they run.
  */
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import type { Warehouse } from '../ports/warehouse.js';
+import type { Directory } from '../ports/directory.js';
+import type { LookerAdmin } from '../ports/looker-admin.js';
+import type { Pipelines } from '../ports/pipelines.js';
 import { TelemetryService } from './telemetry.js';
 import { CustomerList } from './customers.js';
 import { QueryService } from './query.js';
 import { loadCatalog, type Catalog } from '../catalog/catalog.js';
 import { createChartRenderer, type ChartRenderer } from '../charts/renderer.js';
-import { WebClient, LogLevel as SlackLogLevel } from '@slack/web-api';
-import type { LookerAdmin } from '../ports/looker-admin.js';
 import { openLookerAdmin } from '../adapters/looker/index.js';
 import { LookerAccessService } from './looker-access.js';
 import { AuditService } from './audit.js';
 import { PipelineRequestService } from './pipeline-request.js';
 import { HomeService, lookerHomeFeed, pipelineHomeFeed } from './home.js';
-import type { Pipelines } from '../ports/pipelines.js';
-import { createPipelineServices, type PipelineServices } from './freshness-services.js';
+import { createFreshnessServices, type FreshnessServices } from './freshness-services.js';
 import { toSyncedSources } from '../sources/synced.js';
+import { Clicks } from './clicks.js';
+import type { JobKind } from '../jobs/runner.js';
+import type { JobSpec } from '../jobs/model.js';
 
 export interface Adapters {
   warehouse: Warehouse;
   store: Store;
   /** Looker access adapter; default: chosen from `config.looker` (API, or record-only). */
   looker?: LookerAdmin;
-  /** Saved-query catalog (issue 3); default: loaded from `config.queries.dir`. */
+  /** Saved-query catalog; default: loaded from `config.queries.dir`. */
   catalog?: Catalog;
-  /** Chart renderer (issue 3); default: one built here. */
+  /** Chart renderer; default: one built here. */
   charts?: ChartRenderer;
-  /** Pipeline runner (issue 5); default: chosen from `config.pipelines` (simulated, or Fivetran + Data Transfer). */
+  /** Pipeline runs; default: chosen from `config.pipelines` (simulated, or Fivetran + Data Transfer). */
   pipelines?: Pipelines;
 }
 
@@ -39,22 +43,31 @@ export interface Services {
   logger: Logger;
   adapters: Adapters;
   telemetry: TelemetryService;
-  // ── issue 3: saved queries ──
   queries: QueryService;
-  // ── issue 4: Looker access ──
   lookerAccess: LookerAccessService;
-  // ── issue 4: audit log, pipeline requests, App Home ──
   audit: AuditService;
   pipelineRequests: PipelineRequestService;
   home: HomeService;
-  // ── issue 5: sources, freshness alerts, reruns ──
-  pipelines: PipelineServices;
+  clicks: Clicks;
+  /** Sources, freshness checks, alerts and reruns. */
+  freshness: FreshnessServices;
+  /** Every job kind the use cases run. */
+  jobKinds(): Record<string, JobKind>;
+  /** Recurring work to schedule at start-up (enqueued once across replicas: fixed keys). */
+  recurringJobs(): JobSpec[];
 }
 
-export function createServices(config: Config, logger: Logger, adapters: Adapters): Services {
+export interface ServiceContext {
+  directory: Directory;
+  /** Asks the job runner to look for due jobs now. */
+  kick: () => void;
+}
+
+export function createServices(config: Config, logger: Logger, adapters: Adapters, context: ServiceContext): Services {
+  const { directory, kick } = context;
   // One customer list for every use case that matches customer names: read once, not once each.
   const customers = new CustomerList({ warehouse: adapters.warehouse, logger });
-  // Saved queries (issue 3): a bad catalog file throws CatalogError here, naming the file; main.ts checks it before opening adapters.
+  // A bad catalog file throws CatalogError here, naming the file; main.ts checks it before opening adapters.
   const queries = new QueryService({
     catalog: adapters.catalog ?? loadCatalog(config.queries.dir),
     charts: adapters.charts ?? createChartRenderer(),
@@ -64,34 +77,44 @@ export function createServices(config: Config, logger: Logger, adapters: Adapter
     maxBytes: config.queries.maxBytes,
     timeoutMs: config.queryTimeoutMs,
     customers,
+    kick,
   });
-  // Freshness and reruns (issue 5): a bad sources file throws SourcesError here, naming the file and source.
-  const pipelines = createPipelineServices(config, logger, adapters);
+  // A bad sources file throws SourcesError here, naming the file and source.
+  const freshness = createFreshnessServices(config, logger, { ...adapters, directory }, kick);
   const audit = new AuditService({ store: adapters.store, logger });
-  const pipelineRequests = new PipelineRequestService({ store: adapters.store, audit, logger, sources: () => toSyncedSources(pipelines.catalog) });
+  const pipelineRequests = new PipelineRequestService({
+    store: adapters.store,
+    directory,
+    logger,
+    analyticsChannel: config.analyticsChannel,
+    bizopsUsergroup: config.bizopsUsergroup,
+    kick,
+    sources: () => toSyncedSources(freshness.catalog),
+  });
+  const lookerAccess = new LookerAccessService({
+    store: adapters.store,
+    looker: adapters.looker ?? openLookerAdmin(config.looker),
+    directory,
+    logger: logger.child({ feature: 'looker_access' }),
+    analyticsChannel: config.analyticsChannel,
+    lookerAdminsUsergroup: config.lookerAdminsUsergroup,
+    lookerConfig: config.looker,
+    sweepIntervalMs: config.lookerSweepIntervalMs,
+    kick,
+  });
   return {
     config,
     logger,
     adapters,
     telemetry: new TelemetryService({ warehouse: adapters.warehouse, logger, windowDays: config.telemetryWindowDays, customers }),
     queries,
-    lookerAccess: new LookerAccessService({
-      store: adapters.store,
-      looker: adapters.looker ?? openLookerAdmin(config.looker),
-      // Its own client: the expiry sweep runs outside any listener.
-      slack: new WebClient(config.slack.botToken, {
-        ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
-        logLevel: SlackLogLevel.ERROR,
-        retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
-      }),
-      logger: logger.child({ feature: 'looker_access' }),
-      analyticsChannel: config.analyticsChannel,
-      lookerAdminsUsergroup: config.lookerAdminsUsergroup,
-      lookerConfig: config.looker,
-    }),
+    lookerAccess,
     audit,
     pipelineRequests,
-    pipelines,
+    freshness,
+    clicks: new Clicks(adapters.store),
     home: new HomeService({ feeds: [pipelineHomeFeed(pipelineRequests), lookerHomeFeed(adapters.store)], logger, canRequestPipeline: Boolean(config.analyticsChannel) }),
+    jobKinds: () => ({ ...lookerAccess.jobKinds(), ...freshness.jobKinds() }),
+    recurringJobs: () => [lookerAccess.sweepJob(), ...[freshness.checkJob()].filter((j): j is JobSpec => j !== undefined)],
   };
 }

@@ -1,51 +1,51 @@
 /**
- * The `/looker-access` use case: a request from the modal becomes a stored
- * request; View for a listed team is granted at once when Looker is
- * connected, anything else waits for a Looker admin's one-click decision in
- * the channel. Decisions are compare-and-set transitions in the store (two
- * admins clicking at once give one decision); grants go through the
- * LookerAdmin port; elevated access expires through a periodic sweep that one
- * replica runs at a time (a store lease).
+ * The `/looker-access` use case. A submission becomes a stored request; View
+ * for someone asking for themselves with their own Slack email is granted at
+ * once when Looker is connected; anything else waits for a Looker admin's
+ * one-click decision in the channel.
+ *
+ * Each decision is one transaction that stores the new state, its audit
+ * entry and the jobs it implies (grant in Looker, edit the card, DM people,
+ * remind and expire later). The jobs run through the job runner, so nothing
+ * is lost or done twice when the process dies half way.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { KnownBlock } from '@slack/types';
-import type { WebClient } from '@slack/web-api';
 import type { LookerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { Store } from '../ports/store.js';
+import type { Store, StoreTx } from '../ports/store.js';
 import type { LookerAdmin } from '../ports/looker-admin.js';
-import { toCodedError } from '../errors.js';
+import type { Directory, Profile } from '../ports/directory.js';
+import { noticeJob, type LookerDmAbout, type Notice } from '../ports/notices.js';
+import { PermanentJobError, defineJob, type JobCommit, type JobContext, type JobKind } from '../jobs/runner.js';
+import { enqueue, jobKey, type JobSpec } from '../jobs/model.js';
+import { nextRecurringRun } from '../jobs/policy.js';
 import {
   accessFor,
   elevatedRolesOf,
   expiryOf,
   isElevated,
-  isExpired,
   mayDecide,
-  reminderDue,
   routeOf,
   type DecisionRefusal,
   type LookerLevel,
   type LookerTeam,
   type ValidLookerAccessRequest,
 } from '../domain/looker-policy.js';
-import { usergroupMembership } from './roles.js';
-import {
-  lookerExpiredDm,
-  lookerExpiredThreadMessage,
-  lookerDecidedDm,
-  lookerGrantedNowDm,
-  lookerReminderDm,
-  lookerRequestCard,
-  lookerRequestSentDm,
-  lookerSubmissionRefusedDm,
-} from '../../views/looker-access.js';
 
 /** Store collection of Looker access requests (App Home reads it too). */
 export const LOOKER_ACCESS_REQUESTS = 'looker_access_requests';
 /** Once-keys of modal submissions (view IDs): Slack's repeated deliveries create one request. */
 export const LOOKER_ACCESS_SUBMISSIONS = 'looker_access_submissions';
-const SWEEP_LEASE = 'looker-access-sweep';
+
+export const LOOKER_JOBS = {
+  grant: 'looker.grant',
+  remind: 'looker.remind',
+  expire: 'looker.expire',
+  revoke: 'looker.revoke',
+  sweep: 'looker.sweep',
+} as const;
+
+const DAY_MS = 86_400_000;
 
 export type LookerAccessStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
@@ -58,6 +58,13 @@ export type LookerGrantRecord = {
   createdUser: boolean;
   addedGroupIds: string[];
   addedRoleIds: string[];
+};
+
+/** What the user had before the grant touched anything: kept so a grant repeated after a crash still knows what it added. */
+export type LookerGrantPlan = {
+  existed: boolean;
+  rolesBefore: string[];
+  groupsBefore: string[];
 };
 
 /** A stored request. Dates are ISO strings; absent values are null. */
@@ -74,12 +81,15 @@ export type LookerAccessRequest = {
   route: 'grant_now' | 'needs_approval';
   viewId: string;
   createdAt: string;
-  /** The card in the analytics channel, when one was posted. */
+  /** The card in the analytics channel, once posted. */
   channel: string | null;
   ts: string | null;
   /** A Slack user ID, or 'bot' for an automatic grant. */
   decidedBy: string | null;
   decidedAt: string | null;
+  /** Why an admin denied it, when they said. */
+  denyReason?: string | null;
+  grantPlan?: LookerGrantPlan | null;
   grant: LookerGrantRecord | null;
   /** Why the grant failed (safe to show), when it did. */
   grantError: string | null;
@@ -102,39 +112,32 @@ export type DecideOutcome =
   | { kind: 'already'; request: LookerAccessRequest }
   | { kind: 'admin_check_failed' };
 
-export interface SweepResult {
-  /** False when another replica holds the sweep lease. */
-  ran: boolean;
-  reminded: string[];
-  expired: string[];
-}
-
 export interface LookerAccessServiceOptions {
   store: Store;
   looker: LookerAdmin;
-  slack: WebClient;
+  directory: Directory;
   logger: Logger;
   analyticsChannel: string | undefined;
   lookerAdminsUsergroup: string | undefined;
   /** Looker IDs and URL; undefined when Looker is not configured. */
   lookerConfig: LookerConfig | undefined;
+  /** How often the sweep makes sure every elevated grant has its reminder and expiry scheduled. */
+  sweepIntervalMs: number;
+  /** Asks the job runner to look for due jobs now. */
+  kick: () => void;
   now?: () => Date;
 }
 
 const REQUEST_ID = /^la_[a-z0-9]{6,40}$/;
 
-interface Profile {
-  email: string | null;
-  firstName: string;
-  lastName: string;
-  isBot: boolean;
+/** A short reference people can say: `LA-7QK2ZD` (the same everywhere the request is shown). */
+export function lookerRequestRef(id: string): string {
+  return `LA-${id.replace(/^la_/, '').slice(-6).toUpperCase()}`;
 }
 
 /** Requests, decisions, grants and expiry of Looker access. */
 export class LookerAccessService {
   private readonly now: () => Date;
-  private readonly holder = `sweep-${randomUUID()}`;
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: LookerAccessServiceOptions) {
     this.now = opts.now ?? (() => new Date());
@@ -145,41 +148,62 @@ export class LookerAccessService {
     return this.opts.looker.kind === 'looker' && this.opts.lookerConfig !== undefined;
   }
 
+  get lookerUrl(): string | null {
+    return this.opts.lookerConfig?.baseUrl ?? null;
+  }
+
+  get adminsUsergroup(): string | null {
+    return this.opts.lookerAdminsUsergroup ?? null;
+  }
+
+  get analyticsChannel(): string | null {
+    return this.opts.analyticsChannel ?? null;
+  }
+
   /** The user's Slack profile email, to prefill the modal; null when Slack has none or fails. */
   async emailOf(userId: string): Promise<string | null> {
-    return (await this.profile(userId))?.email ?? null;
+    const profile = await this.opts.directory.profile(userId);
+    return profile && profile !== 'unknown' ? profile.email : null;
   }
 
   /**
-   * Stores a validated request, once per modal (`viewId`), then grants it at
-   * once or posts it for the admins. Tells the requester either way.
+   * Stores a validated request once per modal (`viewId`), with what it
+   * implies: the grant (View for oneself, Looker connected) or the card for
+   * the admins, and the requester's DMs.
    */
   async submit(input: { viewId: string; request: ValidLookerAccessRequest }): Promise<SubmitOutcome> {
     const { request, viewId } = input;
-    const log = this.opts.logger.child({ feature: 'looker_access', viewId });
-    const subject = await this.profile(request.subjectId);
-    if (!subject || subject.isBot) {
-      const reason = subject ? 'bot_subject' : 'unknown_subject';
-      await this.dm(request.requesterId, lookerSubmissionRefusedDm(reason));
+    const [subject, requester] = await Promise.all([
+      this.opts.directory.profile(request.subjectId),
+      request.subjectId === request.requesterId ? null : this.opts.directory.profile(request.requesterId),
+    ]);
+    const now = this.now();
+    if (subject === null || (subject !== 'unknown' && subject.isBot)) {
+      const reason = subject === null ? 'unknown_subject' : 'bot_subject';
+      await this.opts.store.runTransaction(async (tx) => {
+        await this.enqueueNotices(tx, [{ type: 'looker.refused', to: request.requesterId, reason, viewId }]);
+      });
+      this.opts.kick();
       return { kind: 'refused', reason };
     }
-    const first = await this.opts.store.createOnce(LOOKER_ACCESS_SUBMISSIONS, viewId, { requesterId: request.requesterId, at: this.now().toISOString() }, { ttlMs: 7 * 86_400_000 });
-    if (!first) {
-      log.info('repeated modal submission ignored');
-      return { kind: 'duplicate' };
-    }
-    const id = `la_${Date.now().toString(36)}${randomBytes(5).toString('hex')}`;
+    // The requester's own Slack email: only an address Slack vouches for is granted without an admin.
+    const requesterProfile: Profile | 'unknown' | null = request.subjectId === request.requesterId ? subject : requester;
+    const requesterSlackEmail = requesterProfile && requesterProfile !== 'unknown' ? requesterProfile.email : null;
+    const route = routeOf(request, { lookerConfigured: this.lookerConnected, requesterSlackEmail });
+    const id = `la_${now.getTime().toString(36)}${randomBytes(5).toString('hex')}`;
     const doc: LookerAccessRequest = {
       id,
       ...request,
       status: 'pending',
-      route: routeOf(request, { lookerConfigured: this.lookerConnected }),
+      route,
       viewId,
-      createdAt: this.now().toISOString(),
+      createdAt: now.toISOString(),
       channel: null,
       ts: null,
       decidedBy: null,
       decidedAt: null,
+      denyReason: null,
+      grantPlan: null,
       grant: null,
       grantError: null,
       expiresAt: null,
@@ -188,123 +212,91 @@ export class LookerAccessService {
       revokedRoleIds: null,
       revokeError: null,
     };
-    await this.opts.store.put(LOOKER_ACCESS_REQUESTS, id, doc);
-    await this.opts.store.audit({ actor: request.requesterId, action: 'looker_access.requested', subject: id, before: null, after: doc });
-    log.info('looker access requested', { id, level: doc.level, team: doc.team, route: doc.route });
-
-    if (doc.route === 'grant_now') {
-      const decided = await this.opts.store.transition<LookerAccessRequest>(
-        LOOKER_ACCESS_REQUESTS,
-        id,
-        (cur) => cur.status === 'pending',
-        () => ({ status: 'approved', decidedBy: 'bot', decidedAt: this.now().toISOString() }),
-      );
-      if (!decided.ok) return { kind: 'created', request: (await this.get(id)) ?? doc };
-      await this.opts.store.audit({ actor: 'bot', action: 'looker_access.approved', subject: id, before: doc, after: decided.doc.data });
-      const granted = await this.grant(decided.doc.data, 'bot', subject);
-      await this.notifyDecision(granted, { automatic: true });
-      return { kind: 'created', request: granted };
+    const created = await this.opts.store.runTransaction(async (tx) => {
+      const seen = await tx.get(LOOKER_ACCESS_SUBMISSIONS, viewId);
+      if (seen && !(typeof seen.data['expiresAt'] === 'number' && seen.data['expiresAt'] <= Date.now())) return null;
+      tx.put(LOOKER_ACCESS_SUBMISSIONS, viewId, { requesterId: request.requesterId, requestId: id, at: now.toISOString(), expiresAt: now.getTime() + 7 * DAY_MS });
+      tx.audit({ actor: request.requesterId, action: 'looker_access.requested', subject: id, before: null, after: doc });
+      if (route === 'grant_now') {
+        const approved: LookerAccessRequest = { ...doc, status: 'approved', decidedBy: 'bot', decidedAt: now.toISOString() };
+        tx.put(LOOKER_ACCESS_REQUESTS, id, approved);
+        tx.audit({ actor: 'bot', action: 'looker_access.approved', subject: id, before: doc, after: approved });
+        await this.enqueueJobs(tx, [grantJob(id)]);
+        return approved;
+      }
+      tx.put(LOOKER_ACCESS_REQUESTS, id, doc);
+      if (this.opts.analyticsChannel) {
+        // The card first: once it is posted (or cannot be), its job tells the requester where it is.
+        await this.enqueueNotices(tx, [{ type: 'looker.card', requestId: id }]);
+      } else {
+        this.opts.logger.warn('ANALYTICS_CHANNEL is not set: the Looker access request is not posted', { id });
+        await this.enqueueNotices(tx, this.sentDms(doc));
+      }
+      return doc;
+    });
+    if (!created) {
+      this.opts.logger.info('repeated modal submission ignored', { viewId });
+      return { kind: 'duplicate' };
     }
-
-    const posted = await this.postCard(doc);
-    const final = posted ?? doc;
-    await this.dm(final.requesterId, lookerRequestSentDm(final, { channel: this.opts.analyticsChannel ?? null, posted: posted !== null }));
-    if (final.subjectId !== final.requesterId) await this.dm(final.subjectId, lookerRequestSentDm(final, { channel: this.opts.analyticsChannel ?? null, posted: posted !== null, forSubject: true }));
-    return { kind: 'created', request: final };
+    this.opts.logger.info('looker access requested', { id, level: doc.level, team: doc.team, route });
+    this.opts.kick();
+    return { kind: 'created', request: created };
   }
 
   /**
-   * An admin's Approve or Deny. Checked server-side on every click: a Looker
-   * admin, not the requester or the person getting access; the first decision
-   * wins and the others are told it was already made.
+   * An admin's Approve or Deny. Checked on every click: a Looker admin, not
+   * the requester or the person getting access; the first decision wins.
    */
-  async decide(input: { requestId: string; deciderId: string; decision: 'approve' | 'deny' }): Promise<DecideOutcome> {
+  async decide(input: { requestId: string; deciderId: string; decision: 'approve' | 'deny'; reason?: string | null }): Promise<DecideOutcome> {
     if (!REQUEST_ID.test(input.requestId)) return { kind: 'not_found' };
     const found = await this.get(input.requestId);
     if (!found) return { kind: 'not_found' };
     // Asked of Slack on every click: someone just removed from the group is refused at once.
-    const membership = await usergroupMembership(this.opts.slack, this.opts.lookerAdminsUsergroup, input.deciderId, this.opts.logger);
+    const membership = await this.opts.directory.membership(this.opts.lookerAdminsUsergroup, input.deciderId);
     if (membership === 'unknown') return { kind: 'admin_check_failed' };
-    const isAdmin = membership === 'member';
-    const allowed = mayDecide({ deciderId: input.deciderId, requesterId: found.requesterId, subjectId: found.subjectId, deciderIsLookerAdmin: isAdmin });
+    const allowed = mayDecide({ deciderId: input.deciderId, requesterId: found.requesterId, subjectId: found.subjectId, deciderIsLookerAdmin: membership === 'member' });
     if (!allowed.ok) {
       this.opts.logger.warn('looker access decision refused', { id: found.id, user: input.deciderId, reason: allowed.reason });
       return { kind: 'refused', reason: allowed.reason };
     }
     const now = this.now();
     const approve = input.decision === 'approve';
-    const result = await this.opts.store.transition<LookerAccessRequest>(
-      LOOKER_ACCESS_REQUESTS,
-      found.id,
-      (cur) => cur.status === 'pending',
-      (cur) => ({
+    const outcome = await this.opts.store.runTransaction(async (tx): Promise<DecideOutcome> => {
+      const current = await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, found.id);
+      if (!current) return { kind: 'not_found' };
+      const before = current.data;
+      if (before.status !== 'pending') return { kind: 'already', request: before };
+      const after: LookerAccessRequest = {
+        ...before,
         status: approve ? 'approved' : 'denied',
         decidedBy: input.deciderId,
         decidedAt: now.toISOString(),
-        expiresAt: approve && isElevated(cur.level) && cur.durationDays ? expiryOf(now, cur.durationDays).toISOString() : null,
-      }),
-    );
-    if (!result.ok) {
-      if (result.reason === 'not_found') return { kind: 'not_found' };
-      return { kind: 'already', request: result.current.data };
-    }
-    const before = found;
-    let request = result.doc.data;
-    await this.opts.store.audit({ actor: input.deciderId, action: approve ? 'looker_access.approved' : 'looker_access.denied', subject: request.id, before, after: request });
-    if (approve) request = await this.grant(request, input.deciderId, await this.profile(request.subjectId));
-    await this.notifyDecision(request, { automatic: false });
-    return { kind: 'decided', request };
-  }
-
-  /**
-   * Reminds a day before elevated access ends, and at the end takes the
-   * elevated roles back (keeping every other role) and says so in the card's
-   * thread. One replica at a time (a lease); safe to run at any `now`.
-   */
-  async sweep(now: Date = this.now()): Promise<SweepResult> {
-    const result: SweepResult = { ran: false, reminded: [], expired: [] };
-    if (!(await this.opts.store.acquireLease(SWEEP_LEASE, this.holder, 5 * 60_000))) return result;
-    result.ran = true;
-    try {
-      const approved = await this.opts.store.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field: 'status', equals: 'approved' } });
-      for (const { data: request } of approved) {
-        if (!request.expiresAt) continue;
-        const expiresAt = new Date(request.expiresAt);
-        try {
-          if (isExpired(now, expiresAt)) {
-            if (await this.expire(request, now)) result.expired.push(request.id);
-          } else if (!request.reminderSentAt && reminderDue(now, expiresAt)) {
-            if (await this.remind(request, now)) result.reminded.push(request.id);
-          }
-        } catch (err) {
-          this.opts.logger.error('looker access sweep failed for a request', { id: request.id, err: toCodedError(err) });
-        }
+        denyReason: approve ? null : (input.reason?.trim() || null),
+        expiresAt: approve && isElevated(before.level) && before.durationDays ? expiryOf(now, before.durationDays).toISOString() : null,
+      };
+      tx.put(LOOKER_ACCESS_REQUESTS, after.id, after);
+      tx.audit({ actor: input.deciderId, action: approve ? 'looker_access.approved' : 'looker_access.denied', subject: after.id, before, after });
+      if (approve) {
+        await this.enqueueJobs(tx, [grantJob(after.id)]);
+      } else {
+        await this.enqueueNotices(tx, [{ type: 'looker.card', requestId: after.id }, ...this.dmsTo(after, 'decided')]);
       }
-    } finally {
-      await this.opts.store.releaseLease(SWEEP_LEASE, this.holder).catch(() => undefined);
-    }
-    if (result.reminded.length || result.expired.length) this.opts.logger.info('looker access sweep', { ...result });
-    return result;
-  }
-
-  /** Runs the sweep every `intervalMs` until {@link stopSweeps}. */
-  startSweeps(intervalMs: number): void {
-    this.stopSweeps();
-    this.timer = setInterval(() => {
-      void this.sweep().catch((err) => this.opts.logger.error('looker access sweep failed', { err: toCodedError(err) }));
-    }, intervalMs);
-    this.timer.unref();
-  }
-
-  stopSweeps(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+      return { kind: 'decided', request: after };
+    });
+    if (outcome.kind === 'decided') this.opts.kick();
+    return outcome;
   }
 
   /** A stored request, or null. */
   async get(id: string): Promise<LookerAccessRequest | null> {
     if (!REQUEST_ID.test(id)) return null;
     return (await this.opts.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id))?.data ?? null;
+  }
+
+  /** Records where the card was posted, with the job that posted it. */
+  async recordCard(tx: StoreTx, id: string, where: { channel: string; ts: string }): Promise<void> {
+    const current = await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id);
+    if (current) tx.put(LOOKER_ACCESS_REQUESTS, id, { ...current.data, channel: where.channel, ts: where.ts });
   }
 
   /** Requests someone made or is the subject of, newest first (App Home). */
@@ -323,99 +315,228 @@ export class LookerAccessService {
     return docs.map((d) => d.data).sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
   }
 
-  // ---- steps ----
+  /** The recurring sweep, to schedule at start-up (once across replicas: its key is fixed). */
+  sweepJob(): JobSpec {
+    return { key: LOOKER_JOBS.sweep, kind: LOOKER_JOBS.sweep, payload: {}, runAt: this.now().getTime() + this.opts.sweepIntervalMs };
+  }
 
-  /** Applies an approved request in Looker (or records it for a manual grant). Never throws. */
-  private async grant(request: LookerAccessRequest, actor: string, subject: Profile | null): Promise<LookerAccessRequest> {
+  /** The job kinds this use case runs. */
+  jobKinds(): Record<string, JobKind> {
+    type ById = { requestId: string };
+    return {
+      [LOOKER_JOBS.grant]: defineJob<ById>({ handler: (ctx) => this.runGrant(ctx), onGiveUp: (ctx, failure) => this.grantFailed(ctx.payload.requestId, failure.message), leaseMs: 90_000 }),
+      [LOOKER_JOBS.remind]: defineJob<ById>({ handler: (ctx) => this.runRemind(ctx) }),
+      [LOOKER_JOBS.expire]: defineJob<ById>({ handler: (ctx) => this.runExpire(ctx) }),
+      [LOOKER_JOBS.revoke]: defineJob<ById>({ handler: (ctx) => this.runRevoke(ctx), onGiveUp: (ctx, failure) => this.revokeFailed(ctx.payload.requestId, failure.message), leaseMs: 90_000 }),
+      [LOOKER_JOBS.sweep]: defineJob({ handler: (ctx) => this.runSweep(ctx), resumeAt: (ctx) => new Date(ctx.now().getTime() + this.opts.sweepIntervalMs) }),
+    };
+  }
+
+  // ---- jobs ----
+
+  /** Grants an approved request in Looker (or records it for a grant by hand), then tells everyone. */
+  private async runGrant(ctx: JobContext<{ requestId: string }>) {
+    const id = ctx.payload.requestId;
+    let request = await this.get(id);
+    if (!request || request.status !== 'approved' || request.grant) return {};
     const at = this.now().toISOString();
-    let update: Partial<LookerAccessRequest>;
     const ids = this.opts.lookerConfig;
-    if (!ids || this.opts.looker.kind !== 'looker') {
-      update = { grant: { mode: 'manual', at, lookerUserId: null, createdUser: false, addedGroupIds: [], addedRoleIds: [] }, grantError: null };
-      await this.opts.store.audit({ actor, action: 'looker_access.manual_grant_needed', subject: request.id, before: null, after: update });
-    } else {
-      try {
-        const { groupIds, roleIds } = accessFor(request.level, ids);
-        const firstName = subject?.firstName || request.email.split('@')[0] || request.email;
-        const result = await this.withLookerUserLock(request.email, () =>
-          this.opts.looker.grant({ email: request.email, firstName, lastName: subject?.lastName ?? '', groupIds, roleIds }),
-        );
-        if (!result.applied) throw new Error('the Looker adapter did not apply the grant');
-        update = {
-          grant: { mode: 'looker', at, lookerUserId: result.lookerUserId, createdUser: result.createdUser, addedGroupIds: result.addedGroupIds, addedRoleIds: result.addedRoleIds },
-          grantError: null,
-        };
-        await this.opts.store.audit({ actor, action: 'looker_access.granted', subject: request.id, before: { grant: request.grant }, after: update });
-      } catch (err) {
-        const coded = toCodedError(err);
-        this.opts.logger.error('looker grant failed', { id: request.id, code: coded.code, err: coded });
-        update = { grantError: coded.code === 'looker_failed' ? coded.message : 'unexpected error while granting' };
-        await this.opts.store.audit({ actor, action: 'looker_access.grant_failed', subject: request.id, before: null, after: update });
-      }
+    const automatic = request.decidedBy === 'bot';
+    const tellAll = (r: LookerAccessRequest): Notice[] => [
+      ...(r.channel || !automatic ? [{ type: 'looker.card', requestId: r.id } as Notice] : []),
+      ...this.dmsTo(r, automatic ? 'granted_now' : 'decided'),
+    ];
+    if (!ids || !this.lookerConnected) {
+      const grant: LookerGrantRecord = { mode: 'manual', at, lookerUserId: null, createdUser: false, addedGroupIds: [], addedRoleIds: [] };
+      return {
+        commit: async (tx: StoreTx) => {
+          const cur = await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id);
+          if (!cur || cur.data.grant) return;
+          const after = { ...cur.data, grant, grantError: null };
+          tx.put(LOOKER_ACCESS_REQUESTS, id, after);
+          tx.audit({ actor: 'bot', action: 'looker_access.manual_grant_needed', subject: id, before: null, after: { grant } });
+          await this.enqueueNotices(tx, tellAll(after));
+          await this.enqueueJobs(tx, this.expiryJobs(after));
+        },
+      };
     }
-    const saved = await this.opts.store.transition<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id, () => true, () => update);
-    return saved.ok ? saved.doc.data : { ...request, ...update };
+    const { groupIds, roleIds } = accessFor(request.level, ids);
+    const subject = await this.opts.directory.profile(request.subjectId);
+    const firstName = (subject && subject !== 'unknown' && subject.firstName) || request.email.split('@')[0] || request.email;
+    const lastName = subject && subject !== 'unknown' ? subject.lastName : '';
+    const result = await this.withLookerUserLock(request.email, async () => {
+      // What the user had before: recorded before anything changes, so a grant repeated after a crash still knows what it added.
+      if (!request!.grantPlan) {
+        const before = await this.opts.looker.userAccess(request!.email);
+        const plan: LookerGrantPlan = { existed: before !== null, rolesBefore: before?.roleIds ?? [], groupsBefore: before?.groupIds ?? [] };
+        const saved = await this.opts.store.transition<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id, (r) => !r.grantPlan, () => ({ grantPlan: plan }));
+        request = saved.ok ? saved.doc.data : await this.get(id);
+        if (!request?.grantPlan) throw new Error('the grant plan could not be recorded');
+      }
+      return this.opts.looker.grant({ email: request!.email, firstName, lastName, groupIds, roleIds });
+    });
+    if (!result.applied) throw new PermanentJobError('the Looker adapter did not apply the grant');
+    const plan = request.grantPlan!;
+    const had = new Set(plan.rolesBefore);
+    const grant: LookerGrantRecord = {
+      mode: 'looker',
+      at,
+      lookerUserId: result.lookerUserId,
+      createdUser: !plan.existed,
+      addedGroupIds: groupIds.filter((g) => !plan.groupsBefore.includes(g)),
+      addedRoleIds: roleIds.filter((r) => !had.has(r)),
+    };
+    return {
+      commit: async (tx: StoreTx) => {
+        const cur = await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id);
+        if (!cur || cur.data.grant) return;
+        const after = { ...cur.data, grant, grantError: null };
+        tx.put(LOOKER_ACCESS_REQUESTS, id, after);
+        tx.audit({ actor: cur.data.decidedBy ?? 'bot', action: 'looker_access.granted', subject: id, before: { grant: null }, after: { grant } });
+        await this.enqueueNotices(tx, tellAll(after));
+        await this.enqueueJobs(tx, this.expiryJobs(after));
+      },
+    };
   }
 
-  private async expire(request: LookerAccessRequest, now: Date): Promise<boolean> {
-    const moved = await this.opts.store.transition<LookerAccessRequest>(
-      LOOKER_ACCESS_REQUESTS,
-      request.id,
-      (cur) => cur.status === 'approved' && cur.expiresAt === request.expiresAt,
-      () => ({ status: 'expired', expiredAt: now.toISOString() }),
-    );
-    if (!moved.ok) return false;
-    let current = moved.doc.data;
-    await this.opts.store.audit({ actor: 'bot', action: 'looker_access.expired', subject: request.id, before: request, after: current });
-
-    let update: Partial<LookerAccessRequest> = { revokedRoleIds: [], revokeError: null };
-    const grant = current.grant;
-    const ids = this.opts.lookerConfig;
-    if (grant?.mode === 'looker' && grant.lookerUserId && ids) {
-      // Only roles this grant added and that belong to the elevated level: View and anything the user had before stay.
-      const elevated = new Set(elevatedRolesOf(current.level, ids));
-      const toRemove = grant.addedRoleIds.filter((r) => elevated.has(r));
-      try {
-        const lookerUserId = grant.lookerUserId;
-        const revoked = toRemove.length
-          ? await this.withLookerUserLock(current.email, () => this.opts.looker.revokeRoles({ lookerUserId, roleIds: toRemove }))
-          : { applied: true as const, removedRoleIds: [] };
-        update = { revokedRoleIds: revoked.applied ? revoked.removedRoleIds : [], revokeError: null };
-        await this.opts.store.audit({ actor: 'bot', action: 'looker_access.revoked', subject: request.id, before: { roleIds: toRemove }, after: update });
-      } catch (err) {
-        const coded = toCodedError(err);
-        this.opts.logger.error('looker revoke failed', { id: request.id, code: coded.code, err: coded });
-        update = { revokedRoleIds: null, revokeError: coded.code === 'looker_failed' ? coded.message : 'unexpected error while revoking' };
-        await this.opts.store.audit({ actor: 'bot', action: 'looker_access.revoke_failed', subject: request.id, before: null, after: update });
-      }
-    }
-    const saved = await this.opts.store.transition<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id, () => true, () => update);
-    current = saved.ok ? saved.doc.data : { ...current, ...update };
-
-    const manual = !(grant?.mode === 'looker');
-    if (current.channel && current.ts) {
-      await this.slackCall('chat.postMessage', () =>
-        this.opts.slack.chat.postMessage({ channel: current.channel!, thread_ts: current.ts!, ...lookerExpiredThreadMessage(current, { manual, adminsUsergroup: this.opts.lookerAdminsUsergroup ?? null }) }),
-      );
-      await this.updateCard(current);
-    }
-    await this.dm(current.subjectId, lookerExpiredDm(current));
-    if (current.requesterId !== current.subjectId) await this.dm(current.requesterId, lookerExpiredDm(current));
-    return true;
+  /** The grant gave up: the card and the requester say so, the admins are asked to grant by hand. */
+  private grantFailed(id: string, message: string): JobCommit {
+    return async (tx, enqueue) => {
+      const cur = await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id);
+      if (!cur || cur.data.grant) return;
+      const after = { ...cur.data, grantError: message };
+      tx.put(LOOKER_ACCESS_REQUESTS, id, after);
+      tx.audit({ actor: 'bot', action: 'looker_access.grant_failed', subject: id, before: null, after: { grantError: message } });
+      const notices: Notice[] = [...this.dmsTo(after, 'grant_failed')];
+      if (this.opts.analyticsChannel) notices.push({ type: 'looker.card', requestId: id }, { type: 'looker.thread', requestId: id, about: 'grant_failed' });
+      for (const n of notices) await enqueue(noticeJob(n));
+    };
   }
 
-  private async remind(request: LookerAccessRequest, now: Date): Promise<boolean> {
-    const marked = await this.opts.store.transition<LookerAccessRequest>(
-      LOOKER_ACCESS_REQUESTS,
-      request.id,
-      (cur) => cur.status === 'approved' && !cur.reminderSentAt,
-      () => ({ reminderSentAt: now.toISOString() }),
-    );
-    if (!marked.ok) return false;
-    await this.opts.store.audit({ actor: 'bot', action: 'looker_access.reminded', subject: request.id, before: null, after: { reminderSentAt: now.toISOString() } });
-    await this.dm(request.subjectId, lookerReminderDm(marked.doc.data));
-    if (request.requesterId !== request.subjectId) await this.dm(request.requesterId, lookerReminderDm(marked.doc.data));
-    return true;
+  private async runRemind(ctx: JobContext<{ requestId: string }>) {
+    const id = ctx.payload.requestId;
+    const at = this.now();
+    return {
+      commit: async (tx: StoreTx) => {
+        const cur = await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id);
+        const r = cur?.data;
+        if (!r || r.status !== 'approved' || r.reminderSentAt || !r.expiresAt || Date.parse(r.expiresAt) <= at.getTime()) return;
+        tx.put(LOOKER_ACCESS_REQUESTS, id, { ...r, reminderSentAt: at.toISOString() });
+        tx.audit({ actor: 'bot', action: 'looker_access.reminded', subject: id, before: null, after: { reminderSentAt: at.toISOString() } });
+        await this.enqueueNotices(tx, this.dmsTo(r, 'reminder'));
+      },
+    };
+  }
+
+  /** Elevated access ended: mark it expired, then take the roles back (or ask the admins to). */
+  private async runExpire(ctx: JobContext<{ requestId: string }>) {
+    const id = ctx.payload.requestId;
+    const at = this.now();
+    return {
+      commit: async (tx: StoreTx) => {
+        const cur = await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id);
+        const r = cur?.data;
+        if (!r || r.status !== 'approved' || !r.expiresAt || Date.parse(r.expiresAt) > at.getTime()) return;
+        const after: LookerAccessRequest = { ...r, status: 'expired', expiredAt: at.toISOString() };
+        tx.put(LOOKER_ACCESS_REQUESTS, id, after);
+        tx.audit({ actor: 'bot', action: 'looker_access.expired', subject: id, before: r, after });
+        if (r.grant?.mode === 'looker' && r.grant.lookerUserId && this.opts.lookerConfig) {
+          await this.enqueueJobs(tx, [{ key: jobKey(LOOKER_JOBS.revoke, id), kind: LOOKER_JOBS.revoke, payload: { requestId: id } }]);
+        } else {
+          await this.enqueueNotices(tx, this.afterExpiry(after));
+        }
+      },
+    };
+  }
+
+  private async runRevoke(ctx: JobContext<{ requestId: string }>) {
+    const id = ctx.payload.requestId;
+    const r = await this.get(id);
+    const ids = this.opts.lookerConfig;
+    if (!r || r.status !== 'expired' || r.revokedRoleIds !== null || !r.grant?.lookerUserId || !ids) return {};
+    // Only roles this grant added and that belong to the elevated level: View and anything the user had before stay.
+    const elevated = new Set(elevatedRolesOf(r.level, ids));
+    const toRemove = r.grant.addedRoleIds.filter((role) => elevated.has(role));
+    const lookerUserId = r.grant.lookerUserId;
+    const revoked = toRemove.length ? await this.withLookerUserLock(r.email, () => this.opts.looker.revokeRoles({ lookerUserId, roleIds: toRemove })) : { applied: true as const, removedRoleIds: [] };
+    const removed = revoked.applied ? revoked.removedRoleIds : [];
+    return {
+      commit: async (tx: StoreTx) => {
+        const cur = await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id);
+        if (!cur || cur.data.revokedRoleIds !== null) return;
+        const after = { ...cur.data, revokedRoleIds: removed, revokeError: null };
+        tx.put(LOOKER_ACCESS_REQUESTS, id, after);
+        tx.audit({ actor: 'bot', action: 'looker_access.revoked', subject: id, before: { roleIds: toRemove }, after: { revokedRoleIds: removed } });
+        await this.enqueueNotices(tx, this.afterExpiry(after));
+      },
+    };
+  }
+
+  private revokeFailed(id: string, message: string): JobCommit {
+    return async (tx, enqueue) => {
+      const cur = await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id);
+      if (!cur || cur.data.revokedRoleIds !== null) return;
+      const after = { ...cur.data, revokeError: message };
+      tx.put(LOOKER_ACCESS_REQUESTS, id, after);
+      tx.audit({ actor: 'bot', action: 'looker_access.revoke_failed', subject: id, before: null, after: { revokeError: message } });
+      for (const n of this.afterExpiry(after)) await enqueue(noticeJob(n));
+    };
+  }
+
+  /**
+   * Makes sure every approved elevated grant has its reminder and expiry
+   * scheduled (they are scheduled with the grant; this repairs requests
+   * approved by an older version), then runs again after the interval.
+   */
+  private async runSweep(ctx: JobContext) {
+    const approved = await this.opts.store.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field: 'status', equals: 'approved' } });
+    const specs = approved.flatMap((d) => (d.data.grant ? this.expiryJobs(d.data) : []));
+    return {
+      commit: async (tx: StoreTx) => {
+        await this.enqueueJobs(tx, specs);
+      },
+      again: new Date(nextRecurringRun(ctx.dueAt, ctx.now().getTime(), this.opts.sweepIntervalMs)),
+    };
+  }
+
+  // ---- helpers ----
+
+  /** The reminder a day before elevated access ends, and its expiry. */
+  private expiryJobs(r: LookerAccessRequest): JobSpec[] {
+    if (!r.expiresAt || !isElevated(r.level)) return [];
+    const end = Date.parse(r.expiresAt);
+    const specs: JobSpec[] = [{ key: jobKey(LOOKER_JOBS.expire, r.id), kind: LOOKER_JOBS.expire, payload: { requestId: r.id }, runAt: end }];
+    if (!r.reminderSentAt) specs.push({ key: jobKey(LOOKER_JOBS.remind, r.id), kind: LOOKER_JOBS.remind, payload: { requestId: r.id }, runAt: end - DAY_MS });
+    return specs;
+  }
+
+  /** After expiry: the card's thread says what was taken back (or what to remove by hand), the card changes, the people are told. */
+  private afterExpiry(r: LookerAccessRequest): Notice[] {
+    const notices: Notice[] = [];
+    if (r.channel && r.ts) notices.push({ type: 'looker.thread', requestId: r.id, about: 'expired' }, { type: 'looker.card', requestId: r.id });
+    notices.push(...this.dmsTo(r, 'expired'));
+    return notices;
+  }
+
+  /** The requester (and the person it is for) hear the request is with the admins. */
+  sentDms(r: LookerAccessRequest): Notice[] {
+    const dms: Notice[] = [{ type: 'looker.dm', requestId: r.id, to: r.requesterId, about: 'sent' }];
+    if (r.subjectId !== r.requesterId) dms.push({ type: 'looker.dm', requestId: r.id, to: r.subjectId, about: 'sent_for_subject' });
+    return dms;
+  }
+
+  private dmsTo(r: LookerAccessRequest, about: LookerDmAbout): Notice[] {
+    const people = r.subjectId === r.requesterId ? [r.requesterId] : [r.requesterId, r.subjectId];
+    return people.map((to) => ({ type: 'looker.dm', requestId: r.id, to, about }));
+  }
+
+  private async enqueueNotices(tx: StoreTx, notices: Notice[]): Promise<void> {
+    await this.enqueueJobs(tx, notices.map((n) => noticeJob(n)));
+  }
+
+  private async enqueueJobs(tx: StoreTx, specs: JobSpec[]): Promise<void> {
+    const at = this.now().getTime();
+    for (const spec of specs) await enqueue(tx, spec, at);
   }
 
   /**
@@ -439,77 +560,8 @@ export class LookerAccessService {
       if (held) await this.opts.store.releaseLease(name, holder).catch(() => undefined);
     }
   }
+}
 
-  private async postCard(doc: LookerAccessRequest): Promise<LookerAccessRequest | null> {
-    const channel = this.opts.analyticsChannel;
-    if (!channel) {
-      this.opts.logger.warn('ANALYTICS_CHANNEL is not set: the Looker access request was not posted', { id: doc.id });
-      return null;
-    }
-    const res = await this.slackCall('chat.postMessage', () =>
-      this.opts.slack.chat.postMessage({ channel, ...this.card(doc) }),
-    );
-    if (!res?.ts) return null;
-    const saved = await this.opts.store.transition<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, doc.id, () => true, () => ({ channel: res.channel ?? channel, ts: res.ts! }));
-    return saved.ok ? saved.doc.data : { ...doc, channel, ts: res.ts };
-  }
-
-  private card(doc: LookerAccessRequest): { text: string; blocks: KnownBlock[] } {
-    return lookerRequestCard(doc, {
-      adminsUsergroup: this.opts.lookerAdminsUsergroup ?? null,
-      lookerConnected: this.lookerConnected,
-      lookerUrl: this.opts.lookerConfig?.baseUrl ?? null,
-    });
-  }
-
-  private async updateCard(doc: LookerAccessRequest): Promise<void> {
-    if (!doc.channel || !doc.ts) return;
-    await this.slackCall('chat.update', () => this.opts.slack.chat.update({ channel: doc.channel!, ts: doc.ts!, ...this.card(doc) }));
-  }
-
-  private async notifyDecision(request: LookerAccessRequest, options: { automatic: boolean }): Promise<void> {
-    await this.updateCard(request);
-    const lookerUrl = this.opts.lookerConfig?.baseUrl ?? null;
-    const message = options.automatic ? lookerGrantedNowDm(request, { lookerUrl }) : lookerDecidedDm(request, { lookerUrl });
-    await this.dm(request.requesterId, message);
-    if (request.subjectId !== request.requesterId) await this.dm(request.subjectId, message);
-  }
-
-  private async dm(userId: string, message: { text: string; blocks: KnownBlock[] }): Promise<void> {
-    await this.slackCall('chat.postMessage', () => this.opts.slack.chat.postMessage({ channel: userId, ...message }));
-  }
-
-  /** Runs a Slack call; a failure is logged, never thrown (the decision is already stored). */
-  private async slackCall<T>(method: string, call: () => Promise<T>): Promise<T | null> {
-    try {
-      return await call();
-    } catch (err) {
-      const coded = toCodedError(err);
-      this.opts.logger.error('slack call failed', { method, code: coded.code, err: coded });
-      return null;
-    }
-  }
-
-  private async profile(userId: string): Promise<Profile | null> {
-    try {
-      const res = await this.opts.slack.users.info({ user: userId });
-      const user = res.user;
-      if (!user || user.deleted) return null;
-      const real = user.profile?.real_name ?? user.real_name ?? user.name ?? '';
-      const [first = '', ...rest] = real.trim().split(/\s+/);
-      return {
-        email: user.profile?.email ?? null,
-        firstName: user.profile?.first_name || first || (user.name ?? ''),
-        lastName: user.profile?.last_name || rest.join(' '),
-        isBot: Boolean(user.is_bot),
-      };
-    } catch (err) {
-      const slackError = (err as { data?: { error?: string } }).data?.error;
-      if (slackError === 'user_not_found' || slackError === 'users_not_found') return null;
-      // Slack is unreachable: carry on without the profile rather than refuse the request.
-      const coded = toCodedError(err);
-      this.opts.logger.warn('users.info failed', { user: userId, code: coded.code, err: coded });
-      return { email: null, firstName: '', lastName: '', isBot: false };
-    }
-  }
+function grantJob(requestId: string): JobSpec {
+  return { key: jobKey(LOOKER_JOBS.grant, requestId), kind: LOOKER_JOBS.grant, payload: { requestId } };
 }

@@ -1,14 +1,15 @@
 /**
  * The `/pipeline request` use case: validate what someone asked for, say when
  * the data already syncs, record the request once, and let BizOps accept,
- * decline or mark it live, each decision atomic and audited.
- *
- * Slack I/O (modals, the channel card, DMs) stays in the listener; this
- * module only touches the store.
+ * decline or mark it live. Each step is one transaction that stores the
+ * request, its audit entry and the notices it implies (the card in the
+ * channel, the requester's DM), delivered by the job runner.
  */
 import type { Logger } from '../logger.js';
-import type { Store, StoreDoc } from '../ports/store.js';
-import type { AuditService } from './audit.js';
+import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
+import type { Directory, Membership } from '../ports/directory.js';
+import { noticeJob, type Notice } from '../ports/notices.js';
+import { enqueue } from '../jobs/model.js';
 import { existingSyncs, SOURCE_SYSTEMS, type SourceSystem, type SyncedSource } from './pipeline-request-sources.js';
 
 /** The store collection holding pipeline requests (App Home and others read it). */
@@ -155,8 +156,14 @@ export function requestRef(id: string): string {
 
 export interface PipelineRequestServiceOptions {
   store: Store;
-  audit: AuditService;
+  directory: Directory;
   logger: Logger;
+  /** Where the cards go; without it the requester only gets a DM. */
+  analyticsChannel: string | undefined;
+  /** Who may decide (`BIZOPS_USERGROUP`); unset: nobody. */
+  bizopsUsergroup: string | undefined;
+  /** Asks the job runner to look for due jobs now. */
+  kick: () => void;
   /** The sources configured to sync now (read at each request, so a reloaded list is seen). */
   sources: () => readonly SyncedSource[];
   now?: () => Date;
@@ -190,13 +197,31 @@ export class PipelineRequestService {
       updatedAt: at,
       alreadySyncing: this.alreadySyncing(draft.source).map((s) => s.id),
     };
-    const created = await this.opts.store.createOnce(PIPELINE_REQUESTS, id, request as Doc);
-    if (!created) {
-      this.opts.logger.info('pipeline request already recorded for this submission', { id, requester });
-      return { created: false, request: await this.get(id) };
-    }
-    await this.opts.audit.record({ actor: requester, action: 'pipeline_request.created', subject: id, before: null, after: request as Doc, at });
-    return { created: true, request };
+    const result = await this.opts.store.runTransaction(async (tx): Promise<CreateResult> => {
+      const existing = await tx.get<Doc>(PIPELINE_REQUESTS, id);
+      if (existing) return { created: false, request: existing.data };
+      tx.put(PIPELINE_REQUESTS, id, request as Doc);
+      tx.audit({ actor: requester, action: 'pipeline_request.created', subject: id, before: null, after: request as Doc, at });
+      // The card first; its job then DMs the requester with a link to it.
+      await this.notify(tx, this.opts.analyticsChannel ? [{ type: 'pipeline_request.card', requestId: id }] : [{ type: 'pipeline_request.dm', requestId: id, to: requester, about: 'received' }]);
+      return { created: true, request };
+    });
+    if (!result.created) this.opts.logger.info('pipeline request already recorded for this submission', { id, requester });
+    else this.opts.kick();
+    return result;
+  }
+
+  /** Whether `userId` may decide requests (BizOps), asked of Slack now. */
+  membership(userId: string): Promise<Membership> {
+    return this.opts.directory.membership(this.opts.bizopsUsergroup, userId);
+  }
+
+  get bizopsUsergroup(): string | null {
+    return this.opts.bizopsUsergroup ?? null;
+  }
+
+  get analyticsChannel(): string | null {
+    return this.opts.analyticsChannel ?? null;
   }
 
   async get(id: string): Promise<PipelineRequest | null> {
@@ -205,9 +230,10 @@ export class PipelineRequestService {
     return doc ? doc.data : null;
   }
 
-  /** Remembers where the request's card is, so later decisions edit it in place. */
-  async attachMessage(id: string, message: { channel: string; ts: string }): Promise<void> {
-    await this.opts.store.transition<Doc>(PIPELINE_REQUESTS, id, () => true, () => ({ message }));
+  /** Records where the card was posted, with the job that posted it. */
+  async recordCard(tx: StoreTx, id: string, message: { channel: string; ts: string }): Promise<void> {
+    const current = await tx.get<Doc>(PIPELINE_REQUESTS, id);
+    if (current) tx.put(PIPELINE_REQUESTS, id, { ...current.data, message });
   }
 
   /**
@@ -223,32 +249,31 @@ export class PipelineRequestService {
       if (reason.length > PIPELINE_REQUEST_LIMITS.declineReason) return { ok: false, reason: 'invalid', message: `Keep the reason under ${PIPELINE_REQUEST_LIMITS.declineReason} characters.` };
     }
     const at = this.now().toISOString();
-    // The precondition sees the record the transition decides on (the last
-    // attempt's, when Firestore retries): that is the audit log's "before".
-    let before: Doc | undefined;
-    const result = await this.opts.store.transition<Doc>(
-      PIPELINE_REQUESTS,
-      id,
-      (current) => {
-        before = current;
-        return ALLOWED_FROM[decision.kind].includes(current.status);
-      },
-      (): Partial<Doc> => {
-        const status = STATUS_AFTER[decision.kind];
-        switch (decision.kind) {
-          case 'accept': return { status, updatedAt: at, acceptedBy: actor, acceptedAt: at };
-          case 'decline': return { status, updatedAt: at, declinedBy: actor, declinedAt: at, declineReason: decision.reason.trim() };
-          case 'live': return { status, updatedAt: at, liveBy: actor, liveAt: at };
-        }
-      },
-    );
-    if (!result.ok) {
-      if (result.reason === 'not_found') return { ok: false, reason: 'not_found' };
-      return { ok: false, reason: 'already_decided', current: result.current.data };
-    }
-    const after = result.doc.data;
-    await this.opts.audit.record({ actor, action: `pipeline_request.${STATUS_AFTER[decision.kind]}`, subject: id, before: before ?? null, after, at });
-    return { ok: true, before: (before ?? after) as PipelineRequest, after };
+    const result = await this.opts.store.runTransaction(async (tx): Promise<DecisionResult> => {
+      const current = await tx.get<Doc>(PIPELINE_REQUESTS, id);
+      if (!current) return { ok: false, reason: 'not_found' };
+      const before = current.data;
+      if (!ALLOWED_FROM[decision.kind].includes(before.status)) return { ok: false, reason: 'already_decided', current: before };
+      const status = STATUS_AFTER[decision.kind];
+      const change: Partial<PipelineRequest> =
+        decision.kind === 'accept' ? { status, updatedAt: at, acceptedBy: actor, acceptedAt: at }
+        : decision.kind === 'decline' ? { status, updatedAt: at, declinedBy: actor, declinedAt: at, declineReason: decision.reason.trim() }
+        : { status, updatedAt: at, liveBy: actor, liveAt: at };
+      const after = { ...before, ...change } as Doc;
+      tx.put(PIPELINE_REQUESTS, id, after);
+      tx.audit({ actor, action: `pipeline_request.${status}`, subject: id, before, after, at });
+      const notices: Notice[] = [{ type: 'pipeline_request.dm', requestId: id, to: after.requester, about: 'decided' }];
+      if (this.opts.analyticsChannel || after.message) notices.unshift({ type: 'pipeline_request.card', requestId: id });
+      await this.notify(tx, notices);
+      return { ok: true, before, after };
+    });
+    if (result.ok) this.opts.kick();
+    return result;
+  }
+
+  private async notify(tx: StoreTx, notices: Notice[]): Promise<void> {
+    const at = this.now().getTime();
+    for (const n of notices) await enqueue(tx, noticeJob(n), at);
   }
 
   /** The user's own requests that still wait on someone, newest first. */

@@ -18,6 +18,23 @@ import type { Catalog, SavedQuery } from '../catalog/catalog.js';
 import { parseParamText, resolveParams, type CustomerLookup, type ParamResolution, type ResolvedParams } from '../catalog/params.js';
 import type { ChartRenderer } from '../charts/renderer.js';
 import { chartSpecFor, dateRange, humanizeColumn } from '../charts/spec.js';
+import { enqueue } from '../jobs/model.js';
+
+/** The job that runs a saved query and posts its result (src/slack/query-delivery.ts). */
+export const QUERY_DELIVER_JOB = 'query.deliver';
+
+/** Where and for whom to deliver a result: the query and its canonical values (re-checked when it runs). */
+export interface QueryDelivery {
+  [k: string]: string | boolean | null | Record<string, string>;
+  /** `result`: the chart or table where it was asked for; `csv`: the whole result as a file in the thread. */
+  format: 'result' | 'csv';
+  q: string;
+  p: Record<string, string>;
+  channel: string;
+  threadTs: string | null;
+  userId: string;
+  force: boolean;
+}
 
 /** Longest `/query` text read; anything longer is refused before parsing. */
 export const MAX_QUERY_TEXT = 10_000;
@@ -69,6 +86,8 @@ export interface QueryServiceOptions {
   pollMs?: number;
   /** The shared customer list (for `customer` parameters); one of its own when omitted. */
   customers?: CustomerList;
+  /** Asks the job runner to look for due jobs now. */
+  kick?: () => void;
 }
 
 /** What the chart upload carries. */
@@ -114,6 +133,17 @@ export class QueryService {
 
   get maxBytes(): number {
     return this.opts.maxBytes;
+  }
+
+  /**
+   * Records that a result is to be posted (a job, run at once). `key` names
+   * the request (the Slack trigger): the same request delivered twice posts once.
+   */
+  async requestDelivery(key: string, delivery: QueryDelivery): Promise<boolean> {
+    const at = Date.now();
+    const created = await this.opts.store.runTransaction((tx) => enqueue(tx, { key: `${QUERY_DELIVER_JOB}:${key}`, kind: QUERY_DELIVER_JOB, payload: delivery }, at));
+    if (created) this.opts.kick?.();
+    return created;
   }
 
   /** Reads `/query` text: list, search, or a query with its parameters checked. */
@@ -190,16 +220,16 @@ export class QueryService {
    * render compiles Chart.js' code paths).
    */
   async warmUp(): Promise<void> {
-    this.opts.charts.render({ type: 'line', title: 'warm-up', labels: ['a', 'b'], series: [{ label: 'x', data: [1, 2] }], width: 200, height: 100 });
+    await this.opts.charts.render({ type: 'line', title: 'warm-up', labels: ['a', 'b'], series: [{ label: 'x', data: [1, 2] }], width: 200, height: 100 });
     await this.customers();
   }
 
   /** Draws a result (a chart query with rows). */
-  renderChart(output: QueryOutput): RenderedChart {
+  async renderChart(output: QueryOutput): Promise<RenderedChart> {
     const { query, params } = output;
     const subtitle = params.shown.map((s) => `${s.label}: ${s.value}`).join(' · ');
     const spec = chartSpecFor(output.rows, query.display, { title: query.title, subtitle });
-    const png = this.opts.charts.render(spec);
+    const png = await this.opts.charts.render(spec);
     const range = dateRange(output.rows, query.display.x);
     const kind = { line: 'Line chart', bar: 'Bar chart', 'stacked-bar': 'Stacked bar chart', pie: 'Pie chart' }[spec.type];
     const altText = [

@@ -1,29 +1,76 @@
 /**
  * Reruns: BizOps rerun a source's pipeline from `/pipeline rerun <source>` or
  * an alert's Rerun button. Membership of BIZOPS_USERGROUP is asked of Slack on
- * every request. A lock per source in the store (createOnce) makes a rerun of
- * a source already running say so and start nothing, under double clicks,
- * repeated deliveries and several replicas. One message per rerun, edited in
- * place until the freshness check after it.
+ * every request. A lock per source in the store makes a rerun of a source
+ * already running say so and start nothing, under double clicks, repeated
+ * deliveries and several replicas.
+ *
+ * A rerun is a record and three jobs: start the run, poll it until it ends,
+ * then check freshness. Each step stores its result with the notice that
+ * edits the one message following the rerun, so a crash at any point
+ * resumes where it was: the message never says "running" forever, and a run
+ * is never started twice.
  */
 import { randomUUID } from 'node:crypto';
-import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
-import type { Store, StoreDoc } from '../ports/store.js';
+import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
 import type { Pipelines, RunHandle, RunStatus, StartResult } from '../ports/pipelines.js';
+import type { Directory, Membership } from '../ports/directory.js';
 import type { Source, SourceCatalog } from '../sources/catalog.js';
-import { PipelineError, toCodedError } from '../errors.js';
-import { RERUN_LOCKS, type ActiveRerun, type FreshnessService } from './freshness.js';
+import { toCodedError } from '../errors.js';
+import { noticeJob, type Notice } from '../ports/notices.js';
+import { enqueue, jobKey, type JobSpec } from '../jobs/model.js';
+import { defineJob, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
+import { RERUN_LOCKS, type ActiveRerun, type DataState, type FreshnessService } from './freshness.js';
 import type { FreshnessAlerts } from './freshness-alerts.js';
-import { usergroupMembership } from './roles.js';
-import { rerunMessage, type RerunPhase, type RerunView } from '../../views/rerun.js';
-import { rerunRequestPost } from '../../views/freshness.js';
 
 /** Longest source text accepted from a command. */
 export const MAX_SOURCE_TEXT = 100;
+/** Store collection of reruns, one document per rerun. */
+export const RERUNS = 'reruns';
 const REQUESTS = 'rerun_requests';
 /** Someone asking BizOps for the same rerun again within this long is told they already asked. */
 const REQUEST_DEDUP_MS = 30 * 60_000;
+
+export const RERUN_JOBS = { start: 'rerun.start', poll: 'rerun.poll', after: 'rerun.after' } as const;
+
+export type RerunPhase = 'starting' | 'running' | 'rescheduled' | 'succeeded' | 'failed' | 'timed_out';
+
+/** A rerun, as stored. Times are ISO strings unless named …Ms. */
+export interface RerunDoc extends StoreDoc {
+  runKey: string;
+  sourceId: string;
+  requestedBy: string;
+  force: boolean;
+  phase: RerunPhase;
+  startedAt: string;
+  finishedAt: string | null;
+  /** The failure, in the service's words (already cut to a safe summary by the adapter). */
+  error: string | null;
+  /** The service said a sync is already running: offer Force rerun. */
+  offerForce: boolean;
+  rescheduledFor: string | null;
+  /** The message following the rerun, once posted. */
+  channel: string | null;
+  ts: string | null;
+  link: string | null;
+  /** The run at the service, once started. */
+  run: RunHandle | null;
+  /** When a start was first attempted: after a crash, a run started since then is adopted, not started again. */
+  startAttemptedAt: string | null;
+  /** Give up following at this time (epoch ms). */
+  deadlineMs: number;
+  /** The freshness check after the run. */
+  after: { dataState: DataState; lastUpdated: string | null; problem: string | null } | null;
+}
+
+interface LockDoc extends StoreDoc {
+  runKey: string;
+  requestedBy: string;
+  startedAt: string;
+  link: string | null;
+  expiresAt: number;
+}
 
 export type RerunAnswer =
   | { kind: 'unknown_source'; text: string }
@@ -40,28 +87,9 @@ export type RerunRequestAnswer =
   | { kind: 'unknown_source' }
   | { kind: 'not_configured' };
 
-interface LockDoc extends StoreDoc {
-  runKey: string;
-  requestedBy: string;
-  startedAt: string;
-  holder: string;
-  force: boolean;
-  channel: string | null;
-  ts: string | null;
-  link: string | null;
-  /** Wall-clock ms of the follower's last sign of life; a lock silent for `staleAfterMs` is taken over (its replica died). */
-  heartbeatAt: number;
-  staleAfterMs: number;
-}
-
-/** Whether a lock's follower stopped beating (crashed or was stopped mid-run). */
-export function lockIsStale(lock: StoreDoc, at: number = Date.now()): boolean {
-  return typeof lock['heartbeatAt'] === 'number' && typeof lock['staleAfterMs'] === 'number' && at - lock['heartbeatAt'] > lock['staleAfterMs'];
-}
-
 export interface RerunServiceOptions {
   store: Store;
-  slack: WebClient;
+  directory: Directory;
   catalog: SourceCatalog;
   pipelines: Pipelines;
   freshness: FreshnessService;
@@ -71,18 +99,33 @@ export interface RerunServiceOptions {
   bizopsUsergroup: string | undefined;
   timeoutMs: number;
   pollMs: number;
-  holder: string;
+  kick: () => void;
   now?: () => Date;
 }
 
 export class RerunService {
   private readonly now: () => Date;
-  private readonly following = new Set<Promise<void>>();
-  private stopped = false;
-  private readonly wakers = new Set<() => void>();
 
   constructor(private readonly opts: RerunServiceOptions) {
     this.now = opts.now ?? (() => new Date());
+  }
+
+  get catalog(): SourceCatalog {
+    return this.opts.catalog;
+  }
+
+  get bizopsUsergroup(): string | null {
+    return this.opts.bizopsUsergroup ?? null;
+  }
+
+  get channel(): string | null {
+    return this.opts.channel ?? null;
+  }
+
+  /** Where runs go, in words: Fivetran, BigQuery Data Transfer, or simulated. */
+  runnerName(source: Source): string {
+    if (this.opts.pipelines.kind === 'embedded') return 'simulated on the demo warehouse';
+    return source.rerun?.kind === 'fivetran' ? 'Fivetran' : 'BigQuery Data Transfer';
   }
 
   /** A source from what someone typed (ID or name), or undefined. */
@@ -92,69 +135,49 @@ export class RerunService {
   }
 
   /** Whether the user is in BIZOPS_USERGROUP, asked of Slack now. */
-  membership(userId: string) {
-    return usergroupMembership(this.opts.slack, this.opts.bizopsUsergroup, userId, this.opts.logger);
+  membership(userId: string): Promise<Membership> {
+    return this.opts.directory.membership(this.opts.bizopsUsergroup, userId);
+  }
+
+  /** A stored rerun, or null. */
+  async get(runKey: string): Promise<RerunDoc | null> {
+    return (await this.opts.store.get<RerunDoc>(RERUNS, runKey))?.data ?? null;
   }
 
   /**
-   * Starts a rerun if the user may and none is running; the run is then
-   * followed in the background. `force` restarts a sync already running (only
-   * sent after the user confirmed the dialog).
+   * Starts a rerun if the user may and none is running: records it with its
+   * message and start job, then waits briefly for the message's link.
+   * `force` restarts a sync already running (only after the user confirmed).
    */
-  async rerun(input: { source: string; userId: string; force: boolean }): Promise<RerunAnswer> {
+  async rerun(input: { source: string; userId: string; force: boolean; linkWaitMs?: number }): Promise<RerunAnswer> {
     const source = this.find(input.source);
     if (!source) return { kind: 'unknown_source', text: input.source.trim().slice(0, MAX_SOURCE_TEXT) };
     if (!source.rerun) return { kind: 'not_rerunnable', source };
     const member = await this.membership(input.userId);
     if (member === 'unknown') return { kind: 'membership_unknown' };
     if (member !== 'member') return { kind: 'not_allowed', source };
-    const channel = this.opts.channel;
-    if (!channel) return { kind: 'not_configured' };
+    if (!this.opts.channel) return { kind: 'not_configured' };
 
-    const startedAt = this.now();
-    const lock: LockDoc = {
-      runKey: randomUUID(), requestedBy: input.userId, startedAt: startedAt.toISOString(), holder: this.opts.holder,
-      force: input.force, channel: null, ts: null, link: null,
-      heartbeatAt: Date.now(), staleAfterMs: Math.max(4 * this.opts.pollMs, 2 * 60_000),
+    const now = this.now();
+    const runKey = randomUUID();
+    const lockTtl = this.opts.timeoutMs + 15 * 60_000;
+    const doc: RerunDoc = {
+      runKey, sourceId: source.id, requestedBy: input.userId, force: input.force, phase: 'starting', startedAt: now.toISOString(),
+      finishedAt: null, error: null, offerForce: false, rescheduledFor: null, channel: null, ts: null, link: null,
+      run: null, startAttemptedAt: null, deadlineMs: now.getTime() + this.opts.timeoutMs, after: null,
     };
-    let won = await this.opts.store.createOnce(RERUN_LOCKS, source.id, lock, { ttlMs: this.opts.timeoutMs + 5 * 60_000 });
-    if (!won) {
-      // A lock whose follower went silent (its replica died mid-run) is taken over, by exactly one caller.
-      const held = await this.opts.store.get<LockDoc>(RERUN_LOCKS, source.id);
-      if (held && lockIsStale(held.data)) {
-        const res = await this.opts.store.transition<LockDoc>(RERUN_LOCKS, source.id, (x) => x.runKey === held.data.runKey && lockIsStale(x), () => ({ ...lock, expiresAt: Date.now() + this.opts.timeoutMs + 5 * 60_000 }));
-        won = res.ok;
-        if (won) this.opts.logger.warn('took over a silent rerun lock', { source: source.id, previous: held.data.holder });
-      }
-    }
-    if (!won) {
-      const active = await this.opts.freshness.activeRerun(source.id);
-      return { kind: 'already_running', source, rerun: active ?? { requestedBy: '', startedAt: '', link: null } };
-    }
-    await this.opts.store.audit({ actor: input.userId, action: 'pipeline.rerun_requested', subject: source.id, after: { force: input.force } });
-
-    const view: RerunView = { source, requestedBy: input.userId, force: input.force, phase: 'starting', startedAt, runner: this.runnerName(source) };
-    let ts: string;
-    let link: string | null = null;
-    try {
-      const alert = await this.opts.alerts.get(source.id);
-      const thread = alert?.state === 'open' && alert.channel === channel && alert.ts ? { thread_ts: alert.ts } : {};
-      const posted = await this.opts.slack.chat.postMessage({ channel, ...thread, ...rerunMessage(view) });
-      ts = String(posted.ts);
-      link = await this.opts.slack.chat.getPermalink({ channel, message_ts: ts }).then((r) => r.permalink ?? null, () => null);
-    } catch (err) {
-      await this.release(source.id, lock.runKey);
-      throw err;
-    }
-    await this.opts.store.transition<LockDoc>(RERUN_LOCKS, source.id, (x) => x.runKey === lock.runKey, () => ({ channel, ts, link }));
-    await this.opts.alerts.linkRerun(source.id, link, input.userId).catch((err) => this.opts.logger.warn('alert link failed', { err }));
-
-    const run = this.follow(source, view, channel, ts, lock.runKey).catch((err) => {
-      const coded = toCodedError(err);
-      this.opts.logger.error('rerun follow failed', { source: source.id, code: coded.code, err: coded });
+    const won = await this.opts.store.runTransaction(async (tx): Promise<ActiveRerun | null> => {
+      const lock = (await tx.get<LockDoc>(RERUN_LOCKS, source.id))?.data;
+      if (lock && lock.expiresAt > Date.now()) return { requestedBy: lock.requestedBy, startedAt: lock.startedAt, link: lock.link };
+      tx.put<LockDoc>(RERUN_LOCKS, source.id, { runKey, requestedBy: input.userId, startedAt: doc.startedAt, link: null, expiresAt: Date.now() + lockTtl });
+      tx.put(RERUNS, runKey, doc);
+      tx.audit({ actor: input.userId, action: 'pipeline.rerun_requested', subject: source.id, after: { force: input.force, runKey } });
+      await this.enqueueAll(tx, [noticeJob({ type: 'rerun.message', runKey }), { key: jobKey(RERUN_JOBS.start, runKey), kind: RERUN_JOBS.start, payload: { runKey } }]);
+      return null;
     });
-    this.following.add(run);
-    void run.finally(() => this.following.delete(run));
+    if (won) return { kind: 'already_running', source, rerun: won };
+    this.opts.kick();
+    const link = await this.waitForLink(runKey, input.linkWaitMs ?? 2_500);
     return { kind: 'started', source, link };
   }
 
@@ -162,126 +185,170 @@ export class RerunService {
   async requestFromBizops(sourceId: string, userId: string): Promise<RerunRequestAnswer> {
     const source = this.opts.catalog.sources.find((s) => s.id === sourceId);
     if (!source) return { kind: 'unknown_source' };
-    const channel = this.opts.channel;
-    if (!channel) return { kind: 'not_configured' };
-    const first = await this.opts.store.createOnce(REQUESTS, `${source.id}:${userId}`, { at: this.now().toISOString() }, { ttlMs: REQUEST_DEDUP_MS });
+    if (!this.opts.channel) return { kind: 'not_configured' };
+    const at = this.now();
+    const first = await this.opts.store.runTransaction(async (tx) => {
+      const key = `${source.id}:${userId}`;
+      const seen = (await tx.get(REQUESTS, key))?.data;
+      if (seen && typeof seen['expiresAt'] === 'number' && seen['expiresAt'] > Date.now()) return false;
+      tx.put(REQUESTS, key, { at: at.toISOString(), expiresAt: Date.now() + REQUEST_DEDUP_MS });
+      tx.audit({ actor: userId, action: 'pipeline.rerun_asked', subject: source.id });
+      await this.enqueueAll(tx, [noticeJob({ type: 'rerun.asked', sourceId: source.id, userId, at: at.toISOString() })]);
+      return true;
+    });
     if (!first) return { kind: 'already_asked', source };
-    const [alert, freshness] = await Promise.all([this.opts.alerts.get(source.id), this.opts.freshness.checkSource(source).catch(() => undefined)]);
-    const thread = alert?.state === 'open' && alert.channel === channel && alert.ts ? { thread_ts: alert.ts } : {};
-    await this.opts.slack.chat.postMessage({ channel, ...thread, ...rerunRequestPost(source, userId, this.opts.bizopsUsergroup, freshness) });
-    await this.opts.store.audit({ actor: userId, action: 'pipeline.rerun_asked', subject: source.id });
+    this.opts.kick();
     return { kind: 'posted', source };
   }
 
-  /** Stops following runs (shutdown); their locks expire on their own. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    for (const wake of this.wakers) wake();
-    await Promise.allSettled([...this.following]);
+  /** Records where the rerun's message is, and links the source's open alert to it, with the job that posted it. */
+  async recordMessage(tx: StoreTx, runKey: string, where: { channel: string; ts: string; link: string | null }): Promise<void> {
+    const current = (await tx.get<RerunDoc>(RERUNS, runKey))?.data;
+    if (!current) return;
+    tx.put(RERUNS, runKey, { ...current, channel: where.channel, ts: where.ts, link: where.link });
+    const lock = (await tx.get<LockDoc>(RERUN_LOCKS, current.sourceId))?.data;
+    if (lock?.runKey === runKey) tx.put(RERUN_LOCKS, current.sourceId, { ...lock, link: where.link });
+    await this.opts.alerts.linkRerun(tx, current.sourceId, where.link, current.requestedBy);
   }
 
-  private runnerName(source: Source): string {
-    if (this.opts.pipelines.kind === 'embedded') return 'simulated on the demo warehouse';
-    return source.rerun?.kind === 'fivetran' ? 'Fivetran' : 'BigQuery Data Transfer';
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakers.add(done);
-    });
-  }
-
-  private async follow(source: Source, view: RerunView, channel: string, ts: string, runKey: string): Promise<void> {
-    const { slack, pipelines, logger } = this.opts;
-    const show = async (change: Partial<RerunView>) => {
-      Object.assign(view, change);
-      await slack.chat.update({ channel, ts, ...rerunMessage(view) }).catch((err) => logger.warn('rerun message update failed', { source: source.id, err }));
+  /** The job kinds this use case runs. */
+  jobKinds(): Record<string, JobKind> {
+    type ByKey = { runKey: string };
+    return {
+      [RERUN_JOBS.start]: defineJob<ByKey>({ handler: (ctx) => this.runStart(ctx), onGiveUp: (ctx, f) => this.finishCommit(ctx.payload.runKey, { phase: 'failed', error: f.message }), retry: { maxAttempts: 4 } }),
+      [RERUN_JOBS.poll]: defineJob<ByKey>({ handler: (ctx) => this.runPoll(ctx), onGiveUp: (ctx, f) => this.finishCommit(ctx.payload.runKey, { phase: 'timed_out', error: f.message }) }),
+      [RERUN_JOBS.after]: defineJob<ByKey>({ handler: (ctx) => this.runAfter(ctx), retry: { maxAttempts: 3 } }),
     };
-    let outcome: RerunPhase = 'failed';
-    try {
-      let started: StartResult;
-      try {
-        started = await pipelines.start(source.rerun!, { force: view.force });
-      } catch (err) {
-        started = { ok: false, reason: 'failed', message: toCodedError(err).message };
+  }
+
+  // ---- jobs ----
+
+  private async runStart(ctx: JobContext<{ runKey: string }>): Promise<JobOutcome> {
+    const runKey = ctx.payload.runKey;
+    let doc = await this.get(runKey);
+    if (!doc || doc.phase !== 'starting') return {};
+    const source = this.opts.catalog.sources.find((s) => s.id === doc!.sourceId);
+    if (!source?.rerun) return this.finish(runKey, { phase: 'failed', error: 'This source has no pipeline to rerun any more.' });
+    let started: StartResult | null = null;
+    if (doc.startAttemptedAt) {
+      // A start may have reached the service before a crash: adopt that run rather than starting a second one.
+      const adopted = (await this.opts.pipelines.recentRun?.(source.rerun, new Date(doc.startAttemptedAt))) ?? null;
+      if (adopted) {
+        ctx.logger.info('adopted a run started before a restart', { source: source.id, run: adopted.runId });
+        started = { ok: true, run: adopted };
       }
-      if (!started.ok) {
-        const wait = started.retryAfterMs !== undefined ? ` Try again in ${Math.ceil(started.retryAfterMs / 1000)} s.` : '';
-        await show({ phase: 'failed', finishedAt: this.now(), error: started.message + wait, offerForce: started.reason === 'already_syncing' && source.rerun!.kind === 'fivetran' && !view.force });
-        return;
-      }
-      await show({ phase: 'running' });
-      outcome = await this.poll(started.run, view, runKey, show);
-    } finally {
-      await this.release(source.id, runKey);
-      await this.opts.store.audit({ actor: 'bot', action: 'pipeline.rerun_finished', subject: source.id, after: { outcome: view.phase, error: view.error ?? null } }).catch(() => undefined);
+    } else {
+      const marked = await this.opts.store.transition<RerunDoc>(RERUNS, runKey, (d) => d.phase === 'starting' && !d.startAttemptedAt, () => ({ startAttemptedAt: this.now().toISOString() }));
+      if (!marked.ok) return {};
+      doc = marked.doc.data;
     }
-    if (this.stopped) return;
-    // The freshness check after the run; the alert recovers now rather than at the next tick.
+    started ??= await this.opts.pipelines.start(source.rerun, { force: doc.force });
+    if (!started.ok) {
+      const wait = started.retryAfterMs !== undefined ? ` Try again in ${Math.ceil(started.retryAfterMs / 1000)} s.` : '';
+      const offerForce = started.reason === 'already_syncing' && source.rerun.kind === 'fivetran' && !doc.force;
+      return this.finish(runKey, { phase: 'failed', error: started.message + wait, offerForce });
+    }
+    const run = started.run;
+    return {
+      commit: async (tx, enq) => {
+        const cur = (await tx.get<RerunDoc>(RERUNS, runKey))?.data;
+        if (!cur || cur.phase !== 'starting') return;
+        tx.put(RERUNS, runKey, { ...cur, phase: 'running', run });
+        await enq(noticeJob({ type: 'rerun.message', runKey }));
+        await enq({ key: jobKey(RERUN_JOBS.poll, runKey), kind: RERUN_JOBS.poll, payload: { runKey }, runAt: this.now().getTime() + this.opts.pollMs });
+      },
+    };
+  }
+
+  /** Asks the service where the run is; polls again until it ends or the deadline passes. */
+  private async runPoll(ctx: JobContext<{ runKey: string }>): Promise<JobOutcome> {
+    const runKey = ctx.payload.runKey;
+    const doc = await this.get(runKey);
+    if (!doc || !doc.run || (doc.phase !== 'running' && doc.phase !== 'rescheduled')) return {};
+    const now = this.now().getTime();
+    const again = new Date(now + this.opts.pollMs);
+    let status: RunStatus;
     try {
-      const after = await this.opts.freshness.checkSource(source);
-      await show({ after });
-      await this.opts.alerts.reconcile([after]);
+      status = await this.opts.pipelines.status(doc.run);
     } catch (err) {
-      logger.warn('freshness check after rerun failed', { source: source.id, err, outcome });
+      const coded = toCodedError(err);
+      if (now >= doc.deadlineMs) return this.finish(runKey, { phase: 'timed_out' });
+      ctx.logger.warn('rerun status unavailable; will poll again', { source: doc.sourceId, code: coded.code, err: coded });
+      const retryAfter = (err as { retryAfterMs?: unknown }).retryAfterMs;
+      return { again: typeof retryAfter === 'number' ? new Date(now + Math.max(retryAfter, this.opts.pollMs)) : again };
+    }
+    if (status.state === 'succeeded' || status.state === 'failed') {
+      return this.finish(runKey, { phase: status.state, ...(status.state === 'failed' && status.message ? { error: status.message } : {}) });
+    }
+    if (now >= doc.deadlineMs) return this.finish(runKey, { phase: doc.phase === 'rescheduled' ? 'rescheduled' : 'timed_out' });
+    if (status.state === doc.phase) return { again };
+    // A rescheduled sync is shown and followed a little longer, never for the full timeout.
+    const deadlineMs = status.state === 'rescheduled' ? Math.min(doc.deadlineMs, now + Math.min(10 * 60_000, this.opts.timeoutMs / 4)) : doc.deadlineMs;
+    return {
+      again,
+      commit: async (tx, enq) => {
+        const cur = (await tx.get<RerunDoc>(RERUNS, runKey))?.data;
+        if (!cur || cur.finishedAt) return;
+        tx.put(RERUNS, runKey, { ...cur, phase: status.state as RerunPhase, rescheduledFor: status.rescheduledFor ?? null, deadlineMs });
+        await enq(noticeJob({ type: 'rerun.message', runKey }));
+      },
+    };
+  }
+
+  /** The freshness check after the run; the alert recovers now rather than at the next check. */
+  private async runAfter(ctx: JobContext<{ runKey: string }>): Promise<JobOutcome> {
+    const runKey = ctx.payload.runKey;
+    const doc = await this.get(runKey);
+    const source = doc ? this.opts.catalog.sources.find((s) => s.id === doc.sourceId) : undefined;
+    if (!doc || !source || doc.after) return {};
+    const after = await this.opts.freshness.checkSource(source);
+    await this.opts.alerts.reconcile([after]);
+    return {
+      commit: async (tx, enq) => {
+        const cur = (await tx.get<RerunDoc>(RERUNS, runKey))?.data;
+        if (!cur || cur.after) return;
+        tx.put(RERUNS, runKey, { ...cur, after: { dataState: after.dataState, lastUpdated: after.lastUpdated?.toISOString() ?? null, problem: after.problem ?? null } });
+        await enq(noticeJob({ type: 'rerun.message', runKey }));
+      },
+    };
+  }
+
+  private finish(runKey: string, end: { phase: RerunPhase; error?: string; offerForce?: boolean }): JobOutcome {
+    return { commit: this.finishCommit(runKey, end) };
+  }
+
+  /** The end of a rerun: its outcome, the lock released, the audit entry, the message edited, the freshness check queued. */
+  private finishCommit(runKey: string, end: { phase: RerunPhase; error?: string; offerForce?: boolean }) {
+    return async (tx: StoreTx, enq: (spec: JobSpec) => Promise<void>) => {
+      const cur = (await tx.get<RerunDoc>(RERUNS, runKey))?.data;
+      if (!cur || cur.finishedAt) return;
+      const done: RerunDoc = { ...cur, phase: end.phase, error: end.error ?? cur.error, offerForce: end.offerForce ?? false, finishedAt: this.now().toISOString() };
+      tx.put(RERUNS, runKey, done);
+      const lock = (await tx.get<LockDoc>(RERUN_LOCKS, cur.sourceId))?.data;
+      if (lock?.runKey === runKey) tx.delete(RERUN_LOCKS, cur.sourceId);
+      tx.audit({ actor: 'bot', action: 'pipeline.rerun_finished', subject: cur.sourceId, after: { outcome: done.phase, error: done.error } });
+      await enq(noticeJob({ type: 'rerun.message', runKey }));
+      // A run that never started leaves the data as it was: no check to report.
+      if (cur.run) await enq({ key: jobKey(RERUN_JOBS.after, runKey), kind: RERUN_JOBS.after, payload: { runKey } });
+    };
+  }
+
+  private async waitForLink(runKey: string, timeoutMs: number): Promise<string | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const doc = await this.get(runKey);
+      if (doc?.link || Date.now() >= deadline) return doc?.link ?? null;
+      await new Promise((r) => setTimeout(r, 40));
     }
   }
 
-  /** Polls the run until it ends, times out, or the bot stops. */
-  private async poll(run: RunHandle, view: RerunView, runKey: string, show: (c: Partial<RerunView>) => Promise<void>): Promise<RerunPhase> {
-    let deadline = Date.now() + this.opts.timeoutMs;
-    let last: RunStatus['state'] = 'running';
-    while (!this.stopped) {
-      await this.sleep(this.opts.pollMs);
-      if (this.stopped) break;
-      await this.heartbeat(view.source.id, runKey);
-      let status: RunStatus;
-      try {
-        status = await this.opts.pipelines.status(run);
-      } catch (err) {
-        const coded = toCodedError(err);
-        this.opts.logger.warn('rerun status unavailable; will poll again', { source: view.source.id, code: coded.code, err: coded });
-        if (coded instanceof PipelineError && coded.retryAfterMs) await this.sleep(Math.min(coded.retryAfterMs, this.opts.timeoutMs));
-        if (Date.now() >= deadline) break;
-        continue;
-      }
-      if (status.state === 'succeeded' || status.state === 'failed') {
-        await show({ phase: status.state, finishedAt: this.now(), ...(status.message && status.state === 'failed' ? { error: status.message } : {}) });
-        return status.state;
-      }
-      if (status.state !== last) {
-        // A rescheduled sync is shown and followed a little longer, never for the full timeout.
-        if (status.state === 'rescheduled') deadline = Math.min(deadline, Date.now() + Math.min(10 * 60_000, this.opts.timeoutMs / 4));
-        last = status.state;
-        await show({ phase: status.state, ...(status.rescheduledFor ? { rescheduledFor: status.rescheduledFor } : {}) });
-      }
-      if (Date.now() >= deadline) break;
-    }
-    const phase: RerunPhase = last === 'rescheduled' ? 'rescheduled' : 'timed_out';
-    await show({ phase, finishedAt: this.now() });
-    return phase;
+  private async enqueueAll(tx: StoreTx, specs: JobSpec[]): Promise<void> {
+    const at = this.now().getTime();
+    for (const spec of specs) await enqueue(tx, spec, at);
   }
+}
 
-  /** Tells other replicas this run is still followed. */
-  private async heartbeat(sourceId: string, runKey: string): Promise<void> {
-    await this.opts.store
-      .transition<LockDoc>(RERUN_LOCKS, sourceId, (x) => x.runKey === runKey, () => ({ heartbeatAt: Date.now() }))
-      .catch((err) => this.opts.logger.warn('rerun heartbeat failed', { source: sourceId, err }));
-  }
-
-  /** Drops the lock if it is still this run's. */
-  private async release(sourceId: string, runKey: string): Promise<void> {
-    try {
-      const current = await this.opts.store.get<LockDoc>(RERUN_LOCKS, sourceId);
-      if (current?.data.runKey === runKey) await this.opts.store.delete(RERUN_LOCKS, sourceId);
-    } catch (err) {
-      this.opts.logger.warn('rerun lock release failed; it expires on its own', { source: sourceId, err });
-    }
-  }
+/** The notice a rerun's message needs, for callers outside this module. */
+export function rerunMessageNotice(runKey: string): Notice {
+  return { type: 'rerun.message', runKey };
 }

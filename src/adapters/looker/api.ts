@@ -12,7 +12,7 @@
  *   is written.
  */
 import { LookerError } from '../../errors.js';
-import type { LookerAdmin, LookerGrant, LookerGrantResult, LookerRevokeResult } from '../../ports/looker-admin.js';
+import type { LookerAdmin, LookerGrant, LookerGrantResult, LookerRevokeResult, LookerUserAccess } from '../../ports/looker-admin.js';
 import { mergedRoles, rolesWithout } from '../../domain/looker-policy.js';
 
 export interface LookerApiOptions {
@@ -78,6 +78,12 @@ export class LookerApiAdmin implements LookerAdmin {
     const { roleIds, added } = mergedRoles(current, grant.roleIds);
     if (added.length > 0) await this.call('PUT', `/users/${enc(user.id)}/roles`, { body: roleIds });
     return { applied: true, lookerUserId: user.id, createdUser, addedGroupIds, addedRoleIds: added };
+  }
+
+  async userAccess(email: string): Promise<LookerUserAccess | null> {
+    const user = await this.findUserByEmail(email);
+    if (!user) return null;
+    return { lookerUserId: user.id, roleIds: await this.directRoles(user.id), groupIds: [...(user.group_ids ?? [])] };
   }
 
   async revokeRoles(input: { lookerUserId: string; roleIds: string[] }): Promise<LookerRevokeResult> {

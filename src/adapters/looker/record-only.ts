@@ -8,6 +8,10 @@ import type { LookerAdmin, LookerGrantResult, LookerRevokeResult } from '../../p
 export class RecordOnlyLookerAdmin implements LookerAdmin {
   readonly kind = 'record-only' as const;
 
+  async userAccess(): Promise<null> {
+    return null;
+  }
+
   async grant(): Promise<LookerGrantResult> {
     return { applied: false };
   }

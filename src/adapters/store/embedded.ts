@@ -1,16 +1,29 @@
 /**
- * Embedded Store: in-memory maps, persisted under `<dataDir>/store/` so a
- * restart sees the same state. For local use and a single process only.
+ * Embedded Store: documents in memory, made durable by an append-only journal
+ * under `<dataDir>/store/`, for local use by one process.
  *
- * Layout: one JSON file per collection (`<encoded name>.json`, rewritten whole
- * via temp file + fsync + rename, so a crash leaves the old or the new file,
- * never half of one), and the audit log as an append-only `audit.jsonl`.
+ * - Every commit (a put, a transition, a whole transaction with its audit
+ *   entries) is one line of `journal.jsonl`, appended and fsynced before the
+ *   caller hears back. A crash leaves the line whole or torn; a torn last
+ *   line is dropped at the next open, so a transaction is all or nothing.
+ * - When the journal grows past a threshold it is folded into
+ *   `snapshot.json` (written to a temporary file, fsynced, renamed), then
+ *   emptied. The snapshot records the last sequence number it holds, so a
+ *   crash between the two steps replays nothing twice.
+ * - A `LOCK` file holds the owner's pid: a second process on the same
+ *   directory is refused with a message saying who has it; a lock left by a
+ *   process that died (kill -9) is taken over.
+ * - Operations run one after another, so a transaction sees no one else's
+ *   half-done work.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, stat, truncate as truncateFile, type FileHandle } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { StoreError } from '../../errors.js';
-import type { AuditEntry, ListOptions, Store, StoreDoc, TransitionResult, VersionedDoc } from '../../ports/store.js';
+import { isExpired, matchesWhere, type AuditEntry, type ListOptions, type Store, type StoreDoc, type StoreTx, type TransitionResult, type VersionedDoc } from '../../ports/store.js';
 
 interface Entry {
   data: StoreDoc;
@@ -18,32 +31,69 @@ interface Entry {
 }
 type Collection = Map<string, Entry>;
 
+/** One journal line: sequence number, writes (`null` entry: delete), audit entries. */
+interface JournalRecord {
+  s: number;
+  w: Array<[collection: string, id: string, entry: Entry | null]>;
+  a?: Required<AuditEntry>[];
+}
+
+interface Snapshot {
+  seq: number;
+  collections: Record<string, Record<string, Entry>>;
+  audit: Required<AuditEntry>[];
+}
+
 const LEASES = 'leases';
-const AUDIT_FILE = 'audit.jsonl';
+const JOURNAL = 'journal.jsonl';
+const SNAPSHOT = 'snapshot.json';
+const LOCK = 'LOCK';
+/** Fold the journal into the snapshot past this size. */
+const COMPACT_BYTES = 8 * 1024 * 1024;
+
+/** Directories this process has open: a second open here is refused too. */
+const openHere = new Set<string>();
+
+export interface EmbeddedStoreOptions {
+  /** Journal size that triggers compaction (tests make it small). */
+  compactBytes?: number;
+}
 
 /** Opens (creating if needed) the embedded store in `dataDir/store/`. */
-export async function openEmbeddedStore(dataDir: string): Promise<Store> {
-  const dir = path.join(dataDir, 'store');
-  const collections = new Map<string, Collection>();
-  const auditLog: Required<AuditEntry>[] = [];
+export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreOptions = {}): Promise<Store> {
+  const dir = path.resolve(dataDir, 'store');
+  const compactBytes = options.compactBytes ?? COMPACT_BYTES;
   try {
     await mkdir(dir, { recursive: true });
-    for (const file of await readdir(dir)) {
-      if (file.endsWith('.json')) {
-        const parsed = JSON.parse(await readFile(path.join(dir, file), 'utf8')) as Record<string, Entry>;
-        collections.set(decodeURIComponent(file.slice(0, -'.json'.length)), new Map(Object.entries(parsed)));
-      }
-    }
-    auditLog.push(...(await readAudit(path.join(dir, AUDIT_FILE))));
   } catch (err) {
-    throw new StoreError(`cannot open the embedded store in ${dir}: ${message(err)}`, { cause: err });
+    throw new StoreError(`cannot create the embedded store in ${dir}: ${message(err)}`, { cause: err });
+  }
+  await takeLock(dir);
+
+  const collections = new Map<string, Collection>();
+  const auditLog: Required<AuditEntry>[] = [];
+  let seq = 0;
+  let journal: FileHandle;
+  let journalBytes = 0;
+  try {
+    const loaded = await load(dir);
+    for (const [name, docs] of Object.entries(loaded.collections)) collections.set(name, new Map(Object.entries(docs)));
+    auditLog.push(...loaded.audit);
+    seq = loaded.seq;
+    journal = await open(path.join(dir, JOURNAL), 'a');
+    journalBytes = (await journal.stat()).size;
+  } catch (err) {
+    await releaseLock(dir);
+    throw err instanceof StoreError ? err : new StoreError(`cannot open the embedded store in ${dir}: ${message(err)}`, { cause: err });
   }
 
-  // Every operation runs after the previous one settles, so read-check-write
-  // sequences (transition, createOnce, leases) are atomic within the process.
+  const insideTx = new AsyncLocalStorage<true>();
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
   function serial<R>(what: string, op: () => Promise<R> | R): Promise<R> {
+    if (insideTx.getStore()) {
+      return Promise.reject(new StoreError(`embedded store: ${what} inside a transaction: use the transaction's own methods`));
+    }
     const run = queue.then(async () => {
       if (closed) throw new StoreError(`embedded store: ${what} after close()`);
       try {
@@ -62,42 +112,107 @@ export async function openEmbeddedStore(dataDir: string): Promise<Store> {
     if (!c) collections.set(name, (c = new Map()));
     return c;
   };
+  const read = (collection: string, id: string): VersionedDoc | null => {
+    const entry = collections.get(collection)?.get(id);
+    return entry ? view(id, entry) : null;
+  };
 
-  async function persist(name: string): Promise<void> {
-    const file = path.join(dir, `${encodeURIComponent(name)}.json`);
-    await writeAtomic(file, JSON.stringify(Object.fromEntries(coll(name))));
+  /** Makes writes durable (one journal line), then applies them. */
+  async function commit(writes: Array<[string, string, StoreDoc | null]>, audits: AuditEntry[]): Promise<Map<string, Entry>> {
+    const s = seq + 1;
+    const applied = new Map<string, Entry>();
+    const record: JournalRecord = {
+      s,
+      w: writes.map(([c, id, data], i) => {
+        // Round-trip through JSON: stored data is exactly what a reopen will see.
+        const entry = data === null ? null : { data: JSON.parse(JSON.stringify(data)) as StoreDoc, version: `${s}.${i}` };
+        if (entry) applied.set(`${c}\u0000${id}`, entry);
+        return [c, id, entry];
+      }),
+    };
+    if (audits.length) {
+      const at = new Date().toISOString();
+      record.a = audits.map((e) => ({ actor: e.actor, action: e.action, subject: e.subject, before: e.before ?? null, after: e.after ?? null, at: e.at ?? at }));
+      record.a = JSON.parse(JSON.stringify(record.a)) as Required<AuditEntry>[];
+    }
+    if (!record.w.length && !record.a) return applied;
+    const line = JSON.stringify(record) + '\n';
+    await journal.write(line);
+    await journal.datasync();
+    journalBytes += Buffer.byteLength(line);
+    seq = s;
+    apply(record);
+    if (journalBytes > compactBytes) await compact();
+    return applied;
   }
 
-  async function write(name: string, id: string, data: StoreDoc): Promise<VersionedDoc> {
-    // Round-trip through JSON: stored data is exactly what a reopen will see.
-    const entry: Entry = { data: JSON.parse(JSON.stringify(data)) as StoreDoc, version: randomUUID() };
-    coll(name).set(id, entry);
-    await persist(name);
-    return view(id, entry);
+  function apply(record: JournalRecord): void {
+    for (const [c, id, entry] of record.w) {
+      if (entry) coll(c).set(id, entry);
+      else collections.get(c)?.delete(id);
+    }
+    if (record.a) auditLog.push(...record.a);
   }
 
-  return {
+  async function compact(): Promise<void> {
+    const snapshot: Snapshot = {
+      seq,
+      collections: Object.fromEntries([...collections].map(([name, docs]) => [name, Object.fromEntries(docs)])),
+      audit: auditLog,
+    };
+    await writeAtomic(path.join(dir, SNAPSHOT), JSON.stringify(snapshot));
+    await journal.truncate(0);
+    await journal.sync();
+    journalBytes = 0;
+  }
+
+  async function transaction<R>(body: (tx: StoreTx) => Promise<R>): Promise<R> {
+    const writes = new Map<string, [string, string, StoreDoc | null]>();
+    const audits: AuditEntry[] = [];
+    let open = true;
+    const tx: StoreTx = {
+      get: async <T extends StoreDoc>(collection: string, id: string) => read(collection, id) as VersionedDoc<T> | null,
+      put: (collection, id, data) => {
+        if (!open) throw new StoreError('embedded store: write after the transaction ended');
+        writes.set(`${collection}\u0000${id}`, [collection, id, data]);
+      },
+      delete: (collection, id) => {
+        if (!open) throw new StoreError('embedded store: write after the transaction ended');
+        writes.set(`${collection}\u0000${id}`, [collection, id, null]);
+      },
+      audit: (entry) => {
+        if (!open) throw new StoreError('embedded store: write after the transaction ended');
+        audits.push(entry);
+      },
+    };
+    const result = await insideTx.run(true, () => body(tx));
+    open = false;
+    await commit([...writes.values()], audits);
+    return result;
+  }
+
+  const store: Store = {
     kind: 'embedded',
 
     get: <T extends StoreDoc>(collection: string, id: string) =>
-      serial(`get ${collection}/${id}`, () => {
-        const entry = coll(collection).get(id);
-        return entry ? (view(id, entry) as VersionedDoc<T>) : null;
-      }),
+      serial(`get ${collection}/${id}`, () => read(collection, id) as VersionedDoc<T> | null),
 
     put: <T extends StoreDoc>(collection: string, id: string, data: T) =>
-      serial(`put ${collection}/${id}`, async () => (await write(collection, id, data)) as VersionedDoc<T>),
+      serial(`put ${collection}/${id}`, async () => {
+        const applied = await commit([[collection, id, data]], []);
+        return view(id, applied.get(`${collection}\u0000${id}`)!) as VersionedDoc<T>;
+      }),
 
     delete: (collection, id) =>
       serial(`delete ${collection}/${id}`, async () => {
-        if (coll(collection).delete(id)) await persist(collection);
+        if (collections.get(collection)?.has(id)) await commit([[collection, id, null]], []);
       }),
 
     list: <T extends StoreDoc>(collection: string, options: ListOptions = {}) =>
       serial(`list ${collection}`, () => {
         let docs = [...coll(collection)].map(([id, entry]) => view(id, entry));
         const { where, orderBy, limit } = options;
-        if (where) docs = docs.filter((d) => d.data[where.field] === where.equals);
+        if (where) docs = docs.filter((d) => matchesWhere(d.data[where.field], where));
         docs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         if (orderBy) {
           // Like Firestore: documents without the field are left out.
@@ -109,60 +224,45 @@ export async function openEmbeddedStore(dataDir: string): Promise<Store> {
         return docs as VersionedDoc<T>[];
       }),
 
-    createOnce: (collection, id, data = {}, options = {}) =>
-      serial(`createOnce ${collection}/${id}`, async () => {
-        const existing = coll(collection).get(id);
-        if (existing && !isExpired(existing.data)) return false;
-        const expiresAt = options.ttlMs !== undefined ? Date.now() + options.ttlMs : undefined;
-        await write(collection, id, expiresAt !== undefined ? { ...data, expiresAt } : data);
-        return true;
-      }),
+    runTransaction: <R>(body: (tx: StoreTx) => Promise<R>) => serial('transaction', () => transaction(body)),
 
-    transition: <T extends StoreDoc>(
-      collection: string,
-      id: string,
-      precondition: (current: T) => boolean,
-      update: (current: T) => Partial<T>,
-    ) =>
+    createOnce: (collection, id, data = {}, options = {}) =>
+      serial(`createOnce ${collection}/${id}`, () =>
+        transaction(async (tx) => {
+          const existing = await tx.get(collection, id);
+          if (existing && !isExpired(existing.data)) return false;
+          tx.put(collection, id, options.ttlMs !== undefined ? { ...data, expiresAt: Date.now() + options.ttlMs } : data);
+          return true;
+        }),
+      ),
+
+    transition: <T extends StoreDoc>(collection: string, id: string, precondition: (current: T) => boolean, update: (current: T) => Partial<T>) =>
       serial(`transition ${collection}/${id}`, async (): Promise<TransitionResult<T>> => {
-        const entry = coll(collection).get(id);
-        if (!entry) return { ok: false, reason: 'not_found' };
-        const current = view(id, entry) as VersionedDoc<T>;
-        if (!precondition(structuredClone(current.data))) {
-          return { ok: false, reason: 'precondition_failed', current };
-        }
+        const current = read(collection, id) as VersionedDoc<T> | null;
+        if (!current) return { ok: false, reason: 'not_found' };
+        if (!precondition(structuredClone(current.data))) return { ok: false, reason: 'precondition_failed', current };
         const next = { ...current.data, ...update(structuredClone(current.data)) };
-        return { ok: true, doc: (await write(collection, id, next)) as VersionedDoc<T> };
+        const applied = await commit([[collection, id, next]], []);
+        return { ok: true, doc: view(id, applied.get(`${collection}\u0000${id}`)!) as VersionedDoc<T> };
       }),
 
     acquireLease: (name, holder, ttlMs) =>
       serial(`acquireLease ${name}`, async () => {
-        const entry = coll(LEASES).get(name);
-        if (entry && entry.data.holder !== holder && !isExpired(entry.data)) return false;
-        await write(LEASES, name, { holder, expiresAt: Date.now() + ttlMs });
+        const entry = collections.get(LEASES)?.get(name);
+        if (entry && entry.data['holder'] !== holder && !isExpired(entry.data)) return false;
+        await commit([[LEASES, name, { holder, expiresAt: Date.now() + ttlMs }]], []);
         return true;
       }),
 
     releaseLease: (name, holder) =>
       serial(`releaseLease ${name}`, async () => {
-        if (coll(LEASES).get(name)?.data.holder !== holder) return;
-        coll(LEASES).delete(name);
-        await persist(LEASES);
+        if (collections.get(LEASES)?.get(name)?.data['holder'] !== holder) return;
+        await commit([[LEASES, name, null]], []);
       }),
 
     audit: (entry) =>
       serial(`audit ${entry.action}`, async () => {
-        const full: Required<AuditEntry> = {
-          actor: entry.actor,
-          action: entry.action,
-          subject: entry.subject,
-          before: entry.before ?? null,
-          after: entry.after ?? null,
-          at: entry.at ?? new Date().toISOString(),
-        };
-        const line = JSON.stringify(full);
-        await appendDurable(path.join(dir, AUDIT_FILE), line + '\n');
-        auditLog.push(JSON.parse(line) as Required<AuditEntry>);
+        await commit([], [entry]);
       }),
 
     recentAudit: (limit) =>
@@ -174,25 +274,156 @@ export async function openEmbeddedStore(dataDir: string): Promise<Store> {
       }),
 
     close: async () => {
-      await serial('close', () => {
+      if (closed) return;
+      await serial('close', async () => {
         closed = true;
+        await journal.close();
+        await releaseLock(dir);
       });
     },
   };
+  return store;
+}
+
+/** Reads the snapshot, replays the journal after it, and imports the layout of earlier versions once. */
+async function load(dir: string): Promise<Snapshot> {
+  const snapshotFile = path.join(dir, SNAPSHOT);
+  const journalFile = path.join(dir, JOURNAL);
+  let snapshot: Snapshot = { seq: 0, collections: {}, audit: [] };
+  if (existsSync(snapshotFile)) {
+    snapshot = JSON.parse(await readFile(snapshotFile, 'utf8')) as Snapshot;
+  } else if (!existsSync(journalFile)) {
+    const legacy = await importLegacy(dir);
+    if (legacy) {
+      await writeAtomic(snapshotFile, JSON.stringify(legacy.snapshot));
+      for (const file of legacy.files) await rm(path.join(dir, file), { force: true });
+      snapshot = legacy.snapshot;
+    }
+  }
+  let text = '';
+  try {
+    text = await readFile(journalFile, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  let good = 0;
+  for (const line of text.split('\n')) {
+    if (good + line.length >= text.length) break; // no newline after it: torn by a crash
+    let record: JournalRecord;
+    try {
+      record = JSON.parse(line) as JournalRecord;
+    } catch {
+      break;
+    }
+    good += line.length + 1;
+    if (record.s <= snapshot.seq) continue;
+    for (const [c, id, entry] of record.w) {
+      const docs = (snapshot.collections[c] ??= {});
+      if (entry) docs[id] = entry;
+      else delete docs[id];
+    }
+    if (record.a) snapshot.audit.push(...record.a);
+    snapshot.seq = record.s;
+  }
+  // Drop a torn tail now, or the next append would be glued onto it.
+  if (good < Buffer.byteLength(text) && text) await truncateFile(journalFile, Buffer.byteLength(text.slice(0, good)));
+  return snapshot;
+}
+
+/** The layout before the journal: one JSON file per collection and an `audit.jsonl`. */
+async function importLegacy(dir: string): Promise<{ snapshot: Snapshot; files: string[] } | null> {
+  const files = (await readdir(dir)).filter((f) => (f.endsWith('.json') && f !== SNAPSHOT) || f === 'audit.jsonl');
+  if (!files.length) return null;
+  const snapshot: Snapshot = { seq: 0, collections: {}, audit: [] };
+  for (const file of files) {
+    const text = await readFile(path.join(dir, file), 'utf8');
+    if (file === 'audit.jsonl') {
+      for (const line of text.split('\n')) {
+        try {
+          if (line) snapshot.audit.push(JSON.parse(line) as Required<AuditEntry>);
+        } catch {
+          // a torn last line of the old format
+        }
+      }
+    } else {
+      snapshot.collections[decodeURIComponent(file.slice(0, -'.json'.length))] = JSON.parse(text) as Record<string, Entry>;
+    }
+  }
+  return { snapshot, files };
+}
+
+interface LockInfo {
+  pid: number;
+  host: string;
+  at: string;
+}
+
+/** Claims `dir` for this process, or says who has it. */
+async function takeLock(dir: string): Promise<void> {
+  const file = path.join(dir, LOCK);
+  const busy = (who: string) =>
+    new StoreError(
+      `the embedded store in ${dir} is in use by ${who}. Stop that process, or give this one its own DATA_DIR (two processes on one directory would overwrite each other's data).`,
+    );
+  if (openHere.has(dir)) throw busy(`this process (pid ${process.pid})`);
+  const mine: LockInfo = { pid: process.pid, host: os.hostname(), at: new Date().toISOString() };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fh = await open(file, 'wx');
+      try {
+        await fh.writeFile(JSON.stringify(mine));
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      openHere.add(dir);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreError(`cannot lock the embedded store in ${dir}: ${message(err)}`, { cause: err });
+    }
+    let held: Partial<LockInfo> = {};
+    try {
+      held = JSON.parse(await readFile(file, 'utf8')) as Partial<LockInfo>;
+    } catch {
+      // Empty or torn: its writer died before finishing it.
+    }
+    if (typeof held.pid === 'number' && held.host === mine.host && alive(held.pid)) throw busy(`process ${held.pid}`);
+    if (typeof held.pid === 'number' && held.host && held.host !== mine.host) throw busy(`process ${held.pid} on ${held.host}`);
+    // Left by a process that is gone: take it over (removing it, then racing for a fresh create).
+    const stale = `${file}.${randomUUID()}.stale`;
+    await rename(file, stale).catch(() => undefined);
+    await rm(stale, { force: true });
+  }
+  throw busy('another process that keeps taking it');
+}
+
+async function releaseLock(dir: string): Promise<void> {
+  openHere.delete(dir);
+  const file = path.join(dir, LOCK);
+  try {
+    const held = JSON.parse(await readFile(file, 'utf8')) as Partial<LockInfo>;
+    if (held.pid === process.pid) await rm(file, { force: true });
+  } catch {
+    // Already gone.
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function view(id: string, entry: Entry): VersionedDoc {
   return { id, data: structuredClone(entry.data), version: entry.version };
 }
 
-function isExpired(data: StoreDoc): boolean {
-  return typeof data.expiresAt === 'number' && data.expiresAt <= Date.now();
-}
-
 /** Orders mixed values the way Firestore does: null < booleans < numbers < strings < others. */
 function compareValues(a: unknown, b: unknown): number {
-  const rank = (v: unknown): number =>
-    v === null ? 0 : typeof v === 'boolean' ? 1 : typeof v === 'number' ? 2 : typeof v === 'string' ? 3 : 4;
+  const rank = (v: unknown): number => (v === null ? 0 : typeof v === 'boolean' ? 1 : typeof v === 'number' ? 2 : typeof v === 'string' ? 3 : 4);
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra - rb;
@@ -210,53 +441,20 @@ async function writeAtomic(file: string, contents: string): Promise<void> {
     await fh.close();
   }
   await rename(tmp, file);
-  await syncDir(path.dirname(file));
-}
-
-async function appendDurable(file: string, contents: string): Promise<void> {
-  const fh = await open(file, 'a');
+  // Makes the rename itself durable, not only the contents.
+  const d = await open(path.dirname(file), 'r');
   try {
-    await fh.writeFile(contents, 'utf8');
-    await fh.sync();
+    await d.sync();
   } finally {
-    await fh.close();
+    await d.close();
   }
-}
-
-// Makes a rename or a new file itself durable, not only its contents.
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function readAudit(file: string): Promise<Required<AuditEntry>[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const entries: Required<AuditEntry>[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    try {
-      entries.push(JSON.parse(line) as Required<AuditEntry>);
-    } catch {
-      // A crash mid-append can leave a torn last line; what came before is intact.
-    }
-  }
-  if (text && !text.endsWith('\n')) {
-    // Drop the torn line now, or the next append would be glued onto it.
-    await writeAtomic(file, entries.map((e) => JSON.stringify(e) + '\n').join(''));
-  }
-  return entries;
 }
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Size of the journal (tests check compaction). */
+export async function journalSize(dataDir: string): Promise<number> {
+  return (await stat(path.join(dataDir, 'store', JOURNAL)).catch(() => ({ size: 0 }))).size;
 }

@@ -8,12 +8,18 @@
  * write time, so `updateTime` cannot serve as the version everywhere.
  */
 import { randomUUID } from 'node:crypto';
-import { FieldPath, Firestore } from '@google-cloud/firestore';
-import type { DocumentSnapshot, Query } from '@google-cloud/firestore';
+import { FieldPath, Firestore, Timestamp } from '@google-cloud/firestore';
+import type { DocumentReference, DocumentSnapshot, Query, Transaction } from '@google-cloud/firestore';
 import { StoreError } from '../../errors.js';
-import type { AuditEntry, ListOptions, Store, StoreDoc, TransitionResult, VersionedDoc } from '../../ports/store.js';
+import { isExpired, type AuditEntry, type ListOptions, type Store, type StoreDoc, type StoreTx, type TransitionResult, type VersionedDoc } from '../../ports/store.js';
 
 const VERSION_FIELD = '_version';
+/**
+ * A timestamp copy of a numeric `expiresAt`, for Firestore's TTL policy
+ * (which needs a timestamp field): `gcloud firestore fields ttls update
+ * _expireAt --collection-group=<collection> --enable-ttl`.
+ */
+export const EXPIRE_FIELD = '_expireAt';
 const ALREADY_EXISTS = 6; // gRPC status code
 // Contended transactions are retried by the client; racing replicas need more than the default 5.
 const MAX_ATTEMPTS = 25;
@@ -30,6 +36,14 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
   const leases = prefix + 'leases';
   const auditCollection = prefix + 'audit';
   let auditSeq = 0;
+  const auditRecord = (entry: AuditEntry) => {
+    const at = entry.at ?? new Date().toISOString();
+    // The id breaks ties between entries of the same millisecond from this
+    // process (recentAudit orders by `at`, then id), newest last.
+    const id = `${at}_${String(auditSeq++).padStart(10, '0')}_${randomUUID().slice(0, 8)}`;
+    const data = { actor: entry.actor, action: entry.action, subject: entry.subject, before: entry.before ?? null, after: entry.after ?? null, at };
+    return { ref: db.collection(auditCollection).doc(id), data: JSON.parse(JSON.stringify(data)) as StoreDoc };
+  };
 
   async function guard<R>(what: string, op: () => Promise<R>): Promise<R> {
     try {
@@ -65,12 +79,46 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
       guard(`list ${collection}`, async () => {
         if (options.limit === 0) return [];
         let query: Query = db.collection(prefix + collection);
-        if (options.where) query = query.where(new FieldPath(options.where.field), '==', options.where.equals);
+        const where = options.where;
+        if (where) query = 'equals' in where ? query.where(new FieldPath(where.field), '==', where.equals) : query.where(new FieldPath(where.field), where.op, where.value);
         if (options.orderBy) query = query.orderBy(new FieldPath(options.orderBy.field), options.orderBy.direction ?? 'asc');
         if (options.limit !== undefined) query = query.limit(options.limit);
         const snap = await query.get();
         return snap.docs.map((d) => toVersioned(d) as VersionedDoc<T>);
       }),
+
+    runTransaction: <R>(body: (tx: StoreTx) => Promise<R>) =>
+      guard('transaction', () =>
+        db.runTransaction(
+          async (ftx) => {
+            // Writes wait for the end of the body: Firestore wants every read before any write.
+            const writes: Array<(t: Transaction) => void> = [];
+            const tx: StoreTx = {
+              get: async <T extends StoreDoc>(collection: string, id: string) => {
+                const snap = await ftx.get(ref(collection, id));
+                return snap.exists ? (toVersioned(snap) as VersionedDoc<T>) : null;
+              },
+              put: (collection, id, data) => {
+                const doc: DocumentReference = ref(collection, id);
+                const stamped = stamp(data).data;
+                writes.push((t) => t.set(doc, stamped));
+              },
+              delete: (collection, id) => {
+                const doc = ref(collection, id);
+                writes.push((t) => t.delete(doc));
+              },
+              audit: (entry) => {
+                const { ref: doc, data } = auditRecord(entry);
+                writes.push((t) => t.create(doc, data));
+              },
+            };
+            const result = await body(tx);
+            for (const write of writes) write(ftx);
+            return result;
+          },
+          { maxAttempts: MAX_ATTEMPTS },
+        ),
+      ),
 
     createOnce: (collection, id, data = {}, options = {}) =>
       guard(`createOnce ${collection}/${id}`, async () => {
@@ -147,18 +195,8 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
 
     audit: (entry) =>
       guard(`audit ${entry.action}`, async () => {
-        const at = entry.at ?? new Date().toISOString();
-        // The id breaks ties between entries of the same millisecond from this
-        // process (recentAudit orders by `at`, then id), newest last.
-        const id = `${at}_${String(auditSeq++).padStart(10, '0')}_${randomUUID().slice(0, 8)}`;
-        await db.collection(auditCollection).doc(id).create({
-          actor: entry.actor,
-          action: entry.action,
-          subject: entry.subject,
-          before: entry.before ?? null,
-          after: entry.after ?? null,
-          at,
-        });
+        const { ref: doc, data } = auditRecord(entry);
+        await doc.create(data);
       }),
 
     recentAudit: (limit) =>
@@ -189,18 +227,20 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
 
 function stamp(data: StoreDoc): { data: StoreDoc; version: string } {
   const version = randomUUID();
-  return { data: { ...data, [VERSION_FIELD]: version }, version };
+  const { [EXPIRE_FIELD]: _old, ...rest } = data;
+  const expires = typeof rest['expiresAt'] === 'number' ? { [EXPIRE_FIELD]: Timestamp.fromMillis(rest['expiresAt']) } : {};
+  return { data: { ...rest, ...expires, [VERSION_FIELD]: version }, version };
 }
 
 function clean(data: StoreDoc): StoreDoc {
-  const { [VERSION_FIELD]: _omit, ...rest } = data;
+  const { [VERSION_FIELD]: _omit, [EXPIRE_FIELD]: _expire, ...rest } = data;
   // Same shape a later get() returns: undefined fields are not stored.
   return JSON.parse(JSON.stringify(rest)) as StoreDoc;
 }
 
 function toVersioned(snap: DocumentSnapshot): VersionedDoc {
   const raw = snap.data() ?? {};
-  const { [VERSION_FIELD]: version, ...data } = raw;
+  const { [VERSION_FIELD]: version, [EXPIRE_FIELD]: _expire, ...data } = raw;
   return {
     id: snap.id,
     data,
@@ -212,8 +252,4 @@ function toVersioned(snap: DocumentSnapshot): VersionedDoc {
 function updateTimeOf(snap: DocumentSnapshot): string {
   const t = snap.updateTime;
   return t ? `${t.seconds}.${String(t.nanoseconds).padStart(9, '0')}` : '';
-}
-
-function isExpired(data: StoreDoc | undefined): boolean {
-  return typeof data?.expiresAt === 'number' && data.expiresAt <= Date.now();
 }

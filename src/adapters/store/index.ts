@@ -16,7 +16,7 @@ export { openFirestoreStore } from './firestore.js';
 export async function openStore(config: Config['store'], dataDir: string): Promise<Store> {
   switch (config.kind) {
     case 'firestore':
-      return openFirestoreStore({ projectId: config.projectId });
+      return openFirestoreStore({ projectId: config.projectId, collectionPrefix: config.collectionPrefix });
     case 'embedded':
       return openEmbeddedStore(dataDir);
   }

@@ -1,0 +1,442 @@
+/**
+ * The job runner: carries out due jobs (src/jobs/model.ts), each by the
+ * handler registered for its kind.
+ *
+ * - Claim: a transition that moves the job's `runAt` to the end of a lease
+ *   and counts an attempt. One runner wins a job; if it dies, the job is due
+ *   again when the lease ends, on any replica.
+ * - Done: the handler's outcome is committed in one transaction with the
+ *   job's completion (the state it changed, its audit entries, the jobs it
+ *   implies), and only if this runner still holds the job.
+ * - Failure: retried with backoff (src/jobs/policy.ts) while the error is
+ *   retryable; then the kind's `onGiveUp` records the failure where people
+ *   see it, the job is marked failed and the audit log says so.
+ * - Recurring work is a job that asks to run `again` at its next time.
+ *
+ * Triggers: `kick()` after something was enqueued, a poll timer where the
+ * process keeps its CPU (`start(pollMs)`), and `runDue()` from
+ * `POST /tasks/run` on Cloud Run, each run bounded by a time budget.
+ */
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import type { Store, StoreTx } from '../ports/store.js';
+import { toCodedError } from '../errors.js';
+import { JOBS, KEEP_FINISHED_MS, enqueue, type JobDoc, type JobPayload, type JobSpec } from './model.js';
+import { DEFAULT_RETRY, afterFailure, type FailureClass, type RetryPolicy } from './policy.js';
+
+/** What a handler is given. */
+export interface JobContext<P extends JobPayload = JobPayload> {
+  key: string;
+  kind: string;
+  payload: P;
+  /** 1 on the first attempt. */
+  attempt: number;
+  /** When the job was due (epoch ms): for recurring work, the scheduled time. */
+  dueAt: number;
+  /** When the job was enqueued (epoch ms). */
+  createdAt: number;
+  now(): Date;
+  logger: Logger;
+}
+
+/** Writes committed with the job's completion, atomically. `enqueue` adds follow-up jobs. */
+export type JobCommit = (tx: StoreTx, enqueue: (spec: JobSpec) => Promise<void>) => Promise<void> | void;
+
+export interface JobOutcome {
+  commit?: JobCommit;
+  /** Run again at this time (recurring work, polling); attempts start over. */
+  again?: Date;
+}
+
+export type JobHandler<P extends JobPayload = JobPayload> = (ctx: JobContext<P>) => Promise<JobOutcome | void>;
+
+/** A failure as the handler's `onGiveUp` sees it: safe to show. */
+export interface JobFailure {
+  code: string;
+  message: string;
+}
+
+export interface JobKind<P extends JobPayload = JobPayload> {
+  handler: JobHandler<P>;
+  /** Records a failure people will see (the card says so, someone is told); committed with the job's failed state. */
+  onGiveUp?: (ctx: JobContext<P>, failure: JobFailure) => JobCommit | undefined;
+  retry?: Partial<RetryPolicy>;
+  /** How long a claim holds; a handler should finish well within it. */
+  leaseMs?: number;
+  /** Recurring work: after giving up, it is not failed for good but runs again at this time. */
+  resumeAt?: (ctx: JobContext<P>) => Date;
+}
+
+/** A job kind with a typed payload, for a registration list. */
+export function defineJob<P extends JobPayload>(spec: JobKind<P>): JobKind {
+  return spec as unknown as JobKind;
+}
+
+export interface RunSummary {
+  ran: number;
+  done: number;
+  retried: number;
+  failed: number;
+  /** Whether due jobs were left when the budget ran out. */
+  more: boolean;
+  ms: number;
+}
+
+export interface JobRunnerOptions {
+  store: Store;
+  logger: Logger;
+  /** Who this runner is (claims). */
+  holder?: string;
+  /** Default claim length. */
+  leaseMs?: number;
+  /** Jobs run at once by this runner. */
+  concurrency?: number;
+  now?: () => Date;
+  /** Random numbers for retry jitter (tests fix it). */
+  random?: () => number;
+}
+
+/** An error that says whether waiting will help (adapters set `retryable`, `retryAfterMs`). */
+export function classify(err: unknown): FailureClass {
+  const e = err as { retryable?: unknown; retryAfterMs?: unknown } | null;
+  const retryable = typeof e?.retryable === 'boolean' ? e.retryable : true;
+  const retryAfterMs = typeof e?.retryAfterMs === 'number' ? e.retryAfterMs : undefined;
+  return retryAfterMs !== undefined ? { retryable, retryAfterMs } : { retryable };
+}
+
+/** An error a handler throws to give up at once, with a message people may see. */
+export class PermanentJobError extends Error {
+  readonly code = 'job_refused';
+  readonly retryable = false;
+}
+
+export class JobRunner {
+  readonly holder: string;
+  private readonly kinds = new Map<string, JobKind<JobPayload>>();
+  private readonly store: Store;
+  private readonly logger: Logger;
+  private readonly leaseMs: number;
+  private readonly concurrency: number;
+  private readonly now: () => Date;
+  private readonly random: () => number;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private kickTimer: NodeJS.Timeout | undefined;
+  private draining: Promise<RunSummary> | undefined;
+  private drainAgain = false;
+  private stopped = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly waiters = new Set<() => void>();
+
+  constructor(opts: JobRunnerOptions) {
+    this.store = opts.store;
+    this.logger = opts.logger.child({ component: 'jobs' });
+    this.holder = opts.holder ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.leaseMs = opts.leaseMs ?? 120_000;
+    this.concurrency = Math.max(1, opts.concurrency ?? 4);
+    this.now = opts.now ?? (() => new Date());
+    this.random = opts.random ?? Math.random;
+  }
+
+  /** Registers the handler of a kind of job. */
+  register<P extends JobPayload>(kind: string, spec: JobKind<P>): void {
+    if (this.kinds.has(kind)) throw new Error(`job kind ${kind} is registered twice`);
+    this.kinds.set(kind, spec as unknown as JobKind<JobPayload>);
+  }
+
+  /** Whether a kind has a handler. */
+  handles(kind: string): boolean {
+    return this.kinds.has(kind);
+  }
+
+  /** Enqueues jobs outside any other transaction (e.g. recurring work at start-up), then kicks. */
+  async enqueue(...specs: JobSpec[]): Promise<void> {
+    const at = this.now().getTime();
+    await this.store.runTransaction(async (tx) => {
+      for (const spec of specs) await enqueue(tx, spec, at);
+    });
+    this.kick();
+  }
+
+  /**
+   * Runs due jobs until none is left or `budgetMs` has passed (then lets the
+   * running ones finish). Calls in this process share one run.
+   */
+  runDue(options: { budgetMs?: number } = {}): Promise<RunSummary> {
+    if (this.draining) {
+      this.drainAgain = true;
+      return this.draining;
+    }
+    const run = this.drain(options.budgetMs ?? 30_000).finally(() => {
+      this.draining = undefined;
+      if (this.drainAgain && !this.stopped) {
+        this.drainAgain = false;
+        this.kick();
+      }
+    });
+    this.draining = run;
+    return run;
+  }
+
+  /** Runs due jobs soon, in the background (after something was enqueued). */
+  kick(): void {
+    if (this.stopped || this.kickTimer) return;
+    this.kickTimer = setTimeout(() => {
+      this.kickTimer = undefined;
+      const run = this.runDue().catch((err: unknown) => this.logger.error('job run failed', { err: toCodedError(err) }));
+      this.track(run);
+    }, 0);
+  }
+
+  /** Polls for due jobs every `pollMs` (where the process keeps its CPU between requests). */
+  start(pollMs: number): void {
+    this.stopped = false;
+    if (this.pollTimer || pollMs <= 0) return;
+    const tick = () => {
+      this.pollTimer = setTimeout(() => {
+        const run = this.runDue()
+          .catch((err: unknown) => this.logger.error('job run failed', { err: toCodedError(err) }))
+          .finally(() => {
+            if (!this.stopped) tick();
+          });
+        this.track(run);
+      }, pollMs);
+      this.pollTimer.unref?.();
+    };
+    tick();
+  }
+
+  /** Whether a poll timer is running (the Cloud Run mode has none). */
+  get polling(): boolean {
+    return this.pollTimer !== undefined;
+  }
+
+  /** Stops the timers and waits (up to `graceMs`) for running jobs; what is left is due again after its lease. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.pollTimer);
+    clearTimeout(this.kickTimer);
+    this.pollTimer = undefined;
+    this.kickTimer = undefined;
+    for (const wake of this.waiters) wake();
+    const all = Promise.allSettled([...this.inFlight]);
+    await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref?.())]);
+  }
+
+  /**
+   * After a restart of a single-process store, no other runner can hold a
+   * claim: makes every claimed job due now instead of after its lease.
+   */
+  async releaseAbandonedClaims(): Promise<number> {
+    const now = this.now().getTime();
+    const pending = await this.store.list<JobDoc>(JOBS, { where: { field: 'runAt', op: '>', value: now } });
+    let released = 0;
+    for (const job of pending) {
+      if (job.data.state !== 'pending' || job.data.holder === null || job.data.holder === this.holder) continue;
+      const res = await this.store.transition<JobDoc>(JOBS, job.id, (j) => j.state === 'pending' && j.holder === job.data.holder, () => ({ runAt: now, holder: null }));
+      if (res.ok) released++;
+    }
+    if (released) this.logger.info('released the claims of a previous process', { jobs: released });
+    return released;
+  }
+
+  /** The stored job, or null. */
+  async job(key: string): Promise<JobDoc | null> {
+    return (await this.store.get<JobDoc>(JOBS, key))?.data ?? null;
+  }
+
+  /**
+   * Waits until the job `key` has finished (done or failed) or `timeoutMs`
+   * passed, kicking the runner meanwhile. For a listener that wants to say
+   * what came of it (a rerun message's link).
+   */
+  async settled(key: string, timeoutMs: number): Promise<JobDoc | null> {
+    const deadline = Date.now() + timeoutMs;
+    this.kick();
+    for (;;) {
+      const job = await this.job(key);
+      if (!job || job.state !== 'pending' || Date.now() >= deadline || this.stopped) return job;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.min(50, Math.max(1, deadline - Date.now())));
+        this.waiters.add(wake);
+      });
+    }
+  }
+
+  // ---- the run ----
+
+  private track<T>(p: Promise<T>): void {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  private async drain(budgetMs: number): Promise<RunSummary> {
+    const started = Date.now();
+    const deadline = started + budgetMs;
+    const summary: RunSummary = { ran: 0, done: 0, retried: 0, failed: 0, more: false, ms: 0 };
+    const skip = new Set<string>();
+    while (!this.stopped) {
+      if (Date.now() >= deadline) {
+        summary.more = true;
+        break;
+      }
+      const now = this.now().getTime();
+      const due = (await this.store.list<JobDoc>(JOBS, { where: { field: 'runAt', op: '<=', value: now }, orderBy: { field: 'runAt' }, limit: 50 }))
+        .filter((d) => !skip.has(d.id));
+      if (!due.length) break;
+      let claimed = 0;
+      const queue = [...due];
+      const worker = async () => {
+        for (let d = queue.shift(); d && !this.stopped && Date.now() < deadline; d = queue.shift()) {
+          const result = await this.runOne(d.id, now);
+          if (result === 'not_claimed') {
+            skip.add(d.id);
+            continue;
+          }
+          claimed++;
+          summary.ran++;
+          summary[result]++;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.concurrency, queue.length) }, worker));
+      if (queue.length) summary.more = true;
+      if (!claimed) break;
+    }
+    summary.ms = Date.now() - started;
+    for (const wake of this.waiters) wake();
+    if (summary.ran) this.logger.debug('jobs ran', { ...summary });
+    return summary;
+  }
+
+  /** Claims and runs one job. */
+  private async runOne(key: string, now: number): Promise<'done' | 'retried' | 'failed' | 'not_claimed'> {
+    const peek = await this.store.get<JobDoc>(JOBS, key);
+    const kindName = peek?.data.kind;
+    const kind = kindName ? this.kinds.get(kindName) : undefined;
+    if (!peek || !kind) {
+      if (peek && !kind) this.logger.warn('no handler for a due job; left for a runner that has one', { key, kind: kindName });
+      return 'not_claimed';
+    }
+    const leaseMs = Math.max(kind.leaseMs ?? this.leaseMs, 1_000);
+    const claim = await this.store.transition<JobDoc>(
+      JOBS,
+      key,
+      (j) => j.state === 'pending' && j.runAt !== null && j.runAt <= now,
+      (j) => ({ attempts: j.attempts + 1, holder: this.holder, claimedAt: now, runAt: this.now().getTime() + leaseMs }),
+    );
+    if (!claim.ok) return 'not_claimed';
+    const job = claim.doc.data;
+    const ctx: JobContext = {
+      key,
+      kind: job.kind,
+      payload: job.payload,
+      attempt: job.attempts,
+      dueAt: peek.data.runAt ?? now,
+      createdAt: job.createdAt,
+      now: this.now,
+      logger: this.logger.child({ job: key, kind: job.kind, attempt: job.attempts }),
+    };
+    const policy: RetryPolicy = { ...DEFAULT_RETRY, ...kind.retry };
+    let outcome: JobOutcome | void;
+    try {
+      outcome = await kind.handler(ctx);
+    } catch (err) {
+      return this.failed(ctx, kind, policy, err);
+    }
+    try {
+      const finished = await this.finish(ctx, outcome ?? {});
+      if (!finished) return 'not_claimed';
+      for (const wake of this.waiters) wake();
+      return 'done';
+    } catch (err) {
+      // The outcome could not be recorded: the job is due again after its lease, and runs again (handlers are idempotent).
+      this.logger.error('could not record a job outcome; it will run again', { err: toCodedError(err), job: key });
+      return 'retried';
+    }
+  }
+
+  /** Commits the outcome with the job's completion, if the job is still ours. */
+  private async finish(ctx: JobContext, outcome: JobOutcome): Promise<boolean> {
+    const at = this.now().getTime();
+    return this.store.runTransaction(async (tx) => {
+      const current = await tx.get<JobDoc>(JOBS, ctx.key);
+      if (!current || current.data.state !== 'pending' || current.data.holder !== this.holder || current.data.attempts !== ctx.attempt) {
+        this.logger.warn('a job was taken over before it finished; its outcome is left to the new holder', { job: ctx.key });
+        return false;
+      }
+      const follow: JobSpec[] = [];
+      await outcome.commit?.(tx, async (spec) => {
+        follow.push(spec);
+        await enqueue(tx, spec, at);
+      });
+      const job = current.data;
+      // A job that enqueued its own key asks to run once more, now.
+      const selfRequeued = follow.some((s) => s.key === ctx.key);
+      if (selfRequeued) {
+        tx.put<JobDoc>(JOBS, ctx.key, { ...job, runAt: at, attempts: 0, holder: null, claimedAt: null, again: false });
+      } else if (outcome.again) {
+        tx.put<JobDoc>(JOBS, ctx.key, { ...job, runAt: outcome.again.getTime(), attempts: 0, holder: null, claimedAt: null, lastError: null, again: false });
+      } else if (job.again) {
+        tx.put<JobDoc>(JOBS, ctx.key, { ...job, runAt: at, attempts: 0, holder: null, claimedAt: null, again: false });
+      } else {
+        tx.put<JobDoc>(JOBS, ctx.key, { ...job, state: 'done', runAt: null, holder: null, finishedAt: at, lastError: null, expiresAt: at + KEEP_FINISHED_MS });
+      }
+      return true;
+    }).then((ok) => {
+      if (ok) this.kick();
+      return ok;
+    });
+  }
+
+  private async failed(ctx: JobContext, kind: JobKind<JobPayload>, policy: RetryPolicy, err: unknown): Promise<'retried' | 'failed' | 'not_claimed'> {
+    const coded = toCodedError(err);
+    const failure: JobFailure = { code: coded.code, message: safeSummary(coded.message) };
+    const decision = afterFailure(ctx.attempt, classify(err), policy, this.random());
+    const at = this.now().getTime();
+    if (decision.retry) {
+      ctx.logger.warn('job failed; will retry', { err: coded, waitMs: decision.waitMs });
+      const res = await this.store.transition<JobDoc>(
+        JOBS,
+        ctx.key,
+        (j) => j.state === 'pending' && j.holder === this.holder && j.attempts === ctx.attempt,
+        () => ({ runAt: at + decision.waitMs, holder: null, lastError: failure.message }),
+      );
+      return res.ok ? 'retried' : 'not_claimed';
+    }
+    ctx.logger.error('job gave up', { err: coded, attempts: ctx.attempt });
+    const ok = await this.store.runTransaction(async (tx) => {
+      const current = await tx.get<JobDoc>(JOBS, ctx.key);
+      if (!current || current.data.state !== 'pending' || current.data.holder !== this.holder || current.data.attempts !== ctx.attempt) return false;
+      let record: JobCommit | undefined;
+      try {
+        record = kind.onGiveUp?.(ctx, failure);
+      } catch (e) {
+        ctx.logger.error('onGiveUp failed', { err: toCodedError(e) });
+      }
+      await record?.(tx, async (spec) => {
+        await enqueue(tx, spec, at);
+      });
+      const resume = kind.resumeAt?.(ctx);
+      if (resume) {
+        tx.put<JobDoc>(JOBS, ctx.key, { ...current.data, runAt: resume.getTime(), attempts: 0, holder: null, claimedAt: null, lastError: failure.message });
+      } else {
+        tx.put<JobDoc>(JOBS, ctx.key, { ...current.data, state: 'failed', runAt: null, holder: null, finishedAt: at, lastError: failure.message, expiresAt: at + 4 * KEEP_FINISHED_MS });
+      }
+      tx.audit({ actor: 'bot', action: 'job.failed', subject: ctx.key, after: { kind: ctx.kind, attempts: ctx.attempt, error: failure.message } });
+      return true;
+    });
+    if (ok) this.kick();
+    return ok ? 'failed' : 'not_claimed';
+  }
+}
+
+/** A failure message cut to a short line: what the logs already hold in full stays out of the store. */
+function safeSummary(message: string): string {
+  const line = message.split('\n')[0] ?? '';
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
+}

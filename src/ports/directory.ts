@@ -1,0 +1,22 @@
+/**
+ * Directory: who people are and which groups they are in, asked of Slack
+ * (users.info, usergroups.users.list). Decisions ask on every click, so a
+ * forged click or someone who just left a group is refused.
+ */
+
+/** `unknown`: Slack could not be asked; callers refuse and say to try again. */
+export type Membership = 'member' | 'not_member' | 'unknown';
+
+export interface Profile {
+  email: string | null;
+  firstName: string;
+  lastName: string;
+  isBot: boolean;
+}
+
+export interface Directory {
+  /** Whether `userId` is in user group `group`; an unconfigured group has no members. */
+  membership(group: string | undefined, userId: string): Promise<Membership>;
+  /** A person's profile; null when Slack has no such (active) user; 'unknown' when Slack could not be asked. */
+  profile(userId: string): Promise<Profile | null | 'unknown'>;
+}

@@ -1,0 +1,63 @@
+/**
+ * Notices: the messages the core asks to be delivered, as data. A use case
+ * records a notice as a job in the same transaction as the decision it
+ * follows from; the Slack adapter (src/slack/notices.ts) renders it from the
+ * stored records at the time it runs, and sends it once.
+ *
+ * Cards and alerts are brought up to date (post once, then edit in place at
+ * their stored ts); DMs and thread replies are sent once per key.
+ */
+import { jobKey, type JobSpec } from '../jobs/model.js';
+
+export const NOTICE_JOB = 'notice';
+
+export type LookerDmAbout = 'sent' | 'sent_for_subject' | 'decided' | 'granted_now' | 'reminder' | 'expired' | 'grant_failed';
+export type PipelineRequestDmAbout = 'received' | 'decided';
+
+export type Notice =
+  /** The Looker access request's card in the channel: posted, then edited to the request's state. */
+  | { type: 'looker.card'; requestId: string }
+  | { type: 'looker.dm'; requestId: string; to: string; about: LookerDmAbout }
+  /** A reply in the card's thread: access expired (what was taken back, or what to remove by hand), or the grant failed (admins are asked to grant by hand). */
+  | { type: 'looker.thread'; requestId: string; about: 'expired' | 'grant_failed' }
+  /** A submission that could not become a request (the person is unknown to Slack, or a bot). */
+  | { type: 'looker.refused'; to: string; reason: 'unknown_subject' | 'bot_subject'; viewId: string }
+  | { type: 'pipeline_request.card'; requestId: string }
+  | { type: 'pipeline_request.dm'; requestId: string; to: string; about: PipelineRequestDmAbout }
+  /** A source's freshness alert: posted when it opens, edited as it is snoozed, acknowledged, rerun, recovered. */
+  | { type: 'freshness.alert'; sourceId: string; episode: number }
+  | { type: 'freshness.reminder'; sourceId: string; episode: number; lateByMs: number; lastUpdated: string | null }
+  | { type: 'freshness.recovered'; sourceId: string; episode: number }
+  /** The one message that follows a rerun. */
+  | { type: 'rerun.message'; runKey: string }
+  /** Someone outside BizOps asks BizOps for a rerun. */
+  | { type: 'rerun.asked'; sourceId: string; userId: string; at: string };
+
+/** The job that delivers a notice (its key makes it once-only, or coalesced for cards and alerts). */
+export function noticeJob(notice: Notice, options: { runAt?: number } = {}): JobSpec {
+  const base = { kind: NOTICE_JOB, payload: notice as unknown as JobSpec['payload'], ...(options.runAt !== undefined ? { runAt: options.runAt } : {}) };
+  switch (notice.type) {
+    case 'looker.card':
+      return { ...base, key: jobKey('notice', notice.type, notice.requestId), coalesce: true };
+    case 'looker.dm':
+      return { ...base, key: jobKey('notice', notice.type, notice.requestId, notice.about, notice.to) };
+    case 'looker.thread':
+      return { ...base, key: jobKey('notice', notice.type, notice.requestId, notice.about) };
+    case 'looker.refused':
+      return { ...base, key: jobKey('notice', notice.type, notice.viewId) };
+    case 'pipeline_request.card':
+      return { ...base, key: jobKey('notice', notice.type, notice.requestId), coalesce: true };
+    case 'pipeline_request.dm':
+      return { ...base, key: jobKey('notice', notice.type, notice.requestId, notice.about, notice.to) };
+    case 'freshness.alert':
+      return { ...base, key: jobKey('notice', notice.type, notice.sourceId, notice.episode), coalesce: true };
+    case 'freshness.reminder':
+      return { ...base, key: jobKey('notice', notice.type, notice.sourceId, notice.episode, notice.lateByMs) };
+    case 'freshness.recovered':
+      return { ...base, key: jobKey('notice', notice.type, notice.sourceId, notice.episode) };
+    case 'rerun.message':
+      return { ...base, key: jobKey('notice', notice.type, notice.runKey), coalesce: true };
+    case 'rerun.asked':
+      return { ...base, key: jobKey('notice', notice.type, notice.sourceId, notice.userId, notice.at) };
+  }
+}

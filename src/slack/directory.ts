@@ -1,0 +1,76 @@
+/**
+ * The Directory port on Slack: user groups (usergroups.users.list) and
+ * profiles (users.info). Decisions ask on every click; App Home, which opens
+ * often and only displays, may reuse member lists for a few seconds.
+ */
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../logger.js';
+import type { Directory, Membership, Profile } from '../ports/directory.js';
+import { toCodedError } from '../errors.js';
+import { slackErrorCode } from './errors.js';
+
+export class SlackDirectory implements Directory {
+  constructor(private readonly client: WebClient, private readonly logger: Logger) {}
+
+  async membership(group: string | undefined, userId: string): Promise<Membership> {
+    if (!group) return 'not_member';
+    try {
+      const res = await this.client.usergroups.users.list({ usergroup: group });
+      return (res.users ?? []).includes(userId) ? 'member' : 'not_member';
+    } catch (err) {
+      const coded = toCodedError(err);
+      this.logger.error('user group lookup failed', { group, code: coded.code, err: coded });
+      return 'unknown';
+    }
+  }
+
+  async profile(userId: string): Promise<Profile | null | 'unknown'> {
+    try {
+      const res = await this.client.users.info({ user: userId });
+      const user = res.user;
+      if (!user || user.deleted) return null;
+      const real = user.profile?.real_name ?? user.real_name ?? user.name ?? '';
+      const [first = '', ...rest] = real.trim().split(/\s+/);
+      return {
+        email: user.profile?.email ?? null,
+        firstName: user.profile?.first_name || first || (user.name ?? ''),
+        lastName: user.profile?.last_name || rest.join(' '),
+        isBot: Boolean(user.is_bot),
+      };
+    } catch (err) {
+      const code = slackErrorCode(err);
+      if (code === 'user_not_found' || code === 'users_not_found') return null;
+      const coded = toCodedError(err);
+      this.logger.warn('users.info failed', { user: userId, code: coded.code, err: coded });
+      return 'unknown';
+    }
+  }
+}
+
+/**
+ * Member lists of the role groups reused for `ttlMs`, for display only (App
+ * Home). Decisions never use it: they ask Slack on every click.
+ */
+export class CachedMembership {
+  private readonly cache = new Map<string, { at: number; members: Promise<Set<string>> }>();
+
+  constructor(private readonly client: WebClient, private readonly logger: Logger, private readonly ttlMs = 30_000) {}
+
+  async membership(group: string | undefined, userId: string): Promise<Membership> {
+    if (!group) return 'not_member';
+    let entry = this.cache.get(group);
+    if (!entry || Date.now() - entry.at > this.ttlMs) {
+      entry = { at: Date.now(), members: this.client.usergroups.users.list({ usergroup: group }).then((res) => new Set(res.users ?? [])) };
+      this.cache.set(group, entry);
+    }
+    try {
+      return (await entry.members).has(userId) ? 'member' : 'not_member';
+    } catch (err) {
+      // A failed lookup is not cached: the next open asks again.
+      if (this.cache.get(group) === entry) this.cache.delete(group);
+      const coded = toCodedError(err);
+      this.logger.error('user group lookup failed', { group, code: coded.code, err: coded });
+      return 'unknown';
+    }
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Sending for jobs: posts that happen once, edits at a stored ts, uploads.
+ *
+ * A post carries its job's key in Slack message metadata. When a job runs
+ * again (it failed, or the process died after Slack accepted the post but
+ * before the job could record it), it first looks for a message with that
+ * key in the conversation (or thread) since the job was enqueued, and adopts
+ * it instead of posting a second one.
+ */
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../logger.js';
+import { toSlackError, slackErrorCode } from './errors.js';
+
+export const METADATA_EVENT = 'analytics_bot_post';
+
+export interface MessageContent {
+  text: string;
+  blocks?: KnownBlock[];
+}
+
+export interface PostOnceOptions {
+  /** The job's key: one message per key. */
+  key: string;
+  /** Whether an earlier attempt may have posted already (look before posting). */
+  mayExist: boolean;
+  /** Look for an earlier post from this time on (epoch ms): when the job was enqueued. */
+  since: number;
+}
+
+export interface Posted {
+  channel: string;
+  ts: string;
+}
+
+const USER_ID = /^[UW][A-Z0-9]{2,}$/;
+
+export class SlackGateway {
+  private warnedHistory = false;
+
+  constructor(readonly client: WebClient, private readonly logger: Logger) {}
+
+  /** Posts a message (to a channel, a thread, or a user's DM) at most once per key. */
+  async postOnce(target: { channel: string; threadTs?: string | null }, content: MessageContent, options: PostOnceOptions): Promise<Posted> {
+    if (options.mayExist) {
+      const found = await this.findPosted(target, options.key, options.since);
+      if (found) {
+        this.logger.info('found the message an earlier attempt posted; not posting again', { key: options.key, ts: found.ts });
+        return found;
+      }
+    }
+    try {
+      const res = await this.client.chat.postMessage({
+        channel: target.channel,
+        ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+        text: content.text,
+        ...(content.blocks ? { blocks: content.blocks } : {}),
+        metadata: { event_type: METADATA_EVENT, event_payload: { key: options.key } },
+      });
+      if (!res.ts) throw new Error('chat.postMessage answered without a ts');
+      return { channel: res.channel ?? target.channel, ts: res.ts };
+    } catch (err) {
+      throw toSlackError(err, 'chat.postMessage');
+    }
+  }
+
+  /** Edits a message in place (idempotent: the same edit twice leaves the same message). */
+  async update(where: Posted, content: MessageContent): Promise<void> {
+    try {
+      await this.client.chat.update({ channel: where.channel, ts: where.ts, text: content.text, ...(content.blocks ? { blocks: content.blocks } : {}) });
+    } catch (err) {
+      throw toSlackError(err, 'chat.update');
+    }
+  }
+
+  /** A message's permalink, or null (a link is a nicety: its failure fails nothing). */
+  async permalink(where: Posted): Promise<string | null> {
+    try {
+      return (await this.client.chat.getPermalink({ channel: where.channel, message_ts: where.ts })).permalink ?? null;
+    } catch (err) {
+      this.logger.warn('chat.getPermalink failed', { code: slackErrorCode(err), channel: where.channel });
+      return null;
+    }
+  }
+
+  /** The message an earlier attempt posted with this key, if Slack shows one. */
+  private async findPosted(target: { channel: string; threadTs?: string | null }, key: string, since: number): Promise<Posted | null> {
+    try {
+      let channel = target.channel;
+      if (USER_ID.test(channel)) {
+        const opened = await this.client.conversations.open({ users: channel });
+        channel = opened.channel?.id ?? channel;
+      }
+      // A little before the job was enqueued: clocks of Slack and of the replicas differ.
+      const oldest = String(Math.floor(since / 1000) - 120);
+      const res = target.threadTs
+        ? await this.client.conversations.replies({ channel, ts: target.threadTs, oldest, include_all_metadata: true, limit: 200 })
+        : await this.client.conversations.history({ channel, oldest, include_all_metadata: true, limit: 200 });
+      const match = (res.messages ?? []).find((m) => {
+        const meta = (m as { metadata?: { event_type?: string; event_payload?: { key?: unknown } } }).metadata;
+        return meta?.event_type === METADATA_EVENT && meta.event_payload?.key === key;
+      });
+      return match?.ts ? { channel, ts: match.ts } : null;
+    } catch (err) {
+      const code = slackErrorCode(err);
+      // Without the history scopes the bot cannot look; it posts, accepting a rare duplicate over a lost message.
+      if (!this.warnedHistory || code !== 'missing_scope') this.logger.warn('could not look for an earlier post; posting', { code, key });
+      this.warnedHistory = true;
+      const coded = toSlackError(err, 'conversations.history');
+      if (coded.retryable && code !== 'missing_scope') throw coded;
+      return null;
+    }
+  }
+}

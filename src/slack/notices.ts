@@ -1,0 +1,286 @@
+/**
+ * Delivers notices (src/ports/notices.ts): renders each from the stored
+ * records as they are when the job runs (views/), and sends it through the
+ * gateway: cards and alerts are posted once and then edited at their stored
+ * ts; DMs and thread replies are posted once per job key. Where a post is
+ * recorded (a card's ts), the record is written with the job's completion.
+ */
+import type { Logger } from '../logger.js';
+import type { StoreTx } from '../ports/store.js';
+import { NOTICE_JOB, noticeJob, type Notice } from '../ports/notices.js';
+import { defineJob, type JobCommit, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
+import type { JobSpec } from '../jobs/model.js';
+import type { LookerAccessRequest, LookerAccessService } from '../services/looker-access.js';
+import type { PipelineRequestService } from '../services/pipeline-request.js';
+import type { FreshnessServices } from '../services/freshness-services.js';
+import type { SourceFreshness } from '../services/freshness.js';
+import {
+  lookerDecidedDm,
+  lookerExpiredDm,
+  lookerExpiredThreadMessage,
+  lookerGrantFailedThreadMessage,
+  lookerGrantedNowDm,
+  lookerReminderDm,
+  lookerRequestCard,
+  lookerRequestSentDm,
+  lookerSubmissionRefusedDm,
+} from '../../views/looker-access.js';
+import { pipelineRequestCard, pipelineRequestDecisionDm, pipelineRequestReceivedDm } from '../../views/pipeline-request.js';
+import { freshnessAlertMessage, freshnessRecoveredReply, freshnessReminderReply, rerunRequestPost } from '../../views/freshness.js';
+import { rerunMessage } from '../../views/rerun.js';
+import type { MessageBody } from '../../views/common.js';
+import type { Posted, SlackGateway } from './gateway.js';
+
+export interface NoticeDeps {
+  gateway: SlackGateway;
+  lookerAccess: LookerAccessService;
+  pipelineRequests: PipelineRequestService;
+  freshness: FreshnessServices;
+  logger: Logger;
+  now?: () => Date;
+}
+
+type Ctx = JobContext<Notice & Record<string, never>>;
+
+/** The job kind that delivers notices. */
+export function noticeJobKinds(deps: NoticeDeps): Record<string, JobKind> {
+  const deliver = new NoticeDelivery(deps);
+  return {
+    [NOTICE_JOB]: defineJob<Notice & Record<string, never>>({
+      handler: (ctx) => deliver.run(ctx),
+      onGiveUp: (ctx) => deliver.gaveUp(ctx),
+      // Slack outages are short; a message hours late is worse than one that says it failed.
+      retry: { maxAttempts: 8, baseMs: 1_000, maxMs: 2 * 60_000 },
+      leaseMs: 60_000,
+    }),
+  };
+}
+
+class NoticeDelivery {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: NoticeDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async run(ctx: Ctx): Promise<JobOutcome> {
+    const n = ctx.payload as Notice;
+    switch (n.type) {
+      case 'looker.card': return this.lookerCard(ctx, n.requestId);
+      case 'looker.dm': return this.lookerDm(ctx, n);
+      case 'looker.thread': return this.lookerThread(ctx, n);
+      case 'looker.refused': return this.dm(ctx, n.to, lookerSubmissionRefusedDm(n.reason));
+      case 'pipeline_request.card': return this.pipelineCard(ctx, n.requestId);
+      case 'pipeline_request.dm': return this.pipelineDm(ctx, n);
+      case 'freshness.alert': return this.alert(ctx, n);
+      case 'freshness.reminder': return this.alertReply(ctx, n.sourceId, n.episode, 'reminder', n);
+      case 'freshness.recovered': return this.alertReply(ctx, n.sourceId, n.episode, 'recovered');
+      case 'rerun.message': return this.rerun(ctx, n.runKey);
+      case 'rerun.asked': return this.rerunAsked(ctx, n);
+    }
+  }
+
+  /** What to record when a notice gave up: where someone should hear of it instead. */
+  gaveUp(ctx: Ctx): JobCommit | undefined {
+    const n = ctx.payload as Notice;
+    // A card that could not be posted: the requester still hears the request is recorded (the DM says it is not in the channel).
+    if (n.type === 'looker.card') {
+      return async (tx, enqueue) => {
+        const r = (await tx.get<LookerAccessRequest>('looker_access_requests', n.requestId))?.data;
+        if (r && !r.ts && r.status === 'pending') for (const dm of this.deps.lookerAccess.sentDms(r)) await enqueue(noticeJob(dm));
+      };
+    }
+    if (n.type === 'pipeline_request.card') {
+      return async (tx, enqueue) => {
+        const r = (await tx.get<{ message?: unknown; status: string; requester: string }>('pipeline_requests', n.requestId))?.data;
+        if (r && !r.message && r.status === 'open') await enqueue(noticeJob({ type: 'pipeline_request.dm', requestId: n.requestId, to: r.requester, about: 'received' }));
+      };
+    }
+    return undefined;
+  }
+
+  // ---- Looker access ----
+
+  private async lookerCard(ctx: Ctx, id: string): Promise<JobOutcome> {
+    const la = this.deps.lookerAccess;
+    const r = await la.get(id);
+    if (!r) return {};
+    const content = lookerRequestCard(r, { adminsUsergroup: la.adminsUsergroup, lookerConnected: la.lookerConnected, lookerUrl: la.lookerUrl });
+    if (r.channel && r.ts) {
+      await this.deps.gateway.update({ channel: r.channel, ts: r.ts }, content);
+      return {};
+    }
+    const channel = la.analyticsChannel;
+    if (!channel) return {};
+    const posted = await this.post(ctx, { channel }, content, `looker.card:${id}`);
+    return {
+      commit: async (tx, enqueue) => {
+        await la.recordCard(tx, id, posted);
+        // First post of a request still waiting: the requester hears where it is.
+        if (r.status === 'pending') for (const dm of la.sentDms({ ...r, ...posted })) await enqueue(noticeJob(dm));
+      },
+    };
+  }
+
+  private async lookerDm(ctx: Ctx, n: Extract<Notice, { type: 'looker.dm' }>): Promise<JobOutcome> {
+    const la = this.deps.lookerAccess;
+    const r = await la.get(n.requestId);
+    if (!r) return {};
+    const lookerUrl = la.lookerUrl;
+    let content: MessageBody;
+    switch (n.about) {
+      case 'sent':
+      case 'sent_for_subject':
+        content = lookerRequestSentDm(r, { channel: r.channel ?? la.analyticsChannel, posted: Boolean(r.ts), forSubject: n.about === 'sent_for_subject' });
+        break;
+      case 'granted_now': content = lookerGrantedNowDm(r, { lookerUrl }); break;
+      case 'decided': content = lookerDecidedDm(r, { lookerUrl }); break;
+      case 'grant_failed': content = r.decidedBy === 'bot' ? lookerGrantedNowDm(r, { lookerUrl }) : lookerDecidedDm(r, { lookerUrl }); break;
+      case 'reminder': content = lookerReminderDm(r); break;
+      case 'expired': content = lookerExpiredDm(r); break;
+    }
+    return this.dm(ctx, n.to, content);
+  }
+
+  private async lookerThread(ctx: Ctx, n: Extract<Notice, { type: 'looker.thread' }>): Promise<JobOutcome> {
+    const la = this.deps.lookerAccess;
+    const r = await la.get(n.requestId);
+    if (!r?.channel || !r.ts) return {};
+    const content =
+      n.about === 'expired'
+        ? lookerExpiredThreadMessage(r, { manual: r.grant?.mode !== 'looker', adminsUsergroup: la.adminsUsergroup })
+        : lookerGrantFailedThreadMessage(r, { adminsUsergroup: la.adminsUsergroup });
+    await this.post(ctx, { channel: r.channel, threadTs: r.ts }, content, ctx.key);
+    return {};
+  }
+
+  // ---- pipeline requests ----
+
+  private async pipelineCard(ctx: Ctx, id: string): Promise<JobOutcome> {
+    const prs = this.deps.pipelineRequests;
+    const r = await prs.get(id);
+    if (!r) return {};
+    const content = pipelineRequestCard(r);
+    if (r.message) {
+      await this.deps.gateway.update(r.message, content);
+      return {};
+    }
+    const channel = prs.analyticsChannel;
+    if (!channel) return {};
+    const posted = await this.post(ctx, { channel }, content, `pipeline_request.card:${id}`);
+    return {
+      commit: async (tx, enqueue) => {
+        await prs.recordCard(tx, id, posted);
+        if (r.status === 'open') await enqueue(noticeJob({ type: 'pipeline_request.dm', requestId: id, to: r.requester, about: 'received' }));
+      },
+    };
+  }
+
+  private async pipelineDm(ctx: Ctx, n: Extract<Notice, { type: 'pipeline_request.dm' }>): Promise<JobOutcome> {
+    const r = await this.deps.pipelineRequests.get(n.requestId);
+    if (!r) return {};
+    if (n.about === 'decided') return this.dm(ctx, n.to, pipelineRequestDecisionDm(r));
+    const permalink = r.message ? await this.deps.gateway.permalink(r.message) : null;
+    return this.dm(ctx, n.to, pipelineRequestReceivedDm(r, r.message ? { channel: r.message.channel, ...(permalink ? { permalink } : {}) } : null));
+  }
+
+  // ---- freshness alerts ----
+
+  private async alert(ctx: Ctx, n: Extract<Notice, { type: 'freshness.alert' }>): Promise<JobOutcome> {
+    const { alerts, catalog } = this.deps.freshness;
+    const doc = await alerts.get(n.sourceId);
+    const source = catalog.sources.find((s) => s.id === n.sourceId);
+    if (!doc || !source || doc.episode !== n.episode) return {};
+    const content = freshnessAlertMessage(source, { doc, now: this.now() });
+    if (doc.channel && doc.ts) {
+      await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, content);
+      return {};
+    }
+    // Recovered before the alert could be posted: nothing to say any more.
+    const channel = alerts.channel;
+    if (doc.state !== 'open' || !channel) return {};
+    const posted = await this.post(ctx, { channel }, content, `freshness.alert:${n.sourceId}:${n.episode}`);
+    return { commit: (tx: StoreTx) => alerts.recordPosted(tx, n.sourceId, n.episode, posted) };
+  }
+
+  private async alertReply(ctx: Ctx, sourceId: string, episode: number, about: 'reminder' | 'recovered', reminder?: Extract<Notice, { type: 'freshness.reminder' }>): Promise<JobOutcome> {
+    const { alerts, catalog } = this.deps.freshness;
+    const doc = await alerts.get(sourceId);
+    const source = catalog.sources.find((s) => s.id === sourceId);
+    if (!doc || !source || doc.episode !== episode || !doc.channel || !doc.ts) return {};
+    let content: MessageBody;
+    if (about === 'reminder') {
+      if (doc.state !== 'open' || !reminder) return {};
+      const lastUpdated = reminder.lastUpdated ? new Date(reminder.lastUpdated) : null;
+      content = freshnessReminderReply(snapshot(source, { dataState: 'stale', lastUpdated, lateByMs: reminder.lateByMs, checkedAt: new Date(ctx.createdAt) }));
+    } else {
+      const lastUpdated = doc.recoveredLastUpdateIso ? new Date(doc.recoveredLastUpdateIso) : null;
+      content = freshnessRecoveredReply(snapshot(source, { dataState: 'fresh', lastUpdated, lateByMs: 0, checkedAt: new Date(doc.recoveredAt ?? ctx.createdAt) }), doc);
+    }
+    await this.post(ctx, { channel: doc.channel, threadTs: doc.ts }, content, ctx.key);
+    return {};
+  }
+
+  // ---- reruns ----
+
+  private async rerun(ctx: Ctx, runKey: string): Promise<JobOutcome> {
+    const { reruns, catalog, alerts } = this.deps.freshness;
+    const doc = await reruns.get(runKey);
+    const source = doc ? catalog.sources.find((s) => s.id === doc.sourceId) : undefined;
+    if (!doc || !source) return {};
+    const content = rerunMessage({
+      source,
+      requestedBy: doc.requestedBy,
+      force: doc.force,
+      phase: doc.phase,
+      startedAt: new Date(doc.startedAt),
+      ...(doc.finishedAt ? { finishedAt: new Date(doc.finishedAt) } : {}),
+      ...(doc.error ? { error: doc.error } : {}),
+      ...(doc.rescheduledFor ? { rescheduledFor: doc.rescheduledFor } : {}),
+      offerForce: doc.offerForce,
+      ...(doc.after ? { after: { dataState: doc.after.dataState, lastUpdated: doc.after.lastUpdated ? new Date(doc.after.lastUpdated) : null, problem: doc.after.problem } } : {}),
+      runner: reruns.runnerName(source),
+    });
+    if (doc.channel && doc.ts) {
+      await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, content);
+      return {};
+    }
+    const channel = reruns.channel;
+    if (!channel) return {};
+    const alert = await alerts.get(source.id);
+    const threadTs = alert?.state === 'open' && alert.channel === channel && alert.ts ? alert.ts : null;
+    const posted = await this.post(ctx, { channel, threadTs }, content, `rerun.message:${runKey}`);
+    const link = await this.deps.gateway.permalink(posted);
+    return { commit: (tx: StoreTx) => reruns.recordMessage(tx, runKey, { ...posted, link }) };
+  }
+
+  private async rerunAsked(ctx: Ctx, n: Extract<Notice, { type: 'rerun.asked' }>): Promise<JobOutcome> {
+    const { reruns, catalog, alerts, freshness } = this.deps.freshness;
+    const source = catalog.sources.find((s) => s.id === n.sourceId);
+    const channel = reruns.channel;
+    if (!source || !channel) return {};
+    const [alert, state] = await Promise.all([alerts.get(source.id), freshness.checkSource(source).catch(() => undefined)]);
+    const threadTs = alert?.state === 'open' && alert.channel === channel && alert.ts ? alert.ts : null;
+    await this.post(ctx, { channel, threadTs }, rerunRequestPost(source, n.userId, reruns.bizopsUsergroup ?? undefined, state), ctx.key);
+    return {};
+  }
+
+  // ---- sending ----
+
+  private async dm(ctx: Ctx, userId: string, content: MessageBody): Promise<JobOutcome> {
+    await this.post(ctx, { channel: userId }, content, ctx.key);
+    return {};
+  }
+
+  /** Posts once per `messageKey`; a repeated attempt first looks for what an earlier one posted. */
+  private post(ctx: Ctx, target: { channel: string; threadTs?: string | null }, content: MessageBody, messageKey: string): Promise<Posted> {
+    return this.deps.gateway.postOnce(target, content, { key: messageKey, mayExist: ctx.attempt > 1, since: ctx.createdAt });
+  }
+}
+
+/** A freshness result rebuilt from what a notice stored, for the views that take one. */
+function snapshot(source: SourceFreshness['source'], s: Pick<SourceFreshness, 'dataState' | 'lastUpdated' | 'lateByMs' | 'checkedAt'>): SourceFreshness {
+  return { source, ...s, state: s.dataState, dueAt: null };
+}
+
+export type { JobSpec };

@@ -1,0 +1,131 @@
+/**
+ * Delivers a `/query` result as a job: runs the saved query (or reads it
+ * from the cache), draws it, and posts it where it was asked for: the chart
+ * through files.uploadV2 (one message with the image, summary, footer and
+ * buttons), or a table message. Every failure ends in a message to the
+ * requester, only for them (or by DM when the channel is closed to the bot).
+ *
+ * A job, so a Slack retry of the command or a double click, keyed on the
+ * same trigger, posts one result, and a crash while the query runs does not
+ * lose the answer.
+ */
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../logger.js';
+import { toCodedError } from '../errors.js';
+import { defineJob, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
+import { QUERY_DELIVER_JOB, type QueryDelivery, type QueryOutput, type QueryService } from '../services/query.js';
+import { failureMessage, type MessageBody } from '../../views/common.js';
+import { toCsv } from '../charts/spec.js';
+import { queryChartMessage, queryCsvComment, queryEmptyMessage, queryInviteMessage, queryOverCapMessage, queryProblemsMessage, queryStaleButtonMessage, queryTableMessage } from '../../views/query.js';
+import { slackErrorCode, toSlackError } from './errors.js';
+import type { SlackGateway } from './gateway.js';
+
+export interface QueryDeliveryDeps {
+  queries: QueryService;
+  gateway: SlackGateway;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** What the requester sees when running failed; logged with its code, never with a trace. */
+export function queryFailureMessage(logger: Logger, err: unknown, context: Record<string, unknown>): MessageBody {
+  const coded = toCodedError(err);
+  logger.error('query failed', { ...context, code: coded.code, err: coded });
+  if (coded.code === 'warehouse_timeout') return failureMessage('The warehouse took too long to answer, so the query was cancelled.', 'Try fewer weeks or a later date, or try again later.');
+  if (coded.code === 'warehouse_failed') return failureMessage('The warehouse could not run that query.');
+  if (coded.code === 'store_failed') return failureMessage('I could not reach my state store.');
+  return failureMessage('Something went wrong running that query.');
+}
+
+/** Tells the requester privately in the channel; by DM when the channel is closed to the bot. */
+export async function tellPrivately(client: WebClient, logger: Logger, where: { channel: string; userId: string; threadTs?: string | null }, message: MessageBody): Promise<void> {
+  try {
+    await client.chat.postEphemeral({ channel: where.channel, user: where.userId, ...(where.threadTs ? { thread_ts: where.threadTs } : {}), ...message });
+  } catch {
+    await client.chat.postMessage({ channel: where.userId, ...message }).catch((err: unknown) => logger.warn('could not tell the user', { code: slackErrorCode(err), user: where.userId }));
+  }
+}
+
+export function queryDeliveryJobKinds(deps: QueryDeliveryDeps): Record<string, JobKind> {
+  return {
+    [QUERY_DELIVER_JOB]: defineJob<QueryDelivery>({
+      handler: (ctx) => deliver(deps, ctx),
+      onGiveUp: (ctx, failure) => {
+        void tellPrivately(deps.gateway.client, deps.logger, ctx.payload, failureMessage(`I could not post the result of ${ctx.payload.q}.`, failure.code === 'slack_api_failed' ? 'Slack kept refusing it; please try again later.' : 'Please try again in a minute.'));
+        return undefined;
+      },
+      // A person is waiting: a few quick retries, then say so.
+      retry: { maxAttempts: 3, baseMs: 1_000, maxMs: 10_000 },
+      leaseMs: 3 * 60_000,
+    }),
+  };
+}
+
+async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>): Promise<JobOutcome> {
+  const { queries, gateway, logger } = deps;
+  const d = ctx.payload;
+  const tell = (m: MessageBody) => tellPrivately(gateway.client, logger, d, m);
+  const context = { query: d.q, user: d.userId, channel: d.channel };
+  const query = queries.catalog.get(d.q);
+  if (!query) {
+    await tell(queryStaleButtonMessage(`The saved query “${d.q.slice(0, 60)}” is no longer in the catalog.`));
+    return {};
+  }
+  let output: QueryOutput;
+  try {
+    const resolution = await queries.resolve(query, d.p);
+    if (!resolution.ok) {
+      await tell(queryProblemsMessage(query, resolution.problems));
+      return {};
+    }
+    const outcome = await queries.run(query, resolution.params, { userId: d.userId, force: d.force });
+    if (outcome.kind === 'over_cap') {
+      await tell(queryOverCapMessage(outcome.query, outcome.estimatedBytes, outcome.capBytes));
+      return {};
+    }
+    output = outcome.output;
+  } catch (err) {
+    // The store is down: worth a retry. A warehouse failure is told now: running it again minutes later would surprise.
+    if (toCodedError(err).code === 'store_failed' && ctx.attempt < 3) throw err;
+    await tell(queryFailureMessage(logger, err, context));
+    return {};
+  }
+  const now = deps.now?.() ?? new Date();
+  const target = { channel: d.channel, threadTs: d.threadTs };
+  try {
+    if (d.format === 'csv') {
+      await gateway.client.filesUploadV2({
+        channel_id: d.channel,
+        ...(d.threadTs ? { thread_ts: d.threadTs } : {}),
+        file: Buffer.from(toCsv(output.columns, output.rows), 'utf8'),
+        filename: `${output.query.name}.csv`,
+        title: `${output.query.title} (CSV)`,
+        initial_comment: queryCsvComment(output, d.userId),
+      } as Parameters<WebClient['filesUploadV2']>[0]);
+    } else if (output.rows.length === 0) {
+      await gateway.postOnce(target, queryEmptyMessage(output, now, d.userId), { key: ctx.key, mayExist: ctx.attempt > 1, since: ctx.createdAt });
+    } else if (output.query.display.type === 'table') {
+      await gateway.postOnce(target, queryTableMessage(output, now, { requestedBy: d.userId, buttons: true }), { key: ctx.key, mayExist: ctx.attempt > 1, since: ctx.createdAt });
+    } else {
+      const chart = await queries.renderChart(output);
+      const message = queryChartMessage(output, now, d.userId);
+      await gateway.client.filesUploadV2({
+        channel_id: d.channel,
+        ...(d.threadTs ? { thread_ts: d.threadTs } : {}),
+        file: chart.png,
+        filename: chart.filename,
+        title: chart.title,
+        alt_text: chart.altText,
+        blocks: message.blocks,
+      } as Parameters<WebClient['filesUploadV2']>[0]);
+    }
+  } catch (err) {
+    const code = slackErrorCode(err) ?? (err as { slackError?: string }).slackError;
+    if (code === 'not_in_channel' || code === 'channel_not_found') {
+      await tell(queryInviteMessage(d.channel));
+      return {};
+    }
+    throw toSlackError(err, 'files.uploadV2');
+  }
+  return {};
+}

@@ -1,0 +1,107 @@
+/**
+ * `POST /tasks/run`: runs the jobs that are due, within a time budget, and
+ * answers with what it did. On Cloud Run, Cloud Scheduler calls it every
+ * minute; that call is what makes recurring work (freshness checks, Looker
+ * expiry, reminders, rerun polling) happen while no one uses the bot.
+ *
+ * Authenticated by Cloud Scheduler's OIDC token (the audience the job mints
+ * it for, and the service account it names, verified with
+ * google-auth-library against Google's certificates), or by a shared secret
+ * (`Authorization: Bearer <TASKS_SECRET>`, compared in constant time).
+ * Neither configured: 404. Anything else: 401, and nothing runs.
+ *
+ * `POST /tasks/check-freshness` (the route of earlier versions) checks
+ * freshness now, runs due jobs, and lists each source's state.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { OAuth2Client } from 'google-auth-library';
+import type { Logger } from './logger.js';
+import type { TasksConfig } from './config.js';
+import { toCodedError } from './errors.js';
+import type { JobRunner } from './jobs/runner.js';
+import type { SourceFreshness } from './services/freshness.js';
+
+/** Constant-time comparison of a presented secret with the configured one. */
+export function secretMatches(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b) && presented.length === expected.length;
+}
+
+export interface TasksRouteOptions {
+  config: TasksConfig;
+  runner: JobRunner;
+  /** Measures every source and applies the alerts. */
+  checkFreshness: () => Promise<SourceFreshness[]>;
+  logger: Logger;
+  /** Where Google's token-signing certificates are (tests serve their own). */
+  oidcCertsUrl?: string;
+}
+
+type Verdict = { ok: true; by: 'secret' | 'oidc' } | { ok: false; status: 401 | 404; error: string };
+
+/** Decides whether a request may run tasks. */
+export function tasksAuthenticator(opts: Pick<TasksRouteOptions, 'config' | 'logger' | 'oidcCertsUrl'>): (req: IncomingMessage) => Promise<Verdict> {
+  const { secret, oidc } = opts.config;
+  const client = oidc ? new OAuth2Client(opts.oidcCertsUrl ? { endpoints: { oauth2FederatedSignonPemCertsUrl: opts.oidcCertsUrl } } : {}) : undefined;
+  return async (req) => {
+    if (!secret && !oidc) return { ok: false, status: 404, error: 'not_configured' };
+    const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? '';
+    if (!presented) return { ok: false, status: 401, error: 'unauthorized' };
+    if (secret && secretMatches(presented, secret)) return { ok: true, by: 'secret' };
+    if (oidc && client && presented.split('.').length === 3) {
+      try {
+        const ticket = await client.verifyIdToken({ idToken: presented, audience: oidc.audience });
+        const payload = ticket.getPayload();
+        if (payload?.email === oidc.serviceAccount && payload.email_verified === true) return { ok: true, by: 'oidc' };
+        opts.logger.warn('refused a tasks call: the token names another account', { email: payload?.email ?? null });
+      } catch (err) {
+        // Wrong audience, expired, bad signature: say why in the log, never what the token was.
+        opts.logger.warn('refused a tasks call: the OIDC token did not verify', { reason: err instanceof Error ? err.message.split('\n')[0]?.slice(0, 200) : 'unknown' });
+      }
+    }
+    return { ok: false, status: 401, error: 'unauthorized' };
+  };
+}
+
+/** The custom routes for Bolt's HTTP receiver. */
+export function tasksRoutes(opts: TasksRouteOptions) {
+  const authenticate = tasksAuthenticator(opts);
+  const reply = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  const guarded = (path: string, run: () => Promise<unknown>) => ({
+    path,
+    method: ['POST'],
+    handler: (req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      void authenticate(req)
+        .then(async (verdict) => {
+          if (!verdict.ok) {
+            if (verdict.status === 401) opts.logger.warn(`refused ${path}`, { from: req.socket.remoteAddress });
+            return reply(res, verdict.status, { ok: false, error: verdict.error });
+          }
+          reply(res, 200, { ok: true, ...((await run()) as object) });
+        })
+        .catch((err: unknown) => {
+          const coded = toCodedError(err);
+          opts.logger.error(`${path} failed`, { code: coded.code, err: coded });
+          if (!res.headersSent) reply(res, 500, { ok: false, error: coded.code });
+        });
+    },
+  });
+  return [
+    guarded('/tasks/run', async () => ({ jobs: await opts.runner.runDue({ budgetMs: opts.config.budgetMs }) })),
+    guarded('/tasks/check-freshness', async () => {
+      const results = await opts.checkFreshness();
+      const jobs = await opts.runner.runDue({ budgetMs: opts.config.budgetMs });
+      return {
+        checked: true,
+        sources: results.map((r) => ({ id: r.source.id, state: r.state, lastUpdated: r.lastUpdated?.toISOString() ?? null })),
+        jobs,
+      };
+    }),
+  ];
+}
