@@ -11,14 +11,11 @@ import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/b
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { ConfigError, toCodedError } from './errors.js';
-import { createServices, type Adapters, type Services } from './services/index.js';
+import type { Adapters, Services } from './services/index.js';
 import { registerAll } from '../commands/index.js';
-import { JobRunner } from './jobs/runner.js';
-import { createSlackClient, slackClientOptions } from './slack/clients.js';
-import { SlackDirectory } from './slack/directory.js';
-import { SlackGateway } from './slack/gateway.js';
-import { noticeJobKinds } from './slack/notices.js';
-import { queryDeliveryJobKinds } from './slack/query-delivery.js';
+import type { JobRunner } from './jobs/runner.js';
+import { slackClientOptions } from './slack/clients.js';
+import { createRuntime, type RuntimeOptions } from './runtime.js';
 import { tasksRoutes } from './tasks.js';
 
 type BoltApp = App;
@@ -35,9 +32,7 @@ export interface Bot {
   stop(): Promise<void>;
 }
 
-export interface BotOptions {
-  /** The runner's clock (tests move it). */
-  now?: () => Date;
+export interface BotOptions extends RuntimeOptions {
   /** Where Google's OIDC certificates are (tests serve their own). */
   oidcCertsUrl?: string;
 }
@@ -69,23 +64,7 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
   if (!botToken) throw new ConfigError('SLACK_BOT_TOKEN', 'is required to start the Slack app');
   if (!signingSecret) throw new ConfigError('SLACK_SIGNING_SECRET', 'is required to start the Slack app');
 
-  const jobs = new JobRunner({
-    store: adapters.store,
-    logger,
-    leaseMs: config.jobs.leaseMs,
-    concurrency: config.jobs.concurrency,
-    ...(options.now ? { now: options.now } : {}),
-  });
-  const interactive = createSlackClient(config, logger, 'interactive');
-  const directory = new SlackDirectory(interactive, logger);
-  const services = createServices(config, logger, adapters, { directory, kick: () => jobs.kick() });
-  const gateway = new SlackGateway(createSlackClient(config, logger, 'background'), logger.child({ component: 'slack' }));
-  const kinds = {
-    ...services.jobKinds(),
-    ...noticeJobKinds({ gateway, lookerAccess: services.lookerAccess, pipelineRequests: services.pipelineRequests, freshness: services.freshness, logger }),
-    ...queryDeliveryJobKinds({ queries: services.queries, gateway, logger: logger.child({ feature: 'query' }) }),
-  };
-  for (const [kind, spec] of Object.entries(kinds)) jobs.register(kind, spec);
+  const { services, jobs, directory } = createRuntime(config, logger, adapters, options);
 
   const customRoutes = [
     { path: '/healthz', method: ['GET'], handler: healthz(services) },

@@ -17,7 +17,9 @@ import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import type { Store } from '../src/ports/store.js';
 import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
-import { createPipelineServices, type PipelineServices } from '../src/services/freshness-services.js';
+import type { FreshnessServices } from '../src/services/freshness-services.js';
+import { createRuntime, type Runtime } from '../src/runtime.js';
+import { drain } from './support/jobs.js';
 import { FreshnessService } from '../src/services/freshness.js';
 import { catalogOf, loadSources } from '../src/sources/catalog.js';
 import { ActionIds } from '../src/ids.js';
@@ -36,8 +38,13 @@ let config: Config;
 let clock = Date.now();
 const now = () => new Date(clock);
 
-function services(): PipelineServices {
-  return createPipelineServices(config, silentLogger, { warehouse, store }, { now });
+/** A bot's insides on the shared store: what a replica or a restarted process has. */
+function runtime(): Runtime {
+  return createRuntime(config, silentLogger, { warehouse, store }, { now });
+}
+
+function services(): FreshnessServices {
+  return runtime().services.freshness;
 }
 
 const alerts = () => standin.conversation(channel).filter((m) => !m.thread_ts && /is stale|recovered/.test(m.text));
@@ -105,14 +112,28 @@ describe('freshness of the demo sources', () => {
 });
 
 describe('alerts', () => {
-  let s: PipelineServices;
+  let rt: Runtime;
+  /** What a scheduled check does: measure, record the alerts, then deliver them (the runner). */
+  const s = {
+    check: async () => {
+      await rt.services.freshness.check();
+      await drain(rt.jobs);
+    },
+    get alerts() {
+      const a = rt.services.freshness.alerts;
+      return {
+        snooze: async (...args: Parameters<typeof a.snooze>) => ((r) => drain(rt.jobs).then(() => r))(await a.snooze(...args)),
+        acknowledge: async (...args: Parameters<typeof a.acknowledge>) => ((r) => drain(rt.jobs).then(() => r))(await a.acknowledge(...args)),
+      };
+    },
+  };
   beforeAll(() => {
-    s = services();
+    rt = runtime();
   });
 
   it('posts one alert per stale source, with last update, lateness, owner and buttons', async () => {
     await s.check();
-    expect(alerts().map((m) => m.text)).toEqual([expect.stringMatching(/^:red_circle: HubSpot is stale: 4 h/), expect.stringMatching(/GitHub is stale/)]);
+    expect(alerts().map((m) => m.text).sort()).toEqual([expect.stringMatching(/GitHub is stale/), expect.stringMatching(/^:red_circle: HubSpot is stale: 4 h/)]);
     const hubspot = alertOf('HubSpot')!;
     const text = blocksToText({ text: hubspot.text, blocks: hubspot.blocks ?? [] });
     expect(text).toMatch(/Last update\*? .*\(30 hours ago\)/);
@@ -127,7 +148,9 @@ describe('alerts', () => {
   it('does not repeat while stale, nor after a restart', async () => {
     await s.check();
     await s.check();
-    await services().check();
+    const restarted = runtime();
+    await restarted.services.freshness.check();
+    await drain(restarted.jobs);
     expect(alerts().length).toBe(2);
     expect(standin.conversation(channel).filter((m) => m.thread_ts).length).toBe(0);
   });
@@ -183,7 +206,7 @@ describe('alerts', () => {
 
   it('does not remind while a rerun of the source runs', async () => {
     const alert = alerts().filter((m) => m.text.includes('HubSpot is stale')).at(-1)!;
-    await store.put('rerun_locks', 'hubspot', { runKey: 'k', requestedBy: 'U0BIZOPS', startedAt: now().toISOString(), heartbeatAt: Date.now(), staleAfterMs: 120_000 });
+    await store.put('rerun_locks', 'hubspot', { runKey: 'k', requestedBy: 'U0BIZOPS', startedAt: now().toISOString(), link: null, expiresAt: Date.now() + HOUR });
     clock += 2 * HOUR;
     await s.check();
     expect(replies(alert.ts).length).toBe(0);
@@ -192,40 +215,23 @@ describe('alerts', () => {
     expect(replies(alert.ts).map((m) => m.text)).toEqual([expect.stringMatching(/still stale/)]);
   });
 
-  it('tries again at the next check when Slack fails to post', async () => {
+  it('posts again, once, when Slack failed the first time', async () => {
     await store.delete('freshness_alerts', 'github');
     const count = alerts().length;
     standin.failNext('chat.postMessage', 'internal_error');
     await s.check();
     expect(alerts().length).toBe(count);
+    clock += 5_000; // the retry's backoff
+    await drain(rt.jobs);
+    expect(alerts().length).toBe(count + 1);
     await s.check();
     expect(alerts().length).toBe(count + 1);
   });
 });
 
-describe('the schedule', () => {
-  it('has exactly one of two replicas check each tick, and hands over when it stops', async () => {
-    const { FreshnessScheduler } = await import('../src/scheduler.js');
-    const ticks: string[] = [];
-    const make = (holder: string) =>
-      new FreshnessScheduler({ store, logger: silentLogger, holder, intervalMs: 20, check: async () => (ticks.push(holder), []) });
-    const a = make('replica-a');
-    const b = make('replica-b');
-    a.start();
-    b.start();
-    await standin.waitFor(() => ticks.length >= 10, { timeoutMs: 15_000 });
-    expect(new Set(ticks).size).toBe(1);
-    const first = ticks[0]!;
-    await (first === 'replica-a' ? a : b).stop();
-    const handedAt = ticks.length;
-    await standin.waitFor(() => ticks.slice(handedAt).length >= 3, { timeoutMs: 15_000 });
-    expect(new Set(ticks.slice(handedAt))).toEqual(new Set([first === 'replica-a' ? 'replica-b' : 'replica-a']));
-    await a.stop();
-    await b.stop();
-  });
-
-  it('compares the tasks secret exactly', async () => {
-    const { secretMatches } = await import('../src/scheduler.js');
+describe('the tasks secret', () => {
+  it('is compared exactly', async () => {
+    const { secretMatches } = await import('../src/tasks.js');
     expect(secretMatches('s3cret-value-0123', 's3cret-value-0123')).toBe(true);
     expect(secretMatches('s3cret-value-012', 's3cret-value-0123')).toBe(false);
     expect(secretMatches('', 's3cret-value-0123')).toBe(false);

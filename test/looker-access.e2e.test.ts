@@ -10,6 +10,8 @@ import { startTestBot, type TestBot } from './support/harness.js';
 import { FakeLooker, FakeLookerDefaults } from './support/fake-looker.js';
 import { blockKitViolations } from './support/block-limits.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
+import { jobsIn } from './support/jobs.js';
+import { DEFAULT_RETRY } from '../src/jobs/policy.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import { LOOKER_ACCESS_REQUESTS, type LookerAccessRequest } from '../src/services/looker-access.js';
@@ -181,9 +183,11 @@ function storeScenarios(name: string, makeStore: () => Store | undefined, skip?:
       // View (2) and Develop's missing role (7) added; Support (3) and Developer (6) kept.
       expect(looker.userByEmail('blake@example.com')!.role_ids).toEqual(['3', '6', '2', '7']);
       expect(decided.grant).toMatchObject({ mode: 'looker', lookerUserId: '50', addedRoleIds: ['2', '7'] });
-      const card = d.card(decided)!;
+      const card = await t.standin.waitFor(() => (text(d.card(decided)).includes('Approved*') ? d.card(decided) : undefined));
       expect(text(card)).toContain(`Approved* by <@${decided.decidedBy}>`);
       expect(text(card)).not.toContain(ActionIds.lookerAccessApprove);
+      await t.standin.waitFor(() => d.dms(BLAKE).some((m) => text(m).includes('approved')));
+      await t.drain();
       expect(d.dms(BLAKE).filter((m) => text(m).includes('approved'))).toHaveLength(1);
     });
 
@@ -191,15 +195,21 @@ function storeScenarios(name: string, makeStore: () => Store | undefined, skip?:
       const request = (await d.requests()).find((r) => r.email === 'blake@example.com' && r.status === 'approved')!;
       const expiresAt = new Date(request.expiresAt!).getTime();
       expect(expiresAt - new Date(request.decidedAt!).getTime()).toBe(14 * DAY);
-      const sweep = (at: number) => t.bot.services.lookerAccess.sweep(new Date(at));
+      // The reminder and the expiry are jobs, due a day before and at the end.
+      const at = async (ms: number) => {
+        t.setTime(ms);
+        await t.drain();
+      };
+      const endings = () => d.dms(BLAKE).filter((m) => text(m).includes('ends'));
+      await at(expiresAt - 2 * DAY);
+      expect(endings()).toHaveLength(0);
+      await at(expiresAt - 12 * 3_600_000);
+      expect(endings()).toHaveLength(1);
+      await at(expiresAt - 11 * 3_600_000);
+      expect(endings()).toHaveLength(1);
 
-      expect(await sweep(expiresAt - 2 * DAY)).toMatchObject({ ran: true, reminded: [], expired: [] });
-      expect(await sweep(expiresAt - 12 * 3_600_000)).toMatchObject({ reminded: [request.id], expired: [] });
-      expect(await sweep(expiresAt - 11 * 3_600_000)).toMatchObject({ reminded: [], expired: [] });
-      expect(d.dms(BLAKE).filter((m) => text(m).includes('ends'))).toHaveLength(1);
-
-      expect(await sweep(expiresAt + 60_000)).toMatchObject({ reminded: [], expired: [request.id] });
-      expect(await sweep(expiresAt + 120_000)).toMatchObject({ expired: [] });
+      await at(expiresAt + 60_000);
+      await at(expiresAt + 120_000);
       expect(looker.userByEmail('blake@example.com')!.role_ids).toEqual(['3', '6', '2']);
       const thread = t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === request.ts);
       expect(thread).toHaveLength(1);
@@ -212,13 +222,23 @@ function storeScenarios(name: string, makeStore: () => Store | undefined, skip?:
       ]);
       const late = await d.forgedClick(JORDAN, ActionIds.lookerAccessApprove, request.id, request.ts!);
       expect(late).toContain('already expired');
+      t.setTime(Date.now());
     });
 
-    it('runs the sweep on one replica at a time (a lease)', async () => {
-      expect(await t.store.acquireLease('looker-access-sweep', 'another-replica', 60_000)).toBe(true);
-      expect(await t.bot.services.lookerAccess.sweep(new Date(Date.now() + 365 * DAY))).toEqual({ ran: false, reminded: [], expired: [] });
-      await t.store.releaseLease('looker-access-sweep', 'another-replica');
-      expect((await t.bot.services.lookerAccess.sweep()).ran).toBe(true);
+    it('the sweep is one recurring job, and it schedules any expiry an approval lacks', async () => {
+      const jobs = await jobsIn(t.store);
+      expect([...jobs.keys()].filter((k) => k === 'looker.sweep')).toHaveLength(1);
+      expect(jobs.get('looker.sweep')).toMatchObject({ state: 'pending' });
+      const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessLevel]: 'create_content' }));
+      const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+      await d.click(ALEX, request, ActionIds.lookerAccessApprove);
+      await waitForAsync(async () => (await jobsIn(t.store)).get(`looker.expire:${request.id}`));
+      // An approval made by an earlier version had no expiry job: the sweep adds it.
+      await t.store.delete('jobs', `looker.expire:${request.id}`);
+      await t.store.transition('jobs', 'looker.sweep', () => true, () => ({ runAt: t.now().getTime() }));
+      await t.drain();
+      const repaired = (await jobsIn(t.store)).get(`looker.expire:${request.id}`);
+      expect(repaired).toMatchObject({ state: 'pending', runAt: Date.parse((await d.requests()).find((r) => r.id === request.id)!.expiresAt!) });
     });
   });
 }
@@ -363,19 +383,46 @@ describe('/looker-access with Looker connected', () => {
     expect(await d.audits(request.id)).toEqual(['looker_access.requested', 'looker_access.denied']);
   });
 
-  it('when Looker fails, keeps the approval and tells the admin to grant by hand', async () => {
-    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: 'riley.fail@example.com' }));
+  it('when Looker fails once, tries the grant again and it goes through', async () => {
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: 'riley.retry@example.com' }));
     const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
     looker.failNext('PUT', /\/roles$/, 500, 'Internal server error');
     const answer = await d.click(ALEX, request, ActionIds.lookerAccessApprove);
-    expect(answer).toContain('Looker did not accept the grant');
-    expect(answer).toContain('grant it by hand');
+    expect(answer).toContain('Approved');
     expect(answer).not.toMatch(/at .*\.(js|ts):\d+/);
-    const stored = (await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))!.data;
+    t.advance(60_000); // past the retry's backoff
+    await t.drain();
+    t.setTime(Date.now());
+    const stored = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grant));
+    expect(stored).toMatchObject({ status: 'approved', grantError: null, grant: { mode: 'looker' } });
+    expect(looker.userByEmail('riley.retry@example.com')!.role_ids).toEqual(expect.arrayContaining(['2', '7']));
+    expect(await d.audits(request.id)).toEqual(['looker_access.requested', 'looker_access.approved', 'looker_access.granted']);
+  });
+
+  it('when Looker keeps failing, keeps the approval, and the card, the admins and the requester say to grant by hand', async () => {
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: 'riley.fail@example.com' }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    // As many failures as the grant has attempts (src/jobs/policy.ts).
+    for (let i = 0; i < DEFAULT_RETRY.maxAttempts; i++) looker.failNext('PUT', /\/roles$/, 500, 'Internal server error');
+    const answer = await d.click(ALEX, request, ActionIds.lookerAccessApprove);
+    expect(answer).toContain('Approved');
+    // The runner retries with backoff, then gives up.
+    for (let i = 0; i < 10; i++) {
+      t.advance(10 * 60_000);
+      await t.drain();
+    }
+    t.setTime(Date.now());
+    const stored = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grantError));
     expect(stored).toMatchObject({ status: 'approved', grant: null });
     expect(stored.grantError).toContain('answered 500');
-    expect(text(d.card(stored))).toContain('Looker did not accept the grant');
+    expect(stored.grantError).not.toMatch(/at .*\.(js|ts):\d+/);
+    await t.standin.waitFor(() => text(d.card(stored)).includes('Looker did not accept the grant'));
+    const thread = t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === request.ts);
+    expect(text(thread.at(-1))).toContain('<!subteam^S0LOOKERADM>');
+    expect(text(thread.at(-1))).toContain('grant it by hand');
+    expect(text(d.dms(RILEY).at(-1))).toContain('by hand');
     expect(await d.audits(request.id)).toEqual(['looker_access.requested', 'looker_access.approved', 'looker_access.grant_failed']);
+    expect((await t.store.recentAudit(50)).some((e) => e.action === 'job.failed' && e.subject === `looker.grant:${request.id}`)).toBe(true);
   });
 
   it('serializes grants to the same Looker user: two approvals at once lose no role and create one user', async () => {
@@ -388,8 +435,10 @@ describe('/looker-access with Looker connected', () => {
     // Slow reads make the two read-merge-writes overlap unless they are serialized.
     looker.delay('GET', /\/users\/search$/, 300);
     looker.delay('GET', /\/roles$/, 300);
-    const answers = await Promise.all([d.click(ALEX, a!, ActionIds.lookerAccessApprove), d.click(JORDAN, b!, ActionIds.lookerAccessApprove)]).finally(() => looker.clearDelays());
-    for (const answer of answers) expect(answer).toContain('Approved and granted in Looker');
+    const answers = await Promise.all([d.click(ALEX, a!, ActionIds.lookerAccessApprove), d.click(JORDAN, b!, ActionIds.lookerAccessApprove)]);
+    for (const answer of answers) expect(answer).toContain('Approved');
+    await waitForAsync(async () => (await d.requests()).filter((r) => (r.id === a!.id || r.id === b!.id) && r.grant).length === 2 || undefined);
+    looker.clearDelays();
     const users = [...looker.users.values()].filter((u) => u.email === email);
     expect(users).toHaveLength(1);
     expect([...users[0]!.role_ids].sort()).toEqual(['2', '5', '6', '7']);
@@ -447,8 +496,10 @@ describe('/looker-access without Looker (record-only)', () => {
     const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
     await d.click(JORDAN, request, ActionIds.lookerAccessApprove);
     const approved = (await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))!.data;
-    const result = await t.bot.services.lookerAccess.sweep(new Date(new Date(approved.expiresAt!).getTime() + 1000));
-    expect(result.expired).toEqual([request.id]);
+    t.setTime(new Date(approved.expiresAt!).getTime() + 1000);
+    await t.drain();
+    t.setTime(Date.now());
+    expect((await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))!.data.status).toBe('expired');
     const thread = t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === request.ts);
     expect(text(thread[0])).toContain('remove the Develop role');
     expect(text(thread[0])).toContain('by hand');
@@ -476,6 +527,7 @@ describe('/looker-access when the store fails', () => {
       list: (c, o) => inner.list(c, o),
       put: failing((c: string, id: string, data: Record<string, unknown>) => inner.put(c, id, data)),
       transition: failing((c: string, id: string, p: (x: never) => boolean, u: (x: never) => object) => inner.transition(c, id, p as never, u as never)),
+      runTransaction: failing((body: Parameters<Store['runTransaction']>[0]) => inner.runTransaction(body)),
     } as Store;
     t = await startTestBot({ store, standinOptions });
   }, 120_000);

@@ -61,10 +61,13 @@ export interface ServiceContext {
   directory: Directory;
   /** Asks the job runner to look for due jobs now. */
   kick: () => void;
+  /** The clock decisions and jobs are stamped with (tests move it; the runner uses the same). */
+  now?: () => Date;
 }
 
 export function createServices(config: Config, logger: Logger, adapters: Adapters, context: ServiceContext): Services {
   const { directory, kick } = context;
+  const clock = context.now ? { now: context.now } : {};
   // One customer list for every use case that matches customer names: read once, not once each.
   const customers = new CustomerList({ warehouse: adapters.warehouse, logger });
   // A bad catalog file throws CatalogError here, naming the file; main.ts checks it before opening adapters.
@@ -78,9 +81,10 @@ export function createServices(config: Config, logger: Logger, adapters: Adapter
     timeoutMs: config.queryTimeoutMs,
     customers,
     kick,
+    ...clock,
   });
   // A bad sources file throws SourcesError here, naming the file and source.
-  const freshness = createFreshnessServices(config, logger, { ...adapters, directory }, kick);
+  const freshness = createFreshnessServices(config, logger, { ...adapters, directory }, kick, clock);
   const audit = new AuditService({ store: adapters.store, logger });
   const pipelineRequests = new PipelineRequestService({
     store: adapters.store,
@@ -90,6 +94,7 @@ export function createServices(config: Config, logger: Logger, adapters: Adapter
     bizopsUsergroup: config.bizopsUsergroup,
     kick,
     sources: () => toSyncedSources(freshness.catalog),
+    ...clock,
   });
   const lookerAccess = new LookerAccessService({
     store: adapters.store,
@@ -101,19 +106,20 @@ export function createServices(config: Config, logger: Logger, adapters: Adapter
     lookerConfig: config.looker,
     sweepIntervalMs: config.lookerSweepIntervalMs,
     kick,
+    ...clock,
   });
   return {
     config,
     logger,
     adapters,
-    telemetry: new TelemetryService({ warehouse: adapters.warehouse, logger, windowDays: config.telemetryWindowDays, customers }),
+    telemetry: new TelemetryService({ warehouse: adapters.warehouse, logger, windowDays: config.telemetryWindowDays, customers, ...clock }),
     queries,
     lookerAccess,
     audit,
     pipelineRequests,
     freshness,
     clicks: new Clicks(adapters.store),
-    home: new HomeService({ feeds: [pipelineHomeFeed(pipelineRequests), lookerHomeFeed(adapters.store)], logger, canRequestPipeline: Boolean(config.analyticsChannel) }),
+    home: new HomeService({ feeds: [pipelineHomeFeed(pipelineRequests), lookerHomeFeed(adapters.store, context.now)], logger, canRequestPipeline: Boolean(config.analyticsChannel), ...clock }),
     jobKinds: () => ({ ...lookerAccess.jobKinds(), ...freshness.jobKinds() }),
     recurringJobs: () => [lookerAccess.sweepJob(), ...[freshness.checkJob()].filter((j): j is JobSpec => j !== undefined)],
   };

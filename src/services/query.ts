@@ -140,7 +140,7 @@ export class QueryService {
    * the request (the Slack trigger): the same request delivered twice posts once.
    */
   async requestDelivery(key: string, delivery: QueryDelivery): Promise<boolean> {
-    const at = Date.now();
+    const at = this.now().getTime();
     const created = await this.opts.store.runTransaction((tx) => enqueue(tx, { key: `${QUERY_DELIVER_JOB}:${key}`, kind: QUERY_DELIVER_JOB, payload: delivery }, at));
     if (created) this.opts.kick?.();
     return created;

@@ -12,7 +12,7 @@ const PERMANENT = new Set([
   'cant_update_message', 'message_not_found', 'edit_window_closed', 'user_not_found', 'users_not_found', 'user_not_in_channel',
   'invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'missing_scope', 'restricted_action', 'not_allowed_token_type',
   'invalid_arguments', 'invalid_arg_name', 'too_many_attachments', 'cannot_dm_bot', 'no_permission', 'file_not_found',
-  'ekm_access_denied', 'team_access_not_granted', 'invalid_metadata_format', 'invalid_metadata_schema', 'metadata_too_large',
+  'ekm_access_denied', 'team_access_not_granted', 'invalid_metadata_format', 'invalid_metadata_schema', 'metadata_too_large', 'unknown_method',
 ]);
 
 /** The Slack error code of a failed call (`channel_not_found`), if it has one. */

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, secretsOf, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { createBot, type Bot } from '../../src/app.js';
+import { createBot, type Bot, type BotOptions } from '../../src/app.js';
+import { drain } from './jobs.js';
 import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../../src/adapters/warehouse/duckdb.js';
 import { openEmbeddedStore } from '../../src/adapters/store/embedded.js';
 import type { Store } from '../../src/ports/store.js';
@@ -57,6 +58,13 @@ export interface TestBot {
   store: Store;
   /** Every JSON log line the bot wrote. */
   logs: string[];
+  /** The bot's clock: real time plus an offset the test moves. */
+  now(): Date;
+  /** Moves the bot's clock to `at` (epoch ms), or by `ms`. */
+  setTime(at: number): void;
+  advance(ms: number): void;
+  /** Runs due jobs until none is left (the runner's own timer runs them too, within a second). */
+  drain(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -67,6 +75,7 @@ export interface TestBotOptions {
   store?: Store;
   standin?: SlackStandin;
   standinOptions?: SlackStandinOptions;
+  botOptions?: BotOptions;
 }
 
 export async function startTestBot(options: TestBotOptions = {}): Promise<TestBot> {
@@ -90,11 +99,20 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
   const logger = createLogger({ level: 'debug', secrets: secretsOf(config), write: (l) => logs.push(l) });
   const warehouse: Warehouse = options.warehouse ?? (await openEmbeddedWarehouse({ dataDir, timeoutMs: config.queryTimeoutMs }));
   const store = options.store ?? (await openEmbeddedStore(dataDir));
-  const bot = await createBot(config, logger, { warehouse, store });
+  let offset = 0;
+  const now = () => new Date(Date.now() + offset);
+  const bot = await createBot(config, logger, { warehouse, store }, { now, ...options.botOptions });
   const { url } = await bot.start(0, '127.0.0.1');
   const client = new BotClient({ botUrl: `${url}/slack/events`, signingSecret, responseUrlBase: `${standinUrl}/response` });
   return {
-    bot, standin, client, url, config, signingSecret, warehouse, store, logs,
+    bot, standin, client, url, config, signingSecret, warehouse, store, logs, now,
+    setTime: (at) => {
+      offset = at - Date.now();
+    },
+    advance: (ms) => {
+      offset += ms;
+    },
+    drain: () => drain(bot.jobs),
     async stop() {
       await bot.stop();
       if (ownStandin) await standin.stop();
