@@ -147,6 +147,17 @@ describe('POST /local/action, /local/submit, /local/close, /local/home', () => {
     expect(home.body['ack']).toMatchObject({ status: 200 });
   });
 
+  it('closes only the view it names: a late second close of a closed view leaves the next one open', async () => {
+    await t.standin.runCommand(t.client, { command: '/looker-access', userId: bizops, channelId: channel, timeoutMs: 5_000 });
+    const [modal] = t.standin.modals(bizops);
+    expect(modal).toBeDefined();
+    const stale = await post('/local/close', { userId: bizops, viewId: 'VALREADYCLOSED' });
+    expect(stale).toEqual({ status: 200, body: { closed: false } });
+    expect(t.standin.modals(bizops)).toHaveLength(1);
+    expect((await post('/local/close', { userId: bizops, viewId: modal!.id })).body).toMatchObject({ closed: true });
+    expect(t.standin.modals(bizops)).toHaveLength(0);
+  });
+
   it('sends app_home_opened as a signed event the receiver accepts, with the view already published', async () => {
     const published: Array<{ user: string; view?: unknown }> = [];
     t.bot.app.event('app_home_opened', async ({ event }) => {
