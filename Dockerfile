@@ -1,15 +1,13 @@
 # syntax=docker/dockerfile:1
-# Build: compile TypeScript with dev dependencies.
+# Build: compile the app and the local page (TypeScript, a dev dependency); tests and benches stay out.
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
-COPY tsconfig.json ./
+COPY tsconfig.base.json tsconfig.build.json ./
 COPY src ./src
 COPY commands ./commands
 COPY views ./views
-COPY test ./test
-COPY bench ./bench
 RUN npm run build
 
 # Run: production dependencies and the compiled app only, as a non-root user.

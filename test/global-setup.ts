@@ -7,13 +7,18 @@
  *
  * Workers are forked after this runs and inherit process.env, so setting the
  * variables here is how the tests see them.
+ *
+ * It also rebuilds the local page's browser code when its sources changed
+ * since the last build (see support/page-build.ts).
  */
 import { onPath, SKIP_REASON_ENV, startFirestoreEmulator } from './support/firestore-emulator.js';
+import { ensurePageBuilt } from './support/page-build.js';
 
 export default async function setup(): Promise<(() => Promise<void>) | undefined> {
   // The emulator needs no credentials; without this every Firestore client
   // probes for a GCE metadata server and prints a MetadataLookupWarning.
   process.env.METADATA_SERVER_DETECTION ??= 'none';
+  ensurePageBuilt();
   if (process.env.FIRESTORE_EMULATOR_HOST) return undefined;
   if (!onPath('gcloud')) {
     const reason = 'gcloud is not on PATH and FIRESTORE_EMULATOR_HOST is unset, so the Firestore emulator cannot start';

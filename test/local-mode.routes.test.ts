@@ -43,12 +43,21 @@ async function card(userId: string) {
 }
 
 describe('the page server', () => {
-  it('serves the page and its static files, and nothing outside them', async () => {
+  it('serves the page, its static files and its compiled code, and nothing outside them', async () => {
     const html = await fetch(`${url}/`);
     expect(html.headers.get('content-type')).toContain('text/html');
-    expect(await html.text()).toContain('/static/app.js');
-    for (const file of ['app.js', 'style.css', 'favicon.svg']) expect((await fetch(`${url}/static/${file}`)).status).toBe(200);
-    for (const bad of ['../page.ts', '..%2Fpage.ts', '%2e%2e%2fserver.ts', 'nope.js', 'app.js.map']) expect((await fetch(`${url}/static/${bad}`)).status).toBe(404);
+    const script = /<script src="([^"]+)" type="module">/.exec(await html.text())?.[1];
+    expect(script).toBe('/js/slack-standin/web/client/app.js');
+    for (const file of ['/static/style.css', '/static/favicon.svg', script!, '/js/blockkit/mrkdwn.js', '/js/blockkit/limits.js']) {
+      const res = await fetch(`${url}${file}`);
+      expect(res.status, file).toBe(200);
+      if (file.endsWith('.js')) expect(res.headers.get('content-type')).toContain('text/javascript');
+    }
+    const bad = [
+      '/static/../page.ts', '/static/..%2Fpage.ts', '/static/%2e%2e%2fserver.ts', '/static/nope.js', '/static/app.js',
+      '/js/slack-standin/web/client/app.ts', '/js/..%2F..%2Fpackage.json', '/js/blockkit/%2e%2e/%2e%2e/src/main.js', '/js/nope.js', '/js/blockkit/',
+    ];
+    for (const path of bad) expect((await fetch(`${url}${path}`)).status, path).toBe(404);
     expect((await fetch(`${url}/elsewhere`)).status).toBe(404);
   });
 
@@ -136,6 +145,17 @@ describe('POST /local/action, /local/submit, /local/close, /local/home', () => {
     const home = await post('/local/home', { userId: regular });
     expect(home.status).toBe(200);
     expect(home.body['ack']).toMatchObject({ status: 200 });
+  });
+
+  it('closes only the view it names: a late second close of a closed view leaves the next one open', async () => {
+    await t.standin.runCommand(t.client, { command: '/looker-access', userId: bizops, channelId: channel, timeoutMs: 5_000 });
+    const [modal] = t.standin.modals(bizops);
+    expect(modal).toBeDefined();
+    const stale = await post('/local/close', { userId: bizops, viewId: 'VALREADYCLOSED' });
+    expect(stale).toEqual({ status: 200, body: { closed: false } });
+    expect(t.standin.modals(bizops)).toHaveLength(1);
+    expect((await post('/local/close', { userId: bizops, viewId: modal!.id })).body).toMatchObject({ closed: true });
+    expect(t.standin.modals(bizops)).toHaveLength(0);
   });
 
   it('sends app_home_opened as a signed event the receiver accepts, with the view already published', async () => {

@@ -279,10 +279,18 @@ function addGalleryListeners(l: LocalMode): void {
     const who = v['who']?.['who_value']?.selected_user;
     await client.chat.postMessage({ channel: body.user.id, text: `Request from <@${body.user.id}>: ${email}, team ${team}, until ${until ?? 'none'}, for <@${who ?? body.user.id}>` });
   });
+  // A chart as /query posts one: filler first, so the channel scrolls, then a file whose image loads after its message is drawn.
+  app.command('/gallery-chart', async ({ ack, client, command }: CommandArgs) => {
+    await ack();
+    for (let i = 1; i <= 12; i++) await client.chat.postMessage({ channel: command.channel_id, text: `Filler message ${i}` });
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="800"><rect width="1600" height="800" fill="#1d3557"/></svg>';
+    await client.files.uploadV2({ channel_id: command.channel_id, file: Buffer.from(svg), filename: 'chart.svg', title: 'A late chart', initial_comment: 'Weekly chart' });
+  });
   l.page.setCommands([
     ...l.commands,
     { command: '/gallery', description: 'Every Block Kit element (test only)', usageHint: '' },
     { command: '/gallery-modal', description: 'A modal (test only)', usageHint: '' },
+    { command: '/gallery-chart', description: 'A chart in a busy channel (test only)', usageHint: '' },
   ]);
 }
 
@@ -401,4 +409,103 @@ describe.skipIf(skip)('Block Kit and modals in the browser', { timeout: 120_000 
     expect(g.standin.modals(regular)).toHaveLength(0);
   });
 
+  it("shows the bot's validation errors as fast as Slack does: as soon as the ack says errors (under 300 ms)", async () => {
+    await p.locator('#composer').fill('/gallery-modal');
+    await p.locator('#composer').press('Enter');
+    const modal = p.locator('#modal');
+    await modal.locator('.modal-title').filter({ hasText: 'Request access' }).waitFor(WAIT);
+    await modal.locator('input[data-action-id="email_value"]').fill('still-not-an-email');
+    await modal.locator('select[data-action-id="team_value"]').selectOption('engineering');
+    // Measured in the page: from the click on Submit to the error under the input.
+    const ms = await p.evaluate(() => new Promise<number>((resolve) => {
+      const root = document.getElementById('modal')!;
+      const started = performance.now();
+      const observer = new MutationObserver(() => {
+        if (!root.querySelector('[data-block-id="email"] .bk-input-error')) return;
+        observer.disconnect();
+        resolve(performance.now() - started);
+      });
+      observer.observe(root, { childList: true, subtree: true });
+      root.querySelector<HTMLButtonElement>('[data-modal-submit="1"]')!.click();
+    }));
+    expect(ms).toBeLessThan(300);
+    await expect(modal.locator('[data-block-id="email"] .bk-input-error').textContent()).resolves.toContain('Enter an email address');
+    expect(g.standin.modals(regular)).toHaveLength(1);
+    await modal.locator('[data-modal-cancel="1"]').click();
+    await p.locator('#modal-overlay').waitFor({ state: 'hidden', ...WAIT });
+  });
+
+  it('closes a modal once when it is closed twice (Esc, then Cancel before the page caught up), logging no error', async () => {
+    await p.locator('#composer').fill('/gallery-modal');
+    await p.locator('#composer').press('Enter');
+    await p.locator('#modal .modal-title').filter({ hasText: 'Request access' }).waitFor(WAIT);
+    const closes: string[] = [];
+    const problems: string[] = [];
+    const onRequest = (r: { url(): string; method(): string }) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname === '/local/close') closes.push(r.url());
+    };
+    const onConsole = (m: { type(): string; text(): string }) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+    };
+    const onResponse = (r: { status(): number; url(): string }) => {
+      if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
+    };
+    p.on('request', onRequest);
+    p.on('console', onConsole);
+    p.on('response', onResponse);
+    try {
+      const closed = p.waitForResponse((r) => new URL(r.url()).pathname === '/local/close');
+      // Both in the same moment: the second close is what a quick user does before the page has heard back.
+      await p.evaluate(() => {
+        window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }));
+        document.querySelector<HTMLButtonElement>('#modal [data-modal-cancel="1"]')!.click();
+      });
+      await p.locator('#modal-overlay').waitFor({ state: 'hidden', ...WAIT });
+      expect((await closed).status()).toBe(200);
+      await g.standin.waitFor(() => g.standin.modals(regular).length === 0);
+      await p.waitForTimeout(300);
+      expect(closes).toHaveLength(1);
+      expect(problems).toEqual([]);
+    } finally {
+      p.off('request', onRequest);
+      p.off('console', onConsole);
+      p.off('response', onResponse);
+    }
+  });
+
+  it('scrolls a new chart into view once its image has loaded', async () => {
+    await p.locator('#composer').fill('/gallery-chart');
+    await p.locator('#composer').press('Enter');
+    const chart = replyWith('Weekly chart').filter({ has: p.locator('.file-image img') });
+    const img = chart.locator('.file-image img');
+    await img.waitFor(WAIT);
+    await p.waitForFunction((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0, await img.elementHandle(), WAIT);
+    // The list stays at its end after the image grew it: the whole chart is on screen, below nothing unseen.
+    await p.waitForFunction(() => {
+      const list = document.getElementById('messages')!;
+      const image = Array.from(list.querySelectorAll<HTMLImageElement>('.file-image img')).at(-1)!;
+      const l = list.getBoundingClientRect();
+      const r = image.getBoundingClientRect();
+      return r.height > 100 && r.top >= l.top && r.bottom <= l.bottom && list.scrollHeight - list.scrollTop - list.clientHeight < 2;
+    }, undefined, { timeout: 5_000 });
+  });
+
+  it('links bare URLs in messages, as Slack does (not in code, nor in verbatim text)', async () => {
+    await g.bot.app.client.chat.postMessage({
+      channel: StandinDefaults.channel,
+      text: 'Links',
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text: 'Docs: https://example.com/docs?a=1&amp;b=2. Mirror (www.example.org), labelled <https://x.example/y|here>; not `https://code.example`' } },
+        { type: 'section', text: { type: 'mrkdwn', text: 'Verbatim https://verbatim.example', verbatim: true } },
+      ],
+    });
+    const msg = replyWith('Docs:');
+    await msg.waitFor(WAIT);
+    await expect(msg.locator('a[href="https://example.com/docs?a=1&b=2"]').textContent()).resolves.toBe('https://example.com/docs?a=1&b=2');
+    await expect(msg.locator('a[href="http://www.example.org"]').textContent()).resolves.toBe('www.example.org');
+    await expect(msg.locator('a[href="https://x.example/y"]').textContent()).resolves.toBe('here');
+    await expect(msg.locator('a').count()).resolves.toBe(3);
+    await expect(msg.textContent()).resolves.toContain('https://example.com/docs?a=1&b=2. Mirror (www.example.org), labelled here; not https://code.example');
+    await expect(msg.locator('a[target="_blank"][rel="noopener"]').count()).resolves.toBe(3);
+  });
 });

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 // Named imports: a default import of @slack/bolt is the App class under vitest but module.exports under node.
 import { App, HTTPReceiver, LogLevel, verifySlackRequest } from '@slack/bolt';
@@ -149,6 +149,184 @@ describe('Web API', () => {
     expect((await platformError(client.views.update({ view_id: opened.view?.id ?? '', hash: opened.view?.hash ?? '', view: modal }))).data.error).toBe('hash_conflict');
     const tooLong = { ...modal, title: { type: 'plain_text' as const, text: 'A title that is far too long for Slack' } };
     expect((await platformError(client.views.open({ trigger_id: makeTriggerId(regular), view: tooLong }))).data.error).toBe('invalid_arguments');
+  });
+});
+
+describe('message metadata, conversations.history and conversations.replies', () => {
+  const metadata = { event_type: 'rerun_started', event_payload: { source: 'hubspot', run: 7 } };
+  const api = (method: string, body: unknown) =>
+    fetch(`${url}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer xoxb-test' }, body: JSON.stringify(body) })
+      .then((r) => r.json() as Promise<Record<string, unknown>>);
+
+  it('stores metadata given as JSON or as a JSON string, replaces it on chat.update, and refuses malformed metadata', async () => {
+    // The client sends it form-encoded, as a JSON string.
+    const posted = await client.chat.postMessage({ channel: C, text: 'Rerun of HubSpot started', metadata });
+    expect(standin.message(C, posted.ts!)?.metadata).toEqual(metadata);
+    const asJson = await api('chat.postMessage', { channel: C, text: 'json', metadata });
+    const asString = await api('chat.postMessage', { channel: C, text: 'string', metadata: JSON.stringify(metadata) });
+    expect(standin.message(C, String(asJson['ts']))?.metadata).toEqual(metadata);
+    expect(standin.message(C, String(asString['ts']))?.metadata).toEqual(metadata);
+
+    const done = { event_type: 'rerun_finished', event_payload: { source: 'hubspot', run: 7, ok: true } };
+    await client.chat.update({ channel: C, ts: posted.ts!, text: 'Rerun of HubSpot succeeded', metadata: done });
+    expect(standin.message(C, posted.ts!)?.metadata).toEqual(done);
+    await client.chat.update({ channel: C, ts: posted.ts!, text: 'Rerun of HubSpot succeeded (edited)' });
+    expect(standin.message(C, posted.ts!)?.metadata).toEqual(done);
+
+    const before = standin.conversation(C).length;
+    expect((await api('chat.postMessage', { channel: C, text: 'x', metadata: '{not json' }))['error']).toBe('invalid_metadata_format');
+    expect((await api('chat.postMessage', { channel: C, text: 'x', metadata: [1] }))['error']).toBe('invalid_metadata_format');
+    expect((await api('chat.postMessage', { channel: C, text: 'x', metadata: { event_type: 'x' } }))['error']).toBe('invalid_metadata_schema');
+    expect((await api('chat.update', { channel: C, ts: posted.ts, text: 'y', metadata: { event_payload: {} } }))['error']).toBe('invalid_metadata_schema');
+    expect(standin.conversation(C)).toHaveLength(before);
+    expect(standin.message(C, posted.ts!)?.text).toBe('Rerun of HubSpot succeeded (edited)');
+  });
+
+  it('lists history newest first, top-level messages only, metadata only when asked, paged with next_cursor', async () => {
+    const ts: string[] = [];
+    for (let i = 1; i <= 5; i++) ts.push((await client.chat.postMessage({ channel: C, text: `m${i}`, metadata: { event_type: 'n', event_payload: { i } } })).ts!);
+    await client.chat.postMessage({ channel: C, text: 'reply to m2', thread_ts: ts[1]! });
+    await client.chat.postEphemeral({ channel: C, user: regular, text: 'only Riley' });
+
+    const all = await client.conversations.history({ channel: C });
+    expect(all.messages?.map((m) => m.text)).toEqual(['m5', 'm4', 'm3', 'm2', 'm1']);
+    expect(all.has_more).toBe(false);
+    expect(all.messages?.every((m) => m.metadata === undefined)).toBe(true);
+    const parent = all.messages?.find((m) => m.text === 'm2');
+    expect(parent).toMatchObject({ thread_ts: ts[1], reply_count: 1, reply_users: ['U0BOT'] });
+
+    const withMeta = await client.conversations.history({ channel: C, include_all_metadata: true, limit: 1 });
+    expect(withMeta.messages?.[0]?.metadata).toEqual({ event_type: 'n', event_payload: { i: 5 } });
+
+    // Pages of two, through the real client's paginate(), which follows response_metadata.next_cursor.
+    const pages: string[][] = [];
+    for await (const p of client.paginate('conversations.history', { channel: C, limit: 2 })) {
+      pages.push(((p as { messages?: Array<{ text?: string }> }).messages ?? []).map((m) => m.text ?? ''));
+    }
+    expect(pages).toEqual([['m5', 'm4'], ['m3', 'm2'], ['m1']]);
+
+    const window = await client.conversations.history({ channel: C, oldest: ts[1]!, latest: ts[3]! });
+    expect(window.messages?.map((m) => m.text)).toEqual(['m3']);
+    const inclusive = await client.conversations.history({ channel: C, oldest: ts[1]!, latest: ts[3]!, inclusive: true });
+    expect(inclusive.messages?.map((m) => m.text)).toEqual(['m4', 'm3', 'm2']);
+  });
+
+  it('lists a thread oldest first, from its parent or any reply, with metadata when asked, paged with next_cursor', async () => {
+    const parent = await client.chat.postMessage({ channel: C, text: 'HubSpot is stale', metadata: { event_type: 'alert', event_payload: { source: 'hubspot' } } });
+    const replies: string[] = [];
+    for (let i = 1; i <= 3; i++) replies.push((await client.chat.postMessage({ channel: C, thread_ts: parent.ts!, text: `r${i}` })).ts!);
+    await client.chat.postMessage({ channel: C, text: 'unrelated' });
+
+    const thread = await client.conversations.replies({ channel: C, ts: parent.ts! });
+    expect(thread.messages?.map((m) => m.text)).toEqual(['HubSpot is stale', 'r1', 'r2', 'r3']);
+    expect(thread.messages?.[0]?.metadata).toBeUndefined();
+    expect(thread.messages?.[1]).toMatchObject({ thread_ts: parent.ts, parent_user_id: 'U0BOT' });
+    const fromReply = await client.conversations.replies({ channel: C, ts: replies[1]!, include_all_metadata: true });
+    expect(fromReply.messages?.map((m) => m.text)).toEqual(['HubSpot is stale', 'r1', 'r2', 'r3']);
+    expect(fromReply.messages?.[0]?.metadata).toEqual({ event_type: 'alert', event_payload: { source: 'hubspot' } });
+
+    const first = await client.conversations.replies({ channel: C, ts: parent.ts!, limit: 3 });
+    expect(first.messages?.map((m) => m.text)).toEqual(['HubSpot is stale', 'r1', 'r2']);
+    expect(first.has_more).toBe(true);
+    const next = await client.conversations.replies({ channel: C, ts: parent.ts!, limit: 3, cursor: first.response_metadata?.next_cursor ?? '' });
+    expect(next.messages?.map((m) => m.text)).toEqual(['r3']);
+    expect(next.has_more).toBe(false);
+    const after = await client.conversations.replies({ channel: C, ts: parent.ts!, oldest: replies[0]! });
+    expect(after.messages?.map((m) => m.text)).toEqual(['r2', 'r3']);
+
+    const lone = await client.chat.postMessage({ channel: C, text: 'no replies' });
+    expect((await client.conversations.replies({ channel: C, ts: lone.ts! })).messages?.map((m) => m.text)).toEqual(['no replies']);
+    expect((await platformError(client.conversations.replies({ channel: C, ts: '1.000001' }))).data.error).toBe('thread_not_found');
+  });
+
+  it('reads DMs too, and answers channel_not_found, not_in_channel, invalid_cursor like Slack', async () => {
+    const dm = await client.chat.postMessage({ channel: bizops, text: 'your rerun finished' });
+    const history = await client.conversations.history({ channel: dm.channel! });
+    expect(history.messages?.map((m) => m.text)).toEqual(['your rerun finished']);
+    expect((await client.conversations.replies({ channel: dm.channel!, ts: dm.ts! })).messages).toHaveLength(1);
+
+    expect((await platformError(client.conversations.history({ channel: 'C0NOWHERE' }))).data.error).toBe('channel_not_found');
+    expect((await platformError(client.conversations.history({ channel: '#analytics' }))).data.error).toBe('channel_not_found');
+    expect((await platformError(client.conversations.replies({ channel: 'C0NOWHERE', ts: dm.ts! }))).data.error).toBe('channel_not_found');
+    expect((await platformError(client.conversations.history({ channel: C, cursor: 'bm9wZQ==' }))).data.error).toBe('invalid_cursor');
+    expect((await platformError(client.conversations.history({ channel: C, oldest: 'yesterday' }))).data.error).toBe('invalid_ts_oldest');
+
+    const outside = new SlackStandin({ channels: [{ id: C, name: 'analytics' }, { id: 'C0OUTSIDE', name: 'elsewhere', botIsMember: false }] });
+    const { url: outsideUrl } = await outside.start();
+    try {
+      const web = new WebClient('xoxb-test', { slackApiUrl: `${outsideUrl}/api/`, retryConfig: { retries: 0 } });
+      expect((await platformError(web.conversations.history({ channel: 'C0OUTSIDE' }))).data.error).toBe('not_in_channel');
+      expect((await platformError(web.conversations.replies({ channel: 'C0OUTSIDE', ts: '1.000001' }))).data.error).toBe('not_in_channel');
+    } finally {
+      await outside.stop();
+    }
+  });
+});
+
+describe('onApplied', () => {
+  it('runs after the call is applied and before the bot hears the answer, and unsubscribes', async () => {
+    const seen: Array<{ method: string; stored: boolean; error?: string }> = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const off = standin.onApplied(async (call) => {
+      const ts = typeof call.result['ts'] === 'string' ? call.result['ts'] : '';
+      seen.push({ method: call.method, stored: standin.message(C, ts) !== undefined, ...(call.error ? { error: call.error } : {}) });
+      if (call.method === 'chat.postMessage') await held;
+    });
+    let answered = false;
+    const posting = client.chat.postMessage({ channel: C, text: 'the effect' }).then((r) => {
+      answered = true;
+      return r;
+    });
+    await standin.waitFor(() => seen.length === 1);
+    // Slack has the message; the bot does not know its ts yet.
+    expect(seen[0]).toEqual({ method: 'chat.postMessage', stored: true });
+    expect(standin.conversation(C).map((m) => m.text)).toEqual(['the effect']);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(answered).toBe(false);
+    release();
+    expect((await posting).ts).toBe(standin.conversation(C)[0]?.ts);
+
+    await platformError(client.chat.postMessage({ channel: 'C0NOWHERE', text: 'x' }));
+    expect(seen.at(-1)).toEqual({ method: 'chat.postMessage', stored: false, error: 'channel_not_found' });
+    off();
+    await client.auth.test();
+    expect(seen).toHaveLength(2);
+  });
+
+  it('drops the answer quietly when the caller has gone by then, and keeps serving', async () => {
+    let gone!: () => void;
+    const hookDone = new Promise<void>((resolve) => (gone = resolve));
+    const body = JSON.stringify({ channel: C, text: 'posted, never answered' });
+    const req = request(`${url}/api/chat.postMessage`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer xoxb-test' } });
+    req.on('error', () => {});
+    const off = standin.onApplied(async () => {
+      // The bot dies between Slack applying the call and answering it.
+      req.destroy();
+      await new Promise((r) => setTimeout(r, 100));
+      gone();
+    });
+    req.end(body);
+    await hookDone;
+    off();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(standin.conversation(C).map((m) => m.text)).toEqual(['posted, never answered']);
+    expect(standin.callsTo('chat.postMessage')[0]?.result).toMatchObject({ ok: true });
+    // The stand-in is fine: the next call is answered.
+    await expect(client.chat.postMessage({ channel: C, text: 'next' })).resolves.toMatchObject({ ok: true });
+  });
+
+  it('answers HTTP 500 when a hook throws; the call stays applied', async () => {
+    const off = standin.onApplied(() => {
+      throw new Error('test hook failed');
+    });
+    try {
+      const err = await platformError(client.chat.postMessage({ channel: C, text: 'applied anyway' }));
+      expect(err.message).toMatch(/500/);
+      expect(standin.conversation(C).map((m) => m.text)).toEqual(['applied anyway']);
+    } finally {
+      off();
+    }
   });
 });
 

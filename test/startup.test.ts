@@ -93,6 +93,26 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
       expect(unknown.stderr).toContain('/telemetry');
     });
 
+    it('serves the page and every module of its compiled code from the build', async () => {
+      const html = await (await fetch(`${url}/`)).text();
+      const entry = /<script src="([^"]+)" type="module">/.exec(html)?.[1];
+      expect(entry).toBeDefined();
+      const seen = new Set<string>();
+      const queue = [new URL(entry!, url).href];
+      while (queue.length) {
+        const module = queue.shift()!;
+        if (seen.has(module)) continue;
+        seen.add(module);
+        const res = await fetch(module);
+        expect(res.status, module).toBe(200);
+        expect(res.headers.get('content-type')).toContain('javascript');
+        for (const m of (await res.text()).matchAll(/^(?:import|export)\b[^'"]*from '(\.[^']+)'/gm)) queue.push(new URL(m[1]!, module).href);
+      }
+      // The app, its page code, and the Block Kit modules they share.
+      expect([...seen].some((m) => m.endsWith('/blockkit/mrkdwn.js'))).toBe(true);
+      for (const file of ['style.css', 'favicon.svg']) expect((await fetch(`${url}/static/${file}`)).status).toBe(200);
+    });
+
     it('answers /healthz on PORT for the container HEALTHCHECK, from the bot behind the stand-in', async () => {
       const res = await fetch(`${url}/healthz`);
       expect(res.status).toBe(200);

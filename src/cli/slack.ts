@@ -7,14 +7,7 @@
  * --url <stand-in URL> (default http://127.0.0.1:$PORT or :3000).
  */
 import { blocksToText } from '../slack-standin/render-text.js';
-
-interface Reply {
-  kind: string;
-  ephemeral?: boolean;
-  text?: string;
-  blocks?: unknown[];
-  files?: Array<{ title?: string; name?: string }>;
-}
+import type { LocalAnswer } from '../slack-standin/web/protocol.js';
 
 function parseArgs(argv: string[]): { line: string; userId?: string; channelId?: string; url: string } {
   let url = `http://127.0.0.1:${process.env.PORT ?? 3000}`;
@@ -50,7 +43,7 @@ async function main(): Promise<number> {
     process.stderr.write(`Could not reach the bot's local Slack stand-in at ${url}. Is \`npm start\` running (in local mode, without Slack credentials)?\n`);
     return 1;
   }
-  const body = (await res.json().catch(() => ({}))) as { error?: string; ack?: { status: number; ms: number }; replies?: Reply[] };
+  const body = (await res.json().catch(() => ({}))) as LocalAnswer;
   if (!res.ok) {
     process.stderr.write(`${body.error ?? `The stand-in answered HTTP ${res.status}.`}\n`);
     return 1;

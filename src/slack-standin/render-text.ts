@@ -3,6 +3,8 @@
  * messages. It aims at "readable", not at pixel fidelity.
  */
 
+import { parseMrkdwn, type MrkdwnNode } from '../blockkit/mrkdwn.js';
+
 type Loose = Record<string, unknown>;
 
 /** A message-like thing: a stored message, chat.postMessage args, a response_url body. */
@@ -17,26 +19,38 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /**
- * Renders mrkdwn/plain text: Slack's escapes and `<…>` links, mentions and
- * subteams become readable; emphasis markers are kept.
+ * Renders mrkdwn as readable text (parsed by the shared parser): Slack's
+ * escapes and `<…>` links, mentions and subteams become readable; emphasis
+ * markers are kept.
  */
 export function mrkdwnToText(text: string): string {
-  return text
-    .replace(/<([^<>|]+)\|([^<>]+)>/g, (_m, target: string, label: string) =>
-      target.startsWith('http') || target.startsWith('mailto:') ? `${label} (${target})` : labelFor(target, label))
-    .replace(/<([^<>]+)>/g, (_m, target: string) => labelFor(target, undefined))
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
+  return nodesToText(parseMrkdwn(text, { verbatim: true }));
 }
 
-function labelFor(target: string, label: string | undefined): string {
-  if (target.startsWith('@')) return `@${label ?? target.slice(1)}`;
-  if (target.startsWith('#')) return `#${label ?? target.slice(1)}`;
-  if (target.startsWith('!subteam^')) return label ?? `@${target.slice(9)}`;
-  if (target.startsWith('!date^')) return label ?? target;
-  if (target.startsWith('!')) return `@${target.slice(1)}`;
-  return label ?? target;
+function nodesToText(nodes: readonly MrkdwnNode[]): string {
+  return nodes.map(nodeToText).join('');
+}
+
+function nodeToText(n: MrkdwnNode): string {
+  switch (n.type) {
+    case 'text': return n.text;
+    case 'bold': return `*${nodesToText(n.children)}*`;
+    case 'italic': return `_${nodesToText(n.children)}_`;
+    case 'strike': return `~${nodesToText(n.children)}~`;
+    case 'code': return `\`${n.text}\``;
+    case 'preformatted': return `\`\`\`${n.text}\`\`\``;
+    case 'quote': return `> ${nodesToText(n.children).replace(/\n/g, '\n> ')}`;
+    case 'link':
+      if (n.label === undefined || n.bare) return n.label ?? n.url;
+      return /^(https?:|mailto:)/i.test(n.url) ? `${n.label} (${n.url})` : n.label;
+    case 'user': return `@${n.label ?? n.id}`;
+    case 'channel': return `#${n.label ?? n.id}`;
+    case 'usergroup': return n.label ?? `@${n.id}`;
+    case 'broadcast': return `@${n.range}`;
+    case 'date': return n.fallback ?? n.raw;
+    case 'emoji': return `:${n.name}:`;
+    case 'linebreak': return '\n';
+  }
 }
 
 function textObj(t: unknown): string {

@@ -1,24 +1,25 @@
 /**
- * The local page: a single static page that looks like Slack's side of the
- * workspace, mounted on the Slack stand-in's server. It reads a snapshot of
- * the stand-in's state (`GET /local/state?user=…`), hears about changes over
+ * The local page: a single page that looks like Slack's side of the workspace,
+ * mounted on the Slack stand-in's server. It reads a snapshot of the
+ * stand-in's state (`GET /local/state?user=…`), hears about changes over
  * Server-Sent Events (`GET /local/events`), and acts as a user through the
  * stand-in's local routes (`POST /local/command`, `/local/action`, …), which
- * send the bot signed requests. Static files come from `public/` beside this
- * module (copied next to the compiled module by the build).
+ * send the bot signed requests. What they say is typed in `protocol.ts`.
+ *
+ * Served from here: `public/` (HTML, CSS, icon; copied beside the compiled
+ * module by the build) under `/static/`, and the page's code, compiled from
+ * `client/` (TypeScript) with the modules it shares with the stand-in
+ * (`src/blockkit/`) into `dist/page/`, under `/js/`.
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChangeEvent, SlackStandin, StoredMessage, StoredView } from '../server.js';
+import type { KnownBlock } from '@slack/types';
+import type { PageAttachment, PageMessage, PageState, PageView, SlashCommandInfo } from './protocol.js';
 
-/** A slash command as the composer completes it. */
-export interface SlashCommandInfo {
-  command: string;
-  description: string;
-  usageHint: string;
-}
+export type { SlashCommandInfo } from './protocol.js';
 
 /** The page as mounted on the stand-in: `handle` is the stand-in's `fallback`. */
 export interface LocalPage {
@@ -35,6 +36,7 @@ const CONTENT_TYPES: Record<string, string> = {
   svg: 'image/svg+xml',
   png: 'image/png',
   ico: 'image/x-icon',
+  map: 'application/json; charset=utf-8',
 };
 
 /** Friendly handles for the fixture's user groups, as Slack shows `<!subteam^ID>`. */
@@ -50,19 +52,26 @@ function publicDir(): string {
   return fileURLToPath(new URL('../../../../src/slack-standin/web/public/', import.meta.url));
 }
 
+/** The page's compiled code: `dist/page/`, from the compiled module (dist/src/…) or from the source tree (tests). */
+const ENTRY = 'slack-standin/web/client/app.js';
+function scriptDir(): string {
+  const candidates = [new URL('../../../page/', import.meta.url), new URL('../../../dist/page/', import.meta.url)].map((u) => fileURLToPath(u));
+  return candidates.find((dir) => existsSync(dir + ENTRY)) ?? candidates[0] ?? '';
+}
+
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
 }
 
-function pageMessage(m: StoredMessage, standinUrl: string) {
+function pageMessage(m: StoredMessage, standinUrl: string): PageMessage {
   return {
     ts: m.ts,
     ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
     user: m.user,
     ...(m.bot_id ? { bot_id: m.bot_id } : {}),
     text: m.text,
-    blocks: m.blocks ?? [],
-    attachments: m.attachments ?? [],
+    blocks: (m.blocks ?? []) as KnownBlock[],
+    attachments: (m.attachments ?? []) as PageAttachment[],
     files: (m.files ?? []).map((f) => ({
       id: f.id, name: f.name, title: f.title, mimetype: f.mimetype, size: f.size,
       url: f.url_private.startsWith(standinUrl) ? f.url_private.slice(standinUrl.length) : f.url_private,
@@ -73,17 +82,18 @@ function pageMessage(m: StoredMessage, standinUrl: string) {
   };
 }
 
-function pageView(v: StoredView) {
+function pageView(v: StoredView): PageView {
   return {
     id: v.id, type: v.type, hash: v.hash, callback_id: v.callback_id,
-    title: v['title'] ?? null, submit: v['submit'] ?? null, close: v['close'] ?? null,
-    blocks: v.blocks, previous_view_id: v.previous_view_id, root_view_id: v.root_view_id,
+    title: (v['title'] ?? null) as PageView['title'], submit: (v['submit'] ?? null) as PageView['submit'], close: (v['close'] ?? null) as PageView['close'],
+    blocks: v.blocks as KnownBlock[], previous_view_id: v.previous_view_id, root_view_id: v.root_view_id,
   };
 }
 
 /** Builds the page for a stand-in; mount it with `standin.start({ fallback: page.handle })`. */
 export function createLocalPage(standin: SlackStandin): LocalPage {
   const dir = publicDir();
+  const scripts = scriptDir();
   const streams = new Set<ServerResponse>();
   let commands: SlashCommandInfo[] = [];
   let version = 0;
@@ -101,10 +111,10 @@ export function createLocalPage(standin: SlackStandin): LocalPage {
   }, 15_000);
   heartbeat.unref();
 
-  const state = (userId: string) => {
+  const state = (userId: string): PageState => {
     const base = standin.url;
     const dm = standin.dmChannelId(userId);
-    const conversations: Record<string, unknown[]> = {};
+    const conversations: PageState['conversations'] = {};
     for (const c of standin.channels) conversations[c.id] = standin.conversation(c.id, { visibleTo: userId }).map((m) => pageMessage(m, base));
     conversations[dm] = standin.conversation(dm, { visibleTo: userId }).map((m) => pageMessage(m, base));
     const home = standin.homeView(userId);
@@ -124,17 +134,26 @@ export function createLocalPage(standin: SlackStandin): LocalPage {
     };
   };
 
-  const serveStatic = async (name: string, res: ServerResponse) => {
-    const ext = name.split('.').pop() ?? '';
-    const type = CONTENT_TYPES[ext];
-    // Only plain file names from public/: no paths, so nothing outside it can be read.
-    if (!type || !/^[a-z0-9][a-z0-9._-]*$/i.test(name)) return json(res, 404, { error: 'not found' });
+  const serveFile = async (path: string, res: ServerResponse) => {
+    const type = CONTENT_TYPES[path.split('.').pop() ?? ''];
+    if (!type) return json(res, 404, { error: 'not found' });
     try {
-      const body = await readFile(dir + name);
+      const body = await readFile(path);
       res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' }).end(body);
     } catch {
       json(res, 404, { error: 'not found' });
     }
+  };
+  // Only plain file names from public/, and plain relative paths of .js files under dist/page/: nothing else can be read.
+  const NAME = /^[a-z0-9][a-z0-9._-]*$/i;
+  const serveStatic = (name: string, res: ServerResponse) => (NAME.test(name) ? serveFile(dir + name, res) : json(res, 404, { error: 'not found' }));
+  const serveScript = (path: string, res: ServerResponse) => {
+    const parts = path.split('/');
+    if (!/\.js(\.map)?$/.test(path) || !parts.every((p) => NAME.test(p))) return json(res, 404, { error: 'not found' });
+    if (path === ENTRY && !existsSync(scripts + ENTRY)) {
+      return json(res, 404, { error: 'The page is not built: run `npm run build` (it compiles src/slack-standin/web/client/ into dist/page/).' });
+    }
+    return serveFile(scripts + path, res);
   };
 
   const openStream = (req: IncomingMessage, res: ServerResponse) => {
@@ -151,6 +170,7 @@ export function createLocalPage(standin: SlackStandin): LocalPage {
       if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 404, { error: 'not found' });
       if (path === '/' || path === '/index.html') return void serveStatic('index.html', res);
       if (path.startsWith('/static/')) return void serveStatic(decodeURIComponent(path.slice('/static/'.length)), res);
+      if (path.startsWith('/js/')) return void serveScript(decodeURIComponent(path.slice('/js/'.length)), res);
       if (path === '/local/events') return openStream(req, res);
       if (path === '/local/state') {
         const userId = url.searchParams.get('user') ?? 'U0REGULAR';

@@ -1,0 +1,73 @@
+/**
+ * Uploads: the file store behind files.uploadV2's three steps (get an upload
+ * URL, upload the bytes there, complete), and downloads of what was uploaded.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError, parseMultipart, randomId, send } from './http.js';
+import type { ChangeEvent, StoredFile } from './types.js';
+
+type PendingFile = StoredFile & { length: number; uploaded: boolean };
+
+function mimetypeOf(name: string): string {
+  const ext = name.toLowerCase().split('.').pop() ?? '';
+  const types: Record<string, string> = {
+    png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', svg: 'image/svg+xml',
+    csv: 'text/csv', txt: 'text/plain', json: 'application/json', pdf: 'application/pdf',
+  };
+  return types[ext] ?? 'application/octet-stream';
+}
+
+export class FileStore {
+  private readonly files = new Map<string, PendingFile>();
+
+  constructor(
+    private readonly baseUrl: () => string,
+    private readonly changed: (event: ChangeEvent) => void,
+  ) {}
+
+  reset(): void {
+    this.files.clear();
+  }
+
+  file(fileId: string): StoredFile | undefined {
+    return this.files.get(fileId);
+  }
+
+  /** files.getUploadURLExternal: reserves a file and the URL its bytes go to. */
+  reserve(name: string, length: number): { upload_url: string; file_id: string } {
+    const id = randomId('F');
+    const url = this.baseUrl();
+    this.files.set(id, { id, name, title: name, mimetype: mimetypeOf(name), size: 0, url_private: `${url}/files/${id}`, length, uploaded: false });
+    return { upload_url: `${url}/upload/${id}`, file_id: id };
+  }
+
+  /** files.completeUploadExternal: a file whose bytes arrived, or Slack's `file_not_found`. */
+  complete(fileId: string, title: string | undefined): StoredFile {
+    const file = this.files.get(fileId);
+    if (!file?.uploaded) throw new ApiError('file_not_found');
+    if (title) file.title = title;
+    return file;
+  }
+
+  /** `POST /upload/<id>`: the bytes, raw or as the one file of a multipart form. */
+  async serveUpload(fileId: string, req: IncomingMessage, raw: Buffer, res: ServerResponse): Promise<void> {
+    const file = this.files.get(fileId);
+    if (!file) return send(res, 404, 'file_not_found');
+    let bytes = raw;
+    const contentType = req.headers['content-type'] ?? '';
+    if (contentType.includes('multipart/form-data')) {
+      const part = (await parseMultipart(raw, contentType)).find((entry): entry is [string, Buffer] => Buffer.isBuffer(entry[1]));
+      bytes = part ? part[1] : Buffer.alloc(0);
+    }
+    Object.assign(file, { bytes, size: bytes.length, uploaded: true });
+    this.changed({ kind: 'file' });
+    send(res, 200, `OK - ${bytes.length}`);
+  }
+
+  /** `GET /files/<id>`: the uploaded bytes, with their type. */
+  serveDownload(fileId: string, res: ServerResponse): void {
+    const file = this.files.get(fileId);
+    if (!file?.bytes) send(res, 404, 'file_not_found');
+    else res.writeHead(200, { 'content-type': file.mimetype, 'content-length': file.size }).end(file.bytes);
+  }
+}

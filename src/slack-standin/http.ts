@@ -1,0 +1,101 @@
+/**
+ * HTTP plumbing of the stand-in: reading bodies the ways Slack accepts them,
+ * answering (also when the caller has gone away), and Slack's coded errors.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Loose } from './types.js';
+
+/** A Slack Web API error: answered as `{ ok: false, error: code, ...extra }`. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    readonly extra: Loose = {},
+  ) {
+    super(code);
+  }
+}
+
+export const isObj = (v: unknown): v is Loose => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const optStr = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+export const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** Slack's boolean arguments: `true`, `"true"`, `1`, `"1"`. */
+export const isTrue = (v: unknown): boolean => v === true || v === 1 || v === 'true' || v === '1';
+
+/** An ID shaped like Slack's: a prefix and ten of [0-9A-Z]. */
+export function randomId(prefix: string): string {
+  const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  return prefix + [...randomBytes(10)].map((b) => alphabet[b % 36]).join('');
+}
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Answers with JSON (or text for a string body). Does nothing when the caller
+ * has gone: a test may kill the bot between a call being applied and answered.
+ */
+export function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed || res.socket?.destroyed) return;
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const type = typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
+  res.on('error', () => {});
+  res.writeHead(status, { 'content-type': type, ...headers }).end(text);
+}
+
+/** Multipart parsing borrowed from fetch's Response, to stay dependency-free. */
+export async function parseMultipart(raw: Buffer, contentType: string): Promise<Array<[string, string | Buffer]>> {
+  const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData();
+  const entries: Array<[string, FormDataEntryValue]> = [];
+  form.forEach((value, key) => entries.push([key, value]));
+  return Promise.all(
+    entries.map(async ([key, value]): Promise<[string, string | Buffer]> => [key, typeof value === 'string' ? value : Buffer.from(await value.arrayBuffer())]),
+  );
+}
+
+/** Arguments Slack accepts as JSON, also inside a form (the client sends them as JSON strings). */
+const JSON_ARGS = new Set(['blocks', 'attachments', 'view', 'files', 'metadata']);
+
+/** Parses a Web API body the way Slack accepts it: form, JSON or multipart. */
+export async function parseArgs(contentType: string, raw: Buffer): Promise<Loose> {
+  let args: Loose = {};
+  if (contentType.includes('application/json')) {
+    let parsed: unknown;
+    try {
+      parsed = raw.length ? JSON.parse(raw.toString()) : {};
+    } catch {
+      throw new ApiError('invalid_json');
+    }
+    if (!isObj(parsed)) throw new ApiError('invalid_json');
+    args = parsed;
+  } else if (contentType.includes('multipart/form-data')) {
+    for (const [key, value] of await parseMultipart(raw, contentType)) args[key] = value;
+  } else {
+    args = Object.fromEntries(new URLSearchParams(raw.toString()));
+  }
+  for (const key of JSON_ARGS) {
+    const v = args[key];
+    if (typeof v === 'string' && /^\s*[[{]/.test(v)) {
+      try {
+        args[key] = JSON.parse(v);
+      } catch {
+        throw new ApiError(key === 'blocks' ? 'invalid_blocks_format' : key === 'metadata' ? 'invalid_metadata_format' : 'invalid_arguments');
+      }
+    }
+  }
+  return args;
+}
+
+/** A JSON object body of a local route, or undefined when it is not one. */
+export function jsonObject(raw: Buffer): Loose | undefined {
+  try {
+    const parsed: unknown = JSON.parse(raw.toString());
+    return isObj(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * What tests hold on to: the record of every Web API call and response_url
+ * post, the faults queued for the next calls, and the hooks that run after
+ * a call is applied and before the bot hears the answer.
+ */
+import { blocksToText } from './render-text.js';
+import type { AppliedCall, AppliedHook, CallRecord, ResponseRecord } from './types.js';
+
+/** A queued fault: a Slack error, or an HTTP status (e.g. 429 with Retry-After). */
+export type Fault = { error: string } | { status: number; headers: Record<string, string> };
+
+export class Recorder {
+  /** Every Web API call, in order. */
+  readonly calls: CallRecord[] = [];
+  /** Every response_url post, in order. */
+  readonly responses: ResponseRecord[] = [];
+  private readonly faults = new Map<string, Fault[]>();
+  private readonly hooks = new Set<AppliedHook>();
+
+  /** Forgets calls, responses and faults; hooks stay until their owner unsubscribes. */
+  reset(): void {
+    this.calls.length = 0;
+    this.responses.length = 0;
+    this.faults.clear();
+  }
+
+  queueFault(method: string, fault: Fault, times: number): void {
+    const queue = this.faults.get(method) ?? [];
+    for (let i = 0; i < times; i++) queue.push(fault);
+    this.faults.set(method, queue);
+  }
+
+  /** The next fault queued for `method`, used up. */
+  takeFault(method: string): Fault | undefined {
+    return this.faults.get(method)?.shift();
+  }
+
+  onApplied(hook: AppliedHook): () => void {
+    this.hooks.add(hook);
+    return () => {
+      this.hooks.delete(hook);
+    };
+  }
+
+  /** Runs the hooks one after the other; a hook that throws stops the rest and rejects. */
+  async applied(call: AppliedCall): Promise<void> {
+    for (const hook of [...this.hooks]) await hook(call);
+  }
+
+  /** The last few calls and posts, for a timeout's message. */
+  describeRecent(): string {
+    const lines = [
+      ...this.calls.slice(-5).map((c) => `  ${c.method}${c.error ? ` ✗ ${c.error}` : ''}: ${blocksToText(c.args).slice(0, 200)}`),
+      ...this.responses.slice(-5).map((r) => `  response_url${r.error ? ` ✗ ${r.error}` : ''}: ${blocksToText(r.body).slice(0, 200)}`),
+    ];
+    return lines.length ? lines.join('\n') : '  (no calls, no response_url posts)';
+  }
+}

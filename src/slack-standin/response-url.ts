@@ -1,0 +1,108 @@
+/**
+ * response_url: what the bot posts there (and a command's non-empty ack,
+ * which Slack shows the same way) becomes a message, with Slack's rules:
+ * ephemeral unless in_channel, replace/delete of the original, five uses in
+ * thirty minutes.
+ */
+import type { ServerResponse } from 'node:http';
+import { decodeResponseUrlId, type HttpAck, type ResponseUrlContext } from './bot-client.js';
+import { ApiError, isObj, jsonObject, send } from './http.js';
+import type { Recorder } from './recorder.js';
+import type { Loose, ResponseOrMessage, ResponseRecord, StoredMessage } from './types.js';
+import type { Workspace } from './workspace.js';
+
+const RESPONSE_URL_MAX_USES = 5;
+const RESPONSE_URL_TTL_MS = 30 * 60_000;
+
+interface Uses {
+  count: number;
+  first: number;
+  /** The last message this URL posted: what a command's replace_original replaces. */
+  lastTs?: string;
+}
+
+export class ResponseUrls {
+  private readonly uses = new Map<string, Uses>();
+
+  constructor(
+    private readonly ws: Workspace,
+    private readonly recorder: Recorder,
+  ) {}
+
+  reset(): void {
+    this.uses.clear();
+  }
+
+  /** `POST /response/<id>`. */
+  serve(id: string, raw: Buffer, res: ServerResponse): void {
+    const body: Loose = raw.length === 0 ? {} : (jsonObject(raw) ?? (isJson(raw) ? {} : { text: raw.toString() }));
+    const record: ResponseRecord = { id, body, at: Date.now() };
+    this.recorder.responses.push(record);
+    const ctx = decodeResponseUrlId(id);
+    const uses = this.uses.get(id) ?? { count: 0, first: Date.now() };
+    this.uses.set(id, uses);
+    let status = 200;
+    try {
+      if (!ctx) throw new ApiError('no_service');
+      if (uses.count >= RESPONSE_URL_MAX_USES) throw new ApiError('used_url');
+      if (Date.now() - uses.first > RESPONSE_URL_TTL_MS) throw new ApiError('expired_url');
+      uses.count += 1;
+      const msg = this.apply(ctx, body, uses, 'response_url');
+      if (msg) Object.assign(record, { channel: msg.channel, messageTs: msg.ts });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      record.error = error.code;
+      status = error.code === 'no_service' || error.code.endsWith('_url') ? 404 : 400;
+    }
+    this.ws.changed({ kind: 'response' });
+    send(res, status, status === 200 ? { ok: true } : { ok: false, error: record.error });
+  }
+
+  /** A non-empty ack body to a command is displayed by Slack like a response_url post. */
+  applyAck(ack: HttpAck, ctx: ResponseUrlContext): ResponseOrMessage[] {
+    if (ack.status !== 200 || ack.body.trim() === '') return [];
+    const body = isObj(ack.json) ? ack.json : { text: ack.body };
+    if (!body['text'] && !body['blocks']) return [];
+    try {
+      const message = this.apply(ctx, body, {}, 'ack');
+      return [{ via: 'ack', body, ...(message ? { message } : {}) }];
+    } catch {
+      return [{ via: 'ack', body }];
+    }
+  }
+
+  /**
+   * Slack's response_url semantics: ephemeral unless `response_type: 'in_channel'`;
+   * `replace_original` / `delete_original` act on the message the action came
+   * from, or, for a command, on this URL's previous reply.
+   */
+  private apply(ctx: ResponseUrlContext, body: Loose, uses: { lastTs?: string }, via: StoredMessage['via']): StoredMessage | undefined {
+    const ws = this.ws;
+    const targetTs = ctx.messageTs ?? uses.lastTs;
+    const target = targetTs ? ws.message(ctx.channelId, targetTs) : undefined;
+    if (body['delete_original'] === true || body['delete_original'] === 'true') {
+      if (target) ws.removeMessage(target);
+      return undefined;
+    }
+    const content = ws.content(body);
+    if ((body['replace_original'] === true || body['replace_original'] === 'true') && target) {
+      ws.editMessage(target, content, { keepOmitted: false });
+      return target;
+    }
+    const channel = ws.tryResolveChannel(ctx.channelId) ?? ctx.channelId;
+    const inChannel = body['response_type'] === 'in_channel';
+    const msg = ws.addMessage({ channel, ...content, ...ws.threadOf(body), ...(inChannel ? {} : { ephemeral: { user: ctx.userId } }), via });
+    uses.lastTs = msg.ts;
+    return msg;
+  }
+}
+
+/** Parses as JSON but is not an object (e.g. `[1]`): Slack ignores it. */
+function isJson(raw: Buffer): boolean {
+  try {
+    JSON.parse(raw.toString());
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The Slack stand-in's public types: the workspace fixture, what it stores
+ * (messages, views, files), what it records (calls, response_url posts), and
+ * what its user actions answer. Re-exported by `server.ts`.
+ */
+
+/** A JSON object as it arrives: fields are checked where they are used. */
+export type Loose = Record<string, unknown>;
+
+/** A workspace member in the fixture. */
+export interface StandinUser {
+  id: string;
+  name: string;
+  realName: string;
+  email: string;
+  isAdmin?: boolean;
+  /** IANA zone; defaults to America/Los_Angeles. */
+  tz?: string;
+}
+
+/** A channel in the fixture. The bot is a member unless `botIsMember` is false. */
+export interface StandinChannel {
+  id: string;
+  name: string;
+  botIsMember?: boolean;
+}
+
+/** Options of `SlackStandin`; every field has a default (see {@link StandinDefaults}). */
+export interface SlackStandinOptions {
+  users?: StandinUser[];
+  /** Usergroup ID (S…) → member user IDs. */
+  usergroups?: Record<string, string[]>;
+  channels?: StandinChannel[];
+  teamId?: string;
+  teamName?: string;
+  teamDomain?: string;
+  botUserId?: string;
+  botId?: string;
+  appId?: string;
+  /** The only bot token accepted; by default any `xoxb-…` token is. */
+  token?: string;
+}
+
+/** IDs of the default workspace fixture. */
+export const StandinDefaults = {
+  teamId: 'T0ANALYTIC',
+  teamName: 'Analytics Demo',
+  teamDomain: 'analytics-demo',
+  appId: 'A0ANALYTIC',
+  botUserId: 'U0BOT',
+  botId: 'B0BOT',
+  channel: 'C0ANALYTIC',
+  users: { regular: 'U0REGULAR', bizops: 'U0BIZOPS', lookerAdmin: 'U0ADMIN' },
+  usergroups: { bizops: 'S0BIZOPS', lookerAdmins: 'S0LOOKERADM' },
+} as const;
+
+/** The fixture's people: a regular user, a BizOps member and a Looker admin. */
+export const defaultUsers: readonly StandinUser[] = [
+  { id: 'U0REGULAR', name: 'riley', realName: 'Riley Regular', email: 'riley@example.com' },
+  { id: 'U0BIZOPS', name: 'blake', realName: 'Blake Bizops', email: 'blake@example.com' },
+  { id: 'U0ADMIN', name: 'alex', realName: 'Alex Admin', email: 'alex@example.com' },
+];
+
+/** A file uploaded through files.getUploadURLExternal + upload + completeUploadExternal. */
+export interface StoredFile {
+  id: string;
+  name: string;
+  title: string;
+  mimetype: string;
+  size: number;
+  url_private: string;
+  bytes?: Buffer;
+}
+
+/** Slack's message metadata (`chat.postMessage` / `chat.update` `metadata`). */
+export interface MessageMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
+}
+
+/** A message as the stand-in keeps it: Slack's fields plus where it came from. */
+export interface StoredMessage {
+  type: 'message';
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  user: string;
+  bot_id?: string;
+  text: string;
+  blocks?: unknown[];
+  attachments?: unknown[];
+  files?: Array<Omit<StoredFile, 'bytes'>>;
+  /** Set by `metadata` on chat.postMessage / chat.update; conversations.* return it with `include_all_metadata`. */
+  metadata?: MessageMetadata;
+  /** Set for ephemeral messages: only this user sees it. */
+  ephemeral?: { user: string };
+  edited?: { user: string; ts: string };
+  reply_count?: number;
+  via: 'web_api' | 'response_url' | 'ack';
+}
+
+/** A modal or Home tab view, as returned by views.* (plus the user it is shown to). */
+export interface StoredView {
+  id: string;
+  type: string;
+  hash: string;
+  blocks: unknown[];
+  callback_id: string;
+  private_metadata: string;
+  external_id: string;
+  state: { values: Record<string, Record<string, unknown>> };
+  root_view_id: string;
+  previous_view_id: string | null;
+  user: string;
+  [field: string]: unknown;
+}
+
+/** One Web API call the bot made. */
+export interface CallRecord {
+  method: string;
+  args: Loose;
+  at: number;
+  /** The answer the bot got. */
+  result?: Loose;
+  /** Set when the call failed (Slack error code, or `http_<status>`). */
+  error?: string;
+}
+
+/** A Web API call the stand-in has applied and is about to answer (see `SlackStandin.onApplied`). */
+export interface AppliedCall extends CallRecord {
+  /** The answer the bot is about to get. */
+  result: Loose;
+}
+
+/** Runs after a Web API call is applied and before the bot gets the answer. */
+export type AppliedHook = (call: AppliedCall) => void | Promise<void>;
+
+/** One post the bot made to a response_url. */
+export interface ResponseRecord {
+  id: string;
+  body: Loose;
+  at: number;
+  /** The message it created or replaced, if any. */
+  channel?: string;
+  messageTs?: string;
+  error?: string;
+}
+
+/** What changed; `change` listeners get one per state change. */
+export interface ChangeEvent {
+  kind: 'call' | 'response' | 'message' | 'view' | 'file' | 'reset';
+  method?: string;
+  channel?: string;
+  ts?: string;
+  viewId?: string;
+}
+
+/** Something the bot sent in answer to a user's action. */
+export type ResponseOrMessage =
+  | { via: 'ack'; body: Loose; message?: StoredMessage }
+  | { via: 'response_url'; id: string; body: Loose; message?: StoredMessage; error?: string }
+  | { via: 'web_api'; method: string; args: Loose; result?: Loose; message?: StoredMessage; error?: string };
+
+/** Options of the wait in `runCommand` and friends. */
+export interface ReplyWait {
+  /** Give up after this long (the result may then hold no replies). Default 5000. */
+  timeoutMs?: number;
+  /** After the first reply, wait until nothing new arrived for this long. Default 100. */
+  settleMs?: number;
+}

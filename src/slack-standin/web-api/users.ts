@@ -1,0 +1,51 @@
+/** auth.test, users.info and usergroups.users.list: who the bot is, who a user is, who is in a group. */
+import { ApiError, optStr } from '../http.js';
+import type { Methods, StandinParts } from './context.js';
+
+/** Slack's tz_label / tz_offset (seconds east of UTC) for a zone, as of now. */
+function tzFields(tz: string): { tz_label: string; tz_offset: number } {
+  const part = (timeZoneName: 'long' | 'longOffset') =>
+    new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName')?.value ?? '';
+  const [, sign, hh, mm] = /GMT([+-])(\d\d):(\d\d)/.exec(part('longOffset')) ?? [];
+  const offset = hh && mm ? (Number(hh) * 3600 + Number(mm) * 60) * (sign === '-' ? -1 : 1) : 0;
+  return { tz_label: part('long'), tz_offset: offset };
+}
+
+export function userMethods({ ws }: StandinParts): Methods {
+  return {
+    'auth.test': () => ({
+      url: `https://${ws.teamDomain}.slack.com/`,
+      team: ws.teamName,
+      user: 'analytics-bot',
+      team_id: ws.teamId,
+      user_id: ws.botUserId,
+      bot_id: ws.botId,
+      is_enterprise_install: false,
+    }),
+    'usergroups.users.list': (a) => {
+      const members = ws.usergroups[optStr(a['usergroup']) ?? ''];
+      if (!members) throw new ApiError('no_such_subteam');
+      return { users: [...members] };
+    },
+    'users.info': (a) => {
+      const id = optStr(a['user']);
+      if (id === ws.botUserId) {
+        return { user: { id, team_id: ws.teamId, name: 'analytics-bot', real_name: 'analytics-bot', is_bot: true, deleted: false, profile: { bot_id: ws.botId, real_name: 'analytics-bot' } } };
+      }
+      const user = id ? ws.user(id) : undefined;
+      if (!user) throw new ApiError('user_not_found');
+      const tz = user.tz ?? 'America/Los_Angeles';
+      return {
+        user: {
+          id: user.id, team_id: ws.teamId, name: user.name, real_name: user.realName, deleted: false,
+          is_admin: user.isAdmin ?? false, is_owner: false, is_bot: false, is_restricted: false,
+          tz, ...tzFields(tz),
+          profile: {
+            email: user.email, real_name: user.realName, real_name_normalized: user.realName,
+            display_name: user.name, display_name_normalized: user.name, image_48: `https://example.com/avatars/${user.id}.png`,
+          },
+        },
+      };
+    },
+  };
+}
