@@ -29,6 +29,9 @@ const input = (over: Partial<LookerAccessInput> = {}): LookerAccessInput => ({
   ...over,
 });
 
+const own = { requesterId: 'U0RILEY', subjectId: 'U0RILEY', email: 'riley@example.com' };
+const connected = { lookerConfigured: true, requesterSlackEmail: 'riley@example.com' };
+
 describe('Looker policy: the handbook', () => {
   it('lists the handbook teams plus Other, which is not listed', () => {
     expect(LOOKER_TEAMS.map((t) => t.label)).toEqual(['Engineering', 'Marketing', 'Customer Support', 'People Ops', 'Talent', 'CTO', 'CE', 'Sales', 'Product', 'Other']);
@@ -37,7 +40,7 @@ describe('Looker policy: the handbook', () => {
 
   it('gives every team, listed or not, both the View group and the View role', () => {
     expect(accessFor('view', ids)).toEqual({ groupIds: ['10'], roleIds: ['2'] });
-    for (const team of LOOKER_TEAMS) expect(routeOf({ team: team.id, level: 'view' }, { lookerConfigured: true })).toBe(team.listed ? 'grant_now' : 'needs_approval');
+    for (const team of LOOKER_TEAMS) expect(routeOf({ ...own, team: team.id, level: 'view' }, connected)).toBe(team.listed ? 'grant_now' : 'needs_approval');
   });
 
   it('adds the elevated roles on top of View, never instead of it', () => {
@@ -52,10 +55,22 @@ describe('Looker policy: the handbook', () => {
   });
 
   it('grants View for a listed team at once only when Looker is connected', () => {
-    expect(routeOf({ team: 'engineering', level: 'view' }, { lookerConfigured: true })).toBe('grant_now');
-    expect(routeOf({ team: 'engineering', level: 'view' }, { lookerConfigured: false })).toBe('needs_approval');
-    expect(routeOf({ team: 'other', level: 'view' }, { lookerConfigured: true })).toBe('needs_approval');
-    expect(routeOf({ team: 'engineering', level: 'develop' }, { lookerConfigured: true })).toBe('needs_approval');
+    expect(routeOf({ ...own, team: 'engineering', level: 'view' }, connected)).toBe('grant_now');
+    expect(routeOf({ ...own, team: 'engineering', level: 'view' }, { ...connected, lookerConfigured: false })).toBe('needs_approval');
+    expect(routeOf({ ...own, team: 'other', level: 'view' }, connected)).toBe('needs_approval');
+    expect(routeOf({ ...own, team: 'engineering', level: 'develop' }, connected)).toBe('needs_approval');
+  });
+
+  it.each([
+    ['the email of their own Slack profile', own, 'riley@example.com', 'grant_now'],
+    ['their Slack email in other letter case', { ...own, email: 'Riley@Example.COM' }, 'riley@example.com', 'grant_now'],
+    ['someone else\'s address', { ...own, email: 'ceo@example.com' }, 'riley@example.com', 'needs_approval'],
+    ['an outside address', { ...own, email: 'riley@gmail.com' }, 'riley@example.com', 'needs_approval'],
+    ['any address, when Slack has no email for them', own, null, 'needs_approval'],
+    ['their own email, on behalf of a new joiner', { ...own, subjectId: 'U0NEW' }, 'riley@example.com', 'needs_approval'],
+    ['the new joiner\'s email, on their behalf', { ...own, subjectId: 'U0NEW', email: 'new@example.com' }, 'riley@example.com', 'needs_approval'],
+  ] as const)('View at once only with the requester\'s own Slack email: %s', (_what, request, slackEmail, route) => {
+    expect(routeOf({ ...request, team: 'sales', level: 'view' }, { lookerConfigured: true, requesterSlackEmail: slackEmail })).toBe(route);
   });
 
   it('lets only a Looker admin decide, never the requester or the person getting access', () => {

@@ -11,7 +11,6 @@ import { blockKitViolations } from './support/block-limits.js';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { silentLogger } from '../src/logger.js';
 import type { Store } from '../src/ports/store.js';
-import { AuditService } from '../src/services/audit.js';
 import {
   isRequestId,
   PipelineRequestService,
@@ -108,7 +107,10 @@ describe('decisions on the embedded store', () => {
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'pr-unit-'));
     store = await openEmbeddedStore(dir);
-    service = new PipelineRequestService({ store, audit: new AuditService({ store, logger: silentLogger }), logger: silentLogger, sources: () => HANDBOOK_SOURCES });
+    service = new PipelineRequestService({
+      store, logger: silentLogger, sources: () => HANDBOOK_SOURCES, analyticsChannel: 'C0ANALYTIC', bizopsUsergroup: 'S0BIZOPS', kick: () => {},
+      directory: { membership: async () => 'member', profile: async () => null },
+    });
   });
   afterEach(async () => {
     await store.close();

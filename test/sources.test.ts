@@ -90,6 +90,6 @@ describe('the sources file', () => {
 
   it('stops start-up when the configured file is bad', () => {
     const config = loadConfig({ SOURCES_FILE: '/nonexistent/sources.yml' });
-    expect(() => createServices(config, silentLogger, { warehouse: { kind: 'embedded' } as never, store: {} as never })).toThrow(SourcesError);
+    expect(() => createServices(config, silentLogger, { warehouse: { kind: 'embedded' } as never, store: {} as never }, { directory: {} as never, kick: () => {} })).toThrow(SourcesError);
   });
 });
