@@ -11,6 +11,7 @@ import { ConfigError, toCodedError } from './errors.js';
 import { createServices, type Adapters, type Services } from './services/index.js';
 import { registerAll } from '../commands/index.js';
 import { freshnessTaskRoute } from './scheduler.js';
+import { guardSlackRequests } from './slack/request-guard.js';
 
 type BoltApp = App;
 
@@ -71,6 +72,8 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
         processBeforeResponse: false,
         logger: common.logger,
       });
+  // Timestamps from the future, and payloads that are not objects, never reach Bolt (issue 10).
+  if (receiver) guardSlackRequests(receiver, { signingSecret, logger });
   const app = socket
     ? new App({ ...common, appToken, socketMode: true, customRoutes, port: config.port })
     : new App({ ...common, receiver });
