@@ -41,6 +41,8 @@ const TOKEN_LIKE = /[A-Za-z0-9+/_=.-]{24,}/g;
 
 function looksLikeSecret(s: string): boolean {
   if (/^[a-z]+(?:[._-][a-z]+)*$/i.test(s)) return false; // a long word or dotted name, not a key
+  // A resource path (projects/123/locations/us/…): some segment is a plain word.
+  if (s.includes('/') && s.split('/').some((seg) => /^[a-z]{3,}$/i.test(seg))) return false;
   const letters = /[A-Za-z]/.test(s);
   const digits = /[0-9]/.test(s);
   return letters && digits;
