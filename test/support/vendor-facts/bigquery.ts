@@ -53,6 +53,7 @@ const queryParameter: FieldType = {
 const tableReference: FieldType = { type: 'object', properties: { projectId: str, datasetId: str, tableId: str }, required: ['datasetId', 'tableId'] };
 const labels: FieldType = {
   type: 'object',
+  keyPattern: /^\p{Ll}[\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u,
   additional: { type: 'string', pattern: LABEL },
 };
 

@@ -23,7 +23,7 @@ export type FieldType =
   | { type: 'number' }
   | { type: 'boolean' }
   | { type: 'array'; items: FieldType; minItems?: number }
-  | { type: 'object'; properties?: Record<string, FieldType>; required?: readonly string[]; additional?: boolean | FieldType; nullable?: boolean }
+  | { type: 'object'; properties?: Record<string, FieldType>; required?: readonly string[]; additional?: boolean | FieldType; nullable?: boolean; keyPattern?: RegExp }
   | { type: 'any' };
 
 export interface ParamFact {
@@ -310,6 +310,7 @@ export function checkValue(where: string, type: FieldType, value: unknown): stri
       const record = value as Record<string, unknown>;
       for (const key of type.required ?? []) if (!(key in record)) out.push(`${where}.${key}: required, missing`);
       for (const [key, v] of Object.entries(record)) {
+        if (type.keyPattern && !type.keyPattern.test(key)) out.push(`${where}: key "${key}" does not match ${String(type.keyPattern)}`);
         const prop = type.properties?.[key];
         if (prop) out.push(...checkValue(`${where}.${key}`, prop, v));
         else if (type.additional === false || type.additional === undefined) out.push(`${where}.${key}: not a field the spec accepts here`);
