@@ -17,6 +17,7 @@ import type { JobRunner } from './jobs/runner.js';
 import { slackClientOptions } from './slack/clients.js';
 import { createRuntime, type RuntimeOptions } from './runtime.js';
 import { tasksRoutes } from './tasks.js';
+import { guardSlackRequests } from './slack/request-guard.js';
 
 type BoltApp = App;
 
@@ -92,6 +93,8 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
         processBeforeResponse: false,
         logger: common.logger,
       });
+  // Timestamps from the future, and payloads that are not objects, never reach Bolt.
+  if (receiver) guardSlackRequests(receiver, { signingSecret, logger });
   const app = socket
     ? new App({ ...common, appToken, socketMode: true, customRoutes, port: config.port })
     : new App({ ...common, receiver });

@@ -55,19 +55,74 @@ export class SlackApiError extends CodedError {
   }
 }
 
-/** The Looker API failed or refused (HTTP status and Looker's message, never credentials). */
+/**
+ * Why a vendor call failed, in a word the job runner can act on:
+ * - `rate_limited` (429), `unavailable` (network, timeout, 5xx): try again later;
+ * - `user_disabled` (the Looker user is disabled), `forbidden` (403, e.g. refused
+ *   on Looker (Google Cloud core)), `not_found` (404), `rejected` (any other
+ *   refusal: 400, 401 after a fresh login, 409, 422, an answer we cannot use): give up and say so.
+ */
+export type VendorFailureReason = 'user_disabled' | 'forbidden' | 'not_found' | 'rate_limited' | 'unavailable' | 'rejected';
+
+/** Whether a failure for this reason may succeed when tried again. */
+export const isRetryableReason = (reason: VendorFailureReason): boolean => reason === 'rate_limited' || reason === 'unavailable';
+
+/** The reason an HTTP status (or no answer at all: undefined) stands for. */
+export function reasonOfStatus(status: number | undefined): VendorFailureReason {
+  if (status === undefined || status >= 500) return 'unavailable';
+  if (status === 429) return 'rate_limited';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  return 'rejected';
+}
+
+export interface VendorErrorOptions {
+  /** The HTTP status, when the vendor answered. */
+  status?: number;
+  /** Default: from `status` (see reasonOfStatus). */
+  reason?: VendorFailureReason;
+  /** Default: from `reason` (rate_limited and unavailable are retryable). */
+  retryable?: boolean;
+  /** When the vendor asked us to wait (Retry-After). */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+/**
+ * The Looker API failed or refused. The message names the call and carries
+ * Looker's words only through vendorSummary (never credentials); `reason` and
+ * `retryable` tell the caller whether to try again.
+ */
 export class LookerError extends CodedError {
   readonly code = 'looker_failed';
-  constructor(message: string, readonly status?: number, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly status: number | undefined;
+  readonly reason: VendorFailureReason;
+  readonly retryable: boolean;
+  constructor(message: string, options: VendorErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.status = options.status;
+    this.reason = options.reason ?? reasonOfStatus(options.status);
+    this.retryable = options.retryable ?? isRetryableReason(this.reason);
   }
 }
 
-/** A pipeline service (Fivetran, BigQuery Data Transfer) failed to answer; `retryAfterMs` when it asked us to wait. */
+/**
+ * A pipeline service (Fivetran, BigQuery Data Transfer) failed to answer or
+ * refused; `retryAfterMs` when it asked us to wait, `reason` and `retryable`
+ * for the job runner.
+ */
 export class PipelineError extends CodedError {
   readonly code = 'pipeline_failed';
-  constructor(message: string, readonly retryAfterMs?: number, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly status: number | undefined;
+  readonly reason: VendorFailureReason;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: VendorErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.status = options.status;
+    this.reason = options.reason ?? reasonOfStatus(options.status);
+    this.retryable = options.retryable ?? isRetryableReason(this.reason);
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

@@ -13,6 +13,7 @@ import { createBot, type Bot } from './app.js';
 import { CatalogError, loadCatalog, type Catalog } from './catalog/catalog.js';
 import { createChartRenderer } from './charts/renderer.js';
 import { startLocal } from './local.js';
+import { installProcessGuards } from './process-guards.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  installProcessGuards(logger);
   // The saved-query catalog (issue 3) is checked before the slow part of start-up: a bad file stops here, named.
   let catalog: Catalog;
   try {

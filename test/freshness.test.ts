@@ -25,7 +25,7 @@ import { catalogOf, loadSources } from '../src/sources/catalog.js';
 import { ActionIds } from '../src/ids.js';
 import { blockKitViolations } from './support/block-limits.js';
 import { freshDataDir } from './support/harness.js';
-import { FakeBigQuery, noCredentials } from './support/fake-bigquery.js';
+import { FakeBigQuery, fakeCredentials } from './support/fake-bigquery.js';
 
 const HOUR = 3_600_000;
 const channel = StandinDefaults.channel;
@@ -92,7 +92,7 @@ describe('freshness of the demo sources', () => {
     const conn = await warehouse.connection();
     const fake = await FakeBigQuery.start({ connection: conn });
     try {
-      const bigquery = openBigQueryWarehouse(fake.config(), { timeoutMs: 10_000, authClient: noCredentials() });
+      const bigquery = openBigQueryWarehouse(fake.config(), { timeoutMs: 10_000, authClient: fakeCredentials() });
       // The fake serves one dataset: point every source table at it.
       const shipped = loadSources('sources.yml');
       const catalog = catalogOf(shipped.sources.map((s) => ({ ...s, tables: s.tables.map((t) => ({ name: t.name, bigquery: `${fake.dataset}.${t.name}` })) })));

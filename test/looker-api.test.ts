@@ -3,7 +3,7 @@
  * published API (test/support/fake-looker.ts).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LookerApiAdmin } from '../src/adapters/looker/api.js';
+import { CORE_REFUSAL, LookerApiAdmin } from '../src/adapters/looker/api.js';
 import { RecordOnlyLookerAdmin } from '../src/adapters/looker/record-only.js';
 import { openLookerAdmin } from '../src/adapters/looker/index.js';
 import { LookerError } from '../src/errors.js';
@@ -30,9 +30,9 @@ beforeEach(() => {
 });
 
 describe('LookerApiAdmin', () => {
-  it('creates a missing user with email credentials, adds the group, sets the roles', async () => {
+  it('creates a missing user with email credentials, adds the group, sets the roles, and has Looker send the setup email', async () => {
     const result = await admin.grant({ email: 'new.person@example.com', firstName: 'New', lastName: 'Person', groupIds: ['10'], roleIds: ['2'] });
-    expect(result).toMatchObject({ applied: true, createdUser: true, addedGroupIds: ['10'], addedRoleIds: ['2'] });
+    expect(result).toMatchObject({ applied: true, createdUser: true, addedGroupIds: ['10'], addedRoleIds: ['2'], setupEmailSent: true });
     const user = looker.userByEmail('new.person@example.com')!;
     expect(user).toMatchObject({ first_name: 'New', last_name: 'Person', role_ids: ['2'] });
     expect(looker.groupIdsOf(user.id)).toEqual(['10']);
@@ -43,7 +43,10 @@ describe('LookerApiAdmin', () => {
       'POST /api/4.0/groups/10/users',
       `GET /api/4.0/users/${user.id}/roles`,
       `PUT /api/4.0/users/${user.id}/roles`,
+      // Creating the email login sends nothing: this call does (the account setup email).
+      `POST /api/4.0/users/${user.id}/credentials_email/send_password_reset`,
     ]);
+    expect(looker.setupEmails).toContain(user.id);
     const login = looker.requests[0]!;
     expect(login).toMatchObject({ method: 'POST', path: '/api/4.0/login', status: 200 });
     for (const r of looker.requests.slice(1)) expect(r.authorization).toMatch(/^token [0-9a-f]{40}$/);
@@ -135,6 +138,59 @@ describe('LookerApiAdmin', () => {
     const err2 = await down.grant({ email: 'a@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: [] }).catch((e: unknown) => e);
     expect(err2).toBeInstanceOf(LookerError);
     expect((err2 as Error).message).toContain('POST /login failed');
+  });
+
+  it('refuses a disabled Looker user: nothing is granted, and the error says why and not to retry', async () => {
+    looker.users.set('40', { id: '40', email: 'gone@example.com', first_name: 'Gone', last_name: 'Away', role_ids: [], is_disabled: true, roles_externally_managed: false, has_email_credentials: true, logged_in_at: '2025-01-01T00:00:00Z' });
+    const err = await admin.grant({ email: 'gone@example.com', firstName: 'Gone', lastName: 'Away', groupIds: ['10'], roleIds: ['2'] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LookerError);
+    expect(err).toMatchObject({ reason: 'user_disabled', retryable: false });
+    expect((err as Error).message).toContain('disabled');
+    expect(looker.calls()).toEqual(['GET /api/4.0/users/search']);
+    expect(looker.users.get('40')!.role_ids).toEqual([]);
+    expect(looker.groupIdsOf('40')).toEqual([]);
+  });
+
+  it('sends the setup email to an existing user who never logged in, not to one who did', async () => {
+    looker.users.set('41', { id: '41', email: 'waiting@example.com', first_name: 'W', last_name: 'A', role_ids: [], is_disabled: false, roles_externally_managed: false, has_email_credentials: true, logged_in_at: null });
+    expect(await admin.grant({ email: 'waiting@example.com', firstName: 'W', lastName: 'A', groupIds: ['10'], roleIds: ['2'] })).toMatchObject({ createdUser: false, setupEmailSent: true });
+    expect(await admin.grant({ email: 'alex@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: [] })).toMatchObject({ setupEmailSent: false });
+    expect(looker.setupEmails.filter((u) => u === '1')).toEqual([]);
+  });
+
+  it('refuses roles managed outside Looker', async () => {
+    looker.users.set('42', { id: '42', email: 'saml@example.com', first_name: 'S', last_name: 'L', role_ids: ['3'], is_disabled: false, roles_externally_managed: true, has_email_credentials: false, logged_in_at: null });
+    const err = await admin.grant({ email: 'saml@example.com', firstName: 'S', lastName: 'L', groupIds: [], roleIds: ['5'] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'looker_failed', reason: 'rejected', retryable: false });
+    expect(looker.calls()).not.toContain('PUT /api/4.0/users/42/roles');
+  });
+
+  it('on Looker (Google Cloud core), says clearly that email logins are refused, and leaves no user behind', async () => {
+    const core = new FakeLooker({ edition: 'core' });
+    await core.start();
+    try {
+      const coreAdmin = new LookerApiAdmin({ baseUrl: core.url, clientId: FakeLookerDefaults.clientId, clientSecret: FakeLookerDefaults.clientSecret });
+      const err = await coreAdmin.grant({ email: 'new@example.com', firstName: 'N', lastName: 'P', groupIds: ['10'], roleIds: ['2'] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LookerError);
+      expect(err).toMatchObject({ status: 403, reason: 'forbidden', retryable: false, message: CORE_REFUSAL });
+      expect(core.users.size).toBe(0);
+      expect(core.calls()).toEqual(['GET /api/4.0/users/search', 'POST /api/4.0/users', 'POST /api/4.0/users/100/credentials_email', 'DELETE /api/4.0/users/100']);
+    } finally {
+      await core.stop();
+    }
+  });
+
+  it('errors carry a reason and whether to retry; Looker text that echoes a token never reaches the message', async () => {
+    looker.failNext('GET', /\/users\/search$/, 503, 'Service Unavailable');
+    await expect(admin.grant({ email: 'a@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: [] })).rejects.toMatchObject({ reason: 'unavailable', retryable: true });
+    looker.failNext('GET', /\/users\/search$/, 429, 'Too many requests');
+    await expect(admin.grant({ email: 'a@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: [] })).rejects.toMatchObject({ reason: 'rate_limited', retryable: true });
+    await expect(admin.revokeRoles({ lookerUserId: '999', roleIds: ['5'] })).rejects.toMatchObject({ reason: 'not_found', retryable: false });
+    looker.failNext('GET', /\/users\/search$/, 400, 'Bad request from Authorization: token 4QDkCyCtZzYgj4C2p2cj3csJH7zqS5RzKs2kTnG4 client_secret=abc123def456');
+    const err = (await admin.grant({ email: 'a@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: [] }).catch((e: unknown) => e)) as LookerError;
+    expect(err).toMatchObject({ reason: 'rejected', retryable: false });
+    expect(err.message).not.toMatch(/4QDkCy|abc123/);
+    expect(err.message).toContain('answered 400');
   });
 
   it('is chosen by configuration: the API when configured, record-only otherwise', async () => {

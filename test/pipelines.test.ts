@@ -126,6 +126,60 @@ describe('Fivetran adapter', () => {
     await expect(fivetran.status(started.run)).rejects.toMatchObject({ code: 'pipeline_failed' });
   });
 
+  it('never retries a forced sync on a 5xx (a second one would restart the sync the first started)', async () => {
+    fake.addConnection('forced-500');
+    fake.failNext('POST', /forced-500\/sync$/, 500);
+    expect(await fivetran.start(target('forced-500'), { force: true })).toMatchObject({ ok: false, reason: 'failed', retryable: true });
+    expect(fake.syncRequests().filter((r) => r.path.includes('forced-500')).length).toBe(1);
+  });
+
+  it('handles a connection whose optional fields are left out, and one that never synced', async () => {
+    fake.addConnection('sparse', { unset: 'absent', succeededAgoMs: 0 }).succeededAt = null;
+    const started = await fivetran.start(target('sparse'), { force: false });
+    if (!started.ok) throw new Error(started.message);
+    expect(started.run.baseline).toEqual({ succeededAt: null, failedAt: null });
+    expect(await until(fivetran, started.run)).toEqual({ state: 'succeeded' });
+  });
+
+  it('refuses a connection whose setup is broken, and fails a run whose connection gets paused', async () => {
+    fake.addConnection('broken-setup', { setupState: 'broken' });
+    expect(await fivetran.start(target('broken-setup'), { force: false })).toMatchObject({ ok: false, reason: 'failed', retryable: false, message: expect.stringContaining('broken') });
+    const c = fake.addConnection('halted-later', { syncMs: 60_000 });
+    const started = await fivetran.start(target('halted-later'), { force: false });
+    if (!started.ok) throw new Error(started.message);
+    c.paused = true;
+    expect(await fivetran.status(started.run)).toMatchObject({ state: 'failed', message: expect.stringContaining('paused') });
+  });
+
+  it('polling errors say whether to retry', async () => {
+    fake.addConnection('poll-errors');
+    const started = await fivetran.start(target('poll-errors'), { force: false });
+    if (!started.ok) throw new Error(started.message);
+    fake.failNext('GET', /poll-errors$/, 503, { times: 2 });
+    await expect(fivetran.status(started.run)).rejects.toMatchObject({ reason: 'unavailable', retryable: true });
+    await expect(fivetran.status({ ...started.run, target: target('gone') })).rejects.toMatchObject({ reason: 'not_found', retryable: false });
+  });
+
+  it('recentRun: a sync running now, or one that ended since; null otherwise', async () => {
+    const c = fake.addConnection('recent', { syncMs: 150 });
+    expect(await fivetran.recentRun(target('recent'), new Date())).toBeNull();
+    const since = new Date(Date.now() - 1);
+    fake.beginSync(c); // Fivetran's own schedule, or our POST whose answer was lost
+    const running = await fivetran.recentRun(target('recent'), since);
+    expect(running).toMatchObject({ runId: 'recent' });
+    expect(await until(fivetran, running!)).toEqual({ state: 'succeeded' });
+    // Ended since: still found, and status says how it ended.
+    const ended = await fivetran.recentRun(target('recent'), since);
+    expect(await fivetran.status(ended!)).toEqual({ state: 'succeeded' });
+    c.outcome = 'fail';
+    const since2 = new Date();
+    fake.beginSync(c);
+    await new Promise((r) => setTimeout(r, 300));
+    const failed = await fivetran.recentRun(target('recent'), since2);
+    expect(await fivetran.status(failed!)).toMatchObject({ state: 'failed' });
+    expect(await fivetran.recentRun(target('recent'), new Date(Date.now() + 60_000))).toBeNull();
+  });
+
   it('says so for an unknown or paused connection, and a wrong key, starting nothing', async () => {
     expect(await fivetran.start(target('nope'), { force: false })).toMatchObject({ ok: false, reason: 'not_found' });
     fake.addConnection('paused', { paused: true });
@@ -142,47 +196,134 @@ describe('BigQuery Data Transfer adapter', () => {
   let fake: FakeDataTransfer;
   let dts: DataTransferPipelines;
   const target = { kind: 'data_transfer' as const, transferConfig: CONFIG };
+  const dt = (transferConfig: string) => ({ kind: 'data_transfer' as const, transferConfig });
+  let n = 0;
+  /** A config of its own for each test, named by project ID (the service answers with the number). */
+  const freshConfig = (init: Parameters<FakeDataTransfer['addConfig']>[1] = {}, withLocation = true) => {
+    const name = `projects/analytics-demo/${withLocation ? 'locations/us/' : ''}transferConfigs/cfg-${++n}`;
+    fake.addConfig(name, init);
+    return name;
+  };
   beforeAll(async () => {
     fake = await FakeDataTransfer.start();
     dts = new DataTransferPipelines({ authHeaders: async () => ({ authorization: `Bearer ${fake.token}` }), apiUrl: fake.url, maxRetryWaitMs: 2000 });
   });
   afterAll(() => fake.close());
 
-  it('starts a manual run at now and follows it PENDING → RUNNING → SUCCEEDED', async () => {
+  it('starts a manual run at a past whole second and follows it PENDING → RUNNING → SUCCEEDED', async () => {
     fake.addConfig(CONFIG);
+    const before = Date.now();
     const started = await dts.start(target, { force: false });
     if (!started.ok) throw new Error(started.message);
     const req = fake.startRequests().at(-1)!;
     expect(req.path).toBe(`/v1/${CONFIG}:startManualRuns`);
-    expect(Date.parse((req.body as { requestedRunTime: string }).requestedRunTime)).toBeLessThanOrEqual(Date.now());
+    const runTime = (req.body as { requestedRunTime: string }).requestedRunTime;
+    expect(runTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z$/);
+    expect(Date.parse(runTime)).toBeLessThan(before);
     expect(req.authorization).toBe(`Bearer ${fake.token}`);
-    expect(started.run.runId.startsWith(`${CONFIG}/runs/`)).toBe(true);
+    // Google names the run with the project number.
+    expect(started.run.runId).toMatch(/^projects\/\d+\/locations\/us\/transferConfigs\/prod-subscriptions\/runs\/\w+$/);
     expect(await until(dts, started.run)).toEqual({ state: 'succeeded' });
   });
 
-  it('reports a failed run with its errorStatus', async () => {
-    const name = 'projects/analytics-demo/locations/us/transferConfigs/broken';
-    fake.addConfig(name, { outcome: 'fail' });
-    const started = await dts.start({ kind: 'data_transfer', transferConfig: name }, { force: false });
-    if (!started.ok) throw new Error(started.message);
-    const end = await until(dts, started.run);
-    expect(end).toMatchObject({ state: 'failed', message: expect.stringContaining('was not found') });
+  it('accepts the run Google names with the project number and a location the config name left out', async () => {
+    const name = freshConfig({}, false); // projects/analytics-demo/transferConfigs/cfg-N
+    const started = await dts.start(dt(name), { force: false });
+    expect(started).toMatchObject({ ok: true, run: { runId: expect.stringMatching(/^projects\/\d+\/locations\/us\/transferConfigs\/cfg-\d+\/runs\//) } });
+    if (!started.ok) return;
+    expect(await until(dts, started.run)).toEqual({ state: 'succeeded' });
+    expect(fake.manualRuns().filter((r) => r.config.configId === name.split('/').at(-1)).length).toBe(1);
   });
 
-  it('handles 409, 429 with Retry-After, 500 and an unknown config', async () => {
-    fake.addConfig(CONFIG);
+  it('never asks for a run time in the future, even when the host clock is ahead of Google\'s', async () => {
+    const name = freshConfig();
+    const ahead = new DataTransferPipelines({ authHeaders: async () => ({ authorization: `Bearer ${fake.token}` }), apiUrl: fake.url, now: () => new Date(Date.now() + 3000) });
+    expect(await ahead.start(dt(name), { force: false })).toMatchObject({ ok: true });
+  });
+
+  it('does not retry a startManualRuns that failed with a 5xx after creating its run: it finds the run instead', async () => {
+    const name = freshConfig();
+    fake.failNext('POST', /startManualRuns$/, 503, { afterEffect: true });
+    const started = await dts.start(dt(name), { force: false });
+    expect(fake.startRequests().filter((r) => r.path.includes(name)).length).toBe(1);
+    expect(fake.manualRuns().filter((r) => name.endsWith(r.config.configId)).length).toBe(1);
+    expect(started).toMatchObject({ ok: true, run: { runId: expect.stringContaining(`/transferConfigs/${name.split('/').at(-1)}/runs/`) } });
+    if (started.ok) expect(await until(dts, started.run)).toEqual({ state: 'succeeded' });
+  });
+
+  it('finds the run when the answer to startManualRuns is lost (connection dropped)', async () => {
+    const name = freshConfig();
+    fake.failNext('POST', /startManualRuns$/, 'drop', { afterEffect: true });
+    const started = await dts.start(dt(name), { force: false });
+    expect(started.ok).toBe(true);
+    expect(fake.startRequests().filter((r) => r.path.includes(name)).length).toBe(1);
+  });
+
+  it('reports a 5xx that created nothing as a retryable failure, with one POST', async () => {
+    const name = freshConfig();
+    fake.failNext('POST', /startManualRuns$/, 500);
+    expect(await dts.start(dt(name), { force: false })).toMatchObject({ ok: false, reason: 'failed', retryable: true, message: expect.stringContaining('500') });
+    expect(fake.startRequests().filter((r) => r.path.includes(name)).length).toBe(1);
+  });
+
+  it('reports a failed run with its errorStatus, one without a message, and a cancelled run', async () => {
+    const failing = freshConfig({ outcome: 'fail' });
+    const started = await dts.start(dt(failing), { force: false });
+    if (!started.ok) throw new Error(started.message);
+    expect(await until(dts, started.run)).toMatchObject({ state: 'failed', message: expect.stringContaining('was not found') });
+
+    const silent = freshConfig({ outcome: 'fail', errorWithoutMessage: true });
+    const s2 = await dts.start(dt(silent), { force: false });
+    if (!s2.ok) throw new Error(s2.message);
+    expect(await until(dts, s2.run)).toEqual({ state: 'failed', message: 'The transfer run failed (BigQuery gave no reason).' });
+
+    const cancelled = freshConfig({ outcome: 'cancel' });
+    const s3 = await dts.start(dt(cancelled), { force: false });
+    if (!s3.ok) throw new Error(s3.message);
+    expect(await until(dts, s3.run)).toEqual({ state: 'failed', message: 'The transfer run was cancelled.' });
+  });
+
+  it('handles 409, 429 with Retry-After and an unknown config', async () => {
+    const name = freshConfig();
     fake.failNext('POST', /startManualRuns$/, 409);
-    expect(await dts.start(target, { force: false })).toMatchObject({ ok: false, reason: 'already_syncing' });
+    expect(await dts.start(dt(name), { force: false })).toMatchObject({ ok: false, reason: 'already_syncing', retryable: false });
     fake.failNext('POST', /startManualRuns$/, 429, { headers: { 'Retry-After': '1' } });
-    expect((await dts.start(target, { force: false })).ok).toBe(true);
-    fake.failNext('POST', /startManualRuns$/, 500, { times: 2 });
-    expect(await dts.start(target, { force: false })).toMatchObject({ ok: false, reason: 'failed', message: expect.stringContaining('500') });
-    expect(await dts.start({ kind: 'data_transfer', transferConfig: 'projects/p/locations/us/transferConfigs/missing' }, { force: false })).toMatchObject({ ok: false, reason: 'not_found' });
+    expect((await dts.start(dt(name), { force: false })).ok).toBe(true);
+    expect(await dts.start(dt('projects/p/locations/us/transferConfigs/missing'), { force: false })).toMatchObject({ ok: false, reason: 'not_found', retryable: false });
+  });
+
+  it('polling errors are PipelineErrors that say whether to retry', async () => {
+    const name = freshConfig();
+    const started = await dts.start(dt(name), { force: false });
+    if (!started.ok) throw new Error(started.message);
+    fake.failNext('GET', /\/runs\/[^/]+$/, 503, { times: 2 });
+    await expect(dts.status(started.run)).rejects.toMatchObject({ code: 'pipeline_failed', reason: 'unavailable', retryable: true });
+    await expect(dts.status({ ...started.run, runId: `${started.run.runId}x` })).rejects.toMatchObject({ reason: 'not_found', retryable: false });
+  });
+
+  it('recentRun: the run requested at or after `since`, across pages and whatever the order; null when none', async () => {
+    const name = freshConfig();
+    const config = fake.config(name)!;
+    for (let i = 0; i < 5; i++) fake.addScheduledRun(config, new Date(Date.now() - (10 - i) * 3_600_000));
+    expect(await dts.recentRun(dt(name), new Date())).toBeNull();
+    const since = new Date();
+    const started = await dts.start(dt(name), { force: false });
+    if (!started.ok) throw new Error(started.message);
+    for (const order of ['oldest-first', 'newest-first'] as const) {
+      fake.listOrder = order;
+      const found = await dts.recentRun(dt(name), since);
+      expect(found).toMatchObject({ runId: started.run.runId, target: dt(name) });
+      expect(await until(dts, found!)).toEqual({ state: 'succeeded' });
+    }
+    fake.listOrder = 'oldest-first';
+    expect(fake.requests.filter((r) => r.path.endsWith('/runs')).every((r) => r.query['pageSize'] === '1000')).toBe(true);
   });
 
   it('fails clearly without credentials', async () => {
     const noAuth = new DataTransferPipelines({ authHeaders: async () => ({}), apiUrl: fake.url });
-    expect(await noAuth.start(target, { force: false })).toMatchObject({ ok: false, reason: 'failed', message: expect.stringContaining('401') });
+    expect(await noAuth.start(target, { force: false })).toMatchObject({ ok: false, reason: 'failed', retryable: false, message: expect.stringContaining('401') });
+    // The fake counts a request without the Bearer header as refused by the spec, which is the point here.
+    expect(fake.spec.take()).toEqual([expect.stringContaining('no Authorization header')]);
   });
 });
 
@@ -207,6 +348,34 @@ describe('simulated runner on the embedded warehouse', () => {
     expect((after.rows[0]!['t'] as Date).getTime()).toBeGreaterThan((before.rows[0]!['t'] as Date).getTime());
     const [meta] = await w.tableFreshness(['hubspot_companies']);
     expect(Date.now() - meta!.lastModified!.getTime()).toBeLessThan(60_000);
+  });
+
+  it('survives a restart: the run is followed from its stored handle, found by recentRun, applied once', async () => {
+    const catalog = loadSources('sources.yml');
+    let now = Date.now() + 3_600_000; // later than the previous test's run
+    const clock = () => new Date(now);
+    const salesforce = catalog.get('salesforce')!.rerun!;
+    const since = clock();
+    const first = new EmbeddedPipelines({ warehouse: w, catalog, durationMs: 60_000, now: clock });
+    const started = await first.start(salesforce, { force: false });
+    if (!started.ok) throw new Error(started.message);
+    const stored = JSON.parse(JSON.stringify(started.run)) as RunHandle;
+
+    // "Restart": a new runner on the same warehouse, no memory of the first.
+    const second = new EmbeddedPipelines({ warehouse: w, catalog, durationMs: 60_000, now: clock });
+    expect(await second.start(salesforce, { force: false })).toMatchObject({ ok: false, reason: 'already_syncing' });
+    expect(await second.recentRun(salesforce, since)).toEqual(stored);
+    expect(await second.recentRun(salesforce, new Date(now + 1))).toBeNull();
+    expect(await second.status(stored)).toEqual({ state: 'running' });
+    now += 61_000;
+    expect(await second.status(stored)).toEqual({ state: 'succeeded' });
+    const [once] = await w.tableFreshness(['salesforce_accounts']);
+    expect(once!.lastModified!.getTime()).toBe(Date.parse(stored.startedAt) + 60_000);
+    now += 60_000;
+    expect(await second.status(stored)).toEqual({ state: 'succeeded' });
+    const [twice] = await w.tableFreshness(['salesforce_accounts']);
+    expect(twice!.lastModified!.getTime()).toBe(once!.lastModified!.getTime());
+    expect((await second.start(salesforce, { force: false })).ok).toBe(true);
   });
 });
 

@@ -20,7 +20,7 @@ import type { Store } from '../src/ports/store.js';
 import type { Warehouse } from '../src/ports/warehouse.js';
 import { QueryService } from '../src/services/query.js';
 import { WarehouseTimeoutError } from '../src/errors.js';
-import { FakeBigQuery, noCredentials, type RecordedRequest } from './support/fake-bigquery.js';
+import { FakeBigQuery, fakeCredentials, type RecordedRequest } from './support/fake-bigquery.js';
 import { freshDataDir, startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 
@@ -40,7 +40,7 @@ beforeAll(async () => {
   demo = await openEmbeddedWarehouse({ dataDir: await freshDataDir(), timeoutMs: 30_000 });
   connection = await demo.connection();
   fake = await FakeBigQuery.start({ connection });
-  bigquery = openBigQueryWarehouse(fake.config({ maximumBytesBilled: 10 * 1024 ** 3 }), { timeoutMs: 15_000, authClient: noCredentials() });
+  bigquery = openBigQueryWarehouse(fake.config({ maximumBytesBilled: 10 * 1024 ** 3 }), { timeoutMs: 15_000, authClient: fakeCredentials() });
   storeDir = await mkdtemp(path.join(os.tmpdir(), 'query-bq-'));
   store = await openEmbeddedStore(storeDir);
 }, 120_000);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
 import { openBigQueryWarehouse } from '../src/adapters/warehouse/bigquery.js';
-import { FakeBigQuery, noCredentials } from './support/fake-bigquery.js';
+import { FakeBigQuery, fakeCredentials } from './support/fake-bigquery.js';
 import { freshDataDir, startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 
 let demo: EmbeddedWarehouse;
@@ -20,7 +20,7 @@ beforeAll(async () => {
   demo = await openEmbeddedWarehouse({ dataDir: await freshDataDir(), timeoutMs: 20_000 });
   connection = await demo.connection();
   fake = await FakeBigQuery.start({ connection });
-  const warehouse = openBigQueryWarehouse(fake.config({ maximumBytesBilled: 5 * 1024 ** 3 }), { timeoutMs: 15_000, authClient: noCredentials() });
+  const warehouse = openBigQueryWarehouse(fake.config({ maximumBytesBilled: 5 * 1024 ** 3 }), { timeoutMs: 15_000, authClient: fakeCredentials() });
   t = await startTestBot({ warehouse, env: { PIPELINES: 'live', FIVETRAN_API_KEY: 'test-key', FIVETRAN_API_SECRET: 'test-secret-value' } });
 }, 120_000);
 

@@ -16,7 +16,7 @@ import { openEmbeddedWarehouse, rewriteSql, type EmbeddedWarehouse } from '../sr
 import {
   DEMO_ACME, DEMO_GLOBEX, DEMO_HOOLI, DEMO_INITECH, DEMO_STARKS, DEMO_UMBRELLA, DEMO_VANDELAY,
 } from '../src/adapters/warehouse/demo-seed.js';
-import { FakeBigQuery, noCredentials } from './support/fake-bigquery.js';
+import { FAKE_BIGQUERY_TOKEN, FakeBigQuery, fakeCredentials } from './support/fake-bigquery.js';
 
 const CAP = 1024 ** 3;
 let embedded: EmbeddedWarehouse;
@@ -29,7 +29,7 @@ beforeAll(async () => {
   console.log(`demo warehouse generated in memory in ${embedded.demo.seconds.toFixed(2)} s`);
   fakeConnection = await embedded.connection();
   fake = await FakeBigQuery.start({ connection: fakeConnection });
-  bigquery = openBigQueryWarehouse(fake.config({ maximumBytesBilled: CAP }), { timeoutMs: 10_000, authClient: noCredentials() });
+  bigquery = openBigQueryWarehouse(fake.config({ maximumBytesBilled: CAP }), { timeoutMs: 10_000, authClient: fakeCredentials() });
 }, 120_000);
 
 afterAll(async () => {
@@ -158,7 +158,7 @@ describe('embedded warehouse', () => {
 });
 
 describe('BigQuery adapter against the REST fake', () => {
-  it('sends jobs with named typed parameters, the bytes cap, labels, a timeout, GoogleSQL and no credentials', async () => {
+  it('sends jobs with named typed parameters, the bytes cap, labels, a timeout, GoogleSQL and its access token', async () => {
     const before = fake.requests.length;
     await bigquery.query(
       'SELECT count(*) AS n FROM {{pings}} WHERE site_id = @site AND received_at >= @since',
@@ -167,7 +167,10 @@ describe('BigQuery adapter against the REST fake', () => {
     );
     const insert = fake.requests.slice(before).find((r) => r.method === 'POST' && r.path.endsWith('/jobs'))!;
     const { configuration, jobReference } = insert.body;
-    expect(insert.headers['authorization']).toBeUndefined();
+    expect(insert.headers['authorization']).toBe(`Bearer ${FAKE_BIGQUERY_TOKEN}`);
+    // Built by the adapter: the REST form, the mode as documented, nothing the API does not take (the client would add `types`).
+    expect(configuration.query.parameterMode).toBe('NAMED');
+    expect(configuration.query).not.toHaveProperty('types');
     expect(jobReference.jobId).toMatch(/^analytics_bot_/);
     expect(configuration.query.query).toContain('`test-project.analytics.pings`');
     expect(configuration.query.useLegacySql).toBe(false);
@@ -181,6 +184,8 @@ describe('BigQuery adapter against the REST fake', () => {
     ]);
     const results = fake.requests.slice(before).find((r) => r.method === 'GET' && r.path.includes('/queries/'))!;
     expect(results.query['formatOptions.useInt64Timestamp']).toBe('true');
+    // Only documented parameters (the client's skipParsing option would leak into the query string).
+    expect(results.query).not.toHaveProperty('skipParsing');
   });
 
   it('uses a per-query bytes cap when given', async () => {
@@ -258,7 +263,7 @@ describe('BigQuery adapter against the REST fake', () => {
   }, 15_000);
 
   it('also answers jobs.query and jobs.get, as the client uses them', async () => {
-    const client = new BigQuery({ projectId: fake.project, apiEndpoint: fake.url, authClient: noCredentials() });
+    const client = new BigQuery({ projectId: fake.project, apiEndpoint: fake.url, authClient: fakeCredentials() });
     const [rows] = await client.query({
       query: 'SELECT name FROM `test-project.analytics.customers` WHERE customer_id = @id',
       params: { id: 'hooli' }, useLegacySql: false, maximumBytesBilled: String(CAP), labels: { app: 'analytics-bot' },

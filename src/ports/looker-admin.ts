@@ -24,6 +24,12 @@ export type LookerGrantResult =
       addedGroupIds: string[];
       /** Roles the user did not have before: what expiry may take back. */
       addedRoleIds: string[];
+      /**
+       * Looker was asked to email the person the link to set up their account
+       * (a new user, or one who never logged in with their email login).
+       * Creating the login sends nothing by itself.
+       */
+      setupEmailSent?: boolean;
     }
   | { applied: false };
 
@@ -41,7 +47,12 @@ export interface LookerAdmin {
   readonly kind: 'looker' | 'record-only';
   /** The user with this email and their access, or null when Looker has no such user (or is not connected). */
   userAccess(email: string): Promise<LookerUserAccess | null>;
-  /** Finds (or creates) the user by email, adds them to the groups and merges the roles in. */
+  /**
+   * Finds (or creates) the user by email, adds them to the groups and merges
+   * the roles in. Throws LookerError: `user_disabled` for a disabled Looker
+   * user (nothing is granted), `forbidden` when Looker refuses (e.g. email
+   * logins on Looker (Google Cloud core)), `retryable` for 429/5xx/network.
+   */
   grant(grant: LookerGrant): Promise<LookerGrantResult>;
   /** Removes these roles from the user, keeping every other role. */
   revokeRoles(input: { lookerUserId: string; roleIds: string[] }): Promise<LookerRevokeResult>;

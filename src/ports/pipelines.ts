@@ -30,6 +30,13 @@ export type StartResult =
       message: string;
       /** When the service asked us to wait (Retry-After). */
       retryAfterMs?: number;
+      /**
+       * Whether starting again later may work (rate limited, the service was
+       * unavailable and shows no run); false for refusals (unknown, paused,
+       * credentials refused). Before starting again, ask `recentRun` first.
+       * Every adapter sets it; optional only for callers that build a result themselves.
+       */
+      retryable?: boolean;
     };
 
 export type RunState = 'running' | 'rescheduled' | 'succeeded' | 'failed';
@@ -47,12 +54,18 @@ export interface Pipelines {
   readonly kind: 'embedded' | 'live';
   /** Starts a run. `force` restarts a sync already in progress (Fivetran), and only after the user confirmed. */
   start(target: RerunTarget, options: { force: boolean }): Promise<StartResult>;
-  /** Where the run is now. Throws PipelineError on a transient failure. */
+  /** Where the run is now. Throws PipelineError on a transient failure (its `retryable` says so). */
   status(run: RunHandle): Promise<RunStatus>;
   /**
-   * A run of this target started at or after `since`, if the service shows
-   * one: asked before starting again after a crash, so a second run is never
-   * started.
+   * A run of this target that started at or after `since`, if the service
+   * shows one, as a handle `status` can follow; null when there is none.
+   * The job runner asks before starting a run again after a crash (or after
+   * a start whose answer was lost), so a second run is never started.
+   * Fivetran: the connection is syncing, or its last sync succeeded or failed
+   * after `since`. Data Transfer: a run of the config requested at or after
+   * `since` (its scheduleTime, with ten seconds of clock skew allowed).
+   * Embedded: the simulated run started at or after `since`.
+   * Throws PipelineError when the service cannot be asked (then do not start).
    */
-  recentRun?(target: RerunTarget, since: Date): Promise<RunHandle | null>;
+  recentRun(target: RerunTarget, since: Date): Promise<RunHandle | null>;
 }

@@ -232,7 +232,7 @@ export class RerunService {
     let started: StartResult | null = null;
     if (doc.startAttemptedAt) {
       // A start may have reached the service before a crash: adopt that run rather than starting a second one.
-      const adopted = (await this.opts.pipelines.recentRun?.(source.rerun, new Date(doc.startAttemptedAt))) ?? null;
+      const adopted = await this.opts.pipelines.recentRun(source.rerun, new Date(doc.startAttemptedAt));
       if (adopted) {
         ctx.logger.info('adopted a run started before a restart', { source: source.id, run: adopted.runId });
         started = { ok: true, run: adopted };

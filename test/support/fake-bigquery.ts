@@ -3,8 +3,11 @@
  * uses it: jobs.insert (incl. dry runs), jobs.query, jobs.getQueryResults,
  * jobs.get, jobs.cancel and tables.get. Queries run on a DuckDB connection (the
  * demo seed) after translating `project.dataset.table` names and @params.
- * Every request is recorded, and faults can be injected: error responses,
- * delays, and jobs that never complete.
+ * Every request is recorded and checked against the facts in
+ * test/support/vendor-facts/bigquery.ts (method, path, parameters, body
+ * fields and their types, Bearer auth): a refused request gets BigQuery's 400
+ * and fails the test (vendor-facts/setup.ts). Faults can be injected: error
+ * responses, delays, and jobs that never complete.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -19,6 +22,8 @@ import { PassThroughClient } from 'google-auth-library';
 import type { BigQueryConfig } from '../../src/config.js';
 import type { ParamType, QueryParams } from '../../src/ports/warehouse.js';
 import { bindDuckDbParams, estimateScanBytes, measureTables, rewriteSql } from '../../src/adapters/warehouse/duckdb.js';
+import { SpecChecker } from './vendor-facts/spec.js';
+import { bigQueryFacts } from './vendor-facts/bigquery.js';
 
 export interface RecordedRequest {
   method: string;
@@ -76,9 +81,16 @@ const DEFAULT_REASON: Record<number, string> = {
 };
 const PAGE_ROWS = 10_000;
 
-/** An auth client that adds no credentials: what the BigQuery client needs to talk to this fake. */
-export function noCredentials(): PassThroughClient {
-  return new PassThroughClient();
+/** The access token the fake accepts (as `Authorization: Bearer …`). */
+export const FAKE_BIGQUERY_TOKEN = 'fake-bigquery-access-token';
+
+/** An auth client that sends a fixed fake access token: the client talks to this fake as to BigQuery, with a Bearer header. */
+export function fakeCredentials(): PassThroughClient {
+  return new (class extends PassThroughClient {
+    override async getRequestHeaders(): Promise<Headers> {
+      return new Headers({ authorization: `Bearer ${FAKE_BIGQUERY_TOKEN}` });
+    }
+  })();
 }
 
 export interface FakeBigQueryOptions {
@@ -94,6 +106,7 @@ export interface FakeBigQueryOptions {
 /** The BigQuery REST fake. Start with `FakeBigQuery.start(...)`; `url` is its `apiEndpoint`. */
 export class FakeBigQuery {
   readonly requests: RecordedRequest[] = [];
+  readonly spec = new SpecChecker(bigQueryFacts);
   readonly project: string;
   readonly dataset: string;
   readonly location: string;
@@ -165,6 +178,7 @@ export class FakeBigQuery {
 
   /** Stops listening and waits for requests in progress, so the caller may close the connection afterwards. */
   async close(): Promise<void> {
+    this.spec.dispose();
     this.closed = true;
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -185,6 +199,12 @@ export class FakeBigQuery {
       body: undefined,
     };
     this.requests.push(record);
+    const checked = this.spec.check({ method: record.method, path: url.pathname, query: url.searchParams, headers: req.headers, body: text });
+    if (!checked.operation) return this.sendError(res, { status: 404, reason: 'notFound', message: `Not found: ${record.method} ${url.pathname}` });
+    if (checked.problems.length) {
+      const auth = checked.problems.some((p) => /Authorization/.test(p));
+      return this.sendError(res, auth ? { status: 401, reason: 'unauthorized', message: 'Request is missing required authentication credential.' } : { status: 400, reason: 'invalid', message: checked.problems[0]! });
+    }
     try {
       record.body = text ? JSON.parse(text) : undefined;
       const fault = this.takeFault(record.path);

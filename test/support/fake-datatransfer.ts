@@ -1,20 +1,40 @@
 /**
- * A loopback server following the BigQuery Data Transfer Service REST API v1
- * as the bot uses it: `POST v1/{parent=projects/*\/locations/*\/transferConfigs/*}:startManualRuns`
- * (body `{ requestedRunTime }` or `{ requestedTimeRange }`; answers
- * `{ runs: [TransferRun] }`) and `GET v1/{name=…/runs/*}` (a TransferRun:
- * `state` PENDING → RUNNING → SUCCEEDED | FAILED with `errorStatus`).
- * A bearer token is required. Errors use Google's `{ error: { code, message, status } }`;
- * faults (409, 429 with Retry-After, 500) can be queued.
+ * A loopback BigQuery Data Transfer Service (REST v1) for the calls the bot
+ * makes, following the facts in test/support/vendor-facts/datatransfer.ts:
+ *
+ * - every request is checked against those facts (method, path, parameters,
+ *   body fields, Bearer auth); a refused request gets Google's 400 and fails
+ *   the test (see vendor-facts/setup.ts);
+ * - configs may be named with the project ID or number, with or without a
+ *   location; the service answers run names as Google does:
+ *   `projects/{NUMBER}/locations/{location}/transferConfigs/{id}/runs/{run}`;
+ * - runs go PENDING → RUNNING → SUCCEEDED | FAILED | CANCELLED; optional
+ *   fields are left out until set (startTime, endTime, errorStatus, and the
+ *   error's message when the config says so);
+ * - `requestedRunTime` in the future is refused, as the API says;
+ * - runs.list pages (`pageSize`, `nextPageToken`), oldest first by default
+ *   (the order is not documented, so clients must not rely on it);
+ * - faults: any status for the next matching requests, optionally after the
+ *   request took effect (a 5xx on startManualRuns whose run was created
+ *   anyway), and a dropped connection after the effect.
  */
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SpecChecker } from './vendor-facts/spec.js';
+import { dataTransferFacts } from './vendor-facts/datatransfer.js';
 
 export interface FakeTransferConfig {
+  /** Canonical: `projects/{number}/locations/{location}/transferConfigs/{id}`. */
   name: string;
-  outcome: 'succeed' | 'fail';
+  projectId: string;
+  projectNumber: string;
+  location: string;
+  configId: string;
+  outcome: 'succeed' | 'fail' | 'cancel';
+  /** Failed runs leave errorStatus.message out (the field is optional). */
+  errorWithoutMessage: boolean;
   /** How long a run stays PENDING, then RUNNING. */
   pendingMs: number;
   runMs: number;
@@ -25,24 +45,44 @@ interface FakeRun {
   config: FakeTransferConfig;
   createdAt: number;
   runTime: string;
+  scheduleTime: string;
+  manual: boolean;
+  notified?: boolean;
 }
 
 export interface DataTransferRequest {
   method: string;
   path: string;
+  query: Record<string, string>;
   authorization: string | undefined;
   body: unknown;
+  status: number;
 }
 
-const STATUS: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 404: 'NOT_FOUND', 409: 'ALREADY_EXISTS', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE' };
+interface Fault {
+  method: string;
+  path: RegExp;
+  status: number | 'drop';
+  headers: Record<string, string>;
+  remaining: number;
+  /** Do what the request asks first, then answer with the fault. */
+  afterEffect: boolean;
+}
+
+const STATUS: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ALREADY_EXISTS', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE' };
+const NAME = /^projects\/([^/]+)\/(?:locations\/([^/]+)\/)?transferConfigs\/([^/]+)(?:\/runs\/([^/]+))?$/;
 
 export class FakeDataTransfer {
   readonly requests: DataTransferRequest[] = [];
   readonly configs = new Map<string, FakeTransferConfig>();
   readonly runs = new Map<string, FakeRun>();
+  readonly spec = new SpecChecker(dataTransferFacts);
+  /** runs.list order (not documented by Google). */
+  listOrder: 'oldest-first' | 'newest-first' = 'oldest-first';
   url = '';
   private server!: Server;
-  private faults: Array<{ method: string; path: RegExp; status: number; headers: Record<string, string>; remaining: number }> = [];
+  private faults: Fault[] = [];
+  private readonly numbers = new Map<string, string>();
   onSucceeded: ((config: string) => Promise<void> | void) | undefined;
 
   private constructor(readonly token: string) {}
@@ -56,98 +96,186 @@ export class FakeDataTransfer {
     return fake;
   }
 
-  addConfig(name: string, init: Partial<FakeTransferConfig> = {}): FakeTransferConfig {
-    const c: FakeTransferConfig = { name, outcome: 'succeed', pendingMs: 50, runMs: 150, ...init };
-    this.configs.set(name, c);
+  /** The project number Google would answer with for a project ID (made up, stable). */
+  projectNumber(projectId: string): string {
+    if (/^\d+$/.test(projectId)) return projectId;
+    let n = this.numbers.get(projectId);
+    if (!n) {
+      n = String(100_000_000_000 + this.numbers.size * 7919 + projectId.length);
+      this.numbers.set(projectId, n);
+    }
+    return n;
+  }
+
+  /**
+   * Adds a transfer config under any name the bot may be configured with
+   * (`projects/{id or number}[/locations/{l}]/transferConfigs/{c}`; no location means `us`).
+   */
+  addConfig(name: string, init: Partial<Omit<FakeTransferConfig, 'name' | 'projectId' | 'projectNumber' | 'configId'>> = {}): FakeTransferConfig {
+    const m = NAME.exec(name);
+    if (!m || m[4]) throw new Error(`not a transfer config name: ${name}`);
+    const projectId = m[1]!;
+    const location = init.location ?? m[2] ?? 'us';
+    const projectNumber = this.projectNumber(projectId);
+    const c: FakeTransferConfig = {
+      outcome: 'succeed', errorWithoutMessage: false, pendingMs: 50, runMs: 150, ...init,
+      name: `projects/${projectNumber}/locations/${location}/transferConfigs/${m[3]!}`,
+      projectId, projectNumber, location, configId: m[3]!,
+    };
+    this.configs.set(c.name, c);
     return c;
   }
 
-  failNext(method: 'GET' | 'POST', path: RegExp, status: number, options: { headers?: Record<string, string>; times?: number } = {}): void {
-    this.faults.push({ method, path, status, headers: options.headers ?? {}, remaining: options.times ?? 1 });
+  /** A run the config's own schedule started at `at` (for runs.list). */
+  addScheduledRun(config: FakeTransferConfig, at: Date): FakeRun {
+    const run: FakeRun = { name: `${config.name}/runs/${randomUUID()}`, config, createdAt: at.getTime(), runTime: at.toISOString(), scheduleTime: at.toISOString(), manual: false };
+    this.runs.set(run.name, run);
+    return run;
+  }
+
+  /**
+   * The next `times` requests matching method and path answer `status` (or
+   * drop the connection). `afterEffect`: the request is carried out first
+   * (startManualRuns creates its run), as when a server fails after committing.
+   */
+  failNext(method: 'GET' | 'POST', path: RegExp, status: number | 'drop', options: { headers?: Record<string, string>; times?: number; afterEffect?: boolean } = {}): void {
+    this.faults.push({ method, path, status, headers: options.headers ?? {}, remaining: options.times ?? 1, afterEffect: options.afterEffect ?? false });
   }
 
   startRequests(): DataTransferRequest[] {
     return this.requests.filter((r) => r.method === 'POST' && r.path.endsWith(':startManualRuns'));
   }
 
+  /** Runs created by startManualRuns. */
+  manualRuns(): FakeRun[] {
+    return [...this.runs.values()].filter((r) => r.manual);
+  }
+
   async close(): Promise<void> {
+    this.spec.dispose();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
   }
 
+  /** The config a name (any accepted form) designates. */
+  config(name: string): FakeTransferConfig | undefined {
+    const m = NAME.exec(name);
+    if (!m) return undefined;
+    const number = this.projectNumber(m[1]!);
+    return [...this.configs.values()].find((c) => c.projectNumber === number && c.configId === m[3] && (!m[2] || m[2] === c.location));
+  }
+
+  private run(name: string): FakeRun | undefined {
+    const m = NAME.exec(name);
+    const config = m?.[4] ? this.config(name.replace(/\/runs\/[^/]+$/, '')) : undefined;
+    return config ? this.runs.get(`${config.name}/runs/${m![4]!}`) : undefined;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString();
-    let body: unknown;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      return error(res, 400, 'Invalid JSON payload received.');
-    }
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://fake').pathname);
+    const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
-    this.requests.push({ method, path, authorization: req.headers.authorization, body });
-    if (req.headers.authorization !== `Bearer ${this.token}`) return error(res, 401, 'Request had invalid authentication credentials.');
-    const fault = this.faults.find((f) => f.remaining > 0 && f.method === method && f.path.test(path));
-    if (fault) {
-      fault.remaining--;
-      return error(res, fault.status, `fake ${fault.status}`, fault.headers);
-    }
+    const checked = this.spec.check({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body: raw });
+    const record: DataTransferRequest = { method, path: decodeURIComponent(url.pathname), query: Object.fromEntries(url.searchParams), authorization: req.headers.authorization, body: checked.body, status: 0 };
+    this.requests.push(record);
+    const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      record.status = status;
+      send(res, status, body, headers);
+    };
+    const error = (code: number, message: string, headers: Record<string, string> = {}) => answer(code, { error: { code, message, status: STATUS[code] ?? 'UNKNOWN' } }, headers);
 
-    const start = /^\/v1\/(projects\/[^/]+\/locations\/[^/]+\/transferConfigs\/[^/:]+):startManualRuns$/.exec(path);
-    if (method === 'POST' && start) {
-      const config = this.configs.get(start[1]!);
-      if (!config) return error(res, 404, `Transfer config ${start[1]} not found`);
-      const b = (body ?? {}) as { requestedRunTime?: unknown; requestedTimeRange?: unknown };
-      if (typeof b.requestedRunTime !== 'string' && typeof b.requestedTimeRange !== 'object') return error(res, 400, 'Either requested_run_time or requested_time_range must be set');
-      if (typeof b.requestedRunTime === 'string' && Date.parse(b.requestedRunTime) > Date.now() + 1000) return error(res, 400, 'requested_run_time must not be in the future');
-      const run: FakeRun = { name: `${config.name}/runs/${randomUUID().slice(0, 18)}`, config, createdAt: Date.now(), runTime: String(b.requestedRunTime ?? new Date().toISOString()) };
+    if (req.headers.authorization !== `Bearer ${this.token}`) return error(401, 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
+    if (!checked.operation) return error(404, `Method not found: ${method} ${url.pathname}`);
+    if (checked.problems.length) return error(400, `Invalid request: ${checked.problems[0]}`);
+
+    const faultAt = this.faults.findIndex((f) => f.remaining > 0 && f.method === method && f.path.test(url.pathname));
+    const fault = faultAt >= 0 ? this.faults[faultAt] : undefined;
+    if (fault) fault.remaining--;
+    const failWith = () => {
+      if (fault!.status === 'drop') {
+        record.status = -1;
+        res.destroy();
+        return;
+      }
+      error(fault!.status, `fake ${fault!.status}`, fault!.headers);
+    };
+    if (fault && !fault.afterEffect) return failWith();
+
+    const [status, body] = await this.route(checked.operation.id, checked.params, url.searchParams, checked.body);
+    if (fault) return failWith();
+    if (status >= 400) return error(status, String((body as { message: string }).message));
+    answer(status, body);
+  }
+
+  private async route(op: string, params: Record<string, string>, query: URLSearchParams, body: unknown): Promise<[number, unknown]> {
+    if (op.endsWith('startManualRuns')) {
+      const config = this.config(params['parent']!);
+      if (!config) return [404, { message: `Transfer config ${params['parent']} not found` }];
+      const b = (body ?? {}) as { requestedRunTime?: string; requestedTimeRange?: unknown };
+      if ((b.requestedRunTime === undefined) === (b.requestedTimeRange === undefined)) return [400, { message: 'Exactly one of requested_run_time or requested_time_range must be set.' }];
+      if (b.requestedRunTime !== undefined && Date.parse(b.requestedRunTime) > Date.now()) return [400, { message: 'requested_run_time must be a past time and cannot include future time values.' }];
+      const now = new Date();
+      const run: FakeRun = {
+        name: `${config.name}/runs/${randomUUID().replaceAll('-', '').slice(0, 20)}`, config, createdAt: now.getTime(),
+        runTime: b.requestedRunTime ?? now.toISOString(), scheduleTime: now.toISOString(), manual: true,
+      };
       this.runs.set(run.name, run);
-      return send(res, 200, { runs: [this.resource(run)] });
+      return [200, { runs: [this.resource(run)] }];
     }
-    const get = /^\/v1\/(projects\/[^/]+\/locations\/[^/]+\/transferConfigs\/[^/]+\/runs\/[^/]+)$/.exec(path);
-    if (method === 'GET' && get) {
-      const run = this.runs.get(get[1]!);
-      if (!run) return error(res, 404, `Transfer run ${get[1]} not found`);
+    if (op.endsWith('runs.get')) {
+      const run = this.run(params['name']!);
+      if (!run) return [404, { message: `Transfer run ${params['name']} not found` }];
       const resource = this.resource(run);
-      if (resource['state'] === 'SUCCEEDED' && !(run as FakeRun & { notified?: boolean }).notified) {
-        (run as FakeRun & { notified?: boolean }).notified = true;
+      if (resource['state'] === 'SUCCEEDED' && !run.notified) {
+        run.notified = true;
         await this.onSucceeded?.(run.config.name);
       }
-      return send(res, 200, resource);
+      return [200, resource];
     }
-    return error(res, 404, `Method not found: ${method} ${path}`);
+    if (op.endsWith('runs.list')) {
+      const config = this.config(params['parent']!);
+      if (!config) return [404, { message: `Transfer config ${params['parent']} not found` }];
+      let runs = [...this.runs.values()].filter((r) => r.config === config).sort((a, b) => a.createdAt - b.createdAt);
+      if (this.listOrder === 'newest-first') runs.reverse();
+      const states = query.getAll('states');
+      if (states.length) runs = runs.filter((r) => states.includes(String(this.resource(r)['state'])));
+      const size = Math.min(Number(query.get('pageSize') ?? 1000), 1000);
+      const start = Number(query.get('pageToken') ?? 0);
+      const page = runs.slice(start, start + size).map((r) => this.resource(r));
+      return [200, { ...(page.length ? { transferRuns: page } : {}), ...(start + size < runs.length ? { nextPageToken: String(start + size) } : {}) }];
+    }
+    return [404, { message: `no route for ${op}` }];
   }
 
   private resource(run: FakeRun): Record<string, unknown> {
     const age = Date.now() - run.createdAt;
     const c = run.config;
-    const state = age < c.pendingMs ? 'PENDING' : age < c.pendingMs + c.runMs ? 'RUNNING' : c.outcome === 'succeed' ? 'SUCCEEDED' : 'FAILED';
-    const done = state === 'SUCCEEDED' || state === 'FAILED';
+    const end = c.outcome === 'succeed' ? 'SUCCEEDED' : c.outcome === 'fail' ? 'FAILED' : 'CANCELLED';
+    const state = age < c.pendingMs ? 'PENDING' : age < c.pendingMs + c.runMs ? 'RUNNING' : end;
+    const done = state !== 'PENDING' && state !== 'RUNNING';
     return {
       name: run.name,
-      scheduleTime: run.runTime,
+      scheduleTime: run.scheduleTime,
       runTime: run.runTime,
       ...(age >= c.pendingMs ? { startTime: new Date(run.createdAt + c.pendingMs).toISOString() } : {}),
       ...(done ? { endTime: new Date(run.createdAt + c.pendingMs + c.runMs).toISOString() } : {}),
       updateTime: new Date().toISOString(),
       dataSourceId: 'scheduled_query',
       state,
-      userId: '-1',
       destinationDatasetId: 'sourcegraph_production',
-      ...(state === 'FAILED' ? { errorStatus: { code: 3, message: 'Query error: Table sourcegraph_production.subscriptions_raw was not found' } } : {}),
+      ...(run.manual ? {} : { schedule: 'every 24 hours' }),
+      ...(state === 'FAILED'
+        ? { errorStatus: c.errorWithoutMessage ? { code: 3 } : { code: 3, message: 'Query error: Table sourcegraph_production.subscriptions_raw was not found' } }
+        : {}),
     };
   }
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers });
   res.end(JSON.stringify(body));
-}
-
-function error(res: ServerResponse, code: number, message: string, headers: Record<string, string> = {}): void {
-  send(res, code, { error: { code, message, status: STATUS[code] ?? 'UNKNOWN' } }, headers);
 }

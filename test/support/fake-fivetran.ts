@@ -1,5 +1,13 @@
 /**
- * A loopback server following Fivetran's REST API v1 as the bot uses it:
+ * A loopback server following Fivetran's REST API v1 as the bot uses it
+ * (facts: test/support/vendor-facts/fivetran.ts, from Fivetran's OpenAPI).
+ * Every request is checked against those facts (method, path, body fields,
+ * basic auth, Accept); a refused request fails the test (vendor-facts/setup.ts).
+ * Variations: `succeeded_at`/`failed_at` null or left out, setup_state
+ * broken/incomplete, tasks and warnings absent, and POST /sync with force
+ * false on a syncing (or paused) connection answers 200 and starts nothing,
+ * as the spec says.
+ *
  * `GET /v1/connections/{id}` (connection details: `paused`, `succeeded_at`,
  * `failed_at`, `status.sync_state` scheduled|syncing|rescheduled|paused,
  * `status.rescheduled_for`, `status.tasks`) and `POST /v1/connections/{id}/sync`
@@ -11,6 +19,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SpecChecker } from './vendor-facts/spec.js';
+import { fivetranFacts } from './vendor-facts/fivetran.js';
 
 export interface FakeConnection {
   id: string;
@@ -28,6 +38,9 @@ export interface FakeConnection {
   syncMs: number;
   /** Syncs started (POST /sync accepted). */
   syncs: number;
+  setupState: 'incomplete' | 'connected' | 'broken';
+  /** How unset timestamps and lists are sent: `null` / `[]`, or left out (both are what the spec allows). */
+  unset: 'null' | 'absent';
 }
 
 export interface FivetranRequest {
@@ -51,6 +64,7 @@ interface Fault {
 
 export class FakeFivetran {
   readonly requests: FivetranRequest[] = [];
+  readonly spec = new SpecChecker(fivetranFacts);
   readonly connections = new Map<string, FakeConnection>();
   url = '';
   private server!: Server;
@@ -76,7 +90,7 @@ export class FakeFivetran {
     const c: FakeConnection = {
       id, service: 'hubspot', schema: id, paused: false, syncState: 'scheduled',
       succeededAt: new Date(Date.now() - (init.succeededAgoMs ?? 30 * 3_600_000)).toISOString(),
-      failedAt: null, rescheduledFor: null, tasks: [], outcome: 'succeed', syncMs: 200, syncs: 0,
+      failedAt: null, rescheduledFor: null, tasks: [], outcome: 'succeed', syncMs: 200, syncs: 0, setupState: 'connected', unset: 'null',
       ...init,
     };
     this.connections.set(id, c);
@@ -97,6 +111,7 @@ export class FakeFivetran {
   }
 
   async close(): Promise<void> {
+    this.spec.dispose();
     for (const t of this.timers) clearTimeout(t);
     await Promise.allSettled([...this.hooks]);
     await new Promise<void>((resolve) => {
@@ -109,15 +124,15 @@ export class FakeFivetran {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString();
-    let body: unknown = undefined;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      return send(res, 400, { code: 'InvalidInput', message: 'Malformed JSON' });
-    }
-    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const path = url.pathname;
     const method = req.method ?? 'GET';
+    const checked = this.spec.check({ method, path, query: url.searchParams, headers: req.headers, body: raw });
+    const body = checked.body;
     this.requests.push({ method, path, authorization: req.headers.authorization, accept: req.headers.accept, body, at: Date.now() });
+    if (!checked.operation) return send(res, 404, { code: 'NotFound', message: 'Not found' });
+    const refused = checked.problems.filter((p) => !/Authorization/.test(p));
+    if (refused.length) return send(res, 400, { code: 'InvalidInput', message: refused[0] });
 
     const expected = 'Basic ' + Buffer.from(`${this.apiKey}:${this.apiSecret}`).toString('base64');
     if (req.headers.authorization !== expected) return send(res, 401, { code: 'AuthFailed', message: 'Authorization failed' });
@@ -136,10 +151,8 @@ export class FakeFivetran {
     if (method === 'GET' && !m[2]) return send(res, 200, { code: 'Success', data: this.resource(c) });
     if (method === 'POST' && m[2]) {
       const force = typeof body === 'object' && body !== null && (body as { force?: unknown }).force === true;
-      if (c.paused) return send(res, 409, { code: 'Conflict', message: 'Connection is paused' });
-      // force=false only syncs a connection that isn't syncing already.
-      if (c.syncState === 'syncing' && !force) return send(res, 409, { code: 'Conflict', message: 'Sync is already in progress' });
-      this.beginSync(c);
+      // The spec: force=false syncs only a connection that isn't syncing; the answer is 200 either way. A paused one doesn't sync.
+      if (!c.paused && (force || c.syncState !== 'syncing')) this.beginSync(c);
       return send(res, 200, { code: 'Success', message: `Sync has been successfully triggered for connection with id '${c.id}'` });
     }
     return send(res, 405, { code: 'MethodNotAllowed', message: `${method} not allowed` });
@@ -175,14 +188,15 @@ export class FakeFivetran {
   }
 
   private resource(c: FakeConnection): Record<string, unknown> {
+    const opt = (key: string, v: unknown) => (v === null || (Array.isArray(v) && v.length === 0) ? (c.unset === 'null' ? { [key]: v } : {}) : { [key]: v });
     return {
       id: c.id, group_id: 'group_demo', service: c.service, service_version: 1, schema: c.schema,
-      connected_by: 'user_demo', created_at: '2024-01-01T00:00:00.000Z',
-      succeeded_at: c.succeededAt, failed_at: c.failedAt, paused: c.paused, pause_after_trial: false,
-      sync_frequency: 1440, schedule_type: 'auto',
+      ...(c.unset === 'null' ? { connected_by: 'user_demo' } : {}), created_at: '2024-01-01T00:00:00.000Z',
+      ...opt('succeeded_at', c.succeededAt), ...opt('failed_at', c.failedAt),
+      paused: c.paused, pause_after_trial: false, sync_frequency: 1440, schedule_type: 'auto', data_delay_sensitivity: 'NORMAL',
       status: {
-        setup_state: 'connected', sync_state: c.paused ? 'paused' : c.syncState, update_state: 'on_schedule', is_historical_sync: false,
-        tasks: c.tasks, warnings: [], ...(c.rescheduledFor ? { rescheduled_for: c.rescheduledFor } : {}),
+        setup_state: c.setupState, sync_state: c.paused ? 'paused' : c.syncState, update_state: 'on_schedule', is_historical_sync: false,
+        ...opt('tasks', c.tasks), ...opt('warnings', []), ...(c.rescheduledFor ? { rescheduled_for: c.rescheduledFor } : {}),
       },
     };
   }

@@ -1,8 +1,15 @@
 /**
  * A loopback Looker that follows the published API 4.0 for the calls the bot
- * makes (shapes from the API reference: ApiAuth/login, User/search_users,
- * User/create_user, User/create_user_credentials_email, Group/add_group_user,
- * User/user_roles, User/set_user_roles):
+ * makes (facts: test/support/vendor-facts/looker.ts, from Looker.4.0.oas.json).
+ * Every request is checked against those facts (method, path, parameters,
+ * body fields and their types, `Authorization: token …`); a refused request
+ * gets Looker's 400 and fails the test (vendor-facts/setup.ts).
+ *
+ * - `fields=` is honoured: a response has only the fields asked for.
+ * - `edition: 'core'` plays Looker (Google Cloud core): creating email
+ *   credentials and sending the setup/password-reset email answer 403.
+ * - send_password_reset records the email it would send (`setupEmails`).
+ * - users may be disabled or have externally managed roles.
  *
  * - POST /api/4.0/login, form body client_id + client_secret → AccessToken
  *   `{ access_token, token_type: 'Bearer', expires_in }`; wrong key → 404.
@@ -15,6 +22,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SpecChecker } from './vendor-facts/spec.js';
+import { lookerFacts } from './vendor-facts/looker.js';
 
 export interface FakeLookerUser {
   id: string;
@@ -24,6 +33,12 @@ export interface FakeLookerUser {
   /** Direct roles. */
   role_ids: string[];
   is_disabled: boolean;
+  /** Roles managed by SAML/LDAP: set_user_roles is refused. */
+  roles_externally_managed: boolean;
+  /** Has email credentials (an email set through credentials_email, or a fixture user). */
+  has_email_credentials: boolean;
+  /** When they last logged in with email credentials; null: never (account not set up). */
+  logged_in_at: string | null;
 }
 
 export interface FakeLookerRequest {
@@ -43,6 +58,8 @@ export interface FakeLookerOptions {
   roles?: Array<{ id: string; name: string }>;
   groups?: Array<{ id: string; name: string; role_ids?: string[] }>;
   users?: Array<Partial<FakeLookerUser> & { id: string; email: string | null }>;
+  /** `core`: Looker (Google Cloud core), which refuses email credentials and their emails. */
+  edition?: 'standard' | 'core';
 }
 
 const DOCS = 'https://cloud.google.com/looker/docs/r/err/4.0';
@@ -59,6 +76,10 @@ export const FakeLookerDefaults = {
 
 export class FakeLooker {
   readonly requests: FakeLookerRequest[] = [];
+  readonly spec = new SpecChecker(lookerFacts);
+  /** User IDs a setup / password reset email was sent to, in order. */
+  readonly setupEmails: string[] = [];
+  edition: 'standard' | 'core';
   readonly users = new Map<string, FakeLookerUser>();
   readonly groups = new Map<string, { id: string; name: string; role_ids: string[]; user_ids: Set<string> }>();
   readonly roles = new Map<string, { id: string; name: string }>();
@@ -76,6 +97,7 @@ export class FakeLooker {
     this.clientId = options.clientId ?? FakeLookerDefaults.clientId;
     this.clientSecret = options.clientSecret ?? FakeLookerDefaults.clientSecret;
     this.tokenTtl = options.tokenTtlSeconds ?? 3600;
+    this.edition = options.edition ?? 'standard';
     const roles = options.roles ?? [
       { id: '1', name: 'Admin' },
       { id: '2', name: 'Viewer' },
@@ -91,7 +113,10 @@ export class FakeLooker {
     ];
     for (const g of groups) this.groups.set(g.id, { id: g.id, name: g.name, role_ids: [...(g.role_ids ?? [])], user_ids: new Set() });
     for (const u of options.users ?? []) {
-      this.users.set(u.id, { first_name: null, last_name: null, role_ids: [], is_disabled: false, ...u });
+      this.users.set(u.id, {
+        first_name: null, last_name: null, role_ids: [], is_disabled: false, roles_externally_managed: false,
+        has_email_credentials: u.email !== null, logged_in_at: u.email !== null ? '2026-01-05T10:00:00.000+00:00' : null, ...u,
+      });
     }
   }
 
@@ -112,6 +137,7 @@ export class FakeLooker {
   }
 
   async stop(): Promise<void> {
+    this.spec.dispose();
     const server = this.server;
     this.server = undefined;
     if (!server) return;
@@ -165,16 +191,14 @@ export class FakeLooker {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString();
     const query = Object.fromEntries(url.searchParams);
-    let body: unknown = raw;
-    if ((req.headers['content-type'] ?? '').includes('application/json') && raw) {
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        return this.reply(req, url, query, raw, res, 400, { message: 'Malformed JSON', documentation_url: DOCS });
-      }
-    }
     const method = req.method ?? 'GET';
     const path = url.pathname;
+    const checked = this.spec.check({ method, path, query: url.searchParams, headers: req.headers, body: raw });
+    const body: unknown = checked.body ?? raw;
+    if (!checked.operation) return this.reply(req, url, query, body, res, 404, { message: 'Not found', documentation_url: DOCS });
+    // Looker refuses what its spec refuses (a wrong token is its own 401 below).
+    const refused = checked.problems.filter((p) => !/Authorization/.test(p));
+    if (refused.length) return this.reply(req, url, query, body, res, 400, { message: `Bad request: ${refused[0]}`, documentation_url: DOCS });
     const delay = this.delays.find((d) => d.method === method && d.path.test(path));
     if (delay) await new Promise((resolve) => setTimeout(resolve, delay.ms));
     const faultAt = this.faults.findIndex((f) => f.method === method && f.path.test(path));
@@ -183,7 +207,7 @@ export class FakeLooker {
       return this.reply(req, url, query, body, res, fault!.status, { message: fault!.message, documentation_url: DOCS });
     }
     const [status, answer] = this.route(method, path, query, body, req.headers.authorization);
-    this.reply(req, url, query, body, res, status, answer);
+    this.reply(req, url, query, body, res, status, pick(answer, status, query['fields']));
   }
 
   private reply(req: IncomingMessage, url: URL, query: Record<string, string>, body: unknown, res: ServerResponse, status: number, answer: unknown): void {
@@ -207,9 +231,9 @@ export class FakeLooker {
     const p = path.slice('/api/4.0'.length);
 
     if (method === 'POST' && p === '/login') {
-      const form = new URLSearchParams(typeof body === 'string' ? body : '');
-      const id = form.get('client_id') ?? query['client_id'];
-      const secret = form.get('client_secret') ?? query['client_secret'];
+      const form = isObj(body) ? body : {};
+      const id = form['client_id'] ?? query['client_id'];
+      const secret = form['client_secret'] ?? query['client_secret'];
       if (id !== this.clientId || secret !== this.clientSecret) return notFound;
       const token = randomBytes(20).toString('hex');
       this.tokens.set(token, Date.now() + this.tokenTtl * 1000);
@@ -239,19 +263,38 @@ export class FakeLooker {
         email: null,
         role_ids: [],
         is_disabled: b['is_disabled'] === true,
+        roles_externally_managed: false,
+        has_email_credentials: false,
+        logged_in_at: null,
       };
       this.users.set(user.id, user);
       return [200, this.userJson(user)];
     }
+    if (method === 'POST' && (m = /^\/users\/([^/]+)\/credentials_email\/send_password_reset$/.exec(p))) {
+      const user = this.users.get(decodeURIComponent(m[1]!));
+      if (!user || !user.has_email_credentials || !user.email) return notFound;
+      if (this.edition === 'core') return coreRefusal();
+      this.setupEmails.push(user.id);
+      return [200, { ...this.credentialsJson(user), password_reset_url: `${this.baseUrl}/password/reset/${randomBytes(8).toString('hex')}`, password_reset_url_expired: false }];
+    }
+    if (method === 'DELETE' && (m = /^\/users\/([^/]+)$/.exec(p))) {
+      const id = decodeURIComponent(m[1]!);
+      if (!this.users.delete(id)) return notFound;
+      for (const g of this.groups.values()) g.user_ids.delete(id);
+      return [204, null];
+    }
     if (method === 'POST' && (m = /^\/users\/([^/]+)\/credentials_email$/.exec(p))) {
       const user = this.users.get(decodeURIComponent(m[1]!));
       if (!user) return notFound;
+      if (this.edition === 'core') return coreRefusal();
       if (user.email) return [409, { message: 'Credential already exists', documentation_url: DOCS }];
       const email = isObj(body) && typeof body['email'] === 'string' ? body['email'] : '';
       if (!/^[^@\s]+@[^@\s]+$/.test(email)) return validation('email', 'invalid', 'Email is invalid');
       if (this.userByEmail(email)) return validation('email', 'already_exists', 'Email is already in use');
       user.email = email;
-      return [200, { email, user_id: user.id, type: 'email', is_disabled: false, created_at: new Date().toISOString(), forced_password_reset_at_next_login: false, url: `${this.baseUrl}${path}` }];
+      user.has_email_credentials = true;
+      user.logged_in_at = null;
+      return [200, this.credentialsJson(user)];
     }
     if (method === 'POST' && (m = /^\/groups\/([^/]+)\/users$/.exec(p))) {
       const group = this.groups.get(decodeURIComponent(m[1]!));
@@ -274,6 +317,7 @@ export class FakeLooker {
     if (method === 'PUT' && (m = /^\/users\/([^/]+)\/roles$/.exec(p))) {
       const user = this.users.get(decodeURIComponent(m[1]!));
       if (!user) return notFound;
+      if (user.roles_externally_managed) return [403, { message: "This user's roles are managed externally and cannot be changed", documentation_url: DOCS }];
       if (!Array.isArray(body) || body.some((r) => typeof r !== 'string')) return validation('body', 'invalid', 'Expected an array of role ids');
       const unknown = (body as string[]).find((r) => !this.roles.has(r));
       if (unknown) return validation('role_ids', 'missing', `Role ${unknown} not found`);
@@ -293,8 +337,19 @@ export class FakeLooker {
       is_disabled: u.is_disabled,
       group_ids: this.groupIdsOf(u.id),
       role_ids: u.role_ids,
-      credentials_email: u.email ? { email: u.email, type: 'email', is_disabled: false } : null,
+      credentials_email: u.has_email_credentials && u.email ? this.credentialsJson(u) : null,
+      roles_externally_managed: u.roles_externally_managed,
+      allow_direct_roles: !u.roles_externally_managed,
       url: `${this.baseUrl}/api/4.0/users/${u.id}`,
+    };
+  }
+
+  private credentialsJson(u: FakeLookerUser): Record<string, unknown> {
+    return {
+      email: u.email, user_id: u.id, type: 'email', is_disabled: false, created_at: '2026-01-01T00:00:00.000+00:00',
+      logged_in_at: u.logged_in_at, forced_password_reset_at_next_login: false, password_reset_url: null, account_setup_url: null,
+      password_reset_url_expired: true, account_setup_url_expired: true,
+      url: `${this.baseUrl}/api/4.0/users/${u.id}/credentials_email`, user_url: `${this.baseUrl}/api/4.0/users/${u.id}`,
     };
   }
 
@@ -302,6 +357,18 @@ export class FakeLooker {
     const role = this.roles.get(id);
     return { id, name: role?.name ?? null, url: `${this.baseUrl}/api/4.0/roles/${id}`, users_url: `${this.baseUrl}/api/4.0/roles/${id}/users` };
   }
+}
+
+function coreRefusal(): [number, unknown] {
+  return [403, { message: 'This operation is not available on Looker (Google Cloud core) instances', documentation_url: DOCS }];
+}
+
+/** Only the fields asked for (`fields=a,b,c`), as Looker answers. */
+function pick(answer: unknown, status: number, fields: string | undefined): unknown {
+  if (!fields || status >= 300) return answer;
+  const wanted = fields.split(',').map((f) => f.trim()).filter(Boolean);
+  const one = (o: unknown) => (isObj(o) ? Object.fromEntries(wanted.filter((f) => f in o).map((f) => [f, o[f]])) : o);
+  return Array.isArray(answer) ? answer.map(one) : one(answer);
 }
 
 function validation(field: string, code: string, message: string): [number, unknown] {

@@ -6,12 +6,22 @@
  * - the user is found with GET /users/search?email=… (a LIKE match, so results
  *   are filtered to the exact address) or created (POST /users, then
  *   POST /users/{id}/credentials_email);
+ * - a disabled user is refused (LookerError `user_disabled`): nothing is granted;
  * - groups: POST /groups/{id}/users;
  * - roles: PUT /users/{id}/roles replaces the user's direct roles, so the
  *   current ones are read first (direct_association_only) and the merged list
- *   is written.
+ *   is written; roles managed outside Looker (SAML/LDAP) are refused;
+ * - the setup email: creating email credentials sends nothing, so
+ *   POST /users/{id}/credentials_email/send_password_reset is called for a user
+ *   who has never logged in with their email login (Looker sends the account
+ *   setup email; it reuses a pending link, so sending it again is harmless).
+ * Looker (Google Cloud core) refuses email credentials and their emails (403):
+ * the user created a moment before is deleted again and LookerError
+ * `forbidden` says what to do instead.
+ * Facts: test/support/vendor-facts/looker.ts.
  */
-import { LookerError } from '../../errors.js';
+import { LookerError, type VendorFailureReason } from '../../errors.js';
+import { vendorSummary } from '../vendor-text.js';
 import type { LookerAdmin, LookerGrant, LookerGrantResult, LookerRevokeResult, LookerUserAccess } from '../../ports/looker-admin.js';
 import { mergedRoles, rolesWithout } from '../../domain/looker-policy.js';
 
@@ -32,7 +42,9 @@ interface LookerUser {
   last_name?: string | null;
   group_ids?: string[] | null;
   role_ids?: string[] | null;
-  credentials_email?: { email?: string | null } | null;
+  is_disabled?: boolean | null;
+  roles_externally_managed?: boolean | null;
+  credentials_email?: { email?: string | null; logged_in_at?: string | null; is_disabled?: boolean | null } | null;
 }
 
 interface LookerRole {
@@ -40,7 +52,12 @@ interface LookerRole {
   name?: string;
 }
 
-const USER_FIELDS = 'id,email,first_name,last_name,group_ids,role_ids,is_disabled,credentials_email';
+const USER_FIELDS = 'id,email,first_name,last_name,group_ids,role_ids,is_disabled,roles_externally_managed,credentials_email';
+
+/** What the admin is told when Looker (Google Cloud core) refuses email logins. */
+export const CORE_REFUSAL =
+  'Looker refused to create an email login (403). Looker (Google Cloud core) does not allow email logins or their setup emails: '
+  + 'people sign in with their Google account there. Ask them to sign in to Looker once (which creates their user), then approve again.';
 // Renew this long before Looker says the token expires (it lasts an hour).
 const TOKEN_MARGIN_MS = 60_000;
 
@@ -62,9 +79,22 @@ export class LookerApiAdmin implements LookerAdmin {
   async grant(grant: LookerGrant): Promise<LookerGrantResult> {
     let user = await this.findUserByEmail(grant.email);
     let createdUser = false;
+    if (user?.is_disabled === true) {
+      throw new LookerError(`The Looker user for ${grant.email} is disabled; a Looker admin must enable it before access can be granted.`, { reason: 'user_disabled', retryable: false });
+    }
     if (!user) {
       user = await this.call<LookerUser>('POST', '/users', { body: { first_name: grant.firstName, last_name: grant.lastName } });
-      await this.call('POST', `/users/${enc(user.id)}/credentials_email`, { body: { email: grant.email } });
+      try {
+        await this.call('POST', `/users/${enc(user.id)}/credentials_email`, { body: { email: grant.email } });
+      } catch (err) {
+        if (err instanceof LookerError && err.status === 403) {
+          // Don't leave a user without a login behind: it was created a moment ago and owns nothing.
+          await this.call('DELETE', `/users/${enc(user.id)}`).catch(() => undefined);
+          throw new LookerError(CORE_REFUSAL, { status: 403, reason: 'forbidden', retryable: false, cause: err });
+        }
+        throw err;
+      }
+      user = { ...user, credentials_email: { email: grant.email, logged_in_at: null } };
       createdUser = true;
     }
     const inGroups = new Set(user.group_ids ?? []);
@@ -76,8 +106,28 @@ export class LookerApiAdmin implements LookerAdmin {
     }
     const current = await this.directRoles(user.id);
     const { roleIds, added } = mergedRoles(current, grant.roleIds);
-    if (added.length > 0) await this.call('PUT', `/users/${enc(user.id)}/roles`, { body: roleIds });
-    return { applied: true, lookerUserId: user.id, createdUser, addedGroupIds, addedRoleIds: added };
+    if (added.length > 0) {
+      if (user.roles_externally_managed === true) {
+        throw new LookerError(`The Looker user for ${grant.email} has roles managed outside Looker (SAML or LDAP); grant the roles there.`, { reason: 'rejected', retryable: false });
+      }
+      await this.call('PUT', `/users/${enc(user.id)}/roles`, { body: roleIds });
+    }
+    const setupEmailSent = await this.sendSetupEmail(user);
+    return { applied: true, lookerUserId: user.id, createdUser, addedGroupIds, addedRoleIds: added, setupEmailSent };
+  }
+
+  /** Asks Looker to email the account setup link to a user who never logged in with their email login. */
+  private async sendSetupEmail(user: LookerUser): Promise<boolean> {
+    const credentials = user.credentials_email;
+    if (!credentials || credentials.is_disabled === true || credentials.logged_in_at) return false;
+    try {
+      await this.call('POST', `/users/${enc(user.id)}/credentials_email/send_password_reset`);
+      return true;
+    } catch (err) {
+      // Refused (Looker (Google Cloud core)): the access is granted, the person signs in with Google instead.
+      if (err instanceof LookerError && err.status === 403) return false;
+      throw err;
+    }
   }
 
   async userAccess(email: string): Promise<LookerUserAccess | null> {
@@ -120,10 +170,14 @@ export class LookerApiAdmin implements LookerAdmin {
   private async login(): Promise<string> {
     const body = new URLSearchParams({ client_id: this.opts.clientId, client_secret: this.opts.clientSecret });
     const res = await this.fetch('POST', '/login', { body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    if (!res.ok) throw await this.failure('POST', '/login', res);
+    if (!res.ok) {
+      // Looker answers 404 to a wrong API key: a refusal, not a missing thing.
+      const reason: VendorFailureReason | undefined = res.status === 404 || res.status === 400 ? 'rejected' : undefined;
+      throw await this.failure('POST', '/login', res, reason);
+    }
     const json = (await res.json().catch(() => null)) as { access_token?: unknown; expires_in?: unknown } | null;
     if (!json || typeof json.access_token !== 'string' || !json.access_token) {
-      throw new LookerError('Looker POST /login answered without an access_token', res.status);
+      throw new LookerError('Looker POST /login answered without an access_token', { status: res.status, reason: 'rejected' });
     }
     const expiresIn = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : 3600;
     this.token = { value: json.access_token, expiresAt: this.now() + expiresIn * 1000 };
@@ -142,12 +196,13 @@ export class LookerApiAdmin implements LookerAdmin {
       this.token = null;
       res = await send(await this.accessToken());
     }
-    if (!res.ok) throw await this.failure(method, path, res);
+    // 401 again right after a fresh login: the key's user lost its rights; trying again won't help.
+    if (!res.ok) throw await this.failure(method, path, res, res.status === 401 ? 'rejected' : undefined);
     if (res.status === 204) return undefined as T;
     try {
       return (await res.json()) as T;
     } catch (err) {
-      throw new LookerError(`Looker ${method} ${path} answered ${res.status} with a body that is not JSON`, res.status, { cause: err });
+      throw new LookerError(`Looker ${method} ${path} answered ${res.status} with a body that is not JSON`, { status: res.status, reason: 'rejected', cause: err });
     }
   }
 
@@ -157,21 +212,26 @@ export class LookerApiAdmin implements LookerAdmin {
     } catch (err) {
       const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
       const path = pathAndQuery.split('?')[0];
-      throw new LookerError(timedOut ? `Looker ${method} ${path} did not answer within ${this.timeoutMs} ms` : `Looker ${method} ${path} failed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+      throw new LookerError(timedOut ? `Looker ${method} ${path} did not answer within ${this.timeoutMs} ms` : `Looker ${method} ${path} failed: ${vendorSummary(err instanceof Error ? err.message : String(err), 'network error')}`, { reason: 'unavailable', cause: err });
     }
   }
 
-  private async failure(method: string, path: string, res: Response): Promise<LookerError> {
+  private async failure(method: string, path: string, res: Response, reason?: VendorFailureReason): Promise<LookerError> {
     let detail = '';
     try {
       const json = (await res.json()) as { message?: unknown; errors?: Array<{ field?: unknown; message?: unknown }> };
-      detail = typeof json.message === 'string' ? json.message : '';
-      const fields = (json.errors ?? []).map((e) => `${String(e.field ?? '')} ${String(e.message ?? '')}`.trim()).filter(Boolean);
-      if (fields.length) detail += ` (${fields.join('; ')})`;
+      detail = vendorSummary(json.message);
+      const fields = (Array.isArray(json.errors) ? json.errors : []).map((e) => vendorSummary(`${String(e.field ?? '')} ${String(e.message ?? '')}`)).filter(Boolean);
+      if (fields.length) detail = vendorSummary(`${detail} (${fields.join('; ')})`);
     } catch {
       // Not JSON (a proxy's error page): the status says enough.
     }
-    return new LookerError(`Looker ${method} ${path.split('?')[0]} answered ${res.status}${detail ? `: ${detail.slice(0, 300)}` : ''}`, res.status);
+    const retryAfter = Number(res.headers.get('retry-after'));
+    return new LookerError(`Looker ${method} ${path.split('?')[0]} answered ${res.status}${detail ? `: ${detail}` : ''}`, {
+      status: res.status,
+      ...(reason ? { reason } : {}),
+      ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+    });
   }
 }
 

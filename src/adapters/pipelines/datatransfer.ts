@@ -1,10 +1,23 @@
 /**
- * BigQuery Data Transfer Service (scheduled queries): reruns a transfer
- * config with `POST v1/{parent}:startManualRuns` (`requestedRunTime`: now),
- * then follows the run it created with `GET v1/{run name}`: PENDING/RUNNING →
- * running, SUCCEEDED → succeeded, FAILED/CANCELLED → failed with `errorStatus`.
+ * BigQuery Data Transfer Service (scheduled queries), REST v1 (facts:
+ * test/support/vendor-facts/datatransfer.ts):
+ * - start: `POST v1/{config}:startManualRuns` with `requestedRunTime` a few
+ *   seconds in the past, whole seconds (the API refuses a time in the future,
+ *   and the host clock may be ahead of Google's). The run it created is
+ *   accepted by its config ID: Google answers
+ *   `projects/{NUMBER}/locations/{location}/transferConfigs/{id}/runs/{run}`
+ *   whatever form the config was named in. This POST is not idempotent: a 5xx
+ *   or a lost answer is never retried blindly; the config's runs are listed
+ *   instead, and a run requested since is taken as ours.
+ * - status: `GET v1/{run name}`: PENDING/RUNNING/unspecified → running,
+ *   SUCCEEDED → succeeded, FAILED (with `errorStatus`, whose message may be
+ *   absent) / CANCELLED → failed.
+ * - recentRun: `GET v1/{config}/runs` (every page, the order is not
+ *   documented), a run whose scheduleTime is at or after `since` minus ten
+ *   seconds of clock skew.
  * Plain fetch with an auth header provider (Application Default Credentials
- * in production); the base URL is configurable for tests.
+ * in production); the base URL is configurable for tests. Why not the official
+ * client (`@google-cloud/bigquery-data-transfer`): see the README.
  */
 import { PipelineError } from '../../errors.js';
 import type { Pipelines, RunHandle, RunStatus, StartResult } from '../../ports/pipelines.js';
@@ -23,6 +36,11 @@ export interface DataTransferOptions {
   now?: () => Date;
 }
 
+/** How far in the past `requestedRunTime` is put, against a host clock ahead of Google's. */
+export const RUN_TIME_SKEW_MS = 5_000;
+/** A run requested this long before `since` still counts as recent (clocks differ). */
+export const RECENT_RUN_SKEW_MS = 10_000;
+const MAX_LIST_PAGES = 20;
 
 /** Application Default Credentials as headers, for production. */
 export async function googleAuthHeaders(): Promise<AuthHeaders> {
@@ -37,6 +55,22 @@ export async function googleAuthHeaders(): Promise<AuthHeaders> {
   };
 }
 
+/** The parts of a transfer config or run name; project is an ID or a number, location may be absent. */
+export function parseTransferName(name: string): { project: string; location: string | null; configId: string; runId: string | null } | null {
+  const m = /^projects\/([^/]+)\/(?:locations\/([^/]+)\/)?transferConfigs\/([^/]+)(?:\/runs\/([^/]+))?$/.exec(name);
+  return m ? { project: m[1]!, location: m[2] ?? null, configId: m[3]!, runId: m[4] ?? null } : null;
+}
+
+/** Whether a run name (as Google answers it) belongs to the configured transfer config. */
+export function runBelongsTo(runName: string, transferConfig: string): boolean {
+  const run = parseTransferName(runName);
+  const config = parseTransferName(transferConfig);
+  if (!run?.runId || !config || config.runId) return false;
+  // The project may come back as its number, and a location is added when the config was named without one.
+  if (run.configId !== config.configId) return false;
+  return config.location === null || run.location === null || run.location.toLowerCase() === config.location.toLowerCase();
+}
+
 /** The Data Transfer adapter of the Pipelines port (transfer config targets only). */
 export class DataTransferPipelines implements Pipelines {
   readonly kind = 'live' as const;
@@ -46,22 +80,41 @@ export class DataTransferPipelines implements Pipelines {
     this.base = opts.apiUrl ?? 'https://bigquerydatatransfer.googleapis.com/';
   }
 
-  private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<JsonResponse> {
+  private now(): Date {
+    return this.opts.now?.() ?? new Date();
+  }
+
+  private async call(method: 'GET' | 'POST', path: string, body: unknown, idempotent: boolean): Promise<JsonResponse> {
     return withRetries(async () => {
       let headers: Record<string, string>;
       try {
         headers = await this.opts.authHeaders();
       } catch (err) {
-        throw new PipelineError('could not get Google credentials for the Data Transfer API', undefined, { cause: err });
+        throw new PipelineError('could not get Google credentials for the Data Transfer API', { reason: 'rejected', cause: err });
       }
       return requestJson(this.base + path, { method, headers, body, timeoutMs: this.opts.timeoutMs ?? 20_000, service: 'BigQuery Data Transfer' });
-    }, this.opts.maxRetryWaitMs ?? 30_000);
+    }, this.opts.maxRetryWaitMs ?? 30_000, { retryServerErrors: idempotent });
+  }
+
+  private config(target: RerunTarget): string {
+    if (target.kind !== 'data_transfer') throw new PipelineError(`not a Data Transfer target: ${target.kind}`, { reason: 'rejected' });
+    return target.transferConfig;
   }
 
   async start(target: RerunTarget, _options: { force: boolean }): Promise<StartResult> {
-    if (target.kind !== 'data_transfer') throw new PipelineError(`not a Data Transfer target: ${target.kind}`);
-    const startedAt = (this.opts.now?.() ?? new Date()).toISOString();
-    const res = await this.call('POST', `v1/${target.transferConfig}:startManualRuns`, { requestedRunTime: startedAt });
+    const config = this.config(target);
+    const requestedAt = this.now();
+    // Whole seconds, a little in the past: never "in the future" for Google.
+    const runTime = new Date(Math.floor((requestedAt.getTime() - RUN_TIME_SKEW_MS) / 1000) * 1000).toISOString();
+    let res: JsonResponse;
+    try {
+      res = await this.call('POST', `v1/${config}:startManualRuns`, { requestedRunTime: runTime }, false);
+    } catch (err) {
+      // No answer (timeout, connection lost): the run may have been created. Look before saying anything.
+      if (err instanceof PipelineError && err.reason === 'unavailable') return this.afterLostStart(target, requestedAt, err.message);
+      throw err;
+    }
+    if (res.status >= 500) return this.afterLostStart(target, requestedAt, `BigQuery Data Transfer answered ${res.status}`);
     if (res.status < 200 || res.status >= 300) {
       const said = serviceMessage(obj(res.body['error'])['message'], '');
       const reason = res.status === 404 ? 'not_found' : res.status === 409 ? 'already_syncing' : res.status === 429 ? 'rate_limited' : 'failed';
@@ -70,30 +123,69 @@ export class DataTransferPipelines implements Pipelines {
         : reason === 'already_syncing' ? `A run of this transfer config is already in progress${said ? `: ${said}` : ''}.`
         : reason === 'rate_limited' ? 'BigQuery Data Transfer is rate limiting us.'
         : `BigQuery Data Transfer answered ${res.status}${said ? `: ${said}` : ''}.`;
-      return { ok: false, reason, message, ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}) };
+      return { ok: false, reason, message, retryable: reason === 'rate_limited', ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}) };
     }
     const runs = Array.isArray(res.body['runs']) ? res.body['runs'] : [];
-    const name = obj(runs[0])['name'];
-    if (typeof name !== 'string' || !name.startsWith(`${target.transferConfig}/runs/`)) {
-      return { ok: false, reason: 'failed', message: 'BigQuery Data Transfer started no run.' };
+    const name = runs.map((r) => obj(r)['name']).find((n): n is string => typeof n === 'string' && runBelongsTo(n, config));
+    if (!name) return { ok: false, reason: 'failed', message: 'BigQuery Data Transfer accepted the request but started no run of this transfer config.', retryable: false };
+    return { ok: true, run: { target, runId: name, startedAt: requestedAt.toISOString() } };
+  }
+
+  /** The start's answer was lost or was a 5xx: a run requested since then is ours; otherwise say it failed (retryable). */
+  private async afterLostStart(target: RerunTarget, requestedAt: Date, what: string): Promise<StartResult> {
+    let found: RunHandle | null;
+    try {
+      found = await this.recentRun(target, requestedAt);
+    } catch {
+      // Retryable, but only through recentRun: the runner asks it before starting again.
+      return { ok: false, reason: 'failed', message: `${what}, and whether a run started cannot be told yet.`, retryable: true };
     }
-    return { ok: true, run: { target, runId: name, startedAt } };
+    if (found) return { ok: true, run: found };
+    return { ok: false, reason: 'failed', message: `${what}; no run was started.`, retryable: true };
   }
 
   async status(run: RunHandle): Promise<RunStatus> {
-    const res = await this.call('GET', `v1/${run.runId}`);
+    const res = await this.call('GET', `v1/${run.runId}`, undefined, true);
     if (res.status !== 200) {
-      throw new PipelineError(`BigQuery Data Transfer answered ${res.status}: ${serviceMessage(obj(res.body['error'])['message'], 'no details')}`, res.retryAfterMs);
+      throw new PipelineError(`BigQuery Data Transfer answered ${res.status}: ${serviceMessage(obj(res.body['error'])['message'], 'no details')}`, { status: res.status, ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}) });
     }
     switch (res.body['state']) {
       case 'SUCCEEDED':
         return { state: 'succeeded' };
       case 'FAILED':
-        return { state: 'failed', message: serviceMessage(obj(res.body['errorStatus'])['message'], 'The transfer run failed.') };
+        return { state: 'failed', message: serviceMessage(obj(res.body['errorStatus'])['message'], 'The transfer run failed (BigQuery gave no reason).') };
       case 'CANCELLED':
         return { state: 'failed', message: 'The transfer run was cancelled.' };
       default:
+        // PENDING, RUNNING, TRANSFER_STATE_UNSPECIFIED or a state added later.
         return { state: 'running' };
     }
+  }
+
+  async recentRun(target: RerunTarget, since: Date): Promise<RunHandle | null> {
+    const config = this.config(target);
+    const after = since.getTime() - RECENT_RUN_SKEW_MS;
+    let best: { name: string; at: number } | null = null;
+    let pageToken: string | undefined;
+    for (let page = 0; page < MAX_LIST_PAGES; page++) {
+      const query = new URLSearchParams({ pageSize: '1000', ...(pageToken ? { pageToken } : {}) });
+      const res = await this.call('GET', `v1/${config}/runs?${query.toString()}`, undefined, true);
+      if (res.status !== 200) {
+        throw new PipelineError(`BigQuery Data Transfer answered ${res.status} listing runs: ${serviceMessage(obj(res.body['error'])['message'], 'no details')}`, { status: res.status, ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}) });
+      }
+      for (const r of Array.isArray(res.body['transferRuns']) ? res.body['transferRuns'] : []) {
+        const run = obj(r);
+        const name = run['name'];
+        // scheduleTime is when a manual run was requested; startTime, updateTime when it is missing.
+        const stamp = [run['scheduleTime'], run['startTime'], run['updateTime']].find((t): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t)));
+        if (typeof name !== 'string' || !stamp || !runBelongsTo(name, config)) continue;
+        const at = Date.parse(stamp);
+        if (at >= after && (!best || at > best.at)) best = { name, at };
+      }
+      const next = res.body['nextPageToken'];
+      if (typeof next !== 'string' || !next) break;
+      pageToken = next;
+    }
+    return best ? { target, runId: best.name, startedAt: new Date(best.at).toISOString() } : null;
   }
 }

@@ -5,10 +5,14 @@
  *   comparing clocks), and to refuse a paused connection;
  * - `POST /v1/connections/{id}/sync` with `{ force }` (basic auth, key:secret);
  * - then `status()` reads `GET /v1/connections/{id}`: `sync_state` syncing →
- *   running, rescheduled → rescheduled (with `rescheduled_for`), and a new
- *   `succeeded_at` / `failed_at` → succeeded / failed.
+ *   running, rescheduled → rescheduled (with `rescheduled_for`), paused →
+ *   failed (someone paused it), and a new `succeeded_at` / `failed_at` →
+ *   succeeded / failed (both fields are optional: absent and null alike mean never);
+ * - `recentRun()`: the connection is syncing, or it succeeded or failed since.
  * 429 honours Retry-After (waits up to `maxRetryWaitMs`, then reports it);
- * 5xx is retried once; 409 means a sync is already running.
+ * a 5xx is retried once, except a forced sync (a second forced POST would
+ * restart the sync the first one started); 409 means a sync is already running.
+ * Facts: test/support/vendor-facts/fivetran.ts.
  */
 import { PipelineError } from '../../errors.js';
 import type { Pipelines, RunHandle, RunStatus, StartResult } from '../../ports/pipelines.js';
@@ -39,7 +43,7 @@ export class FivetranPipelines implements Pipelines {
     this.auth = 'Basic ' + Buffer.from(`${opts.apiKey}:${opts.apiSecret}`).toString('base64');
   }
 
-  private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<JsonResponse> {
+  private async call(method: 'GET' | 'POST', path: string, body?: unknown, retryServerErrors = true): Promise<JsonResponse> {
     return withRetries(
       () =>
         requestJson(this.base + path, {
@@ -50,11 +54,12 @@ export class FivetranPipelines implements Pipelines {
           service: 'Fivetran',
         }),
       this.opts.maxRetryWaitMs ?? 30_000,
+      { retryServerErrors },
     );
   }
 
   private connection(target: RerunTarget): string {
-    if (target.kind !== 'fivetran') throw new PipelineError(`not a Fivetran target: ${target.kind}`);
+    if (target.kind !== 'fivetran') throw new PipelineError(`not a Fivetran target: ${target.kind}`, { reason: 'rejected' });
     return encodeURIComponent(target.connectionId);
   }
 
@@ -64,11 +69,16 @@ export class FivetranPipelines implements Pipelines {
     const failure = startFailure(before);
     if (failure) return failure;
     const data = obj(before.body['data']);
-    if (data['paused'] === true) return { ok: false, reason: 'paused', message: 'The connection is paused in Fivetran; resume it there first.' };
-    const syncing = obj(data['status'])['sync_state'] === 'syncing';
-    if (syncing && !options.force) return { ok: false, reason: 'already_syncing', message: 'Fivetran is already syncing this connection.' };
+    const status = obj(data['status']);
+    if (data['paused'] === true || status['sync_state'] === 'paused') return { ok: false, reason: 'paused', message: 'The connection is paused in Fivetran; resume it there first.', retryable: false };
+    if (status['setup_state'] === 'broken' || status['setup_state'] === 'incomplete') {
+      return { ok: false, reason: 'failed', message: `The connection's setup is ${String(status['setup_state'])} in Fivetran; fix it there first.`, retryable: false };
+    }
+    const syncing = status['sync_state'] === 'syncing';
+    if (syncing && !options.force) return { ok: false, reason: 'already_syncing', message: 'Fivetran is already syncing this connection.', retryable: false };
     const startedAt = (this.opts.now?.() ?? new Date()).toISOString();
-    const res = await this.call('POST', `v1/connections/${id}/sync`, { force: options.force });
+    // force=false is safe to send twice (Fivetran syncs only if not syncing); a second force=true would restart the sync.
+    const res = await this.call('POST', `v1/connections/${id}/sync`, { force: options.force }, !options.force);
     const failed = startFailure(res);
     if (failed) return failed;
     return {
@@ -84,9 +94,7 @@ export class FivetranPipelines implements Pipelines {
 
   async status(run: RunHandle): Promise<RunStatus> {
     const res = await this.call('GET', `v1/connections/${this.connection(run.target)}`);
-    if (res.status !== 200) {
-      throw new PipelineError(`Fivetran answered ${res.status}: ${serviceMessage(res.body['message'], 'no details')}`, res.retryAfterMs);
-    }
+    if (res.status !== 200) throw failure(res);
     const data = obj(res.body['data']);
     const status = obj(data['status']);
     const succeededAt = str(data['succeeded_at']);
@@ -98,11 +106,41 @@ export class FivetranPipelines implements Pipelines {
       if (ok && (!bad || Date.parse(succeededAt!) >= Date.parse(failedAt!))) return { state: 'succeeded' };
       if (bad) return { state: 'failed', message: failureText(status) };
     }
+    if (status['sync_state'] === 'paused' || data['paused'] === true) return { state: 'failed', message: 'The connection was paused in Fivetran while the sync was followed.' };
     if (status['sync_state'] === 'rescheduled') {
       return { state: 'rescheduled', message: 'Fivetran rescheduled the sync', ...(str(status['rescheduled_for']) ? { rescheduledFor: str(status['rescheduled_for'])! } : {}) };
     }
     return { state: 'running' };
   }
+
+  async recentRun(target: RerunTarget, since: Date): Promise<RunHandle | null> {
+    const res = await this.call('GET', `v1/connections/${this.connection(target)}`);
+    if (res.status !== 200) throw failure(res);
+    const data = obj(res.body['data']);
+    const status = obj(data['status']);
+    const connectionId = target.kind === 'fivetran' ? target.connectionId : '';
+    const succeededAt = str(data['succeeded_at']);
+    const failedAt = str(data['failed_at']);
+    if (status['sync_state'] === 'syncing' || status['sync_state'] === 'rescheduled') {
+      // Its end is a succeeded_at or failed_at newer than what the connection shows now.
+      return { target, runId: connectionId, startedAt: since.toISOString(), baseline: { succeededAt, failedAt } };
+    }
+    const at = (t: string | null) => (t === null ? NaN : Date.parse(t));
+    const ended = [at(succeededAt), at(failedAt)].filter((t) => t >= since.getTime());
+    if (ended.length === 0) return null;
+    // A sync that ended since: a baseline just before `since` makes status() report how it ended.
+    const before = new Date(since.getTime() - 1).toISOString();
+    const older = (t: string | null) => (t !== null && at(t) < since.getTime() ? t : before);
+    return { target, runId: connectionId, startedAt: since.toISOString(), baseline: { succeededAt: older(succeededAt), failedAt: older(failedAt) } };
+  }
+}
+
+/** A PipelineError for an answer other than 200 (the runner reads its reason and retryable). */
+function failure(res: JsonResponse): PipelineError {
+  return new PipelineError(`Fivetran answered ${res.status}: ${serviceMessage(res.body['message'], 'no details')}`, {
+    status: res.status,
+    ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}),
+  });
 }
 
 function startFailure(res: JsonResponse): StartResult | undefined {
@@ -110,16 +148,16 @@ function startFailure(res: JsonResponse): StartResult | undefined {
   const said = serviceMessage(res.body['message'], '');
   switch (res.status) {
     case 404:
-      return { ok: false, reason: 'not_found', message: `Fivetran does not know this connection${said ? `: ${said}` : ''}.` };
+      return { ok: false, reason: 'not_found', message: `Fivetran does not know this connection${said ? `: ${said}` : ''}.`, retryable: false };
     case 409:
-      return { ok: false, reason: 'already_syncing', message: `Fivetran says a sync is already running${said ? `: ${said}` : ''}.` };
+      return { ok: false, reason: 'already_syncing', message: `Fivetran says a sync is already running${said ? `: ${said}` : ''}.`, retryable: false };
     case 429:
-      return { ok: false, reason: 'rate_limited', message: 'Fivetran is rate limiting us.', ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}) };
+      return { ok: false, reason: 'rate_limited', message: 'Fivetran is rate limiting us.', retryable: true, ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}) };
     case 401:
     case 403:
-      return { ok: false, reason: 'failed', message: `Fivetran refused our API key (${res.status}); check FIVETRAN_API_KEY and FIVETRAN_API_SECRET.` };
+      return { ok: false, reason: 'failed', message: `Fivetran refused our API key (${res.status}); check FIVETRAN_API_KEY and FIVETRAN_API_SECRET.`, retryable: false };
     default:
-      return { ok: false, reason: 'failed', message: `Fivetran answered ${res.status}${said ? `: ${said}` : ''}.` };
+      return { ok: false, reason: 'failed', message: `Fivetran answered ${res.status}${said ? `: ${said}` : ''}.`, retryable: res.status >= 500 };
   }
 }
 

@@ -3,6 +3,7 @@
  * timeout, Retry-After parsing, and errors that never carry credentials.
  */
 import { PipelineError } from '../../errors.js';
+import { vendorSummary } from '../vendor-text.js';
 
 export interface JsonResponse {
   status: number;
@@ -35,7 +36,7 @@ export async function requestJson(
     });
   } catch (err) {
     const timedOut = (err as Error).name === 'TimeoutError';
-    throw new PipelineError(timedOut ? `${init.service} did not answer within ${init.timeoutMs} ms` : `${init.service} could not be reached`, undefined, { cause: err });
+    throw new PipelineError(timedOut ? `${init.service} did not answer within ${init.timeoutMs} ms` : `${init.service} could not be reached`, { reason: 'unavailable', cause: err });
   }
   const text = await res.text().catch(() => '');
   let body: Record<string, unknown> = {};
@@ -48,10 +49,9 @@ export async function requestJson(
   return { status: res.status, body, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) };
 }
 
-/** A service's own error text, shortened for a Slack message. */
+/** A service's own error text, cut to a short, credential-free summary (see vendorSummary). */
 export function serviceMessage(text: unknown, fallback: string): string {
-  const s = typeof text === 'string' && text.trim() ? text.trim() : fallback;
-  return s.length > 300 ? s.slice(0, 299) + '…' : s;
+  return vendorSummary(text, fallback);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -61,10 +61,13 @@ export const obj = (v: unknown): Record<string, unknown> => (v && typeof v === '
 
 /**
  * The retry policy both pipeline APIs get: a 429 is waited out when its
- * Retry-After is at most `maxRetryWaitMs` (twice at most), a 5xx is retried
- * once after half a second; anything else is returned to the caller.
+ * Retry-After is at most `maxRetryWaitMs` (twice at most; a 429 means the
+ * request was not carried out). A 5xx is retried once after half a second
+ * only when `retryServerErrors` says the request is idempotent: a POST that
+ * starts a run may have started it before the server failed, so the caller
+ * checks instead (never retry a non-idempotent request blindly).
  */
-export async function withRetries(send: () => Promise<JsonResponse>, maxRetryWaitMs: number): Promise<JsonResponse> {
+export async function withRetries(send: () => Promise<JsonResponse>, maxRetryWaitMs: number, options: { retryServerErrors: boolean } = { retryServerErrors: true }): Promise<JsonResponse> {
   let serverErrors = 0;
   for (let attempt = 0; ; attempt++) {
     const res = await send();
@@ -72,7 +75,7 @@ export async function withRetries(send: () => Promise<JsonResponse>, maxRetryWai
       await sleep(res.retryAfterMs ?? 1000);
       continue;
     }
-    if (res.status >= 500 && serverErrors++ < 1) {
+    if (res.status >= 500 && options.retryServerErrors && serverErrors++ < 1) {
       await sleep(500);
       continue;
     }

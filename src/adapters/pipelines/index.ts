@@ -20,7 +20,7 @@ export class LivePipelines implements Pipelines {
   constructor(private readonly by: { fivetran?: Pipelines; dataTransfer?: Pipelines }) {}
   private pick(target: RerunTarget): Pipelines {
     const p = target.kind === 'fivetran' ? this.by.fivetran : this.by.dataTransfer;
-    if (!p) throw new PipelineError(`no ${target.kind} client is configured`);
+    if (!p) throw new PipelineError(`no ${target.kind} client is configured`, { reason: 'rejected' });
     return p;
   }
   start(target: RerunTarget, options: { force: boolean }): Promise<StartResult> {
@@ -28,6 +28,9 @@ export class LivePipelines implements Pipelines {
   }
   status(run: RunHandle): Promise<RunStatus> {
     return this.pick(run.target).status(run);
+  }
+  recentRun(target: RerunTarget, since: Date): Promise<RunHandle | null> {
+    return this.pick(target).recentRun(target, since);
   }
 }
 

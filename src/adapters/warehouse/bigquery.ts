@@ -2,11 +2,19 @@
  * The production warehouse: BigQuery through `@google-cloud/bigquery`. Every
  * job carries named, typed parameters, a bytes-billed cap, labels and a job
  * timeout; a query that outlives its timeout is cancelled.
+ *
+ * Only what the REST API documents is sent (facts: test/support/vendor-facts/bigquery.ts):
+ * the query parameters are built here in their REST form with
+ * `parameterMode: 'NAMED'` (the client, given `params` and `types`, copies
+ * `types` into the job configuration and writes the mode in lower case), and
+ * result pages are read with jobs.getQueryResults directly (the client's
+ * `skipParsing` option ends up as a query parameter the API does not have).
  */
 import { randomUUID } from 'node:crypto';
-import { BigQuery, type BigQueryOptions, type Query, type QueryResultsOptions } from '@google-cloud/bigquery';
+import { BigQuery, type BigQueryOptions, type Query } from '@google-cloud/bigquery';
 import type { BigQueryConfig } from '../../config.js';
 import { CostCapError, WarehouseError, WarehouseTimeoutError } from '../../errors.js';
+import { vendorSummary } from '../vendor-text.js';
 import type { Cell, DryRunResult, QueryOptions, QueryParams, QueryResult, Row, TableFreshness, Warehouse } from '../../ports/warehouse.js';
 import { rewriteSql } from './sql.js';
 
@@ -40,52 +48,61 @@ export function sanitizeLabels(labels: Record<string, string> = {}): Record<stri
   return out;
 }
 
-/** Port parameters as the client's `params` + `types`, in the REST encodings (INT64, FLOAT64, BOOL as strings). */
-function toBigQueryParams(used: string[], params: QueryParams): { params: Record<string, unknown>; types: Record<string, string> } {
-  const values: Record<string, unknown> = {};
-  const types: Record<string, string> = {};
-  for (const name of used) {
+/** A query parameter as the REST API takes it (QueryParameter). */
+interface RestQueryParameter {
+  name: string;
+  parameterType: { type: string };
+  /** No `value`: NULL. */
+  parameterValue: { value?: string };
+}
+
+/** Port parameters as REST QueryParameters (every scalar value is a string there). */
+function toRestParams(used: string[], params: QueryParams): RestQueryParameter[] {
+  return used.map((name) => {
     const p = params[name];
     if (!p) throw new WarehouseError(`query parameter @${name} is not provided`);
     const { type, value } = p;
     const bad = () => new WarehouseError(`query parameter @${name}: ${JSON.stringify(value)} is not a valid ${type}`);
-    types[name] = type;
+    const param = (v: string | undefined): RestQueryParameter => ({ name, parameterType: { type }, parameterValue: v === undefined ? {} : { value: v } });
     if (value === null) {
-      values[name] = null;
-      continue;
+      if (!['STRING', 'INT64', 'FLOAT64', 'BOOL', 'DATE', 'TIMESTAMP'].includes(type)) throw new WarehouseError(`query parameter @${name}: unknown type ${String(type)}`);
+      return param(undefined);
     }
     switch (type) {
       case 'STRING':
         if (typeof value !== 'string') throw bad();
-        values[name] = value;
-        break;
+        return param(value);
       case 'INT64':
         if (!(typeof value === 'number' && Number.isInteger(value)) && !(typeof value === 'string' && /^-?\d+$/.test(value))) throw bad();
-        values[name] = String(value);
-        break;
+        return param(String(value));
       case 'FLOAT64':
         if (typeof value !== 'number') throw bad();
-        values[name] = String(value);
-        break;
+        return param(String(value));
       case 'BOOL':
         if (typeof value !== 'boolean') throw bad();
-        values[name] = String(value);
-        break;
+        return param(String(value));
       case 'DATE':
         if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) throw bad();
-        values[name] = BigQuery.date(value);
-        break;
+        return param(value);
       case 'TIMESTAMP': {
         const d = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : null;
         if (!d || Number.isNaN(d.getTime())) throw bad();
-        values[name] = d;
-        break;
+        return param(d.toISOString());
       }
       default:
         throw new WarehouseError(`query parameter @${name}: unknown type ${String(type)}`);
     }
-  }
-  return { params: values, types };
+  });
+}
+
+/** The parts of a GetQueryResultsResponse read here. */
+interface RestQueryResults {
+  jobComplete?: boolean;
+  schema?: { fields?: SchemaField[] };
+  rows?: unknown[];
+  pageToken?: string;
+  totalBytesProcessed?: string;
+  cacheHit?: boolean;
 }
 
 interface SchemaField {
@@ -122,8 +139,9 @@ function toPortError(err: unknown, cap?: number): Error {
     const needed = /(\d+) or higher required/.exec(message)?.[1];
     return new CostCapError(needed ? Number(needed) : cap, cap);
   }
-  if (reason === 'timeout') return new WarehouseTimeoutError(`BigQuery: ${message}`, { cause: err });
-  return new WarehouseError(`BigQuery: ${message}`, { cause: err });
+  // BigQuery's own words may reach Slack: cut to a short, credential-free summary.
+  if (reason === 'timeout') return new WarehouseTimeoutError(`BigQuery: ${vendorSummary(message, 'timed out')}`, { cause: err });
+  return new WarehouseError(`BigQuery: ${vendorSummary(message, 'request failed')}`, { cause: err });
 }
 
 /** Runs `work` and gives up at the deadline, calling `onTimeout` (to cancel the job); `work` sees whether it was abandoned. */
@@ -180,16 +198,22 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
         return `@${name}`;
       },
     });
-    const bound = toBigQueryParams([...used], params);
+    const queryParameters = toRestParams([...used], params);
     return {
       query: text,
       useLegacySql: false,
-      ...(used.size ? { params: bound.params, types: bound.types } : {}),
+      ...(used.size ? { parameterMode: 'NAMED', queryParameters } : {}),
       maximumBytesBilled: String(options.maximumBytesBilled ?? cfg.maximumBytesBilled),
       labels: sanitizeLabels(options.labels),
       ...(cfg.location ? { location: cfg.location } : {}),
     } as Query;
   };
+
+  /** jobs.getQueryResults with exactly the documented parameters; the raw REST page (cells as sent). */
+  const getQueryResults = (jobId: string, qs: Record<string, string | boolean>): Promise<RestQueryResults> =>
+    new Promise((resolve, reject) => {
+      bq.request({ uri: `/queries/${encodeURIComponent(jobId)}`, qs }, (err, body) => (err ? reject(err) : resolve((body ?? {}) as RestQueryResults)));
+    });
 
   const cancel = (jobId: string) => () => {
     void bq.job(jobId, { location: cfg.location }).cancel().catch(() => undefined);
@@ -218,13 +242,17 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
           if (abandoned()) throw new WarehouseTimeoutError('abandoned');
           const rows: Row[] = [];
           let pageToken: string | undefined;
+          const location = job.location ?? cfg.location;
           for (;;) {
-            const resultOptions: QueryResultsOptions = { autoPaginate: false, skipParsing: true, ...(pageToken ? { pageToken } : {}) };
-            const [raw, , response] = await job.getQueryResults(resultOptions);
+            const response = await getQueryResults(jobId, {
+              ...(location ? { location } : {}),
+              'formatOptions.useInt64Timestamp': true,
+              ...(pageToken ? { pageToken } : {}),
+            });
             if (abandoned()) throw new WarehouseTimeoutError('abandoned');
-            if (!response || response.jobComplete === false) continue; // still running: poll again
+            if (response.jobComplete === false) continue; // still running: poll again
             const fields = (response.schema?.fields ?? []) as SchemaField[];
-            for (const r of raw as unknown as Array<{ f: Array<{ v: unknown }> }>) {
+            for (const r of (response.rows ?? []) as Array<{ f: Array<{ v: unknown }> }>) {
               const row: Row = {};
               fields.forEach((field, i) => (row[field.name ?? `f${i}`] = fromRestValue(field, r.f[i]?.v)));
               rows.push(row);

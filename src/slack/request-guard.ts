@@ -1,0 +1,144 @@
+/**
+ * What Bolt's HTTP receiver does not check, checked before it sees a request
+ * to `/slack/events`:
+ *
+ * - a signature timestamp more than 5 minutes from now in EITHER direction is
+ *   refused (401), as Slack's verification guide says; Bolt refuses only old
+ *   ones, so a request stamped in the future would stay replayable;
+ * - a signed body whose payload is JSON but not an object (`payload=null`,
+ *   `payload=1`, `payload="x"`, `payload=[]`, or such a JSON body) is answered
+ *   400: Bolt reads properties of it outside any try and the rejection kills
+ *   the process.
+ *
+ * The body is read once here and handed to Bolt as `rawBody`, which Bolt
+ * reuses, so its own signature check and parsing run unchanged. Unsigned or
+ * badly signed requests go on to Bolt, which answers 401 as before.
+ *
+ * Hook (src/app.ts, right after the HTTPReceiver is built):
+ *   guardSlackRequests(receiver, { signingSecret, logger });
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { parse as parseForm } from 'node:querystring';
+import { isValidSlackRequest } from '@slack/bolt';
+import type { Logger } from '../logger.js';
+
+/** Slack: "If the timestamp is more than five minutes from local time, it could be a replay attack." */
+export const MAX_TIMESTAMP_SKEW_SECONDS = 5 * 60;
+/** Bolt's default body limit (4 MB). */
+const BODY_LIMIT = 4 * 1024 * 1024;
+
+export interface RequestGuardOptions {
+  signingSecret: string;
+  logger: Logger;
+  /** Paths Slack posts to. Default `/slack/events`. */
+  endpoints?: string[];
+  now?: () => number;
+}
+
+export type GuardVerdict =
+  | { ok: true }
+  | { ok: false; status: 400 | 401; why: string };
+
+/**
+ * The checks on one request's raw body and headers: the timestamp window
+ * first, then (for a correctly signed request) that its payload is an object.
+ * A request Bolt will refuse on its own (no or bad signature) passes.
+ */
+export function checkSlackRequest(
+  headers: IncomingMessage['headers'],
+  rawBody: string,
+  options: { signingSecret: string; now?: () => number },
+): GuardVerdict {
+  const contentType = headers['content-type'];
+  const form = contentType === 'application/x-www-form-urlencoded' ? parseForm(rawBody) : undefined;
+  // Slack's ssl_check carries no signature; Bolt answers it (and drops anything smuggled with it).
+  if (form?.['ssl_check'] === '1') return { ok: true };
+
+  const stamp = headers['x-slack-request-timestamp'];
+  const signature = headers['x-slack-signature'];
+  if (typeof stamp !== 'string' || typeof signature !== 'string') return { ok: true }; // Bolt answers 401
+  const timestamp = Number(stamp);
+  if (!Number.isInteger(timestamp)) return { ok: true };
+  const nowSec = Math.floor((options.now?.() ?? Date.now()) / 1000);
+  if (Math.abs(nowSec - timestamp) > MAX_TIMESTAMP_SKEW_SECONDS) {
+    return { ok: false, status: 401, why: `signature timestamp is ${timestamp - nowSec} s from now (more than ${MAX_TIMESTAMP_SKEW_SECONDS} s)` };
+  }
+  const signed = isValidSlackRequest({
+    signingSecret: options.signingSecret,
+    body: rawBody,
+    headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp },
+    ...(options.now ? { nowMilliseconds: options.now() } : {}),
+  });
+  if (!signed) return { ok: true }; // Bolt answers 401
+
+  // What Bolt will parse: a form's `payload` as JSON, a form as itself, anything else as JSON.
+  let text: string | undefined;
+  if (form) {
+    const payload = form['payload'];
+    if (typeof payload === 'string') text = payload;
+  } else {
+    text = rawBody;
+  }
+  if (text === undefined) return { ok: true };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ok: true }; // Bolt answers 400 for JSON it cannot parse
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return { ok: false, status: 400, why: `payload is JSON but not an object (${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed})` };
+  }
+  return { ok: true };
+}
+
+/** Puts the checks in front of an HTTPReceiver's request listener (see the module comment). */
+export function guardSlackRequests(receiver: { requestListener: RequestListener }, options: RequestGuardOptions): void {
+  const inner = receiver.requestListener;
+  const endpoints = new Set(options.endpoints ?? ['/slack/events']);
+  const log = options.logger.child({ component: 'request-guard' });
+  receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    // Other paths (custom routes, 404s) go to Bolt as they came, synchronously, so its own error handling applies.
+    if (req.method !== 'POST' || !endpoints.has(path)) {
+      inner(req, res);
+      return;
+    }
+    void (async () => {
+      const body = await readBody(req, BODY_LIMIT);
+      if (body === 'too_large') {
+        reply(res, 413);
+        return;
+      }
+      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
+      const verdict = checkSlackRequest(req.headers, body.toString(), options);
+      if (!verdict.ok) {
+        log.warn('refused a request to the Slack endpoint', { status: verdict.status, why: verdict.why });
+        reply(res, verdict.status);
+        return;
+      }
+      inner(req, res);
+    })().catch((err: unknown) => {
+      log.error('request guard failed', { err, stack: err instanceof Error ? err.stack : undefined });
+      reply(res, 500);
+    });
+  };
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > limit) return 'too_large';
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+function reply(res: ServerResponse, status: number): void {
+  if (res.headersSent) return;
+  res.writeHead(status, status === 413 ? { connection: 'close' } : {});
+  res.end();
+}

@@ -1,0 +1,119 @@
+/**
+ * The receiver's security holes (issue 10), end to end through the real Bolt
+ * HTTP receiver with requests signed as Slack signs them:
+ * - a signed payload that is JSON but not an object is answered 400 and the
+ *   bot keeps serving (before: Bolt read `body.ssl_check` of null outside any
+ *   try, and the rejection stopped the process);
+ * - a signature timestamp more than 5 minutes from now is refused in either
+ *   direction (before: Bolt accepted any future one).
+ * And the process-level handlers, on a stand-in process object.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
+import { signSlackRequest } from '../src/slack-standin/signing.js';
+import { checkSlackRequest } from '../src/slack/request-guard.js';
+import { installProcessGuards } from '../src/process-guards.js';
+import { createLogger } from '../src/logger.js';
+import { EventEmitter } from 'node:events';
+
+let t: TestBot;
+beforeAll(async () => {
+  t = await startTestBot();
+}, 120_000);
+afterAll(async () => t?.stop());
+
+const FORM = 'application/x-www-form-urlencoded';
+const signed = (body: string, contentType = FORM, at = Math.floor(Date.now() / 1000)) =>
+  t.client.raw(body, { 'content-type': contentType, ...signSlackRequest(t.signingSecret, body, at) });
+const stillServing = async () => {
+  const ack = await t.client.command({ command: '/telemetry', text: 'acme', userId: StandinDefaults.users.regular, channelId: StandinDefaults.channel });
+  expect(ack.status).toBe(200);
+};
+
+describe('payloads that are not JSON objects', () => {
+  it.each(['null', '1', '"x"', '[]', 'true'])('answers 400 to a signed payload=%s, and keeps serving', async (json) => {
+    const ack = await signed(new URLSearchParams({ payload: json }).toString());
+    expect(ack.status).toBe(400);
+    await stillServing();
+  });
+
+  it.each(['null', '[]', '42'])('answers 400 to a signed JSON body %s (the Events API form)', async (json) => {
+    expect((await signed(json, 'application/json')).status).toBe(400);
+    await stillServing();
+  });
+
+  it('answers 401, not 400, when such a payload is not signed', async () => {
+    const ack = await t.client.raw('payload=null', { 'content-type': FORM, ...signSlackRequest('not-the-secret', 'payload=null') });
+    expect(ack.status).toBe(401);
+  });
+
+  it('logs the refusal without the body or the signature', () => {
+    const line = t.logs.find((l) => l.includes('refused a request to the Slack endpoint'));
+    expect(line).toBeDefined();
+    expect(line).toContain('not an object');
+    expect(line).not.toMatch(/v0=[0-9a-f]{64}/);
+  });
+});
+
+describe('signature timestamps', () => {
+  const form = () => new URLSearchParams({ command: '/telemetry', text: 'acme', user_id: StandinDefaults.users.regular, channel_id: StandinDefaults.channel, team_id: 'T0STANDIN', response_url: 'http://127.0.0.1:9/x', trigger_id: '1.2.3' }).toString();
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('refuses a request stamped more than 5 minutes in the future', async () => {
+    expect((await signed(form(), FORM, now() + 6 * 60)).status).toBe(401);
+    expect((await signed(form(), FORM, now() + 24 * 3600)).status).toBe(401);
+  });
+
+  it('refuses one more than 5 minutes old, as before', async () => {
+    expect((await signed(form(), FORM, now() - 6 * 60)).status).toBe(401);
+  });
+
+  it('accepts a clock a little off in either direction', async () => {
+    expect((await signed(form(), FORM, now() + 4 * 60)).status).toBe(200);
+    expect((await signed(form(), FORM, now() - 4 * 60)).status).toBe(200);
+  });
+
+  it('checks the window with its own clock', () => {
+    const body = 'payload=%7B%7D';
+    const at = 1_700_000_000;
+    const headers = { 'content-type': FORM, ...signSlackRequest('s3cret-signing', body, at) };
+    expect(checkSlackRequest(headers, body, { signingSecret: 's3cret-signing', now: () => (at - 301) * 1000 })).toMatchObject({ ok: false, status: 401 });
+    expect(checkSlackRequest(headers, body, { signingSecret: 's3cret-signing', now: () => (at + 301) * 1000 })).toMatchObject({ ok: false, status: 401 });
+    expect(checkSlackRequest(headers, body, { signingSecret: 's3cret-signing', now: () => (at - 299) * 1000 })).toEqual({ ok: true });
+  });
+
+  it('leaves Slack\'s unsigned ssl_check to Bolt', async () => {
+    expect((await t.client.raw('ssl_check=1&token=x', { 'content-type': FORM })).status).toBe(200);
+  });
+});
+
+describe('process-level handlers', () => {
+  const setup = () => {
+    const lines: string[] = [];
+    const proc = new EventEmitter();
+    const exits: number[] = [];
+    installProcessGuards(createLogger({ write: (l) => lines.push(l) }), { proc: proc as never, exit: (c) => exits.push(c) });
+    return { lines, proc, exits };
+  };
+
+  it('logs an unhandled rejection with its stack and keeps serving', () => {
+    const { lines, proc, exits } = setup();
+    proc.emit('unhandledRejection', new Error('nobody awaited me'));
+    expect(exits).toEqual([]);
+    const entry = JSON.parse(lines[0]!) as { level: string; msg: string; stack?: string };
+    expect(entry).toMatchObject({ level: 'error', msg: expect.stringContaining('still serving') });
+    expect(entry.stack).toContain('nobody awaited me');
+    expect(entry.stack).toMatch(/\n\s+at /);
+  });
+
+  it('survives a connection error nobody listened for, and stops on any other uncaught exception', () => {
+    const { lines, proc, exits } = setup();
+    proc.emit('uncaughtException', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    expect(exits).toEqual([]);
+    proc.emit('uncaughtException', new TypeError("Cannot read properties of null (reading 'x')"));
+    expect(exits).toEqual([1]);
+    const last = JSON.parse(lines.at(-1)!) as { level: string; stack?: string };
+    expect(last.level).toBe('error');
+    expect(last.stack).toContain('TypeError');
+  });
+});

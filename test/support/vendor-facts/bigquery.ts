@@ -1,0 +1,210 @@
+/**
+ * BigQuery REST API v2: the calls the bot makes (through `@google-cloud/bigquery`),
+ * as Google's discovery document describes them (our own summary, not a copy).
+ *
+ * Sources:
+ * - googleapis/google-api-go-client, bigquery/v2/bigquery-api.json at commit
+ *   0084468843d65b1620da73d8263bf7d2ffb18bbd: methods jobs.insert, jobs.query,
+ *   jobs.getQueryResults, jobs.get, jobs.cancel, tables.get (paths, parameters).
+ * - The same discovery document as generated into @google-cloud/bigquery 8.3.1
+ *   (build/src/types.d.ts, "Discovery Revision: 20260328"), for the schemas
+ *   Job, JobConfiguration, JobConfigurationQuery, JobReference, QueryParameter,
+ *   QueryRequest, GetQueryResultsResponse, Table, ErrorProto.
+ * Read 2026-11-30.
+ *
+ * What matters to a client:
+ * - int64/uint64 fields are JSON strings (numbers accepted); `maximumBytesBilled`,
+ *   `jobTimeoutMs`, `totalBytesProcessed`, `numRows`, `lastModifiedTime` (ms) are such.
+ * - Job IDs: letters, digits, underscores and dashes, at most 1,024 characters.
+ * - Labels: keys and values at most 63 characters, lowercase letters, digits,
+ *   underscores and dashes; keys start with a letter.
+ * - getQueryResults may answer `jobComplete: false` with no rows and no schema;
+ *   `pageToken` appears while more rows remain; TIMESTAMP cells are float
+ *   seconds unless `formatOptions.useInt64Timestamp` (then int64 microseconds).
+ * - Errors: `{ error: { code, message, errors: [ErrorProto { reason, location?, message, debugInfo? }], status } }`;
+ *   job errors also in `status.errorResult` (reason e.g. invalidQuery,
+ *   bytesBilledLimitExceeded, notFound, stopped, backendError, rateLimitExceeded).
+ */
+import type { FieldType, OperationFact, VendorFacts } from './spec.js';
+
+const V2 = '/bigquery/v2';
+const seg = /^[^/]+$/;
+const str: FieldType = { type: 'string' };
+const bool: FieldType = { type: 'boolean' };
+const int64: FieldType = { type: 'integer', format: 'int64' };
+const LABEL = /^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$/u;
+// The discovery document names no enum ("Set to POSITIONAL … or to NAMED"); the official client sends it in lower case.
+const parameterMode: FieldType = { type: 'string', pattern: /^(named|positional)$/i };
+
+const queryParameterType: FieldType = {
+  type: 'object',
+  properties: { type: { type: 'string', enum: ['STRING', 'INT64', 'FLOAT64', 'NUMERIC', 'BIGNUMERIC', 'BOOL', 'BYTES', 'DATE', 'DATETIME', 'TIME', 'TIMESTAMP', 'GEOGRAPHY', 'JSON', 'INTERVAL', 'ARRAY', 'STRUCT', 'RANGE'] }, arrayType: { type: 'any' }, structTypes: { type: 'any' }, rangeElementType: { type: 'any' } },
+  required: ['type'],
+};
+const queryParameter: FieldType = {
+  type: 'object',
+  properties: {
+    name: str,
+    parameterType: queryParameterType,
+    parameterValue: { type: 'object', properties: { value: str, arrayValues: { type: 'any' }, structValues: { type: 'any' }, rangeValue: { type: 'any' } }, nullable: true },
+  },
+  required: ['parameterType'],
+};
+const tableReference: FieldType = { type: 'object', properties: { projectId: str, datasetId: str, tableId: str }, required: ['datasetId', 'tableId'] };
+const labels: FieldType = {
+  type: 'object',
+  keyPattern: /^\p{Ll}[\p{Ll}\p{Lo}\p{N}_-]{0,62}$/u,
+  additional: { type: 'string', pattern: LABEL },
+};
+
+/** JobConfigurationQuery: the fields a query job may carry (the ones a client would send). */
+const jobConfigurationQuery: FieldType = {
+  type: 'object',
+  properties: {
+    query: str,
+    useLegacySql: bool,
+    parameterMode,
+    queryParameters: { type: 'array', items: queryParameter },
+    maximumBytesBilled: int64,
+    useQueryCache: bool,
+    priority: { type: 'string', enum: ['INTERACTIVE', 'BATCH'] },
+    defaultDataset: { type: 'object', properties: { projectId: str, datasetId: str }, required: ['datasetId'] },
+    destinationTable: tableReference,
+    createDisposition: { type: 'string', enum: ['CREATE_IF_NEEDED', 'CREATE_NEVER'] },
+    writeDisposition: { type: 'string', enum: ['WRITE_TRUNCATE', 'WRITE_APPEND', 'WRITE_EMPTY'] },
+    allowLargeResults: bool,
+    flattenResults: bool,
+    maximumBillingTier: { type: 'integer', format: 'int32' },
+    connectionProperties: { type: 'any' },
+    createSession: bool,
+    continuous: bool,
+    timePartitioning: { type: 'any' },
+    rangePartitioning: { type: 'any' },
+    clustering: { type: 'any' },
+    destinationEncryptionConfiguration: { type: 'any' },
+    schemaUpdateOptions: { type: 'array', items: str },
+    scriptOptions: { type: 'any' },
+    systemVariables: { type: 'any' },
+    tableDefinitions: { type: 'any' },
+    userDefinedFunctionResources: { type: 'any' },
+    writeIncrementalResults: bool,
+  },
+  required: ['query'],
+};
+
+const job: FieldType = {
+  type: 'object',
+  properties: {
+    jobReference: {
+      type: 'object',
+      properties: { projectId: str, jobId: { type: 'string', pattern: /^[A-Za-z0-9_-]{1,1024}$/ }, location: str },
+      required: ['jobId'],
+    },
+    configuration: {
+      type: 'object',
+      properties: { query: jobConfigurationQuery, dryRun: bool, jobTimeoutMs: int64, labels, jobType: str, reservation: str, maxSlots: { type: 'integer', format: 'int32' } },
+    },
+  },
+  required: ['configuration'],
+};
+
+const queryRequest: FieldType = {
+  type: 'object',
+  properties: {
+    query: str,
+    useLegacySql: bool,
+    parameterMode,
+    queryParameters: { type: 'array', items: queryParameter },
+    maximumBytesBilled: int64,
+    labels,
+    location: str,
+    dryRun: bool,
+    maxResults: { type: 'integer', format: 'uint32' },
+    timeoutMs: { type: 'integer', format: 'uint32' },
+    useQueryCache: bool,
+    defaultDataset: { type: 'any' },
+    formatOptions: { type: 'object', properties: { useInt64Timestamp: bool, timestampOutputFormat: str } },
+    jobCreationMode: { type: 'string', enum: ['JOB_CREATION_MODE_UNSPECIFIED', 'JOB_CREATION_REQUIRED', 'JOB_CREATION_OPTIONAL'] },
+    jobTimeoutMs: int64,
+    requestId: str,
+    kind: str,
+    createSession: bool,
+    connectionProperties: { type: 'any' },
+    continuous: bool,
+    destinationEncryptionConfiguration: { type: 'any' },
+    preserveNulls: bool,
+    maximumBytesBilledMode: str,
+    reservation: str,
+    writeIncrementalResults: bool,
+  },
+  required: ['query'],
+};
+
+const location = { location: { type: str } };
+const errs = { '400': 'invalid / invalidQuery / bytesBilledLimitExceeded', '403': 'accessDenied / rateLimitExceeded', '404': 'notFound', '409': 'duplicate (jobs.insert with a job ID already used)', '5xx': 'backendError' };
+
+const ops: OperationFact[] = [
+  {
+    id: 'bigquery.jobs.insert', method: 'POST', path: `${V2}/projects/{projectId}/jobs`, pathParams: { projectId: seg },
+    body: { contentType: 'application/json', required: true, schema: job }, auth: { scheme: 'Bearer' },
+    responses: { '200': 'Job { kind, id, jobReference, configuration, status { state, errorResult?, errors? }, statistics }', ...errs },
+    variations: ['dry run: status DONE, statistics.totalBytesProcessed, no job kept', '409 when the job ID exists'],
+    source: 'resources.jobs.methods.insert; schema Job',
+  },
+  {
+    id: 'bigquery.jobs.query', method: 'POST', path: `${V2}/projects/{projectId}/queries`, pathParams: { projectId: seg },
+    body: { contentType: 'application/json', required: true, schema: queryRequest }, auth: { scheme: 'Bearer' },
+    responses: { '200': 'QueryResponse { jobComplete, jobReference?, schema?, rows?, pageToken?, totalRows?, totalBytesProcessed, cacheHit }', ...errs },
+    source: 'resources.jobs.methods.query; schema QueryRequest',
+  },
+  {
+    id: 'bigquery.jobs.getQueryResults', method: 'GET', path: `${V2}/projects/{projectId}/queries/{jobId}`, pathParams: { projectId: seg, jobId: seg },
+    query: {
+      ...location,
+      maxResults: { type: { type: 'integer', format: 'uint32' } },
+      pageToken: { type: str },
+      startIndex: { type: { type: 'integer', format: 'uint64' } },
+      timeoutMs: { type: { type: 'integer', format: 'uint32' } },
+      'formatOptions.useInt64Timestamp': { type: bool },
+      'formatOptions.timestampOutputFormat': { type: { type: 'string', enum: ['TIMESTAMP_OUTPUT_FORMAT_UNSPECIFIED', 'FLOAT64', 'INT64', 'ISO8601_STRING'] } },
+    },
+    auth: { scheme: 'Bearer' },
+    responses: { '200': 'GetQueryResultsResponse { jobComplete, jobReference, schema?, rows?, pageToken?, totalRows?, totalBytesProcessed?, cacheHit? }', ...errs },
+    variations: ['jobComplete false without rows or schema', 'pageToken while more rows remain', 'the job failed: the error of the job as an HTTP error'],
+    source: 'resources.jobs.methods.getQueryResults; schema GetQueryResultsResponse',
+  },
+  {
+    id: 'bigquery.jobs.get', method: 'GET', path: `${V2}/projects/{projectId}/jobs/{jobId}`, pathParams: { projectId: seg, jobId: seg },
+    query: location, auth: { scheme: 'Bearer' },
+    responses: { '200': 'Job', ...errs }, source: 'resources.jobs.methods.get',
+  },
+  {
+    id: 'bigquery.jobs.cancel', method: 'POST', path: `${V2}/projects/{projectId}/jobs/{jobId}/cancel`, pathParams: { projectId: seg, jobId: seg },
+    query: location, auth: { scheme: 'Bearer' },
+    responses: { '200': 'JobCancelResponse { kind, job }', ...errs }, source: 'resources.jobs.methods.cancel',
+  },
+  {
+    id: 'bigquery.tables.get', method: 'GET', path: `${V2}/projects/{projectId}/datasets/{datasetId}/tables/{tableId}`,
+    pathParams: { projectId: seg, datasetId: seg, tableId: seg },
+    query: { selectedFields: { type: str }, view: { type: { type: 'string', enum: ['TABLE_METADATA_VIEW_UNSPECIFIED', 'BASIC', 'STORAGE_STATS', 'FULL'] } } },
+    auth: { scheme: 'Bearer' },
+    responses: { '200': 'Table { tableReference, schema, numRows?, numBytes?, creationTime, lastModifiedTime (ms as string), type, location }', '404': 'notFound' },
+    variations: ['numRows absent (e.g. views, external tables)', 'lastModifiedTime as a string of milliseconds'],
+    source: 'resources.tables.methods.get; schema Table',
+  },
+];
+
+export const bigQueryFacts: VendorFacts = {
+  vendor: 'BigQuery v2',
+  sources: [
+    { what: 'googleapis/google-api-go-client bigquery/v2/bigquery-api.json @0084468843d65b1620da73d8263bf7d2ffb18bbd', version: 'discovery document (methods)', read: '2026-11-30' },
+    { what: '@google-cloud/bigquery 8.3.1 build/src/types.d.ts (generated from the discovery document)', version: 'discovery revision 20260328', read: '2026-11-30' },
+  ],
+  commonQuery: {
+    '$.xgafv': { type: { type: 'string', enum: ['1', '2'] } },
+    access_token: { type: str }, alt: { type: { type: 'string', enum: ['json', 'media', 'proto'] } }, callback: { type: str }, fields: { type: str },
+    key: { type: str }, oauth_token: { type: str }, prettyPrint: { type: bool }, quotaUser: { type: str }, upload_protocol: { type: str }, uploadType: { type: str },
+  },
+  errorShape: '{ "error": { "code", "message", "errors": [{ "reason", "message", "domain"? , "location"? }], "status" } }',
+  operations: ops,
+};

@@ -1,0 +1,84 @@
+/**
+ * Fivetran REST API v1: the calls the bot makes, as Fivetran's OpenAPI spec
+ * describes them (our own summary, not a copy).
+ *
+ * Source: fivetran/terraform-provider-fivetran, open-api-spec.json at commit
+ * 4d1b48e78b7cf0b81b2d2d5d18f80ca5463e614a (file last changed in
+ * 4a7e50e046a72568dc043c6c4c2eec4f847b466f, 2026-06-30), OpenAPI 3.0.1,
+ * info.version "v1", server https://api.fivetran.com, security basicAuth.
+ * Operations connection_details and sync_connection; schemas
+ * ConnectorResponseV1, ConnectorStatusResponse, Alert, SyncConnectorRequest.
+ * Read 2026-11-30.
+ *
+ * What matters to a client:
+ * - HTTP basic auth (API key : API secret); `Accept: application/json;version=2` is the default.
+ * - Connection details: required `id, service, schema, paused, status, group_id,
+ *   service_version, created_at, pause_after_trial, sync_frequency,
+ *   schedule_type, data_delay_sensitivity`; `succeeded_at` and `failed_at` are
+ *   optional ("null if the connection has never completed a successful sync" /
+ *   "never experienced a sync failure"), as are `connected_by`, `daily_sync_time` and more.
+ * - status: required `setup_state` (incomplete | connected | broken),
+ *   `sync_state` (scheduled | syncing | paused | rescheduled), `update_state`
+ *   (on_schedule | delayed), `is_historical_sync`; optional `tasks` and
+ *   `warnings` (Alert { code, message, details }) and `rescheduled_for`
+ *   ("non-null only when sync_state is rescheduled").
+ * - POST /sync `{ force?: boolean }` (default false): "If force is false, the
+ *   connection will sync only if it isn't currently syncing" (the answer is
+ *   200 either way); force=true stops a running sync and starts again.
+ * - Documented errors: 401, 404, 405/406, 415 (body not described in the
+ *   spec; Fivetran answers `{ code, message }`). 409 and 429 are not
+ *   documented for these operations; clients handle them defensively.
+ */
+import type { OperationFact, VendorFacts } from './spec.js';
+
+// A string (the spec gives no pattern); one path segment.
+const CONNECTION_ID = /^[^/]+$/;
+const accept = { Accept: { pattern: /^application\/json(;version=2)?$/, description: 'default application/json;version=2' } };
+
+const ops: OperationFact[] = [
+  {
+    id: 'connection_details',
+    method: 'GET',
+    path: '/v1/connections/{connectionId}',
+    pathParams: { connectionId: CONNECTION_ID },
+    headers: accept,
+    auth: { scheme: 'Basic' },
+    responses: {
+      '200': '{ code: "Success", message?, data: ConnectorResponseV1 }',
+      '401': 'Unauthorized', '404': 'Not found: { code: "NotFound_Connection", message }', '405': 'Method not allowed', '406': 'Not acceptable',
+    },
+    variations: [
+      'succeeded_at / failed_at absent or null (never synced / never failed)',
+      'sync_state scheduled | syncing | paused | rescheduled (rescheduled_for only then)',
+      'setup_state incomplete | connected | broken',
+      'tasks and warnings absent or empty',
+      'paused true',
+    ],
+    source: 'paths./v1/connections/{connectionId}.get (connection_details)',
+  },
+  {
+    id: 'sync_connection',
+    method: 'POST',
+    path: '/v1/connections/{connectionId}/sync',
+    pathParams: { connectionId: CONNECTION_ID },
+    headers: accept,
+    body: { contentType: 'application/json', required: false, schema: { type: 'object', properties: { force: { type: 'boolean' } } } },
+    auth: { scheme: 'Basic' },
+    responses: { '200': '{ code: "Success", message: "Sync has been successfully triggered for connection with id \'…\'" }', '401': 'Unauthorized', '404': 'Not found', '406': 'Not acceptable', '415': 'Unsupported media type' },
+    variations: ['force=false on a syncing connection: 200, and no new sync starts'],
+    source: 'paths./v1/connections/{connectionId}/sync.post (sync_connection); schema SyncConnectorRequest',
+  },
+];
+
+export const fivetranFacts: VendorFacts = {
+  vendor: 'Fivetran REST API v1',
+  sources: [
+    {
+      what: 'fivetran/terraform-provider-fivetran open-api-spec.json @4d1b48e78b7cf0b81b2d2d5d18f80ca5463e614a',
+      version: 'OpenAPI 3.0.1, API v1 (file of 2026-06-30)',
+      read: '2026-11-30',
+    },
+  ],
+  errorShape: '{ "code": string, "message": string } (Fivetran REST API docs; the OpenAPI file describes error statuses without a body)',
+  operations: ops,
+};

@@ -1,0 +1,84 @@
+/**
+ * The vendor facts the fakes check requests against (test/support/vendor-facts/),
+ * and the checker itself: a request the spec refuses, or one to an operation
+ * the facts do not describe, is a violation that fails the test.
+ */
+import { describe, expect, it } from 'vitest';
+import { SpecChecker, type SeenRequest, type VendorFacts } from './support/vendor-facts/spec.js';
+import { lookerFacts } from './support/vendor-facts/looker.js';
+import { fivetranFacts } from './support/vendor-facts/fivetran.js';
+import { dataTransferFacts } from './support/vendor-facts/datatransfer.js';
+import { bigQueryFacts } from './support/vendor-facts/bigquery.js';
+
+const ALL: VendorFacts[] = [lookerFacts, fivetranFacts, dataTransferFacts, bigQueryFacts];
+
+const req = (method: string, path: string, init: { query?: string; headers?: Record<string, string>; body?: string } = {}): SeenRequest => ({
+  method, path, query: new URLSearchParams(init.query ?? ''), headers: init.headers ?? {}, body: init.body ?? '',
+});
+
+describe('the facts', () => {
+  it.each(ALL.map((f) => [f.vendor, f] as const))('%s: every source has a version and a date read; every operation its source and responses', (_v, facts) => {
+    expect(facts.sources.length).toBeGreaterThan(0);
+    for (const s of facts.sources) {
+      expect(s.version).toBeTruthy();
+      expect(s.read).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    }
+    expect(facts.errorShape).toBeTruthy();
+    const ids = facts.operations.map((o) => o.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const op of facts.operations) {
+      expect(op.source).toBeTruthy();
+      expect(Object.keys(op.responses).some((k) => k.startsWith('2'))).toBe(true);
+    }
+  });
+});
+
+describe('SpecChecker', () => {
+  // A checker of our own is disposed (cleared) before the test ends, so its deliberate violations fail nothing.
+  const checker = (facts: VendorFacts) => new SpecChecker(facts);
+
+  it('refuses a request to an operation the facts do not describe', () => {
+    const c = checker(lookerFacts);
+    expect(c.check(req('GET', '/api/4.0/users/1')).problems).toEqual([expect.stringContaining('no operation of Looker API 4.0')]);
+    expect(c.take()).toHaveLength(1);
+  });
+
+  it('checks auth, body fields and their types, and query parameters', () => {
+    const c = checker(lookerFacts);
+    const auth = { authorization: 'token abc', 'content-type': 'application/json' };
+    expect(c.check(req('POST', '/api/4.0/groups/10/users', { headers: auth, body: '{"user_id":"7"}' })).problems).toEqual([]);
+    expect(c.check(req('POST', '/api/4.0/groups/10/users', { headers: { 'content-type': 'application/json' }, body: '{"user_id":"7"}' })).problems).toEqual([expect.stringContaining('no Authorization header')]);
+    expect(c.check(req('POST', '/api/4.0/groups/10/users', { headers: auth, body: '{"user_id":7}' })).problems).toEqual([expect.stringContaining('body.user_id: expected a string')]);
+    expect(c.check(req('POST', '/api/4.0/groups/10/users', { headers: auth, body: '{}' })).problems).toEqual([expect.stringContaining('body.user_id: required')]);
+    // Read-only User fields are not accepted by create_user (`email` is set through credentials_email).
+    expect(c.check(req('POST', '/api/4.0/users', { headers: auth, body: '{"first_name":"A","email":"a@x.com"}' })).problems).toEqual([expect.stringContaining('body.email: not a field the spec accepts')]);
+    expect(c.check(req('GET', '/api/4.0/users/search', { headers: auth, query: 'email=a%40x.com&limit=ten' })).problems).toEqual([expect.stringContaining('"ten" is not an integer')]);
+    expect(c.check(req('GET', '/api/4.0/users/search', { headers: auth, query: 'mail=a' })).problems).toEqual([expect.stringContaining('"mail" is not in the spec')]);
+    expect(c.take()).toHaveLength(6);
+  });
+
+  it('knows Google resource names, with or without a location, and refuses a malformed one', () => {
+    const c = checker(dataTransferFacts);
+    const h = { authorization: 'Bearer t', 'content-type': 'application/json' };
+    const body = '{"requestedRunTime":"2026-01-01T00:00:00Z"}';
+    expect(c.check(req('POST', '/v1/projects/p/transferConfigs/c:startManualRuns', { headers: h, body })).problems).toEqual([]);
+    expect(c.check(req('POST', '/v1/projects/p/locations/eu/transferConfigs/c:startManualRuns', { headers: h, body })).problems).toEqual([]);
+    expect(c.check(req('POST', '/v1/projects/p/locations/eu/transferConfigs/c:startManualRuns', { headers: h, body: '{"requestedRunTime":"now"}' })).problems).toEqual([expect.stringContaining('not an RFC 3339 timestamp')]);
+    expect(c.check(req('GET', '/v1/projects/p/locations/eu/transferConfigs/c/runs', { headers: h, query: 'pageSize=1000&states=DONE' })).problems).toEqual([expect.stringContaining('not one of')]);
+    expect(c.check(req('GET', '/v1/transferConfigs/c/runs/r', { headers: h })).problems).toEqual([expect.stringContaining('no operation')]);
+    c.take();
+  });
+
+  it('takes int64 fields as decimal strings or numbers, as Google does', () => {
+    const c = checker(bigQueryFacts);
+    const h = { authorization: 'Bearer t', 'content-type': 'application/json' };
+    const job = (extra: object) => JSON.stringify({ jobReference: { jobId: 'analytics_bot_1' }, configuration: { query: { query: 'SELECT 1', useLegacySql: false, maximumBytesBilled: '10' }, ...extra } });
+    expect(c.check(req('POST', '/bigquery/v2/projects/p/jobs', { headers: h, body: job({ jobTimeoutMs: 7000 }) })).problems).toEqual([]);
+    expect(c.check(req('POST', '/bigquery/v2/projects/p/jobs', { headers: h, body: job({ jobTimeoutMs: '7000' }) })).problems).toEqual([]);
+    expect(c.check(req('POST', '/bigquery/v2/projects/p/jobs', { headers: h, body: job({ jobTimeoutMs: '7s' }) })).problems).toEqual([expect.stringContaining('jobTimeoutMs: expected an integer')]);
+    expect(c.check(req('POST', '/bigquery/v2/projects/p/jobs', { headers: h, body: job({ labels: { command: 'x', user_id: 'u1' } }) })).problems).toEqual([]);
+    expect(c.check(req('POST', '/bigquery/v2/projects/p/jobs', { headers: h, body: job({ labels: { Command: 'x' } }) })).problems).toEqual([expect.stringContaining('key "Command"')]);
+    expect(c.check(req('POST', '/bigquery/v2/projects/p/jobs', { headers: h, body: job({ labels: { command: 'Telemetry' } }) })).problems).toEqual([expect.stringContaining('labels.command')]);
+    c.take();
+  });
+});
