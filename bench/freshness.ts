@@ -16,7 +16,7 @@ const BIZOPS = 'U0BIZOPS';
 export async function run(): Promise<void> {
   const t = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0', PIPELINES_SIMULATED_RUN_MS: '0', RERUN_POLL_MS: '10' } });
   try {
-    const p = t.bot.services.pipelines;
+    const p = t.bot.services.freshness;
     await p.check();
     const checks: number[] = [];
     for (let i = 0; i < 60; i++) {

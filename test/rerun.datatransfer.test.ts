@@ -15,7 +15,8 @@ import { DataTransferPipelines, LivePipelines } from '../src/adapters/pipelines/
 import type { Store } from '../src/ports/store.js';
 import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
-import { createPipelineServices, type PipelineServices } from '../src/services/freshness-services.js';
+import type { FreshnessServices } from '../src/services/freshness-services.js';
+import { createRuntime, type Runtime } from '../src/runtime.js';
 import { freshDataDir } from './support/harness.js';
 import { FakeDataTransfer } from './support/fake-datatransfer.js';
 
@@ -27,7 +28,8 @@ let warehouse: EmbeddedWarehouse;
 let store: Store;
 let standin: SlackStandin;
 let fake: FakeDataTransfer;
-let s: PipelineServices;
+let s: FreshnessServices;
+let rt: Runtime;
 
 beforeAll(async () => {
   dir = await freshDataDir();
@@ -44,12 +46,16 @@ beforeAll(async () => {
     ANALYTICS_CHANNEL: channel, BIZOPS_USERGROUP: StandinDefaults.usergroups.bizops, RERUN_POLL_MS: '50', DATA_DIR: dir,
   });
   const pipelines = new LivePipelines({ dataTransfer: new DataTransferPipelines({ authHeaders: async () => ({ authorization: `Bearer ${fake.token}` }), apiUrl: fake.url }) });
-  s = createPipelineServices(config, silentLogger, { warehouse, store }, { pipelines });
+  // The bot's insides with its runner polling, as a replica runs them.
+  rt = createRuntime(config, silentLogger, { warehouse, store, pipelines });
+  s = rt.services.freshness;
+  rt.jobs.start(50);
   await s.prepare();
 }, 120_000);
 
 afterAll(async () => {
-  await s?.stop();
+  await rt?.jobs.stop();
+  s?.stop();
   await fake?.close();
   await standin?.stop();
   await warehouse?.close();

@@ -37,7 +37,11 @@ const topLevel = () => t.standin.conversation(channel).filter((m) => !m.thread_t
 const alertOf = (name: string) => topLevel().filter((m) => m.text.includes(`${name} is stale`) || m.text.includes(`${name} recovered`)).at(-1);
 const thread = (ts: string) => t.standin.conversation(channel).filter((m) => m.thread_ts === ts);
 const rerunMessages = (name: string) => t.standin.conversation(channel).filter((m) => m.text.startsWith(`Rerun of ${name}`));
-const check = () => t.bot.services.pipelines.check();
+/** A scheduled check: measure, record the alerts, deliver them. */
+const check = async () => {
+  await t.bot.services.freshness.check();
+  await t.drain();
+};
 
 describe('/pipeline status', () => {
   it('lists every source with last update, SLA and state, worst first', async () => {
@@ -73,9 +77,9 @@ describe('alerts and reruns', () => {
   it('posts one alert per stale source on a check', async () => {
     await check();
     await check();
-    expect(topLevel().filter((m) => /is stale/.test(m.text)).map((m) => m.text)).toEqual([
-      expect.stringMatching(/HubSpot is stale/),
+    expect(topLevel().filter((m) => /is stale/.test(m.text)).map((m) => m.text).sort()).toEqual([
       expect.stringMatching(/GitHub is stale/),
+      expect.stringMatching(/HubSpot is stale/),
     ]);
     hubspotAlert = alertOf('HubSpot')!;
   });
@@ -157,18 +161,17 @@ describe('alerts and reruns', () => {
     expect((await pipeline('rerun google_sheets', bizops)).text).toMatch(/has no pipeline I can rerun/);
   });
 
-  it('respects a rerun another replica is following, and takes over one whose replica died', async () => {
-    const lock = (heartbeatAgoMs: number) => ({
-      runKey: 'other', requestedBy: StandinDefaults.users.lookerAdmin, startedAt: new Date().toISOString(), holder: 'replica-b', force: false,
-      channel: null, ts: null, link: null, heartbeatAt: Date.now() - heartbeatAgoMs, staleAfterMs: 120_000, expiresAt: Date.now() + 3_600_000,
+  it('respects a rerun another replica is following, and takes over a lock that outlived its time', async () => {
+    const lock = (expiresInMs: number) => ({
+      runKey: 'other', requestedBy: StandinDefaults.users.lookerAdmin, startedAt: new Date().toISOString(), link: null, expiresAt: Date.now() + expiresInMs,
     });
     const count = rerunMessages('Salesforce').length;
-    await t.store.put('rerun_locks', 'salesforce', lock(1000));
+    await t.store.put('rerun_locks', 'salesforce', lock(3_600_000));
     const busy = await pipeline('rerun salesforce', bizops);
     expect(busy.text).toMatch(/already rerunning[\s\S]*I started nothing/);
     expect(JSON.stringify(busy.body)).toContain(`<@${StandinDefaults.users.lookerAdmin}>`);
-    await t.store.put('rerun_locks', 'salesforce', lock(10 * 60_000));
-    expect(await t.bot.services.pipelines.freshness.activeRerun('salesforce')).toBeUndefined();
+    await t.store.put('rerun_locks', 'salesforce', lock(-1000));
+    expect(await t.bot.services.freshness.freshness.activeRerun('salesforce')).toBeUndefined();
     expect((await pipeline('rerun salesforce', bizops)).text).toMatch(/Rerun of Salesforce started/);
     await t.standin.waitFor(() => rerunMessages('Salesforce').slice(count).find((m) => render(m).includes('Freshness check')), { timeoutMs: 15_000 });
     expect(rerunMessages('Salesforce').length).toBe(count + 1);

@@ -27,7 +27,7 @@ beforeAll(async () => {
       FRESHNESS_CHECK_INTERVAL_MS: '0', RERUN_POLL_MS: '50', RERUN_TIMEOUT_SECONDS: '2',
     },
   });
-  await t.bot.services.pipelines.prepare();
+  await t.bot.services.freshness.prepare();
   const tables: Record<string, string[]> = { hubspot_daily: ['hubspot_contacts', 'hubspot_companies'], github_org: ['github_commits'], salesforce_main: ['salesforce_accounts', 'salesforce_opportunities'] };
   fivetran.onSucceeded = async (id) => {
     await refreshDemoTables(embedded(t.warehouse), tables[id] ?? []);
@@ -63,7 +63,7 @@ describe('reruns through Fivetran', () => {
     expect(render(message)).toMatch(/succeeded[\s\S]*HubSpot is fresh/);
     expect(JSON.stringify(message.blocks)).toContain('Fivetran connection `hubspot_daily`');
     expect(syncs('hubspot_daily').map((r) => r.body)).toEqual([{ force: false }]);
-    expect(await t.bot.services.pipelines.freshness.activeRerun('hubspot')).toBeUndefined();
+    expect(await t.bot.services.freshness.freshness.activeRerun('hubspot')).toBeUndefined();
   });
 
   it('shows a failed sync with Fivetran\'s reason, and that the data is still stale', async () => {
@@ -108,7 +108,7 @@ describe('reruns through Fivetran', () => {
     const { message } = await rerun('github', /I am not waiting on it/);
     expect(render(message)).toMatch(/rescheduled/);
     await t.standin.waitFor(() => /Freshness check/.test(render(t.standin.message(channel, message.ts))), { timeoutMs: 15_000 });
-    expect(await t.bot.services.pipelines.freshness.activeRerun('github')).toBeUndefined();
+    expect(await t.bot.services.freshness.freshness.activeRerun('github')).toBeUndefined();
   });
 
   it('shows a running rerun in /pipeline status, and a second rerun starts nothing', async () => {

@@ -96,7 +96,7 @@ export function createFreshnessServices(
           handler: async (ctx) => {
             const at = ctx.now();
             const results = await check(at);
-            log.debug('freshness checked', { stale: results.filter((r) => r.dataState === 'stale').map((r) => r.source.id) });
+            log.debug('freshness checked', { dueAt: ctx.dueAt, stale: results.filter((r) => r.dataState === 'stale').map((r) => r.source.id) });
             if (cfg.checkIntervalMs <= 0) return {};
             return { again: new Date(nextRecurringRun(ctx.dueAt, at.getTime(), cfg.checkIntervalMs)) };
           },
