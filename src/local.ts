@@ -110,6 +110,14 @@ export async function startLocal(config: Config, logger: Logger, adapters: Adapt
     standin.connectBot(new BotClient({ botUrl: `${botUrl}/slack/events`, signingSecret, responseUrlBase: `${url}/response` }));
     const commands = await describeCommands(bot.commands, options.manifestPath);
     page.setCommands(commands);
+    // Slack would see the first freshness check one interval (5 minutes) after start; here the
+    // newcomer is looking now, so check at once and let any alerts land while the page opens.
+    if (localConfig.pipelines.checkIntervalMs > 0) {
+      void bot.services.freshness.check().then(
+        () => bot.jobs.kick(),
+        (err: unknown) => logger.warn('first freshness check failed', { err }),
+      );
+    }
     if (options.banner ?? true) {
       const shown = host === '0.0.0.0' ? url.replace('0.0.0.0', 'localhost') : url;
       process.stdout.write(

@@ -470,14 +470,14 @@ describe('/pipeline request when Slack or the store fails', () => {
     await t.standin.runCommand(t.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
     const before = dms().length;
     const cards = t.standin.conversation(channel).length;
-    failing.add('createOnce');
+    failing.add('runTransaction');
     try {
       await t.standin.submitView(t.client, { userId: regular, values: valid });
       const dm = await t.standin.waitFor(() => dms().length > before && dms().at(-1));
       expect(text(dm)).toContain('could not save your pipeline request');
       expect(text(dm)).not.toContain('/var/lib');
     } finally {
-      failing.delete('createOnce');
+      failing.delete('runTransaction');
     }
     expect(t.standin.conversation(channel).length).toBe(cards);
   });
@@ -489,13 +489,13 @@ describe('/pipeline request when Slack or the store fails', () => {
     const card = await t.standin.waitFor(() => t.standin.conversation(channel).find((m) => (m.text ?? '').includes('outage')));
     await t.standin.waitFor(() => dms().length > before);
     const shown = JSON.stringify(t.standin.message(channel, card.ts));
-    failing.add('transition');
+    failing.add('runTransaction');
     try {
       const { replies } = await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestAccept });
       expect(JSON.stringify(replies)).toContain('could not record that decision');
       expect(JSON.stringify(replies)).not.toContain('/var/lib');
     } finally {
-      failing.delete('transition');
+      failing.delete('runTransaction');
     }
     expect(JSON.stringify(t.standin.message(channel, card.ts))).toBe(shown);
   });

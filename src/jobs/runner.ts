@@ -123,7 +123,7 @@ export class JobRunner {
   private pollTimer: NodeJS.Timeout | undefined;
   private kickTimer: NodeJS.Timeout | undefined;
   private draining: Promise<RunSummary> | undefined;
-  private drainAgain = false;
+  private next: Promise<RunSummary> | undefined;
   private stopped = false;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly waiters = new Set<() => void>();
@@ -160,22 +160,25 @@ export class JobRunner {
 
   /**
    * Runs due jobs until none is left or `budgetMs` has passed (then lets the
-   * running ones finish). Calls in this process share one run.
+   * running ones finish). One run at a time per process: a call while one is
+   * under way waits for it and then runs once more (callers arriving
+   * meanwhile share that run), so whatever was due when it was called runs.
    */
   runDue(options: { budgetMs?: number } = {}): Promise<RunSummary> {
-    if (this.draining) {
-      this.drainAgain = true;
+    const budgetMs = options.budgetMs ?? 30_000;
+    if (!this.draining) {
+      this.draining = this.drain(budgetMs).finally(() => {
+        this.draining = undefined;
+      });
       return this.draining;
     }
-    const run = this.drain(options.budgetMs ?? 30_000).finally(() => {
-      this.draining = undefined;
-      if (this.drainAgain && !this.stopped) {
-        this.drainAgain = false;
-        this.kick();
-      }
-    });
-    this.draining = run;
-    return run;
+    this.next ??= this.draining
+      .catch(() => undefined)
+      .then(() => {
+        this.next = undefined;
+        return this.runDue({ budgetMs });
+      });
+    return this.next;
   }
 
   /** Runs due jobs soon, in the background (after something was enqueued). */

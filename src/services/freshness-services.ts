@@ -88,7 +88,7 @@ export function createFreshnessServices(
     catalog, pipelines, freshness, alerts, reruns, check, prepare,
     checkJob() {
       if (cfg.checkIntervalMs <= 0) return undefined;
-      return { key: FRESHNESS_CHECK_JOB, kind: FRESHNESS_CHECK_JOB, payload: {}, runAt: clock().getTime() };
+      return { key: FRESHNESS_CHECK_JOB, kind: FRESHNESS_CHECK_JOB, payload: {}, runAt: clock().getTime() + cfg.checkIntervalMs };
     },
     jobKinds() {
       return {

@@ -1,0 +1,314 @@
+/**
+ * The job runner on both stores (embedded journal; Firestore on the
+ * emulator): each job runs once, its outcome commits with its completion,
+ * failures retry with backoff and end visibly, recurring work moves on,
+ * claims of a dead runner are taken over, and two runners never run one job
+ * twice.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
+import { openFirestoreStore } from '../src/adapters/store/firestore.js';
+import type { Store } from '../src/ports/store.js';
+import { silentLogger } from '../src/logger.js';
+import { JobRunner, PermanentJobError, type JobKind } from '../src/jobs/runner.js';
+import { JOBS, enqueue, type JobDoc, type JobSpec } from '../src/jobs/model.js';
+import { firestoreAvailable } from './support/firestore-emulator.js';
+import { drain } from './support/jobs.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** A clock the test moves. */
+function clock(start = Date.parse('2026-11-30T09:00:00Z')) {
+  let t = start;
+  return { now: () => new Date(t), advance: (ms: number) => void (t += ms), at: () => t };
+}
+
+function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: string) {
+  describe.skipIf(skip !== undefined)(skip ? `${name} (skipped: ${skip})` : name, () => {
+    let store: Store;
+    let c: ReturnType<typeof clock>;
+    const runners: JobRunner[] = [];
+    const runner = (opts: { holder?: string; leaseMs?: number } = {}) => {
+      const r = new JobRunner({ store, logger: silentLogger, now: c.now, random: () => 0.5, leaseMs: 10_000, ...opts });
+      runners.push(r);
+      return r;
+    };
+    const job = async (key: string) => (await store.get<JobDoc>(JOBS, key))?.data;
+    const add = (spec: JobSpec) => store.runTransaction((tx) => enqueue(tx, spec, c.at()));
+
+    beforeEach(async () => {
+      store = await makeStore();
+      c = clock();
+    });
+    afterEach(async () => {
+      await Promise.all(runners.splice(0).map((r) => r.stop()));
+      await store.close();
+    });
+
+    it('runs a due job once, records it done, and leaves a job due later alone', async () => {
+      const r = runner();
+      const seen: string[] = [];
+      r.register('say', { handler: async (ctx) => void seen.push(`${ctx.payload['word']}#${ctx.attempt}`) });
+      await add({ key: 'say:now', kind: 'say', payload: { word: 'now' } });
+      await add({ key: 'say:later', kind: 'say', payload: { word: 'later' }, runAt: c.at() + 60_000 });
+      expect(await drain(r)).toBe(1);
+      expect(seen).toEqual(['now#1']);
+      expect(await job('say:now')).toMatchObject({ state: 'done', runAt: null, attempts: 1, holder: null });
+      expect(await job('say:later')).toMatchObject({ state: 'pending', attempts: 0 });
+      c.advance(60_000);
+      await drain(r);
+      expect(seen).toEqual(['now#1', 'later#1']);
+    });
+
+    it('enqueues a key once: a repeated delivery or double click does nothing more', async () => {
+      const r = runner();
+      let runs = 0;
+      r.register('once', { handler: async () => void runs++ });
+      await add({ key: 'once:1', kind: 'once', payload: {} });
+      await add({ key: 'once:1', kind: 'once', payload: {} });
+      await drain(r);
+      await add({ key: 'once:1', kind: 'once', payload: {} });
+      await drain(r);
+      expect(runs).toBe(1);
+    });
+
+    it('coalesces a job that brings something up to date: once while waiting, once more if asked while it runs, anew after', async () => {
+      const r = runner();
+      const rendered: number[] = [];
+      let version = 1;
+      let during: (() => Promise<void>) | undefined;
+      r.register('card', {
+        handler: async () => {
+          rendered.push(version);
+          await during?.();
+        },
+      });
+      const card = { key: 'card:r1', kind: 'card', payload: {}, coalesce: true };
+      await add(card);
+      await add(card);
+      await drain(r);
+      expect(rendered).toEqual([1]);
+      // Asked again while it runs (the state changed meanwhile): it runs once more, with the new state.
+      during = async () => {
+        during = undefined;
+        version = 2;
+        await add(card);
+      };
+      await add(card);
+      await drain(r);
+      expect(rendered).toEqual([1, 1, 2]);
+      expect(await job('card:r1')).toMatchObject({ state: 'done', again: false });
+    });
+
+    it('commits the outcome with the completion: writes, audit and follow-up jobs', async () => {
+      const r = runner();
+      r.register('grant', {
+        handler: async () => ({
+          commit: async (tx, follow) => {
+            tx.put('requests', 'r1', { granted: true });
+            tx.audit({ actor: 'bot', action: 'request.granted', subject: 'r1' });
+            await follow({ key: 'dm:r1', kind: 'dm', payload: { to: 'U1' } });
+          },
+        }),
+      });
+      const dms: string[] = [];
+      r.register('dm', { handler: async (ctx) => void dms.push(String(ctx.payload['to'])) });
+      await add({ key: 'grant:r1', kind: 'grant', payload: {} });
+      await drain(r);
+      expect((await store.get('requests', 'r1'))?.data).toEqual({ granted: true });
+      expect((await store.recentAudit(5)).map((e) => e.action)).toContain('request.granted');
+      expect(dms).toEqual(['U1']);
+    });
+
+    it('retries a retryable failure with backoff, then gives up visibly: onGiveUp commits, the audit log says so', async () => {
+      const r = runner();
+      let attempts = 0;
+      const kind: JobKind = {
+        handler: async () => {
+          attempts++;
+          throw Object.assign(new Error('Looker answered 503'), { retryable: true });
+        },
+        onGiveUp: (_ctx, failure) => (tx) => {
+          tx.put('requests', 'r1', { grantError: failure.message });
+        },
+        retry: { maxAttempts: 3, baseMs: 1_000, maxMs: 60_000, jitter: 0 },
+      };
+      r.register('flaky', kind);
+      await add({ key: 'flaky:r1', kind: 'flaky', payload: {} });
+      await drain(r);
+      expect(attempts).toBe(1);
+      expect(await job('flaky:r1')).toMatchObject({ state: 'pending', runAt: c.at() + 1_000, lastError: 'Looker answered 503', holder: null });
+      c.advance(999);
+      await drain(r);
+      expect(attempts).toBe(1);
+      c.advance(1);
+      await drain(r);
+      expect(attempts).toBe(2);
+      c.advance(2_000);
+      await drain(r);
+      expect(attempts).toBe(3);
+      expect(await job('flaky:r1')).toMatchObject({ state: 'failed', runAt: null, lastError: 'Looker answered 503' });
+      expect((await store.get('requests', 'r1'))?.data).toEqual({ grantError: 'Looker answered 503' });
+      expect(await store.recentAudit(5)).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'job.failed', subject: 'flaky:r1' })]));
+      c.advance(3_600_000);
+      await drain(r);
+      expect(attempts).toBe(3);
+    });
+
+    it('gives up at once on a refusal, and waits out a Retry-After', async () => {
+      const r = runner();
+      let refused = 0;
+      r.register('refuse', {
+        handler: async () => {
+          refused++;
+          throw new PermanentJobError('the Looker user is disabled');
+        },
+      });
+      r.register('limited', {
+        handler: async () => {
+          throw Object.assign(new Error('rate limited'), { retryable: true, retryAfterMs: 7_000 });
+        },
+      });
+      await add({ key: 'refuse:1', kind: 'refuse', payload: {} });
+      await add({ key: 'limited:1', kind: 'limited', payload: {} });
+      await drain(r);
+      expect(refused).toBe(1);
+      expect(await job('refuse:1')).toMatchObject({ state: 'failed', attempts: 1 });
+      expect(await job('limited:1')).toMatchObject({ state: 'pending', runAt: c.at() + 7_000 });
+    });
+
+    it('runs recurring work again at its next time, and resumes it after it gives up instead of failing for good', async () => {
+      const r = runner();
+      const ran: number[] = [];
+      let fail = false;
+      r.register('check', {
+        handler: async (ctx) => {
+          if (fail) throw Object.assign(new Error('warehouse down'), { retryable: false });
+          ran.push(ctx.dueAt);
+          return { again: new Date(ctx.dueAt + 5_000) };
+        },
+        resumeAt: (ctx) => new Date(ctx.now().getTime() + 60_000),
+      });
+      const start = c.at();
+      await add({ key: 'check', kind: 'check', payload: {}, runAt: start });
+      await drain(r);
+      c.advance(5_000);
+      await drain(r);
+      expect(ran).toEqual([start, start + 5_000]);
+      fail = true;
+      c.advance(5_000);
+      await drain(r);
+      expect(await job('check')).toMatchObject({ state: 'pending', runAt: c.at() + 60_000, lastError: 'warehouse down', attempts: 0 });
+      fail = false;
+      c.advance(60_000);
+      await drain(r);
+      expect(ran).toHaveLength(3);
+    });
+
+    it('takes over the claim of a runner that died mid-job once its lease ends, and keeps its late outcome out', async () => {
+      const dying = runner({ holder: 'dying', leaseMs: 5_000 });
+      const survivor = runner({ holder: 'survivor', leaseMs: 5_000 });
+      let release: () => void = () => {};
+      const stuck = new Promise<void>((resolve) => (release = resolve));
+      const outcomes: string[] = [];
+      dying.register('work', {
+        handler: async () => {
+          await stuck; // the process "dies" here: it never finishes in time
+          return { commit: (tx) => void tx.put('results', 'w', { by: 'dying' }) };
+        },
+      });
+      survivor.register('work', { handler: async () => ({ commit: (tx) => void (outcomes.push('survivor'), tx.put('results', 'w', { by: 'survivor' })) }) });
+      await add({ key: 'work:1', kind: 'work', payload: {} });
+      const late = dying.runDue();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await job('work:1')).toMatchObject({ holder: 'dying', attempts: 1 });
+      await drain(survivor);
+      expect(outcomes).toEqual([]); // still leased
+      c.advance(5_001);
+      await drain(survivor);
+      expect(outcomes).toEqual(['survivor']);
+      release();
+      await late;
+      expect((await store.get('results', 'w'))?.data).toEqual({ by: 'survivor' });
+      expect(await job('work:1')).toMatchObject({ state: 'done', attempts: 2 });
+    });
+
+    it('two runners on one store run each of 40 jobs exactly once', async () => {
+      const a = runner({ holder: 'a' });
+      const b = runner({ holder: 'b' });
+      const runs = new Map<string, string[]>();
+      for (const [name, r] of [['a', a], ['b', b]] as const) {
+        r.register('count', {
+          handler: async (ctx) => {
+            runs.set(ctx.key, [...(runs.get(ctx.key) ?? []), name]);
+            await new Promise((res) => setTimeout(res, 5));
+          },
+        });
+      }
+      for (let i = 0; i < 40; i++) await add({ key: `count:${i}`, kind: 'count', payload: {} });
+      await Promise.all([drain(a), drain(b)]);
+      expect(runs.size).toBe(40);
+      expect([...runs.values()].every((by) => by.length === 1)).toBe(true);
+    });
+
+    it('stops within its budget and says more is due', async () => {
+      const r = runner();
+      r.register('slow', { handler: () => new Promise((res) => setTimeout(res, 40)) });
+      for (let i = 0; i < 20; i++) await add({ key: `slow:${i}`, kind: 'slow', payload: {} });
+      const summary = await r.runDue({ budgetMs: 50 });
+      expect(summary.more).toBe(true);
+      expect(summary.ran).toBeLessThan(20);
+      await drain(r);
+      expect((await store.list<JobDoc>(JOBS)).every((d) => d.data.state === 'done')).toBe(true);
+    });
+
+    it('leaves a job it has no handler for to a runner that has one', async () => {
+      const r = runner();
+      await add({ key: 'unknown:1', kind: 'unknown', payload: {} });
+      expect((await r.runDue()).ran).toBe(0);
+      expect(await job('unknown:1')).toMatchObject({ state: 'pending', attempts: 0 });
+    });
+  });
+}
+
+runnerContract('job runner on the embedded store', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'jobs-'));
+  dirs.push(dir);
+  return openEmbeddedStore(dir);
+});
+
+const firestore = firestoreAvailable();
+runnerContract(
+  'job runner on Firestore (emulator)',
+  async () => openFirestoreStore({ projectId: 'analytics-bot-test', collectionPrefix: `j${randomUUID().slice(0, 8)}_` }),
+  firestore.available ? undefined : firestore.reason,
+);
+
+describe('after a restart of the embedded store', () => {
+  it('makes the claims of the dead process due at once instead of after their lease', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'jobs-restart-'));
+    dirs.push(dir);
+    const c = clock();
+    const first = await openEmbeddedStore(dir);
+    await first.runTransaction((tx) => enqueue(tx, { key: 'work:1', kind: 'work', payload: {} }, c.at()));
+    // Claimed by a process that then died (its lease runs for another hour).
+    await first.transition<JobDoc>(JOBS, 'work:1', () => true, () => ({ holder: 'dead-process', attempts: 1, runAt: c.at() + 3_600_000 }));
+    await first.close();
+    const store = await openEmbeddedStore(dir);
+    const r = new JobRunner({ store, logger: silentLogger, now: c.now });
+    let ran = 0;
+    r.register('work', { handler: async () => void ran++ });
+    expect(await r.releaseAbandonedClaims()).toBe(1);
+    await drain(r);
+    expect(ran).toBe(1);
+    await r.stop();
+    await store.close();
+  });
+});
