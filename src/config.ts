@@ -78,7 +78,7 @@ export interface JobsConfig {
   trigger: 'timer' | 'http';
   /** How often the timer looks for due jobs. */
   pollMs: number;
-  /** How long a claimed job is held before another runner may take it over. */
+  /** How long a claimed job is held without renewal (a running job renews it): a dead replica's jobs are taken over after this long. */
   leaseMs: number;
   /** Jobs run at once by one process. */
   concurrency: number;
@@ -292,7 +292,7 @@ function jobsConfig(env: Env, storeKind: 'embedded' | 'firestore'): JobsConfig {
     trigger,
     // A poll of Firestore is a billed query: less often there; work that is enqueued runs at once anyway.
     pollMs: integer(env, 'JOBS_POLL_MS', storeKind === 'firestore' ? 10_000 : 1_000, 100, 3_600_000),
-    leaseMs: integer(env, 'JOBS_LEASE_SECONDS', 120, 1, 3600) * 1000,
+    leaseMs: integer(env, 'JOBS_LEASE_SECONDS', 30, 1, 3600) * 1000,
     concurrency: integer(env, 'JOBS_CONCURRENCY', 4, 1, 64),
   };
 }

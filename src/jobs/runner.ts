@@ -62,8 +62,6 @@ export interface JobKind<P extends JobPayload = JobPayload> {
   /** Records a failure people will see (the card says so, someone is told); committed with the job's failed state. */
   onGiveUp?: (ctx: JobContext<P>, failure: JobFailure) => JobCommit | undefined;
   retry?: Partial<RetryPolicy>;
-  /** How long a claim holds; a handler should finish well within it. */
-  leaseMs?: number;
   /** Recurring work: after giving up, it is not failed for good but runs again at this time. */
   resumeAt?: (ctx: JobContext<P>) => Date;
 }
@@ -88,7 +86,7 @@ export interface JobRunnerOptions {
   logger: Logger;
   /** Who this runner is (claims). */
   holder?: string;
-  /** Default claim length. */
+  /** How long a claim holds without renewal: a dead runner's jobs are due again after this long. */
   leaseMs?: number;
   /** Jobs run at once by this runner. */
   concurrency?: number;
@@ -325,7 +323,7 @@ export class JobRunner {
       if (peek && !kind) this.logger.warn('no handler for a due job; left for a runner that has one', { key, kind: kindName });
       return 'not_claimed';
     }
-    const leaseMs = Math.max(kind.leaseMs ?? this.leaseMs, 1_000);
+    const leaseMs = Math.max(this.leaseMs, 1_000);
     const claim = await this.store.transition<JobDoc>(
       JOBS,
       key,
@@ -345,12 +343,21 @@ export class JobRunner {
       logger: this.logger.child({ job: key, kind: job.kind, attempt: job.attempts }),
     };
     const policy: RetryPolicy = { ...DEFAULT_RETRY, ...kind.retry };
+    // While the handler runs, the claim is renewed: a live runner keeps its job, a dead one's lapses within one lease.
+    const renew = setInterval(() => {
+      void this.store
+        .transition<JobDoc>(JOBS, key, (j) => j.state === 'pending' && j.holder === this.holder && j.attempts === job.attempts, () => ({ runAt: this.now().getTime() + leaseMs }))
+        .catch((err: unknown) => ctx.logger.warn('could not renew a job claim', { err: toCodedError(err) }));
+    }, Math.max(250, Math.floor(leaseMs / 3)));
+    renew.unref?.();
     let outcome: JobOutcome | void;
     try {
       outcome = await kind.handler(ctx);
     } catch (err) {
+      clearInterval(renew);
       return this.failed(ctx, kind, policy, err);
     }
+    clearInterval(renew);
     try {
       const finished = await this.finish(ctx, outcome ?? {});
       if (!finished) return 'not_claimed';

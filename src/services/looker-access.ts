@@ -9,7 +9,7 @@
  * remind and expire later). The jobs run through the job runner, so nothing
  * is lost or done twice when the process dies half way.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { LookerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Store, StoreTx } from '../ports/store.js';
@@ -324,10 +324,10 @@ export class LookerAccessService {
   jobKinds(): Record<string, JobKind> {
     type ById = { requestId: string };
     return {
-      [LOOKER_JOBS.grant]: defineJob<ById>({ handler: (ctx) => this.runGrant(ctx), onGiveUp: (ctx, failure) => this.grantFailed(ctx.payload.requestId, failure.message), leaseMs: 90_000 }),
+      [LOOKER_JOBS.grant]: defineJob<ById>({ handler: (ctx) => this.runGrant(ctx), onGiveUp: (ctx, failure) => this.grantFailed(ctx.payload.requestId, failure.message) }),
       [LOOKER_JOBS.remind]: defineJob<ById>({ handler: (ctx) => this.runRemind(ctx) }),
       [LOOKER_JOBS.expire]: defineJob<ById>({ handler: (ctx) => this.runExpire(ctx) }),
-      [LOOKER_JOBS.revoke]: defineJob<ById>({ handler: (ctx) => this.runRevoke(ctx), onGiveUp: (ctx, failure) => this.revokeFailed(ctx.payload.requestId, failure.message), leaseMs: 90_000 }),
+      [LOOKER_JOBS.revoke]: defineJob<ById>({ handler: (ctx) => this.runRevoke(ctx), onGiveUp: (ctx, failure) => this.revokeFailed(ctx.payload.requestId, failure.message) }),
       [LOOKER_JOBS.sweep]: defineJob({ handler: (ctx) => this.runSweep(ctx), resumeAt: (ctx) => new Date(ctx.now().getTime() + this.opts.sweepIntervalMs) }),
     };
   }
@@ -364,7 +364,7 @@ export class LookerAccessService {
     const subject = await this.opts.directory.profile(request.subjectId);
     const firstName = (subject && subject !== 'unknown' && subject.firstName) || request.email.split('@')[0] || request.email;
     const lastName = subject && subject !== 'unknown' ? subject.lastName : '';
-    const result = await this.withLookerUserLock(request.email, async () => {
+    const result = await this.withLookerUserLock(request.email, ctx.key, async () => {
       // What the user had before: recorded before anything changes, so a grant repeated after a crash still knows what it added.
       if (!request!.grantPlan) {
         const before = await this.opts.looker.userAccess(request!.email);
@@ -458,7 +458,7 @@ export class LookerAccessService {
     const elevated = new Set(elevatedRolesOf(r.level, ids));
     const toRemove = r.grant.addedRoleIds.filter((role) => elevated.has(role));
     const lookerUserId = r.grant.lookerUserId;
-    const revoked = toRemove.length ? await this.withLookerUserLock(r.email, () => this.opts.looker.revokeRoles({ lookerUserId, roleIds: toRemove })) : { applied: true as const, removedRoleIds: [] };
+    const revoked = toRemove.length ? await this.withLookerUserLock(r.email, ctx.key, () => this.opts.looker.revokeRoles({ lookerUserId, roleIds: toRemove })) : { applied: true as const, removedRoleIds: [] };
     const removed = revoked.applied ? revoked.removedRoleIds : [];
     return {
       commit: async (tx: StoreTx) => {
@@ -542,14 +542,16 @@ export class LookerAccessService {
   /**
    * Looker's set-roles replaces the list, so two read-merge-writes on the same
    * user (two approvals, or an approval and an expiry, on any replicas) must
-   * not interleave: a store lease per Looker email serializes them.
+   * not interleave: a store lease per Looker email serializes them. The lease
+   * is held in the job's name, so the same job run again after a crash takes
+   * it back at once instead of waiting for it to lapse.
    */
-  private async withLookerUserLock<T>(email: string, fn: () => Promise<T>): Promise<T> {
+  private async withLookerUserLock<T>(email: string, jobKey: string, fn: () => Promise<T>): Promise<T> {
     const name = `looker-user-${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 32)}`;
-    const holder = randomUUID();
+    const holder = `job:${jobKey}`;
     const deadline = Date.now() + 20_000;
     let held = false;
-    while (!(held = await this.opts.store.acquireLease(name, holder, 60_000)) && Date.now() < deadline) {
+    while (!(held = await this.opts.store.acquireLease(name, holder, 30_000)) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
     }
     // Past the deadline the holder is presumed stuck; going ahead beats never granting.

@@ -51,7 +51,6 @@ export function noticeJobKinds(deps: NoticeDeps): Record<string, JobKind> {
       onGiveUp: (ctx) => deliver.gaveUp(ctx),
       // Slack outages are short; a message hours late is worse than one that says it failed.
       retry: { maxAttempts: 8, baseMs: 1_000, maxMs: 2 * 60_000 },
-      leaseMs: 60_000,
     }),
   };
 }

@@ -56,7 +56,6 @@ export function queryDeliveryJobKinds(deps: QueryDeliveryDeps): Record<string, J
       },
       // A person is waiting: a few quick retries, then say so.
       retry: { maxAttempts: 3, baseMs: 1_000, maxMs: 10_000 },
-      leaseMs: 3 * 60_000,
     }),
   };
 }

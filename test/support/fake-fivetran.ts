@@ -73,6 +73,8 @@ export class FakeFivetran {
   private hooks = new Set<Promise<void>>();
   /** Called when a sync succeeds (e.g. to refresh the warehouse tables). */
   onSucceeded: ((id: string) => Promise<void> | void) | undefined;
+  /** Runs after a request took effect and before it is answered (crash tests kill the bot here). */
+  onApplied: ((call: { method: string; path: string }) => void | Promise<void>) | undefined;
 
   private constructor(readonly apiKey: string, readonly apiSecret: string) {}
 
@@ -148,11 +150,17 @@ export class FakeFivetran {
     if (!m) return send(res, 404, { code: 'NotFound', message: 'Not found' });
     if (!c) return send(res, 404, { code: 'NotFound_Connection', message: `Connection with id '${decodeURIComponent(m[1]!)}' doesn't exist` });
 
-    if (method === 'GET' && !m[2]) return send(res, 200, { code: 'Success', data: this.resource(c) });
+    if (method === 'GET' && !m[2]) {
+      const data = this.resource(c);
+      await this.onApplied?.({ method, path });
+      return res.destroyed ? undefined : send(res, 200, { code: 'Success', data });
+    }
     if (method === 'POST' && m[2]) {
       const force = typeof body === 'object' && body !== null && (body as { force?: unknown }).force === true;
       // The spec: force=false syncs only a connection that isn't syncing; the answer is 200 either way. A paused one doesn't sync.
       if (!c.paused && (force || c.syncState !== 'syncing')) this.beginSync(c);
+      await this.onApplied?.({ method, path });
+      if (res.destroyed) return;
       return send(res, 200, { code: 'Success', message: `Sync has been successfully triggered for connection with id '${c.id}'` });
     }
     return send(res, 405, { code: 'MethodNotAllowed', message: `${method} not allowed` });

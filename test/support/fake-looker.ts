@@ -76,6 +76,8 @@ export const FakeLookerDefaults = {
 
 export class FakeLooker {
   readonly requests: FakeLookerRequest[] = [];
+  /** Runs after a request took effect and before it is answered (crash tests kill the bot here). */
+  onApplied: ((call: { method: string; path: string; status: number }) => void | Promise<void>) | undefined;
   readonly spec = new SpecChecker(lookerFacts);
   /** User IDs a setup / password reset email was sent to, in order. */
   readonly setupEmails: string[] = [];
@@ -207,6 +209,8 @@ export class FakeLooker {
       return this.reply(req, url, query, body, res, fault!.status, { message: fault!.message, documentation_url: DOCS });
     }
     const [status, answer] = this.route(method, path, query, body, req.headers.authorization);
+    await this.onApplied?.({ method, path, status });
+    if (res.destroyed) return;
     this.reply(req, url, query, body, res, status, pick(answer, status, query['fields']));
   }
 

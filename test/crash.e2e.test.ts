@@ -1,0 +1,395 @@
+/**
+ * kill -9 at every step boundary of the multi-step flows, then a restart:
+ * the flow completes (or ends visibly failed), and every effect happens
+ * exactly once.
+ *
+ * The bot runs as a child process from its production entry point
+ * (dist/src/main.js, HTTP mode) against the Slack stand-in, a loopback
+ * Looker and a loopback Fivetran in this process. Each crash happens at the
+ * hardest moment: a vendor or Slack has applied a call and the bot is
+ * killed before it hears the answer (the fakes' onApplied hooks). Then a
+ * new process starts on the same data (embedded store: the same DATA_DIR;
+ * Firestore: the same emulator collections) and carries on.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
+import { BotClient } from '../src/slack-standin/bot-client.js';
+import { blocksToText } from '../src/slack-standin/render-text.js';
+import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
+import { openFirestoreStore } from '../src/adapters/store/firestore.js';
+import type { Store } from '../src/ports/store.js';
+import { ActionIds } from '../src/ids.js';
+import { LOOKER_ACCESS_REQUESTS, type LookerAccessRequest } from '../src/services/looker-access.js';
+import { PIPELINE_REQUESTS, type PipelineRequest } from '../src/services/pipeline-request.js';
+import { FakeLooker, FakeLookerDefaults } from './support/fake-looker.js';
+import { FakeFivetran } from './support/fake-fivetran.js';
+import { freshDataDir } from './support/harness.js';
+import { firestoreAvailable } from './support/firestore-emulator.js';
+
+const MAIN = new URL('../dist/src/main.js', import.meta.url);
+const CHANNEL = StandinDefaults.channel;
+const RILEY = StandinDefaults.users.regular;
+const BLAKE = StandinDefaults.users.bizops;
+const ALEX = StandinDefaults.users.lookerAdmin;
+
+const text = (m: { text?: string; blocks?: unknown[] } | undefined) => blocksToText({ text: m?.text ?? '', blocks: (m?.blocks ?? []) as never });
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The bot as a process of its own, started from the production entry point. */
+class BotProcess {
+  readonly logs: string[] = [];
+  private constructor(readonly child: ChildProcess, readonly client: BotClient, readonly exited: Promise<number | null>) {}
+
+  static async start(env: Record<string, string>, signingSecret: string, responseUrlBase: string): Promise<BotProcess> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [MAIN.pathname], { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const bot = new BotProcess(child, new BotClient({ botUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret, responseUrlBase }), exited);
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      bot.logs.push(...lines);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    const deadline = Date.now() + 30_000;
+    while (!bot.logs.some((l) => l.includes('analytics-bot started'))) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the bot did not start:\n${bot.logs.slice(-20).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return bot;
+  }
+
+  /** kill -9, and wait until it is gone. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5_000))]);
+    await this.kill();
+  }
+}
+
+async function until<T>(probe: () => Promise<T | undefined | false | null> | T | undefined | false | null, what: string, timeoutMs = 45_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** One store's run of every crash point, with one bot process carried from one scenario to the next. */
+function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, string>; open: () => Promise<Store>; cleanup: () => Promise<void> }>, skip?: string) {
+  describe.skipIf(skip !== undefined)(skip ? `${name} (skipped: ${skip})` : name, { timeout: 90_000 }, () => {
+    let standin: SlackStandin;
+    let looker: FakeLooker;
+    let fivetran: FakeFivetran;
+    let env: Record<string, string>;
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    let bot: BotProcess;
+    const signingSecret = randomBytes(16).toString('hex');
+
+    beforeAll(async () => {
+      if (!existsSync(MAIN)) throw new Error('dist/src/main.js is missing: run npm run build first (npm test does)');
+      standin = new SlackStandin();
+      await standin.start();
+      looker = new FakeLooker();
+      await looker.start();
+      fivetran = await FakeFivetran.start();
+      for (const id of ['hubspot_daily', 'salesforce_main', 'github_org']) fivetran.addConnection(id, { syncMs: 400 });
+      const s = await storeEnv();
+      cleanup = s.cleanup;
+      env = {
+        PATH: process.env.PATH ?? '',
+        SLACK_BOT_TOKEN: `xoxb-crash-${randomBytes(6).toString('hex')}`,
+        SLACK_SIGNING_SECRET: signingSecret,
+        SLACK_API_URL: `${standin.url}/api/`,
+        ANALYTICS_CHANNEL: CHANNEL,
+        BIZOPS_USERGROUP: StandinDefaults.usergroups.bizops,
+        LOOKER_ADMINS_USERGROUP: StandinDefaults.usergroups.lookerAdmins,
+        LOOKER_BASE_URL: looker.url,
+        LOOKER_CLIENT_ID: FakeLookerDefaults.clientId,
+        LOOKER_CLIENT_SECRET: FakeLookerDefaults.clientSecret,
+        LOOKER_VIEW_GROUP_ID: FakeLookerDefaults.viewGroupId,
+        LOOKER_VIEW_ROLE_ID: FakeLookerDefaults.viewRoleId,
+        LOOKER_CREATE_CONTENT_ROLE_IDS: FakeLookerDefaults.createContentRoleIds.join(','),
+        LOOKER_DEVELOP_ROLE_IDS: FakeLookerDefaults.developRoleIds.join(','),
+        PIPELINES: 'live',
+        FIVETRAN_API_KEY: fivetran.apiKey,
+        FIVETRAN_API_SECRET: fivetran.apiSecret,
+        FIVETRAN_API_URL: fivetran.url,
+        RERUN_POLL_MS: '200',
+        FRESHNESS_CHECK_INTERVAL_MS: '0',
+        // A dead process's claims are taken over quickly (the embedded store releases them at start anyway).
+        JOBS_LEASE_SECONDS: '2',
+        JOBS_POLL_MS: '200',
+        METADATA_SERVER_DETECTION: 'none',
+        ...s.env,
+      };
+      store = await s.open();
+      bot = await BotProcess.start(env, signingSecret, `${standin.url}/response`);
+    }, 120_000);
+
+    afterAll(async () => {
+      await bot?.stop();
+      await store?.close();
+      await looker?.stop();
+      await fivetran?.close();
+      await standin?.stop();
+      await cleanup?.();
+    });
+
+    /** Arms a kill of the running bot at the moment `match` says; resolves once it is dead and a new one is up. */
+    function killWhen(arm: (kill: () => Promise<void>) => () => void): Promise<void> {
+      return new Promise((resolve, reject) => {
+        let disarm = () => {};
+        disarm = arm(async () => {
+          disarm();
+          try {
+            await bot.kill();
+            // The new process: the same data, a new pid, a new port.
+            bot = await BotProcess.start(env, signingSecret, `${standin.url}/response`);
+            resolve();
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+      });
+    }
+    const onSlack = (method: string, match: (args: Record<string, unknown>) => boolean) => (kill: () => Promise<void>) =>
+      standin.onApplied(async (call) => {
+        if (call.method === method && !call.error && match(call.args)) await kill();
+      });
+    const onLooker = (method: string, path: RegExp) => (kill: () => Promise<void>) => {
+      looker.onApplied = async (call) => {
+        if (call.method === method && path.test(call.path)) await kill();
+      };
+      return () => {
+        looker.onApplied = undefined;
+      };
+    };
+    const onFivetran = (method: string, path: RegExp) => (kill: () => Promise<void>) => {
+      fivetran.onApplied = async (call) => {
+        if (call.method === method && path.test(call.path)) await kill();
+      };
+      return () => {
+        fivetran.onApplied = undefined;
+      };
+    };
+
+    const cardsOf = (id: string) => standin.conversation(CHANNEL).filter((m) => !m.ephemeral && !m.thread_ts && JSON.stringify(m.blocks ?? []).includes(id));
+    const dmsTo = (user: string, pattern: RegExp) => standin.conversation(standin.dmChannelId(user)).filter((m) => pattern.test(text(m)));
+    const audits = async (subject: string) => (await store.recentAudit(1000)).filter((e) => e.subject === subject).map((e) => e.action).reverse();
+
+    // ---- Looker access: Approve, then the grant, the card and the DMs ----
+
+    async function lookerRequest(email: string): Promise<LookerAccessRequest> {
+      const { ack } = await standin.runCommand(bot.client, { command: '/looker-access', userId: RILEY, channelId: CHANNEL });
+      expect(ack.status).toBe(200);
+      const modal = await standin.waitFor(() => standin.modals(RILEY).at(-1));
+      await standin.submitView(bot.client, {
+        userId: RILEY, viewId: modal.id,
+        values: { [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessTeam]: 'engineering', [ActionIds.lookerAccessLevel]: 'develop', [ActionIds.lookerAccessReason]: 'Build the usage explore', [ActionIds.lookerAccessDuration]: '14' },
+        timeoutMs: 300,
+      });
+      return until(async () => (await store.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS)).map((d) => d.data).find((r) => r.viewId === modal.id && r.ts), 'the request card');
+    }
+
+    const approvalPoints: Array<[string, (r: LookerAccessRequest) => (kill: () => Promise<void>) => () => void]> = [
+      ['after the decision is stored, as the grant starts (Looker login)', () => onLooker('POST', /\/login$/)],
+      ['after Looker applied the roles, before the bot recorded the grant', () => onLooker('PUT', /\/users\/[^/]+\/roles$/)],
+      ['after Slack edited the card, before the bot heard', (r) => onSlack('chat.update', (a) => a['ts'] === r.ts)],
+      ['after Slack posted the requester\'s DM, before the bot heard', () => onSlack('chat.postMessage', (a) => a['channel'] === RILEY && /approved/.test(JSON.stringify(a)))],
+    ];
+
+    it.each(approvalPoints.map(([what, arm], i) => [what, arm, i] as const))('Looker approval, killed %s: granted once, card and DM once', async (_what, arm, i) => {
+      const email = `crash${i}.${randomUUID().slice(0, 6)}@example.com`;
+      const request = await lookerRequest(email);
+      const restarted = killWhen(arm(request));
+      const { ack } = await standin.clickAction(bot.client, { userId: ALEX, channelId: CHANNEL, ts: request.ts!, actionId: ActionIds.lookerAccessApprove, timeoutMs: 200 });
+      expect(ack.status).toBe(200);
+      await restarted;
+      const done = await until(async () => {
+        const r = (await store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))?.data;
+        return r?.grant ? r : undefined;
+      }, 'the grant recorded');
+      expect(done).toMatchObject({ status: 'approved', grant: { mode: 'looker', addedRoleIds: expect.arrayContaining([...FakeLookerDefaults.developRoleIds]) } });
+      const users = [...looker.users.values()].filter((u) => u.email === email);
+      expect(users).toHaveLength(1);
+      expect(users[0]!.role_ids).toEqual(expect.arrayContaining([FakeLookerDefaults.viewRoleId, ...FakeLookerDefaults.developRoleIds]));
+      await until(() => text(cardsOf(request.id)[0]).includes('Granted in Looker'), 'the card to show the grant');
+      await until(() => dmsTo(RILEY, new RegExp(`approved[\\s\\S]*${email.replace('.', '\\.')}`)).length > 0, 'the requester DM');
+      await new Promise((r) => setTimeout(r, 600)); // anything repeated would have landed by now
+      expect(cardsOf(request.id)).toHaveLength(1);
+      expect(dmsTo(RILEY, new RegExp(`approved[\\s\\S]*${email.replace('.', '\\.')}`))).toHaveLength(1);
+      expect(await audits(request.id)).toEqual(['looker_access.requested', 'looker_access.approved', 'looker_access.granted']);
+    });
+
+    // ---- pipeline request: the card at submission, then Accept ----
+
+    async function submitPipelineRequest(destination: string): Promise<void> {
+      await standin.runCommand(bot.client, { command: '/pipeline', text: 'request', userId: RILEY, channelId: CHANNEL });
+      await standin.submitView(bot.client, {
+        userId: RILEY,
+        values: {
+          [ActionIds.pipelineRequestSource]: 'other', [ActionIds.pipelineRequestObjects]: 'tickets', [ActionIds.pipelineRequestDestination]: destination,
+          [ActionIds.pipelineRequestFrequency]: 'daily', [ActionIds.pipelineRequestOwner]: RILEY, [ActionIds.pipelineRequestWhy]: 'support load',
+        },
+        timeoutMs: 300,
+      });
+    }
+    const pipelineRequest = async (destination: string) => (await store.list<PipelineRequest & Record<string, unknown>>(PIPELINE_REQUESTS)).map((d) => d.data).find((r) => r.destination === destination);
+
+    it('pipeline request, killed after Slack posted its card, before the bot heard: one card, one DM', async () => {
+      const destination = `crash_card_${randomUUID().slice(0, 6)}`;
+      const restarted = killWhen(onSlack('chat.postMessage', (a) => a['channel'] === CHANNEL && JSON.stringify(a).includes(destination)));
+      await submitPipelineRequest(destination);
+      await restarted;
+      const request = await until(async () => {
+        const r = await pipelineRequest(destination);
+        return r?.message ? r : undefined;
+      }, 'the card recorded');
+      await until(() => dmsTo(RILEY, new RegExp(destination)).length > 0, 'the received DM');
+      await new Promise((r) => setTimeout(r, 600));
+      expect(cardsOf(request.id)).toHaveLength(1);
+      expect(request.message?.ts).toBe(cardsOf(request.id)[0]!.ts);
+      expect(dmsTo(RILEY, new RegExp(destination))).toHaveLength(1);
+      expect(await audits(request.id)).toEqual(['pipeline_request.created']);
+    });
+
+    it.each([
+      ['after Slack edited the card', (r: PipelineRequest) => onSlack('chat.update', (a) => a['ts'] === r.message?.ts)],
+      ['after Slack posted the requester\'s DM', (r: PipelineRequest) => onSlack('chat.postMessage', (a) => a['channel'] === RILEY && JSON.stringify(a).includes('accepted') && JSON.stringify(a).includes(r.destination))],
+    ] as const)('pipeline request Accept, killed %s, before the bot heard: accepted once, card and DM once', async (_what, arm) => {
+      const destination = `crash_accept_${randomUUID().slice(0, 6)}`;
+      await submitPipelineRequest(destination);
+      const request = await until(async () => {
+        const r = await pipelineRequest(destination);
+        return r?.message ? r : undefined;
+      }, 'the card');
+      await until(() => dmsTo(RILEY, new RegExp(destination)).length > 0, 'the received DM');
+      const restarted = killWhen(arm(request));
+      await standin.clickAction(bot.client, { userId: BLAKE, channelId: CHANNEL, ts: request.message!.ts, actionId: ActionIds.pipelineRequestAccept, timeoutMs: 200 });
+      await restarted;
+      await until(() => /Accepted/.test(text(standin.message(CHANNEL, request.message!.ts))), 'the card to show the decision');
+      await until(() => dmsTo(RILEY, new RegExp(`accepted[\\s\\S]*${destination}`)).length > 0, 'the decision DM');
+      await new Promise((r) => setTimeout(r, 600));
+      expect(cardsOf(request.id)).toHaveLength(1);
+      expect(dmsTo(RILEY, new RegExp(`accepted[\\s\\S]*${destination}`))).toHaveLength(1);
+      expect((await pipelineRequest(destination))?.status).toBe('accepted');
+      expect(await audits(request.id)).toEqual(['pipeline_request.created', 'pipeline_request.accepted']);
+    });
+
+    // ---- rerun: the message, the start at Fivetran, the polling ----
+
+    const rerunMessages = (name: string, since: number) => standin.conversation(CHANNEL).filter((m) => m.text.startsWith(`Rerun of ${name}`) && Number(m.ts) * 1000 >= since);
+
+    it.each([
+      ['after Slack posted the rerun message', 'salesforce', 'Salesforce', 'salesforce_main', () => onSlack('chat.postMessage', (a) => JSON.stringify(a).includes('Rerun of Salesforce'))],
+      ['after Fivetran started the sync, before the bot heard', 'github', 'GitHub', 'github_org', () => onFivetran('POST', /\/connections\/github_org\/sync$/)],
+      ['while following the sync (a status poll)', 'hubspot', 'HubSpot', 'hubspot_daily', () => onFivetran('GET', /\/connections\/hubspot_daily$/)],
+    ] as const)('rerun, killed %s: one sync, one message, followed to the end', async (_what, source, name, connection, arm) => {
+      const since = Date.now() - 1000;
+      const syncsBefore = fivetran.syncRequests().filter((r) => r.path.includes(connection)).length;
+      // The poll point: kill on a status read after the sync started (not the one before it).
+      const started = fivetran.syncRequests().length;
+      const restarted = killWhen((kill) => {
+        const disarm = arm()(async () => {
+          if (connection === 'hubspot_daily' && fivetran.syncRequests().length === started) return;
+          await kill();
+        });
+        return disarm;
+      });
+      const { ack } = await standin.runCommand(bot.client, { command: '/pipeline', text: `rerun ${source}`, userId: BLAKE, channelId: CHANNEL, timeoutMs: 200 });
+      expect(ack.status).toBe(200);
+      await restarted;
+      const message = await until(() => rerunMessages(name, since).find((m) => /Freshness check/.test(text(m))), 'the rerun followed to its freshness check');
+      expect(text(message)).toMatch(/succeeded/);
+      await new Promise((r) => setTimeout(r, 600));
+      expect(rerunMessages(name, since)).toHaveLength(1);
+      expect(fivetran.syncRequests().filter((r) => r.path.includes(connection)).length).toBe(syncsBefore + 1);
+    });
+  });
+}
+
+crashSuite('crash and restart on the embedded store', async () => {
+  const dir = await freshDataDir();
+  let opened: Store | undefined;
+  return {
+    env: { DATA_DIR: dir, STORE: 'embedded' },
+    // The test reads the store only after the bot wrote it: a second opener of the directory would be refused, so it reads a copy of the journal.
+    open: async () => (opened = journalReader(dir)),
+    cleanup: async () => {
+      await opened?.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+const firestore = firestoreAvailable();
+crashSuite(
+  'crash and restart on Firestore (emulator)',
+  async () => {
+    const dir = await freshDataDir();
+    const prefix = `crash${randomUUID().slice(0, 6)}_`;
+    return {
+      env: { DATA_DIR: dir, STORE: 'firestore', GOOGLE_CLOUD_PROJECT: 'analytics-bot-test', FIRESTORE_COLLECTION_PREFIX: prefix, FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST ?? '' },
+      open: async () => openFirestoreStore({ projectId: 'analytics-bot-test', collectionPrefix: prefix }),
+      cleanup: () => rm(dir, { recursive: true, force: true }),
+    };
+  },
+  firestore.available ? undefined : firestore.reason,
+);
+
+/**
+ * The embedded store of a running bot, read from outside: each read opens a
+ * private copy of its files (the bot holds the directory's lock).
+ */
+function journalReader(dataDir: string): Store {
+  const withCopy = async <R>(read: (s: Store) => Promise<R>): Promise<R> => {
+    const copy = await mkdtemp(path.join(os.tmpdir(), 'crash-read-'));
+    await cp(path.join(dataDir, 'store'), path.join(copy, 'store'), { recursive: true, filter: (src) => !src.endsWith('LOCK') });
+    const s = await openEmbeddedStore(copy);
+    try {
+      return await read(s);
+    } finally {
+      await s.close();
+      await rm(copy, { recursive: true, force: true });
+    }
+  };
+  const refuse = () => Promise.reject(new Error('read-only view of the bot\'s store'));
+  return {
+    kind: 'embedded',
+    get: (c, id) => withCopy((s) => s.get(c, id)),
+    list: (c, o) => withCopy((s) => s.list(c, o)),
+    recentAudit: (n) => withCopy((s) => s.recentAudit(n)),
+    put: refuse, delete: refuse, runTransaction: refuse, createOnce: refuse, transition: refuse, acquireLease: refuse, releaseLease: refuse, audit: refuse,
+    close: async () => {},
+  } as Store;
+}
+
