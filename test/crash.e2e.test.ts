@@ -92,7 +92,7 @@ class BotProcess {
   }
 }
 
-async function until<T>(probe: () => Promise<T | undefined | false | null> | T | undefined | false | null, what: string, timeoutMs = 45_000): Promise<T> {
+async function until<T>(probe: () => Promise<T | undefined | false | null> | T | undefined | false | null, what: string, timeoutMs = 100_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -104,7 +104,7 @@ async function until<T>(probe: () => Promise<T | undefined | false | null> | T |
 
 /** One store's run of every crash point, with one bot process carried from one scenario to the next. */
 function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, string>; open: () => Promise<Store>; cleanup: () => Promise<void> }>, skip?: string) {
-  describe.skipIf(skip !== undefined)(skip ? `${name} (skipped: ${skip})` : name, { timeout: 90_000 }, () => {
+  describe.skipIf(skip !== undefined)(skip ? `${name} (skipped: ${skip})` : name, { timeout: 150_000 }, () => {
     let standin: SlackStandin;
     let looker: FakeLooker;
     let fivetran: FakeFivetran;
@@ -148,6 +148,9 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
         // A dead process's claims are taken over quickly (the embedded store releases them at start anyway).
         JOBS_LEASE_SECONDS: '2',
         JOBS_POLL_MS: '200',
+        // One job at a time: the kill lands while a handler waits on a vendor, not in another job's
+        // Firestore transaction, whose locks the emulator would hold for a minute after the process died.
+        JOBS_CONCURRENCY: '1',
         METADATA_SERVER_DETECTION: 'none',
         ...s.env,
       };
@@ -202,6 +205,13 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
       };
     };
 
+    /** What the bot was doing, for a failure message: its warnings and the jobs not done. */
+    const diagnose = async () => {
+      const jobs = (await store.list<{ state: string; runAt: number | null; attempts: number; lastError: string | null; holder: string | null }>('jobs'))
+        .filter((d) => d.data.state !== 'done')
+        .map((d) => `${d.id} ${d.data.state} runAt=${d.data.runAt} now=${Date.now()} attempts=${d.data.attempts} holder=${d.data.holder} ${d.data.lastError ?? ''}`);
+      return [...jobs, ...bot.logs.filter((l) => /"(warn|error)"|WARN|ERROR/.test(l)).slice(-15)].join('\n');
+    };
     const cardsOf = (id: string) => standin.conversation(CHANNEL).filter((m) => !m.ephemeral && !m.thread_ts && JSON.stringify(m.blocks ?? []).includes(id));
     const dmsTo = (user: string, pattern: RegExp) => standin.conversation(standin.dmChannelId(user)).filter((m) => pattern.test(text(m)));
     const audits = async (subject: string) => (await store.recentAudit(1000)).filter((e) => e.subject === subject).map((e) => e.action).reverse();
@@ -328,7 +338,9 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
       const { ack } = await standin.runCommand(bot.client, { command: '/pipeline', text: `rerun ${source}`, userId: BLAKE, channelId: CHANNEL, timeoutMs: 200 });
       expect(ack.status).toBe(200);
       await restarted;
-      const message = await until(() => rerunMessages(name, since).find((m) => /Freshness check/.test(text(m))), 'the rerun followed to its freshness check');
+      const message = await until(() => rerunMessages(name, since).find((m) => /Freshness check/.test(text(m))), 'the rerun followed to its freshness check').catch(async (err: Error) => {
+        throw new Error(`${err.message}\n${await diagnose()}`);
+      });
       expect(text(message)).toMatch(/succeeded/);
       await new Promise((r) => setTimeout(r, 600));
       expect(rerunMessages(name, since)).toHaveLength(1);
