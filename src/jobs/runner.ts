@@ -147,13 +147,12 @@ export class JobRunner {
     return this.kinds.has(kind);
   }
 
-  /** Enqueues jobs outside any other transaction (e.g. recurring work at start-up), then kicks. */
+  /** Enqueues jobs outside any other transaction (recurring work at start-up); the trigger runs them when due. */
   async enqueue(...specs: JobSpec[]): Promise<void> {
     const at = this.now().getTime();
     await this.store.runTransaction(async (tx) => {
       for (const spec of specs) await enqueue(tx, spec, at);
     });
-    this.kick();
   }
 
   /**

@@ -1,0 +1,95 @@
+/**
+ * One request, one effect: Slack retrying a slash command, a double (or
+ * twentieth) click on Refresh, Share or Download CSV, each does one thing.
+ * And one user's rate-limited call does not hold up another user's modal.
+ * End to end: signed requests through the real receiver, the stand-in, the
+ * embedded warehouse and store.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
+import { ActionIds } from '../src/ids.js';
+
+const channel = StandinDefaults.channel;
+const riley = StandinDefaults.users.regular;
+const blake = StandinDefaults.users.bizops;
+
+let t: TestBot;
+beforeAll(async () => {
+  t = await startTestBot();
+}, 120_000);
+afterAll(async () => t?.stop());
+
+const uploads = () => t.standin.callsTo('files.completeUploadExternal').length;
+const charts = () => t.standin.conversation(channel).filter((m) => !m.ephemeral && m.files?.some((f) => f.name.endsWith('.png')));
+const settle = async () => {
+  await t.drain();
+  await new Promise((r) => setTimeout(r, 300));
+  await t.drain();
+};
+
+describe('repeated deliveries and double clicks', () => {
+  it('posts one chart when Slack delivers the same /query twice (a retry carries the same trigger)', async () => {
+    const before = uploads();
+    const triggerId = `${Date.now()}.${Math.floor(Math.random() * 1e6)}.abcdef0123456789abcdef0123456789`;
+    const send = () => t.client.command({ command: '/query', text: 'instances-by-hosting', userId: riley, channelId: channel, triggerId });
+    const [a, b] = await Promise.all([send(), send()]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    await t.standin.waitFor(() => uploads() > before, { timeoutMs: 15_000 });
+    await settle();
+    expect(uploads()).toBe(before + 1);
+  });
+
+  it('runs one refresh for 20 clicks on Refresh, and tells the other clickers one is on its way', async () => {
+    const chart = await t.standin.waitFor(() => charts().at(-1));
+    const before = uploads();
+    const clicks = await Promise.all(
+      Array.from({ length: 20 }, () => t.standin.clickAction(t.client, { userId: riley, channelId: channel, ts: chart.ts, actionId: ActionIds.queryRefresh, timeoutMs: 1_000 })),
+    );
+    expect(clicks.every((c) => c.ack.status === 200)).toBe(true);
+    await t.standin.waitFor(() => uploads() > before, { timeoutMs: 15_000 });
+    await settle();
+    expect(uploads()).toBe(before + 1);
+    const told = clicks.filter((c) => JSON.stringify(c.replies).includes('already on its way'));
+    expect(told.length).toBeGreaterThanOrEqual(18);
+  });
+
+  it('posts one CSV for a double click on Download CSV, and says where the first one went', async () => {
+    const chart = charts().at(-1)!;
+    const csvs = () => t.standin.conversation(channel).filter((m) => m.thread_ts === chart.ts && m.files?.some((f) => f.name.endsWith('.csv')));
+    const [x, y] = await Promise.all(
+      [0, 1].map(() => t.standin.clickAction(t.client, { userId: riley, channelId: channel, ts: chart.ts, actionId: ActionIds.queryDownloadCsv, timeoutMs: 1_000 })),
+    );
+    await t.standin.waitFor(() => csvs().length > 0, { timeoutMs: 15_000 });
+    await settle();
+    expect(csvs()).toHaveLength(1);
+    expect(JSON.stringify([x?.replies, y?.replies])).toContain('already in its thread');
+  });
+
+  it('shares a telemetry card once for a double click on Share', async () => {
+    const { replies } = await t.standin.runCommand(t.client, { command: '/telemetry', text: 'acme', userId: riley, channelId: channel });
+    const card = replies.find((r) => r.message?.ephemeral)?.message ?? t.standin.conversation(channel, { visibleTo: riley }).filter((m) => m.ephemeral).at(-1)!;
+    const shared = () => t.standin.conversation(channel).filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`<@${riley}>`) && /Acme/.test(JSON.stringify(m.blocks ?? [])));
+    const before = shared().length;
+    await Promise.all([0, 1].map(() => t.standin.clickAction(t.client, { userId: riley, channelId: channel, ts: card.ts, actionId: ActionIds.telemetryShare, timeoutMs: 1_000 })));
+    await t.standin.waitFor(() => shared().length > before, { timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(shared().length).toBe(before + 1);
+  });
+});
+
+describe('a rate-limited call', () => {
+  it('fails fast for the user it hit and does not delay another user\'s modal', async () => {
+    // Slack rate-limits Riley's views.open for 30 s.
+    t.standin.failNextHttp('views.open', 429, { 'Retry-After': '30' });
+    const started = Date.now();
+    const first = await t.standin.runCommand(t.client, { command: '/looker-access', userId: riley, channelId: channel, timeoutMs: 5_000 });
+    expect(JSON.stringify(first.replies)).toContain('could not open the Looker access form');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    const other = Date.now();
+    await t.standin.runCommand(t.client, { command: '/looker-access', userId: blake, channelId: channel, timeoutMs: 300 });
+    const modal = await t.standin.waitFor(() => t.standin.modals(blake).at(-1), { timeoutMs: 5_000 });
+    expect(modal).toBeDefined();
+    // Blake's modal opened well within the life of his trigger (3 s), not after Riley's 30 s.
+    expect(Date.now() - other).toBeLessThan(2_500);
+  });
+});
