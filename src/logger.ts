@@ -1,11 +1,21 @@
 /**
- * One structured JSON logger for the whole app. Secrets never reach it: values
- * under keys that look secret are replaced, and known secret values (tokens,
- * signing secret) registered at start-up are masked wherever they appear.
+ * One structured logger for the whole app: pino, writing one JSON object per
+ * line in the shape Cloud Logging reads (`severity`, `message`, `time`, and
+ * `stack_trace` when an error is logged, so Error Reporting picks it up).
+ * Errors keep their name, code, stack and cause chain.
+ *
+ * Secrets never reach the output: values under keys that look secret are
+ * replaced, and the known secret values (tokens, signing secret, API keys)
+ * registered at start-up are masked wherever they appear in a line,
+ * stack traces included.
  */
+import pino from 'pino';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+type PinoLevel = LogLevel | 'silent';
 const SECRET_KEY = /(token|secret|password|authorization|private_key|api_key|signature)/i;
+/** Cloud Logging's names for our levels. */
+const SEVERITY: Record<string, string> = { trace: 'DEBUG', debug: 'DEBUG', info: 'INFO', warn: 'WARNING', error: 'ERROR', fatal: 'CRITICAL' };
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -16,46 +26,78 @@ export interface Logger {
 }
 
 export interface LoggerOptions {
-  level?: LogLevel;
+  level?: PinoLevel;
   /** Values that must never be printed (tokens, secrets). */
   secrets?: string[];
+  /** Where each line goes (without its newline); default stdout. */
   write?: (line: string) => void;
   base?: Record<string, unknown>;
 }
 
-export function createLogger(options: LoggerOptions = {}): Logger {
-  const min = LEVELS[options.level ?? 'info'];
-  const secrets = (options.secrets ?? []).filter((s) => s.length >= 6);
-  const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'));
-  const base = options.base ?? {};
-
-  const mask = (s: string): string => secrets.reduce((acc, secret) => acc.split(secret).join('[redacted]'), s);
-  const clean = (value: unknown, depth = 0): unknown => {
-    if (value instanceof Error) {
-      const coded = value as Error & { code?: unknown };
-      return { name: value.name, code: coded.code, message: mask(value.message) };
-    }
-    if (typeof value === 'string') return mask(value);
-    if (value === null || typeof value !== 'object' || depth > 4) return value;
-    if (Array.isArray(value)) return value.map((v) => clean(v, depth + 1));
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '[redacted]' : clean(v, depth + 1);
-    return out;
-  };
-
-  const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-    if (LEVELS[level] < min) return;
-    const entry = { time: new Date().toISOString(), level, msg: mask(msg), ...(clean({ ...base, ...fields }) as object) };
-    write(JSON.stringify(entry, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
-  };
+/** An error as logged: what it is, where it was thrown, and what caused it. */
+function serializeError(err: Error, depth: number): Record<string, unknown> {
+  const coded = err as Error & { code?: unknown; status?: unknown; reason?: unknown };
   return {
-    debug: (m, f) => log('debug', m, f),
-    info: (m, f) => log('info', m, f),
-    warn: (m, f) => log('warn', m, f),
-    error: (m, f) => log('error', m, f),
-    child: (fields) => createLogger({ ...options, base: { ...base, ...fields } }),
+    type: err.name,
+    message: err.message,
+    ...(coded.code !== undefined ? { code: coded.code } : {}),
+    ...(typeof coded.status === 'number' ? { status: coded.status } : {}),
+    ...(typeof coded.reason === 'string' ? { reason: coded.reason } : {}),
+    ...(err.stack ? { stack: err.stack } : {}),
+    ...(err.cause !== undefined && depth < 3 ? { cause: clean(err.cause, depth + 1) } : {}),
   };
 }
 
+/** Redacts values under secret-looking keys and turns errors into plain objects. */
+function clean(value: unknown, depth = 0): unknown {
+  if (value instanceof Error) return serializeError(value, depth);
+  if (value === null || typeof value !== 'object' || depth > 5) return typeof value === 'bigint' ? Number(value) : value;
+  if (Array.isArray(value)) return value.map((v) => clean(v, depth + 1));
+  if (value instanceof Date) return value.toISOString();
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '[redacted]' : clean(v, depth + 1);
+  return out;
+}
+
+/** The first error among a log call's fields: its stack becomes the entry's `stack_trace`. */
+function firstError(fields: Record<string, unknown>): Error | undefined {
+  for (const v of Object.values(fields)) if (v instanceof Error) return v;
+  return undefined;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const secrets = (options.secrets ?? []).filter((s) => s.length >= 6);
+  const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'));
+  const mask = (s: string): string => secrets.reduce((acc, secret) => acc.split(secret).join('[redacted]'), s);
+  const root = pino(
+    {
+      level: options.level ?? 'info',
+      messageKey: 'message',
+      base: null,
+      // Errors are ours to serialize (clean, below): name, code, stack and cause chain.
+      serializers: { err: (e: unknown) => e },
+      timestamp: () => `,"time":"${new Date().toISOString()}"`,
+      formatters: {
+        level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }),
+        bindings: (bindings) => clean(bindings) as Record<string, unknown>,
+        log: (fields) => {
+          const err = firstError(fields);
+          const out = clean(fields) as Record<string, unknown>;
+          return err?.stack ? { ...out, stack_trace: err.stack } : out;
+        },
+      },
+    },
+    { write: (line: string) => write(mask(line.endsWith('\n') ? line.slice(0, -1) : line)) },
+  );
+  const wrap = (p: pino.Logger): Logger => ({
+    debug: (m, f) => p.debug(f ?? {}, m),
+    info: (m, f) => p.info(f ?? {}, m),
+    warn: (m, f) => p.warn(f ?? {}, m),
+    error: (m, f) => p.error(f ?? {}, m),
+    child: (fields) => wrap(p.child(fields)),
+  });
+  return wrap(options.base ? root.child(options.base) : root);
+}
+
 /** A logger that drops everything; for tests and benchmarks. */
-export const silentLogger: Logger = createLogger({ write: () => {} });
+export const silentLogger: Logger = createLogger({ level: 'silent', write: () => {} });

@@ -63,6 +63,6 @@ describe('loadConfig', () => {
     expect(out).not.toContain('xoxb-123456-abcdef');
     expect(out).not.toContain('supersecretvalue');
     expect(out).toContain('[redacted]');
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ severity: 'INFO' });
   });
 });

@@ -100,8 +100,8 @@ describe('process-level handlers', () => {
     const { lines, proc, exits } = setup();
     proc.emit('unhandledRejection', new Error('nobody awaited me'));
     expect(exits).toEqual([]);
-    const entry = JSON.parse(lines[0]!) as { level: string; msg: string; stack?: string };
-    expect(entry).toMatchObject({ level: 'error', msg: expect.stringContaining('still serving') });
+    const entry = JSON.parse(lines[0]!) as { severity: string; message: string; stack?: string };
+    expect(entry).toMatchObject({ severity: 'ERROR', message: expect.stringContaining('still serving') });
     expect(entry.stack).toContain('nobody awaited me');
     expect(entry.stack).toMatch(/\n\s+at /);
   });
@@ -112,8 +112,8 @@ describe('process-level handlers', () => {
     expect(exits).toEqual([]);
     proc.emit('uncaughtException', new TypeError("Cannot read properties of null (reading 'x')"));
     expect(exits).toEqual([1]);
-    const last = JSON.parse(lines.at(-1)!) as { level: string; stack?: string };
-    expect(last.level).toBe('error');
+    const last = JSON.parse(lines.at(-1)!) as { severity: string; stack?: string };
+    expect(last.severity).toBe('ERROR');
     expect(last.stack).toContain('TypeError');
   });
 });

@@ -62,7 +62,7 @@ describe.skipIf(!firestore.available)('two replicas on one Firestore', () => {
   const alerts = () => standin.conversation(channel).filter((m) => !m.thread_ts && /is stale|recovered/.test(m.text));
   /** The scheduled checks each replica ran, by the time each was due. */
   const checks = () =>
-    bots.map((b) => b.logs.filter((l) => l.includes('"msg":"freshness checked"')).map((l) => (JSON.parse(l) as { dueAt: number }).dueAt));
+    bots.map((b) => b.logs.filter((l) => l.includes('"message":"freshness checked"')).map((l) => (JSON.parse(l) as { dueAt: number }).dueAt));
 
   it('posts exactly one alert per stale source while both poll; each scheduled check runs on one replica', async () => {
     await standin.waitFor(() => alerts().length >= 2, { timeoutMs: 20_000 });

@@ -1,0 +1,78 @@
+/**
+ * The log lines as Cloud Logging reads them: one JSON object per line with
+ * `severity`, `message` and `time`; an error keeps its stack (as
+ * `stack_trace`, which Error Reporting reads) and its cause; secrets are
+ * masked everywhere, stack traces included.
+ */
+import { describe, expect, it } from 'vitest';
+import { createLogger, type LogLevel } from '../src/logger.js';
+import { LookerError, toCodedError } from '../src/errors.js';
+
+function capture(level: LogLevel = 'debug', secrets: string[] = []) {
+  const lines: string[] = [];
+  const logger = createLogger({ level, secrets, write: (l) => lines.push(l) });
+  const entries = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { logger, lines, entries };
+}
+
+describe('log lines for Cloud Logging', () => {
+  it.each([
+    ['debug', 'DEBUG'],
+    ['info', 'INFO'],
+    ['warn', 'WARNING'],
+    ['error', 'ERROR'],
+  ] as const)('writes %s as severity %s, with message and time', (level, severity) => {
+    const { logger, lines, entries } = capture();
+    logger[level]('hello there', { user: 'U1' });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain('\n');
+    expect(entries()[0]).toEqual({ severity, time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), message: 'hello there', user: 'U1' });
+  });
+
+  it('drops what is below its level', () => {
+    const { logger, lines } = capture('warn');
+    logger.debug('no');
+    logger.info('no');
+    logger.warn('yes');
+    expect(lines).toHaveLength(1);
+  });
+
+  it('keeps an error\'s stack as stack_trace, its code, and the cause it wraps', () => {
+    const { logger, entries } = capture();
+    const root = new TypeError("Cannot read properties of null (reading 'ts')");
+    logger.error('job gave up', { err: toCodedError(new Error('grant failed', { cause: root })), job: 'looker.grant:la_1' });
+    const e = entries()[0]!;
+    expect(e['severity']).toBe('ERROR');
+    expect(e['stack_trace']).toMatch(/^UnexpectedError: grant failed\n\s+at /);
+    expect(e['err']).toMatchObject({ type: 'UnexpectedError', code: 'unexpected', message: 'grant failed', cause: { type: 'Error', message: 'grant failed', cause: { type: 'TypeError', message: "Cannot read properties of null (reading 'ts')" } } });
+    expect(e['job']).toBe('looker.grant:la_1');
+  });
+
+  it('logs a vendor error with its status and reason', () => {
+    const { logger, entries } = capture();
+    logger.warn('grant refused', { err: new LookerError('Looker PUT /users/7/roles answered 403', { status: 403, reason: 'forbidden', retryable: false }) });
+    expect(entries()[0]!['err']).toMatchObject({ type: 'LookerError', status: 403, reason: 'forbidden', code: 'looker_failed' });
+  });
+
+  it('carries a child logger\'s fields on every line', () => {
+    const { logger, entries } = capture();
+    logger.child({ component: 'jobs' }).child({ job: 'notice:x' }).info('ran');
+    expect(entries()[0]).toMatchObject({ component: 'jobs', job: 'notice:x', message: 'ran' });
+  });
+
+  it('masks known secrets anywhere, stack traces and child fields included, and redacts secret-looking keys', () => {
+    const secret = 'xoxb-123456-abcdefghij';
+    const { logger, lines } = capture('debug', [secret]);
+    logger.child({ url: `https://x/?t=${secret}` }).error(`calling with ${secret}`, {
+      authorization: 'Bearer anything-at-all',
+      nested: { api_key: 'k-123', note: `token ${secret} in text` },
+      err: new Error(`Slack refused ${secret}`),
+    });
+    const out = lines.join('\n');
+    expect(out).not.toContain(secret);
+    expect(out).not.toContain('anything-at-all');
+    expect(out).not.toContain('k-123');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ authorization: '[redacted]', nested: { api_key: '[redacted]' } });
+    expect((JSON.parse(lines[0]!) as { stack_trace: string }).stack_trace).toContain('Slack refused [redacted]');
+  });
+});
