@@ -17,9 +17,6 @@ app.command('/noop', async ({ ack }) => {
 await app.init();
 const server = (await app.start({ port: 0, host: '127.0.0.1' })) as Server;
 parentPort!.postMessage({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, signingSecret });
-parentPort!.on('message', async (m) => {
-  if (m === 'stop') {
-    await app.stop();
-    process.exit(0);
-  }
+parentPort!.on('message', (m) => {
+  if (m === 'stop') void app.stop().then(() => process.exit(0));
 });

@@ -24,7 +24,6 @@ import { validateLookerAccess, type LookerAccessField, type LookerAccessInput } 
 import { failureMessage, type MessageBody } from '../views/common.js';
 import {
   lookerAccessModal,
-  lookerEmailBlockId,
   lookerAdminCheckFailedMessage,
   lookerAlreadyDecidedMessage,
   lookerDecisionConfirmation,

@@ -62,7 +62,6 @@ export function vendorSummary(text: unknown, fallback = ''): string {
   }
   s = s.replace(TOKEN_LIKE, (m) => (looksLikeSecret(m) ? REDACTED : m));
   // One line, no control characters, no runs of spaces.
-  // eslint-disable-next-line no-control-regex
   s = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
   if (!s) return fallback;
   if (s.length > VENDOR_SUMMARY_MAX) {

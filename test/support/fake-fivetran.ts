@@ -172,7 +172,8 @@ export class FakeFivetran {
     c.syncState = 'syncing';
     c.rescheduledFor = null;
     const run = c.syncs;
-    const timer = setTimeout(async () => {
+    const timer = setTimeout(() => void finish(), c.syncMs);
+    const finish = async () => {
       this.timers.delete(timer);
       if (c.syncs !== run) return; // a forced restart replaced this sync
       const at = new Date().toISOString();
@@ -191,7 +192,7 @@ export class FakeFivetran {
         c.syncState = 'rescheduled';
         c.rescheduledFor = new Date(Date.now() + 3_600_000).toISOString();
       }
-    }, c.syncMs);
+    };
     this.timers.add(timer);
   }
 

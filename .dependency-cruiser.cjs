@@ -1,0 +1,48 @@
+/**
+ * The architecture's import rules (DESIGN.md, "ports and adapters"), checked
+ * in CI by `npm run lint`:
+ * - the core (use cases in src/services/, rules in src/domain/) decides and
+ *   records; it never renders or sends: no views/, commands/, Slack adapter
+ *   or @slack/* package;
+ * - ports are contracts: they import no adapter or use case;
+ * - no import cycles anywhere.
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'An import cycle: modules that cannot be understood (or loaded) one without the other.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'core-does-not-render-or-send',
+      severity: 'error',
+      comment: 'Use cases and domain rules decide and record; views/, commands/ and the Slack adapter render and send.',
+      from: { path: '^src/(services|domain)/' },
+      to: { path: ['^views/', '^commands/', '^src/slack/', '^src/slack-standin/', 'node_modules/@slack/'] },
+    },
+    {
+      name: 'ports-are-contracts',
+      severity: 'error',
+      comment: 'A port describes what the core needs; it knows no adapter and no use case.',
+      from: { path: '^src/ports/' },
+      to: { path: ['^src/adapters/', '^src/services/', '^src/slack/', '^views/', '^commands/'] },
+    },
+    {
+      name: 'domain-is-pure',
+      severity: 'error',
+      comment: 'Domain rules are pure: no I/O of any kind.',
+      from: { path: '^src/domain/' },
+      to: { path: ['^src/(adapters|services|ports|slack|jobs)/', 'node_modules/'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+  },
+};
