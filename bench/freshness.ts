@@ -1,5 +1,5 @@
 /**
- * Freshness and rerun benchmarks (issue 5), on the embedded warehouse and
+ * Freshness and rerun benchmarks, on the embedded warehouse and
  * store, through the signed receiver and the Slack stand-in:
  * 1. A freshness check of every source (measure + alert reconcile, nothing to post).
  * 2. `/pipeline status`: from the signed command to the ephemeral reply.

@@ -1,5 +1,5 @@
 /**
- * `/looker-access` benchmarks (issue 4), on the embedded store and a loopback
+ * `/looker-access` benchmarks, on the embedded store and a loopback
  * Looker (API 4.0):
  * 1. Approve → granted: from an admin's signed click to the card updated in
  *    place (decision, Looker login/search/group/roles, chat.update), p50/p90.

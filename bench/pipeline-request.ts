@@ -1,5 +1,5 @@
 /**
- * `/pipeline request` and App Home benchmarks (issue 4), on the embedded store,
+ * `/pipeline request` and App Home benchmarks, on the embedded store,
  * through the signed receiver and the Slack stand-in:
  * 1. Submit → card: from the modal's signed view_submission to the card in
  *    the channel and the requester's DM (record once, audit, post, link, DM).

@@ -1,5 +1,5 @@
 /**
- * `/query` benchmarks (issue 3):
+ * `/query` benchmarks:
  * 1. Chart render: p50 of an 800×400 line chart (PNG at 2×) with 2 series of
  *    90 points, after a warm-up; target under 30 ms.
  * 2. Memory: RSS growth over 2,000 such renders after 600 warm-up ones; target under 20 MB.

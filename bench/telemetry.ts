@@ -1,5 +1,5 @@
 /**
- * `/telemetry` benchmarks (issue 2):
+ * `/telemetry` benchmarks:
  * 1. Ack latency through the real HTTP receiver with signature checks, while
  *    the lookups each request triggers run, beside a bare Bolt app with one
  *    no-op command; 600 requests each at concurrency 10, alternating in rounds

@@ -1,7 +1,7 @@
 /**
- * `/pipeline status`, `/pipeline rerun <source>` (subcommands of the
- * `/pipeline` router, which acks first) and the freshness alert's buttons:
- * Rerun, Snooze, Acknowledge, plus "Request a rerun" and "Force rerun".
+ * Freshness: `/pipeline status` (a subcommand of the `/pipeline` router,
+ * which acks first) and the alert's Snooze and Acknowledge. Reruns (the
+ * alert's Rerun button, `/pipeline rerun`) are in commands/pipeline-rerun.ts.
  * Thin: ack at once, ask the services, answer ephemerally.
  */
 import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, OverflowAction, SlackActionMiddlewareArgs } from '@slack/bolt';
@@ -9,16 +9,12 @@ import { ActionIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import type { FreshnessServices } from '../src/services/freshness-services.js';
-import type { RerunAnswer } from '../src/services/rerun.js';
-import { failureMessage, slackDate, escapeMrkdwn, type MessageBody } from '../views/common.js';
+import { failureMessage, type MessageBody } from '../views/common.js';
 import {
   noteMessage,
   pipelineStatusMessage,
   pipelineUsageMessage,
-  rerunNotAllowedMessage,
-  unknownSourceMessage,
 } from '../views/freshness.js';
-import { rerunForceOfferMessage } from '../views/rerun.js';
 import type { PipelineSubcommand } from './pipeline.js';
 
 export interface FreshnessDeps {
@@ -29,37 +25,14 @@ export interface FreshnessDeps {
   warehouseKind: string;
 }
 
-type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 type OverflowArgs = SlackActionMiddlewareArgs<BlockAction<OverflowAction>> & AllMiddlewareArgs;
 
-const ephemeral = (m: MessageBody) => ({ response_type: 'ephemeral' as const, replace_original: false, ...m });
+export const ephemeral = (m: MessageBody) => ({ response_type: 'ephemeral' as const, replace_original: false, ...m });
 
 /** A button's value as sent back by the client: a string of sane length, or ''. */
-function valueOf(raw: unknown): string {
+export function valueOf(raw: unknown): string {
   return typeof raw === 'string' && raw.length <= 200 ? raw : '';
-}
-
-/** What the user is told about a rerun request. */
-export function rerunAnswerMessage(answer: RerunAnswer, deps: Pick<FreshnessDeps, 'bizopsUsergroup' | 'freshness'>): MessageBody {
-  switch (answer.kind) {
-    case 'unknown_source':
-      return unknownSourceMessage(answer.text, deps.freshness.catalog.sources);
-    case 'not_rerunnable':
-      return noteMessage(`${escapeMrkdwn(answer.source.name)} has no pipeline I can rerun. Ask its owner in the channel.`);
-    case 'not_allowed':
-      return rerunNotAllowedMessage(answer.source, deps.bizopsUsergroup);
-    case 'membership_unknown':
-      return failureMessage('I could not check with Slack whether you are in BizOps, so I started nothing.');
-    case 'not_configured':
-      return noteMessage('Reruns are not set up here: ANALYTICS_CHANNEL is not configured.');
-    case 'already_running': {
-      const r = answer.rerun;
-      const by = r.requestedBy ? ` (requested by <@${r.requestedBy}>${r.startedAt ? ` at ${slackDate(new Date(r.startedAt), '{time}')}` : ''})` : '';
-      return noteMessage(`:arrows_counterclockwise: ${escapeMrkdwn(answer.source.name)} is already rerunning${by}${r.link ? `: <${r.link}|follow it>` : ''}. I started nothing.`);
-    }
-    case 'started':
-      return noteMessage(`:arrows_counterclockwise: Rerun of ${escapeMrkdwn(answer.source.name)} started${answer.link ? `: <${answer.link}|follow it>` : ''}.`);
-  }
 }
 
 /** `/pipeline status`. */
@@ -79,73 +52,10 @@ export function pipelineStatusSubcommand(deps: FreshnessDeps): PipelineSubcomman
   };
 }
 
-/** `/pipeline rerun <source> [force]`. */
-export function pipelineRerunSubcommand(deps: FreshnessDeps): PipelineSubcommand {
-  return async ({ command, respond }) => {
-    const words = (command.text ?? '').trim().split(/\s+/).slice(1);
-    const force = words.length > 1 && /^-{0,2}force$/i.test(words.at(-1) ?? '');
-    const name = (force ? words.slice(0, -1) : words).join(' ');
-    if (!name) {
-      await respond({ response_type: 'ephemeral', ...unknownSourceMessage('', deps.freshness.catalog.sources) });
-      return;
-    }
-    if (force) {
-      // Forcing restarts a running sync: it only happens from the confirm dialog of this button (checked again on click).
-      const source = deps.freshness.reruns.find(name);
-      let reply: MessageBody;
-      if (!source) reply = unknownSourceMessage(name.slice(0, 100), deps.freshness.catalog.sources);
-      else if (!source.rerun) reply = rerunAnswerMessage({ kind: 'not_rerunnable', source }, deps);
-      else {
-        const member = await deps.freshness.reruns.membership(command.user_id);
-        reply = member === 'member' ? rerunForceOfferMessage(source) : rerunAnswerMessage(member === 'unknown' ? { kind: 'membership_unknown' } : { kind: 'not_allowed', source }, deps);
-      }
-      await respond({ response_type: 'ephemeral', ...reply });
-      return;
-    }
-    const answer = await deps.freshness.reruns.rerun({ source: name, userId: command.user_id, force: false });
-    await respond({ response_type: 'ephemeral', ...rerunAnswerMessage(answer, deps) });
-  };
-}
-
 /** `/pipeline help`. */
 export function pipelineHelpSubcommand(): PipelineSubcommand {
   return async ({ respond }) => {
     await respond({ response_type: 'ephemeral', ...pipelineUsageMessage() });
-  };
-}
-
-/** The alert's Rerun button, and "Force rerun" (after its confirm dialog). */
-export function rerunButtonAction(deps: FreshnessDeps, force: boolean) {
-  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
-    await ack();
-    try {
-      const answer = await deps.freshness.reruns.rerun({ source: valueOf(action.value), userId: body.user.id, force });
-      await respond(ephemeral(rerunAnswerMessage(answer, deps)));
-    } catch (err) {
-      const coded = toCodedError(err);
-      deps.logger.error('rerun failed to start', { user: body.user.id, code: coded.code, err: coded });
-      await respond(ephemeral(failureMessage('I could not start the rerun.')));
-    }
-  };
-}
-
-/** "Request a rerun": asks BizOps in the channel. */
-export function rerunRequestAction(deps: FreshnessDeps) {
-  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
-    await ack();
-    try {
-      const answer = await deps.freshness.reruns.requestFromBizops(valueOf(action.value), body.user.id);
-      const reply =
-        answer.kind === 'posted' ? noteMessage(`:raising_hand: I asked BizOps to rerun ${escapeMrkdwn(answer.source.name)} in <#${deps.analyticsChannel}>.`)
-        : answer.kind === 'already_asked' ? noteMessage(`You already asked BizOps to rerun ${escapeMrkdwn(answer.source.name)} in the last half hour.`)
-        : answer.kind === 'unknown_source' ? unknownSourceMessage('', deps.freshness.catalog.sources)
-        : noteMessage('Rerun requests are not set up here: ANALYTICS_CHANNEL is not configured.');
-      await respond(ephemeral(reply));
-    } catch (err) {
-      const coded = toCodedError(err);
-      deps.logger.error('rerun request failed', { user: body.user.id, code: coded.code, err: coded });
-      await respond(ephemeral(failureMessage('I could not pass your request to BizOps.')));
-    }
   };
 }
 
@@ -186,14 +96,11 @@ export function acknowledgeAction(deps: FreshnessDeps) {
 
 /** The `/pipeline` subcommands this module answers. */
 export function freshnessSubcommands(deps: FreshnessDeps): Record<string, PipelineSubcommand> {
-  return { status: pipelineStatusSubcommand(deps), rerun: pipelineRerunSubcommand(deps), help: pipelineHelpSubcommand() };
+  return { status: pipelineStatusSubcommand(deps), help: pipelineHelpSubcommand() };
 }
 
-/** Registers the alert and rerun buttons; the slash command is `/pipeline`'s (see freshnessSubcommands). */
+/** Registers the alert's Snooze and Acknowledge; the slash command is `/pipeline`'s (see freshnessSubcommands). */
 export function registerFreshness(app: App, deps: FreshnessDeps): string[] {
-  app.action<BlockAction<ButtonAction>>(ActionIds.freshnessRerun, rerunButtonAction(deps, false));
-  app.action<BlockAction<ButtonAction>>(ActionIds.rerunForce, rerunButtonAction(deps, true));
-  app.action<BlockAction<ButtonAction>>(ActionIds.rerunRequest, rerunRequestAction(deps));
   app.action<BlockAction<ButtonAction>>(ActionIds.freshnessAcknowledge, acknowledgeAction(deps));
   app.action<BlockAction<OverflowAction>>(ActionIds.freshnessSnooze, snoozeAction(deps));
   return [];

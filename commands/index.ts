@@ -14,6 +14,7 @@ import { pipelineRequestSubcommand, registerPipelineRequest, type PipelineReques
 import { registerAnalytics } from './analytics.js';
 import { registerHome } from './home.js';
 import { freshnessSubcommands, registerFreshness, type FreshnessDeps } from './freshness.js';
+import { pipelineRerunSubcommand, registerReruns } from './pipeline-rerun.js';
 
 export interface ListenerContext {
   directory: Directory;
@@ -31,8 +32,12 @@ export function registerAll(app: App, services: Services, context: ListenerConte
     ...registerTelemetry(app, { telemetry: services.telemetry, clicks: services.clicks, logger }),
     ...registerQuery(app, { queries: services.queries, clicks: services.clicks, logger }),
     ...registerLookerAccess(app, { lookerAccess: services.lookerAccess, logger, lookerAdminsUsergroup: config.lookerAdminsUsergroup, jobs: context.jobs }),
-    ...registerPipeline(app, { logger, subcommands: { request: pipelineRequestSubcommand(pipelineRequest), ...freshnessSubcommands(freshness) } }),
+    ...registerPipeline(app, {
+      logger,
+      subcommands: { request: pipelineRequestSubcommand(pipelineRequest), ...freshnessSubcommands(freshness), rerun: pipelineRerunSubcommand(freshness) },
+    }),
     ...registerFreshness(app, freshness),
+    ...registerReruns(app, freshness),
     ...registerPipelineRequest(app, pipelineRequest),
     ...registerAnalytics(app, { audit: services.audit, directory: context.directory, logger, ...groups }),
     ...registerHome(app, { home: services.home, logger, analyticsChannel: config.analyticsChannel, ...groups }),

@@ -1,7 +1,7 @@
 /**
  * `/pipeline <subcommand>`: acks at once, then hands the command to the
- * subcommand named by its first word. Subcommands never ack.
- * (Shared: issue 4 adds `request`, issue 5 `status`, `rerun`, ….)
+ * subcommand named by its first word (`request`, `status`, `rerun`, `help`).
+ * Subcommands never ack.
  */
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { Commands } from '../src/ids.js';

@@ -20,7 +20,7 @@ export interface BigQueryConfig {
   apiEndpoint: string | undefined;
 }
 
-// ── Looker access (issue 4) ──
+// ── Looker access ──
 /** The Looker API and the group/role IDs access is granted with. */
 export interface LookerConfig {
   /** e.g. `https://company.looker.com` (the API is under `/api/4.0/`); no trailing slash. */
@@ -57,11 +57,11 @@ export interface Config {
   telemetryWindowDays: number;
   /** Warehouse queries give up after this long. */
   queryTimeoutMs: number;
-  /** Saved queries, `/query` (issue 3). */
+  /** Saved queries, `/query`. */
   queries: QueriesConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Freshness checks and pipeline reruns. */
-  pipelines: PipelinesConfig;
+  freshness: FreshnessConfig;
   /** The job runner and what triggers it. */
   jobs: JobsConfig;
   /** Who may call `POST /tasks/run`. */
@@ -94,7 +94,7 @@ export interface TasksConfig {
 }
 
 /** Freshness checks, alerts and reruns. */
-export interface PipelinesConfig {
+export interface FreshnessConfig {
   /** Path of the sources file (`SOURCES_FILE`). */
   sourcesFile: string;
   /** How often the bot checks freshness; 0: only when `POST /tasks/check-freshness` asks. */
@@ -113,7 +113,7 @@ export interface PipelinesConfig {
   dataTransfer: { apiUrl: string };
 }
 
-/** Saved queries (issue 3). */
+/** Saved queries. */
 export interface QueriesConfig {
   /** Directory of the reviewed `*.sql` catalog (`QUERIES_DIR`). */
   dir: string;
@@ -273,7 +273,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxBytes: integer(env, 'QUERY_MAX_BYTES', 10 * 1024 ** 3, 1024 ** 2, 10 * 1024 ** 4),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
-    pipelines: pipelinesConfig(env),
+    freshness: freshnessConfig(env),
     jobs: jobsConfig(env, storeKind),
     tasks: tasksConfig(env),
   };
@@ -312,7 +312,7 @@ function tasksConfig(env: Env): TasksConfig {
   };
 }
 
-function pipelinesConfig(env: Env): PipelinesConfig {
+function freshnessConfig(env: Env): FreshnessConfig {
   // Simulated reruns only make sense on the demo warehouse; on BigQuery the real pipelines are the default.
   const runner = oneOf(env, 'PIPELINES', ['embedded', 'live'] as const, optional(env, 'WAREHOUSE') === 'bigquery' ? 'live' : 'embedded');
   const apiKey = optional(env, 'FIVETRAN_API_KEY');
@@ -336,6 +336,6 @@ function pipelinesConfig(env: Env): PipelinesConfig {
 export function secretsOf(config: Config): string[] {
   return [
     config.slack.botToken, config.slack.signingSecret, config.slack.appToken, config.looker?.clientSecret,
-    config.tasks.secret, config.pipelines.fivetran.apiKey, config.pipelines.fivetran.apiSecret,
+    config.tasks.secret, config.freshness.fivetran.apiKey, config.freshness.fivetran.apiSecret,
   ].filter((s): s is string => !!s);
 }

@@ -9,7 +9,7 @@ export const ActionIds = {
   /** Telemetry: the user picks one of several matching customers. */
   telemetryPickCustomer: 'telemetry_pick_customer',
 
-  // ── Looker access (issue 4) ──
+  // ── Looker access ──
   /** Looker request card: a Looker admin approves (value: request ID). */
   lookerAccessApprove: 'looker_access_approve',
   /** Looker request card: a Looker admin denies (value: request ID). */
@@ -22,7 +22,7 @@ export const ActionIds = {
   lookerAccessReason: 'looker_access_reason',
   lookerAccessDuration: 'looker_access_duration',
 
-  // ── pipeline requests, App Home (issue 4) ──
+  // ── pipeline requests, App Home ──
   /** Pipeline request card: BizOps accept it (value: request ID). */
   pipelineRequestAccept: 'pipeline_request_accept',
   /** Pipeline request card: BizOps decline it; opens the reason modal (value: request ID). */
@@ -41,7 +41,7 @@ export const ActionIds = {
   /** Decline modal input. */
   pipelineRequestDeclineReason: 'pipeline_request_decline_reason',
 
-  // ── saved queries, /query (issue 3) ──
+  // ── saved queries, /query ──
   /** Query result: run it again, skipping the cache (value: { q, p } JSON). */
   queryRefresh: 'query_refresh',
   /** Query result: the same result as a monospaced table (value: { q, p }). */
@@ -51,7 +51,7 @@ export const ActionIds = {
   /** Prefix of each parameter's input element in the query modal: `query_param_input_<name>`. */
   queryParamInputPrefix: 'query_param_input_',
 
-  // ── freshness alerts and reruns (issue 5) ──
+  // ── freshness alerts and reruns ──
   /** Freshness alert: rerun the source; BizOps only, checked on the server (value: source ID). */
   freshnessRerun: 'freshness_rerun',
   /** Freshness alert: snooze reminders (overflow; option value: `<source ID>:<hours>`). */
@@ -67,7 +67,7 @@ export const ActionIds = {
 export const BlockIds = {
   telemetryPicker: 'telemetry_picker',
 
-  // ── Looker access (issue 4): input blocks, named so inline errors can target them ──
+  // ── Looker access: input blocks, named so inline errors can target them ──
   lookerAccessSubject: 'looker_access_subject',
   lookerAccessEmail: 'looker_access_email',
   lookerAccessTeam: 'looker_access_team',
@@ -76,7 +76,7 @@ export const BlockIds = {
   lookerAccessDuration: 'looker_access_duration',
   lookerAccessActions: 'looker_access_actions',
 
-  // ── pipeline requests (issue 4): input blocks, named so inline errors can target them ──
+  // ── pipeline requests: input blocks, named so inline errors can target them ──
   pipelineRequestSource: 'pipeline_request_source',
   pipelineRequestObjects: 'pipeline_request_objects',
   pipelineRequestDestination: 'pipeline_request_destination',
@@ -86,28 +86,28 @@ export const BlockIds = {
   pipelineRequestDeclineReason: 'pipeline_request_decline_reason',
   pipelineRequestActions: 'pipeline_request_actions',
 
-  // ── saved queries (issue 3) ──
+  // ── saved queries ──
   /** Prefix of the query modal's input blocks: `query_param_<name>`, so inline errors target a parameter. */
   queryParamPrefix: 'query_param_',
   queryResultActions: 'query_result_actions',
 
-  // ── freshness alerts and reruns (issue 5) ──
+  // ── freshness alerts and reruns ──
   freshnessAlertActions: 'freshness_alert_actions',
   rerunActions: 'rerun_actions',
 } as const;
 
 export const CallbackIds = {
-  // ── Looker access (issue 4) ──
+  // ── Looker access ──
   /** The `/looker-access` modal. */
   lookerAccess: 'looker_access',
-  // ── pipeline requests (issue 4) ──
+  // ── pipeline requests ──
   /** The `/pipeline request` modal (first step). */
   pipelineRequest: 'pipeline_request',
   /** Its second step: the data already syncs, continue anyway. */
   pipelineRequestConfirm: 'pipeline_request_confirm',
   /** BizOps' decline-with-a-reason modal. */
   pipelineRequestDecline: 'pipeline_request_decline',
-  // ── saved queries (issue 3) ──
+  // ── saved queries ──
   /** The modal asking for a saved query's parameters. */
   queryParams: 'query_params',
 } as const;
@@ -115,11 +115,11 @@ export const CallbackIds = {
 /** The slash commands the app registers; manifest.yml must list exactly these. */
 export const Commands = {
   telemetry: '/telemetry',
-  // ── Looker access (issue 4) ──
+  // ── Looker access ──
   lookerAccess: '/looker-access',
-  // ── issue 4 (the `/pipeline` router is shared with issue 5) ──
+  // ── `/pipeline request | status | rerun` (one router), and the audit log ──
   pipeline: '/pipeline',
   analytics: '/analytics',
-  // ── issue 3 ──
+  // ── saved queries ──
   query: '/query',
 } as const;

@@ -112,7 +112,7 @@ export async function startLocal(config: Config, logger: Logger, adapters: Adapt
     page.setCommands(commands);
     // Slack would see the first freshness check one interval (5 minutes) after start; here the
     // newcomer is looking now, so check at once and let any alerts land while the page opens.
-    if (localConfig.pipelines.checkIntervalMs > 0) {
+    if (localConfig.freshness.checkIntervalMs > 0) {
       void bot.services.freshness.check().then(
         () => bot.jobs.kick(),
         (err: unknown) => logger.warn('first freshness check failed', { err }),

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   installProcessGuards(logger);
-  // The saved-query catalog (issue 3) is checked before the slow part of start-up: a bad file stops here, named.
+  // The saved-query catalog is checked before the slow part of start-up: a bad file stops here, named.
   let catalog: Catalog;
   try {
     catalog = loadCatalog(config.queries.dir);

@@ -25,9 +25,9 @@ describe('loadConfig', () => {
   });
 
   it('reruns real pipelines by default on BigQuery, simulated ones on the demo warehouse', () => {
-    expect(loadConfig({}).pipelines.runner).toBe('embedded');
-    expect(loadConfig({ WAREHOUSE: 'bigquery', BIGQUERY_PROJECT: 'p' }).pipelines.runner).toBe('live');
-    expect(loadConfig({ WAREHOUSE: 'bigquery', BIGQUERY_PROJECT: 'p', PIPELINES: 'embedded' }).pipelines.runner).toBe('embedded');
+    expect(loadConfig({}).freshness.runner).toBe('embedded');
+    expect(loadConfig({ WAREHOUSE: 'bigquery', BIGQUERY_PROJECT: 'p' }).freshness.runner).toBe('live');
+    expect(loadConfig({ WAREHOUSE: 'bigquery', BIGQUERY_PROJECT: 'p', PIPELINES: 'embedded' }).freshness.runner).toBe('embedded');
   });
 
   it('chooses HTTP or Socket Mode from the tokens given', () => {

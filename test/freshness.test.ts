@@ -252,8 +252,8 @@ describe('configuration', () => {
 
   it('defaults to a check every 5 minutes, reminders every 4 hours, and keeps secrets out of logs', async () => {
     const c = loadConfig({ TASKS_SECRET: 'a-long-enough-secret', FIVETRAN_API_KEY: 'key-123456', FIVETRAN_API_SECRET: 'secret-123456' });
-    expect(c.pipelines.checkIntervalMs).toBe(300_000);
-    expect(c.pipelines.reminderIntervalMs).toBe(4 * HOUR);
+    expect(c.freshness.checkIntervalMs).toBe(300_000);
+    expect(c.freshness.reminderIntervalMs).toBe(4 * HOUR);
     const { secretsOf } = await import('../src/config.js');
     expect(secretsOf(c)).toEqual(expect.arrayContaining(['a-long-enough-secret', 'key-123456', 'secret-123456']));
   });

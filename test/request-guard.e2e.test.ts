@@ -1,5 +1,5 @@
 /**
- * The receiver's security holes (issue 10), end to end through the real Bolt
+ * The receiver's security holes, end to end through the real Bolt
  * HTTP receiver with requests signed as Slack signs them:
  * - a signed payload that is JSON but not an object is answered 400 and the
  *   bot keeps serving (before: Bolt read `body.ssl_check` of null outside any

@@ -11,7 +11,7 @@ import { silentLogger } from '../src/logger.js';
 import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
 import { refreshDemoTables } from '../src/adapters/warehouse/demo-sources.js';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
-import { DataTransferPipelines, LivePipelines } from '../src/adapters/pipelines/index.js';
+import { DataTransferRuns, LiveRuns } from '../src/adapters/pipeline-runs/index.js';
 import type { Store } from '../src/ports/store.js';
 import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
@@ -45,9 +45,9 @@ beforeAll(async () => {
     SLACK_BOT_TOKEN: 'xoxb-test-dts', SLACK_SIGNING_SECRET: 'test-signing-secret', SLACK_API_URL: `${url}/api/`,
     ANALYTICS_CHANNEL: channel, BIZOPS_USERGROUP: StandinDefaults.usergroups.bizops, RERUN_POLL_MS: '50', DATA_DIR: dir,
   });
-  const pipelines = new LivePipelines({ dataTransfer: new DataTransferPipelines({ authHeaders: async () => ({ authorization: `Bearer ${fake.token}` }), apiUrl: fake.url }) });
+  const pipelines = new LiveRuns({ dataTransfer: new DataTransferRuns({ authHeaders: async () => ({ authorization: `Bearer ${fake.token}` }), apiUrl: fake.url }) });
   // The bot's insides with its runner polling, as a replica runs them.
-  rt = createRuntime(config, silentLogger, { warehouse, store, pipelines });
+  rt = createRuntime(config, silentLogger, { warehouse, store, runs: pipelines });
   s = rt.services.freshness;
   rt.jobs.start(50);
   await s.prepare();

@@ -8,10 +8,10 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import type { Warehouse } from '../ports/warehouse.js';
-import type { Pipelines } from '../ports/pipelines.js';
+import type { PipelineRuns } from '../ports/pipeline-runs.js';
 import type { Directory } from '../ports/directory.js';
 import { loadSources, type SourceCatalog } from '../sources/catalog.js';
-import { openPipelines, EmbeddedPipelines } from '../adapters/pipelines/index.js';
+import { openPipelineRuns, SimulatedRuns } from '../adapters/pipeline-runs/index.js';
 import type { EmbeddedWarehouse } from '../adapters/warehouse/duckdb.js';
 import { ensureDemoSources, startDemoSchedule } from '../adapters/warehouse/demo-sources.js';
 import { defineJob, type JobKind } from '../jobs/runner.js';
@@ -25,7 +25,7 @@ export const FRESHNESS_CHECK_JOB = 'freshness.check';
 
 export interface FreshnessServices {
   catalog: SourceCatalog;
-  pipelines: Pipelines;
+  runs: PipelineRuns;
   freshness: FreshnessService;
   alerts: FreshnessAlerts;
   reruns: RerunService;
@@ -45,22 +45,22 @@ export interface FreshnessServicesOptions {
   /** A catalog instead of SOURCES_FILE (tests). */
   catalog?: SourceCatalog;
   /** A pipeline runs adapter instead of the configured one (tests). */
-  pipelines?: Pipelines;
+  runs?: PipelineRuns;
   now?: () => Date;
 }
 
 export function createFreshnessServices(
   config: Config,
   logger: Logger,
-  adapters: { warehouse: Warehouse; store: Store; directory: Directory; pipelines?: Pipelines },
+  adapters: { warehouse: Warehouse; store: Store; directory: Directory; runs?: PipelineRuns },
   kick: () => void,
   options: FreshnessServicesOptions = {},
 ): FreshnessServices {
-  const cfg = config.pipelines;
+  const cfg = config.freshness;
   const log = logger.child({ component: 'freshness' });
   const catalog = options.catalog ?? loadSources(cfg.sourcesFile);
   const { warehouse, store, directory } = adapters;
-  const pipelines = options.pipelines ?? adapters.pipelines ?? openPipelines(cfg, catalog, warehouse, { simulatedDurationMs: cfg.simulatedRunMs });
+  const runs = options.runs ?? adapters.runs ?? openPipelineRuns(cfg, catalog, warehouse, { simulatedDurationMs: cfg.simulatedRunMs });
   const now = options.now;
   let prepared: Promise<void> | undefined;
   const prepare = () => {
@@ -71,7 +71,7 @@ export function createFreshnessServices(
   const freshness = new FreshnessService({ catalog, warehouse, store, logger: log, now, prepare });
   const alerts = new FreshnessAlerts({ store, catalog, logger: log, channel: config.analyticsChannel, reminderIntervalMs: cfg.reminderIntervalMs, kick, now });
   const reruns = new RerunService({
-    store, directory, catalog, pipelines, freshness, alerts, logger: log,
+    store, directory, catalog, runs, freshness, alerts, logger: log,
     channel: config.analyticsChannel, bizopsUsergroup: config.bizopsUsergroup,
     timeoutMs: cfg.rerunTimeoutMs, pollMs: cfg.rerunPollMs, kick, now,
   });
@@ -85,7 +85,7 @@ export function createFreshnessServices(
   const clock = now ?? (() => new Date());
 
   return {
-    catalog, pipelines, freshness, alerts, reruns, check, prepare,
+    catalog, runs, freshness, alerts, reruns, check, prepare,
     checkJob() {
       if (cfg.checkIntervalMs <= 0) return undefined;
       return { key: FRESHNESS_CHECK_JOB, kind: FRESHNESS_CHECK_JOB, payload: {}, runAt: clock().getTime() + cfg.checkIntervalMs };
@@ -109,13 +109,12 @@ export function createFreshnessServices(
     },
     start() {
       // The demo tables are created on first use (a check or /pipeline status), not here: start-up stays fast.
-      if (pipelines instanceof EmbeddedPipelines && warehouse.kind === 'embedded') {
+      if (runs instanceof SimulatedRuns && warehouse.kind === 'embedded') {
         stopDemo = startDemoSchedule(warehouse as EmbeddedWarehouse, { onError: (err) => log.warn('demo GitHub sync failed', { err }) });
       }
     },
     stop() {
       stopDemo();
-      if (pipelines instanceof EmbeddedPipelines) pipelines.stop();
     },
   };
 }

@@ -8,7 +8,7 @@ import type { Store } from '../ports/store.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import type { Directory } from '../ports/directory.js';
 import type { LookerAdmin } from '../ports/looker-admin.js';
-import type { Pipelines } from '../ports/pipelines.js';
+import type { PipelineRuns } from '../ports/pipeline-runs.js';
 import { TelemetryService } from './telemetry.js';
 import { CustomerList } from './customers.js';
 import { QueryService } from './query.js';
@@ -34,8 +34,8 @@ export interface Adapters {
   catalog?: Catalog;
   /** Chart renderer; default: one built here. */
   charts?: ChartRenderer;
-  /** Pipeline runs; default: chosen from `config.pipelines` (simulated, or Fivetran + Data Transfer). */
-  pipelines?: Pipelines;
+  /** Pipeline runs (reruns); default: chosen from `config.freshness` (simulated, or Fivetran + Data Transfer). */
+  runs?: PipelineRuns;
 }
 
 export interface Services {

@@ -3,7 +3,7 @@
  * tell a requester "HubSpot already syncs daily into `hubspot`" before they
  * ask BizOps for a pipeline that exists.
  *
- * The freshness checks (issue 5) own the source list (`sources.yml`);
+ * The freshness checks own the source list (`sources.yml`);
  * `src/sources/synced.ts` reads it into these types and `createServices`
  * passes it in. The handbook's list below is the fallback for tests and tools
  * that run without a sources file.
@@ -38,7 +38,7 @@ export interface SyncedSource {
 /**
  * Maps a source name or connector kind to a requestable system, e.g.
  * "hubspot", "HubSpot (Fivetran)" → hubspot. Lets a richer source list
- * (issue 5's) be read without sharing its types.
+ * be read without sharing its types.
  */
 export function systemOf(text: string): SourceSystem | null {
   const t = text.toLowerCase().replace(/[^a-z]/g, '');

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
-import type { Pipelines, RunHandle, RunStatus, StartResult } from '../ports/pipelines.js';
+import type { PipelineRuns, RunHandle, RunStatus, StartResult } from '../ports/pipeline-runs.js';
 import type { Directory, Membership } from '../ports/directory.js';
 import type { Source, SourceCatalog } from '../sources/catalog.js';
 import { toCodedError } from '../errors.js';
@@ -91,7 +91,7 @@ export interface RerunServiceOptions {
   store: Store;
   directory: Directory;
   catalog: SourceCatalog;
-  pipelines: Pipelines;
+  runs: PipelineRuns;
   freshness: FreshnessService;
   alerts: FreshnessAlerts;
   logger: Logger;
@@ -124,7 +124,7 @@ export class RerunService {
 
   /** Where runs go, in words: Fivetran, BigQuery Data Transfer, or simulated. */
   runnerName(source: Source): string {
-    if (this.opts.pipelines.kind === 'embedded') return 'simulated on the demo warehouse';
+    if (this.opts.runs.kind === 'embedded') return 'simulated on the demo warehouse';
     return source.rerun?.kind === 'fivetran' ? 'Fivetran' : 'BigQuery Data Transfer';
   }
 
@@ -232,7 +232,7 @@ export class RerunService {
     let started: StartResult | null = null;
     if (doc.startAttemptedAt) {
       // A start may have reached the service before a crash: adopt that run rather than starting a second one.
-      const adopted = await this.opts.pipelines.recentRun(source.rerun, new Date(doc.startAttemptedAt));
+      const adopted = await this.opts.runs.recentRun(source.rerun, new Date(doc.startAttemptedAt));
       if (adopted) {
         ctx.logger.info('adopted a run started before a restart', { source: source.id, run: adopted.runId });
         started = { ok: true, run: adopted };
@@ -242,7 +242,7 @@ export class RerunService {
       if (!marked.ok) return {};
       doc = marked.doc.data;
     }
-    started ??= await this.opts.pipelines.start(source.rerun, { force: doc.force });
+    started ??= await this.opts.runs.start(source.rerun, { force: doc.force });
     if (!started.ok) {
       const wait = started.retryAfterMs !== undefined ? ` Try again in ${Math.ceil(started.retryAfterMs / 1000)} s.` : '';
       const offerForce = started.reason === 'already_syncing' && source.rerun.kind === 'fivetran' && !doc.force;
@@ -269,7 +269,7 @@ export class RerunService {
     const again = new Date(now + this.opts.pollMs);
     let status: RunStatus;
     try {
-      status = await this.opts.pipelines.status(doc.run);
+      status = await this.opts.runs.status(doc.run);
     } catch (err) {
       const coded = toCodedError(err);
       if (now >= doc.deadlineMs) return this.finish(runKey, { phase: 'timed_out' });

@@ -174,7 +174,7 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
   });
 
   const tableRef = (logical: string): TableRef | undefined => {
-    // A qualified `dataset.table` names itself: tableFreshness of the sources file's tables (issue 5).
+    // A qualified `dataset.table` names itself: tableFreshness of the sources file's tables.
     const configured = (cfg.tables as Record<string, string | undefined>)[logical] ?? (/^([A-Za-z0-9_-]+\.){1,2}[A-Za-z0-9_]+$/.test(logical) ? logical : undefined);
     if (!configured) return undefined;
     const parts = configured.split('.');

@@ -1,14 +1,14 @@
 /**
- * The Pipelines adapters against loopback servers that follow Fivetran's and
+ * The PipelineRuns adapters against loopback servers that follow Fivetran's and
  * BigQuery Data Transfer's published APIs, and the simulated runner on the
  * real embedded warehouse.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FivetranPipelines } from '../src/adapters/pipelines/fivetran.js';
-import { DataTransferPipelines } from '../src/adapters/pipelines/datatransfer.js';
-import { EmbeddedPipelines } from '../src/adapters/pipelines/embedded.js';
-import { openPipelines, LivePipelines } from '../src/adapters/pipelines/index.js';
-import { parseRetryAfter } from '../src/adapters/pipelines/http.js';
+import { FivetranRuns } from '../src/adapters/pipeline-runs/fivetran.js';
+import { DataTransferRuns } from '../src/adapters/pipeline-runs/datatransfer.js';
+import { SimulatedRuns } from '../src/adapters/pipeline-runs/simulated.js';
+import { openPipelineRuns, LiveRuns } from '../src/adapters/pipeline-runs/index.js';
+import { parseRetryAfter } from '../src/adapters/pipeline-runs/http.js';
 import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
 import { ensureDemoSources, refreshDemoTables } from '../src/adapters/warehouse/demo-sources.js';
 import { rm } from 'node:fs/promises';
@@ -16,7 +16,7 @@ import { freshDataDir } from './support/harness.js';
 import { loadSources } from '../src/sources/catalog.js';
 import { loadConfig } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
-import type { Pipelines, RunHandle, RunStatus } from '../src/ports/pipelines.js';
+import type { PipelineRuns, RunHandle, RunStatus } from '../src/ports/pipeline-runs.js';
 import { FakeFivetran } from './support/fake-fivetran.js';
 import { FakeDataTransfer } from './support/fake-datatransfer.js';
 
@@ -24,7 +24,7 @@ const target = (connectionId: string) => ({ kind: 'fivetran' as const, connectio
 const CONFIG = 'projects/analytics-demo/locations/us/transferConfigs/prod-subscriptions';
 
 /** Polls until the run ends (bounded by the test timeout). */
-async function until(p: Pipelines, run: RunHandle, done = (s: RunStatus) => s.state === 'succeeded' || s.state === 'failed'): Promise<RunStatus> {
+async function until(p: PipelineRuns, run: RunHandle, done = (s: RunStatus) => s.state === 'succeeded' || s.state === 'failed'): Promise<RunStatus> {
   for (;;) {
     const s = await p.status(run);
     if (done(s)) return s;
@@ -34,10 +34,10 @@ async function until(p: Pipelines, run: RunHandle, done = (s: RunStatus) => s.st
 
 describe('Fivetran adapter', () => {
   let fake: FakeFivetran;
-  let fivetran: FivetranPipelines;
+  let fivetran: FivetranRuns;
   beforeAll(async () => {
     fake = await FakeFivetran.start();
-    fivetran = new FivetranPipelines({ apiKey: fake.apiKey, apiSecret: fake.apiSecret, apiUrl: fake.url, maxRetryWaitMs: 2000 });
+    fivetran = new FivetranRuns({ apiKey: fake.apiKey, apiSecret: fake.apiSecret, apiUrl: fake.url, maxRetryWaitMs: 2000 });
   });
   afterAll(() => fake.close());
 
@@ -184,7 +184,7 @@ describe('Fivetran adapter', () => {
     expect(await fivetran.start(target('nope'), { force: false })).toMatchObject({ ok: false, reason: 'not_found' });
     fake.addConnection('paused', { paused: true });
     expect(await fivetran.start(target('paused'), { force: false })).toMatchObject({ ok: false, reason: 'paused' });
-    const wrong = new FivetranPipelines({ apiKey: 'test-key', apiSecret: 'wrong-secret', apiUrl: fake.url });
+    const wrong = new FivetranRuns({ apiKey: 'test-key', apiSecret: 'wrong-secret', apiUrl: fake.url });
     const res = await wrong.start(target('hubspot_daily'), { force: false });
     expect(res).toMatchObject({ ok: false, reason: 'failed' });
     expect(JSON.stringify(res)).not.toContain('wrong-secret');
@@ -194,7 +194,7 @@ describe('Fivetran adapter', () => {
 
 describe('BigQuery Data Transfer adapter', () => {
   let fake: FakeDataTransfer;
-  let dts: DataTransferPipelines;
+  let dts: DataTransferRuns;
   const target = { kind: 'data_transfer' as const, transferConfig: CONFIG };
   const dt = (transferConfig: string) => ({ kind: 'data_transfer' as const, transferConfig });
   let n = 0;
@@ -206,7 +206,7 @@ describe('BigQuery Data Transfer adapter', () => {
   };
   beforeAll(async () => {
     fake = await FakeDataTransfer.start();
-    dts = new DataTransferPipelines({ authHeaders: async () => ({ authorization: `Bearer ${fake.token}` }), apiUrl: fake.url, maxRetryWaitMs: 2000 });
+    dts = new DataTransferRuns({ authHeaders: async () => ({ authorization: `Bearer ${fake.token}` }), apiUrl: fake.url, maxRetryWaitMs: 2000 });
   });
   afterAll(() => fake.close());
 
@@ -237,7 +237,7 @@ describe('BigQuery Data Transfer adapter', () => {
 
   it('never asks for a run time in the future, even when the host clock is ahead of Google\'s', async () => {
     const name = freshConfig();
-    const ahead = new DataTransferPipelines({ authHeaders: async () => ({ authorization: `Bearer ${fake.token}` }), apiUrl: fake.url, now: () => new Date(Date.now() + 3000) });
+    const ahead = new DataTransferRuns({ authHeaders: async () => ({ authorization: `Bearer ${fake.token}` }), apiUrl: fake.url, now: () => new Date(Date.now() + 3000) });
     expect(await ahead.start(dt(name), { force: false })).toMatchObject({ ok: true });
   });
 
@@ -320,7 +320,7 @@ describe('BigQuery Data Transfer adapter', () => {
   });
 
   it('fails clearly without credentials', async () => {
-    const noAuth = new DataTransferPipelines({ authHeaders: async () => ({}), apiUrl: fake.url });
+    const noAuth = new DataTransferRuns({ authHeaders: async () => ({}), apiUrl: fake.url });
     expect(await noAuth.start(target, { force: false })).toMatchObject({ ok: false, reason: 'failed', retryable: false, message: expect.stringContaining('401') });
     // The fake counts a request without the Bearer header as refused by the spec, which is the point here.
     expect(fake.spec.take()).toEqual([expect.stringContaining('no Authorization header')]);
@@ -337,7 +337,7 @@ describe('simulated runner on the embedded warehouse', () => {
 
   it('refreshes the source tables after the run, and refuses a second run meanwhile', async () => {
     const catalog = loadSources('sources.yml');
-    const p = new EmbeddedPipelines({ warehouse: w, catalog, durationMs: 100 });
+    const p = new SimulatedRuns({ warehouse: w, catalog, durationMs: 100 });
     const hubspot = catalog.get('hubspot')!.rerun!;
     const before = await w.query(`SELECT MAX(_fivetran_synced) AS t FROM {{hubspot_contacts}}`);
     const started = await p.start(hubspot, { force: false });
@@ -356,13 +356,13 @@ describe('simulated runner on the embedded warehouse', () => {
     const clock = () => new Date(now);
     const salesforce = catalog.get('salesforce')!.rerun!;
     const since = clock();
-    const first = new EmbeddedPipelines({ warehouse: w, catalog, durationMs: 60_000, now: clock });
+    const first = new SimulatedRuns({ warehouse: w, catalog, durationMs: 60_000, now: clock });
     const started = await first.start(salesforce, { force: false });
     if (!started.ok) throw new Error(started.message);
     const stored = JSON.parse(JSON.stringify(started.run)) as RunHandle;
 
     // "Restart": a new runner on the same warehouse, no memory of the first.
-    const second = new EmbeddedPipelines({ warehouse: w, catalog, durationMs: 60_000, now: clock });
+    const second = new SimulatedRuns({ warehouse: w, catalog, durationMs: 60_000, now: clock });
     expect(await second.start(salesforce, { force: false })).toMatchObject({ ok: false, reason: 'already_syncing' });
     expect(await second.recentRun(salesforce, since)).toEqual(stored);
     expect(await second.recentRun(salesforce, new Date(now + 1))).toBeNull();
@@ -413,12 +413,12 @@ describe('choosing the runner', () => {
   const catalog = loadSources('sources.yml');
   it('needs Fivetran credentials for live reruns of Fivetran sources', () => {
     const config = loadConfig({ PIPELINES: 'live' });
-    expect(() => openPipelines(config.pipelines, catalog, { kind: 'bigquery' } as never)).toThrow(ConfigError);
+    expect(() => openPipelineRuns(config.freshness, catalog, { kind: 'bigquery' } as never)).toThrow(ConfigError);
     const ok = loadConfig({ PIPELINES: 'live', FIVETRAN_API_KEY: 'k', FIVETRAN_API_SECRET: 'secret-value' });
-    expect(openPipelines(ok.pipelines, catalog, { kind: 'bigquery' } as never)).toBeInstanceOf(LivePipelines);
+    expect(openPipelineRuns(ok.freshness, catalog, { kind: 'bigquery' } as never)).toBeInstanceOf(LiveRuns);
   });
   it('refuses simulated reruns on BigQuery', () => {
-    expect(() => openPipelines(loadConfig({}).pipelines, catalog, { kind: 'bigquery' } as never)).toThrow(/PIPELINES/);
+    expect(() => openPipelineRuns(loadConfig({}).freshness, catalog, { kind: 'bigquery' } as never)).toThrow(/PIPELINES/);
   });
   it('parses Retry-After seconds and dates', () => {
     expect(parseRetryAfter('3')).toBe(3000);

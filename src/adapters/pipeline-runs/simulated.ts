@@ -14,10 +14,10 @@
 import { randomUUID } from 'node:crypto';
 import type { EmbeddedWarehouse } from '../warehouse/duckdb.js';
 import { refreshDemoTables } from '../warehouse/demo-sources.js';
-import type { Pipelines, RunHandle, RunStatus, StartResult } from '../../ports/pipelines.js';
+import type { PipelineRuns, RunHandle, RunStatus, StartResult } from '../../ports/pipeline-runs.js';
 import type { RerunTarget, Source, SourceCatalog } from '../../sources/catalog.js';
 
-export interface EmbeddedPipelinesOptions {
+export interface SimulatedRunsOptions {
   warehouse: EmbeddedWarehouse;
   catalog: SourceCatalog;
   /** How long a simulated sync takes. Default 3 s. */
@@ -27,11 +27,11 @@ export interface EmbeddedPipelinesOptions {
 
 const keyOf = (t: RerunTarget) => (t.kind === 'fivetran' ? `fivetran:${t.connectionId}` : `data_transfer:${t.transferConfig}`);
 
-export class EmbeddedPipelines implements Pipelines {
+export class SimulatedRuns implements PipelineRuns {
   readonly kind = 'embedded' as const;
   private ready: Promise<void> | undefined;
 
-  constructor(private readonly opts: EmbeddedPipelinesOptions) {}
+  constructor(private readonly opts: SimulatedRunsOptions) {}
 
   private now(): Date {
     return this.opts.now?.() ?? new Date();

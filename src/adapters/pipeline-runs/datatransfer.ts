@@ -20,7 +20,7 @@
  * client (`@google-cloud/bigquery-data-transfer`): see the README.
  */
 import { PipelineError } from '../../errors.js';
-import type { Pipelines, RunHandle, RunStatus, StartResult } from '../../ports/pipelines.js';
+import type { PipelineRuns, RunHandle, RunStatus, StartResult } from '../../ports/pipeline-runs.js';
 import type { RerunTarget } from '../../sources/catalog.js';
 import { obj, requestJson, serviceMessage, withRetries, type JsonResponse } from './http.js';
 
@@ -71,8 +71,8 @@ export function runBelongsTo(runName: string, transferConfig: string): boolean {
   return config.location === null || run.location === null || run.location.toLowerCase() === config.location.toLowerCase();
 }
 
-/** The Data Transfer adapter of the Pipelines port (transfer config targets only). */
-export class DataTransferPipelines implements Pipelines {
+/** The Data Transfer adapter of the PipelineRuns port (transfer config targets only). */
+export class DataTransferRuns implements PipelineRuns {
   readonly kind = 'live' as const;
   private readonly base: string;
 

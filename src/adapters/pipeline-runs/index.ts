@@ -1,24 +1,24 @@
 /**
- * Picks the Pipelines adapter: simulated on the demo warehouse, or Fivetran
+ * Picks the PipelineRuns adapter: simulated on the demo warehouse, or Fivetran
  * and BigQuery Data Transfer (each source's rerun target says which).
  */
 import { ConfigError, PipelineError } from '../../errors.js';
-import type { PipelinesConfig } from '../../config.js';
-import type { Pipelines, RunHandle, RunStatus, StartResult } from '../../ports/pipelines.js';
+import type { FreshnessConfig } from '../../config.js';
+import type { PipelineRuns, RunHandle, RunStatus, StartResult } from '../../ports/pipeline-runs.js';
 import type { RerunTarget, SourceCatalog } from '../../sources/catalog.js';
 import type { Warehouse } from '../../ports/warehouse.js';
 import type { EmbeddedWarehouse } from '../warehouse/duckdb.js';
-import { EmbeddedPipelines } from './embedded.js';
-import { FivetranPipelines } from './fivetran.js';
-import { DataTransferPipelines, googleAuthHeaders, type AuthHeaders } from './datatransfer.js';
+import { SimulatedRuns } from './simulated.js';
+import { FivetranRuns } from './fivetran.js';
+import { DataTransferRuns, googleAuthHeaders, type AuthHeaders } from './datatransfer.js';
 
-export { EmbeddedPipelines, FivetranPipelines, DataTransferPipelines, googleAuthHeaders, type AuthHeaders };
+export { SimulatedRuns, FivetranRuns, DataTransferRuns, googleAuthHeaders, type AuthHeaders };
 
 /** Routes each target to the adapter of its kind. */
-export class LivePipelines implements Pipelines {
+export class LiveRuns implements PipelineRuns {
   readonly kind = 'live' as const;
-  constructor(private readonly by: { fivetran?: Pipelines; dataTransfer?: Pipelines }) {}
-  private pick(target: RerunTarget): Pipelines {
+  constructor(private readonly by: { fivetran?: PipelineRuns; dataTransfer?: PipelineRuns }) {}
+  private pick(target: RerunTarget): PipelineRuns {
     const p = target.kind === 'fivetran' ? this.by.fivetran : this.by.dataTransfer;
     if (!p) throw new PipelineError(`no ${target.kind} client is configured`, { reason: 'rejected' });
     return p;
@@ -34,7 +34,7 @@ export class LivePipelines implements Pipelines {
   }
 }
 
-export interface OpenPipelinesOptions {
+export interface OpenPipelineRunsOptions {
   /** Data Transfer credentials other than Application Default Credentials (tests). */
   dataTransferAuth?: AuthHeaders;
   /** Simulated sync duration (embedded). */
@@ -45,10 +45,10 @@ export interface OpenPipelinesOptions {
  * The configured runner. `live` needs Fivetran credentials when any source
  * reruns a Fivetran connection (start-up stops otherwise).
  */
-export function openPipelines(config: PipelinesConfig, catalog: SourceCatalog, warehouse: Warehouse, options: OpenPipelinesOptions = {}): Pipelines {
+export function openPipelineRuns(config: FreshnessConfig, catalog: SourceCatalog, warehouse: Warehouse, options: OpenPipelineRunsOptions = {}): PipelineRuns {
   if (config.runner === 'embedded') {
     if (warehouse.kind !== 'embedded') throw new ConfigError('PIPELINES', 'embedded (simulated) reruns need WAREHOUSE=embedded; use PIPELINES=live with BigQuery');
-    return new EmbeddedPipelines({ warehouse: warehouse as EmbeddedWarehouse, catalog, durationMs: options.simulatedDurationMs });
+    return new SimulatedRuns({ warehouse: warehouse as EmbeddedWarehouse, catalog, durationMs: options.simulatedDurationMs });
   }
   const needsFivetran = catalog.sources.some((s) => s.rerun?.kind === 'fivetran');
   const { apiKey, apiSecret, apiUrl } = config.fivetran;
@@ -61,8 +61,8 @@ export function openPipelines(config: PipelinesConfig, catalog: SourceCatalog, w
     pending.catch(() => undefined);
     auth = async () => (await pending)();
   }
-  return new LivePipelines({
-    fivetran: apiKey && apiSecret ? new FivetranPipelines({ apiKey, apiSecret, apiUrl }) : undefined,
-    dataTransfer: new DataTransferPipelines({ authHeaders: auth, apiUrl: config.dataTransfer.apiUrl }),
+  return new LiveRuns({
+    fivetran: apiKey && apiSecret ? new FivetranRuns({ apiKey, apiSecret, apiUrl }) : undefined,
+    dataTransfer: new DataTransferRuns({ authHeaders: auth, apiUrl: config.dataTransfer.apiUrl }),
   });
 }

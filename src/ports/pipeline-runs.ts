@@ -1,5 +1,5 @@
 /**
- * Pipelines: what reruns a source. Fivetran connections and BigQuery Data
+ * PipelineRuns: what reruns a source. Fivetran connections and BigQuery Data
  * Transfer configs in production; a simulated runner on the demo warehouse.
  *
  * Expected failures (already syncing, rate limited, unknown connection, the
@@ -50,7 +50,7 @@ export interface RunStatus {
 }
 
 /** A transient failure while following a run (429, 5xx, network); the caller polls again later. */
-export interface Pipelines {
+export interface PipelineRuns {
   readonly kind: 'embedded' | 'live';
   /** Starts a run. `force` restarts a sync already in progress (Fivetran), and only after the user confirmed. */
   start(target: RerunTarget, options: { force: boolean }): Promise<StartResult>;

@@ -15,7 +15,7 @@
  * Facts: test/support/vendor-facts/fivetran.ts.
  */
 import { PipelineError } from '../../errors.js';
-import type { Pipelines, RunHandle, RunStatus, StartResult } from '../../ports/pipelines.js';
+import type { PipelineRuns, RunHandle, RunStatus, StartResult } from '../../ports/pipeline-runs.js';
 import type { RerunTarget } from '../../sources/catalog.js';
 import { obj, requestJson, serviceMessage, withRetries, type JsonResponse } from './http.js';
 
@@ -32,8 +32,8 @@ export interface FivetranOptions {
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
 
-/** The Fivetran adapter of the Pipelines port (Fivetran targets only). */
-export class FivetranPipelines implements Pipelines {
+/** The Fivetran adapter of the PipelineRuns port (Fivetran targets only). */
+export class FivetranRuns implements PipelineRuns {
   readonly kind = 'live' as const;
   private readonly base: string;
   private readonly auth: string;
