@@ -40,13 +40,13 @@ const gc = () => gcFn?.();
 async function chartRender(): Promise<void> {
   const renderer = createChartRenderer();
   for (let i = 0; i < 300; i++) {
-    renderer.render(spec);
+    await renderer.render(spec);
     await tick();
   }
   const samples: number[] = [];
   for (let i = 0; i < 300; i++) {
     const started = performance.now();
-    renderer.render(spec);
+    await renderer.render(spec);
     samples.push(performance.now() - started);
     await tick();
   }
@@ -63,7 +63,7 @@ async function chartRender(): Promise<void> {
   const before = process.memoryUsage().rss;
   let peak = before;
   for (let i = 0; i < 2000; i++) {
-    renderer.render(spec);
+    await renderer.render(spec);
     await tick();
     if (i % 100 === 0) peak = Math.max(peak, process.memoryUsage().rss);
   }

@@ -79,7 +79,7 @@ export async function runAndDeliver(
     } else if (output.query.display.type === 'table') {
       await d.client.chat.postMessage({ ...where, ...queryTableMessage(output, now, { requestedBy: d.userId, buttons: true }) });
     } else {
-      const chart = queries.renderChart(output);
+      const chart = await queries.renderChart(output);
       const message = queryChartMessage(output, now, d.userId);
       await d.client.filesUploadV2({
         channel_id: d.channel,

@@ -169,7 +169,7 @@ SELECT max(received_at) AS last_ping, count(*) AS pings FROM {{pings}}`;
   it('draws a chart with alt text naming what it shows', async () => {
     const s = service(embedded, store);
     const { query, params } = await ready(s, 'weekly-active-instances weeks=6');
-    const chart = s.renderChart(ok(await s.run(query, params, { userId: 'U1' })));
+    const chart = await s.renderChart(ok(await s.run(query, params, { userId: 'U1' })));
     expect(chart.png.subarray(1, 4).toString()).toBe('PNG');
     expect(chart.filename).toBe('weekly-active-instances.png');
     expect(chart.altText).toMatch(/^Line chart: Weekly active instances \(Weeks: 6 · Hosting: All hosting\)\. Active instances by Week starting, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}\. Series: cloud, managed, self-hosted\.$/);

@@ -186,20 +186,19 @@ export class QueryService {
 
   /**
    * Start-up warm-up, after the bot listens: loads the customer list (a modal
-   * submission must answer within 3 s) and draws one small chart (the first
-   * render compiles Chart.js' code paths).
+   * submission must answer within 3 s). Charts are drawn in worker threads
+   * that start with the first chart, so there is nothing to warm here.
    */
   async warmUp(): Promise<void> {
-    this.opts.charts.render({ type: 'line', title: 'warm-up', labels: ['a', 'b'], series: [{ label: 'x', data: [1, 2] }], width: 200, height: 100 });
     await this.customers();
   }
 
   /** Draws a result (a chart query with rows). */
-  renderChart(output: QueryOutput): RenderedChart {
+  async renderChart(output: QueryOutput): Promise<RenderedChart> {
     const { query, params } = output;
     const subtitle = params.shown.map((s) => `${s.label}: ${s.value}`).join(' · ');
     const spec = chartSpecFor(output.rows, query.display, { title: query.title, subtitle });
-    const png = this.opts.charts.render(spec);
+    const png = await this.opts.charts.render(spec);
     const range = dateRange(output.rows, query.display.x);
     const kind = { line: 'Line chart', bar: 'Bar chart', 'stacked-bar': 'Stacked bar chart', pie: 'Pie chart' }[spec.type];
     const altText = [
