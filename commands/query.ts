@@ -11,7 +11,7 @@ import type {
 import type { WebClient } from '@slack/web-api';
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
-import { toCodedError } from '../src/errors.js';
+import { ChartRenderError, toCodedError } from '../src/errors.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
 import type { ResolvedParams } from '../src/catalog/params.js';
 import { toCsv } from '../src/charts/spec.js';
@@ -92,6 +92,10 @@ export async function runAndDeliver(
       } as Parameters<WebClient['filesUploadV2']>[0]);
     }
   } catch (err) {
+    if (err instanceof ChartRenderError) {
+      logger.error('query chart could not be drawn', { ...context, err });
+      return d.tell(failureMessage('The query ran, but I could not draw its chart.'));
+    }
     const slackError = slackErrorOf(err);
     if (slackError === 'not_in_channel' || slackError === 'channel_not_found') return d.tell(queryInviteMessage(d.channel));
     logger.error('query result could not be posted', { ...context, slackError, err: toCodedError(err) });

@@ -18,6 +18,7 @@ import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../../src/adapter
 import { openEmbeddedStore } from '../../src/adapters/store/embedded.js';
 import type { Store } from '../../src/ports/store.js';
 import type { Warehouse } from '../../src/ports/warehouse.js';
+import type { ChartRenderer } from '../../src/charts/renderer.js';
 import { SlackStandin, StandinDefaults, type SlackStandinOptions } from '../../src/slack-standin/server.js';
 import { BotClient } from '../../src/slack-standin/bot-client.js';
 
@@ -65,6 +66,8 @@ export interface TestBotOptions {
   env?: Record<string, string>;
   warehouse?: Warehouse;
   store?: Store;
+  /** Chart renderer; default: the bot builds its own. */
+  charts?: ChartRenderer;
   standin?: SlackStandin;
   standinOptions?: SlackStandinOptions;
 }
@@ -90,7 +93,7 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
   const logger = createLogger({ level: 'debug', secrets: secretsOf(config), write: (l) => logs.push(l) });
   const warehouse: Warehouse = options.warehouse ?? (await openEmbeddedWarehouse({ dataDir, timeoutMs: config.queryTimeoutMs }));
   const store = options.store ?? (await openEmbeddedStore(dataDir));
-  const bot = await createBot(config, logger, { warehouse, store });
+  const bot = await createBot(config, logger, { warehouse, store, ...(options.charts ? { charts: options.charts } : {}) });
   const { url } = await bot.start(0, '127.0.0.1');
   const client = new BotClient({ botUrl: `${url}/slack/events`, signingSecret, responseUrlBase: `${standinUrl}/response` });
   return {
