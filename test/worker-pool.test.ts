@@ -94,6 +94,21 @@ describe('worker pool', () => {
     expect(spawned).toBe(2);
   });
 
+  it('fails the waiting tasks with the reason when no thread can start, and tries again for the next task', async () => {
+    let broken = true;
+    pool = createWorkerPool<Task, Result>({
+      name: 'test task',
+      size: 1,
+      spawn: () => {
+        if (broken) throw new Error('the worker script is not built');
+        return new Worker(WORKER, { eval: true });
+      },
+    });
+    await expect(pool.run({ do: 'echo', value: 1 })).rejects.toThrow('test task failed: no worker thread could start (the worker script is not built)');
+    broken = false;
+    expect(await pool.run({ do: 'echo', value: 2 })).toMatchObject({ value: 2 });
+  });
+
   it('closes: running tasks finish, waiting ones are refused, then every thread stops', async () => {
     const p = makePool(1);
     const running = p.run({ do: 'echo', value: 1, ms: 100 });

@@ -139,7 +139,18 @@ export function createWorkerPool<Task, Result>(options: WorkerPoolOptions): Work
       if (waiting.length === 0) return;
       if (!slot.current && !slot.failure) assign(slot, waiting.shift()!);
     }
-    while (waiting.length > 0 && slots.size < size) assign(spawn(), waiting.shift()!);
+    while (waiting.length > 0 && slots.size < size) {
+      let slot: Slot<Task, Result>;
+      try {
+        slot = spawn();
+      } catch (err) {
+        // No thread can start (e.g. the worker script is missing): every waiting task fails with the reason.
+        const reason = err instanceof Error ? err.message : String(err);
+        for (const pending of waiting.splice(0)) pending.reject(new WorkerTaskError(`${options.name} failed: no worker thread could start (${reason})`, { cause: err }));
+        return;
+      }
+      assign(slot, waiting.shift()!);
+    }
   };
 
   return {
