@@ -109,12 +109,20 @@ describe('worker pool', () => {
     expect(await pool.run({ do: 'echo', value: 2 })).toMatchObject({ value: 2 });
   });
 
+  it('fails a task that cannot be sent to a thread, and keeps the thread', async () => {
+    const p = makePool(1);
+    const first = await p.run({ do: 'echo', value: 1 });
+    await expect(p.run({ do: 'echo', value: (() => 1) as unknown as number })).rejects.toThrow(/^test task failed: .*could not be cloned/);
+    expect((await p.run({ do: 'echo', value: 2 })).thread).toBe(first.thread);
+  });
+
   it('closes: running tasks finish, waiting ones are refused, then every thread stops', async () => {
     const p = makePool(1);
     const running = p.run({ do: 'echo', value: 1, ms: 100 });
     const waiting = p.run({ do: 'echo', value: 2 });
     await new Promise((r) => setTimeout(r, 20));
     const closed = p.close();
+    expect(p.close()).toBe(closed);
     await expect(waiting).rejects.toThrow(/refused: the worker pool is closing/);
     expect(await running).toMatchObject({ value: 1 });
     await closed;

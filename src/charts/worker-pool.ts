@@ -66,6 +66,7 @@ export function createWorkerPool<Task, Result>(options: WorkerPoolOptions): Work
   const waiting: Array<Pending<Task, Result>> = [];
   let nextId = 1;
   let closed = false;
+  let closing: Promise<void> | undefined;
   let drained: (() => void) | undefined;
 
   const busy = () => [...slots].filter((s) => s.current).length;
@@ -118,7 +119,14 @@ export function createWorkerPool<Task, Result>(options: WorkerPoolOptions): Work
     timer.unref();
     slot.current = { ...pending, timer };
     slot.worker.ref();
-    slot.worker.postMessage({ id: pending.id, task: pending.task });
+    try {
+      slot.worker.postMessage({ id: pending.id, task: pending.task });
+    } catch (err) {
+      // The task cannot be sent (not cloneable): it fails, the thread is free.
+      finish(slot);
+      pending.reject(new WorkerTaskError(`${options.name} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+      idle(slot);
+    }
   };
 
   /** A thread with nothing to do: give it the next task, or let the process exit without it. */
@@ -164,14 +172,16 @@ export function createWorkerPool<Task, Result>(options: WorkerPoolOptions): Work
     get threads() {
       return slots.size;
     },
-    async close(): Promise<void> {
-      if (closed) return;
-      closed = true;
-      for (const pending of waiting.splice(0)) pending.reject(new WorkerTaskError(`${options.name} refused: the worker pool is closing`));
-      if (busy() > 0) await new Promise<void>((r) => (drained = r));
-      const all = [...slots];
-      await Promise.all(all.map((s) => s.worker.terminate()));
-      await Promise.all(all.map((s) => s.exited));
+    close(): Promise<void> {
+      closing ??= (async () => {
+        closed = true;
+        for (const pending of waiting.splice(0)) pending.reject(new WorkerTaskError(`${options.name} refused: the worker pool is closing`));
+        if (busy() > 0) await new Promise<void>((r) => (drained = r));
+        const all = [...slots];
+        await Promise.all(all.map((s) => s.worker.terminate()));
+        await Promise.all(all.map((s) => s.exited));
+      })();
+      return closing;
     },
   };
 }
