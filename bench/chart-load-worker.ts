@@ -26,6 +26,8 @@ export interface ChartLoadReport {
   latencies: number[];
   /** Charts delivered in all. */
   delivered: number;
+  /** Commands that failed or whose chart never came. */
+  failures: string[];
 }
 
 const req = workerData as ChartLoad;
@@ -41,6 +43,7 @@ let stopping = false;
 let measuring = false;
 let delivered = 0;
 const latencies: number[] = [];
+const failures: string[] = [];
 
 async function loop(n: number): Promise<void> {
   const channelId = `C0CHART${n}`;
@@ -49,13 +52,21 @@ async function loop(n: number): Promise<void> {
     const text = req.texts[(n + seq) % req.texts.length]!;
     const uploaded = new Promise<void>((resolve) => waiting.set(channelId, resolve));
     const started = performance.now();
-    await sendSlashCommand(agent, { name: 'chart', botUrl: req.botUrl, signingSecret: req.signingSecret, command: '/query', text, channelId, responseUrl: `${req.responseUrlBase}/${n}-${++seq}` });
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      uploaded,
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no chart uploaded in ${channelId} 60 s after /query ${text}`)), 60_000))),
-    ]);
-    clearTimeout(timer);
+    try {
+      await sendSlashCommand(agent, { name: 'chart', botUrl: req.botUrl, signingSecret: req.signingSecret, command: '/query', text, channelId, responseUrl: `${req.responseUrlBase}/${n}-${++seq}` });
+      await Promise.race([
+        uploaded,
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no chart uploaded in ${channelId} 60 s after /query ${text}`)), 60_000))),
+      ]);
+    } catch (err) {
+      // A keep-alive connection reset, or a chart that never came: counted, and the loop goes on.
+      failures.push(err instanceof Error ? err.message : String(err));
+      waiting.delete(channelId);
+      continue;
+    } finally {
+      clearTimeout(timer);
+    }
     delivered++;
     if (measuring) latencies.push(performance.now() - started);
     if (delivered === req.loops * 3) parentPort!.postMessage('warm');
@@ -67,6 +78,6 @@ parentPort!.on('message', (m) => {
   if (m === 'stop') stopping = true;
 });
 await Promise.all(Array.from({ length: req.loops }, (_, n) => loop(n)));
-parentPort!.postMessage({ latencies, delivered } satisfies ChartLoadReport);
+parentPort!.postMessage({ latencies, delivered, failures } satisfies ChartLoadReport);
 agent.destroy();
 req.uploads.close();

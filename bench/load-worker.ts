@@ -24,6 +24,8 @@ export interface LoadRequest {
   perRound: number;
   rounds: number;
   concurrency: number;
+  /** Each connection waits this long after an ack before its next request (default 0: back to back). */
+  pauseMs?: number;
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -35,7 +37,7 @@ function send(t: LoadTarget): Promise<number> {
   return sendSlashCommand(agent, { ...t, channelId: 'C0ANALYTIC', responseUrl: `${t.responseUrlBase}/${runId}-${++seq}` });
 }
 
-async function runBatch(t: LoadTarget, count: number, concurrency: number): Promise<number[]> {
+async function runBatch(t: LoadTarget, count: number, concurrency: number, pauseMs: number): Promise<number[]> {
   const latencies: number[] = [];
   let next = 0;
   await Promise.all(
@@ -43,6 +45,7 @@ async function runBatch(t: LoadTarget, count: number, concurrency: number): Prom
       while (next < count) {
         next++;
         latencies.push(await send(t));
+        if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
       }
     }),
   );
@@ -52,6 +55,6 @@ async function runBatch(t: LoadTarget, count: number, concurrency: number): Prom
 const req = workerData as LoadRequest;
 const results: Record<string, number[]> = Object.fromEntries(req.targets.map((t) => [t.name, []]));
 for (let round = 0; round < req.rounds; round++) {
-  for (const t of req.targets) results[t.name]!.push(...(await runBatch(t, req.perRound, req.concurrency)));
+  for (const t of req.targets) results[t.name]!.push(...(await runBatch(t, req.perRound, req.concurrency, req.pauseMs ?? 0)));
 }
 parentPort!.postMessage(results);
