@@ -4,10 +4,10 @@
  * commands over keep-alive connections at a fixed concurrency and reports each
  * request's ack latency (until the HTTP response is complete).
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { signSlackRequest } from '../src/slack-standin/signing.js';
+import { sendSlashCommand } from './slash-command.js';
 
 export interface LoadTarget {
   name: string;
@@ -24,6 +24,8 @@ export interface LoadRequest {
   perRound: number;
   rounds: number;
   concurrency: number;
+  /** Each connection waits this long after an ack before its next request (default 0: back to back). */
+  pauseMs?: number;
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -32,28 +34,10 @@ const runId = randomBytes(4).toString('hex');
 let seq = 0;
 
 function send(t: LoadTarget): Promise<number> {
-  const body = new URLSearchParams({
-    token: 'bench', team_id: 'T0BENCH', team_domain: 'bench', channel_id: 'C0ANALYTIC', channel_name: 'analytics',
-    user_id: 'U0REGULAR', user_name: 'riley', command: t.command, text: t.text, api_app_id: 'A0BENCH',
-    is_enterprise_install: 'false', response_url: `${t.responseUrlBase}/${runId}-${++seq}`, trigger_id: `${Date.now()}.1.bench`,
-  }).toString();
-  const url = new URL(t.botUrl);
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...signSlackRequest(t.signingSecret, body) } },
-      (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`${t.name}: HTTP ${res.statusCode}`))));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return sendSlashCommand(agent, { ...t, channelId: 'C0ANALYTIC', responseUrl: `${t.responseUrlBase}/${runId}-${++seq}` });
 }
 
-async function runBatch(t: LoadTarget, count: number, concurrency: number): Promise<number[]> {
+async function runBatch(t: LoadTarget, count: number, concurrency: number, pauseMs: number): Promise<number[]> {
   const latencies: number[] = [];
   let next = 0;
   await Promise.all(
@@ -61,6 +45,7 @@ async function runBatch(t: LoadTarget, count: number, concurrency: number): Prom
       while (next < count) {
         next++;
         latencies.push(await send(t));
+        if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
       }
     }),
   );
@@ -70,6 +55,6 @@ async function runBatch(t: LoadTarget, count: number, concurrency: number): Prom
 const req = workerData as LoadRequest;
 const results: Record<string, number[]> = Object.fromEntries(req.targets.map((t) => [t.name, []]));
 for (let round = 0; round < req.rounds; round++) {
-  for (const t of req.targets) results[t.name]!.push(...(await runBatch(t, req.perRound, req.concurrency)));
+  for (const t of req.targets) results[t.name]!.push(...(await runBatch(t, req.perRound, req.concurrency, req.pauseMs ?? 0)));
 }
 parentPort!.postMessage(results);

@@ -1,13 +1,19 @@
 /**
- * A minimal Slack for the ack benchmark, in its own thread: answers the Web API
- * (`auth.test` and anything else with ok) and accepts response_url posts,
- * telling the parent each one's ID. The full stand-in validates and stores
- * every message; here that work would land on the bot's thread and be
- * measured as the bot's, which Slack's own servers never are.
+ * A minimal Slack for the ack benchmarks, in its own thread: answers the Web
+ * API (`auth.test`, the three steps of a file upload, and anything else with
+ * ok) and accepts response_url posts, telling the parent each one's ID. The
+ * full stand-in validates and stores every message; here that work would land
+ * on the bot's thread and be measured as the bot's, which Slack's own servers
+ * never are. Given a port in `workerData.uploads`, it posts there the channel
+ * of each completed upload (a chart delivered).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+
+const uploads = (workerData as { uploads?: MessagePort } | undefined)?.uploads;
+let files = 0;
+let base = '';
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -20,13 +26,27 @@ const server = createServer((req, res) => {
       res.end('{"ok":true}');
     } else if (url.startsWith('/api/auth.test')) {
       res.end(JSON.stringify({ ok: true, url: 'https://bench.slack.com/', team: 'Bench', user: 'bot', team_id: 'T0BENCH', user_id: 'U0BOT', bot_id: 'B0BOT' }));
+    } else if (url.startsWith('/api/files.getUploadURLExternal')) {
+      const id = `F0BENCH${++files}`;
+      res.end(JSON.stringify({ ok: true, upload_url: `${base}/upload/${id}`, file_id: id }));
+    } else if (url.startsWith('/upload/')) {
+      res.setHeader('content-type', 'text/plain');
+      res.end(`OK - ${Buffer.concat(chunks).length}`);
+    } else if (url.startsWith('/api/files.completeUploadExternal')) {
+      const form = new URLSearchParams(Buffer.concat(chunks).toString());
+      uploads?.postMessage(form.get('channel_id'));
+      const list = JSON.parse(form.get('files') ?? '[]') as Array<{ id: string; title?: string }>;
+      res.end(JSON.stringify({ ok: true, files: list.map((f) => ({ id: f.id, title: f.title ?? '' })) }));
     } else {
       res.end('{"ok":true}');
     }
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => parentPort!.postMessage({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+server.listen(0, '127.0.0.1', () => {
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  parentPort!.postMessage({ url: base });
+});
 parentPort!.on('message', (m) => {
   if (m === 'stop') server.close(() => process.exit(0));
 });

@@ -9,7 +9,6 @@
  * 2. Time from request to reply (the response_url post) for `/telemetry acme`
  *    on the embedded 1M-row warehouse.
  */
-import { Worker } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { loadConfig } from '../src/config.js';
@@ -20,31 +19,7 @@ import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { BotClient } from '../src/slack-standin/bot-client.js';
 import { freshDataDir } from '../test/support/harness.js';
 import { summarize, ms } from './stats.js';
-import type { LoadRequest } from './load-worker.js';
-
-interface Threaded<T> {
-  info: T;
-  worker: Worker;
-  stop(): Promise<void>;
-}
-
-function thread<T>(file: string, workerData?: unknown): Promise<Threaded<T>> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(file, import.meta.url), { workerData });
-    worker.once('error', reject);
-    worker.once('message', (info: T) =>
-      resolve({ info, worker, stop: () => new Promise((done) => { worker.once('exit', () => done()); worker.postMessage('stop'); }) }),
-    );
-  });
-}
-
-function load(req: LoadRequest): Promise<Record<string, number[]>> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./load-worker.js', import.meta.url), { workerData: req });
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
-}
+import { load, thread } from './threads.js';
 
 export async function run(): Promise<void> {
   const sink = await thread<{ url: string }>('./sink-worker.js');

@@ -131,6 +131,7 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
       await app.stop();
       await jobs.stop();
       services.freshness.stop();
+      await services.close();
     },
   };
 }

@@ -126,6 +126,11 @@ export class PipelineError extends CodedError {
   }
 }
 
+/** A chart could not be drawn: the drawing failed, its worker thread crashed or ran too long, or the renderer is closed. */
+export class ChartRenderError extends CodedError {
+  readonly code = 'chart_render_failed';
+}
+
 /** Anything else. */
 export class UnexpectedError extends CodedError {
   readonly code = 'unexpected';

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     logger.info('shutting down', { signal });
     await bot.stop().catch(() => {});
     await stopStandin().catch(() => {});
-    await Promise.allSettled([warehouse.close(), store.close()]);
+    await Promise.allSettled([warehouse.close(), store.close(), charts.close()]);
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

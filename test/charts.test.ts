@@ -1,15 +1,26 @@
 /**
- * Charts: the PNGs decode, have the 2× size, are not blank, and carry text in
- * the bundled font (no system fonts needed). Plus the pivot from rows to series
- * and the CSV export.
+ * Charts: drawn in worker threads, the PNGs decode, have the 2× size, are not
+ * blank, and carry text in the bundled font (which the worker loads: no system
+ * fonts needed). A chart that crashes its worker fails alone; a closed renderer
+ * refuses; the compiled renderer finds its worker under dist/. Plus the pivot
+ * from rows to series and the CSV export.
+ *
+ * The worker threads run the compiled worker (dist/src/charts/chart-worker.js):
+ * `npm test` builds first; a bare vitest run on a stale build fails saying so.
  */
-import { describe, expect, it } from 'vitest';
-import { loadImage, createCanvas, GlobalFonts } from '@napi-rs/canvas';
-import { CHART_FONT_FAMILY, createChartRenderer, formatNumber, type ChartSpec } from '../src/charts/renderer.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadImage, createCanvas } from '@napi-rs/canvas';
+import { createChartRenderer, formatNumber, type ChartSpec } from '../src/charts/renderer.js';
 import { chartSpecFor, formatDateLabels, toCsv } from '../src/charts/spec.js';
 import type { DisplaySpec } from '../src/catalog/catalog.js';
 
 const renderer = createChartRenderer();
+afterAll(() => renderer.close());
 
 async function decode(png: Buffer) {
   expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
@@ -52,13 +63,9 @@ const lineSpec: ChartSpec = {
 };
 
 describe('chart renderer', () => {
-  it('registers the bundled DejaVu Sans font', () => {
-    expect(GlobalFonts.has(CHART_FONT_FAMILY)).toBe(true);
-    expect(renderer.density).toBe(2);
-  });
-
   it('renders an 800×400 line chart as a 1600×800 PNG with lines, colours and text', async () => {
-    const img = await decode(renderer.render(lineSpec));
+    expect(renderer.density).toBe(2);
+    const img = await decode(await renderer.render(lineSpec));
     expect([img.width, img.height]).toEqual([1600, 800]);
     expect(img.colors).toBeGreaterThan(50); // antialiased lines and text in two series colours
     expect(img.nonWhite).toBeGreaterThan(10_000);
@@ -67,18 +74,69 @@ describe('chart renderer', () => {
   });
 
   it('draws nothing in the title band when there is no title text', async () => {
-    const img = await decode(renderer.render({ ...lineSpec, title: '', subtitle: '', series: [lineSpec.series[0]!] }));
+    const img = await decode(await renderer.render({ ...lineSpec, title: '', subtitle: '', series: [lineSpec.series[0]!] }));
     expect(img.inkIn(0, 12)).toBe(0);
   });
 
   it.each(['bar', 'stacked-bar', 'pie'] as const)('renders a %s chart', async (type) => {
-    const img = await decode(renderer.render({
+    const img = await decode(await renderer.render({
       type, title: 'Instances by hosting', labels: ['cloud', 'managed', 'self-hosted'],
       series: type === 'pie' ? [{ label: 'Instances', data: [120, 300, 1400] }] : [{ label: 'a', data: [1, 2, 3] }, { label: 'b', data: [3, 2, 1] }],
     }));
     expect([img.width, img.height]).toEqual([1600, 800]);
     expect(img.colors).toBeGreaterThan(10);
     expect(img.nonWhite).toBeGreaterThan(20_000);
+  });
+
+  it('draws charts asked for at once, each with its own bytes', async () => {
+    const titles = ['One', 'Two', 'Three', 'Four'];
+    const pngs = await Promise.all(titles.map((title) => renderer.render({ ...lineSpec, title })));
+    expect(new Set(pngs.map((p) => p.toString('base64'))).size).toBe(4);
+    for (const png of pngs) expect((await decode(png)).inkIn(0, 40)).toBeGreaterThan(300);
+  });
+
+  it('fails a chart that crashes its worker thread (out of memory) with a clear error, and draws the next one', async () => {
+    const small = createChartRenderer({ workerHeapMb: 32, threads: 1 });
+    try {
+      expect((await decode(await small.render(lineSpec))).width).toBe(1600);
+      const labels = Array.from({ length: 1_000_000 }, (_, i) => `label ${i}`);
+      const huge: ChartSpec = { type: 'line', title: 'Too much', labels, series: [{ label: 'x', data: labels.map((_, i) => i) }] };
+      const failure = await small.render(huge).then(() => null, (err: unknown) => err);
+      expect(failure).toMatchObject({ code: 'chart_render_failed' });
+      expect(String((failure as Error).message)).toMatch(/^chart failed: its worker thread stopped while working on it \(.*memory limit.*\)/);
+      const img = await decode(await small.render(lineSpec));
+      expect([img.width, img.height]).toEqual([1600, 800]);
+      expect(img.inkIn(0, 40)).toBeGreaterThan(300);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('refuses charts once closed', async () => {
+    const closing = createChartRenderer();
+    await closing.render(lineSpec);
+    await closing.close();
+    await expect(closing.render(lineSpec)).rejects.toMatchObject({ code: 'chart_render_failed', message: expect.stringMatching(/closed/) });
+  });
+
+  it('runs from the compiled tree, and an idle worker does not keep the process alive', async () => {
+    const built = pathToFileURL(path.resolve(import.meta.dirname, '../dist/src/charts/renderer.js')).href;
+    // No close(): the process must still exit on its own once the chart is drawn.
+    const script = `
+      import { createChartRenderer } from ${JSON.stringify(built)};
+      const png = await createChartRenderer().render({ type: 'bar', title: 'Built', labels: ['a', 'b'], series: [{ label: 'n', data: [1, 2] }] });
+      console.log(png.readUInt32BE(16), png.readUInt32BE(20));
+    `;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'chart-built-'));
+    try {
+      await writeFile(path.join(dir, 'render.mjs'), script);
+      const r = spawnSync(process.execPath, [path.join(dir, 'render.mjs')], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim()).toBe('1600 800');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('formats axis numbers with thousands separators', () => {

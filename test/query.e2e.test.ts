@@ -11,7 +11,8 @@ import { blocksToText } from '../src/slack-standin/render-text.js';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import type { Warehouse } from '../src/ports/warehouse.js';
 import type { StoredMessage } from '../src/slack-standin/server.js';
-import { WarehouseError, WarehouseTimeoutError } from '../src/errors.js';
+import { ChartRenderError, WarehouseError, WarehouseTimeoutError } from '../src/errors.js';
+import { createChartRenderer, type ChartRenderer } from '../src/charts/renderer.js';
 import type { KnownBlock } from '@slack/types';
 
 const user = StandinDefaults.users.regular;
@@ -291,6 +292,39 @@ describe('/query through the signed HTTP receiver', () => {
     expect(visibleCount()).toBe(before);
     await query(`user-event-volume since=-${fail === 'error' ? 3 : 4}d`);
     expect(newMessages(before).some((m) => m.files?.length)).toBe(true);
+  });
+});
+
+describe('/query when the chart cannot be drawn', () => {
+  let c: TestBot;
+  const real = createChartRenderer();
+  let crash = true;
+  // The error the renderer gives when a chart's worker thread dies under it; the next chart is drawn as usual.
+  const charts: ChartRenderer = {
+    density: real.density,
+    render: (spec) => (crash ? Promise.reject(new ChartRenderError('chart failed: its worker thread stopped while working on it (exit code 1)')) : real.render(spec)),
+    close: () => real.close(),
+  };
+  beforeAll(async () => {
+    c = await startTestBot({ charts });
+  }, 120_000);
+  afterAll(async () => {
+    await c?.stop();
+    await real.close();
+  });
+
+  it('tells the user the chart could not be drawn, without a trace, logs why, and keeps serving', async () => {
+    const run = () => c.standin.runCommand(c.client, { command: '/query', text: 'instances-by-hosting', userId: user, channelId: channel, ...WAIT });
+    const posted = () => c.standin.conversation(channel).filter((m) => !m.ephemeral && m.files?.length).length;
+    const { replies } = await run();
+    const text = replies.map((r) => JSON.stringify(r.via === 'web_api' ? r.args : r.body)).join('\n');
+    expect(text).toContain('The query ran, but I could not draw its chart.');
+    expect(text).not.toContain('worker thread');
+    expect(posted()).toBe(0);
+    expect(c.logs.some((l) => l.includes('"query chart could not be drawn"') && l.includes('chart_render_failed'))).toBe(true);
+    crash = false;
+    await run();
+    expect(posted()).toBe(1);
   });
 });
 

@@ -90,6 +90,7 @@ describe('coded errors', () => {
       new errors.CostCapError(2, 1),
       new errors.StoreError('x'),
       new errors.SlackApiError('x'),
+      new errors.ChartRenderError('x'),
       new errors.UnexpectedError('x'),
     ].map((e) => e.code);
     expect(new Set(codes).size).toBe(codes.length);

@@ -1,14 +1,17 @@
 /**
- * Charts as PNG: Chart.js drawing on a `@napi-rs/canvas` canvas. One renderer
- * is built at start-up: it registers Chart.js' components and the bundled
- * DejaVu Sans font once, so text renders the same on a machine with no fonts.
+ * Charts as PNG, drawn off the main thread: Chart.js on `@napi-rs/canvas`
+ * with the bundled DejaVu Sans font, in a small pool of worker threads
+ * (`chart-worker.ts`, `worker-pool.ts`), so a chart never holds up an ack.
+ * The pool starts its first thread on the first chart, at most one thread per
+ * core beyond the main thread's; a thread that crashes fails only the chart it
+ * was drawing and is replaced. `close()` stops the threads.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { createCanvas, GlobalFonts, type Canvas } from '@napi-rs/canvas';
-import { Chart, registerables, type ChartConfiguration, type ChartDataset } from 'chart.js';
-import { encodePng } from './png.js';
+import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { ChartRenderError } from '../errors.js';
+import { createWorkerPool } from './worker-pool.js';
 
 export type RenderedChartType = 'line' | 'bar' | 'stacked-bar' | 'pie';
 
@@ -28,132 +31,88 @@ export interface ChartSpec {
 }
 
 export interface ChartRenderer {
-  /** Renders a PNG. */
-  render(spec: ChartSpec): Buffer;
+  /** Renders a PNG in a worker thread; rejects with a `ChartRenderError` when it cannot. */
+  render(spec: ChartSpec): Promise<Buffer>;
   /** Device pixels per CSS pixel of every PNG. */
   readonly density: number;
+  /** Stops the worker threads once the charts under way are done; later renders are refused. */
+  close(): Promise<void>;
+}
+
+export interface ChartRendererOptions {
+  /** Device pixels per CSS pixel. Default 2. */
+  density?: number;
+  /** Worker threads at most. Default: one per core but one (the main thread's), between 1 and 4. */
+  threads?: number;
+  /** Old-generation heap limit of each worker thread, in MB: a runaway chart ends its thread, not the bot. Default 128. */
+  workerHeapMb?: number;
+  /** A chart taking longer fails and its thread is replaced. Default 30 s. */
+  timeoutMs?: number;
 }
 
 export const CHART_FONT_FAMILY = 'DejaVu Sans';
-/** Colour-blind-friendly (Okabe–Ito, then Tableau) series colours. */
-const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000', '#4E79A7', '#F28E2B', '#59A14F', '#B07AA1'];
 
-let registered = false;
-
-/** Registers the bundled font files (400 and 700, upright) under one family; returns how many were registered. */
-function registerBundledFont(): number {
-  const require = createRequire(import.meta.url);
-  const dir = path.join(path.dirname(require.resolve('@fontsource/dejavu-sans/package.json')), 'files');
-  const files = readdirSync(dir).filter((f) => /latin-(400|700)-normal\.woff2$/.test(f));
-  let n = 0;
-  for (const f of files) if (GlobalFonts.register(readFileSync(path.join(dir, f)), CHART_FONT_FAMILY)) n++;
-  return n;
-}
+// One formatter each: toLocaleString builds a new one per call, and an axis formats every tick on every chart.
+const upTo2Decimals = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+const upTo1Decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 
 /** "12,345", "1.5M": thousands separators, compact above a million. */
 export function formatNumber(value: number): string {
-  if (Math.abs(value) >= 10_000_000) return `${(value / 1_000_000).toLocaleString('en-US', { maximumFractionDigits: 1 })}M`;
-  return value.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  if (Math.abs(value) >= 10_000_000) return `${upTo1Decimal.format(value / 1_000_000)}M`;
+  return upTo2Decimals.format(value);
 }
 
-/** Builds the renderer: registers Chart.js and the font (once per process). */
-export function createChartRenderer(options: { density?: number } = {}): ChartRenderer {
-  const density = options.density ?? 2;
-  if (!registered) {
-    Chart.register(...registerables);
-    if (registerBundledFont() === 0) throw new Error('the bundled chart font (@fontsource/dejavu-sans) could not be registered');
-    Chart.defaults.font.family = CHART_FONT_FAMILY;
-    Chart.defaults.font.size = 12;
-    Chart.defaults.color = '#333333';
-    registered = true;
-  }
+/** The default pool size on this machine. */
+export function defaultChartThreads(): number {
+  return Math.min(4, Math.max(1, availableParallelism() - 1));
+}
 
-  // One canvas per size, reused: a new native surface per chart is memory the GC does not see, and RSS climbs.
-  const canvases = new Map<string, Canvas>();
-  const canvasFor = (width: number, height: number): Canvas => {
-    const key = `${width}x${height}`;
-    let canvas = canvases.get(key);
-    if (!canvas) canvases.set(key, (canvas = createCanvas(width, height)));
-    // Chart.js' node platform takes the canvas size as the CSS size and scales it by devicePixelRatio: start from the CSS size.
-    canvas.width = width;
-    canvas.height = height;
-    return canvas;
-  };
-
-  const render = (spec: ChartSpec): Buffer => {
-    const width = Math.min(Math.max(spec.width ?? 800, 100), 2000);
-    const height = Math.min(Math.max(spec.height ?? 400, 100), 2000);
-    const canvas = canvasFor(width, height);
-    const pie = spec.type === 'pie';
-    const stacked = spec.type === 'stacked-bar';
-    const datasets: ChartDataset[] = spec.series.map((s, i) => {
-      const color = PALETTE[i % PALETTE.length]!;
-      if (pie) {
-        return { label: s.label, data: s.data, backgroundColor: spec.labels.map((_, j) => PALETTE[j % PALETTE.length]!), borderColor: '#ffffff', borderWidth: 1 } as ChartDataset;
-      }
-      if (spec.type === 'line') {
-        return { label: s.label, data: s.data, borderColor: color, backgroundColor: color, borderWidth: 2, pointRadius: spec.labels.length > 40 ? 0 : 2, tension: 0.2, spanGaps: true } as ChartDataset;
-      }
-      return { label: s.label, data: s.data, backgroundColor: color, borderWidth: 0 } as ChartDataset;
-    });
-    const tick = (v: string | number) => (typeof v === 'number' ? formatNumber(v) : v);
-    const config: ChartConfiguration = {
-      type: pie ? 'pie' : spec.type === 'line' ? 'line' : 'bar',
-      data: { labels: spec.labels, datasets },
-      options: {
-        responsive: false,
-        animation: false,
-        devicePixelRatio: density,
-        layout: { padding: 8 },
-        plugins: {
-          title: { display: true, text: spec.title, font: { size: 16, weight: 'bold' }, padding: { top: 4, bottom: spec.subtitle ? 2 : 8 } },
-          subtitle: { display: Boolean(spec.subtitle), text: spec.subtitle ?? '', padding: { bottom: 8 } },
-          legend: { display: pie || spec.series.length > 1, position: pie ? 'right' : 'top' },
-          tooltip: { enabled: false },
-        },
-        ...(pie
-          ? {}
-          : {
-              scales: {
-                x: {
-                  stacked,
-                  title: { display: Boolean(spec.xLabel), text: spec.xLabel ?? '' },
-                  ticks: { autoSkip: true, maxRotation: 45, minRotation: 0 },
-                  grid: { display: false },
-                },
-                y: {
-                  stacked,
-                  beginAtZero: true,
-                  title: { display: Boolean(spec.yLabel), text: spec.yLabel ?? '' },
-                  ticks: { callback: tick },
-                },
-              },
-            }),
-      },
-      plugins: [
-        {
-          // Chart.js clears to transparent; Slack shows PNGs on dark themes too.
-          id: 'white-background',
-          beforeDraw: (chart) => {
-            const c = chart.ctx;
-            c.save();
-            c.globalCompositeOperation = 'destination-over';
-            c.fillStyle = '#ffffff';
-            c.fillRect(0, 0, chart.width, chart.height);
-            c.restore();
-          },
-        },
-      ],
-    };
-    // Chart.js types its canvas item as a DOM canvas; @napi-rs/canvas implements the part it uses.
-    const chart = new Chart(canvas as unknown as HTMLCanvasElement, config);
-    try {
-      const { data, width: w, height: h } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-      return encodePng(data, w, h);
-    } finally {
-      chart.destroy();
+/**
+ * The worker script. Compiled, it sits beside this module (`dist/src/charts/`).
+ * Run from the TypeScript sources (vitest), a worker thread cannot load `.ts`,
+ * so the compiled one under `dist/` is used, as long as it is not older than
+ * the sources it is built from (`npm test` builds first).
+ */
+export function chartWorkerUrl(): URL {
+  const beside = new URL('./chart-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(beside))) return beside;
+  const built = new URL('../../dist/src/charts/chart-worker.js', import.meta.url);
+  const builtPath = fileURLToPath(built);
+  if (!existsSync(builtPath)) throw new ChartRenderError(`the chart worker is not built (${builtPath} is missing): run \`npm run build\``);
+  const builtAt = statSync(builtPath).mtimeMs;
+  for (const source of ['./chart-worker.ts', './draw.ts', './renderer.ts', './worker-pool.ts']) {
+    const sourcePath = fileURLToPath(new URL(source, import.meta.url));
+    if (existsSync(sourcePath) && statSync(sourcePath).mtimeMs > builtAt) {
+      throw new ChartRenderError(`the built chart worker is older than ${sourcePath}: run \`npm run build\``);
     }
-  };
+  }
+  return built;
+}
 
-  return { render, density };
+/** Builds the renderer. No thread starts until the first chart. */
+export function createChartRenderer(options: ChartRendererOptions = {}): ChartRenderer {
+  const density = options.density ?? 2;
+  const heapMb = options.workerHeapMb ?? 128;
+  let workerUrl: URL | undefined;
+  const pool = createWorkerPool<ChartSpec, Uint8Array>({
+    name: 'chart',
+    size: options.threads ?? defaultChartThreads(),
+    timeoutMs: options.timeoutMs ?? 30_000,
+    spawn: () => new Worker((workerUrl ??= chartWorkerUrl()), {
+      workerData: { density },
+      resourceLimits: { maxOldGenerationSizeMb: heapMb },
+    }),
+  });
+  return {
+    density,
+    async render(spec: ChartSpec): Promise<Buffer> {
+      try {
+        const png = await pool.run(spec);
+        return Buffer.from(png.buffer, png.byteOffset, png.byteLength);
+      } catch (err) {
+        throw new ChartRenderError(err instanceof Error ? err.message : String(err), { cause: err });
+      }
+    },
+    close: () => pool.close(),
+  };
 }

@@ -55,6 +55,8 @@ export interface Services {
   jobKinds(): Record<string, JobKind>;
   /** Recurring work to schedule at start-up (enqueued once across replicas: fixed keys). */
   recurringJobs(): JobSpec[];
+  /** Closes what the use cases own (the chart renderer built here, when none was given). */
+  close(): Promise<void>;
 }
 
 export interface ServiceContext {
@@ -70,10 +72,11 @@ export function createServices(config: Config, logger: Logger, adapters: Adapter
   const clock = context.now ? { now: context.now } : {};
   // One customer list for every use case that matches customer names: read once, not once each.
   const customers = new CustomerList({ warehouse: adapters.warehouse, logger });
+  const ownCharts = adapters.charts ? undefined : createChartRenderer();
   // A bad catalog file throws CatalogError here, naming the file; main.ts checks it before opening adapters.
   const queries = new QueryService({
     catalog: adapters.catalog ?? loadCatalog(config.queries.dir),
-    charts: adapters.charts ?? createChartRenderer(),
+    charts: adapters.charts ?? ownCharts!,
     warehouse: adapters.warehouse,
     store: adapters.store,
     logger: logger.child({ feature: 'query' }),
@@ -122,5 +125,8 @@ export function createServices(config: Config, logger: Logger, adapters: Adapter
     home: new HomeService({ feeds: [pipelineHomeFeed(pipelineRequests), lookerHomeFeed(adapters.store, context.now)], logger, canRequestPipeline: Boolean(config.analyticsChannel), ...clock }),
     jobKinds: () => ({ ...lookerAccess.jobKinds(), ...freshness.jobKinds() }),
     recurringJobs: () => [lookerAccess.sweepJob(), ...[freshness.checkJob()].filter((j): j is JobSpec => j !== undefined)],
+    close: async () => {
+      await ownCharts?.close();
+    },
   };
 }

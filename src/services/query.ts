@@ -216,11 +216,10 @@ export class QueryService {
 
   /**
    * Start-up warm-up, after the bot listens: loads the customer list (a modal
-   * submission must answer within 3 s) and draws one small chart (the first
-   * render compiles Chart.js' code paths).
+   * submission must answer within 3 s). Charts are drawn in worker threads
+   * that start with the first chart, so there is nothing to warm here.
    */
   async warmUp(): Promise<void> {
-    await this.opts.charts.render({ type: 'line', title: 'warm-up', labels: ['a', 'b'], series: [{ label: 'x', data: [1, 2] }], width: 200, height: 100 });
     await this.customers();
   }
 

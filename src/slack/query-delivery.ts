@@ -11,7 +11,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
-import { toCodedError } from '../errors.js';
+import { ChartRenderError, toCodedError } from '../errors.js';
 import { defineJob, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
 import { QUERY_DELIVER_JOB, type QueryDelivery, type QueryOutput, type QueryService } from '../services/query.js';
 import { failureMessage, type MessageBody } from '../../views/common.js';
@@ -106,7 +106,15 @@ async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>):
     } else if (output.query.display.type === 'table') {
       await gateway.postOnce(target, queryTableMessage(output, now, { requestedBy: d.userId, buttons: true }), { key: ctx.key, mayExist: ctx.attempt > 1, since: ctx.createdAt });
     } else {
-      const chart = await queries.renderChart(output);
+      let chart;
+      try {
+        chart = await queries.renderChart(output);
+      } catch (err) {
+        if (!(err instanceof ChartRenderError)) throw err;
+        logger.error('query chart could not be drawn', { ...context, err });
+        await tell(failureMessage('The query ran, but I could not draw its chart.'));
+        return {};
+      }
       const message = queryChartMessage(output, now, d.userId);
       await gateway.client.filesUploadV2({
         channel_id: d.channel,

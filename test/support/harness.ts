@@ -19,6 +19,7 @@ import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../../src/adapter
 import { openEmbeddedStore } from '../../src/adapters/store/embedded.js';
 import type { Store } from '../../src/ports/store.js';
 import type { Warehouse } from '../../src/ports/warehouse.js';
+import type { ChartRenderer } from '../../src/charts/renderer.js';
 import { SlackStandin, StandinDefaults, type SlackStandinOptions } from '../../src/slack-standin/server.js';
 import { BotClient } from '../../src/slack-standin/bot-client.js';
 
@@ -73,6 +74,8 @@ export interface TestBotOptions {
   env?: Record<string, string>;
   warehouse?: Warehouse;
   store?: Store;
+  /** Chart renderer; default: the bot builds its own. */
+  charts?: ChartRenderer;
   standin?: SlackStandin;
   standinOptions?: SlackStandinOptions;
   botOptions?: BotOptions;
@@ -101,7 +104,7 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
   const store = options.store ?? (await openEmbeddedStore(dataDir));
   let offset = 0;
   const now = () => new Date(Date.now() + offset);
-  const bot = await createBot(config, logger, { warehouse, store }, { now, ...options.botOptions });
+  const bot = await createBot(config, logger, { warehouse, store, ...(options.charts ? { charts: options.charts } : {}) }, { now, ...options.botOptions });
   const { url } = await bot.start(0, '127.0.0.1');
   const client = new BotClient({ botUrl: `${url}/slack/events`, signingSecret, responseUrlBase: `${standinUrl}/response` });
   return {
