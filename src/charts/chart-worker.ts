@@ -14,7 +14,7 @@ if (!port) throw new Error('chart-worker.js runs as a worker thread started by t
 const { density } = workerData as { density: number };
 const draw = createChartDrawer(density);
 
-port.on('message', async ({ id, task }: { id: number; task: ChartSpec }) => {
+async function answer({ id, task }: { id: number; task: ChartSpec }): Promise<void> {
   let reply: WorkerReply<Uint8Array>;
   try {
     const png = await draw(task);
@@ -22,5 +22,7 @@ port.on('message', async ({ id, task }: { id: number; task: ChartSpec }) => {
   } catch (err) {
     reply = { id, ok: false, error: err instanceof Error ? err.message : String(err) };
   }
-  port.postMessage(reply);
-});
+  port!.postMessage(reply);
+}
+
+port.on('message', (message: { id: number; task: ChartSpec }) => void answer(message));
