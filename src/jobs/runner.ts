@@ -20,7 +20,7 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import type { Store, StoreTx } from '../ports/store.js';
+import type { Store, StoreTx, VersionedDoc } from '../ports/store.js';
 import { toCodedError } from '../errors.js';
 import { JOBS, KEEP_FINISHED_MS, enqueue, type JobDoc, type JobPayload, type JobSpec } from './model.js';
 import { DEFAULT_RETRY, afterFailure, type FailureClass, type RetryPolicy } from './policy.js';
@@ -293,7 +293,7 @@ export class JobRunner {
       const queue = [...due];
       const worker = async () => {
         for (let d = queue.shift(); d && !this.stopped && Date.now() < deadline; d = queue.shift()) {
-          const result = await this.runOne(d.id, now);
+          const result = await this.runOne(d, now);
           if (result === 'not_claimed') {
             skip.add(d.id);
             continue;
@@ -313,13 +313,12 @@ export class JobRunner {
     return summary;
   }
 
-  /** Claims and runs one job. */
-  private async runOne(key: string, now: number): Promise<'done' | 'retried' | 'failed' | 'not_claimed'> {
-    const peek = await this.store.get<JobDoc>(JOBS, key);
-    const kindName = peek?.data.kind;
-    const kind = kindName ? this.kinds.get(kindName) : undefined;
-    if (!peek || !kind) {
-      if (peek && !kind) this.logger.warn('no handler for a due job; left for a runner that has one', { key, kind: kindName });
+  /** Claims and runs one job (as listed: the claim re-checks it). */
+  private async runOne(peek: VersionedDoc<JobDoc>, now: number): Promise<'done' | 'retried' | 'failed' | 'not_claimed'> {
+    const key = peek.id;
+    const kind = this.kinds.get(peek.data.kind);
+    if (!kind) {
+      this.logger.warn('no handler for a due job; left for a runner that has one', { key, kind: peek.data.kind });
       return 'not_claimed';
     }
     const leaseMs = Math.max(this.leaseMs, 1_000);
