@@ -13,6 +13,7 @@ import { SlackDirectory } from './slack/directory.js';
 import { SlackGateway } from './slack/gateway.js';
 import { noticeJobKinds } from './slack/notices.js';
 import { queryDeliveryJobKinds } from './slack/query-delivery.js';
+import { subscriptionJobKinds } from './slack/subscription-run.js';
 import type { Directory } from './ports/directory.js';
 
 export interface Runtime {
@@ -40,11 +41,15 @@ export function createRuntime(config: Config, logger: Logger, adapters: Adapters
   });
   const directory = new SlackDirectory(createSlackClient(config, logger, 'interactive'), logger);
   const services = createServices(config, logger, adapters, { directory, kick: () => jobs.kick(), ...(options.now ? { now: options.now } : {}) });
-  const gateway = new SlackGateway(createSlackClient(config, logger, 'background'), logger.child({ component: 'slack' }));
+  const gateway = new SlackGateway(createSlackClient(config, logger, 'background'), logger.child({ component: 'slack' }), options.now ? () => options.now!().getTime() : Date.now);
   const kinds = {
     ...services.jobKinds(),
-    ...noticeJobKinds({ gateway, lookerAccess: services.lookerAccess, pipelineRequests: services.pipelineRequests, freshness: services.freshness, logger, ...(options.now ? { now: options.now } : {}) }),
+    ...noticeJobKinds({
+      gateway, lookerAccess: services.lookerAccess, pipelineRequests: services.pipelineRequests, freshness: services.freshness, subscriptions: services.subscriptions,
+      queryTitle: (name) => services.queries.catalog.get(name)?.title ?? name, logger, ...(options.now ? { now: options.now } : {}),
+    }),
     ...queryDeliveryJobKinds({ queries: services.queries, gateway, logger: logger.child({ feature: 'query' }) }),
+    ...subscriptionJobKinds({ subscriptions: services.subscriptions, queries: services.queries, gateway, logger: logger.child({ feature: 'subscriptions' }) }),
   };
   for (const [kind, spec] of Object.entries(kinds)) jobs.register(kind, spec);
   return { services, jobs, directory, gateway };

@@ -13,6 +13,8 @@ export type CustomerLookup = (text: string) => Promise<MatchResult & { byId?: { 
 export interface ResolvedParams {
   /** Canonical text of each value (dates resolved, customers as IDs): cache keys and button values. */
   canonical: Record<string, string>;
+  /** The values as given (`-30d` stays `-30d`): what a schedule keeps, so relative dates stay relative. */
+  given: Record<string, string>;
   /** What the summary shows for each parameter. */
   shown: Array<{ label: string; value: string }>;
   bound: QueryParams;
@@ -79,7 +81,7 @@ export async function resolveParams(query: SavedQuery, given: Record<string, str
     bound[p.name] = r.bound;
   }
   if (Object.keys(problems).length) return { ok: false, problems, values: keep };
-  return { ok: true, params: { canonical, shown, bound } };
+  return { ok: true, params: { canonical, given: keep, shown, bound } };
 }
 
 type One = { canonical: string; shown: string; bound: QueryParams[string] } | { problem: string };

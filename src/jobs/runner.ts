@@ -103,6 +103,16 @@ export function classify(err: unknown): FailureClass {
   return retryAfterMs !== undefined ? { retryable, retryAfterMs } : { retryable };
 }
 
+/**
+ * A handler throws this to be run again later without it counting as a
+ * failed attempt (Slack's posting rate in a channel is used up until then).
+ */
+export class DeferJob extends Error {
+  constructor(readonly untilMs: number) {
+    super(`deferred until ${new Date(untilMs).toISOString()}`);
+  }
+}
+
 /** An error a handler throws to give up at once, with a message people may see. */
 export class PermanentJobError extends Error {
   readonly code = 'job_refused';
@@ -167,6 +177,7 @@ export class JobRunner {
       this.draining = this.drain(budgetMs).finally(() => {
         this.draining = undefined;
       });
+      this.track(this.draining.catch(() => undefined));
       return this.draining;
     }
     this.next ??= this.draining
@@ -343,9 +354,12 @@ export class JobRunner {
     const policy: RetryPolicy = { ...DEFAULT_RETRY, ...kind.retry };
     // While the handler runs, the claim is renewed: a live runner keeps its job, a dead one's lapses within one lease.
     const renew = setInterval(() => {
-      void this.store
-        .transition<JobDoc>(JOBS, key, (j) => j.state === 'pending' && j.holder === this.holder && j.attempts === job.attempts, () => ({ runAt: this.now().getTime() + leaseMs }))
-        .catch((err: unknown) => ctx.logger.warn('could not renew a job claim', { err: toCodedError(err) }));
+      if (this.stopped) return;
+      this.track(
+        this.store
+          .transition<JobDoc>(JOBS, key, (j) => j.state === 'pending' && j.holder === this.holder && j.attempts === job.attempts, () => ({ runAt: this.now().getTime() + leaseMs }))
+          .catch((err: unknown) => ctx.logger.warn('could not renew a job claim', { err: toCodedError(err) })),
+      );
     }, Math.max(250, Math.floor(leaseMs / 3)));
     renew.unref?.();
     let outcome: JobOutcome | void;
@@ -402,6 +416,15 @@ export class JobRunner {
   }
 
   private async failed(ctx: JobContext, kind: JobKind<JobPayload>, policy: RetryPolicy, err: unknown): Promise<'retried' | 'failed' | 'not_claimed'> {
+    if (err instanceof DeferJob) {
+      const res = await this.store.transition<JobDoc>(
+        JOBS,
+        ctx.key,
+        (j) => j.state === 'pending' && j.holder === this.holder && j.attempts === ctx.attempt,
+        (j) => ({ runAt: err.untilMs, holder: null, attempts: Math.max(0, j.attempts - 1) }),
+      );
+      return res.ok ? 'retried' : 'not_claimed';
+    }
     const coded = toCodedError(err);
     const failure: JobFailure = { code: coded.code, message: safeSummary(coded.message) };
     const decision = afterFailure(ctx.attempt, classify(err), policy, this.random());
