@@ -15,6 +15,7 @@ import type { ResolvedParams } from '../src/catalog/params.js';
 import type { QueryService } from '../src/services/query.js';
 import type { Clicks } from '../src/services/clicks.js';
 import { queryFailureMessage, tellPrivately } from '../src/slack/query-delivery.js';
+import { subscriptionSubcommand, type SubscriptionDeps } from './subscriptions.js';
 import { noteMessage, type MessageBody } from '../views/common.js';
 import {
   queryListMessage, queryOverCapMessage, queryParamsModal,
@@ -26,6 +27,8 @@ export interface QueryDeps {
   queries: QueryService;
   clicks: Clicks;
   logger: Logger;
+  /** Scheduled deliveries and alerts (`/query subscribe`, `/query alert`, `/query subscriptions`). */
+  subscriptions?: SubscriptionDeps;
 }
 
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
@@ -42,6 +45,15 @@ export function queryCommand(deps: QueryDeps) {
     const tell = async (m: MessageBody) => {
       await respond({ response_type: 'ephemeral', ...m });
     };
+    const [first = '', ...rest] = (command.text ?? '').trim().split(/\s+/);
+    const word = first.toLowerCase();
+    if (deps.subscriptions && (word === 'subscribe' || word === 'alert' || word === 'subscriptions') && (command.text ?? '').length <= 10_000) {
+      try {
+        return await subscriptionSubcommand(deps.subscriptions, word, rest.join(' '), { command, ack, respond, client } as Parameters<typeof subscriptionSubcommand>[3], tell);
+      } catch (err) {
+        return tell(queryFailureMessage(deps.logger, err, { user: command.user_id }));
+      }
+    }
     let answer;
     try {
       answer = await deps.queries.command(command.text ?? '');

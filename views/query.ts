@@ -222,6 +222,9 @@ function resultButtons(o: QueryOutput, options: { table: boolean }): ActionsBloc
       button(ActionIds.queryRefresh, 'Refresh'),
       ...(options.table ? [button(ActionIds.queryShowTable, 'Show as table')] : []),
       button(ActionIds.queryDownloadCsv, 'Download CSV'),
+      // Scheduling keeps the values as given, so a relative date stays relative at each run.
+      { ...button(ActionIds.querySubscribe, 'Subscribe…'), value: queryRefValue({ q: o.query.name, p: o.params.given ?? o.params.canonical }) },
+      ...(o.query.display.y.length ? [{ ...button(ActionIds.queryAlert, 'Alert…'), value: queryRefValue({ q: o.query.name, p: o.params.given ?? o.params.canonical }) }] : []),
     ],
   };
 }

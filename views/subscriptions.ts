@@ -272,3 +272,17 @@ export function subscriptionRefusedMessage(reason: 'not_found' | 'not_allowed' |
   if (reason === 'not_allowed') return noteMessage(':no_entry_sign: Only its owner or BizOps can change it. Nothing was changed.');
   return noteMessage('It is already that way. Nothing was changed.');
 }
+
+/** Most subscriptions App Home lists (one block each). */
+export const HOME_MAX_SUBSCRIPTIONS = 15;
+
+/** App Home: my deliveries and alerts, one line each, with Manage. */
+export function homeSubscriptionBlocks(list: ReadonlyArray<{ subscription: Subscription; title: string }>): KnownBlock[] {
+  const blocks: KnownBlock[] = list.slice(0, HOME_MAX_SUBSCRIPTIONS).map(({ subscription: s, title }) => ({
+    type: 'section',
+    text: { type: 'mrkdwn', text: truncate(`${s.kind === 'alert' ? ':rotating_light:' : ':calendar:'} *${escapeMrkdwn(title)}* · ${subscriptionRef(s.id)} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s)}\n${statusLine(s)}`, 3000) },
+    accessory: manageButton(s),
+  }));
+  if (list.length > HOME_MAX_SUBSCRIPTIONS) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${list.length - HOME_MAX_SUBSCRIPTIONS} more: \`${Commands.query} subscriptions\` lists them all.` }] });
+  return blocks;
+}

@@ -136,7 +136,13 @@ export function createServices(config: Config, logger: Logger, adapters: Adapter
     pipelineRequests,
     freshness,
     clicks: new Clicks(adapters.store),
-    home: new HomeService({ feeds: [pipelineHomeFeed(pipelineRequests), lookerHomeFeed(adapters.store, context.now)], logger, canRequestPipeline: Boolean(config.analyticsChannel), ...clock }),
+    home: new HomeService({
+      feeds: [pipelineHomeFeed(pipelineRequests), lookerHomeFeed(adapters.store, context.now)],
+      logger,
+      canRequestPipeline: Boolean(config.analyticsChannel),
+      subscriptionsOf: async (userId) => (await subscriptions.listOf(userId)).map((subscription) => ({ subscription, title: queries.catalog.get(subscription.query)?.title ?? subscription.query })),
+      ...clock,
+    }),
     jobKinds: () => ({ ...lookerAccess.jobKinds(), ...freshness.jobKinds() }),
     recurringJobs: () => [lookerAccess.sweepJob(), ...[freshness.checkJob()].filter((j): j is JobSpec => j !== undefined)],
     close: async () => {
