@@ -82,7 +82,7 @@ export function queryCommand(deps: QueryDeps) {
       }
       case 'ready':
         await deps.queries.requestDelivery(command.trigger_id || `${command.user_id}:${Date.now()}`, {
-          format: 'result', q: answer.query.name, p: answer.params.canonical, channel: command.channel_id, threadTs: null, userId: command.user_id, force: false,
+          format: 'result', q: answer.query.name, p: answer.params.given, channel: command.channel_id, threadTs: null, userId: command.user_id, force: false,
         });
         return;
     }
@@ -143,7 +143,7 @@ export function queryModalSubmit(deps: QueryDeps) {
     await ack();
     // Keyed on the modal: Slack delivering the same submission twice posts one result.
     await deps.queries.requestDelivery(`${view.id}:${view.hash ?? ''}`, {
-      format: 'result', q: query.name, p: resolution.params.canonical, channel: meta.c, threadTs: meta.t ?? null, userId: body.user.id, force: false,
+      format: 'result', q: query.name, p: resolution.params.given, channel: meta.c, threadTs: meta.t ?? null, userId: body.user.id, force: false,
     });
   };
 }
@@ -214,7 +214,7 @@ export function queryRefreshAction(deps: QueryDeps) {
         return tell(noteMessage(':hourglass_flowing_sand: A refresh of this result is already on its way.'));
       }
       await deps.queries.requestDelivery(body.trigger_id, {
-        format: 'result', q: job.query.name, p: job.params.canonical, channel: where.channel, threadTs: where.threadTs ?? null, userId: body.user.id, force: true,
+        format: 'result', q: job.query.name, p: job.params.given, channel: where.channel, threadTs: where.threadTs ?? null, userId: body.user.id, force: true,
       });
     } catch (err) {
       await tell(queryFailureMessage(deps.logger, err, { user: body.user.id }));
@@ -253,7 +253,7 @@ export function queryDownloadCsvAction(deps: QueryDeps) {
         return tell(noteMessage(':page_facing_up: The CSV of this result is already in its thread.'));
       }
       await deps.queries.requestDelivery(body.trigger_id, {
-        format: 'csv', q: job.query.name, p: job.params.canonical, channel: where.channel, threadTs: where.threadTs ?? where.messageTs ?? null, userId: body.user.id, force: false,
+        format: 'csv', q: job.query.name, p: job.params.given, channel: where.channel, threadTs: where.threadTs ?? where.messageTs ?? null, userId: body.user.id, force: false,
       });
     } catch (err) {
       await tell(queryFailureMessage(deps.logger, err, { user: body.user.id }));

@@ -160,7 +160,8 @@ function metadataOf(raw: string | undefined): SubscriptionModalMetadata | null {
     const m = JSON.parse(raw ?? '') as Partial<SubscriptionModalMetadata>;
     if ((m.k !== 'delivery' && m.k !== 'alert') || typeof m.q !== 'string' || typeof m.tz !== 'string') return null;
     if (m.id !== undefined && !isSubscriptionId(m.id)) return null;
-    return { k: m.k, q: m.q, tz: m.tz, ...(m.id ? { id: m.id } : {}) };
+    const p = m.p && typeof m.p === 'object' ? Object.fromEntries(Object.entries(m.p).filter(([, v]) => typeof v === 'string').slice(0, 30)) as Record<string, string> : undefined;
+    return { k: m.k, q: m.q, tz: m.tz, ...(m.id ? { id: m.id } : {}), ...(p ? { p } : {}) };
   } catch {
     return null;
   }
@@ -218,7 +219,7 @@ function scheduleKindChanged(deps: SubscriptionDeps) {
     const editing = meta.id ? await deps.subscriptions.get(meta.id) : null;
     const data: SubscriptionModalData = {
       ...(editing ? modalDataOf(editing, query) : {}),
-      kind: meta.k, query, tz: meta.tz, channel: draft.channel, dm: draft.channel === null, params: draft.params,
+      kind: meta.k, query, tz: meta.tz, channel: draft.channel, dm: draft.channel === null, params: { ...meta.p, ...draft.params },
       scheduleKind: kind as ScheduleKind, time: draft.schedule.time || '09:00',
       ...(draft.schedule.day ? { day: draft.schedule.day } : {}), ...(draft.schedule.date ? { date: draft.schedule.date } : {}), ...(draft.schedule.cron ? { cron: draft.schedule.cron } : {}),
       ...(draft.format ? { format: draft.format as SubscriptionModalData['format'] } : {}),

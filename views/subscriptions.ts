@@ -28,6 +28,8 @@ export interface SubscriptionModalMetadata {
   tz: string;
   /** Editing this one. */
   id?: string;
+  /** The parameter values it opened with (a redraw keeps them when Slack sends no state for them). */
+  p?: Record<string, string>;
 }
 
 /** What the modal shows: a new one (from a command or a chart's button) or one being edited. */
@@ -136,7 +138,7 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
       hint: p.kind === 'date' ? `${describeParam(p)}. A relative date (-30d, -4w, today) stays relative: each run looks back from its own day.` : describeParam(p),
     }));
   }
-  const metadata: SubscriptionModalMetadata = { k: d.kind, q: q.name, tz: d.tz, ...(d.editing ? { id: d.editing.id } : {}) };
+  const metadata: SubscriptionModalMetadata = { k: d.kind, q: q.name, tz: d.tz, ...(d.editing ? { id: d.editing.id } : {}), ...(Object.keys(d.params).length ? { p: d.params } : {}) };
   return {
     type: 'modal',
     callback_id: CallbackIds.subscription,
@@ -192,7 +194,7 @@ export function alertFiredMessage(s: Subscription, q: SavedQuery, ev: Evaluation
 export function alertResolvedMessage(s: Subscription, q: SavedQuery, ev: Evaluation): MessageBody {
   const what = describeCondition(s.condition!, s.condition!.column);
   const text = `:white_check_mark: Resolved: ${q.title}: no longer true that ${what} (now ${number(ev.latest)}).`;
-  return { text, blocks: [section(`:white_check_mark: *Resolved:* ${escapeMrkdwn(q.title)}: it is no longer true that ${escapeMrkdwn(what)}. Now *${number(ev.latest)}*.`)] };
+  return { text, blocks: [section(`:white_check_mark: *Resolved: ${escapeMrkdwn(q.title)}*\nIt is no longer true that ${escapeMrkdwn(what)}: now *${number(ev.latest)}*.`)] };
 }
 
 function statusLine(s: Subscription): string {
@@ -253,7 +255,7 @@ export function subscriptionManageMessage(s: Subscription, title: string): Messa
 export function subscriptionSavedMessage(s: Subscription, title: string, edited: boolean): MessageBody {
   const what = s.kind === 'alert' ? `alert on *${escapeMrkdwn(title)}*` : `delivery of *${escapeMrkdwn(title)}*`;
   const next = s.nextRunAt ? ` First run ${slackDate(new Date(s.nextRunAt))}.` : '';
-  return noteMessage(`:white_check_mark: ${edited ? 'Saved the' : 'Scheduled a'} ${what} (${subscriptionRef(s.id)}): ${escapeMrkdwn(describeScheduleOf(s))}, to ${targetText(s)}.${next} Manage it with \`${Commands.query} subscriptions\`.`);
+  return noteMessage(`:white_check_mark: ${edited ? 'Saved the' : s.kind === 'alert' ? 'Set up an' : 'Scheduled a'} ${what} (${subscriptionRef(s.id)}): ${escapeMrkdwn(describeScheduleOf(s))}, to ${targetText(s)}.${next} Manage it with \`${Commands.query} subscriptions\`.`);
 }
 
 /** To the owner when a run failed (once per run), or paused it. */

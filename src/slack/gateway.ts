@@ -19,8 +19,14 @@ import { toSlackError, slackErrorCode } from './errors.js';
  * post that would go over waits (up to `MAX_WAIT_MS`), or its job is
  * deferred to its turn.
  */
-export const POSTS_PER_SECOND = 1;
-const BURST = 3;
+export interface PostPace {
+  /** Posts per second per channel, on average. */
+  perSecond: number;
+  /** Posts that may go at once before the average applies. */
+  burst: number;
+}
+
+export const SLACK_POST_PACE: PostPace = { perSecond: 1, burst: 3 };
 const MAX_WAIT_MS = 2_000;
 
 export const METADATA_EVENT = 'analytics_bot_post';
@@ -52,7 +58,12 @@ export class SlackGateway {
   private readonly nextPostAt = new Map<string, number>();
 
   /** `clock`: the job runner's clock, in which a deferred job's time is given. */
-  constructor(readonly client: WebClient, private readonly logger: Logger, private readonly clock: () => number = Date.now) {}
+  constructor(
+    readonly client: WebClient,
+    private readonly logger: Logger,
+    private readonly clock: () => number = Date.now,
+    private readonly postPace: PostPace = SLACK_POST_PACE,
+  ) {}
 
   /**
    * Takes a turn to post in `channel`: returns at once, after a short wait,
@@ -61,9 +72,9 @@ export class SlackGateway {
   async pace(channel: string): Promise<void> {
     // Slack's rate is in real time; a deferred job is due by the runner's clock.
     const now = Date.now();
-    const interval = 1000 / POSTS_PER_SECOND;
-    // The bucket allows BURST posts at once, then one per interval.
-    const at = Math.max(now - (BURST - 1) * interval, this.nextPostAt.get(channel) ?? 0);
+    const interval = 1000 / this.postPace.perSecond;
+    // The bucket allows a burst of posts at once, then one per interval.
+    const at = Math.max(now - (this.postPace.burst - 1) * interval, this.nextPostAt.get(channel) ?? 0);
     const wait = at - now;
     if (wait > MAX_WAIT_MS) throw new DeferJob(this.clock() + wait);
     this.nextPostAt.set(channel, at + interval);
