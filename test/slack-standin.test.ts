@@ -132,6 +132,8 @@ describe('Web API', () => {
     const header = { type: 'header', text: { type: 'mrkdwn', text: 'headers must be plain_text' } };
     const invalid = await platformError(client.apiCall('chat.postMessage', { channel: C, text: 'x', blocks: [header] }));
     expect(invalid.data.error).toBe('invalid_blocks');
+    // Each refused request is a violation: a test that sends one on purpose takes them.
+    expect(standin.takeViolations().map((v) => v.answer)).toEqual(['invalid_auth', 'unknown_method', 'invalid_blocks']);
   });
 
   it('opens, pushes and updates views with Slack trigger rules', async () => {
@@ -149,6 +151,7 @@ describe('Web API', () => {
     expect((await platformError(client.views.update({ view_id: opened.view?.id ?? '', hash: opened.view?.hash ?? '', view: modal }))).data.error).toBe('hash_conflict');
     const tooLong = { ...modal, title: { type: 'plain_text' as const, text: 'A title that is far too long for Slack' } };
     expect((await platformError(client.views.open({ trigger_id: makeTriggerId(regular), view: tooLong }))).data.error).toBe('invalid_arguments');
+    expect(standin.takeViolations()).toEqual([expect.objectContaining({ answer: 'invalid_arguments', message: expect.stringContaining('[json-pointer:/view/title]') })]);
   });
 });
 
@@ -180,6 +183,7 @@ describe('message metadata, conversations.history and conversations.replies', ()
     expect((await api('chat.update', { channel: C, ts: posted.ts, text: 'y', metadata: { event_payload: {} } }))['error']).toBe('invalid_metadata_schema');
     expect(standin.conversation(C)).toHaveLength(before);
     expect(standin.message(C, posted.ts!)?.text).toBe('Rerun of HubSpot succeeded (edited)');
+    expect(standin.takeViolations().map((v) => v.answer)).toEqual(['invalid_metadata_format', 'invalid_metadata_format', 'invalid_metadata_schema', 'invalid_metadata_schema']);
   });
 
   it('lists history newest first, top-level messages only, metadata only when asked, paged with next_cursor', async () => {
@@ -250,6 +254,7 @@ describe('message metadata, conversations.history and conversations.replies', ()
     expect((await platformError(client.conversations.replies({ channel: 'C0NOWHERE', ts: dm.ts! }))).data.error).toBe('channel_not_found');
     expect((await platformError(client.conversations.history({ channel: C, cursor: 'bm9wZQ==' }))).data.error).toBe('invalid_cursor');
     expect((await platformError(client.conversations.history({ channel: C, oldest: 'yesterday' }))).data.error).toBe('invalid_ts_oldest');
+    expect(standin.takeViolations().map((v) => v.answer)).toEqual(['invalid_ts_oldest']);
 
     const outside = new SlackStandin({ channels: [{ id: C, name: 'analytics' }, { id: 'C0OUTSIDE', name: 'elsewhere', botIsMember: false }] });
     const { url: outsideUrl } = await outside.start();

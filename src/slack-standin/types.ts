@@ -4,6 +4,10 @@
  * what its user actions answer. Re-exported by `server.ts`.
  */
 
+import type { Violation } from './violations.js';
+
+export type { Violation } from './violations.js';
+
 /** A JSON object as it arrives: fields are checked where they are used. */
 export type Loose = Record<string, unknown>;
 
@@ -39,6 +43,12 @@ export interface SlackStandinOptions {
   appId?: string;
   /** The only bot token accepted; by default any `xoxb-…` token is. */
   token?: string;
+  /**
+   * Told of each request that Slack's documentation refuses or ignores (the
+   * stand-in answers it as Slack would either way). Local mode logs them;
+   * tests fail on them without it (test/support/vendor-facts/slack.ts).
+   */
+  onViolation?: (violation: Violation) => void;
 }
 
 /** IDs of the default workspace fixture. */
