@@ -36,10 +36,12 @@ export class FileStore {
   }
 
   /** files.getUploadURLExternal: reserves a file and the URL its bytes go to. */
-  reserve(name: string, length: number): { upload_url: string; file_id: string } {
+  reserve(name: string, length: number, altTxt?: string): { upload_url: string; file_id: string } {
     const id = randomId('F');
     const url = this.baseUrl();
-    this.files.set(id, { id, name, title: name, mimetype: mimetypeOf(name), size: 0, url_private: `${url}/files/${id}`, length, uploaded: false });
+    this.files.set(id, {
+      id, name, title: name, mimetype: mimetypeOf(name), size: 0, url_private: `${url}/files/${id}`, length, uploaded: false, ...(altTxt ? { alt_txt: altTxt } : {}),
+    });
     return { upload_url: `${url}/upload/${id}`, file_id: id };
   }
 

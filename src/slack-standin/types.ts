@@ -79,6 +79,8 @@ export interface StoredFile {
   mimetype: string;
   size: number;
   url_private: string;
+  /** The image's description for screen readers, as given to files.getUploadURLExternal (`alt_txt`). */
+  alt_txt?: string;
   bytes?: Buffer;
 }
 
