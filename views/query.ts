@@ -65,12 +65,14 @@ export function queryListMessage(queries: readonly SavedQuery[], search: string,
     ? `${queries.length} of ${total} saved queries match “${escapeMrkdwn(truncate(search, 60))}”`
     : `${total} saved queries. Run one with \`${C} <name> [param=value …]\`; search with \`${C} list <words>\`.`;
   const blocks: KnownBlock[] = [section(`:bar_chart: ${heading}`)];
-  for (const q of queries.slice(0, 40)) {
+  // Two blocks a query, between the heading and the "more" line: what fits in one message.
+  const shown = Math.floor((SLACK_LIMITS.messageBlocks - 2) / 2);
+  for (const q of queries.slice(0, shown)) {
     const params = q.params.length ? q.params.map(paramLine).join('\n') : '_no parameters_';
     blocks.push(section(`*${escapeMrkdwn(q.title)}*  \`${C} ${q.name}\`\n${escapeMrkdwn(q.description)}\n${params}`));
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${displayName(q)} · owner ${escapeMrkdwn(q.owner)} · cached ${formatTtl(q.ttlMs)}` }] });
   }
-  if (queries.length > 40) blocks.push(section(`…and ${queries.length - 40} more: narrow the search.`));
+  if (queries.length > shown) blocks.push(section(`…and ${queries.length - shown} more: narrow the search.`));
   if (queries.length === 0) blocks.push(section(`Nothing matches. \`${C} list\` shows them all.`));
   return { text: search ? `Saved queries matching “${truncate(search, 60)}”` : 'Saved queries', blocks };
 }
