@@ -1,6 +1,6 @@
 /**
  * `/query` end to end: signed requests through the real Bolt HTTP receiver, the
- * real Web API client's files.uploadV2 against the Slack stand-in, the
+ * real Web API client (the chart and CSV uploads in three documented steps) against the Slack stand-in, the
  * embedded demo warehouse (1M pings) and store.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

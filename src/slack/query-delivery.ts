@@ -133,7 +133,7 @@ async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>):
       await tell(queryInviteMessage(d.channel));
       return {};
     }
-    throw toSlackError(err, 'files.uploadV2');
+    throw toSlackError(err, 'file upload');
   }
   return {};
 }
