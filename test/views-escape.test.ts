@@ -12,6 +12,7 @@ import { MAX_REASON_LENGTH } from '../src/domain/looker-policy.js';
 import { PIPELINE_REQUEST_LIMITS, type PipelineRequest, type PipelineRequestDraft } from '../src/services/pipeline-request.js';
 import type { LookerAccessRequest } from '../src/services/looker-access.js';
 import { blockKitViolations } from './support/block-limits.js';
+import { SLACK_LIMITS } from '../src/blockkit/limits.js';
 
 /** Every `&` starts a whole entity, and every `<` a whole token. */
 function noHalfEntity(json: string): void {
@@ -50,6 +51,8 @@ describe('cards with the longest text people can type, all of it & < >', () => {
     for (const status of ['pending', 'approved', 'denied'] as const) {
       const card = lookerRequestCard({ ...looker, status }, { adminsUsergroup: 'S0LOOKERADM', lookerConnected: true, lookerUrl: 'https://looker.example.com' });
       expect(blockKitViolations(card.blocks)).toEqual([]);
+      // Cards are edited in place: chat.update refuses a text over 4,000 characters.
+      expect(card.text.length).toBeLessThanOrEqual(SLACK_LIMITS.updateText);
       noHalfEntity(JSON.stringify(card.blocks));
     }
     const decided = lookerDecisionConfirmation({ ...looker, status: 'approved', decidedBy: 'U0ADMIN' });
@@ -68,6 +71,7 @@ describe('cards with the longest text people can type, all of it & < >', () => {
   it.each(['open', 'accepted', 'declined'] as const)('the %s pipeline request card and its DM stay within Slack limits', (status) => {
     const card = pipelineRequestCard(request(status));
     expect(blockKitViolations(card.blocks)).toEqual([]);
+    expect(card.text.length).toBeLessThanOrEqual(SLACK_LIMITS.updateText);
     noHalfEntity(JSON.stringify(card.blocks));
     const dm = pipelineRequestDecisionDm(request(status));
     expect(blockKitViolations(dm.blocks)).toEqual([]);
