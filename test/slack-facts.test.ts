@@ -92,9 +92,9 @@ describe('the stand-in records what Slack refuses or ignores, and answers as Sla
 
   it('an ignored argument: the call succeeds, the argument is dropped, the violation is told and kept', async () => {
     seen.length = 0;
-    const res = await client.apiCall('files.getUploadURLExternal', { filename: 'a.png', length: 3, alt_text: 'A chart' });
+    const res = (await client.apiCall('files.getUploadURLExternal', { filename: 'a.png', length: 3, alt_text: 'A chart' })) as { ok?: boolean; file_id?: string };
     expect(res.ok).toBe(true);
-    expect(standin.file(String(res['file_id']))?.alt_txt).toBeUndefined();
+    expect(standin.file(String(res.file_id))?.alt_txt).toBeUndefined();
     expect(seen).toEqual([expect.objectContaining({ where: 'Web API', message: expect.stringContaining('alt_text') })]);
     expect(standin.takeViolations()).toHaveLength(1);
     expect(standin.takeViolations()).toEqual([]);
@@ -111,8 +111,8 @@ describe('the stand-in records what Slack refuses or ignores, and answers as Sla
   });
 
   it('an upload whose bytes differ from the length declared', async () => {
-    const res = await client.apiCall('files.getUploadURLExternal', { filename: 'a.csv', length: 10 });
-    await fetch(String(res['upload_url']), { method: 'POST', body: 'abc' });
+    const res = (await client.apiCall('files.getUploadURLExternal', { filename: 'a.csv', length: 10 })) as { upload_url?: string };
+    await fetch(String(res.upload_url), { method: 'POST', body: 'abc' });
     expect(standin.takeViolations()).toEqual([expect.objectContaining({ where: 'upload', message: expect.stringContaining('3 bytes arrived') })]);
   });
 });
