@@ -44,6 +44,13 @@ export interface SlackStandinOptions {
   /** The only bot token accepted; by default any `xoxb-…` token is. */
   token?: string;
   /**
+   * At most this many messages in a page of conversations.history and
+   * .replies, whatever `limit` asks: Slack documents that "fewer than the
+   * requested number of items may be returned, even if the end of the
+   * conversation history hasn't been reached". Default: `limit` (Slack's maximum).
+   */
+  pageSize?: number;
+  /**
    * Told of each request that Slack's documentation refuses or ignores (the
    * stand-in answers it as Slack would either way). Local mode logs them;
    * tests fail on them without it (test/support/vendor-facts/slack.ts).

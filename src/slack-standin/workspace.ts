@@ -51,6 +51,8 @@ export class Workspace {
   readonly usergroups: Readonly<Record<string, string[]>>;
   readonly channels: readonly StandinChannel[];
   readonly expectedToken: string | undefined;
+  /** See {@link SlackStandinOptions.pageSize}. */
+  readonly pageSize: number | undefined;
 
   private lastMicros = 0;
   private readonly messages = new Map<string, StoredMessage[]>();
@@ -69,6 +71,7 @@ export class Workspace {
     this.usergroups = options.usergroups ?? { S0BIZOPS: ['U0BIZOPS'], S0LOOKERADM: ['U0ADMIN'] };
     this.channels = options.channels ?? [{ id: StandinDefaults.channel, name: 'analytics' }];
     this.expectedToken = options.token;
+    this.pageSize = options.pageSize;
   }
 
   /** Forgets every message. */

@@ -35,6 +35,9 @@ export interface Posted {
 
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
+/** Pages of history (200 messages each, when Slack gives that many) searched for an earlier post. */
+const HISTORY_PAGES = 10;
+
 export class SlackGateway {
   private warnedHistory = false;
 
@@ -93,14 +96,22 @@ export class SlackGateway {
       }
       // A little before the job was enqueued: clocks of Slack and of the replicas differ.
       const oldest = String(Math.floor(since / 1000) - 120);
-      const res = target.threadTs
-        ? await this.client.conversations.replies({ channel, ts: target.threadTs, oldest, include_all_metadata: true, limit: 200 })
-        : await this.client.conversations.history({ channel, oldest, include_all_metadata: true, limit: 200 });
-      const match = (res.messages ?? []).find((m) => {
-        const meta = (m as { metadata?: { event_type?: string; event_payload?: { key?: unknown } } }).metadata;
-        return meta?.event_type === METADATA_EVENT && meta.event_payload?.key === key;
-      });
-      return match?.ts ? { channel, ts: match.ts } : null;
+      // Slack may answer fewer messages than asked before the end: follow the cursor (a few pages at most).
+      let cursor: string | undefined;
+      for (let page = 0; page < HISTORY_PAGES; page++) {
+        const paging = { oldest, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) };
+        const res = target.threadTs
+          ? await this.client.conversations.replies({ channel, ts: target.threadTs, ...paging })
+          : await this.client.conversations.history({ channel, ...paging });
+        const match = (res.messages ?? []).find((m) => {
+          const meta = (m as { metadata?: { event_type?: string; event_payload?: { key?: unknown } } }).metadata;
+          return meta?.event_type === METADATA_EVENT && meta.event_payload?.key === key;
+        });
+        if (match?.ts) return { channel, ts: match.ts };
+        cursor = res.response_metadata?.next_cursor || undefined;
+        if (!res.has_more || !cursor) break;
+      }
+      return null;
     } catch (err) {
       const code = slackErrorCode(err);
       // Without the history scopes the bot cannot look; it posts, accepting a rare duplicate over a lost message.

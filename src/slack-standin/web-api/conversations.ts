@@ -27,9 +27,9 @@ function decodeCursor(cursor: string): bigint {
   return micros;
 }
 
-function windowArgs(a: Loose, defaultLimit: number, maxLimit: number): Window {
+function windowArgs(a: Loose, defaultLimit: number, maxLimit: number, pageSize: number | undefined): Window {
   const n = Number(a['limit']);
-  const limit = Number.isInteger(n) && n > 0 ? Math.min(n, maxLimit) : defaultLimit;
+  const limit = Math.min(Number.isInteger(n) && n > 0 ? Math.min(n, maxLimit) : defaultLimit, pageSize ?? Infinity);
   const ts = (key: 'oldest' | 'latest') => {
     const v = a[key];
     if (v === undefined || v === '') return undefined;
@@ -103,7 +103,7 @@ export function conversationMethods({ ws }: StandinParts): Methods {
     // Newest first; thread replies stay in their thread, ephemeral messages are nobody's history.
     'conversations.history': (a) => {
       const channel = ws.resolveConversationId(a['channel']);
-      const w = windowArgs(a, 100, 999);
+      const w = windowArgs(a, 100, 999, ws.pageSize);
       const all = ws.conversation(channel).filter((m) => !m.ephemeral);
       const top = all.filter((m) => !m.thread_ts || m.thread_ts === m.ts).reverse();
       return { ...page(top, w, true, (m) => listedMessage(ws, all, m, w.metadata)), pin_count: 0, channel_actions_ts: null, channel_actions_count: 0 };
@@ -111,7 +111,7 @@ export function conversationMethods({ ws }: StandinParts): Methods {
     // The parent first, then its replies, oldest first; `ts` may name the parent or any reply.
     'conversations.replies': (a) => {
       const channel = ws.resolveConversationId(a['channel']);
-      const w = windowArgs(a, 1000, 1000);
+      const w = windowArgs(a, 1000, 1000, ws.pageSize);
       const ts = optStr(a['ts']);
       if (!ts) throw new ApiError('invalid_arguments');
       const all = ws.conversation(channel).filter((m) => !m.ephemeral);
