@@ -16,7 +16,11 @@ export interface StandinUser {
   id: string;
   name: string;
   realName: string;
-  email: string;
+  /**
+   * Absent: users.info answers a profile without `email`, as Slack does when
+   * the app lacks users:read.email (or for some guests and bots).
+   */
+  email?: string;
   isAdmin?: boolean;
   /** IANA zone; defaults to America/Los_Angeles. */
   tz?: string;

@@ -41,7 +41,7 @@ export function userMethods({ ws }: StandinParts): Methods {
           is_admin: user.isAdmin ?? false, is_owner: false, is_bot: false, is_restricted: false,
           tz, ...tzFields(tz),
           profile: {
-            email: user.email, real_name: user.realName, real_name_normalized: user.realName,
+            ...(user.email ? { email: user.email } : {}), real_name: user.realName, real_name_normalized: user.realName,
             display_name: user.name, display_name_normalized: user.name, image_48: `https://example.com/avatars/${user.id}.png`,
           },
         },
