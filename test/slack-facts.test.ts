@@ -42,8 +42,8 @@ describe('the Slack facts', () => {
 
 describe('checkWebApiCall', () => {
   it('accepts what the reference documents, in a form or as JSON', () => {
-    expect(checkWebApiCall('chat.postMessage', { channel: 'C1', text: 'hi', blocks: [section('hi')], metadata: { event_type: 'x', event_payload: {} } }, FORM).problems).toEqual([]);
-    expect(checkWebApiCall('conversations.history', { channel: 'C1', oldest: '1700000000', limit: '200', include_all_metadata: 'true' }, FORM).problems).toEqual([]);
+    expect(checkWebApiCall('chat.postMessage', { channel: 'C0ANALYTIC', text: 'hi', blocks: [section('hi')], metadata: { event_type: 'x', event_payload: {} } }, FORM).problems).toEqual([]);
+    expect(checkWebApiCall('conversations.history', { channel: 'C0ANALYTIC', oldest: '1700000000', limit: '200', include_all_metadata: 'true' }, FORM).problems).toEqual([]);
     expect(checkWebApiCall('files.getUploadURLExternal', { filename: 'a.png', length: 12, alt_txt: 'A chart' }, { contentType: 'application/json' }).problems).toEqual([]);
     // Bolt's listener client adds team_id to every call.
     expect(checkWebApiCall('views.open', { trigger_id: '1.2.3', view: { type: 'modal', title: { type: 'plain_text', text: 'T' }, blocks: [] }, team_id: 'T1' }, FORM).problems).toEqual([]);
@@ -57,12 +57,12 @@ describe('checkWebApiCall', () => {
   it("answers as Slack does: missing, mistyped, none of text/blocks, over Block Kit's limits, unknown method", () => {
     const answers = (method: string, args: Record<string, unknown>) => checkWebApiCall(method, args, FORM).problems.map((p) => p.answer);
     expect(answers('chat.postMessage', { text: 'hi' })).toEqual(['channel_not_found']);
-    expect(answers('chat.postMessage', { channel: 'C1' })).toEqual(['no_text']);
+    expect(answers('chat.postMessage', { channel: 'C0ANALYTIC' })).toEqual(['no_text']);
     expect(answers('files.getUploadURLExternal', { filename: 'a.png', length: 'twelve' })).toEqual(['missing_argument']);
-    expect(answers('chat.update', { channel: 'C1', ts: '1.2', text: 'x'.repeat(4001) })).toEqual(['msg_too_long']);
-    expect(answers('chat.postMessage', { channel: 'C1', text: 'x', blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) })).toEqual(['invalid_blocks']);
+    expect(answers('chat.update', { channel: 'C0ANALYTIC', ts: '1.2', text: 'x'.repeat(4001) })).toEqual(['msg_too_long']);
+    expect(answers('chat.postMessage', { channel: 'C0ANALYTIC', text: 'x', blocks: Array.from({ length: 51 }, () => ({ type: 'divider' })) })).toEqual(['invalid_blocks']);
     expect(answers('views.update', { view: { type: 'modal', title: { type: 'plain_text', text: 'T' }, blocks: [] } })).toEqual(['invalid_arguments']);
-    expect(answers('chat.scheduleMessage', { channel: 'C1', text: 'x', post_at: '1' })).toEqual(['unknown_method']);
+    expect(answers('chat.scheduleMessage', { channel: 'C0ANALYTIC', text: 'x', post_at: '1' })).toEqual(['unknown_method']);
   });
 
   it('checks response_url posts and ack bodies', () => {
@@ -70,7 +70,7 @@ describe('checkWebApiCall', () => {
     expect(checkResponseUrlBody({ delete_original: true })).toEqual([]);
     expect(checkResponseUrlBody({ response_type: 'public', text: 'x' }).map((p) => p.answer)).toEqual(['invalid_arguments']);
     expect(checkCommandAck({})).toEqual([]);
-    expect(checkCommandAck({ text: 'x', channel: 'C1' })).toEqual([{ message: expect.stringContaining('does not take "channel"') }]);
+    expect(checkCommandAck({ text: 'x', channel: 'C0ANALYTIC' })).toEqual([{ message: expect.stringContaining('does not take "channel"') }]);
     const view = { blocks: [{ type: 'input', block_id: 'why', label: { type: 'plain_text', text: 'Why' }, element: { type: 'plain_text_input', action_id: 'a' } }] };
     expect(checkViewSubmissionAck({ response_action: 'errors', errors: { why: 'Say more' } }, view)).toEqual([]);
     expect(checkViewSubmissionAck({ response_action: 'errors', errors: { because: 'Say more' } }, view).map((p) => p.answer)).toEqual(['invalid_arguments']);

@@ -254,7 +254,8 @@ describe('message metadata, conversations.history and conversations.replies', ()
     expect((await platformError(client.conversations.replies({ channel: 'C0NOWHERE', ts: dm.ts! }))).data.error).toBe('channel_not_found');
     expect((await platformError(client.conversations.history({ channel: C, cursor: 'bm9wZQ==' }))).data.error).toBe('invalid_cursor');
     expect((await platformError(client.conversations.history({ channel: C, oldest: 'yesterday' }))).data.error).toBe('invalid_ts_oldest');
-    expect(standin.takeViolations().map((v) => v.answer)).toEqual(['invalid_ts_oldest']);
+    // A channel name where the reference asks for a conversation ID, and a timestamp that is none.
+    expect(standin.takeViolations().map((v) => v.answer)).toEqual(['channel_not_found', 'invalid_ts_oldest']);
 
     const outside = new SlackStandin({ channels: [{ id: C, name: 'analytics' }, { id: 'C0OUTSIDE', name: 'elsewhere', botIsMember: false }] });
     const { url: outsideUrl } = await outside.start();

@@ -49,6 +49,9 @@ const MESSAGE_ARGS: Record<string, SlackArgFact> = {
 };
 
 const CHANNEL_MISSING = { ifMissing: 'channel_not_found' } as const;
+/** A conversation ID (public or private channel, DM): where the reference says "ID", not a name or a user ID. */
+const conversationId: SlackArgType = { kind: 'string', pattern: /^[CGD][A-Z0-9]{2,}$/ };
+const userId: SlackArgType = { kind: 'string', pattern: /^[UW][A-Z0-9]{2,}$/ };
 
 const methods: SlackMethodFact[] = [
   {
@@ -123,7 +126,7 @@ const methods: SlackMethodFact[] = [
     contentTypes: FORM_AND_JSON,
     botScopes: ['chat:write'],
     args: {
-      channel: { type: str, required: true, ...CHANNEL_MISSING, note: 'a conversation ID: for a DM the D… ID, not the user ID' },
+      channel: { type: conversationId, required: true, ...CHANNEL_MISSING, ifInvalid: 'channel_not_found', note: 'a conversation ID: for a DM the D… ID, not the user ID' },
       ts: { type: ts, required: true, ifMissing: 'message_not_found' },
       text: { type: { kind: 'string', maxLength: 4_000 }, ifInvalid: 'msg_too_long', note: 'text without blocks removes the blocks' },
       blocks: { type: { kind: 'blocks' } },
@@ -164,7 +167,10 @@ const methods: SlackMethodFact[] = [
     http: 'GET',
     contentTypes: ['application/x-www-form-urlencoded'],
     botScopes: [],
-    args: { channel: { type: str, required: true, ...CHANNEL_MISSING }, message_ts: { type: ts, required: true, ifMissing: 'message_not_found' } },
+    args: {
+      channel: { type: conversationId, required: true, ...CHANNEL_MISSING, ifInvalid: 'channel_not_found', note: '"The ID of the conversation or channel containing the message"' },
+      message_ts: { type: ts, required: true, ifMissing: 'message_not_found' },
+    },
     response: '{ channel, permalink }',
     variations: ['a thread reply links with ?thread_ts=…&cid=…'],
     errors: ['channel_not_found', 'message_not_found'],
@@ -206,7 +212,7 @@ const methods: SlackMethodFact[] = [
     contentTypes: FORM_AND_JSON,
     botScopes: ['channels:history', 'groups:history', 'im:history', 'mpim:history'],
     args: {
-      channel: { type: str, required: true, ...CHANNEL_MISSING, note: 'a conversation ID' },
+      channel: { type: conversationId, required: true, ...CHANNEL_MISSING, ifInvalid: 'channel_not_found', note: '"Conversation ID to fetch history for"' },
       oldest: { type: ts, ifInvalid: 'invalid_ts_oldest' },
       latest: { type: ts, ifInvalid: 'invalid_ts_latest' },
       inclusive: { type: bool },
@@ -231,7 +237,7 @@ const methods: SlackMethodFact[] = [
     contentTypes: FORM_AND_JSON,
     botScopes: ['channels:history', 'groups:history', 'im:history', 'mpim:history'],
     args: {
-      channel: { type: str, required: true, ...CHANNEL_MISSING },
+      channel: { type: conversationId, required: true, ...CHANNEL_MISSING, ifInvalid: 'channel_not_found' },
       ts: { type: ts, required: true, ifMissing: 'thread_not_found', note: "the parent's ts or any reply's" },
       oldest: { type: ts, ifInvalid: 'invalid_ts_oldest' },
       latest: { type: ts, ifInvalid: 'invalid_ts_latest' },
@@ -251,7 +257,7 @@ const methods: SlackMethodFact[] = [
     http: 'GET',
     contentTypes: ['application/x-www-form-urlencoded'],
     botScopes: ['usergroups:read'],
-    args: { usergroup: { type: str, required: true, ifMissing: 'no_such_subteam' }, include_disabled: { type: bool }, team_id: { type: str } },
+    args: { usergroup: { type: { kind: 'string', pattern: /^S[A-Z0-9]{2,}$/ }, required: true, ifMissing: 'no_such_subteam', ifInvalid: 'no_such_subteam' }, include_disabled: { type: bool }, team_id: { type: str } },
     response: '{ users: string[] }',
     variations: ['a disabled group answers no users unless include_disabled'],
     errors: ['invalid_cursor', 'no_such_subteam', 'plan_upgrade_required'],
@@ -263,7 +269,7 @@ const methods: SlackMethodFact[] = [
     http: 'GET',
     contentTypes: ['application/x-www-form-urlencoded'],
     botScopes: ['users:read'],
-    args: { user: { type: str, required: true, ifMissing: 'user_not_found' }, include_locale: { type: bool } },
+    args: { user: { type: userId, required: true, ifMissing: 'user_not_found', ifInvalid: 'user_not_found' }, include_locale: { type: bool } },
     response: '{ user: User }',
     variations: [
       'profile.email only with the users:read.email scope',
@@ -326,7 +332,7 @@ const methods: SlackMethodFact[] = [
     http: 'POST',
     contentTypes: FORM_AND_JSON,
     botScopes: [],
-    args: { user_id: { type: str, required: true, ifMissing: 'invalid_arguments' }, view: { type: { kind: 'view' }, required: true }, hash: { type: str } },
+    args: { user_id: { type: userId, required: true }, view: { type: { kind: 'view' }, required: true }, hash: { type: str } },
     response: '{ view }',
     variations: ['view.type must be home'],
     errors: ['duplicate_external_id', 'hash_conflict', 'missing_profile_id', 'not_enabled', 'not_implemented', 'view_too_large'],
@@ -363,7 +369,7 @@ const methods: SlackMethodFact[] = [
     botScopes: ['files:write'],
     args: {
       files: { type: { kind: 'files' }, required: true, note: '[{ id, title? }]' },
-      channel_id: { type: str, note: 'without it the file stays private' },
+      channel_id: { type: conversationId, ifInvalid: 'invalid_channel', note: '"Channel ID where the file will be shared"; without it the file stays private' },
       channels: { type: str, note: 'comma-separated channel or user IDs' },
       thread_ts: { type: ts },
       initial_comment: { type: str },
