@@ -1,47 +1,50 @@
-/**
- * The gateway's post-once: a retried job looks for the message an earlier
- * attempt posted before posting again. Slack pages conversations.history and
- * .replies, and "fewer than the requested number of items may be returned,
- * even if the end of the conversation history hasn't been reached": the look
- * must follow next_cursor, or a busy channel gets the message twice.
- */
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebClient } from '@slack/web-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackGateway } from '../src/slack/gateway.js';
+import { DeferJob } from '../src/jobs/runner.js';
 import { createLogger } from '../src/logger.js';
-import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
 
-const channel = StandinDefaults.channel;
-const standin = new SlackStandin({ pageSize: 2 });
-let gateway: SlackGateway;
-
-beforeAll(async () => {
-  const { url } = await standin.start();
-  const client = new WebClient('xoxb-test', { slackApiUrl: `${url}/api/`, retryConfig: { retries: 0 } });
-  gateway = new SlackGateway(client, createLogger({ level: 'warn', secrets: [], write: () => {} }));
-});
-afterAll(() => standin.stop());
-
-describe('postOnce when Slack answers history in small pages', () => {
-  it('finds the earlier post on a later page of the channel, and does not post again', async () => {
-    const since = Date.now() - 1000;
-    const first = await gateway.postOnce({ channel }, { text: 'the card' }, { key: 'card:1', mayExist: false, since });
-    for (let i = 0; i < 5; i++) await gateway.postOnce({ channel }, { text: `later ${i}` }, { key: `other:${i}`, mayExist: false, since });
-    const again = await gateway.postOnce({ channel }, { text: 'the card' }, { key: 'card:1', mayExist: true, since });
-    expect(again).toEqual(first);
-    expect(standin.conversation(channel).filter((m) => m.text === 'the card')).toHaveLength(1);
+// The pace of background posts per channel: Slack's one a second with short bursts.
+describe('SlackGateway.pace', () => {
+  afterEach(() => {
+    vi.useRealTimers();
   });
 
-  it('finds the earlier reply on a later page of the thread', async () => {
-    const since = Date.now() - 1000;
-    const parent = await gateway.postOnce({ channel }, { text: 'alert' }, { key: 'alert:1', mayExist: false, since });
-    const reply = await gateway.postOnce({ channel, threadTs: parent.ts }, { text: 'reminder' }, { key: 'reminder:1', mayExist: false, since });
-    for (let i = 0; i < 4; i++) await gateway.postOnce({ channel, threadTs: parent.ts }, { text: `note ${i}` }, { key: `note:${i}`, mayExist: false, since });
-    // Oldest first: parent, reminder, then four notes. Look for the last one, beyond the first page.
-    const last = standin.conversation(channel).filter((m) => m.text === 'note 3')[0]!;
-    const again = await gateway.postOnce({ channel, threadTs: parent.ts }, { text: 'note 3' }, { key: 'note:3', mayExist: true, since });
-    expect(again).toEqual({ channel, ts: last.ts });
-    expect(reply.ts).not.toBe(last.ts);
-    expect(standin.conversation(channel).filter((m) => m.text === 'note 3')).toHaveLength(1);
+  function gateway(clock: () => number) {
+    const logger = createLogger({ level: 'silent', secrets: [] });
+    // No request is made: pace() only keeps time.
+    return new SlackGateway(new WebClient('xoxb-unused', { slackApiUrl: 'http://127.0.0.1:9/api/' }), logger, clock, { perSecond: 1, burst: 3 });
+  }
+
+  it('lets a burst go at once, spaces the next ones a second apart, and defers a job whose turn is more than 2 s away', async () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const runnerClock = () => 5_000_000; // the runner's clock may differ from Slack's real time
+    const g = gateway(runnerClock);
+    const waited: number[] = [];
+    const take = async () => {
+      const start = Date.now();
+      const p = g.pace('C1');
+      await vi.runAllTimersAsync();
+      await p;
+      waited.push(Date.now() - start);
+    };
+    for (let i = 0; i < 3; i++) await take();
+    expect(waited).toEqual([0, 0, 0]);
+    // The 4th and 5th go 1 s after the one before (each waits its turn, which the fake clock passes).
+    const t0 = Date.now();
+    await take();
+    expect(Date.now() - t0).toBe(1000);
+    await take();
+    expect(waited.slice(3)).toEqual([1000, 1000]);
+    // Three more at once: two wait their turns (1 s and 2 s), the third would wait 3 s and is deferred by as much on the runner's clock.
+    const fourth = g.pace('C1');
+    const fifth = g.pace('C1');
+    await expect(g.pace('C1')).rejects.toSatisfy((e) => e instanceof DeferJob && e.untilMs === runnerClock() + 3000);
+    await vi.runAllTimersAsync();
+    await Promise.all([fourth, fifth]);
+    // Another channel has its own turn.
+    const other = Date.now();
+    await g.pace('C2');
+    expect(Date.now() - other).toBe(0);
   });
 });
