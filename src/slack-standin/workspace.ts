@@ -87,9 +87,14 @@ export class Workspace {
     return this.channels.find((c) => c.id === id);
   }
 
-  /** The bot's DM conversation ID with a user. */
+  /** The bot's DM conversation ID with a user: `D0` and the user ID, as long as Slack's (files.completeUploadExternal checks D + 8 or more). */
   dmChannelId(userId: string): string {
-    return `D${userId}`;
+    return `D0${userId}`;
+  }
+
+  /** The user of a DM conversation ID from {@link dmChannelId}, if it is one. */
+  dmUser(channelId: string): string | undefined {
+    return /^D0([UW][A-Z0-9]+)$/.exec(channelId)?.[1];
   }
 
   /** Slack timestamps are unique per channel; these are unique overall and increasing. */
@@ -102,7 +107,7 @@ export class Workspace {
   tryResolveChannel(ref: unknown): string | undefined {
     if (typeof ref !== 'string' || ref === '') return undefined;
     if (/^[UW]/.test(ref)) return this.user(ref) ? this.dmChannelId(ref) : undefined;
-    if (/^D/.test(ref)) return this.user(ref.slice(1)) ? ref : undefined;
+    if (/^D/.test(ref)) return this.user(this.dmUser(ref) ?? '') ? ref : undefined;
     const name = ref.replace(/^#/, '');
     return this.channels.find((c) => c.id === ref || c.name === name)?.id;
   }

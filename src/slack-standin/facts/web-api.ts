@@ -369,7 +369,13 @@ const methods: SlackMethodFact[] = [
     botScopes: ['files:write'],
     args: {
       files: { type: { kind: 'files' }, required: true, note: '[{ id, title? }]' },
-      channel_id: { type: conversationId, ifInvalid: 'invalid_channel', note: '"Channel ID where the file will be shared"; without it the file stays private' },
+      channel_id: {
+        type: { kind: 'string', pattern: /^[CGDZ][A-Z0-9]{8,}$/ },
+        ifInvalid: 'invalid_arguments',
+        note:
+          '"Channel ID where the file will be shared"; without it the file stays private. A user ID is refused: for a DM, the D… ID from conversations.open ' +
+          '(Slack answers invalid_arguments, "input must match regex pattern: ^[CGDZ][A-Z0-9]{8,}$ [json-pointer:/channel_id]": slackapi/bolt-js#2115, 2024-05-15)',
+      },
       channels: { type: str, note: 'comma-separated channel or user IDs' },
       thread_ts: { type: ts },
       initial_comment: { type: str },
@@ -381,8 +387,10 @@ const methods: SlackMethodFact[] = [
       'channel_not_found', 'channels_limit_exceeded', 'file_not_found', 'file_type_not_allowed', 'file_update_failed', 'file_uploads_except_images_disabled',
       'invalid_blocks', 'invalid_channel', 'not_in_channel', 'posting_to_channel_denied',
     ],
-    source: ref('files.completeUploadExternal'),
-    witness: 'node-slack-sdk FilesCompleteUploadExternalArguments (files, channel_id, thread_ts, initial_comment, blocks)',
+    source: `${ref('files.completeUploadExternal')}; channel_id's pattern and answer: Slack's error as quoted in slackapi/bolt-js#2115 (2024-05-15; [CGD] in node-slack-sdk#1653, 2023-08-29)`,
+    witness:
+      'node-slack-sdk FilesCompleteUploadExternalArguments (files, channel_id, thread_ts, initial_comment, blocks); ' +
+      "its maintainers on bolt-js#2115 and java-slack-sdk#1309: pass the DM's D… ID (conversations.open), not the user ID",
   },
 ];
 

@@ -86,7 +86,7 @@ export function conversationMethods({ ws }: StandinParts): Methods {
   return {
     'conversations.info': (a) => {
       const id = ws.resolveChannel(a['channel'], false);
-      if (id.startsWith('D')) return { channel: { id, is_im: true, is_channel: false, is_private: true, user: id.slice(1), is_open: true, created: 1_700_000_000 } };
+      if (id.startsWith('D')) return { channel: { id, is_im: true, is_channel: false, is_private: true, user: ws.dmUser(id), is_open: true, created: 1_700_000_000 } };
       const ch = ws.channel(id);
       return {
         channel: {
