@@ -13,6 +13,9 @@ import { PIPELINE_REQUEST_LIMITS, type PipelineRequest, type PipelineRequestDraf
 import type { LookerAccessRequest } from '../src/services/looker-access.js';
 import { blockKitViolations } from './support/block-limits.js';
 import { SLACK_LIMITS } from '../src/blockkit/limits.js';
+import type { SavedQuery } from '../src/catalog/catalog.js';
+import type { Subscription } from '../src/services/subscriptions.js';
+import { homeSubscriptionBlocks, subscriptionFailedDm, subscriptionManageMessage, subscriptionModal, subscriptionsListMessage } from '../views/subscriptions.js';
 
 /** Every `&` starts a whole entity, and every `<` a whole token. */
 function noHalfEntity(json: string): void {
@@ -82,5 +85,51 @@ describe('cards with the longest text people can type, all of it & < >', () => {
     const confirm = pipelineRequestConfirmModal(draft, [], JSON.stringify({ ok: 1 }));
     expect(blockKitViolations(confirm.blocks as KnownBlock[], 'modal')).toEqual([]);
     noHalfEntity(JSON.stringify(confirm.blocks));
+  });
+});
+
+describe('scheduled deliveries and alerts with the longest text they can carry, all of it & < >', () => {
+  // The catalog allows a 100-character title and a 500-character description; reasons and run messages are ours, of any length.
+  const query: SavedQuery = {
+    name: 'weekly-active-instances', title: worst(100), description: worst(500), owner: 'data', params: [],
+    display: { type: 'line', x: 'week', y: ['instances'], series: undefined, xLabel: undefined, yLabel: undefined },
+    ttlMs: 60_000, sql: 'SELECT 1', duckdbSql: undefined, tables: [], version: 'v1', file: 'weekly-active-instances.sql',
+  };
+  const at = Date.parse('2026-12-01T14:00:00Z');
+  const sub = (kind: Subscription['kind'], status: Subscription['status']): Subscription => ({
+    id: 'sub_abc123', kind, owner: 'U0REGULAR', query: query.name, params: {}, target: { kind: 'channel', channel: 'C0ANALYTIC' },
+    schedule: { kind: 'cron', cron: '0 9 * * 1', tz: 'America/New_York' }, format: 'chart',
+    condition: kind === 'alert' ? { column: 'instances', op: 'above', value: 1000 } : null, alertState: 'ok', firedAt: null, firedMessage: null,
+    status, pausedReason: status === 'paused' ? worst(2000) : null, nextRunAt: status === 'active' ? at + 86_400_000 : null,
+    lastRun: { dueAt: at, at, outcome: 'failed', message: worst(2000), manual: false }, consecutiveFailures: 3, createdAt: at, updatedAt: at,
+  });
+
+  it('the modal, the list, Manage, the failure DM and App Home stay within Slack limits and cut no entity in half', () => {
+    const modal = subscriptionModal({ kind: 'delivery', query, tz: 'America/New_York', channel: 'C0ANALYTIC', dm: false, params: {}, scheduleKind: 'daily', time: '09:00' });
+    expect(blockKitViolations(modal.blocks as KnownBlock[], 'modal')).toEqual([]);
+    noHalfEntity(JSON.stringify(modal.blocks));
+    for (const kind of ['delivery', 'alert'] as const) {
+      for (const status of ['active', 'paused'] as const) {
+        const s = sub(kind, status);
+        for (const message of [subscriptionsListMessage([s, { ...s, id: 'sub_def456' }], () => query.title, { everyone: true }), subscriptionManageMessage(s, query.title), subscriptionFailedDm(s, query.title, status === 'paused')]) {
+          expect(blockKitViolations(message.blocks)).toEqual([]);
+          noHalfEntity(JSON.stringify(message.blocks));
+        }
+        const home = homeSubscriptionBlocks([{ subscription: s, title: query.title }]);
+        expect(blockKitViolations(home, 'home')).toEqual([]);
+        noHalfEntity(JSON.stringify(home));
+      }
+    }
+  });
+
+  it('a reason or a run message is cut after escaping: its & < > count five characters each', () => {
+    const paused = JSON.stringify(subscriptionManageMessage(sub('delivery', 'paused'), 'Weekly active instances').blocks);
+    const reason = /paused: ((?:&amp;|&lt;|&gt;)+)…/.exec(paused)?.[1] ?? '';
+    const failed = /failed \(((?:&amp;|&lt;|&gt;)+)…\)/.exec(paused)?.[1] ?? '';
+    // As escaped text: at most 200 and 150 characters (before, 200 and 150 characters were cut first, and escaped to five times as many).
+    expect(reason.length).toBeGreaterThan(0);
+    expect(reason.length).toBeLessThan(200);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.length).toBeLessThan(150);
   });
 });
