@@ -8,6 +8,9 @@ import { BotClient, makeTriggerId } from '../src/slack-standin/bot-client.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import { SlackStandin, StandinDefaults, type LocalReply } from '../src/slack-standin/server.js';
 import { signSlackRequest } from '../src/slack-standin/signing.js';
+import { defaultUsers } from '../src/slack-standin/types.js';
+import { SlackDirectory } from '../src/slack/directory.js';
+import { silentLogger } from '../src/logger.js';
 
 const C = StandinDefaults.channel;
 const { regular, bizops, lookerAdmin } = StandinDefaults.users;
@@ -99,6 +102,28 @@ describe('Web API', () => {
     const download = await fetch(`${url}/files/${fileId}`);
     expect(Buffer.from(await download.arrayBuffer())).toEqual(png);
     expect(blocksToText(msg ?? {})).toBe('Here you go\n[file: WAI]');
+  });
+
+  it("answers conversations.open's variations: already_open the second time, user_disabled for a deactivated user", async () => {
+    const first = await client.conversations.open({ users: bizops });
+    expect(first.channel?.id).toBe(standin.dmChannelId(bizops));
+    expect(first).not.toHaveProperty('already_open');
+    const again = await client.conversations.open({ users: bizops });
+    expect(again).toMatchObject({ no_op: true, already_open: true, channel: { id: standin.dmChannelId(bizops) } });
+
+    const gone = { id: 'U0GONEUSER', name: 'gone', realName: 'Gone User', email: 'gone@example.com', deleted: true };
+    const withGone = new SlackStandin({ users: [...defaultUsers, gone] });
+    const { url: goneUrl } = await withGone.start();
+    try {
+      const web = new WebClient('xoxb-test', { slackApiUrl: `${goneUrl}/api/`, retryConfig: { retries: 0 } });
+      expect((await platformError(web.conversations.open({ users: gone.id }))).data.error).toBe('user_disabled');
+      // Slack keeps a deactivated user, marked deleted; the bot's directory treats them as no one.
+      expect((await web.users.info({ user: gone.id })).user).toMatchObject({ id: gone.id, deleted: true });
+      expect(await new SlackDirectory(web, silentLogger).profile(gone.id)).toBeNull();
+      expect(await new SlackDirectory(web, silentLogger).profile(regular)).toMatchObject({ email: 'riley@example.com' });
+    } finally {
+      await withGone.stop();
+    }
   });
 
   it('lists usergroup members and describes users', async () => {

@@ -24,6 +24,8 @@ export interface StandinUser {
   isAdmin?: boolean;
   /** IANA zone; defaults to America/Los_Angeles. */
   tz?: string;
+  /** Deactivated: users.info still answers, with `deleted: true`, as Slack does. */
+  deleted?: boolean;
 }
 
 /** A channel in the fixture. The bot is a member unless `botIsMember` is false. */

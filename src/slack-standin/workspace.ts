@@ -56,6 +56,8 @@ export class Workspace {
 
   private lastMicros = 0;
   private readonly messages = new Map<string, StoredMessage[]>();
+  /** DMs conversations.open has opened (a second open answers already_open). */
+  readonly openedDms = new Set<string>();
 
   constructor(
     options: SlackStandinOptions,
@@ -77,6 +79,7 @@ export class Workspace {
   /** Forgets every message. */
   reset(): void {
     this.messages.clear();
+    this.openedDms.clear();
   }
 
   user(id: string): StandinUser | undefined {

@@ -14,7 +14,7 @@ import { SlackApiError } from '../errors.js';
 /** Slack errors that waiting will not fix. */
 const PERMANENT = new Set([
   'channel_not_found', 'not_in_channel', 'is_archived', 'invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'no_text',
-  'cant_update_message', 'message_not_found', 'edit_window_closed', 'user_not_found', 'users_not_found', 'user_not_in_channel',
+  'cant_update_message', 'message_not_found', 'edit_window_closed', 'user_not_found', 'users_not_found', 'user_not_in_channel', 'user_disabled',
   'invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'missing_scope', 'restricted_action', 'not_allowed_token_type',
   'invalid_arguments', 'invalid_arg_name', 'too_many_attachments', 'cannot_dm_bot', 'no_permission', 'file_not_found',
   'ekm_access_denied', 'team_access_not_granted', 'invalid_metadata_format', 'invalid_metadata_schema', 'metadata_too_large', 'unknown_method',

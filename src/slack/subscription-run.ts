@@ -39,7 +39,7 @@ export interface SubscriptionRunDeps {
 type RunPayload = { id: string; dueAt: number; manual: boolean };
 
 /** Slack refusals that mean the destination is gone: waiting will not help. */
-const GONE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'cannot_dm_bot', 'user_not_found', 'account_inactive']);
+const GONE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'cannot_dm_bot', 'user_not_found', 'user_disabled', 'account_inactive']);
 
 export function subscriptionJobKinds(deps: SubscriptionRunDeps): Record<string, JobKind> {
   return {

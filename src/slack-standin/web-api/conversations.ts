@@ -98,7 +98,12 @@ export function conversationMethods({ ws }: StandinParts): Methods {
     'conversations.open': (a) => {
       const users = (optStr(a['users']) ?? '').split(',').filter(Boolean);
       if (users.length !== 1 || !ws.user(users[0] ?? '')) throw new ApiError(users.length ? 'user_not_found' : 'users_list_not_supplied');
-      return { channel: { id: ws.dmChannelId(users[0] ?? '') } };
+      if (ws.user(users[0] ?? '')?.deleted) throw new ApiError('user_disabled');
+      const id = ws.dmChannelId(users[0] ?? '');
+      // Slack's variation: an IM that was open already answers no_op and already_open.
+      const again = ws.openedDms.has(id) || ws.conversation(id).length > 0;
+      ws.openedDms.add(id);
+      return { ...(again ? { no_op: true, already_open: true } : {}), channel: { id } };
     },
     // Newest first; thread replies stay in their thread, ephemeral messages are nobody's history.
     'conversations.history': (a) => {

@@ -37,7 +37,7 @@ export function userMethods({ ws }: StandinParts): Methods {
       const tz = user.tz ?? 'America/Los_Angeles';
       return {
         user: {
-          id: user.id, team_id: ws.teamId, name: user.name, real_name: user.realName, deleted: false,
+          id: user.id, team_id: ws.teamId, name: user.name, real_name: user.realName, deleted: user.deleted ?? false,
           is_admin: user.isAdmin ?? false, is_owner: false, is_bot: false, is_restricted: false,
           tz, ...tzFields(tz),
           profile: {
