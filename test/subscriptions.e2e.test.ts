@@ -235,7 +235,9 @@ describe('scheduled deliveries', () => {
       t.standin.failNext('chat.postMessage', 'not_in_channel');
       await d.tick(`${day}T14:00:05Z`);
       expect(dms()).toHaveLength(i + 1);
-      expect(text(dms().at(-1))).toMatch(/can no longer post in/);
+      expect(text(dms().at(-1))).toMatch(/can no longer post in its channel \(not_in_channel\)/);
+      // The channel is a link in the DM, not escaped text.
+      expect(JSON.stringify(dms().at(-1)!.blocks)).toContain(`in <#${CHANNEL}> failed`);
     }
     const paused = (await t.bot.services.subscriptions.get(sub.id))!;
     expect(paused).toMatchObject({ status: 'paused', consecutiveFailures: 3, nextRunAt: null });

@@ -261,7 +261,9 @@ export function subscriptionSavedMessage(s: Subscription, title: string, edited:
 /** To the owner when a run failed (once per run), or paused it. */
 export function subscriptionFailedDm(s: Subscription, title: string, paused: boolean): MessageBody {
   const why = escapeAndTruncate(s.lastRun?.message ?? 'an unknown error', 400);
-  const head = `:warning: Your ${s.kind === 'alert' ? 'alert' : 'scheduled delivery'} *${escapeMrkdwn(title)}* (${subscriptionRef(s.id)}) failed${s.lastRun ? ` on its run of ${slackDate(new Date(s.lastRun.dueAt))}` : ''}: ${why}.`;
+  // Where it posts, as a channel link (an ID Slack gave us: nothing to escape); the reason is the run's, escaped.
+  const where = s.target.kind === 'channel' && /^[CG][A-Z0-9]{2,}$/.test(s.target.channel) ? ` in <#${s.target.channel}>` : '';
+  const head = `:warning: Your ${s.kind === 'alert' ? 'alert' : 'scheduled delivery'} *${escapeMrkdwn(title)}* (${subscriptionRef(s.id)})${where} failed${s.lastRun ? ` on its run of ${slackDate(new Date(s.lastRun.dueAt))}` : ''}: ${why}.`;
   const tail = paused
     ? ` It failed ${s.consecutiveFailures} times in a row, so I paused it. Fix the cause, then Resume it from \`${Commands.query} subscriptions\`.`
     : s.nextRunAt ? ` I will try again at its next run, ${slackDate(new Date(s.nextRunAt))}.` : '';

@@ -97,7 +97,7 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
   } catch (err) {
     const code = slackErrorCode(err) ?? (err as { slackError?: string }).slackError;
     if (code && GONE.has(code)) {
-      throw new PermanentJobError(sub.target.kind === 'channel' ? `I can no longer post in <#${channel}> (${code}): invite me back, or edit it to post elsewhere` : `I can no longer DM its owner (${code})`);
+      throw new PermanentJobError(sub.target.kind === 'channel' ? `I can no longer post in its channel (${code}): invite me back, or edit it to post elsewhere` : `I can no longer DM its owner (${code})`);
     }
     throw err;
   }
@@ -115,7 +115,7 @@ async function deliver(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, s
   }
   if (sub.format === 'table' || (wantsChart && output.query.display.type === 'table')) {
     const table = queryTableMessage(output, now, { buttons: false });
-    await deps.gateway.postOnce({ channel }, { text: table.text, blocks: [...table.blocks, ...footer].slice(0, 50) }, { key: ctx.key, mayExist: ctx.attempt > 1, since: ctx.payload.dueAt });
+    await deps.gateway.postOnce({ channel }, { text: table.text, blocks: [...table.blocks.slice(0, 50 - footer.length), ...footer] }, { key: ctx.key, mayExist: ctx.attempt > 1, since: ctx.payload.dueAt });
   } else if (wantsChart) {
     await uploadChart(deps, ctx, sub, output, { channel }, ctx.payload.dueAt, footer);
   }
