@@ -29,7 +29,7 @@ export function registerAll(app: App, services: Services, context: ListenerConte
     freshness: services.freshness, logger, analyticsChannel: config.analyticsChannel, bizopsUsergroup: config.bizopsUsergroup, warehouseKind: services.adapters.warehouse.kind,
   };
   return [
-    ...registerTelemetry(app, { telemetry: services.telemetry, clicks: services.clicks, logger }),
+    ...registerTelemetry(app, { telemetry: services.telemetry, clicks: services.clicks, logger, lookerUrl: config.looker?.baseUrl ?? null }),
     ...registerQuery(app, { queries: services.queries, clicks: services.clicks, logger }),
     ...registerLookerAccess(app, { lookerAccess: services.lookerAccess, logger, lookerAdminsUsergroup: config.lookerAdminsUsergroup, jobs: context.jobs }),
     ...registerPipeline(app, {
@@ -39,7 +39,10 @@ export function registerAll(app: App, services: Services, context: ListenerConte
     ...registerFreshness(app, freshness),
     ...registerReruns(app, freshness),
     ...registerPipelineRequest(app, pipelineRequest),
-    ...registerAnalytics(app, { audit: services.audit, directory: context.directory, logger, ...groups }),
+    ...registerAnalytics(app, {
+      audit: services.audit, directory: context.directory, logger, ...groups,
+      sourceNames: new Map(services.freshness.catalog.sources.map((s) => [s.id, s.name])),
+    }),
     ...registerHome(app, { home: services.home, logger, analyticsChannel: config.analyticsChannel, ...groups }),
   ];
 }

@@ -82,7 +82,7 @@ describe('catalog list and parameter modal', () => {
 
   it.each(catalog.queries.filter((q) => q.params.length).map((q) => [q.name]))('%s: a modal with one input per parameter, of the right kind', (name) => {
     const query = catalog.get(name)!;
-    const modal = queryParamsModal(query, { values: {}, problems: { weeks: 'weeks: must be from 1 to 13, got 500' }, metadata: { q: name, c: 'C0ANALYTIC' }, today: '2025-06-15' });
+    const modal = queryParamsModal(query, { values: {}, problems: { weeks: 'must be from 1 to 13, got 500' }, metadata: { q: name, c: 'C0ANALYTIC' }, today: '2025-06-15' });
     expect(modal.callback_id).toBe(CallbackIds.queryParams);
     expect(JSON.parse(modal.private_metadata!)).toEqual({ q: name, c: 'C0ANALYTIC' });
     expect(blockKitViolations(modal.blocks as KnownBlock[], 'modal')).toEqual([]);
