@@ -265,7 +265,7 @@ describe('/query through the signed HTTP receiver', () => {
     expect(modalJson).not.toContain('"initial_date":"2001-01-01"');
     expect(blocksToText(modal.blocks)).not.toContain('must be on or after');
     // A date picker takes a day: its hint gives the days it takes, not "-30d".
-    expect(modalJson).toMatch(/"hint":\{"type":"plain_text","text":"A day from \d{4}-\d{2}-\d{2} to today"\}/);
+    expect(modalJson).toMatch(/"hint":\{"type":"plain_text","text":"A day from \d{4}-\d{2}-\d{2} to yesterday"\}/);
     expect(modalJson).not.toContain('-30d');
     expect(modalJson).toContain('"type":"datepicker"');
     expect(blockKitViolations(modal.blocks as KnownBlock[], 'modal')).toEqual([]);

@@ -178,9 +178,10 @@ function modalHint(p: ParamDef, today: string): string {
   if (p.kind === 'customer') return p.description ?? 'A customer name, alias or domain, as in /telemetry.';
   if (p.kind === 'date') {
     const at = new Date(`${today}T00:00:00Z`);
+    const yesterday = resolveDateSpec('-1d', at);
     const day = (spec: string) => {
       const d = resolveDateSpec(spec, at);
-      return d === today ? 'today' : d;
+      return d === today ? 'today' : d === yesterday ? 'yesterday' : d;
     };
     const range = p.min && p.max ? `a day from ${day(p.min)} to ${day(p.max)}` : p.min ? `a day from ${day(p.min)} on` : p.max ? `a day up to ${day(p.max)}` : 'a day';
     return p.description ? `${p.description} (${range})` : range.charAt(0).toUpperCase() + range.slice(1);
