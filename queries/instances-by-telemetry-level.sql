@@ -12,7 +12,7 @@ params:
   weeks:
     type: int
     label: Weeks
-    description: Whole weeks back, ending with last week (this week is left out until it ends, so it never shows as a dip)
+    description: Whole weeks, ending with last week
     default: 12
     min: 1
     max: 13

@@ -158,7 +158,7 @@ describe('/query: the parameter modal and its errors', () => {
     expect(modal.blocks.filter((b) => b.type === 'context')).toEqual([]);
     // A word that is not a parameter cannot be fixed in an input: that one is said at the top.
     const stray = queryParamsModal(top, { values: {}, problems: { colour: '“colour” is not a parameter of top-customers-by-active-users' }, metadata: { q: top.name, c: 'C0ANALYTIC' }, today: '2026-11-28' });
-    expect(json(stray.blocks.filter((b) => b.type === 'context'))).toContain('Left out of your command: “colour” is not a parameter');
+    expect(json(stray.blocks.filter((b) => b.type === 'context'))).toContain('Not used from your command: “colour” is not a parameter');
   });
 
   it('gives a date picker a hint in days (a picker cannot take "-30d")', () => {
@@ -167,6 +167,16 @@ describe('/query: the parameter modal and its errors', () => {
     expect(since.hint.text).toBe('A day from 2025-11-28 to yesterday');
     expect(since.element.initial_date).toBe('2026-10-29');
     expect(json(modal)).not.toContain('-30d');
+  });
+
+  it('gives a select no hint listing the choices it already shows', () => {
+    const wai = catalog.get('weekly-active-instances')!;
+    const modal = queryParamsModal(wai, { values: {}, problems: {}, metadata: { q: wai.name, c: 'C0ANALYTIC' }, today: '2026-11-28' });
+    const hosting = modal.blocks.find((b) => b.block_id === `${BlockIds.queryParamPrefix}hosting`) as { hint?: { text: string }; element: { type: string } };
+    expect(hosting.element.type).toBe('static_select');
+    expect(hosting.hint?.text ?? '').not.toMatch(/one of|managed, /i);
+    const weeks = modal.blocks.find((b) => b.block_id === `${BlockIds.queryParamPrefix}weeks`) as { hint: { text: string } };
+    expect(weeks.hint.text).toBe('Whole weeks, ending with last week (a whole number from 1 to 13, default 12)');
   });
 });
 
@@ -225,7 +235,7 @@ describe('the telemetry card for CEs and sales', () => {
     const sections = plain.blocks.filter((b): b is SectionBlock => b.type === 'section');
     expect(json(sections)).not.toContain('site-0');
     const contexts = json(plain.blocks.filter((b) => b.type === 'context'));
-    expect(contexts).toContain('instance `site-0`');
+    expect(contexts).toContain('instance site-0');
   });
 });
 

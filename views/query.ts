@@ -186,6 +186,8 @@ function modalHint(p: ParamDef, today: string): string {
     const range = p.min && p.max ? `a day from ${day(p.min)} to ${day(p.max)}` : p.min ? `a day from ${day(p.min)} on` : p.max ? `a day up to ${day(p.max)}` : 'a day';
     return p.description ? `${p.description} (${range})` : range.charAt(0).toUpperCase() + range.slice(1);
   }
+  // A select shows its choices itself: its hint is only the description, if any.
+  if (p.kind === 'enum') return p.description ?? '';
   const about = describeParam(p);
   return p.description ? `${p.description} (${about})` : about.charAt(0).toUpperCase() + about.slice(1);
 }
@@ -199,8 +201,8 @@ function modalHint(p: ParamDef, today: string): string {
 function inputFor(p: ParamDef, value: string | undefined, today: string, problem: string | undefined): InputBlock {
   const blockId = `${BlockIds.queryParamPrefix}${p.name}`;
   const label = { type: 'plain_text' as const, text: truncate(p.label, 2000) };
-  const hint = { type: 'plain_text' as const, text: truncate(modalHint(p, today), 2000) };
-  const base = { type: 'input' as const, block_id: blockId, label, hint, optional: false };
+  const hintText = modalHint(p, today);
+  const base = { type: 'input' as const, block_id: blockId, label, ...(hintText ? { hint: { type: 'plain_text' as const, text: truncate(hintText, 2000) } } : {}), optional: false };
   const warning = problem ? { type: 'plain_text' as const, text: truncate(`⚠ ${queryFieldError(problem)}`, 150) } : undefined;
   switch (p.kind) {
     case 'int': {
@@ -267,7 +269,7 @@ export function queryParamsModal(
   const names = new Set(query.params.map((p) => p.name));
   const elsewhere = Object.entries(input.problems).filter(([key]) => !names.has(key)).map(([, problem]) => problem);
   if (elsewhere.length) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`:information_source: Left out of your command: ${elsewhere.slice(0, 5).map(escapeMrkdwn).join('; ')}`, 3000) }] });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`:information_source: Not used from your command: ${elsewhere.slice(0, 5).map(escapeMrkdwn).join('; ')}`, 3000) }] });
   }
   for (const p of query.params) {
     // Missing and required is not a mistake: the input is simply empty (Slack marks it required).

@@ -41,7 +41,7 @@ function instanceBlocks(i: InstanceTelemetry, now: Date, lookerUrl: string | nul
         },
       ],
     },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: `:mag: ${whereToLookText(info.whereToLook, lookerUrl)} · instance \`${escapeMrkdwn(i.siteId)}\`` }] },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `:mag: ${whereToLookText(info.whereToLook, lookerUrl)} · instance ${escapeMrkdwn(i.siteId)}` }] },
   ];
 }
 
