@@ -96,7 +96,7 @@ describe('App Home', () => {
     expect((await pipelines.mine('U0REGULAR')).map((i) => i.todo)).toEqual([undefined, undefined]);
     expect((await pipelines.waiting('U0BIZOPS', { bizops: 'member', lookerAdmin: 'not_member' })).map((i) => i.todo)).toEqual(['triage_pipeline', 'mark_pipeline_live']);
 
-    const view = homeView({ userId: 'U0REGULAR', roles: { bizops: 'not_member', lookerAdmin: 'not_member' }, mine, waiting: [], unavailable: [], canRequestPipeline: true, generatedAt: NOW });
+    const view = homeView({ userId: 'U0REGULAR', roles: { bizops: 'not_member', lookerAdmin: 'not_member' }, mine, waiting: [], unavailable: [], canRequestPipeline: true, generatedAt: NOW, subscriptions: [] });
     expect(text(view)).toContain('waiting for a Looker admin');
     expect(text(view)).not.toContain('approve or deny');
   });

@@ -22,7 +22,7 @@ const now = new Date('2025-06-15T12:00:00Z');
 function output(query: SavedQuery, columns: string[], rows: Row[], totalRows = rows.length): QueryOutput {
   return {
     query, columns, rows, totalRows, computedAt: now, bytesProcessed: 61_234_567, cacheHit: false,
-    params: { canonical: { weeks: '8', hosting: 'all' }, shown: [{ label: 'Weeks', value: '8' }], bound: {} },
+    params: { canonical: { weeks: '8', hosting: 'all' }, given: { weeks: '8' }, shown: [{ label: 'Weeks', value: '8' }], bound: {} },
     freshness: [{ table: 'pings', lastModified: new Date(now.getTime() - 3 * 3_600_000), rowCount: 1 }],
   };
 }
@@ -58,9 +58,10 @@ describe('result message', () => {
     const actions = message.blocks.find((b) => b.type === 'actions') as Extract<KnownBlock, { type: 'actions' }>;
     expect(actions.block_id).toBe(BlockIds.queryResultActions);
     const ids = actions.elements.map((e) => (e as { action_id: string }).action_id);
-    expect(ids).toEqual([ActionIds.queryRefresh, ActionIds.queryShowTable, ActionIds.queryDownloadCsv]);
+    expect(ids).toEqual([ActionIds.queryRefresh, ActionIds.queryShowTable, ActionIds.queryDownloadCsv, ActionIds.querySubscribe, ActionIds.queryAlert]);
+    // The values as typed (`given`), not the canonical ones with defaults filled in: a relative date stays relative.
     for (const e of actions.elements) {
-      expect(JSON.parse((e as { value: string }).value) as QueryRef).toEqual({ q: 'weekly-active-instances', p: { weeks: '8', hosting: 'all' } });
+      expect(JSON.parse((e as { value: string }).value) as QueryRef).toEqual({ q: 'weekly-active-instances', p: { weeks: '8' } });
     }
     const text = blocksToText({ blocks: message.blocks });
     expect(text).toContain('61.2 MB processed · fresh run · pings updated 3 hours ago');

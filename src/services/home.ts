@@ -11,6 +11,7 @@ import { SOURCE_SYSTEM_LABEL } from './pipeline-request-sources.js';
 import type { Store } from '../ports/store.js';
 import { LOOKER_ACCESS_REQUESTS, lookerRequestRef, type LookerAccessRequest } from './looker-access.js';
 import { levelLabel } from '../domain/looker-policy.js';
+import type { Subscription } from './subscriptions.js';
 
 /**
  * Where a request stands, for App Home (views/home.ts words it). Looker
@@ -67,6 +68,8 @@ export interface HomeData {
   unavailable: string[];
   /** Whether the "New pipeline request" button works here (an analytics channel is set). */
   canRequestPipeline: boolean;
+  /** The user's scheduled deliveries and alerts of saved queries (with their queries' titles). */
+  subscriptions: Array<{ subscription: Subscription; title: string }>;
   generatedAt: Date;
 }
 
@@ -150,7 +153,16 @@ export function lookerHomeFeed(store: Store, now: () => Date = () => new Date())
 }
 
 export class HomeService {
-  constructor(private readonly opts: { feeds: readonly HomeFeed[]; logger: Logger; canRequestPipeline: boolean; now?: () => Date }) {}
+  constructor(
+    private readonly opts: {
+      feeds: readonly HomeFeed[];
+      logger: Logger;
+      canRequestPipeline: boolean;
+      /** A person's scheduled deliveries and alerts, with their queries' titles. */
+      subscriptionsOf?: (userId: string) => Promise<Array<{ subscription: Subscription; title: string }>>;
+      now?: () => Date;
+    },
+  ) {}
 
   /** Everything the Home tab shows for `userId`, whose roles the caller asked Slack for. */
   async homeFor(userId: string, roles: Roles): Promise<HomeData> {
@@ -169,6 +181,14 @@ export class HomeService {
       }),
     );
     const byNewest = (a: HomeRequestItem, b: HomeRequestItem) => (a.createdAt < b.createdAt ? 1 : -1);
+    let subscriptions: HomeData['subscriptions'] = [];
+    try {
+      subscriptions = (await this.opts.subscriptionsOf?.(userId)) ?? [];
+    } catch (err) {
+      const coded = toCodedError(err);
+      this.opts.logger.error('home subscriptions failed', { user: userId, code: coded.code, err: coded });
+      unavailable.push('scheduled deliveries and alerts');
+    }
     return {
       userId,
       roles,
@@ -177,6 +197,7 @@ export class HomeService {
       waiting: results.flatMap((r) => r.waiting).sort((a, b) => -byNewest(a, b)),
       unavailable,
       canRequestPipeline: this.opts.canRequestPipeline,
+      subscriptions,
       generatedAt: (this.opts.now ?? (() => new Date()))(),
     };
   }

@@ -172,7 +172,7 @@ export function queryOutput(q: SavedQuery): QueryOutput {
   return {
     query: q, columns: ['week', 'hosting', 'instances'], rows: [{ week: '2026-11-16', hosting: HOSTILE, instances: 3 }, { week: '2026-11-23', hosting: 'cloud', instances: 4 }],
     totalRows: 2, computedAt: NOW, bytesProcessed: 61_234_567, cacheHit: false,
-    params: { canonical: { weeks: '8' }, shown: [{ label: 'Weeks', value: HOSTILE }], bound: {} },
+    params: { canonical: { weeks: '8' }, given: { weeks: '8' }, shown: [{ label: 'Weeks', value: HOSTILE }], bound: {} },
     freshness: [{ table: 'pings', lastModified: new Date(NOW.getTime() - 3 * HOUR), rowCount: 1 }],
   };
 }
@@ -191,7 +191,7 @@ export function homeData(): HomeData {
   return {
     userId: 'U0BIZOPS', roles: { bizops: 'member', lookerAdmin: 'unknown' },
     mine: items, waiting: items.map((i) => ({ ...i, todo: i.state === 'pipeline_open' ? 'triage_pipeline' as const : i.state === 'pipeline_accepted' ? 'mark_pipeline_live' as const : 'decide_looker' as const })),
-    unavailable: [`feed ${HOSTILE}`], canRequestPipeline: true, generatedAt: NOW,
+    unavailable: [`feed ${HOSTILE}`], canRequestPipeline: true, generatedAt: NOW, subscriptions: [],
   };
 }
 
