@@ -70,8 +70,8 @@ describe('every text the views produce', () => {
     expect(found).toEqual([]);
   });
 
-  it('shows one short ID per request (LA-…, PR-…), never the stored one', () => {
-    const found = outputs.flatMap(({ name, value }) => mrkdwnTexts(value).filter((t) => /\b(?:la|pr)_[A-Za-z0-9]{4,}/.test(t)).map((t) => `${name}: ${t.slice(0, 200)}`));
+  it('shows one short ID per request (LA-…, PR-…, SUB-…), never the stored one', () => {
+    const found = outputs.flatMap(({ name, value }) => mrkdwnTexts(value).filter((t) => /\b(?:la|pr|sub)_[A-Za-z0-9]{4,}/.test(t)).map((t) => `${name}: ${t.slice(0, 200)}`));
     expect(found).toEqual([]);
   });
 

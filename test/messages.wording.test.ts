@@ -18,9 +18,12 @@ import { rerunMessage } from '../views/rerun.js';
 import { homeStateText, homeView } from '../views/home.js';
 import { QUERY_LIST_PAGE_SIZE, queryCsvAlreadyMessage, queryCsvOnItsWayMessage, queryListMessage, queryParamErrors, queryParamsModal, queryProblemsMessage, queryUnknownMessage } from '../views/query.js';
 import { telemetryCardMessage } from '../views/telemetry.js';
+import { alertFiredMessage, alertResolvedMessage, subscriptionCsvBlocks, subscriptionFailedDm, subscriptionManageMessage, subscriptionsListMessage } from '../views/subscriptions.js';
+import { auditSentence } from '../views/audit.js';
+import { goneMessage } from '../src/slack/subscription-run.js';
 import { queryListPageAction } from '../commands/query.js';
 import { blockKitViolations } from './support/block-limits.js';
-import { alertDoc, catalog, customerTelemetry, freshnessResult, lookerBase, NOW, pipelineBase, source } from './support/view-samples.js';
+import { alertDoc, catalog, customerTelemetry, freshnessResult, lookerBase, NOW, pipelineBase, source, subscriptionAuditEntries, subscriptionBase, subscriptionSamples } from './support/view-samples.js';
 
 const HOUR = 3_600_000;
 const json = (v: unknown) => JSON.stringify(v);
@@ -267,5 +270,71 @@ describe('/query list pages', () => {
       await handler({ ack: async () => {}, action: { value }, respond: async (r: Record<string, unknown>) => void replies.push(r) } as never);
     }
     expect(replies.map((r) => [r['replace_original'], /Page (\d) of 3/.exec(blocksToText({ blocks: r['blocks'] as unknown[] }))?.[1]])).toEqual([[true, '2'], [true, '3'], [true, '1']]);
+  });
+});
+
+describe('scheduled deliveries and alerts', () => {
+  const subs = subscriptionSamples();
+  const byId = (suffix: string) => subs.find((s) => s.id.endsWith(suffix))!;
+  const failed = byId('04');
+  const selfPaused = byId('07');
+
+  it('tells the owner which run failed with the date standing alone, and what happens next', () => {
+    const dm = subscriptionFailedDm(failed, 'Weekly active instances', false);
+    const line = (dm.blocks[0] as SectionBlock).text!.text;
+    expect(line).toMatch(/^:warning: The run due <!date\^\d+\^\{date_short_pretty\} at \{time\}\|[^>]+> of your scheduled delivery \*Weekly active instances\* \(`SUB-[A-Z0-9]{6}`\) failed: the query broke /);
+    expect(line).toMatch(/It stays on: the next run is <!date\^/);
+    expect(line).not.toMatch(/ on its run of| at its next run/);
+    const manual = subscriptionFailedDm(byId('05'), 'Weekly active instances', false);
+    expect((manual.blocks[0] as SectionBlock).text!.text).toMatch(/^:warning: The run you asked for of your scheduled delivery/);
+    const paused = subscriptionFailedDm(selfPaused, 'Weekly active instances', true);
+    expect(text(paused)).toContain('It failed 3 times in a row, so I paused it. Fix the cause, then Resume it with Manage below');
+    expect(text(paused)).not.toContain('It stays on');
+    expect(paused.text).toBe(`Weekly active instances (SUB-${selfPaused.id.slice(-6).toUpperCase()}): paused after failed runs`);
+  });
+
+  it('lists each one with its short ID as code, what it sends in words, and its last run as a sentence', () => {
+    const list = text(subscriptionsListMessage(subs, () => 'Weekly active instances', { everyone: false }));
+    expect(list).toContain(`*Weekly active instances* · \`SUB-BCDE12\`\n:calendar: Chart and CSV · Weekdays at 09:00 (America/New_York) · to #C0ANALYTIC`);
+    expect(list).not.toMatch(/chart \+ csv|chart_csv/);
+    expect(list).toMatch(/last run \d{4}-\d\d-\d\d \d\d:\d\d UTC: delivered/);
+    expect(list).toContain('skipped: the bot was not running at its time');
+    expect(list).toContain('checked, nothing to report');
+    expect(list).not.toMatch(/last (quiet|missed|fired)/);
+    // A self-paused one says the failure once, not in its paused reason and again in its last run.
+    const paused = text(subscriptionManageMessage(selfPaused, 'Weekly active instances'));
+    expect(paused).toContain(':double_vertical_bar: Paused after 3 failed runs in a row · last run');
+    expect(paused.match(/the query broke/g)).toHaveLength(1);
+  });
+
+  it('escapes the fallback text of an alert (the notification), as the blocks are', () => {
+    const alert = byId('09');
+    const title = 'Tom & Jerry <b>';
+    const fired = alertFiredMessage(alert, { ...catalog.get('weekly-active-instances')!, title }, { holds: true, latest: 1234, previous: 1000, changePct: 23.4 });
+    expect(fired.text).toBe('Tom &amp; Jerry &lt;b&gt;: instances is above 1,000. Now 1,234.');
+    expect(alertResolvedMessage(alert, { ...catalog.get('weekly-active-instances')!, title }, { holds: false, latest: 900, previous: 1234, changePct: null }).text).toContain('Tom &amp; Jerry &lt;b&gt;');
+  });
+
+  it('sends a CSV-only delivery with the title escaped and rows counted in words', () => {
+    const blocks = subscriptionCsvBlocks('A & B', 1, subscriptionBase);
+    expect((blocks[0] as SectionBlock).text!.text).toBe('*A &amp; B* as CSV: 1 row.');
+    expect(json(blocks)).toContain(ActionIds.subscriptionManage);
+  });
+
+  it('tells the owner of a destination that is gone what to do, without a Slack error code or an escaped mention', () => {
+    const archived = goneMessage(subscriptionBase, 'is_archived');
+    expect(archived).toBe('I can no longer post there: its channel was archived. Invite me back with /invite @analytics-bot, or edit it to post elsewhere');
+    expect(goneMessage({ ...subscriptionBase, target: { kind: 'dm' } }, 'account_inactive')).not.toMatch(/account_inactive|</);
+    expect(goneMessage(subscriptionBase, 'not_in_channel')).toContain('I was removed from its channel');
+  });
+
+  it('writes the audit entries as sentences with the short ID', () => {
+    const sentences = subscriptionAuditEntries(NOW.toISOString()).map((e) => auditSentence(e));
+    expect(sentences[0]).toBe('<@U0REGULAR> set up a scheduled delivery `SUB-BCDE12` of `weekly-active-instances`: Weekdays at 09:00 (America/New_York), to <#C0ANALYTIC>.');
+    expect(sentences[1]).toBe("<@U0REGULAR> set up an alert `SUB-00000A` on `weekly-active-instances`: when instances is below 1,000, Weekdays at 09:00 (America/New_York), to <@U0REGULAR>'s DMs.");
+    expect(sentences).toContain('<@U0REGULAR> paused the scheduled delivery or alert `SUB-BCDE12`.');
+    expect(sentences).toContain('The alert `SUB-00000A` went off (now 1234): the bot posted it.');
+    expect(sentences.at(-1)).toMatch(/^The bot gave up running a scheduled delivery or alert for SUB-BCDE12 after 3 attempts: “/);
+    for (const s of sentences) expect(s).not.toMatch(/subscription\.|sub_/);
   });
 });

@@ -161,7 +161,7 @@ describe('scheduled deliveries', () => {
     const first = d.posts(CHANNEL);
     expect(first).toHaveLength(1);
     expect(first[0]!.files?.[0]?.name).toMatch(/^weekly-active-instances_SUB-[A-Z0-9]{6}_20261201-1400\.png$/);
-    expect(text(first[0])).toMatch(/Scheduled delivery SUB-.*Weekdays at 09:00 \(America\/New_York\).*set up by/s);
+    expect(text(first[0])).toMatch(/Scheduled delivery `SUB-.*Weekdays at 09:00 \(America\/New_York\).*set up by/s);
     expect(JSON.stringify(first[0]!.blocks)).toContain(ActionIds.subscriptionManage);
     await d.tick('2026-12-01T14:30:00Z');
     expect(d.posts(CHANNEL)).toHaveLength(1);
@@ -229,7 +229,7 @@ describe('scheduled deliveries', () => {
       t.standin.failNext('chat.postMessage', 'not_in_channel');
       await d.tick(`${day}T14:00:05Z`);
       expect(dms()).toHaveLength(i + 1);
-      expect(text(dms().at(-1))).toMatch(/can no longer post in/);
+      expect(text(dms().at(-1))).toMatch(/can no longer post there: I was removed from its channel. Invite me back/);
     }
     const paused = (await t.bot.services.subscriptions.get(sub.id))!;
     expect(paused).toMatchObject({ status: 'paused', consecutiveFailures: 3, nextRunAt: null });

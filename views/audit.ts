@@ -10,6 +10,9 @@ import { ActionIds, BlockIds, Commands } from '../src/ids.js';
 import { AUDIT_DEFAULT_COUNT, AUDIT_EXPORT_DEFAULT_COUNT, AUDIT_EXPORT_MAX_COUNT, AUDIT_MAX_COUNT } from '../src/services/audit.js';
 import { lookerRequestRef } from '../src/services/looker-access.js';
 import { requestRef } from '../src/services/pipeline-request.js';
+import { subscriptionRef } from '../src/services/subscriptions.js';
+import { describeSchedule, SCHEDULE_KINDS, type Schedule } from '../src/domain/schedule.js';
+import { describeCondition, type AlertCondition } from '../src/domain/alert-condition.js';
 import { SOURCE_SYSTEM_LABEL, type SourceSystem } from '../src/services/pipeline-request-sources.js';
 import { isLookerLevel, levelLabel } from '../src/domain/looker-policy.js';
 import { toCsv } from '../src/charts/spec.js';
@@ -90,7 +93,42 @@ const JOB_WORDS: Record<string, string> = {
   'rerun.poll': 'following a rerun',
   'rerun.after': 'checking freshness after a rerun',
   'freshness.check': 'checking the sources for freshness',
+  'subscription.run': 'running a scheduled delivery or alert',
 };
+
+/** The short ID of any stored ID an entry names: LA-, PR- or SUB-. */
+function shortRef(id: string): string {
+  return id.startsWith('la_') ? lookerRequestRef(id) : id.startsWith('sub_') ? subscriptionRef(id) : requestRef(id);
+}
+
+/** "the alert `SUB-7QK2ZD` on `weekly-active-instances`", from what the entry holds. */
+function subscriptionPhrase(e: Entry): string {
+  const d = lookerDoc(e);
+  const alert = d['kind'] === 'alert' || e.action.startsWith('subscription.alert_');
+  const kind = alert ? 'alert' : d['kind'] === 'delivery' ? 'scheduled delivery' : 'scheduled delivery or alert';
+  const ref = /^sub_/.test(e.subject) ? `\`${subscriptionRef(e.subject)}\`` : code(e.subject);
+  const query = str(d['query']);
+  return `the ${kind} ${ref}${query ? ` ${alert ? 'on' : 'of'} ${code(query)}` : ''}`;
+}
+
+/** When and where it runs, and (an alert) on what: ": Weekdays at 09:00 (UTC), to #analytics", or nothing when the entry lacks it. */
+function subscriptionDetails(d: StoreDoc): string {
+  const parts: string[] = [];
+  const c = d['condition'] as AlertCondition | null | undefined;
+  if (c && typeof c === 'object' && typeof c.column === 'string' && typeof c.value === 'number') parts.push(`when ${escapeMrkdwn(describeCondition(c))}`);
+  const sch = d['schedule'] as Schedule | undefined;
+  if (sch && typeof sch === 'object' && (SCHEDULE_KINDS as readonly string[]).includes(sch.kind)) {
+    try {
+      parts.push(escapeMrkdwn(describeSchedule(sch)));
+    } catch {
+      // A record from an older shape: the sentence does without it.
+    }
+  }
+  const t = d['target'] as { kind?: string; channel?: string } | undefined;
+  if (t?.kind === 'channel' && typeof t.channel === 'string' && /^[CG][A-Z0-9]+$/.test(t.channel)) parts.push(`to <#${t.channel}>`);
+  else if (t?.kind === 'dm') parts.push(`to ${whose(d['owner'])} DMs`);
+  return parts.length ? `: ${parts.join(', ')}` : '';
+}
 
 const RERUN_OUTCOME: Record<string, string> = {
   succeeded: 'succeeded',
@@ -178,12 +216,38 @@ export function auditSentence(e: Entry, ctx: AuditContext = {}): string {
       return `The rerun of ${sourceName(e, ctx)} ${outcome ? (RERUN_OUTCOME[outcome] ?? `ended (${escapeMrkdwn(outcome)})`) : 'ended'}${error ? `: ${quoted(error)}` : ''}.`;
     }
 
+    // ---- scheduled deliveries and alerts ----
+    case 'subscription.created': {
+      const p = subscriptionPhrase(e);
+      return `${a} set up ${p.replace(/^the (alert|scheduled)/, (_, w: string) => (w === 'alert' ? 'an alert' : 'a scheduled'))}${subscriptionDetails(after)}.`;
+    }
+    case 'subscription.updated':
+      return `${a} edited ${subscriptionPhrase(e)}${subscriptionDetails(after)}.`;
+    case 'subscription.deleted':
+      return `${a} deleted ${subscriptionPhrase(e)}.`;
+    case 'subscription.run_now':
+      return `${a} ran ${subscriptionPhrase(e)} now, outside its schedule.`;
+    case 'subscription.paused':
+      return `${a} paused ${subscriptionPhrase(e)}.`;
+    case 'subscription.resumed':
+      return `${a} resumed ${subscriptionPhrase(e)}.`;
+    case 'subscription.alert_fired':
+      return `${subscriptionPhrase(e).replace(/^t/, 'T')} went off${str(after['message']) ? ` (${escapeMrkdwn(truncate(String(after['message']), 80))})` : ''}: the bot posted it.`;
+    case 'subscription.alert_resolved':
+      return `${subscriptionPhrase(e).replace(/^t/, 'T')} no longer holds${str(after['message']) ? ` (${escapeMrkdwn(truncate(String(after['message']), 80))})` : ''}: the bot said so in its thread.`;
+    case 'subscription.run_failed':
+      return `A run of ${subscriptionPhrase(e)} failed${str(after['message']) ? `: ${quoted(after['message'])}` : ''}. Its owner was told.`;
+    case 'subscription.paused_after_failures': {
+      const failures = num(after['failures']);
+      return `${subscriptionPhrase(e).replace(/^t/, 'T')} paused itself after ${failures ? plural(failures, 'failed run') : 'failed runs'} in a row${str(after['message']) ? `; the last: ${quoted(after['message'])}` : ''}. Its owner was told.`;
+    }
+
     // ---- the job runner ----
     case 'job.failed': {
       const kind = str(after['kind']) ?? '';
       const attempts = num(after['attempts']);
-      const about = /(?:la|pr)_[A-Za-z0-9]+/.exec(e.subject)?.[0];
-      const ref = about ? ` for ${about.startsWith('la_') ? lookerRequestRef(about) : requestRef(about)}` : '';
+      const about = /(?:la|pr|sub)_[A-Za-z0-9]+/.exec(e.subject)?.[0];
+      const ref = about ? ` for ${shortRef(about)}` : '';
       const what = JOB_WORDS[kind] ?? `a background job (${code(kind || e.subject)})`;
       return `The bot gave up ${what}${ref}${attempts ? ` after ${plural(attempts, 'attempt')}` : ''}${str(after['error']) ? `: ${quoted(after['error'])}` : ''}.`;
     }

@@ -26,14 +26,16 @@ import * as pipeline from '../../views/pipeline-request.js';
 import * as query from '../../views/query.js';
 import * as rerun from '../../views/rerun.js';
 import * as telemetry from '../../views/telemetry.js';
+import * as subscriptions from '../../views/subscriptions.js';
+import type { Subscription } from '../../src/services/subscriptions.js';
 import { rerunAnswerMessage } from '../../commands/pipeline-rerun.js';
 
-export const VIEW_MODULES = { audit, common, freshness, home, looker, pipeline, query, rerun, telemetry } as const;
+export const VIEW_MODULES = { audit, common, freshness, home, looker, pipeline, query, rerun, subscriptions, telemetry } as const;
 
 /** Exports that produce no text a person reads in Slack (helpers, IDs, a CSV file), so the scan does not need them. */
 export const NOT_TEXT = new Set([
   'escapeMrkdwn', 'truncate', 'slackDate', 'ago', 'duration', 'ownerMention', 'formatBytes', 'queryRefValue', 'tableSections',
-  'lookerEmailBlockId', 'lookerModalHasInputsFor', 'auditCsv', 'SLACK_LIMITS',
+  'lookerEmailBlockId', 'lookerModalHasInputsFor', 'auditCsv', 'SLACK_LIMITS', 'modalDataOf',
 ]);
 
 /** Exports whose text Slack shows as plain text (a header, an inline error): never parsed, so never escaped. */
@@ -191,8 +193,37 @@ export function homeData(): HomeData {
   return {
     userId: 'U0BIZOPS', roles: { bizops: 'member', lookerAdmin: 'unknown' },
     mine: items, waiting: items.map((i) => ({ ...i, todo: i.state === 'pipeline_open' ? 'triage_pipeline' as const : i.state === 'pipeline_accepted' ? 'mark_pipeline_live' as const : 'decide_looker' as const })),
-    unavailable: [`feed ${HOSTILE}`], canRequestPipeline: true, generatedAt: NOW, subscriptions: [],
+    unavailable: [`feed ${HOSTILE}`], canRequestPipeline: true, generatedAt: NOW,
+    subscriptions: subscriptionSamples().map((sub) => ({ subscription: sub, title: `Weekly active ${HOSTILE}` })),
   };
+}
+
+export const subscriptionBase: Subscription = {
+  id: 'sub_mh2k9x7q3abcde12', kind: 'delivery', owner: 'U0REGULAR', query: 'weekly-active-instances', params: { weeks: '8' },
+  target: { kind: 'channel', channel: 'C0ANALYTIC' }, schedule: { kind: 'weekdays', time: '09:00', tz: 'America/New_York' },
+  format: 'chart_csv', condition: null, alertState: 'ok', firedAt: null, firedMessage: null, status: 'active', pausedReason: null,
+  nextRunAt: NOW.getTime() + 13 * HOUR, lastRun: null, consecutiveFailures: 0, createdAt: NOW.getTime() - 48 * HOUR, updatedAt: NOW.getTime() - 48 * HOUR,
+};
+
+/** A delivery and an alert in every state: never run, each outcome of a last run, paused by hand and by failures, to a channel or to DMs. */
+export function subscriptionSamples(): Subscription[] {
+  const alert: Subscription = { ...subscriptionBase, id: 'sub_alert0000000a', kind: 'alert', condition: { column: 'instances', op: 'above', value: 1000 }, schedule: { kind: 'cron', cron: '0 9 * * 1', tz: 'UTC' } };
+  const run = (outcome: NonNullable<Subscription['lastRun']>['outcome'], manual = false) => ({ dueAt: NOW.getTime() - HOUR, at: NOW.getTime() - HOUR + 5000, outcome, message: outcome === 'failed' ? `the query broke ${HOSTILE}` : outcome === 'fired' ? 'now 1234' : null, manual });
+  const list: Subscription[] = [
+    subscriptionBase,
+    { ...subscriptionBase, target: { kind: 'dm' }, format: 'csv', schedule: { kind: 'monthly', date: 1, time: '08:30', tz: 'Europe/Berlin' } },
+    { ...subscriptionBase, lastRun: run('delivered') },
+    { ...subscriptionBase, lastRun: run('missed'), schedule: { kind: 'weekly', day: 'mon', time: '09:00', tz: 'UTC' } },
+    { ...subscriptionBase, lastRun: run('failed'), consecutiveFailures: 1 },
+    { ...subscriptionBase, lastRun: run('failed', true) },
+    { ...subscriptionBase, status: 'paused', nextRunAt: null, lastRun: run('delivered') },
+    { ...subscriptionBase, status: 'paused', nextRunAt: null, pausedReason: `It failed 3 times in a row; the last time: ${HOSTILE}`, lastRun: run('failed'), consecutiveFailures: 3 },
+    alert,
+    { ...alert, lastRun: run('fired'), alertState: 'firing' },
+    { ...alert, lastRun: run('resolved') },
+    { ...alert, lastRun: run('quiet'), condition: { column: 'instances', op: 'change_pct', value: 20 } },
+  ];
+  return list.map((sub, i) => (i === 0 ? sub : { ...sub, id: `${sub.id.slice(0, -2)}${String(i).padStart(2, '0')}` }));
 }
 
 /** One audit entry of every action the code writes, with hostile text where people typed it. */
@@ -230,7 +261,29 @@ export function auditEntries(): Required<AuditEntry>[] {
     e('bot', 'pipeline.rerun_finished', 'github', null, { outcome: 'timed_out' }),
     e('bot', 'job.failed', `notice:looker.card:${lookerBase.id}`, null, { kind: 'notice', attempts: 8, error: HOSTILE }),
     e('bot', 'job.failed', 'some.new.job:x', null, { kind: 'some.new.job', attempts: 3, error: 'boom' }),
+    ...subscriptionAuditEntries(at),
     e(`robot ${HOSTILE}`, `custom.${HOSTILE}`, HOSTILE, null, null),
+  ];
+}
+
+/** The audit entries the subscription use case and its run job write, as they write them. */
+export function subscriptionAuditEntries(at: string): Required<AuditEntry>[] {
+  const sub = subscriptionBase as unknown as Record<string, unknown>;
+  const alert = { ...sub, id: 'sub_alert0000000a', kind: 'alert', condition: { column: 'instances', op: 'below', value: 1000 }, target: { kind: 'dm' } };
+  const e = (actor: string, action: string, subject: string, before: Record<string, unknown> | null, after: Record<string, unknown> | null) => ({ actor, action, subject, before, after, at });
+  return [
+    e('U0REGULAR', 'subscription.created', subscriptionBase.id, null, sub),
+    e('U0REGULAR', 'subscription.created', 'sub_alert0000000a', null, alert),
+    e('U0BIZOPS', 'subscription.updated', subscriptionBase.id, sub, { ...sub, schedule: { kind: 'daily', time: '07:00', tz: 'UTC' } }),
+    e('U0BIZOPS', 'subscription.deleted', subscriptionBase.id, sub, null),
+    e('U0REGULAR', 'subscription.run_now', subscriptionBase.id, null, null),
+    e('U0REGULAR', 'subscription.paused', subscriptionBase.id, { status: 'active' }, { status: 'paused' }),
+    e('U0REGULAR', 'subscription.resumed', subscriptionBase.id, { status: 'paused' }, { status: 'active' }),
+    e('bot', 'subscription.alert_fired', 'sub_alert0000000a', null, { message: 'now 1234' }),
+    e('bot', 'subscription.alert_resolved', 'sub_alert0000000a', null, { message: 'now 900' }),
+    e('bot', 'subscription.run_failed', subscriptionBase.id, null, { message: HOSTILE, failures: 1 }),
+    e('bot', 'subscription.paused_after_failures', subscriptionBase.id, null, { message: HOSTILE, failures: 3 }),
+    e('bot', 'job.failed', `subscription.run:${subscriptionBase.id}:1764000000000`, null, { kind: 'subscription.run', attempts: 3, error: HOSTILE }),
   ];
 }
 
@@ -403,6 +456,39 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   add('auditNotAllowedMessage', audit.auditNotAllowedMessage());
   add('auditRoleUnknownMessage', audit.auditRoleUnknownMessage());
   add('analyticsUsageMessage', audit.analyticsUsageMessage(HOSTILE));
+
+  // ---- scheduled deliveries and alerts ----
+  const title = `Weekly active ${HOSTILE}`;
+  const subs = subscriptionSamples();
+  for (const q of queries) {
+    for (const kind of ['delivery', 'alert'] as const) {
+      for (const scheduleKind of ['daily', 'weekdays', 'weekly', 'monthly', 'cron'] as const) {
+        add('subscriptionModal', subscriptions.subscriptionModal({ kind, query: q, tz: `America/New_York ${HOSTILE}`, channel: 'C0ANALYTIC', dm: false, params: Object.fromEntries(q.params.map((p) => [p.name, HOSTILE])), scheduleKind, time: '09:00', cron: HOSTILE, condition: { column: 'instances', op: 'above', value: HOSTILE } }));
+      }
+    }
+    add('subscriptionModal', subscriptions.subscriptionModal(subscriptions.modalDataOf(subs[8]!, q)));
+  }
+  const wai = queries.find((q) => q.name === 'weekly-active-instances')!;
+  for (const s of subs) {
+    add('subscriptionFooter', { blocks: subscriptions.subscriptionFooter(s) });
+    add('subscriptionManageMessage', subscriptions.subscriptionManageMessage(s, title));
+    for (const edited of [true, false]) add('subscriptionSavedMessage', subscriptions.subscriptionSavedMessage(s, title, edited));
+    for (const paused of [true, false]) add('subscriptionFailedDm', subscriptions.subscriptionFailedDm(s, title, paused));
+    add('subscriptionCsvBlocks', { blocks: subscriptions.subscriptionCsvBlocks(title, 1234, s) });
+    if (s.kind === 'alert') {
+      for (const ev of [{ holds: true, latest: 1234, previous: 1000, changePct: 23.4 }, { holds: true, latest: 1234, previous: null, changePct: null }, { holds: false, latest: null, previous: 0, changePct: null }]) {
+        add('alertFiredMessage', subscriptions.alertFiredMessage(s, wai, ev));
+        add('alertResolvedMessage', subscriptions.alertResolvedMessage(s, wai, ev));
+      }
+    }
+  }
+  for (const everyone of [true, false]) {
+    add('subscriptionsListMessage', subscriptions.subscriptionsListMessage(subs, () => title, { everyone }));
+    add('subscriptionsListMessage', subscriptions.subscriptionsListMessage([], () => title, { everyone }));
+    add('subscriptionsListMessage', subscriptions.subscriptionsListMessage(Array.from({ length: 30 }, (_, i) => ({ ...subs[i % subs.length]!, id: `sub_many${String(i).padStart(6, '0')}` })), () => title, { everyone }));
+  }
+  for (const reason of ['not_found', 'not_allowed', 'already'] as const) add('subscriptionRefusedMessage', subscriptions.subscriptionRefusedMessage(reason));
+  add('homeSubscriptionBlocks', { blocks: subscriptions.homeSubscriptionBlocks(Array.from({ length: 20 }, (_, i) => ({ subscription: subs[i % subs.length]!, title }))) });
 
   // ---- common ----
   add('failureMessage', common.failureMessage(`It broke ${HOSTILE}`.replace(/[<>&]/g, ''), 'Try again.'));
