@@ -148,9 +148,14 @@ describe('parameters', () => {
 
   it('parses name=value pairs with quoted values, and keeps stray words apart', () => {
     expect(parseParamText(' customer="Acme Corp" since=2025-05-01 oops “x”')).toEqual({
-      values: { customer: 'Acme Corp', since: '2025-05-01' }, stray: ['oops', '“x”'],
+      values: { customer: 'Acme Corp', since: '2025-05-01' }, stray: ['oops', '“x”'], conflicts: {},
     });
     expect(parseParamText('customer=“Acme Corp”').values).toEqual({ customer: 'Acme Corp' });
+  });
+
+  it('notes a name given twice with different values, not the same value repeated', () => {
+    expect(parseParamText('weeks=5 hosting=cloud weeks=9 WEEKS=5 weeks=12 hosting=cloud').conflicts).toEqual({ weeks: ['5', '9', '12'] });
+    expect(parseParamText('weeks=8 weeks=8 weeks=8').conflicts).toEqual({});
   });
 
   it('binds typed values: customers as IDs, dates resolved', async () => {

@@ -186,6 +186,9 @@ SELECT max(received_at) AS last_ping, count(*) AS pings FROM {{pings}}`;
     expect((await s.command('x'.repeat(12_000))).kind).toBe('too_long');
     const stray = await s.command('weekly-active-instances 12');
     expect(stray.kind === 'needs_params' && Object.values(stray.problems).join()).toContain('“12” is not name=value');
+    const twice = await s.command('weekly-active-instances weeks=5 weeks=9');
+    expect(twice.kind === 'needs_params' && twice.problems).toEqual({ weeks: 'given twice with different values (“5”, “9”): which one?' });
+    expect((await s.command('weekly-active-instances weeks=8 weeks=8')).kind).toBe('ready');
   });
 });
 

@@ -42,9 +42,11 @@ const quote = (v: string) => `“${v.length > 40 ? v.slice(0, 39) + '…' : v}�
  * Splits `/query` text after the name into `key=value` pairs. Values may be
  * quoted ("…", '…' or Slack's curly quotes). Tokens without `=` are returned apart.
  */
-export function parseParamText(text: string): { values: Record<string, string>; stray: string[] } {
+export function parseParamText(text: string): { values: Record<string, string>; stray: string[]; conflicts: Record<string, string[]> } {
   const values: Record<string, string> = {};
   const stray: string[] = [];
+  // A name given twice with different values: which one was meant is not ours to guess.
+  const conflicts: Record<string, string[]> = {};
   const re = /([^\s=]+)=(?:"([^"]*)"|“([^”]*)”|'([^']*)'|(\S*))|(\S+)/g;
   for (const m of text.matchAll(re)) {
     if (m[6] !== undefined) {
@@ -52,9 +54,15 @@ export function parseParamText(text: string): { values: Record<string, string>; 
       continue;
     }
     // Stryker disable next-line StringLiteral: unreachable; the last alternative (\S*) always matches, if only the empty string
-    values[m[1]!.toLowerCase()] = m[2] ?? m[3] ?? m[4] ?? m[5] ?? '';
+    const name = m[1]!.toLowerCase();
+    const value = m[2] ?? m[3] ?? m[4] ?? m[5] ?? '';
+    if (Object.hasOwn(values, name) && values[name] !== value) {
+      const seen = (conflicts[name] ??= [values[name]!]);
+      if (!seen.includes(value)) seen.push(value);
+    }
+    values[name] = value;
   }
-  return { values, stray };
+  return { values, stray, conflicts };
 }
 
 /** Checks every given and default value; resolves customers. */

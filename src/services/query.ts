@@ -166,11 +166,13 @@ export class QueryService {
     }
     const query = this.opts.catalog.get(word);
     if (!query) return { kind: 'unknown', name: first.slice(0, 80), closest: this.closest(word) };
-    const { values, stray } = parseParamText(trimmed.slice(first.length));
+    const { values, stray, conflicts } = parseParamText(trimmed.slice(first.length));
     const resolution = await this.resolve(query, values);
-    if (!resolution.ok || stray.length) {
+    const twice = Object.entries(conflicts).filter(([name]) => query.params.some((p) => p.name === name));
+    if (!resolution.ok || stray.length || twice.length) {
       const problems = resolution.ok ? {} : { ...resolution.problems };
       for (const s of stray.slice(0, 3)) problems[`_${s.slice(0, 20)}`] = `“${s.slice(0, 40)}” is not name=value (e.g. ${query.params[0]?.name ?? 'weeks'}=${exampleValue(query)})`;
+      for (const [name, seen] of twice) problems[name] = `given ${seen.length === 2 ? 'twice' : `${seen.length} times`} with different values (${seen.slice(0, 3).map((v) => `“${v.slice(0, 20)}”`).join(', ')}${seen.length > 3 ? ', …' : ''}): which one?`;
       return { kind: 'needs_params', query, problems, values: resolution.ok ? { ...values } : resolution.values };
     }
     return { kind: 'ready', query, params: resolution.params };
