@@ -81,6 +81,8 @@ describe.skipIf(skip)('a newcomer\'s first five minutes, with bad input', { time
     const reply = await send('/query weekly-activ-instances', /Did you mean/);
     await expectReadable(reply);
     await reply.getByRole('button', { name: 'Run' }).first().waitFor(WAIT);
+    // The typo's query first, not the ones that merely share the word "instances".
+    await expect(reply.locator('code', { hasText: /-/ }).first().innerText()).resolves.toBe('weekly-active-instances');
   });
 
   it('bad /query parameters open the modal with each problem under its input; fixing them runs the query', async () => {

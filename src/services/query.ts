@@ -195,12 +195,16 @@ export class QueryService {
   /** The names nearest to an unknown one. */
   closest(name: string, n = 3): SavedQuery[] {
     const q = name.toLowerCase().slice(0, 60);
-    const ranked = this.opts.catalog.queries.map((s) => {
-      const contains = s.name.includes(q) || (q.length >= 4 && q.includes(s.name.split('-')[0]!));
-      return { s, d: contains ? 0 : editDistance(q, s.name, 60) };
-    });
+    // Ranked by edit distance: a typo of one name beats names that merely share a word with it
+    // ("weekly-activ-instances" is weekly-active-instances first, not the three instances-… ones).
+    // A name that holds the text, or whose first word the text holds, is offered however far.
+    const ranked = this.opts.catalog.queries.map((s) => ({
+      s,
+      d: editDistance(q, s.name, 60),
+      contains: s.name.includes(q) || (q.length >= 4 && q.includes(s.name.split('-')[0]!)),
+    }));
     ranked.sort((a, b) => a.d - b.d || a.s.name.localeCompare(b.s.name));
-    return ranked.filter((r) => r.d <= Math.max(3, Math.ceil(q.length / 2))).slice(0, n).map((r) => r.s);
+    return ranked.filter((r) => r.contains || r.d <= Math.max(3, Math.ceil(q.length / 2))).slice(0, n).map((r) => r.s);
   }
 
   /**
