@@ -73,7 +73,9 @@ describe.skipIf(skip)('local mode in the browser', { timeout: 120_000 }, () => {
     await expect(card.locator('.bk-header').textContent()).resolves.toBe('Acme Corp: 3 instances, best level Full pings + user-level data');
     await expect(card.textContent()).resolves.toContain('3 instances');
     await expect(card.locator('.ephemeral-label').textContent()).resolves.toContain('Only visible to you');
-    await expect(card.locator('.bk-fields').first().textContent()).resolves.toContain('Hosting');
+    // Each instance: its level and hosting first, then the facts as fields.
+    await expect(card.textContent()).resolves.toMatch(/Full pings \+ user-level data · (Sourcegraph cloud|Self-hosted|Managed)/);
+    await expect(card.locator('.bk-fields').first().textContent()).resolves.toContain('Last ping received');
     // The stand-in holds the message the bot posted to the response_url, for this user only.
     const stored = local.standin.conversation(channel).filter((m) => m.text.includes('Acme Corp'));
     expect(stored.at(-1)?.ephemeral?.user).toBe(regular);
