@@ -1,51 +1,85 @@
 /**
- * `/analytics audit [n]`: the last n audit entries, for Looker admins and
- * BizOps only (asked of Slack on every use); others get a polite refusal.
+ * `/analytics audit [n]`: the last n audit entries as sentences, for Looker
+ * admins and BizOps only (asked of Slack on every use); others get a polite
+ * refusal. `/analytics audit export [n]` and the audit message's "Download as
+ * CSV" send the raw fields as a CSV file to the asker's DM with the bot.
  */
-import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { Commands } from '../src/ids.js';
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { ActionIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
-import { parseAuditCount, type AuditService } from '../src/services/audit.js';
+import { AUDIT_EXPORT_MAX_COUNT, parseAuditCount, parseAuditExportCount, type AuditService } from '../src/services/audit.js';
 import { rolesOf, type MembershipSource, type RoleGroups } from '../src/services/roles.js';
 import { failureMessage, type MessageBody } from '../views/common.js';
-import { analyticsUsageMessage, auditLogMessage, auditNotAllowedMessage, auditRoleUnknownMessage } from '../views/audit.js';
+import {
+  analyticsUsageMessage,
+  auditCsv,
+  auditCsvComment,
+  auditExportSentMessage,
+  auditLogMessage,
+  auditNotAllowedMessage,
+  auditRoleUnknownMessage,
+} from '../views/audit.js';
 
 export interface AnalyticsDeps extends RoleGroups {
   audit: AuditService;
   /** Who is in BizOps and the Looker admins, asked on every use. */
   directory: MembershipSource;
   logger: Logger;
+  /** Source names by ID (sources.yml), so entries about a source name it. */
+  sourceNames?: ReadonlyMap<string, string>;
+}
+
+/** Null when `userId` may read the audit log; else what to tell them. */
+async function refusal(deps: AnalyticsDeps, userId: string): Promise<MessageBody | null> {
+  const roles = await rolesOf(deps.directory, deps, userId);
+  if (roles.lookerAdmin === 'member' || roles.bizops === 'member') return null;
+  if (roles.lookerAdmin === 'unknown' || roles.bizops === 'unknown') return auditRoleUnknownMessage();
+  deps.logger.warn('audit log refused', { user: userId });
+  return auditNotAllowedMessage();
+}
+
+/** The last `count` entries as a CSV file in the user's DM with the bot; what to tell them. */
+async function exportAudit(deps: AnalyticsDeps, client: WebClient, userId: string, count: number): Promise<MessageBody> {
+  const entries = await deps.audit.recent(count, { forExport: true });
+  if (entries.length === 0) return auditExportSentMessage(0);
+  const dm = await client.conversations.open({ users: userId });
+  const channel = dm.channel?.id;
+  if (!channel) throw new Error('conversations.open returned no channel');
+  await client.filesUploadV2({
+    channel_id: channel,
+    file: Buffer.from(auditCsv(entries), 'utf8'),
+    filename: `audit-log-${new Date().toISOString().slice(0, 10)}.csv`,
+    title: 'Audit log (CSV)',
+    initial_comment: auditCsvComment(entries.length),
+  } as Parameters<WebClient['filesUploadV2']>[0]);
+  return auditExportSentMessage(entries.length);
 }
 
 /** The slash command listener, exported apart from its registration for tests. */
 export function analyticsCommand(deps: AnalyticsDeps) {
-  return async ({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
+  return async ({ command, ack, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const [sub = '', ...rest] = (command.text ?? '').trim().split(/\s+/);
+    const exporting = rest[0]?.toLowerCase() === 'export';
     let reply: MessageBody;
     if (sub.toLowerCase() !== 'audit') {
       reply = analyticsUsageMessage(sub ? `I don't know “${sub.slice(0, 40)}”.` : undefined);
     } else {
-      const count = parseAuditCount(rest.join(' '));
+      const count = exporting ? parseAuditExportCount(rest.slice(1).join(' ')) : parseAuditCount(rest.join(' '));
       if (!count.ok) {
         reply = analyticsUsageMessage(count.reason);
       } else {
         try {
-          const roles = await rolesOf(deps.directory, deps, command.user_id);
-          const allowed = roles.lookerAdmin === 'member' || roles.bizops === 'member';
-          if (allowed) {
-            reply = auditLogMessage(await deps.audit.recent(count.count), count.count);
-          } else if (roles.lookerAdmin === 'unknown' || roles.bizops === 'unknown') {
-            reply = auditRoleUnknownMessage();
-          } else {
-            deps.logger.warn('audit log refused', { user: command.user_id });
-            reply = auditNotAllowedMessage();
-          }
+          reply = (await refusal(deps, command.user_id))
+            ?? (exporting
+              ? await exportAudit(deps, client, command.user_id, count.count)
+              : auditLogMessage(await deps.audit.recent(count.count), count.count, { ...(deps.sourceNames ? { sourceNames: deps.sourceNames } : {}) }));
         } catch (err) {
           const coded = toCodedError(err);
           deps.logger.error('audit log read failed', { user: command.user_id, code: coded.code, err: coded });
-          reply = failureMessage('I could not read the audit log.');
+          reply = failureMessage(exporting ? 'I could not export the audit log.' : 'I could not read the audit log.');
         }
       }
     }
@@ -53,7 +87,26 @@ export function analyticsCommand(deps: AnalyticsDeps) {
   };
 }
 
+/** "Download as CSV" on the audit message: the same entries, every field, in a file (the roles checked again). */
+export function auditExportAction(deps: AnalyticsDeps) {
+  return async ({ ack, action, body, respond, client }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    const userId = body.user.id;
+    const asked = /^\d{1,4}$/.test(String(action.value ?? '')) ? Number(action.value) : 0;
+    let reply: MessageBody;
+    try {
+      reply = (await refusal(deps, userId)) ?? (await exportAudit(deps, client, userId, Math.min(Math.max(asked, 1), AUDIT_EXPORT_MAX_COUNT)));
+    } catch (err) {
+      const coded = toCodedError(err);
+      deps.logger.error('audit log export failed', { user: userId, code: coded.code, err: coded });
+      reply = failureMessage('I could not export the audit log.');
+    }
+    await respond({ response_type: 'ephemeral', replace_original: false, ...reply });
+  };
+}
+
 export function registerAnalytics(app: App, deps: AnalyticsDeps): string[] {
   app.command(Commands.analytics, analyticsCommand(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.auditExport, auditExportAction(deps));
   return [Commands.analytics];
 }

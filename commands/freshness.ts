@@ -37,12 +37,14 @@ export function valueOf(raw: unknown): string {
 
 /** `/pipeline status`. */
 export function pipelineStatusSubcommand(deps: FreshnessDeps): PipelineSubcommand {
-  return async ({ respond }) => {
+  return async ({ command, respond }) => {
     let reply: MessageBody;
     try {
       await deps.freshness.prepare();
-      const results = await deps.freshness.freshness.check();
-      reply = pipelineStatusMessage(results, { now: results[0]?.checkedAt ?? new Date(), warehouse: deps.warehouseKind, alertsChannel: deps.analyticsChannel });
+      // Who asks decides the stale rows' button: Rerun for BizOps, "Ask BizOps" for others (each click is checked again).
+      const [results, membership] = await Promise.all([deps.freshness.freshness.check(), deps.freshness.reruns.membership(command.user_id).catch(() => 'unknown' as const)]);
+      const viewerInBizops = membership === 'unknown' ? null : membership === 'member';
+      reply = pipelineStatusMessage(results, { now: results[0]?.checkedAt ?? new Date(), warehouse: deps.warehouseKind, alertsChannel: deps.analyticsChannel, viewerInBizops });
     } catch (err) {
       const coded = toCodedError(err);
       deps.logger.error('pipeline status failed', { code: coded.code, err: coded });

@@ -31,7 +31,7 @@ export function registerAll(app: App, services: Services, context: ListenerConte
   };
   const subscriptionDeps = { subscriptions: services.subscriptions, queries: services.queries, logger: logger.child({ feature: 'subscriptions' }) };
   return [
-    ...registerTelemetry(app, { telemetry: services.telemetry, clicks: services.clicks, logger }),
+    ...registerTelemetry(app, { telemetry: services.telemetry, clicks: services.clicks, logger, lookerUrl: config.looker?.baseUrl ?? null }),
     ...registerQuery(app, { queries: services.queries, clicks: services.clicks, logger, subscriptions: subscriptionDeps }),
     ...registerSubscriptions(app, subscriptionDeps),
     ...registerLookerAccess(app, { lookerAccess: services.lookerAccess, logger, lookerAdminsUsergroup: config.lookerAdminsUsergroup, jobs: context.jobs }),
@@ -42,7 +42,10 @@ export function registerAll(app: App, services: Services, context: ListenerConte
     ...registerFreshness(app, freshness),
     ...registerReruns(app, freshness),
     ...registerPipelineRequest(app, pipelineRequest),
-    ...registerAnalytics(app, { audit: services.audit, directory: context.directory, logger, ...groups }),
+    ...registerAnalytics(app, {
+      audit: services.audit, directory: context.directory, logger, ...groups,
+      sourceNames: new Map(services.freshness.catalog.sources.map((s) => [s.id, s.name])),
+    }),
     ...registerHome(app, { home: services.home, logger, analyticsChannel: config.analyticsChannel, ...groups }),
   ];
 }

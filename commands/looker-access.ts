@@ -1,13 +1,15 @@
 /**
- * `/looker-access`, its modal and the Approve / Deny buttons. Thin: ack at
+ * `/looker-access`, its modal (updated in place when the person or the level
+ * changes), the Approve button and Deny with its reason modal. Thin: ack at
  * once (a modal's inline errors are the ack itself), then ask the service.
- * Who may decide is checked by the service on every click.
+ * Who may decide is checked by the service on every click and submission.
  */
 import type {
   AllMiddlewareArgs,
   App,
   BlockAction,
   ButtonAction,
+  RadioButtonsAction,
   UsersSelectAction,
   SlackActionMiddlewareArgs,
   SlackCommandMiddlewareArgs,
@@ -17,18 +19,23 @@ import type {
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
-import { LOOKER_JOBS, type LookerAccessService } from '../src/services/looker-access.js';
+import { LOOKER_JOBS, type DecideOutcome, type LookerAccessService } from '../src/services/looker-access.js';
 import { jobKey } from '../src/jobs/model.js';
 import type { JobRunner } from '../src/jobs/runner.js';
-import { validateLookerAccess, type LookerAccessField, type LookerAccessInput } from '../src/domain/looker-policy.js';
+import { isLookerLevel, isLookerTeam, validateLookerAccess, type LookerAccessField, type LookerAccessInput, type LookerLevel } from '../src/domain/looker-policy.js';
 import { failureMessage, type MessageBody } from '../views/common.js';
 import {
+  LOOKER_DENY_REASON_MISSING,
   lookerAccessModal,
   lookerAdminCheckFailedMessage,
   lookerAlreadyDecidedMessage,
   lookerDecisionConfirmation,
+  lookerDenyModal,
+  lookerModalHasInputsFor,
   lookerRefusalMessage,
   lookerRequestNotFoundMessage,
+  type LookerDenyMetadata,
+  type LookerModalData,
   type LookerModalMetadata,
 } from '../views/looker-access.js';
 
@@ -60,7 +67,7 @@ export function lookerAccessCommand({ lookerAccess, logger }: LookerAccessDeps) 
       const email = await lookerAccess.emailOf(command.user_id);
       await client.views.open({
         trigger_id: command.trigger_id,
-        view: lookerAccessModal({ requesterId: command.user_id, requesterEmail: email, subjectId: command.user_id, email }),
+        view: lookerAccessModal({ requesterId: command.user_id, requesterEmail: email, subjectId: command.user_id, email, lookerConnected: lookerAccess.lookerConnected }),
       });
     } catch (err) {
       const coded = toCodedError(err);
@@ -89,10 +96,10 @@ function blockIdOf(values: StateValues, actionId: string): string | undefined {
   return Object.entries(values ?? {}).find(([, block]) => actionId in (block as object))?.[0];
 }
 
-function metadataOf(raw: string | undefined): Partial<LookerModalMetadata> {
+function metadataOf<T extends object = LookerModalMetadata>(raw: string | undefined): Partial<T> {
   try {
     const parsed: unknown = JSON.parse(raw ?? '');
-    return typeof parsed === 'object' && parsed !== null ? (parsed as Partial<LookerModalMetadata>) : {};
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Partial<T>) : {};
   } catch {
     return {};
   }
@@ -114,6 +121,11 @@ export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDep
       duration: inputValue(values, ActionIds.lookerAccessDuration),
     };
     const requesterEmail = metadata.requesterId === body.user.id && typeof metadata.requesterEmail === 'string' ? metadata.requesterEmail : null;
+    // An elevated level picked while the modal could not update (or in an older one): show the reason and days first.
+    if (isLookerLevel(input.level) && !lookerModalHasInputsFor(input.level, Object.keys(values ?? {}))) {
+      await ack({ response_action: 'update', view: lookerAccessModal(modalDataFrom(values, { requesterId: body.user.id, requesterEmail, lookerConnected: lookerAccess.lookerConnected })) });
+      return;
+    }
     const checked = validateLookerAccess(input, { requesterEmail });
     if (!checked.ok) {
       const errors = Object.fromEntries(
@@ -140,11 +152,37 @@ export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDep
   };
 }
 
-type SubjectArgs = SlackActionMiddlewareArgs<BlockAction<UsersSelectAction>> & AllMiddlewareArgs;
+/** The modal as the person left it: who, the email typed, team and level (what a views.update must keep). */
+function modalDataFrom(values: StateValues, base: Pick<LookerModalData, 'requesterId' | 'requesterEmail' | 'lookerConnected'>, override: Partial<LookerModalData> = {}): LookerModalData {
+  const subject = inputValue(values, ActionIds.lookerAccessSubject);
+  const team = inputValue(values, ActionIds.lookerAccessTeam);
+  const level = inputValue(values, ActionIds.lookerAccessLevel);
+  const subjectId = subject && /^[UW][A-Z0-9]{2,}$/.test(subject) ? subject : base.requesterId;
+  return {
+    ...base,
+    subjectId,
+    email: inputValue(values, ActionIds.lookerAccessEmail) ?? (subjectId === base.requesterId ? base.requesterEmail : null),
+    ...(isLookerTeam(team) ? { team } : {}),
+    ...(isLookerLevel(level) ? { level } : {}),
+    ...override,
+  };
+}
 
-/** The requester picked who needs access: prefill that person's email. */
+type ModalActionArgs = SlackActionMiddlewareArgs<BlockAction<UsersSelectAction | RadioButtonsAction>> & AllMiddlewareArgs;
+
+/** Replaces the modal, unless the person changed it meanwhile (the hash): their typing wins. */
+async function updateModal(client: ModalActionArgs['client'], view: NonNullable<ModalActionArgs['body']['view']>, data: LookerModalData, log: (err: unknown) => void): Promise<void> {
+  try {
+    await client.views.update({ view_id: view.id, hash: view.hash, view: lookerAccessModal(data) });
+  } catch (err) {
+    // hash_conflict: the user changed the form meanwhile; their typing wins.
+    log(err);
+  }
+}
+
+/** The requester picked who needs access: prefill that person's email (and keep the level, team, reason and days). */
 export function lookerAccessSubjectPicked({ lookerAccess, logger }: LookerAccessDeps) {
-  return async ({ ack, action, body, client }: SubjectArgs): Promise<void> => {
+  return async ({ ack, action, body, client }: SlackActionMiddlewareArgs<BlockAction<UsersSelectAction>> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const view = body.view;
     const subjectId = action.selected_user;
@@ -152,25 +190,42 @@ export function lookerAccessSubjectPicked({ lookerAccess, logger }: LookerAccess
     const metadata = metadataOf(view.private_metadata);
     const requesterId = body.user.id;
     const requesterEmail = metadata.requesterId === requesterId && typeof metadata.requesterEmail === 'string' ? metadata.requesterEmail : null;
-    try {
-      const email = subjectId === requesterId ? requesterEmail : await lookerAccess.emailOf(subjectId);
-      await client.views.update({
-        view_id: view.id,
-        hash: view.hash,
-        view: lookerAccessModal({ requesterId, requesterEmail, subjectId, email }),
-      });
-    } catch (err) {
-      // hash_conflict: the user changed the form meanwhile; their typing wins.
+    const log = (err: unknown) => {
       const coded = toCodedError(err);
       logger.warn('looker access modal not updated for the picked person', { user: requesterId, code: coded.code, err: coded });
+    };
+    try {
+      const email = subjectId === requesterId ? requesterEmail : await lookerAccess.emailOf(subjectId);
+      const data = modalDataFrom(view.state.values, { requesterId, requesterEmail, lookerConnected: lookerAccess.lookerConnected }, { subjectId, email });
+      await updateModal(client, view, data, log);
+    } catch (err) {
+      log(err);
     }
+  };
+}
+
+/** The level changed: the reason and the days appear for Create content and Develop, and go for View. */
+export function lookerAccessLevelPicked({ lookerAccess, logger }: LookerAccessDeps) {
+  return async ({ ack, action, body, client }: SlackActionMiddlewareArgs<BlockAction<RadioButtonsAction>> & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    const view = body.view;
+    const level: unknown = action.selected_option?.value;
+    if (!view || view.callback_id !== CallbackIds.lookerAccess || !isLookerLevel(level)) return;
+    const metadata = metadataOf(view.private_metadata);
+    const requesterId = body.user.id;
+    const requesterEmail = metadata.requesterId === requesterId && typeof metadata.requesterEmail === 'string' ? metadata.requesterEmail : null;
+    const data = modalDataFrom(view.state.values, { requesterId, requesterEmail, lookerConnected: lookerAccess.lookerConnected }, { level: level as LookerLevel });
+    await updateModal(client, view, data, (err) => {
+      const coded = toCodedError(err);
+      logger.warn('looker access modal not updated for the picked level', { user: requesterId, code: coded.code, err: coded });
+    });
   };
 }
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
-/** Approve or Deny on the request card. */
-export function lookerAccessDecision(decision: 'approve' | 'deny', { lookerAccess, logger, lookerAdminsUsergroup, jobs }: LookerAccessDeps) {
+/** Approve on the request card. */
+export function lookerAccessApprove({ lookerAccess, logger, lookerAdminsUsergroup, jobs }: LookerAccessDeps) {
   return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
     await ack();
     const userId = body.user.id;
@@ -178,31 +233,79 @@ export function lookerAccessDecision(decision: 'approve' | 'deny', { lookerAcces
     const requestId = typeof action.value === 'string' ? action.value.slice(0, 100) : '';
     let reply: MessageBody;
     try {
-      const outcome = await lookerAccess.decide({ requestId, deciderId: userId, decision });
-      switch (outcome.kind) {
-        case 'decided': {
-          let request = outcome.request;
-          if (request.status === 'approved') {
-            await jobs.settled(jobKey(LOOKER_JOBS.grant, request.id), GRANT_WAIT_MS);
-            request = (await lookerAccess.get(request.id)) ?? request;
-          }
-          reply = lookerDecisionConfirmation(request);
-          break;
-        }
-        case 'refused': reply = lookerRefusalMessage(outcome.reason, lookerAdminsUsergroup ?? null); break;
-        case 'already': reply = lookerAlreadyDecidedMessage(outcome.request); break;
-        case 'not_found': reply = lookerRequestNotFoundMessage(); break;
-        case 'admin_check_failed': reply = lookerAdminCheckFailedMessage(); break;
+      const outcome = await lookerAccess.decide({ requestId, deciderId: userId, decision: 'approve' });
+      if (outcome.kind === 'decided') {
+        await jobs.settled(jobKey(LOOKER_JOBS.grant, outcome.request.id), GRANT_WAIT_MS);
+        reply = lookerDecisionConfirmation((await lookerAccess.get(outcome.request.id)) ?? outcome.request);
+      } else {
+        reply = notDecidedMessage(outcome, lookerAdminsUsergroup);
       }
     } catch (err) {
       const coded = toCodedError(err);
       logger.error('looker access decision failed', { user: userId, requestId, code: coded.code, err: coded });
       reply = failureMessage('I could not record that decision.');
     }
-    if (body.response_url) {
-      await respond({ response_type: 'ephemeral', replace_original: false, ...reply });
-    } else if (body.channel?.id) {
-      await client.chat.postEphemeral({ channel: body.channel.id, user: userId, ...reply });
+    await tellClicker({ body, respond, client }, userId, reply);
+  };
+}
+
+/** Why a decision did not happen, for the admin who tried. */
+function notDecidedMessage(outcome: Exclude<DecideOutcome, { kind: 'decided' }>, lookerAdminsUsergroup: string | undefined): MessageBody {
+  switch (outcome.kind) {
+    case 'refused': return lookerRefusalMessage(outcome.reason, lookerAdminsUsergroup ?? null);
+    case 'already': return lookerAlreadyDecidedMessage(outcome.request);
+    case 'not_found': return lookerRequestNotFoundMessage();
+    case 'admin_check_failed': return lookerAdminCheckFailedMessage();
+  }
+}
+
+async function tellClicker({ body, respond, client }: Pick<ButtonArgs, 'body' | 'respond' | 'client'>, userId: string, reply: MessageBody): Promise<void> {
+  if (body.response_url) {
+    await respond({ response_type: 'ephemeral', replace_original: false, ...reply });
+  } else if (body.channel?.id) {
+    await client.chat.postEphemeral({ channel: body.channel.id, user: userId, ...reply });
+  }
+}
+
+/** Deny… on the request card: checked, then the reason modal opens (the trigger lasts three seconds). */
+export function lookerAccessDenyClicked({ lookerAccess, logger, lookerAdminsUsergroup }: LookerAccessDeps) {
+  return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
+    await ack();
+    const userId = body.user.id;
+    const requestId = typeof action.value === 'string' ? action.value.slice(0, 100) : '';
+    try {
+      const check = await lookerAccess.checkDecider({ requestId, deciderId: userId });
+      if (check.kind !== 'allowed') return await tellClicker({ body, respond, client }, userId, notDecidedMessage(check, lookerAdminsUsergroup));
+      await client.views.open({ trigger_id: body.trigger_id, view: lookerDenyModal(check.request) });
+    } catch (err) {
+      const coded = toCodedError(err);
+      logger.error('looker access deny modal failed', { user: userId, requestId, code: coded.code, err: coded });
+      await tellClicker({ body, respond, client }, userId, failureMessage('I could not open the deny form.', 'Please click Deny again.'));
+    }
+  };
+}
+
+/** The Deny modal's submission: a reason, then the same checks as a click; the modal has closed, so anything to say goes by DM. */
+export function lookerAccessDenySubmission({ lookerAccess, logger, lookerAdminsUsergroup }: LookerAccessDeps) {
+  return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const reason = (inputValue(view.state.values, ActionIds.lookerAccessDenyReason) ?? '').trim();
+    if (!reason) {
+      await ack({ response_action: 'errors', errors: { [BlockIds.lookerAccessDenyReason]: LOOKER_DENY_REASON_MISSING } });
+      return;
+    }
+    await ack();
+    const userId = body.user.id;
+    const raw: unknown = metadataOf<LookerDenyMetadata>(view.private_metadata).id;
+    const requestId = typeof raw === 'string' ? raw.slice(0, 100) : '';
+    const dm = (m: MessageBody) => client.chat.postMessage({ channel: userId, ...m }).then(() => undefined, (err: unknown) => logger.warn('looker deny answer not sent', { user: userId, err }));
+    try {
+      const outcome = await lookerAccess.decide({ requestId, deciderId: userId, decision: 'deny', reason });
+      // Decided: the card and the requester's DM say so; nothing more to tell the admin.
+      if (outcome.kind !== 'decided') await dm(notDecidedMessage(outcome, lookerAdminsUsergroup));
+    } catch (err) {
+      const coded = toCodedError(err);
+      logger.error('looker access deny failed', { user: userId, requestId, code: coded.code, err: coded });
+      await dm(failureMessage('I could not record your denial.', 'Please click Deny on the request again.'));
     }
   };
 }
@@ -211,8 +314,10 @@ export function lookerAccessDecision(decision: 'approve' | 'deny', { lookerAcces
 export function registerLookerAccess(app: App, deps: LookerAccessDeps): string[] {
   app.command(Commands.lookerAccess, lookerAccessCommand(deps));
   app.view<ViewSubmitAction>(CallbackIds.lookerAccess, lookerAccessSubmission(deps));
+  app.view<ViewSubmitAction>(CallbackIds.lookerAccessDeny, lookerAccessDenySubmission(deps));
   app.action<BlockAction<UsersSelectAction>>(ActionIds.lookerAccessSubject, lookerAccessSubjectPicked(deps));
-  app.action<BlockAction<ButtonAction>>(ActionIds.lookerAccessApprove, lookerAccessDecision('approve', deps));
-  app.action<BlockAction<ButtonAction>>(ActionIds.lookerAccessDeny, lookerAccessDecision('deny', deps));
+  app.action<BlockAction<RadioButtonsAction>>(ActionIds.lookerAccessLevel, lookerAccessLevelPicked(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.lookerAccessApprove, lookerAccessApprove(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.lookerAccessDeny, lookerAccessDenyClicked(deps));
   return [Commands.lookerAccess];
 }

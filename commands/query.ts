@@ -18,9 +18,9 @@ import { queryFailureMessage, tellPrivately } from '../src/slack/query-delivery.
 import { subscriptionSubcommand, type SubscriptionDeps } from './subscriptions.js';
 import { noteMessage, type MessageBody } from '../views/common.js';
 import {
-  queryListMessage, queryOverCapMessage, queryParamsModal,
+  queryCsvAlreadyMessage, queryCsvOnItsWayMessage, queryListMessage, queryOverCapMessage, queryParamErrors, queryParamsModal,
   queryProblemsMessage, queryStaleButtonMessage, queryTableMessage, queryTooLongMessage, queryUnknownMessage,
-  type QueryModalMetadata, type QueryRef,
+  type QueryListPageRef, type QueryModalMetadata, type QueryRef,
 } from '../views/query.js';
 
 export interface QueryDeps {
@@ -132,12 +132,7 @@ export function queryModalSubmit(deps: QueryDeps) {
       return;
     }
     if (!resolution.ok) {
-      const errors: Record<string, string> = {};
-      for (const p of query.params) {
-        const problem = resolution.problems[p.name];
-        if (problem) errors[`${BlockIds.queryParamPrefix}${p.name}`] = problem.slice(0, 150);
-      }
-      await ack({ response_action: 'errors', errors });
+      await ack({ response_action: 'errors', errors: queryParamErrors(query, resolution.problems) });
       return;
     }
     await ack();
@@ -250,14 +245,83 @@ export function queryDownloadCsvAction(deps: QueryDeps) {
       const job = await fromButton(deps, action, tell);
       if (!job) return;
       if (!(await deps.clicks.first(`csv:${where.channel}:${where.messageTs ?? ''}:${String(action.value)}`, CSV_ONCE_MS))) {
-        return tell(noteMessage(':page_facing_up: The CSV of this result is already in its thread.'));
+        return tell(queryCsvAlreadyMessage(Boolean(where.threadTs)));
       }
       await deps.queries.requestDelivery(body.trigger_id, {
         format: 'csv', q: job.query.name, p: job.params.given, channel: where.channel, threadTs: where.threadTs ?? where.messageTs ?? null, userId: body.user.id, force: false,
       });
+      // The file lands in a thread, which the clicker may not have open: say where.
+      await tell(queryCsvOnItsWayMessage(job.query, Boolean(where.threadTs)));
     } catch (err) {
       await tell(queryFailureMessage(deps.logger, err, { user: body.user.id }));
     }
+  };
+}
+
+/** A button's `{ q, p }` value, or null when it is not one. */
+function queryRefOf(raw: unknown): QueryRef | null {
+  try {
+    const parsed = JSON.parse(String(raw ?? '').slice(0, 2000)) as Partial<QueryRef>;
+    if (typeof parsed.q !== 'string' || !parsed.p || typeof parsed.p !== 'object' || Array.isArray(parsed.p)) return null;
+    const p: Record<string, string> = {};
+    for (const [k, v] of Object.entries(parsed.p)) if (typeof v === 'string') p[k] = v;
+    return { q: parsed.q, p };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Run (on `/query list` and "Did you mean …?"): runs the saved query into the
+ * channel the list is in, or opens its modal when it needs values, as typing
+ * `/query <name>` does.
+ */
+export function queryRunAction(deps: QueryDeps) {
+  return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
+    await ack();
+    const tell = ephemeralTo(respond);
+    const where = buttonContext(body);
+    const ref = queryRefOf(action.value);
+    const query = ref ? deps.queries.catalog.get(ref.q) : undefined;
+    if (!where.channel || !CHANNEL_ID.test(where.channel)) return tell(queryStaleButtonMessage('I cannot tell where that button is.'));
+    if (!ref || !query) return tell(queryStaleButtonMessage(ref ? `The saved query “${ref.q.slice(0, 60)}” is no longer in the catalog.` : 'That button does not carry a query I know.'));
+    try {
+      const resolution = await deps.queries.resolve(query, ref.p);
+      if (resolution.ok) {
+        await deps.queries.requestDelivery(body.trigger_id, {
+          format: 'result', q: query.name, p: resolution.params.canonical, channel: where.channel, threadTs: where.threadTs ?? null, userId: body.user.id, force: false,
+        });
+        return;
+      }
+      const metadata: QueryModalMetadata = { q: query.name, c: where.channel, ...(where.threadTs ? { t: where.threadTs } : {}) };
+      try {
+        await client.views.open({
+          trigger_id: body.trigger_id,
+          view: queryParamsModal(query, { values: resolution.values, problems: resolution.problems, metadata, today: new Date().toISOString().slice(0, 10) }),
+        });
+      } catch (err) {
+        deps.logger.warn('query modal could not open', { err, query: query.name });
+        await tell(queryProblemsMessage(query, resolution.problems));
+      }
+    } catch (err) {
+      await tell(queryFailureMessage(deps.logger, err, { user: body.user.id, query: query.name }));
+    }
+  };
+}
+
+/** Previous / Next page of `/query list`: the ephemeral list is replaced by that page. */
+export function queryListPageAction(deps: QueryDeps) {
+  return async ({ ack, action, respond }: ButtonArgs): Promise<void> => {
+    await ack();
+    let ref: QueryListPageRef = { s: '', n: 0 };
+    try {
+      const parsed = JSON.parse(String(action.value ?? '').slice(0, 500)) as Partial<QueryListPageRef>;
+      ref = { s: typeof parsed.s === 'string' ? parsed.s.slice(0, 100) : '', n: typeof parsed.n === 'number' && Number.isSafeInteger(parsed.n) ? parsed.n : 0 };
+    } catch {
+      // A forged value: the first page of the whole list.
+    }
+    const queries = deps.queries.search(ref.s);
+    await respond({ response_type: 'ephemeral', replace_original: true, ...queryListMessage(queries, ref.s, deps.queries.catalog.queries.length, ref.n) });
   };
 }
 
@@ -267,5 +331,8 @@ export function registerQuery(app: App, deps: QueryDeps): string[] {
   app.action<BlockAction<ButtonAction>>(ActionIds.queryRefresh, queryRefreshAction(deps));
   app.action<BlockAction<ButtonAction>>(ActionIds.queryShowTable, queryShowTableAction(deps));
   app.action<BlockAction<ButtonAction>>(ActionIds.queryDownloadCsv, queryDownloadCsvAction(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.queryRun, queryRunAction(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.queryListPrevious, queryListPageAction(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.queryListNext, queryListPageAction(deps));
   return [Commands.query];
 }

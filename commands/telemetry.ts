@@ -21,6 +21,8 @@ export interface TelemetryDeps {
   telemetry: TelemetryService;
   clicks: Clicks;
   logger: Logger;
+  /** The Looker instance (LOOKER_BASE_URL), to link the card's "Looker:" lines; null when not configured. */
+  lookerUrl?: string | null;
 }
 
 /** A second Share of the same card by the same person does nothing for this long. */
@@ -37,7 +39,7 @@ function reportFailure(logger: Logger, err: unknown, context: Record<string, unk
 }
 
 /** The slash command listener, exported apart from its registration for tests. */
-export function telemetryCommand({ telemetry, logger }: TelemetryDeps) {
+export function telemetryCommand({ telemetry, logger, lookerUrl = null }: TelemetryDeps) {
   return async ({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     await ack();
     let reply: MessageBody;
@@ -46,7 +48,7 @@ export function telemetryCommand({ telemetry, logger }: TelemetryDeps) {
       switch (answer.kind) {
         case 'usage': reply = telemetryUsageMessage(); break;
         case 'too_long': reply = telemetryTooLongMessage(answer.max); break;
-        case 'card': reply = telemetryCardMessage(answer.telemetry, { shareable: true }); break;
+        case 'card': reply = telemetryCardMessage(answer.telemetry, { shareable: true, lookerUrl }); break;
         case 'several': reply = telemetryPickerMessage(answer.query, answer.customers); break;
         case 'none': reply = telemetryNoMatchMessage(answer.query, answer.closest); break;
       }
@@ -66,12 +68,12 @@ function chosenCustomerId(action: ButtonAction | StaticSelectAction): string {
 }
 
 /** A customer picked from several matches: the ephemeral picker becomes the card. */
-export function telemetryPickAction({ telemetry, logger }: TelemetryDeps) {
+export function telemetryPickAction({ telemetry, logger, lookerUrl = null }: TelemetryDeps) {
   return async ({ ack, action, body, respond }: PickAction): Promise<void> => {
     await ack();
     try {
       const card = await telemetry.cardFor(chosenCustomerId(action), { userId: body.user.id });
-      const reply = card ? telemetryCardMessage(card, { shareable: true }) : failureMessage('That customer is no longer in the warehouse.', 'Run the command again.');
+      const reply = card ? telemetryCardMessage(card, { shareable: true, lookerUrl }) : failureMessage('That customer is no longer in the warehouse.', 'Run the command again.');
       await respond({ response_type: 'ephemeral', replace_original: true, ...reply });
     } catch (err) {
       await respond({ response_type: 'ephemeral', replace_original: false, ...reportFailure(logger, err, { user: body.user.id }) });
@@ -80,7 +82,7 @@ export function telemetryPickAction({ telemetry, logger }: TelemetryDeps) {
 }
 
 /** "Share in channel": posts the card for everyone and removes the ephemeral copy. */
-export function telemetryShareAction({ telemetry, clicks, logger }: TelemetryDeps) {
+export function telemetryShareAction({ telemetry, clicks, logger, lookerUrl = null }: TelemetryDeps) {
   return async ({ ack, action, body, respond }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     try {
@@ -92,7 +94,7 @@ export function telemetryShareAction({ telemetry, clicks, logger }: TelemetryDep
         await respond({ response_type: 'ephemeral', replace_original: false, ...failureMessage('That customer is no longer in the warehouse.', 'Run the command again.') });
         return;
       }
-      await respond({ response_type: 'in_channel', replace_original: false, ...telemetryCardMessage(card, { shareable: false, sharedBy: body.user.id }) });
+      await respond({ response_type: 'in_channel', replace_original: false, ...telemetryCardMessage(card, { shareable: false, sharedBy: body.user.id, lookerUrl }) });
       await respond({ delete_original: true });
     } catch (err) {
       await respond({ response_type: 'ephemeral', replace_original: false, ...reportFailure(logger, err, { user: body.user.id }) });

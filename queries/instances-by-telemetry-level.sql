@@ -2,16 +2,17 @@
 name: instances-by-telemetry-level
 title: Instances by telemetry level, per week
 description: >-
-  How many instances were at each telemetry level in each week: user-level events
+  How many instances were at each telemetry level in each whole week: user-level events
   (Full pings + user-level data), full pings, critical pings only, or nothing at all
-  (No telemetry, counting instances that existed that week).
+  (No telemetry, counting instances that existed that week). The current week is left
+  out until it ends.
 owner: "@analytics (BizOps)"
 ttl: 6h
 params:
   weeks:
     type: int
     label: Weeks
-    description: Weeks back, this week included
+    description: Whole weeks, ending with last week
     default: 12
     min: 1
     max: 13
@@ -25,21 +26,21 @@ display:
 # DuckDB has no WEEK(MONDAY) date part, GENERATE_DATE_ARRAY or DATE_SUB; its date_trunc('week') is the ISO (Monday) week.
 duckdb: |
   WITH bounds AS (
-    SELECT (date_trunc('week', current_date) - INTERVAL 7 DAY * (@weeks - 1))::DATE AS start_week
+    SELECT date_trunc('week', current_date)::DATE AS this_week, (date_trunc('week', current_date) - INTERVAL 7 DAY * @weeks)::DATE AS start_week
   ),
   weeks AS (
-    SELECT d::DATE AS week FROM bounds, generate_series(bounds.start_week::TIMESTAMP, current_date::TIMESTAMP, INTERVAL 7 DAY) AS t(d)
+    SELECT d::DATE AS week FROM bounds, generate_series(bounds.start_week::TIMESTAMP, bounds.this_week::TIMESTAMP - INTERVAL 7 DAY, INTERVAL 7 DAY) AS t(d)
   ),
   p AS (
     SELECT site_id, date_trunc('week', received_at)::DATE AS week, MAX(CASE WHEN ping_type = 'full' THEN 1 ELSE 0 END) AS full_ping
     FROM {{pings}}, bounds
-    WHERE received_at >= bounds.start_week
+    WHERE received_at >= bounds.start_week AND received_at < bounds.this_week
     GROUP BY 1, 2
   ),
   e AS (
     SELECT DISTINCT site_id, date_trunc('week', occurred_at)::DATE AS week
     FROM {{events}}, bounds
-    WHERE occurred_at >= bounds.start_week
+    WHERE occurred_at >= bounds.start_week AND occurred_at < bounds.this_week
   )
   SELECT w.week,
     CASE WHEN e.site_id IS NOT NULL THEN 'Full pings + user-level data'
@@ -54,22 +55,24 @@ duckdb: |
   GROUP BY 1, 2
   ORDER BY 1, 2
 */
+-- Whole weeks only, ending with last week: the current week would count as a whole one and draw a false dip.
 WITH bounds AS (
-  SELECT DATE_SUB(DATE_TRUNC(CURRENT_DATE(), WEEK(MONDAY)), INTERVAL (@weeks - 1) WEEK) AS start_week
+  SELECT DATE_TRUNC(CURRENT_DATE(), WEEK(MONDAY)) AS this_week,
+    DATE_SUB(DATE_TRUNC(CURRENT_DATE(), WEEK(MONDAY)), INTERVAL @weeks WEEK) AS start_week
 ),
 weeks AS (
-  SELECT week FROM bounds, UNNEST(GENERATE_DATE_ARRAY(bounds.start_week, CURRENT_DATE(), INTERVAL 1 WEEK)) AS week
+  SELECT week FROM bounds, UNNEST(GENERATE_DATE_ARRAY(bounds.start_week, DATE_SUB(bounds.this_week, INTERVAL 1 WEEK), INTERVAL 1 WEEK)) AS week
 ),
 p AS (
   SELECT site_id, DATE_TRUNC(DATE(received_at), WEEK(MONDAY)) AS week, MAX(CASE WHEN ping_type = 'full' THEN 1 ELSE 0 END) AS full_ping
   FROM {{pings}}, bounds
-  WHERE received_at >= TIMESTAMP(bounds.start_week)
+  WHERE received_at >= TIMESTAMP(bounds.start_week) AND received_at < TIMESTAMP(bounds.this_week)
   GROUP BY 1, 2
 ),
 e AS (
   SELECT DISTINCT site_id, DATE_TRUNC(DATE(occurred_at), WEEK(MONDAY)) AS week
   FROM {{events}}, bounds
-  WHERE occurred_at >= TIMESTAMP(bounds.start_week)
+  WHERE occurred_at >= TIMESTAMP(bounds.start_week) AND occurred_at < TIMESTAMP(bounds.this_week)
 )
 SELECT w.week,
   CASE WHEN e.site_id IS NOT NULL THEN 'Full pings + user-level data'

@@ -1,7 +1,7 @@
 /*
 name: user-event-volume
 title: User-level event volume
-description: Events from the event logger per day, and the distinct users who sent them (managed and cloud instances only).
+description: Events from the event logger per whole day (UTC), and the distinct users who sent them (managed and cloud instances only). Today is left out until it ends.
 owner: "@analytics (product)"
 ttl: 1h
 params:
@@ -10,7 +10,7 @@ params:
     label: Since
     default: -30d
     min: -365d
-    max: today
+    max: -1d
   event:
     type: enum
     label: Event
@@ -40,6 +40,8 @@ display:
 SELECT CAST(occurred_at AS DATE) AS day, COUNT(*) AS events, COUNT(DISTINCT user_id) AS active_users
 FROM {{events}}
 WHERE occurred_at >= CAST(@since AS TIMESTAMP)
+  -- Whole days only: today would count as a whole day and draw a false dip.
+  AND occurred_at < CAST(CURRENT_DATE AS TIMESTAMP)
   AND (@event = 'all' OR event_name = @event)
 GROUP BY 1
 ORDER BY 1

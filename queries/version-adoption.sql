@@ -1,14 +1,14 @@
 /*
 name: version-adoption
 title: Version adoption, per week
-description: Instances by the newest version they reported in each week's pings.
+description: Instances by the newest version they reported in each whole week's pings. The current week is left out until it ends.
 owner: "@analytics (product)"
 ttl: 6h
 params:
   weeks:
     type: int
     label: Weeks
-    description: Weeks back, this week included
+    description: Whole weeks, ending with last week
     default: 12
     min: 1
     max: 13
@@ -24,7 +24,8 @@ duckdb: |
   SELECT week, version, COUNT(*) AS instances FROM (
     SELECT site_id, date_trunc('week', received_at)::DATE AS week, MAX(version) AS version
     FROM {{pings}}
-    WHERE received_at >= date_trunc('week', current_date) - INTERVAL 7 DAY * (@weeks - 1)
+    WHERE received_at >= date_trunc('week', current_date) - INTERVAL 7 DAY * @weeks
+      AND received_at < date_trunc('week', current_date)
     GROUP BY 1, 2
   ) AS latest
   GROUP BY 1, 2
@@ -33,7 +34,9 @@ duckdb: |
 SELECT week, version, COUNT(*) AS instances FROM (
   SELECT site_id, DATE_TRUNC(DATE(received_at), WEEK(MONDAY)) AS week, MAX(version) AS version
   FROM {{pings}}
-  WHERE received_at >= TIMESTAMP(DATE_SUB(DATE_TRUNC(CURRENT_DATE(), WEEK(MONDAY)), INTERVAL (@weeks - 1) WEEK))
+  WHERE received_at >= TIMESTAMP(DATE_SUB(DATE_TRUNC(CURRENT_DATE(), WEEK(MONDAY)), INTERVAL @weeks WEEK))
+    -- Whole weeks only: the current week would count as a whole one and draw a false dip.
+    AND received_at < TIMESTAMP(DATE_TRUNC(CURRENT_DATE(), WEEK(MONDAY)))
   GROUP BY 1, 2
 ) AS latest
 GROUP BY 1, 2

@@ -12,8 +12,10 @@ export const ActionIds = {
   // ── Looker access ──
   /** Looker request card: a Looker admin approves (value: request ID). */
   lookerAccessApprove: 'looker_access_approve',
-  /** Looker request card: a Looker admin denies (value: request ID). */
+  /** Looker request card: a Looker admin denies; opens the reason modal (value: request ID). */
   lookerAccessDeny: 'looker_access_deny',
+  /** Deny modal input: the reason, sent to the requester. */
+  lookerAccessDenyReason: 'looker_access_deny_reason',
   /** Looker access modal inputs. */
   lookerAccessSubject: 'looker_access_subject',
   lookerAccessEmail: 'looker_access_email',
@@ -48,8 +50,17 @@ export const ActionIds = {
   queryShowTable: 'query_show_table',
   /** Query result: the full result as a CSV file in the thread (value: { q, p }). */
   queryDownloadCsv: 'query_download_csv',
+  /** `/query list` and "Did you mean …?": run a saved query, or open its modal when it needs values (value: { q, p } JSON). */
+  queryRun: 'query_run',
+  /** `/query list`: the previous or next page of the catalog (value: { s: search, n: page } JSON). */
+  queryListPrevious: 'query_list_previous',
+  queryListNext: 'query_list_next',
   /** Prefix of each parameter's input element in the query modal: `query_param_input_<name>`. */
   queryParamInputPrefix: 'query_param_input_',
+
+  // ── the audit log ──
+  /** `/analytics audit`: the same entries as a CSV file in the clicker's DM (value: how many). */
+  auditExport: 'audit_export',
 
   // ── freshness alerts and reruns ──
   /** Freshness alert: rerun the source; BizOps only, checked on the server (value: source ID). */
@@ -102,6 +113,7 @@ export const BlockIds = {
   lookerAccessReason: 'looker_access_reason',
   lookerAccessDuration: 'looker_access_duration',
   lookerAccessActions: 'looker_access_actions',
+  lookerAccessDenyReason: 'looker_access_deny_reason',
 
   // ── pipeline requests: input blocks, named so inline errors can target them ──
   pipelineRequestSource: 'pipeline_request_source',
@@ -117,6 +129,9 @@ export const BlockIds = {
   /** Prefix of the query modal's input blocks: `query_param_<name>`, so inline errors target a parameter. */
   queryParamPrefix: 'query_param_',
   queryResultActions: 'query_result_actions',
+  queryListPages: 'query_list_pages',
+
+  auditActions: 'audit_actions',
 
   // ── freshness alerts and reruns ──
   freshnessAlertActions: 'freshness_alert_actions',
@@ -144,6 +159,8 @@ export const CallbackIds = {
   // ── Looker access ──
   /** The `/looker-access` modal. */
   lookerAccess: 'looker_access',
+  /** A Looker admin's deny-with-a-reason modal. */
+  lookerAccessDeny: 'looker_access_deny',
   // ── pipeline requests ──
   /** The `/pipeline request` modal (first step). */
   pipelineRequest: 'pipeline_request',

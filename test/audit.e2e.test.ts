@@ -15,7 +15,7 @@ import { StoreError } from '../src/errors.js';
 import { ActionIds } from '../src/ids.js';
 import type { AuditEntry, Store } from '../src/ports/store.js';
 import { changedFields, parseAuditCount } from '../src/services/audit.js';
-import { auditEntryText, auditLogMessage } from '../views/audit.js';
+import { auditEntryText, auditLogMessage, auditSentence } from '../views/audit.js';
 
 const regular = StandinDefaults.users.regular;
 const bizops = StandinDefaults.users.bizops;
@@ -84,22 +84,48 @@ for (const variant of variants) {
       await t.standin.waitFor(() => (t.standin.message(channel, card.ts)?.text ?? '').includes('Accepted'));
 
       const { json, body } = await audit(bizops, 'audit');
-      expect(json).toContain('pipeline_request.accepted');
-      expect(json).toContain('pipeline_request.created');
-      expect(json).toContain(`<@${bizops}>`);
-      expect(json).toContain('status: “open” → “accepted”');
-      expect(json.indexOf('pipeline_request.accepted')).toBeLessThan(json.indexOf('pipeline_request.created'));
+      // Sentences a person reads, with the short ID shown on the card; no event keys or raw fields.
+      const ref = /PR-[A-Z0-9]{6}/.exec(card.text ?? '')![0];
+      expect(json).toContain(`<@${bizops}> accepted \`${ref}\` (Google Sheets → \`quotas\`).`);
+      expect(json).toContain(`<@${regular}> asked BizOps for a pipeline: \`${ref}\` (Google Sheets → \`quotas\`).`);
+      expect(json).not.toContain('pipeline_request.accepted');
+      expect(json).not.toContain('pr_');
+      expect(json.indexOf(' accepted ')).toBeLessThan(json.indexOf('asked BizOps'));
+      expect(json).toContain(ActionIds.auditExport);
       expect(blockKitViolations(body['blocks'] as KnownBlock[])).toEqual([]);
     });
 
     it('shows the log to a Looker admin too', async () => {
-      expect((await audit(admin, 'audit')).json).toContain('pipeline_request.accepted');
+      expect((await audit(admin, 'audit')).json).toContain(`<@${bizops}> accepted`);
+    });
+
+    it('exports the raw fields as a CSV file in the asker\'s DM, from the command and from the button', async () => {
+      const { json } = await audit(bizops, 'audit export');
+      expect(json).toContain('is in your DM with me');
+      const dm = t.standin.dmChannelId(bizops);
+      const file = await t.standin.waitFor(() => t.standin.conversation(dm).find((m) => m.files?.some((f) => f.name.endsWith('.csv'))));
+      const csv = t.standin.file(file.files![0]!.id)!.bytes!.toString('utf8');
+      const [header, ...lines] = csv.trim().split('\r\n');
+      expect(header).toBe('at,actor,action,subject,before,after');
+      expect(lines.some((l) => l.includes('pipeline_request.accepted') && l.includes('""status"":""accepted""'))).toBe(true);
+      expect(lines.some((l) => l.includes('pipeline_request.created'))).toBe(true);
+
+      const shown = t.standin.conversation(channel).filter((m) => m.ephemeral && (m.text ?? '').startsWith('Audit log')).at(-1)!;
+      const files = t.standin.conversation(dm).filter((m) => m.files?.length).length;
+      const click = await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: shown.ts, actionId: ActionIds.auditExport, timeoutMs: 20_000 });
+      expect(JSON.stringify(click.replies)).toContain('is in your DM with me');
+      await t.standin.waitFor(() => t.standin.conversation(dm).filter((m) => m.files?.length).length > files);
+      // Someone outside the groups gets nothing, from a copied button either.
+      const refused = await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: shown.ts, actionId: ActionIds.auditExport, timeoutMs: 20_000 });
+      expect(JSON.stringify(refused.replies)).toContain('only for Looker admins and BizOps');
+      expect(t.standin.conversation(t.standin.dmChannelId(regular)).some((m) => m.files?.length)).toBe(false);
     });
 
     it('refuses everyone else politely, showing nothing', async () => {
       const { json } = await audit(regular, 'audit');
       expect(json).toContain('only for Looker admins and BizOps');
-      expect(json).not.toContain('pipeline_request');
+      expect(json).not.toContain('accepted');
+      expect((await audit(regular, 'audit export')).json).toContain('only for Looker admins and BizOps');
     });
 
     it('shows the last n, at most 100', async () => {
@@ -156,6 +182,25 @@ describe('audit log view and parsing', () => {
     ]);
   });
 
+  it('writes each entry as a sentence, raw fields left to the CSV', () => {
+    const base = { at: '2026-11-28T20:08:00.000Z', before: null };
+    const doc = { requesterId: 'U0REGULAR', subjectId: 'U0REGULAR', level: 'develop', durationDays: 14, status: 'approved', denyReason: null };
+    expect(auditSentence({ ...base, actor: 'U0ADMIN', action: 'looker_access.approved', subject: 'la_mh2k9x7q3abcde12', after: doc }))
+      .toBe("<@U0ADMIN> approved <@U0REGULAR>'s Develop access to Looker for 14 days (`LA-BCDE12`).");
+    expect(auditSentence({ ...base, actor: 'U0ADMIN', action: 'looker_access.denied', subject: 'la_x1y2z3', after: { ...doc, status: 'denied', denyReason: 'View is enough' } }))
+      .toBe("<@U0ADMIN> denied <@U0REGULAR>'s Develop access to Looker for 14 days (`LA-X1Y2Z3`): “View is enough”.");
+    expect(auditSentence({ ...base, actor: 'bot', action: 'freshness.alert_opened', subject: 'hubspot', after: { lateByMs: 1_799_978, lastUpdated: null } }, { sourceNames: new Map([['hubspot', 'HubSpot']]) }))
+      .toBe('*HubSpot* went stale, 30 min late: the bot posted an alert.');
+    expect(auditSentence({ ...base, actor: 'bot', action: 'job.failed', subject: 'looker.grant:la_x1y2z3', after: { kind: 'looker.grant', attempts: 5, error: 'Looker answered 503' } }))
+      .toBe('The bot gave up granting Looker access for LA-X1Y2Z3 after 5 attempts: “Looker answered 503”.');
+    expect(auditSentence({ ...base, actor: 'bot', action: 'looker_access.grant_failed', subject: 'la_x1y2z3', after: { grantError: 'user disabled' } })).toContain('gave up granting `LA-X1Y2Z3` in Looker: “user disabled”');
+    expect(auditSentence({ ...base, actor: 'bot', action: 'looker_access.revoke_failed', subject: 'la_x1y2z3', after: { revokeError: 'forbidden' } })).toContain('could not take the roles of `LA-X1Y2Z3` back in Looker: “forbidden”');
+    expect(auditSentence({ ...base, actor: 'U0BIZOPS', action: 'freshness.alert_rerun_linked', subject: 'hubspot', after: null })).toBe("`hubspot`'s alert now links to the rerun <@U0BIZOPS> started.");
+    expect(auditSentence({ ...base, actor: 'bot', action: 'pipeline.rerun_finished', subject: 'hubspot', after: { outcome: 'succeeded' } })).toBe('The rerun of `hubspot` succeeded.');
+    // No ISO timestamps or milliseconds in what people read.
+    expect(auditEntryText({ ...base, actor: 'bot', action: 'freshness.alert_opened', subject: 'hubspot', after: { lateByMs: 1_799_978 } })).not.toMatch(/1799978|2026-11-28T/);
+  });
+
   it('escapes what users typed and stays within Slack limits with 100 huge entries', () => {
     const entries: Required<AuditEntry>[] = Array.from({ length: 100 }, (_, i) => ({
       actor: i % 2 ? 'U0BIZOPS' : 'bot',
@@ -171,7 +216,6 @@ describe('audit log view and parsing', () => {
     const json = JSON.stringify(message.blocks);
     expect(json).not.toContain('<!channel>');
     expect(json).not.toContain('<@U0ADMIN>');
-    expect(auditEntryText(entries[1]!)).toContain('(+');
   });
 });
 

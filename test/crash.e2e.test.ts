@@ -222,6 +222,10 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
       const { ack } = await standin.runCommand(bot.client, { command: '/looker-access', userId: RILEY, channelId: CHANNEL });
       expect(ack.status).toBe(200);
       const modal = await standin.waitFor(() => standin.modals(RILEY).at(-1));
+      // Develop brings in the reason and days: the level is picked first, and the bot redraws the modal.
+      const before = standin.view(modal.id)!.hash;
+      await standin.clickAction(bot.client, { userId: RILEY, viewId: modal.id, actionId: ActionIds.lookerAccessLevel, value: 'develop', timeoutMs: 300 });
+      await standin.waitFor(() => (standin.view(modal.id)?.hash !== before ? true : undefined));
       await standin.submitView(bot.client, {
         userId: RILEY, viewId: modal.id,
         values: { [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessTeam]: 'engineering', [ActionIds.lookerAccessLevel]: 'develop', [ActionIds.lookerAccessReason]: 'Build the usage explore', [ActionIds.lookerAccessDuration]: '14' },

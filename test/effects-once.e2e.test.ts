@@ -62,7 +62,7 @@ describe('repeated deliveries and double clicks', () => {
     await t.standin.waitFor(() => csvs().length > 0, { timeoutMs: 15_000 });
     await settle();
     expect(csvs()).toHaveLength(1);
-    expect(JSON.stringify([x?.replies, y?.replies])).toContain('already in its thread');
+    expect(JSON.stringify([x?.replies, y?.replies])).toContain("already in this result's thread");
   });
 
   it('shares a telemetry card once for a double click on Share', async () => {

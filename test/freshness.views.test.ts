@@ -75,7 +75,7 @@ describe('freshness views', () => {
     expect(m.text).toMatch(/recovered/);
     expect(JSON.stringify(m.blocks)).not.toContain('"actions"');
     expect(JSON.stringify(m.blocks)).toContain('https://x.slack.com/archives/C1/p1');
-    expect(JSON.stringify(m.blocks)).toContain('(2 h)');
+    expect(JSON.stringify(m.blocks)).toContain('after 2 h stale');
   });
 
   it('never puts a mention inside a link label, where Slack shows it raw', () => {
@@ -102,6 +102,11 @@ describe('freshness views', () => {
     expect(duration(4 * HOUR)).toBe('4 h');
     expect(duration(4 * HOUR + 20 * 60_000)).toBe('4 h 20 min');
     expect(duration(50 * HOUR)).toBe('2 days 2 h');
-    expect(duration(-5)).toBe('0 min');
+    expect(duration(-5)).toBe('0 s');
+    // A 3-second rerun "finished after 3 s", not "0 min".
+    expect(duration(3_000)).toBe('3 s');
+    expect(duration(59_400)).toBe('59 s');
+    expect(duration(59_600)).toBe('1 min');
+    expect(duration(89_000)).toBe('1 min');
   });
 });

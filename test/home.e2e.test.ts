@@ -111,9 +111,14 @@ for (const variant of variants) {
       expect(home.text).toContain(ref);
       expect(home.text).toContain('Other → gong_home');
       expect(home.text).toContain('waiting for BizOps');
-      expect(home.text).toContain('Develop access, 30 days');
+      expect(home.text).toContain('Develop access to Looker for 30 days');
       expect(home.text).toContain('waiting for a Looker admin');
+      expect(home.text).toContain('LA-ME0001');
+      expect(home.text).not.toContain('la_home0001');
       expect(home.text).not.toContain('Waiting on you');
+      // The approver's to-do is theirs: the requester is not told to approve their own request.
+      expect(home.text).not.toContain('approve or deny');
+      expect(home.text).not.toContain('accept or decline');
       expect(blockKitViolations(home.view.blocks as KnownBlock[], 'modal')).toEqual([]);
     });
 
@@ -131,7 +136,7 @@ for (const variant of variants) {
       const forAdmin = (await openHome(t, admin))!;
       expect(t.standin.callsTo('usergroups.users.list').length).toBe(lookups);
       expect(forAdmin.text).toContain('As a Looker admin');
-      expect(forAdmin.text).toContain('Develop access, 30 days');
+      expect(forAdmin.text).toContain('Develop access to Looker for 30 days');
       expect(forAdmin.text).toContain('approve or deny');
       expect(forAdmin.text).not.toContain(ref);
     });
@@ -139,7 +144,9 @@ for (const variant of variants) {
     it('follows a decision: accepted shows as being built, declined leaves the list', async () => {
       await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: cardTs, actionId: ActionIds.pipelineRequestAccept });
       await t.standin.waitFor(() => (t.standin.message(channel, cardTs)?.text ?? '').includes('Accepted'));
-      expect((await openHome(t, regular))!.text).toContain('accepted, being built');
+      const requesterHome = (await openHome(t, regular))!.text;
+      expect(requesterHome).toContain('accepted, being built');
+      expect(requesterHome).not.toContain('mark live');
       expect((await openHome(t, bizops))!.text).toContain('mark live when it syncs');
 
       await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: cardTs, actionId: ActionIds.pipelineRequestDecline });
@@ -173,8 +180,8 @@ for (const variant of variants) {
 
 describe('App Home view', () => {
   const item = (i: number): HomeRequestItem => ({
-    kind: i % 2 ? 'pipeline' : 'looker', id: `x${i}`, ref: `PR-${i}`, title: `Source ${i} → ${'d'.repeat(400)} <!channel>`, status: 'waiting for BizOps',
-    requester: regular, createdAt: new Date(1_700_000_000_000 + i * 1000).toISOString(), todo: 'accept or decline',
+    kind: i % 2 ? 'pipeline' : 'looker', id: `x${i}`, ref: `PR-${i}`, title: `Source ${i} → ${'d'.repeat(400)} <!channel>`, state: 'pipeline_open',
+    requester: regular, createdAt: new Date(1_700_000_000_000 + i * 1000).toISOString(), todo: 'triage_pipeline',
   });
   const data = (n: number): HomeData => ({
     userId: bizops, roles: { bizops: 'member', lookerAdmin: 'member' }, mine: Array.from({ length: n }, (_, i) => item(i)),

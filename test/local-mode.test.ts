@@ -68,12 +68,14 @@ describe.skipIf(skip)('local mode in the browser', { timeout: 120_000 }, () => {
 
   it('types /telemetry acme and shows the card, only to the user, from the bot through the signed receiver', async () => {
     await type('/telemetry acme');
-    const card = message('Telemetry: Acme Corp');
+    const card = message('Acme Corp: 3 instances');
     await card.waitFor(WAIT);
-    await expect(card.locator('.bk-header').textContent()).resolves.toBe('Telemetry: Acme Corp');
+    await expect(card.locator('.bk-header').textContent()).resolves.toBe('Acme Corp: 3 instances, best level Full pings + user-level data');
     await expect(card.textContent()).resolves.toContain('3 instances');
     await expect(card.locator('.ephemeral-label').textContent()).resolves.toContain('Only visible to you');
-    await expect(card.locator('.bk-fields').first().textContent()).resolves.toContain('Hosting');
+    // Each instance: its level and hosting first, then the facts as fields.
+    await expect(card.textContent()).resolves.toMatch(/Full pings \+ user-level data · (Sourcegraph cloud|Self-hosted|Managed)/);
+    await expect(card.locator('.bk-fields').first().textContent()).resolves.toContain('Last ping received');
     // The stand-in holds the message the bot posted to the response_url, for this user only.
     const stored = local.standin.conversation(channel).filter((m) => m.text.includes('Acme Corp'));
     expect(stored.at(-1)?.ephemeral?.user).toBe(regular);
@@ -82,18 +84,18 @@ describe.skipIf(skip)('local mode in the browser', { timeout: 120_000 }, () => {
   });
 
   it('shares the card in the channel: the ephemeral copy goes, everyone sees the shared one', async () => {
-    const card = message('Telemetry: Acme Corp').filter({ has: page.locator('[data-ephemeral="1"]') }).or(
-      page.locator('#messages article.msg[data-ephemeral="1"]').filter({ hasText: 'Telemetry: Acme Corp' }),
+    const card = message('Acme Corp: 3 instances').filter({ has: page.locator('[data-ephemeral="1"]') }).or(
+      page.locator('#messages article.msg[data-ephemeral="1"]').filter({ hasText: 'Acme Corp: 3 instances' }),
     );
     await card.first().locator('button[data-action-id="telemetry_share"]').click();
-    const shared = page.locator('#messages article.msg[data-ephemeral="0"]').filter({ hasText: 'Telemetry: Acme Corp' });
+    const shared = page.locator('#messages article.msg[data-ephemeral="0"]').filter({ hasText: 'Acme Corp: 3 instances' });
     await shared.waitFor(WAIT);
     await expect(shared.textContent()).resolves.toContain('shared by @Riley Regular');
-    await page.locator('#messages article.msg[data-ephemeral="1"]').filter({ hasText: 'Telemetry: Acme Corp' }).waitFor({ state: 'detached', ...WAIT });
+    await page.locator('#messages article.msg[data-ephemeral="1"]').filter({ hasText: 'Acme Corp: 3 instances' }).waitFor({ state: 'detached', ...WAIT });
     await screenshot(page, '02-telemetry-shared');
 
     await switchTo(bizops);
-    await page.locator('#messages article.msg[data-ephemeral="0"]').filter({ hasText: 'Telemetry: Acme Corp' }).waitFor(WAIT);
+    await page.locator('#messages article.msg[data-ephemeral="0"]').filter({ hasText: 'Acme Corp: 3 instances' }).waitFor(WAIT);
     await expect(page.locator('#messages article.msg[data-ephemeral="1"]').count()).resolves.toBe(0);
     await switchTo(regular);
   });
@@ -110,7 +112,7 @@ describe.skipIf(skip)('local mode in the browser', { timeout: 120_000 }, () => {
     const isSelect = (await first.evaluate((el) => el.tagName)) === 'SELECT';
     if (isSelect) await first.selectOption({ index: 1 });
     else await first.click();
-    const card = page.locator(`#messages article.msg[data-ts="${ts}"]`).filter({ hasText: /Telemetry: Stark/ });
+    const card = page.locator(`#messages article.msg[data-ts="${ts}"]`).filter({ hasText: /Stark[^\n]*: \d+ instances?/ });
     await card.waitFor(WAIT);
     await expect(card.locator('.edited').count()).resolves.toBe(1);
   });

@@ -14,7 +14,7 @@ import { jobsIn } from './support/jobs.js';
 import { DEFAULT_RETRY } from '../src/jobs/policy.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
-import { LOOKER_ACCESS_REQUESTS, type LookerAccessRequest } from '../src/services/looker-access.js';
+import { LOOKER_ACCESS_REQUESTS, lookerRequestRef, type LookerAccessRequest } from '../src/services/looker-access.js';
 import type { Store } from '../src/ports/store.js';
 import type { StoredMessage, StandinUser } from '../src/slack-standin/server.js';
 
@@ -64,11 +64,25 @@ function driver(get: () => TestBot) {
       expect(ack.status).toBe(200);
       return t.standin.waitFor(() => t.standin.modals(userId).at(-1));
     },
+    /** Fills the modal as a person does: picking an elevated level first brings in the reason and days. */
     async request(userId: string, values: Values, wait: { timeoutMs?: number } = {}) {
       const t = get();
       const modal = await d.openModal(userId);
+      const level = values[ActionIds.lookerAccessLevel];
+      if (typeof level === 'string' && level !== 'view') await d.pickLevel(userId, modal.id, level);
       const result = await t.standin.submitView(t.client, { userId, viewId: modal.id, values, ...wait });
       return { modal, result };
+    },
+    /** Picks a level in the open modal (a radio with dispatch_action); resolves once the bot has updated the modal. */
+    async pickLevel(userId: string, viewId: string, level: string) {
+      const t = get();
+      const before = t.standin.view(viewId)!.hash;
+      const { ack } = await t.standin.clickAction(t.client, { userId, viewId, actionId: ActionIds.lookerAccessLevel, value: level, timeoutMs: 200 });
+      expect(ack.status).toBe(200);
+      return t.standin.waitFor(() => {
+        const v = t.standin.view(viewId);
+        return v && v.hash !== before ? v : undefined;
+      });
     },
     /** Posts the bot made about Looker access (other features post in the channel too). */
     lookerPosts() {
@@ -154,6 +168,7 @@ function storeScenarios(name: string, makeStore: () => Store | undefined, skip?:
     it('creates one request when Slack delivers the same submission twice', async () => {
       const modal = await d.openModal(RILEY);
       const values = elevated();
+      await d.pickLevel(RILEY, modal.id, 'develop');
       const [a, b] = await Promise.all([
         t.standin.submitView(t.client, { userId: RILEY, viewId: modal.id, values, timeoutMs: 300 }),
         t.standin.submitView(t.client, { userId: RILEY, viewId: modal.id, values, timeoutMs: 300 }),
@@ -280,6 +295,40 @@ describe('/looker-access with Looker connected', () => {
     expect(t.standin.callsTo('users.info').at(-1)?.args).toMatchObject({ user: RILEY });
   });
 
+  it('asks for a reason and days only for the levels that need them, and says what View needs to be granted at once', async () => {
+    const modal = await d.openModal(RILEY);
+    const blockIds = (v: { blocks: unknown[] }) => (v.blocks as Array<{ block_id?: string }>).map((b) => b.block_id);
+    expect(blockIds(modal)).not.toContain(BlockIds.lookerAccessReason);
+    expect(blockIds(modal)).not.toContain(BlockIds.lookerAccessDuration);
+    expect(JSON.stringify(modal.blocks)).toContain('granted at once when you ask for yourself, with your own Slack email');
+    expect(JSON.stringify(modal.blocks)).toContain('Asking for someone else, with another email, or for team Other goes to a Looker admin first');
+
+    const shownHash = modal.hash;
+    const develop = await d.pickLevel(RILEY, modal.id, 'develop');
+    const inputs = (develop.blocks as Array<{ block_id?: string; optional?: boolean; label?: { text: string } }>).filter((b) => b.block_id === BlockIds.lookerAccessReason || b.block_id === BlockIds.lookerAccessDuration);
+    expect(inputs.map((b) => [b.label?.text, b.optional ?? false])).toEqual([['Reason', false], ['Days (1 to 90)', false]]);
+    expect(JSON.stringify(develop.blocks)).not.toContain('optional');
+    expect(JSON.stringify(develop.blocks)).toContain('"value":"develop"');
+    // The update was made against the view the person saw (its hash), and kept what they had filled in.
+    const update = t.standin.callsTo('views.update').at(-1)!;
+    expect(update.args.hash).toBe(shownHash);
+    expect(JSON.stringify(develop.blocks)).toContain('"initial_value":"riley@example.com"');
+
+    const view = await d.pickLevel(RILEY, modal.id, 'view');
+    expect(blockIds(view)).not.toContain(BlockIds.lookerAccessReason);
+    await t.standin.closeView(t.client, { userId: RILEY });
+  });
+
+  it('shows the reason and days before anything else when an elevated level comes without them (the update did not happen)', async () => {
+    const modal = await d.openModal(RILEY);
+    const result = await t.standin.submitView(t.client, { userId: RILEY, viewId: modal.id, values: { [ActionIds.lookerAccessEmail]: 'riley@example.com', [ActionIds.lookerAccessTeam]: 'engineering', [ActionIds.lookerAccessLevel]: 'develop' }, timeoutMs: 200 });
+    expect(result.responseAction).toBe('update');
+    const shown = t.standin.view(modal.id)!;
+    expect(JSON.stringify(shown.blocks)).toContain(BlockIds.lookerAccessReason);
+    expect(JSON.stringify(shown.blocks)).toContain('"initial_option":{"text":{"type":"plain_text","text":"Develop"}');
+    await t.standin.closeView(t.client, { userId: RILEY });
+  });
+
   it.each([
     [{ [ActionIds.lookerAccessEmail]: 'riley at example' }, BlockIds.lookerAccessEmail, 'not a valid email'],
     [{ [ActionIds.lookerAccessReason]: '' }, BlockIds.lookerAccessReason, 'reason is required'],
@@ -381,15 +430,30 @@ describe('/looker-access with Looker connected', () => {
     expect(result.errors).toEqual({ [emailBlock]: expect.stringContaining('not a valid email') });
   });
 
-  it('denies: the card says who and when, the requester is told, Looker is untouched', async () => {
+  it('denies with a reason asked in a modal: the card says who, when and why, the requester gets the reason, Looker is untouched', async () => {
     const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessLevel]: 'create_content', [ActionIds.lookerAccessEmail]: 'riley.create@example.com' }));
     const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
     const lookerCalls = looker.requests.length;
-    expect(await d.click(JORDAN, request, ActionIds.lookerAccessDeny)).toContain('Denied.');
-    const card = d.card(request)!;
-    expect(text(card)).toContain(`Denied* by <@${JORDAN}> on <!date^`);
+    // Deny… opens the reason modal; nothing is decided yet.
+    const { ack } = await t.standin.clickAction(t.client, { userId: JORDAN, channelId: CHANNEL, ts: request.ts!, actionId: ActionIds.lookerAccessDeny, timeoutMs: 200 });
+    expect(ack.status).toBe(200);
+    const denyModal = await t.standin.waitFor(() => t.standin.modals(JORDAN).at(-1));
+    expect(denyModal.callback_id).toBe(CallbackIds.lookerAccessDeny);
+    expect(JSON.stringify(denyModal.blocks)).toContain(lookerRequestRef(request.id));
+    expect((await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))!.data.status).toBe('pending');
+    const empty = await t.standin.submitView(t.client, { userId: JORDAN, values: { [ActionIds.lookerAccessDenyReason]: '   ' }, timeoutMs: 200 });
+    expect(empty.errors?.[BlockIds.lookerAccessDenyReason]).toContain('Say why');
+    await t.standin.submitView(t.client, { userId: JORDAN, values: { [ActionIds.lookerAccessDenyReason]: 'View covers it: the <dashboards> are under Shared → CE' } });
+    const card = await t.standin.waitFor(() => {
+      const c = d.card(request);
+      return c && text(c).includes('Denied*') ? c : undefined;
+    });
+    expect(text(card)).toMatch(new RegExp(`Denied\\* by <@${JORDAN}> · <!date\\^`));
+    expect(text(card)).toContain('View covers it: the &lt;dashboards&gt; are under Shared → CE');
     expect(card.edited).toBeDefined();
-    expect(text(d.dms(RILEY).at(-1))).toContain(`<@${JORDAN}> denied`);
+    const dm = await t.standin.waitFor(() => d.dms(RILEY).find((m) => text(m).includes(`<@${JORDAN}> denied`)));
+    expect(text(dm)).toContain('>View covers it: the &lt;dashboards&gt; are under Shared → CE');
+    expect(text(dm)).toContain('Create content access to Looker for 14 days');
     expect(looker.requests.length).toBe(lookerCalls);
     const again = await d.forgedClick(ALEX, ActionIds.lookerAccessApprove, request.id, request.ts!);
     expect(again).toContain(`already denied by <@${JORDAN}>`);

@@ -47,7 +47,7 @@ const json = (v: unknown) => JSON.stringify(v);
 
 describe('Looker access views', () => {
   it('builds the modal with every input named by the shared IDs, within limits', () => {
-    const modal = lookerAccessModal({ requesterId: 'U1', requesterEmail: 'a@example.com', subjectId: 'U1', email: 'a@example.com' });
+    const modal = lookerAccessModal({ requesterId: 'U1', requesterEmail: 'a@example.com', subjectId: 'U1', email: 'a@example.com', level: 'develop', lookerConnected: true });
     expect(modal.callback_id).toBe(CallbackIds.lookerAccess);
     expect(JSON.parse(modal.private_metadata!)).toEqual({ requesterId: 'U1', requesterEmail: 'a@example.com' });
     const ids = (modal.blocks as Array<{ block_id?: string; element?: { action_id?: string } }>).filter((b) => b.element).map((b) => [b.block_id, b.element!.action_id]);
@@ -62,7 +62,7 @@ describe('Looker access views', () => {
     expect(blockKitViolations(modal.blocks as KnownBlock[], 'modal')).toEqual([]);
     expect(modal.title.text.length).toBeLessThanOrEqual(24);
     // No email known: no initial value rather than an empty one (Slack rejects "").
-    expect(json(lookerAccessModal({ requesterId: 'U1', requesterEmail: null, subjectId: 'U1', email: null }))).not.toContain('initial_value');
+    expect(json(lookerAccessModal({ requesterId: 'U1', requesterEmail: null, subjectId: 'U1', email: null, lookerConnected: true }))).not.toContain('initial_value');
   });
 
   it('shows Approve and Deny only while pending, carrying the request ID in the value', () => {

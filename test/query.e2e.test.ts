@@ -180,7 +180,9 @@ describe('/query through the signed HTTP receiver', () => {
     expect(tableText).toContain('ephemeral');
 
     const calls = t.standin.calls.length;
-    await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: message.ts, actionId: ActionIds.queryDownloadCsv, ...WAIT });
+    const csvClick = await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: message.ts, actionId: ActionIds.queryDownloadCsv, ...WAIT });
+    // The first click already says where the file goes (a thread the clicker may not have open).
+    expect(JSON.stringify(csvClick.replies)).toContain("will be in this result's thread in a moment");
     await t.standin.waitFor(() => t.standin.calls.slice(calls).some((c) => c.method === 'files.completeUploadExternal'), { timeoutMs: 20_000 });
     const csvCall = t.standin.calls.slice(calls).find((c) => c.method === 'files.completeUploadExternal')!;
     expect(csvCall.args).toMatchObject({ channel_id: channel, thread_ts: message.ts });
@@ -197,6 +199,36 @@ describe('/query through the signed HTTP receiver', () => {
     expect(blocksToText({ blocks: newMessages(beforeRefresh).find((m) => m.files?.length)!.blocks ?? [] })).toContain('fresh run');
   });
 
+  it('Run on the list posts a query that needs nothing into the channel, and opens the modal of one that needs a value', async () => {
+    const list = await query('list hosting');
+    expect(list.text).toContain('instances-by-hosting');
+    const ephemeral = t.standin.conversation(channel).filter((m) => m.ephemeral && (m.text ?? '').startsWith('Saved queries matching')).at(-1)!;
+    const before = visibleCount();
+    const run = await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: ephemeral.ts, actionId: ActionIds.queryRun, ...WAIT });
+    expect(run.ack.status).toBe(200);
+    await t.standin.waitFor(() => newMessages(before).some((m) => m.files?.some((f) => f.name === 'instances-by-hosting.png')), { timeoutMs: 20_000 });
+
+    await query('list customer');
+    const needsCustomer = t.standin.conversation(channel).filter((m) => m.ephemeral && (m.text ?? '').startsWith('Saved queries matching')).at(-1)!;
+    expect(blocksToText({ blocks: needsCustomer.blocks ?? [] })).toContain('customer-pings-per-day');
+    const opened = await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: needsCustomer.ts, actionId: ActionIds.queryRun, ...WAIT });
+    expect(opened.replies.some((r) => r.via === 'web_api' && r.method === 'views.open')).toBe(true);
+    const modal = t.standin.modals(user).at(-1)!;
+    expect(JSON.parse(modal.private_metadata ?? '{}')).toMatchObject({ q: 'customer-pings-per-day', c: channel });
+    await t.standin.closeView(t.client, { userId: user });
+  });
+
+  it('"Did you mean …?" has a Run button for each suggestion', async () => {
+    const miss = await query('weekly-activ');
+    expect(miss.text).toContain('Did you mean `weekly-active-instances`');
+    const reply = t.standin.conversation(channel).filter((m) => m.ephemeral && (m.text ?? '').includes('There is no saved query')).at(-1)!;
+    const button = JSON.stringify(reply.blocks);
+    expect(button).toContain(`"action_id":"${ActionIds.queryRun}"`);
+    const before = visibleCount();
+    await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: reply.ts, actionId: ActionIds.queryRun, ...WAIT });
+    await t.standin.waitFor(() => newMessages(before).some((m) => m.files?.some((f) => f.name === 'weekly-active-instances.png')), { timeoutMs: 20_000 });
+  });
+
   it('refuses forged button values without running or posting anything', async () => {
     const before = visibleCount();
     await query('instances-by-hosting');
@@ -205,7 +237,7 @@ describe('/query through the signed HTTP receiver', () => {
     for (const [value, expected] of [
       ['not json', 'does not carry a query I know'],
       [JSON.stringify({ q: 'drop-everything', p: {} }), 'no longer in the catalog'],
-      [JSON.stringify({ q: 'weekly-active-instances', p: { weeks: '999' } }), 'weeks: must be from 1 to 13, got 999'],
+      [JSON.stringify({ q: 'weekly-active-instances', p: { weeks: '999' } }), '*Weeks* (`weeks`): must be from 1 to 13, got 999'],
       [JSON.stringify({ q: 'customer-pings-per-day', p: { customer: "x' OR 1=1 --" } }), 'no customer matches'],
     ] as const) {
       const responses = t.standin.responses.length;
@@ -228,16 +260,24 @@ describe('/query through the signed HTTP receiver', () => {
     expect(replies.some((r) => r.via === 'web_api' && r.method === 'views.open')).toBe(true);
     const modal = t.standin.modals(user).at(-1)!;
     expect(modal.callback_id).toBe(CallbackIds.queryParams);
-    const modalText = blocksToText(modal.blocks);
-    expect(modalText).toContain('customer: required');
-    expect(modalText).toMatch(/since: must be on or after \d{4}-\d{2}-\d{2}, got 2001-01-01/);
-    expect(JSON.stringify(modal.blocks)).toContain('"type":"datepicker"');
+    const modalJson = JSON.stringify(modal.blocks);
+    // The customer was not given: an empty required input, no warning. The date was wrong: said in its empty picker,
+    // where it goes away once a day is picked (nothing at the top that would stay after the fix).
+    expect(modalJson).not.toContain('required');
+    expect(modalJson).toMatch(/"placeholder":\{"type":"plain_text","text":"⚠ Must be on or after \d{4}-\d{2}-\d{2}, got 2001-01-01"\}/);
+    expect(modalJson).not.toContain('"initial_date":"2001-01-01"');
+    expect(blocksToText(modal.blocks)).not.toContain('must be on or after');
+    // A date picker takes a day: its hint gives the days it takes, not "-30d".
+    expect(modalJson).toMatch(/"hint":\{"type":"plain_text","text":"A day from \d{4}-\d{2}-\d{2} to yesterday"\}/);
+    expect(modalJson).not.toContain('-30d');
+    expect(modalJson).toContain('"type":"datepicker"');
     expect(blockKitViolations(modal.blocks as KnownBlock[], 'modal')).toEqual([]);
 
     const several = await t.standin.submitView(t.client, { userId: user, values: { [`${ActionIds.queryParamInputPrefix}customer`]: 'stark', [`${ActionIds.queryParamInputPrefix}since`]: '2001-01-01' }, timeoutMs: 500 });
     expect(several.responseAction).toBe('errors');
     expect(several.errors?.[`${BlockIds.queryParamPrefix}customer`]).toContain('matches several customers');
-    expect(several.errors?.[`${BlockIds.queryParamPrefix}since`]).toContain('must be on or after');
+    // Under the input whose label is shown: no `since:` key in front.
+    expect(several.errors?.[`${BlockIds.queryParamPrefix}since`]).toMatch(/^Must be on or after/);
 
     const before = visibleCount();
     const done = await t.standin.submitView(t.client, { userId: user, values: { [`${ActionIds.queryParamInputPrefix}customer`]: 'Acme Corp', [`${ActionIds.queryParamInputPrefix}since`]: new Date(Date.now() - 5 * 86_400_000).toISOString().slice(0, 10) }, ...WAIT });
@@ -253,9 +293,9 @@ describe('/query through the signed HTTP receiver', () => {
     const json = JSON.stringify(modal.blocks);
     expect(json).toContain('"type":"number_input"');
     expect(json).toContain('"type":"static_select"');
-    const text = blocksToText(modal.blocks);
-    expect(text).toContain('weeks: must be from 1 to 13, got 500');
-    expect(text).toContain('hosting: expects one of all, cloud, self-hosted, managed; got “mars”');
+    expect(json).toContain('"text":"⚠ Must be from 1 to 13, got 500"');
+    expect(json).toContain('"text":"⚠ Expects one of all, cloud, self-hosted, managed; got “mars”"');
+    expect(json).not.toContain('"initial_value":"500"');
   });
 
   it.each([
@@ -270,7 +310,7 @@ describe('/query through the signed HTTP receiver', () => {
 
   it('names the parameter when a 5,000-character value is given', async () => {
     await query(`weekly-active-instances weeks=${'9'.repeat(5000)}`);
-    expect(blocksToText(t.standin.modals(user).at(-1)!.blocks)).toContain('weeks: at most 200 characters (got 5,000)');
+    expect(JSON.stringify(t.standin.modals(user).at(-1)!.blocks)).toContain('⚠ At most 200 characters (got 5,000)');
   });
 
   it('tells the user to invite the bot when the upload fails with not_in_channel, and keeps serving', async () => {

@@ -183,9 +183,17 @@ SELECT max(received_at) AS last_ping, count(*) AS pings FROM {{pings}}`;
     expect(v.kind === 'list' && v.queries.map((q) => q.name)).toEqual(['instances-on-version', 'version-adoption']);
     const unknown = await s.command('weekly-active foo=1');
     expect(unknown.kind === 'unknown' && unknown.closest.map((q) => q.name)).toContain('weekly-active-instances');
+    // A typo is offered first, before names that only share a word with it.
+    const typo = await s.command('weekly-activ-instances');
+    expect(typo.kind === 'unknown' && typo.closest[0]?.name).toBe('weekly-active-instances');
+    const word = await s.command('instances');
+    expect(word.kind === 'unknown' && word.closest.map((q) => q.name)).toHaveLength(3);
     expect((await s.command('x'.repeat(12_000))).kind).toBe('too_long');
     const stray = await s.command('weekly-active-instances 12');
     expect(stray.kind === 'needs_params' && Object.values(stray.problems).join()).toContain('“12” is not name=value');
+    const twice = await s.command('weekly-active-instances weeks=5 weeks=9');
+    expect(twice.kind === 'needs_params' && twice.problems).toEqual({ weeks: 'given twice with different values (“5”, “9”): which one?' });
+    expect((await s.command('weekly-active-instances weeks=8 weeks=8')).kind).toBe('ready');
   });
 });
 

@@ -59,6 +59,7 @@ describe('result message', () => {
     expect(actions.block_id).toBe(BlockIds.queryResultActions);
     const ids = actions.elements.map((e) => (e as { action_id: string }).action_id);
     expect(ids).toEqual([ActionIds.queryRefresh, ActionIds.queryShowTable, ActionIds.queryDownloadCsv, ActionIds.querySubscribe, ActionIds.queryAlert]);
+    // The values as typed (`given`), not the canonical ones with defaults filled in: a relative date stays relative.
     for (const e of actions.elements) {
       expect(JSON.parse((e as { value: string }).value) as QueryRef).toEqual({ q: 'weekly-active-instances', p: { weeks: '8' } });
     }
@@ -82,7 +83,7 @@ describe('catalog list and parameter modal', () => {
 
   it.each(catalog.queries.filter((q) => q.params.length).map((q) => [q.name]))('%s: a modal with one input per parameter, of the right kind', (name) => {
     const query = catalog.get(name)!;
-    const modal = queryParamsModal(query, { values: {}, problems: { weeks: 'weeks: must be from 1 to 13, got 500' }, metadata: { q: name, c: 'C0ANALYTIC' }, today: '2025-06-15' });
+    const modal = queryParamsModal(query, { values: {}, problems: { weeks: 'must be from 1 to 13, got 500' }, metadata: { q: name, c: 'C0ANALYTIC' }, today: '2025-06-15' });
     expect(modal.callback_id).toBe(CallbackIds.queryParams);
     expect(JSON.parse(modal.private_metadata!)).toEqual({ q: name, c: 'C0ANALYTIC' });
     expect(blockKitViolations(modal.blocks as KnownBlock[], 'modal')).toEqual([]);

@@ -75,7 +75,7 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
     it('answers `npm run slack -- "/telemetry acme"` with the card', () => {
       const r = spawnSync(process.execPath, [cli, '--url', url, '/telemetry acme'], { encoding: 'utf8', timeout: 30_000 });
       expect(r.status).toBe(0);
-      expect(r.stdout).toContain('Telemetry: Acme Corp');
+      expect(r.stdout).toContain('Acme Corp: 3 instances');
       expect(r.stdout).toContain('[only visible to you]');
       expect(r.stdout).toContain('Full pings + user-level data');
     });

@@ -67,7 +67,7 @@ describe.skipIf(skip)('scheduled deliveries in the browser', { timeout: 120_000 
       schedule: { kind: 'weekly', day: 'tue', time: '08:30' }, format: 'chart_csv', status: 'active',
     });
     const ref = `SUB-${sub.id.replace(/^sub_/, '').slice(-6).toUpperCase()}`;
-    expect(local.standin.conversation(regular).some((m) => (m.text ?? '').includes(`Scheduled a delivery of *Weekly active instances* (${ref}): Every Tuesday at 08:30`))).toBe(true);
+    expect(local.standin.conversation(regular).some((m) => (m.text ?? '').includes(`Scheduled a delivery of *Weekly active instances* (\`${ref}\`): Every Tuesday at 08:30`))).toBe(true);
 
     // Run now, from the list.
     await type('/query subscriptions');

@@ -163,7 +163,7 @@ describe('scheduled deliveries', () => {
     expect(first[0]!.files?.[0]?.name).toMatch(/^weekly-active-instances_SUB-[A-Z0-9]{6}_20261201-1400\.png$/);
     // The chart's description reached Slack (as files.getUploadURLExternal's alt_txt; filesUploadV2 sent alt_text, which Slack drops).
     expect(first[0]!.files?.[0]?.alt_txt).toMatch(/^Line chart: Weekly active instances/);
-    expect(text(first[0])).toMatch(/Scheduled delivery SUB-.*Weekdays at 09:00 \(America\/New_York\).*set up by/s);
+    expect(text(first[0])).toMatch(/Scheduled delivery `SUB-.*Weekdays at 09:00 \(America\/New_York\).*set up by/s);
     expect(JSON.stringify(first[0]!.blocks)).toContain(ActionIds.subscriptionManage);
     await d.tick('2026-12-01T14:30:00Z');
     expect(d.posts(CHANNEL)).toHaveLength(1);
@@ -235,7 +235,7 @@ describe('scheduled deliveries', () => {
       t.standin.failNext('chat.postMessage', 'not_in_channel');
       await d.tick(`${day}T14:00:05Z`);
       expect(dms()).toHaveLength(i + 1);
-      expect(text(dms().at(-1))).toMatch(/can no longer post in its channel \(not_in_channel\)/);
+      expect(text(dms().at(-1))).toMatch(/can no longer post there: I was removed from its channel. Invite me back/);
       // The channel is a link in the DM, not escaped text.
       expect(JSON.stringify(dms().at(-1)!.blocks)).toContain(`in <#${CHANNEL}> failed`);
     }

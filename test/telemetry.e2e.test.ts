@@ -35,7 +35,7 @@ describe('/telemetry through the signed HTTP receiver', () => {
     const { body, text, reply } = await telemetry('acme');
     expect(reply.via).toBe('response_url');
     expect(body.response_type).toBe('ephemeral');
-    expect(text).toContain('Telemetry: Acme Corp');
+    expect(text).toContain('Acme Corp: 3 instances');
     expect(text).toContain('3 instances');
     expect(text).toContain('Full pings + user-level data');
     expect(text).toContain('Critical pings');
@@ -49,7 +49,7 @@ describe('/telemetry through the signed HTTP receiver', () => {
 
   it.each(['Acme Corp', 'acme.com', 'acm', 'ACME Inc', 'acme crop'])('%s finds Acme Corp', async (q) => {
     const { text } = await telemetry(q);
-    expect(text).toContain('Telemetry: Acme Corp');
+    expect(text).toContain('Acme Corp: 3 instances');
   });
 
   it.each([
@@ -80,7 +80,7 @@ describe('/telemetry through the signed HTTP receiver', () => {
     });
     expect(picked.ack.status).toBe(200);
     const after = t.standin.message(channel, reply.message!.ts);
-    expect(blocksToText({ text: after?.text, blocks: after?.blocks ?? [] })).toMatch(/Telemetry: Stark/);
+    expect(blocksToText({ text: after?.text, blocks: after?.blocks ?? [] })).toMatch(/Stark[^\n]*: \d+ instances?/);
   });
 
   it('shares the card in the channel for everyone, removing the ephemeral copy', async () => {
@@ -112,7 +112,7 @@ describe('/telemetry through the signed HTTP receiver', () => {
 
   it('says no match with the closest names', async () => {
     const { text } = await telemetry('Globx Intergalactic Holdings');
-    expect(text).toMatch(/No customer matches|Telemetry: Globex/);
+    expect(text).toMatch(/No customer matches|Globex[^\n]*: \d+ instances?/);
     const none = await telemetry('qqqqzzzz');
     expect(none.text).toContain('No customer matches');
   });
@@ -122,7 +122,7 @@ describe('/telemetry through the signed HTTP receiver', () => {
     ['a', 'No customer matches'],
     ['x'.repeat(5000), 'longer than any customer name'],
     ["'; DROP TABLE customers; --", 'No customer matches'],
-    ['"acme"', 'Telemetry: Acme Corp'],
+    ['"acme"', 'Acme Corp: 3 instances'],
     ['🚀🔥', 'Usage'],
     ['%_%', 'Usage'],
   ])('answers %j clearly', async (q, expected) => {
@@ -133,7 +133,7 @@ describe('/telemetry through the signed HTTP receiver', () => {
   });
 
   it('still knows every customer after an injection attempt', async () => {
-    expect((await telemetry('acme')).text).toContain('Telemetry: Acme Corp');
+    expect((await telemetry('acme')).text).toContain('Acme Corp: 3 instances');
   });
 
   it('rejects unsigned, wrongly signed and stale requests with 401, running no listener', async () => {
@@ -215,6 +215,6 @@ describe('/telemetry when the warehouse fails', () => {
     expect(text).not.toContain('node_modules');
     mode.fail = 'none';
     const ok = await f.standin.runCommand(f.client, { command: '/telemetry', text: 'acme', userId: user, channelId: channel });
-    expect(JSON.stringify(ok.replies)).toContain('Telemetry: Acme Corp');
+    expect(JSON.stringify(ok.replies)).toContain('Acme Corp: 3 instances');
   });
 });

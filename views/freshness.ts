@@ -3,7 +3,7 @@
  * replies, `/pipeline status`, and what non-BizOps get instead of a rerun.
  * Pure functions of data.
  */
-import type { KnownBlock, Overflow, PlainTextOption } from '@slack/types';
+import type { Button, KnownBlock, Overflow, PlainTextOption } from '@slack/types';
 import { ActionIds, BlockIds, Commands } from '../src/ids.js';
 import type { Source } from '../src/sources/catalog.js';
 import type { DisplayState, SourceFreshness } from '../src/services/freshness.js';
@@ -30,9 +30,12 @@ export function ownerMention(owner: string): string {
   return escapeMrkdwn(owner);
 }
 
-/** "3 h 20 min", "2 days 4 h": a duration for lateness and SLAs. */
+/** "12 s", "3 h 20 min", "2 days 4 h": a duration for lateness, SLAs and runs. */
 export function duration(ms: number): string {
-  const min = Math.max(0, Math.round(ms / 60_000));
+  // A run of a few seconds is not "0 min".
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const min = Math.max(1, Math.round(ms / 60_000));
   if (min < 60) return `${min} min`;
   const h = Math.floor(min / 60);
   if (h < 48) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
@@ -52,9 +55,10 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
     const recovered = new Date(doc.recoveredAt);
     const newUpdate = doc.recoveredLastUpdateIso ? new Date(doc.recoveredLastUpdateIso) : null;
     const text = `:white_check_mark: ${name} recovered ${recovered.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    // Slack's date tokens read "Today at 8:08 PM": never after "at" or "on".
     const lines = [
-      `:white_check_mark: *${name} recovered* at ${slackDate(recovered)}: it was stale from ${slackDate(opened)} (${duration(recovered.getTime() - opened.getTime())}).`,
-      newUpdate ? `Last update now ${slackDate(newUpdate)}.` : '',
+      `:white_check_mark: *${name} recovered* ${slackDate(recovered)}, after ${duration(recovered.getTime() - opened.getTime())} stale (since ${slackDate(opened)}).`,
+      newUpdate ? `Its last update is now ${slackDate(newUpdate)}.` : '',
     ].filter(Boolean);
     const context = [`Owner ${ownerMention(source.owner)}`, `SLA: ${slaText(source)}`];
     // A mention cannot sit inside a link's label: Slack would show it raw.
@@ -116,8 +120,23 @@ export function freshnessRecoveredReply(r: SourceFreshness, doc: AlertDoc): Mess
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
-/** `/pipeline status`: every source, worst first. */
-export function pipelineStatusMessage(results: SourceFreshness[], opts: { now: Date; warehouse: string; alertsChannel: string | undefined }): MessageBody {
+/**
+ * The next step on a stale row of `/pipeline status`: Rerun for BizOps (or
+ * when Slack could not say: the click is checked again), "Ask BizOps" for
+ * anyone else; nothing when the source cannot rerun or a rerun is under way.
+ */
+function staleRowButton(r: SourceFreshness, viewerInBizops: boolean | null): Button | undefined {
+  if (r.dataState !== 'stale' || !r.source.rerun || r.rerun) return undefined;
+  return viewerInBizops === false
+    ? { type: 'button', action_id: ActionIds.rerunRequest, text: { type: 'plain_text', text: 'Ask BizOps to rerun' }, value: r.source.id }
+    : { type: 'button', action_id: ActionIds.freshnessRerun, style: 'primary', text: { type: 'plain_text', text: 'Rerun' }, value: r.source.id };
+}
+
+/** `/pipeline status`: every source, worst first; stale ones with a Rerun button (BizOps) or a way to ask BizOps. */
+export function pipelineStatusMessage(
+  results: SourceFreshness[],
+  opts: { now: Date; warehouse: string; alertsChannel: string | undefined; viewerInBizops?: boolean | null },
+): MessageBody {
   const counts = (['stale', 'unknown', 'running', 'fresh'] as const).map((s) => [s, results.filter((r) => r.state === s).length] as const).filter(([, n]) => n > 0);
   const summary = counts.map(([s, n]) => `${n} ${s}`).join(', ') || 'no sources';
   const blocks: KnownBlock[] = [
@@ -127,13 +146,14 @@ export function pipelineStatusMessage(results: SourceFreshness[], opts: { now: D
   ];
   for (const r of results.slice(0, 40)) {
     const s = r.source;
-    const lines = [`${STATE_LABEL[r.state]} *${escapeMrkdwn(s.name)}* (\`${s.id}\`)`];
+    const lines = [`${STATE_LABEL[r.state]} *${escapeMrkdwn(s.name)}* (\`${escapeMrkdwn(s.id)}\`)`];
     const detail = [`last update ${lastUpdateText(r.lastUpdated, opts.now)}`, `SLA ${duration(s.slaHours * 3_600_000)}`];
     if (r.dataState === 'stale') detail.push(`*${duration(r.lateByMs)} late*`);
     if (r.problem) detail.push(escapeMrkdwn(r.problem));
     lines.push(detail.join(' · '));
     if (r.rerun) lines.push(`rerun requested by <@${r.rerun.requestedBy}>${r.rerun.link ? `: <${r.rerun.link}|follow it>` : ''}`);
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(lines.join('\n'), 3000) } });
+    const button = staleRowButton(r, opts.viewerInBizops ?? null);
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(lines.join('\n'), 3000) }, ...(button ? { accessory: button } : {}) });
   }
   const footer = [`Checked ${slackDate(opts.now, '{time}')} on the ${opts.warehouse} warehouse`];
   footer.push(opts.alertsChannel ? `alerts go to <#${opts.alertsChannel}>` : 'alerts are off (ANALYTICS_CHANNEL is not set)');

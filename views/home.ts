@@ -4,7 +4,7 @@
  */
 import type { HomeView, KnownBlock } from '@slack/types';
 import { ActionIds, Commands } from '../src/ids.js';
-import type { HomeData, HomeRequestItem } from '../src/services/home.js';
+import type { HomeData, HomeRequestItem, HomeTodo } from '../src/services/home.js';
 import { escapeMrkdwn, slackDate, truncateMrkdwn } from './common.js';
 import { homeSubscriptionBlocks } from './subscriptions.js';
 
@@ -13,11 +13,31 @@ export const HOME_MAX_ITEMS = 30;
 
 const KIND_LABEL: Record<HomeRequestItem['kind'], string> = { pipeline: ':inbox_tray: Pipeline', looker: ':bar_chart: Looker access' };
 
+/** Where a request stands, in words; the end date of elevated access when it has one. */
+export function homeStateText(item: Pick<HomeRequestItem, 'state' | 'until'>): string {
+  const until = item.until ? slackDate(new Date(item.until), '{date_short_pretty}') : null;
+  switch (item.state) {
+    case 'pipeline_open': return 'waiting for BizOps';
+    case 'pipeline_accepted': return 'accepted, being built';
+    case 'looker_pending': return 'waiting for a Looker admin';
+    case 'looker_granting': return 'approved, being granted in Looker';
+    case 'looker_granted': return until ? `granted until ${until}` : 'granted';
+    case 'looker_by_hand': return `approved; a Looker admin adds it in Looker by hand${until ? ` (it ends ${until})` : ''}`;
+    case 'looker_grant_failed': return `approved, but Looker refused the grant; a Looker admin adds it by hand${until ? ` (it ends ${until})` : ''}`;
+  }
+}
+
+const TODO_TEXT: Record<HomeTodo, string> = {
+  triage_pipeline: 'accept or decline',
+  mark_pipeline_live: 'mark live when it syncs',
+  decide_looker: 'approve or deny',
+};
+
 function itemLine(item: HomeRequestItem, opts: { showRequester: boolean }): string {
   const who = (opts.showRequester ? ` from <@${item.requester}>` : '') + (item.forUser ? ` for <@${item.forUser}>` : '');
-  const todo = item.todo ? ` · _${escapeMrkdwn(item.todo)}_` : '';
+  const todo = item.todo ? ` · _${TODO_TEXT[item.todo]}_` : '';
   return truncateMrkdwn(
-    `${KIND_LABEL[item.kind]} *${escapeMrkdwn(item.ref)}* ${escapeMrkdwn(item.title)}${who}\n*${escapeMrkdwn(item.status)}* · asked ${slackDate(new Date(item.createdAt), '{date_short_pretty}')}${todo}`,
+    `${KIND_LABEL[item.kind]} *${escapeMrkdwn(item.ref)}* ${escapeMrkdwn(item.title)}${who}\n*${homeStateText(item)}* · asked ${slackDate(new Date(item.createdAt), '{date_short_pretty}')}${todo}`,
     3000,
   );
 }

@@ -20,7 +20,7 @@ import {
   type LookerLevel,
   type LookerTeam,
 } from '../src/domain/looker-policy.js';
-import type { LookerAccessRequest } from '../src/services/looker-access.js';
+import { lookerRequestRef, type LookerAccessRequest } from '../src/services/looker-access.js';
 import { escapeMrkdwn, slackDate, truncate, escapeAndTruncate, type MessageBody } from './common.js';
 
 /** What the modal keeps in private_metadata. */
@@ -35,6 +35,8 @@ export interface LookerModalData extends LookerModalMetadata {
   email: string | null;
   team?: LookerTeam;
   level?: LookerLevel;
+  /** Whether the bot grants View in Looker itself; when not, a Looker admin grants every request by hand. */
+  lookerConnected: boolean;
 }
 
 const option = (value: string, text: string, description?: string): PlainTextOption => ({
@@ -52,86 +54,97 @@ export function lookerEmailBlockId(data: Pick<LookerModalData, 'requesterId' | '
   return data.subjectId === data.requesterId ? BlockIds.lookerAccessEmail : `${BlockIds.lookerAccessEmail}.${data.subjectId}`;
 }
 
-/** The `/looker-access` modal: who, their Looker email, team, level; reason and days for elevated access. */
+/** What the modal says first: who gets what at once, and what goes to a Looker admin (the policy of src/domain/looker-policy.ts routeOf). */
+function lookerPolicyText(lookerConnected: boolean): string {
+  const elevated = `*Create content* and *Develop* are approved by a Looker admin and last ${MIN_DURATION_DAYS} to ${MAX_DURATION_DAYS} days.`;
+  return lookerConnected
+    ? `*View* (the View group and the View role: Looker needs both) is granted at once when you ask for yourself, with your own Slack email, for a listed team. Asking for someone else, with another email, or for team Other goes to a Looker admin first. ${elevated}`
+    : `Looker is not connected to the bot here, so a Looker admin grants every request by hand, View included. ${elevated}`;
+}
+
+/**
+ * The `/looker-access` modal: who, their Looker email, team, level; a reason
+ * and a number of days only for the elevated levels (picking a level updates
+ * the modal: see commands/looker-access.ts).
+ */
 export function lookerAccessModal(data: LookerModalData): ModalView {
   const teams = LOOKER_TEAMS.map((t) => option(t.id, t.label));
   const levels = LOOKER_LEVELS.map((l) => option(l.id, l.label, l.description));
-  const level = levels.find((l) => l.value === (data.level ?? 'view')) ?? levels[0]!;
+  const levelId: LookerLevel = data.level ?? 'view';
+  const level = levels.find((l) => l.value === levelId) ?? levels[0]!;
   const team = data.team ? teams.find((t) => t.value === data.team) : undefined;
   const metadata: LookerModalMetadata = { requesterId: data.requesterId, requesterEmail: data.requesterEmail };
-  return {
-    type: 'modal',
-    callback_id: CallbackIds.lookerAccess,
-    title: { type: 'plain_text', text: 'Looker access' },
-    submit: { type: 'plain_text', text: 'Request' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    private_metadata: JSON.stringify(metadata),
-    blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: 'Everyone gets *View* (the View group and the View role: Looker needs both). *Create content* and *Develop* are approved by a Looker admin and last 1 to 90 days.',
-        },
+  const forSomeoneElse = data.subjectId !== data.requesterId;
+  const blocks: ModalView['blocks'] = [
+    { type: 'section', text: { type: 'mrkdwn', text: lookerPolicyText(data.lookerConnected) } },
+    {
+      type: 'input',
+      block_id: BlockIds.lookerAccessSubject,
+      // Picking someone else swaps in their email (see lookerEmailBlockId).
+      dispatch_action: true,
+      label: { type: 'plain_text', text: 'Who needs access' },
+      hint: {
+        type: 'plain_text',
+        text: forSomeoneElse
+          ? 'For someone else, a Looker admin approves the request, View included.'
+          : 'You, or someone on your team if you are their manager.',
       },
-      {
-        type: 'input',
-        block_id: BlockIds.lookerAccessSubject,
-        // Picking someone else swaps in their email (see lookerEmailBlockId).
-        dispatch_action: true,
-        label: { type: 'plain_text', text: 'Who needs access' },
-        hint: { type: 'plain_text', text: 'You, or someone on your team if you are their manager.' },
-        element: { type: 'users_select', action_id: ActionIds.lookerAccessSubject, initial_user: data.subjectId },
+      element: { type: 'users_select', action_id: ActionIds.lookerAccessSubject, initial_user: data.subjectId },
+    },
+    {
+      type: 'input',
+      block_id: lookerEmailBlockId(data),
+      label: { type: 'plain_text', text: 'Looker email' },
+      hint: { type: 'plain_text', text: forSomeoneElse ? 'Their work email, as they sign in to Looker.' : 'Your work email, as you sign in to Looker.' },
+      element: {
+        type: 'plain_text_input',
+        action_id: ActionIds.lookerAccessEmail,
+        max_length: MAX_EMAIL_LENGTH,
+        ...(data.email ? { initial_value: data.email } : {}),
+        placeholder: { type: 'plain_text', text: 'name@example.com' },
       },
-      {
-        type: 'input',
-        block_id: lookerEmailBlockId(data),
-        label: { type: 'plain_text', text: 'Looker email' },
-        hint: { type: 'plain_text', text: 'Their work email; for someone else, enter theirs.' },
-        element: {
-          type: 'plain_text_input',
-          action_id: ActionIds.lookerAccessEmail,
-          max_length: MAX_EMAIL_LENGTH,
-          ...(data.email ? { initial_value: data.email } : {}),
-          placeholder: { type: 'plain_text', text: 'name@example.com' },
-        },
+    },
+    {
+      type: 'input',
+      block_id: BlockIds.lookerAccessTeam,
+      label: { type: 'plain_text', text: 'Team' },
+      element: {
+        type: 'static_select',
+        action_id: ActionIds.lookerAccessTeam,
+        options: teams,
+        placeholder: { type: 'plain_text', text: 'Pick a team' },
+        ...(team ? { initial_option: team } : {}),
       },
-      {
-        type: 'input',
-        block_id: BlockIds.lookerAccessTeam,
-        label: { type: 'plain_text', text: 'Team' },
-        element: {
-          type: 'static_select',
-          action_id: ActionIds.lookerAccessTeam,
-          options: teams,
-          placeholder: { type: 'plain_text', text: 'Pick a team' },
-          ...(team ? { initial_option: team } : {}),
-        },
-      },
-      {
-        type: 'input',
-        block_id: BlockIds.lookerAccessLevel,
-        label: { type: 'plain_text', text: 'Access' },
-        element: { type: 'radio_buttons', action_id: ActionIds.lookerAccessLevel, options: levels, initial_option: level },
-      },
+    },
+    {
+      type: 'input',
+      block_id: BlockIds.lookerAccessLevel,
+      // Picking a level brings in (or takes out) the reason and the days.
+      dispatch_action: true,
+      label: { type: 'plain_text', text: 'Access' },
+      element: { type: 'radio_buttons', action_id: ActionIds.lookerAccessLevel, options: levels, initial_option: level },
+    },
+  ];
+  if (isElevated(levelId)) {
+    blocks.push(
       {
         type: 'input',
         block_id: BlockIds.lookerAccessReason,
-        optional: true,
-        label: { type: 'plain_text', text: 'Reason (Create content or Develop)' },
+        label: { type: 'plain_text', text: 'Reason' },
+        hint: { type: 'plain_text', text: `What you will build with ${levelLabel(levelId)} access, and for whom: the Looker admins decide on it.` },
         element: {
           type: 'plain_text_input',
           action_id: ActionIds.lookerAccessReason,
           multiline: true,
           max_length: MAX_REASON_LENGTH,
-          placeholder: { type: 'plain_text', text: 'What you will build, and for whom' },
+          placeholder: { type: 'plain_text', text: 'e.g. A dashboard of weekly active instances for the CE team' },
         },
       },
       {
         type: 'input',
         block_id: BlockIds.lookerAccessDuration,
-        optional: true,
-        label: { type: 'plain_text', text: `Days (${MIN_DURATION_DAYS} to ${MAX_DURATION_DAYS}, Create content or Develop)` },
+        label: { type: 'plain_text', text: `Days (${MIN_DURATION_DAYS} to ${MAX_DURATION_DAYS})` },
+        hint: { type: 'plain_text', text: `${levelLabel(levelId)} access ends on its own after this many days; View stays.` },
         element: {
           type: 'number_input',
           action_id: ActionIds.lookerAccessDuration,
@@ -141,13 +154,49 @@ export function lookerAccessModal(data: LookerModalData): ModalView {
           placeholder: { type: 'plain_text', text: '30' },
         },
       },
-    ],
+    );
+  }
+  return {
+    type: 'modal',
+    callback_id: CallbackIds.lookerAccess,
+    title: { type: 'plain_text', text: 'Looker access' },
+    submit: { type: 'plain_text', text: 'Request' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    private_metadata: JSON.stringify(metadata),
+    blocks,
   };
 }
 
-/** The card's label for a level, with its duration when elevated. */
+/** Whether a modal shows the inputs a level needs (an older view may lack the reason and days). */
+export function lookerModalHasInputsFor(level: LookerLevel, blockIds: readonly string[]): boolean {
+  return !isElevated(level) || (blockIds.includes(BlockIds.lookerAccessReason) && blockIds.includes(BlockIds.lookerAccessDuration));
+}
+
+const days = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
+
+/** The card's label for a level, with its duration when elevated: "Develop for 14 days". */
 function levelText(r: Pick<LookerAccessRequest, 'level' | 'durationDays'>): string {
-  return isElevated(r.level) && r.durationDays ? `${levelLabel(r.level)} for ${r.durationDays} day${r.durationDays === 1 ? '' : 's'}` : levelLabel(r.level);
+  return isElevated(r.level) && r.durationDays ? `${levelLabel(r.level)} for ${days(r.durationDays)}` : levelLabel(r.level);
+}
+
+/** What was asked, as a phrase: "Develop access to Looker for 14 days". */
+export function lookerAccessPhrase(r: Pick<LookerAccessRequest, 'level' | 'durationDays'>): string {
+  return `${levelLabel(r.level)} access to Looker${isElevated(r.level) && r.durationDays ? ` for ${days(r.durationDays)}` : ''}`;
+}
+
+/** The one short ID people see for a request, everywhere: `LA-7QK2ZD`. */
+export function lookerRef(r: Pick<LookerAccessRequest, 'id'>): string {
+  return `\`${lookerRequestRef(r.id)}\``;
+}
+
+/** Who decided, as the subject of a sentence. */
+function decider(r: Pick<LookerAccessRequest, 'decidedBy'>): string {
+  return r.decidedBy === 'bot' ? 'The bot' : r.decidedBy ? `<@${r.decidedBy}>` : 'A Looker admin';
+}
+
+/** The admin's reason for a denial, quoted. */
+function quotedReason(reason: string): string {
+  return `>${escapeAndTruncate(reason.trim(), 1000).replace(/\n/g, '\n>')}`;
 }
 
 /** What an admin grants by hand when the bot cannot reach Looker. */
@@ -156,18 +205,19 @@ function manualGrantText(r: LookerAccessRequest): string {
   return `Looker is not connected to the bot: please grant it by hand in Looker (Admin → Users → \`${escapeMrkdwn(r.email)}\`): the View group, the View role${extra}.`;
 }
 
+// Slack's date tokens read "Today at 8:08 PM" or "Nov 28 at 8:08 PM": never after "on" or "at".
 function decisionLine(r: LookerAccessRequest): string {
-  const when = r.decidedAt ? slackDate(new Date(r.decidedAt)) : '';
+  const when = r.decidedAt ? ` · ${slackDate(new Date(r.decidedAt))}` : '';
   const who = r.decidedBy === 'bot' ? 'automatically (View for a listed team)' : `by <@${r.decidedBy}>`;
   switch (r.status) {
     case 'pending':
       return '';
     case 'approved':
-      return `:white_check_mark: *Approved* ${who} on ${when}`;
+      return `:white_check_mark: *Approved* ${who}${when}`;
     case 'denied':
-      return `:no_entry: *Denied* by <@${r.decidedBy}> on ${when}`;
+      return `:no_entry: *Denied* by <@${r.decidedBy}>${when}${r.denyReason ? `\n${quotedReason(r.denyReason)}` : ''}`;
     case 'expired':
-      return `:hourglass: *Expired* on ${r.expiredAt ? slackDate(new Date(r.expiredAt)) : ''} (approved by ${r.decidedBy === 'bot' ? 'the bot' : `<@${r.decidedBy}>`} on ${when})`;
+      return `:hourglass: *Expired* ${r.expiredAt ? slackDate(new Date(r.expiredAt)) : ''} (approved ${r.decidedBy === 'bot' ? 'automatically' : `by <@${r.decidedBy}>`}${when})`;
   }
 }
 
@@ -186,7 +236,7 @@ export function lookerRequestCard(
   options: { adminsUsergroup: string | null; lookerConnected: boolean; lookerUrl: string | null },
 ): MessageBody {
   const forWhom = r.subjectId === r.requesterId ? `<@${r.subjectId}>` : `<@${r.subjectId}> (requested by <@${r.requesterId}>)`;
-  const text = `Looker access request: ${levelLabel(r.level)} for <@${r.subjectId}> (${r.status})`;
+  const text = `Looker access request ${lookerRequestRef(r.id)}: ${levelLabel(r.level)} for <@${r.subjectId}> (${r.status})`;
   const blocks: KnownBlock[] = [
     {
       type: 'section',
@@ -210,19 +260,8 @@ export function lookerRequestCard(
         block_id: BlockIds.lookerAccessActions,
         elements: [
           { type: 'button', action_id: ActionIds.lookerAccessApprove, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: r.id },
-          {
-            type: 'button',
-            action_id: ActionIds.lookerAccessDeny,
-            style: 'danger',
-            text: { type: 'plain_text', text: 'Deny' },
-            value: r.id,
-            confirm: {
-              title: { type: 'plain_text', text: 'Deny this request?' },
-              text: { type: 'mrkdwn', text: `<@${r.subjectId}> will be told it was denied.` },
-              confirm: { type: 'plain_text', text: 'Deny' },
-              deny: { type: 'plain_text', text: 'Cancel' },
-            },
-          },
+          // Opens the reason modal (lookerDenyModal), which is the confirmation too.
+          { type: 'button', action_id: ActionIds.lookerAccessDeny, style: 'danger', text: { type: 'plain_text', text: 'Deny…' }, value: r.id },
         ],
       },
     );
@@ -231,7 +270,7 @@ export function lookerRequestCard(
     if (r.status === 'approved' && r.expiresAt) lines.push(`:hourglass_flowing_sand: ${levelLabel(r.level)} ends ${slackDate(new Date(r.expiresAt))}; the View access stays.`);
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.filter(Boolean).join('\n') } });
   }
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Request \`${r.id}\`` }] });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Request ${lookerRef(r)}` }] });
   return { text, blocks };
 }
 
@@ -239,15 +278,15 @@ const section = (text: string): MessageBody => ({ text, blocks: [{ type: 'sectio
 
 /** To the requester (and the subject): the request is with the admins. */
 export function lookerRequestSentDm(r: LookerAccessRequest, options: { channel: string | null; posted: boolean; forSubject?: boolean }): MessageBody {
-  const what = `${levelText(r)} access to Looker for \`${escapeMrkdwn(r.email)}\``;
+  const what = `${lookerAccessPhrase(r)} (\`${escapeMrkdwn(r.email)}\`)`;
   if (!options.posted) {
-    return section(`:warning: Your request for ${what} is recorded (\`${r.id}\`), but I could not post it for the Looker admins. Please mention it in #analytics.`);
+    return section(`:warning: Your request ${lookerRef(r)} for ${what} is recorded, but I could not post it for the Looker admins. Please mention it in #analytics.`);
   }
   const where = options.channel ? ` in <#${options.channel}>` : '';
   return section(
     options.forSubject
-      ? `:inbox_tray: <@${r.requesterId}> asked for ${what} on your behalf. The Looker admins will decide${where}; I will tell you.`
-      : `:inbox_tray: Your request for ${what} is with the Looker admins${where}. I will tell you when it is decided.`,
+      ? `:inbox_tray: <@${r.requesterId}> asked for ${what} on your behalf (${lookerRef(r)}). The Looker admins will decide${where}; I will tell you.`
+      : `:inbox_tray: Your request ${lookerRef(r)} for ${what} is with the Looker admins${where}. I will tell you when it is decided.`,
   );
 }
 
@@ -263,34 +302,40 @@ export function lookerSubmissionRefusedDm(reason: 'unknown_subject' | 'bot_subje
 /** View for a listed team, granted at once. */
 export function lookerGrantedNowDm(r: LookerAccessRequest, options: { lookerUrl: string | null }): MessageBody {
   if (r.grantError) {
-    return section(`:warning: Your View access to Looker is approved, but Looker did not accept the change yet. The Looker admins have been told; no need to ask again (\`${r.id}\`).`);
+    return section(`:warning: Your View access to Looker is approved, but Looker did not accept the change yet. The Looker admins have been told; no need to ask again (${lookerRef(r)}).`);
   }
-  const login = options.lookerUrl ? ` Sign in at ${options.lookerUrl} with \`${escapeMrkdwn(r.email)}\`.` : '';
+  const login = options.lookerUrl ? ` Sign in at ${escapeMrkdwn(options.lookerUrl)} with \`${escapeMrkdwn(r.email)}\`.` : '';
   const created = r.grant?.createdUser ? ' Your Looker account is new: set your password from the account setup link.' : '';
   return section(`:white_check_mark: You have *View* access to Looker (the View group and role).${login}${created}`);
 }
 
 /** An admin decided: to the requester and the subject. */
 export function lookerDecidedDm(r: LookerAccessRequest, options: { lookerUrl: string | null }): MessageBody {
-  const what = `${levelText(r)} access to Looker for \`${escapeMrkdwn(r.email)}\``;
-  if (r.status === 'denied') return section(`:no_entry: <@${r.decidedBy}> denied the request for ${what}. Ask in #analytics if you need to know more.`);
+  const what = `${lookerAccessPhrase(r)} (\`${escapeMrkdwn(r.email)}\`, ${lookerRef(r)})`;
+  if (r.status === 'denied') {
+    return section(
+      r.denyReason
+        ? `:no_entry: ${decider(r)} denied the request for ${what}:\n${quotedReason(r.denyReason)}`
+        : `:no_entry: ${decider(r)} denied the request for ${what}. Ask in #analytics if you need to know more.`,
+    );
+  }
   const until = r.expiresAt ? ` It lasts until ${slackDate(new Date(r.expiresAt))}; I will remind you a day before.` : '';
   if (r.grantError || r.grant?.mode === 'manual') {
-    return section(`:white_check_mark: <@${r.decidedBy}> approved ${what}. A Looker admin is adding it in Looker by hand.${until}`);
+    return section(`:white_check_mark: ${decider(r)} approved ${what}. A Looker admin is adding it in Looker by hand.${until}`);
   }
-  const login = options.lookerUrl ? ` Sign in at ${options.lookerUrl}.` : '';
-  return section(`:white_check_mark: <@${r.decidedBy}> approved ${what}; it is active in Looker.${login}${until}`);
+  const login = options.lookerUrl ? ` Sign in at ${escapeMrkdwn(options.lookerUrl)}.` : '';
+  return section(`:white_check_mark: ${decider(r)} approved ${what}; it is active in Looker.${login}${until}`);
 }
 
 /** A day before elevated access ends. */
 export function lookerReminderDm(r: LookerAccessRequest): MessageBody {
   const when = r.expiresAt ? slackDate(new Date(r.expiresAt)) : 'soon';
-  return section(`:hourglass_flowing_sand: ${levelLabel(r.level)} access to Looker for \`${escapeMrkdwn(r.email)}\` ends ${when}. View stays. If you still need it, ask again with \`${Commands.lookerAccess}\`.`);
+  return section(`:hourglass_flowing_sand: ${levelLabel(r.level)} access to Looker for \`${escapeMrkdwn(r.email)}\` (${lookerRef(r)}) ends ${when}. View stays. If you still need it, ask again with \`${Commands.lookerAccess}\`.`);
 }
 
 /** Elevated access has ended. */
 export function lookerExpiredDm(r: LookerAccessRequest): MessageBody {
-  return section(`:hourglass: ${levelLabel(r.level)} access to Looker for \`${escapeMrkdwn(r.email)}\` has ended; you keep View. Ask again with \`${Commands.lookerAccess}\` if you need it.`);
+  return section(`:hourglass: ${levelLabel(r.level)} access to Looker for \`${escapeMrkdwn(r.email)}\` (${lookerRef(r)}) has ended; you keep View. Ask again with \`${Commands.lookerAccess}\` if you need it.`);
 }
 
 /** In the card's thread at expiry. */
@@ -317,10 +362,10 @@ export function lookerRefusalMessage(reason: DecisionRefusal, adminsUsergroup: s
 
 /** The request was already decided (or has expired). */
 export function lookerAlreadyDecidedMessage(r: LookerAccessRequest): MessageBody {
-  const who = r.decidedBy === 'bot' ? 'automatically' : `by <@${r.decidedBy}>`;
-  const when = r.decidedAt ? ` on ${slackDate(new Date(r.decidedAt))}` : '';
+  const who = r.decidedBy === 'bot' ? ' automatically' : r.decidedBy ? ` by <@${r.decidedBy}>` : '';
+  const when = r.decidedAt ? ` (${slackDate(new Date(r.decidedAt))})` : '';
   if (r.status === 'expired') return section(`:information_source: This request has already expired${r.expiredAt ? ` (${slackDate(new Date(r.expiredAt))})` : ''}. Nothing was changed.`);
-  return section(`:information_source: This request was already ${r.status} ${who}${when}. Nothing was changed.`);
+  return section(`:information_source: This request was already ${r.status}${who}${when}. Nothing was changed.`);
 }
 
 export function lookerRequestNotFoundMessage(): MessageBody {
@@ -346,3 +391,40 @@ export function lookerGrantFailedThreadMessage(r: LookerAccessRequest, options: 
   const why = r.grantError ? ` (${escapeAndTruncate(r.grantError, 300)})` : '';
   return section(`:warning: I could not grant this in Looker${why}. ${admins}: please grant it by hand: the View group, the View role${isElevated(r.level) ? ` and the ${levelLabel(r.level)} role` : ''} for \`${escapeMrkdwn(r.email)}\`.`);
 }
+
+/** What the Deny modal keeps in private_metadata. */
+export interface LookerDenyMetadata {
+  id: string;
+}
+
+/** A Looker admin's Deny: the reason goes to the requester (and the person it was for) in a DM. */
+export function lookerDenyModal(r: LookerAccessRequest): ModalView {
+  const metadata: LookerDenyMetadata = { id: r.id };
+  const forWhom = r.subjectId === r.requesterId ? `<@${r.subjectId}>` : `<@${r.subjectId}> (asked by <@${r.requesterId}>)`;
+  return {
+    type: 'modal',
+    callback_id: CallbackIds.lookerAccessDeny,
+    title: { type: 'plain_text', text: 'Deny Looker access' },
+    submit: { type: 'plain_text', text: 'Deny' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    private_metadata: JSON.stringify(metadata),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `Deny ${lookerRef(r)}, ${lookerAccessPhrase(r)} for ${forWhom}. They get your reason in a DM.` } },
+      {
+        type: 'input',
+        block_id: BlockIds.lookerAccessDenyReason,
+        label: { type: 'plain_text', text: 'Reason' },
+        element: {
+          type: 'plain_text_input',
+          action_id: ActionIds.lookerAccessDenyReason,
+          multiline: true,
+          max_length: MAX_REASON_LENGTH,
+          placeholder: { type: 'plain_text', text: 'e.g. View covers it: the dashboards are under Shared → CE' },
+        },
+      },
+    ],
+  };
+}
+
+/** The Deny modal was sent empty (or only spaces): said under the input. */
+export const LOOKER_DENY_REASON_MISSING = 'Say why, so they know what to do instead.';

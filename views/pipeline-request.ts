@@ -247,7 +247,8 @@ function plainMessage(text: string): MessageBody {
 
 /** DM to the requester once the card is posted (or could not be). */
 export function pipelineRequestReceivedDm(r: PipelineRequest, where: { channel: string; permalink?: string } | null): MessageBody {
-  const place = where ? (where.permalink ? `<${where.permalink}|in <#${where.channel}>>` : `in <#${where.channel}>`) : null;
+  // A channel mention cannot sit inside a link's label (Slack shows it raw): the link gets its own words.
+  const place = where ? `in <#${where.channel}>${where.permalink ? ` (<${where.permalink}|see the card>)` : ''}` : null;
   return plainMessage(
     place
       ? `:inbox_tray: Your pipeline request *${requestRef(r.id)}* (${pipelineRequestTitle(r)}) is ${place}. BizOps will accept or decline it; I'll tell you here.`

@@ -4,13 +4,13 @@
  * table view, and the answers for unknown names, bad input and failures.
  * Pure functions of data.
  */
-import type { ActionsBlock, Button, InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import type { ActionsBlock, Button, InputBlock, KnownBlock, ModalView, PlainTextOption, SectionBlock } from '@slack/types';
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import { isValidIsoDate, resolveDateSpec, type ParamDef, type SavedQuery } from '../src/catalog/catalog.js';
 import { describeParam } from '../src/catalog/params.js';
 import { cellText, dateRange } from '../src/charts/spec.js';
 import type { QueryOutput } from '../src/services/query.js';
-import { ago, escapeMrkdwn, slackDate, truncate, SLACK_LIMITS, escapeAndTruncate, truncateMrkdwn, type MessageBody } from './common.js';
+import { ago, escapeMrkdwn, noteMessage, slackDate, truncate, SLACK_LIMITS, escapeAndTruncate, truncateMrkdwn, type MessageBody } from './common.js';
 
 const C = Commands.query;
 /** Sections of monospaced table text in one message (each under 3,000 characters). */
@@ -59,22 +59,57 @@ function paramLine(p: ParamDef): string {
   return `\`${p.name}\`${p.required ? ' (required)' : ''}: ${escapeMrkdwn(describeParam(p))}`;
 }
 
-/** The catalog, or the queries matching a search. */
-export function queryListMessage(queries: readonly SavedQuery[], search: string, total: number): MessageBody {
+/** Queries per page of `/query list`: two blocks each, so a page stays well inside Slack's 50 blocks. */
+export const QUERY_LIST_PAGE_SIZE = 20;
+
+/** What a list page's Previous / Next buttons carry: the search and the page (0-based). */
+export interface QueryListPageRef {
+  s: string;
+  n: number;
+}
+
+/** The Run button of a saved query (from the list, or "Did you mean …?"): runs it, or opens its modal when it needs values. */
+function runButton(q: SavedQuery, text = 'Run'): Button {
+  return { type: 'button', action_id: ActionIds.queryRun, text: { type: 'plain_text', text: truncate(text, 75) }, value: queryRefValue({ q: q.name, p: {} }) };
+}
+
+/** The catalog, or the queries matching a search, a page at a time (page 0 first), each with its Run button. */
+export function queryListMessage(queries: readonly SavedQuery[], search: string, total: number, page = 0): MessageBody {
+  const pages = Math.max(1, Math.ceil(queries.length / QUERY_LIST_PAGE_SIZE));
+  const n = Math.min(Math.max(0, Math.floor(page)), pages - 1);
+  const shown = queries.slice(n * QUERY_LIST_PAGE_SIZE, (n + 1) * QUERY_LIST_PAGE_SIZE);
   const heading = search
-    ? `${queries.length} of ${total} saved queries match “${escapeAndTruncate(search, 60)}”`
-    : `${total} saved queries. Run one with \`${C} <name> [param=value …]\`; search with \`${C} list <words>\`.`;
+    ? `${queries.length} of ${total} saved queries match “${escapeAndTruncate(search, 60)}”.`
+    : `${total} saved queries. Press *Run*, or type \`${C} &lt;name&gt; [param=value …]\`; search with \`${C} list &lt;words&gt;\`.`;
   const blocks: KnownBlock[] = [section(`:bar_chart: ${heading}`)];
-  // Two blocks a query, between the heading and the "more" line: what fits in one message.
-  const shown = Math.floor((SLACK_LIMITS.messageBlocks - 2) / 2);
-  for (const q of queries.slice(0, shown)) {
+  for (const q of shown) {
     const params = q.params.length ? q.params.map(paramLine).join('\n') : '_no parameters_';
-    blocks.push(section(`*${escapeMrkdwn(q.title)}*  \`${C} ${q.name}\`\n${escapeMrkdwn(q.description)}\n${params}`));
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${displayName(q)} · owner ${escapeMrkdwn(q.owner)} · cached ${formatTtl(q.ttlMs)}` }] });
+    const entry: SectionBlock = {
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncateMrkdwn(`*${escapeMrkdwn(q.title)}*  \`${C} ${q.name}\`\n${escapeMrkdwn(q.description)}\n${params}`, SLACK_LIMITS.sectionText) },
+      accessory: runButton(q),
+    };
+    blocks.push(entry, { type: 'context', elements: [{ type: 'mrkdwn', text: `${displayName(q)} · owner ${escapeMrkdwn(q.owner)} · cached ${formatTtl(q.ttlMs)}` }] });
   }
-  if (queries.length > shown) blocks.push(section(`…and ${queries.length - shown} more: narrow the search.`));
   if (queries.length === 0) blocks.push(section(`Nothing matches. \`${C} list\` shows them all.`));
-  return { text: search ? `Saved queries matching “${truncate(search, 60)}”` : 'Saved queries', blocks };
+  if (pages > 1) {
+    const from = n * QUERY_LIST_PAGE_SIZE + 1;
+    const pageButton = (actionId: string, to: number, text: string): Button => ({
+      type: 'button', action_id: actionId, text: { type: 'plain_text', text }, value: JSON.stringify({ s: search.slice(0, 100), n: to } satisfies QueryListPageRef),
+    });
+    blocks.push(
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `Page ${n + 1} of ${pages}: queries ${from} to ${from + shown.length - 1} of ${queries.length}.` }] },
+      {
+        type: 'actions',
+        block_id: BlockIds.queryListPages,
+        elements: [
+          ...(n > 0 ? [pageButton(ActionIds.queryListPrevious, n - 1, 'Previous page')] : []),
+          ...(n < pages - 1 ? [pageButton(ActionIds.queryListNext, n + 1, 'Next page')] : []),
+        ],
+      },
+    );
+  }
+  return { text: search ? `Saved queries matching “${escapeAndTruncate(search, 60)}”` : 'Saved queries', blocks };
 }
 
 function displayName(q: SavedQuery): string {
@@ -88,13 +123,17 @@ function formatTtl(ms: number): string {
   return `${Math.round(ms / 1000)}s`;
 }
 
-/** No query by that name. */
+/** No query by that name: the nearest ones, each with a Run button. */
 export function queryUnknownMessage(name: string, closest: readonly SavedQuery[]): MessageBody {
   const hint = closest.length
     ? `Did you mean ${closest.map((q) => `\`${q.name}\``).join(', ')}?`
     : `\`${C} list\` shows every saved query.`;
   const text = `:thinking_face: There is no saved query “${escapeAndTruncate(name, 60)}”. ${hint}`;
-  return { text, blocks: [section(text)] };
+  const blocks: KnownBlock[] = [section(text)];
+  for (const q of closest.slice(0, 5)) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(`\`${q.name}\`: ${escapeMrkdwn(q.title)}`, 3000) }, accessory: runButton(q) });
+  }
+  return { text, blocks };
 }
 
 export function queryTooLongMessage(max: number): MessageBody {
@@ -102,59 +141,111 @@ export function queryTooLongMessage(max: number): MessageBody {
   return { text, blocks: [section(text)] };
 }
 
-/** Problems with the parameters, when no modal could be opened (or for the record). */
-export function queryProblemsMessage(query: SavedQuery, problems: Record<string, string>): MessageBody {
-  const lines = Object.values(problems).slice(0, 10).map((p) => `• ${escapeMrkdwn(p)}`);
-  const usage = query.params.length ? query.params.map(paramLine).join('\n') : '_no parameters_';
-  const text = `:warning: \`${query.name}\` needs fixing before it runs:\n${lines.join('\n')}\n\n*Parameters*\n${usage}`;
-  return { text: `${query.name}: ${Object.values(problems)[0] ?? 'invalid parameters'}`, blocks: [section(text)] };
+/** "Since: must be on or after …" for a parameter's problem: named by the label people see, or the sentence about an unknown name. */
+function problemLine(query: SavedQuery, key: string, problem: string, withName: boolean): string {
+  const p = query.params.find((x) => x.name === key);
+  if (!p) return escapeMrkdwn(problem);
+  return `*${escapeMrkdwn(p.label)}*${withName ? ` (\`${p.name}\`)` : ''}: ${escapeMrkdwn(problem)}`;
 }
 
-function inputFor(p: ParamDef, value: string | undefined, today: string): InputBlock {
+/** "Must be from 1 to 50, got 500": a parameter's problem under its input, where its label is already shown. */
+export function queryFieldError(problem: string): string {
+  return truncate(problem.charAt(0).toUpperCase() + problem.slice(1), 150);
+}
+
+/** The modal's inline errors: one per parameter input, by block ID. */
+export function queryParamErrors(query: SavedQuery, problems: Record<string, string>): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const p of query.params) {
+    const problem = problems[p.name];
+    if (problem) errors[`${BlockIds.queryParamPrefix}${p.name}`] = queryFieldError(problem);
+  }
+  return errors;
+}
+
+/** Problems with the parameters, when no modal could be opened (or for the record). */
+export function queryProblemsMessage(query: SavedQuery, problems: Record<string, string>): MessageBody {
+  const lines = Object.entries(problems).slice(0, 10).map(([key, problem]) => `• ${problemLine(query, key, problem, true)}`);
+  const usage = query.params.length ? query.params.map(paramLine).join('\n') : '_no parameters_';
+  const text = `:warning: \`${query.name}\` needs fixing before it runs:\n${lines.join('\n')}\n\n*Parameters*\n${usage}`;
+  const [firstKey, first] = Object.entries(problems)[0] ?? [];
+  const firstLabel = query.params.find((x) => x.name === firstKey)?.label;
+  return { text: escapeMrkdwn(`${query.name}: ${first ? `${firstLabel ? `${firstLabel}: ` : ''}${first}` : 'invalid parameters'}`), blocks: [section(text)] };
+}
+
+/** The hint under a parameter's input: what it takes, in the modal's terms (a date picker takes a day, not "-30d"). */
+function modalHint(p: ParamDef, today: string): string {
+  if (p.kind === 'customer') return p.description ?? 'A customer name, alias or domain, as in /telemetry.';
+  if (p.kind === 'date') {
+    const at = new Date(`${today}T00:00:00Z`);
+    const yesterday = resolveDateSpec('-1d', at);
+    const day = (spec: string) => {
+      const d = resolveDateSpec(spec, at);
+      return d === today ? 'today' : d === yesterday ? 'yesterday' : d;
+    };
+    const range = p.min && p.max ? `a day from ${day(p.min)} to ${day(p.max)}` : p.min ? `a day from ${day(p.min)} on` : p.max ? `a day up to ${day(p.max)}` : 'a day';
+    return p.description ? `${p.description} (${range})` : range.charAt(0).toUpperCase() + range.slice(1);
+  }
+  // A select shows its choices itself: its hint is only the description, if any.
+  if (p.kind === 'enum') return p.description ?? '';
+  const about = describeParam(p);
+  return p.description ? `${p.description} (${about})` : about.charAt(0).toUpperCase() + about.slice(1);
+}
+
+/**
+ * One parameter's input. A value from the command that did not check out is
+ * not filled in: what was wrong with it is the input's placeholder, which goes
+ * away as soon as the person types or picks (a note at the top would stay
+ * after the value is fixed).
+ */
+function inputFor(p: ParamDef, value: string | undefined, today: string, problem: string | undefined): InputBlock {
   const blockId = `${BlockIds.queryParamPrefix}${p.name}`;
   const label = { type: 'plain_text' as const, text: truncate(p.label, 2000) };
-  const about = describeParam(p);
-  const text = p.kind === 'customer' && p.description ? p.description : p.description ? `${p.description} (${about})` : about.charAt(0).toUpperCase() + about.slice(1);
-  const hint = { type: 'plain_text' as const, text: truncate(text, 2000) };
-  const base = { type: 'input' as const, block_id: blockId, label, hint, optional: false };
+  const hintText = modalHint(p, today);
+  const base = { type: 'input' as const, block_id: blockId, label, ...(hintText ? { hint: { type: 'plain_text' as const, text: truncate(hintText, 2000) } } : {}), optional: false };
+  const warning = problem ? { type: 'plain_text' as const, text: truncate(`⚠ ${queryFieldError(problem)}`, 150) } : undefined;
   switch (p.kind) {
     case 'int': {
-      const initial = value ?? (p.default !== undefined ? String(p.default) : undefined);
+      const initial = problem ? undefined : value ?? (p.default !== undefined ? String(p.default) : undefined);
       return {
         ...base,
         element: {
           type: 'number_input', action_id: `${ActionIds.queryParamInputPrefix}${p.name}`, is_decimal_allowed: false,
           min_value: String(p.min), max_value: String(p.max), ...(initial !== undefined ? { initial_value: initial } : {}),
+          ...(warning ? { placeholder: warning } : {}),
         },
       };
     }
     case 'date': {
       const given = value?.toLowerCase();
-      const initial = given && (isValidIsoDate(given) || /^(today|[-+]\d{1,4}[dw])$/.test(given))
+      const initial = problem ? undefined : given && (isValidIsoDate(given) || /^(today|[-+]\d{1,4}[dw])$/.test(given))
         ? resolveDateSpec(given, new Date(`${today}T00:00:00Z`))
         : p.default ? resolveDateSpec(p.default, new Date(`${today}T00:00:00Z`)) : undefined;
-      return { ...base, element: { type: 'datepicker', action_id: `${ActionIds.queryParamInputPrefix}${p.name}`, ...(initial ? { initial_date: initial } : {}) } };
+      return {
+        ...base,
+        element: { type: 'datepicker', action_id: `${ActionIds.queryParamInputPrefix}${p.name}`, ...(initial ? { initial_date: initial } : {}), ...(warning ? { placeholder: warning } : {}) },
+      };
     }
     case 'enum': {
       const options: PlainTextOption[] = p.options.map((o) => ({ text: { type: 'plain_text', text: truncate(o.label, 75) }, value: o.value }));
-      const initial = options.find((o) => o.value === (value ?? p.default));
+      const initial = problem ? undefined : options.find((o) => o.value === (value ?? p.default));
       return {
         ...base,
         element: {
           type: 'static_select', action_id: `${ActionIds.queryParamInputPrefix}${p.name}`, options,
-          placeholder: { type: 'plain_text', text: 'Choose' }, ...(initial ? { initial_option: initial } : {}),
+          placeholder: warning ?? { type: 'plain_text', text: 'Choose' }, ...(initial ? { initial_option: initial } : {}),
         },
       };
     }
     case 'string':
     case 'customer': {
       const max = p.kind === 'string' ? p.maxLength : 80;
-      const initial = value ?? (p.kind === 'string' ? p.default : undefined);
+      const initial = problem ? undefined : value ?? (p.kind === 'string' ? p.default : undefined);
       return {
         ...base,
         element: {
           type: 'plain_text_input', action_id: `${ActionIds.queryParamInputPrefix}${p.name}`, max_length: max,
-          placeholder: { type: 'plain_text', text: p.kind === 'customer' ? 'acme, Acme Corp or acme.com' : truncate(describeParam(p), 150) },
+          placeholder: warning ?? { type: 'plain_text', text: p.kind === 'customer' ? 'acme, Acme Corp or acme.com' : truncate(describeParam(p), 150) },
           ...(initial ? { initial_value: truncate(initial, max) } : {}),
         },
       };
@@ -164,7 +255,9 @@ function inputFor(p: ParamDef, value: string | undefined, today: string): InputB
 
 /**
  * The modal asking for a query's parameters. `values` prefill the inputs
- * (valid ones; dates resolved); `problems` are listed at the top.
+ * (valid ones; dates resolved). A parameter whose value from the command did
+ * not check out says why in its empty input; what is not about one input
+ * (a word that is not a parameter) is said at the top.
  */
 export function queryParamsModal(
   query: SavedQuery,
@@ -173,13 +266,15 @@ export function queryParamsModal(
   const blocks: KnownBlock[] = [
     section(`*${escapeMrkdwn(query.title)}*\n${escapeMrkdwn(query.description)}`),
   ];
-  const problems = Object.values(input.problems);
-  if (problems.length) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(`:warning: ${problems.slice(0, 8).map(escapeMrkdwn).join('\n:warning: ')}`, 3000) }] });
+  const names = new Set(query.params.map((p) => p.name));
+  const elsewhere = Object.entries(input.problems).filter(([key]) => !names.has(key)).map(([, problem]) => problem);
+  if (elsewhere.length) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(`:information_source: Not used from your command: ${elsewhere.slice(0, 5).map(escapeMrkdwn).join('; ')}`, 3000) }] });
   }
   for (const p of query.params) {
-    const v = input.problems[p.name] && p.kind !== 'customer' && p.kind !== 'string' ? undefined : input.values[p.name];
-    blocks.push(inputFor(p, v, input.today));
+    // Missing and required is not a mistake: the input is simply empty (Slack marks it required).
+    const given = Object.hasOwn(input.values, p.name);
+    blocks.push(inputFor(p, input.values[p.name], input.today, given ? input.problems[p.name] : undefined));
   }
   return {
     type: 'modal',
@@ -234,7 +329,7 @@ function resultButtons(o: QueryOutput, options: { table: boolean }): ActionsBloc
 /** The blocks of the message that carries the chart: summary, footer, buttons. */
 export function queryChartMessage(o: QueryOutput, now: Date, requestedBy?: string): MessageBody {
   return {
-    text: `${o.query.title}: ${o.totalRows} rows`,
+    text: escapeMrkdwn(`${o.query.title}: ${o.totalRows} rows`),
     blocks: [
       section(summary(o)),
       { type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(footer(o, now, requestedBy), 3000) }] },
@@ -295,14 +390,14 @@ export function queryTableMessage(o: QueryOutput, now: Date, options: { requeste
   if (left.length) blocks.push(section(`_${left.join(' and ')} not shown: use Download CSV for all of them._`));
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(footer(o, now, options.requestedBy), 3000) }] });
   if (options.buttons) blocks.push(resultButtons(o, { table: false }));
-  return { text: `${o.query.title}: ${o.totalRows} rows`, blocks };
+  return { text: escapeMrkdwn(`${o.query.title}: ${o.totalRows} rows`), blocks };
 }
 
 /** The query ran and returned nothing. */
 export function queryEmptyMessage(o: QueryOutput, now: Date, requestedBy?: string): MessageBody {
   const text = `:open_file_folder: *${escapeMrkdwn(o.query.title)}* returned no rows for ${o.params.shown.map((s) => `${escapeMrkdwn(s.label)} *${escapeAndTruncate(s.value, 80)}*`).join(', ') || 'these parameters'}.`;
   return {
-    text: `${o.query.title}: no rows`,
+    text: escapeMrkdwn(`${o.query.title}: no rows`),
     blocks: [section(text), { type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(footer(o, now, requestedBy), 3000) }] }],
   };
 }
@@ -325,7 +420,17 @@ export function queryStaleButtonMessage(reason: string): MessageBody {
   return { text, blocks: [section(text)] };
 }
 
+/** Download CSV, first click: where the file will land. */
+export function queryCsvOnItsWayMessage(query: SavedQuery, inThread: boolean): MessageBody {
+  return noteMessage(`:page_facing_up: The CSV of *${escapeMrkdwn(query.title)}* will be ${inThread ? 'in this thread' : "in this result's thread"} in a moment, as a file you can download.`);
+}
+
+/** Download CSV clicked again on the same result. */
+export function queryCsvAlreadyMessage(inThread: boolean): MessageBody {
+  return noteMessage(`:page_facing_up: The CSV of this result is already ${inThread ? 'in this thread' : "in this result's thread"} (or on its way).`);
+}
+
 /** The result of a Download CSV click. */
 export function queryCsvComment(o: QueryOutput, requestedBy: string): string {
-  return `CSV of ${o.query.title} (${o.totalRows.toLocaleString('en-US')} rows${o.rows.length < o.totalRows ? `, first ${o.rows.length.toLocaleString('en-US')} included` : ''}), for <@${requestedBy}>`;
+  return `CSV of ${escapeMrkdwn(o.query.title)} (${o.totalRows.toLocaleString('en-US')} rows${o.rows.length < o.totalRows ? `, first ${o.rows.length.toLocaleString('en-US')} included` : ''}), for <@${requestedBy}>`;
 }

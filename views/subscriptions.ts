@@ -10,7 +10,7 @@ import type { SavedQuery } from '../src/catalog/catalog.js';
 import { describeParam } from '../src/catalog/params.js';
 import { SCHEDULE_KINDS, WEEKDAYS, describeSchedule, MAX_MONTH_DAY, type ScheduleKind } from '../src/domain/schedule.js';
 import { ALERT_OPS, describeCondition, type Evaluation } from '../src/domain/alert-condition.js';
-import { numericColumnsOf, subscriptionRef, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
+import { numericColumnsOf, subscriptionRef, type RunRecord, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
 import { escapeAndTruncate, escapeMrkdwn, noteMessage, slackDate, truncate, truncateMrkdwn, type MessageBody } from './common.js';
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text: truncate(text, 75) });
@@ -150,9 +150,21 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
   };
 }
 
+/** The short ID people see everywhere (`SUB-7QK2ZD`), set as code like LA- and PR- IDs. */
+function ref(s: Pick<Subscription, 'id'>): string {
+  return `\`${subscriptionRef(s.id)}\``;
+}
+
 /** Where a subscription posts, in words. */
 function targetText(s: Subscription): string {
   return s.target.kind === 'channel' ? `<#${s.target.channel}>` : `<@${s.owner}>'s DMs`;
+}
+
+/** What a delivery sends, or what an alert watches, in words. */
+function whatText(s: Subscription): string {
+  return s.kind === 'alert' && s.condition
+    ? `Alert when ${escapeMrkdwn(describeCondition(s.condition, s.condition.column))}`
+    : FORMAT_LABEL[s.format] ?? escapeMrkdwn(String(s.format));
 }
 
 function manageButton(s: Subscription): Button {
@@ -162,7 +174,7 @@ function manageButton(s: Subscription): Button {
 /** The footer on each delivery: which subscription, whose, and Manage. */
 export function subscriptionFooter(s: Subscription): KnownBlock[] {
   return [
-    { type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(`:calendar: Scheduled delivery ${subscriptionRef(s.id)} · ${escapeMrkdwn(describeScheduleOf(s))} · set up by <@${s.owner}>`, 3000) }] },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(`:calendar: Scheduled delivery ${ref(s)} · ${escapeMrkdwn(describeScheduleOf(s))} · set up by <@${s.owner}>`, 3000) }] },
     { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] },
   ];
 }
@@ -179,12 +191,12 @@ function number(n: number | null): string {
 export function alertFiredMessage(s: Subscription, q: SavedQuery, ev: Evaluation): MessageBody {
   const what = describeCondition(s.condition!, s.condition!.column);
   const change = ev.changePct !== null ? ` (${ev.changePct >= 0 ? '+' : ''}${ev.changePct.toFixed(1)}% from ${number(ev.previous)})` : ev.previous !== null ? ` (before: ${number(ev.previous)})` : '';
-  const text = `:rotating_light: ${q.title}: ${what}. Now ${number(ev.latest)}.`;
+  const text = escapeMrkdwn(`${q.title}: ${what}. Now ${number(ev.latest)}.`);
   return {
     text,
     blocks: [
       section(`:rotating_light: *Alert: ${escapeMrkdwn(q.title)}*\n${escapeMrkdwn(what)}: now *${number(ev.latest)}*${change}.`),
-      { type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(`Alert ${subscriptionRef(s.id)} · checked ${escapeMrkdwn(describeScheduleOf(s))} · set up by <@${s.owner}> · I post again when it no longer holds`, 3000) }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(`Alert ${ref(s)} · checked ${escapeMrkdwn(describeScheduleOf(s))} · set up by <@${s.owner}> · I post again when it no longer holds`, 3000) }] },
       { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] },
     ],
   };
@@ -193,14 +205,28 @@ export function alertFiredMessage(s: Subscription, q: SavedQuery, ev: Evaluation
 /** The alert no longer holds: said once, in the fired message's thread. */
 export function alertResolvedMessage(s: Subscription, q: SavedQuery, ev: Evaluation): MessageBody {
   const what = describeCondition(s.condition!, s.condition!.column);
-  const text = `:white_check_mark: Resolved: ${q.title}: no longer true that ${what} (now ${number(ev.latest)}).`;
+  const text = escapeMrkdwn(`Resolved: ${q.title}: no longer true that ${what} (now ${number(ev.latest)}).`);
   return { text, blocks: [section(`:white_check_mark: *Resolved: ${escapeMrkdwn(q.title)}*\nIt is no longer true that ${escapeMrkdwn(what)}: now *${number(ev.latest)}*.`)] };
 }
 
+/** How its last run went, in words (the outcome as stored is a key). */
+const LAST_RUN: Record<RunRecord['outcome'], string> = {
+  delivered: 'delivered',
+  fired: 'the alert went off',
+  resolved: 'the alert stopped',
+  quiet: 'checked, nothing to report',
+  missed: 'skipped: the bot was not running at its time',
+  failed: 'failed',
+};
+
 function statusLine(s: Subscription): string {
-  const next = s.status === 'active' && s.nextRunAt ? `next ${slackDate(new Date(s.nextRunAt))}` : `:double_vertical_bar: paused${s.pausedReason ? `: ${escapeAndTruncate(s.pausedReason, 200)}` : ''}`;
-  const last = s.lastRun
-    ? `last ${s.lastRun.outcome === 'failed' ? `:warning: failed (${escapeAndTruncate(s.lastRun.message ?? '', 150)})` : s.lastRun.outcome}${' '}${slackDate(new Date(s.lastRun.at), '{date_short_pretty} {time}')}`
+  // A self-paused one says why in its last run; "paused: failed 3 times" would say it twice.
+  const next = s.status === 'active' && s.nextRunAt
+    ? `Next run ${slackDate(new Date(s.nextRunAt))}`
+    : `:double_vertical_bar: Paused${s.pausedReason && s.lastRun?.outcome !== 'failed' ? `: ${escapeAndTruncate(s.pausedReason, 200)}` : s.consecutiveFailures > 1 ? ` after ${s.consecutiveFailures} failed runs in a row` : ''}`;
+  const r = s.lastRun;
+  const last = r
+    ? `last run ${slackDate(new Date(r.at))}${r.manual ? ' (run now)' : ''}: ${r.outcome === 'failed' ? `:warning: failed: ${escapeAndTruncate(r.message ?? 'no reason given', 150)}` : LAST_RUN[r.outcome] ?? escapeMrkdwn(String(r.outcome))}`
     : 'not run yet';
   return `${next} · ${last}`;
 }
@@ -209,7 +235,7 @@ function controls(s: Subscription): ActionsBlock {
   const b = (action_id: string, text: string, style?: 'primary' | 'danger'): Button => ({ type: 'button', action_id, text: plain(text), value: s.id, ...(style ? { style } : {}) });
   const remove: Button = {
     ...b(ActionIds.subscriptionDelete, 'Delete', 'danger'),
-    confirm: { title: plain('Delete it?'), text: { type: 'mrkdwn', text: `${subscriptionRef(s.id)} stops for good.` }, confirm: plain('Delete'), deny: plain('Cancel'), style: 'danger' },
+    confirm: { title: plain('Delete it?'), text: { type: 'mrkdwn', text: `${ref(s)} stops for good.` }, confirm: plain('Delete'), deny: plain('Cancel'), style: 'danger' },
   };
   return {
     type: 'actions',
@@ -224,9 +250,9 @@ function controls(s: Subscription): ActionsBlock {
 }
 
 function itemBlocks(s: Subscription, title: string): KnownBlock[] {
-  const kind = s.kind === 'alert' ? `:rotating_light: Alert when ${escapeMrkdwn(describeCondition(s.condition!, s.condition!.column))}` : `:calendar: ${escapeMrkdwn(s.format.replace('_', ' + '))}`;
+  const icon = s.kind === 'alert' ? ':rotating_light:' : ':calendar:';
   return [
-    section(`*${escapeMrkdwn(title)}* · ${subscriptionRef(s.id)}\n${kind} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s)}\n${statusLine(s)}`),
+    section(`*${escapeMrkdwn(title)}* · ${ref(s)}\n${icon} ${whatText(s)} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s)}\n${statusLine(s)}`),
     controls(s),
   ];
 }
@@ -248,26 +274,34 @@ export function subscriptionsListMessage(list: readonly Subscription[], titles: 
 
 /** One subscription with its controls (the Manage button). */
 export function subscriptionManageMessage(s: Subscription, title: string): MessageBody {
-  return { text: `${title}: ${subscriptionRef(s.id)}`, blocks: itemBlocks(s, title) };
+  return { text: escapeMrkdwn(`${title}: ${subscriptionRef(s.id)}`), blocks: itemBlocks(s, title) };
 }
 
 /** After the modal: what was scheduled. */
 export function subscriptionSavedMessage(s: Subscription, title: string, edited: boolean): MessageBody {
   const what = s.kind === 'alert' ? `alert on *${escapeMrkdwn(title)}*` : `delivery of *${escapeMrkdwn(title)}*`;
-  const next = s.nextRunAt ? ` First run ${slackDate(new Date(s.nextRunAt))}.` : '';
-  return noteMessage(`:white_check_mark: ${edited ? 'Saved the' : s.kind === 'alert' ? 'Set up an' : 'Scheduled a'} ${what} (${subscriptionRef(s.id)}): ${escapeMrkdwn(describeScheduleOf(s))}, to ${targetText(s)}.${next} Manage it with \`${Commands.query} subscriptions\`.`);
+  const next = s.nextRunAt ? ` ${edited ? 'Next' : 'First'} run: ${slackDate(new Date(s.nextRunAt))}.` : '';
+  return noteMessage(`:white_check_mark: ${edited ? 'Saved the' : s.kind === 'alert' ? 'Set up an' : 'Scheduled a'} ${what} (${ref(s)}): ${escapeMrkdwn(describeScheduleOf(s))}, to ${targetText(s)}.${next} Manage it with \`${Commands.query} subscriptions\`.`);
 }
 
 /** To the owner when a run failed (once per run), or paused it. */
 export function subscriptionFailedDm(s: Subscription, title: string, paused: boolean): MessageBody {
-  const why = escapeAndTruncate(s.lastRun?.message ?? 'an unknown error', 400);
+  const why = escapeAndTruncate(s.lastRun?.message ?? 'no reason given', 400);
   // Where it posts, as a channel link (an ID Slack gave us: nothing to escape); the reason is the run's, escaped.
   const where = s.target.kind === 'channel' && /^[CG][A-Z0-9]{2,}$/.test(s.target.channel) ? ` in <#${s.target.channel}>` : '';
-  const head = `:warning: Your ${s.kind === 'alert' ? 'alert' : 'scheduled delivery'} *${escapeMrkdwn(title)}* (${subscriptionRef(s.id)})${where} failed${s.lastRun ? ` on its run of ${slackDate(new Date(s.lastRun.dueAt))}` : ''}: ${why}.`;
+  const what = `${s.kind === 'alert' ? 'alert' : 'scheduled delivery'} *${escapeMrkdwn(title)}* (${ref(s)})${where}`;
+  const run = s.lastRun ? (s.lastRun.manual ? 'The run you asked for' : `The run due ${slackDate(new Date(s.lastRun.dueAt))}`) : 'A run';
+  const head = `:warning: ${run} of your ${what} failed: ${why}.`;
   const tail = paused
-    ? ` It failed ${s.consecutiveFailures} times in a row, so I paused it. Fix the cause, then Resume it from \`${Commands.query} subscriptions\`.`
-    : s.nextRunAt ? ` I will try again at its next run, ${slackDate(new Date(s.nextRunAt))}.` : '';
-  return { text: `${title}: run failed`, blocks: [section(head + tail), { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] }] };
+    ? ` It failed ${s.consecutiveFailures} times in a row, so I paused it. Fix the cause, then Resume it with Manage below or from \`${Commands.query} subscriptions\`.`
+    : s.status === 'active' && s.nextRunAt ? ` It stays on: the next run is ${slackDate(new Date(s.nextRunAt))}.` : '';
+  const text = escapeMrkdwn(`${title} (${subscriptionRef(s.id)}): ${paused ? 'paused after failed runs' : 'a run failed'}`);
+  return { text, blocks: [section(head + tail), { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] }] };
+}
+
+/** A delivery sent as a CSV file only: the message the file comes with. */
+export function subscriptionCsvBlocks(title: string, rows: number, s: Subscription): KnownBlock[] {
+  return [section(`*${escapeMrkdwn(title)}* as CSV: ${rows.toLocaleString('en-US')} row${rows === 1 ? '' : 's'}.`), ...subscriptionFooter(s)];
 }
 
 /** Why a change was refused. */
@@ -284,7 +318,7 @@ export const HOME_MAX_SUBSCRIPTIONS = 15;
 export function homeSubscriptionBlocks(list: ReadonlyArray<{ subscription: Subscription; title: string }>): KnownBlock[] {
   const blocks: KnownBlock[] = list.slice(0, HOME_MAX_SUBSCRIPTIONS).map(({ subscription: s, title }) => ({
     type: 'section',
-    text: { type: 'mrkdwn', text: truncateMrkdwn(`${s.kind === 'alert' ? ':rotating_light:' : ':calendar:'} *${escapeMrkdwn(title)}* · ${subscriptionRef(s.id)} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s)}\n${statusLine(s)}`, 3000) },
+    text: { type: 'mrkdwn', text: truncateMrkdwn(`${s.kind === 'alert' ? ':rotating_light:' : ':calendar:'} *${escapeMrkdwn(title)}* · ${ref(s)} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s)}\n${statusLine(s)}`, 3000) },
     accessory: manageButton(s),
   }));
   if (list.length > HOME_MAX_SUBSCRIPTIONS) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${list.length - HOME_MAX_SUBSCRIPTIONS} more: \`${Commands.query} subscriptions\` lists them all.` }] });

@@ -18,15 +18,21 @@ const HOSTING_LABEL: Record<Hosting, string> = {
 /** Instances beyond this many are summarized, to stay well inside 50 blocks. */
 const MAX_INSTANCES_SHOWN = 12;
 
-function instanceBlocks(i: InstanceTelemetry, now: Date): KnownBlock[] {
+/** "Looker: the server instances overview …" with "Looker" linked to the instance when it is configured. */
+function whereToLookText(whereToLook: string, lookerUrl: string | null): string {
+  const text = escapeMrkdwn(whereToLook);
+  return lookerUrl && whereToLook.startsWith('Looker:') ? `<${lookerUrl}|Looker>${text.slice('Looker'.length)}` : text;
+}
+
+function instanceBlocks(i: InstanceTelemetry, now: Date, lookerUrl: string | null): KnownBlock[] {
   const info = LEVEL_INFO[i.level];
   const lastPing = i.lastPingAt ? `${slackDate(i.lastPingAt)} (${ago(i.lastPingAt, now)})` : 'none in the last 90 days';
   return [
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: `${info.emoji} *${info.label}*: \`${escapeMrkdwn(i.siteId)}\`\n${info.meaning}` },
+      // The level and what it means first; the instance ID is for support, in the context line below.
+      text: { type: 'mrkdwn', text: `${info.emoji} *${info.label}* · ${HOSTING_LABEL[i.hosting] ?? escapeMrkdwn(i.hosting)}\n${info.meaning}` },
       fields: [
-        { type: 'mrkdwn', text: `*Hosting*\n${HOSTING_LABEL[i.hosting] ?? escapeMrkdwn(i.hosting)}` },
         { type: 'mrkdwn', text: `*Version*\n${i.version ? escapeMrkdwn(i.version) : 'unknown'}` },
         { type: 'mrkdwn', text: `*Last ping received*\n${lastPing}` },
         {
@@ -35,27 +41,38 @@ function instanceBlocks(i: InstanceTelemetry, now: Date): KnownBlock[] {
         },
       ],
     },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: `:mag: ${info.whereToLook}` }] },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `:mag: ${whereToLookText(info.whereToLook, lookerUrl)} · instance ${escapeMrkdwn(i.siteId)}` }] },
   ];
 }
 
-/** The customer's telemetry card. `sharedBy` marks a copy shared in the channel. */
-export function telemetryCardMessage(t: CustomerTelemetry, opts: { shareable: boolean; sharedBy?: string }): MessageBody {
+/** The verdict a CE reads first: "Acme Corp: 3 instances, best level Full pings + user-level data". */
+export function telemetryVerdict(t: Pick<CustomerTelemetry, 'customer' | 'instances'>): string {
+  const n = t.instances.length;
+  if (n === 0) return `${t.customer.name}: no instances on record`;
+  const best = [...TELEMETRY_LEVELS].reverse().find((l) => t.instances.some((i) => i.level === l))!;
+  const count = `${n} instance${n === 1 ? '' : 's'}`;
+  if (best === 'none') return `${t.customer.name}: ${count}, no telemetry from ${n === 1 ? 'it' : 'any'}`;
+  return `${t.customer.name}: ${count}, best level ${LEVEL_INFO[best].label}`;
+}
+
+/** The customer's telemetry card. `sharedBy` marks a copy shared in the channel; `lookerUrl` links the "Looker:" lines. */
+export function telemetryCardMessage(t: CustomerTelemetry, opts: { shareable: boolean; sharedBy?: string; lookerUrl?: string | null }): MessageBody {
   const { customer, instances } = t;
-  const counts = TELEMETRY_LEVELS.map((l) => [l, instances.filter((i) => i.level === l).length] as const).filter(([, n]) => n > 0);
+  const counts = TELEMETRY_LEVELS.map((l) => [l, instances.filter((i) => i.level === l).length] as const).filter(([, n]) => n > 0).reverse();
+  const verdict = telemetryVerdict(t);
   const summary = instances.length === 0
     ? 'No instances on record for this customer.'
-    : `${instances.length} instance${instances.length === 1 ? '' : 's'}: ` + counts.map(([l, n]) => `${n} × ${LEVEL_INFO[l].label}`).join(', ');
+    : counts.map(([l, n]) => `${n} × ${LEVEL_INFO[l].label}`).join(', ');
   const names = [customer.domain, ...customer.aliases].filter(Boolean).map((n) => escapeMrkdwn(n!));
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: truncate(`Telemetry: ${customer.name}`, 150) } },
+    { type: 'header', text: { type: 'plain_text', text: truncate(verdict, 150) } },
     {
       type: 'section',
       text: { type: 'mrkdwn', text: `${summary}${names.length ? `\n_Also known as ${names.join(', ')}_` : ''}` },
     },
     { type: 'divider' },
   ];
-  for (const i of instances.slice(0, MAX_INSTANCES_SHOWN)) blocks.push(...instanceBlocks(i, t.generatedAt));
+  for (const i of instances.slice(0, MAX_INSTANCES_SHOWN)) blocks.push(...instanceBlocks(i, t.generatedAt, opts.lookerUrl ?? null));
   if (instances.length > MAX_INSTANCES_SHOWN) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${instances.length - MAX_INSTANCES_SHOWN} more instances, not shown.` }] });
   }
@@ -71,7 +88,7 @@ export function telemetryCardMessage(t: CustomerTelemetry, opts: { shareable: bo
       elements: [{ type: 'button', action_id: ActionIds.telemetryShare, text: { type: 'plain_text', text: 'Share in channel' }, value: customer.customerId }],
     });
   }
-  return { text: `Telemetry for ${customer.name}: ${summary}`, blocks };
+  return { text: escapeMrkdwn(`Telemetry: ${verdict}`), blocks };
 }
 
 /** Several customers match: pick one. Buttons for a few, a select for more. */
@@ -90,7 +107,7 @@ export function telemetryPickerMessage(query: string, customers: CustomerName[])
         ];
   const text = `Several customers match “${truncate(query, 80)}”. Which one?`;
   return {
-    text,
+    text: escapeMrkdwn(text),
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(text) } },
       { type: 'actions', block_id: BlockIds.telemetryPicker, elements: element },
@@ -112,11 +129,11 @@ export function telemetryNoMatchMessage(query: string, closest: CustomerName[]):
 export function telemetryUsageMessage(): MessageBody {
   const c = Commands.telemetry;
   const text = [
-    `*${c} <customer>* shows a customer's instances and, for each, its telemetry level and where to look at its data.`,
+    `*${c} &lt;customer&gt;* shows a customer's instances and, for each, its telemetry level and where to look at its data.`,
     `Examples: \`${c} acme\`, \`${c} Acme Corp\`, \`${c} acme.com\`.`,
     `Levels: ${TELEMETRY_LEVELS.map((l) => `${LEVEL_INFO[l].emoji} ${LEVEL_INFO[l].label}`).join(' · ')}`,
   ].join('\n');
-  return { text: `Usage: ${c} <customer name, alias or domain>`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  return { text: `Usage: ${c} &lt;customer name, alias or domain&gt;`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
 /** Text too long to be a customer name. */

@@ -22,7 +22,13 @@ export interface ResolvedParams {
 
 export type ParamResolution =
   | { ok: true; params: ResolvedParams }
-  /** `problems` by parameter name (or by the unknown name given); `values` are the given values worth keeping in a modal. */
+  /**
+   * `problems` by parameter name, saying what is wrong with that parameter's
+   * value without naming it ("must be from 1 to 50, got 500": the view puts
+   * the label the person sees in front, or shows it under the input); or by
+   * an unknown name given, as a whole sentence. `values` are the given
+   * values worth keeping in a modal.
+   */
   | { ok: false; problems: Record<string, string>; values: Record<string, string> };
 
 export interface ResolveContext {
@@ -36,9 +42,11 @@ const quote = (v: string) => `“${v.length > 40 ? v.slice(0, 39) + '…' : v}�
  * Splits `/query` text after the name into `key=value` pairs. Values may be
  * quoted ("…", '…' or Slack's curly quotes). Tokens without `=` are returned apart.
  */
-export function parseParamText(text: string): { values: Record<string, string>; stray: string[] } {
+export function parseParamText(text: string): { values: Record<string, string>; stray: string[]; conflicts: Record<string, string[]> } {
   const values: Record<string, string> = {};
   const stray: string[] = [];
+  // A name given twice with different values: which one was meant is not ours to guess.
+  const conflicts: Record<string, string[]> = {};
   const re = /([^\s=]+)=(?:"([^"]*)"|“([^”]*)”|'([^']*)'|(\S*))|(\S+)/g;
   for (const m of text.matchAll(re)) {
     if (m[6] !== undefined) {
@@ -46,9 +54,15 @@ export function parseParamText(text: string): { values: Record<string, string>; 
       continue;
     }
     // Stryker disable next-line StringLiteral: unreachable; the last alternative (\S*) always matches, if only the empty string
-    values[m[1]!.toLowerCase()] = m[2] ?? m[3] ?? m[4] ?? m[5] ?? '';
+    const name = m[1]!.toLowerCase();
+    const value = m[2] ?? m[3] ?? m[4] ?? m[5] ?? '';
+    if (Object.hasOwn(values, name) && values[name] !== value) {
+      const seen = (conflicts[name] ??= [values[name]!]);
+      if (!seen.includes(value)) seen.push(value);
+    }
+    values[name] = value;
   }
-  return { values, stray };
+  return { values, stray, conflicts };
 }
 
 /** Checks every given and default value; resolves customers. */
@@ -68,7 +82,9 @@ export async function resolveParams(query: SavedQuery, given: Record<string, str
   for (const p of query.params) {
     const raw = Object.hasOwn(given, p.name) ? given[p.name]!.trim() : undefined;
     if (raw !== undefined && raw.length > MAX_PARAM_LENGTH) {
-      problems[p.name] = `${p.name}: at most ${MAX_PARAM_LENGTH} characters (got ${raw.length.toLocaleString('en-US')})`;
+      problems[p.name] = `at most ${MAX_PARAM_LENGTH} characters (got ${raw.length.toLocaleString('en-US')})`;
+      // Kept (cut) so a modal knows it was given, and says what was wrong with it.
+      keep[p.name] = raw.slice(0, MAX_PARAM_LENGTH);
       continue;
     }
     if (raw !== undefined && raw !== '') keep[p.name] = raw;
@@ -89,33 +105,33 @@ type One = { canonical: string; shown: string; bound: QueryParams[string] } | { 
 
 async function resolveOne(p: ParamDef, raw: string | undefined, ctx: ResolveContext): Promise<One> {
   const value = raw ?? (p.default === undefined ? undefined : String(p.default));
-  if (value === undefined) return { problem: `${p.name}: required (${describeParam(p)})` };
+  if (value === undefined) return { problem: `required (${describeParam(p)})` };
   switch (p.kind) {
     case 'int': {
       const n = /^[-+]?\d{1,15}$/.test(value.replace(/[,_]/g, '')) ? Number(value.replace(/[,_]/g, '')) : NaN;
-      if (!Number.isSafeInteger(n)) return { problem: `${p.name}: expects a whole number from ${p.min} to ${p.max}, got ${quote(value)}` };
-      if (n < p.min || n > p.max) return { problem: `${p.name}: must be from ${p.min} to ${p.max}, got ${n}` };
+      if (!Number.isSafeInteger(n)) return { problem: `expects a whole number from ${p.min} to ${p.max}, got ${quote(value)}` };
+      if (n < p.min || n > p.max) return { problem: `must be from ${p.min} to ${p.max}, got ${n}` };
       return { canonical: String(n), shown: n.toLocaleString('en-US'), bound: { type: 'INT64', value: n } };
     }
     case 'string': {
-      if (value.length > p.maxLength) return { problem: `${p.name}: at most ${p.maxLength} characters (got ${value.length})` };
-      if (p.pattern && !p.pattern.test(value)) return { problem: `${p.name}: expects ${p.patternHint ?? `text matching ${p.pattern.source}`}, got ${quote(value)}` };
+      if (value.length > p.maxLength) return { problem: `at most ${p.maxLength} characters (got ${value.length})` };
+      if (p.pattern && !p.pattern.test(value)) return { problem: `expects ${p.patternHint ?? `text matching ${p.pattern.source}`}, got ${quote(value)}` };
       return { canonical: value, shown: value, bound: { type: 'STRING', value } };
     }
     case 'enum': {
       const option = p.options.find((o) => o.value === value) ?? p.options.find((o) => o.value.toLowerCase() === value.toLowerCase() || o.label.toLowerCase() === value.toLowerCase());
-      if (!option) return { problem: `${p.name}: expects one of ${p.options.map((o) => o.value).join(', ')}; got ${quote(value)}` };
+      if (!option) return { problem: `expects one of ${p.options.map((o) => o.value).join(', ')}; got ${quote(value)}` };
       return { canonical: option.value, shown: option.label, bound: { type: 'STRING', value: option.value } };
     }
     case 'date': {
       const spec = value.toLowerCase();
       const relative = /^(today|[-+]\d{1,4}[dw])$/.test(spec);
-      if (!relative && !isValidIsoDate(value)) return { problem: `${p.name}: expects a date as YYYY-MM-DD (or today, -30d, -4w), got ${quote(value)}` };
+      if (!relative && !isValidIsoDate(value)) return { problem: `expects a date as YYYY-MM-DD (or today, -30d, -4w), got ${quote(value)}` };
       const day = relative ? resolveDateSpec(spec, ctx.today) : value;
       const min = p.min ? resolveDateSpec(p.min, ctx.today) : undefined;
       const max = p.max ? resolveDateSpec(p.max, ctx.today) : undefined;
-      if (min && day < min) return { problem: `${p.name}: must be on or after ${min}, got ${day}` };
-      if (max && day > max) return { problem: `${p.name}: must be on or before ${max}, got ${day}` };
+      if (min && day < min) return { problem: `must be on or after ${min}, got ${day}` };
+      if (max && day > max) return { problem: `must be on or before ${max}, got ${day}` };
       return { canonical: day, shown: day, bound: { type: 'DATE', value: day } };
     }
     case 'customer': {
@@ -125,9 +141,9 @@ async function resolveOne(p: ParamDef, raw: string | undefined, ctx: ResolveCont
         case 'one':
           return { canonical: match.customer.customerId, shown: match.customer.name, bound: { type: 'STRING', value: match.customer.customerId } };
         case 'several':
-          return { problem: `${p.name}: ${quote(value)} matches several customers (${match.customers.slice(0, 5).map((c) => c.name).join(', ')}); be more specific` };
+          return { problem: `${quote(value)} matches several customers (${match.customers.slice(0, 5).map((c) => c.name).join(', ')}); be more specific` };
         case 'none':
-          return { problem: `${p.name}: no customer matches ${quote(value)}${match.closest.length ? ` (closest: ${match.closest.map((c) => c.name).join(', ')})` : ''}` };
+          return { problem: `no customer matches ${quote(value)}${match.closest.length ? ` (closest: ${match.closest.map((c) => c.name).join(', ')})` : ''}` };
       }
     }
   }

@@ -11,18 +11,27 @@ import { toCodedError } from '../errors.js';
 export const AUDIT_DEFAULT_COUNT = 20;
 /** …and never more than this many. */
 export const AUDIT_MAX_COUNT = 100;
+/** `/analytics audit export` sends this many entries as CSV unless told otherwise… */
+export const AUDIT_EXPORT_DEFAULT_COUNT = 100;
+/** …and never more than this many. */
+export const AUDIT_EXPORT_MAX_COUNT = 1000;
 
 /** What `/analytics audit <text>` asked for. */
 export type AuditCountRequest = { ok: true; count: number } | { ok: false; reason: string };
 
-/** Parses the optional count: empty → 20; a whole number 1–100; anything else is explained. */
-export function parseAuditCount(text: string): AuditCountRequest {
+/** Parses the optional count: empty → the default (20); a whole number from 1, at most the max (100); anything else is explained. */
+export function parseAuditCount(text: string, limits: { default: number; max: number } = { default: AUDIT_DEFAULT_COUNT, max: AUDIT_MAX_COUNT }): AuditCountRequest {
   const t = text.trim();
-  if (t === '') return { ok: true, count: AUDIT_DEFAULT_COUNT };
-  if (!/^\d{1,6}$/.test(t)) return { ok: false, reason: `“${t.slice(0, 40)}” is not a number of entries: give a whole number from 1 to ${AUDIT_MAX_COUNT}.` };
+  if (t === '') return { ok: true, count: limits.default };
+  if (!/^\d{1,6}$/.test(t)) return { ok: false, reason: `“${t.slice(0, 40)}” is not a number of entries: give a whole number from 1 to ${limits.max}.` };
   const n = Number(t);
-  if (n < 1) return { ok: false, reason: `Ask for at least 1 entry (up to ${AUDIT_MAX_COUNT}).` };
-  return { ok: true, count: Math.min(n, AUDIT_MAX_COUNT) };
+  if (n < 1) return { ok: false, reason: `Ask for at least 1 entry (up to ${limits.max}).` };
+  return { ok: true, count: Math.min(n, limits.max) };
+}
+
+/** What `/analytics audit export <text>` asked for (default 100, at most 1,000). */
+export function parseAuditExportCount(text: string): AuditCountRequest {
+  return parseAuditCount(text, { default: AUDIT_EXPORT_DEFAULT_COUNT, max: AUDIT_EXPORT_MAX_COUNT });
 }
 
 /** One field that changed between `before` and `after`. */
@@ -61,9 +70,10 @@ export class AuditService {
     }
   }
 
-  /** The last `count` entries, newest first (count clamped to 1–100). */
-  async recent(count: number): Promise<Required<AuditEntry>[]> {
-    const n = Math.max(1, Math.min(AUDIT_MAX_COUNT, Math.floor(count)));
+  /** The last `count` entries, newest first (count clamped to 1–100; to 1–1,000 for an export). */
+  async recent(count: number, options: { forExport?: boolean } = {}): Promise<Required<AuditEntry>[]> {
+    const max = options.forExport ? AUDIT_EXPORT_MAX_COUNT : AUDIT_MAX_COUNT;
+    const n = Math.max(1, Math.min(max, Math.floor(count)));
     return this.deps.store.recentAudit(n);
   }
 }

@@ -166,9 +166,10 @@ export class FreshnessAlerts {
     const result = await this.opts.store.runTransaction(async (tx): Promise<AlertActionResult> => {
       const current = (await tx.get<AlertDoc>(ALERTS, sourceId))?.data;
       if (!current || current.state !== 'open') return { ok: false, reason: 'no_open_alert' };
-      const doc = { ...current, ...update(current) };
+      const changes = update(current);
+      const doc = { ...current, ...changes };
       tx.put(ALERTS, sourceId, doc);
-      tx.audit({ actor: userId, action, subject: sourceId });
+      tx.audit({ actor: userId, action, subject: sourceId, after: changes });
       await this.notify(tx, [{ type: 'freshness.alert', sourceId, episode: doc.episode }], this.now().getTime());
       return { ok: true, doc };
     });

@@ -9,26 +9,44 @@ import type { Roles } from './roles.js';
 import { requestRef, type PipelineRequest, type PipelineRequestService } from './pipeline-request.js';
 import { SOURCE_SYSTEM_LABEL } from './pipeline-request-sources.js';
 import type { Store } from '../ports/store.js';
-import { LOOKER_ACCESS_REQUESTS, type LookerAccessRequest } from './looker-access.js';
+import { LOOKER_ACCESS_REQUESTS, lookerRequestRef, type LookerAccessRequest } from './looker-access.js';
 import { levelLabel } from '../domain/looker-policy.js';
 import type { Subscription } from './subscriptions.js';
+
+/**
+ * Where a request stands, for App Home (views/home.ts words it). Looker
+ * access that is approved is "granted" only once the bot has granted it in
+ * Looker; approved but to be done by hand, or refused by Looker, says so.
+ */
+export type HomeItemState =
+  | 'pipeline_open'
+  | 'pipeline_accepted'
+  | 'looker_pending'
+  | 'looker_granting'
+  | 'looker_granted'
+  | 'looker_by_hand'
+  | 'looker_grant_failed';
+
+/** What the viewer is expected to do, on "Waiting on you" only (never on the requester's own list). */
+export type HomeTodo = 'triage_pipeline' | 'mark_pipeline_live' | 'decide_looker';
 
 /** One request as App Home lists it. */
 export interface HomeRequestItem {
   kind: 'pipeline' | 'looker';
   id: string;
-  /** A short reference, e.g. `PR-7QK2ZD`. */
+  /** The short reference people see everywhere, e.g. `PR-7QK2ZD`, `LA-7QK2ZD`. */
   ref: string;
-  /** What was asked, in plain words: "HubSpot → hubspot", "Looker View for Riley". */
+  /** What was asked: "HubSpot → hubspot", "Develop access to Looker for 14 days". */
   title: string;
-  /** The status, in words: "waiting for BizOps". */
-  status: string;
+  state: HomeItemState;
+  /** When elevated Looker access ends (ISO), while it lasts. */
+  until?: string;
   requester: string;
   /** Whom it is for, when not the requester (a manager asking for someone). */
   forUser?: string;
   createdAt: string;
-  /** For "waiting on you": what the viewer is expected to do. */
-  todo?: string;
+  /** Set on the items of "Waiting on you". */
+  todo?: HomeTodo;
 }
 
 /** A source of requests for the Home tab. */
@@ -55,61 +73,64 @@ export interface HomeData {
   generatedAt: Date;
 }
 
-const PIPELINE_STATUS: Record<PipelineRequest['status'], string> = {
-  open: 'waiting for BizOps',
-  accepted: 'accepted, being built',
-  declined: 'declined',
-  live: 'live',
-};
-
-function pipelineItem(r: PipelineRequest): HomeRequestItem {
-  const todo = r.status === 'open' ? 'accept or decline' : r.status === 'accepted' ? 'mark live when it syncs' : undefined;
+/** An open or accepted pipeline request (the others are finished and not listed); with its to-do for BizOps. */
+function pipelineItem(r: PipelineRequest, forBizops: boolean): HomeRequestItem | null {
+  if (r.status !== 'open' && r.status !== 'accepted') return null;
   return {
     kind: 'pipeline',
     id: r.id,
     ref: requestRef(r.id),
     title: `${SOURCE_SYSTEM_LABEL[r.source]} → ${r.destination}`,
-    status: PIPELINE_STATUS[r.status],
+    state: r.status === 'open' ? 'pipeline_open' : 'pipeline_accepted',
     requester: r.requester,
     createdAt: r.createdAt,
-    ...(todo ? { todo } : {}),
+    ...(forBizops ? { todo: r.status === 'open' ? 'triage_pipeline' as const : 'mark_pipeline_live' as const } : {}),
   };
 }
+
+const present = (i: HomeRequestItem | null): i is HomeRequestItem => i !== null;
 
 /** Pipeline requests as a Home feed: BizOps see the open and accepted ones. */
 export function pipelineHomeFeed(requests: PipelineRequestService): HomeFeed {
   return {
     name: 'pipeline requests',
-    mine: async (userId) => (await requests.openRequestsOf(userId)).map(pipelineItem),
-    waiting: async (_userId, roles) => (roles.bizops === 'member' ? (await requests.waitingOnBizops()).map(pipelineItem) : []),
+    mine: async (userId) => (await requests.openRequestsOf(userId)).map((r) => pipelineItem(r, false)).filter(present),
+    waiting: async (_userId, roles) => (roles.bizops === 'member' ? (await requests.waitingOnBizops()).map((r) => pipelineItem(r, true)).filter(present) : []),
   };
 }
 
 
-function lookerItem(r: LookerAccessRequest, now: Date): HomeRequestItem | null {
-  let status: string;
-  let todo: string | undefined;
-  if (r.status === 'pending') {
-    status = 'waiting for a Looker admin';
-    todo = 'approve or deny';
-  } else if (r.status === 'approved' && r.expiresAt && Date.parse(r.expiresAt) > now.getTime()) {
-    // Elevated access stays "open" until it expires: the requester should know when.
-    status = `granted until ${r.expiresAt.slice(0, 10)}`;
-  } else if (r.status === 'approved' && r.grant?.mode === 'manual') {
-    status = 'approved, a Looker admin is granting it by hand';
-  } else {
-    return null;
-  }
+/** How long a View grant left to an admin stays on the requester's Home. */
+const BY_HAND_LISTED_MS = 7 * 86_400_000;
+
+/** Where an unfinished Looker request stands; null once there is nothing left to wait for. */
+function lookerState(r: LookerAccessRequest, now: Date): HomeItemState | null {
+  if (r.status === 'pending') return 'looker_pending';
+  if (r.status !== 'approved') return null;
+  const lasting = r.expiresAt !== null && Date.parse(r.expiresAt) > now.getTime();
+  if (!r.grant && !r.grantError) return 'looker_granting';
+  // To be done by hand: the bot never hears when it is, so it is listed while elevated access lasts, or a week for View.
+  const recent = r.decidedAt !== null && now.getTime() - Date.parse(r.decidedAt) < BY_HAND_LISTED_MS;
+  if (r.grantError) return lasting || (r.expiresAt === null && recent) ? 'looker_grant_failed' : null;
+  if (r.grant!.mode === 'manual') return lasting || (r.expiresAt === null && recent) ? 'looker_by_hand' : null;
+  // Granted in Looker: elevated access stays listed until it ends, so the requester knows when.
+  return lasting ? 'looker_granted' : null;
+}
+
+function lookerItem(r: LookerAccessRequest, now: Date, forAdmin: boolean): HomeRequestItem | null {
+  const state = lookerState(r, now);
+  if (!state) return null;
   return {
     kind: 'looker',
     id: r.id,
-    ref: `LA-${r.id.replace(/^la_/, '').slice(-6).toUpperCase()}`,
-    title: `${levelLabel(r.level)} access${r.durationDays ? `, ${r.durationDays} days` : ''}`,
-    status,
+    ref: lookerRequestRef(r.id),
+    title: `${levelLabel(r.level)} access to Looker${r.durationDays ? ` for ${r.durationDays} day${r.durationDays === 1 ? '' : 's'}` : ''}`,
+    state,
+    ...(r.expiresAt && Date.parse(r.expiresAt) > now.getTime() ? { until: r.expiresAt } : {}),
     requester: r.requesterId,
     ...(r.subjectId !== r.requesterId ? { forUser: r.subjectId } : {}),
     createdAt: r.createdAt,
-    ...(todo ? { todo } : {}),
+    ...(forAdmin && state === 'looker_pending' ? { todo: 'decide_looker' as const } : {}),
   };
 }
 
@@ -119,15 +140,15 @@ function lookerItem(r: LookerAccessRequest, now: Date): HomeRequestItem | null {
  */
 export function lookerHomeFeed(store: Store, now: () => Date = () => new Date()): HomeFeed {
   const where = (field: string, equals: string) => store.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field, equals } });
-  const items = (list: LookerAccessRequest[]) => list.map((r) => lookerItem(r, now())).filter((i): i is HomeRequestItem => i !== null);
+  const items = (list: LookerAccessRequest[], forAdmin: boolean) => list.map((r) => lookerItem(r, now(), forAdmin)).filter(present);
   return {
     name: 'Looker access requests',
     mine: async (userId) => {
       const [made, forMe] = await Promise.all([where('requesterId', userId), where('subjectId', userId)]);
       const byId = new Map([...made, ...forMe].map((d) => [d.id, d.data]));
-      return items([...byId.values()]);
+      return items([...byId.values()], false);
     },
-    waiting: async (_userId, roles) => (roles.lookerAdmin === 'member' ? items((await where('status', 'pending')).map((d) => d.data)) : []),
+    waiting: async (_userId, roles) => (roles.lookerAdmin === 'member' ? items((await where('status', 'pending')).map((d) => d.data), true) : []),
   };
 }
 

@@ -244,10 +244,11 @@ export class LookerAccessService {
   }
 
   /**
-   * An admin's Approve or Deny. Checked on every click: a Looker admin, not
-   * the requester or the person getting access; the first decision wins.
+   * Whether `deciderId` may decide the request now: a Looker admin (asked of
+   * Slack on every click), not the requester or the person getting access,
+   * and the request still pending. Deny asks this before its reason modal opens.
    */
-  async decide(input: { requestId: string; deciderId: string; decision: 'approve' | 'deny'; reason?: string | null }): Promise<DecideOutcome> {
+  async checkDecider(input: { requestId: string; deciderId: string }): Promise<{ kind: 'allowed'; request: LookerAccessRequest } | Exclude<DecideOutcome, { kind: 'decided' }>> {
     if (!REQUEST_ID.test(input.requestId)) return { kind: 'not_found' };
     const found = await this.get(input.requestId);
     if (!found) return { kind: 'not_found' };
@@ -259,6 +260,19 @@ export class LookerAccessService {
       this.opts.logger.warn('looker access decision refused', { id: found.id, user: input.deciderId, reason: allowed.reason });
       return { kind: 'refused', reason: allowed.reason };
     }
+    if (found.status !== 'pending') return { kind: 'already', request: found };
+    return { kind: 'allowed', request: found };
+  }
+
+  /**
+   * An admin's Approve or Deny (with the reason they gave). Checked on every
+   * click: a Looker admin, not the requester or the person getting access;
+   * the first decision wins.
+   */
+  async decide(input: { requestId: string; deciderId: string; decision: 'approve' | 'deny'; reason?: string | null }): Promise<DecideOutcome> {
+    const check = await this.checkDecider(input);
+    if (check.kind !== 'allowed') return check;
+    const found = check.request;
     const now = this.now();
     const approve = input.decision === 'approve';
     const outcome = await this.opts.store.runTransaction(async (tx): Promise<DecideOutcome> => {

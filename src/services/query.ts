@@ -166,11 +166,13 @@ export class QueryService {
     }
     const query = this.opts.catalog.get(word);
     if (!query) return { kind: 'unknown', name: first.slice(0, 80), closest: this.closest(word) };
-    const { values, stray } = parseParamText(trimmed.slice(first.length));
+    const { values, stray, conflicts } = parseParamText(trimmed.slice(first.length));
     const resolution = await this.resolve(query, values);
-    if (!resolution.ok || stray.length) {
+    const twice = Object.entries(conflicts).filter(([name]) => query.params.some((p) => p.name === name));
+    if (!resolution.ok || stray.length || twice.length) {
       const problems = resolution.ok ? {} : { ...resolution.problems };
       for (const s of stray.slice(0, 3)) problems[`_${s.slice(0, 20)}`] = `“${s.slice(0, 40)}” is not name=value (e.g. ${query.params[0]?.name ?? 'weeks'}=${exampleValue(query)})`;
+      for (const [name, seen] of twice) problems[name] = `given ${seen.length === 2 ? 'twice' : `${seen.length} times`} with different values (${seen.slice(0, 3).map((v) => `“${v.slice(0, 20)}”`).join(', ')}${seen.length > 3 ? ', …' : ''}): which one?`;
       return { kind: 'needs_params', query, problems, values: resolution.ok ? { ...values } : resolution.values };
     }
     return { kind: 'ready', query, params: resolution.params };
@@ -193,12 +195,16 @@ export class QueryService {
   /** The names nearest to an unknown one. */
   closest(name: string, n = 3): SavedQuery[] {
     const q = name.toLowerCase().slice(0, 60);
-    const ranked = this.opts.catalog.queries.map((s) => {
-      const contains = s.name.includes(q) || (q.length >= 4 && q.includes(s.name.split('-')[0]!));
-      return { s, d: contains ? 0 : editDistance(q, s.name, 60) };
-    });
+    // Ranked by edit distance: a typo of one name beats names that merely share a word with it
+    // ("weekly-activ-instances" is weekly-active-instances first, not the three instances-… ones).
+    // A name that holds the text, or whose first word the text holds, is offered however far.
+    const ranked = this.opts.catalog.queries.map((s) => ({
+      s,
+      d: editDistance(q, s.name, 60),
+      contains: s.name.includes(q) || (q.length >= 4 && q.includes(s.name.split('-')[0]!)),
+    }));
     ranked.sort((a, b) => a.d - b.d || a.s.name.localeCompare(b.s.name));
-    return ranked.filter((r) => r.d <= Math.max(3, Math.ceil(q.length / 2))).slice(0, n).map((r) => r.s);
+    return ranked.filter((r) => r.contains || r.d <= Math.max(3, Math.ceil(q.length / 2))).slice(0, n).map((r) => r.s);
   }
 
   /**

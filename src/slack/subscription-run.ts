@@ -23,8 +23,7 @@ import { toCsv } from '../charts/spec.js';
 import type { QueryOutput, QueryService } from '../services/query.js';
 import { SUBSCRIPTION_RUN_JOB, subscriptionRef, type Subscription, type SubscriptionService } from '../services/subscriptions.js';
 import { queryChartMessage, queryEmptyMessage, queryTableMessage } from '../../views/query.js';
-import { alertFiredMessage, alertResolvedMessage, subscriptionFooter } from '../../views/subscriptions.js';
-import { escapeMrkdwn } from '../../views/common.js';
+import { alertFiredMessage, alertResolvedMessage, subscriptionCsvBlocks, subscriptionFooter } from '../../views/subscriptions.js';
 import { slackErrorCode, toSlackError } from './errors.js';
 import type { SlackGateway } from './gateway.js';
 import { uploadFile, type FileUpload } from './uploads.js';
@@ -64,7 +63,7 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
   const now = ctx.now().getTime();
   if (!manual && runDecision(dueAt, now, subscriptions.limits.graceMs) === 'missed') {
     ctx.logger.info('skipped a run the bot missed', { subscription: id, dueAt });
-    return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'missed', message: `it was due ${new Date(dueAt).toISOString()}, while the bot was not running` }) };
+    return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'missed', message: 'the bot was not running at its time' }) };
   }
   const query = queries.catalog.get(sub.query);
   if (!query) throw new PermanentJobError(`the saved query “${sub.query}” is no longer in the catalog`);
@@ -97,10 +96,19 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
   } catch (err) {
     const code = slackErrorCode(err) ?? (err as { slackError?: string }).slackError;
     if (code && GONE.has(code)) {
-      throw new PermanentJobError(sub.target.kind === 'channel' ? `I can no longer post in its channel (${code}): invite me back, or edit it to post elsewhere` : `I can no longer DM its owner (${code})`);
+      // The owner reads this (escaped, so no channel mention in it); the Slack code goes to the logs.
+      ctx.logger.warn('subscription destination gone', { subscription: id, code });
+      throw new PermanentJobError(goneMessage(sub, code));
     }
     throw err;
   }
+}
+
+/** Why a destination that is gone cannot be posted to, in words its owner can act on. */
+export function goneMessage(sub: Subscription, code: string): string {
+  if (sub.target.kind === 'dm') return 'I can no longer send you DMs (your Slack account may be deactivated)';
+  const why = code === 'is_archived' ? 'its channel was archived' : code === 'channel_not_found' ? 'its channel no longer exists' : 'I was removed from its channel';
+  return `I can no longer post there: ${why}. Invite me back with /invite @analytics-bot, or edit it to post elsewhere`;
 }
 
 /** A delivery: the chart or table as `/query` posts it, the CSV as a file, with the subscription's footer and Manage button. */
@@ -128,7 +136,7 @@ async function deliver(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, s
       bytes: Buffer.from(toCsv(output.columns, output.rows), 'utf8'),
       filename: name,
       title: `${output.query.title} (CSV)`,
-      ...(sub.format === 'csv' ? { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `*${escapeMrkdwn(output.query.title)}* as CSV: ${output.totalRows.toLocaleString('en-US')} rows.` } }, ...footer] } : {}),
+      ...(sub.format === 'csv' ? { blocks: subscriptionCsvBlocks(output.query.title, output.totalRows, sub) } : {}),
     });
   }
 }

@@ -63,7 +63,18 @@ describe('/query text: name=value pairs', () => {
     ['oops weeks=3 again', { weeks: '3' }, ['oops', 'again']],
     ['', {}, []],
   ])('%j → values %j, stray %j', (text, values, stray) => {
-    expect(parseParamText(text)).toEqual({ values, stray });
+    expect(parseParamText(text)).toEqual({ values, stray, conflicts: {} });
+  });
+
+  it.each([
+    ['weeks=5 weeks=9', { weeks: ['5', '9'] }, '9'],
+    ['weeks=5 WEEKS=9 weeks=5 weeks=12', { weeks: ['5', '9', '12'] }, '12'],
+    ['weeks=8 weeks=8', {}, '8'],
+    ['weeks=8 hosting=cloud', {}, '8'],
+  ])('%j → conflicts %j (the last value stays in values: %s)', (text, conflicts, last) => {
+    const parsed = parseParamText(text);
+    expect(parsed.conflicts).toEqual(conflicts);
+    expect(parsed.values['weeks']).toBe(last);
   });
 });
 
@@ -81,16 +92,16 @@ describe('integer parameters (weeks: 1 to 13, default 12)', () => {
   });
 
   it.each([
-    ['0', 'weeks: must be from 1 to 13, got 0'],
-    ['14', 'weeks: must be from 1 to 13, got 14'],
-    ['-1', 'weeks: must be from 1 to 13, got -1'],
-    ['1.5', 'weeks: expects a whole number from 1 to 13, got “1.5”'],
-    ['twelve', 'weeks: expects a whole number from 1 to 13, got “twelve”'],
-    ['1e1', 'weeks: expects a whole number from 1 to 13, got “1e1”'],
-    ['6 weeks', 'weeks: expects a whole number from 1 to 13, got “6 weeks”'],
-    ['x6', 'weeks: expects a whole number from 1 to 13, got “x6”'],
-    ['1.0', 'weeks: expects a whole number from 1 to 13, got “1.0”'],
-    ['0x10', 'weeks: expects a whole number from 1 to 13, got “0x10”'],
+    ['0', 'must be from 1 to 13, got 0'],
+    ['14', 'must be from 1 to 13, got 14'],
+    ['-1', 'must be from 1 to 13, got -1'],
+    ['1.5', 'expects a whole number from 1 to 13, got “1.5”'],
+    ['twelve', 'expects a whole number from 1 to 13, got “twelve”'],
+    ['1e1', 'expects a whole number from 1 to 13, got “1e1”'],
+    ['6 weeks', 'expects a whole number from 1 to 13, got “6 weeks”'],
+    ['x6', 'expects a whole number from 1 to 13, got “x6”'],
+    ['1.0', 'expects a whole number from 1 to 13, got “1.0”'],
+    ['0x10', 'expects a whole number from 1 to 13, got “0x10”'],
   ])('%j is refused: %s', async (text, message) => {
     expect((await problems([weeks], { weeks: text })).problems).toEqual({ weeks: message });
   });
@@ -120,7 +131,7 @@ describe('integer parameters (weeks: 1 to 13, default 12)', () => {
 
   it('asks for a required value, saying what it takes', async () => {
     const required: IntParam = { ...weeks, default: undefined, required: true };
-    expect((await problems([required], {})).problems).toEqual({ weeks: 'weeks: required (a whole number from 1 to 13)' });
+    expect((await problems([required], {})).problems).toEqual({ weeks: 'required (a whole number from 1 to 13)' });
   });
 });
 
@@ -145,7 +156,7 @@ describe('enum parameters (hosting: all, cloud, self-hosted)', () => {
   });
 
   it('refuses anything else, listing the values', async () => {
-    expect((await problems([hosting], { hosting: 'mars' })).problems).toEqual({ hosting: 'hosting: expects one of all, cloud, self-hosted; got “mars”' });
+    expect((await problems([hosting], { hosting: 'mars' })).problems).toEqual({ hosting: 'expects one of all, cloud, self-hosted; got “mars”' });
   });
 });
 
@@ -155,15 +166,15 @@ describe('text parameters (version: at most 20 characters, like 5.4)', () => {
   });
 
   it('refuses text that does not match, with the hint, or the pattern when there is no hint', async () => {
-    expect((await problems([version], { version: '5.x' })).problems).toEqual({ version: 'version: expects a version like 5.4, got “5.x”' });
+    expect((await problems([version], { version: '5.x' })).problems).toEqual({ version: 'expects a version like 5.4, got “5.x”' });
     const noHint: StringParam = { ...version, patternHint: undefined };
-    expect((await problems([noHint], { version: '5.x' })).problems).toEqual({ version: 'version: expects text matching ^\\d+\\.\\d+$, got “5.x”' });
+    expect((await problems([noHint], { version: '5.x' })).problems).toEqual({ version: 'expects text matching ^\\d+\\.\\d+$, got “5.x”' });
   });
 
   it('takes 20 characters and refuses 21', async () => {
     const free: StringParam = { ...version, pattern: undefined };
     expect((await resolved([free], { version: 'x'.repeat(20) })).canonical).toEqual({ version: 'x'.repeat(20) });
-    expect((await problems([free], { version: 'x'.repeat(21) })).problems).toEqual({ version: 'version: at most 20 characters (got 21)' });
+    expect((await problems([free], { version: 'x'.repeat(21) })).problems).toEqual({ version: 'at most 20 characters (got 21)' });
   });
 });
 
@@ -184,15 +195,15 @@ describe('date parameters (since: from a week ago to today, default -7d; today i
   });
 
   it.each([
-    ['2025-06-07', 'since: must be on or after 2025-06-08, got 2025-06-07'],
-    ['-8d', 'since: must be on or after 2025-06-08, got 2025-06-07'],
-    ['2025-06-16', 'since: must be on or before 2025-06-15, got 2025-06-16'],
-    ['+1d', 'since: must be on or before 2025-06-15, got 2025-06-16'],
-    ['2025-02-30', 'since: expects a date as YYYY-MM-DD (or today, -30d, -4w), got “2025-02-30”'],
-    ['-10000d', 'since: expects a date as YYYY-MM-DD (or today, -30d, -4w), got “-10000d”'],
-    ['yesterday', 'since: expects a date as YYYY-MM-DD (or today, -30d, -4w), got “yesterday”'],
-    ['x-3d', 'since: expects a date as YYYY-MM-DD (or today, -30d, -4w), got “x-3d”'],
-    ['-3dx', 'since: expects a date as YYYY-MM-DD (or today, -30d, -4w), got “-3dx”'],
+    ['2025-06-07', 'must be on or after 2025-06-08, got 2025-06-07'],
+    ['-8d', 'must be on or after 2025-06-08, got 2025-06-07'],
+    ['2025-06-16', 'must be on or before 2025-06-15, got 2025-06-16'],
+    ['+1d', 'must be on or before 2025-06-15, got 2025-06-16'],
+    ['2025-02-30', 'expects a date as YYYY-MM-DD (or today, -30d, -4w), got “2025-02-30”'],
+    ['-10000d', 'expects a date as YYYY-MM-DD (or today, -30d, -4w), got “-10000d”'],
+    ['yesterday', 'expects a date as YYYY-MM-DD (or today, -30d, -4w), got “yesterday”'],
+    ['x-3d', 'expects a date as YYYY-MM-DD (or today, -30d, -4w), got “x-3d”'],
+    ['-3dx', 'expects a date as YYYY-MM-DD (or today, -30d, -4w), got “-3dx”'],
   ])('%j is refused: %s', async (text, message) => {
     expect((await problems([since], { since: text })).problems).toEqual({ since: message });
   });
@@ -230,18 +241,18 @@ describe('customer parameters', () => {
 
   it('asks to be more specific when several match, naming at most five', async () => {
     const r = await problems([customer], { customer: 'stark' }, answer({ kind: 'several', customers: [1, 2, 3, 4, 5, 6, 7].map(stark) }));
-    expect(r.problems).toEqual({ customer: 'customer: “stark” matches several customers (Stark 1, Stark 2, Stark 3, Stark 4, Stark 5); be more specific' });
+    expect(r.problems).toEqual({ customer: '“stark” matches several customers (Stark 1, Stark 2, Stark 3, Stark 4, Stark 5); be more specific' });
   });
 
   it('says when none match, with the closest names if there are any', async () => {
     expect((await problems([customer], { customer: 'acne' }, answer({ kind: 'none', closest: [acme, stark(1)] }))).problems).toEqual({
-      customer: 'customer: no customer matches “acne” (closest: Acme Corp, Stark 1)',
+      customer: 'no customer matches “acne” (closest: Acme Corp, Stark 1)',
     });
-    expect((await problems([customer], { customer: 'zzz' }, answer({ kind: 'none', closest: [] }))).problems).toEqual({ customer: 'customer: no customer matches “zzz”' });
+    expect((await problems([customer], { customer: 'zzz' }, answer({ kind: 'none', closest: [] }))).problems).toEqual({ customer: 'no customer matches “zzz”' });
   });
 
   it('is required: a customer parameter has no default', async () => {
-    expect((await problems([customer], {})).problems).toEqual({ customer: 'customer: required (a customer name, alias or domain)' });
+    expect((await problems([customer], {})).problems).toEqual({ customer: 'required (a customer name, alias or domain)' });
   });
 });
 
@@ -254,7 +265,7 @@ describe('the whole set of values', () => {
 
   it('reports every problem at once, and keeps the given values worth showing again', async () => {
     const r = await problems([weeks, hosting, version], { weeks: '99', hosting: 'cloud', version: '' });
-    expect(r.problems).toEqual({ weeks: 'weeks: must be from 1 to 13, got 99', version: 'version: required (text up to 20 characters (a version like 5.4))' });
+    expect(r.problems).toEqual({ weeks: 'must be from 1 to 13, got 99', version: 'required (text up to 20 characters (a version like 5.4))' });
     expect(r.values).toStrictEqual({ weeks: '99', hosting: 'cloud' });
   });
 
@@ -275,15 +286,15 @@ describe('the whole set of values', () => {
     expect((await problems([], { [long]: '1' })).problems).toEqual({ ['k'.repeat(40)]: `“${'k'.repeat(39)}…” is not a parameter of weekly-active-instances (it takes no parameters)` });
   });
 
-  it('refuses a value over 200 characters before reading it, and does not keep it', async () => {
+  it('refuses a value over 200 characters before reading it, keeping only its first 200 (the modal knows it was given)', async () => {
     const free: StringParam = { ...version, pattern: undefined, maxLength: 200 };
     expect((await resolved([free], { version: 'x'.repeat(200) })).canonical.version).toHaveLength(200);
     const r = await problems([free], { version: 'x'.repeat(5000) });
-    expect(r.problems).toEqual({ version: 'version: at most 200 characters (got 5,000)' });
-    expect(r.values).toStrictEqual({});
+    expect(r.problems).toEqual({ version: 'at most 200 characters (got 5,000)' });
+    expect(r.values).toStrictEqual({ version: 'x'.repeat(200) });
     const over = await problems([free], { version: 'x'.repeat(201) });
-    expect(over.problems).toEqual({ version: 'version: at most 200 characters (got 201)' });
-    expect(over.values).toStrictEqual({});
+    expect(over.problems).toEqual({ version: 'at most 200 characters (got 201)' });
+    expect(over.values).toStrictEqual({ version: 'x'.repeat(200) });
   });
 });
 

@@ -1,0 +1,340 @@
+/**
+ * The bot's messages, point by point, as a CE, a salesperson or BizOps reads
+ * them (issue 12, "The bot's messages"): pure view tests, plus the App Home
+ * feed and the `/query list` page button on plain fakes.
+ */
+import { describe, expect, it } from 'vitest';
+import type { KnownBlock, SectionBlock } from '@slack/types';
+import { ActionIds, BlockIds } from '../src/ids.js';
+import { lookerHomeFeed, pipelineHomeFeed } from '../src/services/home.js';
+import type { Store } from '../src/ports/store.js';
+import type { PipelineRequestService } from '../src/services/pipeline-request.js';
+import type { LookerAccessRequest } from '../src/services/looker-access.js';
+import type { QueryService } from '../src/services/query.js';
+import { blocksToText } from '../src/slack-standin/render-text.js';
+import { lookerAccessModal, lookerDecidedDm, lookerRequestCard, lookerRequestSentDm } from '../views/looker-access.js';
+import { freshnessAlertMessage, pipelineStatusMessage } from '../views/freshness.js';
+import { rerunMessage } from '../views/rerun.js';
+import { homeStateText, homeView } from '../views/home.js';
+import { QUERY_LIST_PAGE_SIZE, queryCsvAlreadyMessage, queryCsvOnItsWayMessage, queryListMessage, queryParamErrors, queryParamsModal, queryProblemsMessage, queryUnknownMessage } from '../views/query.js';
+import { telemetryCardMessage } from '../views/telemetry.js';
+import { alertFiredMessage, alertResolvedMessage, subscriptionCsvBlocks, subscriptionFailedDm, subscriptionManageMessage, subscriptionsListMessage } from '../views/subscriptions.js';
+import { auditSentence } from '../views/audit.js';
+import { goneMessage } from '../src/slack/subscription-run.js';
+import { queryListPageAction } from '../commands/query.js';
+import { blockKitViolations } from './support/block-limits.js';
+import { alertDoc, catalog, customerTelemetry, freshnessResult, lookerBase, NOW, pipelineBase, source, subscriptionAuditEntries, subscriptionBase, subscriptionSamples } from './support/view-samples.js';
+
+const HOUR = 3_600_000;
+const json = (v: unknown) => JSON.stringify(v);
+const text = (m: { blocks: unknown[] }) => blocksToText({ blocks: m.blocks });
+const approved: LookerAccessRequest = { ...lookerBase, reason: 'LookML for the usage explore', status: 'approved', decidedBy: 'U0ADMIN', decidedAt: NOW.toISOString(), expiresAt: new Date(NOW.getTime() + 14 * 24 * HOUR).toISOString() };
+
+describe('wording', () => {
+  it('writes decisions and recoveries with Slack\'s "Today at 8:08 PM" standing alone, never "on Today at"', () => {
+    const card = json(lookerRequestCard(approved, { adminsUsergroup: null, lookerConnected: true, lookerUrl: null }));
+    expect(card).toMatch(/\*Approved\* by <@U0ADMIN> · <!date\^\d+\^\{date_short_pretty\} at \{time\}\|/);
+    expect(card).not.toMatch(/ on <!date/);
+    const recovered = freshnessAlertMessage(source({ name: 'HubSpot' }), { doc: alertDoc({ state: 'closed', recoveredAt: NOW.getTime(), openedAt: NOW.getTime() - 2 * HOUR }), now: NOW });
+    const line = (recovered.blocks[0] as SectionBlock).text!.text;
+    expect(line).toMatch(/^:white_check_mark: \*HubSpot recovered\* <!date\^\d+\^\{date_short_pretty\} at \{time\}\|[^>]+>, after 2 h stale \(since <!date/);
+    expect(line).not.toMatch(/recovered\* at/);
+  });
+
+  it('says "Develop access to Looker for 14 days", not "Develop for 14 days access"', () => {
+    const dm = lookerRequestSentDm({ ...lookerBase, reason: 'x' }, { channel: 'C0ANALYTIC', posted: true });
+    expect(dm.text).toContain('Your request `LA-BCDE12` for Develop access to Looker for 14 days (`riley@example.com`) is with the Looker admins');
+    expect(dm.text).not.toMatch(/days access/);
+    expect(lookerDecidedDm(approved, { lookerUrl: null }).text).toContain('approved Develop access to Looker for 14 days');
+  });
+
+  it('says a 3-second rerun finished after 3 s, not 0 min', () => {
+    const m = rerunMessage({ source: source({ name: 'HubSpot' }), requestedBy: 'U0BIZOPS', force: false, phase: 'succeeded', startedAt: NOW, finishedAt: new Date(NOW.getTime() + 3_000), runner: 'simulated' });
+    expect(text(m)).toContain('Finished after 3 s.');
+    expect(text(m)).not.toContain('0 min');
+  });
+});
+
+describe('the Looker access modal', () => {
+  const data = { requesterId: 'U0REGULAR', requesterEmail: 'riley@example.com', subjectId: 'U0REGULAR', email: 'riley@example.com', lookerConnected: true };
+  const inputs = (m: ReturnType<typeof lookerAccessModal>) => (m.blocks as Array<{ type: string; block_id?: string; optional?: boolean; dispatch_action?: boolean; label?: { text: string } }>).filter((b) => b.type === 'input');
+
+  it('shows Reason and Days, required, only for the levels that need them; the level picker updates the modal', () => {
+    const view = inputs(lookerAccessModal(data));
+    expect(view.map((b) => b.block_id)).toEqual([BlockIds.lookerAccessSubject, BlockIds.lookerAccessEmail, BlockIds.lookerAccessTeam, BlockIds.lookerAccessLevel]);
+    expect(view.find((b) => b.block_id === BlockIds.lookerAccessLevel)?.dispatch_action).toBe(true);
+    for (const level of ['create_content', 'develop'] as const) {
+      const elevated = inputs(lookerAccessModal({ ...data, level }));
+      const extra = elevated.filter((b) => b.block_id === BlockIds.lookerAccessReason || b.block_id === BlockIds.lookerAccessDuration);
+      expect(extra.map((b) => [b.label?.text, b.optional ?? false])).toEqual([['Reason', false], ['Days (1 to 90)', false]]);
+    }
+    expect(json(lookerAccessModal({ ...data, level: 'develop' }))).not.toMatch(/optional|\(Create content or Develop\)/);
+  });
+
+  it('says View is granted at once only for your own Slack email, and that asking for someone else goes to a Looker admin', () => {
+    const self = json(lookerAccessModal(data));
+    expect(self).toContain('*View* (the View group and the View role: Looker needs both) is granted at once when you ask for yourself, with your own Slack email, for a listed team.');
+    expect(self).toContain('Asking for someone else, with another email, or for team Other goes to a Looker admin first.');
+    expect(json(lookerAccessModal({ ...data, subjectId: 'U0BIZOPS' }))).toContain('For someone else, a Looker admin approves the request, View included.');
+    expect(json(lookerAccessModal({ ...data, lookerConnected: false }))).toContain('a Looker admin grants every request by hand, View included');
+  });
+});
+
+describe('App Home', () => {
+  const storeOf = (docs: LookerAccessRequest[]): Store => ({
+    list: async (_c: string, q?: { where?: { field: string; equals: unknown } }) =>
+      docs.filter((d) => !q?.where || (d as unknown as Record<string, unknown>)[q.where.field] === q.where.equals).map((data) => ({ id: data.id, data })),
+  }) as unknown as Store;
+
+  it("shows the requester where their request stands, never the approver's to-do", async () => {
+    const feed = lookerHomeFeed(storeOf([lookerBase]), () => NOW);
+    const mine = await feed.mine('U0REGULAR');
+    expect(mine.map((i) => [i.ref, i.state, i.todo])).toEqual([['LA-BCDE12', 'looker_pending', undefined]]);
+    const waiting = await feed.waiting('U0ADMIN', { bizops: 'not_member', lookerAdmin: 'member' });
+    expect(waiting.map((i) => i.todo)).toEqual(['decide_looker']);
+    const pipelines = pipelineHomeFeed({
+      openRequestsOf: async () => [pipelineBase, { ...pipelineBase, status: 'accepted' }],
+      waitingOnBizops: async () => [pipelineBase, { ...pipelineBase, status: 'accepted' }],
+    } as unknown as PipelineRequestService);
+    expect((await pipelines.mine('U0REGULAR')).map((i) => i.todo)).toEqual([undefined, undefined]);
+    expect((await pipelines.waiting('U0BIZOPS', { bizops: 'member', lookerAdmin: 'not_member' })).map((i) => i.todo)).toEqual(['triage_pipeline', 'mark_pipeline_live']);
+
+    const view = homeView({ userId: 'U0REGULAR', roles: { bizops: 'not_member', lookerAdmin: 'not_member' }, mine, waiting: [], unavailable: [], canRequestPipeline: true, generatedAt: NOW, subscriptions: [] });
+    expect(text(view)).toContain('waiting for a Looker admin');
+    expect(text(view)).not.toContain('approve or deny');
+  });
+
+  it('says "granted until …" only once Looker has it; a grant by hand or refused by Looker says so', async () => {
+    const grant = { mode: 'looker' as const, at: NOW.toISOString(), lookerUserId: '1', createdUser: false, addedGroupIds: [], addedRoleIds: ['6'] };
+    const states = [
+      { ...approved, id: 'la_granting0001' },
+      { ...approved, id: 'la_granted00001', grant },
+      { ...approved, id: 'la_byhand000001', grant: { ...grant, mode: 'manual' as const, lookerUserId: null } },
+      { ...approved, id: 'la_refused00001', grantError: 'the Looker user is disabled' },
+      { ...approved, id: 'la_viewdone0001', level: 'view' as const, durationDays: null, expiresAt: null, grant },
+    ];
+    const items = await lookerHomeFeed(storeOf(states), () => NOW).mine('U0REGULAR');
+    const words = items.map((i) => homeStateText(i));
+    expect(words.filter((w) => w.startsWith('granted until'))).toHaveLength(1);
+    expect(words).toContain('approved, being granted in Looker');
+    expect(words.some((w) => w.startsWith('approved; a Looker admin adds it in Looker by hand (it ends <!date'))).toBe(true);
+    expect(words.some((w) => w.startsWith('approved, but Looker refused the grant; a Looker admin adds it by hand'))).toBe(true);
+    // View granted in Looker is done: nothing left to wait for.
+    expect(items.find((i) => i.id === 'la_viewdone0001')).toBeUndefined();
+  });
+});
+
+describe('one short ID', () => {
+  it('shows LA-… on the card, in the DMs and on Home, never the stored la_ ID', () => {
+    const card = text(lookerRequestCard(lookerBase, { adminsUsergroup: null, lookerConnected: true, lookerUrl: null }));
+    expect(card).toContain('Request `LA-BCDE12`');
+    expect(card).not.toContain('la_');
+    expect(lookerDecidedDm({ ...approved, status: 'denied', denyReason: 'no' }, { lookerUrl: null }).text).toContain('`LA-BCDE12`');
+  });
+});
+
+describe('Deny with a reason', () => {
+  it('puts the reason in the requester\'s DM and on the card, quoted and escaped', () => {
+    const denied = { ...lookerBase, status: 'denied' as const, decidedBy: 'U0ADMIN', decidedAt: NOW.toISOString(), denyReason: 'View covers it:\nsee <the CE board>' };
+    const dm = lookerDecidedDm(denied, { lookerUrl: null }).text;
+    expect(dm).toContain("<@U0ADMIN> denied the request for Develop access to Looker for 14 days (`riley@example.com`, `LA-BCDE12`):\n>View covers it:\n>see &lt;the CE board&gt;");
+    expect(json(lookerRequestCard(denied, { adminsUsergroup: null, lookerConnected: true, lookerUrl: null }))).toContain('>View covers it:\\n>see &lt;the CE board&gt;');
+  });
+});
+
+describe('/query: the parameter modal and its errors', () => {
+  const top = catalog.get('top-customers-by-active-users')!;
+  const pings = catalog.get('customer-pings-per-day')!;
+
+  it('names the field by the label people see, not the key', () => {
+    const problems = { limit: 'must be from 1 to 50, got 500' };
+    expect(queryParamErrors(top, problems)).toEqual({ [`${BlockIds.queryParamPrefix}limit`]: 'Must be from 1 to 50, got 500' });
+    expect(queryProblemsMessage(top, problems).text).toBe('top-customers-by-active-users: How many customers: must be from 1 to 50, got 500');
+    expect(text(queryProblemsMessage(top, problems))).toContain('• *How many customers* (`limit`): must be from 1 to 50, got 500');
+  });
+
+  it('marks a bad value from the command in its own input, where it goes away once fixed: no note at the top that stays', () => {
+    const modal = queryParamsModal(top, { values: { limit: '500' }, problems: { limit: 'must be from 1 to 50, got 500' }, metadata: { q: top.name, c: 'C0ANALYTIC' }, today: '2026-11-28' });
+    const limit = modal.blocks.find((b) => b.block_id === `${BlockIds.queryParamPrefix}limit`) as { element: { placeholder?: { text: string }; initial_value?: string } };
+    expect(limit.element.placeholder?.text).toBe('⚠ Must be from 1 to 50, got 500');
+    expect(limit.element.initial_value).toBeUndefined();
+    expect(modal.blocks.filter((b) => b.type === 'context')).toEqual([]);
+    // A word that is not a parameter cannot be fixed in an input: that one is said at the top.
+    const stray = queryParamsModal(top, { values: {}, problems: { colour: '“colour” is not a parameter of top-customers-by-active-users' }, metadata: { q: top.name, c: 'C0ANALYTIC' }, today: '2026-11-28' });
+    expect(json(stray.blocks.filter((b) => b.type === 'context'))).toContain('Not used from your command: “colour” is not a parameter');
+  });
+
+  it('gives a date picker a hint in days (a picker cannot take "-30d")', () => {
+    const modal = queryParamsModal(pings, { values: {}, problems: {}, metadata: { q: pings.name, c: 'C0ANALYTIC' }, today: '2026-11-28' });
+    const since = modal.blocks.find((b) => b.block_id === `${BlockIds.queryParamPrefix}since`) as { hint: { text: string }; element: { initial_date: string } };
+    expect(since.hint.text).toBe('A day from 2025-11-28 to yesterday');
+    expect(since.element.initial_date).toBe('2026-10-29');
+    expect(json(modal)).not.toContain('-30d');
+  });
+
+  it('gives a select no hint listing the choices it already shows', () => {
+    const wai = catalog.get('weekly-active-instances')!;
+    const modal = queryParamsModal(wai, { values: {}, problems: {}, metadata: { q: wai.name, c: 'C0ANALYTIC' }, today: '2026-11-28' });
+    const hosting = modal.blocks.find((b) => b.block_id === `${BlockIds.queryParamPrefix}hosting`) as { hint?: { text: string }; element: { type: string } };
+    expect(hosting.element.type).toBe('static_select');
+    expect(hosting.hint?.text ?? '').not.toMatch(/one of|managed, /i);
+    const weeks = modal.blocks.find((b) => b.block_id === `${BlockIds.queryParamPrefix}weeks`) as { hint: { text: string } };
+    expect(weeks.hint.text).toBe('Whole weeks, ending with last week (a whole number from 1 to 13, default 12)');
+  });
+});
+
+describe('one-click next steps', () => {
+  it('has a Run button on every entry of /query list and on each "Did you mean …?"', () => {
+    const list = queryListMessage(catalog.queries, '', catalog.queries.length);
+    const entries = list.blocks.filter((b): b is SectionBlock => b.type === 'section' && Boolean((b as SectionBlock).accessory));
+    expect(entries).toHaveLength(catalog.queries.length);
+    for (const [i, e] of entries.entries()) {
+      expect(e.accessory).toMatchObject({ type: 'button', action_id: ActionIds.queryRun, text: { text: 'Run' } });
+      expect(JSON.parse((e.accessory as { value: string }).value)).toEqual({ q: catalog.queries[i]!.name, p: {} });
+    }
+    const unknown = queryUnknownMessage('weekly-activ', [catalog.get('weekly-active-instances')!]);
+    expect(unknown.blocks[1]).toMatchObject({ type: 'section', accessory: { action_id: ActionIds.queryRun, value: '{"q":"weekly-active-instances","p":{}}' } });
+  });
+
+  it('puts Rerun on stale rows of /pipeline status for BizOps, "Ask BizOps to rerun" for others, nothing on fresh or running ones', () => {
+    const results = [
+      freshnessResult(source({ id: 'hubspot', name: 'HubSpot' }), 'stale'),
+      freshnessResult(source({ id: 'salesforce', name: 'Salesforce' }), 'fresh'),
+      freshnessResult(source({ id: 'github', name: 'GitHub' }), 'stale', { rerun: { requestedBy: 'U0BIZOPS', startedAt: NOW.toISOString(), link: null } }),
+      freshnessResult(source({ id: 'sheet', name: 'Sheet', rerun: null }), 'stale'),
+    ];
+    const buttons = (viewerInBizops: boolean | null) => pipelineStatusMessage(results, { now: NOW, warehouse: 'embedded', alertsChannel: 'C1', viewerInBizops }).blocks
+      .flatMap((b) => ((b as SectionBlock).accessory ? [[(b as SectionBlock).accessory as { action_id: string; value: string; text: { text: string } }]] : []))
+      .map(([a]) => [a!.action_id, a!.value, a!.text.text]);
+    expect(buttons(true)).toEqual([[ActionIds.freshnessRerun, 'hubspot', 'Rerun']]);
+    expect(buttons(null)).toEqual([[ActionIds.freshnessRerun, 'hubspot', 'Rerun']]);
+    expect(buttons(false)).toEqual([[ActionIds.rerunRequest, 'hubspot', 'Ask BizOps to rerun']]);
+  });
+
+  it('says where the CSV goes on the first click of Download CSV, and on the next', () => {
+    const q = catalog.get('top-customers-by-active-users')!;
+    expect(queryCsvOnItsWayMessage(q, false).text).toBe(":page_facing_up: The CSV of *Top customers by active users* will be in this result's thread in a moment, as a file you can download.");
+    expect(queryCsvOnItsWayMessage(q, true).text).toContain('will be in this thread');
+    expect(queryCsvAlreadyMessage(false).text).toContain("already in this result's thread");
+  });
+});
+
+describe('the telemetry card for CEs and sales', () => {
+  const t = customerTelemetry(['critical', 'full_user_level', 'full']);
+  const acme = { ...t, customer: { ...t.customer, name: 'Acme Corp', aliases: [] }, instances: t.instances.map((i, n) => ({ ...i, siteId: `site-${n}`, version: '5.3.2' })) };
+
+  it('leads with a one-line verdict', () => {
+    const card = telemetryCardMessage(acme, { shareable: true });
+    expect(card.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Acme Corp: 3 instances, best level Full pings + user-level data' } });
+    expect(card.text).toBe('Telemetry: Acme Corp: 3 instances, best level Full pings + user-level data');
+    expect((telemetryCardMessage({ ...acme, instances: [] }, { shareable: true }).blocks[0] as { text: { text: string } }).text.text).toBe('Acme Corp: no instances on record');
+  });
+
+  it('links the "Looker:" lines when LOOKER_BASE_URL is set, and shows instance IDs small, in the context line', () => {
+    const linked = json(telemetryCardMessage(acme, { shareable: true, lookerUrl: 'https://company.looker.com' }));
+    expect(linked).toContain(':mag: <https://company.looker.com|Looker>: the product/engineering board');
+    const plain = telemetryCardMessage(acme, { shareable: true });
+    expect(json(plain)).toContain(':mag: Looker: the product/engineering board');
+    const sections = plain.blocks.filter((b): b is SectionBlock => b.type === 'section');
+    expect(json(sections)).not.toContain('site-0');
+    const contexts = json(plain.blocks.filter((b) => b.type === 'context'));
+    expect(contexts).toContain('instance site-0');
+  });
+});
+
+describe('/query list pages', () => {
+  const many = Array.from({ length: 47 }, (_, i) => ({ ...catalog.queries[i % catalog.queries.length]!, name: `query-${String(i).padStart(2, '0')}` }));
+
+  it('pages instead of overflowing Slack\'s 50 blocks, every query on one page', () => {
+    const pages = [0, 1, 2].map((n) => queryListMessage(many, '', many.length, n));
+    const seen: string[] = [];
+    for (const [n, page] of pages.entries()) {
+      expect(blockKitViolations(page.blocks as KnownBlock[])).toEqual([]);
+      expect(page.blocks.length).toBeLessThanOrEqual(50);
+      seen.push(...[...json(page.blocks).matchAll(/query-(\d\d)/g)].map((m) => m[0]));
+      expect(text(page)).toContain(`Page ${n + 1} of 3`);
+      const nav = page.blocks.find((b) => b.block_id === BlockIds.queryListPages) as { elements: Array<{ action_id: string; value: string }> };
+      expect(nav.elements.map((e) => e.action_id)).toEqual([...(n > 0 ? [ActionIds.queryListPrevious] : []), ...(n < 2 ? [ActionIds.queryListNext] : [])]);
+    }
+    expect(new Set(seen).size).toBe(47);
+    expect(QUERY_LIST_PAGE_SIZE * 2).toBeLessThan(47);
+    // A short list has no page buttons.
+    expect(json(queryListMessage(catalog.queries, '', catalog.queries.length))).not.toContain(BlockIds.queryListPages);
+  });
+
+  it('the Next button replaces the list with the page it names (a forged page gives the nearest one)', async () => {
+    const replies: Array<Record<string, unknown>> = [];
+    const deps = { queries: { search: () => many, catalog: { queries: many } } as unknown as QueryService, clicks: {} as never, logger: {} as never };
+    const handler = queryListPageAction(deps);
+    for (const value of ['{"s":"","n":1}', '{"s":"","n":99}', 'nonsense']) {
+      await handler({ ack: async () => {}, action: { value }, respond: async (r: Record<string, unknown>) => void replies.push(r) } as never);
+    }
+    expect(replies.map((r) => [r['replace_original'], /Page (\d) of 3/.exec(blocksToText({ blocks: r['blocks'] as unknown[] }))?.[1]])).toEqual([[true, '2'], [true, '3'], [true, '1']]);
+  });
+});
+
+describe('scheduled deliveries and alerts', () => {
+  const subs = subscriptionSamples();
+  const byId = (suffix: string) => subs.find((s) => s.id.endsWith(suffix))!;
+  const failed = byId('04');
+  const selfPaused = byId('07');
+
+  it('tells the owner which run failed with the date standing alone, and what happens next', () => {
+    const dm = subscriptionFailedDm(failed, 'Weekly active instances', false);
+    const line = (dm.blocks[0] as SectionBlock).text!.text;
+    expect(line).toMatch(/^:warning: The run due <!date\^\d+\^\{date_short_pretty\} at \{time\}\|[^>]+> of your scheduled delivery \*Weekly active instances\* \(`SUB-[A-Z0-9]{6}`\) failed: the query broke /);
+    expect(line).toMatch(/It stays on: the next run is <!date\^/);
+    expect(line).not.toMatch(/ on its run of| at its next run/);
+    const manual = subscriptionFailedDm(byId('05'), 'Weekly active instances', false);
+    expect((manual.blocks[0] as SectionBlock).text!.text).toMatch(/^:warning: The run you asked for of your scheduled delivery/);
+    const paused = subscriptionFailedDm(selfPaused, 'Weekly active instances', true);
+    expect(text(paused)).toContain('It failed 3 times in a row, so I paused it. Fix the cause, then Resume it with Manage below');
+    expect(text(paused)).not.toContain('It stays on');
+    expect(paused.text).toBe(`Weekly active instances (SUB-${selfPaused.id.slice(-6).toUpperCase()}): paused after failed runs`);
+  });
+
+  it('lists each one with its short ID as code, what it sends in words, and its last run as a sentence', () => {
+    const list = text(subscriptionsListMessage(subs, () => 'Weekly active instances', { everyone: false }));
+    expect(list).toContain(`*Weekly active instances* · \`SUB-BCDE12\`\n:calendar: Chart and CSV · Weekdays at 09:00 (America/New_York) · to #C0ANALYTIC`);
+    expect(list).not.toMatch(/chart \+ csv|chart_csv/);
+    expect(list).toMatch(/last run \d{4}-\d\d-\d\d \d\d:\d\d UTC: delivered/);
+    expect(list).toContain('skipped: the bot was not running at its time');
+    expect(list).toContain('checked, nothing to report');
+    expect(list).not.toMatch(/last (quiet|missed|fired)/);
+    // A self-paused one says the failure once, not in its paused reason and again in its last run.
+    const paused = text(subscriptionManageMessage(selfPaused, 'Weekly active instances'));
+    expect(paused).toContain(':double_vertical_bar: Paused after 3 failed runs in a row · last run');
+    expect(paused.match(/the query broke/g)).toHaveLength(1);
+  });
+
+  it('escapes the fallback text of an alert (the notification), as the blocks are', () => {
+    const alert = byId('09');
+    const title = 'Tom & Jerry <b>';
+    const fired = alertFiredMessage(alert, { ...catalog.get('weekly-active-instances')!, title }, { holds: true, latest: 1234, previous: 1000, changePct: 23.4 });
+    expect(fired.text).toBe('Tom &amp; Jerry &lt;b&gt;: instances is above 1,000. Now 1,234.');
+    expect(alertResolvedMessage(alert, { ...catalog.get('weekly-active-instances')!, title }, { holds: false, latest: 900, previous: 1234, changePct: null }).text).toContain('Tom &amp; Jerry &lt;b&gt;');
+  });
+
+  it('sends a CSV-only delivery with the title escaped and rows counted in words', () => {
+    const blocks = subscriptionCsvBlocks('A & B', 1, subscriptionBase);
+    expect((blocks[0] as SectionBlock).text!.text).toBe('*A &amp; B* as CSV: 1 row.');
+    expect(json(blocks)).toContain(ActionIds.subscriptionManage);
+  });
+
+  it('tells the owner of a destination that is gone what to do, without a Slack error code or an escaped mention', () => {
+    const archived = goneMessage(subscriptionBase, 'is_archived');
+    expect(archived).toBe('I can no longer post there: its channel was archived. Invite me back with /invite @analytics-bot, or edit it to post elsewhere');
+    expect(goneMessage({ ...subscriptionBase, target: { kind: 'dm' } }, 'account_inactive')).not.toMatch(/account_inactive|</);
+    expect(goneMessage(subscriptionBase, 'not_in_channel')).toContain('I was removed from its channel');
+  });
+
+  it('writes the audit entries as sentences with the short ID', () => {
+    const sentences = subscriptionAuditEntries(NOW.toISOString()).map((e) => auditSentence(e));
+    expect(sentences[0]).toBe('<@U0REGULAR> set up a scheduled delivery `SUB-BCDE12` of `weekly-active-instances`: Weekdays at 09:00 (America/New_York), to <#C0ANALYTIC>.');
+    expect(sentences[1]).toBe("<@U0REGULAR> set up an alert `SUB-00000A` on `weekly-active-instances`: when instances is below 1,000, Weekdays at 09:00 (America/New_York), to <@U0REGULAR>'s DMs.");
+    expect(sentences).toContain('<@U0REGULAR> paused the scheduled delivery or alert `SUB-BCDE12`.');
+    expect(sentences).toContain('The alert `SUB-00000A` went off (now 1234): the bot posted it.');
+    expect(sentences.at(-1)).toMatch(/^The bot gave up running a scheduled delivery or alert for SUB-BCDE12 after 3 attempts: “/);
+    for (const s of sentences) expect(s).not.toMatch(/subscription\.|sub_/);
+  });
+});
