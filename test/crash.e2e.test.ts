@@ -26,8 +26,8 @@ import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import type { Store } from '../src/ports/store.js';
 import { ActionIds } from '../src/ids.js';
-import { LOOKER_ACCESS_REQUESTS, type LookerAccessRequest } from '../src/services/looker-access.js';
-import { PIPELINE_REQUESTS, type PipelineRequest } from '../src/services/pipeline-request.js';
+import { LOOKER_ACCESS_REQUESTS, lookerRequestRef, type LookerAccessRequest } from '../src/services/looker-access.js';
+import { PIPELINE_REQUESTS, requestRef, type PipelineRequest } from '../src/services/pipeline-request.js';
 import { FakeLooker, FakeLookerDefaults } from './support/fake-looker.js';
 import { FakeFivetran } from './support/fake-fivetran.js';
 import { freshDataDir } from './support/harness.js';
@@ -212,7 +212,11 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
         .map((d) => `${d.id} ${d.data.state} runAt=${d.data.runAt} now=${Date.now()} attempts=${d.data.attempts} holder=${d.data.holder} ${d.data.lastError ?? ''}`);
       return [...jobs, ...bot.logs.filter((l) => /"(warn|error)"|WARN|ERROR/.test(l)).slice(-15)].join('\n');
     };
-    const cardsOf = (id: string) => standin.conversation(CHANNEL).filter((m) => !m.ephemeral && !m.thread_ts && JSON.stringify(m.blocks ?? []).includes(id));
+    // A card names its request by the short ID people see (LA-…, PR-…); its buttons carry the stored one until it is decided.
+    const cardsOf = (id: string) => {
+      const ref = id.startsWith('la_') ? lookerRequestRef(id) : requestRef(id);
+      return standin.conversation(CHANNEL).filter((m) => !m.ephemeral && !m.thread_ts && (JSON.stringify(m.blocks ?? []).includes(id) || JSON.stringify(m.blocks ?? []).includes(ref)));
+    };
     const dmsTo = (user: string, pattern: RegExp) => standin.conversation(standin.dmChannelId(user)).filter((m) => pattern.test(text(m)));
     const audits = async (subject: string) => (await store.recentAudit(1000)).filter((e) => e.subject === subject).map((e) => e.action).reverse();
 

@@ -282,7 +282,7 @@ describe('scheduled deliveries and alerts', () => {
   it('tells the owner which run failed with the date standing alone, and what happens next', () => {
     const dm = subscriptionFailedDm(failed, 'Weekly active instances', false);
     const line = (dm.blocks[0] as SectionBlock).text!.text;
-    expect(line).toMatch(/^:warning: The run due <!date\^\d+\^\{date_short_pretty\} at \{time\}\|[^>]+> of your scheduled delivery \*Weekly active instances\* \(`SUB-[A-Z0-9]{6}`\) failed: the query broke /);
+    expect(line).toMatch(/^:warning: The run due <!date\^\d+\^\{date_short_pretty\} at \{time\}\|[^>]+> of your scheduled delivery \*Weekly active instances\* \(`SUB-[A-Z0-9]{6}`\) in <#C0ANALYTIC\w*> failed: the query broke /);
     expect(line).toMatch(/It stays on: the next run is <!date\^/);
     expect(line).not.toMatch(/ on its run of| at its next run/);
     const manual = subscriptionFailedDm(byId('05'), 'Weekly active instances', false);

@@ -123,9 +123,11 @@ describe('scheduled deliveries and alerts with the longest text they can carry, 
   });
 
   it('a reason or a run message is cut after escaping: its & < > count five characters each', () => {
-    const paused = JSON.stringify(subscriptionManageMessage(sub('delivery', 'paused'), 'Weekly active instances').blocks);
-    const reason = /paused: ((?:&amp;|&lt;|&gt;)+)…/.exec(paused)?.[1] ?? '';
-    const failed = /failed \(((?:&amp;|&lt;|&gt;)+)…\)/.exec(paused)?.[1] ?? '';
+    // Paused by hand after a run that went through: the paused reason is shown.
+    const byHand = { ...sub('delivery', 'paused'), lastRun: { dueAt: at, at, outcome: 'delivered' as const, message: null, manual: false }, consecutiveFailures: 0 };
+    const reason = /Paused: ((?:&amp;|&lt;|&gt;)+)…/.exec(JSON.stringify(subscriptionManageMessage(byHand, 'Weekly active instances').blocks))?.[1] ?? '';
+    // Paused after failures: the last run's message says why.
+    const failed = /failed: ((?:&amp;|&lt;|&gt;)+)…/.exec(JSON.stringify(subscriptionManageMessage(sub('delivery', 'paused'), 'Weekly active instances').blocks))?.[1] ?? '';
     // As escaped text: at most 200 and 150 characters (before, 200 and 150 characters were cut first, and escaped to five times as many).
     expect(reason.length).toBeGreaterThan(0);
     expect(reason.length).toBeLessThan(200);
