@@ -6,6 +6,7 @@
 const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   telemetry: () => import('./telemetry.js'),
   'ack-charts': () => import('./ack-charts.js'),
+  'cold-start': () => import('./cold-start.js'),
   query: () => import('./query.js'),
   'looker-access': () => import('./looker-access.js'),
   'pipeline-request': () => import('./pipeline-request.js'),
