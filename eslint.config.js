@@ -8,11 +8,15 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'docs/**', 'reports/**', '.data/**', 'src/slack-standin/web/public/**', '*.config.js', '*.config.cjs', '*.config.ts', '.dependency-cruiser.cjs'] },
+  { ignores: ['dist/**', '.stryker-tmp/**', 'node_modules/**', 'docs/**', 'reports/**', '.data/**', 'src/slack-standin/web/public/**', '*.config.js', '*.config.cjs', '*.config.ts', '.dependency-cruiser.cjs'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        // Plain JS at the root and in scripts/ is outside tsconfig.json: the default project types it.
+        projectService: { allowDefaultProject: ['*.mjs', 'scripts/*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

@@ -2,7 +2,8 @@
  * `/looker-access` benchmarks, on the embedded store and a loopback
  * Looker (API 4.0):
  * 1. Approve → granted: from an admin's signed click to the card updated in
- *    place (decision, Looker login/search/group/roles, chat.update), p50/p90.
+ *    place (the decision stored with its jobs, then the runner: Looker
+ *    login/search/group/roles, the grant recorded, chat.update), p50/p90.
  * 2. Expiry sweep: one pass over 1,000 approved elevated requests, 100 of them
  *    due (Looker roles taken back, thread message, DMs).
  */
@@ -42,8 +43,11 @@ export async function run(): Promise<void> {
         viewId: `VBENCH${i}`,
         request: { requesterId: 'U0REGULAR', subjectId: 'U0REGULAR', email: `bench${i}@example.com`, team: 'sales', level: 'develop', reason: 'bench', durationDays: 7 },
       });
-      if (outcome.kind !== 'created' || !outcome.request.ts) throw new Error('bench: request not posted');
-      const ts = outcome.request.ts;
+      if (outcome.kind !== 'created') throw new Error('bench: request not created');
+      // The card is posted by a job: wait for its ts.
+      const id = outcome.request.id;
+      let ts: string | null | undefined;
+      while (!(ts = (await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id))?.data.ts)) await new Promise((r) => setTimeout(r, 2));
       const started = performance.now();
       await t.standin.clickAction(t.client, { userId: 'U0ADMIN', channelId: CHANNEL, ts, actionId: ActionIds.lookerAccessApprove, timeoutMs: 1 });
       await t.standin.waitFor(() => JSON.stringify(t.standin.message(CHANNEL, ts)?.blocks ?? []).includes('Granted in Looker'));

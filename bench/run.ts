@@ -12,6 +12,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   'pipeline-request': () => import('./pipeline-request.js'),
   freshness: () => import('./freshness.js'),
   'local-page': () => import('./local-page.js'),
+  jobs: () => import('./jobs.js'),
 };
 
 const only = process.argv.slice(2);

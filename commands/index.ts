@@ -8,6 +8,7 @@ import type { Directory } from '../src/ports/directory.js';
 import type { JobRunner } from '../src/jobs/runner.js';
 import { registerTelemetry } from './telemetry.js';
 import { registerQuery } from './query.js';
+import { registerSubscriptions } from './subscriptions.js';
 import { registerLookerAccess } from './looker-access.js';
 import { registerPipeline } from './pipeline.js';
 import { pipelineRequestSubcommand, registerPipelineRequest, type PipelineRequestDeps } from './pipeline-request.js';
@@ -28,9 +29,11 @@ export function registerAll(app: App, services: Services, context: ListenerConte
   const freshness: FreshnessDeps = {
     freshness: services.freshness, logger, analyticsChannel: config.analyticsChannel, bizopsUsergroup: config.bizopsUsergroup, warehouseKind: services.adapters.warehouse.kind,
   };
+  const subscriptionDeps = { subscriptions: services.subscriptions, queries: services.queries, logger: logger.child({ feature: 'subscriptions' }) };
   return [
     ...registerTelemetry(app, { telemetry: services.telemetry, clicks: services.clicks, logger }),
-    ...registerQuery(app, { queries: services.queries, clicks: services.clicks, logger }),
+    ...registerQuery(app, { queries: services.queries, clicks: services.clicks, logger, subscriptions: subscriptionDeps }),
+    ...registerSubscriptions(app, subscriptionDeps),
     ...registerLookerAccess(app, { lookerAccess: services.lookerAccess, logger, lookerAdminsUsergroup: config.lookerAdminsUsergroup, jobs: context.jobs }),
     ...registerPipeline(app, {
       logger,

@@ -15,6 +15,7 @@ import type { ResolvedParams } from '../src/catalog/params.js';
 import type { QueryService } from '../src/services/query.js';
 import type { Clicks } from '../src/services/clicks.js';
 import { queryFailureMessage, tellPrivately } from '../src/slack/query-delivery.js';
+import { subscriptionSubcommand, type SubscriptionDeps } from './subscriptions.js';
 import { noteMessage, type MessageBody } from '../views/common.js';
 import {
   queryListMessage, queryOverCapMessage, queryParamsModal,
@@ -26,6 +27,8 @@ export interface QueryDeps {
   queries: QueryService;
   clicks: Clicks;
   logger: Logger;
+  /** Scheduled deliveries and alerts (`/query subscribe`, `/query alert`, `/query subscriptions`). */
+  subscriptions?: SubscriptionDeps;
 }
 
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
@@ -42,6 +45,15 @@ export function queryCommand(deps: QueryDeps) {
     const tell = async (m: MessageBody) => {
       await respond({ response_type: 'ephemeral', ...m });
     };
+    const [first = '', ...rest] = (command.text ?? '').trim().split(/\s+/);
+    const word = first.toLowerCase();
+    if (deps.subscriptions && (word === 'subscribe' || word === 'alert' || word === 'subscriptions') && (command.text ?? '').length <= 10_000) {
+      try {
+        return await subscriptionSubcommand(deps.subscriptions, word, rest.join(' '), { command, ack, respond, client } as Parameters<typeof subscriptionSubcommand>[3], tell);
+      } catch (err) {
+        return tell(queryFailureMessage(deps.logger, err, { user: command.user_id }));
+      }
+    }
     let answer;
     try {
       answer = await deps.queries.command(command.text ?? '');
@@ -70,7 +82,7 @@ export function queryCommand(deps: QueryDeps) {
       }
       case 'ready':
         await deps.queries.requestDelivery(command.trigger_id || `${command.user_id}:${Date.now()}`, {
-          format: 'result', q: answer.query.name, p: answer.params.canonical, channel: command.channel_id, threadTs: null, userId: command.user_id, force: false,
+          format: 'result', q: answer.query.name, p: answer.params.given, channel: command.channel_id, threadTs: null, userId: command.user_id, force: false,
         });
         return;
     }
@@ -131,7 +143,7 @@ export function queryModalSubmit(deps: QueryDeps) {
     await ack();
     // Keyed on the modal: Slack delivering the same submission twice posts one result.
     await deps.queries.requestDelivery(`${view.id}:${view.hash ?? ''}`, {
-      format: 'result', q: query.name, p: resolution.params.canonical, channel: meta.c, threadTs: meta.t ?? null, userId: body.user.id, force: false,
+      format: 'result', q: query.name, p: resolution.params.given, channel: meta.c, threadTs: meta.t ?? null, userId: body.user.id, force: false,
     });
   };
 }
@@ -202,7 +214,7 @@ export function queryRefreshAction(deps: QueryDeps) {
         return tell(noteMessage(':hourglass_flowing_sand: A refresh of this result is already on its way.'));
       }
       await deps.queries.requestDelivery(body.trigger_id, {
-        format: 'result', q: job.query.name, p: job.params.canonical, channel: where.channel, threadTs: where.threadTs ?? null, userId: body.user.id, force: true,
+        format: 'result', q: job.query.name, p: job.params.given, channel: where.channel, threadTs: where.threadTs ?? null, userId: body.user.id, force: true,
       });
     } catch (err) {
       await tell(queryFailureMessage(deps.logger, err, { user: body.user.id }));
@@ -241,7 +253,7 @@ export function queryDownloadCsvAction(deps: QueryDeps) {
         return tell(noteMessage(':page_facing_up: The CSV of this result is already in its thread.'));
       }
       await deps.queries.requestDelivery(body.trigger_id, {
-        format: 'csv', q: job.query.name, p: job.params.canonical, channel: where.channel, threadTs: where.threadTs ?? where.messageTs ?? null, userId: body.user.id, force: false,
+        format: 'csv', q: job.query.name, p: job.params.given, channel: where.channel, threadTs: where.threadTs ?? where.messageTs ?? null, userId: body.user.id, force: false,
       });
     } catch (err) {
       await tell(queryFailureMessage(deps.logger, err, { user: body.user.id }));

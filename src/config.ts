@@ -64,6 +64,8 @@ export interface Config {
   freshness: FreshnessConfig;
   /** The job runner and what triggers it. */
   jobs: JobsConfig;
+  /** Scheduled deliveries and alerts of saved queries. */
+  subscriptions: { perOwner: number; total: number; graceMs: number; maxFailures: number };
   /** Who may call `POST /tasks/run`. */
   tasks: TasksConfig;
 }
@@ -275,6 +277,12 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     freshness: freshnessConfig(env),
     jobs: jobsConfig(env, storeKind),
+    subscriptions: {
+      perOwner: integer(env, 'SUBSCRIPTIONS_PER_OWNER', 25, 0, 10_000),
+      total: integer(env, 'SUBSCRIPTIONS_MAX', 1000, 0, 100_000),
+      graceMs: integer(env, 'SUBSCRIPTION_GRACE_MINUTES', 60, 0, 7 * 24 * 60) * 60_000,
+      maxFailures: integer(env, 'SUBSCRIPTION_MAX_FAILURES', 3, 1, 100),
+    },
     tasks: tasksConfig(env),
   };
 }

@@ -62,6 +62,33 @@ export const ActionIds = {
   rerunRequest: 'rerun_request',
   /** Restart a sync already running at Fivetran, behind a confirm dialog (value: source ID). */
   rerunForce: 'rerun_force',
+
+  // ── scheduled deliveries and alerts of saved queries ──
+  /** Query result: schedule this query (value: { q, p } JSON). */
+  querySubscribe: 'query_subscribe',
+  /** Query result: alert on this query (value: { q, p } JSON). */
+  queryAlert: 'query_alert',
+  /** A delivery or alert: open its controls (value: subscription ID). */
+  subscriptionManage: 'subscription_manage',
+  subscriptionPause: 'subscription_pause',
+  subscriptionResume: 'subscription_resume',
+  subscriptionDelete: 'subscription_delete',
+  subscriptionEdit: 'subscription_edit',
+  subscriptionRunNow: 'subscription_run_now',
+  /** The subscription modal's inputs; the schedule kind redraws the modal. */
+  subscriptionChannel: 'subscription_channel',
+  subscriptionDm: 'subscription_dm',
+  subscriptionScheduleKind: 'subscription_schedule_kind',
+  subscriptionDay: 'subscription_day',
+  subscriptionDate: 'subscription_date',
+  subscriptionTime: 'subscription_time',
+  subscriptionCron: 'subscription_cron',
+  subscriptionFormat: 'subscription_format',
+  alertColumn: 'alert_column',
+  alertOp: 'alert_op',
+  alertValue: 'alert_value',
+  /** Prefix of each parameter's input: `subscription_param_<name>`. */
+  subscriptionParamPrefix: 'subscription_param_',
 } as const;
 
 export const BlockIds = {
@@ -94,6 +121,23 @@ export const BlockIds = {
   // ── freshness alerts and reruns ──
   freshnessAlertActions: 'freshness_alert_actions',
   rerunActions: 'rerun_actions',
+
+  // ── scheduled deliveries and alerts: one input block per field, so inline errors can target them ──
+  subscriptionQuery: 'subscription_query',
+  subscriptionChannel: 'subscription_channel',
+  subscriptionDm: 'subscription_dm',
+  subscriptionScheduleKind: 'subscription_schedule_kind',
+  subscriptionDay: 'subscription_day',
+  subscriptionDate: 'subscription_date',
+  subscriptionTime: 'subscription_time',
+  subscriptionCron: 'subscription_cron',
+  subscriptionFormat: 'subscription_format',
+  alertColumn: 'alert_column',
+  alertOp: 'alert_op',
+  alertValue: 'alert_value',
+  subscriptionLimit: 'subscription_limit',
+  subscriptionParamPrefix: 'subscription_param_',
+  subscriptionActions: 'subscription_actions',
 } as const;
 
 export const CallbackIds = {
@@ -110,6 +154,8 @@ export const CallbackIds = {
   // ── saved queries ──
   /** The modal asking for a saved query's parameters. */
   queryParams: 'query_params',
+  /** The modal that schedules a delivery or an alert of a saved query (new or edited). */
+  subscription: 'subscription',
 } as const;
 
 /** The slash commands the app registers; manifest.yml must list exactly these. */

@@ -10,9 +10,10 @@ import { createServices, type Adapters, type Services } from './services/index.j
 import { JobRunner } from './jobs/runner.js';
 import { createSlackClient } from './slack/clients.js';
 import { SlackDirectory } from './slack/directory.js';
-import { SlackGateway } from './slack/gateway.js';
+import { SlackGateway, type PostPace } from './slack/gateway.js';
 import { noticeJobKinds } from './slack/notices.js';
 import { queryDeliveryJobKinds } from './slack/query-delivery.js';
+import { subscriptionJobKinds } from './slack/subscription-run.js';
 import type { Directory } from './ports/directory.js';
 
 export interface Runtime {
@@ -27,6 +28,8 @@ export interface RuntimeOptions {
   now?: () => Date;
   /** Who this runner is (tests name replicas). */
   holder?: string;
+  /** How fast background posts may go per channel (Slack's pace unless a test says otherwise). */
+  postPace?: PostPace;
 }
 
 export async function createRuntime(config: Config, logger: Logger, adapters: Adapters, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -40,11 +43,15 @@ export async function createRuntime(config: Config, logger: Logger, adapters: Ad
   });
   const directory = new SlackDirectory(createSlackClient(config, logger, 'interactive'), logger);
   const services = await createServices(config, logger, adapters, { directory, kick: () => jobs.kick(), ...(options.now ? { now: options.now } : {}) });
-  const gateway = new SlackGateway(createSlackClient(config, logger, 'background'), logger.child({ component: 'slack' }));
+  const gateway = new SlackGateway(createSlackClient(config, logger, 'background'), logger.child({ component: 'slack' }), options.now ? () => options.now!().getTime() : Date.now, options.postPace);
   const kinds = {
     ...services.jobKinds(),
-    ...noticeJobKinds({ gateway, lookerAccess: services.lookerAccess, pipelineRequests: services.pipelineRequests, freshness: services.freshness, logger, ...(options.now ? { now: options.now } : {}) }),
+    ...noticeJobKinds({
+      gateway, lookerAccess: services.lookerAccess, pipelineRequests: services.pipelineRequests, freshness: services.freshness, subscriptions: services.subscriptions,
+      queryTitle: (name) => services.queries.catalog.get(name)?.title ?? name, logger, ...(options.now ? { now: options.now } : {}),
+    }),
     ...queryDeliveryJobKinds({ queries: services.queries, gateway, logger: logger.child({ feature: 'query' }) }),
+    ...subscriptionJobKinds({ subscriptions: services.subscriptions, queries: services.queries, gateway, logger: logger.child({ feature: 'subscriptions' }) }),
   };
   for (const [kind, spec] of Object.entries(kinds)) jobs.register(kind, spec);
   return { services, jobs, directory, gateway };

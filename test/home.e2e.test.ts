@@ -178,7 +178,7 @@ describe('App Home view', () => {
   });
   const data = (n: number): HomeData => ({
     userId: bizops, roles: { bizops: 'member', lookerAdmin: 'member' }, mine: Array.from({ length: n }, (_, i) => item(i)),
-    waiting: Array.from({ length: n }, (_, i) => item(i + n)), unavailable: ['Looker access requests'], canRequestPipeline: true, generatedAt: new Date(),
+    waiting: Array.from({ length: n }, (_, i) => item(i + n)), unavailable: ['Looker access requests'], canRequestPipeline: true, subscriptions: [], generatedAt: new Date(),
   });
 
   it('stays within Slack limits with hundreds of requests, and says how many are not shown', () => {

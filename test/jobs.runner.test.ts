@@ -227,8 +227,10 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       survivor.register('work', { handler: async () => ({ commit: (tx) => void (outcomes.push('survivor'), tx.put('results', 'w', { by: 'survivor' })) }) });
       await add({ key: 'work:1', kind: 'work', payload: {} });
       const late = dying.runDue();
-      await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 200 && (await job('work:1'))?.holder !== 'dying'; i++) await new Promise((r) => setTimeout(r, 25));
       expect(await job('work:1')).toMatchObject({ holder: 'dying', attempts: 1 });
+      // It dies: no more renewals of its claim.
+      void dying.stop(0);
       await drain(survivor);
       expect(outcomes).toEqual([]); // still leased
       c.advance(5_001);

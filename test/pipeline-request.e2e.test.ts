@@ -132,7 +132,14 @@ for (const variant of variants) {
 
     it('answers missing and bad fields with inline errors, creating nothing', async () => {
       await openModal();
-      const empty = await t.standin.submitView(t.client, { userId: regular, values: {}, timeoutMs: 200 });
+      // Untouched: the fields drawn with a value (frequency, owner) keep it; the rest are missing.
+      const untouched = await t.standin.submitView(t.client, { userId: regular, values: {}, timeoutMs: 200 });
+      expect(untouched.responseAction).toBe('errors');
+      expect(Object.keys(untouched.errors ?? {}).sort()).toEqual(
+        [BlockIds.pipelineRequestSource, BlockIds.pipelineRequestObjects, BlockIds.pipelineRequestDestination, BlockIds.pipelineRequestWhy].sort(),
+      );
+      // A payload with every field emptied (Slack's UI cannot clear a select, a forged one can).
+      const empty = await t.standin.submitView(t.client, { userId: regular, values: { [ActionIds.pipelineRequestFrequency]: [], [ActionIds.pipelineRequestOwner]: [] }, timeoutMs: 200 });
       expect(empty.responseAction).toBe('errors');
       expect(Object.keys(empty.errors ?? {}).sort()).toEqual(
         [BlockIds.pipelineRequestSource, BlockIds.pipelineRequestObjects, BlockIds.pipelineRequestDestination, BlockIds.pipelineRequestFrequency, BlockIds.pipelineRequestOwner, BlockIds.pipelineRequestWhy].sort(),
@@ -309,7 +316,7 @@ for (const variant of variants) {
       await t.standin.waitFor(() => text(t.standin.message(channel, card.ts)).includes('Declined by'));
       expect(await requestById(id)).toMatchObject({ status: 'declined', declinedBy: bizops, declineReason: 'Zendesk already lands in `support` via the <nightly> export' });
       const dm = await t.standin.waitFor(() => dms(regular).length > dmBefore && dms(regular).at(-1));
-      expect(text(dm)).toContain('declined your pipeline request');
+      expect(text(dm), JSON.stringify(dms(regular).map(text))).toContain('declined your pipeline request');
       expect(dm.text).toContain('&lt;nightly&gt;');
       expect((await auditFor(id)).find((e) => e.action === 'pipeline_request.declined')).toMatchObject({ actor: bizops, before: { status: 'open' }, after: { status: 'declined' } });
 

@@ -109,7 +109,7 @@ describe('decisions on the embedded store', () => {
     store = await openEmbeddedStore(dir);
     service = new PipelineRequestService({
       store, logger: silentLogger, sources: () => HANDBOOK_SOURCES, analyticsChannel: 'C0ANALYTIC', bizopsUsergroup: 'S0BIZOPS', kick: () => {},
-      directory: { membership: async () => 'member', profile: async () => null },
+      directory: { membership: async () => 'member', profile: async () => null, channelAccess: async () => 'member' },
     });
   });
   afterEach(async () => {

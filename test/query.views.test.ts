@@ -22,7 +22,7 @@ const now = new Date('2025-06-15T12:00:00Z');
 function output(query: SavedQuery, columns: string[], rows: Row[], totalRows = rows.length): QueryOutput {
   return {
     query, columns, rows, totalRows, computedAt: now, bytesProcessed: 61_234_567, cacheHit: false,
-    params: { canonical: { weeks: '8', hosting: 'all' }, shown: [{ label: 'Weeks', value: '8' }], bound: {} },
+    params: { canonical: { weeks: '8', hosting: 'all' }, given: { weeks: '8' }, shown: [{ label: 'Weeks', value: '8' }], bound: {} },
     freshness: [{ table: 'pings', lastModified: new Date(now.getTime() - 3 * 3_600_000), rowCount: 1 }],
   };
 }

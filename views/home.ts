@@ -6,6 +6,7 @@ import type { HomeView, KnownBlock } from '@slack/types';
 import { ActionIds, Commands } from '../src/ids.js';
 import type { HomeData, HomeRequestItem } from '../src/services/home.js';
 import { escapeMrkdwn, slackDate, truncate } from './common.js';
+import { homeSubscriptionBlocks } from './subscriptions.js';
 
 /** Items per section; the rest are counted, to stay inside 100 blocks. */
 export const HOME_MAX_ITEMS = 30;
@@ -62,6 +63,10 @@ export function homeView(data: HomeData): HomeView {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `As ${roles.join(' and ')}. Decide in the analytics channel, on each request's card.` }] });
     if (data.waiting.length === 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Nothing waits on you. :tada:' }] });
     else blocks.push(...itemBlocks(data.waiting, { showRequester: true }));
+  }
+  if (data.subscriptions.length) {
+    blocks.push({ type: 'divider' }, { type: 'header', text: { type: 'plain_text', text: 'My scheduled deliveries and alerts' } });
+    blocks.push(...homeSubscriptionBlocks(data.subscriptions));
   }
   const notes: string[] = [];
   if (data.unavailable.length) notes.push(`:warning: Could not load ${data.unavailable.map(escapeMrkdwn).join(', ')}; open this tab again in a minute.`);

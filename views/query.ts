@@ -213,7 +213,8 @@ function summary(o: QueryOutput): string {
 }
 
 function resultButtons(o: QueryOutput, options: { table: boolean }): ActionsBlock {
-  const value = queryRefValue({ q: o.query.name, p: o.params.canonical });
+  // The values as typed (a relative date stays relative), checked again when a button is clicked.
+  const value = queryRefValue({ q: o.query.name, p: o.params.given ?? o.params.canonical });
   const button = (action_id: string, text: string): Button => ({ type: 'button', action_id, text: { type: 'plain_text', text }, value });
   return {
     type: 'actions',
@@ -222,6 +223,8 @@ function resultButtons(o: QueryOutput, options: { table: boolean }): ActionsBloc
       button(ActionIds.queryRefresh, 'Refresh'),
       ...(options.table ? [button(ActionIds.queryShowTable, 'Show as table')] : []),
       button(ActionIds.queryDownloadCsv, 'Download CSV'),
+      button(ActionIds.querySubscribe, 'Subscribe…'),
+      ...(o.query.display.y.length ? [button(ActionIds.queryAlert, 'Alert…')] : []),
     ],
   };
 }

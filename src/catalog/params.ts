@@ -13,6 +13,8 @@ export type CustomerLookup = (text: string) => Promise<MatchResult & { byId?: { 
 export interface ResolvedParams {
   /** Canonical text of each value (dates resolved, customers as IDs): cache keys and button values. */
   canonical: Record<string, string>;
+  /** The values as given (`-30d` stays `-30d`): what a schedule keeps, so relative dates stay relative. */
+  given: Record<string, string>;
   /** What the summary shows for each parameter. */
   shown: Array<{ label: string; value: string }>;
   bound: QueryParams;
@@ -43,6 +45,7 @@ export function parseParamText(text: string): { values: Record<string, string>; 
       stray.push(m[6]);
       continue;
     }
+    // Stryker disable next-line StringLiteral: unreachable; the last alternative (\S*) always matches, if only the empty string
     values[m[1]!.toLowerCase()] = m[2] ?? m[3] ?? m[4] ?? m[5] ?? '';
   }
   return { values, stray };
@@ -79,7 +82,7 @@ export async function resolveParams(query: SavedQuery, given: Record<string, str
     bound[p.name] = r.bound;
   }
   if (Object.keys(problems).length) return { ok: false, problems, values: keep };
-  return { ok: true, params: { canonical, shown, bound } };
+  return { ok: true, params: { canonical, given: keep, shown, bound } };
 }
 
 type One = { canonical: string; shown: string; bound: QueryParams[string] } | { problem: string };

@@ -40,7 +40,7 @@ function core(text: string): string {
   return words.join(' ');
 }
 
-/** Levenshtein distance, bounded: returns max+1 as soon as it is exceeded. */
+/** Levenshtein distance, bounded: above max, some value above max (max+1 as soon as a whole row exceeds it). */
 export function editDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
   // Two rows, reused from call to call: matching runs this for every key of every customer.
@@ -54,6 +54,7 @@ export function editDistance(a: string, b: string, max: number): number {
     for (let j = 1; j <= b.length; j++) {
       const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (ai === b.charCodeAt(j - 1) ? 0 : 1));
       cur[j] = v;
+      // Stryker disable next-line EqualityOperator: `<=` keeps the same minimum (equal values do not change it)
       if (v < rowMin) rowMin = v;
     }
     if (rowMin > max) return max + 1;
@@ -81,6 +82,7 @@ function score(query: string, key: Key): number | null {
   if (query.length >= 3 && k.startsWith(query)) return 1 + (k.length - query.length) / 100;
   if (query.length >= 3 && key.words.includes(query)) return 1.5;
   const allowed = query.length >= 8 ? 2 : query.length >= 4 ? 1 : 0;
+  // Stryker disable next-line ConditionalExpression: only a shortcut; with 0 edits allowed only an identical key passes, and that returned 0 above
   if (allowed === 0) return null;
   const d = editDistance(query, k, allowed);
   return d <= allowed ? 2 + d : null;
@@ -94,6 +96,7 @@ export class CustomerIndex {
     this.entries = customers.map((customer) => {
       const keys = new Set<string>();
       for (const t of [customer.name, ...customer.aliases, customer.domain ?? '']) {
+        // Stryker disable next-line ConditionalExpression: equivalent; an empty name only adds the empty key, which is deleted below
         if (!t) continue;
         keys.add(normalize(t));
         keys.add(core(t));
@@ -121,6 +124,7 @@ export class CustomerIndex {
       let best: number | null = null;
       for (const k of e.keys) {
         const s = score(q, k);
+        // Stryker disable next-line EqualityOperator: `<=` keeps the same best score
         if (s !== null && (best === null || s < best)) best = s;
       }
       if (best !== null) scored.push({ customer: e.customer, s: best });
@@ -128,8 +132,13 @@ export class CustomerIndex {
     scored.sort((a, b) => a.s - b.s || a.customer.name.localeCompare(b.customer.name));
     if (scored.length === 0) return { kind: 'none', closest: this.closest(q, 3) };
     const top = scored[0]!;
+    // Exact matches (score 0) are also what the tie rule below picks, since every other score is 1 or more;
+    // these lines say it first, so mutants that skip them are equivalent.
+    // Stryker disable next-line ArrowFunction,ConditionalExpression: equivalent, see above
     const exact = scored.filter((x) => x.s === 0);
+    // Stryker disable next-line ConditionalExpression: equivalent, see above
     if (exact.length === 1) return { kind: 'one', customer: exact[0]!.customer };
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, see above
     if (exact.length > 1) return { kind: 'several', customers: exact.slice(0, maxSeveral).map((x) => x.customer) };
     // One clearly best candidate (the rest are weaker kinds of match) is the answer.
     const tied = scored.filter((x) => Math.floor(x.s) === Math.floor(top.s));

@@ -20,7 +20,7 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import type { Store, StoreTx } from '../ports/store.js';
+import type { Store, StoreTx, VersionedDoc } from '../ports/store.js';
 import { toCodedError } from '../errors.js';
 import { JOBS, KEEP_FINISHED_MS, enqueue, type JobDoc, type JobPayload, type JobSpec } from './model.js';
 import { DEFAULT_RETRY, afterFailure, type FailureClass, type RetryPolicy } from './policy.js';
@@ -103,6 +103,16 @@ export function classify(err: unknown): FailureClass {
   return retryAfterMs !== undefined ? { retryable, retryAfterMs } : { retryable };
 }
 
+/**
+ * A handler throws this to be run again later without it counting as a
+ * failed attempt (Slack's posting rate in a channel is used up until then).
+ */
+export class DeferJob extends Error {
+  constructor(readonly untilMs: number) {
+    super(`deferred until ${new Date(untilMs).toISOString()}`);
+  }
+}
+
 /** An error a handler throws to give up at once, with a message people may see. */
 export class PermanentJobError extends Error {
   readonly code = 'job_refused';
@@ -167,6 +177,7 @@ export class JobRunner {
       this.draining = this.drain(budgetMs).finally(() => {
         this.draining = undefined;
       });
+      this.track(this.draining.catch(() => undefined));
       return this.draining;
     }
     this.next ??= this.draining
@@ -293,7 +304,7 @@ export class JobRunner {
       const queue = [...due];
       const worker = async () => {
         for (let d = queue.shift(); d && !this.stopped && Date.now() < deadline; d = queue.shift()) {
-          const result = await this.runOne(d.id, now);
+          const result = await this.runOne(d, now);
           if (result === 'not_claimed') {
             skip.add(d.id);
             continue;
@@ -313,13 +324,12 @@ export class JobRunner {
     return summary;
   }
 
-  /** Claims and runs one job. */
-  private async runOne(key: string, now: number): Promise<'done' | 'retried' | 'failed' | 'not_claimed'> {
-    const peek = await this.store.get<JobDoc>(JOBS, key);
-    const kindName = peek?.data.kind;
-    const kind = kindName ? this.kinds.get(kindName) : undefined;
-    if (!peek || !kind) {
-      if (peek && !kind) this.logger.warn('no handler for a due job; left for a runner that has one', { key, kind: kindName });
+  /** Claims and runs one job (as listed: the claim re-checks it). */
+  private async runOne(peek: VersionedDoc<JobDoc>, now: number): Promise<'done' | 'retried' | 'failed' | 'not_claimed'> {
+    const key = peek.id;
+    const kind = this.kinds.get(peek.data.kind);
+    if (!kind) {
+      this.logger.warn('no handler for a due job; left for a runner that has one', { key, kind: peek.data.kind });
       return 'not_claimed';
     }
     const leaseMs = Math.max(this.leaseMs, 1_000);
@@ -344,9 +354,12 @@ export class JobRunner {
     const policy: RetryPolicy = { ...DEFAULT_RETRY, ...kind.retry };
     // While the handler runs, the claim is renewed: a live runner keeps its job, a dead one's lapses within one lease.
     const renew = setInterval(() => {
-      void this.store
-        .transition<JobDoc>(JOBS, key, (j) => j.state === 'pending' && j.holder === this.holder && j.attempts === job.attempts, () => ({ runAt: this.now().getTime() + leaseMs }))
-        .catch((err: unknown) => ctx.logger.warn('could not renew a job claim', { err: toCodedError(err) }));
+      if (this.stopped) return;
+      this.track(
+        this.store
+          .transition<JobDoc>(JOBS, key, (j) => j.state === 'pending' && j.holder === this.holder && j.attempts === job.attempts, () => ({ runAt: this.now().getTime() + leaseMs }))
+          .catch((err: unknown) => ctx.logger.warn('could not renew a job claim', { err: toCodedError(err) })),
+      );
     }, Math.max(250, Math.floor(leaseMs / 3)));
     renew.unref?.();
     let outcome: JobOutcome | void;
@@ -403,6 +416,15 @@ export class JobRunner {
   }
 
   private async failed(ctx: JobContext, kind: JobKind<JobPayload>, policy: RetryPolicy, err: unknown): Promise<'retried' | 'failed' | 'not_claimed'> {
+    if (err instanceof DeferJob) {
+      const res = await this.store.transition<JobDoc>(
+        JOBS,
+        ctx.key,
+        (j) => j.state === 'pending' && j.holder === this.holder && j.attempts === ctx.attempt,
+        (j) => ({ runAt: err.untilMs, holder: null, attempts: Math.max(0, j.attempts - 1) }),
+      );
+      return res.ok ? 'retried' : 'not_claimed';
+    }
     const coded = toCodedError(err);
     const failure: JobFailure = { code: coded.code, message: safeSummary(coded.message) };
     const decision = afterFailure(ctx.attempt, classify(err), policy, this.random());

@@ -12,11 +12,18 @@ export interface Profile {
   firstName: string;
   lastName: string;
   isBot: boolean;
+  /** The person's Slack time zone (IANA), when Slack has one. */
+  tz: string | null;
 }
+
+/** Whether the bot can post in a conversation. */
+export type ChannelAccess = 'member' | 'not_member' | 'not_found' | 'unknown';
 
 export interface Directory {
   /** Whether `userId` is in user group `group`; an unconfigured group has no members. */
   membership(group: string | undefined, userId: string): Promise<Membership>;
   /** A person's profile; null when Slack has no such (active) user; 'unknown' when Slack could not be asked. */
   profile(userId: string): Promise<Profile | null | 'unknown'>;
+  /** Whether the bot is in the channel (it can post there), asked of Slack. */
+  channelAccess(channelId: string): Promise<ChannelAccess>;
 }

@@ -31,7 +31,9 @@ export type Notice =
   /** The one message that follows a rerun. */
   | { type: 'rerun.message'; runKey: string }
   /** Someone outside BizOps asks BizOps for a rerun. */
-  | { type: 'rerun.asked'; sourceId: string; userId: string; at: string };
+  | { type: 'rerun.asked'; sourceId: string; userId: string; at: string }
+  /** A scheduled delivery or alert failed a run (and maybe paused itself): its owner is told, once per run. */
+  | { type: 'subscription.failed'; subscriptionId: string; dueAt: number; paused: boolean };
 
 /** The job that delivers a notice (its key makes it once-only, or coalesced for cards and alerts). */
 export function noticeJob(notice: Notice, options: { runAt?: number } = {}): JobSpec {
@@ -59,5 +61,7 @@ export function noticeJob(notice: Notice, options: { runAt?: number } = {}): Job
       return { ...base, key: jobKey('notice', notice.type, notice.runKey), coalesce: true };
     case 'rerun.asked':
       return { ...base, key: jobKey('notice', notice.type, notice.sourceId, notice.userId, notice.at) };
+    case 'subscription.failed':
+      return { ...base, key: jobKey('notice', notice.type, notice.subscriptionId, notice.dueAt) };
   }
 }

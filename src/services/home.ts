@@ -11,6 +11,7 @@ import { SOURCE_SYSTEM_LABEL } from './pipeline-request-sources.js';
 import type { Store } from '../ports/store.js';
 import { LOOKER_ACCESS_REQUESTS, type LookerAccessRequest } from './looker-access.js';
 import { levelLabel } from '../domain/looker-policy.js';
+import type { Subscription } from './subscriptions.js';
 
 /** One request as App Home lists it. */
 export interface HomeRequestItem {
@@ -49,6 +50,8 @@ export interface HomeData {
   unavailable: string[];
   /** Whether the "New pipeline request" button works here (an analytics channel is set). */
   canRequestPipeline: boolean;
+  /** The user's scheduled deliveries and alerts of saved queries (with their queries' titles). */
+  subscriptions: Array<{ subscription: Subscription; title: string }>;
   generatedAt: Date;
 }
 
@@ -129,7 +132,16 @@ export function lookerHomeFeed(store: Store, now: () => Date = () => new Date())
 }
 
 export class HomeService {
-  constructor(private readonly opts: { feeds: readonly HomeFeed[]; logger: Logger; canRequestPipeline: boolean; now?: () => Date }) {}
+  constructor(
+    private readonly opts: {
+      feeds: readonly HomeFeed[];
+      logger: Logger;
+      canRequestPipeline: boolean;
+      /** A person's scheduled deliveries and alerts, with their queries' titles. */
+      subscriptionsOf?: (userId: string) => Promise<Array<{ subscription: Subscription; title: string }>>;
+      now?: () => Date;
+    },
+  ) {}
 
   /** Everything the Home tab shows for `userId`, whose roles the caller asked Slack for. */
   async homeFor(userId: string, roles: Roles): Promise<HomeData> {
@@ -148,6 +160,14 @@ export class HomeService {
       }),
     );
     const byNewest = (a: HomeRequestItem, b: HomeRequestItem) => (a.createdAt < b.createdAt ? 1 : -1);
+    let subscriptions: HomeData['subscriptions'] = [];
+    try {
+      subscriptions = (await this.opts.subscriptionsOf?.(userId)) ?? [];
+    } catch (err) {
+      const coded = toCodedError(err);
+      this.opts.logger.error('home subscriptions failed', { user: userId, code: coded.code, err: coded });
+      unavailable.push('scheduled deliveries and alerts');
+    }
     return {
       userId,
       roles,
@@ -156,6 +176,7 @@ export class HomeService {
       waiting: results.flatMap((r) => r.waiting).sort((a, b) => -byNewest(a, b)),
       unavailable,
       canRequestPipeline: this.opts.canRequestPipeline,
+      subscriptions,
       generatedAt: (this.opts.now ?? (() => new Date()))(),
     };
   }

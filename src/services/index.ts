@@ -22,6 +22,7 @@ import { HomeService, lookerHomeFeed, pipelineHomeFeed } from './home.js';
 import { createFreshnessServices, type FreshnessServices } from './freshness-services.js';
 import { toSyncedSources } from '../sources/synced.js';
 import { Clicks } from './clicks.js';
+import { SubscriptionService } from './subscriptions.js';
 import type { JobKind } from '../jobs/runner.js';
 import type { JobSpec } from '../jobs/model.js';
 
@@ -49,6 +50,8 @@ export interface Services {
   pipelineRequests: PipelineRequestService;
   home: HomeService;
   clicks: Clicks;
+  /** Scheduled deliveries and alerts of saved queries. */
+  subscriptions: SubscriptionService;
   /** Sources, freshness checks, alerts and reruns. */
   freshness: FreshnessServices;
   /** Every job kind the use cases run. */
@@ -115,10 +118,21 @@ export async function createServices(config: Config, logger: Logger, adapters: A
     kick,
     ...clock,
   });
+  const subscriptions = new SubscriptionService({
+    store: adapters.store,
+    directory,
+    queries,
+    logger: logger.child({ feature: 'subscriptions' }),
+    limits: config.subscriptions,
+    bizopsUsergroup: config.bizopsUsergroup,
+    kick,
+    ...clock,
+  });
   return {
     config,
     logger,
     adapters,
+    subscriptions,
     telemetry: new TelemetryService({ warehouse: adapters.warehouse, logger, windowDays: config.telemetryWindowDays, customers, ...clock }),
     queries,
     lookerAccess,
@@ -126,7 +140,13 @@ export async function createServices(config: Config, logger: Logger, adapters: A
     pipelineRequests,
     freshness,
     clicks: new Clicks(adapters.store),
-    home: new HomeService({ feeds: [pipelineHomeFeed(pipelineRequests), lookerHomeFeed(adapters.store, context.now)], logger, canRequestPipeline: Boolean(config.analyticsChannel), ...clock }),
+    home: new HomeService({
+      feeds: [pipelineHomeFeed(pipelineRequests), lookerHomeFeed(adapters.store, context.now)],
+      logger,
+      canRequestPipeline: Boolean(config.analyticsChannel),
+      subscriptionsOf: async (userId) => (await subscriptions.listOf(userId)).map((subscription) => ({ subscription, title: queries.catalog.get(subscription.query)?.title ?? subscription.query })),
+      ...clock,
+    }),
     jobKinds: () => ({ ...lookerAccess.jobKinds(), ...freshness.jobKinds() }),
     recurringJobs: () => [lookerAccess.sweepJob(), ...[freshness.checkJob()].filter((j): j is JobSpec => j !== undefined)],
     close: async () => {

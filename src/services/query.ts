@@ -146,6 +146,14 @@ export class QueryService {
     return created;
   }
 
+  /** A dry run against the cost cap: what a run would process, and whether it is over the cap. */
+  async estimate(query: SavedQuery, params: ResolvedParams): Promise<{ bytes: number; capBytes: number; overCap: boolean }> {
+    const { warehouse, maxBytes, timeoutMs } = this.opts;
+    const sql = warehouse.kind === 'embedded' ? (query.duckdbSql ?? query.sql) : query.sql;
+    const estimate = await warehouse.dryRun(sql, params.bound, { labels: { command: 'query_estimate', query: query.name }, maximumBytesBilled: maxBytes, timeoutMs });
+    return { bytes: estimate.bytesProcessed, capBytes: maxBytes, overCap: estimate.bytesProcessed > maxBytes };
+  }
+
   /** Reads `/query` text: list, search, or a query with its parameters checked. */
   async command(text: string): Promise<QueryCommand> {
     if (text.length > MAX_QUERY_TEXT) return { kind: 'too_long', max: MAX_QUERY_TEXT };

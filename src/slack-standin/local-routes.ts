@@ -10,7 +10,7 @@ import type { BotClient, HttpAck } from './bot-client.js';
 import { asArray, isObj, jsonObject, optStr, send } from './http.js';
 import type { Loose, ReplyWait, ResponseOrMessage, StoredMessage } from './types.js';
 import type { SimulatedUser } from './user.js';
-import { stateValues, type FormValues, type ViewStore } from './views.js';
+import { type FormValues, type ViewStore } from './views.js';
 import type { LocalAck, LocalReply } from './web/protocol.js';
 import { StandinDefaults } from './types.js';
 import type { Workspace } from './workspace.js';
@@ -135,14 +135,14 @@ export class LocalRoutes {
     const value = optStr(input['value']);
     const extra = isObj(input['extra']) ? input['extra'] : undefined;
     const viewId = optStr(input['viewId']);
-    let target: { viewId: string } | { channelId: string; ts: string };
+    let target: { viewId: string; values?: FormValues } | { channelId: string; ts: string };
     if (viewId) {
       const view = this.views.view(viewId);
       if (!view || view.user !== userId) return [404, { error: `No view ${viewId} is open for ${userId}` }];
       const values = localValues(input['values']);
       if (values === null) return [400, { error: 'values must map action IDs to a string or a list of strings' }];
-      if (values) view.state = { values: stateValues(view.blocks, values) };
-      target = { viewId };
+      // The form as the page has it: clickAction builds the view's state from it.
+      target = { viewId, ...(values ? { values } : {}) };
     } else {
       const channelId = this.ws.tryResolveChannel(input['channelId']);
       const ts = optStr(input['ts']);

@@ -56,7 +56,7 @@ export class SimulatedUser {
 
   async clickAction(
     bot: BotClient,
-    input: { userId: string; actionId: string; value?: string; extra?: Loose } & ({ channelId: string; ts: string } | { viewId: string }) & ReplyWait,
+    input: { userId: string; actionId: string; value?: string; extra?: Loose; values?: FormValues } & ({ channelId: string; ts: string } | { viewId: string }) & ReplyWait,
   ): Promise<{ ack: HttpAck; replies: ResponseOrMessage[] }> {
     const mark = this.mark();
     const inView = 'viewId' in input;
@@ -80,6 +80,9 @@ export class SimulatedUser {
     let matches: ReplyMatch;
     if ('viewId' in input) {
       const view = source as StoredView;
+      // As in Slack, the payload carries every field's current value: what was typed (values), the choice
+      // just made, and what the rest were drawn with.
+      view.state = { values: stateValues(view.blocks ?? [], { ...input.values, ...(input.value !== undefined ? { [input.actionId]: input.value } : {}) }) };
       ack = await bot.blockAction({ userId: input.userId, userName: this.ws.user(input.userId)?.name, view: this.views.publicView(view), actions: [action] });
       matches = { userId: input.userId, triggerId: ack.triggerId, anyChannel: true };
     } else {

@@ -159,6 +159,21 @@ export function findElement(blocks: unknown[], actionId: string): { element: Loo
 }
 
 /** Builds `view.state.values` as Slack does: every input appears, unset ones with null values. */
+/** What an element shows before anyone touches it: its initial_* field, as a form value. */
+function initialValue(el: Record<string, unknown>): string | string[] | undefined {
+  const optionValue = (o: unknown) => (isObj(o) ? optStr(o['value']) : undefined);
+  if (isObj(el['initial_option'])) return optionValue(el['initial_option']);
+  if (Array.isArray(el['initial_options'])) return el['initial_options'].map(optionValue).filter((v): v is string => v !== undefined);
+  for (const key of ['initial_value', 'initial_date', 'initial_time', 'initial_user', 'initial_conversation', 'initial_channel']) {
+    const v = optStr(el[key]);
+    if (v !== undefined) return v;
+  }
+  for (const key of ['initial_users', 'initial_conversations', 'initial_channels']) {
+    if (Array.isArray(el[key])) return (el[key] as unknown[]).filter((v): v is string => typeof v === 'string');
+  }
+  return undefined;
+}
+
 export function stateValues(blocks: unknown[], values: FormValues): Record<string, Record<string, unknown>> {
   const state: Record<string, Record<string, unknown>> = {};
   for (const b of blocks) {
@@ -166,7 +181,8 @@ export function stateValues(blocks: unknown[], values: FormValues): Record<strin
     const el = b['element'];
     const actionId = optStr(el['action_id']) ?? '';
     const type = String(el['type']);
-    const given = values[actionId];
+    // As in Slack, a field the user did not touch submits what it was drawn with.
+    const given = values[actionId] ?? initialValue(el);
     const list = given === undefined ? [] : Array.isArray(given) ? given : [given];
     const options = asArray(el['options']).filter(isObj);
     const pick = (v: string) => options.find((o) => o['value'] === v) ?? { text: { type: 'plain_text', text: v }, value: v };

@@ -5,7 +5,7 @@
  */
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
-import type { Directory, Membership, Profile } from '../ports/directory.js';
+import type { ChannelAccess, Directory, Membership, Profile } from '../ports/directory.js';
 import { toCodedError } from '../errors.js';
 import { slackErrorCode } from './errors.js';
 
@@ -24,6 +24,10 @@ export class SlackDirectory implements Directory {
     }
   }
 
+  channelAccess(channelId: string): Promise<ChannelAccess> {
+    return channelAccessOf(this.client, channelId, this.logger);
+  }
+
   async profile(userId: string): Promise<Profile | null | 'unknown'> {
     try {
       const res = await this.client.users.info({ user: userId });
@@ -36,6 +40,7 @@ export class SlackDirectory implements Directory {
         firstName: user.profile?.first_name || first || (user.name ?? ''),
         lastName: user.profile?.last_name || rest.join(' '),
         isBot: Boolean(user.is_bot),
+        tz: typeof user.tz === 'string' && user.tz ? user.tz : null,
       };
     } catch (err) {
       const code = slackErrorCode(err);
@@ -44,6 +49,23 @@ export class SlackDirectory implements Directory {
       this.logger.warn('users.info failed', { user: userId, code: coded.code, err: coded });
       return 'unknown';
     }
+  }
+}
+
+export async function channelAccessOf(client: WebClient, channelId: string, logger: Logger): Promise<ChannelAccess> {
+  // A DM with a person is always open to the bot.
+  if (/^[UW][A-Z0-9]{2,}$/.test(channelId) || channelId.startsWith('D')) return 'member';
+  try {
+    const res = await client.conversations.info({ channel: channelId });
+    const ch = res.channel as { is_member?: boolean; is_archived?: boolean } | undefined;
+    if (!ch || ch.is_archived) return 'not_found';
+    return ch.is_member === false ? 'not_member' : 'member';
+  } catch (err) {
+    const code = slackErrorCode(err);
+    if (code === 'channel_not_found') return 'not_found';
+    const coded = toCodedError(err);
+    logger.warn('conversations.info failed', { channel: channelId, code: coded.code, err: coded });
+    return 'unknown';
   }
 }
 

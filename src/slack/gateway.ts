@@ -10,7 +10,24 @@
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
+import { DeferJob } from '../jobs/runner.js';
 import { toSlackError, slackErrorCode } from './errors.js';
+
+/**
+ * Slack's posting rate: about one message per second per channel, with short
+ * bursts allowed. Background posts keep to it per channel in this process: a
+ * post that would go over waits (up to `MAX_WAIT_MS`), or its job is
+ * deferred to its turn.
+ */
+export interface PostPace {
+  /** Posts per second per channel, on average. */
+  perSecond: number;
+  /** Posts that may go at once before the average applies. */
+  burst: number;
+}
+
+export const SLACK_POST_PACE: PostPace = { perSecond: 1, burst: 3 };
+const MAX_WAIT_MS = 2_000;
 
 export const METADATA_EVENT = 'analytics_bot_post';
 
@@ -37,8 +54,49 @@ const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
 export class SlackGateway {
   private warnedHistory = false;
+  /** Per channel: when the next post may go (a token bucket as a virtual time). */
+  private readonly nextPostAt = new Map<string, number>();
 
-  constructor(readonly client: WebClient, private readonly logger: Logger) {}
+  /** `clock`: the job runner's clock, in which a deferred job's time is given. */
+  constructor(
+    readonly client: WebClient,
+    private readonly logger: Logger,
+    private readonly clock: () => number = Date.now,
+    private readonly postPace: PostPace = SLACK_POST_PACE,
+  ) {}
+
+  /**
+   * Takes a turn to post in `channel`: returns at once, after a short wait,
+   * or throws DeferJob when the channel's turn is further away.
+   */
+  async pace(channel: string): Promise<void> {
+    // Slack's rate is in real time; a deferred job is due by the runner's clock.
+    const now = Date.now();
+    const interval = 1000 / this.postPace.perSecond;
+    // The bucket allows a burst of posts at once, then one per interval.
+    const at = Math.max(now - (this.postPace.burst - 1) * interval, this.nextPostAt.get(channel) ?? 0);
+    const wait = at - now;
+    if (wait > MAX_WAIT_MS) throw new DeferJob(this.clock() + wait);
+    this.nextPostAt.set(channel, at + interval);
+    if (this.nextPostAt.size > 10_000) this.nextPostAt.clear();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+
+  /** A file the bot posted (by name) in a conversation or thread since `since`, if Slack shows one: a repeated upload adopts it. */
+  async findFile(target: { channel: string; threadTs?: string | null }, fileName: string, since: number): Promise<boolean> {
+    try {
+      let channel = target.channel;
+      if (USER_ID.test(channel)) channel = (await this.client.conversations.open({ users: channel })).channel?.id ?? channel;
+      const oldest = String(Math.floor(since / 1000) - 120);
+      const res = target.threadTs
+        ? await this.client.conversations.replies({ channel, ts: target.threadTs, oldest, limit: 200 })
+        : await this.client.conversations.history({ channel, oldest, limit: 200 });
+      return (res.messages ?? []).some((m) => ((m as { files?: Array<{ name?: string }> }).files ?? []).some((f) => f.name === fileName));
+    } catch (err) {
+      this.logger.warn('could not look for an earlier upload; uploading', { code: slackErrorCode(err), fileName });
+      return false;
+    }
+  }
 
   /** Posts a message (to a channel, a thread, or a user's DM) at most once per key. */
   async postOnce(target: { channel: string; threadTs?: string | null }, content: MessageContent, options: PostOnceOptions): Promise<Posted> {
@@ -49,6 +107,7 @@ export class SlackGateway {
         return found;
       }
     }
+    await this.pace(target.channel);
     try {
       const res = await this.client.chat.postMessage({
         channel: target.channel,

@@ -13,6 +13,8 @@ import type { JobSpec } from '../jobs/model.js';
 import type { LookerAccessRequest, LookerAccessService } from '../services/looker-access.js';
 import type { PipelineRequestService } from '../services/pipeline-request.js';
 import type { FreshnessServices } from '../services/freshness-services.js';
+import type { SubscriptionService } from '../services/subscriptions.js';
+import { subscriptionFailedDm } from '../../views/subscriptions.js';
 import type { SourceFreshness } from '../services/freshness.js';
 import {
   lookerDecidedDm,
@@ -36,6 +38,9 @@ export interface NoticeDeps {
   lookerAccess: LookerAccessService;
   pipelineRequests: PipelineRequestService;
   freshness: FreshnessServices;
+  subscriptions: SubscriptionService;
+  /** Titles of saved queries, by name. */
+  queryTitle: (name: string) => string;
   logger: Logger;
   now?: () => Date;
 }
@@ -76,6 +81,10 @@ class NoticeDelivery {
       case 'freshness.recovered': return this.alertReply(ctx, n.sourceId, n.episode, 'recovered');
       case 'rerun.message': return this.rerun(ctx, n.runKey);
       case 'rerun.asked': return this.rerunAsked(ctx, n);
+      case 'subscription.failed': {
+        const sub = await this.deps.subscriptions.get(n.subscriptionId);
+        return sub ? this.dm(ctx, sub.owner, subscriptionFailedDm(sub, this.deps.queryTitle(sub.query), n.paused)) : {};
+      }
     }
   }
 

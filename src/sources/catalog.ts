@@ -131,6 +131,7 @@ export function parseSources(text: string, file = 'sources.yml'): SourceCatalog 
     } else freshness = fail(`"freshness.measure" expects table_modified or column, got "${String(f['measure'])}"`);
 
     const sla = s['sla_hours'];
+    // Stryker disable next-line ConditionalExpression: `typeof sla !== 'number'` is only a type guard; Number.isFinite refuses every non-number too
     if (typeof sla !== 'number' || !Number.isFinite(sla) || sla <= 0 || sla > MAX_SLA_HOURS) fail(`"sla_hours" expects a number of hours above 0 and at most ${MAX_SLA_HOURS}`);
 
     const r = s['rerun'];
@@ -186,6 +187,7 @@ export function loadSources(file: string): SourceCatalog {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
+    // Stryker disable next-line StringLiteral: the fallback is unreachable in tests (readFileSync's errors carry a code); the message itself is tested
     throw new SourcesError(`${file}: cannot read the sources file (${(err as NodeJS.ErrnoException).code ?? 'error'}); set SOURCES_FILE to its path`);
   }
   return parseSources(text, path.basename(file));

@@ -104,7 +104,13 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
   const store = options.store ?? (await openEmbeddedStore(dataDir));
   let offset = 0;
   const now = () => new Date(Date.now() + offset);
-  const bot = await createBot(config, logger, { warehouse, store, ...(options.charts ? { charts: options.charts } : {}) }, { now, ...options.botOptions });
+  const bot = await createBot(config, logger, { warehouse, store, ...(options.charts ? { charts: options.charts } : {}) }, {
+    now,
+    // The stand-in does not rate-limit posts, and a suite posts in bursts Slack would pace: the pace
+    // itself is tested on its own (test/slack-gateway.test.ts) and measured by the subscriptions bench.
+    postPace: { perSecond: 1000, burst: 1000 },
+    ...options.botOptions,
+  });
   const { url } = await bot.start(0, '127.0.0.1');
   const client = new BotClient({ botUrl: `${url}/slack/events`, signingSecret, responseUrlBase: `${standinUrl}/response` });
   return {

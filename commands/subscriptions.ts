@@ -1,0 +1,293 @@
+/**
+ * Scheduled deliveries and alerts of saved queries: `/query subscribe <name>
+ * [params]`, `/query alert <name> [params]` and `/query subscriptions` (routed
+ * here by commands/query.ts, which acks), the Subscribe… and Alert… buttons
+ * on a chart, the modal (its schedule kind redraws it), and the controls:
+ * Manage, Run now, Pause, Resume, Edit, Delete. Thin: ask the subscription
+ * use case, answer the person who clicked.
+ */
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, StaticSelectAction, ViewSubmitAction } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
+import type { Logger } from '../src/logger.js';
+import { toCodedError } from '../src/errors.js';
+import { parseParamText } from '../src/catalog/params.js';
+import type { SavedQuery } from '../src/catalog/catalog.js';
+import type { QueryService } from '../src/services/query.js';
+import { isSubscriptionId, type DraftField, type SubscriptionDraft, type SubscriptionKind, type SubscriptionService } from '../src/services/subscriptions.js';
+import { SCHEDULE_KINDS, type ScheduleKind } from '../src/domain/schedule.js';
+import { failureMessage, noteMessage, type MessageBody } from '../views/common.js';
+import { queryUnknownMessage, type QueryRef } from '../views/query.js';
+import {
+  modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage,
+  type SubscriptionModalData, type SubscriptionModalMetadata,
+} from '../views/subscriptions.js';
+
+export interface SubscriptionDeps {
+  subscriptions: SubscriptionService;
+  queries: QueryService;
+  logger: Logger;
+}
+
+/** How long the checks that ask Slack and the warehouse may take before the modal must answer (Slack waits 3 s). */
+const CHECK_BUDGET_MS = 2_000;
+const CHANNEL = /^[CG][A-Z0-9]{2,}$/;
+
+type Respond = (m: MessageBody) => Promise<void>;
+
+/** The modal for a new delivery or alert of `query`, opened on `triggerId`. */
+async function openNew(deps: SubscriptionDeps, client: WebClient, triggerId: string, userId: string, kind: SubscriptionKind, query: SavedQuery, params: Record<string, string>, channel: string | null): Promise<void> {
+  const tz = await deps.subscriptions.timeZoneOf(userId);
+  const data: SubscriptionModalData = {
+    kind, query, tz, channel: channel && CHANNEL.test(channel) ? channel : null, dm: !channel || !CHANNEL.test(channel), params,
+    scheduleKind: kind === 'alert' ? 'daily' : 'weekdays', time: '09:00', format: query.display.type === 'table' ? 'table' : 'chart',
+  };
+  await client.views.open({ trigger_id: triggerId, view: subscriptionModal(data) });
+}
+
+/** `/query subscribe <name> [params]`, `/query alert <name> [params]`, `/query subscriptions`. */
+export async function subscriptionSubcommand(
+  deps: SubscriptionDeps,
+  word: 'subscribe' | 'alert' | 'subscriptions',
+  rest: string,
+  args: SlackCommandMiddlewareArgs & AllMiddlewareArgs,
+  tell: Respond,
+): Promise<void> {
+  const { command, client } = args;
+  if (word === 'subscriptions') return tell(await listFor(deps, command.user_id));
+  const [name = '', ...more] = rest.trim().split(/\s+/);
+  if (!name) return tell(noteMessage(`Which saved query? e.g. \`/query ${word} ${deps.queries.catalog.queries[0]?.name ?? 'weekly-active-instances'}\``));
+  const query = deps.queries.catalog.get(name.toLowerCase());
+  if (!query) return tell(queryUnknownMessage(name.slice(0, 80), deps.queries.closest(name)));
+  const { values } = parseParamText(more.join(' '));
+  try {
+    await openNew(deps, client, command.trigger_id, command.user_id, word === 'alert' ? 'alert' : 'delivery', query, values, command.channel_id);
+  } catch (err) {
+    const coded = toCodedError(err);
+    deps.logger.warn('subscription modal could not open', { code: coded.code, err: coded });
+    await tell(failureMessage('I could not open the form.', 'Please run the command again.'));
+  }
+}
+
+async function listFor(deps: SubscriptionDeps, userId: string): Promise<MessageBody> {
+  const everyone = await deps.subscriptions.isBizops(userId);
+  const list = everyone ? await deps.subscriptions.listAll() : await deps.subscriptions.listOf(userId);
+  return subscriptionsListMessage(list, (q) => deps.queries.catalog.get(q)?.title ?? q, { everyone });
+}
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+const ephemeral = (m: MessageBody) => ({ response_type: 'ephemeral' as const, replace_original: false, ...m });
+
+/** Subscribe… and Alert… on a chart: the modal, with the chart's query and values. */
+function fromChartButton(deps: SubscriptionDeps, kind: SubscriptionKind) {
+  return async ({ ack, action, body, client, respond }: ButtonArgs): Promise<void> => {
+    await ack();
+    let ref: QueryRef | null = null;
+    try {
+      const parsed = JSON.parse(String(action.value ?? '').slice(0, 2000)) as Partial<QueryRef>;
+      if (typeof parsed.q === 'string' && parsed.p && typeof parsed.p === 'object') ref = { q: parsed.q, p: Object.fromEntries(Object.entries(parsed.p).filter(([, v]) => typeof v === 'string')) as Record<string, string> };
+    } catch {
+      ref = null;
+    }
+    const query = ref ? deps.queries.catalog.get(ref.q) : undefined;
+    if (!ref || !query) return void (await respond(ephemeral(noteMessage('That button does not carry a query I know.'))));
+    const channel = body.channel?.id ?? (body.container as { channel_id?: string } | undefined)?.channel_id ?? null;
+    try {
+      await openNew(deps, client, body.trigger_id, body.user.id, kind, query, ref.p, channel);
+    } catch (err) {
+      deps.logger.warn('subscription modal could not open', { err: toCodedError(err) });
+      await respond(ephemeral(failureMessage('I could not open the form.')));
+    }
+  };
+}
+
+type StateValue = { value?: string | null; selected_option?: { value?: string } | null; selected_options?: Array<{ value?: string }>; selected_time?: string | null; selected_conversation?: string | null };
+
+/** Reads the modal's answers into a draft; anything missing comes out empty for the use case to name. */
+function draftOf(view: ViewSubmitAction['view'], meta: SubscriptionModalMetadata, query: SavedQuery): SubscriptionDraft {
+  const values = (view.state?.values ?? {}) as Record<string, Record<string, StateValue | undefined> | undefined>;
+  const at = (block: string, action: string): StateValue => values[block]?.[action] ?? {};
+  const text = (v: string | null | undefined) => (typeof v === 'string' ? v.slice(0, 500) : '');
+  const dm = (at(BlockIds.subscriptionDm, ActionIds.subscriptionDm).selected_options ?? []).some((o) => o.value === 'dm');
+  const params: Record<string, string> = {};
+  for (const p of query.params) {
+    const v = at(`${BlockIds.subscriptionParamPrefix}${p.name}`, `${ActionIds.subscriptionParamPrefix}${p.name}`).value;
+    if (typeof v === 'string' && v.trim()) params[p.name] = v.slice(0, 200);
+  }
+  return {
+    kind: meta.k,
+    query: meta.q,
+    params,
+    channel: dm ? null : text(at(BlockIds.subscriptionChannel, ActionIds.subscriptionChannel).selected_conversation) || null,
+    schedule: {
+      kind: text(at(BlockIds.subscriptionScheduleKind, ActionIds.subscriptionScheduleKind).selected_option?.value),
+      time: text(at(BlockIds.subscriptionTime, ActionIds.subscriptionTime).selected_time),
+      day: text(at(BlockIds.subscriptionDay, ActionIds.subscriptionDay).selected_option?.value),
+      date: text(at(BlockIds.subscriptionDate, ActionIds.subscriptionDate).value),
+      cron: text(at(BlockIds.subscriptionCron, ActionIds.subscriptionCron).value),
+      tz: meta.tz,
+    },
+    format: text(at(BlockIds.subscriptionFormat, ActionIds.subscriptionFormat).selected_option?.value),
+    condition: {
+      column: text(at(BlockIds.alertColumn, ActionIds.alertColumn).selected_option?.value),
+      op: text(at(BlockIds.alertOp, ActionIds.alertOp).selected_option?.value),
+      value: text(at(BlockIds.alertValue, ActionIds.alertValue).value),
+    },
+  };
+}
+
+/** Each problem on the input it is about (the rest on the first block that is always there). */
+function errorsByBlock(errors: Partial<Record<DraftField, string>>, draft: SubscriptionDraft): Record<string, string> {
+  const block: Record<string, string> = {
+    channel: BlockIds.subscriptionChannel, kind: BlockIds.subscriptionScheduleKind, time: BlockIds.subscriptionTime, day: BlockIds.subscriptionDay,
+    date: BlockIds.subscriptionDate, cron: BlockIds.subscriptionCron, tz: BlockIds.subscriptionScheduleKind, format: BlockIds.subscriptionFormat,
+    column: BlockIds.alertColumn, op: BlockIds.alertOp, value: BlockIds.alertValue, limit: BlockIds.subscriptionChannel, query: BlockIds.subscriptionChannel,
+  };
+  const out: Record<string, string> = {};
+  for (const [field, message] of Object.entries(errors)) {
+    if (!message) continue;
+    const id = field.startsWith('param:') ? `${BlockIds.subscriptionParamPrefix}${field.slice(6)}` : block[field] ?? BlockIds.subscriptionChannel;
+    // A cron schedule has no time input: its time errors go on the cron field.
+    const target = id === BlockIds.subscriptionTime && draft.schedule.kind === 'cron' ? BlockIds.subscriptionCron : id;
+    out[target] = out[target] ? `${out[target]} ${message}` : message;
+  }
+  for (const k of Object.keys(out)) out[k] = out[k]!.slice(0, 300);
+  return out;
+}
+
+function metadataOf(raw: string | undefined): SubscriptionModalMetadata | null {
+  try {
+    const m = JSON.parse(raw ?? '') as Partial<SubscriptionModalMetadata>;
+    if ((m.k !== 'delivery' && m.k !== 'alert') || typeof m.q !== 'string' || typeof m.tz !== 'string') return null;
+    if (m.id !== undefined && !isSubscriptionId(m.id)) return null;
+    const p = m.p && typeof m.p === 'object' ? Object.fromEntries(Object.entries(m.p).filter(([, v]) => typeof v === 'string').slice(0, 30)) as Record<string, string> : undefined;
+    return { k: m.k, q: m.q, tz: m.tz, ...(m.id ? { id: m.id } : {}), ...(p ? { p } : {}) };
+  } catch {
+    return null;
+  }
+}
+
+/** The modal's submission: inline errors in the ack, or save and say what was scheduled. */
+function modalSubmission(deps: SubscriptionDeps) {
+  return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const meta = metadataOf(view.private_metadata);
+    const query = meta ? deps.queries.catalog.get(meta.q) : undefined;
+    if (!meta || !query) {
+      await ack();
+      return;
+    }
+    const draft = draftOf(view, meta, query);
+    const userId = body.user.id;
+    let result;
+    try {
+      const save = meta.id ? deps.subscriptions.update(meta.id, userId, draft) : deps.subscriptions.create(userId, draft, view.id);
+      result = await Promise.race([save, new Promise<'late'>((r) => setTimeout(() => r('late'), CHECK_BUDGET_MS))]);
+    } catch (err) {
+      const coded = toCodedError(err);
+      deps.logger.error('subscription could not be saved', { code: coded.code, err: coded });
+      await ack({ response_action: 'errors', errors: { [BlockIds.subscriptionChannel]: 'I could not save it just now: please try again in a minute.' } });
+      return;
+    }
+    if (result === 'late') {
+      await ack({ response_action: 'errors', errors: { [BlockIds.subscriptionChannel]: 'Slack or the warehouse was slow to answer my checks: press the button again.' } });
+      return;
+    }
+    if (!result.ok) {
+      if ('errors' in result) await ack({ response_action: 'errors', errors: errorsByBlock(result.errors, draft) });
+      else {
+        await ack();
+        await client.chat.postMessage({ channel: userId, ...subscriptionRefusedMessage(result.reason) }).catch(() => undefined);
+      }
+      return;
+    }
+    await ack();
+    const saved = subscriptionSavedMessage(result.subscription, query.title, Boolean(meta.id));
+    await client.chat.postMessage({ channel: userId, ...saved }).catch((err: unknown) => deps.logger.warn('could not confirm a subscription', { err: toCodedError(err) }));
+  };
+}
+
+/** The schedule kind changed: redraw the modal with the inputs that kind needs (typed values stay: same block IDs). */
+function scheduleKindChanged(deps: SubscriptionDeps) {
+  return async ({ ack, action, body, client }: SlackActionMiddlewareArgs<BlockAction<StaticSelectAction>> & AllMiddlewareArgs): Promise<void> => {
+    await ack();
+    const view = body.view;
+    const meta = metadataOf(view?.private_metadata);
+    const query = meta ? deps.queries.catalog.get(meta.q) : undefined;
+    const kind = action.selected_option?.value;
+    if (!view || !meta || !query || !kind || !(SCHEDULE_KINDS as readonly string[]).includes(kind)) return;
+    const draft = draftOf(view as unknown as ViewSubmitAction['view'], meta, query);
+    const editing = meta.id ? await deps.subscriptions.get(meta.id) : null;
+    const data: SubscriptionModalData = {
+      ...(editing ? modalDataOf(editing, query) : {}),
+      kind: meta.k, query, tz: meta.tz, channel: draft.channel, dm: draft.channel === null, params: { ...meta.p, ...draft.params },
+      scheduleKind: kind as ScheduleKind, time: draft.schedule.time || '09:00',
+      ...(draft.schedule.day ? { day: draft.schedule.day } : {}), ...(draft.schedule.date ? { date: draft.schedule.date } : {}), ...(draft.schedule.cron ? { cron: draft.schedule.cron } : {}),
+      ...(draft.format ? { format: draft.format as SubscriptionModalData['format'] } : {}),
+      condition: { column: draft.condition?.column ?? '', op: draft.condition?.op ?? '', value: draft.condition?.value ?? '' },
+    };
+    try {
+      await client.views.update({ view_id: view.id, hash: view.hash, view: subscriptionModal(data) });
+    } catch (err) {
+      // hash_conflict: the person changed the form meanwhile; their typing wins.
+      deps.logger.warn('subscription modal not redrawn', { err: toCodedError(err) });
+    }
+  };
+}
+
+/** Manage, Run now, Pause, Resume, Delete, Edit. */
+function control(deps: SubscriptionDeps, what: 'manage' | 'run' | 'pause' | 'resume' | 'delete' | 'edit') {
+  return async ({ ack, action, body, client, respond }: ButtonArgs): Promise<void> => {
+    await ack();
+    const id = typeof action.value === 'string' && isSubscriptionId(action.value) ? action.value : null;
+    const sub = id ? await deps.subscriptions.get(id) : null;
+    if (!id || !sub) return void (await respond(ephemeral(subscriptionRefusedMessage('not_found'))));
+    const title = (q: string) => deps.queries.catalog.get(q)?.title ?? q;
+    const actor = body.user.id;
+    try {
+      switch (what) {
+        case 'manage':
+          if (!(await deps.subscriptions.mayManage(sub, actor))) return void (await respond(ephemeral(subscriptionRefusedMessage('not_allowed'))));
+          return void (await respond(ephemeral(subscriptionManageMessage(sub, title(sub.query)))));
+        case 'edit': {
+          if (!(await deps.subscriptions.mayManage(sub, actor))) return void (await respond(ephemeral(subscriptionRefusedMessage('not_allowed'))));
+          const query = deps.queries.catalog.get(sub.query);
+          if (!query) return void (await respond(ephemeral(noteMessage(`The saved query “${sub.query}” is no longer in the catalog: delete this one.`))));
+          await client.views.open({ trigger_id: body.trigger_id, view: subscriptionModal(modalDataOf(sub, query)) });
+          return;
+        }
+        case 'run': {
+          const r = await deps.subscriptions.runNow(id, actor);
+          return void (await respond(ephemeral(r.ok ? noteMessage(':arrow_forward: Running it now: the result will be posted where it usually goes.') : subscriptionRefusedMessage(r.reason))));
+        }
+        case 'delete': {
+          const r = await deps.subscriptions.remove(id, actor);
+          return void (await respond(ephemeral(r.ok ? noteMessage(':wastebasket: Deleted. It will not run again.') : subscriptionRefusedMessage(r.reason))));
+        }
+        case 'pause':
+        case 'resume': {
+          const r = what === 'pause' ? await deps.subscriptions.pause(id, actor) : await deps.subscriptions.resume(id, actor);
+          if (!r.ok) return void (await respond(ephemeral(subscriptionRefusedMessage(r.reason))));
+          return void (await respond({ response_type: 'ephemeral', replace_original: true, ...subscriptionManageMessage(r.subscription, title(r.subscription.query)) }));
+        }
+      }
+    } catch (err) {
+      const coded = toCodedError(err);
+      deps.logger.error('subscription control failed', { what, code: coded.code, err: coded });
+      await respond(ephemeral(failureMessage('I could not do that just now.')));
+    }
+  };
+}
+
+export function registerSubscriptions(app: App, deps: SubscriptionDeps): string[] {
+  app.view<ViewSubmitAction>(CallbackIds.subscription, modalSubmission(deps));
+  app.action<BlockAction<StaticSelectAction>>(ActionIds.subscriptionScheduleKind, scheduleKindChanged(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.querySubscribe, fromChartButton(deps, 'delivery'));
+  app.action<BlockAction<ButtonAction>>(ActionIds.queryAlert, fromChartButton(deps, 'alert'));
+  app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionManage, control(deps, 'manage'));
+  app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionRunNow, control(deps, 'run'));
+  app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionPause, control(deps, 'pause'));
+  app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionResume, control(deps, 'resume'));
+  app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionDelete, control(deps, 'delete'));
+  app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionEdit, control(deps, 'edit'));
+  return [];
+}

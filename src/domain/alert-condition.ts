@@ -1,0 +1,102 @@
+/**
+ * Threshold alerts on a saved query's result: a condition on one numeric
+ * column (its total at the latest period: above X, below X, or changed by
+ * more than N% against the period before), and the rule that keeps an alert
+ * from flapping: it fires when the condition becomes true, stays quiet while
+ * it holds, and says "resolved" once when it no longer does. Pure.
+ */
+
+export const ALERT_OPS = [
+  { id: 'above', label: 'is above' },
+  { id: 'below', label: 'is below' },
+  { id: 'change_pct', label: 'changed by more than (%)' },
+] as const;
+export type AlertOp = (typeof ALERT_OPS)[number]['id'];
+
+export interface AlertCondition {
+  /** The numeric column watched. */
+  column: string;
+  op: AlertOp;
+  /** The threshold (a number), or the percentage for `change_pct`. */
+  value: number;
+}
+
+export type AlertState = 'ok' | 'firing';
+
+export interface Evaluation {
+  holds: boolean;
+  /** The column's total at the latest period, and at the one before. */
+  latest: number | null;
+  previous: number | null;
+  /** The change from the period before, in percent (null without one, or from 0). */
+  changePct: number | null;
+}
+
+export type ConditionField = 'column' | 'op' | 'value';
+export type ConditionCheck = { ok: true; condition: AlertCondition } | { ok: false; errors: Partial<Record<ConditionField, string>> };
+
+/** Checks a condition as a form gave it, against the query's numeric columns. */
+export function checkCondition(input: { column?: string | null; op?: string | null; value?: string | null }, numericColumns: readonly string[]): ConditionCheck {
+  const errors: Partial<Record<ConditionField, string>> = {};
+  const column = (input.column ?? '').trim();
+  if (!numericColumns.includes(column)) errors.column = numericColumns.length ? `Pick one of the query's numbers: ${numericColumns.join(', ')}.` : 'This query has no numeric column to watch.';
+  const op = (input.op ?? '').trim();
+  if (!ALERT_OPS.some((o) => o.id === op)) errors.op = 'Pick a condition: above, below, or changed by more than a percentage.';
+  const raw = (input.value ?? '').trim().replace(/,/g, '');
+  const value = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(value)) errors.value = 'Enter a number, e.g. 1000 or 12.5.';
+  else if (op === 'change_pct' && value <= 0) errors.value = 'A change is more than 0%: enter a percentage such as 20.';
+  if (Object.keys(errors).length) return { ok: false, errors };
+  return { ok: true, condition: { column, op: op as AlertOp, value } };
+}
+
+type Cell = string | number | boolean | Date | null;
+
+/** Orders x values the way a chart does: dates and numbers by value, text by collation. */
+function compareX(a: Cell, b: Cell): number {
+  const v = (c: Cell) => (c instanceof Date ? c.getTime() : c);
+  const x = v(a);
+  const y = v(b);
+  if (typeof x === 'number' && typeof y === 'number') return x - y;
+  return String(x ?? '').localeCompare(String(y ?? ''));
+}
+
+/**
+ * The column's total per period (rows grouped by `x`, in order; all rows one
+ * period without an x), then the condition on the latest period.
+ */
+export function evaluate(condition: AlertCondition, rows: ReadonlyArray<Record<string, Cell>>, x?: string): Evaluation {
+  const totals = new Map<string, { x: Cell; total: number }>();
+  for (const row of rows) {
+    const v = row[condition.column];
+    if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+    const key = x ? JSON.stringify(row[x] instanceof Date ? (row[x] as Date).toISOString() : row[x]) : 'all';
+    const t = totals.get(key) ?? { x: x ? (row[x] ?? null) : null, total: 0 };
+    t.total += v;
+    totals.set(key, t);
+  }
+  const periods = [...totals.values()].sort((a, b) => compareX(a.x, b.x));
+  const latest = periods.at(-1)?.total ?? null;
+  const previous = periods.length > 1 ? periods.at(-2)!.total : null;
+  const changePct = latest !== null && previous !== null && previous !== 0 ? ((latest - previous) / Math.abs(previous)) * 100 : null;
+  let holds = false;
+  if (latest !== null) {
+    if (condition.op === 'above') holds = latest > condition.value;
+    else if (condition.op === 'below') holds = latest < condition.value;
+    else holds = changePct !== null && Math.abs(changePct) > condition.value;
+  }
+  return { holds, latest, previous, changePct };
+}
+
+/** What an alert does with a check's result: fire when it becomes true, resolve when it stops, else stay quiet. */
+export function alertStep(state: AlertState, holds: boolean): { action: 'fire' | 'resolve' | 'quiet'; next: AlertState } {
+  if (holds) return state === 'firing' ? { action: 'quiet', next: 'firing' } : { action: 'fire', next: 'firing' };
+  return state === 'firing' ? { action: 'resolve', next: 'ok' } : { action: 'quiet', next: 'ok' };
+}
+
+/** "Weekly active instances is above 1,000", in words. */
+export function describeCondition(c: AlertCondition, columnLabel = c.column): string {
+  const n = c.value.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  if (c.op === 'change_pct') return `${columnLabel} changes by more than ${n}% from the period before`;
+  return `${columnLabel} ${c.op === 'above' ? 'is above' : 'is below'} ${n}`;
+}

@@ -1,0 +1,402 @@
+/**
+ * Scheduled deliveries and threshold alerts of saved queries.
+ *
+ * A subscription delivers a query's chart, table or CSV on a schedule, to a
+ * channel the bot is in or to its owner's DMs; an alert checks a condition
+ * on one numeric column on a schedule and posts when it becomes true, and
+ * once more when it no longer holds. Both are records in the store, and each
+ * scheduled time is a job keyed by it (`subscription.run:<id>:<due>`), so a
+ * run happens once across replicas and restarts; a run's completion
+ * schedules the next one, so a bot that was down sends at most one missed
+ * run (within the grace), never a burst.
+ *
+ * This module decides and records; the run itself (query, draw, post) is the
+ * Slack adapter's job kind (src/slack/subscription-run.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
+import type { Directory } from '../ports/directory.js';
+import { enqueue, jobKey, type JobSpec } from '../jobs/model.js';
+import { checkSchedule, describeSchedule, nextRun, type Schedule, type ScheduleField, type ScheduleInput } from '../domain/schedule.js';
+import { checkCondition, type AlertCondition, type AlertState, type ConditionField } from '../domain/alert-condition.js';
+import type { SavedQuery } from '../catalog/catalog.js';
+import type { QueryService } from './query.js';
+
+export const SUBSCRIPTIONS = 'subscriptions';
+export const SUBSCRIPTION_RUN_JOB = 'subscription.run';
+
+export const SUBSCRIPTION_FORMATS = ['chart', 'table', 'csv', 'chart_csv'] as const;
+export type SubscriptionFormat = (typeof SUBSCRIPTION_FORMATS)[number];
+
+export type SubscriptionKind = 'delivery' | 'alert';
+
+/** Where it goes: a channel the bot is in, or the owner's DMs. */
+export type SubscriptionTarget = { kind: 'channel'; channel: string } | { kind: 'dm' };
+
+export interface RunRecord {
+  /** When the run was due (epoch ms) and when it happened. */
+  dueAt: number;
+  at: number;
+  outcome: 'delivered' | 'fired' | 'resolved' | 'quiet' | 'missed' | 'failed';
+  /** Why it failed or was skipped (safe to show). */
+  message: string | null;
+  manual: boolean;
+}
+
+/** A stored subscription or alert. Times are epoch ms. */
+export type Subscription = SubscriptionFields & StoreDoc;
+
+export interface SubscriptionFields {
+  id: string;
+  kind: SubscriptionKind;
+  owner: string;
+  query: string;
+  /** Parameter values as given: relative dates (`-30d`) stay relative at each run. */
+  params: Record<string, string>;
+  target: SubscriptionTarget;
+  schedule: Schedule;
+  /** Deliveries: what is posted. */
+  format: SubscriptionFormat;
+  /** Alerts: the condition, its state, and the message it fired with. */
+  condition: AlertCondition | null;
+  alertState: AlertState;
+  firedAt: number | null;
+  firedMessage: { channel: string; ts: string } | null;
+  status: 'active' | 'paused';
+  pausedReason: string | null;
+  nextRunAt: number | null;
+  lastRun: RunRecord | null;
+  consecutiveFailures: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SubscriptionLimits {
+  /** Subscriptions and alerts one person may have. */
+  perOwner: number;
+  /** Subscriptions and alerts in all. */
+  total: number;
+  /** A run later than this after its time is skipped (the next one is on time). */
+  graceMs: number;
+  /** Failed runs in a row after which a subscription pauses itself. */
+  maxFailures: number;
+}
+
+/** What the modal collected. */
+export interface SubscriptionDraft {
+  kind: SubscriptionKind;
+  query: string;
+  params: Record<string, string>;
+  /** A channel ID, or null for the owner's DMs. */
+  channel: string | null;
+  schedule: ScheduleInput;
+  format?: string | null;
+  condition?: { column?: string | null; op?: string | null; value?: string | null };
+}
+
+export type DraftField = 'query' | 'channel' | 'format' | 'limit' | ScheduleField | ConditionField | `param:${string}`;
+
+export type SaveResult =
+  | { ok: true; subscription: Subscription }
+  | { ok: false; errors: Partial<Record<DraftField, string>> }
+  | { ok: false; reason: 'not_found' | 'not_allowed' };
+
+export type ChangeResult = { ok: true; subscription: Subscription } | { ok: false; reason: 'not_found' | 'not_allowed' | 'already' };
+
+export interface SubscriptionServiceOptions {
+  store: Store;
+  directory: Directory;
+  queries: QueryService;
+  logger: Logger;
+  limits: SubscriptionLimits;
+  bizopsUsergroup: string | undefined;
+  kick: () => void;
+  now?: () => Date;
+}
+
+const ID = /^sub_[a-z0-9]{6,40}$/;
+
+/** The short reference people see: `SUB-7QK2ZD`. */
+export function subscriptionRef(id: string): string {
+  return `SUB-${id.replace(/^sub_/, '').slice(-6).toUpperCase()}`;
+}
+
+/** Whether a string (a button value) is shaped like a subscription ID. */
+export function isSubscriptionId(v: unknown): v is string {
+  return typeof v === 'string' && ID.test(v);
+}
+
+/** The numeric columns an alert may watch: the chart's value columns. */
+export function numericColumnsOf(query: SavedQuery): string[] {
+  return [...query.display.y];
+}
+
+export class SubscriptionService {
+  private readonly now: () => Date;
+
+  constructor(private readonly opts: SubscriptionServiceOptions) {
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  get limits(): SubscriptionLimits {
+    return this.opts.limits;
+  }
+
+  async get(id: string): Promise<Subscription | null> {
+    if (!isSubscriptionId(id)) return null;
+    return (await this.opts.store.get<Subscription>(SUBSCRIPTIONS, id))?.data ?? null;
+  }
+
+  /** A person's subscriptions and alerts, newest first. */
+  async listOf(owner: string): Promise<Subscription[]> {
+    const docs = await this.opts.store.list<Subscription>(SUBSCRIPTIONS, { where: { field: 'owner', equals: owner } });
+    return docs.map((d) => d.data).sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /** Every subscription and alert (BizOps), newest first. */
+  async listAll(): Promise<Subscription[]> {
+    return (await this.opts.store.list<Subscription>(SUBSCRIPTIONS)).map((d) => d.data).sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /** Whether `userId` may manage subscriptions other than their own (BizOps), asked of Slack. */
+  async isBizops(userId: string): Promise<boolean> {
+    return (await this.opts.directory.membership(this.opts.bizopsUsergroup, userId)) === 'member';
+  }
+
+  /** The owner's Slack time zone, for the modal (UTC when Slack has none). */
+  async timeZoneOf(userId: string): Promise<string> {
+    const profile = await this.opts.directory.profile(userId);
+    return profile && profile !== 'unknown' && profile.tz ? profile.tz : 'UTC';
+  }
+
+  /**
+   * Checks a draft the way the modal's inline errors report it: the query
+   * and its parameters (as `/query` checks them), the schedule, where it
+   * goes (a channel the bot is in), the format or condition, the cost cap
+   * (a dry run: a query over the cap cannot be saved), and the limits.
+   */
+  async check(owner: string, draft: SubscriptionDraft, editing?: Subscription): Promise<{ ok: true; value: Omit<SubscriptionFields, 'id' | 'createdAt' | 'updatedAt' | 'owner'> } | { ok: false; errors: Partial<Record<DraftField, string>> }> {
+    const errors: Partial<Record<DraftField, string>> = {};
+    const query = this.opts.queries.catalog.get(draft.query);
+    if (!query) return { ok: false, errors: { query: `There is no saved query called “${draft.query.slice(0, 60)}”.` } };
+    const resolution = await this.opts.queries.resolve(query, draft.params);
+    if (!resolution.ok) for (const [name, problem] of Object.entries(resolution.problems)) errors[`param:${name}`] = problem;
+    const schedule = checkSchedule(draft.schedule);
+    if (!schedule.ok) Object.assign(errors, schedule.errors);
+    let format: SubscriptionFormat = 'chart';
+    let condition: AlertCondition | null = null;
+    if (draft.kind === 'delivery') {
+      const f = (draft.format ?? '').trim();
+      const allowed = query.display.type === 'table' ? ['table', 'csv'] : SUBSCRIPTION_FORMATS;
+      if (!(allowed as readonly string[]).includes(f)) errors.format = query.display.type === 'table' ? 'This query is a table: pick Table or CSV.' : 'Pick what to send: chart, table, CSV, or chart and CSV.';
+      else format = f as SubscriptionFormat;
+    } else {
+      const c = checkCondition(draft.condition ?? {}, numericColumnsOf(query));
+      if (!c.ok) Object.assign(errors, c.errors);
+      else condition = c.condition;
+    }
+    let target: SubscriptionTarget = { kind: 'dm' };
+    if (draft.channel) {
+      const access = await this.opts.directory.channelAccess(draft.channel);
+      if (access === 'not_found') errors.channel = 'I cannot find that channel (or it is archived).';
+      else if (access === 'not_member') errors.channel = 'I am not in that channel: invite me with /invite @analytics-bot, or pick another.';
+      else if (access === 'unknown') errors.channel = 'I could not check that channel with Slack just now; try again in a minute.';
+      else target = { kind: 'channel', channel: draft.channel };
+    }
+    if (Object.keys(errors).length) return { ok: false, errors };
+    // The cost cap, as each run will meet it.
+    if (resolution.ok) {
+      const estimate = await this.opts.queries.estimate(query, resolution.params);
+      if (estimate.overCap) errors.query = `This query would process about ${formatMb(estimate.bytes)}, over the cap of ${formatMb(estimate.capBytes)}: it cannot be scheduled. Narrow its parameters.`;
+    }
+    if (!editing) {
+      const [mine, all] = await Promise.all([this.listOf(owner), this.opts.store.list(SUBSCRIPTIONS)]);
+      if (mine.length >= this.opts.limits.perOwner) errors.limit = `You have ${mine.length} scheduled deliveries and alerts, the most one person may have (${this.opts.limits.perOwner}). Delete one with /query subscriptions first.`;
+      else if (all.length >= this.opts.limits.total) errors.limit = `The workspace has ${all.length} scheduled deliveries and alerts, the most allowed (${this.opts.limits.total}). Ask BizOps to clear out old ones.`;
+    }
+    if (Object.keys(errors).length || !schedule.ok || !resolution.ok) return { ok: false, errors };
+    const now = this.now().getTime();
+    return {
+      ok: true,
+      value: {
+        kind: draft.kind, query: query.name, params: resolution.params.given, target, schedule: schedule.schedule,
+        format, condition, alertState: editing?.alertState ?? 'ok', firedAt: editing?.firedAt ?? null, firedMessage: editing?.firedMessage ?? null,
+        status: 'active', pausedReason: null, nextRunAt: nextRun(schedule.schedule, new Date(now)).getTime(),
+        lastRun: editing?.lastRun ?? null, consecutiveFailures: 0,
+      },
+    };
+  }
+
+  /** Saves a new subscription or alert, with its first run scheduled. `key` (the modal's view) makes a repeated submission save once. */
+  async create(owner: string, draft: SubscriptionDraft, key: string): Promise<SaveResult> {
+    const checked = await this.check(owner, draft);
+    if (!checked.ok) return checked;
+    const now = this.now().getTime();
+    const id = `sub_${now.toString(36)}${randomBytes(4).toString('hex')}`;
+    const subscription: Subscription = { id, owner, createdAt: now, updatedAt: now, ...checked.value };
+    const saved = await this.opts.store.runTransaction(async (tx) => {
+      const seen = await tx.get(SUBSCRIPTIONS + '_submissions', key);
+      if (seen) return (await tx.get<Subscription>(SUBSCRIPTIONS, String(seen.data['id'])))?.data ?? null;
+      tx.put(SUBSCRIPTIONS + '_submissions', key, { id, expiresAt: now + 7 * 86_400_000 });
+      tx.put(SUBSCRIPTIONS, id, subscription);
+      tx.audit({ actor: owner, action: `subscription.created`, subject: id, after: subscription });
+      await enqueue(tx, runJob(subscription, subscription.nextRunAt!), now);
+      return subscription;
+    });
+    if (!saved) return { ok: false, reason: 'not_found' };
+    return { ok: true, subscription: saved };
+  }
+
+  /** Changes a subscription (its owner or BizOps): the next run follows the new schedule. */
+  async update(id: string, actor: string, draft: SubscriptionDraft): Promise<SaveResult> {
+    const current = await this.get(id);
+    if (!current) return { ok: false, reason: 'not_found' };
+    if (!(await this.mayManage(current, actor))) return { ok: false, reason: 'not_allowed' };
+    const checked = await this.check(current.owner, draft, current);
+    if (!checked.ok) return checked;
+    const now = this.now().getTime();
+    const updated: Subscription = { ...current, ...checked.value, updatedAt: now };
+    await this.opts.store.runTransaction(async (tx) => {
+      tx.put(SUBSCRIPTIONS, id, updated);
+      tx.audit({ actor, action: 'subscription.updated', subject: id, before: current, after: updated });
+      await enqueue(tx, runJob(updated, updated.nextRunAt!), now);
+    });
+    return { ok: true, subscription: updated };
+  }
+
+  async pause(id: string, actor: string): Promise<ChangeResult> {
+    return this.change(id, actor, 'subscription.paused', (s) => (s.status === 'paused' ? null : { status: 'paused', pausedReason: null, nextRunAt: null }));
+  }
+
+  async resume(id: string, actor: string): Promise<ChangeResult> {
+    const now = this.now();
+    return this.change(id, actor, 'subscription.resumed', (s) =>
+      s.status === 'active' ? null : { status: 'active', pausedReason: null, consecutiveFailures: 0, nextRunAt: nextRun(s.schedule, now).getTime() },
+    );
+  }
+
+  async remove(id: string, actor: string): Promise<ChangeResult> {
+    const current = await this.get(id);
+    if (!current) return { ok: false, reason: 'not_found' };
+    if (!(await this.mayManage(current, actor))) return { ok: false, reason: 'not_allowed' };
+    await this.opts.store.runTransaction(async (tx) => {
+      tx.delete(SUBSCRIPTIONS, id);
+      tx.audit({ actor, action: 'subscription.deleted', subject: id, before: current });
+    });
+    return { ok: true, subscription: current };
+  }
+
+  /** Runs it now, once, without changing its schedule (a "run now" button). */
+  async runNow(id: string, actor: string): Promise<ChangeResult> {
+    const current = await this.get(id);
+    if (!current) return { ok: false, reason: 'not_found' };
+    if (!(await this.mayManage(current, actor))) return { ok: false, reason: 'not_allowed' };
+    const now = this.now().getTime();
+    await this.opts.store.runTransaction(async (tx) => {
+      await enqueue(tx, { key: jobKey(SUBSCRIPTION_RUN_JOB, id, 'now', now), kind: SUBSCRIPTION_RUN_JOB, payload: { id, dueAt: now, manual: true } }, now);
+      tx.audit({ actor, action: 'subscription.run_now', subject: id });
+    });
+    this.opts.kick();
+    return { ok: true, subscription: current };
+  }
+
+  /** Whether `actor` may change this one: its owner, or BizOps. */
+  async mayManage(s: Subscription, actor: string): Promise<boolean> {
+    return s.owner === actor || (await this.isBizops(actor));
+  }
+
+  // ---- runs (called by the run job) ----
+
+  /**
+   * Records a run with the job that carried it out: the outcome, the alert's
+   * state, and (for a scheduled run) the next run.
+   */
+  async recordRun(tx: StoreTx, id: string, run: { dueAt: number; manual: boolean; outcome: RunRecord['outcome']; message?: string | null; alertState?: AlertState; firedMessage?: { channel: string; ts: string } | null }): Promise<void> {
+    const current = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
+    if (!current) return;
+    const now = this.now().getTime();
+    const record: RunRecord = { dueAt: run.dueAt, at: now, outcome: run.outcome, message: run.message ?? null, manual: run.manual };
+    const next: Subscription = { ...current, lastRun: record, consecutiveFailures: 0, updatedAt: now };
+    if (run.alertState) {
+      next.alertState = run.alertState;
+      if (run.outcome === 'fired') {
+        next.firedAt = now;
+        next.firedMessage = run.firedMessage ?? null;
+      }
+    }
+    if (!run.manual && current.status === 'active' && current.nextRunAt === run.dueAt) {
+      next.nextRunAt = nextRun(current.schedule, new Date(Math.max(now, run.dueAt))).getTime();
+      await enqueue(tx, runJob(next, next.nextRunAt), now);
+    }
+    tx.put(SUBSCRIPTIONS, id, next);
+    if (run.outcome === 'fired' || run.outcome === 'resolved') tx.audit({ actor: 'bot', action: `subscription.alert_${run.outcome}`, subject: id, after: { message: run.message ?? null } });
+  }
+
+  /**
+   * Records a run that gave up: its owner is told once, the next run is
+   * scheduled, and after `maxFailures` failures in a row it pauses itself.
+   * Returns whether it paused.
+   */
+  async recordFailure(tx: StoreTx, id: string, run: { dueAt: number; manual: boolean; message: string }): Promise<{ paused: boolean; subscription: Subscription } | null> {
+    const current = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
+    if (!current) return null;
+    const now = this.now().getTime();
+    const failures = current.consecutiveFailures + (run.manual ? 0 : 1);
+    const next: Subscription = {
+      ...current,
+      lastRun: { dueAt: run.dueAt, at: now, outcome: 'failed', message: run.message, manual: run.manual },
+      consecutiveFailures: failures,
+      updatedAt: now,
+    };
+    const paused = !run.manual && failures >= this.opts.limits.maxFailures;
+    if (paused) {
+      next.status = 'paused';
+      next.pausedReason = `It failed ${failures} times in a row; the last time: ${run.message}`;
+      next.nextRunAt = null;
+    } else if (!run.manual && current.status === 'active' && current.nextRunAt === run.dueAt) {
+      next.nextRunAt = nextRun(current.schedule, new Date(Math.max(now, run.dueAt))).getTime();
+      await enqueue(tx, runJob(next, next.nextRunAt), now);
+    }
+    tx.put(SUBSCRIPTIONS, id, next);
+    tx.audit({ actor: 'bot', action: paused ? 'subscription.paused_after_failures' : 'subscription.run_failed', subject: id, after: { message: run.message, failures } });
+    return { paused, subscription: next };
+  }
+
+  /** Whether a run due at `dueAt` is still this subscription's (not paused, deleted, or moved by an edit). */
+  isCurrent(s: Subscription, dueAt: number, manual: boolean): boolean {
+    return manual || (s.status === 'active' && s.nextRunAt === dueAt);
+  }
+
+  /** The schedule in words. */
+  describe(s: Subscription): string {
+    return describeSchedule(s.schedule);
+  }
+
+  private async change(id: string, actor: string, action: string, update: (s: Subscription) => Partial<Subscription> | null): Promise<ChangeResult> {
+    const current = await this.get(id);
+    if (!current) return { ok: false, reason: 'not_found' };
+    if (!(await this.mayManage(current, actor))) return { ok: false, reason: 'not_allowed' };
+    const now = this.now().getTime();
+    return this.opts.store.runTransaction(async (tx): Promise<ChangeResult> => {
+      const cur = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
+      if (!cur) return { ok: false, reason: 'not_found' };
+      const change = update(cur);
+      if (!change) return { ok: false, reason: 'already' };
+      const next: Subscription = { ...cur, ...change, updatedAt: now };
+      tx.put(SUBSCRIPTIONS, id, next);
+      tx.audit({ actor, action, subject: id, before: { status: cur.status }, after: { status: next.status } });
+      if (next.status === 'active' && next.nextRunAt !== null && next.nextRunAt !== cur.nextRunAt) await enqueue(tx, runJob(next, next.nextRunAt), now);
+      return { ok: true, subscription: next };
+    });
+  }
+}
+
+/** The job for the run due at `dueAt`: its key names the time, so each scheduled run happens once. */
+export function runJob(s: Pick<Subscription, 'id'>, dueAt: number): JobSpec {
+  return { key: jobKey(SUBSCRIPTION_RUN_JOB, s.id, dueAt), kind: SUBSCRIPTION_RUN_JOB, payload: { id: s.id, dueAt, manual: false }, runAt: dueAt };
+}
+
+function formatMb(bytes: number): string {
+  return `${(bytes / 1024 ** 2).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
+}

@@ -1,0 +1,173 @@
+/**
+ * A scheduled run of a delivery or alert (the `subscription.run` job, one per
+ * scheduled time): runs the saved query through the same cost cap and cache
+ * as `/query` (identical queries and parameters run once), then posts: a
+ * delivery's chart, table or CSV with its footer and Manage button; an
+ * alert's message when its condition becomes true (the chart in its thread),
+ * and "resolved" once when it stops. The outcome and the next run are
+ * recorded with the job's completion.
+ *
+ * A run later than the grace after its time (the bot was down) is skipped,
+ * and the next one is on time: never a burst of missed runs. A run that
+ * fails is retried; when it gives up, the owner is told once, and after too
+ * many failures in a row the subscription pauses itself and says so.
+ */
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../logger.js';
+import { ChartRenderError, toCodedError } from '../errors.js';
+import { PermanentJobError, defineJob, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
+import { noticeJob } from '../ports/notices.js';
+import { runDecision } from '../domain/schedule.js';
+import { alertStep, evaluate } from '../domain/alert-condition.js';
+import { toCsv } from '../charts/spec.js';
+import type { QueryOutput, QueryService } from '../services/query.js';
+import { SUBSCRIPTION_RUN_JOB, subscriptionRef, type Subscription, type SubscriptionService } from '../services/subscriptions.js';
+import { queryChartMessage, queryEmptyMessage, queryTableMessage } from '../../views/query.js';
+import { alertFiredMessage, alertResolvedMessage, subscriptionFooter } from '../../views/subscriptions.js';
+import { slackErrorCode, toSlackError } from './errors.js';
+import type { SlackGateway } from './gateway.js';
+
+export interface SubscriptionRunDeps {
+  subscriptions: SubscriptionService;
+  queries: QueryService;
+  gateway: SlackGateway;
+  logger: Logger;
+}
+
+type RunPayload = { id: string; dueAt: number; manual: boolean };
+
+/** Slack refusals that mean the destination is gone: waiting will not help. */
+const GONE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'cannot_dm_bot', 'user_not_found', 'account_inactive']);
+
+export function subscriptionJobKinds(deps: SubscriptionRunDeps): Record<string, JobKind> {
+  return {
+    [SUBSCRIPTION_RUN_JOB]: defineJob<RunPayload>({
+      handler: (ctx) => run(deps, ctx),
+      onGiveUp: (ctx, failure) => async (tx, enqueue) => {
+        const recorded = await deps.subscriptions.recordFailure(tx, ctx.payload.id, { dueAt: ctx.payload.dueAt, manual: ctx.payload.manual, message: failure.message });
+        if (recorded) await enqueue(noticeJob({ type: 'subscription.failed', subscriptionId: ctx.payload.id, dueAt: ctx.payload.dueAt, paused: recorded.paused }));
+      },
+      // A scheduled run may wait a little for the warehouse or Slack, not until the next run.
+      retry: { maxAttempts: 3, baseMs: 20_000, maxMs: 5 * 60_000 },
+    }),
+  };
+}
+
+async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Promise<JobOutcome> {
+  const { subscriptions, queries } = deps;
+  const { id, dueAt, manual } = ctx.payload;
+  const sub = await subscriptions.get(id);
+  // Deleted, paused, or moved by an edit: this run is no longer wanted.
+  if (!sub || !subscriptions.isCurrent(sub, dueAt, manual)) return {};
+  const now = ctx.now().getTime();
+  if (!manual && runDecision(dueAt, now, subscriptions.limits.graceMs) === 'missed') {
+    ctx.logger.info('skipped a run the bot missed', { subscription: id, dueAt });
+    return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'missed', message: `it was due ${new Date(dueAt).toISOString()}, while the bot was not running` }) };
+  }
+  const query = queries.catalog.get(sub.query);
+  if (!query) throw new PermanentJobError(`the saved query “${sub.query}” is no longer in the catalog`);
+  const resolution = await queries.resolve(query, sub.params);
+  if (!resolution.ok) throw new PermanentJobError(`its parameters no longer fit the query: ${Object.values(resolution.problems).slice(0, 2).join('; ')}`);
+  const outcome = await queries.run(query, resolution.params, { userId: sub.owner });
+  if (outcome.kind === 'over_cap') {
+    throw new PermanentJobError(`the query would process ${Math.round(outcome.estimatedBytes / 1024 ** 2)} MB, over the cost cap of ${Math.round(outcome.capBytes / 1024 ** 2)} MB`);
+  }
+  const output = outcome.output;
+  const channel = sub.target.kind === 'channel' ? sub.target.channel : sub.owner;
+  try {
+    if (sub.kind === 'delivery') {
+      await deliver(deps, ctx, sub, output, channel);
+      return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'delivered' }) };
+    }
+    const ev = evaluate(sub.condition!, output.rows, query.display.x);
+    const step = alertStep(sub.alertState, ev.holds);
+    if (step.action === 'fire') {
+      const fired = await deps.gateway.postOnce({ channel }, alertFiredMessage(sub, query, ev), { key: `${ctx.key}:fired`, mayExist: ctx.attempt > 1, since: dueAt });
+      if (output.rows.length && query.display.type !== 'table') await uploadChart(deps, ctx, sub, output, { channel, threadTs: fired.ts }, dueAt);
+      return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'fired', alertState: 'firing', firedMessage: fired, message: `now ${ev.latest}` }) };
+    }
+    if (step.action === 'resolve') {
+      const thread = sub.firedMessage?.ts ?? null;
+      await deps.gateway.postOnce({ channel: sub.firedMessage?.channel ?? channel, threadTs: thread }, alertResolvedMessage(sub, query, ev), { key: `${ctx.key}:resolved`, mayExist: ctx.attempt > 1, since: dueAt });
+      return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'resolved', alertState: 'ok', message: `now ${ev.latest}` }) };
+    }
+    return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'quiet', alertState: step.next }) };
+  } catch (err) {
+    const code = slackErrorCode(err) ?? (err as { slackError?: string }).slackError;
+    if (code && GONE.has(code)) {
+      throw new PermanentJobError(sub.target.kind === 'channel' ? `I can no longer post in <#${channel}> (${code}): invite me back, or edit it to post elsewhere` : `I can no longer DM its owner (${code})`);
+    }
+    throw err;
+  }
+}
+
+/** A delivery: the chart or table as `/query` posts it, the CSV as a file, with the subscription's footer and Manage button. */
+async function deliver(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, sub: Subscription, output: QueryOutput, channel: string): Promise<void> {
+  const now = ctx.now();
+  const footer = subscriptionFooter(sub);
+  const wantsChart = sub.format === 'chart' || sub.format === 'chart_csv';
+  if (output.rows.length === 0) {
+    const empty = queryEmptyMessage(output, now);
+    await deps.gateway.postOnce({ channel }, { text: empty.text, blocks: [...empty.blocks, ...footer] }, { key: ctx.key, mayExist: ctx.attempt > 1, since: ctx.payload.dueAt });
+    return;
+  }
+  if (sub.format === 'table' || (wantsChart && output.query.display.type === 'table')) {
+    const table = queryTableMessage(output, now, { buttons: false });
+    await deps.gateway.postOnce({ channel }, { text: table.text, blocks: [...table.blocks, ...footer].slice(0, 50) }, { key: ctx.key, mayExist: ctx.attempt > 1, since: ctx.payload.dueAt });
+  } else if (wantsChart) {
+    await uploadChart(deps, ctx, sub, output, { channel }, ctx.payload.dueAt, footer);
+  }
+  if (sub.format === 'csv' || sub.format === 'chart_csv') {
+    const name = fileName(sub, ctx.payload.dueAt, 'csv');
+    if (ctx.attempt > 1 && (await deps.gateway.findFile({ channel }, name, ctx.payload.dueAt))) return;
+    await deps.gateway.pace(channel);
+    await upload(deps.gateway.client, {
+      channel_id: channel,
+      file: Buffer.from(toCsv(output.columns, output.rows), 'utf8'),
+      filename: name,
+      title: `${output.query.title} (CSV)`,
+      ...(sub.format === 'csv' ? { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `*${output.query.title}* as CSV: ${output.totalRows.toLocaleString('en-US')} rows.` } }, ...footer] } : {}),
+    });
+  }
+}
+
+/** The chart as a file: named for its subscription and run, so a run repeated after a crash finds the one it already posted. */
+async function uploadChart(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, sub: Subscription, output: QueryOutput, where: { channel: string; threadTs?: string }, since: number, footer: unknown[] = []): Promise<void> {
+  const name = fileName(sub, ctx.payload.dueAt, 'png');
+  if (ctx.attempt > 1 && (await deps.gateway.findFile(where, name, since))) return;
+  let chart;
+  try {
+    chart = await deps.queries.renderChart(output);
+  } catch (err) {
+    if (err instanceof ChartRenderError) throw new PermanentJobError('the chart could not be drawn');
+    throw err;
+  }
+  const message = queryChartMessage(output, ctx.now());
+  await deps.gateway.pace(where.channel);
+  await upload(deps.gateway.client, {
+    channel_id: where.channel,
+    ...(where.threadTs ? { thread_ts: where.threadTs } : {}),
+    file: chart.png,
+    filename: name,
+    title: chart.title,
+    alt_text: chart.altText,
+    ...(where.threadTs ? {} : { blocks: [...message.blocks.filter((b) => b.type !== 'actions'), ...footer] }),
+  });
+}
+
+function fileName(sub: Subscription, dueAt: number, ext: string): string {
+  const stamp = new Date(dueAt).toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
+  return `${sub.query}_${subscriptionRef(sub.id)}_${stamp}.${ext}`;
+}
+
+async function upload(client: WebClient, args: Record<string, unknown>): Promise<void> {
+  try {
+    await client.filesUploadV2(args as unknown as Parameters<WebClient['filesUploadV2']>[0]);
+  } catch (err) {
+    throw toSlackError(err, 'files.uploadV2');
+  }
+}
+
+export function describeFailure(err: unknown): string {
+  return toCodedError(err).message;
+}

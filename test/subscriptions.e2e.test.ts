@@ -1,0 +1,396 @@
+/**
+ * Scheduled deliveries and threshold alerts end to end: the modal through the
+ * real receiver with signed requests, the stand-in, the embedded warehouse
+ * and store, and the job runner on a clock the test moves. Bad input is
+ * refused inline and stores nothing; deliveries land at their instants (in
+ * the subscriber's time zone, through a daylight-saving change), once, after
+ * a restart too; a bot that was down sends a missed run once within the
+ * grace and skips it after; an alert fires, stays quiet, resolves and fires
+ * again; failures reach the owner once and pause after three; two replicas
+ * on Firestore deliver once.
+ */
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBot, freshDataDir, StandinDefaults, embedded, type TestBot } from './support/harness.js';
+import { firestoreAvailable } from './support/firestore-emulator.js';
+import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
+import { openFirestoreStore } from '../src/adapters/store/firestore.js';
+import { openEmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
+import { SlackStandin, type StandinUser, type StoredMessage } from '../src/slack-standin/server.js';
+import { blocksToText } from '../src/slack-standin/render-text.js';
+import { ActionIds, BlockIds } from '../src/ids.js';
+import { SUBSCRIPTIONS, type Subscription } from '../src/services/subscriptions.js';
+import type { Store } from '../src/ports/store.js';
+
+const CHANNEL = StandinDefaults.channel;
+const OUTSIDE = 'C0NOTMEMB';
+const RILEY = StandinDefaults.users.regular;
+const BLAKE = StandinDefaults.users.bizops;
+const users: StandinUser[] = [
+  { id: RILEY, name: 'riley', realName: 'Riley Regular', email: 'riley@example.com', tz: 'America/New_York' },
+  { id: BLAKE, name: 'blake', realName: 'Blake Bizops', email: 'blake@example.com' },
+  { id: StandinDefaults.users.lookerAdmin, name: 'alex', realName: 'Alex Admin', email: 'alex@example.com' },
+];
+const channels = [{ id: CHANNEL, name: 'analytics' }, { id: OUTSIDE, name: 'random', botIsMember: false }];
+
+/** The shipped catalog plus one query whose value the test controls: how many customers there are. */
+async function catalogDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'subs-queries-'));
+  await cp(new URL('../queries', import.meta.url).pathname, dir, { recursive: true });
+  await writeFile(path.join(dir, 'customer-count.sql'), `/*
+name: customer-count
+title: Customers
+description: How many customers there are.
+owner: "@analytics"
+ttl: 1s
+display: { type: bar, x: label, y: customers }
+*/
+SELECT 'all' AS label, COUNT(*) AS customers FROM {{customers}}
+`);
+  return dir;
+}
+
+const text = (m: { text?: string; blocks?: unknown[] } | undefined) => blocksToText({ text: m?.text ?? '', blocks: (m?.blocks ?? []) as never });
+const at = (iso: string) => Date.parse(iso);
+
+function driver(get: () => TestBot) {
+  return {
+    /** `/query subscribe …` or `/query alert …`: the modal it opens. */
+    async open(words: string, userId = RILEY, channelId = CHANNEL) {
+      const t = get();
+      const before = t.standin.modals(userId).at(-1)?.id;
+      await t.standin.runCommand(t.client, { command: '/query', text: words, userId, channelId, timeoutMs: 300 });
+      return t.standin.waitFor(() => {
+        const top = t.standin.modals(userId).at(-1);
+        return top && top.id !== before ? top : undefined;
+      });
+    },
+    /** Picks a schedule kind (the modal redraws). */
+    async kind(viewId: string, kind: string, userId = RILEY) {
+      const t = get();
+      await t.standin.clickAction(t.client, { userId, viewId, actionId: ActionIds.subscriptionScheduleKind, value: kind, timeoutMs: 300 });
+      await t.standin.waitFor(() => (JSON.stringify(t.standin.view(viewId)?.blocks ?? []).includes(kind === 'cron' ? ActionIds.subscriptionCron : ActionIds.subscriptionScheduleKind) ? true : undefined));
+    },
+    async submit(viewId: string, values: Record<string, string | string[]>, userId = RILEY) {
+      const t = get();
+      return t.standin.submitView(t.client, { userId, viewId, values, timeoutMs: 300 });
+    },
+    async subscriptions(): Promise<Subscription[]> {
+      return (await get().store.list<Subscription>(SUBSCRIPTIONS)).map((d) => d.data);
+    },
+    /** Messages the bot posted in a channel (or a DM) that carry a subscription's footer or alert. */
+    posts(channel: string, ref?: string): StoredMessage[] {
+      return get().standin.conversation(channel).filter((m) => !m.ephemeral && /SUB-/.test(JSON.stringify(m.blocks ?? [])) && (!ref || JSON.stringify(m.blocks ?? []).includes(ref)));
+    },
+    async tick(iso: string) {
+      const t = get();
+      t.setTime(at(iso));
+      await t.drain();
+    },
+  };
+}
+
+const schedule = (kind: string, time = '09:00') => ({ [ActionIds.subscriptionScheduleKind]: kind, [ActionIds.subscriptionTime]: time });
+const ref = (s: Subscription) => `SUB-${s.id.replace(/^sub_/, '').slice(-6).toUpperCase()}`;
+
+describe('scheduled deliveries', () => {
+  let t: TestBot;
+  let queries: string;
+  const d = driver(() => t);
+  beforeAll(async () => {
+    queries = await catalogDir();
+    t = await startTestBot({ env: { QUERIES_DIR: queries, FRESHNESS_CHECK_INTERVAL_MS: '0', SUBSCRIPTIONS_PER_OWNER: '6' }, standinOptions: { users, channels } });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+    await rm(queries, { recursive: true, force: true });
+  });
+
+  it('refuses bad input on the field it is about, and stores nothing', async () => {
+    const modal = await d.open('subscribe weekly-active-instances weeks=4');
+    // The modal knows the subscriber's time zone and keeps the parameters given.
+    expect(text(modal)).toContain('America/New_York');
+    expect(JSON.stringify(modal.blocks)).toContain('"initial_value":"4"');
+    const cases: Array<[Record<string, string | string[]>, string, RegExp]> = [
+      [{ [ActionIds.subscriptionChannel]: 'C0GHOST', ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart' }, BlockIds.subscriptionChannel, /cannot find that channel/],
+      [{ [ActionIds.subscriptionChannel]: OUTSIDE, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart' }, BlockIds.subscriptionChannel, /not in that channel: invite me/],
+      [{ [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', ''), [ActionIds.subscriptionFormat]: 'chart' }, BlockIds.subscriptionTime, /Pick a time/],
+      [{ [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart', [`${ActionIds.subscriptionParamPrefix}weeks`]: '40' }, `${BlockIds.subscriptionParamPrefix}weeks`, /from 1 to 13/],
+    ];
+    for (const [values, block, message] of cases) {
+      const r = await d.submit(modal.id, values);
+      expect(r.responseAction).toBe('errors');
+      expect(r.errors?.[block]).toMatch(message);
+    }
+    // A cron expression that is not one, or runs too often.
+    await d.kind(modal.id, 'cron');
+    for (const [cron, message] of [['61 9 * * *', /not a cron expression/], ['*/5 * * * *', /15 minutes apart/]] as const) {
+      const r = await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: cron, [ActionIds.subscriptionFormat]: 'chart' });
+      expect(r.errors?.[BlockIds.subscriptionCron]).toMatch(message);
+    }
+    expect(await d.subscriptions()).toEqual([]);
+  });
+
+  it('refuses a query over the cost cap when it is saved', async () => {
+    const capped = await startTestBot({ env: { QUERIES_DIR: queries, QUERY_MAX_BYTES: String(1024 ** 2), FRESHNESS_CHECK_INTERVAL_MS: '0' }, standinOptions: { users, channels } });
+    try {
+      const c = driver(() => capped);
+      const modal = await c.open('subscribe instances-by-telemetry-level');
+      const r = await c.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart' });
+      expect(r.errors?.[BlockIds.subscriptionChannel]).toMatch(/over the cap of 1 MB: it cannot be scheduled/);
+      expect(await c.subscriptions()).toEqual([]);
+    } finally {
+      await capped.stop();
+    }
+  });
+
+  it('delivers at its instant in the subscriber\'s time zone, once, with a footer and Manage, then schedules the next', async () => {
+    t.setTime(at('2026-12-01T13:00:00Z')); // Tuesday, 08:00 in New York
+    const modal = await d.open('subscribe weekly-active-instances weeks=4');
+    const r = await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('weekdays'), [ActionIds.subscriptionFormat]: 'chart', [`${ActionIds.subscriptionParamPrefix}weeks`]: '4' });
+    expect(r.responseAction).toBeUndefined();
+    const [sub] = await d.subscriptions();
+    expect(sub).toMatchObject({ owner: RILEY, query: 'weekly-active-instances', params: { weeks: '4' }, status: 'active', nextRunAt: at('2026-12-01T14:00:00Z') });
+    await t.standin.waitFor(() => t.standin.conversation(RILEY).find((m) => /Scheduled a delivery/.test(text(m))));
+    await d.tick('2026-12-01T13:59:00Z');
+    expect(d.posts(CHANNEL)).toHaveLength(0);
+    await d.tick('2026-12-01T14:00:30Z');
+    const first = d.posts(CHANNEL);
+    expect(first).toHaveLength(1);
+    expect(first[0]!.files?.[0]?.name).toMatch(/^weekly-active-instances_SUB-[A-Z0-9]{6}_20261201-1400\.png$/);
+    expect(text(first[0])).toMatch(/Scheduled delivery SUB-.*Weekdays at 09:00 \(America\/New_York\).*set up by/s);
+    expect(JSON.stringify(first[0]!.blocks)).toContain(ActionIds.subscriptionManage);
+    await d.tick('2026-12-01T14:30:00Z');
+    expect(d.posts(CHANNEL)).toHaveLength(1);
+    expect((await d.subscriptions())[0]).toMatchObject({ nextRunAt: at('2026-12-02T14:00:00Z'), lastRun: { outcome: 'delivered', dueAt: at('2026-12-01T14:00:00Z') } });
+  });
+
+  it('sends a missed run once within the grace, and skips it after (never a burst)', async () => {
+    // Down from 14:00 to 14:40: within the hour's grace, the run goes out once when the bot is back.
+    await d.tick('2026-12-02T14:40:00Z');
+    expect(d.posts(CHANNEL)).toHaveLength(2);
+    // Down for a day and a half: Thursday's and Friday's runs are long past; one is skipped, none is sent late.
+    await d.tick('2026-12-04T20:00:00Z');
+    expect(d.posts(CHANNEL)).toHaveLength(2);
+    const [sub] = await d.subscriptions();
+    expect(sub!.lastRun).toMatchObject({ outcome: 'missed', dueAt: at('2026-12-03T14:00:00Z') });
+    expect(sub!.nextRunAt).toBe(at('2026-12-07T14:00:00Z')); // the next Monday: the weekend is skipped
+    await d.tick('2026-12-07T14:00:10Z');
+    expect(d.posts(CHANNEL)).toHaveLength(3);
+  });
+
+  it('pauses, resumes and deletes from Manage (owner or BizOps), refusing others', async () => {
+    const [sub] = await d.subscriptions();
+    const post = d.posts(CHANNEL).at(-1)!;
+    const manage = await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts: post.ts, actionId: ActionIds.subscriptionManage, timeoutMs: 1_000 });
+    expect(JSON.stringify(manage.replies)).toContain(ActionIds.subscriptionPause);
+    const outsider = await t.standin.clickAction(t.client, { userId: StandinDefaults.users.lookerAdmin, channelId: CHANNEL, ts: post.ts, actionId: ActionIds.subscriptionManage, timeoutMs: 1_000 });
+    expect(JSON.stringify(outsider.replies)).toMatch(/Only its owner or BizOps/);
+    expect((await t.bot.services.subscriptions.pause(sub!.id, StandinDefaults.users.lookerAdmin)).ok).toBe(false);
+    expect((await t.bot.services.subscriptions.pause(sub!.id, BLAKE)).ok).toBe(true);
+    await d.tick('2026-12-08T14:00:10Z');
+    expect(d.posts(CHANNEL)).toHaveLength(3);
+    expect((await t.bot.services.subscriptions.resume(sub!.id, RILEY)).ok).toBe(true);
+    expect((await d.subscriptions())[0]!.nextRunAt).toBe(at('2026-12-09T14:00:00Z'));
+    await d.tick('2026-12-09T14:00:10Z');
+    expect(d.posts(CHANNEL)).toHaveLength(4);
+    expect((await t.bot.services.subscriptions.remove(sub!.id, RILEY)).ok).toBe(true);
+    await d.tick('2026-12-10T14:00:10Z');
+    expect(d.posts(CHANNEL)).toHaveLength(4);
+    expect(await d.subscriptions()).toEqual([]);
+  });
+
+  it('keeps 09:00 local through a daylight-saving change (New York, 8 March 2026)', async () => {
+    t.setTime(at('2026-03-01T12:00:00Z'));
+    const modal = await d.open('subscribe instances-by-hosting');
+    await d.kind(modal.id, 'weekly');
+    const r = await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, [ActionIds.subscriptionScheduleKind]: 'weekly', [ActionIds.subscriptionDay]: 'mon', [ActionIds.subscriptionTime]: '09:00', [ActionIds.subscriptionFormat]: 'table' });
+    expect(r.errors).toBeUndefined();
+    const sub = (await d.subscriptions()).find((s) => s.query === 'instances-by-hosting')!;
+    expect(sub.nextRunAt).toBe(at('2026-03-02T14:00:00Z'));
+    await d.tick('2026-03-02T14:00:05Z');
+    expect((await t.bot.services.subscriptions.get(sub.id))!.nextRunAt).toBe(at('2026-03-09T13:00:00Z'));
+    await d.tick('2026-03-09T13:00:05Z');
+    expect(d.posts(CHANNEL, ref(sub)), JSON.stringify([await t.bot.services.subscriptions.get(sub.id), t.standin.conversation(CHANNEL).slice(-3), t.standin.conversation(RILEY).slice(-3)])).toHaveLength(2);
+    await t.bot.services.subscriptions.remove(sub.id, RILEY);
+  });
+
+  it('tells its owner once per failed run, and pauses after three in a row, saying so', async () => {
+    t.setTime(at('2026-12-14T10:00:00Z'));
+    const modal = await d.open('subscribe instances-by-hosting');
+    await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' });
+    const sub = (await d.subscriptions())[0]!;
+    const dms = () => t.standin.conversation(RILEY).filter((m) => /failed/.test(text(m)) && text(m).includes(ref(sub)));
+    for (const [i, day] of ['2026-12-14', '2026-12-15', '2026-12-16'].entries()) {
+      // The bot was removed from the channel: every post is refused.
+      t.standin.failNext('chat.postMessage', 'not_in_channel');
+      await d.tick(`${day}T14:00:05Z`);
+      expect(dms()).toHaveLength(i + 1);
+      expect(text(dms().at(-1))).toMatch(/can no longer post in/);
+    }
+    const paused = (await t.bot.services.subscriptions.get(sub.id))!;
+    expect(paused).toMatchObject({ status: 'paused', consecutiveFailures: 3, nextRunAt: null });
+    expect(text(dms().at(-1))).toMatch(/failed 3 times in a row, so I paused it/);
+    await d.tick('2026-12-17T14:00:05Z');
+    expect(dms()).toHaveLength(3);
+    await t.bot.services.subscriptions.remove(sub.id, RILEY);
+  });
+
+  it('keeps a relative date relative: the Subscribe… button on a chart carries what was typed', async () => {
+    t.setTime(Date.now());
+    await t.standin.runCommand(t.client, { command: '/query', text: 'customer-pings-per-day customer=acme since=-14d', userId: RILEY, channelId: CHANNEL, timeoutMs: 300 });
+    const chart = await t.standin.waitFor(() => t.standin.conversation(CHANNEL).filter((m) => m.files?.some((f) => f.name === 'customer-pings-per-day.png')).at(-1), { timeoutMs: 15_000 });
+    const before = t.standin.modals(RILEY).at(-1)?.id;
+    await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts: chart.ts, actionId: ActionIds.querySubscribe, timeoutMs: 300 });
+    const modal = await t.standin.waitFor(() => {
+      const top = t.standin.modals(RILEY).at(-1);
+      return top && top.id !== before ? top : undefined;
+    });
+    expect(JSON.stringify(modal.blocks)).toContain('"initial_value":"-14d"');
+    expect(JSON.stringify(modal.blocks)).toContain('stays relative');
+  });
+
+  it('refuses more than the per-owner limit, saying how to make room', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const modal = await d.open('subscribe instances-by-hosting');
+      const r = await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' });
+      expect(r.responseAction).toBeUndefined();
+      made.push(modal.id);
+    }
+    const modal = await d.open('subscribe instances-by-hosting');
+    const r = await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' });
+    expect(r.errors?.[BlockIds.subscriptionChannel]).toMatch(/the most one person may have \(6\).*\/query subscriptions/);
+    const list = await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: RILEY, channelId: CHANNEL });
+    expect(JSON.stringify(list.replies)).toMatch(/Your scheduled deliveries and alerts\* \(6\)/);
+    for (const s of await d.subscriptions()) await t.bot.services.subscriptions.remove(s.id, RILEY);
+  });
+});
+
+describe('threshold alerts', () => {
+  let t: TestBot;
+  let queries: string;
+  const d = driver(() => t);
+  beforeAll(async () => {
+    queries = await catalogDir();
+    t = await startTestBot({ env: { QUERIES_DIR: queries, FRESHNESS_CHECK_INTERVAL_MS: '0' }, standinOptions: { users, channels } });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+    await rm(queries, { recursive: true, force: true });
+  });
+
+  it('fires when the condition becomes true, stays quiet while it holds, resolves once, and fires again', async () => {
+    const conn = await embedded(t.warehouse).connection();
+    const count = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
+    t.setTime(at('2026-12-01T08:50:00Z'));
+    const modal = await d.open('alert customer-count');
+    await d.kind(modal.id, 'cron');
+    const r = await d.submit(modal.id, {
+      [ActionIds.subscriptionDm]: ['dm'], [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: '0 * * * *',
+      [ActionIds.alertColumn]: 'customers', [ActionIds.alertOp]: 'above', [ActionIds.alertValue]: String(count + 1),
+    });
+    expect(r.responseAction).toBeUndefined();
+    const alerts = () => t.standin.conversation(RILEY).filter((m) => /Alert: Customers|Resolved: Customers/.test(text(m)));
+    const hour = async (h: number) => {
+      await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
+      await d.tick(`2026-12-01T${String(h).padStart(2, '0')}:00:05Z`);
+    };
+    await hour(9);
+    expect(alerts()).toHaveLength(0); // not above yet: quiet
+    await conn.run(`INSERT INTO customers (customer_id, name) SELECT 'alert-test-' || i, 'Alert test ' || i FROM range(2) t(i)`);
+    await hour(10);
+    expect(alerts().map((m) => text(m))).toEqual([expect.stringMatching(/Alert: Customers[\s\S]*customers is above[\s\S]*now/)]);
+    // The chart goes in the alert's thread.
+    await t.standin.waitFor(() => t.standin.conversation(alerts()[0]!.channel).some((m) => m.thread_ts === alerts()[0]!.ts && m.files?.length));
+    await hour(11);
+    expect(alerts()).toHaveLength(1); // still true: quiet
+    await conn.run(`DELETE FROM customers WHERE customer_id LIKE 'alert-test-%'`);
+    await hour(12);
+    expect(alerts().map((m) => text(m))).toEqual([expect.stringMatching(/Alert/), expect.stringMatching(/Resolved: Customers[\s\S]*no longer true/)]);
+    expect(alerts()[1]!.thread_ts).toBe(alerts()[0]!.ts); // said in the alert's thread
+    await hour(13);
+    expect(alerts()).toHaveLength(2); // still false: quiet
+    await conn.run(`INSERT INTO customers (customer_id, name) SELECT 'alert-test-' || i, 'Alert test ' || i FROM range(3) t(i)`);
+    await hour(14);
+    expect(alerts().map((m) => text(m))).toEqual([expect.stringMatching(/Alert/), expect.stringMatching(/Resolved/), expect.stringMatching(/Alert: Customers/)]);
+    await conn.run(`DELETE FROM customers WHERE customer_id LIKE 'alert-test-%'`);
+    conn.closeSync();
+    const audit = (await t.store.recentAudit(100)).map((e) => e.action);
+    expect(audit.filter((a) => a === 'subscription.alert_fired')).toHaveLength(2);
+    expect(audit.filter((a) => a === 'subscription.alert_resolved')).toHaveLength(1);
+  });
+});
+
+describe('a restart between two deliveries', () => {
+  it('delivers the next one once, from the new process', async () => {
+    const queries = await catalogDir();
+    const dir = await freshDataDir();
+    const standin = new SlackStandin({ users, channels });
+    await standin.start();
+    const warehouse = await openEmbeddedWarehouse({ dataDir: dir, timeoutMs: 30_000 });
+    const env = { QUERIES_DIR: queries, FRESHNESS_CHECK_INTERVAL_MS: '0' };
+    let store = await openEmbeddedStore(dir);
+    let t = await startTestBot({ env, standin, store, warehouse });
+    try {
+      const d = driver(() => t);
+      t.setTime(at('2026-12-01T13:00:00Z'));
+      const modal = await d.open('subscribe instances-by-hosting');
+      await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' });
+      await d.tick('2026-12-01T14:00:05Z');
+      expect(d.posts(CHANNEL)).toHaveLength(1);
+      await t.stop();
+      await store.close();
+      store = await openEmbeddedStore(dir);
+      t = await startTestBot({ env, standin, store, warehouse });
+      await d.tick('2026-12-02T14:00:05Z');
+      await d.tick('2026-12-02T14:10:00Z');
+      expect(d.posts(CHANNEL)).toHaveLength(2);
+    } finally {
+      await t.stop();
+      await store.close();
+      await warehouse.close();
+      await standin.stop();
+      await rm(dir, { recursive: true, force: true });
+      await rm(queries, { recursive: true, force: true });
+    }
+  });
+});
+
+const firestore = firestoreAvailable();
+describe.skipIf(!firestore.available)('two replicas on one Firestore', () => {
+  it('deliver each scheduled run once', async () => {
+    const queries = await catalogDir();
+    const dir = await freshDataDir();
+    const standin = new SlackStandin({ users, channels });
+    await standin.start();
+    const warehouse = await openEmbeddedWarehouse({ dataDir: dir, timeoutMs: 30_000 });
+    const prefix = `subs${randomUUID().slice(0, 6)}_`;
+    const stores: Store[] = [0, 1].map(() => openFirestoreStore({ projectId: 'analytics-bot-test', collectionPrefix: prefix }));
+    const env = { QUERIES_DIR: queries, FRESHNESS_CHECK_INTERVAL_MS: '0', JOBS_POLL_MS: '100' };
+    const bots = await Promise.all(stores.map((store) => startTestBot({ env, standin, store, warehouse })));
+    try {
+      const d = driver(() => bots[0]!);
+      for (const b of bots) b.setTime(at('2026-12-01T13:00:00Z'));
+      const modal = await d.open('subscribe instances-by-hosting');
+      await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' });
+      for (const day of ['2026-12-01', '2026-12-02']) {
+        for (const b of bots) b.setTime(at(`${day}T14:00:05Z`));
+        await Promise.all(bots.map((b) => b.drain()));
+        await new Promise((r) => setTimeout(r, 500)); // both runners' timers too
+        await Promise.all(bots.map((b) => b.drain()));
+      }
+      expect(d.posts(CHANNEL)).toHaveLength(2);
+    } finally {
+      await Promise.all(bots.map((b) => b.stop()));
+      await Promise.all(stores.map((s) => s.close()));
+      await warehouse.close();
+      await standin.stop();
+      await rm(dir, { recursive: true, force: true });
+      await rm(queries, { recursive: true, force: true });
+    }
+  });
+});

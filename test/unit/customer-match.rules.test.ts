@@ -1,0 +1,282 @@
+/**
+ * How `/telemetry <text>` finds a customer (src/domain/customer-match.ts), as
+ * rules with tables of what someone types and what it finds: exact names win,
+ * legal suffixes do not count, prefixes and whole words need 3 characters,
+ * typos are tolerated by length (none under 4 characters, 1 from 4, 2 from 8),
+ * ties are listed best first, and "did you mean" offers at most 3 names.
+ */
+import { describe, expect, it } from 'vitest';
+import { CustomerIndex, MAX_QUERY, editDistance, normalize, type CustomerName, type MatchResult } from '../../src/domain/customer-match.js';
+
+let n = 0;
+const customer = (name: string, more: Partial<CustomerName> = {}): CustomerName => ({ customerId: `c${++n}`, name, aliases: [], domain: null, ...more });
+
+/** What a match found, as names: "one: X", "several: X, Y", "none (closest: X)". */
+function found(m: MatchResult): string {
+  switch (m.kind) {
+    case 'one':
+      return `one: ${m.customer.name}`;
+    case 'several':
+      return `several: ${m.customers.map((c) => c.name).join(', ')}`;
+    case 'none':
+      return `none (closest: ${m.closest.map((c) => c.name).join(', ')})`;
+  }
+}
+
+const match = (customers: CustomerName[], text: string, maxSeveral?: number) => found(new CustomerIndex(customers).match(text, maxSeveral));
+
+describe('normalizing what was typed', () => {
+  it.each([
+    ['ACME', 'acme'],
+    ['  Acme,   Inc.  ', 'acme inc'],
+    ['Nestlé S.A.', 'nestle s a'],
+    ['Crème Brûlée', 'creme brulee'],
+    ['https://www.acme.com', 'acme'],
+    ['http://acme.io', 'acme'],
+    ['www.acme.net', 'acme'],
+    ['acme.com/pricing', 'acme com pricing'],
+    ['shop.www.acme', 'shop www acme'],
+    ['wwwacme.org', 'wwwacme'],
+    ['xhttps://acme', 'xhttps acme'],
+    ['acme.company', 'acme company'],
+    ['acme.com.au', 'acme com au'],
+    ['Ünïcödé_Ltd', 'unicode ltd'],
+    ['R2-D2 & C-3PO', 'r2 d2 c 3po'],
+    ['', ''],
+    ['!!!', ''],
+  ])('%j → %j', (text, normalized) => {
+    expect(normalize(text)).toBe(normalized);
+  });
+
+  it.each(['com', 'io', 'net', 'org', 'co', 'ai', 'dev', 'app', 'de', 'uk', 'fr', 'jp', 'us'])('drops the top-level domain .%s', (tld) => {
+    expect(normalize(`globex.${tld}`)).toBe('globex');
+  });
+});
+
+describe('edit distance (bounded)', () => {
+  it.each([
+    ['acme', 'acme', 2, 0],
+    ['', '', 2, 0],
+    ['', 'ab', 2, 2],
+    ['acme', 'acne', 2, 1],
+    ['acme', 'acm', 2, 1],
+    ['acm', 'acme', 2, 1],
+    ['acme', 'cme', 2, 1],
+    ['acme', 'xacme', 2, 1],
+    ['acme', 'maco', 3, 3],
+    ['kitten', 'sitting', 3, 3],
+  ])('%j to %j (at most %i) is %i', (a, b, max, d) => {
+    expect(editDistance(a, b, max)).toBe(d);
+    expect(editDistance(b, a, max)).toBe(d);
+  });
+
+  it.each([
+    ['kitten', 'sitting', 2],
+    ['abcdef', 'uvwxyz', 2],
+    ['a', 'abcd', 2],
+    ['ab', 'abcdef', 2],
+    ['acme', 'globex', 2],
+  ])('%j to %j is over %i: says max+1, not the full distance', (a, b, max) => {
+    expect(editDistance(a, b, max)).toBe(max + 1);
+  });
+});
+
+describe('exact names, aliases and domains', () => {
+  const acme = customer('Acme Corp', { aliases: ['ACME Inc', 'Roadrunner Supplies'], domain: 'acme-widgets.com' });
+  const acmeLabs = customer('Acme Labs');
+  const all = [acme, acmeLabs];
+
+  it.each([
+    ['Acme Corp', 'one: Acme Corp'],
+    ['acme corp', 'one: Acme Corp'],
+    ['ACME', 'one: Acme Corp'],
+    ['Acme, Inc.', 'one: Acme Corp'],
+    ['roadrunner supplies', 'one: Acme Corp'],
+    ['acme-widgets.com', 'one: Acme Corp'],
+    ['https://www.acme-widgets.com', 'one: Acme Corp'],
+    ['acme labs', 'one: Acme Labs'],
+  ])('%j → %s', (text, result) => {
+    expect(match(all, text)).toBe(result);
+  });
+
+  it('lists every customer that is an exact match, in name order', () => {
+    const twins = [customer('Zeta Two', { aliases: ['Zeta'] }), customer('Zeta One', { aliases: ['Zeta'] }), customer('Zetamax')];
+    expect(match(twins, 'zeta')).toBe('several: Zeta One, Zeta Two');
+  });
+});
+
+describe('legal suffixes are not part of a name', () => {
+  const suffixes = ['Inc', 'Corp', 'Corporation', 'Co', 'LLC', 'Ltd', 'Limited', 'GmbH', 'SA', 'AG', 'PLC', 'Company', 'The', 'Group', 'Holdings'];
+
+  // "Zenith <suffix>" is exactly "zenith", so it wins over Zenithal, which only starts with it.
+  it.each(suffixes)('"Zenith %s" is the customer "zenith" means', (suffix) => {
+    expect(match([customer(`Zenith ${suffix}`), customer('Zenithal')], 'zenith')).toBe(`one: Zenith ${suffix}`);
+  });
+
+  it.each(suffixes)('typing "Zenithal %s" means Zenithal', (suffix) => {
+    expect(match([customer('Zenith Labs'), customer('Zenithal')], `Zenithal ${suffix}`)).toBe('one: Zenithal');
+  });
+
+  it('"The Zenith Group" is "zenith" too', () => {
+    expect(match([customer('The Zenith Group'), customer('Zenithal')], 'zenith')).toBe('one: The Zenith Group');
+  });
+
+  it('keeps words that only contain a suffix ("Incubator", "Cooper")', () => {
+    expect(match([customer('Incubator'), customer('Cooper'), customer('Zenith')], 'incubator')).toBe('one: Incubator');
+    expect(match([customer('Cooper Zenith'), customer('Zenith')], 'zenith')).toBe('one: Zenith');
+  });
+
+  it('finds a name made only of such words by the whole name', () => {
+    expect(match([customer('The Company'), customer('Company Store')], 'The Company')).toBe('one: The Company');
+  });
+});
+
+describe('beginnings of names and whole words (3 characters or more)', () => {
+  const list = [customer('Globex'), customer('Initech'), customer('Tony Stark Co')];
+
+  it.each([
+    ['glo', 'one: Globex'],
+    ['gl', 'none (closest: Globex)'],
+    ['init', 'one: Initech'],
+    ['stark', 'one: Tony Stark Co'],
+    ['ton', 'one: Tony Stark Co'],
+    // the beginning of a later word is not enough
+    ['sta', 'none (closest: )'],
+  ])('%j → %s', (text, result) => {
+    expect(match(list, text)).toBe(result);
+  });
+
+  it('a whole word needs 3 characters too', () => {
+    expect(match([customer('Blue Ox'), customer('Red Ant')], 'ox')).toBe('none (closest: )');
+    expect(match([customer('Blue Ox'), customer('Red Ant')], 'ant')).toBe('one: Red Ant');
+  });
+
+  it('an exact match beats a longer name starting the same', () => {
+    expect(match([customer('Globex International'), customer('Globex')], 'globex')).toBe('one: Globex');
+  });
+
+  it('lists names that start the same, shortest (closest) first, then by name', () => {
+    const starks = [customer('Stark Logistics International'), customer('Stark Industries'), customer('Stark Labs'), customer('Stark Apps')];
+    expect(match(starks, 'stark')).toBe('several: Stark Apps, Stark Labs, Stark Industries, Stark Logistics International');
+  });
+
+  it('lists a long name that starts with the text along with the short ones', () => {
+    const long = customer(`Stark ${'x'.repeat(94)}`);
+    expect(long.name).toHaveLength(100);
+    expect(match([long, customer('Stark Labs')], 'stark')).toBe(`several: Stark Labs, ${long.name}`);
+  });
+
+  it('a name that starts with the text ranks above one that only has it as a word', () => {
+    expect(match([customer('Tony Stark'), customer('Starkweather Partners')], 'stark')).toBe('several: Starkweather Partners, Tony Stark');
+  });
+});
+
+describe('typos, tolerated by length', () => {
+  const list = [customer('Vox'), customer('Nova'), customer('Globex'), customer('Initech'), customer('Umbrella')];
+
+  it.each([
+    // under 4 characters: no typo
+    ['vax', 'none (closest: Vox, Nova)'],
+    // 4 to 7 characters: one typo
+    ['nuva', 'one: Nova'],
+    ['nuvo', 'none (closest: Nova, Vox)'],
+    ['glbex', 'one: Globex'],
+    ['glovex', 'one: Globex'],
+    ['gloebx', 'none (closest: Globex)'],
+    ['inetech', 'one: Initech'],
+    ['intiech', 'none (closest: Initech)'],
+    // 8 characters or more: two typos
+    ['umbrelal', 'one: Umbrella'],
+    ['umbrxlla', 'one: Umbrella'],
+    ['uxbxexla', 'none (closest: Umbrella)'],
+  ])('%j → %s', (text, result) => {
+    expect(match(list, text)).toBe(result);
+  });
+
+  it('fewer typos win', () => {
+    const twins = [customer('Umbrella'), customer('Umbrello')];
+    expect(match(twins, 'umbrelxa')).toBe('one: Umbrella');
+    expect(match(twins, 'umbrellx')).toBe('several: Umbrella, Umbrello');
+  });
+
+  it('a name that starts with the text wins over a typo', () => {
+    expect(match([customer('Initech'), customer('Initrode')], 'initr')).toBe('one: Initrode');
+  });
+});
+
+describe('how many are listed', () => {
+  const twelve = Array.from({ length: 12 }, (_, i) => customer(`Stark ${String.fromCharCode(65 + i)}`));
+
+  it('lists at most 10 matches by default, or as many as asked', () => {
+    expect(match(twelve, 'stark')).toBe(`several: ${twelve.slice(0, 10).map((c) => c.name).join(', ')}`);
+    expect(match(twelve, 'stark', 2)).toBe('several: Stark A, Stark B');
+  });
+
+  it('caps exact matches the same way', () => {
+    const same = Array.from({ length: 12 }, (_, i) => customer(`Apex ${String.fromCharCode(65 + i)}`, { aliases: ['apex'] }));
+    expect(match(same, 'apex', 3)).toBe('several: Apex A, Apex B, Apex C');
+    expect(match(same, 'apex')).toBe(`several: ${same.slice(0, 10).map((c) => c.name).join(', ')}`);
+  });
+});
+
+describe('"did you mean": nothing matches', () => {
+  const list = [customer('Nolan'), customer('Novak'), customer('Nomad'), customer('Novella'), customer('Norse')];
+
+  it('offers the 3 nearest names, nearest first, then by name', () => {
+    // Novak is 2 changes away; Nolan, Nomad and Norse 3
+    expect(match(list, 'novxq')).toBe('none (closest: Novak, Nolan, Nomad)');
+  });
+
+  it('compares with the beginning of each name', () => {
+    expect(match([customer('Initech Global Holdings Worldwide'), customer('Zzyzx')], 'inixecx')).toBe('none (closest: Initech Global Holdings Worldwide)');
+  });
+
+  it('offers nothing when no name is near', () => {
+    expect(match(list, 'qqqqqqqq')).toBe('none (closest: )');
+  });
+
+  it.each([
+    // changes allowed: half the length of the text, at least 3
+    ['abcdwxyz', 'Abcdefgh', 4, true],
+    ['abcvwxyz', 'Abcdefgh', 5, false],
+    ['abcdevwxyz', 'Abcdefghij', 5, true],
+    ['abcuvwxyzq', 'Abcdefghij', 6, false],
+    ['xyz', 'Abc', 3, true],
+    ['wxyz', 'Abcd', 4, false],
+  ])('%j and %s (%i changes apart): offered is %s', (text, name, _changes, offered) => {
+    expect(match([customer(name), customer('Aaaaaaaaaaaaaaaaaaaa')], text)).toBe(`none (closest: ${offered ? name : ''})`);
+  });
+
+  it('offers nothing for text without a letter or digit', () => {
+    expect(new CustomerIndex(list).match('!!!')).toEqual({ kind: 'none', closest: [] });
+    expect(new CustomerIndex(list).match('')).toEqual({ kind: 'none', closest: [] });
+  });
+
+  it('does not offer a name made only of legal words for any short text', () => {
+    expect(match([customer('The Company')], 'xyz')).toBe('none (closest: )');
+  });
+});
+
+describe('long input', () => {
+  it(`reads only the first ${MAX_QUERY} characters`, () => {
+    const long = customer(`Acme ${'x'.repeat(MAX_QUERY - 5)}`);
+    expect(match([long], `${long.name}yyyy`)).toBe(`one: ${long.name}`);
+    expect(MAX_QUERY).toBe(80);
+  });
+});
+
+describe('the index', () => {
+  const a = customer('Acme Corp');
+  const b = customer('Globex');
+
+  it('knows its size and finds a customer by ID', () => {
+    const index = new CustomerIndex([a, b]);
+    expect(index.size).toBe(2);
+    expect(index.byId(b.customerId)).toBe(b);
+    expect(index.byId('nope')).toBeUndefined();
+  });
+
+  it('skips missing domains and aliases', () => {
+    expect(found(new CustomerIndex([customer('Globex', { aliases: [''], domain: '' })]).match('globex'))).toBe('one: Globex');
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * The helpers every view uses (views/common.ts): escaping user text for
+ * mrkdwn, cutting text to Slack's limits, dates, "3 hours ago", and what a
+ * person sees when something behind the bot failed.
+ */
+import { describe, expect, it } from 'vitest';
+import { SLACK_LIMITS, ago, escapeMrkdwn, failureMessage, slackDate, truncate } from '../../views/common.js';
+
+describe('escaping user text for mrkdwn', () => {
+  it.each([
+    ['plain text', 'plain text'],
+    ['<!channel>', '&lt;!channel&gt;'],
+    ['<@U123>', '&lt;@U123&gt;'],
+    ['<https://evil.example|click>', '&lt;https://evil.example|click&gt;'],
+    ['Procter & Gamble', 'Procter &amp; Gamble'],
+    ['a < b > c < d > e', 'a &lt; b &gt; c &lt; d &gt; e'],
+    ['&&', '&amp;&amp;'],
+    // An ampersand is escaped first, so escapes are not escaped twice.
+    ['&lt;', '&amp;lt;'],
+    ['<&>', '&lt;&amp;&gt;'],
+  ])('%j → %j', (text, escaped) => {
+    expect(escapeMrkdwn(text)).toBe(escaped);
+  });
+});
+
+describe('cutting text to a length', () => {
+  it.each([
+    ['abcdef', 10, 'abcdef'],
+    ['abcdef', 6, 'abcdef'],
+    ['abcdefg', 6, 'abcde…'],
+    ['abcdefghijklmnop', 6, 'abcde…'],
+    ['ab', 1, '…'],
+    ['ab', 0, '…'],
+    ['', 0, ''],
+  ])('%j cut to %i → %j', (text, max, cut) => {
+    expect(truncate(text, max)).toBe(cut);
+  });
+
+  it('never returns more than asked (for any positive limit)', () => {
+    const text = 'x'.repeat(SLACK_LIMITS.sectionText + 500);
+    expect(truncate(text, SLACK_LIMITS.sectionText)).toHaveLength(SLACK_LIMITS.sectionText);
+    expect(truncate(text, SLACK_LIMITS.sectionText).endsWith('…')).toBe(true);
+  });
+});
+
+describe('Slack limits the views are checked against', () => {
+  it('are the ones Slack documents', () => {
+    expect(SLACK_LIMITS).toEqual({
+      messageBlocks: 50,
+      modalBlocks: 100,
+      sectionText: 3000,
+      actionId: 255,
+      buttonText: 75,
+      optionText: 75,
+      selectOptions: 100,
+      contextElements: 10,
+      fields: 10,
+      fieldText: 2000,
+    });
+  });
+});
+
+describe('dates in the reader’s time zone', () => {
+  const at = new Date('2026-11-28T09:05:42Z');
+
+  it('uses Slack’s date token, with a UTC fallback to the minute', () => {
+    expect(slackDate(at)).toBe('<!date^1795856742^{date_short_pretty} at {time}|2026-11-28 09:05 UTC>');
+  });
+
+  it('takes another format, and whole seconds only', () => {
+    expect(slackDate(new Date('2026-11-28T09:05:42.999Z'), '{date_long}')).toBe('<!date^1795856742^{date_long}|2026-11-28 09:05 UTC>');
+  });
+});
+
+describe('"how long ago"', () => {
+  const now = new Date('2026-11-28T12:00:00Z');
+  const before = (seconds: number) => new Date(now.getTime() - seconds * 1000);
+
+  it.each([
+    [0, 'just now'],
+    [89, 'just now'],
+    [90, '2 minutes ago'],
+    [150, '3 minutes ago'],
+    [89 * 60, '89 minutes ago'],
+    [90 * 60, '2 hours ago'],
+    [35 * 3600, '35 hours ago'],
+    [36 * 3600, '2 days ago'],
+    [10 * 86_400, '10 days ago'],
+    // a clock slightly ahead of ours
+    [-600, 'just now'],
+  ])('%i s ago → %s', (seconds, text) => {
+    expect(ago(before(seconds), now)).toBe(text);
+  });
+});
+
+describe('what a person sees when something behind the bot failed', () => {
+  it('says what failed and what to do, in the text and in one section', () => {
+    const msg = failureMessage('The warehouse did not answer.');
+    expect(msg.text).toBe(':warning: The warehouse did not answer. Please try again in a minute.');
+    expect(msg.blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: msg.text } }]);
+  });
+
+  it('takes another hint', () => {
+    const msg = failureMessage('Looker refused the change.', 'Ask a Looker admin.');
+    expect(msg.text).toBe(':warning: Looker refused the change. Ask a Looker admin.');
+    expect(msg.blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: ':warning: Looker refused the change. Ask a Looker admin.' } }]);
+  });
+});

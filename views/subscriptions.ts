@@ -1,0 +1,290 @@
+/**
+ * Block Kit for scheduled deliveries and alerts of saved queries: the modal
+ * that creates or edits one, the footer and Manage button on each delivery,
+ * the alert's fired and resolved messages, the list with its controls, and
+ * the owner's DMs when a run fails or pauses. Pure functions of data.
+ */
+import type { ActionsBlock, Button, InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
+import type { SavedQuery } from '../src/catalog/catalog.js';
+import { describeParam } from '../src/catalog/params.js';
+import { SCHEDULE_KINDS, WEEKDAYS, describeSchedule, MAX_MONTH_DAY, type ScheduleKind } from '../src/domain/schedule.js';
+import { ALERT_OPS, describeCondition, type Evaluation } from '../src/domain/alert-condition.js';
+import { numericColumnsOf, subscriptionRef, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
+import { escapeMrkdwn, noteMessage, slackDate, truncate, type MessageBody } from './common.js';
+
+const plain = (text: string) => ({ type: 'plain_text' as const, text: truncate(text, 75) });
+const option = (value: string, text: string): PlainTextOption => ({ text: plain(text), value });
+const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } });
+
+const SCHEDULE_LABEL: Record<ScheduleKind, string> = { daily: 'Every day', weekdays: 'Weekdays (Monday to Friday)', weekly: 'Weekly, on a day', monthly: 'Monthly, on a date', cron: 'Cron expression (advanced)' };
+const FORMAT_LABEL: Record<SubscriptionFormat, string> = { chart: 'Chart', table: 'Table', csv: 'CSV file', chart_csv: 'Chart and CSV' };
+
+/** What the subscription modal keeps in private_metadata. */
+export interface SubscriptionModalMetadata {
+  k: SubscriptionKind;
+  q: string;
+  /** The subscriber's time zone. */
+  tz: string;
+  /** Editing this one. */
+  id?: string;
+  /** The parameter values it opened with (a redraw keeps them when Slack sends no state for them). */
+  p?: Record<string, string>;
+}
+
+/** What the modal shows: a new one (from a command or a chart's button) or one being edited. */
+export interface SubscriptionModalData {
+  kind: SubscriptionKind;
+  query: SavedQuery;
+  tz: string;
+  /** Where it was asked from: the channel preselected. */
+  channel: string | null;
+  dm: boolean;
+  params: Record<string, string>;
+  scheduleKind: ScheduleKind;
+  time: string;
+  day?: string;
+  date?: string;
+  cron?: string;
+  format?: SubscriptionFormat;
+  condition?: { column?: string; op?: string; value?: string };
+  editing?: Subscription;
+}
+
+/** The modal's data for editing a stored subscription. */
+export function modalDataOf(s: Subscription, query: SavedQuery): SubscriptionModalData {
+  const sch = s.schedule;
+  return {
+    kind: s.kind, query, tz: sch.tz, channel: s.target.kind === 'channel' ? s.target.channel : null, dm: s.target.kind === 'dm', params: s.params,
+    scheduleKind: sch.kind, time: 'time' in sch ? sch.time : '09:00',
+    ...(sch.kind === 'weekly' ? { day: sch.day } : {}), ...(sch.kind === 'monthly' ? { date: String(sch.date) } : {}), ...(sch.kind === 'cron' ? { cron: sch.cron } : {}),
+    format: s.format,
+    ...(s.condition ? { condition: { column: s.condition.column, op: s.condition.op, value: String(s.condition.value) } } : {}),
+    editing: s,
+  };
+}
+
+function input(blockId: string, label: string, element: InputBlock['element'], opts: { hint?: string; optional?: boolean; dispatch?: boolean } = {}): InputBlock {
+  return {
+    type: 'input', block_id: blockId, label: plain(label), element,
+    ...(opts.hint ? { hint: { type: 'plain_text', text: truncate(opts.hint, 2000) } } : {}),
+    ...(opts.optional ? { optional: true } : {}),
+    ...(opts.dispatch ? { dispatch_action: true } : {}),
+  };
+}
+
+/** The modal that schedules a delivery (or an alert) of a saved query. */
+export function subscriptionModal(d: SubscriptionModalData): ModalView {
+  const q = d.query;
+  const alert = d.kind === 'alert';
+  const blocks: KnownBlock[] = [
+    section(`*${escapeMrkdwn(q.title)}*  \`${q.name}\`\n${escapeMrkdwn(truncate(q.description, 500))}`),
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: alert ? 'I run the query on the schedule and post when the condition becomes true, and once more when it no longer holds.' : 'I run the query on the schedule and post the result, with a Manage button to pause, edit or delete it.' }],
+    },
+    input(BlockIds.subscriptionChannel, 'Post in', {
+      type: 'conversations_select', action_id: ActionIds.subscriptionChannel, filter: { include: ['public', 'private'], exclude_bot_users: true },
+      ...(d.channel ? { initial_conversation: d.channel } : {}), placeholder: plain('A channel I am in'),
+    }, { optional: true, hint: 'A channel I am in (invite me with /invite @analytics-bot). Or send it to your DMs below.' }),
+    input(BlockIds.subscriptionDm, 'Or', {
+      type: 'checkboxes', action_id: ActionIds.subscriptionDm, options: [option('dm', 'Send it to me as a DM instead')],
+      ...(d.dm ? { initial_options: [option('dm', 'Send it to me as a DM instead')] } : {}),
+    }, { optional: true }),
+    input(BlockIds.subscriptionScheduleKind, 'How often', {
+      type: 'static_select', action_id: ActionIds.subscriptionScheduleKind, options: SCHEDULE_KINDS.map((k) => option(k, SCHEDULE_LABEL[k])),
+      initial_option: option(d.scheduleKind, SCHEDULE_LABEL[d.scheduleKind]),
+    }, { dispatch: true }),
+  ];
+  if (d.scheduleKind === 'weekly') {
+    const days = WEEKDAYS.map((w) => option(w.id, w.label));
+    blocks.push(input(BlockIds.subscriptionDay, 'On', { type: 'static_select', action_id: ActionIds.subscriptionDay, options: days, initial_option: days.find((o) => o.value === d.day) ?? days[0]! }));
+  }
+  if (d.scheduleKind === 'monthly') {
+    blocks.push(input(BlockIds.subscriptionDate, 'On day', {
+      type: 'number_input', action_id: ActionIds.subscriptionDate, is_decimal_allowed: false, min_value: '1', max_value: String(MAX_MONTH_DAY), initial_value: d.date ?? '1',
+    }, { hint: `1 to ${MAX_MONTH_DAY}: every month has it.` }));
+  }
+  if (d.scheduleKind === 'cron') {
+    blocks.push(input(BlockIds.subscriptionCron, 'Cron expression', {
+      type: 'plain_text_input', action_id: ActionIds.subscriptionCron, max_length: 100, ...(d.cron ? { initial_value: d.cron } : {}), placeholder: plain('0 9 * * 1'),
+    }, { hint: 'Five fields: minute hour day-of-month month day-of-week. At least 15 minutes apart.' }));
+  } else {
+    blocks.push(input(BlockIds.subscriptionTime, 'At', { type: 'timepicker', action_id: ActionIds.subscriptionTime, initial_time: d.time }));
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Times are in your Slack time zone: *${escapeMrkdwn(d.tz)}* (daylight saving included).` }] });
+  if (alert) {
+    const columns = numericColumnsOf(q).map((c) => option(c, c));
+    const ops = ALERT_OPS.map((o) => option(o.id, o.label));
+    if (columns.length) {
+      blocks.push(input(BlockIds.alertColumn, 'Watch', { type: 'static_select', action_id: ActionIds.alertColumn, options: columns, initial_option: columns.find((o) => o.value === d.condition?.column) ?? columns[0]! }, {
+        hint: `Its total at the latest ${q.display.x ? escapeMrkdwn(q.display.x) : 'period'}.`,
+      }));
+    }
+    blocks.push(input(BlockIds.alertOp, 'When it', { type: 'static_select', action_id: ActionIds.alertOp, options: ops, initial_option: ops.find((o) => o.value === d.condition?.op) ?? ops[0]! }));
+    blocks.push(input(BlockIds.alertValue, 'Threshold', { type: 'plain_text_input', action_id: ActionIds.alertValue, max_length: 30, ...(d.condition?.value ? { initial_value: d.condition.value } : {}), placeholder: plain('1000') }, {
+      hint: 'A number; for a change, a percentage (20 means 20%).',
+    }));
+  } else {
+    const formats = (q.display.type === 'table' ? (['table', 'csv'] as const) : (['chart', 'table', 'csv', 'chart_csv'] as const)).map((f) => option(f, FORMAT_LABEL[f]));
+    blocks.push(input(BlockIds.subscriptionFormat, 'Send', { type: 'radio_buttons', action_id: ActionIds.subscriptionFormat, options: formats, initial_option: formats.find((o) => o.value === d.format) ?? formats[0]! }));
+  }
+  for (const p of q.params) {
+    const value = d.params[p.name] ?? (p.default !== undefined ? String(p.default) : '');
+    blocks.push(input(`${BlockIds.subscriptionParamPrefix}${p.name}`, p.label, {
+      type: 'plain_text_input', action_id: `${ActionIds.subscriptionParamPrefix}${p.name}`, max_length: 200, ...(value ? { initial_value: value } : {}),
+    }, {
+      optional: p.default !== undefined,
+      hint: p.kind === 'date' ? `${describeParam(p)}. A relative date (-30d, -4w, today) stays relative: each run looks back from its own day.` : describeParam(p),
+    }));
+  }
+  const metadata: SubscriptionModalMetadata = { k: d.kind, q: q.name, tz: d.tz, ...(d.editing ? { id: d.editing.id } : {}), ...(Object.keys(d.params).length ? { p: d.params } : {}) };
+  return {
+    type: 'modal',
+    callback_id: CallbackIds.subscription,
+    title: plain(d.editing ? (alert ? 'Edit alert' : 'Edit delivery') : alert ? 'New alert' : 'Schedule a delivery'),
+    submit: plain(d.editing ? 'Save' : alert ? 'Create alert' : 'Schedule'),
+    close: plain('Cancel'),
+    private_metadata: JSON.stringify(metadata),
+    blocks,
+  };
+}
+
+/** Where a subscription posts, in words. */
+function targetText(s: Subscription): string {
+  return s.target.kind === 'channel' ? `<#${s.target.channel}>` : `<@${s.owner}>'s DMs`;
+}
+
+function manageButton(s: Subscription): Button {
+  return { type: 'button', action_id: ActionIds.subscriptionManage, text: plain('Manage'), value: s.id };
+}
+
+/** The footer on each delivery: which subscription, whose, and Manage. */
+export function subscriptionFooter(s: Subscription): KnownBlock[] {
+  return [
+    { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`:calendar: Scheduled delivery ${subscriptionRef(s.id)} · ${escapeMrkdwn(describeScheduleOf(s))} · set up by <@${s.owner}>`, 3000) }] },
+    { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] },
+  ];
+}
+
+function describeScheduleOf(s: Subscription): string {
+  return describeSchedule(s.schedule);
+}
+
+function number(n: number | null): string {
+  return n === null ? 'no value' : n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+}
+
+/** The alert fired: what, the value now and before; the chart follows in its thread. */
+export function alertFiredMessage(s: Subscription, q: SavedQuery, ev: Evaluation): MessageBody {
+  const what = describeCondition(s.condition!, s.condition!.column);
+  const change = ev.changePct !== null ? ` (${ev.changePct >= 0 ? '+' : ''}${ev.changePct.toFixed(1)}% from ${number(ev.previous)})` : ev.previous !== null ? ` (before: ${number(ev.previous)})` : '';
+  const text = `:rotating_light: ${q.title}: ${what}. Now ${number(ev.latest)}.`;
+  return {
+    text,
+    blocks: [
+      section(`:rotating_light: *Alert: ${escapeMrkdwn(q.title)}*\n${escapeMrkdwn(what)}: now *${number(ev.latest)}*${change}.`),
+      { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`Alert ${subscriptionRef(s.id)} · checked ${escapeMrkdwn(describeScheduleOf(s))} · set up by <@${s.owner}> · I post again when it no longer holds`, 3000) }] },
+      { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] },
+    ],
+  };
+}
+
+/** The alert no longer holds: said once, in the fired message's thread. */
+export function alertResolvedMessage(s: Subscription, q: SavedQuery, ev: Evaluation): MessageBody {
+  const what = describeCondition(s.condition!, s.condition!.column);
+  const text = `:white_check_mark: Resolved: ${q.title}: no longer true that ${what} (now ${number(ev.latest)}).`;
+  return { text, blocks: [section(`:white_check_mark: *Resolved: ${escapeMrkdwn(q.title)}*\nIt is no longer true that ${escapeMrkdwn(what)}: now *${number(ev.latest)}*.`)] };
+}
+
+function statusLine(s: Subscription): string {
+  const next = s.status === 'active' && s.nextRunAt ? `next ${slackDate(new Date(s.nextRunAt))}` : `:double_vertical_bar: paused${s.pausedReason ? `: ${escapeMrkdwn(truncate(s.pausedReason, 200))}` : ''}`;
+  const last = s.lastRun
+    ? `last ${s.lastRun.outcome === 'failed' ? `:warning: failed (${escapeMrkdwn(truncate(s.lastRun.message ?? '', 150))})` : s.lastRun.outcome}${' '}${slackDate(new Date(s.lastRun.at), '{date_short_pretty} {time}')}`
+    : 'not run yet';
+  return `${next} · ${last}`;
+}
+
+function controls(s: Subscription): ActionsBlock {
+  const b = (action_id: string, text: string, style?: 'primary' | 'danger'): Button => ({ type: 'button', action_id, text: plain(text), value: s.id, ...(style ? { style } : {}) });
+  const remove: Button = {
+    ...b(ActionIds.subscriptionDelete, 'Delete', 'danger'),
+    confirm: { title: plain('Delete it?'), text: { type: 'mrkdwn', text: `${subscriptionRef(s.id)} stops for good.` }, confirm: plain('Delete'), deny: plain('Cancel'), style: 'danger' },
+  };
+  return {
+    type: 'actions',
+    block_id: `${BlockIds.subscriptionActions}.${s.id}`,
+    elements: [
+      b(ActionIds.subscriptionRunNow, 'Run now'),
+      s.status === 'active' ? b(ActionIds.subscriptionPause, 'Pause') : b(ActionIds.subscriptionResume, 'Resume', 'primary'),
+      b(ActionIds.subscriptionEdit, 'Edit'),
+      remove,
+    ],
+  };
+}
+
+function itemBlocks(s: Subscription, title: string): KnownBlock[] {
+  const kind = s.kind === 'alert' ? `:rotating_light: Alert when ${escapeMrkdwn(describeCondition(s.condition!, s.condition!.column))}` : `:calendar: ${escapeMrkdwn(s.format.replace('_', ' + '))}`;
+  return [
+    section(`*${escapeMrkdwn(title)}* · ${subscriptionRef(s.id)}\n${kind} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s)}\n${statusLine(s)}`),
+    controls(s),
+  ];
+}
+
+/** Most items one list message shows (two blocks each, within Slack's 50). */
+export const MAX_LISTED_SUBSCRIPTIONS = 20;
+
+/** `/query subscriptions`: mine (or, for BizOps, everyone's), with their controls. */
+export function subscriptionsListMessage(list: readonly Subscription[], titles: (q: string) => string, options: { everyone: boolean }): MessageBody {
+  if (!list.length) {
+    return noteMessage(`No scheduled deliveries or alerts ${options.everyone ? 'in this workspace' : 'of yours'} yet. Start one with \`${Commands.query} subscribe &lt;name&gt;\`, \`${Commands.query} alert &lt;name&gt;\`, or the Subscribe and Alert buttons on a chart.`);
+  }
+  const shown = list.slice(0, MAX_LISTED_SUBSCRIPTIONS);
+  const blocks: KnownBlock[] = [section(`*${options.everyone ? 'Every scheduled delivery and alert' : 'Your scheduled deliveries and alerts'}* (${list.length})`)];
+  for (const s of shown) blocks.push(...itemBlocks(s, titles(s.query)));
+  if (list.length > shown.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${list.length - shown.length} more not shown.` }] });
+  return { text: `${list.length} scheduled deliveries and alerts`, blocks };
+}
+
+/** One subscription with its controls (the Manage button). */
+export function subscriptionManageMessage(s: Subscription, title: string): MessageBody {
+  return { text: `${title}: ${subscriptionRef(s.id)}`, blocks: itemBlocks(s, title) };
+}
+
+/** After the modal: what was scheduled. */
+export function subscriptionSavedMessage(s: Subscription, title: string, edited: boolean): MessageBody {
+  const what = s.kind === 'alert' ? `alert on *${escapeMrkdwn(title)}*` : `delivery of *${escapeMrkdwn(title)}*`;
+  const next = s.nextRunAt ? ` First run ${slackDate(new Date(s.nextRunAt))}.` : '';
+  return noteMessage(`:white_check_mark: ${edited ? 'Saved the' : s.kind === 'alert' ? 'Set up an' : 'Scheduled a'} ${what} (${subscriptionRef(s.id)}): ${escapeMrkdwn(describeScheduleOf(s))}, to ${targetText(s)}.${next} Manage it with \`${Commands.query} subscriptions\`.`);
+}
+
+/** To the owner when a run failed (once per run), or paused it. */
+export function subscriptionFailedDm(s: Subscription, title: string, paused: boolean): MessageBody {
+  const why = escapeMrkdwn(truncate(s.lastRun?.message ?? 'an unknown error', 400));
+  const head = `:warning: Your ${s.kind === 'alert' ? 'alert' : 'scheduled delivery'} *${escapeMrkdwn(title)}* (${subscriptionRef(s.id)}) failed${s.lastRun ? ` on its run of ${slackDate(new Date(s.lastRun.dueAt))}` : ''}: ${why}.`;
+  const tail = paused
+    ? ` It failed ${s.consecutiveFailures} times in a row, so I paused it. Fix the cause, then Resume it from \`${Commands.query} subscriptions\`.`
+    : s.nextRunAt ? ` I will try again at its next run, ${slackDate(new Date(s.nextRunAt))}.` : '';
+  return { text: `${title}: run failed`, blocks: [section(head + tail), { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] }] };
+}
+
+/** Why a change was refused. */
+export function subscriptionRefusedMessage(reason: 'not_found' | 'not_allowed' | 'already'): MessageBody {
+  if (reason === 'not_found') return noteMessage('That scheduled delivery or alert no longer exists.');
+  if (reason === 'not_allowed') return noteMessage(':no_entry_sign: Only its owner or BizOps can change it. Nothing was changed.');
+  return noteMessage('It is already that way. Nothing was changed.');
+}
+
+/** Most subscriptions App Home lists (one block each). */
+export const HOME_MAX_SUBSCRIPTIONS = 15;
+
+/** App Home: my deliveries and alerts, one line each, with Manage. */
+export function homeSubscriptionBlocks(list: ReadonlyArray<{ subscription: Subscription; title: string }>): KnownBlock[] {
+  const blocks: KnownBlock[] = list.slice(0, HOME_MAX_SUBSCRIPTIONS).map(({ subscription: s, title }) => ({
+    type: 'section',
+    text: { type: 'mrkdwn', text: truncate(`${s.kind === 'alert' ? ':rotating_light:' : ':calendar:'} *${escapeMrkdwn(title)}* · ${subscriptionRef(s.id)} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s)}\n${statusLine(s)}`, 3000) },
+    accessory: manageButton(s),
+  }));
+  if (list.length > HOME_MAX_SUBSCRIPTIONS) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${list.length - HOME_MAX_SUBSCRIPTIONS} more: \`${Commands.query} subscriptions\` lists them all.` }] });
+  return blocks;
+}
