@@ -13,6 +13,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   freshness: () => import('./freshness.js'),
   'local-page': () => import('./local-page.js'),
   jobs: () => import('./jobs.js'),
+  subscriptions: () => import('./subscriptions.js'),
 };
 
 const only = process.argv.slice(2);

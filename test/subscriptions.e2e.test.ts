@@ -201,6 +201,10 @@ describe('scheduled deliveries', () => {
     await d.tick('2026-12-10T14:00:10Z');
     expect(d.posts(CHANNEL)).toHaveLength(4);
     expect(await d.subscriptions()).toEqual([]);
+    // Each change is in the audit log, by whom; the refused pause is not.
+    const audit = (await t.store.recentAudit(100)).filter((e) => e.subject === sub!.id).map((e) => `${e.action} ${e.actor}`);
+    expect(audit).toEqual(expect.arrayContaining([`subscription.created ${RILEY}`, `subscription.paused ${BLAKE}`, `subscription.resumed ${RILEY}`, `subscription.deleted ${RILEY}`]));
+    expect(audit.filter((a) => a.startsWith('subscription.paused'))).toHaveLength(1);
   });
 
   it('keeps 09:00 local through a daylight-saving change (New York, 8 March 2026)', async () => {
@@ -236,6 +240,9 @@ describe('scheduled deliveries', () => {
     expect(text(dms().at(-1))).toMatch(/failed 3 times in a row, so I paused it/);
     await d.tick('2026-12-17T14:00:05Z');
     expect(dms()).toHaveLength(3);
+    const audit = (await t.store.recentAudit(100)).filter((e) => e.subject === sub.id).map((e) => e.action);
+    expect(audit.filter((a) => a === 'subscription.run_failed')).toHaveLength(2);
+    expect(audit.filter((a) => a === 'subscription.paused_after_failures')).toHaveLength(1);
     await t.bot.services.subscriptions.remove(sub.id, RILEY);
   });
 

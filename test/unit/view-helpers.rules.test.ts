@@ -45,7 +45,7 @@ describe('cutting text to a length', () => {
 
 describe('Slack limits the views are checked against', () => {
   it('are the ones Slack documents', () => {
-    expect(SLACK_LIMITS).toEqual({
+    expect(SLACK_LIMITS).toMatchObject({
       messageBlocks: 50,
       modalBlocks: 100,
       sectionText: 3000,
