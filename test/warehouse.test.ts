@@ -169,7 +169,7 @@ describe('embedded warehouse', () => {
     }
   });
 
-  it('runs more distinct statements than it keeps prepared, the first ones again too', async () => {
+  it('runs more distinct statements than it remembers the tables of, the first ones again too', async () => {
     const texts = Array.from({ length: 230 }, (_, i) => `SELECT ${i} + @one AS v`);
     const one = { one: { type: 'INT64' as const, value: 1 } };
     for (const sql of [...texts, ...texts.slice(0, 20)]) {
@@ -414,6 +414,28 @@ describe('demo warehouse on disk', () => {
       FROM (SELECT epoch_us(generated_at) AS g FROM _demo)`);
     return r.getRowObjectsJson()[0];
   };
+
+  it('sees rows another connection added or removed, in a statement it ran before', async () => {
+    // Opened a second time: the demo is shifted to now rather than generated (a statement kept prepared went stale there).
+    const own = await mkdtemp(path.join(tmpdir(), 'warehouse-test-'));
+    await (await openEmbeddedWarehouse({ dataDir: own, timeoutMs: 10_000 })).close();
+    const w = await openEmbeddedWarehouse({ dataDir: own, timeoutMs: 10_000 });
+    const conn = await w.connection();
+    try {
+      const count = "SELECT 'all' AS label, COUNT(*) AS customers FROM {{customers}}";
+      const counts = async () => (await Promise.all([1, 2, 3, 4, 5].map(() => w.query(count)))).map((r) => r.rows[0]!['customers']);
+      expect((await w.dryRun(count)).bytesProcessed).toBeGreaterThan(0);
+      const [n] = await counts();
+      await conn.run(`INSERT INTO customers (customer_id, name) SELECT 'seen-' || i, 'Seen ' || i FROM range(2) t(i)`);
+      expect(await counts()).toEqual(Array(5).fill(Number(n) + 2));
+      await conn.run(`DELETE FROM customers WHERE customer_id LIKE 'seen-%'`);
+      expect(await counts()).toEqual(Array(5).fill(n));
+    } finally {
+      conn.closeSync();
+      await w.close();
+      await rm(own, { recursive: true, force: true });
+    }
+  });
 
   // The in-memory demo (beforeAll) was generated at another time: equal checksums show generation is deterministic.
   it('generates into DATA_DIR/warehouse.duckdb once, identically, and reuses it', async () => {

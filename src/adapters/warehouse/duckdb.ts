@@ -10,7 +10,7 @@ import {
   DuckDBDateValue, DuckDBDecimalValue, DuckDBInstance, DuckDBTimestampMillisecondsValue,
   DuckDBTimestampNanosecondsValue, DuckDBTimestampSecondsValue, DuckDBTimestampTZValue, DuckDBTimestampValue,
   dateValue, timestampValue,
-  type DuckDBConnection, type DuckDBMaterializedResult, type DuckDBPreparedStatement, type DuckDBType, type DuckDBValue,
+  type DuckDBConnection, type DuckDBMaterializedResult, type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api';
 import { CostCapError, WarehouseError, WarehouseTimeoutError } from '../../errors.js';
 import type { Cell, DryRunResult, QueryOptions, QueryParam, QueryParams, QueryResult, Row, TableFreshness, Warehouse } from '../../ports/warehouse.js';
@@ -124,9 +124,9 @@ export function estimateScanBytes(conn: DuckDBConnection, duckSql: string, sizes
 const DUCKDB_PARAMS = /('(?:[^']|'')*'?|"(?:[^"]|"")*"?|--[^\n]*|\/\*[\s\S]*?(?:\*\/|$))|\$[A-Za-z_][A-Za-z0-9_]*/g;
 
 /**
- * The tables a query names, remembered by SQL text: DuckDB's extraction
- * parses the query synchronously, on the event loop, and the bot runs the same
- * few statements over and over (parameters are bound, never pasted in).
+ * The tables a query names, remembered by SQL text (the last 200 texts): DuckDB's
+ * extraction parses the query synchronously, on the event loop, and the bot runs
+ * the same few statements over and over (parameters are bound, never pasted in).
  */
 function tablesRead(conn: DuckDBConnection, duckSql: string): string[] {
   let tables = TABLES_READ.get(duckSql);
@@ -134,42 +134,14 @@ function tablesRead(conn: DuckDBConnection, duckSql: string): string[] {
     // DuckDB's table-name extraction gives up on parameters; NULLs in their place parse the same.
     const parsable = duckSql.replace(DUCKDB_PARAMS, (m, literal?: string) => literal ?? 'NULL');
     tables = [...new Set(conn.getTableNames(parsable, false))];
-    if (TABLES_READ.size >= REMEMBERED_STATEMENTS) TABLES_READ.delete(TABLES_READ.keys().next().value!);
+    if (TABLES_READ.size >= 200) TABLES_READ.delete(TABLES_READ.keys().next().value!);
     TABLES_READ.set(duckSql, tables);
   }
   return tables;
 }
 const TABLES_READ = new Map<string, string[]>();
-/** Statements remembered (table names; prepared statements per connection), oldest forgotten first. */
-const REMEMBERED_STATEMENTS = 200;
 
-/**
- * A connection with its prepared statements, by SQL text. Preparing (parsing,
- * binding, planning) is the part of a query that costs the event loop most
- * besides reading the result; a pooled connection runs one statement at a time,
- * so its statements can be bound anew and run again.
- */
-interface Pooled {
-  conn: DuckDBConnection;
-  prepared: Map<string, DuckDBPreparedStatement>;
-}
-
-async function preparedOn(p: Pooled, sql: string): Promise<DuckDBPreparedStatement> {
-  let statement = p.prepared.get(sql);
-  if (!statement) {
-    statement = await p.conn.prepare(sql);
-    if (p.prepared.size >= REMEMBERED_STATEMENTS) forget(p, p.prepared.keys().next().value!);
-    p.prepared.set(sql, statement);
-  }
-  return statement;
-}
-
-function forget(p: Pooled, sql: string): void {
-  p.prepared.get(sql)?.destroySync();
-  p.prepared.delete(sql);
-}
-
-/** Every row of a materialized result, read in place (no further round trip to DuckDB's threads). */
+/** Every row of a materialized result, read in place (no further round trip to DuckDB's threads per chunk). */
 function rowObjects(result: DuckDBMaterializedResult): Array<Record<string, DuckDBValue>> {
   const names = result.deduplicatedColumnNames();
   const rows: Array<Record<string, DuckDBValue>> = [];
@@ -179,16 +151,16 @@ function rowObjects(result: DuckDBMaterializedResult): Array<Record<string, Duck
 
 /** A small fixed pool: one DuckDB connection runs one query at a time. */
 class ConnectionPool {
-  private readonly idle: Pooled[];
-  private readonly waiting: Array<(c: Pooled) => void> = [];
-  constructor(readonly all: Pooled[]) {
+  private readonly idle: DuckDBConnection[];
+  private readonly waiting: Array<(c: DuckDBConnection) => void> = [];
+  constructor(readonly all: DuckDBConnection[]) {
     this.idle = [...all];
   }
-  acquire(): Promise<Pooled> {
+  acquire(): Promise<DuckDBConnection> {
     const c = this.idle.pop();
     return c ? Promise.resolve(c) : new Promise((resolve) => this.waiting.push(resolve));
   }
-  release(c: Pooled): void {
+  release(c: DuckDBConnection): void {
     const next = this.waiting.shift();
     if (next) next(c);
     else this.idle.push(c);
@@ -257,20 +229,18 @@ export async function openEmbeddedWarehouse(opts: EmbeddedWarehouseOptions): Pro
     adminQueue = next.catch(() => undefined);
     return next;
   };
-  const pool = new ConnectionPool(
-    await Promise.all(Array.from({ length: opts.poolSize ?? 4 }, async () => ({ conn: await connect(instance), prepared: new Map() }))),
-  );
+  const pool = new ConnectionPool(await Promise.all(Array.from({ length: opts.poolSize ?? 4 }, () => connect(instance))));
   let closed = false;
 
   /** Runs `work` on a pooled connection within the timeout (waiting for a connection counts); interrupts it on timeout. */
-  function withConnection<T>(timeoutMs: number, work: (c: Pooled) => Promise<T>): Promise<T> {
+  function withConnection<T>(timeoutMs: number, work: (c: DuckDBConnection) => Promise<T>): Promise<T> {
     if (closed) return Promise.reject(new WarehouseError('the embedded warehouse is closed'));
     return new Promise<T>((resolve, reject) => {
       let settled = false;
-      let running: Pooled | undefined;
+      let running: DuckDBConnection | undefined;
       const timer = setTimeout(() => {
         settled = true;
-        running?.conn.interrupt();
+        running?.interrupt();
         reject(new WarehouseTimeoutError(`query did not finish within ${timeoutMs} ms`));
       }, timeoutMs);
       void pool.acquire().then(async (c) => {
@@ -299,22 +269,11 @@ export async function openEmbeddedWarehouse(opts: EmbeddedWarehouseOptions): Pro
       const duck = toDuckDbSql(sql);
       const { values, types } = bindDuckDbParams(duck.params, params);
       return withConnection(options.timeoutMs ?? opts.timeoutMs, async (c) => {
-        const bytesProcessed = estimateScanBytes(c.conn, duck.sql, sizes);
+        const bytesProcessed = estimateScanBytes(c, duck.sql, sizes);
         if (options.maximumBytesBilled !== undefined && bytesProcessed > options.maximumBytesBilled) {
           throw new CostCapError(bytesProcessed, options.maximumBytesBilled);
         }
-        const statement = await preparedOn(c, duck.sql);
-        let result: DuckDBMaterializedResult;
-        try {
-          statement.clearBindings();
-          statement.bind(values, types);
-          result = await statement.run();
-        } catch (err) {
-          // Interrupted or failed: prepare it afresh next time.
-          forget(c, duck.sql);
-          throw err;
-        }
-        const rows = rowObjects(result).map((r) => {
+        const rows = rowObjects(await c.run(duck.sql, values, types)).map((r) => {
           const row: Row = {};
           for (const [k, v] of Object.entries(r)) row[k] = toCell(v);
           return row;
@@ -327,14 +286,15 @@ export async function openEmbeddedWarehouse(opts: EmbeddedWarehouseOptions): Pro
       const duck = toDuckDbSql(sql);
       bindDuckDbParams(duck.params, params);
       return withConnection(options.timeoutMs ?? opts.timeoutMs, async (c) => {
-        // Preparing validates syntax, tables and columns without reading data; the query that follows runs it.
-        await preparedOn(c, duck.sql);
-        return { bytesProcessed: estimateScanBytes(c.conn, duck.sql, sizes) };
+        // Preparing validates syntax, tables and columns without reading data.
+        const prepared = await c.prepare(duck.sql);
+        prepared.destroySync();
+        return { bytesProcessed: estimateScanBytes(c, duck.sql, sizes) };
       });
     },
 
     async tableFreshness(tables: string[]): Promise<TableFreshness[]> {
-      const found = await withConnection(opts.timeoutMs, async ({ conn: c }) => {
+      const found = await withConnection(opts.timeoutMs, async (c) => {
         const r = await c.runAndReadAll('SELECT table_name, last_modified, row_count FROM _table_metadata');
         return new Map(r.getRows().map(([t, at, n]) => [String(t), { at: toCell(at ?? null), n: toCell(n ?? null) }]));
       });
@@ -358,8 +318,7 @@ export async function openEmbeddedWarehouse(opts: EmbeddedWarehouseOptions): Pro
       // Wait for running queries: closing a connection under a running query crashes the native side.
       const all = await Promise.all(pool.all.map(() => pool.acquire()));
       await adminQueue;
-      for (const p of all) for (const sql of [...p.prepared.keys()]) forget(p, sql);
-      for (const c of [...all.map((p) => p.conn), admin]) c.closeSync();
+      for (const c of [...all, admin]) c.closeSync();
       instance.closeSync();
     },
   };
