@@ -22,16 +22,14 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { signSlackRequest } from '../src/slack-standin/signing.js';
 import { freshDataDir } from '../test/support/harness.js';
-import { onPath, startFirestoreEmulator, type RunningEmulator } from '../test/support/firestore-emulator.js';
 import { percentile } from './stats.js';
-import { thread, type Threaded } from './threads.js';
+import { thread } from './threads.js';
+import { botMain, freePort, memoryOf, root, startGoogleSide, type GoogleSide } from './spawned.js';
 
 interface Target {
   name: string;
@@ -47,20 +45,7 @@ interface Sample {
   rssMb?: number;
 }
 
-const root = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
-const botMain = path.join(root, 'dist/src/main.js');
 const bareMain = path.join(root, 'dist/bench/bare-bolt-main.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -83,15 +68,6 @@ function telemetry(port: number, signingSecret: string, responseUrl: string): Pr
     req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' ? resolve(null) : reject(err)));
     req.end(body);
   });
-}
-
-async function rssMb(pid: number): Promise<number | undefined> {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Spawns the target, measures its first ack (and reply), stops it. */
@@ -118,7 +94,7 @@ async function measure(t: Target, sink: { url: string }, replyOf: (id: string, t
     }
     const ackMs = performance.now() - started;
     if (status !== 200) throw new Error(`${t.name} answered HTTP ${status}:\n${output}`);
-    const rss = await rssMb(child.pid!);
+    const rss = (await memoryOf(child.pid!))?.rssMb;
     const repliedAt = t.replies ? await replyOf(replyId, 30_000) : undefined;
     if (t.replies && repliedAt === undefined) throw new Error(`${t.name}: no reply within 30 s:\n${output}`);
     return { ackMs, ...(repliedAt !== undefined ? { replyMs: repliedAt - started } : {}), ...(rss !== undefined ? { rssMb: rss } : {}) };
@@ -163,42 +139,9 @@ export async function run(): Promise<void> {
     { name: 'bot, embedded defaults', script: botMain, env: { ...slack, DATA_DIR: dataDir }, replies: true },
   ];
 
-  let emulator: RunningEmulator | undefined;
-  let google: Threaded<{ bigqueryUrl: string; project: string; dataset: string; tokenUrl: string }> | undefined;
-  const gcpDir = await freshDataDir();
-  let firestoreHost = process.env.FIRESTORE_EMULATOR_HOST;
-  if (!firestoreHost && onPath('gcloud')) {
-    emulator = await startFirestoreEmulator();
-    firestoreHost = emulator.host;
-  }
-  if (firestoreHost) {
-    google = await thread('./google-fakes-worker.js', { dataDir: gcpDir });
-    const subjectToken = path.join(gcpDir, 'subject-token');
-    await writeFile(subjectToken, 'bench-subject-token');
-    const credentials = path.join(gcpDir, 'credentials.json');
-    await writeFile(credentials, JSON.stringify({
-      type: 'external_account',
-      audience: '//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/bench/providers/bench',
-      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-      token_url: google.info.tokenUrl,
-      credential_source: { file: subjectToken },
-    }));
-    targets.push({
-      name: 'bot, Firestore + BigQuery',
-      script: botMain,
-      env: {
-        ...slack,
-        DATA_DIR: gcpDir,
-        STORE: 'firestore', GOOGLE_CLOUD_PROJECT: 'analytics-bot-bench', FIRESTORE_EMULATOR_HOST: firestoreHost,
-        FIRESTORE_COLLECTION_PREFIX: `cold${randomBytes(4).toString('hex')}`,
-        WAREHOUSE: 'bigquery', BIGQUERY_PROJECT: google.info.project, BIGQUERY_DATASET: google.info.dataset, BIGQUERY_LOCATION: 'US',
-        BIGQUERY_API_ENDPOINT: google.info.bigqueryUrl,
-        GOOGLE_APPLICATION_CREDENTIALS: credentials, METADATA_SERVER_DETECTION: 'none',
-        FIVETRAN_API_KEY: 'bench', FIVETRAN_API_SECRET: 'bench-secret', FIVETRAN_API_URL: `${sink.info.url}/fivetran/`,
-        DATA_TRANSFER_API_URL: `${sink.info.url}/datatransfer/`,
-      },
-      replies: true,
-    });
+  const google: GoogleSide | undefined = await startGoogleSide(sink.info.url);
+  if (google) {
+    targets.push({ name: 'bot, Firestore + BigQuery', script: botMain, env: { ...slack, ...google.env }, replies: true });
   } else {
     console.log('Firestore + BigQuery: skipped (no FIRESTORE_EMULATOR_HOST and no gcloud on PATH)');
   }
@@ -226,8 +169,7 @@ export async function run(): Promise<void> {
     }
   } finally {
     await google?.stop();
-    await emulator?.stop();
     await sink.stop();
-    await Promise.all([rm(dataDir, { recursive: true, force: true }), rm(gcpDir, { recursive: true, force: true })]);
+    await rm(dataDir, { recursive: true, force: true });
   }
 }

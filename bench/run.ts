@@ -14,6 +14,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   'local-page': () => import('./local-page.js'),
   jobs: () => import('./jobs.js'),
   subscriptions: () => import('./subscriptions.js'),
+  memory: () => import('./memory.js'),
 };
 
 const only = process.argv.slice(2);
