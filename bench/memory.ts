@@ -61,8 +61,12 @@ export async function run(): Promise<void> {
   const { port1: uploadsIn, port2: uploadsOut } = new MessageChannel();
   const sink = await thread<{ url: string }>('./sink-worker.js', { uploads: uploadsIn }, [uploadsIn]);
   const replies = new Map<string, () => void>();
+  /** response_url posts for chart commands (a chart is delivered in its channel; a reply there says why not). */
+  const chartReplies = new Set<string>();
   sink.worker.on('message', (id: unknown) => {
-    if (typeof id === 'string') replies.get(id)?.();
+    if (typeof id !== 'string') return;
+    replies.get(id)?.();
+    chartReplies.add(id);
   });
   const uploads = new Map<string, () => void>();
   uploadsOut.on('message', (channel: string) => uploads.get(channel)?.());
@@ -82,7 +86,11 @@ export async function run(): Promise<void> {
   let output = '';
   const child = spawn(process.execPath, [...nodeOptions, '--import', probe, botMain], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-8000)));
+  const problems: string[] = [];
+  child.stdout!.on('data', (d: Buffer) => {
+    output = (output + d.toString()).slice(-8000);
+    for (const line of d.toString().split('\n')) if (/"severity":"(WARNING|ERROR|CRITICAL)"/.test(line)) problems.push(line.slice(0, 400));
+  });
   child.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-8000)));
   let last: MemoryProbe | undefined;
   const peak = { heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
@@ -133,7 +141,7 @@ export async function run(): Promise<void> {
     await sample('15 s later, idle (start-up work done)');
 
     let stopping = false;
-    const charts = { texts: google ? CHARTS_BOTH_DIALECTS : CHARTS_EMBEDDED, delivered: 0, timedOut: 0, failed: 0, latencies: [] as number[] };
+    const charts = { texts: google ? CHARTS_BOTH_DIALECTS : CHARTS_EMBEDDED, delivered: 0, timedOut: 0, failed: 0, latencies: [] as number[], missing: [] as string[] };
     const lookups = { replied: 0, timedOut: 0, failed: 0, latencies: [] as number[] };
     const others = { acked: 0, failed: 0 };
     const chartLoop = async (n: number) => {
@@ -141,8 +149,10 @@ export async function run(): Promise<void> {
       for (let i = n; !stopping; i += 2) {
         const t0 = performance.now();
         const uploaded = within((done) => uploads.set(channelId, done), 60_000);
+        const text = charts.texts[i % charts.texts.length]!;
+        const sent = command('/query', text, channelId);
         try {
-          await command('/query', charts.texts[i % charts.texts.length]!, channelId).sent;
+          await sent.sent;
         } catch {
           charts.failed++;
           await sleep(100);
@@ -151,7 +161,10 @@ export async function run(): Promise<void> {
         if (await uploaded) {
           charts.delivered++;
           charts.latencies.push(performance.now() - t0);
-        } else charts.timedOut++;
+        } else {
+          charts.timedOut++;
+          charts.missing.push(`/query ${text}${chartReplies.has(sent.id) ? ' (answered through response_url instead)' : ' (no response_url answer either)'}`);
+        }
       }
     };
     const lookupLoop = async (n: number) => {
@@ -204,7 +217,8 @@ export async function run(): Promise<void> {
     const c = summarize(charts.latencies);
     const l = summarize(lookups.latencies);
     console.log(`  load served in ${soakSeconds.toFixed(0)} s: ${charts.delivered} charts of ${charts.texts.length} kinds (/query → upload p50 ${ms(c.p50)}, p90 ${ms(c.p90)}; ${charts.timedOut} not uploaded within 60 s, ${charts.failed} not acked), ${lookups.replied} lookups (command → reply p50 ${ms(l.p50)}, p90 ${ms(l.p90)}; ${lookups.timedOut} without reply in 10 s, ${lookups.failed} not acked), ${others.acked} other commands (${others.failed} not acked)`);
-    if (charts.timedOut + charts.failed + lookups.timedOut + lookups.failed > 0) console.log(`  the bot's last output:\n${output}`);
+    if (charts.missing.length) console.log(`  not delivered within 60 s: ${charts.missing.slice(0, 5).join('; ')}`);
+    if (problems.length) console.log(`  the bot logged ${problems.length} warnings or errors; the last ones:\n${problems.slice(-5).map((l) => `    ${l}`).join('\n')}`);
     if (final) {
       // Everything but the main thread's heap: chart worker heaps, native memory (Skia, gRPC, DuckDB when embedded), code.
       const rest = final.peakMb - peak.heapTotal / MiB;
