@@ -9,6 +9,7 @@ import type { TelemetryService } from '../src/services/telemetry.js';
 import type { Clicks } from '../src/services/clicks.js';
 import { toCodedError } from '../src/errors.js';
 import { failureMessage, type MessageBody } from '../views/common.js';
+import { foregroundIdle } from '../src/foreground.js';
 import {
   telemetryCardMessage,
   telemetryNoMatchMessage,
@@ -42,6 +43,7 @@ export function telemetryCommand({ telemetry, logger }: TelemetryDeps) {
     await ack();
     let reply: MessageBody;
     try {
+      await foregroundIdle();
       const answer = await telemetry.answer(command.text ?? '', { userId: command.user_id });
       switch (answer.kind) {
         case 'usage': reply = telemetryUsageMessage(); break;
@@ -53,6 +55,7 @@ export function telemetryCommand({ telemetry, logger }: TelemetryDeps) {
     } catch (err) {
       reply = reportFailure(logger, err, { user: command.user_id });
     }
+    await foregroundIdle();
     await respond({ response_type: 'ephemeral', ...reply });
   };
 }
@@ -70,6 +73,7 @@ export function telemetryPickAction({ telemetry, logger }: TelemetryDeps) {
   return async ({ ack, action, body, respond }: PickAction): Promise<void> => {
     await ack();
     try {
+      await foregroundIdle();
       const card = await telemetry.cardFor(chosenCustomerId(action), { userId: body.user.id });
       const reply = card ? telemetryCardMessage(card, { shareable: true }) : failureMessage('That customer is no longer in the warehouse.', 'Run the command again.');
       await respond({ response_type: 'ephemeral', replace_original: true, ...reply });

@@ -17,6 +17,7 @@ import type { JobRunner } from './jobs/runner.js';
 import { slackClientOptions } from './slack/clients.js';
 import { createRuntime, type RuntimeOptions } from './runtime.js';
 import { tasksRoutes } from './tasks.js';
+import { trackForeground } from './foreground.js';
 import { guardSlackRequests } from './slack/request-guard.js';
 
 type BoltApp = App;
@@ -146,6 +147,7 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
     async start(port, host = '0.0.0.0') {
       const started = await app.start(socket ? port : { port, host });
       server = socket ? undefined : (started as Server);
+      if (server) trackForeground(server);
       const address = server?.address() as AddressInfo | undefined;
       const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
       if (server && options.firstAckWaitMs) await firstAnswer(server, options.firstAckWaitMs);
