@@ -80,7 +80,10 @@ export async function describeCommands(registered: readonly string[], manifestPa
  */
 export async function startLocal(config: Config, logger: Logger, adapters: Adapters, options: LocalOptions = {}): Promise<LocalMode> {
   const host = options.host ?? '127.0.0.1';
-  const standin = new SlackStandin();
+  // A request Slack would refuse is answered as Slack would, and said here: the page keeps working.
+  const standin = new SlackStandin({
+    onViolation: (v) => logger.warn('the bot sent Slack something its documentation refuses or ignores', { via: v.where, problem: v.message, slackAnswer: v.answer ?? 'ignored' }),
+  });
   const page = createLocalPage(standin);
   let botHealth: string | undefined;
   // The container's HEALTHCHECK asks PORT for /healthz: here that is the stand-in, so pass it on to the bot.

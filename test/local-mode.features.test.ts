@@ -61,7 +61,7 @@ describe.skipIf(skip)('the features in the browser', { timeout: 120_000 }, () =>
       expect([width, height]).toEqual([1600, 800]);
       const src = await result.locator('.file-image img').getAttribute('src');
       expect(src).toMatch(/^\/files\/F[A-Z0-9]+$/);
-      // The same bytes the bot uploaded through files.uploadV2.
+      // The same bytes the bot uploaded.
       const fileId = src!.split('/').pop()!;
       expect(local.standin.file(fileId)?.mimetype).toBe('image/png');
       for (const label of ['Refresh', 'Show as table', 'Download CSV']) await result.getByRole('button', { name: label }).waitFor(WAIT);

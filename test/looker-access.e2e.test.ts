@@ -23,6 +23,8 @@ const RILEY = 'U0REGULAR';
 const BLAKE = 'U0BIZOPS';
 const ALEX = 'U0ADMIN';
 const JORDAN = 'U0ADMIN2';
+/** A member whose Slack profile shows no email (Slack leaves it out without users:read.email). */
+const SAM = 'U0NOEMAIL';
 const DAY = 86_400_000;
 
 const users: StandinUser[] = [
@@ -30,6 +32,7 @@ const users: StandinUser[] = [
   { id: BLAKE, name: 'blake', realName: 'Blake Bizops', email: 'blake@example.com' },
   { id: ALEX, name: 'alex', realName: 'Alex Admin', email: 'alex@example.com' },
   { id: JORDAN, name: 'jordan', realName: 'Jordan Admin', email: 'jordan@example.com' },
+  { id: SAM, name: 'sam', realName: 'Sam Noemail' },
 ];
 const standinOptions = { users, usergroups: { S0BIZOPS: [BLAKE], S0LOOKERADM: [ALEX, JORDAN] } };
 
@@ -310,6 +313,16 @@ describe('/looker-access with Looker connected', () => {
     expect(request).toMatchObject({ status: 'approved', decidedBy: 'bot', route: 'grant_now', channel: null, expiresAt: null });
     expect(await d.audits(request.id)).toEqual(['looker_access.requested', 'looker_access.approved', 'looker_access.granted']);
     expect(t.standin.conversation(CHANNEL).some((m) => text(m).includes(request.id))).toBe(false);
+  });
+
+  it('sends View to the admins when Slack shows no email for the requester: the address typed cannot be checked as theirs', async () => {
+    const modal = await d.openModal(SAM);
+    expect(JSON.stringify(modal.blocks)).not.toContain('"initial_value":"');
+    const { result } = await d.request(SAM, { [ActionIds.lookerAccessEmail]: 'sam@example.com', [ActionIds.lookerAccessTeam]: 'engineering' });
+    expect(result.responseAction).toBeUndefined();
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.requesterId === SAM && r.ts));
+    expect(request).toMatchObject({ status: 'pending', route: 'needs_approval' });
+    expect(looker.userByEmail('sam@example.com')).toBeUndefined();
   });
 
   it('posts an elevated request for the admins and refuses forged clicks by the requester and non-admins', async () => {

@@ -52,15 +52,15 @@ describe('table view', () => {
 });
 
 describe('result message', () => {
-  it('carries the query and canonical values in the button values, with IDs from ids.ts', () => {
+  it('carries the query and the values as typed in the button values (a default left out stays a default, a relative date relative), with IDs from ids.ts', () => {
     const message = queryChartMessage(output(catalog.get('weekly-active-instances')!, ['week', 'hosting', 'instances'], [{ week: '2025-06-09', hosting: 'cloud', instances: 3 }]), now, 'U1');
     expect(blockKitViolations(message.blocks)).toEqual([]);
     const actions = message.blocks.find((b) => b.type === 'actions') as Extract<KnownBlock, { type: 'actions' }>;
     expect(actions.block_id).toBe(BlockIds.queryResultActions);
     const ids = actions.elements.map((e) => (e as { action_id: string }).action_id);
-    expect(ids).toEqual([ActionIds.queryRefresh, ActionIds.queryShowTable, ActionIds.queryDownloadCsv]);
+    expect(ids).toEqual([ActionIds.queryRefresh, ActionIds.queryShowTable, ActionIds.queryDownloadCsv, ActionIds.querySubscribe, ActionIds.queryAlert]);
     for (const e of actions.elements) {
-      expect(JSON.parse((e as { value: string }).value) as QueryRef).toEqual({ q: 'weekly-active-instances', p: { weeks: '8', hosting: 'all' } });
+      expect(JSON.parse((e as { value: string }).value) as QueryRef).toEqual({ q: 'weekly-active-instances', p: { weeks: '8' } });
     }
     const text = blocksToText({ blocks: message.blocks });
     expect(text).toContain('61.2 MB processed · fresh run · pings updated 3 hours ago');

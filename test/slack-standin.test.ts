@@ -8,6 +8,9 @@ import { BotClient, makeTriggerId } from '../src/slack-standin/bot-client.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import { SlackStandin, StandinDefaults, type LocalReply } from '../src/slack-standin/server.js';
 import { signSlackRequest } from '../src/slack-standin/signing.js';
+import { defaultUsers } from '../src/slack-standin/types.js';
+import { SlackDirectory } from '../src/slack/directory.js';
+import { silentLogger } from '../src/logger.js';
 
 const C = StandinDefaults.channel;
 const { regular, bizops, lookerAdmin } = StandinDefaults.users;
@@ -101,6 +104,28 @@ describe('Web API', () => {
     expect(blocksToText(msg ?? {})).toBe('Here you go\n[file: WAI]');
   });
 
+  it("answers conversations.open's variations: already_open the second time, user_disabled for a deactivated user", async () => {
+    const first = await client.conversations.open({ users: bizops });
+    expect(first.channel?.id).toBe(standin.dmChannelId(bizops));
+    expect(first).not.toHaveProperty('already_open');
+    const again = await client.conversations.open({ users: bizops });
+    expect(again).toMatchObject({ no_op: true, already_open: true, channel: { id: standin.dmChannelId(bizops) } });
+
+    const gone = { id: 'U0GONEUSER', name: 'gone', realName: 'Gone User', email: 'gone@example.com', deleted: true };
+    const withGone = new SlackStandin({ users: [...defaultUsers, gone] });
+    const { url: goneUrl } = await withGone.start();
+    try {
+      const web = new WebClient('xoxb-test', { slackApiUrl: `${goneUrl}/api/`, retryConfig: { retries: 0 } });
+      expect((await platformError(web.conversations.open({ users: gone.id }))).data.error).toBe('user_disabled');
+      // Slack keeps a deactivated user, marked deleted; the bot's directory treats them as no one.
+      expect((await web.users.info({ user: gone.id })).user).toMatchObject({ id: gone.id, deleted: true });
+      expect(await new SlackDirectory(web, silentLogger).profile(gone.id)).toBeNull();
+      expect(await new SlackDirectory(web, silentLogger).profile(regular)).toMatchObject({ email: 'riley@example.com' });
+    } finally {
+      await withGone.stop();
+    }
+  });
+
   it('lists usergroup members and describes users', async () => {
     const group = await client.usergroups.users.list({ usergroup: StandinDefaults.usergroups.lookerAdmins });
     expect(group.users).toEqual([lookerAdmin]);
@@ -132,6 +157,8 @@ describe('Web API', () => {
     const header = { type: 'header', text: { type: 'mrkdwn', text: 'headers must be plain_text' } };
     const invalid = await platformError(client.apiCall('chat.postMessage', { channel: C, text: 'x', blocks: [header] }));
     expect(invalid.data.error).toBe('invalid_blocks');
+    // Each refused request is a violation: a test that sends one on purpose takes them.
+    expect(standin.takeViolations().map((v) => v.answer)).toEqual(['invalid_auth', 'unknown_method', 'invalid_blocks']);
   });
 
   it('opens, pushes and updates views with Slack trigger rules', async () => {
@@ -149,6 +176,7 @@ describe('Web API', () => {
     expect((await platformError(client.views.update({ view_id: opened.view?.id ?? '', hash: opened.view?.hash ?? '', view: modal }))).data.error).toBe('hash_conflict');
     const tooLong = { ...modal, title: { type: 'plain_text' as const, text: 'A title that is far too long for Slack' } };
     expect((await platformError(client.views.open({ trigger_id: makeTriggerId(regular), view: tooLong }))).data.error).toBe('invalid_arguments');
+    expect(standin.takeViolations()).toEqual([expect.objectContaining({ answer: 'invalid_arguments', message: expect.stringContaining('[json-pointer:/view/title]') })]);
   });
 });
 
@@ -180,6 +208,7 @@ describe('message metadata, conversations.history and conversations.replies', ()
     expect((await api('chat.update', { channel: C, ts: posted.ts, text: 'y', metadata: { event_payload: {} } }))['error']).toBe('invalid_metadata_schema');
     expect(standin.conversation(C)).toHaveLength(before);
     expect(standin.message(C, posted.ts!)?.text).toBe('Rerun of HubSpot succeeded (edited)');
+    expect(standin.takeViolations().map((v) => v.answer)).toEqual(['invalid_metadata_format', 'invalid_metadata_format', 'invalid_metadata_schema', 'invalid_metadata_schema']);
   });
 
   it('lists history newest first, top-level messages only, metadata only when asked, paged with next_cursor', async () => {
@@ -250,6 +279,8 @@ describe('message metadata, conversations.history and conversations.replies', ()
     expect((await platformError(client.conversations.replies({ channel: 'C0NOWHERE', ts: dm.ts! }))).data.error).toBe('channel_not_found');
     expect((await platformError(client.conversations.history({ channel: C, cursor: 'bm9wZQ==' }))).data.error).toBe('invalid_cursor');
     expect((await platformError(client.conversations.history({ channel: C, oldest: 'yesterday' }))).data.error).toBe('invalid_ts_oldest');
+    // A channel name where the reference asks for a conversation ID, and a timestamp that is none.
+    expect(standin.takeViolations().map((v) => v.answer)).toEqual(['channel_not_found', 'invalid_ts_oldest']);
 
     const outside = new SlackStandin({ channels: [{ id: C, name: 'analytics' }, { id: 'C0OUTSIDE', name: 'elsewhere', botIsMember: false }] });
     const { url: outsideUrl } = await outside.start();

@@ -161,6 +161,8 @@ describe('scheduled deliveries', () => {
     const first = d.posts(CHANNEL);
     expect(first).toHaveLength(1);
     expect(first[0]!.files?.[0]?.name).toMatch(/^weekly-active-instances_SUB-[A-Z0-9]{6}_20261201-1400\.png$/);
+    // The chart's description reached Slack (as files.getUploadURLExternal's alt_txt; filesUploadV2 sent alt_text, which Slack drops).
+    expect(first[0]!.files?.[0]?.alt_txt).toMatch(/^Line chart: Weekly active instances/);
     expect(text(first[0])).toMatch(/Scheduled delivery SUB-.*Weekdays at 09:00 \(America\/New_York\).*set up by/s);
     expect(JSON.stringify(first[0]!.blocks)).toContain(ActionIds.subscriptionManage);
     await d.tick('2026-12-01T14:30:00Z');
@@ -233,7 +235,9 @@ describe('scheduled deliveries', () => {
       t.standin.failNext('chat.postMessage', 'not_in_channel');
       await d.tick(`${day}T14:00:05Z`);
       expect(dms()).toHaveLength(i + 1);
-      expect(text(dms().at(-1))).toMatch(/can no longer post in/);
+      expect(text(dms().at(-1))).toMatch(/can no longer post in its channel \(not_in_channel\)/);
+      // The channel is a link in the DM, not escaped text.
+      expect(JSON.stringify(dms().at(-1)!.blocks)).toContain(`in <#${CHANNEL}> failed`);
     }
     const paused = (await t.bot.services.subscriptions.get(sub.id))!;
     expect(paused).toMatchObject({ status: 'paused', consecutiveFailures: 3, nextRunAt: null });
@@ -311,8 +315,10 @@ describe('threshold alerts', () => {
     await conn.run(`INSERT INTO customers (customer_id, name) SELECT 'alert-test-' || i, 'Alert test ' || i FROM range(2) t(i)`);
     await hour(10);
     expect(alerts().map((m) => text(m))).toEqual([expect.stringMatching(/Alert: Customers[\s\S]*customers is above[\s\S]*now/)]);
-    // The chart goes in the alert's thread.
-    await t.standin.waitFor(() => t.standin.conversation(alerts()[0]!.channel).some((m) => m.thread_ts === alerts()[0]!.ts && m.files?.length));
+    // The chart goes in the alert's thread, in the DM: files.completeUploadExternal takes the DM's ID, not the user's.
+    const chart = await t.standin.waitFor(() => t.standin.conversation(alerts()[0]!.channel).find((m) => m.thread_ts === alerts()[0]!.ts && m.files?.length));
+    expect(chart.channel).toBe(t.standin.dmChannelId(RILEY));
+    expect(chart.files?.[0]?.alt_txt).toBeTruthy();
     await hour(11);
     expect(alerts()).toHaveLength(1); // still true: quiet
     await conn.run(`DELETE FROM customers WHERE customer_id LIKE 'alert-test-%'`);

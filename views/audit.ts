@@ -6,7 +6,7 @@ import type { KnownBlock } from '@slack/types';
 import type { AuditEntry } from '../src/ports/store.js';
 import { Commands } from '../src/ids.js';
 import { AUDIT_DEFAULT_COUNT, AUDIT_MAX_COUNT, changedFields } from '../src/services/audit.js';
-import { escapeMrkdwn, SLACK_LIMITS, slackDate, truncate, type MessageBody } from './common.js';
+import { escapeMrkdwn, SLACK_LIMITS, slackDate, escapeAndTruncate, truncateMrkdwn, type MessageBody } from './common.js';
 
 /** Fields listed per entry; the rest are counted. */
 const MAX_FIELDS_SHOWN = 6;
@@ -17,9 +17,9 @@ const NOISE = new Set(['updatedAt', '_version', 'expiresAt']);
 
 function value(v: unknown): string {
   if (v === undefined || v === null || v === '') return '–';
-  if (typeof v === 'string') return /^[UW][A-Z0-9]{2,30}$/.test(v) ? `<@${v}>` : `“${escapeMrkdwn(truncate(v.replace(/\s+/g, ' '), 60))}”`;
+  if (typeof v === 'string') return /^[UW][A-Z0-9]{2,30}$/.test(v) ? `<@${v}>` : `“${escapeAndTruncate(v.replace(/\s+/g, ' '), 60)}”`;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return `\`${escapeMrkdwn(truncate(JSON.stringify(v), 60))}\``;
+  return `\`${escapeAndTruncate(JSON.stringify(v), 60)}\``;
 }
 
 function actor(a: string): string {
@@ -29,7 +29,7 @@ function actor(a: string): string {
 /** One entry as mrkdwn: when, who, what, on what, and what changed. */
 export function auditEntryText(e: Required<AuditEntry>): string {
   const when = Number.isNaN(Date.parse(e.at)) ? escapeMrkdwn(e.at) : slackDate(new Date(e.at));
-  const head = `${when} ${actor(e.actor)} *${escapeMrkdwn(e.action)}* \`${escapeMrkdwn(truncate(e.subject, 80))}\``;
+  const head = `${when} ${actor(e.actor)} *${escapeMrkdwn(e.action)}* \`${escapeAndTruncate(e.subject, 80)}\``;
   const changes = changedFields(e.before, e.after).filter((c) => !NOISE.has(c.field));
   let detail: string;
   if (!e.before && e.after) {
@@ -40,7 +40,7 @@ export function auditEntryText(e: Required<AuditEntry>): string {
     detail = changes.slice(0, MAX_FIELDS_SHOWN).map((c) => `${escapeMrkdwn(c.field)}: ${value(c.before)} → ${value(c.after)}`).join('; ');
   }
   const more = changes.length > MAX_FIELDS_SHOWN ? ` (+${changes.length - MAX_FIELDS_SHOWN} more)` : '';
-  return truncate(detail ? `${head}\n      ${detail}${more}` : head, MAX_ENTRY_CHARS);
+  return truncateMrkdwn(detail ? `${head}\n      ${detail}${more}` : head, MAX_ENTRY_CHARS);
 }
 
 /** The last entries, newest first, packed into as few sections as Slack allows. */

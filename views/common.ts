@@ -17,9 +17,35 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Cuts text to `max` characters with an ellipsis. */
+/**
+ * Cuts plain text to `max` characters with an ellipsis. For mrkdwn, use
+ * {@link escapeAndTruncate} (user text) or {@link truncateMrkdwn} (built mrkdwn):
+ * cutting before escaping lets `&`, `<`, `>` grow the text five-fold past Slack's limits.
+ */
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : text.slice(0, Math.max(0, max - 1)) + '…';
+}
+
+/** User text as mrkdwn of at most `max` characters: escaped first, then cut (never inside an entity). */
+export function escapeAndTruncate(text: string, max: number): string {
+  return truncateMrkdwn(escapeMrkdwn(text), max);
+}
+
+/**
+ * Cuts mrkdwn to `max` characters with an ellipsis, never inside an entity
+ * (`&amp;`, `&lt;`, `&gt;`), a `<…>` token (mention, link, date) or a
+ * surrogate pair: what is cut still reads, and renders, as it was written.
+ */
+export function truncateMrkdwn(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - 1);
+  const amp = text.lastIndexOf('&', end - 1);
+  if (amp !== -1 && !text.slice(amp, end).includes(';') && /^&(amp|lt|gt);/.test(text.slice(amp, amp + 5))) end = amp;
+  const open = text.lastIndexOf('<', end - 1);
+  if (open !== -1 && !text.slice(open, end).includes('>')) end = open;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return text.slice(0, end) + '…';
 }
 
 /** A date Slack renders in the reader's time zone, with a UTC fallback. */

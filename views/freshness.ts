@@ -8,7 +8,7 @@ import { ActionIds, BlockIds, Commands } from '../src/ids.js';
 import type { Source } from '../src/sources/catalog.js';
 import type { DisplayState, SourceFreshness } from '../src/services/freshness.js';
 import type { AlertDoc } from '../src/services/freshness-alerts.js';
-import { ago, escapeMrkdwn, noteMessage, slackDate, truncate, type MessageBody } from './common.js';
+import { ago, escapeMrkdwn, noteMessage, slackDate, truncate, escapeAndTruncate, truncateMrkdwn, type MessageBody } from './common.js';
 
 /** The alert document and the time it is rendered at. */
 export interface AlertView {
@@ -84,7 +84,7 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
   if (doc.acknowledgedBy) status.push(`:eyes: acknowledged by <@${doc.acknowledgedBy}>`);
   if (doc.snoozedUntil && doc.snoozedUntil > now.getTime()) status.push(`:zzz: reminders snoozed until ${slackDate(new Date(doc.snoozedUntil), '{time}')} by <@${doc.snoozedBy}>`);
   if (doc.rerunLink) status.push(`:arrows_counterclockwise: <${doc.rerunLink}|rerun requested>${doc.rerunBy ? ` by <@${doc.rerunBy}>` : ''}`);
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(status.join(' · '), 3000) }] });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(status.join(' · '), 3000) }] });
   const snooze: Overflow = {
     type: 'overflow',
     action_id: ActionIds.freshnessSnooze,
@@ -133,7 +133,7 @@ export function pipelineStatusMessage(results: SourceFreshness[], opts: { now: D
     if (r.problem) detail.push(escapeMrkdwn(r.problem));
     lines.push(detail.join(' · '));
     if (r.rerun) lines.push(`rerun requested by <@${r.rerun.requestedBy}>${r.rerun.link ? `: <${r.rerun.link}|follow it>` : ''}`);
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 3000) } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(lines.join('\n'), 3000) } });
   }
   const footer = [`Checked ${slackDate(opts.now, '{time}')} on the ${opts.warehouse} warehouse`];
   footer.push(opts.alertsChannel ? `alerts go to <#${opts.alertsChannel}>` : 'alerts are off (ANALYTICS_CHANNEL is not set)');
@@ -180,7 +180,7 @@ export function pipelineUsageMessage(): MessageBody {
 /** An unknown source name: the known ones. */
 export function unknownSourceMessage(text: string, sources: readonly Source[]): MessageBody {
   const known = sources.map((s) => `\`${s.id}\``).join(', ');
-  const shown = text ? `No source is called "${escapeMrkdwn(truncate(text, 60))}".` : 'Which source?';
+  const shown = text ? `No source is called "${escapeAndTruncate(text, 60)}".` : 'Which source?';
   const t = `${shown} Sources: ${known}. Example: \`${Commands.pipeline} rerun ${sources[0]?.id ?? 'hubspot'}\``;
   return { text: t, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: t } }] };
 }

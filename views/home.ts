@@ -5,7 +5,7 @@
 import type { HomeView, KnownBlock } from '@slack/types';
 import { ActionIds, Commands } from '../src/ids.js';
 import type { HomeData, HomeRequestItem } from '../src/services/home.js';
-import { escapeMrkdwn, slackDate, truncate } from './common.js';
+import { escapeMrkdwn, slackDate, truncateMrkdwn } from './common.js';
 import { homeSubscriptionBlocks } from './subscriptions.js';
 
 /** Items per section; the rest are counted, to stay inside 100 blocks. */
@@ -16,7 +16,7 @@ const KIND_LABEL: Record<HomeRequestItem['kind'], string> = { pipeline: ':inbox_
 function itemLine(item: HomeRequestItem, opts: { showRequester: boolean }): string {
   const who = (opts.showRequester ? ` from <@${item.requester}>` : '') + (item.forUser ? ` for <@${item.forUser}>` : '');
   const todo = item.todo ? ` · _${escapeMrkdwn(item.todo)}_` : '';
-  return truncate(
+  return truncateMrkdwn(
     `${KIND_LABEL[item.kind]} *${escapeMrkdwn(item.ref)}* ${escapeMrkdwn(item.title)}${who}\n*${escapeMrkdwn(item.status)}* · asked ${slackDate(new Date(item.createdAt), '{date_short_pretty}')}${todo}`,
     3000,
   );

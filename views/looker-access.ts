@@ -21,7 +21,7 @@ import {
   type LookerTeam,
 } from '../src/domain/looker-policy.js';
 import type { LookerAccessRequest } from '../src/services/looker-access.js';
-import { escapeMrkdwn, slackDate, truncate, type MessageBody } from './common.js';
+import { escapeMrkdwn, slackDate, truncate, escapeAndTruncate, type MessageBody } from './common.js';
 
 /** What the modal keeps in private_metadata. */
 export interface LookerModalMetadata {
@@ -173,7 +173,7 @@ function decisionLine(r: LookerAccessRequest): string {
 
 function grantLine(r: LookerAccessRequest): string | null {
   if (r.status !== 'approved' && r.status !== 'expired') return null;
-  if (r.grantError) return `:warning: Looker did not accept the grant (${escapeMrkdwn(truncate(r.grantError, 300))}). Please grant it by hand in Looker: the View group, the View role${isElevated(r.level) ? ` and the ${levelLabel(r.level)} role` : ''}.`;
+  if (r.grantError) return `:warning: Looker did not accept the grant (${escapeAndTruncate(r.grantError, 300)}). Please grant it by hand in Looker: the View group, the View role${isElevated(r.level) ? ` and the ${levelLabel(r.level)} role` : ''}.`;
   if (!r.grant) return r.status === 'approved' ? ':hourglass_flowing_sand: Granting it in Looker…' : null;
   if (r.grant.mode === 'manual') return manualGrantText(r);
   const created = r.grant.createdUser ? ' (new Looker user created; they set a password from the account setup email)' : '';
@@ -199,7 +199,7 @@ export function lookerRequestCard(
       ],
     },
   ];
-  if (r.reason) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Reason*\n${escapeMrkdwn(truncate(r.reason, 2500))}` } });
+  if (r.reason) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Reason*\n${escapeAndTruncate(r.reason, 2500)}` } });
   if (r.status === 'pending') {
     const who = options.adminsUsergroup ? `<!subteam^${options.adminsUsergroup}>` : 'a Looker admin';
     const why = isElevated(r.level) ? 'elevated access' : r.team === 'other' ? 'a team the handbook does not list' : 'Looker is not connected to the bot';
@@ -297,7 +297,7 @@ export function lookerExpiredDm(r: LookerAccessRequest): MessageBody {
 export function lookerExpiredThreadMessage(r: LookerAccessRequest, options: { manual: boolean; adminsUsergroup: string | null }): MessageBody {
   const admins = options.adminsUsergroup ? `<!subteam^${options.adminsUsergroup}>` : 'Looker admins';
   if (r.revokeError) {
-    return section(`:warning: ${levelLabel(r.level)} access for <@${r.subjectId}> expired, but Looker refused to take the roles back (${escapeMrkdwn(truncate(r.revokeError, 300))}). ${admins}: please remove the ${levelLabel(r.level)} role by hand.`);
+    return section(`:warning: ${levelLabel(r.level)} access for <@${r.subjectId}> expired, but Looker refused to take the roles back (${escapeAndTruncate(r.revokeError, 300)}). ${admins}: please remove the ${levelLabel(r.level)} role by hand.`);
   }
   if (options.manual) {
     return section(`:hourglass: ${levelLabel(r.level)} access for <@${r.subjectId}> expired. ${admins}: please remove the ${levelLabel(r.level)} role from \`${escapeMrkdwn(r.email)}\` in Looker by hand; keep View.`);
@@ -334,7 +334,7 @@ export function lookerAdminCheckFailedMessage(): MessageBody {
 /** To the admin who decided: what happened, and what is left to do by hand. */
 export function lookerDecisionConfirmation(r: LookerAccessRequest): MessageBody {
   if (r.status === 'denied') return section(`:no_entry: Denied. <@${r.subjectId}> has been told.`);
-  if (r.grantError) return section(`:warning: Approved, but Looker did not accept the grant (${escapeMrkdwn(truncate(r.grantError, 300))}). Please grant it by hand.`);
+  if (r.grantError) return section(`:warning: Approved, but Looker did not accept the grant (${escapeAndTruncate(r.grantError, 300)}). Please grant it by hand.`);
   if (r.grant?.mode === 'manual') return section(`:white_check_mark: Approved and recorded. ${manualGrantText(r)}`);
   if (!r.grant) return section(`:white_check_mark: Approved. I am granting it in Looker; the card shows when it is done, and <@${r.subjectId}> will be told.`);
   return section(`:white_check_mark: Approved and granted in Looker. <@${r.subjectId}> has been told.`);
@@ -343,6 +343,6 @@ export function lookerDecisionConfirmation(r: LookerAccessRequest): MessageBody 
 /** In the card's thread when the grant gave up: the admins finish it by hand. */
 export function lookerGrantFailedThreadMessage(r: LookerAccessRequest, options: { adminsUsergroup: string | null }): MessageBody {
   const admins = options.adminsUsergroup ? `<!subteam^${options.adminsUsergroup}>` : 'Looker admins';
-  const why = r.grantError ? ` (${escapeMrkdwn(truncate(r.grantError, 300))})` : '';
+  const why = r.grantError ? ` (${escapeAndTruncate(r.grantError, 300)})` : '';
   return section(`:warning: I could not grant this in Looker${why}. ${admins}: please grant it by hand: the View group, the View role${isElevated(r.level) ? ` and the ${levelLabel(r.level)} role` : ''} for \`${escapeMrkdwn(r.email)}\`.`);
 }

@@ -15,7 +15,7 @@ import {
   type PipelineRequestDraft,
   type PipelineRequestStatus,
 } from '../src/services/pipeline-request.js';
-import { escapeMrkdwn, slackDate, truncate, type MessageBody } from './common.js';
+import { escapeMrkdwn, slackDate, truncate, escapeAndTruncate, truncateMrkdwn, type MessageBody } from './common.js';
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text });
 const option = (text: string, value: string): PlainTextOption => ({ text: plain(text), value });
@@ -161,7 +161,7 @@ export function pipelineRequestConfirmModal(draft: PipelineRequestDraft, syncs: 
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: truncate(`You asked for *${SOURCE_SYSTEM_LABEL[draft.source]}*: ${escapeMrkdwn(truncate(draft.objects, 300))}, into \`${escapeMrkdwn(draft.destination)}\`, ${FREQUENCY_LABEL[draft.frequency].toLowerCase()}.`, 3000),
+          text: truncateMrkdwn(`You asked for *${SOURCE_SYSTEM_LABEL[draft.source]}*: ${escapeAndTruncate(draft.objects, 300)}, into \`${escapeMrkdwn(draft.destination)}\`, ${FREQUENCY_LABEL[draft.frequency].toLowerCase()}.`, 3000),
         },
       },
       { type: 'context', elements: [{ type: 'mrkdwn', text: 'If the existing data covers it, cancel and query it directly. If you need more (other objects, fresher data), *Continue* and BizOps will look.' }] },
@@ -172,7 +172,7 @@ export function pipelineRequestConfirmModal(draft: PipelineRequestDraft, syncs: 
 function decisionLines(r: PipelineRequest): string[] {
   const lines: string[] = [];
   if (r.acceptedBy && r.acceptedAt) lines.push(`Accepted by <@${r.acceptedBy}> ${slackDate(new Date(r.acceptedAt))}`);
-  if (r.declinedBy && r.declinedAt) lines.push(`Declined by <@${r.declinedBy}> ${slackDate(new Date(r.declinedAt))}: ${escapeMrkdwn(truncate(r.declineReason ?? '', 500))}`);
+  if (r.declinedBy && r.declinedAt) lines.push(`Declined by <@${r.declinedBy}> ${slackDate(new Date(r.declinedAt))}: ${escapeAndTruncate(r.declineReason ?? '', 500)}`);
   if (r.liveBy && r.liveAt) lines.push(`Marked live by <@${r.liveBy}> ${slackDate(new Date(r.liveAt))}`);
   return lines;
 }
@@ -201,14 +201,14 @@ export function pipelineRequestCard(r: PipelineRequest): MessageBody {
         { type: 'mrkdwn', text: `*Status*\n${STATUS_LABEL[r.status]}` },
       ],
     },
-    { type: 'section', text: { type: 'mrkdwn', text: `*Objects or tables*\n${escapeMrkdwn(truncate(r.objects, 1200))}` } },
-    { type: 'section', text: { type: 'mrkdwn', text: `*Why*\n${escapeMrkdwn(truncate(r.why, 1200))}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*Objects or tables*\n${escapeAndTruncate(r.objects, 1200)}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*Why*\n${escapeAndTruncate(r.why, 1200)}` } },
   ];
   if (r.alreadySyncing.length) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:information_source: Already syncing from ${SOURCE_SYSTEM_LABEL[r.source]}: ${r.alreadySyncing.map((s) => `\`${escapeMrkdwn(s)}\``).join(', ')}; the requester went on anyway.` }] });
   }
   const lines = [`Requested ${slackDate(new Date(r.createdAt))}`, ...decisionLines(r)];
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(lines.join(' · '), 3000) }] });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(lines.join(' · '), 3000) }] });
   const buttons = decisionButtons(r);
   if (buttons) blocks.push(buttons);
   return { text: `Pipeline request ${title} from <@${r.requester}>: ${STATUS_LABEL[r.status]}`, blocks };
@@ -260,7 +260,7 @@ export function pipelineRequestDecisionDm(r: PipelineRequest): MessageBody {
   const what = `*${requestRef(r.id)}* (${pipelineRequestTitle(r)})`;
   switch (r.status) {
     case 'accepted': return plainMessage(`:white_check_mark: <@${r.acceptedBy}> accepted your pipeline request ${what}. I'll tell you when it is live.`);
-    case 'declined': return plainMessage(`:no_entry: <@${r.declinedBy}> declined your pipeline request ${what}.\n>${escapeMrkdwn(truncate(r.declineReason ?? '', 1000)).replace(/\n/g, '\n>')}`);
+    case 'declined': return plainMessage(`:no_entry: <@${r.declinedBy}> declined your pipeline request ${what}.\n>${escapeAndTruncate(r.declineReason ?? '', 1000).replace(/\n/g, '\n>')}`);
     case 'live': return plainMessage(`:rocket: Your pipeline request ${what} is live: data lands in \`${escapeMrkdwn(r.destination)}\` (marked by <@${r.liveBy}>).`);
     case 'open': return plainMessage(`Your pipeline request ${what} is waiting for BizOps.`);
   }

@@ -10,7 +10,7 @@ import { isValidIsoDate, resolveDateSpec, type ParamDef, type SavedQuery } from 
 import { describeParam } from '../src/catalog/params.js';
 import { cellText, dateRange } from '../src/charts/spec.js';
 import type { QueryOutput } from '../src/services/query.js';
-import { ago, escapeMrkdwn, slackDate, truncate, SLACK_LIMITS, type MessageBody } from './common.js';
+import { ago, escapeMrkdwn, slackDate, truncate, SLACK_LIMITS, escapeAndTruncate, truncateMrkdwn, type MessageBody } from './common.js';
 
 const C = Commands.query;
 /** Sections of monospaced table text in one message (each under 3,000 characters). */
@@ -52,7 +52,7 @@ export function formatBytes(bytes: number): string {
 }
 
 function section(text: string): KnownBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.sectionText) } };
+  return { type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(text, SLACK_LIMITS.sectionText) } };
 }
 
 function paramLine(p: ParamDef): string {
@@ -62,15 +62,17 @@ function paramLine(p: ParamDef): string {
 /** The catalog, or the queries matching a search. */
 export function queryListMessage(queries: readonly SavedQuery[], search: string, total: number): MessageBody {
   const heading = search
-    ? `${queries.length} of ${total} saved queries match “${escapeMrkdwn(truncate(search, 60))}”`
+    ? `${queries.length} of ${total} saved queries match “${escapeAndTruncate(search, 60)}”`
     : `${total} saved queries. Run one with \`${C} <name> [param=value …]\`; search with \`${C} list <words>\`.`;
   const blocks: KnownBlock[] = [section(`:bar_chart: ${heading}`)];
-  for (const q of queries.slice(0, 40)) {
+  // Two blocks a query, between the heading and the "more" line: what fits in one message.
+  const shown = Math.floor((SLACK_LIMITS.messageBlocks - 2) / 2);
+  for (const q of queries.slice(0, shown)) {
     const params = q.params.length ? q.params.map(paramLine).join('\n') : '_no parameters_';
     blocks.push(section(`*${escapeMrkdwn(q.title)}*  \`${C} ${q.name}\`\n${escapeMrkdwn(q.description)}\n${params}`));
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${displayName(q)} · owner ${escapeMrkdwn(q.owner)} · cached ${formatTtl(q.ttlMs)}` }] });
   }
-  if (queries.length > 40) blocks.push(section(`…and ${queries.length - 40} more: narrow the search.`));
+  if (queries.length > shown) blocks.push(section(`…and ${queries.length - shown} more: narrow the search.`));
   if (queries.length === 0) blocks.push(section(`Nothing matches. \`${C} list\` shows them all.`));
   return { text: search ? `Saved queries matching “${truncate(search, 60)}”` : 'Saved queries', blocks };
 }
@@ -91,7 +93,7 @@ export function queryUnknownMessage(name: string, closest: readonly SavedQuery[]
   const hint = closest.length
     ? `Did you mean ${closest.map((q) => `\`${q.name}\``).join(', ')}?`
     : `\`${C} list\` shows every saved query.`;
-  const text = `:thinking_face: There is no saved query “${escapeMrkdwn(truncate(name, 60))}”. ${hint}`;
+  const text = `:thinking_face: There is no saved query “${escapeAndTruncate(name, 60)}”. ${hint}`;
   return { text, blocks: [section(text)] };
 }
 
@@ -173,7 +175,7 @@ export function queryParamsModal(
   ];
   const problems = Object.values(input.problems);
   if (problems.length) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`:warning: ${problems.slice(0, 8).map(escapeMrkdwn).join('\n:warning: ')}`, 3000) }] });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(`:warning: ${problems.slice(0, 8).map(escapeMrkdwn).join('\n:warning: ')}`, 3000) }] });
   }
   for (const p of query.params) {
     const v = input.problems[p.name] && p.kind !== 'customer' && p.kind !== 'string' ? undefined : input.values[p.name];
@@ -204,7 +206,7 @@ function footer(o: QueryOutput, now: Date, requestedBy: string | undefined): str
 function summary(o: QueryOutput): string {
   const range = dateRange(o.rows, o.query.display.x);
   const rows = `${o.totalRows.toLocaleString('en-US')} row${o.totalRows === 1 ? '' : 's'}`;
-  const params = o.params.shown.map((s) => `${escapeMrkdwn(s.label)}: *${escapeMrkdwn(truncate(s.value, 80))}*`).join(' · ');
+  const params = o.params.shown.map((s) => `${escapeMrkdwn(s.label)}: *${escapeAndTruncate(s.value, 80)}*`).join(' · ');
   return [
     `*${escapeMrkdwn(o.query.title)}*  \`${o.query.name}\``,
     [rows, range ? (range.from === range.to ? range.from : `${range.from} to ${range.to}`) : ''].filter(Boolean).join(', '),
@@ -235,7 +237,7 @@ export function queryChartMessage(o: QueryOutput, now: Date, requestedBy?: strin
     text: `${o.query.title}: ${o.totalRows} rows`,
     blocks: [
       section(summary(o)),
-      { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(footer(o, now, requestedBy), 3000) }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(footer(o, now, requestedBy), 3000) }] },
       resultButtons(o, { table: true }),
     ],
   };
@@ -291,17 +293,17 @@ export function queryTableMessage(o: QueryOutput, now: Date, options: { requeste
     hiddenColumns > 0 ? `${hiddenColumns} more column${hiddenColumns === 1 ? '' : 's'}` : '',
   ].filter(Boolean);
   if (left.length) blocks.push(section(`_${left.join(' and ')} not shown: use Download CSV for all of them._`));
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(footer(o, now, options.requestedBy), 3000) }] });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(footer(o, now, options.requestedBy), 3000) }] });
   if (options.buttons) blocks.push(resultButtons(o, { table: false }));
   return { text: `${o.query.title}: ${o.totalRows} rows`, blocks };
 }
 
 /** The query ran and returned nothing. */
 export function queryEmptyMessage(o: QueryOutput, now: Date, requestedBy?: string): MessageBody {
-  const text = `:open_file_folder: *${escapeMrkdwn(o.query.title)}* returned no rows for ${o.params.shown.map((s) => `${escapeMrkdwn(s.label)} *${escapeMrkdwn(truncate(s.value, 80))}*`).join(', ') || 'these parameters'}.`;
+  const text = `:open_file_folder: *${escapeMrkdwn(o.query.title)}* returned no rows for ${o.params.shown.map((s) => `${escapeMrkdwn(s.label)} *${escapeAndTruncate(s.value, 80)}*`).join(', ') || 'these parameters'}.`;
   return {
     text: `${o.query.title}: no rows`,
-    blocks: [section(text), { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(footer(o, now, requestedBy), 3000) }] }],
+    blocks: [section(text), { type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(footer(o, now, requestedBy), 3000) }] }],
   };
 }
 

@@ -8,7 +8,7 @@ import { ActionIds, BlockIds } from '../src/ids.js';
 import type { Source } from '../src/sources/catalog.js';
 import type { DataState } from '../src/services/freshness.js';
 import type { RerunPhase } from '../src/services/rerun.js';
-import { escapeMrkdwn, slackDate, truncate, type MessageBody } from './common.js';
+import { escapeMrkdwn, slackDate, escapeAndTruncate, truncateMrkdwn, type MessageBody } from './common.js';
 import { duration } from './freshness.js';
 
 export type { RerunPhase };
@@ -54,7 +54,7 @@ function forceButton(source: Source, name: string): KnownBlock {
         value: source.id,
         confirm: {
           title: { type: 'plain_text', text: 'Restart the sync?' },
-          text: { type: 'mrkdwn', text: truncate(`If a sync of ${name} is running, forcing stops it and starts a new one.`, 300) },
+          text: { type: 'mrkdwn', text: truncateMrkdwn(`If a sync of ${name} is running, forcing stops it and starts a new one.`, 300) },
           confirm: { type: 'plain_text', text: 'Force rerun' },
           deny: { type: 'plain_text', text: 'Cancel' },
           style: 'danger',
@@ -81,7 +81,7 @@ export function rerunMessage(v: RerunView): MessageBody {
   }
   if (v.finishedAt && v.phase !== 'running') lines.push(`Finished after ${duration(v.finishedAt.getTime() - v.startedAt.getTime())}.`);
   if (v.phase === 'timed_out') lines.push('I stopped following it; the freshness checks will notice when the data lands.');
-  if (v.error) lines.push(`> ${escapeMrkdwn(truncate(v.error, 500))}`);
+  if (v.error) lines.push(`> ${escapeAndTruncate(v.error, 500)}`);
   if (v.after) {
     const a = v.after;
     lines.push(
@@ -92,7 +92,7 @@ export function rerunMessage(v: RerunView): MessageBody {
           : `:white_circle: Freshness check: ${name}'s last update is unknown${a.problem ? ` (${escapeMrkdwn(a.problem)})` : ''}.`,
     );
   }
-  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 3000) } }];
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(lines.join('\n'), 3000) } }];
   if (v.offerForce) blocks.push(forceButton(v.source, name));
   return { text: `Rerun of ${name}: ${v.phase.replace('_', ' ')}`, blocks };
 }

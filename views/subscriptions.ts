@@ -11,11 +11,11 @@ import { describeParam } from '../src/catalog/params.js';
 import { SCHEDULE_KINDS, WEEKDAYS, describeSchedule, MAX_MONTH_DAY, type ScheduleKind } from '../src/domain/schedule.js';
 import { ALERT_OPS, describeCondition, type Evaluation } from '../src/domain/alert-condition.js';
 import { numericColumnsOf, subscriptionRef, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
-import { escapeMrkdwn, noteMessage, slackDate, truncate, type MessageBody } from './common.js';
+import { escapeAndTruncate, escapeMrkdwn, noteMessage, slackDate, truncate, truncateMrkdwn, type MessageBody } from './common.js';
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text: truncate(text, 75) });
 const option = (value: string, text: string): PlainTextOption => ({ text: plain(text), value });
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } });
+const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(text, 3000) } });
 
 const SCHEDULE_LABEL: Record<ScheduleKind, string> = { daily: 'Every day', weekdays: 'Weekdays (Monday to Friday)', weekly: 'Weekly, on a day', monthly: 'Monthly, on a date', cron: 'Cron expression (advanced)' };
 const FORMAT_LABEL: Record<SubscriptionFormat, string> = { chart: 'Chart', table: 'Table', csv: 'CSV file', chart_csv: 'Chart and CSV' };
@@ -78,7 +78,7 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
   const q = d.query;
   const alert = d.kind === 'alert';
   const blocks: KnownBlock[] = [
-    section(`*${escapeMrkdwn(q.title)}*  \`${q.name}\`\n${escapeMrkdwn(truncate(q.description, 500))}`),
+    section(`*${escapeMrkdwn(q.title)}*  \`${q.name}\`\n${escapeAndTruncate(q.description, 500)}`),
     {
       type: 'context',
       elements: [{ type: 'mrkdwn', text: alert ? 'I run the query on the schedule and post when the condition becomes true, and once more when it no longer holds.' : 'I run the query on the schedule and post the result, with a Manage button to pause, edit or delete it.' }],
@@ -118,7 +118,7 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
     const ops = ALERT_OPS.map((o) => option(o.id, o.label));
     if (columns.length) {
       blocks.push(input(BlockIds.alertColumn, 'Watch', { type: 'static_select', action_id: ActionIds.alertColumn, options: columns, initial_option: columns.find((o) => o.value === d.condition?.column) ?? columns[0]! }, {
-        hint: `Its total at the latest ${q.display.x ? escapeMrkdwn(q.display.x) : 'period'}.`,
+        hint: `Its total at the latest ${q.display.x ?? 'period'}.`,
       }));
     }
     blocks.push(input(BlockIds.alertOp, 'When it', { type: 'static_select', action_id: ActionIds.alertOp, options: ops, initial_option: ops.find((o) => o.value === d.condition?.op) ?? ops[0]! }));
@@ -162,7 +162,7 @@ function manageButton(s: Subscription): Button {
 /** The footer on each delivery: which subscription, whose, and Manage. */
 export function subscriptionFooter(s: Subscription): KnownBlock[] {
   return [
-    { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`:calendar: Scheduled delivery ${subscriptionRef(s.id)} · ${escapeMrkdwn(describeScheduleOf(s))} · set up by <@${s.owner}>`, 3000) }] },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(`:calendar: Scheduled delivery ${subscriptionRef(s.id)} · ${escapeMrkdwn(describeScheduleOf(s))} · set up by <@${s.owner}>`, 3000) }] },
     { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] },
   ];
 }
@@ -184,7 +184,7 @@ export function alertFiredMessage(s: Subscription, q: SavedQuery, ev: Evaluation
     text,
     blocks: [
       section(`:rotating_light: *Alert: ${escapeMrkdwn(q.title)}*\n${escapeMrkdwn(what)}: now *${number(ev.latest)}*${change}.`),
-      { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`Alert ${subscriptionRef(s.id)} · checked ${escapeMrkdwn(describeScheduleOf(s))} · set up by <@${s.owner}> · I post again when it no longer holds`, 3000) }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(`Alert ${subscriptionRef(s.id)} · checked ${escapeMrkdwn(describeScheduleOf(s))} · set up by <@${s.owner}> · I post again when it no longer holds`, 3000) }] },
       { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] },
     ],
   };
@@ -198,9 +198,9 @@ export function alertResolvedMessage(s: Subscription, q: SavedQuery, ev: Evaluat
 }
 
 function statusLine(s: Subscription): string {
-  const next = s.status === 'active' && s.nextRunAt ? `next ${slackDate(new Date(s.nextRunAt))}` : `:double_vertical_bar: paused${s.pausedReason ? `: ${escapeMrkdwn(truncate(s.pausedReason, 200))}` : ''}`;
+  const next = s.status === 'active' && s.nextRunAt ? `next ${slackDate(new Date(s.nextRunAt))}` : `:double_vertical_bar: paused${s.pausedReason ? `: ${escapeAndTruncate(s.pausedReason, 200)}` : ''}`;
   const last = s.lastRun
-    ? `last ${s.lastRun.outcome === 'failed' ? `:warning: failed (${escapeMrkdwn(truncate(s.lastRun.message ?? '', 150))})` : s.lastRun.outcome}${' '}${slackDate(new Date(s.lastRun.at), '{date_short_pretty} {time}')}`
+    ? `last ${s.lastRun.outcome === 'failed' ? `:warning: failed (${escapeAndTruncate(s.lastRun.message ?? '', 150)})` : s.lastRun.outcome}${' '}${slackDate(new Date(s.lastRun.at), '{date_short_pretty} {time}')}`
     : 'not run yet';
   return `${next} · ${last}`;
 }
@@ -260,8 +260,10 @@ export function subscriptionSavedMessage(s: Subscription, title: string, edited:
 
 /** To the owner when a run failed (once per run), or paused it. */
 export function subscriptionFailedDm(s: Subscription, title: string, paused: boolean): MessageBody {
-  const why = escapeMrkdwn(truncate(s.lastRun?.message ?? 'an unknown error', 400));
-  const head = `:warning: Your ${s.kind === 'alert' ? 'alert' : 'scheduled delivery'} *${escapeMrkdwn(title)}* (${subscriptionRef(s.id)}) failed${s.lastRun ? ` on its run of ${slackDate(new Date(s.lastRun.dueAt))}` : ''}: ${why}.`;
+  const why = escapeAndTruncate(s.lastRun?.message ?? 'an unknown error', 400);
+  // Where it posts, as a channel link (an ID Slack gave us: nothing to escape); the reason is the run's, escaped.
+  const where = s.target.kind === 'channel' && /^[CG][A-Z0-9]{2,}$/.test(s.target.channel) ? ` in <#${s.target.channel}>` : '';
+  const head = `:warning: Your ${s.kind === 'alert' ? 'alert' : 'scheduled delivery'} *${escapeMrkdwn(title)}* (${subscriptionRef(s.id)})${where} failed${s.lastRun ? ` on its run of ${slackDate(new Date(s.lastRun.dueAt))}` : ''}: ${why}.`;
   const tail = paused
     ? ` It failed ${s.consecutiveFailures} times in a row, so I paused it. Fix the cause, then Resume it from \`${Commands.query} subscriptions\`.`
     : s.nextRunAt ? ` I will try again at its next run, ${slackDate(new Date(s.nextRunAt))}.` : '';
@@ -282,7 +284,7 @@ export const HOME_MAX_SUBSCRIPTIONS = 15;
 export function homeSubscriptionBlocks(list: ReadonlyArray<{ subscription: Subscription; title: string }>): KnownBlock[] {
   const blocks: KnownBlock[] = list.slice(0, HOME_MAX_SUBSCRIPTIONS).map(({ subscription: s, title }) => ({
     type: 'section',
-    text: { type: 'mrkdwn', text: truncate(`${s.kind === 'alert' ? ':rotating_light:' : ':calendar:'} *${escapeMrkdwn(title)}* · ${subscriptionRef(s.id)} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s)}\n${statusLine(s)}`, 3000) },
+    text: { type: 'mrkdwn', text: truncateMrkdwn(`${s.kind === 'alert' ? ':rotating_light:' : ':calendar:'} *${escapeMrkdwn(title)}* · ${subscriptionRef(s.id)} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s)}\n${statusLine(s)}`, 3000) },
     accessory: manageButton(s),
   }));
   if (list.length > HOME_MAX_SUBSCRIPTIONS) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${list.length - HOME_MAX_SUBSCRIPTIONS} more: \`${Commands.query} subscriptions\` lists them all.` }] });

@@ -7,7 +7,7 @@ import { ActionIds, BlockIds, Commands } from '../src/ids.js';
 import { LEVEL_INFO, TELEMETRY_LEVELS, type Hosting } from '../src/domain/telemetry.js';
 import type { CustomerName } from '../src/domain/customer-match.js';
 import type { CustomerTelemetry, InstanceTelemetry } from '../src/services/telemetry.js';
-import { ago, escapeMrkdwn, slackDate, truncate, type MessageBody } from './common.js';
+import { ago, escapeMrkdwn, slackDate, truncate, escapeAndTruncate, type MessageBody } from './common.js';
 
 // One formatter for every card: toLocaleString builds a new one per call (about 20 times slower), three per instance.
 const counts = new Intl.NumberFormat('en-US');
@@ -103,7 +103,7 @@ export function telemetryPickerMessage(query: string, customers: CustomerName[])
 
 /** No customer matches. */
 export function telemetryNoMatchMessage(query: string, closest: CustomerName[]): MessageBody {
-  const q = escapeMrkdwn(truncate(query, 80));
+  const q = escapeAndTruncate(query, 80);
   const suggestion = closest.length
     ? `Closest names: ${closest.map((c) => `*${escapeMrkdwn(c.name)}*`).join(', ')}.`
     : 'Try the customer\'s name, an alias or its domain, e.g. `acme.com`.';

@@ -2,7 +2,17 @@
  * Slack's documented Block Kit limits, and one check of blocks and views
  * against them. Shared by the bot's views (which size their text to fit), the
  * Slack stand-in (which answers `invalid_blocks` / `invalid_arguments` as Slack
- * does), the local page (which bounds inputs) and the tests.
+ * does, and records the request as a violation in tests), the local page
+ * (which bounds inputs) and the tests: the one source of truth for them.
+ *
+ * Sources, read 2026-11-30:
+ * - Slack's Block Kit reference, docs.slack.dev/reference/block-kit (blocks,
+ *   block elements, composition objects) and docs.slack.dev/reference/views
+ *   (view object); "up to 50 blocks in each message, and 100 blocks in modals
+ *   or Home tabs" (docs.slack.dev/reference/block-kit/blocks).
+ * - Second witness: slackapi/python-slack-sdk 3.43.0 (commit ae87985e, 2026-08-05),
+ *   slack_sdk/models/blocks/{blocks,block_elements,basic_components}.py and
+ *   slack_sdk/models/views/__init__.py, whose validators carry the same numbers.
  *
  * Pure and dependency-free: compiled for Node and for the browser alike.
  */
@@ -24,16 +34,30 @@ export const SLACK_LIMITS = {
   blockId: 255,
   callbackId: 255,
   buttonText: 75,
-  /** A button's (or an option's) value. */
+  /** A button's value. */
   buttonValue: 2000,
+  /** A button's or an image's URL. */
+  url: 3000,
+  /** An option's text and description (every kind of menu, checkboxes and radio buttons alike) and its value. */
   optionText: 75,
   optionValue: 150,
+  /** Placeholder of a select menu, date picker or text input. */
+  placeholder: 150,
+  /** A confirmation dialog's title, text, and its two buttons. */
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
+  /** Options of radio buttons and of checkboxes. */
+  radioOptions: 10,
+  /** Any text object (mrkdwn or plain_text) where no tighter limit is documented. */
+  textObject: 3000,
   /** Options in a select or an overflow menu (overflow: at most 5). */
   selectOptions: 100,
   overflowOptions: 5,
   contextElements: 10,
   actionsElements: 25,
   imageAltText: 2000,
+  imageUrl: 3000,
   inputLabel: 2000,
   inputHint: 2000,
   /** What a plain_text_input accepts at most (its max_length can only lower it). */
@@ -42,10 +66,14 @@ export const SLACK_LIMITS = {
   modalTitle: 24,
   modalButton: 24,
   privateMetadata: 3000,
+  /** A view's external_id. */
+  externalId: 255,
   /** Modals stacked on top of each other (views.push). */
   modalStack: 3,
-  /** A message's top-level `text`. */
+  /** A message's top-level `text`: chat.postMessage truncates longer text. */
   messageText: 40_000,
+  /** chat.update refuses a `text` longer than this (`msg_too_long`). */
+  updateText: 4_000,
 } as const;
 
 /** The surface blocks are shown on: it decides how many blocks are allowed. */
@@ -92,27 +120,57 @@ export function blockKitProblems(blocks: readonly unknown[], surface: Surface = 
     const actionIds = new Set<string>();
     const element = (el: unknown, path: string) => {
       if (!isObj(el)) return;
+      const type = typeof el['type'] === 'string' ? el['type'] : '';
       const actionId = el['action_id'];
       if (typeof actionId === 'string') {
         if (actionIds.has(actionId)) add(`duplicate action_id ${actionId}`, `${path}/action_id`);
         if (actionId.length > SLACK_LIMITS.actionId) add(`must be less than ${SLACK_LIMITS.actionId + 1} characters`, `${path}/action_id`);
         actionIds.add(actionId);
       }
-      if (el['type'] === 'button') {
+      if (type === 'button') {
         const n = textLen(el['text']);
         if (n === 0 || n > SLACK_LIMITS.buttonText) add(`button text must be 1-${SLACK_LIMITS.buttonText} characters`, `${path}/text`);
+        if (typeof el['value'] === 'string' && el['value'].length > SLACK_LIMITS.buttonValue) add(`must be less than ${SLACK_LIMITS.buttonValue + 1} characters`, `${path}/value`);
+        if (typeof el['url'] === 'string' && el['url'].length > SLACK_LIMITS.url) add(`must be less than ${SLACK_LIMITS.url + 1} characters`, `${path}/url`);
       }
-      if (typeof el['value'] === 'string' && el['value'].length > SLACK_LIMITS.buttonValue) add(`must be less than ${SLACK_LIMITS.buttonValue + 1} characters`, `${path}/value`);
+      if (el['placeholder'] !== undefined && textLen(el['placeholder']) > SLACK_LIMITS.placeholder) add(`must be less than ${SLACK_LIMITS.placeholder + 1} characters`, `${path}/placeholder`);
+      if (el['confirm'] !== undefined) confirm(el['confirm'], `${path}/confirm`);
       const groups = asArray(el['option_groups']);
       const options = [...asArray(el['options']), ...groups.flatMap((g) => (isObj(g) ? asArray(g['options']) : []))];
-      const maxOptions = el['type'] === 'overflow' ? SLACK_LIMITS.overflowOptions : SLACK_LIMITS.selectOptions;
+      const maxOptions = type === 'overflow' ? SLACK_LIMITS.overflowOptions : type === 'radio_buttons' || type === 'checkboxes' ? SLACK_LIMITS.radioOptions : SLACK_LIMITS.selectOptions;
       if (options.length > maxOptions) add(`must be less than ${maxOptions + 1} items`, `${path}/options`);
-      // Options of selects and overflow menus are short; checkboxes and radio buttons may say more.
-      if (el['type'] === 'overflow' || (typeof el['type'] === 'string' && el['type'].endsWith('select'))) {
-        options.forEach((o, j) => {
-          if (textLen(isObj(o) ? o['text'] : undefined) > SLACK_LIMITS.optionText) add(`must be less than ${SLACK_LIMITS.optionText + 1} characters`, `${path}/options/${j}/text`);
-        });
+      // The option object: text and description at most 75 characters, value at most 150, in every kind of menu.
+      asArray(el['options']).forEach((o, j) => option(o, `${path}/options/${j}`));
+      groups.forEach((g, j) => asArray(isObj(g) ? g['options'] : []).forEach((o, k) => option(o, `${path}/option_groups/${j}/options/${k}`)));
+      if (type === 'plain_text_input') {
+        for (const key of ['max_length', 'min_length']) {
+          const n = el[key];
+          if (n !== undefined && (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > SLACK_LIMITS.plainTextInput)) add(`must be an integer from 0 to ${SLACK_LIMITS.plainTextInput}`, `${path}/${key}`);
+        }
       }
+      if (type === 'number_input' && typeof el['is_decimal_allowed'] !== 'boolean') add('is_decimal_allowed is required', `${path}/is_decimal_allowed`);
+      if (type === 'datepicker' && el['initial_date'] !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(el['initial_date']))) add('must be YYYY-MM-DD', `${path}/initial_date`);
+    };
+    const option = (o: unknown, path: string) => {
+      if (!isObj(o)) return add('must provide an object', path);
+      const n = textLen(o['text']);
+      if (n === 0 || n > SLACK_LIMITS.optionText) add(`must be less than ${SLACK_LIMITS.optionText + 1} characters`, `${path}/text`);
+      if (o['description'] !== undefined && textLen(o['description']) > SLACK_LIMITS.optionText) add(`must be less than ${SLACK_LIMITS.optionText + 1} characters`, `${path}/description`);
+      if (typeof o['value'] !== 'string' || o['value'].length > SLACK_LIMITS.optionValue) add(`must be a string of at most ${SLACK_LIMITS.optionValue} characters`, `${path}/value`);
+    };
+    const confirm = (c: unknown, path: string) => {
+      if (!isObj(c)) return add('must provide an object', path);
+      const limits: Array<[string, number]> = [['title', SLACK_LIMITS.confirmTitle], ['text', SLACK_LIMITS.confirmText], ['confirm', SLACK_LIMITS.confirmButton], ['deny', SLACK_LIMITS.confirmButton]];
+      for (const [key, max] of limits) {
+        const n = textLen(c[key]);
+        if (n === 0 || n > max) add(`${key} must be 1-${max} characters`, `${path}/${key}`);
+      }
+    };
+    /** A text object anywhere else: at most 3000 characters, of a known type. */
+    const text = (t: unknown, path: string) => {
+      if (!isObj(t)) return;
+      if (t['type'] !== 'mrkdwn' && t['type'] !== 'plain_text') add('must be mrkdwn or plain_text', `${path}/type`);
+      if (textLen(t) > SLACK_LIMITS.textObject) add(`must be less than ${SLACK_LIMITS.textObject + 1} characters`, `${path}/text`);
     };
 
     switch (b['type']) {
@@ -145,12 +203,16 @@ export function blockKitProblems(blocks: readonly unknown[], surface: Surface = 
       case 'context': {
         const elements = asArray(b['elements']);
         if (elements.length === 0 || elements.length > SLACK_LIMITS.contextElements) add(`must have 1-${SLACK_LIMITS.contextElements} elements`, `${at}/elements`);
+        elements.forEach((el, j) => {
+          if (isObj(el) && el['type'] !== 'image') text(el, `${at}/elements/${j}`);
+        });
         break;
       }
       case 'image':
         if (!b['image_url'] && !b['slack_file']) add('must provide image_url or slack_file', at);
         if (!b['alt_text']) add('must provide alt_text', `${at}/alt_text`);
         else if (typeof b['alt_text'] === 'string' && b['alt_text'].length > SLACK_LIMITS.imageAltText) add(`must be less than ${SLACK_LIMITS.imageAltText + 1} characters`, `${at}/alt_text`);
+        if (typeof b['image_url'] === 'string' && b['image_url'].length > SLACK_LIMITS.imageUrl) add(`must be less than ${SLACK_LIMITS.imageUrl + 1} characters`, `${at}/image_url`);
         break;
       case 'input':
         if (!isObj(b['label']) || textLen(b['label']) === 0) add('must provide a label', `${at}/label`);
@@ -187,6 +249,9 @@ export function viewProblems(view: unknown): BlockKitProblem[] {
   }
   if (typeof view['callback_id'] === 'string' && view['callback_id'].length > SLACK_LIMITS.callbackId) {
     add(`must be less than ${SLACK_LIMITS.callbackId + 1} characters`, '/callback_id');
+  }
+  if (typeof view['external_id'] === 'string' && view['external_id'].length > SLACK_LIMITS.externalId) {
+    add(`must be less than ${SLACK_LIMITS.externalId + 1} characters`, '/external_id');
   }
   const surface: Surface = view['type'] === 'home' ? 'home' : 'modal';
   return [...problems, ...blockKitProblems(blocks, surface, '/view/blocks')];

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, parseMultipart, randomId, send } from './http.js';
 import type { ChangeEvent, StoredFile } from './types.js';
+import type { Violations } from './violations.js';
 
 type PendingFile = StoredFile & { length: number; uploaded: boolean };
 
@@ -23,6 +24,7 @@ export class FileStore {
   constructor(
     private readonly baseUrl: () => string,
     private readonly changed: (event: ChangeEvent) => void,
+    private readonly violations: Violations,
   ) {}
 
   reset(): void {
@@ -34,10 +36,12 @@ export class FileStore {
   }
 
   /** files.getUploadURLExternal: reserves a file and the URL its bytes go to. */
-  reserve(name: string, length: number): { upload_url: string; file_id: string } {
+  reserve(name: string, length: number, altTxt?: string): { upload_url: string; file_id: string } {
     const id = randomId('F');
     const url = this.baseUrl();
-    this.files.set(id, { id, name, title: name, mimetype: mimetypeOf(name), size: 0, url_private: `${url}/files/${id}`, length, uploaded: false });
+    this.files.set(id, {
+      id, name, title: name, mimetype: mimetypeOf(name), size: 0, url_private: `${url}/files/${id}`, length, uploaded: false, ...(altTxt ? { alt_txt: altTxt } : {}),
+    });
     return { upload_url: `${url}/upload/${id}`, file_id: id };
   }
 
@@ -58,6 +62,9 @@ export class FileStore {
     if (contentType.includes('multipart/form-data')) {
       const part = (await parseMultipart(raw, contentType)).find((entry): entry is [string, Buffer] => Buffer.isBuffer(entry[1]));
       bytes = part ? part[1] : Buffer.alloc(0);
+    }
+    if (bytes.length !== file.length) {
+      this.violations.add('upload', [{ message: `${bytes.length} bytes arrived for ${file.name}; files.getUploadURLExternal was told length ${file.length} (its size in bytes)` }]);
     }
     Object.assign(file, { bytes, size: bytes.length, uploaded: true });
     this.changed({ kind: 'file' });

@@ -1,10 +1,12 @@
 /**
  * What tests hold on to: the record of every Web API call and response_url
- * post, the faults queued for the next calls, and the hooks that run after
- * a call is applied and before the bot hears the answer.
+ * post, what of it Slack's documentation refuses or ignores (violations), the
+ * faults queued for the next calls, and the hooks that run after a call is
+ * applied and before the bot hears the answer.
  */
 import { blocksToText } from './render-text.js';
 import type { AppliedCall, AppliedHook, CallRecord, ResponseRecord } from './types.js';
+import { Violations, type ViolationListener } from './violations.js';
 
 /** A queued fault: a Slack error, or an HTTP status (e.g. 429 with Retry-After). */
 export type Fault = { error: string } | { status: number; headers: Record<string, string> };
@@ -14,8 +16,14 @@ export class Recorder {
   readonly calls: CallRecord[] = [];
   /** Every response_url post, in order. */
   readonly responses: ResponseRecord[] = [];
+  /** What the bot sent that Slack refuses or ignores; kept across {@link reset}, so none is lost. */
+  readonly violations: Violations;
   private readonly faults = new Map<string, Fault[]>();
   private readonly hooks = new Set<AppliedHook>();
+
+  constructor(onViolation?: ViolationListener) {
+    this.violations = new Violations(onViolation);
+  }
 
   /** Forgets calls, responses and faults; hooks stay until their owner unsubscribes. */
   reset(): void {

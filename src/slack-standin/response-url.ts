@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { decodeResponseUrlId, type HttpAck, type ResponseUrlContext } from './bot-client.js';
+import { checkCommandAck, checkResponseUrlBody } from './facts/check.js';
 import { ApiError, isObj, jsonObject, send } from './http.js';
 import type { Recorder } from './recorder.js';
 import type { Loose, ResponseOrMessage, ResponseRecord, StoredMessage } from './types.js';
@@ -47,6 +48,10 @@ export class ResponseUrls {
       if (uses.count >= RESPONSE_URL_MAX_USES) throw new ApiError('used_url');
       if (Date.now() - uses.first > RESPONSE_URL_TTL_MS) throw new ApiError('expired_url');
       uses.count += 1;
+      const problems = checkResponseUrlBody(body);
+      this.recorder.violations.add('response_url', problems);
+      const refusal = problems.find((p) => p.answer);
+      if (refusal?.answer) throw new ApiError(refusal.answer);
       const msg = this.apply(ctx, body, uses, 'response_url');
       if (msg) Object.assign(record, { channel: msg.channel, messageTs: msg.ts });
     } catch (error) {
@@ -62,7 +67,11 @@ export class ResponseUrls {
   applyAck(ack: HttpAck, ctx: ResponseUrlContext): ResponseOrMessage[] {
     if (ack.status !== 200 || ack.body.trim() === '') return [];
     const body = isObj(ack.json) ? ack.json : { text: ack.body };
+    const problems = checkCommandAck(body);
+    this.recorder.violations.add('command ack', problems);
     if (!body['text'] && !body['blocks']) return [];
+    // Slack refuses it: the user sees Slack's error, not the reply.
+    if (problems.some((p) => p.answer)) return [{ via: 'ack', body }];
     try {
       const message = this.apply(ctx, body, {}, 'ack');
       return [{ via: 'ack', body, ...(message ? { message } : {}) }];

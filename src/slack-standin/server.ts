@@ -35,6 +35,7 @@ import type {
   StoredFile,
   StoredMessage,
   StoredView,
+  Violation,
 } from './types.js';
 import { SimulatedUser } from './user.js';
 import { ViewStore } from './views.js';
@@ -69,7 +70,7 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
   private readonly ws: Workspace;
   private readonly views: ViewStore;
   private readonly files: FileStore;
-  private readonly recorder = new Recorder();
+  private readonly recorder: Recorder;
   private readonly responseUrls: ResponseUrls;
   private readonly webApi: WebApi;
   private readonly simulated: SimulatedUser;
@@ -81,9 +82,10 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
     super();
     const changed = (event: ChangeEvent) => this.emit('change', event);
     const url = () => this.baseUrl;
+    this.recorder = new Recorder(options.onViolation);
     this.ws = new Workspace(options, changed);
     this.views = new ViewStore(this.ws);
-    this.files = new FileStore(url, changed);
+    this.files = new FileStore(url, changed, this.recorder.violations);
     this.responseUrls = new ResponseUrls(this.ws, this.recorder);
     this.webApi = new WebApi({ ws: this.ws, views: this.views, files: this.files, url }, this.recorder);
     this.simulated = new SimulatedUser(this.ws, this.views, this.recorder, this.responseUrls, url);
@@ -151,6 +153,7 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
 
   /** Stops listening and drops open connections. */
   async stop(): Promise<void> {
+    this.recorder.violations.stop();
     const server = this.server;
     if (!server) return;
     this.server = undefined;
@@ -185,6 +188,15 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
   }
 
   // ---- recording, waiting, fault injection, hooks ----
+
+  /**
+   * What the bot sent that Slack's documentation refuses or ignores, cleared.
+   * Each test fails on any left (test/support/vendor-facts/setup.ts): a test
+   * that sends a refused request on purpose takes them and says what it expected.
+   */
+  takeViolations(): Violation[] {
+    return this.recorder.violations.take();
+  }
 
   /** The Web API calls made to one method. */
   callsTo(method: string): CallRecord[] {

@@ -4,6 +4,10 @@
  * what its user actions answer. Re-exported by `server.ts`.
  */
 
+import type { Violation } from './violations.js';
+
+export type { Violation } from './violations.js';
+
 /** A JSON object as it arrives: fields are checked where they are used. */
 export type Loose = Record<string, unknown>;
 
@@ -12,10 +16,16 @@ export interface StandinUser {
   id: string;
   name: string;
   realName: string;
-  email: string;
+  /**
+   * Absent: users.info answers a profile without `email`, as Slack does when
+   * the app lacks users:read.email (or for some guests and bots).
+   */
+  email?: string;
   isAdmin?: boolean;
   /** IANA zone; defaults to America/Los_Angeles. */
   tz?: string;
+  /** Deactivated: users.info still answers, with `deleted: true`, as Slack does. */
+  deleted?: boolean;
 }
 
 /** A channel in the fixture. The bot is a member unless `botIsMember` is false. */
@@ -39,6 +49,19 @@ export interface SlackStandinOptions {
   appId?: string;
   /** The only bot token accepted; by default any `xoxb-…` token is. */
   token?: string;
+  /**
+   * At most this many messages in a page of conversations.history and
+   * .replies, whatever `limit` asks: Slack documents that "fewer than the
+   * requested number of items may be returned, even if the end of the
+   * conversation history hasn't been reached". Default: `limit` (Slack's maximum).
+   */
+  pageSize?: number;
+  /**
+   * Told of each request that Slack's documentation refuses or ignores (the
+   * stand-in answers it as Slack would either way). Local mode logs them;
+   * tests fail on them without it (test/support/vendor-facts/slack.ts).
+   */
+  onViolation?: (violation: Violation) => void;
 }
 
 /** IDs of the default workspace fixture. */
@@ -69,6 +92,8 @@ export interface StoredFile {
   mimetype: string;
   size: number;
   url_private: string;
+  /** The image's description for screen readers, as given to files.getUploadURLExternal (`alt_txt`). */
+  alt_txt?: string;
   bytes?: Buffer;
 }
 

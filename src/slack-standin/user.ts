@@ -5,6 +5,7 @@
  * right conversation, modals opened with the trigger) within a bounded wait.
  */
 import { encodeResponseUrlId, type BotClient, type HttpAck, type InteractionAck, type ResponseUrlContext } from './bot-client.js';
+import { checkViewSubmissionAck } from './facts/check.js';
 import { asArray, isObj, optStr } from './http.js';
 import type { Recorder } from './recorder.js';
 import { blocksToText } from './render-text.js';
@@ -116,6 +117,10 @@ export class SimulatedUser {
     const ack = await bot.viewSubmission({ userId: input.userId, userName: this.ws.user(input.userId)?.name, view: this.views.publicView(view) });
     const body = isObj(ack.json) ? ack.json : {};
     const action = optStr(body['response_action']);
+    const problems = ack.status === 200 ? checkViewSubmissionAck(body, view) : [];
+    this.recorder.violations.add('view_submission ack', problems);
+    // Slack refuses the answer: the modal stays as it was, with Slack's own error.
+    if (problems.some((p) => p.answer)) return { ack, replies: [], ...(action ? { responseAction: action } : {}) };
     if (ack.status === 200) {
       if (action === 'update' && isObj(body['view'])) this.views.replace(view, body['view']);
       else if (action === 'push' && isObj(body['view'])) this.views.push(body['view'], input.userId);

@@ -51,9 +51,13 @@ export class Workspace {
   readonly usergroups: Readonly<Record<string, string[]>>;
   readonly channels: readonly StandinChannel[];
   readonly expectedToken: string | undefined;
+  /** See {@link SlackStandinOptions.pageSize}. */
+  readonly pageSize: number | undefined;
 
   private lastMicros = 0;
   private readonly messages = new Map<string, StoredMessage[]>();
+  /** DMs conversations.open has opened (a second open answers already_open). */
+  readonly openedDms = new Set<string>();
 
   constructor(
     options: SlackStandinOptions,
@@ -69,11 +73,13 @@ export class Workspace {
     this.usergroups = options.usergroups ?? { S0BIZOPS: ['U0BIZOPS'], S0LOOKERADM: ['U0ADMIN'] };
     this.channels = options.channels ?? [{ id: StandinDefaults.channel, name: 'analytics' }];
     this.expectedToken = options.token;
+    this.pageSize = options.pageSize;
   }
 
   /** Forgets every message. */
   reset(): void {
     this.messages.clear();
+    this.openedDms.clear();
   }
 
   user(id: string): StandinUser | undefined {
@@ -84,9 +90,14 @@ export class Workspace {
     return this.channels.find((c) => c.id === id);
   }
 
-  /** The bot's DM conversation ID with a user. */
+  /** The bot's DM conversation ID with a user: `D0` and the user ID, as long as Slack's (files.completeUploadExternal checks D + 8 or more). */
   dmChannelId(userId: string): string {
-    return `D${userId}`;
+    return `D0${userId}`;
+  }
+
+  /** The user of a DM conversation ID from {@link dmChannelId}, if it is one. */
+  dmUser(channelId: string): string | undefined {
+    return /^D0([UW][A-Z0-9]+)$/.exec(channelId)?.[1];
   }
 
   /** Slack timestamps are unique per channel; these are unique overall and increasing. */
@@ -99,7 +110,7 @@ export class Workspace {
   tryResolveChannel(ref: unknown): string | undefined {
     if (typeof ref !== 'string' || ref === '') return undefined;
     if (/^[UW]/.test(ref)) return this.user(ref) ? this.dmChannelId(ref) : undefined;
-    if (/^D/.test(ref)) return this.user(ref.slice(1)) ? ref : undefined;
+    if (/^D/.test(ref)) return this.user(this.dmUser(ref) ?? '') ? ref : undefined;
     const name = ref.replace(/^#/, '');
     return this.channels.find((c) => c.id === ref || c.name === name)?.id;
   }

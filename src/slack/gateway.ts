@@ -52,6 +52,9 @@ export interface Posted {
 
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
+/** Pages of history (200 messages each, when Slack gives that many) searched for an earlier post. */
+const HISTORY_PAGES = 10;
+
 export class SlackGateway {
   private warnedHistory = false;
   /** Per channel: when the next post may go (a token bucket as a virtual time). */
@@ -82,11 +85,32 @@ export class SlackGateway {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
 
+  /**
+   * The conversation ID of `channel`: itself, or for a user ID the bot's DM
+   * with them (conversations.open). chat.postMessage takes a user ID for the
+   * DM; conversations.history/replies and files.completeUploadExternal take
+   * only conversation IDs (see src/slack-standin/facts/web-api.ts).
+   */
+  async conversationId(channel: string): Promise<string> {
+    try {
+      return await this.openConversation(channel);
+    } catch (err) {
+      throw toSlackError(err, 'conversations.open');
+    }
+  }
+
+  /** As {@link conversationId}, failing with the Web API client's own error (the look for an earlier post reads its code). */
+  private async openConversation(channel: string): Promise<string> {
+    if (!USER_ID.test(channel)) return channel;
+    const id = (await this.client.conversations.open({ users: channel })).channel?.id;
+    if (!id) throw new Error('conversations.open answered without a channel ID');
+    return id;
+  }
+
   /** A file the bot posted (by name) in a conversation or thread since `since`, if Slack shows one: a repeated upload adopts it. */
   async findFile(target: { channel: string; threadTs?: string | null }, fileName: string, since: number): Promise<boolean> {
     try {
-      let channel = target.channel;
-      if (USER_ID.test(channel)) channel = (await this.client.conversations.open({ users: channel })).channel?.id ?? channel;
+      const channel = await this.openConversation(target.channel);
       const oldest = String(Math.floor(since / 1000) - 120);
       const res = target.threadTs
         ? await this.client.conversations.replies({ channel, ts: target.threadTs, oldest, limit: 200 })
@@ -145,21 +169,25 @@ export class SlackGateway {
   /** The message an earlier attempt posted with this key, if Slack shows one. */
   private async findPosted(target: { channel: string; threadTs?: string | null }, key: string, since: number): Promise<Posted | null> {
     try {
-      let channel = target.channel;
-      if (USER_ID.test(channel)) {
-        const opened = await this.client.conversations.open({ users: channel });
-        channel = opened.channel?.id ?? channel;
-      }
+      const channel = await this.openConversation(target.channel);
       // A little before the job was enqueued: clocks of Slack and of the replicas differ.
       const oldest = String(Math.floor(since / 1000) - 120);
-      const res = target.threadTs
-        ? await this.client.conversations.replies({ channel, ts: target.threadTs, oldest, include_all_metadata: true, limit: 200 })
-        : await this.client.conversations.history({ channel, oldest, include_all_metadata: true, limit: 200 });
-      const match = (res.messages ?? []).find((m) => {
-        const meta = (m as { metadata?: { event_type?: string; event_payload?: { key?: unknown } } }).metadata;
-        return meta?.event_type === METADATA_EVENT && meta.event_payload?.key === key;
-      });
-      return match?.ts ? { channel, ts: match.ts } : null;
+      // Slack may answer fewer messages than asked before the end: follow the cursor (a few pages at most).
+      let cursor: string | undefined;
+      for (let page = 0; page < HISTORY_PAGES; page++) {
+        const paging = { oldest, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) };
+        const res = target.threadTs
+          ? await this.client.conversations.replies({ channel, ts: target.threadTs, ...paging })
+          : await this.client.conversations.history({ channel, ...paging });
+        const match = (res.messages ?? []).find((m) => {
+          const meta = (m as { metadata?: { event_type?: string; event_payload?: { key?: unknown } } }).metadata;
+          return meta?.event_type === METADATA_EVENT && meta.event_payload?.key === key;
+        });
+        if (match?.ts) return { channel, ts: match.ts };
+        cursor = res.response_metadata?.next_cursor || undefined;
+        if (!res.has_more || !cursor) break;
+      }
+      return null;
     } catch (err) {
       const code = slackErrorCode(err);
       // Without the history scopes the bot cannot look; it posts, accepting a rare duplicate over a lost message.

@@ -1,7 +1,7 @@
 /**
  * Delivers a `/query` result as a job: runs the saved query (or reads it
  * from the cache), draws it, and posts it where it was asked for: the chart
- * through files.uploadV2 (one message with the image, summary, footer and
+ * in one upload (one message with the image, summary, footer and
  * buttons), or a table message. Every failure ends in a message to the
  * requester, only for them (or by DM when the channel is closed to the bot).
  *
@@ -18,6 +18,7 @@ import { failureMessage, type MessageBody } from '../../views/common.js';
 import { toCsv } from '../charts/spec.js';
 import { queryChartMessage, queryCsvComment, queryEmptyMessage, queryInviteMessage, queryOverCapMessage, queryProblemsMessage, queryStaleButtonMessage, queryTableMessage } from '../../views/query.js';
 import { slackErrorCode, toSlackError } from './errors.js';
+import { uploadFile } from './uploads.js';
 import type { SlackGateway } from './gateway.js';
 
 export interface QueryDeliveryDeps {
@@ -93,14 +94,14 @@ async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>):
   const target = { channel: d.channel, threadTs: d.threadTs };
   try {
     if (d.format === 'csv') {
-      await gateway.client.filesUploadV2({
-        channel_id: d.channel,
-        ...(d.threadTs ? { thread_ts: d.threadTs } : {}),
-        file: Buffer.from(toCsv(output.columns, output.rows), 'utf8'),
+      await uploadFile(gateway.client, {
+        channelId: d.channel,
+        threadTs: d.threadTs,
+        bytes: Buffer.from(toCsv(output.columns, output.rows), 'utf8'),
         filename: `${output.query.name}.csv`,
         title: `${output.query.title} (CSV)`,
-        initial_comment: queryCsvComment(output, d.userId),
-      } as Parameters<WebClient['filesUploadV2']>[0]);
+        initialComment: queryCsvComment(output, d.userId),
+      });
     } else if (output.rows.length === 0) {
       await gateway.postOnce(target, queryEmptyMessage(output, now, d.userId), { key: ctx.key, mayExist: ctx.attempt > 1, since: ctx.createdAt });
     } else if (output.query.display.type === 'table') {
@@ -116,15 +117,15 @@ async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>):
         return {};
       }
       const message = queryChartMessage(output, now, d.userId);
-      await gateway.client.filesUploadV2({
-        channel_id: d.channel,
-        ...(d.threadTs ? { thread_ts: d.threadTs } : {}),
-        file: chart.png,
+      await uploadFile(gateway.client, {
+        channelId: d.channel,
+        threadTs: d.threadTs,
+        bytes: chart.png,
         filename: chart.filename,
         title: chart.title,
-        alt_text: chart.altText,
+        altText: chart.altText,
         blocks: message.blocks,
-      } as Parameters<WebClient['filesUploadV2']>[0]);
+      });
     }
   } catch (err) {
     const code = slackErrorCode(err) ?? (err as { slackError?: string }).slackError;
@@ -132,7 +133,7 @@ async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>):
       await tell(queryInviteMessage(d.channel));
       return {};
     }
-    throw toSlackError(err, 'files.uploadV2');
+    throw toSlackError(err, 'file upload');
   }
   return {};
 }

@@ -12,7 +12,7 @@
  * fails is retried; when it gives up, the owner is told once, and after too
  * many failures in a row the subscription pauses itself and says so.
  */
-import type { WebClient } from '@slack/web-api';
+import type { KnownBlock } from '@slack/types';
 import type { Logger } from '../logger.js';
 import { ChartRenderError, toCodedError } from '../errors.js';
 import { PermanentJobError, defineJob, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
@@ -24,8 +24,10 @@ import type { QueryOutput, QueryService } from '../services/query.js';
 import { SUBSCRIPTION_RUN_JOB, subscriptionRef, type Subscription, type SubscriptionService } from '../services/subscriptions.js';
 import { queryChartMessage, queryEmptyMessage, queryTableMessage } from '../../views/query.js';
 import { alertFiredMessage, alertResolvedMessage, subscriptionFooter } from '../../views/subscriptions.js';
+import { escapeMrkdwn } from '../../views/common.js';
 import { slackErrorCode, toSlackError } from './errors.js';
 import type { SlackGateway } from './gateway.js';
+import { uploadFile, type FileUpload } from './uploads.js';
 
 export interface SubscriptionRunDeps {
   subscriptions: SubscriptionService;
@@ -37,7 +39,7 @@ export interface SubscriptionRunDeps {
 type RunPayload = { id: string; dueAt: number; manual: boolean };
 
 /** Slack refusals that mean the destination is gone: waiting will not help. */
-const GONE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'cannot_dm_bot', 'user_not_found', 'account_inactive']);
+const GONE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'cannot_dm_bot', 'user_not_found', 'user_disabled', 'account_inactive']);
 
 export function subscriptionJobKinds(deps: SubscriptionRunDeps): Record<string, JobKind> {
   return {
@@ -95,7 +97,7 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
   } catch (err) {
     const code = slackErrorCode(err) ?? (err as { slackError?: string }).slackError;
     if (code && GONE.has(code)) {
-      throw new PermanentJobError(sub.target.kind === 'channel' ? `I can no longer post in <#${channel}> (${code}): invite me back, or edit it to post elsewhere` : `I can no longer DM its owner (${code})`);
+      throw new PermanentJobError(sub.target.kind === 'channel' ? `I can no longer post in its channel (${code}): invite me back, or edit it to post elsewhere` : `I can no longer DM its owner (${code})`);
     }
     throw err;
   }
@@ -113,7 +115,7 @@ async function deliver(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, s
   }
   if (sub.format === 'table' || (wantsChart && output.query.display.type === 'table')) {
     const table = queryTableMessage(output, now, { buttons: false });
-    await deps.gateway.postOnce({ channel }, { text: table.text, blocks: [...table.blocks, ...footer].slice(0, 50) }, { key: ctx.key, mayExist: ctx.attempt > 1, since: ctx.payload.dueAt });
+    await deps.gateway.postOnce({ channel }, { text: table.text, blocks: [...table.blocks.slice(0, 50 - footer.length), ...footer] }, { key: ctx.key, mayExist: ctx.attempt > 1, since: ctx.payload.dueAt });
   } else if (wantsChart) {
     await uploadChart(deps, ctx, sub, output, { channel }, ctx.payload.dueAt, footer);
   }
@@ -121,18 +123,18 @@ async function deliver(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, s
     const name = fileName(sub, ctx.payload.dueAt, 'csv');
     if (ctx.attempt > 1 && (await deps.gateway.findFile({ channel }, name, ctx.payload.dueAt))) return;
     await deps.gateway.pace(channel);
-    await upload(deps.gateway.client, {
-      channel_id: channel,
-      file: Buffer.from(toCsv(output.columns, output.rows), 'utf8'),
+    await upload(deps.gateway, {
+      channelId: channel,
+      bytes: Buffer.from(toCsv(output.columns, output.rows), 'utf8'),
       filename: name,
       title: `${output.query.title} (CSV)`,
-      ...(sub.format === 'csv' ? { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `*${output.query.title}* as CSV: ${output.totalRows.toLocaleString('en-US')} rows.` } }, ...footer] } : {}),
+      ...(sub.format === 'csv' ? { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `*${escapeMrkdwn(output.query.title)}* as CSV: ${output.totalRows.toLocaleString('en-US')} rows.` } }, ...footer] } : {}),
     });
   }
 }
 
 /** The chart as a file: named for its subscription and run, so a run repeated after a crash finds the one it already posted. */
-async function uploadChart(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, sub: Subscription, output: QueryOutput, where: { channel: string; threadTs?: string }, since: number, footer: unknown[] = []): Promise<void> {
+async function uploadChart(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, sub: Subscription, output: QueryOutput, where: { channel: string; threadTs?: string }, since: number, footer: KnownBlock[] = []): Promise<void> {
   const name = fileName(sub, ctx.payload.dueAt, 'png');
   if (ctx.attempt > 1 && (await deps.gateway.findFile(where, name, since))) return;
   let chart;
@@ -144,13 +146,13 @@ async function uploadChart(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload
   }
   const message = queryChartMessage(output, ctx.now());
   await deps.gateway.pace(where.channel);
-  await upload(deps.gateway.client, {
-    channel_id: where.channel,
-    ...(where.threadTs ? { thread_ts: where.threadTs } : {}),
-    file: chart.png,
+  await upload(deps.gateway, {
+    channelId: where.channel,
+    ...(where.threadTs ? { threadTs: where.threadTs } : {}),
+    bytes: chart.png,
     filename: name,
     title: chart.title,
-    alt_text: chart.altText,
+    altText: chart.altText,
     ...(where.threadTs ? {} : { blocks: [...message.blocks.filter((b) => b.type !== 'actions'), ...footer] }),
   });
 }
@@ -160,11 +162,17 @@ function fileName(sub: Subscription, dueAt: number, ext: string): string {
   return `${sub.query}_${subscriptionRef(sub.id)}_${stamp}.${ext}`;
 }
 
-async function upload(client: WebClient, args: Record<string, unknown>): Promise<void> {
+/**
+ * Uploads through Slack's three documented steps (./uploads.ts: the alt text
+ * reaches Slack as alt_txt). A DM goes to the bot's DM conversation:
+ * files.completeUploadExternal takes a conversation ID, not a user ID.
+ */
+async function upload(gateway: SlackGateway, file: FileUpload): Promise<void> {
+  const channelId = await gateway.conversationId(file.channelId);
   try {
-    await client.filesUploadV2(args as unknown as Parameters<WebClient['filesUploadV2']>[0]);
+    await uploadFile(gateway.client, { ...file, channelId });
   } catch (err) {
-    throw toSlackError(err, 'files.uploadV2');
+    throw toSlackError(err, 'file upload');
   }
 }
 

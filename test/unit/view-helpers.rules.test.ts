@@ -4,7 +4,7 @@
  * person sees when something behind the bot failed.
  */
 import { describe, expect, it } from 'vitest';
-import { SLACK_LIMITS, ago, escapeMrkdwn, failureMessage, slackDate, truncate } from '../../views/common.js';
+import { SLACK_LIMITS, ago, escapeAndTruncate, escapeMrkdwn, failureMessage, slackDate, truncate, truncateMrkdwn } from '../../views/common.js';
 
 describe('escaping user text for mrkdwn', () => {
   it.each([
@@ -40,6 +40,53 @@ describe('cutting text to a length', () => {
     const text = 'x'.repeat(SLACK_LIMITS.sectionText + 500);
     expect(truncate(text, SLACK_LIMITS.sectionText)).toHaveLength(SLACK_LIMITS.sectionText);
     expect(truncate(text, SLACK_LIMITS.sectionText).endsWith('…')).toBe(true);
+  });
+});
+
+describe('cutting mrkdwn without breaking it', () => {
+  it.each([
+    ['abc', 3, 'abc'],
+    ['abc', 2, 'a…'],
+    ['abc', 1, '…'],
+    ['abc', 0, '…'],
+    // An entity the cut would split goes whole: &amp; &lt; &gt;
+    ['x&amp;y', 5, 'x…'],
+    ['ab&lt;cd', 5, 'ab…'],
+    ['ab&gt;cd', 6, 'ab…'],
+    // An entity before the cut stays whole.
+    ['x&amp;yz', 7, 'x&amp;…'],
+    // A bare & is no entity: cut as text.
+    ['a & bcdef', 5, 'a & …'],
+    ['a &ampx bcdef', 6, 'a &am…'],
+    // The bare & right at the cut, an entity after it: only the & is text.
+    ['ab&&lt;x', 4, 'ab&…'],
+    // A <…> token (mention, link, date) the cut would split goes whole; one before the cut stays.
+    ['see <@U0REGULAR> now', 10, 'see …'],
+    ['abc<def', 5, 'abc…'],
+    ['a <@U1> bcdef', 9, 'a <@U1> …'],
+    // A < after the cut is not looked at.
+    ['abcde<fg', 5, 'abcd…'],
+    // A surrogate pair is not split; a whole one before the cut stays.
+    ['ok 😀😀', 5, 'ok …'],
+    ['ok😀xyz', 5, 'ok😀…'],
+    ['ok 😀xy', 5, 'ok …'],
+    // The first and the last high surrogate (U+10000, U+10FFFF).
+    ['ok \u{10000}xy', 5, 'ok …'],
+    ['ok \u{10FFFF}xy', 5, 'ok …'],
+  ])('%j cut to %i → %j', (text, max, cut) => {
+    expect(truncateMrkdwn(text, max)).toBe(cut);
+  });
+
+  it('never returns more than asked, and cuts user text after escaping it', () => {
+    const text = '&<>'.repeat(2000);
+    for (const max of [1, 2, 5, 100, SLACK_LIMITS.sectionText]) {
+      expect(escapeAndTruncate(text, max).length).toBeLessThanOrEqual(max);
+      expect(truncateMrkdwn(escapeMrkdwn(text), max).length).toBeLessThanOrEqual(max);
+    }
+    expect(escapeAndTruncate('a < b', 100)).toBe('a &lt; b');
+    expect(escapeAndTruncate('&&', 8)).toBe('&amp;…');
+    expect(escapeAndTruncate('<b>', 9)).toBe('&lt;b&gt;');
+    expect(escapeAndTruncate('<b>', 8)).toBe('&lt;b…');
   });
 });
 

@@ -27,9 +27,9 @@ function decodeCursor(cursor: string): bigint {
   return micros;
 }
 
-function windowArgs(a: Loose, defaultLimit: number, maxLimit: number): Window {
+function windowArgs(a: Loose, defaultLimit: number, maxLimit: number, pageSize: number | undefined): Window {
   const n = Number(a['limit']);
-  const limit = Number.isInteger(n) && n > 0 ? Math.min(n, maxLimit) : defaultLimit;
+  const limit = Math.min(Number.isInteger(n) && n > 0 ? Math.min(n, maxLimit) : defaultLimit, pageSize ?? Infinity);
   const ts = (key: 'oldest' | 'latest') => {
     const v = a[key];
     if (v === undefined || v === '') return undefined;
@@ -86,7 +86,7 @@ export function conversationMethods({ ws }: StandinParts): Methods {
   return {
     'conversations.info': (a) => {
       const id = ws.resolveChannel(a['channel'], false);
-      if (id.startsWith('D')) return { channel: { id, is_im: true, is_channel: false, is_private: true, user: id.slice(1), is_open: true, created: 1_700_000_000 } };
+      if (id.startsWith('D')) return { channel: { id, is_im: true, is_channel: false, is_private: true, user: ws.dmUser(id), is_open: true, created: 1_700_000_000 } };
       const ch = ws.channel(id);
       return {
         channel: {
@@ -98,12 +98,17 @@ export function conversationMethods({ ws }: StandinParts): Methods {
     'conversations.open': (a) => {
       const users = (optStr(a['users']) ?? '').split(',').filter(Boolean);
       if (users.length !== 1 || !ws.user(users[0] ?? '')) throw new ApiError(users.length ? 'user_not_found' : 'users_list_not_supplied');
-      return { channel: { id: ws.dmChannelId(users[0] ?? '') } };
+      if (ws.user(users[0] ?? '')?.deleted) throw new ApiError('user_disabled');
+      const id = ws.dmChannelId(users[0] ?? '');
+      // Slack's variation: an IM that was open already answers no_op and already_open.
+      const again = ws.openedDms.has(id) || ws.conversation(id).length > 0;
+      ws.openedDms.add(id);
+      return { ...(again ? { no_op: true, already_open: true } : {}), channel: { id } };
     },
     // Newest first; thread replies stay in their thread, ephemeral messages are nobody's history.
     'conversations.history': (a) => {
       const channel = ws.resolveConversationId(a['channel']);
-      const w = windowArgs(a, 100, 999);
+      const w = windowArgs(a, 100, 999, ws.pageSize);
       const all = ws.conversation(channel).filter((m) => !m.ephemeral);
       const top = all.filter((m) => !m.thread_ts || m.thread_ts === m.ts).reverse();
       return { ...page(top, w, true, (m) => listedMessage(ws, all, m, w.metadata)), pin_count: 0, channel_actions_ts: null, channel_actions_count: 0 };
@@ -111,7 +116,7 @@ export function conversationMethods({ ws }: StandinParts): Methods {
     // The parent first, then its replies, oldest first; `ts` may name the parent or any reply.
     'conversations.replies': (a) => {
       const channel = ws.resolveConversationId(a['channel']);
-      const w = windowArgs(a, 1000, 1000);
+      const w = windowArgs(a, 1000, 1000, ws.pageSize);
       const ts = optStr(a['ts']);
       if (!ts) throw new ApiError('invalid_arguments');
       const all = ws.conversation(channel).filter((m) => !m.ephemeral);

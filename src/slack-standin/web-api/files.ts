@@ -9,7 +9,7 @@ export function fileMethods({ ws, files }: StandinParts): Methods {
       const name = optStr(a['filename']);
       const length = Number(a['length']);
       if (!name || !Number.isInteger(length) || length <= 0) throw new ApiError('invalid_arguments');
-      return files.reserve(name, length);
+      return files.reserve(name, length, optStr(a['alt_txt']));
     },
     'files.completeUploadExternal': (a) => {
       const list = Array.isArray(a['files']) ? a['files'] : [];

@@ -1,10 +1,18 @@
 /**
  * The Web API (`POST /api/<method>`): parses the arguments the ways Slack
- * accepts them, checks the token, applies queued faults, runs the method,
- * records the call, runs the `onApplied` hooks, and only then answers.
+ * accepts them, checks the token, checks the call against Slack's documented
+ * methods and Block Kit limits (facts/), applies queued faults, runs the
+ * method, records the call, runs the `onApplied` hooks, and only then answers.
+ *
+ * What the facts refuse or ignore is recorded as a violation (a test fails on
+ * it; local mode logs it) and answered as Slack would: `invalid_arguments`,
+ * `invalid_blocks`, `unknown_method`, … or, for an argument the method does
+ * not take, by ignoring it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, optStr, parseArgs, send } from '../http.js';
+import { checkWebApiCall } from '../facts/check.js';
+import type { SpecProblem } from '../facts/form.js';
 import type { Recorder } from '../recorder.js';
 import type { CallRecord, Loose } from '../types.js';
 import { chatMethods } from './chat.js';
@@ -43,22 +51,38 @@ export class WebApi {
     let status = 200;
     let headers: Record<string, string> = {};
     let body: Loose;
+    const contentType = req.headers['content-type'] ?? '';
+    const refuse = (problems: SpecProblem[]) => this.recorder.violations.add('Web API', problems);
     try {
-      record.args = await parseArgs(req.headers['content-type'] ?? '', raw);
+      try {
+        record.args = await parseArgs(contentType, raw);
+      } catch (error) {
+        if (error instanceof ApiError) refuse([{ message: `${method}: the arguments could not be read as Slack reads them`, answer: error.code }]);
+        throw error;
+      }
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       const token = bearer ?? optStr(record.args['token']);
       delete record.args['token'];
+      const expected = this.parts.ws.expectedToken;
+      if (!token) refuse([{ message: `${method}: no token (Authorization: Bearer xoxb-…)`, answer: 'not_authed' }]);
+      else if (expected ? token !== expected : !token.startsWith('xoxb-')) refuse([{ message: `${method}: the token is not the bot token`, answer: 'invalid_auth' }]);
+      const { problems } = checkWebApiCall(method, record.args, { contentType });
+      refuse(problems);
       const fault = this.recorder.takeFault(method);
       if (fault && 'status' in fault) {
         ({ status, headers } = fault);
         throw new ApiError(status === 429 ? 'ratelimited' : 'internal_error');
       }
       if (!token) throw new ApiError('not_authed');
-      const expected = this.parts.ws.expectedToken;
       if (expected ? token !== expected : !token.startsWith('xoxb-')) throw new ApiError('invalid_auth');
       if (fault) throw new ApiError(fault.error);
+      const refusal = problems.find((p) => p.answer);
+      if (refusal?.answer) throw new ApiError(refusal.answer, refusalDetail(refusal));
       const handler = this.methods[method];
-      if (!handler) throw new ApiError('unknown_method', { req_method: method });
+      if (!handler) {
+        refuse([{ message: `${method}: described in the facts, but the stand-in does not implement it`, answer: 'unknown_method' }]);
+        throw new ApiError('unknown_method', { req_method: method });
+      }
       body = { ok: true, ...(await handler(record.args)) };
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
@@ -71,4 +95,10 @@ export class WebApi {
     await this.recorder.applied({ ...record, result: body });
     send(res, status, body, headers);
   }
+}
+
+/** Slack's details of a refusal: Block Kit errors as `errors` and `response_metadata.messages`. */
+function refusalDetail(p: SpecProblem): Loose {
+  if (!p.detail) return {};
+  return p.answer === 'invalid_blocks' ? { errors: p.detail, response_metadata: { messages: p.detail } } : { response_metadata: { messages: p.detail } };
 }

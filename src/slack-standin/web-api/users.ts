@@ -37,11 +37,11 @@ export function userMethods({ ws }: StandinParts): Methods {
       const tz = user.tz ?? 'America/Los_Angeles';
       return {
         user: {
-          id: user.id, team_id: ws.teamId, name: user.name, real_name: user.realName, deleted: false,
+          id: user.id, team_id: ws.teamId, name: user.name, real_name: user.realName, deleted: user.deleted ?? false,
           is_admin: user.isAdmin ?? false, is_owner: false, is_bot: false, is_restricted: false,
           tz, ...tzFields(tz),
           profile: {
-            email: user.email, real_name: user.realName, real_name_normalized: user.realName,
+            ...(user.email ? { email: user.email } : {}), real_name: user.realName, real_name_normalized: user.realName,
             display_name: user.name, display_name_normalized: user.name, image_48: `https://example.com/avatars/${user.id}.png`,
           },
         },

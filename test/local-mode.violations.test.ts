@@ -1,0 +1,57 @@
+/**
+ * Local mode (`npm start` without Slack credentials): a request Slack's
+ * documentation refuses is answered as Slack would answer it and logged;
+ * nothing crashes, and the bot keeps serving.
+ */
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, secretsOf } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { openWarehouse } from '../src/adapters/warehouse/index.js';
+import { openStore } from '../src/adapters/store/index.js';
+import { startLocal, type LocalMode } from '../src/local.js';
+import { freshDataDir, StandinDefaults } from './support/harness.js';
+import type { Warehouse } from '../src/ports/warehouse.js';
+import type { Store } from '../src/ports/store.js';
+
+let local: LocalMode;
+let warehouse: Warehouse;
+let store: Store;
+let dataDir: string;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  dataDir = await freshDataDir();
+  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0' });
+  const logger = createLogger({ level: 'info', secrets: secretsOf(config), write: (l) => logs.push(l) });
+  warehouse = await openWarehouse(config, logger);
+  store = await openStore(config.store, config.dataDir);
+  local = await startLocal(config, logger, { warehouse, store }, { banner: false });
+}, 120_000);
+
+afterAll(async () => {
+  await local?.stop();
+  await warehouse?.close();
+  await store?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('local mode and requests Slack refuses', () => {
+  it('answers as Slack would, logs it, and keeps serving', async () => {
+    const call = (method: string, body: unknown) =>
+      fetch(`${local.url}/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer xoxb-local' }, body: JSON.stringify(body) })
+        .then((r) => r.json() as Promise<Record<string, unknown>>);
+    const blocks = Array.from({ length: 51 }, () => ({ type: 'divider' }));
+    expect(await call('chat.postMessage', { channel: StandinDefaults.channel, text: 'x', blocks })).toMatchObject({ ok: false, error: 'invalid_blocks' });
+    expect(await call('files.getUploadURLExternal', { filename: 'a.png', length: 3, alt_text: 'ignored' })).toMatchObject({ ok: true });
+    expect(await call('chat.scheduleMessage', { channel: StandinDefaults.channel, text: 'x', post_at: 1 })).toMatchObject({ ok: false, error: 'unknown_method' });
+
+    const warnings = logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['message'] === 'the bot sent Slack something its documentation refuses or ignores');
+    expect(warnings.map((w) => w['slackAnswer'])).toEqual(['invalid_blocks', 'ignored', 'unknown_method']);
+    expect(local.standin.takeViolations()).toHaveLength(3);
+
+    const res = await fetch(`${local.url}/local/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: '/telemetry', text: 'acme' }) });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { replies?: unknown[] }).replies?.length).toBeGreaterThan(0);
+  });
+});

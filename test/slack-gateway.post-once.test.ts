@@ -1,0 +1,48 @@
+/**
+ * The gateway's post-once: a retried job looks for the message an earlier
+ * attempt posted before posting again. Slack pages conversations.history and
+ * .replies, and "fewer than the requested number of items may be returned,
+ * even if the end of the conversation history hasn't been reached": the look
+ * must follow next_cursor, or a busy channel gets the message twice.
+ */
+import { WebClient } from '@slack/web-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SlackGateway } from '../src/slack/gateway.js';
+import { createLogger } from '../src/logger.js';
+import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
+
+const channel = StandinDefaults.channel;
+const standin = new SlackStandin({ pageSize: 2 });
+let gateway: SlackGateway;
+
+beforeAll(async () => {
+  const { url } = await standin.start();
+  const client = new WebClient('xoxb-test', { slackApiUrl: `${url}/api/`, retryConfig: { retries: 0 } });
+  // Without the post pace: this test posts several messages in a row to one channel.
+  gateway = new SlackGateway(client, createLogger({ level: 'warn', secrets: [], write: () => {} }), Date.now, { perSecond: 1000, burst: 1000 });
+});
+afterAll(() => standin.stop());
+
+describe('postOnce when Slack answers history in small pages', () => {
+  it('finds the earlier post on a later page of the channel, and does not post again', async () => {
+    const since = Date.now() - 1000;
+    const first = await gateway.postOnce({ channel }, { text: 'the card' }, { key: 'card:1', mayExist: false, since });
+    for (let i = 0; i < 5; i++) await gateway.postOnce({ channel }, { text: `later ${i}` }, { key: `other:${i}`, mayExist: false, since });
+    const again = await gateway.postOnce({ channel }, { text: 'the card' }, { key: 'card:1', mayExist: true, since });
+    expect(again).toEqual(first);
+    expect(standin.conversation(channel).filter((m) => m.text === 'the card')).toHaveLength(1);
+  });
+
+  it('finds the earlier reply on a later page of the thread', async () => {
+    const since = Date.now() - 1000;
+    const parent = await gateway.postOnce({ channel }, { text: 'alert' }, { key: 'alert:1', mayExist: false, since });
+    const reply = await gateway.postOnce({ channel, threadTs: parent.ts }, { text: 'reminder' }, { key: 'reminder:1', mayExist: false, since });
+    for (let i = 0; i < 4; i++) await gateway.postOnce({ channel, threadTs: parent.ts }, { text: `note ${i}` }, { key: `note:${i}`, mayExist: false, since });
+    // Oldest first: parent, reminder, then four notes. Look for the last one, beyond the first page.
+    const last = standin.conversation(channel).filter((m) => m.text === 'note 3')[0]!;
+    const again = await gateway.postOnce({ channel, threadTs: parent.ts }, { text: 'note 3' }, { key: 'note:3', mayExist: true, since });
+    expect(again).toEqual({ channel, ts: last.ts });
+    expect(reply.ts).not.toBe(last.ts);
+    expect(standin.conversation(channel).filter((m) => m.text === 'note 3')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * The rules of a threshold alert's condition, one by one: what the form
+ * accepts and what it says otherwise, how periods are totalled and ordered,
+ * and the condition on the latest one.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkCondition, describeCondition, evaluate, type AlertCondition } from '../../src/domain/alert-condition.js';
+
+const numbers = ['instances', 'users'];
+
+describe('checkCondition', () => {
+  it('accepts a condition, trimming what was typed and dropping thousands separators', () => {
+    expect(checkCondition({ column: ' instances ', op: ' above ', value: ' 1,000 ' }, numbers)).toEqual({ ok: true, condition: { column: 'instances', op: 'above', value: 1000 } });
+    expect(checkCondition({ column: 'users', op: 'below', value: '-12.5' }, numbers)).toEqual({ ok: true, condition: { column: 'users', op: 'below', value: -12.5 } });
+    expect(checkCondition({ column: 'users', op: 'change_pct', value: '0.5' }, numbers)).toEqual({ ok: true, condition: { column: 'users', op: 'change_pct', value: 0.5 } });
+  });
+
+  it('says which numbers the query has when the column is not one of them', () => {
+    const r = checkCondition({ column: 'hosting', op: 'above', value: '1' }, numbers);
+    expect(r).toEqual({ ok: false, errors: { column: "Pick one of the query's numbers: instances, users." } });
+  });
+
+  it('says the query has nothing to watch when it has no numeric column', () => {
+    expect(checkCondition({ column: '', op: 'above', value: '1' }, [])).toEqual({ ok: false, errors: { column: 'This query has no numeric column to watch.' } });
+  });
+
+  it('names every field that is missing, each with its own message', () => {
+    expect(checkCondition({}, numbers)).toEqual({
+      ok: false,
+      errors: {
+        column: "Pick one of the query's numbers: instances, users.",
+        op: 'Pick a condition: above, below, or changed by more than a percentage.',
+        value: 'Enter a number, e.g. 1000 or 12.5.',
+      },
+    });
+    expect(checkCondition({ column: null, op: null, value: null }, numbers)).toMatchObject({ ok: false, errors: { column: expect.any(String), op: expect.any(String), value: expect.any(String) } });
+  });
+
+  it('refuses an unknown condition', () => {
+    expect(checkCondition({ column: 'users', op: 'equals', value: '1' }, numbers)).toEqual({ ok: false, errors: { op: 'Pick a condition: above, below, or changed by more than a percentage.' } });
+  });
+
+  it.each(['abc', '1e3', '12.', '.5', '1.2.3', '12 apples', 'apples 12', '--1', '0x10', 'Infinity'])('refuses %j as a number', (value) => {
+    expect(checkCondition({ column: 'users', op: 'above', value }, numbers)).toEqual({ ok: false, errors: { value: 'Enter a number, e.g. 1000 or 12.5.' } });
+  });
+
+  it.each(['0', '-5', '0.0'])('refuses a change of %j%, which is no change', (value) => {
+    expect(checkCondition({ column: 'users', op: 'change_pct', value }, numbers)).toEqual({ ok: false, errors: { value: 'A change is more than 0%: enter a percentage such as 20.' } });
+  });
+
+  it('takes 0 and negatives as thresholds for above and below', () => {
+    expect(checkCondition({ column: 'users', op: 'above', value: '0' }, numbers).ok).toBe(true);
+    expect(checkCondition({ column: 'users', op: 'below', value: '-1' }, numbers).ok).toBe(true);
+  });
+});
+
+describe('evaluate', () => {
+  const above = (value: number, column = 'n'): AlertCondition => ({ column, op: 'above', value });
+
+  it('totals the column per period and looks at the latest, whatever the rows’ order', () => {
+    const rows = [
+      { week: '2026-11-16', n: 5 },
+      { week: '2026-11-23', n: 7 },
+      { week: '2026-11-09', n: 100 },
+      { week: '2026-11-23', n: 3 },
+    ];
+    expect(evaluate(above(9), rows, 'week')).toEqual({ holds: true, latest: 10, previous: 5, changePct: 100 });
+    expect(evaluate(above(10), rows, 'week').holds).toBe(false);
+  });
+
+  it('orders numbers by value and dates by time, not as text', () => {
+    expect(evaluate(above(0), [{ x: 10, n: 1 }, { x: 9, n: 2 }], 'x')).toMatchObject({ latest: 1, previous: 2 });
+    const rows = [{ d: new Date('2026-11-30T00:00:00Z'), n: 4 }, { d: new Date('2026-02-01T00:00:00Z'), n: 8 }];
+    expect(evaluate(above(0), rows, 'd')).toMatchObject({ latest: 4, previous: 8, changePct: -50 });
+  });
+
+  it('orders text by collation, and an empty x first', () => {
+    expect(evaluate(above(0), [{ x: 'b', n: 2 }, { x: null, n: 9 }, { x: 'a', n: 1 }], 'x')).toMatchObject({ latest: 2, previous: 1 });
+  });
+
+  it('takes every row as one period without an x', () => {
+    expect(evaluate(above(5), [{ n: 2 }, { n: 4 }])).toEqual({ holds: true, latest: 6, previous: null, changePct: null });
+  });
+
+  it('skips cells that are not finite numbers', () => {
+    const rows = [{ x: 1, n: 2 }, { x: 2, n: '7' }, { x: 2, n: null }, { x: 2, n: Number.NaN }, { x: 2, n: Number.POSITIVE_INFINITY }, { x: 2, n: 3 }];
+    expect(evaluate(above(0), rows as never, 'x')).toMatchObject({ latest: 3, previous: 2 });
+  });
+
+  it('does not hold with no numbers at all', () => {
+    expect(evaluate(above(-1), [], 'x')).toEqual({ holds: false, latest: null, previous: null, changePct: null });
+    expect(evaluate({ column: 'n', op: 'below', value: 1 }, [{ x: 1, n: null }], 'x').holds).toBe(false);
+  });
+
+  it('is strict: equal to the threshold is neither above nor below', () => {
+    expect(evaluate(above(3), [{ n: 3 }]).holds).toBe(false);
+    expect(evaluate({ column: 'n', op: 'below', value: 3 }, [{ n: 3 }]).holds).toBe(false);
+    expect(evaluate({ column: 'n', op: 'below', value: 3 }, [{ n: 2 }]).holds).toBe(true);
+  });
+
+  it('measures a change against the size of the period before, up or down', () => {
+    const change = (value: number): AlertCondition => ({ column: 'n', op: 'change_pct', value });
+    const down = [{ x: 1, n: -200 }, { x: 2, n: -100 }];
+    expect(evaluate(change(49), down, 'x')).toEqual({ holds: true, latest: -100, previous: -200, changePct: 50 });
+    expect(evaluate(change(50), down, 'x').holds).toBe(false);
+    expect(evaluate(change(30), [{ x: 1, n: 100 }, { x: 2, n: 60 }], 'x')).toMatchObject({ holds: true, changePct: -40 });
+    // From 0, or with one period only, there is no change to measure.
+    expect(evaluate(change(1), [{ x: 1, n: 0 }, { x: 2, n: 60 }], 'x')).toMatchObject({ holds: false, changePct: null });
+    expect(evaluate(change(1), [{ x: 1, n: 60 }], 'x')).toMatchObject({ holds: false, changePct: null });
+  });
+});
+
+describe('describeCondition', () => {
+  it('says the condition in words, with the column’s label', () => {
+    expect(describeCondition({ column: 'n', op: 'above', value: 1234.567 }, 'Active instances')).toBe('Active instances is above 1,234.57');
+    expect(describeCondition({ column: 'n', op: 'below', value: 3 })).toBe('n is below 3');
+    expect(describeCondition({ column: 'n', op: 'change_pct', value: 20 })).toBe('n changes by more than 20% from the period before');
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * Text people type (a reason, objects, a decline) is escaped for mrkdwn and
+ * then cut to fit: cut first, and `&`, `<`, `>` (five characters once escaped)
+ * push a section past Slack's 3,000 characters, and Slack refuses the card.
+ */
+import type { KnownBlock } from '@slack/types';
+import { describe, expect, it } from 'vitest';
+import { escapeAndTruncate, truncateMrkdwn } from '../views/common.js';
+import { lookerRequestCard, lookerDecisionConfirmation } from '../views/looker-access.js';
+import { pipelineRequestCard, pipelineRequestConfirmModal, pipelineRequestDecisionDm } from '../views/pipeline-request.js';
+import { MAX_REASON_LENGTH } from '../src/domain/looker-policy.js';
+import { PIPELINE_REQUEST_LIMITS, type PipelineRequest, type PipelineRequestDraft } from '../src/services/pipeline-request.js';
+import type { LookerAccessRequest } from '../src/services/looker-access.js';
+import { blockKitViolations } from './support/block-limits.js';
+import { SLACK_LIMITS } from '../src/blockkit/limits.js';
+import type { SavedQuery } from '../src/catalog/catalog.js';
+import type { Subscription } from '../src/services/subscriptions.js';
+import { homeSubscriptionBlocks, subscriptionFailedDm, subscriptionManageMessage, subscriptionModal, subscriptionsListMessage } from '../views/subscriptions.js';
+
+/** Every `&` starts a whole entity, and every `<` a whole token. */
+function noHalfEntity(json: string): void {
+  const texts = [...json.matchAll(/"text":"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+  for (const t of texts) {
+    expect(t.replace(/&(amp|lt|gt);/g, '')).not.toContain('&');
+    expect(t.replace(/<[^<>]*>/g, '')).not.toContain('<');
+  }
+}
+
+describe('escapeAndTruncate and truncateMrkdwn', () => {
+  it('escape first, then cut to the limit', () => {
+    const out = escapeAndTruncate('&'.repeat(1000), 2500);
+    expect(out.length).toBeLessThanOrEqual(2500);
+    expect(out).toMatch(/^(&amp;)+…$/);
+    expect(escapeAndTruncate('a < b', 100)).toBe('a &lt; b');
+  });
+
+  it('never cut an entity, a <…> token or a surrogate pair in half', () => {
+    expect(escapeAndTruncate('&&', 8)).toBe('&amp;…');
+    expect(truncateMrkdwn('see <@U0REGULAR> now', 10)).toBe('see …');
+    expect(truncateMrkdwn(`ok ${'😀'.repeat(5)}`, 6)).toBe('ok 😀…');
+  });
+});
+
+const worst = (n: number) => '&<>'.repeat(Math.ceil(n / 3)).slice(0, n);
+
+describe('cards with the longest text people can type, all of it & < >', () => {
+  const looker: LookerAccessRequest = {
+    id: 'la_abc123def456', requesterId: 'U0REGULAR', subjectId: 'U0REGULAR', email: 'riley@example.com', team: 'engineering', level: 'develop',
+    reason: worst(MAX_REASON_LENGTH), durationDays: 14, status: 'pending', route: 'needs_approval', viewId: 'V1', createdAt: '2026-11-28T10:00:00.000Z',
+    channel: 'C0ANALYTIC', ts: '1.000100', decidedBy: null, decidedAt: null, grant: null, grantError: worst(2000), expiresAt: null, reminderSentAt: null,
+  } as LookerAccessRequest;
+
+  it('the Looker access card and the decision stay within Slack limits', () => {
+    for (const status of ['pending', 'approved', 'denied'] as const) {
+      const card = lookerRequestCard({ ...looker, status }, { adminsUsergroup: 'S0LOOKERADM', lookerConnected: true, lookerUrl: 'https://looker.example.com' });
+      expect(blockKitViolations(card.blocks)).toEqual([]);
+      // Cards are edited in place: chat.update refuses a text over 4,000 characters.
+      expect(card.text.length).toBeLessThanOrEqual(SLACK_LIMITS.updateText);
+      noHalfEntity(JSON.stringify(card.blocks));
+    }
+    const decided = lookerDecisionConfirmation({ ...looker, status: 'approved', decidedBy: 'U0ADMIN' });
+    expect(blockKitViolations(decided.blocks)).toEqual([]);
+  });
+
+  const draft: PipelineRequestDraft = {
+    source: 'hubspot', objects: worst(PIPELINE_REQUEST_LIMITS.objects), destination: 'hubspot_deals', frequency: 'daily', owner: 'U0BIZOPS', why: worst(PIPELINE_REQUEST_LIMITS.why),
+  };
+  const request = (status: PipelineRequest['status']): PipelineRequest => ({
+    ...draft, id: 'pr_V0123ABC', requester: 'U0REGULAR', status, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', alreadySyncing: [],
+    ...(status !== 'open' ? { acceptedBy: 'U0BIZOPS', acceptedAt: '2026-01-02T00:00:00.000Z' } : {}),
+    ...(status === 'declined' ? { declinedBy: 'U0BIZOPS', declinedAt: '2026-01-03T00:00:00.000Z', declineReason: worst(PIPELINE_REQUEST_LIMITS.declineReason) } : {}),
+  });
+
+  it.each(['open', 'accepted', 'declined'] as const)('the %s pipeline request card and its DM stay within Slack limits', (status) => {
+    const card = pipelineRequestCard(request(status));
+    expect(blockKitViolations(card.blocks)).toEqual([]);
+    expect(card.text.length).toBeLessThanOrEqual(SLACK_LIMITS.updateText);
+    noHalfEntity(JSON.stringify(card.blocks));
+    const dm = pipelineRequestDecisionDm(request(status));
+    expect(blockKitViolations(dm.blocks)).toEqual([]);
+    noHalfEntity(JSON.stringify(dm.blocks));
+  });
+
+  it('the confirm step of the pipeline request modal stays within Slack limits', () => {
+    const confirm = pipelineRequestConfirmModal(draft, [], JSON.stringify({ ok: 1 }));
+    expect(blockKitViolations(confirm.blocks as KnownBlock[], 'modal')).toEqual([]);
+    noHalfEntity(JSON.stringify(confirm.blocks));
+  });
+});
+
+describe('scheduled deliveries and alerts with the longest text they can carry, all of it & < >', () => {
+  // The catalog allows a 100-character title and a 500-character description; reasons and run messages are ours, of any length.
+  const query: SavedQuery = {
+    name: 'weekly-active-instances', title: worst(100), description: worst(500), owner: 'data', params: [],
+    display: { type: 'line', x: 'week', y: ['instances'], series: undefined, xLabel: undefined, yLabel: undefined },
+    ttlMs: 60_000, sql: 'SELECT 1', duckdbSql: undefined, tables: [], version: 'v1', file: 'weekly-active-instances.sql',
+  };
+  const at = Date.parse('2026-12-01T14:00:00Z');
+  const sub = (kind: Subscription['kind'], status: Subscription['status']): Subscription => ({
+    id: 'sub_abc123', kind, owner: 'U0REGULAR', query: query.name, params: {}, target: { kind: 'channel', channel: 'C0ANALYTIC' },
+    schedule: { kind: 'cron', cron: '0 9 * * 1', tz: 'America/New_York' }, format: 'chart',
+    condition: kind === 'alert' ? { column: 'instances', op: 'above', value: 1000 } : null, alertState: 'ok', firedAt: null, firedMessage: null,
+    status, pausedReason: status === 'paused' ? worst(2000) : null, nextRunAt: status === 'active' ? at + 86_400_000 : null,
+    lastRun: { dueAt: at, at, outcome: 'failed', message: worst(2000), manual: false }, consecutiveFailures: 3, createdAt: at, updatedAt: at,
+  });
+
+  it('the modal, the list, Manage, the failure DM and App Home stay within Slack limits and cut no entity in half', () => {
+    const modal = subscriptionModal({ kind: 'delivery', query, tz: 'America/New_York', channel: 'C0ANALYTIC', dm: false, params: {}, scheduleKind: 'daily', time: '09:00' });
+    expect(blockKitViolations(modal.blocks as KnownBlock[], 'modal')).toEqual([]);
+    noHalfEntity(JSON.stringify(modal.blocks));
+    for (const kind of ['delivery', 'alert'] as const) {
+      for (const status of ['active', 'paused'] as const) {
+        const s = sub(kind, status);
+        for (const message of [subscriptionsListMessage([s, { ...s, id: 'sub_def456' }], () => query.title, { everyone: true }), subscriptionManageMessage(s, query.title), subscriptionFailedDm(s, query.title, status === 'paused')]) {
+          expect(blockKitViolations(message.blocks)).toEqual([]);
+          noHalfEntity(JSON.stringify(message.blocks));
+        }
+        const home = homeSubscriptionBlocks([{ subscription: s, title: query.title }]);
+        expect(blockKitViolations(home, 'home')).toEqual([]);
+        noHalfEntity(JSON.stringify(home));
+      }
+    }
+  });
+
+  it('a reason or a run message is cut after escaping: its & < > count five characters each', () => {
+    const paused = JSON.stringify(subscriptionManageMessage(sub('delivery', 'paused'), 'Weekly active instances').blocks);
+    const reason = /paused: ((?:&amp;|&lt;|&gt;)+)…/.exec(paused)?.[1] ?? '';
+    const failed = /failed \(((?:&amp;|&lt;|&gt;)+)…\)/.exec(paused)?.[1] ?? '';
+    // As escaped text: at most 200 and 150 characters (before, 200 and 150 characters were cut first, and escaped to five times as many).
+    expect(reason.length).toBeGreaterThan(0);
+    expect(reason.length).toBeLessThan(200);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.length).toBeLessThan(150);
+  });
+});
