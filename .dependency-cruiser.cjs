@@ -5,6 +5,7 @@
  *   records; it never renders or sends: no views/, commands/, Slack adapter
  *   or @slack/* package;
  * - ports are contracts: they import no adapter or use case;
+ * - the heavy adapters load only when the configuration uses them;
  * - no import cycles anywhere.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -37,6 +38,29 @@ module.exports = {
       comment: 'Domain rules are pure: no I/O of any kind. The one library they use is cron-parser (schedules), itself pure.',
       from: { path: '^src/domain/' },
       to: { path: ['^src/(adapters|services|ports|slack|jobs)/', 'node_modules/'], pathNot: ['node_modules/(cron-parser|luxon)/'] },
+    },
+    {
+      name: 'heavy-adapters-load-on-demand',
+      severity: 'error',
+      comment:
+        'DuckDB, BigQuery, Firestore and google-auth-library (and the adapter modules built on them) are loaded with import() where the configuration ' +
+        'chooses them (src/adapters/*/index.ts, src/tasks.ts): a static import would load them into every process, before its first ack.',
+      from: { path: '^src/', pathNot: '^src/adapters/(warehouse/(duckdb|bigquery|demo-seed)|store/firestore)\\.ts$' },
+      to: {
+        path: [
+          'node_modules/(@duckdb|@google-cloud|google-auth-library)/',
+          '^src/adapters/(warehouse/(duckdb|bigquery|demo-seed)|store/(firestore|embedded)|pipeline-runs/(simulated|fivetran|datatransfer)|looker/(api|record-only))\\.ts$',
+        ],
+        dynamic: false,
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
+      name: 'charts-draw-in-workers',
+      severity: 'error',
+      comment: 'Chart.js and the canvas are loaded by the chart worker threads only (src/charts/chart-worker.ts, draw.ts), never by the main thread.',
+      from: { path: '^(src|commands|views)/', pathNot: '^src/charts/(chart-worker|draw)\\.ts$' },
+      to: { path: ['node_modules/(chart\\.js|@napi-rs/canvas)/', '^src/charts/(chart-worker|draw)\\.ts$'], dependencyTypesNot: ['type-only'] },
     },
   ],
   options: {

@@ -6,6 +6,7 @@
 const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   telemetry: () => import('./telemetry.js'),
   'ack-charts': () => import('./ack-charts.js'),
+  'cold-start': () => import('./cold-start.js'),
   query: () => import('./query.js'),
   'looker-access': () => import('./looker-access.js'),
   'pipeline-request': () => import('./pipeline-request.js'),
@@ -13,6 +14,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   'local-page': () => import('./local-page.js'),
   jobs: () => import('./jobs.js'),
   subscriptions: () => import('./subscriptions.js'),
+  memory: () => import('./memory.js'),
 };
 
 const only = process.argv.slice(2);

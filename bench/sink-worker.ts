@@ -4,8 +4,10 @@
  * ok) and accepts response_url posts, telling the parent each one's ID. The
  * full stand-in validates and stores every message; here that work would land
  * on the bot's thread and be measured as the bot's, which Slack's own servers
- * never are. Given a port in `workerData.uploads`, it posts there the channel
- * of each completed upload (a chart delivered).
+ * never are. `chat.postMessage` answers with a channel and ts, as Slack does.
+ * Given a port in `workerData.uploads`, it posts there the channel of each
+ * completed upload (a chart delivered) and of each message posted (a table or
+ * an empty result delivered).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +15,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 
 const uploads = (workerData as { uploads?: MessagePort } | undefined)?.uploads;
 let files = 0;
+let posts = 0;
 let base = '';
 
 const server = createServer((req, res) => {
@@ -37,6 +40,17 @@ const server = createServer((req, res) => {
       uploads?.postMessage(form.get('channel_id'));
       const list = JSON.parse(form.get('files') ?? '[]') as Array<{ id: string; title?: string }>;
       res.end(JSON.stringify({ ok: true, files: list.map((f) => ({ id: f.id, title: f.title ?? '' })) }));
+    } else if (url.startsWith('/api/chat.postMessage')) {
+      // As Slack answers: the message's channel and ts (deliveries that post a message keep the ts).
+      const text = Buffer.concat(chunks).toString();
+      let channel: string | null = null;
+      try {
+        channel = (JSON.parse(text) as { channel?: string }).channel ?? null;
+      } catch {
+        channel = new URLSearchParams(text).get('channel');
+      }
+      uploads?.postMessage(channel);
+      res.end(JSON.stringify({ ok: true, channel, ts: `${Math.floor(Date.now() / 1000)}.${String(++posts).padStart(6, '0')}` }));
     } else {
       res.end('{"ok":true}');
     }

@@ -9,6 +9,7 @@ import type { TelemetryService } from '../src/services/telemetry.js';
 import type { Clicks } from '../src/services/clicks.js';
 import { toCodedError } from '../src/errors.js';
 import { failureMessage, type MessageBody } from '../views/common.js';
+import { foregroundIdle } from '../src/foreground.js';
 import {
   telemetryCardMessage,
   telemetryNoMatchMessage,
@@ -44,6 +45,7 @@ export function telemetryCommand({ telemetry, logger, lookerUrl = null }: Teleme
     await ack();
     let reply: MessageBody;
     try {
+      await foregroundIdle();
       const answer = await telemetry.answer(command.text ?? '', { userId: command.user_id });
       switch (answer.kind) {
         case 'usage': reply = telemetryUsageMessage(); break;
@@ -55,6 +57,7 @@ export function telemetryCommand({ telemetry, logger, lookerUrl = null }: Teleme
     } catch (err) {
       reply = reportFailure(logger, err, { user: command.user_id });
     }
+    await foregroundIdle();
     await respond({ response_type: 'ephemeral', ...reply });
   };
 }
@@ -72,6 +75,7 @@ export function telemetryPickAction({ telemetry, logger, lookerUrl = null }: Tel
   return async ({ ack, action, body, respond }: PickAction): Promise<void> => {
     await ack();
     try {
+      await foregroundIdle();
       const card = await telemetry.cardFor(chosenCustomerId(action), { userId: body.user.id });
       const reply = card ? telemetryCardMessage(card, { shareable: true, lookerUrl }) : failureMessage('That customer is no longer in the warehouse.', 'Run the command again.');
       await respond({ response_type: 'ephemeral', replace_original: true, ...reply });

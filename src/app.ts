@@ -17,6 +17,7 @@ import type { JobRunner } from './jobs/runner.js';
 import { slackClientOptions } from './slack/clients.js';
 import { createRuntime, type RuntimeOptions } from './runtime.js';
 import { tasksRoutes } from './tasks.js';
+import { trackForeground } from './foreground.js';
 import { guardSlackRequests } from './slack/request-guard.js';
 
 type BoltApp = App;
@@ -36,6 +37,14 @@ export interface Bot {
 export interface BotOptions extends RuntimeOptions {
   /** Where Google's OIDC certificates are (tests serve their own). */
   oidcCertsUrl?: string;
+  /**
+   * How long the start-up work after listening (releasing a previous
+   * process's claims, scheduling recurring jobs, starting the runner, the
+   * warm-ups) waits for a first request to be answered (HTTP mode). On Cloud
+   * Run the request that started the instance is already waiting: its ack
+   * goes out before that work loads the store and the warehouse. Default 0.
+   */
+  firstAckWaitMs?: number;
 }
 
 /** Bolt's logger interface over our JSON logger. */
@@ -53,6 +62,29 @@ function boltLogger(logger: Logger): BoltLogger {
   };
 }
 
+/**
+ * Resolves once the server has answered its first request, or after `waitMs`
+ * with no request under way (a request under way is waited for).
+ */
+function firstAnswer(server: Server, waitMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    let underWay = 0;
+    const done = () => {
+      clearTimeout(timer);
+      server.off('request', onRequest);
+      resolve();
+    };
+    const onRequest = (_req: IncomingMessage, res: ServerResponse) => {
+      underWay++;
+      res.once('finish', done).once('close', done);
+    };
+    const timer = setTimeout(() => {
+      if (underWay === 0) done();
+    }, waitMs);
+    server.on('request', onRequest);
+  });
+}
+
 function healthz(services: Services) {
   return (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -65,7 +97,7 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
   if (!botToken) throw new ConfigError('SLACK_BOT_TOKEN', 'is required to start the Slack app');
   if (!signingSecret) throw new ConfigError('SLACK_SIGNING_SECRET', 'is required to start the Slack app');
 
-  const { services, jobs, directory } = createRuntime(config, logger, adapters, options);
+  const { services, jobs, directory } = await createRuntime(config, logger, adapters, options);
 
   const customRoutes = [
     { path: '/healthz', method: ['GET'], handler: healthz(services) },
@@ -115,8 +147,10 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
     async start(port, host = '0.0.0.0') {
       const started = await app.start(socket ? port : { port, host });
       server = socket ? undefined : (started as Server);
+      if (server) trackForeground(server);
       const address = server?.address() as AddressInfo | undefined;
       const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
+      if (server && options.firstAckWaitMs) await firstAnswer(server, options.firstAckWaitMs);
       // A single-process store: claims left by the previous process are nobody's now.
       if (adapters.store.kind === 'embedded') await jobs.releaseAbandonedClaims();
       // Recurring work, enqueued once across replicas (fixed keys); due work waits for its trigger.

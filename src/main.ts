@@ -1,7 +1,11 @@
 /**
- * Entry point: read configuration, open the adapters it names, start the bot.
+ * Entry point: read configuration, start the bot on the adapters it names.
  * With no Slack credentials, runs in local mode: a Slack stand-in on PORT plays
  * Slack's side, and the bot talks to it exactly as it would to Slack.
+ *
+ * The bot listens before its warehouse and store are open (src/adapters/lazy.ts):
+ * a cold instance acks its first request first, then loads them. An adapter that
+ * cannot open stops the process, as before.
  */
 import { mkdir } from 'node:fs/promises';
 import { loadConfig, secretsOf, type Config } from './config.js';
@@ -9,11 +13,14 @@ import { ConfigError, toCodedError } from './errors.js';
 import { createLogger } from './logger.js';
 import { openWarehouse } from './adapters/warehouse/index.js';
 import { openStore } from './adapters/store/index.js';
+import { LazyStore, LazyWarehouse } from './adapters/lazy.js';
 import { createBot, type Bot } from './app.js';
 import { CatalogError, loadCatalog, type Catalog } from './catalog/catalog.js';
 import { createChartRenderer } from './charts/renderer.js';
-import { startLocal } from './local.js';
 import { installProcessGuards } from './process-guards.js';
+
+/** In HTTP mode, how long start-up work waits for the first request's ack (see BotOptions). */
+const FIRST_ACK_WAIT_MS = 250;
 
 async function main(): Promise<void> {
   let config: Config;
@@ -41,36 +48,47 @@ async function main(): Promise<void> {
   }
   const charts = createChartRenderer();
   await mkdir(config.dataDir, { recursive: true });
-  const started = Date.now();
-  const warehouse = await openWarehouse(config, logger);
-  const store = await openStore(config.store, config.dataDir);
+  const warehouse = new LazyWarehouse(config.warehouse.kind, () => openWarehouse(config, logger));
+  const store = new LazyStore(config.store.kind, () => openStore(config.store, config.dataDir));
   const adapters = { warehouse, store, catalog, charts };
-  logger.info('adapters ready', { warehouse: warehouse.kind, store: store.kind, ms: Date.now() - started });
 
   let stopStandin = async () => {};
-  let bot: Bot;
-  if (config.slack.mode === 'local') {
-    const local = await startLocal(config, logger, adapters);
-    bot = local.bot;
-    stopStandin = () => local.stop();
-  } else {
-    bot = await createBot(config, logger, adapters);
-    const { url } = await bot.start(config.port);
-    logger.info('analytics-bot started', { mode: config.slack.mode, url: config.slack.mode === 'http' ? `${url}/slack/events` : undefined });
-  }
-
+  let bot: Bot | undefined;
   let stopping = false;
+  // Installed before start-up goes on: a SIGTERM while the adapters open still closes them.
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
-    await bot.stop().catch(() => {});
+    await bot?.stop().catch(() => {});
     await stopStandin().catch(() => {});
     await Promise.allSettled([warehouse.close(), store.close(), charts.close()]);
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    if (config.slack.mode === 'local') {
+      // Local mode tells the newcomer to try a command once it starts: by then the demo warehouse is there.
+      await Promise.all([warehouse.open(), store.open()]);
+      const { startLocal } = await import('./local.js');
+      const local = await startLocal(config, logger, adapters);
+      bot = local.bot;
+      stopStandin = () => local.stop();
+    } else {
+      bot = await createBot(config, logger, adapters, { firstAckWaitMs: FIRST_ACK_WAIT_MS });
+      const { url } = await bot.start(config.port);
+      logger.info('analytics-bot started', { mode: config.slack.mode, url: config.slack.mode === 'http' ? `${url}/slack/events` : undefined });
+    }
+    // Opened by now, or opening (the warm-ups use both): a failure stops the process here.
+    await Promise.all([warehouse.open(), store.open()]);
+    logger.info('adapters ready', { warehouse: warehouse.kind, store: store.kind, ms: Math.round(process.uptime() * 1000) });
+  } catch (err) {
+    // Stopped while starting: what failed is what the shutdown closed.
+    if (stopping) return;
+    throw err;
+  }
 }
 
 main().catch((err) => {

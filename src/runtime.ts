@@ -32,7 +32,7 @@ export interface RuntimeOptions {
   postPace?: PostPace;
 }
 
-export function createRuntime(config: Config, logger: Logger, adapters: Adapters, options: RuntimeOptions = {}): Runtime {
+export async function createRuntime(config: Config, logger: Logger, adapters: Adapters, options: RuntimeOptions = {}): Promise<Runtime> {
   const jobs = new JobRunner({
     store: adapters.store,
     logger,
@@ -42,7 +42,7 @@ export function createRuntime(config: Config, logger: Logger, adapters: Adapters
     ...(options.holder ? { holder: options.holder } : {}),
   });
   const directory = new SlackDirectory(createSlackClient(config, logger, 'interactive'), logger);
-  const services = createServices(config, logger, adapters, { directory, kick: () => jobs.kick(), ...(options.now ? { now: options.now } : {}) });
+  const services = await createServices(config, logger, adapters, { directory, kick: () => jobs.kick(), ...(options.now ? { now: options.now } : {}) });
   const gateway = new SlackGateway(createSlackClient(config, logger, 'background'), logger.child({ component: 'slack' }), options.now ? () => options.now!().getTime() : Date.now, options.postPace);
   const kinds = {
     ...services.jobKinds(),

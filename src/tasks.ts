@@ -15,7 +15,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { OAuth2Client } from 'google-auth-library';
+import type { OAuth2Client } from 'google-auth-library';
 import type { Logger } from './logger.js';
 import type { TasksConfig } from './config.js';
 import { toCodedError } from './errors.js';
@@ -44,15 +44,18 @@ type Verdict = { ok: true; by: 'secret' | 'oidc' } | { ok: false; status: 401 | 
 /** Decides whether a request may run tasks. */
 export function tasksAuthenticator(opts: Pick<TasksRouteOptions, 'config' | 'logger' | 'oidcCertsUrl'>): (req: IncomingMessage) => Promise<Verdict> {
   const { secret, oidc } = opts.config;
-  const client = oidc ? new OAuth2Client(opts.oidcCertsUrl ? { endpoints: { oauth2FederatedSignonPemCertsUrl: opts.oidcCertsUrl } } : {}) : undefined;
+  // google-auth-library is loaded with the first token to verify: an ack never waits for it, and a bot without OIDC never loads it.
+  let client: Promise<OAuth2Client> | undefined;
+  const oidcClient = () =>
+    (client ??= import('google-auth-library').then(({ OAuth2Client }) => new OAuth2Client(opts.oidcCertsUrl ? { endpoints: { oauth2FederatedSignonPemCertsUrl: opts.oidcCertsUrl } } : {})));
   return async (req) => {
     if (!secret && !oidc) return { ok: false, status: 404, error: 'not_configured' };
     const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? '';
     if (!presented) return { ok: false, status: 401, error: 'unauthorized' };
     if (secret && secretMatches(presented, secret)) return { ok: true, by: 'secret' };
-    if (oidc && client && presented.split('.').length === 3) {
+    if (oidc && presented.split('.').length === 3) {
       try {
-        const ticket = await client.verifyIdToken({ idToken: presented, audience: oidc.audience });
+        const ticket = await (await oidcClient()).verifyIdToken({ idToken: presented, audience: oidc.audience });
         const payload = ticket.getPayload();
         if (payload?.email === oidc.serviceAccount && payload.email_verified === true) return { ok: true, by: 'oidc' };
         opts.logger.warn('refused a tasks call: the token names another account', { email: payload?.email ?? null });

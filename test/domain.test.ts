@@ -82,4 +82,27 @@ describe('customer matching', () => {
     expect(editDistance('acme', 'acne', 2)).toBe(1);
     expect(editDistance('acme', 'globex', 2)).toBe(3);
   });
+
+  it('measures the textbook distance up to the bound (and more than the bound beyond it), whatever the lengths and order of calls', () => {
+    const levenshtein = (a: string, b: string): number => {
+      const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+      for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      }
+      return d[a.length]![b.length]!;
+    };
+    // Short and long words (past the rows first allocated), in an order that leaves longer rows behind shorter calls.
+    const words = ['', 'a', 'acme', 'acne', 'acme corp', 'globex', 'initech', 'stark industries', 'stark logistics',
+      'x'.repeat(70), `${'ab'.repeat(40)}c`, `${'ab'.repeat(39)}cc`, 'nestle s a', 'umbrella corporation'];
+    for (const a of words) {
+      for (const b of words) {
+        const exact = levenshtein(a, b);
+        for (const max of [0, 1, 2, 4, 100]) {
+          const d = editDistance(a, b, max);
+          if (exact <= max) expect(d, `${a} / ${b} / ${max}`).toBe(exact);
+          else expect(d, `${a} / ${b} / ${max}`).toBeGreaterThan(max);
+        }
+      }
+    }
+  });
 });

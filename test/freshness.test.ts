@@ -39,12 +39,12 @@ let clock = Date.now();
 const now = () => new Date(clock);
 
 /** A bot's insides on the shared store: what a replica or a restarted process has. */
-function runtime(): Runtime {
+function runtime(): Promise<Runtime> {
   return createRuntime(config, silentLogger, { warehouse, store }, { now });
 }
 
-function services(): FreshnessServices {
-  return runtime().services.freshness;
+async function services(): Promise<FreshnessServices> {
+  return (await runtime()).services.freshness;
 }
 
 const alerts = () => standin.conversation(channel).filter((m) => !m.thread_ts && /is stale|recovered/.test(m.text));
@@ -72,7 +72,7 @@ afterAll(async () => {
 
 describe('freshness of the demo sources', () => {
   it('has every state, worst first, on the embedded warehouse', async () => {
-    const s = services();
+    const s = await services();
     await s.prepare();
     const results = await s.freshness.check(now());
     expect(results.map((r) => [r.source.id, r.state])).toEqual([
@@ -127,8 +127,8 @@ describe('alerts', () => {
       };
     },
   };
-  beforeAll(() => {
-    rt = runtime();
+  beforeAll(async () => {
+    rt = await runtime();
   });
 
   it('posts one alert per stale source, with last update, lateness, owner and buttons', async () => {
@@ -148,7 +148,7 @@ describe('alerts', () => {
   it('does not repeat while stale, nor after a restart', async () => {
     await s.check();
     await s.check();
-    const restarted = runtime();
+    const restarted = await runtime();
     await restarted.services.freshness.check();
     await drain(restarted.jobs);
     expect(alerts().length).toBe(2);

@@ -194,11 +194,11 @@ describe('LookerApiAdmin', () => {
   });
 
   it('is chosen by configuration: the API when configured, record-only otherwise', async () => {
-    expect(openLookerAdmin(undefined)).toBeInstanceOf(RecordOnlyLookerAdmin);
+    expect(await openLookerAdmin(undefined)).toBeInstanceOf(RecordOnlyLookerAdmin);
     const record = new RecordOnlyLookerAdmin();
     expect(await record.grant()).toEqual({ applied: false });
     expect(await record.revokeRoles()).toEqual({ applied: false });
-    const api = openLookerAdmin({ baseUrl: looker.url, clientId: 'a', clientSecret: 'b', viewGroupId: '10', viewRoleId: '2', elevatedRoleIds: { create_content: ['5'], develop: ['6'] } });
+    const api = await openLookerAdmin({ baseUrl: looker.url, clientId: 'a', clientSecret: 'b', viewGroupId: '10', viewRoleId: '2', elevatedRoleIds: { create_content: ['5'], develop: ['6'] } });
     expect(api.kind).toBe('looker');
   });
 });

@@ -411,14 +411,14 @@ describe('demo sources across restarts', () => {
 
 describe('choosing the runner', () => {
   const catalog = loadSources('sources.yml');
-  it('needs Fivetran credentials for live reruns of Fivetran sources', () => {
+  it('needs Fivetran credentials for live reruns of Fivetran sources', async () => {
     const config = loadConfig({ PIPELINES: 'live' });
-    expect(() => openPipelineRuns(config.freshness, catalog, { kind: 'bigquery' } as never)).toThrow(ConfigError);
+    await expect(openPipelineRuns(config.freshness, catalog, { kind: 'bigquery' } as never)).rejects.toThrow(ConfigError);
     const ok = loadConfig({ PIPELINES: 'live', FIVETRAN_API_KEY: 'k', FIVETRAN_API_SECRET: 'secret-value' });
-    expect(openPipelineRuns(ok.freshness, catalog, { kind: 'bigquery' } as never)).toBeInstanceOf(LiveRuns);
+    expect(await openPipelineRuns(ok.freshness, catalog, { kind: 'bigquery' } as never)).toBeInstanceOf(LiveRuns);
   });
-  it('refuses simulated reruns on BigQuery', () => {
-    expect(() => openPipelineRuns(loadConfig({}).freshness, catalog, { kind: 'bigquery' } as never)).toThrow(/PIPELINES/);
+  it('refuses simulated reruns on BigQuery', async () => {
+    await expect(openPipelineRuns(loadConfig({}).freshness, catalog, { kind: 'bigquery' } as never)).rejects.toThrow(/PIPELINES/);
   });
   it('parses Retry-After seconds and dates', () => {
     expect(parseRetryAfter('3')).toBe(3000);

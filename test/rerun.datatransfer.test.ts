@@ -11,7 +11,8 @@ import { silentLogger } from '../src/logger.js';
 import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
 import { refreshDemoTables } from '../src/adapters/warehouse/demo-sources.js';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
-import { DataTransferRuns, LiveRuns } from '../src/adapters/pipeline-runs/index.js';
+import { LiveRuns } from '../src/adapters/pipeline-runs/index.js';
+import { DataTransferRuns } from '../src/adapters/pipeline-runs/datatransfer.js';
 import type { Store } from '../src/ports/store.js';
 import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
@@ -47,7 +48,7 @@ beforeAll(async () => {
   });
   const pipelines = new LiveRuns({ dataTransfer: new DataTransferRuns({ authHeaders: async () => ({ authorization: `Bearer ${fake.token}` }), apiUrl: fake.url }) });
   // The bot's insides with its runner polling, as a replica runs them.
-  rt = createRuntime(config, silentLogger, { warehouse, store, runs: pipelines });
+  rt = await createRuntime(config, silentLogger, { warehouse, store, runs: pipelines });
   s = rt.services.freshness;
   rt.jobs.start(50);
   await s.prepare();

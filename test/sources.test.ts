@@ -88,8 +88,8 @@ describe('the sources file', () => {
     expect(() => loadSources('/nonexistent/sources.yml')).toThrow(/cannot read the sources file \(ENOENT\); set SOURCES_FILE/);
   });
 
-  it('stops start-up when the configured file is bad', () => {
+  it('stops start-up when the configured file is bad', async () => {
     const config = loadConfig({ SOURCES_FILE: '/nonexistent/sources.yml' });
-    expect(() => createServices(config, silentLogger, { warehouse: { kind: 'embedded' } as never, store: {} as never }, { directory: {} as never, kick: () => {} })).toThrow(SourcesError);
+    await expect(createServices(config, silentLogger, { warehouse: { kind: 'embedded' } as never, store: {} as never }, { directory: {} as never, kick: () => {} })).rejects.toThrow(SourcesError);
   });
 });

@@ -1,14 +1,20 @@
 /**
  * The newcomer's path: the built app starts on its embedded defaults in local
  * mode, and `npm run slack` talks to it; bad configuration stops it, naming
- * the variable. Runs the compiled app (`npm test` builds first).
+ * the variable. In HTTP mode on the embedded defaults, it never loads the
+ * Google Cloud clients. Runs the compiled app (`npm test` builds first).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
+import { BotClient } from '../src/slack-standin/bot-client.js';
+import { freshDataDir } from './support/harness.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const main = path.join(root, 'dist/src/main.js');
@@ -19,6 +25,38 @@ const env = (extra: Record<string, string>) => {
   for (const k of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'WAREHOUSE', 'STORE']) if (!(k in extra)) delete e[k];
   return e;
 };
+
+/**
+ * A module for `node --import` that lists every module the process loads, in
+ * the file named by LOADED_MODULES_FILE: ES modules as the loader hooks see
+ * them (appended as they load, from the hooks' thread), CommonJS modules from
+ * `require.cache` when the process exits (the Google clients and DuckDB are
+ * CommonJS; imported from an ES module, they land in that cache too).
+ */
+const LIST_LOADED_MODULES = `
+import { createRequire, register } from 'node:module';
+import { writeFileSync } from 'node:fs';
+const file = process.env.LOADED_MODULES_FILE;
+writeFileSync(file, '');
+const hooks = "import { appendFileSync } from 'node:fs';" +
+  "let file; export function initialize(data) { file = data.file; }" +
+  "export async function load(url, context, next) { appendFileSync(file, url + '\\\\n'); return next(url, context); }";
+register('data:text/javascript,' + encodeURIComponent(hooks), { data: { file } });
+// require.cache is one for the process, whichever module the require was made for.
+const require = createRequire(process.argv[1]);
+process.on('exit', () => writeFileSync(file, Object.keys(require.cache).join('\\n') + '\\n', { flag: 'a' }));
+`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 // `npm test` always builds first; a bare `vitest run` on an unbuilt tree has nothing to start.
 describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: run `npm run build` first)', () => {
@@ -123,6 +161,71 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
+    });
+  });
+
+  describe('HTTP mode on the embedded defaults', () => {
+    let standin: SlackStandin;
+    let child: ChildProcess;
+    let dataDir: string;
+    let listFile: string;
+    let output = '';
+    let loaded: string[] = [];
+
+    beforeAll(async () => {
+      standin = new SlackStandin();
+      const { url: slackUrl } = await standin.start({ port: 0, host: '127.0.0.1' });
+      dataDir = await freshDataDir();
+      listFile = path.join(dataDir, 'loaded-modules.txt');
+      const port = await freePort();
+      const signingSecret = randomBytes(16).toString('hex');
+      child = spawn(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(LIST_LOADED_MODULES)}`, main], {
+        env: env({
+          SLACK_BOT_TOKEN: 'xoxb-startup-test', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: `${slackUrl}/api/`,
+          PORT: String(port), DATA_DIR: dataDir, ANALYTICS_CHANNEL: StandinDefaults.channel, LOADED_MODULES_FILE: listFile,
+        }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout!.on('data', (d) => (output += d));
+      child.stderr!.on('data', (d) => (output += d));
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no 'adapters ready' within 60 s:\n${output}`)), 60_000);
+        child.stdout!.on('data', () => {
+          if (output.includes('adapters ready')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+      });
+      // A lookup on the warehouse, then a clean stop: the list is written at exit.
+      const client = new BotClient({ botUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret, responseUrlBase: `${slackUrl}/response` });
+      const { ack, replies } = await standin.runCommand(client, { command: '/telemetry', text: 'acme', userId: StandinDefaults.users.regular, channelId: StandinDefaults.channel });
+      expect(ack.status).toBe(200);
+      expect(JSON.stringify(replies)).toContain('Acme Corp');
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      loaded = (await readFile(listFile, 'utf8')).split('\n').filter(Boolean);
+    }, 120_000);
+
+    afterAll(async () => {
+      if (child && child.exitCode === null) child.kill('SIGKILL');
+      await standin?.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    });
+
+    const packages = () => new Set(loaded.flatMap((m) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(m)?.[1] ?? []));
+
+    it('loads what it uses: Bolt, and DuckDB for the lookup', () => {
+      expect(packages()).toContain('@slack/bolt');
+      expect(packages()).toContain('@duckdb/node-api');
+    });
+
+    it('never loads the Google Cloud clients, google-auth-library, or the chart libraries on the main thread', () => {
+      const unused = ['@google-cloud/firestore', '@google-cloud/bigquery', 'google-auth-library', 'google-gax', '@grpc/grpc-js', 'chart.js', '@napi-rs/canvas'];
+      expect([...packages()].filter((p) => unused.includes(p))).toEqual([]);
+      expect(loaded.filter((m) => /\/src\/adapters\/(store\/firestore|warehouse\/bigquery|pipeline-runs\/(fivetran|datatransfer)|looker\/api)\.js$/.test(m))).toEqual([]);
     });
   });
 });

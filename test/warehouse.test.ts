@@ -138,6 +138,46 @@ describe('embedded warehouse', () => {
     expect(after.map((r) => r.rows[0]!['one'])).toEqual([1, 1, 1, 1, 1]);
   });
 
+  it('runs the same statement again with new values, after a timeout, a dry run and a change of the table', async () => {
+    const byId = 'SELECT customer_id, name FROM {{customers}} WHERE customer_id = @id';
+    // More rounds than connections, so each connection runs the statement it prepared before.
+    for (let round = 0; round < 3; round++) {
+      const rows = await Promise.all(['acme', 'globex', 'nobody', 'initech', 'acme'].map(async (id) => (await embedded.query(byId, { id: { type: 'STRING', value: id } })).rows));
+      expect(rows.map((r) => r.map((x) => x['customer_id']))).toEqual([['acme'], ['globex'], [], ['initech'], ['acme']]);
+    }
+    expect((await embedded.dryRun(byId, { id: { type: 'STRING', value: 'acme' } })).bytesProcessed).toBeGreaterThan(0);
+    expect((await embedded.query(byId, { id: { type: 'STRING', value: 'globex' } })).rows).toEqual([{ customer_id: 'globex', name: 'Globex' }]);
+
+    const slow = 'SELECT count(*) AS n FROM range(@n) t(x) WHERE hash(x) % 7 = 0';
+    await expect(embedded.query(slow, { n: { type: 'INT64', value: 100_000_000_000 } }, { timeoutMs: 300 })).rejects.toBeInstanceOf(WarehouseTimeoutError);
+    const small = await Promise.all([1, 2, 3, 4, 5].map(() => embedded.query(slow, { n: { type: 'INT64', value: 70 } })));
+    expect(small.map((r) => r.rows[0]!['n'])).toEqual([10, 10, 10, 10, 10]);
+
+    // A table replaced under a statement prepared on it: the statement reads the new table.
+    const conn = await embedded.connection();
+    try {
+      await conn.run('CREATE OR REPLACE TABLE scratch_prepared AS SELECT 1 AS a');
+      const scratch = 'SELECT * FROM {{scratch_prepared}} WHERE a >= @min';
+      const before = await Promise.all([1, 2, 3, 4].map(() => embedded.query(scratch, { min: { type: 'INT64', value: 0 } })));
+      expect(before.map((r) => r.rows)).toEqual([[{ a: 1 }], [{ a: 1 }], [{ a: 1 }], [{ a: 1 }]]);
+      await conn.run(`CREATE OR REPLACE TABLE scratch_prepared AS SELECT 2 AS a, 'two' AS b`);
+      const after = await Promise.all([1, 2, 3, 4].map(() => embedded.query(scratch, { min: { type: 'INT64', value: 0 } })));
+      expect(after.map((r) => r.rows)).toEqual([[{ a: 2, b: 'two' }], [{ a: 2, b: 'two' }], [{ a: 2, b: 'two' }], [{ a: 2, b: 'two' }]]);
+    } finally {
+      await conn.run('DROP TABLE IF EXISTS scratch_prepared');
+      conn.closeSync();
+    }
+  });
+
+  it('runs more distinct statements than it remembers the tables of, the first ones again too', async () => {
+    const texts = Array.from({ length: 230 }, (_, i) => `SELECT ${i} + @one AS v`);
+    const one = { one: { type: 'INT64' as const, value: 1 } };
+    for (const sql of [...texts, ...texts.slice(0, 20)]) {
+      const r = await embedded.query(sql, one);
+      expect(r.rows[0]!['v']).toBe(Number(/SELECT (\d+)/.exec(sql)![1]) + 1);
+    }
+  });
+
   it('runs a fast query while a slow one is still running', async () => {
     const slow = embedded.query('SELECT count(*) AS n FROM range(100000000000) t(x) WHERE hash(x) % 7 = 0', {}, { timeoutMs: 1500 });
     slow.catch(() => undefined);
@@ -374,6 +414,28 @@ describe('demo warehouse on disk', () => {
       FROM (SELECT epoch_us(generated_at) AS g FROM _demo)`);
     return r.getRowObjectsJson()[0];
   };
+
+  it('sees rows another connection added or removed, in a statement it ran before', async () => {
+    // Opened a second time: the demo is shifted to now rather than generated (a statement kept prepared went stale there).
+    const own = await mkdtemp(path.join(tmpdir(), 'warehouse-test-'));
+    await (await openEmbeddedWarehouse({ dataDir: own, timeoutMs: 10_000 })).close();
+    const w = await openEmbeddedWarehouse({ dataDir: own, timeoutMs: 10_000 });
+    const conn = await w.connection();
+    try {
+      const count = "SELECT 'all' AS label, COUNT(*) AS customers FROM {{customers}}";
+      const counts = async () => (await Promise.all([1, 2, 3, 4, 5].map(() => w.query(count)))).map((r) => r.rows[0]!['customers']);
+      expect((await w.dryRun(count)).bytesProcessed).toBeGreaterThan(0);
+      const [n] = await counts();
+      await conn.run(`INSERT INTO customers (customer_id, name) SELECT 'seen-' || i, 'Seen ' || i FROM range(2) t(i)`);
+      expect(await counts()).toEqual(Array(5).fill(Number(n) + 2));
+      await conn.run(`DELETE FROM customers WHERE customer_id LIKE 'seen-%'`);
+      expect(await counts()).toEqual(Array(5).fill(n));
+    } finally {
+      conn.closeSync();
+      await w.close();
+      await rm(own, { recursive: true, force: true });
+    }
+  });
 
   // The in-memory demo (beforeAll) was generated at another time: equal checksums show generation is deterministic.
   it('generates into DATA_DIR/warehouse.duckdb once, identically, and reuses it', async () => {

@@ -29,11 +29,15 @@ export function formatDateLabels(dates: Date[]): string[] {
   return dates.map((d) => `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}${years.size > 1 ? `, ${d.getUTCFullYear()}` : ''}`);
 }
 
+// One formatter each, built once: toLocaleString builds a new one per call, and a table formats every cell.
+const upTo4Decimals = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });
+const plainNumber = new Intl.NumberFormat('en-US');
+
 /** A cell as text for tables and CSV: numbers plain, timestamps ISO. */
 export function cellText(v: Cell, forCsv = false): string {
   if (v === null) return '';
   if (v instanceof Date) return forCsv ? v.toISOString() : v.toISOString().replace('T', ' ').slice(0, 16);
-  if (typeof v === 'number') return forCsv ? String(v) : v.toLocaleString('en-US', { maximumFractionDigits: 4 });
+  if (typeof v === 'number') return forCsv ? String(v) : upTo4Decimals.format(v);
   return String(v);
 }
 
@@ -102,7 +106,7 @@ export function chartSpecFor(rows: Row[], display: DisplaySpec, text: { title: s
     const total = data.reduce<number>((a, b) => a + (b ?? 0), 0);
     for (let i = 0; i < labels.length; i++) {
       const v = data[i] ?? 0;
-      labels[i] = `${labels[i]}: ${v.toLocaleString('en-US')}${total > 0 ? ` (${Math.round((100 * v) / total)}%)` : ''}`;
+      labels[i] = `${labels[i]}: ${plainNumber.format(v)}${total > 0 ? ` (${Math.round((100 * v) / total)}%)` : ''}`;
     }
   }
   return {

@@ -40,41 +40,52 @@ function core(text: string): string {
   return words.join(' ');
 }
 
-/** Levenshtein distance, bounded: returns max+1 as soon as it is exceeded. */
+/** Levenshtein distance, bounded: above max, some value above max (max+1 as soon as a whole row exceeds it). */
 export function editDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  // Two rows, reused from call to call: matching runs this for every key of every customer.
+  // Stryker disable next-line ConditionalExpression: equivalent; allocating new rows on every call is only slower
+  if (rows.prev.length <= b.length) rows = { prev: new Uint16Array(b.length + 33), cur: new Uint16Array(b.length + 33) };
+  let { prev, cur } = rows;
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
+    cur[0] = i;
     let rowMin = i;
+    const ai = a.charCodeAt(i - 1);
     for (let j = 1; j <= b.length; j++) {
-      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      cur.push(v);
+      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (ai === b.charCodeAt(j - 1) ? 0 : 1));
+      cur[j] = v;
       // Stryker disable next-line EqualityOperator: `<=` keeps the same minimum (equal values do not change it)
       if (v < rowMin) rowMin = v;
     }
     if (rowMin > max) return max + 1;
-    prev = cur;
+    [prev, cur] = [cur, prev];
   }
   return prev[b.length]!;
+}
+let rows = { prev: new Uint16Array(64), cur: new Uint16Array(64) };
+
+interface Key {
+  text: string;
+  /** Its words, split once when the index is built. */
+  words: string[];
 }
 
 interface Indexed {
   customer: CustomerName;
-  keys: string[];
+  keys: Key[];
 }
 
 /** Score of how well a query matches one key: lower is better; null: no match. */
-function score(query: string, key: string): number | null {
-  // Stryker disable next-line ConditionalExpression: never true today, the index drops empty keys; kept as a guard for score() on its own
-  if (!key) return null;
-  if (key === query) return 0;
-  if (key.startsWith(query) && query.length >= 3) return 1 + (key.length - query.length) / 100;
-  if (key.split(' ').includes(query) && query.length >= 3) return 1.5;
+function score(query: string, key: Key): number | null {
+  const k = key.text;
+  if (k === query) return 0;
+  if (query.length >= 3 && k.startsWith(query)) return 1 + (k.length - query.length) / 100;
+  if (query.length >= 3 && key.words.includes(query)) return 1.5;
   const allowed = query.length >= 8 ? 2 : query.length >= 4 ? 1 : 0;
   // Stryker disable next-line ConditionalExpression: only a shortcut; with 0 edits allowed only an identical key passes, and that returned 0 above
   if (allowed === 0) return null;
-  const d = editDistance(query, key, allowed);
+  const d = editDistance(query, k, allowed);
   return d <= allowed ? 2 + d : null;
 }
 
@@ -92,7 +103,7 @@ export class CustomerIndex {
         keys.add(core(t));
       }
       keys.delete('');
-      return { customer, keys: [...keys] };
+      return { customer, keys: [...keys].map((text) => ({ text, words: text.split(' ') })) };
     });
   }
 
@@ -140,7 +151,7 @@ export class CustomerIndex {
   private closest(q: string, n: number): CustomerName[] {
     const ranked = this.entries.map((e) => {
       let best = Infinity;
-      for (const k of e.keys) best = Math.min(best, editDistance(q, k.slice(0, q.length + 2), Math.max(q.length, 4)));
+      for (const k of e.keys) best = Math.min(best, editDistance(q, k.text.slice(0, q.length + 2), Math.max(q.length, 4)));
       return { customer: e.customer, d: best };
     });
     ranked.sort((a, b) => a.d - b.d || a.customer.name.localeCompare(b.customer.name));

@@ -11,7 +11,7 @@ import type { Warehouse } from '../ports/warehouse.js';
 import type { PipelineRuns } from '../ports/pipeline-runs.js';
 import type { Directory } from '../ports/directory.js';
 import { loadSources, type SourceCatalog } from '../sources/catalog.js';
-import { openPipelineRuns, SimulatedRuns } from '../adapters/pipeline-runs/index.js';
+import { openPipelineRuns } from '../adapters/pipeline-runs/index.js';
 import type { EmbeddedWarehouse } from '../adapters/warehouse/duckdb.js';
 import { ensureDemoSources, startDemoSchedule } from '../adapters/warehouse/demo-sources.js';
 import { defineJob, type JobKind } from '../jobs/runner.js';
@@ -49,18 +49,18 @@ export interface FreshnessServicesOptions {
   now?: () => Date;
 }
 
-export function createFreshnessServices(
+export async function createFreshnessServices(
   config: Config,
   logger: Logger,
   adapters: { warehouse: Warehouse; store: Store; directory: Directory; runs?: PipelineRuns },
   kick: () => void,
   options: FreshnessServicesOptions = {},
-): FreshnessServices {
+): Promise<FreshnessServices> {
   const cfg = config.freshness;
   const log = logger.child({ component: 'freshness' });
   const catalog = options.catalog ?? loadSources(cfg.sourcesFile);
   const { warehouse, store, directory } = adapters;
-  const runs = options.runs ?? adapters.runs ?? openPipelineRuns(cfg, catalog, warehouse, { simulatedDurationMs: cfg.simulatedRunMs });
+  const runs = options.runs ?? adapters.runs ?? (await openPipelineRuns(cfg, catalog, warehouse, { simulatedDurationMs: cfg.simulatedRunMs }));
   const now = options.now;
   let prepared: Promise<void> | undefined;
   const prepare = () => {
@@ -109,7 +109,7 @@ export function createFreshnessServices(
     },
     start() {
       // The demo tables are created on first use (a check or /pipeline status), not here: start-up stays fast.
-      if (runs instanceof SimulatedRuns && warehouse.kind === 'embedded') {
+      if (runs.kind === 'embedded' && warehouse.kind === 'embedded') {
         stopDemo = startDemoSchedule(warehouse as EmbeddedWarehouse, { onError: (err) => log.warn('demo GitHub sync failed', { err }) });
       }
     },

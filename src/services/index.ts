@@ -70,7 +70,11 @@ export interface ServiceContext {
   now?: () => Date;
 }
 
-export function createServices(config: Config, logger: Logger, adapters: Adapters, context: ServiceContext): Services {
+/**
+ * Builds the use cases. Async only to load the adapters the configuration
+ * names (Looker, pipeline runs): a module it does not name is never loaded.
+ */
+export async function createServices(config: Config, logger: Logger, adapters: Adapters, context: ServiceContext): Promise<Services> {
   const { directory, kick } = context;
   const clock = context.now ? { now: context.now } : {};
   // One customer list for every use case that matches customer names: read once, not once each.
@@ -90,7 +94,7 @@ export function createServices(config: Config, logger: Logger, adapters: Adapter
     ...clock,
   });
   // A bad sources file throws SourcesError here, naming the file and source.
-  const freshness = createFreshnessServices(config, logger, { ...adapters, directory }, kick, clock);
+  const freshness = await createFreshnessServices(config, logger, { ...adapters, directory }, kick, clock);
   const audit = new AuditService({ store: adapters.store, logger });
   const pipelineRequests = new PipelineRequestService({
     store: adapters.store,
@@ -104,7 +108,7 @@ export function createServices(config: Config, logger: Logger, adapters: Adapter
   });
   const lookerAccess = new LookerAccessService({
     store: adapters.store,
-    looker: adapters.looker ?? openLookerAdmin(config.looker),
+    looker: adapters.looker ?? (await openLookerAdmin(config.looker)),
     directory,
     logger: logger.child({ feature: 'looker_access' }),
     analyticsChannel: config.analyticsChannel,

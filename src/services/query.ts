@@ -271,7 +271,12 @@ export class QueryService {
         await sleep(pollMs);
         const hit = await this.readCache(key, query, params, notBefore);
         if (hit) return { kind: 'ok', output: { ...hit, cacheHit: true } };
-        if (!(await this.opts.store.get(LOCKS, key))) break; // it gave up (over the cap, or failed): try ourselves
+        if (!(await this.opts.store.get(LOCKS, key))) {
+          // Done (its result may have landed since the read above), or it gave up (over the cap, or failed): then try ourselves.
+          const landed = await this.readCache(key, query, params, notBefore);
+          if (landed) return { kind: 'ok', output: { ...landed, cacheHit: true } };
+          break;
+        }
       }
     }
     return this.compute(key, query, params, userId);

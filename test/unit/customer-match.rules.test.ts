@@ -79,6 +79,14 @@ describe('edit distance (bounded)', () => {
   ])('%j to %j is over %i: says max+1, not the full distance', (a, b, max) => {
     expect(editDistance(a, b, max)).toBe(max + 1);
   });
+
+  it('measures words of every length from 1 to 200 in turn (the rows it keeps grow as they must)', () => {
+    for (let n = 1; n <= 200; n++) {
+      const word = 'a'.repeat(n);
+      expect(editDistance(`${word.slice(1)}b`, word, 2), `length ${n}`).toBe(1);
+      expect(editDistance(word, word, 0), `length ${n}`).toBe(0);
+    }
+  });
 });
 
 describe('exact names, aliases and domains', () => {

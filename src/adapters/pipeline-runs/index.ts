@@ -1,6 +1,8 @@
 /**
  * Picks the PipelineRuns adapter: simulated on the demo warehouse, or Fivetran
- * and BigQuery Data Transfer (each source's rerun target says which).
+ * and BigQuery Data Transfer (each source's rerun target says which). Only the
+ * chosen adapters' modules are loaded; Data Transfer's credentials
+ * (google-auth-library) are loaded on its first call.
  */
 import { ConfigError, PipelineError } from '../../errors.js';
 import type { FreshnessConfig } from '../../config.js';
@@ -8,11 +10,9 @@ import type { PipelineRuns, RunHandle, RunStatus, StartResult } from '../../port
 import type { RerunTarget, SourceCatalog } from '../../sources/catalog.js';
 import type { Warehouse } from '../../ports/warehouse.js';
 import type { EmbeddedWarehouse } from '../warehouse/duckdb.js';
-import { SimulatedRuns } from './simulated.js';
-import { FivetranRuns } from './fivetran.js';
-import { DataTransferRuns, googleAuthHeaders, type AuthHeaders } from './datatransfer.js';
+import type { AuthHeaders } from './datatransfer.js';
 
-export { SimulatedRuns, FivetranRuns, DataTransferRuns, googleAuthHeaders, type AuthHeaders };
+export type { AuthHeaders };
 
 /** Routes each target to the adapter of its kind. */
 export class LiveRuns implements PipelineRuns {
@@ -45,9 +45,10 @@ export interface OpenPipelineRunsOptions {
  * The configured runner. `live` needs Fivetran credentials when any source
  * reruns a Fivetran connection (start-up stops otherwise).
  */
-export function openPipelineRuns(config: FreshnessConfig, catalog: SourceCatalog, warehouse: Warehouse, options: OpenPipelineRunsOptions = {}): PipelineRuns {
+export async function openPipelineRuns(config: FreshnessConfig, catalog: SourceCatalog, warehouse: Warehouse, options: OpenPipelineRunsOptions = {}): Promise<PipelineRuns> {
   if (config.runner === 'embedded') {
     if (warehouse.kind !== 'embedded') throw new ConfigError('PIPELINES', 'embedded (simulated) reruns need WAREHOUSE=embedded; use PIPELINES=live with BigQuery');
+    const { SimulatedRuns } = await import('./simulated.js');
     return new SimulatedRuns({ warehouse: warehouse as EmbeddedWarehouse, catalog, durationMs: options.simulatedDurationMs });
   }
   const needsFivetran = catalog.sources.some((s) => s.rerun?.kind === 'fivetran');
@@ -55,11 +56,15 @@ export function openPipelineRuns(config: FreshnessConfig, catalog: SourceCatalog
   if (needsFivetran && (!apiKey || !apiSecret)) {
     throw new ConfigError('FIVETRAN_API_KEY', 'is required with PIPELINES=live: sources.yml reruns Fivetran connections (set FIVETRAN_API_KEY and FIVETRAN_API_SECRET)');
   }
+  const [{ FivetranRuns }, { DataTransferRuns, googleAuthHeaders }] = await Promise.all([import('./fivetran.js'), import('./datatransfer.js')]);
   let auth = options.dataTransferAuth;
   if (!auth) {
-    const pending = googleAuthHeaders();
-    pending.catch(() => undefined);
-    auth = async () => (await pending)();
+    // Application Default Credentials, looked for on the first call: nothing the first ack needs.
+    let pending: Promise<AuthHeaders> | undefined;
+    auth = async () => (await (pending ??= googleAuthHeaders().catch((err: unknown) => {
+      pending = undefined;
+      throw err;
+    })))();
   }
   return new LiveRuns({
     fivetran: apiKey && apiSecret ? new FivetranRuns({ apiKey, apiSecret, apiUrl }) : undefined,

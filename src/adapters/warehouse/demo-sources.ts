@@ -6,7 +6,6 @@
  * (unknown). Created on first use beside the demo seed's tables, and set
  * again on a first use more than 12 hours later.
  */
-import { TIMESTAMP, timestampValue } from '@duckdb/node-api';
 import type { EmbeddedWarehouse } from './duckdb.js';
 
 const HOUR = 3_600_000;
@@ -58,7 +57,15 @@ const TABLES: DemoTable[] = [
   },
 ];
 
-const micros = (d: Date) => timestampValue(BigInt(d.getTime()) * 1000n);
+/**
+ * DuckDB's TIMESTAMP type and a Date as its value. Imported when first used
+ * (the warehouse has loaded the bindings by then), so that importing this
+ * module loads no DuckDB: the services import it whatever the warehouse.
+ */
+async function timestamps() {
+  const { TIMESTAMP, timestampValue } = await import('@duckdb/node-api');
+  return { TIMESTAMP, micros: (d: Date) => timestampValue(BigInt(d.getTime()) * 1000n) };
+}
 /** The demo states are set again on the first use after this long (a demo left for days would be all stale). */
 const RESEED_AFTER_MS = 12 * HOUR;
 const seeded = new WeakMap<EmbeddedWarehouse, Promise<boolean>>();
@@ -79,6 +86,7 @@ export function ensureDemoSources(warehouse: EmbeddedWarehouse, now: Date = new 
 }
 
 async function seed(warehouse: EmbeddedWarehouse, now: Date): Promise<boolean> {
+  const { TIMESTAMP, micros } = await timestamps();
   const conn = await warehouse.connection();
   try {
     const present = await conn.runAndReadAll(
@@ -123,6 +131,7 @@ async function seed(warehouse: EmbeddedWarehouse, now: Date): Promise<boolean> {
  */
 export async function refreshDemoTables(warehouse: EmbeddedWarehouse, tables: string[], at: Date = new Date()): Promise<string[]> {
   const refreshed: string[] = [];
+  const { TIMESTAMP, micros } = await timestamps();
   const conn = await warehouse.connection();
   try {
     for (const table of tables) {

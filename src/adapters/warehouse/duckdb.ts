@@ -10,7 +10,7 @@ import {
   DuckDBDateValue, DuckDBDecimalValue, DuckDBInstance, DuckDBTimestampMillisecondsValue,
   DuckDBTimestampNanosecondsValue, DuckDBTimestampSecondsValue, DuckDBTimestampTZValue, DuckDBTimestampValue,
   dateValue, timestampValue,
-  type DuckDBConnection, type DuckDBType, type DuckDBValue,
+  type DuckDBConnection, type DuckDBMaterializedResult, type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api';
 import { CostCapError, WarehouseError, WarehouseTimeoutError } from '../../errors.js';
 import type { Cell, DryRunResult, QueryOptions, QueryParam, QueryParams, QueryResult, Row, TableFreshness, Warehouse } from '../../ports/warehouse.js';
@@ -119,11 +119,35 @@ export async function measureTables(conn: DuckDBConnection): Promise<Map<string,
  * columns read, so this is an upper bound of what the same query would cost there.
  */
 export function estimateScanBytes(conn: DuckDBConnection, duckSql: string, sizes: Map<string, number>): number {
-  // DuckDB's table-name extraction gives up on parameters; NULLs in their place parse the same.
-  const parsable = duckSql.replace(DUCKDB_PARAMS, (m, literal?: string) => literal ?? 'NULL');
-  return [...new Set(conn.getTableNames(parsable, false))].reduce((sum, t) => sum + (sizes.get(t) ?? 0), 0);
+  return tablesRead(conn, duckSql).reduce((sum, t) => sum + (sizes.get(t) ?? 0), 0);
 }
 const DUCKDB_PARAMS = /('(?:[^']|'')*'?|"(?:[^"]|"")*"?|--[^\n]*|\/\*[\s\S]*?(?:\*\/|$))|\$[A-Za-z_][A-Za-z0-9_]*/g;
+
+/**
+ * The tables a query names, remembered by SQL text (the last 200 texts): DuckDB's
+ * extraction parses the query synchronously, on the event loop, and the bot runs
+ * the same few statements over and over (parameters are bound, never pasted in).
+ */
+function tablesRead(conn: DuckDBConnection, duckSql: string): string[] {
+  let tables = TABLES_READ.get(duckSql);
+  if (!tables) {
+    // DuckDB's table-name extraction gives up on parameters; NULLs in their place parse the same.
+    const parsable = duckSql.replace(DUCKDB_PARAMS, (m, literal?: string) => literal ?? 'NULL');
+    tables = [...new Set(conn.getTableNames(parsable, false))];
+    if (TABLES_READ.size >= 200) TABLES_READ.delete(TABLES_READ.keys().next().value!);
+    TABLES_READ.set(duckSql, tables);
+  }
+  return tables;
+}
+const TABLES_READ = new Map<string, string[]>();
+
+/** Every row of a materialized result, read in place (no further round trip to DuckDB's threads per chunk). */
+function rowObjects(result: DuckDBMaterializedResult): Array<Record<string, DuckDBValue>> {
+  const names = result.deduplicatedColumnNames();
+  const rows: Array<Record<string, DuckDBValue>> = [];
+  for (let i = 0, n = result.chunkCount; i < n; i++) result.getChunk(i).appendToRowObjects(names, rows);
+  return rows;
+}
 
 /** A small fixed pool: one DuckDB connection runs one query at a time. */
 class ConnectionPool {
@@ -249,8 +273,16 @@ export async function openEmbeddedWarehouse(opts: EmbeddedWarehouseOptions): Pro
         if (options.maximumBytesBilled !== undefined && bytesProcessed > options.maximumBytesBilled) {
           throw new CostCapError(bytesProcessed, options.maximumBytesBilled);
         }
-        const reader = await c.runAndReadAll(duck.sql, values, types);
-        const rows = reader.getRowObjects().map((r) => {
+        // One statement, prepared straight away: splitting the text into statements first (as run() does) costs the event loop as much again.
+        const statement = await c.prepare(duck.sql);
+        let result: DuckDBMaterializedResult;
+        try {
+          statement.bind(values, types);
+          result = await statement.run();
+        } finally {
+          statement.destroySync();
+        }
+        const rows = rowObjects(result).map((r) => {
           const row: Row = {};
           for (const [k, v] of Object.entries(r)) row[k] = toCell(v);
           return row;

@@ -1,0 +1,73 @@
+/**
+ * Acks first. Slack waits for an ack (3 s, and people feel far less); the work
+ * that follows an ack (a lookup, its reply) can wait a few milliseconds. The
+ * HTTP receiver marks each request as foreground from its arrival until its
+ * response is sent; work after an ack awaits `foregroundIdle()` at the points
+ * where it would take the event loop for a while, so an ack that has begun is
+ * not queued behind it. Waiters go one per turn of the event loop, so requests
+ * that arrived meanwhile are read first; none waits longer than `maxWaitMs`, so
+ * under a steady stream of requests the work still goes on.
+ */
+import type { Server } from 'node:http';
+
+let inFlight = 0;
+const waiting: Array<() => void> = [];
+let releasing = false;
+
+function releaseOne(): void {
+  releasing = false;
+  if (inFlight > 0) return;
+  waiting.shift()?.();
+  if (waiting.length > 0) {
+    releasing = true;
+    setImmediate(releaseOne);
+  }
+}
+
+/** Marks foreground work begun; call the returned function (once or more) when it is done. */
+export function foregroundBegun(): () => void {
+  inFlight++;
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    inFlight--;
+    if (inFlight === 0 && waiting.length > 0 && !releasing) {
+      releasing = true;
+      setImmediate(releaseOne);
+    }
+  };
+}
+
+/** Resolves when no foreground work is under way (at once if none is), or after `maxWaitMs`. */
+export function foregroundIdle(maxWaitMs = 250): Promise<void> {
+  if (inFlight === 0 && waiting.length === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const go = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      const i = waiting.indexOf(go);
+      if (i >= 0) waiting.splice(i, 1);
+      resolve();
+    }, maxWaitMs);
+    waiting.push(go);
+  });
+}
+
+/**
+ * Every request the server receives on `path` (Slack's events, commands and
+ * interactions) is foreground until its response is sent or its connection
+ * closes. Other routes (a scheduler's /tasks/run that runs jobs for seconds,
+ * health checks) are not.
+ */
+export function trackForeground(server: Server, path = '/slack/events'): void {
+  server.on('request', (req, res) => {
+    const url = req.url ?? '';
+    if (url !== path && !url.startsWith(`${path}?`)) return;
+    const done = foregroundBegun();
+    res.once('finish', done);
+    res.once('close', done);
+  });
+}

@@ -1,0 +1,121 @@
+/**
+ * Acks first: work after an ack waits while a Slack request is being handled,
+ * one waiter per turn of the event loop, never longer than its bound.
+ */
+import { createServer, request, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setImmediate as turn } from 'node:timers/promises';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { foregroundBegun, foregroundIdle, trackForeground } from '../src/foreground.js';
+
+/** Resolved promises settle in a turn or two; more turns show that one did not. */
+const turns = async (n = 5) => {
+  for (let i = 0; i < n; i++) await turn();
+};
+
+function track<T>(p: Promise<T>): { done: () => boolean } {
+  let settled = false;
+  void p.then(() => (settled = true));
+  return { done: () => settled };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('foregroundIdle', () => {
+  it('resolves at once when nothing is in the foreground', async () => {
+    const idle = track(foregroundIdle());
+    await turns(1);
+    expect(idle.done()).toBe(true);
+  });
+
+  it('waits while foreground work is under way, and goes once it is done (ended twice counts once)', async () => {
+    const first = foregroundBegun();
+    const second = foregroundBegun();
+    const idle = track(foregroundIdle());
+    await turns();
+    expect(idle.done()).toBe(false);
+    first();
+    first();
+    await turns();
+    expect(idle.done()).toBe(false); // the second is still under way
+    second();
+    await turns();
+    expect(idle.done()).toBe(true);
+  });
+
+  it('lets waiters go in order, one per turn of the event loop, and stops letting them go when a request begins', async () => {
+    const request = foregroundBegun();
+    const order: number[] = [];
+    const waiters = [1, 2, 3].map((n) => foregroundIdle().then(() => order.push(n)));
+    request();
+    await turn();
+    expect(order).toEqual([1]);
+    await turn();
+    expect(order).toEqual([1, 2]);
+    const another = foregroundBegun();
+    await turns();
+    expect(order).toEqual([1, 2]);
+    another();
+    await Promise.all(waiters);
+    expect(order).toEqual([1, 2, 3]);
+  });
+
+  it('waits no longer than its bound', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const stuck = foregroundBegun();
+    try {
+      const idle = track(foregroundIdle(250));
+      await vi.advanceTimersByTimeAsync(249);
+      expect(idle.done()).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(idle.done()).toBe(true);
+    } finally {
+      stuck();
+    }
+  });
+});
+
+describe('trackForeground', () => {
+  it('holds work back while a Slack request has no response yet; other routes do not count', async () => {
+    let held: ServerResponse | undefined;
+    const arrived: string[] = [];
+    const server = createServer((req, res) => {
+      arrived.push(req.url ?? '');
+      if (req.url === '/slack/events') held = res;
+      else res.end('ok');
+    });
+    trackForeground(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const get = (path: string) =>
+      new Promise<void>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent: false }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      await get('/tasks/run');
+      const idleAfterTasks = track(foregroundIdle());
+      await turns(2);
+      expect(idleAfterTasks.done()).toBe(true);
+
+      const slack = get('/slack/events');
+      while (!held) await turn();
+      const idle = track(foregroundIdle());
+      await turns();
+      expect(idle.done()).toBe(false);
+      held.end('');
+      await slack;
+      await turns();
+      expect(idle.done()).toBe(true);
+      expect(arrived).toEqual(['/tasks/run', '/slack/events']);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
