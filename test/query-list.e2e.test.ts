@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 describe('/query list with 30 saved queries', () => {
-  it('answers within the 50-block limit, and says how many are not shown', async () => {
+  it('answers within the 50-block limit, a page at a time, saying which queries the page shows', async () => {
     const { replies } = await t.standin.runCommand(t.client, { command: '/query', text: 'list', userId: StandinDefaults.users.regular, channelId: StandinDefaults.channel, timeoutMs: 10_000 });
     const reply = replies.find((r) => r.via === 'response_url');
     expect(reply).toBeDefined();
@@ -48,6 +48,7 @@ describe('/query list with 30 saved queries', () => {
     const text = blocksToText({ blocks });
     expect(text).toContain(`${SAVED_QUERIES} saved queries`);
     expect(text).toContain('/query instances-by-hosting-01');
-    expect(text).toMatch(/…and \d+ more/);
+    expect(text).toMatch(/Page 1 of 2: queries 1 to 20 of 30\./);
+    expect(text).toContain('[Next page]');
   });
 });
