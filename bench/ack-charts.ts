@@ -67,6 +67,8 @@ export async function run(): Promise<void> {
   try {
     // Warm-up, not measured: the bot's customer list, both apps' code paths.
     await load({ targets, perRound: 50, rounds: 1, concurrency: 10 });
+    // Then quiet for a moment: the idle phase measures a bot at rest, not its start-up work (warm-ups, first recurring jobs).
+    await new Promise((r) => setTimeout(r, 3_000));
     const idle = await phase();
 
     const req: ChartLoad = {

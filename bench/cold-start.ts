@@ -26,6 +26,7 @@ import { rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import path from 'node:path';
 import { signSlackRequest } from '../src/slack-standin/signing.js';
+import { benchTriggerId } from './slash-command.js';
 import { freshDataDir } from '../test/support/harness.js';
 import { percentile } from './stats.js';
 import { thread } from './threads.js';
@@ -54,7 +55,7 @@ function telemetry(port: number, signingSecret: string, responseUrl: string): Pr
   const body = new URLSearchParams({
     token: 'bench', team_id: 'T0BENCH', team_domain: 'bench', channel_id: 'C0ANALYTIC', channel_name: 'analytics',
     user_id: 'U0REGULAR', user_name: 'riley', command: '/telemetry', text: 'acme', api_app_id: 'A0BENCH',
-    is_enterprise_install: 'false', response_url: responseUrl, trigger_id: `${Date.now()}.1.bench`,
+    is_enterprise_install: 'false', response_url: responseUrl, trigger_id: benchTriggerId(),
   }).toString();
   return new Promise((resolve, reject) => {
     const req = request(

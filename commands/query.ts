@@ -80,11 +80,14 @@ export function queryCommand(deps: QueryDeps) {
         }
         return;
       }
-      case 'ready':
-        await deps.queries.requestDelivery(command.trigger_id || `${command.user_id}:${Date.now()}`, {
+      case 'ready': {
+        const recorded = await deps.queries.requestDelivery(command.trigger_id || `${command.user_id}:${Date.now()}`, {
           format: 'result', q: answer.query.name, p: answer.params.given, channel: command.channel_id, threadTs: null, userId: command.user_id, force: false,
         });
+        // Slack's trigger IDs are unique: one seen before is the same request delivered again, and its result is posted once.
+        if (!recorded) deps.logger.info('query request seen before; posting its result once', { query: answer.query.name, user: command.user_id, trigger: command.trigger_id });
         return;
+      }
     }
   };
 }

@@ -6,7 +6,9 @@
  * where it would take the event loop for a while, so an ack that has begun is
  * not queued behind it. Waiters go one per turn of the event loop, so requests
  * that arrived meanwhile are read first; none waits longer than `maxWaitMs`, so
- * under a steady stream of requests the work still goes on.
+ * under a steady stream of requests the work still goes on. Waiters whose bound
+ * has passed also go one per turn, not all at once: under a burst, the lookups
+ * of a hundred acks must not run back to back while the next acks wait.
  */
 import type { Server } from 'node:http';
 
@@ -39,7 +41,17 @@ export function foregroundBegun(): () => void {
   };
 }
 
-/** Resolves when no foreground work is under way (at once if none is), or after `maxWaitMs`. */
+/** Waiters whose bound has passed, let go one per turn whatever the foreground does. */
+const overdue: Array<() => void> = [];
+let releasingOverdue = false;
+
+function releaseOverdue(): void {
+  overdue.shift()?.();
+  if (overdue.length > 0) setImmediate(releaseOverdue);
+  else releasingOverdue = false;
+}
+
+/** Resolves when no foreground work is under way (at once if none is), or soon after `maxWaitMs`. */
 export function foregroundIdle(maxWaitMs = 250): Promise<void> {
   if (inFlight === 0 && waiting.length === 0) return Promise.resolve();
   return new Promise((resolve) => {
@@ -49,8 +61,13 @@ export function foregroundIdle(maxWaitMs = 250): Promise<void> {
     };
     const timer = setTimeout(() => {
       const i = waiting.indexOf(go);
-      if (i >= 0) waiting.splice(i, 1);
-      resolve();
+      if (i < 0) return;
+      waiting.splice(i, 1);
+      overdue.push(resolve);
+      if (!releasingOverdue) {
+        releasingOverdue = true;
+        setImmediate(releaseOverdue);
+      }
     }, maxWaitMs);
     waiting.push(go);
   });

@@ -10,7 +10,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -109,6 +109,26 @@ describe('chart renderer', () => {
       expect(img.inkIn(0, 40)).toBeGreaterThan(300);
     } finally {
       await small.close();
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('draws at a lower priority than the event loop: its thread is niced, the main thread is not', async () => {
+    const niceOf = async (tid: string) => {
+      const stat = await readFile(`/proc/self/task/${tid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): state is field 3, nice is field 19.
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19 - 3]);
+    };
+    const own = createChartRenderer({ threads: 1 });
+    try {
+      const main = await niceOf(String(process.pid));
+      const before = await readdir('/proc/self/task');
+      await own.render({ type: 'bar', title: 'Niced', labels: ['a', 'b'], series: [{ label: 'n', data: [1, 2] }] });
+      const added = (await readdir('/proc/self/task')).filter((t) => !before.includes(t));
+      const nices = await Promise.all(added.map(niceOf));
+      expect(nices).toContain(Math.min(19, main + 10));
+      expect(await niceOf(String(process.pid))).toBe(main);
+    } finally {
+      await own.close();
     }
   });
 

@@ -70,7 +70,31 @@ describe('foregroundIdle', () => {
       await vi.advanceTimersByTimeAsync(249);
       expect(idle.done()).toBe(false);
       await vi.advanceTimersByTimeAsync(1);
+      await turns(2);
       expect(idle.done()).toBe(true);
+    } finally {
+      stuck();
+    }
+  });
+
+  it('lets waiters past their bound go one per turn, not all at once, while requests keep coming', async () => {
+    const stuck = foregroundBegun();
+    try {
+      const order: number[] = [];
+      const waiters = [1, 2, 3].map((n) => foregroundIdle(20).then(() => order.push(n)));
+      const seen: number[] = [];
+      while (order.length < 3) {
+        await turn();
+        if (order.length > 0) seen.push(order.length);
+      }
+      // Each turn of the event loop lets at most one more go (a request arriving meanwhile is read in between).
+      expect(seen.slice(0, 3)).toEqual([1, 2, 3]);
+      expect(order).toEqual([1, 2, 3]);
+      await Promise.all(waiters);
+      // A waiter past its bound goes once: the request's end later does not let it go again.
+      stuck();
+      await turns();
+      expect(order).toEqual([1, 2, 3]);
     } finally {
       stuck();
     }

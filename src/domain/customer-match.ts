@@ -18,6 +18,9 @@ export type MatchResult =
 /** Longest query worth matching; customer names are shorter. */
 export const MAX_QUERY = 80;
 
+/** Answers an index keeps, by normalized text (see CustomerIndex.match). */
+const MATCH_ANSWERS_KEPT = 500;
+
 const SUFFIXES = new Set(['inc', 'corp', 'corporation', 'co', 'llc', 'ltd', 'limited', 'gmbh', 'sa', 'ag', 'plc', 'company', 'the', 'group', 'holdings']);
 const TLDS = /\.(com|io|net|org|co|ai|dev|app|de|uk|fr|jp|us)$/;
 
@@ -115,10 +118,27 @@ export class CustomerIndex {
     return this.entries.find((e) => e.customer.customerId === customerId)?.customer;
   }
 
-  /** Matches text against names, aliases and domains. */
+  /**
+   * Matches text against names, aliases and domains. The index never changes,
+   * so the answers to the last texts asked are kept: the same few customers are
+   * looked up again and again, and matching one text scores every key.
+   */
   match(text: string, maxSeveral = 10): MatchResult {
     // Long input cannot name a customer better than its first words; bounding it keeps matching cheap.
     const q = (core(text) || normalize(text)).slice(0, MAX_QUERY);
+    const memoKey = `${maxSeveral}:${q}`;
+    const known = this.answers.get(memoKey);
+    if (known) return known;
+    const answer = this.matchNormalized(q, maxSeveral);
+    // Stryker disable next-line EqualityOperator,ConditionalExpression: a bound on memory, not on answers
+    if (this.answers.size >= MATCH_ANSWERS_KEPT) this.answers.delete(this.answers.keys().next().value!);
+    this.answers.set(memoKey, answer);
+    return answer;
+  }
+
+  private readonly answers = new Map<string, MatchResult>();
+
+  private matchNormalized(q: string, maxSeveral: number): MatchResult {
     if (!q) return { kind: 'none', closest: [] };
     const scored: Array<{ customer: CustomerName; s: number }> = [];
     for (const e of this.entries) {

@@ -22,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Store, StoreTx, VersionedDoc } from '../ports/store.js';
 import { toCodedError } from '../errors.js';
+import { foregroundIdle } from '../foreground.js';
 import { JOBS, KEEP_FINISHED_MS, enqueue, type JobDoc, type JobPayload, type JobSpec } from './model.js';
 import { DEFAULT_RETRY, afterFailure, type FailureClass, type RetryPolicy } from './policy.js';
 
@@ -332,6 +333,8 @@ export class JobRunner {
       this.logger.warn('no handler for a due job; left for a runner that has one', { key, kind: peek.data.kind });
       return 'not_claimed';
     }
+    // Acks first: a job is work after an ack, and waits (briefly) while a Slack request is being answered.
+    await foregroundIdle();
     const leaseMs = Math.max(this.leaseMs, 1_000);
     const claim = await this.store.transition<JobDoc>(
       JOBS,

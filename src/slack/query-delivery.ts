@@ -19,6 +19,7 @@ import { toCsv } from '../charts/spec.js';
 import { queryChartMessage, queryCsvComment, queryEmptyMessage, queryInviteMessage, queryOverCapMessage, queryProblemsMessage, queryStaleButtonMessage, queryTableMessage } from '../../views/query.js';
 import { slackErrorCode, toSlackError } from './errors.js';
 import { uploadFile } from './uploads.js';
+import { foregroundIdle } from '../foreground.js';
 import type { SlackGateway } from './gateway.js';
 
 export interface QueryDeliveryDeps {
@@ -117,6 +118,8 @@ async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>):
         return {};
       }
       const message = queryChartMessage(output, now, d.userId);
+      // The upload's three calls take the event loop for a few milliseconds: acks first.
+      await foregroundIdle();
       await uploadFile(gateway.client, {
         channelId: d.channel,
         threadTs: d.threadTs,

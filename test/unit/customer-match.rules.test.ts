@@ -284,6 +284,22 @@ describe('the index', () => {
     expect(index.byId('nope')).toBeUndefined();
   });
 
+  it('keeps its answers: the same text asked again gets the same answer without matching again', () => {
+    const twelve = Array.from({ length: 12 }, (_, i) => customer(`Stark ${String.fromCharCode(65 + i)}`));
+    const index = new CustomerIndex([a, b, ...twelve]);
+    const first = index.match('acme');
+    expect(index.match('acme')).toBe(first);
+    // Kept by what the text means ("ACME, Inc." is "acme"), and apart per list length.
+    expect(index.match('ACME, Inc.')).toBe(first);
+    expect(found(index.match('globex'))).toBe('one: Globex');
+    expect(found(index.match('stark', 2))).toBe('several: Stark A, Stark B');
+    expect(found(index.match('stark'))).toBe(`several: ${twelve.slice(0, 10).map((c) => c.name).join(', ')}`);
+    // Many other texts later, the answers are still right.
+    for (let i = 0; i < 600; i++) index.match(`nobody ${i}`);
+    expect(found(index.match('acme'))).toBe('one: Acme Corp');
+    expect(found(index.match('stark', 2))).toBe('several: Stark A, Stark B');
+  });
+
   it('skips missing domains and aliases', () => {
     expect(found(new CustomerIndex([customer('Globex', { aliases: [''], domain: '' })]).match('globex'))).toBe('one: Globex');
   });
