@@ -16,7 +16,7 @@ import type { SavedQuery } from '../src/catalog/catalog.js';
 import type { QueryService } from '../src/services/query.js';
 import { isSubscriptionId, type DraftField, type SubscriptionDraft, type SubscriptionKind, type SubscriptionService } from '../src/services/subscriptions.js';
 import { SCHEDULE_KINDS, type ScheduleKind } from '../src/domain/schedule.js';
-import { failureMessage, noteMessage, type MessageBody } from '../views/common.js';
+import { failureMessage, isChannelId, noteMessage, type MessageBody } from '../views/common.js';
 import { queryUnknownMessage, type QueryRef } from '../views/query.js';
 import {
   modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage,
@@ -31,7 +31,6 @@ export interface SubscriptionDeps {
 
 /** How long the checks that ask Slack and the warehouse may take before the modal must answer (Slack waits 3 s). */
 const CHECK_BUDGET_MS = 2_000;
-const CHANNEL = /^[CG][A-Z0-9]{2,}$/;
 
 type Respond = (m: MessageBody) => Promise<void>;
 
@@ -39,7 +38,7 @@ type Respond = (m: MessageBody) => Promise<void>;
 async function openNew(deps: SubscriptionDeps, client: WebClient, triggerId: string, userId: string, kind: SubscriptionKind, query: SavedQuery, params: Record<string, string>, channel: string | null): Promise<void> {
   const tz = await deps.subscriptions.timeZoneOf(userId);
   const data: SubscriptionModalData = {
-    kind, query, tz, channel: channel && CHANNEL.test(channel) ? channel : null, dm: !channel || !CHANNEL.test(channel), params,
+    kind, query, tz, channel: isChannelId(channel) ? channel : null, dm: !isChannelId(channel), params,
     scheduleKind: kind === 'alert' ? 'daily' : 'weekdays', time: '09:00', format: query.display.type === 'table' ? 'table' : 'chart',
   };
   await client.views.open({ trigger_id: triggerId, view: subscriptionModal(data) });

@@ -28,6 +28,7 @@ import type { Store } from '../src/ports/store.js';
 import { ActionIds } from '../src/ids.js';
 import { LOOKER_ACCESS_REQUESTS, lookerRequestRef, type LookerAccessRequest } from '../src/services/looker-access.js';
 import { PIPELINE_REQUESTS, requestRef, type PipelineRequest } from '../src/services/pipeline-request.js';
+import { SUBSCRIPTIONS, subscriptionRef, type Subscription } from '../src/services/subscriptions.js';
 import { FakeLooker, FakeLookerDefaults } from './support/fake-looker.js';
 import { FakeFivetran } from './support/fake-fivetran.js';
 import { freshDataDir } from './support/harness.js';
@@ -321,6 +322,44 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
       expect(dmsTo(RILEY, new RegExp(`accepted[\\s\\S]*${destination}`))).toHaveLength(1);
       expect((await pipelineRequest(destination))?.status).toBe('accepted');
       expect(await audits(request.id)).toEqual(['pipeline_request.created', 'pipeline_request.accepted']);
+    });
+
+    // ---- scheduled delivery: Run now, the chart upload, the recorded run ----
+
+    it('scheduled delivery, killed after Slack shared its chart, before the bot recorded the run: one chart, one run recorded', async () => {
+      const before = standin.modals(RILEY).at(-1)?.id;
+      await standin.runCommand(bot.client, { command: '/query', text: 'subscribe weekly-active-instances weeks=4', userId: RILEY, channelId: CHANNEL });
+      const modal = await standin.waitFor(() => {
+        const top = standin.modals(RILEY).at(-1);
+        return top && top.id !== before ? top : undefined;
+      });
+      const startedAt = Date.now();
+      const submitted = await standin.submitView(bot.client, {
+        userId: RILEY, viewId: modal.id, timeoutMs: 300,
+        values: { [ActionIds.subscriptionChannel]: CHANNEL, [ActionIds.subscriptionScheduleKind]: 'daily', [ActionIds.subscriptionTime]: '09:00', [ActionIds.subscriptionFormat]: 'chart' },
+      });
+      expect(submitted.errors).toBeUndefined();
+      const sub = await until(async () => (await store.list<Subscription>(SUBSCRIPTIONS)).map((d) => d.data).find((x) => x.owner === RILEY && x.createdAt >= startedAt), 'the subscription');
+      const ref = subscriptionRef(sub.id);
+      const charts = () => standin.conversation(CHANNEL).filter((m) => !m.ephemeral && (m.files ?? []).length > 0 && JSON.stringify(m.blocks ?? []).includes(ref));
+
+      // Run now, from the list of one's subscriptions.
+      await standin.runCommand(bot.client, { command: '/query', text: 'subscriptions', userId: RILEY, channelId: CHANNEL, timeoutMs: 300 });
+      const list = await standin.waitFor(() => standin.conversation(CHANNEL).filter((m) => m.ephemeral?.user === RILEY && JSON.stringify(m.blocks ?? []).includes(sub.id)).at(-1));
+      const restarted = killWhen(onSlack('files.completeUploadExternal', (a) => a['channel_id'] === CHANNEL && JSON.stringify(a).includes(ref)));
+      await standin.clickAction(bot.client, { userId: RILEY, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionRunNow, timeoutMs: 200 });
+      await restarted;
+      const ran = await until(async () => {
+        const current = (await store.get<Subscription>(SUBSCRIPTIONS, sub.id))?.data;
+        return current?.lastRun ? current : undefined;
+      }, 'the run recorded', 60_000).catch(async (err: Error) => {
+        throw new Error(`${err.message}\n${await diagnose()}`);
+      });
+      expect(ran.lastRun).toMatchObject({ outcome: 'delivered', manual: true });
+      await new Promise((r) => setTimeout(r, 600)); // a second upload would have landed by now
+      expect(charts()).toHaveLength(1);
+      expect(charts()[0]!.files![0]!.name).toMatch(new RegExp(`^weekly-active-instances_${ref}_.+\\.png$`));
+      expect(await audits(sub.id)).toEqual(['subscription.created', 'subscription.run_now']);
     });
 
     // ---- rerun: the message, the start at Fivetran, the polling ----

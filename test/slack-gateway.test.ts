@@ -47,4 +47,29 @@ describe('SlackGateway.pace', () => {
     await g.pace('C2');
     expect(Date.now() - other).toBe(0);
   });
+
+  it('reserves a turn before slow work: the wait overlaps the work, and the turn is not given to another', async () => {
+    vi.useFakeTimers({ now: 2_000_000 });
+    const g = gateway(() => 7_000_000);
+    for (let i = 0; i < 3; i++) expect(g.reserveTurn('C1')).toBeLessThanOrEqual(Date.now()); // the burst: no wait
+    const turn = g.reserveTurn('C1');
+    expect(turn).toBe(Date.now() + 1000);
+    // The next one is after the reserved turn, whatever happens to it meanwhile.
+    expect(g.reserveTurn('C1')).toBe(Date.now() + 2000);
+    // 600 ms of drawing later, the reserved turn is 400 ms away.
+    await vi.advanceTimersByTimeAsync(600);
+    const start = Date.now();
+    const waiting = g.turnAt(turn);
+    await vi.runAllTimersAsync();
+    await waiting;
+    expect(Date.now() - start).toBe(400);
+    // A turn already passed: no wait.
+    const late = Date.now();
+    await g.turnAt(turn - 5_000);
+    expect(Date.now()).toBe(late);
+    // Beyond the short wait, the job is deferred before any work is done, and nothing is reserved.
+    expect(g.reserveTurn('C1')).toBe(2_000_000 + 3000);
+    expect(() => g.reserveTurn('C1')).toThrow(DeferJob);
+    expect(() => g.reserveTurn('C1')).toThrow(DeferJob);
+  });
 });

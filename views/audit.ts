@@ -16,7 +16,7 @@ import { describeCondition, type AlertCondition } from '../src/domain/alert-cond
 import { SOURCE_SYSTEM_LABEL, type SourceSystem } from '../src/services/pipeline-request-sources.js';
 import { isLookerLevel, levelLabel } from '../src/domain/looker-policy.js';
 import { toCsv } from '../src/charts/spec.js';
-import { escapeMrkdwn, SLACK_LIMITS, slackDate, escapeAndTruncate, truncateMrkdwn, type MessageBody } from './common.js';
+import { escapeMrkdwn, isChannelId, SLACK_LIMITS, slackDate, escapeAndTruncate, truncateMrkdwn, type MessageBody } from './common.js';
 import { duration } from './freshness.js';
 
 type Entry = Required<AuditEntry>;
@@ -125,7 +125,7 @@ function subscriptionDetails(d: StoreDoc): string {
     }
   }
   const t = d['target'] as { kind?: string; channel?: string } | undefined;
-  if (t?.kind === 'channel' && typeof t.channel === 'string' && /^[CG][A-Z0-9]+$/.test(t.channel)) parts.push(`to <#${t.channel}>`);
+  if (t?.kind === 'channel' && isChannelId(t.channel)) parts.push(`to <#${t.channel}>`);
   else if (t?.kind === 'dm') parts.push(`to ${whose(d['owner'])} DMs`);
   return parts.length ? `: ${parts.join(', ')}` : '';
 }

@@ -11,7 +11,7 @@ import { describeParam } from '../src/catalog/params.js';
 import { SCHEDULE_KINDS, WEEKDAYS, describeSchedule, MAX_MONTH_DAY, type ScheduleKind } from '../src/domain/schedule.js';
 import { ALERT_OPS, describeCondition, type Evaluation } from '../src/domain/alert-condition.js';
 import { numericColumnsOf, subscriptionRef, type RunRecord, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
-import { escapeAndTruncate, escapeMrkdwn, noteMessage, slackDate, truncate, truncateMrkdwn, type MessageBody } from './common.js';
+import { escapeAndTruncate, escapeMrkdwn, isChannelId, noteMessage, slackDate, truncate, truncateMrkdwn, type MessageBody } from './common.js';
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text: truncate(text, 75) });
 const option = (value: string, text: string): PlainTextOption => ({ text: plain(text), value });
@@ -288,7 +288,7 @@ export function subscriptionSavedMessage(s: Subscription, title: string, edited:
 export function subscriptionFailedDm(s: Subscription, title: string, paused: boolean): MessageBody {
   const why = escapeAndTruncate(s.lastRun?.message ?? 'no reason given', 400);
   // Where it posts, as a channel link (an ID Slack gave us: nothing to escape); the reason is the run's, escaped.
-  const where = s.target.kind === 'channel' && /^[CG][A-Z0-9]{2,}$/.test(s.target.channel) ? ` in <#${s.target.channel}>` : '';
+  const where = s.target.kind === 'channel' && isChannelId(s.target.channel) ? ` in <#${s.target.channel}>` : '';
   const what = `${s.kind === 'alert' ? 'alert' : 'scheduled delivery'} *${escapeMrkdwn(title)}* (${ref(s)})${where}`;
   const run = s.lastRun ? (s.lastRun.manual ? 'The run you asked for' : `The run due ${slackDate(new Date(s.lastRun.dueAt))}`) : 'A run';
   const head = `:warning: ${run} of your ${what} failed: ${why}.`;

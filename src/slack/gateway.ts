@@ -73,6 +73,16 @@ export class SlackGateway {
    * or throws DeferJob when the channel's turn is further away.
    */
   async pace(channel: string): Promise<void> {
+    await this.turnAt(this.reserveTurn(channel));
+  }
+
+  /**
+   * Reserves `channel`'s next turn and says when it is (epoch ms), or throws
+   * DeferJob when it is further away than a short wait. Reserve before slow
+   * work (drawing a chart), then wait with `turnAt`: the wait overlaps the work
+   * instead of following it, so a job holds its runner slot for less time.
+   */
+  reserveTurn(channel: string): number {
     // Slack's rate is in real time; a deferred job is due by the runner's clock.
     const now = Date.now();
     const interval = 1000 / this.postPace.perSecond;
@@ -82,6 +92,12 @@ export class SlackGateway {
     if (wait > MAX_WAIT_MS) throw new DeferJob(this.clock() + wait);
     this.nextPostAt.set(channel, at + interval);
     if (this.nextPostAt.size > 10_000) this.nextPostAt.clear();
+    return at;
+  }
+
+  /** Waits until a turn reserved with `reserveTurn` (at once if it has come). */
+  async turnAt(at: number): Promise<void> {
+    const wait = at - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
 

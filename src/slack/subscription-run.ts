@@ -145,6 +145,8 @@ async function deliver(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, s
 async function uploadChart(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, sub: Subscription, output: QueryOutput, where: { channel: string; threadTs?: string }, since: number, footer: KnownBlock[] = []): Promise<void> {
   const name = fileName(sub, ctx.payload.dueAt, 'png');
   if (ctx.attempt > 1 && (await deps.gateway.findFile(where, name, since))) return;
+  // The channel's turn is taken before drawing: waiting for it overlaps the drawing (or defers the job before any is done).
+  const turn = deps.gateway.reserveTurn(where.channel);
   let chart;
   try {
     chart = await deps.queries.renderChart(output);
@@ -153,7 +155,7 @@ async function uploadChart(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload
     throw err;
   }
   const message = queryChartMessage(output, ctx.now());
-  await deps.gateway.pace(where.channel);
+  await deps.gateway.turnAt(turn);
   await upload(deps.gateway, {
     channelId: where.channel,
     ...(where.threadTs ? { threadTs: where.threadTs } : {}),

@@ -4,7 +4,7 @@
  * person sees when something behind the bot failed.
  */
 import { describe, expect, it } from 'vitest';
-import { SLACK_LIMITS, ago, escapeAndTruncate, escapeMrkdwn, failureMessage, slackDate, truncate, truncateMrkdwn } from '../../views/common.js';
+import { SLACK_LIMITS, ago, escapeAndTruncate, escapeMrkdwn, failureMessage, isChannelId, slackDate, truncate, truncateMrkdwn } from '../../views/common.js';
 
 describe('escaping user text for mrkdwn', () => {
   it.each([
@@ -20,6 +20,20 @@ describe('escaping user text for mrkdwn', () => {
     ['<&>', '&lt;&amp;&gt;'],
   ])('%j → %j', (text, escaped) => {
     expect(escapeMrkdwn(text)).toBe(escaped);
+  });
+});
+
+describe('channel IDs written as <#C…>', () => {
+  it('takes public and private channel IDs', () => {
+    expect(isChannelId('C0ANALYTIC')).toBe(true);
+    expect(isChannelId('G012AB')).toBe(true);
+    expect(isChannelId('C12')).toBe(true);
+  });
+
+  it('refuses anything else: DMs, users, short, lower case, mrkdwn, not a string', () => {
+    for (const id of ['D0DM', 'U0USER', 'C1', 'C', '', 'c0analytic', 'C0AN|x', 'C0AN>', '<#C0AN>', ' C0AN', 'C0AN ', 'xC0AN'])
+      expect(isChannelId(id), id).toBe(false);
+    for (const id of [null, undefined, 42, {}, ['C0AN']]) expect(isChannelId(id)).toBe(false);
   });
 });
 
