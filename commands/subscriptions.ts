@@ -57,7 +57,7 @@ export async function subscriptionSubcommand(
   const [name = '', ...more] = rest.trim().split(/\s+/);
   if (!name) return tell(noteMessage(`Which saved query? e.g. \`/query ${word} ${deps.queries.catalog.queries[0]?.name ?? 'weekly-active-instances'}\``));
   const query = deps.queries.catalog.get(name.toLowerCase());
-  if (!query) return tell(queryUnknownMessage(name.slice(0, 80), deps.queries.closest(name)));
+  if (!query) return tell(queryUnknownMessage(name.slice(0, 80), deps.queries.closest(name), word === 'alert' ? 'alert' : 'subscribe'));
   const { values } = parseParamText(more.join(' '));
   try {
     await openNew(deps, client, command.trigger_id, command.user_id, word === 'alert' ? 'alert' : 'delivery', query, values, command.channel_id);

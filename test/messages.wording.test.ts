@@ -196,6 +196,18 @@ describe('one-click next steps', () => {
     expect(unknown.blocks[1]).toMatchObject({ type: 'section', accessory: { action_id: ActionIds.queryRun, value: '{"q":"weekly-active-instances","p":{}}' } });
   });
 
+  it('offers Subscribe… after a mistyped /query subscribe, and Alert… after /query alert (only where there is a value to watch)', () => {
+    const weekly = catalog.get('weekly-active-instances')!;
+    const subscribe = queryUnknownMessage('weekly-activ', [weekly], 'subscribe');
+    expect(subscribe.blocks[1]).toMatchObject({ type: 'section', accessory: { action_id: ActionIds.querySubscribe, text: { text: 'Subscribe…' }, value: '{"q":"weekly-active-instances","p":{}}' } });
+    const alert = queryUnknownMessage('weekly-activ', [weekly], 'alert');
+    expect(alert.blocks[1]).toMatchObject({ type: 'section', accessory: { action_id: ActionIds.queryAlert, text: { text: 'Alert…' }, value: '{"q":"weekly-active-instances","p":{}}' } });
+    const noValue = { ...weekly, display: { ...weekly.display, y: [] } };
+    const none = queryUnknownMessage('weekly-activ', [noValue], 'alert');
+    expect(none.blocks[1]).not.toHaveProperty('accessory');
+    expect(none.text).toContain('Did you mean `weekly-active-instances`?');
+  });
+
   it('puts Rerun on stale rows of /pipeline status for BizOps, "Ask BizOps to rerun" for others, nothing on fresh or running ones', () => {
     const results = [
       freshnessResult(source({ id: 'hubspot', name: 'HubSpot' }), 'stale'),

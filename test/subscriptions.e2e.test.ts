@@ -134,6 +134,26 @@ describe('scheduled deliveries', () => {
     expect(await d.subscriptions()).toEqual([]);
   });
 
+  it('answers a mistyped name with the near ones, each with Subscribe… (or Alert…) that opens the form', async () => {
+    for (const [word, action, title] of [['subscribe', ActionIds.querySubscribe, 'Schedule a delivery'], ['alert', ActionIds.queryAlert, 'New alert']] as const) {
+      const { replies } = await t.standin.runCommand(t.client, { command: '/query', text: `${word} weekly-activ`, userId: RILEY, channelId: CHANNEL });
+      const reply = replies.find((r) => r.message?.ephemeral)?.message;
+      expect(text(reply)).toContain('Did you mean `weekly-active-instances`');
+      expect(JSON.stringify(reply?.blocks)).toContain(action);
+      expect(JSON.stringify(reply?.blocks)).not.toContain(ActionIds.queryRun);
+      const before = t.standin.modals(RILEY).at(-1)?.id;
+      await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts: reply!.ts, actionId: action, timeoutMs: 300 });
+      const modal = await t.standin.waitFor(() => {
+        const top = t.standin.modals(RILEY).at(-1);
+        return top && top.id !== before ? top : undefined;
+      });
+      expect(modal.title?.text).toBe(title);
+      expect(text(modal)).toContain('Weekly active instances');
+      await t.standin.closeView(t.client, { userId: RILEY });
+    }
+    expect(await d.subscriptions()).toEqual([]);
+  });
+
   it('refuses a query over the cost cap when it is saved', async () => {
     const capped = await startTestBot({ env: { QUERIES_DIR: queries, QUERY_MAX_BYTES: String(1024 ** 2), FRESHNESS_CHECK_INTERVAL_MS: '0' }, standinOptions: { users, channels } });
     try {

@@ -124,14 +124,26 @@ function formatTtl(ms: number): string {
 }
 
 /** No query by that name: the nearest ones, each with a Run button. */
-export function queryUnknownMessage(name: string, closest: readonly SavedQuery[]): MessageBody {
+/**
+ * "There is no saved query …; did you mean …?", each near name with the button
+ * for what was asked: Run (`/query <name>`), Subscribe… (`/query subscribe`) or
+ * Alert… (`/query alert`; only on queries with a value to watch).
+ */
+export function queryUnknownMessage(name: string, closest: readonly SavedQuery[], asked: 'run' | 'subscribe' | 'alert' = 'run'): MessageBody {
   const hint = closest.length
     ? `Did you mean ${closest.map((q) => `\`${q.name}\``).join(', ')}?`
     : `\`${C} list\` shows every saved query.`;
   const text = `:thinking_face: There is no saved query “${escapeAndTruncate(name, 60)}”. ${hint}`;
   const blocks: KnownBlock[] = [section(text)];
+  const buttonFor = (q: SavedQuery): Button | undefined => {
+    if (asked === 'run') return runButton(q);
+    if (asked === 'alert' && !q.display.y.length) return undefined;
+    const [action_id, label] = asked === 'alert' ? [ActionIds.queryAlert, 'Alert…'] : [ActionIds.querySubscribe, 'Subscribe…'];
+    return { type: 'button', action_id, text: { type: 'plain_text', text: label }, value: queryRefValue({ q: q.name, p: {} }) };
+  };
   for (const q of closest.slice(0, 5)) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(`\`${q.name}\`: ${escapeMrkdwn(q.title)}`, 3000) }, accessory: runButton(q) });
+    const button = buttonFor(q);
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(`\`${q.name}\`: ${escapeMrkdwn(q.title)}`, 3000) }, ...(button ? { accessory: button } : {}) });
   }
   return { text, blocks };
 }
