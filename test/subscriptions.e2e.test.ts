@@ -147,7 +147,7 @@ describe('scheduled deliveries', () => {
         const top = t.standin.modals(RILEY).at(-1);
         return top && top.id !== before ? top : undefined;
       });
-      expect(modal.title?.text).toBe(title);
+      expect((modal.title as { text?: string } | undefined)?.text).toBe(title);
       expect(text(modal)).toContain('Weekly active instances');
       await t.standin.closeView(t.client, { userId: RILEY });
     }
