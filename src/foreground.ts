@@ -53,7 +53,7 @@ function releaseOverdue(): void {
 
 /** Resolves when no foreground work is under way (at once if none is), or soon after `maxWaitMs`. */
 export function foregroundIdle(maxWaitMs = 250): Promise<void> {
-  if (inFlight === 0 && waiting.length === 0) return Promise.resolve();
+  if (inFlight === 0 && waiting.length === 0 && overdue.length === 0) return Promise.resolve();
   return new Promise((resolve) => {
     const go = () => {
       clearTimeout(timer);
@@ -70,21 +70,31 @@ export function foregroundIdle(maxWaitMs = 250): Promise<void> {
       }
     }, maxWaitMs);
     waiting.push(go);
+    // Nothing in the foreground (only others past their bound ahead of it): it goes in its turn, after them.
+    if (inFlight === 0 && !releasing) {
+      releasing = true;
+      setImmediate(releaseOne);
+    }
   });
 }
 
 /**
  * Every request the server receives on `path` (Slack's events, commands and
- * interactions) is foreground until its response is sent or its connection
- * closes. Other routes (a scheduler's /tasks/run that runs jobs for seconds,
+ * interactions) is foreground until its response is sent, its connection
+ * closes, or `maxMs` has passed. Other routes (a scheduler's /tasks/run that runs jobs for seconds,
  * health checks) are not.
  */
-export function trackForeground(server: Server, path = '/slack/events'): void {
+export function trackForeground(server: Server, path = '/slack/events', maxMs = FOREGROUND_MAX_MS): void {
   server.on('request', (req, res) => {
     const url = req.url ?? '';
     if (url !== path && !url.startsWith(`${path}?`)) return;
     const done = foregroundBegun();
     res.once('finish', done);
     res.once('close', done);
+    // A request that takes longer is no ack Slack still waits for (a slow or stalled client): it stops holding work back.
+    setTimeout(done, maxMs).unref();
   });
 }
+
+/** Slack waits 3 s for an ack; a request still open after that no longer counts as foreground. */
+export const FOREGROUND_MAX_MS = 3_000;

@@ -78,17 +78,20 @@ describe('foregroundIdle', () => {
   });
 
   it('lets waiters past their bound go one per turn, not all at once, while requests keep coming', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const stuck = foregroundBegun();
     try {
       const order: number[] = [];
       const waiters = [1, 2, 3].map((n) => foregroundIdle(20).then(() => order.push(n)));
-      const seen: number[] = [];
-      while (order.length < 3) {
-        await turn();
-        if (order.length > 0) seen.push(order.length);
-      }
-      // Each turn of the event loop lets at most one more go (a request arriving meanwhile is read in between).
-      expect(seen.slice(0, 3)).toEqual([1, 2, 3]);
+      // All three bounds pass at once (synchronously, on the fake clock): they go one per turn of the event loop after it.
+      vi.advanceTimersByTime(20);
+      await Promise.resolve();
+      expect(order).toEqual([]);
+      await turn();
+      expect(order).toEqual([1]);
+      await turn();
+      expect(order).toEqual([1, 2]);
+      await turn();
       expect(order).toEqual([1, 2, 3]);
       await Promise.all(waiters);
       // A waiter past its bound goes once: the request's end later does not let it go again.
@@ -98,6 +101,19 @@ describe('foregroundIdle', () => {
     } finally {
       stuck();
     }
+  });
+
+  it('does not let a new waiter overtake those past their bound', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const stuck = foregroundBegun();
+    const order: string[] = [];
+    const old = foregroundIdle(20).then(() => order.push('old'));
+    vi.advanceTimersByTime(20);
+    // The request ends before the overdue waiter's turn: a newcomer still waits its turn behind it.
+    stuck();
+    const late = foregroundIdle(20).then(() => order.push('new'));
+    await Promise.all([old, late]);
+    expect(order).toEqual(['old', 'new']);
   });
 });
 
@@ -139,6 +155,28 @@ describe('trackForeground', () => {
       expect(idle.done()).toBe(true);
       expect(arrived).toEqual(['/tasks/run', '/slack/events']);
     } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('stops counting a request still open after Slack\'s 3 s (a stalled client does not hold work back for long)', async () => {
+    const held: ServerResponse[] = [];
+    const server = createServer((_req, res) => void held.push(res));
+    trackForeground(server, '/slack/events', 100);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const req = request({ host: '127.0.0.1', port, path: '/slack/events', method: 'POST', agent: false });
+    req.on('error', () => {});
+    req.write('token=');
+    try {
+      while (!held.length) await turn();
+      const started = Date.now();
+      await foregroundIdle(10_000);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(50);
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      req.destroy();
+      held[0]?.end();
       await new Promise((resolve) => server.close(resolve));
     }
   });

@@ -204,8 +204,11 @@ describe('one-click next steps', () => {
     expect(alert.blocks[1]).toMatchObject({ type: 'section', accessory: { action_id: ActionIds.queryAlert, text: { text: 'Alert…' }, value: '{"q":"weekly-active-instances","p":{}}' } });
     const noValue = { ...weekly, display: { ...weekly.display, y: [] } };
     const none = queryUnknownMessage('weekly-activ', [noValue], 'alert');
-    expect(none.blocks[1]).not.toHaveProperty('accessory');
-    expect(none.text).toContain('Did you mean `weekly-active-instances`?');
+    expect(none.blocks).toHaveLength(1);
+    expect(none.text).not.toContain('Did you mean');
+    expect(none.text).toContain('`/query list` shows every saved query.');
+    // The same query is still offered to subscribe to.
+    expect(queryUnknownMessage('weekly-activ', [noValue], 'subscribe').blocks[1]).toMatchObject({ accessory: { action_id: ActionIds.querySubscribe } });
   });
 
   it('puts Rerun on stale rows of /pipeline status for BizOps, "Ask BizOps to rerun" for others, nothing on fresh or running ones', () => {

@@ -123,27 +123,26 @@ function formatTtl(ms: number): string {
   return `${Math.round(ms / 1000)}s`;
 }
 
-/** No query by that name: the nearest ones, each with a Run button. */
 /**
  * "There is no saved query …; did you mean …?", each near name with the button
  * for what was asked: Run (`/query <name>`), Subscribe… (`/query subscribe`) or
- * Alert… (`/query alert`; only on queries with a value to watch).
+ * Alert… (`/query alert`: only the queries with a value to watch are offered).
  */
 export function queryUnknownMessage(name: string, closest: readonly SavedQuery[], asked: 'run' | 'subscribe' | 'alert' = 'run'): MessageBody {
-  const hint = closest.length
-    ? `Did you mean ${closest.map((q) => `\`${q.name}\``).join(', ')}?`
+  // An alert watches a value: a query without one is no answer to `/query alert`.
+  const near = asked === 'alert' ? closest.filter((q) => q.display.y.length) : closest;
+  const hint = near.length
+    ? `Did you mean ${near.map((q) => `\`${q.name}\``).join(', ')}?`
     : `\`${C} list\` shows every saved query.`;
   const text = `:thinking_face: There is no saved query “${escapeAndTruncate(name, 60)}”. ${hint}`;
   const blocks: KnownBlock[] = [section(text)];
-  const buttonFor = (q: SavedQuery): Button | undefined => {
+  const buttonFor = (q: SavedQuery): Button => {
     if (asked === 'run') return runButton(q);
-    if (asked === 'alert' && !q.display.y.length) return undefined;
     const [action_id, label] = asked === 'alert' ? [ActionIds.queryAlert, 'Alert…'] : [ActionIds.querySubscribe, 'Subscribe…'];
     return { type: 'button', action_id, text: { type: 'plain_text', text: label }, value: queryRefValue({ q: q.name, p: {} }) };
   };
-  for (const q of closest.slice(0, 5)) {
-    const button = buttonFor(q);
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(`\`${q.name}\`: ${escapeMrkdwn(q.title)}`, 3000) }, ...(button ? { accessory: button } : {}) });
+  for (const q of near.slice(0, 5)) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(`\`${q.name}\`: ${escapeMrkdwn(q.title)}`, 3000) }, accessory: buttonFor(q) });
   }
   return { text, blocks };
 }

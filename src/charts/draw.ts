@@ -1,6 +1,10 @@
 /**
  * Drawing a chart: Chart.js on a `@napi-rs/canvas` canvas, encoded as PNG by
- * the library's asynchronous encoder (Skia's, on libuv's thread pool). Runs
+ * the library's encoder (Skia's), called synchronously: this runs in a chart
+ * worker thread, which draws one chart at a time at a lower priority than the
+ * event loop, and the encoding (most of a chart's CPU) stays on that thread
+ * rather than taking a slot of libuv's pool at full priority, which the
+ * embedded warehouse, file writes and DNS lookups share. Runs
  * only inside the chart worker threads (`chart-worker.ts`); the bot's main
  * thread never loads Chart.js or the canvas. The first drawer in a thread
  * registers Chart.js' components and the bundled DejaVu Sans font, so text
@@ -121,7 +125,7 @@ export function createChartDrawer(density: number): (spec: ChartSpec) => Promise
     const chart = new Chart(canvas as unknown as HTMLCanvasElement, config);
     try {
       // Chart.js clears the canvas on destroy: encode first. One spec at a time per thread, so the canvas is not redrawn meanwhile.
-      return await canvas.encode('png');
+      return canvas.encodeSync('png');
     } finally {
       chart.destroy();
     }

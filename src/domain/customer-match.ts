@@ -128,7 +128,12 @@ export class CustomerIndex {
     const q = (core(text) || normalize(text)).slice(0, MAX_QUERY);
     const memoKey = `${maxSeveral}:${q}`;
     const known = this.answers.get(memoKey);
-    if (known) return known;
+    if (known) {
+      // Most recently asked last: the customers asked about often stay.
+      this.answers.delete(memoKey);
+      this.answers.set(memoKey, known);
+      return known;
+    }
     const answer = this.matchNormalized(q, maxSeveral);
     // Stryker disable next-line EqualityOperator,ConditionalExpression: a bound on memory, not on answers
     if (this.answers.size >= MATCH_ANSWERS_KEPT) this.answers.delete(this.answers.keys().next().value!);

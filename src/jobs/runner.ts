@@ -335,6 +335,7 @@ export class JobRunner {
     }
     // Acks first: a job is work after an ack, and waits (briefly) while a Slack request is being answered.
     await foregroundIdle();
+    if (this.stopped) return 'not_claimed';
     const leaseMs = Math.max(this.leaseMs, 1_000);
     const claim = await this.store.transition<JobDoc>(
       JOBS,

@@ -294,8 +294,14 @@ describe('the index', () => {
     expect(found(index.match('globex'))).toBe('one: Globex');
     expect(found(index.match('stark', 2))).toBe('several: Stark A, Stark B');
     expect(found(index.match('stark'))).toBe(`several: ${twelve.slice(0, 10).map((c) => c.name).join(', ')}`);
+    // A text asked again and again stays kept while hundreds of others come and go.
+    for (let i = 0; i < 600; i++) {
+      index.match(`nobody ${i}`);
+      if (i % 100 === 0) expect(index.match('acme')).toBe(first);
+    }
+    expect(index.match('acme')).toBe(first);
     // Many other texts later, the answers are still right.
-    for (let i = 0; i < 600; i++) index.match(`nobody ${i}`);
+    for (let i = 600; i < 1200; i++) index.match(`nobody ${i}`);
     expect(found(index.match('acme'))).toBe('one: Acme Corp');
     expect(found(index.match('stark', 2))).toBe('several: Stark A, Stark B');
   });
