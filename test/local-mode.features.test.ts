@@ -103,6 +103,9 @@ describe.skipIf(skip)('the features in the browser', { timeout: 120_000 }, () =>
       await expect(modal().locator(`[data-action-id="${ActionIds.lookerAccessEmail}"]`).inputValue()).resolves.toBe('riley@example.com');
       await modal().locator(`[data-action-id="${ActionIds.lookerAccessTeam}"]`).selectOption('engineering');
       await modal().locator(`[data-action-id="${ActionIds.lookerAccessLevel}"] input[value="develop"]`).check();
+      // The bot redraws the modal with the reason and days (views.update, after the click's ack): submitted before that
+      // lands, the bot would answer with that redraw instead of the error (a busy machine is slow enough to show it).
+      await modal().locator(`[data-action-id="${ActionIds.lookerAccessReason}"]`).waitFor(WAIT);
       // Elevated access needs a reason: the bot says so under the input.
       await modal().locator('[data-modal-submit="1"]').click();
       await modal().locator(`[data-block-id="${BlockIds.lookerAccessReason}"] .bk-input-error`).waitFor(WAIT);
