@@ -29,7 +29,7 @@ import { signSlackRequest } from '../src/slack-standin/signing.js';
 import { benchTriggerId } from './slash-command.js';
 import { freshDataDir } from '../test/support/harness.js';
 import { percentile } from './stats.js';
-import { thread } from './threads.js';
+import { sinkReplies, thread } from './threads.js';
 import { botMain, freePort, memoryOf, root, startGoogleSide, type GoogleSide } from './spawned.js';
 
 interface Target {
@@ -113,26 +113,7 @@ const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 export async function run(): Promise<void> {
   const rounds = Number(process.env.BENCH_COLD_RUNS ?? 7);
   const sink = await thread<{ url: string }>('./sink-worker.js');
-  const replies = new Map<string, number>();
-  const waiters = new Map<string, () => void>();
-  sink.worker.on('message', (id: unknown) => {
-    if (typeof id !== 'string') return;
-    replies.set(id, performance.now());
-    waiters.get(id)?.();
-  });
-  const replyOf = async (id: string, timeoutMs: number): Promise<number | undefined> => {
-    if (!replies.has(id)) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
-        waiters.set(id, () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    waiters.delete(id);
-    return replies.get(id);
-  };
+  const { replyOf } = sinkReplies(sink);
 
   const dataDir = await freshDataDir();
   const slack = { SLACK_BOT_TOKEN: 'xoxb-bench-cold-start', SLACK_API_URL: `${sink.info.url}/api/`, ANALYTICS_CHANNEL: 'C0ANALYTIC' };

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+export { freePort } from '../test/support/ports.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDataDir } from '../test/support/harness.js';
@@ -20,16 +20,6 @@ export const root = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '
 /** The production entry point, compiled. */
 export const botMain = path.join(root, 'dist/src/main.js');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A process's resident set (VmRSS) and its peak so far (VmHWM), in MiB; undefined once it is gone. */
 export async function memoryOf(pid: number): Promise<{ rssMb: number; peakMb: number } | undefined> {

@@ -19,18 +19,11 @@ import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { BotClient } from '../src/slack-standin/bot-client.js';
 import { freshDataDir } from '../test/support/harness.js';
 import { summarize, ms } from './stats.js';
-import { load, thread } from './threads.js';
+import { load, sinkReplies, thread } from './threads.js';
 
 export async function run(): Promise<void> {
   const sink = await thread<{ url: string }>('./sink-worker.js');
-  const replies = new Map<string, number>();
-  const waiters = new Map<string, () => void>();
-  sink.worker.on('message', (id: unknown) => {
-    if (typeof id !== 'string') return;
-    replies.set(id, performance.now());
-    waiters.get(id)?.();
-  });
-  const replyOf = (id: string) => new Promise<void>((resolve) => (replies.has(id) ? resolve() : waiters.set(id, resolve)));
+  const { count: repliesSoFar, replyOf } = sinkReplies(sink);
 
   const dataDir = await freshDataDir();
   const signingSecret = randomBytes(16).toString('hex');
@@ -56,7 +49,7 @@ export async function run(): Promise<void> {
       { name: 'bare', botUrl: `${bare.info.url}/slack/events`, signingSecret: bare.info.signingSecret, responseUrlBase, command: '/noop', text: '' },
     ];
     const drained = async (count: number) => {
-      while (replies.size < count) await new Promise((r) => setTimeout(r, 20));
+      while (repliesSoFar() < count) await new Promise((r) => setTimeout(r, 20));
     };
     // Warm-up round, not measured.
     await load({ targets, perRound: 50, rounds: 1, concurrency: 10 });

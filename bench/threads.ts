@@ -31,3 +31,37 @@ export function load(req: LoadRequest): Promise<Record<string, number[]>> {
     worker.once('error', reject);
   });
 }
+
+/** The response_url posts the minimal Slack reports, by ID, as they arrive. */
+export interface SinkReplies {
+  /** How many have arrived. */
+  count(): number;
+  /** When the post with this ID arrived (performance.now()), waiting up to `timeoutMs` for it; undefined if it did not come. */
+  replyOf(id: string, timeoutMs?: number): Promise<number | undefined>;
+}
+
+export function sinkReplies(sink: Threaded<unknown>): SinkReplies {
+  const replies = new Map<string, number>();
+  const waiters = new Map<string, () => void>();
+  sink.worker.on('message', (id: unknown) => {
+    if (typeof id !== 'string') return;
+    replies.set(id, performance.now());
+    waiters.get(id)?.();
+  });
+  return {
+    count: () => replies.size,
+    async replyOf(id, timeoutMs = Infinity) {
+      if (!replies.has(id)) {
+        await new Promise<void>((resolve) => {
+          const timer = Number.isFinite(timeoutMs) ? setTimeout(resolve, timeoutMs) : undefined;
+          waiters.set(id, () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      waiters.delete(id);
+      return replies.get(id);
+    },
+  };
+}

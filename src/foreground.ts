@@ -88,11 +88,15 @@ export function trackForeground(server: Server, path = '/slack/events', maxMs = 
   server.on('request', (req, res) => {
     const url = req.url ?? '';
     if (url !== path && !url.startsWith(`${path}?`)) return;
-    const done = foregroundBegun();
+    const begun = foregroundBegun();
+    // A request that takes longer is no ack Slack still waits for (a slow or stalled client): it stops holding work back.
+    const timer = setTimeout(begun, maxMs).unref();
+    const done = () => {
+      clearTimeout(timer);
+      begun();
+    };
     res.once('finish', done);
     res.once('close', done);
-    // A request that takes longer is no ack Slack still waits for (a slow or stalled client): it stops holding work back.
-    setTimeout(done, maxMs).unref();
   });
 }
 

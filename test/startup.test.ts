@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
+import { freePort } from './support/ports.js';
 import os from 'node:os';
 import path from 'node:path';
 import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
@@ -47,16 +47,6 @@ const require = createRequire(process.argv[1]);
 process.on('exit', () => writeFileSync(file, Object.keys(require.cache).join('\\n') + '\\n', { flag: 'a' }));
 `;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 // `npm test` always builds first; a bare `vitest run` on an unbuilt tree has nothing to start.
 describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: run `npm run build` first)', () => {
