@@ -22,6 +22,7 @@ const PURE_CORE = [
   'src/sources/synced.ts',
   'src/services/pipeline-request-sources.ts',
   'views/common.ts',
+  'src/charts/png.ts',
 ];
 
 export default {

@@ -31,7 +31,9 @@ async function decode(png: Buffer) {
   const { data } = ctx.getImageData(0, 0, image.width, image.height);
   const colors = new Set<number>();
   let nonWhite = 0;
+  let opaque = true;
   for (let i = 0; i < data.length; i += 4) {
+    if (data[i + 3] !== 255) opaque = false;
     const c = (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!;
     colors.add(c);
     if (c !== 0xffffff) nonWhite++;
@@ -45,7 +47,7 @@ async function decode(png: Buffer) {
     }
     return n;
   };
-  return { width: image.width, height: image.height, colors: colors.size, nonWhite, inkIn };
+  return { width: image.width, height: image.height, colors: colors.size, nonWhite, opaque, inkIn };
 }
 
 const days = Array.from({ length: 90 }, (_, i) => new Date(Date.UTC(2025, 0, 1 + i)));
@@ -86,6 +88,24 @@ describe('chart renderer', () => {
     expect([img.width, img.height]).toEqual([1600, 800]);
     expect(img.colors).toBeGreaterThan(10);
     expect(img.nonWhite).toBeGreaterThan(20_000);
+  });
+
+  it.each([
+    // [CSS size, colour type in IHDR]: up to twice the default chart's pixels, src/charts/png.ts writes RGB (2);
+    // larger, Skia's encoder writes RGBA (6).
+    [800, 400, 2],
+    [1000, 640, 2],
+    [1200, 700, 6],
+    [1500, 1000, 6],
+  ] as const)('writes a %s×%s chart of each type opaque, as PNG colour type %s', async (width, height, colourType) => {
+    for (const type of ['line', 'bar', 'stacked-bar', 'pie'] as const) {
+      const png = await renderer.render({ ...lineSpec, type, width, height });
+      expect(png[25], type).toBe(colourType); // IHDR: signature 8, length 4, type 4, width 4, height 4, bit depth 1
+      const img = await decode(png);
+      expect([img.width, img.height]).toEqual([width * 2, height * 2]);
+      expect(img.opaque, type).toBe(true);
+      expect(img.inkIn(0, 40), type).toBeGreaterThan(300);
+    }
   });
 
   it('draws charts asked for at once, each with its own bytes', async () => {

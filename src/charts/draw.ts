@@ -1,21 +1,22 @@
 /**
- * Drawing a chart: Chart.js on a `@napi-rs/canvas` canvas, encoded as PNG by
- * the library's encoder (Skia's), called synchronously: this runs in a chart
- * worker thread, which draws one chart at a time at a lower priority than the
- * event loop, and the encoding (most of a chart's CPU) stays on that thread
- * rather than taking a slot of libuv's pool at full priority, which the
- * embedded warehouse, file writes and DNS lookups share. Runs
- * only inside the chart worker threads (`chart-worker.ts`); the bot's main
- * thread never loads Chart.js or the canvas. The first drawer in a thread
- * registers Chart.js' components and the bundled DejaVu Sans font, so text
- * renders the same on a machine with no fonts.
+ * Drawing a chart: Chart.js on a `@napi-rs/canvas` canvas, then the pixels
+ * written as PNG by `png.ts` (a quarter of the time of Skia's own encoder, which
+ * still writes the largest charts; see there). Runs only inside the chart worker threads
+ * (`chart-worker.ts`), one chart at a time, at a lower priority than the event
+ * loop; the bot's main thread never loads Chart.js or the canvas. The first
+ * drawer in a thread registers Chart.js' components and the bundled DejaVu
+ * Sans font, so text renders the same on a machine with no fonts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createCanvas, GlobalFonts, type Canvas } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration, type ChartDataset } from 'chart.js';
+import { encodeOpaquePng } from './png.js';
 import { CHART_FONT_FAMILY, formatNumber, type ChartSpec } from './renderer.js';
+
+/** Charts up to this many pixels are written by png.ts (twice the default 800×400 chart at 2×); larger ones by Skia. */
+const OWN_PNG_MAX_PIXELS = 2 * 1600 * 800;
 
 /** Colour-blind-friendly (Okabe–Ito, then Tableau) series colours. */
 const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000', '#4E79A7', '#F28E2B', '#59A14F', '#B07AA1'];
@@ -125,7 +126,12 @@ export function createChartDrawer(density: number): (spec: ChartSpec) => Promise
     const chart = new Chart(canvas as unknown as HTMLCanvasElement, config);
     try {
       // Chart.js clears the canvas on destroy: encode first. One spec at a time per thread, so the canvas is not redrawn meanwhile.
-      return canvas.encodeSync('png');
+      // Above twice the default chart's pixels, Skia's encoder: it reads no copy of the pixels (64 MB at 4000×4000,
+      // which the thread would hold until its next collections), and its filters save more on large flat charts.
+      if (canvas.width * canvas.height > OWN_PNG_MAX_PIXELS) return canvas.encodeSync('png');
+      // The white background makes every pixel opaque, as the RGB file needs (png.ts refuses a pixel that is not).
+      const ctx = canvas.getContext('2d');
+      return encodeOpaquePng(canvas.width, canvas.height, (y, rows) => ctx.getImageData(0, y, canvas.width, rows).data);
     } finally {
       chart.destroy();
     }
