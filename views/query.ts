@@ -68,9 +68,14 @@ export interface QueryListPageRef {
   n: number;
 }
 
+/** A button that carries a saved query and its values (Run, Refresh, Subscribe…, …). */
+function queryButton(action_id: string, text: string, ref: QueryRef): Button {
+  return { type: 'button', action_id, text: { type: 'plain_text', text: truncate(text, 75) }, value: queryRefValue(ref) };
+}
+
 /** The Run button of a saved query (from the list, or "Did you mean …?"): runs it, or opens its modal when it needs values. */
 function runButton(q: SavedQuery, text = 'Run'): Button {
-  return { type: 'button', action_id: ActionIds.queryRun, text: { type: 'plain_text', text: truncate(text, 75) }, value: queryRefValue({ q: q.name, p: {} }) };
+  return queryButton(ActionIds.queryRun, text, { q: q.name, p: {} });
 }
 
 /** The catalog, or the queries matching a search, a page at a time (page 0 first), each with its Run button. */
@@ -138,8 +143,8 @@ export function queryUnknownMessage(name: string, closest: readonly SavedQuery[]
   const blocks: KnownBlock[] = [section(text)];
   const buttonFor = (q: SavedQuery): Button => {
     if (asked === 'run') return runButton(q);
-    const [action_id, label] = asked === 'alert' ? [ActionIds.queryAlert, 'Alert…'] : [ActionIds.querySubscribe, 'Subscribe…'];
-    return { type: 'button', action_id, text: { type: 'plain_text', text: label }, value: queryRefValue({ q: q.name, p: {} }) };
+    const [actionId, label] = asked === 'alert' ? [ActionIds.queryAlert, 'Alert…'] : [ActionIds.querySubscribe, 'Subscribe…'];
+    return queryButton(actionId, label, { q: q.name, p: {} });
   };
   for (const q of near.slice(0, 5)) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(`\`${q.name}\`: ${escapeMrkdwn(q.title)}`, 3000) }, accessory: buttonFor(q) });
@@ -322,8 +327,8 @@ function summary(o: QueryOutput): string {
 
 function resultButtons(o: QueryOutput, options: { table: boolean }): ActionsBlock {
   // The values as typed (a relative date stays relative), checked again when a button is clicked.
-  const value = queryRefValue({ q: o.query.name, p: o.params.given ?? o.params.canonical });
-  const button = (action_id: string, text: string): Button => ({ type: 'button', action_id, text: { type: 'plain_text', text }, value });
+  const ref: QueryRef = { q: o.query.name, p: o.params.given ?? o.params.canonical };
+  const button = (actionId: string, text: string): Button => queryButton(actionId, text, ref);
   return {
     type: 'actions',
     block_id: BlockIds.queryResultActions,

@@ -6,8 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { freePort } from './ports.js';
 import path from 'node:path';
+import { freePort } from './ports.js';
 
 /** Set by global setup when the emulator cannot be used, so tests can say why. */
 export const SKIP_REASON_ENV = 'FIRESTORE_EMULATOR_SKIP_REASON';
@@ -104,7 +104,6 @@ async function answers(url: string): Promise<boolean> {
     return false;
   }
 }
-
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
