@@ -9,7 +9,7 @@ import type { KnownBlock } from '@slack/types';
 import { startTestBot, type TestBot } from './support/harness.js';
 import { FakeLooker, FakeLookerDefaults } from './support/fake-looker.js';
 import { blockKitViolations } from './support/block-limits.js';
-import { firestoreAvailable } from './support/firestore-emulator.js';
+import { CONTENDED_TX_MS, firestoreAvailable } from './support/firestore-emulator.js';
 import { jobsIn } from './support/jobs.js';
 import { DEFAULT_RETRY } from '../src/jobs/policy.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
@@ -98,12 +98,12 @@ function driver(get: () => TestBot) {
       return [...get().standin.conversation(userId)];
     },
     /** Clicks a button on the card; resolves with the ephemeral answer the clicker got. */
-    async click(userId: string, request: LookerAccessRequest, actionId: string): Promise<string> {
+    async click(userId: string, request: LookerAccessRequest, actionId: string, wait: { timeoutMs?: number } = {}): Promise<string> {
       const t = get();
       const seen = new Set(t.standin.conversation(CHANNEL).map((m) => m.ts));
       const { ack } = await t.standin.clickAction(t.client, { userId, channelId: CHANNEL, ts: request.ts!, actionId, timeoutMs: 200 });
       expect(ack.status).toBe(200);
-      const answer = await t.standin.waitFor(() => t.standin.conversation(CHANNEL).find((m) => !seen.has(m.ts) && m.ephemeral?.user === userId));
+      const answer = await t.standin.waitFor(() => t.standin.conversation(CHANNEL).find((m) => !seen.has(m.ts) && m.ephemeral?.user === userId), wait);
       return text(answer);
     },
     /** A payload Slack never sent: a click carrying `value`, from a user who maybe never saw the button. */
@@ -187,8 +187,8 @@ function storeScenarios(name: string, makeStore: () => Store | undefined, skip?:
       const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
       const puts = looker.requests.filter((r) => r.method === 'PUT').length;
       const [x, y] = await Promise.all([
-        d.click(ALEX, request, ActionIds.lookerAccessApprove),
-        d.click(JORDAN, request, ActionIds.lookerAccessApprove),
+        d.click(ALEX, request, ActionIds.lookerAccessApprove, { timeoutMs: CONTENDED_TX_MS }),
+        d.click(JORDAN, request, ActionIds.lookerAccessApprove, { timeoutMs: CONTENDED_TX_MS }),
       ]);
       const answers = [x, y];
       expect(answers.filter((s) => s.includes('Approved and granted in Looker'))).toHaveLength(1);

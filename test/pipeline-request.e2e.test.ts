@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KnownBlock } from '@slack/types';
 import { freshDataDir, startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { blockKitViolations } from './support/block-limits.js';
-import { firestoreAvailable } from './support/firestore-emulator.js';
+import { CONTENDED_TX_MS, firestoreAvailable } from './support/firestore-emulator.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { StoreError } from '../src/errors.js';
@@ -298,6 +298,7 @@ for (const variant of variants) {
       // The loser hears, on the response_url of their click, that it was already decided.
       await t.standin.waitFor(() =>
         t.standin.responses.some((r) => r.id.length > 0 && JSON.stringify(r.body).includes(`${requestRef(id)}* is already accepted`) && decodeResponseUrlId(r.id)?.userId === loserId),
+        { timeoutMs: CONTENDED_TX_MS },
       );
       expect(await requestById(id)).toMatchObject({ status: 'accepted', acceptedBy: winner });
     });
@@ -424,7 +425,7 @@ describe.skipIf(!firestore.available)('/pipeline request on two replicas sharing
       standin.clickAction(b.client, { userId: secondBizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestAccept }),
     ]);
     expect(clicks.map((c) => c.ack.status)).toEqual([200, 200]);
-    await standin.waitFor(() => standin.responses.some((r) => JSON.stringify(r.body).includes(`${requestRef(id)}* is already accepted`)), { timeoutMs: 15_000 });
+    await standin.waitFor(() => standin.responses.some((r) => JSON.stringify(r.body).includes(`${requestRef(id)}* is already accepted`)), { timeoutMs: CONTENDED_TX_MS });
     const accepted = (await stores[0]!.recentAudit(50)).filter((e) => e.subject === id && e.action === 'pipeline_request.accepted');
     expect(accepted).toHaveLength(1);
     const doc = await stores[1]!.get<PipelineRequest & Record<string, unknown>>(PIPELINE_REQUESTS, id);

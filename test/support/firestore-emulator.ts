@@ -21,6 +21,15 @@ export function firestoreAvailable(): { available: boolean; reason?: string } {
   };
 }
 
+/**
+ * How long a test waits for the loser of two transactions on the same document.
+ * The emulator does not resolve such contention as Firestore does: both hold a read
+ * lock, and one is aborted only by its 2 s lock timeout, then retried after the
+ * client's ~1 s backoff (measured here: winner ~2.0 s, loser 2.7–3.4 s). On a busy
+ * CI machine that passes the 5 s default of `waitFor`.
+ */
+export const CONTENDED_TX_MS = 15_000;
+
 export interface RunningEmulator {
   host: string;
   startupMs: number;
