@@ -152,6 +152,20 @@ describe('chart renderer', () => {
     }
   });
 
+  it('keeps the canvases of two sizes per thread: charts of many large sizes do not each keep 64 MB', async () => {
+    const own = createChartRenderer({ threads: 1 });
+    try {
+      const big = (height: number): ChartSpec => ({ ...lineSpec, width: 2000, height });
+      await own.render(big(2000));
+      const before = process.memoryUsage().rss;
+      // Five more sizes, each a 4000×~4000 canvas at 2× (64 MB): kept, they would add over 300 MB.
+      for (const height of [1990, 1980, 1970, 1960, 1950]) expect((await own.render(big(height))).readUInt32BE(20)).toBe(height * 2); // IHDR height
+      expect(process.memoryUsage().rss - before).toBeLessThan(200e6); // measured ~110 MB; ~360 MB with every canvas kept
+    } finally {
+      await own.close();
+    }
+  });
+
   it('refuses charts once closed', async () => {
     const closing = createChartRenderer();
     await closing.render(lineSpec);

@@ -18,6 +18,9 @@ import { CHART_FONT_FAMILY, formatNumber, type ChartSpec } from './renderer.js';
 /** Charts up to this many pixels are written by png.ts (twice the default 800×400 chart at 2×); larger ones by Skia. */
 const OWN_PNG_MAX_PIXELS = 2 * 1600 * 800;
 
+/** Canvases a drawer keeps, one per size: the default size and one other. */
+const CANVAS_SIZES_KEPT = 2;
+
 /** Colour-blind-friendly (Okabe–Ito, then Tableau) series colours. */
 const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000', '#4E79A7', '#F28E2B', '#59A14F', '#B07AA1'];
 
@@ -45,12 +48,24 @@ export function createChartDrawer(density: number): (spec: ChartSpec) => Promise
     registered = true;
   }
 
-  // One canvas per size, reused: a new native surface per chart is memory the GC does not see, and RSS climbs.
+  // A canvas per recent size, reused: a new native surface per chart is memory the GC does not see, and RSS
+  // climbs. Least recently used first; one pushed out is shrunk at once, which frees its pixels (64 MB at 2000×2000 CSS).
   const canvases = new Map<string, Canvas>();
   const canvasFor = (width: number, height: number): Canvas => {
     const key = `${width}x${height}`;
     let canvas = canvases.get(key);
-    if (!canvas) canvases.set(key, (canvas = createCanvas(width, height)));
+    if (canvas) {
+      canvases.delete(key);
+    } else {
+      if (canvases.size >= CANVAS_SIZES_KEPT) {
+        const [oldKey, old] = canvases.entries().next().value!;
+        canvases.delete(oldKey);
+        old.width = 1;
+        old.height = 1;
+      }
+      canvas = createCanvas(width, height);
+    }
+    canvases.set(key, canvas);
     // Chart.js' node platform takes the canvas size as the CSS size and scales it by devicePixelRatio: start from the CSS size.
     canvas.width = width;
     canvas.height = height;
