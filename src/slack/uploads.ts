@@ -49,7 +49,7 @@ export async function uploadFile(client: WebClient, file: FileUpload): Promise<v
   const uploaded = await fetch(reserved.upload_url, {
     method: 'POST',
     headers: { 'content-type': 'application/octet-stream' },
-    body: new Uint8Array(file.bytes),
+    body: bodyOf(file.bytes),
     signal: AbortSignal.timeout(UPLOAD_TIMEOUT_MS),
   });
   await uploaded.arrayBuffer().catch(() => undefined);
@@ -60,6 +60,12 @@ export async function uploadFile(client: WebClient, file: FileUpload): Promise<v
   await client.files.completeUploadExternal(
     file.threadTs ? { files, channel_id: file.channelId, thread_ts: file.threadTs, ...message } : { files, channel_id: file.channelId, ...message },
   );
+}
+
+/** The bytes as a fetch body: a view, not a copy (fetch copies the body itself), unless they are in shared memory, which fetch does not take. */
+function bodyOf(bytes: Buffer): Uint8Array<ArrayBuffer> {
+  const { buffer } = bytes;
+  return buffer instanceof ArrayBuffer ? new Uint8Array(buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
 }
 
 /** Cuts text to `max` characters (code points), with an ellipsis. */
