@@ -287,8 +287,8 @@ for (const variant of variants) {
     it('gives one decision when two BizOps click Accept at once', async () => {
       const { id, card } = await fileRequest();
       const [a, b] = await Promise.all([
-        t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestAccept }),
-        t.standin.clickAction(t.client, { userId: secondBizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestAccept }),
+        t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestAccept, timeoutMs: CONTENDED_TX_MS }),
+        t.standin.clickAction(t.client, { userId: secondBizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestAccept, timeoutMs: CONTENDED_TX_MS }),
       ]);
       expect([a.ack.status, b.ack.status]).toEqual([200, 200]);
       const accepted = (await auditFor(id)).filter((e) => e.action === 'pipeline_request.accepted');

@@ -18,9 +18,6 @@ import { CHART_FONT_FAMILY, formatNumber, type ChartSpec } from './renderer.js';
 /** Charts up to this many pixels are written by png.ts (twice the default 800×400 chart at 2×); larger ones by Skia. */
 const OWN_PNG_MAX_PIXELS = 2 * 1600 * 800;
 
-/** Canvases a drawer keeps, one per size: the default size and one other. */
-const CANVAS_SIZES_KEPT = 2;
-
 /** Colour-blind-friendly (Okabe–Ito, then Tableau) series colours. */
 const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#F0E442', '#000000', '#4E79A7', '#F28E2B', '#59A14F', '#B07AA1'];
 
@@ -48,34 +45,17 @@ export function createChartDrawer(density: number): (spec: ChartSpec) => Promise
     registered = true;
   }
 
-  // A canvas per recent size, reused: a new native surface per chart is memory the GC does not see, and RSS
-  // climbs. Least recently used first; one pushed out is shrunk at once, which frees its pixels (64 MB at 2000×2000 CSS).
-  const canvases = new Map<string, Canvas>();
-  const canvasFor = (width: number, height: number): Canvas => {
-    const key = `${width}x${height}`;
-    let canvas = canvases.get(key);
-    if (canvas) {
-      canvases.delete(key);
-    } else {
-      if (canvases.size >= CANVAS_SIZES_KEPT) {
-        const [oldKey, old] = canvases.entries().next().value!;
-        canvases.delete(oldKey);
-        old.width = 1;
-        old.height = 1;
-      }
-      canvas = createCanvas(width, height);
-    }
-    canvases.set(key, canvas);
-    // Chart.js' node platform takes the canvas size as the CSS size and scales it by devicePixelRatio: start from the CSS size.
-    canvas.width = width;
-    canvas.height = height;
-    return canvas;
-  };
+  // One canvas for every chart the drawer draws: a new canvas per chart is native memory the GC does not see, and
+  // RSS climbs. A resize gives the canvas new pixels (and frees the old), so between charts it is kept at 1×1 and an
+  // idle thread holds none of a chart's pixels (64 MB for a 2000×2000 chart at 2×).
+  const canvas: Canvas = createCanvas(1, 1);
 
   return async (spec: ChartSpec): Promise<Buffer> => {
     const width = Math.min(Math.max(spec.width ?? 800, 100), 2000);
     const height = Math.min(Math.max(spec.height ?? 400, 100), 2000);
-    const canvas = canvasFor(width, height);
+    // Chart.js' node platform takes the canvas size as the CSS size and scales it by devicePixelRatio: start from the CSS size.
+    canvas.width = width;
+    canvas.height = height;
     const pie = spec.type === 'pie';
     const stacked = spec.type === 'stacked-bar';
     const datasets: ChartDataset[] = spec.series.map((s, i) => {
@@ -138,8 +118,9 @@ export function createChartDrawer(density: number): (spec: ChartSpec) => Promise
       ],
     };
     // Chart.js types its canvas item as a DOM canvas; @napi-rs/canvas implements the part it uses.
-    const chart = new Chart(canvas as unknown as HTMLCanvasElement, config);
+    const item = canvas as unknown as HTMLCanvasElement;
     try {
+      new Chart(item, config);
       // Chart.js clears the canvas on destroy: encode first. One spec at a time per thread, so the canvas is not redrawn meanwhile.
       // Above twice the default chart's pixels, Skia's encoder: it reads no copy of the pixels (64 MB at 4000×4000,
       // which the thread would hold until its next collections), and its filters save more on large flat charts.
@@ -148,7 +129,11 @@ export function createChartDrawer(density: number): (spec: ChartSpec) => Promise
       const ctx = canvas.getContext('2d');
       return encodeOpaquePng(canvas.width, canvas.height, (y, rows) => ctx.getImageData(0, y, canvas.width, rows).data);
     } finally {
-      chart.destroy();
+      // Also when drawing threw: the chart is registered on the canvas by then, and left there it would refuse every
+      // later chart ("Canvas is already in use").
+      Chart.getChart(item)?.destroy();
+      canvas.width = 1;
+      canvas.height = 1;
     }
   };
 }

@@ -76,6 +76,8 @@ describe('the file', () => {
     const idat = chunksOf(encodeOpaquePng(4, 4, read))[1]!.data;
     // CMF 0x78 (deflate, 32 KB window); FLG 0x01: FLEVEL 0, "fastest" (zlib level 1; RFC 1950), check bits making 0x7801 a multiple of 31.
     expect([idat[0], idat[1]]).toEqual([0x78, 0x01]);
+    // Level 0 (stored) writes the same header: the first deflate block must be compressed (BTYPE 01 or 10; RFC 1951 3.2.3).
+    expect((idat[2]! >> 1) & 3).not.toBe(0);
   });
 
   it('holds every row unlike the one above as filter None and the pixels as RGB, exactly as given', () => {
