@@ -108,6 +108,15 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
       expect(r.stdout).toContain('Full pings + user-level data');
     });
 
+    it('answers `npm run slack -- "/query instances-by-hosting"` with the chart it shared', () => {
+      const r = spawnSync(process.execPath, [cli, '--url', url, '/query instances-by-hosting'], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status).toBe(0);
+      expect(r.stdout).not.toContain('no reply');
+      expect(r.stdout).toContain('[in channel]');
+      expect(r.stdout).toContain('*Instances by hosting*');
+      expect(r.stdout).toContain('[file: Instances by hosting]');
+    });
+
     it('explains usage and an unreachable bot', () => {
       const usage = spawnSync(process.execPath, [cli, '--url', url, 'telemetry'], { encoding: 'utf8', timeout: 10_000 });
       expect(usage.status).toBe(2);

@@ -10,7 +10,7 @@ import { asArray, isObj, optStr } from './http.js';
 import type { Recorder } from './recorder.js';
 import { blocksToText } from './render-text.js';
 import type { ResponseUrls } from './response-url.js';
-import type { Loose, ReplyWait, ResponseOrMessage, StoredMessage, StoredView } from './types.js';
+import type { CallRecord, Loose, ReplyWait, ResponseOrMessage, StoredMessage, StoredView } from './types.js';
 import { findElement, stateValues, type FormValues, type ViewStore } from './views.js';
 import type { Workspace } from './workspace.js';
 
@@ -157,6 +157,13 @@ export class SimulatedUser {
     return { calls: this.recorder.calls.length, responses: this.recorder.responses.length };
   }
 
+  /** The message that shared an upload: files.completeUploadExternal answers the files, not a message `ts`. */
+  private sharing(channel: string, call: CallRecord): StoredMessage | undefined {
+    if (call.method !== 'files.completeUploadExternal') return undefined;
+    const uploaded = Array.isArray(call.result?.['files']) ? (call.result['files'] as unknown[]).filter(isObj).map((f) => f['id']) : [];
+    return this.ws.conversation(channel).findLast((m) => m.files?.some((f) => uploaded.includes(f.id)));
+  }
+
   private gather(since: Mark, match: ReplyMatch): ResponseOrMessage[] {
     const replies: ResponseOrMessage[] = [];
     for (const r of this.recorder.responses.slice(since.responses)) {
@@ -176,7 +183,7 @@ export class SimulatedUser {
             : /^views\.update$/.test(c.method) && Boolean(match.anyChannel);
       if (!relevant) continue;
       const ts = optStr(c.result?.['ts']) ?? optStr(c.result?.['message_ts']);
-      const message = channel && ts ? this.ws.message(channel, ts) : undefined;
+      const message = !channel ? undefined : ts ? this.ws.message(channel, ts) : this.sharing(channel, c);
       replies.push({
         via: 'web_api', method: c.method, args: c.args,
         ...(c.result ? { result: c.result } : {}), ...(message ? { message } : {}), ...(c.error ? { error: c.error } : {}),
