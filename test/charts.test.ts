@@ -8,19 +8,26 @@
  * The worker threads run the compiled worker (dist/src/charts/chart-worker.js):
  * `npm test` builds first; a bare vitest run on a stale build fails saying so.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadImage, createCanvas } from '@napi-rs/canvas';
-import { createChartRenderer, formatNumber, type ChartSpec } from '../src/charts/renderer.js';
+import { createChartRenderer, formatNumber, type ChartRenderer, type ChartRendererOptions, type ChartSpec } from '../src/charts/renderer.js';
 import { chartSpecFor, formatDateLabels, toCsv } from '../src/charts/spec.js';
 import type { DisplaySpec } from '../src/catalog/catalog.js';
 
 const renderer = createChartRenderer();
 afterAll(() => renderer.close());
+
+/** A renderer of the test's own, one thread unless told, closed when the test ends. */
+function ownRenderer(options: ChartRendererOptions = {}): ChartRenderer {
+  const own = createChartRenderer({ threads: 1, ...options });
+  onTestFinished(() => own.close());
+  return own;
+}
 
 async function decode(png: Buffer) {
   expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
@@ -116,20 +123,16 @@ describe('chart renderer', () => {
   });
 
   it('fails a chart that crashes its worker thread (out of memory) with a clear error, and draws the next one', async () => {
-    const small = createChartRenderer({ workerHeapMb: 32, threads: 1 });
-    try {
-      expect((await decode(await small.render(lineSpec))).width).toBe(1600);
-      const labels = Array.from({ length: 1_000_000 }, (_, i) => `label ${i}`);
-      const huge: ChartSpec = { type: 'line', title: 'Too much', labels, series: [{ label: 'x', data: labels.map((_, i) => i) }] };
-      const failure = await small.render(huge).then(() => null, (err: unknown) => err);
-      expect(failure).toMatchObject({ code: 'chart_render_failed' });
-      expect(String((failure as Error).message)).toMatch(/^chart failed: its worker thread stopped while working on it \(.*memory limit.*\)/);
-      const img = await decode(await small.render(lineSpec));
-      expect([img.width, img.height]).toEqual([1600, 800]);
-      expect(img.inkIn(0, 40)).toBeGreaterThan(300);
-    } finally {
-      await small.close();
-    }
+    const small = ownRenderer({ workerHeapMb: 32 });
+    expect((await decode(await small.render(lineSpec))).width).toBe(1600);
+    const labels = Array.from({ length: 1_000_000 }, (_, i) => `label ${i}`);
+    const huge: ChartSpec = { type: 'line', title: 'Too much', labels, series: [{ label: 'x', data: labels.map((_, i) => i) }] };
+    const failure = await small.render(huge).then(() => null, (err: unknown) => err);
+    expect(failure).toMatchObject({ code: 'chart_render_failed' });
+    expect(String((failure as Error).message)).toMatch(/^chart failed: its worker thread stopped while working on it \(.*memory limit.*\)/);
+    const img = await decode(await small.render(lineSpec));
+    expect([img.width, img.height]).toEqual([1600, 800]);
+    expect(img.inkIn(0, 40)).toBeGreaterThan(300);
   });
 
   it.runIf(process.platform === 'linux')('draws at a lower priority than the event loop: its thread is niced, the main thread is not', async () => {
@@ -138,46 +141,34 @@ describe('chart renderer', () => {
       // Fields after the command name (which may hold spaces): state is field 3, nice is field 19.
       return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19 - 3]);
     };
-    const own = createChartRenderer({ threads: 1 });
-    try {
-      const main = await niceOf(String(process.pid));
-      const before = await readdir('/proc/self/task');
-      await own.render({ type: 'bar', title: 'Niced', labels: ['a', 'b'], series: [{ label: 'n', data: [1, 2] }] });
-      const added = (await readdir('/proc/self/task')).filter((t) => !before.includes(t));
-      const nices = await Promise.all(added.map(niceOf));
-      expect(nices).toContain(Math.min(19, main + 10));
-      expect(await niceOf(String(process.pid))).toBe(main);
-    } finally {
-      await own.close();
-    }
+    const own = ownRenderer();
+    const main = await niceOf(String(process.pid));
+    const before = await readdir('/proc/self/task');
+    await own.render({ type: 'bar', title: 'Niced', labels: ['a', 'b'], series: [{ label: 'n', data: [1, 2] }] });
+    const added = (await readdir('/proc/self/task')).filter((t) => !before.includes(t));
+    const nices = await Promise.all(added.map(niceOf));
+    expect(nices).toContain(Math.min(19, main + 10));
+    expect(await niceOf(String(process.pid))).toBe(main);
   });
 
   it('keeps no chart\'s pixels between charts: charts of many large sizes do not each keep 64 MB', async () => {
-    const own = createChartRenderer({ threads: 1 });
-    try {
-      const big = (height: number): ChartSpec => ({ ...lineSpec, width: 2000, height });
-      await own.render(big(2000));
-      const before = process.memoryUsage().rss;
-      // Five more sizes, each a 4000×~4000 canvas at 2× (64 MB): a canvas kept per size would add over 300 MB.
-      for (const height of [1990, 1980, 1970, 1960, 1950]) expect((await own.render(big(height))).readUInt32BE(20)).toBe(height * 2); // IHDR height
-      expect(process.memoryUsage().rss - before).toBeLessThan(100e6); // measured ~38 MB; ~110 MB with two sizes kept, ~360 MB with one per size
-    } finally {
-      await own.close();
-    }
+    const own = ownRenderer();
+    const big = (height: number): ChartSpec => ({ ...lineSpec, width: 2000, height });
+    await own.render(big(2000));
+    const before = process.memoryUsage().rss;
+    // Five more sizes, each a 4000×~4000 canvas at 2× (64 MB): a canvas kept per size would add over 300 MB.
+    for (const height of [1990, 1980, 1970, 1960, 1950]) expect((await own.render(big(height))).readUInt32BE(20)).toBe(height * 2); // IHDR height
+    expect(process.memoryUsage().rss - before).toBeLessThan(100e6); // measured ~38 MB; ~110 MB with two sizes kept, ~360 MB with one per size
   });
 
   it('draws the next chart after one that failed while drawing', async () => {
-    const own = createChartRenderer({ threads: 1 });
-    try {
-      // Not a spec the bot makes: a title Chart.js cannot read makes it throw in the middle of drawing.
-      const broken = { ...lineSpec, title: { text: 'not a string' } } as unknown as ChartSpec;
-      await expect(own.render(broken)).rejects.toMatchObject({ code: 'chart_render_failed' });
-      const img = await decode(await own.render(lineSpec));
-      expect([img.width, img.height]).toEqual([1600, 800]);
-      expect(img.inkIn(0, 40)).toBeGreaterThan(300);
-    } finally {
-      await own.close();
-    }
+    const own = ownRenderer();
+    // Not a spec the bot makes: a title Chart.js cannot read makes it throw in the middle of drawing.
+    const broken = { ...lineSpec, title: { text: 'not a string' } } as unknown as ChartSpec;
+    await expect(own.render(broken)).rejects.toMatchObject({ code: 'chart_render_failed' });
+    const img = await decode(await own.render(lineSpec));
+    expect([img.width, img.height]).toEqual([1600, 800]);
+    expect(img.inkIn(0, 40)).toBeGreaterThan(300);
   });
 
   it('refuses charts once closed', async () => {

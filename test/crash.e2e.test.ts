@@ -352,6 +352,24 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
       expect(await audits(sub.id)).toEqual(['subscription.created', 'subscription.run_now']);
     });
 
+    it('/query chart, killed after Slack reserved its upload, before the bytes were sent: one chart', async () => {
+      // Values no other test asks for, so the result is drawn and uploaded by this command only.
+      const shown = () => standin.conversation(CHANNEL).filter((m) => !m.ephemeral && (m.files ?? []).length > 0 && /Weeks: \*7\* · Hosting: \*Managed\*/.test(text(m)));
+      const restarted = killWhen(onSlack('files.getUploadURLExternal', (a) => String(a['filename']).startsWith('weekly-active-instances')));
+      const { ack } = await standin.runCommand(bot.client, { command: '/query', text: 'weekly-active-instances weeks=7 hosting=managed', userId: RILEY, channelId: CHANNEL, timeoutMs: 200 });
+      expect(ack.status).toBe(200);
+      await restarted;
+      const chart = await until(() => shown()[0], 'the chart posted by the new process', 60_000).catch(async (err: Error) => {
+        throw new Error(`${err.message}\n${await diagnose()}`);
+      });
+      await new Promise((r) => setTimeout(r, 600)); // a second upload would have landed by now
+      expect(shown()).toHaveLength(1);
+      // The PNG the new process drew reached Slack whole: it decodes to the chart's size.
+      const png = standin.file(chart.files![0]!.id)!.bytes!;
+      expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1600, 800]);
+    });
+
     // ---- rerun: the message, the start at Fivetran, the polling ----
 
     const rerunMessages = (name: string, since: number) => standin.conversation(CHANNEL).filter((m) => m.text.startsWith(`Rerun of ${name}`) && Number(m.ts) * 1000 >= since);

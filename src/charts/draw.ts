@@ -47,7 +47,7 @@ export function createChartDrawer(density: number): (spec: ChartSpec) => Promise
 
   // One canvas for every chart the drawer draws: a new canvas per chart is native memory the GC does not see, and
   // RSS climbs. A resize gives the canvas new pixels (and frees the old), so between charts it is kept at 1×1 and an
-  // idle thread holds none of a chart's pixels (64 MB for a 2000×2000 chart at 2×).
+  // idle thread holds no canvas pixels (64 MB for a 2000×2000 chart at 2×; png.ts keeps its row buffer up to 8 MB).
   const canvas: Canvas = createCanvas(1, 1);
 
   return async (spec: ChartSpec): Promise<Buffer> => {
