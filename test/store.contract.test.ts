@@ -306,6 +306,27 @@ describe('embedded store on disk', () => {
     await again.close();
   });
 
+  it('deletes documents past their numeric expiresAt when it folds the journal, as a Firestore TTL policy would', async () => {
+    const dir = await tempDir();
+    const store = await openEmbeddedStore(dir, { compactBytes: 2_000 });
+    const past = Date.now() - 1_000;
+    const future = Date.now() + 3_600_000;
+    await store.put('jobs', 'finished', { state: 'done', expiresAt: past });
+    await store.put('jobs', 'kept', { state: 'done', expiresAt: future });
+    await store.put('reqs', 'dated', { expiresAt: new Date(past).toISOString() }); // not a number: not a TTL field
+    expect(await store.get('jobs', 'finished')).not.toBeNull(); // until the journal is folded, like Firestore's lag
+    for (let i = 0; i < 40; i++) await store.put('pad', `p${i}`, { pad: 'x'.repeat(50) });
+    expect(await journalSize(dir)).toBeLessThan(2_000);
+    expect(await store.get('jobs', 'finished')).toBeNull();
+    expect((await store.list('jobs')).map((d) => d.id)).toEqual(['kept']);
+    expect(await store.get('reqs', 'dated')).not.toBeNull();
+    await store.close();
+    const again = await openEmbeddedStore(dir);
+    expect((await again.list('jobs')).map((d) => d.id)).toEqual(['kept']);
+    expect(await again.get('reqs', 'dated')).not.toBeNull();
+    await again.close();
+  });
+
   it('imports the files of the earlier one-file-per-collection layout once', async () => {
     const dir = await tempDir();
     await mkdir(path.join(dir, 'store'), { recursive: true });

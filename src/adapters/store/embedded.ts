@@ -155,6 +155,10 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
   }
 
   async function compact(): Promise<void> {
+    // What a Firestore TTL policy does (README): a document past its numeric `expiresAt` is deleted, here when the journal
+    // is folded. Otherwise finished jobs, once-keys and cached results piled up in memory for as long as the bot ran.
+    const now = Date.now();
+    for (const docs of collections.values()) for (const [id, entry] of docs) if (isExpired(entry.data, now)) docs.delete(id);
     const snapshot: Snapshot = {
       seq,
       collections: Object.fromEntries([...collections].map(([name, docs]) => [name, Object.fromEntries(docs)])),
@@ -210,18 +214,20 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
 
     list: <T extends StoreDoc>(collection: string, options: ListOptions = {}) =>
       serial(`list ${collection}`, () => {
-        let docs = [...coll(collection)].map(([id, entry]) => view(id, entry));
+        // Filtered, ordered and cut on the stored entries; only what is returned is copied. (Copying every document
+        // first made each of the job runner's polls cost as much as the finished jobs kept for a week.)
+        let docs = [...coll(collection)];
         const { where, orderBy, limit } = options;
-        if (where) docs = docs.filter((d) => matchesWhere(d.data[where.field], where));
-        docs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        if (where) docs = docs.filter(([, e]) => matchesWhere(e.data[where.field], where));
+        docs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
         if (orderBy) {
           // Like Firestore: documents without the field are left out.
-          docs = docs.filter((d) => d.data[orderBy.field] !== undefined);
+          docs = docs.filter(([, e]) => e.data[orderBy.field] !== undefined);
           const sign = orderBy.direction === 'desc' ? -1 : 1;
-          docs.sort((a, b) => sign * compareValues(a.data[orderBy.field], b.data[orderBy.field]));
+          docs.sort(([, a], [, b]) => sign * compareValues(a.data[orderBy.field], b.data[orderBy.field]));
         }
         if (limit !== undefined) docs = docs.slice(0, limit);
-        return docs as VersionedDoc<T>[];
+        return docs.map(([id, entry]) => view(id, entry)) as VersionedDoc<T>[];
       }),
 
     runTransaction: <R>(body: (tx: StoreTx) => Promise<R>) => serial('transaction', () => transaction(body)),
