@@ -1,0 +1,124 @@
+/**
+ * The file upload's second step, the bytes POSTed to the URL Slack answered
+ * (src/slack/uploads.ts), against a loopback server that plays files.slack.com
+ * in each way it can answer: 200, an error status, a connection closed halfway
+ * through its answer, no answer at all. The Web API steps go through the real
+ * client to the same server.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebClient } from '@slack/web-api';
+import { uploadFile } from '../src/slack/uploads.js';
+
+type UploadAnswer = 'ok' | 'status-500' | 'cut' | 'silent';
+
+interface Seen {
+  method: string;
+  contentType: string | undefined;
+  contentLength: string | undefined;
+  bytes: Buffer;
+}
+
+let server: Server;
+let base: string;
+let answer: UploadAnswer = 'ok';
+const uploads: Seen[] = [];
+const completed: string[] = [];
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req);
+  const json = (value: unknown): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+  if (req.url === '/api/files.getUploadURLExternal') return json({ ok: true, upload_url: `${base}/upload/v1/F1?sig=s3cr3t`, file_id: 'F1' });
+  if (req.url === '/api/files.completeUploadExternal') {
+    completed.push(body.toString('utf8'));
+    return json({ ok: true, files: [{ id: 'F1' }] });
+  }
+  if (req.url?.startsWith('/upload/')) {
+    uploads.push({ method: req.method ?? '', contentType: req.headers['content-type'], contentLength: req.headers['content-length'], bytes: body });
+    if (answer === 'ok') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('OK - 5');
+    if (answer === 'status-500') return void res.writeHead(500, { 'content-type': 'text/plain' }).end('upload failed');
+    if (answer === 'cut') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+      res.write('OK');
+      setTimeout(() => res.socket?.destroy(), 20);
+      return;
+    }
+    return; // silent: never answers
+  }
+  res.writeHead(404).end();
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+function client(): WebClient {
+  return new WebClient('xoxb-uploads-test', { slackApiUrl: `${base}/api/`, retryConfig: { retries: 0 } });
+}
+
+const png = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251));
+
+function fresh(next: UploadAnswer): void {
+  answer = next;
+  uploads.length = 0;
+  completed.length = 0;
+}
+
+describe('uploadFile: the bytes to the upload URL', () => {
+  it('POSTs the bytes as they are, with their length and type, then completes the upload', async () => {
+    fresh('ok');
+    // A view into a larger buffer, as the chart renderer hands them over: only the view's bytes go.
+    const pool = Buffer.concat([Buffer.from('before'), png, Buffer.from('after')]);
+    const bytes = pool.subarray(6, 6 + png.length);
+    await uploadFile(client(), { channelId: 'C1', bytes, filename: 'chart.png', title: 'Chart' });
+    expect(uploads).toHaveLength(1);
+    expect(uploads[0]).toMatchObject({ method: 'POST', contentType: 'application/octet-stream', contentLength: String(png.length) });
+    expect(uploads[0]!.bytes.equals(png)).toBe(true);
+    expect(completed).toHaveLength(1);
+    expect(completed[0]).toContain('F1');
+  });
+
+  it('fails, without completing, when the upload URL answers an error status', async () => {
+    fresh('status-500');
+    await expect(uploadFile(client(), { channelId: 'C1', bytes: png, filename: 'chart.png', title: 'Chart' })).rejects.toThrow('the upload URL answered HTTP 500');
+    expect(uploads).toHaveLength(1);
+    expect(completed).toHaveLength(0);
+  });
+
+  it('fails, without completing, when the connection closes halfway through the answer', async () => {
+    fresh('cut');
+    await expect(uploadFile(client(), { channelId: 'C1', bytes: png, filename: 'chart.png', title: 'Chart' })).rejects.toThrow(/closed the connection|aborted|socket hang up/);
+    expect(completed).toHaveLength(0);
+  });
+
+  it('gives up after its deadline when the upload URL never answers, and says so without the URL', async () => {
+    fresh('silent');
+    const started = Date.now();
+    const failure = await uploadFile(client(), { channelId: 'C1', bytes: png, filename: 'chart.png', title: 'Chart' }, { timeoutMs: 300 }).then(
+      () => null,
+      (err: unknown) => err as Error,
+    );
+    expect(failure?.message).toBe('the upload URL did not answer within 0.3 s');
+    expect(failure?.message).not.toContain('s3cr3t');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(uploads).toHaveLength(1);
+    expect(completed).toHaveLength(0);
+  });
+});
