@@ -327,6 +327,18 @@ describe('embedded store on disk', () => {
     await again.close();
   });
 
+  it('drops documents past their numeric expiresAt when it opens, before any fold', async () => {
+    const dir = await tempDir();
+    const store = await openEmbeddedStore(dir);
+    await store.put('jobs', 'finished', { state: 'done', expiresAt: Date.now() + 150 });
+    await store.put('jobs', 'kept', { state: 'done', expiresAt: Date.now() + 3_600_000 });
+    await store.close();
+    await new Promise((r) => setTimeout(r, 200));
+    const again = await openEmbeddedStore(dir);
+    expect((await again.list('jobs')).map((d) => d.id)).toEqual(['kept']);
+    await again.close();
+  });
+
   it('imports the files of the earlier one-file-per-collection layout once', async () => {
     const dir = await tempDir();
     await mkdir(path.join(dir, 'store'), { recursive: true });

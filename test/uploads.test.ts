@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebClient } from '@slack/web-api';
 import { uploadFile } from '../src/slack/uploads.js';
+import { readBody } from '../src/slack-standin/http.js';
 
 type UploadAnswer = 'ok' | 'status-500' | 'cut' | 'silent';
 
@@ -25,15 +26,6 @@ let base: string;
 let answer: UploadAnswer = 'ok';
 const uploads: Seen[] = [];
 const completed: string[] = [];
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
-  });
-}
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readBody(req);

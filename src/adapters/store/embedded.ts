@@ -154,11 +154,18 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
     if (record.a) auditLog.push(...record.a);
   }
 
-  async function compact(): Promise<void> {
-    // What a Firestore TTL policy does (README): a document past its numeric `expiresAt` is deleted, here when the journal
-    // is folded. Otherwise finished jobs, once-keys and cached results piled up in memory for as long as the bot ran.
+  /** Deletes the documents past their numeric `expiresAt` from memory (not journalled: a reopen drops them again). */
+  function dropExpired(): void {
     const now = Date.now();
     for (const docs of collections.values()) for (const [id, entry] of docs) if (isExpired(entry.data, now)) docs.delete(id);
+  }
+  // On opening too: a quiet bot may not fold its journal for weeks.
+  dropExpired();
+
+  async function compact(): Promise<void> {
+    // What a Firestore TTL policy does (README): a document past its numeric `expiresAt` is deleted, here on opening and
+    // when the journal is folded. Otherwise finished jobs, once-keys and cached results piled up for as long as the bot ran.
+    dropExpired();
     const snapshot: Snapshot = {
       seq,
       collections: Object.fromEntries([...collections].map(([name, docs]) => [name, Object.fromEntries(docs)])),
