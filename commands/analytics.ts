@@ -4,7 +4,8 @@
  * refusal. `/analytics audit export [n]` and the audit message's "Download as
  * CSV" send the raw fields as a CSV file to the asker's DM with the bot.
  */
-import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { Listeners } from '../src/slack/listeners.js';
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { ActionIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
@@ -105,7 +106,7 @@ export function auditExportAction(deps: AnalyticsDeps) {
   };
 }
 
-export function registerAnalytics(app: App, deps: AnalyticsDeps): string[] {
+export function registerAnalytics(app: Listeners, deps: AnalyticsDeps): string[] {
   app.command(Commands.analytics, analyticsCommand(deps));
   app.action<BlockAction<ButtonAction>>(ActionIds.auditExport, auditExportAction(deps));
   return [Commands.analytics];

@@ -4,7 +4,8 @@
  * alert's Rerun button, `/pipeline rerun`) are in commands/pipeline-rerun.ts.
  * Thin: ack at once, ask the services, answer ephemerally.
  */
-import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, OverflowAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { Listeners } from '../src/slack/listeners.js';
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, OverflowAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { ActionIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
@@ -102,7 +103,7 @@ export function freshnessSubcommands(deps: FreshnessDeps): Record<string, Pipeli
 }
 
 /** Registers the alert's Snooze and Acknowledge; the slash command is `/pipeline`'s (see freshnessSubcommands). */
-export function registerFreshness(app: App, deps: FreshnessDeps): string[] {
+export function registerFreshness(app: Listeners, deps: FreshnessDeps): string[] {
   app.action<BlockAction<ButtonAction>>(ActionIds.freshnessAcknowledge, acknowledgeAction(deps));
   app.action<BlockAction<OverflowAction>>(ActionIds.freshnessSnooze, snoozeAction(deps));
   return [];

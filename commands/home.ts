@@ -1,7 +1,8 @@
 /**
  * App Home: published on `app_home_opened`, plus its "New pipeline request" button.
  */
-import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
+import type { Listeners } from '../src/slack/listeners.js';
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { ActionIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
@@ -50,7 +51,7 @@ export function homeNewPipelineRequestAction(deps: HomeDeps) {
   };
 }
 
-export function registerHome(app: App, deps: HomeDeps): string[] {
+export function registerHome(app: Listeners, deps: HomeDeps): string[] {
   app.event('app_home_opened', appHomeOpened(deps));
   app.action<BlockAction<ButtonAction>>(ActionIds.homeNewPipelineRequest, homeNewPipelineRequestAction(deps));
   return [];

@@ -1,8 +1,10 @@
 /**
- * The one place that registers every listener. Returns the slash commands it
+ * The one place that registers every listener, routed by name through one Bolt
+ * listener per kind (src/slack/listeners.ts). Returns the slash commands it
  * registered, which the manifest test compares with manifest.yml.
  */
 import type { App } from '@slack/bolt';
+import { registerRouted } from '../src/slack/listeners.js';
 import type { Services } from '../src/services/index.js';
 import type { Directory } from '../src/ports/directory.js';
 import type { JobRunner } from '../src/jobs/runner.js';
@@ -30,7 +32,7 @@ export function registerAll(app: App, services: Services, context: ListenerConte
     freshness: services.freshness, logger, analyticsChannel: config.analyticsChannel, bizopsUsergroup: config.bizopsUsergroup, warehouseKind: services.adapters.warehouse.kind,
   };
   const subscriptionDeps = { subscriptions: services.subscriptions, queries: services.queries, logger: logger.child({ feature: 'subscriptions' }) };
-  return [
+  return registerRouted(app, (app) => [
     ...registerTelemetry(app, { telemetry: services.telemetry, clicks: services.clicks, logger, lookerUrl: config.looker?.baseUrl ?? null }),
     ...registerQuery(app, { queries: services.queries, clicks: services.clicks, logger, subscriptions: subscriptionDeps }),
     ...registerSubscriptions(app, subscriptionDeps),
@@ -47,5 +49,5 @@ export function registerAll(app: App, services: Services, context: ListenerConte
       sourceNames: new Map(services.freshness.catalog.sources.map((s) => [s.id, s.name])),
     }),
     ...registerHome(app, { home: services.home, logger, analyticsChannel: config.analyticsChannel, ...groups }),
-  ];
+  ]);
 }

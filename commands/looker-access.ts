@@ -4,18 +4,8 @@
  * once (a modal's inline errors are the ack itself), then ask the service.
  * Who may decide is checked by the service on every click and submission.
  */
-import type {
-  AllMiddlewareArgs,
-  App,
-  BlockAction,
-  ButtonAction,
-  RadioButtonsAction,
-  UsersSelectAction,
-  SlackActionMiddlewareArgs,
-  SlackCommandMiddlewareArgs,
-  SlackViewMiddlewareArgs,
-  ViewSubmitAction,
-} from '@slack/bolt';
+import type { Listeners } from '../src/slack/listeners.js';
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, RadioButtonsAction, UsersSelectAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
@@ -311,7 +301,7 @@ export function lookerAccessDenySubmission({ lookerAccess, logger, lookerAdminsU
 }
 
 /** Registers `/looker-access`, its modal and buttons; returns the slash commands registered. */
-export function registerLookerAccess(app: App, deps: LookerAccessDeps): string[] {
+export function registerLookerAccess(app: Listeners, deps: LookerAccessDeps): string[] {
   app.command(Commands.lookerAccess, lookerAccessCommand(deps));
   app.view<ViewSubmitAction>(CallbackIds.lookerAccess, lookerAccessSubmission(deps));
   app.view<ViewSubmitAction>(CallbackIds.lookerAccessDeny, lookerAccessDenySubmission(deps));

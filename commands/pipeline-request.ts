@@ -7,17 +7,8 @@
  * implies (the card edited in place, the requester's DM), which the job
  * runner delivers.
  */
-import type {
-  AllMiddlewareArgs,
-  App,
-  BlockAction,
-  ButtonAction,
-  SlackActionMiddlewareArgs,
-  SlackCommandMiddlewareArgs,
-  SlackViewMiddlewareArgs,
-  ViewOutput,
-  ViewSubmitAction,
-} from '@slack/bolt';
+import type { Listeners } from '../src/slack/listeners.js';
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewOutput, ViewSubmitAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
@@ -266,7 +257,7 @@ export function pipelineRequestDeclineSubmission(deps: PipelineRequestDeps) {
 }
 
 /** Registers the modal submissions and buttons; the slash command itself is `/pipeline`'s. */
-export function registerPipelineRequest(app: App, deps: PipelineRequestDeps): string[] {
+export function registerPipelineRequest(app: Listeners, deps: PipelineRequestDeps): string[] {
   app.view<ViewSubmitAction>(CallbackIds.pipelineRequest, pipelineRequestSubmission(deps));
   app.view<ViewSubmitAction>(CallbackIds.pipelineRequestConfirm, pipelineRequestConfirmSubmission(deps));
   app.view<ViewSubmitAction>(CallbackIds.pipelineRequestDecline, pipelineRequestDeclineSubmission(deps));

@@ -4,7 +4,8 @@
  * a confirm dialog) and "Request a rerun" for people outside BizOps. Thin:
  * ack at once, ask the rerun use case, answer ephemerally.
  */
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { Listeners } from '../src/slack/listeners.js';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { ActionIds } from '../src/ids.js';
 import { toCodedError } from '../src/errors.js';
 import type { RerunAnswer } from '../src/services/rerun.js';
@@ -101,7 +102,7 @@ export function rerunRequestAction(deps: FreshnessDeps) {
 }
 
 /** Registers the rerun buttons. */
-export function registerReruns(app: App, deps: FreshnessDeps): string[] {
+export function registerReruns(app: Listeners, deps: FreshnessDeps): string[] {
   app.action<BlockAction<ButtonAction>>(ActionIds.freshnessRerun, rerunButtonAction(deps, false));
   app.action<BlockAction<ButtonAction>>(ActionIds.rerunForce, rerunButtonAction(deps, true));
   app.action<BlockAction<ButtonAction>>(ActionIds.rerunRequest, rerunRequestAction(deps));

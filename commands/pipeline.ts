@@ -3,7 +3,8 @@
  * subcommand named by its first word (`request`, `status`, `rerun`, `help`).
  * Subcommands never ack.
  */
-import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { Listeners } from '../src/slack/listeners.js';
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
@@ -43,7 +44,7 @@ export function pipelineCommand({ logger, subcommands }: PipelineDeps) {
   };
 }
 
-export function registerPipeline(app: App, deps: PipelineDeps): string[] {
+export function registerPipeline(app: Listeners, deps: PipelineDeps): string[] {
   app.command(Commands.pipeline, pipelineCommand(deps));
   return [Commands.pipeline];
 }

@@ -4,10 +4,8 @@
  * it at once: src/slack/query-delivery.ts), keyed on the Slack trigger, so a
  * repeated delivery or a double click posts one result.
  */
-import type {
-  AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs,
-  ViewSubmitAction,
-} from '@slack/bolt';
+import type { Listeners } from '../src/slack/listeners.js';
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
@@ -328,7 +326,7 @@ export function queryListPageAction(deps: QueryDeps) {
   };
 }
 
-export function registerQuery(app: App, deps: QueryDeps): string[] {
+export function registerQuery(app: Listeners, deps: QueryDeps): string[] {
   app.command(Commands.query, queryCommand(deps));
   app.view<ViewSubmitAction>(CallbackIds.queryParams, queryModalSubmit(deps));
   app.action<BlockAction<ButtonAction>>(ActionIds.queryRefresh, queryRefreshAction(deps));

@@ -6,7 +6,8 @@
  * Manage, Run now, Pause, Resume, Edit, Delete. Thin: ask the subscription
  * use case, answer the person who clicked.
  */
-import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, StaticSelectAction, ViewSubmitAction } from '@slack/bolt';
+import type { Listeners } from '../src/slack/listeners.js';
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, StaticSelectAction, ViewSubmitAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
@@ -277,7 +278,7 @@ function control(deps: SubscriptionDeps, what: 'manage' | 'run' | 'pause' | 'res
   };
 }
 
-export function registerSubscriptions(app: App, deps: SubscriptionDeps): string[] {
+export function registerSubscriptions(app: Listeners, deps: SubscriptionDeps): string[] {
   app.view<ViewSubmitAction>(CallbackIds.subscription, modalSubmission(deps));
   app.action<BlockAction<StaticSelectAction>>(ActionIds.subscriptionScheduleKind, scheduleKindChanged(deps));
   app.action<BlockAction<ButtonAction>>(ActionIds.querySubscribe, fromChartButton(deps, 'delivery'));

@@ -2,7 +2,8 @@
  * `/telemetry <customer>` and its buttons. Thin: ack at once, ask the
  * service, answer through `response_url` with a view.
  */
-import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, StaticSelectAction } from '@slack/bolt';
+import type { Listeners } from '../src/slack/listeners.js';
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, StaticSelectAction } from '@slack/bolt';
 import { ActionIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import type { TelemetryService } from '../src/services/telemetry.js';
@@ -106,7 +107,7 @@ export function telemetryShareAction({ telemetry, clicks, logger, lookerUrl = nu
   };
 }
 
-export function registerTelemetry(app: App, deps: TelemetryDeps): string[] {
+export function registerTelemetry(app: Listeners, deps: TelemetryDeps): string[] {
   app.command(Commands.telemetry, telemetryCommand(deps));
   app.action<BlockAction<ButtonAction | StaticSelectAction>>(new RegExp(`^${ActionIds.telemetryPickCustomer}`), telemetryPickAction(deps));
   app.action<BlockAction<ButtonAction>>(ActionIds.telemetryShare, telemetryShareAction(deps));

@@ -101,7 +101,7 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
   const logs: string[] = [];
   const logger = createLogger({ level: 'debug', secrets: secretsOf(config), write: (l) => logs.push(l) });
   const warehouse: Warehouse = options.warehouse ?? (await openEmbeddedWarehouse({ dataDir, timeoutMs: config.queryTimeoutMs }));
-  const store = options.store ?? (await openEmbeddedStore(dataDir));
+  const store = options.store ?? (await openEmbeddedStore(dataDir, { checkNesting: true }));
   let offset = 0;
   const now = () => new Date(Date.now() + offset);
   const bot = await createBot(config, logger, { warehouse, store, ...(options.charts ? { charts: options.charts } : {}) }, {

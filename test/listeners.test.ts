@@ -1,0 +1,82 @@
+/**
+ * One Bolt listener per kind, routing by name (src/slack/listeners.ts): each
+ * request reaches the listener registered for its name and no other, through
+ * a real Bolt App (`processEvent`, as its receivers call it).
+ */
+import { describe, expect, it } from 'vitest';
+import { App, LogLevel, type Receiver } from '@slack/bolt';
+import { registerRouted } from '../src/slack/listeners.js';
+
+const receiver: Receiver = { init: () => {}, start: () => Promise.resolve(), stop: () => Promise.resolve() };
+
+function routedApp() {
+  const app = new App({ token: 'xoxb-test', botId: 'B0BOT', botUserId: 'U0BOT', receiver, logLevel: LogLevel.ERROR, tokenVerificationEnabled: false });
+  const calls: string[] = [];
+  const registered = registerRouted(app, (l) => {
+    l.command('/a', async ({ ack, command }) => { await ack(); calls.push(`command /a ${command.text}`); });
+    l.command('/b', async ({ ack, command }) => { await ack(); calls.push(`command /b ${command.text}`); });
+    l.action('x', async ({ ack, action }) => { await ack(); calls.push(`action x ${'action_id' in action ? action.action_id : ''}`); });
+    l.action('y.z', async ({ ack }) => { await ack(); calls.push('action y.z'); });
+    l.action(/^pick_(\d+)$/, async ({ ack, context }) => { await ack(); calls.push(`action pick ${String((context.actionIdMatches as string[])[1])}`); });
+    l.view('form', async ({ ack, view }) => { await ack(); calls.push(`view form ${view.id}`); });
+    l.view('other', async ({ ack }) => { await ack(); calls.push('view other'); });
+    l.event('app_home_opened', async ({ event }) => { calls.push(`event ${event.tab}`); });
+    return 'registered';
+  });
+  return { app, calls, registered };
+}
+
+const command = (name: string, text: string) => ({
+  command: name, text, user_id: 'U1', user_name: 'ana', channel_id: 'C1', channel_name: 'analytics', team_id: 'T1', team_domain: 't',
+  response_url: 'https://hooks.slack.com/commands/T1/1/x', trigger_id: '1.2.3', token: 'v', api_app_id: 'A1',
+});
+const click = (actionId: string) => ({
+  type: 'block_actions', user: { id: 'U1', name: 'ana', team_id: 'T1' }, team: { id: 'T1', domain: 't' }, api_app_id: 'A1', token: 'v',
+  channel: { id: 'C1', name: 'analytics' }, container: { type: 'message', message_ts: '1.1', channel_id: 'C1', is_ephemeral: false },
+  trigger_id: '1.2.3', response_url: 'https://hooks.slack.com/actions/T1/1/x',
+  actions: [{ type: 'button', action_id: actionId, block_id: 'b', text: { type: 'plain_text', text: 'Go' }, action_ts: '1.2' }],
+});
+const submission = (callbackId: string, type = 'view_submission') => ({
+  type, user: { id: 'U1', name: 'ana', team_id: 'T1' }, team: { id: 'T1', domain: 't' }, api_app_id: 'A1', token: 'v', trigger_id: '1.2.3',
+  view: { id: 'V1', type: 'modal', callback_id: callbackId, team_id: 'T1', private_metadata: '', state: { values: {} }, hash: 'h', blocks: [] },
+});
+const homeOpened = {
+  type: 'event_callback', team_id: 'T1', api_app_id: 'A1', event_id: 'Ev1', event_time: 1, token: 'v',
+  event: { type: 'app_home_opened', user: 'U1', channel: 'D1', tab: 'home', event_ts: '1.1' },
+};
+
+async function deliver(app: App, body: Record<string, unknown>): Promise<boolean> {
+  let acked = false;
+  await app.processEvent({ body, ack: async () => { acked = true; } });
+  return acked;
+}
+
+describe('listeners routed by name', () => {
+  it('hands each command, click, submission and event to its own listener, and returns what registration returned', async () => {
+    const { app, calls, registered } = routedApp();
+    expect(registered).toBe('registered');
+    expect(await deliver(app, command('/b', 'acme'))).toBe(true);
+    expect(await deliver(app, click('x'))).toBe(true);
+    expect(await deliver(app, click('y.z'))).toBe(true);
+    expect(await deliver(app, click('pick_42'))).toBe(true);
+    expect(await deliver(app, submission('form'))).toBe(true);
+    await deliver(app, homeOpened);
+    expect(calls).toEqual(['command /b acme', 'action x x', 'action y.z', 'action pick 42', 'view form V1', 'event home']);
+  });
+
+  it('passes over names nobody registered, names that only look alike, and a closed form', async () => {
+    const { app, calls } = routedApp();
+    for (const body of [command('/ab', ''), command('/a ', ''), click('y_z'), click('xx'), click('pick_'), submission('for'), submission('form', 'view_closed')]) {
+      expect(await deliver(app, body)).toBe(false);
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses a second listener for the same name', () => {
+    const app = new App({ token: 'xoxb-test', botId: 'B0BOT', botUserId: 'U0BOT', receiver, logLevel: LogLevel.ERROR, tokenVerificationEnabled: false });
+    const noop = async () => {};
+    expect(() => registerRouted(app, (l) => { l.action('x', noop); l.action('x', noop); })).toThrow(/action “x” is already registered/);
+    expect(() => registerRouted(app, (l) => { l.command('/a', noop); l.command('/a', noop); })).toThrow(/command “\/a” is already registered/);
+    expect(() => registerRouted(app, (l) => { l.view('f', noop); l.view('f', noop); })).toThrow(/view “f” is already registered/);
+  });
+});
