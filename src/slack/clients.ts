@@ -14,6 +14,7 @@
 import { LogLevel, WebClient, type Logger as SlackLogger, type WebClientOptions } from '@slack/web-api';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { slackFetch } from './fetch.js';
 
 export type SlackCallKind = 'interactive' | 'background';
 
@@ -44,6 +45,8 @@ export function slackClientOptions(config: Config, logger: Logger, kind: SlackCa
     rejectRateLimitedCalls: true,
     retryConfig: { retries: 0 },
     timeout: kind === 'interactive' ? 2_500 : 15_000,
+    // Bolt's respond() uses the same (src/slack/fetch.ts).
+    fetch: slackFetch(),
   };
 }
 
