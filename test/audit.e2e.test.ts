@@ -226,7 +226,7 @@ describe('/analytics audit when the store fails', () => {
 
   beforeAll(async () => {
     dir = await freshDataDir();
-    real = await openEmbeddedStore(dir);
+    real = await openEmbeddedStore(dir, { checkNesting: true });
     const failing: Store = {
       ...real,
       kind: real.kind,

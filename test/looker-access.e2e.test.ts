@@ -593,7 +593,7 @@ describe('/looker-access when the store fails', () => {
     const { mkdtemp } = await import('node:fs/promises');
     const os = await import('node:os');
     const path = await import('node:path');
-    inner = await openEmbeddedStore(await mkdtemp(path.join(os.tmpdir(), 'looker-failing-store-')));
+    inner = await openEmbeddedStore(await mkdtemp(path.join(os.tmpdir(), 'looker-failing-store-')), { checkNesting: true });
     const { StoreError } = await import('../src/errors.js');
     const failing = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => (...a: A): Promise<R> =>
       mode.fail ? Promise.reject(new StoreError('firestore: put failed: 14 UNAVAILABLE at node_modules/x.js:1')) : f(...a);

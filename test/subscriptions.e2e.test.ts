@@ -366,7 +366,7 @@ describe('a restart between two deliveries', () => {
     await standin.start();
     const warehouse = await openEmbeddedWarehouse({ dataDir: dir, timeoutMs: 30_000 });
     const env = { QUERIES_DIR: queries, FRESHNESS_CHECK_INTERVAL_MS: '0' };
-    let store = await openEmbeddedStore(dir);
+    let store = await openEmbeddedStore(dir, { checkNesting: true });
     let t = await startTestBot({ env, standin, store, warehouse });
     try {
       const d = driver(() => t);
@@ -377,7 +377,7 @@ describe('a restart between two deliveries', () => {
       expect(d.posts(CHANNEL)).toHaveLength(1);
       await t.stop();
       await store.close();
-      store = await openEmbeddedStore(dir);
+      store = await openEmbeddedStore(dir, { checkNesting: true });
       t = await startTestBot({ env, standin, store, warehouse });
       await d.tick('2026-12-02T14:00:05Z');
       await d.tick('2026-12-02T14:10:00Z');

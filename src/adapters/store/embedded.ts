@@ -60,9 +60,9 @@ export interface EmbeddedStoreOptions {
   /**
    * Refuse a plain store call made inside a transaction's body (it would queue behind the transaction,
    * which waits for it: a deadlock) with an error that names the mistake. The test harness turns it on for
-   * the bot under test, so every path those tests run is checked; off by default, because it needs an AsyncLocalStorage, and in
+   * the bot under test (and the tests that give it a store of their own do too); off by default, because it needs an AsyncLocalStorage, and in
    * Node 20 the first one installs promise hooks on every promise in the process: in the ack-charts
-   * benchmark they were an eighth of the bot thread's allocations and put ~20% on the ack p99.
+   * benchmark they were about a tenth of the bot thread's allocations and put ~20% on the ack p99.
    */
   checkNesting?: boolean;
 }
