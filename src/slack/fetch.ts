@@ -15,7 +15,9 @@
  * As fetch with `redirect: 'error'` (the Web API client's setting), a
  * redirect is an error; no redirect is followed (Slack's API and response
  * URLs answer in place). A body that is not a string (the Web API client's
- * multipart form, for a file) goes to Node's fetch as before.
+ * multipart form, for a file) goes to Node's fetch as before. No
+ * accept-encoding is sent, so answers come uncompressed: the bot's calls
+ * (posts, uploads, views, a usergroup's members) answer a few kilobytes at most.
  */
 import { STATUS_CODES } from 'node:http';
 import type { FetchFunction } from '@slack/web-api';
