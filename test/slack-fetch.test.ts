@@ -4,12 +4,12 @@
  * that answers each way Slack's Web API can: ok, a method error, an HTTP
  * error, a rate limit, a redirect, silence.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, LogLevel, WebClient, type WebAPIHTTPError, type WebAPIPlatformError, type WebAPIRateLimitedError } from '@slack/web-api';
 import { slackFetch } from '../src/slack/fetch.js';
 import { readBody } from '../src/slack-standin/http.js';
+import { loopbackServer } from './support/ports.js';
 
 interface Seen {
   url: string;
@@ -18,7 +18,7 @@ interface Seen {
   body: string;
 }
 
-let server: Server;
+let server: Awaited<ReturnType<typeof loopbackServer>>;
 let base: string;
 const seen: Seen[] = [];
 
@@ -50,14 +50,10 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 }
 
 beforeAll(async () => {
-  server = createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await loopbackServer(handle);
+  base = server.url;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => server.close());
 
 const client = (timeout = 2_000) => new WebClient('xoxb-fetch-test', {
   slackApiUrl: `${base}/api/`, logLevel: LogLevel.ERROR, fetch: slackFetch(), retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout,
@@ -79,7 +75,7 @@ describe('the Slack clients’ fetch', () => {
   });
 
   it('gives the client what it needs for each failure: the method error, the HTTP status and body, Retry-After', async () => {
-    await expect(client().conversations.join({ channel: 'C1' })).rejects.toMatchObject({ code: ErrorCode.PlatformError, data: { error: 'not_in_channel' } } satisfies Partial<WebAPIPlatformError>);
+    await expect(client().conversations.join({ channel: 'C1' })).rejects.toMatchObject({ code: ErrorCode.PlatformError, data: { ok: false, error: 'not_in_channel' } } satisfies Partial<WebAPIPlatformError>);
     await expect(client().users.info({ user: 'U1' })).rejects.toMatchObject({
       code: ErrorCode.HTTPError, statusCode: 500, statusMessage: 'Internal Server Error', body: 'upstream broke',
     } satisfies Partial<WebAPIHTTPError>);

@@ -5,12 +5,12 @@
  * through its answer, no answer at all. The Web API steps go through the real
  * client to the same server.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebClient } from '@slack/web-api';
 import { uploadFile } from '../src/slack/uploads.js';
 import { readBody } from '../src/slack-standin/http.js';
+import { loopbackServer } from './support/ports.js';
 
 type UploadAnswer = 'ok' | 'status-500' | 'cut' | 'silent';
 
@@ -21,7 +21,7 @@ interface Seen {
   bytes: Buffer;
 }
 
-let server: Server;
+let server: Awaited<ReturnType<typeof loopbackServer>>;
 let base: string;
 let answer: UploadAnswer = 'ok';
 const uploads: Seen[] = [];
@@ -51,15 +51,10 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 }
 
 beforeAll(async () => {
-  server = createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await loopbackServer(handle);
+  base = server.url;
 });
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => server.close());
 
 function client(): WebClient {
   return new WebClient('xoxb-uploads-test', { slackApiUrl: `${base}/api/`, retryConfig: { retries: 0 } });
