@@ -9,10 +9,9 @@
  * method does not take, so the chart reached Slack without its alt text, and
  * screen-reader users got nothing. See src/slack-standin/facts/web-api.ts.
  */
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
+import { request } from 'undici';
 
 export interface FileUpload {
   channelId: string;
@@ -59,32 +58,24 @@ export async function uploadFile(client: WebClient, file: FileUpload, options: {
 }
 
 /**
- * POSTs the bytes with node:http(s), the buffer written as it is, and resolves
- * with the status once the answer has been read. (fetch copied the bytes twice
- * and streamed them through web streams, all on the event loop that acks: in
- * the ack-charts benchmark that was an eighth of its busy time.) Rejects when
- * the connection fails or closes before the answer is complete, or after
- * `timeoutMs` in all.
+ * POSTs the bytes with undici's request (the client src/slack/fetch.ts gives
+ * the Web API calls), the buffer written as it is, and resolves with the
+ * status once the answer has been read. (fetch copied the bytes twice and
+ * streamed them through web streams, all on the event loop that acks: in the
+ * ack-charts benchmark that was an eighth of its busy time.) Rejects when the
+ * connection fails or closes before the answer is complete, or after
+ * `timeoutMs` in all; no message names the URL, which is signed.
  */
-function postBytes(url: string, bytes: Buffer, timeoutMs: number): Promise<number> {
-  const target = new URL(url);
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = send(target, {
-      method: 'POST',
-      headers: { 'content-type': 'application/octet-stream', 'content-length': bytes.length },
-    }, (res) => {
-      res.resume();
-      res.once('end', () => resolve(res.statusCode ?? 0));
-      res.once('close', () => {
-        if (!res.complete) reject(new Error('the upload URL closed the connection before answering in full'));
-      });
-    });
-    const timer = setTimeout(() => req.destroy(new Error(`the upload URL did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
-    req.once('close', () => clearTimeout(timer));
-    req.once('error', reject);
-    req.end(bytes);
-  });
+async function postBytes(url: string, bytes: Buffer, timeoutMs: number): Promise<number> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const answer = await request(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes, signal });
+    await answer.body.arrayBuffer(); // read whole: a connection cut before the end rejects (dump() would not say)
+    return answer.statusCode;
+  } catch (err) {
+    if (signal.aborted) throw new Error(`the upload URL did not answer within ${timeoutMs / 1000} s`);
+    throw new Error(`the upload URL closed the connection before answering in full (${(err as Error).message})`);
+  }
 }
 
 /** Cuts text to `max` characters (code points), with an ellipsis. */
