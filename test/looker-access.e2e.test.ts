@@ -10,6 +10,7 @@ import { startTestBot, type TestBot } from './support/harness.js';
 import { FakeLooker, FakeLookerDefaults } from './support/fake-looker.js';
 import { blockKitViolations } from './support/block-limits.js';
 import { CONTENDED_TX_MS, firestoreAvailable } from './support/firestore-emulator.js';
+import { showBotLogsOnFailure } from './support/failure-logs.js';
 import { jobsIn } from './support/jobs.js';
 import { DEFAULT_RETRY } from '../src/jobs/policy.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
@@ -183,6 +184,7 @@ function storeScenarios(name: string, makeStore: () => Store | undefined, skip?:
     });
 
     it('gives one decision when two admins click Approve at once', async () => {
+      showBotLogsOnFailure(() => [t]);
       const { modal } = await d.request(BLAKE, elevated({ [ActionIds.lookerAccessEmail]: 'blake@example.com', [ActionIds.lookerAccessTeam]: 'sales' }));
       const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
       const puts = looker.requests.filter((r) => r.method === 'PUT').length;
@@ -191,8 +193,8 @@ function storeScenarios(name: string, makeStore: () => Store | undefined, skip?:
         d.click(JORDAN, request, ActionIds.lookerAccessApprove, { timeoutMs: CONTENDED_TX_MS }),
       ]);
       const answers = [x, y];
-      expect(answers.filter((s) => s.includes('Approved and granted in Looker'))).toHaveLength(1);
-      expect(answers.filter((s) => s.includes('already approved'))).toHaveLength(1);
+      expect(answers.filter((s) => s.includes('Approved and granted in Looker')), answers.join('\n---\n')).toHaveLength(1);
+      expect(answers.filter((s) => s.includes('already approved')), answers.join('\n---\n')).toHaveLength(1);
       const decided = (await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))!.data;
       expect(decided.status).toBe('approved');
       expect([ALEX, JORDAN]).toContain(decided.decidedBy);

@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { startTestBot, freshDataDir, StandinDefaults, type TestBot } from './support/harness.js';
-import { firestoreAvailable } from './support/firestore-emulator.js';
+import { CONTENDED_TX_MS, firestoreAvailable } from './support/firestore-emulator.js';
 import { FakeFivetran } from './support/fake-fivetran.js';
+import { showBotLogsOnFailure } from './support/failure-logs.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
 import { refreshDemoTables } from '../src/adapters/warehouse/demo-sources.js';
@@ -76,7 +77,10 @@ describe.skipIf(!firestore.available)('two replicas on one Firestore', () => {
     expect(alerts().length).toBe(2);
   });
 
-  it('starts exactly one rerun for one click delivered three times to two replicas', async () => {
+  // Each step of a rerun (start, poll, end, the message) commits in a transaction that can meet another
+  // replica's on the same document, and the emulator settles that only by its lock timeout: waits are long.
+  it('starts exactly one rerun for one click delivered three times to two replicas', { timeout: 120_000 }, async () => {
+    showBotLogsOnFailure(() => bots);
     const alert = alerts().find((m) => m.text.includes('HubSpot'))!;
     const click = (b: TestBot) => standin.clickAction(b.client, { userId: bizops, channelId: channel, ts: alert.ts, actionId: ActionIds.freshnessRerun, timeoutMs: 15_000 });
     const mark = standin.responses.length;
@@ -85,29 +89,30 @@ describe.skipIf(!firestore.available)('two replicas on one Firestore', () => {
     const posts = await standin.waitFor(() => {
       const r = standin.responses.slice(mark).filter((x) => /HubSpot/.test(JSON.stringify(x.body)));
       return r.length >= 3 ? r : undefined;
-    }, { timeoutMs: 10_000 });
+    }, { timeoutMs: CONTENDED_TX_MS });
     const answers = posts.map((r) => blocksToText(r.body as never));
     expect(answers.filter((a) => /Rerun of HubSpot started/.test(a)).length).toBe(1);
     expect(answers.filter((a) => /already rerunning/.test(a)).length).toBe(2);
     const done = await standin.waitFor(
       () => standin.conversation(channel).find((m) => m.text.startsWith('Rerun of HubSpot') && blocksToText(m.blocks ?? []).includes('Freshness check')),
-      { timeoutMs: 20_000 },
+      { timeoutMs: 3 * CONTENDED_TX_MS },
     );
     expect(blocksToText(done.blocks ?? [])).toMatch(/succeeded[\s\S]*HubSpot is fresh/);
     expect(fivetran.syncRequests().filter((r) => r.path.includes('hubspot_daily')).length).toBe(1);
     expect(standin.conversation(channel).filter((m) => m.text.startsWith('Rerun of HubSpot')).length).toBe(1);
-    await standin.waitFor(() => /recovered/.test(standin.message(channel, alert.ts)?.text ?? ''), { timeoutMs: 10_000 });
+    await standin.waitFor(() => /recovered/.test(standin.message(channel, alert.ts)?.text ?? ''), { timeoutMs: CONTENDED_TX_MS });
     await standin.waitFor(() => standin.conversation(channel).some((m) => m.thread_ts === alert.ts && /fresh again/.test(m.text)), { timeoutMs: 15_000 });
     await Promise.all(bots.map((b) => b.bot.services.freshness.check()));
     await Promise.all(bots.map((b) => b.drain()));
     expect(standin.conversation(channel).filter((m) => m.thread_ts === alert.ts && /fresh again/.test(m.text)).length).toBe(1);
   });
 
-  it('lets the other replica rerun once the first run ended', async () => {
+  it('lets the other replica rerun once the first run ended', { timeout: 60_000 }, async () => {
+    showBotLogsOnFailure(() => bots);
     const { ack } = await standin.runCommand(bots[1]!.client, { command: '/pipeline', text: 'rerun hubspot', userId: bizops, channelId: channel });
     const id = ack.responseUrl.split('/').pop();
-    const answer = await standin.waitFor(() => standin.responses.find((r) => r.id === id), { timeoutMs: 15_000 });
+    const answer = await standin.waitFor(() => standin.responses.find((r) => r.id === id), { timeoutMs: CONTENDED_TX_MS });
     expect(blocksToText(answer.body as never)).toMatch(/Rerun of HubSpot started/);
-    await standin.waitFor(() => fivetran.syncRequests().filter((r) => r.path.includes('hubspot_daily')).length === 2, { timeoutMs: 10_000 });
+    await standin.waitFor(() => fivetran.syncRequests().filter((r) => r.path.includes('hubspot_daily')).length === 2, { timeoutMs: CONTENDED_TX_MS });
   });
 });

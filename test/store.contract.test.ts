@@ -119,6 +119,21 @@ function storeContract(name: string, makeStore: () => Promise<Store>, skipReason
       expect((await store.get('reqs', 'hot'))?.data).toEqual(winner?.ok ? winner.doc.data : undefined);
     });
 
+    it('transition: 20 concurrent increments lose none (each decides again on what the others wrote)', async () => {
+      await store.put<{ n: number }>('reqs', 'counter', { n: 0 });
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.transition<{ n: number }>('reqs', 'counter', () => true, (c) => ({ n: c.n + 1 }))));
+      expect(results.every((r) => r.ok)).toBe(true);
+      expect((await store.get<{ n: number }>('reqs', 'counter'))?.data).toEqual({ n: 20 });
+    });
+
+    it('transition: a field set to undefined is gone, a dotted key is one field, nested maps are replaced whole', async () => {
+      type Doc = { state: string; note?: string; 'a.b'?: number; map?: { x?: number; y?: number } };
+      await store.put<Doc>('reqs', 'shape', { state: 'open', note: 'n', 'a.b': 1, map: { x: 1, y: 2 } });
+      const res = await store.transition<Doc>('reqs', 'shape', () => true, () => ({ state: 'done', note: undefined, 'a.b': 2, map: { y: 3 } }));
+      expect(res.ok && res.doc.data).toEqual({ state: 'done', 'a.b': 2, map: { y: 3 } });
+      expect((await store.get<Doc>('reqs', 'shape'))?.data).toEqual({ state: 'done', 'a.b': 2, map: { y: 3 } });
+    });
+
     it('leases: acquire, refuse another holder, renew, expire, release', async () => {
       expect(await store.acquireLease('alerts', 'a', TTL)).toBe(true);
       expect(await store.acquireLease('alerts', 'b', TTL)).toBe(false);

@@ -1,6 +1,11 @@
 /**
  * Firestore Store: the production state store, shared by every replica.
- * Decisions (transition, leases, expired once-keys) run in Firestore
+ * A transition (one document: a claim, an approval) is a compare-and-set:
+ * read, decide, then write only if the document's update time is still the
+ * one read, deciding again if it is not. Replicas racing for one document
+ * then cost one failed write each, not the lock waits of transactions that
+ * all read it (the emulator resolves those only by a 2 s lock timeout).
+ * Leases, expired once-keys and multi-document decisions run in Firestore
  * transactions; once-keys use `create()`, which only one caller can win.
  *
  * Each document carries a `_version` field (a random id rewritten on every
@@ -8,7 +13,7 @@
  * write time, so `updateTime` cannot serve as the version everywhere.
  */
 import { randomUUID } from 'node:crypto';
-import { FieldPath, Firestore, Timestamp } from '@google-cloud/firestore';
+import { FieldPath, FieldValue, Firestore, Timestamp } from '@google-cloud/firestore';
 import type { DocumentReference, DocumentSnapshot, Query, Transaction } from '@google-cloud/firestore';
 import { StoreError } from '../../errors.js';
 import { isExpired, type AuditEntry, type ListOptions, type Store, type StoreDoc, type StoreTx, type TransitionResult, type VersionedDoc } from '../../ports/store.js';
@@ -20,7 +25,8 @@ const VERSION_FIELD = '_version';
  * _expireAt --collection-group=<collection> --enable-ttl`.
  */
 export const EXPIRE_FIELD = '_expireAt';
-const ALREADY_EXISTS = 6; // gRPC status code
+const ALREADY_EXISTS = 6; // gRPC status codes
+const FAILED_PRECONDITION = 9;
 // Contended transactions are retried by the client; racing replicas need more than the default 5.
 const MAX_ATTEMPTS = 25;
 
@@ -148,22 +154,25 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
       precondition: (current: T) => boolean,
       update: (current: T) => Partial<T>,
     ) =>
-      guard(`transition ${collection}/${id}`, () =>
-        db.runTransaction(
-          async (tx): Promise<TransitionResult<T>> => {
-            const doc = ref(collection, id);
-            const snap = await tx.get(doc);
-            if (!snap.exists) return { ok: false, reason: 'not_found' };
-            const current = toVersioned(snap) as VersionedDoc<T>;
-            if (!precondition(structuredClone(current.data))) return { ok: false, reason: 'precondition_failed', current };
-            const next = { ...current.data, ...update(structuredClone(current.data)) } as T;
-            const stamped = stamp(next);
-            tx.set(doc, stamped.data);
+      guard(`transition ${collection}/${id}`, async (): Promise<TransitionResult<T>> => {
+        const doc = ref(collection, id);
+        for (let attempt = 1; ; attempt++) {
+          const snap = await doc.get();
+          if (!snap.exists || !snap.updateTime) return { ok: false, reason: 'not_found' };
+          const current = toVersioned(snap) as VersionedDoc<T>;
+          if (!precondition(structuredClone(current.data))) return { ok: false, reason: 'precondition_failed', current };
+          const next = { ...current.data, ...update(structuredClone(current.data)) } as T;
+          const stamped = stamp(next);
+          try {
+            await doc.update(...replacement(snap.data() ?? {}, stamped.data), { lastUpdateTime: snap.updateTime });
             return { ok: true, doc: { id, data: clean(next) as T, version: stamped.version } };
-          },
-          { maxAttempts: MAX_ATTEMPTS },
-        ),
-      ),
+          } catch (err) {
+            // Written (or deleted) by someone else since the read: decide again on what is there now.
+            if ((err as { code?: unknown }).code !== FAILED_PRECONDITION || attempt >= MAX_ATTEMPTS) throw err;
+            await new Promise((r) => setTimeout(r, Math.random() * 20 * Math.min(attempt, 5)));
+          }
+        }
+      }),
 
     acquireLease: (name, holder, ttlMs) =>
       guard(`acquireLease ${name}`, () =>
@@ -230,6 +239,18 @@ function stamp(data: StoreDoc): { data: StoreDoc; version: string } {
   const { [EXPIRE_FIELD]: _old, ...rest } = data;
   const expires = typeof rest['expiresAt'] === 'number' ? { [EXPIRE_FIELD]: Timestamp.fromMillis(rest['expiresAt']) } : {};
   return { data: { ...rest, ...expires, [VERSION_FIELD]: version }, version };
+}
+
+/**
+ * `update()` arguments that make a stored document exactly `next` (set, not
+ * merge): every field of `next` by its path (a key holding a dot is one
+ * field), and a delete for every stored field `next` no longer has.
+ */
+function replacement(stored: StoreDoc, next: StoreDoc): [FieldPath, unknown, ...unknown[]] {
+  const args: unknown[] = [];
+  for (const [key, value] of Object.entries(next)) if (value !== undefined) args.push(new FieldPath(key), value);
+  for (const key of Object.keys(stored)) if (next[key] === undefined) args.push(new FieldPath(key), FieldValue.delete());
+  return args as [FieldPath, unknown, ...unknown[]];
 }
 
 function clean(data: StoreDoc): StoreDoc {
