@@ -86,7 +86,9 @@ export interface Store {
 
   /**
    * Atomic compare-and-set: reads the document, and if `precondition(data)` holds,
-   * writes `update(data)` (merged over the old data) in one transaction.
+   * writes `update(data)` (merged over the old data), only over the version it
+   * read (a transaction, or a write conditional on that version, deciding again
+   * if another write came first).
    */
   transition<T extends StoreDoc>(
     collection: string,

@@ -26,6 +26,7 @@ const VERSION_FIELD = '_version';
  */
 export const EXPIRE_FIELD = '_expireAt';
 const ALREADY_EXISTS = 6; // gRPC status codes
+const NOT_FOUND = 5;
 const FAILED_PRECONDITION = 9;
 // Contended transactions are retried by the client; racing replicas need more than the default 5.
 const MAX_ATTEMPTS = 25;
@@ -167,8 +168,13 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
             await doc.update(...replacement(snap.data() ?? {}, stamped.data), { lastUpdateTime: snap.updateTime });
             return { ok: true, doc: { id, data: clean(next) as T, version: stamped.version } };
           } catch (err) {
+            const code = (err as { code?: unknown }).code;
+            if ((code !== FAILED_PRECONDITION && code !== NOT_FOUND) || attempt >= MAX_ATTEMPTS) throw err;
+            // The client retries a commit whose answer was lost (UNAVAILABLE); if the first one landed, the retry
+            // finds our own write. Then this transition happened.
+            const now = await doc.get();
+            if (now.get(VERSION_FIELD) === stamped.version) return { ok: true, doc: { id, data: clean(next) as T, version: stamped.version } };
             // Written (or deleted) by someone else since the read: decide again on what is there now.
-            if ((err as { code?: unknown }).code !== FAILED_PRECONDITION || attempt >= MAX_ATTEMPTS) throw err;
             await new Promise((r) => setTimeout(r, Math.random() * 20 * Math.min(attempt, 5)));
           }
         }
@@ -248,7 +254,8 @@ function stamp(data: StoreDoc): { data: StoreDoc; version: string } {
  */
 function replacement(stored: StoreDoc, next: StoreDoc): [FieldPath, unknown, ...unknown[]] {
   const args: unknown[] = [];
-  for (const [key, value] of Object.entries(next)) if (value !== undefined) args.push(new FieldPath(key), value);
+  // set() leaves out an own `__proto__` key (it cannot be stored); update() would refuse the whole write.
+  for (const [key, value] of Object.entries(next)) if (value !== undefined && key !== '__proto__') args.push(new FieldPath(key), value);
   for (const key of Object.keys(stored)) if (next[key] === undefined) args.push(new FieldPath(key), FieldValue.delete());
   return args as [FieldPath, unknown, ...unknown[]];
 }
