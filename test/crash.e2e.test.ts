@@ -20,6 +20,7 @@ import { freePort } from './support/ports.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
+import { UPLOAD_METHOD } from '../src/slack-standin/files.js';
 import { BotClient } from '../src/slack-standin/bot-client.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
@@ -367,6 +368,30 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
       // The PNG the new process drew reached Slack whole: it decodes to the chart's size.
       const png = standin.file(chart.files![0]!.id)!.bytes!;
       expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1600, 800]);
+    });
+
+    it('/query chart, killed after Slack received the bytes, before files.completeUploadExternal: one chart', async () => {
+      const shown = () => standin.conversation(CHANNEL).filter((m) => !m.ephemeral && (m.files ?? []).length > 0 && /Weeks: \*6\* · Hosting: \*Managed\*/.test(text(m)));
+      let uploaded: string | undefined;
+      const restarted = killWhen((kill) =>
+        standin.onApplied(async (call) => {
+          if (call.method !== UPLOAD_METHOD || !String(call.args['filename']).startsWith('weekly-active-instances')) return;
+          uploaded = String(call.args['file_id']);
+          await kill();
+        }),
+      );
+      const { ack } = await standin.runCommand(bot.client, { command: '/query', text: 'weekly-active-instances weeks=6 hosting=managed', userId: RILEY, channelId: CHANNEL, timeoutMs: 200 });
+      expect(ack.status).toBe(200);
+      await restarted;
+      const chart = await until(() => shown()[0], 'the chart posted by the new process', 60_000).catch(async (err: Error) => {
+        throw new Error(`${err.message}\n${await diagnose()}`);
+      });
+      await new Promise((r) => setTimeout(r, 600)); // a second completion would have landed by now
+      expect(shown()).toHaveLength(1);
+      // The new process uploaded anew and completed its own upload; the first one's bytes were never shared.
+      expect(chart.files![0]!.id).not.toBe(uploaded);
+      const png = standin.file(chart.files![0]!.id)!.bytes!;
       expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1600, 800]);
     });
 

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, parseMultipart, randomId, send } from './http.js';
-import type { ChangeEvent, StoredFile } from './types.js';
+import type { AppliedCall, ChangeEvent, StoredFile } from './types.js';
 import type { Violations } from './violations.js';
 
 type PendingFile = StoredFile & { length: number; uploaded: boolean };
@@ -18,6 +18,9 @@ function mimetypeOf(name: string): string {
   return types[ext] ?? 'application/octet-stream';
 }
 
+/** The `method` an `onApplied` hook sees for the bytes of an upload arriving at its upload URL (not a Web API method). */
+export const UPLOAD_METHOD = 'upload';
+
 export class FileStore {
   private readonly files = new Map<string, PendingFile>();
 
@@ -25,6 +28,8 @@ export class FileStore {
     private readonly baseUrl: () => string,
     private readonly changed: (event: ChangeEvent) => void,
     private readonly violations: Violations,
+    /** The `onApplied` hooks, run once the bytes are stored and before the uploader hears so. */
+    private readonly applied: (call: AppliedCall) => Promise<void> = async () => {},
   ) {}
 
   reset(): void {
@@ -68,7 +73,9 @@ export class FileStore {
     }
     Object.assign(file, { bytes, size: bytes.length, uploaded: true });
     this.changed({ kind: 'file' });
-    send(res, 200, `OK - ${bytes.length}`);
+    const answer = `OK - ${bytes.length}`;
+    await this.applied({ method: UPLOAD_METHOD, args: { file_id: fileId, filename: file.name, length: bytes.length }, at: Date.now(), result: { ok: true, answer } });
+    send(res, 200, answer);
   }
 
   /** `GET /files/<id>`: the uploaded bytes, with their type. */

@@ -85,7 +85,7 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
     this.recorder = new Recorder(options.onViolation);
     this.ws = new Workspace(options, changed);
     this.views = new ViewStore(this.ws);
-    this.files = new FileStore(url, changed, this.recorder.violations);
+    this.files = new FileStore(url, changed, this.recorder.violations, (call) => this.recorder.applied(call));
     this.responseUrls = new ResponseUrls(this.ws, this.recorder);
     this.webApi = new WebApi({ ws: this.ws, views: this.views, files: this.files, url }, this.recorder);
     this.simulated = new SimulatedUser(this.ws, this.views, this.recorder, this.responseUrls, url);
@@ -252,7 +252,9 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
    * bot's connection is gone by then, the answer is dropped quietly. A hook that
    * throws makes the stand-in answer HTTP 500 (the call stays applied). Hooks
    * run for every call, failed ones too (`call.error`), and survive
-   * {@link reset}. Returns the function that removes the hook.
+   * {@link reset}. They also run when the bytes of an upload have arrived at
+   * its upload URL, before the uploader is answered (`method: 'upload'`,
+   * `args: { file_id, filename, length }`). Returns the function that removes the hook.
    */
   onApplied(hook: AppliedHook): () => void {
     return this.recorder.onApplied(hook);
