@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebClient } from '@slack/web-api';
 import { uploadFile } from '../src/slack/uploads.js';
 import { readBody } from '../src/slack-standin/http.js';
-import { loopbackServer } from './support/ports.js';
+import { freePort, loopbackServer } from './support/ports.js';
 
-type UploadAnswer = 'ok' | 'status-500' | 'cut' | 'silent';
+type UploadAnswer = 'ok' | 'status-500' | 'cut' | 'silent' | 'closed-port';
 
 interface Seen {
   method: string;
@@ -24,13 +24,17 @@ interface Seen {
 let server: Awaited<ReturnType<typeof loopbackServer>>;
 let base: string;
 let answer: UploadAnswer = 'ok';
+let closedPort: number;
 const uploads: Seen[] = [];
 const completed: string[] = [];
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readBody(req);
   const json = (value: unknown): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
-  if (req.url === '/api/files.getUploadURLExternal') return json({ ok: true, upload_url: `${base}/upload/v1/F1?sig=s3cr3t`, file_id: 'F1' });
+  if (req.url === '/api/files.getUploadURLExternal') {
+    const origin = answer === 'closed-port' ? `http://127.0.0.1:${closedPort}` : base;
+    return json({ ok: true, upload_url: `${origin}/upload/v1/F1?sig=s3cr3t`, file_id: 'F1' });
+  }
   if (req.url === '/api/files.completeUploadExternal') {
     completed.push(body.toString('utf8'));
     return json({ ok: true, files: [{ id: 'F1' }] });
@@ -53,6 +57,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 beforeAll(async () => {
   server = await loopbackServer(handle);
   base = server.url;
+  closedPort = await freePort(); // free now: nothing listens there
 });
 afterAll(() => server.close());
 
@@ -91,7 +96,14 @@ describe('uploadFile: the bytes to the upload URL', () => {
 
   it('fails, without completing, when the connection closes halfway through the answer', async () => {
     fresh('cut');
-    await expect(uploadFile(client(), { channelId: 'C1', bytes: png, filename: 'chart.png', title: 'Chart' })).rejects.toThrow(/closed the connection|aborted|socket hang up/);
+    await expect(uploadFile(client(), { channelId: 'C1', bytes: png, filename: 'chart.png', title: 'Chart' })).rejects.toThrow(/^the upload URL closed the connection before answering in full \(UND_ERR_SOCKET\)$/);
+    expect(completed).toHaveLength(0);
+  });
+
+  it('fails, without completing, when nothing listens at the upload URL, and says so without the URL', async () => {
+    fresh('closed-port');
+    const failure = await uploadFile(client(), { channelId: 'C1', bytes: png, filename: 'chart.png', title: 'Chart' }).then(() => null, (err: unknown) => err as Error);
+    expect(failure?.message).toBe('could not reach the upload URL (ECONNREFUSED)');
     expect(completed).toHaveLength(0);
   });
 

@@ -68,14 +68,28 @@ export async function uploadFile(client: WebClient, file: FileUpload, options: {
  */
 async function postBytes(url: string, bytes: Buffer, timeoutMs: number): Promise<number> {
   const signal = AbortSignal.timeout(timeoutMs);
+  const late = () => new Error(`the upload URL did not answer within ${timeoutMs / 1000} s`);
+  let answer: Awaited<ReturnType<typeof request>>;
   try {
-    const answer = await request(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes, signal });
-    await answer.body.arrayBuffer(); // read whole: a connection cut before the end rejects (dump() would not say)
-    return answer.statusCode;
+    answer = await request(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes, signal });
   } catch (err) {
-    if (signal.aborted) throw new Error(`the upload URL did not answer within ${timeoutMs / 1000} s`);
-    throw new Error(`the upload URL closed the connection before answering in full (${(err as Error).message})`);
+    if (signal.aborted) throw late();
+    // The code only (ECONNREFUSED, ENOTFOUND…): the URL is signed, and messages may quote it.
+    throw new Error(`could not reach the upload URL (${errorCode(err)})`);
   }
+  try {
+    await answer.body.arrayBuffer(); // read whole: a connection cut before the end rejects (dump() would not say)
+  } catch (err) {
+    if (signal.aborted) throw late();
+    throw new Error(`the upload URL closed the connection before answering in full (${errorCode(err)})`);
+  }
+  return answer.statusCode;
+}
+
+function errorCode(err: unknown): string {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.cause?.code;
+  return typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : 'network error';
 }
 
 /** Cuts text to `max` characters (code points), with an ellipsis. */
