@@ -391,6 +391,7 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
       expect(shown()).toHaveLength(1);
       // The new process uploaded anew and completed its own upload; the first one's bytes were never shared.
       expect(chart.files![0]!.id).not.toBe(uploaded);
+      expect(standin.callsTo('files.completeUploadExternal').filter((c) => JSON.stringify(c.args).includes(uploaded!))).toHaveLength(0);
       const png = standin.file(chart.files![0]!.id)!.bytes!;
       expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1600, 800]);
     });

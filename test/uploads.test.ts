@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebClient } from '@slack/web-api';
 import { uploadFile } from '../src/slack/uploads.js';
 import { readBody } from '../src/slack-standin/http.js';
-import { freePort, loopbackServer } from './support/ports.js';
+import { loopbackServer } from './support/ports.js';
 
-type UploadAnswer = 'ok' | 'status-500' | 'cut' | 'silent' | 'closed-port';
+type UploadAnswer = 'ok' | 'status-500' | 'cut' | 'hang-up' | 'silent' | 'closed-port';
 
 interface Seen {
   method: string;
@@ -24,7 +24,6 @@ interface Seen {
 let server: Awaited<ReturnType<typeof loopbackServer>>;
 let base: string;
 let answer: UploadAnswer = 'ok';
-let closedPort: number;
 const uploads: Seen[] = [];
 const completed: string[] = [];
 
@@ -32,7 +31,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const body = await readBody(req);
   const json = (value: unknown): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
   if (req.url === '/api/files.getUploadURLExternal') {
-    const origin = answer === 'closed-port' ? `http://127.0.0.1:${closedPort}` : base;
+    // Port 9 (discard): nothing listens there on a test machine.
+    const origin = answer === 'closed-port' ? 'http://127.0.0.1:9' : base;
     return json({ ok: true, upload_url: `${origin}/upload/v1/F1?sig=s3cr3t`, file_id: 'F1' });
   }
   if (req.url === '/api/files.completeUploadExternal') {
@@ -43,6 +43,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     uploads.push({ method: req.method ?? '', contentType: req.headers['content-type'], contentLength: req.headers['content-length'], bytes: body });
     if (answer === 'ok') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('OK - 5');
     if (answer === 'status-500') return void res.writeHead(500, { 'content-type': 'text/plain' }).end('upload failed');
+    if (answer === 'hang-up') return void res.socket?.destroy(); // took the bytes, answers nothing
     if (answer === 'cut') {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
       res.write('OK');
@@ -57,7 +58,6 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 beforeAll(async () => {
   server = await loopbackServer(handle);
   base = server.url;
-  closedPort = await freePort(); // free now: nothing listens there
 });
 afterAll(() => server.close());
 
@@ -97,6 +97,13 @@ describe('uploadFile: the bytes to the upload URL', () => {
   it('fails, without completing, when the connection closes halfway through the answer', async () => {
     fresh('cut');
     await expect(uploadFile(client(), { channelId: 'C1', bytes: png, filename: 'chart.png', title: 'Chart' })).rejects.toThrow(/^the upload URL closed the connection before answering in full \(UND_ERR_SOCKET\)$/);
+    expect(completed).toHaveLength(0);
+  });
+
+  it('fails, without completing, when the upload URL takes the bytes and hangs up without an answer', async () => {
+    fresh('hang-up');
+    await expect(uploadFile(client(), { channelId: 'C1', bytes: png, filename: 'chart.png', title: 'Chart' })).rejects.toThrow(/^the upload URL closed the connection before answering \((UND_ERR_SOCKET|ECONNRESET)\)$/);
+    expect(uploads).toHaveLength(1);
     expect(completed).toHaveLength(0);
   });
 

@@ -151,13 +151,17 @@ export interface CallRecord {
   error?: string;
 }
 
-/** A Web API call the stand-in has applied and is about to answer (see `SlackStandin.onApplied`). */
+/**
+ * A Web API call the stand-in has applied and is about to answer, or the bytes
+ * of an upload stored at its upload URL (`method: 'upload'`, not recorded in
+ * `calls`); see `SlackStandin.onApplied`.
+ */
 export interface AppliedCall extends CallRecord {
   /** The answer the bot is about to get. */
   result: Loose;
 }
 
-/** Runs after a Web API call is applied and before the bot gets the answer. */
+/** Runs after a Web API call (or an upload's bytes) is applied and before the bot gets the answer. */
 export type AppliedHook = (call: AppliedCall) => void | Promise<void>;
 
 /** One post the bot made to a response_url. */

@@ -75,7 +75,9 @@ async function postBytes(url: string, bytes: Buffer, timeoutMs: number): Promise
   } catch (err) {
     if (signal.aborted) throw late();
     // The code only (ECONNREFUSED, ENOTFOUND…): the URL is signed, and messages may quote it.
-    throw new Error(`could not reach the upload URL (${errorCode(err)})`);
+    const code = errorCode(err);
+    if (CONNECT_FAILURES.test(code)) throw new Error(`could not reach the upload URL (${code})`);
+    throw new Error(`the upload URL closed the connection before answering (${code})`);
   }
   try {
     await answer.body.arrayBuffer(); // read whole: a connection cut before the end rejects (dump() would not say)
@@ -86,10 +88,12 @@ async function postBytes(url: string, bytes: Buffer, timeoutMs: number): Promise
   return answer.statusCode;
 }
 
+/** Codes of a connection that never got as far as sending: no host, no listener, no route, no TLS. */
+const CONNECT_FAILURES = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT|ERR_SSL_\w+|ERR_TLS_\w+|CERT_\w+|\w*SELF_SIGNED\w*|UNABLE_TO_\w+)$/;
+
 function errorCode(err: unknown): string {
-  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
-  const code = e?.code ?? e?.cause?.code;
-  return typeof code === 'string' && /^[A-Z_]+$/.test(code) ? code : 'network error';
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]+$/.test(code) ? code : 'network error';
 }
 
 /** Cuts text to `max` characters (code points), with an ellipsis. */
