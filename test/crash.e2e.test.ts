@@ -21,6 +21,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
 import { UPLOAD_METHOD } from '../src/slack-standin/files.js';
+import type { StoredMessage } from '../src/slack-standin/types.js';
 import { BotClient } from '../src/slack-standin/bot-client.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
@@ -353,11 +354,15 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
       expect(await audits(sub.id)).toEqual(['subscription.created', 'subscription.run_now']);
     });
 
-    it('/query chart, killed after Slack reserved its upload, before the bytes were sent: one chart', async () => {
-      // Values no other test asks for, so the result is drawn and uploaded by this command only.
-      const shown = () => standin.conversation(CHANNEL).filter((m) => !m.ephemeral && (m.files ?? []).length > 0 && /Weeks: \*7\* · Hosting: \*Managed\*/.test(text(m)));
-      const restarted = killWhen(onSlack('files.getUploadURLExternal', (a) => String(a['filename']).startsWith('weekly-active-instances')));
-      const { ack } = await standin.runCommand(bot.client, { command: '/query', text: 'weekly-active-instances weeks=7 hosting=managed', userId: RILEY, channelId: CHANNEL, timeoutMs: 200 });
+    /**
+     * `/query weekly-active-instances weeks=<weeks> hosting=managed` (values no other test asks for, so the
+     * chart is drawn and uploaded by this command only), the bot killed where `arm` says: the new process
+     * posts the chart once, and its PNG reached Slack whole (it decodes to the chart's size).
+     */
+    async function chartAfterKill(weeks: number, arm: (kill: () => Promise<void>) => () => void): Promise<StoredMessage> {
+      const shown = () => standin.conversation(CHANNEL).filter((m) => !m.ephemeral && (m.files ?? []).length > 0 && text(m).includes(`Weeks: *${weeks}* · Hosting: *Managed*`));
+      const restarted = killWhen(arm);
+      const { ack } = await standin.runCommand(bot.client, { command: '/query', text: `weekly-active-instances weeks=${weeks} hosting=managed`, userId: RILEY, channelId: CHANNEL, timeoutMs: 200 });
       expect(ack.status).toBe(200);
       await restarted;
       const chart = await until(() => shown()[0], 'the chart posted by the new process', 60_000).catch(async (err: Error) => {
@@ -365,35 +370,28 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
       });
       await new Promise((r) => setTimeout(r, 600)); // a second upload would have landed by now
       expect(shown()).toHaveLength(1);
-      // The PNG the new process drew reached Slack whole: it decodes to the chart's size.
       const png = standin.file(chart.files![0]!.id)!.bytes!;
       expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
       expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1600, 800]);
+      return chart;
+    }
+
+    it('/query chart, killed after Slack reserved its upload, before the bytes were sent: one chart', async () => {
+      await chartAfterKill(7, onSlack('files.getUploadURLExternal', (a) => String(a['filename']).startsWith('weekly-active-instances')));
     });
 
     it('/query chart, killed after Slack received the bytes, before files.completeUploadExternal: one chart', async () => {
-      const shown = () => standin.conversation(CHANNEL).filter((m) => !m.ephemeral && (m.files ?? []).length > 0 && /Weeks: \*6\* · Hosting: \*Managed\*/.test(text(m)));
       let uploaded: string | undefined;
-      const restarted = killWhen((kill) =>
+      const chart = await chartAfterKill(6, (kill) =>
         standin.onApplied(async (call) => {
           if (call.method !== UPLOAD_METHOD || !String(call.args['filename']).startsWith('weekly-active-instances')) return;
           uploaded = String(call.args['file_id']);
           await kill();
         }),
       );
-      const { ack } = await standin.runCommand(bot.client, { command: '/query', text: 'weekly-active-instances weeks=6 hosting=managed', userId: RILEY, channelId: CHANNEL, timeoutMs: 200 });
-      expect(ack.status).toBe(200);
-      await restarted;
-      const chart = await until(() => shown()[0], 'the chart posted by the new process', 60_000).catch(async (err: Error) => {
-        throw new Error(`${err.message}\n${await diagnose()}`);
-      });
-      await new Promise((r) => setTimeout(r, 600)); // a second completion would have landed by now
-      expect(shown()).toHaveLength(1);
-      // The new process uploaded anew and completed its own upload; the first one's bytes were never shared.
+      // The new process uploaded anew and completed its own upload; the killed one's bytes were never shared.
       expect(chart.files![0]!.id).not.toBe(uploaded);
       expect(standin.callsTo('files.completeUploadExternal').filter((c) => JSON.stringify(c.args).includes(uploaded!))).toHaveLength(0);
-      const png = standin.file(chart.files![0]!.id)!.bytes!;
-      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1600, 800]);
     });
 
     // ---- rerun: the message, the start at Fivetran, the polling ----
