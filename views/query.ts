@@ -11,6 +11,7 @@ import { describeParam } from '../src/catalog/params.js';
 import { cellText, dateRange } from '../src/charts/spec.js';
 import type { QueryOutput } from '../src/services/query.js';
 import { ago, escapeMrkdwn, noteMessage, slackDate, truncate, SLACK_LIMITS, escapeAndTruncate, truncateMrkdwn, type MessageBody } from './common.js';
+import { localeNumber } from '../src/format.js';
 
 const C = Commands.query;
 /** Sections of monospaced table text in one message (each under 3,000 characters). */
@@ -39,10 +40,6 @@ export interface QueryModalMetadata {
   t?: string;
 }
 
-// Built once: toLocaleString builds a formatter per call (about 0.2 ms each), and every chart's footer formats two numbers.
-const count = new Intl.NumberFormat('en-US');
-const upTo1Decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
-
 /** "1.2 GB": bytes in SI units, as BigQuery's console shows them. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
@@ -52,7 +49,7 @@ export function formatBytes(bytes: number): string {
     v /= 1000;
     i++;
   }
-  return `${i === 0 ? v : upTo1Decimal.format(v)} ${units[i]}`;
+  return `${i === 0 ? v : localeNumber(v, 1)} ${units[i]}`;
 }
 
 function section(text: string): KnownBlock {
@@ -157,7 +154,7 @@ export function queryUnknownMessage(name: string, closest: readonly SavedQuery[]
 }
 
 export function queryTooLongMessage(max: number): MessageBody {
-  const text = `:scissors: That is too long for \`${C}\` (${count.format(max)} characters at most). Try \`${C} list\`.`;
+  const text = `:scissors: That is too long for \`${C}\` (${localeNumber(max)} characters at most). Try \`${C} list\`.`;
   return { text, blocks: [section(text)] };
 }
 
@@ -320,7 +317,7 @@ function footer(o: QueryOutput, now: Date, requestedBy: string | undefined): str
 
 function summary(o: QueryOutput): string {
   const range = dateRange(o.rows, o.query.display.x);
-  const rows = `${count.format(o.totalRows)} row${o.totalRows === 1 ? '' : 's'}`;
+  const rows = `${localeNumber(o.totalRows)} row${o.totalRows === 1 ? '' : 's'}`;
   const params = o.params.shown.map((s) => `${escapeMrkdwn(s.label)}: *${escapeAndTruncate(s.value, 80)}*`).join(' · ');
   return [
     `*${escapeMrkdwn(o.query.title)}*  \`${o.query.name}\``,
@@ -404,7 +401,7 @@ export function queryTableMessage(o: QueryOutput, now: Date, options: { requeste
   for (const s of sections) blocks.push(section('```\n' + s + '\n```'));
   const more = o.totalRows - shownRows;
   const left = [
-    more > 0 ? `${count.format(more)} more row${more === 1 ? '' : 's'}` : '',
+    more > 0 ? `${localeNumber(more)} more row${more === 1 ? '' : 's'}` : '',
     hiddenColumns > 0 ? `${hiddenColumns} more column${hiddenColumns === 1 ? '' : 's'}` : '',
   ].filter(Boolean);
   if (left.length) blocks.push(section(`_${left.join(' and ')} not shown: use Download CSV for all of them._`));
@@ -452,5 +449,5 @@ export function queryCsvAlreadyMessage(inThread: boolean): MessageBody {
 
 /** The result of a Download CSV click. */
 export function queryCsvComment(o: QueryOutput, requestedBy: string): string {
-  return `CSV of ${escapeMrkdwn(o.query.title)} (${count.format(o.totalRows)} rows${o.rows.length < o.totalRows ? `, first ${count.format(o.rows.length)} included` : ''}), for <@${requestedBy}>`;
+  return `CSV of ${escapeMrkdwn(o.query.title)} (${localeNumber(o.totalRows)} rows${o.rows.length < o.totalRows ? `, first ${localeNumber(o.rows.length)} included` : ''}), for <@${requestedBy}>`;
 }

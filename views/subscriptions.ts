@@ -12,6 +12,7 @@ import { SCHEDULE_KINDS, WEEKDAYS, describeSchedule, MAX_MONTH_DAY, type Schedul
 import { ALERT_OPS, describeCondition, type Evaluation } from '../src/domain/alert-condition.js';
 import { numericColumnsOf, subscriptionRef, type RunRecord, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
 import { escapeAndTruncate, escapeMrkdwn, isChannelId, noteMessage, slackDate, truncate, truncateMrkdwn, type MessageBody } from './common.js';
+import { localeNumber } from '../src/format.js';
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text: truncate(text, 75) });
 const option = (value: string, text: string): PlainTextOption => ({ text: plain(text), value });
@@ -184,7 +185,7 @@ function describeScheduleOf(s: Subscription): string {
 }
 
 function number(n: number | null): string {
-  return n === null ? 'no value' : n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  return n === null ? 'no value' : localeNumber(n, 2);
 }
 
 /** The alert fired: what, the value now and before; the chart follows in its thread. */
@@ -301,7 +302,7 @@ export function subscriptionFailedDm(s: Subscription, title: string, paused: boo
 
 /** A delivery sent as a CSV file only: the message the file comes with. */
 export function subscriptionCsvBlocks(title: string, rows: number, s: Subscription): KnownBlock[] {
-  return [section(`*${escapeMrkdwn(title)}* as CSV: ${rows.toLocaleString('en-US')} row${rows === 1 ? '' : 's'}.`), ...subscriptionFooter(s)];
+  return [section(`*${escapeMrkdwn(title)}* as CSV: ${localeNumber(rows)} row${rows === 1 ? '' : 's'}.`), ...subscriptionFooter(s)];
 }
 
 /** Why a change was refused. */

@@ -8,9 +8,9 @@ import { LEVEL_INFO, TELEMETRY_LEVELS, type Hosting } from '../src/domain/teleme
 import type { CustomerName } from '../src/domain/customer-match.js';
 import type { CustomerTelemetry, InstanceTelemetry } from '../src/services/telemetry.js';
 import { ago, escapeMrkdwn, slackDate, truncate, escapeAndTruncate, type MessageBody } from './common.js';
+import { localeNumber } from '../src/format.js';
 
 // One formatter for every card: toLocaleString builds a new one per call (about 20 times slower), three per instance.
-const counts = new Intl.NumberFormat('en-US');
 
 const HOSTING_LABEL: Record<Hosting, string> = {
   cloud: 'Sourcegraph cloud',
@@ -40,7 +40,7 @@ function instanceBlocks(i: InstanceTelemetry, now: Date, lookerUrl: string | nul
         { type: 'mrkdwn', text: `*Last ping received*\n${lastPing}` },
         {
           type: 'mrkdwn',
-          text: `*In the window*\n${counts.format(i.activity.fullPings)} full, ${counts.format(i.activity.criticalPings)} critical pings; ${counts.format(i.activity.userLevelEvents)} user-level events`,
+          text: `*In the window*\n${localeNumber(i.activity.fullPings)} full, ${localeNumber(i.activity.criticalPings)} critical pings; ${localeNumber(i.activity.userLevelEvents)} user-level events`,
         },
       ],
     },

@@ -6,6 +6,7 @@
 import type { MatchResult } from '../domain/customer-match.js';
 import type { QueryParams } from '../ports/warehouse.js';
 import { MAX_PARAM_LENGTH, isValidIsoDate, resolveDateSpec, type ParamDef, type SavedQuery } from './catalog.js';
+import { localeNumber } from '../format.js';
 
 /** Looks a customer up as `/telemetry` does. */
 export type CustomerLookup = (text: string) => Promise<MatchResult & { byId?: { customerId: string; name: string } }>;
@@ -36,8 +37,6 @@ export interface ResolveContext {
   customers: CustomerLookup;
 }
 
-// Built once: toLocaleString builds a formatter per call, and every /query with a number resolves one.
-const count = new Intl.NumberFormat('en-US');
 const quote = (v: string) => `“${v.length > 40 ? v.slice(0, 39) + '…' : v}”`;
 
 /**
@@ -84,7 +83,7 @@ export async function resolveParams(query: SavedQuery, given: Record<string, str
   for (const p of query.params) {
     const raw = Object.hasOwn(given, p.name) ? given[p.name]!.trim() : undefined;
     if (raw !== undefined && raw.length > MAX_PARAM_LENGTH) {
-      problems[p.name] = `at most ${MAX_PARAM_LENGTH} characters (got ${count.format(raw.length)})`;
+      problems[p.name] = `at most ${MAX_PARAM_LENGTH} characters (got ${localeNumber(raw.length)})`;
       // Kept (cut) so a modal knows it was given, and says what was wrong with it.
       keep[p.name] = raw.slice(0, MAX_PARAM_LENGTH);
       continue;
@@ -113,7 +112,7 @@ async function resolveOne(p: ParamDef, raw: string | undefined, ctx: ResolveCont
       const n = /^[-+]?\d{1,15}$/.test(value.replace(/[,_]/g, '')) ? Number(value.replace(/[,_]/g, '')) : NaN;
       if (!Number.isSafeInteger(n)) return { problem: `expects a whole number from ${p.min} to ${p.max}, got ${quote(value)}` };
       if (n < p.min || n > p.max) return { problem: `must be from ${p.min} to ${p.max}, got ${n}` };
-      return { canonical: String(n), shown: count.format(n), bound: { type: 'INT64', value: n } };
+      return { canonical: String(n), shown: localeNumber(n), bound: { type: 'INT64', value: n } };
     }
     case 'string': {
       if (value.length > p.maxLength) return { problem: `at most ${p.maxLength} characters (got ${value.length})` };

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ChartRenderError } from '../errors.js';
 import { createWorkerPool } from './worker-pool.js';
+import { localeNumber } from '../format.js';
 
 export type RenderedChartType = 'line' | 'bar' | 'stacked-bar' | 'pie';
 
@@ -52,14 +53,10 @@ export interface ChartRendererOptions {
 
 export const CHART_FONT_FAMILY = 'DejaVu Sans';
 
-// One formatter each: toLocaleString builds a new one per call, and an axis formats every tick on every chart.
-const upTo2Decimals = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
-const upTo1Decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
-
 /** "12,345", "1.5M": thousands separators, compact above a million. */
 export function formatNumber(value: number): string {
-  if (Math.abs(value) >= 10_000_000) return `${upTo1Decimal.format(value / 1_000_000)}M`;
-  return upTo2Decimals.format(value);
+  if (Math.abs(value) >= 10_000_000) return `${localeNumber(value / 1_000_000, 1)}M`;
+  return localeNumber(value, 2);
 }
 
 /** The default pool size on this machine. */

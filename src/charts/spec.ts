@@ -5,6 +5,7 @@
 import type { Cell, Row } from '../ports/warehouse.js';
 import type { DisplaySpec } from '../catalog/catalog.js';
 import type { ChartSpec, RenderedChartType } from './renderer.js';
+import { localeNumber } from '../format.js';
 
 /** More series than this are summed into "Other". */
 export const MAX_SERIES = 10;
@@ -30,14 +31,12 @@ export function formatDateLabels(dates: Date[]): string[] {
 }
 
 // One formatter each, built once: toLocaleString builds a new one per call, and a table formats every cell.
-const upTo4Decimals = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });
-const plainNumber = new Intl.NumberFormat('en-US');
 
 /** A cell as text for tables and CSV: numbers plain, timestamps ISO. */
 export function cellText(v: Cell, forCsv = false): string {
   if (v === null) return '';
   if (v instanceof Date) return forCsv ? v.toISOString() : v.toISOString().replace('T', ' ').slice(0, 16);
-  if (typeof v === 'number') return forCsv ? String(v) : upTo4Decimals.format(v);
+  if (typeof v === 'number') return forCsv ? String(v) : localeNumber(v, 4);
   return String(v);
 }
 
@@ -106,7 +105,7 @@ export function chartSpecFor(rows: Row[], display: DisplaySpec, text: { title: s
     const total = data.reduce<number>((a, b) => a + (b ?? 0), 0);
     for (let i = 0; i < labels.length; i++) {
       const v = data[i] ?? 0;
-      labels[i] = `${labels[i]}: ${plainNumber.format(v)}${total > 0 ? ` (${Math.round((100 * v) / total)}%)` : ''}`;
+      labels[i] = `${labels[i]}: ${localeNumber(v)}${total > 0 ? ` (${Math.round((100 * v) / total)}%)` : ''}`;
     }
   }
   return {

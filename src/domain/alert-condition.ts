@@ -5,6 +5,7 @@
  * from flapping: it fires when the condition becomes true, stays quiet while
  * it holds, and says "resolved" once when it no longer does. Pure.
  */
+import { localeNumber } from '../format.js';
 
 export const ALERT_OPS = [
   { id: 'above', label: 'is above' },
@@ -96,7 +97,7 @@ export function alertStep(state: AlertState, holds: boolean): { action: 'fire' |
 
 /** "Weekly active instances is above 1,000", in words. */
 export function describeCondition(c: AlertCondition, columnLabel = c.column): string {
-  const n = c.value.toLocaleString('en-US', { maximumFractionDigits: 2 });
+  const n = localeNumber(c.value, 2);
   if (c.op === 'change_pct') return `${columnLabel} changes by more than ${n}% from the period before`;
   return `${columnLabel} ${c.op === 'above' ? 'is above' : 'is below'} ${n}`;
 }

@@ -22,6 +22,7 @@ import { checkSchedule, describeSchedule, nextRun, type Schedule, type ScheduleF
 import { checkCondition, type AlertCondition, type AlertState, type ConditionField } from '../domain/alert-condition.js';
 import type { SavedQuery } from '../catalog/catalog.js';
 import type { QueryService } from './query.js';
+import { localeNumber } from '../format.js';
 
 export const SUBSCRIPTIONS = 'subscriptions';
 export const SUBSCRIPTION_RUN_JOB = 'subscription.run';
@@ -398,5 +399,5 @@ export function runJob(s: Pick<Subscription, 'id'>, dueAt: number): JobSpec {
 }
 
 function formatMb(bytes: number): string {
-  return `${(bytes / 1024 ** 2).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
+  return `${localeNumber(bytes / 1024 ** 2, 1)} MB`;
 }

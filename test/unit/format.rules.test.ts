@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { localeNumber } from '../../src/format.js';
+
+describe('localeNumber', () => {
+  it('separates thousands and keeps up to 3 decimals by default, as toLocaleString does', () => {
+    expect(localeNumber(1234567)).toBe('1,234,567');
+    expect(localeNumber(1234.56789)).toBe((1234.56789).toLocaleString('en-US'));
+    expect(localeNumber(1234.56789)).toBe('1,234.568');
+  });
+
+  it('rounds to the decimals asked for, each precision with its own formatter', () => {
+    expect(localeNumber(1234.56789, 0)).toBe('1,235');
+    expect(localeNumber(1234.56789, 2)).toBe('1,234.57');
+    expect(localeNumber(0.25, 1)).toBe('0.3');
+    expect(localeNumber(1234.56789)).toBe('1,234.568');
+  });
+});
