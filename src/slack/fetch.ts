@@ -29,7 +29,8 @@ type FetchHeaders = FetchResponse['headers'];
 /** A FetchFunction, the Web API client's contract for its `fetch` option (Bolt's App passes it to respond too). */
 export function slackFetch(): FetchFunction {
   return async (input, init = {}) => {
-    // Node's Headers has entries(); the lib's type of it does not say so.
+    // A multipart body (a file) goes to Node's fetch, whose Response is a FetchResponse (its Headers has the
+    // entries() the lib's type of it leaves out: hence the cast).
     if (init.body !== undefined && typeof init.body !== 'string') return (await fetch(input, init)) as unknown as FetchResponse;
     const url = String(input);
     const answer = await request(url, {

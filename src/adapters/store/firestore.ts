@@ -157,25 +157,25 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
     ) =>
       guard(`transition ${collection}/${id}`, async (): Promise<TransitionResult<T>> => {
         const doc = ref(collection, id);
+        let snap = await doc.get();
         for (let attempt = 1; ; attempt++) {
-          const snap = await doc.get();
           if (!snap.exists || !snap.updateTime) return { ok: false, reason: 'not_found' };
           const current = toVersioned(snap) as VersionedDoc<T>;
           if (!precondition(structuredClone(current.data))) return { ok: false, reason: 'precondition_failed', current };
           const next = { ...current.data, ...update(structuredClone(current.data)) } as T;
           const stamped = stamp(next);
+          const written = { ok: true as const, doc: { id, data: clean(next) as T, version: stamped.version } };
           try {
             await doc.update(...replacement(snap.data() ?? {}, stamped.data), { lastUpdateTime: snap.updateTime });
-            return { ok: true, doc: { id, data: clean(next) as T, version: stamped.version } };
+            return written;
           } catch (err) {
             const code = (err as { code?: unknown }).code;
             if ((code !== FAILED_PRECONDITION && code !== NOT_FOUND) || attempt >= MAX_ATTEMPTS) throw err;
-            // The client retries a commit whose answer was lost (UNAVAILABLE); if the first one landed, the retry
-            // finds our own write. Then this transition happened.
-            const now = await doc.get();
-            if (now.get(VERSION_FIELD) === stamped.version) return { ok: true, doc: { id, data: clean(next) as T, version: stamped.version } };
-            // Written (or deleted) by someone else since the read: decide again on what is there now.
             await new Promise((r) => setTimeout(r, Math.random() * 20 * Math.min(attempt, 5)));
+            // Decide again on what is there now; that read also tells whether the write was ours after all
+            // (the client retries a commit whose answer was lost, and the retry then finds our own write).
+            snap = await doc.get();
+            if (snap.get(VERSION_FIELD) === stamped.version) return written;
           }
         }
       }),
