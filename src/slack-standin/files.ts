@@ -29,7 +29,7 @@ export class FileStore {
     private readonly changed: (event: ChangeEvent) => void,
     private readonly violations: Violations,
     /** The `onApplied` hooks, run once the bytes are stored and before the uploader hears so. */
-    private readonly applied: (call: AppliedCall) => Promise<void> = async () => {},
+    private readonly applied: (call: AppliedCall) => Promise<void>,
   ) {}
 
   reset(): void {
