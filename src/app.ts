@@ -113,6 +113,10 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
     token: botToken,
     logger: boltLogger(logger.child({ component: 'bolt' })),
     deferInitialization: true,
+    // Bolt's conversation store is an in-memory map per instance, wrong with more than one (Cloud Run), and
+    // unused here: no listener reads `context.conversation`. On every request with a channel it looked one up
+    // and, finding none, built an Error (and its stack) to say so, on the event loop that acks.
+    convoStore: false as const,
     clientOptions: slackClientOptions(config, logger, 'interactive'),
   };
   const socket = config.slack.mode === 'socket';
