@@ -10,8 +10,6 @@ import type { CustomerTelemetry, InstanceTelemetry } from '../src/services/telem
 import { ago, escapeMrkdwn, slackDate, truncate, escapeAndTruncate, type MessageBody } from './common.js';
 import { localeNumber } from '../src/format.js';
 
-// One formatter for every card: toLocaleString builds a new one per call (about 20 times slower), three per instance.
-
 const HOSTING_LABEL: Record<Hosting, string> = {
   cloud: 'Sourcegraph cloud',
   'self-hosted': 'Self-hosted',

@@ -30,8 +30,6 @@ export function formatDateLabels(dates: Date[]): string[] {
   return dates.map((d) => `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}${years.size > 1 ? `, ${d.getUTCFullYear()}` : ''}`);
 }
 
-// One formatter each, built once: toLocaleString builds a new one per call, and a table formats every cell.
-
 /** A cell as text for tables and CSV: numbers plain, timestamps ISO. */
 export function cellText(v: Cell, forCsv = false): string {
   if (v === null) return '';

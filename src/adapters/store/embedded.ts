@@ -229,11 +229,10 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
 
     list: <T extends StoreDoc>(collection: string, options: ListOptions = {}) =>
       serial(`list ${collection}`, () => {
-        // Filtered, ordered and cut on the stored entries; only what is returned is copied. (Copying every document
-        // first made each of the job runner's polls cost as much as the finished jobs kept for a week.) Only the
-        // entries that match are gathered: the job runner polls for the due jobs after every job enqueued, and
-        // spreading the whole collection into [id, entry] pairs first was the bot thread's largest allocation
-        // while charts rendered (51 MB of 905 MB in a run of the ack-charts benchmark), all of it finished jobs.
+        // Only the matching entries are gathered, and only what is returned is copied: the job runner lists the due
+        // jobs after every job enqueued, beside the finished jobs kept for a week. (Copying, then gathering, the
+        // whole collection first made each poll cost as much as those, and was the bot thread's largest
+        // allocation while charts rendered.)
         const { where, orderBy, limit } = options;
         let docs: Array<[string, Entry]> = [];
         coll(collection).forEach((e, id) => {
