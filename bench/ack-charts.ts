@@ -14,11 +14,14 @@
  * lookups is the telemetry benchmark's subject), alternating between the bot
  * and the bare app in rounds of 30; 30 rounds, so each p99 is the 9th slowest
  * of 900 acks (with 300, the 3rd slowest, the ratio to idle moved between 1.4×
- * and 2.6× from one run to the next on the same code).
+ * and 2.6× from one run to the next on the same code). To tell what the
+ * slowest acks waited for, it also reports how many of the 1% slowest
+ * overlapped a garbage collection of the bot's thread (the rest waited for a
+ * CPU, or for other work of that thread).
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { loadConfig } from '../src/config.js';
 import { silentLogger } from '../src/logger.js';
@@ -33,6 +36,34 @@ import type { LoadRequest, LoadTarget } from './load-worker.js';
 import type { ChartLoad, ChartLoadReport } from './chart-load-worker.js';
 
 const CHART_LOOPS = 3;
+
+/** The bot thread's garbage collections while a phase runs: start (ms since the epoch) and duration. */
+function watchCollections(): { stop(): Array<{ at: number; ms: number }> } {
+  const seen: Array<{ at: number; ms: number }> = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) seen.push({ at: performance.timeOrigin + e.startTime, ms: e.duration });
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    stop: () => {
+      observer.disconnect();
+      return seen;
+    },
+  };
+}
+
+/** Of the 1% slowest requests, how many overlapped one of `collections`, and the longest collection among those. */
+function slowestDuringCollections(latencies: number[], sentAt: number[], collections: Array<{ at: number; ms: number }>) {
+  const slowest = latencies.map((ms, i) => ({ ms, at: sentAt[i]! })).sort((a, b) => b.ms - a.ms).slice(0, Math.ceil(latencies.length / 100));
+  let overlapped = 0;
+  let longest = 0;
+  for (const r of slowest) {
+    const during = collections.filter((c) => c.at < r.at + r.ms && c.at + c.ms > r.at);
+    if (during.length > 0) overlapped++;
+    for (const c of during) longest = Math.max(longest, c.ms);
+  }
+  return { slowest: slowest.length, overlapped, longest };
+}
 const ROUNDS = { perRound: 30, rounds: 30, concurrency: 1, pauseMs: 20 } satisfies Omit<LoadRequest, 'targets'>;
 
 export async function run(): Promise<void> {
@@ -61,9 +92,14 @@ export async function run(): Promise<void> {
   const phase = async () => {
     loopDelay.reset();
     loopDelay.enable();
-    const results = await load({ targets, ...ROUNDS });
+    const gc = watchCollections();
+    const { latencies, sentAt } = await load({ targets, ...ROUNDS });
+    const collections = gc.stop();
     loopDelay.disable();
-    return { bot: summarize(results.telemetry!), bare: summarize(results.bare!), loopP99: loopDelay.percentile(99) / 1e6, loopMax: loopDelay.max / 1e6 };
+    return {
+      bot: summarize(latencies.telemetry!), bare: summarize(latencies.bare!), loopP99: loopDelay.percentile(99) / 1e6, loopMax: loopDelay.max / 1e6,
+      collections, slow: slowestDuringCollections(latencies.telemetry!, sentAt.telemetry!, collections),
+    };
   };
   let chartLoad: Worker | undefined;
   try {
@@ -104,6 +140,13 @@ export async function run(): Promise<void> {
     console.log(line(`ack bare Bolt no-op, while charts render`, busy.bare));
     console.log(`charts delivered meanwhile: ${chartMs.n} in ${seconds.toFixed(1)} s (${(chartMs.n / seconds).toFixed(1)}/s), /query → upload p50 ${ms(chartMs.p50)}, p90 ${ms(chartMs.p90)}${delivered.failures.length ? `; ${delivered.failures.length} failed (${delivered.failures[0]})` : ''}`);
     console.log(`bot event-loop delay: idle p99 ${ms(idle.loopP99)}, max ${ms(idle.loopMax)}; while charts render p99 ${ms(busy.loopP99)}, max ${ms(busy.loopMax)}`);
+    const gcLine = (p: typeof busy) => {
+      if (p.collections.length === 0) return 'none';
+      const pauses = summarize(p.collections.map((c) => c.ms));
+      const overlapping = p.slow.overlapped ? ` (the longest ${ms(p.slow.longest)})` : '';
+      return `${p.collections.length} collections (p50 ${ms(pauses.p50)}, max ${ms(pauses.max)}); ${p.slow.overlapped} of the ${p.slow.slowest} slowest acks overlapped one${overlapping}`;
+    };
+    console.log(`bot thread's garbage collections: idle ${gcLine(idle)}; while charts render ${gcLine(busy)}`);
     console.log(`ack p99 while charts render: ${ms(busy.bot.p99)} (target < 40 ms), ${(busy.bot.p99 / idle.bot.p99).toFixed(2)}× the idle p99 (target ≤ 2×); bare Bolt in the same phase: ${ms(busy.bare.p99)}`);
   } finally {
     if (chartLoad) await chartLoad.terminate();

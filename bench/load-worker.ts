@@ -2,7 +2,8 @@
  * Load generator for the ack benchmark, in its own thread so its work does not
  * share the event loop with the servers it measures. Sends signed slash
  * commands over keep-alive connections at a fixed concurrency and reports each
- * request's ack latency (until the HTTP response is complete).
+ * request's ack latency (until the HTTP response is complete) and when it was
+ * sent, as a wall-clock time every thread of the process can compare.
  */
 import { Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -28,6 +29,12 @@ export interface LoadRequest {
   pauseMs?: number;
 }
 
+/** By target name, in the order sent: each request's ack latency (ms) and when it was sent (ms since the epoch, sub-millisecond). */
+export interface LoadResult {
+  latencies: Record<string, number[]>;
+  sentAt: Record<string, number[]>;
+}
+
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 // Unique across load workers: each reply is counted by its response_url.
 const runId = randomBytes(4).toString('hex');
@@ -37,24 +44,29 @@ function send(t: LoadTarget): Promise<number> {
   return sendSlashCommand(agent, { ...t, channelId: 'C0ANALYTIC', responseUrl: `${t.responseUrlBase}/${runId}-${++seq}` });
 }
 
-async function runBatch(t: LoadTarget, count: number, concurrency: number, pauseMs: number): Promise<number[]> {
-  const latencies: number[] = [];
+const req = workerData as LoadRequest;
+const result: LoadResult = {
+  latencies: Object.fromEntries(req.targets.map((t) => [t.name, []])),
+  sentAt: Object.fromEntries(req.targets.map((t) => [t.name, []])),
+};
+
+async function runBatch(t: LoadTarget, count: number, concurrency: number, pauseMs: number): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < count) {
         next++;
-        latencies.push(await send(t));
+        const sentAt = performance.timeOrigin + performance.now();
+        const latency = await send(t);
+        result.latencies[t.name]!.push(latency);
+        result.sentAt[t.name]!.push(sentAt);
         if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
       }
     }),
   );
-  return latencies;
 }
 
-const req = workerData as LoadRequest;
-const results: Record<string, number[]> = Object.fromEntries(req.targets.map((t) => [t.name, []]));
 for (let round = 0; round < req.rounds; round++) {
-  for (const t of req.targets) results[t.name]!.push(...(await runBatch(t, req.perRound, req.concurrency, req.pauseMs ?? 0)));
+  for (const t of req.targets) await runBatch(t, req.perRound, req.concurrency, req.pauseMs ?? 0);
 }
-parentPort!.postMessage(results);
+parentPort!.postMessage(result);

@@ -54,7 +54,7 @@ export async function run(): Promise<void> {
     // Warm-up round, not measured.
     await load({ targets, perRound: 50, rounds: 1, concurrency: 10 });
     await drained(51);
-    const results = await load({ targets, perRound: 60, rounds: 10, concurrency: 10 });
+    const { latencies: results } = await load({ targets, perRound: 60, rounds: 10, concurrency: 10 });
     const drainStarted = performance.now();
     await drained(651);
     const drainMs = performance.now() - drainStarted;

@@ -4,7 +4,7 @@
  * app, the minimal Slack) and one-shot load generators.
  */
 import { Worker, type TransferListItem } from 'node:worker_threads';
-import type { LoadRequest } from './load-worker.js';
+import type { LoadRequest, LoadResult } from './load-worker.js';
 
 export interface Threaded<T> {
   info: T;
@@ -23,8 +23,8 @@ export function thread<T>(file: string, workerData?: unknown, transferList?: Tra
   });
 }
 
-/** Runs the load generator once; its ack latencies by target name. */
-export function load(req: LoadRequest): Promise<Record<string, number[]>> {
+/** Runs the load generator once; its ack latencies and send times by target name. */
+export function load(req: LoadRequest): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./load-worker.js', import.meta.url), { workerData: req });
     worker.once('message', resolve);
