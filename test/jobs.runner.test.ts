@@ -107,6 +107,75 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       expect(await job('card:r1')).toMatchObject({ state: 'done', again: false });
     });
 
+    it('runs every job kicked while a run is under way, once each, in the run that follows it', async () => {
+      const r = runner();
+      const seen: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      r.register('slow', { handler: async () => { started(); await gate; } });
+      r.register('say', { handler: async (ctx) => void seen.push(String(ctx.payload['word'])) });
+      await add({ key: 'slow:1', kind: 'slow', payload: {} });
+      r.kick();
+      await running;
+      // Kicked one by one while the slow job holds the run open (no poll timer: only the kicks can run them).
+      const words = Array.from({ length: 30 }, (_, i) => `w${i}`);
+      for (const word of words) {
+        await add({ key: `say:${word}`, kind: 'say', payload: { word } });
+        r.kick();
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      release();
+      // Watched without kicking (settled() would kick): only the runs the kicks asked for may run them.
+      const states = async () => Promise.all(words.map(async (word) => (await job(`say:${word}`))?.state));
+      for (let i = 0; i < 250 && (await states()).some((st) => st !== 'done'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await states()).toEqual(words.map(() => 'done'));
+      expect([...seen].sort()).toEqual([...words].sort());
+      expect(await job('slow:1')).toMatchObject({ state: 'done' });
+    });
+
+    it('runs a job kicked after the run under way last looked for due jobs', async () => {
+      // The store as the runner sees it: the run's next look for due jobs finds none, and then, before that run ends, a
+      // job is enqueued and kicked. The kick must start a run of its own after this one.
+      let late: (() => Promise<void>) | undefined;
+      const seen = new Proxy(store, {
+        get(target, name) {
+          if (name === 'list') {
+            return async (...args: Parameters<Store['list']>) => {
+              const found = await target.list(...args);
+              const then = late;
+              late = undefined;
+              await then?.();
+              return found;
+            };
+          }
+          const value = Reflect.get(target, name, target) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const r = new JobRunner({ store: seen, logger: silentLogger, now: c.now, random: () => 0.5, leaseMs: 10_000 });
+      runners.push(r);
+      const said: string[] = [];
+      r.register('say', {
+        handler: async (ctx) => {
+          said.push(String(ctx.payload['word']));
+          // Armed while the first job runs: the run's next look for due jobs comes after it.
+          if (ctx.payload['word'] === 'first') {
+            late = async () => {
+              await add({ key: 'say:late', kind: 'say', payload: { word: 'late' } });
+              r.kick();
+            };
+          }
+        },
+      });
+      await add({ key: 'say:first', kind: 'say', payload: { word: 'first' } });
+      r.kick();
+      // No poll timer, no settled() (it kicks): only that kick can run it.
+      for (let i = 0; i < 250 && (await job('say:late'))?.state !== 'done'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(said).toEqual(['first', 'late']);
+    });
+
     it('commits the outcome with the completion: writes, audit and follow-up jobs', async () => {
       const r = runner();
       r.register('grant', {

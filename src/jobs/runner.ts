@@ -190,13 +190,21 @@ export class JobRunner {
     return this.next;
   }
 
-  /** Runs due jobs soon, in the background (after something was enqueued). */
+  /**
+   * Runs due jobs soon, in the background (after something was enqueued).
+   * While a run is under way and another already waits to follow it, a kick
+   * adds nothing: that run starts after this one and finds what is due. Under
+   * steady load a run lasts its whole budget, and a wait per kick held up to
+   * 1,800 promises at once.
+   */
   kick(): void {
-    if (this.stopped || this.kickTimer) return;
+    if (this.stopped || this.kickTimer || this.next) return;
     this.kickTimer = setTimeout(() => {
       this.kickTimer = undefined;
-      const run = this.runDue().catch((err: unknown) => this.logger.error('job run failed', { err: toCodedError(err) }));
-      this.track(run);
+      const waiting = this.next;
+      const run = this.runDue();
+      if (run === waiting) return;
+      this.track(run.catch((err: unknown) => this.logger.error('job run failed', { err: toCodedError(err) })));
     }, 0);
   }
 
