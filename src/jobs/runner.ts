@@ -201,10 +201,8 @@ export class JobRunner {
     if (this.stopped || this.kickTimer || this.next) return;
     this.kickTimer = setTimeout(() => {
       this.kickTimer = undefined;
-      const waiting = this.next;
-      const run = this.runDue();
-      if (run === waiting) return;
-      this.track(run.catch((err: unknown) => this.logger.error('job run failed', { err: toCodedError(err) })));
+      if (this.next) return;
+      this.track(this.runDue().catch((err: unknown) => this.logger.error('job run failed', { err: toCodedError(err) })));
     }, 0);
   }
 
