@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import type { Store } from '../src/ports/store.js';
@@ -129,8 +129,7 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       release();
       // Watched without kicking (settled() would kick).
       const states = async () => Promise.all(words.map(async (word) => (await job(`say:${word}`))?.state));
-      for (let i = 0; i < 250 && (await states()).some((st) => st !== 'done'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(await states()).toEqual(words.map(() => 'done'));
+      await vi.waitFor(async () => expect(await states()).toEqual(words.map(() => 'done')), { timeout: 5_000, interval: 20 });
       expect([...seen].sort()).toEqual([...words].sort());
       expect(await job('slow:1')).toMatchObject({ state: 'done' });
     });
@@ -172,7 +171,7 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       await add({ key: 'say:first', kind: 'say', payload: { word: 'first' } });
       r.kick();
       // No poll timer, no settled() (it kicks): only that kick can run it.
-      for (let i = 0; i < 250 && (await job('say:late'))?.state !== 'done'; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      await vi.waitFor(async () => expect(await job('say:late')).toMatchObject({ state: 'done' }), { timeout: 5_000, interval: 20 });
       expect(said).toEqual(['first', 'late']);
     });
 
@@ -296,8 +295,7 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       survivor.register('work', { handler: async () => ({ commit: (tx) => void (outcomes.push('survivor'), tx.put('results', 'w', { by: 'survivor' })) }) });
       await add({ key: 'work:1', kind: 'work', payload: {} });
       const late = dying.runDue();
-      for (let i = 0; i < 200 && (await job('work:1'))?.holder !== 'dying'; i++) await new Promise((r) => setTimeout(r, 25));
-      expect(await job('work:1')).toMatchObject({ holder: 'dying', attempts: 1 });
+      await vi.waitFor(async () => expect(await job('work:1')).toMatchObject({ holder: 'dying', attempts: 1 }), { timeout: 5_000, interval: 25 });
       // It dies: no more renewals of its claim.
       void dying.stop(0);
       await drain(survivor);

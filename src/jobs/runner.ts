@@ -195,7 +195,7 @@ export class JobRunner {
    * While a run is under way and another already waits to follow it, a kick
    * adds nothing: that run starts after this one and finds what is due. Under
    * steady load a run lasts its whole budget, and a wait per kick held up to
-   * 1,800 promises at once.
+   * 1,864 promises at once (in the ack-charts benchmark).
    */
   kick(): void {
     if (this.stopped || this.kickTimer || this.next) return;
