@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { startTestBot, freshDataDir, StandinDefaults, type TestBot } from './support/harness.js';
+import { startTestBots, freshDataDir, StandinDefaults, type TestBot } from './support/harness.js';
 import { CONTENDED_TX_MS, firestoreAvailable } from './support/firestore-emulator.js';
 import { FakeFivetran } from './support/fake-fivetran.js';
 import { showBotLogsOnFailure } from './support/failure-logs.js';
@@ -48,7 +48,7 @@ describe.skipIf(!firestore.available)('two replicas on one Firestore', () => {
       PIPELINES: 'live', FIVETRAN_API_KEY: fivetran.apiKey, FIVETRAN_API_SECRET: fivetran.apiSecret, FIVETRAN_API_URL: fivetran.url,
       FRESHNESS_CHECK_INTERVAL_MS: '100', RERUN_POLL_MS: '50', JOBS_POLL_MS: '100',
     };
-    bots = await Promise.all(stores.map((store) => startTestBot({ env, store, standin, warehouse })));
+    bots = await startTestBots(stores.map((store) => ({ env, store, standin, warehouse })));
   }, 120_000);
 
   afterAll(async () => {

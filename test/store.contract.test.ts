@@ -11,7 +11,7 @@ import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { journalSize, openEmbeddedStore } from '../src/adapters/store/embedded.js';
-import { openFirestoreStore } from '../src/adapters/store/firestore.js';
+import { isClosedTransaction, openFirestoreStore } from '../src/adapters/store/firestore.js';
 import type { Store, StoreDoc } from '../src/ports/store.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 
@@ -446,5 +446,73 @@ describe.skipIf(!firestore.available)('firestore store, two replicas (separate c
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => replica(i).acquireLease('alerts', `replica-${i % 2}`, 10_000)));
     const holders = new Set(results.flatMap((won, i) => (won ? [i % 2] : [])));
     expect(holders.size).toBe(1);
+  });
+});
+
+describe.skipIf(!firestore.available)('firestore store, a transaction closed under it', () => {
+  let store: Store;
+  beforeEach(() => {
+    store = openFirestoreStore({ projectId: PROJECT, collectionPrefix: prefix() });
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+  /** The error as CI recorded it (grpc-js's shape): the emulator's answer to a read it retried after closing the transaction. */
+  const closed = () =>
+    Object.assign(new Error('3 INVALID_ARGUMENT: Transaction is invalid or closed.'), {
+      code: 3,
+      details: 'Transaction is invalid or closed.',
+      metadata: {},
+    });
+
+  it('runs it again from the start, and commits once', async () => {
+    let runs = 0;
+    const result = await store.runTransaction(async (tx) => {
+      runs++;
+      const seen = await tx.get<{ n: number }>('reqs', 'r');
+      if (runs === 1) throw closed();
+      tx.put('reqs', 'r', { n: (seen?.data.n ?? 0) + 1 });
+      return runs;
+    });
+    expect(result).toBe(2);
+    expect((await store.get('reqs', 'r'))?.data).toEqual({ n: 1 });
+  });
+
+  it('gives up after three runs, with the server’s reason', async () => {
+    let runs = 0;
+    await expect(
+      store.runTransaction(async () => {
+        runs++;
+        throw closed();
+      }),
+    ).rejects.toThrow(/transaction failed: 3 INVALID_ARGUMENT: Transaction is invalid or closed/);
+    expect(runs).toBe(3);
+  });
+
+  it('runs once when the argument is invalid for any other reason', async () => {
+    let runs = 0;
+    const invalid = Object.assign(new Error('3 INVALID_ARGUMENT: Property "x" contains an invalid nested entity.'), {
+      code: 3,
+      details: 'Property "x" contains an invalid nested entity.',
+    });
+    await expect(
+      store.runTransaction(async () => {
+        runs++;
+        throw invalid;
+      }),
+    ).rejects.toThrow(/invalid nested entity/);
+    expect(runs).toBe(1);
+  });
+});
+
+describe('isClosedTransaction', () => {
+  it('knows the closed transaction by its code and words, in details or in the message', () => {
+    expect(isClosedTransaction({ code: 3, details: 'Transaction is invalid or closed.' })).toBe(true);
+    expect(isClosedTransaction(Object.assign(new Error('3 INVALID_ARGUMENT: Transaction is invalid or closed.'), { code: 3 }))).toBe(true);
+    expect(isClosedTransaction({ code: 10, details: 'Transaction is invalid or closed.' })).toBe(false);
+    expect(isClosedTransaction({ code: 3, details: 'transaction has expired' })).toBe(false);
+    expect(isClosedTransaction(new Error('Transaction is invalid or closed.'))).toBe(false);
+    expect(isClosedTransaction(null)).toBe(false);
+    expect(isClosedTransaction('3 INVALID_ARGUMENT: Transaction is invalid or closed.')).toBe(false);
   });
 });

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBot, freshDataDir, StandinDefaults, embedded, type TestBot } from './support/harness.js';
+import { startTestBot, startTestBots, freshDataDir, StandinDefaults, embedded, type TestBot } from './support/harness.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
@@ -404,7 +404,7 @@ describe.skipIf(!firestore.available)('two replicas on one Firestore', () => {
     const prefix = `subs${randomUUID().slice(0, 6)}_`;
     const stores: Store[] = [0, 1].map(() => openFirestoreStore({ projectId: 'analytics-bot-test', collectionPrefix: prefix }));
     const env = { QUERIES_DIR: queries, FRESHNESS_CHECK_INTERVAL_MS: '0', JOBS_POLL_MS: '100' };
-    const bots = await Promise.all(stores.map((store) => startTestBot({ env, standin, store, warehouse })));
+    const bots = await startTestBots(stores.map((store) => ({ env, standin, store, warehouse })));
     try {
       const d = driver(() => bots[0]!);
       for (const b of bots) b.setTime(at('2026-12-01T13:00:00Z'));

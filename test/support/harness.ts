@@ -132,6 +132,19 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
   };
 }
 
+/**
+ * Starts several bots (replicas) at once. If one fails to start, the others are
+ * stopped before the error is thrown, so none keeps polling a store the test closes.
+ */
+export async function startTestBots(optionsList: TestBotOptions[]): Promise<TestBot[]> {
+  const started = await Promise.allSettled(optionsList.map((options) => startTestBot(options)));
+  const bots = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (!failed) return bots;
+  await Promise.allSettled(bots.map((b) => b.stop()));
+  throw failed.reason;
+}
+
 /** The embedded warehouse of a test bot (when it runs on one). */
 export function embedded(w: Warehouse): EmbeddedWarehouse {
   if (w.kind !== 'embedded') throw new Error('not the embedded warehouse');

@@ -25,11 +25,28 @@ const VERSION_FIELD = '_version';
  * _expireAt --collection-group=<collection> --enable-ttl`.
  */
 export const EXPIRE_FIELD = '_expireAt';
-const ALREADY_EXISTS = 6; // gRPC status codes
+const INVALID_ARGUMENT = 3; // gRPC status codes
+const ALREADY_EXISTS = 6;
 const NOT_FOUND = 5;
 const FAILED_PRECONDITION = 9;
 // Contended transactions are retried by the client; racing replicas need more than the default 5.
 const MAX_ATTEMPTS = 25;
+// Runs of a transaction that was closed under it (see isClosedTransaction), each with the client's attempts.
+const CLOSED_TX_RUNS = 3;
+
+/**
+ * Whether a transaction failed because the server had already closed it:
+ * INVALID_ARGUMENT "Transaction is invalid or closed.", which the emulator
+ * answered in CI to a read the client retried (after a transient error) once
+ * its 2 s lock timeout had ended the transaction. Such a transaction committed
+ * nothing, so it can run again. The client retries only Firestore's own
+ * wording of this case, "transaction has expired".
+ */
+export function isClosedTransaction(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null || (err as { code?: unknown }).code !== INVALID_ARGUMENT) return false;
+  const { details, message } = err as { details?: unknown; message?: unknown };
+  return /transaction is invalid or closed/i.test(`${String(details ?? '')} ${String(message ?? '')}`);
+}
 
 /**
  * Opens a Firestore-backed store. Honours FIRESTORE_EMULATOR_HOST (the client
@@ -51,6 +68,18 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
     const data = { actor: entry.actor, action: entry.action, subject: entry.subject, before: entry.before ?? null, after: entry.after ?? null, at };
     return { ref: db.collection(auditCollection).doc(id), data: JSON.parse(JSON.stringify(data)) as StoreDoc };
   };
+
+  /** A Firestore transaction: retried by the client while contended, and run again if it was closed under it. */
+  async function transact<R>(body: (tx: Transaction) => Promise<R>): Promise<R> {
+    for (let run = 1; ; run++) {
+      try {
+        return await db.runTransaction(body, { maxAttempts: MAX_ATTEMPTS });
+      } catch (err) {
+        if (run >= CLOSED_TX_RUNS || !isClosedTransaction(err)) throw err;
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 100 * run));
+      }
+    }
+  }
 
   async function guard<R>(what: string, op: () => Promise<R>): Promise<R> {
     try {
@@ -96,35 +125,32 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
 
     runTransaction: <R>(body: (tx: StoreTx) => Promise<R>) =>
       guard('transaction', () =>
-        db.runTransaction(
-          async (ftx) => {
-            // Writes wait for the end of the body: Firestore wants every read before any write.
-            const writes: Array<(t: Transaction) => void> = [];
-            const tx: StoreTx = {
-              get: async <T extends StoreDoc>(collection: string, id: string) => {
-                const snap = await ftx.get(ref(collection, id));
-                return snap.exists ? (toVersioned(snap) as VersionedDoc<T>) : null;
-              },
-              put: (collection, id, data) => {
-                const doc: DocumentReference = ref(collection, id);
-                const stamped = stamp(data).data;
-                writes.push((t) => t.set(doc, stamped));
-              },
-              delete: (collection, id) => {
-                const doc = ref(collection, id);
-                writes.push((t) => t.delete(doc));
-              },
-              audit: (entry) => {
-                const { ref: doc, data } = auditRecord(entry);
-                writes.push((t) => t.create(doc, data));
-              },
-            };
-            const result = await body(tx);
-            for (const write of writes) write(ftx);
-            return result;
-          },
-          { maxAttempts: MAX_ATTEMPTS },
-        ),
+        transact(async (ftx) => {
+          // Writes wait for the end of the body: Firestore wants every read before any write.
+          const writes: Array<(t: Transaction) => void> = [];
+          const tx: StoreTx = {
+            get: async <T extends StoreDoc>(collection: string, id: string) => {
+              const snap = await ftx.get(ref(collection, id));
+              return snap.exists ? (toVersioned(snap) as VersionedDoc<T>) : null;
+            },
+            put: (collection, id, data) => {
+              const doc: DocumentReference = ref(collection, id);
+              const stamped = stamp(data).data;
+              writes.push((t) => t.set(doc, stamped));
+            },
+            delete: (collection, id) => {
+              const doc = ref(collection, id);
+              writes.push((t) => t.delete(doc));
+            },
+            audit: (entry) => {
+              const { ref: doc, data } = auditRecord(entry);
+              writes.push((t) => t.create(doc, data));
+            },
+          };
+          const result = await body(tx);
+          for (const write of writes) write(ftx);
+          return result;
+        }),
       ),
 
     createOnce: (collection, id, data = {}, options = {}) =>
@@ -138,15 +164,12 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
           if ((err as { code?: unknown }).code !== ALREADY_EXISTS) throw err;
         }
         // It exists: it may be an expired copy, which one caller may replace.
-        return db.runTransaction(
-          async (tx) => {
-            const snap = await tx.get(doc);
-            if (snap.exists && !isExpired(snap.data())) return false;
-            tx.set(doc, fresh());
-            return true;
-          },
-          { maxAttempts: MAX_ATTEMPTS },
-        );
+        return transact(async (tx) => {
+          const snap = await tx.get(doc);
+          if (snap.exists && !isExpired(snap.data())) return false;
+          tx.set(doc, fresh());
+          return true;
+        });
       }),
 
     transition: <T extends StoreDoc>(
@@ -182,30 +205,24 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
 
     acquireLease: (name, holder, ttlMs) =>
       guard(`acquireLease ${name}`, () =>
-        db.runTransaction(
-          async (tx) => {
-            const doc = db.collection(leases).doc(name);
-            const snap = await tx.get(doc);
-            const current = snap.data();
-            if (current && current.holder !== holder && !isExpired(current)) return false;
-            // Expiry uses this replica's clock: replicas must keep NTP time.
-            tx.set(doc, stamp({ holder, expiresAt: Date.now() + ttlMs }).data);
-            return true;
-          },
-          { maxAttempts: MAX_ATTEMPTS },
-        ),
+        transact(async (tx) => {
+          const doc = db.collection(leases).doc(name);
+          const snap = await tx.get(doc);
+          const current = snap.data();
+          if (current && current.holder !== holder && !isExpired(current)) return false;
+          // Expiry uses this replica's clock: replicas must keep NTP time.
+          tx.set(doc, stamp({ holder, expiresAt: Date.now() + ttlMs }).data);
+          return true;
+        }),
       ),
 
     releaseLease: (name, holder) =>
       guard(`releaseLease ${name}`, () =>
-        db.runTransaction(
-          async (tx) => {
-            const doc = db.collection(leases).doc(name);
-            const snap = await tx.get(doc);
-            if (snap.data()?.holder === holder) tx.delete(doc);
-          },
-          { maxAttempts: MAX_ATTEMPTS },
-        ),
+        transact(async (tx) => {
+          const doc = db.collection(leases).doc(name);
+          const snap = await tx.get(doc);
+          if (snap.data()?.holder === holder) tx.delete(doc);
+        }),
       ),
 
     audit: (entry) =>
