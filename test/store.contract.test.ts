@@ -457,7 +457,10 @@ describe.skipIf(!firestore.available)('firestore store, a transaction closed und
   afterEach(async () => {
     await store.close();
   });
-  /** The error as CI recorded it (grpc-js's shape): the emulator's answer to a read it retried after closing the transaction. */
+  /**
+   * The error as CI recorded it, in grpc-js's shape. The emulator gives the same
+   * for a transaction idle over 60 s (a minute is too long to wait for here).
+   */
   const closed = () =>
     Object.assign(new Error('3 INVALID_ARGUMENT: Transaction is invalid or closed.'), {
       code: 3,

@@ -36,11 +36,11 @@ const CLOSED_TX_RUNS = 3;
 
 /**
  * Whether a transaction failed because the server had already closed it:
- * INVALID_ARGUMENT "Transaction is invalid or closed.", which the emulator
- * answered in CI to a read the client retried (after a transient error) once
- * its 2 s lock timeout had ended the transaction. Such a transaction committed
- * nothing, so it can run again. The client retries only Firestore's own
- * wording of this case, "transaction has expired".
+ * INVALID_ARGUMENT "Transaction is invalid or closed.". The emulator answers so
+ * to any call in a transaction it closed: one idle for 60 s (measured), or, in
+ * a CI run, a read the client had retried after a transient error. Such a
+ * transaction committed nothing, so it can run again. The client retries only
+ * Firestore's own wording of this case, "transaction has expired".
  */
 export function isClosedTransaction(err: unknown): boolean {
   if (typeof err !== 'object' || err === null || (err as { code?: unknown }).code !== INVALID_ARGUMENT) return false;
