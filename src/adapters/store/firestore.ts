@@ -38,8 +38,9 @@ const CLOSED_TX_RUNS = 3;
  * Whether a transaction failed because the server had already closed it:
  * INVALID_ARGUMENT "Transaction is invalid or closed.". The emulator answers so
  * to any call in a transaction it closed: one idle for 60 s (measured), or, in
- * a CI run, a read the client had retried after a transient error. Such a
- * transaction committed nothing, so it can run again. The client retries only
+ * a CI run, a read the client had retried after a transient error. A closed
+ * transaction commits nothing; running it again reads what is there now and
+ * decides again, as the client's own retries do. The client retries only
  * Firestore's own wording of this case, "transaction has expired".
  */
 export function isClosedTransaction(err: unknown): boolean {
