@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Transaction } from '@google-cloud/firestore';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { journalSize, openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { isClosedTransaction, openFirestoreStore } from '../src/adapters/store/firestore.js';
 import type { Store, StoreDoc } from '../src/ports/store.js';
@@ -455,11 +456,13 @@ describe.skipIf(!firestore.available)('firestore store, a transaction closed und
     store = openFirestoreStore({ projectId: PROJECT, collectionPrefix: prefix() });
   });
   afterEach(async () => {
+    vi.restoreAllMocks();
     await store.close();
   });
   /**
-   * The error as CI recorded it, in grpc-js's shape. The emulator gives the same
-   * for a transaction idle over 60 s (a minute is too long to wait for here).
+   * The error as CI recorded it, in grpc-js's shape, from the client's own
+   * transaction read or commit. The emulator gives the same for a transaction
+   * idle over 60 s (a minute is too long to wait for here).
    */
   const closed = () =>
     Object.assign(new Error('3 INVALID_ARGUMENT: Transaction is invalid or closed.'), {
@@ -468,12 +471,12 @@ describe.skipIf(!firestore.available)('firestore store, a transaction closed und
       metadata: {},
     });
 
-  it('runs it again from the start, and commits once', async () => {
+  it('runs it again from the start when a read is refused, and commits once', async () => {
+    vi.spyOn(Transaction.prototype, 'get').mockRejectedValueOnce(closed());
     let runs = 0;
     const result = await store.runTransaction(async (tx) => {
       runs++;
       const seen = await tx.get<{ n: number }>('reqs', 'r');
-      if (runs === 1) throw closed();
       tx.put('reqs', 'r', { n: (seen?.data.n ?? 0) + 1 });
       return runs;
     });
@@ -482,26 +485,41 @@ describe.skipIf(!firestore.available)('firestore store, a transaction closed und
   });
 
   it('gives up after three runs, with the server’s reason', async () => {
+    vi.spyOn(Transaction.prototype, 'get').mockRejectedValue(closed());
     let runs = 0;
     await expect(
-      store.runTransaction(async () => {
+      store.runTransaction(async (tx) => {
         runs++;
-        throw closed();
+        await tx.get('reqs', 'r');
       }),
     ).rejects.toThrow(/transaction failed: 3 INVALID_ARGUMENT: Transaction is invalid or closed/);
     expect(runs).toBe(3);
   });
 
-  it('runs once when the argument is invalid for any other reason', async () => {
+  it('does not run it again when the commit is refused (a resent commit may have landed)', async () => {
+    // commit() is the client's own step after the body (internal: not in its types).
+    vi.spyOn(Transaction.prototype as unknown as { commit(): Promise<unknown> }, 'commit').mockRejectedValueOnce(closed());
     let runs = 0;
+    await expect(
+      store.runTransaction(async (tx) => {
+        runs++;
+        tx.put('reqs', 'r', { n: 1 });
+      }),
+    ).rejects.toThrow(/Transaction is invalid or closed/);
+    expect(runs).toBe(1);
+  });
+
+  it('runs once when the argument is invalid for any other reason', async () => {
     const invalid = Object.assign(new Error('3 INVALID_ARGUMENT: Property "x" contains an invalid nested entity.'), {
       code: 3,
       details: 'Property "x" contains an invalid nested entity.',
     });
+    vi.spyOn(Transaction.prototype, 'get').mockRejectedValue(invalid);
+    let runs = 0;
     await expect(
-      store.runTransaction(async () => {
+      store.runTransaction(async (tx) => {
         runs++;
-        throw invalid;
+        await tx.get('reqs', 'r');
       }),
     ).rejects.toThrow(/invalid nested entity/);
     expect(runs).toBe(1);

@@ -38,10 +38,8 @@ const CLOSED_TX_RUNS = 3;
  * Whether a transaction failed because the server had already closed it:
  * INVALID_ARGUMENT "Transaction is invalid or closed.". The emulator answers so
  * to any call in a transaction it closed: one idle for 60 s (measured), or, in
- * a CI run, a read the client had retried after a transient error. A closed
- * transaction commits nothing; running it again reads what is there now and
- * decides again, as the client's own retries do. The client retries only
- * Firestore's own wording of this case, "transaction has expired".
+ * a CI run, a read the client had retried after a transient error. The client
+ * retries only Firestore's own wording of this case, "transaction has expired".
  */
 export function isClosedTransaction(err: unknown): boolean {
   if (typeof err !== 'object' || err === null || (err as { code?: unknown }).code !== INVALID_ARGUMENT) return false;
@@ -70,13 +68,27 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
     return { ref: db.collection(auditCollection).doc(id), data: JSON.parse(JSON.stringify(data)) as StoreDoc };
   };
 
-  /** A Firestore transaction: retried by the client while contended, and run again if it was closed under it. */
+  /**
+   * A Firestore transaction: retried by the client while contended, and run
+   * again if it was closed under it before its commit (then it wrote nothing).
+   * A commit refused so is not run again: the client resends a commit whose
+   * answer was lost, and the first one may have landed.
+   */
   async function transact<R>(body: (tx: Transaction) => Promise<R>): Promise<R> {
     for (let run = 1; ; run++) {
+      let committing = false;
       try {
-        return await db.runTransaction(body, { maxAttempts: MAX_ATTEMPTS });
+        return await db.runTransaction(
+          async (tx) => {
+            committing = false;
+            const result = await body(tx);
+            committing = true;
+            return result;
+          },
+          { maxAttempts: MAX_ATTEMPTS },
+        );
       } catch (err) {
-        if (run >= CLOSED_TX_RUNS || !isClosedTransaction(err)) throw err;
+        if (committing || run >= CLOSED_TX_RUNS || !isClosedTransaction(err)) throw err;
         await new Promise((r) => setTimeout(r, 50 + Math.random() * 100 * run));
       }
     }
