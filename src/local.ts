@@ -73,6 +73,18 @@ export async function describeCommands(registered: readonly string[], manifestPa
   return [...described, ...undescribed];
 }
 
+/** The banner's account of where the bot reads and keeps data: what is embedded lives in the data directory. */
+export function whereDataLives(config: Pick<Config, 'warehouse' | 'store' | 'dataDir'>): string {
+  const { warehouse, store, dataDir } = config;
+  if (warehouse.kind === 'embedded' && store.kind === 'embedded') return `on the embedded warehouse and store in ${dataDir}`;
+  const warehouseText = warehouse.kind === 'embedded' ? `the embedded warehouse in ${dataDir}` : `BigQuery (project ${warehouse.bigquery.project})`;
+  const storeText =
+    store.kind === 'embedded'
+      ? `the embedded store in ${dataDir}`
+      : `Firestore (project ${store.projectId}${store.emulatorHost ? `, emulator at ${store.emulatorHost}` : ''})`;
+  return `on ${warehouseText} and ${storeText}`;
+}
+
 /**
  * Starts the stand-in on `config.port` with the page mounted, and the bot on
  * a free loopback port behind it, with fresh credentials only these two know.
@@ -126,7 +138,7 @@ export async function startLocal(config: Config, logger: Logger, adapters: Adapt
       process.stdout.write(
         [
           '',
-          `analytics-bot is running in local mode (no Slack credentials set), on the embedded warehouse and store in ${config.dataDir}.`,
+          `analytics-bot is running in local mode (no Slack credentials set), ${whereDataLives(config)}.`,
           `  Open ${shown} in a browser and type  /telemetry acme  in #analytics.`,
           `  Or from a terminal:  npm run slack -- "/telemetry acme"`,
           `  Slack stand-in: ${url}   bot: ${botUrl}/slack/events`,

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { createLocalPage, type LocalPage } from '../src/slack-standin/web/page.js';
 import { SlackStandin } from '../src/slack-standin/server.js';
-import { describeCommands } from '../src/local.js';
+import { describeCommands, whereDataLives } from '../src/local.js';
+import { loadConfig } from '../src/config.js';
 
 const { regular, bizops } = StandinDefaults.users;
 const channel = StandinDefaults.channel;
@@ -176,5 +177,17 @@ describe('describeCommands', () => {
     expect(commands[0]!.description).toContain("A customer's instances");
     expect(commands.at(-1)).toEqual({ command: '/not-in-manifest', description: '', usageHint: '' });
     expect(commands.map((c) => c.command)).not.toContain('/unregistered');
+  });
+});
+
+describe('whereDataLives', () => {
+  it('names the warehouse and store the bot really uses, and the data directory only for what is embedded', () => {
+    const at = (env: Record<string, string>) => whereDataLives(loadConfig({ DATA_DIR: '/tmp/d', ...env }));
+    expect(at({})).toBe('on the embedded warehouse and store in /tmp/d');
+    expect(at({ STORE: 'firestore', GOOGLE_CLOUD_PROJECT: 'p1', FIRESTORE_EMULATOR_HOST: '127.0.0.1:8080' })).toBe(
+      'on the embedded warehouse in /tmp/d and Firestore (project p1, emulator at 127.0.0.1:8080)',
+    );
+    expect(at({ WAREHOUSE: 'bigquery', BIGQUERY_PROJECT: 'wh' })).toBe('on BigQuery (project wh) and the embedded store in /tmp/d');
+    expect(at({ WAREHOUSE: 'bigquery', BIGQUERY_PROJECT: 'wh', STORE: 'firestore', GOOGLE_CLOUD_PROJECT: 'p1' })).toBe('on BigQuery (project wh) and Firestore (project p1)');
   });
 });
