@@ -5,7 +5,7 @@
  * per stale source, exactly one rerun per click, however the click is
  * delivered.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { startTestBots, freshDataDir, StandinDefaults, type TestBot } from './support/harness.js';
@@ -81,6 +81,18 @@ describe.skipIf(!firestore.available)('two replicas on one Firestore', () => {
   // replica's on the same document, and the emulator settles that only by its lock timeout: waits are long.
   it('starts exactly one rerun for one click delivered three times to two replicas', { timeout: 120_000 }, async () => {
     showBotLogsOnFailure(() => bots);
+    // HubSpot's sync ends only once all three deliveries are answered. Without this hold, a delivery
+    // that lost the contention (seconds on a busy machine) could be decided after the first rerun had
+    // already ended, and rightly start a second one: that is the next test, not this one.
+    let answered!: () => void;
+    const held = new Promise<void>((resolve) => (answered = resolve));
+    onTestFinished(() => answered());
+    const refresh = fivetran.onSucceeded;
+    fivetran.onSucceeded = async (id) => {
+      if (id === 'hubspot_daily') await held;
+      await refresh?.(id);
+    };
+    onTestFinished(() => void (fivetran.onSucceeded = refresh));
     const alert = alerts().find((m) => m.text.includes('HubSpot'))!;
     const click = (b: TestBot) => standin.clickAction(b.client, { userId: bizops, channelId: channel, ts: alert.ts, actionId: ActionIds.freshnessRerun, timeoutMs: 15_000 });
     const mark = standin.responses.length;
@@ -90,6 +102,7 @@ describe.skipIf(!firestore.available)('two replicas on one Firestore', () => {
       const r = standin.responses.slice(mark).filter((x) => /HubSpot/.test(JSON.stringify(x.body)));
       return r.length >= 3 ? r : undefined;
     }, { timeoutMs: CONTENDED_TX_MS });
+    answered();
     const answers = posts.map((r) => blocksToText(r.body as never));
     expect(answers.filter((a) => /Rerun of HubSpot started/.test(a)).length).toBe(1);
     expect(answers.filter((a) => /already rerunning/.test(a)).length).toBe(2);
