@@ -404,8 +404,9 @@ describe.skipIf(!firestore.available)('two replicas on one Firestore', () => {
     const prefix = `subs${randomUUID().slice(0, 6)}_`;
     const stores: Store[] = [0, 1].map(() => openFirestoreStore({ projectId: 'analytics-bot-test', collectionPrefix: prefix }));
     const env = { QUERIES_DIR: queries, FRESHNESS_CHECK_INTERVAL_MS: '0', JOBS_POLL_MS: '100' };
-    const bots = await startTestBots(stores.map((store) => ({ env, standin, store, warehouse })));
+    let bots: TestBot[] = []; // started inside the try, so a failed start still closes the rest below
     try {
+      bots = await startTestBots(stores.map((store) => ({ env, standin, store, warehouse })));
       const d = driver(() => bots[0]!);
       for (const b of bots) b.setTime(at('2026-12-01T13:00:00Z'));
       const modal = await d.open('subscribe instances-by-hosting');

@@ -5,9 +5,12 @@
  * Nothing here imports vitest: global setup runs outside the test workers.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { freePort } from './ports.js';
+
+/** A file to write the emulator's whole output to (optional; `.ci/run` sets it). */
+export const EMULATOR_LOG_ENV = 'FIRESTORE_EMULATOR_LOG';
 
 /** Set by global setup when the emulator cannot be used, so tests can say why. */
 export const SKIP_REASON_ENV = 'FIRESTORE_EMULATOR_SKIP_REASON';
@@ -62,8 +65,14 @@ export async function startFirestoreEmulator(timeoutMs = 60_000): Promise<Runnin
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  // The whole of the emulator's output goes to FIRESTORE_EMULATOR_LOG when it is set: CI prints
+  // its tail when the tests fail, so a failure shows the server's side as well as the client's.
+  const logPath = process.env[EMULATOR_LOG_ENV];
+  const log = logPath ? createWriteStream(logPath, { flags: 'w' }) : undefined;
+  log?.on('error', () => {}); // a log that cannot be written must not stop the emulator or the run
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
+    log?.write(chunk);
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
@@ -90,6 +99,7 @@ export async function startFirestoreEmulator(timeoutMs = 60_000): Promise<Runnin
     // gcloud (the group leader) exits before java does: wait for the whole group.
     for (let waited = 0; waited < 5_000 && signalGroup(0); waited += 100) await sleep(100);
     signalGroup('SIGKILL');
+    if (log) await new Promise<void>((resolve) => log.end(resolve));
   };
 
   const deadline = started + timeoutMs;
