@@ -10,7 +10,7 @@ import path from 'node:path';
 import { freePort } from './ports.js';
 
 /** A file to write the emulator's whole output to (optional; `.ci/run` sets it). */
-export const EMULATOR_LOG_ENV = 'FIRESTORE_EMULATOR_LOG';
+const EMULATOR_LOG_ENV = 'FIRESTORE_EMULATOR_LOG';
 
 /** Set by global setup when the emulator cannot be used, so tests can say why. */
 export const SKIP_REASON_ENV = 'FIRESTORE_EMULATOR_SKIP_REASON';
@@ -65,8 +65,8 @@ export async function startFirestoreEmulator(timeoutMs = 60_000): Promise<Runnin
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  // The whole of the emulator's output goes to FIRESTORE_EMULATOR_LOG when it is set: CI prints
-  // its tail when the tests fail, so a failure shows the server's side as well as the client's.
+  // The whole of the emulator's output goes to FIRESTORE_EMULATOR_LOG when it is set: when the tests
+  // fail, CI prints what the emulator refused, so a failure shows the server's side as well as the client's.
   const logPath = process.env[EMULATOR_LOG_ENV];
   const log = logPath ? createWriteStream(logPath, { flags: 'w' }) : undefined;
   log?.on('error', () => {}); // a log that cannot be written must not stop the emulator or the run
