@@ -89,30 +89,12 @@ export interface VendorErrorOptions {
 }
 
 /**
- * The Looker API failed or refused. The message names the call and carries
- * Looker's words only through vendorSummary (never credentials); `reason` and
- * `retryable` tell the caller whether to try again.
+ * A vendor's API failed to answer or refused: `reason` and `retryable` tell
+ * the job runner whether to try again, `retryAfterMs` how long the vendor
+ * asked us to wait (Retry-After). The message carries the vendor's words only
+ * through vendorSummary (never credentials).
  */
-export class LookerError extends CodedError {
-  readonly code = 'looker_failed';
-  readonly status: number | undefined;
-  readonly reason: VendorFailureReason;
-  readonly retryable: boolean;
-  constructor(message: string, options: VendorErrorOptions = {}) {
-    super(message, { cause: options.cause });
-    this.status = options.status;
-    this.reason = options.reason ?? reasonOfStatus(options.status);
-    this.retryable = options.retryable ?? isRetryableReason(this.reason);
-  }
-}
-
-/**
- * A pipeline service (Fivetran, BigQuery Data Transfer) failed to answer or
- * refused; `retryAfterMs` when it asked us to wait, `reason` and `retryable`
- * for the job runner.
- */
-export class PipelineError extends CodedError {
-  readonly code = 'pipeline_failed';
+export abstract class VendorError extends CodedError {
   readonly status: number | undefined;
   readonly reason: VendorFailureReason;
   readonly retryable: boolean;
@@ -124,6 +106,16 @@ export class PipelineError extends CodedError {
     this.retryable = options.retryable ?? isRetryableReason(this.reason);
     this.retryAfterMs = options.retryAfterMs;
   }
+}
+
+/** The Looker API failed or refused; the message names the call. */
+export class LookerError extends VendorError {
+  readonly code = 'looker_failed';
+}
+
+/** A pipeline service (Fivetran, BigQuery Data Transfer) failed to answer or refused. */
+export class PipelineError extends VendorError {
+  readonly code = 'pipeline_failed';
 }
 
 /** A chart could not be drawn: the drawing failed, its worker thread crashed or ran too long, or the renderer is closed. */

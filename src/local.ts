@@ -5,13 +5,12 @@
  * through the same signed HTTP receiver production uses.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createBot, type Bot } from './app.js';
 import { SlackStandin, StandinDefaults } from './slack-standin/server.js';
 import { BotClient } from './slack-standin/bot-client.js';
+import { readAppManifest } from './slack-standin/manifest.js';
 import { createLocalPage, type LocalPage, type SlashCommandInfo } from './slack-standin/web/page.js';
 import type { Adapters } from './services/index.js';
 
@@ -40,33 +39,12 @@ export interface LocalOptions {
   banner?: boolean;
 }
 
-const MANIFEST_CANDIDATES = [new URL('../manifest.yml', import.meta.url), new URL('../../manifest.yml', import.meta.url)];
-
 /**
  * The slash commands the bot registered, described from manifest.yml
  * (description and usage hint) when the manifest lists them.
  */
-export async function describeCommands(registered: readonly string[], manifestPath?: string | URL): Promise<SlashCommandInfo[]> {
-  let listed: SlashCommandInfo[] = [];
-  for (const candidate of manifestPath ? [manifestPath] : MANIFEST_CANDIDATES) {
-    try {
-      const manifest = parse(await readFile(candidate, 'utf8')) as { features?: { slash_commands?: unknown } } | null;
-      const commands = manifest?.features?.slash_commands;
-      if (!Array.isArray(commands)) continue;
-      listed = commands.flatMap((c: unknown) => {
-        const r = (c ?? {}) as Record<string, unknown>;
-        if (typeof r['command'] !== 'string') return [];
-        return [{
-          command: r['command'],
-          description: typeof r['description'] === 'string' ? r['description'] : '',
-          usageHint: typeof r['usage_hint'] === 'string' ? r['usage_hint'] : '',
-        }];
-      });
-      break;
-    } catch {
-      // Not at this path (source tree vs. compiled tree); try the next.
-    }
-  }
+export function describeCommands(registered: readonly string[], manifestPath?: string | URL): SlashCommandInfo[] {
+  const listed: SlashCommandInfo[] = readAppManifest(manifestPath)?.commands ?? [];
   const known = new Set(registered);
   const described = listed.filter((c) => known.has(c.command));
   const undescribed = registered.filter((c) => !described.some((d) => d.command === c)).map((command) => ({ command, description: '', usageHint: '' }));
@@ -123,7 +101,7 @@ export async function startLocal(config: Config, logger: Logger, adapters: Adapt
     const { url: botUrl } = await bot.start(0, '127.0.0.1');
     botHealth = `${botUrl}/healthz`;
     standin.connectBot(new BotClient({ botUrl: `${botUrl}/slack/events`, signingSecret, responseUrlBase: `${url}/response` }));
-    const commands = await describeCommands(bot.commands, options.manifestPath);
+    const commands = describeCommands(bot.commands, options.manifestPath);
     page.setCommands(commands);
     // Slack would see the first freshness check one interval (5 minutes) after start; here the
     // newcomer is looking now, so check at once and let any alerts land while the page opens.

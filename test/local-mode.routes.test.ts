@@ -171,8 +171,8 @@ describe('POST /local/action, /local/submit, /local/close, /local/home', () => {
 });
 
 describe('describeCommands', () => {
-  it('describes registered commands from manifest.yml, and lists unlisted ones bare', async () => {
-    const commands = await describeCommands(['/telemetry', '/not-in-manifest']);
+  it('describes registered commands from manifest.yml, and lists unlisted ones bare', () => {
+    const commands = describeCommands(['/telemetry', '/not-in-manifest']);
     expect(commands[0]).toMatchObject({ command: '/telemetry', usageHint: 'acme | Acme Corp | acme.com' });
     expect(commands[0]!.description).toContain("A customer's instances");
     expect(commands.at(-1)).toEqual({ command: '/not-in-manifest', description: '', usageHint: '' });

@@ -163,6 +163,11 @@ describe('LookerApiAdmin', () => {
     const err = await admin.grant({ email: 'saml@example.com', firstName: 'S', lastName: 'L', groupIds: [], roleIds: ['5'] }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'looker_failed', reason: 'rejected', retryable: false });
     expect(looker.calls()).not.toContain('PUT /api/4.0/users/42/roles');
+    // Looker may also say a user cannot be given roles directly while not naming them externally managed.
+    looker.users.set('43', { id: '43', email: 'oidc@example.com', first_name: 'O', last_name: 'C', role_ids: [], is_disabled: false, roles_externally_managed: false, allow_direct_roles: false, has_email_credentials: false, logged_in_at: null });
+    const direct = await admin.grant({ email: 'oidc@example.com', firstName: 'O', lastName: 'C', groupIds: [], roleIds: ['5'] }).catch((e: unknown) => e);
+    expect(direct).toMatchObject({ code: 'looker_failed', reason: 'rejected', retryable: false, message: expect.stringContaining('grant the roles there') });
+    expect(looker.calls()).not.toContain('PUT /api/4.0/users/43/roles');
   });
 
   it('on Looker (Google Cloud core), says clearly that email logins are refused, and leaves no user behind', async () => {
@@ -178,6 +183,23 @@ describe('LookerApiAdmin', () => {
     } finally {
       await core.stop();
     }
+  });
+
+  it('leaves no user without a login behind when the email credentials fail, so a retry creates one user, not two', async () => {
+    const before = looker.users.size;
+    looker.failNext('POST', /\/credentials_email$/, 429, 'Too many requests', { 'retry-after': '7' });
+    const err = await admin.grant({ email: 'twice@example.com', firstName: 'Twice', lastName: 'Tried', groupIds: ['10'], roleIds: ['2'] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: 'rate_limited', retryable: true, retryAfterMs: 7000 });
+    expect(looker.users.size).toBe(before);
+    const created = /^POST \/api\/4\.0\/users\/(\d+)\/credentials_email$/.exec(looker.calls()[2] ?? '')?.[1];
+    expect(looker.calls()).toEqual(['GET /api/4.0/users/search', 'POST /api/4.0/users', `POST /api/4.0/users/${created}/credentials_email`, `DELETE /api/4.0/users/${created}`]);
+    looker.failNext('POST', /\/credentials_email$/, 503, 'Service Unavailable');
+    await expect(admin.grant({ email: 'twice@example.com', firstName: 'Twice', lastName: 'Tried', groupIds: ['10'], roleIds: ['2'] })).rejects.toMatchObject({ reason: 'unavailable', retryable: true });
+    expect(looker.users.size).toBe(before);
+    const result = await admin.grant({ email: 'twice@example.com', firstName: 'Twice', lastName: 'Tried', groupIds: ['10'], roleIds: ['2'] });
+    expect(result).toMatchObject({ applied: true, createdUser: true });
+    expect(looker.users.size).toBe(before + 1);
+    expect([...looker.users.values()].filter((u) => u.first_name === 'Twice')).toHaveLength(1);
   });
 
   it('errors carry a reason and whether to retry; Looker text that echoes a token never reaches the message', async () => {

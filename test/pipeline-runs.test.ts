@@ -71,7 +71,17 @@ describe('Fivetran adapter', () => {
     const s = await until(fivetran, started.run, (x) => x.state !== 'running');
     expect(s.state).toBe('rescheduled');
     expect(Date.parse(s.rescheduledFor!)).toBeGreaterThan(Date.now());
+    expect(s.onlyIfAsked).toBeUndefined();
     expect((await fivetran.status(started.run)).state).toBe('rescheduled');
+  });
+
+  it('says a rescheduled sync of a connection on a manual schedule runs only if asked', async () => {
+    fake.addConnection('manual', { outcome: 'reschedule', scheduleType: 'manual' });
+    const started = await fivetran.start(target('manual'), { force: false });
+    if (!started.ok) throw new Error(started.message);
+    const s = await until(fivetran, started.run, (x) => x.state !== 'running');
+    expect(s).toMatchObject({ state: 'rescheduled', onlyIfAsked: true });
+    expect(Date.parse(s.rescheduledFor!)).toBeGreaterThan(Date.now());
   });
 
   it('does not start over a running sync without force, and does with force', async () => {

@@ -111,6 +111,15 @@ describe('reruns through Fivetran', () => {
     expect(await t.bot.services.freshness.freshness.activeRerun('github')).toBeUndefined();
   });
 
+  it('says a rescheduled sync on a manual schedule will not run by itself, and stops following it at once', async () => {
+    fivetran.addConnection('github_org', { outcome: 'reschedule', syncMs: 100, scheduleType: 'manual' });
+    const { message } = await rerun('github', /syncs only when asked/);
+    expect(render(message)).toMatch(/its schedule is manual\), so it will not run by itself\. Rerun it then\./);
+    expect(render(message)).not.toMatch(/I am not waiting on it/);
+    await t.standin.waitFor(() => /Freshness check/.test(render(t.standin.message(channel, message.ts))), { timeoutMs: 15_000 });
+    expect(await t.bot.services.freshness.freshness.activeRerun('github')).toBeUndefined();
+  });
+
   it('shows a running rerun in /pipeline status, and a second rerun starts nothing', async () => {
     fivetran.addConnection('salesforce_main', { syncMs: 1500 });
     const first = await rerun('salesforce', /running/);

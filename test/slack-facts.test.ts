@@ -7,12 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkCommandAck,
   checkResponseUrlBody,
+  checkScopes,
   checkViewSubmissionAck,
   checkWebApiCall,
   slackWebApiFacts,
 } from './support/vendor-facts/slack.js';
 import { SlackStandin, StandinDefaults, type Violation } from '../src/slack-standin/server.js';
 import { encodeResponseUrlId } from '../src/slack-standin/bot-client.js';
+import { readAppManifest } from '../src/slack-standin/manifest.js';
 
 const FORM = { contentType: 'application/x-www-form-urlencoded' };
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
@@ -65,6 +67,21 @@ describe('checkWebApiCall', () => {
     expect(answers('chat.scheduleMessage', { channel: 'C0ANALYTIC', text: 'x', post_at: '1' })).toEqual(['unknown_method']);
   });
 
+  it("checks the bot's scopes: a conversation's type picks the scope it needs; any other call needs one of the method's", () => {
+    const needed = (method: string, args: Record<string, unknown>, granted: string[]) => checkScopes(method, args, new Set(granted)).map((p) => p.extra?.['needed']);
+    expect(needed('conversations.info', { channel: 'C0ANALYTIC' }, ['channels:read'])).toEqual([]);
+    expect(needed('conversations.info', { channel: 'C0ANALYTIC' }, ['groups:read', 'im:read'])).toEqual(['channels:read']);
+    expect(needed('conversations.info', { channel: 'G0PRIVATE' }, ['channels:read'])).toEqual(['groups:read']);
+    expect(needed('conversations.history', { channel: 'D0U0BIZOPS' }, ['channels:history', 'groups:history'])).toEqual(['im:history']);
+    expect(needed('usergroups.users.list', { usergroup: 'S0BIZOPS' }, ['users:read'])).toEqual(['usergroups:read']);
+    expect(needed('usergroups.users.list', { usergroup: 'S0BIZOPS' }, ['usergroups:read'])).toEqual([]);
+    // auth.test needs no scope.
+    expect(needed('auth.test', {}, [])).toEqual([]);
+    expect(checkScopes('conversations.info', { channel: 'C1' }, new Set(['chat:write']))).toEqual([
+      { message: expect.stringContaining('channels:read'), answer: 'missing_scope', extra: { needed: 'channels:read', provided: 'chat:write' } },
+    ]);
+  });
+
   it('checks response_url posts and ack bodies', () => {
     expect(checkResponseUrlBody({ response_type: 'ephemeral', replace_original: false, text: 'hi', blocks: [section('hi')] })).toEqual([]);
     expect(checkResponseUrlBody({ delete_original: true })).toEqual([]);
@@ -108,6 +125,28 @@ describe('the stand-in records what Slack refuses or ignores, and answers as Sla
     expect(await res.json()).toEqual({ ok: false, error: 'invalid_blocks' });
     expect(standin.conversation(StandinDefaults.channel)).toHaveLength(0);
     expect(standin.takeViolations()).toEqual([expect.objectContaining({ where: 'response_url', answer: 'invalid_blocks' })]);
+  });
+
+  it("a call that needs a scope manifest.yml does not grant: missing_scope, with what was needed and provided, as Slack answers it", async () => {
+    const granted = readAppManifest()?.botScopes ?? [];
+    expect(granted).toEqual(expect.arrayContaining(['channels:read', 'groups:read', 'chat:write']));
+    expect(granted).not.toContain('im:read');
+    const dm = standin.dmChannelId(StandinDefaults.users.bizops);
+    const error = await client.conversations.info({ channel: dm }).then(() => undefined, (e: { data?: unknown }) => e.data);
+    expect(error).toMatchObject({ ok: false, error: 'missing_scope', needed: 'im:read', provided: granted.join(',') });
+    expect(standin.takeViolations()).toEqual([expect.objectContaining({ where: 'Web API', answer: 'missing_scope', message: expect.stringContaining('needs the bot scope im:read') })]);
+    // A public channel needs channels:read, which the manifest grants.
+    expect((await client.conversations.info({ channel: StandinDefaults.channel })).channel).toMatchObject({ id: StandinDefaults.channel, is_member: true });
+    // With the scope granted, the same call answers.
+    const granting = new SlackStandin({ scopes: [...granted, 'im:read'] });
+    const other = new WebClient('xoxb-test', { slackApiUrl: `${(await granting.start()).url}/api/`, retryConfig: { retries: 0 } });
+    try {
+      expect((await other.conversations.info({ channel: dm })).channel).toMatchObject({ is_im: true, user: StandinDefaults.users.bizops });
+      expect(granting.takeViolations()).toEqual([]);
+    } finally {
+      await granting.stop();
+    }
+    expect(standin.takeViolations()).toEqual([]);
   });
 
   it('an upload whose bytes differ from the length declared', async () => {

@@ -195,6 +195,25 @@ function storeContract(name: string, makeStore: () => Promise<Store>, skipReason
       expect((await store.get<{ n: number }>('counters', 'c'))?.data.n).toBe(20);
     });
 
+    it('runTransaction: a list in the transaction, with a document every writer touches, counts 20 concurrent adders one at a time', async () => {
+      // At most 5 items per owner, whatever the concurrency (the subscriptions' limit).
+      const added = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.runTransaction(async (tx) => {
+            await tx.get('item_gate', 'all');
+            const mine = await tx.list('items', { where: { field: 'owner', equals: 'ana' }, orderBy: { field: 'n' }, limit: 10 });
+            if (mine.length >= 5) return false;
+            tx.put('item_gate', 'all', { last: i });
+            tx.put('items', `i${i}`, { owner: 'ana', n: i });
+            return true;
+          }),
+        ),
+      );
+      expect(added.filter(Boolean)).toHaveLength(5);
+      expect(await store.list('items', { where: { field: 'owner', equals: 'ana' } })).toHaveLength(5);
+      expect(await store.runTransaction((tx) => tx.list('items', { where: { field: 'owner', equals: 'bo' } }))).toEqual([]);
+    });
+
     it('lists by a range of one field, ordered by it, matching only values of its type', async () => {
       await store.put('jobs', 'a', { runAt: 30 });
       await store.put('jobs', 'b', { runAt: 10 });

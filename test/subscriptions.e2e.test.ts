@@ -24,6 +24,7 @@ import { blocksToText } from '../src/slack-standin/render-text.js';
 import { ActionIds, BlockIds } from '../src/ids.js';
 import { SUBSCRIPTIONS, type Subscription } from '../src/services/subscriptions.js';
 import type { Store } from '../src/ports/store.js';
+import { subscriptionSavedMessage } from '../views/subscriptions.js';
 
 const CHANNEL = StandinDefaults.channel;
 const OUTSIDE = 'C0NOTMEMB';
@@ -298,6 +299,33 @@ describe('scheduled deliveries', () => {
     const list = await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: RILEY, channelId: CHANNEL });
     expect(JSON.stringify(list.replies)).toMatch(/Your scheduled deliveries and alerts\* \(6\)/);
     for (const s of await d.subscriptions()) await t.bot.services.subscriptions.remove(s.id, RILEY);
+  });
+
+  it('counts submissions sent at once against the limit one after another: never more than the limit', async () => {
+    const modals = [];
+    for (let i = 0; i < 9; i++) modals.push(await d.open('subscribe instances-by-hosting'));
+    const results = await Promise.all(modals.map((m) => d.submit(m.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' })));
+    const refused = results.filter((r) => /the most one person may have \(6\)/.test(r.errors?.[BlockIds.subscriptionChannel] ?? ''));
+    expect(await d.subscriptions()).toHaveLength(6);
+    expect(refused).toHaveLength(3);
+    for (const s of await d.subscriptions()) await t.bot.services.subscriptions.remove(s.id, RILEY);
+  });
+
+  it('saves an edit of a paused one paused, and says so; Resume starts it again', async () => {
+    const modal = await d.open('subscribe instances-by-hosting');
+    expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
+    const [sub] = await d.subscriptions();
+    expect((await t.bot.services.subscriptions.pause(sub!.id, BLAKE)).ok).toBe(true);
+    const draft = { kind: 'delivery' as const, query: 'instances-by-hosting', params: {}, channel: CHANNEL, schedule: { kind: 'daily', time: '10:00' }, format: 'table' };
+    const saved = await t.bot.services.subscriptions.update(sub!.id, RILEY, draft);
+    expect(saved).toMatchObject({ ok: true, subscription: { status: 'paused', nextRunAt: null } });
+    expect(subscriptionSavedMessage((saved as { subscription: Subscription }).subscription, 'Instances by hosting', true).text).toMatch(/It stays paused: Resume it to start it again\./);
+    expect((await t.bot.services.subscriptions.get(sub!.id))).toMatchObject({ status: 'paused', nextRunAt: null, schedule: expect.objectContaining({ time: '10:00' }) });
+    expect((await t.bot.services.subscriptions.resume(sub!.id, RILEY)).ok).toBe(true);
+    expect((await t.bot.services.subscriptions.get(sub!.id))!.nextRunAt).toEqual(expect.any(Number));
+    // An edit of an active one keeps it active, with the next run of the new schedule.
+    expect(await t.bot.services.subscriptions.update(sub!.id, RILEY, { ...draft, schedule: { kind: 'daily', time: '11:00' } })).toMatchObject({ ok: true, subscription: { status: 'active', nextRunAt: expect.any(Number) } });
+    await t.bot.services.subscriptions.remove(sub!.id, RILEY);
   });
 });
 

@@ -330,6 +330,49 @@ describe('BigQuery adapter against the REST fake', () => {
   });
 });
 
+describe('BigQuery adapter, a dataset in a single region and BIGQUERY_LOCATION unset', () => {
+  // Jobs outside the US and EU multi-regions must be named with their location (jobs.get, getQueryResults, cancel).
+  let regional: FakeBigQuery;
+  let wh: Warehouse;
+  beforeAll(async () => {
+    regional = await FakeBigQuery.start({ connection: fakeConnection, location: 'us-central1' });
+    wh = openBigQueryWarehouse(regional.config({ location: undefined, maximumBytesBilled: CAP }), { timeoutMs: 10_000, authClient: fakeCredentials() });
+  });
+  afterAll(async () => {
+    await wh?.close();
+    await regional?.close();
+  });
+  const locationsOf = (re: RegExp, since: number) => regional.requests.slice(since).filter((r) => re.test(r.path)).map((r) => r.query['location']);
+
+  it('reads results where BigQuery ran the job', async () => {
+    const since = regional.requests.length;
+    expect((await wh.query('SELECT 3 AS x')).rows).toEqual([{ x: 3 }]);
+    expect(locationsOf(/\/queries\//, since)).toEqual(['us-central1']);
+  });
+
+  it("cancels a job that outlives the timeout in the job's location", async () => {
+    regional.hangNextJobs(1);
+    const since = regional.requests.length;
+    await expect(wh.query('SELECT 1 AS x', {}, { timeoutMs: 400 })).rejects.toBeInstanceOf(WarehouseTimeoutError);
+    await expect.poll(() => locationsOf(/\/cancel$/, since)).toEqual(['us-central1']);
+    await expect.poll(() => regional.requests.slice(since).find((r) => /\/cancel$/.test(r.path))?.status).toBe(200);
+  });
+
+  it("adopts its own job when a retried insert meets it (409), asking the dataset's location once", async () => {
+    regional.loseAnswerOfNext(1, /\/jobs$/);
+    const since = regional.requests.length;
+    expect((await wh.query('SELECT 4 AS x')).rows).toEqual([{ x: 4 }]);
+    const seen = regional.requests.slice(since);
+    expect(seen.filter((r) => r.path.endsWith('/jobs')).map((r) => r.status)).toEqual([503, 409]);
+    expect(seen.filter((r) => /\/datasets\/[^/]+$/.test(r.path))).toHaveLength(1);
+    expect(locationsOf(/\/queries\//, since).every((l) => l === 'us-central1')).toBe(true);
+    regional.loseAnswerOfNext(1, /\/jobs$/);
+    const again = regional.requests.length;
+    expect((await wh.query('SELECT 5 AS x')).rows).toEqual([{ x: 5 }]);
+    expect(regional.requests.slice(again).filter((r) => /\/datasets\//.test(r.path))).toHaveLength(0);
+  });
+});
+
 describe('demo dataset', () => {
   const q = async (sql: string, params: QueryParams = {}) => (await embedded.query(sql, params)).rows;
   /** Telemetry level of each instance over the last 30 days, as the handbook defines it. */

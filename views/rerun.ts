@@ -23,6 +23,8 @@ export interface RerunView {
   /** The failure, in the service's words. */
   error?: string;
   rescheduledFor?: string;
+  /** Rescheduled, and the service will not run it then unless asked (a Fivetran connection on a manual schedule). */
+  rescheduledOnlyIfAsked?: boolean;
   /** Offer "Force rerun" (behind a confirm dialog): the service said a sync is already running. */
   offerForce?: boolean;
   /** The freshness check after the run. */
@@ -77,7 +79,12 @@ export function rerunMessage(v: RerunView): MessageBody {
   const lines = [`*Rerun of ${name}*${v.force ? ' (forced)' : ''}: ${PHASE[v.phase]}`];
   lines.push(`Requested by <@${v.requestedBy}> at ${slackDate(v.startedAt, '{time}')} · ${target} · ${escapeMrkdwn(v.runner)}`);
   if (v.phase === 'rescheduled') {
-    lines.push(`The service rescheduled the sync${v.rescheduledFor ? ` for ${slackDate(new Date(v.rescheduledFor))}` : ''}; I am not waiting on it. The freshness checks will notice when the data lands.`);
+    const when = v.rescheduledFor ? ` for ${slackDate(new Date(v.rescheduledFor))}` : '';
+    lines.push(
+      v.rescheduledOnlyIfAsked
+        ? `The service rescheduled the sync${when}, but this connection syncs only when asked (its schedule is manual), so it will not run by itself. Rerun it${when ? ' then' : ' later'}.`
+        : `The service rescheduled the sync${when}; I am not waiting on it. The freshness checks will notice when the data lands.`,
+    );
   }
   if (v.finishedAt && v.phase !== 'running') lines.push(`Finished after ${duration(v.finishedAt.getTime() - v.startedAt.getTime())}.`);
   if (v.phase === 'timed_out') lines.push('I stopped following it; the freshness checks will notice when the data lands.');

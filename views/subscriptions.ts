@@ -281,7 +281,7 @@ export function subscriptionManageMessage(s: Subscription, title: string): Messa
 /** After the modal: what was scheduled. */
 export function subscriptionSavedMessage(s: Subscription, title: string, edited: boolean): MessageBody {
   const what = s.kind === 'alert' ? `alert on *${escapeMrkdwn(title)}*` : `delivery of *${escapeMrkdwn(title)}*`;
-  const next = s.nextRunAt ? ` ${edited ? 'Next' : 'First'} run: ${slackDate(new Date(s.nextRunAt))}.` : '';
+  const next = s.status === 'paused' ? ' It stays paused: Resume it to start it again.' : s.nextRunAt ? ` ${edited ? 'Next' : 'First'} run: ${slackDate(new Date(s.nextRunAt))}.` : '';
   return noteMessage(`:white_check_mark: ${edited ? 'Saved the' : s.kind === 'alert' ? 'Set up an' : 'Scheduled a'} ${what} (${ref(s)}): ${escapeMrkdwn(describeScheduleOf(s))}, to ${targetText(s)}.${next} Manage it with \`${Commands.query} subscriptions\`.`);
 }
 

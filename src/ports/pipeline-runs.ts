@@ -47,6 +47,12 @@ export interface RunStatus {
   message?: string;
   /** For `rescheduled`: when the service will try again (ISO), if it said. */
   rescheduledFor?: string;
+  /**
+   * For `rescheduled`: the service will not run it then by itself; someone must
+   * ask again (a Fivetran connection whose schedule type is manual: "this
+   * endpoint is the only way syncs occur — including syncs in a rescheduled state").
+   */
+  onlyIfAsked?: boolean;
 }
 
 /** A transient failure while following a run (429, 5xx, network); the caller polls again later. */

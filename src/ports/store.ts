@@ -58,6 +58,12 @@ export interface AuditEntry {
  */
 export interface StoreTx {
   get<T extends StoreDoc>(collection: string, id: string): Promise<VersionedDoc<T> | null>;
+  /**
+   * A query read in the transaction, as {@link Store.list}. Firestore locks the
+   * documents it returns, not the query: to count documents that a concurrent
+   * transaction may add, also read and write a document both touch.
+   */
+  list<T extends StoreDoc>(collection: string, options?: ListOptions): Promise<VersionedDoc<T>[]>;
   /** Create or replace, at commit. */
   put<T extends StoreDoc>(collection: string, id: string, data: T): void;
   /** Delete, at commit (deleting nothing is fine). */

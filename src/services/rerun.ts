@@ -50,6 +50,8 @@ export interface RerunDoc extends StoreDoc {
   /** The service said a sync is already running: offer Force rerun. */
   offerForce: boolean;
   rescheduledFor: string | null;
+  /** Rescheduled, and the service will not run it then by itself (RunStatus.onlyIfAsked); absent in reruns stored before it. */
+  rescheduledOnlyIfAsked?: boolean;
   /** The message following the rerun, once posted. */
   channel: string | null;
   ts: string | null;
@@ -280,6 +282,10 @@ export class RerunService {
     if (status.state === 'succeeded' || status.state === 'failed') {
       return this.finish(runKey, { phase: status.state, ...(status.state === 'failed' && status.message ? { error: status.message } : {}) });
     }
+    // Nothing runs it unless asked: say so now, and free the source for the rerun that will.
+    if (status.state === 'rescheduled' && status.onlyIfAsked) {
+      return this.finish(runKey, { phase: 'rescheduled', patch: { rescheduledFor: status.rescheduledFor ?? null, rescheduledOnlyIfAsked: true } });
+    }
     if (now >= doc.deadlineMs) return this.finish(runKey, { phase: doc.phase === 'rescheduled' ? 'rescheduled' : 'timed_out' });
     if (status.state === doc.phase) return { again };
     // A rescheduled sync is shown and followed a little longer, never for the full timeout.
@@ -313,16 +319,16 @@ export class RerunService {
     };
   }
 
-  private finish(runKey: string, end: { phase: RerunPhase; error?: string; offerForce?: boolean }): JobOutcome {
+  private finish(runKey: string, end: RerunEnd): JobOutcome {
     return { commit: this.finishCommit(runKey, end) };
   }
 
   /** The end of a rerun: its outcome, the lock released, the audit entry, the message edited, the freshness check queued. */
-  private finishCommit(runKey: string, end: { phase: RerunPhase; error?: string; offerForce?: boolean }) {
+  private finishCommit(runKey: string, end: RerunEnd) {
     return async (tx: StoreTx, enq: (spec: JobSpec) => Promise<void>) => {
       const cur = (await tx.get<RerunDoc>(RERUNS, runKey))?.data;
       if (!cur || cur.finishedAt) return;
-      const done: RerunDoc = { ...cur, phase: end.phase, error: end.error ?? cur.error, offerForce: end.offerForce ?? false, finishedAt: this.now().toISOString() };
+      const done: RerunDoc = { ...cur, ...end.patch, phase: end.phase, error: end.error ?? cur.error, offerForce: end.offerForce ?? false, finishedAt: this.now().toISOString() };
       tx.put(RERUNS, runKey, done);
       const lock = (await tx.get<LockDoc>(RERUN_LOCKS, cur.sourceId))?.data;
       if (lock?.runKey === runKey) tx.delete(RERUN_LOCKS, cur.sourceId);
@@ -346,6 +352,14 @@ export class RerunService {
     const at = this.now().getTime();
     for (const spec of specs) await enqueue(tx, spec, at);
   }
+}
+
+/** How a rerun ended: its phase, the failure, and what else to store with it. */
+interface RerunEnd {
+  phase: RerunPhase;
+  error?: string;
+  offerForce?: boolean;
+  patch?: Pick<Partial<RerunDoc>, 'rescheduledFor' | 'rescheduledOnlyIfAsked'>;
 }
 
 /** The notice a rerun's message needs, for callers outside this module. */

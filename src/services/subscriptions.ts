@@ -25,6 +25,8 @@ import type { QueryService } from './query.js';
 import { localeNumber } from '../format.js';
 
 export const SUBSCRIPTIONS = 'subscriptions';
+/** One document every creation reads and writes, so that the limits are counted one creation at a time. */
+const SUBSCRIPTION_CREATIONS = 'subscription_creations';
 export const SUBSCRIPTION_RUN_JOB = 'subscription.run';
 
 export const SUBSCRIPTION_FORMATS = ['chart', 'table', 'csv', 'chart_csv'] as const;
@@ -213,8 +215,8 @@ export class SubscriptionService {
     }
     if (!editing) {
       const [mine, all] = await Promise.all([this.listOf(owner), this.opts.store.list(SUBSCRIPTIONS)]);
-      if (mine.length >= this.opts.limits.perOwner) errors.limit = `You have ${mine.length} scheduled deliveries and alerts, the most one person may have (${this.opts.limits.perOwner}). Delete one with /query subscriptions first.`;
-      else if (all.length >= this.opts.limits.total) errors.limit = `The workspace has ${all.length} scheduled deliveries and alerts, the most allowed (${this.opts.limits.total}). Ask BizOps to clear out old ones.`;
+      const over = this.overLimit(mine.length, all.length);
+      if (over) errors.limit = over;
     }
     if (Object.keys(errors).length || !schedule.ok || !resolution.ok) return { ok: false, errors };
     const now = this.now().getTime();
@@ -223,7 +225,10 @@ export class SubscriptionService {
       value: {
         kind: draft.kind, query: query.name, params: resolution.params.given, target, schedule: schedule.schedule,
         format, condition, alertState: editing?.alertState ?? 'ok', firedAt: editing?.firedAt ?? null, firedMessage: editing?.firedMessage ?? null,
-        status: 'active', pausedReason: null, nextRunAt: nextRun(schedule.schedule, new Date(now)).getTime(),
+        // Editing a paused one saves it paused: only Resume starts it again.
+        ...(editing?.status === 'paused'
+          ? { status: 'paused' as const, pausedReason: editing.pausedReason, nextRunAt: null }
+          : { status: 'active' as const, pausedReason: null, nextRunAt: nextRun(schedule.schedule, new Date(now)).getTime() }),
         lastRun: editing?.lastRun ?? null, consecutiveFailures: 0,
       },
     };
@@ -236,20 +241,37 @@ export class SubscriptionService {
     const now = this.now().getTime();
     const id = `sub_${now.toString(36)}${randomBytes(4).toString('hex')}`;
     const subscription: Subscription = { id, owner, createdAt: now, updatedAt: now, ...checked.value };
-    const saved = await this.opts.store.runTransaction(async (tx) => {
+    const saved = await this.opts.store.runTransaction(async (tx): Promise<SaveResult> => {
       const seen = await tx.get(SUBSCRIPTIONS + '_submissions', key);
-      if (seen) return (await tx.get<Subscription>(SUBSCRIPTIONS, String(seen.data['id'])))?.data ?? null;
+      if (seen) {
+        const earlier = (await tx.get<Subscription>(SUBSCRIPTIONS, String(seen.data['id'])))?.data;
+        return earlier ? { ok: true, subscription: earlier } : { ok: false, reason: 'not_found' };
+      }
+      // The limits again, where they hold: every creation reads and writes one document, so
+      // submissions sent at once are counted one after another, not each against the same count.
+      await tx.get(SUBSCRIPTION_CREATIONS, 'all');
+      const [mine, all] = await Promise.all([tx.list(SUBSCRIPTIONS, { where: { field: 'owner', equals: owner } }), tx.list(SUBSCRIPTIONS)]);
+      const over = this.overLimit(mine.length, all.length);
+      if (over) return { ok: false, errors: { limit: over } };
+      tx.put(SUBSCRIPTION_CREATIONS, 'all', { lastAt: now });
       tx.put(SUBSCRIPTIONS + '_submissions', key, { id, expiresAt: now + 7 * 86_400_000 });
       tx.put(SUBSCRIPTIONS, id, subscription);
       tx.audit({ actor: owner, action: `subscription.created`, subject: id, after: subscription });
       await enqueue(tx, runJob(subscription, subscription.nextRunAt!), now);
-      return subscription;
+      return { ok: true, subscription };
     });
-    if (!saved) return { ok: false, reason: 'not_found' };
-    return { ok: true, subscription: saved };
+    return saved;
   }
 
-  /** Changes a subscription (its owner or BizOps): the next run follows the new schedule. */
+  /** Why one more is refused (the per-owner and workspace limits), or undefined. */
+  private overLimit(mine: number, all: number): string | undefined {
+    const { perOwner, total } = this.opts.limits;
+    if (mine >= perOwner) return `You have ${mine} scheduled deliveries and alerts, the most one person may have (${perOwner}). Delete one with /query subscriptions first.`;
+    if (all >= total) return `The workspace has ${all} scheduled deliveries and alerts, the most allowed (${total}). Ask BizOps to clear out old ones.`;
+    return undefined;
+  }
+
+  /** Changes a subscription (its owner or BizOps): the next run follows the new schedule; a paused one stays paused. */
   async update(id: string, actor: string, draft: SubscriptionDraft): Promise<SaveResult> {
     const current = await this.get(id);
     if (!current) return { ok: false, reason: 'not_found' };
@@ -257,13 +279,18 @@ export class SubscriptionService {
     const checked = await this.check(current.owner, draft, current);
     if (!checked.ok) return checked;
     const now = this.now().getTime();
-    const updated: Subscription = { ...current, ...checked.value, updatedAt: now };
-    await this.opts.store.runTransaction(async (tx) => {
+    return this.opts.store.runTransaction(async (tx): Promise<SaveResult> => {
+      // As it is now: paused, resumed or deleted since the modal was opened.
+      const fresh = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
+      if (!fresh) return { ok: false, reason: 'not_found' };
+      const paused = fresh.status === 'paused' ? { status: 'paused' as const, pausedReason: fresh.pausedReason, nextRunAt: null } : {};
+      const active = fresh.status === 'active' && checked.value.status === 'paused' ? { status: 'active' as const, pausedReason: null, nextRunAt: nextRun(checked.value.schedule, new Date(now)).getTime() } : {};
+      const updated: Subscription = { ...fresh, ...checked.value, ...paused, ...active, updatedAt: now };
       tx.put(SUBSCRIPTIONS, id, updated);
-      tx.audit({ actor, action: 'subscription.updated', subject: id, before: current, after: updated });
-      await enqueue(tx, runJob(updated, updated.nextRunAt!), now);
+      tx.audit({ actor, action: 'subscription.updated', subject: id, before: fresh, after: updated });
+      if (updated.nextRunAt !== null) await enqueue(tx, runJob(updated, updated.nextRunAt), now);
+      return { ok: true, subscription: updated };
     });
-    return { ok: true, subscription: updated };
   }
 
   async pause(id: string, actor: string): Promise<ChangeResult> {

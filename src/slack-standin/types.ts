@@ -50,6 +50,12 @@ export interface SlackStandinOptions {
   /** The only bot token accepted; by default any `xoxb-…` token is. */
   token?: string;
   /**
+   * The bot scopes the app was installed with: a Web API call that needs a
+   * scope not among them answers `missing_scope`, as Slack does. Default:
+   * the bot scopes of the package's manifest.yml.
+   */
+  scopes?: readonly string[];
+  /**
    * At most this many messages in a page of conversations.history and
    * .replies, whatever `limit` asks: Slack documents that "fewer than the
    * requested number of items may be returned, even if the end of the

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { blockKitProblems, formatProblem, SLACK_LIMITS } from '../blockkit/limits.js';
 import { ApiError, isObj, optStr } from './http.js';
+import { readAppManifest } from './manifest.js';
 import {
   defaultUsers,
   StandinDefaults,
@@ -51,6 +52,8 @@ export class Workspace {
   readonly usergroups: Readonly<Record<string, string[]>>;
   readonly channels: readonly StandinChannel[];
   readonly expectedToken: string | undefined;
+  /** The bot's scopes ({@link SlackStandinOptions.scopes}); undefined when there is no manifest to read them from. */
+  readonly scopes: ReadonlySet<string> | undefined;
   /** See {@link SlackStandinOptions.pageSize}. */
   readonly pageSize: number | undefined;
 
@@ -73,6 +76,8 @@ export class Workspace {
     this.usergroups = options.usergroups ?? { S0BIZOPS: ['U0BIZOPS'], S0LOOKERADM: ['U0ADMIN'] };
     this.channels = options.channels ?? [{ id: StandinDefaults.channel, name: 'analytics' }];
     this.expectedToken = options.token;
+    const scopes = options.scopes ?? readAppManifest()?.botScopes;
+    this.scopes = scopes && new Set(scopes);
     this.pageSize = options.pageSize;
   }
 

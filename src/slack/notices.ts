@@ -245,6 +245,7 @@ class NoticeDelivery {
       ...(doc.finishedAt ? { finishedAt: new Date(doc.finishedAt) } : {}),
       ...(doc.error ? { error: doc.error } : {}),
       ...(doc.rescheduledFor ? { rescheduledFor: doc.rescheduledFor } : {}),
+      ...(doc.rescheduledOnlyIfAsked ? { rescheduledOnlyIfAsked: true } : {}),
       offerForce: doc.offerForce,
       ...(doc.after ? { after: { dataState: doc.after.dataState, lastUpdated: doc.after.lastUpdated ? new Date(doc.after.lastUpdated) : null, problem: doc.after.problem } } : {}),
       runner: reruns.runnerName(source),

@@ -33,10 +33,13 @@ export interface RecordedRequest {
   headers: Record<string, string | string[] | undefined>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
+  /** The HTTP status answered, once answered. */
+  status?: number;
 }
 
 interface Fault {
-  kind: 'error' | 'delay';
+  /** error: answer an error instead; delay: answer late; lost: do it, then answer an error (the answer was lost on the way). */
+  kind: 'error' | 'delay' | 'lost';
   remaining: number;
   match?: RegExp;
   status?: number;
@@ -160,6 +163,11 @@ export class FakeBigQuery {
   }
 
   /** The next `count` requests (matching `match`, if given) are answered only after `ms`. */
+  /** The next `count` matching requests are carried out, and then answered with a 503, as when an answer is lost on the way: a client retrying a jobs.insert meets its own job (409). */
+  loseAnswerOfNext(count: number, match?: RegExp): void {
+    this.faults.push({ kind: 'lost', remaining: count, status: 503, match });
+  }
+
   delayNext(count: number, ms: number, match?: RegExp): void {
     this.faults.push({ kind: 'delay', remaining: count, ms, match });
   }
@@ -199,6 +207,7 @@ export class FakeBigQuery {
       body: undefined,
     };
     this.requests.push(record);
+    res.once('finish', () => (record.status = res.statusCode));
     const checked = this.spec.check({ method: record.method, path: url.pathname, query: url.searchParams, headers: req.headers, body: text });
     if (!checked.operation) return this.sendError(res, { status: 404, reason: 'notFound', message: `Not found: ${record.method} ${url.pathname}` });
     if (checked.problems.length) {
@@ -215,6 +224,7 @@ export class FakeBigQuery {
         return this.sendError(res, { status, reason: fault.reason ?? DEFAULT_REASON[status] ?? 'backendError', message: fault.message ?? 'Injected failure.' });
       }
       const [status, body] = await this.route(record);
+      if (fault?.kind === 'lost') return this.sendError(res, { status: 503, reason: 'backendError', message: 'The service is currently unavailable.' });
       this.send(res, status, body);
     } catch (err) {
       const e = err as Partial<RestError> & Error;
@@ -251,18 +261,35 @@ export class FakeBigQuery {
     if (r.method === 'POST' && (m = /^\/projects\/([^/]+)\/jobs$/.exec(r.path))) return [200, await this.insertJob(m[1]!, r.body)];
     if (r.method === 'POST' && (m = /^\/projects\/([^/]+)\/queries$/.exec(r.path))) return [200, await this.jobsQuery(m[1]!, r.body)];
     if (r.method === 'GET' && (m = /^\/projects\/([^/]+)\/queries\/([^/]+)$/.exec(r.path))) return [200, await this.getQueryResults(m[2]!, r.query)];
-    if (r.method === 'GET' && (m = /^\/projects\/([^/]+)\/jobs\/([^/]+)$/.exec(r.path))) return [200, this.jobResource(this.job(m[2]!))];
-    if (r.method === 'POST' && (m = /^\/projects\/([^/]+)\/jobs\/([^/]+)\/cancel$/.exec(r.path))) return [200, this.cancel(m[2]!)];
+    if (r.method === 'GET' && (m = /^\/projects\/([^/]+)\/jobs\/([^/]+)$/.exec(r.path))) return [200, this.jobResource(this.job(m[2]!, r.query['location']))];
+    if (r.method === 'POST' && (m = /^\/projects\/([^/]+)\/jobs\/([^/]+)\/cancel$/.exec(r.path))) return [200, this.cancel(m[2]!, r.query['location'])];
+    if (r.method === 'GET' && (m = /^\/projects\/([^/]+)\/datasets\/([^/]+)$/.exec(r.path))) return [200, this.getDataset(m[1]!, decodeURIComponent(m[2]!))];
     if (r.method === 'GET' && (m = /^\/projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+)$/.exec(r.path))) {
       return [200, await this.getTable(m[1]!, m[2]!, decodeURIComponent(m[3]!))];
     }
     throw fail(404, 'notFound', `Not found: ${r.method} ${r.path}`);
   }
 
-  private job(jobId: string): JobState {
+  /**
+   * A job by ID and the `location` it was asked with: a job outside the US and
+   * EU multi-regions must be named with its location, and a job named with
+   * another location is not that job (BigQuery answers 404 either way).
+   */
+  private job(jobId: string, location: string | undefined): JobState {
     const job = this.jobs.get(jobId);
-    if (!job) throw fail(404, 'notFound', `Not found: Job ${this.project}:${this.location}.${jobId}`);
+    const named = location ? location.toLowerCase() === job?.location.toLowerCase() : /^(us|eu)$/i.test(job?.location ?? '');
+    if (!job || !named) throw fail(404, 'notFound', `Not found: Job ${this.project}:${location ?? 'US'}.${jobId}`);
     return job;
+  }
+
+  /** datasets.get: the dataset and where it lives. */
+  private getDataset(projectId: string, datasetId: string): unknown {
+    if (projectId !== this.project || datasetId !== this.dataset) throw fail(404, 'notFound', `Not found: Dataset ${projectId}:${datasetId}`);
+    return {
+      kind: 'bigquery#dataset', etag: randomUUID(), id: `${projectId}:${datasetId}`,
+      datasetReference: { projectId, datasetId }, location: this.location, type: 'DEFAULT',
+      creationTime: '1700000000000', lastModifiedTime: '1700000000000',
+    };
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -271,6 +298,8 @@ export class FakeBigQuery {
     if (!query?.query) throw fail(400, 'invalid', 'Only query jobs are supported by this fake.');
     const jobId: string = body.jobReference?.jobId ?? randomUUID();
     const location: string = body.jobReference?.location ?? this.location;
+    // A query runs where its tables are: asked to run elsewhere, BigQuery does not find them there.
+    if (location.toLowerCase() !== this.location.toLowerCase()) throw fail(404, 'notFound', `Not found: Dataset ${this.project}:${this.dataset} was not found in location ${location}`);
     if (body.configuration.dryRun) {
       const bytes = await this.plan(query).then((p) => p.bytes);
       return {
@@ -375,7 +404,7 @@ export class FakeBigQuery {
   }
 
   private async getQueryResults(jobId: string, query: Record<string, string>): Promise<unknown> {
-    const job = this.job(jobId);
+    const job = this.job(jobId, query['location']);
     if (!job.done) {
       await new Promise((r) => setTimeout(r, Math.min(Number(query['timeoutMs'] ?? 10_000), this.opts.pollMs ?? 100)));
     }
@@ -420,8 +449,8 @@ export class FakeBigQuery {
     };
   }
 
-  private cancel(jobId: string): unknown {
-    const job = this.job(jobId);
+  private cancel(jobId: string, location: string | undefined): unknown {
+    const job = this.job(jobId, location);
     if (!job.done) {
       job.done = true;
       job.error = { status: 400, reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' };

@@ -39,6 +39,8 @@ export interface FakeConnection {
   /** Syncs started (POST /sync accepted). */
   syncs: number;
   setupState: 'incomplete' | 'connected' | 'broken';
+  /** Fivetran's `schedule_type`: on `manual`, a sync runs only when asked (a rescheduled one included). */
+  scheduleType: 'auto' | 'manual';
   /** How unset timestamps and lists are sent: `null` / `[]`, or left out (both are what the spec allows). */
   unset: 'null' | 'absent';
 }
@@ -92,7 +94,7 @@ export class FakeFivetran {
     const c: FakeConnection = {
       id, service: 'hubspot', schema: id, paused: false, syncState: 'scheduled',
       succeededAt: new Date(Date.now() - (init.succeededAgoMs ?? 30 * 3_600_000)).toISOString(),
-      failedAt: null, rescheduledFor: null, tasks: [], outcome: 'succeed', syncMs: 200, syncs: 0, setupState: 'connected', unset: 'null',
+      failedAt: null, rescheduledFor: null, tasks: [], outcome: 'succeed', syncMs: 200, syncs: 0, setupState: 'connected', scheduleType: 'auto', unset: 'null',
       ...init,
     };
     this.connections.set(id, c);
@@ -202,7 +204,7 @@ export class FakeFivetran {
       id: c.id, group_id: 'group_demo', service: c.service, service_version: 1, schema: c.schema,
       ...(c.unset === 'null' ? { connected_by: 'user_demo' } : {}), created_at: '2024-01-01T00:00:00.000Z',
       ...opt('succeeded_at', c.succeededAt), ...opt('failed_at', c.failedAt),
-      paused: c.paused, pause_after_trial: false, sync_frequency: 1440, schedule_type: 'auto', data_delay_sensitivity: 'NORMAL',
+      paused: c.paused, pause_after_trial: false, sync_frequency: 1440, schedule_type: c.scheduleType, data_delay_sensitivity: 'NORMAL',
       status: {
         setup_state: c.setupState, sync_state: c.paused ? 'paused' : c.syncState, update_state: 'on_schedule', is_historical_sync: false,
         ...opt('tasks', c.tasks), ...opt('warnings', []), ...(c.rescheduledFor ? { rescheduled_for: c.rescheduledFor } : {}),

@@ -35,6 +35,8 @@ export interface FakeLookerUser {
   is_disabled: boolean;
   /** Roles managed by SAML/LDAP: set_user_roles is refused. */
   roles_externally_managed: boolean;
+  /** Looker's read-only "User can be directly assigned a role"; default: not roles_externally_managed. When false, set_user_roles is refused. */
+  allow_direct_roles?: boolean;
   /** Has email credentials (an email set through credentials_email, or a fixture user). */
   has_email_credentials: boolean;
   /** When they last logged in with email credentials; null: never (account not set up). */
@@ -89,7 +91,7 @@ export class FakeLooker {
   readonly clientSecret: string;
   private readonly tokenTtl: number;
   private readonly tokens = new Map<string, number>();
-  private readonly faults: Array<{ method: string; path: RegExp; status: number; message: string }> = [];
+  private readonly faults: Array<{ method: string; path: RegExp; status: number; message: string; headers: Record<string, string> }> = [];
   private readonly delays: Array<{ method: string; path: RegExp; ms: number }> = [];
   private nextUserId = 100;
   private server: Server | undefined;
@@ -150,8 +152,8 @@ export class FakeLooker {
   }
 
   /** Makes the next call matching method and path answer `status`. */
-  failNext(method: string, path: RegExp, status: number, message = 'Internal server error'): void {
-    this.faults.push({ method, path, status, message });
+  failNext(method: string, path: RegExp, status: number, message = 'Internal server error', headers: Record<string, string> = {}): void {
+    this.faults.push({ method, path, status, message, headers });
   }
 
   /** Answers calls matching method and path only after `ms` (widens race windows); `clearDelays()` undoes it. */
@@ -206,7 +208,7 @@ export class FakeLooker {
     const faultAt = this.faults.findIndex((f) => f.method === method && f.path.test(path));
     if (faultAt >= 0) {
       const [fault] = this.faults.splice(faultAt, 1);
-      return this.reply(req, url, query, body, res, fault!.status, { message: fault!.message, documentation_url: DOCS });
+      return this.reply(req, url, query, body, res, fault!.status, { message: fault!.message, documentation_url: DOCS }, fault!.headers);
     }
     const [status, answer] = this.route(method, path, query, body, req.headers.authorization);
     await this.onApplied?.({ method, path, status });
@@ -214,19 +216,19 @@ export class FakeLooker {
     this.reply(req, url, query, body, res, status, pick(answer, status, query['fields']));
   }
 
-  private reply(req: IncomingMessage, url: URL, query: Record<string, string>, body: unknown, res: ServerResponse, status: number, answer: unknown): void {
+  private reply(req: IncomingMessage, url: URL, query: Record<string, string>, body: unknown, res: ServerResponse, status: number, answer: unknown, headers: Record<string, string> = {}): void {
     // Never keep the API secret in the record, as a real server's access log would not.
     const recorded = url.pathname === '/api/4.0/login' ? '[login form]' : body;
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query, body: recorded, authorization: req.headers.authorization, status });
-    this.send(res, status, answer);
+    this.send(res, status, answer, headers);
   }
 
-  private send(res: ServerResponse, status: number, body: unknown): void {
+  private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     if (status === 204) {
-      res.writeHead(204).end();
+      res.writeHead(204, headers).end();
       return;
     }
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
   }
 
   private route(method: string, path: string, query: Record<string, string>, body: unknown, authorization: string | undefined): [number, unknown] {
@@ -321,7 +323,7 @@ export class FakeLooker {
     if (method === 'PUT' && (m = /^\/users\/([^/]+)\/roles$/.exec(p))) {
       const user = this.users.get(decodeURIComponent(m[1]!));
       if (!user) return notFound;
-      if (user.roles_externally_managed) return [403, { message: "This user's roles are managed externally and cannot be changed", documentation_url: DOCS }];
+      if (user.roles_externally_managed || user.allow_direct_roles === false) return [403, { message: "This user's roles are managed externally and cannot be changed", documentation_url: DOCS }];
       if (!Array.isArray(body) || body.some((r) => typeof r !== 'string')) return validation('body', 'invalid', 'Expected an array of role ids');
       const unknown = (body as string[]).find((r) => !this.roles.has(r));
       if (unknown) return validation('role_ids', 'missing', `Role ${unknown} not found`);
@@ -343,7 +345,7 @@ export class FakeLooker {
       role_ids: u.role_ids,
       credentials_email: u.has_email_credentials && u.email ? this.credentialsJson(u) : null,
       roles_externally_managed: u.roles_externally_managed,
-      allow_direct_roles: !u.roles_externally_managed,
+      allow_direct_roles: u.allow_direct_roles ?? !u.roles_externally_managed,
       url: `${this.baseUrl}/api/4.0/users/${u.id}`,
     };
   }

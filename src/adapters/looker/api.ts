@@ -10,18 +10,22 @@
  * - groups: POST /groups/{id}/users;
  * - roles: PUT /users/{id}/roles replaces the user's direct roles, so the
  *   current ones are read first (direct_association_only) and the merged list
- *   is written; roles managed outside Looker (SAML/LDAP) are refused;
+ *   is written; roles managed outside Looker (SAML/LDAP, or a user Looker says
+ *   may not be given roles directly: `allow_direct_roles` false) are refused;
  * - the setup email: creating email credentials sends nothing, so
  *   POST /users/{id}/credentials_email/send_password_reset is called for a user
  *   who has never logged in with their email login (Looker sends the account
  *   setup email; it reuses a pending link, so sending it again is harmless).
- * Looker (Google Cloud core) refuses email credentials and their emails (403):
- * the user created a moment before is deleted again and LookerError
- * `forbidden` says what to do instead.
+ * If the email credentials fail, the user created a moment before is deleted
+ * again (a retry could not find it by email and would create another). Looker
+ * (Google Cloud core) refuses email credentials and their emails (403):
+ * LookerError `forbidden` says what to do instead. A 429's Retry-After
+ * (seconds or a date) is passed to the job runner as `retryAfterMs`.
  * Facts: test/support/vendor-facts/looker.ts.
  */
 import { LookerError, type VendorFailureReason } from '../../errors.js';
 import { vendorSummary } from '../vendor-text.js';
+import { parseRetryAfter } from '../retry-after.js';
 import type { LookerAdmin, LookerGrant, LookerGrantResult, LookerRevokeResult, LookerUserAccess } from '../../ports/looker-admin.js';
 import { mergedRoles, rolesWithout } from '../../domain/looker-policy.js';
 
@@ -44,6 +48,8 @@ interface LookerUser {
   role_ids?: string[] | null;
   is_disabled?: boolean | null;
   roles_externally_managed?: boolean | null;
+  /** "User can be directly assigned a role" (read-only); false when Looker lets roles come only from elsewhere. */
+  allow_direct_roles?: boolean | null;
   credentials_email?: { email?: string | null; logged_in_at?: string | null; is_disabled?: boolean | null } | null;
 }
 
@@ -52,7 +58,7 @@ interface LookerRole {
   name?: string;
 }
 
-const USER_FIELDS = 'id,email,first_name,last_name,group_ids,role_ids,is_disabled,roles_externally_managed,credentials_email';
+const USER_FIELDS = 'id,email,first_name,last_name,group_ids,role_ids,is_disabled,roles_externally_managed,allow_direct_roles,credentials_email';
 
 /** What the admin is told when Looker (Google Cloud core) refuses email logins. */
 export const CORE_REFUSAL =
@@ -87,11 +93,10 @@ export class LookerApiAdmin implements LookerAdmin {
       try {
         await this.call('POST', `/users/${enc(user.id)}/credentials_email`, { body: { email: grant.email } });
       } catch (err) {
-        if (err instanceof LookerError && err.status === 403) {
-          // Don't leave a user without a login behind: it was created a moment ago and owns nothing.
-          await this.call('DELETE', `/users/${enc(user.id)}`).catch(() => undefined);
-          throw new LookerError(CORE_REFUSAL, { status: 403, reason: 'forbidden', retryable: false, cause: err });
-        }
+        // Don't leave a user without a login behind, whatever the failure: it was created a moment
+        // ago and owns nothing, and a retry could not find it by email, so it would create another.
+        await this.call('DELETE', `/users/${enc(user.id)}`).catch(() => undefined);
+        if (err instanceof LookerError && err.status === 403) throw new LookerError(CORE_REFUSAL, { status: 403, reason: 'forbidden', retryable: false, cause: err });
         throw err;
       }
       user = { ...user, credentials_email: { email: grant.email, logged_in_at: null } };
@@ -107,8 +112,8 @@ export class LookerApiAdmin implements LookerAdmin {
     const current = await this.directRoles(user.id);
     const { roleIds, added } = mergedRoles(current, grant.roleIds);
     if (added.length > 0) {
-      if (user.roles_externally_managed === true) {
-        throw new LookerError(`The Looker user for ${grant.email} has roles managed outside Looker (SAML or LDAP); grant the roles there.`, { reason: 'rejected', retryable: false });
+      if (user.roles_externally_managed === true || user.allow_direct_roles === false) {
+        throw new LookerError(`The Looker user for ${grant.email} has roles managed outside Looker (SAML, LDAP or OpenID Connect); grant the roles there.`, { reason: 'rejected', retryable: false });
       }
       await this.call('PUT', `/users/${enc(user.id)}/roles`, { body: roleIds });
     }
@@ -226,11 +231,11 @@ export class LookerApiAdmin implements LookerAdmin {
     } catch {
       // Not JSON (a proxy's error page): the status says enough.
     }
-    const retryAfter = Number(res.headers.get('retry-after'));
+    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
     return new LookerError(`Looker ${method} ${path.split('?')[0]} answered ${res.status}${detail ? `: ${detail}` : ''}`, {
       status: res.status,
       ...(reason ? { reason } : {}),
-      ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
+      ...(retryAfterMs ? { retryAfterMs } : {}),
     });
   }
 }

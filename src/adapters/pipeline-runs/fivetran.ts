@@ -5,7 +5,8 @@
  *   comparing clocks), and to refuse a paused connection;
  * - `POST /v1/connections/{id}/sync` with `{ force }` (basic auth, key:secret);
  * - then `status()` reads `GET /v1/connections/{id}`: `sync_state` syncing →
- *   running, rescheduled → rescheduled (with `rescheduled_for`), paused →
+ *   running, rescheduled → rescheduled (with `rescheduled_for`; on a connection
+ *   whose `schedule_type` is manual it runs then only if asked), paused →
  *   failed (someone paused it), and a new `succeeded_at` / `failed_at` →
  *   succeeded / failed (both fields are optional: absent and null alike mean never);
  * - `recentRun()`: the connection is syncing, or it succeeded or failed since.
@@ -108,7 +109,13 @@ export class FivetranRuns implements PipelineRuns {
     }
     if (status['sync_state'] === 'paused' || data['paused'] === true) return { state: 'failed', message: 'The connection was paused in Fivetran while the sync was followed.' };
     if (status['sync_state'] === 'rescheduled') {
-      return { state: 'rescheduled', message: 'Fivetran rescheduled the sync', ...(str(status['rescheduled_for']) ? { rescheduledFor: str(status['rescheduled_for'])! } : {}) };
+      return {
+        state: 'rescheduled',
+        message: 'Fivetran rescheduled the sync',
+        ...(str(status['rescheduled_for']) ? { rescheduledFor: str(status['rescheduled_for'])! } : {}),
+        // On a manual schedule Fivetran syncs only when asked, a rescheduled sync included.
+        ...(data['schedule_type'] === 'manual' ? { onlyIfAsked: true } : {}),
+      };
     }
     return { state: 'running' };
   }

@@ -3,7 +3,10 @@
  * timeout, Retry-After parsing, and errors that never carry credentials.
  */
 import { PipelineError } from '../../errors.js';
+import { parseRetryAfter } from '../retry-after.js';
 import { vendorSummary } from '../vendor-text.js';
+
+export { parseRetryAfter };
 
 export interface JsonResponse {
   status: number;
@@ -11,14 +14,6 @@ export interface JsonResponse {
   body: Record<string, unknown>;
   /** Milliseconds from Retry-After (seconds or an HTTP date), if sent. */
   retryAfterMs: number | undefined;
-}
-
-/** Retry-After as milliseconds: delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** Sends a JSON request; network failures and timeouts become PipelineError (no URL credentials in the message). */

@@ -185,12 +185,37 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
     journalBytes = 0;
   }
 
+  /**
+   * The documents a list matches, as stored now. Only the matching entries are gathered, and only what is
+   * returned is copied: the job runner lists the due jobs after every job enqueued, beside the finished jobs
+   * kept for a week. (Copying, then gathering, the whole collection first made each poll cost as much as
+   * those, and was the bot thread's largest allocation while charts rendered.)
+   */
+  function listNow(collection: string, options: ListOptions): VersionedDoc<StoreDoc>[] {
+    const { where, orderBy, limit } = options;
+    let docs: Array<[string, Entry]> = [];
+    coll(collection).forEach((e, id) => {
+      if (where && !matchesWhere(e.data[where.field], where)) return;
+      // Like Firestore: with an order, documents without its field are left out.
+      if (orderBy && e.data[orderBy.field] === undefined) return;
+      docs.push([id, e]);
+    });
+    docs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (orderBy) {
+      const sign = orderBy.direction === 'desc' ? -1 : 1;
+      docs.sort(([, a], [, b]) => sign * compareValues(a.data[orderBy.field], b.data[orderBy.field]));
+    }
+    if (limit !== undefined) docs = docs.slice(0, limit);
+    return docs.map(([id, entry]) => view(id, entry));
+  }
+
   async function transaction<R>(body: (tx: StoreTx) => Promise<R>): Promise<R> {
     const writes = new Map<string, [string, string, StoreDoc | null]>();
     const audits: AuditEntry[] = [];
     let open = true;
     const tx: StoreTx = {
       get: async <T extends StoreDoc>(collection: string, id: string) => read(collection, id) as VersionedDoc<T> | null,
+      list: async <T extends StoreDoc>(collection: string, options: ListOptions = {}) => listNow(collection, options) as VersionedDoc<T>[],
       put: (collection, id, data) => {
         if (!open) throw new StoreError('embedded store: write after the transaction ended');
         writes.set(`${collection}\u0000${id}`, [collection, id, data]);
@@ -228,27 +253,7 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
       }),
 
     list: <T extends StoreDoc>(collection: string, options: ListOptions = {}) =>
-      serial(`list ${collection}`, () => {
-        // Only the matching entries are gathered, and only what is returned is copied: the job runner lists the due
-        // jobs after every job enqueued, beside the finished jobs kept for a week. (Copying, then gathering, the
-        // whole collection first made each poll cost as much as those, and was the bot thread's largest
-        // allocation while charts rendered.)
-        const { where, orderBy, limit } = options;
-        let docs: Array<[string, Entry]> = [];
-        coll(collection).forEach((e, id) => {
-          if (where && !matchesWhere(e.data[where.field], where)) return;
-          // Like Firestore: with an order, documents without its field are left out.
-          if (orderBy && e.data[orderBy.field] === undefined) return;
-          docs.push([id, e]);
-        });
-        docs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-        if (orderBy) {
-          const sign = orderBy.direction === 'desc' ? -1 : 1;
-          docs.sort(([, a], [, b]) => sign * compareValues(a.data[orderBy.field], b.data[orderBy.field]));
-        }
-        if (limit !== undefined) docs = docs.slice(0, limit);
-        return docs.map(([id, entry]) => view(id, entry)) as VersionedDoc<T>[];
-      }),
+      serial(`list ${collection}`, () => listNow(collection, options) as VersionedDoc<T>[]),
 
     runTransaction: <R>(body: (tx: StoreTx) => Promise<R>) => serial('transaction', () => transaction(body)),
 

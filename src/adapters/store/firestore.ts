@@ -94,6 +94,16 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
     }
   }
 
+  /** A list's query: Firestore's own filter, order and limit. */
+  function queryOf(collection: string, options: ListOptions): Query {
+    let query: Query = db.collection(prefix + collection);
+    const where = options.where;
+    if (where) query = 'equals' in where ? query.where(new FieldPath(where.field), '==', where.equals) : query.where(new FieldPath(where.field), where.op, where.value);
+    if (options.orderBy) query = query.orderBy(new FieldPath(options.orderBy.field), options.orderBy.direction ?? 'asc');
+    if (options.limit !== undefined) query = query.limit(options.limit);
+    return query;
+  }
+
   async function guard<R>(what: string, op: () => Promise<R>): Promise<R> {
     try {
       return await op();
@@ -127,12 +137,7 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
     list: <T extends StoreDoc>(collection: string, options: ListOptions = {}) =>
       guard(`list ${collection}`, async () => {
         if (options.limit === 0) return [];
-        let query: Query = db.collection(prefix + collection);
-        const where = options.where;
-        if (where) query = 'equals' in where ? query.where(new FieldPath(where.field), '==', where.equals) : query.where(new FieldPath(where.field), where.op, where.value);
-        if (options.orderBy) query = query.orderBy(new FieldPath(options.orderBy.field), options.orderBy.direction ?? 'asc');
-        if (options.limit !== undefined) query = query.limit(options.limit);
-        const snap = await query.get();
+        const snap = await queryOf(collection, options).get();
         return snap.docs.map((d) => toVersioned(d) as VersionedDoc<T>);
       }),
 
@@ -145,6 +150,11 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
             get: async <T extends StoreDoc>(collection: string, id: string) => {
               const snap = await ftx.get(ref(collection, id));
               return snap.exists ? (toVersioned(snap) as VersionedDoc<T>) : null;
+            },
+            list: async <T extends StoreDoc>(collection: string, options: ListOptions = {}) => {
+              if (options.limit === 0) return [];
+              const snap = await ftx.get(queryOf(collection, options));
+              return snap.docs.map((d) => toVersioned(d) as VersionedDoc<T>);
             },
             put: (collection, id, data) => {
               const doc: DocumentReference = ref(collection, id);

@@ -215,8 +215,28 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
       bq.request({ uri: `/queries/${encodeURIComponent(jobId)}`, qs }, (err, body) => (err ? reject(err) : resolve((body ?? {}) as RestQueryResults)));
     });
 
-  const cancel = (jobId: string) => () => {
-    void bq.job(jobId, { location: cfg.location }).cancel().catch(() => undefined);
+  /**
+   * Where the dataset's jobs run when BIGQUERY_LOCATION does not say (datasets.get, asked once).
+   * jobs.get, getQueryResults and cancel must name a single-region job's location, or BigQuery
+   * answers 404; a query runs where its tables are, so that is its job's location.
+   */
+  let datasetLocation: Promise<string | undefined> | undefined;
+  const locationOfDataset = (): Promise<string | undefined> =>
+    (datasetLocation ??= bq.dataset(cfg.dataset, { projectId: cfg.project }).getMetadata().then(
+      ([meta]) => (meta as { location?: string }).location,
+      () => {
+        datasetLocation = undefined; // Ask again next time.
+        return undefined;
+      },
+    ));
+
+  /** The job's location: the one BigQuery gave it, else the configured one, else the dataset's. */
+  const locationOf = async (job: { location?: string }) => job.location ?? cfg.location ?? (await locationOfDataset());
+
+  const cancel = (jobId: string, job: { location?: string }) => () => {
+    void locationOf(job)
+      .then((location) => bq.job(jobId, { location }).cancel())
+      .catch(() => undefined);
   };
 
   return {
@@ -229,20 +249,22 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
       const timeoutMs = options.timeoutMs ?? opts.timeoutMs;
       // Our own job ID lets us cancel the job even while its insert is still in flight.
       const jobId = `analytics_bot_${randomUUID().replaceAll('-', '')}`;
+      const known: { location?: string } = {};
       try {
-        return await withDeadline(timeoutMs, cancel(jobId), async (abandoned) => {
+        return await withDeadline(timeoutMs, cancel(jobId, known), async (abandoned) => {
           const job = await bq.createQueryJob({ ...request, jobId, jobTimeoutMs: timeoutMs } as Query).then(
             ([created]) => created,
-            (err: { code?: number }) => {
+            async (err: { code?: number }) => {
               // A retried insert whose first attempt went through: the job is ours and running.
-              if (err.code === 409) return bq.job(jobId, { location: cfg.location });
+              if (err.code === 409) return bq.job(jobId, { location: await locationOf({}) });
               throw err;
             },
           );
+          if (job.location) known.location = job.location;
           if (abandoned()) throw new WarehouseTimeoutError('abandoned');
           const rows: Row[] = [];
           let pageToken: string | undefined;
-          const location = job.location ?? cfg.location;
+          const location = await locationOf(known);
           for (;;) {
             const response = await getQueryResults(jobId, {
               ...(location ? { location } : {}),

@@ -32,6 +32,28 @@ export function checkWebApiCall(method: string, args: Loose, request: { contentT
   return { fact, problems };
 }
 
+/**
+ * Whether the bot's scopes allow the call. The reference lists a method's
+ * scopes as alternatives by conversation type (`channels:read` for a public
+ * channel, `im:read` for a DM, …): a call about one conversation needs that
+ * type's; any other call needs one of them. Slack answers `missing_scope`
+ * with the scope it `needed` and those `provided`.
+ */
+export function checkScopes(method: string, args: Loose, granted: ReadonlySet<string>): SpecProblem[] {
+  const scopes = methodFact(method)?.botScopes ?? [];
+  if (scopes.length === 0) return [];
+  const channel = typeof args['channel'] === 'string' ? args['channel'] : '';
+  const family = !channel ? undefined : channel.startsWith('D') ? 'im:' : channel.startsWith('G') ? 'groups:' : 'channels:';
+  const typed = family ? scopes.filter((s) => s.startsWith(family)) : [];
+  const needed = typed.length > 0 ? typed : scopes;
+  if (needed.some((s) => granted.has(s))) return [];
+  return [{
+    message: `${method}: needs the bot scope ${needed.join(' or ')}, which manifest.yml does not grant`,
+    answer: 'missing_scope',
+    extra: { needed: needed.join(','), provided: [...granted].join(',') },
+  }];
+}
+
 /** A post to a response_url (Bolt's `respond()`). */
 export function checkResponseUrlBody(body: Loose): SpecProblem[] {
   return checkPayload(responseUrlFacts, body, [{ args: ['text', 'blocks', 'attachments', 'delete_original'], error: 'no_text' }]);

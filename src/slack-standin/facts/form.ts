@@ -104,4 +104,6 @@ export interface SpecProblem {
   answer?: string;
   /** Slack's `response_metadata.messages` for it (Block Kit errors). */
   detail?: string[];
+  /** Further fields of Slack's answer (`missing_scope`'s `needed` and `provided`). */
+  extra?: Record<string, unknown>;
 }

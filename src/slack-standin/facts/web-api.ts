@@ -196,7 +196,7 @@ const methods: SlackMethodFact[] = [
   },
   {
     method: 'conversations.info',
-    description: 'What a conversation is (tests and the local page use it; the bot does not).',
+    description: 'What a conversation is: whether it exists and the bot is in it (a delivery to a channel is checked with it before it is scheduled).',
     http: 'GET',
     contentTypes: ['application/x-www-form-urlencoded'],
     botScopes: ['channels:read', 'groups:read', 'im:read', 'mpim:read'],

@@ -11,7 +11,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, optStr, parseArgs, send } from '../http.js';
-import { checkWebApiCall } from '../facts/check.js';
+import { checkScopes, checkWebApiCall } from '../facts/check.js';
 import type { SpecProblem } from '../facts/form.js';
 import type { Recorder } from '../recorder.js';
 import type { CallRecord, Loose } from '../types.js';
@@ -67,6 +67,7 @@ export class WebApi {
       if (!token) refuse([{ message: `${method}: no token (Authorization: Bearer xoxb-…)`, answer: 'not_authed' }]);
       else if (expected ? token !== expected : !token.startsWith('xoxb-')) refuse([{ message: `${method}: the token is not the bot token`, answer: 'invalid_auth' }]);
       const { problems } = checkWebApiCall(method, record.args, { contentType });
+      if (this.parts.ws.scopes) problems.push(...checkScopes(method, record.args, this.parts.ws.scopes));
       refuse(problems);
       const fault = this.recorder.takeFault(method);
       if (fault && 'status' in fault) {
@@ -97,8 +98,9 @@ export class WebApi {
   }
 }
 
-/** Slack's details of a refusal: Block Kit errors as `errors` and `response_metadata.messages`. */
+/** Slack's details of a refusal: its own fields, or Block Kit errors as `errors` and `response_metadata.messages`. */
 function refusalDetail(p: SpecProblem): Loose {
+  if (p.extra) return p.extra;
   if (!p.detail) return {};
   return p.answer === 'invalid_blocks' ? { errors: p.detail, response_metadata: { messages: p.detail } } : { response_metadata: { messages: p.detail } };
 }

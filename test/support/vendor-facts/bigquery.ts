@@ -5,7 +5,9 @@
  * Sources:
  * - googleapis/google-api-go-client, bigquery/v2/bigquery-api.json at commit
  *   0084468843d65b1620da73d8263bf7d2ffb18bbd: methods jobs.insert, jobs.query,
- *   jobs.getQueryResults, jobs.get, jobs.cancel, tables.get (paths, parameters).
+ *   jobs.getQueryResults, jobs.get, jobs.cancel, tables.get (paths, parameters);
+ *   datasets.get's parameters as generated into @google-cloud/bigquery 8.3.1
+ *   (IGetParams of datasets: accessPolicyVersion, datasetView).
  * - The same discovery document as generated into @google-cloud/bigquery 8.3.1
  *   (build/src/types.d.ts, "Discovery Revision: 20260328"), for the schemas
  *   Job, JobConfiguration, JobConfigurationQuery, JobReference, QueryParameter,
@@ -24,6 +26,11 @@
  * - Errors: `{ error: { code, message, errors: [ErrorProto { reason, location?, message, debugInfo? }], status } }`;
  *   job errors also in `status.errorResult` (reason e.g. invalidQuery,
  *   bytesBilledLimitExceeded, notFound, stopped, backendError, rateLimitExceeded).
+ * - jobs.get, getQueryResults and cancel take the job's `location`: "You must
+ *   specify the location to run the job for the following scenarios: If the
+ *   location to run a job is not in the us or the eu multi-regional location; If
+ *   the job's location is in a single region (for example, us-central1)". A job
+ *   named without it, or with another, is not found (404).
  */
 import type { FieldType, OperationFact, VendorFacts } from './spec.js';
 
@@ -182,6 +189,13 @@ const ops: OperationFact[] = [
     id: 'bigquery.jobs.cancel', method: 'POST', path: `${V2}/projects/{projectId}/jobs/{jobId}/cancel`, pathParams: { projectId: seg, jobId: seg },
     query: location, auth: { scheme: 'Bearer' },
     responses: { '200': 'JobCancelResponse { kind, job }', ...errs }, source: 'resources.jobs.methods.cancel',
+  },
+  {
+    id: 'bigquery.datasets.get', method: 'GET', path: `${V2}/projects/{projectId}/datasets/{datasetId}`, pathParams: { projectId: seg, datasetId: seg },
+    query: { accessPolicyVersion: { type: { type: 'integer' } }, datasetView: { type: { type: 'string', enum: ['DATASET_VIEW_UNSPECIFIED', 'METADATA', 'ACL', 'FULL'] } } },
+    auth: { scheme: 'Bearer' },
+    responses: { '200': 'Dataset { datasetReference, location, … }', '404': 'notFound' },
+    source: 'resources.datasets.methods.get; schema Dataset (location: "The geographic location where the dataset should reside")',
   },
   {
     id: 'bigquery.tables.get', method: 'GET', path: `${V2}/projects/{projectId}/datasets/{datasetId}/tables/{tableId}`,

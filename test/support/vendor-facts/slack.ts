@@ -16,7 +16,7 @@
  */
 export { slackWebApiFacts, methodFact } from '../../../src/slack-standin/facts/web-api.js';
 export { commandAckFacts, responseUrlFacts, viewSubmissionAckFacts } from '../../../src/slack-standin/facts/messages.js';
-export { checkCommandAck, checkResponseUrlBody, checkViewSubmissionAck, checkWebApiCall } from '../../../src/slack-standin/facts/check.js';
+export { checkCommandAck, checkResponseUrlBody, checkScopes, checkViewSubmissionAck, checkWebApiCall } from '../../../src/slack-standin/facts/check.js';
 
 /** Throws (failing the current test) when a live Slack stand-in saw a request Slack refuses or ignores; clears them. */
 export { assertNoStandinViolations as assertNoSlackViolations } from '../../../src/slack-standin/violations.js';
