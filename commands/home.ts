@@ -9,6 +9,7 @@ import { toCodedError } from '../src/errors.js';
 import type { HomeService } from '../src/services/home.js';
 import { rolesOf, type RoleGroups } from '../src/services/roles.js';
 import { CachedMembership } from '../src/slack/directory.js';
+import { failureMessage } from '../views/common.js';
 import { homeView } from '../views/home.js';
 import { openPipelineRequestModal } from './pipeline-request.js';
 
@@ -37,7 +38,11 @@ export function appHomeOpened(deps: HomeDeps) {
   };
 }
 
-/** "New pipeline request" on the Home tab: the same modal as `/pipeline request`. */
+/**
+ * "New pipeline request" on the Home tab: the same modal as `/pipeline request`.
+ * If it cannot open (the click's trigger expired, Slack is down), the person is
+ * told in the app's DM, as the Home tab has no ephemeral messages.
+ */
 export function homeNewPipelineRequestAction(deps: HomeDeps) {
   return async ({ ack, body, client }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
     await ack();
@@ -47,6 +52,9 @@ export function homeNewPipelineRequestAction(deps: HomeDeps) {
     } catch (err) {
       const coded = toCodedError(err);
       deps.logger.error('could not open the pipeline request modal from Home', { user: body.user.id, code: coded.code, err: coded });
+      await client.chat
+        .postMessage({ channel: body.user.id, ...failureMessage('I could not open the pipeline request form.', 'Please click New pipeline request again, or run `/pipeline request`.') })
+        .catch((e: unknown) => deps.logger.warn('could not tell them either', { user: body.user.id, err: toCodedError(e) }));
     }
   };
 }

@@ -257,6 +257,7 @@ function control(deps: SubscriptionDeps, what: 'manage' | 'run' | 'pause' | 'res
         }
         case 'run': {
           const r = await deps.subscriptions.runNow(id, actor);
+          if (!r.ok && r.reason === 'already') return void (await respond(ephemeral(noteMessage(':hourglass_flowing_sand: A run of it was started a moment ago; its result is on its way. Nothing more was started.'))));
           return void (await respond(ephemeral(r.ok ? noteMessage(':arrow_forward: Running it now: the result will be posted where it usually goes.') : subscriptionRefusedMessage(r.reason))));
         }
         case 'delete': {

@@ -168,6 +168,16 @@ for (const variant of variants) {
       await t.standin.closeView(t.client, { userId: regular });
     });
 
+    it("tells the person in the app's DM when the form cannot open (an expired click)", async () => {
+      const home = (await openHome(t, regular))!;
+      t.standin.failNext('views.open', 'expired_trigger_id');
+      const { ack } = await t.standin.clickAction(t.client, { userId: regular, viewId: home.view.id, actionId: ActionIds.homeNewPipelineRequest });
+      expect(ack.status).toBe(200);
+      const told = await t.standin.waitFor(() => t.standin.conversation(regular).find((m) => /could not open the pipeline request form/.test(m.text)));
+      expect(told.text).toMatch(/click New pipeline request again, or run `\/pipeline request`/);
+      expect(JSON.stringify(told)).not.toMatch(/expired_trigger_id|\.(js|ts):\d+/);
+    });
+
     it('publishes nothing for the Messages tab', async () => {
       const before = t.standin.callsTo('views.publish').length;
       await openHome(t, regular, 'messages');

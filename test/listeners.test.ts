@@ -64,12 +64,20 @@ describe('listeners routed by name', () => {
     expect(calls).toEqual(['command /b acme', 'action x x', 'action y.z', 'action pick 42', 'view form V1', 'event home']);
   });
 
-  it('passes over names nobody registered, names that only look alike, and a closed form', async () => {
+  it('passes over names nobody registered, names that only look alike, and a closed form; acks the clicks and submissions, with nothing', async () => {
     const { app, calls } = routedApp();
-    for (const body of [command('/ab', ''), command('/a ', ''), click('y_z'), click('xx'), click('pick_'), submission('for'), submission('form', 'view_closed')]) {
+    for (const body of [command('/ab', ''), command('/a ', ''), submission('form', 'view_closed')]) {
       expect(await deliver(app, body)).toBe(false);
     }
+    // Unanswered, Slack would show the person an error; nothing runs for them.
+    for (const body of [click('y_z'), click('xx'), click('pick_'), click(''), submission('for'), submission('')]) {
+      expect(await deliver(app, body), JSON.stringify(body).slice(0, 80)).toBe(true);
+    }
     expect(calls).toEqual([]);
+    // What is registered still reaches its own listener only, acked once.
+    expect(await deliver(app, click('pick_7'))).toBe(true);
+    expect(await deliver(app, click('x'))).toBe(true);
+    expect(calls).toEqual(['action pick 7', 'action x x']);
   });
 
   it('refuses a second listener for the same name', () => {

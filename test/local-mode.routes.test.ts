@@ -57,6 +57,8 @@ describe('the page server', () => {
     const bad = [
       '/static/../page.ts', '/static/..%2Fpage.ts', '/static/%2e%2e%2fserver.ts', '/static/nope.js', '/static/app.js',
       '/js/slack-standin/web/client/app.ts', '/js/..%2F..%2Fpackage.json', '/js/blockkit/%2e%2e/%2e%2e/src/main.js', '/js/nope.js', '/js/blockkit/',
+      // Malformed %-encoding names nothing (not a 500).
+      '/static/%', '/js/%zz.js', '/files/%', '/files/F0%E0%A4%A',
     ];
     for (const path of bad) expect((await fetch(`${url}${path}`)).status, path).toBe(404);
     expect((await fetch(`${url}/elsewhere`)).status).toBe(404);

@@ -118,6 +118,9 @@ describe('scheduled deliveries', () => {
     const cases: Array<[Record<string, string | string[]>, string, RegExp]> = [
       [{ [ActionIds.subscriptionChannel]: 'C0GHOST', ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart' }, BlockIds.subscriptionChannel, /cannot find that channel/],
       [{ [ActionIds.subscriptionChannel]: OUTSIDE, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart' }, BlockIds.subscriptionChannel, /not in that channel: invite me/],
+      // Someone's DM (a tampered form: it offers channels only) is refused, whoever's it is.
+      [{ [ActionIds.subscriptionChannel]: 'D0U0ADMIN', ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart' }, BlockIds.subscriptionChannel, /Pick a channel here, or tick/],
+      [{ [ActionIds.subscriptionChannel]: StandinDefaults.users.lookerAdmin, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart' }, BlockIds.subscriptionChannel, /Pick a channel here, or tick/],
       [{ [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', ''), [ActionIds.subscriptionFormat]: 'chart' }, BlockIds.subscriptionTime, /Pick a time/],
       [{ [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart', [`${ActionIds.subscriptionParamPrefix}weeks`]: '40' }, `${BlockIds.subscriptionParamPrefix}weeks`, /from 1 to 13/],
     ];
@@ -325,6 +328,21 @@ describe('scheduled deliveries', () => {
     expect((await t.bot.services.subscriptions.get(sub!.id))!.nextRunAt).toEqual(expect.any(Number));
     // An edit of an active one keeps it active, with the next run of the new schedule.
     expect(await t.bot.services.subscriptions.update(sub!.id, RILEY, { ...draft, schedule: { kind: 'daily', time: '11:00' } })).toMatchObject({ ok: true, subscription: { status: 'active', nextRunAt: expect.any(Number) } });
+    await t.bot.services.subscriptions.remove(sub!.id, RILEY);
+  });
+
+  it('runs once for a double click on Run now, telling the second click a run is on its way', async () => {
+    const modal = await d.open('subscribe instances-by-hosting');
+    expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
+    const [sub] = await d.subscriptions();
+    const results = await Promise.all([t.bot.services.subscriptions.runNow(sub!.id, RILEY), t.bot.services.subscriptions.runNow(sub!.id, BLAKE), t.bot.services.subscriptions.runNow(sub!.id, RILEY)]);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok && r.reason === 'already')).toHaveLength(2);
+    await t.standin.waitFor(() => (d.posts(CHANNEL, ref(sub!)).length > 0 ? true : undefined), { timeoutMs: 15_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(d.posts(CHANNEL, ref(sub!))).toHaveLength(1);
+    const audit = (await t.store.recentAudit(50)).filter((e) => e.subject === sub!.id && e.action === 'subscription.run_now');
+    expect(audit).toHaveLength(1);
     await t.bot.services.subscriptions.remove(sub!.id, RILEY);
   });
 });

@@ -25,6 +25,10 @@ import type { QueryService } from './query.js';
 import { localeNumber } from '../format.js';
 
 export const SUBSCRIPTIONS = 'subscriptions';
+/** The last "run now" of each, so that a second click soon after runs nothing more. */
+const RUNS_NOW = 'subscription_runs_now';
+/** How long after a "run now" another is told one is on its way. */
+export const RUN_NOW_ONCE_MS = 60_000;
 /** One document every creation reads and writes, so that the limits are counted one creation at a time. */
 const SUBSCRIPTION_CREATIONS = 'subscription_creations';
 export const SUBSCRIPTION_RUN_JOB = 'subscription.run';
@@ -200,7 +204,10 @@ export class SubscriptionService {
       else condition = c.condition;
     }
     let target: SubscriptionTarget = { kind: 'dm' };
-    if (draft.channel) {
+    if (draft.channel && !/^[CG][A-Z0-9]{2,}$/.test(draft.channel)) {
+      // The form offers public and private channels only; a person's DM (theirs or anyone's) is not one.
+      errors.channel = 'Pick a channel here, or tick “Send it to me as a DM instead”.';
+    } else if (draft.channel) {
       const access = await this.opts.directory.channelAccess(draft.channel);
       if (access === 'not_found') errors.channel = 'I cannot find that channel (or it is archived).';
       else if (access === 'not_member') errors.channel = 'I am not in that channel: invite me with /invite @analytics-bot, or pick another.';
@@ -315,16 +322,25 @@ export class SubscriptionService {
     return { ok: true, subscription: current };
   }
 
-  /** Runs it now, once, without changing its schedule (a "run now" button). */
+  /**
+   * Runs it now, once, without changing its schedule (a "run now" button). A
+   * second click within {@link RUN_NOW_ONCE_MS} (a double click, two people,
+   * a repeated delivery) runs nothing more: `already`.
+   */
   async runNow(id: string, actor: string): Promise<ChangeResult> {
     const current = await this.get(id);
     if (!current) return { ok: false, reason: 'not_found' };
     if (!(await this.mayManage(current, actor))) return { ok: false, reason: 'not_allowed' };
     const now = this.now().getTime();
-    await this.opts.store.runTransaction(async (tx) => {
+    const started = await this.opts.store.runTransaction(async (tx) => {
+      const last = (await tx.get(RUNS_NOW, id))?.data;
+      if (typeof last?.['expiresAt'] === 'number' && last['expiresAt'] > Date.now()) return false;
+      tx.put(RUNS_NOW, id, { by: actor, expiresAt: Date.now() + RUN_NOW_ONCE_MS });
       await enqueue(tx, { key: jobKey(SUBSCRIPTION_RUN_JOB, id, 'now', now), kind: SUBSCRIPTION_RUN_JOB, payload: { id, dueAt: now, manual: true } }, now);
       tx.audit({ actor, action: 'subscription.run_now', subject: id });
+      return true;
     });
+    if (!started) return { ok: false, reason: 'already' };
     this.opts.kick();
     return { ok: true, subscription: current };
   }

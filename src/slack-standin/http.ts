@@ -39,6 +39,15 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
  * Answers with JSON (or text for a string body). Does nothing when the caller
  * has gone: a test may kill the bot between a call being applied and answered.
  */
+/** A path segment decoded, or undefined when its %-encoding is malformed (`/files/%`): that path names nothing. */
+export function decodePath(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
 export function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed || res.socket?.destroyed) return;
   const text = typeof body === 'string' ? body : JSON.stringify(body);

@@ -17,7 +17,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { BotClient, HttpAck } from './bot-client.js';
 import { FileStore } from './files.js';
-import { readBody, send } from './http.js';
+import { decodePath, readBody, send } from './http.js';
 import { LocalRoutes } from './local-routes.js';
 import { Recorder } from './recorder.js';
 import { ResponseUrls } from './response-url.js';
@@ -173,17 +173,22 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
       await this.local.serve(path, await readBody(req), res);
       return true;
     }
-    const [, root, rest] = /^\/(api|response|upload|files)\/(.+)$/.exec(path) ?? [];
-    if (!root || !rest) return false;
+    const [, root, encoded] = /^\/(api|response|upload|files)\/(.+)$/.exec(path) ?? [];
+    if (!root || !encoded) return false;
+    const rest = decodePath(encoded);
+    if (rest === undefined) {
+      send(res, 404, { ok: false, error: 'not_found' });
+      return true;
+    }
     if (root === 'files' && req.method === 'GET') {
-      this.files.serveDownload(decodeURIComponent(rest), res);
+      this.files.serveDownload(rest, res);
       return true;
     }
     if (req.method !== 'POST') return false;
     const raw = await readBody(req);
-    if (root === 'api') await this.webApi.serve(decodeURIComponent(rest), req, raw, res);
-    else if (root === 'response') this.responseUrls.serve(decodeURIComponent(rest), raw, res);
-    else await this.files.serveUpload(decodeURIComponent(rest), req, raw, res);
+    if (root === 'api') await this.webApi.serve(rest, req, raw, res);
+    else if (root === 'response') this.responseUrls.serve(rest, raw, res);
+    else await this.files.serveUpload(rest, req, raw, res);
     return true;
   }
 

@@ -11,6 +11,11 @@
  * Bolt a few chains and one Map lookup. Matching is Bolt's own (exact names;
  * RegExp action IDs stay listeners of their own, with Bolt's match context);
  * a view listener takes `view_submission` only, as `app.view(callbackId)` does.
+ *
+ * A click or form submission no listener takes (a link button, a button of a
+ * message from an earlier version, a tampered payload) is still acknowledged,
+ * with nothing, and logged: unanswered, Slack would show the person an error
+ * after 3 seconds, and the receiver would log an error of its own.
  */
 import type {
   AllMiddlewareArgs,
@@ -38,6 +43,7 @@ export function registerRouted<T>(app: App, register: (listeners: Listeners) => 
   const commands = new Map<string, Listener<SlackCommandMiddlewareArgs>>();
   const actions = new Map<string, Listener<SlackActionMiddlewareArgs>>();
   const views = new Map<string, Listener<SlackViewMiddlewareArgs>>();
+  const patterns: RegExp[] = [];
   const once = <L>(map: Map<string, L>, kind: string, name: string, listener: L) => {
     if (map.has(name)) throw new Error(`a listener for the ${kind} “${name}” is already registered`);
     map.set(name, listener);
@@ -46,8 +52,10 @@ export function registerRouted<T>(app: App, register: (listeners: Listeners) => 
     command: (name, listener) => once(commands, 'command', name, listener),
     action: (actionId, listener) => {
       // A pattern keeps a Bolt listener of its own: Bolt puts what it matched in context.actionIdMatches.
-      if (actionId instanceof RegExp) app.action(actionId, listener as Listener<SlackActionMiddlewareArgs>);
-      else once(actions, 'action', actionId, listener as Listener<SlackActionMiddlewareArgs>);
+      if (actionId instanceof RegExp) {
+        patterns.push(actionId);
+        app.action(actionId, listener as Listener<SlackActionMiddlewareArgs>);
+      } else once(actions, 'action', actionId, listener as Listener<SlackActionMiddlewareArgs>);
     },
     view: (callbackId, listener) => once(views, 'view', callbackId, listener as Listener<SlackViewMiddlewareArgs>),
     event: (type, listener) => app.event(type, listener),
@@ -62,7 +70,23 @@ export function registerRouted<T>(app: App, register: (listeners: Listeners) => 
   if (views.size) {
     app.view({ callback_id: exactly(views.keys()), type: 'view_submission' }, (args) => views.get(args.view.callback_id)!(args));
   }
+  app.action(noneOf(actions.keys(), patterns), async ({ ack, payload, logger }) => {
+    await ack();
+    logger.info(`acknowledged a click no listener takes: ${JSON.stringify(String((payload as { action_id?: unknown }).action_id ?? '')).slice(0, 120)}`);
+  });
+  app.view({ callback_id: noneOf(views.keys(), []), type: 'view_submission' }, async ({ ack, view, logger }) => {
+    await ack();
+    logger.info(`acknowledged a form submission no listener takes: ${JSON.stringify(String(view.callback_id ?? '')).slice(0, 120)}`);
+  });
   return result;
+}
+
+/** A pattern that matches anything but `names` and what `patterns` match. */
+function noneOf(names: Iterable<string>, patterns: readonly RegExp[]): RegExp {
+  const list = [...names];
+  const exact = list.length ? `(?!${exactly(list).source.slice(1)})` : '';
+  const others = patterns.map((p) => (p.source.startsWith('^') ? `(?!${p.source.slice(1)})` : `(?!.*(?:${p.source}))`)).join('');
+  return new RegExp(`^${exact}${others}`);
 }
 
 /** A pattern that matches exactly one of `names`. */

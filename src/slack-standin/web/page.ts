@@ -18,6 +18,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChangeEvent, SlackStandin, StoredMessage, StoredView } from '../server.js';
 import type { KnownBlock } from '@slack/types';
 import type { PageAttachment, PageMessage, PageState, PageView, SlashCommandInfo } from './protocol.js';
+import { decodePath } from '../http.js';
 
 export type { SlashCommandInfo } from './protocol.js';
 
@@ -169,8 +170,11 @@ export function createLocalPage(standin: SlackStandin): LocalPage {
       const path = url.pathname;
       if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 404, { error: 'not found' });
       if (path === '/' || path === '/index.html') return void serveStatic('index.html', res);
-      if (path.startsWith('/static/')) return void serveStatic(decodeURIComponent(path.slice('/static/'.length)), res);
-      if (path.startsWith('/js/')) return void serveScript(decodeURIComponent(path.slice('/js/'.length)), res);
+      for (const [prefix, serve] of [['/static/', serveStatic], ['/js/', serveScript]] as const) {
+        if (!path.startsWith(prefix)) continue;
+        const name = decodePath(path.slice(prefix.length));
+        return void (name === undefined ? json(res, 404, { error: 'not found' }) : serve(name, res));
+      }
       if (path === '/local/events') return openStream(req, res);
       if (path === '/local/state') {
         const userId = url.searchParams.get('user') ?? 'U0REGULAR';
