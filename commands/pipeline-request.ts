@@ -136,6 +136,12 @@ export function pipelineRequestSubmission(deps: PipelineRequestDeps) {
       return;
     }
     const draft = checked.draft;
+    // One users.info, bounded well inside Slack's 3 s: the answer belongs on the field.
+    const ownerProblem = await deps.requests.ownerProblem(draft.owner);
+    if (ownerProblem) {
+      await ack({ response_action: 'errors', errors: errorsByBlock({ owner: ownerProblem }) });
+      return;
+    }
     const syncs = deps.requests.alreadySyncing(draft.source);
     if (syncs.length) {
       const metadata = JSON.stringify(draft);
@@ -156,7 +162,7 @@ export function pipelineRequestConfirmSubmission(deps: PipelineRequestDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const saved = parseJson(view.private_metadata);
     const checked = validateDraft(saved);
-    if (!checked.ok) {
+    if (!checked.ok || (await deps.requests.ownerProblem(checked.draft.owner))) {
       // Only a tampered payload gets here; give the form back to fix.
       await ack({ response_action: 'update', view: pipelineRequestModal({ requester: body.user.id, initial: saved as Partial<PipelineRequestDraft> }) });
       return;

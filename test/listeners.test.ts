@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { App, LogLevel, type Receiver } from '@slack/bolt';
-import { registerRouted } from '../src/slack/listeners.js';
+import { registerRouted, unescapeSlackText } from '../src/slack/listeners.js';
+import { escapeSlackText } from '../src/slack-standin/bot-client.js';
 
 const receiver: Receiver = { init: () => {}, start: () => Promise.resolve(), stop: () => Promise.resolve() };
 
@@ -78,6 +79,13 @@ describe('listeners routed by name', () => {
     expect(await deliver(app, click('pick_7'))).toBe(true);
     expect(await deliver(app, click('x'))).toBe(true);
     expect(calls).toEqual(['action pick 7', 'action x x']);
+  });
+
+  it("gives a command the text as typed: Slack's &amp;, &lt; and &gt; undone, once", async () => {
+    const { app, calls } = routedApp();
+    await deliver(app, command('/a', 'AT&amp;T &lt;@U1&gt; &amp;lt; &amp;amp; &quot;'));
+    expect(calls).toEqual(['command /a AT&T <@U1> &lt; &amp; &quot;']);
+    for (const typed of ['AT&T', '<!channel>', '&lt;', '&amp;amp;', 'a > b && c < d', '']) expect(unescapeSlackText(escapeSlackText(typed))).toBe(typed);
   });
 
   it('refuses a second listener for the same name', () => {

@@ -160,6 +160,13 @@ for (const variant of variants) {
       expect(bad.errors?.[BlockIds.pipelineRequestObjects]).toMatch(/which objects/);
       expect(bad.errors?.[BlockIds.pipelineRequestDestination]).toMatch(/letters, digits and underscores/);
       expect(bad.errors?.[BlockIds.pipelineRequestWhy]).toMatch(/under 1000/);
+      // A business owner who is an app, or nobody Slack knows, is refused on the field.
+      for (const [owner, said] of [['U0BOT', /a person, not an app/], ['U0NOBODY99', /a person in this workspace/]] as const) {
+        const r = await t.standin.submitView(t.client, { userId: regular, values: { ...valid, [ActionIds.pipelineRequestOwner]: owner }, timeoutMs: 200 });
+        expect(r.responseAction, owner).toBe('errors');
+        expect(Object.keys(r.errors ?? {})).toEqual([BlockIds.pipelineRequestOwner]);
+        expect(r.errors?.[BlockIds.pipelineRequestOwner]).toMatch(said);
+      }
       expect(t.standin.modals(regular)).toHaveLength(1);
       expect(await requestsOf(regular)).toHaveLength(0);
       await t.standin.closeView(t.client, { userId: regular });

@@ -211,6 +211,24 @@ export class PipelineRequestService {
     return result;
   }
 
+  /**
+   * Why the business owner cannot be one (an app, or nobody Slack knows), or
+   * null. Asked of Slack, for at most `withinMs`: when Slack is slow or cannot
+   * say, the owner is taken as chosen (the form offers only people).
+   */
+  async ownerProblem(userId: string, withinMs = 1_000): Promise<string | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'unknown'>((resolve) => (timer = setTimeout(() => resolve('unknown'), withinMs)));
+    try {
+      const profile = await Promise.race([this.opts.directory.profile(userId).catch(() => 'unknown' as const), late]);
+      if (profile === null) return 'Choose a person in this workspace.';
+      if (profile !== 'unknown' && profile.isBot) return 'Choose a person, not an app.';
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Whether `userId` may decide requests (BizOps), asked of Slack now. */
   membership(userId: string): Promise<Membership> {
     return this.opts.directory.membership(this.opts.bizopsUsergroup, userId);

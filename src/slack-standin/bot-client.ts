@@ -132,7 +132,12 @@ export class BotClient {
     return `${this.options.responseUrlBase.replace(/\/$/, '')}/${encodeResponseUrlId(ctx)}`;
   }
 
-  /** Sends a slash command (form-encoded, as Slack does). */
+  /**
+   * Sends a slash command (form-encoded, as Slack does). Its text is escaped
+   * as Slack escapes all text (`&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`:
+   * api.slack.com/docs/formatting, "How to escape characters"; seen in command
+   * text in looker/lookerbot#52 and slack-ruby/slack-ruby-bot#237).
+   */
   async command(input: {
     command: string;
     text?: string;
@@ -153,7 +158,7 @@ export class BotClient {
       user_id: input.userId,
       user_name: input.userName ?? input.userId.toLowerCase(),
       command: input.command,
-      text: input.text ?? '',
+      text: escapeSlackText(input.text ?? ''),
       api_app_id: this.apiAppId,
       is_enterprise_install: 'false',
       response_url: responseUrl,
@@ -285,4 +290,9 @@ export class BotClient {
       ...signSlackRequest(this.options.signingSecret, body),
     });
   }
+}
+
+/** Text as Slack sends it to an app: `&`, `<` and `>` as HTML entities, and nothing else. */
+export function escapeSlackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -12,6 +12,10 @@
  * RegExp action IDs stay listeners of their own, with Bolt's match context);
  * a view listener takes `view_submission` only, as `app.view(callbackId)` does.
  *
+ * A command's text is unescaped once, here, for every command: Slack sends
+ * `&`, `<` and `>` as `&amp;`, `&lt;` and `&gt;`, so "AT&T" arrives as
+ * "AT&amp;T".
+ *
  * A click or form submission no listener takes (a link button, a button of a
  * message from an earlier version, a tampered payload) is still acknowledged,
  * with nothing, and logged: unanswered, Slack would show the person an error
@@ -62,7 +66,11 @@ export function registerRouted<T>(app: App, register: (listeners: Listeners) => 
   });
 
   if (commands.size) {
-    app.command(exactly(commands.keys()), (args) => commands.get(args.command.command)!(args));
+    app.command(exactly(commands.keys()), (args) => {
+      // Slack sends the text as it sends all text, with &, < and > escaped: the commands read what was typed.
+      args.command.text = unescapeSlackText(args.command.text ?? '');
+      return commands.get(args.command.command)!(args);
+    });
   }
   if (actions.size) {
     app.action(exactly(actions.keys()), (args) => actions.get((args.payload as { action_id: string }).action_id)!(args));
@@ -79,6 +87,11 @@ export function registerRouted<T>(app: App, register: (listeners: Listeners) => 
     logger.info(`acknowledged a form submission no listener takes: ${JSON.stringify(String(view.callback_id ?? '')).slice(0, 120)}`);
   });
   return result;
+}
+
+/** Text as typed, from text as Slack sends it (`&amp;`, `&lt;`, `&gt;`: the only three entities it uses). */
+export function unescapeSlackText(text: string): string {
+  return text.replace(/&(amp|lt|gt);/g, (_, name: string) => (name === 'amp' ? '&' : name === 'lt' ? '<' : '>'));
 }
 
 /** A pattern that matches anything but `names` and what `patterns` match. */
