@@ -162,7 +162,7 @@ export function pipelineRequestConfirmSubmission(deps: PipelineRequestDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const saved = parseJson(view.private_metadata);
     const checked = validateDraft(saved);
-    if (!checked.ok || (await deps.requests.ownerProblem(checked.draft.owner))) {
+    if (!checked.ok) {
       // Only a tampered payload gets here; give the form back to fix.
       await ack({ response_action: 'update', view: pipelineRequestModal({ requester: body.user.id, initial: saved as Partial<PipelineRequestDraft> }) });
       return;

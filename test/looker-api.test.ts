@@ -165,9 +165,12 @@ describe('LookerApiAdmin', () => {
     expect(looker.calls()).not.toContain('PUT /api/4.0/users/42/roles');
     // Looker may also say a user cannot be given roles directly while not naming them externally managed.
     looker.users.set('43', { id: '43', email: 'oidc@example.com', first_name: 'O', last_name: 'C', role_ids: [], is_disabled: false, roles_externally_managed: false, allow_direct_roles: false, has_email_credentials: false, logged_in_at: null });
-    const direct = await admin.grant({ email: 'oidc@example.com', firstName: 'O', lastName: 'C', groupIds: [], roleIds: ['5'] }).catch((e: unknown) => e);
+    const direct = await admin.grant({ email: 'oidc@example.com', firstName: 'O', lastName: 'C', groupIds: ['10'], roleIds: ['5'] }).catch((e: unknown) => e);
     expect(direct).toMatchObject({ code: 'looker_failed', reason: 'rejected', retryable: false, message: expect.stringContaining('grant the roles there') });
+    // Refused before anything changed: not added to the group either.
     expect(looker.calls()).not.toContain('PUT /api/4.0/users/43/roles');
+    expect(looker.calls()).not.toContain('POST /api/4.0/groups/10/users');
+    expect(looker.groupIdsOf('43')).toEqual([]);
   });
 
   it('on Looker (Google Cloud core), says clearly that email logins are refused, and leaves no user behind', async () => {
@@ -200,6 +203,17 @@ describe('LookerApiAdmin', () => {
     expect(result).toMatchObject({ applied: true, createdUser: true });
     expect(looker.users.size).toBe(before + 1);
     expect([...looker.users.values()].filter((u) => u.first_name === 'Twice')).toHaveLength(1);
+  });
+
+  it('says which user it could not remove when Looker refuses that too, keeping the first failure', async () => {
+    looker.failNext('POST', /\/credentials_email$/, 429, 'Too many requests', { 'retry-after': '5' });
+    looker.failNext('DELETE', /\/users\/\d+$/, 429, 'Too many requests');
+    const err = (await admin.grant({ email: 'stuck@example.com', firstName: 'S', lastName: 'T', groupIds: [], roleIds: [] }).catch((e: unknown) => e)) as LookerError;
+    const left = [...looker.users.values()].find((u) => u.first_name === 'S' && u.last_name === 'T');
+    expect(left).toBeDefined();
+    expect(err).toMatchObject({ reason: 'rate_limited', retryable: true, retryAfterMs: 5000 });
+    expect(err.message).toContain(`The Looker user ${left!.id} created for it (no email login) could not be removed again; a Looker admin can delete it.`);
+    looker.users.delete(left!.id);
   });
 
   it('errors carry a reason and whether to retry; Looker text that echoes a token never reaches the message', async () => {

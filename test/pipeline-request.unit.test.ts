@@ -11,6 +11,7 @@ import { blockKitViolations } from './support/block-limits.js';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { silentLogger } from '../src/logger.js';
 import type { Store } from '../src/ports/store.js';
+import type { Directory } from '../src/ports/directory.js';
 import {
   isRequestId,
   PipelineRequestService,
@@ -97,6 +98,29 @@ describe('sources', () => {
     expect(systemOf('HubSpot (Fivetran)')).toBe('hubspot');
     expect(systemOf('Sales targets (Google Sheets)')).toBe('google_sheets');
     expect(systemOf('Zendesk')).toBeNull();
+  });
+});
+
+describe('the business owner, asked of Slack before the ack', () => {
+  const withProfile = (profile: Directory['profile']) =>
+    new PipelineRequestService({
+      store: undefined as unknown as Store, logger: silentLogger, sources: () => HANDBOOK_SOURCES, analyticsChannel: 'C0ANALYTIC', bizopsUsergroup: 'S0BIZOPS', kick: () => {},
+      directory: { membership: async () => 'member', profile, channelAccess: async () => 'member' },
+    });
+  const person = { email: 'a@example.com', firstName: 'A', lastName: 'B', isBot: false, tz: null };
+
+  it('refuses an app and a user Slack does not know; takes a person', async () => {
+    expect(await withProfile(async () => ({ ...person, isBot: true })).ownerProblem('U0BOT')).toBe('Choose a person, not an app.');
+    expect(await withProfile(async () => null).ownerProblem('U0NOBODY')).toBe('Choose a person in this workspace.');
+    expect(await withProfile(async () => person).ownerProblem('U0ANA')).toBeNull();
+  });
+
+  it('takes the owner as chosen when Slack cannot say, or is slower than the bound', async () => {
+    expect(await withProfile(async () => 'unknown').ownerProblem('U0ANA')).toBeNull();
+    expect(await withProfile(async () => { throw new Error('network'); }).ownerProblem('U0ANA')).toBeNull();
+    const started = Date.now();
+    expect(await withProfile(() => new Promise(() => {})).ownerProblem('U0ANA', 100)).toBeNull();
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });
 

@@ -195,7 +195,7 @@ function storeContract(name: string, makeStore: () => Promise<Store>, skipReason
       expect((await store.get<{ n: number }>('counters', 'c'))?.data.n).toBe(20);
     });
 
-    it('runTransaction: a list in the transaction, with a document every writer touches, counts 20 concurrent adders one at a time', async () => {
+    it('runTransaction: a list in the transaction sees what committed before it, filtered; with a document every writer touches, 20 concurrent adders count one at a time', async () => {
       // At most 5 items per owner, whatever the concurrency (the subscriptions' limit).
       const added = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>

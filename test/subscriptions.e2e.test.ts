@@ -304,13 +304,23 @@ describe('scheduled deliveries', () => {
     for (const s of await d.subscriptions()) await t.bot.services.subscriptions.remove(s.id, RILEY);
   });
 
-  it('counts submissions sent at once against the limit one after another: never more than the limit', async () => {
-    const modals = [];
-    for (let i = 0; i < 9; i++) modals.push(await d.open('subscribe instances-by-hosting'));
-    const results = await Promise.all(modals.map((m) => d.submit(m.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' })));
-    const refused = results.filter((r) => /the most one person may have \(6\)/.test(r.errors?.[BlockIds.subscriptionChannel] ?? ''));
-    expect(await d.subscriptions()).toHaveLength(6);
+  it('says so plainly when Slack refuses to look channels up (an installation without the new scopes), and saves nothing', async () => {
+    const modal = await d.open('subscribe instances-by-hosting');
+    t.standin.failNext('conversations.info', 'missing_scope');
+    const r = await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' });
+    expect(r.errors?.[BlockIds.subscriptionChannel]).toMatch(/not allowed to look up channels yet \(the app needs its channels:read and groups:read scopes\)\. Ask whoever runs analytics-bot to reinstall it/);
+    expect(await d.subscriptions()).toEqual([]);
+    await t.standin.closeView(t.client, { userId: RILEY });
+  });
+
+  it('counts creations sent at once against the limit one after another: never more than the limit', async () => {
+    const draft = { kind: 'delivery' as const, query: 'instances-by-hosting', params: {}, channel: CHANNEL, schedule: { kind: 'daily', time: '09:00' }, format: 'table' };
+    const results = await Promise.all(Array.from({ length: 9 }, (_, i) => t.bot.services.subscriptions.create(RILEY, draft, `at-once-${i}-${randomUUID()}`)));
+    expect(results.filter((r) => r.ok)).toHaveLength(6);
+    const refused = results.flatMap((r) => (!r.ok && 'errors' in r ? [r.errors.limit ?? ''] : []));
     expect(refused).toHaveLength(3);
+    for (const why of refused) expect(why).toMatch(/the most one person may have \(6\)/);
+    expect(await d.subscriptions()).toHaveLength(6);
     for (const s of await d.subscriptions()) await t.bot.services.subscriptions.remove(s.id, RILEY);
   });
 
@@ -343,6 +353,12 @@ describe('scheduled deliveries', () => {
     expect(d.posts(CHANNEL, ref(sub!))).toHaveLength(1);
     const audit = (await t.store.recentAudit(50)).filter((e) => e.subject === sub!.id && e.action === 'subscription.run_now');
     expect(audit).toHaveLength(1);
+    // Once that run is recorded, Run now runs it again at once (not a minute later).
+    for (const deadline = Date.now() + 15_000; !(await t.bot.services.subscriptions.get(sub!.id))?.lastRun?.manual; await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() > deadline) throw new Error('the run now was not recorded');
+    }
+    expect((await t.bot.services.subscriptions.runNow(sub!.id, RILEY)).ok).toBe(true);
+    await t.standin.waitFor(() => (d.posts(CHANNEL, ref(sub!)).length === 2 ? true : undefined), { timeoutMs: 15_000 });
     await t.bot.services.subscriptions.remove(sub!.id, RILEY);
   });
 });

@@ -17,7 +17,7 @@ export interface Profile {
 }
 
 /** Whether the bot can post in a conversation. */
-export type ChannelAccess = 'member' | 'not_member' | 'not_found' | 'unknown';
+export type ChannelAccess = 'member' | 'not_member' | 'not_found' | 'unknown' | 'missing_scope';
 
 export interface Directory {
   /** Whether `userId` is in user group `group`; an unconfigured group has no members. */

@@ -29,7 +29,7 @@ export const SUBSCRIPTIONS = 'subscriptions';
 const RUNS_NOW = 'subscription_runs_now';
 /** How long after a "run now" another is told one is on its way. */
 export const RUN_NOW_ONCE_MS = 60_000;
-/** One document every creation reads and writes, so that the limits are counted one creation at a time. */
+/** One document per owner that each of their creations reads and writes, so that their limit is counted one creation at a time. */
 const SUBSCRIPTION_CREATIONS = 'subscription_creations';
 export const SUBSCRIPTION_RUN_JOB = 'subscription.run';
 
@@ -212,6 +212,7 @@ export class SubscriptionService {
       if (access === 'not_found') errors.channel = 'I cannot find that channel (or it is archived).';
       else if (access === 'not_member') errors.channel = 'I am not in that channel: invite me with /invite @analytics-bot, or pick another.';
       else if (access === 'unknown') errors.channel = 'I could not check that channel with Slack just now; try again in a minute.';
+      else if (access === 'missing_scope') errors.channel = 'I am not allowed to look up channels yet (the app needs its channels:read and groups:read scopes). Ask whoever runs analytics-bot to reinstall it; until then, tick “Send it to me as a DM instead”.';
       else target = { kind: 'channel', channel: draft.channel };
     }
     if (Object.keys(errors).length) return { ok: false, errors };
@@ -254,13 +255,14 @@ export class SubscriptionService {
         const earlier = (await tx.get<Subscription>(SUBSCRIPTIONS, String(seen.data['id'])))?.data;
         return earlier ? { ok: true, subscription: earlier } : { ok: false, reason: 'not_found' };
       }
-      // The limits again, where they hold: every creation reads and writes one document, so
-      // submissions sent at once are counted one after another, not each against the same count.
-      await tx.get(SUBSCRIPTION_CREATIONS, 'all');
-      const [mine, all] = await Promise.all([tx.list(SUBSCRIPTIONS, { where: { field: 'owner', equals: owner } }), tx.list(SUBSCRIPTIONS)]);
-      const over = this.overLimit(mine.length, all.length);
+      // The owner's limit again, where it holds: each creation of theirs reads and writes one
+      // document, so submissions sent at once are counted one after another, not each against
+      // the same count. (The workspace's limit, counted in check(), may be passed by a few.)
+      await tx.get(SUBSCRIPTION_CREATIONS, owner);
+      const mine = await tx.list(SUBSCRIPTIONS, { where: { field: 'owner', equals: owner } });
+      const over = this.overLimit(mine.length, 0);
       if (over) return { ok: false, errors: { limit: over } };
-      tx.put(SUBSCRIPTION_CREATIONS, 'all', { lastAt: now });
+      tx.put(SUBSCRIPTION_CREATIONS, owner, { lastAt: now });
       tx.put(SUBSCRIPTIONS + '_submissions', key, { id, expiresAt: now + 7 * 86_400_000 });
       tx.put(SUBSCRIPTIONS, id, subscription);
       tx.audit({ actor: owner, action: `subscription.created`, subject: id, after: subscription });
@@ -292,7 +294,9 @@ export class SubscriptionService {
       if (!fresh) return { ok: false, reason: 'not_found' };
       const paused = fresh.status === 'paused' ? { status: 'paused' as const, pausedReason: fresh.pausedReason, nextRunAt: null } : {};
       const active = fresh.status === 'active' && checked.value.status === 'paused' ? { status: 'active' as const, pausedReason: null, nextRunAt: nextRun(checked.value.schedule, new Date(now)).getTime() } : {};
-      const updated: Subscription = { ...fresh, ...checked.value, ...paused, ...active, updatedAt: now };
+      // What runs wrote meanwhile (an alert that fired, the last run) is kept as it is now.
+      const runState = { alertState: fresh.alertState, firedAt: fresh.firedAt, firedMessage: fresh.firedMessage, lastRun: fresh.lastRun };
+      const updated: Subscription = { ...fresh, ...checked.value, ...runState, ...paused, ...active, updatedAt: now };
       tx.put(SUBSCRIPTIONS, id, updated);
       tx.audit({ actor, action: 'subscription.updated', subject: id, before: fresh, after: updated });
       if (updated.nextRunAt !== null) await enqueue(tx, runJob(updated, updated.nextRunAt), now);
@@ -324,8 +328,9 @@ export class SubscriptionService {
 
   /**
    * Runs it now, once, without changing its schedule (a "run now" button). A
-   * second click within {@link RUN_NOW_ONCE_MS} (a double click, two people,
-   * a repeated delivery) runs nothing more: `already`.
+   * second click before that run is recorded, within {@link RUN_NOW_ONCE_MS}
+   * (a double click, two people, a repeated delivery), runs nothing more:
+   * `already`.
    */
   async runNow(id: string, actor: string): Promise<ChangeResult> {
     const current = await this.get(id);
@@ -361,6 +366,8 @@ export class SubscriptionService {
     if (!current) return;
     const now = this.now().getTime();
     const record: RunRecord = { dueAt: run.dueAt, at: now, outcome: run.outcome, message: run.message ?? null, manual: run.manual };
+    // A run-now that ended lets the next click run it again.
+    if (run.manual) tx.delete(RUNS_NOW, id);
     const next: Subscription = { ...current, lastRun: record, consecutiveFailures: 0, updatedAt: now };
     if (run.alertState) {
       next.alertState = run.alertState;
@@ -387,6 +394,7 @@ export class SubscriptionService {
     if (!current) return null;
     const now = this.now().getTime();
     const failures = current.consecutiveFailures + (run.manual ? 0 : 1);
+    if (run.manual) tx.delete(RUNS_NOW, id);
     const next: Subscription = {
       ...current,
       lastRun: { dueAt: run.dueAt, at: now, outcome: 'failed', message: run.message, manual: run.manual },

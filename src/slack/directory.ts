@@ -63,6 +63,11 @@ export async function channelAccessOf(client: WebClient, channelId: string, logg
   } catch (err) {
     const code = slackErrorCode(err);
     if (code === 'channel_not_found') return 'not_found';
+    if (code === 'missing_scope') {
+      // Lasting, not transient: the installation predates the scopes manifest.yml asks for.
+      logger.error('conversations.info needs channels:read and groups:read: reinstall the app from manifest.yml', { channel: channelId });
+      return 'missing_scope';
+    }
     const coded = toCodedError(err);
     logger.warn('conversations.info failed', { channel: channelId, code: coded.code, err: coded });
     return 'unknown';

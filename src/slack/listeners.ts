@@ -17,10 +17,12 @@
  * "AT&amp;T".
  *
  * A click or form submission no listener takes (a link button, a button of a
- * message from an earlier version, a tampered payload) is still acknowledged,
- * with nothing, and logged: unanswered, Slack would show the person an error
- * after 3 seconds, and the receiver would log an error of its own.
+ * message from an earlier version, a tampered payload) is still acknowledged
+ * after a second, and logged: unanswered, Slack would show the person an
+ * error after 3 seconds, and the receiver would log an error of its own. A
+ * form says it is out of date rather than closing without a word.
  */
+import { ErrorCode } from '@slack/bolt';
 import type {
   AllMiddlewareArgs,
   App,
@@ -57,6 +59,10 @@ export function registerRouted<T>(app: App, register: (listeners: Listeners) => 
     action: (actionId, listener) => {
       // A pattern keeps a Bolt listener of its own: Bolt puts what it matched in context.actionIdMatches.
       if (actionId instanceof RegExp) {
+        // The catch-all below leaves out what the pattern matches by quoting it in a lookahead.
+        if (!actionId.source.startsWith('^') || actionId.flags || /\\[1-9k]/.test(actionId.source)) {
+          throw new Error(`an action ID pattern must start with ^, without flags or backreferences: ${String(actionId)}`);
+        }
         patterns.push(actionId);
         app.action(actionId, listener as Listener<SlackActionMiddlewareArgs>);
       } else once(actions, 'action', actionId, listener as Listener<SlackActionMiddlewareArgs>);
@@ -79,14 +85,37 @@ export function registerRouted<T>(app: App, register: (listeners: Listeners) => 
     app.view({ callback_id: exactly(views.keys()), type: 'view_submission' }, (args) => views.get(args.view.callback_id)!(args));
   }
   app.action(noneOf(actions.keys(), patterns), async ({ ack, payload, logger }) => {
-    await ack();
-    logger.info(`acknowledged a click no listener takes: ${JSON.stringify(String((payload as { action_id?: unknown }).action_id ?? '')).slice(0, 120)}`);
+    if (await ackUnclaimed(() => ack())) logger.info(`acknowledged a click no listener takes: ${JSON.stringify(String((payload as { action_id?: unknown }).action_id ?? '')).slice(0, 120)}`);
   });
   app.view({ callback_id: noneOf(views.keys(), []), type: 'view_submission' }, async ({ ack, view, logger }) => {
-    await ack();
-    logger.info(`acknowledged a form submission no listener takes: ${JSON.stringify(String(view.callback_id ?? '')).slice(0, 120)}`);
+    if (await ackUnclaimed(() => ack({ response_action: 'update', view: OUTDATED_FORM }))) {
+      logger.info(`answered a form submission no listener takes: ${JSON.stringify(String(view.callback_id ?? '')).slice(0, 120)}`);
+    }
   });
   return result;
+}
+
+/** How long a click or form no routed listener takes waits for one added to the app directly (tests do) before it is acked. */
+const UNCLAIMED_ACK_MS = 1_000;
+
+/** What a form from an earlier version of the bot turns into when submitted: it says so, rather than closing without a word. */
+const OUTDATED_FORM = {
+  type: 'modal' as const,
+  title: { type: 'plain_text' as const, text: 'analytics-bot' },
+  close: { type: 'plain_text' as const, text: 'Close' },
+  blocks: [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: 'This form is from an earlier version of analytics-bot, and nothing was saved. Please open it again from its command or button.' } }],
+};
+
+/** Acks after a moment, unless a listener did meanwhile (then a second ack throws, and nothing is sent). */
+async function ackUnclaimed(ack: () => Promise<void>): Promise<boolean> {
+  await new Promise((resolve) => setTimeout(resolve, UNCLAIMED_ACK_MS));
+  try {
+    await ack();
+    return true;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === ErrorCode.ReceiverMultipleAckError) return false;
+    throw err;
+  }
 }
 
 /** Text as typed, from text as Slack sends it (`&amp;`, `&lt;`, `&gt;`: the only three entities it uses). */

@@ -95,12 +95,19 @@ export class LookerApiAdmin implements LookerAdmin {
       } catch (err) {
         // Don't leave a user without a login behind, whatever the failure: it was created a moment
         // ago and owns nothing, and a retry could not find it by email, so it would create another.
-        await this.call('DELETE', `/users/${enc(user.id)}`).catch(() => undefined);
-        if (err instanceof LookerError && err.status === 403) throw new LookerError(CORE_REFUSAL, { status: 403, reason: 'forbidden', retryable: false, cause: err });
+        const removed = await this.call('DELETE', `/users/${enc(user.id)}`).then(() => true, () => false);
+        const left = removed ? '' : ` The Looker user ${user.id} created for it (no email login) could not be removed again; a Looker admin can delete it.`;
+        if (err instanceof LookerError && err.status === 403) throw new LookerError(CORE_REFUSAL + left, { status: 403, reason: 'forbidden', retryable: false, cause: err });
+        if (left && err instanceof LookerError) throw new LookerError(err.message + left, { ...(err.status !== undefined ? { status: err.status } : {}), reason: err.reason, retryable: err.retryable, ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}), cause: err });
         throw err;
       }
       user = { ...user, credentials_email: { email: grant.email, logged_in_at: null } };
       createdUser = true;
+    }
+    // Roles Looker will not let us set are refused before anything is changed (the groups included).
+    const rolesElsewhere = user.roles_externally_managed === true || user.allow_direct_roles === false;
+    if (rolesElsewhere && mergedRoles(await this.directRoles(user.id), grant.roleIds).added.length > 0) {
+      throw new LookerError(`The Looker user for ${grant.email} has roles managed outside Looker (SAML, LDAP or OpenID Connect); grant the roles there.`, { reason: 'rejected', retryable: false });
     }
     const inGroups = new Set(user.group_ids ?? []);
     const addedGroupIds: string[] = [];
@@ -111,12 +118,7 @@ export class LookerApiAdmin implements LookerAdmin {
     }
     const current = await this.directRoles(user.id);
     const { roleIds, added } = mergedRoles(current, grant.roleIds);
-    if (added.length > 0) {
-      if (user.roles_externally_managed === true || user.allow_direct_roles === false) {
-        throw new LookerError(`The Looker user for ${grant.email} has roles managed outside Looker (SAML, LDAP or OpenID Connect); grant the roles there.`, { reason: 'rejected', retryable: false });
-      }
-      await this.call('PUT', `/users/${enc(user.id)}/roles`, { body: roleIds });
-    }
+    if (added.length > 0) await this.call('PUT', `/users/${enc(user.id)}/roles`, { body: roleIds });
     const setupEmailSent = await this.sendSetupEmail(user);
     return { applied: true, lookerUserId: user.id, createdUser, addedGroupIds, addedRoleIds: added, setupEmailSent };
   }
