@@ -22,6 +22,9 @@ import { guardSlackRequests } from './slack/request-guard.js';
 
 type BoltApp = App;
 
+/** How long a stop waits for running work: Cloud Run sends SIGKILL 10 s after SIGTERM, and the stores close after it. */
+export const STOP_GRACE_MS = 8_000;
+
 export interface Bot {
   app: BoltApp;
   services: Services;
@@ -31,7 +34,8 @@ export interface Bot {
   commands: string[];
   /** Starts listening; returns the base URL (HTTP mode). */
   start(port: number, host?: string): Promise<{ url: string }>;
-  stop(): Promise<void>;
+  /** Stops taking work and waits up to `graceMs` (default {@link STOP_GRACE_MS}) for what is running. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export interface BotOptions extends RuntimeOptions {
@@ -95,7 +99,7 @@ function healthz(services: Services) {
 export async function createBot(config: Config, logger: Logger, adapters: Adapters, options: BotOptions = {}): Promise<Bot> {
   const { botToken, signingSecret, appToken } = config.slack;
   if (!botToken) throw new ConfigError('SLACK_BOT_TOKEN', 'is required to start the Slack app');
-  if (!signingSecret) throw new ConfigError('SLACK_SIGNING_SECRET', 'is required to start the Slack app');
+  if (!signingSecret && config.slack.mode !== 'socket') throw new ConfigError('SLACK_SIGNING_SECRET', 'is required to start the Slack app over HTTP');
 
   const { services, jobs, directory } = await createRuntime(config, logger, adapters, options);
 
@@ -123,14 +127,14 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
   const receiver = socket
     ? undefined
     : new HTTPReceiver({
-        signingSecret,
+        signingSecret: signingSecret!,
         endpoints: '/slack/events',
         customRoutes,
         processBeforeResponse: false,
         logger: common.logger,
       });
   // Timestamps from the future, and payloads that are not objects, never reach Bolt.
-  if (receiver) guardSlackRequests(receiver, { signingSecret, logger });
+  if (receiver && signingSecret) guardSlackRequests(receiver, { signingSecret, logger });
   const app = socket
     ? new App({ ...common, appToken, socketMode: true, customRoutes, port: config.port })
     : new App({ ...common, receiver });
@@ -165,10 +169,15 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
       void services.queries.warmUp().catch((err) => logger.warn('saved-query warm-up failed', { err }));
       return { url: `http://${shownHost}:${address?.port ?? port}` };
     },
-    async stop() {
-      await app.stop();
-      await jobs.stop();
+    async stop(graceMs = STOP_GRACE_MS) {
+      const deadline = Date.now() + graceMs;
+      // No new jobs first: a /tasks/run in progress stops claiming and answers with what it did,
+      // and the jobs running now get the grace to finish (what is cut off is due again after its lease).
+      const jobsStopped = jobs.stop(graceMs);
       services.freshness.stop();
+      // Then no new requests; those open get what is left of the grace.
+      await Promise.race([app.stop(), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref())]);
+      await jobsStopped;
       await services.close();
     },
   };

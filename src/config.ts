@@ -165,12 +165,16 @@ function slackId(env: Env, name: string, prefixes: string): string | undefined {
 function url(env: Env, name: string): string | undefined {
   const v = optional(env, name);
   if (v === undefined) return undefined;
+  // Never echo a user or password written into the URL.
+  const shown = v.replace(/\/\/[^/@\s]*@/, '//…@');
+  let u: URL;
   try {
-    const u = new URL(v);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
+    u = new URL(v);
   } catch {
-    throw new ConfigError(name, `expects an http(s) URL, got "${v}"`);
+    throw new ConfigError(name, `expects an http(s) URL, got "${shown}"`);
   }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, `expects an http(s) URL, got "${shown}"`);
+  if (u.username || u.password) throw new ConfigError(name, 'must not carry a user or password: credentials have variables of their own');
   return v.endsWith('/') ? v : v + '/';
 }
 
@@ -216,15 +220,21 @@ export function loadConfig(env: Env = process.env): Config {
   const botToken = optional(env, 'SLACK_BOT_TOKEN');
   const signingSecret = optional(env, 'SLACK_SIGNING_SECRET');
   const appToken = optional(env, 'SLACK_APP_TOKEN');
-  if (botToken && !signingSecret) throw new ConfigError('SLACK_SIGNING_SECRET', 'is required when SLACK_BOT_TOKEN is set (from your app\'s Basic Information page)');
+  // Socket Mode receives over the app token's WebSocket: no request to sign.
+  if (botToken && !signingSecret && !appToken) throw new ConfigError('SLACK_SIGNING_SECRET', 'is required when SLACK_BOT_TOKEN is set (from your app\'s Basic Information page)');
   if (signingSecret && !botToken) throw new ConfigError('SLACK_BOT_TOKEN', 'is required when SLACK_SIGNING_SECRET is set (xoxb-…, from OAuth & Permissions)');
   if (appToken && !botToken) throw new ConfigError('SLACK_BOT_TOKEN', 'is required when SLACK_APP_TOKEN is set');
   if (botToken && !botToken.startsWith('xoxb-')) throw new ConfigError('SLACK_BOT_TOKEN', 'expects a bot token starting with xoxb-');
   if (appToken && !appToken.startsWith('xapp-')) throw new ConfigError('SLACK_APP_TOKEN', 'expects an app-level token starting with xapp-');
   const mode: SlackMode = appToken ? 'socket' : botToken ? 'http' : 'local';
+  // Cloud Run sets K_SERVICE. There, local mode (a stand-in on 127.0.0.1) would only fail to be reached,
+  // and the embedded store would live in the instance's memory, lost when it stops.
+  const onCloudRun = optional(env, 'K_SERVICE') !== undefined;
+  if (onCloudRun && mode === 'local') throw new ConfigError('SLACK_BOT_TOKEN', 'is required on Cloud Run (K_SERVICE is set), with SLACK_SIGNING_SECRET: local mode is for a laptop');
 
   const warehouseKind = oneOf(env, 'WAREHOUSE', ['embedded', 'bigquery'] as const, 'embedded');
   const storeKind = oneOf(env, 'STORE', ['embedded', 'firestore'] as const, 'embedded');
+  if (onCloudRun && storeKind === 'embedded') throw new ConfigError('STORE', 'must be firestore on Cloud Run (K_SERVICE is set): an embedded store lives in the instance and is lost when it stops, and each instance would have its own');
 
   let warehouse: Config['warehouse'] = { kind: 'embedded' };
   if (warehouseKind === 'bigquery') {
@@ -241,7 +251,8 @@ export function loadConfig(env: Env = process.env): Config {
           pings: optional(env, 'BIGQUERY_TABLE_PINGS') ?? 'pings',
           events: optional(env, 'BIGQUERY_TABLE_EVENTS') ?? 'events',
         },
-        maximumBytesBilled: integer(env, 'BIGQUERY_MAX_BYTES_BILLED', 10 * 1024 ** 3, 1024 ** 2, 10 * 1024 ** 4),
+        // BigQuery bills at least 10 MB a query: a cap below it refuses every one.
+        maximumBytesBilled: integer(env, 'BIGQUERY_MAX_BYTES_BILLED', 10 * 1024 ** 3, 10 * 1024 ** 2, 10 * 1024 ** 4),
         apiEndpoint: url(env, 'BIGQUERY_API_ENDPOINT')?.replace(/\/$/, ''),
       },
     };
@@ -257,6 +268,7 @@ export function loadConfig(env: Env = process.env): Config {
     };
   }
 
+  const tasks = tasksConfig(env);
   return {
     slack: { mode, botToken, signingSecret, appToken, apiUrl: url(env, 'SLACK_API_URL') },
     port: integer(env, 'PORT', 3000, 0, 65535),
@@ -272,18 +284,19 @@ export function loadConfig(env: Env = process.env): Config {
     queryTimeoutMs: integer(env, 'QUERY_TIMEOUT_MS', 20_000, 100, 600_000),
     queries: {
       dir: path.resolve(optional(env, 'QUERIES_DIR') ?? './queries'),
-      maxBytes: integer(env, 'QUERY_MAX_BYTES', 10 * 1024 ** 3, 1024 ** 2, 10 * 1024 ** 4),
+      // Sent to BigQuery as maximumBytesBilled too, where a cap under its 10 MB minimum refuses every query.
+      maxBytes: integer(env, 'QUERY_MAX_BYTES', 10 * 1024 ** 3, warehouseKind === 'bigquery' ? 10 * 1024 ** 2 : 1024 ** 2, 10 * 1024 ** 4),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
     freshness: freshnessConfig(env),
-    jobs: jobsConfig(env, storeKind),
+    jobs: jobsConfig(env, storeKind, tasks),
     subscriptions: {
       perOwner: integer(env, 'SUBSCRIPTIONS_PER_OWNER', 25, 0, 10_000),
       total: integer(env, 'SUBSCRIPTIONS_MAX', 1000, 0, 100_000),
       graceMs: integer(env, 'SUBSCRIPTION_GRACE_MINUTES', 60, 0, 7 * 24 * 60) * 60_000,
       maxFailures: integer(env, 'SUBSCRIPTION_MAX_FAILURES', 3, 1, 100),
     },
-    tasks: tasksConfig(env),
+    tasks,
   };
 }
 
@@ -293,9 +306,13 @@ function prefix(env: Env, name: string): string {
   return v;
 }
 
-function jobsConfig(env: Env, storeKind: 'embedded' | 'firestore'): JobsConfig {
+function jobsConfig(env: Env, storeKind: 'embedded' | 'firestore', tasks: TasksConfig): JobsConfig {
   // Cloud Run sets K_SERVICE: there an idle instance gets no CPU, so nothing may wait on a timer.
   const trigger = oneOf(env, 'JOBS_TRIGGER', ['timer', 'http'] as const, optional(env, 'K_SERVICE') ? 'http' : 'timer');
+  // With nothing to let the scheduler in, /tasks/run answers 404 and due work waits for a click.
+  if (trigger === 'http' && !tasks.secret && !tasks.oidc) {
+    throw new ConfigError('TASKS_OIDC_AUDIENCE', 'with TASKS_OIDC_SERVICE_ACCOUNT (Cloud Scheduler\'s OIDC token), or TASKS_SECRET, is required when jobs are triggered over HTTP (JOBS_TRIGGER=http, the default on Cloud Run)');
+  }
   return {
     trigger,
     // A poll of Firestore is a billed query: less often there; work that is enqueued runs at once anyway.

@@ -60,6 +60,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
+    // Cloud Run kills the process 10 s after SIGTERM: leave before that, whatever still hangs.
+    setTimeout(() => {
+      logger.warn('shutdown took too long; exiting');
+      process.exit(0);
+    }, 9_500).unref();
     await bot?.stop().catch(() => {});
     await stopStandin().catch(() => {});
     await Promise.allSettled([warehouse.close(), store.close(), charts.close()]);

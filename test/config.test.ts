@@ -33,6 +33,28 @@ describe('loadConfig', () => {
   it('chooses HTTP or Socket Mode from the tokens given', () => {
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).slack.mode).toBe('http');
     expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', SLACK_APP_TOKEN: 'xapp-1' }).slack.mode).toBe('socket');
+    // Socket Mode signs nothing: no signing secret needed.
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slack.mode).toBe('socket');
+  });
+
+  it('on Cloud Run (K_SERVICE), starts only as Slack will reach it: tokens, Firestore, and a way in for the scheduler', () => {
+    const run = { K_SERVICE: 'analytics-bot', SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', STORE: 'firestore', GOOGLE_CLOUD_PROJECT: 'p' };
+    expect(loadConfig({ ...run, TASKS_SECRET: 'x'.repeat(24) }).jobs.trigger).toBe('http');
+    expect(loadConfig({ ...run, TASKS_OIDC_AUDIENCE: 'https://a.run.app', TASKS_OIDC_SERVICE_ACCOUNT: 's@p.iam.gserviceaccount.com' }).tasks.oidc).toBeDefined();
+    expect(configError(run).message).toMatch(/TASKS_OIDC_AUDIENCE: with TASKS_OIDC_SERVICE_ACCOUNT .*or TASKS_SECRET, is required when jobs are triggered over HTTP/);
+    expect(configError({ K_SERVICE: 'a', STORE: 'firestore', GOOGLE_CLOUD_PROJECT: 'p', TASKS_SECRET: 'x'.repeat(24) }).variable).toBe('SLACK_BOT_TOKEN');
+    expect(configError({ ...run, STORE: 'embedded', TASKS_SECRET: 'x'.repeat(24) }).message).toMatch(/STORE: must be firestore on Cloud Run/);
+    // Elsewhere the timer runs the jobs; JOBS_TRIGGER=http asks for the same way in.
+    expect(loadConfig({}).jobs.trigger).toBe('timer');
+    expect(configError({ JOBS_TRIGGER: 'http' }).variable).toBe('TASKS_OIDC_AUDIENCE');
+  });
+
+  it('never echoes a password written into a URL, and refuses one', () => {
+    for (const v of ['ftp://admin:hunter2pass@looker', 'https://admin:hunter2pass@looker.example.com', 'http://admin:hunter2pass@']) {
+      const err = configError({ LOOKER_BASE_URL: v, LOOKER_CLIENT_ID: 'i', LOOKER_CLIENT_SECRET: 's' });
+      expect(err.variable).toBe('LOOKER_BASE_URL');
+      expect(err.message).not.toContain('hunter2pass');
+    }
   });
 
   it.each([
@@ -48,6 +70,9 @@ describe('loadConfig', () => {
     [{ BIZOPS_USERGROUP: 'bizops' }, 'BIZOPS_USERGROUP'],
     [{ SLACK_API_URL: 'not a url' }, 'SLACK_API_URL'],
     [{ TELEMETRY_WINDOW_DAYS: '0' }, 'TELEMETRY_WINDOW_DAYS'],
+    // BigQuery bills at least 10 MB a query: a smaller cap refuses every query.
+    [{ WAREHOUSE: 'bigquery', BIGQUERY_PROJECT: 'p', QUERY_MAX_BYTES: String(1024 ** 2) }, 'QUERY_MAX_BYTES'],
+    [{ WAREHOUSE: 'bigquery', BIGQUERY_PROJECT: 'p', BIGQUERY_MAX_BYTES_BILLED: String(9 * 1024 ** 2) }, 'BIGQUERY_MAX_BYTES_BILLED'],
   ])('%o is refused, naming %s', (env, variable) => {
     const err = configError(env as Record<string, string>);
     expect(err.variable).toBe(variable);

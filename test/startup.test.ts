@@ -227,4 +227,56 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
       expect(loaded.filter((m) => /\/src\/adapters\/(store\/firestore|warehouse\/bigquery|pipeline-runs\/(fivetran|datatransfer)|looker\/api)\.js$/.test(m))).toEqual([]);
     });
   });
+
+  describe('SIGTERM while a job waits on Slack (Cloud Run kills the process 10 s later)', () => {
+    it('stops taking work and exits, cleanly, before the 10 s are up', async () => {
+      const standin = new SlackStandin();
+      const { url: slackUrl } = await standin.start({ port: 0, host: '127.0.0.1' });
+      const dataDir = await freshDataDir();
+      const port = await freePort();
+      const signingSecret = randomBytes(16).toString('hex');
+      // The chart's upload URL is asked of Slack in a job; Slack then does not answer for a minute.
+      let reached!: () => void;
+      const held = new Promise<void>((resolve) => (reached = resolve));
+      const unhook = standin.onApplied(async (call) => {
+        if (call.method !== 'files.getUploadURLExternal') return;
+        reached();
+        await new Promise((resolve) => setTimeout(resolve, 60_000).unref());
+      });
+      const child = spawn(process.execPath, [main], {
+        env: env({
+          SLACK_BOT_TOKEN: 'xoxb-startup-test', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: `${slackUrl}/api/`,
+          PORT: String(port), DATA_DIR: dataDir, ANALYTICS_CHANNEL: StandinDefaults.channel,
+        }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout!.on('data', (d) => (output += d));
+      child.stderr!.on('data', (d) => (output += d));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no 'adapters ready' within 60 s:\n${output}`)), 60_000);
+          child.stdout!.on('data', () => output.includes('adapters ready') && (clearTimeout(timer), resolve()));
+          child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+        });
+        const client = new BotClient({ botUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret, responseUrlBase: `${slackUrl}/response` });
+        const { ack } = await standin.runCommand(client, { command: '/query', text: 'weekly-active-instances', userId: StandinDefaults.users.regular, channelId: StandinDefaults.channel, timeoutMs: 200 });
+        expect(ack.status).toBe(200);
+        await held;
+        const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+        const started = Date.now();
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+        const took = Date.now() - started;
+        console.log(`SIGTERM with a job waiting on Slack: exited after ${took} ms`);
+        expect(took).toBeLessThan(9_800);
+        expect(output).toContain('shutting down');
+      } finally {
+        unhook();
+        if (child.exitCode === null) child.kill('SIGKILL');
+        await standin.stop();
+        await rm(dataDir, { recursive: true, force: true });
+      }
+    }, 120_000);
+  });
 });

@@ -138,8 +138,8 @@ describe('the Cloud Run mode', () => {
 });
 
 describe('without any tasks credentials', () => {
-  it('answers 404: the route is not set up', async () => {
-    const bare = await startTestBot({ env: { JOBS_TRIGGER: 'http' } });
+  it('answers 404 with the timer trigger: the route is not set up (the http trigger refuses to start without them)', async () => {
+    const bare = await startTestBot({ env: {} });
     try {
       expect((await fetch(`${bare.url}/tasks/run`, { method: 'POST', headers: { authorization: `Bearer ${SECRET}` } })).status).toBe(404);
     } finally {
