@@ -3,8 +3,7 @@
  * listener per kind (src/slack/listeners.ts). Returns the slash commands it
  * registered, which the manifest test compares with manifest.yml.
  */
-import type { App } from '@slack/bolt';
-import { registerRouted } from '../src/slack/listeners.js';
+import type { Listeners } from '../src/slack/listeners.js';
 import type { Services } from '../src/services/index.js';
 import type { Directory } from '../src/ports/directory.js';
 import type { JobRunner } from '../src/jobs/runner.js';
@@ -24,7 +23,8 @@ export interface ListenerContext {
   jobs: JobRunner;
 }
 
-export function registerAll(app: App, services: Services, context: ListenerContext): string[] {
+/** Registers every command's listeners on `app` (src/slack/listeners.ts); returns the slash commands. */
+export function registerAll(app: Listeners, services: Services, context: ListenerContext): string[] {
   const { config, logger } = services;
   const groups = { bizopsUsergroup: config.bizopsUsergroup, lookerAdminsUsergroup: config.lookerAdminsUsergroup };
   const pipelineRequest: PipelineRequestDeps = { requests: services.pipelineRequests, logger };
@@ -32,7 +32,7 @@ export function registerAll(app: App, services: Services, context: ListenerConte
     freshness: services.freshness, logger, analyticsChannel: config.analyticsChannel, bizopsUsergroup: config.bizopsUsergroup, warehouseKind: services.adapters.warehouse.kind,
   };
   const subscriptionDeps = { subscriptions: services.subscriptions, queries: services.queries, logger: logger.child({ feature: 'subscriptions' }) };
-  return registerRouted(app, (app) => [
+  return [
     ...registerTelemetry(app, { telemetry: services.telemetry, clicks: services.clicks, logger, lookerUrl: config.looker?.baseUrl ?? null }),
     ...registerQuery(app, { queries: services.queries, clicks: services.clicks, logger, subscriptions: subscriptionDeps }),
     ...registerSubscriptions(app, subscriptionDeps),
@@ -49,5 +49,5 @@ export function registerAll(app: App, services: Services, context: ListenerConte
       sourceNames: new Map(services.freshness.catalog.sources.map((s) => [s.id, s.name])),
     }),
     ...registerHome(app, { home: services.home, logger, analyticsChannel: config.analyticsChannel, ...groups }),
-  ]);
+  ];
 }

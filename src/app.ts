@@ -19,6 +19,7 @@ import { createRuntime, type RuntimeOptions } from './runtime.js';
 import { tasksRoutes } from './tasks.js';
 import { trackForeground } from './foreground.js';
 import { guardSlackRequests } from './slack/request-guard.js';
+import { routedListeners, type Listeners } from './slack/listeners.js';
 
 type BoltApp = App;
 
@@ -32,6 +33,8 @@ export interface Bot {
   jobs: JobRunner;
   /** The slash commands registered, e.g. `/telemetry`. */
   commands: string[];
+  /** Where to register a listener by name, as the commands do (tests add theirs here). */
+  listeners: Listeners;
   /** Starts listening; returns the base URL (HTTP mode). */
   start(port: number, host?: string): Promise<{ url: string }>;
   /** Stops taking work and waits up to `graceMs` (default {@link STOP_GRACE_MS}) for what is running. */
@@ -143,7 +146,8 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
     const coded = toCodedError(err);
     logger.error('unhandled listener error', { code: coded.code, err: coded });
   });
-  const commands = registerAll(app, services, { directory, jobs });
+  const listeners = routedListeners(app);
+  const commands = registerAll(listeners, services, { directory, jobs });
   await app.init();
 
   let server: Server | undefined;
@@ -152,6 +156,7 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
     services,
     jobs,
     commands,
+    listeners,
     async start(port, host = '0.0.0.0') {
       const started = await app.start(socket ? port : { port, host });
       server = socket ? undefined : (started as Server);

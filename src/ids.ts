@@ -186,3 +186,11 @@ export const Commands = {
   // ── saved queries ──
   query: '/query',
 } as const;
+
+/**
+ * A public or private channel's ID (C…, G…), safe to write as `<#C…>`. A stored
+ * or forged value that is not one is left out of messages rather than shown.
+ */
+export function isChannelId(id: unknown): id is string {
+  return typeof id === 'string' && /^[CG][A-Z0-9]{2,}$/.test(id);
+}

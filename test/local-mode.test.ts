@@ -242,7 +242,8 @@ type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
  * and real Slack semantics, independently of which features have landed.
  */
 function addGalleryListeners(l: LocalMode): void {
-  const app = l.bot.app;
+  // Where the bot's own commands register: a name without a listener is answered by the bot's router.
+  const app = l.bot.listeners;
   app.command('/gallery', async ({ ack, respond }: CommandArgs) => {
     await ack();
     await respond({ response_type: 'ephemeral', text: 'Block Kit gallery', blocks: galleryBlocks(l.url) });

@@ -8,7 +8,7 @@ import { FivetranRuns } from '../src/adapters/pipeline-runs/fivetran.js';
 import { DataTransferRuns } from '../src/adapters/pipeline-runs/datatransfer.js';
 import { SimulatedRuns } from '../src/adapters/pipeline-runs/simulated.js';
 import { openPipelineRuns, LiveRuns } from '../src/adapters/pipeline-runs/index.js';
-import { parseRetryAfter } from '../src/adapters/pipeline-runs/http.js';
+import { parseRetryAfter } from '../src/adapters/retry-after.js';
 import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
 import { ensureDemoSources, refreshDemoTables } from '../src/adapters/warehouse/demo-sources.js';
 import { rm } from 'node:fs/promises';

@@ -2,6 +2,7 @@
  * Small pieces shared by the views. Views are pure functions of data: no I/O.
  */
 import type { KnownBlock } from '@slack/types';
+import { escapeMrkdwn } from '../src/blockkit/mrkdwn.js';
 
 /** A message body: fallback text for notifications plus Block Kit blocks. */
 export interface MessageBody {
@@ -12,18 +13,8 @@ export interface MessageBody {
 /** Slack's limits (one module, shared with the stand-in, the local page and the tests). */
 export { SLACK_LIMITS } from '../src/blockkit/limits.js';
 
-/**
- * A public or private channel's ID (C…, G…), safe to write as `<#C…>`. A stored
- * or forged value that is not one is left out of messages rather than shown.
- */
-export function isChannelId(id: unknown): id is string {
-  return typeof id === 'string' && /^[CG][A-Z0-9]{2,}$/.test(id);
-}
-
-/** Escapes text for mrkdwn: user input never turns into mentions or links. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+export { isChannelId } from '../src/ids.js';
+export { escapeMrkdwn };
 
 /**
  * Cuts plain text to `max` characters with an ellipsis. For mrkdwn, use

@@ -42,6 +42,11 @@ export interface MrkdwnOptions {
   verbatim?: boolean;
 }
 
+/** Escapes text as Slack does and wants: `&`, `<` and `>` (and nothing else) as entities, so user text never turns into mentions or links. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 /** Slack's escapes back to the characters they stand for. */
 export function unescapeMrkdwn(s: string): string {
   return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');

@@ -23,6 +23,7 @@ import { checkCondition, type AlertCondition, type AlertState, type ConditionFie
 import type { SavedQuery } from '../catalog/catalog.js';
 import type { QueryService } from './query.js';
 import { localeNumber } from '../format.js';
+import { isChannelId } from '../ids.js';
 
 export const SUBSCRIPTIONS = 'subscriptions';
 /** The last "run now" of each, so that a second click soon after runs nothing more. */
@@ -204,7 +205,7 @@ export class SubscriptionService {
       else condition = c.condition;
     }
     let target: SubscriptionTarget = { kind: 'dm' };
-    if (draft.channel && !/^[CG][A-Z0-9]{2,}$/.test(draft.channel)) {
+    if (draft.channel && !isChannelId(draft.channel)) {
       // The form offers public and private channels only; a person's DM (theirs or anyone's) is not one.
       errors.channel = 'Pick a channel here, or tick “Send it to me as a DM instead”.';
     } else if (draft.channel) {
@@ -232,12 +233,10 @@ export class SubscriptionService {
       ok: true,
       value: {
         kind: draft.kind, query: query.name, params: resolution.params.given, target, schedule: schedule.schedule,
-        format, condition, alertState: editing?.alertState ?? 'ok', firedAt: editing?.firedAt ?? null, firedMessage: editing?.firedMessage ?? null,
-        // Editing a paused one saves it paused: only Resume starts it again.
-        ...(editing?.status === 'paused'
-          ? { status: 'paused' as const, pausedReason: editing.pausedReason, nextRunAt: null }
-          : { status: 'active' as const, pausedReason: null, nextRunAt: nextRun(schedule.schedule, new Date(now)).getTime() }),
-        lastRun: editing?.lastRun ?? null, consecutiveFailures: 0,
+        // A new one's run state; an edit keeps the stored one's (update()).
+        format, condition, alertState: 'ok', firedAt: null, firedMessage: null,
+        status: 'active', pausedReason: null, nextRunAt: nextRun(schedule.schedule, new Date(now)).getTime(),
+        lastRun: null, consecutiveFailures: 0,
       },
     };
   }
@@ -292,11 +291,10 @@ export class SubscriptionService {
       // As it is now: paused, resumed or deleted since the modal was opened.
       const fresh = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
       if (!fresh) return { ok: false, reason: 'not_found' };
-      const paused = fresh.status === 'paused' ? { status: 'paused' as const, pausedReason: fresh.pausedReason, nextRunAt: null } : {};
-      const active = fresh.status === 'active' && checked.value.status === 'paused' ? { status: 'active' as const, pausedReason: null, nextRunAt: nextRun(checked.value.schedule, new Date(now)).getTime() } : {};
-      // What runs wrote meanwhile (an alert that fired, the last run) is kept as it is now.
+      // What runs wrote (an alert that fired, the last run) is kept as it is now; a paused one stays paused (only Resume starts it).
       const runState = { alertState: fresh.alertState, firedAt: fresh.firedAt, firedMessage: fresh.firedMessage, lastRun: fresh.lastRun };
-      const updated: Subscription = { ...fresh, ...checked.value, ...runState, ...paused, ...active, updatedAt: now };
+      const paused = fresh.status === 'paused' ? { status: 'paused' as const, pausedReason: fresh.pausedReason, nextRunAt: null } : {};
+      const updated: Subscription = { ...fresh, ...checked.value, ...runState, ...paused, updatedAt: now };
       tx.put(SUBSCRIPTIONS, id, updated);
       tx.audit({ actor, action: 'subscription.updated', subject: id, before: fresh, after: updated });
       if (updated.nextRunAt !== null) await enqueue(tx, runJob(updated, updated.nextRunAt), now);

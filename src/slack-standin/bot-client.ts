@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { signSlackRequest } from './signing.js';
+import { escapeMrkdwn } from '../blockkit/mrkdwn.js';
 
 /** What the bot's HTTP receiver answered: the ack Slack would see. */
 export interface HttpAck {
@@ -158,7 +159,7 @@ export class BotClient {
       user_id: input.userId,
       user_name: input.userName ?? input.userId.toLowerCase(),
       command: input.command,
-      text: escapeSlackText(input.text ?? ''),
+      text: escapeMrkdwn(input.text ?? ''),
       api_app_id: this.apiAppId,
       is_enterprise_install: 'false',
       response_url: responseUrl,
@@ -290,9 +291,4 @@ export class BotClient {
       ...signSlackRequest(this.options.signingSecret, body),
     });
   }
-}
-
-/** Text as Slack sends it to an app: `&`, `<` and `>` as HTML entities, and nothing else. */
-export function escapeSlackText(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -8,21 +8,20 @@
  * listeners each `/telemetry` paid for ~40 chains before its own: in the
  * ack-charts benchmark, a quarter of the bot thread's allocations (and of its
  * young-generation collections, which pause the acks). Here a request costs
- * Bolt a few chains and one Map lookup. Matching is Bolt's own (exact names;
- * RegExp action IDs stay listeners of their own, with Bolt's match context);
- * a view listener takes `view_submission` only, as `app.view(callbackId)` does.
+ * Bolt a few chains and one Map lookup. RegExp action IDs stay listeners of
+ * their own, with Bolt's match context; a view listener takes
+ * `view_submission` only, as `app.view(callbackId)` does.
  *
  * A command's text is unescaped once, here, for every command: Slack sends
  * `&`, `<` and `>` as `&amp;`, `&lt;` and `&gt;`, so "AT&T" arrives as
  * "AT&amp;T".
  *
  * A click or form submission no listener takes (a link button, a button of a
- * message from an earlier version, a tampered payload) is still acknowledged
- * after a second, and logged: unanswered, Slack would show the person an
- * error after 3 seconds, and the receiver would log an error of its own. A
- * form says it is out of date rather than closing without a word.
+ * message from an earlier version, a tampered payload) is still acknowledged,
+ * and logged: unanswered, Slack would show the person an error after 3
+ * seconds, and the receiver would log an error of its own. A form says it is
+ * out of date rather than closing without a word.
  */
-import { ErrorCode } from '@slack/bolt';
 import type {
   AllMiddlewareArgs,
   App,
@@ -33,6 +32,7 @@ import type {
   SlackViewAction,
   SlackViewMiddlewareArgs,
 } from '@slack/bolt';
+import { unescapeMrkdwn } from '../blockkit/mrkdwn.js';
 
 type Listener<A> = (args: A & AllMiddlewareArgs) => Promise<void>;
 
@@ -44,8 +44,18 @@ export interface Listeners {
   event<E extends string>(type: E, listener: Listener<SlackEventMiddlewareArgs<E>>): void;
 }
 
-/** Lets `register` add its listeners, then installs them on `app`; returns what `register` returned. */
+/** Lets `register` add its listeners to {@link routedListeners}; returns what `register` returned. */
 export function registerRouted<T>(app: App, register: (listeners: Listeners) => T): T {
+  return register(routedListeners(app));
+}
+
+/**
+ * Installs on `app` one listener per kind, each matching every request of its
+ * kind, and returns where to register a listener per name. The name is looked
+ * up per request, so a listener registered later (a test's) is found too, and
+ * a request whose name has none is answered here, at once.
+ */
+export function routedListeners(app: App): Listeners {
   const commands = new Map<string, Listener<SlackCommandMiddlewareArgs>>();
   const actions = new Map<string, Listener<SlackActionMiddlewareArgs>>();
   const views = new Map<string, Listener<SlackViewMiddlewareArgs>>();
@@ -54,49 +64,46 @@ export function registerRouted<T>(app: App, register: (listeners: Listeners) => 
     if (map.has(name)) throw new Error(`a listener for the ${kind} “${name}” is already registered`);
     map.set(name, listener);
   };
-  const result = register({
+
+  app.command(ANY, async (args) => {
+    const listener = commands.get(args.command.command);
+    if (!listener) return args.ack({ response_type: 'ephemeral', text: `analytics-bot does not answer ${args.command.command} (any more).` });
+    // Slack sends the text as it sends all text, with &, < and > escaped: the commands read what was typed.
+    args.command.text = unescapeMrkdwn(args.command.text ?? '');
+    return listener(args);
+  });
+  app.action(ANY, async (args) => {
+    const id = String((args.payload as { action_id?: unknown }).action_id ?? '');
+    const listener = actions.get(id);
+    if (listener) return listener(args);
+    // A pattern's own listener answers it.
+    if (patterns.some((p) => p.test(id))) return;
+    await args.ack();
+    args.logger.info(`acknowledged a click no listener takes: ${JSON.stringify(id).slice(0, 120)}`);
+  });
+  app.view({ callback_id: ANY, type: 'view_submission' }, async (args) => {
+    const listener = views.get(args.view.callback_id);
+    if (listener) return listener(args);
+    await args.ack({ response_action: 'update', view: OUTDATED_FORM });
+    args.logger.info(`answered a form submission no listener takes: ${JSON.stringify(args.view.callback_id).slice(0, 120)}`);
+  });
+
+  return {
     command: (name, listener) => once(commands, 'command', name, listener),
     action: (actionId, listener) => {
-      // A pattern keeps a Bolt listener of its own: Bolt puts what it matched in context.actionIdMatches.
       if (actionId instanceof RegExp) {
-        // The catch-all below leaves out what the pattern matches by quoting it in a lookahead.
-        if (!actionId.source.startsWith('^') || actionId.flags || /\\[1-9k]/.test(actionId.source)) {
-          throw new Error(`an action ID pattern must start with ^, without flags or backreferences: ${String(actionId)}`);
-        }
-        patterns.push(actionId);
+        // A pattern keeps a Bolt listener of its own: Bolt puts what it matched in context.actionIdMatches.
+        patterns.push(new RegExp(actionId.source, actionId.flags.replace(/[gy]/g, '')));
         app.action(actionId, listener as Listener<SlackActionMiddlewareArgs>);
       } else once(actions, 'action', actionId, listener as Listener<SlackActionMiddlewareArgs>);
     },
     view: (callbackId, listener) => once(views, 'view', callbackId, listener as Listener<SlackViewMiddlewareArgs>),
     event: (type, listener) => app.event(type, listener),
-  });
-
-  if (commands.size) {
-    app.command(exactly(commands.keys()), (args) => {
-      // Slack sends the text as it sends all text, with &, < and > escaped: the commands read what was typed.
-      args.command.text = unescapeSlackText(args.command.text ?? '');
-      return commands.get(args.command.command)!(args);
-    });
-  }
-  if (actions.size) {
-    app.action(exactly(actions.keys()), (args) => actions.get((args.payload as { action_id: string }).action_id)!(args));
-  }
-  if (views.size) {
-    app.view({ callback_id: exactly(views.keys()), type: 'view_submission' }, (args) => views.get(args.view.callback_id)!(args));
-  }
-  app.action(noneOf(actions.keys(), patterns), async ({ ack, payload, logger }) => {
-    if (await ackUnclaimed(() => ack())) logger.info(`acknowledged a click no listener takes: ${JSON.stringify(String((payload as { action_id?: unknown }).action_id ?? '')).slice(0, 120)}`);
-  });
-  app.view({ callback_id: noneOf(views.keys(), []), type: 'view_submission' }, async ({ ack, view, logger }) => {
-    if (await ackUnclaimed(() => ack({ response_action: 'update', view: OUTDATED_FORM }))) {
-      logger.info(`answered a form submission no listener takes: ${JSON.stringify(String(view.callback_id ?? '')).slice(0, 120)}`);
-    }
-  });
-  return result;
+  };
 }
 
-/** How long a click or form no routed listener takes waits for one added to the app directly (tests do) before it is acked. */
-const UNCLAIMED_ACK_MS = 1_000;
+/** Matches every name. */
+const ANY = /^/;
 
 /** What a form from an earlier version of the bot turns into when submitted: it says so, rather than closing without a word. */
 const OUTDATED_FORM = {
@@ -105,33 +112,3 @@ const OUTDATED_FORM = {
   close: { type: 'plain_text' as const, text: 'Close' },
   blocks: [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: 'This form is from an earlier version of analytics-bot, and nothing was saved. Please open it again from its command or button.' } }],
 };
-
-/** Acks after a moment, unless a listener did meanwhile (then a second ack throws, and nothing is sent). */
-async function ackUnclaimed(ack: () => Promise<void>): Promise<boolean> {
-  await new Promise((resolve) => setTimeout(resolve, UNCLAIMED_ACK_MS));
-  try {
-    await ack();
-    return true;
-  } catch (err) {
-    if ((err as { code?: unknown }).code === ErrorCode.ReceiverMultipleAckError) return false;
-    throw err;
-  }
-}
-
-/** Text as typed, from text as Slack sends it (`&amp;`, `&lt;`, `&gt;`: the only three entities it uses). */
-export function unescapeSlackText(text: string): string {
-  return text.replace(/&(amp|lt|gt);/g, (_, name: string) => (name === 'amp' ? '&' : name === 'lt' ? '<' : '>'));
-}
-
-/** A pattern that matches anything but `names` and what `patterns` match. */
-function noneOf(names: Iterable<string>, patterns: readonly RegExp[]): RegExp {
-  const list = [...names];
-  const exact = list.length ? `(?!${exactly(list).source.slice(1)})` : '';
-  const others = patterns.map((p) => (p.source.startsWith('^') ? `(?!${p.source.slice(1)})` : `(?!.*(?:${p.source}))`)).join('');
-  return new RegExp(`^${exact}${others}`);
-}
-
-/** A pattern that matches exactly one of `names`. */
-function exactly(names: Iterable<string>): RegExp {
-  return new RegExp(`^(?:${[...names].map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|')})$`);
-}

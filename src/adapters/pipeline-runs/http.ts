@@ -6,8 +6,6 @@ import { PipelineError } from '../../errors.js';
 import { parseRetryAfter } from '../retry-after.js';
 import { vendorSummary } from '../vendor-text.js';
 
-export { parseRetryAfter };
-
 export interface JsonResponse {
   status: number;
   /** Parsed body; `{}` when empty or not JSON. */
