@@ -233,6 +233,7 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
 
     const approvalPoints: Array<[string, (r: LookerAccessRequest) => (kill: () => Promise<void>) => () => void]> = [
       ['after the decision is stored, as the grant starts (Looker login)', () => onLooker('POST', /\/login$/)],
+      ['after Looker created the user, before the bot heard (nor added the email login)', () => onLooker('POST', /\/users$/)],
       ['after Looker applied the roles, before the bot recorded the grant', () => onLooker('PUT', /\/users\/[^/]+\/roles$/)],
       ['after Slack edited the card, before the bot heard', (r) => onSlack('chat.update', (a) => a['ts'] === r.ts)],
       ['after Slack posted the requester\'s DM, before the bot heard', () => onSlack('chat.postMessage', (a) => a['channel'] === RILEY && /approved/.test(JSON.stringify(a)))],
@@ -240,6 +241,8 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
 
     it.each(approvalPoints.map(([what, arm], i) => [what, arm, i] as const))('Looker approval, killed %s: granted once, card and DM once', async (_what, arm, i) => {
       const email = `crash${i}.${randomUUID().slice(0, 6)}@example.com`;
+      const withoutLogin = () => [...looker.users.values()].filter((u) => !u.email).length;
+      const bareBefore = withoutLogin();
       const request = await lookerRequest(email);
       const restarted = killWhen(arm(request));
       const { ack } = await standin.clickAction(bot.client, { userId: ALEX, channelId: CHANNEL, ts: request.ts!, actionId: ActionIds.lookerAccessApprove, timeoutMs: 200 });
@@ -252,6 +255,7 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
       expect(done).toMatchObject({ status: 'approved', grant: { mode: 'looker', addedRoleIds: expect.arrayContaining([...FakeLookerDefaults.developRoleIds]) } });
       const users = [...looker.users.values()].filter((u) => u.email === email);
       expect(users).toHaveLength(1);
+      expect(withoutLogin()).toBe(bareBefore); // no user left behind by the attempt that was killed
       expect(users[0]!.role_ids).toEqual(expect.arrayContaining([FakeLookerDefaults.viewRoleId, ...FakeLookerDefaults.developRoleIds]));
       await until(() => text(cardsOf(request.id)[0]).includes('Granted in Looker'), 'the card to show the grant');
       await until(() => dmsTo(RILEY, new RegExp(`approved[\\s\\S]*${email.replace('.', '\\.')}`)).length > 0, 'the requester DM');

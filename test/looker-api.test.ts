@@ -7,7 +7,7 @@ import { CORE_REFUSAL, LookerApiAdmin } from '../src/adapters/looker/api.js';
 import { RecordOnlyLookerAdmin } from '../src/adapters/looker/record-only.js';
 import { openLookerAdmin } from '../src/adapters/looker/index.js';
 import { LookerError } from '../src/errors.js';
-import { FakeLooker, FakeLookerDefaults } from './support/fake-looker.js';
+import { FakeLooker, FakeLookerDefaults, type FakeLookerUser } from './support/fake-looker.js';
 
 let looker: FakeLooker;
 let admin: LookerApiAdmin;
@@ -203,6 +203,45 @@ describe('LookerApiAdmin', () => {
     expect(result).toMatchObject({ applied: true, createdUser: true });
     expect(looker.users.size).toBe(before + 1);
     expect([...looker.users.values()].filter((u) => u.first_name === 'Twice')).toHaveLength(1);
+  });
+
+  it('a retry after the user was created but the answer lost (or the process killed) takes that user over: one user, not two', async () => {
+    const before = looker.users.size;
+    const grant = { email: 'lost.answer@example.com', firstName: 'Lost', lastName: 'Answer', groupIds: ['10'], roleIds: ['2'] };
+    looker.loseAnswerOfNext('POST', /\/users$/);
+    await expect(admin.grant(grant)).rejects.toMatchObject({ retryable: true });
+    const left = [...looker.users.values()].filter((u) => u.first_name === 'Lost');
+    expect(left).toMatchObject([{ email: null, has_email_credentials: false }]);
+    looker.requests.length = 0;
+    const result = await admin.grant({ ...grant, resumed: true });
+    expect(result).toMatchObject({ applied: true, lookerUserId: left[0]!.id, createdUser: true, addedGroupIds: ['10'], addedRoleIds: ['2'], setupEmailSent: true });
+    expect(looker.users.size).toBe(before + 1);
+    expect(looker.userByEmail('lost.answer@example.com')).toMatchObject({ id: left[0]!.id, role_ids: ['2'] });
+    expect(looker.calls()).not.toContain('POST /api/4.0/users');
+    expect(looker.requests.filter((r) => r.path.endsWith('/users/search')).map((r) => r.query)).toEqual([
+      expect.objectContaining({ email: 'lost.answer@example.com' }),
+      expect.objectContaining({ first_name: 'Lost', last_name: 'Answer' }),
+    ]);
+  });
+
+  it('takes over no one else: not on a first attempt, not a user who can sign in another way, not one of two of that name', async () => {
+    const bare = (id: string, first: string, extra: Partial<FakeLookerUser> = {}) =>
+      looker.users.set(id, { id, first_name: first, last_name: 'Bare', email: null, role_ids: [], is_disabled: false, roles_externally_managed: false, has_email_credentials: false, logged_in_at: null, ...extra });
+    bare('901', 'First');
+    bare('902', 'Saml', { other_login: 'saml' });
+    bare('903', 'Api', { other_login: 'api3' });
+    bare('904', 'Twin');
+    bare('905', 'Twin');
+    bare('906', 'Off', { is_disabled: true });
+    const grantTo = (first: string, resumed: boolean) =>
+      admin.grant({ email: `${first.toLowerCase()}.bare@example.com`, firstName: first, lastName: 'Bare', groupIds: [], roleIds: [], resumed });
+    for (const [first, resumed] of [['First', false], ['Saml', true], ['Api', true], ['Twin', true], ['Off', true]] as const) {
+      const result = await grantTo(first, resumed);
+      expect(result).toMatchObject({ applied: true, createdUser: true });
+      expect(result.applied && Number(result.lookerUserId)).toBeLessThan(900);
+    }
+    for (const id of ['901', '902', '903', '904', '905', '906']) expect(looker.users.get(id)).toMatchObject({ email: null });
+    for (const id of ['901', '902', '903', '904', '905', '906']) looker.users.delete(id);
   });
 
   it('says which user it could not remove when Looker refuses that too, keeping the first failure', async () => {

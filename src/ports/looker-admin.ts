@@ -12,6 +12,12 @@ export interface LookerGrant {
   lastName: string;
   groupIds: string[];
   roleIds: string[];
+  /**
+   * An earlier attempt of this grant may have stopped after Looker created the
+   * user but before its email login was added (a crash, a lost answer). The
+   * adapter then takes that user over rather than creating a second one.
+   */
+  resumed?: boolean;
 }
 
 export type LookerGrantResult =

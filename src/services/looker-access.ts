@@ -378,6 +378,8 @@ export class LookerAccessService {
     const subject = await this.opts.directory.profile(request.subjectId);
     const firstName = (subject && subject !== 'unknown' && subject.firstName) || request.email.split('@')[0] || request.email;
     const lastName = subject && subject !== 'unknown' ? subject.lastName : '';
+    // A plan recorded by an earlier attempt: that attempt may have created the Looker user and died.
+    const resumed = Boolean(request.grantPlan);
     const result = await this.withLookerUserLock(request.email, ctx.key, async () => {
       // What the user had before: recorded before anything changes, so a grant repeated after a crash still knows what it added.
       if (!request!.grantPlan) {
@@ -387,7 +389,7 @@ export class LookerAccessService {
         request = saved.ok ? saved.doc.data : await this.get(id);
         if (!request?.grantPlan) throw new Error('the grant plan could not be recorded');
       }
-      return this.opts.looker.grant({ email: request!.email, firstName, lastName, groupIds, roleIds });
+      return this.opts.looker.grant({ email: request!.email, firstName, lastName, groupIds, roleIds, resumed });
     });
     if (!result.applied) throw new PermanentJobError('the Looker adapter did not apply the grant');
     const plan = request.grantPlan!;

@@ -41,6 +41,8 @@ export interface FakeLookerUser {
   has_email_credentials: boolean;
   /** When they last logged in with email credentials; null: never (account not set up). */
   logged_in_at: string | null;
+  /** A login other than email (Looker's User.credentials_saml, credentials_google, …). */
+  other_login?: 'saml' | 'google' | 'oidc' | 'ldap' | 'api3';
 }
 
 export interface FakeLookerRequest {
@@ -93,6 +95,7 @@ export class FakeLooker {
   private readonly tokens = new Map<string, number>();
   private readonly faults: Array<{ method: string; path: RegExp; status: number; message: string; headers: Record<string, string> }> = [];
   private readonly delays: Array<{ method: string; path: RegExp; ms: number }> = [];
+  private readonly losses: Array<{ method: string; path: RegExp }> = [];
   private nextUserId = 100;
   private server: Server | undefined;
   private baseUrl = '';
@@ -156,6 +159,11 @@ export class FakeLooker {
     this.faults.push({ method, path, status, message, headers });
   }
 
+  /** The next call matching method and path takes effect, then its connection drops before the answer (as a crash or a network cut would). */
+  loseAnswerOfNext(method: string, path: RegExp): void {
+    this.losses.push({ method, path });
+  }
+
   /** Answers calls matching method and path only after `ms` (widens race windows); `clearDelays()` undoes it. */
   delay(method: string, path: RegExp, ms: number): void {
     this.delays.push({ method, path, ms });
@@ -212,6 +220,13 @@ export class FakeLooker {
     }
     const [status, answer] = this.route(method, path, query, body, req.headers.authorization);
     await this.onApplied?.({ method, path, status });
+    const lossAt = this.losses.findIndex((l) => l.method === method && l.path.test(path));
+    if (lossAt >= 0) {
+      this.losses.splice(lossAt, 1);
+      this.requests.push({ method, path, query, body, authorization: req.headers.authorization, status: 0 });
+      res.destroy();
+      return;
+    }
     if (res.destroyed) return;
     this.reply(req, url, query, body, res, status, pick(answer, status, query['fields']));
   }
@@ -344,6 +359,12 @@ export class FakeLooker {
       group_ids: this.groupIdsOf(u.id),
       role_ids: u.role_ids,
       credentials_email: u.has_email_credentials && u.email ? this.credentialsJson(u) : null,
+      // Every other login, as Looker shows them: API and embed logins are lists, the rest one object or null.
+      credentials_api3: u.other_login === 'api3' ? [{ id: `${u.id}1`, client_id: `cid${u.id}`, type: 'api3', is_disabled: false }] : [],
+      credentials_embed: [],
+      ...Object.fromEntries((['google', 'ldap', 'looker_openid', 'oidc', 'saml', 'totp', 'workforce'] as const).map((kind) => [
+        `credentials_${kind}`, u.other_login === kind ? { type: kind, email: u.email, is_disabled: false, created_at: '2026-01-01T00:00:00.000+00:00' } : null,
+      ])),
       roles_externally_managed: u.roles_externally_managed,
       allow_direct_roles: u.allow_direct_roles ?? !u.roles_externally_managed,
       url: `${this.baseUrl}/api/4.0/users/${u.id}`,

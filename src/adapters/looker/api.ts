@@ -17,7 +17,9 @@
  *   who has never logged in with their email login (Looker sends the account
  *   setup email; it reuses a pending link, so sending it again is harmless).
  * If the email credentials fail, the user created a moment before is deleted
- * again (a retry could not find it by email and would create another). Looker
+ * again (a retry could not find it by email and would create another). If the
+ * process died between the two calls, the retry (`resumed`) takes over the
+ * user left behind: the one user of that name with no login at all. Looker
  * (Google Cloud core) refuses email credentials and their emails (403):
  * LookerError `forbidden` says what to do instead. A 429's Retry-After
  * (seconds or a date) is passed to the job runner as `retryAfterMs`.
@@ -60,6 +62,12 @@ interface LookerRole {
 
 const USER_FIELDS = 'id,email,first_name,last_name,group_ids,role_ids,is_disabled,roles_externally_managed,allow_direct_roles,credentials_email';
 
+/** Every kind of login a Looker user can have (User in Looker.4.0.oas.json). */
+const LOGINS = ['credentials_email', 'credentials_embed', 'credentials_google', 'credentials_ldap', 'credentials_looker_openid', 'credentials_oidc', 'credentials_saml', 'credentials_totp', 'credentials_api3', 'credentials_workforce'] as const;
+// API and embed logins are lists; the others are one object or null.
+const noLogin = (v: unknown) => v === null || v === undefined || (Array.isArray(v) && v.length === 0);
+const BARE_USER_FIELDS = `id,email,first_name,last_name,group_ids,role_ids,is_disabled,roles_externally_managed,allow_direct_roles,${LOGINS.join(',')}`;
+
 /** What the admin is told when Looker (Google Cloud core) refuses email logins. */
 export const CORE_REFUSAL =
   'Looker refused to create an email login (403). Looker (Google Cloud core) does not allow email logins or their setup emails: '
@@ -89,7 +97,8 @@ export class LookerApiAdmin implements LookerAdmin {
       throw new LookerError(`The Looker user for ${grant.email} is disabled; a Looker admin must enable it before access can be granted.`, { reason: 'user_disabled', retryable: false });
     }
     if (!user) {
-      user = await this.call<LookerUser>('POST', '/users', { body: { first_name: grant.firstName, last_name: grant.lastName } });
+      user = (grant.resumed ? await this.userLeftBehind(grant) : null)
+        ?? await this.call<LookerUser>('POST', '/users', { body: { first_name: grant.firstName, last_name: grant.lastName } });
       try {
         await this.call('POST', `/users/${enc(user.id)}/credentials_email`, { body: { email: grant.email } });
       } catch (err) {
@@ -148,6 +157,23 @@ export class LookerApiAdmin implements LookerAdmin {
     const { roleIds, removed } = rolesWithout(current, input.roleIds);
     if (removed.length > 0) await this.call('PUT', `/users/${enc(input.lookerUserId)}/roles`, { body: roleIds });
     return { applied: true, removedRoleIds: removed };
+  }
+
+  /**
+   * The user an interrupted attempt of this grant created: POST /users took
+   * effect, then the process died (or the answer was lost) before the email
+   * login was added, so the user cannot be found by email. Taken over only
+   * when exactly one user has this name and no login of any kind (no one can
+   * sign in as it, so it is no one else's); otherwise a new user is created.
+   */
+  private async userLeftBehind(grant: LookerGrant): Promise<LookerUser | null> {
+    const query: Record<string, string> = { first_name: grant.firstName, fields: BARE_USER_FIELDS, limit: '50' };
+    if (grant.lastName) query['last_name'] = grant.lastName;
+    const users = await this.call<Array<LookerUser & Record<string, unknown>>>('GET', '/users/search', { query });
+    const bare = (Array.isArray(users) ? users : []).filter((u) =>
+      (u.first_name ?? '') === grant.firstName && (u.last_name ?? '') === grant.lastName
+      && u.is_disabled !== true && !u.email && LOGINS.every((login) => noLogin(u[login])));
+    return bare.length === 1 ? bare[0]! : null;
   }
 
   private async findUserByEmail(email: string): Promise<LookerUser | null> {
