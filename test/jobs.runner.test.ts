@@ -14,7 +14,7 @@ import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import type { Store } from '../src/ports/store.js';
 import { silentLogger } from '../src/logger.js';
-import { JobRunner, PermanentJobError, type JobKind } from '../src/jobs/runner.js';
+import { JobRunner, PermanentJobError, UNKNOWN_KIND_GRACE_MS, type JobKind } from '../src/jobs/runner.js';
 import { JOBS, enqueue, type JobDoc, type JobSpec } from '../src/jobs/model.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 import { drain } from './support/jobs.js';
@@ -343,6 +343,77 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       await add({ key: 'unknown:1', kind: 'unknown', payload: {} });
       expect((await r.runDue()).ran).toBe(0);
       expect(await job('unknown:1')).toMatchObject({ state: 'pending', attempts: 0 });
+    });
+
+    it('ends jobs of a kind no runner has taken for an hour, so the due jobs listed behind them still run', async () => {
+      const r = runner();
+      const seen: string[] = [];
+      r.register('real', { handler: async (ctx) => void seen.push(ctx.key) });
+      // More than one listing's worth of an old kind (renamed away), due before the real job.
+      for (let i = 0; i < 55; i++) await add({ key: `removed:${i}`, kind: 'removed', payload: {}, runAt: c.at() - 1_000 + i });
+      await add({ key: 'real:1', kind: 'real', payload: {} });
+      await r.runDue();
+      expect(seen).toEqual([]); // within the grace of a rolling deploy: left alone
+      expect(await job('removed:0')).toMatchObject({ state: 'pending' });
+      c.advance(UNKNOWN_KIND_GRACE_MS);
+      await drain(r);
+      expect(seen).toEqual(['real:1']);
+      expect(await job('removed:0')).toMatchObject({ state: 'failed', runAt: null, lastError: expect.stringContaining('kind "removed"') });
+      expect((await store.list<JobDoc>(JOBS)).filter((d) => d.data.state === 'pending')).toEqual([]);
+      expect((await store.recentAudit(200)).filter((e) => e.action === 'job.failed' && e.subject.startsWith('removed:'))).toHaveLength(55);
+    });
+
+    it('ends a job that keeps stopping its process (no outcome, no failure recorded) after its attempts, visibly', async () => {
+      const given: string[] = [];
+      let release: () => void = () => {};
+      const never = new Promise<void>((resolve) => (release = resolve));
+      await add({ key: 'poison:1', kind: 'poison', payload: {} });
+      // Each attempt "kills the process": it claims, then never finishes; the next runner takes the claim after its lease.
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const dying = runner({ holder: `dying${attempt}`, leaseMs: 5_000 });
+        dying.register('poison', { handler: () => never, retry: { maxAttempts: 3 } });
+        void dying.runDue();
+        await vi.waitFor(async () => expect(await job('poison:1')).toMatchObject({ holder: `dying${attempt}`, attempts: attempt }), { timeout: 5_000, interval: 25 });
+        void dying.stop(0);
+        c.advance(5_001);
+      }
+      const last = runner({ holder: 'last' });
+      let ran = false;
+      last.register('poison', {
+        handler: async () => void (ran = true),
+        retry: { maxAttempts: 3 },
+        onGiveUp: (_ctx, failure) => (tx) => void (given.push(failure.message), tx.put('results', 'poison', { gaveUp: true })),
+      });
+      await drain(last);
+      expect(ran).toBe(false);
+      expect(given).toEqual([expect.stringContaining('started 3 times and never finished')]);
+      expect(await job('poison:1')).toMatchObject({ state: 'failed', attempts: 4 });
+      expect((await store.recentAudit(50)).filter((e) => e.action === 'job.failed' && e.subject === 'poison:1')).toHaveLength(1);
+      release(); // the "dead" processes' handlers end; their outcomes are kept out
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await job('poison:1')).toMatchObject({ state: 'failed' });
+    });
+
+    it('a job whose outcome cannot be recorded says why, and ends after its attempts instead of running for ever', async () => {
+      const r = runner({ leaseMs: 5_000 });
+      let runs = 0;
+      r.register('unrecordable', {
+        handler: async () => {
+          runs++;
+          return { commit: () => Promise.reject(new Error('the value cannot be stored')) };
+        },
+        retry: { maxAttempts: 2 },
+      });
+      await add({ key: 'unrecordable:1', kind: 'unrecordable', payload: {} });
+      await drain(r);
+      expect(runs).toBe(1);
+      expect(await job('unrecordable:1')).toMatchObject({ state: 'pending', lastError: expect.stringMatching(/^its outcome could not be recorded: .*the value cannot be stored$/) });
+      for (let i = 0; i < 4; i++) {
+        c.advance(5_001);
+        await drain(r);
+      }
+      expect(runs).toBe(2);
+      expect(await job('unrecordable:1')).toMatchObject({ state: 'failed', lastError: expect.stringContaining('never finished') });
     });
   });
 }

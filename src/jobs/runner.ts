@@ -120,9 +120,14 @@ export class PermanentJobError extends Error {
   readonly retryable = false;
 }
 
+/** How long a due job of a kind no runner knows waits for one (a rolling deploy) before it ends as failed. */
+export const UNKNOWN_KIND_GRACE_MS = 60 * 60_000;
+
 export class JobRunner {
   readonly holder: string;
   private readonly kinds = new Map<string, JobKind<JobPayload>>();
+  /** Jobs of kinds this runner has no handler for, warned about once each. */
+  private readonly warnedUnknown = new Set<string>();
   private readonly store: Store;
   private readonly logger: Logger;
   private readonly leaseMs: number;
@@ -336,7 +341,13 @@ export class JobRunner {
     const key = peek.id;
     const kind = this.kinds.get(peek.data.kind);
     if (!kind) {
-      this.logger.warn('no handler for a due job; left for a runner that has one', { key, kind: peek.data.kind });
+      // Another version's job (a rolling deploy) is left to a runner that knows it; one no version
+      // has taken for an hour (a kind renamed or removed) ends, so it can't hold up the due jobs listed behind it.
+      if (now - (peek.data.runAt ?? now) >= UNKNOWN_KIND_GRACE_MS) return this.retireUnknown(peek, now);
+      if (!this.warnedUnknown.has(key)) {
+        this.warnedUnknown.add(key);
+        this.logger.warn('no handler for a due job; left for a runner that has one', { key, kind: peek.data.kind });
+      }
       return 'not_claimed';
     }
     // Acks first: a job is work after an ack, and waits (briefly) while a Slack request is being answered.
@@ -362,6 +373,13 @@ export class JobRunner {
       logger: this.logger.child({ job: key, kind: job.kind, attempt: job.attempts }),
     };
     const policy: RetryPolicy = { ...DEFAULT_RETRY, ...kind.retry };
+    // Claimed more often than it may be tried: earlier attempts ended with no outcome and no failure
+    // recorded (the process died in the handler, or the outcome could not be committed). Run it again
+    // and it may kill the next process too: it ends here, visibly, as a failure would.
+    if (job.attempts > policy.maxAttempts) {
+      const last = job.lastError ? ` The last error: ${job.lastError}` : '';
+      return this.failed(ctx, kind, policy, new PermanentJobError(`It was started ${job.attempts - 1} times and never finished: the process stopped while it ran, or its outcome could not be recorded.${last}`));
+    }
     // While the handler runs, the claim is renewed: a live runner keeps its job, a dead one's lapses within one lease.
     const renew = setInterval(() => {
       if (this.stopped) return;
@@ -386,10 +404,29 @@ export class JobRunner {
       for (const wake of this.waiters) wake();
       return 'done';
     } catch (err) {
-      // The outcome could not be recorded: the job is due again after its lease, and runs again (handlers are idempotent).
-      this.logger.error('could not record a job outcome; it will run again', { err: toCodedError(err), job: key });
+      // The outcome could not be recorded: the job is due again after its lease, and runs again (handlers
+      // are idempotent), up to its attempts (the claim counts them). The reason is kept for the give-up.
+      const coded = toCodedError(err);
+      this.logger.error('could not record a job outcome; it will run again', { err: coded, job: key });
+      await this.store
+        .transition<JobDoc>(JOBS, key, (j) => j.state === 'pending' && j.holder === this.holder && j.attempts === job.attempts, () => ({ lastError: safeSummary(`its outcome could not be recorded: ${coded.message}`) }))
+        .catch(() => undefined);
       return 'retried';
     }
+  }
+
+  /** Ends a job of a kind no runner has taken since it fell due an hour ago: failed, with an audit entry. */
+  private async retireUnknown(peek: VersionedDoc<JobDoc>, now: number): Promise<'failed' | 'not_claimed'> {
+    const message = `No runner has a handler for jobs of kind "${peek.data.kind}" (renamed or removed?); it was due at ${new Date(peek.data.runAt ?? now).toISOString()}.`;
+    const ok = await this.store.runTransaction(async (tx) => {
+      const current = await tx.get<JobDoc>(JOBS, peek.id);
+      if (!current || current.data.state !== 'pending' || current.data.runAt !== peek.data.runAt) return false;
+      tx.put<JobDoc>(JOBS, peek.id, { ...current.data, state: 'failed', runAt: null, holder: null, finishedAt: now, lastError: message, expiresAt: now + 4 * KEEP_FINISHED_MS });
+      tx.audit({ actor: 'bot', action: 'job.failed', subject: peek.id, after: { kind: peek.data.kind, attempts: current.data.attempts, error: message } });
+      return true;
+    });
+    if (ok) this.logger.error('job ended: no handler for its kind', { key: peek.id, kind: peek.data.kind });
+    return ok ? 'failed' : 'not_claimed';
   }
 
   /** Commits the outcome with the job's completion, if the job is still ours. */
