@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { Transaction } from '@google-cloud/firestore';
+import { DocumentReference, Transaction } from '@google-cloud/firestore';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { journalSize, openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { isClosedTransaction, openFirestoreStore } from '../src/adapters/store/firestore.js';
@@ -526,6 +526,28 @@ describe.skipIf(!firestore.available)('firestore store, a transaction closed und
       }),
     ).rejects.toThrow(/Transaction is invalid or closed/);
     expect(runs).toBe(1);
+  });
+
+  /** The client resends a create whose answer was lost; the resend meets the document the first one made. */
+  const resentCreate = () => {
+    const create = DocumentReference.prototype.create;
+    return vi.spyOn(DocumentReference.prototype, 'create').mockImplementationOnce(async function (this: DocumentReference, data) {
+      await create.call(this, data);
+      throw Object.assign(new Error('6 ALREADY_EXISTS: Document already exists'), { code: 6, details: 'Document already exists' });
+    });
+  };
+
+  it('createOnce whose create landed but whose answer was lost still wins: the key is not given to no one', async () => {
+    resentCreate();
+    expect(await store.createOnce('clicks', 'k1', { by: 'a' })).toBe(true);
+    expect(await store.createOnce('clicks', 'k1', { by: 'b' })).toBe(false);
+    expect((await store.get('clicks', 'k1'))?.data).toEqual({ by: 'a' });
+  });
+
+  it('an audit entry whose create landed but whose answer was lost is written once, without an error', async () => {
+    resentCreate();
+    await store.audit({ actor: 'U1', action: 'test.resent', subject: 's1' });
+    expect((await store.recentAudit(20)).filter((e) => e.action === 'test.resent')).toHaveLength(1);
   });
 
   it('runs once when the argument is invalid for any other reason', async () => {

@@ -179,18 +179,21 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
     createOnce: (collection, id, data = {}, options = {}) =>
       guard(`createOnce ${collection}/${id}`, async () => {
         const doc = ref(collection, id);
-        const fresh = () => stamp(options.ttlMs !== undefined ? { ...data, expiresAt: Date.now() + options.ttlMs } : data).data;
+        // One version for every try: the client resends a commit whose answer was lost (and runs a
+        // transaction again), and the resend then meets this caller's own document, which is a win.
+        const { data: fresh, version } = stamp(options.ttlMs !== undefined ? { ...data, expiresAt: Date.now() + options.ttlMs } : data);
         try {
-          await doc.create(fresh());
+          await doc.create(fresh);
           return true;
         } catch (err) {
           if ((err as { code?: unknown }).code !== ALREADY_EXISTS) throw err;
         }
-        // It exists: it may be an expired copy, which one caller may replace.
+        // It exists: it may be ours (above), or an expired copy, which one caller may replace.
         return transact(async (tx) => {
           const snap = await tx.get(doc);
+          if (snap.exists && snap.get(VERSION_FIELD) === version) return true;
           if (snap.exists && !isExpired(snap.data())) return false;
-          tx.set(doc, fresh());
+          tx.set(doc, fresh);
           return true;
         });
       }),
@@ -251,7 +254,10 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
     audit: (entry) =>
       guard(`audit ${entry.action}`, async () => {
         const { ref: doc, data } = auditRecord(entry);
-        await doc.create(data);
+        // The id is unique to this entry: "already exists" is the client's resend of a create that landed.
+        await doc.create(data).catch((err: unknown) => {
+          if ((err as { code?: unknown }).code !== ALREADY_EXISTS) throw err;
+        });
       }),
 
     recentAudit: (limit) =>
