@@ -327,6 +327,17 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       expect([...runs.values()].every((by) => by.length === 1)).toBe(true);
     });
 
+    it('a run asked for while one is under way counts its budget from the call, not from when its turn comes', async () => {
+      const r = runner();
+      r.register('slow', { handler: () => new Promise((res) => setTimeout(res, 150)) });
+      for (let i = 0; i < 12; i++) await add({ key: `slow:${i}`, kind: 'slow', payload: {} });
+      const first = r.runDue({ budgetMs: 200 });
+      const second = await r.runDue({ budgetMs: 50 }); // its 50 ms pass while the first run finishes what it started
+      expect(second).toMatchObject({ ran: 0, more: true });
+      expect((await first).ran).toBeLessThan(12);
+      await drain(r);
+    });
+
     it('stops within its budget and says more is due', async () => {
       const r = runner();
       r.register('slow', { handler: () => new Promise((res) => setTimeout(res, 40)) });

@@ -176,9 +176,12 @@ export class JobRunner {
    * running ones finish). One run at a time per process: a call while one is
    * under way waits for it and then runs once more (callers arriving
    * meanwhile share that run), so whatever was due when it was called runs.
+   * The budget counts from the call: time spent waiting for the run under way
+   * is taken from it (a `/tasks/run` must answer within its scheduler deadline).
    */
   runDue(options: { budgetMs?: number } = {}): Promise<RunSummary> {
     const budgetMs = options.budgetMs ?? 30_000;
+    const deadline = Date.now() + budgetMs;
     if (!this.draining) {
       this.draining = this.drain(budgetMs).finally(() => {
         this.draining = undefined;
@@ -190,7 +193,7 @@ export class JobRunner {
       .catch(() => undefined)
       .then(() => {
         this.next = undefined;
-        return this.runDue({ budgetMs });
+        return this.runDue({ budgetMs: Math.max(0, deadline - Date.now()) });
       });
     return this.next;
   }
