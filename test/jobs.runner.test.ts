@@ -129,7 +129,7 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       release();
       // Watched without kicking (settled() would kick).
       const states = async () => Promise.all(words.map(async (word) => (await job(`say:${word}`))?.state));
-      await vi.waitFor(async () => expect(await states()).toEqual(words.map(() => 'done')), { timeout: 5_000, interval: 20 });
+      await vi.waitFor(async () => expect(await states()).toEqual(words.map(() => 'done')), { timeout: 15_000, interval: 20 });
       expect([...seen].sort()).toEqual([...words].sort());
       expect(await job('slow:1')).toMatchObject({ state: 'done' });
     });
