@@ -3,7 +3,7 @@
  * receiver, the Slack stand-in playing Slack, a loopback Looker following API
  * 4.0, and the store on both adapters (embedded; Firestore on its emulator).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KnownBlock } from '@slack/types';
 import { startTestBot, type TestBot } from './support/harness.js';
@@ -521,6 +521,27 @@ describe('/looker-access with Looker connected', () => {
     const users = [...looker.users.values()].filter((u) => u.email === email);
     expect(users).toHaveLength(1);
     expect([...users[0]!.role_ids].sort()).toEqual(['2', '5', '6', '7']);
+  });
+
+  it('waits while another change holds the Looker user (no attempt spent, no overlap), then grants', async () => {
+    const email = 'held.user@example.com';
+    const lock = `looker-user-${createHash('sha256').update(email).digest('hex').slice(0, 32)}`;
+    expect(await t.store.acquireLease(lock, 'another-change', 10 * 60_000)).toBe(true);
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    const before = looker.calls().length;
+    expect(await d.click(ALEX, request, ActionIds.lookerAccessApprove)).toContain('Approved');
+    await t.drain();
+    expect(looker.userByEmail(email)).toBeUndefined();
+    expect(looker.calls().slice(before).filter((c) => !c.endsWith('/users/search'))).toEqual([]); // only the plan's read, before the lock
+    expect((await jobsIn(t.store)).get(`looker.grant:${request.id}`)).toMatchObject({ state: 'pending', attempts: 0 });
+    await t.store.releaseLease(lock, 'another-change');
+    t.advance(60_000);
+    await t.drain();
+    t.setTime(Date.now());
+    const stored = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grant));
+    expect(stored).toMatchObject({ status: 'approved', grantError: null, grant: { mode: 'looker' } });
+    expect(looker.userByEmail(email)!.role_ids).toEqual(expect.arrayContaining(['2', '6', '7']));
   });
 
   it('changes nothing when it cannot tell who the Looker admins are', async () => {

@@ -16,7 +16,7 @@ import type { Store, StoreTx } from '../ports/store.js';
 import type { LookerAdmin } from '../ports/looker-admin.js';
 import type { Directory, Profile } from '../ports/directory.js';
 import { noticeJob, type LookerDmAbout, type Notice } from '../ports/notices.js';
-import { PermanentJobError, defineJob, type JobCommit, type JobContext, type JobKind } from '../jobs/runner.js';
+import { DeferJob, PermanentJobError, defineJob, type JobCommit, type JobContext, type JobKind } from '../jobs/runner.js';
 import { enqueue, jobKey, type JobSpec } from '../jobs/model.js';
 import { nextRecurringRun } from '../jobs/policy.js';
 import {
@@ -32,7 +32,12 @@ import {
   type ValidLookerAccessRequest,
 } from '../domain/looker-policy.js';
 
+/** The lock on one Looker user while its roles are read, merged and written. */
+const LOCK_LEASE_MS = 30_000;
+const LOCK_WAIT_MS = 2_000;
+
 /** Store collection of Looker access requests (App Home reads it too). */
+
 export const LOOKER_ACCESS_REQUESTS = 'looker_access_requests';
 /** Once-keys of modal submissions (view IDs): Slack's repeated deliveries create one request. */
 export const LOOKER_ACCESS_SUBMISSIONS = 'looker_access_submissions';
@@ -564,20 +569,32 @@ export class LookerAccessService {
    */
   private async withLookerUserLock<T>(email: string, jobKey: string, fn: () => Promise<T>): Promise<T> {
     const name = `looker-user-${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 32)}`;
-    const holder = `job:${jobKey}`;
-    const deadline = Date.now() + 20_000;
+    // One holder per run, so even two runs of the same job exclude each other.
+    const holder = `job:${jobKey}:${randomBytes(6).toString('hex')}`;
+    const deadline = Date.now() + LOCK_WAIT_MS;
     let held = false;
-    while (!(held = await this.opts.store.acquireLease(name, holder, 30_000)) && Date.now() < deadline) {
+    while (!(held = await this.opts.store.acquireLease(name, holder, LOCK_LEASE_MS)) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
     }
-    // Past the deadline the holder is presumed stuck; going ahead beats never granting.
-    if (!held) this.opts.logger.warn('looker user lock not acquired; going ahead', { lease: name });
+    // Another grant or revoke is changing this Looker user (a read-merge-write of its roles): wait
+    // for it rather than overlap it. A deferral costs no attempt; the lease of a holder that died lapses.
+    if (!held) throw new DeferJob(this.now().getTime() + LOCK_LEASE_MS / 3);
+    // Kept while the calls run (a grant is up to nine calls of up to 15 s each).
+    const renew = setInterval(() => {
+      void this.opts.store.acquireLease(name, holder, LOCK_LEASE_MS).then(
+        (ok) => { if (!ok) this.opts.logger.warn('looker user lock lost while in use', { lease: name }); },
+        () => undefined,
+      );
+    }, LOCK_LEASE_MS / 3);
+    renew.unref?.();
     try {
       return await fn();
     } finally {
-      if (held) await this.opts.store.releaseLease(name, holder).catch(() => undefined);
+      clearInterval(renew);
+      await this.opts.store.releaseLease(name, holder).catch(() => undefined);
     }
   }
+
 }
 
 function grantJob(requestId: string): JobSpec {
