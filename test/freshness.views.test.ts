@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KnownBlock } from '@slack/types';
-import { freshnessAlertMessage, pipelineStatusMessage, ownerMention, duration, rerunNotAllowedMessage } from '../views/freshness.js';
+import { freshnessAlertMessage, freshnessRecoveredReply, pipelineStatusMessage, ownerMention, duration, rerunNotAllowedMessage } from '../views/freshness.js';
 import { rerunMessage } from '../views/rerun.js';
 import type { Source } from '../src/sources/catalog.js';
 import type { SourceFreshness } from '../src/services/freshness.js';
@@ -75,7 +75,16 @@ describe('freshness views', () => {
     expect(m.text).toMatch(/recovered/);
     expect(JSON.stringify(m.blocks)).not.toContain('"actions"');
     expect(JSON.stringify(m.blocks)).toContain('https://x.slack.com/archives/C1/p1');
-    expect(JSON.stringify(m.blocks)).toContain('after 2 h stale');
+    // Stale since its SLA passed: 4 h late when the alert was posted, recovered 2 h later.
+    expect(JSON.stringify(m.blocks)).toContain('after 6 h stale');
+  });
+
+  it('counts stale time from when the SLA passed, and the last update\'s age from now, on every edit', () => {
+    const opened = now.getTime();
+    const reply = freshnessRecoveredReply({ ...result(source(1), 1), checkedAt: new Date(opened + 2 * HOUR) }, doc({ openedAt: opened }));
+    expect(reply.text).toContain('fresh again after 6 h stale');
+    const later = JSON.stringify(freshnessAlertMessage(source(1), { doc: doc({ openedAt: opened }), now: new Date(opened + 2 * HOUR) }).blocks);
+    expect(later).toContain('(32 hours ago)');
   });
 
   it('never puts a mention inside a link label, where Slack shows it raw', () => {

@@ -37,7 +37,7 @@ describe('wording', () => {
     expect(card).not.toMatch(/ on <!date/);
     const recovered = freshnessAlertMessage(source({ name: 'HubSpot' }), { doc: alertDoc({ state: 'closed', recoveredAt: NOW.getTime(), openedAt: NOW.getTime() - 2 * HOUR }), now: NOW });
     const line = (recovered.blocks[0] as SectionBlock).text!.text;
-    expect(line).toMatch(/^:white_check_mark: \*HubSpot recovered\* <!date\^\d+\^\{date_short_pretty\} at \{time\}\|[^>]+>, after 2 h stale \(since <!date/);
+    expect(line).toMatch(/^:white_check_mark: \*HubSpot recovered\* <!date\^\d+\^\{date_short_pretty\} at \{time\}\|[^>]+>, after 6 h stale \(since <!date/);
     expect(line).not.toMatch(/recovered\* at/);
   });
 

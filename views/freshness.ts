@@ -51,13 +51,15 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
   const name = escapeMrkdwn(source.name);
   const lastUpdate = doc.lastUpdatedIso ? new Date(doc.lastUpdatedIso) : null;
   const opened = doc.openedAt ? new Date(doc.openedAt) : now;
+  // Stale since it passed its SLA, not since the alert was posted: it was already late by then.
+  const staleSince = new Date(opened.getTime() - Math.max(0, doc.lateByMs));
   if (doc.state === 'closed' && doc.recoveredAt) {
     const recovered = new Date(doc.recoveredAt);
     const newUpdate = doc.recoveredLastUpdateIso ? new Date(doc.recoveredLastUpdateIso) : null;
     const text = `:white_check_mark: ${name} recovered ${recovered.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
     // Slack's date tokens read "Today at 8:08 PM": never after "at" or "on".
     const lines = [
-      `:white_check_mark: *${name} recovered* ${slackDate(recovered)}, after ${duration(recovered.getTime() - opened.getTime())} stale (since ${slackDate(opened)}).`,
+      `:white_check_mark: *${name} recovered* ${slackDate(recovered)}, after ${duration(recovered.getTime() - staleSince.getTime())} stale (since ${slackDate(staleSince)}).`,
       newUpdate ? `Its last update is now ${slackDate(newUpdate)}.` : '',
     ].filter(Boolean);
     const context = [`Owner ${ownerMention(source.owner)}`, `SLA: ${slaText(source)}`];
@@ -77,7 +79,7 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
     {
       type: 'section',
       fields: [
-        { type: 'mrkdwn', text: `*Last update*\n${lastUpdateText(lastUpdate, opened)}` },
+        { type: 'mrkdwn', text: `*Last update*\n${lastUpdateText(lastUpdate, now)}` },
         { type: 'mrkdwn', text: `*Late by*\n${duration(doc.lateByMs)} (as of ${slackDate(opened, '{time}')})` },
         { type: 'mrkdwn', text: `*Expected*\n${slaText(source)}` },
         { type: 'mrkdwn', text: `*Owner*\n${ownerMention(source.owner)}` },
@@ -115,7 +117,7 @@ export function freshnessReminderReply(r: SourceFreshness): MessageBody {
 
 /** The thread reply when the source is fresh again. */
 export function freshnessRecoveredReply(r: SourceFreshness, doc: AlertDoc): MessageBody {
-  const since = doc.openedAt ? ` after ${duration(r.checkedAt.getTime() - doc.openedAt)} stale` : '';
+  const since = doc.openedAt ? ` after ${duration(r.checkedAt.getTime() - (doc.openedAt - Math.max(0, doc.lateByMs)))} stale` : '';
   const text = `:white_check_mark: ${escapeMrkdwn(r.source.name)} is fresh again${since}: last update ${r.lastUpdated ? slackDate(r.lastUpdated) : 'unknown'}.`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
