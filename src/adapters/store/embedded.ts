@@ -4,8 +4,16 @@
  *
  * - Every commit (a put, a transition, a whole transaction with its audit
  *   entries) is one line of `journal.jsonl`, appended and fsynced before the
- *   caller hears back. A crash leaves the line whole or torn; a torn last
- *   line is dropped at the next open, so a transaction is all or nothing.
+ *   caller hears back, and only then applied in memory. A crash leaves the
+ *   line whole or torn; a torn last line is dropped at the next open, so a
+ *   transaction is all or nothing. A write or fsync that fails (a full disk,
+ *   a file size limit) is undone by truncating the journal back to the end of
+ *   the last good line, so the next append starts clean; if even that fails,
+ *   the store refuses every later write rather than acknowledge commits a
+ *   reopen would lose.
+ * - On opening, only the last line may be unreadable (torn). An unreadable
+ *   line with lines after it is damage, not a crash: the store refuses to
+ *   open, naming the file and line, and leaves the file as it is.
  * - When the journal grows past a threshold it is folded into
  *   `snapshot.json` (written to a temporary file, fsynced, renamed), then
  *   emptied. The snapshot records the last sequence number it holds, so a
@@ -65,14 +73,27 @@ export interface EmbeddedStoreOptions {
    * benchmark they were about a tenth of the bot thread's allocations and put ~20% on the ack p99.
    */
   checkNesting?: boolean;
+  /** Test seam: wraps the journal's file handle (to simulate short writes, a full disk, a failing fsync). */
+  wrapJournal?: (journal: JournalFile) => JournalFile;
+}
+
+/** What the store does with its journal's file handle (a `FileHandle` opened for appending). */
+export interface JournalFile {
+  write(buffer: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  datasync(): Promise<void>;
+  sync(): Promise<void>;
+  truncate(length: number): Promise<void>;
+  stat(): Promise<{ size: number }>;
+  close(): Promise<void>;
 }
 
 /** Opens (creating if needed) the embedded store in `dataDir/store/`. */
 export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreOptions = {}): Promise<Store> {
   const dir = path.resolve(dataDir, 'store');
   const compactBytes = options.compactBytes ?? COMPACT_BYTES;
+  let created: string | undefined; // the topmost directory mkdir made, if any
   try {
-    await mkdir(dir, { recursive: true });
+    created = await mkdir(dir, { recursive: true });
   } catch (err) {
     throw new StoreError(`cannot create the embedded store in ${dir}: ${message(err)}`, { cause: err });
   }
@@ -81,15 +102,26 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
   const collections = new Map<string, Collection>();
   const auditLog: Required<AuditEntry>[] = [];
   let seq = 0;
-  let journal: FileHandle;
+  let journal: JournalFile;
+  /** Where the journal's last good line ends: a failed append is truncated back to here. */
   let journalBytes = 0;
   try {
     const loaded = await load(dir);
     for (const [name, docs] of Object.entries(loaded.collections)) collections.set(name, new Map(Object.entries(docs)));
     auditLog.push(...loaded.audit);
     seq = loaded.seq;
-    journal = await open(path.join(dir, JOURNAL), 'a');
+    const handle: FileHandle = await open(path.join(dir, JOURNAL), 'a');
+    journal = options.wrapJournal ? options.wrapJournal(handle) : handle;
     journalBytes = (await journal.stat()).size;
+    // A journal just created: make its directory entry durable (and those of the directories made for it), or a power
+    // cut could lose the file with every commit in it. Once, not per commit.
+    if (!loaded.journalExisted) {
+      await syncDir(dir);
+      if (created) for (let d = path.dirname(dir), top = path.dirname(created); ; d = path.dirname(d)) {
+        await syncDir(d);
+        if (d === top || d === path.dirname(d)) break;
+      }
+    }
   } catch (err) {
     await releaseLock(dir);
     throw err instanceof StoreError ? err : new StoreError(`cannot open the embedded store in ${dir}: ${message(err)}`, { cause: err });
@@ -98,6 +130,10 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
   const insideTx = options.checkNesting ? new AsyncLocalStorage<true>() : undefined;
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
+  /** Set when a failed append could not be undone: the journal's tail is unknown, so no later write is acknowledged. */
+  let failed: StoreError | undefined;
+  /** Journal size that triggers the next fold (pushed further out when a fold fails). */
+  let compactAt = compactBytes;
   function serial<R>(what: string, op: () => Promise<R> | R): Promise<R> {
     if (insideTx?.getStore()) {
       return Promise.reject(new StoreError(`embedded store: ${what} inside a transaction: use the transaction's own methods`));
@@ -144,14 +180,42 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
       record.a = JSON.parse(JSON.stringify(record.a)) as Required<AuditEntry>[];
     }
     if (!record.w.length && !record.a) return applied;
-    const line = JSON.stringify(record) + '\n';
-    await journal.write(line);
-    await journal.datasync();
-    journalBytes += Buffer.byteLength(line);
+    if (failed) throw failed;
+    const line = Buffer.from(JSON.stringify(record) + '\n', 'utf8');
+    try {
+      // A write may take less than the whole line (a full disk, a file size limit): the rest goes on from there.
+      for (let done = 0; done < line.length; ) {
+        const { bytesWritten } = await journal.write(line, done, line.length - done);
+        if (bytesWritten <= 0) throw new Error(`the journal took ${done} of the line's ${line.length} bytes, then none`);
+        done += bytesWritten;
+      }
+      await journal.datasync();
+    } catch (err) {
+      // Nothing was applied: undo the partial line, so the next append does not land glued onto it.
+      await rollBack(err);
+      throw new StoreError(`embedded store: writing ${path.join(dir, JOURNAL)} failed, nothing was committed: ${message(err)}`, { cause: err });
+    }
+    journalBytes += line.length;
     seq = s;
     apply(record);
-    if (journalBytes > compactBytes) await compact();
+    if (journalBytes > compactAt) await compact();
     return applied;
+  }
+
+  /** Truncates the journal back to its last good line after a failed append; if that fails too, refuses later writes. */
+  async function rollBack(cause: unknown): Promise<void> {
+    try {
+      await journal.truncate(journalBytes);
+      await journal.datasync();
+    } catch (err) {
+      failed = new StoreError(
+        `embedded store: writing ${path.join(dir, JOURNAL)} failed (${message(cause)}) and truncating it back to its last good line ` +
+          `(${journalBytes} bytes) failed too (${message(err)}): refusing further writes, which a reopen could lose. ` +
+          'Free the disk (or fix the file system) and restart the bot; it reopens from the last acknowledged commit.',
+        { cause: err },
+      );
+      throw failed;
+    }
   }
 
   function apply(record: JournalRecord): void {
@@ -179,10 +243,32 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
       collections: Object.fromEntries([...collections].map(([name, docs]) => [name, Object.fromEntries(docs)])),
       audit: auditLog,
     };
-    await writeAtomic(path.join(dir, SNAPSHOT), JSON.stringify(snapshot));
-    await journal.truncate(0);
-    await journal.sync();
-    journalBytes = 0;
+    try {
+      await writeAtomic(path.join(dir, SNAPSHOT), JSON.stringify(snapshot));
+    } catch (err) {
+      // The commit that asked for the fold is durable already and must not be reported as failed (a caller retrying it
+      // would do it twice); the journal keeps everything, so the fold is tried again once it has grown as much again.
+      compactAt = journalBytes + compactBytes;
+      process.emitWarning(`embedded store: folding ${path.join(dir, JOURNAL)} into ${SNAPSHOT} failed, will retry later: ${message(err)}`);
+      return;
+    }
+    compactAt = compactBytes;
+    try {
+      await journal.truncate(0);
+      await journal.sync();
+      journalBytes = 0;
+    } catch (err) {
+      // The snapshot holds every line (a reopen skips those it holds), but where the journal ends is now unknown.
+      try {
+        journalBytes = (await journal.stat()).size;
+      } catch {
+        failed = new StoreError(
+          `embedded store: emptying ${path.join(dir, JOURNAL)} after folding it failed (${message(err)}), and its size is unknown: refusing further writes. Restart the bot.`,
+          { cause: err },
+        );
+      }
+      process.emitWarning(`embedded store: emptying ${path.join(dir, JOURNAL)} after folding it failed: ${message(err)}`);
+    }
   }
 
   /**
@@ -316,8 +402,13 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
   return store;
 }
 
-/** Reads the snapshot, replays the journal after it, and imports the layout of earlier versions once. */
-async function load(dir: string): Promise<Snapshot> {
+/**
+ * Reads the snapshot and replays the journal after it (importing the layout of earlier versions once). A last line
+ * that is torn (no newline, or unreadable) is what a crash mid-append leaves: it is dropped, and cut off the file so the
+ * next append does not land glued onto it. An unreadable line with lines after it is refused: dropping it and what
+ * follows would lose acknowledged commits.
+ */
+async function load(dir: string): Promise<Snapshot & { journalExisted: boolean }> {
   const snapshotFile = path.join(dir, SNAPSHOT);
   const journalFile = path.join(dir, JOURNAL);
   let snapshot: Snapshot = { seq: 0, collections: {}, audit: [] };
@@ -331,22 +422,28 @@ async function load(dir: string): Promise<Snapshot> {
       snapshot = legacy.snapshot;
     }
   }
-  let text = '';
+  let bytes: Buffer;
   try {
-    text = await readFile(journalFile, 'utf8');
+    bytes = await readFile(journalFile);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return { ...snapshot, journalExisted: false };
   }
-  let good = 0;
-  for (const line of text.split('\n')) {
-    if (good + line.length >= text.length) break; // no newline after it: torn by a crash
-    let record: JournalRecord;
-    try {
-      record = JSON.parse(line) as JournalRecord;
-    } catch {
-      break;
+  let good = 0; // bytes of whole, readable lines
+  for (let lineNo = 1; good < bytes.length; lineNo++) {
+    const end = bytes.indexOf(0x0a, good);
+    if (end < 0) break; // no newline after it: torn by a crash
+    const record = parseRecord(bytes.toString('utf8', good, end));
+    if (!record) {
+      if (end + 1 >= bytes.length) break; // the last line: torn by a crash
+      const after = bytes.toString('utf8', end + 1).split('\n').filter((l) => l.trim()).length;
+      throw new StoreError(
+        `the embedded store's journal ${journalFile} is damaged: line ${lineNo} (byte ${good}) is not a journal record, ` +
+          `and ${after} more line(s) follow it. Refusing to open rather than drop them; the file is left as it is. ` +
+          'Repair or remove that line (keep a copy of the file first), then start again.',
+      );
     }
-    good += line.length + 1;
+    good = end + 1;
     if (record.s <= snapshot.seq) continue;
     for (const [c, id, entry] of record.w) {
       const docs = (snapshot.collections[c] ??= {});
@@ -357,8 +454,20 @@ async function load(dir: string): Promise<Snapshot> {
     snapshot.seq = record.s;
   }
   // Drop a torn tail now, or the next append would be glued onto it.
-  if (good < Buffer.byteLength(text) && text) await truncateFile(journalFile, Buffer.byteLength(text.slice(0, good)));
-  return snapshot;
+  if (good < bytes.length) await truncateFile(journalFile, good);
+  return { ...snapshot, journalExisted: true };
+}
+
+/** A journal line's record, or null when the line is not one (torn, or damaged). */
+function parseRecord(line: string): JournalRecord | null {
+  let record: unknown;
+  try {
+    record = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  const r = record as Partial<JournalRecord> | null;
+  return r !== null && typeof r === 'object' && typeof r.s === 'number' && Array.isArray(r.w) ? (r as JournalRecord) : null;
 }
 
 /** The layout before the journal: one JSON file per collection and an `audit.jsonl`. */
@@ -464,16 +573,26 @@ function compareValues(a: unknown, b: unknown): number {
 
 async function writeAtomic(file: string, contents: string): Promise<void> {
   const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  const fh = await open(tmp, 'w');
   try {
-    await fh.writeFile(contents, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(contents, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined); // a half-written copy would only fill the disk further
+    throw err;
   }
-  await rename(tmp, file);
   // Makes the rename itself durable, not only the contents.
-  const d = await open(path.dirname(file), 'r');
+  await syncDir(path.dirname(file));
+}
+
+/** Makes a directory's entries (a file created or renamed in it) durable. */
+async function syncDir(dir: string): Promise<void> {
+  const d = await open(dir, 'r');
   try {
     await d.sync();
   } finally {
