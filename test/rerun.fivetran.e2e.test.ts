@@ -111,6 +111,20 @@ describe('reruns through Fivetran', () => {
     expect(await t.bot.services.freshness.freshness.activeRerun('github')).toBeUndefined();
   });
 
+  it('follows a rescheduled sync that Fivetran resumes to its end, for the whole timeout', async () => {
+    // Rescheduled after 0.1 s, resumed 0.6 s later, then 0.6 s of syncing: done at about 1.3 s, within the 2 s timeout
+    // but after the shorter wait a rescheduled sync gets (a quarter of the timeout from when it was seen rescheduled).
+    fivetran.addConnection('github_org', { outcome: 'reschedule', syncMs: 100, rescheduleMs: 600, resume: { outcome: 'succeed', syncMs: 600 } });
+    const before = syncs('github_org').length;
+    const { message } = await rerun('github', /Freshness check/);
+    const text = render(message);
+    expect(text).toMatch(/succeeded/);
+    expect(text).not.toMatch(/timed out|not waiting on it/);
+    expect(syncs('github_org').length).toBe(before + 1);
+    const doc = (await t.store.list<{ sourceId: string; phase: string; startedAt: string }>('reruns', {})).map((d) => d.data).filter((d) => d.sourceId === 'github').sort((a, b) => a.startedAt.localeCompare(b.startedAt)).at(-1);
+    expect(doc?.phase).toBe('succeeded');
+  });
+
   it('says a rescheduled sync on a manual schedule will not run by itself, and stops following it at once', async () => {
     fivetran.addConnection('github_org', { outcome: 'reschedule', syncMs: 100, scheduleType: 'manual' });
     const { message } = await rerun('github', /syncs only when asked/);

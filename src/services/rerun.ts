@@ -286,10 +286,13 @@ export class RerunService {
     if (status.state === 'rescheduled' && status.onlyIfAsked) {
       return this.finish(runKey, { phase: 'rescheduled', patch: { rescheduledFor: status.rescheduledFor ?? null, rescheduledOnlyIfAsked: true } });
     }
-    if (now >= doc.deadlineMs) return this.finish(runKey, { phase: doc.phase === 'rescheduled' ? 'rescheduled' : 'timed_out' });
+    // A rescheduled sync is followed a little longer, never for the full timeout; one that runs again
+    // (Fivetran resumed it at rescheduled_for) gets the full timeout back, counted from the rerun's start.
+    const fullDeadlineMs = Date.parse(doc.startedAt) + this.opts.timeoutMs;
+    const currentDeadlineMs = status.state === 'running' && doc.phase === 'rescheduled' && Number.isFinite(fullDeadlineMs) ? Math.max(doc.deadlineMs, fullDeadlineMs) : doc.deadlineMs;
+    if (now >= currentDeadlineMs) return this.finish(runKey, { phase: doc.phase === 'rescheduled' && status.state === 'rescheduled' ? 'rescheduled' : 'timed_out' });
     if (status.state === doc.phase) return { again };
-    // A rescheduled sync is shown and followed a little longer, never for the full timeout.
-    const deadlineMs = status.state === 'rescheduled' ? Math.min(doc.deadlineMs, now + Math.min(10 * 60_000, this.opts.timeoutMs / 4)) : doc.deadlineMs;
+    const deadlineMs = status.state === 'rescheduled' ? Math.min(doc.deadlineMs, now + Math.min(10 * 60_000, this.opts.timeoutMs / 4)) : currentDeadlineMs;
     return {
       again,
       commit: async (tx, enq) => {

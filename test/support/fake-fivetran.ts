@@ -13,7 +13,10 @@
  * `status.rescheduled_for`, `status.tasks`) and `POST /v1/connections/{id}/sync`
  * (`{ force }`; answers `{ code: 'Success', message }`). Basic auth with the
  * key and secret is checked. Each connection syncs for `syncMs`, then
- * succeeds, fails, or is rescheduled (and stays so). Faults can be queued:
+ * succeeds, fails, or is rescheduled for `rescheduleMs` later. At
+ * `rescheduled_for` a connection on the auto schedule resumes syncing by
+ * itself, as Fivetran does (`resume` says how that sync goes); one on a
+ * manual schedule stays rescheduled until asked. Faults can be queued:
  * any status (409, 429 with Retry-After, 500) for the next matching requests.
  */
 import { once } from 'node:events';
@@ -36,13 +39,17 @@ export interface FakeConnection {
   outcome: 'succeed' | 'fail' | 'reschedule';
   /** How long a sync takes. */
   syncMs: number;
-  /** Syncs started (POST /sync accepted). */
+  /** Syncs started (POST /sync accepted, or resumed by the schedule at rescheduled_for). */
   syncs: number;
   setupState: 'incomplete' | 'connected' | 'broken';
   /** Fivetran's `schedule_type`: on `manual`, a sync runs only when asked (a rescheduled one included). */
   scheduleType: 'auto' | 'manual';
   /** How unset timestamps and lists are sent: `null` / `[]`, or left out (both are what the spec allows). */
   unset: 'null' | 'absent';
+  /** A rescheduled sync's `rescheduled_for` is this far ahead (default an hour). */
+  rescheduleMs: number;
+  /** How the sync resumed at `rescheduled_for` goes (auto schedule only); default: as the first one. */
+  resume?: { outcome: 'succeed' | 'fail' | 'reschedule'; syncMs: number };
 }
 
 export interface FivetranRequest {
@@ -94,7 +101,7 @@ export class FakeFivetran {
     const c: FakeConnection = {
       id, service: 'hubspot', schema: id, paused: false, syncState: 'scheduled',
       succeededAt: new Date(Date.now() - (init.succeededAgoMs ?? 30 * 3_600_000)).toISOString(),
-      failedAt: null, rescheduledFor: null, tasks: [], outcome: 'succeed', syncMs: 200, syncs: 0, setupState: 'connected', scheduleType: 'auto', unset: 'null',
+      failedAt: null, rescheduledFor: null, tasks: [], outcome: 'succeed', syncMs: 200, syncs: 0, setupState: 'connected', scheduleType: 'auto', unset: 'null', rescheduleMs: 3_600_000,
       ...init,
     };
     this.connections.set(id, c);
@@ -192,7 +199,20 @@ export class FakeFivetran {
         c.tasks = [{ code: 'reconnect', message: 'HubSpot OAuth token expired: reconnect the connection' }];
       } else {
         c.syncState = 'rescheduled';
-        c.rescheduledFor = new Date(Date.now() + 3_600_000).toISOString();
+        c.rescheduledFor = new Date(Date.now() + c.rescheduleMs).toISOString();
+        // On the auto schedule Fivetran resumes the sync at rescheduled_for; on a manual one it waits to be asked.
+        if (c.scheduleType === 'auto') {
+          const resumed = setTimeout(() => {
+            this.timers.delete(resumed);
+            if (c.syncs !== run || c.syncState !== 'rescheduled' || c.paused) return;
+            if (c.resume) {
+              c.outcome = c.resume.outcome;
+              c.syncMs = c.resume.syncMs;
+            }
+            this.beginSync(c);
+          }, c.rescheduleMs);
+          this.timers.add(resumed);
+        }
       }
     };
     this.timers.add(timer);
