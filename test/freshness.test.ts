@@ -227,6 +227,33 @@ describe('alerts', () => {
     await s.check();
     expect(alerts().length).toBe(count + 1);
   });
+
+  it('does not reopen a recovered alert on a stale reading measured before the recovery', async () => {
+    // Two paths measure, then reconcile (a scheduled check and a rerun's after-check): the older, stale reading lands last.
+    const f = rt.services.freshness;
+    const hubspot = f.catalog.get('hubspot')!;
+    await s.check();
+    expect((await f.alerts.get('hubspot'))?.state).toBe('open');
+    const older = await f.freshness.checkSource(hubspot, now());
+    expect(older.dataState).toBe('stale');
+    clock += 1_000;
+    await refreshDemoTables(warehouse, ['hubspot_contacts', 'hubspot_companies'], now());
+    await s.check();
+    const recovered = (await f.alerts.get('hubspot'))!;
+    expect(recovered.state).toBe('closed');
+    const posted = alerts().length;
+    clock += 1_000;
+    await f.alerts.reconcile([older], now());
+    await drain(rt.jobs);
+    expect(await f.alerts.get('hubspot')).toEqual(recovered);
+    expect(alerts().length).toBe(posted);
+    expect(alerts().filter((m) => m.text.includes('HubSpot')).at(-1)!.text).toMatch(/recovered/);
+    // A reading taken after the recovery that finds it stale again still opens a new alert.
+    clock += 27 * HOUR;
+    await s.check();
+    expect((await f.alerts.get('hubspot'))?.episode).toBe(recovered.episode + 1);
+    expect(alerts().filter((m) => m.text.includes('HubSpot')).at(-1)!.text).toMatch(/is stale/);
+  });
 });
 
 describe('the tasks secret', () => {

@@ -98,6 +98,8 @@ export class FreshnessAlerts {
     const t = now.getTime();
     return this.opts.store.runTransaction(async (tx) => {
       const current = (await tx.get<AlertDoc>(ALERTS, id))?.data;
+      // A reading measured before the recovery (another check or a rerun's after-check landing late) is old news.
+      if (current?.state === 'closed' && measuredBeforeRecovery(current, r)) return false;
       if (!current || current.state === 'closed') {
         const episode = (current?.episode ?? 0) + 1;
         const doc: AlertDoc = {
@@ -180,6 +182,16 @@ export class FreshnessAlerts {
   private async notify(tx: StoreTx, notices: Notice[], at: number): Promise<void> {
     for (const n of notices) await enqueue(tx, noticeJob(n), at);
   }
+}
+
+/**
+ * Whether a reading predates the recovery that closed an alert: it was taken
+ * before the recovery was recorded, or it saw older data than the recovery did.
+ */
+export function measuredBeforeRecovery(alert: AlertDoc, r: Pick<SourceFreshness, 'checkedAt' | 'lastUpdated'>): boolean {
+  if (alert.recoveredAt !== null && r.checkedAt.getTime() < alert.recoveredAt) return true;
+  const recoveredData = alert.recoveredLastUpdateIso ? Date.parse(alert.recoveredLastUpdateIso) : NaN;
+  return r.lastUpdated !== null && Number.isFinite(recoveredData) && r.lastUpdated.getTime() < recoveredData;
 }
 
 /**
