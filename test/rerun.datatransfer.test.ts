@@ -93,6 +93,24 @@ describe('reruns through BigQuery Data Transfer', () => {
     expect(blocksToText(done.blocks ?? [])).toContain('subscriptions_raw was not found');
   });
 
+  it('after a 503 that created the run anyway, and runs.list failing too, looks again later and follows that run: no second run', async () => {
+    fake.addConfig(CONFIG, { pendingMs: 100, runMs: 200 });
+    const starts = fake.startRequests().length;
+    const runs = fake.manualRuns().length;
+    const known = rerunMessage()?.ts;
+    fake.failNext('POST', /startManualRuns/, 503, { afterEffect: true });
+    // The adapter retries an idempotent list once: both answers fail, so whether a run started cannot be told yet.
+    fake.failNext('GET', /\/runs$/, 500, { times: 2 });
+    expect((await s.reruns.rerun({ source: 'prod_postgres', userId: StandinDefaults.users.bizops, force: false })).kind).toBe('started');
+    const done = await standin.waitFor(() => {
+      const m = rerunMessage();
+      return m && m.ts !== known && /Freshness check/.test(blocksToText(m.blocks ?? [])) ? m : undefined;
+    }, { timeoutMs: 15_000 });
+    expect(blocksToText(done.blocks ?? [])).toMatch(/succeeded/);
+    expect(fake.startRequests().length).toBe(starts + 1);
+    expect(fake.manualRuns().length).toBe(runs + 1);
+  });
+
   it('refuses someone outside BizOps without calling Data Transfer', async () => {
     const before = fake.startRequests().length;
     expect((await s.reruns.rerun({ source: 'prod_postgres', userId: StandinDefaults.users.regular, force: false })).kind).toBe('not_allowed');

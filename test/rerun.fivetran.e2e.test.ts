@@ -43,14 +43,14 @@ const render = (m: StoredMessage | undefined) => blocksToText({ text: m?.text, b
 const syncs = (id: string) => fivetran.syncRequests().filter((r) => r.path === `/v1/connections/${id}/sync`);
 
 /** Runs `/pipeline rerun <source>` as BizOps and waits for the rerun message to reach its end. */
-async function rerun(source: string, until: RegExp): Promise<{ answer: string; message: StoredMessage }> {
+async function rerun(source: string, until: RegExp, timeoutMs = 15_000): Promise<{ answer: string; message: StoredMessage }> {
   const before = new Set(t.standin.conversation(channel).map((m) => m.ts));
   const { ack } = await t.standin.runCommand(t.client, { command: '/pipeline', text: `rerun ${source}`, userId: bizops, channelId: channel });
   const id = ack.responseUrl.split('/').pop();
   const answer = await t.standin.waitFor(() => t.standin.responses.find((r) => r.id === id), { timeoutMs: 15_000 });
   const message = await t.standin.waitFor(
     () => t.standin.conversation(channel).find((m) => !before.has(m.ts) && m.text.startsWith('Rerun of') && until.test(render(m))),
-    { timeoutMs: 15_000 },
+    { timeoutMs },
   );
   return { answer: blocksToText(answer.body as never), message };
 }
@@ -92,16 +92,48 @@ describe('reruns through Fivetran', () => {
     expect(syncs('salesforce_main').map((r) => r.body)).toEqual([{ force: false }, { force: true }]);
   });
 
-  it('waits out 429 with Retry-After, and reports two 500s', async () => {
+  it('waits out 429 with Retry-After', async () => {
     fivetran.addConnection('hubspot_daily', { syncMs: 100 });
     fivetran.failNext('POST', /hubspot_daily\/sync$/, 429, { headers: { 'Retry-After': '1' } });
     const limited = await rerun('hubspot', /Freshness check/);
     expect(render(limited.message)).toMatch(/succeeded/);
+  });
+
+  it('after two 500s to POST /sync (which may have started a sync) asks Fivetran, then starts the sync', async () => {
+    fivetran.addConnection('hubspot_daily', { syncMs: 100 });
     fivetran.failNext('POST', /hubspot_daily\/sync$/, 500, { times: 2 });
-    const broken = await rerun('hubspot', /failed/);
+    const before = syncs('hubspot_daily').length;
+    const { message } = await rerun('hubspot', /Freshness check/);
+    expect(render(message)).toMatch(/succeeded/);
+    // Two answered 500 (the adapter retries a non-forced sync once); the start job ran again, saw no sync, and asked once more.
+    expect(syncs('hubspot_daily').length).toBe(before + 3);
+  });
+
+  it('adopts the sync a forced POST /sync started before Fivetran answered 500, and forces no second one', async () => {
+    const c = fivetran.addConnection('salesforce_main', { syncMs: 400 });
+    const before = syncs('salesforce_main').length;
+    fivetran.failNext('POST', /salesforce_main\/sync$/, 500, { afterEffect: true });
+    const latest = () => t.standin.conversation(channel).filter((m) => m.text.startsWith('Rerun of Salesforce')).at(-1);
+    const known = latest()?.ts;
+    expect((await t.bot.services.freshness.reruns.rerun({ source: 'salesforce', userId: bizops, force: true })).kind).toBe('started');
+    const done = await t.standin.waitFor(() => {
+      const m = latest();
+      return m && m.ts !== known && /Freshness check/.test(render(m)) ? m : undefined;
+    }, { timeoutMs: 15_000 });
+    expect(render(done)).toMatch(/\(forced\)[\s\S]*succeeded/);
+    expect(syncs('salesforce_main').slice(before).map((r) => r.body)).toEqual([{ force: true }]);
+    expect(c.syncs).toBe(1);
+  });
+
+  it('reports a start that keeps failing with 5xx after its last attempt', async () => {
+    fivetran.addConnection('hubspot_daily', { syncMs: 100 });
+    // Four attempts of the start job, each sending POST /sync twice.
+    fivetran.failNext('POST', /hubspot_daily\/sync$/, 500, { times: 8 });
+    const broken = await rerun('hubspot', /failed/, 28_000);
     expect(render(broken.message)).toMatch(/Fivetran answered 500/);
     expect(render(broken.message)).not.toMatch(/\.(js|ts):\d+/);
-  });
+    expect(await t.bot.services.freshness.freshness.activeRerun('hubspot')).toBeUndefined();
+  }, 40_000);
 
   it('shows a sync stuck in rescheduled and stops following it', async () => {
     fivetran.addConnection('github_org', { outcome: 'reschedule', syncMs: 100 });
@@ -136,13 +168,14 @@ describe('reruns through Fivetran', () => {
 
   it('shows a running rerun in /pipeline status, and a second rerun starts nothing', async () => {
     fivetran.addConnection('salesforce_main', { syncMs: 1500 });
+    const before = syncs('salesforce_main').length;
     const first = await rerun('salesforce', /running/);
     const status = await t.standin.runCommand(t.client, { command: '/pipeline', text: 'status', userId: bizops, channelId: channel });
     const statusText = blocksToText(status.replies.find((r) => r.via === 'response_url')?.body as never);
     expect(statusText).toMatch(/running\*? \*?Salesforce[\s\S]*rerun requested by/);
     const again = await t.standin.runCommand(t.client, { command: '/pipeline', text: 'rerun salesforce', userId: bizops, channelId: channel });
     expect(blocksToText(again.replies.find((r) => r.via === 'response_url')?.body as never)).toMatch(/already rerunning[\s\S]*I started nothing/);
-    expect(syncs('salesforce_main').length).toBe(3);
+    expect(syncs('salesforce_main').length).toBe(before + 1);
     await t.standin.waitFor(() => /Freshness check/.test(render(t.standin.message(channel, first.message.ts))), { timeoutMs: 15_000 });
   });
 

@@ -37,6 +37,13 @@ export type StartResult =
        * Every adapter sets it; optional only for callers that build a result themselves.
        */
       retryable?: boolean;
+      /**
+       * The request may have been carried out: the service answered 5xx or the
+       * answer was lost, and whether a run started cannot be told yet. The
+       * caller must not report it as a final failure: it tries again later,
+       * asking `recentRun` before starting anything.
+       */
+      maybeStarted?: boolean;
     };
 
 export type RunState = 'running' | 'rescheduled' | 'succeeded' | 'failed';

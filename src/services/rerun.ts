@@ -17,7 +17,7 @@ import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
 import type { PipelineRuns, RunHandle, RunStatus, StartResult } from '../ports/pipeline-runs.js';
 import type { Directory, Membership } from '../ports/directory.js';
 import type { Source, SourceCatalog } from '../sources/catalog.js';
-import { toCodedError } from '../errors.js';
+import { PipelineError, toCodedError } from '../errors.js';
 import { noticeJob, type Notice } from '../ports/notices.js';
 import { enqueue, jobKey, type JobSpec } from '../jobs/model.js';
 import { defineJob, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
@@ -245,6 +245,11 @@ export class RerunService {
       doc = marked.doc.data;
     }
     started ??= await this.opts.runs.start(source.rerun, { force: doc.force });
+    if (!started.ok && started.maybeStarted && started.retryable !== false) {
+      // The run may exist: not a failure yet. The job runs again (with backoff) and adopts it through recentRun
+      // above, or starts one when the service shows none; after its last attempt onGiveUp reports the failure.
+      throw new PipelineError(started.message, { reason: 'unavailable', retryable: true, ...(started.retryAfterMs !== undefined ? { retryAfterMs: started.retryAfterMs } : {}) });
+    }
     if (!started.ok) {
       const wait = started.retryAfterMs !== undefined ? ` Try again in ${Math.ceil(started.retryAfterMs / 1000)} s.` : '';
       const offerForce = started.reason === 'already_syncing' && source.rerun.kind === 'fivetran' && !doc.force;

@@ -17,7 +17,9 @@
  * `rescheduled_for` a connection on the auto schedule resumes syncing by
  * itself, as Fivetran does (`resume` says how that sync goes); one on a
  * manual schedule stays rescheduled until asked. Faults can be queued:
- * any status (409, 429 with Retry-After, 500) for the next matching requests.
+ * any status (409, 429 with Retry-After, 500) for the next matching requests,
+ * optionally after the request took effect (`afterEffect`: a 5xx to POST
+ * /sync whose sync started anyway).
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -69,6 +71,8 @@ interface Fault {
   headers: Record<string, string>;
   body: unknown;
   remaining: number;
+  /** Do what the request asks first, then answer with the fault. */
+  afterEffect: boolean;
 }
 
 export class FakeFivetran {
@@ -108,10 +112,13 @@ export class FakeFivetran {
     return c;
   }
 
-  /** The next `times` requests matching method and path answer `status` (e.g. 429 with `{ 'Retry-After': '1' }`). */
-  failNext(method: 'GET' | 'POST', path: RegExp, status: number, options: { headers?: Record<string, string>; body?: unknown; times?: number } = {}): void {
+  /**
+   * The next `times` requests matching method and path answer `status` (e.g. 429 with `{ 'Retry-After': '1' }`).
+   * `afterEffect`: the request is carried out first (a POST /sync starts the sync), then answered with the fault.
+   */
+  failNext(method: 'GET' | 'POST', path: RegExp, status: number, options: { headers?: Record<string, string>; body?: unknown; times?: number; afterEffect?: boolean } = {}): void {
     this.faults.push({
-      method, path, status, headers: options.headers ?? {}, remaining: options.times ?? 1,
+      method, path, status, headers: options.headers ?? {}, remaining: options.times ?? 1, afterEffect: options.afterEffect ?? false,
       body: options.body ?? { code: status === 429 ? 'TooManyRequests' : status === 409 ? 'Conflict' : 'InternalServerError', message: `fake ${status}` },
     });
   }
@@ -149,10 +156,10 @@ export class FakeFivetran {
     if (req.headers.authorization !== expected) return send(res, 401, { code: 'AuthFailed', message: 'Authorization failed' });
 
     const fault = this.faults.find((f) => f.remaining > 0 && f.method === method && f.path.test(path));
-    if (fault) {
-      fault.remaining--;
-      return send(res, fault.status, fault.body, fault.headers);
-    }
+    if (fault) fault.remaining--;
+    if (fault && !fault.afterEffect) return send(res, fault.status, fault.body, fault.headers);
+    /** The answer to a request that took effect: the fault's, when it comes after the effect. */
+    const answer = (status: number, payload: unknown) => (fault ? send(res, fault.status, fault.body, fault.headers) : send(res, status, payload));
 
     const m = /^\/v1\/connections\/([^/]+)(\/sync)?$/.exec(path);
     const c = m ? this.connections.get(decodeURIComponent(m[1]!)) : undefined;
@@ -162,7 +169,7 @@ export class FakeFivetran {
     if (method === 'GET' && !m[2]) {
       const data = this.resource(c);
       await this.onApplied?.({ method, path });
-      return res.destroyed ? undefined : send(res, 200, { code: 'Success', data });
+      return res.destroyed ? undefined : answer(200, { code: 'Success', data });
     }
     if (method === 'POST' && m[2]) {
       const force = typeof body === 'object' && body !== null && (body as { force?: unknown }).force === true;
@@ -170,7 +177,7 @@ export class FakeFivetran {
       if (!c.paused && (force || c.syncState !== 'syncing')) this.beginSync(c);
       await this.onApplied?.({ method, path });
       if (res.destroyed) return;
-      return send(res, 200, { code: 'Success', message: `Sync has been successfully triggered for connection with id '${c.id}'` });
+      return answer(200, { code: 'Success', message: `Sync has been successfully triggered for connection with id '${c.id}'` });
     }
     return send(res, 405, { code: 'MethodNotAllowed', message: `${method} not allowed` });
   }

@@ -137,8 +137,8 @@ export class DataTransferRuns implements PipelineRuns {
     try {
       found = await this.recentRun(target, requestedAt);
     } catch {
-      // Retryable, but only through recentRun: the runner asks it before starting again.
-      return { ok: false, reason: 'failed', message: `${what}, and whether a run started cannot be told yet.`, retryable: true };
+      // Retryable, but only through recentRun: the rerun's start job asks it before starting again.
+      return { ok: false, reason: 'failed', message: `${what}, and whether a run started cannot be told yet.`, retryable: true, maybeStarted: true };
     }
     if (found) return { ok: true, run: found };
     return { ok: false, reason: 'failed', message: `${what}; no run was started.`, retryable: true };

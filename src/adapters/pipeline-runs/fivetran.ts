@@ -12,7 +12,9 @@
  * - `recentRun()`: the connection is syncing, or it succeeded or failed since.
  * 429 honours Retry-After (waits up to `maxRetryWaitMs`, then reports it);
  * a 5xx is retried once, except a forced sync (a second forced POST would
- * restart the sync the first one started); 409 means a sync is already running.
+ * restart the sync the first one started), and a 5xx to POST /sync is
+ * answered `maybeStarted` (the caller asks recentRun before starting again);
+ * 409 means a sync is already running.
  * Facts: test/support/vendor-facts/fivetran.ts.
  */
 import { PipelineError } from '../../errors.js';
@@ -81,7 +83,8 @@ export class FivetranRuns implements PipelineRuns {
     // force=false is safe to send twice (Fivetran syncs only if not syncing); a second force=true would restart the sync.
     const res = await this.call('POST', `v1/connections/${id}/sync`, { force: options.force }, !options.force);
     const failed = startFailure(res);
-    if (failed) return failed;
+    // A 5xx to POST /sync may come after the sync started: the caller looks (recentRun) before starting again.
+    if (failed) return res.status >= 500 && !failed.ok ? { ...failed, maybeStarted: true } : failed;
     return {
       ok: true,
       run: {
