@@ -254,6 +254,45 @@ describe('alerts', () => {
     expect((await f.alerts.get('hubspot'))?.episode).toBe(recovered.episode + 1);
     expect(alerts().filter((m) => m.text.includes('HubSpot')).at(-1)!.text).toMatch(/is stale/);
   });
+
+  it('replies "fresh again" in the thread when the source recovers while its alert is being posted', async () => {
+    const f = rt.services.freshness;
+    const tables = ['hubspot_contacts', 'hubspot_companies'];
+    // Close the open HubSpot alert, then let it go stale again: the next check posts a new one.
+    await refreshDemoTables(warehouse, tables, now());
+    await s.check();
+    expect((await f.alerts.get('hubspot'))?.state).toBe('closed');
+    clock += 27 * HOUR;
+    // Another replica on the same store: it records the recovery and runs the reply while this one is still posting.
+    const other = await runtime();
+    let recoveredMidPost = false;
+    const off = standin.onApplied(async (call) => {
+      if (call.method !== 'chat.postMessage' || !/HubSpot is stale/.test(String(call.args['text'] ?? ''))) return;
+      off();
+      await refreshDemoTables(warehouse, tables, now());
+      await other.services.freshness.check();
+      await drain(other.jobs);
+      recoveredMidPost = true;
+    });
+    try {
+      await s.check();
+      // Slack's posting rate in the channel may hold some posts back a few seconds.
+      for (let i = 0; i < 20 && !recoveredMidPost; i++) {
+        clock += 1_000;
+        await drain(rt.jobs);
+      }
+    } finally {
+      off();
+    }
+    expect(recoveredMidPost).toBe(true);
+    const doc = (await f.alerts.get('hubspot'))!;
+    expect(doc.state).toBe('closed');
+    expect(doc.ts).toBeTruthy();
+    clock += 5_000; // the reply waited for the post to be recorded
+    await drain(rt.jobs);
+    expect(standin.message(channel, doc.ts!)!.text).toMatch(/HubSpot recovered/);
+    expect(replies(doc.ts!).filter((m) => /fresh again/.test(m.text)).length).toBe(1);
+  });
 });
 
 describe('the tasks secret', () => {

@@ -15,7 +15,7 @@ import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
 import type { SourceCatalog } from '../sources/catalog.js';
 import { toCodedError } from '../errors.js';
 import { noticeJob, type Notice } from '../ports/notices.js';
-import { enqueue } from '../jobs/model.js';
+import { JOBS, enqueue, type JobDoc } from '../jobs/model.js';
 import type { SourceFreshness } from './freshness.js';
 
 export const ALERTS = 'freshness_alerts';
@@ -132,6 +132,15 @@ export class FreshnessAlerts {
       await this.notify(tx, [{ type: 'freshness.alert', sourceId: id, episode: doc.episode }, { type: 'freshness.recovered', sourceId: id, episode: doc.episode }], t);
       return true;
     });
+  }
+
+  /**
+   * Whether the job posting an episode's alert may still post it (due, waiting to retry, or running):
+   * until it has finished, an alert without a ts may yet get one.
+   */
+  async postPending(sourceId: string, episode: number): Promise<boolean> {
+    const job = (await this.opts.store.get<JobDoc>(JOBS, noticeJob({ type: 'freshness.alert', sourceId, episode }).key))?.data;
+    return job?.state === 'pending';
   }
 
   /** Records where the alert was posted, with the job that posted it. */

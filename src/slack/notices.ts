@@ -8,7 +8,7 @@
 import type { Logger } from '../logger.js';
 import type { StoreTx } from '../ports/store.js';
 import { NOTICE_JOB, noticeJob, type Notice } from '../ports/notices.js';
-import { defineJob, type JobCommit, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
+import { DeferJob, defineJob, type JobCommit, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
 import type { JobSpec } from '../jobs/model.js';
 import type { LookerAccessRequest, LookerAccessService } from '../services/looker-access.js';
 import type { PipelineRequestService } from '../services/pipeline-request.js';
@@ -46,6 +46,9 @@ export interface NoticeDeps {
 }
 
 type Ctx = JobContext<Notice & Record<string, never>>;
+
+/** How long a recovered reply waits, each time, for its alert's post to be recorded. */
+const ALERT_POST_WAIT_MS = 2_000;
 
 /** The job kind that delivers notices. */
 export function noticeJobKinds(deps: NoticeDeps): Record<string, JobKind> {
@@ -215,7 +218,12 @@ class NoticeDelivery {
     const { alerts, catalog } = this.deps.freshness;
     const doc = await alerts.get(sourceId);
     const source = catalog.sources.find((s) => s.id === sourceId);
-    if (!doc || !source || doc.episode !== episode || !doc.channel || !doc.ts) return {};
+    if (!doc || !source || doc.episode !== episode) return {};
+    if (!doc.channel || !doc.ts) {
+      // Recovered while the alert was being posted: reply once the post is recorded; nothing to reply to if it never was.
+      if (about === 'recovered' && (await alerts.postPending(sourceId, episode))) throw new DeferJob(ctx.now().getTime() + ALERT_POST_WAIT_MS);
+      return {};
+    }
     let content: MessageBody;
     if (about === 'reminder') {
       if (doc.state !== 'open' || !reminder) return {};
