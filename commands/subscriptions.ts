@@ -15,12 +15,12 @@ import { toCodedError } from '../src/errors.js';
 import { parseParamText } from '../src/catalog/params.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
 import type { QueryService } from '../src/services/query.js';
-import { isSubscriptionId, type DraftField, type SubscriptionDraft, type SubscriptionKind, type SubscriptionService } from '../src/services/subscriptions.js';
+import { isSubscriptionId, numericColumnsOf, type DraftField, type SubscriptionDraft, type SubscriptionKind, type SubscriptionService } from '../src/services/subscriptions.js';
 import { SCHEDULE_KINDS, type ScheduleKind } from '../src/domain/schedule.js';
 import { failureMessage, isChannelId, noteMessage, type MessageBody } from '../views/common.js';
 import { queryUnknownMessage, type QueryRef } from '../views/query.js';
 import {
-  modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage,
+  alertNothingToWatchMessage, modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage,
   type SubscriptionModalData, type SubscriptionModalMetadata,
 } from '../views/subscriptions.js';
 
@@ -59,6 +59,8 @@ export async function subscriptionSubcommand(
   if (!name) return tell(noteMessage(`Which saved query? e.g. \`/query ${word} ${deps.queries.catalog.queries[0]?.name ?? 'weekly-active-instances'}\``));
   const query = deps.queries.catalog.get(name.toLowerCase());
   if (!query) return tell(queryUnknownMessage(name.slice(0, 80), deps.queries.closest(name), word === 'alert' ? 'alert' : 'subscribe'));
+  // An alert watches a number: a query without one gets no form it could never submit.
+  if (word === 'alert' && !numericColumnsOf(query).length) return tell(alertNothingToWatchMessage(query));
   const { values } = parseParamText(more.join(' '));
   try {
     await openNew(deps, client, command.trigger_id, command.user_id, word === 'alert' ? 'alert' : 'delivery', query, values, command.channel_id);
@@ -91,6 +93,7 @@ function fromChartButton(deps: SubscriptionDeps, kind: SubscriptionKind) {
     }
     const query = ref ? deps.queries.catalog.get(ref.q) : undefined;
     if (!ref || !query) return void (await respond(ephemeral(noteMessage('That button does not carry a query I know.'))));
+    if (kind === 'alert' && !numericColumnsOf(query).length) return void (await respond(ephemeral(alertNothingToWatchMessage(query))));
     const channel = body.channel?.id ?? (body.container as { channel_id?: string } | undefined)?.channel_id ?? null;
     try {
       await openNew(deps, client, body.trigger_id, body.user.id, kind, query, ref.p, channel);

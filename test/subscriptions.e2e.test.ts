@@ -158,6 +158,17 @@ describe('scheduled deliveries', () => {
     expect(await d.subscriptions()).toEqual([]);
   });
 
+  it('answers an alert on a query with no number to watch, instead of a form that can never be sent', async () => {
+    const before = t.standin.modals(RILEY).at(-1)?.id;
+    const { replies } = await t.standin.runCommand(t.client, { command: '/query', text: 'alert instances-on-version', userId: RILEY, channelId: CHANNEL });
+    const reply = replies.find((r) => r.message?.ephemeral)?.message;
+    expect(text(reply)).toMatch(/Instances on a version\*? has no number to watch/);
+    expect(text(reply)).toContain('/query subscribe instances-on-version');
+    await new Promise((res) => setTimeout(res, 300));
+    expect(t.standin.modals(RILEY).at(-1)?.id).toBe(before);
+    expect(await d.subscriptions()).toEqual([]);
+  });
+
   it('refuses a query over the cost cap when it is saved', async () => {
     const capped = await startTestBot({ env: { QUERIES_DIR: queries, QUERY_MAX_BYTES: String(1024 ** 2), FRESHNESS_CHECK_INTERVAL_MS: '0' }, standinOptions: { users, channels } });
     try {

@@ -305,6 +305,11 @@ export function subscriptionCsvBlocks(title: string, rows: number, s: Subscripti
   return [section(`*${escapeMrkdwn(title)}* as CSV: ${localeNumber(rows)} row${rows === 1 ? '' : 's'}.`), ...subscriptionFooter(s)];
 }
 
+/** `/query alert` on a query with no number to watch (a table): no form, and what to do instead. */
+export function alertNothingToWatchMessage(q: SavedQuery): MessageBody {
+  return noteMessage(`*${escapeMrkdwn(q.title)}* has no number to watch, so it cannot have an alert. To get it on a schedule instead, use \`${Commands.query} subscribe ${q.name}\`.`);
+}
+
 /** Why a change was refused. */
 export function subscriptionRefusedMessage(reason: 'not_found' | 'not_allowed' | 'already'): MessageBody {
   if (reason === 'not_found') return noteMessage('That scheduled delivery or alert no longer exists.');
