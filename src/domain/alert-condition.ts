@@ -36,6 +36,9 @@ export interface Evaluation {
 export type ConditionField = 'column' | 'op' | 'value';
 export type ConditionCheck = { ok: true; condition: AlertCondition } | { ok: false; errors: Partial<Record<ConditionField, string>> };
 
+/** A number with its thousands grouped by commas: "1,000", "-12,500.5". */
+const THOUSANDS = /^-?\d{1,3}(,\d{3})+(\.\d+)?$/;
+
 /** Checks a condition as a form gave it, against the query's numeric columns. */
 export function checkCondition(input: { column?: string | null; op?: string | null; value?: string | null }, numericColumns: readonly string[]): ConditionCheck {
   const errors: Partial<Record<ConditionField, string>> = {};
@@ -43,9 +46,11 @@ export function checkCondition(input: { column?: string | null; op?: string | nu
   if (!numericColumns.includes(column)) errors.column = numericColumns.length ? `Pick one of the query's numbers: ${numericColumns.join(', ')}.` : 'This query has no numeric column to watch.';
   const op = (input.op ?? '').trim();
   if (!ALERT_OPS.some((o) => o.id === op)) errors.op = 'Pick a condition: above, below, or changed by more than a percentage.';
-  const raw = (input.value ?? '').trim().replace(/,/g, '');
+  const typed = (input.value ?? '').trim();
+  // A comma only groups thousands ("1,000", "12,500.5"): "1,5" (a decimal comma) or "1,5,0" would be misread.
+  const raw = THOUSANDS.test(typed) ? typed.replace(/,/g, '') : typed;
   const value = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isFinite(value)) errors.value = 'Enter a number, e.g. 1000 or 12.5.';
+  if (!Number.isFinite(value)) errors.value = typed.includes(',') ? 'Use a dot for decimals (12.5); a comma only separates thousands (1,000).' : 'Enter a number, e.g. 1000 or 12.5.';
   else if (op === 'change_pct' && value <= 0) errors.value = 'A change is more than 0%: enter a percentage such as 20.';
   if (Object.keys(errors).length) return { ok: false, errors };
   return { ok: true, condition: { column, op: op as AlertOp, value } };

@@ -44,6 +44,14 @@ describe('checkCondition', () => {
     expect(checkCondition({ column: 'users', op: 'above', value }, numbers)).toEqual({ ok: false, errors: { value: 'Enter a number, e.g. 1000 or 12.5.' } });
   });
 
+  it.each([['1,000', 1000], ['12,500', 12500], ['1,234,567', 1234567], ['-1,000', -1000], ['1,000.25', 1000.25], ['999', 999]])('reads %j as %d: commas only as thousands groups', (value, expected) => {
+    expect(checkCondition({ column: 'users', op: 'above', value }, numbers)).toEqual({ ok: true, condition: { column: 'users', op: 'above', value: expected } });
+  });
+
+  it.each(['1,5', '1,5,0', '12,50', '1,0000', '1234,567', ',100', '100,', '1,000,00', '1.000,5', '-1,5', 'a1,000', '1,000b'])('refuses %j, saying a dot marks decimals', (value) => {
+    expect(checkCondition({ column: 'users', op: 'above', value }, numbers)).toEqual({ ok: false, errors: { value: 'Use a dot for decimals (12.5); a comma only separates thousands (1,000).' } });
+  });
+
   it.each(['0', '-5', '0.0'])('refuses a change of %j%, which is no change', (value) => {
     expect(checkCondition({ column: 'users', op: 'change_pct', value }, numbers)).toEqual({ ok: false, errors: { value: 'A change is more than 0%: enter a percentage such as 20.' } });
   });
