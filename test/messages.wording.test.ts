@@ -18,8 +18,9 @@ import { rerunMessage } from '../views/rerun.js';
 import { homeStateText, homeView } from '../views/home.js';
 import { QUERY_LIST_PAGE_SIZE, queryCsvAlreadyMessage, queryCsvOnItsWayMessage, queryListMessage, queryParamErrors, queryParamsModal, queryProblemsMessage, queryUnknownMessage } from '../views/query.js';
 import { telemetryCardMessage } from '../views/telemetry.js';
-import { alertFiredMessage, alertResolvedMessage, subscriptionCsvBlocks, subscriptionFailedDm, subscriptionManageMessage, subscriptionsListMessage } from '../views/subscriptions.js';
+import { alertFiredMessage, alertResolvedMessage, subscriptionSavedMessage, subscriptionCsvBlocks, subscriptionFailedDm, subscriptionManageMessage, subscriptionsListMessage } from '../views/subscriptions.js';
 import { auditSentence } from '../views/audit.js';
+import type { Subscription } from '../src/services/subscriptions.js';
 import { goneMessage } from '../src/slack/subscription-run.js';
 import { queryListPageAction } from '../commands/query.js';
 import { blockKitViolations } from './support/block-limits.js';
@@ -328,6 +329,30 @@ describe('scheduled deliveries and alerts', () => {
     const fired = alertFiredMessage(alert, { ...catalog.get('weekly-active-instances')!, title }, { holds: true, latest: 1234, previous: 1000, changePct: 23.4 });
     expect(fired.text).toBe('Tom &amp; Jerry &lt;b&gt;: instances is above 1,000. Now 1,234.');
     expect(alertResolvedMessage(alert, { ...catalog.get('weekly-active-instances')!, title }, { holds: false, latest: 900, previous: 1234, changePct: null }).text).toContain('Tom &amp; Jerry &lt;b&gt;');
+  });
+
+  it('confirms a new alert with its condition, the value and column in bold', () => {
+    const alert: Subscription = { ...byId('09'), condition: { column: 'instances', op: 'above', value: 150 }, schedule: { kind: 'daily', time: '09:00', tz: 'UTC' } };
+    const saved = text(subscriptionSavedMessage(alert, 'Weekly active instances', false));
+    expect(saved).toMatch(/^:white_check_mark: Set up an alert on \*Weekly active instances\* \(`SUB-[A-Z0-9]{6}`\): I check it every day at 09:00 \(UTC\) and post to #C0ANALYTIC when \*instances\* is above \*150\*\. First run: /);
+    const change = text(subscriptionSavedMessage({ ...alert, condition: { column: 'users', op: 'change_pct', value: 12.5 } }, 'Weekly active instances', true));
+    expect(change).toMatch(/^:white_check_mark: Saved the alert on .* when \*users\* changes by more than \*12\.5%\* from the period before\. Next run: /);
+    expect(text(subscriptionSavedMessage({ ...alert, condition: { column: 'users', op: 'below', value: 1234 } }, 'W', false))).toContain('when *users* is below *1,234*.');
+  });
+
+  it('says when an alert is checked in lower case inside the sentence (a weekday keeps its capital)', () => {
+    const alert: Subscription = { ...byId('09'), schedule: { kind: 'daily', time: '09:00', tz: 'UTC' } };
+    const q = catalog.get('weekly-active-instances')!;
+    const ev = { holds: true, latest: 1234, previous: 1000, changePct: 23.4 };
+    expect(text(alertFiredMessage(alert, q, ev))).toContain('· checked every day at 09:00 (UTC) ·');
+    expect(text(alertFiredMessage({ ...alert, schedule: { kind: 'weekly', day: 'mon', time: '09:00', tz: 'UTC' } }, q, ev))).toContain('· checked every Monday at 09:00 (UTC) ·');
+  });
+
+  it('counts the list in its notification text: one, or many with thousands separators', () => {
+    expect(subscriptionsListMessage(subs.slice(0, 1), () => 'W', { everyone: false }).text).toBe('1 scheduled delivery or alert');
+    expect(subscriptionsListMessage(subs.slice(0, 2), () => 'W', { everyone: false }).text).toBe('2 scheduled deliveries and alerts');
+    const many = Array.from({ length: 1200 }, (_, i) => ({ ...subscriptionBase, id: `sub_many${String(i).padStart(8, '0')}` }));
+    expect(subscriptionsListMessage(many, () => 'W', { everyone: true }).text).toBe('1,200 scheduled deliveries and alerts');
   });
 
   it('sends a CSV-only delivery with the title escaped and rows counted in words', () => {

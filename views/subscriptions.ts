@@ -9,7 +9,7 @@ import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
 import { describeParam } from '../src/catalog/params.js';
 import { SCHEDULE_KINDS, WEEKDAYS, describeSchedule, MAX_MONTH_DAY, type ScheduleKind } from '../src/domain/schedule.js';
-import { ALERT_OPS, describeCondition, type Evaluation } from '../src/domain/alert-condition.js';
+import { ALERT_OPS, describeCondition, type AlertCondition, type Evaluation } from '../src/domain/alert-condition.js';
 import { numericColumnsOf, subscriptionRef, type RunRecord, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
 import { escapeAndTruncate, escapeMrkdwn, isChannelId, noteMessage, slackDate, truncate, truncateMrkdwn, type MessageBody } from './common.js';
 import { localeNumber } from '../src/format.js';
@@ -184,6 +184,12 @@ function describeScheduleOf(s: Subscription): string {
   return describeSchedule(s.schedule);
 }
 
+/** The schedule inside a sentence: "checked every day at 09:00 (UTC)" (a weekday keeps its capital). */
+function scheduleInSentence(s: Subscription): string {
+  const d = describeScheduleOf(s);
+  return d.charAt(0).toLowerCase() + d.slice(1);
+}
+
 function number(n: number | null): string {
   return n === null ? 'no value' : localeNumber(n, 2);
 }
@@ -197,7 +203,7 @@ export function alertFiredMessage(s: Subscription, q: SavedQuery, ev: Evaluation
     text,
     blocks: [
       section(`:rotating_light: *Alert: ${escapeMrkdwn(q.title)}*\n${escapeMrkdwn(what)}: now *${number(ev.latest)}*${change}.`),
-      { type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(`Alert ${ref(s)} · checked ${escapeMrkdwn(describeScheduleOf(s))} · set up by <@${s.owner}> · I post again when it no longer holds`, 3000) }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(`Alert ${ref(s)} · checked ${escapeMrkdwn(scheduleInSentence(s))} · set up by <@${s.owner}> · I post again when it no longer holds`, 3000) }] },
       { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] },
     ],
   };
@@ -270,7 +276,7 @@ export function subscriptionsListMessage(list: readonly Subscription[], titles: 
   const blocks: KnownBlock[] = [section(`*${options.everyone ? 'Every scheduled delivery and alert' : 'Your scheduled deliveries and alerts'}* (${list.length})`)];
   for (const s of shown) blocks.push(...itemBlocks(s, titles(s.query)));
   if (list.length > shown.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${list.length - shown.length} more not shown.` }] });
-  return { text: `${list.length} scheduled deliveries and alerts`, blocks };
+  return { text: `${localeNumber(list.length)} ${list.length === 1 ? 'scheduled delivery or alert' : 'scheduled deliveries and alerts'}`, blocks };
 }
 
 /** One subscription with its controls (the Manage button). */
@@ -278,11 +284,22 @@ export function subscriptionManageMessage(s: Subscription, title: string): Messa
   return { text: escapeMrkdwn(`${title}: ${subscriptionRef(s.id)}`), blocks: itemBlocks(s, title) };
 }
 
+/** "*instances* is above *150*": the condition in words, its column and value in bold. */
+function conditionMrkdwn(c: AlertCondition): string {
+  const n = localeNumber(c.value, 2);
+  const column = `*${escapeMrkdwn(c.column)}*`;
+  return c.op === 'change_pct' ? `${column} changes by more than *${n}%* from the period before` : `${column} ${c.op === 'below' ? 'is below' : 'is above'} *${n}*`;
+}
+
 /** After the modal: what was scheduled. */
 export function subscriptionSavedMessage(s: Subscription, title: string, edited: boolean): MessageBody {
-  const what = s.kind === 'alert' ? `alert on *${escapeMrkdwn(title)}*` : `delivery of *${escapeMrkdwn(title)}*`;
   const next = s.status === 'paused' ? ' It stays paused: Resume it to start it again.' : s.nextRunAt ? ` ${edited ? 'Next' : 'First'} run: ${slackDate(new Date(s.nextRunAt))}.` : '';
-  return noteMessage(`:white_check_mark: ${edited ? 'Saved the' : s.kind === 'alert' ? 'Set up an' : 'Scheduled a'} ${what} (${ref(s)}): ${escapeMrkdwn(describeScheduleOf(s))}, to ${targetText(s)}.${next} Manage it with \`${Commands.query} subscriptions\`.`);
+  const manage = ` Manage it with \`${Commands.query} subscriptions\`.`;
+  if (s.kind === 'alert' && s.condition) {
+    return noteMessage(`:white_check_mark: ${edited ? 'Saved the' : 'Set up an'} alert on *${escapeMrkdwn(title)}* (${ref(s)}): I check it ${escapeMrkdwn(scheduleInSentence(s))} and post to ${targetText(s)} when ${conditionMrkdwn(s.condition)}.${next}${manage}`);
+  }
+  const what = s.kind === 'alert' ? `alert on *${escapeMrkdwn(title)}*` : `delivery of *${escapeMrkdwn(title)}*`;
+  return noteMessage(`:white_check_mark: ${edited ? 'Saved the' : s.kind === 'alert' ? 'Set up an' : 'Scheduled a'} ${what} (${ref(s)}): ${escapeMrkdwn(describeScheduleOf(s))}, to ${targetText(s)}.${next}${manage}`);
 }
 
 /** To the owner when a run failed (once per run), or paused it. */
