@@ -131,7 +131,9 @@ describe('/query through the signed HTTP receiver', () => {
     const before = visibleCount();
     await query('weekly-active-instances weeks=8');
     const text = blocksToText({ blocks: newMessages(before)[0]!.blocks ?? [] });
-    expect(text).toContain('cache hit');
+    expect(text).toContain('Cached result from');
+    expect(text).toContain('nothing processed now');
+    expect(text).not.toMatch(/MB processed/);
     expect(counted.queries.length).toBe(runs);
   });
 
@@ -176,7 +178,7 @@ describe('/query through the signed HTTP receiver', () => {
     expect(table.ack.status).toBe(200);
     const tableText = JSON.stringify(table.replies);
     expect(tableText).toContain('active_users');
-    expect(tableText).toContain('cache hit');
+    expect(tableText).toContain('nothing processed now');
     expect(tableText).toContain('ephemeral');
 
     const calls = t.standin.calls.length;

@@ -13,7 +13,7 @@ import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import { blockKitViolations } from './support/block-limits.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import {
-  MAX_TABLE_COLUMNS, formatBytes, queryChartMessage, queryListMessage, queryParamsModal, queryTableMessage, type QueryRef,
+  MAX_TABLE_COLUMNS, formatBytes, queryChartMessage, queryCsvComment, queryListMessage, queryParamsModal, queryTableMessage, type QueryRef,
 } from '../views/query.js';
 
 const catalog = loadCatalog(path.resolve('queries'));
@@ -65,6 +65,26 @@ describe('result message', () => {
     }
     const text = blocksToText({ blocks: message.blocks });
     expect(text).toContain('61.2 MB processed · fresh run · pings updated 3 hours ago');
+  });
+
+  it('says a cached result is from when it was computed, and processes nothing now (not the first run\'s bytes)', () => {
+    const cached = { ...output(catalog.get('weekly-active-instances')!, ['week', 'instances'], [{ week: '2025-06-09', instances: 3 }]), cacheHit: true };
+    const text = blocksToText({ blocks: queryChartMessage(cached, now).blocks });
+    expect(text).toMatch(/Cached result from \d{4}-\d\d-\d\d \d\d:\d\d UTC · nothing processed now · pings updated 3 hours ago/);
+    expect(text).not.toMatch(/MB processed|Computed|cache hit/);
+    expect(blocksToText({ blocks: queryTableMessage(cached, now, { buttons: false }).blocks })).toContain('nothing processed now');
+  });
+
+  it('counts rows in words, with thousands separators: in the notification text and the CSV comment', () => {
+    const q = catalog.get('instances-on-version')!;
+    const one = output(q, ['customer'], [{ customer: 'Acme' }]);
+    expect(queryChartMessage(one, now).text).toBe('Instances on a version: 1 row');
+    expect(queryTableMessage(one, now, { buttons: false }).text).toBe('Instances on a version: 1 row');
+    expect(queryCsvComment(one, 'U1')).toBe('CSV of Instances on a version (1 row), for <@U1>');
+    const many = output(q, ['customer'], [{ customer: 'Acme' }], 12_345);
+    expect(queryChartMessage(many, now).text).toBe('Instances on a version: 12,345 rows');
+    expect(queryTableMessage(many, now, { buttons: false }).text).toBe('Instances on a version: 12,345 rows');
+    expect(queryCsvComment(many, 'U1')).toBe('CSV of Instances on a version (12,345 rows, first 1 included), for <@U1>');
   });
 
   it('formats bytes as BigQuery does', () => {

@@ -306,18 +306,25 @@ export function queryParamsModal(
 
 function footer(o: QueryOutput, now: Date, requestedBy: string | undefined): string {
   const fresh = o.freshness.filter((f) => f.lastModified).map((f) => `${f.table} updated ${ago(f.lastModified!, now)}`);
+  // A cached result processed its bytes when it was computed: now it processes nothing.
+  const run = o.cacheHit
+    ? [`Cached result from ${slackDate(o.computedAt)}`, 'nothing processed now']
+    : [`Computed ${slackDate(o.computedAt)}`, `${formatBytes(o.bytesProcessed)} processed`, 'fresh run'];
   return [
-    `Computed ${slackDate(o.computedAt)}`,
-    `${formatBytes(o.bytesProcessed)} processed`,
-    o.cacheHit ? 'cache hit' : 'fresh run',
+    ...run,
     fresh.length ? fresh.join(', ') : 'table freshness unknown',
     ...(requestedBy ? [`requested by <@${requestedBy}>`] : []),
   ].join(' · ');
 }
 
+/** "1 row", "12,345 rows". */
+function rowCount(n: number): string {
+  return `${localeNumber(n)} row${n === 1 ? '' : 's'}`;
+}
+
 function summary(o: QueryOutput): string {
   const range = dateRange(o.rows, o.query.display.x);
-  const rows = `${localeNumber(o.totalRows)} row${o.totalRows === 1 ? '' : 's'}`;
+  const rows = rowCount(o.totalRows);
   const params = o.params.shown.map((s) => `${escapeMrkdwn(s.label)}: *${escapeAndTruncate(s.value, 80)}*`).join(' · ');
   return [
     `*${escapeMrkdwn(o.query.title)}*  \`${o.query.name}\``,
@@ -346,7 +353,7 @@ function resultButtons(o: QueryOutput, options: { table: boolean }): ActionsBloc
 /** The blocks of the message that carries the chart: summary, footer, buttons. */
 export function queryChartMessage(o: QueryOutput, now: Date, requestedBy?: string): MessageBody {
   return {
-    text: escapeMrkdwn(`${o.query.title}: ${o.totalRows} rows`),
+    text: escapeMrkdwn(`${o.query.title}: ${rowCount(o.totalRows)}`),
     blocks: [
       section(summary(o)),
       { type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(footer(o, now, requestedBy), 3000) }] },
@@ -407,7 +414,7 @@ export function queryTableMessage(o: QueryOutput, now: Date, options: { requeste
   if (left.length) blocks.push(section(`_${left.join(' and ')} not shown: use Download CSV for all of them._`));
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(footer(o, now, options.requestedBy), 3000) }] });
   if (options.buttons) blocks.push(resultButtons(o, { table: false }));
-  return { text: escapeMrkdwn(`${o.query.title}: ${o.totalRows} rows`), blocks };
+  return { text: escapeMrkdwn(`${o.query.title}: ${rowCount(o.totalRows)}`), blocks };
 }
 
 /** The query ran and returned nothing. */
@@ -449,5 +456,5 @@ export function queryCsvAlreadyMessage(inThread: boolean): MessageBody {
 
 /** The result of a Download CSV click. */
 export function queryCsvComment(o: QueryOutput, requestedBy: string): string {
-  return `CSV of ${escapeMrkdwn(o.query.title)} (${localeNumber(o.totalRows)} rows${o.rows.length < o.totalRows ? `, first ${localeNumber(o.rows.length)} included` : ''}), for <@${requestedBy}>`;
+  return `CSV of ${escapeMrkdwn(o.query.title)} (${rowCount(o.totalRows)}${o.rows.length < o.totalRows ? `, first ${localeNumber(o.rows.length)} included` : ''}), for <@${requestedBy}>`;
 }
