@@ -8,7 +8,8 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
-import { failureMessage } from '../views/common.js';
+import { escapeAndTruncate, failureMessage, type MessageBody } from '../views/common.js';
+import { pipelineUsageMessage } from '../views/freshness.js';
 
 /** A subcommand listener: gets the command after the router acked it. */
 export type PipelineSubcommand = (args: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => Promise<void>;
@@ -19,9 +20,15 @@ export interface PipelineDeps {
   subcommands: Record<string, PipelineSubcommand>;
 }
 
-function usage(names: string[]): { text: string } {
-  const list = names.map((n) => `\`${Commands.pipeline} ${n}\``).join(', ');
-  return { text: `Usage: ${list}.` };
+/**
+ * The help `/pipeline help` gives, after what was wrong (an unknown word), so
+ * that a mistyped or missing subcommand gets the same help, not a terser one.
+ */
+function usage(problem: string | null): MessageBody {
+  const help = pipelineUsageMessage();
+  if (!problem) return help;
+  const note = `:warning: ${problem}`;
+  return { text: `${note}\n${help.text}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: note } }, ...help.blocks] };
 }
 
 /** The `/pipeline` listener, exported apart from its registration for tests. */
@@ -31,7 +38,8 @@ export function pipelineCommand({ logger, subcommands }: PipelineDeps) {
     const name = (args.command.text ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
     const sub = Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
     if (!sub) {
-      await args.respond({ response_type: 'ephemeral', ...usage(Object.keys(subcommands)) });
+      const word = (args.command.text ?? '').trim().split(/\s+/)[0] ?? '';
+      await args.respond({ response_type: 'ephemeral', ...usage(word ? `I don't know “${escapeAndTruncate(word, 40)}”.` : null) });
       return;
     }
     try {

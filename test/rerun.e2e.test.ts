@@ -69,6 +69,16 @@ describe('/pipeline status', () => {
     expect(reply.text).not.toMatch(/\bat .*\.(js|ts):\d+/);
     expect(rerunMessages('HubSpot').length).toBe(0);
   });
+
+  it('gives the same help as /pipeline help with no subcommand, and says which word it does not know', async () => {
+    const help = (await pipeline('help')).text;
+    expect(help).toContain('/pipeline status');
+    expect((await pipeline('')).text).toBe(help);
+    const unknown = (await pipeline('frob now')).text;
+    expect(unknown).toBe(`:warning: I don't know “frob”.\n${help}`);
+    expect(unknown).not.toMatch(/Usage:/);
+    expect(JSON.stringify((await pipeline('<b>&')).body.blocks)).toContain('I don\'t know “&lt;b&gt;&amp;”.');
+  });
 });
 
 describe('alerts and reruns', () => {
