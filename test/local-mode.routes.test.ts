@@ -179,6 +179,8 @@ describe('describeCommands', () => {
     expect(commands[0]!.description).toContain("A customer's instances");
     expect(commands.at(-1)).toEqual({ command: '/not-in-manifest', description: '', usageHint: '' });
     expect(commands.map((c) => c.command)).not.toContain('/unregistered');
+    const query = describeCommands(['/query'])[0]!.usageHint;
+    for (const word of ['subscribe', 'alert', 'subscriptions']) expect(query).toMatch(new RegExp(`\\b${word}\\b`));
   });
 });
 

@@ -95,6 +95,13 @@ describe('result message', () => {
 });
 
 describe('catalog list and parameter modal', () => {
+  it('tells how to subscribe, set an alert and see them, in the help (the list with no search)', () => {
+    const text = blocksToText({ blocks: queryListMessage(catalog.queries, '', catalog.queries.length).blocks });
+    expect(text).toContain('/query subscribe <name>');
+    expect(text).toContain('/query alert <name>');
+    expect(text).toContain('/query subscriptions');
+  });
+
   it('lists the whole catalog within limits', () => {
     const message = queryListMessage(catalog.queries, '', catalog.queries.length);
     expect(blockKitViolations(message.blocks)).toEqual([]);

@@ -86,7 +86,7 @@ export function queryListMessage(queries: readonly SavedQuery[], search: string,
   const shown = queries.slice(n * QUERY_LIST_PAGE_SIZE, (n + 1) * QUERY_LIST_PAGE_SIZE);
   const heading = search
     ? `${queries.length} of ${total} saved queries match “${escapeAndTruncate(search, 60)}”.`
-    : `${total} saved queries. Press *Run*, or type \`${C} &lt;name&gt; [param=value …]\`; search with \`${C} list &lt;words&gt;\`.`;
+    : `${total} saved queries. Press *Run*, or type \`${C} &lt;name&gt; [param=value …]\`; search with \`${C} list &lt;words&gt;\`. Get one on a schedule with \`${C} subscribe &lt;name&gt;\`, be told when a number crosses a threshold with \`${C} alert &lt;name&gt;\`, and see yours with \`${C} subscriptions\`.`;
   const blocks: KnownBlock[] = [section(`:bar_chart: ${heading}`)];
   for (const q of shown) {
     const params = q.params.length ? q.params.map(paramLine).join('\n') : '_no parameters_';
