@@ -76,7 +76,7 @@ export function analyticsCommand(deps: AnalyticsDeps) {
           reply = (await refusal(deps, command.user_id))
             ?? (exporting
               ? await exportAudit(deps, client, command.user_id, count.count)
-              : auditLogMessage(await deps.audit.recent(count.count), count.count, { ...(deps.sourceNames ? { sourceNames: deps.sourceNames } : {}) }));
+              : auditLogMessage(await deps.audit.recent(count.count), count.count, { ...(deps.sourceNames ? { sourceNames: deps.sourceNames } : {}) }, count.requested));
         } catch (err) {
           const coded = toCodedError(err);
           deps.logger.error('audit log read failed', { user: command.user_id, code: coded.code, err: coded });

@@ -140,6 +140,8 @@ for (const variant of variants) {
       expect(entriesIn((await audit(bizops, 'audit')).json)).toBe(20);
       const many = await audit(bizops, 'audit 500');
       expect(entriesIn(many.json)).toBe(100);
+      expect(many.json).toContain('the last 100 entries (at most 100 are shown here; `/analytics audit export 500` sends up to 1,000 as a CSV file)');
+      expect(many.json).not.toContain('you asked for');
       expect(blockKitViolations(many.body['blocks'] as KnownBlock[])).toEqual([]);
     });
 
@@ -169,9 +171,18 @@ describe('audit log view and parsing', () => {
   it('parses the count', () => {
     expect(parseAuditCount('')).toEqual({ ok: true, count: 20 });
     expect(parseAuditCount(' 7 ')).toEqual({ ok: true, count: 7 });
-    expect(parseAuditCount('101')).toEqual({ ok: true, count: 100 });
+    expect(parseAuditCount('100')).toEqual({ ok: true, count: 100 });
+    expect(parseAuditCount('101')).toEqual({ ok: true, count: 100, requested: 101 });
     expect(parseAuditCount('1.5').ok).toBe(false);
     expect(parseAuditCount('0').ok).toBe(false);
+  });
+
+  it('says fewer than asked are all there are, without claiming a count nobody asked for', () => {
+    const entries = [0, 1, 2].map((i) => ({ at: '2026-11-28T20:08:00.000Z', actor: 'bot', action: 'test.seeded', subject: `s${i}`, before: null, after: null }));
+    const title = (m: ReturnType<typeof auditLogMessage>) => (m.blocks[0] as { text: { text: string } }).text.text;
+    expect(title(auditLogMessage(entries, 100, {}, 1000))).toBe('*Audit log*: the last 3 entries (all there are), newest first.');
+    expect(title(auditLogMessage(entries, 50))).toBe('*Audit log*: the last 3 entries (all there are; you asked for 50), newest first.');
+    expect(title(auditLogMessage(entries, 3))).toBe('*Audit log*: the last 3 entries, newest first.');
   });
 
   it('lists only changed fields', () => {

@@ -17,6 +17,7 @@ import { SOURCE_SYSTEM_LABEL, type SourceSystem } from '../src/services/pipeline
 import { isLookerLevel, levelLabel } from '../src/domain/looker-policy.js';
 import { toCsv } from '../src/charts/spec.js';
 import { escapeMrkdwn, isChannelId, SLACK_LIMITS, slackDate, escapeAndTruncate, truncateMrkdwn, type MessageBody } from './common.js';
+import { localeNumber } from '../src/format.js';
 import { duration } from './freshness.js';
 
 type Entry = Required<AuditEntry>;
@@ -263,10 +264,16 @@ export function auditEntryText(e: Entry, ctx: AuditContext = {}): string {
 }
 
 /** The last entries, newest first, packed into as few sections as Slack allows, with a button for the raw fields. */
-export function auditLogMessage(entries: Entry[], asked: number, ctx: AuditContext = {}): MessageBody {
+export function auditLogMessage(entries: Entry[], asked: number, ctx: AuditContext = {}, requested = asked): MessageBody {
+  // Asked for more than the most shown at once: say so, and how to get more (not "all there are; you asked for 100").
+  const note = requested > asked
+    ? entries.length < asked
+      ? ' (all there are)'
+      : ` (at most ${localeNumber(asked)} are shown here; \`${Commands.analytics} audit export ${Math.min(requested, AUDIT_EXPORT_MAX_COUNT)}\` sends up to ${localeNumber(AUDIT_EXPORT_MAX_COUNT)} as a CSV file)`
+    : entries.length < asked ? ` (all there are; you asked for ${localeNumber(asked)})` : '';
   const title = entries.length === 0
     ? 'The audit log is empty: no request, decision, grant, revoke or expiry yet.'
-    : `*Audit log*: the last ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${entries.length < asked ? ` (all there are; you asked for ${asked})` : ''}, newest first.`;
+    : `*Audit log*: the last ${localeNumber(entries.length)} entr${entries.length === 1 ? 'y' : 'ies'}${note}, newest first.`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: title } }];
   // Room for the footer and the button.
   const maxSections = SLACK_LIMITS.messageBlocks - 3;

@@ -17,7 +17,8 @@ export const AUDIT_EXPORT_DEFAULT_COUNT = 100;
 export const AUDIT_EXPORT_MAX_COUNT = 1000;
 
 /** What `/analytics audit <text>` asked for. */
-export type AuditCountRequest = { ok: true; count: number } | { ok: false; reason: string };
+/** `requested` is the number asked for when it was over the max (and `count` is the max). */
+export type AuditCountRequest = { ok: true; count: number; requested?: number } | { ok: false; reason: string };
 
 /** Parses the optional count: empty → the default (20); a whole number from 1, at most the max (100); anything else is explained. */
 export function parseAuditCount(text: string, limits: { default: number; max: number } = { default: AUDIT_DEFAULT_COUNT, max: AUDIT_MAX_COUNT }): AuditCountRequest {
@@ -26,7 +27,7 @@ export function parseAuditCount(text: string, limits: { default: number; max: nu
   if (!/^\d{1,6}$/.test(t)) return { ok: false, reason: `“${t.slice(0, 40)}” is not a number of entries: give a whole number from 1 to ${limits.max}.` };
   const n = Number(t);
   if (n < 1) return { ok: false, reason: `Ask for at least 1 entry (up to ${limits.max}).` };
-  return { ok: true, count: Math.min(n, limits.max) };
+  return n > limits.max ? { ok: true, count: limits.max, requested: n } : { ok: true, count: n };
 }
 
 /** What `/analytics audit export <text>` asked for (default 100, at most 1,000). */
