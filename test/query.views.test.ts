@@ -13,7 +13,7 @@ import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import { blockKitViolations } from './support/block-limits.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import {
-  MAX_TABLE_COLUMNS, formatBytes, queryChartMessage, queryCsvComment, queryListMessage, queryParamsModal, queryTableMessage, type QueryRef,
+  MAX_TABLE_COLUMNS, formatBytes, queryChartMessage, queryCsvComment, queryOverCapMessage, queryListMessage, queryParamsModal, queryTableMessage, type QueryRef,
 } from '../views/query.js';
 
 const catalog = loadCatalog(path.resolve('queries'));
@@ -85,6 +85,12 @@ describe('result message', () => {
     expect(queryChartMessage(many, now).text).toBe('Instances on a version: 12,345 rows');
     expect(queryTableMessage(many, now, { buttons: false }).text).toBe('Instances on a version: 12,345 rows');
     expect(queryCsvComment(many, 'U1')).toBe('CSV of Instances on a version (12,345 rows, first 1 included), for <@U1>');
+  });
+
+  it('refuses a query over the cost cap in plain words: whom to ask, not a setting\'s name', () => {
+    const text = blocksToText({ blocks: queryOverCapMessage(catalog.get('weekly-active-instances')!, 5e9, 1e9).blocks });
+    expect(text).toContain('ask the data team in #analytics: they can raise the limit.');
+    expect(text).not.toMatch(/QUERY_MAX_BYTES|[A-Z]+_[A-Z_]+/);
   });
 
   it('formats bytes as BigQuery does', () => {

@@ -428,7 +428,7 @@ export function queryEmptyMessage(o: QueryOutput, now: Date, requestedBy?: strin
 
 /** Over the cost cap: nothing ran. */
 export function queryOverCapMessage(query: SavedQuery, estimatedBytes: number, capBytes: number): MessageBody {
-  const text = `:money_with_wings: \`${query.name}\` would process about *${formatBytes(estimatedBytes)}*, over the cap of *${formatBytes(capBytes)}* per query, so it did not run. Narrow its parameters (fewer weeks, a later date), or ask #analytics to raise QUERY_MAX_BYTES.`;
+  const text = `:money_with_wings: \`${query.name}\` would process about *${formatBytes(estimatedBytes)}*, over the cap of *${formatBytes(capBytes)}* per query, so it did not run. Narrow its parameters (fewer weeks, a later date), or ask the data team in #analytics: they can raise the limit.`;
   return { text: `${query.name} not run: ${formatBytes(estimatedBytes)} is over the ${formatBytes(capBytes)} cap`, blocks: [section(text)] };
 }
 
