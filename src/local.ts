@@ -113,12 +113,15 @@ export async function startLocal(config: Config, logger: Logger, adapters: Adapt
     }
     if (options.banner ?? true) {
       const shown = host === '0.0.0.0' ? url.replace('0.0.0.0', 'localhost') : url;
+      // The terminal client looks for the stand-in on PORT, or 3000: on another port it needs to be told.
+      const port = new URL(url).port;
+      const cliPrefix = port && port !== '3000' ? `PORT=${port} ` : '';
       process.stdout.write(
         [
           '',
           `analytics-bot is running in local mode (no Slack credentials set), ${whereDataLives(config)}.`,
           `  Open ${shown} in a browser and type  /telemetry acme  in #analytics.`,
-          `  Or from a terminal:  npm run slack -- "/telemetry acme"`,
+          `  Or from a terminal:  ${cliPrefix}npm run slack -- "/telemetry acme"   (add  --as ${StandinDefaults.users.bizops}  to act as someone in BizOps)`,
           `  Slack stand-in: ${url}   bot: ${botUrl}/slack/events`,
           'Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to connect to a real workspace (see README).',
           '',

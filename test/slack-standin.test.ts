@@ -5,7 +5,7 @@ import { App, HTTPReceiver, LogLevel, verifySlackRequest } from '@slack/bolt';
 import { WebClient, ErrorCode, type WebAPIPlatformError } from '@slack/web-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BotClient, makeTriggerId } from '../src/slack-standin/bot-client.js';
-import { blocksToText } from '../src/slack-standin/render-text.js';
+import { blocksToText, replyTag } from '../src/slack-standin/render-text.js';
 import { SlackStandin, StandinDefaults, type LocalReply } from '../src/slack-standin/server.js';
 import { signSlackRequest } from '../src/slack-standin/signing.js';
 import { defaultUsers } from '../src/slack-standin/types.js';
@@ -566,5 +566,17 @@ describe('with a real Bolt app on the HTTP receiver', () => {
     setTimeout(() => void client.chat.postMessage({ channel: C, text: 'late' }), 20);
     expect((await later).text).toBe('late');
     await expect(standin.waitFor(() => false, { timeoutMs: 50 })).rejects.toThrow(/chat.postMessage: late/);
+  });
+});
+
+describe('the terminal client\'s tags', () => {
+  it('tags each reply by what it is and where it went', () => {
+    expect(replyTag({ kind: 'modal', text: 'Modal: New alert' })).toBe('[modal: New alert]');
+    expect(replyTag({ kind: 'modal' })).toBe('[modal]');
+    expect(replyTag({ kind: 'message', channel: 'D0U0REGULAR' })).toBe('[DM to U0REGULAR]');
+    expect(replyTag({ kind: 'message', channel: 'D0SOMETHING' })).toBe('[DM]');
+    expect(replyTag({ kind: 'message', channel: 'C0ANALYTIC', ephemeral: true })).toBe('[only visible to you]');
+    expect(replyTag({ kind: 'message', channel: 'C0ANALYTIC' })).toBe('[in channel C0ANALYTIC]');
+    expect(replyTag({ kind: 'error', text: 'x failed' })).toBe('[error]');
   });
 });

@@ -97,7 +97,9 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
 
     it('tells the newcomer what to try', () => {
       expect(output).toContain('local mode');
-      expect(output).toContain('npm run slack -- "/telemetry acme"');
+      // On a port other than 3000, the terminal client must be told it: the banner says how, and how to act as BizOps.
+      expect(output).toContain(`PORT=${new URL(url).port} npm run slack -- "/telemetry acme"`);
+      expect(output).toContain('--as U0BIZOPS');
     });
 
     it('answers `npm run slack -- "/telemetry acme"` with the card', () => {
@@ -112,9 +114,16 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
       const r = spawnSync(process.execPath, [cli, '--url', url, '/query instances-by-hosting'], { encoding: 'utf8', timeout: 30_000 });
       expect(r.status).toBe(0);
       expect(r.stdout).not.toContain('no reply');
-      expect(r.stdout).toContain('[in channel]');
+      expect(r.stdout).toMatch(/\[in channel C0\w+\]/);
       expect(r.stdout).toContain('*Instances by hosting*');
       expect(r.stdout).toContain('[file: Instances by hosting]');
+    });
+
+    it('tags a modal as a modal, not as a message in the channel', () => {
+      const r = spawnSync(process.execPath, [cli, '--url', url, '/query alert weekly-active-instances'], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('[modal: New alert]');
+      expect(r.stdout).not.toContain('[in channel');
     });
 
     it('explains usage and an unreachable bot', () => {

@@ -6,7 +6,7 @@
  * Options: --as <user id> (default the regular demo user), --channel <id>,
  * --url <stand-in URL> (default http://127.0.0.1:$PORT or :3000).
  */
-import { blocksToText } from '../slack-standin/render-text.js';
+import { blocksToText, replyTag } from '../slack-standin/render-text.js';
 import type { LocalAnswer } from '../slack-standin/web/protocol.js';
 
 function parseArgs(argv: string[]): { line: string; userId?: string; channelId?: string; url: string } {
@@ -52,7 +52,7 @@ async function main(): Promise<number> {
   const replies = body.replies ?? [];
   if (replies.length === 0) process.stdout.write('(no reply from the bot within the wait)\n');
   for (const r of replies) {
-    const tag = r.ephemeral ? '[only visible to you]' : '[in channel]';
+    const tag = replyTag(r);
     process.stdout.write(`\n${tag}\n${blocksToText(r.blocks?.length ? { text: r.text, blocks: r.blocks } : r.text ?? '')}\n`);
     for (const f of r.files ?? []) process.stdout.write(`[file: ${f.title ?? f.name ?? 'file'}]\n`);
   }

@@ -181,3 +181,22 @@ export function blocksToText(input: string | readonly unknown[] | MessageLike | 
   for (const f of arr(msg.files)) if (isObj(f)) parts.push(`[file: ${str(f['title']) || str(f['name'])}]`);
   return parts.filter((p) => p !== '').join('\n');
 }
+
+/**
+ * How the terminal client tags a reply, by what it is and where it went: a
+ * modal, a DM (to the user of the stand-in's DM conversation `D0<user>`), a
+ * message only the user sees, or one in the channel.
+ */
+export function replyTag(r: { kind?: string; ephemeral?: boolean; channel?: string; text?: string }): string {
+  if (r.kind === 'modal') {
+    const title = (r.text ?? '').replace(/^Modal: /, '').trim();
+    return title ? `[modal: ${title}]` : '[modal]';
+  }
+  if (r.kind === 'error') return '[error]';
+  if (r.ephemeral) return '[only visible to you]';
+  if (r.channel?.startsWith('D')) {
+    const user = /^D0([UW][A-Z0-9]+)$/.exec(r.channel)?.[1];
+    return user ? `[DM to ${user}]` : '[DM]';
+  }
+  return r.channel ? `[in channel ${r.channel}]` : '[in channel]';
+}
