@@ -44,6 +44,11 @@ describe('/telemetry through the signed HTTP receiver', () => {
     expect(text).toContain('Self-hosted');
     expect(text).toContain('Share in channel');
     expect(text).toContain('data updated');
+    // Best level first (the card shows 12: the best must never be the ones left out).
+    const listed = text.slice(text.indexOf('Also known as'));
+    const order = [/Full pings \+ user-level data/, /Full pings(?! \+)/, /Critical pings/].map((re) => listed.search(re));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(reply.message?.ephemeral?.user).toBe(user);
   });
 

@@ -63,3 +63,15 @@ export function deriveTelemetryLevel(a: InstanceActivity): TelemetryLevel {
   if (a.criticalPings > 0) return 'critical';
   return 'none';
 }
+
+/**
+ * The order a customer's instances are listed in: the best telemetry level
+ * first, then the newest last ping (none last), so that the instances a card
+ * leaves out are the least telling ones. Stable for ties (sort keeps the
+ * warehouse's site order).
+ */
+export function compareInstances(a: { level: TelemetryLevel; lastPingAt: Date | null }, b: { level: TelemetryLevel; lastPingAt: Date | null }): number {
+  const byLevel = TELEMETRY_LEVELS.indexOf(b.level) - TELEMETRY_LEVELS.indexOf(a.level);
+  if (byLevel !== 0) return byLevel;
+  return (b.lastPingAt?.getTime() ?? -Infinity) - (a.lastPingAt?.getTime() ?? -Infinity) || 0;
+}

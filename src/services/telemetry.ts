@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Row, Warehouse } from '../ports/warehouse.js';
 import type { CustomerIndex, CustomerName, MatchResult } from '../domain/customer-match.js';
 import { CustomerList } from './customers.js';
-import { deriveTelemetryLevel, type Hosting, type InstanceActivity, type TelemetryLevel } from '../domain/telemetry.js';
+import { compareInstances, deriveTelemetryLevel, type Hosting, type InstanceActivity, type TelemetryLevel } from '../domain/telemetry.js';
 
 /** Longest command text we accept; anything longer is not a customer name. */
 export const MAX_TELEMETRY_TEXT = 200;
@@ -149,6 +149,8 @@ export class TelemetryService {
         activity,
       };
     });
+    // Best level first, then newest ping: the card shows the first 12, so the best are never the ones left out.
+    instances.sort(compareInstances);
     return { customer, instances, windowDays: this.opts.windowDays, dataUpdatedAt, generatedAt: now };
   }
 
