@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KnownBlock } from '@slack/types';
+import { blocksToText } from '../src/slack-standin/render-text.js';
 import { telemetryCardMessage, telemetryNoMatchMessage, telemetryPickerMessage, telemetryUsageMessage, telemetryTooLongMessage } from '../views/telemetry.js';
 import { escapeMrkdwn, failureMessage } from '../views/common.js';
 import { ActionIds } from '../src/ids.js';
@@ -65,6 +66,14 @@ describe('telemetry views', () => {
     const many = telemetryPickerMessage('customer', lots);
     expect(textOf(many.blocks)).toContain('static_select');
     expect(blockKitViolations(many.blocks)).toEqual([]);
+  });
+
+  it('says how many more matched than the picker lists, and how to reach them', () => {
+    const ten = Array.from({ length: 10 }, (_, i) => ({ ...acme, customerId: `s${i}`, name: `Stark ${i}` }));
+    const cut = telemetryPickerMessage('stark', ten, 1234);
+    expect(blocksToText({ blocks: cut.blocks })).toContain('…and 1,234 more: type more of the name.');
+    expect(blockKitViolations(cut.blocks)).toEqual([]);
+    expect(blocksToText({ blocks: telemetryPickerMessage('stark', ten).blocks })).not.toContain('more:');
   });
 
   it('escapes user text so it cannot mention or link', () => {

@@ -93,7 +93,7 @@ export function telemetryCardMessage(t: CustomerTelemetry, opts: { shareable: bo
 }
 
 /** Several customers match: pick one. Buttons for a few, a select for more. */
-export function telemetryPickerMessage(query: string, customers: CustomerName[]): MessageBody {
+export function telemetryPickerMessage(query: string, customers: CustomerName[], more = 0): MessageBody {
   const label = (c: CustomerName) => truncate(c.name + (c.domain ? ` (${c.domain})` : ''), 75);
   const element =
     customers.length <= 5
@@ -112,6 +112,8 @@ export function telemetryPickerMessage(query: string, customers: CustomerName[])
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(text) } },
       { type: 'actions', block_id: BlockIds.telemetryPicker, elements: element },
+      // The list is cut at its maximum: say so, and how to reach the others.
+      ...(more > 0 ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: `…and ${localeNumber(more)} more: type more of the name.` }] }] : []),
     ],
   };
 }

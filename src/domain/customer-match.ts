@@ -12,8 +12,15 @@ export interface CustomerName {
 
 export type MatchResult =
   | { kind: 'one'; customer: CustomerName }
-  | { kind: 'several'; customers: CustomerName[] }
+  /** `more`: how many further customers matched as well as these, when the list was cut at its maximum. */
+  | { kind: 'several'; customers: CustomerName[]; more?: number }
   | { kind: 'none'; closest: CustomerName[] };
+
+/** The first `max` of several matches, and how many more there were (none said when there were none). */
+function several(found: ReadonlyArray<{ customer: CustomerName }>, max: number): MatchResult {
+  const customers = found.slice(0, max).map((x) => x.customer);
+  return found.length > max ? { kind: 'several', customers, more: found.length - max } : { kind: 'several', customers };
+}
 
 /** Longest query worth matching; customer names are shorter. */
 export const MAX_QUERY = 80;
@@ -165,11 +172,11 @@ export class CustomerIndex {
     // Stryker disable next-line ConditionalExpression: equivalent, see above
     if (exact.length === 1) return { kind: 'one', customer: exact[0]!.customer };
     // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, see above
-    if (exact.length > 1) return { kind: 'several', customers: exact.slice(0, maxSeveral).map((x) => x.customer) };
+    if (exact.length > 1) return several(exact, maxSeveral);
     // One clearly best candidate (the rest are weaker kinds of match) is the answer.
     const tied = scored.filter((x) => Math.floor(x.s) === Math.floor(top.s));
     if (tied.length === 1) return { kind: 'one', customer: top.customer };
-    return { kind: 'several', customers: tied.slice(0, maxSeveral).map((x) => x.customer) };
+    return several(tied, maxSeveral);
   }
 
   /** The `n` names nearest to the text, for "did you mean". */

@@ -33,7 +33,8 @@ export type TelemetryAnswer =
   | { kind: 'usage' }
   | { kind: 'too_long'; max: number }
   | { kind: 'card'; telemetry: CustomerTelemetry }
-  | { kind: 'several'; query: string; customers: CustomerName[] }
+  /** `more`: customers that matched too but are not listed (type more of the name to reach them). */
+  | { kind: 'several'; query: string; customers: CustomerName[]; more?: number }
   | { kind: 'none'; query: string; closest: CustomerName[] };
 
 export interface TelemetryServiceOptions {
@@ -97,7 +98,7 @@ export class TelemetryService {
       case 'one':
         return { kind: 'card', telemetry: await this.telemetryOf(match.customer, context) };
       case 'several':
-        return { kind: 'several', query, customers: match.customers };
+        return { kind: 'several', query, customers: match.customers, ...(match.more ? { more: match.more } : {}) };
       case 'none':
         return { kind: 'none', query, closest: match.closest };
     }

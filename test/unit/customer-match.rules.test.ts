@@ -17,7 +17,7 @@ function found(m: MatchResult): string {
     case 'one':
       return `one: ${m.customer.name}`;
     case 'several':
-      return `several: ${m.customers.map((c) => c.name).join(', ')}`;
+      return `several: ${m.customers.map((c) => c.name).join(', ')}${m.more !== undefined ? ` (+${m.more} more)` : ''}`;
     case 'none':
       return `none (closest: ${m.closest.map((c) => c.name).join(', ')})`;
   }
@@ -216,14 +216,17 @@ describe('how many are listed', () => {
   const twelve = Array.from({ length: 12 }, (_, i) => customer(`Stark ${String.fromCharCode(65 + i)}`));
 
   it('lists at most 10 matches by default, or as many as asked', () => {
-    expect(match(twelve, 'stark')).toBe(`several: ${twelve.slice(0, 10).map((c) => c.name).join(', ')}`);
-    expect(match(twelve, 'stark', 2)).toBe('several: Stark A, Stark B');
+    expect(match(twelve, 'stark')).toBe(`several: ${twelve.slice(0, 10).map((c) => c.name).join(', ')} (+2 more)`);
+    expect(match(twelve, 'stark', 2)).toBe('several: Stark A, Stark B (+10 more)');
+    expect(match(twelve, 'stark', 11)).toBe(`several: ${twelve.slice(0, 11).map((c) => c.name).join(', ')} (+1 more)`);
+    expect(match(twelve, 'stark', 12)).toBe(`several: ${twelve.map((c) => c.name).join(', ')}`);
   });
 
   it('caps exact matches the same way', () => {
     const same = Array.from({ length: 12 }, (_, i) => customer(`Apex ${String.fromCharCode(65 + i)}`, { aliases: ['apex'] }));
-    expect(match(same, 'apex', 3)).toBe('several: Apex A, Apex B, Apex C');
-    expect(match(same, 'apex')).toBe(`several: ${same.slice(0, 10).map((c) => c.name).join(', ')}`);
+    expect(match(same, 'apex', 3)).toBe('several: Apex A, Apex B, Apex C (+9 more)');
+    expect(match(same, 'apex')).toBe(`several: ${same.slice(0, 10).map((c) => c.name).join(', ')} (+2 more)`);
+    expect(match(same, 'apex', 12)).toBe(`several: ${same.map((c) => c.name).join(', ')}`);
   });
 });
 
@@ -292,8 +295,8 @@ describe('the index', () => {
     // Kept by what the text means ("ACME, Inc." is "acme"), and apart per list length.
     expect(index.match('ACME, Inc.')).toBe(first);
     expect(found(index.match('globex'))).toBe('one: Globex');
-    expect(found(index.match('stark', 2))).toBe('several: Stark A, Stark B');
-    expect(found(index.match('stark'))).toBe(`several: ${twelve.slice(0, 10).map((c) => c.name).join(', ')}`);
+    expect(found(index.match('stark', 2))).toBe('several: Stark A, Stark B (+10 more)');
+    expect(found(index.match('stark'))).toBe(`several: ${twelve.slice(0, 10).map((c) => c.name).join(', ')} (+2 more)`);
     // A text asked again and again stays kept while hundreds of others come and go.
     for (let i = 0; i < 600; i++) {
       index.match(`nobody ${i}`);
@@ -303,7 +306,7 @@ describe('the index', () => {
     // Many other texts later, the answers are still right.
     for (let i = 600; i < 1200; i++) index.match(`nobody ${i}`);
     expect(found(index.match('acme'))).toBe('one: Acme Corp');
-    expect(found(index.match('stark', 2))).toBe('several: Stark A, Stark B');
+    expect(found(index.match('stark', 2))).toBe('several: Stark A, Stark B (+10 more)');
   });
 
   it('skips missing domains and aliases', () => {
