@@ -488,6 +488,7 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     add('subscriptionsListMessage', subscriptions.subscriptionsListMessage(Array.from({ length: 30 }, (_, i) => ({ ...subs[i % subs.length]!, id: `sub_many${String(i).padStart(6, '0')}` })), () => title, { everyone }));
   }
   for (const reason of ['not_found', 'not_allowed', 'already'] as const) add('subscriptionRefusedMessage', subscriptions.subscriptionRefusedMessage(reason));
+  add('alertNothingToWatchMessage', subscriptions.alertNothingToWatchMessage({ ...catalog.get('instances-on-version')!, title }));
   add('homeSubscriptionBlocks', { blocks: subscriptions.homeSubscriptionBlocks(Array.from({ length: 20 }, (_, i) => ({ subscription: subs[i % subs.length]!, title }))) });
 
   // ---- common ----
