@@ -8,6 +8,7 @@ import { ActionIds, BlockIds, Commands } from '../src/ids.js';
 import type { Source } from '../src/sources/catalog.js';
 import type { DisplayState, SourceFreshness } from '../src/services/freshness.js';
 import type { AlertDoc } from '../src/services/freshness-alerts.js';
+import { editDistance } from '../src/domain/customer-match.js';
 import { ago, escapeMrkdwn, noteMessage, slackDate, truncate, escapeAndTruncate, truncateMrkdwn, type MessageBody } from './common.js';
 
 /** The alert document and the time it is rendered at. */
@@ -202,7 +203,13 @@ export function pipelineUsageMessage(): MessageBody {
 /** An unknown source name: the known ones. */
 export function unknownSourceMessage(text: string, sources: readonly Source[]): MessageBody {
   const known = sources.map((s) => `\`${s.id}\``).join(', ');
-  const shown = text ? `No source is called "${escapeAndTruncate(text, 60)}".` : 'Which source?';
+  // A typo ("hubspt") is one or two letters from a source's ID or name.
+  const typed = text.trim().toLowerCase();
+  const near = typed.length >= 3 && typed.length <= 100
+    ? sources.filter((s) => Math.min(editDistance(typed, s.id.toLowerCase(), 2), editDistance(typed, s.name.toLowerCase(), 2)) <= 2)
+    : [];
+  const guess = near.length ? ` Did you mean ${near.slice(0, 3).map((s) => `\`${s.id}\``).join(' or ')}?` : '';
+  const shown = text ? `No source is called “${escapeAndTruncate(text, 60)}”.${guess}` : 'Which source?';
   const t = `${shown} Sources: ${known}. Example: \`${Commands.pipeline} rerun ${sources[0]?.id ?? 'hubspot'}\``;
   return { text: t, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: t } }] };
 }
