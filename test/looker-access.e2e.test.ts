@@ -544,6 +544,45 @@ describe('/looker-access with Looker connected', () => {
     expect(looker.userByEmail(email)!.role_ids).toEqual(expect.arrayContaining(['2', '6', '7']));
   });
 
+  it('a renewal before expiry keeps the access: the first request ends without taking back what the second still grants, the second takes it all back', async () => {
+    showBotLogsOnFailure(() => [t]);
+    const email = 'riley.renew@example.com';
+    const { modal: m1 } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '7' }));
+    const first = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === m1.id && r.ts));
+    await d.click(ALEX, first, ActionIds.lookerAccessApprove);
+    await waitForAsync(async () => (await d.requests()).find((r) => r.id === first.id && r.grant));
+    // Asked again (as the reminder says), with the address typed in another case: the same Looker user.
+    const { modal: m2 } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: 'Riley.Renew@Example.com', [ActionIds.lookerAccessDuration]: '30' }));
+    const second = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === m2.id && r.ts));
+    await d.click(JORDAN, second, ActionIds.lookerAccessApprove);
+    const renewed = await waitForAsync(async () => (await d.requests()).find((r) => r.id === second.id && r.grant));
+    // The user already had every role: the renewal's own record says it added none.
+    expect(renewed.grant!.addedRoleIds).toEqual([]);
+    expect([...looker.userByEmail(email)!.role_ids].sort()).toEqual(['2', '6', '7']);
+
+    const firstEnds = Date.parse((await d.requests()).find((r) => r.id === first.id)!.expiresAt!);
+    t.setTime(firstEnds + 60_000);
+    await t.drain();
+    t.setTime(firstEnds + 120_000);
+    await t.drain();
+    const ended = (await d.requests()).find((r) => r.id === first.id)!;
+    expect(ended).toMatchObject({ status: 'expired', revokedRoleIds: [], keptFor: { requestId: second.id } });
+    expect([...looker.userByEmail(email)!.role_ids].sort()).toEqual(['2', '6', '7']);
+    const thread = t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === first.ts);
+    expect(text(thread.at(-1))).toContain(`request \`${lookerRequestRef(second.id)}\` for the same Looker user still grants it`);
+    expect(text(d.dms(RILEY).find((m) => text(m).includes(lookerRequestRef(first.id)) && text(m).includes('has ended')))).toContain('nothing changes in Looker until then');
+
+    const secondEnds = Date.parse(renewed.expiresAt!);
+    t.setTime(secondEnds + 60_000);
+    await t.drain();
+    t.setTime(secondEnds + 120_000);
+    await t.drain();
+    t.setTime(Date.now());
+    expect((await d.requests()).find((r) => r.id === second.id)).toMatchObject({ status: 'expired', revokedRoleIds: ['6', '7'], keptFor: null });
+    // Develop is gone; View stays.
+    expect(looker.userByEmail(email)!.role_ids).toEqual(['2']);
+  });
+
   it('changes nothing when it cannot tell who the Looker admins are', async () => {
     const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: 'riley.adm@example.com' }));
     const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));

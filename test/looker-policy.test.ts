@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   LOOKER_TEAMS,
   accessFor,
+  commonRoles,
   elevatedRolesOf,
   expiryOf,
   isElevated,
@@ -10,6 +11,7 @@ import {
   mayDecide,
   mergedRoles,
   reminderDue,
+  rolesToRevoke,
   rolesWithout,
   routeOf,
   validateLookerAccess,
@@ -160,5 +162,16 @@ describe('Looker policy: roles and expiry', () => {
     expect(reminderDue(new Date('2026-11-08T10:00:00Z'), expires)).toBe(false);
     expect(isExpired(new Date('2026-11-08T09:59:59Z'), expires)).toBe(false);
     expect(isExpired(new Date('2026-11-08T10:00:00Z'), expires)).toBe(true);
+  });
+
+  it('at expiry takes back what the first of overlapping grants added, except what a live request still grants', () => {
+    // A renewal is live: nothing goes, Develop's roles are kept for it.
+    expect(rolesToRevoke({ levelRoleIds: ['6', '7'], baselineRoleIds: ['3'], stillGrantedRoleIds: ['2', '6', '7'] })).toEqual({ remove: [], kept: ['6', '7'] });
+    // The last one ends: everything the first one added goes, the baseline stays.
+    expect(rolesToRevoke({ levelRoleIds: ['6', '7'], baselineRoleIds: ['3'], stillGrantedRoleIds: [] })).toEqual({ remove: ['6', '7'], kept: [] });
+    // Create content still live: only Develop's other role goes; a role the user had before stays.
+    expect(rolesToRevoke({ levelRoleIds: ['5', '6', '7'], baselineRoleIds: ['6'], stillGrantedRoleIds: ['2', '5'] })).toEqual({ remove: ['7'], kept: ['5'] });
+    expect(commonRoles([['2', '3', '6', '7'], ['3', '2'], ['2', '3', '9']])).toEqual(['2', '3']);
+    expect(commonRoles([])).toEqual([]);
   });
 });

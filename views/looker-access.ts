@@ -335,6 +335,10 @@ export function lookerReminderDm(r: LookerAccessRequest): MessageBody {
 
 /** Elevated access has ended. */
 export function lookerExpiredDm(r: LookerAccessRequest): MessageBody {
+  if (r.keptFor) {
+    const until = r.keptFor.until ? ` until ${slackDate(new Date(r.keptFor.until))}` : '';
+    return section(`:hourglass: Request ${lookerRef(r)} for ${levelLabel(r.level)} access to Looker (\`${escapeMrkdwn(r.email)}\`) has ended, but request ${lookerRef({ id: r.keptFor.requestId })} for the same Looker email still gives that access${until}: nothing changes in Looker until then.`);
+  }
   return section(`:hourglass: ${levelLabel(r.level)} access to Looker for \`${escapeMrkdwn(r.email)}\` (${lookerRef(r)}) has ended; you keep View. Ask again with \`${Commands.lookerAccess}\` if you need it.`);
 }
 
@@ -346,6 +350,11 @@ export function lookerExpiredThreadMessage(r: LookerAccessRequest, options: { ma
   }
   if (options.manual) {
     return section(`:hourglass: ${levelLabel(r.level)} access for <@${r.subjectId}> expired. ${admins}: please remove the ${levelLabel(r.level)} role from \`${escapeMrkdwn(r.email)}\` in Looker by hand; keep View.`);
+  }
+  if (r.keptFor && r.keptRoleIds?.length) {
+    const until = r.keptFor.until ? ` (until ${slackDate(new Date(r.keptFor.until))})` : '';
+    const removedToo = r.revokedRoleIds?.length ? ` I removed the other role${r.revokedRoleIds.length === 1 ? '' : 's'} this request added.` : '';
+    return section(`:hourglass: ${levelLabel(r.level)} access for <@${r.subjectId}> expired, but request ${lookerRef({ id: r.keptFor.requestId })} for the same Looker user still grants it${until}, so I left those roles in place; they are taken back when that request ends.${removedToo}`);
   }
   const removed = r.revokedRoleIds?.length ? `removed the ${levelLabel(r.level)} role${r.revokedRoleIds.length === 1 ? '' : 's'}` : `found no ${levelLabel(r.level)} role left to remove`;
   return section(`:hourglass: ${levelLabel(r.level)} access for <@${r.subjectId}> expired: I ${removed} in Looker; View and any other roles stay.`);

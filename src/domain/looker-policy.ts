@@ -87,6 +87,37 @@ export function elevatedRolesOf(level: LookerLevel, ids: LookerAccessIds): strin
   return level === 'view' ? [] : unique(ids.elevatedRoleIds[level]).filter((r) => r !== ids.viewRoleId);
 }
 
+/**
+ * The elevated roles an expiring request takes back, when several elevated
+ * requests for one Looker user overlap (someone asks again before the first
+ * one ends, as the reminder tells them to). A grant records as "added" only
+ * the roles the user lacked, so a renewal adds nothing and its own record
+ * cannot say what to take back; the requests share the roles instead:
+ *
+ *   remove = the roles this request's level grants
+ *            − roles another approved, unexpired request for the same Looker
+ *              user (same email, any case) still grants
+ *            − the baseline: roles the user had before the FIRST of the
+ *              overlapping grants (View, and anything given some other way).
+ *
+ * So the first request to end keeps what the renewal still grants, and the
+ * last one to end takes back what the first one added. `kept` is what was
+ * left in place only because another request still grants it.
+ */
+export function rolesToRevoke(input: { levelRoleIds: readonly string[]; baselineRoleIds: readonly string[]; stillGrantedRoleIds: readonly string[] }): { remove: string[]; kept: string[] } {
+  const baseline = new Set(input.baselineRoleIds);
+  const still = new Set(input.stillGrantedRoleIds);
+  const ours = unique(input.levelRoleIds).filter((r) => !baseline.has(r));
+  return { remove: ours.filter((r) => !still.has(r)), kept: ours.filter((r) => still.has(r)) };
+}
+
+/** Roles in every list (the baseline of overlapping grants: what the user had before the first of them). */
+export function commonRoles(lists: ReadonlyArray<readonly string[]>): string[] {
+  if (lists.length === 0) return [];
+  const [first, ...rest] = lists;
+  return unique(first!).filter((r) => rest.every((l) => l.includes(r)));
+}
+
 /** What the modal collected, before validation (any field may be missing or malformed). */
 export interface LookerAccessInput {
   requesterId: string;

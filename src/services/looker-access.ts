@@ -21,11 +21,14 @@ import { enqueue, jobKey, type JobSpec } from '../jobs/model.js';
 import { nextRecurringRun } from '../jobs/policy.js';
 import {
   accessFor,
+  commonRoles,
   elevatedRolesOf,
   expiryOf,
   isElevated,
   mayDecide,
+  rolesToRevoke,
   routeOf,
+  sameEmail,
   type DecisionRefusal,
   type LookerLevel,
   type LookerTeam,
@@ -95,6 +98,13 @@ export type LookerAccessRequest = {
   /** Why an admin denied it, when they said. */
   denyReason?: string | null;
   grantPlan?: LookerGrantPlan | null;
+  /**
+   * Elevated only: the roles the user had before the first of the elevated
+   * grants for the same Looker user that overlap this one (see
+   * rolesToRevoke). Set with the grant plan, and narrowed when an
+   * overlapping request expires while this one still runs.
+   */
+  baselineRoleIds?: string[] | null;
   grant: LookerGrantRecord | null;
   /** Why the grant failed (safe to show), when it did. */
   grantError: string | null;
@@ -102,6 +112,10 @@ export type LookerAccessRequest = {
   reminderSentAt: string | null;
   expiredAt: string | null;
   revokedRoleIds: string[] | null;
+  /** Roles left in place at expiry because another live request for the same Looker user still grants them. */
+  keptRoleIds?: string[] | null;
+  /** That request (the one granting them longest). */
+  keptFor?: { requestId: string; until: string | null } | null;
   revokeError: string | null;
 };
 
@@ -390,7 +404,13 @@ export class LookerAccessService {
       if (!request!.grantPlan) {
         const before = await this.opts.looker.userAccess(request!.email);
         const plan: LookerGrantPlan = { existed: before !== null, rolesBefore: before?.roleIds ?? [], groupsBefore: before?.groupIds ?? [] };
-        const saved = await this.opts.store.transition<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id, (r) => !r.grantPlan, () => ({ grantPlan: plan }));
+        // Elevated grants for the same user that are still running: what the user had before the first of them is this one's baseline too.
+        const overlapping = isElevated(request!.level) ? (await this.liveRequestsFor(request!.email, id)).filter((o) => isElevated(o.level)) : [];
+        const baselines = overlapping.map((o) => this.baselineOf(o)).filter((b): b is string[] => b !== null);
+        const saved = await this.opts.store.transition<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id, (r) => !r.grantPlan, (r) => ({
+          grantPlan: plan,
+          ...(isElevated(r.level) ? { baselineRoleIds: commonRoles([plan.rolesBefore, ...(r.baselineRoleIds ? [r.baselineRoleIds] : []), ...baselines]) } : {}),
+        }));
         request = saved.ok ? saved.doc.data : await this.get(id);
         if (!request?.grantPlan) throw new Error('the grant plan could not be recorded');
       }
@@ -470,24 +490,53 @@ export class LookerAccessService {
     };
   }
 
+  /**
+   * Takes back the elevated roles of an expired request: the roles its level
+   * grants, except those another approved, unexpired request for the same
+   * Looker user still grants and those the user had before the first of the
+   * overlapping grants (rolesToRevoke). The requests still running inherit
+   * this one's baseline, so the last of them to end takes back what the
+   * first one added.
+   */
   private async runRevoke(ctx: JobContext<{ requestId: string }>) {
     const id = ctx.payload.requestId;
     const r = await this.get(id);
     const ids = this.opts.lookerConfig;
     if (!r || r.status !== 'expired' || r.revokedRoleIds !== null || !r.grant?.lookerUserId || !ids) return {};
-    // Only roles this grant added and that belong to the elevated level: View and anything the user had before stay.
-    const elevated = new Set(elevatedRolesOf(r.level, ids));
-    const toRemove = r.grant.addedRoleIds.filter((role) => elevated.has(role));
     const lookerUserId = r.grant.lookerUserId;
-    const revoked = toRemove.length ? await this.withLookerUserLock(r.email, ctx.key, () => this.opts.looker.revokeRoles({ lookerUserId, roleIds: toRemove })) : { applied: true as const, removedRoleIds: [] };
-    const removed = revoked.applied ? revoked.removedRoleIds : [];
+    const baseline = this.baselineOf(r) ?? elevatedRolesOf(r.level, ids);
+    const work = await this.withLookerUserLock(r.email, ctx.key, async () => {
+      const others = await this.liveRequestsFor(r.email, id);
+      const still = others.flatMap((o) => accessFor(o.level, ids).roleIds);
+      const { remove, kept } = rolesToRevoke({ levelRoleIds: elevatedRolesOf(r.level, ids), baselineRoleIds: baseline, stillGrantedRoleIds: still });
+      const revoked = remove.length ? await this.opts.looker.revokeRoles({ lookerUserId, roleIds: remove }) : { applied: true as const, removedRoleIds: [] };
+      // The request that keeps the roles longest, to name in the thread and the DM.
+      const keeper = kept.length
+        ? others.filter((o) => accessFor(o.level, ids).roleIds.some((role) => kept.includes(role))).sort((a, b) => until(b) - until(a))[0]
+        : undefined;
+      return { remove, kept, keeper, others, removed: revoked.applied ? revoked.removedRoleIds : [] };
+    });
+    const { remove, kept, keeper, others, removed } = work;
     return {
       commit: async (tx: StoreTx) => {
         const cur = await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id);
         if (!cur || cur.data.revokedRoleIds !== null) return;
-        const after = { ...cur.data, revokedRoleIds: removed, revokeError: null };
+        const live = await Promise.all(others.filter((o) => isElevated(o.level)).map((o) => tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, o.id)));
+        const after: LookerAccessRequest = {
+          ...cur.data,
+          revokedRoleIds: removed,
+          keptRoleIds: kept,
+          keptFor: keeper ? { requestId: keeper.id, until: keeper.expiresAt } : null,
+          revokeError: null,
+        };
         tx.put(LOOKER_ACCESS_REQUESTS, id, after);
-        tx.audit({ actor: 'bot', action: 'looker_access.revoked', subject: id, before: { roleIds: toRemove }, after: { revokedRoleIds: removed } });
+        // The requests still running share this one's baseline: the last of them to end takes back what this one added.
+        for (const doc of live) {
+          if (!doc || doc.data.status !== 'approved') continue;
+          const narrowed = doc.data.baselineRoleIds ? commonRoles([doc.data.baselineRoleIds, baseline]) : [...baseline];
+          tx.put(LOOKER_ACCESS_REQUESTS, doc.id, { ...doc.data, baselineRoleIds: narrowed });
+        }
+        tx.audit({ actor: 'bot', action: 'looker_access.revoked', subject: id, before: { roleIds: remove }, after: { revokedRoleIds: removed, keptRoleIds: kept, keptFor: keeper?.id ?? null } });
         await this.enqueueNotices(tx, this.afterExpiry(after));
       },
     };
@@ -521,6 +570,25 @@ export class LookerAccessService {
   }
 
   // ---- helpers ----
+
+  /** Approved requests for the same Looker user (email in any case) that have not reached their end, but `exceptId`. */
+  private async liveRequestsFor(email: string, exceptId: string): Promise<LookerAccessRequest[]> {
+    const at = this.now().getTime();
+    const approved = await this.opts.store.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field: 'status', equals: 'approved' } });
+    return approved
+      .map((d) => d.data)
+      .filter((o) => o.id !== exceptId && sameEmail(o.email, email) && (o.expiresAt === null || Date.parse(o.expiresAt) > at));
+  }
+
+  /** What the user had before the first of the overlapping grants of `r`; null when nothing says (it never reached Looker). */
+  private baselineOf(r: LookerAccessRequest): string[] | null {
+    if (r.baselineRoleIds) return r.baselineRoleIds;
+    if (r.grantPlan) return r.grantPlan.rolesBefore;
+    // Granted by an older version, without a plan: everything the level grants but what it added.
+    const ids = this.opts.lookerConfig;
+    if (r.grant?.mode === 'looker' && ids) return accessFor(r.level, ids).roleIds.filter((role) => !r.grant!.addedRoleIds.includes(role));
+    return null;
+  }
 
   /** The reminder a day before elevated access ends, and its expiry. */
   private expiryJobs(r: LookerAccessRequest): JobSpec[] {
@@ -595,6 +663,11 @@ export class LookerAccessService {
     }
   }
 
+}
+
+/** When a request's access ends (never, for View). */
+function until(r: LookerAccessRequest): number {
+  return r.expiresAt ? Date.parse(r.expiresAt) : Number.POSITIVE_INFINITY;
 }
 
 function grantJob(requestId: string): JobSpec {
