@@ -504,6 +504,77 @@ describe('/looker-access with Looker connected', () => {
     expect((await t.store.recentAudit(50)).some((e) => e.action === 'job.failed' && e.subject === `looker.grant:${request.id}`)).toBe(true);
   });
 
+  it('grants even when Looker keeps refusing the setup email: the DM and the card say it was not sent, and the access still ends on time', async () => {
+    showBotLogsOnFailure(() => [t]);
+    const email = 'riley.nosetup@example.com';
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '2' }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    for (let i = 0; i < DEFAULT_RETRY.maxAttempts; i++) looker.failNext('POST', /send_password_reset$/, 503, 'Service Unavailable');
+    await d.click(ALEX, request, ActionIds.lookerAccessApprove);
+    for (let i = 0; i < 10; i++) {
+      t.advance(10 * 60_000);
+      await t.drain();
+    }
+    t.setTime(Date.now());
+    const stored = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && (r.grant || r.grantError)));
+    expect(stored).toMatchObject({ status: 'approved', grantError: null, grant: { mode: 'looker', createdUser: true, setupEmailSent: false } });
+    expect(stored.grant!.setupEmailError).toContain('503');
+    expect([...looker.userByEmail(email)!.role_ids].sort()).toEqual(['2', '6', '7']);
+    const dm = await t.standin.waitFor(() => d.dms(RILEY).find((m) => text(m).includes(lookerRequestRef(request.id)) && text(m).includes('approved')));
+    expect(text(dm)).toContain('Looker could not send the account setup email');
+    expect(text(d.card(stored))).toContain('please send it again from Admin → Users');
+    t.setTime(Date.parse(stored.expiresAt!) + 60_000);
+    await t.drain();
+    t.setTime(Date.parse(stored.expiresAt!) + 120_000);
+    await t.drain();
+    t.setTime(Date.now());
+    expect(looker.userByEmail(email)!.role_ids).toEqual(['2']);
+  });
+
+  it('ends elevated access on time even when the grant gave up after Looker applied the roles', async () => {
+    showBotLogsOnFailure(() => [t]);
+    const email = 'riley.halfway@example.com';
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '3' }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    // The first attempt sets the roles and loses Looker's answer; every later one finds Looker unavailable: the grant gives up with the roles in place.
+    let once = true;
+    looker.onApplied = (c) => {
+      if (once && c.method === 'PUT' && /\/roles$/.test(c.path)) {
+        once = false;
+        throw new Error('lost answer');
+      }
+    };
+    await d.click(ALEX, request, ActionIds.lookerAccessApprove);
+    await waitForAsync(async () => looker.userByEmail(email)?.role_ids.includes('7') || undefined);
+    for (let i = 0; i < DEFAULT_RETRY.maxAttempts; i++) looker.failNext('GET', /\/users\/search$/, 503, 'Service Unavailable');
+    for (let i = 0; i < 10; i++) {
+      t.advance(10 * 60_000);
+      await t.drain();
+    }
+    t.setTime(Date.now());
+    looker.onApplied = undefined;
+    const failed = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grantError));
+    expect(failed).toMatchObject({ status: 'approved', grant: null });
+    expect([...looker.userByEmail(email)!.role_ids].sort()).toEqual(['2', '6', '7']);
+    // The expiry is scheduled, and the sweep schedules it again if it goes missing.
+    expect((await jobsIn(t.store)).get(`looker.expire:${request.id}`)).toMatchObject({ state: 'pending', runAt: Date.parse(failed.expiresAt!) });
+    await t.store.delete('jobs', `looker.expire:${request.id}`);
+    await t.store.transition('jobs', 'looker.sweep', () => true, () => ({ runAt: t.now().getTime() }));
+    await t.drain();
+    expect((await jobsIn(t.store)).get(`looker.expire:${request.id}`)).toMatchObject({ state: 'pending', runAt: Date.parse(failed.expiresAt!) });
+
+    t.setTime(Date.parse(failed.expiresAt!) + 60_000);
+    await t.drain();
+    t.setTime(Date.parse(failed.expiresAt!) + 120_000);
+    await t.drain();
+    t.setTime(Date.now());
+    expect((await d.requests()).find((r) => r.id === request.id)).toMatchObject({ status: 'expired', revokedRoleIds: ['6', '7'] });
+    // What the failed grant's plan proves it added goes; View stays.
+    expect(looker.userByEmail(email)!.role_ids).toEqual(['2']);
+    const thread = t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === request.ts);
+    expect(text(thread.at(-1))).toContain('expired: I removed the Develop roles');
+  });
+
   it('serializes grants to the same Looker user: two approvals at once lose no role and create one user', async () => {
     const email = 'casey.concurrent@example.com';
     const made = await Promise.all([

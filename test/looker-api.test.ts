@@ -158,6 +158,14 @@ describe('LookerApiAdmin', () => {
     expect(looker.setupEmails.filter((u) => u === '1')).toEqual([]);
   });
 
+  it('keeps the grant when the setup email cannot be sent after the access is applied, and says why', async () => {
+    looker.failNext('POST', /send_password_reset$/, 503, 'Service Unavailable');
+    const result = await admin.grant({ email: 'nosetup@example.com', firstName: 'N', lastName: 'S', groupIds: ['10'], roleIds: ['2'] });
+    expect(result).toMatchObject({ applied: true, createdUser: true, addedRoleIds: ['2'], setupEmailSent: false });
+    expect(result.applied && result.setupEmailError).toContain('answered 503');
+    expect(looker.userByEmail('nosetup@example.com')!.role_ids).toEqual(['2']);
+  });
+
   it('refuses roles managed outside Looker', async () => {
     looker.users.set('42', { id: '42', email: 'saml@example.com', first_name: 'S', last_name: 'L', role_ids: ['3'], is_disabled: false, roles_externally_managed: true, has_email_credentials: false, logged_in_at: null });
     const err = await admin.grant({ email: 'saml@example.com', firstName: 'S', lastName: 'L', groupIds: [], roleIds: ['5'] }).catch((e: unknown) => e);

@@ -226,6 +226,9 @@ function grantLine(r: LookerAccessRequest): string | null {
   if (r.grantError) return `:warning: Looker did not accept the grant (${escapeAndTruncate(r.grantError, 300)}). Please grant it by hand in Looker: the View group, the View role${isElevated(r.level) ? ` and the ${levelLabel(r.level)} role` : ''}.`;
   if (!r.grant) return r.status === 'approved' ? ':hourglass_flowing_sand: Granting it in Looker…' : null;
   if (r.grant.mode === 'manual') return manualGrantText(r);
+  if (r.grant.setupEmailError) {
+    return `:key: Granted in Looker${r.grant.createdUser ? ' (new Looker user created)' : ''}. :warning: Looker could not send the account setup email (${escapeAndTruncate(r.grant.setupEmailError, 200)}): please send it again from Admin → Users in Looker.`;
+  }
   const created = r.grant.createdUser ? ' (new Looker user created; they set a password from the account setup email)' : '';
   return `:key: Granted in Looker${created}.`;
 }
@@ -305,7 +308,7 @@ export function lookerGrantedNowDm(r: LookerAccessRequest, options: { lookerUrl:
     return section(`:warning: Your View access to Looker is approved, but Looker did not accept the change yet. The Looker admins have been told; no need to ask again (${lookerRef(r)}).`);
   }
   const login = options.lookerUrl ? ` Sign in at ${escapeMrkdwn(options.lookerUrl)} with \`${escapeMrkdwn(r.email)}\`.` : '';
-  const created = r.grant?.createdUser ? ' Your Looker account is new: set your password from the account setup link.' : '';
+  const created = r.grant?.createdUser ? ` Your Looker account is new: set your password from the account setup link.${setupEmailNotSent(r)}` : setupEmailNotSent(r);
   return section(`:white_check_mark: You have *View* access to Looker (the View group and role).${login}${created}`);
 }
 
@@ -324,7 +327,12 @@ export function lookerDecidedDm(r: LookerAccessRequest, options: { lookerUrl: st
     return section(`:white_check_mark: ${decider(r)} approved ${what}. A Looker admin is adding it in Looker by hand.${until}`);
   }
   const login = options.lookerUrl ? ` Sign in at ${escapeMrkdwn(options.lookerUrl)}.` : '';
-  return section(`:white_check_mark: ${decider(r)} approved ${what}; it is active in Looker.${login}${until}`);
+  return section(`:white_check_mark: ${decider(r)} approved ${what}; it is active in Looker.${login}${setupEmailNotSent(r)}${until}`);
+}
+
+/** Said when Looker could not send the account setup email the grant asked for. */
+function setupEmailNotSent(r: LookerAccessRequest): string {
+  return r.grant?.setupEmailError ? ' Looker could not send the account setup email, so you may not have it: a Looker admin has been asked to send it again.' : '';
 }
 
 /** A day before elevated access ends. */

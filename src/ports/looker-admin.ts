@@ -36,6 +36,11 @@ export type LookerGrantResult =
        * Creating the login sends nothing by itself.
        */
       setupEmailSent?: boolean;
+      /**
+       * The setup email was due but Looker did not send it (any failure after
+       * the access was applied: the grant stands, the person is told).
+       */
+      setupEmailError?: string;
     }
   | { applied: false };
 

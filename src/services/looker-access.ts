@@ -66,6 +66,10 @@ export type LookerGrantRecord = {
   createdUser: boolean;
   addedGroupIds: string[];
   addedRoleIds: string[];
+  /** Looker was asked to email the account setup link (absent on grants recorded by older versions). */
+  setupEmailSent?: boolean;
+  /** The setup link was due but could not be sent (safe to show); the access itself was granted. */
+  setupEmailError?: string | null;
 };
 
 /** What the user had before the grant touched anything: kept so a grant repeated after a crash still knows what it added. */
@@ -426,6 +430,8 @@ export class LookerAccessService {
       createdUser: !plan.existed,
       addedGroupIds: groupIds.filter((g) => !plan.groupsBefore.includes(g)),
       addedRoleIds: roleIds.filter((r) => !had.has(r)),
+      setupEmailSent: result.setupEmailSent ?? false,
+      setupEmailError: result.setupEmailError ?? null,
     };
     return {
       commit: async (tx: StoreTx) => {
@@ -440,7 +446,13 @@ export class LookerAccessService {
     };
   }
 
-  /** The grant gave up: the card and the requester say so, the admins are asked to grant by hand. */
+  /**
+   * The grant gave up: the card and the requester say so, the admins are
+   * asked to grant by hand. Elevated access still ends on time: the attempt
+   * may have applied roles before it failed (or an admin grants them by
+   * hand), so the expiry is scheduled as for a grant; it takes back what the
+   * grant plan proves was added, or asks the admins to.
+   */
   private grantFailed(id: string, message: string): JobCommit {
     return async (tx, enqueue) => {
       const cur = await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id);
@@ -451,6 +463,7 @@ export class LookerAccessService {
       const notices: Notice[] = [...this.dmsTo(after, 'grant_failed')];
       if (this.opts.analyticsChannel) notices.push({ type: 'looker.card', requestId: id }, { type: 'looker.thread', requestId: id, about: 'grant_failed' });
       for (const n of notices) await enqueue(noticeJob(n));
+      for (const spec of this.expiryJobs(after)) await enqueue(spec);
     };
   }
 
@@ -481,7 +494,9 @@ export class LookerAccessService {
         const after: LookerAccessRequest = { ...r, status: 'expired', expiredAt: at.toISOString() };
         tx.put(LOOKER_ACCESS_REQUESTS, id, after);
         tx.audit({ actor: 'bot', action: 'looker_access.expired', subject: id, before: r, after });
-        if (r.grant?.mode === 'looker' && r.grant.lookerUserId && this.opts.lookerConfig) {
+        // Taken back by the bot when it granted in Looker, or tried to (a plan was recorded: roles may have been applied).
+        const touchedLooker = (r.grant?.mode === 'looker' && r.grant.lookerUserId) || (!r.grant && r.grantPlan);
+        if (touchedLooker && this.opts.lookerConfig) {
           await this.enqueueJobs(tx, [{ key: jobKey(LOOKER_JOBS.revoke, id), kind: LOOKER_JOBS.revoke, payload: { requestId: id } }]);
         } else {
           await this.enqueueNotices(tx, this.afterExpiry(after));
@@ -502,14 +517,16 @@ export class LookerAccessService {
     const id = ctx.payload.requestId;
     const r = await this.get(id);
     const ids = this.opts.lookerConfig;
-    if (!r || r.status !== 'expired' || r.revokedRoleIds !== null || !r.grant?.lookerUserId || !ids) return {};
-    const lookerUserId = r.grant.lookerUserId;
+    if (!r || r.status !== 'expired' || r.revokedRoleIds !== null || !ids) return {};
+    if (!r.grant?.lookerUserId && !(r.grant === null && r.grantPlan)) return {};
     const baseline = this.baselineOf(r) ?? elevatedRolesOf(r.level, ids);
     const work = await this.withLookerUserLock(r.email, ctx.key, async () => {
       const others = await this.liveRequestsFor(r.email, id);
       const still = others.flatMap((o) => accessFor(o.level, ids).roleIds);
       const { remove, kept } = rolesToRevoke({ levelRoleIds: elevatedRolesOf(r.level, ids), baselineRoleIds: baseline, stillGrantedRoleIds: still });
-      const revoked = remove.length ? await this.opts.looker.revokeRoles({ lookerUserId, roleIds: remove }) : { applied: true as const, removedRoleIds: [] };
+      // A grant that gave up has no Looker user on record: the user is looked up by email (none: nothing to take back).
+      const lookerUserId = r.grant?.lookerUserId ?? (remove.length ? (await this.opts.looker.userAccess(r.email))?.lookerUserId : undefined);
+      const revoked = remove.length && lookerUserId ? await this.opts.looker.revokeRoles({ lookerUserId, roleIds: remove }) : { applied: true as const, removedRoleIds: [] };
       // The request that keeps the roles longest, to name in the thread and the DM.
       const keeper = kept.length
         ? others.filter((o) => accessFor(o.level, ids).roleIds.some((role) => kept.includes(role))).sort((a, b) => until(b) - until(a))[0]
@@ -560,7 +577,8 @@ export class LookerAccessService {
    */
   private async runSweep(ctx: JobContext) {
     const approved = await this.opts.store.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field: 'status', equals: 'approved' } });
-    const specs = approved.flatMap((d) => (d.data.grant ? this.expiryJobs(d.data) : []));
+    // Granted, or given up on (it may have applied roles, or an admin granted by hand): either way it ends on time.
+    const specs = approved.flatMap((d) => (d.data.grant || d.data.grantError ? this.expiryJobs(d.data) : []));
     return {
       commit: async (tx: StoreTx) => {
         await this.enqueueJobs(tx, specs);

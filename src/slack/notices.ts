@@ -159,7 +159,7 @@ class NoticeDelivery {
     if (!r?.channel || !r.ts) return {};
     const content =
       n.about === 'expired'
-        ? lookerExpiredThreadMessage(r, { manual: r.grant?.mode !== 'looker', adminsUsergroup: la.adminsUsergroup })
+        ? lookerExpiredThreadMessage(r, { manual: r.revokedRoleIds === null, adminsUsergroup: la.adminsUsergroup })
         : lookerGrantFailedThreadMessage(r, { adminsUsergroup: la.adminsUsergroup });
     await this.post(ctx, { channel: r.channel, threadTs: r.ts }, content, ctx.key);
     return {};

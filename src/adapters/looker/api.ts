@@ -128,21 +128,26 @@ export class LookerApiAdmin implements LookerAdmin {
     const current = await this.directRoles(user.id);
     const { roleIds, added } = mergedRoles(current, grant.roleIds);
     if (added.length > 0) await this.call('PUT', `/users/${enc(user.id)}/roles`, { body: roleIds });
-    const setupEmailSent = await this.sendSetupEmail(user);
-    return { applied: true, lookerUserId: user.id, createdUser, addedGroupIds, addedRoleIds: added, setupEmailSent };
+    const setup = await this.sendSetupEmail(user);
+    return { applied: true, lookerUserId: user.id, createdUser, addedGroupIds, addedRoleIds: added, setupEmailSent: setup.sent, ...(setup.error ? { setupEmailError: setup.error } : {}) };
   }
 
-  /** Asks Looker to email the account setup link to a user who never logged in with their email login. */
-  private async sendSetupEmail(user: LookerUser): Promise<boolean> {
+  /**
+   * Asks Looker to email the account setup link to a user who never logged in
+   * with their email login. The access is applied by then: a failure here
+   * does not undo or fail the grant, it is reported (`error`) so the person
+   * and the admins know to send the link again from Looker.
+   */
+  private async sendSetupEmail(user: LookerUser): Promise<{ sent: boolean; error?: string }> {
     const credentials = user.credentials_email;
-    if (!credentials || credentials.is_disabled === true || credentials.logged_in_at) return false;
+    if (!credentials || credentials.is_disabled === true || credentials.logged_in_at) return { sent: false };
     try {
       await this.call('POST', `/users/${enc(user.id)}/credentials_email/send_password_reset`);
-      return true;
+      return { sent: true };
     } catch (err) {
       // Refused (Looker (Google Cloud core)): the access is granted, the person signs in with Google instead.
-      if (err instanceof LookerError && err.status === 403) return false;
-      throw err;
+      if (err instanceof LookerError && err.status === 403) return { sent: false };
+      return { sent: false, error: err instanceof LookerError ? err.message : 'Looker could not be asked to send it' };
     }
   }
 
