@@ -654,6 +654,33 @@ describe('/looker-access with Looker connected', () => {
     expect(looker.userByEmail(email)!.role_ids).toEqual(['2']);
   });
 
+  it('sends no "ends tomorrow" reminder for a 1-day grant: the approval says when it ends, and it ends on time', async () => {
+    const email = 'riley.oneday@example.com';
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '1' }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    await d.click(ALEX, request, ActionIds.lookerAccessApprove);
+    const granted = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grant));
+    await t.drain();
+    const aboutIt = () => d.dms(RILEY).filter((m) => text(m).includes(lookerRequestRef(request.id)));
+    const approvedDm = aboutIt().find((m) => text(m).includes('approved'));
+    expect(text(approvedDm)).toContain('It lasts until');
+    expect(text(approvedDm)).not.toContain('remind you');
+    expect(aboutIt().filter((m) => text(m).includes(' ends '))).toHaveLength(0);
+    expect((await jobsIn(t.store)).get(`looker.remind:${request.id}`)).toBeUndefined();
+    const expiresAt = Date.parse(granted.expiresAt!);
+    t.setTime(expiresAt - 60_000);
+    await t.drain();
+    expect(aboutIt().filter((m) => text(m).includes(' ends '))).toHaveLength(0);
+    t.setTime(expiresAt + 60_000);
+    await t.drain();
+    t.setTime(expiresAt + 120_000);
+    await t.drain();
+    t.setTime(Date.now());
+    expect((await d.requests()).find((r) => r.id === request.id)).toMatchObject({ status: 'expired', reminderSentAt: null });
+    expect(aboutIt().filter((m) => text(m).includes('has ended'))).toHaveLength(1);
+    expect(looker.userByEmail(email)!.role_ids).toEqual(['2']);
+  });
+
   it('changes nothing when it cannot tell who the Looker admins are', async () => {
     const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: 'riley.adm@example.com' }));
     const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));

@@ -11,6 +11,7 @@ import {
   mayDecide,
   mergedRoles,
   reminderDue,
+  remindsBeforeEnd,
   rolesToRevoke,
   rolesWithout,
   routeOf,
@@ -173,5 +174,11 @@ describe('Looker policy: roles and expiry', () => {
     expect(rolesToRevoke({ levelRoleIds: ['5', '6', '7'], baselineRoleIds: ['6'], stillGrantedRoleIds: ['2', '5'] })).toEqual({ remove: ['7'], kept: ['5'] });
     expect(commonRoles([['2', '3', '6', '7'], ['3', '2'], ['2', '3', '9']])).toEqual(['2', '3']);
     expect(commonRoles([])).toEqual([]);
+  });
+
+  it('reminds a day before the end only when the access lasts more than a day', () => {
+    expect(remindsBeforeEnd(1)).toBe(false);
+    expect(remindsBeforeEnd(2)).toBe(true);
+    expect(remindsBeforeEnd(null)).toBe(false);
   });
 });

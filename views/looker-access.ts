@@ -15,6 +15,7 @@ import {
   MIN_DURATION_DAYS,
   isElevated,
   levelLabel,
+  remindsBeforeEnd,
   teamLabel,
   type DecisionRefusal,
   type LookerLevel,
@@ -322,7 +323,7 @@ export function lookerDecidedDm(r: LookerAccessRequest, options: { lookerUrl: st
         : `:no_entry: ${decider(r)} denied the request for ${what}. Ask in #analytics if you need to know more.`,
     );
   }
-  const until = r.expiresAt ? ` It lasts until ${slackDate(new Date(r.expiresAt))}; I will remind you a day before.` : '';
+  const until = r.expiresAt ? ` It lasts until ${slackDate(new Date(r.expiresAt))}${remindsBeforeEnd(r.durationDays) ? '; I will remind you a day before' : ''}.` : '';
   if (r.grantError || r.grant?.mode === 'manual') {
     return section(`:white_check_mark: ${decider(r)} approved ${what}. A Looker admin is adding it in Looker by hand.${until}`);
   }

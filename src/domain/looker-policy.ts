@@ -237,6 +237,15 @@ export function expiryOf(approvedAt: Date, durationDays: number): Date {
   return new Date(approvedAt.getTime() + durationDays * DAY_MS);
 }
 
+/**
+ * Whether elevated access of this many days gets an "ends tomorrow"
+ * reminder. A 1-day grant does not: a day before its end is the moment it
+ * is approved, and the approval message already says when it ends.
+ */
+export function remindsBeforeEnd(durationDays: number | null): boolean {
+  return durationDays !== null && durationDays > 1;
+}
+
 /** The requester is told a day before expiry. */
 export function reminderDue(now: Date, expiresAt: Date): boolean {
   return now.getTime() >= expiresAt.getTime() - DAY_MS && now.getTime() < expiresAt.getTime();

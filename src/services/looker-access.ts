@@ -26,6 +26,7 @@ import {
   expiryOf,
   isElevated,
   mayDecide,
+  remindsBeforeEnd,
   rolesToRevoke,
   routeOf,
   sameEmail,
@@ -474,7 +475,8 @@ export class LookerAccessService {
       commit: async (tx: StoreTx) => {
         const cur = await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id);
         const r = cur?.data;
-        if (!r || r.status !== 'approved' || r.reminderSentAt || !r.expiresAt || Date.parse(r.expiresAt) <= at.getTime()) return;
+        // (A reminder scheduled by an older version for a 1-day grant is dropped too.)
+        if (!r || r.status !== 'approved' || r.reminderSentAt || !r.expiresAt || Date.parse(r.expiresAt) <= at.getTime() || !remindsBeforeEnd(r.durationDays)) return;
         tx.put(LOOKER_ACCESS_REQUESTS, id, { ...r, reminderSentAt: at.toISOString() });
         tx.audit({ actor: 'bot', action: 'looker_access.reminded', subject: id, before: null, after: { reminderSentAt: at.toISOString() } });
         await this.enqueueNotices(tx, this.dmsTo(r, 'reminder'));
@@ -608,12 +610,12 @@ export class LookerAccessService {
     return null;
   }
 
-  /** The reminder a day before elevated access ends, and its expiry. */
+  /** The reminder a day before elevated access ends (not for a 1-day grant: see remindsBeforeEnd), and its expiry. */
   private expiryJobs(r: LookerAccessRequest): JobSpec[] {
     if (!r.expiresAt || !isElevated(r.level)) return [];
     const end = Date.parse(r.expiresAt);
     const specs: JobSpec[] = [{ key: jobKey(LOOKER_JOBS.expire, r.id), kind: LOOKER_JOBS.expire, payload: { requestId: r.id }, runAt: end }];
-    if (!r.reminderSentAt) specs.push({ key: jobKey(LOOKER_JOBS.remind, r.id), kind: LOOKER_JOBS.remind, payload: { requestId: r.id }, runAt: end - DAY_MS });
+    if (!r.reminderSentAt && remindsBeforeEnd(r.durationDays)) specs.push({ key: jobKey(LOOKER_JOBS.remind, r.id), kind: LOOKER_JOBS.remind, payload: { requestId: r.id }, runAt: end - DAY_MS });
     return specs;
   }
 
