@@ -9,7 +9,7 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, RadioButtonsAction, 
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
-import { LOOKER_JOBS, type DecideOutcome, type LookerAccessService } from '../src/services/looker-access.js';
+import { LOOKER_JOBS, type DecideOutcome, type LookerAccessService, type RetryGrantOutcome } from '../src/services/looker-access.js';
 import { jobKey } from '../src/jobs/model.js';
 import type { JobRunner } from '../src/jobs/runner.js';
 import { isLookerLevel, isLookerTeam, validateLookerAccess, type LookerAccessField, type LookerAccessInput, type LookerLevel } from '../src/domain/looker-policy.js';
@@ -22,8 +22,10 @@ import {
   lookerDecisionConfirmation,
   lookerDenyModal,
   lookerModalHasInputsFor,
+  lookerNothingToRetryMessage,
   lookerRefusalMessage,
   lookerRequestNotFoundMessage,
+  lookerRetryConfirmation,
   type LookerDenyMetadata,
   type LookerModalData,
   type LookerModalMetadata,
@@ -239,6 +241,32 @@ export function lookerAccessApprove({ lookerAccess, logger, lookerAdminsUsergrou
   };
 }
 
+/** Retry grant on the card of a request whose grant gave up: the same checks as Approve, one retry however many clicks. */
+export function lookerAccessRetryGrant({ lookerAccess, logger, lookerAdminsUsergroup, jobs }: LookerAccessDeps) {
+  return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
+    await ack();
+    const userId = body.user.id;
+    const requestId = typeof action.value === 'string' ? action.value.slice(0, 100) : '';
+    let reply: MessageBody;
+    try {
+      const outcome: RetryGrantOutcome = await lookerAccess.retryGrant({ requestId, deciderId: userId });
+      if (outcome.kind === 'retrying') {
+        await jobs.settled(jobKey(LOOKER_JOBS.grant, outcome.request.id), GRANT_WAIT_MS);
+        reply = lookerRetryConfirmation((await lookerAccess.get(outcome.request.id)) ?? outcome.request);
+      } else if (outcome.kind === 'not_failed') {
+        reply = lookerNothingToRetryMessage(outcome.request);
+      } else {
+        reply = notDecidedMessage(outcome, lookerAdminsUsergroup);
+      }
+    } catch (err) {
+      const coded = toCodedError(err);
+      logger.error('looker access grant retry failed', { user: userId, requestId, code: coded.code, err: coded });
+      reply = failureMessage('I could not start the grant again.', 'Please click Retry grant again.');
+    }
+    await tellClicker({ body, respond, client }, userId, reply);
+  };
+}
+
 /** Why a decision did not happen, for the admin who tried. */
 function notDecidedMessage(outcome: Exclude<DecideOutcome, { kind: 'decided' }>, lookerAdminsUsergroup: string | undefined): MessageBody {
   switch (outcome.kind) {
@@ -309,5 +337,6 @@ export function registerLookerAccess(app: Listeners, deps: LookerAccessDeps): st
   app.action<BlockAction<RadioButtonsAction>>(ActionIds.lookerAccessLevel, lookerAccessLevelPicked(deps));
   app.action<BlockAction<ButtonAction>>(ActionIds.lookerAccessApprove, lookerAccessApprove(deps));
   app.action<BlockAction<ButtonAction>>(ActionIds.lookerAccessDeny, lookerAccessDenyClicked(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.lookerAccessRetryGrant, lookerAccessRetryGrant(deps));
   return [Commands.lookerAccess];
 }

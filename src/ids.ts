@@ -12,6 +12,8 @@ export const ActionIds = {
   // ── Looker access ──
   /** Looker request card: a Looker admin approves (value: request ID). */
   lookerAccessApprove: 'looker_access_approve',
+  /** Looker request card, after the grant gave up: a Looker admin tries it again (value: request ID). */
+  lookerAccessRetryGrant: 'looker_access_retry_grant',
   /** Looker request card: a Looker admin denies; opens the reason modal (value: request ID). */
   lookerAccessDeny: 'looker_access_deny',
   /** Deny modal input: the reason, sent to the requester. */

@@ -681,6 +681,43 @@ describe('/looker-access with Looker connected', () => {
     expect(looker.userByEmail(email)!.role_ids).toEqual(['2']);
   });
 
+  it('offers Retry grant after a failed grant: refused to non-admins, and two clicks at once give one retry that goes through', async () => {
+    showBotLogsOnFailure(() => [t]);
+    const email = 'dana.disabled@example.com';
+    looker.users.set('61', { id: '61', email, first_name: 'Dana', last_name: 'Disabled', role_ids: [], is_disabled: true, roles_externally_managed: false, has_email_credentials: true, logged_in_at: '2026-01-01T00:00:00.000+00:00' });
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    await d.click(ALEX, request, ActionIds.lookerAccessApprove);
+    const failed = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grantError));
+    expect(failed.grantError).toContain('then click Retry grant on the request');
+    const card = await t.standin.waitFor(() => (text(d.card(failed)).includes(ActionIds.lookerAccessRetryGrant) ? d.card(failed) : undefined));
+    expect(text(card)).toContain('Retry grant');
+    expect(text(card)).not.toContain(ActionIds.lookerAccessApprove);
+    expect(blockKitViolations(card.blocks as KnownBlock[])).toEqual([]);
+
+    // The user is enabled in Looker; a non-admin's forged click changes nothing.
+    looker.users.get('61')!.is_disabled = false;
+    const lookerCalls = looker.requests.length;
+    expect(await d.forgedClick(BLAKE, ActionIds.lookerAccessRetryGrant, request.id, request.ts!)).toContain('Only members of <!subteam^S0LOOKERADM>');
+    expect(await d.click(RILEY, request, ActionIds.lookerAccessRetryGrant)).toContain('Nothing was changed');
+    expect((await d.requests()).find((r) => r.id === request.id)).toMatchObject({ grant: null, grantError: failed.grantError });
+    expect(looker.requests.length).toBe(lookerCalls);
+
+    const answers = await Promise.all([
+      d.click(ALEX, request, ActionIds.lookerAccessRetryGrant, { timeoutMs: CONTENDED_TX_MS }),
+      d.click(JORDAN, request, ActionIds.lookerAccessRetryGrant, { timeoutMs: CONTENDED_TX_MS }),
+    ]);
+    expect(answers.filter((a) => a.includes('Granted in Looker this time')), answers.join('\n---\n')).toHaveLength(1);
+    expect(answers.filter((a) => a.includes('Nothing was changed')), answers.join('\n---\n')).toHaveLength(1);
+    const granted = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grant));
+    expect(granted).toMatchObject({ status: 'approved', grantError: null, grant: { mode: 'looker', lookerUserId: '61' } });
+    expect([...looker.users.get('61')!.role_ids].sort()).toEqual(['2', '6', '7']);
+    expect((await d.audits(request.id)).filter((a) => a === 'looker_access.grant_retried')).toHaveLength(1);
+    const after = await t.standin.waitFor(() => (text(d.card(granted)).includes('Granted in Looker') ? d.card(granted) : undefined));
+    expect(text(after)).not.toContain(ActionIds.lookerAccessRetryGrant);
+    await t.standin.waitFor(() => d.dms(RILEY).find((m) => text(m).includes(lookerRequestRef(request.id)) && text(m).includes('it is active in Looker')));
+  });
+
   it('changes nothing when it cannot tell who the Looker admins are', async () => {
     const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: 'riley.adm@example.com' }));
     const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));

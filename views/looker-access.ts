@@ -224,7 +224,7 @@ function decisionLine(r: LookerAccessRequest): string {
 
 function grantLine(r: LookerAccessRequest): string | null {
   if (r.status !== 'approved' && r.status !== 'expired') return null;
-  if (r.grantError) return `:warning: Looker did not accept the grant (${escapeAndTruncate(r.grantError, 300)}). Please grant it by hand in Looker: the View group, the View role${isElevated(r.level) ? ` and the ${levelLabel(r.level)} role` : ''}.`;
+  if (r.grantError) return `:warning: Looker did not accept the grant (${escapeAndTruncate(r.grantError, 300)}). Fix the cause and click *Retry grant*, or grant it by hand in Looker: the View group, the View role${isElevated(r.level) ? ` and the ${levelLabel(r.level)} role` : ''}.`;
   if (!r.grant) return r.status === 'approved' ? ':hourglass_flowing_sand: Granting it in Looker…' : null;
   if (r.grant.mode === 'manual') return manualGrantText(r);
   if (r.grant.setupEmailError) {
@@ -273,6 +273,13 @@ export function lookerRequestCard(
     const lines = [decisionLine(r), grantLine(r)];
     if (r.status === 'approved' && r.expiresAt) lines.push(`:hourglass_flowing_sand: ${levelLabel(r.level)} ends ${slackDate(new Date(r.expiresAt))}; the View access stays.`);
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.filter(Boolean).join('\n') } });
+    if (r.status === 'approved' && r.grantError && !r.grant) {
+      blocks.push({
+        type: 'actions',
+        block_id: BlockIds.lookerAccessActions,
+        elements: [{ type: 'button', action_id: ActionIds.lookerAccessRetryGrant, text: { type: 'plain_text', text: 'Retry grant' }, value: r.id }],
+      });
+    }
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Request ${lookerRef(r)}` }] });
   return { text, blocks };
@@ -403,11 +410,25 @@ export function lookerDecisionConfirmation(r: LookerAccessRequest): MessageBody 
   return section(`:white_check_mark: Approved and granted in Looker. <@${r.subjectId}> has been told.`);
 }
 
+/** To the admin who clicked Retry grant: how the new attempt went. */
+export function lookerRetryConfirmation(r: LookerAccessRequest): MessageBody {
+  if (r.grant) return section(`:white_check_mark: Granted in Looker this time. <@${r.subjectId}> has been told.`);
+  if (r.grantError) return section(`:warning: Looker still did not accept the grant (${escapeAndTruncate(r.grantError, 300)}). Fix the cause and click Retry grant again, or grant it by hand.`);
+  return section(':hourglass_flowing_sand: Trying the grant in Looker again; the card shows when it is done.');
+}
+
+/** Retry grant on a request whose grant is not waiting for one. */
+export function lookerNothingToRetryMessage(r: LookerAccessRequest): MessageBody {
+  if (r.grant) return section(':information_source: This request is already granted. Nothing was changed.');
+  if (r.status === 'approved' && !r.grantError) return section(':information_source: The grant is already being tried again; the card shows when it is done. Nothing was changed.');
+  return section(`:information_source: This request is ${r.status}; there is no grant to retry. Nothing was changed.`);
+}
+
 /** In the card's thread when the grant gave up: the admins finish it by hand. */
 export function lookerGrantFailedThreadMessage(r: LookerAccessRequest, options: { adminsUsergroup: string | null }): MessageBody {
   const admins = options.adminsUsergroup ? `<!subteam^${options.adminsUsergroup}>` : 'Looker admins';
   const why = r.grantError ? ` (${escapeAndTruncate(r.grantError, 300)})` : '';
-  return section(`:warning: I could not grant this in Looker${why}. ${admins}: please grant it by hand: the View group, the View role${isElevated(r.level) ? ` and the ${levelLabel(r.level)} role` : ''} for \`${escapeMrkdwn(r.email)}\`.`);
+  return section(`:warning: I could not grant this in Looker${why}. ${admins}: fix the cause and click *Retry grant* on the request, or grant it by hand: the View group, the View role${isElevated(r.level) ? ` and the ${levelLabel(r.level)} role` : ''} for \`${escapeMrkdwn(r.email)}\`.`);
 }
 
 /** What the Deny modal keeps in private_metadata. */

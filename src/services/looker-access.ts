@@ -129,6 +129,12 @@ export type SubmitOutcome =
   | { kind: 'duplicate' }
   | { kind: 'refused'; reason: 'unknown_subject' | 'bot_subject' };
 
+export type RetryGrantOutcome =
+  | { kind: 'retrying'; request: LookerAccessRequest }
+  /** Its grant is not waiting for a retry: done, already being retried, or the request has ended. */
+  | { kind: 'not_failed'; request: LookerAccessRequest }
+  | Exclude<DecideOutcome, { kind: 'decided' } | { kind: 'already' }>;
+
 export type DecideOutcome =
   | { kind: 'decided'; request: LookerAccessRequest }
   | { kind: 'not_found' }
@@ -276,16 +282,52 @@ export class LookerAccessService {
     if (!REQUEST_ID.test(input.requestId)) return { kind: 'not_found' };
     const found = await this.get(input.requestId);
     if (!found) return { kind: 'not_found' };
-    // Asked of Slack on every click: someone just removed from the group is refused at once.
-    const membership = await this.opts.directory.membership(this.opts.lookerAdminsUsergroup, input.deciderId);
-    if (membership === 'unknown') return { kind: 'admin_check_failed' };
-    const allowed = mayDecide({ deciderId: input.deciderId, requesterId: found.requesterId, subjectId: found.subjectId, deciderIsLookerAdmin: membership === 'member' });
-    if (!allowed.ok) {
-      this.opts.logger.warn('looker access decision refused', { id: found.id, user: input.deciderId, reason: allowed.reason });
-      return { kind: 'refused', reason: allowed.reason };
-    }
+    const refusal = await this.deciderRefusal(found, input.deciderId);
+    if (refusal) return refusal;
     if (found.status !== 'pending') return { kind: 'already', request: found };
     return { kind: 'allowed', request: found };
+  }
+
+  /** Why `deciderId` may not act on `found` as a Looker admin (null: they may). */
+  private async deciderRefusal(found: LookerAccessRequest, deciderId: string): Promise<{ kind: 'refused'; reason: DecisionRefusal } | { kind: 'admin_check_failed' } | null> {
+    // Asked of Slack on every click: someone just removed from the group is refused at once.
+    const membership = await this.opts.directory.membership(this.opts.lookerAdminsUsergroup, deciderId);
+    if (membership === 'unknown') return { kind: 'admin_check_failed' };
+    const allowed = mayDecide({ deciderId, requesterId: found.requesterId, subjectId: found.subjectId, deciderIsLookerAdmin: membership === 'member' });
+    if (!allowed.ok) {
+      this.opts.logger.warn('looker access decision refused', { id: found.id, user: deciderId, reason: allowed.reason });
+      return { kind: 'refused', reason: allowed.reason };
+    }
+    return null;
+  }
+
+  /**
+   * Retry grant on the card of an approved request whose grant gave up (the
+   * cause fixed in Looker: a user enabled, a first sign-in). Only someone who
+   * may approve it may retry; the grant job runs again once, however many
+   * clicks arrive (compare-and-set on "failed, not granted").
+   */
+  async retryGrant(input: { requestId: string; deciderId: string }): Promise<RetryGrantOutcome> {
+    if (!REQUEST_ID.test(input.requestId)) return { kind: 'not_found' };
+    const found = await this.get(input.requestId);
+    if (!found) return { kind: 'not_found' };
+    const refusal = await this.deciderRefusal(found, input.deciderId);
+    if (refusal) return refusal;
+    const outcome = await this.opts.store.runTransaction(async (tx): Promise<RetryGrantOutcome> => {
+      const current = await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, found.id);
+      if (!current) return { kind: 'not_found' };
+      const before = current.data;
+      if (before.status !== 'approved' || before.grantError === null || before.grant !== null) return { kind: 'not_failed', request: before };
+      const after: LookerAccessRequest = { ...before, grantError: null };
+      tx.put(LOOKER_ACCESS_REQUESTS, after.id, after);
+      tx.audit({ actor: input.deciderId, action: 'looker_access.grant_retried', subject: after.id, before: { grantError: before.grantError }, after: { grantError: null } });
+      // The grant job gave up (failed): coalescing re-arms it under the same key.
+      await this.enqueueJobs(tx, [{ ...grantJob(after.id), coalesce: true }]);
+      await this.enqueueNotices(tx, [{ type: 'looker.card', requestId: after.id }]);
+      return { kind: 'retrying', request: after };
+    });
+    if (outcome.kind === 'retrying') this.opts.kick();
+    return outcome;
   }
 
   /**

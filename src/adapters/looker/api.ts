@@ -71,7 +71,7 @@ const BARE_USER_FIELDS = `id,email,first_name,last_name,group_ids,role_ids,is_di
 /** What the admin is told when Looker (Google Cloud core) refuses email logins. */
 export const CORE_REFUSAL =
   'Looker refused to create an email login (403). Looker (Google Cloud core) does not allow email logins or their setup emails: '
-  + 'people sign in with their Google account there. Ask them to sign in to Looker once (which creates their user), then approve again.';
+  + 'people sign in with their Google account there. Ask them to sign in to Looker once (which creates their user), then click Retry grant on the request.';
 // Renew this long before Looker says the token expires (it lasts an hour).
 const TOKEN_MARGIN_MS = 60_000;
 
@@ -94,7 +94,7 @@ export class LookerApiAdmin implements LookerAdmin {
     let user = await this.findUserByEmail(grant.email);
     let createdUser = false;
     if (user?.is_disabled === true) {
-      throw new LookerError(`The Looker user for ${grant.email} is disabled; a Looker admin must enable it before access can be granted.`, { reason: 'user_disabled', retryable: false });
+      throw new LookerError(`The Looker user for ${grant.email} is disabled; a Looker admin must enable it in Looker, then click Retry grant on the request.`, { reason: 'user_disabled', retryable: false });
     }
     if (!user) {
       user = (grant.resumed ? await this.userLeftBehind(grant) : null)
