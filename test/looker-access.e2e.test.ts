@@ -416,6 +416,24 @@ describe('/looker-access with Looker connected', () => {
     expect(looker.userByEmail('riley.r@example.com')?.role_ids).toEqual(['2']);
   });
 
+  it("refuses an admin's decision on a request for someone else that names the admin's own Looker email", async () => {
+    showBotLogsOnFailure(() => [t]);
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessSubject]: SAM, [ActionIds.lookerAccessEmail]: 'Alex@Example.com' }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    const lookerCalls = looker.requests.length;
+    const updates = t.standin.callsTo('chat.update').length;
+    const refused = await d.click(ALEX, request, ActionIds.lookerAccessApprove);
+    expect(refused).toContain('Looker email on your own Slack profile');
+    expect(refused).toContain('Nothing was changed');
+    expect(await d.forgedClick(ALEX, ActionIds.lookerAccessDeny, request.id, request.ts!)).toContain('Looker email on your own Slack profile');
+    expect((await d.requests()).find((r) => r.id === request.id)).toMatchObject({ status: 'pending', decidedBy: null });
+    expect(looker.requests.length).toBe(lookerCalls);
+    expect(t.standin.callsTo('chat.update').length).toBe(updates);
+    expect(await d.audits(request.id)).toEqual(['looker_access.requested']);
+    // Another admin may decide it.
+    expect(await d.click(JORDAN, request, ActionIds.lookerAccessApprove)).toContain('Approved');
+  });
+
   it("swaps in the picked person's Slack email, and targets errors at the new email block", async () => {
     const modal = await d.openModal(ALEX);
     const { ack } = await t.standin.clickAction(t.client, { userId: ALEX, viewId: modal.id, actionId: ActionIds.lookerAccessSubject, extra: { selected_user: RILEY }, timeoutMs: 200 });
@@ -536,7 +554,7 @@ describe('/looker-access with Looker connected', () => {
     const email = 'riley.halfway@example.com';
     const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '3' }));
     const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
-    // The first attempt sets the roles and loses Looker's answer; every later one finds Looker unavailable: the grant gives up with the roles in place.
+    // The first attempt sets the roles and loses Looker's answer; then the user is disabled in Looker: the grant gives up with the roles in place.
     let once = true;
     looker.onApplied = (c) => {
       if (once && c.method === 'PUT' && /\/roles$/.test(c.path)) {
@@ -546,14 +564,16 @@ describe('/looker-access with Looker connected', () => {
     };
     await d.click(ALEX, request, ActionIds.lookerAccessApprove);
     await waitForAsync(async () => looker.userByEmail(email)?.role_ids.includes('7') || undefined);
-    for (let i = 0; i < DEFAULT_RETRY.maxAttempts; i++) looker.failNext('GET', /\/users\/search$/, 503, 'Service Unavailable');
-    for (let i = 0; i < 10; i++) {
+    looker.onApplied = undefined;
+    const user = looker.userByEmail(email)!;
+    user.is_disabled = true;
+    for (let i = 0; i < 3; i++) {
       t.advance(10 * 60_000);
       await t.drain();
     }
     t.setTime(Date.now());
-    looker.onApplied = undefined;
     const failed = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grantError));
+    user.is_disabled = false;
     expect(failed).toMatchObject({ status: 'approved', grant: null });
     expect([...looker.userByEmail(email)!.role_ids].sort()).toEqual(['2', '6', '7']);
     // The expiry is scheduled, and the sweep schedules it again if it goes missing.

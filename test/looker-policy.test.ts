@@ -82,6 +82,10 @@ describe('Looker policy: the handbook', () => {
     expect(mayDecide({ ...base, deciderId: 'U3', deciderIsLookerAdmin: false })).toEqual({ ok: false, reason: 'not_admin' });
     expect(mayDecide({ ...base, deciderId: 'U1', deciderIsLookerAdmin: true })).toEqual({ ok: false, reason: 'own_request' });
     expect(mayDecide({ ...base, deciderId: 'U2', deciderIsLookerAdmin: true })).toEqual({ ok: false, reason: 'own_request' });
+    // A request "for someone else" naming the admin's own Looker email, in any case.
+    expect(mayDecide({ ...base, deciderId: 'U3', deciderIsLookerAdmin: true, deciderEmail: 'alex@example.com', requestEmail: ' Alex@Example.COM' })).toEqual({ ok: false, reason: 'own_email' });
+    expect(mayDecide({ ...base, deciderId: 'U3', deciderIsLookerAdmin: true, deciderEmail: 'alex@example.com', requestEmail: 'riley@example.com' })).toEqual({ ok: true });
+    expect(mayDecide({ ...base, deciderId: 'U3', deciderIsLookerAdmin: true, deciderEmail: null, requestEmail: 'riley@example.com' })).toEqual({ ok: true });
   });
 });
 

@@ -223,12 +223,19 @@ export function sameEmail(a: string, b: string): boolean {
   return a.trim().toLowerCase() === b.trim().toLowerCase();
 }
 
-export type DecisionRefusal = 'not_admin' | 'own_request';
+export type DecisionRefusal = 'not_admin' | 'own_request' | 'own_email';
 
-/** Who may approve or deny: a Looker admin, never the requester or the person getting access. */
-export function mayDecide(input: { deciderId: string; requesterId: string; subjectId: string; deciderIsLookerAdmin: boolean }): { ok: true } | { ok: false; reason: DecisionRefusal } {
+/**
+ * Who may approve or deny: a Looker admin, never the requester or the person
+ * getting access, nor the owner of the Looker email the access goes to (a
+ * request "for someone else" can name the admin's own address: the decider's
+ * Slack profile email is compared, without case). `deciderEmail` null: Slack
+ * shows no email for the decider, so only the Slack IDs can be compared.
+ */
+export function mayDecide(input: { deciderId: string; requesterId: string; subjectId: string; deciderIsLookerAdmin: boolean; deciderEmail?: string | null; requestEmail?: string }): { ok: true } | { ok: false; reason: DecisionRefusal } {
   if (!input.deciderIsLookerAdmin) return { ok: false, reason: 'not_admin' };
   if (input.deciderId === input.requesterId || input.deciderId === input.subjectId) return { ok: false, reason: 'own_request' };
+  if (input.deciderEmail && input.requestEmail && sameEmail(input.deciderEmail, input.requestEmail)) return { ok: false, reason: 'own_email' };
   return { ok: true };
 }
 

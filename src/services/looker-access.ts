@@ -290,10 +290,15 @@ export class LookerAccessService {
 
   /** Why `deciderId` may not act on `found` as a Looker admin (null: they may). */
   private async deciderRefusal(found: LookerAccessRequest, deciderId: string): Promise<{ kind: 'refused'; reason: DecisionRefusal } | { kind: 'admin_check_failed' } | null> {
-    // Asked of Slack on every click: someone just removed from the group is refused at once.
-    const membership = await this.opts.directory.membership(this.opts.lookerAdminsUsergroup, deciderId);
-    if (membership === 'unknown') return { kind: 'admin_check_failed' };
-    const allowed = mayDecide({ deciderId, requesterId: found.requesterId, subjectId: found.subjectId, deciderIsLookerAdmin: membership === 'member' });
+    // Asked of Slack on every click (after the ack): someone just removed from the group is refused at once,
+    // and the decider's own email is not theirs to approve (a request "for someone else" may name it).
+    const [membership, profile] = await Promise.all([
+      this.opts.directory.membership(this.opts.lookerAdminsUsergroup, deciderId),
+      this.opts.directory.profile(deciderId),
+    ]);
+    if (membership === 'unknown' || (membership === 'member' && profile === 'unknown')) return { kind: 'admin_check_failed' };
+    const deciderEmail = profile && profile !== 'unknown' ? profile.email : null;
+    const allowed = mayDecide({ deciderId, requesterId: found.requesterId, subjectId: found.subjectId, deciderIsLookerAdmin: membership === 'member', deciderEmail, requestEmail: found.email });
     if (!allowed.ok) {
       this.opts.logger.warn('looker access decision refused', { id: found.id, user: deciderId, reason: allowed.reason });
       return { kind: 'refused', reason: allowed.reason };

@@ -321,7 +321,7 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     add('lookerRef', looker.lookerRef(r));
   }
   for (const reason of ['unknown_subject', 'bot_subject'] as const) add('lookerSubmissionRefusedDm', looker.lookerSubmissionRefusedDm(reason));
-  for (const reason of ['not_admin', 'own_request'] as const) add('lookerRefusalMessage', looker.lookerRefusalMessage(reason, 'S0LOOKERADM'));
+  for (const reason of ['not_admin', 'own_request', 'own_email'] as const) add('lookerRefusalMessage', looker.lookerRefusalMessage(reason, 'S0LOOKERADM'));
   add('lookerRefusalMessage', looker.lookerRefusalMessage('not_admin', null));
   add('lookerRequestNotFoundMessage', looker.lookerRequestNotFoundMessage());
   add('lookerAdminCheckFailedMessage', looker.lookerAdminCheckFailedMessage());
