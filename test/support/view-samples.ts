@@ -315,6 +315,10 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     for (const manual of [true, false]) add('lookerExpiredThreadMessage', looker.lookerExpiredThreadMessage(r, { manual, adminsUsergroup: manual ? null : 'S0LOOKERADM' }));
     add('lookerAlreadyDecidedMessage', looker.lookerAlreadyDecidedMessage(r));
     add('lookerDecisionConfirmation', looker.lookerDecisionConfirmation(r));
+    for (const state of [r, { ...r, status: 'approved' as const, grant: null, grantError: `Looker said ${HOSTILE}` }]) {
+      add('lookerRetryConfirmation', looker.lookerRetryConfirmation(state));
+      add('lookerNothingToRetryMessage', looker.lookerNothingToRetryMessage(state));
+    }
     add('lookerGrantFailedThreadMessage', looker.lookerGrantFailedThreadMessage(r, { adminsUsergroup: 'S0LOOKERADM' }));
     add('lookerDenyModal', looker.lookerDenyModal(r));
     add('lookerAccessPhrase', looker.lookerAccessPhrase(r));
