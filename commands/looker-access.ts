@@ -9,7 +9,7 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, RadioButtonsAction, 
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
-import { LOOKER_JOBS, type DecideOutcome, type LookerAccessService, type RetryGrantOutcome } from '../src/services/looker-access.js';
+import { LOOKER_JOBS, type DecideOutcome, type LookerAccessRequest, type LookerAccessService, type RetryGrantOutcome } from '../src/services/looker-access.js';
 import { jobKey } from '../src/jobs/model.js';
 import type { JobRunner } from '../src/jobs/runner.js';
 import { isLookerLevel, isLookerTeam, validateLookerAccess, type LookerAccessField, type LookerAccessInput, type LookerLevel } from '../src/domain/looker-policy.js';
@@ -216,55 +216,55 @@ export function lookerAccessLevelPicked({ lookerAccess, logger }: LookerAccessDe
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
-/** Approve on the request card. */
-export function lookerAccessApprove({ lookerAccess, logger, lookerAdminsUsergroup, jobs }: LookerAccessDeps) {
+/**
+ * A card button that starts the grant (Approve, Retry grant): acked at once, the service decides,
+ * then the grant gets a moment to finish so the answer can say how it went. The value comes back
+ * from the client: a forged one is at worst an unknown request.
+ */
+function grantButton(
+  { logger }: LookerAccessDeps,
+  failure: { log: string; text: string; next?: string },
+  answer: (requestId: string, userId: string) => Promise<MessageBody>,
+) {
   return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
     await ack();
     const userId = body.user.id;
-    // Values come back from the client: a forged one is at worst an unknown request.
     const requestId = typeof action.value === 'string' ? action.value.slice(0, 100) : '';
     let reply: MessageBody;
     try {
-      const outcome = await lookerAccess.decide({ requestId, deciderId: userId, decision: 'approve' });
-      if (outcome.kind === 'decided') {
-        await jobs.settled(jobKey(LOOKER_JOBS.grant, outcome.request.id), GRANT_WAIT_MS);
-        reply = lookerDecisionConfirmation((await lookerAccess.get(outcome.request.id)) ?? outcome.request);
-      } else {
-        reply = notDecidedMessage(outcome, lookerAdminsUsergroup);
-      }
+      reply = await answer(requestId, userId);
     } catch (err) {
       const coded = toCodedError(err);
-      logger.error('looker access decision failed', { user: userId, requestId, code: coded.code, err: coded });
-      reply = failureMessage('I could not record that decision.');
+      logger.error(failure.log, { user: userId, requestId, code: coded.code, err: coded });
+      reply = failureMessage(failure.text, failure.next);
     }
     await tellClicker({ body, respond, client }, userId, reply);
   };
 }
 
+/** The request once its grant job has settled (or after GRANT_WAIT_MS), to say how it went. */
+async function afterGrant({ lookerAccess, jobs }: LookerAccessDeps, request: LookerAccessRequest): Promise<LookerAccessRequest> {
+  await jobs.settled(jobKey(LOOKER_JOBS.grant, request.id), GRANT_WAIT_MS);
+  return (await lookerAccess.get(request.id)) ?? request;
+}
+
+/** Approve on the request card. */
+export function lookerAccessApprove(deps: LookerAccessDeps) {
+  return grantButton(deps, { log: 'looker access decision failed', text: 'I could not record that decision.' }, async (requestId, userId) => {
+    const outcome = await deps.lookerAccess.decide({ requestId, deciderId: userId, decision: 'approve' });
+    if (outcome.kind === 'decided') return lookerDecisionConfirmation(await afterGrant(deps, outcome.request));
+    return notDecidedMessage(outcome, deps.lookerAdminsUsergroup);
+  });
+}
+
 /** Retry grant on the card of a request whose grant gave up: the same checks as Approve, one retry however many clicks. */
-export function lookerAccessRetryGrant({ lookerAccess, logger, lookerAdminsUsergroup, jobs }: LookerAccessDeps) {
-  return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
-    await ack();
-    const userId = body.user.id;
-    const requestId = typeof action.value === 'string' ? action.value.slice(0, 100) : '';
-    let reply: MessageBody;
-    try {
-      const outcome: RetryGrantOutcome = await lookerAccess.retryGrant({ requestId, deciderId: userId });
-      if (outcome.kind === 'retrying') {
-        await jobs.settled(jobKey(LOOKER_JOBS.grant, outcome.request.id), GRANT_WAIT_MS);
-        reply = lookerRetryConfirmation((await lookerAccess.get(outcome.request.id)) ?? outcome.request);
-      } else if (outcome.kind === 'not_failed') {
-        reply = lookerNothingToRetryMessage(outcome.request);
-      } else {
-        reply = notDecidedMessage(outcome, lookerAdminsUsergroup);
-      }
-    } catch (err) {
-      const coded = toCodedError(err);
-      logger.error('looker access grant retry failed', { user: userId, requestId, code: coded.code, err: coded });
-      reply = failureMessage('I could not start the grant again.', 'Please click Retry grant again.');
-    }
-    await tellClicker({ body, respond, client }, userId, reply);
-  };
+export function lookerAccessRetryGrant(deps: LookerAccessDeps) {
+  return grantButton(deps, { log: 'looker access grant retry failed', text: 'I could not start the grant again.', next: 'Please click Retry grant again.' }, async (requestId, userId) => {
+    const outcome: RetryGrantOutcome = await deps.lookerAccess.retryGrant({ requestId, deciderId: userId });
+    if (outcome.kind === 'retrying') return lookerRetryConfirmation(await afterGrant(deps, outcome.request));
+    if (outcome.kind === 'not_failed') return lookerNothingToRetryMessage(outcome.request);
+    return notDecidedMessage(outcome, deps.lookerAdminsUsergroup);
+  });
 }
 
 /** Why a decision did not happen, for the admin who tried. */
