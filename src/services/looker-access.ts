@@ -41,7 +41,6 @@ const LOCK_LEASE_MS = 30_000;
 const LOCK_WAIT_MS = 2_000;
 
 /** Store collection of Looker access requests (App Home reads it too). */
-
 export const LOOKER_ACCESS_REQUESTS = 'looker_access_requests';
 /** Once-keys of modal submissions (view IDs): Slack's repeated deliveries create one request. */
 export const LOOKER_ACCESS_SUBMISSIONS = 'looker_access_submissions';
@@ -729,7 +728,6 @@ export class LookerAccessService {
       await this.opts.store.releaseLease(name, holder).catch(() => undefined);
     }
   }
-
 }
 
 /** When a request's access ends (never, for View). */
