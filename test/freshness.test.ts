@@ -255,6 +255,28 @@ describe('alerts', () => {
     expect(alerts().filter((m) => m.text.includes('HubSpot')).at(-1)!.text).toMatch(/is stale/);
   });
 
+  it('does not close a newer alert on a fresh reading measured before it opened', async () => {
+    // The reverse race: a fresh reading taken before the source went stale lands after the stale one opened a new episode.
+    const f = rt.services.freshness;
+    const hubspot = f.catalog.get('hubspot')!;
+    await refreshDemoTables(warehouse, ['hubspot_contacts', 'hubspot_companies'], now());
+    await s.check();
+    expect((await f.alerts.get('hubspot'))?.state).toBe('closed');
+    const older = await f.freshness.checkSource(hubspot, now());
+    expect(older.dataState).toBe('fresh');
+    clock += 27 * HOUR;
+    await s.check();
+    const opened = (await f.alerts.get('hubspot'))!;
+    expect(opened.state).toBe('open');
+    clock += 1_000;
+    await f.alerts.reconcile([older], now());
+    expect(await f.alerts.get('hubspot')).toEqual(opened);
+    // A fresh reading taken after the opening still closes it.
+    await refreshDemoTables(warehouse, ['hubspot_contacts', 'hubspot_companies'], now());
+    await s.check();
+    expect((await f.alerts.get('hubspot'))?.state).toBe('closed');
+  });
+
   it('replies "fresh again" in the thread when the source recovers while its alert is being posted', async () => {
     const f = rt.services.freshness;
     const tables = ['hubspot_contacts', 'hubspot_companies'];

@@ -30,6 +30,8 @@ export interface AlertDoc extends StoreDoc {
   channel: string | null;
   ts: string | null;
   openedAt: number | null;
+  /** When the reading that opened this episode was taken (absent on alerts stored before it was kept). */
+  openingReadingAt?: number;
   lastUpdatedIso: string | null;
   lateByMs: number;
   lastReminderAt: number | null;
@@ -103,7 +105,7 @@ export class FreshnessAlerts {
       if (!current || current.state === 'closed') {
         const episode = (current?.episode ?? 0) + 1;
         const doc: AlertDoc = {
-          sourceId: id, state: 'open', episode, channel: null, ts: null, openedAt: t,
+          sourceId: id, state: 'open', episode, channel: null, ts: null, openedAt: t, openingReadingAt: r.checkedAt.getTime(),
           lastUpdatedIso: r.lastUpdated?.toISOString() ?? null, lateByMs: r.lateByMs, lastReminderAt: t,
           snoozedUntil: null, snoozedBy: null, acknowledgedBy: null, acknowledgedAt: null, rerunLink: null, rerunBy: null,
           recoveredAt: null, recoveredLastUpdateIso: null,
@@ -126,6 +128,8 @@ export class FreshnessAlerts {
     return this.opts.store.runTransaction(async (tx) => {
       const current = (await tx.get<AlertDoc>(ALERTS, id))?.data;
       if (!current || current.state !== 'open') return false;
+      // A fresh reading measured before the one that opened this episode (a check landing late) is old news too.
+      if (measuredBeforeOpening(current, r)) return false;
       const doc: AlertDoc = { ...current, state: 'closed', recoveredAt: t, recoveredLastUpdateIso: r.lastUpdated?.toISOString() ?? null };
       tx.put(ALERTS, id, doc);
       tx.audit({ actor: 'bot', action: 'freshness.alert_recovered', subject: id, after: { lastUpdated: doc.recoveredLastUpdateIso } });
@@ -201,6 +205,16 @@ export function measuredBeforeRecovery(alert: AlertDoc, r: Pick<SourceFreshness,
   if (alert.recoveredAt !== null && r.checkedAt.getTime() < alert.recoveredAt) return true;
   const recoveredData = alert.recoveredLastUpdateIso ? Date.parse(alert.recoveredLastUpdateIso) : NaN;
   return r.lastUpdated !== null && Number.isFinite(recoveredData) && r.lastUpdated.getTime() < recoveredData;
+}
+
+/**
+ * Whether a reading predates the one that opened an alert's episode: it was
+ * taken earlier, or it saw older data than the opening reading did.
+ */
+export function measuredBeforeOpening(alert: AlertDoc, r: Pick<SourceFreshness, 'checkedAt' | 'lastUpdated'>): boolean {
+  if (alert.openingReadingAt !== undefined && r.checkedAt.getTime() < alert.openingReadingAt) return true;
+  const openingData = alert.lastUpdatedIso ? Date.parse(alert.lastUpdatedIso) : NaN;
+  return r.lastUpdated !== null && Number.isFinite(openingData) && r.lastUpdated.getTime() < openingData;
 }
 
 /**
