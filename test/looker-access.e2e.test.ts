@@ -15,7 +15,7 @@ import { jobsIn } from './support/jobs.js';
 import { DEFAULT_RETRY } from '../src/jobs/policy.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
-import { LOOKER_ACCESS_REQUESTS, lookerRequestRef, type LookerAccessRequest } from '../src/services/looker-access.js';
+import { LOOKER_ACCESS_REQUESTS, MAX_PENDING_PER_REQUESTER, lookerRequestRef, type LookerAccessRequest } from '../src/services/looker-access.js';
 import type { Store } from '../src/ports/store.js';
 import type { StoredMessage, StandinUser } from '../src/slack-standin/server.js';
 
@@ -746,6 +746,34 @@ describe('/looker-access with Looker connected', () => {
     expect(await d.click(ALEX, request, ActionIds.lookerAccessApprove)).toContain('could not check who the Looker admins are');
     expect((await d.requests()).find((r) => r.id === request.id)?.status).toBe('pending');
     expect(await d.click(ALEX, request, ActionIds.lookerAccessApprove)).toContain('Approved and granted');
+  });
+
+  it('refuses the same request while it waits, and one more than the admins may have waiting from one person, storing and pinging nothing', async () => {
+    const waiting = async () => (await d.requests()).filter((r) => r.requesterId === BLAKE && r.status === 'pending');
+    const ask = async (email: string) => {
+      const { modal } = await d.request(BLAKE, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessTeam]: 'sales' }));
+      return modal.id;
+    };
+    const firstView = await ask('blake.1@example.com');
+    const first = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === firstView && r.ts));
+    const cards = () => t.standin.callsTo('chat.postMessage').filter((c) => c.args['channel'] === CHANNEL).length;
+    const posted = cards();
+    await ask('Blake.1@Example.com');
+    const again = await t.standin.waitFor(() => d.dms(BLAKE).find((m) => text(m).includes('already asked for this')));
+    expect(text(again)).toContain(lookerRequestRef(first.id));
+    expect(cards()).toBe(posted); // no second card for the admins
+    for (let i = 2; (await waiting()).length < MAX_PENDING_PER_REQUESTER; i++) {
+      const before = (await waiting()).length;
+      await ask(`blake.${i}@example.com`);
+      await waitForAsync(async () => ((await waiting()).length > before ? true : undefined));
+    }
+    const stored = (await d.requests()).length;
+    await ask('blake.extra@example.com');
+    const tooMany = await t.standin.waitFor(() => d.dms(BLAKE).find((m) => text(m).includes('waiting for an admin')));
+    expect(text(tooMany)).toContain(`You have ${MAX_PENDING_PER_REQUESTER} Looker access requests`);
+    expect(text(tooMany)).toContain(lookerRequestRef(first.id));
+    expect((await d.requests()).length).toBe(stored);
+    expect((await d.requests()).some((r) => r.email === 'blake.extra@example.com')).toBe(false);
   });
 
   it('refuses a request for a bot, storing nothing', async () => {

@@ -22,6 +22,7 @@ import {
   type LookerTeam,
 } from '../src/domain/looker-policy.js';
 import { lookerRequestRef, type LookerAccessRequest } from '../src/services/looker-access.js';
+import type { SubmissionRefusal } from '../src/ports/notices.js';
 import { escapeMrkdwn, slackDate, truncate, escapeAndTruncate, type MessageBody } from './common.js';
 
 /** What the modal keeps in private_metadata. */
@@ -302,12 +303,20 @@ export function lookerRequestSentDm(r: LookerAccessRequest, options: { channel: 
 }
 
 /** The modal was fine, but the person picked cannot get Looker access. */
-export function lookerSubmissionRefusedDm(reason: 'unknown_subject' | 'bot_subject'): MessageBody {
-  return section(
-    reason === 'bot_subject'
-      ? ':warning: Looker access is for people, not bots or apps. Nothing was requested.'
-      : ':warning: I could not find the person you picked in this workspace. Nothing was requested; try again with `/looker-access`.',
-  );
+export function lookerSubmissionRefusedDm(reason: SubmissionRefusal, refs: readonly string[] = []): MessageBody {
+  const listed = refs.map((ref) => `\`${ref}\``).join(', ');
+  switch (reason) {
+    case 'bot_subject':
+      return section(':warning: Looker access is for people, not bots or apps. Nothing was requested.');
+    case 'unknown_subject':
+      return section(':warning: I could not find the person you picked in this workspace. Nothing was requested; try again with `/looker-access`.');
+    case 'already_pending':
+      return section(`:hourglass_flowing_sand: You already asked for this${listed ? ` (${listed})` : ''}, and it is waiting for a Looker admin. Nothing new was requested; you will get a DM when they decide.`);
+    case 'too_many_pending':
+      return section(
+        `:warning: You have ${refs.length || 'several'} Looker access requests waiting for an admin${listed ? ` (${listed})` : ''}. Nothing new was requested: ask again once some of them are decided.`,
+      );
+  }
 }
 
 /** View for a listed team, granted at once. */

@@ -13,6 +13,8 @@ export const NOTICE_JOB = 'notice';
 
 export type LookerDmAbout = 'sent' | 'sent_for_subject' | 'decided' | 'granted_now' | 'reminder' | 'expired' | 'grant_failed';
 export type PipelineRequestDmAbout = 'received' | 'decided';
+/** Why a Looker access submission did not become a request. */
+export type SubmissionRefusal = 'unknown_subject' | 'bot_subject' | 'already_pending' | 'too_many_pending';
 
 export type Notice =
   /** The Looker access request's card in the channel: posted, then edited to the request's state. */
@@ -20,8 +22,8 @@ export type Notice =
   | { type: 'looker.dm'; requestId: string; to: string; about: LookerDmAbout }
   /** A reply in the card's thread: access expired (what was taken back, or what to remove by hand), or the grant failed (admins are asked to grant by hand). */
   | { type: 'looker.thread'; requestId: string; about: 'expired' | 'grant_failed' }
-  /** A submission that could not become a request (the person is unknown to Slack, or a bot). */
-  | { type: 'looker.refused'; to: string; reason: 'unknown_subject' | 'bot_subject'; viewId: string }
+  /** A submission that could not become a request (the person is unknown to Slack or a bot; the same request or too many already wait: `refs`). */
+  | { type: 'looker.refused'; to: string; reason: SubmissionRefusal; viewId: string; refs?: string[] }
   | { type: 'pipeline_request.card'; requestId: string }
   | { type: 'pipeline_request.dm'; requestId: string; to: string; about: PipelineRequestDmAbout }
   /** A source's freshness alert: posted when it opens, edited as it is snoozed, acknowledged, rerun, recovered. */

@@ -15,7 +15,7 @@ import type { Logger } from '../logger.js';
 import type { Store, StoreTx } from '../ports/store.js';
 import type { LookerAdmin } from '../ports/looker-admin.js';
 import type { Directory, Profile } from '../ports/directory.js';
-import { noticeJob, type LookerDmAbout, type Notice } from '../ports/notices.js';
+import { noticeJob, type LookerDmAbout, type Notice, type SubmissionRefusal } from '../ports/notices.js';
 import { DeferJob, PermanentJobError, defineJob, type JobCommit, type JobContext, type JobKind } from '../jobs/runner.js';
 import { enqueue, jobKey, type JobSpec } from '../jobs/model.js';
 import { nextRecurringRun } from '../jobs/policy.js';
@@ -126,7 +126,7 @@ export type LookerAccessRequest = {
 export type SubmitOutcome =
   | { kind: 'created'; request: LookerAccessRequest }
   | { kind: 'duplicate' }
-  | { kind: 'refused'; reason: 'unknown_subject' | 'bot_subject' };
+  | { kind: 'refused'; reason: SubmissionRefusal };
 
 export type RetryGrantOutcome =
   | { kind: 'retrying'; request: LookerAccessRequest }
@@ -158,6 +158,9 @@ export interface LookerAccessServiceOptions {
 }
 
 const REQUEST_ID = /^la_[a-z0-9]{6,40}$/;
+
+/** How many requests one person may have waiting for the admins at once: each one pings them. */
+export const MAX_PENDING_PER_REQUESTER = 5;
 
 /** A short reference people can say: `LA-7QK2ZD` (the same everywhere the request is shown). */
 export function lookerRequestRef(id: string): string {
@@ -212,6 +215,19 @@ export class LookerAccessService {
       await this.opts.store.runTransaction(async (tx) => {
         await this.enqueueNotices(tx, [{ type: 'looker.refused', to: request.requesterId, reason, viewId }]);
       });
+      this.opts.kick();
+      return { kind: 'refused', reason };
+    }
+    // The same request already waiting, or too many waiting: each one pings the admins (and may DM a colleague).
+    const waiting = await this.pendingOf(request.requesterId);
+    const same = waiting.filter((r) => r.subjectId === request.subjectId && r.email.toLowerCase() === request.email.toLowerCase() && r.team === request.team && r.level === request.level);
+    if (same.length > 0 || waiting.length >= MAX_PENDING_PER_REQUESTER) {
+      const reason = same.length > 0 ? 'already_pending' : 'too_many_pending';
+      const refs = (same.length > 0 ? same : waiting).map((r) => lookerRequestRef(r.id));
+      await this.opts.store.runTransaction(async (tx) => {
+        await this.enqueueNotices(tx, [{ type: 'looker.refused', to: request.requesterId, reason, viewId, refs }]);
+      });
+      this.opts.logger.info('looker access request refused', { user: request.requesterId, reason, waiting: waiting.length });
       this.opts.kick();
       return { kind: 'refused', reason };
     }
@@ -391,6 +407,12 @@ export class LookerAccessService {
     ]);
     const byId = new Map([...mine, ...forMe].map((d) => [d.id, d.data]));
     return [...byId.values()].sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+  }
+
+  /** Requests someone filed that wait for a Looker admin, oldest first. */
+  private async pendingOf(requesterId: string): Promise<LookerAccessRequest[]> {
+    const docs = await this.opts.store.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field: 'requesterId', equals: requesterId } });
+    return docs.map((d) => d.data).filter((r) => r.status === 'pending').sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
   }
 
   /** Requests waiting for a Looker admin, oldest first (App Home). */

@@ -76,7 +76,7 @@ class NoticeDelivery {
       case 'looker.card': return this.lookerCard(ctx, n.requestId);
       case 'looker.dm': return this.lookerDm(ctx, n);
       case 'looker.thread': return this.lookerThread(ctx, n);
-      case 'looker.refused': return this.dm(ctx, n.to, lookerSubmissionRefusedDm(n.reason));
+      case 'looker.refused': return this.dm(ctx, n.to, lookerSubmissionRefusedDm(n.reason, n.refs ?? []));
       case 'pipeline_request.card': return this.pipelineCard(ctx, n.requestId);
       case 'pipeline_request.dm': return this.pipelineDm(ctx, n);
       case 'freshness.alert': return this.alert(ctx, n);

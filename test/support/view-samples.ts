@@ -325,6 +325,8 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     add('lookerRef', looker.lookerRef(r));
   }
   for (const reason of ['unknown_subject', 'bot_subject'] as const) add('lookerSubmissionRefusedDm', looker.lookerSubmissionRefusedDm(reason));
+  add('lookerSubmissionRefusedDm', looker.lookerSubmissionRefusedDm('already_pending', ['LA-7QK2ZD']));
+  add('lookerSubmissionRefusedDm', looker.lookerSubmissionRefusedDm('too_many_pending', ['LA-7QK2ZD', 'LA-8RT3AB', 'LA-9XY4CD', 'LA-2MN5EF', 'LA-3PQ6GH']));
   for (const reason of ['not_admin', 'own_request', 'own_email'] as const) add('lookerRefusalMessage', looker.lookerRefusalMessage(reason, 'S0LOOKERADM'));
   add('lookerRefusalMessage', looker.lookerRefusalMessage('not_admin', null));
   add('lookerRequestNotFoundMessage', looker.lookerRequestNotFoundMessage());
