@@ -273,7 +273,7 @@ function notDecidedMessage(outcome: Exclude<DecideOutcome, { kind: 'decided' }>,
     case 'refused': return lookerRefusalMessage(outcome.reason, lookerAdminsUsergroup ?? null);
     case 'already': return lookerAlreadyDecidedMessage(outcome.request);
     case 'not_found': return lookerRequestNotFoundMessage();
-    case 'admin_check_failed': return lookerAdminCheckFailedMessage();
+    case 'admin_check_failed': return lookerAdminCheckFailedMessage(outcome.about);
   }
 }
 

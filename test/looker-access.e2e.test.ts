@@ -739,11 +739,14 @@ describe('/looker-access with Looker connected', () => {
     await t.standin.waitFor(() => d.dms(RILEY).find((m) => text(m).includes(lookerRequestRef(request.id)) && text(m).includes('it is active in Looker')));
   });
 
-  it('changes nothing when it cannot tell who the Looker admins are', async () => {
+  it('changes nothing when it cannot tell who the Looker admins are, or read the admin\'s profile', async () => {
     const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: 'riley.adm@example.com' }));
     const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
     t.standin.failNext('usergroups.users.list', 'missing_scope');
     expect(await d.click(ALEX, request, ActionIds.lookerAccessApprove)).toContain('could not check who the Looker admins are');
+    expect((await d.requests()).find((r) => r.id === request.id)?.status).toBe('pending');
+    t.standin.failNext('users.info', 'internal_error');
+    expect(await d.click(ALEX, request, ActionIds.lookerAccessApprove)).toContain('could not check your Slack profile');
     expect((await d.requests()).find((r) => r.id === request.id)?.status).toBe('pending');
     expect(await d.click(ALEX, request, ActionIds.lookerAccessApprove)).toContain('Approved and granted');
   });

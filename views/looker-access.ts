@@ -407,8 +407,9 @@ export function lookerRequestNotFoundMessage(): MessageBody {
   return section(':information_source: I do not know this request (it may have been removed). Nothing was changed.');
 }
 
-export function lookerAdminCheckFailedMessage(): MessageBody {
-  return section(':warning: I could not check who the Looker admins are just now. Nothing was changed; please try again in a minute.');
+export function lookerAdminCheckFailedMessage(about: 'admins' | 'profile' = 'admins'): MessageBody {
+  const what = about === 'admins' ? 'who the Looker admins are' : 'your Slack profile (to make sure the request does not name your own email)';
+  return section(`:warning: I could not check ${what} just now. Nothing was changed; please try again in a minute.`);
 }
 
 /** To the admin who decided: what happened, and what is left to do by hand. */

@@ -139,7 +139,8 @@ export type DecideOutcome =
   | { kind: 'not_found' }
   | { kind: 'refused'; reason: DecisionRefusal }
   | { kind: 'already'; request: LookerAccessRequest }
-  | { kind: 'admin_check_failed' };
+  /** Slack could not say who the Looker admins are, or give an admin's profile (to check the request does not name their own email). */
+  | { kind: 'admin_check_failed'; about: 'admins' | 'profile' };
 
 export interface LookerAccessServiceOptions {
   store: Store;
@@ -304,14 +305,15 @@ export class LookerAccessService {
   }
 
   /** Why `deciderId` may not act on `found` as a Looker admin (null: they may). */
-  private async deciderRefusal(found: LookerAccessRequest, deciderId: string): Promise<{ kind: 'refused'; reason: DecisionRefusal } | { kind: 'admin_check_failed' } | null> {
+  private async deciderRefusal(found: LookerAccessRequest, deciderId: string): Promise<{ kind: 'refused'; reason: DecisionRefusal } | { kind: 'admin_check_failed'; about: 'admins' | 'profile' } | null> {
     // Asked of Slack on every click (after the ack): someone just removed from the group is refused at once,
     // and the decider's own email is not theirs to approve (a request "for someone else" may name it).
     const [membership, profile] = await Promise.all([
       this.opts.directory.membership(this.opts.lookerAdminsUsergroup, deciderId),
       this.opts.directory.profile(deciderId),
     ]);
-    if (membership === 'unknown' || (membership === 'member' && profile === 'unknown')) return { kind: 'admin_check_failed' };
+    if (membership === 'unknown') return { kind: 'admin_check_failed', about: 'admins' };
+    if (membership === 'member' && profile === 'unknown') return { kind: 'admin_check_failed', about: 'profile' };
     const deciderEmail = profile && profile !== 'unknown' ? profile.email : null;
     const allowed = mayDecide({ deciderId, requesterId: found.requesterId, subjectId: found.subjectId, deciderIsLookerAdmin: membership === 'member', deciderEmail, requestEmail: found.email });
     if (!allowed.ok) {

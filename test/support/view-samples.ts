@@ -331,6 +331,7 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   add('lookerRefusalMessage', looker.lookerRefusalMessage('not_admin', null));
   add('lookerRequestNotFoundMessage', looker.lookerRequestNotFoundMessage());
   add('lookerAdminCheckFailedMessage', looker.lookerAdminCheckFailedMessage());
+  add('lookerAdminCheckFailedMessage', looker.lookerAdminCheckFailedMessage('profile'));
   add('LOOKER_DENY_REASON_MISSING', looker.LOOKER_DENY_REASON_MISSING);
 
   // ---- pipeline requests ----
