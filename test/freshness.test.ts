@@ -277,6 +277,45 @@ describe('alerts', () => {
     expect((await f.alerts.get('hubspot'))?.state).toBe('closed');
   });
 
+  it("still marks an episode's message recovered when the source went stale again before that edit ran", async () => {
+    const f = rt.services.freshness;
+    const tables = ['hubspot_contacts', 'hubspot_companies'];
+    /** Runs the jobs until the open HubSpot alert is posted (the channel's posting pace may hold it back a little). */
+    const posted = async () => {
+      for (let i = 0; i < 20; i++) {
+        clock += 5_000;
+        await drain(rt.jobs);
+        const doc = (await f.alerts.get('hubspot'))!;
+        if (doc.ts) return doc;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      throw new Error('the HubSpot alert was never posted');
+    };
+    clock += 27 * HOUR;
+    await s.check();
+    const first = await posted();
+    expect(first.state).toBe('open');
+    // Recovered, then stale again, before the recovery reached Slack (Slack failed it once): one document per source.
+    standin.failNext('chat.update', 'internal_error');
+    standin.failNext('chat.postMessage', 'internal_error');
+    await refreshDemoTables(warehouse, tables, now());
+    await f.check();
+    clock += 27 * HOUR;
+    await f.check();
+    expect((await f.alerts.get('hubspot'))!.episode).toBe(first.episode + 1);
+    const second = await posted();
+    expect(second.ts).not.toBe(first.ts);
+    // The retries' backoff, and the channel's posting pace (real time).
+    for (let i = 0; i < 20 && !replies(first.ts!).length; i++) {
+      clock += 10_000;
+      await drain(rt.jobs);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(standin.message(channel, first.ts!)!.text).toMatch(/recovered/);
+    expect(replies(first.ts!).map((m) => m.text)).toContainEqual(expect.stringMatching(/fresh again/));
+    expect(standin.message(channel, second.ts!)!.text).toMatch(/is stale/);
+  });
+
   it('replies "fresh again" in the thread when the source recovers while its alert is being posted', async () => {
     const f = rt.services.freshness;
     const tables = ['hubspot_contacts', 'hubspot_companies'];

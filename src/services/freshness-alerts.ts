@@ -43,6 +43,12 @@ export interface AlertDoc extends StoreDoc {
   rerunBy: string | null;
   recoveredAt: number | null;
   recoveredLastUpdateIso: string | null;
+  /**
+   * The episode before this one, as it ended: its message may still be due
+   * an edit or a reply (Slack was down, or the jobs had not run yet) when the
+   * source went stale again.
+   */
+  previous?: AlertDoc | null;
 }
 
 export interface FreshnessAlertsOptions {
@@ -75,6 +81,14 @@ export class FreshnessAlerts {
     return (await this.opts.store.get<AlertDoc>(ALERTS, sourceId))?.data ?? null;
   }
 
+  /** A source's alert as it is (or ended) in `episode`: the current one or the one before; null when neither. */
+  async episode(sourceId: string, episode: number): Promise<AlertDoc | null> {
+    const doc = await this.get(sourceId);
+    if (!doc) return null;
+    if (doc.episode === episode) return doc;
+    return doc.previous?.episode === episode ? doc.previous : null;
+  }
+
   /** Applies a check's results: opens, reminds, recovers. Unknown states change nothing. */
   async reconcile(results: SourceFreshness[], now: Date = this.now()): Promise<void> {
     if (!this.opts.channel) {
@@ -105,6 +119,7 @@ export class FreshnessAlerts {
       if (!current || current.state === 'closed') {
         const episode = (current?.episode ?? 0) + 1;
         const doc: AlertDoc = {
+          previous: current ? asEnded(current) : null,
           sourceId: id, state: 'open', episode, channel: null, ts: null, openedAt: t, openingReadingAt: r.checkedAt.getTime(),
           lastUpdatedIso: r.lastUpdated?.toISOString() ?? null, lateByMs: r.lateByMs, lastReminderAt: t,
           snoozedUntil: null, snoozedBy: null, acknowledgedBy: null, acknowledgedAt: null, rerunLink: null, rerunBy: null,
@@ -195,6 +210,13 @@ export class FreshnessAlerts {
   private async notify(tx: StoreTx, notices: Notice[], at: number): Promise<void> {
     for (const n of notices) await enqueue(tx, noticeJob(n), at);
   }
+}
+
+/** An episode as kept beside the next one (without its own previous: one episode back is enough). */
+function asEnded(doc: AlertDoc): AlertDoc {
+  const ended: AlertDoc = { ...doc };
+  delete ended.previous;
+  return ended;
 }
 
 /**

@@ -199,9 +199,10 @@ class NoticeDelivery {
 
   private async alert(ctx: Ctx, n: Extract<Notice, { type: 'freshness.alert' }>): Promise<JobOutcome> {
     const { alerts, catalog } = this.deps.freshness;
-    const doc = await alerts.get(n.sourceId);
+    // The episode's own state: an earlier episode's message still gets its last edit after the source went stale again.
+    const doc = await alerts.episode(n.sourceId, n.episode);
     const source = catalog.sources.find((s) => s.id === n.sourceId);
-    if (!doc || !source || doc.episode !== n.episode) return {};
+    if (!doc || !source) return {};
     const content = freshnessAlertMessage(source, { doc, now: this.now() });
     if (doc.channel && doc.ts) {
       await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, content);
@@ -216,9 +217,9 @@ class NoticeDelivery {
 
   private async alertReply(ctx: Ctx, sourceId: string, episode: number, about: 'reminder' | 'recovered', reminder?: Extract<Notice, { type: 'freshness.reminder' }>): Promise<JobOutcome> {
     const { alerts, catalog } = this.deps.freshness;
-    const doc = await alerts.get(sourceId);
+    const doc = await alerts.episode(sourceId, episode);
     const source = catalog.sources.find((s) => s.id === sourceId);
-    if (!doc || !source || doc.episode !== episode) return {};
+    if (!doc || !source) return {};
     if (!doc.channel || !doc.ts) {
       // Recovered while the alert was being posted: reply once the post is recorded; nothing to reply to if it never was.
       if (about === 'recovered' && (await alerts.postPending(sourceId, episode))) throw new DeferJob(ctx.now().getTime() + ALERT_POST_WAIT_MS);
