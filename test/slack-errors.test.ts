@@ -8,7 +8,8 @@
  */
 import { ErrorCode } from '@slack/web-api';
 import { describe, expect, it } from 'vitest';
-import { slackErrorCode, toSlackError } from '../src/slack/errors.js';
+import { PERMANENT_SLACK_ERRORS, TRANSIENT_SLACK_ERRORS, slackErrorCode, toSlackError } from '../src/slack/errors.js';
+import { slackWebApiFacts } from '../src/slack-standin/facts/web-api.js';
 
 const platform = (error: unknown, messages: string[] = []) =>
   Object.assign(new Error(`An API error occurred: ${String(error)}`), { code: ErrorCode.PlatformError, data: { ok: false, error, response_metadata: { messages } } });
@@ -35,5 +36,27 @@ describe('toSlackError', () => {
     expect(err.message).toBe('Slack files.completeUploadExternal did not answer (slack_webapi_request_error)');
     expect(err.retryable).toBe(true);
     expect(toSlackError(new Error('the upload URL answered HTTP 500 at https://files.slack.com/upload/v1/x?sig=s3cr3t'), 'file upload').message).toBe('Slack file upload did not answer (network or upload error)');
+  });
+});
+
+describe('which Slack errors are retried', () => {
+  const documented = new Set([...slackWebApiFacts.commonErrors, ...slackWebApiFacts.methods.flatMap((m) => m.errors)]);
+
+  it('gives up at once on an error waiting will not fix, e.g. a DM to someone who turned off the app\'s Messages tab', () => {
+    for (const code of ['messages_tab_disabled', 'restricted_action_read_only_channel', 'posting_to_channel_denied', 'msg_blocks_too_long', 'file_uploads_disabled', 'thread_not_found']) {
+      expect(toSlackError(platform(code), 'chat.postMessage').retryable, code).toBe(false);
+    }
+  });
+
+  it('retries what says Slack is busy or failed for now, and codes Slack does not document', () => {
+    for (const code of ['ratelimited', 'rate_limited', 'message_limit_exceeded', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org', 'some_new_code']) {
+      expect(toSlackError(platform(code), 'chat.postMessage').retryable, code).toBe(true);
+    }
+  });
+
+  it('classifies every error the facts document for the methods the bot calls, as permanent or transient, not both', () => {
+    const unclassified = [...documented].filter((c) => PERMANENT_SLACK_ERRORS.has(c) === TRANSIENT_SLACK_ERRORS.has(c));
+    expect(unclassified).toEqual([]);
+    expect(documented.size).toBeGreaterThan(100);
   });
 });

@@ -11,13 +11,52 @@
 import { ErrorCode } from '@slack/web-api';
 import { SlackApiError } from '../errors.js';
 
-/** Slack errors that waiting will not fix. */
-const PERMANENT = new Set([
-  'channel_not_found', 'not_in_channel', 'is_archived', 'invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'no_text',
-  'cant_update_message', 'message_not_found', 'edit_window_closed', 'user_not_found', 'users_not_found', 'user_not_in_channel', 'user_disabled',
-  'invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'missing_scope', 'restricted_action', 'not_allowed_token_type',
-  'invalid_arguments', 'invalid_arg_name', 'too_many_attachments', 'cannot_dm_bot', 'no_permission', 'file_not_found',
-  'ekm_access_denied', 'team_access_not_granted', 'invalid_metadata_format', 'invalid_metadata_schema', 'metadata_too_large', 'unknown_method',
+/**
+ * Slack errors that waiting will not fix: every error Slack's method reference
+ * documents for the methods the bot calls (src/slack-standin/facts/web-api.ts)
+ * and its common errors, except the few in {@link TRANSIENT_SLACK_ERRORS}. A
+ * job that meets one gives up at once, and says so, instead of retrying for
+ * minutes (`messages_tab_disabled`: the user turned off the app's Messages tab;
+ * `restricted_action_read_only_channel`: only admins may post there).
+ * A code Slack does not document is retried.
+ */
+export const PERMANENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
+  // the conversation, the message, the thread
+  'channel_not_found', 'not_in_channel', 'is_archived', 'channel_is_limited_access', 'duplicate_channel_not_found', 'duplicate_message_not_found',
+  'message_not_found', 'thread_not_found', 'cant_update_message', 'cant_delete_message', 'cant_broadcast_message', 'cannot_reply_to_message',
+  'edit_window_closed', 'is_inactive', 'block_mismatch', 'method_not_supported_for_channel_type', 'messages_tab_disabled', 'cannot_dm_bot',
+  'restricted_action', 'restricted_action_non_threadable_channel', 'restricted_action_read_only_channel', 'restricted_action_thread_locked',
+  'restricted_action_thread_only_channel', 'posting_to_channel_denied', 'invalid_channel', 'channels_limit_exceeded', 'team_not_found',
+  // what was sent
+  'invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'msg_blocks_too_long', 'no_text', 'markdown_text_conflict', 'too_many_attachments',
+  'too_many_contact_cards', 'invalid_attachments', 'attachment_payload_limit_exceeded', 'as_user_not_supported', 'invalid_metadata_format',
+  'invalid_metadata_schema', 'invalid_metadata_filter_keys', 'metadata_must_be_sent_from_app', 'metadata_too_large', 'invalid_cursor',
+  'invalid_ts_latest', 'invalid_ts_oldest', 'invalid_arguments', 'invalid_arg_name', 'invalid_array_arg', 'invalid_charset', 'invalid_form_data',
+  'invalid_post_type', 'missing_post_type', 'invalid_json', 'json_not_object', 'missing_argument', 'unknown_method', 'method_deprecated',
+  'deprecated_endpoint', 'upgrade_required',
+  // people and groups
+  'user_not_found', 'users_not_found', 'user_not_in_channel', 'user_disabled', 'user_not_visible', 'invalid_user_combination', 'not_enough_users',
+  'too_many_users', 'users_list_not_supplied', 'no_such_subteam', 'plan_upgrade_required',
+  // views
+  'duplicate_external_id', 'exchanged_trigger_id', 'expired_trigger_id', 'invalid_trigger_id', 'not_found', 'push_limit_reached', 'hash_conflict',
+  'view_too_large', 'missing_profile_id', 'not_enabled', 'not_implemented',
+  // files
+  'file_not_found', 'alt_txt_too_large', 'file_type_not_allowed', 'file_upload_size_restricted', 'file_uploads_disabled',
+  'file_uploads_except_images_disabled', 'snippet_too_large', 'storage_limit_reached', 'unknown_snippet_type', 'unknown_subtype',
+  // the token, the app, the workspace
+  'invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'missing_scope', 'not_allowed_token_type', 'no_permission',
+  'access_denied', 'accesslimited', 'ekm_access_denied', 'enterprise_is_restricted', 'org_login_required', 'team_access_not_granted',
+  'two_factor_setup_required',
+]);
+
+/**
+ * Documented Slack errors that say Slack or the workspace is busy or failed
+ * for now: waiting may fix them (rate limits, internal errors, a workspace
+ * moving into an Enterprise organization, "intermittently unavailable").
+ */
+export const TRANSIENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
+  'ratelimited', 'rate_limited', 'message_limit_exceeded', 'internal_error', 'fatal_error', 'request_timeout', 'service_unavailable',
+  'update_failed', 'file_update_failed', 'streaming_state_conflict', 'team_added_to_org',
 ]);
 
 /** What Slack's error codes look like (`channel_not_found`): anything else is not passed on. */
@@ -39,7 +78,7 @@ export function toSlackError(err: unknown, method: string): SlackApiError {
   }
   const code = slackErrorCode(err);
   if (code) {
-    return new SlackApiError(code, `Slack ${method} failed: ${code}`, { retryable: !PERMANENT.has(code), cause: err });
+    return new SlackApiError(code, `Slack ${method} failed: ${code}`, { retryable: !PERMANENT_SLACK_ERRORS.has(code), cause: err });
   }
   if (e?.code === ErrorCode.HTTPError) {
     const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
