@@ -42,6 +42,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
       return; // silent
     case '/response/1':
       return void res.writeHead(200, { 'content-type': 'text/html' }).end('ok');
+    case '/response/silent':
+      return; // never answers
     case '/response/expired':
       return void res.writeHead(404, { 'content-type': 'text/html' }).end('expired_url');
     default:
@@ -102,6 +104,19 @@ describe('the Slack clients’ fetch', () => {
     expect([request.headers['content-type'], JSON.parse(request.body)]).toEqual(['application/json', { text: 'hi', replace_original: true }]);
     const expired = await fetch(`${base}/response/expired`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
     expect([expired.ok, expired.status, expired.statusText, expired.headers.get('x-missing')]).toEqual([false, 404, 'Not Found', null]);
+  });
+
+  it('gives up on a response_url that does not answer (respond() brings no timeout of its own), without quoting the URL', async () => {
+    const started = performance.now();
+    const silent = slackFetch({ timeoutMs: 300 })(`${base}/response/silent`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"text":"hi"}' });
+    await expect(silent).rejects.toThrow('no answer within 0.3 s');
+    await expect(silent).rejects.not.toThrow(/127\.0\.0\.1|response/);
+    expect(performance.now() - started).toBeLessThan(3_000);
+    // The Web API client's own timeout still decides for its calls.
+    const called = performance.now();
+    await expect(new WebClient('xoxb-fetch-test', { slackApiUrl: `${base}/api/`, logLevel: LogLevel.ERROR, fetch: slackFetch({ timeoutMs: 60_000 }), retryConfig: { retries: 0 }, timeout: 300 }).team.info())
+      .rejects.toMatchObject({ code: ErrorCode.RequestError });
+    expect(performance.now() - called).toBeLessThan(3_000);
   });
 
   it('reads repeated headers joined, and the answer as bytes and JSON', async () => {

@@ -18,6 +18,11 @@
  * multipart form, for a file) goes to Node's fetch as before. No
  * accept-encoding is sent, so answers come uncompressed: the bot's calls
  * (posts, uploads, views, a usergroup's members) answer a few kilobytes at most.
+ *
+ * A request that brings no signal of its own (Bolt's respond() brings none;
+ * the Web API client brings its timeout) gives up after `timeoutMs`: a person
+ * waits on a response_url post, and undici alone would wait five minutes for
+ * an answer that does not come, holding the listener all that time.
  */
 import { STATUS_CODES } from 'node:http';
 import type { FetchFunction } from '@slack/web-api';
@@ -26,26 +31,43 @@ import { request } from 'undici';
 type FetchResponse = Awaited<ReturnType<FetchFunction>>;
 type FetchHeaders = FetchResponse['headers'];
 
+/** How long a request without a signal of its own (a response_url post) may take, answer included. */
+export const SLACK_FETCH_TIMEOUT_MS = 10_000;
+
 /** A FetchFunction, the Web API client's contract for its `fetch` option (Bolt's App passes it to respond too). */
-export function slackFetch(): FetchFunction {
+export function slackFetch(options: { timeoutMs?: number } = {}): FetchFunction {
+  const timeoutMs = options.timeoutMs ?? SLACK_FETCH_TIMEOUT_MS;
   return async (input, init = {}) => {
-    // A multipart body (a file) goes to Node's fetch, whose Response is a FetchResponse (its Headers has the
-    // entries() the lib's type of it leaves out: hence the cast).
-    if (init.body !== undefined && typeof init.body !== 'string') return (await fetch(input, init)) as unknown as FetchResponse;
-    const url = String(input);
-    const answer = await request(url, {
-      method: (init.method ?? 'GET') as 'GET',
-      headers: init.headers ?? {},
-      body: init.body ?? null,
-      signal: init.signal ?? null,
-    });
-    const bytes = Buffer.from(await answer.body.arrayBuffer());
-    if (answer.statusCode >= 300 && answer.statusCode < 400 && init.redirect !== 'manual') {
-      // Not the URL: a response_url is a credential.
-      throw new TypeError(`answered HTTP ${answer.statusCode}, a redirect (not followed)`);
+    const ownTimeout = init.signal ? undefined : AbortSignal.timeout(timeoutMs);
+    const signal = init.signal ?? ownTimeout;
+    try {
+      // A multipart body (a file) goes to Node's fetch, whose Response is a FetchResponse (its Headers has the
+      // entries() the lib's type of it leaves out: hence the cast).
+      if (init.body !== undefined && typeof init.body !== 'string') return (await fetch(input, { ...init, signal })) as unknown as FetchResponse;
+      const url = String(input);
+      const answer = await request(url, {
+        method: (init.method ?? 'GET') as 'GET',
+        headers: init.headers ?? {},
+        body: init.body ?? null,
+        signal: signal ?? null,
+      });
+      return await answerOf(url, answer, init);
+    } catch (err) {
+      // Not the URL, nor undici's text: a response_url is a credential.
+      if (ownTimeout?.aborted) throw new TypeError(`no answer within ${timeoutMs / 1000} s`, { cause: err });
+      throw err;
     }
-    return new SlackAnswer(url, answer.statusCode, answer.headers, bytes);
   };
+}
+
+/** The answer read whole, as a FetchResponse; a redirect is an error. */
+async function answerOf(url: string, answer: Awaited<ReturnType<typeof request>>, init: { redirect?: string }): Promise<FetchResponse> {
+  const bytes = Buffer.from(await answer.body.arrayBuffer());
+  if (answer.statusCode >= 300 && answer.statusCode < 400 && init.redirect !== 'manual') {
+    // Not the URL: a response_url is a credential.
+    throw new TypeError(`answered HTTP ${answer.statusCode}, a redirect (not followed)`);
+  }
+  return new SlackAnswer(url, answer.statusCode, answer.headers, bytes);
 }
 
 /** What the Slack clients read of a Response. */
