@@ -292,6 +292,47 @@ describe('message metadata, conversations.history and conversations.replies', ()
   });
 });
 
+describe('channels as the bot meets them', () => {
+  it('hides a private channel the bot is not in, refuses posts to an archived one, and lets chat:write.public post where the bot was not invited', async () => {
+    const channels = [
+      { id: C, name: 'analytics' },
+      { id: 'C0PUBLIC', name: 'random', botIsMember: false },
+      { id: 'C0SECRET', name: 'finance', botIsMember: false, isPrivate: true },
+      { id: 'C0PRIVIN', name: 'bizops', isPrivate: true },
+      { id: 'C0OLD', name: 'old-analytics', isArchived: true },
+    ];
+    const standins = [new SlackStandin({ channels }), new SlackStandin({ channels, scopes: ['chat:write', 'channels:read', 'groups:read', 'channels:history', 'groups:history', 'files:write'] })];
+    const [withPublic, without] = standins;
+    try {
+      const web = async (s: SlackStandin) => new WebClient('xoxb-test', { slackApiUrl: `${(await s.start()).url}/api/`, retryConfig: { retries: 0 } });
+      const [a, b] = [await web(withPublic!), await web(without!)];
+      // A private channel the bot is not in does not exist for it: conversations.info, posts, history.
+      expect((await platformError(a.conversations.info({ channel: 'C0SECRET' }))).data.error).toBe('channel_not_found');
+      expect((await platformError(a.chat.postMessage({ channel: 'C0SECRET', text: 'x' }))).data.error).toBe('channel_not_found');
+      expect((await platformError(a.conversations.history({ channel: 'C0SECRET' }))).data.error).toBe('channel_not_found');
+      expect((await a.conversations.info({ channel: 'C0PRIVIN' })).channel).toMatchObject({ is_private: true, is_member: true, is_archived: false });
+      // An archived channel: still described and readable, but it takes no posts.
+      expect((await a.conversations.info({ channel: 'C0OLD' })).channel).toMatchObject({ is_archived: true, is_private: false });
+      expect((await platformError(a.chat.postMessage({ channel: 'C0OLD', text: 'x' }))).data.error).toBe('is_archived');
+      expect((await a.conversations.history({ channel: 'C0OLD' })).ok).toBe(true);
+      // A public channel the bot was not invited to: chat:write.public (manifest.yml grants it) posts there;
+      // reading it back, or sharing a file there, still needs the bot in it.
+      expect((await a.conversations.info({ channel: 'C0PUBLIC' })).channel).toMatchObject({ is_member: false, is_private: false });
+      const posted = await a.chat.postMessage({ channel: 'C0PUBLIC', text: 'from outside' });
+      expect(posted.channel).toBe('C0PUBLIC');
+      expect((await platformError(a.conversations.history({ channel: 'C0PUBLIC' }))).data.error).toBe('not_in_channel');
+      expect((await platformError(b.chat.postMessage({ channel: 'C0PUBLIC', text: 'x' }))).data.error).toBe('not_in_channel');
+      // What the bot's Directory makes of them (a delivery to a channel is checked with it).
+      const directory = new SlackDirectory(a, silentLogger);
+      expect(await Promise.all(['C0SECRET', 'C0PRIVIN', 'C0OLD', 'C0PUBLIC', C].map((id) => directory.channelAccess(id)))).toEqual(['not_found', 'member', 'not_found', 'not_member', 'member']);
+      expect(withPublic!.takeViolations()).toEqual([]);
+      expect(without!.takeViolations()).toEqual([]);
+    } finally {
+      for (const s of standins) await s.stop();
+    }
+  });
+});
+
 describe('onApplied', () => {
   it('runs after the call is applied and before the bot hears the answer, and unsubscribes', async () => {
     const seen: Array<{ method: string; stored: boolean; error?: string }> = [];

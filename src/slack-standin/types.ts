@@ -33,6 +33,10 @@ export interface StandinChannel {
   id: string;
   name: string;
   botIsMember?: boolean;
+  /** A private channel: to a bot that is not in it, it does not exist (`channel_not_found`), as Slack answers. */
+  isPrivate?: boolean;
+  /** Archived: conversations.info says `is_archived: true`; posts are refused with `is_archived`. */
+  isArchived?: boolean;
 }
 
 /** Options of `SlackStandin`; every field has a default (see {@link StandinDefaults}). */

@@ -120,11 +120,19 @@ export class Workspace {
     return this.channels.find((c) => c.id === ref || c.name === name)?.id;
   }
 
-  /** As {@link tryResolveChannel}, answering Slack's errors; `posting` (or reading history) needs the bot in the channel. */
-  resolveChannel(ref: unknown, needsMembership: boolean): string {
+  /**
+   * As {@link tryResolveChannel}, answering Slack's errors as the bot meets them: a private channel
+   * the bot is not in does not exist for it (`channel_not_found`, never `not_in_channel`); `posting`
+   * (or reading history) needs the bot in the channel (`not_in_channel`), except a post in a public
+   * channel when the bot has `chat:write.public`; an archived channel takes no posts (`is_archived`).
+   */
+  resolveChannel(ref: unknown, needsMembership: boolean, options: { publicPosting?: boolean } = {}): string {
     const id = this.tryResolveChannel(ref);
-    if (!id) throw new ApiError('channel_not_found');
-    if (needsMembership && this.channel(id)?.botIsMember === false) throw new ApiError('not_in_channel');
+    const ch = id ? this.channel(id) : undefined;
+    if (!id || (ch?.isPrivate && ch.botIsMember === false)) throw new ApiError('channel_not_found');
+    if (needsMembership && ch?.isArchived) throw new ApiError('is_archived');
+    const mayPostOutside = options.publicPosting === true && !ch?.isPrivate && this.scopes?.has('chat:write.public') !== false;
+    if (needsMembership && ch?.botIsMember === false && !mayPostOutside) throw new ApiError('not_in_channel');
     return id;
   }
 
@@ -132,7 +140,10 @@ export class Workspace {
   resolveConversationId(ref: unknown): string {
     const id = typeof ref === 'string' && /^[CGD]/.test(ref) ? this.tryResolveChannel(ref) : undefined;
     if (!id || id !== ref) throw new ApiError('channel_not_found');
-    if (this.channel(id)?.botIsMember === false) throw new ApiError('not_in_channel');
+    // Reading: an archived channel's history stays readable.
+    const ch = this.channel(id);
+    if (ch?.isPrivate && ch.botIsMember === false) throw new ApiError('channel_not_found');
+    if (ch?.botIsMember === false) throw new ApiError('not_in_channel');
     return id;
   }
 

@@ -23,7 +23,8 @@ export function metadataArg(a: Loose): MessageMetadata | undefined {
 export function chatMethods({ ws }: StandinParts): Methods {
   return {
     'chat.postMessage': (a) => {
-      const channel = ws.resolveChannel(a['channel'], true);
+      // chat:write.public: "Send messages to channels @app isn't a member of" (public ones).
+      const channel = ws.resolveChannel(a['channel'], true, { publicPosting: true });
       const content = ws.content(a);
       const metadata = metadataArg(a);
       const msg = ws.addMessage({ channel, ...content, ...ws.threadOf(a), ...(metadata ? { metadata } : {}), via: 'web_api' });

@@ -90,8 +90,8 @@ export function conversationMethods({ ws }: StandinParts): Methods {
       const ch = ws.channel(id);
       return {
         channel: {
-          id, name: ch?.name, name_normalized: ch?.name, is_channel: true, is_group: false, is_im: false, is_private: false,
-          is_archived: false, is_general: false, is_member: ch?.botIsMember !== false, created: 1_700_000_000,
+          id, name: ch?.name, name_normalized: ch?.name, is_channel: true, is_group: false, is_im: false, is_private: ch?.isPrivate === true,
+          is_archived: ch?.isArchived === true, is_general: false, is_member: ch?.botIsMember !== false, created: 1_700_000_000,
         },
       };
     },
