@@ -292,6 +292,22 @@ describe('message metadata, conversations.history and conversations.replies', ()
   });
 });
 
+describe('users as the bot meets them', () => {
+  it('shows a profile\'s email only to a bot granted users:read.email', async () => {
+    const scoped = new SlackStandin({ scopes: ['users:read'] });
+    try {
+      const web = new WebClient('xoxb-test', { slackApiUrl: `${(await scoped.start()).url}/api/`, retryConfig: { retries: 0 } });
+      const info = await web.users.info({ user: regular });
+      expect(info.user?.profile).toMatchObject({ real_name: 'Riley Regular' });
+      expect(info.user?.profile?.email).toBeUndefined();
+      expect(await new SlackDirectory(web, silentLogger).profile(regular)).toMatchObject({ email: null, firstName: 'Riley', lastName: 'Regular' });
+      expect(scoped.takeViolations()).toEqual([]);
+    } finally {
+      await scoped.stop();
+    }
+  });
+});
+
 describe('channels as the bot meets them', () => {
   it('hides a private channel the bot is not in, refuses posts to an archived one, and lets chat:write.public post where the bot was not invited', async () => {
     const channels = [

@@ -35,13 +35,15 @@ export function userMethods({ ws }: StandinParts): Methods {
       const user = id ? ws.user(id) : undefined;
       if (!user) throw new ApiError('user_not_found');
       const tz = user.tz ?? 'America/Los_Angeles';
+      // "email: … only returned if your app has the users:read.email scope" (users.info; the User object).
+      const showEmail = Boolean(user.email) && ws.scopes?.has('users:read.email') !== false;
       return {
         user: {
           id: user.id, team_id: ws.teamId, name: user.name, real_name: user.realName, deleted: user.deleted ?? false,
           is_admin: user.isAdmin ?? false, is_owner: false, is_bot: false, is_restricted: false,
           tz, ...tzFields(tz),
           profile: {
-            ...(user.email ? { email: user.email } : {}), real_name: user.realName, real_name_normalized: user.realName,
+            ...(showEmail ? { email: user.email } : {}), real_name: user.realName, real_name_normalized: user.realName,
             display_name: user.name, display_name_normalized: user.name, image_48: `https://example.com/avatars/${user.id}.png`,
           },
         },
