@@ -8,6 +8,8 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackGateway } from '../src/slack/gateway.js';
+import { DeferJob } from '../src/jobs/runner.js';
+import { SlackApiError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
 
@@ -44,5 +46,24 @@ describe('postOnce when Slack answers history in small pages', () => {
     expect(again).toEqual({ channel, ts: last.ts });
     expect(reply.ts).not.toBe(last.ts);
     expect(standin.conversation(channel).filter((m) => m.text === 'note 3')).toHaveLength(1);
+  });
+});
+
+describe('postOnce when Slack answers 429 with Retry-After', () => {
+  it("holds the channel's other posts until then (their jobs are deferred to it), and lets other conversations post", async () => {
+    const runnerClock = () => 9_000_000;
+    const paced = new SlackGateway(new WebClient('xoxb-test', { slackApiUrl: `${standin.url}/api/`, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true }),
+      createLogger({ level: 'warn', secrets: [], write: () => {} }), runnerClock);
+    standin.failNextHttp('chat.postMessage', 429, { 'Retry-After': '30' });
+    const before = standin.callsTo('chat.postMessage').length;
+    const limited = paced.postOnce({ channel }, { text: 'first' }, { key: 'rl:1', mayExist: false, since: Date.now() });
+    await expect(limited).rejects.toSatisfy((e) => e instanceof SlackApiError && e.slackError === 'ratelimited' && e.retryAfterMs === 30_000 && e.retryable);
+    // The next post to that channel is not sent into the limit: its job is deferred by about the Retry-After.
+    const next = paced.postOnce({ channel }, { text: 'second' }, { key: 'rl:2', mayExist: false, since: Date.now() });
+    await expect(next).rejects.toSatisfy((e) => e instanceof DeferJob && e.untilMs > runnerClock() + 29_000 && e.untilMs <= runnerClock() + 30_000);
+    expect(standin.callsTo('chat.postMessage').length).toBe(before + 1);
+    // A DM is another conversation, with its own turn.
+    await paced.postOnce({ channel: StandinDefaults.users.regular }, { text: 'elsewhere' }, { key: 'rl:3', mayExist: false, since: Date.now() });
+    expect(standin.callsTo('chat.postMessage').length).toBe(before + 2);
   });
 });

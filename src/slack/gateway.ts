@@ -159,8 +159,21 @@ export class SlackGateway {
       if (!res.ts) throw new Error('chat.postMessage answered without a ts');
       return { channel: res.channel ?? target.channel, ts: res.ts };
     } catch (err) {
-      throw toSlackError(err, 'chat.postMessage');
+      const coded = toSlackError(err, 'chat.postMessage');
+      if (coded.slackError === 'ratelimited' && coded.retryAfterMs !== undefined) this.holdPosts(target.channel, coded.retryAfterMs);
+      throw coded;
     }
+  }
+
+  /**
+   * Slack answered 429 with Retry-After: the channel's other posts wait that
+   * long too (their jobs are deferred to it) instead of each being sent and
+   * refused in turn while the limit holds. (Public: a sender that posts
+   * through the client itself, with reserveTurn, can report its 429 here.)
+   */
+  holdPosts(channel: string, retryAfterMs: number): void {
+    const until = Date.now() + retryAfterMs;
+    this.nextPostAt.set(channel, Math.max(this.nextPostAt.get(channel) ?? 0, until));
   }
 
   /** Edits a message in place (idempotent: the same edit twice leaves the same message). */
