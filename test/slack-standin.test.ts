@@ -102,6 +102,17 @@ describe('Web API', () => {
     expect(blocksToText(msg ?? {})).toBe('Here you go\n[file: WAI]');
   });
 
+  it('ignores blocks given with initial_comment when sharing an uploaded file, as files.completeUploadExternal documents', async () => {
+    const reserved = (await client.apiCall('files.getUploadURLExternal', { filename: 'x.csv', length: 4 })) as unknown as { upload_url: string; file_id: string };
+    expect((await fetch(reserved.upload_url, { method: 'POST', body: 'a,b\n' })).status).toBe(200);
+    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: 'the blocks' } }];
+    await client.files.completeUploadExternal({ files: [{ id: reserved.file_id, title: 'X' }], channel_id: C, initial_comment: 'the comment', blocks });
+    const msg = standin.conversation(C).find((m) => m.files?.[0]?.id === reserved.file_id);
+    expect(msg).toMatchObject({ text: 'the comment' });
+    expect(msg?.blocks).toBeUndefined();
+    expect(standin.takeViolations()).toEqual([]);
+  });
+
   it("answers conversations.open's variations: already_open the second time, user_disabled for a deactivated user", async () => {
     const first = await client.conversations.open({ users: bizops });
     expect(first.channel?.id).toBe(standin.dmChannelId(bizops));

@@ -21,7 +21,8 @@ export function fileMethods({ ws, files }: StandinParts): Methods {
       const channelId = optStr(a['channel_id']) ?? optStr(a['channels']);
       if (channelId) {
         const channel = ws.resolveChannel(channelId, true);
-        const blocks = Array.isArray(a['blocks']) ? a['blocks'] : undefined;
+        // "If the initial_comment field is provided, the blocks field is ignored."
+        const blocks = Array.isArray(a['blocks']) && optStr(a['initial_comment']) === undefined ? a['blocks'] : undefined;
         ws.addMessage({ channel, text: optStr(a['initial_comment']) ?? '', ...(blocks ? { blocks } : {}), files: done, ...ws.threadOf(a), via: 'web_api' });
       }
       return { files: done.map((f) => ({ ...f, permalink: f.url_private })) };
