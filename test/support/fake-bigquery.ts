@@ -116,6 +116,7 @@ export class FakeBigQuery {
   private readonly jobs = new Map<string, JobState>();
   private faults: Fault[] = [];
   private hangJobs = 0;
+  private slowJobs: number[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private sizes = new Map<string, number>();
   private server!: Server;
@@ -177,11 +178,21 @@ export class FakeBigQuery {
     this.hangJobs += count;
   }
 
+  /**
+   * Jobs created by the next `count` job requests complete only `ms` after they start. With
+   * `pollMs: 0` getQueryResults answers `jobComplete: false` at once meanwhile, which the API
+   * allows ("the call is not guaranteed to wait for the specified timeout").
+   */
+  slowNextJobs(count: number, ms: number): void {
+    for (let i = 0; i < count; i++) this.slowJobs.push(ms);
+  }
+
   /** Forgets recorded requests and pending faults. */
   reset(): void {
     this.requests.length = 0;
     this.faults = [];
     this.hangJobs = 0;
+    this.slowJobs = [];
   }
 
   /** Stops listening and waits for requests in progress, so the caller may close the connection afterwards. */
@@ -355,7 +366,9 @@ export class FakeBigQuery {
       const e = err as Partial<RestError> & Error;
       job.error = { status: e.status ?? 400, reason: e.reason ?? 'invalidQuery', message: e.message };
     }
-    job.done = true;
+    const slow = this.slowJobs.shift();
+    if (slow === undefined) job.done = true;
+    else setTimeout(() => (job.done = true), slow).unref();
     return job;
   }
 

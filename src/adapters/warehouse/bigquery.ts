@@ -28,6 +28,12 @@ export interface BigQueryWarehouseOptions {
   authClient?: BigQueryOptions['authClient'];
 }
 
+/** How long getQueryResults is asked to hold a request while the job runs (BigQuery's default: 10 s). */
+const POLL_HOLD_MS = 10_000;
+/** The least time between two polls of a running job, doubling up to the most. */
+const FIRST_POLL_PAUSE_MS = 100;
+const MAX_POLL_PAUSE_MS = 1_000;
+
 interface TableRef {
   projectId: string;
   datasetId: string;
@@ -210,7 +216,7 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
   };
 
   /** jobs.getQueryResults with exactly the documented parameters; the raw REST page (cells as sent). */
-  const getQueryResults = (jobId: string, qs: Record<string, string | boolean>): Promise<RestQueryResults> =>
+  const getQueryResults = (jobId: string, qs: Record<string, string | number | boolean>): Promise<RestQueryResults> =>
     new Promise((resolve, reject) => {
       bq.request({ uri: `/queries/${encodeURIComponent(jobId)}`, qs }, (err, body) => (err ? reject(err) : resolve((body ?? {}) as RestQueryResults)));
     });
@@ -264,15 +270,26 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
           if (abandoned()) throw new WarehouseTimeoutError('abandoned');
           const rows: Row[] = [];
           let pageToken: string | undefined;
+          let pause = FIRST_POLL_PAUSE_MS;
           const location = await locationOf(known);
           for (;;) {
+            const asked = performance.now();
             const response = await getQueryResults(jobId, {
               ...(location ? { location } : {}),
+              timeoutMs: Math.min(POLL_HOLD_MS, timeoutMs),
               'formatOptions.useInt64Timestamp': true,
               ...(pageToken ? { pageToken } : {}),
             });
             if (abandoned()) throw new WarehouseTimeoutError('abandoned');
-            if (response.jobComplete === false) continue; // still running: poll again
+            if (response.jobComplete === false) {
+              // Still running. BigQuery may answer before timeoutMs ("the call is not guaranteed
+              // to wait"): never ask again at once, or an early answer becomes a busy loop.
+              const early = pause - (performance.now() - asked);
+              if (early > 0) await new Promise((r) => setTimeout(r, early));
+              pause = Math.min(pause * 2, MAX_POLL_PAUSE_MS);
+              if (abandoned()) throw new WarehouseTimeoutError('abandoned');
+              continue;
+            }
             const fields = (response.schema?.fields ?? []) as SchemaField[];
             for (const r of (response.rows ?? []) as Array<{ f: Array<{ v: unknown }> }>) {
               const row: Row = {};

@@ -1,0 +1,46 @@
+/**
+ * The BigQuery adapter against answers the REST API allows but the happy path
+ * never shows (facts: test/support/vendor-facts/bigquery.ts): getQueryResults
+ * answering `jobComplete: false` at once, a job whose `status.errors` hold
+ * errors it got past (no `errorResult`), REPEATED and RECORD cells.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Warehouse } from '../src/ports/warehouse.js';
+import { openBigQueryWarehouse } from '../src/adapters/warehouse/bigquery.js';
+import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
+import { FakeBigQuery, fakeCredentials } from './support/fake-bigquery.js';
+
+let embedded: EmbeddedWarehouse;
+let connection: DuckDBConnection;
+/** A fake whose getQueryResults never holds a request for an incomplete job. */
+let impatient: FakeBigQuery;
+let bigquery: Warehouse;
+
+beforeAll(async () => {
+  embedded = await openEmbeddedWarehouse({ dataDir: ':memory:', timeoutMs: 10_000 });
+  connection = await embedded.connection();
+  impatient = await FakeBigQuery.start({ connection, pollMs: 0 });
+  bigquery = openBigQueryWarehouse(impatient.config(), { timeoutMs: 10_000, authClient: fakeCredentials() });
+}, 120_000);
+
+afterAll(async () => {
+  await impatient?.close();
+  connection?.closeSync();
+  await embedded?.close();
+});
+
+describe('BigQuery adapter: variations the REST API allows', () => {
+  it('waits between polls of a job that is still running, however soon getQueryResults answers', async () => {
+    impatient.slowNextJobs(1, 1500);
+    const before = impatient.requests.length;
+    const r = await bigquery.query('SELECT 1 AS x');
+    expect(r.rows).toEqual([{ x: 1 }]);
+    const polls = impatient.requests.slice(before).filter((q) => q.method === 'GET' && q.path.includes('/queries/'));
+    // A busy loop asks hundreds of times in 1.5 s; backing off to a second between polls asks a handful.
+    expect(polls.length).toBeGreaterThan(1);
+    expect(polls.length).toBeLessThanOrEqual(10);
+    // And it asks BigQuery to hold the request while the job runs.
+    expect(Number(polls[0]!.query['timeoutMs'])).toBeGreaterThan(0);
+  });
+});
