@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Warehouse } from '../src/ports/warehouse.js';
+import { CostCapError } from '../src/errors.js';
 import { openBigQueryWarehouse } from '../src/adapters/warehouse/bigquery.js';
 import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
 import { FakeBigQuery, fakeCredentials } from './support/fake-bigquery.js';
@@ -42,5 +43,22 @@ describe('BigQuery adapter: variations the REST API allows', () => {
     expect(polls.length).toBeLessThanOrEqual(10);
     // And it asks BigQuery to hold the request while the job runs.
     expect(Number(polls[0]!.query['timeoutMs'])).toBeGreaterThan(0);
+  });
+
+  it('takes a job whose status.errors lists errors it got past, without an errorResult, as done', async () => {
+    impatient.warnNextJobs(1);
+    const r = await bigquery.query('SELECT 1 AS x');
+    expect(r.rows).toEqual([{ x: 1 }]);
+    const job = impatient.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/jobs')).slice(-1)[0]!;
+    expect(job.status).toBe(200);
+    impatient.warnNextJobs(1);
+    expect((await bigquery.dryRun('SELECT * FROM {{pings}}')).bytesProcessed).toBeGreaterThan(0);
+  });
+
+  it("reads a failed job's reason from its errorResult, not from the first of status.errors", async () => {
+    impatient.warnNextJobs(1);
+    const err = await bigquery.query('SELECT * FROM {{pings}}', {}, { maximumBytesBilled: 10 * 1024 ** 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CostCapError);
+    expect((err as CostCapError).capBytes).toBe(10 * 1024 ** 2);
   });
 });

@@ -73,6 +73,8 @@ interface JobState {
   /** DuckDB rows, encoded per request (timestamps depend on formatOptions). */
   rows?: DuckDBValue[][];
   bytes: number;
+  /** Errors the job got past: in `status.errors` (and getQueryResults' `errors`), before the errorResult if it failed. */
+  warnings?: Array<{ reason: string; message: string }>;
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -117,6 +119,7 @@ export class FakeBigQuery {
   private faults: Fault[] = [];
   private hangJobs = 0;
   private slowJobs: number[] = [];
+  private warnJobs = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private sizes = new Map<string, number>();
   private server!: Server;
@@ -187,12 +190,22 @@ export class FakeBigQuery {
     for (let i = 0; i < count; i++) this.slowJobs.push(ms);
   }
 
+  /**
+   * Jobs created by the next `count` job requests list an error they got past in
+   * `status.errors` (first, before any errorResult): "Errors here do not necessarily mean
+   * that the job has not completed or was unsuccessful" (JobStatus.errors).
+   */
+  warnNextJobs(count: number): void {
+    this.warnJobs += count;
+  }
+
   /** Forgets recorded requests and pending faults. */
   reset(): void {
     this.requests.length = 0;
     this.faults = [];
     this.hangJobs = 0;
     this.slowJobs = [];
+    this.warnJobs = 0;
   }
 
   /** Stops listening and waits for requests in progress, so the caller may close the connection afterwards. */
@@ -313,11 +326,12 @@ export class FakeBigQuery {
     if (location.toLowerCase() !== this.location.toLowerCase()) throw fail(404, 'notFound', `Not found: Dataset ${this.project}:${this.dataset} was not found in location ${location}`);
     if (body.configuration.dryRun) {
       const bytes = await this.plan(query).then((p) => p.bytes);
+      const warned = this.warnJobs > 0 && this.warnJobs--;
       return {
         kind: 'bigquery#job',
         jobReference: { projectId, location },
         configuration: body.configuration,
-        status: { state: 'DONE' },
+        status: { state: 'DONE', ...(warned ? { errors: [{ reason: 'invalid', message: 'Error while reading data, error message: 1 row skipped' }] } : {}) },
         statistics: { creationTime: String(Date.now()), totalBytesProcessed: String(bytes), query: { totalBytesProcessed: String(bytes), totalBytesBilled: '0', cacheHit: false, statementType: 'SELECT' } },
       };
     }
@@ -346,6 +360,10 @@ export class FakeBigQuery {
   private async startJob(projectId: string, jobId: string, location: string, configuration: unknown): Promise<JobState> {
     const job: JobState = { projectId, jobId, location, configuration, created: Date.now(), done: false, bytes: 0 };
     this.jobs.set(jobId, job);
+    if (this.warnJobs > 0) {
+      this.warnJobs--;
+      job.warnings = [{ reason: 'invalid', message: 'Error while reading data, error message: 1 row skipped' }];
+    }
     if (this.hangJobs > 0) {
       this.hangJobs--;
       return job;
@@ -444,6 +462,7 @@ export class FakeBigQuery {
       totalBytesProcessed: String(job.bytes),
       jobComplete: true,
       cacheHit: false,
+      ...(job.warnings ? { errors: job.warnings } : {}),
     };
   }
 
@@ -452,12 +471,13 @@ export class FakeBigQuery {
       ? { totalBytesProcessed: String(job.bytes), query: { totalBytesProcessed: String(job.bytes), totalBytesBilled: String(job.bytes), cacheHit: false, statementType: 'SELECT' } }
       : {};
     const errorResult = job.error ? { reason: job.error.reason, message: job.error.message } : undefined;
+    const errors = [...(job.warnings ?? []), ...(errorResult ? [errorResult] : [])];
     return {
       kind: 'bigquery#job',
       id: `${job.projectId}:${job.location}.${job.jobId}`,
       jobReference: { projectId: job.projectId, jobId: job.jobId, location: job.location },
       configuration: job.configuration,
-      status: { state: job.done ? 'DONE' : 'RUNNING', ...(errorResult ? { errorResult, errors: [errorResult] } : {}) },
+      status: { state: job.done ? 'DONE' : 'RUNNING', ...(errorResult ? { errorResult } : {}), ...(errors.length ? { errors } : {}) },
       statistics: { creationTime: String(job.created), startTime: String(job.created), ...(job.done ? { endTime: String(Date.now()) } : {}), ...stats },
     };
   }

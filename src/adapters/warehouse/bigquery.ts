@@ -135,12 +135,34 @@ function fromRestValue(field: SchemaField, v: unknown): Cell {
   }
 }
 
+interface ErrorProto {
+  reason?: string;
+  message?: string;
+}
+
+/** The Job resource the client attached to the error it made of a job's `status.errors`. */
+interface JobStatusError {
+  response?: { jobReference?: { jobId?: string; location?: string }; status?: { errorResult?: ErrorProto; errors?: ErrorProto[] }; statistics?: { totalBytesProcessed?: string } };
+}
+
+/**
+ * The job, when the client's error is only its `status.errors`: the client fails a jobs.insert
+ * whose job lists any, but only `errorResult` means the job failed ("Errors here do not
+ * necessarily mean that the job has not completed or was unsuccessful", JobStatus.errors).
+ */
+function jobDespiteErrors(err: unknown): NonNullable<JobStatusError['response']> | undefined {
+  const job = (err as JobStatusError | null)?.response;
+  return typeof job?.status === 'object' && job.status !== null && !job.status.errorResult && job.jobReference ? job : undefined;
+}
+
 /** Maps a client error to the port's coded errors. */
 function toPortError(err: unknown, cap?: number): Error {
   if (err instanceof WarehouseError || err instanceof WarehouseTimeoutError || err instanceof CostCapError) return err;
-  const e = err as { message?: string; errors?: Array<{ reason?: string; message?: string }> };
-  const reason = e.errors?.[0]?.reason;
-  const message = e.message ?? String(err);
+  const e = err as { message?: string; errors?: ErrorProto[] } & JobStatusError;
+  // A failed job: its errorResult says why; status.errors may list other errors first.
+  const result = typeof e.response?.status === 'object' ? e.response.status.errorResult : undefined;
+  const reason = result?.reason ?? e.errors?.[0]?.reason;
+  const message = result?.message ?? e.message ?? String(err);
   if (reason === 'bytesBilledLimitExceeded' && cap !== undefined) {
     const needed = /(\d+) or higher required/.exec(message)?.[1];
     return new CostCapError(needed ? Number(needed) : cap, cap);
@@ -263,6 +285,8 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
             async (err: { code?: number }) => {
               // A retried insert whose first attempt went through: the job is ours and running.
               if (err.code === 409) return bq.job(jobId, { location: await locationOf({}) });
+              const inserted = jobDespiteErrors(err);
+              if (inserted) return bq.job(jobId, { location: inserted.jobReference?.location ?? (await locationOf({})) });
               throw err;
             },
           );
@@ -316,8 +340,15 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
       const request = jobRequest(sql, params, options);
       try {
         return await withDeadline(options.timeoutMs ?? opts.timeoutMs, () => undefined, async () => {
-          const [job] = await bq.createQueryJob({ ...request, dryRun: true } as Query);
-          return { bytesProcessed: Number(job.metadata?.statistics?.totalBytesProcessed ?? 0) };
+          const statistics = await bq.createQueryJob({ ...request, dryRun: true } as Query).then(
+            ([job]) => (job.metadata as JobStatusError['response'])?.statistics,
+            (err: unknown) => {
+              const planned = jobDespiteErrors(err);
+              if (!planned) throw err;
+              return planned.statistics;
+            },
+          );
+          return { bytesProcessed: Number(statistics?.totalBytesProcessed ?? 0) };
         });
       } catch (err) {
         throw toPortError(err);
