@@ -2,7 +2,8 @@
  * The BigQuery adapter against answers the REST API allows but the happy path
  * never shows (facts: test/support/vendor-facts/bigquery.ts): getQueryResults
  * answering `jobComplete: false` at once, a job whose `status.errors` hold
- * errors it got past (no `errorResult`), REPEATED and RECORD cells.
+ * errors it got past (no `errorResult`), REPEATED and RECORD cells (a REPEATED
+ * field's `v` is an array of `{ v }`, a RECORD's is `{ f: [{ v }] }`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -60,5 +61,17 @@ describe('BigQuery adapter: variations the REST API allows', () => {
     const err = await bigquery.query('SELECT * FROM {{pings}}', {}, { maximumBytesBilled: 10 * 1024 ** 2 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CostCapError);
     expect((err as CostCapError).capBytes).toBe(10 * 1024 ** 2);
+  });
+
+  it('reads REPEATED and RECORD cells as JSON of their values, not of the REST encoding', async () => {
+    const r = await bigquery.query(
+      "SELECT [1, 2] AS xs, {'a': 'x', 'n': 3} AS s, [{'k': 'a', 'at': TIMESTAMP '2026-11-30 12:00:00+00'}] AS rs, CAST([] AS INTEGER[]) AS none",
+    );
+    expect(r.rows).toEqual([{
+      xs: '[1,2]',
+      s: '{"a":"x","n":3}',
+      rs: '[{"k":"a","at":"2026-11-30T12:00:00.000Z"}]',
+      none: '[]',
+    }]);
   });
 });

@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import {
+  DuckDBArrayType, DuckDBArrayValue, DuckDBListType, DuckDBListValue, DuckDBStructType, DuckDBStructValue, type DuckDBType,
   DuckDBDateValue, DuckDBDecimalValue, DuckDBTimestampMillisecondsValue, DuckDBTimestampNanosecondsValue,
   DuckDBTimestampSecondsValue, DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBTypeId,
   type DuckDBConnection, type DuckDBValue,
@@ -57,7 +58,9 @@ interface RestError {
 interface Field {
   name: string;
   type: string;
-  mode: 'NULLABLE';
+  mode: 'NULLABLE' | 'REPEATED';
+  /** A RECORD's fields. */
+  fields?: Field[];
 }
 
 interface JobState {
@@ -378,7 +381,7 @@ export class FakeBigQuery {
         throw fail(400, 'bytesBilledLimitExceeded', `Query exceeded limit for bytes billed: ${cap}. ${plan.bytes} or higher required.`);
       }
       const reader = await this.serial(() => this.opts.connection.runAndReadAll(plan.sql, plan.values, plan.types));
-      job.fields = reader.columnNames().map((name, i) => ({ name, type: restType(reader.columnTypeId(i)), mode: 'NULLABLE' }));
+      job.fields = reader.columnNames().map((name, i) => restField(name, reader.columnType(i)));
       job.rows = reader.getRows();
     } catch (err) {
       const e = err as Partial<RestError> & Error;
@@ -458,7 +461,7 @@ export class FakeBigQuery {
       jobReference,
       totalRows: String(all.length),
       ...(start + size < all.length ? { pageToken: String(start + size) } : {}),
-      rows: page.map((r) => ({ f: r.map((v) => ({ v: restValue(v, int64Timestamps) })) })),
+      rows: page.map((r) => ({ f: r.map((v, i) => ({ v: restCell(v, job.fields![i]!, int64Timestamps) })) })),
       totalBytesProcessed: String(job.bytes),
       jobComplete: true,
       cacheHit: false,
@@ -559,6 +562,32 @@ function restType(id: DuckDBTypeId): string {
       return 'TIMESTAMP';
     default: return 'STRING';
   }
+}
+
+/** A result column as a schema field: a DuckDB LIST is REPEATED, a STRUCT a RECORD with its fields. */
+function restField(name: string, type: DuckDBType): Field {
+  if (type instanceof DuckDBListType || type instanceof DuckDBArrayType) return { ...restField(name, type.valueType), mode: 'REPEATED' };
+  if (type instanceof DuckDBStructType) {
+    return { name, type: 'RECORD', mode: 'NULLABLE', fields: type.entryNames.map((n, i) => restField(n, type.entryTypes[i]!)) };
+  }
+  return { name, type: restType(type.typeId), mode: 'NULLABLE' };
+}
+
+/**
+ * A cell's `v` as BigQuery's REST API encodes it (TableCell, as the client's
+ * mergeSchemaWithRows_ reads it): a REPEATED field's is an array of `{ v }` (empty,
+ * never null, for no items), a RECORD's is `{ f: [{ v }, …] }`, a scalar's a string.
+ */
+function restCell(v: DuckDBValue, field: Field, int64Timestamps: boolean): unknown {
+  if (field.mode === 'REPEATED') {
+    const items = v instanceof DuckDBListValue || v instanceof DuckDBArrayValue ? v.items : [];
+    return items.map((item) => ({ v: restCell(item, { ...field, mode: 'NULLABLE' }, int64Timestamps) }));
+  }
+  if (field.type === 'RECORD') {
+    if (!(v instanceof DuckDBStructValue)) return null;
+    return { f: (field.fields ?? []).map((sub) => ({ v: restCell(v.entries[sub.name] ?? null, sub, int64Timestamps) })) };
+  }
+  return restValue(v, int64Timestamps);
 }
 
 /** A DuckDB value in BigQuery's REST string encoding. */

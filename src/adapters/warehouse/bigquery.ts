@@ -115,12 +115,43 @@ interface SchemaField {
   name?: string | null;
   type?: string | null;
   mode?: string | null;
+  /** A RECORD's fields. */
+  fields?: SchemaField[] | null;
 }
 
-/** A REST cell (`{v}`) as a plain JS value: INT64/FLOAT/NUMERIC → number, TIMESTAMP → Date, DATE → 'YYYY-MM-DD'. */
+/**
+ * A REST cell (`{v}`) as a plain JS value: INT64/FLOAT/NUMERIC → number, TIMESTAMP → Date,
+ * DATE → 'YYYY-MM-DD'. Cells hold scalars, so an ARRAY or STRUCT comes as JSON of its values.
+ */
 function fromRestValue(field: SchemaField, v: unknown): Cell {
+  if (field.mode === 'REPEATED' || field.type === 'RECORD' || field.type === 'STRUCT') {
+    const value = fromRestNested(field, v);
+    return value === null ? null : JSON.stringify(value);
+  }
+  return fromRestScalar(field, v);
+}
+
+/**
+ * A REPEATED or RECORD value as REST encodes it (TableCell; the official client's
+ * mergeSchemaWithRows_ reads it so): a REPEATED field's `v` is an array of `{v}`, a
+ * RECORD's is `{f: [{v}, …]}` in the order of its schema's fields.
+ */
+function fromRestNested(field: SchemaField, v: unknown): unknown {
+  if (field.mode === 'REPEATED') {
+    const item: SchemaField = { ...field, mode: 'NULLABLE' };
+    return Array.isArray(v) ? v.map((c) => fromRestNested(item, (c as { v?: unknown } | null)?.v)) : [];
+  }
+  if (field.type === 'RECORD' || field.type === 'STRUCT') {
+    if (v === null || v === undefined) return null;
+    const cells = (v as { f?: Array<{ v?: unknown } | null> }).f ?? [];
+    return Object.fromEntries((field.fields ?? []).map((sub, i) => [sub.name ?? `f${i}`, fromRestNested(sub, cells[i]?.v)]));
+  }
+  return fromRestScalar(field, v);
+}
+
+function fromRestScalar(field: SchemaField, v: unknown): Cell {
   if (v === null || v === undefined) return null;
-  if (typeof v !== 'string') return JSON.stringify(v); // REPEATED and RECORD
+  if (typeof v !== 'string') return JSON.stringify(v);
   switch (field.type) {
     case 'INTEGER': case 'INT64': case 'FLOAT': case 'FLOAT64': case 'NUMERIC': case 'BIGNUMERIC':
       return Number(v);
