@@ -74,4 +74,21 @@ describe('BigQuery adapter: variations the REST API allows', () => {
       none: '[]',
     }]);
   });
+
+  it('follows its own job when a retried jobs.insert meets it (409), the first answer lost', async () => {
+    impatient.loseAnswerOfNext(1, /\/jobs$/);
+    const before = impatient.requests.length;
+    const r = await bigquery.query('SELECT 2 AS y');
+    expect(r.rows).toEqual([{ y: 2 }]);
+    const inserts = impatient.requests.slice(before).filter((q) => q.method === 'POST' && q.path.endsWith('/jobs'));
+    expect(inserts.map((q) => q.status)).toEqual([503, 409]);
+    expect(inserts[1]!.body.jobReference.jobId).toBe(inserts[0]!.body.jobReference.jobId);
+  });
+
+  it('refuses over the bytes cap when the job fails after it started (getQueryResults answers the error)', async () => {
+    impatient.slowNextJobs(1, 300);
+    const err = await bigquery.query('SELECT * FROM {{pings}}', {}, { maximumBytesBilled: 10 * 1024 ** 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CostCapError);
+    expect((err as CostCapError).estimatedBytes).toBeGreaterThan(10 * 1024 ** 2);
+  });
 });
