@@ -91,4 +91,23 @@ describe('BigQuery adapter: variations the REST API allows', () => {
     expect(err).toBeInstanceOf(CostCapError);
     expect((err as CostCapError).estimatedBytes).toBeGreaterThan(10 * 1024 ** 2);
   });
+
+  it('runs the query again as a new job when the job itself failed with a reason worth retrying', async () => {
+    impatient.failNextJobs(1, 'backendError');
+    impatient.failNextJobs(1, 'jobRateLimitExceeded', 'Exceeded rate limits: too many concurrent queries for this project');
+    const before = impatient.requests.length;
+    const r = await bigquery.query('SELECT 3 AS z');
+    expect(r.rows).toEqual([{ z: 3 }]);
+    const inserts = impatient.requests.slice(before).filter((q) => q.method === 'POST' && q.path.endsWith('/jobs'));
+    expect(inserts).toHaveLength(3);
+    // A failed job cannot be run again: each attempt is a job of its own.
+    expect(new Set(inserts.map((q) => q.body.jobReference.jobId)).size).toBe(3);
+  });
+
+  it('does not run again a job that failed for a reason retrying cannot help', async () => {
+    impatient.failNextJobs(1, 'invalidQuery', 'Syntax error: Unexpected end of script at [1:7]');
+    const before = impatient.requests.length;
+    await expect(bigquery.query('SELECT 4 AS w')).rejects.toThrow(/Syntax error/);
+    expect(impatient.requests.slice(before).filter((q) => q.method === 'POST' && q.path.endsWith('/jobs'))).toHaveLength(1);
+  });
 });

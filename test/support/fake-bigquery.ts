@@ -123,6 +123,7 @@ export class FakeBigQuery {
   private hangJobs = 0;
   private slowJobs: number[] = [];
   private warnJobs = 0;
+  private failJobs: RestError[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private sizes = new Map<string, number>();
   private server!: Server;
@@ -202,6 +203,15 @@ export class FakeBigQuery {
     this.warnJobs += count;
   }
 
+  /**
+   * Jobs created by the next `count` job requests fail by themselves: jobs.insert answers 200
+   * with the job DONE and its `status.errorResult` (e.g. backendError, internalError,
+   * rateLimitExceeded, jobRateLimitExceeded: failures BigQuery's error table says to retry).
+   */
+  failNextJobs(count: number, reason: string, message = 'Error encountered during execution. Retrying may solve the problem.'): void {
+    for (let i = 0; i < count; i++) this.failJobs.push({ status: reason === 'rateLimitExceeded' || reason === 'jobRateLimitExceeded' ? 403 : 500, reason, message });
+  }
+
   /** Forgets recorded requests and pending faults. */
   reset(): void {
     this.requests.length = 0;
@@ -209,6 +219,7 @@ export class FakeBigQuery {
     this.hangJobs = 0;
     this.slowJobs = [];
     this.warnJobs = 0;
+    this.failJobs = [];
   }
 
   /** Stops listening and waits for requests in progress, so the caller may close the connection afterwards. */
@@ -369,6 +380,12 @@ export class FakeBigQuery {
     }
     if (this.hangJobs > 0) {
       this.hangJobs--;
+      return job;
+    }
+    const failure = this.failJobs.shift();
+    if (failure) {
+      job.error = failure;
+      job.done = true;
       return job;
     }
     try {

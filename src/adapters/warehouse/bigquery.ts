@@ -1,7 +1,9 @@
 /**
  * The production warehouse: BigQuery through `@google-cloud/bigquery`. Every
  * job carries named, typed parameters, a bytes-billed cap, labels and a job
- * timeout; a query that outlives its timeout is cancelled.
+ * timeout; a query that outlives its timeout is cancelled. A running job is
+ * polled with a growing pause; a job that fails for a reason BigQuery says to
+ * retry (backendError, internalError, rate limits) runs again as a new job.
  *
  * Only what the REST API documents is sent (facts: test/support/vendor-facts/bigquery.ts):
  * the query parameters are built here in their REST form with
@@ -33,6 +35,16 @@ const POLL_HOLD_MS = 10_000;
 /** The least time between two polls of a running job, doubling up to the most. */
 const FIRST_POLL_PAUSE_MS = 100;
 const MAX_POLL_PAUSE_MS = 1_000;
+
+/**
+ * Job failures BigQuery's error table says to retry (backendError, internalError: "retry the
+ * request"; rateLimitExceeded, jobRateLimitExceeded: after a back-off). The client retries
+ * requests; a job that failed this way is run again as a new job, within the query's deadline.
+ */
+const RETRIED_JOB_REASONS = new Set(['backendError', 'internalError', 'rateLimitExceeded', 'jobRateLimitExceeded']);
+const MAX_JOB_ATTEMPTS = 3;
+/** Back-off before the second attempt (BigQuery's SLA asks for at least 1 s), doubling after. */
+const JOB_RETRY_PAUSE_MS = 1_000;
 
 interface TableRef {
   projectId: string;
@@ -186,13 +198,22 @@ function jobDespiteErrors(err: unknown): NonNullable<JobStatusError['response']>
   return typeof job?.status === 'object' && job.status !== null && !job.status.errorResult && job.jobReference ? job : undefined;
 }
 
+/** Why a job or request failed: the job's errorResult, else the first error of the answer. */
+function failureReason(err: unknown): string | undefined {
+  const e = err as { errors?: ErrorProto[] } & JobStatusError;
+  return (typeof e?.response?.status === 'object' ? e.response.status.errorResult?.reason : undefined) ?? e?.errors?.[0]?.reason;
+}
+
+/** A fresh job ID: letters, digits and underscores, as jobReference.jobId allows. */
+const newJobId = () => `analytics_bot_${randomUUID().replaceAll('-', '')}`;
+
 /** Maps a client error to the port's coded errors. */
 function toPortError(err: unknown, cap?: number): Error {
   if (err instanceof WarehouseError || err instanceof WarehouseTimeoutError || err instanceof CostCapError) return err;
   const e = err as { message?: string; errors?: ErrorProto[] } & JobStatusError;
   // A failed job: its errorResult says why; status.errors may list other errors first.
   const result = typeof e.response?.status === 'object' ? e.response.status.errorResult : undefined;
-  const reason = result?.reason ?? e.errors?.[0]?.reason;
+  const reason = failureReason(err);
   const message = result?.message ?? e.message ?? String(err);
   if (reason === 'bytesBilledLimitExceeded' && cap !== undefined) {
     const needed = /(\d+) or higher required/.exec(message)?.[1];
@@ -298,6 +319,61 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
       .catch(() => undefined);
   };
 
+  /** Inserts `current.jobId` and reads all its rows; `current.location` is set once BigQuery says where it runs. */
+  const runJob = async (current: { jobId: string; location?: string }, request: Query, timeoutMs: number, started: number, abandoned: () => boolean): Promise<QueryResult> => {
+    const { jobId } = current;
+    const job = await bq.createQueryJob({ ...request, jobId, jobTimeoutMs: timeoutMs } as Query).then(
+      ([created]) => created,
+      async (err: { code?: number }) => {
+        // A retried insert whose first attempt went through: the job is ours and running.
+        if (err.code === 409) return bq.job(jobId, { location: await locationOf({}) });
+        const inserted = jobDespiteErrors(err);
+        if (inserted) return bq.job(jobId, { location: inserted.jobReference?.location ?? (await locationOf({})) });
+        throw err;
+      },
+    );
+    if (job.location) current.location = job.location;
+    if (abandoned()) throw new WarehouseTimeoutError('abandoned');
+    const rows: Row[] = [];
+    let pageToken: string | undefined;
+    let pause = FIRST_POLL_PAUSE_MS;
+    const location = await locationOf(current);
+    for (;;) {
+      const asked = performance.now();
+      const response = await getQueryResults(jobId, {
+        ...(location ? { location } : {}),
+        timeoutMs: Math.min(POLL_HOLD_MS, timeoutMs),
+        'formatOptions.useInt64Timestamp': true,
+        ...(pageToken ? { pageToken } : {}),
+      });
+      if (abandoned()) throw new WarehouseTimeoutError('abandoned');
+      if (response.jobComplete === false) {
+        // Still running. BigQuery may answer before timeoutMs ("the call is not guaranteed
+        // to wait"): never ask again at once, or an early answer becomes a busy loop.
+        const early = pause - (performance.now() - asked);
+        if (early > 0) await new Promise((r) => setTimeout(r, early));
+        pause = Math.min(pause * 2, MAX_POLL_PAUSE_MS);
+        if (abandoned()) throw new WarehouseTimeoutError('abandoned');
+        continue;
+      }
+      const fields = (response.schema?.fields ?? []) as SchemaField[];
+      for (const r of (response.rows ?? []) as Array<{ f: Array<{ v: unknown }> }>) {
+        const row: Row = {};
+        fields.forEach((field, i) => (row[field.name ?? `f${i}`] = fromRestValue(field, r.f[i]?.v)));
+        rows.push(row);
+      }
+      if (!response.pageToken) {
+        return {
+          rows,
+          bytesProcessed: Number(response.totalBytesProcessed ?? 0),
+          cacheHit: response.cacheHit === true,
+          durationMs: Math.round(performance.now() - started),
+        };
+      }
+      pageToken = response.pageToken;
+    }
+  };
+
   return {
     kind: 'bigquery',
 
@@ -307,59 +383,20 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
       const cap = Number(request.maximumBytesBilled);
       const timeoutMs = options.timeoutMs ?? opts.timeoutMs;
       // Our own job ID lets us cancel the job even while its insert is still in flight.
-      const jobId = `analytics_bot_${randomUUID().replaceAll('-', '')}`;
-      const known: { location?: string } = {};
+      const current: { jobId: string; location?: string } = { jobId: newJobId() };
       try {
-        return await withDeadline(timeoutMs, cancel(jobId, known), async (abandoned) => {
-          const job = await bq.createQueryJob({ ...request, jobId, jobTimeoutMs: timeoutMs } as Query).then(
-            ([created]) => created,
-            async (err: { code?: number }) => {
-              // A retried insert whose first attempt went through: the job is ours and running.
-              if (err.code === 409) return bq.job(jobId, { location: await locationOf({}) });
-              const inserted = jobDespiteErrors(err);
-              if (inserted) return bq.job(jobId, { location: inserted.jobReference?.location ?? (await locationOf({})) });
-              throw err;
-            },
-          );
-          if (job.location) known.location = job.location;
-          if (abandoned()) throw new WarehouseTimeoutError('abandoned');
-          const rows: Row[] = [];
-          let pageToken: string | undefined;
-          let pause = FIRST_POLL_PAUSE_MS;
-          const location = await locationOf(known);
-          for (;;) {
-            const asked = performance.now();
-            const response = await getQueryResults(jobId, {
-              ...(location ? { location } : {}),
-              timeoutMs: Math.min(POLL_HOLD_MS, timeoutMs),
-              'formatOptions.useInt64Timestamp': true,
-              ...(pageToken ? { pageToken } : {}),
-            });
-            if (abandoned()) throw new WarehouseTimeoutError('abandoned');
-            if (response.jobComplete === false) {
-              // Still running. BigQuery may answer before timeoutMs ("the call is not guaranteed
-              // to wait"): never ask again at once, or an early answer becomes a busy loop.
-              const early = pause - (performance.now() - asked);
-              if (early > 0) await new Promise((r) => setTimeout(r, early));
-              pause = Math.min(pause * 2, MAX_POLL_PAUSE_MS);
+        return await withDeadline(timeoutMs, () => cancel(current.jobId, current)(), async (abandoned) => {
+          for (let attempt = 1; ; attempt++) {
+            try {
+              return await runJob(current, request, timeoutMs, started, abandoned);
+            } catch (err) {
+              // A job that failed cannot run again: a failure worth retrying runs as a new job.
+              if (attempt >= MAX_JOB_ATTEMPTS || abandoned() || !RETRIED_JOB_REASONS.has(failureReason(err) ?? '')) throw err;
+              await new Promise((r) => setTimeout(r, JOB_RETRY_PAUSE_MS * 2 ** (attempt - 1)));
               if (abandoned()) throw new WarehouseTimeoutError('abandoned');
-              continue;
+              current.jobId = newJobId();
+              delete current.location;
             }
-            const fields = (response.schema?.fields ?? []) as SchemaField[];
-            for (const r of (response.rows ?? []) as Array<{ f: Array<{ v: unknown }> }>) {
-              const row: Row = {};
-              fields.forEach((field, i) => (row[field.name ?? `f${i}`] = fromRestValue(field, r.f[i]?.v)));
-              rows.push(row);
-            }
-            if (!response.pageToken) {
-              return {
-                rows,
-                bytesProcessed: Number(response.totalBytesProcessed ?? 0),
-                cacheHit: response.cacheHit === true,
-                durationMs: Math.round(performance.now() - started),
-              };
-            }
-            pageToken = response.pageToken;
           }
         });
       } catch (err) {
