@@ -20,7 +20,8 @@
  * - Job IDs: letters, digits, underscores and dashes, at most 1,024 characters.
  * - Labels: keys and values at most 63 characters, lowercase letters, digits,
  *   underscores and dashes; keys start with a letter.
- * - getQueryResults may answer `jobComplete: false` with no rows and no schema;
+ * - getQueryResults may answer `jobComplete: false` with no rows and no schema, and
+ *   "is not guaranteed to wait for the specified timeout" (timeoutMs, default 10 s);
  *   `pageToken` appears while more rows remain; TIMESTAMP cells are float
  *   seconds unless `formatOptions.useInt64Timestamp` (then int64 microseconds).
  * - Errors: `{ error: { code, message, errors: [ErrorProto { reason, location?, message, debugInfo? }], status } }`;
@@ -155,7 +156,12 @@ const ops: OperationFact[] = [
     id: 'bigquery.jobs.insert', method: 'POST', path: `${V2}/projects/{projectId}/jobs`, pathParams: { projectId: seg },
     body: { contentType: 'application/json', required: true, schema: job }, auth: { scheme: 'Bearer' },
     responses: { '200': 'Job { kind, id, jobReference, configuration, status { state, errorResult?, errors? }, statistics }', ...errs },
-    variations: ['dry run: status DONE, statistics.totalBytesProcessed, no job kept', '409 when the job ID exists'],
+    variations: [
+      'dry run: status DONE, statistics.totalBytesProcessed, no job kept', '409 when the job ID exists',
+      'status.errors without errorResult: "Errors here do not necessarily mean that the job has not completed or was unsuccessful" (JobStatus.errors)',
+      'status DONE with errorResult: the job failed by itself (backendError, internalError, rateLimitExceeded, jobRateLimitExceeded: worth a new job); errors may list others first',
+      'status RUNNING: the job completes later',
+    ],
     source: 'resources.jobs.methods.insert; schema Job',
   },
   {
@@ -177,7 +183,12 @@ const ops: OperationFact[] = [
     },
     auth: { scheme: 'Bearer' },
     responses: { '200': 'GetQueryResultsResponse { jobComplete, jobReference, schema?, rows?, pageToken?, totalRows?, totalBytesProcessed?, cacheHit? }', ...errs },
-    variations: ['jobComplete false without rows or schema', 'pageToken while more rows remain', 'the job failed: the error of the job as an HTTP error'],
+    variations: [
+      'jobComplete false without rows or schema, possibly before timeoutMs ("the call is not guaranteed to wait for the specified timeout")',
+      'pageToken while more rows remain', 'the job failed: the error of the job as an HTTP error',
+      'REPEATED cells: v is an array of { v }; RECORD cells: v is { f: [{ v }] } (schema fields with mode REPEATED, type RECORD and fields)',
+      'errors: errors or warnings the job got past, with the rows',
+    ],
     source: 'resources.jobs.methods.getQueryResults; schema GetQueryResultsResponse',
   },
   {
