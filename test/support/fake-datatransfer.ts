@@ -16,7 +16,8 @@
  *   (the order is not documented, so clients must not rely on it);
  * - faults: any status for the next matching requests, optionally after the
  *   request took effect (a 5xx on startManualRuns whose run was created
- *   anyway), and a dropped connection after the effect.
+ *   anyway), a dropped connection after the effect, and a 200 whose body is
+ *   cut off midway (the answer lost after its status line).
  */
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -62,7 +63,8 @@ export interface DataTransferRequest {
 interface Fault {
   method: string;
   path: RegExp;
-  status: number | 'drop';
+  /** 'drop': close the connection unanswered; 'truncate': answer 200 and close it midway through the body. */
+  status: number | 'drop' | 'truncate';
   headers: Record<string, string>;
   remaining: number;
   /** Do what the request asks first, then answer with the fault. */
@@ -138,7 +140,7 @@ export class FakeDataTransfer {
    * drop the connection). `afterEffect`: the request is carried out first
    * (startManualRuns creates its run), as when a server fails after committing.
    */
-  failNext(method: 'GET' | 'POST', path: RegExp, status: number | 'drop', options: { headers?: Record<string, string>; times?: number; afterEffect?: boolean } = {}): void {
+  failNext(method: 'GET' | 'POST', path: RegExp, status: number | 'drop' | 'truncate', options: { headers?: Record<string, string>; times?: number; afterEffect?: boolean } = {}): void {
     this.faults.push({ method, path, status, headers: options.headers ?? {}, remaining: options.times ?? 1, afterEffect: options.afterEffect ?? false });
   }
 
@@ -199,6 +201,13 @@ export class FakeDataTransfer {
       if (fault!.status === 'drop') {
         record.status = -1;
         res.destroy();
+        return;
+      }
+      if (fault!.status === 'truncate') {
+        record.status = 200;
+        res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': '4096' });
+        res.write('{\n  "runs": [\n    {\n      "name": "projects/');
+        setTimeout(() => res.destroy(), 20);
         return;
       }
       error(fault!.status, `fake ${fault!.status}`, fault!.headers);

@@ -8,7 +8,8 @@
  *   `projects/{NUMBER}/locations/{location}/transferConfigs/{id}/runs/{run}`
  *   whatever form the config was named in. This POST is not idempotent: a 5xx
  *   or a lost answer is never retried blindly; the config's runs are listed
- *   instead, and a run requested since is taken as ours.
+ *   instead, and a run requested since is taken as ours; so are they after a
+ *   2xx whose body names no run of the config (cut off on the way).
  * - status: `GET v1/{run name}`: PENDING/RUNNING/unspecified → running,
  *   SUCCEEDED → succeeded, FAILED (with `errorStatus`, whose message may be
  *   absent) / CANCELLED → failed.
@@ -127,7 +128,8 @@ export class DataTransferRuns implements PipelineRuns {
     }
     const runs = Array.isArray(res.body['runs']) ? res.body['runs'] : [];
     const name = runs.map((r) => obj(r)['name']).find((n): n is string => typeof n === 'string' && runBelongsTo(n, config));
-    if (!name) return { ok: false, reason: 'failed', message: 'BigQuery Data Transfer accepted the request but started no run of this transfer config.', retryable: false };
+    // A 2xx without the run (its body cut off on the way, or no runs in it): the run may exist all the same.
+    if (!name) return this.afterLostStart(target, requestedAt, 'BigQuery Data Transfer accepted the request but its answer named no run of this transfer config');
     return { ok: true, run: { target, runId: name, startedAt: requestedAt.toISOString() } };
   }
 
