@@ -30,4 +30,15 @@ describe('Data Transfer adapter: answers lost on the way', () => {
     expect(started).toMatchObject({ ok: true, run: { runId: expect.stringContaining(`/transferConfigs/${name.split('/').at(-1)}/runs/`) } });
     expect(fake.startRequests().filter((r) => r.path.includes(name))).toHaveLength(1);
   });
+
+  it('does not take a run list cut off on the way for an empty one: recentRun fails, so nobody starts a second run', async () => {
+    const name = freshConfig();
+    const target = { kind: 'data_transfer' as const, transferConfig: name };
+    const since = new Date();
+    expect(await dts.start(target, { force: false })).toMatchObject({ ok: true });
+    fake.failNext('GET', /\/runs$/, 'truncate');
+    await expect(dts.recentRun(target, since)).rejects.toThrow(/BigQuery Data Transfer/);
+    // Answered in full, the list has the run.
+    expect(await dts.recentRun(target, since)).toMatchObject({ runId: expect.stringContaining(`/transferConfigs/${name.split('/').at(-1)}/runs/`) });
+  });
 });

@@ -14,7 +14,10 @@ export interface JsonResponse {
   retryAfterMs: number | undefined;
 }
 
-/** Sends a JSON request; network failures and timeouts become PipelineError (no URL credentials in the message). */
+/**
+ * Sends a JSON request; network failures, timeouts and a body cut off on the way become
+ * PipelineError with reason 'unavailable' (no URL credentials in the message).
+ */
 export async function requestJson(
   url: string,
   init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: unknown; timeoutMs: number; service: string },
@@ -31,7 +34,13 @@ export async function requestJson(
     const timedOut = (err as Error).name === 'TimeoutError';
     throw new PipelineError(timedOut ? `${init.service} did not answer within ${init.timeoutMs} ms` : `${init.service} could not be reached`, { reason: 'unavailable', cause: err });
   }
-  const text = await res.text().catch(() => '');
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (err) {
+    // The status line came but the body did not (connection lost midway): as good as no answer.
+    throw new PipelineError(`${init.service} answered ${res.status} but the answer was cut off`, { reason: 'unavailable', cause: err });
+  }
   let body: Record<string, unknown> = {};
   try {
     const parsed: unknown = text ? JSON.parse(text) : {};
