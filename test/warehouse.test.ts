@@ -95,6 +95,13 @@ describe.each(adapters)('Warehouse contract: %s', (_name, wh) => {
     expect(r.rows).toEqual([{ a: '@id', b: '{{customers}}', n: 3 }]);
   });
 
+  it('returns numbers a double cannot hold exactly as their text, and the rest as numbers', async () => {
+    const r = await wh().query(
+      "SELECT CAST('9007199254740993' AS BIGINT) AS big, CAST(42 AS BIGINT) AS small, CAST('-12345678901234567.123456789' AS DECIMAL(38, 9)) AS exact, CAST('1.50' AS DECIMAL(4, 2)) AS dec",
+    );
+    expect(r.rows).toEqual([{ big: '9007199254740993', small: 42, exact: '-12345678901234567.123456789', dec: 1.5 }]);
+  });
+
   it('reports the same bytes processed on both adapters, and dryRun estimates them', async () => {
     const sql = 'SELECT count(*) AS n FROM {{pings}} p JOIN {{instances}} i ON p.site_id = i.site_id WHERE i.customer_id = @c';
     const params: QueryParams = { c: { type: 'STRING', value: 'acme' } };

@@ -19,6 +19,7 @@ import { CostCapError, WarehouseError, WarehouseTimeoutError } from '../../error
 import { vendorSummary } from '../vendor-text.js';
 import type { Cell, DryRunResult, QueryOptions, QueryParams, QueryResult, Row, TableFreshness, Warehouse } from '../../ports/warehouse.js';
 import { rewriteSql } from './sql.js';
+import { exactNumber } from './cells.js';
 
 export interface BigQueryWarehouseOptions {
   /** Default query timeout; also sent as the job's `jobTimeoutMs`. */
@@ -165,7 +166,9 @@ function fromRestScalar(field: SchemaField, v: unknown): Cell {
   if (v === null || v === undefined) return null;
   if (typeof v !== 'string') return JSON.stringify(v);
   switch (field.type) {
-    case 'INTEGER': case 'INT64': case 'FLOAT': case 'FLOAT64': case 'NUMERIC': case 'BIGNUMERIC':
+    case 'INTEGER': case 'INT64': case 'NUMERIC': case 'BIGNUMERIC':
+      return exactNumber(v);
+    case 'FLOAT': case 'FLOAT64':
       return Number(v);
     case 'BOOLEAN': case 'BOOL':
       return v === 'true';

@@ -15,6 +15,7 @@ import {
 import { CostCapError, WarehouseError, WarehouseTimeoutError } from '../../errors.js';
 import type { Cell, DryRunResult, QueryOptions, QueryParam, QueryParams, QueryResult, Row, TableFreshness, Warehouse } from '../../ports/warehouse.js';
 import { rewriteSql } from './sql.js';
+import { exactNumber } from './cells.js';
 import { hasCurrentDemo, seedDemoWarehouse, shiftDemoToNow, touchTable } from './demo-seed.js';
 
 export { rewriteSql, type SqlRewrite } from './sql.js';
@@ -77,16 +78,16 @@ function toDuckDbValue(name: string, { type, value }: QueryParam): [DuckDBValue,
   }
 }
 
-/** A DuckDB value as a plain JS cell: integers → number, timestamps → Date, DATE → 'YYYY-MM-DD', DECIMAL → number. */
+/** A DuckDB value as a plain JS cell: integers and DECIMAL → number (the exact text when a number would change them), timestamps → Date, DATE → 'YYYY-MM-DD'. */
 export function toCell(v: DuckDBValue): Cell {
   if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
-  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'bigint') return exactNumber(v.toString());
   if (v instanceof DuckDBTimestampValue || v instanceof DuckDBTimestampTZValue) return new Date(Number(v.micros / 1000n));
   if (v instanceof DuckDBTimestampMillisecondsValue) return new Date(Number(v.millis));
   if (v instanceof DuckDBTimestampSecondsValue) return new Date(Number(v.seconds) * 1000);
   if (v instanceof DuckDBTimestampNanosecondsValue) return new Date(Number(v.nanos / 1_000_000n));
   if (v instanceof DuckDBDateValue) return v.toString();
-  if (v instanceof DuckDBDecimalValue) return v.toDouble();
+  if (v instanceof DuckDBDecimalValue) return exactNumber(v.toString());
   return v.toString();
 }
 
