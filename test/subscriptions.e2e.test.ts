@@ -6,8 +6,9 @@
  * the subscriber's time zone, through a daylight-saving change), once, after
  * a restart too; a bot that was down sends a missed run once within the
  * grace and skips it after; an alert fires, stays quiet, resolves and fires
- * again; failures reach the owner once and pause after three; two replicas
- * on Firestore deliver once.
+ * again; failures reach the owner once and pause after three; a run put back
+ * for the channel's turn between two posts posts each once; two replicas on
+ * Firestore deliver once.
  */
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -390,7 +391,8 @@ describe('threshold alerts', () => {
   it('fires when the condition becomes true, stays quiet while it holds, resolves once, and fires again', async () => {
     const conn = await embedded(t.warehouse).connection();
     const count = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
-    t.setTime(at('2026-12-01T08:50:00Z'));
+    // Days before the real time: the stand-in stamps messages with it, and a repeated run looks from its due time on.
+    t.setTime(Date.now() - 3 * 86_400_000);
     const modal = await d.open('alert customer-count');
     await d.kind(modal.id, 'cron');
     const r = await d.submit(modal.id, {
@@ -499,5 +501,74 @@ describe.skipIf(!firestore.available)('two replicas on one Firestore', () => {
       await rm(dir, { recursive: true, force: true });
       await rm(queries, { recursive: true, force: true });
     }
+  });
+});
+
+describe('at Slack\'s posting pace', () => {
+  let t: TestBot;
+  let queries: string;
+  const d = driver(() => t);
+  beforeAll(async () => {
+    queries = await catalogDir();
+    // One post per 2.5 s in a channel, no burst: a run's second post (a chart after the alert, a CSV
+    // after the chart) finds the channel's turn too far away, and its job is put back until then.
+    t = await startTestBot({ env: { QUERIES_DIR: queries, FRESHNESS_CHECK_INTERVAL_MS: '0' }, standinOptions: { users, channels }, botOptions: { postPace: { perSecond: 0.4, burst: 1 } } });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+    await rm(queries, { recursive: true, force: true });
+  });
+
+  /** Moves the bot's clock with real time (the pace is in real time) until `done` (or 15 s), running what is due. */
+  async function until(done: () => boolean): Promise<void> {
+    for (const deadline = Date.now() + 15_000; !done() && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 500));
+      t.advance(500);
+      await t.drain();
+    }
+    // A little more, for anything a repeated run would post after.
+    for (let i = 0; i < 8; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      t.advance(500);
+      await t.drain();
+    }
+  }
+
+  it('posts an alert once when its chart has to wait for the channel\'s turn', async () => {
+    // Days before the real time: the stand-in stamps messages with it, and a repeated run looks from its due time on.
+    t.setTime(Date.now() - 3 * 86_400_000);
+    const modal = await d.open('alert customer-count');
+    const r = await d.submit(modal.id, {
+      [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'),
+      [ActionIds.alertColumn]: 'customers', [ActionIds.alertOp]: 'above', [ActionIds.alertValue]: '0',
+    });
+    expect(r.responseAction).toBeUndefined();
+    const sub = (await d.subscriptions()).find((s) => s.kind === 'alert')!;
+    const alerts = () => t.standin.conversation(CHANNEL).filter((m) => /Alert: Customers/.test(text(m)));
+    const charts = () => t.standin.conversation(CHANNEL).filter((m) => m.files?.some((f) => f.name?.includes(ref(sub))));
+    t.setTime(sub.nextRunAt! + 5_000);
+    await t.drain();
+    await until(() => charts().length > 0);
+    expect(alerts()).toHaveLength(1);
+    expect(charts()).toHaveLength(1);
+    expect(charts()[0]!.thread_ts).toBe(alerts()[0]!.ts);
+    expect((await t.bot.services.subscriptions.get(sub.id))).toMatchObject({ alertState: 'firing', firedMessage: { ts: alerts()[0]!.ts } });
+    await t.bot.services.subscriptions.remove(sub.id, RILEY);
+  });
+
+  it('delivers a chart and its CSV once each when the CSV has to wait for the channel\'s turn', async () => {
+    t.setTime(Date.now() - 3 * 86_400_000);
+    const modal = await d.open('subscribe customer-count');
+    const r = await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart_csv' });
+    expect(r.responseAction).toBeUndefined();
+    const sub = (await d.subscriptions()).find((s) => s.kind === 'delivery')!;
+    const files = (ext: string) => t.standin.conversation(CHANNEL).filter((m) => m.files?.some((f) => f.name?.includes(ref(sub)) && f.name.endsWith(ext)));
+    t.setTime(sub.nextRunAt! + 5_000);
+    await t.drain();
+    await until(() => files('.csv').length > 0);
+    expect(files('.png')).toHaveLength(1);
+    expect(files('.csv')).toHaveLength(1);
+    expect((await t.bot.services.subscriptions.get(sub.id))!.lastRun).toMatchObject({ outcome: 'delivered' });
+    await t.bot.services.subscriptions.remove(sub.id, RILEY);
   });
 });

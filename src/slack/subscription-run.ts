@@ -83,13 +83,13 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
     const ev = evaluate(sub.condition!, output.rows, query.display.x);
     const step = alertStep(sub.alertState, ev.holds);
     if (step.action === 'fire') {
-      const fired = await deps.gateway.postOnce({ channel }, alertFiredMessage(sub, query, ev), { key: `${ctx.key}:fired`, mayExist: ctx.attempt > 1, since: dueAt });
+      const fired = await deps.gateway.postOnce({ channel }, alertFiredMessage(sub, query, ev), { key: `${ctx.key}:fired`, mayExist: mayHavePosted(ctx), since: dueAt });
       if (output.rows.length && query.display.type !== 'table') await uploadChart(deps, ctx, sub, output, { channel, threadTs: fired.ts }, dueAt);
       return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'fired', alertState: 'firing', firedMessage: fired, message: `now ${ev.latest}` }) };
     }
     if (step.action === 'resolve') {
       const thread = sub.firedMessage?.ts ?? null;
-      await deps.gateway.postOnce({ channel: sub.firedMessage?.channel ?? channel, threadTs: thread }, alertResolvedMessage(sub, query, ev), { key: `${ctx.key}:resolved`, mayExist: ctx.attempt > 1, since: dueAt });
+      await deps.gateway.postOnce({ channel: sub.firedMessage?.channel ?? channel, threadTs: thread }, alertResolvedMessage(sub, query, ev), { key: `${ctx.key}:resolved`, mayExist: mayHavePosted(ctx), since: dueAt });
       return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'resolved', alertState: 'ok', message: `now ${ev.latest}` }) };
     }
     return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'quiet', alertState: step.next }) };
@@ -102,6 +102,16 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
     }
     throw err;
   }
+}
+
+/**
+ * Whether an earlier go at this run may have posted already, so that each post looks for its own
+ * first: a later attempt, or the same attempt put back until the channel's turn. A deferral gives
+ * the attempt back (it is no failure), and a run may be put back between its posts (the chart after
+ * the alert, the CSV after the chart): it is due later than its time then, which a first go never is.
+ */
+function mayHavePosted(ctx: JobContext<RunPayload>): boolean {
+  return ctx.attempt > 1 || ctx.dueAt !== ctx.payload.dueAt;
 }
 
 /** Why a destination that is gone cannot be posted to, in words its owner can act on. */
@@ -118,18 +128,18 @@ async function deliver(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, s
   const wantsChart = sub.format === 'chart' || sub.format === 'chart_csv';
   if (output.rows.length === 0) {
     const empty = queryEmptyMessage(output, now);
-    await deps.gateway.postOnce({ channel }, { text: empty.text, blocks: [...empty.blocks, ...footer] }, { key: ctx.key, mayExist: ctx.attempt > 1, since: ctx.payload.dueAt });
+    await deps.gateway.postOnce({ channel }, { text: empty.text, blocks: [...empty.blocks, ...footer] }, { key: ctx.key, mayExist: mayHavePosted(ctx), since: ctx.payload.dueAt });
     return;
   }
   if (sub.format === 'table' || (wantsChart && output.query.display.type === 'table')) {
     const table = queryTableMessage(output, now, { buttons: false });
-    await deps.gateway.postOnce({ channel }, { text: table.text, blocks: [...table.blocks.slice(0, 50 - footer.length), ...footer] }, { key: ctx.key, mayExist: ctx.attempt > 1, since: ctx.payload.dueAt });
+    await deps.gateway.postOnce({ channel }, { text: table.text, blocks: [...table.blocks.slice(0, 50 - footer.length), ...footer] }, { key: ctx.key, mayExist: mayHavePosted(ctx), since: ctx.payload.dueAt });
   } else if (wantsChart) {
     await uploadChart(deps, ctx, sub, output, { channel }, ctx.payload.dueAt, footer);
   }
   if (sub.format === 'csv' || sub.format === 'chart_csv') {
     const name = fileName(sub, ctx.payload.dueAt, 'csv');
-    if (ctx.attempt > 1 && (await deps.gateway.findFile({ channel }, name, ctx.payload.dueAt))) return;
+    if (mayHavePosted(ctx) && (await deps.gateway.findFile({ channel }, name, ctx.payload.dueAt))) return;
     await deps.gateway.pace(channel);
     await upload(deps.gateway, {
       channelId: channel,
@@ -144,7 +154,7 @@ async function deliver(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, s
 /** The chart as a file: named for its subscription and run, so a run repeated after a crash finds the one it already posted. */
 async function uploadChart(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, sub: Subscription, output: QueryOutput, where: { channel: string; threadTs?: string }, since: number, footer: KnownBlock[] = []): Promise<void> {
   const name = fileName(sub, ctx.payload.dueAt, 'png');
-  if (ctx.attempt > 1 && (await deps.gateway.findFile(where, name, since))) return;
+  if (mayHavePosted(ctx) && (await deps.gateway.findFile(where, name, since))) return;
   // The channel's turn is taken before drawing: waiting for it overlaps the drawing (or defers the job before any is done).
   const turn = deps.gateway.reserveTurn(where.channel);
   let chart;
