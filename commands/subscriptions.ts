@@ -20,7 +20,7 @@ import { SCHEDULE_KINDS, type ScheduleKind } from '../src/domain/schedule.js';
 import { failureMessage, isChannelId, noteMessage, type MessageBody } from '../views/common.js';
 import { queryUnknownMessage, type QueryRef } from '../views/query.js';
 import {
-  alertNothingToWatchMessage, modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage,
+  SUBSCRIPTION_PARAM_MAX_LENGTH, alertNothingToWatchMessage, modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage,
   type SubscriptionModalData, type SubscriptionModalMetadata,
 } from '../views/subscriptions.js';
 
@@ -38,8 +38,11 @@ type Respond = (m: MessageBody) => Promise<void>;
 /** The modal for a new delivery or alert of `query`, opened on `triggerId`. */
 async function openNew(deps: SubscriptionDeps, client: WebClient, triggerId: string, userId: string, kind: SubscriptionKind, query: SavedQuery, params: Record<string, string>, channel: string | null): Promise<void> {
   const tz = await deps.subscriptions.timeZoneOf(userId);
+  // The query's own parameters only, each as long as its input takes: the form reads no others, and
+  // carries these in private_metadata, which Slack refuses past 3,000 characters (no form at all).
+  const own = Object.fromEntries(query.params.flatMap((p) => (typeof params[p.name] === 'string' ? [[p.name, params[p.name]!.slice(0, SUBSCRIPTION_PARAM_MAX_LENGTH)]] : [])));
   const data: SubscriptionModalData = {
-    kind, query, tz, channel: isChannelId(channel) ? channel : null, dm: !isChannelId(channel), params,
+    kind, query, tz, channel: isChannelId(channel) ? channel : null, dm: !isChannelId(channel), params: own,
     scheduleKind: kind === 'alert' ? 'daily' : 'weekdays', time: '09:00', format: query.display.type === 'table' ? 'table' : 'chart',
   };
   await client.views.open({ trigger_id: triggerId, view: subscriptionModal(data) });
@@ -115,7 +118,7 @@ function draftOf(view: ViewSubmitAction['view'], meta: SubscriptionModalMetadata
   const params: Record<string, string> = {};
   for (const p of query.params) {
     const v = at(`${BlockIds.subscriptionParamPrefix}${p.name}`, `${ActionIds.subscriptionParamPrefix}${p.name}`).value;
-    if (typeof v === 'string' && v.trim()) params[p.name] = v.slice(0, 200);
+    if (typeof v === 'string' && v.trim()) params[p.name] = v.slice(0, SUBSCRIPTION_PARAM_MAX_LENGTH);
   }
   return {
     kind: meta.k,

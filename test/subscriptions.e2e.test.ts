@@ -139,6 +139,20 @@ describe('scheduled deliveries', () => {
     expect(await d.subscriptions()).toEqual([]);
   });
 
+  it('opens the form for a command with long or stray parameters (the modal keeps only the query\'s own, each as long as its input takes)', async () => {
+    const stray = 'x'.repeat(3_000);
+    const modal = await d.open(`subscribe weekly-active-instances weeks=4 note=${stray}`);
+    expect(JSON.stringify(modal.blocks)).toContain('"initial_value":"4"');
+    expect(modal.private_metadata).not.toContain(stray);
+    await t.standin.closeView(t.client, { userId: RILEY });
+    const long = await d.open(`subscribe weekly-active-instances weeks=${'9'.repeat(2_950)}`);
+    expect(JSON.stringify(long.blocks)).toContain(`"initial_value":"${'9'.repeat(200)}"`);
+    const r = await d.submit(long.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart' });
+    expect(r.errors?.[`${BlockIds.subscriptionParamPrefix}weeks`]).toBeTruthy();
+    await t.standin.closeView(t.client, { userId: RILEY });
+    expect(await d.subscriptions()).toEqual([]);
+  });
+
   it('answers a mistyped name with the near ones, each with Subscribe… (or Alert…) that opens the form', async () => {
     for (const [word, action, title] of [['subscribe', ActionIds.querySubscribe, 'Schedule a delivery'], ['alert', ActionIds.queryAlert, 'New alert']] as const) {
       const { replies } = await t.standin.runCommand(t.client, { command: '/query', text: `${word} weekly-activ`, userId: RILEY, channelId: CHANNEL });

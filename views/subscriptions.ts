@@ -74,6 +74,9 @@ function input(blockId: string, label: string, element: InputBlock['element'], o
   };
 }
 
+/** The most characters a parameter's input takes. */
+export const SUBSCRIPTION_PARAM_MAX_LENGTH = 200;
+
 /** The modal that schedules a delivery (or an alert) of a saved query. */
 export function subscriptionModal(d: SubscriptionModalData): ModalView {
   const q = d.query;
@@ -133,7 +136,7 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
   for (const p of q.params) {
     const value = d.params[p.name] ?? (p.default !== undefined ? String(p.default) : '');
     blocks.push(input(`${BlockIds.subscriptionParamPrefix}${p.name}`, p.label, {
-      type: 'plain_text_input', action_id: `${ActionIds.subscriptionParamPrefix}${p.name}`, max_length: 200, ...(value ? { initial_value: value } : {}),
+      type: 'plain_text_input', action_id: `${ActionIds.subscriptionParamPrefix}${p.name}`, max_length: SUBSCRIPTION_PARAM_MAX_LENGTH, ...(value ? { initial_value: value } : {}),
     }, {
       optional: p.default !== undefined,
       hint: p.kind === 'date' ? `${describeParam(p)}. A relative date (-30d, -4w, today) stays relative: each run looks back from its own day.` : describeParam(p),
