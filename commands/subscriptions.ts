@@ -15,7 +15,7 @@ import { toCodedError } from '../src/errors.js';
 import { parseParamText } from '../src/catalog/params.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
 import type { QueryService } from '../src/services/query.js';
-import { isSubscriptionId, numericColumnsOf, type DraftField, type SubscriptionDraft, type SubscriptionKind, type SubscriptionService } from '../src/services/subscriptions.js';
+import { isSubscriptionId, numericColumnsOf, type DraftField, type Subscription, type SubscriptionDraft, type SubscriptionKind, type SubscriptionService } from '../src/services/subscriptions.js';
 import { SCHEDULE_KINDS, type ScheduleKind } from '../src/domain/schedule.js';
 import { failureMessage, isChannelId, noteMessage, type MessageBody } from '../views/common.js';
 import { queryUnknownMessage, type QueryRef } from '../views/query.js';
@@ -184,9 +184,15 @@ function modalSubmission(deps: SubscriptionDeps) {
     }
     const draft = draftOf(view, meta, query);
     const userId = body.user.id;
+    /** Tells the person what was saved, by DM: once per save (a replayed submission saved nothing new). */
+    const confirm = async (saved: { subscription: Subscription; replayed?: boolean }): Promise<void> => {
+      if (saved.replayed) return;
+      const message = subscriptionSavedMessage(saved.subscription, query.title, Boolean(meta.id));
+      await client.chat.postMessage({ channel: userId, ...message }).catch((err: unknown) => deps.logger.warn('could not confirm a subscription', { err: toCodedError(err) }));
+    };
     let result;
+    const save = meta.id ? deps.subscriptions.update(meta.id, userId, draft) : deps.subscriptions.create(userId, draft, view.id);
     try {
-      const save = meta.id ? deps.subscriptions.update(meta.id, userId, draft) : deps.subscriptions.create(userId, draft, view.id);
       result = await Promise.race([save, new Promise<'late'>((r) => setTimeout(() => r('late'), CHECK_BUDGET_MS))]);
     } catch (err) {
       const coded = toCodedError(err);
@@ -195,7 +201,13 @@ function modalSubmission(deps: SubscriptionDeps) {
       return;
     }
     if (result === 'late') {
-      await ack({ response_action: 'errors', errors: { [BlockIds.subscriptionChannel]: 'Slack or the warehouse was slow to answer my checks: press the button again.' } });
+      // The save goes on after the form is answered: if its checks pass, it is saved, and the person
+      // hears so by DM even when they close the form. Pressed again, the form answers where it stands.
+      void save.then(
+        (late) => (late.ok ? confirm(late) : undefined),
+        (err: unknown) => deps.logger.error('subscription could not be saved', { code: toCodedError(err).code, err: toCodedError(err) }),
+      );
+      await ack({ response_action: 'errors', errors: { [BlockIds.subscriptionChannel]: 'Slack or the warehouse was slow to answer my checks. If they pass, I will DM you that it is saved; press the button again to see where it stands.' } });
       return;
     }
     if (!result.ok) {
@@ -207,8 +219,7 @@ function modalSubmission(deps: SubscriptionDeps) {
       return;
     }
     await ack();
-    const saved = subscriptionSavedMessage(result.subscription, query.title, Boolean(meta.id));
-    await client.chat.postMessage({ channel: userId, ...saved }).catch((err: unknown) => deps.logger.warn('could not confirm a subscription', { err: toCodedError(err) }));
+    await confirm(result);
   };
 }
 

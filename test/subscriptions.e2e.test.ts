@@ -339,6 +339,40 @@ describe('scheduled deliveries', () => {
     await t.standin.closeView(t.client, { userId: RILEY });
   });
 
+  it('says by DM when a save whose checks were slow goes through, and saves once when the button is pressed again', async () => {
+    const confirmations = () => t.standin.conversation(RILEY).filter((m) => /Scheduled a delivery of \*Instances by hosting/.test(text(m)));
+    const before = confirmations().length;
+    const modal = await d.open('subscribe instances-by-hosting');
+    // The warehouse takes 2.5 s to answer the cost check's dry run: past the 2 s the form may wait.
+    const warehouse = t.warehouse as { dryRun: TestBot['warehouse']['dryRun'] };
+    const dryRun = warehouse.dryRun;
+    let slow = true;
+    warehouse.dryRun = async (...args) => {
+      if (slow) {
+        slow = false;
+        await new Promise((r) => setTimeout(r, 2_500));
+      }
+      return dryRun.apply(t.warehouse, args);
+    };
+    try {
+      const values = { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' };
+      const r = await d.submit(modal.id, values);
+      expect(r.errors?.[BlockIds.subscriptionChannel]).toMatch(/slow to answer my checks/);
+      // The person may close the form now: the save goes on, and they hear of it.
+      await t.standin.waitFor(() => (confirmations().length === before + 1 ? true : undefined), { timeoutMs: 10_000 });
+      expect(await d.subscriptions()).toHaveLength(1);
+      // Pressed again: the same one, not a second, and no second DM.
+      const again = await d.submit(modal.id, values);
+      expect(again.responseAction).toBeUndefined();
+      await new Promise((res) => setTimeout(res, 500));
+      expect(await d.subscriptions()).toHaveLength(1);
+      expect(confirmations()).toHaveLength(before + 1);
+    } finally {
+      warehouse.dryRun = dryRun;
+    }
+    for (const s of await d.subscriptions()) await t.bot.services.subscriptions.remove(s.id, RILEY);
+  });
+
   it('counts creations sent at once against the limit one after another: never more than the limit', async () => {
     const draft = { kind: 'delivery' as const, query: 'instances-by-hosting', params: {}, channel: CHANNEL, schedule: { kind: 'daily', time: '09:00' }, format: 'table' };
     const results = await Promise.all(Array.from({ length: 9 }, (_, i) => t.bot.services.subscriptions.create(RILEY, draft, `at-once-${i}-${randomUUID()}`)));

@@ -106,7 +106,8 @@ export interface SubscriptionDraft {
 export type DraftField = 'query' | 'channel' | 'format' | 'limit' | ScheduleField | ConditionField | `param:${string}`;
 
 export type SaveResult =
-  | { ok: true; subscription: Subscription }
+  /** `replayed`: this submission was saved before (a second press, a repeated delivery): nothing new was saved. */
+  | { ok: true; subscription: Subscription; replayed?: boolean }
   | { ok: false; errors: Partial<Record<DraftField, string>> }
   | { ok: false; reason: 'not_found' | 'not_allowed' };
 
@@ -243,6 +244,10 @@ export class SubscriptionService {
 
   /** Saves a new subscription or alert, with its first run scheduled. `key` (the modal's view) makes a repeated submission save once. */
   async create(owner: string, draft: SubscriptionDraft, key: string): Promise<SaveResult> {
+    // A submission saved before answers at once, without the checks that ask Slack and the warehouse
+    // again: a second press after a slow first one must not be slow (and refused) in turn.
+    const earlier = await this.savedFor(key);
+    if (earlier) return { ok: true, subscription: earlier, replayed: true };
     const checked = await this.check(owner, draft);
     if (!checked.ok) return checked;
     const now = this.now().getTime();
@@ -252,7 +257,7 @@ export class SubscriptionService {
       const seen = await tx.get(SUBSCRIPTIONS + '_submissions', key);
       if (seen) {
         const earlier = (await tx.get<Subscription>(SUBSCRIPTIONS, String(seen.data['id'])))?.data;
-        return earlier ? { ok: true, subscription: earlier } : { ok: false, reason: 'not_found' };
+        return earlier ? { ok: true, subscription: earlier, replayed: true } : { ok: false, reason: 'not_found' };
       }
       // The owner's limit again, where it holds: each creation of theirs reads and writes one
       // document, so submissions sent at once are counted one after another, not each against
@@ -269,6 +274,12 @@ export class SubscriptionService {
       return { ok: true, subscription };
     });
     return saved;
+  }
+
+  /** The subscription a submission (its key) saved, if it was saved. */
+  private async savedFor(key: string): Promise<Subscription | null> {
+    const seen = await this.opts.store.get(SUBSCRIPTIONS + '_submissions', key);
+    return seen ? this.get(String(seen.data['id'])) : null;
   }
 
   /** Why one more is refused (the per-owner and workspace limits), or undefined. */
