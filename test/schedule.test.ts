@@ -19,6 +19,7 @@ describe('checking a schedule from the form', () => {
     [{ kind: 'monthly', date: '28', time: '07:30', tz: 'UTC' }, { kind: 'monthly', date: 28, time: '07:30', tz: 'UTC' }],
     [{ kind: 'cron', cron: '0  9 * * 1 ', tz: 'America/New_York' }, { kind: 'cron', cron: '0 9 * * 1', tz: 'America/New_York' }],
     [{ kind: 'cron', cron: '*/15 * * * *', tz: 'UTC' }, { kind: 'cron', cron: '*/15 * * * *', tz: 'UTC' }],
+    [{ kind: 'cron', cron: '0 9 * * THU', tz: 'UTC' }, { kind: 'cron', cron: '0 9 * * THU', tz: 'UTC' }],
     [{ kind: 'daily', time: '09:00' }, { kind: 'daily', time: '09:00', tz: 'UTC' }],
   ])('accepts %j', (input, schedule) => {
     expect(checkSchedule(input)).toEqual({ ok: true, schedule });
@@ -43,6 +44,12 @@ describe('checking a schedule from the form', () => {
     [{ kind: 'cron', cron: '*/14 * * * *', tz: 'UTC' }, 'cron'],
     [{ kind: 'cron', cron: '* * * * *', tz: 'UTC' }, 'cron'],
     [{ kind: 'cron', cron: `0 9 * * ${'1,'.repeat(60)}1`, tz: 'UTC' }, 'cron'],
+    // `H` is a random value to cron-parser, drawn again at each next run: runs at random times, minutes apart.
+    [{ kind: 'cron', cron: 'H * * * *', tz: 'UTC' }, 'cron'],
+    [{ kind: 'cron', cron: 'H H * * *', tz: 'UTC' }, 'cron'],
+    [{ kind: 'cron', cron: '0,H 9 * * *', tz: 'UTC' }, 'cron'],
+    [{ kind: 'cron', cron: 'H(0-29)/20 * * * *', tz: 'UTC' }, 'cron'],
+    [{ kind: 'cron', cron: '0 9 * * H', tz: 'UTC' }, 'cron'],
     [{ kind: 'daily', time: '09:00', tz: 'Mars/Olympus_Mons' }, 'tz'],
   ])('refuses %j on %s', (input, field) => {
     const r = checkSchedule(input);

@@ -132,7 +132,7 @@ describe('scheduled deliveries', () => {
     }
     // A cron expression that is not one, or runs too often.
     await d.kind(modal.id, 'cron');
-    for (const [cron, message] of [['61 9 * * *', /not a cron expression/], ['*/5 * * * *', /15 minutes apart/]] as const) {
+    for (const [cron, message] of [['61 9 * * *', /not a cron expression/], ['*/5 * * * *', /15 minutes apart/], ['H * * * *', /`H` \(a time picked at random\)/]] as const) {
       const r = await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: cron, [ActionIds.subscriptionFormat]: 'chart' });
       expect(r.errors?.[BlockIds.subscriptionCron]).toMatch(message);
     }

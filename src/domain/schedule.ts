@@ -101,6 +101,9 @@ function cronProblem(cron: string, tz: string): string | null {
   if (!cron) return 'Write a cron expression, e.g. `0 9 * * 1` (Mondays at 09:00).';
   if (cron.length > 100) return 'That cron expression is too long.';
   if (cron.split(' ').length !== 5) return 'A cron expression here has five fields: minute hour day-of-month month day-of-week (e.g. `0 9 * * 1`).';
+  // cron-parser reads `H` as a value picked at random, and picks again each time the next run is worked
+  // out: the runs would move about at random, minutes apart at times (under the floor checked below).
+  if (cron.replace(/THU/gi, '').includes('H')) return 'Write the minutes and hours out: `H` (a time picked at random) is not supported here.';
   let times: number[];
   try {
     const it = CronExpressionParser.parse(cron, { currentDate: new Date(Date.UTC(2026, 0, 1)), tz });
