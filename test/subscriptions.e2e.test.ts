@@ -604,6 +604,30 @@ describe('at Slack\'s posting pace', () => {
     await t.bot.services.subscriptions.remove(sub.id, RILEY);
   });
 
+  it('delivers a scheduled run retried after a Run now of the same minute, not taking the Run now\'s chart for its own', async () => {
+    t.setTime(Date.now() - 3 * 86_400_000);
+    const modal = await d.open('subscribe customer-count');
+    expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart' })).responseAction).toBeUndefined();
+    const sub = (await d.subscriptions()).find((s) => s.kind === 'delivery')!;
+    const charts = () => t.standin.conversation(CHANNEL).filter((m) => m.files?.some((f) => f.name?.includes(ref(sub))));
+    // The scheduled run's upload fails once (Slack had a hiccup): it is retried a little later.
+    t.standin.failNext('files.getUploadURLExternal', 'internal_error');
+    t.setTime(sub.nextRunAt! + 5_000);
+    await t.drain();
+    expect(charts()).toHaveLength(0);
+    // Meanwhile, within the same minute, its owner presses Run now: that chart is posted.
+    t.setTime(sub.nextRunAt! + 10_000);
+    expect((await t.bot.services.subscriptions.runNow(sub.id, RILEY)).ok).toBe(true);
+    await t.standin.waitFor(() => (charts().length === 1 ? true : undefined), { timeoutMs: 15_000 });
+    // The retry, a few minutes on, posts the scheduled run's own chart.
+    t.setTime(sub.nextRunAt! + 5 * 60_000);
+    await until(() => charts().length === 2);
+    expect(charts()).toHaveLength(2);
+    expect(charts().map((m) => m.files![0]!.name)).toEqual([expect.stringMatching(/_\d{8}-\d{6}-now\.png$/), expect.stringMatching(/_\d{8}-\d{4}\.png$/)]);
+    expect((await t.bot.services.subscriptions.get(sub.id))!.lastRun).toMatchObject({ outcome: 'delivered', manual: false });
+    await t.bot.services.subscriptions.remove(sub.id, RILEY);
+  });
+
   it('delivers a chart and its CSV once each when the CSV has to wait for the channel\'s turn', async () => {
     t.setTime(Date.now() - 3 * 86_400_000);
     const modal = await d.open('subscribe customer-count');

@@ -138,7 +138,7 @@ async function deliver(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, s
     await uploadChart(deps, ctx, sub, output, { channel }, ctx.payload.dueAt, footer);
   }
   if (sub.format === 'csv' || sub.format === 'chart_csv') {
-    const name = fileName(sub, ctx.payload.dueAt, 'csv');
+    const name = fileName(sub, ctx.payload, 'csv');
     if (mayHavePosted(ctx) && (await deps.gateway.findFile({ channel }, name, ctx.payload.dueAt))) return;
     await deps.gateway.pace(channel);
     await upload(deps.gateway, {
@@ -153,7 +153,7 @@ async function deliver(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, s
 
 /** The chart as a file: named for its subscription and run, so a run repeated after a crash finds the one it already posted. */
 async function uploadChart(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, sub: Subscription, output: QueryOutput, where: { channel: string; threadTs?: string }, since: number, footer: KnownBlock[] = []): Promise<void> {
-  const name = fileName(sub, ctx.payload.dueAt, 'png');
+  const name = fileName(sub, ctx.payload, 'png');
   if (mayHavePosted(ctx) && (await deps.gateway.findFile(where, name, since))) return;
   // The channel's turn is taken before drawing: waiting for it overlaps the drawing (or defers the job before any is done).
   const turn = deps.gateway.reserveTurn(where.channel);
@@ -177,9 +177,14 @@ async function uploadChart(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload
   });
 }
 
-function fileName(sub: Subscription, dueAt: number, ext: string): string {
-  const stamp = new Date(dueAt).toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
-  return `${sub.query}_${subscriptionRef(sub.id)}_${stamp}.${ext}`;
+/**
+ * A run's file name, which a repeated run looks for: a scheduled run is named for its minute, a Run now
+ * for its second and as one, so that neither takes the other's file (posted the same minute) for its own.
+ */
+function fileName(sub: Subscription, run: RunPayload, ext: string): string {
+  const iso = new Date(run.dueAt).toISOString();
+  const stamp = iso.slice(0, run.manual ? 19 : 16).replace(/[-:]/g, '').replace('T', '-');
+  return `${sub.query}_${subscriptionRef(sub.id)}_${stamp}${run.manual ? '-now' : ''}.${ext}`;
 }
 
 /**
