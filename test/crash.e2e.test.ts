@@ -398,6 +398,10 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
       expect(standin.callsTo('files.completeUploadExternal').filter((c) => JSON.stringify(c.args).includes(uploaded!))).toHaveLength(0);
     });
 
+    it('/query chart, killed after Slack shared it, before the bot heard: one chart', async () => {
+      await chartAfterKill(5, onSlack('files.completeUploadExternal', (a) => a['channel_id'] === CHANNEL && JSON.stringify(a).includes('Weeks: *5* · Hosting: *Managed*')));
+    });
+
     // ---- rerun: the message, the start at Fivetran, the polling ----
 
     const rerunMessages = (name: string, since: number) => standin.conversation(CHANNEL).filter((m) => m.text.startsWith(`Rerun of ${name}`) && Number(m.ts) * 1000 >= since);

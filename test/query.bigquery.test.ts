@@ -155,7 +155,7 @@ describe('/query end to end on BigQuery', () => {
     await t.standin.runCommand(t.client, { command: '/query', text: 'customer-pings-per-day customer=hooli', userId: StandinDefaults.users.regular, channelId: channel, timeoutMs: 30_000, settleMs: 300 });
     const message = t.standin.conversation(channel).slice(before).find((m) => m.files?.length)!;
     expect(message).toBeDefined();
-    expect(message.files![0]!.name).toBe('customer-pings-per-day.png');
+    expect(message.files![0]!.name).toMatch(/^customer-pings-per-day-[0-9a-f]{6}\.png$/);
     const text = blocksToText({ blocks: message.blocks ?? [] });
     expect(text).toContain('Customer: *Hooli*');
     expect(text).toMatch(/[\d.]+ MB processed · fresh run/);

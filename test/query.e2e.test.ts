@@ -93,7 +93,7 @@ describe('/query through the signed HTTP receiver', () => {
 
     const made = t.standin.calls.slice(calls);
     const getUrl = made.find((c) => c.method === 'files.getUploadURLExternal')!;
-    expect(getUrl.args).toMatchObject({ filename: 'weekly-active-instances.png' });
+    expect(String(getUrl.args['filename'])).toMatch(/^weekly-active-instances-[0-9a-f]{6}\.png$/);
     // files.getUploadURLExternal takes alt_txt: @slack/web-api's filesUploadV2 sent alt_text, which Slack drops.
     expect(getUrl.args).not.toHaveProperty('alt_text');
     expect(String(getUrl.args.alt_txt)).toMatch(/^Line chart: Weekly active instances \(Weeks: 8 · Hosting: All hosting\)/);
@@ -105,7 +105,8 @@ describe('/query through the signed HTTP receiver', () => {
     expect(posted).toHaveLength(1);
     const message = posted[0]!;
     expect(message.files).toHaveLength(1);
-    expect(message.files![0]).toMatchObject({ name: 'weekly-active-instances.png', title: 'Weekly active instances', mimetype: 'image/png' });
+    expect(message.files![0]!.name).toMatch(/^weekly-active-instances-[0-9a-f]{6}\.png$/);
+    expect(message.files![0]).toMatchObject({ title: 'Weekly active instances', mimetype: 'image/png' });
     const text = blocksToText({ text: message.text, blocks: message.blocks ?? [] });
     expect(text).toContain('Weekly active instances');
     expect(text).toMatch(/\d+ rows, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}/);
@@ -208,7 +209,7 @@ describe('/query through the signed HTTP receiver', () => {
     const before = visibleCount();
     const run = await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: ephemeral.ts, actionId: ActionIds.queryRun, ...WAIT });
     expect(run.ack.status).toBe(200);
-    await t.standin.waitFor(() => newMessages(before).some((m) => m.files?.some((f) => f.name === 'instances-by-hosting.png')), { timeoutMs: 20_000 });
+    await t.standin.waitFor(() => newMessages(before).some((m) => m.files?.some((f) => /^instances-by-hosting-[0-9a-f]{6}\.png$/.test(f.name))), { timeoutMs: 20_000 });
 
     await query('list customer');
     const needsCustomer = t.standin.conversation(channel).filter((m) => m.ephemeral && (m.text ?? '').startsWith('Saved queries matching')).at(-1)!;
@@ -228,7 +229,7 @@ describe('/query through the signed HTTP receiver', () => {
     expect(button).toContain(`"action_id":"${ActionIds.queryRun}"`);
     const before = visibleCount();
     await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: reply.ts, actionId: ActionIds.queryRun, ...WAIT });
-    await t.standin.waitFor(() => newMessages(before).some((m) => m.files?.some((f) => f.name === 'weekly-active-instances.png')), { timeoutMs: 20_000 });
+    await t.standin.waitFor(() => newMessages(before).some((m) => m.files?.some((f) => /^weekly-active-instances-[0-9a-f]{6}\.png$/.test(f.name))), { timeoutMs: 20_000 });
   });
 
   it('refuses forged button values without running or posting anything', async () => {

@@ -9,6 +9,7 @@
  * same trigger, posts one result, and a crash while the query runs does not
  * lose the answer.
  */
+import { createHash } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
 import { ChartRenderError, toCodedError } from '../errors.js';
@@ -93,13 +94,18 @@ async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>):
   }
   const now = deps.now?.() ?? new Date();
   const target = { channel: d.channel, threadTs: d.threadTs };
+  // Files are named for this delivery, so a repeat (after a crash, or an answer lost after Slack shared the file) finds the one it posted.
+  const fileName = (ext: string) => `${output.query.name}-${createHash('sha256').update(ctx.key).digest('hex').slice(0, 6)}.${ext}`;
+  const postedBefore = async (name: string) => ctx.attempt > 1 && (await gateway.findFile(target, name, ctx.createdAt));
   try {
     if (d.format === 'csv') {
+      const filename = fileName('csv');
+      if (await postedBefore(filename)) return {};
       await uploadFile(gateway.client, {
         channelId: d.channel,
         threadTs: d.threadTs,
         bytes: Buffer.from(toCsv(output.columns, output.rows), 'utf8'),
-        filename: `${output.query.name}.csv`,
+        filename,
         title: `${output.query.title} (CSV)`,
         initialComment: queryCsvComment(output, d.userId),
       });
@@ -118,13 +124,15 @@ async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>):
         return {};
       }
       const message = queryChartMessage(output, now, d.userId);
+      const filename = fileName('png');
+      if (await postedBefore(filename)) return {};
       // The upload's three calls take the event loop for a few milliseconds: acks first.
       await foregroundIdle();
       await uploadFile(gateway.client, {
         channelId: d.channel,
         threadTs: d.threadTs,
         bytes: chart.png,
-        filename: chart.filename,
+        filename,
         title: chart.title,
         altText: chart.altText,
         blocks: message.blocks,
