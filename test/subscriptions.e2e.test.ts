@@ -117,7 +117,7 @@ describe('scheduled deliveries', () => {
     expect(text(modal)).toContain('America/New_York');
     expect(JSON.stringify(modal.blocks)).toContain('"initial_value":"4"');
     const cases: Array<[Record<string, string | string[]>, string, RegExp]> = [
-      [{ [ActionIds.subscriptionChannel]: 'C0GHOST', ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart' }, BlockIds.subscriptionChannel, /cannot find that channel/],
+      [{ [ActionIds.subscriptionChannel]: 'C0GHOST', ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart' }, BlockIds.subscriptionChannel, /cannot see that channel: if it is private, invite me/],
       [{ [ActionIds.subscriptionChannel]: OUTSIDE, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart' }, BlockIds.subscriptionChannel, /not in that channel: invite me/],
       // Someone's DM (a tampered form: it offers channels only) is refused, whoever's it is.
       [{ [ActionIds.subscriptionChannel]: 'D0U0ADMIN', ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart' }, BlockIds.subscriptionChannel, /Pick a channel here, or tick/],

@@ -211,7 +211,7 @@ export class SubscriptionService {
       errors.channel = 'Pick a channel here, or tick “Send it to me as a DM instead”.';
     } else if (draft.channel) {
       const access = await this.opts.directory.channelAccess(draft.channel);
-      if (access === 'not_found') errors.channel = 'I cannot find that channel (or it is archived).';
+      if (access === 'not_found') errors.channel = 'I cannot see that channel: if it is private, invite me with /invite @analytics-bot first; otherwise it may be archived or gone.';
       else if (access === 'not_member') errors.channel = 'I am not in that channel: invite me with /invite @analytics-bot, or pick another.';
       else if (access === 'unknown') errors.channel = 'I could not check that channel with Slack just now; try again in a minute.';
       else if (access === 'missing_scope') errors.channel = 'I am not allowed to look up channels yet (the app needs its channels:read and groups:read scopes). Ask whoever runs analytics-bot to reinstall it; until then, tick “Send it to me as a DM instead”.';
