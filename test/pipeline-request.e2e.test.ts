@@ -263,9 +263,35 @@ for (const variant of variants) {
       await click(bizops, updated, ActionIds.pipelineRequestLive);
       await t.standin.waitFor(() => text(t.standin.message(channel, card.ts)).includes('Marked live by'));
       expect(await requestById(id)).toMatchObject({ status: 'live', liveBy: bizops });
-      await t.standin.waitFor(() => dms(regular).some((m) => text(m).includes('is live')));
+      await t.standin.waitFor(() => dms(regular).some((m) => text(m).includes('is live: data lands')));
       expect(JSON.stringify(t.standin.message(channel, card.ts)?.blocks)).not.toMatch(/pipeline_request_(accept|decline|live)/);
       expect((await auditFor(id)).find((e) => e.action === 'pipeline_request.live')).toMatchObject({ before: { status: 'accepted' }, after: { status: 'live' } });
+    });
+
+    it('tells the requester at each step: a DM for the acceptance, then one for going live or for a later decline', async () => {
+      const decisionDms = () => dms(regular).map(text).filter((m) => /accepted your pipeline request|is live: data lands|declined your pipeline request/.test(m));
+      for (const last of ['live', 'declined'] as const) {
+        const { id, card } = await fileRequest(valid);
+        const ref = requestRef(id);
+        const before = decisionDms().length;
+        await click(bizops, card, ActionIds.pipelineRequestAccept);
+        await t.standin.waitFor(() => decisionDms().length > before);
+        if (last === 'live') {
+          await click(bizops, card, ActionIds.pipelineRequestLive);
+        } else {
+          await click(secondBizops, card, ActionIds.pipelineRequestDecline);
+          await t.standin.waitFor(() => t.standin.modals(secondBizops).at(-1));
+          await t.standin.submitView(t.client, { userId: secondBizops, values: { [ActionIds.pipelineRequestDeclineReason]: 'Turns out support already exports it' } });
+        }
+        await t.standin.waitFor(() => text(t.standin.message(channel, card.ts)).includes(last === 'live' ? 'Marked live by' : 'Declined by'));
+        await t.standin.waitFor(() => decisionDms().length >= before + 2, { timeoutMs: 3_000 }).catch(() => undefined);
+        // Give a duplicate time to show up before counting.
+        await new Promise((r) => setTimeout(r, 200));
+        const mine = decisionDms().slice(before).filter((m) => m.includes(ref));
+        expect(mine, JSON.stringify(mine)).toHaveLength(2);
+        expect(mine[0]).toContain(`@${bizops} accepted your pipeline request`);
+        expect(mine[1]).toMatch(last === 'live' ? /is live: data lands in `zendesk`/ : new RegExp(`@${secondBizops} declined your pipeline request`));
+      }
     });
 
     it('refuses a click by someone outside BizOps (a forged payload too), changing nothing', async () => {

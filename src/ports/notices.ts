@@ -12,7 +12,12 @@ import { jobKey, type JobSpec } from '../jobs/model.js';
 export const NOTICE_JOB = 'notice';
 
 export type LookerDmAbout = 'sent' | 'sent_for_subject' | 'decided' | 'granted_now' | 'reminder' | 'expired' | 'grant_failed';
-export type PipelineRequestDmAbout = 'received' | 'decided';
+/**
+ * A pipeline request's DM: 'received', or the decision it tells of. Each decision
+ * has its own DM (and key): accepted, then live, is two DMs. 'decided' is the
+ * older, single kind (stored jobs may still hold it): it tells the current state.
+ */
+export type PipelineRequestDmAbout = 'received' | 'accepted' | 'declined' | 'live' | 'decided';
 /** Why a Looker access submission did not become a request. */
 export type SubmissionRefusal = 'unknown_subject' | 'bot_subject' | 'already_pending' | 'too_many_pending';
 

@@ -126,7 +126,7 @@ const ALLOWED_FROM: Record<Decision['kind'], readonly PipelineRequestStatus[]> =
   live: ['open', 'accepted'],
 };
 
-const STATUS_AFTER: Record<Decision['kind'], PipelineRequestStatus> = { accept: 'accepted', decline: 'declined', live: 'live' };
+const STATUS_AFTER: Record<Decision['kind'], Exclude<PipelineRequestStatus, 'open'>> = { accept: 'accepted', decline: 'declined', live: 'live' };
 
 export type DecisionResult =
   | { ok: true; before: PipelineRequest; after: PipelineRequest }
@@ -280,7 +280,7 @@ export class PipelineRequestService {
       const after = { ...before, ...change } as Doc;
       tx.put(PIPELINE_REQUESTS, id, after);
       tx.audit({ actor, action: `pipeline_request.${status}`, subject: id, before, after, at });
-      const notices: Notice[] = [{ type: 'pipeline_request.dm', requestId: id, to: after.requester, about: 'decided' }];
+      const notices: Notice[] = [{ type: 'pipeline_request.dm', requestId: id, to: after.requester, about: status }];
       if (this.opts.analyticsChannel || after.message) notices.unshift({ type: 'pipeline_request.card', requestId: id });
       await this.notify(tx, notices);
       return { ok: true, before, after };

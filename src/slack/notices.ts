@@ -191,6 +191,8 @@ class NoticeDelivery {
     const r = await this.deps.pipelineRequests.get(n.requestId);
     if (!r) return {};
     if (n.about === 'decided') return this.dm(ctx, n.to, pipelineRequestDecisionDm(r));
+    // The decision this DM tells of, even when a later one has been taken since (it has its own DM).
+    if (n.about !== 'received') return this.dm(ctx, n.to, pipelineRequestDecisionDm({ ...r, status: n.about }));
     const permalink = r.message ? await this.deps.gateway.permalink(r.message) : null;
     return this.dm(ctx, n.to, pipelineRequestReceivedDm(r, r.message ? { channel: r.message.channel, ...(permalink ? { permalink } : {}) } : null));
   }
