@@ -208,6 +208,20 @@ describe('App Home view', () => {
     expect(text).not.toContain('<!channel>');
   });
 
+  it('says which end of each list is cut: the oldest of my requests, the newest of what waits on me', () => {
+    const view = homeView(data(300));
+    const blocks = view.blocks as KnownBlock[];
+    const notes = blocks.flatMap((b) => (b.type === 'context' ? b.elements.map((e) => ('text' in e ? e.text : '')) : [])).filter((t) => t.includes('more'));
+    expect(notes).toHaveLength(2);
+    // "My open requests" are newest first: the oldest are cut.
+    expect(notes[0]).toMatch(/oldest not shown/);
+    // "Waiting on you" is oldest first (what has waited longest): the newest are cut.
+    expect(notes[1]).toMatch(/newest not shown/);
+    const waitingShown = JSON.stringify(blocks.slice(blocks.findIndex((b) => b.type === 'header' && b.text.text === 'Waiting on you')));
+    expect(waitingShown).toContain('PR-300*');
+    expect(waitingShown).not.toContain('PR-599*');
+  });
+
   it('has no button to request a pipeline when no analytics channel is set', () => {
     expect(JSON.stringify(homeView({ ...data(1), canRequestPipeline: false }).blocks)).not.toContain(ActionIds.homeNewPipelineRequest);
     expect(JSON.stringify(homeView(data(1)).blocks)).toContain(ActionIds.homeNewPipelineRequest);

@@ -42,10 +42,11 @@ function itemLine(item: HomeRequestItem, opts: { showRequester: boolean }): stri
   );
 }
 
-function itemBlocks(items: HomeRequestItem[], opts: { showRequester: boolean }): KnownBlock[] {
+/** `cut` names the end of the list left out: the oldest of my requests (newest first), the newest of what waits on me (oldest first). */
+function itemBlocks(items: HomeRequestItem[], opts: { showRequester: boolean; cut: 'oldest' | 'newest' }): KnownBlock[] {
   const blocks: KnownBlock[] = items.slice(0, HOME_MAX_ITEMS).map((item) => ({ type: 'section', text: { type: 'mrkdwn', text: itemLine(item, opts) } }));
   if (items.length > HOME_MAX_ITEMS) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${items.length - HOME_MAX_ITEMS} more, oldest not shown.` }] });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${items.length - HOME_MAX_ITEMS} more, ${opts.cut} not shown.` }] });
   }
   return blocks;
 }
@@ -75,14 +76,14 @@ export function homeView(data: HomeData): HomeView {
     { type: 'header', text: { type: 'plain_text', text: 'My open requests' } },
   ];
   if (data.mine.length === 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Nothing open: no request of yours is waiting.' }] });
-  else blocks.push(...itemBlocks(data.mine, { showRequester: false }));
+  else blocks.push(...itemBlocks(data.mine, { showRequester: false, cut: 'oldest' }));
 
   const roles = roleNames(data);
   if (roles.length) {
     blocks.push({ type: 'divider' }, { type: 'header', text: { type: 'plain_text', text: 'Waiting on you' } });
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `As ${roles.join(' and ')}. Decide in the analytics channel, on each request's card.` }] });
     if (data.waiting.length === 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Nothing waits on you. :tada:' }] });
-    else blocks.push(...itemBlocks(data.waiting, { showRequester: true }));
+    else blocks.push(...itemBlocks(data.waiting, { showRequester: true, cut: 'newest' }));
   }
   if (data.subscriptions.length) {
     blocks.push({ type: 'divider' }, { type: 'header', text: { type: 'plain_text', text: 'My scheduled deliveries and alerts' } });
