@@ -164,7 +164,7 @@ export function pipelineRequestConfirmSubmission(deps: PipelineRequestDeps) {
     const checked = validateDraft(saved);
     if (!checked.ok) {
       // Only a tampered payload gets here; give the form back to fix.
-      await ack({ response_action: 'update', view: pipelineRequestModal({ requester: body.user.id, initial: saved as Partial<PipelineRequestDraft> }) });
+      await ack({ response_action: 'update', view: pipelineRequestModal({ requester: body.user.id, initial: saved }) });
       return;
     }
     await ack();

@@ -216,6 +216,41 @@ for (const variant of variants) {
       expect(request).toMatchObject({ source: 'hubspot', alreadySyncing: ['hubspot'], status: 'open' });
     });
 
+    it('gives the form back, drawn validly, for a Continue whose private_metadata was tampered with', async () => {
+      await openModal();
+      const hubspot = { ...valid, [ActionIds.pipelineRequestSource]: 'hubspot', [ActionIds.pipelineRequestDestination]: 'tampered' };
+      expect((await t.standin.submitView(t.client, { userId: regular, values: hubspot, timeoutMs: 200 })).responseAction).toBe('update');
+      const step = t.standin.modals(regular).at(-1)!;
+      expect(step.callback_id).toBe(CallbackIds.pipelineRequestConfirm);
+      const { user: _user, ...publicView } = step;
+      for (const metadata of [
+        { source: 'hubspot', objects: 42, destination: 'x'.repeat(500), frequency: 'daily', owner: '<!channel>', why: 'w'.repeat(5000) },
+        { source: ['hubspot'], objects: { a: 1 }, destination: null, frequency: 'sometimes', owner: 12, why: true },
+        { objects: 'fine objects', why: 'fine reason', owner: 'U0NOT A USER' },
+      ]) {
+        const ack = await t.client.viewSubmission({ userId: regular, view: { ...publicView, private_metadata: JSON.stringify(metadata) } });
+        expect(ack.status).toBe(200);
+        const body = ack.json as { response_action?: string; view?: { callback_id?: string; blocks: KnownBlock[] } };
+        expect(body.response_action).toBe('update');
+        expect(body.view?.callback_id).toBe(CallbackIds.pipelineRequest);
+        const blocks = body.view!.blocks;
+        expect(blockKitViolations(blocks, 'modal')).toEqual([]);
+        for (const b of blocks) {
+          if (b.type !== 'input') continue;
+          const el = b.element as { type: string; initial_value?: unknown; max_length?: number; initial_user?: unknown; initial_option?: { value?: unknown } };
+          // What Slack accepts: a string within the field's max_length, a user ID, one of the options.
+          if ('initial_value' in el) {
+            expect(typeof el.initial_value, JSON.stringify(el)).toBe('string');
+            expect((el.initial_value as string).length).toBeLessThanOrEqual(el.max_length ?? 3000);
+          }
+          if ('initial_user' in el) expect(el.initial_user).toMatch(/^[UW][A-Z0-9]+$/);
+          if (el.initial_option) expect(typeof el.initial_option.value).toBe('string');
+        }
+      }
+      expect((await requestsOf(regular)).filter((r) => r.destination === 'tampered')).toHaveLength(0);
+      await t.standin.closeView(t.client, { userId: regular });
+    });
+
     it('creates one request when Slack delivers the same submission twice', async () => {
       const modal = await openModal();
       const values = Object.fromEntries(

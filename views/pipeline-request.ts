@@ -40,9 +40,28 @@ export function pipelineRequestTitle(r: Pick<PipelineRequest, 'source' | 'destin
   return `${SOURCE_SYSTEM_LABEL[r.source]} → \`${escapeMrkdwn(r.destination)}\``;
 }
 
-/** The first step: what the requester wants. `initial` refills it (e.g. after a Back). */
-export function pipelineRequestModal(input: { requester: string; initial?: Partial<PipelineRequestDraft> }): ModalView {
-  const initial = input.initial ?? {};
+/** A text answer to refill a field with: a string Slack takes as its initial value (at most `max`), or nothing. */
+function refill(v: unknown, max: number): string | undefined {
+  return typeof v === 'string' && v.trim() !== '' && v.length <= max ? v : undefined;
+}
+
+const USER_ID = /^[UW][A-Z0-9]{2,30}$/;
+
+/**
+ * The first step: what the requester wants. `initial` refills it (e.g. after a
+ * Back); it may come from a tampered private_metadata, so only values Slack
+ * accepts are drawn (a string within the field's length, a user ID, an option).
+ */
+export function pipelineRequestModal(input: { requester: string; initial?: Partial<Record<keyof PipelineRequestDraft, unknown>> }): ModalView {
+  const given = input.initial ?? {};
+  const initial = {
+    source: given.source,
+    frequency: given.frequency,
+    objects: refill(given.objects, PIPELINE_REQUEST_LIMITS.objects),
+    destination: refill(given.destination, PIPELINE_REQUEST_LIMITS.destination),
+    why: refill(given.why, PIPELINE_REQUEST_LIMITS.why),
+    owner: typeof given.owner === 'string' && USER_ID.test(given.owner) ? given.owner : undefined,
+  };
   const sourceOptions = SOURCE_SYSTEMS.map((s) => option(SOURCE_SYSTEM_LABEL[s], s));
   const frequencyOptions = FREQUENCIES.map((f) => option(FREQUENCY_LABEL[f], f));
   const initialSource = sourceOptions.find((o) => o.value === initial.source);
