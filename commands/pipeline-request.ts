@@ -43,6 +43,14 @@ export interface PipelineRequestDeps {
 /** Slack's cap on private_metadata. */
 const MAX_PRIVATE_METADATA = 3000;
 
+/**
+ * How long after a submission arrives its request may take to be saved before
+ * the modal is closed anyway (Slack waits 3 s for the answer; the owner check
+ * before it takes at most 1 s). Saved in time, the modal closes only once the
+ * request is stored, so a crash after Slack heard "done" loses nothing.
+ */
+const SAVE_BEFORE_ACK_MS = 2_400;
+
 const BLOCK_OF: Record<DraftField, string> = {
   source: BlockIds.pipelineRequestSource,
   objects: BlockIds.pipelineRequestObjects,
@@ -116,20 +124,51 @@ export function pipelineRequestSubcommand(deps: PipelineRequestDeps) {
   };
 }
 
-/** After the modal closed: record the request once (its card and the requester's DM follow as jobs). */
-async function submitRequest(deps: PipelineRequestDeps, client: WebClient, viewId: string, requester: string, draft: PipelineRequestDraft): Promise<void> {
-  try {
-    await deps.requests.create(viewId, requester, draft);
-  } catch (err) {
-    const coded = toCodedError(err);
-    deps.logger.error('pipeline request could not be saved', { requester, code: coded.code, err: coded });
-    await dm(client, deps.logger, requester, pipelineRequestFailedDm('I could not save your pipeline request.'));
+type SubmitAck = SlackViewMiddlewareArgs<ViewSubmitAction>['ack'];
+
+/** The answer on the form when the request could not be saved: the answers stay, to send again. */
+const NOT_SAVED = 'I could not save your request just now. Your answers are still here: press Send to BizOps again in a minute.';
+
+/**
+ * Records the request once (its card and the requester's DM follow as jobs),
+ * then closes the modal: the request is stored before Slack hears "done". A
+ * save that is not done by `deadline` closes the modal and goes on; if it then
+ * fails, the requester hears by DM. One that fails in time leaves the form
+ * open with the answers when `errorBlock` names an input to show it on (else DM).
+ */
+async function submitRequest(
+  deps: PipelineRequestDeps,
+  ack: SubmitAck,
+  client: WebClient,
+  input: { viewId: string; requester: string; draft: PipelineRequestDraft; deadline: number; errorBlock?: string },
+): Promise<void> {
+  const { viewId, requester, draft } = input;
+  const saving = deps.requests.create(viewId, requester, draft).then(
+    () => null,
+    (err: unknown) => toCodedError(err),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, input.deadline - Date.now()))));
+  const first = await Promise.race([saving, late]);
+  clearTimeout(timer);
+  const failed = first === 'late' ? (await ack(), await saving) : first;
+  if (!failed) {
+    if (first !== 'late') await ack();
+    return;
   }
+  deps.logger.error('pipeline request could not be saved', { requester, code: failed.code, err: failed });
+  if (first !== 'late' && input.errorBlock) {
+    await ack({ response_action: 'errors', errors: { [input.errorBlock]: NOT_SAVED } });
+    return;
+  }
+  if (first !== 'late') await ack();
+  await dm(client, deps.logger, requester, pipelineRequestFailedDm('I could not save your pipeline request.'));
 }
 
 /** The first step's submission: inline errors, the "already syncs" step, or the request. */
 export function pipelineRequestSubmission(deps: PipelineRequestDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const deadline = Date.now() + SAVE_BEFORE_ACK_MS;
     const checked = validateDraft(draftFromState(view));
     if (!checked.ok) {
       await ack({ response_action: 'errors', errors: errorsByBlock(checked.errors) });
@@ -152,14 +191,14 @@ export function pipelineRequestSubmission(deps: PipelineRequestDeps) {
       await ack({ response_action: 'update', view: pipelineRequestConfirmModal(draft, syncs, metadata) });
       return;
     }
-    await ack();
-    await submitRequest(deps, client, view.id, body.user.id, draft);
+    await submitRequest(deps, ack, client, { viewId: view.id, requester: body.user.id, draft, deadline, errorBlock: BlockIds.pipelineRequestWhy });
   };
 }
 
 /** "Continue" on the "already syncs" step: the draft comes back in private_metadata. */
 export function pipelineRequestConfirmSubmission(deps: PipelineRequestDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const deadline = Date.now() + SAVE_BEFORE_ACK_MS;
     const saved = parseJson(view.private_metadata);
     const checked = validateDraft(saved);
     if (!checked.ok) {
@@ -167,8 +206,8 @@ export function pipelineRequestConfirmSubmission(deps: PipelineRequestDeps) {
       await ack({ response_action: 'update', view: pipelineRequestModal({ requester: body.user.id, initial: saved }) });
       return;
     }
-    await ack();
-    await submitRequest(deps, client, view.id, body.user.id, checked.draft);
+    // This step has no input to show an error on: a failed save is told by DM.
+    await submitRequest(deps, ack, client, { viewId: view.id, requester: body.user.id, draft: checked.draft, deadline });
   };
 }
 

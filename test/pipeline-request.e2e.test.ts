@@ -502,14 +502,16 @@ describe.skipIf(!firestore.available)('/pipeline request on two replicas sharing
   });
 });
 
-/** The embedded store, with chosen methods failing the way a store outage does. */
-function faultyStore(real: Store, failing: Set<string>): Store {
+/** The embedded store, with chosen methods failing the way a store outage does, or slow. */
+function faultyStore(real: Store, failing: Set<string>, slow: Map<string, number> = new Map()): Store {
   return new Proxy(real, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         if (failing.has(String(prop))) return Promise.reject(new StoreError(`embedded store: ${String(prop)} failed: disk I/O error at /var/lib/x.json`));
+        const delay = slow.get(String(prop));
+        if (delay) return new Promise((r) => setTimeout(r, delay)).then(() => (value as (...a: unknown[]) => unknown).apply(target, args));
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
@@ -521,11 +523,12 @@ describe('/pipeline request when Slack or the store fails', () => {
   let real: Store;
   let dir: string;
   const failing = new Set<string>();
+  const slow = new Map<string, number>();
 
   beforeAll(async () => {
     dir = await freshDataDir();
     real = await openEmbeddedStore(dir);
-    t = await startTestBot({ store: faultyStore(real, failing) });
+    t = await startTestBot({ store: faultyStore(real, failing, slow) });
   }, 120_000);
   afterAll(async () => {
     await t?.stop();
@@ -542,13 +545,71 @@ describe('/pipeline request when Slack or the store fails', () => {
     expect(t.standin.modals(regular)).toHaveLength(0);
   });
 
-  it('tells the requester by DM when the request cannot be saved, posting nothing', async () => {
+  const stored = async (destination: string) => (await real.list<PipelineRequest & Record<string, unknown>>(PIPELINE_REQUESTS, { where: { field: 'requester', equals: regular } })).filter((d) => d.data.destination === destination);
+
+  it('saves the request before the form closes: once Slack has the answer, the request is stored (a crash after it loses nothing)', async () => {
+    await t.standin.runCommand(t.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
+    const modal = t.standin.modals(regular).at(-1)!;
+    slow.set('runTransaction', 1_000);
+    try {
+      const submitted = await t.standin.submitView(t.client, { userId: regular, values: { ...valid, [ActionIds.pipelineRequestDestination]: 'saved_first' }, timeoutMs: 50 });
+      expect(submitted.ack.status).toBe(200);
+      expect(submitted.ack.ms).toBeLessThan(3_000);
+      // The moment the modal closes, the request is in the store.
+      expect(t.standin.modals(regular).some((m) => m.id === modal.id)).toBe(false);
+      expect(await stored('saved_first')).toHaveLength(1);
+    } finally {
+      slow.delete('runTransaction');
+    }
+    await t.standin.waitFor(() => t.standin.conversation(channel).some((m) => (m.text ?? '').includes('saved_first')));
+  });
+
+  it('closes the form in time when the store is slower than Slack waits, and the request still lands', async () => {
+    await t.standin.runCommand(t.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
+    slow.set('runTransaction', 2_800);
+    try {
+      const submitted = await t.standin.submitView(t.client, { userId: regular, values: { ...valid, [ActionIds.pipelineRequestDestination]: 'slow_save' }, timeoutMs: 50 });
+      expect(submitted.ack.status).toBe(200);
+      expect(submitted.ack.ms).toBeLessThan(2_900);
+      expect(submitted.responseAction).toBeUndefined();
+    } finally {
+      slow.delete('runTransaction');
+    }
+    await t.standin.waitFor(() => t.standin.conversation(channel).some((m) => (m.text ?? '').includes('slow_save')), { timeoutMs: 5_000 });
+    expect(await stored('slow_save')).toHaveLength(1);
+  });
+
+  it('keeps the form open with what was typed when the request cannot be saved, posting nothing; Send again saves it', async () => {
+    await t.standin.runCommand(t.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
+    const cards = t.standin.conversation(channel).length;
+    const values = { ...valid, [ActionIds.pipelineRequestDestination]: 'retried_save' };
+    failing.add('runTransaction');
+    try {
+      const first = await t.standin.submitView(t.client, { userId: regular, values, timeoutMs: 200 });
+      expect(first.responseAction).toBe('errors');
+      expect(Object.values(first.errors ?? {}).join(' ')).toContain('could not save your request');
+      expect(JSON.stringify(first)).not.toContain('/var/lib');
+      expect(t.standin.modals(regular).at(-1)?.callback_id).toBe(CallbackIds.pipelineRequest);
+    } finally {
+      failing.delete('runTransaction');
+    }
+    expect(t.standin.conversation(channel).length).toBe(cards);
+    expect(await stored('retried_save')).toHaveLength(0);
+    // The store is back: the same form, sent again, makes the request.
+    const again = await t.standin.submitView(t.client, { userId: regular, values });
+    expect(again.responseAction).toBeUndefined();
+    expect(await stored('retried_save')).toHaveLength(1);
+    await t.standin.waitFor(() => t.standin.conversation(channel).some((m) => (m.text ?? '').includes('retried_save')));
+  });
+
+  it('tells the requester by DM when a request sent on from the "already syncs" step cannot be saved', async () => {
     await t.standin.runCommand(t.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
     const before = dms().length;
     const cards = t.standin.conversation(channel).length;
+    expect((await t.standin.submitView(t.client, { userId: regular, values: { ...valid, [ActionIds.pipelineRequestSource]: 'hubspot' }, timeoutMs: 200 })).responseAction).toBe('update');
     failing.add('runTransaction');
     try {
-      await t.standin.submitView(t.client, { userId: regular, values: valid });
+      await t.standin.submitView(t.client, { userId: regular });
       const dm = await t.standin.waitFor(() => dms().length > before && dms().at(-1));
       expect(text(dm)).toContain('could not save your pipeline request');
       expect(text(dm)).not.toContain('/var/lib');
