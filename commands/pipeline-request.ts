@@ -44,10 +44,10 @@ export interface PipelineRequestDeps {
 const MAX_PRIVATE_METADATA = 3000;
 
 /**
- * How long after a submission arrives its request may take to be saved before
- * the modal is closed anyway (Slack waits 3 s for the answer; the owner check
- * before it takes at most 1 s). Saved in time, the modal closes only once the
- * request is stored, so a crash after Slack heard "done" loses nothing.
+ * How long after a submission arrives its request (or a decline) may take to be
+ * saved before the modal is closed anyway (Slack waits 3 s for the answer; the
+ * owner check before it takes at most 1 s). Saved in time, the modal closes only
+ * once it is stored, so a crash after Slack heard "done" loses nothing.
  */
 const SAVE_BEFORE_ACK_MS = 2_400;
 
@@ -283,21 +283,36 @@ export function pipelineRequestDeclineSubmission(deps: PipelineRequestDeps) {
       await ack({ response_action: 'errors', errors: { [BlockIds.pipelineRequestDeclineReason]: 'Say why, so the requester knows what to do instead.' } });
       return;
     }
+    const deadline = Date.now() + SAVE_BEFORE_ACK_MS;
     const id = parseJson(view.private_metadata)['id'];
-    await ack();
     const actor = body.user.id;
-    // The modal has closed: answer the decider by DM.
-    try {
-      const refusal = await bizopsRefusal(deps, actor);
-      if (refusal) return await dm(client, deps.logger, actor, refusal);
-      if (!isRequestId(id)) return await dm(client, deps.logger, actor, pipelineRequestNotFoundMessage());
-      const notice = await decide(deps, id, { kind: 'decline', reason }, actor);
-      if (notice) await dm(client, deps.logger, actor, notice);
-    } catch (err) {
-      const coded = toCodedError(err);
-      deps.logger.error('pipeline request decline failed', { user: actor, code: coded.code, err: coded });
-      await dm(client, deps.logger, actor, failureMessage('I could not record your decline.'));
+    // Decided before the modal closes (so a crash after Slack heard "done" loses nothing), within Slack's 3 s.
+    const deciding = (async (): Promise<{ notice: MessageBody | null } | { failed: true }> => {
+      try {
+        const refusal = await bizopsRefusal(deps, actor);
+        if (refusal) return { notice: refusal };
+        if (!isRequestId(id)) return { notice: pipelineRequestNotFoundMessage() };
+        return { notice: await decide(deps, id, { kind: 'decline', reason }, actor) };
+      } catch (err) {
+        const coded = toCodedError(err);
+        deps.logger.error('pipeline request decline failed', { user: actor, code: coded.code, err: coded });
+        return { failed: true };
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, deadline - Date.now()))));
+    const first = await Promise.race([deciding, late]);
+    clearTimeout(timer);
+    if (first !== 'late' && 'failed' in first) {
+      // The reason stays in the modal, to send again.
+      await ack({ response_action: 'errors', errors: { [BlockIds.pipelineRequestDeclineReason]: 'I could not record your decline just now. Your reason is still here: press Decline again in a minute.' } });
+      return;
     }
+    await ack();
+    // The modal has closed: answer the decider by DM.
+    const outcome = first === 'late' ? await deciding : first;
+    if ('failed' in outcome) await dm(client, deps.logger, actor, failureMessage('I could not record your decline.'));
+    else if (outcome.notice) await dm(client, deps.logger, actor, outcome.notice);
   };
 }
 

@@ -637,6 +637,51 @@ describe('/pipeline request when Slack or the store fails', () => {
     expect(JSON.stringify(t.standin.message(channel, card.ts))).toBe(shown);
   });
 
+  /** Files a request and opens BizOps' decline modal on its card. */
+  async function openDecline(destination: string) {
+    await t.standin.runCommand(t.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
+    await t.standin.submitView(t.client, { userId: regular, values: { ...valid, [ActionIds.pipelineRequestDestination]: destination } });
+    const card = await t.standin.waitFor(() => t.standin.conversation(channel).find((m) => (m.text ?? '').includes(destination)));
+    const id = JSON.stringify(card.blocks).match(/"value":"(pr_[A-Za-z0-9]+)"/)![1]!;
+    await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestDecline });
+    const modal = await t.standin.waitFor(() => t.standin.modals(bizops).at(-1));
+    expect(modal.callback_id).toBe(CallbackIds.pipelineRequestDecline);
+    return { id, card, modal };
+  }
+
+  it('records a decline before its modal closes (a crash after Slack heard "done" loses nothing)', async () => {
+    const { id, modal } = await openDecline('decline_first');
+    slow.set('runTransaction', 1_000);
+    try {
+      const submitted = await t.standin.submitView(t.client, { userId: bizops, values: { [ActionIds.pipelineRequestDeclineReason]: 'Not this quarter' }, timeoutMs: 50 });
+      expect(submitted.ack.status).toBe(200);
+      expect(t.standin.modals(bizops).some((m) => m.id === modal.id)).toBe(false);
+      expect((await real.get<PipelineRequest & Record<string, unknown>>(PIPELINE_REQUESTS, id))?.data).toMatchObject({ status: 'declined', declineReason: 'Not this quarter' });
+    } finally {
+      slow.delete('runTransaction');
+    }
+  });
+
+  it('keeps the decline modal open with the reason when the decline cannot be recorded; Decline again records it', async () => {
+    const { id, card } = await openDecline('decline_retry');
+    const shown = JSON.stringify(t.standin.message(channel, card.ts));
+    failing.add('runTransaction');
+    try {
+      const first = await t.standin.submitView(t.client, { userId: bizops, values: { [ActionIds.pipelineRequestDeclineReason]: 'Use the existing export' }, timeoutMs: 200 });
+      expect(first.responseAction).toBe('errors');
+      expect(first.errors?.[BlockIds.pipelineRequestDeclineReason]).toContain('could not record your decline');
+      expect(JSON.stringify(first)).not.toContain('/var/lib');
+      expect(t.standin.modals(bizops).at(-1)?.callback_id).toBe(CallbackIds.pipelineRequestDecline);
+    } finally {
+      failing.delete('runTransaction');
+    }
+    expect(JSON.stringify(t.standin.message(channel, card.ts))).toBe(shown);
+    const again = await t.standin.submitView(t.client, { userId: bizops, values: { [ActionIds.pipelineRequestDeclineReason]: 'Use the existing export' } });
+    expect(again.responseAction).toBeUndefined();
+    expect((await real.get<PipelineRequest & Record<string, unknown>>(PIPELINE_REQUESTS, id))?.data).toMatchObject({ status: 'declined' });
+    await t.standin.waitFor(() => text(t.standin.message(channel, card.ts)).includes('Declined by'));
+  });
+
   it('still tells the requester when the card cannot be edited', async () => {
     await t.standin.runCommand(t.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
     let before = dms().length;
