@@ -99,7 +99,8 @@ for (const variant of variants) {
       const id = JSON.stringify(card.blocks).match(/"value":"(pr_[A-Za-z0-9]+)"/)?.[1];
       expect(id).toBeDefined();
       // The DM comes after the card's location is stored: decisions can now edit it.
-      await t.standin.waitFor(() => dms(user).length > dmBefore);
+      // Its own DM, not a late one of an earlier test's request.
+      await t.standin.waitFor(() => dms(user).slice(dmBefore).some((m) => text(m).includes(requestRef(id!))));
       return { id: id!, card };
     }
 
