@@ -330,6 +330,31 @@ for (const variant of variants) {
       }
     });
 
+    it('does not tell the requester "BizOps will accept or decline it" when BizOps accepted while the card was being posted', async () => {
+      await openModal();
+      let id: string | undefined;
+      const off = t.standin.onApplied(async (call) => {
+        const blocks = JSON.stringify(call.args['blocks'] ?? '');
+        if (call.method !== 'chat.postMessage' || call.error || !blocks.includes('accepted_mid_post') || id) return;
+        id = /"value":"(pr_[A-Za-z0-9]+)"/.exec(blocks)![1]!;
+        // Slack has the card; before the bot hears so, BizOps accept (on a copy of its button).
+        await t.client.blockAction({ userId: bizops, channelId: channel, message: { ts: '1.000001' }, actions: [{ action_id: ActionIds.pipelineRequestAccept, block_id: 'x', value: id }] });
+        for (let i = 0; i < 200 && (await requestById(id)).status !== 'accepted'; i++) await new Promise((r) => setTimeout(r, 25));
+      });
+      try {
+        await t.standin.submitView(t.client, { userId: regular, values: { ...valid, [ActionIds.pipelineRequestDestination]: 'accepted_mid_post' } });
+        await t.standin.waitFor(() => id !== undefined && dms(regular).some((m) => text(m).includes(requestRef(id!)) && text(m).includes('accepted your pipeline request')));
+        for (let i = 0; i < 200 && (await requestById(id!)).message === undefined; i++) await new Promise((r) => setTimeout(r, 25));
+        expect((await requestById(id!)).message).toBeDefined();
+      } finally {
+        off();
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      const about = dms(regular).map(text).filter((m) => m.includes(requestRef(id!)));
+      expect(about.filter((m) => m.includes('BizOps will accept or decline it')), JSON.stringify(about)).toEqual([]);
+      expect(about.filter((m) => m.includes('accepted your pipeline request'))).toHaveLength(1);
+    });
+
     it('refuses a click by someone outside BizOps (a forged payload too), changing nothing', async () => {
       const { id, card } = await fileRequest();
       const before = await t.store.get(PIPELINE_REQUESTS, id);

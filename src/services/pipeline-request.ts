@@ -248,10 +248,13 @@ export class PipelineRequestService {
     return doc ? doc.data : null;
   }
 
-  /** Records where the card was posted, with the job that posted it. */
-  async recordCard(tx: StoreTx, id: string, message: { channel: string; ts: string }): Promise<void> {
+  /** Records where the card was posted, with the job that posted it; returns the request as it is now (null if gone). */
+  async recordCard(tx: StoreTx, id: string, message: { channel: string; ts: string }): Promise<PipelineRequest | null> {
     const current = await tx.get<Doc>(PIPELINE_REQUESTS, id);
-    if (current) tx.put(PIPELINE_REQUESTS, id, { ...current.data, message });
+    if (!current) return null;
+    const after = { ...current.data, message };
+    tx.put(PIPELINE_REQUESTS, id, after);
+    return after;
   }
 
   /**

@@ -181,8 +181,9 @@ class NoticeDelivery {
     const posted = await this.post(ctx, { channel }, content, `pipeline_request.card:${id}`);
     return {
       commit: async (tx, enqueue) => {
-        await prs.recordCard(tx, id, posted);
-        if (r.status === 'open') await enqueue(noticeJob({ type: 'pipeline_request.dm', requestId: id, to: r.requester, about: 'received' }));
+        // As it is now, not as it was read before the post: decided meanwhile, the decision's DM tells the requester.
+        const now = await prs.recordCard(tx, id, posted);
+        if (now?.status === 'open') await enqueue(noticeJob({ type: 'pipeline_request.dm', requestId: id, to: r.requester, about: 'received' }));
       },
     };
   }
