@@ -74,7 +74,9 @@ function compareX(a: Cell, b: Cell): number {
 export function evaluate(condition: AlertCondition, rows: ReadonlyArray<Record<string, Cell>>, x?: string): Evaluation {
   const totals = new Map<string, { x: Cell; total: number }>();
   for (const row of rows) {
-    const v = row[condition.column];
+    // A number a double cannot hold exactly comes as its text (src/adapters/warehouse/cells.ts): compared as a number here.
+    const cell = row[condition.column];
+    const v = typeof cell === 'string' && cell.trim() !== '' ? Number(cell) : cell;
     if (typeof v !== 'number' || !Number.isFinite(v)) continue;
     const key = x ? JSON.stringify(row[x] instanceof Date ? (row[x] as Date).toISOString() : row[x]) : 'all';
     const t = totals.get(key) ?? { x: x ? (row[x] ?? null) : null, total: 0 };

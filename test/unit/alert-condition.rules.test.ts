@@ -91,8 +91,17 @@ describe('evaluate', () => {
   });
 
   it('skips cells that are not finite numbers', () => {
-    const rows = [{ x: 1, n: 2 }, { x: 2, n: '7' }, { x: 2, n: null }, { x: 2, n: Number.NaN }, { x: 2, n: Number.POSITIVE_INFINITY }, { x: 2, n: 3 }];
+    const rows = [{ x: 1, n: 2 }, { x: 2, n: 'n/a' }, { x: 2, n: '' }, { x: 2, n: ' ' }, { x: 2, n: 'Infinity' }, { x: 2, n: null }, { x: 2, n: Number.NaN }, { x: 2, n: Number.POSITIVE_INFINITY }, { x: 2, n: 3 }];
     expect(evaluate(above(0), rows as never, 'x')).toMatchObject({ latest: 3, previous: 2 });
+    expect(evaluate(above(-1), [{ x: 1, n: '' }, { x: 2, n: ' ' }], 'x')).toEqual({ holds: false, latest: null, previous: null, changePct: null });
+  });
+
+  it('reads a number that came as its exact text (one a double cannot hold) as a number', () => {
+    const rows = [{ x: 1, n: '3333333.333333333' }, { x: 2, n: '12345678901234567.5' }, { x: 2, n: 1 }];
+    const e = evaluate(above(1e16), rows, 'x');
+    expect(e.holds).toBe(true);
+    expect(e.latest).toBeCloseTo(12345678901234568.5, -2);
+    expect(e.previous).toBeCloseTo(3333333.333333333, 6);
   });
 
   it('does not hold with no numbers at all', () => {
