@@ -759,6 +759,11 @@ describe('/looker-access with Looker connected', () => {
     };
     const firstView = await ask('blake.1@example.com');
     const first = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === firstView && r.ts));
+    // Slack delivering that same submission again, after it was stored, is not asking twice: nothing is said.
+    const again0 = await t.standin.submitView(t.client, { userId: BLAKE, viewId: firstView, values: elevated({ [ActionIds.lookerAccessEmail]: 'blake.1@example.com', [ActionIds.lookerAccessTeam]: 'sales' }), timeoutMs: 300 });
+    expect(again0.ack.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(d.dms(BLAKE).filter((m) => text(m).includes('already asked for this'))).toHaveLength(0);
     const cards = () => t.standin.callsTo('chat.postMessage').filter((c) => c.args['channel'] === CHANNEL).length;
     const posted = cards();
     await ask('Blake.1@Example.com');

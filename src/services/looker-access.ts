@@ -220,7 +220,9 @@ export class LookerAccessService {
       return { kind: 'refused', reason };
     }
     // The same request already waiting, or too many waiting: each one pings the admins (and may DM a colleague).
-    const waiting = await this.pendingOf(request.requesterId);
+    // (Soft: read outside the creating transaction; two forms sent at the same moment may both pass.)
+    // Slack delivering this same submission again is not "asking twice": the submissions record answers that.
+    const waiting = (await this.pendingOf(request.requesterId)).filter((r) => r.viewId !== viewId);
     const same = waiting.filter((r) => r.subjectId === request.subjectId && r.email.toLowerCase() === request.email.toLowerCase() && r.team === request.team && r.level === request.level);
     if (same.length > 0 || waiting.length >= MAX_PENDING_PER_REQUESTER) {
       const reason = same.length > 0 ? 'already_pending' : 'too_many_pending';
