@@ -354,6 +354,54 @@ describe('alerts', () => {
     expect(standin.message(channel, doc.ts!)!.text).toMatch(/HubSpot recovered/);
     expect(replies(doc.ts!).filter((m) => /fresh again/.test(m.text)).length).toBe(1);
   });
+
+  it("keeps where an episode's message went when it is recorded after the source recovered and went stale again", async () => {
+    const f = rt.services.freshness;
+    const tables = ['hubspot_contacts', 'hubspot_companies'];
+    await refreshDemoTables(warehouse, tables, now());
+    await s.check();
+    expect((await f.alerts.get('hubspot'))?.state).toBe('closed');
+    clock += 27 * HOUR;
+    const other = await runtime();
+    let episode = 0;
+    const off = standin.onApplied(async (call) => {
+      if (call.method !== 'chat.postMessage' || !/HubSpot is stale/.test(String(call.args['text'] ?? ''))) return;
+      off();
+      episode = (await f.alerts.get('hubspot'))!.episode;
+      // While this post is on its way back: another replica sees the source recover, then go stale again.
+      await refreshDemoTables(warehouse, tables, now());
+      await other.services.freshness.check();
+      clock += 27 * HOUR;
+      const o = other.services.freshness;
+      await o.alerts.reconcile([await o.freshness.checkSource(o.catalog.get('hubspot')!, now())], now());
+    });
+    try {
+      await s.check();
+      for (let i = 0; i < 20 && !episode; i++) {
+        clock += 1_000;
+        await drain(rt.jobs);
+      }
+    } finally {
+      off();
+    }
+    expect(episode).toBeGreaterThan(0);
+    for (let i = 0; i < 20 && !(await f.alerts.get('hubspot'))!.previous?.ts; i++) {
+      clock += 1_000;
+      await drain(rt.jobs);
+    }
+    const doc = (await f.alerts.get('hubspot'))!;
+    expect(doc.episode).toBe(episode + 1);
+    expect(doc.previous?.episode).toBe(episode);
+    const ts = doc.previous!.ts!;
+    expect(ts).toBeTruthy();
+    for (let i = 0; i < 20 && !replies(ts).some((m) => /fresh again/.test(m.text)); i++) {
+      clock += 5_000;
+      await drain(rt.jobs);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(standin.message(channel, ts)!.text).toMatch(/HubSpot recovered/);
+    expect(replies(ts).filter((m) => /fresh again/.test(m.text)).length).toBe(1);
+  });
 });
 
 describe('the tasks secret', () => {

@@ -166,6 +166,8 @@ export class FreshnessAlerts {
   async recordPosted(tx: StoreTx, sourceId: string, episode: number, where: { channel: string; ts: string }): Promise<void> {
     const current = (await tx.get<AlertDoc>(ALERTS, sourceId))?.data;
     if (current && current.episode === episode) tx.put(ALERTS, sourceId, { ...current, channel: where.channel, ts: where.ts });
+    // Posted after the source recovered and went stale again: the episode before keeps where its message is, for its reply.
+    else if (current?.previous?.episode === episode) tx.put(ALERTS, sourceId, { ...current, previous: { ...current.previous, channel: where.channel, ts: where.ts } });
   }
 
   /** Snoozes reminders of an open alert for 1, 4 or 24 hours. */
