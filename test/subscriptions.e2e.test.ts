@@ -303,7 +303,7 @@ describe('scheduled deliveries', () => {
   it('keeps a relative date relative: the Subscribe… button on a chart carries what was typed', async () => {
     t.setTime(Date.now());
     await t.standin.runCommand(t.client, { command: '/query', text: 'customer-pings-per-day customer=acme since=-14d', userId: RILEY, channelId: CHANNEL, timeoutMs: 300 });
-    const chart = await t.standin.waitFor(() => t.standin.conversation(CHANNEL).filter((m) => m.files?.some((f) => f.name === 'customer-pings-per-day.png')).at(-1), { timeoutMs: 15_000 });
+    const chart = await t.standin.waitFor(() => t.standin.conversation(CHANNEL).filter((m) => m.files?.some((f) => /^customer-pings-per-day-[0-9a-f]{6}\.png$/.test(f.name))).at(-1), { timeoutMs: 15_000 });
     const before = t.standin.modals(RILEY).at(-1)?.id;
     await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts: chart.ts, actionId: ActionIds.querySubscribe, timeoutMs: 300 });
     const modal = await t.standin.waitFor(() => {
