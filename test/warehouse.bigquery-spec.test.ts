@@ -5,7 +5,7 @@
  * errors it got past (no `errorResult`), REPEATED and RECORD cells (a REPEATED
  * field's `v` is an array of `{ v }`, a RECORD's is `{ f: [{ v }] }`).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Warehouse } from '../src/ports/warehouse.js';
 import { CostCapError } from '../src/errors.js';
@@ -102,6 +102,12 @@ describe('BigQuery adapter: variations the REST API allows', () => {
     expect(inserts).toHaveLength(3);
     // A failed job cannot be run again: each attempt is a job of its own.
     expect(new Set(inserts.map((q) => q.body.jobReference.jobId)).size).toBe(3);
+    // Each job given up on is cancelled (harmless when it failed; a job still running would be billed too).
+    const failed = inserts.slice(0, 2).map((q) => q.body.jobReference.jobId as string);
+    await vi.waitFor(() => {
+      const cancels = impatient.requests.slice(before).filter((q) => q.method === 'POST' && q.path.endsWith('/cancel')).map((q) => q.path);
+      for (const id of failed) expect(cancels.some((p) => p.includes(`/jobs/${id}/cancel`))).toBe(true);
+    });
   });
 
   it('does not run again a job that failed for a reason retrying cannot help', async () => {

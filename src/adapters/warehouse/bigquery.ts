@@ -397,6 +397,8 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
               if (attempt >= MAX_JOB_ATTEMPTS || abandoned() || !RETRIED_JOB_REASONS.has(failureReason(err) ?? '')) throw err;
               await new Promise((r) => setTimeout(r, JOB_RETRY_PAUSE_MS * 2 ** (attempt - 1)));
               if (abandoned()) throw new WarehouseTimeoutError('abandoned');
+              // The failure may have been a request's, not the job's: the job may still run, and would be billed too.
+              cancel(current.jobId, { ...current })();
               current.jobId = newJobId();
               delete current.location;
             }
