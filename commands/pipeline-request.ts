@@ -13,6 +13,7 @@ import type { WebClient } from '@slack/web-api';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
+import { settleBy } from '../src/settle-by.js';
 import {
   isRequestId,
   validateDraft,
@@ -147,10 +148,7 @@ async function submitRequest(
     () => null,
     (err: unknown) => toCodedError(err),
   );
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, input.deadline - Date.now()))));
-  const first = await Promise.race([saving, late]);
-  clearTimeout(timer);
+  const first = await settleBy(saving, input.deadline);
   const failed = first === 'late' ? (await ack(), await saving) : first;
   if (!failed) {
     if (first !== 'late') await ack();
@@ -299,10 +297,7 @@ export function pipelineRequestDeclineSubmission(deps: PipelineRequestDeps) {
         return { failed: true };
       }
     })();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, deadline - Date.now()))));
-    const first = await Promise.race([deciding, late]);
-    clearTimeout(timer);
+    const first = await settleBy(deciding, deadline);
     if (first !== 'late' && 'failed' in first) {
       // The reason stays in the modal, to send again.
       await ack({ response_action: 'errors', errors: { [BlockIds.pipelineRequestDeclineReason]: 'I could not record your decline just now. Your reason is still here: press Decline again in a minute.' } });

@@ -12,6 +12,7 @@ import type { WebClient } from '@slack/web-api';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
+import { settleBy } from '../src/settle-by.js';
 import { parseParamText } from '../src/catalog/params.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
 import type { QueryService } from '../src/services/query.js';
@@ -193,7 +194,7 @@ function modalSubmission(deps: SubscriptionDeps) {
     let result;
     const save = meta.id ? deps.subscriptions.update(meta.id, userId, draft) : deps.subscriptions.create(userId, draft, view.id);
     try {
-      result = await Promise.race([save, new Promise<'late'>((r) => setTimeout(() => r('late'), CHECK_BUDGET_MS))]);
+      result = await settleBy(save, Date.now() + CHECK_BUDGET_MS);
     } catch (err) {
       const coded = toCodedError(err);
       deps.logger.error('subscription could not be saved', { code: coded.code, err: coded });
