@@ -9,6 +9,7 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, RadioButtonsAction, 
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
+import { settleBy } from '../src/settle-by.js';
 import { LOOKER_JOBS, type DecideOutcome, type LookerAccessRequest, type LookerAccessService, type RetryGrantOutcome } from '../src/services/looker-access.js';
 import { jobKey } from '../src/jobs/model.js';
 import type { JobRunner } from '../src/jobs/runner.js';
@@ -41,6 +42,9 @@ export interface LookerAccessDeps {
 
 /** How long an approving admin waits to hear whether Looker took the grant (then the card says so). */
 const GRANT_WAIT_MS = 2_500;
+
+/** How long a submission may wait for its request to be stored before the modal closes anyway (Slack waits 3 s). */
+const SAVE_BEFORE_ACK_MS = 2_400;
 
 const FIELD_BLOCKS: Record<LookerAccessField, string> = {
   subject: BlockIds.lookerAccessSubject,
@@ -97,9 +101,10 @@ function metadataOf<T extends object = LookerModalMetadata>(raw: string | undefi
   }
 }
 
-/** The modal's submission: inline errors in the ack, or close it and create the request once. */
+/** The modal's submission: inline errors in the ack, or create the request once, then close it. */
 export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const deadline = Date.now() + SAVE_BEFORE_ACK_MS;
     const values = view.state.values;
     const metadata = metadataOf(view.private_metadata);
     // The requester is whoever submitted, whatever private_metadata claims.
@@ -130,19 +135,32 @@ export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDep
       await ack({ response_action: 'errors', errors });
       return;
     }
-    await ack();
-    try {
-      await lookerAccess.submit({ viewId: view.id, request: checked.request });
-    } catch (err) {
-      const coded = toCodedError(err);
-      logger.error('looker access request failed', { user: body.user.id, code: coded.code, err: coded });
-      // The modal is closed already: the answer goes to the requester's DM.
-      await client.chat
-        .postMessage({ channel: body.user.id, ...failureMessage('I could not record your Looker access request.', 'Please run `/looker-access` again in a minute.') })
-        .catch(() => undefined);
+    // Stored before the modal closes (a crash after Slack heard "done" would lose it), within Slack's 3 s:
+    // a slower save closes the modal and goes on; one that fails in time keeps the form open with the answers.
+    const saving = lookerAccess.submit({ viewId: view.id, request: checked.request }).then(
+      () => null,
+      (err: unknown) => toCodedError(err),
+    );
+    const first = await settleBy(saving, deadline);
+    const failed = first === 'late' ? (await ack(), await saving) : first;
+    if (!failed) {
+      if (first !== 'late') await ack();
+      return;
     }
+    logger.error('looker access request failed', { user: body.user.id, code: failed.code, err: failed });
+    if (first !== 'late') {
+      await ack({ response_action: 'errors', errors: { [FIELD_BLOCKS.team]: NOT_RECORDED } });
+      return;
+    }
+    // The modal is closed already: the answer goes to the requester's DM.
+    await client.chat
+      .postMessage({ channel: body.user.id, ...failureMessage('I could not record your Looker access request.', 'Please run `/looker-access` again in a minute.') })
+      .catch(() => undefined);
   };
 }
+
+/** The answer on the form when the request could not be stored: the answers stay, to send again. */
+const NOT_RECORDED = 'I could not record your request just now. Your answers are still here: press Request again in a minute.';
 
 /** The modal as the person left it: who, the email typed, team and level (what a views.update must keep). */
 function modalDataFrom(values: StateValues, base: Pick<LookerModalData, 'requesterId' | 'requesterEmail' | 'lookerConnected'>, override: Partial<LookerModalData> = {}): LookerModalData {

@@ -840,7 +840,7 @@ describe('/looker-access without Looker (record-only)', () => {
 describe('/looker-access when the store fails', () => {
   let t: TestBot;
   let inner: Store;
-  const mode = { fail: false };
+  const mode = { fail: false, slowMs: 0 };
   const d = driver(() => t);
   beforeAll(async () => {
     const { openEmbeddedStore } = await import('../src/adapters/store/embedded.js');
@@ -858,7 +858,10 @@ describe('/looker-access when the store fails', () => {
       list: (c, o) => inner.list(c, o),
       put: failing((c: string, id: string, data: Record<string, unknown>) => inner.put(c, id, data)),
       transition: failing((c: string, id: string, p: (x: never) => boolean, u: (x: never) => object) => inner.transition(c, id, p as never, u as never)),
-      runTransaction: failing((body: Parameters<Store['runTransaction']>[0]) => inner.runTransaction(body)),
+      runTransaction: failing(async (body: Parameters<Store['runTransaction']>[0]) => {
+        if (mode.slowMs) await new Promise((r) => setTimeout(r, mode.slowMs));
+        return inner.runTransaction(body);
+      }),
     } as Store;
     t = await startTestBot({ store, standinOptions });
   }, 120_000);
@@ -867,14 +870,43 @@ describe('/looker-access when the store fails', () => {
     await inner?.close();
   });
 
-  it('tells the requester by DM when the request cannot be stored, and posts nothing', async () => {
+  it('keeps the form open with what was typed when the request cannot be stored, posts nothing, and stores it when sent again', async () => {
     mode.fail = true;
-    const { result } = await d.request(RILEY, elevated(), { timeoutMs: 300 });
-    expect(result.responseAction).toBeUndefined();
-    const dm = await t.standin.waitFor(() => d.dms(RILEY).find((m) => text(m).includes('could not record your Looker access request')));
-    expect(text(dm)).not.toContain('node_modules');
-    expect(d.lookerPosts().filter((c) => c.args['channel'] === CHANNEL)).toHaveLength(0);
+    const typed = elevated({ [ActionIds.lookerAccessEmail]: 'riley.again@example.com' });
+    const { modal, result } = await d.request(RILEY, typed, { timeoutMs: 300 });
     mode.fail = false;
+    expect(result.responseAction).toBe('errors');
+    expect(result.errors?.[BlockIds.lookerAccessTeam]).toMatch(/could not record your request just now\. Your answers are still here/);
+    expect(JSON.stringify(result.errors)).not.toContain('node_modules');
+    expect(d.lookerPosts().filter((c) => c.args['channel'] === CHANNEL)).toHaveLength(0);
+    expect((await d.requests()).some((r) => r.viewId === modal.id)).toBe(false);
+    const again = await t.standin.submitView(t.client, { userId: RILEY, viewId: modal.id, values: typed, timeoutMs: 300 });
+    expect(again.responseAction).toBeUndefined();
+    expect((await d.requests()).filter((r) => r.viewId === modal.id)).toHaveLength(1);
+  });
+
+  it('stores the request before the form closes (a crash once Slack heard "done" loses nothing)', async () => {
+    mode.slowMs = 1_000;
+    try {
+      const { modal, result } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: 'riley.slow@example.com' }), { timeoutMs: 300 });
+      expect(result.responseAction).toBeUndefined();
+      expect(result.ack.ms).toBeGreaterThanOrEqual(900);
+      expect((await d.requests()).filter((r) => r.viewId === modal.id)).toHaveLength(1);
+    } finally {
+      mode.slowMs = 0;
+    }
+  });
+
+  it('closes the form in time when the store is slower than Slack waits, and the request still lands', async () => {
+    mode.slowMs = 2_800;
+    try {
+      const { modal, result } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: 'riley.slower@example.com' }), { timeoutMs: 300 });
+      expect(result.responseAction).toBeUndefined();
+      expect(result.ack.ms).toBeLessThan(3_000);
+      await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id));
+    } finally {
+      mode.slowMs = 0;
+    }
   });
 
   it('tells the admin when a decision cannot be recorded, and leaves the request pending', async () => {
