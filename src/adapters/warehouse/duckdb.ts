@@ -78,10 +78,13 @@ function toDuckDbValue(name: string, { type, value }: QueryParam): [DuckDBValue,
   }
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** A DuckDB value as a plain JS cell: integers and DECIMAL → number (the exact text when a number would change them), timestamps → Date, DATE → 'YYYY-MM-DD'. */
 export function toCell(v: DuckDBValue): Cell {
   if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
-  if (typeof v === 'bigint') return exactNumber(v.toString());
+  // Most integers (counts, sums) are safe: compared as bigints, not parsed from text, on this per-cell path.
+  if (typeof v === 'bigint') return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v.toString();
   if (v instanceof DuckDBTimestampValue || v instanceof DuckDBTimestampTZValue) return new Date(Number(v.micros / 1000n));
   if (v instanceof DuckDBTimestampMillisecondsValue) return new Date(Number(v.millis));
   if (v instanceof DuckDBTimestampSecondsValue) return new Date(Number(v.seconds) * 1000);
