@@ -61,7 +61,7 @@ const at = (iso: string) => Date.parse(iso);
 function driver(get: () => TestBot) {
   return {
     /** `/query subscribe …` or `/query alert …`: the modal it opens. */
-    async open(words: string, userId = RILEY, channelId = CHANNEL) {
+    async open(words: string, userId: string = RILEY, channelId = CHANNEL) {
       const t = get();
       const before = t.standin.modals(userId).at(-1)?.id;
       await t.standin.runCommand(t.client, { command: '/query', text: words, userId, channelId, timeoutMs: 300 });
@@ -76,7 +76,7 @@ function driver(get: () => TestBot) {
       await t.standin.clickAction(t.client, { userId, viewId, actionId: ActionIds.subscriptionScheduleKind, value: kind, timeoutMs: 300 });
       await t.standin.waitFor(() => (JSON.stringify(t.standin.view(viewId)?.blocks ?? []).includes(kind === 'cron' ? ActionIds.subscriptionCron : ActionIds.subscriptionScheduleKind) ? true : undefined));
     },
-    async submit(viewId: string, values: Record<string, string | string[]>, userId = RILEY) {
+    async submit(viewId: string, values: Record<string, string | string[]>, userId: string = RILEY) {
       const t = get();
       return t.standin.submitView(t.client, { userId, viewId, values, timeoutMs: 300 });
     },
@@ -399,6 +399,31 @@ describe('scheduled deliveries', () => {
     // An edit of an active one keeps it active, with the next run of the new schedule.
     expect(await t.bot.services.subscriptions.update(sub!.id, RILEY, { ...draft, schedule: { kind: 'daily', time: '11:00' } })).toMatchObject({ ok: true, subscription: { status: 'active', nextRunAt: expect.any(Number) } });
     await t.bot.services.subscriptions.remove(sub!.id, RILEY);
+  });
+
+  it('still sends a run that was due when it was edited (same schedule, new settings); a new time of day is followed from then on', async () => {
+    t.setTime(at('2026-12-20T16:00:00Z')); // 08:00 in Los Angeles, Blake's time zone
+    const modal = await d.open('subscribe instances-by-hosting', BLAKE);
+    expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' }, BLAKE)).responseAction).toBeUndefined();
+    const sub = (await d.subscriptions()).find((s) => s.owner === BLAKE)!;
+    expect(sub.nextRunAt).toBe(at('2026-12-20T17:00:00Z'));
+    // 09:00:20: the run is due, and the runner has not got to it yet when the owner saves a change of format.
+    t.setTime(at('2026-12-20T17:00:20Z'));
+    const draft = { kind: 'delivery' as const, query: 'instances-by-hosting', params: {}, channel: CHANNEL, schedule: { kind: 'daily', time: '09:00', tz: 'America/Los_Angeles' }, format: 'chart' };
+    expect(await t.bot.services.subscriptions.update(sub.id, BLAKE, draft)).toMatchObject({ ok: true, subscription: { nextRunAt: at('2026-12-20T17:00:00Z') } });
+    await t.drain();
+    const posts = d.posts(CHANNEL, ref(sub));
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.files?.length).toBe(1); // the new format: a chart
+    expect(await t.bot.services.subscriptions.get(sub.id)).toMatchObject({ nextRunAt: at('2026-12-21T17:00:00Z'), lastRun: { outcome: 'delivered', dueAt: at('2026-12-20T17:00:00Z') } });
+    // The next day, due again, the owner moves it to 10:00: that day's run is the 10:00 one, not both.
+    t.setTime(at('2026-12-21T17:00:20Z'));
+    expect(await t.bot.services.subscriptions.update(sub.id, BLAKE, { ...draft, schedule: { ...draft.schedule, time: '10:00' } })).toMatchObject({ ok: true, subscription: { nextRunAt: at('2026-12-21T18:00:00Z') } });
+    await t.drain();
+    expect(d.posts(CHANNEL, ref(sub))).toHaveLength(1);
+    await d.tick('2026-12-21T18:00:20Z');
+    expect(d.posts(CHANNEL, ref(sub))).toHaveLength(2);
+    await t.bot.services.subscriptions.remove(sub.id, BLAKE);
   });
 
   it('runs once for a double click on Run now, telling the second click a run is on its way', async () => {

@@ -305,7 +305,13 @@ export class SubscriptionService {
       // What runs wrote (an alert that fired, the last run) is kept as it is now; a paused one stays paused (only Resume starts it).
       const runState = { alertState: fresh.alertState, firedAt: fresh.firedAt, firedMessage: fresh.firedMessage, lastRun: fresh.lastRun };
       const paused = fresh.status === 'paused' ? { status: 'paused' as const, pausedReason: fresh.pausedReason, nextRunAt: null } : {};
-      const updated: Subscription = { ...fresh, ...checked.value, ...runState, ...paused, updatedAt: now };
+      // A run already due and not yet recorded (the runner is on its way, or Cloud Scheduler's next call is) still
+      // happens, with the new settings, if the new schedule has a run at that instant too (the schedule was kept,
+      // and the query, format or channel changed): moving it would drop today's delivery. A new time of day is
+      // followed from now on.
+      const dueAt = fresh.status === 'active' && fresh.nextRunAt !== null && fresh.nextRunAt <= now ? fresh.nextRunAt : null;
+      const due = dueAt !== null && nextRun(checked.value.schedule, new Date(dueAt - 1)).getTime() === dueAt ? { nextRunAt: dueAt } : {};
+      const updated: Subscription = { ...fresh, ...checked.value, ...runState, ...paused, ...due, updatedAt: now };
       tx.put(SUBSCRIPTIONS, id, updated);
       tx.audit({ actor, action: 'subscription.updated', subject: id, before: fresh, after: updated });
       if (updated.nextRunAt !== null) await enqueue(tx, runJob(updated, updated.nextRunAt), now);
