@@ -9,6 +9,8 @@ import { startTestBot, StandinDefaults, type TestBot } from './support/harness.j
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import type { StoredMessage } from '../src/slack-standin/server.js';
 import { ActionIds } from '../src/ids.js';
+import { refreshDemoTables } from '../src/adapters/warehouse/demo-sources.js';
+import type { EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
 
 const regular = StandinDefaults.users.regular;
 const bizops = StandinDefaults.users.bizops;
@@ -225,6 +227,37 @@ describe('alerts and reruns', () => {
     expect(forced.status).toBe(200);
     await t.standin.waitFor(() => t.standin.responses.filter((r) => JSON.stringify(r.body).includes(ActionIds.rerunRequest)).length >= 2, { timeoutMs: 15_000 });
     expect(t.standin.conversation(channel).filter((m) => !m.ephemeral).length).toBe(before);
+  });
+
+  it("keeps a rerun's message in its alert's thread when Slack's answer was lost and the source recovered before the retry", async () => {
+    const tables = ['salesforce_accounts', 'salesforce_opportunities'];
+    const warehouse = t.warehouse as EmbeddedWarehouse;
+    await refreshDemoTables(warehouse, tables, new Date(Date.now() - 9 * 3_600_000));
+    await check();
+    const alert = (await t.bot.services.freshness.alerts.get('salesforce'))!;
+    expect(alert).toMatchObject({ state: 'open', ts: expect.any(String) });
+    const before = rerunMessages('Salesforce').length;
+    let lost = false;
+    const off = t.standin.onApplied(async (call) => {
+      if (call.method !== 'chat.postMessage' || !String(call.args['text'] ?? '').startsWith('Rerun of Salesforce')) return;
+      off();
+      // The sync was quick: the source recovers while Slack's answer is on its way back, and that answer is lost.
+      await refreshDemoTables(warehouse, tables, new Date());
+      await t.bot.services.freshness.check(); // recorded now; its edits run later (this post's job is still running)
+      lost = true;
+      throw new Error('the answer is lost');
+    });
+    try {
+      expect((await t.bot.services.freshness.reruns.rerun({ source: 'salesforce', userId: bizops, force: false, linkWaitMs: 0 })).kind).toBe('started');
+      await t.standin.waitFor(() => (lost ? true : undefined), { timeoutMs: 15_000 });
+      await t.standin.waitFor(() => rerunMessages('Salesforce').slice(before).find((m) => render(m).includes('Freshness check')), { timeoutMs: 20_000 });
+    } finally {
+      off();
+    }
+    expect((await t.bot.services.freshness.alerts.get('salesforce'))?.state).toBe('closed');
+    const messages = rerunMessages('Salesforce').slice(before);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.thread_ts).toBe(alert.ts);
   });
 });
 

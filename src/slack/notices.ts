@@ -16,6 +16,7 @@ import type { FreshnessServices } from '../services/freshness-services.js';
 import type { SubscriptionService } from '../services/subscriptions.js';
 import { subscriptionFailedDm } from '../../views/subscriptions.js';
 import type { SourceFreshness } from '../services/freshness.js';
+import type { AlertDoc } from '../services/freshness-alerts.js';
 import {
   lookerDecidedDm,
   lookerExpiredDm,
@@ -268,8 +269,7 @@ class NoticeDelivery {
     }
     const channel = reruns.channel;
     if (!channel) return {};
-    const alert = await alerts.get(source.id);
-    const threadTs = alert?.state === 'open' && alert.channel === channel && alert.ts ? alert.ts : null;
+    const threadTs = alertThreadAt(await alerts.get(source.id), channel, Date.parse(doc.startedAt));
     const posted = await this.post(ctx, { channel, threadTs }, content, `rerun.message:${runKey}`);
     const link = await this.deps.gateway.permalink(posted);
     return { commit: (tx: StoreTx) => reruns.recordMessage(tx, runKey, { ...posted, link }) };
@@ -297,6 +297,21 @@ class NoticeDelivery {
   private post(ctx: Ctx, target: { channel: string; threadTs?: string | null }, content: MessageBody, messageKey: string): Promise<Posted> {
     return this.deps.gateway.postOnce(target, content, { key: messageKey, mayExist: ctx.attempt > 1, since: ctx.createdAt });
   }
+}
+
+/**
+ * The alert message a rerun started at `startedAt` belongs under: the episode
+ * (this one or the one before) that was open then. Decided from the rerun's
+ * start, not from the alert as it is now, so a retry after a lost answer looks
+ * for its message where the first attempt posted it, even if the source has
+ * recovered or gone stale again since.
+ */
+function alertThreadAt(alert: AlertDoc | null, channel: string, startedAt: number): string | null {
+  for (const a of [alert, alert?.previous]) {
+    if (!a || a.channel !== channel || !a.ts || a.openedAt === null || a.openedAt > startedAt) continue;
+    if (a.state === 'open' || (a.recoveredAt !== null && a.recoveredAt >= startedAt)) return a.ts;
+  }
+  return null;
 }
 
 /** A freshness result rebuilt from what a notice stored, for the views that take one. */
