@@ -596,6 +596,37 @@ describe('/looker-access with Looker connected', () => {
     expect(text(thread.at(-1))).toContain('expired: I removed the Develop roles');
   });
 
+  it('says it removed the roles when Looker took them away and its answer was lost (the retry finds none left)', async () => {
+    showBotLogsOnFailure(() => [t]);
+    const email = 'riley.lostrevoke@example.com';
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '3' }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    await d.click(ALEX, request, ActionIds.lookerAccessApprove);
+    const approved = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grant));
+    expect([...looker.userByEmail(email)!.role_ids].sort()).toEqual(['2', '6', '7']);
+    let lost = false;
+    looker.onApplied = (c) => {
+      if (!lost && c.method === 'PUT' && /\/roles$/.test(c.path)) {
+        lost = true;
+        throw new Error('lost answer');
+      }
+    };
+    try {
+      for (let i = 1; i <= 4 && !(await d.requests()).find((r) => r.id === request.id && r.revokedRoleIds !== null); i++) {
+        t.setTime(Date.parse(approved.expiresAt!) + i * 10 * 60_000);
+        await t.drain();
+      }
+    } finally {
+      looker.onApplied = undefined;
+      t.setTime(Date.now());
+    }
+    expect(lost).toBe(true);
+    expect(looker.userByEmail(email)!.role_ids).toEqual(['2']);
+    expect((await d.requests()).find((r) => r.id === request.id)).toMatchObject({ status: 'expired', revokedRoleIds: ['6', '7'] });
+    const thread = t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === request.ts);
+    expect(text(thread.at(-1))).toContain('expired: I removed the Develop roles');
+  });
+
   it('serializes grants to the same Looker user: two approvals at once lose no role and create one user', async () => {
     const email = 'casey.concurrent@example.com';
     const made = await Promise.all([

@@ -605,7 +605,10 @@ export class LookerAccessService {
       const keeper = kept.length
         ? others.filter((o) => accessFor(o.level, ids).roleIds.some((role) => kept.includes(role))).sort((a, b) => until(b) - until(a))[0]
         : undefined;
-      return { remove, kept, keeper, others, removed: revoked.applied ? revoked.removedRoleIds : [] };
+      // On a retry, roles found gone were most likely taken by the attempt whose answer was lost (Looker applied
+      // the PUT): saying "found none left to remove" would tell the admins someone else did it.
+      const removed = !revoked.applied ? [] : ctx.attempt > 1 && remove.length && lookerUserId ? [...remove] : revoked.removedRoleIds;
+      return { remove, kept, keeper, others, removed };
     });
     const { remove, kept, keeper, others, removed } = work;
     return {
