@@ -276,6 +276,25 @@ describe('LookerApiAdmin', () => {
     expect(err.message).toContain('answered 400');
   });
 
+  it('an answer cut off after its status line is a lost answer (try again), not a refusal', async () => {
+    // The search's answer, cut off halfway: nothing was changed, and waiting may help.
+    looker.cutAnswerOfNext('GET', /\/users\/search$/);
+    await expect(admin.grant({ email: 'alex@example.com', firstName: 'Alex', lastName: 'Admin', groupIds: ['10'], roleIds: ['1'] }))
+      .rejects.toMatchObject({ name: 'LookerError', reason: 'unavailable', retryable: true, message: expect.stringContaining('GET /users/search') });
+    // The login's answer, cut off: no token, but not a refused key either.
+    const fresh = new LookerApiAdmin({ baseUrl: looker.url, clientId: FakeLookerDefaults.clientId, clientSecret: FakeLookerDefaults.clientSecret });
+    looker.cutAnswerOfNext('POST', /\/login$/);
+    const err = (await fresh.userAccess('alex@example.com').catch((e: unknown) => e)) as LookerError;
+    expect(err).toMatchObject({ name: 'LookerError', reason: 'unavailable', retryable: true });
+    expect(err.message).toContain('POST /login');
+    expect(err.message).not.toContain(FakeLookerDefaults.clientSecret);
+    // A proxy's HTML error page is no JSON: the status says what happened.
+    looker.failNextWithPage('GET', /\/users\/search$/, 502);
+    await expect(admin.userAccess('alex@example.com')).rejects.toMatchObject({ status: 502, reason: 'unavailable', retryable: true, message: expect.stringMatching(/answered 502$/) });
+    // Looker was asked once more each time, and answers as usual now.
+    expect(await admin.userAccess('alex@example.com')).toMatchObject({ lookerUserId: '1' });
+  });
+
   it('is chosen by configuration: the API when configured, record-only otherwise', async () => {
     expect(await openLookerAdmin(undefined)).toBeInstanceOf(RecordOnlyLookerAdmin);
     const record = new RecordOnlyLookerAdmin();

@@ -10,6 +10,9 @@
  *   credentials and sending the setup/password-reset email answer 403.
  * - send_password_reset records the email it would send (`setupEmails`).
  * - users may be disabled or have externally managed roles.
+ * - faults: any status with Looker's Error body, or a proxy's HTML page
+ *   (`failNextWithPage`); an answer lost before its status line
+ *   (`loseAnswerOfNext`) or cut off halfway through its body (`cutAnswerOfNext`).
  *
  * - POST /api/4.0/login, form body client_id + client_secret → AccessToken
  *   `{ access_token, token_type: 'Bearer', expires_in }`; wrong key → 404.
@@ -93,9 +96,9 @@ export class FakeLooker {
   readonly clientSecret: string;
   private readonly tokenTtl: number;
   private readonly tokens = new Map<string, number>();
-  private readonly faults: Array<{ method: string; path: RegExp; status: number; message: string; headers: Record<string, string> }> = [];
+  private readonly faults: Array<{ method: string; path: RegExp; status: number; message: string; headers: Record<string, string>; page?: string }> = [];
   private readonly delays: Array<{ method: string; path: RegExp; ms: number }> = [];
-  private readonly losses: Array<{ method: string; path: RegExp }> = [];
+  private readonly losses: Array<{ method: string; path: RegExp; cut: boolean }> = [];
   private nextUserId = 100;
   private server: Server | undefined;
   private baseUrl = '';
@@ -154,6 +157,11 @@ export class FakeLooker {
     });
   }
 
+  /** Makes the next call matching method and path answer `status` with an HTML page, as a proxy or load balancer in front of Looker does. */
+  failNextWithPage(method: string, path: RegExp, status: number): void {
+    this.faults.push({ method, path, status, message: '', headers: {}, page: `<html><head><title>${status}</title></head><body><h1>${status} Bad Gateway</h1></body></html>` });
+  }
+
   /** Makes the next call matching method and path answer `status`. */
   failNext(method: string, path: RegExp, status: number, message = 'Internal server error', headers: Record<string, string> = {}): void {
     this.faults.push({ method, path, status, message, headers });
@@ -161,7 +169,16 @@ export class FakeLooker {
 
   /** The next call matching method and path takes effect, then its connection drops before the answer (as a crash or a network cut would). */
   loseAnswerOfNext(method: string, path: RegExp): void {
-    this.losses.push({ method, path });
+    this.losses.push({ method, path, cut: false });
+  }
+
+  /**
+   * The next call matching method and path takes effect and its status line and
+   * headers are sent, then the connection drops halfway through the body (a
+   * proxy or load balancer cut it off).
+   */
+  cutAnswerOfNext(method: string, path: RegExp): void {
+    this.losses.push({ method, path, cut: true });
   }
 
   /** Answers calls matching method and path only after `ms` (widens race windows); `clearDelays()` undoes it. */
@@ -216,14 +233,26 @@ export class FakeLooker {
     const faultAt = this.faults.findIndex((f) => f.method === method && f.path.test(path));
     if (faultAt >= 0) {
       const [fault] = this.faults.splice(faultAt, 1);
+      if (fault!.page !== undefined) {
+        this.requests.push({ method, path, query, body: path === '/api/4.0/login' ? '[login form]' : body, authorization: req.headers.authorization, status: fault!.status });
+        res.writeHead(fault!.status, { 'content-type': 'text/html' }).end(fault!.page);
+        return;
+      }
       return this.reply(req, url, query, body, res, fault!.status, { message: fault!.message, documentation_url: DOCS }, fault!.headers);
     }
     const [status, answer] = this.route(method, path, query, body, req.headers.authorization);
     await this.onApplied?.({ method, path, status });
     const lossAt = this.losses.findIndex((l) => l.method === method && l.path.test(path));
     if (lossAt >= 0) {
-      this.losses.splice(lossAt, 1);
-      this.requests.push({ method, path, query, body, authorization: req.headers.authorization, status: 0 });
+      const [loss] = this.losses.splice(lossAt, 1);
+      this.requests.push({ method, path, query, body, authorization: req.headers.authorization, status: loss!.cut ? status : 0 });
+      if (loss!.cut && status !== 204) {
+        const text = JSON.stringify(pick(answer, status, query['fields']));
+        res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+        res.write(text.slice(0, Math.max(1, Math.floor(text.length / 2))));
+        // Let the headers and the first half leave before the connection drops.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       res.destroy();
       return;
     }

@@ -22,7 +22,9 @@
  * user left behind: the one user of that name with no login at all. Looker
  * (Google Cloud core) refuses email credentials and their emails (403):
  * LookerError `forbidden` says what to do instead. A 429's Retry-After
- * (seconds or a date) is passed to the job runner as `retryAfterMs`.
+ * (seconds or a date) is passed to the job runner as `retryAfterMs`. An
+ * answer cut off after its status line (login included) is 'unavailable' and
+ * tried again, never a refusal; a proxy's HTML error page is read by its status.
  * Facts: test/support/vendor-facts/looker.ts.
  */
 import { LookerError, type VendorFailureReason } from '../../errors.js';
@@ -213,7 +215,7 @@ export class LookerApiAdmin implements LookerAdmin {
       const reason: VendorFailureReason | undefined = res.status === 404 || res.status === 400 ? 'rejected' : undefined;
       throw await this.failure('POST', '/login', res, reason);
     }
-    const json = (await res.json().catch(() => null)) as { access_token?: unknown; expires_in?: unknown } | null;
+    const json = parseJson(await this.body('POST', '/login', res)) as { access_token?: unknown; expires_in?: unknown } | null;
     if (!json || typeof json.access_token !== 'string' || !json.access_token) {
       throw new LookerError('Looker POST /login answered without an access_token', { status: res.status, reason: 'rejected' });
     }
@@ -237,10 +239,25 @@ export class LookerApiAdmin implements LookerAdmin {
     // 401 again right after a fresh login: the key's user lost its rights; trying again won't help.
     if (!res.ok) throw await this.failure(method, path, res, res.status === 401 ? 'rejected' : undefined);
     if (res.status === 204) return undefined as T;
+    const text = await this.body(method, path, res);
     try {
-      return (await res.json()) as T;
+      return JSON.parse(text) as T;
     } catch (err) {
       throw new LookerError(`Looker ${method} ${path} answered ${res.status} with a body that is not JSON`, { status: res.status, reason: 'rejected', cause: err });
+    }
+  }
+
+  /**
+   * The body of a successful answer. One cut off after its status line (the
+   * connection dropped, or the time ran out halfway) is as good as no answer:
+   * 'unavailable', so the job tries again, never a refusal that ends the grant.
+   */
+  private async body(method: string, path: string, res: Response): Promise<string> {
+    try {
+      return await res.text();
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      throw new LookerError(`Looker ${method} ${path} answered ${res.status} but ${timedOut ? `the answer did not arrive within ${this.timeoutMs} ms` : 'the answer was cut off'}`, { reason: 'unavailable', cause: err });
     }
   }
 
@@ -274,3 +291,11 @@ export class LookerApiAdmin implements LookerAdmin {
 }
 
 const enc = (id: string) => encodeURIComponent(id);
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+};
