@@ -167,7 +167,21 @@ describe('Fivetran adapter', () => {
     if (!started.ok) throw new Error(started.message);
     fake.failNext('GET', /poll-errors$/, 503, { times: 2 });
     await expect(fivetran.status(started.run)).rejects.toMatchObject({ reason: 'unavailable', retryable: true });
-    await expect(fivetran.status({ ...started.run, target: target('gone') })).rejects.toMatchObject({ reason: 'not_found', retryable: false });
+    // A proxy's error page says nothing about the connection: try again later.
+    fake.failNext('GET', /poll-errors$/, 502, { times: 2, page: true });
+    await expect(fivetran.status(started.run)).rejects.toMatchObject({ reason: 'unavailable', retryable: true, message: 'Fivetran answered 502: no details' });
+    fake.failNext('GET', /poll-errors$/, 404, { page: true });
+    await expect(fivetran.status(started.run)).rejects.toMatchObject({ name: 'PipelineError', status: 404 });
+  });
+
+  it('ends a run whose connection was deleted while it was followed, rather than polling it until the timeout', async () => {
+    fake.addConnection('deleted-later', { syncMs: 60_000 });
+    const started = await fivetran.start(target('deleted-later'), { force: false });
+    if (!started.ok) throw new Error(started.message);
+    fake.connections.delete('deleted-later');
+    // Fivetran's own 404 (`{ code: "NotFound_Connection", message }`): the run cannot end any more.
+    expect(await fivetran.status(started.run)).toEqual({ state: 'failed', message: expect.stringContaining('no longer knows this connection') });
+    await expect(fivetran.recentRun(target('deleted-later'), new Date())).rejects.toMatchObject({ reason: 'not_found', retryable: false });
   });
 
   it('recentRun: a sync running now, or one that ended since; null otherwise', async () => {

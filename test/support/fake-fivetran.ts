@@ -19,7 +19,9 @@
  * manual schedule stays rescheduled until asked. Faults can be queued:
  * any status (409, 429 with Retry-After, 500) for the next matching requests,
  * optionally after the request took effect (`afterEffect`: a 5xx to POST
- * /sync whose sync started anyway).
+ * /sync whose sync started anyway), with Fivetran's `{ code, message }` or a
+ * proxy's HTML page (`page`). A connection deleted from `connections` answers
+ * Fivetran's 404 `{ code: "NotFound_Connection", message }`.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -73,6 +75,8 @@ interface Fault {
   remaining: number;
   /** Do what the request asks first, then answer with the fault. */
   afterEffect: boolean;
+  /** An HTML page as the body instead of Fivetran's JSON. */
+  page: string | undefined;
 }
 
 export class FakeFivetran {
@@ -116,9 +120,12 @@ export class FakeFivetran {
    * The next `times` requests matching method and path answer `status` (e.g. 429 with `{ 'Retry-After': '1' }`).
    * `afterEffect`: the request is carried out first (a POST /sync starts the sync), then answered with the fault.
    */
-  failNext(method: 'GET' | 'POST', path: RegExp, status: number, options: { headers?: Record<string, string>; body?: unknown; times?: number; afterEffect?: boolean } = {}): void {
+  failNext(method: 'GET' | 'POST', path: RegExp, status: number, options: { headers?: Record<string, string>; body?: unknown; times?: number; afterEffect?: boolean; page?: boolean } = {}): void {
     this.faults.push({
-      method, path, status, headers: options.headers ?? {}, remaining: options.times ?? 1, afterEffect: options.afterEffect ?? false,
+      method, path, status, remaining: options.times ?? 1, afterEffect: options.afterEffect ?? false,
+      // `page`: an HTML error page, as a proxy or load balancer in front of Fivetran answers.
+      headers: { ...(options.page ? { 'content-type': 'text/html' } : {}), ...options.headers },
+      page: options.page ? `<html><head><title>${status}</title></head><body><h1>${status}</h1><p>The server could not handle the request.</p></body></html>` : undefined,
       body: options.body ?? { code: status === 429 ? 'TooManyRequests' : status === 409 ? 'Conflict' : 'InternalServerError', message: `fake ${status}` },
     });
   }
@@ -157,9 +164,9 @@ export class FakeFivetran {
 
     const fault = this.faults.find((f) => f.remaining > 0 && f.method === method && f.path.test(path));
     if (fault) fault.remaining--;
-    if (fault && !fault.afterEffect) return send(res, fault.status, fault.body, fault.headers);
+    if (fault && !fault.afterEffect) return send(res, fault.status, fault.page ?? fault.body, fault.headers);
     /** The answer to a request that took effect: the fault's, when it comes after the effect. */
-    const answer = (status: number, payload: unknown) => (fault ? send(res, fault.status, fault.body, fault.headers) : send(res, status, payload));
+    const answer = (status: number, payload: unknown) => (fault ? send(res, fault.status, fault.page ?? fault.body, fault.headers) : send(res, status, payload));
 
     const m = /^\/v1\/connections\/([^/]+)(\/sync)?$/.exec(path);
     const c = m ? this.connections.get(decodeURIComponent(m[1]!)) : undefined;
@@ -242,5 +249,5 @@ export class FakeFivetran {
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
+  res.end(typeof body === 'string' ? body : JSON.stringify(body));
 }

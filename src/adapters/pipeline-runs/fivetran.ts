@@ -9,6 +9,8 @@
  *   whose `schedule_type` is manual it runs then only if asked), paused →
  *   failed (someone paused it), and a new `succeeded_at` / `failed_at` →
  *   succeeded / failed (both fields are optional: absent and null alike mean never);
+ *   A connection Fivetran no longer knows (its own 404) ends the run failed: the
+ *   end of its sync can never be seen, so it is not polled until the timeout;
  * - `recentRun()`: the connection is syncing, or it succeeded or failed since.
  * 429 honours Retry-After (waits up to `maxRetryWaitMs`, then reports it);
  * a 5xx is retried once, except a forced sync (a second forced POST would
@@ -98,6 +100,10 @@ export class FivetranRuns implements PipelineRuns {
 
   async status(run: RunHandle): Promise<RunStatus> {
     const res = await this.call('GET', `v1/connections/${this.connection(run.target)}`);
+    // Fivetran's own 404 (`NotFound…`; not a proxy's page): the connection is gone, so is any end of this run.
+    if (res.status === 404 && /^NotFound/.test(str(res.body['code']) ?? '')) {
+      return { state: 'failed', message: `Fivetran no longer knows this connection: it was deleted (or put out of the API key's reach) while the sync was followed (${serviceMessage(res.body['message'], 'not found')}).` };
+    }
     if (res.status !== 200) throw failure(res);
     const data = obj(res.body['data']);
     const status = obj(data['status']);
