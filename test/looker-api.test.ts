@@ -295,6 +295,26 @@ describe('LookerApiAdmin', () => {
     expect(await admin.userAccess('alex@example.com')).toMatchObject({ lookerUserId: '1' });
   });
 
+  it('never passes on its own client secret, whatever Looker echoes back', async () => {
+    // Letters only: to a pattern it looks like a long word, not a key.
+    const clientSecret = 'qWeRtYuIoPaSdFgHjKlZxCvB';
+    const own = new FakeLooker({ clientSecret });
+    await own.start();
+    try {
+      const api = new LookerApiAdmin({ baseUrl: own.url, clientId: FakeLookerDefaults.clientId, clientSecret });
+      own.failNext('POST', /\/login$/, 400, `Bad login: client_id ${FakeLookerDefaults.clientId}, secret ${clientSecret}`);
+      const err = (await api.userAccess('a@example.com').catch((e: unknown) => e)) as LookerError;
+      expect(err).toMatchObject({ name: 'LookerError', status: 400, message: expect.stringContaining('[redacted]') });
+      expect(err.message).not.toContain(clientSecret);
+      own.failNext('GET', /\/users\/search$/, 500, `echo of ${clientSecret}`);
+      const err2 = (await api.userAccess('a@example.com').catch((e: unknown) => e)) as LookerError;
+      expect(err2.message).toContain('answered 500');
+      expect(err2.message).not.toContain(clientSecret);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('is chosen by configuration: the API when configured, record-only otherwise', async () => {
     expect(await openLookerAdmin(undefined)).toBeInstanceOf(RecordOnlyLookerAdmin);
     const record = new RecordOnlyLookerAdmin();

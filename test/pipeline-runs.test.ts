@@ -204,6 +204,39 @@ describe('Fivetran adapter', () => {
     expect(await fivetran.recentRun(target('recent'), new Date(Date.now() + 60_000))).toBeNull();
   });
 
+  it('never passes on its own key or secret, whatever Fivetran echoes back', async () => {
+    // A real key is 16 letters and digits: to a pattern it looks like any word.
+    const key = 'Kq7WmXzLp4RtVbNc';
+    const secret = 'GhJkLmNpQrStVwXyZaBcDeFgHjKmNpQr';
+    const own = await FakeFivetran.start({ apiKey: key, apiSecret: secret });
+    try {
+      const runs = new FivetranRuns({ apiKey: key, apiSecret: secret, apiUrl: own.url, maxRetryWaitMs: 0 });
+      const echo = `key ${key} and secret ${secret} (Basic ${Buffer.from(`${key}:${secret}`).toString('base64')})`;
+      own.failNext('GET', /echoing$/, 404, { body: { code: 'NotFound_Connection', message: `No connection 'echoing' for ${echo}` } });
+      const refused = await runs.start(target('echoing'), { force: false });
+      expect(refused).toMatchObject({ ok: false, reason: 'not_found', message: expect.stringContaining('[redacted]') });
+      own.addConnection('echoing', { outcome: 'fail' });
+      const started = await runs.start(target('echoing'), { force: false });
+      if (!started.ok) throw new Error(started.message);
+      own.failNext('GET', /echoing$/, 400, { body: { code: 'InvalidInput', message: `Bad request for ${echo}` } });
+      const polled = (await runs.status(started.run).catch((e: unknown) => e)) as Error;
+      expect(polled.message).toContain('[redacted]');
+      // A failed sync's task text, too.
+      own.connections.get('echoing')!.outcome = 'fail';
+      const failed = await until(runs, started.run);
+      expect(failed.state).toBe('failed');
+      own.connections.get('echoing')!.tasks = [{ code: 'reconnect', message: `Reconnect: ${echo}` }];
+      const told = await runs.status(started.run);
+      for (const said of [JSON.stringify(refused), polled.message, JSON.stringify(told)]) {
+        expect(said).not.toContain(key);
+        expect(said).not.toContain(secret);
+      }
+      expect(told).toMatchObject({ state: 'failed', message: expect.stringContaining('Reconnect') });
+    } finally {
+      await own.close();
+    }
+  });
+
   it('says so for an unknown or paused connection, and a wrong key, starting nothing', async () => {
     expect(await fivetran.start(target('nope'), { force: false })).toMatchObject({ ok: false, reason: 'not_found' });
     fake.addConnection('paused', { paused: true });

@@ -23,6 +23,12 @@ describe('vendorSummary', () => {
     expect(out).toContain('[redacted]');
   });
 
+  it('cuts the caller\'s own credentials wherever they appear, even ones no pattern would take for a secret', () => {
+    const out = vendorSummary('key Kq7WmXzLp4RtVbNc, secret qWeRtYuIoPaSdFgHjKlZxCvB: denied', '', ['Kq7WmXzLp4RtVbNc', 'qWeRtYuIoPaSdFgHjKlZxCvB', undefined]);
+    expect(out).toBe('key [redacted], secret [redacted]: denied');
+    expect(vendorSummary('Kq7WmXzLp4RtVbNc is a word to the patterns')).toContain('Kq7WmXzLp4RtVbNc');
+  });
+
   it('keeps ordinary vendor words, emails, resource names and timestamps', () => {
     expect(vendorSummary('Validation Failed (role_ids Role 999 not found)')).toBe('Validation Failed (role_ids Role 999 not found)');
     expect(vendorSummary('Query error: Table sourcegraph_production.subscriptions_raw was not found')).toContain('sourcegraph_production.subscriptions_raw');

@@ -4,7 +4,8 @@
  * their errors, headers included, so their text is never passed on as is:
  * `vendorSummary` keeps a short, single-line summary with anything that looks
  * like a credential cut out. Every adapter uses it for every vendor string it
- * puts in an error or a result.
+ * puts in an error or a result, and passes its own credentials (`secrets`),
+ * which are cut out exactly: the patterns only guess at what a secret looks like.
  */
 
 /** Longest summary kept (characters, before the ellipsis). */
@@ -49,14 +50,29 @@ function looksLikeSecret(s: string): boolean {
 }
 
 /**
+ * `text` with every occurrence of the caller's own credentials cut out. The
+ * patterns below only guess at what a secret looks like (a 16-character
+ * Fivetran API key looks like a word to them); an adapter knows its own.
+ */
+export function withoutSecrets(text: string, secrets: readonly (string | undefined | null)[]): string {
+  let s = text;
+  // Longest first, so a secret that contains another is cut whole; very short values would cut ordinary words.
+  for (const secret of [...secrets].filter((v): v is string => typeof v === 'string' && v.length >= 4).sort((a, b) => b.length - a.length)) {
+    s = s.split(secret).join(REDACTED);
+  }
+  return s;
+}
+
+/**
  * A short, single-line, credential-free summary of a vendor's text.
  *
  * @param text whatever the vendor sent (non-strings and blanks give `fallback`)
  * @param fallback what to say when there is nothing usable
+ * @param secrets the caller's own credentials (API key and secret, access token): cut out wherever they appear
  */
-export function vendorSummary(text: unknown, fallback = ''): string {
+export function vendorSummary(text: unknown, fallback = '', secrets: readonly (string | undefined | null)[] = []): string {
   if (typeof text !== 'string') return fallback;
-  let s = text;
+  let s = withoutSecrets(text, secrets);
   for (const [pattern, replace] of CREDENTIAL_PATTERNS) {
     s = s.replace(pattern, (match: string, group?: unknown) => replace(match, typeof group === 'string' ? group : undefined));
   }

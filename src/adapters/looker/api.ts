@@ -267,16 +267,21 @@ export class LookerApiAdmin implements LookerAdmin {
     } catch (err) {
       const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
       const path = pathAndQuery.split('?')[0];
-      throw new LookerError(timedOut ? `Looker ${method} ${path} did not answer within ${this.timeoutMs} ms` : `Looker ${method} ${path} failed: ${vendorSummary(err instanceof Error ? err.message : String(err), 'network error')}`, { reason: 'unavailable', cause: err });
+      throw new LookerError(timedOut ? `Looker ${method} ${path} did not answer within ${this.timeoutMs} ms` : `Looker ${method} ${path} failed: ${vendorSummary(err instanceof Error ? err.message : String(err), 'network error', this.secrets())}`, { reason: 'unavailable', cause: err });
     }
+  }
+
+  /** Our own credentials: cut out of anything Looker says before it reaches a message (the patterns only guess). */
+  private secrets(): string[] {
+    return [this.opts.clientSecret, this.opts.clientId, ...(this.token ? [this.token.value] : [])];
   }
 
   private async failure(method: string, path: string, res: Response, reason?: VendorFailureReason): Promise<LookerError> {
     let detail = '';
     try {
       const json = (await res.json()) as { message?: unknown; errors?: Array<{ field?: unknown; message?: unknown }> };
-      detail = vendorSummary(json.message);
-      const fields = (Array.isArray(json.errors) ? json.errors : []).map((e) => vendorSummary(`${String(e.field ?? '')} ${String(e.message ?? '')}`)).filter(Boolean);
+      detail = vendorSummary(json.message, '', this.secrets());
+      const fields = (Array.isArray(json.errors) ? json.errors : []).map((e) => vendorSummary(`${String(e.field ?? '')} ${String(e.message ?? '')}`, '', this.secrets())).filter(Boolean);
       if (fields.length) detail = vendorSummary(`${detail} (${fields.join('; ')})`);
     } catch {
       // Not JSON (a proxy's error page): the status says enough.

@@ -42,10 +42,14 @@ export class FivetranRuns implements PipelineRuns {
   readonly kind = 'live' as const;
   private readonly base: string;
   private readonly auth: string;
+  /** Cut out of every answer before it is read: nothing Fivetran echoes can carry them into a message. */
+  private readonly secrets: readonly string[];
 
   constructor(private readonly opts: FivetranOptions) {
     this.base = opts.apiUrl ?? 'https://api.fivetran.com/';
-    this.auth = 'Basic ' + Buffer.from(`${opts.apiKey}:${opts.apiSecret}`).toString('base64');
+    const basic = Buffer.from(`${opts.apiKey}:${opts.apiSecret}`).toString('base64');
+    this.auth = 'Basic ' + basic;
+    this.secrets = [opts.apiKey, opts.apiSecret, basic];
   }
 
   private async call(method: 'GET' | 'POST', path: string, body?: unknown, retryServerErrors = true): Promise<JsonResponse> {
@@ -57,6 +61,7 @@ export class FivetranRuns implements PipelineRuns {
           body,
           timeoutMs: this.opts.timeoutMs ?? 20_000,
           service: 'Fivetran',
+          secrets: this.secrets,
         }),
       this.opts.maxRetryWaitMs ?? 30_000,
       { retryServerErrors },

@@ -4,7 +4,7 @@
  */
 import { PipelineError } from '../../errors.js';
 import { parseRetryAfter } from '../retry-after.js';
-import { vendorSummary } from '../vendor-text.js';
+import { vendorSummary, withoutSecrets } from '../vendor-text.js';
 
 export interface JsonResponse {
   status: number;
@@ -20,7 +20,7 @@ export interface JsonResponse {
  */
 export async function requestJson(
   url: string,
-  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: unknown; timeoutMs: number; service: string },
+  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: unknown; timeoutMs: number; service: string; secrets?: readonly string[] },
 ): Promise<JsonResponse> {
   let res: Response;
   try {
@@ -41,6 +41,8 @@ export async function requestJson(
     // The status line came but the body did not (connection lost midway): as good as no answer.
     throw new PipelineError(`${init.service} answered ${res.status} but the answer was cut off`, { reason: 'unavailable', cause: err });
   }
+  // The caller's own credentials, should the service echo them, are cut out before anything reads the answer.
+  if (init.secrets?.length) text = withoutSecrets(text, init.secrets);
   let body: Record<string, unknown> = {};
   try {
     const parsed: unknown = text ? JSON.parse(text) : {};
