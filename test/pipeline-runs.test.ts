@@ -204,6 +204,23 @@ describe('Fivetran adapter', () => {
     expect(await fivetran.recentRun(target('recent'), new Date(Date.now() + 60_000))).toBeNull();
   });
 
+  it('reads a 200 that is not Fivetran\'s answer (a proxy\'s page) as no answer: it starts nothing and finds no run in it', async () => {
+    const c = fake.addConnection('behind-proxy', { syncMs: 60_000 });
+    const posts = fake.syncRequests().length;
+    fake.failNext('GET', /behind-proxy$/, 200, { page: true });
+    expect(await fivetran.start(target('behind-proxy'), { force: true })).toMatchObject({ ok: false, reason: 'failed', retryable: true, message: expect.stringContaining("not with the connection's details") });
+    expect(fake.syncRequests().length).toBe(posts);
+    // recentRun must not say "no run" when it could not see the connection: the caller would start a second one.
+    fake.beginSync(c);
+    fake.failNext('GET', /behind-proxy$/, 200, { page: true });
+    await expect(fivetran.recentRun(target('behind-proxy'), new Date(Date.now() - 1000))).rejects.toMatchObject({ name: 'PipelineError', retryable: true });
+    fake.failNext('GET', /behind-proxy$/, 200, { body: { code: 'Success' } });
+    await expect(fivetran.status({ target: target('behind-proxy'), runId: 'behind-proxy', startedAt: new Date().toISOString(), baseline: { succeededAt: null, failedAt: null } }))
+      .rejects.toMatchObject({ name: 'PipelineError', retryable: true });
+    // Fivetran itself answers as usual.
+    expect(await fivetran.recentRun(target('behind-proxy'), new Date(Date.now() - 1000))).toMatchObject({ runId: 'behind-proxy' });
+  });
+
   it('never passes on its own key or secret, whatever Fivetran echoes back', async () => {
     // A real key is 16 letters and digits: to a pattern it looks like any word.
     const key = 'Kq7WmXzLp4RtVbNc';

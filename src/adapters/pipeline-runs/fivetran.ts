@@ -16,7 +16,10 @@
  * a 5xx is retried once, except a forced sync (a second forced POST would
  * restart the sync the first one started), and a 5xx to POST /sync is
  * answered `maybeStarted` (the caller asks recentRun before starting again);
- * 409 means a sync is already running.
+ * 409 means a sync is already running. A 200 without the connection's
+ * `data.status` is not Fivetran's answer (a proxy's or portal's page): start()
+ * posts nothing, and status() and recentRun() throw rather than read it as
+ * "running" or "no run".
  * Facts: test/support/vendor-facts/fivetran.ts.
  */
 import { PipelineError } from '../../errors.js';
@@ -78,8 +81,9 @@ export class FivetranRuns implements PipelineRuns {
     const before = await this.call('GET', `v1/connections/${id}`);
     const failure = startFailure(before);
     if (failure) return failure;
-    const data = obj(before.body['data']);
-    const status = obj(data['status']);
+    const connection = connectionOf(before);
+    if (!connection) return { ok: false, reason: 'failed', message: `${NOT_FIVETRAN}; nothing was started.`, retryable: true };
+    const { data, status } = connection;
     if (data['paused'] === true || status['sync_state'] === 'paused') return { ok: false, reason: 'paused', message: 'The connection is paused in Fivetran; resume it there first.', retryable: false };
     if (status['setup_state'] === 'broken' || status['setup_state'] === 'incomplete') {
       return { ok: false, reason: 'failed', message: `The connection's setup is ${String(status['setup_state'])} in Fivetran; fix it there first.`, retryable: false };
@@ -110,8 +114,7 @@ export class FivetranRuns implements PipelineRuns {
       return { state: 'failed', message: `Fivetran no longer knows this connection: it was deleted (or put out of the API key's reach) while the sync was followed (${serviceMessage(res.body['message'], 'not found')}).` };
     }
     if (res.status !== 200) throw failure(res);
-    const data = obj(res.body['data']);
-    const status = obj(data['status']);
+    const { data, status } = connectionOf(res) ?? notFivetran();
     const succeededAt = str(data['succeeded_at']);
     const failedAt = str(data['failed_at']);
     const newer = (at: string | null, before: string | null | undefined) => at !== null && (before == null || Date.parse(at) > Date.parse(before));
@@ -137,8 +140,8 @@ export class FivetranRuns implements PipelineRuns {
   async recentRun(target: RerunTarget, since: Date): Promise<RunHandle | null> {
     const res = await this.call('GET', `v1/connections/${this.connection(target)}`);
     if (res.status !== 200) throw failure(res);
-    const data = obj(res.body['data']);
-    const status = obj(data['status']);
+    // An answer that is not Fivetran's shows no run, nor the absence of one: never "none" (the caller would start another).
+    const { data, status } = connectionOf(res) ?? notFivetran();
     const connectionId = target.kind === 'fivetran' ? target.connectionId : '';
     const succeededAt = str(data['succeeded_at']);
     const failedAt = str(data['failed_at']);
@@ -154,6 +157,26 @@ export class FivetranRuns implements PipelineRuns {
     const older = (t: string | null) => (t !== null && at(t) < since.getTime() ? t : before);
     return { target, runId: connectionId, startedAt: since.toISOString(), baseline: { succeededAt: older(succeededAt), failedAt: older(failedAt) } };
   }
+}
+
+const NOT_FIVETRAN = "Fivetran's address answered 200, but not with the connection's details (a proxy's or portal's page?)";
+
+/**
+ * The connection in a 200 answer to GET /v1/connections/{id}: `data` with its
+ * required `status` object. Undefined when the answer is not Fivetran's (an
+ * HTML page from a proxy, a portal or a wrong FIVETRAN_API_URL), which says
+ * nothing about the connection.
+ */
+function connectionOf(res: JsonResponse): { data: Record<string, unknown>; status: Record<string, unknown> } | undefined {
+  const data = res.body['data'];
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return undefined;
+  const status = (data as Record<string, unknown>)['status'];
+  if (!status || typeof status !== 'object' || Array.isArray(status)) return undefined;
+  return { data: data as Record<string, unknown>, status: status as Record<string, unknown> };
+}
+
+function notFivetran(): never {
+  throw new PipelineError(NOT_FIVETRAN, { status: 200, reason: 'unavailable' });
 }
 
 /** A PipelineError for an answer other than 200 (the runner reads its reason and retryable). */
