@@ -500,4 +500,13 @@ describe('choosing the runner', () => {
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter(null)).toBeUndefined();
   });
+
+  it('reads Retry-After that is neither whole seconds nor an HTTP date as unreadable, not as "now"', () => {
+    // V8's Date.parse takes these for dates in 2000 and 2001: a wait of 0, and a retry at once.
+    for (const v of ['1.5', '-1', '0.5', '2 ']) expect(parseRetryAfter(v), v).toBe(v.trim() === '2' ? 2000 : undefined);
+    expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('2015-10-21T07:27:00Z'))).toBe(60_000);
+    // RFC 9110 also names the obsolete RFC 850 and asctime forms.
+    expect(parseRetryAfter('Wednesday, 21-Oct-15 07:28:00 GMT', Date.parse('2015-10-21T07:27:00Z'))).toBe(60_000);
+    expect(parseRetryAfter('Wed Oct 21 07:28:00 2015', Date.parse('2015-10-21T07:27:00Z'))).toBeDefined();
+  });
 });
