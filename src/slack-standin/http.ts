@@ -56,6 +56,45 @@ export function send(res: ServerResponse, status: number, body: unknown, headers
   res.writeHead(status, { 'content-type': type, ...headers }).end(text);
 }
 
+/** Hostnames that name this machine's loopback interface. */
+function isLoopbackName(hostname: string): boolean {
+  const h = hostname.toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '[::1]' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * Why a request to the page's routes (`/local/…`, which act as any user of the
+ * workspace and read all of it) must be refused, or undefined when it may go
+ * on. Only the page served here and clients outside a browser (the terminal
+ * client, tests) may use them:
+ * - a request a browser sends for another site (cross-site request forgery: a
+ *   `no-cors` fetch or a form posted from a page in another tab) says so in
+ *   `Sec-Fetch-Site`, or, from an older browser, in an `Origin` that is not this server's;
+ * - on a server listening on loopback, a `Host` that is not a loopback name is
+ *   a page of another site whose name was made to resolve to 127.0.0.1 (DNS rebinding).
+ */
+export function foreignRequestRefusal(req: IncomingMessage, listenHost: string): string | undefined {
+  const host = req.headers.host;
+  if (host !== undefined && isLoopbackName(listenHost)) {
+    let hostname: string;
+    try {
+      hostname = new URL(`http://${host}`).hostname;
+    } catch {
+      hostname = '';
+    }
+    if (!isLoopbackName(hostname)) {
+      return `This Slack stand-in answers only as ${listenHost} or localhost, not as ${JSON.stringify(host.slice(0, 100))}: open http://localhost:<port> (or http://127.0.0.1:<port>) instead.`;
+    }
+  }
+  const site = req.headers['sec-fetch-site'];
+  const origin = req.headers.origin;
+  const foreign = site !== undefined
+    ? site !== 'same-origin' && site !== 'none'
+    : origin !== undefined && (host === undefined || origin !== `http://${host}`);
+  if (foreign) return 'Refused: only the page this Slack stand-in serves may act as a user of its workspace, and this request came from another site.';
+  return undefined;
+}
+
 /** Multipart parsing borrowed from fetch's Response, to stay dependency-free. */
 export async function parseMultipart(raw: Buffer, contentType: string): Promise<Array<[string, string | Buffer]>> {
   const form = await new Response(new Uint8Array(raw), { headers: { 'content-type': contentType } }).formData();

@@ -17,7 +17,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { BotClient, HttpAck } from './bot-client.js';
 import { FileStore } from './files.js';
-import { decodePath, readBody, send } from './http.js';
+import { decodePath, foreignRequestRefusal, readBody, send } from './http.js';
 import { LocalRoutes } from './local-routes.js';
 import { Recorder } from './recorder.js';
 import { ResponseUrls } from './response-url.js';
@@ -77,6 +77,7 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
   private readonly local: LocalRoutes;
   private server: Server | undefined;
   private baseUrl = '';
+  private listenHost = '127.0.0.1';
 
   constructor(options: SlackStandinOptions = {}) {
     super();
@@ -130,6 +131,7 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
       server.listen(options.port ?? 0, host, () => resolve());
     });
     this.server = server;
+    this.listenHost = host;
     const { port } = server.address() as AddressInfo;
     this.baseUrl = `http://${host}:${port}`;
     return { url: this.baseUrl };
@@ -170,6 +172,11 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const path = new URL(req.url ?? '/', 'http://standin').pathname;
     if (this.local.handles(path, req.method)) {
+      const refusal = this.foreignRefusal(req);
+      if (refusal) {
+        send(res, 403, { error: refusal });
+        return true;
+      }
       await this.local.serve(path, await readBody(req), res);
       return true;
     }
@@ -190,6 +197,14 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
     else if (root === 'response') this.responseUrls.serve(rest, raw, res);
     else await this.files.serveUpload(rest, req, raw, res);
     return true;
+  }
+
+  /**
+   * Why a request to the page's routes must be refused (it came from another
+   * site, or names a host other than this loopback server), or undefined.
+   */
+  foreignRefusal(req: IncomingMessage): string | undefined {
+    return foreignRequestRefusal(req, this.listenHost);
   }
 
   // ---- recording, waiting, fault injection, hooks ----

@@ -175,6 +175,10 @@ export function createLocalPage(standin: SlackStandin): LocalPage {
         const name = decodePath(path.slice(prefix.length));
         return void (name === undefined ? json(res, 404, { error: 'not found' }) : serve(name, res));
       }
+      if (path.startsWith('/local/')) {
+        const refusal = standin.foreignRefusal(req);
+        if (refusal) return json(res, 403, { error: refusal });
+      }
       if (path === '/local/events') return openStream(req, res);
       if (path === '/local/state') {
         const userId = url.searchParams.get('user') ?? 'U0REGULAR';
