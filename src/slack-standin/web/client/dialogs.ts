@@ -1,6 +1,6 @@
 /** Confirm dialogs (an element's `confirm`) and the overflow menu's popover. */
 import type { ConfirmationDialog } from '@slack/types';
-import { $, h } from './dom.js';
+import { $, focusables, h, keepTabIn } from './dom.js';
 import { plain, textEl } from './mrkdwn-dom.js';
 
 /** Shows a menu of `items` under `anchor`; choosing one closes it and runs it. */
@@ -21,20 +21,38 @@ export function installPopoverDismiss(): void {
   });
 }
 
-/** Asks as Slack does before an element with `confirm` acts; resolves whether the user confirmed. */
+/**
+ * Asks as Slack does before an element with `confirm` acts; resolves whether the user confirmed.
+ * The dialog takes the focus (on Cancel when the action is dangerous), keeps Tab inside, answers
+ * Cancel to Esc (leaving a modal under it open), and gives the focus back when it closes.
+ */
 export function confirmDialog(c: ConfirmationDialog): Promise<boolean> {
   return new Promise((resolve) => {
     const overlay = $('confirm-overlay');
+    const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const keys = (ev: KeyboardEvent) => {
+      if (ev.key === 'Escape') {
+        // Answered here: the modal under the dialog must not hear this Esc.
+        ev.preventDefault();
+        ev.stopImmediatePropagation();
+        done(false);
+      } else keepTabIn($('confirm'), ev);
+    };
     const done = (ok: boolean) => {
+      window.removeEventListener('keydown', keys, true);
       overlay.hidden = true;
+      if (before?.isConnected) before.focus();
       resolve(ok);
     };
+    const deny = h('button', { type: 'button', class: 'bk-btn', onclick: () => done(false) }, plain(c.deny) || 'Cancel');
+    const confirm = h('button', { type: 'button', class: `bk-btn ${c.style === 'danger' ? 'danger' : 'primary'}`, dataset: { confirm: '1' }, onclick: () => done(true) }, plain(c.confirm) || 'Yes');
     $('confirm').replaceChildren(
-      h('div', { class: 'modal-header' }, h('div', { class: 'modal-title' }, plain(c.title) || 'Are you sure?')),
-      h('div', { class: 'modal-body' }, textEl(c.text, 'div')),
-      h('div', { class: 'modal-footer' },
-        h('button', { type: 'button', class: 'bk-btn', onclick: () => done(false) }, plain(c.deny) || 'Cancel'),
-        h('button', { type: 'button', class: `bk-btn ${c.style === 'danger' ? 'danger' : 'primary'}`, dataset: { confirm: '1' }, onclick: () => done(true) }, plain(c.confirm) || 'Yes')));
+      h('div', { class: 'modal-header' }, h('div', { class: 'modal-title', id: 'confirm-title' }, plain(c.title) || 'Are you sure?')),
+      h('div', { class: 'modal-body', id: 'confirm-text' }, textEl(c.text, 'div')),
+      h('div', { class: 'modal-footer' }, deny, confirm));
     overlay.hidden = false;
+    window.addEventListener('keydown', keys, true);
+    (c.style === 'danger' ? deny : confirm).focus();
+    if (!focusables($('confirm')).includes(document.activeElement as HTMLElement)) confirm.focus();
   });
 }

@@ -46,3 +46,31 @@ export function syncChildren(parent: Element, nodes: readonly Element[]): void {
   });
   while (parent.children.length > nodes.length) parent.lastElementChild?.remove();
 }
+
+const FOCUSABLE = 'button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])';
+
+/** The elements of `root` that Tab reaches, in order. */
+export function focusables(root: Element): HTMLElement[] {
+  return [...root.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => !el.hasAttribute('disabled') && el.tabIndex >= 0 && el.getClientRects().length > 0);
+}
+
+/** Keeps Tab and Shift+Tab inside `root` (an open dialog): past its last element is its first, and back. */
+export function keepTabIn(root: Element, ev: KeyboardEvent): void {
+  if (ev.key !== 'Tab') return;
+  const all = focusables(root);
+  const first = all[0];
+  const last = all.at(-1);
+  const active = document.activeElement;
+  if (!first || !last) {
+    ev.preventDefault();
+    return;
+  }
+  const inside = active instanceof Node && root.contains(active);
+  if (ev.shiftKey && (!inside || active === first)) {
+    ev.preventDefault();
+    last.focus();
+  } else if (!ev.shiftKey && (!inside || active === last)) {
+    ev.preventDefault();
+    first.focus();
+  }
+}

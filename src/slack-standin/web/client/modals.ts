@@ -5,7 +5,7 @@
  */
 import type { PageView } from '../protocol.js';
 import { blocksEl, formValues, isEmpty, restoreInputs, snapshotInputs } from './blocks.js';
-import { $, h } from './dom.js';
+import { $, focusables, h, keepTabIn } from './dom.js';
 import { plain } from './mrkdwn-dom.js';
 import { botIcon } from './messages.js';
 import { post, reportReplyErrors, scheduleRefresh, ui } from './store.js';
@@ -15,25 +15,53 @@ function openStack(): PageView[] {
   return (ui.state?.modals ?? []).filter((v) => !ui.closing.has(v.id));
 }
 
+/** What had the focus when the modals opened: it gets it back when they close. */
+let focusBefore: HTMLElement | null = null;
+
 export function renderModal(): void {
   const stack = openStack();
   const view = stack.at(-1);
   const overlay = $('modal-overlay');
+  const modal = $('modal');
   if (!view) {
+    const wasOpen = !overlay.hidden;
     overlay.hidden = true;
     ui.modalKey = null;
     ui.typed = {};
+    if (wasOpen) giveFocusBack();
     return;
   }
   const key = `${view.id}:${view.hash}`;
   if (ui.modalKey === key && !overlay.hidden) return;
-  const modal = $('modal');
+  const active = document.activeElement;
+  if (overlay.hidden) focusBefore = active instanceof HTMLElement && active !== document.body ? active : null;
+  // An update of the view on screen keeps the focus on the same input; another view takes it afresh.
+  const sameView = ui.modalKey?.split(':')[0] === view.id;
+  const focusedId = sameView && active instanceof HTMLElement && modal.contains(active) ? active.id : '';
   // Slack keeps what was typed in a view across updates, and when a pushed view goes back to it.
   if (ui.modalKey) ui.typed[ui.modalKey.split(':')[0] ?? ''] = snapshotInputs(modal);
   ui.modalKey = key;
   renderModalContent(view, stack.length > 1);
   restoreInputs(modal, ui.typed[view.id] ?? {});
   overlay.hidden = false;
+  // A dialog takes the focus: what is typed next goes into it, not into the page behind it.
+  const again = focusedId ? document.getElementById(focusedId) : null;
+  if (again && modal.contains(again)) again.focus();
+  else focusFirst(modal);
+}
+
+/** The modal's first input (or, with none, its first button) gets the focus, unless an input asked for it (focus_on_load). */
+function focusFirst(modal: HTMLElement): void {
+  const target = modal.querySelector<HTMLElement>('.modal-body [data-input="1"]') ?? focusables(modal.querySelector('.modal-body') ?? modal)[0] ?? focusables(modal)[0];
+  target?.focus();
+}
+
+/** Back to what had the focus before the modals opened, or the composer. */
+function giveFocusBack(): void {
+  const back = focusBefore;
+  focusBefore = null;
+  if (back && back.isConnected && back.getClientRects().length > 0) back.focus();
+  else if (!$('composer-form').hidden) $('composer').focus();
 }
 
 function renderModalContent(view: PageView, canGoBack: boolean, banner?: string): void {
@@ -52,7 +80,7 @@ function renderModalContent(view: PageView, canGoBack: boolean, banner?: string)
     h('div', { class: 'modal-header' },
       canGoBack ? h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Back', dataset: { modalBack: '1' }, onclick: () => closeModal(false) }, '‹') : null,
       h('div', { class: 'modal-app' }, botIcon()),
-      h('div', { class: 'modal-title' }, plain(view.title)),
+      h('div', { class: 'modal-title', id: 'modal-title' }, plain(view.title)),
       h('button', { type: 'button', class: 'icon-btn', 'aria-label': 'Close', dataset: { modalClose: '1' }, onclick: () => closeModal(true) }, '✕')),
     body,
     h('div', { class: 'modal-footer' },
@@ -120,9 +148,11 @@ export function closeModal(all: boolean): void {
   void post('/local/close', { clearAll: all, viewId: view.id }).finally(scheduleRefresh);
 }
 
-/** Esc closes the modals, unless a confirm dialog is open over them. */
+/** Esc closes the modals, unless a confirm dialog is open over them; Tab stays in the modal. */
 export function installModalKeys(): void {
   window.addEventListener('keydown', (ev) => {
-    if (ev.key === 'Escape' && !$('modal-overlay').hidden && $('confirm-overlay').hidden) closeModal(true);
+    if ($('modal-overlay').hidden || !$('confirm-overlay').hidden) return;
+    if (ev.key === 'Escape') closeModal(true);
+    else keepTabIn($('modal'), ev);
   });
 }
