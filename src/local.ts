@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
+import { ConfigError } from './errors.js';
 import type { Logger } from './logger.js';
 import { createBot, type Bot } from './app.js';
 import { SlackStandin, StandinDefaults } from './slack-standin/server.js';
@@ -63,6 +64,16 @@ export function whereDataLives(config: Pick<Config, 'warehouse' | 'store' | 'dat
   return `on ${warehouseText} and ${storeText}`;
 }
 
+/** Why the page could not listen, said as what to do about it: the port is taken, or needs privileges. */
+function listenError(error: unknown, port: number, host: string): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') {
+    return new ConfigError('PORT', `${host}:${port} is in use already (another \`npm start\`?): stop what listens there, or choose a free port, e.g. PORT=${port === 65535 ? 3001 : port + 1} npm start`);
+  }
+  if (code === 'EACCES') return new ConfigError('PORT', `${port} may not be listened on by this user (ports under 1024 need privileges): choose another, e.g. PORT=3000 npm start`);
+  return error;
+}
+
 /**
  * Starts the stand-in on `config.port` with the page mounted, and the bot on
  * a free loopback port behind it, with fresh credentials only these two know.
@@ -86,7 +97,13 @@ export async function startLocal(config: Config, logger: Logger, adapters: Adapt
       res.end(body || JSON.stringify({ ok: false, error: 'the bot is not running' }));
     })();
   };
-  const { url } = await standin.start({ port: config.port, host, fallback });
+  let url: string;
+  try {
+    ({ url } = await standin.start({ port: config.port, host, fallback }));
+  } catch (error) {
+    page.close();
+    throw listenError(error, config.port, host);
+  }
   try {
     const signingSecret = randomBytes(24).toString('hex');
     const botToken = `xoxb-local-${randomBytes(12).toString('hex')}`;

@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { freePort } from './support/ports.js';
+import { freePort, loopbackServer } from './support/ports.js';
 import os from 'node:os';
 import path from 'node:path';
 import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
@@ -61,6 +61,28 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
     expect(r.stderr).toContain(variable);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('exits at start-up when PORT is taken, naming PORT and how to choose another', async () => {
+    const taken = await loopbackServer(async (_req, res) => void res.end('taken'));
+    const port = new URL(taken.url).port;
+    const dataDir = await freshDataDir();
+    try {
+      const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [main], { env: env({ PORT: port, DATA_DIR: dataDir }), stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr!.on('data', (d) => (stderr += d));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        child.once('exit', (status) => (clearTimeout(timer), resolve({ status, stderr })));
+      });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain(`PORT: 127.0.0.1:${port} is in use already`);
+      expect(r.stderr).toContain(`PORT=${Number(port) + 1} npm start`);
+      expect(r.stderr).not.toMatch(/EADDRINUSE|\n\s+at /);
+    } finally {
+      await taken.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   describe('local mode', () => {
     let child: ChildProcess;
