@@ -333,7 +333,10 @@ function tasksConfig(env: Env): TasksConfig {
   return {
     secret,
     oidc: audience && serviceAccount ? { audience, serviceAccount } : undefined,
-    budgetMs: integer(env, 'TASKS_BUDGET_SECONDS', 45, 1, 3600) * 1000,
+    // The call answers after its budget and the jobs still running then: within Cloud Scheduler's attempt
+    // deadline (at most 30 minutes for an HTTP target) and Cloud Run's request timeout (at most 60), or the
+    // scheduler gives up and calls again while this call still holds its jobs. 25 minutes leaves 5 for those jobs.
+    budgetMs: integer(env, 'TASKS_BUDGET_SECONDS', 45, 1, 1500) * 1000,
   };
 }
 

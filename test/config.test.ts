@@ -70,6 +70,9 @@ describe('loadConfig', () => {
     [{ BIZOPS_USERGROUP: 'bizops' }, 'BIZOPS_USERGROUP'],
     [{ SLACK_API_URL: 'not a url' }, 'SLACK_API_URL'],
     [{ TELEMETRY_WINDOW_DAYS: '0' }, 'TELEMETRY_WINDOW_DAYS'],
+    // Cloud Scheduler waits at most 30 minutes for an HTTP target: a budget near that never answers in time.
+    [{ TASKS_BUDGET_SECONDS: '3600' }, 'TASKS_BUDGET_SECONDS'],
+    [{ TASKS_BUDGET_SECONDS: '1800' }, 'TASKS_BUDGET_SECONDS'],
     // BigQuery bills at least 10 MB a query: a smaller cap refuses every query.
     [{ WAREHOUSE: 'bigquery', BIGQUERY_PROJECT: 'p', QUERY_MAX_BYTES: String(1024 ** 2) }, 'QUERY_MAX_BYTES'],
     [{ WAREHOUSE: 'bigquery', BIGQUERY_PROJECT: 'p', BIGQUERY_MAX_BYTES_BILLED: String(9 * 1024 ** 2) }, 'BIGQUERY_MAX_BYTES_BILLED'],
