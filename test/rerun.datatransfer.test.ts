@@ -111,6 +111,35 @@ describe('reruns through BigQuery Data Transfer', () => {
     expect(fake.manualRuns().length).toBe(runs + 1);
   });
 
+  it('ends a rerun as failed at once when its run is deleted while it is followed (Google\'s own 404), not after the timeout', async () => {
+    fake.addConfig(CONFIG, { pendingMs: 60_000, runMs: 60_000 });
+    const known = rerunMessage()?.ts;
+    const runs = fake.manualRuns().length;
+    expect((await s.reruns.rerun({ source: 'prod_postgres', userId: StandinDefaults.users.bizops, force: false })).kind).toBe('started');
+    const run = await standin.waitFor(() => fake.manualRuns()[runs], { timeoutMs: 15_000 });
+    fake.runs.delete(run.name);
+    const done = await standin.waitFor(() => {
+      const m = rerunMessage();
+      return m && m.ts !== known && /Freshness check/.test(blocksToText(m.blocks ?? [])) ? m : undefined;
+    }, { timeoutMs: 15_000 });
+    expect(blocksToText(done.blocks ?? [])).toMatch(/failed[\s\S]*no longer knows this run/);
+  });
+
+  it('ends a rerun as failed at once when the service refuses our credentials while it is followed, saying why', async () => {
+    fake.addConfig(CONFIG, { pendingMs: 60_000, runMs: 60_000 });
+    const known = rerunMessage()?.ts;
+    const runs = fake.manualRuns().length;
+    expect((await s.reruns.rerun({ source: 'prod_postgres', userId: StandinDefaults.users.bizops, force: false })).kind).toBe('started');
+    await standin.waitFor(() => fake.manualRuns()[runs], { timeoutMs: 15_000 });
+    // Once is enough: a refusal is not polled past (the run itself goes on for a minute).
+    fake.failNext('GET', /\/runs\/[^/]+$/, 403);
+    const done = await standin.waitFor(() => {
+      const m = rerunMessage();
+      return m && m.ts !== known && /Freshness check/.test(blocksToText(m.blocks ?? [])) ? m : undefined;
+    }, { timeoutMs: 15_000 });
+    expect(blocksToText(done.blocks ?? [])).toMatch(/failed[\s\S]*answered 403/);
+  });
+
   it('refuses someone outside BizOps without calling Data Transfer', async () => {
     const before = fake.startRequests().length;
     expect((await s.reruns.rerun({ source: 'prod_postgres', userId: StandinDefaults.users.regular, force: false })).kind).toBe('not_allowed');

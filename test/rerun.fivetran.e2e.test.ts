@@ -99,6 +99,16 @@ describe('reruns through Fivetran', () => {
     expect(render(limited.message)).toMatch(/succeeded/);
   });
 
+  it('hands a 429 that outlasts the adapter\'s own waits to the job runner, which starts the sync after Retry-After', async () => {
+    fivetran.addConnection('hubspot_daily', { syncMs: 10 });
+    const before = syncs('hubspot_daily').length;
+    // The adapter waits out two; the third reaches the rerun service, which must not call it a failure.
+    fivetran.failNext('POST', /hubspot_daily\/sync$/, 429, { headers: { 'Retry-After': '1' }, times: 3 });
+    const limited = await rerun('hubspot', /Freshness check/, 20_000);
+    expect(render(limited.message)).toMatch(/succeeded/);
+    expect(syncs('hubspot_daily').length).toBe(before + 4);
+  });
+
   it('after two 500s to POST /sync (which may have started a sync) asks Fivetran, then starts the sync', async () => {
     fivetran.addConnection('hubspot_daily', { syncMs: 100 });
     fivetran.failNext('POST', /hubspot_daily\/sync$/, 500, { times: 2 });

@@ -148,6 +148,10 @@ export class DataTransferRuns implements PipelineRuns {
 
   async status(run: RunHandle): Promise<RunStatus> {
     const res = await this.call('GET', `v1/${run.runId}`, undefined, true);
+    // Google's own 404 (its error body says NOT_FOUND; not a proxy's page): the run, or its config, was deleted.
+    if (res.status === 404 && obj(res.body['error'])['status'] === 'NOT_FOUND') {
+      return { state: 'failed', message: `BigQuery Data Transfer no longer knows this run: it or its transfer config was deleted while it was followed (${serviceMessage(obj(res.body['error'])['message'], 'not found')}).` };
+    }
     if (res.status !== 200) {
       throw new PipelineError(`BigQuery Data Transfer answered ${res.status}: ${serviceMessage(obj(res.body['error'])['message'], 'no details')}`, { status: res.status, ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}) });
     }
