@@ -252,6 +252,33 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       expect(await job('limited:1')).toMatchObject({ state: 'pending', runAt: c.at() + 7_000 });
     });
 
+    it('ends a job whose give-up record cannot be committed (a payload an older version wrote), and the run goes on', async () => {
+      const r = runner();
+      const ran: string[] = [];
+      r.register('grant', {
+        handler: async () => {
+          throw new PermanentJobError('the Looker user is disabled');
+        },
+        // As a kind's record reads what its payload names: a payload of an older shape names nothing it can read.
+        onGiveUp: (ctx, failure) => async (tx) => {
+          const id = ctx.payload['requestId'];
+          if (typeof id !== 'string') throw new TypeError('requestId is not a string');
+          tx.put('requests', id, { grantError: failure.message });
+        },
+      });
+      r.register('dm', { handler: async (ctx) => void ran.push(ctx.key) });
+      await add({ key: 'grant:old', kind: 'grant', payload: { id: 'la_1' } });
+      await add({ key: 'dm:1', kind: 'dm', payload: {}, runAt: c.at() + 1 });
+      c.advance(1);
+      await expect(drain(r)).resolves.toBeGreaterThan(0);
+      expect(ran).toEqual(['dm:1']);
+      expect(await job('grant:old')).toMatchObject({ state: 'failed', runAt: null, holder: null, lastError: expect.stringContaining('the Looker user is disabled') });
+      expect((await store.recentAudit(10)).filter((e) => e.action === 'job.failed' && e.subject === 'grant:old')).toHaveLength(1);
+      // Never claimed again: it does not fail every later run.
+      c.advance(3_600_000);
+      expect((await r.runDue()).ran).toBe(0);
+    });
+
     it('runs recurring work again at its next time, and resumes it after it gives up instead of failing for good', async () => {
       const r = runner();
       const ran: number[] = [];

@@ -490,27 +490,41 @@ export class JobRunner {
       return res.ok ? 'retried' : 'not_claimed';
     }
     ctx.logger.error('job gave up', { err: coded, attempts: ctx.attempt });
-    const ok = await this.store.runTransaction(async (tx) => {
-      const current = await tx.get<JobDoc>(JOBS, ctx.key);
-      if (!current || current.data.state !== 'pending' || current.data.holder !== this.holder || current.data.attempts !== ctx.attempt) return false;
-      let record: JobCommit | undefined;
-      try {
-        record = kind.onGiveUp?.(ctx, failure);
-      } catch (e) {
-        ctx.logger.error('onGiveUp failed', { err: toCodedError(e) });
-      }
-      await record?.(tx, async (spec) => {
-        await enqueue(tx, spec, at);
+    const giveUp = (withRecord: boolean, lastError: string) =>
+      this.store.runTransaction(async (tx) => {
+        const current = await tx.get<JobDoc>(JOBS, ctx.key);
+        if (!current || current.data.state !== 'pending' || current.data.holder !== this.holder || current.data.attempts !== ctx.attempt) return false;
+        if (withRecord) {
+          let record: JobCommit | undefined;
+          try {
+            record = kind.onGiveUp?.(ctx, failure);
+          } catch (e) {
+            ctx.logger.error('onGiveUp failed', { err: toCodedError(e) });
+          }
+          await record?.(tx, async (spec) => {
+            await enqueue(tx, spec, at);
+          });
+        }
+        const resume = kind.resumeAt?.(ctx);
+        if (resume) {
+          tx.put<JobDoc>(JOBS, ctx.key, { ...current.data, runAt: resume.getTime(), attempts: 0, holder: null, claimedAt: null, lastError });
+        } else {
+          tx.put<JobDoc>(JOBS, ctx.key, { ...current.data, state: 'failed', runAt: null, holder: null, finishedAt: at, lastError, expiresAt: at + 4 * KEEP_FINISHED_MS });
+        }
+        tx.audit({ actor: 'bot', action: 'job.failed', subject: ctx.key, after: { kind: ctx.kind, attempts: ctx.attempt, error: lastError } });
+        return true;
       });
-      const resume = kind.resumeAt?.(ctx);
-      if (resume) {
-        tx.put<JobDoc>(JOBS, ctx.key, { ...current.data, runAt: resume.getTime(), attempts: 0, holder: null, claimedAt: null, lastError: failure.message });
-      } else {
-        tx.put<JobDoc>(JOBS, ctx.key, { ...current.data, state: 'failed', runAt: null, holder: null, finishedAt: at, lastError: failure.message, expiresAt: at + 4 * KEEP_FINISHED_MS });
-      }
-      tx.audit({ actor: 'bot', action: 'job.failed', subject: ctx.key, after: { kind: ctx.kind, attempts: ctx.attempt, error: failure.message } });
-      return true;
-    });
+    let ok: boolean;
+    try {
+      ok = await giveUp(true, failure.message);
+    } catch (e) {
+      // What the kind records of a failure could not be committed (a payload an older version wrote, a value
+      // the store refuses): the job still ends, with its audit entry, instead of being claimed, failing here
+      // and failing the whole run again after every lease.
+      const recordError = toCodedError(e);
+      ctx.logger.error('could not record what a failed job leaves behind; ending it without that', { err: recordError });
+      ok = await giveUp(false, safeSummary(`${failure.message} (and its failure could not be recorded: ${recordError.message})`));
+    }
     if (ok) this.kick();
     return ok ? 'failed' : 'not_claimed';
   }
