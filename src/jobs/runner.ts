@@ -120,6 +120,9 @@ export class PermanentJobError extends Error {
   readonly retryable = false;
 }
 
+/** Due jobs read per listing. */
+const LIST_BATCH = 50;
+
 /** How long a due job of a kind no runner knows waits for one (a rolling deploy) before it ends as failed. */
 export const UNKNOWN_KIND_GRACE_MS = 60 * 60_000;
 
@@ -312,8 +315,11 @@ export class JobRunner {
         break;
       }
       const now = this.now().getTime();
-      const due = (await this.store.list<JobDoc>(JOBS, { where: { field: 'runAt', op: '<=', value: now }, orderBy: { field: 'runAt' }, limit: 50 }))
-        .filter((d) => !skip.has(d.id));
+      // Listed past the jobs this run could not take (another version's kind, a claim lost to another
+      // replica): a listing's worth of them, due first, would otherwise hide every due job behind them.
+      const limit = LIST_BATCH + skip.size;
+      const listed = await this.store.list<JobDoc>(JOBS, { where: { field: 'runAt', op: '<=', value: now }, orderBy: { field: 'runAt' }, limit });
+      const due = listed.filter((d) => !skip.has(d.id));
       if (!due.length) break;
       let claimed = 0;
       const queue = [...due];
@@ -331,7 +337,7 @@ export class JobRunner {
       };
       await Promise.all(Array.from({ length: Math.min(this.concurrency, queue.length) }, worker));
       if (queue.length) summary.more = true;
-      if (!claimed) break;
+      if (!claimed && listed.length < limit) break;
     }
     summary.ms = Date.now() - started;
     for (const wake of this.waiters) wake();
