@@ -325,7 +325,15 @@ export class JobRunner {
       const queue = [...due];
       const worker = async () => {
         for (let d = queue.shift(); d && !this.stopped && Date.now() < deadline; d = queue.shift()) {
-          const result = await this.runOne(d, now);
+          let result: Awaited<ReturnType<JobRunner['runOne']>>;
+          try {
+            result = await this.runOne(d, now);
+          } catch (err) {
+            // The store failed this job's claim or bookkeeping: it is due again (after its lease, if it was
+            // claimed), and the run goes on with the others instead of failing with it.
+            this.logger.error('could not run a job; it is due again later', { job: d.id, err: toCodedError(err) });
+            result = 'not_claimed';
+          }
           if (result === 'not_claimed') {
             skip.add(d.id);
             continue;
