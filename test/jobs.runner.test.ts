@@ -335,6 +335,46 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       expect(ran).toHaveLength(3);
     });
 
+    it('schedules recurring work at start-up anew when it had ended (its interval set to 0, then back), and keeps a scheduled one\'s time', async () => {
+      let intervalMs = 60_000;
+      const runs: number[] = [];
+      const startUp = () => {
+        const r = runner();
+        r.register('check', {
+          handler: async (ctx) => {
+            runs.push(ctx.now().getTime());
+            // As the freshness check: with the interval at 0 it ends, and only a request asks for a check.
+            return intervalMs > 0 ? { again: new Date(ctx.now().getTime() + intervalMs) } : {};
+          },
+        });
+        return r;
+      };
+      const spec = () => ({ key: 'check', kind: 'check', payload: {}, runAt: c.at() + intervalMs });
+      const first = startUp();
+      await first.enqueue(spec());
+      c.advance(60_000);
+      await drain(first);
+      expect(runs).toHaveLength(1);
+      // A replica starting meanwhile leaves the scheduled check's time alone.
+      c.advance(10_000);
+      await startUp().enqueue(spec());
+      expect(await job('check')).toMatchObject({ state: 'pending', runAt: c.at() + 50_000 });
+      // Turned off (deployed with 0): the check due runs once more and ends.
+      intervalMs = 0;
+      c.advance(50_000);
+      await drain(first);
+      expect(await job('check')).toMatchObject({ state: 'done' });
+      // Turned on again a day later: the new process schedules it, and it runs at its time.
+      intervalMs = 60_000;
+      c.advance(86_400_000);
+      const again = startUp();
+      await again.enqueue(spec());
+      expect(await job('check')).toMatchObject({ state: 'pending', runAt: c.at() + 60_000, attempts: 0 });
+      c.advance(60_000);
+      await drain(again);
+      expect(runs).toHaveLength(3);
+    });
+
     it('takes over the claim of a runner that died mid-job once its lease ends, and keeps its late outcome out', async () => {
       const dying = runner({ holder: 'dying', leaseMs: 5_000 });
       const survivor = runner({ holder: 'survivor', leaseMs: 5_000 });

@@ -71,20 +71,7 @@ export function jobKey(...parts: Array<string | number>): string {
  */
 export async function enqueue(tx: StoreTx, spec: JobSpec, now: number = Date.now()): Promise<boolean> {
   const existing = await tx.get<JobDoc>(JOBS, spec.key);
-  const fresh: JobDoc = {
-    kind: spec.kind,
-    payload: spec.payload,
-    state: 'pending',
-    runAt: spec.runAt ?? now,
-    attempts: 0,
-    coalesce: spec.coalesce ?? false,
-    again: false,
-    holder: null,
-    claimedAt: null,
-    createdAt: now,
-    finishedAt: null,
-    lastError: null,
-  };
+  const fresh = freshJob(spec, now);
   if (!existing) {
     tx.put(JOBS, spec.key, fresh);
     return true;
@@ -100,6 +87,24 @@ export async function enqueue(tx: StoreTx, spec: JobSpec, now: number = Date.now
     return true;
   }
   return false;
+}
+
+/** The stored form of a job just enqueued. */
+export function freshJob(spec: JobSpec, now: number): JobDoc {
+  return {
+    kind: spec.kind,
+    payload: spec.payload,
+    state: 'pending',
+    runAt: spec.runAt ?? now,
+    attempts: 0,
+    coalesce: spec.coalesce ?? false,
+    again: false,
+    holder: null,
+    claimedAt: null,
+    createdAt: now,
+    finishedAt: null,
+    lastError: null,
+  };
 }
 
 /** Enqueues several jobs in one transaction. */

@@ -23,7 +23,7 @@ import type { Logger } from '../logger.js';
 import type { Store, StoreTx, VersionedDoc } from '../ports/store.js';
 import { toCodedError } from '../errors.js';
 import { foregroundIdle } from '../foreground.js';
-import { JOBS, KEEP_FINISHED_MS, enqueue, type JobDoc, type JobPayload, type JobSpec } from './model.js';
+import { JOBS, KEEP_FINISHED_MS, enqueue, freshJob, type JobDoc, type JobPayload, type JobSpec } from './model.js';
 import { DEFAULT_RETRY, afterFailure, type FailureClass, type RetryPolicy } from './policy.js';
 
 /** What a handler is given. */
@@ -166,11 +166,18 @@ export class JobRunner {
     return this.kinds.has(kind);
   }
 
-  /** Enqueues jobs outside any other transaction (recurring work at start-up); the trigger runs them when due. */
+  /**
+   * Schedules recurring work at start-up (fixed keys: once across replicas); the trigger runs it when due.
+   * Work already scheduled keeps its time. Work that ended (its interval was set to 0, then back) starts
+   * again: the finished job would otherwise hold its key, and nothing ran, until it expired a week later.
+   */
   async enqueue(...specs: JobSpec[]): Promise<void> {
     const at = this.now().getTime();
     await this.store.runTransaction(async (tx) => {
-      for (const spec of specs) await enqueue(tx, spec, at);
+      for (const spec of specs) {
+        const existing = await tx.get<JobDoc>(JOBS, spec.key);
+        if (!existing || existing.data.state !== 'pending') tx.put<JobDoc>(JOBS, spec.key, freshJob(spec, at));
+      }
     });
   }
 
