@@ -375,6 +375,20 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       expect(runs).toHaveLength(3);
     });
 
+    it('brings recurring work forward at start-up when its interval was lowered, instead of waiting out the old one', async () => {
+      const r = runner();
+      const runs: number[] = [];
+      r.register('sweep', { handler: async (ctx) => void runs.push(ctx.now().getTime()) });
+      await r.enqueue({ key: 'sweep', kind: 'sweep', payload: {}, runAt: c.at() + 86_400_000 });
+      c.advance(1_000);
+      // Deployed again with a 5-minute interval.
+      await runner().enqueue({ key: 'sweep', kind: 'sweep', payload: {}, runAt: c.at() + 300_000 });
+      expect(await job('sweep')).toMatchObject({ state: 'pending', runAt: c.at() + 300_000, attempts: 0, holder: null });
+      c.advance(300_000);
+      await drain(r);
+      expect(runs).toEqual([c.at()]);
+    });
+
     it('takes over the claim of a runner that died mid-job once its lease ends, and keeps its late outcome out', async () => {
       const dying = runner({ holder: 'dying', leaseMs: 5_000 });
       const survivor = runner({ holder: 'survivor', leaseMs: 5_000 });

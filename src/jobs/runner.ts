@@ -168,15 +168,21 @@ export class JobRunner {
 
   /**
    * Schedules recurring work at start-up (fixed keys: once across replicas); the trigger runs it when due.
-   * Work already scheduled keeps its time. Work that ended (its interval was set to 0, then back) starts
-   * again: the finished job would otherwise hold its key, and nothing ran, until it expired a week later.
+   * Work already scheduled keeps its time, unless this start-up asks for it sooner (its interval was
+   * lowered: a check a day away under the old interval is not waited for). Work that ended (its interval
+   * was set to 0, then back) starts again: the finished job would otherwise hold its key, and nothing ran,
+   * until it expired a week later.
    */
   async enqueue(...specs: JobSpec[]): Promise<void> {
     const at = this.now().getTime();
     await this.store.runTransaction(async (tx) => {
       for (const spec of specs) {
         const existing = await tx.get<JobDoc>(JOBS, spec.key);
-        if (!existing || existing.data.state !== 'pending') tx.put<JobDoc>(JOBS, spec.key, freshJob(spec, at));
+        const fresh = freshJob(spec, at);
+        if (!existing || existing.data.state !== 'pending') tx.put<JobDoc>(JOBS, spec.key, fresh);
+        else if (existing.data.holder === null && existing.data.runAt !== null && fresh.runAt !== null && fresh.runAt < existing.data.runAt) {
+          tx.put<JobDoc>(JOBS, spec.key, { ...existing.data, runAt: fresh.runAt });
+        }
       }
     });
   }
