@@ -175,6 +175,34 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       expect(said).toEqual(['first', 'late']);
     });
 
+    it('runs a job kicked while a tasks call waits for the run under way, even when that call\'s budget is spent by then', async () => {
+      const r = runner();
+      const seen: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      r.register('slow', { handler: async () => { started(); await gate; } });
+      r.register('say', { handler: async (ctx) => void seen.push(String(ctx.payload['word'])) });
+      await add({ key: 'slow:1', kind: 'slow', payload: {} });
+      // A run whose slow job (a chart, a query) outlasts its budget.
+      const first = r.runDue({ budgetMs: 50 });
+      await running;
+      // A /tasks/run with a short budget arrives, and waits for the run under way.
+      const call = r.runDue({ budgetMs: 50 });
+      // Someone clicks: the listener enqueues the work and kicks.
+      await add({ key: 'say:click', kind: 'say', payload: { word: 'click' } });
+      r.kick();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      release();
+      expect(await first).toMatchObject({ ran: 1 });
+      // The call's own run has no budget left when its turn comes: it answers, having run nothing more.
+      expect(await call).toMatchObject({ ran: 0 });
+      // The click's work still runs now (no poll timer, no settled(), no further tasks call), not at the next scheduler call.
+      await vi.waitFor(async () => expect(await job('say:click')).toMatchObject({ state: 'done' }), { timeout: 5_000, interval: 20 });
+      expect(seen).toEqual(['click']);
+    });
+
     it('commits the outcome with the completion: writes, audit and follow-up jobs', async () => {
       const r = runner();
       r.register('grant', {
