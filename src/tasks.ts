@@ -41,6 +41,25 @@ export interface TasksRouteOptions {
 
 type Verdict = { ok: true; by: 'secret' | 'oidc' } | { ok: false; status: 401 | 404; error: string };
 
+/** The paths Cloud Scheduler calls. */
+const TASK_PATHS = ['/tasks/run', '/tasks/check-freshness'];
+
+/**
+ * The audiences a token may be minted for: the configured one (the service
+ * URL), with or without a trailing slash, and the target URL of a scheduler
+ * job made without `--oidc-token-audience` (Cloud Scheduler then uses the
+ * full URI it calls). All name this service.
+ */
+export function audiencesOf(audience: string): string[] {
+  const base = audience.replace(/\/+$/, '');
+  return [...new Set([audience, base, `${base}/`, ...TASK_PATHS.map((p) => `${base}${p}`)])];
+}
+
+/** A message with anything shaped like a JWT (or its first part) cut out. */
+function withoutTokens(text: string): string {
+  return text.replace(/eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}/g, '[token]');
+}
+
 /** Decides whether a request may run tasks. */
 export function tasksAuthenticator(opts: Pick<TasksRouteOptions, 'config' | 'logger' | 'oidcCertsUrl'>): (req: IncomingMessage) => Promise<Verdict> {
   const { secret, oidc } = opts.config;
@@ -55,13 +74,15 @@ export function tasksAuthenticator(opts: Pick<TasksRouteOptions, 'config' | 'log
     if (secret && secretMatches(presented, secret)) return { ok: true, by: 'secret' };
     if (oidc && presented.split('.').length === 3) {
       try {
-        const ticket = await (await oidcClient()).verifyIdToken({ idToken: presented, audience: oidc.audience });
+        const ticket = await (await oidcClient()).verifyIdToken({ idToken: presented, audience: audiencesOf(oidc.audience) });
         const payload = ticket.getPayload();
         if (payload?.email === oidc.serviceAccount && payload.email_verified === true) return { ok: true, by: 'oidc' };
         opts.logger.warn('refused a tasks call: the token names another account', { email: payload?.email ?? null });
       } catch (err) {
         // Wrong audience, expired, bad signature: say why in the log, never what the token was.
-        opts.logger.warn('refused a tasks call: the OIDC token did not verify', { reason: err instanceof Error ? err.message.split('\n')[0]?.slice(0, 200) : 'unknown' });
+        // (google-auth-library quotes the token in some of its messages: "Invalid token signature: eyJ…".)
+        const reason = err instanceof Error ? withoutTokens(err.message.split('\n')[0] ?? '').slice(0, 200) : 'unknown';
+        opts.logger.warn('refused a tasks call: the OIDC token did not verify', { reason });
       }
     }
     return { ok: false, status: 401, error: 'unauthorized' };

@@ -130,10 +130,20 @@ describe('the Cloud Run mode', () => {
     expect((await fetch(`${t.url}/tasks/check-freshness`, { method: 'POST' })).status).toBe(401);
   });
 
-  it('never logs the secret or a token', () => {
+  it.each([
+    ['the service URL with a trailing slash', `${AUDIENCE}/`],
+    ["the target URL (a scheduler job made without --oidc-token-audience)", `${AUDIENCE}/tasks/run`],
+  ])('accepts a token minted for %s', async (_what, aud) => {
+    expect((await run(`Bearer ${idToken({ aud })}`)).status).toBe(200);
+  });
+
+  it('never logs the secret or a token, nor any part of one', () => {
     const logs = t.logs.join('\n');
     expect(logs).not.toContain(SECRET);
     expect(logs).not.toContain(idToken().split('.')[2]!.slice(0, 40));
+    // A JWT's header and payload start with base64url of '{"': a bad signature's message quotes the whole token.
+    expect(logs).toContain('did not verify');
+    expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{8,}/);
   });
 });
 
