@@ -90,18 +90,23 @@ export function telemetryPickAction({ telemetry, logger, lookerUrl = null }: Tel
 export function telemetryShareAction({ telemetry, clicks, logger, lookerUrl = null }: TelemetryDeps) {
   return async ({ ack, action, body, respond }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
     await ack();
+    // A double click (or Slack delivering the click twice) shares the card once.
+    const container = body.container as { message_ts?: string } | undefined;
+    const once = `share:${body.user.id}:${container?.message_ts ?? body.trigger_id}:${chosenCustomerId(action)}`;
+    let shared = false;
     try {
-      // A double click (or Slack delivering the click twice) shares the card once.
-      const container = body.container as { message_ts?: string } | undefined;
-      if (!(await clicks.first(`share:${body.user.id}:${container?.message_ts ?? body.trigger_id}:${chosenCustomerId(action)}`, SHARE_ONCE_MS))) return;
+      if (!(await clicks.first(once, SHARE_ONCE_MS))) return;
       const card = await telemetry.cardFor(chosenCustomerId(action), { userId: body.user.id });
       if (!card) {
         await respond({ response_type: 'ephemeral', replace_original: false, ...failureMessage('That customer is no longer in the warehouse.', 'Run the command again.') });
         return;
       }
       await respond({ response_type: 'in_channel', replace_original: false, ...telemetryCardMessage(card, { shareable: false, sharedBy: body.user.id, lookerUrl }) });
+      shared = true;
       await respond({ delete_original: true });
     } catch (err) {
+      // Nothing reached the channel: the person is told to try again, and that click must then work.
+      if (!shared) await clicks.forget(once).catch((e: unknown) => logger.warn('could not forget a failed share click', { err: toCodedError(e) }));
       await respond({ response_type: 'ephemeral', replace_original: false, ...reportFailure(logger, err, { user: body.user.id }) });
     }
   };

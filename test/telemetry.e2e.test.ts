@@ -222,4 +222,23 @@ describe('/telemetry when the warehouse fails', () => {
     const ok = await f.standin.runCommand(f.client, { command: '/telemetry', text: 'acme', userId: user, channelId: channel });
     expect(JSON.stringify(ok.replies)).toContain('Acme Corp: 3 instances');
   });
+
+  it('lets Share be clicked again after a share the warehouse failed, and then shares once', async () => {
+    mode.fail = 'none';
+    const { replies } = await f.standin.runCommand(f.client, { command: '/telemetry', text: 'initech', userId: user, channelId: channel });
+    const ts = replies[0]!.message!.ts;
+    const shared = () => f.standin.conversation(channel).filter((m) => !m.ephemeral && (m.text ?? '').includes('Initech'));
+    const before = f.standin.responses.length;
+    mode.fail = 'timeout';
+    await f.standin.clickAction(f.client, { userId: user, channelId: channel, ts, actionId: ActionIds.telemetryShare });
+    await f.standin.waitFor(() => f.standin.responses.length > before);
+    expect(JSON.stringify(f.standin.responses.slice(before))).toContain('took too long');
+    expect(shared()).toHaveLength(0);
+    // The person was told to try again: the next click shares.
+    mode.fail = 'none';
+    await f.standin.clickAction(f.client, { userId: user, channelId: channel, ts, actionId: ActionIds.telemetryShare });
+    await f.standin.waitFor(() => shared().length > 0);
+    expect(shared()).toHaveLength(1);
+    expect(f.standin.message(channel, ts)).toBeUndefined();
+  });
 });

@@ -8,12 +8,18 @@ import type { Store } from '../ports/store.js';
 
 const CLICKS = 'clicks';
 
+const idOf = (scope: string) => createHash('sha256').update(scope).digest('hex').slice(0, 40);
+
 export class Clicks {
   constructor(private readonly store: Store) {}
 
   /** True for the first click on `scope` within `ttlMs`, false for the others. */
   first(scope: string, ttlMs: number): Promise<boolean> {
-    const id = createHash('sha256').update(scope).digest('hex').slice(0, 40);
-    return this.store.createOnce(CLICKS, id, { scope: scope.slice(0, 200) }, { ttlMs });
+    return this.store.createOnce(CLICKS, idOf(scope), { scope: scope.slice(0, 200) }, { ttlMs });
+  }
+
+  /** Forgets a click that did nothing (its work failed before any effect), so that clicking again works. */
+  forget(scope: string): Promise<void> {
+    return this.store.delete(CLICKS, idOf(scope));
   }
 }
