@@ -36,6 +36,16 @@ const run = (text: string) =>
   t.standin.runCommand(t.client, { command: '/telemetry', text, userId: StandinDefaults.users.regular, channelId: StandinDefaults.channel });
 
 describe('/telemetry on BigQuery', () => {
+  // First: the service keeps what tables.get said for a minute.
+  it('dates the data by the staler telemetry table: pings that stopped loading are not called fresh by new events', async () => {
+    const pingsAt = new Date(Date.now() - 3 * 86_400_000);
+    await demo.touchTable('pings', pingsAt);
+    await demo.touchTable('events', new Date());
+    const text = JSON.stringify((await run('acme')).replies);
+    expect(text).toContain('Telemetry: Acme Corp');
+    expect(text).toContain(`data updated <!date^${Math.floor(pingsAt.getTime() / 1000)}^`);
+  });
+
   it('answers Acme Corp with jobs that are parameterized, capped and labelled', async () => {
     fake.requests.length = 0;
     const { replies } = await run('acme.com');

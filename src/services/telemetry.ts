@@ -155,13 +155,18 @@ export class TelemetryService {
     return { customer, instances, windowDays: this.opts.windowDays, dataUpdatedAt, generatedAt: now };
   }
 
-  /** Last update of the telemetry tables, from metadata; cached for a minute. */
+  /**
+   * When the card's data was last current: the older of the two telemetry tables' last
+   * updates (from metadata), as the card reads both; cached for a minute. The newer one
+   * would call the card fresh while the pings stopped loading days ago, and a CE would
+   * read "last ping 3 days ago" as the customer's instance going quiet.
+   */
   private async dataUpdatedAt(): Promise<Date | null> {
     if (this.freshness && Date.now() - this.freshness.at < 60_000) return this.freshness.value;
     try {
       const tables = await this.opts.warehouse.tableFreshness(['pings', 'events']);
       const times = tables.map((t) => t.lastModified?.getTime() ?? 0).filter((t) => t > 0);
-      const value = times.length ? new Date(Math.max(...times)) : null;
+      const value = times.length ? new Date(Math.min(...times)) : null;
       this.freshness = { at: Date.now(), value };
       return value;
     } catch (err) {
