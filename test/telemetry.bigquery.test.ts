@@ -10,6 +10,8 @@ import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/w
 import { openBigQueryWarehouse } from '../src/adapters/warehouse/bigquery.js';
 import { FakeBigQuery, fakeCredentials } from './support/fake-bigquery.js';
 import { freshDataDir, startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
+import { TelemetryService } from '../src/services/telemetry.js';
+import { silentLogger } from '../src/logger.js';
 
 let demo: EmbeddedWarehouse;
 let connection: DuckDBConnection;
@@ -81,4 +83,22 @@ describe('/telemetry on BigQuery', () => {
     fake.reset();
     expect(JSON.stringify((await run('initech')).replies)).toContain('Telemetry: Initech');
   });
+});
+
+describe('/telemetry when BigQuery metadata is slow', () => {
+  it('answers without waiting out tables.get retries: the update time is a footnote', async () => {
+    // A service of its own: the bot's has the update time cached.
+    const service = new TelemetryService({ warehouse: t.warehouse, logger: silentLogger, windowDays: 30 });
+    await service.warmUp();
+    // tables.get answers 503: the client retries it with a back-off of seconds.
+    fake.failNext(4, 503, { reason: 'backendError', message: 'The service is currently unavailable.', match: /\/tables\// });
+    const started = performance.now();
+    const answer = await service.answer('acme', { userId: StandinDefaults.users.regular });
+    const ms = performance.now() - started;
+    fake.reset();
+    expect(answer.kind).toBe('card');
+    expect(answer.kind === 'card' && answer.telemetry.instances).toHaveLength(3);
+    expect(answer.kind === 'card' && answer.telemetry.dataUpdatedAt).toBeNull();
+    expect(ms).toBeLessThan(2_500);
+  }, 30_000);
 });

@@ -49,6 +49,8 @@ export interface TelemetryServiceOptions {
 const DAY_MS = 86_400_000;
 /** Pings older than this are not read at all (bounds the bytes scanned on BigQuery). */
 const LOOKBACK_DAYS = 90;
+/** How long a card whose rows are in waits for the tables' update time (a footnote). */
+const FRESHNESS_GRACE_MS = 500;
 
 const INSTANCES_SQL = `
 SELECT i.site_id, i.hosting, i.version, p.last_ping_at,
@@ -81,6 +83,7 @@ const num = (v: Row[string] | undefined): number => (typeof v === 'number' ? v :
 export class TelemetryService {
   private readonly list: CustomerList;
   private freshness: { at: number; value: Date | null } | null = null;
+  private freshnessLoading: Promise<Date | null> | null = null;
   private readonly now: () => Date;
 
   constructor(private readonly opts: TelemetryServiceOptions) {
@@ -123,18 +126,24 @@ export class TelemetryService {
     const now = this.now();
     const since = new Date(now.getTime() - this.opts.windowDays * DAY_MS);
     const lookback = new Date(now.getTime() - Math.max(LOOKBACK_DAYS, this.opts.windowDays) * DAY_MS);
-    const [result, dataUpdatedAt] = await Promise.all([
-      this.opts.warehouse.query(
-        INSTANCES_SQL,
-        {
-          customer_id: { type: 'STRING', value: customer.customerId },
-          since: { type: 'TIMESTAMP', value: since },
-          lookback: { type: 'TIMESTAMP', value: lookback },
-        },
-        { labels: { command: 'telemetry', user: context.userId } },
-      ),
-      this.dataUpdatedAt(),
-    ]);
+    const updated = this.dataUpdatedAt();
+    const result = await this.opts.warehouse.query(
+      INSTANCES_SQL,
+      {
+        customer_id: { type: 'STRING', value: customer.customerId },
+        since: { type: 'TIMESTAMP', value: since },
+        lookback: { type: 'TIMESTAMP', value: lookback },
+      },
+      { labels: { command: 'telemetry', user: context.userId } },
+    );
+    // A footnote must not hold the card: metadata that is slow (or retried by the client after a
+    // 503) gets a moment after the rows are in; then the card says what was last known, if anything
+    // (older than the truth, never newer), and the answer that arrives later serves the next card.
+    let grace: NodeJS.Timeout | undefined;
+    const dataUpdatedAt = await Promise.race([
+      updated,
+      new Promise<Date | null>((resolve) => (grace = setTimeout(() => resolve(this.freshness?.value ?? null), FRESHNESS_GRACE_MS))),
+    ]).finally(() => clearTimeout(grace));
     const instances = result.rows.map((r): InstanceTelemetry => {
       const activity = {
         criticalPings: num(r.critical_pings),
@@ -161,18 +170,23 @@ export class TelemetryService {
    * would call the card fresh while the pings stopped loading days ago, and a CE would
    * read "last ping 3 days ago" as the customer's instance going quiet.
    */
-  private async dataUpdatedAt(): Promise<Date | null> {
-    if (this.freshness && Date.now() - this.freshness.at < 60_000) return this.freshness.value;
-    try {
-      const tables = await this.opts.warehouse.tableFreshness(['pings', 'events']);
-      const times = tables.map((t) => t.lastModified?.getTime() ?? 0).filter((t) => t > 0);
-      const value = times.length ? new Date(Math.min(...times)) : null;
-      this.freshness = { at: Date.now(), value };
-      return value;
-    } catch (err) {
-      // Freshness is a footnote: its failure must not cost the user the card.
-      this.opts.logger.warn('table freshness unavailable', { err });
-      return null;
-    }
+  private dataUpdatedAt(): Promise<Date | null> {
+    if (this.freshness && Date.now() - this.freshness.at < 60_000) return Promise.resolve(this.freshness.value);
+    // One metadata read at a time, however many cards wait on it.
+    return (this.freshnessLoading ??= (async () => {
+      try {
+        const tables = await this.opts.warehouse.tableFreshness(['pings', 'events']);
+        const times = tables.map((t) => t.lastModified?.getTime() ?? 0).filter((t) => t > 0);
+        const value = times.length ? new Date(Math.min(...times)) : null;
+        this.freshness = { at: Date.now(), value };
+        return value;
+      } catch (err) {
+        // Freshness is a footnote: its failure must not cost the user the card.
+        this.opts.logger.warn('table freshness unavailable', { err });
+        return null;
+      } finally {
+        this.freshnessLoading = null;
+      }
+    })());
   }
 }
