@@ -72,6 +72,16 @@ describe('/telemetry through the signed HTTP receiver', () => {
     expect((await telemetry('umbrella')).text).toContain('server instances overview');
   });
 
+  it('does not say there is nothing in Looker for an instance that stopped pinging before the window (Vandelay, 45 days ago)', async () => {
+    const { text } = await telemetry('vandelay');
+    expect(text).toContain('1 × No telemetry');
+    expect(text).toMatch(/Last ping received[^\n]*45 days ago/);
+    expect(text).not.toContain('Nothing to look at');
+    expect(text).not.toContain('We have no data');
+    expect(text).toContain('No pings in the last 30 days');
+    expect(text).toMatch(/Looker: server instances overview, for its usage until \d{4}-\d{2}-\d{2}/);
+  });
+
   it('lets the user pick among several matches, then shows the card in place', async () => {
     const { text, reply } = await telemetry('stark');
     expect(text).toContain('Several customers match');

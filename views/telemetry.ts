@@ -4,7 +4,7 @@
  */
 import type { Button, KnownBlock, PlainTextOption } from '@slack/types';
 import { ActionIds, BlockIds, Commands } from '../src/ids.js';
-import { LEVEL_INFO, TELEMETRY_LEVELS, type Hosting } from '../src/domain/telemetry.js';
+import { LEVEL_INFO, TELEMETRY_LEVELS, type Hosting, type LevelInfo } from '../src/domain/telemetry.js';
 import type { CustomerName } from '../src/domain/customer-match.js';
 import type { CustomerTelemetry, InstanceTelemetry } from '../src/services/telemetry.js';
 import { ago, escapeMrkdwn, slackDate, truncate, escapeAndTruncate, type MessageBody } from './common.js';
@@ -25,8 +25,20 @@ function whereToLookText(whereToLook: string, lookerUrl: string | null): string 
   return lookerUrl && whereToLook.startsWith('Looker:') ? `<${lookerUrl}|Looker>${text.slice('Looker'.length)}` : text;
 }
 
-function instanceBlocks(i: InstanceTelemetry, now: Date, lookerUrl: string | null): KnownBlock[] {
-  const info = LEVEL_INFO[i.level];
+/**
+ * What "No telemetry" means and where to look for an instance that did ping before the window:
+ * the handbook's "we have no data" and "nothing to look at in Looker" would be wrong, as
+ * Looker has its usage up to its last ping.
+ */
+function stoppedPinging(lastPingAt: Date, windowDays: number): Pick<LevelInfo, 'meaning' | 'whereToLook'> {
+  return {
+    meaning: `No pings in the last ${windowDays} days: pings turned off (or the instance is down or gone). Its usage data stops at its last ping.`,
+    whereToLook: `Looker: server instances overview, for its usage until ${lastPingAt.toISOString().slice(0, 10)}; ask the customer whether pings were turned off.`,
+  };
+}
+
+function instanceBlocks(i: InstanceTelemetry, now: Date, windowDays: number, lookerUrl: string | null): KnownBlock[] {
+  const info: LevelInfo = i.level === 'none' && i.lastPingAt ? { ...LEVEL_INFO.none, ...stoppedPinging(i.lastPingAt, windowDays) } : LEVEL_INFO[i.level];
   const lastPing = i.lastPingAt ? `${slackDate(i.lastPingAt)} (${ago(i.lastPingAt, now)})` : 'none in the last 90 days';
   return [
     {
@@ -73,7 +85,7 @@ export function telemetryCardMessage(t: CustomerTelemetry, opts: { shareable: bo
     },
     { type: 'divider' },
   ];
-  for (const i of instances.slice(0, MAX_INSTANCES_SHOWN)) blocks.push(...instanceBlocks(i, t.generatedAt, opts.lookerUrl ?? null));
+  for (const i of instances.slice(0, MAX_INSTANCES_SHOWN)) blocks.push(...instanceBlocks(i, t.generatedAt, t.windowDays, opts.lookerUrl ?? null));
   if (instances.length > MAX_INSTANCES_SHOWN) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${instances.length - MAX_INSTANCES_SHOWN} more instances, not shown.` }] });
   }
