@@ -52,7 +52,7 @@ describe('/telemetry through the signed HTTP receiver', () => {
     expect(reply.message?.ephemeral?.user).toBe(user);
   });
 
-  it.each(['Acme Corp', 'acme.com', 'acm', 'ACME Inc', 'acme crop'])('%s finds Acme Corp', async (q) => {
+  it.each(['Acme Corp', 'acme.com', 'acm', 'ACME Inc', 'acme crop', 'https://www.acme.com/pricing', 'acme.com/about?x=1', 'jane.doe@acme.com'])('%s finds Acme Corp', async (q) => {
     const { text } = await telemetry(q);
     expect(text).toContain('Acme Corp: 3 instances');
   });

@@ -1,7 +1,8 @@
 /**
  * Finding a customer from what someone typed: case- and punctuation-insensitive,
  * tolerant of small typos, matching names, aliases and domains. `acme`,
- * `Acme Corp`, `acme.com` and `acm` all find Acme Corp.
+ * `Acme Corp`, `acme.com` and `acm` all find Acme Corp, and so do a pasted URL
+ * (`https://www.acme.com/pricing`) and e-mail address (`jane@acme.com`).
  */
 export interface CustomerName {
   customerId: string;
@@ -39,6 +40,9 @@ export function normalize(text: string): string {
     .toLowerCase()
     .replace(/^https?:\/\//, '')
     .replace(/^www\./, '')
+    // A pasted e-mail address or URL names its domain: drop the mailbox, and the path or query.
+    .replace(/^[^\s@/<>]+@(?=[^\s@/]+\.[a-z]{2,}$)/, '')
+    .replace(/^([^\s/?#@]+\.[a-z]{2,})[/?#]\S*$/, '$1')
     .replace(TLDS, '')
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
