@@ -35,9 +35,10 @@ const WAREHOUSE_FAILED = failureMessage('I could not reach the warehouse to look
 function reportFailure(logger: Logger, err: unknown, context: Record<string, unknown>): MessageBody {
   const coded = toCodedError(err);
   logger.error('telemetry lookup failed', { ...context, code: coded.code, err: coded });
-  return coded.code === 'warehouse_timeout'
-    ? failureMessage('The warehouse took too long to answer.')
-    : WAREHOUSE_FAILED;
+  if (coded.code === 'warehouse_timeout') return failureMessage('The warehouse took too long to answer.');
+  // Trying again reads as much again: only a higher cap (BigQuery's maximumBytesBilled) helps.
+  if (coded.code === 'cost_cap_exceeded') return failureMessage('Looking this customer up would read more of the warehouse than the bot\'s cost cap allows.', 'Please tell the data team in #analytics.');
+  return WAREHOUSE_FAILED;
 }
 
 /** The slash command listener, exported apart from its registration for tests. */

@@ -10,7 +10,7 @@ import { signSlackRequest } from '../src/slack-standin/signing.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import { ActionIds } from '../src/ids.js';
 import type { Warehouse } from '../src/ports/warehouse.js';
-import { WarehouseError, WarehouseTimeoutError } from '../src/errors.js';
+import { CostCapError, WarehouseError, WarehouseTimeoutError } from '../src/errors.js';
 
 const user = StandinDefaults.users.regular;
 const channel = StandinDefaults.channel;
@@ -188,12 +188,14 @@ describe('/telemetry through the signed HTTP receiver', () => {
 });
 
 /** A warehouse that fails the way a real one does, for the fault tests. */
-function failingWarehouse(real: Warehouse, mode: { fail: 'error' | 'timeout' | 'none' }): Warehouse {
+function failingWarehouse(real: Warehouse, mode: { fail: 'error' | 'timeout' | 'cost' | 'none' }): Warehouse {
   return {
     kind: real.kind,
     async query(sql, params, options) {
       if (sql.includes('{{customers}}')) return real.query(sql, params, options);
       if (mode.fail === 'error') throw new WarehouseError('backend 500: internal error at node_modules/x.js:1');
+      // What the BigQuery adapter throws for bytesBilledLimitExceeded.
+      if (mode.fail === 'cost') throw new CostCapError(12 * 1024 ** 3, 10 * 1024 ** 3);
       if (mode.fail === 'timeout') throw new WarehouseTimeoutError('query did not finish within 20000 ms');
       return real.query(sql, params, options);
     },
@@ -205,7 +207,7 @@ function failingWarehouse(real: Warehouse, mode: { fail: 'error' | 'timeout' | '
 
 describe('/telemetry when the warehouse fails', () => {
   let f: TestBot;
-  const mode: { fail: 'error' | 'timeout' | 'none' } = { fail: 'none' };
+  const mode: { fail: 'error' | 'timeout' | 'cost' | 'none' } = { fail: 'none' };
   beforeAll(async () => {
     const { openEmbeddedWarehouse } = await import('../src/adapters/warehouse/duckdb.js');
     const { freshDataDir } = await import('./support/harness.js');
@@ -231,6 +233,16 @@ describe('/telemetry when the warehouse fails', () => {
     mode.fail = 'none';
     const ok = await f.standin.runCommand(f.client, { command: '/telemetry', text: 'acme', userId: user, channelId: channel });
     expect(JSON.stringify(ok.replies)).toContain('Acme Corp: 3 instances');
+  });
+
+  it('says a lookup over the cost cap is over the cost cap, not that the warehouse is unreachable and to try again', async () => {
+    mode.fail = 'cost';
+    const { replies } = await f.standin.runCommand(f.client, { command: '/telemetry', text: 'acme', userId: user, channelId: channel });
+    mode.fail = 'none';
+    const text = JSON.stringify(replies);
+    expect(text).toContain('cost cap');
+    expect(text).not.toContain('could not reach the warehouse');
+    expect(text).not.toContain('try again');
   });
 
   it('lets Share be clicked again after a share the warehouse failed, and then shares once', async () => {
