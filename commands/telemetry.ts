@@ -60,7 +60,16 @@ export function telemetryCommand({ telemetry, logger, lookerUrl = null }: Teleme
       reply = reportFailure(logger, err, { user: command.user_id });
     }
     await foregroundIdle();
-    await respond({ response_type: 'ephemeral', ...reply });
+    try {
+      await respond({ response_type: 'ephemeral', ...reply });
+    } catch (err) {
+      // Slack refused the answer itself (a card it will not take): the person still hears something.
+      const coded = toCodedError(err);
+      logger.error('Slack refused the /telemetry answer', { user: command.user_id, code: coded.code, err: coded });
+      await respond({ response_type: 'ephemeral', ...failureMessage('Slack would not show the answer I made for that.', 'Please tell the data team in #analytics.') }).catch((e: unknown) =>
+        logger.warn('could not answer /telemetry', { err: toCodedError(e) }),
+      );
+    }
   };
 }
 

@@ -56,6 +56,16 @@ describe('telemetry views', () => {
     expect(textOf(many.blocks)).toContain('288 more instances');
     const none = telemetryCardMessage(telemetry([]), { shareable: true });
     expect(textOf(none.blocks)).toContain('No instances on record');
+    // A customer with hundreds of aliases, some of them long (and full of what escaping grows).
+    const aliases = Array.from({ length: 300 }, (_, i) => `Acme & <Subsidiary> ${i} ${'x'.repeat(i % 7 === 0 ? 400 : 10)}`);
+    const named = telemetryCardMessage({ ...telemetry([instance(1, 'full')]), customer: { ...acme, aliases } }, { shareable: true });
+    expect(blockKitViolations(named.blocks)).toEqual([]);
+    expect(blocksToText({ blocks: named.blocks })).toMatch(/Also known as .*Acme & <Subsidiary> 0 .*291 more/s);
+  });
+
+  it('says how far back a last ping was looked for: the lookback, at least the window', () => {
+    expect(textOf(telemetryCardMessage({ ...telemetry([instance(1, 'none')]), windowDays: 180, lookbackDays: 180 }, { shareable: true }).blocks)).toContain('none in the last 180 days');
+    expect(textOf(telemetryCardMessage({ ...telemetry([instance(1, 'none')]), windowDays: 30, lookbackDays: 90 }, { shareable: true }).blocks)).toContain('none in the last 90 days');
   });
 
   it('picks with buttons for a few and a select for many, within limits', () => {

@@ -18,6 +18,8 @@ const HOSTING_LABEL: Record<Hosting, string> = {
 
 /** Instances beyond this many are summarized, to stay well inside 50 blocks. */
 const MAX_INSTANCES_SHOWN = 12;
+/** Domain and aliases shown under the verdict; the rest are counted. */
+const MAX_NAMES_SHOWN = 10;
 
 /** "Looker: the server instances overview …" with "Looker" linked to the instance when it is configured. */
 function whereToLookText(whereToLook: string, lookerUrl: string | null): string {
@@ -37,9 +39,9 @@ function stoppedPinging(lastPingAt: Date, windowDays: number): Pick<LevelInfo, '
   };
 }
 
-function instanceBlocks(i: InstanceTelemetry, now: Date, windowDays: number, lookerUrl: string | null): KnownBlock[] {
+function instanceBlocks(i: InstanceTelemetry, now: Date, windowDays: number, lookbackDays: number, lookerUrl: string | null): KnownBlock[] {
   const info: LevelInfo = i.level === 'none' && i.lastPingAt ? { ...LEVEL_INFO.none, ...stoppedPinging(i.lastPingAt, windowDays) } : LEVEL_INFO[i.level];
-  const lastPing = i.lastPingAt ? `${slackDate(i.lastPingAt)} (${ago(i.lastPingAt, now)})` : 'none in the last 90 days';
+  const lastPing = i.lastPingAt ? `${slackDate(i.lastPingAt)} (${ago(i.lastPingAt, now)})` : `none in the last ${lookbackDays} days`;
   return [
     {
       type: 'section',
@@ -76,7 +78,10 @@ export function telemetryCardMessage(t: CustomerTelemetry, opts: { shareable: bo
   const summary = instances.length === 0
     ? 'No instances on record for this customer.'
     : counts.map(([l, n]) => `${n} × ${LEVEL_INFO[l].label}`).join(', ');
-  const names = [customer.domain, ...customer.aliases].filter(Boolean).map((n) => escapeMrkdwn(n!));
+  // A customer may carry many (and long) aliases: the first few, each cut, keep the section within Slack's 3,000 characters.
+  const allNames = [customer.domain, ...customer.aliases].filter((n): n is string => Boolean(n));
+  const names = allNames.slice(0, MAX_NAMES_SHOWN).map((n) => escapeAndTruncate(n, 80));
+  if (allNames.length > MAX_NAMES_SHOWN) names.push(`${allNames.length - MAX_NAMES_SHOWN} more`);
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(verdict, 150) } },
     {
@@ -85,7 +90,7 @@ export function telemetryCardMessage(t: CustomerTelemetry, opts: { shareable: bo
     },
     { type: 'divider' },
   ];
-  for (const i of instances.slice(0, MAX_INSTANCES_SHOWN)) blocks.push(...instanceBlocks(i, t.generatedAt, t.windowDays, opts.lookerUrl ?? null));
+  for (const i of instances.slice(0, MAX_INSTANCES_SHOWN)) blocks.push(...instanceBlocks(i, t.generatedAt, t.windowDays, t.lookbackDays ?? Math.max(90, t.windowDays), opts.lookerUrl ?? null));
   if (instances.length > MAX_INSTANCES_SHOWN) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${instances.length - MAX_INSTANCES_SHOWN} more instances, not shown.` }] });
   }

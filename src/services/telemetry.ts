@@ -24,6 +24,8 @@ export interface CustomerTelemetry {
   customer: CustomerName;
   instances: InstanceTelemetry[];
   windowDays: number;
+  /** How far back the last ping is looked for (at least the window): "none in the last N days". */
+  lookbackDays?: number;
   /** When the warehouse's telemetry tables were last updated. */
   dataUpdatedAt: Date | null;
   generatedAt: Date;
@@ -161,7 +163,7 @@ export class TelemetryService {
     });
     // Best level first, then newest ping: the card shows the first 12, so the best are never the ones left out.
     instances.sort(compareInstances);
-    return { customer, instances, windowDays: this.opts.windowDays, dataUpdatedAt, generatedAt: now };
+    return { customer, instances, windowDays: this.opts.windowDays, lookbackDays: Math.max(LOOKBACK_DAYS, this.opts.windowDays), dataUpdatedAt, generatedAt: now };
   }
 
   /**
