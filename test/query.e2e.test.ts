@@ -316,6 +316,21 @@ describe('/query through the signed HTTP receiver', () => {
     expect(JSON.stringify(t.standin.modals(user).at(-1)!.blocks)).toContain('⚠ At most 200 characters (got 5,000)');
   });
 
+  it('tells the user once, privately, when Slack keeps refusing the upload until the delivery gives up', async () => {
+    t.standin.failNext('files.getUploadURLExternal', 'internal_error', 3);
+    const before = visibleCount();
+    await query('instances-by-hosting');
+    const told = () => t.standin.conversation(channel, { visibleTo: user }).filter((m) => m.ephemeral && /I could not post the result of instances-by-hosting/.test(blocksToText({ text: m.text, blocks: m.blocks ?? [] })));
+    await t.standin.waitFor(() => (told().length ? true : undefined), { timeoutMs: 30_000 });
+    expect(blocksToText({ text: told()[0]!.text, blocks: told()[0]!.blocks ?? [] })).toContain('Slack kept refusing it');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(told()).toHaveLength(1);
+    expect(visibleCount()).toBe(before);
+    // The job that told it is on record (durable), and done.
+    const jobs = await t.store.list<{ kind: string; state: string }>('jobs');
+    expect(jobs.filter((j) => j.data.kind === 'query.gave_up').map((j) => j.data.state)).toContain('done');
+  }, 40_000);
+
   it('tells the user to invite the bot when the upload fails with not_in_channel, and keeps serving', async () => {
     t.standin.failNext('files.completeUploadExternal', 'not_in_channel');
     const r = await query('instances-by-hosting');

@@ -14,6 +14,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
 import { ChartRenderError, toCodedError } from '../errors.js';
 import { defineJob, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
+import { jobKey } from '../jobs/model.js';
 import { QUERY_DELIVER_JOB, type QueryDelivery, type QueryOutput, type QueryService } from '../services/query.js';
 import { failureMessage, type MessageBody } from '../../views/common.js';
 import { toCsv } from '../charts/spec.js';
@@ -53,15 +54,29 @@ export function queryDeliveryJobKinds(deps: QueryDeliveryDeps): Record<string, J
   return {
     [QUERY_DELIVER_JOB]: defineJob<QueryDelivery>({
       handler: (ctx) => deliver(deps, ctx),
-      onGiveUp: (ctx, failure) => {
-        void tellPrivately(deps.gateway.client, deps.logger, ctx.payload, failureMessage(`I could not post the result of ${ctx.payload.q}.`, failure.code === 'slack_api_failed' ? 'Slack kept refusing it; please try again later.' : 'Please try again in a minute.'));
-        return undefined;
+      // Telling is a job of its own, committed with the give-up: said once, even if the process dies right then
+      // (onGiveUp runs inside the give-up's transaction, which the store may run again).
+      onGiveUp: (ctx, failure) => async (_tx, enqueue) => {
+        const d = ctx.payload;
+        await enqueue({ key: jobKey(QUERY_GAVE_UP_JOB, ctx.key), kind: QUERY_GAVE_UP_JOB, payload: { channel: d.channel, userId: d.userId, threadTs: d.threadTs, q: d.q, slack: failure.code === 'slack_api_failed' } });
       },
       // A person is waiting: a few quick retries, then say so.
       retry: { maxAttempts: 3, baseMs: 1_000, maxMs: 10_000 },
     }),
+    [QUERY_GAVE_UP_JOB]: defineJob<QueryGaveUp>({
+      handler: async (ctx) => {
+        const d = ctx.payload;
+        await tellPrivately(deps.gateway.client, deps.logger, d, failureMessage(`I could not post the result of ${d.q}.`, d.slack ? 'Slack kept refusing it; please try again later.' : 'Please try again in a minute.'));
+        return {};
+      },
+      retry: { maxAttempts: 3, baseMs: 1_000, maxMs: 10_000 },
+    }),
   };
 }
+
+/** The job that tells the requester a delivery gave up. */
+const QUERY_GAVE_UP_JOB = 'query.gave_up';
+type QueryGaveUp = { channel: string; userId: string; threadTs: string | null; q: string; slack: boolean };
 
 async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>): Promise<JobOutcome> {
   const { queries, gateway, logger } = deps;
