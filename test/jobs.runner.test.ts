@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
-import type { Store } from '../src/ports/store.js';
+import type { Store, StoreTx } from '../src/ports/store.js';
 import { silentLogger } from '../src/logger.js';
 import { JobRunner, PermanentJobError, UNKNOWN_KIND_GRACE_MS, type JobKind } from '../src/jobs/runner.js';
 import { JOBS, enqueue, type JobDoc, type JobSpec } from '../src/jobs/model.js';
@@ -305,6 +305,50 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       // Never claimed again: it does not fail every later run.
       c.advance(3_600_000);
       expect((await r.runDue()).ran).toBe(0);
+    });
+
+    it('keeps the give-up record when the store fails the give-up itself: the job is given up again, with it, after its lease', async () => {
+      // The store as it is, except that the first transaction writing the record fails (Firestore timed out).
+      let failOnce = true;
+      const flaky: Store = Object.assign(Object.create(store) as Store, {
+        runTransaction: (<T>(body: (tx: StoreTx) => Promise<T>) =>
+          store.runTransaction(async (tx) => {
+            let recorded = false;
+            const watched = new Proxy(tx, {
+              get(target, prop) {
+                if (prop === 'put') return (collection: string, id: string, data: never) => ((recorded ||= collection === 'requests'), target.put(collection, id, data));
+                const v = (target as unknown as Record<string | symbol, unknown>)[prop];
+                return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+              },
+            });
+            const out = await body(watched);
+            if (recorded && failOnce) {
+              failOnce = false;
+              throw Object.assign(new Error('firestore: transaction failed: 4 DEADLINE_EXCEEDED'), { code: 'store_failed' });
+            }
+            return out;
+          })) as Store['runTransaction'],
+      });
+      const r = new JobRunner({ store: flaky, logger: silentLogger, now: c.now, random: () => 0.5, leaseMs: 10_000, concurrency: 2 });
+      runners.push(r);
+      r.register('grant', {
+        handler: async () => {
+          throw new PermanentJobError('the Looker user is disabled');
+        },
+        onGiveUp: (_ctx, failure) => async (tx) => {
+          tx.put('requests', 'la_2', { grantError: failure.message });
+        },
+      });
+      await add({ key: 'grant:2', kind: 'grant', payload: {} });
+      c.advance(1);
+      await r.runDue();
+      expect(failOnce).toBe(false);
+      expect(await store.get('requests', 'la_2')).toBeNull();
+      expect((await job('grant:2'))!.state).toBe('pending');
+      c.advance(11_000);
+      await drain(r);
+      expect(await job('grant:2')).toMatchObject({ state: 'failed' });
+      expect((await store.get('requests', 'la_2'))?.data).toEqual({ grantError: 'the Looker user is disabled' });
     });
 
     it('goes on with the other due jobs when the store fails one job\'s claim, and runs that job at a later run', async () => {

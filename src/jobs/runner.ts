@@ -544,9 +544,14 @@ export class JobRunner {
           } catch (e) {
             ctx.logger.error('onGiveUp failed', { err: toCodedError(e) });
           }
-          await record?.(tx, async (spec) => {
-            await enqueue(tx, spec, at);
-          });
+          try {
+            await record?.(tx, async (spec) => {
+              await enqueue(tx, spec, at);
+            });
+          } catch (e) {
+            // The record itself threw (a payload of an older shape): not the store's trouble, which propagates.
+            throw new RecordFailed(e);
+          }
         }
         const resume = kind.resumeAt?.(ctx);
         if (resume) {
@@ -561,16 +566,34 @@ export class JobRunner {
     try {
       ok = await giveUp(true, failure.message);
     } catch (e) {
-      // What the kind records of a failure could not be committed (a payload an older version wrote, a value
-      // the store refuses): the job still ends, with its audit entry, instead of being claimed, failing here
-      // and failing the whole run again after every lease.
-      const recordError = toCodedError(e);
+      // The store failed (a timeout, a lost race): the job stays claimed and is given up again, with its record,
+      // after its lease. A record lost for good would leave a request "approved" or a rerun "running" forever.
+      const cause = findRecordFailed(e);
+      if (!cause) throw e;
+      // What the kind records of a failure threw (a payload an older version wrote): the job still ends, with
+      // its audit entry, instead of being claimed, failing here and failing the whole run again after every lease.
+      const recordError = toCodedError(cause.cause);
       ctx.logger.error('could not record what a failed job leaves behind; ending it without that', { err: recordError });
       ok = await giveUp(false, safeSummary(`${failure.message} (and its failure could not be recorded: ${recordError.message})`));
     }
     if (ok) this.kick();
     return ok ? 'failed' : 'not_claimed';
   }
+}
+
+/** What a kind's give-up record threw, carried out of the give-up transaction. */
+class RecordFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the give-up record threw');
+  }
+}
+
+/** The RecordFailed in an error's cause chain (a store adapter may wrap what its transaction body threw). */
+function findRecordFailed(err: unknown): RecordFailed | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof RecordFailed) return e;
+  }
+  return undefined;
 }
 
 /** A failure message cut to a short line: what the logs already hold in full stays out of the store. */
