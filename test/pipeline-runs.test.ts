@@ -171,7 +171,12 @@ describe('Fivetran adapter', () => {
     fake.failNext('GET', /poll-errors$/, 502, { times: 2, page: true });
     await expect(fivetran.status(started.run)).rejects.toMatchObject({ reason: 'unavailable', retryable: true, message: 'Fivetran answered 502: no details' });
     fake.failNext('GET', /poll-errors$/, 404, { page: true });
-    await expect(fivetran.status(started.run)).rejects.toMatchObject({ name: 'PipelineError', status: 404 });
+    await expect(fivetran.status(started.run)).rejects.toMatchObject({ name: 'PipelineError', status: 404, reason: 'unavailable', retryable: true });
+    // A proxy's 401/403 page is no answer either; Fivetran's own refusal (its JSON code) ends the following.
+    fake.failNext('GET', /poll-errors$/, 403, { page: true });
+    await expect(fivetran.status(started.run)).rejects.toMatchObject({ status: 403, reason: 'unavailable', retryable: true });
+    fake.failNext('GET', /poll-errors$/, 401);
+    await expect(fivetran.status(started.run)).rejects.toMatchObject({ status: 401, reason: 'forbidden', retryable: false });
   });
 
   it('ends a run whose connection was deleted while it was followed, rather than polling it until the timeout', async () => {
@@ -372,7 +377,11 @@ describe('BigQuery Data Transfer adapter', () => {
     if (!started.ok) throw new Error(started.message);
     fake.failNext('GET', /\/runs\/[^/]+$/, 503, { times: 2 });
     await expect(dts.status(started.run)).rejects.toMatchObject({ code: 'pipeline_failed', reason: 'unavailable', retryable: true });
-    await expect(dts.status({ ...started.run, runId: `${started.run.runId}x` })).rejects.toMatchObject({ reason: 'not_found', retryable: false });
+    // Google's own 404 (its JSON error): the run is gone, and so is any end of it.
+    await expect(dts.status({ ...started.run, runId: `${started.run.runId}x` })).resolves.toMatchObject({ state: 'failed', message: expect.stringMatching(/no longer knows this run/) });
+    // Google's own refusal of our credentials ends the following; a proxy's page of any status is only no answer.
+    fake.failNext('GET', /\/runs\/[^/]+$/, 403);
+    await expect(dts.status(started.run)).rejects.toMatchObject({ reason: 'forbidden', retryable: false });
   });
 
   it('recentRun: the run requested at or after `since`, across pages and whatever the order; null when none', async () => {

@@ -109,6 +109,15 @@ describe('reruns through Fivetran', () => {
     expect(syncs('hubspot_daily').length).toBe(before + 4);
   });
 
+  it('asks again later when a proxy answers the look before the sync with a page (even a 200): nothing started, then the sync runs', async () => {
+    fivetran.addConnection('hubspot_daily', { syncMs: 10 });
+    const before = syncs('hubspot_daily').length;
+    fivetran.failNext('GET', /hubspot_daily$/, 200, { page: true });
+    const { message } = await rerun('hubspot', /Freshness check/, 20_000);
+    expect(render(message)).toMatch(/succeeded/);
+    expect(syncs('hubspot_daily').length).toBe(before + 1);
+  });
+
   it('after two 500s to POST /sync (which may have started a sync) asks Fivetran, then starts the sync', async () => {
     fivetran.addConnection('hubspot_daily', { syncMs: 100 });
     fivetran.failNext('POST', /hubspot_daily\/sync$/, 500, { times: 2 });

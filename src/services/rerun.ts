@@ -245,10 +245,11 @@ export class RerunService {
       doc = marked.doc.data;
     }
     started ??= await this.opts.runs.start(source.rerun, { force: doc.force });
-    if (!started.ok && started.reason === 'rate_limited' && started.retryable !== false) {
-      // The service asks us to wait: the runner waits (its Retry-After) and tries again, holding no worker meanwhile;
+    if (!started.ok && !started.maybeStarted && started.retryable === true) {
+      // Nothing was started, and asking again may work (rate limited; the service or a proxy in front of it did
+      // not answer): the runner waits (Retry-After, or its backoff) and tries again, holding no worker meanwhile;
       // after its last attempt onGiveUp reports the failure.
-      throw new PipelineError(started.message, { reason: 'rate_limited', retryable: true, ...(started.retryAfterMs !== undefined ? { retryAfterMs: started.retryAfterMs } : {}) });
+      throw new PipelineError(started.message, { reason: started.reason === 'rate_limited' ? 'rate_limited' : 'unavailable', retryable: true, ...(started.retryAfterMs !== undefined ? { retryAfterMs: started.retryAfterMs } : {}) });
     }
     if (!started.ok && started.maybeStarted && started.retryable !== false) {
       // The run may exist: not a failure yet. The job runs again (with backoff) and adopts it through recentRun
@@ -284,10 +285,9 @@ export class RerunService {
       status = await this.opts.runs.status(doc.run);
     } catch (err) {
       const coded = toCodedError(err);
-      // A refusal waiting will not fix (the API key was revoked, or lost its rights to the connection): say so now,
-      // not "timed out" an hour later. A 404 is not one: it may be a proxy's page (the adapters read the vendor's own).
-      const reason = (err as { reason?: unknown }).reason;
-      if ((err as { retryable?: unknown }).retryable === false && (reason === 'rejected' || reason === 'forbidden')) {
+      // The vendor's own refusal of our credentials (the API key was revoked, or lost its rights to the connection;
+      // the adapters tell it from a proxy's page, which is only no answer): say so now, not "timed out" an hour later.
+      if ((err as { retryable?: unknown }).retryable === false && (err as { reason?: unknown }).reason === 'forbidden') {
         ctx.logger.warn('rerun status refused; the rerun ends', { source: doc.sourceId, code: coded.code, err: coded });
         return this.finish(runKey, { phase: 'failed', error: coded.message });
       }

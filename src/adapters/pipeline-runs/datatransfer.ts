@@ -23,7 +23,7 @@
 import { PipelineError } from '../../errors.js';
 import type { PipelineRuns, RunHandle, RunStatus, StartResult } from '../../ports/pipeline-runs.js';
 import type { RerunTarget } from '../../sources/catalog.js';
-import { obj, requestJson, serviceMessage, withRetries, type JsonResponse } from './http.js';
+import { followFailureReason, obj, requestJson, serviceMessage, withRetries, type JsonResponse } from './http.js';
 
 /** Headers that authenticate a request (e.g. `{ authorization: 'Bearer …' }`). */
 export type AuthHeaders = () => Promise<Record<string, string>>;
@@ -91,7 +91,8 @@ export class DataTransferRuns implements PipelineRuns {
       try {
         headers = await this.opts.authHeaders();
       } catch (err) {
-        throw new PipelineError('could not get Google credentials for the Data Transfer API', { reason: 'rejected', cause: err });
+        // Usually the metadata server's hiccup on Cloud Run: try again (a missing setup fails every attempt, and says so).
+        throw new PipelineError('could not get Google credentials for the Data Transfer API', { reason: 'unavailable', cause: err });
       }
       return requestJson(this.base + path, { method, headers, body, timeoutMs: this.opts.timeoutMs ?? 20_000, service: 'BigQuery Data Transfer' });
     }, this.opts.maxRetryWaitMs ?? 30_000, { retryServerErrors: idempotent });
@@ -153,7 +154,11 @@ export class DataTransferRuns implements PipelineRuns {
       return { state: 'failed', message: `BigQuery Data Transfer no longer knows this run: it or its transfer config was deleted while it was followed (${serviceMessage(obj(res.body['error'])['message'], 'not found')}).` };
     }
     if (res.status !== 200) {
-      throw new PipelineError(`BigQuery Data Transfer answered ${res.status}: ${serviceMessage(obj(res.body['error'])['message'], 'no details')}`, { status: res.status, ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}) });
+      throw new PipelineError(`BigQuery Data Transfer answered ${res.status}: ${serviceMessage(obj(res.body['error'])['message'], 'no details')}`, {
+        status: res.status,
+        reason: followFailureReason(res.status, typeof obj(res.body['error'])['status'] === 'string'),
+        ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}),
+      });
     }
     switch (res.body['state']) {
       case 'SUCCEEDED':

@@ -22,10 +22,10 @@
  * "running" or "no run".
  * Facts: test/support/vendor-facts/fivetran.ts.
  */
-import { PipelineError } from '../../errors.js';
+import { PipelineError, type VendorFailureReason } from '../../errors.js';
 import type { PipelineRuns, RunHandle, RunStatus, StartResult } from '../../ports/pipeline-runs.js';
 import type { RerunTarget } from '../../sources/catalog.js';
-import { obj, requestJson, serviceMessage, withRetries, type JsonResponse } from './http.js';
+import { followFailureReason, obj, requestJson, serviceMessage, withRetries, type JsonResponse } from './http.js';
 
 export interface FivetranOptions {
   apiKey: string;
@@ -113,7 +113,7 @@ export class FivetranRuns implements PipelineRuns {
     if (res.status === 404 && /^NotFound/.test(str(res.body['code']) ?? '')) {
       return { state: 'failed', message: `Fivetran no longer knows this connection: it was deleted (or put out of the API key's reach) while the sync was followed (${serviceMessage(res.body['message'], 'not found')}).` };
     }
-    if (res.status !== 200) throw failure(res);
+    if (res.status !== 200) throw failure(res, followFailureReason(res.status, typeof res.body['code'] === 'string'));
     const { data, status } = connectionOf(res) ?? notFivetran();
     const succeededAt = str(data['succeeded_at']);
     const failedAt = str(data['failed_at']);
@@ -180,9 +180,10 @@ function notFivetran(): never {
 }
 
 /** A PipelineError for an answer other than 200 (the runner reads its reason and retryable). */
-function failure(res: JsonResponse): PipelineError {
+function failure(res: JsonResponse, reason?: VendorFailureReason): PipelineError {
   return new PipelineError(`Fivetran answered ${res.status}: ${serviceMessage(res.body['message'], 'no details')}`, {
     status: res.status,
+    ...(reason ? { reason } : {}),
     ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}),
   });
 }

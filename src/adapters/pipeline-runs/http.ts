@@ -2,7 +2,7 @@
  * The small HTTP client the pipeline adapters share: JSON in and out, a
  * timeout, Retry-After parsing, and errors that never carry credentials.
  */
-import { PipelineError } from '../../errors.js';
+import { PipelineError, reasonOfStatus, type VendorFailureReason } from '../../errors.js';
 import { parseRetryAfter } from '../retry-after.js';
 import { vendorSummary, withoutSecrets } from '../vendor-text.js';
 
@@ -85,4 +85,16 @@ export async function withRetries(send: () => Promise<JsonResponse>, maxRetryWai
     }
     return res;
   }
+}
+
+/**
+ * Why following a run failed, for an answer other than 200: `forbidden` (the
+ * caller ends the run) only for the vendor's own 401/403 (its JSON error, not
+ * a proxy's page); a proxy's or load balancer's page of any status is no
+ * answer (`unavailable`: ask again); 429 waits.
+ */
+export function followFailureReason(status: number, vendorJson: boolean): VendorFailureReason {
+  if (status === 429) return 'rate_limited';
+  if ((status === 401 || status === 403) && vendorJson) return 'forbidden';
+  return vendorJson && status < 500 ? reasonOfStatus(status) : 'unavailable';
 }
