@@ -627,6 +627,36 @@ describe('/looker-access with Looker connected', () => {
     expect(text(thread.at(-1))).toContain('expired: I removed the Develop roles');
   });
 
+  it('says it found nothing to remove when an admin took the roles by hand and the first revoke attempt failed before asking Looker to', async () => {
+    showBotLogsOnFailure(() => [t]);
+    const email = 'riley.byhand@example.com';
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '3' }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    await d.click(ALEX, request, ActionIds.lookerAccessApprove);
+    const approved = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grant));
+    looker.userByEmail(email)!.role_ids = ['2']; // an admin took Develop away in Looker's UI
+    let failed = false;
+    looker.onApplied = (c) => {
+      if (!failed && c.method === 'GET' && /\/users\/[^/]+\/roles$/.test(c.path)) {
+        failed = true;
+        throw new Error('Looker had a moment');
+      }
+    };
+    try {
+      for (let i = 1; i <= 4 && !(await d.requests()).find((r) => r.id === request.id && r.revokedRoleIds !== null); i++) {
+        t.setTime(Date.parse(approved.expiresAt!) + i * 10 * 60_000);
+        await t.drain();
+      }
+    } finally {
+      looker.onApplied = undefined;
+      t.setTime(Date.now());
+    }
+    expect(failed).toBe(true);
+    expect((await d.requests()).find((r) => r.id === request.id)).toMatchObject({ status: 'expired', revokedRoleIds: [] });
+    const thread = t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === request.ts);
+    expect(text(thread.at(-1))).toContain('found no Develop role left to remove');
+  });
+
   it('serializes grants to the same Looker user: two approvals at once lose no role and create one user', async () => {
     const email = 'casey.concurrent@example.com';
     const made = await Promise.all([

@@ -66,5 +66,5 @@ export interface LookerAdmin {
    */
   grant(grant: LookerGrant): Promise<LookerGrantResult>;
   /** Removes these roles from the user, keeping every other role. */
-  revokeRoles(input: { lookerUserId: string; roleIds: string[] }): Promise<LookerRevokeResult>;
+  revokeRoles(input: { lookerUserId: string; roleIds: string[]; beforeChange?: (removing: string[]) => Promise<void> }): Promise<LookerRevokeResult>;
 }

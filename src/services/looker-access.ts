@@ -116,6 +116,8 @@ export type LookerAccessRequest = {
   reminderSentAt: string | null;
   expiredAt: string | null;
   revokedRoleIds: string[] | null;
+  /** Roles a revoke attempt asked Looker to remove, stored just before it did (absent until then). */
+  revokeSentRoleIds?: string[];
   /** Roles left in place at expiry because another live request for the same Looker user still grants them. */
   keptRoleIds?: string[] | null;
   /** That request (the one granting them longest). */
@@ -600,14 +602,20 @@ export class LookerAccessService {
       const { remove, kept } = rolesToRevoke({ levelRoleIds: elevatedRolesOf(r.level, ids), baselineRoleIds: baseline, stillGrantedRoleIds: still });
       // A grant that gave up has no Looker user on record: the user is looked up by email (none: nothing to take back).
       const lookerUserId = r.grant?.lookerUserId ?? (remove.length ? (await this.opts.looker.userAccess(r.email))?.lookerUserId : undefined);
-      const revoked = remove.length && lookerUserId ? await this.opts.looker.revokeRoles({ lookerUserId, roleIds: remove }) : { applied: true as const, removedRoleIds: [] };
+      // Which roles are about to go is stored before Looker is asked to take them: a retry after a lost answer
+      // finds them gone, and knows it was this request that took them.
+      const beforeChange = async (removing: string[]) => {
+        await this.opts.store.transition<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id, (d) => d.revokedRoleIds === null, (d) => ({ revokeSentRoleIds: [...new Set([...(d.revokeSentRoleIds ?? []), ...removing])] }));
+      };
+      const revoked = remove.length && lookerUserId ? await this.opts.looker.revokeRoles({ lookerUserId, roleIds: remove, beforeChange }) : { applied: true as const, removedRoleIds: [] };
       // The request that keeps the roles longest, to name in the thread and the DM.
       const keeper = kept.length
         ? others.filter((o) => accessFor(o.level, ids).roleIds.some((role) => kept.includes(role))).sort((a, b) => until(b) - until(a))[0]
         : undefined;
-      // On a retry, roles found gone were most likely taken by the attempt whose answer was lost (Looker applied
-      // the PUT): saying "found none left to remove" would tell the admins someone else did it.
-      const removed = !revoked.applied ? [] : ctx.attempt > 1 && remove.length && lookerUserId ? [...remove] : revoked.removedRoleIds;
+      // Roles an earlier attempt sent for removal and now gone were taken by it (Looker applied the PUT, and its
+      // answer was lost): saying "found none left to remove" would tell the admins someone else did it.
+      const sentBefore = (r.revokeSentRoleIds ?? []).filter((role) => remove.includes(role));
+      const removed = !revoked.applied ? [] : [...new Set([...sentBefore, ...revoked.removedRoleIds])];
       return { remove, kept, keeper, others, removed };
     });
     const { remove, kept, keeper, others, removed } = work;

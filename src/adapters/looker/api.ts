@@ -159,10 +159,13 @@ export class LookerApiAdmin implements LookerAdmin {
     return { lookerUserId: user.id, roleIds: await this.directRoles(user.id), groupIds: [...(user.group_ids ?? [])] };
   }
 
-  async revokeRoles(input: { lookerUserId: string; roleIds: string[] }): Promise<LookerRevokeResult> {
+  async revokeRoles(input: { lookerUserId: string; roleIds: string[]; beforeChange?: (removing: string[]) => Promise<void> }): Promise<LookerRevokeResult> {
     const current = await this.directRoles(input.lookerUserId);
     const { roleIds, removed } = rolesWithout(current, input.roleIds);
-    if (removed.length > 0) await this.call('PUT', `/users/${enc(input.lookerUserId)}/roles`, { body: roleIds });
+    if (removed.length > 0) {
+      await input.beforeChange?.(removed);
+      await this.call('PUT', `/users/${enc(input.lookerUserId)}/roles`, { body: roleIds });
+    }
     return { applied: true, removedRoleIds: removed };
   }
 
