@@ -23,7 +23,7 @@ import { openEmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
 import { SlackStandin, type StandinUser, type StoredMessage } from '../src/slack-standin/server.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import { ActionIds, BlockIds } from '../src/ids.js';
-import { SUBSCRIPTIONS, type Subscription } from '../src/services/subscriptions.js';
+import { SUBSCRIPTIONS, runJob, type Subscription } from '../src/services/subscriptions.js';
 import type { Store } from '../src/ports/store.js';
 import { subscriptionSavedMessage } from '../views/subscriptions.js';
 
@@ -423,6 +423,12 @@ describe('scheduled deliveries', () => {
     expect(d.posts(CHANNEL, ref(sub))).toHaveLength(1);
     await d.tick('2026-12-21T18:00:20Z');
     expect(d.posts(CHANNEL, ref(sub))).toHaveLength(2);
+    // A due run whose job has ended without moving the subscription on (it failed with no record): an edit
+    // follows the schedule from now on, rather than keeping a time nothing will run.
+    t.setTime(at('2026-12-22T18:00:20Z'));
+    const key = runJob(sub, at('2026-12-22T18:00:00Z')).key;
+    await t.store.transition('jobs', key, () => true, () => ({ state: 'failed', runAt: null }));
+    expect(await t.bot.services.subscriptions.update(sub.id, BLAKE, { ...draft, schedule: { ...draft.schedule, time: '10:00' } })).toMatchObject({ ok: true, subscription: { nextRunAt: at('2026-12-23T18:00:00Z') } });
     await t.bot.services.subscriptions.remove(sub.id, BLAKE);
   });
 

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
 import type { Directory } from '../ports/directory.js';
-import { enqueue, jobKey, type JobSpec } from '../jobs/model.js';
+import { JOBS, enqueue, jobKey, type JobDoc, type JobSpec } from '../jobs/model.js';
 import { checkSchedule, describeSchedule, nextRun, type Schedule, type ScheduleField, type ScheduleInput } from '../domain/schedule.js';
 import { checkCondition, type AlertCondition, type AlertState, type ConditionField } from '../domain/alert-condition.js';
 import type { SavedQuery } from '../catalog/catalog.js';
@@ -309,8 +309,11 @@ export class SubscriptionService {
       // happens, with the new settings, if the new schedule has a run at that instant too (the schedule was kept,
       // and the query, format or channel changed): moving it would drop today's delivery. A new time of day is
       // followed from now on.
+      // Only while its job is still waiting to carry it out: a run whose job has ended (done, or failed without a
+      // record) would otherwise keep the subscription on a time nothing will run.
       const dueAt = fresh.status === 'active' && fresh.nextRunAt !== null && fresh.nextRunAt <= now ? fresh.nextRunAt : null;
-      const due = dueAt !== null && nextRun(checked.value.schedule, new Date(dueAt - 1)).getTime() === dueAt ? { nextRunAt: dueAt } : {};
+      const dueJob = dueAt !== null ? (await tx.get<JobDoc>(JOBS, runJob(fresh, dueAt).key))?.data : undefined;
+      const due = dueAt !== null && dueJob?.state === 'pending' && nextRun(checked.value.schedule, new Date(dueAt - 1)).getTime() === dueAt ? { nextRunAt: dueAt } : {};
       const updated: Subscription = { ...fresh, ...checked.value, ...runState, ...paused, ...due, updatedAt: now };
       tx.put(SUBSCRIPTIONS, id, updated);
       tx.audit({ actor, action: 'subscription.updated', subject: id, before: fresh, after: updated });
