@@ -258,6 +258,9 @@ describe('alerts and reruns', () => {
     const messages = rerunMessages('Salesforce').slice(before);
     expect(messages).toHaveLength(1);
     expect(messages[0]!.thread_ts).toBe(alert.ts);
+    // Chosen once and kept with the rerun, so a later retry looks there whatever the alert does next.
+    const reruns = (await t.store.list<{ sourceId: string; startedAt: string; threadTs?: string | null }>('reruns')).map((d) => d.data).filter((d) => d.sourceId === 'salesforce');
+    expect(reruns.sort((a, b) => a.startedAt.localeCompare(b.startedAt)).at(-1)!.threadTs).toBe(alert.ts);
   });
 });
 

@@ -42,6 +42,8 @@ export interface RerunDoc extends StoreDoc {
   sourceId: string;
   requestedBy: string;
   force: boolean;
+  /** The alert thread its message goes in (null: the channel), chosen before its first post; absent until then. */
+  threadTs?: string | null;
   phase: RerunPhase;
   startedAt: string;
   finishedAt: string | null;
@@ -204,6 +206,20 @@ export class RerunService {
   }
 
   /** Records where the rerun's message is, and links the source's open alert to it, with the job that posted it. */
+  /**
+   * The thread the rerun's message goes in: chosen once, and stored before its
+   * first post, so a retry after a lost answer looks where that post went,
+   * whatever the alert has done since.
+   */
+  async threadOf(runKey: string, choose: () => Promise<string | null>): Promise<string | null> {
+    const doc = await this.get(runKey);
+    if (doc && doc.threadTs !== undefined) return doc.threadTs;
+    const chosen = await choose();
+    const res = await this.opts.store.transition<RerunDoc>(RERUNS, runKey, (d) => d.threadTs === undefined, () => ({ threadTs: chosen }));
+    if (res.ok) return chosen;
+    return res.reason === 'precondition_failed' ? (res.current.data.threadTs ?? null) : chosen;
+  }
+
   async recordMessage(tx: StoreTx, runKey: string, where: { channel: string; ts: string; link: string | null }): Promise<void> {
     const current = (await tx.get<RerunDoc>(RERUNS, runKey))?.data;
     if (!current) return;

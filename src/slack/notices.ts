@@ -269,7 +269,7 @@ class NoticeDelivery {
     }
     const channel = reruns.channel;
     if (!channel) return {};
-    const threadTs = alertThreadAt(await alerts.get(source.id), channel, Date.parse(doc.startedAt));
+    const threadTs = await reruns.threadOf(runKey, async () => alertThreadAt(await alerts.get(source.id), channel, Date.parse(doc.startedAt)));
     const posted = await this.post(ctx, { channel, threadTs }, content, `rerun.message:${runKey}`);
     const link = await this.deps.gateway.permalink(posted);
     return { commit: (tx: StoreTx) => reruns.recordMessage(tx, runKey, { ...posted, link }) };
