@@ -291,6 +291,12 @@ describe('LookerApiAdmin', () => {
     // A proxy's HTML error page is no JSON: the status says what happened.
     looker.failNextWithPage('GET', /\/users\/search$/, 502);
     await expect(admin.userAccess('alex@example.com')).rejects.toMatchObject({ status: 502, reason: 'unavailable', retryable: true, message: expect.stringMatching(/answered 502$/) });
+    // A portal's page with 200 in place of Looker's answer (or its login's) is no answer either, not a refusal.
+    looker.failNextWithPage('GET', /\/users\/search$/, 200);
+    await expect(admin.userAccess('alex@example.com')).rejects.toMatchObject({ status: 200, reason: 'unavailable', retryable: true });
+    const another = new LookerApiAdmin({ baseUrl: looker.url, clientId: FakeLookerDefaults.clientId, clientSecret: FakeLookerDefaults.clientSecret });
+    looker.failNextWithPage('POST', /\/login$/, 200);
+    await expect(another.userAccess('alex@example.com')).rejects.toMatchObject({ status: 200, reason: 'unavailable', retryable: true });
     // Looker was asked once more each time, and answers as usual now.
     expect(await admin.userAccess('alex@example.com')).toMatchObject({ lookerUserId: '1' });
   });

@@ -219,7 +219,9 @@ export class LookerApiAdmin implements LookerAdmin {
       throw await this.failure('POST', '/login', res, reason);
     }
     const json = parseJson(await this.body('POST', '/login', res)) as { access_token?: unknown; expires_in?: unknown } | null;
-    if (!json || typeof json.access_token !== 'string' || !json.access_token) {
+    // A body that is not JSON (a portal's or proxy's page) is no answer: try again. Looker's JSON without a token is a refusal.
+    if (!json) throw new LookerError('Looker POST /login answered with a body that is not JSON (a proxy\'s page?)', { status: res.status, reason: 'unavailable' });
+    if (typeof json.access_token !== 'string' || !json.access_token) {
       throw new LookerError('Looker POST /login answered without an access_token', { status: res.status, reason: 'rejected' });
     }
     const expiresIn = typeof json.expires_in === 'number' && json.expires_in > 0 ? json.expires_in : 3600;
@@ -246,7 +248,8 @@ export class LookerApiAdmin implements LookerAdmin {
     try {
       return JSON.parse(text) as T;
     } catch (err) {
-      throw new LookerError(`Looker ${method} ${path} answered ${res.status} with a body that is not JSON`, { status: res.status, reason: 'rejected', cause: err });
+      // A portal's or proxy's page in place of Looker's answer: no answer (try again), not a refusal that ends a grant.
+      throw new LookerError(`Looker ${method} ${path} answered ${res.status} with a body that is not JSON (a proxy's page?)`, { status: res.status, reason: 'unavailable', cause: err });
     }
   }
 
