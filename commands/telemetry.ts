@@ -111,12 +111,20 @@ export function telemetryShareAction({ telemetry, clicks, logger, lookerUrl = nu
         await respond({ response_type: 'ephemeral', replace_original: false, ...failureMessage('That customer is no longer in the warehouse.', 'Run the command again.') });
         return;
       }
-      await respond({ response_type: 'in_channel', replace_original: false, ...telemetryCardMessage(card, { shareable: false, sharedBy: body.user.id, lookerUrl }) });
+      // From here the card may reach the channel even if Slack's answer does not come back: the click stays used.
       shared = true;
+      await respond({ response_type: 'in_channel', replace_original: false, ...telemetryCardMessage(card, { shareable: false, sharedBy: body.user.id, lookerUrl }) });
       await respond({ delete_original: true });
     } catch (err) {
+      if (shared) {
+        // Slack may have posted it: another click could post it twice, so the person is told to look first.
+        const coded = toCodedError(err);
+        logger.warn('a telemetry share was not confirmed by Slack', { user: body.user.id, code: coded.code, err: coded });
+        await respond({ response_type: 'ephemeral', replace_original: false, ...failureMessage('Slack did not confirm the share.', 'Look in the channel: the card may be there already.') }).catch(() => undefined);
+        return;
+      }
       // Nothing reached the channel: the person is told to try again, and that click must then work.
-      if (!shared) await clicks.forget(once).catch((e: unknown) => logger.warn('could not forget a failed share click', { err: toCodedError(e) }));
+      await clicks.forget(once).catch((e: unknown) => logger.warn('could not forget a failed share click', { err: toCodedError(e) }));
       await respond({ response_type: 'ephemeral', replace_original: false, ...reportFailure(logger, err, { user: body.user.id }) });
     }
   };
