@@ -40,6 +40,19 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       runners.push(r);
       return r;
     };
+    /** A runner with a `slow:1` job due that holds its run open until `release()`, and a `say` kind that records its word. */
+    const slowAndSay = async () => {
+      const r = runner();
+      const seen: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      r.register('slow', { handler: async () => { started(); await gate; } });
+      r.register('say', { handler: async (ctx) => void seen.push(String(ctx.payload['word'])) });
+      await add({ key: 'slow:1', kind: 'slow', payload: {} });
+      return { r, seen, release, running };
+    };
     const job = async (key: string) => (await store.get<JobDoc>(JOBS, key))?.data;
     const add = (spec: JobSpec) => store.runTransaction((tx) => enqueue(tx, spec, c.at()));
 
@@ -108,15 +121,7 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
     });
 
     it('runs every job enqueued and kicked while a run is under way, once each', async () => {
-      const r = runner();
-      const seen: string[] = [];
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      let started!: () => void;
-      const running = new Promise<void>((resolve) => (started = resolve));
-      r.register('slow', { handler: async () => { started(); await gate; } });
-      r.register('say', { handler: async (ctx) => void seen.push(String(ctx.payload['word'])) });
-      await add({ key: 'slow:1', kind: 'slow', payload: {} });
+      const { r, seen, release, running } = await slowAndSay();
       r.kick();
       await running;
       // Kicked one by one while the slow job holds the run open (no poll timer: only that run and the runs kicked can run them).
@@ -176,15 +181,7 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
     });
 
     it('runs a job kicked while a tasks call waits for the run under way, even when that call\'s budget is spent by then', async () => {
-      const r = runner();
-      const seen: string[] = [];
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      let started!: () => void;
-      const running = new Promise<void>((resolve) => (started = resolve));
-      r.register('slow', { handler: async () => { started(); await gate; } });
-      r.register('say', { handler: async (ctx) => void seen.push(String(ctx.payload['word'])) });
-      await add({ key: 'slow:1', kind: 'slow', payload: {} });
+      const { r, seen, release, running } = await slowAndSay();
       // A run whose slow job (a chart, a query) outlasts its budget.
       const first = r.runDue({ budgetMs: 50 });
       await running;

@@ -596,18 +596,21 @@ describe('/looker-access with Looker connected', () => {
     expect(text(thread.at(-1))).toContain('expired: I removed the Develop roles');
   });
 
-  it('says it removed the roles when Looker took them away and its answer was lost (the retry finds none left)', async () => {
-    showBotLogsOnFailure(() => [t]);
-    const email = 'riley.lostrevoke@example.com';
+  /**
+   * An elevated request approved for `email`, then expired with Looker failing one call of its revoke
+   * (`fails`: the call, once, after Looker applied it); `before` runs between the grant and the expiry.
+   */
+  async function expireWithOneFailure(email: string, fails: (c: { method: string; path: string }) => boolean, before: () => void = () => undefined) {
     const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '3' }));
     const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
     await d.click(ALEX, request, ActionIds.lookerAccessApprove);
     const approved = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grant));
     expect([...looker.userByEmail(email)!.role_ids].sort()).toEqual(['2', '6', '7']);
-    let lost = false;
+    before();
+    let failed = false;
     looker.onApplied = (c) => {
-      if (!lost && c.method === 'PUT' && /\/roles$/.test(c.path)) {
-        lost = true;
+      if (!failed && fails(c)) {
+        failed = true;
         throw new Error('lost answer');
       }
     };
@@ -620,41 +623,30 @@ describe('/looker-access with Looker connected', () => {
       looker.onApplied = undefined;
       t.setTime(Date.now());
     }
-    expect(lost).toBe(true);
+    expect(failed).toBe(true);
+    return {
+      stored: (await d.requests()).find((r) => r.id === request.id),
+      lastInThread: text(t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === request.ts).at(-1)),
+    };
+  }
+
+  it('says it removed the roles when Looker took them away and its answer was lost (the retry finds none left)', async () => {
+    showBotLogsOnFailure(() => [t]);
+    const email = 'riley.lostrevoke@example.com';
+    const { stored, lastInThread } = await expireWithOneFailure(email, (c) => c.method === 'PUT' && /\/roles$/.test(c.path));
     expect(looker.userByEmail(email)!.role_ids).toEqual(['2']);
-    expect((await d.requests()).find((r) => r.id === request.id)).toMatchObject({ status: 'expired', revokedRoleIds: ['6', '7'] });
-    const thread = t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === request.ts);
-    expect(text(thread.at(-1))).toContain('expired: I removed the Develop roles');
+    expect(stored).toMatchObject({ status: 'expired', revokedRoleIds: ['6', '7'] });
+    expect(lastInThread).toContain('expired: I removed the Develop roles');
   });
 
   it('says it found nothing to remove when an admin took the roles by hand and the first revoke attempt failed before asking Looker to', async () => {
     showBotLogsOnFailure(() => [t]);
     const email = 'riley.byhand@example.com';
-    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '3' }));
-    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
-    await d.click(ALEX, request, ActionIds.lookerAccessApprove);
-    const approved = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grant));
-    looker.userByEmail(email)!.role_ids = ['2']; // an admin took Develop away in Looker's UI
-    let failed = false;
-    looker.onApplied = (c) => {
-      if (!failed && c.method === 'GET' && /\/users\/[^/]+\/roles$/.test(c.path)) {
-        failed = true;
-        throw new Error('Looker had a moment');
-      }
-    };
-    try {
-      for (let i = 1; i <= 4 && !(await d.requests()).find((r) => r.id === request.id && r.revokedRoleIds !== null); i++) {
-        t.setTime(Date.parse(approved.expiresAt!) + i * 10 * 60_000);
-        await t.drain();
-      }
-    } finally {
-      looker.onApplied = undefined;
-      t.setTime(Date.now());
-    }
-    expect(failed).toBe(true);
-    expect((await d.requests()).find((r) => r.id === request.id)).toMatchObject({ status: 'expired', revokedRoleIds: [] });
-    const thread = t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === request.ts);
-    expect(text(thread.at(-1))).toContain('found no Develop role left to remove');
+    const { stored, lastInThread } = await expireWithOneFailure(email, (c) => c.method === 'GET' && /\/users\/[^/]+\/roles$/.test(c.path), () => {
+      looker.userByEmail(email)!.role_ids = ['2']; // an admin took Develop away in Looker's UI
+    });
+    expect(stored).toMatchObject({ status: 'expired', revokedRoleIds: [] });
+    expect(lastInThread).toContain('found no Develop role left to remove');
   });
 
   it('serializes grants to the same Looker user: two approvals at once lose no role and create one user', async () => {
