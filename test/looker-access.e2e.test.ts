@@ -938,28 +938,28 @@ describe('/looker-access when the store fails', () => {
     expect((await d.requests()).filter((r) => r.viewId === modal.id)).toHaveLength(1);
   });
 
-  it('stores the request before the form closes (a crash once Slack heard "done" loses nothing)', async () => {
-    mode.slowMs = 1_000;
+  /** A Looker access request sent while every store write takes `ms`. */
+  async function requestOnSlowStore(ms: number, email: string) {
+    mode.slowMs = ms;
     try {
-      const { modal, result } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: 'riley.slow@example.com' }), { timeoutMs: 300 });
-      expect(result.responseAction).toBeUndefined();
-      expect(result.ack.ms).toBeGreaterThanOrEqual(900);
-      expect((await d.requests()).filter((r) => r.viewId === modal.id)).toHaveLength(1);
+      return await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email }), { timeoutMs: 300 });
     } finally {
       mode.slowMs = 0;
     }
+  }
+
+  it('stores the request before the form closes (a crash once Slack heard "done" loses nothing)', async () => {
+    const { modal, result } = await requestOnSlowStore(1_000, 'riley.slow@example.com');
+    expect(result.responseAction).toBeUndefined();
+    expect(result.ack.ms).toBeGreaterThanOrEqual(900);
+    expect((await d.requests()).filter((r) => r.viewId === modal.id)).toHaveLength(1);
   });
 
   it('closes the form in time when the store is slower than Slack waits, and the request still lands', async () => {
-    mode.slowMs = 2_800;
-    try {
-      const { modal, result } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: 'riley.slower@example.com' }), { timeoutMs: 300 });
-      expect(result.responseAction).toBeUndefined();
-      expect(result.ack.ms).toBeLessThan(3_000);
-      await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id));
-    } finally {
-      mode.slowMs = 0;
-    }
+    const { modal, result } = await requestOnSlowStore(2_800, 'riley.slower@example.com');
+    expect(result.responseAction).toBeUndefined();
+    expect(result.ack.ms).toBeLessThan(3_000);
+    await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id));
   });
 
   it('tells the admin when a decision cannot be recorded, and leaves the request pending', async () => {

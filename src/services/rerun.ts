@@ -261,16 +261,13 @@ export class RerunService {
       doc = marked.doc.data;
     }
     started ??= await this.opts.runs.start(source.rerun, { force: doc.force });
-    if (!started.ok && !started.maybeStarted && started.retryable === true) {
-      // Nothing was started, and asking again may work (rate limited; the service or a proxy in front of it did
-      // not answer): the runner waits (Retry-After, or its backoff) and tries again, holding no worker meanwhile;
-      // after its last attempt onGiveUp reports the failure.
-      throw new PipelineError(started.message, { reason: started.reason === 'rate_limited' ? 'rate_limited' : 'unavailable', retryable: true, ...(started.retryAfterMs !== undefined ? { retryAfterMs: started.retryAfterMs } : {}) });
-    }
-    if (!started.ok && started.maybeStarted && started.retryable !== false) {
-      // The run may exist: not a failure yet. The job runs again (with backoff) and adopts it through recentRun
-      // above, or starts one when the service shows none; after its last attempt onGiveUp reports the failure.
-      throw new PipelineError(started.message, { reason: 'unavailable', retryable: true, ...(started.retryAfterMs !== undefined ? { retryAfterMs: started.retryAfterMs } : {}) });
+    // Not a failure yet, so the runner waits (Retry-After, or its backoff) and tries again, holding no worker
+    // meanwhile; after its last attempt onGiveUp reports the failure. Either the run may exist (a 5xx, a lost
+    // answer: the next attempt adopts it through recentRun above, or starts one when the service shows none), or
+    // nothing was started and asking again may work (rate limited; the service or a proxy in front of it did not answer).
+    if (!started.ok && (started.maybeStarted ? started.retryable !== false : started.retryable === true)) {
+      const reason = started.reason === 'rate_limited' ? 'rate_limited' : 'unavailable';
+      throw new PipelineError(started.message, { reason, retryable: true, ...(started.retryAfterMs !== undefined ? { retryAfterMs: started.retryAfterMs } : {}) });
     }
     if (!started.ok) {
       const wait = started.retryAfterMs !== undefined ? ` Try again in ${Math.ceil(started.retryAfterMs / 1000)} s.` : '';
