@@ -510,6 +510,49 @@ describe('threshold alerts', () => {
     expect(audit.filter((a) => a === 'subscription.alert_fired')).toHaveLength(2);
     expect(audit.filter((a) => a === 'subscription.alert_resolved')).toHaveLength(1);
   });
+
+  it('fires once when a Run now and its scheduled run go at the same moment, and resolves once the same way', async () => {
+    const conn = await embedded(t.warehouse).connection();
+    const count = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
+    t.setTime(Date.now() - 2 * 86_400_000);
+    const modal = await d.open('alert customer-count');
+    await d.kind(modal.id, 'cron');
+    expect((await d.submit(modal.id, {
+      [ActionIds.subscriptionDm]: ['dm'], [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: '0 * * * *',
+      [ActionIds.alertColumn]: 'customers', [ActionIds.alertOp]: 'above', [ActionIds.alertValue]: String(count),
+    })).responseAction).toBeUndefined();
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-same-moment', 'Alert test')`);
+    const sub = (await d.subscriptions()).find((s) => s.query === 'customer-count' && s.alertState === 'ok' && s.status === 'active')!;
+    const mine = () => t.standin.conversation(RILEY).filter((m) => !m.thread_ts || m.thread_ts === m.ts).filter((m) => /Alert: Customers|Resolved: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
+    const both = async () => {
+      await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
+      const due = (await t.bot.services.subscriptions.get(sub.id))!.nextRunAt!;
+      t.setTime(due + 5_000);
+      expect((await t.bot.services.subscriptions.runNow(sub.id, RILEY)).ok).toBe(true);
+      await t.drain(); // both due: the scheduled run and the Run now go side by side
+    };
+    await both();
+    expect(mine().map((m) => text(m))).toEqual([expect.stringMatching(/Alert: Customers/)]);
+    expect((await t.bot.services.subscriptions.get(sub.id))).toMatchObject({ alertState: 'firing' });
+    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-same-moment'`);
+    await both();
+    expect(mine().map((m) => text(m))).toEqual([expect.stringMatching(/Alert: Customers/)]); // resolved in its thread, once
+    const audit = (await t.store.recentAudit(200)).filter((e) => e.subject === sub.id).map((e) => e.action);
+    expect(audit.filter((a) => a === 'subscription.alert_fired')).toHaveLength(1);
+    expect(audit.filter((a) => a === 'subscription.alert_resolved')).toHaveLength(1);
+    const resolved = t.standin.conversation(mine()[0]!.channel).filter((m) => m.thread_ts === mine()[0]!.ts && /Resolved/.test(text(m)));
+    expect(resolved).toHaveLength(1);
+    // A run that claimed a change and then gave up lets the next run make it; a retry finds its own claim.
+    const subs = t.bot.services.subscriptions;
+    expect(await subs.claimAlertStep(sub.id, 'ok', 'job-a')).toBe(true);
+    expect(await subs.claimAlertStep(sub.id, 'ok', 'job-b')).toBe(false);
+    expect(await subs.claimAlertStep(sub.id, 'ok', 'job-a')).toBe(true);
+    expect(await subs.claimAlertStep(sub.id, 'firing', 'job-b')).toBe(false); // not its state now
+    await t.store.runTransaction((tx) => subs.recordFailure(tx, sub.id, { dueAt: Date.now(), manual: true, message: 'gave up', key: 'job-a' }));
+    expect(await subs.claimAlertStep(sub.id, 'ok', 'job-b')).toBe(true);
+    conn.closeSync();
+    await t.bot.services.subscriptions.remove(sub.id, RILEY);
+  });
 });
 
 describe('a restart between two deliveries', () => {

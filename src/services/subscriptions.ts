@@ -28,6 +28,8 @@ import { isChannelId } from '../ids.js';
 export const SUBSCRIPTIONS = 'subscriptions';
 /** The last "run now" of each, so that a second click soon after runs nothing more. */
 const RUNS_NOW = 'subscription_runs_now';
+/** Per alert: the run posting its change of state (fire or resolve), so two runs at once post it once. */
+const ALERT_STEPS = 'subscription_alert_steps';
 /** How long after a "run now" another is told one is on its way. */
 export const RUN_NOW_ONCE_MS = 60_000;
 /** One document per owner that each of their creations reads and writes, so that their limit is counted one creation at a time. */
@@ -339,6 +341,7 @@ export class SubscriptionService {
     if (!(await this.mayManage(current, actor))) return { ok: false, reason: 'not_allowed' };
     await this.opts.store.runTransaction(async (tx) => {
       tx.delete(SUBSCRIPTIONS, id);
+      tx.delete(ALERT_STEPS, id);
       tx.audit({ actor, action: 'subscription.deleted', subject: id, before: current });
     });
     return { ok: true, subscription: current };
@@ -376,6 +379,25 @@ export class SubscriptionService {
   // ---- runs (called by the run job) ----
 
   /**
+   * Claims an alert's change of state (fire, or resolve) for the run `key`, before it posts:
+   * a scheduled run and a Run now at the same moment both see the condition change, and only
+   * one may say so. False when the change is not this run's to make: another run made it
+   * already (the state is no longer `from`), or is making it. The claim ends when a run
+   * records the change, or gives up; a run retried after a crash finds its own claim.
+   */
+  async claimAlertStep(id: string, from: AlertState, key: string): Promise<boolean> {
+    return this.opts.store.runTransaction(async (tx) => {
+      const current = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
+      if (!current || current.alertState !== from) return false;
+      const claim = (await tx.get<{ key: string; from: AlertState }>(ALERT_STEPS, id))?.data;
+      // A claim made from another state is left from an older change (never recorded): not in the way.
+      if (claim && claim.from === from) return claim.key === key;
+      tx.put(ALERT_STEPS, id, { key, from, at: this.now().getTime() });
+      return true;
+    });
+  }
+
+  /**
    * Records a run with the job that carried it out: the outcome, the alert's
    * state, and (for a scheduled run) the next run.
    */
@@ -399,6 +421,7 @@ export class SubscriptionService {
       await enqueue(tx, runJob(next, next.nextRunAt), now);
     }
     tx.put(SUBSCRIPTIONS, id, next);
+    if (run.outcome === 'fired' || run.outcome === 'resolved') tx.delete(ALERT_STEPS, id);
     if (run.outcome === 'fired' || run.outcome === 'resolved') tx.audit({ actor: 'bot', action: `subscription.alert_${run.outcome}`, subject: id, after: { message: run.message ?? null } });
   }
 
@@ -407,8 +430,11 @@ export class SubscriptionService {
    * scheduled, and after `maxFailures` failures in a row it pauses itself.
    * Returns whether it paused.
    */
-  async recordFailure(tx: StoreTx, id: string, run: { dueAt: number; manual: boolean; message: string }): Promise<{ paused: boolean; subscription: Subscription } | null> {
+  async recordFailure(tx: StoreTx, id: string, run: { dueAt: number; manual: boolean; message: string; key?: string }): Promise<{ paused: boolean; subscription: Subscription } | null> {
     const current = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
+    const claim = run.key ? (await tx.get<{ key: string }>(ALERT_STEPS, id))?.data : undefined;
+    // A run that gave up while posting a change of state lets the next run post it.
+    if (claim && claim.key === run.key) tx.delete(ALERT_STEPS, id);
     if (!current) return null;
     const now = this.now().getTime();
     const failures = current.consecutiveFailures + (run.manual ? 0 : 1);

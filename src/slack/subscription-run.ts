@@ -45,7 +45,7 @@ export function subscriptionJobKinds(deps: SubscriptionRunDeps): Record<string, 
     [SUBSCRIPTION_RUN_JOB]: defineJob<RunPayload>({
       handler: (ctx) => run(deps, ctx),
       onGiveUp: (ctx, failure) => async (tx, enqueue) => {
-        const recorded = await deps.subscriptions.recordFailure(tx, ctx.payload.id, { dueAt: ctx.payload.dueAt, manual: ctx.payload.manual, message: failure.message });
+        const recorded = await deps.subscriptions.recordFailure(tx, ctx.payload.id, { dueAt: ctx.payload.dueAt, manual: ctx.payload.manual, message: failure.message, key: ctx.key });
         if (recorded) await enqueue(noticeJob({ type: 'subscription.failed', subscriptionId: ctx.payload.id, dueAt: ctx.payload.dueAt, paused: recorded.paused }));
       },
       // A scheduled run may wait a little for the warehouse or Slack, not until the next run.
@@ -82,6 +82,10 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
     }
     const ev = evaluate(sub.condition!, output.rows, query.display.x);
     const step = alertStep(sub.alertState, ev.holds);
+    // Another run at the same moment (a Run now beside the scheduled one) is saying it, or has said it.
+    if (step.action !== 'quiet' && !(await subscriptions.claimAlertStep(id, sub.alertState, ctx.key))) {
+      return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'quiet' }) };
+    }
     if (step.action === 'fire') {
       const fired = await deps.gateway.postOnce({ channel }, alertFiredMessage(sub, query, ev), { key: `${ctx.key}:fired`, mayExist: mayHavePosted(ctx), since: dueAt });
       if (output.rows.length && query.display.type !== 'table') await uploadChart(deps, ctx, sub, output, { channel, threadTs: fired.ts }, dueAt);
