@@ -25,6 +25,14 @@ export class WarehouseError extends CodedError {
   readonly code = 'warehouse_failed';
 }
 
+/** The warehouse refused to show a table to the bot (BigQuery: accessDenied): a grant is missing, and waiting will not help. */
+export class WarehouseAccessError extends CodedError {
+  readonly code = 'warehouse_denied';
+  constructor(readonly table: string) {
+    super(`the warehouse refused access to ${table}`);
+  }
+}
+
 /** The warehouse did not answer within the time allowed. */
 export class WarehouseTimeoutError extends CodedError {
   readonly code = 'warehouse_timeout';

@@ -109,6 +109,32 @@ describe('freshness of the demo sources', () => {
       conn.closeSync();
     }
   });
+
+  it('says which table BigQuery refused to show, and what to grant, leaving the other sources measured', async () => {
+    const conn = await warehouse.connection();
+    const fake = await FakeBigQuery.start({ connection: conn });
+    try {
+      const bigquery = openBigQueryWarehouse(fake.config(), { timeoutMs: 10_000, authClient: fakeCredentials() });
+      const shipped = loadSources('sources.yml');
+      const catalog = catalogOf(shipped.sources.map((s) => ({ ...s, tables: s.tables.map((t) => ({ name: t.name, bigquery: `${fake.dataset}.${t.name}` })) })));
+      const freshness = new FreshnessService({ catalog, warehouse: bigquery, store, logger: silentLogger });
+      const states = (rs: Array<{ source: { id: string }; dataState: string; problem?: string }>) => Object.fromEntries(rs.filter((r) => r.source.id !== 'hubspot').map((r) => [r.source.id, `${r.dataState} ${r.problem ?? ''}`]));
+      const before = states(await freshness.check());
+      // As BigQuery answers a service account without bigquery.tables.get on the table.
+      fake.failNext(1, 403, { reason: 'accessDenied', message: `Access Denied: Table test-project:${fake.dataset}.hubspot_companies: Permission bigquery.tables.get denied on table`, match: /\/tables\/hubspot_companies$/ });
+      const results = await freshness.check();
+      const hubspot = results.find((r) => r.source.id === 'hubspot')!;
+      expect(hubspot.dataState).toBe('unknown');
+      expect(hubspot.problem).toBe(`the bot may not read the metadata of ${fake.dataset}.hubspot_companies: grant its service account BigQuery Metadata Viewer there`);
+      expect(states(results)).toEqual(before);
+      // A 403 for a rate limit is no refusal: asked again, and measured.
+      fake.failNext(1, 403, { reason: 'rateLimitExceeded', message: 'Exceeded rate limits', match: /\/tables\/github_commits$/ });
+      expect(states(await freshness.check())).toEqual(before);
+    } finally {
+      await fake.close();
+      conn.closeSync();
+    }
+  });
 });
 
 describe('alerts', () => {

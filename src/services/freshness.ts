@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
 import type { Warehouse } from '../ports/warehouse.js';
 import type { Source, SourceCatalog } from '../sources/catalog.js';
-import { toCodedError } from '../errors.js';
+import { WarehouseAccessError, toCodedError } from '../errors.js';
 
 /** What the data says. */
 export type DataState = 'fresh' | 'stale' | 'unknown';
@@ -123,6 +123,7 @@ export class FreshnessService {
     } catch (err) {
       const coded = toCodedError(err);
       this.opts.logger.warn('freshness measurement failed', { source: source.id, code: coded.code, err: coded });
+      if (err instanceof WarehouseAccessError) return { lastUpdated: null, problem: `the bot may not read the metadata of ${err.table}: grant its service account BigQuery Metadata Viewer there` };
       return { lastUpdated: null, problem: coded.code === 'warehouse_timeout' ? 'the warehouse did not answer in time' : 'the warehouse could not be read' };
     }
   }

@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { BigQuery, type BigQueryOptions, type Query } from '@google-cloud/bigquery';
 import type { BigQueryConfig } from '../../config.js';
-import { CostCapError, WarehouseError, WarehouseTimeoutError } from '../../errors.js';
+import { CostCapError, WarehouseAccessError, WarehouseError, WarehouseTimeoutError } from '../../errors.js';
 import { vendorSummary } from '../vendor-text.js';
 import type { Cell, DryRunResult, QueryOptions, QueryParams, QueryResult, Row, TableFreshness, Warehouse } from '../../ports/warehouse.js';
 import { rewriteSql } from './sql.js';
@@ -212,7 +212,7 @@ const newJobId = () => `analytics_bot_${randomUUID().replaceAll('-', '')}`;
 
 /** Maps a client error to the port's coded errors. */
 function toPortError(err: unknown, cap?: number): Error {
-  if (err instanceof WarehouseError || err instanceof WarehouseTimeoutError || err instanceof CostCapError) return err;
+  if (err instanceof WarehouseError || err instanceof WarehouseTimeoutError || err instanceof CostCapError || err instanceof WarehouseAccessError) return err;
   const e = err as { message?: string; errors?: ErrorProto[] } & JobStatusError;
   // A failed job: its errorResult says why; status.errors may list other errors first.
   const result = typeof e.response?.status === 'object' ? e.response.status.errorResult : undefined;
@@ -442,6 +442,8 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
           };
         } catch (err) {
           if ((err as { code?: number }).code === 404) return { table, lastModified: null, rowCount: null };
+          // A 403 is also how BigQuery says rateLimitExceeded: only accessDenied is a missing grant.
+          if ((err as { code?: number }).code === 403 && failureReason(err) === 'accessDenied') throw new WarehouseAccessError(`${ref.datasetId}.${ref.tableId}`);
           throw err;
         }
       };
