@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { signSlackRequest } from '../src/slack-standin/signing.js';
 import { checkSlackRequest } from '../src/slack/request-guard.js';
+import { ActionIds } from '../src/ids.js';
 import { installProcessGuards } from '../src/process-guards.js';
 import { createLogger } from '../src/logger.js';
 import { EventEmitter } from 'node:events';
@@ -52,6 +53,59 @@ describe('payloads that are not JSON objects', () => {
     expect(line).toBeDefined();
     expect(line).toContain('not an object');
     expect(line).not.toMatch(/v0=[0-9a-f]{64}/);
+  });
+});
+
+describe('interaction payloads without a user', () => {
+  const payloadWithout = (fields: Record<string, unknown>) =>
+    new URLSearchParams({ payload: JSON.stringify({ api_app_id: 'A0STANDIN', token: 'standin-verification-token', team: { id: 'T0STANDIN', domain: 'standin' }, ...fields }) }).toString();
+
+  it('acknowledges a signed block_actions click with no user, changes nothing, and warns without secrets', async () => {
+    const { replies } = await t.standin.runCommand(t.client, { command: '/telemetry', text: 'initech', userId: StandinDefaults.users.regular, channelId: StandinDefaults.channel });
+    const reply = replies[0]!;
+    const shareButton = JSON.stringify(reply.message?.blocks ?? []).includes(ActionIds.telemetryShare);
+    expect(shareButton).toBe(true);
+    const calls = t.standin.calls.length;
+    const responses = t.standin.responses.length;
+    const visible = t.standin.conversation(StandinDefaults.channel).filter((m) => !m.ephemeral).length;
+    const logs = t.logs.length;
+
+    // The Share click Slack would send for that reply, but with no `user`.
+    const body = payloadWithout({
+      type: 'block_actions', trigger_id: '1.2.3', channel: { id: StandinDefaults.channel, name: 'analytics' },
+      container: { type: 'message', message_ts: reply.message!.ts, channel_id: StandinDefaults.channel, is_ephemeral: true },
+      response_url: `${t.standin.url}/response/x`,
+      actions: [{ type: 'button', action_id: ActionIds.telemetryShare, block_id: 'b', action_ts: '1.2' }],
+    });
+    const ack = await signed(body);
+    expect(ack.status).toBe(200);
+    expect(ack.body).toBe('');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.standin.calls.length).toBe(calls);
+    expect(t.standin.responses.length).toBe(responses);
+    expect(t.standin.conversation(StandinDefaults.channel).filter((m) => !m.ephemeral).length).toBe(visible);
+
+    const written = t.logs.slice(logs);
+    const warning = written.find((l) => l.includes('no user'));
+    expect(warning).toBeDefined();
+    expect(JSON.parse(warning!)).toMatchObject({ severity: 'WARNING' });
+    expect(warning).toContain('block_actions');
+    expect(written.join('\n')).not.toContain('standin-verification-token');
+    expect(written.join('\n')).not.toMatch(/v0=[0-9a-f]{64}/);
+    expect(written.join('\n')).not.toMatch(/ERROR|stack/);
+    await stillServing();
+  });
+
+  it.each([
+    ['a view_submission', { type: 'view_submission', trigger_id: '1.2.3', view: { id: 'V1', type: 'modal', callback_id: 'x', state: { values: {} } } }],
+    ['a block_suggestion', { type: 'block_suggestion', action_id: 'a', block_id: 'b', value: 'ab' }],
+    ['a shortcut', { type: 'shortcut', callback_id: 'x', trigger_id: '1.2.3' }],
+    ['a click whose user is not an object', { type: 'block_actions', user: 'U1', actions: [{ type: 'button', action_id: 'x', block_id: 'b' }] }],
+    ['a click whose user is null', { type: 'block_actions', user: null, team: null, actions: [{ type: 'button', action_id: 'x', block_id: 'b' }] }],
+  ])('acknowledges %s with no usable user', async (_, fields) => {
+    const ack = await signed(payloadWithout(fields));
+    expect(ack.status).toBe(200);
+    await stillServing();
   });
 });
 

@@ -8,7 +8,14 @@
  * - a signed body whose payload is JSON but not an object (`payload=null`,
  *   `payload=1`, `payload="x"`, `payload=[]`, or such a JSON body) is answered
  *   400: Bolt reads properties of it outside any try and the rejection kills
- *   the process.
+ *   the process;
+ * - a signed interaction payload (a click, a menu's options, a form
+ *   submission or closing, a shortcut) without a `user` object holding an ID
+ *   is acknowledged with an empty 200 and goes no further: Bolt reads
+ *   `body.user.id` before any listener, and the TypeError came back as a 500
+ *   (Slack then shows the person an error and retries). Nothing is done for a
+ *   click nobody can be named for, and a warning is logged (its type and
+ *   action, never the body).
  *
  * The body is read once here and handed to Bolt as `rawBody`, which Bolt
  * reuses, so its own signature check and parsing run unchanged. Unsigned or
@@ -37,7 +44,9 @@ export interface RequestGuardOptions {
 
 export type GuardVerdict =
   | { ok: true }
-  | { ok: false; status: 400 | 401; why: string };
+  | { ok: false; status: 400 | 401; why: string }
+  /** Answered 200 and not handed to Bolt. */
+  | { ok: false; status: 200; why: string; ignored: true };
 
 /**
  * The checks on one request's raw body and headers: the timestamp window
@@ -89,7 +98,34 @@ export function checkSlackRequest(
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return { ok: false, status: 400, why: `payload is JSON but not an object (${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed})` };
   }
+  const body = parsed as Record<string, unknown>;
+  if (isInteraction(body) && !hasUserId(body['user'])) {
+    return { ok: false, status: 200, ignored: true, why: `${describeInteraction(body)} has no user` };
+  }
   return { ok: true };
+}
+
+/** Interaction types Bolt routes as actions, options, view actions or shortcuts (its getTypeAndConversation). */
+const INTERACTION_TYPES = new Set(['block_suggestion', 'dialog_submission', 'shortcut', 'message_action', 'view_submission', 'view_closed']);
+
+/** A payload Bolt reads `user.id` of before any listener runs. */
+function isInteraction(body: Record<string, unknown>): boolean {
+  if (body['event'] !== undefined || body['command'] !== undefined) return false;
+  return body['name'] !== undefined || body['actions'] !== undefined || INTERACTION_TYPES.has(String(body['type']));
+}
+
+function hasUserId(user: unknown): boolean {
+  return typeof user === 'object' && user !== null && typeof (user as { id?: unknown }).id === 'string' && (user as { id: string }).id !== '';
+}
+
+/** The payload's type and, for a click, its first action's ID: what to log of it (never the body, which holds a token). */
+function describeInteraction(body: Record<string, unknown>): string {
+  const type = typeof body['type'] === 'string' ? body['type'] : 'interaction';
+  const actions = body['actions'];
+  const first: unknown = Array.isArray(actions) ? actions[0] : undefined;
+  const actionId = typeof first === 'object' && first !== null ? (first as { action_id?: unknown }).action_id : undefined;
+  const label = typeof actionId === 'string' ? `${type} (action ${JSON.stringify(actionId.slice(0, 80))})` : type;
+  return `a signed ${label.slice(0, 120)} payload`;
 }
 
 /** Puts the checks in front of an HTTPReceiver's request listener (see the module comment). */
@@ -112,6 +148,11 @@ export function guardSlackRequests(receiver: { requestListener: RequestListener 
       }
       (req as IncomingMessage & { rawBody?: Buffer }).rawBody = body;
       const verdict = checkSlackRequest(req.headers, body.toString(), options);
+      if (!verdict.ok && verdict.status === 200) {
+        log.warn('acknowledged and ignored a request to the Slack endpoint', { why: verdict.why });
+        reply(res, 200);
+        return;
+      }
       if (!verdict.ok) {
         log.warn('refused a request to the Slack endpoint', { status: verdict.status, why: verdict.why });
         reply(res, verdict.status);
