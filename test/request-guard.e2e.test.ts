@@ -109,6 +109,30 @@ describe('interaction payloads without a user', () => {
   });
 });
 
+describe('signed payloads with a field Bolt reads unguarded in the wrong shape', () => {
+  const user = { id: StandinDefaults.users.regular, team_id: 'T0STANDIN' };
+  const form = (payload: Record<string, unknown>) => new URLSearchParams({ payload: JSON.stringify({ team: { id: 'T0STANDIN' }, user, ...payload }) }).toString();
+
+  it.each([
+    ['a click whose channel is null', { type: 'block_actions', channel: null, actions: [{ type: 'button', action_id: 'x', block_id: 'b' }] }, 'a channel that is not an object'],
+    ['a form submission with no view', { type: 'view_submission' }, 'no view'],
+    ['a form closing whose view is null', { type: 'view_closed', view: null }, 'no view'],
+  ])('acknowledges %s and ignores it, with a warning', async (_, payload, why) => {
+    const calls = t.standin.calls.length;
+    const ack = await signed(form(payload));
+    expect(ack.status).toBe(200);
+    expect(t.logs.some((l) => l.includes('acknowledged and ignored') && l.includes(why))).toBe(true);
+    expect(t.standin.calls.length).toBe(calls);
+    await stillServing();
+  });
+
+  it.each(['null', '"x"', '[]'])('answers 400 to a signed event_callback whose event is %s', async (event) => {
+    const ack = await signed(`{"type":"event_callback","team_id":"T0STANDIN","event":${event}}`, 'application/json');
+    expect(ack.status).toBe(400);
+    await stillServing();
+  });
+});
+
 describe('signature timestamps', () => {
   const form = () => new URLSearchParams({ command: '/telemetry', text: 'acme', user_id: StandinDefaults.users.regular, channel_id: StandinDefaults.channel, team_id: 'T0STANDIN', response_url: 'http://127.0.0.1:9/x', trigger_id: '1.2.3' }).toString();
   const now = () => Math.floor(Date.now() / 1000);

@@ -15,7 +15,11 @@
  *   `body.user.id` before any listener, and the TypeError came back as a 500
  *   (Slack then shows the person an error and retries). Nothing is done for a
  *   click nobody can be named for, and a warning is logged (its type and
- *   action, never the body).
+ *   action, never the body). So is one whose `channel` is there but not an
+ *   object, or a form submission or closing without a `view`: Bolt reads
+ *   `channel.id` and `view.app_installed_team_id` as unguarded;
+ * - a signed Events API body whose `event` is there but not an object is
+ *   answered 400 (Bolt reads `'channel' in event`).
  *
  * The body is read once here and handed to Bolt as `rawBody`, which Bolt
  * reuses, so its own signature check and parsing run unchanged. Unsigned or
@@ -99,11 +103,23 @@ export function checkSlackRequest(
     return { ok: false, status: 400, why: `payload is JSON but not an object (${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed})` };
   }
   const body = parsed as Record<string, unknown>;
-  if (isInteraction(body) && !hasUserId(body['user'])) {
-    return { ok: false, status: 200, ignored: true, why: `${describeInteraction(body)} has no user` };
+  if (body['event'] !== undefined && !isObject(body['event'])) {
+    return { ok: false, status: 400, why: 'its event is not an object' };
+  }
+  if (isInteraction(body)) {
+    const lacking = !hasUserId(body['user']) ? 'no user'
+      : body['channel'] !== undefined && !isObject(body['channel']) ? 'a channel that is not an object'
+      : VIEW_TYPES.has(String(body['type'])) && !isObject(body['view']) ? 'no view'
+      : undefined;
+    if (lacking) return { ok: false, status: 200, ignored: true, why: `${describeInteraction(body)} has ${lacking}` };
   }
   return { ok: true };
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Bolt reads `view.app_installed_team_id` of these. */
+const VIEW_TYPES = new Set(['view_submission', 'view_closed']);
 
 /** Interaction types Bolt routes as actions, options, view actions or shortcuts (its getTypeAndConversation). */
 const INTERACTION_TYPES = new Set(['block_suggestion', 'dialog_submission', 'shortcut', 'message_action', 'view_submission', 'view_closed']);
