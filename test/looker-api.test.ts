@@ -99,6 +99,19 @@ describe('LookerApiAdmin', () => {
     expect(looker.requests.filter((r) => r.status === 401).length).toBe(1);
   });
 
+  it('lets go of a 401\'s body before logging in again, so its connection is not held', async () => {
+    // A body too big to sit in the socket's buffers unread (a proxy's page, or a long Error message):
+    // Looker can only finish writing it if the client reads it or hangs up.
+    looker.failNext('GET', /\/users\/search$/, 401, `Requires authentication. ${'x'.repeat(16 * 1024 * 1024)}`);
+    const access = await admin.userAccess('alex@example.com');
+    expect(access).toMatchObject({ lookerUserId: '1' });
+    expect(looker.requests.filter((r) => r.status === 401).length).toBe(1);
+    expect(looker.requests.filter((r) => r.path === '/api/4.0/login').length).toBe(2);
+    const deadline = Date.now() + 2_000;
+    while (looker.answersNotTaken > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(looker.answersNotTaken).toBe(0);
+  });
+
   it('renews a token that is about to expire before using it', async () => {
     let now = Date.now();
     const clocked = new LookerApiAdmin({ baseUrl: looker.url, clientId: FakeLookerDefaults.clientId, clientSecret: FakeLookerDefaults.clientSecret, now: () => now });

@@ -100,6 +100,8 @@ export class FakeLooker {
   private readonly delays: Array<{ method: string; path: RegExp; ms: number }> = [];
   private readonly losses: Array<{ method: string; path: RegExp; cut: boolean }> = [];
   private nextUserId = 100;
+  /** Answers being written that the client has neither read to the end nor hung up on. */
+  private readonly untaken = new Set<ServerResponse>();
   private server: Server | undefined;
   private baseUrl = '';
 
@@ -190,6 +192,14 @@ export class FakeLooker {
     this.delays.length = 0;
   }
 
+  /**
+   * Answers Looker is still writing because the client neither read them to
+   * the end nor closed the connection (an unread body holds its connection).
+   */
+  get answersNotTaken(): number {
+    return this.untaken.size;
+  }
+
   /** Invalidates every access token (as when they expire or are revoked). */
   expireTokens(): void {
     this.tokens.clear();
@@ -268,6 +278,9 @@ export class FakeLooker {
   }
 
   private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    this.untaken.add(res);
+    const taken = () => this.untaken.delete(res);
+    res.once('finish', taken).once('close', taken);
     if (status === 204) {
       res.writeHead(204, headers).end();
       return;

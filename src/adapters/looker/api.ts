@@ -237,7 +237,9 @@ export class LookerApiAdmin implements LookerAdmin {
       });
     let res = await send(await this.accessToken());
     if (res.status === 401) {
-      // The token was revoked or expired early: log in again, once.
+      // The token was revoked or expired early: log in again, once. The refusal's body is let go of first:
+      // unread, it holds its connection (and, when it is bigger than the socket's buffers, for good).
+      await res.body?.cancel().catch(() => undefined);
       this.token = null;
       res = await send(await this.accessToken());
     }
