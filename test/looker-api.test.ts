@@ -164,6 +164,37 @@ describe('LookerApiAdmin', () => {
     expect(looker.groupIdsOf('40')).toEqual([]);
   });
 
+  it('of several Looker users with the address, grants to the enabled one, wherever the search lists it', async () => {
+    const email = 'pat.two@example.com';
+    // An old account, disabled, listed first; the one Pat signs in with now (Google login).
+    looker.users.set('142', { id: '142', email, first_name: 'Pat', last_name: 'Two', role_ids: [], is_disabled: true, roles_externally_managed: false, has_email_credentials: true, logged_in_at: '2024-01-01T00:00:00Z' });
+    looker.users.set('143', { id: '143', email, first_name: 'Pat', last_name: 'Two', role_ids: ['3'], is_disabled: false, roles_externally_managed: false, has_email_credentials: false, logged_in_at: null, other_login: 'google' });
+    expect(looker.usersByEmail(email).map((u) => u.id)).toEqual(['142', '143']);
+    const users = looker.users.size;
+    expect(await admin.userAccess(email)).toEqual({ lookerUserId: '143', roleIds: ['3'], groupIds: [] });
+    const result = await admin.grant({ email, firstName: 'Pat', lastName: 'Two', groupIds: ['10'], roleIds: ['2'] });
+    expect(result).toMatchObject({ applied: true, lookerUserId: '143', createdUser: false, addedGroupIds: ['10'], addedRoleIds: ['2'] });
+    expect(looker.users.get('143')!.role_ids).toEqual(['3', '2']);
+    expect(looker.users.get('142')!.role_ids).toEqual([]);
+    expect(looker.groupIdsOf('142')).toEqual([]);
+    expect(looker.users.size).toBe(users);
+    expect(looker.calls()).not.toContain('POST /api/4.0/users');
+  });
+
+  it('refuses when every Looker user with the address is disabled: nothing granted, no user created', async () => {
+    const email = 'lee.gone@example.com';
+    looker.users.set('144', { id: '144', email, first_name: 'Lee', last_name: 'Gone', role_ids: [], is_disabled: true, roles_externally_managed: false, has_email_credentials: true, logged_in_at: '2024-01-01T00:00:00Z' });
+    looker.users.set('145', { id: '145', email, first_name: 'Lee', last_name: 'Gone', role_ids: [], is_disabled: true, roles_externally_managed: false, has_email_credentials: false, logged_in_at: null, other_login: 'saml' });
+    const users = looker.users.size;
+    const err = await admin.grant({ email, firstName: 'Lee', lastName: 'Gone', groupIds: ['10'], roleIds: ['2'] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: 'user_disabled', retryable: false });
+    expect((err as Error).message).toContain('is disabled');
+    expect(looker.calls()).toEqual(['GET /api/4.0/users/search']);
+    expect(looker.users.size).toBe(users);
+    expect(looker.groupIdsOf('144')).toEqual([]);
+    expect(looker.groupIdsOf('145')).toEqual([]);
+  });
+
   it('sends the setup email to an existing user who never logged in, not to one who did', async () => {
     looker.users.set('41', { id: '41', email: 'waiting@example.com', first_name: 'W', last_name: 'A', role_ids: [], is_disabled: false, roles_externally_managed: false, has_email_credentials: true, logged_in_at: null });
     expect(await admin.grant({ email: 'waiting@example.com', firstName: 'W', lastName: 'A', groupIds: ['10'], roleIds: ['2'] })).toMatchObject({ createdUser: false, setupEmailSent: true });

@@ -9,7 +9,10 @@
  * - `edition: 'core'` plays Looker (Google Cloud core): creating email
  *   credentials and sending the setup/password-reset email answer 403.
  * - send_password_reset records the email it would send (`setupEmails`).
- * - users may be disabled or have externally managed roles.
+ * - users may be disabled or have externally managed roles; several users
+ *   may carry one address (say a disabled account with an email login and
+ *   the person's current one with a Google login): a search by email answers
+ *   every one of them, in the order they were added.
  * - faults: any status with Looker's Error body, or a proxy's HTML page
  *   (`failNextWithPage`); an answer lost before its status line
  *   (`loseAnswerOfNext`) or cut off halfway through its body (`cutAnswerOfNext`).
@@ -213,6 +216,11 @@ export class FakeLooker {
   /** The user with this email, if any. */
   userByEmail(email: string): FakeLookerUser | undefined {
     return [...this.users.values()].find((u) => u.email?.toLowerCase() === email.toLowerCase());
+  }
+
+  /** Every user with this email, in the order a search answers them. */
+  usersByEmail(email: string): FakeLookerUser[] {
+    return [...this.users.values()].filter((u) => u.email?.toLowerCase() === email.toLowerCase());
   }
 
   groupIdsOf(userId: string): string[] {

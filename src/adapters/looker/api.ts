@@ -6,7 +6,9 @@
  * - the user is found with GET /users/search?email=… (a LIKE match, so results
  *   are filtered to the exact address) or created (POST /users, then
  *   POST /users/{id}/credentials_email);
- * - a disabled user is refused (LookerError `user_disabled`): nothing is granted;
+ * - of several users with the address, an enabled one is taken; when every
+ *   one is disabled the grant is refused (LookerError `user_disabled`):
+ *   nothing is granted, and no second user is created;
  * - groups: POST /groups/{id}/users;
  * - roles: PUT /users/{id}/roles replaces the user's direct roles, so the
  *   current ones are read first (direct_association_only) and the merged list
@@ -193,7 +195,10 @@ export class LookerApiAdmin implements LookerAdmin {
     const exact = (Array.isArray(users) ? users : []).filter(
       (u) => (u.email ?? u.credentials_email?.email ?? '').toLowerCase() === wanted,
     );
-    return exact[0] ?? null;
+    // Several users can carry one address (an old, disabled account and the one the person signs in with
+    // now, through another login): the enabled one is the person. Only when every one is disabled is a
+    // disabled one answered, so that a grant says the user is disabled rather than creating another.
+    return exact.find((u) => u.is_disabled !== true) ?? exact[0] ?? null;
   }
 
   // Only direct roles: roles a user has through a group are not theirs to set.
