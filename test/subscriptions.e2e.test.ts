@@ -300,6 +300,28 @@ describe('scheduled deliveries', () => {
     await t.bot.services.subscriptions.remove(sub.id, RILEY);
   });
 
+  it.each([
+    ['user_not_visible', /can no longer send you DMs \(your Slack account may be deactivated, or hidden from me\)/],
+    ['messages_tab_disabled', /can no longer send you DMs: my Messages tab is turned off in Slack/],
+  ])('gives up a DM run at once when Slack refuses the DM with %s, and says why', async (code, said) => {
+    t.setTime(at('2026-12-21T10:00:00Z'));
+    const earlier = new Set((await d.subscriptions()).map((s) => s.id));
+    const modal = await d.open('subscribe instances-by-hosting');
+    await d.submit(modal.id, { [ActionIds.subscriptionDm]: ['dm'], ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' });
+    const sub = (await d.subscriptions()).find((s) => !earlier.has(s.id))!;
+    expect(sub.target.kind).toBe('dm');
+    const posts = t.standin.callsTo('chat.postMessage').length;
+    t.standin.failNext('chat.postMessage', code);
+    await d.tick('2026-12-21T14:00:05Z');
+    // The run's one try (refused), then the notice to its owner: no retry.
+    expect(t.standin.callsTo('chat.postMessage').slice(posts).map((c) => c.error ?? 'ok')).toEqual([code, 'ok']);
+    expect((await t.bot.services.subscriptions.get(sub.id))!.consecutiveFailures).toBe(1);
+    const failed = (await t.store.recentAudit(50)).find((e) => e.subject === sub.id && e.action === 'subscription.run_failed');
+    expect(JSON.stringify(failed?.after)).toMatch(said);
+    expect(JSON.stringify(failed?.after)).not.toContain(code);
+    await t.bot.services.subscriptions.remove(sub.id, RILEY);
+  });
+
   it('keeps a relative date relative: the Subscribe… button on a chart carries what was typed', async () => {
     t.setTime(Date.now());
     await t.standin.runCommand(t.client, { command: '/query', text: 'customer-pings-per-day customer=acme since=-14d', userId: RILEY, channelId: CHANNEL, timeoutMs: 300 });

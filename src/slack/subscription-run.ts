@@ -37,8 +37,15 @@ export interface SubscriptionRunDeps {
 
 type RunPayload = { id: string; dueAt: number; manual: boolean };
 
-/** Slack refusals that mean the destination is gone: waiting will not help. */
-const GONE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'cannot_dm_bot', 'user_not_found', 'user_disabled', 'account_inactive']);
+/**
+ * Slack refusals that mean the destination is gone: waiting will not help.
+ * A DM's own: the person left, cannot be seen by the bot (`user_not_visible`,
+ * conversations.open), or the app's Messages tab is off (`messages_tab_disabled`).
+ */
+const GONE = new Set([
+  'channel_not_found', 'not_in_channel', 'is_archived', 'cannot_dm_bot', 'user_not_found', 'user_disabled', 'user_not_visible', 'account_inactive',
+  'messages_tab_disabled',
+]);
 
 export function subscriptionJobKinds(deps: SubscriptionRunDeps): Record<string, JobKind> {
   return {
@@ -120,7 +127,10 @@ function mayHavePosted(ctx: JobContext<RunPayload>): boolean {
 
 /** Why a destination that is gone cannot be posted to, in words its owner can act on. */
 export function goneMessage(sub: Subscription, code: string): string {
-  if (sub.target.kind === 'dm') return 'I can no longer send you DMs (your Slack account may be deactivated)';
+  if (sub.target.kind === 'dm') {
+    if (code === 'messages_tab_disabled') return 'I can no longer send you DMs: my Messages tab is turned off in Slack. Edit it to post in a channel, or ask whoever runs analytics-bot to turn the tab back on';
+    return 'I can no longer send you DMs (your Slack account may be deactivated, or hidden from me)';
+  }
   const why = code === 'is_archived' ? 'its channel was archived' : code === 'channel_not_found' ? 'its channel no longer exists' : 'I was removed from its channel';
   return `I can no longer post there: ${why}. Invite me back with /invite @analytics-bot, or edit it to post elsewhere`;
 }
