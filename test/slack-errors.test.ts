@@ -43,7 +43,9 @@ describe('which Slack errors are retried', () => {
   const documented = new Set([...slackWebApiFacts.commonErrors, ...slackWebApiFacts.methods.flatMap((m) => m.errors)]);
 
   it('gives up at once on an error waiting will not fix, e.g. a DM to someone who turned off the app\'s Messages tab', () => {
-    for (const code of ['messages_tab_disabled', 'restricted_action_read_only_channel', 'posting_to_channel_denied', 'msg_blocks_too_long', 'file_uploads_disabled', 'thread_not_found']) {
+    for (const code of ['messages_tab_disabled', 'restricted_action_read_only_channel', 'posting_to_channel_denied', 'msg_blocks_too_long', 'file_uploads_disabled', 'thread_not_found',
+      // a DM or post to someone or somewhere the bot cannot reach (conversations.open, chat.postMessage)
+      'user_not_visible', 'user_not_found', 'user_disabled', 'cannot_dm_bot', 'channel_not_found', 'not_in_channel', 'is_archived']) {
       expect(toSlackError(platform(code), 'chat.postMessage').retryable, code).toBe(false);
     }
   });
