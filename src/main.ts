@@ -7,7 +7,8 @@
  * a cold instance acks its first request first, then loads them. An adapter that
  * cannot open stops the process, as before.
  */
-import { mkdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
 import { loadConfig, secretsOf, type Config } from './config.js';
 import { ConfigError, toCodedError } from './errors.js';
 import { createLogger } from './logger.js';
@@ -21,6 +22,25 @@ import { installProcessGuards } from './process-guards.js';
 
 /** In HTTP mode, how long start-up work waits for the first request's ack (see BotOptions). */
 const FIRST_ACK_WAIT_MS = 250;
+
+/**
+ * Makes the data directory (DATA_DIR) if it is not there, and checks this user may write in it:
+ * one that cannot be used is a ConfigError naming DATA_DIR, the path and what to do.
+ */
+async function prepareDataDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EEXIST' ? `${dir} is a file, not a directory`
+      : code === 'ENOTDIR' ? `${dir} cannot be a directory: part of its path is a file`
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? `${dir} cannot be written by this user`
+      : `${dir} cannot be made (${code ?? 'error'})`;
+    throw new ConfigError('DATA_DIR', `${why}: point DATA_DIR at a directory this user can write, or leave it unset for ./.data`);
+  }
+}
 
 async function main(): Promise<void> {
   let config: Config;
@@ -46,8 +66,16 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  try {
+    await prepareDataDir(config.dataDir);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
   const charts = createChartRenderer();
-  await mkdir(config.dataDir, { recursive: true });
   const warehouse = new LazyWarehouse(config.warehouse.kind, () => openWarehouse(config, logger));
   const store = new LazyStore(config.store.kind, () => openStore(config.store, config.dataDir));
   const adapters = { warehouse, store, catalog, charts };

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { freePort, loopbackServer } from './support/ports.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,6 +60,25 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(variable);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    ['a regular file', (file: string) => file],
+    ['a path under a regular file', (file: string) => path.join(file, 'data')],
+  ])('exits at start-up, in one line naming DATA_DIR and the path, when DATA_DIR is %s', async (_what, dataDirOf) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'analytics-bot-datadir-'));
+    try {
+      const file = path.join(dir, 'not-a-dir');
+      await writeFile(file, 'x');
+      const dataDir = dataDirOf(file);
+      const r = spawnSync(process.execPath, [main], { env: env({ DATA_DIR: dataDir }), encoding: 'utf8', timeout: 20_000 });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^Configuration error: DATA_DIR: .*point DATA_DIR at a directory this user can write.*\n$/);
+      expect(r.stderr).toContain(dataDir);
+      expect(r.stderr).not.toMatch(/EEXIST|ENOTDIR|unexpected|\n\s+at /);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits at start-up when PORT is taken, naming PORT and how to choose another', async () => {
