@@ -18,6 +18,7 @@ import { LazyStore, LazyWarehouse } from './adapters/lazy.js';
 import { createBot, type Bot } from './app.js';
 import { CatalogError, loadCatalog, type Catalog } from './catalog/catalog.js';
 import { createChartRenderer } from './charts/renderer.js';
+import { loadSources, SourcesError, type SourceCatalog } from './sources/catalog.js';
 import { installProcessGuards } from './process-guards.js';
 
 /** In HTTP mode, how long start-up work waits for the first request's ack (see BotOptions). */
@@ -66,6 +67,17 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // So is the sources file: a missing or invalid one stops here, before the demo warehouse is built.
+  let sources: SourceCatalog;
+  try {
+    sources = loadSources(config.freshness.sourcesFile);
+  } catch (err) {
+    if (err instanceof SourcesError) {
+      process.stderr.write(`Sources file error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
   try {
     await prepareDataDir(config.dataDir);
   } catch (err) {
@@ -78,7 +90,7 @@ async function main(): Promise<void> {
   const charts = createChartRenderer();
   const warehouse = new LazyWarehouse(config.warehouse.kind, () => openWarehouse(config, logger));
   const store = new LazyStore(config.store.kind, () => openStore(config.store, config.dataDir));
-  const adapters = { warehouse, store, catalog, charts };
+  const adapters = { warehouse, store, catalog, charts, sources };
 
   let stopStandin = async () => {};
   let bot: Bot | undefined;

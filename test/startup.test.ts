@@ -81,6 +81,25 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
     }
   });
 
+  it.each([
+    ['a missing', null, /Sources file error: .*missing\.yml: cannot read the sources file \(ENOENT\); set SOURCES_FILE to its path\n$/],
+    ['an invalid', 'sources: []\n', /Sources file error: .*bad\.yml: "sources" is empty\n$/],
+  ])('refuses %s SOURCES_FILE at start-up, naming it, before building the demo warehouse', async (_what, content, said) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'analytics-bot-sources-'));
+    try {
+      const file = path.join(dir, content === null ? 'missing.yml' : 'bad.yml');
+      if (content !== null) await writeFile(file, content);
+      const dataDir = path.join(dir, 'data');
+      const r = spawnSync(process.execPath, [main], { env: env({ SOURCES_FILE: file, DATA_DIR: dataDir }), encoding: 'utf8', timeout: 60_000 });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(said);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(path.join(dataDir, 'warehouse.duckdb'))).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('exits at start-up when PORT is taken, naming PORT and how to choose another', async () => {
     const taken = await loopbackServer(async (_req, res) => void res.end('taken'));
     const port = new URL(taken.url).port;

@@ -52,13 +52,13 @@ export interface FreshnessServicesOptions {
 export async function createFreshnessServices(
   config: Config,
   logger: Logger,
-  adapters: { warehouse: Warehouse; store: Store; directory: Directory; runs?: PipelineRuns },
+  adapters: { warehouse: Warehouse; store: Store; directory: Directory; runs?: PipelineRuns; sources?: SourceCatalog },
   kick: () => void,
   options: FreshnessServicesOptions = {},
 ): Promise<FreshnessServices> {
   const cfg = config.freshness;
   const log = logger.child({ component: 'freshness' });
-  const catalog = options.catalog ?? loadSources(cfg.sourcesFile);
+  const catalog = options.catalog ?? adapters.sources ?? loadSources(cfg.sourcesFile);
   const { warehouse, store, directory } = adapters;
   const runs = options.runs ?? adapters.runs ?? (await openPipelineRuns(cfg, catalog, warehouse, { simulatedDurationMs: cfg.simulatedRunMs }));
   const now = options.now;

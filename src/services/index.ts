@@ -21,6 +21,7 @@ import { PipelineRequestService } from './pipeline-request.js';
 import { HomeService, lookerHomeFeed, pipelineHomeFeed } from './home.js';
 import { createFreshnessServices, type FreshnessServices } from './freshness-services.js';
 import { toSyncedSources } from '../sources/synced.js';
+import type { SourceCatalog } from '../sources/catalog.js';
 import { Clicks } from './clicks.js';
 import { SubscriptionService } from './subscriptions.js';
 import type { JobKind } from '../jobs/runner.js';
@@ -35,6 +36,8 @@ export interface Adapters {
   catalog?: Catalog;
   /** Chart renderer; default: one built here. */
   charts?: ChartRenderer;
+  /** The sources checked for freshness; default: loaded from `config.freshness.sourcesFile`. */
+  sources?: SourceCatalog;
   /** Pipeline runs (reruns); default: chosen from `config.freshness` (simulated, or Fivetran + Data Transfer). */
   runs?: PipelineRuns;
 }
@@ -93,7 +96,7 @@ export async function createServices(config: Config, logger: Logger, adapters: A
     kick,
     ...clock,
   });
-  // A bad sources file throws SourcesError here, naming the file and source.
+  // A bad sources file throws SourcesError here, naming the file and source; main.ts checks it before opening adapters.
   const freshness = await createFreshnessServices(config, logger, { ...adapters, directory }, kick, clock);
   const audit = new AuditService({ store: adapters.store, logger });
   const pipelineRequests = new PipelineRequestService({
