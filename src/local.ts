@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.js';
-import { ConfigError } from './errors.js';
+import { listenError } from './listen-error.js';
 import type { Logger } from './logger.js';
 import { createBot, type Bot } from './app.js';
 import { SlackStandin, StandinDefaults } from './slack-standin/server.js';
@@ -62,16 +62,6 @@ export function whereDataLives(config: Pick<Config, 'warehouse' | 'store' | 'dat
       ? `the embedded store in ${dataDir}`
       : `Firestore (project ${store.projectId}${store.emulatorHost ? `, emulator at ${store.emulatorHost}` : ''})`;
   return `on ${warehouseText} and ${storeText}`;
-}
-
-/** Why the page could not listen, said as what to do about it: the port is taken, or needs privileges. */
-function listenError(error: unknown, port: number, host: string): unknown {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'EADDRINUSE') {
-    return new ConfigError('PORT', `${host}:${port} is in use already (another \`npm start\`?): stop what listens there, or choose a free port, e.g. PORT=${port === 65535 ? 3001 : port + 1} npm start`);
-  }
-  if (code === 'EACCES') return new ConfigError('PORT', `${port} may not be listened on by this user (ports under 1024 need privileges): choose another, e.g. PORT=3000 npm start`);
-  return error;
 }
 
 /**

@@ -20,6 +20,7 @@ import { CatalogError, loadCatalog, type Catalog } from './catalog/catalog.js';
 import { createChartRenderer } from './charts/renderer.js';
 import { loadSources, SourcesError, type SourceCatalog } from './sources/catalog.js';
 import { installProcessGuards } from './process-guards.js';
+import { listenError } from './listen-error.js';
 
 /** In HTTP mode, how long start-up work waits for the first request's ack (see BotOptions). */
 const FIRST_ACK_WAIT_MS = 250;
@@ -123,7 +124,10 @@ async function main(): Promise<void> {
       stopStandin = () => local.stop();
     } else {
       bot = await createBot(config, logger, adapters, { firstAckWaitMs: FIRST_ACK_WAIT_MS });
-      const { url } = await bot.start(config.port);
+      // Taken, or privileged: said as a configuration error naming PORT, as local mode says it.
+      const { url } = await bot.start(config.port).catch((err: unknown) => {
+        throw listenError(err, config.port, '0.0.0.0');
+      });
       logger.info('analytics-bot started', { mode: config.slack.mode, url: config.slack.mode === 'http' ? `${url}/slack/events` : undefined });
     }
     // Opened by now, or opening (the warm-ups use both): a failure stops the process here.
