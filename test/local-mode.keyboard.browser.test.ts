@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { ActionIds } from '../src/ids.js';
 import { browserSkipReason, startLocalPage, type LocalPageRun } from './support/browser.js';
 
 const skip = browserSkipReason();
@@ -15,6 +16,14 @@ const WAIT = { timeout: 30_000 };
 
 let run: LocalPageRun;
 let page: Page;
+
+/** The block_id and action_id of the Block Kit element that has the focus (or holds it: a radio button's group), and the focused option's value. */
+const focusedElement = () =>
+  page.evaluate(() => {
+    const a = document.activeElement;
+    const el = a?.closest<HTMLElement>('[data-action-id]');
+    return { blockId: el?.dataset['blockId'] ?? '', actionId: el?.dataset['actionId'] ?? '', value: a instanceof HTMLInputElement ? a.value : '' };
+  });
 
 /** Where the focus is: the element's id or tag, and whether it is inside `#within`. */
 const focusIn = (within: string) =>
@@ -52,6 +61,37 @@ describe.skipIf(skip)('the local page, by keyboard', { timeout: 120_000 }, () =>
     await page.keyboard.press('Escape');
     await page.locator('#modal-overlay').waitFor({ state: 'hidden', ...WAIT });
     await expect(focusIn('body')).resolves.toMatchObject({ id: 'composer' });
+  });
+
+  it('a views.update keeps the focus on the element that had it: a select, and a radio button', async () => {
+    await page.locator('#composer').fill('/query subscribe weekly-active-instances');
+    await page.locator('#composer').press('Enter');
+    const modal = page.locator('#modal');
+    const field = (actionId: string) => modal.locator(`[data-action-id="${actionId}"]`);
+    await field(ActionIds.subscriptionScheduleKind).waitFor(WAIT);
+    // Picking a schedule kind redraws the modal (views.update) with a day to pick.
+    await field(ActionIds.subscriptionScheduleKind).focus();
+    await field(ActionIds.subscriptionScheduleKind).selectOption('weekly');
+    await field(ActionIds.subscriptionDay).waitFor(WAIT);
+    await expect.poll(focusedElement, { timeout: 2000 }).toMatchObject({ actionId: ActionIds.subscriptionScheduleKind });
+    await page.keyboard.press('Escape');
+    await page.locator('#modal-overlay').waitFor({ state: 'hidden', ...WAIT });
+
+    // A radio button that dispatches its action (the Looker access level) keeps the focus on the option chosen.
+    await page.locator('#composer').fill('/looker-access');
+    await page.locator('#composer').press('Enter');
+    await page.getByRole('dialog', { name: 'Looker access' }).waitFor(WAIT);
+    const levels = field(ActionIds.lookerAccessLevel).locator('input[type="radio"]');
+    await levels.first().waitFor(WAIT);
+    const before = await modal.innerHTML();
+    const target = levels.last();
+    const value = await target.getAttribute('value');
+    await target.focus();
+    await target.check();
+    await expect.poll(() => modal.innerHTML(), { timeout: 10_000 }).not.toBe(before);
+    await expect.poll(focusedElement, { timeout: 2000 }).toMatchObject({ actionId: ActionIds.lookerAccessLevel, value });
+    await page.keyboard.press('Escape');
+    await page.locator('#modal-overlay').waitFor({ state: 'hidden', ...WAIT });
   });
 
   it('a confirm dialog takes the focus, and Esc answers Cancel and gives the focus back to its button', async () => {

@@ -35,9 +35,9 @@ export function renderModal(): void {
   if (ui.modalKey === key && !overlay.hidden) return;
   const active = document.activeElement;
   if (overlay.hidden) focusBefore = active instanceof HTMLElement && active !== document.body ? active : null;
-  // An update of the view on screen keeps the focus on the same input; another view takes it afresh.
+  // An update of the view on screen keeps the focus on the same element; another view takes it afresh.
   const sameView = ui.modalKey?.split(':')[0] === view.id;
-  const focusedId = sameView && active instanceof HTMLElement && modal.contains(active) ? active.id : '';
+  const mark = sameView ? focusMark(modal, active) : null;
   // Slack keeps what was typed in a view across updates, and when a pushed view goes back to it.
   if (ui.modalKey) ui.typed[ui.modalKey.split(':')[0] ?? ''] = snapshotInputs(modal);
   ui.modalKey = key;
@@ -45,9 +45,48 @@ export function renderModal(): void {
   restoreInputs(modal, ui.typed[view.id] ?? {});
   overlay.hidden = false;
   // A dialog takes the focus: what is typed next goes into it, not into the page behind it.
-  const again = focusedId ? document.getElementById(focusedId) : null;
-  if (again && modal.contains(again)) again.focus();
-  else focusFirst(modal);
+  if (!(mark && refocus(modal, mark))) focusFirst(modal);
+}
+
+/**
+ * What has the focus in a modal, by what a redraw keeps: a Block Kit element's block_id and
+ * action_id (and, in a group of radio buttons or checkboxes, the option's value), or the modal's own button.
+ */
+interface FocusMark {
+  blockId: string;
+  actionId: string;
+  /** The focused option's value, inside a group of choices. */
+  value: string | undefined;
+  /** The modal's own button (data-modal-submit, -close, -cancel, -back). */
+  own: string | undefined;
+}
+
+const OWN_BUTTONS = ['modalSubmit', 'modalClose', 'modalCancel', 'modalBack'] as const;
+
+function focusMark(modal: HTMLElement, active: Element | null): FocusMark | null {
+  if (!(active instanceof HTMLElement) || !modal.contains(active)) return null;
+  const own = OWN_BUTTONS.find((k) => active.dataset[k]);
+  if (own) return { blockId: '', actionId: '', value: undefined, own };
+  const el = active.closest<HTMLElement>('[data-action-id]');
+  if (!el || !modal.contains(el)) return null;
+  const value = el !== active && active instanceof HTMLInputElement ? active.value : undefined;
+  return { blockId: el.dataset['blockId'] ?? '', actionId: el.dataset['actionId'] ?? '', value, own: undefined };
+}
+
+/** Gives the focus back to the element `mark` names, if the redrawn modal still has it; says whether it did. */
+function refocus(modal: HTMLElement, mark: FocusMark): boolean {
+  let target: HTMLElement | null | undefined;
+  if (mark.own) {
+    const key = mark.own;
+    target = [...modal.querySelectorAll<HTMLElement>('button')].find((b) => b.dataset[key]);
+  } else {
+    const el = [...modal.querySelectorAll<HTMLElement>('[data-action-id]')].find((e) => (e.dataset['blockId'] ?? '') === mark.blockId && (e.dataset['actionId'] ?? '') === mark.actionId);
+    const inputs = el ? [...el.querySelectorAll<HTMLInputElement>('input')] : [];
+    target = mark.value !== undefined ? (inputs.find((i) => i.value === mark.value) ?? inputs[0]) : el;
+  }
+  if (!target) return false;
+  target.focus();
+  return document.activeElement === target;
 }
 
 /** The modal's first input (or, with none, its first button) gets the focus, unless an input asked for it (focus_on_load). */
