@@ -97,6 +97,8 @@ export async function startLocal(config: Config, logger: Logger, adapters: Adapt
   try {
     const signingSecret = randomBytes(24).toString('hex');
     const botToken = `xoxb-local-${randomBytes(12).toString('hex')}`;
+    // Made here, after the logger: it must mask them as it masks configured credentials.
+    logger.addSecrets(signingSecret, botToken);
     const localConfig: Config = {
       ...config,
       slack: { ...config.slack, botToken, signingSecret, apiUrl: `${url}/api/` },

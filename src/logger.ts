@@ -23,6 +23,8 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
+  /** Masks these values too from now on, in this logger and every one sharing its output (its parent, its children): secrets made after start-up. */
+  addSecrets(...values: string[]): void;
 }
 
 export interface LoggerOptions {
@@ -66,6 +68,7 @@ function firstError(fields: Record<string, unknown>): Error | undefined {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
+  // Shorter values would mask ordinary words; the list grows with addSecrets.
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 6);
   const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'));
   const mask = (s: string): string => secrets.reduce((acc, secret) => acc.split(secret).join('[redacted]'), s);
@@ -95,6 +98,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     warn: (m, f) => p.warn(f ?? {}, m),
     error: (m, f) => p.error(f ?? {}, m),
     child: (fields) => wrap(p.child(fields)),
+    addSecrets: (...values) => {
+      for (const v of values) if (v.length >= 6 && !secrets.includes(v)) secrets.push(v);
+    },
   });
   return wrap(options.base ? root.child(options.base) : root);
 }

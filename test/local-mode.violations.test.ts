@@ -6,7 +6,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, secretsOf } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger, type Logger } from '../src/logger.js';
 import { openWarehouse } from '../src/adapters/warehouse/index.js';
 import { openStore } from '../src/adapters/store/index.js';
 import { startLocal, type LocalMode } from '../src/local.js';
@@ -19,11 +19,12 @@ let warehouse: Warehouse;
 let store: Store;
 let dataDir: string;
 const logs: string[] = [];
+let logger: Logger;
 
 beforeAll(async () => {
   dataDir = await freshDataDir();
   const config = loadConfig({ DATA_DIR: dataDir, PORT: '0' });
-  const logger = createLogger({ level: 'info', secrets: secretsOf(config), write: (l) => logs.push(l) });
+  logger = createLogger({ level: 'info', secrets: secretsOf(config), write: (l) => logs.push(l) });
   warehouse = await openWarehouse(config, logger);
   store = await openStore(config.store, config.dataDir);
   local = await startLocal(config, logger, { warehouse, store }, { banner: false });
@@ -53,5 +54,19 @@ describe('local mode and requests Slack refuses', () => {
     const res = await fetch(`${local.url}/local/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: '/telemetry', text: 'acme' }) });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { replies?: unknown[] }).replies?.length).toBeGreaterThan(0);
+  });
+
+  it('masks the bot token and signing secret it made for the bot, should they ever be logged', () => {
+    const token = local.bot.app.client.token ?? '';
+    // Bolt keeps the signing secret on its HTTP receiver: nothing public gives it.
+    const secret = String((local.bot.app as unknown as { receiver: { signingSecret?: unknown } }).receiver.signingSecret);
+    expect(token).toMatch(/^xoxb-local-[0-9a-f]{24}$/);
+    expect(secret).toMatch(/^[0-9a-f]{48}$/);
+    const from = logs.length;
+    logger.child({ component: 'test' }).warn(`calling with ${token}`, { note: `signed with ${secret}`, err: new Error(`refused ${secret}`) });
+    const out = logs.slice(from).join('\n');
+    expect(out).toContain('[redacted]');
+    expect(out).not.toContain(token);
+    expect(out).not.toContain(secret);
   });
 });
