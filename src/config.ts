@@ -271,7 +271,7 @@ export function loadConfig(env: Env = process.env): Config {
   const tasks = tasksConfig(env);
   return {
     slack: { mode, botToken, signingSecret, appToken, apiUrl: url(env, 'SLACK_API_URL') },
-    port: integer(env, 'PORT', 3000, 0, 65535),
+    port: port(env),
     analyticsChannel: slackId(env, 'ANALYTICS_CHANNEL', 'CG'),
     bizopsUsergroup: slackId(env, 'BIZOPS_USERGROUP', 'S'),
     lookerAdminsUsergroup: slackId(env, 'LOOKER_ADMINS_USERGROUP', 'S'),
@@ -298,6 +298,19 @@ export function loadConfig(env: Env = process.env): Config {
     },
     tasks,
   };
+}
+
+/**
+ * PORT: 0 would have the system pick a port at random and tell nobody which (Slack, the
+ * container's HEALTHCHECK and `npm run slack` all need to know it), so it is refused. Code that
+ * wants any free port (tests) sets `port: 0` on the loaded config.
+ */
+function port(env: Env): number {
+  const raw = optional(env, 'PORT');
+  if (raw !== undefined && /^0+$/.test(raw)) {
+    throw new ConfigError('PORT', 'expects a port from 1 to 65535, got 0 (a random port nobody is told): choose one, e.g. PORT=3000');
+  }
+  return integer(env, 'PORT', 3000, 1, 65535);
 }
 
 function prefix(env: Env, name: string): string {

@@ -290,7 +290,7 @@ describe.skipIf(!builtCurrent && process.env.CI !== 'true')('the built app with 
       await mkdir(queries);
       await writeFile(path.join(queries, 'good.sql'), GOOD);
       await writeFile(path.join(queries, 'broken.sql'), GOOD.replace('name: good', 'name: broken').replace('@weeks AS n', '@weeks AS n, @days AS d'));
-      const env: Record<string, string | undefined> = { ...process.env, QUERIES_DIR: queries, DATA_DIR: path.join(dir, 'data'), PORT: '0' };
+      const env: Record<string, string | undefined> = { ...process.env, QUERIES_DIR: queries, DATA_DIR: path.join(dir, 'data') };
       for (const k of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'WAREHOUSE', 'STORE']) delete env[k];
       const r = spawnSync(process.execPath, [builtMain], { env, encoding: 'utf8', timeout: 30_000 });
       expect(r.status).toBe(2);

@@ -63,6 +63,8 @@ describe('loadConfig', () => {
     [{ SLACK_BOT_TOKEN: 'xoxp-user', SLACK_SIGNING_SECRET: 's' }, 'SLACK_BOT_TOKEN'],
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
+    // A random port nobody is told: Slack, the HEALTHCHECK and `npm run slack` could not find the bot.
+    [{ PORT: '0' }, 'PORT'],
     [{ WAREHOUSE: 'snowflake' }, 'WAREHOUSE'],
     [{ WAREHOUSE: 'bigquery' }, 'BIGQUERY_PROJECT'],
     [{ STORE: 'firestore' }, 'GOOGLE_CLOUD_PROJECT'],

@@ -23,7 +23,8 @@ let logger: Logger;
 
 beforeAll(async () => {
   dataDir = await freshDataDir();
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0' });
+  // Any free port: 0 is not a PORT an operator may set, so it is set on the loaded configuration.
+  const config = { ...loadConfig({ DATA_DIR: dataDir }), port: 0 };
   logger = createLogger({ level: 'info', secrets: secretsOf(config), write: (l) => logs.push(l) });
   warehouse = await openWarehouse(config, logger);
   store = await openStore(config.store, config.dataDir);

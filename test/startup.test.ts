@@ -52,6 +52,7 @@ process.on('exit', () => writeFileSync(file, Object.keys(require.cache).join('\\
 describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: run `npm run build` first)', () => {
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '0' }, 'PORT'],
     [{ WAREHOUSE: 'bigquery' }, 'BIGQUERY_PROJECT'],
     [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_SIGNING_SECRET'],
     [{ ANALYTICS_CHANNEL: '#analytics' }, 'ANALYTICS_CHANNEL'],
@@ -161,7 +162,7 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
 
     beforeAll(async () => {
       dataDir = await mkdtemp(path.join(os.tmpdir(), 'analytics-bot-local-'));
-      child = spawn(process.execPath, [main], { env: env({ PORT: '0', DATA_DIR: dataDir }), stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(process.execPath, [main], { env: env({ PORT: String(await freePort()), DATA_DIR: dataDir }), stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.on('data', (d) => (output += d));
       child.stderr!.on('data', (d) => (output += d));
       url = await new Promise<string>((resolve, reject) => {

@@ -83,7 +83,8 @@ export interface LocalPageRun {
 /** Starts local mode through src/local.ts (as src/main.ts does) and opens the page as `userId`. */
 export async function startLocalPage(options: { env?: Record<string, string>; userId?: string } = {}): Promise<LocalPageRun> {
   const dataDir = await freshDataDir();
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: '0', ...options.env });
+  // Any free port: 0 is not a PORT an operator may set, so it is set on the loaded configuration.
+  const config = { ...loadConfig({ DATA_DIR: dataDir, ...options.env }), port: 0 };
   if (config.slack.mode !== 'local') throw new Error('startLocalPage: the environment names Slack credentials');
   const logs: string[] = [];
   const logger = createLogger({ level: 'info', secrets: secretsOf(config), write: (l) => logs.push(l) });

@@ -92,7 +92,6 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
     SLACK_SIGNING_SECRET: signingSecret,
     SLACK_API_URL: `${standinUrl}/api/`,
     DATA_DIR: dataDir,
-    PORT: '0',
     ANALYTICS_CHANNEL: StandinDefaults.channel,
     BIZOPS_USERGROUP: StandinDefaults.usergroups.bizops,
     LOOKER_ADMINS_USERGROUP: StandinDefaults.usergroups.lookerAdmins,
