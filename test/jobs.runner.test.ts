@@ -555,6 +555,30 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       expect((await store.recentAudit(200)).filter((e) => e.action === 'job.failed' && e.subject.startsWith('removed:'))).toHaveLength(120);
     });
 
+    it('reads each due job it cannot take once per run, not again at every listing', async () => {
+      // The store as it is, counting the jobs its listings return (each one a billed read on Firestore).
+      let read = 0;
+      const counted: Store = Object.assign(Object.create(store) as Store, {
+        list: (async (...args: Parameters<Store['list']>) => {
+          const found = await store.list(...args);
+          read += found.length;
+          return found;
+        }) as Store['list'],
+      });
+      const r = new JobRunner({ store: counted, logger: silentLogger, now: c.now, random: () => 0.5, leaseMs: 10_000 });
+      runners.push(r);
+      const seen: string[] = [];
+      r.register('real', { handler: async (ctx) => void seen.push(ctx.key) });
+      // Three listings' worth of a kind renamed away in a deploy, due before the real jobs.
+      for (let i = 0; i < 150; i++) await add({ key: `renamed:${i}`, kind: 'renamed', payload: {}, runAt: c.at() - 1_000 + i });
+      await add({ key: 'real:1', kind: 'real', payload: {} });
+      await add({ key: 'real:2', kind: 'real', payload: {} });
+      expect(await r.runDue()).toMatchObject({ ran: 2, done: 2, more: false });
+      expect(seen.sort()).toEqual(['real:1', 'real:2']);
+      // Listed from the start at every listing, they were read 50 + 100 + 150 + 152 + 150 = 602 times (about U²/50 for U of them).
+      expect(read).toBe(152);
+    });
+
     it('ends a job that keeps stopping its process (no outcome, no failure recorded) after its attempts, visibly', async () => {
       const given: string[] = [];
       let release: () => void = () => {};

@@ -228,6 +228,20 @@ function storeContract(name: string, makeStore: () => Promise<Store>, skipReason
       expect(ids(await store.list('jobs', { where: { field: 'runAt', op: '>=', value: 30 } }))).toEqual(['a']);
     });
 
+    it('pages on after a cursor: the field\'s value, then the document ID, in the order\'s direction', async () => {
+      for (const [id, runAt] of [['a', 20], ['b', 10], ['c', 20], ['d', 20], ['e', 30], ['f', 40]] as const) await store.put('jobs', id, { runAt });
+      const ids = (docs: { id: string }[]) => docs.map((d) => d.id);
+      const due = { field: 'runAt', op: '<=', value: 30 } as const;
+      expect(ids(await store.list('jobs', { where: due, orderBy: { field: 'runAt' } }))).toEqual(['b', 'a', 'c', 'd', 'e']);
+      // Ties at the cursor's value: only the IDs after the cursor's.
+      expect(ids(await store.list('jobs', { where: due, orderBy: { field: 'runAt' }, startAfter: { value: 20, id: 'a' }, limit: 2 }))).toEqual(['c', 'd']);
+      expect(ids(await store.list('jobs', { where: due, orderBy: { field: 'runAt' }, startAfter: { value: 20, id: 'd' } }))).toEqual(['e']);
+      expect(ids(await store.list('jobs', { where: due, orderBy: { field: 'runAt' }, startAfter: { value: 30, id: 'e' } }))).toEqual([]);
+      // Descending, ties descend too.
+      expect(ids(await store.list('jobs', { orderBy: { field: 'runAt', direction: 'desc' } }))).toEqual(['f', 'e', 'd', 'c', 'a', 'b']);
+      expect(ids(await store.list('jobs', { orderBy: { field: 'runAt', direction: 'desc' }, startAfter: { value: 20, id: 'd' } }))).toEqual(['c', 'a', 'b']);
+    });
+
     it('keeps a numeric expiresAt as written (a TTL copy, where the store needs one, stays out of sight)', async () => {
       const put = await store.put('once', 'x', { by: 'u1', expiresAt: 1_900_000_000_000 });
       expect(put.data).toEqual({ by: 'u1', expiresAt: 1_900_000_000_000 });

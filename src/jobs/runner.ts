@@ -20,7 +20,7 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import type { Store, StoreTx, VersionedDoc } from '../ports/store.js';
+import type { ListOptions, Store, StoreTx, VersionedDoc } from '../ports/store.js';
 import { toCodedError } from '../errors.js';
 import { foregroundIdle } from '../foreground.js';
 import { JOBS, KEEP_FINISHED_MS, enqueue, freshJob, type JobDoc, type JobPayload, type JobSpec } from './model.js';
@@ -337,21 +337,22 @@ export class JobRunner {
     const started = Date.now();
     const deadline = started + budgetMs;
     const summary: RunSummary = { ran: 0, done: 0, retried: 0, failed: 0, more: false, ms: 0 };
-    const skip = new Set<string>();
+    // Each listing goes on after the last job the one before it read: the jobs this run could not take (another
+    // version's kind, a claim lost to another replica) are read once, not again by every listing, and a
+    // listing's worth of them, due first, does not hide the due jobs behind them. What falls due meanwhile (a
+    // lease that ended, a job run again now) falls due after them; what does not is run by the next run.
+    let after: ListOptions['startAfter'];
     while (!this.stopped) {
       if (Date.now() >= deadline) {
         summary.more = true;
         break;
       }
       const now = this.now().getTime();
-      // Listed past the jobs this run could not take (another version's kind, a claim lost to another
-      // replica): a listing's worth of them, due first, would otherwise hide every due job behind them.
-      const limit = LIST_BATCH + skip.size;
-      const listed = await this.store.list<JobDoc>(JOBS, { where: { field: 'runAt', op: '<=', value: now }, orderBy: { field: 'runAt' }, limit });
-      const due = listed.filter((d) => !skip.has(d.id));
-      if (!due.length) break;
-      let claimed = 0;
-      const queue = [...due];
+      const listed = await this.store.list<JobDoc>(JOBS, { where: { field: 'runAt', op: '<=', value: now }, orderBy: { field: 'runAt' }, limit: LIST_BATCH, ...(after ? { startAfter: after } : {}) });
+      const last = listed.at(-1);
+      if (!last) break;
+      after = { value: last.data.runAt ?? now, id: last.id };
+      const queue = [...listed];
       const worker = async () => {
         for (let d = queue.shift(); d && !this.stopped && Date.now() < deadline; d = queue.shift()) {
           let result: Awaited<ReturnType<JobRunner['runOne']>>;
@@ -363,18 +364,13 @@ export class JobRunner {
             this.logger.error('could not run a job; it is due again later', { job: d.id, err: toCodedError(err) });
             result = 'not_claimed';
           }
-          if (result === 'not_claimed') {
-            skip.add(d.id);
-            continue;
-          }
-          claimed++;
+          if (result === 'not_claimed') continue;
           summary.ran++;
           summary[result]++;
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.concurrency, queue.length) }, worker));
       if (queue.length) summary.more = true;
-      if (!claimed && listed.length < limit) break;
     }
     summary.ms = Date.now() - started;
     for (const wake of this.waiters) wake();

@@ -28,6 +28,12 @@ export interface ListOptions {
   where?: Where;
   /** Sort by a top-level field. With a range filter, only that field may be sorted on. */
   orderBy?: { field: string; direction?: 'asc' | 'desc' };
+  /**
+   * With `orderBy`: only the documents after this position in the order (the
+   * field's value, then the document ID, in the order's direction), to page on
+   * from the last document read.
+   */
+  startAfter?: { value: number | string; id: string };
   limit?: number;
 }
 

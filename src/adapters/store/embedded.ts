@@ -278,19 +278,21 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
    * those, and was the bot thread's largest allocation while charts rendered.)
    */
   function listNow(collection: string, options: ListOptions): VersionedDoc<StoreDoc>[] {
-    const { where, orderBy, limit } = options;
+    const { where, orderBy, startAfter, limit } = options;
+    const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    // Like Firestore: ties of the order are broken by document ID, in the order's direction.
+    const sign = orderBy?.direction === 'desc' ? -1 : 1;
+    const inOrder = (a: [unknown, string], b: [unknown, string]) => sign * (compareValues(a[0], b[0]) || byId(a[1], b[1]));
     let docs: Array<[string, Entry]> = [];
     coll(collection).forEach((e, id) => {
       if (where && !matchesWhere(e.data[where.field], where)) return;
       // Like Firestore: with an order, documents without its field are left out.
       if (orderBy && e.data[orderBy.field] === undefined) return;
+      if (orderBy && startAfter && inOrder([e.data[orderBy.field], id], [startAfter.value, startAfter.id]) <= 0) return;
       docs.push([id, e]);
     });
-    docs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    if (orderBy) {
-      const sign = orderBy.direction === 'desc' ? -1 : 1;
-      docs.sort(([, a], [, b]) => sign * compareValues(a.data[orderBy.field], b.data[orderBy.field]));
-    }
+    if (orderBy) docs.sort(([a, ea], [b, eb]) => inOrder([ea.data[orderBy.field], a], [eb.data[orderBy.field], b]));
+    else docs.sort(([a], [b]) => byId(a, b));
     if (limit !== undefined) docs = docs.slice(0, limit);
     return docs.map(([id, entry]) => view(id, entry));
   }

@@ -99,7 +99,10 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
     let query: Query = db.collection(prefix + collection);
     const where = options.where;
     if (where) query = 'equals' in where ? query.where(new FieldPath(where.field), '==', where.equals) : query.where(new FieldPath(where.field), where.op, where.value);
-    if (options.orderBy) query = query.orderBy(new FieldPath(options.orderBy.field), options.orderBy.direction ?? 'asc');
+    const order = options.orderBy;
+    if (order) query = query.orderBy(new FieldPath(order.field), order.direction ?? 'asc');
+    // Firestore breaks ties by document ID in the direction of the last order; a cursor names both.
+    if (order && options.startAfter) query = query.orderBy(FieldPath.documentId(), order.direction ?? 'asc').startAfter(options.startAfter.value, options.startAfter.id);
     if (options.limit !== undefined) query = query.limit(options.limit);
     return query;
   }
