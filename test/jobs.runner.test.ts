@@ -53,6 +53,20 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       await add({ key: 'slow:1', kind: 'slow', payload: {} });
       return { r, seen, release, running };
     };
+    /** A runner whose process dies at `die()`: from then on its store answers nothing (no renewal, no outcome lands). */
+    const mortal = (opts: { holder: string; leaseMs: number }) => {
+      let dead = false;
+      const itsStore = new Proxy(store, {
+        get(target, name) {
+          const value = Reflect.get(target, name, target) as unknown;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => (dead ? Promise.reject(new Error('the process is gone')) : (value as (...a: unknown[]) => unknown).apply(target, args));
+        },
+      });
+      const r = new JobRunner({ store: itsStore, logger: silentLogger, now: c.now, random: () => 0.5, ...opts });
+      runners.push(r);
+      return { r, die: () => ((dead = true), void r.stop(0)) };
+    };
     const job = async (key: string) => (await store.get<JobDoc>(JOBS, key))?.data;
     const add = (spec: JobSpec) => store.runTransaction((tx) => enqueue(tx, spec, c.at()));
 
@@ -459,7 +473,7 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
     });
 
     it('takes over the claim of a runner that died mid-job once its lease ends, and keeps its late outcome out', async () => {
-      const dying = runner({ holder: 'dying', leaseMs: 5_000 });
+      const { r: dying, die } = mortal({ holder: 'dying', leaseMs: 5_000 });
       const survivor = runner({ holder: 'survivor', leaseMs: 5_000 });
       let release: () => void = () => {};
       const stuck = new Promise<void>((resolve) => (release = resolve));
@@ -475,7 +489,7 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       const late = dying.runDue();
       await vi.waitFor(async () => expect(await job('work:1')).toMatchObject({ holder: 'dying', attempts: 1 }), { timeout: 5_000, interval: 25 });
       // It dies: no more renewals of its claim.
-      void dying.stop(0);
+      die();
       await drain(survivor);
       expect(outcomes).toEqual([]); // still leased
       c.advance(5_001);
@@ -485,6 +499,29 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       await late;
       expect((await store.get('results', 'w'))?.data).toEqual({ by: 'survivor' });
       expect(await job('work:1')).toMatchObject({ state: 'done', attempts: 2 });
+    });
+
+    it('keeps renewing the claim of a job still running while it stops (the shutdown\'s grace), so no other runner runs it too', async () => {
+      // The shortest lease the configuration allows (JOBS_LEASE_SECONDS=1), renewed every third of it.
+      const stopping = runner({ holder: 'stopping', leaseMs: 1_000 });
+      const other = runner({ holder: 'other' });
+      const runs: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      stopping.register('slow', { handler: async () => { runs.push('stopping'); await gate; } });
+      other.register('slow', { handler: async () => void runs.push('other') });
+      await add({ key: 'slow:1', kind: 'slow', payload: {} });
+      const run = stopping.runDue();
+      await vi.waitFor(async () => expect(await job('slow:1')).toMatchObject({ holder: 'stopping' }), { timeout: 5_000, interval: 20 });
+      // SIGTERM: the job gets the grace to finish; meanwhile its first lease ends.
+      const stopped = stopping.stop(10_000);
+      c.advance(5_000);
+      await vi.waitFor(async () => expect((await job('slow:1'))?.runAt).toBeGreaterThan(c.at()), { timeout: 3_000, interval: 20 });
+      await drain(other);
+      release();
+      await Promise.all([run, stopped]);
+      expect(runs).toEqual(['stopping']);
+      expect(await job('slow:1')).toMatchObject({ state: 'done', attempts: 1 });
     });
 
     it('two runners on one store run each of 40 jobs exactly once', async () => {
@@ -586,11 +623,11 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       await add({ key: 'poison:1', kind: 'poison', payload: {} });
       // Each attempt "kills the process": it claims, then never finishes; the next runner takes the claim after its lease.
       for (let attempt = 1; attempt <= 3; attempt++) {
-        const dying = runner({ holder: `dying${attempt}`, leaseMs: 5_000 });
+        const { r: dying, die } = mortal({ holder: `dying${attempt}`, leaseMs: 5_000 });
         dying.register('poison', { handler: () => never, retry: { maxAttempts: 3 } });
         void dying.runDue();
         await vi.waitFor(async () => expect(await job('poison:1')).toMatchObject({ holder: `dying${attempt}`, attempts: attempt }), { timeout: 5_000, interval: 25 });
-        void dying.stop(0);
+        die();
         c.advance(5_001);
       }
       const last = runner({ holder: 'last' });

@@ -269,7 +269,10 @@ export class JobRunner {
     return this.pollTimer !== undefined;
   }
 
-  /** Stops the timers and waits (up to `graceMs`) for running jobs; what is left is due again after its lease. */
+  /**
+   * Stops the timers and waits (up to `graceMs`) for running jobs. Their claims are renewed meanwhile (and after, while
+   * the process lives): what is left when the process exits is due again after its lease, not during the grace.
+   */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopped = true;
     clearTimeout(this.pollTimer);
@@ -423,8 +426,8 @@ export class JobRunner {
       return this.failed(ctx, kind, policy, new PermanentJobError(`It was started ${job.attempts - 1} times and never finished: the process stopped while it ran, or its outcome could not be recorded.${last}`));
     }
     // While the handler runs, the claim is renewed: a live runner keeps its job, a dead one's lapses within one lease.
+    // Stopped too: a job still running in the shutdown's grace is this process's until it ends or the process exits.
     const renew = setInterval(() => {
-      if (this.stopped) return;
       this.track(
         this.store
           .transition<JobDoc>(JOBS, key, (j) => j.state === 'pending' && j.holder === this.holder && j.attempts === job.attempts, () => ({ runAt: this.now().getTime() + leaseMs }))
