@@ -134,6 +134,31 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       expect(await job('card:r1')).toMatchObject({ state: 'done', again: false });
     });
 
+    it('runs a job asked for again while it ran once more after it gives up, with the new state, and records the failure', async () => {
+      const r = runner();
+      const rendered: number[] = [];
+      let version = 1;
+      r.register('card', {
+        handler: async () => {
+          rendered.push(version);
+          if (version === 1) {
+            // The state changes while the card is edited, and the edit then fails for good.
+            version = 2;
+            await add(card);
+            throw new PermanentJobError('message_not_found');
+          }
+        },
+        onGiveUp: (_ctx, failure) => (tx) => void tx.put('cards', 'r1', { error: failure.message }),
+      });
+      const card = { key: 'card:r1', kind: 'card', payload: {}, coalesce: true };
+      await add(card);
+      await drain(r);
+      expect(rendered).toEqual([1, 2]);
+      expect(await job('card:r1')).toMatchObject({ state: 'done', again: false, attempts: 1 });
+      expect((await store.get('cards', 'r1'))?.data).toEqual({ error: 'message_not_found' });
+      expect((await store.recentAudit(10)).filter((e) => e.action === 'job.failed' && e.subject === 'card:r1')).toHaveLength(1);
+    });
+
     it('runs every job enqueued and kicked while a run is under way, once each', async () => {
       const { r, seen, release, running } = await slowAndSay();
       r.kick();

@@ -552,9 +552,11 @@ export class JobRunner {
             throw new RecordFailed(e);
           }
         }
-        const resume = kind.resumeAt?.(ctx);
+        // Asked for again while it ran (the state it brings up to date changed): that run still happens, now, as it
+        // would had it been asked for after the give-up; the failure is recorded all the same.
+        const resume = current.data.again ? new Date(at) : kind.resumeAt?.(ctx);
         if (resume) {
-          tx.put<JobDoc>(JOBS, ctx.key, { ...current.data, runAt: resume.getTime(), attempts: 0, holder: null, claimedAt: null, lastError });
+          tx.put<JobDoc>(JOBS, ctx.key, { ...current.data, runAt: resume.getTime(), attempts: 0, holder: null, claimedAt: null, again: false, lastError });
         } else {
           tx.put<JobDoc>(JOBS, ctx.key, { ...current.data, state: 'failed', runAt: null, holder: null, finishedAt: at, lastError, expiresAt: at + 4 * KEEP_FINISHED_MS });
         }
