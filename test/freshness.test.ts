@@ -88,15 +88,23 @@ describe('freshness of the demo sources', () => {
     expect(results.find((r) => r.source.id === 'google_sheets')!.problem).toContain('sheets_sales_targets');
   });
 
-  it('reads only table metadata on BigQuery: no query job, 0 bytes', async () => {
+  /** The freshness service on BigQuery (the fake, serving one dataset: every source table is pointed at it). */
+  async function onBigQuery(work: (freshness: FreshnessService, fake: FakeBigQuery) => Promise<void>): Promise<void> {
     const conn = await warehouse.connection();
     const fake = await FakeBigQuery.start({ connection: conn });
     try {
       const bigquery = openBigQueryWarehouse(fake.config(), { timeoutMs: 10_000, authClient: fakeCredentials() });
-      // The fake serves one dataset: point every source table at it.
       const shipped = loadSources('sources.yml');
       const catalog = catalogOf(shipped.sources.map((s) => ({ ...s, tables: s.tables.map((t) => ({ name: t.name, bigquery: `${fake.dataset}.${t.name}` })) })));
-      const freshness = new FreshnessService({ catalog, warehouse: bigquery, store, logger: silentLogger });
+      await work(new FreshnessService({ catalog, warehouse: bigquery, store, logger: silentLogger }), fake);
+    } finally {
+      await fake.close();
+      conn.closeSync();
+    }
+  }
+
+  it('reads only table metadata on BigQuery: no query job, 0 bytes', () =>
+    onBigQuery(async (freshness, fake) => {
       const results = await freshness.check();
       expect(Object.fromEntries(results.map((r) => [r.source.id, r.dataState]))).toEqual({
         hubspot: 'stale', github: 'stale', google_sheets: 'unknown', salesforce: 'fresh', prod_postgres: 'fresh',
@@ -104,20 +112,10 @@ describe('freshness of the demo sources', () => {
       expect(fake.jobRequests()).toEqual([]);
       expect(fake.requests.length).toBeGreaterThan(0);
       expect(fake.requests.every((r) => r.method === 'GET' && /\/tables\/[a-z_]+$/.test(r.path))).toBe(true);
-    } finally {
-      await fake.close();
-      conn.closeSync();
-    }
-  });
+    }));
 
-  it('says which table BigQuery refused to show, and what to grant, leaving the other sources measured', async () => {
-    const conn = await warehouse.connection();
-    const fake = await FakeBigQuery.start({ connection: conn });
-    try {
-      const bigquery = openBigQueryWarehouse(fake.config(), { timeoutMs: 10_000, authClient: fakeCredentials() });
-      const shipped = loadSources('sources.yml');
-      const catalog = catalogOf(shipped.sources.map((s) => ({ ...s, tables: s.tables.map((t) => ({ name: t.name, bigquery: `${fake.dataset}.${t.name}` })) })));
-      const freshness = new FreshnessService({ catalog, warehouse: bigquery, store, logger: silentLogger });
+  it('says which table BigQuery refused to show, and what to grant, leaving the other sources measured', () =>
+    onBigQuery(async (freshness, fake) => {
       const states = (rs: Array<{ source: { id: string }; dataState: string; problem?: string }>) => Object.fromEntries(rs.filter((r) => r.source.id !== 'hubspot').map((r) => [r.source.id, `${r.dataState} ${r.problem ?? ''}`]));
       const before = states(await freshness.check());
       // As BigQuery answers a service account without bigquery.tables.get on the table.
@@ -130,11 +128,7 @@ describe('freshness of the demo sources', () => {
       // A 403 for a rate limit is no refusal: asked again, and measured.
       fake.failNext(1, 403, { reason: 'rateLimitExceeded', message: 'Exceeded rate limits', match: /\/tables\/github_commits$/ });
       expect(states(await freshness.check())).toEqual(before);
-    } finally {
-      await fake.close();
-      conn.closeSync();
-    }
-  });
+    }));
 });
 
 describe('alerts', () => {
