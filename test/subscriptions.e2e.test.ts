@@ -24,6 +24,7 @@ import { SlackStandin, type StandinUser, type StoredMessage } from '../src/slack
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import { ActionIds, BlockIds } from '../src/ids.js';
 import { SUBSCRIPTIONS, runJob, type Subscription } from '../src/services/subscriptions.js';
+import { enqueueAll } from '../src/jobs/model.js';
 import type { Store } from '../src/ports/store.js';
 import { subscriptionSavedMessage } from '../views/subscriptions.js';
 
@@ -544,7 +545,7 @@ describe('threshold alerts', () => {
       [ActionIds.alertColumn]: 'customers', [ActionIds.alertOp]: 'above', [ActionIds.alertValue]: String(count),
     })).responseAction).toBeUndefined();
     await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-same-moment', 'Alert test')`);
-    const sub = (await d.subscriptions()).find((s) => s.query === 'customer-count' && s.alertState === 'ok' && s.status === 'active')!;
+    const sub = (await d.subscriptions()).filter((s) => s.query === 'customer-count').sort((a, b) => b.createdAt - a.createdAt)[0]!;
     const mine = () => t.standin.conversation(RILEY).filter((m) => !m.thread_ts || m.thread_ts === m.ts).filter((m) => /Alert: Customers|Resolved: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
     const both = async () => {
       await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
@@ -564,14 +565,51 @@ describe('threshold alerts', () => {
     expect(audit.filter((a) => a === 'subscription.alert_resolved')).toHaveLength(1);
     const resolved = t.standin.conversation(mine()[0]!.channel).filter((m) => m.thread_ts === mine()[0]!.ts && /Resolved/.test(text(m)));
     expect(resolved).toHaveLength(1);
-    // A run that claimed a change and then gave up lets the next run make it; a retry finds its own claim.
+    // While the run that claimed a change may still make it (its job pending), no other run may; a retry finds its own
+    // claim; a run that gave up lets the next one make it.
     const subs = t.bot.services.subscriptions;
+    await t.store.runTransaction((tx) => enqueueAll(tx, ['job-a', 'job-b'].map((key) => ({ key, kind: 'test.held', payload: {}, runAt: Date.now() + 86_400_000 }))));
     expect(await subs.claimAlertStep(sub.id, 'ok', 'job-a')).toBe(true);
     expect(await subs.claimAlertStep(sub.id, 'ok', 'job-b')).toBe(false);
     expect(await subs.claimAlertStep(sub.id, 'ok', 'job-a')).toBe(true);
     expect(await subs.claimAlertStep(sub.id, 'firing', 'job-b')).toBe(false); // not its state now
     await t.store.runTransaction((tx) => subs.recordFailure(tx, sub.id, { dueAt: Date.now(), manual: true, message: 'gave up', key: 'job-a' }));
     expect(await subs.claimAlertStep(sub.id, 'ok', 'job-b')).toBe(true);
+    for (const key of ['job-a', 'job-b']) await t.store.transition('jobs', key, () => true, () => ({ state: 'failed', runAt: null }));
+    conn.closeSync();
+    await t.bot.services.subscriptions.remove(sub.id, RILEY);
+  });
+
+  it('fires later when a run that claimed the alert found the condition gone on its retry', async () => {
+    const conn = await embedded(t.warehouse).connection();
+    const count = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
+    t.setTime(Date.now() - 86_400_000);
+    const modal = await d.open('alert customer-count');
+    await d.kind(modal.id, 'cron');
+    expect((await d.submit(modal.id, {
+      [ActionIds.subscriptionDm]: ['dm'], [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: '0 * * * *',
+      [ActionIds.alertColumn]: 'customers', [ActionIds.alertOp]: 'above', [ActionIds.alertValue]: String(count),
+    })).responseAction).toBeUndefined();
+    const sub = (await d.subscriptions()).filter((s) => s.query === 'customer-count').sort((a, b) => b.createdAt - a.createdAt)[0]!;
+    const fired = () => t.standin.conversation(RILEY).filter((m) => /Alert: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
+    const runAt = async (at: number) => {
+      await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
+      t.setTime(at);
+      await t.drain();
+    };
+    const first = (await t.bot.services.subscriptions.get(sub.id))!.nextRunAt!;
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-lost-claim', 'Alert test')`);
+    t.standin.failNext('chat.postMessage', 'internal_error'); // the alert's post fails: the run is retried later
+    await runAt(first + 5_000);
+    expect(fired()).toHaveLength(0);
+    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-lost-claim'`);
+    await runAt(first + 10 * 60_000); // the retry: the condition is gone, a quiet run
+    expect(fired()).toHaveLength(0);
+    expect(await t.bot.services.subscriptions.get(sub.id)).toMatchObject({ alertState: 'ok', lastRun: { dueAt: first, outcome: 'quiet' } });
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-lost-claim', 'Alert test')`);
+    await runAt((await t.bot.services.subscriptions.get(sub.id))!.nextRunAt! + 5_000);
+    expect(fired()).toHaveLength(1);
+    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-lost-claim'`);
     conn.closeSync();
     await t.bot.services.subscriptions.remove(sub.id, RILEY);
   });

@@ -382,16 +382,22 @@ export class SubscriptionService {
    * Claims an alert's change of state (fire, or resolve) for the run `key`, before it posts:
    * a scheduled run and a Run now at the same moment both see the condition change, and only
    * one may say so. False when the change is not this run's to make: another run made it
-   * already (the state is no longer `from`), or is making it. The claim ends when a run
-   * records the change, or gives up; a run retried after a crash finds its own claim.
+   * already (the state is no longer `from`), or is making it: its job is still pending (a
+   * retry to come, or running now). A run retried after a crash finds its own claim. The
+   * claim is let go when its run records the change or gives up, and counts for nothing
+   * once its job has ended any other way (it found the condition gone on a retry, or was
+   * no longer wanted after an edit).
    */
   async claimAlertStep(id: string, from: AlertState, key: string): Promise<boolean> {
     return this.opts.store.runTransaction(async (tx) => {
       const current = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
       if (!current || current.alertState !== from) return false;
       const claim = (await tx.get<{ key: string; from: AlertState }>(ALERT_STEPS, id))?.data;
-      // A claim made from another state is left from an older change (never recorded): not in the way.
-      if (claim && claim.from === from) return claim.key === key;
+      // A claim made from another state is left from an older change: not in the way; nor is one whose job ended.
+      if (claim && claim.from === from) {
+        if (claim.key === key) return true;
+        if ((await tx.get<JobDoc>(JOBS, claim.key))?.data.state === 'pending') return false;
+      }
       tx.put(ALERT_STEPS, id, { key, from, at: this.now().getTime() });
       return true;
     });
