@@ -6,7 +6,9 @@
 import { ConfigError } from './errors.js';
 
 export function listenError(error: unknown, port: number, host: string): unknown {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  // Only the listen's own failure: starting the bot also opens the store, whose EACCES is about a file, not PORT.
+  if (syscall !== 'listen') return error;
   if (code === 'EADDRINUSE') {
     return new ConfigError('PORT', `${host}:${port} is in use already (another \`npm start\`?): stop what listens there, or choose a free port, e.g. PORT=${port === 65535 ? 3001 : port + 1} npm start`);
   }

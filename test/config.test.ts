@@ -1,3 +1,4 @@
+import { listenError } from '../src/listen-error.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, secretsOf } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
@@ -94,5 +95,17 @@ describe('loadConfig', () => {
     expect(out).not.toContain('supersecretvalue');
     expect(out).toContain('[redacted]');
     expect(JSON.parse(lines[0]!)).toMatchObject({ severity: 'INFO' });
+  });
+});
+
+describe('listenError: a failure to listen said as what to do about PORT', () => {
+  const errno = (code: string, syscall: string) => Object.assign(new Error(`${syscall} ${code}`), { code, syscall });
+  it('names PORT for a port in use or privileged', () => {
+    expect(String(listenError(errno('EADDRINUSE', 'listen'), 3000, '0.0.0.0'))).toContain('PORT: 0.0.0.0:3000 is in use already');
+    expect(String(listenError(errno('EACCES', 'listen'), 80, '0.0.0.0'))).toContain('PORT: 80 may not be listened on by this user');
+  });
+  it('leaves any other failure of starting the bot as it was: a store file it may not open is not about PORT', () => {
+    const open = errno('EACCES', 'open');
+    expect(listenError(open, 3000, '0.0.0.0')).toBe(open);
   });
 });
