@@ -272,6 +272,14 @@ describe('BigQuery adapter against the REST fake', () => {
     expect(pings).toEqual(local);
   });
 
+  it('names the table BigQuery refuses to show (accessDenied), with its project when it is not the configured one', async () => {
+    const denied = { reason: 'accessDenied', message: 'Access Denied: Permission bigquery.tables.get denied on table' };
+    fake.failNext(1, 403, { ...denied, match: /\/tables\/pings$/ });
+    await expect(bigquery.tableFreshness(['pings'])).rejects.toMatchObject({ code: 'warehouse_denied', table: 'analytics.pings' });
+    fake.failNext(1, 403, { ...denied, match: /\/projects\/other-project\// });
+    await expect(bigquery.tableFreshness(['other-project.analytics.pings'])).rejects.toMatchObject({ code: 'warehouse_denied', table: 'other-project.analytics.pings' });
+  });
+
   it('pages through large results', async () => {
     const before = fake.requests.length;
     const r = await bigquery.query('SELECT site_id, received_at FROM {{pings}} ORDER BY received_at LIMIT 25000');

@@ -443,7 +443,7 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
         } catch (err) {
           if ((err as { code?: number }).code === 404) return { table, lastModified: null, rowCount: null };
           // A 403 is also how BigQuery says rateLimitExceeded: only accessDenied is a missing grant.
-          if ((err as { code?: number }).code === 403 && failureReason(err) === 'accessDenied') throw new WarehouseAccessError(`${ref.datasetId}.${ref.tableId}`);
+          if ((err as { code?: number }).code === 403 && failureReason(err) === 'accessDenied') throw new WarehouseAccessError(`${ref.projectId === cfg.project ? '' : `${ref.projectId}.`}${ref.datasetId}.${ref.tableId}`);
           throw err;
         }
       };
