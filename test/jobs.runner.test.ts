@@ -655,6 +655,8 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
         die();
         c.advance(5_001);
       }
+      // Asked for again meanwhile (a coalesced card edit): a job that kills its process is not started over for it.
+      await store.transition('jobs', 'poison:1', () => true, () => ({ again: true }));
       const last = runner({ holder: 'last' });
       let ran = false;
       last.register('poison', {

@@ -553,8 +553,9 @@ export class JobRunner {
           }
         }
         // Asked for again while it ran (the state it brings up to date changed): that run still happens, now, as it
-        // would had it been asked for after the give-up; the failure is recorded all the same.
-        const resume = current.data.again ? new Date(at) : kind.resumeAt?.(ctx);
+        // would had it been asked for after the give-up; the failure is recorded all the same. Not for a job that
+        // kept stopping its process (claimed more often than it may be tried): started over, it would do so again.
+        const resume = current.data.again && ctx.attempt <= policy.maxAttempts ? new Date(at) : kind.resumeAt?.(ctx);
         if (resume) {
           tx.put<JobDoc>(JOBS, ctx.key, { ...current.data, runAt: resume.getTime(), attempts: 0, holder: null, claimedAt: null, again: false, lastError });
         } else {
