@@ -534,18 +534,24 @@ describe('threshold alerts', () => {
     expect(audit.filter((a) => a === 'subscription.alert_resolved')).toHaveLength(1);
   });
 
-  it('fires once when a Run now and its scheduled run go at the same moment, and resolves once the same way', async () => {
+  /** A new hourly alert, by DM, on there being more customers than now; set up `daysBack` days before the real time. */
+  async function hourlyAlert(daysBack: number) {
     const conn = await embedded(t.warehouse).connection();
     const count = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
-    t.setTime(Date.now() - 2 * 86_400_000);
+    t.setTime(Date.now() - daysBack * 86_400_000);
     const modal = await d.open('alert customer-count');
     await d.kind(modal.id, 'cron');
     expect((await d.submit(modal.id, {
       [ActionIds.subscriptionDm]: ['dm'], [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: '0 * * * *',
       [ActionIds.alertColumn]: 'customers', [ActionIds.alertOp]: 'above', [ActionIds.alertValue]: String(count),
     })).responseAction).toBeUndefined();
-    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-same-moment', 'Alert test')`);
     const sub = (await d.subscriptions()).filter((s) => s.query === 'customer-count').sort((a, b) => b.createdAt - a.createdAt)[0]!;
+    return { conn, sub };
+  }
+
+  it('fires once when a Run now and its scheduled run go at the same moment, and resolves once the same way', async () => {
+    const { conn, sub } = await hourlyAlert(2);
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-same-moment', 'Alert test')`);
     const mine = () => t.standin.conversation(RILEY).filter((m) => !m.thread_ts || m.thread_ts === m.ts).filter((m) => /Alert: Customers|Resolved: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
     const both = async () => {
       await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
@@ -581,16 +587,7 @@ describe('threshold alerts', () => {
   });
 
   it('fires later when a run that claimed the alert found the condition gone on its retry', async () => {
-    const conn = await embedded(t.warehouse).connection();
-    const count = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
-    t.setTime(Date.now() - 86_400_000);
-    const modal = await d.open('alert customer-count');
-    await d.kind(modal.id, 'cron');
-    expect((await d.submit(modal.id, {
-      [ActionIds.subscriptionDm]: ['dm'], [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: '0 * * * *',
-      [ActionIds.alertColumn]: 'customers', [ActionIds.alertOp]: 'above', [ActionIds.alertValue]: String(count),
-    })).responseAction).toBeUndefined();
-    const sub = (await d.subscriptions()).filter((s) => s.query === 'customer-count').sort((a, b) => b.createdAt - a.createdAt)[0]!;
+    const { conn, sub } = await hourlyAlert(1);
     const fired = () => t.standin.conversation(RILEY).filter((m) => /Alert: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
     const runAt = async (at: number) => {
       await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
