@@ -44,50 +44,31 @@ async function prepareDataDir(dir: string): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  let config: Config;
+/**
+ * Runs a start-up check: a failure of the kind it expects (a bad setting or file) stops the
+ * process with one line (exit 2), saying what to fix; anything else propagates.
+ */
+async function orExit<T>(what: string, expected: new (...args: never[]) => Error, check: () => T | Promise<T>): Promise<T> {
   try {
-    config = loadConfig();
+    return await check();
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${err.message}\n`);
+    if (err instanceof expected) {
+      process.stderr.write(`${what} error: ${err.message}\n`);
       process.exit(2);
     }
     throw err;
   }
+}
+
+async function main(): Promise<void> {
+  const config: Config = await orExit('Configuration', ConfigError, () => loadConfig());
   const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   installProcessGuards(logger);
-  // The saved-query catalog is checked before the slow part of start-up: a bad file stops here, named.
-  let catalog: Catalog;
-  try {
-    catalog = loadCatalog(config.queries.dir);
-  } catch (err) {
-    if (err instanceof CatalogError) {
-      process.stderr.write(`Query catalog error: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  // So is the sources file: a missing or invalid one stops here, before the demo warehouse is built.
-  let sources: SourceCatalog;
-  try {
-    sources = loadSources(config.freshness.sourcesFile);
-  } catch (err) {
-    if (err instanceof SourcesError) {
-      process.stderr.write(`Sources file error: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  try {
-    await prepareDataDir(config.dataDir);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  // The saved-query catalog and the sources file are checked before the slow part of start-up (the demo
+  // warehouse): a bad file stops here, named.
+  const catalog: Catalog = await orExit('Query catalog', CatalogError, () => loadCatalog(config.queries.dir));
+  const sources: SourceCatalog = await orExit('Sources file', SourcesError, () => loadSources(config.freshness.sourcesFile));
+  await orExit('Configuration', ConfigError, () => prepareDataDir(config.dataDir));
   const charts = createChartRenderer();
   const warehouse = new LazyWarehouse(config.warehouse.kind, () => openWarehouse(config, logger));
   const store = new LazyStore(config.store.kind, () => openStore(config.store, config.dataDir));
