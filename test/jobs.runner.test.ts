@@ -14,7 +14,7 @@ import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import type { Store, StoreTx } from '../src/ports/store.js';
 import { silentLogger } from '../src/logger.js';
-import { JobRunner, PermanentJobError, UNKNOWN_KIND_GRACE_MS, type JobKind } from '../src/jobs/runner.js';
+import { JobRunner, PermanentJobError, UNKNOWN_KIND_GRACE_MS, UNKNOWN_KIND_SET_ASIDE_MS, type JobKind } from '../src/jobs/runner.js';
 import { JOBS, enqueue, type JobDoc, type JobSpec } from '../src/jobs/model.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 import { drain } from './support/jobs.js';
@@ -639,6 +639,41 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       expect(seen.sort()).toEqual(['real:1', 'real:2']);
       // Listed from the start at every listing, they were read 50 + 100 + 150 + 152 + 150 = 602 times (about U²/50 for U of them).
       expect(read).toBe(152);
+    });
+
+    it('sets a due job of a kind it has no handler for aside, so that polls do not read it again every time, and a runner that knows the kind still runs it', async () => {
+      // The store as it is, counting the jobs its listings return (each one a billed read on Firestore).
+      let read = 0;
+      const counted: Store = Object.assign(Object.create(store) as Store, {
+        list: (async (...args: Parameters<Store['list']>) => {
+          const found = await store.list(...args);
+          read += found.length;
+          return found;
+        }) as Store['list'],
+      });
+      const older = new JobRunner({ store: counted, logger: silentLogger, now: c.now, random: () => 0.5, leaseMs: 10_000, holder: 'older' });
+      runners.push(older);
+      // More than a listing's worth of jobs of a kind a newer version brought (a rolling deploy).
+      const dueAt = c.at() - 1_000;
+      for (let i = 0; i < 60; i++) await add({ key: `newer:${i}`, kind: 'newer', payload: {}, runAt: dueAt });
+      // Ten minutes of polls, one every 10 s (JOBS_POLL_MS on Firestore).
+      for (let poll = 0; poll < 60; poll++) {
+        expect((await older.runDue()).ran).toBe(0);
+        c.advance(10_000);
+      }
+      // Read at every poll, that was 60 reads each (3,600); set aside for as long as it has waited (30 s, 31 s, 71 s, 151 s, 311 s), 5 each.
+      expect(read).toBe(60 * 5);
+      expect(await job('newer:0')).toMatchObject({ state: 'pending', attempts: 0, unknownKindSince: dueAt });
+      // The newer version comes up: each job runs once, when it is next due, as due when it first was.
+      const newer = runner({ holder: 'newer' });
+      const ran: Array<[string, number]> = [];
+      newer.register('newer', { handler: async (ctx) => void ran.push([ctx.key, ctx.dueAt]) });
+      c.advance(UNKNOWN_KIND_SET_ASIDE_MS.max);
+      await drain(newer);
+      expect(ran).toHaveLength(60);
+      expect(new Set(ran.map(([k]) => k)).size).toBe(60);
+      expect(ran.every(([, at]) => at === dueAt)).toBe(true);
+      expect(await job('newer:0')).toMatchObject({ state: 'done', attempts: 1, unknownKindSince: null });
     });
 
     it('ends a job that keeps stopping its process (no outcome, no failure recorded) after its attempts, visibly', async () => {

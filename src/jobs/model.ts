@@ -57,6 +57,12 @@ export interface JobDoc extends StoreDoc {
   finishedAt: number | null;
   /** A short, safe description of the last failure. */
   lastError: string | null;
+  /**
+   * Due, but a runner that read it had no handler for its kind (another version's, in a rolling deploy), since
+   * then (epoch ms): it is set aside (`runAt` later, by the time it has waited) until a runner that knows the kind
+   * takes it, or an hour has passed. Its claim clears it.
+   */
+  unknownKindSince?: number | null;
   expiresAt?: number;
 }
 

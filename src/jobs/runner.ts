@@ -126,6 +126,13 @@ const LIST_BATCH = 50;
 /** How long a due job of a kind no runner knows waits for one (a rolling deploy) before it ends as failed. */
 export const UNKNOWN_KIND_GRACE_MS = 60 * 60_000;
 
+/**
+ * Meanwhile it is set aside, due again after as long as it has waited so far, within these bounds: a run does not
+ * read it again (a billed read on Firestore, at every poll of every replica), and a runner that knows its kind
+ * still finds it due soon after it comes up.
+ */
+export const UNKNOWN_KIND_SET_ASIDE_MS = { min: 30_000, max: 10 * 60_000 } as const;
+
 export class JobRunner {
   readonly holder: string;
   private readonly kinds = new Map<string, JobKind<JobPayload>>();
@@ -386,13 +393,21 @@ export class JobRunner {
     const key = peek.id;
     const kind = this.kinds.get(peek.data.kind);
     if (!kind) {
-      // Another version's job (a rolling deploy) is left to a runner that knows it; one no version
-      // has taken for an hour (a kind renamed or removed) ends, so it can't hold up the due jobs listed behind it.
-      if (now - (peek.data.runAt ?? now) >= UNKNOWN_KIND_GRACE_MS) return this.retireUnknown(peek, now);
+      // Another version's job (a rolling deploy) is left to a runner that knows it, set aside meanwhile so that
+      // every run does not read it again; one no version has taken for an hour (a kind renamed or removed) ends.
+      const since = peek.data.unknownKindSince ?? peek.data.runAt ?? now;
+      if (now - since >= UNKNOWN_KIND_GRACE_MS) return this.retireUnknown(peek, since, now);
       if (!this.warnedUnknown.has(key)) {
         this.warnedUnknown.add(key);
         this.logger.warn('no handler for a due job; left for a runner that has one', { key, kind: peek.data.kind });
       }
+      const wait = Math.min(Math.max(now - since, UNKNOWN_KIND_SET_ASIDE_MS.min), UNKNOWN_KIND_SET_ASIDE_MS.max);
+      await this.store.transition<JobDoc>(
+        JOBS,
+        key,
+        (j) => j.state === 'pending' && j.kind === peek.data.kind && j.runAt === peek.data.runAt,
+        () => ({ runAt: Math.min(now + wait, since + UNKNOWN_KIND_GRACE_MS), unknownKindSince: since }),
+      );
       return 'not_claimed';
     }
     // Acks first: a job is work after an ack, and waits (briefly) while a Slack request is being answered.
@@ -403,7 +418,7 @@ export class JobRunner {
       JOBS,
       key,
       (j) => j.state === 'pending' && j.runAt !== null && j.runAt <= now,
-      (j) => ({ attempts: j.attempts + 1, holder: this.holder, claimedAt: now, runAt: this.now().getTime() + leaseMs }),
+      (j) => ({ attempts: j.attempts + 1, holder: this.holder, claimedAt: now, runAt: this.now().getTime() + leaseMs, ...(j.unknownKindSince != null ? { unknownKindSince: null } : {}) }),
     );
     if (!claim.ok) return 'not_claimed';
     const job = claim.doc.data;
@@ -412,7 +427,8 @@ export class JobRunner {
       kind: job.kind,
       payload: job.payload,
       attempt: job.attempts,
-      dueAt: peek.data.runAt ?? now,
+      // Set aside by a runner that did not know its kind: due when it was first found so.
+      dueAt: peek.data.unknownKindSince ?? peek.data.runAt ?? now,
       createdAt: job.createdAt,
       now: this.now,
       logger: this.logger.child({ job: key, kind: job.kind, attempt: job.attempts }),
@@ -460,9 +476,9 @@ export class JobRunner {
     }
   }
 
-  /** Ends a job of a kind no runner has taken since it fell due an hour ago: failed, with an audit entry. */
-  private async retireUnknown(peek: VersionedDoc<JobDoc>, now: number): Promise<'failed' | 'not_claimed'> {
-    const message = `No runner has a handler for jobs of kind "${peek.data.kind}" (renamed or removed?); it was due at ${new Date(peek.data.runAt ?? now).toISOString()}.`;
+  /** Ends a job of a kind no runner has taken since it fell due (`since`) an hour ago: failed, with an audit entry. */
+  private async retireUnknown(peek: VersionedDoc<JobDoc>, since: number, now: number): Promise<'failed' | 'not_claimed'> {
+    const message = `No runner has a handler for jobs of kind "${peek.data.kind}" (renamed or removed?); it was due at ${new Date(since).toISOString()}.`;
     const ok = await this.store.runTransaction(async (tx) => {
       const current = await tx.get<JobDoc>(JOBS, peek.id);
       if (!current || current.data.state !== 'pending' || current.data.runAt !== peek.data.runAt) return false;
