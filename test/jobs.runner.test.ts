@@ -35,7 +35,7 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
     let store: Store;
     let c: ReturnType<typeof clock>;
     const runners: JobRunner[] = [];
-    const runner = (opts: { holder?: string; leaseMs?: number } = {}) => {
+    const runner = (opts: { holder?: string; leaseMs?: number; concurrency?: number } = {}) => {
       const r = new JobRunner({ store, logger: silentLogger, now: c.now, random: () => 0.5, leaseMs: 10_000, ...opts });
       runners.push(r);
       return r;
@@ -639,6 +639,34 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       expect(seen.sort()).toEqual(['real:1', 'real:2']);
       // Listed from the start at every listing, they were read 50 + 100 + 150 + 152 + 150 = 602 times (about U²/50 for U of them).
       expect(read).toBe(152);
+    });
+
+    it('runs a job committed late, due before the last job a long run read, within a poll interval, not after that run', async () => {
+      const r = runner({ concurrency: 1 });
+      // The poll interval (a minute of the test's clock); the timer itself does not fire while the test runs.
+      r.start(60_000);
+      const ran: Array<[string, number]> = [];
+      let committedAt = 0;
+      r.register('work', {
+        handler: async (ctx) => {
+          ran.push([ctx.key, c.at()]);
+          if (ctx.key === 'work:0') {
+            // Due before everything the run has listed: enqueued at that time, its transaction committed only now.
+            await add({ key: 'late:1', kind: 'work', payload: {}, runAt: c.at() - 5_000 });
+            committedAt = c.at();
+          }
+          // Steady load: each job takes 5 s, and the run goes on for over three minutes.
+          c.advance(5_000);
+        },
+      });
+      for (let i = 0; i < 40; i++) await add({ key: `work:${i}`, kind: 'work', payload: {}, runAt: c.at() - 1_000 + i });
+      const summary = await r.runDue({ budgetMs: 60_000 });
+      expect(summary).toMatchObject({ ran: 41, done: 41, more: false });
+      const late = ran.find(([k]) => k === 'late:1');
+      expect(late?.[1]).toBeDefined();
+      expect(late![1] - committedAt).toBeLessThanOrEqual(60_000);
+      // Listing from the start again took nothing twice.
+      expect(new Set(ran.map(([k]) => k)).size).toBe(41);
     });
 
     it('sets a due job of a kind it has no handler for aside, so that polls do not read it again every time, and a runner that knows the kind still runs it', async () => {

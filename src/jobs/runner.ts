@@ -123,6 +123,9 @@ export class PermanentJobError extends Error {
 /** Due jobs read per listing. */
 const LIST_BATCH = 50;
 
+/** How often a long run lists due jobs from the start again, where no poll interval says (Cloud Run's `/tasks/run`). */
+const RESCAN_MS = 10_000;
+
 /** How long a due job of a kind no runner knows waits for one (a rolling deploy) before it ends as failed. */
 export const UNKNOWN_KIND_GRACE_MS = 60 * 60_000;
 
@@ -145,6 +148,8 @@ export class JobRunner {
   private readonly now: () => Date;
   private readonly random: () => number;
   private pollTimer: NodeJS.Timeout | undefined;
+  /** The poll interval `start` was given: a long run lists from the start again this often. */
+  private pollMs: number | undefined;
   private kickTimer: NodeJS.Timeout | undefined;
   private draining: Promise<RunSummary> | undefined;
   private next: Promise<RunSummary> | undefined;
@@ -257,6 +262,7 @@ export class JobRunner {
   start(pollMs: number): void {
     this.stopped = false;
     if (this.pollTimer || pollMs <= 0) return;
+    this.pollMs = pollMs;
     const tick = () => {
       this.pollTimer = setTimeout(() => {
         const run = this.runDue()
@@ -350,21 +356,31 @@ export class JobRunner {
     // Each listing goes on after the last job the one before it read: the jobs this run could not take (another
     // version's kind, a claim lost to another replica) are read once, not again by every listing, and a
     // listing's worth of them, due first, does not hide the due jobs behind them. What falls due meanwhile (a
-    // lease that ended, a job run again now) falls due after them; what does not is run by the next run.
+    // lease that ended, a job run again now) falls due after them. What does not (a job committed late, due
+    // before the last one read) is found when the run lists from the start again, at least once a poll interval:
+    // a run under steady load lasts its whole budget. That listing reads again only the due jobs the run could not
+    // take (jobs of a kind it has no handler for are set aside), and those it had listed but not yet started.
+    const rescanMs = Math.max(this.pollMs ?? RESCAN_MS, 1_000);
     let after: ListOptions['startAfter'];
+    let fromStart = this.now().getTime();
+    const rescanDue = () => this.now().getTime() - fromStart >= rescanMs;
     while (!this.stopped) {
       if (Date.now() >= deadline) {
         summary.more = true;
         break;
       }
       const now = this.now().getTime();
+      const restart = after !== undefined && rescanDue();
+      if (restart) after = undefined;
       const listed = await this.store.list<JobDoc>(JOBS, { where: { field: 'runAt', op: '<=', value: now }, orderBy: { field: 'runAt' }, limit: LIST_BATCH, ...(after ? { startAfter: after } : {}) });
+      // Counted from when the listing came back: each listing's first jobs are started, however slow the store.
+      if (restart) fromStart = this.now().getTime();
       const last = listed.at(-1);
       if (!last) break;
       after = { value: last.data.runAt ?? now, id: last.id };
       const queue = [...listed];
       const worker = async () => {
-        for (let d = queue.shift(); d && !this.stopped && Date.now() < deadline; d = queue.shift()) {
+        for (let d = queue.shift(); d && !this.stopped && Date.now() < deadline && !rescanDue(); d = queue.shift()) {
           let result: Awaited<ReturnType<JobRunner['runOne']>>;
           try {
             result = await this.runOne(d, now);
@@ -380,7 +396,7 @@ export class JobRunner {
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.concurrency, queue.length) }, worker));
-      if (queue.length) summary.more = true;
+      if (queue.length && !rescanDue()) summary.more = true;
     }
     summary.ms = Date.now() - started;
     for (const wake of this.waiters) wake();
