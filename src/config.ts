@@ -330,9 +330,22 @@ function jobsConfig(env: Env, storeKind: 'embedded' | 'firestore', tasks: TasksC
     trigger,
     // A poll of Firestore is a billed query: less often there; work that is enqueued runs at once anyway.
     pollMs: integer(env, 'JOBS_POLL_MS', storeKind === 'firestore' ? 10_000 : 1_000, 100, 3_600_000),
-    leaseMs: integer(env, 'JOBS_LEASE_SECONDS', 30, 1, 3600) * 1000,
+    leaseMs: leaseSeconds(env) * 1000,
     concurrency: integer(env, 'JOBS_CONCURRENCY', 4, 1, 64),
   };
+}
+
+/** The shortest JOBS_LEASE_SECONDS allowed. */
+export const MIN_JOBS_LEASE_SECONDS = 10;
+
+function leaseSeconds(env: Env): number {
+  const seconds = integer(env, 'JOBS_LEASE_SECONDS', 30, 0, 3600);
+  // A claim is renewed every third of its lease: with a short one, a single slow store call lets it lapse, and
+  // another replica runs the job too. (Tests that want a short lease give it to the runner itself.)
+  if (seconds < MIN_JOBS_LEASE_SECONDS) {
+    throw new ConfigError('JOBS_LEASE_SECONDS', `expects at least ${MIN_JOBS_LEASE_SECONDS} seconds, got ${seconds}: a shorter lease lapses when one store call is slow, and another replica may run the job twice`);
+  }
+  return seconds;
 }
 
 function tasksConfig(env: Env): TasksConfig {

@@ -50,6 +50,16 @@ describe('loadConfig', () => {
     expect(configError({ JOBS_TRIGGER: 'http' }).variable).toBe('TASKS_OIDC_AUDIENCE');
   });
 
+  it('refuses a job lease shorter than 10 s, naming JOBS_LEASE_SECONDS, the value and the minimum', () => {
+    for (const short of ['0', '1', '9']) {
+      const err = configError({ JOBS_LEASE_SECONDS: short });
+      expect(err.variable).toBe('JOBS_LEASE_SECONDS');
+      expect(err.message).toMatch(new RegExp(`^JOBS_LEASE_SECONDS: expects at least 10 seconds, got ${short}: `));
+    }
+    expect(loadConfig({ JOBS_LEASE_SECONDS: '10' }).jobs.leaseMs).toBe(10_000);
+    expect(loadConfig({}).jobs.leaseMs).toBe(30_000);
+  });
+
   it('never echoes a password written into a URL, and refuses one', () => {
     for (const v of ['ftp://admin:hunter2pass@looker', 'https://admin:hunter2pass@looker.example.com', 'http://admin:hunter2pass@']) {
       const err = configError({ LOOKER_BASE_URL: v, LOOKER_CLIENT_ID: 'i', LOOKER_CLIENT_SECRET: 's' });

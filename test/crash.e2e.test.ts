@@ -138,8 +138,9 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
         FIVETRAN_API_URL: fivetran.url,
         RERUN_POLL_MS: '200',
         FRESHNESS_CHECK_INTERVAL_MS: '0',
-        // A dead process's claims are taken over quickly (the embedded store releases them at start anyway).
-        JOBS_LEASE_SECONDS: '2',
+        // The shortest lease the configuration allows: a dead process's claims are taken over after it on
+        // Firestore (the embedded store releases them at start).
+        JOBS_LEASE_SECONDS: '10',
         JOBS_POLL_MS: '200',
         // One job at a time: the kill lands while a handler waits on a vendor, not in another job's
         // Firestore transaction, whose locks the emulator would hold for a minute after the process died.

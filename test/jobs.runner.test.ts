@@ -527,7 +527,7 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
     });
 
     it('keeps renewing the claim of a job still running while it stops (the shutdown\'s grace), so no other runner runs it too', async () => {
-      // The shortest lease the configuration allows (JOBS_LEASE_SECONDS=1), renewed every third of it.
+      // A lease shorter than the configuration allows (JOBS_LEASE_SECONDS is at least 10), renewed every third of it.
       const stopping = runner({ holder: 'stopping', leaseMs: 1_000 });
       const other = runner({ holder: 'other' });
       const runs: string[] = [];
