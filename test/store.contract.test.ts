@@ -9,10 +9,10 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { DocumentReference, Transaction } from '@google-cloud/firestore';
+import { DocumentReference, Firestore, Timestamp, Transaction } from '@google-cloud/firestore';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { journalSize, openEmbeddedStore } from '../src/adapters/store/embedded.js';
-import { isClosedTransaction, openFirestoreStore } from '../src/adapters/store/firestore.js';
+import { EXPIRE_FIELD, isClosedTransaction, openFirestoreStore } from '../src/adapters/store/firestore.js';
 import type { Store, StoreDoc } from '../src/ports/store.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 
@@ -480,6 +480,28 @@ describe.skipIf(!firestore.available)('firestore store, two replicas (separate c
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => replica(i).acquireLease('alerts', `replica-${i % 2}`, 10_000)));
     const holders = new Set(results.flatMap((won, i) => (won ? [i % 2] : [])));
     expect(holders.size).toBe(1);
+  });
+});
+
+describe.skipIf(!firestore.available)('firestore store, audit entries', () => {
+  it('carry a timestamp _expireAt 400 days after they were written, for a TTL policy on the audit collection, written alone or in a transaction', async () => {
+    const collectionPrefix = prefix();
+    const store = openFirestoreStore({ projectId: PROJECT, collectionPrefix });
+    const db = new Firestore({ projectId: PROJECT });
+    try {
+      await store.audit({ actor: 'U1', action: 'looker_access.approved', subject: 'la_1', at: '2026-11-30T09:00:00.000Z' });
+      await store.runTransaction(async (tx) => {
+        tx.audit({ actor: 'bot', action: 'job.failed', subject: 'grant:1', at: '2026-12-01T09:00:00.000Z' });
+      });
+      const snap = await db.collection(`${collectionPrefix}audit`).orderBy('at').get();
+      const expiries = snap.docs.map((d) => (d.get(EXPIRE_FIELD) as Timestamp).toDate().toISOString());
+      expect(expiries).toEqual(['2028-01-04T09:00:00.000Z', '2028-01-05T09:00:00.000Z']);
+      // Read back as they were written, the expiry left out.
+      expect((await store.recentAudit(1))[0]).toEqual({ actor: 'bot', action: 'job.failed', subject: 'grant:1', before: null, after: null, at: '2026-12-01T09:00:00.000Z' });
+    } finally {
+      await store.close();
+      await db.terminate();
+    }
   });
 });
 

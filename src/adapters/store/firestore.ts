@@ -25,6 +25,8 @@ const VERSION_FIELD = '_version';
  * _expireAt --collection-group=<collection> --enable-ttl`.
  */
 export const EXPIRE_FIELD = '_expireAt';
+/** How long an audit entry is kept: its `_expireAt` is this long after its `at`, for a TTL policy on `audit`. */
+export const AUDIT_KEEP_MS = 400 * 86_400_000;
 const INVALID_ARGUMENT = 3; // gRPC status codes
 const ALREADY_EXISTS = 6;
 const NOT_FOUND = 5;
@@ -65,7 +67,11 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
     // process (recentAudit orders by `at`, then id), newest last.
     const id = `${at}_${String(auditSeq++).padStart(10, '0')}_${randomUUID().slice(0, 8)}`;
     const data = { actor: entry.actor, action: entry.action, subject: entry.subject, before: entry.before ?? null, after: entry.after ?? null, at };
-    return { ref: db.collection(auditCollection).doc(id), data: JSON.parse(JSON.stringify(data)) as StoreDoc };
+    // Set after the JSON round trip, which would turn the Timestamp into a plain map; an `at` that is no date
+    // (none the store writes) gets no expiry rather than a failed write.
+    const atMs = Date.parse(at);
+    const expires = Number.isFinite(atMs) ? { [EXPIRE_FIELD]: Timestamp.fromMillis(atMs + AUDIT_KEEP_MS) } : {};
+    return { ref: db.collection(auditCollection).doc(id), data: { ...(JSON.parse(JSON.stringify(data)) as StoreDoc), ...expires } };
   };
 
   /**
