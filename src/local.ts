@@ -5,6 +5,7 @@
  * through the same signed HTTP receiver production uses.
  */
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { Config } from './config.js';
 import { listenError } from './listen-error.js';
 import type { Logger } from './logger.js';
@@ -29,6 +30,9 @@ export interface LocalMode {
   commands: SlashCommandInfo[];
   stop(): Promise<void>;
 }
+
+/** The file in DATA_DIR that keeps the local page's conversations across restarts. */
+export const LOCAL_WORKSPACE_FILE = 'slack-standin.json';
 
 /** Options of {@link startLocal}. */
 export interface LocalOptions {
@@ -74,6 +78,9 @@ export async function startLocal(config: Config, logger: Logger, adapters: Adapt
   // A request Slack would refuse is answered as Slack would, and said here: the page keeps working.
   const standin = new SlackStandin({
     onViolation: (v) => logger.warn('the bot sent Slack something its documentation refuses or ignores', { via: v.where, problem: v.message, slackAnswer: v.answer ?? 'ignored' }),
+    // The store in DATA_DIR keeps the ts of what the bot posted (an alert card it edits later): the channel is kept beside it.
+    stateFile: path.join(config.dataDir, LOCAL_WORKSPACE_FILE),
+    onStateError: (err) => logger.warn('the local Slack page could not keep its messages in DATA_DIR; a restart will start it empty', { err }),
   });
   const page = createLocalPage(standin);
   let botHealth: string | undefined;

@@ -72,6 +72,15 @@ export interface SlackStandinOptions {
    * tests fail on them without it (test/support/vendor-facts/slack.ts).
    */
   onViolation?: (violation: Violation) => void;
+  /**
+   * Keeps the conversations (the newest messages of each) in this JSON file,
+   * rewritten on every change, and starts from what it holds: a restart finds
+   * the messages the bot posted, by the same ts. Local mode keeps it in
+   * DATA_DIR; without it, messages live in memory only.
+   */
+  stateFile?: string;
+  /** Told when the state file cannot be read or written; the stand-in goes on from memory. */
+  onStateError?: (error: unknown) => void;
 }
 
 /** IDs of the default workspace fixture. */

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { blockKitProblems, formatProblem, SLACK_LIMITS } from '../blockkit/limits.js';
 import { ApiError, isObj, optStr } from './http.js';
 import { readAppManifest } from './manifest.js';
+import { readSavedWorkspace, writeSavedWorkspace } from './saved-workspace.js';
 import {
   defaultUsers,
   StandinDefaults,
@@ -61,6 +62,8 @@ export class Workspace {
   private readonly messages = new Map<string, StoredMessage[]>();
   /** DMs conversations.open has opened (a second open answers already_open). */
   readonly openedDms = new Set<string>();
+  private readonly stateFile: string | undefined;
+  private readonly onStateError: (error: unknown) => void;
 
   constructor(
     options: SlackStandinOptions,
@@ -79,12 +82,54 @@ export class Workspace {
     const scopes = options.scopes ?? readAppManifest()?.botScopes;
     this.scopes = scopes && new Set(scopes);
     this.pageSize = options.pageSize;
+    this.stateFile = options.stateFile;
+    this.onStateError = options.onStateError ?? (() => {});
+    this.restore();
   }
 
   /** Forgets every message. */
   reset(): void {
     this.messages.clear();
     this.openedDms.clear();
+    this.save();
+  }
+
+  /** Starts from the state file, if there is one. */
+  private restore(): void {
+    if (!this.stateFile) return;
+    try {
+      const saved = readSavedWorkspace(this.stateFile);
+      if (!saved) return;
+      for (const [channel, list] of Object.entries(saved.conversations)) this.messages.set(channel, list);
+      for (const dm of saved.openedDms) this.openedDms.add(dm);
+      this.lastMicros = saved.lastMicros;
+    } catch (error) {
+      this.onStateError(error);
+    }
+  }
+
+  /**
+   * Writes the state file, if there is one: before the change is answered, so a
+   * ts the bot was given (and stored) is in the file should the process die next.
+   */
+  private save(): void {
+    if (!this.stateFile) return;
+    try {
+      writeSavedWorkspace(this.stateFile, {
+        version: 1,
+        lastMicros: this.lastMicros,
+        conversations: Object.fromEntries(this.messages),
+        openedDms: [...this.openedDms],
+      });
+    } catch (error) {
+      this.onStateError(error);
+    }
+  }
+
+  /** Saves, then tells `changed` listeners. */
+  private messageChanged(msg: StoredMessage): void {
+    this.save();
+    this.changed({ kind: 'message', channel: msg.channel, ts: msg.ts });
   }
 
   user(id: string): StandinUser | undefined {
@@ -174,7 +219,7 @@ export class Workspace {
     this.messages.set(msg.channel, list);
     const parent = msg.thread_ts && !msg.ephemeral ? list.find((m) => m.ts === msg.thread_ts) : undefined;
     if (parent) parent.reply_count = (parent.reply_count ?? 0) + 1;
-    this.changed({ kind: 'message', channel: msg.channel, ts: msg.ts });
+    this.messageChanged(msg);
     return msg;
   }
 
@@ -186,7 +231,7 @@ export class Workspace {
     if (content.attachments) msg.attachments = content.attachments;
     if (options.metadata) msg.metadata = options.metadata;
     msg.edited = { user: this.botUserId, ts: this.nextTs() };
-    this.changed({ kind: 'message', channel: msg.channel, ts: msg.ts });
+    this.messageChanged(msg);
   }
 
   removeMessage(msg: StoredMessage): void {
@@ -194,7 +239,7 @@ export class Workspace {
     list.splice(list.indexOf(msg), 1);
     const parent = msg.thread_ts && !msg.ephemeral ? list.find((m) => m.ts === msg.thread_ts) : undefined;
     if (parent?.reply_count) parent.reply_count -= 1;
-    this.changed({ kind: 'message', channel: msg.channel, ts: msg.ts });
+    this.messageChanged(msg);
   }
 
   /** A message as the Web API shows it: Slack's fields, without the stand-in's bookkeeping. */
