@@ -9,6 +9,7 @@ import { toCodedError } from '../src/errors.js';
 import type { HomeService } from '../src/services/home.js';
 import { rolesOf, type RoleGroups } from '../src/services/roles.js';
 import { CachedMembership } from '../src/slack/directory.js';
+import { slackErrorCode } from '../src/slack/errors.js';
 import { failureMessage } from '../views/common.js';
 import { homeView } from '../views/home.js';
 import { openPipelineRequestModal } from './pipeline-request.js';
@@ -27,10 +28,20 @@ export function appHomeOpened(deps: HomeDeps) {
   return async ({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> => {
     // The event also fires for the Messages tab, which has nothing to publish.
     if (event.tab !== 'home') return;
-    members ??= new CachedMembership(client, deps.logger, deps.rolesCacheMs);
+    const membership = (members ??= new CachedMembership(client, deps.logger, deps.rolesCacheMs));
+    const build = async () => homeView(await deps.home.homeFor(event.user, await rolesOf(membership, deps, event.user)));
+    // The tab as Slack showed it when it opened: should another publish land first (a second open, whose read
+    // may be older or newer than ours), Slack answers hash_conflict instead of letting our read land last.
+    const shown: unknown = (event.view as { hash?: unknown } | undefined)?.hash;
+    const hash = typeof shown === 'string' && shown ? shown : undefined;
     try {
-      const data = await deps.home.homeFor(event.user, await rolesOf(members, deps, event.user));
-      await client.views.publish({ user_id: event.user, view: homeView(data) });
+      try {
+        await client.views.publish({ user_id: event.user, view: await build(), ...(hash ? { hash } : {}) });
+      } catch (err) {
+        if (!hash || slackErrorCode(err) !== 'hash_conflict') throw err;
+        // Read again, once: what the store holds now is at least as new as what the other publish showed.
+        await client.views.publish({ user_id: event.user, view: await build() });
+      }
     } catch (err) {
       const coded = toCodedError(err);
       deps.logger.error('app home publish failed', { user: event.user, code: coded.code, err: coded });

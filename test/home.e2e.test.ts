@@ -185,6 +185,37 @@ for (const variant of variants) {
       expect(t.standin.callsTo('views.publish').length).toBe(before);
     });
 
+    it('ends on the newest read when two opens race: the older publish, refused by hash_conflict, is read again', async () => {
+      await openHome(t, regular);
+      const from = t.standin.callsTo('views.publish').length;
+      // The first open reads the store; its publish is held on the way to Slack.
+      const held = t.standin.holdNext('views.publish');
+      await t.standin.openHome(t.client, { userId: regular });
+      await held.arrived;
+      await t.store.put(LOOKER_ACCESS_REQUESTS, 'la_race0001', {
+        id: 'la_race0001', requesterId: regular, subjectId: regular, email: 'riley@example.com', team: 'engineering', level: 'develop',
+        reason: 'Race', durationDays: 7, status: 'pending', route: 'needs_approval', viewId: 'VRACE1',
+        createdAt: new Date().toISOString(), channel: null, ts: null, decidedBy: null, decidedAt: null, grant: null,
+        grantError: null, expiresAt: null, reminderSentAt: null, expiredAt: null, revokedRoleIds: null, revokeError: null,
+      });
+      // A second open reads the new request and publishes first.
+      await t.standin.openHome(t.client, { userId: regular });
+      await t.standin.waitFor(() => t.standin.callsTo('views.publish')[from + 1]?.result);
+      const homeText = () => blocksToText({ blocks: t.standin.homeView(regular)!.blocks });
+      expect(homeText()).toContain('Develop access to Looker for 7 days');
+
+      held.release();
+      const calls = await t.standin.waitFor(() => {
+        const all = t.standin.callsTo('views.publish');
+        // Refused, the first open publishes again (after the second open's, at from + 1).
+        const first = all[from];
+        return first?.result && (first.error !== 'hash_conflict' || all[from + 2]?.result) ? all : undefined;
+      });
+      // Slack refused the first open's older view; the bot read again and published that.
+      expect(calls[from]?.error).toBe('hash_conflict');
+      expect(calls).toHaveLength(from + 3);
+      expect(homeText()).toContain('Develop access to Looker for 7 days');
+    });
   });
 }
 

@@ -20,16 +20,37 @@ export class Recorder {
   readonly violations: Violations;
   private readonly faults = new Map<string, Fault[]>();
   private readonly hooks = new Set<AppliedHook>();
+  private readonly holds = new Map<string, Array<{ arrived: () => void; released: Promise<void> }>>();
 
   constructor(onViolation?: ViolationListener) {
     this.violations = new Violations(onViolation);
   }
 
-  /** Forgets calls, responses and faults; hooks stay until their owner unsubscribes. */
+  /** Forgets calls, responses and faults; hooks stay until their owner unsubscribes, holds until released. */
   reset(): void {
     this.calls.length = 0;
     this.responses.length = 0;
     this.faults.clear();
+  }
+
+  /** See `SlackStandin.holdNext`. */
+  holdNext(method: string): { arrived: Promise<void>; release(): void } {
+    let arrived!: () => void;
+    let release!: () => void;
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const queue = this.holds.get(method) ?? [];
+    queue.push({ arrived, released });
+    this.holds.set(method, queue);
+    return { arrived: arrival, release };
+  }
+
+  /** Waits while the call that just arrived is held (see {@link holdNext}); at once when none is. */
+  async held(method: string): Promise<void> {
+    const hold = this.holds.get(method)?.shift();
+    if (!hold) return;
+    hold.arrived();
+    await hold.released;
   }
 
   queueFault(method: string, fault: Fault, times: number): void {

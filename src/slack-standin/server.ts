@@ -265,6 +265,15 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
   }
 
   /**
+   * Holds the next call to `method` when it arrives, before it is applied,
+   * until `release()`: `arrived` resolves once it is held. Lets a test make
+   * another call overtake it (two publishes of a Home tab racing).
+   */
+  holdNext(method: string): { arrived: Promise<void>; release(): void } {
+    return this.recorder.holdNext(method);
+  }
+
+  /**
    * Runs `hook` after each Web API call has been applied (the message exists,
    * the view is open, the call is recorded with its `result`) and before the bot
    * gets the answer: the moment to kill a bot that must then recover without

@@ -60,6 +60,8 @@ export class WebApi {
         if (error instanceof ApiError) refuse([{ message: `${method}: the arguments could not be read as Slack reads them`, answer: error.code }]);
         throw error;
       }
+      // A test that holds this call acts now, before Slack has applied it (another call overtakes it).
+      await this.recorder.held(method);
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       const token = bearer ?? optStr(record.args['token']);
       delete record.args['token'];
