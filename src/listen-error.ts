@@ -3,6 +3,7 @@
  * what to do about it: the port is taken, or needs privileges. Anything else
  * is returned as it was.
  */
+import { createServer } from 'node:net';
 import { ConfigError } from './errors.js';
 
 export function listenError(error: unknown, port: number, host: string): unknown {
@@ -14,4 +15,24 @@ export function listenError(error: unknown, port: number, host: string): unknown
   }
   if (code === 'EACCES') return new ConfigError('PORT', `${port} may not be listened on by this user (ports under 1024 need privileges): choose another, e.g. PORT=3000 npm start`);
   return error;
+}
+
+/**
+ * Fails with {@link listenError}'s answer when `port` cannot be listened on as Node listens with no
+ * host (every interface), and resolves once the trial listener is closed. For Socket Mode: Bolt's
+ * receiver listens on PORT (health, /tasks) with no error handler, so a port taken there would
+ * surface as an uncaught exception, with its stack, instead of this one line. A port taken in the
+ * moment between this check and Bolt's listen still ends that way.
+ */
+export async function checkPortFree(port: number): Promise<void> {
+  const server = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, () => resolve());
+    });
+  } catch (error) {
+    throw listenError(error, port, '0.0.0.0');
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }

@@ -20,7 +20,7 @@ import { CatalogError, loadCatalog, type Catalog } from './catalog/catalog.js';
 import { createChartRenderer } from './charts/renderer.js';
 import { loadSources, SourcesError, type SourceCatalog } from './sources/catalog.js';
 import { installProcessGuards } from './process-guards.js';
-import { listenError } from './listen-error.js';
+import { checkPortFree, listenError } from './listen-error.js';
 
 /** In HTTP mode, how long start-up work waits for the first request's ack (see BotOptions). */
 const FIRST_ACK_WAIT_MS = 250;
@@ -105,6 +105,9 @@ async function main(): Promise<void> {
       stopStandin = () => local.stop();
     } else {
       bot = await createBot(config, logger, adapters, { firstAckWaitMs: FIRST_ACK_WAIT_MS });
+      // Bolt's Socket Mode receiver listens on PORT (health, /tasks) with no error handler: a taken port would be an
+      // uncaught exception with its stack, so it is tried first, just before, and said as the HTTP receiver's is.
+      if (config.slack.mode === 'socket') await checkPortFree(config.port);
       // Taken, or privileged: said as a configuration error naming PORT, as local mode says it.
       const { url } = await bot.start(config.port).catch((err: unknown) => {
         throw listenError(err, config.port, '0.0.0.0');
