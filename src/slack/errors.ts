@@ -16,7 +16,7 @@ import { SlackApiError } from '../errors.js';
  * documents for the methods the bot calls (src/slack-standin/facts/web-api.ts)
  * and its common errors, except the few in {@link TRANSIENT_SLACK_ERRORS}. A
  * job that meets one gives up at once, and says so, instead of retrying for
- * minutes (`messages_tab_disabled`: the user turned off the app's Messages tab;
+ * minutes (`messages_tab_disabled`: the app's Messages tab is turned off in its App Home settings, so it cannot DM anyone;
  * `restricted_action_read_only_channel`: only admins may post there).
  * A code Slack does not document is retried.
  */
