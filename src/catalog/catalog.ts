@@ -21,6 +21,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CodedError } from '../errors.js';
+import { isRecord } from '../is-record.js';
 import { WAREHOUSE_TABLES, type WarehouseTable } from '../ports/warehouse.js';
 
 /** A catalog file is malformed; start-up stops. */
@@ -378,10 +379,6 @@ function requiredString(h: Record<string, unknown>, key: string, fail: (p: strin
   const v = h[key];
   if (typeof v !== 'string' || !v.trim()) fail(`header needs ${key}: a non-empty string`);
   return (v as string).trim();
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function humanize(name: string): string {

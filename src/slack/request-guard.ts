@@ -31,6 +31,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { parse as parseForm } from 'node:querystring';
 import { isValidSlackRequest } from '@slack/bolt';
+import { isRecord } from '../is-record.js';
 import type { Logger } from '../logger.js';
 
 /** Slack: "If the timestamp is more than five minutes from local time, it could be a replay attack." */
@@ -103,20 +104,18 @@ export function checkSlackRequest(
     return { ok: false, status: 400, why: `payload is JSON but not an object (${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed})` };
   }
   const body = parsed as Record<string, unknown>;
-  if (body['event'] !== undefined && !isObject(body['event'])) {
+  if (body['event'] !== undefined && !isRecord(body['event'])) {
     return { ok: false, status: 400, why: 'its event is not an object' };
   }
   if (isInteraction(body)) {
     const lacking = !hasUserId(body['user']) ? 'no user'
-      : body['channel'] !== undefined && !isObject(body['channel']) ? 'a channel that is not an object'
-      : VIEW_TYPES.has(String(body['type'])) && !isObject(body['view']) ? 'no view'
+      : body['channel'] !== undefined && !isRecord(body['channel']) ? 'a channel that is not an object'
+      : VIEW_TYPES.has(String(body['type'])) && !isRecord(body['view']) ? 'no view'
       : undefined;
     if (lacking) return { ok: false, status: 200, ignored: true, why: `${describeInteraction(body)} has ${lacking}` };
   }
   return { ok: true };
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Bolt reads `view.app_installed_team_id` of these. */
 const VIEW_TYPES = new Set(['view_submission', 'view_closed']);
@@ -131,7 +130,7 @@ function isInteraction(body: Record<string, unknown>): boolean {
 }
 
 function hasUserId(user: unknown): boolean {
-  return typeof user === 'object' && user !== null && typeof (user as { id?: unknown }).id === 'string' && (user as { id: string }).id !== '';
+  return isRecord(user) && typeof user['id'] === 'string' && user['id'] !== '';
 }
 
 /** The payload's type and, for a click, its first action's ID: what to log of it (never the body, which holds a token). */
