@@ -33,6 +33,8 @@ export interface LocalMode {
 
 /** The file in DATA_DIR that keeps the local page's conversations across restarts. */
 export const LOCAL_WORKSPACE_FILE = 'slack-standin.json';
+/** The directory in DATA_DIR that keeps the files the bot uploaded (charts) across restarts. */
+export const LOCAL_FILES_DIR = 'slack-standin-files';
 
 /** Options of {@link startLocal}. */
 export interface LocalOptions {
@@ -80,6 +82,7 @@ export async function startLocal(config: Config, logger: Logger, adapters: Adapt
     onViolation: (v) => logger.warn('the bot sent Slack something its documentation refuses or ignores', { via: v.where, problem: v.message, slackAnswer: v.answer ?? 'ignored' }),
     // The store in DATA_DIR keeps the ts of what the bot posted (an alert card it edits later): the channel is kept beside it.
     stateFile: path.join(config.dataDir, LOCAL_WORKSPACE_FILE),
+    filesDir: path.join(config.dataDir, LOCAL_FILES_DIR),
     onStateError: (err) => logger.warn('the local Slack page could not keep its messages in DATA_DIR; a restart will start it empty', { err }),
   });
   const page = createLocalPage(standin);

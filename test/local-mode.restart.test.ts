@@ -39,7 +39,7 @@ async function startOn(dataDir: string, logs: string[] = []): Promise<LocalMode>
   };
 }
 
-interface PageMessage { ts: string; text: string }
+interface PageMessage { ts: string; text: string; files?: Array<{ url: string }> }
 
 async function pageChannel(local: LocalMode): Promise<PageMessage[]> {
   const res = await fetch(`${local.url}/local/state?user=${StandinDefaults.users.regular}`);
@@ -48,16 +48,26 @@ async function pageChannel(local: LocalMode): Promise<PageMessage[]> {
 }
 
 describe('local mode after a restart', { timeout: 120_000 }, () => {
-  it('shows the channel as it was, and the bot edits an alert card it posted before the restart by its ts', async () => {
+  it('shows the channel as it was, charts included, and the bot edits an alert card it posted before the restart by its ts', async () => {
     const dataDir = await freshDataDir();
     dirs.push(dataDir);
 
     const first = await startOn(dataDir);
     let posted: { ts: string; text: string };
+    let chart: { ts: string; bytes: Buffer };
     try {
       // Local mode checks freshness at start: the demo warehouse has stale sources, and the bot posts their alert cards.
       const alert = await first.standin.waitFor(() => first.standin.conversation(channel).find((m) => m.text.includes('is stale')), { timeoutMs: 30_000 });
       posted = { ts: alert.ts, text: alert.text };
+      // And a chart the bot uploaded and shared in the channel.
+      const res = await fetch(`${first.url}/local/command`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ command: '/query', text: 'instances-by-hosting', userId: StandinDefaults.users.regular, channelId: channel, timeoutMs: 30_000 }),
+      });
+      expect(res.status).toBe(200);
+      const shared = await first.standin.waitFor(() => first.standin.conversation(channel).find((m) => m.files?.length), { timeoutMs: 30_000 });
+      chart = { ts: shared.ts, bytes: first.standin.file(shared.files![0]!.id)!.bytes! };
     } finally {
       await first.stop();
     }
@@ -65,6 +75,14 @@ describe('local mode after a restart', { timeout: 120_000 }, () => {
     const logs: string[] = [];
     const second = await startOn(dataDir, logs);
     try {
+      // The chart is on the page, served by the stand-in of this run (on another port).
+      const sharedOnPage = (await pageChannel(second)).find((m) => m.ts === chart.ts);
+      expect(sharedOnPage?.files).toHaveLength(1);
+      const image = await fetch(new URL(sharedOnPage!.files![0]!.url, second.url));
+      expect(image.status).toBe(200);
+      expect(image.headers.get('content-type')).toBe('image/png');
+      expect(Buffer.from(await image.arrayBuffer()).equals(chart.bytes)).toBe(true);
+
       // The page, and Slack's own history, have the message by the same ts.
       expect((await pageChannel(second)).find((m) => m.ts === posted.ts)?.text).toBe(posted.text);
       const history = await second.bot.app.client.conversations.history({ channel });

@@ -2,8 +2,10 @@
  * Uploads: the file store behind files.uploadV2's three steps (get an upload
  * URL, upload the bytes there, complete), and downloads of what was uploaded.
  */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, parseMultipart, randomId, send } from './http.js';
+import path from 'node:path';
+import { ApiError, isObj, parseMultipart, randomId, send } from './http.js';
 import type { AppliedCall, ChangeEvent, StoredFile } from './types.js';
 import type { Violations } from './violations.js';
 
@@ -21,6 +23,12 @@ function mimetypeOf(name: string): string {
 /** The `method` an `onApplied` hook sees for the bytes of an upload arriving at its upload URL (not a Web API method). */
 export const UPLOAD_METHOD = 'upload';
 
+/** The most uploads kept in a files directory (the newest): enough for the charts of the conversations kept beside them. */
+export const SAVED_FILES = 100;
+
+/** The IDs {@link randomId} makes for files: nothing else names a file in the files directory. */
+const FILE_ID = /^F[0-9A-Z]{10}$/;
+
 export class FileStore {
   private readonly files = new Map<string, PendingFile>();
 
@@ -30,7 +38,49 @@ export class FileStore {
     private readonly violations: Violations,
     /** The `onApplied` hooks, run once the bytes are stored and before the uploader hears so. */
     private readonly applied: (call: AppliedCall) => Promise<void>,
+    /** Where uploads are also kept, to be served after a restart (see `SlackStandinOptions.filesDir`). */
+    private readonly saved?: { dir: string; onError: (error: unknown) => void },
   ) {}
+
+  /** Keeps an upload's bytes in the files directory (temporary file, then rename), dropping the oldest beyond {@link SAVED_FILES}. */
+  private save(file: PendingFile): void {
+    if (!this.saved) return;
+    const { dir } = this.saved;
+    try {
+      mkdirSync(dir, { recursive: true });
+      const target = path.join(dir, `${file.id}.json`);
+      const temp = `${target}.${process.pid}.tmp`;
+      writeFileSync(temp, JSON.stringify({ id: file.id, name: file.name, mimetype: file.mimetype, bytes: (file.bytes ?? Buffer.alloc(0)).toString('base64') }));
+      renameSync(temp, target);
+      const kept = readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => ({ f, at: statSync(path.join(dir, f)).mtimeMs }))
+        .sort((a, b) => b.at - a.at);
+      for (const { f } of kept.slice(SAVED_FILES)) rmSync(path.join(dir, f), { force: true });
+    } catch (error) {
+      this.saved.onError(error);
+    }
+  }
+
+  /** An upload kept in the files directory by an earlier run; undefined when there is none. */
+  private restore(fileId: string): StoredFile | undefined {
+    if (!this.saved || !FILE_ID.test(fileId)) return undefined;
+    let raw: string;
+    try {
+      raw = readFileSync(path.join(this.saved.dir, `${fileId}.json`), 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      const kept: unknown = JSON.parse(raw);
+      if (!isObj(kept) || typeof kept['name'] !== 'string' || typeof kept['mimetype'] !== 'string' || typeof kept['bytes'] !== 'string') return undefined;
+      const bytes = Buffer.from(kept['bytes'], 'base64');
+      return { id: fileId, name: kept['name'], title: kept['name'], mimetype: kept['mimetype'], size: bytes.length, url_private: `${this.baseUrl()}/files/${fileId}`, bytes };
+    } catch (error) {
+      this.saved.onError(error);
+      return undefined;
+    }
+  }
 
   reset(): void {
     this.files.clear();
@@ -72,6 +122,7 @@ export class FileStore {
       this.violations.add('upload', [{ message: `${bytes.length} bytes arrived for ${file.name}; files.getUploadURLExternal was told length ${file.length} (its size in bytes)` }]);
     }
     Object.assign(file, { bytes, size: bytes.length, uploaded: true });
+    this.save(file);
     this.changed({ kind: 'file' });
     const answer = `OK - ${bytes.length}`;
     await this.applied({ method: UPLOAD_METHOD, args: { file_id: fileId, filename: file.name, length: bytes.length }, at: Date.now(), result: { ok: true, answer } });
@@ -80,7 +131,7 @@ export class FileStore {
 
   /** `GET /files/<id>`: the uploaded bytes, with their type. */
   serveDownload(fileId: string, res: ServerResponse): void {
-    const file = this.files.get(fileId);
+    const file = this.files.get(fileId) ?? this.restore(fileId);
     if (!file?.bytes) send(res, 404, 'file_not_found');
     else res.writeHead(200, { 'content-type': file.mimetype, 'content-length': file.size }).end(file.bytes);
   }

@@ -79,7 +79,13 @@ export interface SlackStandinOptions {
    * DATA_DIR; without it, messages live in memory only.
    */
   stateFile?: string;
-  /** Told when the state file cannot be read or written; the stand-in goes on from memory. */
+  /**
+   * Keeps the bytes of uploads (the newest 100) in this directory too, and
+   * serves them from it after a restart: the charts of the messages kept in
+   * {@link stateFile}. Without it, uploads live in memory only.
+   */
+  filesDir?: string;
+  /** Told when the state file or files directory cannot be read or written; the stand-in goes on from memory. */
   onStateError?: (error: unknown) => void;
 }
 

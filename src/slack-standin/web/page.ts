@@ -64,6 +64,12 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
 }
 
+/** `/files/<id>` when a file's URL is a stand-in's download URL for it (on whatever port). */
+function ownFilePath(f: { id: string; url_private: string }): string | undefined {
+  const own = `/files/${f.id}`;
+  return /^http:\/\/[^/]+\/files\/[^/]+$/.test(f.url_private) && f.url_private.endsWith(own) ? own : undefined;
+}
+
 function pageMessage(m: StoredMessage, standinUrl: string): PageMessage {
   return {
     ts: m.ts,
@@ -75,7 +81,8 @@ function pageMessage(m: StoredMessage, standinUrl: string): PageMessage {
     attachments: (m.attachments ?? []) as PageAttachment[],
     files: (m.files ?? []).map((f) => ({
       id: f.id, name: f.name, title: f.title, mimetype: f.mimetype, size: f.size,
-      url: f.url_private.startsWith(standinUrl) ? f.url_private.slice(standinUrl.length) : f.url_private,
+      // Kept from before a restart, the URL may name the port of then: the stand-in's own files are served here.
+      url: f.url_private.startsWith(standinUrl) ? f.url_private.slice(standinUrl.length) : ownFilePath(f) ?? f.url_private,
     })),
     ephemeral: Boolean(m.ephemeral),
     edited: Boolean(m.edited),
