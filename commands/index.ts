@@ -21,6 +21,8 @@ import { pipelineRerunSubcommand, registerReruns } from './pipeline-rerun.js';
 export interface ListenerContext {
   directory: Directory;
   jobs: JobRunner;
+  /** How long a `/telemetry` lookup runs before a "Looking up" note is shown; the command's default when omitted. */
+  telemetryNoteAfterMs?: number;
 }
 
 /** Registers every command's listeners on `app` (src/slack/listeners.ts); returns the slash commands. */
@@ -33,7 +35,10 @@ export function registerAll(app: Listeners, services: Services, context: Listene
   };
   const subscriptionDeps = { subscriptions: services.subscriptions, queries: services.queries, logger: logger.child({ feature: 'subscriptions' }) };
   return [
-    ...registerTelemetry(app, { telemetry: services.telemetry, clicks: services.clicks, logger, lookerUrl: config.looker?.baseUrl ?? null }),
+    ...registerTelemetry(app, {
+      telemetry: services.telemetry, clicks: services.clicks, logger, lookerUrl: config.looker?.baseUrl ?? null,
+      lookingUpNoteAfterMs: context.telemetryNoteAfterMs,
+    }),
     ...registerQuery(app, { queries: services.queries, clicks: services.clicks, logger, subscriptions: subscriptionDeps }),
     ...registerSubscriptions(app, subscriptionDeps),
     ...registerLookerAccess(app, { lookerAccess: services.lookerAccess, logger, lookerAdminsUsergroup: config.lookerAdminsUsergroup, jobs: context.jobs }),

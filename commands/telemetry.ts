@@ -13,6 +13,7 @@ import { failureMessage, type MessageBody } from '../views/common.js';
 import { foregroundIdle } from '../src/foreground.js';
 import {
   telemetryCardMessage,
+  telemetryLookingUpMessage,
   telemetryNoMatchMessage,
   telemetryPickerMessage,
   telemetryTooLongMessage,
@@ -25,6 +26,8 @@ export interface TelemetryDeps {
   logger: Logger;
   /** The Looker instance (LOOKER_BASE_URL), to link the card's "Looker:" lines; null when not configured. */
   lookerUrl?: string | null;
+  /** How long a lookup runs before a "Looking up" note is shown; default {@link LOOKING_UP_NOTE_AFTER_MS}. */
+  lookingUpNoteAfterMs?: number;
 }
 
 /** A second Share of the same card by the same person does nothing for this long. */
@@ -41,10 +44,22 @@ function reportFailure(logger: Logger, err: unknown, context: Record<string, unk
   return WAREHOUSE_FAILED;
 }
 
+/** How long a lookup may take before the person is shown that it is under way. */
+export const LOOKING_UP_NOTE_AFTER_MS = 1_500;
+
 /** The slash command listener, exported apart from its registration for tests. */
-export function telemetryCommand({ telemetry, logger, lookerUrl = null }: TelemetryDeps) {
+export function telemetryCommand({ telemetry, logger, lookerUrl = null, lookingUpNoteAfterMs = LOOKING_UP_NOTE_AFTER_MS }: TelemetryDeps) {
   return async ({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     await ack();
+    // A slow warehouse must not leave the person looking at nothing: a short note, which the answer then replaces.
+    const shown: { note?: Promise<void> } = {};
+    const noteTimer = setTimeout(() => {
+      shown.note = respond({ response_type: 'ephemeral', ...telemetryLookingUpMessage(command.text ?? '') }).then(
+        () => undefined,
+        // Slack may have shown it all the same: the answer replaces it either way.
+        (err: unknown) => logger.warn('could not post the /telemetry looking-up note', { user: command.user_id, err: toCodedError(err) }),
+      );
+    }, lookingUpNoteAfterMs);
     let reply: MessageBody;
     try {
       await foregroundIdle();
@@ -59,14 +74,20 @@ export function telemetryCommand({ telemetry, logger, lookerUrl = null }: Teleme
     } catch (err) {
       reply = reportFailure(logger, err, { user: command.user_id });
     }
+    clearTimeout(noteTimer);
+    // The note, once begun, is in place before the answer replaces it: never an answer next to a stale note.
+    const noted = shown.note !== undefined;
+    await shown.note;
+    // For a command, replace_original replaces this response_url's previous reply: the note.
+    const ephemeral = { response_type: 'ephemeral' as const, ...(noted ? { replace_original: true } : {}) };
     await foregroundIdle();
     try {
-      await respond({ response_type: 'ephemeral', ...reply });
+      await respond({ ...ephemeral, ...reply });
     } catch (err) {
       // Slack refused the answer itself (a card it will not take): the person still hears something.
       const coded = toCodedError(err);
       logger.error('Slack refused the /telemetry answer', { user: command.user_id, code: coded.code, err: coded });
-      await respond({ response_type: 'ephemeral', ...failureMessage('Slack would not show the answer I made for that.', 'Please tell the data team in #analytics.') }).catch((e: unknown) =>
+      await respond({ ...ephemeral, ...failureMessage('Slack would not show the answer I made for that.', 'Please tell the data team in #analytics.') }).catch((e: unknown) =>
         logger.warn('could not answer /telemetry', { err: toCodedError(e) }),
       );
     }

@@ -52,6 +52,8 @@ export interface BotOptions extends RuntimeOptions {
    * goes out before that work loads the store and the warehouse. Default 0.
    */
   firstAckWaitMs?: number;
+  /** How long a `/telemetry` lookup runs before a "Looking up" note is shown (tests set it). */
+  telemetryNoteAfterMs?: number;
 }
 
 /** Bolt's logger interface over our JSON logger. */
@@ -147,7 +149,7 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
     logger.error('unhandled listener error', { code: coded.code, err: coded });
   });
   const listeners = routedListeners(app);
-  const commands = registerAll(listeners, services, { directory, jobs });
+  const commands = registerAll(listeners, services, { directory, jobs, telemetryNoteAfterMs: options.telemetryNoteAfterMs });
   await app.init();
 
   let server: Server | undefined;

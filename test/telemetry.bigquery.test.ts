@@ -12,6 +12,7 @@ import { FakeBigQuery, fakeCredentials } from './support/fake-bigquery.js';
 import { freshDataDir, startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { TelemetryService } from '../src/services/telemetry.js';
 import { silentLogger } from '../src/logger.js';
+import { LOOKING_UP_NOTE_AFTER_MS } from '../commands/telemetry.js';
 
 let demo: EmbeddedWarehouse;
 let connection: DuckDBConnection;
@@ -101,4 +102,66 @@ describe('/telemetry when BigQuery metadata is slow', () => {
     expect(answer.kind === 'card' && answer.telemetry.dataUpdatedAt).toBeNull();
     expect(ms).toBeLessThan(2_500);
   }, 30_000);
+});
+
+describe('/telemetry while BigQuery is slow', () => {
+  let s: TestBot;
+  beforeAll(async () => {
+    // The production delay (the harness sets a long one, for tests that read the first reply as the answer).
+    s = await startTestBot({ warehouse: t.warehouse, env: { PIPELINES: 'live', FIVETRAN_API_KEY: 'test-key', FIVETRAN_API_SECRET: 'test-secret-value' }, botOptions: { telemetryNoteAfterMs: LOOKING_UP_NOTE_AFTER_MS } });
+    // The customer list and the tables' update time are loaded: what follows times the lookup itself.
+    await lookup(s, 'initech');
+  }, 120_000);
+  afterAll(async () => s?.stop());
+
+  const user = StandinDefaults.users.regular;
+  const channel = StandinDefaults.channel;
+
+  /** Runs the command; returns what was posted to its response_url, in order, once `done` says the answer is in. */
+  async function lookup(bot: TestBot, text: string, done: (bodies: string[]) => boolean = (b) => b.length > 0) {
+    const { ack, replies } = await bot.standin.runCommand(bot.client, { command: '/telemetry', text, userId: user, channelId: channel, timeoutMs: 10_000 });
+    expect(ack.status).toBe(200);
+    const id = ack.responseUrl.split('/').pop();
+    const posted = () => bot.standin.responses.filter((r) => r.id === id);
+    await bot.standin.waitFor(() => done(posted().map((r) => JSON.stringify(r.body))), { timeoutMs: 10_000 });
+    const ts = replies[0]?.message?.ts;
+    return { posted: posted(), shown: ts ? bot.standin.message(channel, ts) : undefined, ts };
+  }
+
+  it('answers a fast lookup with the card alone, no note', async () => {
+    const { posted, shown } = await lookup(s, 'acme');
+    expect(posted).toHaveLength(1);
+    expect(JSON.stringify(posted[0]!.body)).toContain('Telemetry: Acme Corp');
+    expect(JSON.stringify(posted[0]!.body)).not.toContain('Looking up');
+    expect(shown?.text).toContain('Acme Corp');
+  });
+
+  it('says it is looking up when the answer is slow, then replaces that note with the card', async () => {
+    const before = s.standin.conversation(channel, { visibleTo: user }).length;
+    fake.slowNextJobs(1, LOOKING_UP_NOTE_AFTER_MS + 1_500);
+    const { posted, shown } = await lookup(s, 'acme', (b) => b.some((x) => x.includes('Telemetry: Acme Corp')));
+    fake.reset();
+    expect(posted.map((r) => JSON.stringify(r.body).includes('Looking up “acme”'))).toEqual([true, false]);
+    expect(posted[1]!.body).toMatchObject({ response_type: 'ephemeral', replace_original: true });
+    // One message for the person: the card, in place of the note.
+    expect(shown?.text).toContain('Telemetry: Acme Corp');
+    const added = s.standin.conversation(channel, { visibleTo: user }).slice(before);
+    expect(added).toHaveLength(1);
+    expect(added.map((m) => m.text ?? '').join('\n')).not.toContain('Looking up');
+  }, 20_000);
+
+  it('replaces the note with the failure when the slow lookup fails', async () => {
+    const before = s.standin.conversation(channel, { visibleTo: user }).length;
+    // jobs.insert answers late; the job's results are then refused (403 is not retried).
+    fake.delayNext(1, LOOKING_UP_NOTE_AFTER_MS + 1_000, /\/jobs$/);
+    fake.failNext(1, 403, { reason: 'accessDenied', message: 'Access Denied: Table test-project:analytics.pings', match: /\/queries\// });
+    const { posted, shown } = await lookup(s, 'initech', (b) => b.some((x) => x.includes('could not reach the warehouse')));
+    fake.reset();
+    expect(posted.map((r) => JSON.stringify(r.body).includes('Looking up'))).toEqual([true, false]);
+    expect(posted[1]!.body).toMatchObject({ replace_original: true });
+    expect(shown?.text).toContain('could not reach the warehouse');
+    const added = s.standin.conversation(channel, { visibleTo: user }).slice(before);
+    expect(added).toHaveLength(1);
+    expect(added[0]!.text).not.toContain('Looking up');
+  }, 20_000);
 });

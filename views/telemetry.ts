@@ -156,6 +156,12 @@ export function telemetryUsageMessage(): MessageBody {
   return { text: `Usage: ${c} &lt;customer name, alias or domain&gt;`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
+/** Shown while a slow lookup runs; the answer replaces it. */
+export function telemetryLookingUpMessage(query: string): MessageBody {
+  const text = `:hourglass_flowing_sand: Looking up “${escapeAndTruncate(query.trim(), 80)}” in the warehouse…`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
 /** Text too long to be a customer name. */
 export function telemetryTooLongMessage(max: number): MessageBody {
   const text = `:scissors: That is longer than any customer name (${max} characters at most). Try \`${Commands.telemetry} acme\`.`;

@@ -108,6 +108,9 @@ export async function startTestBot(options: TestBotOptions = {}): Promise<TestBo
     // The stand-in does not rate-limit posts, and a suite posts in bursts Slack would pace: the pace
     // itself is tested on its own (test/slack-gateway.test.ts) and measured by the subscriptions bench.
     postPace: { perSecond: 1000, burst: 1000 },
+    // Tests read a /telemetry reply as the answer: a lookup slowed by a busy machine must not get the
+    // "Looking up" note first. The note is tested on its own, with a slow warehouse (telemetry.bigquery.test.ts).
+    telemetryNoteAfterMs: 30_000,
     ...options.botOptions,
   });
   const { url } = await bot.start(0, '127.0.0.1');

@@ -414,6 +414,8 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   add('telemetryNoMatchMessage', telemetry.telemetryNoMatchMessage(HOSTILE, []));
   add('telemetryUsageMessage', telemetry.telemetryUsageMessage());
   add('telemetryTooLongMessage', telemetry.telemetryTooLongMessage(200));
+  add('telemetryLookingUpMessage', telemetry.telemetryLookingUpMessage(HOSTILE));
+  add('telemetryLookingUpMessage', telemetry.telemetryLookingUpMessage(HOSTILE.repeat(50)));
 
   // ---- /query ----
   const queries = catalog.queries.map(hostileQuery);
