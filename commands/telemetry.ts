@@ -67,7 +67,7 @@ export function telemetryCommand({ telemetry, logger, lookerUrl = null, lookingU
       switch (answer.kind) {
         case 'usage': reply = telemetryUsageMessage(); break;
         case 'too_long': reply = telemetryTooLongMessage(answer.max); break;
-        case 'card': reply = telemetryCardMessage(answer.telemetry, { shareable: true, lookerUrl }); break;
+        case 'card': reply = telemetryCardMessage(answer.telemetry, { shareable: true, lookerUrl, ...(answer.also ? { alsoMatching: answer.also } : {}) }); break;
         case 'several': reply = telemetryPickerMessage(answer.query, answer.customers, answer.more ?? 0); break;
         case 'none': reply = telemetryNoMatchMessage(answer.query, answer.closest); break;
       }

@@ -264,3 +264,41 @@ describe('/telemetry when the warehouse fails', () => {
     expect(f.standin.message(channel, ts)).toBeUndefined();
   });
 });
+
+describe('/telemetry among customers with similar names', () => {
+  let s: TestBot;
+  beforeAll(async () => {
+    const { openEmbeddedWarehouse } = await import('../src/adapters/warehouse/duckdb.js');
+    const { freshDataDir } = await import('./support/harness.js');
+    const warehouse = await openEmbeddedWarehouse({ dataDir: await freshDataDir(), timeoutMs: 20_000 });
+    const db = await warehouse.connection();
+    // Added before the bot starts: it reads the customer list at start-up.
+    await db.run(`INSERT INTO customers (customer_id, name, aliases, domain, created_at) VALUES
+      ('acme-labs', 'Acme Labs', '', 'acmelabs.io', now()),
+      ('acme-rockets', 'Acme Rockets', '', NULL, now()),
+      ('acme-anvils', 'Acme Anvils & <Co>', '', NULL, now()),
+      ('acme-tnt', 'Acme TNT', '', NULL, now())`);
+    db.closeSync();
+    s = await startTestBot({ warehouse });
+  }, 120_000);
+  afterAll(async () => {
+    await s?.stop();
+    await s?.warehouse.close();
+  });
+
+  const card = async (text: string) => {
+    const { replies } = await s.standin.runCommand(s.client, { command: '/telemetry', text, userId: user, channelId: channel });
+    const body = (replies[0] as { body: { text?: string; blocks?: unknown[] } }).body;
+    return blocksToText({ text: body.text, blocks: body.blocks as never[] });
+  };
+
+  it('shows the exact match and names the others that also match, so none is hidden', async () => {
+    const text = await card('acme');
+    expect(text).toContain('Acme Corp: 3 instances');
+    // Closest first (the shortest names that start with it), as the picker lists them.
+    expect(text).toContain('Also matching “acme”: *Acme Labs*, *Acme TNT*, *Acme Anvils & <Co>* and 1 more. Type more of the name to see them.');
+    // Typing more of the name reaches one of them.
+    expect(await card('acme labs')).toContain('Acme Labs: no instances on record');
+    expect(await card('acme labs')).not.toContain('Also matching');
+  });
+});

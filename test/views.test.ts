@@ -63,6 +63,29 @@ describe('telemetry views', () => {
     expect(blocksToText({ blocks: named.blocks })).toMatch(/Also known as .*Acme & <Subsidiary> 0 .*291 more/s);
   });
 
+  it('names the other customers an exact match also matched, at most three, then how many more', () => {
+    const named = (names: string[], more?: number) =>
+      blocksToText({
+        blocks: telemetryCardMessage(telemetry([instance(1, 'full')]), {
+          shareable: true,
+          alsoMatching: { query: 'acme', customers: names.map((name, i) => ({ customerId: `c${i}`, name, aliases: [], domain: null })), ...(more !== undefined ? { more } : {}) },
+        }).blocks,
+      }).replaceAll('*', '');
+    expect(named(['Acme Labs'])).toContain('Also matching “acme”: Acme Labs. Type more of the name to see it.');
+    expect(named(['Acme Labs', 'Acme Rockets'])).toContain('Also matching “acme”: Acme Labs, Acme Rockets. Type more of the name to see them.');
+    expect(named(['A1', 'A2', 'A3'])).toContain('Also matching “acme”: A1, A2, A3. Type');
+    expect(named(['A1', 'A2', 'A3', 'A4', 'A5'])).toContain('Also matching “acme”: A1, A2, A3 and 2 more. Type');
+    expect(named(['A1', 'A2', 'A3', 'A4'], 7)).toContain('Also matching “acme”: A1, A2, A3 and 8 more. Type');
+    expect(named(['A1'], 1)).toContain('Also matching “acme”: A1 and 1 more. Type more of the name to see them.');
+    // Said once, as a context line under the summary; none without others, nor on the shared copy.
+    const card = telemetryCardMessage(telemetry([instance(1, 'full')]), { shareable: true, alsoMatching: { query: '<!here> & co', customers: [{ ...acme, name: 'Acme <@U1> & Labs' }] } });
+    expect(card.blocks[2]).toMatchObject({ type: 'context' });
+    expect(textOf(card.blocks)).toContain('Also matching “&lt;!here&gt; &amp; co”: *Acme &lt;@U1&gt; &amp; Labs*');
+    expect(blockKitViolations(card.blocks)).toEqual([]);
+    expect(textOf(telemetryCardMessage(telemetry([instance(1, 'full')]), { shareable: true }).blocks)).not.toContain('Also matching');
+    expect(textOf(telemetryCardMessage(telemetry([instance(1, 'full')]), { shareable: true, alsoMatching: { query: 'acme', customers: [] } }).blocks)).not.toContain('Also matching');
+  });
+
   it('says how far back a last ping was looked for: the lookback, at least the window', () => {
     expect(textOf(telemetryCardMessage({ ...telemetry([instance(1, 'none')]), windowDays: 180, lookbackDays: 180 }, { shareable: true }).blocks)).toContain('none in the last 180 days');
     expect(textOf(telemetryCardMessage({ ...telemetry([instance(1, 'none')]), windowDays: 30, lookbackDays: 90 }, { shareable: true }).blocks)).toContain('none in the last 90 days');

@@ -18,6 +18,8 @@ const HOSTING_LABEL: Record<Hosting, string> = {
 
 /** Instances beyond this many are summarized, to stay well inside 50 blocks. */
 const MAX_INSTANCES_SHOWN = 12;
+/** Other matching customers named on a card; the rest are counted. */
+const MAX_ALSO_NAMED = 3;
 /** Domain and aliases shown under the verdict; the rest are counted. */
 const MAX_NAMES_SHOWN = 10;
 
@@ -70,8 +72,27 @@ export function telemetryVerdict(t: Pick<CustomerTelemetry, 'customer' | 'instan
   return `${t.customer.name}: ${count}, best level ${LEVEL_INFO[best].label}`;
 }
 
-/** The customer's telemetry card. `sharedBy` marks a copy shared in the channel; `lookerUrl` links the "Looker:" lines. */
-export function telemetryCardMessage(t: CustomerTelemetry, opts: { shareable: boolean; sharedBy?: string; lookerUrl?: string | null }): MessageBody {
+/** Other customers that matched what was typed: named on the card, so an exact match does not hide them. */
+export interface AlsoMatching {
+  query: string;
+  customers: CustomerName[];
+  /** Matched too, beyond `customers`. */
+  more?: number;
+}
+
+/** "Also matching “acme”: Acme Labs, Acme Rockets and 2 more — type more of the name to see them." */
+function alsoMatchingText(a: AlsoMatching): string {
+  const named = a.customers.slice(0, MAX_ALSO_NAMED).map((c) => `*${escapeAndTruncate(c.name, 60)}*`);
+  const more = a.customers.length - named.length + (a.more ?? 0);
+  const list = more > 0 ? `${named.join(', ')} and ${localeNumber(more)} more` : named.join(', ');
+  return `Also matching “${escapeAndTruncate(a.query, 80)}”: ${list}. Type more of the name to see ${a.customers.length + (a.more ?? 0) === 1 ? 'it' : 'them'}.`;
+}
+
+/**
+ * The customer's telemetry card. `sharedBy` marks a copy shared in the channel; `lookerUrl` links the "Looker:" lines;
+ * `alsoMatching` names the other customers the typed text matched.
+ */
+export function telemetryCardMessage(t: CustomerTelemetry, opts: { shareable: boolean; sharedBy?: string; lookerUrl?: string | null; alsoMatching?: AlsoMatching }): MessageBody {
   const { customer, instances } = t;
   const counts = TELEMETRY_LEVELS.map((l) => [l, instances.filter((i) => i.level === l).length] as const).filter(([, n]) => n > 0).reverse();
   const verdict = telemetryVerdict(t);
@@ -88,6 +109,7 @@ export function telemetryCardMessage(t: CustomerTelemetry, opts: { shareable: bo
       type: 'section',
       text: { type: 'mrkdwn', text: `${summary}${names.length ? `\n_Also known as ${names.join(', ')}_` : ''}` },
     },
+    ...(opts.alsoMatching?.customers.length ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: `:mag_right: ${alsoMatchingText(opts.alsoMatching)}` }] }] : []),
     { type: 'divider' },
   ];
   for (const i of instances.slice(0, MAX_INSTANCES_SHOWN)) blocks.push(...instanceBlocks(i, t.generatedAt, t.windowDays, t.lookbackDays ?? Math.max(90, t.windowDays), opts.lookerUrl ?? null));

@@ -11,16 +11,30 @@ export interface CustomerName {
   domain: string | null;
 }
 
+/** Customers listed up to a maximum; `more`: how many further ones there were, when the list was cut. */
+export interface Listed {
+  customers: CustomerName[];
+  more?: number;
+}
+
 export type MatchResult =
-  | { kind: 'one'; customer: CustomerName }
+  /**
+   * `also`: for an exact match, the other customers whose name (alias, domain) starts with
+   * the text or has it as a word ("acme" is Acme exactly, and Acme Labs too), best first.
+   */
+  | { kind: 'one'; customer: CustomerName; also?: Listed }
   /** `more`: how many further customers matched as well as these, when the list was cut at its maximum. */
   | { kind: 'several'; customers: CustomerName[]; more?: number }
   | { kind: 'none'; closest: CustomerName[] };
 
-/** The first `max` of several matches, and how many more there were (none said when there were none). */
-function several(found: ReadonlyArray<{ customer: CustomerName }>, max: number): MatchResult {
+/** The first `max` of the customers found, and how many more there were (none said when there were none). */
+function listed(found: ReadonlyArray<{ customer: CustomerName }>, max: number): Listed {
   const customers = found.slice(0, max).map((x) => x.customer);
-  return found.length > max ? { kind: 'several', customers, more: found.length - max } : { kind: 'several', customers };
+  return found.length > max ? { customers, more: found.length - max } : { customers };
+}
+
+function several(found: ReadonlyArray<{ customer: CustomerName }>, max: number): MatchResult {
+  return { kind: 'several', ...listed(found, max) };
 }
 
 /** Longest query worth matching; customer names are shorter. */
@@ -169,12 +183,15 @@ export class CustomerIndex {
     scored.sort((a, b) => a.s - b.s || a.customer.name.localeCompare(b.customer.name));
     if (scored.length === 0) return { kind: 'none', closest: this.closest(q, 3) };
     const top = scored[0]!;
-    // Exact matches (score 0) are also what the tie rule below picks, since every other score is 1 or more;
-    // these lines say it first, so mutants that skip them are equivalent.
-    // Stryker disable next-line ArrowFunction,ConditionalExpression: equivalent, see above
     const exact = scored.filter((x) => x.s === 0);
-    // Stryker disable next-line ConditionalExpression: equivalent, see above
-    if (exact.length === 1) return { kind: 'one', customer: exact[0]!.customer };
+    if (exact.length === 1) {
+      // The name is exact, but others start with it or have it as a word: the card says so. Typos of it do not count.
+      // Stryker disable next-line EqualityOperator: `<= 2` is equivalent; a score of 2 would be a typo of no edits, an exact match
+      const also = scored.filter((x) => x.s > 0 && x.s < 2);
+      return also.length > 0 ? { kind: 'one', customer: exact[0]!.customer, also: listed(also, maxSeveral) } : { kind: 'one', customer: exact[0]!.customer };
+    }
+    // Several exact matches are also what the tie rule below picks, since every other score is 1 or more;
+    // this line says it first, so mutants that skip it are equivalent.
     // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, see above
     if (exact.length > 1) return several(exact, maxSeveral);
     // One clearly best candidate (the rest are weaker kinds of match) is the answer.

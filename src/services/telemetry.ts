@@ -4,7 +4,7 @@
  */
 import type { Logger } from '../logger.js';
 import type { Row, Warehouse } from '../ports/warehouse.js';
-import type { CustomerIndex, CustomerName, MatchResult } from '../domain/customer-match.js';
+import type { CustomerIndex, CustomerName, Listed, MatchResult } from '../domain/customer-match.js';
 import { CustomerList } from './customers.js';
 import { compareInstances, deriveTelemetryLevel, type Hosting, type InstanceActivity, type TelemetryLevel } from '../domain/telemetry.js';
 
@@ -34,7 +34,8 @@ export interface CustomerTelemetry {
 export type TelemetryAnswer =
   | { kind: 'usage' }
   | { kind: 'too_long'; max: number }
-  | { kind: 'card'; telemetry: CustomerTelemetry }
+  /** `also`: other customers the text matched, when it named this one exactly (the card says so). */
+  | { kind: 'card'; telemetry: CustomerTelemetry; also?: { query: string } & Listed }
   /** `more`: customers that matched too but are not listed (type more of the name to reach them). */
   | { kind: 'several'; query: string; customers: CustomerName[]; more?: number }
   | { kind: 'none'; query: string; closest: CustomerName[] };
@@ -101,7 +102,7 @@ export class TelemetryService {
     const match: MatchResult = (await this.customers()).match(query);
     switch (match.kind) {
       case 'one':
-        return { kind: 'card', telemetry: await this.telemetryOf(match.customer, context) };
+        return { kind: 'card', telemetry: await this.telemetryOf(match.customer, context), ...(match.also ? { also: { query, ...match.also } } : {}) };
       case 'several':
         return { kind: 'several', query, customers: match.customers, ...(match.more ? { more: match.more } : {}) };
       case 'none':

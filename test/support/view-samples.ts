@@ -407,6 +407,10 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     add('telemetryCardMessage', telemetry.telemetryCardMessage(t, { shareable: true, lookerUrl: 'https://looker.example.com' }));
     add('telemetryCardMessage', telemetry.telemetryCardMessage(t, { shareable: false, sharedBy: 'U0REGULAR' }));
   }
+  {
+    const others = Array.from({ length: 7 }, (_, i) => ({ customerId: `o${i}`, name: `${HOSTILE} ${i}`, aliases: [], domain: null }));
+    add('telemetryCardMessage', telemetry.telemetryCardMessage(customerTelemetry(['full']), { shareable: true, alsoMatching: { query: HOSTILE, customers: others, more: 40 } }));
+  }
   const names = [{ customerId: 'a', name: `Stark ${HOSTILE}`, aliases: [], domain: 'stark.com' }, { customerId: 'b', name: 'Stark Industries', aliases: [], domain: null }];
   add('telemetryPickerMessage', telemetry.telemetryPickerMessage(HOSTILE, names));
   add('telemetryPickerMessage', telemetry.telemetryPickerMessage(HOSTILE, Array.from({ length: 8 }, (_, i) => ({ ...names[0]!, customerId: `c${i}` }))));

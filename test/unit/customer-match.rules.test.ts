@@ -184,6 +184,46 @@ describe('beginnings of names and whole words (3 characters or more)', () => {
   });
 });
 
+describe('an exact match names the others that start with the text or have it as a word', () => {
+  /** What an exact match said besides its customer: "one: X; also: Y, Z (+n more)". */
+  function withAlso(customers: CustomerName[], text: string, maxSeveral?: number): string {
+    const m = new CustomerIndex(customers).match(text, maxSeveral);
+    if (m.kind !== 'one') return found(m);
+    if (!('also' in m)) return `one: ${m.customer.name}`;
+    return `one: ${m.customer.name}; also: ${m.also!.customers.map((c) => c.name).join(', ')}${m.also!.more !== undefined ? ` (+${m.also!.more} more)` : ''}`;
+  }
+
+  it.each([
+    // Acme Corp is "acme" exactly; Acme Labs and Acme Rockets start with it, Old Acme has it as a word.
+    ['acme', [customer('Acme Corp'), customer('Acme Rockets'), customer('Old Acme'), customer('Acme Labs')], 'one: Acme Corp; also: Acme Labs, Acme Rockets, Old Acme'],
+    // by an alias or a domain too
+    ['acme', [customer('Acme Corp'), customer('Roadrunner', { aliases: ['Acme Roadrunner'] }), customer('Coyote', { domain: 'acme-coyote.com' })], 'one: Acme Corp; also: Coyote, Roadrunner'],
+    // nothing else matches: nothing said
+    ['acme', [customer('Acme Corp'), customer('Globex')], 'one: Acme Corp'],
+    // a typo of the text is not another match of it
+    ['acme', [customer('Acme Corp'), customer('Acne')], 'one: Acme Corp'],
+    ['globex', [customer('Globex'), customer('Globax'), customer('Globex Labs')], 'one: Globex; also: Globex Labs'],
+    // the one that matched best is not among the others
+    ['acme labs', [customer('Acme Corp'), customer('Acme Labs')], 'one: Acme Labs'],
+  ])('%j among %#', (text, customers, result) => {
+    expect(withAlso(customers, text)).toBe(result);
+  });
+
+  it('says nothing more of a best match that is not exact', () => {
+    expect(withAlso([customer('Initech'), customer('Initrode')], 'initr')).toBe('one: Initrode');
+    expect(withAlso([customer('Globex International'), customer('Globax')], 'globex')).toBe('one: Globex International');
+  });
+
+  it('lists the others as a match lists several: best first, cut at the maximum with how many more', () => {
+    const others = Array.from({ length: 12 }, (_, i) => customer(`Stark ${String.fromCharCode(65 + i)}`));
+    const all = [customer('Stark'), ...others];
+    expect(withAlso(all, 'stark', 2)).toBe('one: Stark; also: Stark A, Stark B (+10 more)');
+    expect(withAlso(all, 'stark')).toBe(`one: Stark; also: ${others.slice(0, 10).map((c) => c.name).join(', ')} (+2 more)`);
+    expect(withAlso(all, 'stark', 12)).toBe(`one: Stark; also: ${others.map((c) => c.name).join(', ')}`);
+    expect(withAlso([customer('Stark'), customer('Stark Logistics International'), customer('Stark Labs')], 'stark')).toBe('one: Stark; also: Stark Labs, Stark Logistics International');
+  });
+});
+
 describe('typos, tolerated by length', () => {
   const list = [customer('Vox'), customer('Nova'), customer('Globex'), customer('Initech'), customer('Umbrella')];
 
