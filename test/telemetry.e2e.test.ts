@@ -277,7 +277,9 @@ describe('/telemetry among customers with similar names', () => {
       ('acme-labs', 'Acme Labs', '', 'acmelabs.io', now()),
       ('acme-rockets', 'Acme Rockets', '', NULL, now()),
       ('acme-anvils', 'Acme Anvils & <Co>', '', NULL, now()),
-      ('acme-tnt', 'Acme TNT', '', NULL, now())`);
+      ('acme-tnt', 'Acme TNT', '', NULL, now()),
+      ('wayne-gotham', 'Wayne Enterprises', '', NULL, now()),
+      ('wayne-metropolis', 'Wayne Enterprises', '', NULL, now())`);
     db.closeSync();
     s = await startTestBot({ warehouse });
   }, 120_000);
@@ -300,5 +302,15 @@ describe('/telemetry among customers with similar names', () => {
     // Typing more of the name reaches one of them.
     expect(await card('acme labs')).toContain('Acme Labs: no instances on record');
     expect(await card('acme labs')).not.toContain('Also matching');
+  });
+
+  it('tells apart two customers of the same name in the picker, and the one picked is the one shown', async () => {
+    const { replies } = await s.standin.runCommand(s.client, { command: '/telemetry', text: 'wayne enterprises', userId: user, channelId: channel });
+    const picker = replies[0]!;
+    const buttons = (picker.message!.blocks![1] as { elements: Array<{ action_id: string; text: { text: string }; value: string }> }).elements;
+    expect(buttons.map((b) => b.text.text)).toEqual(['Wayne Enterprises · wayne-gotham', 'Wayne Enterprises · wayne-metropolis']);
+    await s.standin.clickAction(s.client, { userId: user, channelId: channel, ts: picker.message!.ts, actionId: buttons[1]!.action_id });
+    const after = s.standin.message(channel, picker.message!.ts);
+    expect(JSON.stringify(after?.blocks)).toContain('"value":"wayne-metropolis"');
   });
 });

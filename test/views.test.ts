@@ -101,6 +101,30 @@ describe('telemetry views', () => {
     expect(blockKitViolations(many.blocks)).toEqual([]);
   });
 
+  it('tells apart customers whose picker labels would read the same, and only those', () => {
+    const labels = (m: { blocks: KnownBlock[] }) => {
+      const el = (m.blocks[1] as { elements: Array<{ text?: { text: string }; options?: Array<{ text: { text: string } }> }> }).elements;
+      return el[0]!.options ? el[0]!.options.map((o) => o.text.text) : el.map((b) => b.text!.text);
+    };
+    const wayne = (customerId: string, domain: string | null = null) => ({ customerId, name: 'Wayne Enterprises', aliases: [], domain });
+    // Buttons: two without a domain read the same; the one with a domain does not.
+    expect(labels(telemetryPickerMessage('wayne', [wayne('wayne-1'), wayne('wayne-2'), wayne('wayne-3', 'wayne.com'), { ...acme, name: 'Wayne Labs' }]))).toEqual([
+      'Wayne Enterprises · wayne-1', 'Wayne Enterprises · wayne-2', 'Wayne Enterprises (wayne.com)', 'Wayne Labs (acme.com)',
+    ]);
+    // The same domain too.
+    expect(labels(telemetryPickerMessage('wayne', [wayne('w1', 'wayne.com'), wayne('w2', 'wayne.com')]))).toEqual(['Wayne Enterprises (wayne.com) · w1', 'Wayne Enterprises (wayne.com) · w2']);
+    // A select: names alike in the 75 characters shown keep their ID in view.
+    const long = Array.from({ length: 8 }, (_, i) => ({ ...acme, customerId: `c${i}`, name: `Customer ${'x'.repeat(100)} ${i}` }));
+    const shown = labels(telemetryPickerMessage('customer', long));
+    expect(new Set(shown).size).toBe(8);
+    for (const [i, l] of shown.entries()) {
+      expect(l.length).toBeLessThanOrEqual(75);
+      expect(l.endsWith(` · c${i}`)).toBe(true);
+    }
+    // No collision: no IDs.
+    expect(labels(telemetryPickerMessage('stark', [{ ...acme, name: 'Stark A' }, { ...acme, name: 'Stark B', domain: null }]))).toEqual(['Stark A (acme.com)', 'Stark B']);
+  });
+
   it('says how many more matched than the picker lists, and how to reach them', () => {
     const ten = Array.from({ length: 10 }, (_, i) => ({ ...acme, customerId: `s${i}`, name: `Stark ${i}` }));
     const cut = telemetryPickerMessage('stark', ten, 1234);

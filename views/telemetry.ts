@@ -131,9 +131,30 @@ export function telemetryCardMessage(t: CustomerTelemetry, opts: { shareable: bo
   return { text: escapeMrkdwn(`Telemetry: ${verdict}`), blocks };
 }
 
+/** Longest picker label: Slack allows 75 characters in a button's or an option's text. */
+const PICKER_LABEL_MAX = 75;
+
+/**
+ * The picker's label of each customer: its name, and its domain if it has one. Two customers
+ * whose labels would read the same (same name, no domain or the same one) also show their ID,
+ * so the person can tell which is which.
+ */
+function pickerLabels(customers: CustomerName[]): (c: CustomerName) => string {
+  const plain = (c: CustomerName) => truncate(c.name + (c.domain ? ` (${c.domain})` : ''), PICKER_LABEL_MAX);
+  const seen = new Map<string, number>();
+  for (const c of customers) seen.set(plain(c), (seen.get(plain(c)) ?? 0) + 1);
+  return (c) => {
+    const text = plain(c);
+    if ((seen.get(text) ?? 0) < 2) return text;
+    const id = ` · ${truncate(c.customerId, 30)}`;
+    return truncate(c.name + (c.domain ? ` (${c.domain})` : ''), PICKER_LABEL_MAX - id.length) + id;
+  };
+}
+
 /** Several customers match: pick one. Buttons for a few, a select for more. */
 export function telemetryPickerMessage(query: string, customers: CustomerName[], more = 0): MessageBody {
-  const label = (c: CustomerName) => truncate(c.name + (c.domain ? ` (${c.domain})` : ''), 75);
+  const shown = customers.slice(0, 100);
+  const label = pickerLabels(shown);
   const element =
     customers.length <= 5
       ? customers.map((c): Button => ({ type: 'button', action_id: `${ActionIds.telemetryPickCustomer}_${c.customerId}`.slice(0, 255), text: { type: 'plain_text', text: label(c) }, value: c.customerId }))
@@ -142,7 +163,7 @@ export function telemetryPickerMessage(query: string, customers: CustomerName[],
             type: 'static_select' as const,
             action_id: ActionIds.telemetryPickCustomer,
             placeholder: { type: 'plain_text' as const, text: 'Choose a customer' },
-            options: customers.slice(0, 100).map((c): PlainTextOption => ({ text: { type: 'plain_text', text: label(c) }, value: c.customerId })),
+            options: shown.map((c): PlainTextOption => ({ text: { type: 'plain_text', text: label(c) }, value: c.customerId })),
           },
         ];
   const text = `Several customers match “${truncate(query, 80)}”. Which one?`;
