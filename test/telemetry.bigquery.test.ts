@@ -68,6 +68,34 @@ describe('/telemetry on BigQuery', () => {
     expect(String(lookup!.query.query)).toContain('`test-project.analytics.pings`');
   });
 
+  it('sends the same query for lookups in the same minute, so BigQuery can answer a repeat from its cache', async () => {
+    // Mid-minute on the bot's clock: the two lookups below fall in the same minute.
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    t.setTime(minute + 20_000);
+    try {
+      fake.requests.length = 0;
+      const params = async () => {
+        expect(JSON.stringify((await run('acme')).replies)).toContain('Telemetry: Acme Corp');
+        const lookups = fake.jobRequests().map((r) => (r.body as { configuration: { query: { query: string; queryParameters: unknown[] } } }).configuration.query);
+        const last = lookups.filter((q) => q.query.includes('customer_id = @customer_id')).at(-1)!;
+        return Object.fromEntries((last.queryParameters as Array<{ name: string; parameterValue: { value: string } }>).map((p) => [p.name, p.parameterValue.value]));
+      };
+      const first = await params();
+      const second = await params();
+      expect(second).toEqual(first);
+      // The window still starts 30 days back: at the start of that minute (the lookback, of that hour).
+      const now = t.now().getTime();
+      const since = new Date(String(first.since)).getTime();
+      expect(since % 60_000).toBe(0);
+      expect(now - 30 * 86_400_000 - since).toBeGreaterThanOrEqual(0);
+      expect(now - 30 * 86_400_000 - since).toBeLessThan(60_000);
+      const lookback = new Date(String(first.lookback)).getTime();
+      expect(lookback % 3_600_000).toBe(0);
+    } finally {
+      t.setTime(Date.now());
+    }
+  });
+
   it('never puts the typed text into SQL', async () => {
     fake.requests.length = 0;
     await run("acme'; DELETE FROM pings; --");

@@ -75,3 +75,22 @@ export function compareInstances(a: { level: TelemetryLevel; lastPingAt: Date | 
   if (byLevel !== 0) return byLevel;
   return (b.lastPingAt?.getTime() ?? -Infinity) - (a.lastPingAt?.getTime() ?? -Infinity) || 0;
 }
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * The times a lookup reads from: `since`, the start of the window (`windowDays` before `now`,
+ * down to the start of its minute), and `lookback`, how far back a last ping is looked for
+ * (`lookbackDays` before `now`, down to the start of its hour). Rounded so that lookups in
+ * the same minute send the warehouse the same query, which BigQuery can answer from its
+ * cache; a window of days read up to a minute longer says the same.
+ */
+export function telemetryWindow(now: Date, windowDays: number, lookbackDays: number): { since: Date; lookback: Date } {
+  const at = now.getTime();
+  return {
+    since: new Date(Math.floor((at - windowDays * DAY_MS) / MINUTE_MS) * MINUTE_MS),
+    lookback: new Date(Math.floor((at - lookbackDays * DAY_MS) / HOUR_MS) * HOUR_MS),
+  };
+}

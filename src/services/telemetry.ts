@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Row, Warehouse } from '../ports/warehouse.js';
 import type { CustomerIndex, CustomerName, Listed, MatchResult } from '../domain/customer-match.js';
 import { CustomerList } from './customers.js';
-import { compareInstances, deriveTelemetryLevel, type Hosting, type InstanceActivity, type TelemetryLevel } from '../domain/telemetry.js';
+import { compareInstances, deriveTelemetryLevel, telemetryWindow, type Hosting, type InstanceActivity, type TelemetryLevel } from '../domain/telemetry.js';
 
 /** Longest command text we accept; anything longer is not a customer name. */
 export const MAX_TELEMETRY_TEXT = 200;
@@ -49,7 +49,6 @@ export interface TelemetryServiceOptions {
   now?: () => Date;
 }
 
-const DAY_MS = 86_400_000;
 /** Pings older than this are not read at all (bounds the bytes scanned on BigQuery). */
 const LOOKBACK_DAYS = 90;
 /** How long a card whose rows are in waits for the tables' update time (a footnote). */
@@ -127,8 +126,8 @@ export class TelemetryService {
 
   private async telemetryOf(customer: CustomerName, context: { userId: string }): Promise<CustomerTelemetry> {
     const now = this.now();
-    const since = new Date(now.getTime() - this.opts.windowDays * DAY_MS);
-    const lookback = new Date(now.getTime() - Math.max(LOOKBACK_DAYS, this.opts.windowDays) * DAY_MS);
+    const lookbackDays = Math.max(LOOKBACK_DAYS, this.opts.windowDays);
+    const { since, lookback } = telemetryWindow(now, this.opts.windowDays, lookbackDays);
     const updated = this.dataUpdatedAt();
     const result = await this.opts.warehouse.query(
       INSTANCES_SQL,
@@ -164,7 +163,7 @@ export class TelemetryService {
     });
     // Best level first, then newest ping: the card shows the first 12, so the best are never the ones left out.
     instances.sort(compareInstances);
-    return { customer, instances, windowDays: this.opts.windowDays, lookbackDays: Math.max(LOOKBACK_DAYS, this.opts.windowDays), dataUpdatedAt, generatedAt: now };
+    return { customer, instances, windowDays: this.opts.windowDays, lookbackDays, dataUpdatedAt, generatedAt: now };
   }
 
   /**

@@ -4,7 +4,7 @@
  * each count (0 is nothing, 1 is something).
  */
 import { describe, expect, it } from 'vitest';
-import { LEVEL_INFO, TELEMETRY_LEVELS, compareInstances, deriveTelemetryLevel } from '../../src/domain/telemetry.js';
+import { LEVEL_INFO, TELEMETRY_LEVELS, compareInstances, deriveTelemetryLevel, telemetryWindow } from '../../src/domain/telemetry.js';
 
 describe('telemetry levels at a glance', () => {
   it('each has its own Slack emoji and its own label', () => {
@@ -50,5 +50,40 @@ describe('the order of a customer\'s instances', () => {
     expect([...list].sort(compareInstances).map((x) => x.id)).toEqual(['d', 'e', 'c', 'h', 'b', 'g', 'f', 'a', 'i']);
     expect(compareInstances(list[0]!, list[8]!)).toBe(0);
     expect(compareInstances(list[2]!, list[2]!)).toBe(0);
+  });
+});
+
+describe('the window a lookup reads', () => {
+  const DAY = 86_400_000;
+  const at = (iso: string) => new Date(iso);
+
+  it('starts the window days before, at the start of that minute, and the lookback at the start of that hour', () => {
+    expect(telemetryWindow(at('2026-12-02T14:37:42.123Z'), 30, 90)).toEqual({ since: at('2026-11-02T14:37:00.000Z'), lookback: at('2026-09-03T14:00:00.000Z') });
+    expect(telemetryWindow(at('2026-12-02T14:37:42.123Z'), 7, 180)).toEqual({ since: at('2026-11-25T14:37:00.000Z'), lookback: at('2026-06-05T14:00:00.000Z') });
+  });
+
+  it('keeps a time already on the minute, or on the hour', () => {
+    expect(telemetryWindow(at('2026-12-02T14:00:00.000Z'), 30, 90)).toEqual({ since: at('2026-11-02T14:00:00.000Z'), lookback: at('2026-09-03T14:00:00.000Z') });
+  });
+
+  it('is the same for every lookup in the same minute, and moves on with the next one', () => {
+    const first = telemetryWindow(at('2026-12-02T14:37:00.000Z'), 30, 90);
+    expect(telemetryWindow(at('2026-12-02T14:37:59.999Z'), 30, 90)).toEqual(first);
+    const next = telemetryWindow(at('2026-12-02T14:38:00.000Z'), 30, 90);
+    expect(next.since.getTime() - first.since.getTime()).toBe(60_000);
+    expect(next.lookback).toEqual(first.lookback);
+  });
+
+  it('never reads less than the days asked, and less than a minute (an hour for the lookback) more', () => {
+    for (const ms of [0, 1, 59_999, 60_000, 3_599_999, 1_234_567_890]) {
+      const now = new Date(Date.UTC(2026, 11, 2) + ms);
+      const { since, lookback } = telemetryWindow(now, 30, 90);
+      const sinceExtra = now.getTime() - 30 * DAY - since.getTime();
+      const lookbackExtra = now.getTime() - 90 * DAY - lookback.getTime();
+      expect(sinceExtra).toBeGreaterThanOrEqual(0);
+      expect(sinceExtra).toBeLessThan(60_000);
+      expect(lookbackExtra).toBeGreaterThanOrEqual(0);
+      expect(lookbackExtra).toBeLessThan(3_600_000);
+    }
   });
 });
