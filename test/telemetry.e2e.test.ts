@@ -280,6 +280,12 @@ describe('/telemetry among customers with similar names', () => {
       ('acme-tnt', 'Acme TNT', '', NULL, now()),
       ('wayne-gotham', 'Wayne Enterprises', '', NULL, now()),
       ('wayne-metropolis', 'Wayne Enterprises', '', NULL, now())`);
+    // Hostings the handbook does not list, as a warehouse may hold them.
+    await db.run(`INSERT INTO instances (site_id, customer_id, hosting, version, created_at) VALUES
+      ('tnt-1', 'acme-tnt', 'toString', '5.0.0', now()),
+      ('tnt-2', 'acme-tnt', 'on-prem <k8s> & co', '5.0.0', now()),
+      ('tnt-3', 'acme-tnt', '', '5.0.0', now()),
+      ('tnt-4', 'acme-tnt', ' Managed ', '5.0.0', now())`);
     db.closeSync();
     s = await startTestBot({ warehouse });
   }, 120_000);
@@ -312,5 +318,17 @@ describe('/telemetry among customers with similar names', () => {
     await s.standin.clickAction(s.client, { userId: user, channelId: channel, ts: picker.message!.ts, actionId: buttons[1]!.action_id });
     const after = s.standin.message(channel, picker.message!.ts);
     expect(JSON.stringify(after?.blocks)).toContain('"value":"wayne-metropolis"');
+  });
+
+  it('names hostings it does not know as such, escaped', async () => {
+    const { replies } = await s.standin.runCommand(s.client, { command: '/telemetry', text: 'acme tnt', userId: user, channelId: channel });
+    const sections = JSON.stringify((replies[0] as { body: unknown }).body);
+    expect(sections).toContain('Acme TNT: 4 instances');
+    expect(sections).toContain('· other hosting: toString');
+    expect(sections).toContain('· other hosting: on-prem &lt;k8s&gt; &amp; co');
+    expect(sections).toContain('· hosting unknown');
+    expect(sections).toContain('· Managed');
+    expect(sections).not.toContain('function');
+    expect(sections).not.toContain('<k8s>');
   });
 });

@@ -86,6 +86,20 @@ describe('telemetry views', () => {
     expect(textOf(telemetryCardMessage(telemetry([instance(1, 'full')]), { shareable: true, alsoMatching: { query: 'acme', customers: [] } }).blocks)).not.toContain('Also matching');
   });
 
+  it('shows a hosting it does not know as such, escaped and cut, and says when there is none', () => {
+    const hosted = (hosting: InstanceTelemetry['hosting']) => {
+      const card = telemetryCardMessage(telemetry([{ ...instance(1, 'full'), hosting }]), { shareable: true });
+      expect(blockKitViolations(card.blocks)).toEqual([]);
+      return (card.blocks[3] as { text: { text: string } }).text.text.split('\n')[0];
+    };
+    expect(hosted('managed')).toBe(':large_green_circle: *Full pings* · Managed');
+    expect(hosted({ other: 'on-prem' })).toBe(':large_green_circle: *Full pings* · other hosting: on-prem');
+    expect(hosted({ other: 'toString' })).toBe(':large_green_circle: *Full pings* · other hosting: toString');
+    expect(hosted({ other: '<!channel> & co' })).toBe(':large_green_circle: *Full pings* · other hosting: &lt;!channel&gt; &amp; co');
+    expect(hosted({ other: 'x'.repeat(5000) })).toBe(`:large_green_circle: *Full pings* · other hosting: ${'x'.repeat(39)}…`);
+    expect(hosted({ other: '' })).toBe(':large_green_circle: *Full pings* · hosting unknown');
+  });
+
   it('says how far back a last ping was looked for: the lookback, at least the window', () => {
     expect(textOf(telemetryCardMessage({ ...telemetry([instance(1, 'none')]), windowDays: 180, lookbackDays: 180 }, { shareable: true }).blocks)).toContain('none in the last 180 days');
     expect(textOf(telemetryCardMessage({ ...telemetry([instance(1, 'none')]), windowDays: 30, lookbackDays: 90 }, { shareable: true }).blocks)).toContain('none in the last 90 days');

@@ -16,6 +16,12 @@ const HOSTING_LABEL: Record<Hosting, string> = {
   managed: 'Managed',
 };
 
+/** A known hosting by its name; any other as the warehouse wrote it, marked as such, escaped and cut. */
+function hostingLabel(h: InstanceTelemetry['hosting']): string {
+  if (typeof h === 'string') return HOSTING_LABEL[h];
+  return h.other ? `other hosting: ${escapeAndTruncate(h.other, 40)}` : 'hosting unknown';
+}
+
 /** Instances beyond this many are summarized, to stay well inside 50 blocks. */
 const MAX_INSTANCES_SHOWN = 12;
 /** Other matching customers named on a card; the rest are counted. */
@@ -48,7 +54,7 @@ function instanceBlocks(i: InstanceTelemetry, now: Date, windowDays: number, loo
     {
       type: 'section',
       // The level and what it means first; the instance ID is for support, in the context line below.
-      text: { type: 'mrkdwn', text: `${info.emoji} *${info.label}* · ${HOSTING_LABEL[i.hosting] ?? escapeMrkdwn(i.hosting)}\n${info.meaning}` },
+      text: { type: 'mrkdwn', text: `${info.emoji} *${info.label}* · ${hostingLabel(i.hosting)}\n${info.meaning}` },
       fields: [
         { type: 'mrkdwn', text: `*Version*\n${i.version ? escapeMrkdwn(i.version) : 'unknown'}` },
         { type: 'mrkdwn', text: `*Last ping received*\n${lastPing}` },

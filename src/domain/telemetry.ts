@@ -6,7 +6,18 @@
 export const TELEMETRY_LEVELS = ['none', 'critical', 'full', 'full_user_level'] as const;
 export type TelemetryLevel = (typeof TELEMETRY_LEVELS)[number];
 
-export type Hosting = 'cloud' | 'self-hosted' | 'managed';
+export const HOSTINGS = ['cloud', 'self-hosted', 'managed'] as const;
+export type Hosting = (typeof HOSTINGS)[number];
+
+/**
+ * An instance's hosting as the warehouse wrote it: one of the known ones (whatever its case
+ * and surrounding spaces), or else the text itself, trimmed (empty when there is none).
+ */
+export function parseHosting(raw: string): Hosting | { other: string } {
+  const text = raw.trim();
+  const known = HOSTINGS.find((h) => h === text.toLowerCase());
+  return known ?? { other: text };
+}
 
 export interface LevelInfo {
   label: string;

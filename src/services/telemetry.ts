@@ -6,14 +6,15 @@ import type { Logger } from '../logger.js';
 import type { Row, Warehouse } from '../ports/warehouse.js';
 import type { CustomerIndex, CustomerName, Listed, MatchResult } from '../domain/customer-match.js';
 import { CustomerList } from './customers.js';
-import { compareInstances, deriveTelemetryLevel, telemetryWindow, type Hosting, type InstanceActivity, type TelemetryLevel } from '../domain/telemetry.js';
+import { compareInstances, deriveTelemetryLevel, parseHosting, telemetryWindow, type Hosting, type InstanceActivity, type TelemetryLevel } from '../domain/telemetry.js';
 
 /** Longest command text we accept; anything longer is not a customer name. */
 export const MAX_TELEMETRY_TEXT = 200;
 
 export interface InstanceTelemetry {
   siteId: string;
-  hosting: Hosting;
+  /** A known hosting, or the warehouse's own text for one we do not know. */
+  hosting: Hosting | { other: string };
   version: string | null;
   lastPingAt: Date | null;
   level: TelemetryLevel;
@@ -154,7 +155,7 @@ export class TelemetryService {
       };
       return {
         siteId: str(r.site_id),
-        hosting: str(r.hosting) as Hosting,
+        hosting: parseHosting(str(r.hosting)),
         version: str(r.version) || null,
         lastPingAt: r.last_ping_at instanceof Date ? r.last_ping_at : null,
         level: deriveTelemetryLevel(activity),

@@ -410,6 +410,9 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   {
     const others = Array.from({ length: 7 }, (_, i) => ({ customerId: `o${i}`, name: `${HOSTILE} ${i}`, aliases: [], domain: null }));
     add('telemetryCardMessage', telemetry.telemetryCardMessage(customerTelemetry(['full']), { shareable: true, alsoMatching: { query: HOSTILE, customers: others, more: 40 } }));
+    const odd = customerTelemetry(['full', 'critical', 'none']);
+    odd.instances = odd.instances.map((i, n) => ({ ...i, hosting: { other: n === 2 ? '' : HOSTILE.repeat(n + 1) } }));
+    add('telemetryCardMessage', telemetry.telemetryCardMessage(odd, { shareable: true }));
   }
   const names = [{ customerId: 'a', name: `Stark ${HOSTILE}`, aliases: [], domain: 'stark.com' }, { customerId: 'b', name: 'Stark Industries', aliases: [], domain: null }];
   add('telemetryPickerMessage', telemetry.telemetryPickerMessage(HOSTILE, names));

@@ -4,7 +4,7 @@
  * each count (0 is nothing, 1 is something).
  */
 import { describe, expect, it } from 'vitest';
-import { LEVEL_INFO, TELEMETRY_LEVELS, compareInstances, deriveTelemetryLevel, telemetryWindow } from '../../src/domain/telemetry.js';
+import { LEVEL_INFO, TELEMETRY_LEVELS, compareInstances, deriveTelemetryLevel, parseHosting, telemetryWindow } from '../../src/domain/telemetry.js';
 
 describe('telemetry levels at a glance', () => {
   it('each has its own Slack emoji and its own label', () => {
@@ -85,5 +85,29 @@ describe('the window a lookup reads', () => {
       expect(lookbackExtra).toBeGreaterThanOrEqual(0);
       expect(lookbackExtra).toBeLessThan(3_600_000);
     }
+  });
+});
+
+describe('hosting as the warehouse wrote it', () => {
+  it.each([
+    ['cloud', 'cloud'],
+    ['self-hosted', 'self-hosted'],
+    ['managed', 'managed'],
+    ['  Managed ', 'managed'],
+    ['SELF-HOSTED', 'self-hosted'],
+  ])('%j is the known hosting %s', (raw, known) => {
+    expect(parseHosting(raw)).toBe(known);
+  });
+
+  it.each([
+    ['on-prem', 'on-prem'],
+    ['  air-gapped  ', 'air-gapped'],
+    ['self hosted', 'self hosted'],
+    ['toString', 'toString'],
+    ['constructor', 'constructor'],
+    ['', ''],
+    ['   ', ''],
+  ])('%j is another hosting, %j', (raw, other) => {
+    expect(parseHosting(raw)).toEqual({ other });
   });
 });
