@@ -179,6 +179,32 @@ describe('Fivetran adapter', () => {
     await expect(fivetran.status(started.run)).rejects.toMatchObject({ status: 401, reason: 'forbidden', retryable: false });
   });
 
+  it('a bare 401 or 403 (no body, or plain text, as Fivetran\'s gateway answers) ends the following and refuses the start, naming the key', async () => {
+    fake.addConnection('bare-refusal', { syncMs: 60_000 });
+    const started = await fivetran.start(target('bare-refusal'), { force: false });
+    if (!started.ok) throw new Error(started.message);
+    const keyMessage = 'Fivetran refused our API key (401); check FIVETRAN_API_KEY and FIVETRAN_API_SECRET.';
+    for (const bare of ['empty', 'text'] as const) {
+      fake.failNext('GET', /bare-refusal$/, 401, { bare });
+      await expect(fivetran.status(started.run)).rejects.toMatchObject({ name: 'PipelineError', status: 401, reason: 'forbidden', retryable: false, message: keyMessage });
+      fake.failNext('GET', /bare-refusal$/, 401, { bare });
+      await expect(fivetran.recentRun(target('bare-refusal'), new Date())).rejects.toMatchObject({ status: 401, reason: 'forbidden', retryable: false, message: keyMessage });
+    }
+    fake.failNext('GET', /bare-refusal$/, 403, { bare: 'empty' });
+    await expect(fivetran.status(started.run)).rejects.toMatchObject({ status: 403, reason: 'forbidden', retryable: false, message: expect.stringContaining('refused our API key (403)') });
+    // A key Fivetran no longer takes, answered with no body at all: the start says so, and posts nothing.
+    const syncsBefore = fake.syncRequests().length;
+    fake.unauthorized = 'empty';
+    try {
+      const revoked = new FivetranRuns({ apiKey: 'revoked-key', apiSecret: 'revoked-secret', apiUrl: fake.url, maxRetryWaitMs: 2000 });
+      expect(await revoked.start(target('bare-refusal'), { force: true })).toEqual({ ok: false, reason: 'failed', retryable: false, message: keyMessage });
+      await expect(revoked.status(started.run)).rejects.toMatchObject({ reason: 'forbidden', retryable: false, message: keyMessage });
+    } finally {
+      fake.unauthorized = 'json';
+    }
+    expect(fake.syncRequests().length).toBe(syncsBefore);
+  });
+
   it('ends a run whose connection was deleted while it was followed, rather than polling it until the timeout', async () => {
     fake.addConnection('deleted-later', { syncMs: 60_000 });
     const started = await fivetran.start(target('deleted-later'), { force: false });

@@ -154,6 +154,22 @@ describe('reruns through Fivetran', () => {
     expect(await t.bot.services.freshness.freshness.activeRerun('hubspot')).toBeUndefined();
   }, 40_000);
 
+  it('ends a followed sync at once when Fivetran answers a bare 401 (no body): says the key was refused, not "timed out"', async () => {
+    fivetran.addConnection('hubspot_daily', { syncMs: 60_000 });
+    const { message } = await rerun('hubspot', /running/);
+    const from = fivetran.requests.length;
+    fivetran.failNext('GET', /hubspot_daily$/, 401, { bare: 'empty' });
+    await t.standin.waitFor(() => /Freshness check/.test(render(t.standin.message(channel, message.ts))), { timeoutMs: 15_000 });
+    const text = render(t.standin.message(channel, message.ts));
+    expect(text).toMatch(/failed/);
+    expect(text).toContain('Fivetran refused our API key (401); check FIVETRAN_API_KEY and FIVETRAN_API_SECRET.');
+    expect(text).not.toMatch(/timed out/);
+    // The refusal ended the following: no status read after it.
+    const reads = fivetran.requests.slice(from).filter((r) => r.method === 'GET' && r.path === '/v1/connections/hubspot_daily');
+    expect(reads).toHaveLength(1);
+    expect(await t.bot.services.freshness.freshness.activeRerun('hubspot')).toBeUndefined();
+  });
+
   it('shows a sync stuck in rescheduled and stops following it', async () => {
     fivetran.addConnection('github_org', { outcome: 'reschedule', syncMs: 100 });
     const { message } = await rerun('github', /I am not waiting on it/);

@@ -20,8 +20,12 @@
  * any status (409, 429 with Retry-After, 500) for the next matching requests,
  * optionally after the request took effect (`afterEffect`: a 5xx to POST
  * /sync whose sync started anyway), with Fivetran's `{ code, message }` or a
- * proxy's HTML page (`page`). A connection deleted from `connections` answers
- * Fivetran's 404 `{ code: "NotFound_Connection", message }`.
+ * proxy's HTML page (`page`), or with a bare body (`bare`: none at all, or a
+ * line of text/plain), as Fivetran's gateway may answer a 401: its spec gives
+ * no body for 401 and its docs promise `{ code, message }` only on "most"
+ * answers. `unauthorized` says how a request with the wrong key is answered
+ * (JSON by default, or bare the same two ways). A connection deleted from
+ * `connections` answers Fivetran's 404 `{ code: "NotFound_Connection", message }`.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -77,7 +81,12 @@ interface Fault {
   afterEffect: boolean;
   /** An HTML page as the body instead of Fivetran's JSON. */
   page: string | undefined;
+  /** No JSON: an empty body, or a line of text/plain. */
+  bare: Bare | undefined;
 }
+
+/** A body that is not JSON: none at all, or a line of text/plain. */
+export type Bare = 'empty' | 'text';
 
 export class FakeFivetran {
   readonly requests: FivetranRequest[] = [];
@@ -90,6 +99,8 @@ export class FakeFivetran {
   private hooks = new Set<Promise<void>>();
   /** Called when a sync succeeds (e.g. to refresh the warehouse tables). */
   onSucceeded: ((id: string) => Promise<void> | void) | undefined;
+  /** How a request with the wrong key is answered: Fivetran's JSON error, or a bare 401. */
+  unauthorized: 'json' | Bare = 'json';
   /** Runs after a request took effect and before it is answered (crash tests kill the bot here). */
   onApplied: ((call: { method: string; path: string }) => void | Promise<void>) | undefined;
 
@@ -119,10 +130,11 @@ export class FakeFivetran {
   /**
    * The next `times` requests matching method and path answer `status` (e.g. 429 with `{ 'Retry-After': '1' }`).
    * `afterEffect`: the request is carried out first (a POST /sync starts the sync), then answered with the fault.
+   * `bare`: no JSON body (none, or a line of text/plain), as Fivetran's gateway may answer a 401.
    */
-  failNext(method: 'GET' | 'POST', path: RegExp, status: number, options: { headers?: Record<string, string>; body?: unknown; times?: number; afterEffect?: boolean; page?: boolean } = {}): void {
+  failNext(method: 'GET' | 'POST', path: RegExp, status: number, options: { headers?: Record<string, string>; body?: unknown; times?: number; afterEffect?: boolean; page?: boolean; bare?: Bare } = {}): void {
     this.faults.push({
-      method, path, status, remaining: options.times ?? 1, afterEffect: options.afterEffect ?? false,
+      method, path, status, remaining: options.times ?? 1, afterEffect: options.afterEffect ?? false, bare: options.bare,
       // `page`: an HTML error page, as a proxy or load balancer in front of Fivetran answers.
       headers: { ...(options.page ? { 'content-type': 'text/html' } : {}), ...options.headers },
       page: options.page ? `<html><head><title>${status}</title></head><body><h1>${status}</h1><p>The server could not handle the request.</p></body></html>` : undefined,
@@ -160,13 +172,16 @@ export class FakeFivetran {
     if (refused.length) return send(res, 400, { code: 'InvalidInput', message: refused[0] });
 
     const expected = 'Basic ' + Buffer.from(`${this.apiKey}:${this.apiSecret}`).toString('base64');
-    if (req.headers.authorization !== expected) return send(res, 401, { code: 'AuthFailed', message: 'Authorization failed' });
+    if (req.headers.authorization !== expected) {
+      return this.unauthorized === 'json' ? send(res, 401, { code: 'AuthFailed', message: 'Authorization failed' }) : sendBare(res, 401, this.unauthorized);
+    }
 
     const fault = this.faults.find((f) => f.remaining > 0 && f.method === method && f.path.test(path));
     if (fault) fault.remaining--;
-    if (fault && !fault.afterEffect) return send(res, fault.status, fault.page ?? fault.body, fault.headers);
+    const faultAnswer = (f: Fault) => (f.bare ? sendBare(res, f.status, f.bare, f.headers) : send(res, f.status, f.page ?? f.body, f.headers));
+    if (fault && !fault.afterEffect) return faultAnswer(fault);
     /** The answer to a request that took effect: the fault's, when it comes after the effect. */
-    const answer = (status: number, payload: unknown) => (fault ? send(res, fault.status, fault.page ?? fault.body, fault.headers) : send(res, status, payload));
+    const answer = (status: number, payload: unknown) => (fault ? faultAnswer(fault) : send(res, status, payload));
 
     const m = /^\/v1\/connections\/([^/]+)(\/sync)?$/.exec(path);
     const c = m ? this.connections.get(decodeURIComponent(m[1]!)) : undefined;
@@ -245,6 +260,18 @@ export class FakeFivetran {
       },
     };
   }
+}
+
+/** A status with no JSON: no body at all (no Content-Type), or the status's reason phrase as text/plain. */
+function sendBare(res: ServerResponse, status: number, bare: Bare, headers: Record<string, string> = {}): void {
+  if (bare === 'empty') {
+    res.writeHead(status, { 'content-length': '0', ...headers });
+    res.end();
+    return;
+  }
+  const text = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : `Error ${status}`;
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+  res.end(text);
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -16,7 +16,11 @@
  * a 5xx is retried once, except a forced sync (a second forced POST would
  * restart the sync the first one started), and a 5xx to POST /sync is
  * answered `maybeStarted` (the caller asks recentRun before starting again);
- * 409 means a sync is already running. A 200 without the connection's
+ * 409 means a sync is already running. A 401 or 403 to any call, with
+ * Fivetran's JSON error, no body or a plain-text one (only an HTML page is a
+ * proxy's, asked again), is the key refused: start() fails, and status() and
+ * recentRun() throw `forbidden` (not retryable) so a followed run ends at once.
+ * A 200 without the connection's
  * `data.status` is not Fivetran's answer (a proxy's or portal's page): start()
  * posts nothing, and status() and recentRun() throw rather than read it as
  * "running" or "no run".
@@ -113,6 +117,7 @@ export class FivetranRuns implements PipelineRuns {
     if (res.status === 404 && /^NotFound/.test(str(res.body['code']) ?? '')) {
       return { state: 'failed', message: `Fivetran no longer knows this connection: it was deleted (or put out of the API key's reach) while the sync was followed (${serviceMessage(res.body['message'], 'not found')}).` };
     }
+    if (keyRefused(res)) throw keyRefusal(res);
     if (res.status !== 200) throw failure(res, followFailureReason(res.status, typeof res.body['code'] === 'string'));
     const { data, status } = connectionOf(res) ?? notFivetran();
     const succeededAt = str(data['succeeded_at']);
@@ -139,6 +144,7 @@ export class FivetranRuns implements PipelineRuns {
 
   async recentRun(target: RerunTarget, since: Date): Promise<RunHandle | null> {
     const res = await this.call('GET', `v1/connections/${this.connection(target)}`);
+    if (keyRefused(res)) throw keyRefusal(res);
     if (res.status !== 200) throw failure(res);
     // An answer that is not Fivetran's shows no run, nor the absence of one: never "none" (the caller would start another).
     const { data, status } = connectionOf(res) ?? notFivetran();
@@ -179,6 +185,21 @@ function notFivetran(): never {
   throw new PipelineError(NOT_FIVETRAN, { status: 200, reason: 'unavailable' });
 }
 
+const keyRefusedText = (status: number) => `Fivetran refused our API key (${status}); check FIVETRAN_API_KEY and FIVETRAN_API_SECRET.`;
+
+/**
+ * Fivetran's refusal of our key: a 401 or 403 with its JSON error, or with no
+ * body or a plain-text one (its gateway answers a bad key so, and its docs
+ * promise the `{ code, message }` body only on "most" answers). Only an HTML
+ * page (a proxy's or load balancer's) is not Fivetran's word, and is asked again.
+ */
+const keyRefused = (res: JsonResponse): boolean => (res.status === 401 || res.status === 403) && !res.page;
+
+/** The error that ends a followed run at once (forbidden, not retryable): asking again with the same key cannot work. */
+function keyRefusal(res: JsonResponse): PipelineError {
+  return new PipelineError(keyRefusedText(res.status), { status: res.status, reason: 'forbidden', retryable: false });
+}
+
 /** A PipelineError for an answer other than 200 (the runner reads its reason and retryable). */
 function failure(res: JsonResponse, reason?: VendorFailureReason): PipelineError {
   return new PipelineError(`Fivetran answered ${res.status}: ${serviceMessage(res.body['message'], 'no details')}`, {
@@ -200,7 +221,7 @@ function startFailure(res: JsonResponse): StartResult | undefined {
       return { ok: false, reason: 'rate_limited', message: 'Fivetran is rate limiting us.', retryable: true, ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}) };
     case 401:
     case 403:
-      return { ok: false, reason: 'failed', message: `Fivetran refused our API key (${res.status}); check FIVETRAN_API_KEY and FIVETRAN_API_SECRET.`, retryable: false };
+      return { ok: false, reason: 'failed', message: keyRefusedText(res.status), retryable: false };
     default:
       return { ok: false, reason: 'failed', message: `Fivetran answered ${res.status}${said ? `: ${said}` : ''}.`, retryable: res.status >= 500 };
   }

@@ -12,6 +12,8 @@ export interface JsonResponse {
   body: Record<string, unknown>;
   /** Milliseconds from Retry-After (seconds or an HTTP date), if sent. */
   retryAfterMs: number | undefined;
+  /** The body is an HTML page (a proxy's, a load balancer's or a portal's), not the service's own answer. */
+  page: boolean;
 }
 
 /**
@@ -50,7 +52,8 @@ export async function requestJson(
   } catch {
     body = {};
   }
-  return { status: res.status, body, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')) };
+  const page = /html/i.test(res.headers.get('content-type') ?? '') || /^\s*</.test(text);
+  return { status: res.status, body, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')), page };
 }
 
 /** A service's own error text, cut to a short, credential-free summary (see vendorSummary). */
