@@ -532,6 +532,9 @@ describe('threshold alerts', () => {
     const audit = (await t.store.recentAudit(100)).map((e) => e.action);
     expect(audit.filter((a) => a === 'subscription.alert_fired')).toHaveLength(2);
     expect(audit.filter((a) => a === 'subscription.alert_resolved')).toHaveLength(1);
+    // Left firing, it would resolve (and post) at its next hour, inside a later case's hours.
+    const [sub] = (await d.subscriptions()).filter((s) => s.query === 'customer-count');
+    await t.bot.services.subscriptions.remove(sub!.id, RILEY);
   });
 
   /** A new hourly alert, by DM, on there being more customers than now; set up `daysBack` days before the real time. */
