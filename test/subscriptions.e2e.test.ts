@@ -613,6 +613,77 @@ describe('threshold alerts', () => {
     conn.closeSync();
     await t.bot.services.subscriptions.remove(sub.id, RILEY);
   });
+
+  /**
+   * Makes Slack take the next alert post (`:fired`) or Resolved (`:resolved`) and then answer 500, as when the
+   * bot is killed before it hears the answer: the post stands, the run is retried later. Only `sub`'s: a case
+   * that failed may leave its own alert behind, running in the same hours.
+   */
+  function loseAnswerOfNext(sub: Subscription, step: 'fired' | 'resolved') {
+    let lost = false;
+    const off = t.standin.onApplied((call) => {
+      const key = (call.args as { metadata?: { event_payload?: { key?: string } } }).metadata?.event_payload?.key;
+      if (lost || call.method !== 'chat.postMessage' || !key?.includes(`:${sub.id}:`) || !key.endsWith(`:${step}`)) return;
+      lost = true;
+      off();
+      throw new Error('the answer is lost');
+    });
+  }
+
+  it('says Resolved for an alert whose post was made but not recorded, when its retry finds the condition gone', async () => {
+    const { conn, sub } = await hourlyAlert(6);
+    const said = () => t.standin.conversation(RILEY).filter((m) => /Alert: Customers|Resolved: Customers/.test(text(m)) && (JSON.stringify(m.blocks ?? []).includes(ref(sub)) || m.thread_ts));
+    const runAt = async (at: number) => {
+      await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
+      t.setTime(at);
+      await t.drain();
+    };
+    const first = (await t.bot.services.subscriptions.get(sub.id))!.nextRunAt!;
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-lost-record', 'Alert test')`);
+    loseAnswerOfNext(sub, 'fired');
+    await runAt(first + 5_000);
+    const alert = said().find((m) => /Alert: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
+    expect(alert).toBeDefined(); // posted; the run does not know it yet
+    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-lost-record'`);
+    await runAt(first + 10 * 60_000); // the retry: the condition is gone, but its alert stands
+    expect(await t.bot.services.subscriptions.get(sub.id)).toMatchObject({ alertState: 'firing', firedMessage: { ts: alert!.ts }, lastRun: { dueAt: first, outcome: 'fired' } });
+    await runAt((await t.bot.services.subscriptions.get(sub.id))!.nextRunAt! + 5_000);
+    const resolved = t.standin.conversation(alert!.channel).filter((m) => m.thread_ts === alert!.ts && /Resolved: Customers/.test(text(m)));
+    expect(resolved).toHaveLength(1);
+    expect(await t.bot.services.subscriptions.get(sub.id)).toMatchObject({ alertState: 'ok', lastRun: { outcome: 'resolved' } });
+    conn.closeSync();
+    await t.bot.services.subscriptions.remove(sub.id, RILEY);
+  });
+
+  it('fires again after a Resolved whose post was made but not recorded, when its retry finds the condition back (not a second Resolved later)', async () => {
+    const { conn, sub } = await hourlyAlert(5);
+    const runAt = async (at: number) => {
+      await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
+      t.setTime(at);
+      await t.drain();
+    };
+    const next = async () => (await t.bot.services.subscriptions.get(sub.id))!.nextRunAt!;
+    const alerts = () => t.standin.conversation(RILEY).filter((m) => /Alert: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-lost-resolve', 'Alert test')`);
+    await runAt((await next()) + 5_000);
+    expect(alerts()).toHaveLength(1);
+    const thread = () => t.standin.conversation(alerts()[0]!.channel).filter((m) => m.thread_ts === alerts()[0]!.ts && /Resolved: Customers/.test(text(m)));
+    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-lost-resolve'`);
+    const due = await next();
+    loseAnswerOfNext(sub, 'resolved');
+    await runAt(due + 5_000);
+    expect(thread()).toHaveLength(1); // posted; the run does not know it yet
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-lost-resolve', 'Alert test')`);
+    await runAt(due + 10 * 60_000); // the retry: the condition is back, but its Resolved stands
+    expect(await t.bot.services.subscriptions.get(sub.id)).toMatchObject({ alertState: 'ok', lastRun: { dueAt: due, outcome: 'resolved' } });
+    await runAt((await next()) + 5_000);
+    expect(alerts()).toHaveLength(2); // fired again, as the channel last read it was resolved
+    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-lost-resolve'`);
+    await runAt((await next()) + 5_000);
+    expect(thread()).toHaveLength(1); // the first alert was resolved once
+    conn.closeSync();
+    await t.bot.services.subscriptions.remove(sub.id, RILEY);
+  });
 });
 
 describe('a restart between two deliveries', () => {

@@ -404,6 +404,17 @@ export class SubscriptionService {
   }
 
   /**
+   * The change of state the run `key` claimed and has not recorded: `from` the
+   * state the subscription is still in. Null when it holds no such claim. A
+   * retry asks, to find what an earlier attempt posted (see the run job).
+   */
+  async claimedAlertStep(id: string, key: string): Promise<AlertState | null> {
+    const current = await this.get(id);
+    const claim = (await this.opts.store.get<{ key: string; from: AlertState }>(ALERT_STEPS, id))?.data;
+    return current && claim && claim.key === key && claim.from === current.alertState ? claim.from : null;
+  }
+
+  /**
    * Records a run with the job that carried it out: the outcome, the alert's
    * state, and (for a scheduled run) the next run.
    */

@@ -195,8 +195,8 @@ export class SlackGateway {
     }
   }
 
-  /** The message an earlier attempt posted with this key, if Slack shows one. */
-  private async findPosted(target: { channel: string; threadTs?: string | null }, key: string, since: number): Promise<Posted | null> {
+  /** The message an earlier attempt posted with this key (through postOnce), if Slack shows one. */
+  async findPosted(target: { channel: string; threadTs?: string | null }, key: string, since: number): Promise<Posted | null> {
     try {
       const channel = await this.openConversation(target.channel);
       // A little before the job was enqueued: clocks of Slack and of the replicas differ.

@@ -89,6 +89,13 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
     }
     const ev = evaluate(sub.condition!, output.rows, query.display.x);
     const step = alertStep(sub.alertState, ev.holds);
+    // A retry that finds nothing to change may still owe the change an earlier attempt posted before it was lost
+    // (a crash, an answer that never came): the condition has since turned back. Recorded, the next run says the
+    // turn back (the Resolved of an alert whose record was lost, or a new alert after a Resolved), not nothing or twice.
+    if (step.action === 'quiet' && mayHavePosted(ctx)) {
+      const earlier = await postedEarlier(deps, ctx, sub, channel);
+      if (earlier) return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, ...earlier }) };
+    }
     // Another run at the same moment (a Run now beside the scheduled one) is saying it, or has said it.
     if (step.action !== 'quiet' && !(await subscriptions.claimAlertStep(id, sub.alertState, ctx.key))) {
       return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'quiet' }) };
@@ -113,6 +120,24 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
     }
     throw err;
   }
+}
+
+/**
+ * The change of state an earlier attempt of this run claimed and posted, when Slack shows its post: the alert
+ * (then the subscription fired, in that message) or the Resolved (then it is ok again). Null when it claimed
+ * none, or its post is not there (it failed before Slack took it: the change is not made).
+ */
+async function postedEarlier(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, sub: Subscription, channel: string): Promise<{ outcome: 'fired'; alertState: 'firing'; firedMessage: { channel: string; ts: string }; message: string } | { outcome: 'resolved'; alertState: 'ok'; message: string } | null> {
+  const from = await deps.subscriptions.claimedAlertStep(sub.id, ctx.key);
+  if (from === 'ok') {
+    const fired = await deps.gateway.findPosted({ channel }, `${ctx.key}:fired`, ctx.payload.dueAt);
+    return fired ? { outcome: 'fired', alertState: 'firing', firedMessage: fired, message: 'posted before the run was interrupted' } : null;
+  }
+  if (from === 'firing') {
+    const resolved = await deps.gateway.findPosted({ channel: sub.firedMessage?.channel ?? channel, threadTs: sub.firedMessage?.ts ?? null }, `${ctx.key}:resolved`, ctx.payload.dueAt);
+    return resolved ? { outcome: 'resolved', alertState: 'ok', message: 'posted before the run was interrupted' } : null;
+  }
+  return null;
 }
 
 /**
