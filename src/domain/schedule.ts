@@ -105,8 +105,10 @@ function cronProblem(cron: string, tz: string): string | null {
   // out: the runs would move about at random, minutes apart at times (under the floor checked below).
   if (cron.replace(/THU/gi, '').includes('H')) return 'Write the minutes and hours out: `H` (a time picked at random) is not supported here.';
   let times: number[];
+  let fields: CronFields;
   try {
     const it = CronExpressionParser.parse(cron, { currentDate: new Date(Date.UTC(2026, 0, 1)), tz });
+    fields = it.fields;
     times = Array.from({ length: 6 }, () => it.next().getTime());
   } catch (err) {
     return `That is not a cron expression I can read (${err instanceof Error ? err.message.split('\n')[0]!.slice(0, 80) : 'invalid'}).`;
@@ -114,7 +116,84 @@ function cronProblem(cron: string, tz: string): string | null {
   for (let i = 1; i < times.length; i++) {
     if (times[i]! - times[i - 1]! < MIN_CRON_INTERVAL_MS) return 'Scheduled runs must be at least 15 minutes apart.';
   }
+  // The first runs show only the start; two runs can also come close at an hour's turn, at midnight, or across a skipped hour.
+  if (closeRuns(fields, tz)) return 'Scheduled runs must be at least 15 minutes apart.';
   return null;
+}
+
+type CronFields = ReturnType<typeof CronExpressionParser.parse>['fields'];
+
+/**
+ * Whether two runs of the cron can ever come closer than the floor, from its
+ * fields rather than from some runs (every run would be too many to list).
+ * Within an hour, runs are the minute field's gaps. From one hour to the next
+ * run hour, the gap is the minute field's wrap-around (60 − last + first), and
+ * it matters only when two run hours follow each other: adjacent hours on a
+ * run day, 23 and 0 on two run days in a row, or the hours either side of the
+ * hour a daylight-saving change skips (01:59 EST, then 03:00 EDT: a minute).
+ * Days given with `L` or `#` are taken to follow each other (refused, rather than let through).
+ */
+function closeRuns(fields: CronFields, tz: string): boolean {
+  const floor = MIN_CRON_INTERVAL_MS / 60_000;
+  const minutes = fields.minute.values.map(Number).sort((a, b) => a - b);
+  for (let i = 1; i < minutes.length; i++) if (minutes[i]! - minutes[i - 1]! < floor) return true;
+  if (60 - minutes.at(-1)! + minutes[0]! >= floor) return false;
+  const hours = new Set(fields.hour.values.map(Number));
+  for (const h of hours) if (hours.has(h + 1)) return true;
+  if (hours.has(23) && hours.has(0) && runDaysInARow(fields)) return true;
+  for (const skipped of skippedHours(tz)) if (hours.has((skipped + 23) % 24) && hours.has((skipped + 1) % 24)) return true;
+  return false;
+}
+
+/** Whether the cron runs on two days in a row, over the 28 years after which the calendar's weekdays repeat. */
+function runDaysInARow(fields: CronFields): boolean {
+  const dom = fields.dayOfMonth.values;
+  const dow = fields.dayOfWeek.values;
+  if (!dom.every((v) => typeof v === 'number') || !dow.every((v) => typeof v === 'number') || fields.dayOfWeek.nthDay) return true;
+  const months = new Set(fields.month.values.map(Number));
+  const dates = new Set<number>(dom.map(Number));
+  const weekdays = new Set(dow.map((d) => Number(d) % 7));
+  // Cron's rule: with both day fields given, either one will do; with one a wildcard, the other decides.
+  const either = !fields.dayOfMonth.isWildcard && !fields.dayOfWeek.isWildcard;
+  const runs = (day: Date) => {
+    if (!months.has(day.getUTCMonth() + 1)) return false;
+    const onDate = dates.has(day.getUTCDate());
+    const onWeekday = weekdays.has(day.getUTCDay());
+    return either ? onDate || onWeekday : onDate && onWeekday;
+  };
+  let before = false;
+  for (let d = 0; d < 28 * 366; d++) {
+    const now = runs(new Date(Date.UTC(2026, 0, 1 + d)));
+    if (now && before) return true;
+    before = now;
+  }
+  return false;
+}
+
+/** The local hours a daylight-saving change skips in `tz` (none where the clocks never go forward). */
+function skippedHours(tz: string): number[] {
+  const local = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+  const partsOf = (t: number) => Object.fromEntries(local.formatToParts(t).map((x) => [x.type, Number(x.value)]));
+  const offset = (t: number) => {
+    const p = partsOf(t);
+    return Date.UTC(p['year']!, p['month']! - 1, p['day']!, p['hour']!, p['minute']!) - Math.floor(t / 60_000) * 60_000;
+  };
+  const hourOf = (t: number) => partsOf(t)['hour']!;
+  const skipped: number[] = [];
+  // Each week of a year: where the offset grows, the change is found to the minute, and the hour after the one before it is skipped.
+  const start = Date.UTC(2026, 0, 1);
+  for (let week = 0; week < 53; week++) {
+    let lo = start + week * 7 * 86_400_000;
+    let hi = lo + 7 * 86_400_000;
+    if (offset(hi) <= offset(lo)) continue;
+    while (hi - lo > 60_000) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      if (offset(mid) > offset(lo)) hi = mid;
+      else lo = mid;
+    }
+    skipped.push((hourOf(lo) + 1) % 24);
+  }
+  return skipped;
 }
 
 /** The cron expression a schedule means. */

@@ -71,6 +71,42 @@ describe('checkSchedule at the edges', () => {
     expect(checkSchedule({ kind: 'cron', cron: '0,14 * * * *', tz: 'UTC' })).toEqual({ ok: false, errors: { cron: 'Scheduled runs must be at least 15 minutes apart.' } });
     expect(checkSchedule({ kind: 'cron', cron: '0 0,1,2 1 1 *', tz: 'UTC' }).ok).toBe(true);
   });
+
+  describe('runs that come close past the first six', () => {
+    const refused = { ok: false, errors: { cron: 'Scheduled runs must be at least 15 minutes apart.' } };
+    const check = (cron: string, tz = 'UTC') => checkSchedule({ kind: 'cron', cron, tz });
+
+    it('at the turn of an hour: the minute field wraps around into the next run hour', () => {
+      expect(check('10,55 9,10 * * *')).toEqual({ ok: true, schedule: { kind: 'cron', cron: '10,55 9,10 * * *', tz: 'UTC' } }); // 10:10 is 15 minutes after 09:55
+      expect(check('10,56 9,10 * * *')).toEqual(refused); // 14 minutes
+      expect(check('10,56 9,11 * * *').ok).toBe(true); // the hours do not follow each other
+      expect(check('0,15,30,45 * * * *').ok).toBe(true);
+      expect(check('0,15,30,44 * * * *')).toEqual(refused); // 14 to the next hour's :00
+      expect(check('0,15,30,44,59 2 * * *')).toEqual(refused); // within the hour: 44 and 59 are 15, 30 and 44 are 14
+      expect(check('56 9,10 * * *').ok).toBe(true); // one minute: an hour apart
+    });
+
+    it('at midnight, only on two run days in a row', () => {
+      expect(check('0,55 0,23 1,31 * *')).toEqual(refused); // 31 January 23:55, then 1 February 00:00 (the first six runs are all in January)
+      expect(check('0,55 0,23 1,15 * *').ok).toBe(true);
+      expect(check('0,50 23,0 * * 6,0')).toEqual(refused); // Saturday 23:50, then Sunday 00:00
+      expect(check('0,50 23,0 * * 1,3').ok).toBe(true);
+      expect(check('0,50 23,0 28,29 2 *')).toEqual(refused);
+      expect(check('0,50 23,0 29 2 *').ok).toBe(true);
+      expect(check('0,50 23,0 29 2,3 1')).toEqual(refused); // either day field will do: the 29th, or a Monday the day after it
+      expect(check('0,50 23,0 13 * 5')).toEqual(refused); // Friday 12 June 2026, then Saturday the 13th
+      expect(check('0,50 23,0 L * *')).toEqual(refused); // a last day is taken to follow a run day: refused rather than let through
+    });
+
+    it('across the hour a daylight-saving change skips, in that zone only', () => {
+      expect(check('0,59 1,3 * * *', 'America/New_York')).toEqual({ ok: false, errors: { cron: 'Scheduled runs must be at least 15 minutes apart.' } }); // 01:59 EST, then 03:00 EDT
+      expect(check('0,59 1,3 * * *', 'UTC').ok).toBe(true);
+      expect(check('0,59 1,3 * * *', 'Europe/London').ok).toBe(true); // London skips 01:00, not 02:00
+      expect(check('0,59 0,2 * * *', 'Europe/London')).toEqual(refused);
+      expect(check('0,45 1,3 * * *', 'America/New_York').ok).toBe(true); // 01:45 EST, then 03:00 EDT: 15 minutes
+      expect(check('0,46 1,3 * * *', 'America/New_York')).toEqual(refused);
+    });
+  });
 });
 
 describe('isTimeZone', () => {
