@@ -301,6 +301,28 @@ describe('scheduled deliveries', () => {
     await t.bot.services.subscriptions.remove(sub.id, RILEY);
   });
 
+  it('tells of the failed run as it was, though another run went well before the DM could go', async () => {
+    t.setTime(at('2027-01-11T10:00:00Z'));
+    const earlier = new Set((await d.subscriptions()).map((s) => s.id));
+    const modal = await d.open('subscribe instances-by-hosting');
+    await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' });
+    const sub = (await d.subscriptions()).find((s) => !earlier.has(s.id))!;
+    const dms = () => t.standin.conversation(RILEY).filter((m) => /failed/.test(text(m)) && text(m).includes(ref(sub)));
+    t.standin.failNext('chat.postMessage', 'not_in_channel'); // the run: given up at once
+    t.standin.failNext('chat.postMessage', 'internal_error'); // the DM about it: tried again later
+    await d.tick('2027-01-11T14:00:05Z');
+    expect(dms()).toHaveLength(0);
+    expect((await t.bot.services.subscriptions.runNow(sub.id, RILEY)).ok).toBe(true); // invited back, a Run now goes well
+    await t.drain();
+    expect((await t.bot.services.subscriptions.get(sub.id))!.lastRun).toMatchObject({ manual: true, outcome: 'delivered' });
+    await d.tick('2027-01-11T14:05:00Z');
+    expect(dms()).toHaveLength(1);
+    const said = text(dms()[0]);
+    expect(said).toMatch(/The run due .* failed: I can no longer post there: I was removed from its channel/);
+    expect(said).not.toMatch(/The run you asked for|no reason given/);
+    await t.bot.services.subscriptions.remove(sub.id, RILEY);
+  });
+
   it.each([
     ['user_not_visible', /can no longer send you DMs \(your Slack account may be deactivated, or hidden from me\)/],
     ['messages_tab_disabled', /can no longer send you DMs: my Messages tab is turned off in Slack/],

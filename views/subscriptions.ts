@@ -305,16 +305,21 @@ export function subscriptionSavedMessage(s: Subscription, title: string, edited:
   return noteMessage(`:white_check_mark: ${edited ? 'Saved the' : s.kind === 'alert' ? 'Set up an' : 'Scheduled a'} ${what} (${ref(s)}): ${escapeMrkdwn(describeScheduleOf(s))}, to ${targetText(s)}.${next}${manage}`);
 }
 
-/** To the owner when a run failed (once per run), or paused it. */
-export function subscriptionFailedDm(s: Subscription, title: string, paused: boolean): MessageBody {
-  const why = escapeAndTruncate(s.lastRun?.message ?? 'no reason given', 400);
+/**
+ * To the owner when a run failed (once per run), or paused it. `failed` is that run as it was recorded (the
+ * subscription may have run again since, or been edited); without it (a notice queued before it was sent
+ * along), the last run stands for it.
+ */
+export function subscriptionFailedDm(s: Subscription, title: string, paused: boolean, failed?: { dueAt: number; manual: boolean; message: string; failures: number }): MessageBody {
+  const last = failed ?? (s.lastRun ? { dueAt: s.lastRun.dueAt, manual: s.lastRun.manual, message: s.lastRun.message ?? 'no reason given', failures: s.consecutiveFailures } : undefined);
+  const why = escapeAndTruncate(last?.message ?? 'no reason given', 400);
   // Where it posts, as a channel link (an ID Slack gave us: nothing to escape); the reason is the run's, escaped.
   const where = s.target.kind === 'channel' && isChannelId(s.target.channel) ? ` in <#${s.target.channel}>` : '';
   const what = `${s.kind === 'alert' ? 'alert' : 'scheduled delivery'} *${escapeMrkdwn(title)}* (${ref(s)})${where}`;
-  const run = s.lastRun ? (s.lastRun.manual ? 'The run you asked for' : `The run due ${slackDate(new Date(s.lastRun.dueAt))}`) : 'A run';
+  const run = last ? (last.manual ? 'The run you asked for' : `The run due ${slackDate(new Date(last.dueAt))}`) : 'A run';
   const head = `:warning: ${run} of your ${what} failed: ${why}.`;
   const tail = paused
-    ? ` It failed ${s.consecutiveFailures} times in a row, so I paused it. Fix the cause, then Resume it with Manage below or from \`${Commands.query} subscriptions\`.`
+    ? ` It failed ${last?.failures ?? s.consecutiveFailures} times in a row, so I paused it. Fix the cause, then Resume it with Manage below or from \`${Commands.query} subscriptions\`.`
     : s.status === 'active' && s.nextRunAt ? ` It stays on: the next run is ${slackDate(new Date(s.nextRunAt))}.` : '';
   const text = escapeMrkdwn(`${title} (${subscriptionRef(s.id)}): ${paused ? 'paused after failed runs' : 'a run failed'}`);
   return { text, blocks: [section(head + tail), { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] }] };

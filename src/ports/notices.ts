@@ -40,7 +40,15 @@ export type Notice =
   /** Someone outside BizOps asks BizOps for a rerun. */
   | { type: 'rerun.asked'; sourceId: string; userId: string; at: string }
   /** A scheduled delivery or alert failed a run (and maybe paused itself): its owner is told, once per run. */
-  | { type: 'subscription.failed'; subscriptionId: string; dueAt: number; paused: boolean };
+  | { type: 'subscription.failed'; subscriptionId: string; dueAt: number; paused: boolean; run?: FailedRun };
+
+/** The failed run as it was recorded, for the DM: the subscription may have run again (or been edited) before the DM goes. */
+export interface FailedRun {
+  manual: boolean;
+  message: string;
+  /** Failed runs in a row, this one included. */
+  failures: number;
+}
 
 /** The job that delivers a notice (its key makes it once-only, or coalesced for cards and alerts). */
 export function noticeJob(notice: Notice, options: { runAt?: number } = {}): JobSpec {

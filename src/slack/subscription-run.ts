@@ -53,7 +53,10 @@ export function subscriptionJobKinds(deps: SubscriptionRunDeps): Record<string, 
       handler: (ctx) => run(deps, ctx),
       onGiveUp: (ctx, failure) => async (tx, enqueue) => {
         const recorded = await deps.subscriptions.recordFailure(tx, ctx.payload.id, { dueAt: ctx.payload.dueAt, manual: ctx.payload.manual, message: failure.message, key: ctx.key });
-        if (recorded) await enqueue(noticeJob({ type: 'subscription.failed', subscriptionId: ctx.payload.id, dueAt: ctx.payload.dueAt, paused: recorded.paused }));
+        if (recorded) {
+          const run = { manual: ctx.payload.manual, message: failure.message, failures: recorded.subscription.consecutiveFailures };
+          await enqueue(noticeJob({ type: 'subscription.failed', subscriptionId: ctx.payload.id, dueAt: ctx.payload.dueAt, paused: recorded.paused, run }));
+        }
       },
       // A scheduled run may wait a little for the warehouse or Slack, not until the next run.
       retry: { maxAttempts: 3, baseMs: 20_000, maxMs: 5 * 60_000 },
