@@ -323,6 +323,34 @@ describe('scheduled deliveries', () => {
     await t.bot.services.subscriptions.remove(sub.id, RILEY);
   });
 
+  it('does not count a failed run toward the pause when the subscription was paused and resumed while it ran', async () => {
+    t.setTime(at('2027-01-18T10:00:00Z'));
+    const earlier = new Set((await d.subscriptions()).map((s) => s.id));
+    const modal = await d.open('subscribe instances-by-hosting');
+    await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' });
+    const sub = (await d.subscriptions()).find((s) => !earlier.has(s.id))!;
+    const subs = t.bot.services.subscriptions;
+    let replaced = false;
+    const off = t.standin.onApplied(async (call) => {
+      if (replaced || call.method !== 'chat.postMessage' || call.error !== 'not_in_channel') return;
+      replaced = true;
+      // While the refused run is still on its way to giving up, its owner pauses and resumes it: a new count, a new next run.
+      expect((await subs.pause(sub.id, RILEY)).ok).toBe(true);
+      expect((await subs.resume(sub.id, RILEY)).ok).toBe(true);
+    });
+    try {
+      t.standin.failNext('chat.postMessage', 'not_in_channel');
+      await d.tick('2027-01-18T14:00:05Z');
+    } finally {
+      off();
+    }
+    expect(replaced).toBe(true);
+    const after = (await subs.get(sub.id))!;
+    expect(after).toMatchObject({ status: 'active', consecutiveFailures: 0, lastRun: { outcome: 'failed' } });
+    expect(t.standin.conversation(RILEY).filter((m) => /failed/.test(text(m)) && text(m).includes(ref(sub)))).toHaveLength(1); // still told
+    await subs.remove(sub.id, RILEY);
+  });
+
   it.each([
     ['user_not_visible', /can no longer send you DMs \(your Slack account may be deactivated, or hidden from me\)/],
     ['messages_tab_disabled', /can no longer send you DMs: my Messages tab is turned off in Slack/],

@@ -454,7 +454,10 @@ export class SubscriptionService {
     if (claim && claim.key === run.key) tx.delete(ALERT_STEPS, id);
     if (!current) return null;
     const now = this.now().getTime();
-    const failures = current.consecutiveFailures + (run.manual ? 0 : 1);
+    // A scheduled run replaced while it ran (paused, resumed, or moved by an edit) no longer stands for the
+    // subscription: its owner hears of it, but it counts toward no pause (a Resume has just started the count anew).
+    const counts = !run.manual && this.isCurrent(current, run.dueAt, false);
+    const failures = current.consecutiveFailures + (counts ? 1 : 0);
     if (run.manual) tx.delete(RUNS_NOW, id);
     const next: Subscription = {
       ...current,
@@ -462,7 +465,7 @@ export class SubscriptionService {
       consecutiveFailures: failures,
       updatedAt: now,
     };
-    const paused = !run.manual && failures >= this.opts.limits.maxFailures;
+    const paused = counts && failures >= this.opts.limits.maxFailures;
     if (paused) {
       next.status = 'paused';
       next.pausedReason = `It failed ${failures} times in a row; the last time: ${run.message}`;
