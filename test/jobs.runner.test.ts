@@ -704,6 +704,50 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       expect(await job('newer:0')).toMatchObject({ state: 'done', attempts: 1, unknownKindSince: null });
     });
 
+    it('keeps running due jobs on its other workers while one job takes its time, past a listing from the start', async () => {
+      const r = runner({ concurrency: 2 });
+      // A poll interval of 10 s of the test's clock: the quick jobs pass it many times over while the slow one runs.
+      r.start(10_000);
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const ran: string[] = [];
+      r.register('slow', { handler: () => gate });
+      r.register('quick', {
+        handler: async (ctx) => {
+          ran.push(ctx.key);
+          c.advance(5_000);
+        },
+      });
+      await add({ key: 'slow:0', kind: 'slow', payload: {}, runAt: c.at() - 2_000 });
+      for (let i = 0; i < 30; i++) await add({ key: `quick:${i}`, kind: 'quick', payload: {}, runAt: c.at() - 1_000 + i });
+      const run = r.runDue({ budgetMs: 60_000 });
+      // Before, every worker stopped at the listing from the start and waited for the slow one: 2 quick jobs ran.
+      await vi.waitFor(() => expect(ran).toHaveLength(30), { timeout: 10_000, interval: 20 });
+      release();
+      expect(await run).toMatchObject({ ran: 31, done: 31, more: false });
+    });
+
+    it('runs a job set aside by a runner that did not know its kind at once when a runner that knows it starts, or when it is asked for again', async () => {
+      const older = runner({ holder: 'older' });
+      const dueAt = c.at() - 1_000;
+      await add({ key: 'newer:a', kind: 'newer', payload: {}, runAt: dueAt });
+      await add({ key: 'newer:b', kind: 'newer', payload: {}, runAt: dueAt, coalesce: true });
+      await add({ key: 'other:c', kind: 'other', payload: {}, runAt: dueAt });
+      expect((await older.runDue()).ran).toBe(0);
+      expect((await job('newer:a'))?.runAt).toBeGreaterThan(c.at());
+      // Asked for again (the same key): due now, not after the set-aside.
+      await add({ key: 'newer:b', kind: 'newer', payload: {}, coalesce: true });
+      expect(await job('newer:b')).toMatchObject({ runAt: c.at(), unknownKindSince: dueAt });
+      const newer = runner({ holder: 'newer' });
+      const ran: Array<[string, number]> = [];
+      newer.register('newer', { handler: async (ctx) => void ran.push([ctx.key, ctx.dueAt]) });
+      // Only the kinds it knows: 'other' stays set aside.
+      expect(await newer.resumeSetAside()).toBe(1);
+      await drain(newer);
+      expect(ran.sort()).toEqual([['newer:a', dueAt], ['newer:b', dueAt]]);
+      expect((await job('other:c'))?.runAt).toBeGreaterThan(c.at());
+    });
+
     it('ends a job that keeps stopping its process (no outcome, no failure recorded) after its attempts, visibly', async () => {
       const given: string[] = [];
       let release: () => void = () => {};

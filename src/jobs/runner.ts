@@ -314,6 +314,29 @@ export class JobRunner {
     return released;
   }
 
+  /**
+   * Makes due now the jobs an older runner set aside because it had no handler for their kind, where this
+   * runner has one (a rolling deploy that added the kind): they would otherwise wait out the set-aside, up to
+   * ten minutes. Their first due time stays their `dueAt`.
+   */
+  async resumeSetAside(): Promise<number> {
+    const now = this.now().getTime();
+    const setAside = await this.store.list<JobDoc>(JOBS, { where: { field: 'unknownKindSince', op: '>', value: 0 } });
+    let resumed = 0;
+    for (const job of setAside) {
+      if (!this.kinds.has(job.data.kind)) continue;
+      const res = await this.store.transition<JobDoc>(
+        JOBS,
+        job.id,
+        (j) => j.state === 'pending' && j.holder === null && j.unknownKindSince != null && j.kind === job.data.kind && j.runAt !== null && j.runAt > now,
+        () => ({ runAt: now }),
+      );
+      if (res.ok) resumed++;
+    }
+    if (resumed) this.logger.info('resumed jobs set aside by a runner that did not know their kind', { jobs: resumed });
+    return resumed;
+  }
+
   /** The stored job, or null. */
   async job(key: string): Promise<JobDoc | null> {
     return (await this.store.get<JobDoc>(JOBS, key))?.data ?? null;
@@ -362,41 +385,71 @@ export class JobRunner {
     // take (jobs of a kind it has no handler for are set aside), and those it had listed but not yet started.
     const rescanMs = Math.max(this.pollMs ?? RESCAN_MS, 1_000);
     let after: ListOptions['startAfter'];
-    let fromStart = this.now().getTime();
+    let fromStart = 0;
     const rescanDue = () => this.now().getTime() - fromStart >= rescanMs;
-    while (!this.stopped) {
-      if (Date.now() >= deadline) {
-        summary.more = true;
-        break;
-      }
+    // Listed and not yet started, each with the time it was listed at; the jobs this run is running.
+    let queue: Array<{ doc: VersionedDoc<JobDoc>; now: number }> = [];
+    const running = new Set<string>();
+    // The listing found nothing due; `exhaustedAt`: how many jobs had ended when it began. A job ended since may
+    // have made more due (an alert the check found, a job asked for again): the next worker lists once more.
+    let exhausted = false;
+    let exhaustedAt = -1;
+    let ended = 0;
+    // One listing at a time, shared by the workers that wait for it; the others go on with their jobs, so a slow
+    // job (a vendor taking its time) holds up only its own worker, never the next listing.
+    let listing: Promise<void> | null = null;
+    const list = async (): Promise<void> => {
       const now = this.now().getTime();
-      const restart = after !== undefined && rescanDue();
-      if (restart) after = undefined;
-      const listed = await this.store.list<JobDoc>(JOBS, { where: { field: 'runAt', op: '<=', value: now }, orderBy: { field: 'runAt' }, limit: LIST_BATCH, ...(after ? { startAfter: after } : {}) });
+      const endedBefore = ended;
+      const restart = after === undefined || rescanDue();
+      const listed = await this.store.list<JobDoc>(JOBS, { where: { field: 'runAt', op: '<=', value: now }, orderBy: { field: 'runAt' }, limit: LIST_BATCH, ...(restart ? {} : { startAfter: after }) });
       // Counted from when the listing came back: each listing's first jobs are started, however slow the store.
       if (restart) fromStart = this.now().getTime();
       const last = listed.at(-1);
-      if (!last) break;
-      after = { value: last.data.runAt ?? now, id: last.id };
-      const queue = [...listed];
-      const worker = async () => {
-        for (let d = queue.shift(); d && !this.stopped && Date.now() < deadline && !rescanDue(); d = queue.shift()) {
-          let result: Awaited<ReturnType<JobRunner['runOne']>>;
-          try {
-            result = await this.runOne(d, now);
-          } catch (err) {
-            // The store failed this job's claim or bookkeeping: it is due again (after its lease, if it was
-            // claimed), and the run goes on with the others instead of failing with it.
-            this.logger.error('could not run a job; it is due again later', { job: d.id, err: toCodedError(err) });
-            result = 'not_claimed';
-          }
-          if (result === 'not_claimed') continue;
-          summary.ran++;
-          summary[result]++;
+      // From the start, the listing holds again what was queued (it is still due): it replaces the queue.
+      queue = [...(restart ? [] : queue), ...listed.filter((d) => !running.has(d.id)).map((doc) => ({ doc, now }))];
+      exhausted = !last;
+      if (!last) exhaustedAt = endedBefore;
+      if (last) after = { value: last.data.runAt ?? now, id: last.id };
+    };
+    const refill = (): Promise<void> => {
+      listing ??= list().finally(() => {
+        listing = null;
+      });
+      return listing;
+    };
+    const worker = async (): Promise<void> => {
+      while (!this.stopped && Date.now() < deadline) {
+        if (!queue.length || rescanDue()) {
+          if (!queue.length && exhausted && exhaustedAt === ended) return;
+          await refill();
+          continue;
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(this.concurrency, queue.length) }, worker));
-      if (queue.length && !rescanDue()) summary.more = true;
+        const next = queue.shift()!;
+        running.add(next.doc.id);
+        let result: Awaited<ReturnType<JobRunner['runOne']>>;
+        try {
+          result = await this.runOne(next.doc, next.now);
+        } catch (err) {
+          // The store failed this job's claim or bookkeeping: it is due again (after its lease, if it was
+          // claimed), and the run goes on with the others instead of failing with it.
+          this.logger.error('could not run a job; it is due again later', { job: next.doc.id, err: toCodedError(err) });
+          result = 'not_claimed';
+        } finally {
+          running.delete(next.doc.id);
+          ended++;
+        }
+        if (result === 'not_claimed') continue;
+        summary.ran++;
+        summary[result]++;
+      }
+    };
+    if (!this.stopped) {
+      await refill();
+      if (!exhausted || queue.length) await Promise.all(Array.from({ length: this.concurrency }, worker));
+      // Unless the last listing found nothing due and no job ended since, due jobs may be left (the budget ran
+      // out): the caller runs again.
+      if (!this.stopped && !(exhausted && exhaustedAt === ended && !queue.length)) summary.more = true;
     }
     summary.ms = Date.now() - started;
     for (const wake of this.waiters) wake();
@@ -418,6 +471,9 @@ export class JobRunner {
         this.logger.warn('no handler for a due job; left for a runner that has one', { key, kind: peek.data.kind });
       }
       const wait = Math.min(Math.max(now - since, UNKNOWN_KIND_SET_ASIDE_MS.min), UNKNOWN_KIND_SET_ASIDE_MS.max);
+      // A store write all the same: acks first.
+      await foregroundIdle();
+      if (this.stopped) return 'not_claimed';
       await this.store.transition<JobDoc>(
         JOBS,
         key,
