@@ -170,6 +170,8 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
       if (adapters.store.kind === 'embedded') await jobs.releaseAbandonedClaims();
       // Recurring work, enqueued once across replicas (fixed keys); due work waits for its trigger.
       await jobs.enqueue(...services.recurringJobs());
+      // Jobs an older version set aside (it had no handler for them) run now rather than after the set-aside.
+      await jobs.resumeSetAside().catch((err: unknown) => logger.warn('could not look for jobs set aside by an older version', { err }));
       if (config.jobs.trigger === 'timer') jobs.start(config.jobs.pollMs);
       services.freshness.start();
       void services.telemetry.warmUp().catch((err) => logger.warn('customer list warm-up failed', { err }));

@@ -82,8 +82,13 @@ export async function enqueue(tx: StoreTx, spec: JobSpec, now: number = Date.now
     tx.put(JOBS, spec.key, fresh);
     return true;
   }
-  if (!spec.coalesce) return false;
   const job = existing.data;
+  // Set aside by a runner that did not know its kind: asked for again, it is due again (a newer runner takes it).
+  if (job.state === 'pending' && job.holder === null && job.unknownKindSince != null && job.runAt !== null && fresh.runAt !== null && fresh.runAt < job.runAt) {
+    tx.put(JOBS, spec.key, { ...job, runAt: fresh.runAt });
+    return true;
+  }
+  if (!spec.coalesce) return false;
   if (job.state !== 'pending') {
     tx.put(JOBS, spec.key, fresh);
     return true;
