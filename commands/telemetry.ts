@@ -47,6 +47,20 @@ function reportFailure(logger: Logger, err: unknown, context: Record<string, unk
 /** How long a lookup may take before the person is shown that it is under way. */
 export const LOOKING_UP_NOTE_AFTER_MS = 1_500;
 
+/**
+ * How long, from its start, the answer waits for the note's post to be answered. A post that
+ * stalls (Bolt's respond() has no timeout; our fetch gives up only after 10 s) must not hold the
+ * card back: the answer then goes anyway, replacing the note if Slack showed it.
+ */
+export const LOOKING_UP_NOTE_WAIT_MS = 2_000;
+
+/** `posted`, or `ms` from now, whichever comes first. */
+function settledWithin(posted: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([posted, late]).finally(() => clearTimeout(timer));
+}
+
 /** The slash command listener, exported apart from its registration for tests. */
 export function telemetryCommand({ telemetry, logger, lookerUrl = null, lookingUpNoteAfterMs = LOOKING_UP_NOTE_AFTER_MS }: TelemetryDeps) {
   return async ({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
@@ -54,11 +68,12 @@ export function telemetryCommand({ telemetry, logger, lookerUrl = null, lookingU
     // A slow warehouse must not leave the person looking at nothing: a short note, which the answer then replaces.
     const shown: { note?: Promise<void> } = {};
     const noteTimer = setTimeout(() => {
-      shown.note = respond({ response_type: 'ephemeral', ...telemetryLookingUpMessage(command.text ?? '') }).then(
+      const posted = respond({ response_type: 'ephemeral', ...telemetryLookingUpMessage(command.text ?? '') }).then(
         () => undefined,
         // Slack may have shown it all the same: the answer replaces it either way.
         (err: unknown) => logger.warn('could not post the /telemetry looking-up note', { user: command.user_id, err: toCodedError(err) }),
       );
+      shown.note = settledWithin(posted, LOOKING_UP_NOTE_WAIT_MS);
     }, lookingUpNoteAfterMs);
     let reply: MessageBody;
     try {
@@ -75,7 +90,8 @@ export function telemetryCommand({ telemetry, logger, lookerUrl = null, lookingU
       reply = reportFailure(logger, err, { user: command.user_id });
     }
     clearTimeout(noteTimer);
-    // The note, once begun, is in place before the answer replaces it: never an answer next to a stale note.
+    // The note, once begun, is in place before the answer replaces it (never an answer next to a stale note),
+    // unless its post stalls: then the answer goes after LOOKING_UP_NOTE_WAIT_MS all the same.
     const noted = shown.note !== undefined;
     await shown.note;
     // For a command, replace_original replaces this response_url's previous reply: the note.

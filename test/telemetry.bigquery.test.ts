@@ -146,12 +146,12 @@ describe('/telemetry while BigQuery is slow', () => {
   const channel = StandinDefaults.channel;
 
   /** Runs the command; returns what was posted to its response_url, in order, once `done` says the answer is in. */
-  async function lookup(bot: TestBot, text: string, done: (bodies: string[]) => boolean = (b) => b.length > 0) {
+  async function lookup(bot: TestBot, text: string, done: (bodies: string[]) => boolean = (b) => b.length > 0, timeoutMs = 10_000) {
     const { ack, replies } = await bot.standin.runCommand(bot.client, { command: '/telemetry', text, userId: user, channelId: channel, timeoutMs: 10_000 });
     expect(ack.status).toBe(200);
     const id = ack.responseUrl.split('/').pop();
     const posted = () => bot.standin.responses.filter((r) => r.id === id);
-    await bot.standin.waitFor(() => done(posted().map((r) => JSON.stringify(r.body))), { timeoutMs: 10_000 });
+    await bot.standin.waitFor(() => done(posted().map((r) => JSON.stringify(r.body))), { timeoutMs });
     const ts = replies[0]?.message?.ts;
     return { posted: posted(), shown: ts ? bot.standin.message(channel, ts) : undefined, ts };
   }
@@ -192,4 +192,22 @@ describe('/telemetry while BigQuery is slow', () => {
     expect(added).toHaveLength(1);
     expect(added[0]!.text).not.toContain('Looking up');
   }, 20_000);
+
+  // Last: the note it holds back is shown late, after the card.
+  it('sends the card when the note\'s post stalls, without waiting for Slack to answer the note', async () => {
+    const hold = s.standin.holdNext('response_url');
+    fake.slowNextJobs(1, LOOKING_UP_NOTE_AFTER_MS + 1_500);
+    try {
+      // Our fetch gives up on the note after 10 s (SLACK_FETCH_TIMEOUT_MS); the card must not wait for that.
+      const { posted } = await lookup(s, 'acme', (b) => b.some((x) => x.includes('Telemetry: Acme Corp')), 8_000);
+      expect(posted.map((r) => JSON.stringify(r.body).includes('Looking up “acme”'))).toEqual([true, false]);
+      // The card replaces the note should Slack have shown it.
+      expect(posted[1]!.body).toMatchObject({ response_type: 'ephemeral', replace_original: true });
+      expect(posted[1]!.error).toBeUndefined();
+      expect(posted[1]!.messageTs).toBeDefined();
+    } finally {
+      fake.reset();
+      hold.release();
+    }
+  }, 30_000);
 });

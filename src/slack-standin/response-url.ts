@@ -13,6 +13,9 @@ import type { Loose, ResponseOrMessage, ResponseRecord, StoredMessage } from './
 import type { Workspace } from './workspace.js';
 
 const RESPONSE_URL_MAX_USES = 5;
+
+/** What `holdNext` takes to hold the next response_url post (any URL's), as a method name holds a Web API call. */
+export const RESPONSE_URL_HOLD = 'response_url';
 const RESPONSE_URL_TTL_MS = 30 * 60_000;
 
 interface Uses {
@@ -34,11 +37,12 @@ export class ResponseUrls {
     this.uses.clear();
   }
 
-  /** `POST /response/<id>`. */
-  serve(id: string, raw: Buffer, res: ServerResponse): void {
+  /** `POST /response/<id>`. Recorded as it arrives; a hold (`holdNext(RESPONSE_URL_HOLD)`) then keeps it unapplied and unanswered. */
+  async serve(id: string, raw: Buffer, res: ServerResponse): Promise<void> {
     const body: Loose = raw.length === 0 ? {} : (jsonObject(raw) ?? (isJson(raw) ? {} : { text: raw.toString() }));
     const record: ResponseRecord = { id, body, at: Date.now() };
     this.recorder.responses.push(record);
+    await this.recorder.held(RESPONSE_URL_HOLD);
     const ctx = decodeResponseUrlId(id);
     const uses = this.uses.get(id) ?? { count: 0, first: Date.now() };
     this.uses.set(id, uses);

@@ -195,7 +195,7 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
     if (req.method !== 'POST') return false;
     const raw = await readBody(req);
     if (root === 'api') await this.webApi.serve(rest, req, raw, res);
-    else if (root === 'response') this.responseUrls.serve(rest, raw, res);
+    else if (root === 'response') await this.responseUrls.serve(rest, raw, res);
     else await this.files.serveUpload(rest, req, raw, res);
     return true;
   }
@@ -268,7 +268,9 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
   /**
    * Holds the next call to `method` when it arrives, before it is applied,
    * until `release()`: `arrived` resolves once it is held. Lets a test make
-   * another call overtake it (two publishes of a Home tab racing).
+   * another call overtake it (two publishes of a Home tab racing). `'response_url'`
+   * holds the next response_url post (any URL's; recorded in `responses` as it
+   * arrives, applied and answered on release): a post that stalls.
    */
   holdNext(method: string): { arrived: Promise<void>; release(): void } {
     return this.recorder.holdNext(method);
