@@ -12,7 +12,9 @@ import { openWarehouse } from '../src/adapters/warehouse/index.js';
 import { openStore } from '../src/adapters/store/index.js';
 import { LOCAL_WORKSPACE_FILE, startLocal, type LocalMode } from '../src/local.js';
 import { SlackStandin } from '../src/slack-standin/server.js';
-import { SAVED_MESSAGES_PER_CONVERSATION } from '../src/slack-standin/saved-workspace.js';
+import { SAVED_MESSAGES_PER_CONVERSATION, SAVED_REPLIES_PER_CONVERSATION } from '../src/slack-standin/saved-workspace.js';
+import { SAVED_UNSHARED_FILES } from '../src/slack-standin/files.js';
+import { WebClient } from '@slack/web-api';
 import { freshDataDir, StandinDefaults } from './support/harness.js';
 
 const channel = StandinDefaults.channel;
@@ -132,5 +134,61 @@ describe('local mode after a restart', { timeout: 120_000 }, () => {
     const fresh = new SlackStandin({ stateFile, onStateError: (e) => errors.push(e) });
     expect(fresh.conversation(channel)).toEqual([]);
     expect(errors).toHaveLength(1);
+  });
+
+  it('keeps an alert card and a chart however many ephemeral messages, thread replies and other uploads came after them', async () => {
+    const dataDir = await freshDataDir();
+    dirs.push(dataDir);
+    const options = { stateFile: path.join(dataDir, LOCAL_WORKSPACE_FILE), filesDir: path.join(dataDir, 'files') };
+    const user = StandinDefaults.users.regular;
+    const chartBytes = Buffer.from('the alert chart, as PNG bytes would be');
+    let alertTs: string;
+    let chartId: string;
+    let chartTs: string;
+    const standin = new SlackStandin(options);
+    await standin.start();
+    try {
+      const slack = new WebClient('xoxb-test', { slackApiUrl: `${standin.url}/api/` });
+      alertTs = (await slack.chat.postMessage({ channel, text: 'hubspot is stale' })).ts!;
+      await slack.files.uploadV2({ channel_id: channel, filename: 'weekly.png', file: chartBytes });
+      const withChart = await standin.waitFor(() => standin.conversation(channel).find((m) => m.files?.length));
+      chartId = withChart.files![0]!.id;
+      chartTs = withChart.ts;
+      // The /telemetry cards of a busy day (ephemeral), a long rerun thread, and charts delivered in DMs or
+      // never shared: more of each than the state file keeps messages, and than it kept files.
+      for (let i = 0; i < SAVED_MESSAGES_PER_CONVERSATION + 5; i++) {
+        await slack.chat.postEphemeral({ channel, user, text: `card ${i}` });
+        await slack.chat.postMessage({ channel, thread_ts: alertTs, text: `reply ${i}` });
+        await slack.files.uploadV2({ filename: `other-${i}.png`, file: Buffer.from(`other ${i}`) });
+      }
+    } finally {
+      await standin.stop();
+    }
+
+    const again = new SlackStandin(options);
+    await again.start();
+    try {
+      // Ephemeral messages are gone, as Slack drops them on a reload; the alert and the newest replies are kept.
+      const kept = again.conversation(channel);
+      expect(kept.filter((m) => m.ephemeral)).toEqual([]);
+      expect(kept[0]).toMatchObject({ ts: alertTs, text: 'hubspot is stale' });
+      const replies = kept.filter((m) => m.text.startsWith('reply '));
+      expect(replies).toHaveLength(SAVED_REPLIES_PER_CONVERSATION);
+      expect(replies.at(-1)?.text).toBe(`reply ${SAVED_MESSAGES_PER_CONVERSATION + 4}`);
+
+      const slack = new WebClient('xoxb-test', { slackApiUrl: `${again.url}/api/` });
+      const updated = await slack.chat.update({ channel, ts: alertTs, text: 'hubspot is fresh again' });
+      expect(updated.ok).toBe(true);
+      expect(again.message(channel, alertTs)?.text).toBe('hubspot is fresh again');
+
+      // The chart a kept message shows is served; of the files no kept message shows, only the newest few are kept.
+      expect(again.message(channel, chartTs)?.files?.[0]?.id).toBe(chartId);
+      const chart = await fetch(`${again.url}/files/${chartId}`);
+      expect(chart.status).toBe(200);
+      expect(Buffer.from(await chart.arrayBuffer()).equals(chartBytes)).toBe(true);
+      expect((await readdir(options.filesDir)).filter((f) => f.endsWith('.json'))).toHaveLength(1 + SAVED_UNSHARED_FILES);
+    } finally {
+      await again.stop();
+    }
   });
 });

@@ -23,8 +23,14 @@ function mimetypeOf(name: string): string {
 /** The `method` an `onApplied` hook sees for the bytes of an upload arriving at its upload URL (not a Web API method). */
 export const UPLOAD_METHOD = 'upload';
 
-/** The most uploads kept in a files directory (the newest): enough for the charts of the conversations kept beside them. */
-export const SAVED_FILES = 100;
+/**
+ * Uploads no kept message shows that a files directory keeps all the same (the newest): those whose
+ * message is not posted yet (files.completeUploadExternal comes after the bytes).
+ */
+export const SAVED_UNSHARED_FILES = 10;
+
+/** The most bytes of uploads a files directory keeps (the newest first): a bound whatever the messages kept show. */
+export const SAVED_FILES_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The IDs {@link randomId} makes for files: nothing else names a file in the files directory. */
 const FILE_ID = /^F[0-9A-Z]{10}$/;
@@ -38,11 +44,18 @@ export class FileStore {
     private readonly violations: Violations,
     /** The `onApplied` hooks, run once the bytes are stored and before the uploader hears so. */
     private readonly applied: (call: AppliedCall) => Promise<void>,
-    /** Where uploads are also kept, to be served after a restart (see `SlackStandinOptions.filesDir`). */
-    private readonly saved?: { dir: string; onError: (error: unknown) => void },
+    /**
+     * Where uploads are also kept, to be served after a restart (see `SlackStandinOptions.filesDir`), and
+     * the IDs of the files the messages kept in the state file show (`shown`).
+     */
+    private readonly saved?: { dir: string; onError: (error: unknown) => void; shown: () => ReadonlySet<string> },
   ) {}
 
-  /** Keeps an upload's bytes in the files directory (temporary file, then rename), dropping the oldest beyond {@link SAVED_FILES}. */
+  /**
+   * Keeps an upload's bytes in the files directory (temporary file, then rename), then drops what no kept
+   * message shows (beyond the newest {@link SAVED_UNSHARED_FILES}) and, oldest first, what goes beyond
+   * {@link SAVED_FILES_MAX_BYTES}.
+   */
   private save(file: PendingFile): void {
     if (!this.saved) return;
     const { dir } = this.saved;
@@ -52,11 +65,22 @@ export class FileStore {
       const temp = `${target}.${process.pid}.tmp`;
       writeFileSync(temp, JSON.stringify({ id: file.id, name: file.name, mimetype: file.mimetype, bytes: (file.bytes ?? Buffer.alloc(0)).toString('base64') }));
       renameSync(temp, target);
-      const kept = readdirSync(dir)
+      const shown = this.saved.shown();
+      const newestFirst = readdirSync(dir)
         .filter((f) => f.endsWith('.json'))
-        .map((f) => ({ f, at: statSync(path.join(dir, f)).mtimeMs }))
+        .map((f) => {
+          const stat = statSync(path.join(dir, f));
+          // The upload just kept counts as the newest whatever the clock's resolution.
+          return { f, id: f.slice(0, -'.json'.length), at: f === `${file.id}.json` ? Infinity : stat.mtimeMs, size: stat.size };
+        })
         .sort((a, b) => b.at - a.at);
-      for (const { f } of kept.slice(SAVED_FILES)) rmSync(path.join(dir, f), { force: true });
+      let unshared = 0;
+      let bytes = 0;
+      for (const { f, id, size } of newestFirst) {
+        const wanted = shown.has(id) || unshared++ < SAVED_UNSHARED_FILES;
+        if (wanted) bytes += size;
+        if (!wanted || bytes > SAVED_FILES_MAX_BYTES) rmSync(path.join(dir, f), { force: true });
+      }
     } catch (error) {
       this.saved.onError(error);
     }

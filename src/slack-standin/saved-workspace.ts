@@ -9,8 +9,15 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { isObj } from './http.js';
 import type { StoredMessage } from './types.js';
 
-/** The most messages kept of each conversation (the newest): the file stays small however long the bot runs. */
+/**
+ * The most top-level messages kept of each conversation (the newest): the file stays small however long
+ * the bot runs. Ephemeral messages are not kept at all (Slack drops them when the client reloads), and
+ * thread replies have a budget of their own, so neither pushes out an alert card the bot edits by ts.
+ */
 export const SAVED_MESSAGES_PER_CONVERSATION = 100;
+
+/** The most thread replies kept of each conversation (the newest, of kept top-level messages). */
+export const SAVED_REPLIES_PER_CONVERSATION = 100;
 
 /** What is kept: the messages of each conversation, the DMs opened, and the last ts handed out. */
 export interface SavedWorkspace {
@@ -54,12 +61,29 @@ export function readSavedWorkspace(file: string): SavedWorkspace | undefined {
   };
 }
 
-/** Writes the workspace to `file` atomically (temporary file, then rename), keeping the newest messages of each conversation. */
+/** What a conversation keeps (in order): no ephemeral message, the newest top-level messages, and the newest replies in their threads. */
+export function keptMessages(list: readonly StoredMessage[]): StoredMessage[] {
+  const shared = list.filter((m) => !m.ephemeral);
+  const isReply = (m: StoredMessage) => m.thread_ts !== undefined && m.thread_ts !== m.ts;
+  const top = new Set(shared.filter((m) => !isReply(m)).slice(-SAVED_MESSAGES_PER_CONVERSATION));
+  const threads = new Set([...top].map((m) => m.ts));
+  const replies = new Set(shared.filter((m) => isReply(m) && threads.has(m.thread_ts!)).slice(-SAVED_REPLIES_PER_CONVERSATION));
+  return shared.filter((m) => top.has(m) || replies.has(m));
+}
+
+/** The IDs of the files the kept messages show: what a files directory beside the state file keeps. */
+export function keptFileIds(conversations: Iterable<readonly StoredMessage[]>): Set<string> {
+  const ids = new Set<string>();
+  for (const list of conversations) for (const m of keptMessages(list)) for (const f of m.files ?? []) ids.add(f.id);
+  return ids;
+}
+
+/** Writes the workspace to `file` atomically (temporary file, then rename), keeping what {@link keptMessages} keeps of each conversation. */
 export function writeSavedWorkspace(file: string, state: SavedWorkspace): void {
   const conversations = Object.fromEntries(
     Object.entries(state.conversations)
-      .filter(([, list]) => list.length > 0)
-      .map(([channel, list]) => [channel, list.slice(-SAVED_MESSAGES_PER_CONVERSATION)]),
+      .map(([channel, list]) => [channel, keptMessages(list)] as const)
+      .filter(([, list]) => list.length > 0),
   );
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, JSON.stringify({ ...state, conversations }));

@@ -86,7 +86,7 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
     this.recorder = new Recorder(options.onViolation);
     this.ws = new Workspace(options, changed);
     this.views = new ViewStore(this.ws);
-    const savedFiles = options.filesDir ? { dir: options.filesDir, onError: options.onStateError ?? (() => {}) } : undefined;
+    const savedFiles = options.filesDir ? { dir: options.filesDir, onError: options.onStateError ?? (() => {}), shown: () => this.ws.keptFileIds() } : undefined;
     this.files = new FileStore(url, changed, this.recorder.violations, (call) => this.recorder.applied(call), savedFiles);
     this.responseUrls = new ResponseUrls(this.ws, this.recorder);
     this.webApi = new WebApi({ ws: this.ws, views: this.views, files: this.files, url }, this.recorder);

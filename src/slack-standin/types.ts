@@ -73,16 +73,18 @@ export interface SlackStandinOptions {
    */
   onViolation?: (violation: Violation) => void;
   /**
-   * Keeps the conversations (the newest messages of each) in this JSON file,
+   * Keeps the conversations (the newest 100 top-level messages of each and
+   * 100 thread replies; no ephemeral message) in this JSON file,
    * rewritten on every change, and starts from what it holds: a restart finds
    * the messages the bot posted, by the same ts. Local mode keeps it in
    * DATA_DIR; without it, messages live in memory only.
    */
   stateFile?: string;
   /**
-   * Keeps the bytes of uploads (the newest 100) in this directory too, and
-   * serves them from it after a restart: the charts of the messages kept in
-   * {@link stateFile}. Without it, uploads live in memory only.
+   * Keeps the bytes of uploads in this directory too, and serves them from it
+   * after a restart: every chart the messages kept in {@link stateFile} show
+   * (and the few newest not shown yet), within 64 MiB. Without it, uploads
+   * live in memory only.
    */
   filesDir?: string;
   /** Told when the state file or files directory cannot be read or written; the stand-in goes on from memory. */

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { blockKitProblems, formatProblem, SLACK_LIMITS } from '../blockkit/limits.js';
 import { ApiError, isObj, optStr } from './http.js';
 import { readAppManifest } from './manifest.js';
-import { readSavedWorkspace, writeSavedWorkspace } from './saved-workspace.js';
+import { keptFileIds, readSavedWorkspace, writeSavedWorkspace } from './saved-workspace.js';
 import {
   defaultUsers,
   StandinDefaults,
@@ -124,6 +124,11 @@ export class Workspace {
     } catch (error) {
       this.onStateError(error);
     }
+  }
+
+  /** The IDs of the files shown by the messages the state file keeps. */
+  keptFileIds(): Set<string> {
+    return keptFileIds(this.messages.values());
   }
 
   /** Saves, then tells `changed` listeners. */
