@@ -425,7 +425,10 @@ export class SubscriptionService {
     const record: RunRecord = { dueAt: run.dueAt, at: now, outcome: run.outcome, message: run.message ?? null, manual: run.manual };
     // A run-now that ended lets the next click run it again.
     if (run.manual) tx.delete(RUNS_NOW, id);
-    const next: Subscription = { ...current, lastRun: record, consecutiveFailures: 0, updatedAt: now };
+    // A scheduled run replaced while it ran (paused, resumed, or moved by an edit) no longer stands for the
+    // subscription: what it posted is recorded, not as its last run, and it starts no new count of failures.
+    const stands = this.isCurrent(current, run.dueAt, run.manual);
+    const next: Subscription = { ...current, ...(stands ? { lastRun: record, consecutiveFailures: 0 } : {}), updatedAt: now };
     if (run.alertState) {
       next.alertState = run.alertState;
       if (run.outcome === 'fired') {
@@ -455,13 +458,14 @@ export class SubscriptionService {
     if (!current) return null;
     const now = this.now().getTime();
     // A scheduled run replaced while it ran (paused, resumed, or moved by an edit) no longer stands for the
-    // subscription: its owner hears of it, but it counts toward no pause (a Resume has just started the count anew).
+    // subscription: its owner hears of it, but it is not its last run (the new run's is) and counts toward no
+    // pause (a Resume has just started the count anew).
     const counts = !run.manual && this.isCurrent(current, run.dueAt, false);
     const failures = current.consecutiveFailures + (counts ? 1 : 0);
     if (run.manual) tx.delete(RUNS_NOW, id);
     const next: Subscription = {
       ...current,
-      lastRun: { dueAt: run.dueAt, at: now, outcome: 'failed', message: run.message, manual: run.manual },
+      ...(counts || run.manual ? { lastRun: { dueAt: run.dueAt, at: now, outcome: 'failed' as const, message: run.message, manual: run.manual } } : {}),
       consecutiveFailures: failures,
       updatedAt: now,
     };
