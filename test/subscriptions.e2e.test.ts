@@ -706,6 +706,86 @@ describe('threshold alerts', () => {
     await t.bot.services.subscriptions.remove(sub.id, RILEY);
   });
 
+  it('records an alert whose post was made but not recorded when its retry comes too late to run, and resolves it later', async () => {
+    const { conn, sub } = await hourlyAlert(4);
+    const runAt = async (at: number) => {
+      await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
+      t.setTime(at);
+      await t.drain();
+    };
+    const first = (await t.bot.services.subscriptions.get(sub.id))!.nextRunAt!;
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-late-retry', 'Alert test')`);
+    loseAnswerOfNext(sub, 'fired');
+    await runAt(first + 5_000);
+    const alert = t.standin.conversation(RILEY).find((m) => /Alert: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
+    expect(alert).toBeDefined(); // posted; the run does not know it yet
+    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-late-retry'`);
+    // The bot was down past the grace: the retry runs no query, but its alert stands in the DM.
+    await runAt(first + 2 * 3_600_000 + 60_000);
+    const after = (await t.bot.services.subscriptions.get(sub.id))!;
+    expect(after).toMatchObject({ alertState: 'firing', firedMessage: { ts: alert!.ts }, lastRun: { dueAt: first, outcome: 'fired' } });
+    expect(after.nextRunAt).toBe(first + 3 * 3_600_000);
+    await runAt(after.nextRunAt! + 5_000);
+    const resolved = t.standin.conversation(alert!.channel).filter((m) => m.thread_ts === alert!.ts && /Resolved: Customers/.test(text(m)));
+    expect(resolved).toHaveLength(1);
+    expect(await t.bot.services.subscriptions.get(sub.id)).toMatchObject({ alertState: 'ok', lastRun: { outcome: 'resolved' } });
+    conn.closeSync();
+    await t.bot.services.subscriptions.remove(sub.id, RILEY);
+  });
+
+  it('records an alert whose post was made but not recorded when its retry finds the alert paused, and resolves it after Resume', async () => {
+    const { conn, sub } = await hourlyAlert(7);
+    const subs = t.bot.services.subscriptions;
+    const runAt = async (at: number) => {
+      await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
+      t.setTime(at);
+      await t.drain();
+    };
+    const first = (await subs.get(sub.id))!.nextRunAt!;
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-paused-retry', 'Alert test')`);
+    loseAnswerOfNext(sub, 'fired');
+    await runAt(first + 5_000);
+    const alert = t.standin.conversation(RILEY).find((m) => /Alert: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
+    expect(alert).toBeDefined();
+    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-paused-retry'`);
+    expect((await subs.pause(sub.id, RILEY)).ok).toBe(true);
+    await runAt(first + 10 * 60_000); // the retry: no longer wanted, but its alert stands
+    expect(await subs.get(sub.id)).toMatchObject({ status: 'paused', alertState: 'firing', firedMessage: { ts: alert!.ts } });
+    expect((await subs.resume(sub.id, RILEY)).ok).toBe(true);
+    await runAt((await subs.get(sub.id))!.nextRunAt! + 5_000);
+    const resolved = t.standin.conversation(alert!.channel).filter((m) => m.thread_ts === alert!.ts && /Resolved: Customers/.test(text(m)));
+    expect(resolved).toHaveLength(1);
+    conn.closeSync();
+    await subs.remove(sub.id, RILEY);
+  });
+
+  it('records an alert whose post was made but not recorded when its retry gives up, and does not post it again', async () => {
+    const { conn, sub } = await hourlyAlert(8);
+    const subs = t.bot.services.subscriptions;
+    const runAt = async (at: number) => {
+      await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
+      t.setTime(at);
+      await t.drain();
+    };
+    const fired = () => t.standin.conversation(RILEY).filter((m) => /Alert: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
+    const first = (await subs.get(sub.id))!.nextRunAt!;
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-gave-up', 'Alert test')`);
+    loseAnswerOfNext(sub, 'fired');
+    await runAt(first + 5_000);
+    expect(fired()).toHaveLength(1); // posted; the run does not know it yet
+    t.standin.failNext('files.completeUploadExternal', 'not_in_channel'); // the retry's chart is refused: it gives up
+    await runAt(first + 10 * 60_000);
+    expect(await subs.get(sub.id)).toMatchObject({ alertState: 'firing', firedMessage: { ts: fired()[0]!.ts }, lastRun: { dueAt: first, outcome: 'failed' } });
+    await runAt((await subs.get(sub.id))!.nextRunAt! + 5_000); // still true: quiet, not a second alert
+    expect(fired()).toHaveLength(1);
+    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-gave-up'`);
+    await runAt((await subs.get(sub.id))!.nextRunAt! + 5_000);
+    const resolved = t.standin.conversation(fired()[0]!.channel).filter((m) => m.thread_ts === fired()[0]!.ts && /Resolved: Customers/.test(text(m)));
+    expect(resolved).toHaveLength(1);
+    conn.closeSync();
+    await subs.remove(sub.id, RILEY);
+  });
+
   it('fires again after a Resolved whose post was made but not recorded, when its retry finds the condition back (not a second Resolved later)', async () => {
     const { conn, sub } = await hourlyAlert(5);
     const runAt = async (at: number) => {

@@ -415,6 +415,17 @@ export class SubscriptionService {
   }
 
   /**
+   * Notes on the run `key`'s claim that its change was posted (found in Slack by a retry; `fired` the alert's
+   * message, null for a Resolved), so that the run records the change even when it gives up ({@link recordFailure}).
+   */
+  async notePosted(id: string, key: string, fired: { channel: string; ts: string } | null): Promise<void> {
+    await this.opts.store.runTransaction(async (tx) => {
+      const claim = (await tx.get<AlertClaim>(ALERT_STEPS, id))?.data;
+      if (claim && claim.key === key) tx.put(ALERT_STEPS, id, { ...claim, posted: { fired } });
+    });
+  }
+
+  /**
    * Records a run with the job that carried it out: the outcome, the alert's
    * state, and (for a scheduled run) the next run.
    */
@@ -452,11 +463,14 @@ export class SubscriptionService {
    */
   async recordFailure(tx: StoreTx, id: string, run: { dueAt: number; manual: boolean; message: string; key?: string }): Promise<{ paused: boolean; subscription: Subscription } | null> {
     const current = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
-    const claim = run.key ? (await tx.get<{ key: string }>(ALERT_STEPS, id))?.data : undefined;
+    const claim = run.key ? (await tx.get<AlertClaim>(ALERT_STEPS, id))?.data : undefined;
     // A run that gave up while posting a change of state lets the next run post it.
-    if (claim && claim.key === run.key) tx.delete(ALERT_STEPS, id);
+    const mine = claim && claim.key === run.key;
+    if (mine) tx.delete(ALERT_STEPS, id);
     if (!current) return null;
     const now = this.now().getTime();
+    // Unless it was posted after all (a retry found it in Slack): then the change stands, and is recorded.
+    const posted = mine && claim.posted && claim.from === current.alertState ? claim.posted : null;
     // A scheduled run replaced while it ran (paused, resumed, or moved by an edit) no longer stands for the
     // subscription: its owner hears of it, but it is not its last run (the new run's is) and counts toward no
     // pause (a Resume has just started the count anew).
@@ -469,6 +483,14 @@ export class SubscriptionService {
       consecutiveFailures: failures,
       updatedAt: now,
     };
+    if (posted) {
+      next.alertState = claim!.from === 'ok' ? 'firing' : 'ok';
+      if (next.alertState === 'firing') {
+        next.firedAt = now;
+        next.firedMessage = posted.fired;
+      }
+      tx.audit({ actor: 'bot', action: `subscription.alert_${next.alertState === 'firing' ? 'fired' : 'resolved'}`, subject: id, after: { message: 'posted before the run gave up' } });
+    }
     const paused = counts && failures >= this.opts.limits.maxFailures;
     if (paused) {
       next.status = 'paused';
@@ -511,6 +533,14 @@ export class SubscriptionService {
     });
   }
 }
+
+/** A run's claim of an alert's change of state; `posted` once a retry found its post in Slack. */
+type AlertClaim = {
+  key: string;
+  from: AlertState;
+  at: number;
+  posted?: { fired: { channel: string; ts: string } | null };
+};
 
 /** The job for the run due at `dueAt`: its key names the time, so each scheduled run happens once. */
 export function runJob(s: Pick<Subscription, 'id'>, dueAt: number): JobSpec {

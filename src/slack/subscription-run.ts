@@ -68,10 +68,20 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
   const { subscriptions, queries } = deps;
   const { id, dueAt, manual } = ctx.payload;
   const sub = await subscriptions.get(id);
-  // Deleted, paused, or moved by an edit: this run is no longer wanted.
-  if (!sub || !subscriptions.isCurrent(sub, dueAt, manual)) return {};
+  if (!sub) return {};
+  const channel = sub.target.kind === 'channel' ? sub.target.channel : sub.owner;
+  // A retry looks first for the change of state an earlier attempt posted before it was lost (a crash, an answer
+  // that never came), however this attempt ends: no longer wanted, too late, given up, or the condition turned back.
+  // Recorded, the next run says the turn back (the Resolved of an alert whose record was lost, or a new alert after
+  // a Resolved), not nothing or twice.
+  const earlier = sub.kind === 'alert' && mayHavePosted(ctx) ? await postedEarlier(deps, ctx, sub, channel) : null;
+  const recordEarlier = (change: PostedChange): JobOutcome => ({ commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, ...change }) });
+  // Deleted, paused, or moved by an edit: this run is no longer wanted (what it posted is still recorded).
+  if (!subscriptions.isCurrent(sub, dueAt, manual)) return earlier ? recordEarlier(earlier) : {};
   const now = ctx.now().getTime();
   if (!manual && runDecision(dueAt, now, subscriptions.limits.graceMs) === 'missed') {
+    // Its change was posted at its time: the run was not missed, only its record.
+    if (earlier) return recordEarlier(earlier);
     ctx.logger.info('skipped a run the bot missed', { subscription: id, dueAt });
     return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'missed', message: 'the bot was not running at its time' }) };
   }
@@ -84,7 +94,6 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
     throw new PermanentJobError(`the query would process ${Math.round(outcome.estimatedBytes / 1024 ** 2)} MB, over the cost cap of ${Math.round(outcome.capBytes / 1024 ** 2)} MB`);
   }
   const output = outcome.output;
-  const channel = sub.target.kind === 'channel' ? sub.target.channel : sub.owner;
   try {
     if (sub.kind === 'delivery') {
       await deliver(deps, ctx, sub, output, channel);
@@ -92,13 +101,8 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
     }
     const ev = evaluate(sub.condition!, output.rows, query.display.x);
     const step = alertStep(sub.alertState, ev.holds);
-    // A retry that finds nothing to change may still owe the change an earlier attempt posted before it was lost
-    // (a crash, an answer that never came): the condition has since turned back. Recorded, the next run says the
-    // turn back (the Resolved of an alert whose record was lost, or a new alert after a Resolved), not nothing or twice.
-    if (step.action === 'quiet' && mayHavePosted(ctx)) {
-      const earlier = await postedEarlier(deps, ctx, sub, channel);
-      if (earlier) return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, ...earlier }) };
-    }
+    // A retry that finds nothing to change may still owe the change an earlier attempt posted: the condition has since turned back.
+    if (step.action === 'quiet' && earlier) return recordEarlier(earlier);
     // Another run at the same moment (a Run now beside the scheduled one) is saying it, or has said it.
     if (step.action !== 'quiet' && !(await subscriptions.claimAlertStep(id, sub.alertState, ctx.key))) {
       return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'quiet' }) };
@@ -130,18 +134,23 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
  * (then the subscription fired, in that message) or the Resolved (then it is ok again). Null when it claimed
  * none, or its post is not there (it failed before Slack took it: the change is not made).
  */
-async function postedEarlier(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, sub: Subscription, channel: string): Promise<{ outcome: 'fired'; alertState: 'firing'; firedMessage: { channel: string; ts: string }; message: string } | { outcome: 'resolved'; alertState: 'ok'; message: string } | null> {
+async function postedEarlier(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, sub: Subscription, channel: string): Promise<PostedChange | null> {
   const from = await deps.subscriptions.claimedAlertStep(sub.id, ctx.key);
+  let change: PostedChange | null = null;
   if (from === 'ok') {
     const fired = await deps.gateway.findPosted({ channel }, `${ctx.key}:fired`, ctx.payload.dueAt);
-    return fired ? { outcome: 'fired', alertState: 'firing', firedMessage: fired, message: 'posted before the run was interrupted' } : null;
+    if (fired) change = { outcome: 'fired', alertState: 'firing', firedMessage: fired, message: 'posted before the run was interrupted' };
+  } else if (from === 'firing') {
+    const where = { channel: sub.firedMessage?.channel ?? channel, threadTs: sub.firedMessage?.ts ?? null };
+    const resolved = await deps.gateway.findPosted(where, `${ctx.key}:resolved`, ctx.payload.dueAt);
+    if (resolved) change = { outcome: 'resolved', alertState: 'ok', message: 'posted before the run was interrupted' };
   }
-  if (from === 'firing') {
-    const resolved = await deps.gateway.findPosted({ channel: sub.firedMessage?.channel ?? channel, threadTs: sub.firedMessage?.ts ?? null }, `${ctx.key}:resolved`, ctx.payload.dueAt);
-    return resolved ? { outcome: 'resolved', alertState: 'ok', message: 'posted before the run was interrupted' } : null;
-  }
-  return null;
+  // Noted with the claim, so that a run that gives up after all records it too.
+  if (change) await deps.subscriptions.notePosted(sub.id, ctx.key, change.outcome === 'fired' ? change.firedMessage : null);
+  return change;
 }
+
+type PostedChange = { outcome: 'fired'; alertState: 'firing'; firedMessage: { channel: string; ts: string }; message: string } | { outcome: 'resolved'; alertState: 'ok'; message: string };
 
 /**
  * Whether an earlier go at this run may have posted already, so that each post looks for its own
