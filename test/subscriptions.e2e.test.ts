@@ -786,6 +786,33 @@ describe('threshold alerts', () => {
     await subs.remove(sub.id, RILEY);
   });
 
+  it('finds the alert an earlier attempt posted where it went, though an edit moved the alert to a channel before its retry', async () => {
+    const { conn, sub } = await hourlyAlert(9);
+    const subs = t.bot.services.subscriptions;
+    const runAt = async (at: number) => {
+      await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
+      t.setTime(at);
+      await t.drain();
+    };
+    const first = (await subs.get(sub.id))!.nextRunAt!;
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-moved', 'Alert test')`);
+    loseAnswerOfNext(sub, 'fired');
+    await runAt(first + 5_000);
+    const alert = t.standin.conversation(RILEY).find((m) => /Alert: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
+    expect(alert).toBeDefined();
+    // Moved to the channel, on the same schedule: the pending run keeps its time (and is retried with the new settings).
+    const c = sub.condition!;
+    const edited = await subs.update(sub.id, RILEY, { kind: 'alert', query: 'customer-count', params: {}, channel: CHANNEL, schedule: { ...sub.schedule } as never, condition: { column: c.column, op: c.op, value: String(c.value) } });
+    expect(edited.ok).toBe(true);
+    expect((await subs.get(sub.id))!.nextRunAt).toBe(first);
+    await runAt(first + 10 * 60_000);
+    expect(d.posts(CHANNEL, ref(sub)).filter((m) => /Alert: Customers/.test(text(m)))).toHaveLength(0); // not said again in the channel
+    expect(await subs.get(sub.id)).toMatchObject({ alertState: 'firing', firedMessage: { ts: alert!.ts } });
+    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-moved'`);
+    conn.closeSync();
+    await subs.remove(sub.id, RILEY);
+  });
+
   it('fires again after a Resolved whose post was made but not recorded, when its retry finds the condition back (not a second Resolved later)', async () => {
     const { conn, sub } = await hourlyAlert(5);
     const runAt = async (at: number) => {

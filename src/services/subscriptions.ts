@@ -388,7 +388,7 @@ export class SubscriptionService {
    * once its job has ended any other way (it found the condition gone on a retry, or was
    * no longer wanted after an edit).
    */
-  async claimAlertStep(id: string, from: AlertState, key: string): Promise<boolean> {
+  async claimAlertStep(id: string, from: AlertState, key: string, where?: AlertPostWhere): Promise<boolean> {
     return this.opts.store.runTransaction(async (tx) => {
       const current = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
       if (!current || current.alertState !== from) return false;
@@ -398,20 +398,22 @@ export class SubscriptionService {
         if (claim.key === key) return true;
         if ((await tx.get<JobDoc>(JOBS, claim.key))?.data.state === 'pending') return false;
       }
-      tx.put(ALERT_STEPS, id, { key, from, at: this.now().getTime() });
+      // Where it posts, so that a retry looks there though an edit has moved the alert since.
+      tx.put(ALERT_STEPS, id, { key, from, at: this.now().getTime(), ...(where ? { where } : {}) });
       return true;
     });
   }
 
   /**
    * The change of state the run `key` claimed and has not recorded: `from` the
-   * state the subscription is still in. Null when it holds no such claim. A
+   * state the subscription is still in, and where it was to be posted (null for
+   * a claim made before claims said). Null when it holds no such claim. A
    * retry asks, to find what an earlier attempt posted (see the run job).
    */
-  async claimedAlertStep(id: string, key: string): Promise<AlertState | null> {
+  async claimedAlertStep(id: string, key: string): Promise<{ from: AlertState; where: AlertPostWhere | null } | null> {
     const current = await this.get(id);
-    const claim = (await this.opts.store.get<{ key: string; from: AlertState }>(ALERT_STEPS, id))?.data;
-    return current && claim && claim.key === key && claim.from === current.alertState ? claim.from : null;
+    const claim = (await this.opts.store.get<AlertClaim>(ALERT_STEPS, id))?.data;
+    return current && claim && claim.key === key && claim.from === current.alertState ? { from: claim.from, where: claim.where ?? null } : null;
   }
 
   /**
@@ -539,8 +541,12 @@ type AlertClaim = {
   key: string;
   from: AlertState;
   at: number;
+  where?: AlertPostWhere;
   posted?: { fired: { channel: string; ts: string } | null };
 };
+
+/** Where a run posts an alert's change: the alert in its channel or DM, a Resolved in the alert's thread. */
+export type AlertPostWhere = { channel: string; threadTs: string | null };
 
 /** The job for the run due at `dueAt`: its key names the time, so each scheduled run happens once. */
 export function runJob(s: Pick<Subscription, 'id'>, dueAt: number): JobSpec {

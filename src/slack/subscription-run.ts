@@ -104,17 +104,18 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
     // A retry that finds nothing to change may still owe the change an earlier attempt posted: the condition has since turned back.
     if (step.action === 'quiet' && earlier) return recordEarlier(earlier);
     // Another run at the same moment (a Run now beside the scheduled one) is saying it, or has said it.
-    if (step.action !== 'quiet' && !(await subscriptions.claimAlertStep(id, sub.alertState, ctx.key))) {
+    const where = step.action === 'resolve' ? { channel: sub.firedMessage?.channel ?? channel, threadTs: sub.firedMessage?.ts ?? null } : { channel, threadTs: null };
+    if (step.action !== 'quiet' && !(await subscriptions.claimAlertStep(id, sub.alertState, ctx.key, where))) {
       return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'quiet' }) };
     }
     if (step.action === 'fire') {
-      const fired = await deps.gateway.postOnce({ channel }, alertFiredMessage(sub, query, ev), { key: `${ctx.key}:fired`, mayExist: mayHavePosted(ctx), since: dueAt });
-      if (output.rows.length && query.display.type !== 'table') await uploadChart(deps, ctx, sub, output, { channel, threadTs: fired.ts }, dueAt);
+      // Found already where the claim says it went (an edit may have moved the alert since): not posted again.
+      const fired = earlier?.outcome === 'fired' ? earlier.firedMessage : await deps.gateway.postOnce({ channel }, alertFiredMessage(sub, query, ev), { key: `${ctx.key}:fired`, mayExist: mayHavePosted(ctx), since: dueAt });
+      if (output.rows.length && query.display.type !== 'table') await uploadChart(deps, ctx, sub, output, { channel: earlier ? fired.channel : channel, threadTs: fired.ts }, dueAt);
       return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'fired', alertState: 'firing', firedMessage: fired, message: `now ${ev.latest}` }) };
     }
     if (step.action === 'resolve') {
-      const thread = sub.firedMessage?.ts ?? null;
-      await deps.gateway.postOnce({ channel: sub.firedMessage?.channel ?? channel, threadTs: thread }, alertResolvedMessage(sub, query, ev), { key: `${ctx.key}:resolved`, mayExist: mayHavePosted(ctx), since: dueAt });
+      if (earlier?.outcome !== 'resolved') await deps.gateway.postOnce(where, alertResolvedMessage(sub, query, ev), { key: `${ctx.key}:resolved`, mayExist: mayHavePosted(ctx), since: dueAt });
       return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'resolved', alertState: 'ok', message: `now ${ev.latest}` }) };
     }
     return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'quiet', alertState: step.next }) };
@@ -135,13 +136,14 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
  * none, or its post is not there (it failed before Slack took it: the change is not made).
  */
 async function postedEarlier(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, sub: Subscription, channel: string): Promise<PostedChange | null> {
-  const from = await deps.subscriptions.claimedAlertStep(sub.id, ctx.key);
+  const claim = await deps.subscriptions.claimedAlertStep(sub.id, ctx.key);
   let change: PostedChange | null = null;
-  if (from === 'ok') {
-    const fired = await deps.gateway.findPosted({ channel }, `${ctx.key}:fired`, ctx.payload.dueAt);
+  // Where the claim says it posted (an edit may have moved the alert since), or where it would post now.
+  if (claim?.from === 'ok') {
+    const fired = await deps.gateway.findPosted({ channel: claim.where?.channel ?? channel }, `${ctx.key}:fired`, ctx.payload.dueAt);
     if (fired) change = { outcome: 'fired', alertState: 'firing', firedMessage: fired, message: 'posted before the run was interrupted' };
-  } else if (from === 'firing') {
-    const where = { channel: sub.firedMessage?.channel ?? channel, threadTs: sub.firedMessage?.ts ?? null };
+  } else if (claim?.from === 'firing') {
+    const where = claim.where ?? { channel: sub.firedMessage?.channel ?? channel, threadTs: sub.firedMessage?.ts ?? null };
     const resolved = await deps.gateway.findPosted(where, `${ctx.key}:resolved`, ctx.payload.dueAt);
     if (resolved) change = { outcome: 'resolved', alertState: 'ok', message: 'posted before the run was interrupted' };
   }
