@@ -26,6 +26,13 @@ export type Weekday = (typeof WEEKDAYS)[number]['id'];
 export const MAX_MONTH_DAY = 28;
 /** A cron schedule may not run more often than this. */
 export const MIN_CRON_INTERVAL_MS = 15 * 60_000;
+/**
+ * A cron's runs are looked for from this day, over this many days only (a year
+ * and a month: every cron that runs at least once a year runs in it), so a
+ * check walks at most this much calendar before the form's ack.
+ */
+export const CRON_CHECK_FROM = Date.UTC(2026, 0, 1);
+export const CRON_CHECK_DAYS = 400;
 
 export type Schedule =
   | { kind: 'daily' | 'weekdays'; time: string; tz: string }
@@ -104,15 +111,16 @@ function cronProblem(cron: string, tz: string): string | null {
   // cron-parser reads `H` as a value picked at random, and picks again each time the next run is worked
   // out: the runs would move about at random, minutes apart at times (under the floor checked below).
   if (cron.replace(/THU/gi, '').includes('H')) return 'Write the minutes and hours out: `H` (a time picked at random) is not supported here.';
-  let times: number[];
-  let fields: CronFields;
+  let it: ReturnType<typeof CronExpressionParser.parse>;
   try {
-    const it = CronExpressionParser.parse(cron, { currentDate: new Date(Date.UTC(2026, 0, 1)), tz });
-    fields = it.fields;
-    times = Array.from({ length: 6 }, () => it.next().getTime());
+    it = CronExpressionParser.parse(cron, { currentDate: new Date(CRON_CHECK_FROM), endDate: new Date(CRON_CHECK_FROM + CRON_CHECK_DAYS * 86_400_000), tz });
   } catch (err) {
     return `That is not a cron expression I can read (${err instanceof Error ? err.message.split('\n')[0]!.slice(0, 80) : 'invalid'}).`;
   }
+  const fields = it.fields;
+  // Runs within the window only: a rare cron (`0 0 * 2 1#5`, a fifth Monday in February) would have the parser walk decades.
+  const times = it.take(6).map((run) => run.getTime());
+  if (times.length === 0) return 'That cron expression runs less than once a year (none in the 400 days from 1 January 2026); choose one that runs at least yearly.';
   for (let i = 1; i < times.length; i++) {
     if (times[i]! - times[i - 1]! < MIN_CRON_INTERVAL_MS) return 'Scheduled runs must be at least 15 minutes apart.';
   }

@@ -3,8 +3,9 @@
  * cron expressions too long, badly spaced or unreadable, and how a schedule
  * is said in words.
  */
-import { describe, expect, it } from 'vitest';
-import { checkSchedule, describeSchedule, isTimeZone } from '../../src/domain/schedule.js';
+import { CronExpressionParser } from 'cron-parser';
+import { describe, expect, it, vi } from 'vitest';
+import { CRON_CHECK_DAYS, CRON_CHECK_FROM, checkSchedule, describeSchedule, isTimeZone } from '../../src/domain/schedule.js';
 
 describe('checkSchedule at the edges', () => {
   it.each(['9:00', '09:00x', 'x09:00', '24:00', '09:60', '0900', ' '])('refuses the time %j', (time) => {
@@ -92,7 +93,7 @@ describe('checkSchedule at the edges', () => {
       expect(check('0,50 23,0 * * 6,0')).toEqual(refused); // Saturday 23:50, then Sunday 00:00
       expect(check('0,50 23,0 * * 1,3').ok).toBe(true);
       expect(check('0,50 23,0 28,29 2 *')).toEqual(refused);
-      expect(check('0,50 23,0 29 2 *').ok).toBe(true);
+      expect(check('0,50 23,0 28 2 *').ok).toBe(true); // 28 February, and 1 March is no run day
       expect(check('0,50 23,0 29 2,3 1')).toEqual(refused); // either day field will do: the 29th, or a Monday the day after it
       expect(check('0,50 23,0 13 * 5')).toEqual(refused); // Friday 12 June 2026, then Saturday the 13th
       expect(check('0,50 23,0 L * *')).toEqual(refused); // a last day is taken to follow a run day: refused rather than let through
@@ -105,6 +106,45 @@ describe('checkSchedule at the edges', () => {
       expect(check('0,59 0,2 * * *', 'Europe/London')).toEqual(refused);
       expect(check('0,45 1,3 * * *', 'America/New_York').ok).toBe(true); // 01:45 EST, then 03:00 EDT: 15 minutes
       expect(check('0,46 1,3 * * *', 'America/New_York')).toEqual(refused);
+    });
+  });
+
+  describe('how often a cron runs: at least once a year, looked for over a bounded window', () => {
+    const check = (cron: string, tz = 'UTC') => checkSchedule({ kind: 'cron', cron, tz });
+    const rare = { ok: false, errors: { cron: 'That cron expression runs less than once a year (none in the 400 days from 1 January 2026); choose one that runs at least yearly.' } };
+
+    it.each(['*/15 * * * *', '0 9 * * 1-5', '30 8 1 * *', '0 */2 * * *', '45 23 * * *', '0,30 * * * *', '0 9 1 1,4,7,10 *', '0 9 1 1 *', '0 9 31 12 *'])('takes the common %j', (cron) => {
+      expect(check(cron, 'America/New_York')).toEqual({ ok: true, schedule: { kind: 'cron', cron, tz: 'America/New_York' } });
+    });
+
+    it('refuses, saying why, a cron that skips years: 29 February, a fifth weekday of February or March', () => {
+      expect(check('0 0 29 2 *')).toEqual(rare);
+      expect(check('0 0 * 2 1#5')).toEqual(rare);
+      expect(check('0 0 * 2 6#5', 'Asia/Kathmandu')).toEqual(rare);
+      expect(check('59 23 * 2 0#5', 'America/New_York')).toEqual(rare);
+      expect(check('0 0 * 3 3#5')).toEqual(rare); // none in 2026; 31 March 2027 is past the window
+    });
+
+    it('takes a cron whose first run is over a year away but in the window', () => {
+      expect(check('0 0 * 1 0#5').ok).toBe(true); // Sunday 31 January 2027
+    });
+
+    it('gives the parser an end: no check walks more than the window of calendar', () => {
+      expect(CRON_CHECK_FROM).toBe(Date.UTC(2026, 0, 1));
+      expect(CRON_CHECK_DAYS).toBe(400);
+      const parse = vi.spyOn(CronExpressionParser, 'parse');
+      try {
+        check('0 0 * 2 1#5');
+        expect(parse).toHaveBeenCalledTimes(1);
+        const options = parse.mock.calls[0]![1]!;
+        expect(new Date(options.currentDate as Date).getTime()).toBe(Date.UTC(2026, 0, 1));
+        expect(new Date(options.endDate as Date).getTime()).toBe(Date.UTC(2027, 1, 5));
+        // The parser's own walk stops at the end: from the start, the next run is past it.
+        const runs = parse.mock.results[0]!.value as ReturnType<typeof CronExpressionParser.parse>;
+        expect(() => runs.next()).toThrow('Out of the time span range');
+      } finally {
+        parse.mockRestore();
+      }
     });
   });
 });
