@@ -149,7 +149,11 @@ function closeRuns(fields: CronFields, tz: string): boolean {
   const hours = new Set(fields.hour.values.map(Number));
   for (const h of hours) if (hours.has(h + 1)) return true;
   if (hours.has(23) && hours.has(0) && runDaysInARow(fields)) return true;
-  for (const skipped of skippedHours(tz)) if (hours.has((skipped + 23) % 24) && hours.has((skipped + 1) % 24)) return true;
+  // A run hour and the first run hour after the hours skipped past it (one, or two at Troll's +00 to +02) follow each other.
+  const skipped = new Set(skippedHours(tz));
+  for (const h of hours) {
+    for (let next = (h + 1) % 24; skipped.has(next) && next !== h; next = (next + 1) % 24) if (hours.has((next + 1) % 24)) return true;
+  }
   return false;
 }
 
@@ -178,7 +182,7 @@ function runDaysInARow(fields: CronFields): boolean {
   return false;
 }
 
-/** The local hours a daylight-saving change skips in `tz` (none where the clocks never go forward). */
+/** The local hours a daylight-saving change skips in `tz`, every one of them (none where the clocks never go forward). */
 function skippedHours(tz: string): number[] {
   const local = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
   const partsOf = (t: number) => Object.fromEntries(local.formatToParts(t).map((x) => [x.type, Number(x.value)]));
@@ -186,9 +190,9 @@ function skippedHours(tz: string): number[] {
     const p = partsOf(t);
     return Date.UTC(p['year']!, p['month']! - 1, p['day']!, p['hour']!, p['minute']!) - Math.floor(t / 60_000) * 60_000;
   };
-  const hourOf = (t: number) => partsOf(t)['hour']!;
   const skipped: number[] = [];
-  // Each week of a year: where the offset grows, the change is found to the minute, and the hour after the one before it is skipped.
+  // Each week of a year: where the offset grows, the change is found to the minute, and every local hour in the gap is skipped
+  // (from the minute after the last one before the change, for as many minutes as the offset grew).
   const start = Date.UTC(2026, 0, 1);
   for (let week = 0; week < 53; week++) {
     let lo = start + week * 7 * 86_400_000;
@@ -199,7 +203,13 @@ function skippedHours(tz: string): number[] {
       if (offset(mid) > offset(lo)) hi = mid;
       else lo = mid;
     }
-    skipped.push((hourOf(lo) + 1) % 24);
+    const gap = (offset(hi) - offset(lo)) / 60_000;
+    const p = partsOf(lo);
+    const first = p['hour']! * 60 + p['minute']! + 1;
+    for (let m = 0; m < gap; m++) {
+      const hour = Math.floor(((first + m) % 1440) / 60);
+      if (!skipped.includes(hour)) skipped.push(hour);
+    }
   }
   return skipped;
 }

@@ -107,6 +107,15 @@ describe('checkSchedule at the edges', () => {
       expect(check('0,45 1,3 * * *', 'America/New_York').ok).toBe(true); // 01:45 EST, then 03:00 EDT: 15 minutes
       expect(check('0,46 1,3 * * *', 'America/New_York')).toEqual(refused);
     });
+
+    it('across every hour of a two-hour jump: Troll goes from +00 to +02, skipping 01 and 02', () => {
+      expect(check('0,50 0,3 * * *', 'Antarctica/Troll')).toEqual(refused); // 00:50 (+00), then 03:00 (+02): 10 minutes
+      expect(check('0,50 0,2 * * *', 'Antarctica/Troll')).toEqual(refused);
+      expect(check('0,45 0,3 * * *', 'Antarctica/Troll').ok).toBe(true); // 15 minutes
+      expect(check('0,50 0,3 * * *', 'UTC').ok).toBe(true);
+      expect(check('0,50 0,4 * * *', 'Antarctica/Troll').ok).toBe(true); // hour 03 is not skipped: 00:50, then 04:00
+      expect(check('0,50 3,23 * * *', 'Antarctica/Troll').ok).toBe(true); // 00 is not skipped: 23:50, then 03:00 hours later
+    });
   });
 
   describe('how often a cron runs: at least once a year, looked for over a bounded window', () => {
