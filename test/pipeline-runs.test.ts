@@ -179,6 +179,28 @@ describe('Fivetran adapter', () => {
     await expect(fivetran.status(started.run)).rejects.toMatchObject({ status: 401, reason: 'forbidden', retryable: false });
   });
 
+  it('a 403 (Fivetran: the key\'s role may not do this) is told apart from a 401 (the key itself), with Fivetran\'s own message', async () => {
+    fake.addConnection('role-refusal', { syncMs: 60_000 });
+    const started = await fivetran.start(target('role-refusal'), { force: false });
+    if (!started.ok) throw new Error(started.message);
+    const denied = { code: 'AccessDenied', message: 'You do not have permission to sync this connection' };
+    fake.failNext('GET', /role-refusal$/, 403, { body: denied });
+    await expect(fivetran.status(started.run)).rejects.toMatchObject({
+      status: 403, reason: 'forbidden', retryable: false,
+      message: "Fivetran refused this action (403): our API key's role lacks permission for this connection; ask a Fivetran admin to grant it (Fivetran says: You do not have permission to sync this connection).",
+    });
+    fake.failNext('POST', /role-refusal\/sync$/, 403, { body: denied });
+    expect(await fivetran.start(target('role-refusal'), { force: true })).toEqual({
+      ok: false, reason: 'failed', retryable: false,
+      message: "Fivetran refused this action (403): our API key's role lacks permission for this connection; ask a Fivetran admin to grant it (Fivetran says: You do not have permission to sync this connection).",
+    });
+    fake.failNext('GET', /role-refusal$/, 401, { body: { code: 'AuthFailed', message: 'Invalid API key' } });
+    await expect(fivetran.recentRun(target('role-refusal'), new Date())).rejects.toMatchObject({
+      status: 401, reason: 'forbidden', retryable: false,
+      message: 'Fivetran refused our API key (401); check FIVETRAN_API_KEY and FIVETRAN_API_SECRET (Fivetran says: Invalid API key).',
+    });
+  });
+
   it('a bare 401 or 403 (no body, or plain text, as Fivetran\'s gateway answers) ends the following and refuses the start, naming the key', async () => {
     fake.addConnection('bare-refusal', { syncMs: 60_000 });
     const started = await fivetran.start(target('bare-refusal'), { force: false });
@@ -191,7 +213,7 @@ describe('Fivetran adapter', () => {
       await expect(fivetran.recentRun(target('bare-refusal'), new Date())).rejects.toMatchObject({ status: 401, reason: 'forbidden', retryable: false, message: keyMessage });
     }
     fake.failNext('GET', /bare-refusal$/, 403, { bare: 'empty' });
-    await expect(fivetran.status(started.run)).rejects.toMatchObject({ status: 403, reason: 'forbidden', retryable: false, message: expect.stringContaining('refused our API key (403)') });
+    await expect(fivetran.status(started.run)).rejects.toMatchObject({ status: 403, reason: 'forbidden', retryable: false, message: expect.stringContaining("refused this action (403): our API key's role lacks permission") });
     // A key Fivetran no longer takes, answered with no body at all: the start says so, and posts nothing.
     const syncsBefore = fake.syncRequests().length;
     fake.unauthorized = 'empty';

@@ -185,7 +185,18 @@ function notFivetran(): never {
   throw new PipelineError(NOT_FIVETRAN, { status: 200, reason: 'unavailable' });
 }
 
-const keyRefusedText = (status: number) => `Fivetran refused our API key (${status}); check FIVETRAN_API_KEY and FIVETRAN_API_SECRET.`;
+/**
+ * What Fivetran's refusal means, in its own words too when it gave any. Its
+ * docs ("API Response Codes"): 401, the key and secret are missing or not
+ * valid; 403, the authenticated user may not do this (the key's role).
+ */
+function keyRefusedText(res: JsonResponse): string {
+  const said = serviceMessage(res.body['message'], '');
+  const what = res.status === 403
+    ? "Fivetran refused this action (403): our API key's role lacks permission for this connection; ask a Fivetran admin to grant it"
+    : `Fivetran refused our API key (${res.status}); check FIVETRAN_API_KEY and FIVETRAN_API_SECRET`;
+  return `${what}${said ? ` (Fivetran says: ${said})` : ''}.`;
+}
 
 /**
  * Fivetran's refusal of our key: a 401 or 403 with its JSON error, or with no
@@ -197,7 +208,7 @@ const keyRefused = (res: JsonResponse): boolean => (res.status === 401 || res.st
 
 /** The error that ends a followed run at once (forbidden, not retryable): asking again with the same key cannot work. */
 function keyRefusal(res: JsonResponse): PipelineError {
-  return new PipelineError(keyRefusedText(res.status), { status: res.status, reason: 'forbidden', retryable: false });
+  return new PipelineError(keyRefusedText(res), { status: res.status, reason: 'forbidden', retryable: false });
 }
 
 /** A PipelineError for an answer other than 200 (the runner reads its reason and retryable). */
@@ -221,7 +232,7 @@ function startFailure(res: JsonResponse): StartResult | undefined {
       return { ok: false, reason: 'rate_limited', message: 'Fivetran is rate limiting us.', retryable: true, ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}) };
     case 401:
     case 403:
-      return { ok: false, reason: 'failed', message: keyRefusedText(res.status), retryable: false };
+      return { ok: false, reason: 'failed', message: keyRefusedText(res), retryable: false };
     default:
       return { ok: false, reason: 'failed', message: `Fivetran answered ${res.status}${said ? `: ${said}` : ''}.`, retryable: res.status >= 500 };
   }
