@@ -212,8 +212,22 @@ describe('Fivetran adapter', () => {
       fake.failNext('GET', /bare-refusal$/, 401, { bare });
       await expect(fivetran.recentRun(target('bare-refusal'), new Date())).rejects.toMatchObject({ status: 401, reason: 'forbidden', retryable: false, message: keyMessage });
     }
-    fake.failNext('GET', /bare-refusal$/, 403, { bare: 'empty' });
-    await expect(fivetran.status(started.run)).rejects.toMatchObject({ status: 403, reason: 'forbidden', retryable: false, message: expect.stringContaining("refused this action (403): our API key's role lacks permission") });
+    // A bare 403 is a proxy's (Envoy's `RBAC: access denied`, Cloudflare's `error code: 1020`), not Fivetran's: asked again.
+    for (const bare of ['empty', 'text'] as const) {
+      fake.failNext('GET', /bare-refusal$/, 403, { bare });
+      await expect(fivetran.status(started.run)).rejects.toMatchObject({ status: 403, reason: 'unavailable', retryable: true });
+      fake.failNext('GET', /bare-refusal$/, 403, { bare });
+      await expect(fivetran.recentRun(target('bare-refusal'), new Date())).rejects.toMatchObject({ status: 403, reason: 'unavailable', retryable: true });
+      fake.failNext('GET', /bare-refusal$/, 403, { bare });
+      expect(await fivetran.start(target('bare-refusal'), { force: true })).toEqual({ ok: false, reason: 'failed', retryable: true, message: "Fivetran's address answered 403, but not with Fivetran's own error (a proxy's?); nothing was started." });
+    }
+    // A proxy's HTML 401 or 403 on the start is no answer either: nothing started, and asked again.
+    for (const status of [401, 403]) {
+      fake.failNext('GET', /bare-refusal$/, status, { page: true });
+      expect(await fivetran.start(target('bare-refusal'), { force: true })).toEqual({ ok: false, reason: 'failed', retryable: true, message: `Fivetran's address answered ${status}, but not with Fivetran's own error (a proxy's?); nothing was started.` });
+      fake.failNext('POST', /bare-refusal\/sync$/, status, { page: true });
+      expect(await fivetran.start(target('bare-refusal'), { force: true })).toEqual({ ok: false, reason: 'failed', retryable: true, message: `Fivetran's address answered ${status}, but not with Fivetran's own error (a proxy's?); nothing was started.` });
+    }
     // A key Fivetran no longer takes, answered with no body at all: the start says so, and posts nothing.
     const syncsBefore = fake.syncRequests().length;
     fake.unauthorized = 'empty';

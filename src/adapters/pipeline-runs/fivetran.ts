@@ -16,9 +16,9 @@
  * a 5xx is retried once, except a forced sync (a second forced POST would
  * restart the sync the first one started), and a 5xx to POST /sync is
  * answered `maybeStarted` (the caller asks recentRun before starting again);
- * 409 means a sync is already running. A 401 or 403 to any call, with
- * Fivetran's JSON error, no body or a plain-text one (only an HTML page is a
- * proxy's, asked again), is the key refused: start() fails, and status() and
+ * 409 means a sync is already running. A 401 with Fivetran's JSON error, no
+ * body or a plain-text one, or a 403 with its JSON error (an HTML page of
+ * either, or a bare 403, is a proxy's, asked again), is the key refused: start() fails, and status() and
  * recentRun() throw `forbidden` (not retryable) so a followed run ends at once.
  * A 200 without the connection's
  * `data.status` is not Fivetran's answer (a proxy's or portal's page): start()
@@ -145,7 +145,7 @@ export class FivetranRuns implements PipelineRuns {
   async recentRun(target: RerunTarget, since: Date): Promise<RunHandle | null> {
     const res = await this.call('GET', `v1/connections/${this.connection(target)}`);
     if (keyRefused(res)) throw keyRefusal(res);
-    if (res.status !== 200) throw failure(res);
+    if (res.status !== 200) throw failure(res, followFailureReason(res.status, !res.page && typeof res.body['code'] === 'string'));
     // An answer that is not Fivetran's shows no run, nor the absence of one: never "none" (the caller would start another).
     const { data, status } = connectionOf(res) ?? notFivetran();
     const connectionId = target.kind === 'fivetran' ? target.connectionId : '';
@@ -199,12 +199,14 @@ function keyRefusedText(res: JsonResponse): string {
 }
 
 /**
- * Fivetran's refusal of our key: a 401 or 403 with its JSON error, or with no
- * body or a plain-text one (its gateway answers a bad key so, and its docs
- * promise the `{ code, message }` body only on "most" answers). Only an HTML
- * page (a proxy's or load balancer's) is not Fivetran's word, and is asked again.
+ * Fivetran's refusal of our key: a 401 or 403 with its JSON error, or a 401
+ * with no body or a plain-text one (its gateway answers a bad key so, and its
+ * docs promise the `{ code, message }` body only on "most" answers). An HTML
+ * page of either, and a 403 without Fivetran's JSON (proxies answer so: Envoy's
+ * `RBAC: access denied`, Cloudflare's `error code: 1020`), are not Fivetran's
+ * word, and are asked again.
  */
-const keyRefused = (res: JsonResponse): boolean => (res.status === 401 || res.status === 403) && !res.page;
+const keyRefused = (res: JsonResponse): boolean => !res.page && (res.status === 401 || (res.status === 403 && typeof res.body['code'] === 'string'));
 
 /** The error that ends a followed run at once (forbidden, not retryable): asking again with the same key cannot work. */
 function keyRefusal(res: JsonResponse): PipelineError {
@@ -232,7 +234,9 @@ function startFailure(res: JsonResponse): StartResult | undefined {
       return { ok: false, reason: 'rate_limited', message: 'Fivetran is rate limiting us.', retryable: true, ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}) };
     case 401:
     case 403:
-      return { ok: false, reason: 'failed', message: keyRefusedText(res), retryable: false };
+      if (keyRefused(res)) return { ok: false, reason: 'failed', message: keyRefusedText(res), retryable: false };
+      // A proxy's page, or its bare 403: Fivetran never saw the request, so nothing was started; ask again.
+      return { ok: false, reason: 'failed', message: `Fivetran's address answered ${res.status}, but not with Fivetran's own error (a proxy's?); nothing was started.`, retryable: true };
     default:
       return { ok: false, reason: 'failed', message: `Fivetran answered ${res.status}${said ? `: ${said}` : ''}.`, retryable: res.status >= 500 };
   }
