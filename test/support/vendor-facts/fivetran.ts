@@ -26,7 +26,10 @@
  *   connection will sync only if it isn't currently syncing" (the answer is
  *   200 either way); force=true stops a running sync and starts again.
  * - Documented errors: 401, 404, 405/406, 415 (body not described in the
- *   spec; Fivetran answers `{ code, message }`). 409 and 429 are not
+ *   spec; Fivetran answers `{ code, message }`). 403 is on Fivetran's "API
+ *   Response Codes" page (any call): "The authenticated user does not have
+ *   permission to perform this action" (401: the key-secret pair is missing,
+ *   malformed or invalid). 409 and 429 are not
  *   documented for these operations; clients handle them defensively.
  */
 import type { OperationFact, VendorFacts } from './spec.js';
@@ -45,7 +48,7 @@ const ops: OperationFact[] = [
     auth: { scheme: 'Basic' },
     responses: {
       '200': '{ code: "Success", message?, data: ConnectorResponseV1 }',
-      '401': 'Unauthorized', '404': 'Not found: { code: "NotFound_Connection", message }', '405': 'Method not allowed', '406': 'Not acceptable',
+      '401': 'Unauthorized', '403': 'Forbidden: the authenticated user lacks permission for this action (API Response Codes page)', '404': 'Not found: { code: "NotFound_Connection", message }', '405': 'Method not allowed', '406': 'Not acceptable',
     },
     variations: [
       'succeeded_at / failed_at absent or null (never synced / never failed)',
@@ -77,6 +80,11 @@ export const fivetranFacts: VendorFacts = {
       what: 'fivetran/terraform-provider-fivetran open-api-spec.json @4d1b48e78b7cf0b81b2d2d5d18f80ca5463e614a',
       version: 'OpenAPI 3.0.1, API v1 (file of 2026-06-30)',
       read: '2026-11-30',
+    },
+    {
+      what: 'Fivetran docs, REST API › Getting started › API Response Codes (https://fivetran.com/docs/rest-api/getting-started/api-response-codes)',
+      version: 'page as read',
+      read: '2026-12-02',
     },
   ],
   errorShape: '{ "code": string, "message": string } (Fivetran REST API docs; the OpenAPI file describes error statuses without a body)',
