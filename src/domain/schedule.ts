@@ -120,7 +120,7 @@ function cronProblem(cron: string, tz: string): string | null {
   const fields = it.fields;
   // Runs within the window only: a rare cron (`0 0 * 2 1#5`, a fifth Monday in February) would have the parser walk decades.
   const times = it.take(6).map((run) => run.getTime());
-  if (times.length === 0) return 'That cron expression runs less than once a year (none in the 400 days from 1 January 2026); choose one that runs at least yearly.';
+  if (times.length === 0) return 'That cron expression runs less than once a year; choose one that runs at least once a year.';
   for (let i = 1; i < times.length; i++) {
     if (times[i]! - times[i - 1]! < MIN_CRON_INTERVAL_MS) return 'Scheduled runs must be at least 15 minutes apart.';
   }
