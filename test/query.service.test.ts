@@ -219,6 +219,34 @@ describe('single flight across replicas sharing a store', () => {
     }
   });
 
+  it('runs once when the other replica finishes between our cache read and our lock', async () => {
+    const store = await openEmbeddedStore(path.join(storeDir, 'late-lock'));
+    try {
+      const { w, runsOf } = counting(embedded);
+      // Replica B reads the cache (a miss) and then is slow to take the lock: A runs the query, writes its
+      // result and lets go of the lock meanwhile, so B's lock is free.
+      let released!: () => void;
+      const aReleased = new Promise<void>((r) => (released = r));
+      const a: Store = { ...store, delete: async (c, id) => {
+        await store.delete(c, id);
+        if (c === 'query_locks') released();
+      } };
+      const b: Store = { ...store, createOnce: async (c, id, data, options) => {
+        if (c === 'query_locks') await aReleased;
+        return store.createOnce(c, id, data, options);
+      } };
+      const [sa, sb] = [service(w, a), service(w, b)];
+      const query = catalog.get('user-event-volume')!;
+      const { params } = await ready(sa, 'user-event-volume event=SignIn since=-33d');
+      const [oa, ob] = await Promise.all([sa.run(query, params, { userId: 'U1' }), sb.run(query, params, { userId: 'U2' })]);
+      expect(runsOf(query)).toBe(1);
+      expect(ok(ob).cacheHit).toBe(true);
+      expect(JSON.stringify(ok(ob).rows)).toBe(JSON.stringify(ok(oa).rows));
+    } finally {
+      await store.close();
+    }
+  });
+
   const firestore = firestoreAvailable();
   it.skipIf(!firestore.available)('Firestore emulator: two clients, one run', async () => {
     const prefix = `q${randomUUID().slice(0, 8)}_`;

@@ -260,6 +260,10 @@ export class QueryService {
       const mine = await this.opts.store.createOnce(LOCKS, key, { holder: this.holder, query: query.name, at: Date.now() }, { ttlMs: lockTtl });
       if (mine) {
         try {
+          // Another replica may have run it and let go of the lock between our cache read and this lock: its
+          // result is in the cache (a lock held is released only after the result is written).
+          const landed = await this.readCache(key, query, params, notBefore);
+          if (landed) return { kind: 'ok', output: { ...landed, cacheHit: true } };
           return await this.compute(key, query, params, userId);
         } finally {
           await this.opts.store.delete(LOCKS, key).catch((err) => this.opts.logger.warn('query lock release failed', { err, query: query.name }));
