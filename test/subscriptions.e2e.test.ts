@@ -105,7 +105,10 @@ describe('scheduled deliveries', () => {
   const d = driver(() => t);
   beforeAll(async () => {
     queries = await catalogDir();
-    t = await startTestBot({ env: { QUERIES_DIR: queries, FRESHNESS_CHECK_INTERVAL_MS: '0', SUBSCRIPTIONS_PER_OWNER: '6' }, standinOptions: { users, channels } });
+    // No poll timer: these tests set the clock and then act (an edit at 09:00:20 with the 09:00 run not yet
+    // taken), and a timer that ran the due job in between would change what they test. Jobs still run when
+    // asked for (drain) and when something is enqueued (the runner's kick); the other suites run with the timer.
+    t = await startTestBot({ env: { QUERIES_DIR: queries, FRESHNESS_CHECK_INTERVAL_MS: '0', SUBSCRIPTIONS_PER_OWNER: '6', JOBS_POLL_MS: '3600000' }, standinOptions: { users, channels } });
   }, 120_000);
   afterAll(async () => {
     await t?.stop();
@@ -480,30 +483,37 @@ describe('scheduled deliveries', () => {
     const modal = await d.open('subscribe instances-by-hosting', BLAKE);
     expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' }, BLAKE)).responseAction).toBeUndefined();
     const sub = (await d.subscriptions()).find((s) => s.owner === BLAKE)!;
-    expect(sub.nextRunAt).toBe(at('2026-12-20T17:00:00Z'));
-    // 09:00:20: the run is due, and the runner has not got to it yet when the owner saves a change of format.
-    t.setTime(at('2026-12-20T17:00:20Z'));
-    const draft = { kind: 'delivery' as const, query: 'instances-by-hosting', params: {}, channel: CHANNEL, schedule: { kind: 'daily', time: '09:00', tz: 'America/Los_Angeles' }, format: 'chart' };
-    expect(await t.bot.services.subscriptions.update(sub.id, BLAKE, draft)).toMatchObject({ ok: true, subscription: { nextRunAt: at('2026-12-20T17:00:00Z') } });
-    await t.drain();
-    const posts = d.posts(CHANNEL, ref(sub));
-    expect(posts).toHaveLength(1);
-    expect(posts[0]!.files?.length).toBe(1); // the new format: a chart
-    expect(await t.bot.services.subscriptions.get(sub.id)).toMatchObject({ nextRunAt: at('2026-12-21T17:00:00Z'), lastRun: { outcome: 'delivered', dueAt: at('2026-12-20T17:00:00Z') } });
-    // The next day, due again, the owner moves it to 10:00: that day's run is the 10:00 one, not both.
-    t.setTime(at('2026-12-21T17:00:20Z'));
-    expect(await t.bot.services.subscriptions.update(sub.id, BLAKE, { ...draft, schedule: { ...draft.schedule, time: '10:00' } })).toMatchObject({ ok: true, subscription: { nextRunAt: at('2026-12-21T18:00:00Z') } });
-    await t.drain();
-    expect(d.posts(CHANNEL, ref(sub))).toHaveLength(1);
-    await d.tick('2026-12-21T18:00:20Z');
-    expect(d.posts(CHANNEL, ref(sub))).toHaveLength(2);
-    // A due run whose job has ended without moving the subscription on (it failed with no record): an edit
-    // follows the schedule from now on, rather than keeping a time nothing will run.
-    t.setTime(at('2026-12-22T18:00:20Z'));
-    const key = runJob(sub, at('2026-12-22T18:00:00Z')).key;
-    await t.store.transition('jobs', key, () => true, () => ({ state: 'failed', runAt: null }));
-    expect(await t.bot.services.subscriptions.update(sub.id, BLAKE, { ...draft, schedule: { ...draft.schedule, time: '10:00' } })).toMatchObject({ ok: true, subscription: { nextRunAt: at('2026-12-23T18:00:00Z') } });
-    await t.bot.services.subscriptions.remove(sub.id, BLAKE);
+    try {
+      expect(sub.nextRunAt).toBe(at('2026-12-20T17:00:00Z'));
+      // The confirmation DM is sent (its job, kicked by the save, would otherwise run the 09:00 run too once the clock is on).
+      await t.standin.waitFor(() => t.standin.conversation(BLAKE).find((m) => /Scheduled a delivery/.test(text(m)) && text(m).includes(ref(sub))));
+      await t.drain();
+      // 09:00:20: the run is due, and the runner has not got to it yet when the owner saves a change of format.
+      t.setTime(at('2026-12-20T17:00:20Z'));
+      const draft = { kind: 'delivery' as const, query: 'instances-by-hosting', params: {}, channel: CHANNEL, schedule: { kind: 'daily', time: '09:00', tz: 'America/Los_Angeles' }, format: 'chart' };
+      expect(await t.bot.services.subscriptions.update(sub.id, BLAKE, draft)).toMatchObject({ ok: true, subscription: { nextRunAt: at('2026-12-20T17:00:00Z') } });
+      await t.drain();
+      const posts = d.posts(CHANNEL, ref(sub));
+      expect(posts).toHaveLength(1);
+      expect(posts[0]!.files?.length).toBe(1); // the new format: a chart
+      expect(await t.bot.services.subscriptions.get(sub.id)).toMatchObject({ nextRunAt: at('2026-12-21T17:00:00Z'), lastRun: { outcome: 'delivered', dueAt: at('2026-12-20T17:00:00Z') } });
+      // The next day, due again, the owner moves it to 10:00: that day's run is the 10:00 one, not both.
+      t.setTime(at('2026-12-21T17:00:20Z'));
+      expect(await t.bot.services.subscriptions.update(sub.id, BLAKE, { ...draft, schedule: { ...draft.schedule, time: '10:00' } })).toMatchObject({ ok: true, subscription: { nextRunAt: at('2026-12-21T18:00:00Z') } });
+      await t.drain();
+      expect(d.posts(CHANNEL, ref(sub))).toHaveLength(1);
+      await d.tick('2026-12-21T18:00:20Z');
+      expect(d.posts(CHANNEL, ref(sub))).toHaveLength(2);
+      // A due run whose job has ended without moving the subscription on (it failed with no record): an edit
+      // follows the schedule from now on, rather than keeping a time nothing will run.
+      t.setTime(at('2026-12-22T18:00:20Z'));
+      const key = runJob(sub, at('2026-12-22T18:00:00Z')).key;
+      await t.store.transition('jobs', key, () => true, () => ({ state: 'failed', runAt: null }));
+      expect(await t.bot.services.subscriptions.update(sub.id, BLAKE, { ...draft, schedule: { ...draft.schedule, time: '10:00' } })).toMatchObject({ ok: true, subscription: { nextRunAt: at('2026-12-23T18:00:00Z') } });
+    } finally {
+      // Removed whatever happens: the next test takes the first subscription it finds as its own.
+      await t.bot.services.subscriptions.remove(sub.id, BLAKE);
+    }
   });
 
   it('runs once for a double click on Run now, telling the second click a run is on its way', async () => {

@@ -277,6 +277,11 @@ export class JobRunner {
     tick();
   }
 
+  /** Whether no run is under way, waiting to follow one, or kicked (a test moves its clock only then). */
+  get idle(): boolean {
+    return !this.draining && !this.next && !this.kickTimer;
+  }
+
   /** Whether a poll timer is running (the Cloud Run mode has none). */
   get polling(): boolean {
     return this.pollTimer !== undefined;

@@ -6,13 +6,19 @@ import type { JobRunner } from '../../src/jobs/runner.js';
 import { JOBS, type JobDoc } from '../../src/jobs/model.js';
 import type { Store } from '../../src/ports/store.js';
 
-/** Runs due jobs until a run finds none (follow-up jobs included); fails if it never settles. */
+/**
+ * Runs due jobs until a run finds none (follow-up jobs included) and the runner is idle; fails if it never
+ * settles. Idle too: a job that ended kicks a run, which may still wait behind the last one, and would run
+ * at whatever time the test sets next (a run due at the new time, taken before the test's next step).
+ */
 export async function drain(jobs: JobRunner, maxRounds = 50): Promise<number> {
   let ran = 0;
   for (let i = 0; i < maxRounds; i++) {
     const summary = await jobs.runDue({ budgetMs: 30_000 });
     ran += summary.ran;
-    if (!summary.ran) return ran;
+    if (!summary.ran && jobs.idle) return ran;
+    // That run (and whatever it kicked) ends; the next round runs what it left due.
+    if (!summary.ran) for (const deadline = Date.now() + 10_000; !jobs.idle && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
   }
   throw new Error(`jobs still running after ${maxRounds} rounds`);
 }
