@@ -101,85 +101,31 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
     }
   }, 90_000);
 
-  it('exits at start-up when PORT is taken, naming PORT and how to choose another', async () => {
+  it.each([
+    ['local mode', {}, '127.0.0.1'],
+    ['HTTP mode', { SLACK_BOT_TOKEN: 'xoxb-startup-test', SLACK_SIGNING_SECRET: randomBytes(16).toString('hex') }, '0.0.0.0'],
+    // Bolt's Socket Mode receiver listens with no error handler: a taken port was an uncaught exception.
+    ['Socket Mode', { SLACK_APP_TOKEN: 'xapp-1-startup-test', SLACK_BOT_TOKEN: 'xoxb-startup-test' }, '0.0.0.0'],
+  ])('exits at start-up when PORT is taken in %s, in one line naming PORT and how to choose another', async (_mode, vars: Record<string, string>, host) => {
+    const standin = Object.keys(vars).length ? new SlackStandin() : null;
     const taken = await loopbackServer(async (_req, res) => void res.end('taken'));
     const port = new URL(taken.url).port;
     const dataDir = await freshDataDir();
     try {
+      const slack: Record<string, string> = standin ? { SLACK_API_URL: `${(await standin.start({ port: 0, host: '127.0.0.1' })).url}/api/`, ANALYTICS_CHANNEL: StandinDefaults.channel } : {};
       const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [main], { env: env({ PORT: port, DATA_DIR: dataDir }), stdio: ['ignore', 'ignore', 'pipe'] });
+        const child = spawn(process.execPath, [main], { env: env({ ...vars, ...slack, PORT: port, DATA_DIR: dataDir }), stdio: ['ignore', 'ignore', 'pipe'] });
         let stderr = '';
         child.stderr!.on('data', (d) => (stderr += d));
         const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
         child.once('exit', (status) => (clearTimeout(timer), resolve({ status, stderr })));
       });
       expect(r.status).not.toBe(0);
-      expect(r.stderr).toContain(`PORT: 127.0.0.1:${port} is in use already`);
-      expect(r.stderr).toContain(`PORT=${Number(port) + 1} npm start`);
-      expect(r.stderr).not.toMatch(/EADDRINUSE|\n\s+at /);
-    } finally {
-      await taken.close();
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  }, 90_000);
-
-  it('exits at start-up when PORT is taken in HTTP mode too, naming PORT and how to choose another', async () => {
-    const standin = new SlackStandin();
-    const { url: slackUrl } = await standin.start({ port: 0, host: '127.0.0.1' });
-    const taken = await loopbackServer(async (_req, res) => void res.end('taken'));
-    const port = new URL(taken.url).port;
-    const dataDir = await freshDataDir();
-    try {
-      const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [main], {
-          env: env({
-            SLACK_BOT_TOKEN: 'xoxb-startup-test', SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'), SLACK_API_URL: `${slackUrl}/api/`,
-            PORT: port, DATA_DIR: dataDir, ANALYTICS_CHANNEL: StandinDefaults.channel,
-          }),
-          stdio: ['ignore', 'ignore', 'pipe'],
-        });
-        let stderr = '';
-        child.stderr!.on('data', (d) => (stderr += d));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-        child.once('exit', (status) => (clearTimeout(timer), resolve({ status, stderr })));
-      });
-      expect(r.status).not.toBe(0);
-      expect(r.stderr).toContain(`PORT: 0.0.0.0:${port} is in use already`);
-      expect(r.stderr).toContain(`PORT=${Number(port) + 1} npm start`);
-      expect(r.stderr).not.toMatch(/EADDRINUSE|unexpected|\n\s+at /);
-    } finally {
-      await standin.stop();
-      await taken.close();
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  }, 90_000);
-
-  it('exits at start-up when PORT is taken in Socket Mode too, with the same one line, not an uncaught exception', async () => {
-    const standin = new SlackStandin();
-    const { url: slackUrl } = await standin.start({ port: 0, host: '127.0.0.1' });
-    const taken = await loopbackServer(async (_req, res) => void res.end('taken'));
-    const port = new URL(taken.url).port;
-    const dataDir = await freshDataDir();
-    try {
-      const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [main], {
-          env: env({
-            SLACK_APP_TOKEN: 'xapp-1-startup-test', SLACK_BOT_TOKEN: 'xoxb-startup-test', SLACK_API_URL: `${slackUrl}/api/`,
-            PORT: port, DATA_DIR: dataDir, ANALYTICS_CHANNEL: StandinDefaults.channel,
-          }),
-          stdio: ['ignore', 'ignore', 'pipe'],
-        });
-        let stderr = '';
-        child.stderr!.on('data', (d) => (stderr += d));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-        child.once('exit', (status) => (clearTimeout(timer), resolve({ status, stderr })));
-      });
-      expect(r.status).not.toBe(0);
-      expect(r.stderr).toContain(`PORT: 0.0.0.0:${port} is in use already`);
+      expect(r.stderr).toContain(`PORT: ${host}:${port} is in use already`);
       expect(r.stderr).toContain(`PORT=${Number(port) + 1} npm start`);
       expect(r.stderr).not.toMatch(/EADDRINUSE|uncaught|unexpected|\n\s+at /);
     } finally {
-      await standin.stop();
+      await standin?.stop();
       await taken.close();
       await rm(dataDir, { recursive: true, force: true });
     }

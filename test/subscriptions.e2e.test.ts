@@ -610,7 +610,17 @@ describe('threshold alerts', () => {
       [ActionIds.alertColumn]: 'customers', [ActionIds.alertOp]: 'above', [ActionIds.alertValue]: String(count),
     })).responseAction).toBeUndefined();
     const sub = (await d.subscriptions()).filter((s) => s.query === 'customer-count').sort((a, b) => b.createdAt - a.createdAt)[0]!;
-    return { conn, sub };
+    /** Runs what is due at `at`, once the query's cache (1 s) has lapsed. */
+    const runAt = async (at: number) => {
+      await new Promise((res) => setTimeout(res, 1_100));
+      t.setTime(at);
+      await t.drain();
+    };
+    /** Its alerts, in the DM. */
+    const fired = () => t.standin.conversation(RILEY).filter((m) => /Alert: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
+    /** The Resolved replies under an alert. */
+    const resolvedUnder = (alert: StoredMessage) => t.standin.conversation(alert.channel).filter((m) => m.thread_ts === alert.ts && /Resolved: Customers/.test(text(m)));
+    return { conn, sub, runAt, fired, resolvedUnder };
   }
 
   it('fires once when a Run now and its scheduled run go at the same moment, and resolves once the same way', async () => {
@@ -651,13 +661,7 @@ describe('threshold alerts', () => {
   });
 
   it('fires later when a run that claimed the alert found the condition gone on its retry', async () => {
-    const { conn, sub } = await hourlyAlert(1);
-    const fired = () => t.standin.conversation(RILEY).filter((m) => /Alert: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
-    const runAt = async (at: number) => {
-      await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
-      t.setTime(at);
-      await t.drain();
-    };
+    const { conn, sub, runAt, fired } = await hourlyAlert(1);
     const first = (await t.bot.services.subscriptions.get(sub.id))!.nextRunAt!;
     await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-lost-claim', 'Alert test')`);
     t.standin.failNext('chat.postMessage', 'internal_error'); // the alert's post fails: the run is retried later
@@ -692,13 +696,8 @@ describe('threshold alerts', () => {
   }
 
   it('says Resolved for an alert whose post was made but not recorded, when its retry finds the condition gone', async () => {
-    const { conn, sub } = await hourlyAlert(6);
+    const { conn, sub, runAt, resolvedUnder } = await hourlyAlert(6);
     const said = () => t.standin.conversation(RILEY).filter((m) => /Alert: Customers|Resolved: Customers/.test(text(m)) && (JSON.stringify(m.blocks ?? []).includes(ref(sub)) || m.thread_ts));
-    const runAt = async (at: number) => {
-      await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
-      t.setTime(at);
-      await t.drain();
-    };
     const first = (await t.bot.services.subscriptions.get(sub.id))!.nextRunAt!;
     await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-lost-record', 'Alert test')`);
     loseAnswerOfNext(sub, 'fired');
@@ -709,7 +708,7 @@ describe('threshold alerts', () => {
     await runAt(first + 10 * 60_000); // the retry: the condition is gone, but its alert stands
     expect(await t.bot.services.subscriptions.get(sub.id)).toMatchObject({ alertState: 'firing', firedMessage: { ts: alert!.ts }, lastRun: { dueAt: first, outcome: 'fired' } });
     await runAt((await t.bot.services.subscriptions.get(sub.id))!.nextRunAt! + 5_000);
-    const resolved = t.standin.conversation(alert!.channel).filter((m) => m.thread_ts === alert!.ts && /Resolved: Customers/.test(text(m)));
+    const resolved = resolvedUnder(alert!);
     expect(resolved).toHaveLength(1);
     expect(await t.bot.services.subscriptions.get(sub.id)).toMatchObject({ alertState: 'ok', lastRun: { outcome: 'resolved' } });
     conn.closeSync();
@@ -717,17 +716,12 @@ describe('threshold alerts', () => {
   });
 
   it('records an alert whose post was made but not recorded when its retry comes too late to run, and resolves it later', async () => {
-    const { conn, sub } = await hourlyAlert(4);
-    const runAt = async (at: number) => {
-      await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
-      t.setTime(at);
-      await t.drain();
-    };
+    const { conn, sub, runAt, fired, resolvedUnder } = await hourlyAlert(4);
     const first = (await t.bot.services.subscriptions.get(sub.id))!.nextRunAt!;
     await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-late-retry', 'Alert test')`);
     loseAnswerOfNext(sub, 'fired');
     await runAt(first + 5_000);
-    const alert = t.standin.conversation(RILEY).find((m) => /Alert: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
+    const alert = fired()[0];
     expect(alert).toBeDefined(); // posted; the run does not know it yet
     await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-late-retry'`);
     // The bot was down past the grace: the retry runs no query, but its alert stands in the DM.
@@ -736,7 +730,7 @@ describe('threshold alerts', () => {
     expect(after).toMatchObject({ alertState: 'firing', firedMessage: { ts: alert!.ts }, lastRun: { dueAt: first, outcome: 'fired' } });
     expect(after.nextRunAt).toBe(first + 3 * 3_600_000);
     await runAt(after.nextRunAt! + 5_000);
-    const resolved = t.standin.conversation(alert!.channel).filter((m) => m.thread_ts === alert!.ts && /Resolved: Customers/.test(text(m)));
+    const resolved = resolvedUnder(alert!);
     expect(resolved).toHaveLength(1);
     expect(await t.bot.services.subscriptions.get(sub.id)).toMatchObject({ alertState: 'ok', lastRun: { outcome: 'resolved' } });
     conn.closeSync();
@@ -744,18 +738,13 @@ describe('threshold alerts', () => {
   });
 
   it('records an alert whose post was made but not recorded when its retry finds the alert paused, and resolves it after Resume', async () => {
-    const { conn, sub } = await hourlyAlert(7);
+    const { conn, sub, runAt, fired, resolvedUnder } = await hourlyAlert(7);
     const subs = t.bot.services.subscriptions;
-    const runAt = async (at: number) => {
-      await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
-      t.setTime(at);
-      await t.drain();
-    };
     const first = (await subs.get(sub.id))!.nextRunAt!;
     await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-paused-retry', 'Alert test')`);
     loseAnswerOfNext(sub, 'fired');
     await runAt(first + 5_000);
-    const alert = t.standin.conversation(RILEY).find((m) => /Alert: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
+    const alert = fired()[0];
     expect(alert).toBeDefined();
     await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-paused-retry'`);
     expect((await subs.pause(sub.id, RILEY)).ok).toBe(true);
@@ -763,21 +752,15 @@ describe('threshold alerts', () => {
     expect(await subs.get(sub.id)).toMatchObject({ status: 'paused', alertState: 'firing', firedMessage: { ts: alert!.ts } });
     expect((await subs.resume(sub.id, RILEY)).ok).toBe(true);
     await runAt((await subs.get(sub.id))!.nextRunAt! + 5_000);
-    const resolved = t.standin.conversation(alert!.channel).filter((m) => m.thread_ts === alert!.ts && /Resolved: Customers/.test(text(m)));
+    const resolved = resolvedUnder(alert!);
     expect(resolved).toHaveLength(1);
     conn.closeSync();
     await subs.remove(sub.id, RILEY);
   });
 
   it('records an alert whose post was made but not recorded when its retry gives up, and does not post it again', async () => {
-    const { conn, sub } = await hourlyAlert(8);
+    const { conn, sub, runAt, fired, resolvedUnder } = await hourlyAlert(8);
     const subs = t.bot.services.subscriptions;
-    const runAt = async (at: number) => {
-      await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
-      t.setTime(at);
-      await t.drain();
-    };
-    const fired = () => t.standin.conversation(RILEY).filter((m) => /Alert: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
     const first = (await subs.get(sub.id))!.nextRunAt!;
     await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-gave-up', 'Alert test')`);
     loseAnswerOfNext(sub, 'fired');
@@ -790,25 +773,20 @@ describe('threshold alerts', () => {
     expect(fired()).toHaveLength(1);
     await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-gave-up'`);
     await runAt((await subs.get(sub.id))!.nextRunAt! + 5_000);
-    const resolved = t.standin.conversation(fired()[0]!.channel).filter((m) => m.thread_ts === fired()[0]!.ts && /Resolved: Customers/.test(text(m)));
+    const resolved = resolvedUnder(fired()[0]!);
     expect(resolved).toHaveLength(1);
     conn.closeSync();
     await subs.remove(sub.id, RILEY);
   });
 
   it('finds the alert an earlier attempt posted where it went, though an edit moved the alert to a channel before its retry', async () => {
-    const { conn, sub } = await hourlyAlert(9);
+    const { conn, sub, runAt, fired } = await hourlyAlert(9);
     const subs = t.bot.services.subscriptions;
-    const runAt = async (at: number) => {
-      await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
-      t.setTime(at);
-      await t.drain();
-    };
     const first = (await subs.get(sub.id))!.nextRunAt!;
     await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-moved', 'Alert test')`);
     loseAnswerOfNext(sub, 'fired');
     await runAt(first + 5_000);
-    const alert = t.standin.conversation(RILEY).find((m) => /Alert: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
+    const alert = fired()[0];
     expect(alert).toBeDefined();
     // Moved to the channel, on the same schedule: the pending run keeps its time (and is retried with the new settings).
     const c = sub.condition!;
@@ -824,12 +802,7 @@ describe('threshold alerts', () => {
   });
 
   it('fires again after a Resolved whose post was made but not recorded, when its retry finds the condition back (not a second Resolved later)', async () => {
-    const { conn, sub } = await hourlyAlert(5);
-    const runAt = async (at: number) => {
-      await new Promise((res) => setTimeout(res, 1_100)); // the query's cache lives 1 s
-      t.setTime(at);
-      await t.drain();
-    };
+    const { conn, sub, runAt } = await hourlyAlert(5);
     const next = async () => (await t.bot.services.subscriptions.get(sub.id))!.nextRunAt!;
     const alerts = () => t.standin.conversation(RILEY).filter((m) => /Alert: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
     await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-lost-resolve', 'Alert test')`);
