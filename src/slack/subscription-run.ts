@@ -104,7 +104,7 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
     // A retry that finds nothing to change may still owe the change an earlier attempt posted: the condition has since turned back.
     if (step.action === 'quiet' && earlier) return recordEarlier(earlier);
     // Another run at the same moment (a Run now beside the scheduled one) is saying it, or has said it.
-    const where = step.action === 'resolve' ? { channel: sub.firedMessage?.channel ?? channel, threadTs: sub.firedMessage?.ts ?? null } : { channel, threadTs: null };
+    const where = step.action === 'resolve' ? resolvedWhere(sub, channel) : { channel, threadTs: null };
     if (step.action !== 'quiet' && !(await subscriptions.claimAlertStep(id, sub.alertState, ctx.key, where))) {
       return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'quiet' }) };
     }
@@ -143,13 +143,18 @@ async function postedEarlier(deps: SubscriptionRunDeps, ctx: JobContext<RunPaylo
     const fired = await deps.gateway.findPosted({ channel: claim.where?.channel ?? channel }, `${ctx.key}:fired`, ctx.payload.dueAt);
     if (fired) change = { outcome: 'fired', alertState: 'firing', firedMessage: fired, message: 'posted before the run was interrupted' };
   } else if (claim?.from === 'firing') {
-    const where = claim.where ?? { channel: sub.firedMessage?.channel ?? channel, threadTs: sub.firedMessage?.ts ?? null };
+    const where = claim.where ?? resolvedWhere(sub, channel);
     const resolved = await deps.gateway.findPosted(where, `${ctx.key}:resolved`, ctx.payload.dueAt);
     if (resolved) change = { outcome: 'resolved', alertState: 'ok', message: 'posted before the run was interrupted' };
   }
   // Noted with the claim, so that a run that gives up after all records it too.
   if (change) await deps.subscriptions.notePosted(sub.id, ctx.key, change.outcome === 'fired' ? change.firedMessage : null);
   return change;
+}
+
+/** Where an alert's Resolved goes: in the thread of the alert it resolves, or (no alert on record) where it would post now. */
+function resolvedWhere(sub: Subscription, channel: string): { channel: string; threadTs: string | null } {
+  return { channel: sub.firedMessage?.channel ?? channel, threadTs: sub.firedMessage?.ts ?? null };
 }
 
 type PostedChange = { outcome: 'fired'; alertState: 'firing'; firedMessage: { channel: string; ts: string }; message: string } | { outcome: 'resolved'; alertState: 'ok'; message: string };
