@@ -388,11 +388,31 @@ describe('embedded store on disk', () => {
     await again.close();
   });
 
+  it('drops audit entries older than AUDIT_KEEP_MS (400 days) when it opens and when it folds, as the TTL policy on Firestore\'s audit does', async () => {
+    const dir = await tempDir();
+    const ago = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+    const store = await openEmbeddedStore(dir, { compactBytes: 3_000 });
+    await store.audit({ actor: 'U1', action: 'a.old', subject: 's', at: ago(401) });
+    await store.audit({ actor: 'U1', action: 'a.recent', subject: 's', at: ago(399) });
+    await store.audit({ actor: 'U1', action: 'a.undated', subject: 's', at: 'not a date' }); // no expiry, as on Firestore
+    expect((await store.recentAudit(5)).map((e) => e.action).sort()).toEqual(['a.old', 'a.recent', 'a.undated']); // until a fold, like Firestore's lag
+    for (let i = 0; i < 40; i++) await store.put('pad', `p${i}`, { pad: 'x'.repeat(50) });
+    expect(await journalSize(dir)).toBeLessThan(3_000);
+    expect((await store.recentAudit(5)).map((e) => e.action).sort()).toEqual(['a.recent', 'a.undated']);
+    await store.audit({ actor: 'U1', action: 'a.old.again', subject: 's', at: ago(500) });
+    await store.close();
+    const again = await openEmbeddedStore(dir);
+    expect((await again.recentAudit(5)).map((e) => e.action).sort()).toEqual(['a.recent', 'a.undated']);
+    await again.close();
+  });
+
   it('imports the files of the earlier one-file-per-collection layout once', async () => {
     const dir = await tempDir();
     await mkdir(path.join(dir, 'store'), { recursive: true });
     await writeFile(path.join(dir, 'store', 'reqs.json'), JSON.stringify({ r: { data: { state: 'open' }, version: 'v1' } }));
-    await writeFile(path.join(dir, 'store', 'audit.jsonl'), JSON.stringify({ actor: 'U1', action: 'old.one', subject: 's', before: null, after: null, at: '2026-01-01T00:00:00.000Z' }) + '\n');
+    // A month old: older than AUDIT_KEEP_MS, it would be dropped on opening.
+    const at = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    await writeFile(path.join(dir, 'store', 'audit.jsonl'), JSON.stringify({ actor: 'U1', action: 'old.one', subject: 's', before: null, after: null, at }) + '\n');
     const store = await openEmbeddedStore(dir);
     expect((await store.get('reqs', 'r'))?.data).toEqual({ state: 'open' });
     expect((await store.recentAudit(5)).map((e) => e.action)).toEqual(['old.one']);

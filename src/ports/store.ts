@@ -124,6 +124,9 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** How long an audit entry is kept after its `at` (Firestore: a TTL policy on `audit`; the embedded store drops it). */
+export const AUDIT_KEEP_MS = 400 * 86_400_000;
+
 /** Whether a document carries an `expiresAt` (epoch ms) that has passed. */
 export function isExpired(data: StoreDoc | undefined, at: number = Date.now()): boolean {
   return typeof data?.['expiresAt'] === 'number' && data['expiresAt'] <= at;

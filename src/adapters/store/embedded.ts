@@ -31,7 +31,7 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, truncate as truncateF
 import os from 'node:os';
 import path from 'node:path';
 import { StoreError } from '../../errors.js';
-import { isExpired, matchesWhere, type AuditEntry, type ListOptions, type Store, type StoreDoc, type StoreTx, type TransitionResult, type VersionedDoc } from '../../ports/store.js';
+import { AUDIT_KEEP_MS, isExpired, matchesWhere, type AuditEntry, type ListOptions, type Store, type StoreDoc, type StoreTx, type TransitionResult, type VersionedDoc } from '../../ports/store.js';
 
 interface Entry {
   data: StoreDoc;
@@ -226,10 +226,17 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
     if (record.a) auditLog.push(...record.a);
   }
 
-  /** Deletes the documents past their numeric `expiresAt` from memory (not journalled: a reopen drops them again). */
+  /**
+   * Deletes the documents past their numeric `expiresAt`, and the audit entries older than {@link AUDIT_KEEP_MS}
+   * (as Firestore's TTL policy on `audit` does), from memory (not journalled: a reopen drops them again).
+   */
   function dropExpired(): void {
     const now = Date.now();
     for (const docs of collections.values()) for (const [id, entry] of docs) if (isExpired(entry.data, now)) docs.delete(id);
+    // An `at` that is no date (none the store writes) is kept, as Firestore gives it no expiry.
+    let kept = 0;
+    for (const e of auditLog) if (!(Date.parse(e.at) + AUDIT_KEEP_MS <= now)) auditLog[kept++] = e;
+    auditLog.length = kept;
   }
   // On opening too: a quiet bot may not fold its journal for weeks.
   dropExpired();

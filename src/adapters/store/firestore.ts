@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { FieldPath, FieldValue, Firestore, Timestamp } from '@google-cloud/firestore';
 import type { DocumentReference, DocumentSnapshot, Query, Transaction } from '@google-cloud/firestore';
 import { StoreError } from '../../errors.js';
-import { isExpired, type AuditEntry, type ListOptions, type Store, type StoreDoc, type StoreTx, type TransitionResult, type VersionedDoc } from '../../ports/store.js';
+import { AUDIT_KEEP_MS, isExpired, type AuditEntry, type ListOptions, type Store, type StoreDoc, type StoreTx, type TransitionResult, type VersionedDoc } from '../../ports/store.js';
 
 const VERSION_FIELD = '_version';
 /**
@@ -25,8 +25,6 @@ const VERSION_FIELD = '_version';
  * _expireAt --collection-group=<collection> --enable-ttl`.
  */
 export const EXPIRE_FIELD = '_expireAt';
-/** How long an audit entry is kept: its `_expireAt` is this long after its `at`, for a TTL policy on `audit`. */
-export const AUDIT_KEEP_MS = 400 * 86_400_000;
 const INVALID_ARGUMENT = 3; // gRPC status codes
 const ALREADY_EXISTS = 6;
 const NOT_FOUND = 5;
