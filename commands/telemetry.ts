@@ -61,20 +61,39 @@ function settledWithin(posted: Promise<void>, ms: number): Promise<void> {
   return Promise.race([posted, late]).finally(() => clearTimeout(timer));
 }
 
+type Respond = SlackCommandMiddlewareArgs['respond'];
+
+/**
+ * A short "Looking up" note through `respond` once `afterMs` has passed (a slow warehouse must not leave the
+ * person looking at nothing); `done()` calls it off, and says whether it was begun: the answer then replaces it.
+ * The note, once begun, is in place before `done()` returns (never an answer next to a stale note), unless its
+ * post stalls: then the answer goes after LOOKING_UP_NOTE_WAIT_MS all the same.
+ */
+function lookingUpNote(respond: Respond, note: Parameters<Respond>[0] & object, afterMs: number, logger: Logger, user: string) {
+  let shown: Promise<void> | undefined;
+  const timer = setTimeout(() => {
+    const posted = respond(note).then(
+      () => undefined,
+      // Slack may have shown it all the same: the answer replaces it either way.
+      (err: unknown) => logger.warn('could not post the /telemetry looking-up note', { user, err: toCodedError(err) }),
+    );
+    shown = settledWithin(posted, LOOKING_UP_NOTE_WAIT_MS);
+  }, afterMs);
+  return {
+    async done(): Promise<boolean> {
+      clearTimeout(timer);
+      const noted = shown !== undefined;
+      await shown;
+      return noted;
+    },
+  };
+}
+
 /** The slash command listener, exported apart from its registration for tests. */
 export function telemetryCommand({ telemetry, logger, lookerUrl = null, lookingUpNoteAfterMs = LOOKING_UP_NOTE_AFTER_MS }: TelemetryDeps) {
   return async ({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     await ack();
-    // A slow warehouse must not leave the person looking at nothing: a short note, which the answer then replaces.
-    const shown: { note?: Promise<void> } = {};
-    const noteTimer = setTimeout(() => {
-      const posted = respond({ response_type: 'ephemeral', ...telemetryLookingUpMessage(command.text ?? '') }).then(
-        () => undefined,
-        // Slack may have shown it all the same: the answer replaces it either way.
-        (err: unknown) => logger.warn('could not post the /telemetry looking-up note', { user: command.user_id, err: toCodedError(err) }),
-      );
-      shown.note = settledWithin(posted, LOOKING_UP_NOTE_WAIT_MS);
-    }, lookingUpNoteAfterMs);
+    const note = lookingUpNote(respond, { response_type: 'ephemeral', ...telemetryLookingUpMessage(command.text ?? '') }, lookingUpNoteAfterMs, logger, command.user_id);
     let reply: MessageBody;
     try {
       await foregroundIdle();
@@ -89,11 +108,7 @@ export function telemetryCommand({ telemetry, logger, lookerUrl = null, lookingU
     } catch (err) {
       reply = reportFailure(logger, err, { user: command.user_id });
     }
-    clearTimeout(noteTimer);
-    // The note, once begun, is in place before the answer replaces it (never an answer next to a stale note),
-    // unless its post stalls: then the answer goes after LOOKING_UP_NOTE_WAIT_MS all the same.
-    const noted = shown.note !== undefined;
-    await shown.note;
+    const noted = await note.done();
     // For a command, replace_original replaces this response_url's previous reply: the note.
     const ephemeral = { response_type: 'ephemeral' as const, ...(noted ? { replace_original: true } : {}) };
     await foregroundIdle();
@@ -118,17 +133,30 @@ function chosenCustomerId(action: ButtonAction | StaticSelectAction): string {
   return typeof raw === 'string' ? raw.slice(0, 200) : '';
 }
 
-/** A customer picked from several matches: the ephemeral picker becomes the card. */
-export function telemetryPickAction({ telemetry, logger, lookerUrl = null }: TelemetryDeps) {
+/** The name on what was picked (the button's or the option's label), for the "Looking up" note. */
+function chosenLabel(action: ButtonAction | StaticSelectAction): string {
+  const raw = action.type === 'static_select' ? action.selected_option?.text?.text : action.text?.text;
+  return typeof raw === 'string' ? raw : 'that customer';
+}
+
+/**
+ * A customer picked from several matches: the ephemeral picker becomes the card. A slow lookup first
+ * turns the picker into a "Looking up" note (a second pick meanwhile is no longer offered).
+ */
+export function telemetryPickAction({ telemetry, logger, lookerUrl = null, lookingUpNoteAfterMs = LOOKING_UP_NOTE_AFTER_MS }: TelemetryDeps) {
   return async ({ ack, action, body, respond }: PickAction): Promise<void> => {
     await ack();
+    const note = lookingUpNote(respond, { response_type: 'ephemeral', replace_original: true, ...telemetryLookingUpMessage(chosenLabel(action)) }, lookingUpNoteAfterMs, logger, body.user.id);
     try {
       await foregroundIdle();
       const card = await telemetry.cardFor(chosenCustomerId(action), { userId: body.user.id });
       const reply = card ? telemetryCardMessage(card, { shareable: true, lookerUrl }) : failureMessage('That customer is no longer in the warehouse.', 'Run the command again.');
+      await note.done();
       await respond({ response_type: 'ephemeral', replace_original: true, ...reply });
     } catch (err) {
-      await respond({ response_type: 'ephemeral', replace_original: false, ...reportFailure(logger, err, { user: body.user.id }) });
+      // Below the picker, which stays to pick again; in place of the note, which took the picker's place.
+      const noted = await note.done();
+      await respond({ response_type: 'ephemeral', replace_original: noted, ...reportFailure(logger, err, { user: body.user.id }) });
     }
   };
 }

@@ -5,6 +5,7 @@
  * with a bytes cap and labels, and that the text never reaches the SQL.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ActionIds } from '../src/ids.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
 import { openBigQueryWarehouse } from '../src/adapters/warehouse/bigquery.js';
@@ -204,6 +205,24 @@ describe('/telemetry while BigQuery is slow', () => {
     const added = s.standin.conversation(channel, { visibleTo: user }).slice(before);
     expect(added).toHaveLength(1);
     expect(added[0]!.text).not.toContain('Looking up');
+  }, 30_000);
+
+  it('turns the picker into the note when the picked customer is slow to look up, then into the card', async () => {
+    const { posted, ts } = await lookup(s, 'stark', (b) => b.some((x) => x.includes('Several customers match')));
+    const picker = JSON.parse(JSON.stringify(posted.at(-1)!.body)) as { blocks: Array<{ elements?: Array<{ action_id: string; text?: { text: string } }> }> };
+    const button = picker.blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id.startsWith(ActionIds.telemetryPickCustomer))!;
+    const from = s.standin.responses.length;
+    fake.slowNextJobs(1, SLOW_MS);
+    try {
+      const { ack } = await s.standin.clickAction(s.client, { userId: user, channelId: channel, ts: ts!, actionId: button.action_id, timeoutMs: 300 });
+      expect(ack.status).toBe(200);
+      await s.standin.waitFor(() => (/Stark[^\n]*: \d+ instances?/.test(JSON.stringify(s.standin.message(channel, ts!)?.blocks ?? [])) ? true : undefined), { timeoutMs: 10_000 });
+    } finally {
+      fake.reset();
+    }
+    const answered = s.standin.responses.slice(from).map((r) => r.body as { replace_original?: boolean });
+    expect(answered.map((b) => JSON.stringify(b).includes(`Looking up “${button.text!.text}”`))).toEqual([true, false]);
+    expect(answered.map((b) => b.replace_original)).toEqual([true, true]);
   }, 30_000);
 
   // Last: the note it holds back is shown late, after the card.
