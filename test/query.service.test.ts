@@ -107,6 +107,16 @@ describe('query service on the embedded warehouse', () => {
     expect(runsOf(query)).toBe(3);
   });
 
+  it('runs a Refresh again on a clock ahead of the real one (results are stamped, and a Refresh asked, by the same clock)', async () => {
+    const { w, runsOf } = counting(embedded);
+    const s = new QueryService({ catalog, warehouse: w, store, logger, charts, maxBytes: 1024 ** 3, timeoutMs: 30_000, pollMs: 25, now: () => new Date(Date.now() + 86_400_000) });
+    const { query, params } = await ready(s, 'weekly-active-instances weeks=3 hosting=managed');
+    ok(await s.run(query, params, { userId: 'U1' }));
+    const refreshed = ok(await s.run(query, params, { userId: 'U1', force: true }));
+    expect(refreshed.cacheHit).toBe(false);
+    expect(runsOf(query)).toBe(2);
+  });
+
   it('keys the cache by query version: an edited query never serves an old result', async () => {
     const { w, runsOf } = counting(embedded);
     const q = catalog.get('instances-by-hosting')!;

@@ -410,7 +410,7 @@ describe('embedded store on disk', () => {
     const dir = await tempDir();
     await mkdir(path.join(dir, 'store'), { recursive: true });
     await writeFile(path.join(dir, 'store', 'reqs.json'), JSON.stringify({ r: { data: { state: 'open' }, version: 'v1' } }));
-    // A month old: older than AUDIT_KEEP_MS, it would be dropped on opening.
+    // A month old, well within AUDIT_KEEP_MS (400 days): a fixed date would one day be older, and dropped on opening.
     const at = new Date(Date.now() - 30 * 86_400_000).toISOString();
     await writeFile(path.join(dir, 'store', 'audit.jsonl'), JSON.stringify({ actor: 'U1', action: 'old.one', subject: 's', before: null, after: null, at }) + '\n');
     const store = await openEmbeddedStore(dir);

@@ -544,7 +544,8 @@ describe('threshold alerts', () => {
   const d = driver(() => t);
   beforeAll(async () => {
     queries = await catalogDir();
-    t = await startTestBot({ env: { QUERIES_DIR: queries, FRESHNESS_CHECK_INTERVAL_MS: '0' }, standinOptions: { users, channels } });
+    // No poll timer, as for deliveries: a poll between setting the clock and a Run now would take the scheduled run alone.
+    t = await startTestBot({ env: { QUERIES_DIR: queries, FRESHNESS_CHECK_INTERVAL_MS: '0', JOBS_POLL_MS: '3600000' }, standinOptions: { users, channels } });
   }, 120_000);
   afterAll(async () => {
     await t?.stop();

@@ -213,7 +213,8 @@ export class QueryService {
    */
   async run(query: SavedQuery, params: ResolvedParams, ctx: { userId: string; force?: boolean }): Promise<RunOutcome> {
     const key = cacheKey(query, params);
-    const requestedAt = Date.now();
+    // The clock that stamps results (computedAt): a Refresh serves only a result computed after it was asked for.
+    const requestedAt = this.now().getTime();
     if (!ctx.force) {
       const hit = await this.readCache(key, query, params, 0);
       if (hit) return { kind: 'ok', output: { ...hit, freshness: await this.freshness(query) } };

@@ -13,12 +13,17 @@ import type { Store } from '../../src/ports/store.js';
  */
 export async function drain(jobs: JobRunner, maxRounds = 50): Promise<number> {
   let ran = 0;
+  // Waiting for the runner to go idle has a deadline of its own (a runner kept busy, say by a job due every 100 ms).
+  const idleBy = Date.now() + 20_000;
   for (let i = 0; i < maxRounds; i++) {
     const summary = await jobs.runDue({ budgetMs: 30_000 });
     ran += summary.ran;
     if (!summary.ran && jobs.idle) return ran;
     // That run (and whatever it kicked) ends; the next round runs what it left due.
-    if (!summary.ran) for (const deadline = Date.now() + 10_000; !jobs.idle && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
+    if (!summary.ran) {
+      while (!jobs.idle && Date.now() < idleBy) await new Promise((r) => setTimeout(r, 5));
+      if (!jobs.idle) throw new Error('the job runner did not go idle within 20 s');
+    }
   }
   throw new Error(`jobs still running after ${maxRounds} rounds`);
 }
