@@ -12,8 +12,13 @@ import { openWarehouse } from '../src/adapters/warehouse/index.js';
 import { openStore } from '../src/adapters/store/index.js';
 import { LOCAL_WORKSPACE_FILE, startLocal, type LocalMode } from '../src/local.js';
 import { SlackStandin } from '../src/slack-standin/server.js';
-import { SAVED_MESSAGES_PER_CONVERSATION, SAVED_REPLIES_PER_CONVERSATION } from '../src/slack-standin/saved-workspace.js';
-import { SAVED_UNSHARED_FILES } from '../src/slack-standin/files.js';
+import {
+  EPHEMERAL_IN_MEMORY_PER_CONVERSATION,
+  MESSAGES_IN_MEMORY_PER_CONVERSATION,
+  SAVED_MESSAGES_PER_CONVERSATION,
+  SAVED_REPLIES_PER_CONVERSATION,
+} from '../src/slack-standin/saved-workspace.js';
+import { FILES_IN_MEMORY, SAVED_UNSHARED_FILES } from '../src/slack-standin/files.js';
 import { WebClient } from '@slack/web-api';
 import { freshDataDir, StandinDefaults } from './support/harness.js';
 
@@ -189,6 +194,45 @@ describe('local mode after a restart', { timeout: 120_000 }, () => {
       expect((await readdir(options.filesDir)).filter((f) => f.endsWith('.json'))).toHaveLength(1 + SAVED_UNSHARED_FILES);
     } finally {
       await again.stop();
+    }
+  });
+
+  it('holds in memory, however long it runs, about what it keeps in its files, and serves a chart it no longer holds from the files directory', async () => {
+    const dataDir = await freshDataDir();
+    dirs.push(dataDir);
+    const standin = new SlackStandin({ stateFile: path.join(dataDir, LOCAL_WORKSPACE_FILE), filesDir: path.join(dataDir, 'files') });
+    await standin.start();
+    try {
+      const user = StandinDefaults.users.regular;
+      const slack = new WebClient('xoxb-test', { slackApiUrl: `${standin.url}/api/` });
+      const alertTs = (await slack.chat.postMessage({ channel, text: 'hubspot is stale' })).ts!;
+      const chartBytes = Buffer.from('the first chart, as PNG bytes would be');
+      await slack.files.uploadV2({ channel_id: channel, filename: 'weekly.png', file: chartBytes });
+      const chartId = (await standin.waitFor(() => standin.conversation(channel).find((m) => m.files?.length))).files![0]!.id;
+      // Weeks of a local bot: more messages than memory holds, and more uploads.
+      for (let i = 0; i <= MESSAGES_IN_MEMORY_PER_CONVERSATION / 2; i++) {
+        await slack.chat.postEphemeral({ channel, user, text: `card ${i}` });
+        await slack.chat.postMessage({ channel, thread_ts: alertTs, text: `reply ${i}` });
+        if (i < FILES_IN_MEMORY + 5) await slack.files.uploadV2({ filename: `other-${i}.png`, file: Buffer.from(`other ${i}`) });
+      }
+
+      const held = standin.conversation(channel);
+      expect(held.length).toBeLessThanOrEqual(MESSAGES_IN_MEMORY_PER_CONVERSATION);
+      expect(held[0]).toMatchObject({ ts: alertTs, text: 'hubspot is stale' });
+      const cards = held.filter((m) => m.ephemeral);
+      expect(cards.length).toBeLessThanOrEqual(EPHEMERAL_IN_MEMORY_PER_CONVERSATION + MESSAGES_IN_MEMORY_PER_CONVERSATION / 2);
+      expect(cards.at(-1)?.text).toBe(`card ${MESSAGES_IN_MEMORY_PER_CONVERSATION / 2}`);
+      expect(held.filter((m) => m.text.startsWith('reply ')).at(-1)?.text).toBe(`reply ${MESSAGES_IN_MEMORY_PER_CONVERSATION / 2}`);
+      // The alert still counts its replies, cut or not.
+      expect(held[0]?.reply_count).toBe(MESSAGES_IN_MEMORY_PER_CONVERSATION / 2 + 1);
+
+      expect(standin.uploadsInMemory).toBeLessThanOrEqual(FILES_IN_MEMORY);
+      const chart = await fetch(`${standin.url}/files/${chartId}`);
+      expect(chart.status).toBe(200);
+      expect(Buffer.from(await chart.arrayBuffer()).equals(chartBytes)).toBe(true);
+      expect(standin.file(chartId)?.bytes?.equals(chartBytes)).toBe(true);
+    } finally {
+      await standin.stop();
     }
   });
 });

@@ -32,6 +32,12 @@ export const SAVED_UNSHARED_FILES = 10;
 /** The most bytes of uploads a files directory keeps (the newest first): a bound whatever the messages kept show. */
 export const SAVED_FILES_MAX_BYTES = 64 * 1024 * 1024;
 
+/**
+ * With a files directory, the most uploads whose bytes are also held in memory (the newest): older ones are
+ * read back from the directory when asked for, so memory stays bounded however long the bot runs.
+ */
+export const FILES_IN_MEMORY = 20;
+
 /** The IDs {@link randomId} makes for files: nothing else names a file in the files directory. */
 const FILE_ID = /^F[0-9A-Z]{10}$/;
 
@@ -56,8 +62,8 @@ export class FileStore {
    * message shows (beyond the newest {@link SAVED_UNSHARED_FILES}) and, oldest first, what goes beyond
    * {@link SAVED_FILES_MAX_BYTES}.
    */
-  private save(file: PendingFile): void {
-    if (!this.saved) return;
+  private save(file: PendingFile): boolean {
+    if (!this.saved) return false;
     const { dir } = this.saved;
     try {
       mkdirSync(dir, { recursive: true });
@@ -81,9 +87,17 @@ export class FileStore {
         if (wanted) bytes += size;
         if (!wanted || bytes > SAVED_FILES_MAX_BYTES) rmSync(path.join(dir, f), { force: true });
       }
+      return true;
     } catch (error) {
       this.saved.onError(error);
+      return false;
     }
+  }
+
+  /** Drops from memory the oldest uploads beyond {@link FILES_IN_MEMORY}: their bytes are in the files directory. */
+  private forgetOldUploads(): void {
+    const uploaded = [...this.files.values()].filter((f) => f.uploaded);
+    for (const f of uploaded.slice(0, Math.max(0, uploaded.length - FILES_IN_MEMORY))) this.files.delete(f.id);
   }
 
   /** An upload kept in the files directory by an earlier run; undefined when there is none. */
@@ -110,8 +124,13 @@ export class FileStore {
     this.files.clear();
   }
 
+  /** How many uploads (reserved or with their bytes) are held in memory. */
+  get inMemory(): number {
+    return this.files.size;
+  }
+
   file(fileId: string): StoredFile | undefined {
-    return this.files.get(fileId);
+    return this.files.get(fileId) ?? this.restore(fileId);
   }
 
   /** files.getUploadURLExternal: reserves a file and the URL its bytes go to. */
@@ -126,8 +145,10 @@ export class FileStore {
 
   /** files.completeUploadExternal: a file whose bytes arrived, or Slack's `file_not_found`. */
   complete(fileId: string, title: string | undefined): StoredFile {
-    const file = this.files.get(fileId);
-    if (!file?.uploaded) throw new ApiError('file_not_found');
+    const pending = this.files.get(fileId);
+    // An upload no longer held in memory is read back from the files directory: its bytes arrived.
+    const file = pending ? (pending.uploaded ? pending : undefined) : this.restore(fileId);
+    if (!file) throw new ApiError('file_not_found');
     if (title) file.title = title;
     return file;
   }
@@ -146,7 +167,7 @@ export class FileStore {
       this.violations.add('upload', [{ message: `${bytes.length} bytes arrived for ${file.name}; files.getUploadURLExternal was told length ${file.length} (its size in bytes)` }]);
     }
     Object.assign(file, { bytes, size: bytes.length, uploaded: true });
-    this.save(file);
+    if (this.save(file)) this.forgetOldUploads();
     this.changed({ kind: 'file' });
     const answer = `OK - ${bytes.length}`;
     await this.applied({ method: UPLOAD_METHOD, args: { file_id: fileId, filename: file.name, length: bytes.length }, at: Date.now(), result: { ok: true, answer } });
@@ -155,7 +176,7 @@ export class FileStore {
 
   /** `GET /files/<id>`: the uploaded bytes, with their type. */
   serveDownload(fileId: string, res: ServerResponse): void {
-    const file = this.files.get(fileId) ?? this.restore(fileId);
+    const file = this.file(fileId);
     if (!file?.bytes) send(res, 404, 'file_not_found');
     else res.writeHead(200, { 'content-type': file.mimetype, 'content-length': file.size }).end(file.bytes);
   }

@@ -19,6 +19,16 @@ export const SAVED_MESSAGES_PER_CONVERSATION = 100;
 /** The most thread replies kept of each conversation (the newest, of kept top-level messages). */
 export const SAVED_REPLIES_PER_CONVERSATION = 100;
 
+/**
+ * With a state file, the most messages a conversation holds in memory before it is cut back to what the
+ * file keeps and the newest {@link EPHEMERAL_IN_MEMORY_PER_CONVERSATION} ephemeral messages: the stand-in's
+ * memory stays bounded however long the bot runs, and the page shows after the cut what it shows after a restart.
+ */
+export const MESSAGES_IN_MEMORY_PER_CONVERSATION = 500;
+
+/** The ephemeral messages a conversation keeps in memory when it is cut (the newest): the file keeps none. */
+export const EPHEMERAL_IN_MEMORY_PER_CONVERSATION = 100;
+
 /** What is kept: the messages of each conversation, the DMs opened, and the last ts handed out. */
 export interface SavedWorkspace {
   version: 1;
@@ -69,6 +79,13 @@ export function keptMessages(list: readonly StoredMessage[]): StoredMessage[] {
   const threads = new Set([...top].map((m) => m.ts));
   const replies = new Set(shared.filter((m) => isReply(m) && threads.has(m.thread_ts!)).slice(-SAVED_REPLIES_PER_CONVERSATION));
   return shared.filter((m) => top.has(m) || replies.has(m));
+}
+
+/** What a conversation keeps in memory when it is cut (in order): what the file keeps, and the newest ephemeral messages. */
+export function cutInMemory(list: readonly StoredMessage[]): StoredMessage[] {
+  const kept = new Set(keptMessages(list));
+  const ephemeral = new Set(list.filter((m) => m.ephemeral).slice(-EPHEMERAL_IN_MEMORY_PER_CONVERSATION));
+  return list.filter((m) => kept.has(m) || ephemeral.has(m));
 }
 
 /** The IDs of the files the kept messages show: what a files directory beside the state file keeps. */

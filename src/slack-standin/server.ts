@@ -334,6 +334,11 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
     return this.files.file(fileId);
   }
 
+  /** How many uploads' bytes are held in memory (with a files directory, at most `FILES_IN_MEMORY` of them). */
+  get uploadsInMemory(): number {
+    return this.files.inMemory;
+  }
+
   /** The bot's DM conversation ID with a user. */
   dmChannelId(userId: string): string {
     return this.ws.dmChannelId(userId);

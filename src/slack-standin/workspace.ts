@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { blockKitProblems, formatProblem, SLACK_LIMITS } from '../blockkit/limits.js';
 import { ApiError, isObj, optStr } from './http.js';
 import { readAppManifest } from './manifest.js';
-import { keptFileIds, readSavedWorkspace, writeSavedWorkspace } from './saved-workspace.js';
+import { cutInMemory, keptFileIds, MESSAGES_IN_MEMORY_PER_CONVERSATION, readSavedWorkspace, writeSavedWorkspace } from './saved-workspace.js';
 import {
   defaultUsers,
   StandinDefaults,
@@ -221,7 +221,8 @@ export class Workspace {
     const msg: StoredMessage = { type: 'message', ts: this.nextTs(), user: this.botUserId, bot_id: this.botId, ...fields };
     const list = this.messages.get(msg.channel) ?? [];
     list.push(msg);
-    this.messages.set(msg.channel, list);
+    // With a state file (local mode, which runs for as long as the bot does), memory keeps what the file keeps and a little more.
+    this.messages.set(msg.channel, this.stateFile && list.length > MESSAGES_IN_MEMORY_PER_CONVERSATION ? cutInMemory(list) : list);
     const parent = msg.thread_ts && !msg.ephemeral ? list.find((m) => m.ts === msg.thread_ts) : undefined;
     if (parent) parent.reply_count = (parent.reply_count ?? 0) + 1;
     this.messageChanged(msg);
