@@ -2,6 +2,7 @@
  * Numbers as people read them in messages and charts (en-US: "1,234.5").
  * The formatters are built once per precision: `toLocaleString` builds one
  * on every call (about 0.2 ms), and a chart's footer or a card formats several.
+ * And plain text cut to a length, for quoting what someone typed.
  */
 const formatters = new Map<number | undefined, Intl.NumberFormat>();
 
@@ -16,4 +17,17 @@ export function localeNumber(n: number, maxDecimals?: number): string {
     formatters.set(maxDecimals, f);
   }
   return f.format(n);
+}
+
+/**
+ * `text` cut to at most `max` characters with an ellipsis, never inside a
+ * surrogate pair: half an emoji is a lone surrogate, which shows as � and is
+ * not valid UTF-8 for Slack.
+ */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - 1);
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return text.slice(0, end) + '…';
 }

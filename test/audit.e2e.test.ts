@@ -151,6 +151,8 @@ for (const variant of variants) {
       ['audit -5', 'not a number of entries'],
       ['', '/analytics audit [n]'],
       ['frobnicate', 'I don\'t know “frobnicate”'],
+      // Cut at 40 characters, never inside an emoji's surrogate pair.
+      [`a${'😀'.repeat(30)}`, `I don't know “a${'😀'.repeat(19)}…”`],
       ['audit ' + '9'.repeat(4000), 'not a number of entries'],
     ])('answers %j with usage', async (text, expected) => {
       const { json } = await audit(bizops, text);
@@ -175,6 +177,11 @@ describe('audit log view and parsing', () => {
     expect(parseAuditCount('101')).toEqual({ ok: true, count: 100, requested: 101 });
     expect(parseAuditCount('1.5').ok).toBe(false);
     expect(parseAuditCount('0').ok).toBe(false);
+  });
+
+  it('quotes a count that is not one cut to 40 characters, never inside an emoji', () => {
+    expect(parseAuditCount(`a${'😀'.repeat(30)}`)).toEqual({ ok: false, reason: `“a${'😀'.repeat(19)}…” is not a number of entries: give a whole number from 1 to 100.` });
+    expect(parseAuditCount('x'.repeat(40))).toEqual({ ok: false, reason: `“${'x'.repeat(40)}” is not a number of entries: give a whole number from 1 to 100.` });
   });
 
   it('says fewer than asked are all there are, without claiming a count nobody asked for', () => {

@@ -3,6 +3,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { escapeMrkdwn } from '../src/blockkit/mrkdwn.js';
+import { cutText } from '../src/format.js';
 
 /** A message body: fallback text for notifications plus Block Kit blocks. */
 export interface MessageBody {
@@ -22,7 +23,7 @@ export { escapeMrkdwn };
  * cutting before escaping lets `&`, `<`, `>` grow the text five-fold past Slack's limits.
  */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : text.slice(0, Math.max(0, max - 1)) + '…';
+  return cutText(text, max);
 }
 
 /** User text as mrkdwn of at most `max` characters: escaped first, then cut (never inside an entity). */

@@ -102,6 +102,8 @@ describe('integer parameters (weeks: 1 to 13, default 12)', () => {
     ['x6', 'expects a whole number from 1 to 13, got “x6”'],
     ['1.0', 'expects a whole number from 1 to 13, got “1.0”'],
     ['0x10', 'expects a whole number from 1 to 13, got “0x10”'],
+    // Cut at 40 characters, never inside an emoji's surrogate pair.
+    ['😀'.repeat(30), `expects a whole number from 1 to 13, got “${'😀'.repeat(19)}…”`],
   ])('%j is refused: %s', async (text, message) => {
     expect((await problems([weeks], { weeks: text })).problems).toEqual({ weeks: message });
   });

@@ -55,6 +55,12 @@ describe('cutting text to a length', () => {
     expect(truncate(text, SLACK_LIMITS.sectionText)).toHaveLength(SLACK_LIMITS.sectionText);
     expect(truncate(text, SLACK_LIMITS.sectionText).endsWith('…')).toBe(true);
   });
+
+  it('never cuts an emoji in half (a lone surrogate shows as �, and is not valid UTF-8 for Slack)', () => {
+    expect(truncate('a😀😀😀', 3)).toBe('a…');
+    expect(truncate('😀😀😀', 4)).toBe('😀…');
+    expect(truncate('😀😀😀', 5)).toBe('😀😀…');
+  });
 });
 
 describe('cutting mrkdwn without breaking it', () => {
