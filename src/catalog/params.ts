@@ -44,10 +44,11 @@ const quote = (v: string) => `“${cutText(v, 40)}”`;
  * quoted ("…", '…' or Slack's curly quotes). Tokens without `=` are returned apart.
  */
 export function parseParamText(text: string): { values: Record<string, string>; stray: string[]; conflicts: Record<string, string[]> } {
-  const values: Record<string, string> = {};
+  // Without a prototype: `__proto__=1` (or `constructor=1`) is a name like any other, told to be unknown, not dropped.
+  const values: Record<string, string> = Object.create(null) as Record<string, string>;
   const stray: string[] = [];
   // A name given twice with different values: which one was meant is not ours to guess.
-  const conflicts: Record<string, string[]> = {};
+  const conflicts: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   const re = /([^\s=]+)=(?:"([^"]*)"|“([^”]*)”|'([^']*)'|(\S*))|(\S+)/g;
   for (const m of text.matchAll(re)) {
     if (m[6] !== undefined) {
@@ -68,7 +69,7 @@ export function parseParamText(text: string): { values: Record<string, string>; 
 
 /** Checks every given and default value; resolves customers. */
 export async function resolveParams(query: SavedQuery, given: Record<string, string>, ctx: ResolveContext): Promise<ParamResolution> {
-  const problems: Record<string, string> = {};
+  const problems: Record<string, string> = Object.create(null) as Record<string, string>;
   const keep: Record<string, string> = {};
   const known = new Set(query.params.map((p) => p.name));
   for (const key of Object.keys(given)) {

@@ -62,6 +62,8 @@ describe('/query text: name=value pairs', () => {
     ['weeks=', { weeks: '' }, []],
     ['oops weeks=3 again', { weeks: '3' }, ['oops', 'again']],
     ['', {}, []],
+    // Names that are also properties of every object are names like any other.
+    ['weeks=3 __proto__=1 constructor=2', { weeks: '3', ['__proto__']: '1', constructor: '2' }, []],
   ])('%j → values %j, stray %j', (text, values, stray) => {
     expect(parseParamText(text)).toEqual({ values, stray, conflicts: {} });
   });
@@ -75,6 +77,12 @@ describe('/query text: name=value pairs', () => {
     const parsed = parseParamText(text);
     expect(parsed.conflicts).toEqual(conflicts);
     expect(parsed.values['weeks']).toBe(last);
+  });
+
+  it('"__proto__=1 __proto__=2" → conflicts {"__proto__":["1","2"]}, as any name given twice', () => {
+    const parsed = parseParamText('__proto__=1 __proto__=2');
+    expect(Object.entries(parsed.conflicts)).toEqual([['__proto__', ['1', '2']]]);
+    expect(Object.entries(parsed.values)).toEqual([['__proto__', '2']]);
   });
 });
 
@@ -279,6 +287,9 @@ describe('the whole set of values', () => {
   it('refuses a name the query does not take, saying which it takes', async () => {
     expect((await problems([weeks, hosting], { colour: 'red' })).problems).toEqual({ colour: '“colour” is not a parameter of weekly-active-instances (it takes weeks, hosting)' });
     expect((await problems([], { colour: 'red' })).problems).toEqual({ colour: '“colour” is not a parameter of weekly-active-instances (it takes no parameters)' });
+    // As typed (`/query weekly-active-instances __proto__=1`): refused like any other name, not dropped and run.
+    const typed = parseParamText('__proto__=1').values;
+    expect(Object.entries((await problems([weeks, hosting], typed)).problems)).toEqual([['__proto__', '“__proto__” is not a parameter of weekly-active-instances (it takes weeks, hosting)']]);
   });
 
   it('quotes at most 40 characters of an unknown name, and keys it by its first 40', async () => {
