@@ -115,6 +115,17 @@ describe('alerts and reruns', () => {
     expect(thread(hubspotAlert.ts).filter((m) => m.text.includes('asks')).length).toBe(1);
   });
 
+  it('refuses "Ask BizOps to rerun" for a source with no pipeline to rerun (a forged value): BizOps are not asked for what they cannot do', async () => {
+    const forged = await t.client.blockAction({
+      userId: regular, channelId: channel,
+      container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
+      actions: [{ action_id: ActionIds.rerunRequest, block_id: 'b', type: 'button', value: 'google_sheets' }],
+    });
+    expect(forged.status).toBe(200);
+    await t.standin.waitFor(() => t.standin.responses.some((r) => JSON.stringify(r.body).includes('Sales targets (Google Sheets) has no pipeline I can rerun')), { timeoutMs: 15_000 });
+    expect(t.standin.conversation(channel).filter((m) => m.text.includes('to rerun *Sales targets')).length).toBe(0);
+  });
+
   it('snoozes and acknowledges from the alert', async () => {
     await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: hubspotAlert.ts, actionId: ActionIds.freshnessSnooze, value: 'hubspot:4', timeoutMs: 15_000 });
     expect(render(t.standin.message(channel, hubspotAlert.ts))).toMatch(/snoozed until .* by <@U0REGULAR>|snoozed until/);

@@ -89,6 +89,7 @@ export type RerunRequestAnswer =
   | { kind: 'posted'; source: Source }
   | { kind: 'already_asked'; source: Source }
   | { kind: 'unknown_source' }
+  | { kind: 'not_rerunnable'; source: Source }
   | { kind: 'not_configured' };
 
 export interface RerunServiceOptions {
@@ -189,6 +190,8 @@ export class RerunService {
   async requestFromBizops(sourceId: string, userId: string): Promise<RerunRequestAnswer> {
     const source = this.opts.catalog.sources.find((s) => s.id === sourceId);
     if (!source) return { kind: 'unknown_source' };
+    // BizOps would be asked for a rerun nobody can start (the button is offered only where one can).
+    if (!source.rerun) return { kind: 'not_rerunnable', source };
     if (!this.opts.channel) return { kind: 'not_configured' };
     const at = this.now();
     const first = await this.opts.store.runTransaction(async (tx) => {
