@@ -91,7 +91,7 @@ export function rerunRequestAction(deps: FreshnessDeps) {
         answer.kind === 'posted' ? noteMessage(`:raising_hand: I asked BizOps to rerun ${escapeMrkdwn(answer.source.name)} in <#${deps.analyticsChannel}>.`)
         : answer.kind === 'already_asked' ? noteMessage(`You already asked BizOps to rerun ${escapeMrkdwn(answer.source.name)} in the last half hour.`)
         : answer.kind === 'unknown_source' ? unknownSourceMessage('', deps.freshness.catalog.sources)
-        : answer.kind === 'not_rerunnable' ? rerunAnswerMessage(answer, deps)
+        : answer.kind === 'not_rerunnable' || answer.kind === 'already_running' ? rerunAnswerMessage(answer, deps)
         : noteMessage('Rerun requests are not set up here: ANALYTICS_CHANNEL is not configured.');
       await respond(ephemeral(reply));
     } catch (err) {

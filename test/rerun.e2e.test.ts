@@ -126,6 +126,22 @@ describe('alerts and reruns', () => {
     expect(t.standin.conversation(channel).filter((m) => m.text.includes('to rerun *Sales targets')).length).toBe(0);
   });
 
+  it('answers "Ask BizOps to rerun" clicked while a rerun is running (a button from before it started) with that rerun, and does not ask BizOps', async () => {
+    await t.store.put('rerun_locks', 'salesforce', {
+      runKey: 'other', requestedBy: StandinDefaults.users.lookerAdmin, startedAt: new Date().toISOString(), link: null, expiresAt: Date.now() + 3_600_000,
+    });
+    const click = await t.client.blockAction({
+      userId: regular, channelId: channel,
+      container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
+      actions: [{ action_id: ActionIds.rerunRequest, block_id: 'b', type: 'button', value: 'salesforce' }],
+    });
+    expect(click.status).toBe(200);
+    const answer = await t.standin.waitFor(() => t.standin.responses.find((r) => JSON.stringify(r.body).includes('Salesforce is already rerunning')), { timeoutMs: 15_000 });
+    expect(JSON.stringify(answer.body)).toContain(`requested by <@${StandinDefaults.users.lookerAdmin}>`);
+    expect(t.standin.conversation(channel).filter((m) => m.text.includes('to rerun *Salesforce')).length).toBe(0);
+    await t.store.delete('rerun_locks', 'salesforce');
+  });
+
   it('snoozes and acknowledges from the alert', async () => {
     await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: hubspotAlert.ts, actionId: ActionIds.freshnessSnooze, value: 'hubspot:4', timeoutMs: 15_000 });
     expect(render(t.standin.message(channel, hubspotAlert.ts))).toMatch(/snoozed until .* by <@U0REGULAR>|snoozed until/);

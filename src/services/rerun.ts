@@ -90,6 +90,7 @@ export type RerunRequestAnswer =
   | { kind: 'already_asked'; source: Source }
   | { kind: 'unknown_source' }
   | { kind: 'not_rerunnable'; source: Source }
+  | { kind: 'already_running'; source: Source; rerun: ActiveRerun }
   | { kind: 'not_configured' };
 
 export interface RerunServiceOptions {
@@ -194,7 +195,10 @@ export class RerunService {
     if (!source.rerun) return { kind: 'not_rerunnable', source };
     if (!this.opts.channel) return { kind: 'not_configured' };
     const at = this.now();
-    const first = await this.opts.store.runTransaction(async (tx) => {
+    const asked = await this.opts.store.runTransaction(async (tx): Promise<boolean | ActiveRerun> => {
+      // A button from before a rerun started: that rerun is the answer, BizOps have nothing to do.
+      const lock = (await tx.get<LockDoc>(RERUN_LOCKS, source.id))?.data;
+      if (lock && lock.expiresAt > Date.now()) return { requestedBy: lock.requestedBy, startedAt: lock.startedAt, link: lock.link };
       const key = `${source.id}:${userId}`;
       const seen = (await tx.get(REQUESTS, key))?.data;
       if (seen && typeof seen['expiresAt'] === 'number' && seen['expiresAt'] > Date.now()) return false;
@@ -203,7 +207,8 @@ export class RerunService {
       await this.enqueueAll(tx, [noticeJob({ type: 'rerun.asked', sourceId: source.id, userId, at: at.toISOString() })]);
       return true;
     });
-    if (!first) return { kind: 'already_asked', source };
+    if (typeof asked === 'object') return { kind: 'already_running', source, rerun: asked };
+    if (!asked) return { kind: 'already_asked', source };
     this.opts.kick();
     return { kind: 'posted', source };
   }
