@@ -11,12 +11,14 @@ import { ActionIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import { AUDIT_EXPORT_MAX_COUNT, parseAuditCount, parseAuditExportCount, type AuditService } from '../src/services/audit.js';
+import type { Clicks } from '../src/services/clicks.js';
 import { rolesOf, type MembershipSource, type RoleGroups } from '../src/services/roles.js';
 import { failureMessage, truncate, type MessageBody } from '../views/common.js';
 import {
   analyticsUsageMessage,
   auditCsv,
   auditCsvComment,
+  auditExportAlreadyMessage,
   auditExportSentMessage,
   auditLogMessage,
   auditNotAllowedMessage,
@@ -25,6 +27,8 @@ import {
 
 export interface AnalyticsDeps extends RoleGroups {
   audit: AuditService;
+  /** A double click on Download as CSV sends one file. */
+  clicks: Clicks;
   /** Who is in BizOps and the Looker admins, asked on every use. */
   directory: MembershipSource;
   logger: Logger;
@@ -88,16 +92,30 @@ export function analyticsCommand(deps: AnalyticsDeps) {
   };
 }
 
-/** "Download as CSV" on the audit message: the same entries, every field, in a file (the roles checked again). */
+/** A second Download as CSV of the same audit message by the same person within this long sends nothing more. */
+const EXPORT_ONCE_MS = 60_000;
+
+/** "Download as CSV" on the audit message: the same entries, every field, in a file (the roles checked again); once per double click. */
 export function auditExportAction(deps: AnalyticsDeps) {
   return async ({ ack, action, body, respond, client }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const userId = body.user.id;
     const asked = /^\d{1,4}$/.test(String(action.value ?? '')) ? Number(action.value) : 0;
+    const container = body.container as { message_ts?: string } | undefined;
+    const once = `audit-csv:${userId}:${container?.message_ts ?? body.trigger_id}:${asked}`;
+    let claimed = false;
     let reply: MessageBody;
     try {
-      reply = (await refusal(deps, userId)) ?? (await exportAudit(deps, client, userId, Math.min(Math.max(asked, 1), AUDIT_EXPORT_MAX_COUNT)));
+      const refused = await refusal(deps, userId);
+      if (refused) reply = refused;
+      else if (!(await deps.clicks.first(once, EXPORT_ONCE_MS))) reply = auditExportAlreadyMessage();
+      else {
+        claimed = true;
+        reply = await exportAudit(deps, client, userId, Math.min(Math.max(asked, 1), AUDIT_EXPORT_MAX_COUNT));
+      }
     } catch (err) {
+      // Nothing was sent: clicking again must work.
+      if (claimed) await deps.clicks.forget(once).catch((e: unknown) => deps.logger.warn('could not forget a failed audit export click', { err: toCodedError(e) }));
       const coded = toCodedError(err);
       deps.logger.error('audit log export failed', { user: userId, code: coded.code, err: coded });
       reply = failureMessage('I could not export the audit log.');

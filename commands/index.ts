@@ -50,7 +50,7 @@ export function registerAll(app: Listeners, services: Services, context: Listene
     ...registerReruns(app, freshness),
     ...registerPipelineRequest(app, pipelineRequest),
     ...registerAnalytics(app, {
-      audit: services.audit, directory: context.directory, logger, ...groups,
+      audit: services.audit, clicks: services.clicks, directory: context.directory, logger, ...groups,
       sourceNames: new Map(services.freshness.catalog.sources.map((s) => [s.id, s.name])),
     }),
     ...registerHome(app, { home: services.home, logger, analyticsChannel: config.analyticsChannel, ...groups }),

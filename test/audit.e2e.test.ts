@@ -115,6 +115,11 @@ for (const variant of variants) {
       const click = await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: shown.ts, actionId: ActionIds.auditExport, timeoutMs: 20_000 });
       expect(JSON.stringify(click.replies)).toContain('is in your DM with me');
       await t.standin.waitFor(() => t.standin.conversation(dm).filter((m) => m.files?.length).length > files);
+      // Clicked again (a double click, or Slack delivering the click twice): one file, and the second click is told so.
+      const again = await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: shown.ts, actionId: ActionIds.auditExport, timeoutMs: 20_000 });
+      expect(JSON.stringify(again.replies)).toContain('already in your DM');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(t.standin.conversation(dm).filter((m) => m.files?.length).length).toBe(files + 1);
       // Someone outside the groups gets nothing, from a copied button either.
       const refused = await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: shown.ts, actionId: ActionIds.auditExport, timeoutMs: 20_000 });
       expect(JSON.stringify(refused.replies)).toContain('only for Looker admins and BizOps');

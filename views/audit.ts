@@ -327,6 +327,12 @@ export function auditExportSentMessage(count: number): MessageBody {
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
+/** A second Download as CSV of the same message, a moment after the first. */
+export function auditExportAlreadyMessage(): MessageBody {
+  const text = ':page_facing_up: The CSV of these entries is already in your DM with me (or on its way): I sent it a moment ago.';
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
 /** For someone who is neither a Looker admin nor in BizOps. */
 export function auditNotAllowedMessage(): MessageBody {
   const text = ':lock: Sorry, the audit log is only for Looker admins and BizOps. If you need something from it, ask in #analytics.';

@@ -469,6 +469,7 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   add('auditLogMessage', audit.auditLogMessage([], 20));
   add('auditCsvComment', audit.auditCsvComment(entries.length));
   for (const n of [0, 1, 30]) add('auditExportSentMessage', audit.auditExportSentMessage(n));
+  add('auditExportAlreadyMessage', audit.auditExportAlreadyMessage());
   add('auditNotAllowedMessage', audit.auditNotAllowedMessage());
   add('auditRoleUnknownMessage', audit.auditRoleUnknownMessage());
   add('analyticsUsageMessage', audit.analyticsUsageMessage(HOSTILE));
