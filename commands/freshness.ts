@@ -87,7 +87,9 @@ export function acknowledgeAction(deps: FreshnessDeps) {
     await ack();
     try {
       const res = await deps.freshness.alerts.acknowledge(valueOf(action.value), body.user.id);
-      const reply = res.ok ? noteMessage(':eyes: Acknowledged: no more reminders for this alert.') : res.reason === 'no_open_alert' ? NO_OPEN_ALERT : noteMessage('That alert is not one I know.');
+      const reply = res.ok
+        ? noteMessage(res.unchanged && res.doc.acknowledgedBy ? `:eyes: It was already acknowledged by <@${res.doc.acknowledgedBy}>: no more reminders for this alert.` : ':eyes: Acknowledged: no more reminders for this alert.')
+        : res.reason === 'no_open_alert' ? NO_OPEN_ALERT : noteMessage('That alert is not one I know.');
       await respond(ephemeral(reply));
     } catch (err) {
       const coded = toCodedError(err);

@@ -155,6 +155,18 @@ describe('alerts and reruns', () => {
     const github = alertOf('GitHub')!;
     await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: github.ts, actionId: ActionIds.freshnessAcknowledge, timeoutMs: 15_000 });
     expect(render(t.standin.message(channel, github.ts))).toContain('acknowledged by');
+    // Acknowledged again (Slack delivering the click twice, a click on a card not yet redrawn): nothing changes, nothing more is recorded.
+    const acks = async () => (await t.bot.services.audit.recent(100)).filter((e) => e.action === 'freshness.alert_acknowledged' && e.subject === 'github').length;
+    expect(await acks()).toBe(1);
+    const again = await t.client.blockAction({
+      userId: regular, channelId: channel,
+      container: { type: 'message', message_ts: github.ts, channel_id: channel, is_ephemeral: false },
+      actions: [{ action_id: ActionIds.freshnessAcknowledge, block_id: 'b', type: 'button', value: 'github' }],
+    });
+    expect(again.status).toBe(200);
+    await t.standin.waitFor(() => t.standin.responses.some((r) => JSON.stringify(r.body).includes(`already acknowledged by <@${bizops}>`)), { timeoutMs: 15_000 });
+    expect(await acks()).toBe(1);
+    expect(render(t.standin.message(channel, github.ts))).toMatch(new RegExp(`acknowledged by <?@${bizops}`));
   });
 
   it('reruns from the alert for BizOps: one message in the thread, edited through to the freshness check; the alert recovers and links to it', async () => {

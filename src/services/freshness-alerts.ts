@@ -62,7 +62,8 @@ export interface FreshnessAlertsOptions {
 }
 
 /** What a snooze or acknowledge click came to. */
-export type AlertActionResult = { ok: true; doc: AlertDoc } | { ok: false; reason: 'unknown_source' | 'no_open_alert' | 'bad_value' };
+/** `unchanged`: the alert was that way already (acknowledged twice): nothing was recorded. */
+export type AlertActionResult = { ok: true; doc: AlertDoc; unchanged?: true } | { ok: false; reason: 'unknown_source' | 'no_open_alert' | 'bad_value' };
 
 export class FreshnessAlerts {
   private readonly now: () => Date;
@@ -199,13 +200,15 @@ export class FreshnessAlerts {
       const current = (await tx.get<AlertDoc>(ALERTS, sourceId))?.data;
       if (!current || current.state !== 'open') return { ok: false, reason: 'no_open_alert' };
       const changes = update(current);
+      // Nothing to change (a second Acknowledge, the same click delivered twice): no audit entry, no redraw.
+      if (Object.keys(changes).length === 0) return { ok: true, doc: current, unchanged: true };
       const doc = { ...current, ...changes };
       tx.put(ALERTS, sourceId, doc);
       tx.audit({ actor: userId, action, subject: sourceId, after: changes });
       await this.notify(tx, [{ type: 'freshness.alert', sourceId, episode: doc.episode }], this.now().getTime());
       return { ok: true, doc };
     });
-    if (result.ok) this.opts.kick();
+    if (result.ok && !result.unchanged) this.opts.kick();
     return result;
   }
 
