@@ -428,6 +428,11 @@ describe('BigQuery Data Transfer adapter', () => {
     const name = freshConfig();
     fake.failNext('POST', /startManualRuns$/, 409);
     expect(await dts.start(dt(name), { force: false })).toMatchObject({ ok: false, reason: 'already_syncing', retryable: false });
+    // 409 is also ABORTED (google.rpc.Code: a concurrency conflict, retried at a higher level): no run in progress to speak of.
+    fake.failNext('POST', /startManualRuns$/, 409, { rpcStatus: 'ABORTED' });
+    const aborted = await dts.start(dt(name), { force: false });
+    expect(aborted).toMatchObject({ ok: false, reason: 'failed', retryable: true });
+    expect(aborted.ok ? '' : aborted.message).not.toMatch(/already in progress/);
     fake.failNext('POST', /startManualRuns$/, 429, { headers: { 'Retry-After': '1' } });
     expect((await dts.start(dt(name), { force: false })).ok).toBe(true);
     expect(await dts.start(dt('projects/p/locations/us/transferConfigs/missing'), { force: false })).toMatchObject({ ok: false, reason: 'not_found', retryable: false });

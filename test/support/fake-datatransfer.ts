@@ -16,8 +16,9 @@
  *   (the order is not documented, so clients must not rely on it);
  * - faults: any status for the next matching requests, optionally after the
  *   request took effect (a 5xx on startManualRuns whose run was created
- *   anyway), a dropped connection after the effect, and a 200 whose body is
- *   cut off midway (the answer lost after its status line).
+ *   anyway), a dropped connection after the effect, a 200 whose body is
+ *   cut off midway (the answer lost after its status line), and a 409 as
+ *   either of the codes Google maps to it (ALREADY_EXISTS, ABORTED).
  */
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -69,6 +70,8 @@ interface Fault {
   remaining: number;
   /** Do what the request asks first, then answer with the fault. */
   afterEffect: boolean;
+  /** The error's `status` (google.rpc.Code name) when the HTTP status maps to several: 409 is ALREADY_EXISTS or ABORTED. */
+  rpcStatus: string | undefined;
 }
 
 const STATUS: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ALREADY_EXISTS', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE' };
@@ -139,9 +142,12 @@ export class FakeDataTransfer {
    * The next `times` requests matching method and path answer `status` (or
    * drop the connection). `afterEffect`: the request is carried out first
    * (startManualRuns creates its run), as when a server fails after committing.
+   * `rpcStatus`: the error's google.rpc.Code name where one HTTP status stands
+   * for several (409: ALREADY_EXISTS by default, or ABORTED, a concurrency
+   * conflict to be retried).
    */
-  failNext(method: 'GET' | 'POST', path: RegExp, status: number | 'drop' | 'truncate', options: { headers?: Record<string, string>; times?: number; afterEffect?: boolean } = {}): void {
-    this.faults.push({ method, path, status, headers: options.headers ?? {}, remaining: options.times ?? 1, afterEffect: options.afterEffect ?? false });
+  failNext(method: 'GET' | 'POST', path: RegExp, status: number | 'drop' | 'truncate', options: { headers?: Record<string, string>; times?: number; afterEffect?: boolean; rpcStatus?: 'ALREADY_EXISTS' | 'ABORTED' } = {}): void {
+    this.faults.push({ method, path, status, headers: options.headers ?? {}, remaining: options.times ?? 1, afterEffect: options.afterEffect ?? false, rpcStatus: options.rpcStatus });
   }
 
   startRequests(): DataTransferRequest[] {
@@ -188,7 +194,7 @@ export class FakeDataTransfer {
       record.status = status;
       send(res, status, body, headers);
     };
-    const error = (code: number, message: string, headers: Record<string, string> = {}) => answer(code, { error: { code, message, status: STATUS[code] ?? 'UNKNOWN' } }, headers);
+    const error = (code: number, message: string, headers: Record<string, string> = {}, status = STATUS[code] ?? 'UNKNOWN') => answer(code, { error: { code, message, status } }, headers);
 
     if (req.headers.authorization !== `Bearer ${this.token}`) return error(401, 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
     if (!checked.operation) return error(404, `Method not found: ${method} ${url.pathname}`);
@@ -210,7 +216,7 @@ export class FakeDataTransfer {
         setTimeout(() => res.destroy(), 20);
         return;
       }
-      error(fault!.status, `fake ${fault!.status}`, fault!.headers);
+      error(fault!.status, `fake ${fault!.rpcStatus ?? fault!.status}`, fault!.headers, fault!.rpcStatus);
     };
     if (fault && !fault.afterEffect) return failWith();
 

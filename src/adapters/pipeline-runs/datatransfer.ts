@@ -9,7 +9,9 @@
  *   whatever form the config was named in. This POST is not idempotent: a 5xx
  *   or a lost answer is never retried blindly; the config's runs are listed
  *   instead, and a run requested since is taken as ours; so are they after a
- *   2xx whose body names no run of the config (cut off on the way).
+ *   2xx whose body names no run of the config (cut off on the way). A 409
+ *   is Google's ALREADY_EXISTS (read as a run already in progress) or ABORTED
+ *   (a concurrency conflict: nothing started, and asking again may work).
  * - status: `GET v1/{run name}`: PENDING/RUNNING/unspecified → running,
  *   SUCCEEDED → succeeded, FAILED (with `errorStatus`, whose message may be
  *   absent) / CANCELLED → failed.
@@ -119,6 +121,10 @@ export class DataTransferRuns implements PipelineRuns {
     if (res.status >= 500) return this.afterLostStart(target, requestedAt, `BigQuery Data Transfer answered ${res.status}`);
     if (res.status < 200 || res.status >= 300) {
       const said = serviceMessage(obj(res.body['error'])['message'], '');
+      // 409 is ALREADY_EXISTS or ABORTED; ABORTED is a concurrency conflict that created nothing and is retried at a higher level.
+      if (res.status === 409 && obj(res.body['error'])['status'] === 'ABORTED') {
+        return { ok: false, reason: 'failed', message: `BigQuery Data Transfer aborted the request (a concurrent change)${said ? `: ${said}` : ''}; no run was started.`, retryable: true };
+      }
       const reason = res.status === 404 ? 'not_found' : res.status === 409 ? 'already_syncing' : res.status === 429 ? 'rate_limited' : 'failed';
       const message =
         reason === 'not_found' ? `BigQuery Data Transfer does not know this transfer config${said ? `: ${said}` : ''}.`

@@ -75,6 +75,7 @@ const ops: OperationFact[] = [
       'run names carry a location even when the request named the config without one',
       'runs may be absent (proto3 leaves an empty list out)',
       'one of requestedRunTime or requestedTimeRange; a future time is refused',
+      '409 is ALREADY_EXISTS or ABORTED (google.rpc.Code ABORTED: "typically due to a concurrency issue", HTTP mapping 409; retried at a higher level)',
     ],
     source: 'resources.projects.[locations.]transferConfigs.methods.startManualRuns; schemas StartManualTransferRunsRequest/Response, TimeRange',
   },
