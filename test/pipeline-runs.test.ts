@@ -438,6 +438,20 @@ describe('BigQuery Data Transfer adapter', () => {
     expect(await dts.start(dt('projects/p/locations/us/transferConfigs/missing'), { force: false })).toMatchObject({ ok: false, reason: 'not_found', retryable: false });
   });
 
+  it('reads when to retry from a google.rpc.RetryInfo in the error\'s details when no Retry-After came', async () => {
+    const name = freshConfig();
+    // Longer than the adapter waits (2 s here): one POST, and the delay goes back to the job runner.
+    fake.failNext('POST', /startManualRuns$/, 429, { retryDelay: '60s' });
+    expect(await dts.start(dt(name), { force: false })).toMatchObject({ ok: false, reason: 'rate_limited', retryable: true, retryAfterMs: 60_000 });
+    expect(fake.startRequests().filter((r) => r.path.includes(name)).length).toBe(1);
+    fake.failNext('POST', /startManualRuns$/, 429, { retryDelay: '1.5s' });
+    const started = await dts.start(dt(name), { force: false });
+    if (!started.ok) throw new Error(started.message);
+    // While following too; a Duration may have a fraction of a second.
+    fake.failNext('GET', /\/runs\/[^/]+$/, 429, { retryDelay: '90.5s' });
+    await expect(dts.status(started.run)).rejects.toMatchObject({ reason: 'rate_limited', retryAfterMs: 90_500 });
+  });
+
   it('polling errors are PipelineErrors that say whether to retry', async () => {
     const name = freshConfig();
     const started = await dts.start(dt(name), { force: false });

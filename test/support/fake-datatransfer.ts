@@ -18,7 +18,8 @@
  *   request took effect (a 5xx on startManualRuns whose run was created
  *   anyway), a dropped connection after the effect, a 200 whose body is
  *   cut off midway (the answer lost after its status line), and a 409 as
- *   either of the codes Google maps to it (ALREADY_EXISTS, ABORTED).
+ *   either of the codes Google maps to it (ALREADY_EXISTS, ABORTED); an
+ *   error may carry a google.rpc.RetryInfo in its details.
  */
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -72,6 +73,8 @@ interface Fault {
   afterEffect: boolean;
   /** The error's `status` (google.rpc.Code name) when the HTTP status maps to several: 409 is ALREADY_EXISTS or ABORTED. */
   rpcStatus: string | undefined;
+  /** A google.rpc.RetryInfo in the error's details, its `retryDelay` a Duration in JSON (`"30s"`, `"1.5s"`). */
+  retryDelay: string | undefined;
 }
 
 const STATUS: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ALREADY_EXISTS', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE' };
@@ -144,10 +147,12 @@ export class FakeDataTransfer {
    * (startManualRuns creates its run), as when a server fails after committing.
    * `rpcStatus`: the error's google.rpc.Code name where one HTTP status stands
    * for several (409: ALREADY_EXISTS by default, or ABORTED, a concurrency
-   * conflict to be retried).
+   * conflict to be retried). `retryDelay`: the error's details carry a
+   * google.rpc.RetryInfo with this delay (Google's way to say when to retry a
+   * RESOURCE_EXHAUSTED, where a Retry-After header may well be absent).
    */
-  failNext(method: 'GET' | 'POST', path: RegExp, status: number | 'drop' | 'truncate', options: { headers?: Record<string, string>; times?: number; afterEffect?: boolean; rpcStatus?: 'ALREADY_EXISTS' | 'ABORTED' } = {}): void {
-    this.faults.push({ method, path, status, headers: options.headers ?? {}, remaining: options.times ?? 1, afterEffect: options.afterEffect ?? false, rpcStatus: options.rpcStatus });
+  failNext(method: 'GET' | 'POST', path: RegExp, status: number | 'drop' | 'truncate', options: { headers?: Record<string, string>; times?: number; afterEffect?: boolean; rpcStatus?: 'ALREADY_EXISTS' | 'ABORTED'; retryDelay?: string } = {}): void {
+    this.faults.push({ method, path, status, headers: options.headers ?? {}, remaining: options.times ?? 1, afterEffect: options.afterEffect ?? false, rpcStatus: options.rpcStatus, retryDelay: options.retryDelay });
   }
 
   startRequests(): DataTransferRequest[] {
@@ -194,7 +199,8 @@ export class FakeDataTransfer {
       record.status = status;
       send(res, status, body, headers);
     };
-    const error = (code: number, message: string, headers: Record<string, string> = {}, status = STATUS[code] ?? 'UNKNOWN') => answer(code, { error: { code, message, status } }, headers);
+    const error = (code: number, message: string, headers: Record<string, string> = {}, status = STATUS[code] ?? 'UNKNOWN', details?: unknown[]) =>
+      answer(code, { error: { code, message, status, ...(details ? { details } : {}) } }, headers);
 
     if (req.headers.authorization !== `Bearer ${this.token}`) return error(401, 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
     if (!checked.operation) return error(404, `Method not found: ${method} ${url.pathname}`);
@@ -216,7 +222,8 @@ export class FakeDataTransfer {
         setTimeout(() => res.destroy(), 20);
         return;
       }
-      error(fault!.status, `fake ${fault!.rpcStatus ?? fault!.status}`, fault!.headers, fault!.rpcStatus);
+      const retryInfo = fault!.retryDelay ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: fault!.retryDelay }] : undefined;
+      error(fault!.status, `fake ${fault!.rpcStatus ?? fault!.status}`, fault!.headers, fault!.rpcStatus, retryInfo);
     };
     if (fault && !fault.afterEffect) return failWith();
 

@@ -12,6 +12,7 @@
  *   2xx whose body names no run of the config (cut off on the way). A 409
  *   is Google's ALREADY_EXISTS (read as a run already in progress) or ABORTED
  *   (a concurrency conflict: nothing started, and asking again may work).
+ *   When to retry is Retry-After, or else the error's google.rpc.RetryInfo.
  * - status: `GET v1/{run name}`: PENDING/RUNNING/unspecified → running,
  *   SUCCEEDED → succeeded, FAILED (with `errorStatus`, whose message may be
  *   absent) / CANCELLED → failed.
@@ -44,6 +45,22 @@ export const RUN_TIME_SKEW_MS = 5_000;
 /** A run requested this long before `since` still counts as recent (clocks differ). */
 export const RECENT_RUN_SKEW_MS = 10_000;
 const MAX_LIST_PAGES = 20;
+
+/**
+ * When Google asks to retry, from a google.rpc.RetryInfo in the error's
+ * `details` (`retryDelay`, a Duration in JSON: `"30s"`, `"1.5s"`): Google's
+ * error model says it there, with or without a Retry-After header.
+ */
+function retryInfoDelayMs(body: Record<string, unknown>): number | undefined {
+  const details = obj(body['error'])['details'];
+  for (const d of Array.isArray(details) ? details : []) {
+    const detail = obj(d);
+    if (detail['@type'] !== 'type.googleapis.com/google.rpc.RetryInfo') continue;
+    const m = /^(\d+)(?:\.(\d{1,9}))?s$/.exec(String(detail['retryDelay'] ?? ''));
+    if (m) return Number(m[1]) * 1000 + Math.ceil(Number(`0.${m[2] ?? '0'}`) * 1000);
+  }
+  return undefined;
+}
 
 /** Application Default Credentials as headers, for production. */
 export async function googleAuthHeaders(): Promise<AuthHeaders> {
@@ -96,7 +113,8 @@ export class DataTransferRuns implements PipelineRuns {
         // Usually the metadata server's hiccup on Cloud Run: try again (a missing setup fails every attempt, and says so).
         throw new PipelineError('could not get Google credentials for the Data Transfer API', { reason: 'unavailable', cause: err });
       }
-      return requestJson(this.base + path, { method, headers, body, timeoutMs: this.opts.timeoutMs ?? 20_000, service: 'BigQuery Data Transfer' });
+      const res = await requestJson(this.base + path, { method, headers, body, timeoutMs: this.opts.timeoutMs ?? 20_000, service: 'BigQuery Data Transfer' });
+      return res.retryAfterMs === undefined ? { ...res, retryAfterMs: retryInfoDelayMs(res.body) } : res;
     }, this.opts.maxRetryWaitMs ?? 30_000, { retryServerErrors: idempotent });
   }
 

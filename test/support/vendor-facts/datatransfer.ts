@@ -68,7 +68,7 @@ const ops: OperationFact[] = [
       '200': 'StartManualTransferRunsResponse { runs?: TransferRun[] } (the runs created; names with project number and location)',
       '400': 'google.rpc.Status INVALID_ARGUMENT: neither or both of requestedRunTime / requestedTimeRange, or a time in the future',
       '401': 'UNAUTHENTICATED', '403': 'PERMISSION_DENIED', '404': 'NOT_FOUND: no such transfer config',
-      '409': 'ALREADY_EXISTS / ABORTED', '429': 'RESOURCE_EXHAUSTED (may carry Retry-After)', '5xx': 'INTERNAL / UNAVAILABLE: the run may or may not have been created',
+      '409': 'ALREADY_EXISTS / ABORTED', '429': 'RESOURCE_EXHAUSTED (may carry Retry-After, or a google.rpc.RetryInfo { retryDelay: Duration } in error.details)', '5xx': 'INTERNAL / UNAVAILABLE: the run may or may not have been created',
     },
     variations: [
       'run names use the project number where the request used the project ID',
@@ -113,6 +113,7 @@ export const dataTransferFacts: VendorFacts = {
     { what: 'googleapis/google-api-go-client bigquerydatatransfer/v1/bigquerydatatransfer-api.json @3f39686e011fe0ed96eab983ea68cb45281ac536', version: 'discovery revision 20240202', read: '2026-11-30' },
     { what: 'the same file @01e0070f0f9cf6fa9d24942edfd53d3f152e6c5a (cross-check)', version: 'discovery revision 20220319', read: '2026-11-30' },
     { what: 'Google API design guide, Errors (google.rpc.Status as JSON)', version: 'web page', read: '2026-11-30' },
+    { what: 'googleapis/googleapis google/rpc/code.proto (ABORTED, ALREADY_EXISTS: HTTP 409) and google/rpc/error_details.proto (RetryInfo.retry_delay)', version: 'as published', read: '2026-12-02' },
   ],
   commonQuery: {
     '$.xgafv': { type: { type: 'string', enum: ['1', '2'] } },
@@ -127,6 +128,6 @@ export const dataTransferFacts: VendorFacts = {
     uploadType: { type: { type: 'string' } },
     upload_protocol: { type: { type: 'string' } },
   },
-  errorShape: '{ "error": { "code": <HTTP status>, "message": string, "status": "INVALID_ARGUMENT" | "NOT_FOUND" | …, "details"?: [] } }',
+  errorShape: '{ "error": { "code": <HTTP status>, "message": string, "status": "INVALID_ARGUMENT" | "NOT_FOUND" | …, "details"?: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "30s" } | …] } }',
   operations: ops,
 };
