@@ -50,6 +50,7 @@ describe('Fivetran adapter', () => {
     expect(sync.body).toEqual({ force: false });
     expect(sync.authorization).toBe('Basic ' + Buffer.from('test-key:test-secret-value').toString('base64'));
     expect(sync.accept).toContain('application/json');
+    expect(fake.syncRequests().at(-1)!.contentType).toMatch(/^application\/json/);
     if (!started.ok) return;
     expect((await fivetran.status(started.run)).state).toBe('running');
     expect(await until(fivetran, started.run)).toEqual({ state: 'succeeded' });
@@ -330,6 +331,18 @@ describe('Fivetran adapter', () => {
     expect(res).toMatchObject({ ok: false, reason: 'failed' });
     expect(JSON.stringify(res)).not.toContain('wrong-secret');
     expect(fake.syncRequests().some((r) => /nope|paused/.test(r.path))).toBe(false);
+  });
+
+  it('the fake answers a POST /sync without Content-Type application/json with Fivetran\'s 415 and starts nothing, body or not', async () => {
+    const c = fake.addConnection('no_media_type');
+    const auth = { authorization: 'Basic ' + Buffer.from(`${fake.apiKey}:${fake.apiSecret}`).toString('base64'), accept: 'application/json;version=2' };
+    const post = (headers: Record<string, string>, body?: string) => fetch(`${fake.url}v1/connections/no_media_type/sync`, { method: 'POST', headers: { ...auth, ...headers }, ...(body !== undefined ? { body } : {}) });
+    expect((await post({})).status).toBe(415);
+    expect((await post({ 'content-type': 'text/plain' }, '{"force":false}')).status).toBe(415);
+    expect(c.syncs).toBe(0);
+    expect(fake.spec.take()).toEqual(expect.arrayContaining([expect.stringContaining('missing header Content-Type'), expect.stringContaining('header Content-Type: "text/plain"')]));
+    expect((await post({ 'content-type': 'application/json' })).status).toBe(200);
+    expect(c.syncs).toBe(1);
   });
 });
 

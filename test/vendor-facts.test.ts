@@ -69,6 +69,17 @@ describe('SpecChecker', () => {
     c.take();
   });
 
+  it('refuses a Fivetran POST without Content-Type application/json, body or not (its 415)', () => {
+    const c = checker(fivetranFacts);
+    const auth = { authorization: 'Basic a2V5OnNlY3JldA==' };
+    const sync = '/v1/connections/abc/sync';
+    expect(c.check(req('POST', sync, { headers: { ...auth, 'content-type': 'application/json' }, body: '{"force":false}' })).problems).toEqual([]);
+    expect(c.check(req('POST', sync, { headers: { ...auth, 'content-type': 'application/json; charset=utf-8' } })).problems).toEqual([]);
+    expect(c.check(req('POST', sync, { headers: auth })).problems).toEqual([expect.stringContaining('missing header Content-Type')]);
+    expect(c.check(req('POST', sync, { headers: { ...auth, 'content-type': 'text/plain' }, body: '{"force":false}' })).problems).toEqual(expect.arrayContaining([expect.stringContaining('header Content-Type')]));
+    c.take();
+  });
+
   it('takes int64 fields as decimal strings or numbers, as Google does', () => {
     const c = checker(bigQueryFacts);
     const h = { authorization: 'Bearer t', 'content-type': 'application/json' };

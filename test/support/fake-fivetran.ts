@@ -2,7 +2,8 @@
  * A loopback server following Fivetran's REST API v1 as the bot uses it
  * (facts: test/support/vendor-facts/fivetran.ts, from Fivetran's OpenAPI).
  * Every request is checked against those facts (method, path, body fields,
- * basic auth, Accept); a refused request fails the test (vendor-facts/setup.ts).
+ * basic auth, Accept, and a POST's Content-Type: without application/json it
+ * is Fivetran's 415, body or not); a refused request fails the test (vendor-facts/setup.ts).
  * Variations: `succeeded_at`/`failed_at` null or left out, setup_state
  * broken/incomplete, tasks and warnings absent, and POST /sync with force
  * false on a syncing (or paused) connection answers 200 and starts nothing,
@@ -65,6 +66,7 @@ export interface FivetranRequest {
   path: string;
   authorization: string | undefined;
   accept: string | undefined;
+  contentType: string | undefined;
   body: unknown;
   /** When it arrived (epoch ms). */
   at: number;
@@ -166,9 +168,12 @@ export class FakeFivetran {
     const method = req.method ?? 'GET';
     const checked = this.spec.check({ method, path, query: url.searchParams, headers: req.headers, body: raw });
     const body = checked.body;
-    this.requests.push({ method, path, authorization: req.headers.authorization, accept: req.headers.accept, body, at: Date.now() });
+    this.requests.push({ method, path, authorization: req.headers.authorization, accept: req.headers.accept, contentType: req.headers['content-type'], body, at: Date.now() });
     if (!checked.operation) return send(res, 404, { code: 'NotFound', message: 'Not found' });
     const refused = checked.problems.filter((p) => !/Authorization/.test(p));
+    // A POST whose Content-Type is missing or not JSON is Fivetran's 415, whatever its body.
+    const mediaType = refused.find((p) => /header Content-Type|body sent as/.test(p));
+    if (mediaType) return send(res, 415, { code: 'UnsupportedMediaType', message: mediaType });
     if (refused.length) return send(res, 400, { code: 'InvalidInput', message: refused[0] });
 
     const expected = 'Basic ' + Buffer.from(`${this.apiKey}:${this.apiSecret}`).toString('base64');

@@ -26,7 +26,9 @@
  *   connection will sync only if it isn't currently syncing" (the answer is
  *   200 either way); force=true stops a running sync and starts again.
  * - Documented errors: 401, 404, 405/406, 415 (body not described in the
- *   spec; Fivetran answers `{ code, message }`). 403 is on Fivetran's "API
+ *   spec; Fivetran answers `{ code, message }`). 415, says the API Response
+ *   Codes page: "The Content-Type header is missing or not application/json
+ *   on a POST or PATCH request" (a POST /sync without a body included). 403 is on Fivetran's "API
  *   Response Codes" page (any call): "The authenticated user does not have
  *   permission to perform this action" (401: the key-secret pair is missing,
  *   malformed or invalid). 409 and 429 are not
@@ -64,11 +66,14 @@ const ops: OperationFact[] = [
     method: 'POST',
     path: '/v1/connections/{connectionId}/sync',
     pathParams: { connectionId: CONNECTION_ID },
-    headers: accept,
+    headers: {
+      ...accept,
+      'Content-Type': { required: true, pattern: /^application\/json\s*(;.*)?$/i, description: '415 when missing or not application/json on a POST, with a body or without (API Response Codes page)' },
+    },
     body: { contentType: 'application/json', required: false, schema: { type: 'object', properties: { force: { type: 'boolean' } } } },
     auth: { scheme: 'Basic' },
     responses: { '200': '{ code: "Success", message: "Sync has been successfully triggered for connection with id \'…\'" }', '401': 'Unauthorized', '404': 'Not found', '406': 'Not acceptable', '415': 'Unsupported media type' },
-    variations: ['force=false on a syncing connection: 200, and no new sync starts'],
+    variations: ['force=false on a syncing connection: 200, and no new sync starts', '415 for a POST whose Content-Type is missing or not application/json'],
     source: 'paths./v1/connections/{connectionId}/sync.post (sync_connection); schema SyncConnectorRequest',
   },
 ];
