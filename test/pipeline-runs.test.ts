@@ -62,7 +62,11 @@ describe('Fivetran adapter', () => {
     if (!started.ok) throw new Error(started.message);
     const end = await until(fivetran, started.run);
     expect(end.state).toBe('failed');
-    expect(end.message).toContain('OAuth token expired');
+    // The task's label (its `message`) and what happened (its `details`).
+    expect(end.message).toBe('Reconnect: HubSpot OAuth token expired: reconnect the connection');
+    // `details` is optional: the label alone, then.
+    fake.connections.get('failing')!.tasks = [{ code: 'reconnect', message: 'Reconnect' }];
+    expect(await fivetran.status(started.run)).toEqual({ state: 'failed', message: 'Reconnect' });
   });
 
   it('shows a sync stuck in rescheduled with its time, and never calls it done', async () => {
@@ -310,7 +314,7 @@ describe('Fivetran adapter', () => {
       own.connections.get('echoing')!.outcome = 'fail';
       const failed = await until(runs, started.run);
       expect(failed.state).toBe('failed');
-      own.connections.get('echoing')!.tasks = [{ code: 'reconnect', message: `Reconnect: ${echo}` }];
+      own.connections.get('echoing')!.tasks = [{ code: 'reconnect', message: 'Reconnect', details: `Reconnect: ${echo}` }];
       const told = await runs.status(started.run);
       for (const said of [JSON.stringify(refused), polled.message, JSON.stringify(told)]) {
         expect(said).not.toContain(key);

@@ -5,7 +5,8 @@
  * basic auth, Accept, and a POST's Content-Type: without application/json it
  * is Fivetran's 415, body or not); a refused request fails the test (vendor-facts/setup.ts).
  * Variations: `succeeded_at`/`failed_at` null or left out, setup_state
- * broken/incomplete, tasks and warnings absent, and POST /sync with force
+ * broken/incomplete, tasks and warnings absent (and a task's `message` a
+ * label, with what happened in its `details`), and POST /sync with force
  * false on a syncing (or paused) connection answers 200 and starts nothing,
  * as the spec says.
  *
@@ -43,7 +44,8 @@ export interface FakeConnection {
   succeededAt: string | null;
   failedAt: string | null;
   rescheduledFor: string | null;
-  tasks: Array<{ code: string; message: string }>;
+  /** Fivetran's Alert: `message` is a label ("Reconnect"), `details` (optional) says more. */
+  tasks: Array<{ code: string; message: string; details?: string }>;
   /** What the next sync does. */
   outcome: 'succeed' | 'fail' | 'reschedule';
   /** How long a sync takes. */
@@ -230,7 +232,8 @@ export class FakeFivetran {
       } else if (c.outcome === 'fail') {
         c.failedAt = at;
         c.syncState = 'scheduled';
-        c.tasks = [{ code: 'reconnect', message: 'HubSpot OAuth token expired: reconnect the connection' }];
+        // As the spec has it: `message` a label ("Reconnect, Resync Table Warning"), `details` the context beyond it.
+        c.tasks = [{ code: 'reconnect', message: 'Reconnect', details: 'HubSpot OAuth token expired: reconnect the connection' }];
       } else {
         c.syncState = 'rescheduled';
         c.rescheduledFor = new Date(Date.now() + c.rescheduleMs).toISOString();

@@ -242,10 +242,18 @@ function startFailure(res: JsonResponse): StartResult | undefined {
   }
 }
 
-/** Why a sync failed, from the connection's tasks and warnings when Fivetran lists any. */
+/**
+ * Why a sync failed, from the connection's tasks and warnings when Fivetran
+ * lists any. An Alert's `message` is only a label ("Reconnect", "Resync Table
+ * Warning"); its optional `details` says what happened, so both are told.
+ */
 function failureText(status: Record<string, unknown>): string {
   const first = [...(Array.isArray(status['tasks']) ? status['tasks'] : []), ...(Array.isArray(status['warnings']) ? status['warnings'] : [])]
-    .map((t) => serviceMessage(obj(t)['message'], ''))
+    .map((t) => {
+      const label = serviceMessage(obj(t)['message'], '');
+      const details = serviceMessage(obj(t)['details'], '');
+      return label && details ? `${label}: ${details}` : label || details;
+    })
     .find(Boolean);
   return first ?? 'Fivetran reports the sync failed.';
 }

@@ -20,7 +20,9 @@
  * - status: required `setup_state` (incomplete | connected | broken),
  *   `sync_state` (scheduled | syncing | paused | rescheduled), `update_state`
  *   (on_schedule | delayed), `is_historical_sync`; optional `tasks` and
- *   `warnings` (Alert { code, message, details }) and `rescheduled_for`
+ *   `warnings` (Alert { code, message, details }: `message` "a human-readable
+ *   label … for example: Reconnect, Resync Table Warning", `details` "additional
+ *   context … beyond the message field") and `rescheduled_for`
  *   ("non-null only when sync_state is rescheduled").
  * - POST /sync `{ force?: boolean }` (default false): "If force is false, the
  *   connection will sync only if it isn't currently syncing" (the answer is
@@ -56,7 +58,7 @@ const ops: OperationFact[] = [
       'succeeded_at / failed_at absent or null (never synced / never failed)',
       'sync_state scheduled | syncing | paused | rescheduled (rescheduled_for only then)',
       'setup_state incomplete | connected | broken',
-      'tasks and warnings absent or empty',
+      'tasks and warnings absent or empty; an Alert\'s message is a label, its details (optional) the context',
       'paused true',
     ],
     source: 'paths./v1/connections/{connectionId}.get (connection_details)',
