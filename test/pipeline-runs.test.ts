@@ -480,6 +480,15 @@ describe('BigQuery Data Transfer adapter', () => {
     // Google's own refusal of our credentials ends the following; a proxy's page of any status is only no answer.
     fake.failNext('GET', /\/runs\/[^/]+$/, 403);
     await expect(dts.status(started.run)).rejects.toMatchObject({ reason: 'forbidden', retryable: false });
+    fake.failNext('GET', /\/runs\/[^/]+$/, 403, { page: true });
+    await expect(dts.status(started.run)).rejects.toMatchObject({ reason: 'unavailable', retryable: true });
+    // Listing runs (recentRun, which a start after a restart asks first) reads them the same way.
+    fake.failNext('GET', /\/runs$/, 403, { page: true });
+    await expect(dts.recentRun(dt(name), new Date())).rejects.toMatchObject({ reason: 'unavailable', retryable: true });
+    fake.failNext('GET', /\/runs$/, 404, { page: true });
+    await expect(dts.recentRun(dt(name), new Date())).rejects.toMatchObject({ reason: 'unavailable', retryable: true });
+    fake.failNext('GET', /\/runs$/, 403);
+    await expect(dts.recentRun(dt(name), new Date())).rejects.toMatchObject({ reason: 'forbidden', retryable: false });
   });
 
   it('recentRun: the run requested at or after `since`, across pages and whatever the order; null when none', async () => {

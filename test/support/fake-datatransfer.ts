@@ -19,7 +19,8 @@
  *   anyway), a dropped connection after the effect, a 200 whose body is
  *   cut off midway (the answer lost after its status line), and a 409 as
  *   either of the codes Google maps to it (ALREADY_EXISTS, ABORTED); an
- *   error may carry a google.rpc.RetryInfo in its details.
+ *   error may carry a google.rpc.RetryInfo in its details; or a proxy's HTML
+ *   page answers in Google's place (`page`).
  */
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -75,6 +76,8 @@ interface Fault {
   rpcStatus: string | undefined;
   /** A google.rpc.RetryInfo in the error's details, its `retryDelay` a Duration in JSON (`"30s"`, `"1.5s"`). */
   retryDelay: string | undefined;
+  /** An HTML page instead of Google's JSON error, as a proxy or load balancer in front of Google answers. */
+  page: boolean;
 }
 
 const STATUS: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ALREADY_EXISTS', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE' };
@@ -151,8 +154,8 @@ export class FakeDataTransfer {
    * google.rpc.RetryInfo with this delay (Google's way to say when to retry a
    * RESOURCE_EXHAUSTED, where a Retry-After header may well be absent).
    */
-  failNext(method: 'GET' | 'POST', path: RegExp, status: number | 'drop' | 'truncate', options: { headers?: Record<string, string>; times?: number; afterEffect?: boolean; rpcStatus?: 'ALREADY_EXISTS' | 'ABORTED'; retryDelay?: string } = {}): void {
-    this.faults.push({ method, path, status, headers: options.headers ?? {}, remaining: options.times ?? 1, afterEffect: options.afterEffect ?? false, rpcStatus: options.rpcStatus, retryDelay: options.retryDelay });
+  failNext(method: 'GET' | 'POST', path: RegExp, status: number | 'drop' | 'truncate', options: { headers?: Record<string, string>; times?: number; afterEffect?: boolean; rpcStatus?: 'ALREADY_EXISTS' | 'ABORTED'; retryDelay?: string; page?: boolean } = {}): void {
+    this.faults.push({ method, path, status, headers: options.headers ?? {}, remaining: options.times ?? 1, afterEffect: options.afterEffect ?? false, rpcStatus: options.rpcStatus, retryDelay: options.retryDelay, page: options.page ?? false });
   }
 
   startRequests(): DataTransferRequest[] {
@@ -220,6 +223,12 @@ export class FakeDataTransfer {
         res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': '4096' });
         res.write('{\n  "runs": [\n    {\n      "name": "projects/');
         setTimeout(() => res.destroy(), 20);
+        return;
+      }
+      if (fault!.page) {
+        record.status = fault!.status;
+        res.writeHead(fault!.status, { 'content-type': 'text/html', ...fault!.headers });
+        res.end(`<html><head><title>${fault!.status}</title></head><body><h1>${fault!.status}</h1><p>Request refused.</p></body></html>`);
         return;
       }
       const retryInfo = fault!.retryDelay ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: fault!.retryDelay }] : undefined;

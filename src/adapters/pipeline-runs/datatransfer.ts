@@ -206,7 +206,12 @@ export class DataTransferRuns implements PipelineRuns {
       const query = new URLSearchParams({ pageSize: '1000', ...(pageToken ? { pageToken } : {}) });
       const res = await this.call('GET', `v1/${config}/runs?${query.toString()}`, undefined, true);
       if (res.status !== 200) {
-        throw new PipelineError(`BigQuery Data Transfer answered ${res.status} listing runs: ${serviceMessage(obj(res.body['error'])['message'], 'no details')}`, { status: res.status, ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}) });
+        // As in status(): only Google's own error (its JSON) is a refusal; a proxy's page of any status is no answer.
+        throw new PipelineError(`BigQuery Data Transfer answered ${res.status} listing runs: ${serviceMessage(obj(res.body['error'])['message'], 'no details')}`, {
+          status: res.status,
+          reason: followFailureReason(res.status, typeof obj(res.body['error'])['status'] === 'string'),
+          ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}),
+        });
       }
       for (const r of Array.isArray(res.body['transferRuns']) ? res.body['transferRuns'] : []) {
         const run = obj(r);
