@@ -293,6 +293,20 @@ describe('Fivetran adapter', () => {
     expect(await fivetran.recentRun(target('behind-proxy'), new Date(Date.now() - 1000))).toMatchObject({ runId: 'behind-proxy' });
   });
 
+  it('reads a 404 page that is not Fivetran\'s (no `code`: a proxy\'s, or a wrong FIVETRAN_API_URL) as no answer, not as an unknown connection', async () => {
+    fake.addConnection('behind-proxy-404');
+    const posts = fake.syncRequests().length;
+    fake.failNext('GET', /behind-proxy-404$/, 404, { page: true });
+    const paged = await fivetran.start(target('behind-proxy-404'), { force: false });
+    expect(paged).toMatchObject({ ok: false, reason: 'failed', retryable: true });
+    expect(paged.ok ? '' : paged.message).not.toMatch(/does not know this connection/);
+    fake.failNext('GET', /behind-proxy-404$/, 404, { bare: 'text' });
+    expect(await fivetran.start(target('behind-proxy-404'), { force: false })).toMatchObject({ ok: false, reason: 'failed', retryable: true });
+    expect(fake.syncRequests().length).toBe(posts);
+    // Fivetran's own 404 ({ code: "NotFound_Connection", message }) is the connection unknown.
+    expect(await fivetran.start(target('no-such-connection'), { force: false })).toMatchObject({ ok: false, reason: 'not_found', retryable: false, message: expect.stringContaining('does not know this connection') });
+  });
+
   it('never passes on its own key or secret, whatever Fivetran echoes back', async () => {
     // A real key is 16 letters and digits: to a pattern it looks like any word.
     const key = 'Kq7WmXzLp4RtVbNc';

@@ -20,8 +20,9 @@
  * body or a plain-text one, or a 403 with its JSON error (an HTML page of
  * either, or a bare 403, is a proxy's, asked again), is the key refused: start() fails, and status() and
  * recentRun() throw `forbidden` (not retryable) so a followed run ends at once.
- * A 200 without the connection's
- * `data.status` is not Fivetran's answer (a proxy's or portal's page): start()
+ * A 404 is an unknown connection only with Fivetran's JSON error (its
+ * `code`); a page without it starts nothing and is asked again. A 200
+ * without the connection's `data.status` is not Fivetran's answer (a proxy's or portal's page): start()
  * posts nothing, and status() and recentRun() throw rather than read it as
  * "running" or "no run".
  * Facts: test/support/vendor-facts/fivetran.ts.
@@ -227,6 +228,10 @@ function startFailure(res: JsonResponse): StartResult | undefined {
   const said = serviceMessage(res.body['message'], '');
   switch (res.status) {
     case 404:
+      // Fivetran's own 404 names what it did not find (`code`, e.g. NotFound_Connection); a page without it is a proxy's or a wrong address's.
+      if (res.page || typeof res.body['code'] !== 'string') {
+        return { ok: false, reason: 'failed', message: "Fivetran's address answered 404, but not with Fivetran's own error (a proxy's, or a wrong FIVETRAN_API_URL?); nothing was started.", retryable: true };
+      }
       return { ok: false, reason: 'not_found', message: `Fivetran does not know this connection${said ? `: ${said}` : ''}.`, retryable: false };
     case 409:
       return { ok: false, reason: 'already_syncing', message: `Fivetran says a sync is already running${said ? `: ${said}` : ''}.`, retryable: false };
