@@ -293,6 +293,20 @@ describe('Fivetran adapter', () => {
     expect(await fivetran.recentRun(target('behind-proxy'), new Date(Date.now() - 1000))).toMatchObject({ runId: 'behind-proxy' });
   });
 
+  it('reads a 200 page to POST /sync (not Fivetran\'s { code, message }) as an answer lost: maybe started, found or not by recentRun', async () => {
+    const c = fake.addConnection('sync-behind-proxy', { syncMs: 60_000 });
+    const since = new Date(Date.now() - 1000);
+    fake.failNext('POST', /sync-behind-proxy\/sync$/, 200, { page: true });
+    expect(await fivetran.start(target('sync-behind-proxy'), { force: false })).toMatchObject({ ok: false, retryable: true, maybeStarted: true });
+    expect(c.syncs).toBe(0);
+    expect(await fivetran.recentRun(target('sync-behind-proxy'), since)).toBeNull();
+    // The proxy passed it on and paged the answer: the sync runs, and recentRun finds it.
+    fake.failNext('POST', /sync-behind-proxy\/sync$/, 200, { page: true, afterEffect: true });
+    expect(await fivetran.start(target('sync-behind-proxy'), { force: false })).toMatchObject({ ok: false, maybeStarted: true });
+    expect(c.syncs).toBe(1);
+    expect(await fivetran.recentRun(target('sync-behind-proxy'), since)).toMatchObject({ runId: 'sync-behind-proxy' });
+  });
+
   it('reads a 404 page that is not Fivetran\'s (no `code`: a proxy\'s, or a wrong FIVETRAN_API_URL) as no answer, not as an unknown connection', async () => {
     fake.addConnection('behind-proxy-404');
     const posts = fake.syncRequests().length;

@@ -21,7 +21,9 @@
  * either, or a bare 403, is a proxy's, asked again), is the key refused: start() fails, and status() and
  * recentRun() throw `forbidden` (not retryable) so a followed run ends at once.
  * A 404 is an unknown connection only with Fivetran's JSON error (its
- * `code`); a page without it starts nothing and is asked again. A 200
+ * `code`); a page without it starts nothing and is asked again. A 2xx to
+ * POST /sync without Fivetran's `{ code, message }` is answered `maybeStarted`
+ * (a proxy may have passed the POST on). A 200
  * without the connection's `data.status` is not Fivetran's answer (a proxy's or portal's page): start()
  * posts nothing, and status() and recentRun() throw rather than read it as
  * "running" or "no run".
@@ -101,6 +103,10 @@ export class FivetranRuns implements PipelineRuns {
     const failed = startFailure(res);
     // A 5xx to POST /sync may come after the sync started: the caller looks (recentRun) before starting again.
     if (failed) return res.status >= 500 && !failed.ok ? { ...failed, maybeStarted: true } : failed;
+    // Fivetran's 2xx is `{ code, message }`; a page in its place (a proxy's) may or may not have passed the POST on.
+    if (res.page || typeof res.body['code'] !== 'string') {
+      return { ok: false, reason: 'failed', message: `Fivetran's address answered the sync request ${res.status}, but not with Fivetran's answer (a proxy's page?); whether the sync started is not known yet.`, retryable: true, maybeStarted: true };
+    }
     return {
       ok: true,
       run: {
