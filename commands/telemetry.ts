@@ -50,15 +50,22 @@ export const LOOKING_UP_NOTE_AFTER_MS = 1_500;
 /**
  * How long, from its start, the answer waits for the note's post to be answered. A post that
  * stalls (Bolt's respond() has no timeout; our fetch gives up only after 10 s) must not hold the
- * card back: the answer then goes anyway, replacing the note if Slack showed it.
+ * card back: the answer then goes anyway, replacing the note if Slack showed it, and goes once
+ * more when the note's post is answered (see {@link lookingUpNote}).
  */
 export const LOOKING_UP_NOTE_WAIT_MS = 2_000;
 
 /** `posted`, or `ms` from now, whichever comes first. */
-function settledWithin(posted: Promise<void>, ms: number): Promise<void> {
+function settledWithin(posted: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  return Promise.race([posted, late]).finally(() => clearTimeout(timer));
+  return Promise.race([posted.then(() => undefined), late]).finally(() => clearTimeout(timer));
+}
+
+/** Slack answered the post with a 4xx (a used or expired URL, a payload it will not take): it showed nothing. */
+function refusedBySlack(err: unknown): boolean {
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 type Respond = SlackCommandMiddlewareArgs['respond'];
@@ -67,15 +74,29 @@ type Respond = SlackCommandMiddlewareArgs['respond'];
  * A short "Looking up" note through `respond` once `afterMs` has passed (a slow warehouse must not leave the
  * person looking at nothing); `done()` calls it off, and says whether it was begun: the answer then replaces it.
  * The note, once begun, is in place before `done()` returns (never an answer next to a stale note), unless its
- * post stalls: then the answer goes after LOOKING_UP_NOTE_WAIT_MS all the same.
+ * post stalls: then the answer goes after LOOKING_UP_NOTE_WAIT_MS all the same, and the two posts are in flight
+ * together. Slack does not promise to apply a response_url's posts in the order they were sent, and a
+ * replace_original that comes before the note does not replace it: the note could land after the answer and be
+ * what the person sees. So `lastWord(send)`, once the answer has gone, waits for the note's post to settle (our
+ * fetch gives up on it after 10 s) and, unless Slack refused the note, sends the answer again, replacing the
+ * note wherever it landed. A note whose post was answered before the answer went needs none of this.
  */
 function lookingUpNote(respond: Respond, note: Parameters<Respond>[0] & object, afterMs: number, logger: Logger, user: string) {
+  /** Settles when Slack has answered the note's post (or our fetch gave up): whether Slack may show the note. */
+  let posted: Promise<boolean> | undefined;
+  let answered = false;
   let shown: Promise<void> | undefined;
+  /** The answer went while the note's post was still in flight. */
+  let overtaken = false;
   const timer = setTimeout(() => {
-    const posted = respond(note).then(
-      () => undefined,
-      // Slack may have shown it all the same: the answer replaces it either way.
-      (err: unknown) => logger.warn('could not post the /telemetry looking-up note', { user, err: toCodedError(err) }),
+    posted = respond(note).then(
+      () => (answered = true),
+      (err: unknown) => {
+        answered = true;
+        logger.warn('could not post the /telemetry looking-up note', { user, err: toCodedError(err) });
+        // No answer from Slack (a timeout, a reset) is not a refusal: Slack may have shown it all the same.
+        return !refusedBySlack(err);
+      },
     );
     shown = settledWithin(posted, LOOKING_UP_NOTE_WAIT_MS);
   }, afterMs);
@@ -84,7 +105,17 @@ function lookingUpNote(respond: Respond, note: Parameters<Respond>[0] & object, 
       clearTimeout(timer);
       const noted = shown !== undefined;
       await shown;
+      overtaken = noted && !answered;
       return noted;
+    },
+    /** After the answer was sent (by `send`): sends it again once the note's post settles, if the answer went before that. */
+    async lastWord(send: () => Promise<unknown>): Promise<void> {
+      if (!overtaken || !posted || !(await posted)) return;
+      logger.info('the /telemetry looking-up note was answered after the answer went; sending the answer again', { user });
+      await send().then(
+        () => undefined,
+        (err: unknown) => logger.warn('could not send the /telemetry answer again after a late looking-up note', { user, err: toCodedError(err) }),
+      );
     },
   };
 }
@@ -112,16 +143,17 @@ export function telemetryCommand({ telemetry, logger, lookerUrl = null, lookingU
     // For a command, replace_original replaces this response_url's previous reply: the note.
     const ephemeral = { response_type: 'ephemeral' as const, ...(noted ? { replace_original: true } : {}) };
     await foregroundIdle();
+    let last = { ...ephemeral, ...reply };
     try {
-      await respond({ ...ephemeral, ...reply });
+      await respond(last);
     } catch (err) {
       // Slack refused the answer itself (a card it will not take): the person still hears something.
       const coded = toCodedError(err);
       logger.error('Slack refused the /telemetry answer', { user: command.user_id, code: coded.code, err: coded });
-      await respond({ ...ephemeral, ...failureMessage('Slack would not show the answer I made for that.', 'Please tell the data team in #analytics.') }).catch((e: unknown) =>
-        logger.warn('could not answer /telemetry', { err: toCodedError(e) }),
-      );
+      last = { ...ephemeral, ...failureMessage('Slack would not show the answer I made for that.', 'Please tell the data team in #analytics.') };
+      await respond(last).catch((e: unknown) => logger.warn('could not answer /telemetry', { err: toCodedError(e) }));
     }
+    await note.lastWord(() => respond(last));
   };
 }
 
@@ -147,17 +179,21 @@ export function telemetryPickAction({ telemetry, logger, lookerUrl = null, looki
   return async ({ ack, action, body, respond }: PickAction): Promise<void> => {
     await ack();
     const note = lookingUpNote(respond, { response_type: 'ephemeral', replace_original: true, ...telemetryLookingUpMessage(chosenLabel(action)) }, lookingUpNoteAfterMs, logger, body.user.id);
+    let last: Parameters<Respond>[0] & object;
     try {
       await foregroundIdle();
       const card = await telemetry.cardFor(chosenCustomerId(action), { userId: body.user.id });
       const reply = card ? telemetryCardMessage(card, { shareable: true, lookerUrl }) : failureMessage('That customer is no longer in the warehouse.', 'Run the command again.');
       await note.done();
-      await respond({ response_type: 'ephemeral', replace_original: true, ...reply });
+      last = { response_type: 'ephemeral', replace_original: true, ...reply };
+      await respond(last);
     } catch (err) {
       // Below the picker, which stays to pick again; in place of the note, which took the picker's place.
       const noted = await note.done();
-      await respond({ response_type: 'ephemeral', replace_original: noted, ...reportFailure(logger, err, { user: body.user.id }) });
+      last = { response_type: 'ephemeral', replace_original: noted, ...reportFailure(logger, err, { user: body.user.id }) };
+      await respond(last);
     }
+    await note.lastWord(() => respond(last));
   };
 }
 

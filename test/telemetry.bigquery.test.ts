@@ -225,7 +225,72 @@ describe('/telemetry while BigQuery is slow', () => {
     expect(answered.map((b) => b.replace_original)).toEqual([true, true]);
   }, 30_000);
 
-  // Last: the note it holds back is shown late, after the card.
+  /** Holds the next response_url post (the note) until the answer after it has been applied, then lets it land. */
+  function noteLandingLast(bot: TestBot, answerApplied: () => boolean) {
+    const hold = bot.standin.holdNext('response_url');
+    const from = bot.standin.responses.length;
+    const released = (async () => {
+      await hold.arrived;
+      try {
+        // Slack answers the note 3 s after it came, and only once the answer, sent meanwhile, is in place.
+        await Promise.all([bot.standin.waitFor(() => answerApplied(), { timeoutMs: 10_000 }), new Promise((resolve) => setTimeout(resolve, 3_000))]);
+      } finally {
+        hold.release();
+      }
+    })();
+    // Awaited by the test; a test that fails before that must not leave it rejected unheard.
+    released.catch(() => undefined);
+    const noteApplied = () => {
+      const note = bot.standin.responses[from];
+      return note !== undefined && (note.messageTs !== undefined || note.error !== undefined);
+    };
+    return { released, noteApplied, from, hold };
+  }
+
+  it('keeps the card as the last word when Slack shows the note only after the card', async () => {
+    const before = s.standin.conversation(channel, { visibleTo: user }).length;
+    const visible = () => s.standin.conversation(channel, { visibleTo: user }).slice(before);
+    // The card is ready 1 s after the note is sent; the note is held past LOOKING_UP_NOTE_WAIT_MS, so the card goes first.
+    fake.slowNextJobs(1, NOTE_AFTER_MS + 1_000);
+    const late = noteLandingLast(s, () => visible().some((m) => (m.text ?? '').includes('Telemetry: Acme Corp')));
+    try {
+      const { ack } = await s.standin.runCommand(s.client, { command: '/telemetry', text: 'acme', userId: user, channelId: channel, timeoutMs: 300 });
+      expect(ack.status).toBe(200);
+      await late.released;
+      // Once the note has landed, what the person sees last is the card, and no "Looking up" note is left.
+      await s.standin.waitFor(() => late.noteApplied() && (visible().at(-1)?.text ?? '').includes('Telemetry: Acme Corp') && !visible().some((m) => (m.text ?? '').includes('Looking up')), { timeoutMs: 15_000 });
+    } finally {
+      fake.reset();
+      late.hold.release();
+    }
+    const posted = s.standin.responses.slice(late.from).map((r) => JSON.stringify(r.body));
+    expect(posted[0]).toContain('Looking up “acme”');
+    expect(posted.slice(1).every((b) => b.includes('Telemetry: Acme Corp'))).toBe(true);
+    // Within Slack's five uses of a response_url: the note, the card, the card again.
+    expect(posted.length).toBeLessThanOrEqual(3);
+  }, 30_000);
+
+  it('keeps the card in place of the picker when Slack shows the pick\'s note only after the card', async () => {
+    const { posted, ts } = await lookup(s, 'stark', (b) => b.some((x) => x.includes('Several customers match')));
+    const picker = JSON.parse(JSON.stringify(posted.at(-1)!.body)) as { blocks: Array<{ elements?: Array<{ action_id: string; text?: { text: string } }> }> };
+    const button = picker.blocks.flatMap((b) => b.elements ?? []).find((e) => e.action_id.startsWith(ActionIds.telemetryPickCustomer))!;
+    const shownCard = () => /Stark[^\n]*: \d+ instances?/.test(JSON.stringify(s.standin.message(channel, ts!)?.blocks ?? []));
+    fake.slowNextJobs(1, NOTE_AFTER_MS + 1_000);
+    const late = noteLandingLast(s, shownCard);
+    try {
+      const { ack } = await s.standin.clickAction(s.client, { userId: user, channelId: channel, ts: ts!, actionId: button.action_id, timeoutMs: 300 });
+      expect(ack.status).toBe(200);
+      await late.released;
+      // The note took the card's place when it landed; the card must take it back.
+      await s.standin.waitFor(() => late.noteApplied() && shownCard(), { timeoutMs: 15_000 });
+    } finally {
+      fake.reset();
+      late.hold.release();
+    }
+    expect(s.standin.responses.length - late.from).toBeLessThanOrEqual(3);
+  }, 30_000);
+
+  // Last: the note it holds back lands when it ends, after the card (which the bot then sends again).
   it('sends the card when the note\'s post stalls, without waiting for Slack to answer the note', async () => {
     const hold = s.standin.holdNext('response_url');
     fake.slowNextJobs(1, SLOW_MS);
