@@ -10,7 +10,7 @@ import { ActionIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import type { FreshnessServices } from '../src/services/freshness-services.js';
-import { failureMessage, type MessageBody } from '../views/common.js';
+import { failureMessage, slackDate, type MessageBody } from '../views/common.js';
 import {
   noteMessage,
   pipelineStatusMessage,
@@ -71,7 +71,11 @@ export function snoozeAction(deps: FreshnessDeps) {
     const [sourceId = '', hoursText = ''] = valueOf(action.selected_option?.value).split(':');
     try {
       const res = await deps.freshness.alerts.snooze(sourceId, /^\d{1,2}$/.test(hoursText) ? Number(hoursText) : NaN, body.user.id);
-      const reply = res.ok ? noteMessage(`:zzz: Reminders snoozed for ${hoursText} h.`) : res.reason === 'no_open_alert' ? NO_OPEN_ALERT : noteMessage('That is not a snooze I know.');
+      const reply = res.ok
+        ? noteMessage(res.unchanged && res.doc.snoozedUntil && res.doc.snoozedBy
+          ? `:zzz: Reminders are already snoozed until ${slackDate(new Date(res.doc.snoozedUntil), '{time}')} by <@${res.doc.snoozedBy}>.`
+          : `:zzz: Reminders snoozed for ${hoursText} h.`)
+        : res.reason === 'no_open_alert' ? NO_OPEN_ALERT : noteMessage('That is not a snooze I know.');
       await respond(ephemeral(reply));
     } catch (err) {
       const coded = toCodedError(err);

@@ -198,6 +198,29 @@ describe('alerts', () => {
     expect(replies(alertOf('GitHub')!.ts).length).toBe(1);
   });
 
+  it('takes a snooze repeated (the same click twice, a double click) as the one snooze, and a later one as a new snooze', async () => {
+    const snoozes = async () => (await rt.services.audit.recent(200)).filter((e) => e.action === 'freshness.alert_snoozed' && e.subject === 'hubspot').length;
+    const before = await snoozes();
+    const first = await s.alerts.snooze('hubspot', 1, StandinDefaults.users.regular);
+    expect(first).toMatchObject({ ok: true, doc: { snoozedUntil: clock + HOUR, snoozedBy: StandinDefaults.users.regular } });
+    expect(first.ok && first.unchanged).toBeFalsy();
+    const edits = standin.callsTo('chat.update').length;
+    clock += 2_000; // a moment later, by the same person or someone else: the same decision
+    for (const user of [StandinDefaults.users.regular, StandinDefaults.users.bizops]) {
+      const again = await s.alerts.snooze('hubspot', 1, user);
+      expect(again).toMatchObject({ ok: true, unchanged: true, doc: { snoozedUntil: clock - 2_000 + HOUR, snoozedBy: StandinDefaults.users.regular } });
+    }
+    expect(await snoozes()).toBe(before + 1);
+    expect(standin.callsTo('chat.update').length).toBe(edits);
+    // Half an hour on, snoozing again is a decision of its own: the snooze is pushed back, and recorded.
+    clock += 30 * 60_000;
+    expect(await s.alerts.snooze('hubspot', 1, StandinDefaults.users.bizops)).toMatchObject({ ok: true, doc: { snoozedUntil: clock + HOUR, snoozedBy: StandinDefaults.users.bizops } });
+    // So is a different length at once.
+    expect(await s.alerts.snooze('hubspot', 4, StandinDefaults.users.regular)).toMatchObject({ ok: true, doc: { snoozedUntil: clock + 4 * HOUR, snoozedBy: StandinDefaults.users.regular } });
+    expect(await snoozes()).toBe(before + 3);
+    expect(JSON.stringify(alertOf('HubSpot')!.blocks)).toContain(`snoozed until <!date^${Math.floor((clock + 4 * HOUR) / 1000)}^`);
+  });
+
   it('refuses bad snoozes and actions on sources without an open alert', async () => {
     expect(await s.alerts.snooze('hubspot', 5, 'U0REGULAR')).toEqual({ ok: false, reason: 'bad_value' });
     expect(await s.alerts.snooze('nope', 4, 'U0REGULAR')).toEqual({ ok: false, reason: 'unknown_source' });

@@ -145,6 +145,22 @@ describe('alerts and reruns', () => {
   it('snoozes and acknowledges from the alert', async () => {
     await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: hubspotAlert.ts, actionId: ActionIds.freshnessSnooze, value: 'hubspot:4', timeoutMs: 15_000 });
     expect(render(t.standin.message(channel, hubspotAlert.ts))).toMatch(/snoozed until .* by <@U0REGULAR>|snoozed until/);
+    // Snoozed again (Slack delivering the click twice, a double click before the card is redrawn; whoever clicks): nothing changes, nothing more is recorded.
+    const snoozes = async () => (await t.bot.services.audit.recent(100)).filter((e) => e.action === 'freshness.alert_snoozed' && e.subject === 'hubspot');
+    expect((await snoozes()).length).toBe(1);
+    const until = (await t.bot.services.freshness.alerts.get('hubspot'))?.snoozedUntil;
+    for (const userId of [regular, bizops]) {
+      const again = await t.client.blockAction({
+        userId, channelId: channel,
+        container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
+        actions: [{ action_id: ActionIds.freshnessSnooze, block_id: 'b', type: 'overflow', selected_option: { text: { type: 'plain_text', text: 'Snooze reminders 4 h' }, value: 'hubspot:4' } }],
+      });
+      expect(again.status).toBe(200);
+    }
+    await t.standin.waitFor(() => t.standin.responses.filter((r) => JSON.stringify(r.body).includes(`already snoozed until <!date^${Math.floor(until! / 1000)}^`)).length === 2 ? true : undefined, { timeoutMs: 15_000 });
+    expect(t.standin.responses.filter((r) => JSON.stringify(r.body).includes(`by <@${regular}>`) && JSON.stringify(r.body).includes('already snoozed')).length).toBe(2);
+    expect((await snoozes()).length).toBe(1);
+    expect((await t.bot.services.freshness.alerts.get('hubspot'))?.snoozedUntil).toBe(until);
     const forged = await t.client.blockAction({
       userId: regular, channelId: channel,
       container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },

@@ -20,6 +20,12 @@ import type { SourceFreshness } from './freshness.js';
 
 export const ALERTS = 'freshness_alerts';
 export const SNOOZE_HOURS = [1, 4, 24] as const;
+/**
+ * A snooze ending this close to the one in force is that snooze again (the
+ * click delivered twice, a double click before the card is redrawn): the
+ * card shows the end to the minute, so nobody could tell the two apart.
+ */
+export const SNOOZE_REPEAT_MS = 60_000;
 
 /** One source's alert, as stored. Times are epoch ms unless named …Iso. */
 export interface AlertDoc extends StoreDoc {
@@ -61,8 +67,10 @@ export interface FreshnessAlertsOptions {
   now?: () => Date;
 }
 
-/** What a snooze or acknowledge click came to. */
-/** `unchanged`: the alert was that way already (acknowledged twice): nothing was recorded. */
+/**
+ * What a snooze or acknowledge click came to. `unchanged`: the alert was that
+ * way already (acknowledged twice, the same snooze again): nothing was recorded.
+ */
 export type AlertActionResult = { ok: true; doc: AlertDoc; unchanged?: true } | { ok: false; reason: 'unknown_source' | 'no_open_alert' | 'bad_value' };
 
 export class FreshnessAlerts {
@@ -171,11 +179,19 @@ export class FreshnessAlerts {
     else if (current?.previous?.episode === episode) tx.put(ALERTS, sourceId, { ...current, previous: { ...current.previous, channel: where.channel, ts: where.ts } });
   }
 
-  /** Snoozes reminders of an open alert for 1, 4 or 24 hours. */
+  /**
+   * Snoozes reminders of an open alert for 1, 4 or 24 hours from now. Snoozing
+   * again later moves the end (to extend or shorten it); a snooze that would
+   * end within SNOOZE_REPEAT_MS of the one in force is that one repeated, and
+   * changes nothing.
+   */
   async snooze(sourceId: string, hours: number, userId: string): Promise<AlertActionResult> {
     if (!(SNOOZE_HOURS as readonly number[]).includes(hours)) return { ok: false, reason: 'bad_value' };
     const t = this.now().getTime();
-    return this.change(sourceId, userId, 'freshness.alert_snoozed', () => ({ snoozedUntil: t + hours * 3_600_000, snoozedBy: userId }));
+    const until = t + hours * 3_600_000;
+    return this.change(sourceId, userId, 'freshness.alert_snoozed', (x) =>
+      x.snoozedUntil !== null && x.snoozedUntil > t && Math.abs(x.snoozedUntil - until) < SNOOZE_REPEAT_MS ? {} : { snoozedUntil: until, snoozedBy: userId },
+    );
   }
 
   /** Marks an open alert acknowledged: someone is on it, no more reminders. */
@@ -200,7 +216,7 @@ export class FreshnessAlerts {
       const current = (await tx.get<AlertDoc>(ALERTS, sourceId))?.data;
       if (!current || current.state !== 'open') return { ok: false, reason: 'no_open_alert' };
       const changes = update(current);
-      // Nothing to change (a second Acknowledge, the same click delivered twice): no audit entry, no redraw.
+      // Nothing to change (a second Acknowledge or Snooze, the same click delivered twice): no audit entry, no redraw.
       if (Object.keys(changes).length === 0) return { ok: true, doc: current, unchanged: true };
       const doc = { ...current, ...changes };
       tx.put(ALERTS, sourceId, doc);
