@@ -92,6 +92,7 @@ export function rerunRequestAction(deps: FreshnessDeps) {
         : answer.kind === 'already_asked' ? noteMessage(`You already asked BizOps to rerun ${escapeMrkdwn(answer.source.name)} in the last half hour.`)
         : answer.kind === 'unknown_source' ? unknownSourceMessage('', deps.freshness.catalog.sources)
         : answer.kind === 'not_rerunnable' || answer.kind === 'already_running' ? rerunAnswerMessage(answer, deps)
+        : answer.kind === 'fresh' ? noteMessage(`:large_green_circle: *${escapeMrkdwn(answer.source.name)} is fresh*, last update ${slackDate(answer.lastUpdated)}: there is nothing to rerun, so I did not ask BizOps.`)
         : noteMessage('Rerun requests are not set up here: ANALYTICS_CHANNEL is not configured.');
       await respond(ephemeral(reply));
     } catch (err) {

@@ -206,6 +206,26 @@ describe('alerts and reruns', () => {
     expect(status.text).toMatch(/1 stale, 1 unknown, 3 fresh/);
   });
 
+  it('answers "Ask BizOps to rerun" for a source fresh again (the button of an old alert) that it is fresh, and does not ask BizOps', async () => {
+    const admin = StandinDefaults.users.lookerAdmin;
+    const asks = () => t.standin.conversation(channel).filter((m) => m.text.includes('to rerun *HubSpot*')).length;
+    const before = asks();
+    const click = await t.client.blockAction({
+      userId: admin, channelId: channel,
+      container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
+      actions: [{ action_id: ActionIds.rerunRequest, block_id: 'b', type: 'button', value: 'hubspot' }],
+    });
+    expect(click.status).toBe(200);
+    const answer = await t.standin.waitFor(() => t.standin.responses.find((r) => JSON.stringify(r.body).includes('HubSpot is fresh')), { timeoutMs: 15_000 });
+    const text = render(answer.body as { text?: string; blocks?: unknown[] });
+    expect(JSON.stringify(answer.body)).toMatch(/last update <!date\^\d+\^/);
+    expect(text).toContain('I did not ask BizOps');
+    expect((answer.body as { response_type?: string }).response_type).toBe('ephemeral');
+    await t.drain();
+    expect(asks()).toBe(before);
+    expect((await t.bot.services.audit.recent(100)).filter((e) => e.action === 'pipeline.rerun_asked' && e.actor === admin)).toEqual([]);
+  });
+
   it('starts exactly one rerun under a double click, and tells the second click so', async () => {
     const github = alertOf('GitHub')!;
     const clicks = await Promise.all([

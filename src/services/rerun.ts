@@ -91,6 +91,7 @@ export type RerunRequestAnswer =
   | { kind: 'unknown_source' }
   | { kind: 'not_rerunnable'; source: Source }
   | { kind: 'already_running'; source: Source; rerun: ActiveRerun }
+  | { kind: 'fresh'; source: Source; lastUpdated: Date }
   | { kind: 'not_configured' };
 
 export interface RerunServiceOptions {
@@ -187,13 +188,20 @@ export class RerunService {
     return { kind: 'started', source, link };
   }
 
-  /** Someone outside BizOps asks them, in the channel (the alert's thread when one is open), once per half hour. */
+  /**
+   * Someone outside BizOps asks them, in the channel (the alert's thread when
+   * one is open), once per half hour; not for a source that is fresh now.
+   */
   async requestFromBizops(sourceId: string, userId: string): Promise<RerunRequestAnswer> {
     const source = this.opts.catalog.sources.find((s) => s.id === sourceId);
     if (!source) return { kind: 'unknown_source' };
     // BizOps would be asked for a rerun nobody can start (the button is offered only where one can).
     if (!source.rerun) return { kind: 'not_rerunnable', source };
     if (!this.opts.channel) return { kind: 'not_configured' };
+    // A button from before the source recovered (an old alert or /pipeline status): there is nothing to rerun.
+    // A rerun under way is answered below, as it was; a source that cannot be measured is asked about.
+    const reading = await this.opts.freshness.checkSource(source);
+    if (reading.dataState === 'fresh' && reading.lastUpdated && !reading.rerun) return { kind: 'fresh', source, lastUpdated: reading.lastUpdated };
     const at = this.now();
     const asked = await this.opts.store.runTransaction(async (tx): Promise<boolean | ActiveRerun> => {
       // A button from before a rerun started: that rerun is the answer, BizOps have nothing to do.
