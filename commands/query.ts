@@ -5,6 +5,7 @@
  * repeated delivery or a double click posts one result.
  */
 import type { Listeners } from '../src/slack/listeners.js';
+import type { ModalView } from '@slack/types';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
@@ -16,7 +17,7 @@ import { queryFailureMessage, tellPrivately } from '../src/slack/query-delivery.
 import { subscriptionSubcommand, type SubscriptionDeps } from './subscriptions.js';
 import { noteMessage, type MessageBody } from '../views/common.js';
 import {
-  queryCsvAlreadyMessage, queryCsvOnItsWayMessage, queryListMessage, queryOverCapMessage, queryParamErrors, queryParamsModal,
+  queryCheckingModal, queryCsvAlreadyMessage, queryCsvOnItsWayMessage, queryListMessage, queryNoteModal, queryOnItsWayText, queryOverCapMessage, queryParamErrors, queryParamsModal,
   queryProblemsMessage, queryStaleButtonMessage, queryTableMessage, queryTooLongMessage, queryUnknownMessage,
   type QueryListPageRef, type QueryModalMetadata, type QueryRef,
 } from '../views/query.js';
@@ -78,16 +79,58 @@ export function queryCommand(deps: QueryDeps) {
         }
         return;
       }
-      case 'ready': {
-        const recorded = await deps.queries.requestDelivery(command.trigger_id || `${command.user_id}:${Date.now()}`, {
-          format: 'result', q: answer.query.name, p: answer.params.given, channel: command.channel_id, threadTs: null, userId: command.user_id, force: false,
-        });
-        // Slack's trigger IDs are unique: one seen before is the same request delivered again, and its result is posted once.
-        if (!recorded) deps.logger.info('query request seen before; posting its result once', { query: answer.query.name, user: command.user_id, trigger: command.trigger_id });
+      case 'ready':
+        return deliverCommand(deps, command, answer.query, answer.params);
+      case 'checking': {
+        // The customer list is not in yet (a cold instance) and BigQuery may take longer to send it than the
+        // trigger ID lives (3 s): the form opens now, saying so, and becomes what the check comes to.
+        const query = answer.query;
+        let viewId: string | undefined;
+        try {
+          viewId = (await client.views.open({ trigger_id: command.trigger_id, view: queryCheckingModal(query) })).view?.id;
+        } catch (err) {
+          deps.logger.warn('query modal could not open', { err, query: query.name });
+        }
+        const show = async (view: ModalView): Promise<boolean> => {
+          if (!viewId) return false;
+          try {
+            await client.views.update({ view_id: viewId, view });
+            return true;
+          } catch (err) {
+            // Closed meanwhile: say it in the channel instead.
+            deps.logger.warn('query modal could not be updated', { err, query: query.name });
+            return false;
+          }
+        };
+        let later;
+        try {
+          later = await answer.answer;
+        } catch (err) {
+          const failure = queryFailureMessage(deps.logger, err, { user: command.user_id, query: query.name });
+          await show(queryNoteModal(query, failure.text ?? ''));
+          return tell(failure);
+        }
+        if (later.kind === 'ready') {
+          await deliverCommand(deps, command, query, later.params);
+          await show(queryNoteModal(query, queryOnItsWayText(command.channel_id)));
+          return;
+        }
+        const metadata: QueryModalMetadata = { q: query.name, c: command.channel_id };
+        const form = queryParamsModal(query, { values: later.values, problems: later.problems, metadata, today: new Date().toISOString().slice(0, 10) });
+        if (!(await show(form))) return tell(queryProblemsMessage(query, later.problems));
         return;
       }
     }
   };
+}
+
+/** `/query <name> [params]` whose values check out: its result is recorded for delivery, once per trigger. */
+async function deliverCommand(deps: QueryDeps, command: SlackCommandMiddlewareArgs['command'], query: SavedQuery, params: ResolvedParams): Promise<void> {
+  const recorded = await deps.queries.requestDelivery(command.trigger_id || `${command.user_id}:${Date.now()}`, {
+    format: 'result', q: query.name, p: params.given, channel: command.channel_id, threadTs: null, userId: command.user_id, force: false,
+  });
+  // Slack's trigger IDs are unique: one seen before is the same request delivered again, and its result is posted once.
+  if (!recorded) deps.logger.info('query request seen before; posting its result once', { query: query.name, user: command.user_id, trigger: command.trigger_id });
 }
 
 /** Values of the modal's inputs, by parameter name. */
@@ -124,9 +167,44 @@ export function queryModalSubmit(deps: QueryDeps) {
       await ack();
       return;
     }
+    const values = modalValues(query, view.state);
+    // Keyed on the modal: Slack delivering the same submission twice posts one result.
+    const deliver = (params: ResolvedParams) => deps.queries.requestDelivery(`${view.id}:${view.hash ?? ''}`, {
+      format: 'result', q: query.name, p: params.given, channel: meta.c, threadTs: meta.t ?? null, userId: body.user.id, force: false,
+    });
+    if (!deps.queries.resolvesAtOnce(query, values)) {
+      // A cold instance: the customer list is read from the warehouse, which may take longer than Slack waits
+      // for this answer (3 s). The form is answered first, saying it is checking, and then becomes the form
+      // again with what was wrong, or says the result is on its way.
+      await ack({ response_action: 'update', view: queryCheckingModal(query) });
+      const show = (v: ModalView) => client.views.update({ view_id: view.id, view: v }).then(
+        () => true,
+        (err: unknown) => {
+          deps.logger.warn('query modal could not be updated', { err, query: query.name });
+          return false;
+        },
+      );
+      let later;
+      try {
+        later = await deps.queries.resolve(query, values);
+      } catch (err) {
+        const failure = queryFailureMessage(deps.logger, err, { user: body.user.id, query: query.name });
+        await show(queryNoteModal(query, failure.text ?? ''));
+        await tellPrivately(client, deps.logger, { channel: meta.c, userId: body.user.id, threadTs: meta.t ?? null }, failure);
+        return;
+      }
+      if (later.ok) {
+        await deliver(later.params);
+        await show(queryNoteModal(query, queryOnItsWayText(meta.c)));
+        return;
+      }
+      const form = queryParamsModal(query, { values: later.values, problems: later.problems, metadata: meta, today: new Date().toISOString().slice(0, 10) });
+      if (!(await show(form))) await tellPrivately(client, deps.logger, { channel: meta.c, userId: body.user.id, threadTs: meta.t ?? null }, queryProblemsMessage(query, later.problems));
+      return;
+    }
     let resolution;
     try {
-      resolution = await deps.queries.resolve(query, modalValues(query, view.state));
+      resolution = await deps.queries.resolve(query, values);
     } catch (err) {
       await ack();
       await tellPrivately(client, deps.logger, { channel: meta.c, userId: body.user.id }, queryFailureMessage(deps.logger, err, { user: body.user.id, query: query.name }));
@@ -137,10 +215,7 @@ export function queryModalSubmit(deps: QueryDeps) {
       return;
     }
     await ack();
-    // Keyed on the modal: Slack delivering the same submission twice posts one result.
-    await deps.queries.requestDelivery(`${view.id}:${view.hash ?? ''}`, {
-      format: 'result', q: query.name, p: resolution.params.given, channel: meta.c, threadTs: meta.t ?? null, userId: body.user.id, force: false,
-    });
+    await deliver(resolution.params);
   };
 }
 

@@ -3,7 +3,7 @@
  * real Web API client (the chart and CSV uploads in three documented steps) against the Slack stand-in, the
  * embedded demo warehouse (1M pings) and store.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadImage } from '@napi-rs/canvas';
 import { startTestBot, freshDataDir, StandinDefaults, type TestBot } from './support/harness.js';
 import { blockKitViolations } from './support/block-limits.js';
@@ -404,4 +404,102 @@ describe('/query over the cost cap', () => {
     expect(c.standin.callsTo('files.getUploadURLExternal')).toHaveLength(0);
     expect(c.standin.conversation(channel).filter((m) => !m.ephemeral).length).toBe(before);
   });
+});
+
+describe('/query on a cold instance (the customer list not loaded yet)', () => {
+  let c: TestBot;
+  let release: () => void;
+  let released: boolean;
+  // The customer list's read waits until the test lets it through, as a slow BigQuery would on a cold start.
+  beforeEach(async () => {
+    released = false;
+    const gate = new Promise<void>((r) => {
+      release = () => {
+        released = true;
+        r();
+      };
+    });
+    const w: Warehouse = {
+      kind: real.kind,
+      async query(sql, params, options) {
+        if (sql.includes('FROM {{customers}}') && !sql.includes('JOIN')) await gate;
+        return real.query(sql, params, options);
+      },
+      dryRun: (sql, params, options) => real.dryRun(sql, params, options),
+      tableFreshness: (tables) => real.tableFreshness(tables),
+      close: async () => {},
+    };
+    c = await startTestBot({ warehouse: w });
+  }, 120_000);
+  afterEach(async () => {
+    release();
+    await c?.stop();
+  });
+
+  const top = () => c.standin.modals(user).at(-1);
+  const lastDays = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+
+  it('answers the form at once, before the customer list is read, then shows its problems or runs it', async () => {
+    await c.standin.runCommand(c.client, { command: '/query', text: 'customer-pings-per-day', userId: user, channelId: channel, timeoutMs: 2000 });
+    const modal = await c.standin.waitFor(() => top());
+    expect(modal.callback_id).toBe(CallbackIds.queryParams);
+
+    // Slack gives a submission 3 s: a customer list that takes longer must not hold up the answer.
+    const late = setTimeout(release, 4000);
+    const input = (customer: string) => ({ [`${ActionIds.queryParamInputPrefix}customer`]: customer, [`${ActionIds.queryParamInputPrefix}since`]: lastDays(5) });
+    const several = await c.standin.submitView(c.client, { userId: user, viewId: modal.id, values: input('stark'), timeoutMs: 300 });
+    clearTimeout(late);
+    expect(several.ack.status).toBe(200);
+    expect(several.ack.ms).toBeLessThan(1500);
+    expect(released, 'answered before the customer list was read').toBe(false);
+    expect(several.responseAction).toBe('update');
+    expect(blocksToText(top()!.blocks)).toContain('Checking');
+
+    // Once the list is in, the form is back, saying what was wrong with the customer.
+    release();
+    const again = await c.standin.waitFor(() => (JSON.stringify(top()?.blocks ?? []).includes('matches several customers') ? top() : undefined), { timeoutMs: 20_000 });
+    expect(again.id).toBe(modal.id);
+    expect(again.callback_id).toBe(CallbackIds.queryParams);
+    expect(blockKitViolations(again.blocks as KnownBlock[], 'modal')).toEqual([]);
+
+    // Warm now: the next submission is checked in the ack, as usual, and runs.
+    const before = c.standin.conversation(channel).filter((m) => !m.ephemeral).length;
+    const done = await c.standin.submitView(c.client, { userId: user, viewId: again.id, values: input('Acme Corp'), ...WAIT });
+    expect(done.responseAction).toBeUndefined();
+    await c.standin.waitFor(() => c.standin.conversation(channel).filter((m) => !m.ephemeral).slice(before).find((m) => m.files?.length), { timeoutMs: 20_000 });
+  }, 60_000);
+
+  it('runs a submission whose customer checks out once the list is in, and says so in the form', async () => {
+    await c.standin.runCommand(c.client, { command: '/query', text: 'customer-pings-per-day', userId: user, channelId: channel, timeoutMs: 2000 });
+    const modal = await c.standin.waitFor(() => top());
+    const before = c.standin.conversation(channel).filter((m) => !m.ephemeral).length;
+    const late = setTimeout(release, 4000);
+    const r = await c.standin.submitView(c.client, { userId: user, viewId: modal.id, values: { [`${ActionIds.queryParamInputPrefix}customer`]: 'Acme Corp', [`${ActionIds.queryParamInputPrefix}since`]: lastDays(5) }, timeoutMs: 300 });
+    clearTimeout(late);
+    expect(r.ack.ms).toBeLessThan(1500);
+    expect(released).toBe(false);
+    release();
+    const chart = await c.standin.waitFor(() => c.standin.conversation(channel).filter((m) => !m.ephemeral).slice(before).find((m) => m.files?.length), { timeoutMs: 20_000 });
+    expect(blocksToText({ blocks: chart.blocks ?? [] })).toContain('Customer: *Acme Corp*');
+    await c.standin.waitFor(() => (blocksToText(top()?.blocks ?? []).includes('on its way') ? true : undefined), { timeoutMs: 10_000 });
+  }, 60_000);
+
+  it('opens the form at once for a command whose customer it cannot check yet, and fills it in when the list is in', async () => {
+    // Later than a trigger ID lives (3 s): a form opened only after the list is read could not open at all.
+    const late = setTimeout(release, 3500);
+    const { ack } = await c.standin.runCommand(c.client, { command: '/query', text: 'customer-pings-per-day customer=stark since=2001-01-01', userId: user, channelId: channel, timeoutMs: 1500 });
+    expect(ack.status).toBe(200);
+    const opened = await c.standin.waitFor(() => top(), { timeoutMs: 2500 });
+    expect(released).toBe(false);
+    expect(blocksToText(opened.blocks)).toContain('Checking');
+    const form = await c.standin.waitFor(() => (top()?.callback_id === CallbackIds.queryParams ? top() : undefined), { timeoutMs: 20_000 });
+    clearTimeout(late);
+    expect(form.id).toBe(opened.id);
+    const json = JSON.stringify(form.blocks);
+    expect(json).toContain('matches several customers');
+    expect(json).toMatch(/⚠ Must be on or after \d{4}-\d{2}-\d{2}, got 2001-01-01/);
+    expect(blockKitViolations(form.blocks as KnownBlock[], 'modal')).toEqual([]);
+    // No "needs fixing" note instead of the form.
+    expect(c.standin.conversation(channel, { visibleTo: user }).some((m) => m.ephemeral && /needs fixing/.test(m.text ?? ''))).toBe(false);
+  }, 60_000);
 });

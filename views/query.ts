@@ -304,6 +304,30 @@ export function queryParamsModal(
   };
 }
 
+/**
+ * The form while a customer is checked on a cold instance (the customer list
+ * not loaded yet): answered at once, it becomes the form again with what was
+ * wrong, or says the result is on its way.
+ */
+export function queryCheckingModal(query: SavedQuery): ModalView {
+  return queryNoteModal(query, ':hourglass_flowing_sand: Checking the customer: I am loading the customer list, which takes a few seconds after I start. This form changes as soon as it is in.', 'Cancel');
+}
+
+/** The form turned into a note (the result on its way, or what went wrong), with nothing left to submit. */
+export function queryNoteModal(query: SavedQuery, text: string, close = 'Close'): ModalView {
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: 'Run a saved query' },
+    close: { type: 'plain_text', text: close },
+    blocks: [section(`*${escapeMrkdwn(query.title)}*\n${escapeMrkdwn(query.description)}`), section(text)],
+  };
+}
+
+/** The form's note once a run it asked for is recorded. */
+export function queryOnItsWayText(channel: string): string {
+  return `:bar_chart: The result is on its way to <#${channel}>.`;
+}
+
 function footer(o: QueryOutput, now: Date, requestedBy: string | undefined): string {
   const fresh = o.freshness.filter((f) => f.lastModified).map((f) => `${f.table} updated ${ago(f.lastModified!, now)}`);
   // A cached result processed its bytes when it was computed: now it processes nothing.

@@ -28,6 +28,11 @@ export class CustomerList {
     this.ttl = opts.ttlMs ?? 10 * 60_000;
   }
 
+  /** True once a list is loaded (even one due for a reload): {@link current} then answers without the warehouse. */
+  get loaded(): boolean {
+    return this.index !== null;
+  }
+
   /** The current index; the first call (or one after a failed load) waits for the warehouse. */
   async current(): Promise<CustomerIndex> {
     if (this.index && Date.now() - this.loadedAt < this.ttl) return this.index;

@@ -70,7 +70,16 @@ export type QueryCommand =
   | { kind: 'too_long'; max: number }
   | { kind: 'unknown'; name: string; closest: SavedQuery[] }
   | { kind: 'needs_params'; query: SavedQuery; problems: Record<string, string>; values: Record<string, string> }
-  | { kind: 'ready'; query: SavedQuery; params: ResolvedParams };
+  | { kind: 'ready'; query: SavedQuery; params: ResolvedParams }
+  /**
+   * The values name a customer and the customer list is not loaded yet (a
+   * cold instance): `answer` is what it will be once the list is read, which
+   * on BigQuery may take longer than a trigger ID lives (3 s).
+   */
+  | { kind: 'checking'; query: SavedQuery; answer: Promise<QueryParamsAnswer> };
+
+/** What `/query <name> [params]` comes to once its values are checked. */
+export type QueryParamsAnswer = Extract<QueryCommand, { kind: 'needs_params' | 'ready' }>;
 
 export interface QueryServiceOptions {
   catalog: Catalog;
@@ -166,7 +175,17 @@ export class QueryService {
     }
     const query = this.opts.catalog.get(word);
     if (!query) return { kind: 'unknown', name: first.slice(0, 80), closest: this.closest(word) };
-    const { values, stray, conflicts } = parseParamText(trimmed.slice(first.length));
+    const parsed = parseParamText(trimmed.slice(first.length));
+    if (!this.resolvesAtOnce(query, parsed.values)) {
+      const answer = this.checkParams(query, parsed);
+      // Awaited by the caller once it has answered Slack; a failure meanwhile is not an unhandled rejection.
+      answer.catch(() => undefined);
+      return { kind: 'checking', query, answer };
+    }
+    return this.checkParams(query, parsed);
+  }
+
+  private async checkParams(query: SavedQuery, { values, stray, conflicts }: ReturnType<typeof parseParamText>): Promise<QueryParamsAnswer> {
     const resolution = await this.resolve(query, values);
     const twice = Object.entries(conflicts).filter(([name]) => query.params.some((p) => p.name === name));
     if (!resolution.ok || stray.length || twice.length) {
@@ -176,6 +195,16 @@ export class QueryService {
       return { kind: 'needs_params', query, problems, values: resolution.ok ? { ...values } : resolution.values };
     }
     return { kind: 'ready', query, params: resolution.params };
+  }
+
+  /**
+   * Whether {@link resolve} answers without the warehouse: false when a value
+   * names a customer and the customer list is not loaded yet (a cold instance),
+   * so a listener answers Slack first.
+   */
+  resolvesAtOnce(query: SavedQuery, values: Record<string, string>): boolean {
+    if (this.customerList.loaded) return true;
+    return !query.params.some((p) => p.kind === 'customer' && Object.hasOwn(values, p.name) && values[p.name]!.trim() !== '');
   }
 
   /** Checks values (from a modal or a button) against a query's parameters. */
