@@ -261,6 +261,15 @@ async function fromButton(deps: QueryDeps, action: ButtonAction, tell: (m: Messa
   return { query, params: resolution.params };
 }
 
+/**
+ * What a result button asks for, as a click's key: the query and its canonical values, names sorted. The
+ * button's JSON as sent is not the key: the same request written again (keys reordered, spaces) is the same click.
+ */
+function clickContent(job: { query: SavedQuery; params: ResolvedParams }): string {
+  const canonical = Object.keys(job.params.canonical).sort().map((k) => [k, job.params.canonical[k]]);
+  return JSON.stringify([job.query.name, canonical]);
+}
+
 function buttonContext(body: BlockAction): { channel: string | undefined; messageTs: string | undefined; threadTs: string | undefined } {
   const message = body.message as { ts?: string; thread_ts?: string } | undefined;
   const container = body.container as { message_ts?: string; channel_id?: string } | undefined;
@@ -281,7 +290,7 @@ export function queryRefreshAction(deps: QueryDeps) {
     try {
       const job = await fromButton(deps, action, tell);
       if (!job) return;
-      if (!(await deps.clicks.first(`refresh:${where.channel}:${where.messageTs ?? ''}:${String(action.value)}`, REFRESH_ONCE_MS))) {
+      if (!(await deps.clicks.first(`refresh:${where.channel}:${where.messageTs ?? ''}:${clickContent(job)}`, REFRESH_ONCE_MS))) {
         return tell(noteMessage(':hourglass_flowing_sand: A refresh of this result is already on its way.'));
       }
       await deps.queries.requestDelivery(body.trigger_id, {
@@ -320,7 +329,7 @@ export function queryDownloadCsvAction(deps: QueryDeps) {
     try {
       const job = await fromButton(deps, action, tell);
       if (!job) return;
-      if (!(await deps.clicks.first(`csv:${where.channel}:${where.messageTs ?? ''}:${String(action.value)}`, CSV_ONCE_MS))) {
+      if (!(await deps.clicks.first(`csv:${where.channel}:${where.messageTs ?? ''}:${clickContent(job)}`, CSV_ONCE_MS))) {
         return tell(queryCsvAlreadyMessage(Boolean(where.threadTs)));
       }
       await deps.queries.requestDelivery(body.trigger_id, {

@@ -258,6 +258,54 @@ describe('/query through the signed HTTP receiver', () => {
     expect(visibleCount()).toBe(before + 1);
   });
 
+  it('takes a Refresh whose value is the same request written differently (keys reordered, spaces) for the same click; a different one runs', async () => {
+    const before = visibleCount();
+    await query('weekly-active-instances weeks=7 hosting=cloud');
+    const message = newMessages(before)[0]!;
+    const refresh = async (value: string) => {
+      const responses = t.standin.responses.length;
+      const res = await t.client.blockAction({
+        userId: user, channelId: channel,
+        message: { ts: message.ts, type: 'message', text: '' },
+        container: { type: 'message', message_ts: message.ts, channel_id: channel, is_ephemeral: false },
+        actions: [{ action_id: ActionIds.queryRefresh, block_id: BlockIds.queryResultActions, type: 'button', value }],
+      });
+      expect(res.status).toBe(200);
+      return responses;
+    };
+    const afterFirst = visibleCount();
+    await refresh(JSON.stringify({ q: 'weekly-active-instances', p: { weeks: '7', hosting: 'cloud' } }));
+    await t.standin.waitFor(() => newMessages(afterFirst).some((m) => m.files?.length), { timeoutMs: 20_000 });
+    for (const value of [
+      JSON.stringify({ p: { hosting: 'cloud', weeks: '7' }, q: 'weekly-active-instances' }),
+      '{ "q" : "weekly-active-instances",\n  "p" : { "weeks" : "7" , "hosting" : "cloud" } }',
+    ]) {
+      const responses = await refresh(value);
+      await t.standin.waitFor(() => t.standin.responses.length > responses, { timeoutMs: 10_000 });
+      expect(JSON.stringify(t.standin.responses.slice(responses))).toContain('A refresh of this result is already on its way');
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect(newMessages(afterFirst).filter((m) => m.files?.length)).toHaveLength(1);
+    // Other values are another request: it runs.
+    await refresh(JSON.stringify({ q: 'weekly-active-instances', p: { weeks: '6', hosting: 'cloud' } }));
+    await t.standin.waitFor(() => (newMessages(afterFirst).filter((m) => m.files?.length).length === 2 ? true : undefined), { timeoutMs: 20_000 });
+    expect(blocksToText({ blocks: newMessages(afterFirst).filter((m) => m.files?.length)[1]!.blocks ?? [] })).toContain('Weeks: *6*');
+    // Download CSV is keyed the same way.
+    const csv = async (value: string) => {
+      const responses = t.standin.responses.length;
+      await t.client.blockAction({
+        userId: user, channelId: channel,
+        message: { ts: message.ts, type: 'message', text: '' },
+        container: { type: 'message', message_ts: message.ts, channel_id: channel, is_ephemeral: false },
+        actions: [{ action_id: ActionIds.queryDownloadCsv, block_id: BlockIds.queryResultActions, type: 'button', value }],
+      });
+      await t.standin.waitFor(() => t.standin.responses.length > responses, { timeoutMs: 10_000 });
+      return JSON.stringify(t.standin.responses.slice(responses));
+    };
+    expect(await csv(JSON.stringify({ q: 'weekly-active-instances', p: { weeks: '7', hosting: 'cloud' } }))).toContain('in a moment');
+    expect(await csv(JSON.stringify({ p: { hosting: 'cloud', weeks: '7' }, q: 'weekly-active-instances' }))).toContain('is already in this result');
+  });
+
   it('opens a modal for missing or invalid parameters, validates inline, then runs', async () => {
     const { replies } = await query('customer-pings-per-day since=2001-01-01');
     expect(replies.some((r) => r.via === 'web_api' && r.method === 'views.open')).toBe(true);
