@@ -84,17 +84,31 @@ async function listFor(deps: SubscriptionDeps, userId: string): Promise<MessageB
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 const ephemeral = (m: MessageBody) => ({ response_type: 'ephemeral' as const, replace_original: false, ...m });
 
+/**
+ * A Subscribe… or Alert… button's value, only as the bot writes it: `{ q, p }`, a query name and its values,
+ * each a string. Anything else (not JSON, values that are not an object of strings) is null: no form is
+ * opened from a value the bot did not write, its other values quietly dropped.
+ */
+function chartButtonRef(raw: unknown): QueryRef | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(raw ?? '').slice(0, 2000));
+  } catch {
+    return null;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+  const { q, p } = parsed as { q?: unknown; p?: unknown };
+  if (typeof q !== 'string' || !p || typeof p !== 'object' || Array.isArray(p)) return null;
+  const values = Object.entries(p);
+  if (!values.every(([, v]) => typeof v === 'string')) return null;
+  return { q, p: Object.fromEntries(values) as Record<string, string> };
+}
+
 /** Subscribe… and Alert… on a chart: the modal, with the chart's query and values. */
 function fromChartButton(deps: SubscriptionDeps, kind: SubscriptionKind) {
   return async ({ ack, action, body, client, respond }: ButtonArgs): Promise<void> => {
     await ack();
-    let ref: QueryRef | null = null;
-    try {
-      const parsed = JSON.parse(String(action.value ?? '').slice(0, 2000)) as Partial<QueryRef>;
-      if (typeof parsed.q === 'string' && parsed.p && typeof parsed.p === 'object') ref = { q: parsed.q, p: Object.fromEntries(Object.entries(parsed.p).filter(([, v]) => typeof v === 'string')) as Record<string, string> };
-    } catch {
-      ref = null;
-    }
+    const ref = chartButtonRef(action.value);
     const query = ref ? deps.queries.catalog.get(ref.q) : undefined;
     if (!ref || !query) return void (await respond(ephemeral(noteMessage('That button does not carry a query I know.'))));
     if (kind === 'alert' && !numericColumnsOf(query).length) return void (await respond(ephemeral(alertNothingToWatchMessage(query))));

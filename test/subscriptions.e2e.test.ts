@@ -177,6 +177,38 @@ describe('scheduled deliveries', () => {
     expect(await d.subscriptions()).toEqual([]);
   });
 
+  it('answers a Subscribe… or Alert… button whose value is not what the bot writes, and opens nothing', async () => {
+    const ts = (await t.standin.runCommand(t.client, { command: '/query', text: 'subscribe weekly-activ', userId: RILEY, channelId: CHANNEL })).replies.find((r) => r.message?.ephemeral)!.message!.ts;
+    const before = t.standin.modals(RILEY).at(-1)?.id;
+    const calls = t.standin.calls.length;
+    for (const actionId of [ActionIds.querySubscribe, ActionIds.queryAlert]) {
+      for (const value of [
+        JSON.stringify({ q: 'weekly-active-instances', p: ['8'] }),
+        JSON.stringify({ q: 'weekly-active-instances', p: { weeks: 8 } }),
+        JSON.stringify({ q: 'weekly-active-instances', p: { weeks: { $gt: '' } } }),
+        JSON.stringify({ q: 'weekly-active-instances', p: null }),
+        JSON.stringify({ q: 'weekly-active-instances' }),
+        'weekly-active-instances',
+      ]) {
+        const responses = t.standin.responses.length;
+        const res = await t.client.blockAction({
+          userId: RILEY, channelId: CHANNEL,
+          message: { ts, type: 'message', text: '' },
+          container: { type: 'message', message_ts: ts, channel_id: CHANNEL, is_ephemeral: true },
+          actions: [{ action_id: actionId, block_id: 'b', type: 'button', value }],
+        });
+        expect(res.status).toBe(200);
+        await t.standin.waitFor(() => t.standin.responses.length > responses, { timeoutMs: 5000 });
+        const answer = JSON.stringify(t.standin.responses.slice(responses));
+        expect(answer, value).toContain('That button does not carry a query I know');
+        expect(answer).toContain('ephemeral');
+      }
+    }
+    await new Promise((res) => setTimeout(res, 300));
+    expect(t.standin.modals(RILEY).at(-1)?.id).toBe(before);
+    expect(t.standin.calls.slice(calls).filter((c) => c.method === 'views.open')).toEqual([]);
+  });
+
   it('answers an alert on a query with no number to watch, instead of a form that can never be sent', async () => {
     const before = t.standin.modals(RILEY).at(-1)?.id;
     const { replies } = await t.standin.runCommand(t.client, { command: '/query', text: 'alert instances-on-version', userId: RILEY, channelId: CHANNEL });
