@@ -336,8 +336,13 @@ export function lookerAccessDenySubmission({ lookerAccess, logger, lookerAdminsU
     const dm = (m: MessageBody) => client.chat.postMessage({ channel: userId, ...m }).then(() => undefined, (err: unknown) => logger.warn('looker deny answer not sent', { user: userId, err }));
     try {
       const outcome = await lookerAccess.decide({ requestId, deciderId: userId, decision: 'deny', reason });
-      // Decided: the card and the requester's DM say so; nothing more to tell the admin.
-      if (outcome.kind !== 'decided') await dm(notDecidedMessage(outcome, lookerAdminsUsergroup));
+      // Decided: the card and the requester's DM say so; nothing more to tell the admin. Nor when it is their
+      // own denial again (Slack delivering the submission twice, or a second Deny form): it stands as it was.
+      if (outcome.kind === 'already' && outcome.request.status === 'denied' && outcome.request.decidedBy === userId) {
+        logger.info('looker access denial repeated by the admin who made it: nothing to change', { user: userId, requestId });
+      } else if (outcome.kind !== 'decided') {
+        await dm(notDecidedMessage(outcome, lookerAdminsUsergroup));
+      }
     } catch (err) {
       const coded = toCodedError(err);
       logger.error('looker access deny failed', { user: userId, requestId, code: coded.code, err: coded });

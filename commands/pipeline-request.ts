@@ -19,6 +19,7 @@ import {
   validateDraft,
   type Decision,
   type DraftField,
+  type PipelineRequest,
   type PipelineRequestDraft,
   type PipelineRequestService,
 } from '../src/services/pipeline-request.js';
@@ -218,13 +219,30 @@ async function bizopsRefusal(deps: PipelineRequestDeps, userId: string): Promise
   return pipelineRequestNotAllowedMessage(deps.requests.bizopsUsergroup !== null);
 }
 
-/** Takes the decision (the card and the requester follow); returns the notice for the decider when it did not happen. */
-async function decide(deps: PipelineRequestDeps, id: string, decision: Decision, actor: string): Promise<MessageBody | null> {
+/**
+ * Takes the decision (the card and the requester follow); returns the notice for the decider when it did not happen.
+ * `quietIfRepeated`: none either when the request already stands as this very decider decided it (a decline Slack
+ * delivered twice, or sent from a second Decline form), as their DM would only echo what they did.
+ */
+async function decide(deps: PipelineRequestDeps, id: string, decision: Decision, actor: string, quietIfRepeated = false): Promise<MessageBody | null> {
   const result = await deps.requests.decide(id, decision, actor);
   if (result.ok) return null;
+  if (quietIfRepeated && result.reason === 'already_decided' && decidedAs(result.current, decision, actor)) {
+    deps.logger.info('pipeline request decision repeated by whoever made it: nothing to change', { id, kind: decision.kind, user: actor });
+    return null;
+  }
   if (result.reason === 'not_found') return pipelineRequestNotFoundMessage();
   if (result.reason === 'invalid') return pipelineRequestInvalidDecisionMessage(result.message);
   return pipelineRequestAlreadyDecidedMessage(result.current);
+}
+
+/** Whether `r` stands as `actor` taking `decision` left it. */
+function decidedAs(r: PipelineRequest, decision: Decision, actor: string): boolean {
+  switch (decision.kind) {
+    case 'accept': return r.status === 'accepted' && r.acceptedBy === actor;
+    case 'decline': return r.status === 'declined' && r.declinedBy === actor;
+    case 'live': return r.status === 'live' && r.liveBy === actor;
+  }
 }
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -290,7 +308,7 @@ export function pipelineRequestDeclineSubmission(deps: PipelineRequestDeps) {
         const refusal = await bizopsRefusal(deps, actor);
         if (refusal) return { notice: refusal };
         if (!isRequestId(id)) return { notice: pipelineRequestNotFoundMessage() };
-        return { notice: await decide(deps, id, { kind: 'decline', reason }, actor) };
+        return { notice: await decide(deps, id, { kind: 'decline', reason }, actor, true) };
       } catch (err) {
         const coded = toCodedError(err);
         deps.logger.error('pipeline request decline failed', { user: actor, code: coded.code, err: coded });

@@ -480,6 +480,36 @@ describe('/looker-access with Looker connected', () => {
     expect(await d.audits(request.id)).toEqual(['looker_access.requested', 'looker_access.denied']);
   });
 
+  it('says nothing more when the same denial arrives again (Slack delivering it twice); another admin, or a contrary click, hears who decided', async () => {
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessLevel]: 'create_content', [ActionIds.lookerAccessEmail]: 'riley.twice@example.com' }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    // Both admins open the reason form while the request waits.
+    await t.standin.clickAction(t.client, { userId: ALEX, channelId: CHANNEL, ts: request.ts!, actionId: ActionIds.lookerAccessDeny, timeoutMs: 200 });
+    const alexModal = await t.standin.waitFor(() => t.standin.modals(ALEX).at(-1));
+    await t.standin.clickAction(t.client, { userId: JORDAN, channelId: CHANNEL, ts: request.ts!, actionId: ActionIds.lookerAccessDeny, timeoutMs: 200 });
+    const jordanModal = await t.standin.waitFor(() => t.standin.modals(JORDAN).at(-1));
+    const values = { [ActionIds.lookerAccessDenyReason]: 'Ask your lead first' };
+    await t.standin.submitView(t.client, { userId: JORDAN, viewId: jordanModal.id, values });
+    await t.standin.waitFor(() => (text(d.card(request)).includes('Denied*') ? true : undefined));
+    const jordanDms = d.dms(JORDAN).length;
+    // Slack delivers the same submission again: the denial stands, and the admin who made it hears nothing more.
+    const again = await t.standin.submitView(t.client, { userId: JORDAN, viewId: jordanModal.id, values, timeoutMs: 1_000 });
+    expect(again.ack.status).toBe(200);
+    await t.drain();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(d.dms(JORDAN).slice(jordanDms).map(text)).toEqual([]);
+    expect((await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))!.data).toMatchObject({ status: 'denied', decidedBy: JORDAN, denyReason: 'Ask your lead first' });
+    expect(await d.audits(request.id)).toEqual(['looker_access.requested', 'looker_access.denied']);
+    // Another admin's denial, sent after: told who decided.
+    await t.standin.submitView(t.client, { userId: ALEX, viewId: alexModal.id, values: { [ActionIds.lookerAccessDenyReason]: 'Not needed' } });
+    const told = await t.standin.waitFor(() => d.dms(ALEX).find((m) => text(m).includes('already denied')));
+    expect(text(told)).toContain(`already denied by <@${JORDAN}>`);
+    // The same admin's contrary click (a replayed Approve): told too.
+    const contrary = await d.forgedClick(JORDAN, ActionIds.lookerAccessApprove, request.id, request.ts!);
+    expect(contrary).toContain(`already denied by <@${JORDAN}>`);
+    expect(await d.audits(request.id)).toEqual(['looker_access.requested', 'looker_access.denied']);
+  });
+
   it('when Looker fails once, tries the grant again and it goes through', async () => {
     const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: 'riley.retry@example.com' }));
     const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));

@@ -423,6 +423,38 @@ for (const variant of variants) {
       expect(await requestById(id)).toMatchObject({ status: 'declined' });
     });
 
+    it('says nothing more when the same decline arrives again (Slack delivering it twice); another BizOps, or a contrary click, hears who decided', async () => {
+      const { id, card } = await fileRequest();
+      // Both open the decline form while the request is open.
+      await click(secondBizops, card, ActionIds.pipelineRequestDecline);
+      const other = await t.standin.waitFor(() => t.standin.modals(secondBizops).at(-1));
+      await click(bizops, card, ActionIds.pipelineRequestDecline);
+      const mine = await t.standin.waitFor(() => t.standin.modals(bizops).at(-1));
+      const values = { [ActionIds.pipelineRequestDeclineReason]: 'Use the nightly export' };
+      await t.standin.submitView(t.client, { userId: bizops, viewId: mine.id, values });
+      await t.standin.waitFor(() => text(t.standin.message(channel, card.ts)).includes('Declined by'));
+      const bizopsDms = dms(bizops).length;
+      // Slack delivers the same submission again: the decline stands, and whoever made it hears nothing more.
+      const again = await t.standin.submitView(t.client, { userId: bizops, viewId: mine.id, values, timeoutMs: 1_000 });
+      expect(again.ack.status).toBe(200);
+      expect(again.responseAction).toBeUndefined();
+      await t.drain();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(dms(bizops).slice(bizopsDms).map(text)).toEqual([]);
+      expect(await requestById(id)).toMatchObject({ status: 'declined', declinedBy: bizops, declineReason: 'Use the nightly export' });
+      expect((await auditFor(id)).filter((e) => e.action === 'pipeline_request.declined')).toHaveLength(1);
+      // Another BizOps' decline, sent after: told who decided.
+      await t.standin.submitView(t.client, { userId: secondBizops, viewId: other.id, values: { [ActionIds.pipelineRequestDeclineReason]: 'Not now' } });
+      const told = await t.standin.waitFor(() => dms(secondBizops).find((m) => text(m).includes(`${requestRef(id)}* is already declined`)));
+      expect(text(told)).toContain(`Declined by @${bizops}`);
+      // The same BizOps' contrary click (a replayed Mark live): told too.
+      const contrary = await t.client.blockAction({ userId: bizops, channelId: channel, message: { ts: card.ts }, actions: [{ action_id: ActionIds.pipelineRequestLive, block_id: 'x', value: id }] });
+      const responseId = contrary.responseUrl?.split('/').pop();
+      const reply = await t.standin.waitFor(() => t.standin.responses.find((r) => r.id === responseId));
+      expect(JSON.stringify(reply.body)).toContain('already declined');
+      expect(await requestById(id)).toMatchObject({ status: 'declined', declinedBy: bizops });
+    });
+
     it('refuses a forged decline submission from outside BizOps', async () => {
       const { id } = await fileRequest();
       const ack = await t.client.viewSubmission({
