@@ -13,7 +13,8 @@ import { toCodedError } from '../src/errors.js';
 import { AUDIT_EXPORT_MAX_COUNT, parseAuditCount, parseAuditExportCount, type AuditService } from '../src/services/audit.js';
 import type { Clicks } from '../src/services/clicks.js';
 import { rolesOf, type MembershipSource, type RoleGroups } from '../src/services/roles.js';
-import { failureMessage, truncate, type MessageBody } from '../views/common.js';
+import { failureMessage, type MessageBody } from '../views/common.js';
+import { quoteTyped } from '../src/format.js';
 import {
   analyticsUsageMessage,
   auditCsv,
@@ -70,7 +71,7 @@ export function analyticsCommand(deps: AnalyticsDeps) {
     const exporting = rest[0]?.toLowerCase() === 'export';
     let reply: MessageBody;
     if (sub.toLowerCase() !== 'audit') {
-      reply = analyticsUsageMessage(sub ? `I don't know “${truncate(sub, 40)}”.` : undefined);
+      reply = analyticsUsageMessage(sub ? `I don't know ${quoteTyped(sub, 40)}.` : undefined);
     } else {
       const count = exporting ? parseAuditExportCount(rest.slice(1).join(' ')) : parseAuditCount(rest.join(' '));
       if (!count.ok) {

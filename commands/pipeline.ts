@@ -8,7 +8,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
-import { escapeAndTruncate, failureMessage, type MessageBody } from '../views/common.js';
+import { failureMessage, quoteUserText, type MessageBody } from '../views/common.js';
 import { pipelineUsageMessage } from '../views/freshness.js';
 
 /** A subcommand listener: gets the command after the router acked it. */
@@ -39,7 +39,7 @@ export function pipelineCommand({ logger, subcommands }: PipelineDeps) {
     const sub = Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
     if (!sub) {
       const word = (args.command.text ?? '').trim().split(/\s+/)[0] ?? '';
-      await args.respond({ response_type: 'ephemeral', ...usage(word ? `I don't know “${escapeAndTruncate(word, 40)}”.` : null) });
+      await args.respond({ response_type: 'ephemeral', ...usage(word ? `I don't know ${quoteUserText(word, 40)}.` : null) });
       return;
     }
     try {

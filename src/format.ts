@@ -4,6 +4,8 @@
  * on every call (about 0.2 ms), and a chart's footer or a card formats several.
  * And plain text cut to a length, for quoting what someone typed.
  */
+import { defuseMarks } from './blockkit/mrkdwn.js';
+
 const formatters = new Map<number | undefined, Intl.NumberFormat>();
 
 /**
@@ -17,6 +19,15 @@ export function localeNumber(n: number, maxDecimals?: number): string {
     formatters.set(maxDecimals, f);
   }
   return f.format(n);
+}
+
+/**
+ * What someone typed, quoted back in plain text (escaped later, as the rest of
+ * it) that may be shown as mrkdwn: “…”, cut to `max`, its formatting marks
+ * defused (see defuseMarks).
+ */
+export function quoteTyped(text: string, max: number): string {
+  return `“${defuseMarks(cutText(text, max))}”`;
 }
 
 /**

@@ -156,6 +156,9 @@ for (const variant of variants) {
       ['audit -5', 'not a number of entries'],
       ['', '/analytics audit [n]'],
       ['frobnicate', 'I don\'t know “frobnicate”'],
+      // Slack has no escape for * _ ~ `: what was typed shows as lookalikes, formatting nothing.
+      ['*zq*_`x', 'I don\'t know “∗zq∗ˍˋx”'],
+      ['audit *zq*', '“∗zq∗” is not a number of entries'],
       // Cut at 40 characters, never inside an emoji's surrogate pair.
       [`a${'😀'.repeat(30)}`, `I don't know “a${'😀'.repeat(19)}…”`],
       ['audit ' + '9'.repeat(4000), 'not a number of entries'],

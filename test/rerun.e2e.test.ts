@@ -81,6 +81,8 @@ describe('/pipeline status', () => {
     expect(unknown).toBe(`:warning: I don't know “frob”.\n${help}`);
     expect(unknown).not.toMatch(/Usage:/);
     expect(JSON.stringify((await pipeline('<b>&')).body.blocks)).toContain('I don\'t know “&lt;b&gt;&amp;”.');
+    // Slack has no escape for * _ ~ `: what was typed shows as lookalikes, formatting nothing.
+    expect(JSON.stringify((await pipeline('*zq*_`x')).body.blocks)).toContain('I don\'t know “∗zq∗ˍˋx”.');
   });
 });
 

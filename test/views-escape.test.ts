@@ -16,6 +16,16 @@ import { SLACK_LIMITS } from '../src/blockkit/limits.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
 import type { Subscription } from '../src/services/subscriptions.js';
 import { homeSubscriptionBlocks, subscriptionFailedDm, subscriptionManageMessage, subscriptionModal, subscriptionsListMessage } from '../views/subscriptions.js';
+import type { MessageBody } from '../views/common.js';
+import { parseMrkdwn, mrkdwnPlainText, type MrkdwnNode } from '../src/blockkit/mrkdwn.js';
+import { blocksToText } from '../src/slack-standin/render-text.js';
+import { telemetryLookingUpMessage, telemetryNoMatchMessage, telemetryPickerMessage } from '../views/telemetry.js';
+import { queryEmptyMessage, queryListMessage, queryUnknownMessage } from '../views/query.js';
+import { unknownSourceMessage } from '../views/freshness.js';
+import { analyticsUsageMessage } from '../views/audit.js';
+import { parseAuditCount } from '../src/services/audit.js';
+import type { Source } from '../src/sources/catalog.js';
+import type { QueryOutput } from '../src/services/query.js';
 
 /** Every `&` starts a whole entity, and every `<` a whole token. */
 function noHalfEntity(json: string): void {
@@ -133,5 +143,59 @@ describe('scheduled deliveries and alerts with the longest text they can carry, 
     expect(reason.length).toBeLessThan(200);
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.length).toBeLessThan(150);
+  });
+});
+
+/**
+ * Text someone typed, quoted back ("No customer matches “…”"), renders as they
+ * typed it: Slack has no escape for `*`, `_`, `~` and backticks, so each shows
+ * as a lookalike (∗ ˍ ∼ ˋ) that neither formats nor closes the bot's own formatting.
+ */
+describe('text people typed, quoted back, renders as typed', () => {
+  const hostile = 'x *zq1* _zq2_ ~zq3~ `zq4` *_`';
+  const shown = 'x ∗zq1∗ ˍzq2ˍ ∼zq3∼ ˋzq4ˋ ∗ˍˋ';
+  /** The text of every bold, italic, strike and code node in the message's mrkdwn. */
+  const formatted = (m: MessageBody): string[] => {
+    const out: string[] = [];
+    const walk = (nodes: MrkdwnNode[]): void => {
+      for (const n of nodes) {
+        if (n.type === 'code') out.push(n.text);
+        if (n.type === 'bold' || n.type === 'italic' || n.type === 'strike') out.push(mrkdwnPlainText(n.children));
+        if ('children' in n) walk(n.children);
+      }
+    };
+    for (const t of [...JSON.stringify(m.blocks).matchAll(/"type":"mrkdwn","text":"((?:[^"\\]|\\.)*)"/g)].map((x) => JSON.parse(`"${x[1]}"`) as string)) walk(parseMrkdwn(t));
+    return out;
+  };
+  const plain = (m: MessageBody) => blocksToText({ blocks: m.blocks });
+  const source = { id: 'hubspot', name: 'HubSpot' } as Source;
+  const query = { name: 'weekly-active-instances', title: 'Weekly active instances', description: 'd', params: [], display: { y: ['n'] } } as unknown as SavedQuery;
+  const output = (value: string): QueryOutput => ({
+    query, columns: ['n'], rows: [], totalRows: 0, computedAt: new Date(0), bytesProcessed: 0, cacheHit: false,
+    params: { canonical: {}, given: {}, shown: [{ label: 'Customer', value }], bound: {} }, freshness: [],
+  });
+
+  it.each([
+    ['/telemetry, no match', () => telemetryNoMatchMessage(hostile, [])],
+    ['/telemetry, several match', () => telemetryPickerMessage(hostile, [{ customerId: 'c1', name: 'Acme', aliases: [], domain: null }, { customerId: 'c2', name: 'Acme Labs', aliases: [], domain: null }])],
+    ['/telemetry, looking up', () => telemetryLookingUpMessage(hostile)],
+    ['/query, no such query', () => queryUnknownMessage(hostile, [])],
+    ['/query list, a search', () => queryListMessage([], hostile, 3)],
+    ['/pipeline rerun, no such source', () => unknownSourceMessage(hostile, [source])],
+    ['/analytics audit, not a number', () => analyticsUsageMessage((parseAuditCount(hostile) as { reason: string }).reason)],
+  ])('%s', (_name, message) => {
+    const m = message();
+    expect(plain(m)).toContain(`“${shown}”`);
+    expect(formatted(m).filter((s) => /zq/.test(s))).toEqual([]);
+  });
+
+  it("a value inside the bot's own bold stays in it, whole", () => {
+    const m = queryEmptyMessage(output('a* b *c'), new Date(0));
+    expect(formatted(m)).toContain('a∗ b ∗c');
+  });
+
+  it('the bot’s own formatting around it is kept', () => {
+    expect(formatted(unknownSourceMessage('hubspt', [source]))).toEqual(['hubspot', 'hubspot', '/pipeline rerun hubspot']);
+    expect(plain(telemetryNoMatchMessage('acme_corp', []))).toContain('No customer matches “acmeˍcorp”');
   });
 });

@@ -2,7 +2,7 @@
  * Small pieces shared by the views. Views are pure functions of data: no I/O.
  */
 import type { KnownBlock } from '@slack/types';
-import { escapeMrkdwn } from '../src/blockkit/mrkdwn.js';
+import { defuseMarks, escapeMrkdwn } from '../src/blockkit/mrkdwn.js';
 import { cutText } from '../src/format.js';
 
 /** A message body: fallback text for notifications plus Block Kit blocks. */
@@ -29,6 +29,19 @@ export function truncate(text: string, max: number): string {
 /** User text as mrkdwn of at most `max` characters: escaped first, then cut (never inside an entity). */
 export function escapeAndTruncate(text: string, max: number): string {
   return truncateMrkdwn(escapeMrkdwn(text), max);
+}
+
+/**
+ * What someone typed, as mrkdwn of at most `max` characters that shows as typed:
+ * its formatting marks defused (Slack has no escape for them), escaped, then cut.
+ */
+export function userText(text: string, max: number): string {
+  return truncateMrkdwn(escapeMrkdwn(defuseMarks(text)), max);
+}
+
+/** {@link userText} in quotes, as the bot quotes what someone typed: “acme”. */
+export function quoteUserText(text: string, max: number): string {
+  return `“${userText(text, max)}”`;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Source } from '../src/sources/catalog.js';
 import type { DisplayState, SourceFreshness } from '../src/services/freshness.js';
 import type { AlertDoc } from '../src/services/freshness-alerts.js';
 import { editDistance } from '../src/domain/customer-match.js';
-import { ago, escapeMrkdwn, noteMessage, slackDate, truncate, escapeAndTruncate, truncateMrkdwn, type MessageBody } from './common.js';
+import { ago, escapeMrkdwn, noteMessage, slackDate, truncate, quoteUserText, truncateMrkdwn, type MessageBody } from './common.js';
 
 /** The alert document and the time it is rendered at. */
 export interface AlertView {
@@ -209,7 +209,7 @@ export function unknownSourceMessage(text: string, sources: readonly Source[]): 
     ? sources.filter((s) => Math.min(editDistance(typed, s.id.toLowerCase(), 2), editDistance(typed, s.name.toLowerCase(), 2)) <= 2)
     : [];
   const guess = near.length ? ` Did you mean ${near.slice(0, 3).map((s) => `\`${s.id}\``).join(' or ')}?` : '';
-  const shown = text ? `No source is called “${escapeAndTruncate(text, 60)}”.${guess}` : 'Which source?';
+  const shown = text ? `No source is called ${quoteUserText(text, 60)}.${guess}` : 'Which source?';
   const t = `${shown} Sources: ${known}. Example: \`${Commands.pipeline} rerun ${sources[0]?.id ?? 'hubspot'}\``;
   return { text: t, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: t } }] };
 }

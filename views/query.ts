@@ -10,7 +10,7 @@ import { isValidIsoDate, resolveDateSpec, type ParamDef, type SavedQuery } from 
 import { describeParam } from '../src/catalog/params.js';
 import { cellText, dateRange } from '../src/charts/spec.js';
 import type { QueryOutput } from '../src/services/query.js';
-import { ago, escapeMrkdwn, noteMessage, slackDate, truncate, SLACK_LIMITS, escapeAndTruncate, truncateMrkdwn, type MessageBody } from './common.js';
+import { ago, escapeMrkdwn, noteMessage, slackDate, truncate, SLACK_LIMITS, quoteUserText, truncateMrkdwn, userText, type MessageBody } from './common.js';
 import { localeNumber } from '../src/format.js';
 
 const C = Commands.query;
@@ -85,7 +85,7 @@ export function queryListMessage(queries: readonly SavedQuery[], search: string,
   const n = Math.min(Math.max(0, Math.floor(page)), pages - 1);
   const shown = queries.slice(n * QUERY_LIST_PAGE_SIZE, (n + 1) * QUERY_LIST_PAGE_SIZE);
   const heading = search
-    ? `${queries.length} of ${total} saved queries match “${escapeAndTruncate(search, 60)}”.`
+    ? `${queries.length} of ${total} saved queries match ${quoteUserText(search, 60)}.`
     : `${total} saved queries. Press *Run*, or type \`${C} &lt;name&gt; [param=value …]\`; search with \`${C} list &lt;words&gt;\`. Get one on a schedule with \`${C} subscribe &lt;name&gt;\`, be told when a number crosses a threshold with \`${C} alert &lt;name&gt;\`, and see yours with \`${C} subscriptions\`.`;
   const blocks: KnownBlock[] = [section(`:bar_chart: ${heading}`)];
   for (const q of shown) {
@@ -115,7 +115,7 @@ export function queryListMessage(queries: readonly SavedQuery[], search: string,
       },
     );
   }
-  return { text: search ? `Saved queries matching “${escapeAndTruncate(search, 60)}”` : 'Saved queries', blocks };
+  return { text: search ? `Saved queries matching ${quoteUserText(search, 60)}` : 'Saved queries', blocks };
 }
 
 function displayName(q: SavedQuery): string {
@@ -140,7 +140,7 @@ export function queryUnknownMessage(name: string, closest: readonly SavedQuery[]
   const hint = near.length
     ? `Did you mean ${near.map((q) => `\`${q.name}\``).join(', ')}?`
     : `\`${C} list\` shows every saved query.`;
-  const text = `:thinking_face: There is no saved query “${escapeAndTruncate(name, 60)}”. ${hint}`;
+  const text = `:thinking_face: There is no saved query ${quoteUserText(name, 60)}. ${hint}`;
   const blocks: KnownBlock[] = [section(text)];
   const buttonFor = (q: SavedQuery): Button => {
     if (asked === 'run') return runButton(q);
@@ -349,7 +349,7 @@ function rowCount(n: number): string {
 function summary(o: QueryOutput): string {
   const range = dateRange(o.rows, o.query.display.x);
   const rows = rowCount(o.totalRows);
-  const params = o.params.shown.map((s) => `${escapeMrkdwn(s.label)}: *${escapeAndTruncate(s.value, 80)}*`).join(' · ');
+  const params = o.params.shown.map((s) => `${escapeMrkdwn(s.label)}: *${userText(s.value, 80)}*`).join(' · ');
   return [
     `*${escapeMrkdwn(o.query.title)}*  \`${o.query.name}\``,
     [rows, range ? (range.from === range.to ? range.from : `${range.from} to ${range.to}`) : ''].filter(Boolean).join(', '),
@@ -443,7 +443,7 @@ export function queryTableMessage(o: QueryOutput, now: Date, options: { requeste
 
 /** The query ran and returned nothing. */
 export function queryEmptyMessage(o: QueryOutput, now: Date, requestedBy?: string): MessageBody {
-  const text = `:open_file_folder: *${escapeMrkdwn(o.query.title)}* returned no rows for ${o.params.shown.map((s) => `${escapeMrkdwn(s.label)} *${escapeAndTruncate(s.value, 80)}*`).join(', ') || 'these parameters'}.`;
+  const text = `:open_file_folder: *${escapeMrkdwn(o.query.title)}* returned no rows for ${o.params.shown.map((s) => `${escapeMrkdwn(s.label)} *${userText(s.value, 80)}*`).join(', ') || 'these parameters'}.`;
   return {
     text: escapeMrkdwn(`${o.query.title}: no rows`),
     blocks: [section(text), { type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(footer(o, now, requestedBy), 3000) }] }],

@@ -7,7 +7,7 @@ import { ActionIds, BlockIds, Commands } from '../src/ids.js';
 import { LEVEL_INFO, TELEMETRY_LEVELS, type Hosting, type LevelInfo } from '../src/domain/telemetry.js';
 import type { CustomerName } from '../src/domain/customer-match.js';
 import type { CustomerTelemetry, InstanceTelemetry } from '../src/services/telemetry.js';
-import { ago, escapeMrkdwn, slackDate, truncate, escapeAndTruncate, type MessageBody } from './common.js';
+import { ago, escapeMrkdwn, slackDate, truncate, escapeAndTruncate, quoteUserText, type MessageBody } from './common.js';
 import { localeNumber } from '../src/format.js';
 
 const HOSTING_LABEL: Record<Hosting, string> = {
@@ -91,7 +91,7 @@ function alsoMatchingText(a: AlsoMatching): string {
   const named = a.customers.slice(0, MAX_ALSO_NAMED).map((c) => `*${escapeAndTruncate(c.name, 60)}*`);
   const more = a.customers.length - named.length + (a.more ?? 0);
   const list = more > 0 ? `${named.join(', ')} and ${localeNumber(more)} more` : named.join(', ');
-  return `Also matching “${escapeAndTruncate(a.query, 80)}”: ${list}. Type more of the name to see ${a.customers.length + (a.more ?? 0) === 1 ? 'it' : 'them'}.`;
+  return `Also matching ${quoteUserText(a.query, 80)}: ${list}. Type more of the name to see ${a.customers.length + (a.more ?? 0) === 1 ? 'it' : 'them'}.`;
 }
 
 /**
@@ -172,11 +172,11 @@ export function telemetryPickerMessage(query: string, customers: CustomerName[],
             options: shown.map((c): PlainTextOption => ({ text: { type: 'plain_text', text: label(c) }, value: c.customerId })),
           },
         ];
-  const text = `Several customers match “${truncate(query, 80)}”. Which one?`;
+  const text = `Several customers match ${quoteUserText(query, 80)}. Which one?`;
   return {
-    text: escapeMrkdwn(text),
+    text,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(text) } },
+      { type: 'section', text: { type: 'mrkdwn', text } },
       { type: 'actions', block_id: BlockIds.telemetryPicker, elements: element },
       // The list is cut at its maximum: say so, and how to reach the others.
       ...(more > 0 ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: `…and ${localeNumber(more)} more: type more of the name.` }] }] : []),
@@ -186,11 +186,11 @@ export function telemetryPickerMessage(query: string, customers: CustomerName[],
 
 /** No customer matches. */
 export function telemetryNoMatchMessage(query: string, closest: CustomerName[]): MessageBody {
-  const q = escapeAndTruncate(query, 80);
+  const q = quoteUserText(query, 80);
   const suggestion = closest.length
     ? `Closest names: ${closest.map((c) => `*${escapeMrkdwn(c.name)}*`).join(', ')}.`
     : 'Try the customer\'s name, an alias or its domain, e.g. `acme.com`.';
-  const text = `:thinking_face: No customer matches “${q}”. ${suggestion}`;
+  const text = `:thinking_face: No customer matches ${q}. ${suggestion}`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
@@ -207,7 +207,7 @@ export function telemetryUsageMessage(): MessageBody {
 
 /** Shown while a slow lookup runs; the answer replaces it. */
 export function telemetryLookingUpMessage(query: string): MessageBody {
-  const text = `:hourglass_flowing_sand: Looking up “${escapeAndTruncate(query.trim(), 80)}” in the warehouse…`;
+  const text = `:hourglass_flowing_sand: Looking up ${quoteUserText(query.trim(), 80)} in the warehouse…`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 

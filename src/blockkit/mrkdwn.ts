@@ -47,6 +47,19 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** Slack's formatting marks, each with a lookalike that formats nothing. */
+const MARK_LOOKALIKES: Readonly<Record<string, string>> = { '*': '∗', _: 'ˍ', '~': '∼', '`': 'ˋ' };
+
+/**
+ * Text someone typed, to quote back as they typed it: Slack has no escape for
+ * `*`, `_`, `~` and backticks, so each becomes a lookalike (∗ ˍ ∼ ˋ) that starts
+ * no bold, italic, strike or code and closes none of the bot's own. Still
+ * plain text: escape it as any other.
+ */
+export function defuseMarks(text: string): string {
+  return text.replace(/[*_~`]/g, (c) => MARK_LOOKALIKES[c] ?? c);
+}
+
 /** Slack's escapes back to the characters they stand for. */
 export function unescapeMrkdwn(s: string): string {
   return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');

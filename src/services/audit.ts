@@ -6,7 +6,7 @@
 import type { Logger } from '../logger.js';
 import type { AuditEntry, Store, StoreDoc } from '../ports/store.js';
 import { toCodedError } from '../errors.js';
-import { cutText } from '../format.js';
+import { quoteTyped } from '../format.js';
 
 /** `/analytics audit` shows this many entries unless told otherwise. */
 export const AUDIT_DEFAULT_COUNT = 20;
@@ -25,7 +25,7 @@ export type AuditCountRequest = { ok: true; count: number; requested?: number } 
 export function parseAuditCount(text: string, limits: { default: number; max: number } = { default: AUDIT_DEFAULT_COUNT, max: AUDIT_MAX_COUNT }): AuditCountRequest {
   const t = text.trim();
   if (t === '') return { ok: true, count: limits.default };
-  if (!/^\d{1,6}$/.test(t)) return { ok: false, reason: `“${cutText(t, 40)}” is not a number of entries: give a whole number from 1 to ${limits.max}.` };
+  if (!/^\d{1,6}$/.test(t)) return { ok: false, reason: `${quoteTyped(t, 40)} is not a number of entries: give a whole number from 1 to ${limits.max}.` };
   const n = Number(t);
   if (n < 1) return { ok: false, reason: `Ask for at least 1 entry (up to ${limits.max}).` };
   return n > limits.max ? { ok: true, count: limits.max, requested: n } : { ok: true, count: n };
