@@ -150,10 +150,11 @@ describe('scheduled deliveries and alerts with the longest text they can carry, 
  * Text someone typed, quoted back ("No customer matches “…”"), renders as they
  * typed it: Slack has no escape for `*`, `_`, `~` and backticks, so each shows
  * as a lookalike (∗ ˍ ∼ ˋ) that neither formats nor closes the bot's own formatting.
+ * An underscore inside a word (acme_corp), which formats nothing, is kept as typed.
  */
 describe('text people typed, quoted back, renders as typed', () => {
-  const hostile = 'x *zq1* _zq2_ ~zq3~ `zq4` *_`';
-  const shown = 'x ∗zq1∗ ˍzq2ˍ ∼zq3∼ ˋzq4ˋ ∗ˍˋ';
+  const hostile = 'x *zq1* _zq2_ ~zq3~ `zq4` *_` q_5_ zq6';
+  const shown = 'x ∗zq1∗ ˍzq2ˍ ∼zq3∼ ˋzq4ˋ ∗ˍˋ q_5ˍ zq6';
   /** The text of every bold, italic, strike and code node in the message's mrkdwn. */
   const formatted = (m: MessageBody): string[] => {
     const out: string[] = [];
@@ -196,6 +197,7 @@ describe('text people typed, quoted back, renders as typed', () => {
 
   it('the bot’s own formatting around it is kept', () => {
     expect(formatted(unknownSourceMessage('hubspt', [source]))).toEqual(['hubspot', 'hubspot', '/pipeline rerun hubspot']);
-    expect(plain(telemetryNoMatchMessage('acme_corp', []))).toContain('No customer matches “acmeˍcorp”');
+    expect(plain(telemetryNoMatchMessage('acme_corp', []))).toContain('No customer matches “acme_corp”');
+    expect(formatted(queryEmptyMessage(output('cust_12'), new Date(0)))).toContain('cust_12');
   });
 });

@@ -53,11 +53,15 @@ const MARK_LOOKALIKES: Readonly<Record<string, string>> = { '*': '∗', _: 'ˍ',
 /**
  * Text someone typed, to quote back as they typed it: Slack has no escape for
  * `*`, `_`, `~` and backticks, so each becomes a lookalike (∗ ˍ ∼ ˋ) that starts
- * no bold, italic, strike or code and closes none of the bot's own. Still
+ * no bold, italic, strike or code and closes none of the bot's own (an
+ * underscore inside a word is kept). Still
  * plain text: escape it as any other.
  */
 export function defuseMarks(text: string): string {
-  return text.replace(/[*_~`]/g, (c) => MARK_LOOKALIKES[c] ?? c);
+  // An underscore between two letters or digits (google_sheets, acme_corp) can neither open nor close
+  // italics, and is kept as typed: names with one are common, and copied back they must still work.
+  return text.replace(/[*_~`]/g, (c, at: number) =>
+    c === '_' && /[\p{L}\p{N}]/u.test(text[at - 1] ?? '') && /[\p{L}\p{N}]/u.test(text[at + 1] ?? '') ? c : (MARK_LOOKALIKES[c] ?? c));
 }
 
 /** Slack's escapes back to the characters they stand for. */

@@ -432,6 +432,9 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   add('queryUnknownMessage', query.queryUnknownMessage(HOSTILE, queries.slice(0, 3)));
   add('queryUnknownMessage', query.queryUnknownMessage(HOSTILE, []));
   add('queryTooLongMessage', query.queryTooLongMessage(1000));
+  add('queryCheckingModal', query.queryCheckingModal(queries[0]!));
+  add('queryNoteModal', query.queryNoteModal(queries[0]!, query.queryUnknownMessage(HOSTILE, []).text ?? ''));
+  add('queryOnItsWayText', query.queryOnItsWayText('C0ANALYTICS'));
   for (const q of queries) {
     const problems: Record<string, string> = { [`stray${HOSTILE}`]: `“${HOSTILE}” is not name=value` };
     for (const p of q.params) problems[p.name] = `must be ${HOSTILE}`;
