@@ -42,3 +42,38 @@ describe('Data Transfer adapter: answers lost on the way', () => {
     expect(await dts.recentRun(target, since)).toMatchObject({ runId: expect.stringContaining(`/transferConfigs/${name.split('/').at(-1)}/runs/`) });
   });
 });
+
+describe('Data Transfer adapter: answers that are not Google\'s', () => {
+  it('status(): a 200 that is not a TransferRun (a proxy\'s page, or JSON without the run) is no answer, asked again later, not "running"', async () => {
+    const name = freshConfig();
+    const started = await dts.start({ kind: 'data_transfer', transferConfig: name }, { force: false });
+    if (!started.ok) throw new Error(started.message);
+    fake.failNext('GET', /\/runs\/[^/]+$/, 200, { page: true });
+    await expect(dts.status(started.run)).rejects.toMatchObject({ code: 'pipeline_failed', reason: 'unavailable', retryable: true });
+    for (const body of [{}, { status: 'ok' }, { kind: 'portal#session', user: 'someone' }, { error: 'upstream' }]) {
+      fake.failNext('GET', /\/runs\/[^/]+$/, 200, { body });
+      await expect(dts.status(started.run)).rejects.toMatchObject({ code: 'pipeline_failed', reason: 'unavailable', retryable: true });
+    }
+    // Google's own TransferRun, with every field optional: a run named with its state left out (proto3's
+    // TRANSFER_STATE_UNSPECIFIED) is running, as is one in a state added later.
+    fake.failNext('GET', /\/runs\/[^/]+$/, 200, { body: { name: started.run.runId } });
+    await expect(dts.status(started.run)).resolves.toEqual({ state: 'running' });
+    fake.failNext('GET', /\/runs\/[^/]+$/, 200, { body: { name: started.run.runId, state: 'QUEUED_SOMEWHERE' } });
+    await expect(dts.status(started.run)).resolves.toEqual({ state: 'running' });
+    // Answered by Google, the run is followed to its end.
+    await expect.poll(() => dts.status(started.run), { timeout: 5000, interval: 50 }).toEqual({ state: 'succeeded' });
+  });
+
+  it('recentRun(): a 200 page in place of the run list is no answer, not "no run" (the caller would start a second one)', async () => {
+    const name = freshConfig();
+    const target = { kind: 'data_transfer' as const, transferConfig: name };
+    const since = new Date();
+    expect(await dts.start(target, { force: false })).toMatchObject({ ok: true });
+    fake.failNext('GET', /\/runs$/, 200, { page: true });
+    await expect(dts.recentRun(target, since)).rejects.toMatchObject({ code: 'pipeline_failed', reason: 'unavailable', retryable: true });
+    // Google's empty list leaves transferRuns out (proto3): that one is "none".
+    fake.failNext('GET', /\/runs$/, 200, { body: {} });
+    expect(await dts.recentRun(target, since)).toBeNull();
+    expect(await dts.recentRun(target, since)).toMatchObject({ runId: expect.stringContaining(`/transferConfigs/${name.split('/').at(-1)}/runs/`) });
+  });
+});

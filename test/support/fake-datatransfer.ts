@@ -20,7 +20,8 @@
  *   cut off midway (the answer lost after its status line), and a 409 as
  *   either of the codes Google maps to it (ALREADY_EXISTS, ABORTED); an
  *   error may carry a google.rpc.RetryInfo in its details; or a proxy's HTML
- *   page answers in Google's place (`page`).
+ *   page (`page`) or JSON that is not Google's (`body`) answers in Google's
+ *   place, with any status, 200 included.
  */
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -78,6 +79,8 @@ interface Fault {
   retryDelay: string | undefined;
   /** An HTML page instead of Google's JSON error, as a proxy or load balancer in front of Google answers. */
   page: boolean;
+  /** This JSON instead of Google's answer (a proxy's or portal's own JSON, e.g. `{ "status": "ok" }` with a 200). */
+  body: unknown;
 }
 
 const STATUS: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ALREADY_EXISTS', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE' };
@@ -153,9 +156,11 @@ export class FakeDataTransfer {
    * conflict to be retried). `retryDelay`: the error's details carry a
    * google.rpc.RetryInfo with this delay (Google's way to say when to retry a
    * RESOURCE_EXHAUSTED, where a Retry-After header may well be absent).
+   * `page`: a proxy's HTML page answers with `status` (200 included);
+   * `body`: this JSON answers with `status`, in place of Google's.
    */
-  failNext(method: 'GET' | 'POST', path: RegExp, status: number | 'drop' | 'truncate', options: { headers?: Record<string, string>; times?: number; afterEffect?: boolean; rpcStatus?: 'ALREADY_EXISTS' | 'ABORTED'; retryDelay?: string; page?: boolean } = {}): void {
-    this.faults.push({ method, path, status, headers: options.headers ?? {}, remaining: options.times ?? 1, afterEffect: options.afterEffect ?? false, rpcStatus: options.rpcStatus, retryDelay: options.retryDelay, page: options.page ?? false });
+  failNext(method: 'GET' | 'POST', path: RegExp, status: number | 'drop' | 'truncate', options: { headers?: Record<string, string>; times?: number; afterEffect?: boolean; rpcStatus?: 'ALREADY_EXISTS' | 'ABORTED'; retryDelay?: string; page?: boolean; body?: unknown } = {}): void {
+    this.faults.push({ method, path, status, headers: options.headers ?? {}, remaining: options.times ?? 1, afterEffect: options.afterEffect ?? false, rpcStatus: options.rpcStatus, retryDelay: options.retryDelay, page: options.page ?? false, body: options.body });
   }
 
   startRequests(): DataTransferRequest[] {
@@ -231,6 +236,7 @@ export class FakeDataTransfer {
         res.end(`<html><head><title>${fault!.status}</title></head><body><h1>${fault!.status}</h1><p>Request refused.</p></body></html>`);
         return;
       }
+      if (fault!.body !== undefined) return answer(fault!.status, fault!.body, fault!.headers);
       const retryInfo = fault!.retryDelay ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: fault!.retryDelay }] : undefined;
       error(fault!.status, `fake ${fault!.rpcStatus ?? fault!.status}`, fault!.headers, fault!.rpcStatus, retryInfo);
     };

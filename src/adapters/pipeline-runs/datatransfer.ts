@@ -15,10 +15,12 @@
  *   When to retry is Retry-After, or else the error's google.rpc.RetryInfo.
  * - status: `GET v1/{run name}`: PENDING/RUNNING/unspecified → running,
  *   SUCCEEDED → succeeded, FAILED (with `errorStatus`, whose message may be
- *   absent) / CANCELLED → failed.
+ *   absent) / CANCELLED → failed. A 200 that is not a TransferRun (neither a
+ *   run's `name` nor one of its states: a proxy's page or its own JSON) is no
+ *   answer, asked again, as a proxy's page of any other status is.
  * - recentRun: `GET v1/{config}/runs` (every page, the order is not
  *   documented), a run whose scheduleTime is at or after `since` minus ten
- *   seconds of clock skew.
+ *   seconds of clock skew. A 200 page in place of the list is no answer.
  * Plain fetch with an auth header provider (Application Default Credentials
  * in production); the base URL is configurable for tests. Why not the official
  * client (`@google-cloud/bigquery-data-transfer`): see the README.
@@ -45,6 +47,20 @@ export const RUN_TIME_SKEW_MS = 5_000;
 /** A run requested this long before `since` still counts as recent (clocks differ). */
 export const RECENT_RUN_SKEW_MS = 10_000;
 const MAX_LIST_PAGES = 20;
+/** TransferRun.state as the discovery document lists it. */
+const RUN_STATES: readonly unknown[] = ['TRANSFER_STATE_UNSPECIFIED', 'PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+/**
+ * Whether a 200 to runs.get is Google's TransferRun: JSON with the run's
+ * `name` or one of the states. Every field is optional in proto3 JSON (an
+ * unspecified state is left out), but a run always has its name; a proxy's
+ * or portal's page, or JSON of its own, has neither.
+ */
+function isTransferRun(res: JsonResponse): boolean {
+  if (res.page) return false;
+  const name = res.body['name'];
+  return (typeof name === 'string' && parseTransferName(name)?.runId != null) || RUN_STATES.includes(res.body['state']);
+}
 
 /**
  * When Google asks to retry, from a google.rpc.RetryInfo in the error's
@@ -184,6 +200,10 @@ export class DataTransferRuns implements PipelineRuns {
         ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}),
       });
     }
+    // Not Google's answer: it says nothing of the run, which is asked about again (never read as "running" until the timeout).
+    if (!isTransferRun(res)) {
+      throw new PipelineError("BigQuery Data Transfer's address answered 200, but not with the transfer run (a proxy's or portal's page?)", { status: 200, reason: 'unavailable' });
+    }
     switch (res.body['state']) {
       case 'SUCCEEDED':
         return { state: 'succeeded' };
@@ -213,6 +233,8 @@ export class DataTransferRuns implements PipelineRuns {
           ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}),
         });
       }
+      // A proxy's page with a 200 lists nothing: never "no run" (the caller would start another).
+      if (res.page) throw new PipelineError("BigQuery Data Transfer's address answered 200 listing runs, but with a page, not Google's list (a proxy's?)", { status: 200, reason: 'unavailable' });
       for (const r of Array.isArray(res.body['transferRuns']) ? res.body['transferRuns'] : []) {
         const run = obj(r);
         const name = run['name'];
