@@ -497,6 +497,30 @@ describe('BigQuery Data Transfer adapter', () => {
     await expect(dts.status(started.run)).rejects.toMatchObject({ reason: 'rate_limited', retryAfterMs: 90_500 });
   });
 
+  it('honours a google.rpc.RetryInfo on a 5xx (UNAVAILABLE) as on a 429: waits it out, or gives it to the job runner', async () => {
+    const name = freshConfig();
+    const started = await dts.start(dt(name), { force: false });
+    if (!started.ok) throw new Error(started.message);
+    const gets = () => fake.requests.filter((r) => r.method === 'GET' && r.path === `/v1/${started.run.runId}`).length;
+    // Longer than the adapter waits (2 s here): one GET, and the delay goes back to the job runner.
+    let before = gets();
+    fake.failNext('GET', /\/runs\/[^/]+$/, 503, { retryDelay: '60s' });
+    await expect(dts.status(started.run)).rejects.toMatchObject({ reason: 'unavailable', retryable: true, retryAfterMs: 60_000 });
+    expect(gets() - before).toBe(1);
+    // Shorter: asked again once the delay has passed, not after half a second.
+    before = gets();
+    fake.failNext('GET', /\/runs\/[^/]+$/, 503, { retryDelay: '1.5s' });
+    const t0 = Date.now();
+    await expect(dts.status(started.run)).resolves.toMatchObject({ state: expect.any(String) });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1450);
+    expect(gets() - before).toBe(2);
+    // A start's 5xx that created nothing: the runner is told when to try again.
+    const other = freshConfig();
+    fake.failNext('POST', /startManualRuns$/, 503, { retryDelay: '45s' });
+    expect(await dts.start(dt(other), { force: false })).toMatchObject({ ok: false, reason: 'failed', retryable: true, retryAfterMs: 45_000 });
+    expect(fake.startRequests().filter((r) => r.path.includes(other)).length).toBe(1);
+  });
+
   it('polling errors are PipelineErrors that say whether to retry', async () => {
     const name = freshConfig();
     const started = await dts.start(dt(name), { force: false });

@@ -12,7 +12,8 @@
  *   2xx whose body names no run of the config (cut off on the way). A 409
  *   is Google's ALREADY_EXISTS (read as a run already in progress) or ABORTED
  *   (a concurrency conflict: nothing started, and asking again may work).
- *   When to retry is Retry-After, or else the error's google.rpc.RetryInfo.
+ *   When to retry is Retry-After, or else the error's google.rpc.RetryInfo,
+ *   on a 5xx as on a 429 (a longer delay than we wait goes to the job runner).
  * - status: `GET v1/{run name}`: PENDING/RUNNING/unspecified → running,
  *   SUCCEEDED → succeeded, FAILED (with `errorStatus`, whose message may be
  *   absent) / CANCELLED → failed. A 200 that is not a TransferRun (neither a
@@ -152,7 +153,7 @@ export class DataTransferRuns implements PipelineRuns {
       if (err instanceof PipelineError && err.reason === 'unavailable') return this.afterLostStart(target, requestedAt, err.message);
       throw err;
     }
-    if (res.status >= 500) return this.afterLostStart(target, requestedAt, `BigQuery Data Transfer answered ${res.status}`);
+    if (res.status >= 500) return this.afterLostStart(target, requestedAt, `BigQuery Data Transfer answered ${res.status}`, res.retryAfterMs);
     if (res.status < 200 || res.status >= 300) {
       const said = serviceMessage(obj(res.body['error'])['message'], '');
       // 409 is ALREADY_EXISTS or ABORTED; ABORTED is a concurrency conflict that created nothing and is retried at a higher level.
@@ -174,17 +175,21 @@ export class DataTransferRuns implements PipelineRuns {
     return { ok: true, run: { target, runId: name, startedAt: requestedAt.toISOString() } };
   }
 
-  /** The start's answer was lost or was a 5xx: a run requested since then is ours; otherwise say it failed (retryable). */
-  private async afterLostStart(target: RerunTarget, requestedAt: Date, what: string): Promise<StartResult> {
+  /**
+   * The start's answer was lost or was a 5xx: a run requested since then is ours; otherwise say it failed
+   * (retryable, after `retryAfterMs` when the 5xx said when: Retry-After or its google.rpc.RetryInfo).
+   */
+  private async afterLostStart(target: RerunTarget, requestedAt: Date, what: string, retryAfterMs?: number): Promise<StartResult> {
+    const wait = retryAfterMs !== undefined ? { retryAfterMs } : {};
     let found: RunHandle | null;
     try {
       found = await this.recentRun(target, requestedAt);
     } catch {
       // Retryable, but only through recentRun: the rerun's start job asks it before starting again.
-      return { ok: false, reason: 'failed', message: `${what}, and whether a run started cannot be told yet.`, retryable: true, maybeStarted: true };
+      return { ok: false, reason: 'failed', message: `${what}, and whether a run started cannot be told yet.`, retryable: true, maybeStarted: true, ...wait };
     }
     if (found) return { ok: true, run: found };
-    return { ok: false, reason: 'failed', message: `${what}; no run was started.`, retryable: true };
+    return { ok: false, reason: 'failed', message: `${what}; no run was started.`, retryable: true, ...wait };
   }
 
   async status(run: RunHandle): Promise<RunStatus> {

@@ -69,10 +69,12 @@ export const obj = (v: unknown): Record<string, unknown> => (v && typeof v === '
 /**
  * The retry policy both pipeline APIs get: a 429 is waited out when its
  * Retry-After is at most `maxRetryWaitMs` (twice at most; a 429 means the
- * request was not carried out). A 5xx is retried once after half a second
- * only when `retryServerErrors` says the request is idempotent: a POST that
- * starts a run may have started it before the server failed, so the caller
- * checks instead (never retry a non-idempotent request blindly).
+ * request was not carried out). A 5xx is retried once, after its Retry-After
+ * (or the service's own retry delay, which the caller puts in `retryAfterMs`)
+ * or else half a second, only when `retryServerErrors` says the request is
+ * idempotent: a POST that starts a run may have started it before the server
+ * failed, so the caller checks instead (never retry a non-idempotent request
+ * blindly). A 5xx asking a longer wait is returned with it, for the caller.
  */
 export async function withRetries(send: () => Promise<JsonResponse>, maxRetryWaitMs: number, options: { retryServerErrors: boolean } = { retryServerErrors: true }): Promise<JsonResponse> {
   let serverErrors = 0;
@@ -82,8 +84,8 @@ export async function withRetries(send: () => Promise<JsonResponse>, maxRetryWai
       await sleep(res.retryAfterMs ?? 1000);
       continue;
     }
-    if (res.status >= 500 && options.retryServerErrors && serverErrors++ < 1) {
-      await sleep(500);
+    if (res.status >= 500 && options.retryServerErrors && serverErrors++ < 1 && (res.retryAfterMs ?? 500) <= maxRetryWaitMs) {
+      await sleep(res.retryAfterMs ?? 500);
       continue;
     }
     return res;

@@ -68,7 +68,7 @@ const ops: OperationFact[] = [
       '200': 'StartManualTransferRunsResponse { runs?: TransferRun[] } (the runs created; names with project number and location)',
       '400': 'google.rpc.Status INVALID_ARGUMENT: neither or both of requestedRunTime / requestedTimeRange, or a time in the future',
       '401': 'UNAUTHENTICATED', '403': 'PERMISSION_DENIED', '404': 'NOT_FOUND: no such transfer config',
-      '409': 'ALREADY_EXISTS / ABORTED', '429': 'RESOURCE_EXHAUSTED (may carry Retry-After, or a google.rpc.RetryInfo { retryDelay: Duration } in error.details)', '5xx': 'INTERNAL / UNAVAILABLE: the run may or may not have been created',
+      '409': 'ALREADY_EXISTS / ABORTED', '429': 'RESOURCE_EXHAUSTED (may carry Retry-After, or a google.rpc.RetryInfo { retryDelay: Duration } in error.details)', '5xx': 'INTERNAL / UNAVAILABLE: the run may or may not have been created; like any error, may carry a google.rpc.RetryInfo',
     },
     variations: [
       'run names use the project number where the request used the project ID',
@@ -85,7 +85,7 @@ const ops: OperationFact[] = [
     path: '/v1/{+name}',
     pathParams: { name: RUN },
     auth: { scheme: 'Bearer' },
-    responses: { '200': 'TransferRun (see TRANSFER_RUN_FIELDS)', '404': 'NOT_FOUND', '429': 'RESOURCE_EXHAUSTED', '5xx': 'INTERNAL / UNAVAILABLE' },
+    responses: { '200': 'TransferRun (see TRANSFER_RUN_FIELDS)', '404': 'NOT_FOUND', '429': 'RESOURCE_EXHAUSTED', '5xx': 'INTERNAL / UNAVAILABLE (may carry a google.rpc.RetryInfo: error_details.proto, "when the clients can retry a failed request")' },
     variations: ['every state', 'startTime, endTime, errorStatus and errorStatus.message absent when unset'],
     source: 'resources.projects.[locations.]transferConfigs.resources.runs.methods.get; schema TransferRun',
   },
