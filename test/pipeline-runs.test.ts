@@ -118,6 +118,29 @@ describe('Fivetran adapter', () => {
     expect(tries[1]!.at - tries[0]!.at).toBeGreaterThanOrEqual(950);
   });
 
+  it('copes with a 429 without Retry-After (Fivetran\'s docs do not promise the header): waits a second, twice, then hands it to the job runner', async () => {
+    fake.addConnection('limited-bare');
+    fake.addConnection('limited-bare-2');
+    const posts = (id: string) => fake.syncRequests().filter((r) => r.path === `/v1/connections/${id}/sync`);
+    fake.failNext('POST', /limited-bare\/sync$/, 429);
+    const started = await fivetran.start(target('limited-bare'), { force: false });
+    if (!started.ok) throw new Error(started.message);
+    expect(posts('limited-bare').length).toBe(2);
+    expect(posts('limited-bare')[1]!.at - posts('limited-bare')[0]!.at).toBeGreaterThanOrEqual(950);
+    // Still limited after the adapter's own waits: rate limited and retryable, with no wait made up for the runner (its backoff applies).
+    fake.failNext('POST', /limited-bare-2\/sync$/, 429, { times: 3 });
+    const limited = await fivetran.start(target('limited-bare-2'), { force: false });
+    expect(limited).toMatchObject({ ok: false, reason: 'rate_limited', retryable: true });
+    expect(limited.ok ? 0 : limited.retryAfterMs).toBeUndefined();
+    const tries = posts('limited-bare-2');
+    expect(tries.length).toBe(3);
+    expect(tries[1]!.at - tries[0]!.at).toBeGreaterThanOrEqual(950);
+    expect(tries[2]!.at - tries[1]!.at).toBeGreaterThanOrEqual(950);
+    // While following: the same, thrown for the poll job to ask again later.
+    fake.failNext('GET', /limited-bare$/, 429, { times: 3 });
+    await expect(fivetran.status(started.run)).rejects.toMatchObject({ code: 'pipeline_failed', reason: 'rate_limited', retryable: true, retryAfterMs: undefined });
+  });
+
   it('reports rate limiting when Retry-After is longer than it will wait', async () => {
     fake.addConnection('long-limit');
     fake.failNext('POST', /long-limit\/sync$/, 429, { headers: { 'Retry-After': '120' } });

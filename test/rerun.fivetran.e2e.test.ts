@@ -109,6 +109,18 @@ describe('reruns through Fivetran', () => {
     expect(syncs('hubspot_daily').length).toBe(before + 4);
   });
 
+  it('a 429 without Retry-After (Fivetran does not promise the header) is backed off, not hammered, and the sync starts', async () => {
+    fivetran.addConnection('hubspot_daily', { syncMs: 10 });
+    const before = syncs('hubspot_daily').length;
+    // Three outlast the adapter's own waits (a second each); the job runner's backoff takes over, then the sync starts.
+    fivetran.failNext('POST', /hubspot_daily\/sync$/, 429, { times: 3 });
+    const limited = await rerun('hubspot', /Freshness check/, 20_000);
+    expect(render(limited.message)).toMatch(/succeeded/);
+    const tries = syncs('hubspot_daily').slice(before);
+    expect(tries.length).toBe(4);
+    for (let i = 1; i < tries.length; i++) expect(tries[i]!.at - tries[i - 1]!.at).toBeGreaterThanOrEqual(950);
+  });
+
   it('asks again later when a proxy answers the look before the sync with a page (even a 200): nothing started, then the sync runs', async () => {
     fivetran.addConnection('hubspot_daily', { syncMs: 10 });
     const before = syncs('hubspot_daily').length;

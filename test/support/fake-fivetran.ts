@@ -19,7 +19,8 @@
  * `rescheduled_for` a connection on the auto schedule resumes syncing by
  * itself, as Fivetran does (`resume` says how that sync goes); one on a
  * manual schedule stays rescheduled until asked. Faults can be queued:
- * any status (409, 429 with Retry-After, 500) for the next matching requests,
+ * any status (409, 429 with Retry-After or without it, as Fivetran's docs do
+ * not promise the header, 500) for the next matching requests,
  * optionally after the request took effect (`afterEffect`: a 5xx to POST
  * /sync whose sync started anyway), with Fivetran's `{ code, message }` or a
  * proxy's HTML page (`page`), or with a bare body (`bare`: none at all, or a
@@ -132,7 +133,8 @@ export class FakeFivetran {
   }
 
   /**
-   * The next `times` requests matching method and path answer `status` (e.g. 429 with `{ 'Retry-After': '1' }`).
+   * The next `times` requests matching method and path answer `status` (e.g. 429 with `{ 'Retry-After': '1' }`;
+   * only the headers given are sent, so a 429 without them has no Retry-After).
    * `afterEffect`: the request is carried out first (a POST /sync starts the sync), then answered with the fault.
    * `bare`: no JSON body (none, or a line of text/plain), as Fivetran's gateway may answer a 401.
    */
