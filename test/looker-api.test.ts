@@ -153,6 +153,29 @@ describe('LookerApiAdmin', () => {
     expect((err2 as Error).message).toContain('POST /login failed');
   });
 
+  it('add_group_user: each error the spec lists (400, 403, 404, 429; no ValidationError) ends in a clear outcome naming the group', async () => {
+    // Someone in no group yet: created by the first grant, which fails at the group, and found by the next ones.
+    const grant = (groupIds: string[]) => admin.grant({ email: 'grouped@example.com', firstName: 'Grou', lastName: 'Ped', groupIds, roleIds: [] });
+    // A group Looker does not have (a wrong LOOKER_VIEW_GROUP_ID): not found, not retried, and it says what to check.
+    await expect(grant(['999'])).rejects.toMatchObject({
+      name: 'LookerError', status: 404, reason: 'not_found', retryable: false,
+      message: expect.stringMatching(/group 999.*LOOKER_VIEW_GROUP_ID/),
+    });
+    looker.failNext('POST', /\/groups\/10\/users$/, 403, 'Permission Denied');
+    await expect(grant(['10'])).rejects.toMatchObject({ status: 403, reason: 'forbidden', retryable: false, message: expect.stringMatching(/refused to add grouped@example\.com to group 10 \(403: Permission Denied\)/) });
+    looker.failNext('POST', /\/groups\/10\/users$/, 400, 'Bad Request');
+    await expect(grant(['10'])).rejects.toMatchObject({ status: 400, reason: 'rejected', retryable: false, message: expect.stringMatching(/refused to add grouped@example\.com to group 10 \(400: Bad Request\)/) });
+    looker.failNext('POST', /\/groups\/10\/users$/, 429, 'Too many requests', { 'retry-after': '7' });
+    await expect(grant(['10'])).rejects.toMatchObject({ status: 429, reason: 'rate_limited', retryable: true, retryAfterMs: 7000 });
+    // The fake answers an unknown user as the spec allows (404, Looker's Error), not with a ValidationError the operation does not list.
+    const token = ((await (await fetch(`${looker.url}/api/4.0/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `client_id=${FakeLookerDefaults.clientId}&client_secret=${FakeLookerDefaults.clientSecret}` })).json()) as { access_token: string }).access_token;
+    const res = await fetch(`${looker.url}/api/4.0/groups/10/users`, { method: 'POST', headers: { authorization: `token ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ user_id: '424242' }) });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ message: expect.any(String), documentation_url: expect.any(String) });
+    // Added once Looker lets it.
+    await expect(grant(['10'])).resolves.toMatchObject({ applied: true, addedGroupIds: ['10'] });
+  });
+
   it('refuses a disabled Looker user: nothing is granted, and the error says why and not to retry', async () => {
     looker.users.set('40', { id: '40', email: 'gone@example.com', first_name: 'Gone', last_name: 'Away', role_ids: [], is_disabled: true, roles_externally_managed: false, has_email_credentials: true, logged_in_at: '2025-01-01T00:00:00Z' });
     const err = await admin.grant({ email: 'gone@example.com', firstName: 'Gone', lastName: 'Away', groupIds: ['10'], roleIds: ['2'] }).catch((e: unknown) => e);

@@ -20,7 +20,9 @@
  * - POST /api/4.0/login, form body client_id + client_secret → AccessToken
  *   `{ access_token, token_type: 'Bearer', expires_in }`; wrong key → 404.
  * - every other call needs `Authorization: token <access_token>` → else 401.
- * - errors are `{ message, documentation_url }` (422 adds `errors: [{ field, code, message }]`).
+ * - errors are `{ message, documentation_url }` (422 adds `errors: [{ field, code, message }]`),
+ *   only with the statuses the spec lists for the operation: add_group_user
+ *   answers an unknown group or user 404 (it lists 400, 403, 404, 429).
  * - search string params are case-insensitive SQL LIKE patterns (`%`, `_`).
  * - user_roles includes roles from groups unless direct_association_only=true;
  *   set_user_roles replaces the user's direct roles.
@@ -371,8 +373,8 @@ export class FakeLooker {
       const group = this.groups.get(decodeURIComponent(m[1]!));
       const userId = isObj(body) && typeof body['user_id'] === 'string' ? body['user_id'] : '';
       const user = this.users.get(userId);
-      if (!group) return notFound;
-      if (!user) return validation('user_id', 'missing', 'User not found');
+      // The spec lists 400, 403, 404 and 429 here, no ValidationError: an unknown group or user is Looker's 404.
+      if (!group || !user) return notFound;
       group.user_ids.add(user.id);
       return [200, this.userJson(user)];
     }

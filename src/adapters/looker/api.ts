@@ -9,7 +9,11 @@
  * - of several users with the address, an enabled one is taken; when every
  *   one is disabled the grant is refused (LookerError `user_disabled`):
  *   nothing is granted, and no second user is created;
- * - groups: POST /groups/{id}/users;
+ * - groups: POST /groups/{id}/users; of the errors the spec lists for it
+ *   (400, 403, 404, 429) a 404 says the group is not there (a wrong
+ *   LOOKER_VIEW_GROUP_ID, or the user deleted meanwhile), a 403 that the API
+ *   key's user may not manage the group, a 400 that Looker refused the
+ *   request, each naming the group and not retried; a 429 or 5xx is retried;
  * - roles: PUT /users/{id}/roles replaces the user's direct roles, so the
  *   current ones are read first (direct_association_only) and the merged list
  *   is written; roles managed outside Looker (SAML/LDAP, or a user Looker says
@@ -126,7 +130,7 @@ export class LookerApiAdmin implements LookerAdmin {
     const addedGroupIds: string[] = [];
     for (const groupId of grant.groupIds) {
       if (inGroups.has(groupId)) continue;
-      await this.call('POST', `/groups/${enc(groupId)}/users`, { body: { user_id: user.id } });
+      await this.addToGroup(groupId, user.id, grant.email);
       addedGroupIds.push(groupId);
     }
     const current = await this.directRoles(user.id);
@@ -134,6 +138,28 @@ export class LookerApiAdmin implements LookerAdmin {
     if (added.length > 0) await this.call('PUT', `/users/${enc(user.id)}/roles`, { body: roleIds });
     const setup = await this.sendSetupEmail(user);
     return { applied: true, lookerUserId: user.id, createdUser, addedGroupIds, addedRoleIds: added, setupEmailSent: setup.sent, ...(setup.error ? { setupEmailError: setup.error } : {}) };
+  }
+
+  /**
+   * add_group_user. Its spec lists 400, 403, 404 and 429 (Error bodies, no
+   * ValidationError); the refusals are told with the group they concern and
+   * what to check, since the group ID comes from the bot's configuration.
+   */
+  private async addToGroup(groupId: string, userId: string, email: string): Promise<void> {
+    try {
+      await this.call('POST', `/groups/${enc(groupId)}/users`, { body: { user_id: userId } });
+    } catch (err) {
+      if (!(err instanceof LookerError) || (err.status !== 400 && err.status !== 403 && err.status !== 404)) throw err;
+      const said = /answered \d+: (.*)$/.exec(err.message)?.[1];
+      const what = `${err.status}${said ? `: ${said}` : ''}`;
+      const message =
+        err.status === 404
+          ? `Looker has no group ${groupId} to add ${email} to (${what}), or the Looker user ${userId} was deleted meanwhile; check LOOKER_VIEW_GROUP_ID against the group's ID in Looker (Admin › Groups), then click Retry grant on the request.`
+          : err.status === 403
+            ? `Looker refused to add ${email} to group ${groupId} (${what}): the API key's user may not manage this group (it needs the manage_groups permission), or the group is managed outside Looker; add them in Looker, or fix the key's role, then click Retry grant.`
+            : `Looker refused to add ${email} to group ${groupId} (${what}).`;
+      throw new LookerError(message, { status: err.status, reason: err.reason, retryable: false, cause: err });
+    }
   }
 
   /**

@@ -141,7 +141,8 @@ const ops: OperationFact[] = [
     pathParams: { group_id: id },
     body: { contentType: 'application/json', required: true, schema: { type: 'object', properties: { user_id: str }, required: ['user_id'] } },
     auth: { scheme: 'token' },
-    responses: { '200': 'User', '403': 'Error', ...errors },
+    responses: { '200': 'User', '403': 'Error: Permission Denied', ...errors },
+    variations: ['errors are 400, 403, 404 and 429 only, each an Error (no 422 ValidationError is listed): an unknown group or user is 404'],
     source: 'paths./groups/{group_id}/users.post; schema GroupIdForGroupUserInclusion',
   },
   {
