@@ -80,6 +80,17 @@ describe('SpecChecker', () => {
     c.take();
   });
 
+  it('takes a Fivetran Accept header in any spelling of the same media type (RFC 9110: OWS around ";", case-insensitive type and parameter name, token or quoted value)', () => {
+    const c = checker(fivetranFacts);
+    const get = (accept: string) => c.check(req('GET', '/v1/connections/abc', { headers: { authorization: 'Basic a2V5OnNlY3JldA==', accept } })).problems;
+    for (const accept of ['application/json;version=2', 'application/json; version=2', 'application/json ; version=2', 'Application/JSON;Version=2', 'application/json;version="2"', 'application/json']) {
+      expect(get(accept), accept).toEqual([]);
+    }
+    expect(get('application/json;version=3')).toEqual([expect.stringContaining('header Accept')]);
+    expect(get('text/html')).toEqual([expect.stringContaining('header Accept')]);
+    c.take();
+  });
+
   it('takes int64 fields as decimal strings or numbers, as Google does', () => {
     const c = checker(bigQueryFacts);
     const h = { authorization: 'Bearer t', 'content-type': 'application/json' };

@@ -11,7 +11,8 @@
  * Read 2026-11-30.
  *
  * What matters to a client:
- * - HTTP basic auth (API key : API secret); `Accept: application/json;version=2` is the default.
+ * - HTTP basic auth (API key : API secret); `Accept: application/json;version=2` is the default
+ *   (a media type: `application/json; version=2` is the same one).
  * - Connection details: required `id, service, schema, paused, status, group_id,
  *   service_version, created_at, pause_after_trial, sync_frequency,
  *   schedule_type, data_delay_sensitivity`; `succeeded_at` and `failed_at` are
@@ -40,7 +41,12 @@ import type { OperationFact, VendorFacts } from './spec.js';
 
 // A string (the spec gives no pattern); one path segment.
 const CONNECTION_ID = /^[^/]+$/;
-const accept = { Accept: { pattern: /^application\/json(;version=2)?$/, description: 'default application/json;version=2' } };
+/**
+ * `application/json;version=2` (the default) or plain `application/json`, in any spelling of the same
+ * media type (RFC 9110 §5.6.6, §8.3.1): whitespace around `;`, type and parameter name in any case,
+ * no space around `=`, the value a token or a quoted string (`application/json; version=2` is the same as the docs' spelling).
+ */
+const accept = { Accept: { pattern: /^application\/json[ \t]*(;[ \t]*version=(2|"2")[ \t]*)?$/i, description: 'default application/json;version=2, with or without a space after ";"' } };
 
 const ops: OperationFact[] = [
   {
