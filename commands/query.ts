@@ -11,11 +11,12 @@ import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
 import type { ResolvedParams } from '../src/catalog/params.js';
-import type { QueryService } from '../src/services/query.js';
+import type { QueryCommand, QueryService } from '../src/services/query.js';
 import type { Clicks } from '../src/services/clicks.js';
 import { queryFailureMessage, tellPrivately } from '../src/slack/query-delivery.js';
 import { subscriptionSubcommand, type SubscriptionDeps } from './subscriptions.js';
 import { noteMessage, type MessageBody } from '../views/common.js';
+import { quoteTyped } from '../src/format.js';
 import {
   queryCheckingModal, queryCsvAlreadyMessage, queryCsvOnItsWayMessage, queryListMessage, queryNoteModal, queryOnItsWayText, queryOverCapMessage, queryParamErrors, queryParamsModal,
   queryProblemsMessage, queryStaleButtonMessage, queryTableMessage, queryTooLongMessage, queryUnknownMessage,
@@ -53,75 +54,99 @@ export function queryCommand(deps: QueryDeps) {
         return tell(queryFailureMessage(deps.logger, err, { user: command.user_id }));
       }
     }
-    let answer;
+    let asked;
     try {
-      answer = await deps.queries.command(command.text ?? '');
+      asked = await deps.queries.command(command.text ?? '');
     } catch (err) {
       return tell(queryFailureMessage(deps.logger, err, { user: command.user_id }));
     }
-    switch (answer.kind) {
-      case 'list':
-        return tell(queryListMessage(answer.queries, answer.search, deps.queries.catalog.queries.length));
-      case 'too_long':
-        return tell(queryTooLongMessage(answer.max));
-      case 'unknown':
-        return tell(queryUnknownMessage(answer.name, answer.closest));
-      case 'needs_params': {
-        const metadata: QueryModalMetadata = { q: answer.query.name, c: command.channel_id };
-        try {
-          await client.views.open({
-            trigger_id: command.trigger_id,
-            view: queryParamsModal(answer.query, { values: answer.values, problems: answer.problems, metadata, today: new Date().toISOString().slice(0, 10) }),
-          });
-        } catch (err) {
-          deps.logger.warn('query modal could not open', { err, query: answer.query.name });
-          return tell(queryProblemsMessage(answer.query, answer.problems));
-        }
-        return;
-      }
-      case 'ready':
-        return deliverCommand(deps, command, answer.query, answer.params);
-      case 'checking': {
-        // The customer list is not in yet (a cold instance) and BigQuery may take longer to send it than the
-        // trigger ID lives (3 s): the form opens now, saying so, and becomes what the check comes to.
-        const query = answer.query;
-        let viewId: string | undefined;
-        try {
-          viewId = (await client.views.open({ trigger_id: command.trigger_id, view: queryCheckingModal(query) })).view?.id;
-        } catch (err) {
-          deps.logger.warn('query modal could not open', { err, query: query.name });
-        }
-        const show = async (view: ModalView): Promise<boolean> => {
-          if (!viewId) return false;
+    const answerWith = async (answer: QueryCommand): Promise<void> => {
+      switch (answer.kind) {
+        case 'list':
+          return tell(queryListMessage(answer.queries, answer.search, deps.queries.catalog.queries.length));
+        case 'too_long':
+          return tell(queryTooLongMessage(answer.max));
+        case 'unknown':
+          return tell(queryUnknownMessage(answer.name, answer.closest));
+        case 'needs_params': {
+          const metadata: QueryModalMetadata = { q: answer.query.name, c: command.channel_id };
           try {
-            await client.views.update({ view_id: viewId, view });
-            return true;
+            await client.views.open({
+              trigger_id: command.trigger_id,
+              view: queryParamsModal(answer.query, { values: answer.values, problems: answer.problems, metadata, today: new Date().toISOString().slice(0, 10) }),
+            });
           } catch (err) {
-            // Closed meanwhile: say it in the channel instead.
-            deps.logger.warn('query modal could not be updated', { err, query: query.name });
-            return false;
+            deps.logger.warn('query modal could not open', { err, query: answer.query.name });
+            return tell(queryProblemsMessage(answer.query, answer.problems));
           }
-        };
-        let later;
-        try {
-          later = await answer.answer;
-        } catch (err) {
-          const failure = queryFailureMessage(deps.logger, err, { user: command.user_id, query: query.name });
-          await show(queryNoteModal(query, failure.text ?? ''));
-          return tell(failure);
-        }
-        if (later.kind === 'ready') {
-          await deliverCommand(deps, command, query, later.params);
-          await show(queryNoteModal(query, queryOnItsWayText(command.channel_id)));
           return;
         }
-        const metadata: QueryModalMetadata = { q: query.name, c: command.channel_id };
-        const form = queryParamsModal(query, { values: later.values, problems: later.problems, metadata, today: new Date().toISOString().slice(0, 10) });
-        if (!(await show(form))) return tell(queryProblemsMessage(query, later.problems));
-        return;
+        case 'ready':
+          return deliverCommand(deps, command, answer.query, answer.params);
+        case 'checking': {
+          // The customer list is not in yet (a cold instance). Read quickly, the answer is as on a warm one: the
+          // result goes, or the form opens with what was wrong. BigQuery may take longer to send it than the
+          // trigger ID lives (3 s): then the form opens now, saying so, and becomes what the check comes to.
+          const query = answer.query;
+          const early = await settledWithin(answer.answer, QUERY_CHECK_BEFORE_FORM_MS);
+          if (early && 'answer' in early) return answerWith(early.answer);
+          if (early) return tell(queryFailureMessage(deps.logger, early.err, { user: command.user_id, query: query.name }));
+          let viewId: string | undefined;
+          try {
+            viewId = (await client.views.open({ trigger_id: command.trigger_id, view: queryCheckingModal(query) })).view?.id;
+          } catch (err) {
+            deps.logger.warn('query modal could not open', { err, query: query.name });
+          }
+          const show = async (view: ModalView): Promise<boolean> => {
+            if (!viewId) return false;
+            try {
+              await client.views.update({ view_id: viewId, view });
+              return true;
+            } catch (err) {
+              // Closed meanwhile: say it in the channel instead.
+              deps.logger.warn('query modal could not be updated', { err, query: query.name });
+              return false;
+            }
+          };
+          let later;
+          try {
+            later = await answer.answer;
+          } catch (err) {
+            const failure = queryFailureMessage(deps.logger, err, { user: command.user_id, query: query.name });
+            await show(queryNoteModal(query, failure.text ?? ''));
+            return tell(failure);
+          }
+          if (later.kind === 'ready') {
+            await deliverCommand(deps, command, query, later.params);
+            await show(queryNoteModal(query, queryOnItsWayText(command.channel_id)));
+            return;
+          }
+          const metadata: QueryModalMetadata = { q: query.name, c: command.channel_id };
+          const form = queryParamsModal(query, { values: later.values, problems: later.problems, metadata, today: new Date().toISOString().slice(0, 10) });
+          if (!(await show(form))) return tell(queryProblemsMessage(query, later.problems));
+          return;
+        }
       }
-    }
+    };
+    return answerWith(asked);
   };
+}
+
+/**
+ * How long a command naming a customer on a cold instance waits for the customer list before it opens a
+ * form saying it is checking: Slack's trigger ID, which opens a form, lives 3 s from the command.
+ */
+export const QUERY_CHECK_BEFORE_FORM_MS = 1_500;
+
+/** `promise`'s outcome if it settles within `ms`, else undefined. */
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<{ answer: T } | { err: unknown } | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms, undefined)));
+  try {
+    return await Promise.race([promise.then((answer) => ({ answer }), (err: unknown) => ({ err })), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** `/query <name> [params]` whose values check out: its result is recorded for delivery, once per trigger. */
@@ -250,7 +275,7 @@ async function fromButton(deps: QueryDeps, action: ButtonAction, tell: (m: Messa
   }
   const query = deps.queries.catalog.get(ref.q);
   if (!query) {
-    await tell(queryStaleButtonMessage(`The saved query “${ref.q.slice(0, 60)}” is no longer in the catalog.`));
+    await tell(queryStaleButtonMessage(`The saved query ${quoteTyped(ref.q, 60)} is no longer in the catalog.`));
     return null;
   }
   const resolution = await deps.queries.resolve(query, ref.p);
@@ -369,7 +394,7 @@ export function queryRunAction(deps: QueryDeps) {
     const ref = queryRefOf(action.value);
     const query = ref ? deps.queries.catalog.get(ref.q) : undefined;
     if (!where.channel || !CHANNEL_ID.test(where.channel)) return tell(queryStaleButtonMessage('I cannot tell where that button is.'));
-    if (!ref || !query) return tell(queryStaleButtonMessage(ref ? `The saved query “${ref.q.slice(0, 60)}” is no longer in the catalog.` : 'That button does not carry a query I know.'));
+    if (!ref || !query) return tell(queryStaleButtonMessage(ref ? `The saved query ${quoteTyped(ref.q, 60)} is no longer in the catalog.` : 'That button does not carry a query I know.'));
     try {
       const resolution = await deps.queries.resolve(query, ref.p);
       if (resolution.ok) {

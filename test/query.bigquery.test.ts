@@ -58,7 +58,9 @@ function service(opts: { maxBytes?: number; timeoutMs?: number } = {}) {
 }
 
 async function ready(s: QueryService, text: string) {
-  const c = await s.command(text);
+  const asked = await s.command(text);
+  // The first command naming a customer reads the customer list (the listener answers Slack meanwhile).
+  const c = asked.kind === 'checking' ? await asked.answer : asked;
   if (c.kind !== 'ready') throw new Error(`not ready: ${JSON.stringify(c)}`);
   return c;
 }

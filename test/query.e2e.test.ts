@@ -550,4 +550,15 @@ describe('/query on a cold instance (the customer list not loaded yet)', () => {
     // No "needs fixing" note instead of the form.
     expect(c.standin.conversation(channel, { visibleTo: user }).some((m) => m.ephemeral && /needs fixing/.test(m.text ?? ''))).toBe(false);
   }, 60_000);
+
+  it('answers a command as on a warm instance when the list is in soon: the result goes, and no form opens', async () => {
+    setTimeout(release, 300);
+    const before = c.standin.conversation(channel).filter((m) => !m.ephemeral).length;
+    const { ack } = await c.standin.runCommand(c.client, { command: '/query', text: `customer-pings-per-day customer="Acme Corp" since=${lastDays(5)}`, userId: user, channelId: channel, timeoutMs: 1500 });
+    expect(ack.status).toBe(200);
+    const chart = await c.standin.waitFor(() => c.standin.conversation(channel).filter((m) => !m.ephemeral).slice(before).find((m) => m.files?.length), { timeoutMs: 20_000 });
+    expect(blocksToText({ blocks: chart.blocks ?? [] })).toContain('Customer: *Acme Corp*');
+    expect(released).toBe(true);
+    expect(c.standin.modals(user)).toEqual([]);
+  }, 60_000);
 });

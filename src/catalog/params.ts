@@ -6,7 +6,7 @@
 import type { MatchResult } from '../domain/customer-match.js';
 import type { QueryParams } from '../ports/warehouse.js';
 import { MAX_PARAM_LENGTH, isValidIsoDate, resolveDateSpec, type ParamDef, type SavedQuery } from './catalog.js';
-import { cutText, localeNumber } from '../format.js';
+import { localeNumber, quoteTyped } from '../format.js';
 
 /** Looks a customer up as `/telemetry` does. */
 export type CustomerLookup = (text: string) => Promise<MatchResult & { byId?: { customerId: string; name: string } }>;
@@ -37,7 +37,7 @@ export interface ResolveContext {
   customers: CustomerLookup;
 }
 
-const quote = (v: string) => `“${cutText(v, 40)}”`;
+const quote = (v: string) => quoteTyped(v, 40);
 
 /**
  * Splits `/query` text after the name into `key=value` pairs. Values may be

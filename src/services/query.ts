@@ -19,6 +19,7 @@ import { parseParamText, resolveParams, type CustomerLookup, type ParamResolutio
 import type { ChartRenderer } from '../charts/renderer.js';
 import { chartSpecFor, dateRange, humanizeColumn } from '../charts/spec.js';
 import { enqueue } from '../jobs/model.js';
+import { quoteTyped } from '../format.js';
 
 /** The job that runs a saved query and posts its result (src/slack/query-delivery.ts). */
 export const QUERY_DELIVER_JOB = 'query.deliver';
@@ -190,8 +191,8 @@ export class QueryService {
     const twice = Object.entries(conflicts).filter(([name]) => query.params.some((p) => p.name === name));
     if (!resolution.ok || stray.length || twice.length) {
       const problems = resolution.ok ? {} : { ...resolution.problems };
-      for (const s of stray.slice(0, 3)) problems[`_${s.slice(0, 20)}`] = `“${s.slice(0, 40)}” is not name=value (e.g. ${query.params[0]?.name ?? 'weeks'}=${exampleValue(query)})`;
-      for (const [name, seen] of twice) problems[name] = `given ${seen.length === 2 ? 'twice' : `${seen.length} times`} with different values (${seen.slice(0, 3).map((v) => `“${v.slice(0, 20)}”`).join(', ')}${seen.length > 3 ? ', …' : ''}): which one?`;
+      for (const s of stray.slice(0, 3)) problems[`_${s.slice(0, 20)}`] = `${quoteTyped(s, 40)} is not name=value (e.g. ${query.params[0]?.name ?? 'weeks'}=${exampleValue(query)})`;
+      for (const [name, seen] of twice) problems[name] = `given ${seen.length === 2 ? 'twice' : `${seen.length} times`} with different values (${seen.slice(0, 3).map((v) => quoteTyped(v, 20)).join(', ')}${seen.length > 3 ? ', …' : ''}): which one?`;
       return { kind: 'needs_params', query, problems, values: resolution.ok ? { ...values } : resolution.values };
     }
     return { kind: 'ready', query, params: resolution.params };

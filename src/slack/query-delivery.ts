@@ -23,6 +23,7 @@ import { slackErrorCode, toSlackError } from './errors.js';
 import { uploadFile } from './uploads.js';
 import { foregroundIdle } from '../foreground.js';
 import type { SlackGateway } from './gateway.js';
+import { quoteTyped } from '../format.js';
 
 export interface QueryDeliveryDeps {
   queries: QueryService;
@@ -85,7 +86,7 @@ async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>):
   const context = { query: d.q, user: d.userId, channel: d.channel };
   const query = queries.catalog.get(d.q);
   if (!query) {
-    await tell(queryStaleButtonMessage(`The saved query “${d.q.slice(0, 60)}” is no longer in the catalog.`));
+    await tell(queryStaleButtonMessage(`The saved query ${quoteTyped(d.q, 60)} is no longer in the catalog.`));
     return {};
   }
   let output: QueryOutput;

@@ -112,6 +112,8 @@ describe('integer parameters (weeks: 1 to 13, default 12)', () => {
     ['0x10', 'expects a whole number from 1 to 13, got “0x10”'],
     // Cut at 40 characters, never inside an emoji's surrogate pair.
     ['😀'.repeat(30), `expects a whole number from 1 to 13, got “${'😀'.repeat(19)}…”`],
+    // Quoted back in mrkdwn: Slack's formatting marks become lookalikes, an underscore inside a word stays.
+    ['*6* _w_ `x` ~y~ 1_000x', 'expects a whole number from 1 to 13, got “∗6∗ ˍwˍ ˋxˋ ∼y∼ 1_000x”'],
   ])('%j is refused: %s', async (text, message) => {
     expect((await problems([weeks], { weeks: text })).problems).toEqual({ weeks: message });
   });
@@ -287,9 +289,9 @@ describe('the whole set of values', () => {
   it('refuses a name the query does not take, saying which it takes', async () => {
     expect((await problems([weeks, hosting], { colour: 'red' })).problems).toEqual({ colour: '“colour” is not a parameter of weekly-active-instances (it takes weeks, hosting)' });
     expect((await problems([], { colour: 'red' })).problems).toEqual({ colour: '“colour” is not a parameter of weekly-active-instances (it takes no parameters)' });
-    // As typed (`/query weekly-active-instances __proto__=1`): refused like any other name, not dropped and run.
+    // As typed (`/query weekly-active-instances __proto__=1`): refused like any other name, not dropped and run (its underscores, which Slack would read as italics, quoted as lookalikes).
     const typed = parseParamText('__proto__=1').values;
-    expect(Object.entries((await problems([weeks, hosting], typed)).problems)).toEqual([['__proto__', '“__proto__” is not a parameter of weekly-active-instances (it takes weeks, hosting)']]);
+    expect(Object.entries((await problems([weeks, hosting], typed)).problems)).toEqual([['__proto__', '“ˍˍprotoˍˍ” is not a parameter of weekly-active-instances (it takes weeks, hosting)']]);
   });
 
   it('quotes at most 40 characters of an unknown name, and keys it by its first 40', async () => {
