@@ -337,8 +337,9 @@ export function lookerAccessDenySubmission({ lookerAccess, logger, lookerAdminsU
     try {
       const outcome = await lookerAccess.decide({ requestId, deciderId: userId, decision: 'deny', reason });
       // Decided: the card and the requester's DM say so; nothing more to tell the admin. Nor when it is their
-      // own denial again (Slack delivering the submission twice, or a second Deny form): it stands as it was.
-      if (outcome.kind === 'already' && outcome.request.status === 'denied' && outcome.request.decidedBy === userId) {
+      // own denial again (Slack delivering the submission twice, or a second Deny form with the same reason): it
+      // stands as it was. Another reason is told it was already denied: the new one did not reach the requester.
+      if (outcome.kind === 'already' && outcome.request.status === 'denied' && outcome.request.decidedBy === userId && (outcome.request.denyReason ?? '') === reason) {
         logger.info('looker access denial repeated by the admin who made it: nothing to change', { user: userId, requestId });
       } else if (outcome.kind !== 'decided') {
         await dm(notDecidedMessage(outcome, lookerAdminsUsergroup));

@@ -240,7 +240,8 @@ async function decide(deps: PipelineRequestDeps, id: string, decision: Decision,
 function decidedAs(r: PipelineRequest, decision: Decision, actor: string): boolean {
   switch (decision.kind) {
     case 'accept': return r.status === 'accepted' && r.acceptedBy === actor;
-    case 'decline': return r.status === 'declined' && r.declinedBy === actor;
+    // Another reason is not a repeat: told it was declined already, the decider knows the new one did not go.
+    case 'decline': return r.status === 'declined' && r.declinedBy === actor && (r.declineReason ?? '') === decision.reason.trim();
     case 'live': return r.status === 'live' && r.liveBy === actor;
   }
 }

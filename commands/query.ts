@@ -117,7 +117,14 @@ export function queryCommand(deps: QueryDeps) {
             return tell(failure);
           }
           if (later.kind === 'ready') {
-            await deliverCommand(deps, command, query, later.params);
+            try {
+              await deliverCommand(deps, command, query, later.params);
+            } catch (err) {
+              // Not recorded (the store failed): the form must not go on saying it is checking.
+              const failure = queryFailureMessage(deps.logger, err, { user: command.user_id, query: query.name });
+              if (!(await show(queryNoteModal(query, failure.text ?? '')))) await tell(failure);
+              return;
+            }
             await show(queryNoteModal(query, queryOnItsWayText(command.channel_id)));
             return;
           }
@@ -219,7 +226,14 @@ export function queryModalSubmit(deps: QueryDeps) {
         return;
       }
       if (later.ok) {
-        await deliver(later.params);
+        try {
+          await deliver(later.params);
+        } catch (err) {
+          // Not recorded (the store failed): the form must not go on saying it is checking.
+          const failure = queryFailureMessage(deps.logger, err, { user: body.user.id, query: query.name });
+          if (!(await show(queryNoteModal(query, failure.text ?? '')))) await tellPrivately(client, deps.logger, { channel: meta.c, userId: body.user.id, threadTs: meta.t ?? null }, failure);
+          return;
+        }
         await show(queryNoteModal(query, queryOnItsWayText(meta.c)));
         return;
       }

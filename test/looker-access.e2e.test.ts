@@ -500,6 +500,11 @@ describe('/looker-access with Looker connected', () => {
     expect(d.dms(JORDAN).slice(jordanDms).map(text)).toEqual([]);
     expect((await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))!.data).toMatchObject({ status: 'denied', decidedBy: JORDAN, denyReason: 'Ask your lead first' });
     expect(await d.audits(request.id)).toEqual(['looker_access.requested', 'looker_access.denied']);
+    // The same admin with another reason (a second form): told it was denied already, so they know it did not go.
+    await t.standin.submitView(t.client, { userId: JORDAN, viewId: jordanModal.id, values: { [ActionIds.lookerAccessDenyReason]: 'Ask your manager' } });
+    const mine = await t.standin.waitFor(() => d.dms(JORDAN).slice(jordanDms).find((m) => text(m).includes('already denied')));
+    expect(text(mine)).toContain(`already denied by <@${JORDAN}>`);
+    expect((await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))!.data).toMatchObject({ denyReason: 'Ask your lead first' });
     // Another admin's denial, sent after: told who decided.
     await t.standin.submitView(t.client, { userId: ALEX, viewId: alexModal.id, values: { [ActionIds.lookerAccessDenyReason]: 'Not needed' } });
     const told = await t.standin.waitFor(() => d.dms(ALEX).find((m) => text(m).includes('already denied')));

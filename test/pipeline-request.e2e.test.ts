@@ -443,6 +443,10 @@ for (const variant of variants) {
       expect(dms(bizops).slice(bizopsDms).map(text)).toEqual([]);
       expect(await requestById(id)).toMatchObject({ status: 'declined', declinedBy: bizops, declineReason: 'Use the nightly export' });
       expect((await auditFor(id)).filter((e) => e.action === 'pipeline_request.declined')).toHaveLength(1);
+      // The same BizOps with another reason (a second form): told it was declined already, so they know it did not go.
+      await t.standin.submitView(t.client, { userId: bizops, viewId: mine.id, values: { [ActionIds.pipelineRequestDeclineReason]: 'Ask again in May' } });
+      await t.standin.waitFor(() => dms(bizops).slice(bizopsDms).find((m) => text(m).includes(`${requestRef(id)}* is already declined`)));
+      expect(await requestById(id)).toMatchObject({ declineReason: 'Use the nightly export' });
       // Another BizOps' decline, sent after: told who decided.
       await t.standin.submitView(t.client, { userId: secondBizops, viewId: other.id, values: { [ActionIds.pipelineRequestDeclineReason]: 'Not now' } });
       const told = await t.standin.waitFor(() => dms(secondBizops).find((m) => text(m).includes(`${requestRef(id)}* is already declined`)));

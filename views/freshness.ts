@@ -89,7 +89,7 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
   ];
   const status: string[] = [`Tables: ${source.tables.map((t) => `\`${escapeMrkdwn(t.name)}\``).join(', ')}`];
   if (doc.acknowledgedBy) status.push(`:eyes: acknowledged by <@${doc.acknowledgedBy}>`);
-  if (doc.snoozedUntil && doc.snoozedUntil > now.getTime()) status.push(`:zzz: reminders snoozed until ${slackDate(new Date(doc.snoozedUntil), '{time}')} by <@${doc.snoozedBy}>`);
+  if (doc.snoozedUntil && doc.snoozedUntil > now.getTime()) status.push(`:zzz: reminders snoozed until ${slackDate(new Date(doc.snoozedUntil))} by <@${doc.snoozedBy}>`);
   if (doc.rerunLink) status.push(`:arrows_counterclockwise: <${doc.rerunLink}|rerun requested>${doc.rerunBy ? ` by <@${doc.rerunBy}>` : ''}`);
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(status.join(' · '), 3000) }] });
   const snooze: Overflow = {

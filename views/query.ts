@@ -310,7 +310,7 @@ export function queryParamsModal(
  * wrong, or says the result is on its way.
  */
 export function queryCheckingModal(query: SavedQuery): ModalView {
-  return queryNoteModal(query, ':hourglass_flowing_sand: Checking the customer: I am loading the customer list, which takes a few seconds after I start. This form changes as soon as it is in.', 'Cancel');
+  return queryNoteModal(query, ':hourglass_flowing_sand: Checking the customer: I am loading the customer list, which takes a few seconds after I start. This form changes as soon as it is in; if you close it, a result that checks out still goes to the channel.', 'Close');
 }
 
 /** The form turned into a note (the result on its way, or what went wrong), with nothing left to submit. */
