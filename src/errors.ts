@@ -38,6 +38,18 @@ export class WarehouseTimeoutError extends CodedError {
   readonly code = 'warehouse_timeout';
 }
 
+/**
+ * The customer list could not be read to check a customer a person named
+ * (`/query customer=…` on a cold instance): no query ran. `reason` is the
+ * warehouse's own code (`warehouse_timeout`, `warehouse_failed`, …).
+ */
+export class CustomerCheckError extends CodedError {
+  readonly code = 'customer_check_failed';
+  constructor(readonly reason: string, options?: { cause?: unknown }) {
+    super(reason === 'warehouse_timeout' ? 'the warehouse did not answer in time with the customer list' : 'the customer list could not be read from the warehouse', options);
+  }
+}
+
 /** A query would scan more bytes than allowed. */
 export class CostCapError extends CodedError {
   readonly code = 'cost_cap_exceeded';

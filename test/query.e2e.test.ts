@@ -458,9 +458,11 @@ describe('/query on a cold instance (the customer list not loaded yet)', () => {
   let c: TestBot;
   let release: () => void;
   let released: boolean;
+  let listFails: boolean;
   // The customer list's read waits until the test lets it through, as a slow BigQuery would on a cold start.
   beforeEach(async () => {
     released = false;
+    listFails = false;
     const gate = new Promise<void>((r) => {
       release = () => {
         released = true;
@@ -470,7 +472,10 @@ describe('/query on a cold instance (the customer list not loaded yet)', () => {
     const w: Warehouse = {
       kind: real.kind,
       async query(sql, params, options) {
-        if (sql.includes('FROM {{customers}}') && !sql.includes('JOIN')) await gate;
+        if (sql.includes('FROM {{customers}}') && !sql.includes('JOIN')) {
+          await gate;
+          if (listFails) throw new WarehouseTimeoutError('query timed out after 30000 ms');
+        }
         return real.query(sql, params, options);
       },
       dryRun: (sql, params, options) => real.dryRun(sql, params, options),
@@ -549,6 +554,22 @@ describe('/query on a cold instance (the customer list not loaded yet)', () => {
     expect(blockKitViolations(form.blocks as KnownBlock[], 'modal')).toEqual([]);
     // No "needs fixing" note instead of the form.
     expect(c.standin.conversation(channel, { visibleTo: user }).some((m) => m.ephemeral && /needs fixing/.test(m.text ?? ''))).toBe(false);
+  }, 60_000);
+
+  it('says the customer could not be checked when the list read times out: no query ran, so no "fewer weeks"', async () => {
+    listFails = true;
+    const late = setTimeout(release, 2500);
+    const before = c.standin.conversation(channel).filter((m) => !m.ephemeral).length;
+    const { ack } = await c.standin.runCommand(c.client, { command: '/query', text: `customer-pings-per-day customer="Acme Corp" since=${lastDays(5)}`, userId: user, channelId: channel, timeoutMs: 1500 });
+    expect(ack.status).toBe(200);
+    const note = await c.standin.waitFor(() => (top()?.callback_id !== undefined && /could not check the customer/.test(blocksToText(top()!.blocks)) ? top() : undefined), { timeoutMs: 20_000 });
+    clearTimeout(late);
+    const said = blocksToText(note.blocks);
+    expect(said).toContain('the warehouse did not answer in time. No query ran.');
+    expect(said).not.toMatch(/fewer weeks|was cancelled/);
+    const told = await c.standin.waitFor(() => c.standin.conversation(channel, { visibleTo: user }).find((m) => m.ephemeral && /could not check the customer/.test(m.text ?? '')));
+    expect(told.text).not.toContain('fewer weeks');
+    expect(c.standin.conversation(channel).filter((m) => !m.ephemeral).length).toBe(before);
   }, 60_000);
 
   it('answers a command as on a warm instance when the list is in soon: the result goes, and no form opens', async () => {

@@ -11,7 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Row, TableFreshness, Warehouse } from '../ports/warehouse.js';
 import type { Store } from '../ports/store.js';
-import { CostCapError } from '../errors.js';
+import { CostCapError, CustomerCheckError, toCodedError } from '../errors.js';
 import { editDistance, type CustomerIndex } from '../domain/customer-match.js';
 import { CustomerList } from './customers.js';
 import type { Catalog, SavedQuery } from '../catalog/catalog.js';
@@ -403,7 +403,13 @@ export class QueryService {
   }
 
   private readonly lookupCustomer: CustomerLookup = async (text) => {
-    const index = await this.customers();
+    let index: CustomerIndex;
+    try {
+      index = await this.customers();
+    } catch (err) {
+      // Told apart from a query that failed: nothing ran, and fewer weeks would not help.
+      throw new CustomerCheckError(toCodedError(err).code, { cause: err });
+    }
     const byId = index.byId(text);
     const match = index.match(text);
     return byId ? { ...match, byId: { customerId: byId.customerId, name: byId.name } } : match;

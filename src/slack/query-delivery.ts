@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
-import { ChartRenderError, toCodedError } from '../errors.js';
+import { ChartRenderError, CustomerCheckError, toCodedError } from '../errors.js';
 import { defineJob, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
 import { jobKey } from '../jobs/model.js';
 import { QUERY_DELIVER_JOB, type QueryDelivery, type QueryOutput, type QueryService } from '../services/query.js';
@@ -36,6 +36,10 @@ export interface QueryDeliveryDeps {
 export function queryFailureMessage(logger: Logger, err: unknown, context: Record<string, unknown>): MessageBody {
   const coded = toCodedError(err);
   logger.error('query failed', { ...context, code: coded.code, err: coded });
+  if (coded.code === 'customer_check_failed') {
+    const why = coded instanceof CustomerCheckError && coded.reason === 'warehouse_timeout' ? 'the warehouse did not answer in time' : 'the warehouse could not be read';
+    return failureMessage(`I could not check the customer you named: ${why}. No query ran.`);
+  }
   if (coded.code === 'warehouse_timeout') return failureMessage('The warehouse took too long to answer, so the query was cancelled.', 'Try fewer weeks or a later date, or try again later.');
   if (coded.code === 'warehouse_failed') return failureMessage('The warehouse could not run that query.');
   if (coded.code === 'store_failed') return failureMessage('I could not reach my state store.');
