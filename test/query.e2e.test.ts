@@ -329,6 +329,9 @@ describe('/query through the signed HTTP receiver', () => {
     expect(several.errors?.[`${BlockIds.queryParamPrefix}customer`]).toContain('matches several customers');
     // Under the input whose label is shown: no `since:` key in front.
     expect(several.errors?.[`${BlockIds.queryParamPrefix}since`]).toMatch(/^Must be on or after/);
+    // Field errors are plain text, where nothing formats: what was typed is quoted as typed, marks and all.
+    const marked = await t.standin.submitView(t.client, { userId: user, values: { [`${ActionIds.queryParamInputPrefix}customer`]: '*zq_* ~x~ `y`', [`${ActionIds.queryParamInputPrefix}since`]: '2001-01-01' }, timeoutMs: 500 });
+    expect(marked.errors?.[`${BlockIds.queryParamPrefix}customer`]).toContain('No customer matches “*zq_* ~x~ `y`”');
 
     const before = visibleCount();
     const done = await t.standin.submitView(t.client, { userId: user, values: { [`${ActionIds.queryParamInputPrefix}customer`]: 'Acme Corp', [`${ActionIds.queryParamInputPrefix}since`]: new Date(Date.now() - 5 * 86_400_000).toISOString().slice(0, 10) }, ...WAIT });

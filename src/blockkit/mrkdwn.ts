@@ -64,6 +64,16 @@ export function defuseMarks(text: string): string {
     c === '_' && /[\p{L}\p{N}]/u.test(text[at - 1] ?? '') && /[\p{L}\p{N}]/u.test(text[at + 1] ?? '') ? c : (MARK_LOOKALIKES[c] ?? c));
 }
 
+/**
+ * The marks defuseMarks replaced, back as typed: for text shown as plain
+ * text (a modal's field error or hint), where nothing formats and the
+ * lookalikes would only look odd.
+ */
+export function restoreMarks(text: string): string {
+  return text.replace(/[∗ˍ∼ˋ]/g, (c) => MARK_ORIGINALS[c] ?? c);
+}
+const MARK_ORIGINALS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(MARK_LOOKALIKES).map(([mark, like]) => [like, mark]));
+
 /** Slack's escapes back to the characters they stand for. */
 export function unescapeMrkdwn(s: string): string {
   return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
