@@ -20,7 +20,7 @@ import { quoteTyped } from '../src/format.js';
 import {
   queryCheckingModal, queryCsvAlreadyMessage, queryCsvOnItsWayMessage, queryListMessage, queryNoteModal, queryOnItsWayText, queryOverCapMessage, queryParamErrors, queryParamsModal,
   queryProblemsMessage, queryStaleButtonMessage, queryTableMessage, queryTooLongMessage, queryUnknownMessage,
-  type QueryListPageRef, type QueryModalMetadata, type QueryRef,
+  type QueryListPageRef, type QueryModalMetadata, parseQueryRef,
 } from '../views/query.js';
 
 export interface QueryDeps {
@@ -272,17 +272,7 @@ function ephemeralTo(respond: ButtonArgs['respond']) {
  * typed (a forged value is just bad input). Null (and the user told) if stale or forged.
  */
 async function fromButton(deps: QueryDeps, action: ButtonAction, tell: (m: MessageBody) => Promise<void>): Promise<{ query: SavedQuery; params: ResolvedParams } | null> {
-  let ref: QueryRef | null = null;
-  try {
-    const parsed = JSON.parse(String(action.value ?? '').slice(0, 2000)) as Partial<QueryRef>;
-    if (typeof parsed.q === 'string' && parsed.p && typeof parsed.p === 'object' && !Array.isArray(parsed.p)) {
-      const p: Record<string, string> = {};
-      for (const [k, v] of Object.entries(parsed.p)) if (typeof v === 'string') p[k] = v;
-      ref = { q: parsed.q, p };
-    }
-  } catch {
-    ref = null;
-  }
+  const ref = parseQueryRef(action.value);
   if (!ref) {
     await tell(queryStaleButtonMessage('That button does not carry a query I know.'));
     return null;
@@ -382,19 +372,6 @@ export function queryDownloadCsvAction(deps: QueryDeps) {
   };
 }
 
-/** A button's `{ q, p }` value, or null when it is not one. */
-function queryRefOf(raw: unknown): QueryRef | null {
-  try {
-    const parsed = JSON.parse(String(raw ?? '').slice(0, 2000)) as Partial<QueryRef>;
-    if (typeof parsed.q !== 'string' || !parsed.p || typeof parsed.p !== 'object' || Array.isArray(parsed.p)) return null;
-    const p: Record<string, string> = {};
-    for (const [k, v] of Object.entries(parsed.p)) if (typeof v === 'string') p[k] = v;
-    return { q: parsed.q, p };
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Run (on `/query list` and "Did you mean …?"): runs the saved query into the
  * channel the list is in, or opens its modal when it needs values, as typing
@@ -405,7 +382,7 @@ export function queryRunAction(deps: QueryDeps) {
     await ack();
     const tell = ephemeralTo(respond);
     const where = buttonContext(body);
-    const ref = queryRefOf(action.value);
+    const ref = parseQueryRef(action.value);
     const query = ref ? deps.queries.catalog.get(ref.q) : undefined;
     if (!where.channel || !CHANNEL_ID.test(where.channel)) return tell(queryStaleButtonMessage('I cannot tell where that button is.'));
     if (!ref || !query) return tell(queryStaleButtonMessage(ref ? `The saved query ${quoteTyped(ref.q, 60)} is no longer in the catalog.` : 'That button does not carry a query I know.'));

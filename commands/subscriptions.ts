@@ -21,7 +21,7 @@ import type { QueryService } from '../src/services/query.js';
 import { isSubscriptionId, numericColumnsOf, type DraftField, type Subscription, type SubscriptionDraft, type SubscriptionKind, type SubscriptionService } from '../src/services/subscriptions.js';
 import { SCHEDULE_KINDS, type ScheduleKind } from '../src/domain/schedule.js';
 import { failureMessage, isChannelId, noteMessage, type MessageBody } from '../views/common.js';
-import { queryUnknownMessage, type QueryRef } from '../views/query.js';
+import { parseQueryRef, queryUnknownMessage } from '../views/query.js';
 import {
   SUBSCRIPTION_PARAM_MAX_LENGTH, alertNothingToWatchMessage, modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage,
   type SubscriptionModalData, type SubscriptionModalMetadata,
@@ -86,31 +86,11 @@ async function listFor(deps: SubscriptionDeps, userId: string): Promise<MessageB
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 const ephemeral = (m: MessageBody) => ({ response_type: 'ephemeral' as const, replace_original: false, ...m });
 
-/**
- * A Subscribe… or Alert… button's value, only as the bot writes it: `{ q, p }`, a query name and its values,
- * each a string. Anything else (not JSON, values that are not an object of strings) is null: no form is
- * opened from a value the bot did not write, its other values quietly dropped.
- */
-function chartButtonRef(raw: unknown): QueryRef | null {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(String(raw ?? '').slice(0, 2000));
-  } catch {
-    return null;
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
-  const { q, p } = parsed as { q?: unknown; p?: unknown };
-  if (typeof q !== 'string' || !p || typeof p !== 'object' || Array.isArray(p)) return null;
-  const values = Object.entries(p);
-  if (!values.every(([, v]) => typeof v === 'string')) return null;
-  return { q, p: Object.fromEntries(values) as Record<string, string> };
-}
-
 /** Subscribe… and Alert… on a chart: the modal, with the chart's query and values. */
 function fromChartButton(deps: SubscriptionDeps, kind: SubscriptionKind) {
   return async ({ ack, action, body, client, respond }: ButtonArgs): Promise<void> => {
     await ack();
-    const ref = chartButtonRef(action.value);
+    const ref = parseQueryRef(action.value);
     const query = ref ? deps.queries.catalog.get(ref.q) : undefined;
     if (!ref || !query) return void (await respond(ephemeral(noteMessage('That button does not carry a query I know.'))));
     if (kind === 'alert' && !numericColumnsOf(query).length) return void (await respond(ephemeral(alertNothingToWatchMessage(query))));

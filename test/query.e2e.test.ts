@@ -240,6 +240,9 @@ describe('/query through the signed HTTP receiver', () => {
     for (const [value, expected] of [
       ['not json', 'does not carry a query I know'],
       [JSON.stringify({ q: 'drop-everything', p: {} }), 'no longer in the catalog'],
+      // A value the bot never writes (a number, a list) refuses the click whole: it does not run with that value dropped.
+      [JSON.stringify({ q: 'weekly-active-instances', p: { weeks: 4, hosting: 'cloud' } }), 'does not carry a query I know'],
+      [JSON.stringify({ q: 'weekly-active-instances', p: { weeks: '4', hosting: ['cloud'] } }), 'does not carry a query I know'],
       [JSON.stringify({ q: 'weekly-active-instances', p: { weeks: '999' } }), '*Weeks* (`weeks`): must be from 1 to 13, got 999'],
       [JSON.stringify({ q: 'customer-pings-per-day', p: { customer: "x' OR 1=1 --" } }), 'no customer matches'],
     ] as const) {

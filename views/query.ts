@@ -33,6 +33,26 @@ export function queryRefValue(ref: QueryRef): string {
   return JSON.stringify(ref).slice(0, 2000);
 }
 
+/**
+ * A button's value read back, only as {@link queryRefValue} writes it: `{ q, p }`, a query name and its
+ * values, each a string. Anything else (not JSON, a value that is not a string) is null: a forged or
+ * mangled button is refused whole, never run with its odd values quietly dropped.
+ */
+export function parseQueryRef(raw: unknown): QueryRef | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(raw ?? '').slice(0, 2000));
+  } catch {
+    return null;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+  const { q, p } = parsed as { q?: unknown; p?: unknown };
+  if (typeof q !== 'string' || !p || typeof p !== 'object' || Array.isArray(p)) return null;
+  const values = Object.entries(p);
+  if (!values.every(([, v]) => typeof v === 'string')) return null;
+  return { q, p: Object.fromEntries(values) as Record<string, string> };
+}
+
 /** What the modal keeps in private_metadata. */
 export interface QueryModalMetadata {
   q: string;
