@@ -131,6 +131,12 @@ export abstract class VendorError extends CodedError {
 /** The Looker API failed or refused; the message names the call. */
 export class LookerError extends VendorError {
   readonly code = 'looker_failed';
+  /** False when the answer was not Looker's own JSON (a proxy's or portal's page): its status is not Looker's word. */
+  readonly fromLooker: boolean;
+  constructor(message: string, options: VendorErrorOptions & { fromLooker?: boolean } = {}) {
+    super(message, options);
+    this.fromLooker = options.fromLooker ?? true;
+  }
 }
 
 /** A pipeline service (Fivetran, BigQuery Data Transfer) failed to answer or refused. */

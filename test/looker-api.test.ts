@@ -165,6 +165,13 @@ describe('LookerApiAdmin', () => {
     await expect(grant(['10'])).rejects.toMatchObject({ status: 403, reason: 'forbidden', retryable: false, message: expect.stringMatching(/refused to add grouped@example\.com to group 10 \(403: Permission Denied\)/) });
     looker.failNext('POST', /\/groups\/10\/users$/, 400, 'Bad Request');
     await expect(grant(['10'])).rejects.toMatchObject({ status: 400, reason: 'rejected', retryable: false, message: expect.stringMatching(/refused to add grouped@example\.com to group 10 \(400: Bad Request\)/) });
+    // The same statuses on a proxy's page are not Looker's word on the group: no advice about the group ID or the key's role.
+    for (const status of [403, 404]) {
+      looker.failNextWithPage('POST', /\/groups\/10\/users$/, status);
+      const err = (await grant(['10']).catch((e: unknown) => e)) as LookerError;
+      expect(err).toMatchObject({ status, retryable: false, fromLooker: false, message: expect.stringMatching(/page that is not Looker's.*LOOKER_BASE_URL/) });
+      expect(err.message).not.toMatch(/LOOKER_VIEW_GROUP_ID|manage_groups/);
+    }
     looker.failNext('POST', /\/groups\/10\/users$/, 429, 'Too many requests', { 'retry-after': '7' });
     await expect(grant(['10'])).rejects.toMatchObject({ status: 429, reason: 'rate_limited', retryable: true, retryAfterMs: 7000 });
     // The fake answers an unknown user as the spec allows (404, Looker's Error), not with a ValidationError the operation does not list.

@@ -13,7 +13,8 @@
  *   (400, 403, 404, 429) a 404 says the group is not there (a wrong
  *   LOOKER_VIEW_GROUP_ID, or the user deleted meanwhile), a 403 that the API
  *   key's user may not manage the group, a 400 that Looker refused the
- *   request, each naming the group and not retried; a 429 or 5xx is retried;
+ *   request, each naming the group and not retried (a proxy's page with one of
+ *   those statuses is told as that: not Looker's word); a 429 or 5xx is retried;
  * - roles: PUT /users/{id}/roles replaces the user's direct roles, so the
  *   current ones are read first (direct_association_only) and the merged list
  *   is written; roles managed outside Looker (SAML/LDAP, or a user Looker says
@@ -143,7 +144,8 @@ export class LookerApiAdmin implements LookerAdmin {
   /**
    * add_group_user. Its spec lists 400, 403, 404 and 429 (Error bodies, no
    * ValidationError); the refusals are told with the group they concern and
-   * what to check, since the group ID comes from the bot's configuration.
+   * what to check, since the group ID comes from the bot's configuration;
+   * a refusal that is a proxy's page, not Looker's, says so instead.
    */
   private async addToGroup(groupId: string, userId: string, email: string): Promise<void> {
     try {
@@ -152,13 +154,14 @@ export class LookerApiAdmin implements LookerAdmin {
       if (!(err instanceof LookerError) || (err.status !== 400 && err.status !== 403 && err.status !== 404)) throw err;
       const said = /answered \d+: (.*)$/.exec(err.message)?.[1];
       const what = `${err.status}${said ? `: ${said}` : ''}`;
-      const message =
-        err.status === 404
+      const message = !err.fromLooker
+        ? `Looker's address answered ${what} to adding ${email} to group ${groupId} with a page that is not Looker's (a proxy's or portal's?); check LOOKER_BASE_URL and that anything in front of Looker lets its API through, then click Retry grant on the request.`
+        : err.status === 404
           ? `Looker has no group ${groupId} to add ${email} to (${what}), or the Looker user ${userId} was deleted meanwhile; check LOOKER_VIEW_GROUP_ID against the group's ID in Looker (Admin › Groups), then click Retry grant on the request.`
           : err.status === 403
             ? `Looker refused to add ${email} to group ${groupId} (${what}): the API key's user may not manage this group (it needs the manage_groups permission), or the group is managed outside Looker; add them in Looker, or fix the key's role, then click Retry grant.`
             : `Looker refused to add ${email} to group ${groupId} (${what}).`;
-      throw new LookerError(message, { status: err.status, reason: err.reason, retryable: false, cause: err });
+      throw new LookerError(message, { status: err.status, reason: err.reason, retryable: false, fromLooker: err.fromLooker, cause: err });
     }
   }
 
@@ -251,7 +254,7 @@ export class LookerApiAdmin implements LookerAdmin {
     }
     const json = parseJson(await this.body('POST', '/login', res)) as { access_token?: unknown; expires_in?: unknown } | null;
     // A body that is not JSON (a portal's or proxy's page) is no answer: try again. Looker's JSON without a token is a refusal.
-    if (!json) throw new LookerError('Looker POST /login answered with a body that is not JSON (a proxy\'s page?)', { status: res.status, reason: 'unavailable' });
+    if (!json) throw new LookerError('Looker POST /login answered with a body that is not JSON (a proxy\'s page?)', { status: res.status, reason: 'unavailable', fromLooker: false });
     if (typeof json.access_token !== 'string' || !json.access_token) {
       throw new LookerError('Looker POST /login answered without an access_token', { status: res.status, reason: 'rejected' });
     }
@@ -282,7 +285,7 @@ export class LookerApiAdmin implements LookerAdmin {
       return JSON.parse(text) as T;
     } catch (err) {
       // A portal's or proxy's page in place of Looker's answer: no answer (try again), not a refusal that ends a grant.
-      throw new LookerError(`Looker ${method} ${path} answered ${res.status} with a body that is not JSON (a proxy's page?)`, { status: res.status, reason: 'unavailable', cause: err });
+      throw new LookerError(`Looker ${method} ${path} answered ${res.status} with a body that is not JSON (a proxy's page?)`, { status: res.status, reason: 'unavailable', fromLooker: false, cause: err });
     }
   }
 
@@ -317,8 +320,10 @@ export class LookerApiAdmin implements LookerAdmin {
 
   private async failure(method: string, path: string, res: Response, reason?: VendorFailureReason): Promise<LookerError> {
     let detail = '';
+    let fromLooker = false;
     try {
       const json = (await res.json()) as { message?: unknown; errors?: Array<{ field?: unknown; message?: unknown }> };
+      fromLooker = typeof json === 'object' && json !== null && !Array.isArray(json);
       detail = vendorSummary(json.message, '', this.secrets());
       const fields = (Array.isArray(json.errors) ? json.errors : []).map((e) => vendorSummary(`${String(e.field ?? '')} ${String(e.message ?? '')}`, '', this.secrets())).filter(Boolean);
       if (fields.length) detail = vendorSummary(`${detail} (${fields.join('; ')})`);
@@ -328,6 +333,7 @@ export class LookerApiAdmin implements LookerAdmin {
     const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
     return new LookerError(`Looker ${method} ${path.split('?')[0]} answered ${res.status}${detail ? `: ${detail}` : ''}`, {
       status: res.status,
+      fromLooker,
       ...(reason ? { reason } : {}),
       ...(retryAfterMs ? { retryAfterMs } : {}),
     });
