@@ -16,7 +16,7 @@ import { describeCondition, type AlertCondition } from '../src/domain/alert-cond
 import { SOURCE_SYSTEM_LABEL, type SourceSystem } from '../src/services/pipeline-request-sources.js';
 import { isLookerLevel, levelLabel } from '../src/domain/looker-policy.js';
 import { toCsv } from '../src/charts/spec.js';
-import { escapeMrkdwn, isChannelId, SLACK_LIMITS, slackDate, escapeAndTruncate, truncateMrkdwn, type MessageBody } from './common.js';
+import { escapeMrkdwn, isChannelId, SLACK_LIMITS, slackDate, escapeAndTruncate, quoteUserText, truncateMrkdwn, type MessageBody } from './common.js';
 import { localeNumber } from '../src/format.js';
 import { duration } from './freshness.js';
 
@@ -42,7 +42,8 @@ function whose(user: unknown): string {
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 /** Text someone typed (a reason, a service's error), quoted, escaped and short. */
-const quoted = (v: unknown, max = 160): string => `“${escapeAndTruncate(String(v).replace(/\s+/g, ' ').trim(), max)}”`;
+// Reasons people typed and errors vendors wrote, quoted as typed: their marks (* _ ~ `) format nothing.
+const quoted = (v: unknown, max = 160): string => quoteUserText(String(v).replace(/\s+/g, ' ').trim(), max);
 const code = (v: string): string => `\`${escapeAndTruncate(v, 80)}\``;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
