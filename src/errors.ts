@@ -46,7 +46,9 @@ export class WarehouseTimeoutError extends CodedError {
 export class CustomerCheckError extends CodedError {
   readonly code = 'customer_check_failed';
   constructor(readonly reason: string, options?: { cause?: unknown }) {
-    super(reason === 'warehouse_timeout' ? 'the warehouse did not answer in time with the customer list' : 'the customer list could not be read from the warehouse', options);
+    // A refused table is named (a grant is missing, and waiting will not help); other causes stay in the log.
+    const denied = options?.cause instanceof WarehouseAccessError ? `: ${options.cause.message}` : '';
+    super(reason === 'warehouse_timeout' ? 'the warehouse did not answer in time with the customer list' : `the customer list could not be read from the warehouse${denied}`, options);
   }
 }
 

@@ -167,6 +167,8 @@ describe('coded errors', () => {
       new errors.ConfigError('X', 'y'),
       new errors.WarehouseError('x'),
       new errors.WarehouseTimeoutError('x'),
+      new errors.WarehouseAccessError('t'),
+      new errors.CustomerCheckError('warehouse_timeout'),
       new errors.CostCapError(2, 1),
       new errors.StoreError('x'),
       new errors.SlackApiError('x'),
@@ -175,5 +177,12 @@ describe('coded errors', () => {
     ].map((e) => e.code);
     expect(new Set(codes).size).toBe(codes.length);
     expect(errors.toCodedError('boom').code).toBe('unexpected');
+  });
+
+  it('say what reading the customer list came to, naming a refused table (a missing grant waiting will not fix)', () => {
+    expect(new errors.CustomerCheckError('warehouse_timeout').message).toBe('the warehouse did not answer in time with the customer list');
+    const denied = new errors.CustomerCheckError('warehouse_denied', { cause: new errors.WarehouseAccessError('analytics.customers') });
+    expect(denied.message).toBe('the customer list could not be read from the warehouse: the warehouse refused access to analytics.customers');
+    expect(new errors.CustomerCheckError('warehouse_failed', { cause: new errors.WarehouseError('secret detail') }).message).not.toContain('secret detail');
   });
 });

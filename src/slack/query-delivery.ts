@@ -38,7 +38,7 @@ export function queryFailureMessage(logger: Logger, err: unknown, context: Recor
   logger.error('query failed', { ...context, code: coded.code, err: coded });
   if (coded.code === 'customer_check_failed') {
     const why = coded instanceof CustomerCheckError && coded.reason === 'warehouse_timeout' ? 'the warehouse did not answer in time' : 'the warehouse could not be read';
-    return failureMessage(`I could not check the customer you named: ${why}. No query ran.`);
+    return failureMessage(`I could not check the customer this query names: ${why}. No query ran.`);
   }
   if (coded.code === 'warehouse_timeout') return failureMessage('The warehouse took too long to answer, so the query was cancelled.', 'Try fewer weeks or a later date, or try again later.');
   if (coded.code === 'warehouse_failed') return failureMessage('The warehouse could not run that query.');
