@@ -139,6 +139,21 @@ for (const variant of variants) {
       expect(forAdmin.text).toContain('Develop access to Looker for 30 days');
       expect(forAdmin.text).toContain('approve or deny');
       expect(forAdmin.text).not.toContain(ref);
+
+      // The admin's own request is another admin's to decide: it is among theirs, not waiting on them.
+      await t.store.put(LOOKER_ACCESS_REQUESTS, 'la_home0002', {
+        id: 'la_home0002', requesterId: admin, subjectId: admin, email: 'alex@example.com', team: 'engineering', level: 'admin',
+        reason: 'Own', durationDays: 7, status: 'pending', route: 'needs_approval', viewId: 'VHOME2',
+        createdAt: new Date(Date.now() - 30_000).toISOString(), channel: null, ts: null, decidedBy: null, decidedAt: null, grant: null,
+        grantError: null, expiresAt: null, reminderSentAt: null, expiredAt: null, revokedRoleIds: null, revokeError: null,
+      });
+      const own = (await openHome(t, admin))!;
+      const waitingPart = own.text.slice(own.text.indexOf('Waiting on you'));
+      expect(own.text).toContain('LA-ME0002');
+      expect(own.text.indexOf('LA-ME0002')).toBeLessThan(own.text.indexOf('Waiting on you'));
+      expect(waitingPart).not.toContain('LA-ME0002');
+      expect(waitingPart).toContain('LA-ME0001');
+      await t.store.delete(LOOKER_ACCESS_REQUESTS, 'la_home0002');
     });
 
     it('follows a decision: accepted shows as being built, declined leaves the list', async () => {

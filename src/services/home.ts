@@ -10,7 +10,7 @@ import { requestRef, type PipelineRequest, type PipelineRequestService } from '.
 import { SOURCE_SYSTEM_LABEL } from './pipeline-request-sources.js';
 import type { Store } from '../ports/store.js';
 import { LOOKER_ACCESS_REQUESTS, lookerRequestRef, type LookerAccessRequest } from './looker-access.js';
-import { levelLabel } from '../domain/looker-policy.js';
+import { levelLabel, mayDecide } from '../domain/looker-policy.js';
 import type { Subscription } from './subscriptions.js';
 
 /**
@@ -148,7 +148,10 @@ export function lookerHomeFeed(store: Store, now: () => Date = () => new Date())
       const byId = new Map([...made, ...forMe].map((d) => [d.id, d.data]));
       return items([...byId.values()], false);
     },
-    waiting: async (_userId, roles) => (roles.lookerAdmin === 'member' ? items((await where('status', 'pending')).map((d) => d.data), true) : []),
+    // Not a request the admin made or that gives them access: those are another admin's to decide (they show under "mine").
+    waiting: async (userId, roles) => (roles.lookerAdmin === 'member'
+      ? items((await where('status', 'pending')).map((d) => d.data).filter((r) => mayDecide({ deciderId: userId, requesterId: r.requesterId, subjectId: r.subjectId, deciderIsLookerAdmin: true }).ok), true)
+      : []),
   };
 }
 
