@@ -190,6 +190,11 @@ describe('text people typed, quoted back, renders as typed', () => {
     expect(formatted(m).filter((s) => /zq/.test(s))).toEqual([]);
   });
 
+  it('without the direction controls that would turn the rest of the line around', () => {
+    expect(plain(telemetryNoMatchMessage('\u202Eemca\u2066x', []))).toContain('No customer matches “emcax”');
+    expect(JSON.stringify(queryUnknownMessage('a\u202Db', []))).not.toMatch(/\u202D/);
+  });
+
   it("a value inside the bot's own bold stays in it, whole", () => {
     const m = queryEmptyMessage(output('a* b *c'), new Date(0));
     expect(formatted(m)).toContain('a∗ b ∗c');

@@ -58,6 +58,7 @@ const MARK_LOOKALIKES: Readonly<Record<string, string>> = { '*': '∗', _: 'ˍ',
  * plain text: escape it as any other.
  */
 export function defuseMarks(text: string): string {
+  text = withoutBidiControls(text);
   // An underscore between two letters or digits (google_sheets, acme_corp) can neither open nor close
   // italics, and is kept as typed: names with one are common, and copied back they must still work.
   return text.replace(/[*_~`]/g, (c, at: number) =>
@@ -73,6 +74,16 @@ export function restoreMarks(text: string): string {
   return text.replace(/[∗ˍ∼ˋ]/g, (c) => MARK_ORIGINALS[c] ?? c);
 }
 const MARK_ORIGINALS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(MARK_LOOKALIKES).map(([mark, like]) => [like, mark]));
+
+/**
+ * Text without Unicode's explicit direction controls (embeddings, overrides
+ * and isolates, U+202A–U+202E and U+2066–U+2069): typed into a reason or a
+ * name, they turn the rest of a line around (`‮txt.exe` shows as `exe.txt`).
+ * Right-to-left scripts need none of them to show right to left.
+ */
+export function withoutBidiControls(text: string): string {
+  return text.replace(/[\u202A-\u202E\u2066-\u2069]/g, '');
+}
 
 /** Slack's escapes back to the characters they stand for. */
 export function unescapeMrkdwn(s: string): string {

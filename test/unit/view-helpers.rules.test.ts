@@ -108,6 +108,12 @@ describe('cutting mrkdwn without breaking it', () => {
     expect(escapeAndTruncate('<b>', 9)).toBe('&lt;b&gt;');
     expect(escapeAndTruncate('<b>', 8)).toBe('&lt;b…');
   });
+
+  it('drops the direction controls that would turn the rest of a line around, and keeps right-to-left text', () => {
+    expect(escapeAndTruncate('report\u202Etxt.exe', 100)).toBe('reporttxt.exe');
+    expect(escapeAndTruncate('a\u202A\u202B\u202C\u202D\u2066\u2067\u2068\u2069b', 100)).toBe('ab');
+    expect(escapeAndTruncate('שלום \u200F<x>', 100)).toBe('שלום \u200F&lt;x&gt;');
+  });
 });
 
 describe('Slack limits the views are checked against', () => {
