@@ -15,7 +15,7 @@ import { toCodedError } from '../src/errors.js';
 import { settleBy } from '../src/settle-by.js';
 import { parseParamText } from '../src/catalog/params.js';
 import { cutText } from '../src/format.js';
-import { restoreMarks } from '../src/blockkit/mrkdwn.js';
+import { mrkdwnAsPlainText } from '../src/blockkit/mrkdwn.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
 import type { QueryService } from '../src/services/query.js';
 import { isSubscriptionId, numericColumnsOf, type DraftField, type Subscription, type SubscriptionDraft, type SubscriptionKind, type SubscriptionService } from '../src/services/subscriptions.js';
@@ -154,8 +154,8 @@ function errorsByBlock(errors: Partial<Record<DraftField, string>>, draft: Subsc
     const target = id === BlockIds.subscriptionTime && draft.schedule.kind === 'cron' ? BlockIds.subscriptionCron : id;
     out[target] = out[target] ? `${out[target]} ${message}` : message;
   }
-  // Plain text, where nothing formats: what was typed is quoted as typed (no lookalikes), cut whole.
-  for (const k of Object.keys(out)) out[k] = cutText(restoreMarks(out[k]!), 300);
+  // Plain text, where nothing formats: the bot's `code` as quotes, what was typed as typed (no lookalikes), cut whole.
+  for (const k of Object.keys(out)) out[k] = cutText(mrkdwnAsPlainText(out[k]!), 300);
   return out;
 }
 

@@ -12,7 +12,7 @@ import { cellText, dateRange } from '../src/charts/spec.js';
 import type { QueryOutput } from '../src/services/query.js';
 import { ago, escapeMrkdwn, noteMessage, slackDate, truncate, SLACK_LIMITS, quoteUserText, truncateMrkdwn, userText, type MessageBody } from './common.js';
 import { localeNumber } from '../src/format.js';
-import { restoreMarks } from '../src/blockkit/mrkdwn.js';
+import { mrkdwnAsPlainText } from '../src/blockkit/mrkdwn.js';
 
 const C = Commands.query;
 /** Sections of monospaced table text in one message (each under 3,000 characters). */
@@ -188,7 +188,7 @@ function problemLine(query: SavedQuery, key: string, problem: string, withName: 
 
 /** "Must be from 1 to 50, got 500": a parameter's problem under its input, where its label is already shown. Plain text: what was typed is quoted as typed. */
 export function queryFieldError(problem: string): string {
-  const plain = restoreMarks(problem);
+  const plain = mrkdwnAsPlainText(problem);
   return truncate(plain.charAt(0).toUpperCase() + plain.slice(1), 150);
 }
 

@@ -76,6 +76,17 @@ export function restoreMarks(text: string): string {
 const MARK_ORIGINALS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(MARK_LOOKALIKES).map(([mark, like]) => [like, mark]));
 
 /**
+ * A message written as mrkdwn, for a place that shows plain text (a modal's
+ * field error): the bot's own code spans (`0 9 * * 1`) become quotes, as
+ * their backticks would show as typed, and what people typed is restored
+ * (see restoreMarks). Typed backticks were lookalikes until then, so only
+ * the bot's own spans are taken for code.
+ */
+export function mrkdwnAsPlainText(text: string): string {
+  return restoreMarks(text.replace(/`([^`\n]+)`/g, '“$1”'));
+}
+
+/**
  * Text without Unicode's explicit direction controls (embeddings, overrides
  * and isolates, U+202A–U+202E and U+2066–U+2069): typed into a reason or a
  * name, they turn the rest of a line around (`‮txt.exe` shows as `exe.txt`).
