@@ -38,6 +38,8 @@ export type ConditionCheck = { ok: true; condition: AlertCondition } | { ok: fal
 
 /** A number with its thousands grouped by commas: "1,000", "-12,500.5". */
 const THOUSANDS = /^-?\d{1,3}(,\d{3})+(\.\d+)?$/;
+/** Larger thresholds lose digits as numbers (above 2^53), and would be shown rounded. */
+const MAX_THRESHOLD = 1e15;
 
 /** Checks a condition as a form gave it, against the query's numeric columns. */
 export function checkCondition(input: { column?: string | null; op?: string | null; value?: string | null }, numericColumns: readonly string[]): ConditionCheck {
@@ -46,11 +48,18 @@ export function checkCondition(input: { column?: string | null; op?: string | nu
   if (!numericColumns.includes(column)) errors.column = numericColumns.length ? `Pick one of the query's numbers: ${numericColumns.join(', ')}.` : 'This query has no numeric column to watch.';
   const op = (input.op ?? '').trim();
   if (!ALERT_OPS.some((o) => o.id === op)) errors.op = 'Pick a condition: above, below, or changed by more than a percentage.';
-  const typed = (input.value ?? '').trim();
+  const given = (input.value ?? '').trim();
+  // A percentage may be typed with its sign ("20%"); a threshold is a number of the column's own.
+  const percent = /^(.*?)\s*%$/.exec(given);
+  const typed = percent && op === 'change_pct' ? percent[1]! : given;
   // A comma only groups thousands ("1,000", "12,500.5"): "1,5" (a decimal comma) or "1,5,0" would be misread.
   const raw = THOUSANDS.test(typed) ? typed.replace(/,/g, '') : typed;
   const value = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isFinite(value)) errors.value = typed.includes(',') ? 'Use a dot for decimals (12.5); a comma only separates thousands (1,000).' : 'Enter a number, e.g. 1000 or 12.5.';
+  if (!Number.isFinite(value)) {
+    errors.value = typed.includes(',')
+      ? 'Use a dot for decimals (12.5); a comma only separates thousands (1,000).'
+      : percent && op !== 'change_pct' ? "Enter the number itself, without %: above and below compare the column's own values." : 'Enter a number, e.g. 1000 or 12.5.';
+  } else if (Math.abs(value) > MAX_THRESHOLD) errors.value = 'That number is too large to keep exactly: stay within ±1,000,000,000,000,000.';
   else if (op === 'change_pct' && value <= 0) errors.value = 'A change is more than 0%: enter a percentage such as 20.';
   if (Object.keys(errors).length) return { ok: false, errors };
   return { ok: true, condition: { column, op: op as AlertOp, value } };

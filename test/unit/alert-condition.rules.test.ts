@@ -56,6 +56,27 @@ describe('checkCondition', () => {
     expect(checkCondition({ column: 'users', op: 'change_pct', value }, numbers)).toEqual({ ok: false, errors: { value: 'A change is more than 0%: enter a percentage such as 20.' } });
   });
 
+  it.each([['20%', 20], ['20 %', 20], ['12.5%', 12.5], ['1,000%', 1000]])('takes a change of %j with its percent sign as %d', (value, expected) => {
+    expect(checkCondition({ column: 'users', op: 'change_pct', value }, numbers)).toEqual({ ok: true, condition: { column: 'users', op: 'change_pct', value: expected } });
+  });
+
+  it('refuses a percent sign on a threshold, saying to leave it off; a change that is only a sign is no number', () => {
+    for (const op of ['above', 'below']) {
+      expect(checkCondition({ column: 'users', op, value: '20%' }, numbers)).toEqual({ ok: false, errors: { value: "Enter the number itself, without %: above and below compare the column's own values." } });
+    }
+    expect(checkCondition({ column: 'users', op: 'change_pct', value: '%' }, numbers)).toEqual({ ok: false, errors: { value: 'Enter a number, e.g. 1000 or 12.5.' } });
+    expect(checkCondition({ column: 'users', op: 'change_pct', value: '20%%' }, numbers)).toEqual({ ok: false, errors: { value: 'Enter a number, e.g. 1000 or 12.5.' } });
+    expect(checkCondition({ column: 'users', op: 'change_pct', value: '1,5%' }, numbers)).toEqual({ ok: false, errors: { value: 'Use a dot for decimals (12.5); a comma only separates thousands (1,000).' } });
+  });
+
+  it('refuses a threshold too large to be kept exactly, on either side of zero', () => {
+    expect(checkCondition({ column: 'users', op: 'above', value: '1000000000000000' }, numbers)).toEqual({ ok: true, condition: { column: 'users', op: 'above', value: 1e15 } });
+    expect(checkCondition({ column: 'users', op: 'below', value: '-1,000,000,000,000,000' }, numbers)).toEqual({ ok: true, condition: { column: 'users', op: 'below', value: -1e15 } });
+    for (const value of ['1000000000000001', '-1000000000000001', '99999999999999999999999']) {
+      expect(checkCondition({ column: 'users', op: 'above', value }, numbers)).toEqual({ ok: false, errors: { value: 'That number is too large to keep exactly: stay within ±1,000,000,000,000,000.' } });
+    }
+  });
+
   it('takes 0 and negatives as thresholds for above and below', () => {
     expect(checkCondition({ column: 'users', op: 'above', value: '0' }, numbers).ok).toBe(true);
     expect(checkCondition({ column: 'users', op: 'below', value: '-1' }, numbers).ok).toBe(true);
