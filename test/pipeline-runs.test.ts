@@ -358,7 +358,8 @@ describe('Fivetran adapter', () => {
       own.addConnection('echoing', { outcome: 'fail' });
       const started = await runs.start(target('echoing'), { force: false });
       if (!started.ok) throw new Error(started.message);
-      own.failNext('GET', /echoing$/, 400, { body: { code: 'InvalidInput', message: `Bad request for ${echo}` } });
+      // A 403 (any call may get one; a 400 is for a malformed body, and connection_details takes none).
+      own.failNext('GET', /echoing$/, 403, { body: { code: 'AccessDenied', message: `No access for ${echo}` } });
       const polled = (await runs.status(started.run).catch((e: unknown) => e)) as Error;
       expect(polled.message).toContain('[redacted]');
       // A failed sync's task text, too.

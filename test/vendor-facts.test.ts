@@ -30,6 +30,10 @@ describe('the facts', () => {
       expect(op.source).toBeTruthy();
       expect(Object.keys(op.responses).some((k) => k.startsWith('2'))).toBe(true);
     }
+    // Statuses, classes ('5xx', '4XX') or 'default': the keys SpecChecker.answered reads.
+    for (const key of [...facts.operations.flatMap((o) => Object.keys(o.responses)), ...Object.keys(facts.anyOperation ?? {})]) {
+      expect(key).toMatch(/^([1-5]\d\d|[1-5][xX]{2}|default)$/);
+    }
   });
 });
 
@@ -89,6 +93,54 @@ describe('SpecChecker', () => {
     expect(get('application/json;version=3')).toEqual([expect.stringContaining('header Accept')]);
     expect(get('text/html')).toEqual([expect.stringContaining('header Accept')]);
     c.take();
+  });
+
+  it('checks the status a fake answers with: one the operation does not list is refused, unless it is a 5xx, one any call may get, or not the vendor\'s answer', () => {
+    const c = checker(lookerFacts);
+    const h = { authorization: 'token abc', 'content-type': 'application/json' };
+    const addGroupUser = c.check(req('POST', '/api/4.0/groups/10/users', { headers: h, body: '{"user_id":"7"}' }));
+    expect(addGroupUser.problems).toEqual([]);
+    // add_group_user lists 200, 400, 403, 404 and 429 (and 401 for a token): a 422 is not Looker's answer there.
+    c.answered(addGroupUser, 422, { vendorBody: true });
+    expect(c.take()).toEqual([expect.stringContaining('add_group_user: the fake answered 422')]);
+    for (const status of [200, 403, 404, 429, 401]) c.answered(addGroupUser, status, { vendorBody: true });
+    // Any server can fail, and a proxy's page in front of Looker may carry any status.
+    for (const status of [500, 502, 503]) c.answered(addGroupUser, status, { vendorBody: true });
+    for (const status of [422, 409, 200, 502]) c.answered(addGroupUser, status, { vendorBody: false });
+    expect(c.take()).toEqual([]);
+    // An answer to a request already refused (or matching no operation) is not judged again.
+    c.answered(c.check(req('POST', '/api/4.0/groups/10/users', { headers: h, body: '{}' })), 422, { vendorBody: true });
+    c.answered(c.check(req('GET', '/api/4.0/users/1', { headers: h })), 418, { vendorBody: true });
+    expect(c.take()).toHaveLength(2);
+
+    // A status the vendor documents for every call (Fivetran's 429) needs no listing per operation; one for some operations only does.
+    const f = checker(fivetranFacts);
+    const details = f.check(req('GET', '/v1/connections/abc', { headers: { authorization: 'Basic a2V5OnNlY3JldA==' } }));
+    f.answered(details, 429, { vendorBody: true });
+    f.answered(details, 403, { vendorBody: true });
+    expect(f.take()).toEqual([]);
+    f.answered(details, 409, { vendorBody: true });
+    f.answered(details, 400, { vendorBody: true });
+    expect(f.take()).toEqual([expect.stringContaining('connection_details: the fake answered 409'), expect.stringContaining('connection_details: the fake answered 400')]);
+
+    // BigQuery's rate limits are 403s (any call), so a 429 is not its answer.
+    const b = checker(bigQueryFacts);
+    const table = b.check(req('GET', '/bigquery/v2/projects/p/datasets/d/tables/t', { headers: { authorization: 'Bearer t' } }));
+    b.answered(table, 403, { vendorBody: true });
+    expect(b.take()).toEqual([]);
+    b.answered(table, 429, { vendorBody: true });
+    expect(b.take()).toEqual([expect.stringContaining('bigquery.tables.get: the fake answered 429')]);
+
+    // OpenAPI's class keys ('4XX') and 'default' cover what they say.
+    const op = (id: string, path: string, responses: Record<string, string>) => ({ id, method: 'GET' as const, path, auth: { scheme: 'none' as const }, responses, source: 'test' });
+    const w = checker({ vendor: 'Wildcards', sources: [], errorShape: 'none', operations: [op('classed', '/a', { '200': 'ok', '4XX': 'any client error' }), op('open', '/b', { '200': 'ok', default: 'anything else' })] });
+    const classed = w.check(req('GET', '/a'));
+    const open = w.check(req('GET', '/b'));
+    w.answered(classed, 418, { vendorBody: true });
+    w.answered(open, 302, { vendorBody: true });
+    expect(w.take()).toEqual([]);
+    w.answered(classed, 302, { vendorBody: true });
+    expect(w.take()).toEqual([expect.stringContaining('classed: the fake answered 302')]);
   });
 
   it('takes int64 fields as decimal strings or numbers, as Google does', () => {

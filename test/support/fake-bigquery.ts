@@ -7,7 +7,9 @@
  * test/support/vendor-facts/bigquery.ts (method, path, parameters, body
  * fields and their types, Bearer auth): a refused request gets BigQuery's 400
  * and fails the test (vendor-facts/setup.ts). Faults can be injected: error
- * responses, delays, and jobs that never complete.
+ * responses, delays, and jobs that never complete. Every answer, an injected
+ * error's included, must have a status the facts list for the operation (or
+ * for every call, or any 5xx): `spec.answered` fails the test otherwise.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -247,10 +249,19 @@ export class FakeBigQuery {
     this.requests.push(record);
     res.once('finish', () => (record.status = res.statusCode));
     const checked = this.spec.check({ method: record.method, path: url.pathname, query: url.searchParams, headers: req.headers, body: text });
-    if (!checked.operation) return this.sendError(res, { status: 404, reason: 'notFound', message: `Not found: ${record.method} ${url.pathname}` });
+    // Every answer is BigQuery's own JSON, the injected faults' included: its status must be one the facts list for the operation.
+    const reply = (status: number, body: unknown) => {
+      this.spec.answered(checked, status, { vendorBody: true });
+      this.send(res, status, body);
+    };
+    const replyError = (e: RestError) => {
+      this.spec.answered(checked, e.status, { vendorBody: true });
+      this.sendError(res, e);
+    };
+    if (!checked.operation) return replyError({ status: 404, reason: 'notFound', message: `Not found: ${record.method} ${url.pathname}` });
     if (checked.problems.length) {
       const auth = checked.problems.some((p) => /Authorization/.test(p));
-      return this.sendError(res, auth ? { status: 401, reason: 'unauthorized', message: 'Request is missing required authentication credential.' } : { status: 400, reason: 'invalid', message: checked.problems[0]! });
+      return replyError(auth ? { status: 401, reason: 'unauthorized', message: 'Request is missing required authentication credential.' } : { status: 400, reason: 'invalid', message: checked.problems[0]! });
     }
     try {
       record.body = text ? JSON.parse(text) : undefined;
@@ -259,14 +270,14 @@ export class FakeBigQuery {
       if (this.closed) return void res.destroy();
       if (fault?.kind === 'error') {
         const status = fault.status ?? 500;
-        return this.sendError(res, { status, reason: fault.reason ?? DEFAULT_REASON[status] ?? 'backendError', message: fault.message ?? 'Injected failure.' });
+        return replyError({ status, reason: fault.reason ?? DEFAULT_REASON[status] ?? 'backendError', message: fault.message ?? 'Injected failure.' });
       }
       const [status, body] = await this.route(record);
-      if (fault?.kind === 'lost') return this.sendError(res, { status: 503, reason: 'backendError', message: 'The service is currently unavailable.' });
-      this.send(res, status, body);
+      if (fault?.kind === 'lost') return replyError({ status: 503, reason: 'backendError', message: 'The service is currently unavailable.' });
+      reply(status, body);
     } catch (err) {
       const e = err as Partial<RestError> & Error;
-      this.sendError(res, { status: e.status ?? 500, reason: e.reason ?? 'internalError', message: e.message });
+      replyError({ status: e.status ?? 500, reason: e.reason ?? 'internalError', message: e.message });
     }
   }
 

@@ -21,7 +21,10 @@
  *   either of the codes Google maps to it (ALREADY_EXISTS, ABORTED); an
  *   error may carry a google.rpc.RetryInfo in its details; or a proxy's HTML
  *   page (`page`) or JSON that is not Google's (`body`) answers in Google's
- *   place, with any status, 200 included.
+ *   place, with any status, 200 included;
+ * - every answer in Google's own form, the faults' included, must have a
+ *   status the facts list for the operation or for every call (`spec.answered`;
+ *   any 5xx may come), or the test fails.
  */
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -203,8 +206,10 @@ export class FakeDataTransfer {
     const checked = this.spec.check({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body: raw });
     const record: DataTransferRequest = { method, path: decodeURIComponent(url.pathname), query: Object.fromEntries(url.searchParams), authorization: req.headers.authorization, body: checked.body, status: 0 };
     this.requests.push(record);
-    const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+    // Google's own answers are checked against the statuses the facts list for the operation (`vendorBody`: false for a proxy's or portal's).
+    const answer = (status: number, body: unknown, headers: Record<string, string> = {}, vendorBody = true) => {
       record.status = status;
+      this.spec.answered(checked, status, { vendorBody });
       send(res, status, body, headers);
     };
     const error = (code: number, message: string, headers: Record<string, string> = {}, status = STATUS[code] ?? 'UNKNOWN', details?: unknown[]) =>
@@ -225,6 +230,7 @@ export class FakeDataTransfer {
       }
       if (fault!.status === 'truncate') {
         record.status = 200;
+        this.spec.answered(checked, 200, { vendorBody: true });
         res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'content-length': '4096' });
         res.write('{\n  "runs": [\n    {\n      "name": "projects/');
         setTimeout(() => res.destroy(), 20);
@@ -232,11 +238,12 @@ export class FakeDataTransfer {
       }
       if (fault!.page) {
         record.status = fault!.status;
+        this.spec.answered(checked, fault!.status, { vendorBody: false });
         res.writeHead(fault!.status, { 'content-type': 'text/html', ...fault!.headers });
         res.end(`<html><head><title>${fault!.status}</title></head><body><h1>${fault!.status}</h1><p>Request refused.</p></body></html>`);
         return;
       }
-      if (fault!.body !== undefined) return answer(fault!.status, fault!.body, fault!.headers);
+      if (fault!.body !== undefined) return answer(fault!.status, fault!.body, fault!.headers, false);
       const retryInfo = fault!.retryDelay ? [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: fault!.retryDelay }] : undefined;
       error(fault!.status, `fake ${fault!.rpcStatus ?? fault!.status}`, fault!.headers, fault!.rpcStatus, retryInfo);
     };

@@ -3,7 +3,9 @@
  * (facts: test/support/vendor-facts/fivetran.ts, from Fivetran's OpenAPI).
  * Every request is checked against those facts (method, path, body fields,
  * basic auth, Accept, and a POST's Content-Type: without application/json it
- * is Fivetran's 415, body or not); a refused request fails the test (vendor-facts/setup.ts).
+ * is Fivetran's 415, body or not); a refused request fails the test (vendor-facts/setup.ts),
+ * and so does an answer in Fivetran's `{ code, message }` whose status its docs do not list
+ * for the operation (`spec.answered`; any 5xx, a proxy's page and a bare body excepted).
  * Variations: `succeeded_at`/`failed_at` null or left out, setup_state
  * broken/incomplete, tasks and warnings absent (and a task's `message` a
  * label, with what happened in its `details`), and POST /sync with force
@@ -173,6 +175,16 @@ export class FakeFivetran {
     const checked = this.spec.check({ method, path, query: url.searchParams, headers: req.headers, body: raw });
     const body = checked.body;
     this.requests.push({ method, path, authorization: req.headers.authorization, accept: req.headers.accept, contentType: req.headers['content-type'], body, at: Date.now() });
+    // Every answer is checked against the statuses Fivetran documents for the operation: its `{ code, message }`
+    // JSON is its own answer; a proxy's page and a bare body are not (their status says nothing of Fivetran's).
+    const send = (res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}, vendorBody = true) => {
+      this.spec.answered(checked, status, { vendorBody });
+      writeJson(res, status, payload, headers);
+    };
+    const sendBare = (res: ServerResponse, status: number, bare: Bare, headers: Record<string, string> = {}) => {
+      this.spec.answered(checked, status, { vendorBody: false });
+      writeBare(res, status, bare, headers);
+    };
     if (!checked.operation) return send(res, 404, { code: 'NotFound', message: 'Not found' });
     const refused = checked.problems.filter((p) => !/Authorization/.test(p));
     // A POST whose Content-Type is missing or not JSON is Fivetran's 415, whatever its body.
@@ -187,7 +199,7 @@ export class FakeFivetran {
 
     const fault = this.faults.find((f) => f.remaining > 0 && f.method === method && f.path.test(path));
     if (fault) fault.remaining--;
-    const faultAnswer = (f: Fault) => (f.bare ? sendBare(res, f.status, f.bare, f.headers) : send(res, f.status, f.page ?? f.body, f.headers));
+    const faultAnswer = (f: Fault) => (f.bare ? sendBare(res, f.status, f.bare, f.headers) : send(res, f.status, f.page ?? f.body, f.headers, f.page === undefined));
     if (fault && !fault.afterEffect) return faultAnswer(fault);
     /** The answer to a request that took effect: the fault's, when it comes after the effect. */
     const answer = (status: number, payload: unknown) => (fault ? faultAnswer(fault) : send(res, status, payload));
@@ -273,7 +285,7 @@ export class FakeFivetran {
 }
 
 /** A status with no JSON: no body at all (no Content-Type), or the status's reason phrase as text/plain. */
-function sendBare(res: ServerResponse, status: number, bare: Bare, headers: Record<string, string> = {}): void {
+function writeBare(res: ServerResponse, status: number, bare: Bare, headers: Record<string, string> = {}): void {
   if (bare === 'empty') {
     res.writeHead(status, { 'content-length': '0', ...headers });
     res.end();
@@ -284,7 +296,7 @@ function sendBare(res: ServerResponse, status: number, bare: Bare, headers: Reco
   res.end(text);
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function writeJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(typeof body === 'string' ? body : JSON.stringify(body));
 }

@@ -19,10 +19,13 @@
  *
  * - POST /api/4.0/login, form body client_id + client_secret → AccessToken
  *   `{ access_token, token_type: 'Bearer', expires_in }`; wrong key → 404.
- * - every other call needs `Authorization: token <access_token>` → else 401.
+ * - every other call needs `Authorization: token <access_token>` → else 401
+ *   (not in the OAS; Looker's API troubleshooting page documents it).
  * - errors are `{ message, documentation_url }` (422 adds `errors: [{ field, code, message }]`),
- *   only with the statuses the spec lists for the operation: add_group_user
- *   answers an unknown group or user 404 (it lists 400, 403, 404, 429).
+ *   only with the statuses the facts list for the operation (`spec.answered`
+ *   checks every answer, injected faults included; any 5xx and a proxy's page
+ *   may be anything): add_group_user answers an unknown group or user 404 (it
+ *   lists 400, 403, 404, 429).
  * - search string params are case-insensitive SQL LIKE patterns (`%`, `_`).
  * - user_roles includes roles from groups unless direct_association_only=true;
  *   set_user_roles replaces the user's direct roles.
@@ -244,21 +247,28 @@ export class FakeLooker {
     const path = url.pathname;
     const checked = this.spec.check({ method, path, query: url.searchParams, headers: req.headers, body: raw });
     const body: unknown = checked.body ?? raw;
-    if (!checked.operation) return this.reply(req, url, query, body, res, 404, { message: 'Not found', documentation_url: DOCS });
+    // Every answer in Looker's own body is checked against the statuses the spec lists for the operation.
+    const reply = (status: number, answer: unknown, headers: Record<string, string> = {}) => {
+      this.spec.answered(checked, status, { vendorBody: true });
+      this.reply(req, url, query, body, res, status, answer, headers);
+    };
+    if (!checked.operation) return reply(404, { message: 'Not found', documentation_url: DOCS });
     // Looker refuses what its spec refuses (a wrong token is its own 401 below).
     const refused = checked.problems.filter((p) => !/Authorization/.test(p));
-    if (refused.length) return this.reply(req, url, query, body, res, 400, { message: `Bad request: ${refused[0]}`, documentation_url: DOCS });
+    if (refused.length) return reply(400, { message: `Bad request: ${refused[0]}`, documentation_url: DOCS });
     const delay = this.delays.find((d) => d.method === method && d.path.test(path));
     if (delay) await new Promise((resolve) => setTimeout(resolve, delay.ms));
     const faultAt = this.faults.findIndex((f) => f.method === method && f.path.test(path));
     if (faultAt >= 0) {
       const [fault] = this.faults.splice(faultAt, 1);
       if (fault!.page !== undefined) {
+        // A proxy's page, not Looker's answer: its status is the proxy's to choose.
+        this.spec.answered(checked, fault!.status, { vendorBody: false });
         this.requests.push({ method, path, query, body: path === '/api/4.0/login' ? '[login form]' : body, authorization: req.headers.authorization, status: fault!.status });
         res.writeHead(fault!.status, { 'content-type': 'text/html' }).end(fault!.page);
         return;
       }
-      return this.reply(req, url, query, body, res, fault!.status, { message: fault!.message, documentation_url: DOCS }, fault!.headers);
+      return reply(fault!.status, { message: fault!.message, documentation_url: DOCS }, fault!.headers);
     }
     const [status, answer] = this.route(method, path, query, body, req.headers.authorization);
     await this.onApplied?.({ method, path, status });
@@ -267,6 +277,7 @@ export class FakeLooker {
       const [loss] = this.losses.splice(lossAt, 1);
       this.requests.push({ method, path, query, body, authorization: req.headers.authorization, status: loss!.cut ? status : 0 });
       if (loss!.cut && status !== 204) {
+        this.spec.answered(checked, status, { vendorBody: true });
         const text = JSON.stringify(pick(answer, status, query['fields']));
         res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
         res.write(text.slice(0, Math.max(1, Math.floor(text.length / 2))));
@@ -277,7 +288,7 @@ export class FakeLooker {
       return;
     }
     if (res.destroyed) return;
-    this.reply(req, url, query, body, res, status, pick(answer, status, query['fields']));
+    reply(status, pick(answer, status, query['fields']));
   }
 
   private reply(req: IncomingMessage, url: URL, query: Record<string, string>, body: unknown, res: ServerResponse, status: number, answer: unknown, headers: Record<string, string> = {}): void {

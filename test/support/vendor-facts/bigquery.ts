@@ -27,6 +27,13 @@
  * - Errors: `{ error: { code, message, errors: [ErrorProto { reason, location?, message, debugInfo? }], status } }`;
  *   job errors also in `status.errorResult` (reason e.g. invalidQuery,
  *   bytesBilledLimitExceeded, notFound, stopped, backendError, rateLimitExceeded).
+ * - Statuses: the discovery document lists none; the per-method ones below come
+ *   from BigQuery's "Error messages" page (reason → HTTP code). Any call may answer
+ *   403: accessDenied ("when you try to access a resource such as a dataset, table,
+ *   view, or job that you don't have access to") and quota errors ("If a BigQuery
+ *   operation fails because of exceeding a quota, the API returns the HTTP 403
+ *   Forbidden status code", Troubleshoot quota and limit errors: rateLimitExceeded,
+ *   quotaExceeded). BigQuery's rate limits are that 403, not a 429: no 429 is listed.
  * - jobs.get, getQueryResults and cancel take the job's `location`: "You must
  *   specify the location to run the job for the following scenarios: If the
  *   location to run a job is not in the us or the eu multi-regional location; If
@@ -224,6 +231,7 @@ export const bigQueryFacts: VendorFacts = {
   sources: [
     { what: 'googleapis/google-api-go-client bigquery/v2/bigquery-api.json @0084468843d65b1620da73d8263bf7d2ffb18bbd', version: 'discovery document (methods)', read: '2026-11-30' },
     { what: '@google-cloud/bigquery 8.3.1 build/src/types.d.ts (generated from the discovery document)', version: 'discovery revision 20260328', read: '2026-11-30' },
+    { what: 'BigQuery docs, Error messages (https://cloud.google.com/bigquery/docs/error-messages) and Troubleshoot quota and limit errors (https://cloud.google.com/bigquery/docs/troubleshoot-quotas)', version: 'pages as read', read: '2026-12-03' },
   ],
   commonQuery: {
     '$.xgafv': { type: { type: 'string', enum: ['1', '2'] } },
@@ -231,5 +239,9 @@ export const bigQueryFacts: VendorFacts = {
     key: { type: str }, oauth_token: { type: str }, prettyPrint: { type: bool }, quotaUser: { type: str }, upload_protocol: { type: str }, uploadType: { type: str },
   },
   errorShape: '{ "error": { "code", "message", "errors": [{ "reason", "message", "domain"? , "location"? }], "status" } }',
+  // 5xx need no listing (backendError: 500, 503 or 504 on the Error messages page).
+  anyOperation: {
+    '403': 'accessDenied (no access to the dataset, table, view or job), or a quota: rateLimitExceeded / quotaExceeded (Error messages; Troubleshoot quota and limit errors)',
+  },
   operations: ops,
 };

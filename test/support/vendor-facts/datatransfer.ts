@@ -21,6 +21,12 @@
  * - States: TRANSFER_STATE_UNSPECIFIED, PENDING, RUNNING, SUCCEEDED, FAILED, CANCELLED.
  * - runs.list: order is not documented; pages with `nextPageToken`; `pageSize`
  *   defaults to (and is at most) 1000.
+ * - The discovery document lists no statuses at all: the per-method ones below
+ *   are what the method does, in google.rpc.Code terms. Any method may also answer
+ *   UNAUTHENTICATED (401: every method needs OAuth credentials), PERMISSION_DENIED
+ *   (403: every method needs an IAM permission, e.g. bigquery.transfers.get to read
+ *   runs) and RESOURCE_EXHAUSTED (429: "perhaps a per-user quota"; API request
+ *   quotas count every call): `anyOperation`, from code.proto's HTTP mapping.
  */
 import type { FieldType, OperationFact, VendorFacts } from './spec.js';
 
@@ -114,6 +120,7 @@ export const dataTransferFacts: VendorFacts = {
     { what: 'the same file @01e0070f0f9cf6fa9d24942edfd53d3f152e6c5a (cross-check)', version: 'discovery revision 20220319', read: '2026-11-30' },
     { what: 'Google API design guide, Errors (google.rpc.Status as JSON)', version: 'web page', read: '2026-11-30' },
     { what: 'googleapis/googleapis google/rpc/code.proto (ABORTED, ALREADY_EXISTS: HTTP 409) and google/rpc/error_details.proto (RetryInfo.retry_delay)', version: 'as published', read: '2026-12-02' },
+    { what: 'googleapis/googleapis google/rpc/code.proto again: UNAUTHENTICATED 401, PERMISSION_DENIED 403, RESOURCE_EXHAUSTED 429 (anyOperation)', version: 'as published', read: '2026-12-03' },
   ],
   commonQuery: {
     '$.xgafv': { type: { type: 'string', enum: ['1', '2'] } },
@@ -129,5 +136,11 @@ export const dataTransferFacts: VendorFacts = {
     upload_protocol: { type: { type: 'string' } },
   },
   errorShape: '{ "error": { "code": <HTTP status>, "message": string, "status": "INVALID_ARGUMENT" | "NOT_FOUND" | …, "details"?: [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "30s" } | …] } }',
+  // google/rpc/code.proto, HTTP mapping of the codes any authenticated, quota-counted call may get (5xx need no listing).
+  anyOperation: {
+    '401': 'UNAUTHENTICATED: "The request does not have valid authentication credentials for the operation"',
+    '403': 'PERMISSION_DENIED: "The caller does not have permission to execute the specified operation" (the method\'s IAM permission)',
+    '429': 'RESOURCE_EXHAUSTED: "Some resource has been exhausted, perhaps a per-user quota" (API request quotas count every call)',
+  },
   operations: ops,
 };

@@ -34,8 +34,16 @@
  *   on a POST or PATCH request" (a POST /sync without a body included). 403 is on Fivetran's "API
  *   Response Codes" page (any call): "The authenticated user does not have
  *   permission to perform this action" (401: the key-secret pair is missing,
- *   malformed or invalid). 409 and 429 are not
- *   documented for these operations; clients handle them defensively.
+ *   malformed or invalid).
+ * - The same page (read again 2026-12-03) also lists 429 "You have exceeded a
+ *   rate limit", and its "Rate Limiting" page limits "All requests" per hour
+ *   and answers 429 `{ code: "TooManyRequests", message }` (with Retry-After, it
+ *   says): any call may get it (`anyOperation`, with 401 and 403). Its 409 "The
+ *   request conflicts with the current state of the resource. For example, a
+ *   duplicate role assignment or a sync already in progress" is put on
+ *   sync_connection, its example (the OpenAPI file lists 409 only for /resync);
+ *   its 400, "The request body is malformed, missing required fields, or
+ *   contains invalid values", too: it is the only one of the two that takes a body.
  */
 import type { OperationFact, VendorFacts } from './spec.js';
 
@@ -80,7 +88,11 @@ const ops: OperationFact[] = [
     },
     body: { contentType: 'application/json', required: false, schema: { type: 'object', properties: { force: { type: 'boolean' } } } },
     auth: { scheme: 'Basic' },
-    responses: { '200': '{ code: "Success", message: "Sync has been successfully triggered for connection with id \'…\'" }', '401': 'Unauthorized', '404': 'Not found', '406': 'Not acceptable', '415': 'Unsupported media type' },
+    responses: {
+      '200': '{ code: "Success", message: "Sync has been successfully triggered for connection with id \'…\'" }', '401': 'Unauthorized', '404': 'Not found', '406': 'Not acceptable', '415': 'Unsupported media type',
+      '400': 'Bad request: the body malformed or a value invalid (API Response Codes page)',
+      '409': 'Conflict: "a sync already in progress" (API Response Codes page; the OpenAPI file lists 409 for /resync only)',
+    },
     variations: ['force=false on a syncing connection: 200, and no new sync starts', '415 for a POST whose Content-Type is missing or not application/json'],
     source: 'paths./v1/connections/{connectionId}/sync.post (sync_connection); schema SyncConnectorRequest',
   },
@@ -97,9 +109,20 @@ export const fivetranFacts: VendorFacts = {
     {
       what: 'Fivetran docs, REST API › Getting started › API Response Codes (https://fivetran.com/docs/rest-api/getting-started/api-response-codes)',
       version: 'page as read',
-      read: '2026-12-02',
+      read: '2026-12-03',
+    },
+    {
+      what: 'Fivetran docs, REST API › Rate Limiting (https://fivetran.com/docs/rest-api/rate-limiting)',
+      version: 'page as read',
+      read: '2026-12-03',
     },
   ],
   errorShape: '{ "code": string, "message": string } (Fivetran REST API docs; the OpenAPI file describes error statuses without a body)',
+  // The API Response Codes page's statuses that any call may answer (5xx need no listing).
+  anyOperation: {
+    '401': 'Unauthorized: "The Authorization header is missing, malformed, or the API key–secret pair is invalid" (API Response Codes page)',
+    '403': 'Forbidden: "The authenticated user does not have permission to perform this action" (API Response Codes page)',
+    '429': 'TooManyRequests: a rate limit, "All requests" counted (API Response Codes and Rate Limiting pages)',
+  },
   operations: ops,
 };

@@ -23,6 +23,12 @@
  * - `fields` limits a response to the fields named; anything not asked for is absent.
  * - Errors: `Error { message, documentation_url }`; 422 is
  *   `ValidationError { message, errors: [{ field, code, message, documentation_url }], documentation_url }`.
+ * - The OAS lists no 401 for any operation, but Looker answers one to a call
+ *   without a valid access token (missing, expired, revoked): "Unauthorized
+ *   (401) errors" on Looker's "Looker API troubleshooting" page
+ *   (https://cloud.google.com/looker/docs/api-troubleshooting, read 2026-12-03).
+ *   It is added to every operation that takes a token (login takes none: a
+ *   wrong key is its 404).
  */
 import type { FieldType, OperationFact, VendorFacts } from './spec.js';
 
@@ -31,6 +37,8 @@ const id: RegExp = /^[^/]+$/;
 const str: FieldType = { type: 'string' };
 const fields = { fields: { type: str, description: 'Requested fields (comma-separated)' } };
 const errors = { '400': 'Error', '404': 'Error', '429': 'Error' };
+/** The errors of an operation that takes `Authorization: token …`: the spec's, and the 401 of a token Looker does not take (not in the OAS; Looker's API troubleshooting page). */
+const tokenErrors = { ...errors, '401': 'Error "Requires authentication." (API troubleshooting page, not the OAS)' };
 
 /** The User fields a client may write (create_user body): the read-only ones are left out. */
 const USER_WRITABLE: Record<string, FieldType> = {
@@ -84,7 +92,7 @@ const ops: OperationFact[] = [
       is_service_account: { type: { type: 'boolean' } },
     },
     auth: { scheme: 'token' },
-    responses: { '200': 'User[] (only the `fields` asked for)', ...errors },
+    responses: { '200': 'User[] (only the `fields` asked for)', ...tokenErrors },
     variations: ['LIKE matching: other users whose address matches the pattern', 'email and credentials_email may be null', 'is_disabled true'],
     source: 'paths./users/search.get; schema User',
   },
@@ -95,7 +103,7 @@ const ops: OperationFact[] = [
     query: fields,
     body: { contentType: 'application/json', required: false, schema: { type: 'object', properties: USER_WRITABLE } },
     auth: { scheme: 'token' },
-    responses: { '200': 'User', '409': 'Error', '422': 'ValidationError', ...errors },
+    responses: { '200': 'User', '409': 'Error', '422': 'ValidationError', ...tokenErrors },
     source: 'paths./users.post; schema User (read-only fields refused here)',
   },
   {
@@ -104,7 +112,7 @@ const ops: OperationFact[] = [
     path: `${API}/users/{user_id}`,
     pathParams: { user_id: id },
     auth: { scheme: 'token' },
-    responses: { '204': 'User successfully deleted', '403': 'Error', ...errors },
+    responses: { '204': 'User successfully deleted', '403': 'Error', ...tokenErrors },
     source: 'paths./users/{user_id}.delete',
   },
   {
@@ -119,7 +127,7 @@ const ops: OperationFact[] = [
       schema: { type: 'object', properties: { email: { type: 'string', format: 'email' }, forced_password_reset_at_next_login: { type: 'boolean' } }, required: ['email'] },
     },
     auth: { scheme: 'token' },
-    responses: { '200': 'CredentialsEmail', '403': 'Error: may be denied by Looker (Google Cloud core)', '409': 'Error', '422': 'ValidationError', ...errors },
+    responses: { '200': 'CredentialsEmail', '403': 'Error: may be denied by Looker (Google Cloud core)', '409': 'Error', '422': 'ValidationError', ...tokenErrors },
     variations: ['403 on Looker (Google Cloud core)', 'sends no email'],
     source: 'paths./users/{user_id}/credentials_email.post; schema CredentialsEmail',
   },
@@ -130,7 +138,7 @@ const ops: OperationFact[] = [
     pathParams: { user_id: id },
     query: fields,
     auth: { scheme: 'token' },
-    responses: { '200': 'CredentialsEmail (password_reset_url set)', '403': 'Error: may be denied by Looker (Google Cloud core)', ...errors },
+    responses: { '200': 'CredentialsEmail (password_reset_url set)', '403': 'Error: may be denied by Looker (Google Cloud core)', ...tokenErrors },
     variations: ['a user who has not set up their account gets the setup email', 'body may be empty'],
     source: 'paths./users/{user_id}/credentials_email/send_password_reset.post',
   },
@@ -141,8 +149,8 @@ const ops: OperationFact[] = [
     pathParams: { group_id: id },
     body: { contentType: 'application/json', required: true, schema: { type: 'object', properties: { user_id: str }, required: ['user_id'] } },
     auth: { scheme: 'token' },
-    responses: { '200': 'User', '403': 'Error: Permission Denied', ...errors },
-    variations: ['errors are 400, 403, 404 and 429 only, each an Error (no 422 ValidationError is listed): an unknown group or user is 404'],
+    responses: { '200': 'User', '403': 'Error: Permission Denied', ...tokenErrors },
+    variations: ['the spec lists errors 400, 403, 404 and 429 only, each an Error (no 422 ValidationError; 401 for a token comes from the troubleshooting page): an unknown group or user is 404'],
     source: 'paths./groups/{group_id}/users.post; schema GroupIdForGroupUserInclusion',
   },
   {
@@ -152,7 +160,7 @@ const ops: OperationFact[] = [
     pathParams: { user_id: id },
     query: { ...fields, direct_association_only: { type: { type: 'boolean' } } },
     auth: { scheme: 'token' },
-    responses: { '200': 'Role[] (roles from groups included unless direct_association_only=true)', ...errors },
+    responses: { '200': 'Role[] (roles from groups included unless direct_association_only=true)', ...tokenErrors },
     source: 'paths./users/{user_id}/roles.get; schema Role',
   },
   {
@@ -163,7 +171,7 @@ const ops: OperationFact[] = [
     query: fields,
     body: { contentType: 'application/json', required: true, schema: { type: 'array', items: str } },
     auth: { scheme: 'token' },
-    responses: { '200': 'Role[]: the user direct roles, replaced by the list', '403': 'Error', '422': 'ValidationError', ...errors },
+    responses: { '200': 'Role[]: the user direct roles, replaced by the list', '403': 'Error', '422': 'ValidationError', ...tokenErrors },
     variations: ['replaces the whole list of direct roles'],
     source: 'paths./users/{user_id}/roles.put',
   },
@@ -176,6 +184,11 @@ export const lookerFacts: VendorFacts = {
       what: 'looker-open-source/sdk-codegen spec/Looker.4.0.oas.json @c2bf549bdb6bf02117875712094195a7b48701fb',
       version: '4.0.26.12 (Looker 26.12.3)',
       read: '2026-11-30',
+    },
+    {
+      what: 'Looker docs, Looker API troubleshooting, "Unauthorized (401) errors" (https://cloud.google.com/looker/docs/api-troubleshooting)',
+      version: 'page as read',
+      read: '2026-12-03',
     },
   ],
   errorShape: 'Error { message: string | null, documentation_url: string | null }; 422: ValidationError { message, errors: [{ field, code, message, documentation_url }], documentation_url }',

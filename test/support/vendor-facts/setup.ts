@@ -1,6 +1,7 @@
 /**
  * vitest setup file: after every test, a request that a vendor fake's spec
- * refuses (or that matches no operation in the facts), or anything the bot
+ * refuses (or that matches no operation in the facts), an answer a vendor
+ * fake gave with a status its vendor never sends there, or anything the bot
  * sent the Slack stand-in that Slack's documentation refuses or ignores,
  * fails that test. After the file's own teardown, once more: a request sent
  * while the bot was stopping fails the file.

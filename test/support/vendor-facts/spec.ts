@@ -10,6 +10,12 @@
  * runs after each test (test/support/vendor-facts/setup.ts, a vitest setup
  * file) and fails the test that caused it. A request to an operation the facts
  * do not describe is a violation too.
+ *
+ * The fake then calls `checker.answered(checked, status, { vendorBody })` for
+ * the answer it writes, its routing's and the faults a test injects alike: a
+ * status the vendor never sends for that operation is recorded the same way,
+ * because an adapter built against a fake that says what the vendor cannot
+ * say is built on a wrong assumption.
  */
 
 /** The type of a JSON value (body field) or of a query/path parameter. */
@@ -55,7 +61,12 @@ export interface OperationFact {
   auth: AuthFact;
   /** Request headers the spec documents (other headers are not checked). */
   headers?: Record<string, { required?: boolean; pattern?: RegExp; description?: string }>;
-  /** Response shapes by status, as the spec documents them (what the fake answers with). */
+  /**
+   * Response shapes by status, as the spec documents them (what the fake answers with).
+   * Keys are statuses ('200'), a class ('5xx' or '4XX', as OpenAPI writes it) or 'default'
+   * (OpenAPI: any status not listed). A fake's answer must have one of them
+   * (`SpecChecker.answered`), or be one the vendor documents for every call (`VendorFacts.anyOperation`).
+   */
   responses: Record<string, string>;
   /** Documented variations a client must handle (optional fields absent, every state, error shapes). */
   variations?: readonly string[];
@@ -79,6 +90,11 @@ export interface VendorFacts {
   commonQuery?: Record<string, ParamFact>;
   /** The vendor's error body, in words. */
   errorShape: string;
+  /**
+   * Statuses the vendor documents for every call rather than per operation (say a rate limit
+   * on all requests, or a refused credential), each with where it says so. Keyed as `responses`.
+   */
+  anyOperation?: Record<string, string>;
   operations: readonly OperationFact[];
 }
 
@@ -206,6 +222,28 @@ export class SpecChecker {
     return { operation: op, params, body, problems };
   }
 
+  /**
+   * Checks the status a fake answers a request with (`request`: what `check` returned for it).
+   * A status neither the operation's `responses` nor the vendor's `anyOperation` list is
+   * recorded as a violation. Not checked:
+   * - any 5xx: any server, or anything in front of it, can fail;
+   * - an answer that is not the vendor's (`vendorBody: false`: a proxy's HTML page, a body
+   *   that is not the vendor's JSON): the vendor's spec says nothing of what stands before it;
+   * - an answer to a request that matched no operation, or one the spec refuses: that request
+   *   is a violation already, and the fake's answer to it is only its best imitation.
+   * A connection cut before the status line answers nothing, so the fake calls nothing.
+   * A 429 is not let through by itself: where a vendor's docs rate-limit every call, its facts
+   * say so in `anyOperation` (Fivetran, Data Transfer); Looker's spec lists 429 on each
+   * operation; BigQuery's rate limits are 403s, so a 429 from its fake is refused.
+   */
+  answered(request: CheckResult, status: number, answer: { vendorBody: boolean }): void {
+    const op = request.operation;
+    if (!op || request.problems.length > 0 || !answer.vendorBody || (status >= 500 && status <= 599)) return;
+    if (documents(op.responses, status) || documents(this.facts.anyOperation ?? {}, status)) return;
+    const listed = [...Object.keys(op.responses), ...Object.keys(this.facts.anyOperation ?? {}).filter((k) => !(k in op.responses)).map((k) => `${k} (any call)`)];
+    this.record([`${op.id}: the fake answered ${status}, which ${this.facts.vendor}'s spec does not list for this operation (it lists ${listed.join(', ')}; any 5xx may come): answer what the vendor sends, or add the status to the facts with its source`]);
+  }
+
   /** Violations so far, cleared: for a test that sends a refused request on purpose and says so. */
   take(): string[] {
     const out = this.violations;
@@ -216,7 +254,7 @@ export class SpecChecker {
   /** Throws when anything was refused (and clears). */
   assertClean(): void {
     const v = this.take();
-    if (v.length) throw new Error(`The bot sent ${v.length} request(s) that ${this.facts.vendor}'s spec refuses:\n- ${v.join('\n- ')}`);
+    if (v.length) throw new Error(`${v.length} request(s) the bot sent that ${this.facts.vendor}'s spec refuses, or answer(s) the fake gave that the vendor never sends:\n- ${v.join('\n- ')}`);
   }
 
   private record(problems: string[]): void {
@@ -224,7 +262,7 @@ export class SpecChecker {
   }
 }
 
-/** Throws (failing the current test) when any live fake saw a request its vendor's spec refuses. */
+/** Throws (failing the current test) when any live fake saw a request its vendor's spec refuses, or gave an answer its vendor never sends. */
 export function assertNoVendorViolations(): void {
   const messages: string[] = [];
   for (const checker of registry) {
@@ -235,6 +273,12 @@ export function assertNoVendorViolations(): void {
     }
   }
   if (messages.length) throw new Error(messages.join('\n'));
+}
+
+/** Whether responses keyed as in `OperationFact.responses` document a status: itself, its class ('4xx', '4XX') or 'default'. */
+function documents(responses: Record<string, string>, status: number): boolean {
+  const code = String(status);
+  return Object.keys(responses).some((key) => key === code || key === 'default' || (/^[1-5]xx$/i.test(key) && key[0] === code[0]));
 }
 
 function header(headers: SeenRequest['headers'], name: string): string | undefined {
