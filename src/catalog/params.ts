@@ -41,7 +41,8 @@ const quote = (v: string) => quoteTyped(v, 40);
 
 /**
  * Splits `/query` text after the name into `key=value` pairs. Values may be
- * quoted ("…", '…' or Slack's curly quotes). Tokens without `=` are returned apart.
+ * quoted ("…", '…' or Slack's curly quotes; one left open runs to the next
+ * `name=`). Tokens without `=` are returned apart.
  */
 export function parseParamText(text: string): { values: Record<string, string>; stray: string[]; conflicts: Record<string, string[]> } {
   // Without a prototype: `__proto__=1` (or `constructor=1`) is a name like any other, told to be unknown, not dropped.
@@ -49,15 +50,16 @@ export function parseParamText(text: string): { values: Record<string, string>; 
   const stray: string[] = [];
   // A name given twice with different values: which one was meant is not ours to guess.
   const conflicts: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
-  const re = /([^\s=]+)=(?:"([^"]*)"|“([^”]*)”|'([^']*)'|(\S*))|(\S+)/g;
+  // A quote left open (`customer="Acme Corp since=-14d`) runs to the next name=, or to the end: what was meant.
+  const re = /([^\s=]+)=(?:"([^"]*)"|“([^”]*)”|'([^']*)'|["“']((?:(?!\s+[^\s=]+=)[\s\S])*)|(\S*))|(\S+)/g;
   for (const m of text.matchAll(re)) {
-    if (m[6] !== undefined) {
-      stray.push(m[6]);
+    if (m[7] !== undefined) {
+      stray.push(m[7]);
       continue;
     }
     // Stryker disable next-line StringLiteral: unreachable; the last alternative (\S*) always matches, if only the empty string
     const name = m[1]!.toLowerCase();
-    const value = m[2] ?? m[3] ?? m[4] ?? m[5] ?? '';
+    const value = m[2] ?? m[3] ?? m[4] ?? m[5]?.trimEnd() ?? m[6] ?? '';
     if (Object.hasOwn(values, name) && values[name] !== value) {
       const seen = (conflicts[name] ??= [values[name]!]);
       if (!seen.includes(value)) seen.push(value);
