@@ -87,8 +87,11 @@ export function rerunRequestAction(deps: FreshnessDeps) {
     await ack();
     try {
       const answer = await deps.freshness.reruns.requestFromBizops(valueOf(action.value), body.user.id);
+      // Where the ask goes: the thread of the source's open alert, as the notice decides (only said, so a failed read says the channel).
+      const alert = answer.kind === 'posted' ? await deps.freshness.alerts.get(answer.source.id).catch(() => null) : null;
+      const inThread = alert?.state === 'open' && alert.channel === deps.analyticsChannel && Boolean(alert.ts);
       const reply =
-        answer.kind === 'posted' ? noteMessage(`:raising_hand: I asked BizOps to rerun ${escapeMrkdwn(answer.source.name)} in <#${deps.analyticsChannel}>.`)
+        answer.kind === 'posted' ? noteMessage(`:raising_hand: I asked BizOps to rerun ${escapeMrkdwn(answer.source.name)} ${inThread ? 'in the thread of its alert in' : 'in'} <#${deps.analyticsChannel}>.`)
         : answer.kind === 'already_asked' ? noteMessage(`You already asked BizOps to rerun ${escapeMrkdwn(answer.source.name)} in the last half hour.`)
         : answer.kind === 'unknown_source' ? unknownSourceMessage('', deps.freshness.catalog.sources)
         : answer.kind === 'not_rerunnable' || answer.kind === 'already_running' ? rerunAnswerMessage(answer, deps)

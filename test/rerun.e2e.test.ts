@@ -109,7 +109,7 @@ describe('alerts and reruns', () => {
 
     const reply = replies[0]!.message!;
     const asked = await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: reply.ts, actionId: ActionIds.rerunRequest, timeoutMs: 15_000 });
-    expect(render(asked.replies.find((r) => r.via === 'response_url')?.body)).toMatch(/I asked BizOps/);
+    expect(render(asked.replies.find((r) => r.via === 'response_url')?.body)).toMatch(/I asked BizOps to rerun HubSpot in the thread of its alert in/);
     const request = thread(hubspotAlert.ts).find((m) => m.text.includes('asks'));
     expect(request?.text).toContain(`<@${regular}> asks <!subteam^S0BIZOPS> to rerun *HubSpot*`);
     const again = await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: reply.ts, actionId: ActionIds.rerunRequest, timeoutMs: 15_000 });
