@@ -72,9 +72,11 @@ export function snoozeAction(deps: FreshnessDeps) {
     try {
       const res = await deps.freshness.alerts.snooze(sourceId, /^\d{1,2}$/.test(hoursText) ? Number(hoursText) : NaN, body.user.id);
       const reply = res.ok
-        ? noteMessage(res.unchanged && res.doc.snoozedUntil && res.doc.snoozedBy
-          ? `:zzz: Reminders are already snoozed until ${slackDate(new Date(res.doc.snoozedUntil))} by <@${res.doc.snoozedBy}>.`
-          : `:zzz: Reminders snoozed for ${hoursText} h.`)
+        ? noteMessage(res.unchanged && res.doc.acknowledgedBy
+          ? `:eyes: It was acknowledged by <@${res.doc.acknowledgedBy}>: no more reminders come for this alert, so there is nothing to snooze.`
+          : res.unchanged && res.doc.snoozedUntil && res.doc.snoozedBy
+            ? `:zzz: Reminders are already snoozed until ${slackDate(new Date(res.doc.snoozedUntil))} by <@${res.doc.snoozedBy}>.`
+            : `:zzz: Reminders snoozed for ${hoursText} h.`)
         : res.reason === 'no_open_alert' ? NO_OPEN_ALERT : noteMessage('That is not a snooze I know.');
       await respond(ephemeral(reply));
     } catch (err) {

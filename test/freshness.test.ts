@@ -189,6 +189,9 @@ describe('alerts', () => {
     expect((await s.alerts.acknowledge('github', StandinDefaults.users.regular)).ok).toBe(true);
     expect(JSON.stringify(alertOf('GitHub')!.blocks)).toContain(`acknowledged by <@${StandinDefaults.users.regular}>`);
     expect(JSON.stringify(alertOf('GitHub')!.blocks)).not.toContain(ActionIds.freshnessAcknowledge);
+    // A Snooze from before the acknowledgement changes nothing: no reminders come to snooze.
+    const late = await s.alerts.snooze('github', 4, StandinDefaults.users.bizops);
+    expect(late).toMatchObject({ ok: true, unchanged: true, doc: { acknowledgedBy: StandinDefaults.users.regular, snoozedUntil: null } });
     clock += 2 * HOUR;
     await s.check();
     for (const a of alerts()) expect(replies(a.ts).length).toBe(1);

@@ -68,6 +68,14 @@ describe('freshness views', () => {
     expect(none).not.toContain(ActionIds.freshnessRerun);
     expect(none).not.toContain(ActionIds.freshnessAcknowledge);
     expect(none).toContain('acknowledged by <@U1>');
+    // Acknowledged: reminders stopped for good, so no Snooze, no snooze from before shown, and no empty actions block.
+    expect(none).not.toContain(ActionIds.freshnessSnooze);
+    expect(none).not.toContain('"actions"');
+    const snoozedThenAcked = JSON.stringify(freshnessAlertMessage(source(1), { doc: doc({ acknowledgedBy: 'U1', snoozedUntil: now.getTime() + HOUR, snoozedBy: 'U2' }), now }).blocks);
+    expect(snoozedThenAcked).not.toContain('snoozed until');
+    expect(snoozedThenAcked).not.toContain(ActionIds.freshnessSnooze);
+    expect(snoozedThenAcked).toContain(ActionIds.freshnessRerun);
+    expect(blockKitViolations(freshnessAlertMessage({ ...source(1), rerun: null }, { doc: doc({ acknowledgedBy: 'U1' }), now }).blocks)).toEqual([]);
   });
 
   it('shows a recovered alert without buttons, with the rerun link', () => {

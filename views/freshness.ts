@@ -3,7 +3,7 @@
  * replies, `/pipeline status`, and what non-BizOps get instead of a rerun.
  * Pure functions of data.
  */
-import type { Button, KnownBlock, Overflow, PlainTextOption } from '@slack/types';
+import type { ActionsBlock, Button, KnownBlock, Overflow, PlainTextOption } from '@slack/types';
 import { ActionIds, BlockIds, Commands } from '../src/ids.js';
 import type { Source } from '../src/sources/catalog.js';
 import type { DisplayState, SourceFreshness } from '../src/services/freshness.js';
@@ -89,7 +89,8 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
   ];
   const status: string[] = [`Tables: ${source.tables.map((t) => `\`${escapeMrkdwn(t.name)}\``).join(', ')}`];
   if (doc.acknowledgedBy) status.push(`:eyes: acknowledged by <@${doc.acknowledgedBy}>`);
-  if (doc.snoozedUntil && doc.snoozedUntil > now.getTime()) status.push(`:zzz: reminders snoozed until ${slackDate(new Date(doc.snoozedUntil))} by <@${doc.snoozedBy}>`);
+  // Acknowledged: reminders stopped for good, so a snooze from before says nothing any more.
+  if (!doc.acknowledgedBy && doc.snoozedUntil && doc.snoozedUntil > now.getTime()) status.push(`:zzz: reminders snoozed until ${slackDate(new Date(doc.snoozedUntil))} by <@${doc.snoozedBy}>`);
   if (doc.rerunLink) status.push(`:arrows_counterclockwise: <${doc.rerunLink}|rerun requested>${doc.rerunBy ? ` by <@${doc.rerunBy}>` : ''}`);
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(status.join(' · '), 3000) }] });
   const snooze: Overflow = {
@@ -97,15 +98,12 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
     action_id: ActionIds.freshnessSnooze,
     options: [1, 4, 24].map((h): PlainTextOption => ({ text: { type: 'plain_text', text: `Snooze reminders ${h} h` }, value: `${source.id}:${h}` })),
   };
-  blocks.push({
-    type: 'actions',
-    block_id: BlockIds.freshnessAlertActions,
-    elements: [
-      ...(source.rerun ? [{ type: 'button' as const, action_id: ActionIds.freshnessRerun, style: 'primary' as const, text: { type: 'plain_text' as const, text: 'Rerun' }, value: source.id }] : []),
-      ...(doc.acknowledgedBy ? [] : [{ type: 'button' as const, action_id: ActionIds.freshnessAcknowledge, text: { type: 'plain_text' as const, text: 'Acknowledge' }, value: source.id }]),
-      snooze,
-    ],
-  });
+  const elements: ActionsBlock['elements'] = [
+    ...(source.rerun ? [{ type: 'button' as const, action_id: ActionIds.freshnessRerun, style: 'primary' as const, text: { type: 'plain_text' as const, text: 'Rerun' }, value: source.id }] : []),
+    ...(doc.acknowledgedBy ? [] : [{ type: 'button' as const, action_id: ActionIds.freshnessAcknowledge, text: { type: 'plain_text' as const, text: 'Acknowledge' }, value: source.id }, snooze]),
+  ];
+  // Slack refuses an actions block with nothing in it (acknowledged, and no pipeline to rerun).
+  if (elements.length) blocks.push({ type: 'actions', block_id: BlockIds.freshnessAlertActions, elements });
   return { text, blocks };
 }
 

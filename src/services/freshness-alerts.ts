@@ -183,14 +183,16 @@ export class FreshnessAlerts {
    * Snoozes reminders of an open alert for 1, 4 or 24 hours from now. Snoozing
    * again later moves the end (to extend or shorten it); a snooze that would
    * end within SNOOZE_REPEAT_MS of the one in force is that one repeated, and
-   * changes nothing.
+   * changes nothing; so does a snooze of an acknowledged alert, which gets no
+   * reminders at all.
    */
   async snooze(sourceId: string, hours: number, userId: string): Promise<AlertActionResult> {
     if (!(SNOOZE_HOURS as readonly number[]).includes(hours)) return { ok: false, reason: 'bad_value' };
     const t = this.now().getTime();
     const until = t + hours * 3_600_000;
+    // Acknowledged: no reminders come any more, so there is nothing to snooze (a button from before the acknowledgement).
     return this.change(sourceId, userId, 'freshness.alert_snoozed', (x) =>
-      x.snoozedUntil !== null && x.snoozedUntil > t && Math.abs(x.snoozedUntil - until) < SNOOZE_REPEAT_MS ? {} : { snoozedUntil: until, snoozedBy: userId },
+      x.acknowledgedBy || (x.snoozedUntil !== null && x.snoozedUntil > t && Math.abs(x.snoozedUntil - until) < SNOOZE_REPEAT_MS) ? {} : { snoozedUntil: until, snoozedBy: userId },
     );
   }
 
