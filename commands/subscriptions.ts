@@ -185,7 +185,7 @@ function modalSubmission(deps: SubscriptionDeps) {
     /** Tells the person what was saved, by DM: once per save (a replayed submission saved nothing new). */
     const confirm = async (saved: { subscription: Subscription; replayed?: boolean }): Promise<void> => {
       if (saved.replayed) return;
-      const message = subscriptionSavedMessage(saved.subscription, query.title, Boolean(meta.id));
+      const message = subscriptionSavedMessage(saved.subscription, query.title, Boolean(meta.id), userId);
       await client.chat.postMessage({ channel: userId, ...message }).catch((err: unknown) => deps.logger.warn('could not confirm a subscription', { err: toCodedError(err) }));
     };
     let result;

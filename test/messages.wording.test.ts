@@ -338,6 +338,10 @@ describe('scheduled deliveries and alerts', () => {
     const change = text(subscriptionSavedMessage({ ...alert, condition: { column: 'users', op: 'change_pct', value: 12.5 } }, 'Weekly active instances', true));
     expect(change).toMatch(/^:white_check_mark: Saved the alert on .* when \*users\* changes by more than \*12\.5%\* from the period before\. Next run: /);
     expect(text(subscriptionSavedMessage({ ...alert, condition: { column: 'users', op: 'below', value: 1234 } }, 'W', false))).toContain('when *users* is below *1,234*.');
+    // To its owner's DMs: "your DMs" to the owner who saved it; the owner named to anyone else (BizOps editing it).
+    const dm: Subscription = { ...alert, target: { kind: 'dm' } };
+    expect(text(subscriptionSavedMessage(dm, 'W', false, dm.owner))).toContain('and post to your DMs when');
+    expect(text(subscriptionSavedMessage(dm, 'W', true, 'U0BIZOPS'))).toContain(`and post to @${dm.owner}'s DMs when`);
   });
 
   it('says when an alert is checked in lower case inside the sentence (a weekday keeps its capital)', () => {

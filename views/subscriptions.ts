@@ -159,9 +159,10 @@ function ref(s: Pick<Subscription, 'id'>): string {
   return `\`${subscriptionRef(s.id)}\``;
 }
 
-/** Where a subscription posts, in words. */
-function targetText(s: Subscription): string {
-  return s.target.kind === 'channel' ? `<#${s.target.channel}>` : `<@${s.owner}>'s DMs`;
+/** Where a subscription posts, in words; "your DMs" to its owner. */
+function targetText(s: Subscription, viewer?: string): string {
+  if (s.target.kind === 'channel') return `<#${s.target.channel}>`;
+  return viewer === s.owner ? 'your DMs' : `<@${s.owner}>'s DMs`;
 }
 
 /** What a delivery sends, or what an alert watches, in words. */
@@ -294,15 +295,15 @@ function conditionMrkdwn(c: AlertCondition): string {
   return c.op === 'change_pct' ? `${column} changes by more than *${n}%* from the period before` : `${column} ${c.op === 'below' ? 'is below' : 'is above'} *${n}*`;
 }
 
-/** After the modal: what was scheduled. */
-export function subscriptionSavedMessage(s: Subscription, title: string, edited: boolean): MessageBody {
+/** After the modal: what was scheduled, told to `viewer` (who saved it). */
+export function subscriptionSavedMessage(s: Subscription, title: string, edited: boolean, viewer?: string): MessageBody {
   const next = s.status === 'paused' ? ' It stays paused: Resume it to start it again.' : s.nextRunAt ? ` ${edited ? 'Next' : 'First'} run: ${slackDate(new Date(s.nextRunAt))}.` : '';
   const manage = ` Manage it with \`${Commands.query} subscriptions\`.`;
   if (s.kind === 'alert' && s.condition) {
-    return noteMessage(`:white_check_mark: ${edited ? 'Saved the' : 'Set up an'} alert on *${escapeMrkdwn(title)}* (${ref(s)}): I check it ${escapeMrkdwn(scheduleInSentence(s))} and post to ${targetText(s)} when ${conditionMrkdwn(s.condition)}.${next}${manage}`);
+    return noteMessage(`:white_check_mark: ${edited ? 'Saved the' : 'Set up an'} alert on *${escapeMrkdwn(title)}* (${ref(s)}): I check it ${escapeMrkdwn(scheduleInSentence(s))} and post to ${targetText(s, viewer)} when ${conditionMrkdwn(s.condition)}.${next}${manage}`);
   }
   const what = s.kind === 'alert' ? `alert on *${escapeMrkdwn(title)}*` : `delivery of *${escapeMrkdwn(title)}*`;
-  return noteMessage(`:white_check_mark: ${edited ? 'Saved the' : s.kind === 'alert' ? 'Set up an' : 'Scheduled a'} ${what} (${ref(s)}): ${escapeMrkdwn(describeScheduleOf(s))}, to ${targetText(s)}.${next}${manage}`);
+  return noteMessage(`:white_check_mark: ${edited ? 'Saved the' : s.kind === 'alert' ? 'Set up an' : 'Scheduled a'} ${what} (${ref(s)}): ${escapeMrkdwn(describeScheduleOf(s))}, to ${targetText(s, viewer)}.${next}${manage}`);
 }
 
 /**
