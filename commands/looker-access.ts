@@ -271,7 +271,7 @@ export function lookerAccessApprove(deps: LookerAccessDeps) {
   return grantButton(deps, { log: 'looker access decision failed', text: 'I could not record that decision.' }, async (requestId, userId) => {
     const outcome = await deps.lookerAccess.decide({ requestId, deciderId: userId, decision: 'approve' });
     if (outcome.kind === 'decided') return lookerDecisionConfirmation(await afterGrant(deps, outcome.request));
-    return notDecidedMessage(outcome, deps.lookerAdminsUsergroup);
+    return notDecidedMessage(outcome, deps.lookerAdminsUsergroup, userId);
   });
 }
 
@@ -281,15 +281,15 @@ export function lookerAccessRetryGrant(deps: LookerAccessDeps) {
     const outcome: RetryGrantOutcome = await deps.lookerAccess.retryGrant({ requestId, deciderId: userId });
     if (outcome.kind === 'retrying') return lookerRetryConfirmation(await afterGrant(deps, outcome.request));
     if (outcome.kind === 'not_failed') return lookerNothingToRetryMessage(outcome.request);
-    return notDecidedMessage(outcome, deps.lookerAdminsUsergroup);
+    return notDecidedMessage(outcome, deps.lookerAdminsUsergroup, userId);
   });
 }
 
 /** Why a decision did not happen, for the admin who tried. */
-function notDecidedMessage(outcome: Exclude<DecideOutcome, { kind: 'decided' }>, lookerAdminsUsergroup: string | undefined): MessageBody {
+function notDecidedMessage(outcome: Exclude<DecideOutcome, { kind: 'decided' }>, lookerAdminsUsergroup: string | undefined, viewer: string): MessageBody {
   switch (outcome.kind) {
     case 'refused': return lookerRefusalMessage(outcome.reason, lookerAdminsUsergroup ?? null);
-    case 'already': return lookerAlreadyDecidedMessage(outcome.request);
+    case 'already': return lookerAlreadyDecidedMessage(outcome.request, viewer);
     case 'not_found': return lookerRequestNotFoundMessage();
     case 'admin_check_failed': return lookerAdminCheckFailedMessage(outcome.about);
   }
@@ -311,7 +311,7 @@ export function lookerAccessDenyClicked({ lookerAccess, logger, lookerAdminsUser
     const requestId = typeof action.value === 'string' ? action.value.slice(0, 100) : '';
     try {
       const check = await lookerAccess.checkDecider({ requestId, deciderId: userId });
-      if (check.kind !== 'allowed') return await tellClicker({ body, respond, client }, userId, notDecidedMessage(check, lookerAdminsUsergroup));
+      if (check.kind !== 'allowed') return await tellClicker({ body, respond, client }, userId, notDecidedMessage(check, lookerAdminsUsergroup, userId));
       await client.views.open({ trigger_id: body.trigger_id, view: lookerDenyModal(check.request) });
     } catch (err) {
       const coded = toCodedError(err);
@@ -342,7 +342,7 @@ export function lookerAccessDenySubmission({ lookerAccess, logger, lookerAdminsU
       if (outcome.kind === 'already' && outcome.request.status === 'denied' && outcome.request.decidedBy === userId && (outcome.request.denyReason ?? '') === reason) {
         logger.info('looker access denial repeated by the admin who made it: nothing to change', { user: userId, requestId });
       } else if (outcome.kind !== 'decided') {
-        await dm(notDecidedMessage(outcome, lookerAdminsUsergroup));
+        await dm(notDecidedMessage(outcome, lookerAdminsUsergroup, userId));
       }
     } catch (err) {
       const coded = toCodedError(err);

@@ -104,6 +104,8 @@ describe('Looker access views', () => {
     expect(lookerRefusalMessage('not_admin', 'S0LOOKERADM').text).toContain('<!subteam^S0LOOKERADM>');
     expect(lookerRefusalMessage('own_request', null).text).toContain('Another Looker admin');
     expect(lookerAlreadyDecidedMessage({ ...base, status: 'denied', decidedBy: 'U0ADMIN', decidedAt: base.createdAt }).text).toContain('already denied by <@U0ADMIN>');
+    expect(lookerAlreadyDecidedMessage({ ...base, status: 'denied', decidedBy: 'U0ADMIN', decidedAt: base.createdAt }, 'U0OTHER').text).toContain('already denied by <@U0ADMIN>');
+    expect(lookerAlreadyDecidedMessage({ ...base, status: 'approved', decidedBy: 'U0ADMIN', decidedAt: base.createdAt }, 'U0ADMIN').text).toContain('already approved by you (');
     expect(lookerAlreadyDecidedMessage({ ...base, status: 'expired', expiredAt: base.createdAt }).text).toContain('already expired');
   });
 });
