@@ -23,7 +23,7 @@ import { openEmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
 import { SlackStandin, type StandinUser, type StoredMessage } from '../src/slack-standin/server.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import { ActionIds, BlockIds } from '../src/ids.js';
-import { SUBSCRIPTIONS, runJob, type Subscription } from '../src/services/subscriptions.js';
+import { SUBSCRIPTIONS, runJob, subscriptionRef, type Subscription } from '../src/services/subscriptions.js';
 import { enqueueAll } from '../src/jobs/model.js';
 import type { Store } from '../src/ports/store.js';
 import { subscriptionSavedMessage } from '../views/subscriptions.js';
@@ -430,7 +430,8 @@ describe('scheduled deliveries', () => {
     const made: string[] = [];
     for (let i = 0; i < 6; i++) {
       const modal = await d.open('subscribe instances-by-hosting');
-      const r = await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' });
+      // Each at its own time: the same one twice is refused as a copy (below).
+      const r = await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', `0${i}:30`), [ActionIds.subscriptionFormat]: 'table' });
       expect(r.responseAction).toBeUndefined();
       made.push(modal.id);
     }
@@ -440,6 +441,21 @@ describe('scheduled deliveries', () => {
     const list = await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: RILEY, channelId: CHANNEL });
     expect(JSON.stringify(list.replies)).toMatch(/Your scheduled deliveries and alerts\* \(6\)/);
     for (const s of await d.subscriptions()) await t.bot.services.subscriptions.remove(s.id, RILEY);
+  });
+
+  it('refuses the same delivery twice (a copy would post everything twice), saying which one it is; another time, or another owner, is saved', async () => {
+    const values = { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '07:45'), [ActionIds.subscriptionFormat]: 'table' };
+    expect((await d.submit((await d.open('subscribe instances-by-hosting')).id, values)).responseAction).toBeUndefined();
+    const [first] = await d.subscriptions();
+    const copy = await d.submit((await d.open('subscribe instances-by-hosting')).id, values);
+    expect(copy.responseAction).toBe('errors');
+    expect(copy.errors?.[BlockIds.subscriptionChannel]).toBe(`You already have this delivery: ${subscriptionRef(first!.id)}. Change something about it, or manage it with /query subscriptions.`);
+    expect(await d.subscriptions()).toHaveLength(1);
+    await t.standin.closeView(t.client, { userId: RILEY });
+    expect((await d.submit((await d.open('subscribe instances-by-hosting')).id, { ...values, ...schedule('daily', '07:50') })).responseAction).toBeUndefined();
+    expect((await d.submit((await d.open('subscribe instances-by-hosting', BLAKE)).id, values, BLAKE)).responseAction).toBeUndefined();
+    expect(await d.subscriptions()).toHaveLength(3);
+    for (const s of await d.subscriptions()) await t.bot.services.subscriptions.remove(s.id, s.owner);
   });
 
   it('says so plainly when Slack refuses to look channels up (an installation without the new scopes), and saves nothing', async () => {
@@ -486,8 +502,8 @@ describe('scheduled deliveries', () => {
   });
 
   it('counts creations sent at once against the limit one after another: never more than the limit', async () => {
-    const draft = { kind: 'delivery' as const, query: 'instances-by-hosting', params: {}, channel: CHANNEL, schedule: { kind: 'daily', time: '09:00' }, format: 'table' };
-    const results = await Promise.all(Array.from({ length: 9 }, (_, i) => t.bot.services.subscriptions.create(RILEY, draft, `at-once-${i}-${randomUUID()}`)));
+    const draft = (i: number) => ({ kind: 'delivery' as const, query: 'instances-by-hosting', params: {}, channel: CHANNEL, schedule: { kind: 'daily', time: `0${i}:15` }, format: 'table' });
+    const results = await Promise.all(Array.from({ length: 9 }, (_, i) => t.bot.services.subscriptions.create(RILEY, draft(i), `at-once-${i}-${randomUUID()}`)));
     expect(results.filter((r) => r.ok)).toHaveLength(6);
     const refused = results.flatMap((r) => (!r.ok && 'errors' in r ? [r.errors.limit ?? ''] : []));
     expect(refused).toHaveLength(3);

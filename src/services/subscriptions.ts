@@ -229,6 +229,11 @@ export class SubscriptionService {
       const [mine, all] = await Promise.all([this.listOf(owner), this.opts.store.list(SUBSCRIPTIONS)]);
       const over = this.overLimit(mine.length, all.length);
       if (over) errors.limit = over;
+      // The same one again (a second submission of a closed form, a copy made by mistake) would post everything twice.
+      const twin = schedule.ok && resolution.ok
+        ? mine.find((x) => sameSubscription(x, { kind: draft.kind, query: query.name, params: resolution.params.given, target, schedule: schedule.schedule, format, condition }))
+        : undefined;
+      if (twin && !over) errors.limit = `You already have this ${twin.kind === 'alert' ? 'alert' : 'delivery'}: ${subscriptionRef(twin.id)}${twin.status === 'paused' ? ' (paused: Resume it with /query subscriptions)' : ''}. Change something about it, or manage it with /query subscriptions.`;
     }
     if (Object.keys(errors).length || !schedule.ok || !resolution.ok) return { ok: false, errors };
     const now = this.now().getTime();
@@ -555,4 +560,18 @@ export function runJob(s: Pick<Subscription, 'id'>, dueAt: number): JobSpec {
 
 function formatMb(bytes: number): string {
   return `${localeNumber(bytes / 1024 ** 2, 1)} MB`;
+}
+
+type SubscriptionSettings = Pick<Subscription, 'kind' | 'query' | 'params' | 'target' | 'schedule' | 'format' | 'condition'>;
+
+/** Whether two subscriptions would send the same thing to the same place at the same times. */
+function sameSubscription(a: SubscriptionSettings, b: SubscriptionSettings): boolean {
+  return canonicalJson([a.kind, a.query, a.params, a.target, a.schedule, a.kind === 'alert' ? a.condition : a.format])
+    === canonicalJson([b.kind, b.query, b.params, b.target, b.schedule, b.kind === 'alert' ? b.condition : b.format]);
+}
+
+/** JSON with every object's keys in order, so that the order values were written in does not matter. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))) : v);
 }
