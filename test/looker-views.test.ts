@@ -106,6 +106,8 @@ describe('Looker access views', () => {
     expect(lookerAlreadyDecidedMessage({ ...base, status: 'denied', decidedBy: 'U0ADMIN', decidedAt: base.createdAt }).text).toContain('already denied by <@U0ADMIN>');
     expect(lookerAlreadyDecidedMessage({ ...base, status: 'denied', decidedBy: 'U0ADMIN', decidedAt: base.createdAt }, 'U0OTHER').text).toContain('already denied by <@U0ADMIN>');
     expect(lookerAlreadyDecidedMessage({ ...base, status: 'approved', decidedBy: 'U0ADMIN', decidedAt: base.createdAt }, 'U0ADMIN').text).toContain('already approved by you (');
+    // A record without a decider (an older one) is never "by you" to a caller that names no viewer.
+    expect(lookerAlreadyDecidedMessage({ ...base, status: 'approved', decidedBy: undefined as unknown as null, decidedAt: base.createdAt }).text).not.toContain('by you');
     expect(lookerAlreadyDecidedMessage({ ...base, status: 'expired', expiredAt: base.createdAt }).text).toContain('already expired');
   });
 });

@@ -397,7 +397,7 @@ export function lookerRefusalMessage(reason: DecisionRefusal, adminsUsergroup: s
 
 /** The request was already decided (or has expired), told to `viewer` ("by you" when they decided it). */
 export function lookerAlreadyDecidedMessage(r: LookerAccessRequest, viewer?: string): MessageBody {
-  const who = r.decidedBy === 'bot' ? ' automatically' : r.decidedBy === viewer ? ' by you' : r.decidedBy ? ` by <@${r.decidedBy}>` : '';
+  const who = r.decidedBy === 'bot' ? ' automatically' : viewer && r.decidedBy === viewer ? ' by you' : r.decidedBy ? ` by <@${r.decidedBy}>` : '';
   const when = r.decidedAt ? ` (${slackDate(new Date(r.decidedAt))})` : '';
   if (r.status === 'expired') return section(`:information_source: This request has already expired${r.expiredAt ? ` (${slackDate(new Date(r.expiredAt))})` : ''}. Nothing was changed.`);
   return section(`:information_source: This request was already ${r.status}${who}${when}. Nothing was changed.`);

@@ -36,8 +36,8 @@ export interface QueryDeliveryDeps {
 export function queryFailureMessage(logger: Logger, err: unknown, context: Record<string, unknown>): MessageBody {
   const coded = toCodedError(err);
   logger.error('query failed', { ...context, code: coded.code, err: coded });
-  if (coded.code === 'customer_check_failed') {
-    const why = coded instanceof CustomerCheckError && coded.reason === 'warehouse_timeout' ? 'the warehouse did not answer in time' : 'the warehouse could not be read';
+  if (coded instanceof CustomerCheckError) {
+    const why = coded.reason === 'warehouse_timeout' ? 'the warehouse did not answer in time' : 'the warehouse could not be read';
     return failureMessage(`I could not check the customer this query names: ${why}. No query ran.`);
   }
   if (coded.code === 'warehouse_timeout') return failureMessage('The warehouse took too long to answer, so the query was cancelled.', 'Try fewer weeks or a later date, or try again later.');
