@@ -10,6 +10,7 @@ import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import { failureMessage, quoteUserText, type MessageBody } from '../views/common.js';
 import { pipelineUsageMessage } from '../views/freshness.js';
+import { editDistance } from '../src/domain/customer-match.js';
 
 /** A subcommand listener: gets the command after the router acked it. */
 export type PipelineSubcommand = (args: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => Promise<void>;
@@ -31,6 +32,17 @@ function usage(problem: string | null): MessageBody {
   return { text: `${note}\n${help.text}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: note } }, ...help.blocks] };
 }
 
+/**
+ * The subcommands a mistyped word was meant to be: the ones it begins
+ * (`stat` → `status`, `re` → `request`, `rerun`) or is a letter or two from
+ * (`rerum`). A word shorter than two letters suggests nothing.
+ */
+export function nearSubcommands(word: string, names: readonly string[]): string[] {
+  const typed = word.toLowerCase();
+  if (typed.length < 2 || typed.length > 40) return [];
+  return names.filter((n) => n.startsWith(typed) || editDistance(typed, n, 2) <= 2);
+}
+
 /** The `/pipeline` listener, exported apart from its registration for tests. */
 export function pipelineCommand({ logger, subcommands }: PipelineDeps) {
   return async (args: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
@@ -39,7 +51,9 @@ export function pipelineCommand({ logger, subcommands }: PipelineDeps) {
     const sub = Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
     if (!sub) {
       const word = (args.command.text ?? '').trim().split(/\s+/)[0] ?? '';
-      await args.respond({ response_type: 'ephemeral', ...usage(word ? `I don't know ${quoteUserText(word, 40)}.` : null) });
+      const near = nearSubcommands(word, Object.keys(subcommands));
+      const guess = near.length ? ` Did you mean ${near.map((n) => `\`${Commands.pipeline} ${n}\``).join(' or ')}?` : '';
+      await args.respond({ response_type: 'ephemeral', ...usage(word ? `I don't know ${quoteUserText(word, 40)}.${guess}` : null) });
       return;
     }
     try {

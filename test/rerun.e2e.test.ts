@@ -84,6 +84,22 @@ describe('/pipeline status', () => {
     // Slack has no escape for * _ ~ `: what was typed shows as lookalikes, formatting nothing.
     expect(JSON.stringify((await pipeline('*zq*_`x')).body.blocks)).toContain('I don\'t know “∗zq∗ˍˋx”.');
   });
+
+  it.each([
+    ['stat hubspot', 'I don\'t know “stat”. Did you mean `/pipeline status`?'],
+    ['rerum hubspot', 'I don\'t know “rerum”. Did you mean `/pipeline rerun`?'],
+    ['STATSU', 'I don\'t know “STATSU”. Did you mean `/pipeline status`?'],
+    ['re', 'I don\'t know “re”. Did you mean `/pipeline request` or `/pipeline rerun`?'],
+  ])('suggests the subcommand a mistyped /pipeline %s was meant to be, and runs nothing', async (text, warning) => {
+    const help = (await pipeline('help')).text;
+    expect((await pipeline(text, bizops)).text).toBe(`:warning: ${warning}\n${help}`);
+    expect(rerunMessages('HubSpot').length).toBe(0);
+  });
+
+  it('suggests nothing for a word far from every subcommand, or a single letter', async () => {
+    expect((await pipeline('x')).text).toMatch(/^:warning: I don't know “x”\.\n/);
+    expect((await pipeline('frobnicate')).text).not.toMatch(/Did you mean/);
+  });
 });
 
 describe('alerts and reruns', () => {
