@@ -23,7 +23,7 @@ import { SCHEDULE_KINDS, type ScheduleKind } from '../src/domain/schedule.js';
 import { failureMessage, isChannelId, noteMessage, type MessageBody } from '../views/common.js';
 import { parseQueryRef, queryUnknownMessage } from '../views/query.js';
 import {
-  SUBSCRIPTION_PARAM_MAX_LENGTH, alertNothingToWatchMessage, modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage,
+  SUBSCRIPTION_PARAM_MAX_LENGTH, alertNothingToWatchMessage, modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage, subscriptionRefMrkdwn, LISTED_SUFFIX,
   type SubscriptionModalData, type SubscriptionModalMetadata,
 } from '../views/subscriptions.js';
 
@@ -77,10 +77,11 @@ export async function subscriptionSubcommand(
   }
 }
 
-async function listFor(deps: SubscriptionDeps, userId: string): Promise<MessageBody> {
+/** `/query subscriptions` for this person; `done` heads it when a click on the list redraws it. */
+async function listFor(deps: SubscriptionDeps, userId: string, done?: string): Promise<MessageBody> {
   const everyone = await deps.subscriptions.isBizops(userId);
   const list = everyone ? await deps.subscriptions.listAll() : await deps.subscriptions.listOf(userId);
-  return subscriptionsListMessage(list, (q) => deps.queries.catalog.get(q)?.title ?? q, { everyone });
+  return subscriptionsListMessage(list, (q) => deps.queries.catalog.get(q)?.title ?? q, { everyone, ...(done ? { done } : {}) });
 }
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -258,6 +259,7 @@ function control(deps: SubscriptionDeps, what: 'manage' | 'run' | 'pause' | 'res
     if (!id || !sub) return void (await respond(ephemeral(subscriptionRefusedMessage('not_found'))));
     const title = (q: string) => deps.queries.catalog.get(q)?.title ?? q;
     const actor = body.user.id;
+    const listed = action.block_id.endsWith(LISTED_SUFFIX);
     try {
       switch (what) {
         case 'manage':
@@ -277,12 +279,17 @@ function control(deps: SubscriptionDeps, what: 'manage' | 'run' | 'pause' | 'res
         }
         case 'delete': {
           const r = await deps.subscriptions.remove(id, actor);
-          return void (await respond(ephemeral(r.ok ? noteMessage(':wastebasket: Deleted. It will not run again.') : subscriptionRefusedMessage(r.reason))));
+          if (!r.ok) return void (await respond(ephemeral(subscriptionRefusedMessage(r.reason))));
+          // From /query subscriptions, the list is drawn again without it (its buttons would answer "no longer exists").
+          if (listed) return void (await respond({ response_type: 'ephemeral', replace_original: true, ...(await listFor(deps, actor, `:wastebasket: Deleted ${subscriptionRefMrkdwn(sub)}. It will not run again.`)) }));
+          return void (await respond(ephemeral(noteMessage(':wastebasket: Deleted. It will not run again.'))));
         }
         case 'pause':
         case 'resume': {
           const r = what === 'pause' ? await deps.subscriptions.pause(id, actor) : await deps.subscriptions.resume(id, actor);
           if (!r.ok) return void (await respond(ephemeral(subscriptionRefusedMessage(r.reason))));
+          // A list stays a list, with this one's new state; Manage's single item is redrawn in place.
+          if (listed) return void (await respond({ response_type: 'ephemeral', replace_original: true, ...(await listFor(deps, actor, `${what === 'pause' ? ':double_vertical_bar: Paused' : ':arrow_forward: Resumed'} ${subscriptionRefMrkdwn(sub)}.`)) }));
           return void (await respond({ response_type: 'ephemeral', replace_original: true, ...subscriptionManageMessage(r.subscription, title(r.subscription.query)) }));
         }
       }

@@ -139,6 +139,16 @@ describe('POST /local/action, /local/submit, /local/close, /local/home', () => {
     const missing = await post('/local/action', { userId: regular, channelId: channel, ts: m.ts, actionId: 'no_such_action' });
     expect(missing.status).toBe(400);
     expect(String(missing.body['error'])).toContain('no element "no_such_action"');
+    // A click names its block (two items of a list share action IDs): an element elsewhere is not clicked.
+    const calls = t.standin.calls.length;
+    const elsewhere = await post('/local/action', { userId: regular, channelId: channel, ts: m.ts, actionId: 'telemetry_share', blockId: 'no_such_block' });
+    expect(elsewhere.status).toBe(400);
+    expect(String(elsewhere.body['error'])).toContain('no element "telemetry_share" in block "no_such_block"');
+    expect(t.standin.calls.length).toBe(calls);
+    const blockId = (m.blocks ?? []).map((b) => b as { block_id?: string; elements?: Array<{ action_id?: string }> }).find((b) => b.elements?.some((e) => e.action_id === 'telemetry_share'))?.block_id;
+    expect(blockId).toBeTruthy();
+    const there = await post('/local/action', { userId: regular, channelId: channel, ts: m.ts, actionId: 'telemetry_share', blockId, settleMs: 50 });
+    expect(there.status).toBe(200);
   });
 
   it('submits, closes and opens Home only for a user with something open', async () => {

@@ -2,7 +2,8 @@
  * A scheduled delivery set up the way a person would: in local mode, in a real
  * browser, from the Subscribe… button under a chart. The modal's time picker,
  * channel picker, choices and its redraw by schedule kind work in the page;
- * Run now from /query subscriptions delivers it into the channel.
+ * Run now from /query subscriptions delivers it into the channel; Delete there
+ * redraws the list without it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
@@ -82,6 +83,13 @@ describe.skipIf(skip)('scheduled deliveries in the browser', { timeout: 120_000 
     expect(files().map((n) => n.split('.').pop()).sort()).toEqual(['csv', 'png']);
     await delivered.first().scrollIntoViewIfNeeded();
     await screenshot(page, '13-subscription-delivered');
+
+    // Delete, from the list, after its confirm dialog: the list is drawn again without it.
+    await list.getByRole('button', { name: 'Delete' }).click(WAIT);
+    const dialog = page.getByRole('alertdialog', { name: 'Delete it?' });
+    await dialog.getByRole('button', { name: 'Delete' }).click(WAIT);
+    await inChannel(`Deleted ${ref}`).filter({ hasText: 'No scheduled deliveries or alerts of yours yet' }).waitFor(WAIT);
+    await expect(local.bot.services.subscriptions.listOf(regular)).resolves.toEqual([]);
     expect(run.logs.filter((l) => /"severity":"(ERROR|CRITICAL)"/.test(l))).toEqual([]);
   });
 });

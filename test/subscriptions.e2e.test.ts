@@ -443,6 +443,64 @@ describe('scheduled deliveries', () => {
     for (const s of await d.subscriptions()) await t.bot.services.subscriptions.remove(s.id, RILEY);
   });
 
+  it('redraws /query subscriptions after Pause, Resume or Delete on it: the item clicked, not the first, and the list stays a list', async () => {
+    for (const time of ['06:15', '06:45']) {
+      const modal = await d.open('subscribe instances-by-hosting');
+      expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', time), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
+    }
+    const timeOf = (s: Subscription) => ('time' in s.schedule ? s.schedule.time : '');
+    const [early, late] = (await d.subscriptions()).sort((a, b) => timeOf(a).localeCompare(timeOf(b)));
+    const listOf = async () => {
+      const { replies } = await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: RILEY, channelId: CHANNEL });
+      return replies.find((r) => r.message?.ephemeral)!.message!;
+    };
+    const list = await listOf();
+    const blockOf = (s: Subscription) => `${BlockIds.subscriptionActions}.${s.id}.listed`;
+    const click = async (ts: string, actionId: string, s: Subscription) => {
+      await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts, actionId, blockId: blockOf(s), timeoutMs: 2_000 });
+      return t.standin.conversation(CHANNEL).find((m) => m.ts === ts)!;
+    };
+
+    // Pause on the second item pauses that one, and the message is still the whole list.
+    let shown = await click(list.ts, ActionIds.subscriptionPause, late!);
+    expect((await t.bot.services.subscriptions.get(late!.id))!.status).toBe('paused');
+    expect((await t.bot.services.subscriptions.get(early!.id))!.status).toBe('active');
+    expect(text(shown)).toContain(`Paused \`${ref(late!)}\`.`);
+    expect(text(shown)).toMatch(/Your scheduled deliveries and alerts\* \(2\)/);
+    expect(JSON.stringify(shown.blocks)).toContain(blockOf(early!));
+
+    shown = await click(list.ts, ActionIds.subscriptionResume, late!);
+    expect((await t.bot.services.subscriptions.get(late!.id))!.status).toBe('active');
+    expect(text(shown)).toContain(`Resumed \`${ref(late!)}\`.`);
+
+    // Delete on the second item deletes that one; the list is drawn without it, and says so.
+    shown = await click(list.ts, ActionIds.subscriptionDelete, late!);
+    expect(await t.bot.services.subscriptions.get(late!.id)).toBeNull();
+    expect(await t.bot.services.subscriptions.get(early!.id)).not.toBeNull();
+    expect(text(shown)).toContain(`Deleted \`${ref(late!)}\`. It will not run again.`);
+    expect(text(shown)).toMatch(/Your scheduled deliveries and alerts\* \(1\)/);
+    expect(JSON.stringify(shown.blocks)).not.toContain(late!.id);
+
+    // The last one gone, the list says there are none.
+    shown = await click(list.ts, ActionIds.subscriptionDelete, early!);
+    expect(text(shown)).toMatch(/Deleted `SUB-.*No scheduled deliveries or alerts of yours yet/s);
+    expect(await d.subscriptions()).toEqual([]);
+
+    // From Manage (one item, under a delivery), Delete answers apart and leaves that message as it was.
+    const modal = await d.open('subscribe instances-by-hosting');
+    expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '06:30'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
+    const [only] = await d.subscriptions();
+    await click((await listOf()).ts, ActionIds.subscriptionRunNow, only!);
+    await t.drain();
+    const delivered = await t.standin.waitFor(() => d.posts(CHANNEL, ref(only!)).at(-1));
+    const manage = await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts: delivered.ts, actionId: ActionIds.subscriptionManage, timeoutMs: 2_000 });
+    const item = manage.replies.find((r) => r.message?.ephemeral)!.message!;
+    await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts: item.ts, actionId: ActionIds.subscriptionDelete, blockId: `${BlockIds.subscriptionActions}.${only!.id}`, timeoutMs: 2_000 });
+    expect(await d.subscriptions()).toEqual([]);
+    expect(t.standin.conversation(CHANNEL).some((m) => m.ephemeral && m.ts !== item.ts && text(m) === ':wastebasket: Deleted. It will not run again.')).toBe(true);
+    expect(JSON.stringify(t.standin.conversation(CHANNEL).find((m) => m.ts === item.ts)!.blocks)).toContain(ActionIds.subscriptionDelete);
+  });
+
   it('refuses the same delivery twice (a copy would post everything twice), saying which one it is; another time, or another owner, is saved', async () => {
     const values = { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '07:45'), [ActionIds.subscriptionFormat]: 'table' };
     expect((await d.submit((await d.open('subscribe instances-by-hosting')).id, values)).responseAction).toBeUndefined();

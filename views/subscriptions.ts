@@ -242,7 +242,10 @@ function statusLine(s: Subscription): string {
   return `${next} · ${last}`;
 }
 
-function controls(s: Subscription): ActionsBlock {
+/** The suffix of a list item's actions block_id: a click there redraws the list, not one item in its place. */
+export const LISTED_SUFFIX = '.listed';
+
+function controls(s: Subscription, listed: boolean): ActionsBlock {
   const b = (action_id: string, text: string, style?: 'primary' | 'danger'): Button => ({ type: 'button', action_id, text: plain(text), value: s.id, ...(style ? { style } : {}) });
   const remove: Button = {
     ...b(ActionIds.subscriptionDelete, 'Delete', 'danger'),
@@ -250,7 +253,7 @@ function controls(s: Subscription): ActionsBlock {
   };
   return {
     type: 'actions',
-    block_id: `${BlockIds.subscriptionActions}.${s.id}`,
+    block_id: `${BlockIds.subscriptionActions}.${s.id}${listed ? LISTED_SUFFIX : ''}`,
     elements: [
       b(ActionIds.subscriptionRunNow, 'Run now'),
       s.status === 'active' ? b(ActionIds.subscriptionPause, 'Pause') : b(ActionIds.subscriptionResume, 'Resume', 'primary'),
@@ -260,27 +263,39 @@ function controls(s: Subscription): ActionsBlock {
   };
 }
 
-function itemBlocks(s: Subscription, title: string): KnownBlock[] {
+function itemBlocks(s: Subscription, title: string, listed = false): KnownBlock[] {
   const icon = s.kind === 'alert' ? ':rotating_light:' : ':calendar:';
   return [
     section(`*${escapeMrkdwn(title)}* · ${ref(s)}\n${icon} ${whatText(s)} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s)}\n${statusLine(s)}`),
-    controls(s),
+    controls(s, listed),
   ];
 }
 
 /** Most items one list message shows (two blocks each, within Slack's 50). */
 export const MAX_LISTED_SUBSCRIPTIONS = 20;
 
-/** `/query subscriptions`: mine (or, for BizOps, everyone's), with their controls. */
-export function subscriptionsListMessage(list: readonly Subscription[], titles: (q: string) => string, options: { everyone: boolean }): MessageBody {
+/**
+ * `/query subscriptions`: mine (or, for BizOps, everyone's), with their
+ * controls. `done` (mrkdwn) heads a list redrawn after one of its buttons,
+ * saying what that click did.
+ */
+export function subscriptionsListMessage(list: readonly Subscription[], titles: (q: string) => string, options: { everyone: boolean; done?: string }): MessageBody {
+  const done: KnownBlock[] = options.done ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: options.done }] }] : [];
   if (!list.length) {
-    return noteMessage(`No scheduled deliveries or alerts ${options.everyone ? 'in this workspace' : 'of yours'} yet. Start one with \`${Commands.query} subscribe &lt;name&gt;\`, \`${Commands.query} alert &lt;name&gt;\`, or the Subscribe and Alert buttons on a chart.`);
+    const none = noteMessage(`No scheduled deliveries or alerts ${options.everyone ? 'in this workspace' : 'of yours'} yet. Start one with \`${Commands.query} subscribe &lt;name&gt;\`, \`${Commands.query} alert &lt;name&gt;\`, or the Subscribe and Alert buttons on a chart.`);
+    return options.done ? { text: `${options.done}\n${none.text}`, blocks: [...done, ...none.blocks] } : none;
   }
   const shown = list.slice(0, MAX_LISTED_SUBSCRIPTIONS);
-  const blocks: KnownBlock[] = [section(`*${options.everyone ? 'Every scheduled delivery and alert' : 'Your scheduled deliveries and alerts'}* (${list.length})`)];
-  for (const s of shown) blocks.push(...itemBlocks(s, titles(s.query)));
+  const blocks: KnownBlock[] = [...done, section(`*${options.everyone ? 'Every scheduled delivery and alert' : 'Your scheduled deliveries and alerts'}* (${list.length})`)];
+  for (const s of shown) blocks.push(...itemBlocks(s, titles(s.query), true));
   if (list.length > shown.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${list.length - shown.length} more not shown.` }] });
-  return { text: `${localeNumber(list.length)} ${list.length === 1 ? 'scheduled delivery or alert' : 'scheduled deliveries and alerts'}`, blocks };
+  const count = `${localeNumber(list.length)} ${list.length === 1 ? 'scheduled delivery or alert' : 'scheduled deliveries and alerts'}`;
+  return { text: options.done ? `${options.done}\n${count}` : count, blocks };
+}
+
+/** A subscription's reference in code marks (`SUB-ABC123`), for a line about it. */
+export function subscriptionRefMrkdwn(s: Pick<Subscription, 'id'>): string {
+  return ref(s);
 }
 
 /** One subscription with its controls (the Manage button). */

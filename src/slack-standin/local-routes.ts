@@ -133,6 +133,8 @@ export class LocalRoutes {
     const actionId = optStr(input['actionId']);
     if (!actionId) return [400, { error: 'actionId is required' }];
     const value = optStr(input['value']);
+    // The block the click was in (Slack's payload names it); a page that does not say finds the first element.
+    const blockId = optStr(input['blockId']);
     const extra = isObj(input['extra']) ? input['extra'] : undefined;
     const viewId = optStr(input['viewId']);
     let target: { viewId: string; values?: FormValues } | { channelId: string; ts: string };
@@ -154,7 +156,7 @@ export class LocalRoutes {
     }
     try {
       const { ack, replies } = await this.user.clickAction(bot, {
-        userId, actionId, ...target, ...(value !== undefined ? { value } : {}), ...(extra ? { extra } : {}), ...wait,
+        userId, actionId, ...target, ...(blockId ? { blockId } : {}), ...(value !== undefined ? { value } : {}), ...(extra ? { extra } : {}), ...wait,
       });
       return [200, { ack: localAck(ack), replies: toLocalReplies(replies) }];
     } catch (error) {

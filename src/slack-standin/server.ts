@@ -369,6 +369,8 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
     input: {
       userId: string;
       actionId: string;
+      /** The block the element is in, when several blocks hold the same action_id (a list's Delete buttons); else the first. */
+      blockId?: string;
       /** For selects and overflow menus: the value of the chosen option. */
       value?: string;
       /** Extra action fields, e.g. `{ selected_date: '2024-05-01' }`. */

@@ -57,14 +57,14 @@ export class SimulatedUser {
 
   async clickAction(
     bot: BotClient,
-    input: { userId: string; actionId: string; value?: string; extra?: Loose; values?: FormValues } & ({ channelId: string; ts: string } | { viewId: string }) & ReplyWait,
+    input: { userId: string; actionId: string; blockId?: string; value?: string; extra?: Loose; values?: FormValues } & ({ channelId: string; ts: string } | { viewId: string }) & ReplyWait,
   ): Promise<{ ack: HttpAck; replies: ResponseOrMessage[] }> {
     const mark = this.mark();
     const inView = 'viewId' in input;
     const source = inView ? this.views.view(input.viewId) : this.ws.message(input.channelId, input.ts);
     if (!source) throw new Error(`clickAction: no ${inView ? `view ${input.viewId}` : `message ${input.channelId}/${input.ts}`}`);
-    const found = findElement(source.blocks ?? [], input.actionId);
-    if (!found) throw new Error(`clickAction: no element "${input.actionId}" in:\n${blocksToText(source.blocks ?? [])}`);
+    const found = findElement(source.blocks ?? [], input.actionId, input.blockId);
+    if (!found) throw new Error(`clickAction: no element "${input.actionId}"${input.blockId !== undefined ? ` in block "${input.blockId}"` : ''} in:\n${blocksToText(source.blocks ?? [])}`);
     const { element, blockId } = found;
     const action: Loose & { action_id: string; block_id: string } = { action_id: input.actionId, block_id: blockId, type: element['type'] };
     if (element['type'] === 'button') {

@@ -148,9 +148,11 @@ export class ViewStore {
 }
 
 /** Finds an interactive element by action_id in actions, section accessories and inputs. */
-export function findElement(blocks: unknown[], actionId: string): { element: Loose; blockId: string } | undefined {
+export function findElement(blocks: unknown[], actionId: string, inBlock?: string): { element: Loose; blockId: string } | undefined {
   for (const b of blocks) {
     if (!isObj(b)) continue;
+    // Several blocks may hold the same action_id (a list's Delete buttons): the click names its block, as Slack's payload does.
+    if (inBlock !== undefined && b['block_id'] !== inBlock) continue;
     const candidates = [...asArray(b['elements']), b['accessory'], b['element']];
     const element = candidates.find((el): el is Loose => isObj(el) && el['action_id'] === actionId);
     if (element) return { element, blockId: optStr(b['block_id']) ?? '' };

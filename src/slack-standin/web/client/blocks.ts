@@ -217,7 +217,7 @@ function choicesEl(el: Checkboxes | RadioButtons, data: ElementData, onChange: (
 /** An interactive element in a message, an actions block or a section accessory: it acts at once. */
 function elementEl(el: AnyElement, blockId: string, where: Where, accessory = false): HTMLElement {
   const data: ElementData = { actionId: 'action_id' in el ? str(el.action_id) : '', blockId, type: el.type };
-  const act: Act = (fields) => sendAction(data['actionId'] ?? '', where, fields);
+  const act: Act = (fields) => sendAction(data['actionId'] ?? '', blockId, where, fields);
   switch (el.type) {
     case 'button': {
       const btn = h('button', { type: 'button', class: `bk-btn ${str(el.style)}`, dataset: data, 'aria-label': el.accessibility_label }, h('span', {}, emojify(plain(el.text))));
@@ -273,7 +273,7 @@ function elementEl(el: AnyElement, blockId: string, where: Where, accessory = fa
 /** The control of an input block: holds a value; acts at once only with `dispatch_action`. */
 function inputElementEl(el: InputBlockElement, block: InputBlock, where: Where): HTMLElement {
   const data: ElementData = { actionId: str(el.action_id), blockId: str(block.block_id), type: el.type, input: '1' };
-  const act: Act | null = block.dispatch_action ? (fields) => sendAction(str(el.action_id), where, fields) : null;
+  const act: Act | null = block.dispatch_action ? (fields) => sendAction(str(el.action_id), str(block.block_id), where, fields) : null;
   switch (el.type) {
     case 'plain_text_input':
     case 'email_text_input':
@@ -393,10 +393,11 @@ export function isEmpty(c: HTMLElement): boolean {
   return Array.isArray(v) ? v.every((x) => !x) : v.trim() === '';
 }
 
-async function sendAction(actionId: string, where: Where, fields: ActFields): Promise<void> {
+/** Sends a click: its element is named by action and block, as two items of a list may share an action_id. */
+async function sendAction(actionId: string, blockId: string, where: Where, fields: ActFields): Promise<void> {
   const body = where.kind === 'message'
-    ? { actionId, ...fields, channelId: where.channelId, ts: where.ts, timeoutMs: 4000, settleMs: 200 }
-    : { actionId, ...fields, viewId: where.viewId, values: formValues(where.form()), timeoutMs: 4000, settleMs: 200 };
+    ? { actionId, blockId, ...fields, channelId: where.channelId, ts: where.ts, timeoutMs: 4000, settleMs: 200 }
+    : { actionId, blockId, ...fields, viewId: where.viewId, values: formValues(where.form()), timeoutMs: 4000, settleMs: 200 };
   const { status, data } = await post('/local/action', body);
   if (status !== 200) return note(`The stand-in could not send that: ${data.error ?? `HTTP ${status}`}`);
   if (data.ack && data.ack.status !== 200) note(`analytics-bot did not answer that click (HTTP ${data.ack.status}).`);
