@@ -196,6 +196,12 @@ SELECT max(received_at) AS last_ping, count(*) AS pings FROM {{pings}}`;
     // A typo is offered first, before names that only share a word with it.
     const typo = await s.command('weekly-activ-instances');
     expect(typo.kind === 'unknown' && typo.closest[0]?.name).toBe('weekly-active-instances');
+    // Underscores for hyphens, and capitals, name the query all the same (no name holds an underscore).
+    const snake = await s.command('Weekly_Active_Instances weeks=5');
+    expect(snake.kind).not.toBe('unknown');
+    expect((snake as { query?: { name: string } }).query?.name).toBe('weekly-active-instances');
+    expect(s.find('weekly_active_instances')?.name).toBe('weekly-active-instances');
+    expect(s.find('weekly__active-instances')).toBeUndefined();
     const word = await s.command('instances');
     expect(word.kind === 'unknown' && word.closest.map((q) => q.name)).toHaveLength(3);
     expect((await s.command('x'.repeat(12_000))).kind).toBe('too_long');

@@ -177,6 +177,10 @@ describe('scheduled deliveries', () => {
       expect(text(modal)).toContain('Weekly active instances');
       await t.standin.closeView(t.client, { userId: RILEY });
     }
+    // Underscores for hyphens are not a typo: the form opens at once.
+    const snake = await d.open('subscribe Weekly_Active_Instances');
+    expect(text(snake)).toContain('Weekly active instances');
+    await t.standin.closeView(t.client, { userId: RILEY });
     expect(await d.subscriptions()).toEqual([]);
   });
 

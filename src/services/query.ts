@@ -174,7 +174,7 @@ export class QueryService {
       const search = word === 'list' ? rest.join(' ').slice(0, 100) : '';
       return { kind: 'list', search, queries: this.search(search) };
     }
-    const query = this.opts.catalog.get(word);
+    const query = this.find(word);
     if (!query) return { kind: 'unknown', name: first.slice(0, 80), closest: this.closest(word) };
     const parsed = parseParamText(trimmed.slice(first.length));
     if (!this.resolvesAtOnce(query, parsed.values)) {
@@ -220,6 +220,15 @@ export class QueryService {
       const hay = `${q.name} ${q.title} ${q.description} ${q.owner}`.toLowerCase();
       return words.every((w) => hay.includes(w));
     });
+  }
+
+  /**
+   * The saved query a typed name means, in any case, with `_` for `-`
+   * (`Weekly_Active_Instances`): no name holds an underscore, so none is mistaken.
+   */
+  find(name: string): SavedQuery | undefined {
+    const word = name.toLowerCase();
+    return this.opts.catalog.get(word) ?? this.opts.catalog.get(word.replaceAll('_', '-'));
   }
 
   /** The names nearest to an unknown one. */
