@@ -18,6 +18,7 @@ import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import type { FreshnessServices } from '../src/services/freshness-services.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
+import { RERUNS, type RerunDoc } from '../src/services/rerun.js';
 import { freshDataDir } from './support/harness.js';
 import { FakeDataTransfer } from './support/fake-datatransfer.js';
 
@@ -138,6 +139,44 @@ describe('reruns through BigQuery Data Transfer', () => {
       return m && m.ts !== known && /Freshness check/.test(blocksToText(m.blocks ?? [])) ? m : undefined;
     }, { timeoutMs: 15_000 });
     expect(blocksToText(done.blocks ?? [])).toMatch(/failed[\s\S]*answered 403/);
+  });
+
+  it('asks again later each time the run\'s status goes unanswered (not every interval), and follows the run to its end', async () => {
+    fake.addConfig(CONFIG, { pendingMs: 100, runMs: 200 });
+    const known = rerunMessage()?.ts;
+    const from = fake.requests.length;
+    // Four answers in a row are a proxy's page, not the run: each is asked again after a longer wait (50, 100, 200, 400 ms).
+    fake.failNext('GET', /\/runs\/[^/]+$/, 200, { page: true, times: 4 });
+    expect((await s.reruns.rerun({ source: 'prod_postgres', userId: StandinDefaults.users.bizops, force: false })).kind).toBe('started');
+    const done = await standin.waitFor(() => {
+      const m = rerunMessage();
+      return m && m.ts !== known && /Freshness check/.test(blocksToText(m.blocks ?? [])) ? m : undefined;
+    }, { timeoutMs: 15_000 });
+    expect(blocksToText(done.blocks ?? [])).toMatch(/succeeded/);
+    const asks = fake.requests.slice(from).filter((r) => r.method === 'GET' && /\/runs\/[^/]+$/.test(r.path)).map((r) => r.at);
+    expect(asks.length).toBeGreaterThanOrEqual(5);
+    const gaps = asks.slice(1, 5).map((at, i) => at - asks[i]!);
+    // A job is never run before its time (it may be late): the least each wait could be, less a request's own time.
+    expect(gaps[1]).toBeGreaterThanOrEqual(90);
+    expect(gaps[2]).toBeGreaterThanOrEqual(190);
+    expect(gaps[3]).toBeGreaterThanOrEqual(390);
+  });
+
+  it('counts unanswered asks afresh once the status is answered', async () => {
+    // Still running when the four failures are over: the next answer resets the count.
+    fake.addConfig(CONFIG, { pendingMs: 100, runMs: 1_500 });
+    const known = rerunMessage()?.ts;
+    fake.failNext('GET', /\/runs\/[^/]+$/, 200, { page: true, times: 4 });
+    const started = await s.reruns.rerun({ source: 'prod_postgres', userId: StandinDefaults.users.bizops, force: false });
+    expect(started.kind).toBe('started');
+    await standin.waitFor(() => {
+      const m = rerunMessage();
+      return m && m.ts !== known && /Freshness check/.test(blocksToText(m.blocks ?? [])) ? m : undefined;
+    }, { timeoutMs: 15_000 });
+    const docs = (await store.list<RerunDoc>(RERUNS)).map((d) => d.data).filter((d) => d.sourceId === 'prod_postgres');
+    const last = docs.sort((a, b) => a.startedAt.localeCompare(b.startedAt)).at(-1)!;
+    expect(last.phase).toBe('succeeded');
+    expect(last.statusFailures).toBe(0);
   });
 
   it('refuses someone outside BizOps without calling Data Transfer', async () => {

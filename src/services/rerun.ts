@@ -21,6 +21,7 @@ import { PipelineError, toCodedError } from '../errors.js';
 import { noticeJob, type Notice } from '../ports/notices.js';
 import { enqueue, jobKey, type JobSpec } from '../jobs/model.js';
 import { defineJob, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
+import { backoffMs } from '../jobs/policy.js';
 import { RERUN_LOCKS, type ActiveRerun, type DataState, type FreshnessService } from './freshness.js';
 import type { FreshnessAlerts } from './freshness-alerts.js';
 
@@ -37,6 +38,9 @@ export const RERUN_JOBS = { start: 'rerun.start', poll: 'rerun.poll', after: 're
 export type RerunPhase = 'starting' | 'running' | 'rescheduled' | 'succeeded' | 'failed' | 'timed_out';
 
 /** A rerun, as stored. Times are ISO strings unless named …Ms. */
+/** The longest wait between two status asks the service did not answer (unless it asked for longer). */
+const STATUS_BACKOFF_MAX_MS = 5 * 60_000;
+
 export interface RerunDoc extends StoreDoc {
   runKey: string;
   sourceId: string;
@@ -64,6 +68,8 @@ export interface RerunDoc extends StoreDoc {
   startAttemptedAt: string | null;
   /** Give up following at this time (epoch ms). */
   deadlineMs: number;
+  /** Status asks in a row the service did not answer (a 429, an outage): each waits longer; absent is 0. */
+  statusFailures?: number;
   /** The freshness check after the run. */
   after: { dataState: DataState; lastUpdated: string | null; problem: string | null } | null;
 }
@@ -321,9 +327,21 @@ export class RerunService {
         return this.finish(runKey, { phase: 'failed', error: coded.message });
       }
       if (now >= doc.deadlineMs) return this.finish(runKey, { phase: 'timed_out' });
-      ctx.logger.warn('rerun status unavailable; will poll again', { source: doc.sourceId, code: coded.code, err: coded });
+      // Asked again later each time it fails in a row (a rate limit without Retry-After is not hammered every
+      // poll), within five minutes, and never past the deadline; a Retry-After longer than that is waited out.
+      const failures = (doc.statusFailures ?? 0) + 1;
+      const backoff = backoffMs(failures, { maxAttempts: 1, baseMs: this.opts.pollMs, maxMs: Math.max(this.opts.pollMs, STATUS_BACKOFF_MAX_MS), jitter: 0 });
       const retryAfter = (err as { retryAfterMs?: unknown }).retryAfterMs;
-      return { again: typeof retryAfter === 'number' ? new Date(now + Math.max(retryAfter, this.opts.pollMs)) : again };
+      const waitMs = Math.max(typeof retryAfter === 'number' ? retryAfter : 0, Math.min(backoff, Math.max(this.opts.pollMs, doc.deadlineMs - now)));
+      ctx.logger.warn('rerun status unavailable; will poll again', { source: doc.sourceId, failures, waitMs, code: coded.code, err: coded });
+      return {
+        again: new Date(now + waitMs),
+        commit: async (tx) => {
+          const cur = (await tx.get<RerunDoc>(RERUNS, runKey))?.data;
+          if (!cur || cur.finishedAt) return;
+          tx.put(RERUNS, runKey, { ...cur, statusFailures: failures });
+        },
+      };
     }
     if (status.state === 'succeeded' || status.state === 'failed') {
       return this.finish(runKey, { phase: status.state, ...(status.state === 'failed' && status.message ? { error: status.message } : {}) });
@@ -337,14 +355,28 @@ export class RerunService {
     const fullDeadlineMs = Date.parse(doc.startedAt) + this.opts.timeoutMs;
     const currentDeadlineMs = status.state === 'running' && doc.phase === 'rescheduled' && Number.isFinite(fullDeadlineMs) ? Math.max(doc.deadlineMs, fullDeadlineMs) : doc.deadlineMs;
     if (now >= currentDeadlineMs) return this.finish(runKey, { phase: doc.phase === 'rescheduled' && status.state === 'rescheduled' ? 'rescheduled' : 'timed_out' });
-    if (status.state === doc.phase) return { again };
+    // An answer after failed asks: the next one is at the usual interval.
+    const answered = async (tx: StoreTx): Promise<RerunDoc | undefined> => {
+      const cur = (await tx.get<RerunDoc>(RERUNS, runKey))?.data;
+      return cur && !cur.finishedAt ? cur : undefined;
+    };
+    if (status.state === doc.phase) {
+      if (!doc.statusFailures) return { again };
+      return {
+        again,
+        commit: async (tx) => {
+          const cur = await answered(tx);
+          if (cur) tx.put(RERUNS, runKey, { ...cur, statusFailures: 0 });
+        },
+      };
+    }
     const deadlineMs = status.state === 'rescheduled' ? Math.min(doc.deadlineMs, now + Math.min(10 * 60_000, this.opts.timeoutMs / 4)) : currentDeadlineMs;
     return {
       again,
       commit: async (tx, enq) => {
-        const cur = (await tx.get<RerunDoc>(RERUNS, runKey))?.data;
-        if (!cur || cur.finishedAt) return;
-        tx.put(RERUNS, runKey, { ...cur, phase: status.state as RerunPhase, rescheduledFor: status.rescheduledFor ?? null, deadlineMs });
+        const cur = await answered(tx);
+        if (!cur) return;
+        tx.put(RERUNS, runKey, { ...cur, phase: status.state as RerunPhase, rescheduledFor: status.rescheduledFor ?? null, deadlineMs, statusFailures: 0 });
         await enq(noticeJob({ type: 'rerun.message', runKey }));
       },
     };

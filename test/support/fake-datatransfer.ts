@@ -65,6 +65,8 @@ export interface DataTransferRequest {
   authorization: string | undefined;
   body: unknown;
   status: number;
+  /** When it arrived (epoch ms). */
+  at: number;
 }
 
 interface Fault {
@@ -204,7 +206,7 @@ export class FakeDataTransfer {
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
     const checked = this.spec.check({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body: raw });
-    const record: DataTransferRequest = { method, path: decodeURIComponent(url.pathname), query: Object.fromEntries(url.searchParams), authorization: req.headers.authorization, body: checked.body, status: 0 };
+    const record: DataTransferRequest = { method, path: decodeURIComponent(url.pathname), query: Object.fromEntries(url.searchParams), authorization: req.headers.authorization, body: checked.body, status: 0, at: Date.now() };
     this.requests.push(record);
     // Google's own answers are checked against the statuses the facts list for the operation (`vendorBody`: false for a proxy's or portal's).
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}, vendorBody = true) => {
