@@ -20,10 +20,10 @@ import type { SavedQuery } from '../src/catalog/catalog.js';
 import type { QueryService } from '../src/services/query.js';
 import { isSubscriptionId, numericColumnsOf, type DraftField, type Subscription, type SubscriptionDraft, type SubscriptionKind, type SubscriptionService } from '../src/services/subscriptions.js';
 import { SCHEDULE_KINDS, type ScheduleKind } from '../src/domain/schedule.js';
-import { failureMessage, isChannelId, noteMessage, type MessageBody } from '../views/common.js';
+import { escapeMrkdwn, failureMessage, isChannelId, noteMessage, type MessageBody } from '../views/common.js';
 import { parseQueryRef, queryUnknownMessage } from '../views/query.js';
 import {
-  SUBSCRIPTION_PARAM_MAX_LENGTH, alertNothingToWatchMessage, modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage, subscriptionRefMrkdwn, LISTED_SUFFIX,
+  SUBSCRIPTION_PARAM_MAX_LENGTH, alertNothingToWatchMessage, modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage, subscriptionRefMrkdwn, subscriptionManageModal, subscriptionMissingModal, LISTED_SUFFIX,
   type SubscriptionModalData, type SubscriptionModalMetadata,
 } from '../views/subscriptions.js';
 
@@ -217,7 +217,8 @@ function modalSubmission(deps: SubscriptionDeps) {
       }
       return;
     }
-    await ack();
+    // Saved from on top of the Manage modal (App Home): that one shows the old settings, so both close.
+    await ack(view.previous_view_id ? { response_action: 'clear' } : undefined);
     await confirm(result);
   };
 }
@@ -250,23 +251,94 @@ function scheduleKindChanged(deps: SubscriptionDeps) {
   };
 }
 
+type Control = 'manage' | 'run' | 'pause' | 'resume' | 'delete' | 'edit';
+
+/**
+ * The controls clicked in a view: Manage on App Home, and the buttons of the
+ * modal it opens. A view has no response_url: the modal is the answer,
+ * opened from Home and redrawn in place within the modal.
+ */
+async function controlInView(deps: SubscriptionDeps, what: Control, { body, client }: ButtonArgs, sub: Subscription | null): Promise<void> {
+  const view = body.view!;
+  const inModal = view.type === 'modal';
+  const actor = body.user.id;
+  const title = (q: string) => deps.queries.catalog.get(q)?.title ?? q;
+  const show = async (s: Subscription, options: { done?: string; gone?: boolean } = {}) => {
+    const modal = subscriptionManageModal(s, title(s.query), options);
+    if (inModal) await client.views.update({ view_id: view.id, hash: view.hash, view: modal });
+    else await client.views.open({ trigger_id: body.trigger_id, view: modal });
+  };
+  const refusal = (reason: 'not_found' | 'not_allowed' | 'already') => subscriptionRefusedMessage(reason).text;
+  try {
+    if (!sub) {
+      // Nothing to show but that: a modal opened from Home says it; one already open says it in place.
+      if (inModal) await client.views.update({ view_id: view.id, hash: view.hash, view: subscriptionMissingModal() });
+      else await client.views.open({ trigger_id: body.trigger_id, view: subscriptionMissingModal() });
+      return;
+    }
+    const ref = subscriptionRefMrkdwn(sub);
+    switch (what) {
+      case 'manage':
+        if (!(await deps.subscriptions.mayManage(sub, actor))) return await show(sub, { done: refusal('not_allowed'), gone: true });
+        return await show(sub);
+      case 'edit': {
+        if (!(await deps.subscriptions.mayManage(sub, actor))) return await show(sub, { done: refusal('not_allowed'), gone: true });
+        const query = deps.queries.catalog.get(sub.query);
+        if (!query) return await show(sub, { done: `The saved query “${escapeMrkdwn(sub.query)}” is no longer in the catalog: delete this one.` });
+        // On top of the Manage modal (Back returns to it); from Home, a modal of its own.
+        const form = subscriptionModal(modalDataOf(sub, query));
+        if (inModal) await client.views.push({ trigger_id: body.trigger_id, view: form });
+        else await client.views.open({ trigger_id: body.trigger_id, view: form });
+        return;
+      }
+      case 'run': {
+        const r = await deps.subscriptions.runNow(sub.id, actor);
+        if (!r.ok && r.reason === 'already') return await show(sub, { done: ':hourglass_flowing_sand: A run of it was started a moment ago; its result is on its way. Nothing more was started.' });
+        return await show(sub, { done: r.ok ? `:arrow_forward: Running ${ref} now: the result will be posted where it usually goes.` : refusal(r.reason) });
+      }
+      case 'delete': {
+        const r = await deps.subscriptions.remove(sub.id, actor);
+        return await show(sub, r.ok ? { done: `:wastebasket: Deleted ${ref}. It will not run again.`, gone: true } : { done: refusal(r.reason), gone: r.reason === 'not_found' });
+      }
+      case 'pause':
+      case 'resume': {
+        const r = what === 'pause' ? await deps.subscriptions.pause(sub.id, actor) : await deps.subscriptions.resume(sub.id, actor);
+        if (!r.ok) return await show((await deps.subscriptions.get(sub.id)) ?? sub, { done: refusal(r.reason), gone: r.reason === 'not_found' });
+        return await show(r.subscription, { done: `${what === 'pause' ? ':double_vertical_bar: Paused' : ':arrow_forward: Resumed'} ${ref}.` });
+      }
+    }
+  } catch (err) {
+    // A modal that cannot be drawn (its trigger expired, the person changed it meanwhile) has no other place to say so.
+    const coded = toCodedError(err);
+    deps.logger.warn('subscription control in a view not answered', { what, code: coded.code, err: coded });
+  }
+}
+
 /** Manage, Run now, Pause, Resume, Delete, Edit. */
-function control(deps: SubscriptionDeps, what: 'manage' | 'run' | 'pause' | 'resume' | 'delete' | 'edit') {
-  return async ({ ack, action, body, client, respond }: ButtonArgs): Promise<void> => {
+function control(deps: SubscriptionDeps, what: Control) {
+  return async (args: ButtonArgs): Promise<void> => {
+    const { ack, action, body, client, respond } = args;
     await ack();
     const id = typeof action.value === 'string' && isSubscriptionId(action.value) ? action.value : null;
     const sub = id ? await deps.subscriptions.get(id) : null;
-    if (!id || !sub) return void (await respond(ephemeral(subscriptionRefusedMessage('not_found'))));
+    // App Home and the Manage modal: no response_url to answer by.
+    if (body.view) return controlInView(deps, what, args, sub);
     const title = (q: string) => deps.queries.catalog.get(q)?.title ?? q;
     const actor = body.user.id;
     const listed = action.block_id.endsWith(LISTED_SUFFIX);
+    // A refusal on the list redraws it too: what was changed elsewhere (deleted, paused) shows as it now is.
+    const refuse = async (reason: 'not_found' | 'not_allowed' | 'already'): Promise<void> => {
+      if (listed) await respond({ response_type: 'ephemeral', replace_original: true, ...(await listFor(deps, actor, subscriptionRefusedMessage(reason).text)) });
+      else await respond(ephemeral(subscriptionRefusedMessage(reason)));
+    };
+    if (!id || !sub) return void (await refuse('not_found'));
     try {
       switch (what) {
         case 'manage':
           if (!(await deps.subscriptions.mayManage(sub, actor))) return void (await respond(ephemeral(subscriptionRefusedMessage('not_allowed'))));
           return void (await respond(ephemeral(subscriptionManageMessage(sub, title(sub.query)))));
         case 'edit': {
-          if (!(await deps.subscriptions.mayManage(sub, actor))) return void (await respond(ephemeral(subscriptionRefusedMessage('not_allowed'))));
+          if (!(await deps.subscriptions.mayManage(sub, actor))) return void (await refuse('not_allowed'));
           const query = deps.queries.catalog.get(sub.query);
           if (!query) return void (await respond(ephemeral(noteMessage(`The saved query “${sub.query}” is no longer in the catalog: delete this one.`))));
           await client.views.open({ trigger_id: body.trigger_id, view: subscriptionModal(modalDataOf(sub, query)) });
@@ -275,11 +347,12 @@ function control(deps: SubscriptionDeps, what: 'manage' | 'run' | 'pause' | 'res
         case 'run': {
           const r = await deps.subscriptions.runNow(id, actor);
           if (!r.ok && r.reason === 'already') return void (await respond(ephemeral(noteMessage(':hourglass_flowing_sand: A run of it was started a moment ago; its result is on its way. Nothing more was started.'))));
-          return void (await respond(ephemeral(r.ok ? noteMessage(':arrow_forward: Running it now: the result will be posted where it usually goes.') : subscriptionRefusedMessage(r.reason))));
+          if (!r.ok) return void (await refuse(r.reason));
+          return void (await respond(ephemeral(noteMessage(':arrow_forward: Running it now: the result will be posted where it usually goes.'))));
         }
         case 'delete': {
           const r = await deps.subscriptions.remove(id, actor);
-          if (!r.ok) return void (await respond(ephemeral(subscriptionRefusedMessage(r.reason))));
+          if (!r.ok) return void (await refuse(r.reason));
           // From /query subscriptions, the list is drawn again without it (its buttons would answer "no longer exists").
           if (listed) return void (await respond({ response_type: 'ephemeral', replace_original: true, ...(await listFor(deps, actor, `:wastebasket: Deleted ${subscriptionRefMrkdwn(sub)}. It will not run again.`)) }));
           return void (await respond(ephemeral(noteMessage(':wastebasket: Deleted. It will not run again.'))));
@@ -287,7 +360,7 @@ function control(deps: SubscriptionDeps, what: 'manage' | 'run' | 'pause' | 'res
         case 'pause':
         case 'resume': {
           const r = what === 'pause' ? await deps.subscriptions.pause(id, actor) : await deps.subscriptions.resume(id, actor);
-          if (!r.ok) return void (await respond(ephemeral(subscriptionRefusedMessage(r.reason))));
+          if (!r.ok) return void (await refuse(r.reason));
           // A list stays a list, with this one's new state; Manage's single item is redrawn in place.
           if (listed) return void (await respond({ response_type: 'ephemeral', replace_original: true, ...(await listFor(deps, actor, `${what === 'pause' ? ':double_vertical_bar: Paused' : ':arrow_forward: Resumed'} ${subscriptionRefMrkdwn(sub)}.`)) }));
           return void (await respond({ response_type: 'ephemeral', replace_original: true, ...subscriptionManageMessage(r.subscription, title(r.subscription.query)) }));

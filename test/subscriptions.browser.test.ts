@@ -88,8 +88,22 @@ describe.skipIf(skip)('scheduled deliveries in the browser', { timeout: 120_000 
     await list.getByRole('button', { name: 'Delete' }).click(WAIT);
     const dialog = page.getByRole('alertdialog', { name: 'Delete it?' });
     await dialog.getByRole('button', { name: 'Delete' }).click(WAIT);
-    await inChannel(`Deleted ${ref}`).filter({ hasText: 'No scheduled deliveries or alerts of yours yet' }).waitFor(WAIT);
+    await inChannel(`Deleted ${ref}`).filter({ hasText: 'No scheduled deliveries or alerts of yours.' }).waitFor(WAIT);
     await expect(local.bot.services.subscriptions.listOf(regular)).resolves.toEqual([]);
     expect(run.logs.filter((l) => /"severity":"(ERROR|CRITICAL)"/.test(l))).toEqual([]);
+  });
+
+  it("a list's buttons act on their own item: Run beside the last query of /query list runs that one, not the first", async () => {
+    const charts = (title: string) => inChannel(title).filter({ has: page.locator('.file-image img') });
+    const wai = await charts('Weekly active instances').count();
+    const byHosting = await charts('Instances by hosting').count();
+    await type('/query list instances');
+    const list = inChannel(/saved queries match/).last();
+    await list.waitFor(WAIT);
+    // Every Run button shares one action_id: the page says which block was clicked, as Slack's payload does.
+    await expect(list.getByRole('button', { name: 'Run' }).count()).resolves.toBeGreaterThan(1);
+    await list.locator('.bk-section').filter({ hasText: '/query weekly-active-instances' }).getByRole('button', { name: 'Run' }).click(WAIT);
+    await expect.poll(() => charts('Weekly active instances').count(), { timeout: 30_000 }).toBe(wai + 1);
+    expect(await charts('Instances by hosting').count()).toBe(byHosting);
   });
 });

@@ -485,9 +485,16 @@ describe('scheduled deliveries', () => {
     expect(text(shown)).toMatch(/Your scheduled deliveries and alerts\* \(1\)/);
     expect(JSON.stringify(shown.blocks)).not.toContain(late!.id);
 
-    // The last one gone, the list says there are none.
+    // Paused elsewhere (by BizOps): Pause on the list says it already is, and draws it as it now is.
+    expect((await t.bot.services.subscriptions.pause(early!.id, BLAKE)).ok).toBe(true);
+    shown = await click(list.ts, ActionIds.subscriptionPause, early!);
+    expect(text(shown)).toMatch(/It is already that way\. Nothing was changed\.[\s\S]*\(1\)[\s\S]*Paused/);
+    expect(JSON.stringify(shown.blocks)).toContain(ActionIds.subscriptionResume);
+
+    // Deleted elsewhere: Delete on the list says so, and the list is drawn without it.
+    expect((await t.bot.services.subscriptions.remove(early!.id, BLAKE)).ok).toBe(true);
     shown = await click(list.ts, ActionIds.subscriptionDelete, early!);
-    expect(text(shown)).toMatch(/Deleted `SUB-.*No scheduled deliveries or alerts of yours yet/s);
+    expect(text(shown)).toMatch(/no longer exists\.[\s\S]*No scheduled deliveries or alerts of yours\. Start one/);
     expect(await d.subscriptions()).toEqual([]);
 
     // From Manage (one item, under a delivery), Delete answers apart and leaves that message as it was.
@@ -503,6 +510,68 @@ describe('scheduled deliveries', () => {
     expect(await d.subscriptions()).toEqual([]);
     expect(t.standin.conversation(CHANNEL).some((m) => m.ephemeral && m.ts !== item.ts && text(m) === ':wastebasket: Deleted. It will not run again.')).toBe(true);
     expect(JSON.stringify(t.standin.conversation(CHANNEL).find((m) => m.ts === item.ts)!.blocks)).toContain(ActionIds.subscriptionDelete);
+  });
+
+  it('Manage on App Home opens a modal with the controls, each redrawing it in place (a Home click has no response_url)', async () => {
+    const modal = await d.open('subscribe instances-by-hosting');
+    expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '05:15'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
+    const [sub] = await d.subscriptions();
+    const fromLog = t.logs.length;
+    const publishes = t.standin.callsTo('views.publish').length;
+    expect((await t.standin.openHome(t.client, { userId: RILEY })).status).toBe(200);
+    await t.standin.waitFor(() => t.standin.callsTo('views.publish').length > publishes && t.standin.callsTo('views.publish').at(-1)?.result);
+    const home = t.standin.homeView(RILEY)!;
+    expect(JSON.stringify(home.blocks)).toContain(ActionIds.subscriptionManage);
+    const top = () => t.standin.modals(RILEY).at(-1);
+    const click = async (viewId: string, actionId: string) => {
+      await t.standin.clickAction(t.client, { userId: RILEY, viewId, actionId, timeoutMs: 300 });
+      return t.standin.view(viewId);
+    };
+
+    await t.standin.clickAction(t.client, { userId: RILEY, viewId: home.id, actionId: ActionIds.subscriptionManage, timeoutMs: 300 });
+    const manage = await t.standin.waitFor(() => top());
+    expect((manage.title as { text?: string }).text).toBe('Scheduled delivery');
+    expect(text(manage)).toContain(ref(sub!));
+    expect(JSON.stringify(manage.blocks)).toContain(ActionIds.subscriptionPause);
+
+    let shown = await click(manage.id, ActionIds.subscriptionPause);
+    expect((await t.bot.services.subscriptions.get(sub!.id))!.status).toBe('paused');
+    expect(text(shown)).toContain(`Paused \`${ref(sub!)}\`.`);
+    expect(JSON.stringify(shown!.blocks)).toContain(ActionIds.subscriptionResume);
+
+    shown = await click(manage.id, ActionIds.subscriptionResume);
+    expect((await t.bot.services.subscriptions.get(sub!.id))!.status).toBe('active');
+    expect(text(shown)).toContain(`Resumed \`${ref(sub!)}\`.`);
+
+    // Edit goes on top of it; closing the form comes back to it.
+    await click(manage.id, ActionIds.subscriptionEdit);
+    const form = await t.standin.waitFor(() => (top()?.id !== manage.id ? top() : undefined));
+    expect((form.title as { text?: string }).text).toBe('Edit delivery');
+    await t.standin.closeView(t.client, { userId: RILEY });
+    expect(top()?.id).toBe(manage.id);
+    // Saved from on top of it, both close (the Manage modal would show the old time), and the DM says so.
+    await click(manage.id, ActionIds.subscriptionEdit);
+    const again = await t.standin.waitFor(() => (top()?.id !== manage.id ? top() : undefined));
+    const saved = await d.submit(again.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '05:45'), [ActionIds.subscriptionFormat]: 'table' });
+    expect(saved.responseAction).toBe('clear');
+    expect(top()).toBeUndefined();
+    expect((await t.bot.services.subscriptions.get(sub!.id))!.schedule).toMatchObject({ time: '05:45' });
+    await t.standin.clickAction(t.client, { userId: RILEY, viewId: home.id, actionId: ActionIds.subscriptionManage, timeoutMs: 300 });
+    await t.standin.waitFor(() => (top() && top()!.id !== manage.id ? top() : undefined));
+    const reopened = top()!;
+
+    shown = await click(reopened.id, ActionIds.subscriptionDelete);
+    expect(await d.subscriptions()).toEqual([]);
+    expect(text(shown)).toContain(`Deleted \`${ref(sub!)}\`. It will not run again.`);
+    expect(JSON.stringify(shown!.blocks)).not.toContain(ActionIds.subscriptionRunNow);
+    await t.standin.closeView(t.client, { userId: RILEY });
+
+    // Home still shows it until it is opened again: its Manage says it is gone.
+    await t.standin.clickAction(t.client, { userId: RILEY, viewId: home.id, actionId: ActionIds.subscriptionManage, timeoutMs: 300 });
+    const missing = await t.standin.waitFor(() => top());
+    expect(text(missing)).toContain('no longer exists');
+    await t.standin.closeView(t.client, { userId: RILEY });
+    expect(t.logs.slice(fromLog).filter((l) => /"severity":"ERROR"|not answered/.test(l))).toEqual([]);
   });
 
   it('refuses the same delivery twice (a copy would post everything twice), saying which one it is; another time, or another owner, is saved', async () => {

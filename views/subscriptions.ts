@@ -282,7 +282,7 @@ export const MAX_LISTED_SUBSCRIPTIONS = 20;
 export function subscriptionsListMessage(list: readonly Subscription[], titles: (q: string) => string, options: { everyone: boolean; done?: string }): MessageBody {
   const done: KnownBlock[] = options.done ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: options.done }] }] : [];
   if (!list.length) {
-    const none = noteMessage(`No scheduled deliveries or alerts ${options.everyone ? 'in this workspace' : 'of yours'} yet. Start one with \`${Commands.query} subscribe &lt;name&gt;\`, \`${Commands.query} alert &lt;name&gt;\`, or the Subscribe and Alert buttons on a chart.`);
+    const none = noteMessage(`No scheduled deliveries or alerts ${options.everyone ? 'in this workspace' : 'of yours'}${options.done ? '' : ' yet'}. Start one with \`${Commands.query} subscribe &lt;name&gt;\`, \`${Commands.query} alert &lt;name&gt;\`, or the Subscribe and Alert buttons on a chart.`);
     return options.done ? { text: `${options.done}\n${none.text}`, blocks: [...done, ...none.blocks] } : none;
   }
   const shown = list.slice(0, MAX_LISTED_SUBSCRIPTIONS);
@@ -301,6 +301,27 @@ export function subscriptionRefMrkdwn(s: Pick<Subscription, 'id'>): string {
 /** One subscription with its controls (the Manage button). */
 export function subscriptionManageMessage(s: Subscription, title: string): MessageBody {
   return { text: escapeMrkdwn(`${title}: ${subscriptionRef(s.id)}`), blocks: itemBlocks(s, title) };
+}
+
+/**
+ * Manage, clicked on App Home (which has no place for a reply): a modal with
+ * the subscription and its controls, redrawn by each of them. `done`
+ * (mrkdwn) heads it, saying what the last click did; `gone` (deleted, or not
+ * the viewer's to change) leaves the controls out.
+ */
+export function subscriptionManageModal(s: Subscription, title: string, options: { done?: string; gone?: boolean } = {}): ModalView {
+  const head: KnownBlock[] = options.done ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: options.done }] }] : [];
+  return {
+    type: 'modal',
+    title: plain(s.kind === 'alert' ? 'Alert' : 'Scheduled delivery'),
+    close: plain('Done'),
+    blocks: [...head, ...(options.gone ? [] : itemBlocks(s, title))],
+  };
+}
+
+/** The Manage modal for one that no longer exists: only that. */
+export function subscriptionMissingModal(): ModalView {
+  return { type: 'modal', title: plain('Scheduled delivery'), close: plain('Done'), blocks: subscriptionRefusedMessage('not_found').blocks };
 }
 
 /** "*instances* is above *150*": the condition in words, its column and value in bold. */

@@ -513,6 +513,13 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     add('subscriptionsListMessage', subscriptions.subscriptionsListMessage(Array.from({ length: 30 }, (_, i) => ({ ...subs[i % subs.length]!, id: `sub_many${String(i).padStart(6, '0')}` })), () => title, { everyone, done: ':arrow_forward: Resumed `SUB-MANY01`.' }));
   }
   for (const reason of ['not_found', 'not_allowed', 'already'] as const) add('subscriptionRefusedMessage', subscriptions.subscriptionRefusedMessage(reason));
+  // The Manage modal App Home opens: as opened, after a click, and after Delete (no controls left).
+  for (const s of subs) {
+    add('subscriptionManageModal', subscriptions.subscriptionManageModal(s, title));
+    add('subscriptionManageModal', subscriptions.subscriptionManageModal(s, title, { done: `:double_vertical_bar: Paused ${subscriptions.subscriptionRefMrkdwn(s)}.` }));
+    add('subscriptionManageModal', subscriptions.subscriptionManageModal(s, title, { done: `:wastebasket: Deleted ${subscriptions.subscriptionRefMrkdwn(s)}. It will not run again.`, gone: true }));
+  }
+  add('subscriptionMissingModal', subscriptions.subscriptionMissingModal());
   add('alertNothingToWatchMessage', subscriptions.alertNothingToWatchMessage({ ...catalog.get('instances-on-version')!, title }));
   add('homeSubscriptionBlocks', { blocks: subscriptions.homeSubscriptionBlocks(Array.from({ length: 20 }, (_, i) => ({ subscription: subs[i % subs.length]!, title }))) });
 
