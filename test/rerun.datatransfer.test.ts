@@ -66,6 +66,11 @@ afterAll(async () => {
 });
 
 const rerunMessage = () => standin.conversation(channel).filter((m) => m.text.startsWith('Rerun of Production Postgres')).at(-1);
+/** The next rerun's message (not `known`, the last one before it), once it reports the freshness check after the run. */
+const rerunEnded = (known: string | undefined) => standin.waitFor(() => {
+  const m = rerunMessage();
+  return m && m.ts !== known && /Freshness check/.test(blocksToText(m.blocks ?? [])) ? m : undefined;
+}, { timeoutMs: 15_000 });
 
 describe('reruns through BigQuery Data Transfer', () => {
   it('starts a manual run of the transfer config and follows it to success and a fresh table', async () => {
@@ -103,10 +108,7 @@ describe('reruns through BigQuery Data Transfer', () => {
     // The adapter retries an idempotent list once: both answers fail, so whether a run started cannot be told yet.
     fake.failNext('GET', /\/runs$/, 500, { times: 2 });
     expect((await s.reruns.rerun({ source: 'prod_postgres', userId: StandinDefaults.users.bizops, force: false })).kind).toBe('started');
-    const done = await standin.waitFor(() => {
-      const m = rerunMessage();
-      return m && m.ts !== known && /Freshness check/.test(blocksToText(m.blocks ?? [])) ? m : undefined;
-    }, { timeoutMs: 15_000 });
+    const done = await rerunEnded(known);
     expect(blocksToText(done.blocks ?? [])).toMatch(/succeeded/);
     expect(fake.startRequests().length).toBe(starts + 1);
     expect(fake.manualRuns().length).toBe(runs + 1);
@@ -119,10 +121,7 @@ describe('reruns through BigQuery Data Transfer', () => {
     expect((await s.reruns.rerun({ source: 'prod_postgres', userId: StandinDefaults.users.bizops, force: false })).kind).toBe('started');
     const run = await standin.waitFor(() => fake.manualRuns()[runs], { timeoutMs: 15_000 });
     fake.runs.delete(run.name);
-    const done = await standin.waitFor(() => {
-      const m = rerunMessage();
-      return m && m.ts !== known && /Freshness check/.test(blocksToText(m.blocks ?? [])) ? m : undefined;
-    }, { timeoutMs: 15_000 });
+    const done = await rerunEnded(known);
     expect(blocksToText(done.blocks ?? [])).toMatch(/failed[\s\S]*no longer knows this run/);
   });
 
@@ -134,10 +133,7 @@ describe('reruns through BigQuery Data Transfer', () => {
     await standin.waitFor(() => fake.manualRuns()[runs], { timeoutMs: 15_000 });
     // Once is enough: a refusal is not polled past (the run itself goes on for a minute).
     fake.failNext('GET', /\/runs\/[^/]+$/, 403);
-    const done = await standin.waitFor(() => {
-      const m = rerunMessage();
-      return m && m.ts !== known && /Freshness check/.test(blocksToText(m.blocks ?? [])) ? m : undefined;
-    }, { timeoutMs: 15_000 });
+    const done = await rerunEnded(known);
     expect(blocksToText(done.blocks ?? [])).toMatch(/failed[\s\S]*answered 403/);
   });
 
@@ -148,10 +144,7 @@ describe('reruns through BigQuery Data Transfer', () => {
     // Four answers in a row are a proxy's page, not the run: each is asked again after a longer wait (50, 100, 200, 400 ms).
     fake.failNext('GET', /\/runs\/[^/]+$/, 200, { page: true, times: 4 });
     expect((await s.reruns.rerun({ source: 'prod_postgres', userId: StandinDefaults.users.bizops, force: false })).kind).toBe('started');
-    const done = await standin.waitFor(() => {
-      const m = rerunMessage();
-      return m && m.ts !== known && /Freshness check/.test(blocksToText(m.blocks ?? [])) ? m : undefined;
-    }, { timeoutMs: 15_000 });
+    const done = await rerunEnded(known);
     expect(blocksToText(done.blocks ?? [])).toMatch(/succeeded/);
     const asks = fake.requests.slice(from).filter((r) => r.method === 'GET' && /\/runs\/[^/]+$/.test(r.path)).map((r) => r.at);
     expect(asks.length).toBeGreaterThanOrEqual(5);
@@ -169,10 +162,7 @@ describe('reruns through BigQuery Data Transfer', () => {
     fake.failNext('GET', /\/runs\/[^/]+$/, 200, { page: true, times: 4 });
     const started = await s.reruns.rerun({ source: 'prod_postgres', userId: StandinDefaults.users.bizops, force: false });
     expect(started.kind).toBe('started');
-    await standin.waitFor(() => {
-      const m = rerunMessage();
-      return m && m.ts !== known && /Freshness check/.test(blocksToText(m.blocks ?? [])) ? m : undefined;
-    }, { timeoutMs: 15_000 });
+    await rerunEnded(known);
     const docs = (await store.list<RerunDoc>(RERUNS)).map((d) => d.data).filter((d) => d.sourceId === 'prod_postgres');
     const last = docs.sort((a, b) => a.startedAt.localeCompare(b.startedAt)).at(-1)!;
     expect(last.phase).toBe('succeeded');
