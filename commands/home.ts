@@ -3,6 +3,7 @@
  */
 import type { Listeners } from '../src/slack/listeners.js';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import { ActionIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
@@ -22,30 +23,39 @@ export interface HomeDeps extends RoleGroups {
   rolesCacheMs?: number;
 }
 
-/** Publishes the Home tab for the user who opened it. */
-export function appHomeOpened(deps: HomeDeps) {
+/** Draws and publishes a user's Home tab: on opening it, and after a change made from it. */
+export type HomePublisher = (client: WebClient, userId: string, hash?: string) => Promise<void>;
+
+/** The Home publisher (its group member lists cached for display, `rolesCacheMs`). Failures are logged, not thrown. */
+export function homePublisher(deps: HomeDeps): HomePublisher {
   let members: CachedMembership | undefined;
-  return async ({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> => {
-    // The event also fires for the Messages tab, which has nothing to publish.
-    if (event.tab !== 'home') return;
+  return async (client, userId, hash) => {
     const membership = (members ??= new CachedMembership(client, deps.logger, deps.rolesCacheMs));
-    const build = async () => homeView(await deps.home.homeFor(event.user, await rolesOf(membership, deps, event.user)));
-    // The tab as Slack showed it when it opened: should another publish land first (a second open, whose read
-    // may be older or newer than ours), Slack answers hash_conflict instead of letting our read land last.
-    const shown: unknown = (event.view as { hash?: unknown } | undefined)?.hash;
-    const hash = typeof shown === 'string' && shown ? shown : undefined;
+    const build = async () => homeView(await deps.home.homeFor(userId, await rolesOf(membership, deps, userId)));
     try {
       try {
-        await client.views.publish({ user_id: event.user, view: await build(), ...(hash ? { hash } : {}) });
+        await client.views.publish({ user_id: userId, view: await build(), ...(hash ? { hash } : {}) });
       } catch (err) {
         if (!hash || slackErrorCode(err) !== 'hash_conflict') throw err;
         // Read again, once: what the store holds now is at least as new as what the other publish showed.
-        await client.views.publish({ user_id: event.user, view: await build() });
+        await client.views.publish({ user_id: userId, view: await build() });
       }
     } catch (err) {
       const coded = toCodedError(err);
-      deps.logger.error('app home publish failed', { user: event.user, code: coded.code, err: coded });
+      deps.logger.error('app home publish failed', { user: userId, code: coded.code, err: coded });
     }
+  };
+}
+
+/** Publishes the Home tab for the user who opened it. */
+export function appHomeOpened(deps: HomeDeps, publish: HomePublisher = homePublisher(deps)) {
+  return async ({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> => {
+    // The event also fires for the Messages tab, which has nothing to publish.
+    if (event.tab !== 'home') return;
+    // The tab as Slack showed it when it opened: should another publish land first (a second open, whose read
+    // may be older or newer than ours), Slack answers hash_conflict instead of letting our read land last.
+    const shown: unknown = (event.view as { hash?: unknown } | undefined)?.hash;
+    await publish(client, event.user, typeof shown === 'string' && shown ? shown : undefined);
   };
 }
 
@@ -70,8 +80,8 @@ export function homeNewPipelineRequestAction(deps: HomeDeps) {
   };
 }
 
-export function registerHome(app: Listeners, deps: HomeDeps): string[] {
-  app.event('app_home_opened', appHomeOpened(deps));
+export function registerHome(app: Listeners, deps: HomeDeps, publish: HomePublisher = homePublisher(deps)): string[] {
+  app.event('app_home_opened', appHomeOpened(deps, publish));
   app.action<BlockAction<ButtonAction>>(ActionIds.homeNewPipelineRequest, homeNewPipelineRequestAction(deps));
   return [];
 }

@@ -7,6 +7,7 @@ import type { Listeners } from '../src/slack/listeners.js';
 import type { Services } from '../src/services/index.js';
 import type { Directory } from '../src/ports/directory.js';
 import type { JobRunner } from '../src/jobs/runner.js';
+import type { WebClient } from '@slack/web-api';
 import { registerTelemetry } from './telemetry.js';
 import { registerQuery } from './query.js';
 import { registerSubscriptions } from './subscriptions.js';
@@ -14,7 +15,7 @@ import { registerLookerAccess } from './looker-access.js';
 import { registerPipeline } from './pipeline.js';
 import { pipelineRequestSubcommand, registerPipelineRequest, type PipelineRequestDeps } from './pipeline-request.js';
 import { registerAnalytics } from './analytics.js';
-import { registerHome } from './home.js';
+import { homePublisher, registerHome } from './home.js';
 import { freshnessSubcommands, registerFreshness, type FreshnessDeps } from './freshness.js';
 import { pipelineRerunSubcommand, registerReruns } from './pipeline-rerun.js';
 
@@ -33,7 +34,12 @@ export function registerAll(app: Listeners, services: Services, context: Listene
   const freshness: FreshnessDeps = {
     freshness: services.freshness, logger, analyticsChannel: config.analyticsChannel, bizopsUsergroup: config.bizopsUsergroup, warehouseKind: services.adapters.warehouse.kind,
   };
-  const subscriptionDeps = { subscriptions: services.subscriptions, queries: services.queries, logger: logger.child({ feature: 'subscriptions' }) };
+  const homeDeps = { home: services.home, logger, analyticsChannel: config.analyticsChannel, ...groups };
+  const publishHome = homePublisher(homeDeps);
+  const subscriptionDeps = {
+    subscriptions: services.subscriptions, queries: services.queries, logger: logger.child({ feature: 'subscriptions' }),
+    refreshHome: (client: WebClient, userId: string) => publishHome(client, userId),
+  };
   return [
     ...registerTelemetry(app, {
       telemetry: services.telemetry, clicks: services.clicks, logger, lookerUrl: config.looker?.baseUrl ?? null,
@@ -53,6 +59,6 @@ export function registerAll(app: Listeners, services: Services, context: Listene
       audit: services.audit, clicks: services.clicks, directory: context.directory, logger, ...groups,
       sourceNames: new Map(services.freshness.catalog.sources.map((s) => [s.id, s.name])),
     }),
-    ...registerHome(app, { home: services.home, logger, analyticsChannel: config.analyticsChannel, ...groups }),
+    ...registerHome(app, homeDeps, publishHome),
   ];
 }

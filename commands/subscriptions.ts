@@ -7,8 +7,8 @@
  * use case, answer the person who clicked.
  */
 import type { Listeners } from '../src/slack/listeners.js';
-import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, StaticSelectAction, ViewSubmitAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, StaticSelectAction, ViewSubmitAction } from '@slack/bolt';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
@@ -31,6 +31,8 @@ export interface SubscriptionDeps {
   subscriptions: SubscriptionService;
   queries: QueryService;
   logger: Logger;
+  /** Draws a user's App Home again: the Manage modal opened from it changed what it lists. */
+  refreshHome?: (client: WebClient, userId: string) => Promise<void>;
 }
 
 /** How long the checks that ask Slack and the warehouse may take before the modal must answer (Slack waits 3 s). */
@@ -220,6 +222,7 @@ function modalSubmission(deps: SubscriptionDeps) {
     // Saved from on top of the Manage modal (App Home): that one shows the old settings, so both close.
     await ack(view.previous_view_id ? { response_action: 'clear' } : undefined);
     await confirm(result);
+    if (view.previous_view_id) await deps.refreshHome?.(client, userId);
   };
 }
 
@@ -269,6 +272,8 @@ async function controlInView(deps: SubscriptionDeps, what: Control, { body, clie
     else await client.views.open({ trigger_id: body.trigger_id, view: modal });
   };
   const refusal = (reason: 'not_found' | 'not_allowed' | 'already') => subscriptionRefusedMessage(reason).text;
+  // Home, behind the modal, lists it: drawn again so that closing the modal shows it as it now is.
+  const homeChanged = async () => deps.refreshHome?.(client, actor);
   try {
     if (!sub) {
       // Nothing to show but that: a modal opened from Home says it; one already open says it in place.
@@ -298,13 +303,15 @@ async function controlInView(deps: SubscriptionDeps, what: Control, { body, clie
       }
       case 'delete': {
         const r = await deps.subscriptions.remove(sub.id, actor);
-        return await show(sub, r.ok ? { done: `:wastebasket: Deleted ${ref}. It will not run again.`, gone: true } : { done: refusal(r.reason), gone: r.reason === 'not_found' });
+        await show(sub, r.ok ? { done: `:wastebasket: Deleted ${ref}. It will not run again.`, gone: true } : { done: refusal(r.reason), gone: r.reason === 'not_found' });
+        return await homeChanged();
       }
       case 'pause':
       case 'resume': {
         const r = what === 'pause' ? await deps.subscriptions.pause(sub.id, actor) : await deps.subscriptions.resume(sub.id, actor);
-        if (!r.ok) return await show((await deps.subscriptions.get(sub.id)) ?? sub, { done: refusal(r.reason), gone: r.reason === 'not_found' });
-        return await show(r.subscription, { done: `${what === 'pause' ? ':double_vertical_bar: Paused' : ':arrow_forward: Resumed'} ${ref}.` });
+        if (!r.ok) await show((await deps.subscriptions.get(sub.id)) ?? sub, { done: refusal(r.reason), gone: r.reason === 'not_found' });
+        else await show(r.subscription, { done: `${what === 'pause' ? ':double_vertical_bar: Paused' : ':arrow_forward: Resumed'} ${ref}.` });
+        return await homeChanged();
       }
     }
   } catch (err) {

@@ -538,6 +538,8 @@ describe('scheduled deliveries', () => {
     expect((await t.bot.services.subscriptions.get(sub!.id))!.status).toBe('paused');
     expect(text(shown)).toContain(`Paused \`${ref(sub!)}\`.`);
     expect(JSON.stringify(shown!.blocks)).toContain(ActionIds.subscriptionResume);
+    // Home, behind the modal, is drawn again: closing the modal shows it paused.
+    await t.standin.waitFor(() => (/Paused/.test(text(t.standin.homeView(RILEY))) ? true : undefined));
 
     shown = await click(manage.id, ActionIds.subscriptionResume);
     expect((await t.bot.services.subscriptions.get(sub!.id))!.status).toBe('active');
@@ -565,11 +567,20 @@ describe('scheduled deliveries', () => {
     expect(text(shown)).toContain(`Deleted \`${ref(sub!)}\`. It will not run again.`);
     expect(JSON.stringify(shown!.blocks)).not.toContain(ActionIds.subscriptionRunNow);
     await t.standin.closeView(t.client, { userId: RILEY });
+    await t.standin.waitFor(() => (!text(t.standin.homeView(RILEY)).includes(ref(sub!)) ? true : undefined));
 
-    // Home still shows it until it is opened again: its Manage says it is gone.
-    await t.standin.clickAction(t.client, { userId: RILEY, viewId: home.id, actionId: ActionIds.subscriptionManage, timeoutMs: 300 });
-    const missing = await t.standin.waitFor(() => top());
+    // Deleted elsewhere while its modal is open: the next click there says it is gone.
+    const other = await d.open('subscribe instances-by-hosting');
+    expect((await d.submit(other.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '05:20'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
+    const [second] = await d.subscriptions();
+    await t.standin.openHome(t.client, { userId: RILEY });
+    await t.standin.waitFor(() => (text(t.standin.homeView(RILEY)).includes(ref(second!)) ? true : undefined));
+    await t.standin.clickAction(t.client, { userId: RILEY, viewId: t.standin.homeView(RILEY)!.id, actionId: ActionIds.subscriptionManage, timeoutMs: 300 });
+    const open = await t.standin.waitFor(() => top());
+    expect((await t.bot.services.subscriptions.remove(second!.id, BLAKE)).ok).toBe(true);
+    const missing = await click(open.id, ActionIds.subscriptionPause);
     expect(text(missing)).toContain('no longer exists');
+    expect(JSON.stringify(missing!.blocks)).not.toContain(ActionIds.subscriptionResume);
     await t.standin.closeView(t.client, { userId: RILEY });
     expect(t.logs.slice(fromLog).filter((l) => /"severity":"ERROR"|not answered/.test(l))).toEqual([]);
   });
