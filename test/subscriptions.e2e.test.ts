@@ -597,6 +597,15 @@ describe('scheduled deliveries', () => {
     expect((await d.submit((await d.open('subscribe instances-by-hosting')).id, { ...values, ...schedule('daily', '07:50') })).responseAction).toBeUndefined();
     expect((await d.submit((await d.open('subscribe instances-by-hosting', BLAKE)).id, values, BLAKE)).responseAction).toBeUndefined();
     expect(await d.subscriptions()).toHaveLength(3);
+    // An edit that would make one the copy of another is refused too, by its owner or by BizOps; an edit that
+    // changes nothing is not (it is not a copy of itself).
+    const later = (await d.subscriptions()).find((x) => x.owner === RILEY && x.id !== first!.id)!;
+    const draft = { kind: 'delivery' as const, query: 'instances-by-hosting', params: {}, channel: CHANNEL, schedule: { kind: 'daily', time: '07:45', tz: 'America/New_York' }, format: 'table' };
+    const own = await t.bot.services.subscriptions.update(later.id, RILEY, draft);
+    expect(own).toMatchObject({ ok: false, errors: { limit: `You already have this delivery: ${subscriptionRef(first!.id)}. Change something about it, or manage it with /query subscriptions.` } });
+    expect(await t.bot.services.subscriptions.update(later.id, BLAKE, draft)).toMatchObject({ ok: false, errors: { limit: expect.stringMatching(/^Its owner already has this delivery: /) } });
+    expect((await t.bot.services.subscriptions.get(later.id))!.schedule).toMatchObject({ time: '07:50' });
+    expect(await t.bot.services.subscriptions.update(first!.id, RILEY, draft)).toMatchObject({ ok: true });
     for (const s of await d.subscriptions()) await t.bot.services.subscriptions.remove(s.id, s.owner);
   });
 

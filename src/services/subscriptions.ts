@@ -187,7 +187,7 @@ export class SubscriptionService {
    * goes (a channel the bot is in), the format or condition, the cost cap
    * (a dry run: a query over the cap cannot be saved), and the limits.
    */
-  async check(owner: string, draft: SubscriptionDraft, editing?: Subscription): Promise<{ ok: true; value: Omit<SubscriptionFields, 'id' | 'createdAt' | 'updatedAt' | 'owner'> } | { ok: false; errors: Partial<Record<DraftField, string>> }> {
+  async check(owner: string, draft: SubscriptionDraft, editing?: Subscription, actor: string = owner): Promise<{ ok: true; value: Omit<SubscriptionFields, 'id' | 'createdAt' | 'updatedAt' | 'owner'> } | { ok: false; errors: Partial<Record<DraftField, string>> }> {
     const errors: Partial<Record<DraftField, string>> = {};
     const query = this.opts.queries.catalog.get(draft.query);
     if (!query) return { ok: false, errors: { query: `There is no saved query called “${draft.query.slice(0, 60)}”.` } };
@@ -225,15 +225,18 @@ export class SubscriptionService {
       const estimate = await this.opts.queries.estimate(query, resolution.params);
       if (estimate.overCap) errors.query = `This query would process about ${formatMb(estimate.bytes)}, over the cap of ${formatMb(estimate.capBytes)}: it cannot be scheduled. Narrow its parameters.`;
     }
-    if (!editing) {
-      const [mine, all] = await Promise.all([this.listOf(owner), this.opts.store.list(SUBSCRIPTIONS)]);
-      const over = this.overLimit(mine.length, all.length);
+    {
+      const [mine, all] = await Promise.all([this.listOf(owner), editing ? [] : this.opts.store.list(SUBSCRIPTIONS)]);
+      // An edit adds none: only a new one counts toward the limits.
+      const over = editing ? null : this.overLimit(mine.length, all.length);
       if (over) errors.limit = over;
-      // The same one again (a second submission of a closed form, a copy made by mistake) would post everything twice.
+      // The same one again (a second submission of a closed form, a copy made by mistake, an edit that makes one
+      // the copy of another) would post everything twice.
       const twin = schedule.ok && resolution.ok
-        ? mine.find((x) => sameSubscription(x, { kind: draft.kind, query: query.name, params: resolution.params.given, target, schedule: schedule.schedule, format, condition }))
+        ? mine.find((x) => x.id !== editing?.id && sameSubscription(x, { kind: draft.kind, query: query.name, params: resolution.params.given, target, schedule: schedule.schedule, format, condition }))
         : undefined;
-      if (twin && !over) errors.limit = `You already have this ${twin.kind === 'alert' ? 'alert' : 'delivery'}: ${subscriptionRef(twin.id)}${twin.status === 'paused' ? ' (paused: Resume it with /query subscriptions)' : ''}. Change something about it, or manage it with /query subscriptions.`;
+      const whose = actor === owner ? 'You already have' : 'Its owner already has';
+      if (twin && !over) errors.limit = `${whose} this ${twin.kind === 'alert' ? 'alert' : 'delivery'}: ${subscriptionRef(twin.id)}${twin.status === 'paused' ? ' (paused: Resume it with /query subscriptions)' : ''}. Change something about it, or manage it with /query subscriptions.`;
     }
     if (Object.keys(errors).length || !schedule.ok || !resolution.ok) return { ok: false, errors };
     const now = this.now().getTime();
@@ -302,7 +305,7 @@ export class SubscriptionService {
     const current = await this.get(id);
     if (!current) return { ok: false, reason: 'not_found' };
     if (!(await this.mayManage(current, actor))) return { ok: false, reason: 'not_allowed' };
-    const checked = await this.check(current.owner, draft, current);
+    const checked = await this.check(current.owner, draft, current, actor);
     if (!checked.ok) return checked;
     const now = this.now().getTime();
     return this.opts.store.runTransaction(async (tx): Promise<SaveResult> => {
