@@ -35,6 +35,8 @@ const CHANNEL_ID = /^[CGD][A-Z0-9]{2,}$/;
 const TS = /^\d{1,12}\.\d{1,9}$/;
 /** A second Refresh of the same result within this long is told one is on its way. */
 const REFRESH_ONCE_MS = 20_000;
+/** Run on /query list: a second click on the same button within this time runs nothing more. */
+const RUN_ONCE_MS = 20_000;
 /** A second Download CSV of the same result within this long is pointed at the first. */
 const CSV_ONCE_MS = 10 * 60_000;
 
@@ -389,6 +391,10 @@ export function queryRunAction(deps: QueryDeps) {
     try {
       const resolution = await deps.queries.resolve(query, ref.p);
       if (resolution.ok) {
+        // A double click (or a repeated delivery of the click) posts one result, not two.
+        if (!(await deps.clicks.first(`run:${where.channel}:${where.messageTs ?? ''}:${clickContent({ query, params: resolution.params })}`, RUN_ONCE_MS))) {
+          return tell(noteMessage(':hourglass_flowing_sand: That query is already running from this button; its result is on its way.'));
+        }
         await deps.queries.requestDelivery(body.trigger_id, {
           format: 'result', q: query.name, p: resolution.params.canonical, channel: where.channel, threadTs: where.threadTs ?? null, userId: body.user.id, force: false,
         });

@@ -210,6 +210,11 @@ describe('/query through the signed HTTP receiver', () => {
     const run = await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: ephemeral.ts, actionId: ActionIds.queryRun, ...WAIT });
     expect(run.ack.status).toBe(200);
     await t.standin.waitFor(() => newMessages(before).some((m) => m.files?.some((f) => /^instances-by-hosting-[0-9a-f]{6}\.png$/.test(f.name))), { timeoutMs: 20_000 });
+    // A second click on the same Run (a double click, a repeated delivery) posts nothing more, and says why.
+    const again = await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: ephemeral.ts, actionId: ActionIds.queryRun, ...WAIT });
+    expect(JSON.stringify(again.replies)).toContain('already running from this button');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(newMessages(before).filter((m) => m.files?.some((f) => /^instances-by-hosting-[0-9a-f]{6}\.png$/.test(f.name)))).toHaveLength(1);
 
     await query('list customer');
     const needsCustomer = t.standin.conversation(channel).filter((m) => m.ephemeral && (m.text ?? '').startsWith('Saved queries matching')).at(-1)!;
