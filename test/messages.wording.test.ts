@@ -326,9 +326,9 @@ describe('scheduled deliveries and alerts', () => {
   it('escapes the fallback text of an alert (the notification), as the blocks are', () => {
     const alert = byId('09');
     const title = 'Tom & Jerry <b>';
-    const fired = alertFiredMessage(alert, { ...catalog.get('weekly-active-instances')!, title }, { holds: true, latest: 1234, previous: 1000, changePct: 23.4 });
+    const fired = alertFiredMessage(alert, { ...catalog.get('weekly-active-instances')!, title }, { holds: true, latest: 1234, previous: 1000, changePct: 23.4, byPeriod: true });
     expect(fired.text).toBe('Tom &amp; Jerry &lt;b&gt;: instances is above 1,000. Now 1,234.');
-    expect(alertResolvedMessage(alert, { ...catalog.get('weekly-active-instances')!, title }, { holds: false, latest: 900, previous: 1234, changePct: null }).text).toContain('Tom &amp; Jerry &lt;b&gt;');
+    expect(alertResolvedMessage(alert, { ...catalog.get('weekly-active-instances')!, title }, { holds: false, latest: 900, previous: 1234, changePct: null, byPeriod: true }).text).toContain('Tom &amp; Jerry &lt;b&gt;');
   });
 
   it('confirms a new alert with its condition, the value and column in bold', () => {
@@ -347,7 +347,7 @@ describe('scheduled deliveries and alerts', () => {
   it('says when an alert is checked in lower case inside the sentence (a weekday keeps its capital)', () => {
     const alert: Subscription = { ...byId('09'), schedule: { kind: 'daily', time: '09:00', tz: 'UTC' } };
     const q = catalog.get('weekly-active-instances')!;
-    const ev = { holds: true, latest: 1234, previous: 1000, changePct: 23.4 };
+    const ev = { holds: true, latest: 1234, previous: 1000, changePct: 23.4, byPeriod: true };
     expect(text(alertFiredMessage(alert, q, ev))).toContain('· checked every day at 09:00 (UTC) ·');
     expect(text(alertFiredMessage({ ...alert, schedule: { kind: 'weekly', day: 'mon', time: '09:00', tz: 'UTC' } }, q, ev))).toContain('· checked every Monday at 09:00 (UTC) ·');
   });

@@ -167,7 +167,7 @@ describe('alert conditions', () => {
   ];
   it('totals the column at the latest period (series summed), in x order whatever the row order', () => {
     const shuffled = [rows[3]!, rows[0]!, rows[2]!, rows[1]!];
-    expect(evaluate({ column: 'instances', op: 'above', value: 999 }, shuffled, 'week')).toEqual({ holds: true, latest: 1000, previous: 800, changePct: 25 });
+    expect(evaluate({ column: 'instances', op: 'above', value: 999 }, shuffled, 'week')).toEqual({ holds: true, latest: 1000, previous: 800, changePct: 25, byPeriod: true });
   });
 
   it.each([
@@ -189,7 +189,7 @@ describe('alert conditions', () => {
   });
 
   it('holds nothing on an empty result or a column of no numbers', () => {
-    expect(evaluate({ column: 'n', op: 'below', value: 10 }, [], 'd')).toEqual({ holds: false, latest: null, previous: null, changePct: null });
+    expect(evaluate({ column: 'n', op: 'below', value: 10 }, [], 'd')).toEqual({ holds: false, latest: null, previous: null, changePct: null, byPeriod: true });
     expect(evaluate({ column: 'n', op: 'below', value: 10 }, [{ d: 1, n: null }, { d: 2, n: 'x' }], 'd').holds).toBe(false);
   });
 

@@ -863,6 +863,40 @@ describe('threshold alerts', () => {
     await t.bot.services.subscriptions.remove(sub.id, RILEY);
   });
 
+  it('watches the total of every row when they are categories, not periods, and never a change from a "period before"', async () => {
+    const conn = await embedded(t.warehouse).connection();
+    const total = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM instances')).getRowObjects()[0]!['n']);
+    conn.closeSync();
+    const modal = await d.open('alert instances-by-hosting');
+    expect(text(modal)).toContain('Its total over every hosting.');
+    const values = { [ActionIds.subscriptionDm]: ['dm'], ...schedule('daily', '04:10'), [ActionIds.alertColumn]: 'instances', [ActionIds.alertValue]: '10' };
+    // A pie's slices: no hosting comes before another, so a change cannot be watched.
+    const refused = await d.submit(modal.id, { ...values, [ActionIds.alertOp]: 'change_pct' });
+    expect(refused.errors?.[BlockIds.alertOp]).toBe('Its rows are categories (one per hosting), not periods of time, so there is no period before to compare with: watch above or below a value instead.');
+    expect((await d.submit(modal.id, { ...values, [ActionIds.alertOp]: 'above' })).responseAction).toBeUndefined();
+    const pie = (await d.subscriptions()).find((s) => s.query === 'instances-by-hosting')!;
+    const fired = () => t.standin.conversation(RILEY).filter((m) => /Alert: Instances by hosting/.test(text(m)));
+    expect((await t.bot.services.subscriptions.runNow(pie.id, RILEY)).ok).toBe(true);
+    await t.drain();
+    // Every hosting's instances, not the last one's in alphabetical order.
+    const alert = await t.standin.waitFor(() => fired()[0]);
+    expect(text(alert)).toContain(`now *${total.toLocaleString('en-US')}*.`);
+
+    // A bar chart by customer shows it only when it runs: the owner is told, by DM, as a failed run.
+    const bar = await t.bot.services.subscriptions.create(RILEY, {
+      kind: 'alert', query: 'top-customers-by-active-users', params: {}, channel: null,
+      schedule: { kind: 'daily', time: '04:20', tz: 'America/New_York' }, condition: { column: 'active_users', op: 'change_pct', value: '10' },
+    }, `categories-${randomUUID()}`);
+    expect(bar.ok).toBe(true);
+    const id = (bar as { subscription: Subscription }).subscription.id;
+    expect((await t.bot.services.subscriptions.runNow(id, RILEY)).ok).toBe(true);
+    await t.drain();
+    const told = await t.standin.waitFor(() => t.standin.conversation(RILEY).find((m) => text(m).includes('Its rows are categories (one per customer)')));
+    expect(text(told)).toMatch(/Top customers by active users/);
+    expect(t.standin.conversation(RILEY).some((m) => /Alert: Top customers/.test(text(m)))).toBe(false);
+    for (const s of [pie.id, id]) await t.bot.services.subscriptions.remove(s, RILEY);
+  });
+
   it('fires later when a run that claimed the alert found the condition gone on its retry', async () => {
     const { conn, sub, runAt, fired } = await hourlyAlert(1);
     const first = (await t.bot.services.subscriptions.get(sub.id))!.nextRunAt!;

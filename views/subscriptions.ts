@@ -122,7 +122,7 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
     const ops = ALERT_OPS.map((o) => option(o.id, o.label));
     if (columns.length) {
       blocks.push(input(BlockIds.alertColumn, 'Watch', { type: 'static_select', action_id: ActionIds.alertColumn, options: columns, initial_option: columns.find((o) => o.value === d.condition?.column) ?? columns[0]! }, {
-        hint: `Its total at the latest ${q.display.x ?? 'period'}.`,
+        hint: q.display.type === 'pie' ? `Its total over every ${q.display.x ?? 'row'}.` : `Its total at the latest ${q.display.x ?? 'period'} (over every row when the rows are not periods of time).`,
       }));
     }
     blocks.push(input(BlockIds.alertOp, 'When it', { type: 'static_select', action_id: ActionIds.alertOp, options: ops, initial_option: ops.find((o) => o.value === d.condition?.op) ?? ops[0]! }));

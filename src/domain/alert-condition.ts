@@ -31,6 +31,12 @@ export interface Evaluation {
   previous: number | null;
   /** The change from the period before, in percent (null without one, or from 0). */
   changePct: number | null;
+  /**
+   * The rows are periods (their x dates, datetimes or numbers): false when x is
+   * a category (a hosting, a customer), where every row counts in one total
+   * and there is no period before.
+   */
+  byPeriod: boolean;
 }
 
 export type ConditionField = 'column' | 'op' | 'value';
@@ -76,19 +82,28 @@ function compareX(a: Cell, b: Cell): number {
   return String(x ?? '').localeCompare(String(y ?? ''));
 }
 
+/** An x that orders rows in time (or counts periods): a date, a datetime, an ISO date as text, a number. */
+function isPeriod(c: Cell): boolean {
+  // Stryker disable next-line ConditionalExpression: equivalent; a boolean's text ("true") is no ISO date either
+  return c === null || c instanceof Date || typeof c === 'number' || (typeof c === 'string' && ISO_DATE.test(c));
+}
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
 /**
  * The column's total per period (rows grouped by `x`, in order; all rows one
- * period without an x), then the condition on the latest period.
+ * period without an x, or when x is a category rather than a time: the
+ * latest hosting of a pie is no period), then the condition on the latest.
  */
 export function evaluate(condition: AlertCondition, rows: ReadonlyArray<Record<string, Cell>>, x?: string): Evaluation {
+  const byPeriod = x !== undefined && rows.every((row) => isPeriod(row[x] ?? null));
   const totals = new Map<string, { x: Cell; total: number }>();
   for (const row of rows) {
     // A number a double cannot hold exactly comes as its text (src/adapters/warehouse/cells.ts): compared as a number here.
     const cell = row[condition.column];
     const v = typeof cell === 'string' && cell.trim() !== '' ? Number(cell) : cell;
     if (typeof v !== 'number' || !Number.isFinite(v)) continue;
-    const key = x ? JSON.stringify(row[x] instanceof Date ? (row[x] as Date).toISOString() : row[x]) : 'all';
-    const t = totals.get(key) ?? { x: x ? (row[x] ?? null) : null, total: 0 };
+    const key = byPeriod ? JSON.stringify(row[x!] instanceof Date ? (row[x!] as Date).toISOString() : row[x!]) : 'all';
+    const t = totals.get(key) ?? { x: byPeriod ? (row[x!] ?? null) : null, total: 0 };
     t.total += v;
     totals.set(key, t);
   }
@@ -102,7 +117,7 @@ export function evaluate(condition: AlertCondition, rows: ReadonlyArray<Record<s
     else if (condition.op === 'below') holds = latest < condition.value;
     else holds = changePct !== null && Math.abs(changePct) > condition.value;
   }
-  return { holds, latest, previous, changePct };
+  return { holds, latest, previous, changePct, byPeriod };
 }
 
 /** What an alert does with a check's result: fire when it becomes true, resolve when it stops, else stay quiet. */

@@ -139,6 +139,11 @@ export function isSubscriptionId(v: unknown): v is string {
 }
 
 /** The numeric columns an alert may watch: the chart's value columns. */
+/** Why a change from "the period before" cannot be watched: the query's rows are categories, not periods of time. */
+export function categoriesMessage(query: SavedQuery): string {
+  return `Its rows are categories (one per ${query.display.x ?? 'row'}), not periods of time, so there is no period before to compare with: watch above or below a value instead.`;
+}
+
 export function numericColumnsOf(query: SavedQuery): string[] {
   return [...query.display.y];
 }
@@ -205,6 +210,8 @@ export class SubscriptionService {
     } else {
       const c = checkCondition(draft.condition ?? {}, numericColumnsOf(query));
       if (!c.ok) Object.assign(errors, c.errors);
+      // A pie's slices are categories: no period comes before another to change from.
+      else if (c.condition.op === 'change_pct' && query.display.type === 'pie') errors.op = categoriesMessage(query);
       else condition = c.condition;
     }
     let target: SubscriptionTarget = { kind: 'dm' };

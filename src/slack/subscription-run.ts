@@ -21,7 +21,7 @@ import { runDecision } from '../domain/schedule.js';
 import { alertStep, evaluate } from '../domain/alert-condition.js';
 import { toCsv } from '../charts/spec.js';
 import type { QueryOutput, QueryService } from '../services/query.js';
-import { SUBSCRIPTION_RUN_JOB, subscriptionRef, type Subscription, type SubscriptionService } from '../services/subscriptions.js';
+import { SUBSCRIPTION_RUN_JOB, categoriesMessage, subscriptionRef, type Subscription, type SubscriptionService } from '../services/subscriptions.js';
 import { queryChartMessage, queryEmptyMessage, queryTableMessage } from '../../views/query.js';
 import { alertFiredMessage, alertResolvedMessage, subscriptionCsvBlocks, subscriptionFooter } from '../../views/subscriptions.js';
 import { slackErrorCode, toSlackError } from './errors.js';
@@ -100,6 +100,8 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
       return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'delivered' }) };
     }
     const ev = evaluate(sub.condition!, output.rows, query.display.x);
+    // Found only now (a bar chart's x is text): told to the owner as a failed run, never a silent "nothing to report".
+    if (sub.condition!.op === 'change_pct' && !ev.byPeriod) throw new PermanentJobError(categoriesMessage(query));
     const step = alertStep(sub.alertState, ev.holds);
     // A retry that finds nothing to change may still owe the change an earlier attempt posted: the condition has since turned back.
     if (step.action === 'quiet' && earlier) return recordEarlier(earlier);

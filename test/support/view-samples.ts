@@ -496,7 +496,7 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     for (const paused of [true, false]) add('subscriptionFailedDm', subscriptions.subscriptionFailedDm(s, title, paused));
     add('subscriptionCsvBlocks', { blocks: subscriptions.subscriptionCsvBlocks(title, 1234, s) });
     if (s.kind === 'alert') {
-      for (const ev of [{ holds: true, latest: 1234, previous: 1000, changePct: 23.4 }, { holds: true, latest: 1234, previous: null, changePct: null }, { holds: false, latest: null, previous: 0, changePct: null }]) {
+      for (const ev of [{ holds: true, latest: 1234, previous: 1000, changePct: 23.4, byPeriod: true }, { holds: true, latest: 1234, previous: null, changePct: null, byPeriod: true }, { holds: false, latest: null, previous: 0, changePct: null, byPeriod: true }]) {
         add('alertFiredMessage', subscriptions.alertFiredMessage(s, wai, ev));
         add('alertResolvedMessage', subscriptions.alertResolvedMessage(s, wai, ev));
       }

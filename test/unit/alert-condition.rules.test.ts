@@ -93,7 +93,7 @@ describe('evaluate', () => {
       { week: '2026-11-09', n: 100 },
       { week: '2026-11-23', n: 3 },
     ];
-    expect(evaluate(above(9), rows, 'week')).toEqual({ holds: true, latest: 10, previous: 5, changePct: 100 });
+    expect(evaluate(above(9), rows, 'week')).toEqual({ holds: true, latest: 10, previous: 5, changePct: 100, byPeriod: true });
     expect(evaluate(above(10), rows, 'week').holds).toBe(false);
   });
 
@@ -103,18 +103,36 @@ describe('evaluate', () => {
     expect(evaluate(above(0), rows, 'd')).toMatchObject({ latest: 4, previous: 8, changePct: -50 });
   });
 
-  it('orders text by collation, and an empty x first', () => {
-    expect(evaluate(above(0), [{ x: 'b', n: 2 }, { x: null, n: 9 }, { x: 'a', n: 1 }], 'x')).toMatchObject({ latest: 2, previous: 1 });
+  it('orders periods given as ISO dates or datetimes in text by time, and an empty x first', () => {
+    const rows = [{ x: '2026-11-02', n: 2 }, { x: null, n: 9 }, { x: '2026-10-26', n: 1 }];
+    expect(evaluate(above(0), rows, 'x')).toMatchObject({ latest: 2, previous: 1, byPeriod: true });
+    const times = [{ x: '2026-11-02T10:00:00', n: 4 }, { x: '2026-11-02T09:00:00.5', n: 3 }, { x: '2026-11-02T08:00:00', n: 5 }];
+    expect(evaluate(above(0), times, 'x')).toMatchObject({ latest: 4, previous: 3, byPeriod: true });
+    for (const x of ['2026-11-02 09:00+01:00', '2026-11-02T09:00:00Z', '2026-11-02T09:00:00-0500', '2026-11-02T09:00']) {
+      expect(evaluate(above(0), [{ x, n: 1 }], 'x').byPeriod).toBe(true);
+    }
+  });
+
+  it('totals every row when x is a category, not a period: no latest hosting, no period before', () => {
+    const rows = [{ hosting: 'self-hosted', n: 962 }, { hosting: 'managed', n: 359 }, { hosting: 'cloud', n: 40 }];
+    expect(evaluate(above(1000), rows, 'hosting')).toEqual({ holds: true, latest: 1361, previous: null, changePct: null, byPeriod: false });
+    expect(evaluate({ column: 'n', op: 'change_pct', value: 1 }, rows, 'hosting')).toMatchObject({ holds: false, changePct: null, byPeriod: false });
+    // One category among dates makes them categories; so do text that only starts like a date, and booleans.
+    expect(evaluate(above(0), [{ x: '2026-11-02', n: 1 }, { x: 'total', n: 5 }], 'x')).toMatchObject({ latest: 6, byPeriod: false });
+    expect(evaluate(above(0), [{ x: '2026-11-02 and after', n: 1 }, { x: '2026-11-03', n: 5 }], 'x')).toMatchObject({ latest: 6, byPeriod: false });
+    expect(evaluate(above(0), [{ x: '2026-11-02T10', n: 1 }, { x: '2026-11-03', n: 5 }], 'x')).toMatchObject({ latest: 6, byPeriod: false });
+    expect(evaluate(above(0), [{ x: 'x2026-11-02', n: 1 }, { x: '2026-11-03', n: 5 }], 'x')).toMatchObject({ latest: 6, byPeriod: false });
+    expect(evaluate(above(0), [{ x: true, n: 1 }, { x: false, n: 5 }], 'x')).toMatchObject({ latest: 6, byPeriod: false });
   });
 
   it('takes every row as one period without an x', () => {
-    expect(evaluate(above(5), [{ n: 2 }, { n: 4 }])).toEqual({ holds: true, latest: 6, previous: null, changePct: null });
+    expect(evaluate(above(5), [{ n: 2 }, { n: 4 }])).toEqual({ holds: true, latest: 6, previous: null, changePct: null, byPeriod: false });
   });
 
   it('skips cells that are not finite numbers', () => {
     const rows = [{ x: 1, n: 2 }, { x: 2, n: 'n/a' }, { x: 2, n: '' }, { x: 2, n: ' ' }, { x: 2, n: 'Infinity' }, { x: 2, n: null }, { x: 2, n: Number.NaN }, { x: 2, n: Number.POSITIVE_INFINITY }, { x: 2, n: 3 }];
     expect(evaluate(above(0), rows as never, 'x')).toMatchObject({ latest: 3, previous: 2 });
-    expect(evaluate(above(-1), [{ x: 1, n: '' }, { x: 2, n: ' ' }], 'x')).toEqual({ holds: false, latest: null, previous: null, changePct: null });
+    expect(evaluate(above(-1), [{ x: 1, n: '' }, { x: 2, n: ' ' }], 'x')).toEqual({ holds: false, latest: null, previous: null, changePct: null, byPeriod: true });
   });
 
   it('reads a number that came as its exact text (one a double cannot hold) as a number', () => {
@@ -126,7 +144,7 @@ describe('evaluate', () => {
   });
 
   it('does not hold with no numbers at all', () => {
-    expect(evaluate(above(-1), [], 'x')).toEqual({ holds: false, latest: null, previous: null, changePct: null });
+    expect(evaluate(above(-1), [], 'x')).toEqual({ holds: false, latest: null, previous: null, changePct: null, byPeriod: true });
     expect(evaluate({ column: 'n', op: 'below', value: 1 }, [{ x: 1, n: null }], 'x').holds).toBe(false);
   });
 
@@ -139,7 +157,7 @@ describe('evaluate', () => {
   it('measures a change against the size of the period before, up or down', () => {
     const change = (value: number): AlertCondition => ({ column: 'n', op: 'change_pct', value });
     const down = [{ x: 1, n: -200 }, { x: 2, n: -100 }];
-    expect(evaluate(change(49), down, 'x')).toEqual({ holds: true, latest: -100, previous: -200, changePct: 50 });
+    expect(evaluate(change(49), down, 'x')).toEqual({ holds: true, latest: -100, previous: -200, changePct: 50, byPeriod: true });
     expect(evaluate(change(50), down, 'x').holds).toBe(false);
     expect(evaluate(change(30), [{ x: 1, n: 100 }, { x: 2, n: 60 }], 'x')).toMatchObject({ holds: true, changePct: -40 });
     // From 0, or with one period only, there is no change to measure.
