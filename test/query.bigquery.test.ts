@@ -89,7 +89,8 @@ describe('saved queries on BigQuery', () => {
       expect(c.query.maximumBytesBilled).toBe(String(CAP));
       expect(c.query.useLegacySql).toBe(false);
       expect(String(c.query.parameterMode).toUpperCase()).toBe('NAMED');
-      expect(c.query.queryParameters).toEqual([
+      // In the order the SQL first uses them, which is no promise: compared by name.
+      expect([...c.query.queryParameters].sort((a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name))).toEqual([
         { name: 'customer', parameterType: { type: 'STRING' }, parameterValue: { value: 'acme' } },
         { name: 'since', parameterType: { type: 'DATE' }, parameterValue: { value: params.canonical.since } },
       ]);
