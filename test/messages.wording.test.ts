@@ -311,8 +311,12 @@ describe('scheduled deliveries and alerts', () => {
 
   it('lists each one with its short ID as code, what it sends in words, and its last run as a sentence', () => {
     const list = text(subscriptionsListMessage(subs, () => 'Weekly active instances', { everyone: false }));
-    expect(list).toContain(`*Weekly active instances* · \`SUB-BCDE12\`\n:calendar: Chart and CSV · Weekdays at 09:00 (America/New_York) · to #C0ANALYTIC`);
+    expect(list).toContain(`*Weekly active instances* · \`SUB-BCDE12\` · weeks=8\n:calendar: Chart and CSV · Weekdays at 09:00 (America/New_York) · to #C0ANALYTIC\n`);
     expect(list).not.toMatch(/chart \+ csv|chart_csv/);
+    // BizOps' list of everyone's says whose each one is, where its target does not.
+    const everyone = text(subscriptionsListMessage(subs, () => 'Weekly active instances', { everyone: true }));
+    expect(everyone).toContain('to #C0ANALYTIC · owner @');
+    expect(everyone).not.toMatch(/DMs · owner/);
     expect(list).toMatch(/last run \d{4}-\d\d-\d\d \d\d:\d\d UTC: delivered/);
     expect(list).toContain('skipped: the bot was not running at its time');
     expect(list).toContain('checked, nothing to report');

@@ -263,10 +263,18 @@ function controls(s: Subscription, listed: boolean): ActionsBlock {
   };
 }
 
-function itemBlocks(s: Subscription, title: string, listed = false): KnownBlock[] {
+/** The values it runs with, as typed (`weeks=5, hosting=managed`): two of one query differ by them. Empty without any. */
+function paramsText(s: Subscription): string {
+  const given = Object.entries(s.params);
+  return given.length ? ` · ${escapeAndTruncate(given.map(([k, v]) => `${k}=${v}`).join(', '), 200)}` : '';
+}
+
+/** One subscription with its controls; `owner`: whose it is (BizOps' list of everyone's), where its target does not say. */
+function itemBlocks(s: Subscription, title: string, listed = false, owner = false): KnownBlock[] {
   const icon = s.kind === 'alert' ? ':rotating_light:' : ':calendar:';
+  const whose = owner && s.target.kind === 'channel' ? ` · owner <@${s.owner}>` : '';
   return [
-    section(`*${escapeMrkdwn(title)}* · ${ref(s)}\n${icon} ${whatText(s)} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s)}\n${statusLine(s)}`),
+    section(truncateMrkdwn(`*${escapeMrkdwn(title)}* · ${ref(s)}${paramsText(s)}\n${icon} ${whatText(s)} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s)}${whose}\n${statusLine(s)}`, 3000)),
     controls(s, listed),
   ];
 }
@@ -287,7 +295,7 @@ export function subscriptionsListMessage(list: readonly Subscription[], titles: 
   }
   const shown = list.slice(0, MAX_LISTED_SUBSCRIPTIONS);
   const blocks: KnownBlock[] = [...done, section(`*${options.everyone ? 'Every scheduled delivery and alert' : 'Your scheduled deliveries and alerts'}* (${list.length})`)];
-  for (const s of shown) blocks.push(...itemBlocks(s, titles(s.query), true));
+  for (const s of shown) blocks.push(...itemBlocks(s, titles(s.query), true, options.everyone));
   if (list.length > shown.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${list.length - shown.length} more not shown.` }] });
   const count = `${localeNumber(list.length)} ${list.length === 1 ? 'scheduled delivery or alert' : 'scheduled deliveries and alerts'}`;
   return { text: options.done ? `${options.done}\n${count}` : count, blocks };
@@ -386,7 +394,7 @@ export const HOME_MAX_SUBSCRIPTIONS = 15;
 export function homeSubscriptionBlocks(list: ReadonlyArray<{ subscription: Subscription; title: string }>): KnownBlock[] {
   const blocks: KnownBlock[] = list.slice(0, HOME_MAX_SUBSCRIPTIONS).map(({ subscription: s, title }) => ({
     type: 'section',
-    text: { type: 'mrkdwn', text: truncateMrkdwn(`${s.kind === 'alert' ? ':rotating_light:' : ':calendar:'} *${escapeMrkdwn(title)}* · ${ref(s)} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s)}\n${statusLine(s)}`, 3000) },
+    text: { type: 'mrkdwn', text: truncateMrkdwn(`${s.kind === 'alert' ? ':rotating_light:' : ':calendar:'} *${escapeMrkdwn(title)}* · ${ref(s)}${paramsText(s)} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s)}\n${statusLine(s)}`, 3000) },
     accessory: manageButton(s),
   }));
   if (list.length > HOME_MAX_SUBSCRIPTIONS) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${list.length - HOME_MAX_SUBSCRIPTIONS} more: \`${Commands.query} subscriptions\` lists them all.` }] });
