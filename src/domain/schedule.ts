@@ -103,6 +103,20 @@ export function checkSchedule(input: ScheduleInput): ScheduleCheck {
   return { ok: true, schedule: { kind: kind as 'daily' | 'weekdays', time, tz } };
 }
 
+/** The fields of a cron expression, by the range cron-parser names for each ("expected range 0-23"). */
+const CRON_RANGES: Record<string, string> = { '0-59': 'a minute is 0 to 59', '0-23': 'an hour is 0 to 23', '1-31': 'a day of the month is 1 to 31', '1-12': 'a month is 1 to 12', '0-7': 'a day of the week is 0 to 7 (0 and 7 are Sunday)' };
+
+/** cron-parser's refusal, in words: a value out of its field's range, a day no month given has, or its own text. */
+function cronParseProblem(message: string): string {
+  // Stryker disable next-line Regex: equivalent; every range cron-parser names starts with one digit
+  const range = /got value (\S+) expected range (\d+-\d+)/.exec(message);
+  const field = range ? CRON_RANGES[range[2]!] : undefined;
+  if (field) return `That cron expression has ${range![1]!.slice(0, 10)} where ${field}.`;
+  if (/explicit day of month/i.test(message)) return 'That cron expression never runs: no month it names has that day (e.g. 31 in February).';
+  // Stryker disable next-line MethodExpression,StringLiteral: cron-parser's messages are one short line; the cut and the stand-in are for a future one
+  return `That is not a cron expression I can read (${message.slice(0, 80) || 'invalid'}).`;
+}
+
 /** Why a cron expression is refused, or null: five fields (minute to weekday), and not more often than every 15 minutes. */
 function cronProblem(cron: string, tz: string): string | null {
   if (!cron) return 'Write a cron expression, e.g. `0 9 * * 1` (Mondays at 09:00).';
@@ -115,7 +129,7 @@ function cronProblem(cron: string, tz: string): string | null {
   try {
     it = CronExpressionParser.parse(cron, { currentDate: new Date(CRON_CHECK_FROM), endDate: new Date(CRON_CHECK_FROM + CRON_CHECK_DAYS * 86_400_000), tz });
   } catch (err) {
-    return `That is not a cron expression I can read (${err instanceof Error ? err.message.split('\n')[0]!.slice(0, 80) : 'invalid'}).`;
+    return cronParseProblem(err instanceof Error ? err.message.split('\n')[0]! : '');
   }
   const fields = it.fields;
   // Runs within the window only: a rare cron (`0 0 * 2 1#5`, a fifth Monday in February) would have the parser walk decades.

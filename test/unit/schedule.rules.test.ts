@@ -58,8 +58,20 @@ describe('checkSchedule at the edges', () => {
     expect(checkSchedule({ kind: 'cron', cron, tz: 'UTC' }).ok).toBe(true);
   });
 
+  it('says in words which value is out of its field\'s range, and that a day no month has never runs', () => {
+    const cron = (c: string) => (checkSchedule({ kind: 'cron', cron: c, tz: 'UTC' }) as { errors: { cron: string } }).errors.cron;
+    expect(cron('61 9 * * *')).toBe('That cron expression has 61 where a minute is 0 to 59.');
+    expect(cron('0 25 * * *')).toBe('That cron expression has 25 where an hour is 0 to 23.');
+    expect(cron('0 9 32 * *')).toBe('That cron expression has 32 where a day of the month is 1 to 31.');
+    expect(cron('0 9 * 13 *')).toBe('That cron expression has 13 where a month is 1 to 12.');
+    expect(cron('0 9 * * 8')).toBe('That cron expression has 8 where a day of the week is 0 to 7 (0 and 7 are Sunday).');
+    expect(cron('0 99999999999999 * * *')).toBe('That cron expression has 9999999999 where an hour is 0 to 23.');
+    expect(cron('0 9 31 2 *')).toBe('That cron expression never runs: no month it names has that day (e.g. 31 in February).');
+    expect(cron('0 9 * * MON-XYZ')).toBe('That is not a cron expression I can read (Validation error, cannot resolve alias "xyz").');
+  });
+
   it('says what the cron parser found wrong, on one line', () => {
-    const r = checkSchedule({ kind: 'cron', cron: '0 25 * * *', tz: 'UTC' });
+    const r = checkSchedule({ kind: 'cron', cron: 'a b c d e', tz: 'UTC' });
     expect(r.ok).toBe(false);
     const message = (r as { errors: { cron: string } }).errors.cron;
     expect(message).toMatch(/^That is not a cron expression I can read \(.+\)\.$/);
