@@ -9,6 +9,7 @@ import type { ModalView } from '@slack/types';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
+import { toCodedError } from '../src/errors.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
 import type { ResolvedParams } from '../src/catalog/params.js';
 import type { QueryCommand, QueryService } from '../src/services/query.js';
@@ -392,12 +393,19 @@ export function queryRunAction(deps: QueryDeps) {
       const resolution = await deps.queries.resolve(query, ref.p);
       if (resolution.ok) {
         // A double click (or a repeated delivery of the click) posts one result, not two.
-        if (!(await deps.clicks.first(`run:${where.channel}:${where.messageTs ?? ''}:${clickContent({ query, params: resolution.params })}`, RUN_ONCE_MS))) {
+        const once = `run:${where.channel}:${where.messageTs ?? ''}:${clickContent({ query, params: resolution.params })}`;
+        if (!(await deps.clicks.first(once, RUN_ONCE_MS))) {
           return tell(noteMessage(':hourglass_flowing_sand: That query is already running from this button; its result is on its way.'));
         }
-        await deps.queries.requestDelivery(body.trigger_id, {
-          format: 'result', q: query.name, p: resolution.params.canonical, channel: where.channel, threadTs: where.threadTs ?? null, userId: body.user.id, force: false,
-        });
+        try {
+          await deps.queries.requestDelivery(body.trigger_id, {
+            format: 'result', q: query.name, p: resolution.params.canonical, channel: where.channel, threadTs: where.threadTs ?? null, userId: body.user.id, force: false,
+          });
+        } catch (err) {
+          // Nothing was asked for: the person is told to try again, and that click must then work.
+          await deps.clicks.forget(once).catch((e: unknown) => deps.logger.warn('could not forget a failed run click', { err: toCodedError(e) }));
+          throw err;
+        }
         return;
       }
       const metadata: QueryModalMetadata = { q: query.name, c: where.channel, ...(where.threadTs ? { t: where.threadTs } : {}) };

@@ -7,6 +7,7 @@
  * use case, answer the person who clicked.
  */
 import type { Listeners } from '../src/slack/listeners.js';
+import { slackErrorCode } from '../src/slack/errors.js';
 import type { WebClient } from '@slack/web-api';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, StaticSelectAction, ViewSubmitAction } from '@slack/bolt';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
@@ -268,8 +269,14 @@ async function controlInView(deps: SubscriptionDeps, what: Control, { body, clie
   const title = (q: string) => deps.queries.catalog.get(q)?.title ?? q;
   const show = async (s: Subscription, options: { done?: string; gone?: boolean } = {}) => {
     const modal = subscriptionManageModal(s, title(s.query), options);
-    if (inModal) await client.views.update({ view_id: view.id, hash: view.hash, view: modal });
-    else await client.views.open({ trigger_id: body.trigger_id, view: modal });
+    if (!inModal) return void (await client.views.open({ trigger_id: body.trigger_id, view: modal }));
+    try {
+      await client.views.update({ view_id: view.id, hash: view.hash, view: modal });
+    } catch (err) {
+      // A second click redrew it first (Pause, then Delete at once): this click's outcome is the newer one.
+      if (slackErrorCode(err) !== 'hash_conflict') throw err;
+      await client.views.update({ view_id: view.id, view: modal });
+    }
   };
   const refusal = (reason: 'not_found' | 'not_allowed' | 'already') => subscriptionRefusedMessage(reason).text;
   // Home, behind the modal, lists it: drawn again so that closing the modal shows it as it now is.
@@ -303,15 +310,21 @@ async function controlInView(deps: SubscriptionDeps, what: Control, { body, clie
       }
       case 'delete': {
         const r = await deps.subscriptions.remove(sub.id, actor);
-        await show(sub, r.ok ? { done: `:wastebasket: Deleted ${ref}. It will not run again.`, gone: true } : { done: refusal(r.reason), gone: r.reason === 'not_found' });
-        return await homeChanged();
+        try {
+          return await show(sub, r.ok ? { done: `:wastebasket: Deleted ${ref}. It will not run again.`, gone: true } : { done: refusal(r.reason), gone: r.reason === 'not_found' });
+        } finally {
+          await homeChanged();
+        }
       }
       case 'pause':
       case 'resume': {
         const r = what === 'pause' ? await deps.subscriptions.pause(sub.id, actor) : await deps.subscriptions.resume(sub.id, actor);
-        if (!r.ok) await show((await deps.subscriptions.get(sub.id)) ?? sub, { done: refusal(r.reason), gone: r.reason === 'not_found' });
-        else await show(r.subscription, { done: `${what === 'pause' ? ':double_vertical_bar: Paused' : ':arrow_forward: Resumed'} ${ref}.` });
-        return await homeChanged();
+        try {
+          if (!r.ok) return await show((await deps.subscriptions.get(sub.id)) ?? sub, { done: refusal(r.reason), gone: r.reason === 'not_found' });
+          return await show(r.subscription, { done: `${what === 'pause' ? ':double_vertical_bar: Paused' : ':arrow_forward: Resumed'} ${ref}.` });
+        } finally {
+          await homeChanged();
+        }
       }
     }
   } catch (err) {

@@ -317,6 +317,9 @@ describe('scheduled deliveries and alerts', () => {
     const everyone = text(subscriptionsListMessage(subs, () => 'Weekly active instances', { everyone: true }));
     expect(everyone).toContain('to #C0ANALYTIC · owner @');
     expect(everyone).not.toMatch(/DMs · owner/);
+    // The values as typed: their marks shown as lookalikes, formatting nothing.
+    const typed = subscriptionsListMessage([{ ...subs[0]!, params: { customer: '*acme* `x` <!channel>' } }], () => 'W', { everyone: false });
+    expect(JSON.stringify(typed.blocks)).toContain('· customer=∗acme∗ ˋxˋ &lt;!channel&gt;\\n');
     expect(list).toMatch(/last run \d{4}-\d\d-\d\d \d\d:\d\d UTC: delivered/);
     expect(list).toContain('skipped: the bot was not running at its time');
     expect(list).toContain('checked, nothing to report');

@@ -3,7 +3,7 @@
  * real Web API client (the chart and CSV uploads in three documented steps) against the Slack stand-in, the
  * embedded demo warehouse (1M pings) and store.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadImage } from '@napi-rs/canvas';
 import { startTestBot, freshDataDir, StandinDefaults, type TestBot } from './support/harness.js';
 import { blockKitViolations } from './support/block-limits.js';
@@ -230,6 +230,24 @@ describe('/query through the signed HTTP receiver', () => {
     const modal = t.standin.modals(user).at(-1)!;
     expect(JSON.parse(modal.private_metadata ?? '{}')).toMatchObject({ q: 'customer-pings-per-day', c: channel });
     await t.standin.closeView(t.client, { userId: user });
+  });
+
+  it('Run that could not be started is not held against the next click', async () => {
+    await query('list adoption');
+    const list = t.standin.conversation(channel).filter((m) => m.ephemeral && (m.text ?? '').startsWith('Saved queries matching')).at(-1)!;
+    expect(blocksToText({ blocks: list.blocks ?? [] })).toContain('version-adoption');
+    const spy = vi.spyOn(t.bot.services.queries, 'requestDelivery').mockRejectedValueOnce(new Error('the store did not answer'));
+    try {
+      const failed = await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: list.ts, actionId: ActionIds.queryRun, ...WAIT });
+      expect(JSON.stringify(failed.replies)).not.toContain('already running');
+      const before = visibleCount();
+      const again = await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: list.ts, actionId: ActionIds.queryRun, ...WAIT });
+      expect(JSON.stringify(again.replies)).not.toContain('already running');
+      await t.standin.waitFor(() => newMessages(before).some((m) => m.files?.some((f) => /^version-adoption-[0-9a-f]{6}\.png$/.test(f.name))), { timeoutMs: 20_000 });
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('"Did you mean …?" has a Run button for each suggestion', async () => {

@@ -157,7 +157,8 @@ describe('reruns through BigQuery Data Transfer', () => {
 
   it('counts unanswered asks afresh once the status is answered', async () => {
     // Still running when the four failures are over: the next answer resets the count.
-    fake.addConfig(CONFIG, { pendingMs: 100, runMs: 1_500 });
+    // Long enough that a loaded machine still asks while it runs, after the four failures (about 750 ms of waits).
+    fake.addConfig(CONFIG, { pendingMs: 100, runMs: 4_000 });
     const known = rerunMessage()?.ts;
     fake.failNext('GET', /\/runs\/[^/]+$/, 200, { page: true, times: 4 });
     const started = await s.reruns.rerun({ source: 'prod_postgres', userId: StandinDefaults.users.bizops, force: false });

@@ -11,7 +11,7 @@ import { describeParam } from '../src/catalog/params.js';
 import { SCHEDULE_KINDS, WEEKDAYS, describeSchedule, MAX_MONTH_DAY, type ScheduleKind } from '../src/domain/schedule.js';
 import { ALERT_OPS, describeCondition, type AlertCondition, type Evaluation } from '../src/domain/alert-condition.js';
 import { numericColumnsOf, subscriptionRef, type RunRecord, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
-import { escapeAndTruncate, escapeMrkdwn, isChannelId, noteMessage, slackDate, truncate, truncateMrkdwn, type MessageBody } from './common.js';
+import { escapeAndTruncate, escapeMrkdwn, isChannelId, noteMessage, slackDate, truncate, truncateMrkdwn, userText, type MessageBody } from './common.js';
 import { localeNumber } from '../src/format.js';
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text: truncate(text, 75) });
@@ -266,7 +266,8 @@ function controls(s: Subscription, listed: boolean): ActionsBlock {
 /** The values it runs with, as typed (`weeks=5, hosting=managed`): two of one query differ by them. Empty without any. */
 function paramsText(s: Subscription): string {
   const given = Object.entries(s.params);
-  return given.length ? ` · ${escapeAndTruncate(given.map(([k, v]) => `${k}=${v}`).join(', '), 200)}` : '';
+  // As typed, so as any echo: marks shown as lookalikes (`*acme*` bolds nothing), mentions and links escaped.
+  return given.length ? ` · ${userText(given.map(([k, v]) => `${k}=${v}`).join(', '), 200)}` : '';
 }
 
 /** One subscription with its controls; `owner`: whose it is (BizOps' list of everyone's), where its target does not say. */

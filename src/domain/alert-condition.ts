@@ -68,7 +68,8 @@ export function checkCondition(input: { column?: string | null; op?: string | nu
   } else if (Math.abs(value) > MAX_THRESHOLD) errors.value = 'That number is too large to keep exactly: stay within ±1,000,000,000,000,000.';
   else if (op === 'change_pct' && value <= 0) errors.value = 'A change is more than 0%: enter a percentage such as 20.';
   if (Object.keys(errors).length) return { ok: false, errors };
-  return { ok: true, condition: { column, op: op as AlertOp, value } };
+  // "-0" is 0: said back as 0, never "above -0".
+  return { ok: true, condition: { column, op: op as AlertOp, value: value === 0 ? 0 : value } };
 }
 
 type Cell = string | number | boolean | Date | null;
@@ -82,12 +83,21 @@ function compareX(a: Cell, b: Cell): number {
   return String(x ?? '').localeCompare(String(y ?? ''));
 }
 
-/** An x that orders rows in time (or counts periods): a date, a datetime, an ISO date as text, a number. */
+/**
+ * An x that orders rows in time (or counts periods): a date or datetime,
+ * text that writes one (a DATE, DATETIME or a timestamp cast to text, with
+ * or without its offset), a month, ISO week or quarter label (2026-11,
+ * 2026-W45, 2026-Q1), a time of day, or a number.
+ */
 function isPeriod(c: Cell): boolean {
-  // Stryker disable next-line ConditionalExpression: equivalent; a boolean's text ("true") is no ISO date either
-  return c === null || c instanceof Date || typeof c === 'number' || (typeof c === 'string' && ISO_DATE.test(c));
+  // Stryker disable next-line ConditionalExpression: equivalent; a boolean's text ("true") is no period either
+  return c === null || c instanceof Date || typeof c === 'number' || (typeof c === 'string' && PERIOD_TEXT.some((re) => re.test(c)));
 }
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+const PERIOD_TEXT = [
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?(?:Z|UTC|[+-]\d{2}(?::?\d{2})?))?)?$/,
+  /^\d{4}-(?:\d{2}|W\d{2}|Q[1-4])$/,
+  /^\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/,
+];
 
 /**
  * The column's total per period (rows grouped by `x`, in order; all rows one

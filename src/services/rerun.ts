@@ -37,10 +37,10 @@ export const RERUN_JOBS = { start: 'rerun.start', poll: 'rerun.poll', after: 're
 
 export type RerunPhase = 'starting' | 'running' | 'rescheduled' | 'succeeded' | 'failed' | 'timed_out';
 
-/** A rerun, as stored. Times are ISO strings unless named …Ms. */
 /** The longest wait between two status asks the service did not answer (unless it asked for longer). */
 const STATUS_BACKOFF_MAX_MS = 5 * 60_000;
 
+/** A rerun, as stored. Times are ISO strings unless named …Ms. */
 export interface RerunDoc extends StoreDoc {
   runKey: string;
   sourceId: string;

@@ -138,12 +138,13 @@ export function isSubscriptionId(v: unknown): v is string {
   return typeof v === 'string' && ID.test(v);
 }
 
-/** The numeric columns an alert may watch: the chart's value columns. */
 /** Why a change from "the period before" cannot be watched: the query's rows are categories, not periods of time. */
 export function categoriesMessage(query: SavedQuery): string {
-  return `Its rows are categories (one per ${query.display.x ?? 'row'}), not periods of time, so there is no period before to compare with: watch above or below a value instead.`;
+  const rows = query.display.x ? `Its rows are categories (one per ${query.display.x}), not periods of time` : 'Its rows are not periods of time';
+  return `${rows}, so there is no period before to compare with: watch above or below a value instead.`;
 }
 
+/** The numeric columns an alert may watch: the chart's value columns. */
 export function numericColumnsOf(query: SavedQuery): string[] {
   return [...query.display.y];
 }

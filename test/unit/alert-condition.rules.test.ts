@@ -13,6 +13,9 @@ describe('checkCondition', () => {
     expect(checkCondition({ column: ' instances ', op: ' above ', value: ' 1,000 ' }, numbers)).toEqual({ ok: true, condition: { column: 'instances', op: 'above', value: 1000 } });
     expect(checkCondition({ column: 'users', op: 'below', value: '-12.5' }, numbers)).toEqual({ ok: true, condition: { column: 'users', op: 'below', value: -12.5 } });
     expect(checkCondition({ column: 'users', op: 'change_pct', value: '0.5' }, numbers)).toEqual({ ok: true, condition: { column: 'users', op: 'change_pct', value: 0.5 } });
+    // "-0" is said back as 0, never "above -0".
+    expect(Object.is((checkCondition({ column: 'users', op: 'above', value: '-0' }, numbers) as { condition: { value: number } }).condition.value, 0)).toBe(true);
+    expect(Object.is((checkCondition({ column: 'users', op: 'above', value: '-0.0' }, numbers) as { condition: { value: number } }).condition.value, 0)).toBe(true);
   });
 
   it('says which numbers the query has when the column is not one of them', () => {
@@ -108,9 +111,16 @@ describe('evaluate', () => {
     expect(evaluate(above(0), rows, 'x')).toMatchObject({ latest: 2, previous: 1, byPeriod: true });
     const times = [{ x: '2026-11-02T10:00:00', n: 4 }, { x: '2026-11-02T09:00:00.5', n: 3 }, { x: '2026-11-02T08:00:00', n: 5 }];
     expect(evaluate(above(0), times, 'x')).toMatchObject({ latest: 4, previous: 3, byPeriod: true });
-    for (const x of ['2026-11-02 09:00+01:00', '2026-11-02T09:00:00Z', '2026-11-02T09:00:00-0500', '2026-11-02T09:00']) {
-      expect(evaluate(above(0), [{ x, n: 1 }], 'x').byPeriod).toBe(true);
+    const periods = [
+      '2026-11-02 09:00+01:00', '2026-11-02T09:00:00Z', '2026-11-02T09:00:00-0500', '2026-11-02T09:00', '2026-11-02 09:00:00+00',
+      '2026-11-02 09:00:00.123456 UTC', '2026-11', '2026-W45', '2026-Q1', '09:00', '09:00:00.5',
+    ];
+    for (const x of periods) expect(evaluate(above(0), [{ x, n: 1 }], 'x').byPeriod, x).toBe(true);
+    for (const x of ['2026-Q5', '2026-W4', '2026-1', '9:00', '09:00 am', 'Q1 2026', '2026-11-02 09:00:00 +0']) {
+      expect(evaluate(above(0), [{ x, n: 1 }], 'x').byPeriod, x).toBe(false);
     }
+    // Months as labels: the latest month, and the one before.
+    expect(evaluate(above(0), [{ x: '2026-10', n: 1 }, { x: '2026-11', n: 2 }, { x: '2026-09', n: 3 }], 'x')).toMatchObject({ latest: 2, previous: 1 });
   });
 
   it('totals every row when x is a category, not a period: no latest hosting, no period before', () => {
