@@ -104,19 +104,16 @@ export function auditExportAction(deps: AnalyticsDeps) {
     const asked = /^\d{1,4}$/.test(String(action.value ?? '')) ? Number(action.value) : 0;
     const container = body.container as { message_ts?: string } | undefined;
     const once = `audit-csv:${userId}:${container?.message_ts ?? body.trigger_id}:${asked}`;
-    let claimed = false;
     let reply: MessageBody;
     try {
       const refused = await refusal(deps, userId);
       if (refused) reply = refused;
-      else if (!(await deps.clicks.first(once, EXPORT_ONCE_MS))) reply = auditExportAlreadyMessage();
       else {
-        claimed = true;
-        reply = await exportAudit(deps, client, userId, Math.min(Math.max(asked, 1), AUDIT_EXPORT_MAX_COUNT));
+        // An export that failed sent nothing: its click is forgotten, so clicking again works.
+        const exported = await deps.clicks.once(once, EXPORT_ONCE_MS, () => exportAudit(deps, client, userId, Math.min(Math.max(asked, 1), AUDIT_EXPORT_MAX_COUNT)));
+        reply = exported.repeated ? auditExportAlreadyMessage() : exported.value;
       }
     } catch (err) {
-      // Nothing was sent: clicking again must work.
-      if (claimed) await deps.clicks.forget(once).catch((e: unknown) => deps.logger.warn('could not forget a failed audit export click', { err: toCodedError(e) }));
       const coded = toCodedError(err);
       deps.logger.error('audit log export failed', { user: userId, code: coded.code, err: coded });
       reply = failureMessage('I could not export the audit log.');

@@ -9,7 +9,6 @@ import type { ModalView } from '@slack/types';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
-import { toCodedError } from '../src/errors.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
 import type { ResolvedParams } from '../src/catalog/params.js';
 import type { QueryCommand, QueryService } from '../src/services/query.js';
@@ -317,17 +316,17 @@ export function queryRefreshAction(deps: QueryDeps) {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
     const tell = ephemeralTo(respond);
-    const where = buttonContext(body);
-    if (!where.channel) return tell(queryStaleButtonMessage('I cannot tell where that button is.'));
+    const { channel, messageTs, threadTs } = buttonContext(body);
+    if (!channel) return tell(queryStaleButtonMessage('I cannot tell where that button is.'));
     try {
       const job = await fromButton(deps, action, tell);
       if (!job) return;
-      if (!(await deps.clicks.first(`refresh:${where.channel}:${where.messageTs ?? ''}:${clickContent(job)}`, REFRESH_ONCE_MS))) {
-        return tell(noteMessage(':hourglass_flowing_sand: A refresh of this result is already on its way.'));
-      }
-      await deps.queries.requestDelivery(body.trigger_id, {
-        format: 'result', q: job.query.name, p: job.params.given, channel: where.channel, threadTs: where.threadTs ?? null, userId: body.user.id, force: true,
-      });
+      const refresh = await deps.clicks.once(`refresh:${channel}:${messageTs ?? ''}:${clickContent(job)}`, REFRESH_ONCE_MS, () =>
+        deps.queries.requestDelivery(body.trigger_id, {
+          format: 'result', q: job.query.name, p: job.params.given, channel, threadTs: threadTs ?? null, userId: body.user.id, force: true,
+        }),
+      );
+      if (refresh.repeated) return tell(noteMessage(':hourglass_flowing_sand: A refresh of this result is already on its way.'));
     } catch (err) {
       await tell(queryFailureMessage(deps.logger, err, { user: body.user.id }));
     }
@@ -356,19 +355,19 @@ export function queryDownloadCsvAction(deps: QueryDeps) {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
     const tell = ephemeralTo(respond);
-    const where = buttonContext(body);
-    if (!where.channel) return tell(queryStaleButtonMessage('I cannot tell where that button is.'));
+    const { channel, messageTs, threadTs } = buttonContext(body);
+    if (!channel) return tell(queryStaleButtonMessage('I cannot tell where that button is.'));
     try {
       const job = await fromButton(deps, action, tell);
       if (!job) return;
-      if (!(await deps.clicks.first(`csv:${where.channel}:${where.messageTs ?? ''}:${clickContent(job)}`, CSV_ONCE_MS))) {
-        return tell(queryCsvAlreadyMessage(Boolean(where.threadTs)));
-      }
-      await deps.queries.requestDelivery(body.trigger_id, {
-        format: 'csv', q: job.query.name, p: job.params.given, channel: where.channel, threadTs: where.threadTs ?? where.messageTs ?? null, userId: body.user.id, force: false,
-      });
+      const csv = await deps.clicks.once(`csv:${channel}:${messageTs ?? ''}:${clickContent(job)}`, CSV_ONCE_MS, () =>
+        deps.queries.requestDelivery(body.trigger_id, {
+          format: 'csv', q: job.query.name, p: job.params.given, channel, threadTs: threadTs ?? messageTs ?? null, userId: body.user.id, force: false,
+        }),
+      );
+      if (csv.repeated) return tell(queryCsvAlreadyMessage(Boolean(threadTs)));
       // The file lands in a thread, which the clicker may not have open: say where.
-      await tell(queryCsvOnItsWayMessage(job.query, Boolean(where.threadTs)));
+      await tell(queryCsvOnItsWayMessage(job.query, Boolean(threadTs)));
     } catch (err) {
       await tell(queryFailureMessage(deps.logger, err, { user: body.user.id }));
     }
@@ -384,31 +383,24 @@ export function queryRunAction(deps: QueryDeps) {
   return async ({ ack, action, body, respond, client }: ButtonArgs): Promise<void> => {
     await ack();
     const tell = ephemeralTo(respond);
-    const where = buttonContext(body);
+    const { channel, messageTs, threadTs } = buttonContext(body);
     const ref = parseQueryRef(action.value);
     const query = ref ? deps.queries.catalog.get(ref.q) : undefined;
-    if (!where.channel || !CHANNEL_ID.test(where.channel)) return tell(queryStaleButtonMessage('I cannot tell where that button is.'));
+    if (!channel || !CHANNEL_ID.test(channel)) return tell(queryStaleButtonMessage('I cannot tell where that button is.'));
     if (!ref || !query) return tell(queryStaleButtonMessage(ref ? `The saved query ${quoteTyped(ref.q, 60)} is no longer in the catalog.` : 'That button does not carry a query I know.'));
     try {
       const resolution = await deps.queries.resolve(query, ref.p);
       if (resolution.ok) {
         // A double click (or a repeated delivery of the click) posts one result, not two.
-        const once = `run:${where.channel}:${where.messageTs ?? ''}:${clickContent({ query, params: resolution.params })}`;
-        if (!(await deps.clicks.first(once, RUN_ONCE_MS))) {
-          return tell(noteMessage(':hourglass_flowing_sand: That query is already running from this button; its result is on its way.'));
-        }
-        try {
-          await deps.queries.requestDelivery(body.trigger_id, {
-            format: 'result', q: query.name, p: resolution.params.canonical, channel: where.channel, threadTs: where.threadTs ?? null, userId: body.user.id, force: false,
-          });
-        } catch (err) {
-          // Nothing was asked for: the person is told to try again, and that click must then work.
-          await deps.clicks.forget(once).catch((e: unknown) => deps.logger.warn('could not forget a failed run click', { err: toCodedError(e) }));
-          throw err;
-        }
+        const run = await deps.clicks.once(`run:${channel}:${messageTs ?? ''}:${clickContent({ query, params: resolution.params })}`, RUN_ONCE_MS, () =>
+          deps.queries.requestDelivery(body.trigger_id, {
+            format: 'result', q: query.name, p: resolution.params.canonical, channel, threadTs: threadTs ?? null, userId: body.user.id, force: false,
+          }),
+        );
+        if (run.repeated) await tell(noteMessage(':hourglass_flowing_sand: That query is already running from this button; its result is on its way.'));
         return;
       }
-      const metadata: QueryModalMetadata = { q: query.name, c: where.channel, ...(where.threadTs ? { t: where.threadTs } : {}) };
+      const metadata: QueryModalMetadata = { q: query.name, c: channel, ...(threadTs ? { t: threadTs } : {}) };
       try {
         await client.views.open({
           trigger_id: body.trigger_id,

@@ -204,29 +204,29 @@ export function telemetryShareAction({ telemetry, clicks, logger, lookerUrl = nu
     // A double click (or Slack delivering the click twice) shares the card once.
     const container = body.container as { message_ts?: string } | undefined;
     const once = `share:${body.user.id}:${container?.message_ts ?? body.trigger_id}:${chosenCustomerId(action)}`;
-    let shared = false;
+    let card: Awaited<ReturnType<typeof telemetry.cardFor>>;
     try {
-      if (!(await clicks.first(once, SHARE_ONCE_MS))) return;
-      const card = await telemetry.cardFor(chosenCustomerId(action), { userId: body.user.id });
-      if (!card) {
-        await respond({ response_type: 'ephemeral', replace_original: false, ...failureMessage('That customer is no longer in the warehouse.', 'Run the command again.') });
-        return;
-      }
-      // From here the card may reach the channel even if Slack's answer does not come back: the click stays used.
-      shared = true;
+      // A lookup that failed shared nothing: its click is forgotten, so clicking again works.
+      const looked = await clicks.once(once, SHARE_ONCE_MS, () => telemetry.cardFor(chosenCustomerId(action), { userId: body.user.id }));
+      if (looked.repeated) return;
+      card = looked.value;
+    } catch (err) {
+      await respond({ response_type: 'ephemeral', replace_original: false, ...reportFailure(logger, err, { user: body.user.id }) });
+      return;
+    }
+    if (!card) {
+      await respond({ response_type: 'ephemeral', replace_original: false, ...failureMessage('That customer is no longer in the warehouse.', 'Run the command again.') });
+      return;
+    }
+    try {
       await respond({ response_type: 'in_channel', replace_original: false, ...telemetryCardMessage(card, { shareable: false, sharedBy: body.user.id, lookerUrl }) });
       await respond({ delete_original: true });
     } catch (err) {
-      if (shared) {
-        // Slack may have posted it: another click could post it twice, so the person is told to look first.
-        const coded = toCodedError(err);
-        logger.warn('a telemetry share was not confirmed by Slack', { user: body.user.id, code: coded.code, err: coded });
-        await respond({ response_type: 'ephemeral', replace_original: false, ...failureMessage('Slack did not confirm the share.', 'Look in the channel: the card may be there already.') }).catch(() => undefined);
-        return;
-      }
-      // Nothing reached the channel: the person is told to try again, and that click must then work.
-      await clicks.forget(once).catch((e: unknown) => logger.warn('could not forget a failed share click', { err: toCodedError(e) }));
-      await respond({ response_type: 'ephemeral', replace_original: false, ...reportFailure(logger, err, { user: body.user.id }) });
+      // The card may have reached the channel even though Slack's answer did not come back: the click stays
+      // used (another could post it twice), and the person is told to look first.
+      const coded = toCodedError(err);
+      logger.warn('a telemetry share was not confirmed by Slack', { user: body.user.id, code: coded.code, err: coded });
+      await respond({ response_type: 'ephemeral', replace_original: false, ...failureMessage('Slack did not confirm the share.', 'Look in the channel: the card may be there already.') }).catch(() => undefined);
     }
   };
 }

@@ -5,7 +5,7 @@
  * End to end: signed requests through the real receiver, the stand-in, the
  * embedded warehouse and store.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { ActionIds } from '../src/ids.js';
 
@@ -74,6 +74,68 @@ describe('repeated deliveries and double clicks', () => {
     await t.standin.waitFor(() => shared().length > before, { timeoutMs: 10_000 });
     await new Promise((r) => setTimeout(r, 500));
     expect(shared().length).toBe(before + 1);
+  });
+});
+
+describe('a click whose work failed is not held against the next one', () => {
+  it('Refresh that could not be asked for: the next click refreshes', async () => {
+    const chart = await t.standin.waitFor(() => charts().at(-1));
+    const spy = vi.spyOn(t.bot.services.queries, 'requestDelivery').mockRejectedValueOnce(new Error('the store did not answer'));
+    try {
+      const failed = await t.standin.clickAction(t.client, { userId: riley, channelId: channel, ts: chart.ts, actionId: ActionIds.queryRefresh, timeoutMs: 2_000 });
+      expect(JSON.stringify(failed.replies)).not.toContain('already on its way');
+      const before = uploads();
+      const again = await t.standin.clickAction(t.client, { userId: riley, channelId: channel, ts: chart.ts, actionId: ActionIds.queryRefresh, timeoutMs: 2_000 });
+      expect(JSON.stringify(again.replies)).not.toContain('already on its way');
+      await t.standin.waitFor(() => uploads() > before, { timeoutMs: 15_000 });
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('Share whose lookup failed: told so, and the next click shares the card once', async () => {
+    const { replies } = await t.standin.runCommand(t.client, { command: '/telemetry', text: 'globex', userId: riley, channelId: channel });
+    const card = replies.find((r) => r.message?.ephemeral)?.message ?? t.standin.conversation(channel, { visibleTo: riley }).filter((m) => m.ephemeral).at(-1)!;
+    const shared = () => t.standin.conversation(channel).filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`<@${riley}>`) && /Globex/.test(JSON.stringify(m.blocks ?? [])));
+    const before = shared().length;
+    const spy = vi.spyOn(t.bot.services.telemetry, 'cardFor').mockRejectedValueOnce(new Error('the warehouse did not answer'));
+    try {
+      const failed = await t.standin.clickAction(t.client, { userId: riley, channelId: channel, ts: card.ts, actionId: ActionIds.telemetryShare, timeoutMs: 2_000 });
+      expect(JSON.stringify(failed.replies)).toMatch(/went wrong|could not|try again/i);
+      expect(shared()).toHaveLength(before);
+      await t.standin.clickAction(t.client, { userId: riley, channelId: channel, ts: card.ts, actionId: ActionIds.telemetryShare, timeoutMs: 2_000 });
+      await t.standin.waitFor(() => shared().length > before, { timeoutMs: 10_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(shared()).toHaveLength(before + 1);
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('once: a repeat runs nothing; work that throws is forgotten and its error rethrown, even when forgetting fails', async () => {
+    const { clicks, adapters } = t.bot.services;
+    const scope = `test:${Date.now()}`;
+    const work = vi.fn(async () => 'done');
+    expect(await clicks.once(scope, 60_000, work)).toEqual({ repeated: false, value: 'done' });
+    expect(await clicks.once(scope, 60_000, work)).toEqual({ repeated: true });
+    expect(work).toHaveBeenCalledTimes(1);
+
+    const failing = `${scope}:failing`;
+    await expect(clicks.once(failing, 60_000, () => Promise.reject(new Error('no effect')))).rejects.toThrow('no effect');
+    expect(await clicks.once(failing, 60_000, work)).toEqual({ repeated: false, value: 'done' });
+
+    const stuck = `${scope}:stuck`;
+    const del = vi.spyOn(adapters.store, 'delete').mockRejectedValueOnce(new Error('store down'));
+    try {
+      await expect(clicks.once(stuck, 60_000, () => Promise.reject(new Error('no effect')))).rejects.toThrow('no effect');
+      expect(del).toHaveBeenCalledTimes(1);
+    } finally {
+      del.mockRestore();
+    }
+    // Not forgotten (the store was down): it stays used until its time runs out.
+    expect(await clicks.once(stuck, 60_000, work)).toEqual({ repeated: true });
   });
 });
 

@@ -142,7 +142,7 @@ export async function createServices(config: Config, logger: Logger, adapters: A
     audit,
     pipelineRequests,
     freshness,
-    clicks: new Clicks(adapters.store),
+    clicks: new Clicks(adapters.store, logger),
     home: new HomeService({
       feeds: [pipelineHomeFeed(pipelineRequests), lookerHomeFeed(adapters.store, context.now)],
       logger,
