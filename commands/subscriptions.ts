@@ -9,6 +9,7 @@
 import type { Listeners } from '../src/slack/listeners.js';
 import { slackErrorCode } from '../src/slack/errors.js';
 import type { WebClient } from '@slack/web-api';
+import type { ModalView } from '@slack/types';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, StaticSelectAction, ViewSubmitAction } from '@slack/bolt';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
@@ -256,19 +257,69 @@ function scheduleKindChanged(deps: SubscriptionDeps) {
 }
 
 type Control = 'manage' | 'run' | 'pause' | 'resume' | 'delete' | 'edit';
+type Refusal = 'not_found' | 'not_allowed' | 'already';
 
 /**
- * The controls clicked in a view: Manage on App Home, and the buttons of the
- * modal it opens. A view has no response_url: the modal is the answer,
- * opened from Home and redrawn in place within the modal.
+ * What one click on a control did, decided once: drawn as a message or a list
+ * where it was clicked in one (a response_url), as a modal where it was
+ * clicked in a view (App Home, the Manage modal).
  */
-async function controlInView(deps: SubscriptionDeps, what: Control, { body, client }: ButtonArgs, sub: Subscription | null): Promise<void> {
+type Decision =
+  /** Manage: the subscription with its controls. */
+  | { kind: 'shown'; now: Subscription }
+  /** Edit: its form. */
+  | { kind: 'form'; now: Subscription; form: ModalView }
+  /** Run now, or an Edit that cannot be: what happened; it is as it was. */
+  | { kind: 'told'; now: Subscription; said: string }
+  /** Pause, Resume, Delete: it is now `now` (`gone` once deleted). */
+  | { kind: 'changed'; now: Subscription; said: string; gone: boolean }
+  /** Nothing done, and why; `now` is as it now is (null: it no longer exists). */
+  | { kind: 'refused'; now: Subscription | null; said: string; reason: Refusal };
+
+/** Pause, Resume and Delete change how it is listed: a list, or Home, shows it again as it now is. */
+const relists = (what: Control) => what === 'pause' || what === 'resume' || what === 'delete';
+
+async function decide(deps: SubscriptionDeps, what: Control, sub: Subscription | null, actor: string): Promise<Decision> {
+  const refused = (reason: Refusal, now: Subscription | null = sub): Decision => ({ kind: 'refused', now: reason === 'not_found' ? null : now, said: subscriptionRefusedMessage(reason).text, reason });
+  if (!sub) return refused('not_found');
+  const ref = subscriptionRefMrkdwn(sub);
+  switch (what) {
+    case 'manage':
+    case 'edit': {
+      if (!(await deps.subscriptions.mayManage(sub, actor))) return refused('not_allowed');
+      if (what === 'manage') return { kind: 'shown', now: sub };
+      const query = deps.queries.catalog.get(sub.query);
+      if (!query) return { kind: 'told', now: sub, said: `The saved query “${escapeMrkdwn(sub.query)}” is no longer in the catalog: delete this one.` };
+      return { kind: 'form', now: sub, form: subscriptionModal(modalDataOf(sub, query)) };
+    }
+    case 'run': {
+      const r = await deps.subscriptions.runNow(sub.id, actor);
+      if (r.ok) return { kind: 'told', now: sub, said: `:arrow_forward: Running ${ref} now: the result will be posted where it usually goes.` };
+      if (r.reason === 'already') return { kind: 'told', now: sub, said: ':hourglass_flowing_sand: A run of it was started a moment ago; its result is on its way. Nothing more was started.' };
+      return refused(r.reason);
+    }
+    case 'delete': {
+      const r = await deps.subscriptions.remove(sub.id, actor);
+      return r.ok ? { kind: 'changed', now: sub, said: `:wastebasket: Deleted ${ref}. It will not run again.`, gone: true } : refused(r.reason);
+    }
+    case 'pause':
+    case 'resume': {
+      const r = what === 'pause' ? await deps.subscriptions.pause(sub.id, actor) : await deps.subscriptions.resume(sub.id, actor);
+      if (r.ok) return { kind: 'changed', now: r.subscription, said: `${what === 'pause' ? ':double_vertical_bar: Paused' : ':arrow_forward: Resumed'} ${ref}.`, gone: false };
+      // Already that way: changed elsewhere, and shown as it now is.
+      return refused(r.reason, r.reason === 'already' ? await deps.subscriptions.get(sub.id) : sub);
+    }
+  }
+}
+
+/**
+ * A decision drawn in a view, which has no response_url: the Manage modal,
+ * opened from App Home and redrawn in place by each of its buttons.
+ */
+async function answerInView(deps: SubscriptionDeps, what: Control, d: Decision, { body, client }: ButtonArgs): Promise<void> {
   const view = body.view!;
   const inModal = view.type === 'modal';
-  const actor = body.user.id;
-  const title = (q: string) => deps.queries.catalog.get(q)?.title ?? q;
-  const show = async (s: Subscription, options: { done?: string; gone?: boolean } = {}) => {
-    const modal = subscriptionManageModal(s, title(s.query), options);
+  const draw = async (modal: ModalView) => {
     if (!inModal) return void (await client.views.open({ trigger_id: body.trigger_id, view: modal }));
     try {
       await client.views.update({ view_id: view.id, hash: view.hash, view: modal });
@@ -278,116 +329,58 @@ async function controlInView(deps: SubscriptionDeps, what: Control, { body, clie
       await client.views.update({ view_id: view.id, view: modal });
     }
   };
-  const refusal = (reason: 'not_found' | 'not_allowed' | 'already') => subscriptionRefusedMessage(reason).text;
-  // Home, behind the modal, lists it: drawn again so that closing the modal shows it as it now is.
-  const homeChanged = async () => deps.refreshHome?.(client, actor);
   try {
-    if (!sub) {
-      // Nothing to show but that: a modal opened from Home says it; one already open says it in place.
-      if (inModal) await client.views.update({ view_id: view.id, hash: view.hash, view: subscriptionMissingModal() });
-      else await client.views.open({ trigger_id: body.trigger_id, view: subscriptionMissingModal() });
-      return;
+    if (d.kind === 'form') {
+      // On top of the Manage modal (Back returns to it); from Home, a modal of its own.
+      if (inModal) await client.views.push({ trigger_id: body.trigger_id, view: d.form });
+      else await client.views.open({ trigger_id: body.trigger_id, view: d.form });
+    } else if (!d.now) {
+      await draw(subscriptionMissingModal());
+    } else {
+      // Without its controls once they are no use to this person: deleted, or not theirs to change.
+      const gone = d.kind === 'changed' ? d.gone : d.kind === 'refused' && d.reason !== 'already';
+      await draw(subscriptionManageModal(d.now, titleOf(deps, d.now.query), { ...(d.kind === 'shown' ? {} : { done: d.said }), gone }));
     }
-    const ref = subscriptionRefMrkdwn(sub);
-    switch (what) {
-      case 'manage':
-        if (!(await deps.subscriptions.mayManage(sub, actor))) return await show(sub, { done: refusal('not_allowed'), gone: true });
-        return await show(sub);
-      case 'edit': {
-        if (!(await deps.subscriptions.mayManage(sub, actor))) return await show(sub, { done: refusal('not_allowed'), gone: true });
-        const query = deps.queries.catalog.get(sub.query);
-        if (!query) return await show(sub, { done: `The saved query “${escapeMrkdwn(sub.query)}” is no longer in the catalog: delete this one.` });
-        // On top of the Manage modal (Back returns to it); from Home, a modal of its own.
-        const form = subscriptionModal(modalDataOf(sub, query));
-        if (inModal) await client.views.push({ trigger_id: body.trigger_id, view: form });
-        else await client.views.open({ trigger_id: body.trigger_id, view: form });
-        return;
-      }
-      case 'run': {
-        const r = await deps.subscriptions.runNow(sub.id, actor);
-        if (!r.ok && r.reason === 'already') return await show(sub, { done: ':hourglass_flowing_sand: A run of it was started a moment ago; its result is on its way. Nothing more was started.' });
-        return await show(sub, { done: r.ok ? `:arrow_forward: Running ${ref} now: the result will be posted where it usually goes.` : refusal(r.reason) });
-      }
-      case 'delete': {
-        const r = await deps.subscriptions.remove(sub.id, actor);
-        try {
-          return await show(sub, r.ok ? { done: `:wastebasket: Deleted ${ref}. It will not run again.`, gone: true } : { done: refusal(r.reason), gone: r.reason === 'not_found' });
-        } finally {
-          await homeChanged();
-        }
-      }
-      case 'pause':
-      case 'resume': {
-        const r = what === 'pause' ? await deps.subscriptions.pause(sub.id, actor) : await deps.subscriptions.resume(sub.id, actor);
-        try {
-          if (!r.ok) return await show((await deps.subscriptions.get(sub.id)) ?? sub, { done: refusal(r.reason), gone: r.reason === 'not_found' });
-          return await show(r.subscription, { done: `${what === 'pause' ? ':double_vertical_bar: Paused' : ':arrow_forward: Resumed'} ${ref}.` });
-        } finally {
-          await homeChanged();
-        }
-      }
-    }
-  } catch (err) {
-    // A modal that cannot be drawn (its trigger expired, the person changed it meanwhile) has no other place to say so.
-    const coded = toCodedError(err);
-    deps.logger.warn('subscription control in a view not answered', { what, code: coded.code, err: coded });
+  } finally {
+    // Home, behind the modal, lists it: drawn again so that closing the modal shows it as it now is.
+    if (relists(what)) await deps.refreshHome?.(client, body.user.id);
   }
 }
 
-/** Manage, Run now, Pause, Resume, Delete, Edit. */
+/** A decision drawn where it was clicked in a message: the list redrawn, the item replaced, or a word apart. */
+async function answerInMessage(deps: SubscriptionDeps, d: Decision, { action, body, client, respond }: ButtonArgs): Promise<void> {
+  if (d.kind === 'form') return void (await client.views.open({ trigger_id: body.trigger_id, view: d.form }));
+  if (d.kind === 'shown') return void (await respond(ephemeral(subscriptionManageMessage(d.now, titleOf(deps, d.now.query)))));
+  if (d.kind === 'told') return void (await respond(ephemeral(noteMessage(d.said))));
+  // From /query subscriptions the list is drawn again, headed by what was done (a deleted one's buttons
+  // would answer "no longer exists"); a refusal redraws it too, showing what changed elsewhere.
+  if (action.block_id.endsWith(LISTED_SUFFIX)) return void (await respond({ response_type: 'ephemeral', replace_original: true, ...(await listFor(deps, body.user.id, d.said)) }));
+  // Manage's single item is redrawn in place with its new state.
+  if (d.kind === 'changed' && !d.gone) return void (await respond({ response_type: 'ephemeral', replace_original: true, ...subscriptionManageMessage(d.now, titleOf(deps, d.now.query)) }));
+  await respond(ephemeral(noteMessage(d.said)));
+}
+
+const titleOf = (deps: SubscriptionDeps, q: string) => deps.queries.catalog.get(q)?.title ?? q;
+
+/** Manage, Run now, Pause, Resume, Delete, Edit: decided once, answered where clicked. */
 function control(deps: SubscriptionDeps, what: Control) {
   return async (args: ButtonArgs): Promise<void> => {
-    const { ack, action, body, client, respond } = args;
+    const { ack, action, body, respond } = args;
     await ack();
-    const id = typeof action.value === 'string' && isSubscriptionId(action.value) ? action.value : null;
-    const sub = id ? await deps.subscriptions.get(id) : null;
-    // App Home and the Manage modal: no response_url to answer by.
-    if (body.view) return controlInView(deps, what, args, sub);
-    const title = (q: string) => deps.queries.catalog.get(q)?.title ?? q;
-    const actor = body.user.id;
-    const listed = action.block_id.endsWith(LISTED_SUFFIX);
-    // A refusal on the list redraws it too: what was changed elsewhere (deleted, paused) shows as it now is.
-    const refuse = async (reason: 'not_found' | 'not_allowed' | 'already'): Promise<void> => {
-      if (listed) await respond({ response_type: 'ephemeral', replace_original: true, ...(await listFor(deps, actor, subscriptionRefusedMessage(reason).text)) });
-      else await respond(ephemeral(subscriptionRefusedMessage(reason)));
-    };
-    if (!id || !sub) return void (await refuse('not_found'));
+    const inView = Boolean(body.view);
     try {
-      switch (what) {
-        case 'manage':
-          if (!(await deps.subscriptions.mayManage(sub, actor))) return void (await respond(ephemeral(subscriptionRefusedMessage('not_allowed'))));
-          return void (await respond(ephemeral(subscriptionManageMessage(sub, title(sub.query)))));
-        case 'edit': {
-          if (!(await deps.subscriptions.mayManage(sub, actor))) return void (await refuse('not_allowed'));
-          const query = deps.queries.catalog.get(sub.query);
-          if (!query) return void (await respond(ephemeral(noteMessage(`The saved query “${sub.query}” is no longer in the catalog: delete this one.`))));
-          await client.views.open({ trigger_id: body.trigger_id, view: subscriptionModal(modalDataOf(sub, query)) });
-          return;
-        }
-        case 'run': {
-          const r = await deps.subscriptions.runNow(id, actor);
-          if (!r.ok && r.reason === 'already') return void (await respond(ephemeral(noteMessage(':hourglass_flowing_sand: A run of it was started a moment ago; its result is on its way. Nothing more was started.'))));
-          if (!r.ok) return void (await refuse(r.reason));
-          return void (await respond(ephemeral(noteMessage(':arrow_forward: Running it now: the result will be posted where it usually goes.'))));
-        }
-        case 'delete': {
-          const r = await deps.subscriptions.remove(id, actor);
-          if (!r.ok) return void (await refuse(r.reason));
-          // From /query subscriptions, the list is drawn again without it (its buttons would answer "no longer exists").
-          if (listed) return void (await respond({ response_type: 'ephemeral', replace_original: true, ...(await listFor(deps, actor, `:wastebasket: Deleted ${subscriptionRefMrkdwn(sub)}. It will not run again.`)) }));
-          return void (await respond(ephemeral(noteMessage(':wastebasket: Deleted. It will not run again.'))));
-        }
-        case 'pause':
-        case 'resume': {
-          const r = what === 'pause' ? await deps.subscriptions.pause(id, actor) : await deps.subscriptions.resume(id, actor);
-          if (!r.ok) return void (await refuse(r.reason));
-          // A list stays a list, with this one's new state; Manage's single item is redrawn in place.
-          if (listed) return void (await respond({ response_type: 'ephemeral', replace_original: true, ...(await listFor(deps, actor, `${what === 'pause' ? ':double_vertical_bar: Paused' : ':arrow_forward: Resumed'} ${subscriptionRefMrkdwn(sub)}.`)) }));
-          return void (await respond({ response_type: 'ephemeral', replace_original: true, ...subscriptionManageMessage(r.subscription, title(r.subscription.query)) }));
-        }
-      }
+      const id = typeof action.value === 'string' && isSubscriptionId(action.value) ? action.value : null;
+      const d = await decide(deps, what, id ? await deps.subscriptions.get(id) : null, body.user.id);
+      // App Home and the Manage modal have no response_url to answer by.
+      if (inView) await answerInView(deps, what, d, args);
+      else await answerInMessage(deps, d, args);
     } catch (err) {
       const coded = toCodedError(err);
+      if (inView) {
+        // A modal that cannot be drawn (its trigger expired, the person changed it meanwhile) has no other place to say so.
+        deps.logger.warn('subscription control in a view not answered', { what, code: coded.code, err: coded });
+        return;
+      }
       deps.logger.error('subscription control failed', { what, code: coded.code, err: coded });
       await respond(ephemeral(failureMessage('I could not do that just now.')));
     }
