@@ -302,6 +302,45 @@ describe('scheduled deliveries', () => {
     expect(audit.filter((a) => a.startsWith('subscription.paused'))).toHaveLength(1);
   });
 
+  it('tells the owner when BizOps pauses, resumes, changes or deletes theirs, once each; not when they do it themselves', async () => {
+    const modal = await d.open('subscribe instances-by-hosting');
+    expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '08:10'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
+    const sub = (await d.subscriptions()).find((s) => s.owner === RILEY && s.schedule.time === '08:10')!;
+    const told = () => t.standin.conversation(RILEY).filter((m) => !m.ephemeral && text(m).includes(ref(sub)) && /\(BizOps\)/.test(text(m)));
+    try {
+      const subs = t.bot.services.subscriptions;
+      expect((await subs.pause(sub.id, RILEY)).ok).toBe(true);
+      expect((await subs.resume(sub.id, RILEY)).ok).toBe(true);
+      await t.drain();
+      expect(told()).toEqual([]);
+
+      expect((await subs.pause(sub.id, BLAKE)).ok).toBe(true);
+      expect((await subs.pause(sub.id, BLAKE)).ok).toBe(false); // already paused: nothing more to tell
+      await t.drain();
+      expect(told().map(text)).toEqual([expect.stringMatching(new RegExp(`@${BLAKE} \\(BizOps\\) paused your scheduled delivery .*${ref(sub)}.*It does not run until it is resumed`))]);
+      expect(JSON.stringify(told()[0]!.blocks)).toContain(ActionIds.subscriptionManage);
+
+      expect((await subs.resume(sub.id, BLAKE)).ok).toBe(true);
+      const draft = { kind: 'delivery' as const, query: 'instances-by-hosting', params: {}, channel: CHANNEL, schedule: { kind: 'daily', time: '08:20', tz: 'America/New_York' }, format: 'table' };
+      expect((await subs.update(sub.id, BLAKE, draft)).ok).toBe(true);
+      await t.drain();
+      expect(told().slice(1).map(text)).toEqual([
+        expect.stringMatching(/resumed your scheduled delivery .*next run/),
+        expect.stringMatching(/changed your scheduled delivery .*Now: every day at 08:20/),
+      ]);
+
+      expect((await subs.remove(sub.id, BLAKE)).ok).toBe(true);
+      await t.drain();
+      const deleted = told().at(-1)!;
+      expect(told()).toHaveLength(4);
+      expect(text(deleted)).toMatch(/deleted your scheduled delivery .*It will not run again\. To have it back, set it up again with `\/query subscribe instances-by-hosting`/);
+      // Nothing left to manage.
+      expect(JSON.stringify(deleted.blocks)).not.toContain(ActionIds.subscriptionManage);
+    } finally {
+      await t.bot.services.subscriptions.remove(sub.id, RILEY);
+    }
+  });
+
   it('keeps 09:00 local through a daylight-saving change (New York, 8 March 2026)', async () => {
     t.setTime(at('2026-03-01T12:00:00Z'));
     const modal = await d.open('subscribe instances-by-hosting');

@@ -371,6 +371,30 @@ export function subscriptionFailedDm(s: Subscription, title: string, paused: boo
   return { text, blocks: [section(head + tail), { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] }] };
 }
 
+const CHANGED: Record<'paused' | 'resumed' | 'edited' | 'deleted', { icon: string; verb: string }> = {
+  paused: { icon: ':double_vertical_bar:', verb: 'paused' },
+  resumed: { icon: ':arrow_forward:', verb: 'resumed' },
+  edited: { icon: ':pencil2:', verb: 'changed' },
+  deleted: { icon: ':wastebasket:', verb: 'deleted' },
+};
+
+/**
+ * To the owner when someone else (BizOps) paused, resumed, changed or deleted
+ * their subscription: who, what it is now, and Manage while it `exists`.
+ */
+export function subscriptionChangedDm(change: 'paused' | 'resumed' | 'edited' | 'deleted', by: string, s: Subscription, title: string, options: { exists: boolean }): MessageBody {
+  const { icon, verb } = CHANGED[change];
+  const what = `${s.kind === 'alert' ? 'alert' : 'scheduled delivery'} *${escapeMrkdwn(title)}* (${ref(s)})${paramsText(s)}`;
+  const now = change === 'deleted'
+    ? ` It will not run again. To have it back, set it up again with \`${Commands.query} ${s.kind === 'alert' ? 'alert' : 'subscribe'} ${s.query}\`.`
+    : change === 'paused' || s.status === 'paused'
+      ? ' It does not run until it is resumed.'
+      : s.nextRunAt ? ` Now: ${escapeMrkdwn(scheduleInSentence(s))}, to ${targetText(s, s.owner)}; next run ${slackDate(new Date(s.nextRunAt))}.` : '';
+  const text = escapeMrkdwn(`${title} (${subscriptionRef(s.id)}): ${verb} by BizOps`);
+  const head = section(truncateMrkdwn(`${icon} <@${by}> (BizOps) ${verb} your ${what}.${now}`, 3000));
+  return { text, blocks: options.exists ? [head, { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] }] : [head] };
+}
+
 /** A delivery sent as a CSV file only: the message the file comes with. */
 export function subscriptionCsvBlocks(title: string, rows: number, s: Subscription): KnownBlock[] {
   return [section(`*${escapeMrkdwn(title)}* as CSV: ${localeNumber(rows)} row${rows === 1 ? '' : 's'}.`), ...subscriptionFooter(s)];

@@ -40,7 +40,18 @@ export type Notice =
   /** Someone outside BizOps asks BizOps for a rerun. */
   | { type: 'rerun.asked'; sourceId: string; userId: string; at: string }
   /** A scheduled delivery or alert failed a run (and maybe paused itself): its owner is told, once per run. */
-  | { type: 'subscription.failed'; subscriptionId: string; dueAt: number; paused: boolean; run?: FailedRun };
+  | { type: 'subscription.failed'; subscriptionId: string; dueAt: number; paused: boolean; run?: FailedRun }
+  /** Someone else (BizOps) paused, resumed, changed or deleted a subscription: its owner is told, once per change. */
+  | { type: 'subscription.changed'; subscriptionId: string; by: string; change: SubscriptionChange; at: number; was: ChangedSubscription };
+
+/** What was done to someone's subscription by another. */
+export type SubscriptionChange = 'paused' | 'resumed' | 'edited' | 'deleted';
+
+/**
+ * The subscription as it was when changed (before, for a deletion), as plain data: what the DM names when the
+ * subscription is gone by the time it is sent. Typed loosely here (ports know no services); the notice renders it.
+ */
+export type ChangedSubscription = Record<string, unknown> & { id: string; owner: string };
 
 /** The failed run as it was recorded, for the DM: the subscription may have run again (or been edited) before the DM goes. */
 export interface FailedRun {
@@ -78,5 +89,7 @@ export function noticeJob(notice: Notice, options: { runAt?: number } = {}): Job
       return { ...base, key: jobKey('notice', notice.type, notice.sourceId, notice.userId, notice.at) };
     case 'subscription.failed':
       return { ...base, key: jobKey('notice', notice.type, notice.subscriptionId, notice.dueAt) };
+    case 'subscription.changed':
+      return { ...base, key: jobKey('notice', notice.type, notice.subscriptionId, notice.change, notice.at) };
   }
 }

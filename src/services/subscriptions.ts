@@ -18,6 +18,7 @@ import type { Logger } from '../logger.js';
 import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
 import type { Directory } from '../ports/directory.js';
 import { JOBS, enqueue, jobKey, type JobDoc, type JobSpec } from '../jobs/model.js';
+import { noticeJob, type SubscriptionChange } from '../ports/notices.js';
 import { checkSchedule, describeSchedule, nextRun, type Schedule, type ScheduleField, type ScheduleInput } from '../domain/schedule.js';
 import { checkCondition, type AlertCondition, type AlertState, type ConditionField } from '../domain/alert-condition.js';
 import type { SavedQuery } from '../catalog/catalog.js';
@@ -335,6 +336,7 @@ export class SubscriptionService {
       const updated: Subscription = { ...fresh, ...checked.value, ...runState, ...paused, ...due, updatedAt: now };
       tx.put(SUBSCRIPTIONS, id, updated);
       tx.audit({ actor, action: 'subscription.updated', subject: id, before: fresh, after: updated });
+      await tellOwner(tx, updated, actor, 'edited', now);
       if (updated.nextRunAt !== null) await enqueue(tx, runJob(updated, updated.nextRunAt), now);
       return { ok: true, subscription: updated };
     });
@@ -359,6 +361,7 @@ export class SubscriptionService {
       tx.delete(SUBSCRIPTIONS, id);
       tx.delete(ALERT_STEPS, id);
       tx.audit({ actor, action: 'subscription.deleted', subject: id, before: current });
+      await tellOwner(tx, current, actor, 'deleted', this.now().getTime());
     });
     return { ok: true, subscription: current };
   }
@@ -546,10 +549,20 @@ export class SubscriptionService {
       const next: Subscription = { ...cur, ...change, updatedAt: now };
       tx.put(SUBSCRIPTIONS, id, next);
       tx.audit({ actor, action, subject: id, before: { status: cur.status }, after: { status: next.status } });
+      await tellOwner(tx, next, actor, next.status === 'paused' ? 'paused' : 'resumed', now);
       if (next.status === 'active' && next.nextRunAt !== null && next.nextRunAt !== cur.nextRunAt) await enqueue(tx, runJob(next, next.nextRunAt), now);
       return { ok: true, subscription: next };
     });
   }
+}
+
+/**
+ * Its owner is told when someone else (BizOps) changed it: in the change's own transaction, so the DM goes
+ * once the change is stored, and only then. Not when they changed it themselves: they saw it done.
+ */
+async function tellOwner(tx: StoreTx, s: Subscription, actor: string, change: SubscriptionChange, now: number): Promise<void> {
+  if (actor === s.owner) return;
+  await enqueue(tx, noticeJob({ type: 'subscription.changed', subscriptionId: s.id, by: actor, change, at: now, was: { ...s } }), now);
 }
 
 /** A run's claim of an alert's change of state; `posted` once a retry found its post in Slack. */

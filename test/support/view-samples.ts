@@ -494,6 +494,9 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     add('subscriptionManageMessage', subscriptions.subscriptionManageMessage(s, title));
     for (const edited of [true, false]) add('subscriptionSavedMessage', subscriptions.subscriptionSavedMessage(s, title, edited));
     for (const paused of [true, false]) add('subscriptionFailedDm', subscriptions.subscriptionFailedDm(s, title, paused));
+    for (const change of ['paused', 'resumed', 'edited', 'deleted'] as const) {
+      for (const exists of [true, false]) add('subscriptionChangedDm', subscriptions.subscriptionChangedDm(change, 'U0BLAKE', s, title, { exists }));
+    }
     add('subscriptionCsvBlocks', { blocks: subscriptions.subscriptionCsvBlocks(title, 1234, s) });
     if (s.kind === 'alert') {
       for (const ev of [{ holds: true, latest: 1234, previous: 1000, changePct: 23.4, byPeriod: true }, { holds: true, latest: 1234, previous: null, changePct: null, byPeriod: true }, { holds: false, latest: null, previous: 0, changePct: null, byPeriod: true }]) {
