@@ -591,6 +591,20 @@ describe('/query on a cold instance (the customer list not loaded yet)', () => {
     expect(c.standin.conversation(channel, { visibleTo: user }).some((m) => m.ephemeral && /needs fixing/.test(m.text ?? ''))).toBe(false);
   }, 60_000);
 
+  it('says what was wrong in the channel when the person closed the checking form before the list was in', async () => {
+    const { ack } = await c.standin.runCommand(c.client, { command: '/query', text: 'customer-pings-per-day customer=stark since=2001-01-01', userId: user, channelId: channel, timeoutMs: 1500 });
+    expect(ack.status).toBe(200);
+    const opened = await c.standin.waitFor(() => top(), { timeoutMs: 2500 });
+    expect(blocksToText(opened.blocks)).toContain('Checking');
+    await c.standin.closeView(c.client, { userId: user });
+    release();
+    // Slack answers views.update on a closed modal with not_found: the problems go to the channel, for this person.
+    const told = await c.standin.waitFor(() => c.standin.conversation(channel, { visibleTo: user }).find((m) => m.ephemeral && /needs fixing/.test(blocksToText({ text: m.text ?? '', blocks: m.blocks ?? [] }))), { timeoutMs: 20_000 });
+    expect(blocksToText({ blocks: told.blocks ?? [] })).toContain('matches several customers');
+    expect(c.standin.modals(user)).toEqual([]);
+    expect(c.standin.callsTo('views.update').at(-1)).toMatchObject({ args: { view_id: opened.id }, error: 'not_found' });
+  }, 60_000);
+
   it('says the customer could not be checked when the list read times out: no query ran, so no "fewer weeks"', async () => {
     listFails = true;
     const late = setTimeout(release, 2500);

@@ -178,11 +178,25 @@ describe('Web API', () => {
     expect((await platformError(client.views.open({ trigger_id: trigger, view: modal }))).data.error).toBe('exchanged_trigger_id');
     const stale = makeTriggerId(regular, Date.now() - 3500);
     expect((await platformError(client.views.open({ trigger_id: stale, view: modal }))).data.error).toBe('expired_trigger_id');
-    await client.views.push({ trigger_id: makeTriggerId(regular), view: modal });
+    // views.push goes on top of the modal the click was in: a trigger from a message or a command has none.
+    expect((await platformError(client.views.push({ trigger_id: makeTriggerId(regular), view: modal }))).data.error).toBe('not_found');
+    await client.views.push({ trigger_id: makeTriggerId(regular, Date.now(), opened.view?.id), view: modal });
     expect(standin.modals(regular)).toHaveLength(2);
+    // A click in the modal below the top one (it cannot be seen) pushes nothing either.
+    expect((await platformError(client.views.push({ trigger_id: makeTriggerId(regular, Date.now(), opened.view?.id), view: modal }))).data.error).toBe('not_found');
+    // A Home tab is published, not opened; a view past 250 kB is refused.
+    expect((await platformError(client.views.open({ trigger_id: makeTriggerId(regular), view: { type: 'home', blocks: [] } as never }))).data.error).toBe('invalid_arguments');
+    const huge = { ...modal, private_metadata: 'x', blocks: Array.from({ length: 90 }, () => ({ type: 'section' as const, text: { type: 'mrkdwn' as const, text: 'y'.repeat(2_900) } })) };
+    expect((await platformError(client.views.open({ trigger_id: makeTriggerId(regular), view: huge }))).data.error).toBe('view_too_large');
     const updated = await client.views.update({ view_id: opened.view?.id ?? '', hash: opened.view?.hash ?? '', view: { ...modal, callback_id: 'looker2' } });
     expect(updated.view).toMatchObject({ id: opened.view?.id, callback_id: 'looker2' });
     expect((await platformError(client.views.update({ view_id: opened.view?.id ?? '', hash: opened.view?.hash ?? '', view: modal }))).data.error).toBe('hash_conflict');
+    // Exactly one of view_id and external_id; a closed modal is not found (bolt-js#1309).
+    expect((await platformError(client.views.update({ view_id: opened.view?.id ?? '', external_id: 'x', view: modal }))).data.error).toBe('invalid_arguments');
+    standin.takeViolations();
+    // No notify_on_close: closing sends nothing to the bot.
+    await standin.closeView(new BotClient({ botUrl: 'http://127.0.0.1:9/unused', signingSecret: 's', responseUrlBase: `${url}/response` }), { userId: regular, clearAll: true });
+    expect((await platformError(client.views.update({ view_id: opened.view?.id ?? '', view: modal }))).data.error).toBe('not_found');
     const tooLong = { ...modal, title: { type: 'plain_text' as const, text: 'A title that is far too long for Slack' } };
     expect((await platformError(client.views.open({ trigger_id: makeTriggerId(regular), view: tooLong }))).data.error).toBe('invalid_arguments');
     expect(standin.takeViolations()).toEqual([expect.objectContaining({ answer: 'invalid_arguments', message: expect.stringContaining('[json-pointer:/view/title]') })]);

@@ -70,6 +70,8 @@ export const SLACK_LIMITS = {
   externalId: 255,
   /** Modals stacked on top of each other (views.push). */
   modalStack: 3,
+  /** A view's JSON, in bytes: views.* answer `view_too_large` past it ("greater than 250kb"). */
+  viewBytes: 250_000,
   /** A message's top-level `text`: chat.postMessage truncates longer text. */
   messageText: 40_000,
   /** chat.update refuses a `text` longer than this (`msg_too_long`). */

@@ -97,19 +97,21 @@ export function decodeResponseUrlId(id: string): ResponseUrlContext | undefined 
 
 /**
  * Makes a trigger_id shaped like Slack's (`digits.digits.hex`) that carries when
- * it was issued and for whom: the stand-in enforces Slack's 3-second expiry and
- * opens the modal for that user.
+ * it was issued, for whom, and the view it was clicked in (if any): the stand-in
+ * enforces Slack's 3-second expiry, opens the modal for that user, and pushes
+ * only on top of the modal the click was in.
  */
-export function makeTriggerId(userId: string, issuedAtMs: number = Date.now()): string {
-  return `${issuedAtMs}.${randomBytes(4).readUInt32BE()}.${Buffer.from(userId).toString('hex')}`;
+export function makeTriggerId(userId: string, issuedAtMs: number = Date.now(), fromViewId?: string): string {
+  return `${issuedAtMs}.${randomBytes(4).readUInt32BE()}.${Buffer.from(fromViewId ? `${userId}/${fromViewId}` : userId).toString('hex')}`;
 }
 
 /** Decodes {@link makeTriggerId}; undefined for foreign trigger IDs. */
-export function decodeTriggerId(triggerId: string): { issuedAtMs: number; userId: string } | undefined {
+export function decodeTriggerId(triggerId: string): { issuedAtMs: number; userId: string; fromViewId?: string } | undefined {
   const [ms, , hex] = triggerId.split('.');
   const issuedAtMs = Number(ms);
   if (!Number.isFinite(issuedAtMs) || !hex || !/^[0-9a-f]+$/.test(hex)) return undefined;
-  return { issuedAtMs, userId: Buffer.from(hex, 'hex').toString() };
+  const [userId = '', fromViewId] = Buffer.from(hex, 'hex').toString().split('/');
+  return { issuedAtMs, userId, ...(fromViewId ? { fromViewId } : {}) };
 }
 
 /**
@@ -170,7 +172,7 @@ export class BotClient {
 
   /** Sends a `block_actions` payload: a button click, a select, … in a message or a view. */
   async blockAction(input: BlockActionInput): Promise<InteractionAck> {
-    const triggerId = makeTriggerId(input.userId);
+    const triggerId = makeTriggerId(input.userId, Date.now(), input.view?.id);
     const actionTs = (Date.now() / 1000).toFixed(6);
     const inMessage = input.view === undefined;
     const messageTs = input.message?.ts ?? (input.container?.['message_ts'] as string | undefined);
@@ -204,7 +206,7 @@ export class BotClient {
 
   /** Sends a `view_submission` payload; `view.state.values` carries what the user entered. */
   async viewSubmission(input: Actor & { view: { id: string; [field: string]: unknown } }): Promise<InteractionAck> {
-    const triggerId = makeTriggerId(input.userId);
+    const triggerId = makeTriggerId(input.userId, Date.now(), input.view.id);
     const payload = {
       type: 'view_submission',
       team: { id: this.teamId, domain: this.teamDomain },

@@ -43,30 +43,51 @@ export class ViewStore {
     return id === undefined ? undefined : this.byId.get(id);
   }
 
-  /** A view by `view_id`, or by `external_id`; Slack's `not_found` otherwise. */
+  /**
+   * An open view by `view_id`, or by `external_id` (exactly one of them); Slack's
+   * `not_found` otherwise, as for a modal the user has closed (bolt-js#1309).
+   */
   find(a: Loose): StoredView {
     const id = optStr(a['view_id']);
     const externalId = optStr(a['external_id']);
+    if (id && externalId) throw new ApiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] exactly one of view_id and external_id is allowed'] } });
     const view = id ? this.byId.get(id) : [...this.byId.values()].find((v) => externalId && v.external_id === externalId);
-    if (!view) throw new ApiError('not_found');
+    if (!view || !this.isOpen(view)) throw new ApiError('not_found');
     return view;
   }
 
-  /** Uses up a trigger ID as Slack does and answers whose it is. */
-  exchangeTrigger(triggerId: unknown): string {
+  /** On its user's modal stack, or their Home tab now. */
+  private isOpen(view: StoredView): boolean {
+    return this.homeViews.get(view.user) === view.id || (this.modalStacks.get(view.user) ?? []).includes(view.id);
+  }
+
+  /** Uses up a trigger ID as Slack does and answers whose it is, and the view it was clicked in (if any). */
+  exchangeTrigger(triggerId: unknown): { userId: string; fromViewId?: string } {
     if (typeof triggerId !== 'string' || !triggerId) throw new ApiError('invalid_arguments');
     const decoded = decodeTriggerId(triggerId);
     if (!decoded || !this.ws.user(decoded.userId)) throw new ApiError('invalid_trigger_id');
     if (this.usedTriggers.has(triggerId)) throw new ApiError('exchanged_trigger_id');
     if (Date.now() - decoded.issuedAtMs > TRIGGER_TTL_MS) throw new ApiError('expired_trigger_id');
     this.usedTriggers.add(triggerId);
-    return decoded.userId;
+    return { userId: decoded.userId, ...(decoded.fromViewId ? { fromViewId: decoded.fromViewId } : {}) };
+  }
+
+  /**
+   * views.push: on top of the modal the click was in, which must be the one the user sees
+   * (the top of their stack). A trigger from a message, a command or App Home has no modal
+   * to push onto: Slack's `not_found` ("the requested view can't be found").
+   */
+  pushFrom(spec: Loose, trigger: { userId: string; fromViewId?: string }): StoredView {
+    const top = (this.modalStacks.get(trigger.userId) ?? []).at(-1);
+    if (!top || trigger.fromViewId !== top) throw new ApiError('not_found');
+    return this.push(spec, trigger.userId);
   }
 
   /** The `view` argument of views.*, checked as Slack checks it. */
   viewArg(a: Loose): Loose {
     const view = a['view'];
     if (!isObj(view)) throw new ApiError('invalid_arguments');
+    if (Buffer.byteLength(JSON.stringify(view)) > SLACK_LIMITS.viewBytes) throw new ApiError('view_too_large');
     const errors = viewProblems(view).map(formatProblem);
     if (errors.length) throw new ApiError('invalid_arguments', { response_metadata: { messages: errors } });
     return view;

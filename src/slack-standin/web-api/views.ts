@@ -2,15 +2,22 @@
 import { ApiError, optStr } from '../http.js';
 import type { Methods, StandinParts } from './context.js';
 
+/** views.open and views.push take a modal; a Home tab is published (views.publish). */
+function modalArg(views: StandinParts['views'], a: Parameters<StandinParts['views']['viewArg']>[0]) {
+  const spec = views.viewArg(a);
+  if (spec['type'] !== 'modal') throw new ApiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] must be modal [json-pointer:/view/type]'] } });
+  return spec;
+}
+
 export function viewMethods({ ws, views }: StandinParts): Methods {
   return {
     'views.open': (a) => {
-      const user = views.exchangeTrigger(a['trigger_id']);
-      return { view: views.publicView(views.open(views.viewArg(a), user)) };
+      const { userId } = views.exchangeTrigger(a['trigger_id']);
+      return { view: views.publicView(views.open(modalArg(views, a), userId)) };
     },
     'views.push': (a) => {
-      const user = views.exchangeTrigger(a['trigger_id']);
-      return { view: views.publicView(views.push(views.viewArg(a), user)) };
+      const trigger = views.exchangeTrigger(a['trigger_id']);
+      return { view: views.publicView(views.pushFrom(modalArg(views, a), trigger)) };
     },
     'views.update': (a) => {
       const view = views.find(a);
