@@ -71,12 +71,27 @@ describe('checkSchedule at the edges', () => {
   });
 
   it('says what the cron parser found wrong, on one line', () => {
-    const r = checkSchedule({ kind: 'cron', cron: 'a b c d e', tz: 'UTC' });
+    const r = checkSchedule({ kind: 'cron', cron: '0 9 * JAN-XYZ *', tz: 'UTC' });
     expect(r.ok).toBe(false);
     const message = (r as { errors: { cron: string } }).errors.cron;
     expect(message).toMatch(/^That is not a cron expression I can read \(.+\)\.$/);
     expect(message).not.toContain('\n');
     expect(message.length).toBeLessThanOrEqual(130);
+  });
+
+  it('says in words a step of 0, a range backwards or without its end, a list with a gap, and what is not a value', () => {
+    const cron = (c: string) => (checkSchedule({ kind: 'cron', cron: c, tz: 'UTC' }) as { errors: { cron: string } }).errors.cron;
+    const step = 'That cron expression has a step of 0 (`/0`): a step is 1 or more, e.g. `*/2` for every other one.';
+    expect(cron('0 */0 * * *')).toBe(step);
+    expect(cron('0 9 * * 1/0')).toBe(step);
+    expect(cron('5-2 9 * * *')).toBe('That cron expression has a range that runs backwards (“5-2”): write the smaller number first.');
+    expect(cron('0 9 * * 1-')).toBe('That cron expression has a range without its end (like `1-`): write both ends, e.g. `1-5`.');
+    expect(cron('0 9 * * ,')).toBe('That cron expression has a list with a gap (a comma with nothing beside it), e.g. `1,,3`.');
+    const value = (v: string) => `That cron expression has “${v}” where a number, a range (\`1-5\`), a step (\`*/15\`) or a name (\`MON\`, \`JAN\`) goes.`;
+    expect(cron('a b c d e')).toBe(value('a'));
+    expect(cron('🙂 * * * *')).toBe(value('🙂'));
+    // Cut at 10 characters (not halfway through one).
+    expect(cron(`${'🙂'.repeat(12)} 9 * * *`)).toBe(value('🙂'.repeat(10)));
   });
 
   it('refuses runs closer than 15 minutes only when they are', () => {
