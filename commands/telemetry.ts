@@ -197,6 +197,9 @@ export function telemetryPickAction({ telemetry, logger, lookerUrl = null, looki
   };
 }
 
+/** A Share whose customer is no longer in the warehouse: nothing to share. */
+class CustomerGone extends Error {}
+
 /** "Share in channel": posts the card for everyone and removes the ephemeral copy. */
 export function telemetryShareAction({ telemetry, clicks, logger, lookerUrl = null }: TelemetryDeps) {
   return async ({ ack, action, body, respond }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
@@ -204,18 +207,19 @@ export function telemetryShareAction({ telemetry, clicks, logger, lookerUrl = nu
     // A double click (or Slack delivering the click twice) shares the card once.
     const container = body.container as { message_ts?: string } | undefined;
     const once = `share:${body.user.id}:${container?.message_ts ?? body.trigger_id}:${chosenCustomerId(action)}`;
-    let card: Awaited<ReturnType<typeof telemetry.cardFor>>;
+    let card: NonNullable<Awaited<ReturnType<typeof telemetry.cardFor>>>;
     try {
-      // A lookup that failed shared nothing: its click is forgotten, so clicking again works.
-      const looked = await clicks.once(once, SHARE_ONCE_MS, () => telemetry.cardFor(chosenCustomerId(action), { userId: body.user.id }));
+      // A lookup that failed, or found no customer, shared nothing: its click is forgotten, so clicking again answers.
+      const looked = await clicks.once(once, SHARE_ONCE_MS, async () => {
+        const found = await telemetry.cardFor(chosenCustomerId(action), { userId: body.user.id });
+        if (!found) throw new CustomerGone();
+        return found;
+      });
       if (looked.repeated) return;
       card = looked.value;
     } catch (err) {
-      await respond({ response_type: 'ephemeral', replace_original: false, ...reportFailure(logger, err, { user: body.user.id }) });
-      return;
-    }
-    if (!card) {
-      await respond({ response_type: 'ephemeral', replace_original: false, ...failureMessage('That customer is no longer in the warehouse.', 'Run the command again.') });
+      const reply = err instanceof CustomerGone ? failureMessage('That customer is no longer in the warehouse.', 'Run the command again.') : reportFailure(logger, err, { user: body.user.id });
+      await respond({ response_type: 'ephemeral', replace_original: false, ...reply });
       return;
     }
     try {

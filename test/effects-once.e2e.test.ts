@@ -114,6 +114,20 @@ describe('a click whose work failed is not held against the next one', () => {
     }
   });
 
+  it('Share of a customer no longer in the warehouse: each click says so (none is taken for a share on its way)', async () => {
+    const { replies } = await t.standin.runCommand(t.client, { command: '/telemetry', text: 'acme', userId: riley, channelId: channel });
+    const card = replies.find((r) => r.message?.ephemeral)?.message ?? t.standin.conversation(channel, { visibleTo: riley }).filter((m) => m.ephemeral).at(-1)!;
+    const spy = vi.spyOn(t.bot.services.telemetry, 'cardFor').mockResolvedValue(null);
+    try {
+      for (let i = 0; i < 2; i++) {
+        const click = await t.standin.clickAction(t.client, { userId: riley, channelId: channel, ts: card.ts, actionId: ActionIds.telemetryShare, timeoutMs: 2_000 });
+        expect(JSON.stringify(click.replies)).toContain('no longer in the warehouse');
+      }
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('once: a repeat runs nothing; work that throws is forgotten and its error rethrown, even when forgetting fails', async () => {
     const { clicks, adapters } = t.bot.services;
     const scope = `test:${Date.now()}`;
