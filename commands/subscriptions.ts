@@ -25,7 +25,7 @@ import { SCHEDULE_KINDS, type ScheduleKind } from '../src/domain/schedule.js';
 import { escapeMrkdwn, failureMessage, isChannelId, noteMessage, type MessageBody } from '../views/common.js';
 import { parseQueryRef, queryUnknownMessage } from '../views/query.js';
 import {
-  SUBSCRIPTION_PARAM_MAX_LENGTH, alertNothingToWatchMessage, modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage, subscriptionRefMrkdwn, subscriptionManageModal, subscriptionMissingModal, LISTED_SUFFIX,
+  SUBSCRIPTION_PARAM_MAX_LENGTH, alertNothingToWatchMessage, modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage, subscriptionRefMrkdwn, subscriptionManageModal, subscriptionMissingModal, listedPageOf,
   type SubscriptionModalData, type SubscriptionModalMetadata,
 } from '../views/subscriptions.js';
 
@@ -81,11 +81,27 @@ export async function subscriptionSubcommand(
   }
 }
 
-/** `/query subscriptions` for this person; `done` heads it when a click on the list redraws it. */
-async function listFor(deps: SubscriptionDeps, userId: string, done?: string): Promise<MessageBody> {
+/** `/query subscriptions` for this person, at `page`; `done` heads it when a click on the list redraws it. */
+async function listFor(deps: SubscriptionDeps, userId: string, done?: string, page = 0): Promise<MessageBody> {
   const everyone = await deps.subscriptions.isBizops(userId);
   const list = everyone ? await deps.subscriptions.listAll() : await deps.subscriptions.listOf(userId);
-  return subscriptionsListMessage(list, (q) => deps.queries.catalog.get(q)?.title ?? q, { everyone, ...(done ? { done } : {}) });
+  return subscriptionsListMessage(list, (q) => deps.queries.catalog.get(q)?.title ?? q, { everyone, page, ...(done ? { done } : {}) });
+}
+
+/** Previous / Next page of `/query subscriptions`: the list is redrawn at that page. */
+function listPage(deps: SubscriptionDeps) {
+  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
+    await ack();
+    // A forged value: the first page.
+    const page = /^\d{1,4}$/.test(String(action.value ?? '')) ? Number(action.value) : 0;
+    try {
+      await respond({ response_type: 'ephemeral', replace_original: true, ...(await listFor(deps, body.user.id, undefined, page)) });
+    } catch (err) {
+      const coded = toCodedError(err);
+      deps.logger.warn('subscriptions page not shown', { code: coded.code, err: coded });
+      await respond(ephemeral(failureMessage('I could not show that page just now.'))).catch(() => undefined);
+    }
+  };
 }
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -144,8 +160,14 @@ function draftOf(view: ViewSubmitAction['view'], meta: SubscriptionModalMetadata
   };
 }
 
-/** Each problem on the input it is about (the rest on the first block that is always there). */
-function errorsByBlock(errors: Partial<Record<DraftField, string>>, draft: SubscriptionDraft): Record<string, string> {
+/**
+ * Each problem on the input it is about, where the form shows that input; the rest on "How often"
+ * (always there). A form not yet redrawn for the schedule kind picked (the redraw lost to the person's
+ * typing, or Submit pressed before it came) lacks the kind's inputs, and Slack refuses errors named
+ * for a block the view does not have: the person could not save at all.
+ */
+function errorsByBlock(errors: Partial<Record<DraftField, string>>, draft: SubscriptionDraft, view: Pick<ViewSubmitAction['view'], 'blocks'>): Record<string, string> {
+  const inputs = new Set((view.blocks ?? []).flatMap((b) => (b.type === 'input' && typeof b.block_id === 'string' ? [b.block_id] : [])));
   const block: Record<string, string> = {
     channel: BlockIds.subscriptionChannel, kind: BlockIds.subscriptionScheduleKind, time: BlockIds.subscriptionTime, day: BlockIds.subscriptionDay,
     date: BlockIds.subscriptionDate, cron: BlockIds.subscriptionCron, tz: BlockIds.subscriptionScheduleKind, format: BlockIds.subscriptionFormat,
@@ -156,7 +178,8 @@ function errorsByBlock(errors: Partial<Record<DraftField, string>>, draft: Subsc
     if (!message) continue;
     const id = field.startsWith('param:') ? `${BlockIds.subscriptionParamPrefix}${field.slice(6)}` : block[field] ?? BlockIds.subscriptionChannel;
     // A cron schedule has no time input: its time errors go on the cron field.
-    const target = id === BlockIds.subscriptionTime && draft.schedule.kind === 'cron' ? BlockIds.subscriptionCron : id;
+    const wanted = id === BlockIds.subscriptionTime && draft.schedule.kind === 'cron' ? BlockIds.subscriptionCron : id;
+    const target = inputs.has(wanted) ? wanted : BlockIds.subscriptionScheduleKind;
     out[target] = out[target] ? `${out[target]} ${message}` : message;
   }
   // Plain text, where nothing formats: the bot's `code` as quotes, what was typed as typed (no lookalikes), cut whole.
@@ -214,7 +237,7 @@ function modalSubmission(deps: SubscriptionDeps) {
       return;
     }
     if (!result.ok) {
-      if ('errors' in result) await ack({ response_action: 'errors', errors: errorsByBlock(result.errors, draft) });
+      if ('errors' in result) await ack({ response_action: 'errors', errors: errorsByBlock(result.errors, draft, view) });
       else {
         await ack();
         await client.chat.postMessage({ channel: userId, ...subscriptionRefusedMessage(result.reason) }).catch(() => undefined);
@@ -347,17 +370,27 @@ async function answerInView(deps: SubscriptionDeps, what: Control, d: Decision, 
   }
 }
 
-/** A decision drawn where it was clicked in a message: the list redrawn, the item replaced, or a word apart. */
+/**
+ * A decision drawn where it was clicked in a message: the list redrawn, or Manage's item redrawn
+ * in place as the Manage modal is (headed by what was done; without controls once they are no use);
+ * Run now's word apart, the item staying as it is.
+ */
 async function answerInMessage(deps: SubscriptionDeps, d: Decision, { action, body, client, respond }: ButtonArgs): Promise<void> {
   if (d.kind === 'form') return void (await client.views.open({ trigger_id: body.trigger_id, view: d.form }));
   if (d.kind === 'shown') return void (await respond(ephemeral(subscriptionManageMessage(d.now, titleOf(deps, d.now.query)))));
   if (d.kind === 'told') return void (await respond(ephemeral(noteMessage(d.said))));
+  const inPlace = (m: MessageBody) => respond({ response_type: 'ephemeral', replace_original: true, ...m });
   // From /query subscriptions the list is drawn again, headed by what was done (a deleted one's buttons
   // would answer "no longer exists"); a refusal redraws it too, showing what changed elsewhere.
-  if (action.block_id.endsWith(LISTED_SUFFIX)) return void (await respond({ response_type: 'ephemeral', replace_original: true, ...(await listFor(deps, body.user.id, d.said)) }));
-  // Manage's single item is redrawn in place with its new state.
-  if (d.kind === 'changed' && !d.gone) return void (await respond({ response_type: 'ephemeral', replace_original: true, ...subscriptionManageMessage(d.now, titleOf(deps, d.now.query)) }));
-  await respond(ephemeral(noteMessage(d.said)));
+  const page = listedPageOf(action.block_id);
+  if (page !== null) return void (await inPlace(await listFor(deps, body.user.id, d.said, page)));
+  // Only Manage's own item is redrawn: a click elsewhere (Manage under a delivery, in a DM) is answered
+  // apart, and the message it was in, seen by everyone in the channel, stays as it is.
+  const inItem = action.block_id === `${BlockIds.subscriptionActions}.${String(action.value)}`;
+  if (!inItem) return void (await respond(ephemeral(noteMessage(d.said))));
+  if (!d.now) return void (await inPlace(noteMessage(d.said)));
+  const gone = d.kind === 'changed' ? d.gone : d.reason !== 'already';
+  await inPlace(subscriptionManageMessage(d.now, titleOf(deps, d.now.query), { done: d.said, gone }));
 }
 
 const titleOf = (deps: SubscriptionDeps, q: string) => deps.queries.catalog.get(q)?.title ?? q;
@@ -368,21 +401,29 @@ function control(deps: SubscriptionDeps, what: Control) {
     const { ack, action, body, respond } = args;
     await ack();
     const inView = Boolean(body.view);
+    let d: Decision;
     try {
       const id = typeof action.value === 'string' && isSubscriptionId(action.value) ? action.value : null;
-      const d = await decide(deps, what, id ? await deps.subscriptions.get(id) : null, body.user.id);
+      d = await decide(deps, what, id ? await deps.subscriptions.get(id) : null, body.user.id);
+    } catch (err) {
+      // Nothing was done (the store did not answer): said as such where there is a place to say it.
+      const coded = toCodedError(err);
+      deps.logger.error('subscription control failed', { what, code: coded.code, err: coded });
+      if (!inView) await respond(ephemeral(failureMessage('I could not do that just now.'))).catch(() => undefined);
+      return;
+    }
+    try {
       // App Home and the Manage modal have no response_url to answer by.
       if (inView) await answerInView(deps, what, d, args);
       else await answerInMessage(deps, d, args);
     } catch (err) {
+      // Done, but not drawn (a modal whose trigger expired or that was closed; a list Slack would not
+      // replace): never "could not do that" for what was done. In a message, what was done is said apart.
       const coded = toCodedError(err);
-      if (inView) {
-        // A modal that cannot be drawn (its trigger expired, the person changed it meanwhile) has no other place to say so.
-        deps.logger.warn('subscription control in a view not answered', { what, code: coded.code, err: coded });
-        return;
-      }
-      deps.logger.error('subscription control failed', { what, code: coded.code, err: coded });
-      await respond(ephemeral(failureMessage('I could not do that just now.')));
+      deps.logger.warn('subscription control done, its answer not drawn', { what, code: coded.code, err: coded });
+      if (inView) return;
+      const apart = d.kind === 'form' ? failureMessage('I could not open the form.', 'Please click Edit again.') : d.kind === 'shown' ? failureMessage('I could not show it just now.') : noteMessage(d.said);
+      await respond(ephemeral(apart)).catch(() => undefined);
     }
   };
 }
@@ -398,5 +439,7 @@ export function registerSubscriptions(app: Listeners, deps: SubscriptionDeps): s
   app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionResume, control(deps, 'resume'));
   app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionDelete, control(deps, 'delete'));
   app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionEdit, control(deps, 'edit'));
+  app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionsPrevious, listPage(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionsNext, listPage(deps));
   return [];
 }

@@ -83,6 +83,9 @@ export const ActionIds = {
   queryAlert: 'query_alert',
   /** A delivery or alert: open its controls (value: subscription ID). */
   subscriptionManage: 'subscription_manage',
+  /** Previous / Next page of `/query subscriptions`. */
+  subscriptionsPrevious: 'subscriptions_previous',
+  subscriptionsNext: 'subscriptions_next',
   subscriptionPause: 'subscription_pause',
   subscriptionResume: 'subscription_resume',
   subscriptionDelete: 'subscription_delete',
@@ -155,6 +158,7 @@ export const BlockIds = {
   subscriptionLimit: 'subscription_limit',
   subscriptionParamPrefix: 'subscription_param_',
   subscriptionActions: 'subscription_actions',
+  subscriptionsPages: 'subscriptions_pages',
 } as const;
 
 export const CallbackIds = {

@@ -136,6 +136,15 @@ describe('scheduled deliveries', () => {
       expect(r.responseAction).toBe('errors');
       expect(r.errors?.[block]).toMatch(message);
     }
+    // Submitted before the form was redrawn for the kind picked (no cron, day or date input yet): what is
+    // missing is said on "How often", a block the form has (Slack refuses errors on one it has not).
+    for (const [kind, message] of [['cron', /cron expression/], ['weekly', /day/i], ['monthly', /day of the month|date/i]] as const) {
+      const r = await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, [ActionIds.subscriptionScheduleKind]: kind, [ActionIds.subscriptionTime]: '09:00', [ActionIds.subscriptionFormat]: 'chart' });
+      expect(r.responseAction).toBe('errors');
+      expect(Object.keys(r.errors ?? {})).toEqual([BlockIds.subscriptionScheduleKind]);
+      expect(r.errors?.[BlockIds.subscriptionScheduleKind]).toMatch(message);
+    }
+    expect(t.standin.takeViolations()).toEqual([]);
     // A cron expression that is not one, or runs too often.
     await d.kind(modal.id, 'cron');
     for (const [cron, message] of [['61 9 * * *', /has 61 where a minute is 0 to 59/], ['0 9 * * MON-XYZ', /not a cron expression/], ['*/5 * * * *', /15 minutes apart/], ['H * * * *', /“H” \(a time picked at random\)/], ['0 9', /five fields: .*\(e\.g\. “0 9 \* \* 1”\)/]] as const) {
@@ -284,6 +293,8 @@ describe('scheduled deliveries', () => {
     expect(JSON.stringify(manage.replies)).toContain(ActionIds.subscriptionPause);
     const outsider = await t.standin.clickAction(t.client, { userId: StandinDefaults.users.lookerAdmin, channelId: CHANNEL, ts: post.ts, actionId: ActionIds.subscriptionManage, timeoutMs: 1_000 });
     expect(JSON.stringify(outsider.replies)).toMatch(/Only its owner or BizOps/);
+    // Answered apart: the delivery everyone sees is not replaced by the refusal.
+    expect(t.standin.conversation(CHANNEL).find((m) => m.ts === post.ts)!.blocks).toEqual(post.blocks);
     expect((await t.bot.services.subscriptions.pause(sub!.id, StandinDefaults.users.lookerAdmin)).ok).toBe(false);
     expect((await t.bot.services.subscriptions.pause(sub!.id, BLAKE)).ok).toBe(true);
     await d.tick('2026-12-08T14:00:10Z');
@@ -305,7 +316,7 @@ describe('scheduled deliveries', () => {
   it('tells the owner when BizOps pauses, resumes, changes or deletes theirs, once each; not when they do it themselves', async () => {
     const modal = await d.open('subscribe instances-by-hosting');
     expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '08:10'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
-    const sub = (await d.subscriptions()).find((s) => s.owner === RILEY && s.schedule.time === '08:10')!;
+    const sub = (await d.subscriptions()).find((s) => s.owner === RILEY && 'time' in s.schedule && s.schedule.time === '08:10')!;
     const told = () => t.standin.conversation(RILEY).filter((m) => !m.ephemeral && text(m).includes(ref(sub)) && /\(BizOps\)/.test(text(m)));
     try {
       const subs = t.bot.services.subscriptions;
@@ -486,6 +497,46 @@ describe('scheduled deliveries', () => {
     for (const s of await d.subscriptions()) await t.bot.services.subscriptions.remove(s.id, RILEY);
   });
 
+  it('lists everyone\'s a page at a time (the oldest are reached too), and a click on page 2 redraws page 2', async () => {
+    const modal = await d.open('subscribe instances-by-hosting');
+    expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '06:05'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
+    const [template] = await d.subscriptions();
+    // 22 more of someone else's, older than it: 23 in all, for BizOps' list of everyone's.
+    const others = Array.from({ length: 22 }, (_, i): Subscription => ({ ...template!, id: `sub_paged${String(i).padStart(6, '0')}`, owner: 'U0PAGED', createdAt: template!.createdAt - (i + 1) * 1_000 }));
+    await t.bot.services.adapters.store.runTransaction(async (tx) => {
+      for (const o of others) tx.put(SUBSCRIPTIONS, o.id, o);
+    });
+    try {
+      const { replies } = await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: BLAKE, channelId: CHANNEL });
+      const list = replies.find((r) => r.message?.ephemeral)!.message!;
+      expect(text(list)).toContain('Page 1 of 2: 1 to 20 of 23, newest first.');
+      expect(text(list)).toContain(ref(template!));
+      expect(text(list)).not.toContain(ref(others.at(-1)!));
+      const shown = () => t.standin.conversation(CHANNEL).find((m) => m.ts === list.ts)!;
+      await t.standin.clickAction(t.client, { userId: BLAKE, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionsNext, timeoutMs: 2_000 });
+      expect(text(shown())).toContain('Page 2 of 2: 21 to 23 of 23, newest first.');
+      expect(text(shown())).toContain(ref(others.at(-1)!));
+      expect(JSON.stringify(shown().blocks)).toContain(ActionIds.subscriptionsPrevious);
+      expect(JSON.stringify(shown().blocks)).not.toContain(ActionIds.subscriptionsNext);
+      // Pause on page 2: done, and the list stays at page 2.
+      const oldest = others.at(-1)!;
+      await t.standin.clickAction(t.client, { userId: BLAKE, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionPause, blockId: `${BlockIds.subscriptionActions}.${oldest.id}.listed.1`, timeoutMs: 2_000 });
+      expect((await t.bot.services.subscriptions.get(oldest.id))!.status).toBe('paused');
+      expect(text(shown())).toContain(`Paused \`${ref(oldest)}\`.`);
+      expect(text(shown())).toContain('Page 2 of 2');
+      // A forged page shows the first; one past the end, the last.
+      await t.standin.clickAction(t.client, { userId: BLAKE, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionsPrevious, value: '<!channel>', timeoutMs: 2_000 });
+      expect(text(shown())).toContain('Page 1 of 2');
+      await t.standin.clickAction(t.client, { userId: BLAKE, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionsNext, value: '9999', timeoutMs: 2_000 });
+      expect(text(shown())).toContain('Page 2 of 2');
+    } finally {
+      await t.bot.services.adapters.store.runTransaction(async (tx) => {
+        for (const o of others) tx.delete(SUBSCRIPTIONS, o.id);
+      });
+      await t.bot.services.subscriptions.remove(template!.id, RILEY);
+    }
+  });
+
   it('redraws /query subscriptions after Pause, Resume or Delete on it: the item clicked, not the first, and the list stays a list', async () => {
     for (const time of ['06:15', '06:45']) {
       const modal = await d.open('subscribe instances-by-hosting');
@@ -536,7 +587,7 @@ describe('scheduled deliveries', () => {
     expect(text(shown)).toMatch(/no longer exists\.[\s\S]*No scheduled deliveries or alerts of yours\. Start one/);
     expect(await d.subscriptions()).toEqual([]);
 
-    // From Manage (one item, under a delivery), Delete answers apart and leaves that message as it was.
+    // From Manage (one item, under a delivery), Delete redraws that item in place: what was done, and no controls.
     const modal = await d.open('subscribe instances-by-hosting');
     expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '06:30'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
     const [only] = await d.subscriptions();
@@ -547,8 +598,22 @@ describe('scheduled deliveries', () => {
     const item = manage.replies.find((r) => r.message?.ephemeral)!.message!;
     await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts: item.ts, actionId: ActionIds.subscriptionDelete, blockId: `${BlockIds.subscriptionActions}.${only!.id}`, timeoutMs: 2_000 });
     expect(await d.subscriptions()).toEqual([]);
-    expect(t.standin.conversation(CHANNEL).some((m) => m.ephemeral && m.ts !== item.ts && text(m).includes(`:wastebasket: Deleted`) && text(m).includes(ref(only!)))).toBe(true);
-    expect(JSON.stringify(t.standin.conversation(CHANNEL).find((m) => m.ts === item.ts)!.blocks)).toContain(ActionIds.subscriptionDelete);
+    const redrawn = t.standin.conversation(CHANNEL).find((m) => m.ts === item.ts)!;
+    expect(text(redrawn)).toContain(`:wastebasket: Deleted \`${ref(only!)}\`. It will not run again.`);
+    expect(JSON.stringify(redrawn.blocks)).not.toContain(ActionIds.subscriptionDelete);
+
+    // A forged click without a block_id is done and answered as such, not failed ("could not do that").
+    const another = await d.open('subscribe instances-by-hosting');
+    expect((await d.submit(another.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '06:40'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
+    const [forged] = await d.subscriptions();
+    const fromLog = t.logs.length;
+    const shownList = await listOf();
+    const paused = await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts: shownList.ts, actionId: ActionIds.subscriptionPause, extra: { block_id: null }, timeoutMs: 2_000 });
+    expect((await t.bot.services.subscriptions.get(forged!.id))!.status).toBe('paused');
+    expect(JSON.stringify(paused.replies)).toContain('Paused');
+    expect(JSON.stringify(paused.replies)).not.toContain('could not do that');
+    expect(t.logs.slice(fromLog).filter((l) => /"severity":"ERROR"/.test(l))).toEqual([]);
+    await t.bot.services.subscriptions.remove(forged!.id, RILEY);
   });
 
   it('Manage on App Home opens a modal with the controls, each redrawing it in place (a Home click has no response_url)', async () => {
@@ -621,7 +686,7 @@ describe('scheduled deliveries', () => {
     expect(text(missing)).toContain('no longer exists');
     expect(JSON.stringify(missing!.blocks)).not.toContain(ActionIds.subscriptionResume);
     await t.standin.closeView(t.client, { userId: RILEY });
-    expect(t.logs.slice(fromLog).filter((l) => /"severity":"ERROR"|not answered/.test(l))).toEqual([]);
+    expect(t.logs.slice(fromLog).filter((l) => /"severity":"ERROR"|not drawn/.test(l))).toEqual([]);
   });
 
   it('refuses the same delivery twice (a copy would post everything twice), saying which one it is; another time, or another owner, is saved', async () => {

@@ -242,10 +242,22 @@ function statusLine(s: Subscription): string {
   return `${next} · ${last}`;
 }
 
-/** The suffix of a list item's actions block_id: a click there redraws the list, not one item in its place. */
-export const LISTED_SUFFIX = '.listed';
+/**
+ * The suffix of a list item's actions block_id (`.listed`, and `.<page>` past the first): a click there
+ * redraws the list at that page, not one item in its place.
+ */
+const LISTED = /\.listed(?:\.(\d{1,4}))?$/;
 
-function controls(s: Subscription, listed: boolean): ActionsBlock {
+/** The list page a control was clicked on (0 the first), or null for one not clicked in a list. */
+export function listedPageOf(blockId: unknown): number | null {
+  const m = typeof blockId === 'string' ? LISTED.exec(blockId) : null;
+  return m ? Number(m[1] ?? 0) : null;
+}
+
+/** Where controls are drawn: alone (Manage, its modal), or in a list at a page. */
+type Listed = { page: number } | null;
+
+function controls(s: Subscription, listed: Listed): ActionsBlock {
   const b = (action_id: string, text: string, style?: 'primary' | 'danger'): Button => ({ type: 'button', action_id, text: plain(text), value: s.id, ...(style ? { style } : {}) });
   const remove: Button = {
     ...b(ActionIds.subscriptionDelete, 'Delete', 'danger'),
@@ -253,7 +265,7 @@ function controls(s: Subscription, listed: boolean): ActionsBlock {
   };
   return {
     type: 'actions',
-    block_id: `${BlockIds.subscriptionActions}.${s.id}${listed ? LISTED_SUFFIX : ''}`,
+    block_id: `${BlockIds.subscriptionActions}.${s.id}${listed ? `.listed${listed.page ? `.${listed.page}` : ''}` : ''}`,
     elements: [
       b(ActionIds.subscriptionRunNow, 'Run now'),
       s.status === 'active' ? b(ActionIds.subscriptionPause, 'Pause') : b(ActionIds.subscriptionResume, 'Resume', 'primary'),
@@ -271,7 +283,7 @@ function paramsText(s: Subscription): string {
 }
 
 /** One subscription with its controls; `owner`: whose it is (BizOps' list of everyone's), where its target does not say. */
-function itemBlocks(s: Subscription, title: string, listed = false, owner = false): KnownBlock[] {
+function itemBlocks(s: Subscription, title: string, listed: Listed = null, owner = false): KnownBlock[] {
   const icon = s.kind === 'alert' ? ':rotating_light:' : ':calendar:';
   const whose = owner && s.target.kind === 'channel' ? ` · owner <@${s.owner}>` : '';
   return [
@@ -280,24 +292,41 @@ function itemBlocks(s: Subscription, title: string, listed = false, owner = fals
   ];
 }
 
-/** Most items one list message shows (two blocks each, within Slack's 50). */
+/** Most items one list page shows (two blocks each, within Slack's 50). */
 export const MAX_LISTED_SUBSCRIPTIONS = 20;
 
 /**
  * `/query subscriptions`: mine (or, for BizOps, everyone's), with their
- * controls. `done` (mrkdwn) heads a list redrawn after one of its buttons,
- * saying what that click did.
+ * controls, a page at a time (0 the first; newest first). `done` (mrkdwn)
+ * heads a list redrawn after one of its buttons, saying what that click did.
  */
-export function subscriptionsListMessage(list: readonly Subscription[], titles: (q: string) => string, options: { everyone: boolean; done?: string }): MessageBody {
+export function subscriptionsListMessage(list: readonly Subscription[], titles: (q: string) => string, options: { everyone: boolean; done?: string; page?: number }): MessageBody {
   const done: KnownBlock[] = options.done ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: options.done }] }] : [];
   if (!list.length) {
     const none = noteMessage(`No scheduled deliveries or alerts ${options.everyone ? 'in this workspace' : 'of yours'}${options.done ? '' : ' yet'}. Start one with \`${Commands.query} subscribe &lt;name&gt;\`, \`${Commands.query} alert &lt;name&gt;\`, or the Subscribe and Alert buttons on a chart.`);
     return options.done ? { text: `${options.done}\n${none.text}`, blocks: [...done, ...none.blocks] } : none;
   }
-  const shown = list.slice(0, MAX_LISTED_SUBSCRIPTIONS);
+  const pages = Math.ceil(list.length / MAX_LISTED_SUBSCRIPTIONS);
+  // A page that is no longer there (the last one's only item was deleted) shows the last that is.
+  const page = Math.min(Math.max(0, Math.floor(options.page ?? 0)), pages - 1);
+  const from = page * MAX_LISTED_SUBSCRIPTIONS;
+  const shown = list.slice(from, from + MAX_LISTED_SUBSCRIPTIONS);
   const blocks: KnownBlock[] = [...done, section(`*${options.everyone ? 'Every scheduled delivery and alert' : 'Your scheduled deliveries and alerts'}* (${list.length})`)];
-  for (const s of shown) blocks.push(...itemBlocks(s, titles(s.query), true, options.everyone));
-  if (list.length > shown.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${list.length - shown.length} more not shown.` }] });
+  for (const s of shown) blocks.push(...itemBlocks(s, titles(s.query), { page }, options.everyone));
+  if (pages > 1) {
+    const pageButton = (actionId: string, to: number, text: string): Button => ({ type: 'button', action_id: actionId, text: plain(text), value: String(to) });
+    blocks.push(
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `Page ${page + 1} of ${pages}: ${from + 1} to ${from + shown.length} of ${list.length}, newest first.` }] },
+      {
+        type: 'actions',
+        block_id: BlockIds.subscriptionsPages,
+        elements: [
+          ...(page > 0 ? [pageButton(ActionIds.subscriptionsPrevious, page - 1, 'Previous page')] : []),
+          ...(page < pages - 1 ? [pageButton(ActionIds.subscriptionsNext, page + 1, 'Next page')] : []),
+        ],
+      },
+    );
+  }
   const count = `${localeNumber(list.length)} ${list.length === 1 ? 'scheduled delivery or alert' : 'scheduled deliveries and alerts'}`;
   return { text: options.done ? `${options.done}\n${count}` : count, blocks };
 }
@@ -307,9 +336,15 @@ export function subscriptionRefMrkdwn(s: Pick<Subscription, 'id'>): string {
   return ref(s);
 }
 
-/** One subscription with its controls (the Manage button). */
-export function subscriptionManageMessage(s: Subscription, title: string): MessageBody {
-  return { text: escapeMrkdwn(`${title}: ${subscriptionRef(s.id)}`), blocks: itemBlocks(s, title) };
+/**
+ * One subscription with its controls (the Manage button); redrawn in place by
+ * them, as the Manage modal is: `done` (mrkdwn) heads it, saying what the last
+ * click did; `gone` (deleted, or not the viewer's to change) leaves it out.
+ */
+export function subscriptionManageMessage(s: Subscription, title: string, options: { done?: string; gone?: boolean } = {}): MessageBody {
+  const head: KnownBlock[] = options.done ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: options.done }] }] : [];
+  const text = escapeMrkdwn(`${title}: ${subscriptionRef(s.id)}`);
+  return { text: options.done ? `${options.done}\n${text}` : text, blocks: [...head, ...(options.gone ? [] : itemBlocks(s, title))] };
 }
 
 /**
@@ -422,6 +457,6 @@ export function homeSubscriptionBlocks(list: ReadonlyArray<{ subscription: Subsc
     text: { type: 'mrkdwn', text: truncateMrkdwn(`${s.kind === 'alert' ? ':rotating_light:' : ':calendar:'} *${escapeMrkdwn(title)}* · ${ref(s)}${paramsText(s)} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s)}\n${statusLine(s)}`, 3000) },
     accessory: manageButton(s),
   }));
-  if (list.length > HOME_MAX_SUBSCRIPTIONS) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${list.length - HOME_MAX_SUBSCRIPTIONS} more: \`${Commands.query} subscriptions\` lists them all.` }] });
+  if (list.length > HOME_MAX_SUBSCRIPTIONS) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${list.length - HOME_MAX_SUBSCRIPTIONS} more: \`${Commands.query} subscriptions\` lists them all, a page at a time.` }] });
   return blocks;
 }

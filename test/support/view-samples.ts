@@ -35,7 +35,7 @@ export const VIEW_MODULES = { audit, common, freshness, home, looker, pipeline, 
 /** Exports that produce no text a person reads in Slack (helpers, IDs, a CSV file), so the scan does not need them. */
 export const NOT_TEXT = new Set([
   'escapeMrkdwn', 'isChannelId', 'truncate', 'escapeAndTruncate', 'userText', 'quoteUserText', 'truncateMrkdwn', 'slackDate', 'ago', 'duration', 'ownerMention', 'formatBytes', 'queryRefValue', 'parseQueryRef', 'tableSections',
-  'lookerEmailBlockId', 'lookerModalHasInputsFor', 'auditCsv', 'SLACK_LIMITS', 'modalDataOf', 'LISTED_SUFFIX',
+  'lookerEmailBlockId', 'lookerModalHasInputsFor', 'auditCsv', 'SLACK_LIMITS', 'modalDataOf', 'listedPageOf',
 ]);
 
 /** Exports whose text Slack shows as plain text (a header, an inline error): never parsed, so never escaped. */
@@ -513,7 +513,7 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     add('subscriptionsListMessage', subscriptions.subscriptionsListMessage(subs, () => title, { everyone, done }));
     add('subscriptionsListMessage', subscriptions.subscriptionsListMessage([], () => title, { everyone, done }));
     add('subscriptionRefMrkdwn', subscriptions.subscriptionRefMrkdwn(subs[0]!));
-    add('subscriptionsListMessage', subscriptions.subscriptionsListMessage(Array.from({ length: 30 }, (_, i) => ({ ...subs[i % subs.length]!, id: `sub_many${String(i).padStart(6, '0')}` })), () => title, { everyone, done: ':arrow_forward: Resumed `SUB-MANY01`.' }));
+    for (const page of [0, 1, 5]) add('subscriptionsListMessage', subscriptions.subscriptionsListMessage(Array.from({ length: 30 }, (_, i) => ({ ...subs[i % subs.length]!, id: `sub_many${String(i).padStart(6, '0')}` })), () => title, { everyone, done: ':arrow_forward: Resumed `SUB-MANY01`.', page }));
   }
   for (const reason of ['not_found', 'not_allowed', 'already'] as const) add('subscriptionRefusedMessage', subscriptions.subscriptionRefusedMessage(reason));
   // The Manage modal App Home opens: as opened, after a click, and after Delete (no controls left).
