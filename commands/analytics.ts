@@ -109,7 +109,8 @@ export function auditExportAction(deps: AnalyticsDeps) {
       const refused = await refusal(deps, userId);
       if (refused) reply = refused;
       else {
-        // An export that failed sent nothing: its click is forgotten, so clicking again works.
+        // An export that failed is forgotten, so clicking again works. (A file Slack shared before its answer
+        // was lost would then be sent twice: rare, and a second copy of a log does no harm.)
         const exported = await deps.clicks.once(once, EXPORT_ONCE_MS, () => exportAudit(deps, client, userId, Math.min(Math.max(asked, 1), AUDIT_EXPORT_MAX_COUNT)));
         reply = exported.repeated ? auditExportAlreadyMessage() : exported.value;
       }

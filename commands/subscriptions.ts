@@ -161,10 +161,10 @@ function draftOf(view: ViewSubmitAction['view'], meta: SubscriptionModalMetadata
 }
 
 /**
- * Each problem on the input it is about, where the form shows that input; the rest on "How often"
- * (always there). A form not yet redrawn for the schedule kind picked (the redraw lost to the person's
- * typing, or Submit pressed before it came) lacks the kind's inputs, and Slack refuses errors named
- * for a block the view does not have: the person could not save at all.
+ * Each problem on the input it is about (the limit, and what is about no input, on "Post in"), where the
+ * form shows that input; else on "How often". A form not yet redrawn for the schedule kind picked (the
+ * redraw lost to the person's typing, or Submit pressed before it came) lacks the kind's inputs, and
+ * Slack refuses errors named for a block the view does not have: the person could not save at all.
  */
 function errorsByBlock(errors: Partial<Record<DraftField, string>>, draft: SubscriptionDraft, view: Pick<ViewSubmitAction['view'], 'blocks'>): Record<string, string> {
   const inputs = new Set((view.blocks ?? []).flatMap((b) => (b.type === 'input' && typeof b.block_id === 'string' ? [b.block_id] : [])));
@@ -329,8 +329,10 @@ async function decide(deps: SubscriptionDeps, what: Control, sub: Subscription |
     case 'resume': {
       const r = what === 'pause' ? await deps.subscriptions.pause(sub.id, actor) : await deps.subscriptions.resume(sub.id, actor);
       if (r.ok) return { kind: 'changed', now: r.subscription, said: `${what === 'pause' ? ':double_vertical_bar: Paused' : ':arrow_forward: Resumed'} ${ref}.`, gone: false };
-      // Already that way: changed elsewhere, and shown as it now is.
-      return refused(r.reason, r.reason === 'already' ? await deps.subscriptions.get(sub.id) : sub);
+      // Already that way: changed elsewhere, and shown as it now is (deleted meanwhile: said so).
+      if (r.reason !== 'already') return refused(r.reason);
+      const now = await deps.subscriptions.get(sub.id);
+      return now ? refused('already', now) : refused('not_found');
     }
   }
 }

@@ -420,11 +420,14 @@ const CHANGED: Record<'paused' | 'resumed' | 'edited' | 'deleted', { icon: strin
 export function subscriptionChangedDm(change: 'paused' | 'resumed' | 'edited' | 'deleted', by: string, s: Subscription, title: string, options: { exists: boolean }): MessageBody {
   const { icon, verb } = CHANGED[change];
   const what = `${s.kind === 'alert' ? 'alert' : 'scheduled delivery'} *${escapeMrkdwn(title)}* (${ref(s)})${paramsText(s)}`;
+  // What it is now, not what the change made it: a later change may have come before this DM.
   const now = change === 'deleted'
     ? ` It will not run again. To have it back, set it up again with \`${Commands.query} ${s.kind === 'alert' ? 'alert' : 'subscribe'} ${s.query}\`.`
-    : change === 'paused' || s.status === 'paused'
-      ? ' It does not run until it is resumed.'
-      : s.nextRunAt ? ` Now: ${escapeMrkdwn(scheduleInSentence(s))}, to ${targetText(s, s.owner)}; next run ${slackDate(new Date(s.nextRunAt))}.` : '';
+    : !options.exists
+      ? ' It has since been deleted.'
+      : s.status === 'paused'
+        ? ' It is paused: it does not run until it is resumed.'
+        : s.nextRunAt ? ` Now: ${escapeMrkdwn(scheduleInSentence(s))}, to ${targetText(s, s.owner)}; next run ${slackDate(new Date(s.nextRunAt))}.` : '';
   const text = escapeMrkdwn(`${title} (${subscriptionRef(s.id)}): ${verb} by BizOps`);
   const head = section(truncateMrkdwn(`${icon} <@${by}> (BizOps) ${verb} your ${what}.${now}`, 3000));
   return { text, blocks: options.exists ? [head, { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] }] : [head] };

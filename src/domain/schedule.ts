@@ -115,11 +115,11 @@ function cronParseProblem(message: string): string {
   if (/explicit day of month/i.test(message)) return 'That cron expression never runs: no month it names has that day (e.g. 31 in February).';
   if (/repeat at every 0 time/.test(message)) return 'That cron expression has a step of 0 (`/0`): a step is 1 or more, e.g. `*/2` for every other one.';
   const backwards = /Invalid range: (\S{1,20}), min/.exec(message);
-  if (backwards) return `That cron expression has a range that runs backwards (“${backwards[1]!}”): write the smaller number first.`;
-  if (/got range \S*NaN/.test(message)) return 'That cron expression has a range without its end (like `1-`): write both ends, e.g. `1-5`.';
+  if (backwards) return `That cron expression has a range that runs backwards (“${backwards[1]!}”, names as numbers): a range runs from the smaller to the larger; for one that wraps around, write both parts (e.g. \`5-6,0\`).`;
+  if (/got range \d+-NaN/.test(message)) return 'That cron expression has a range without its end (like `1-`): write both ends, e.g. `1-5`.';
   if (/Invalid list value format/.test(message)) return 'That cron expression has a list with a gap (a comma with nothing beside it), e.g. `1,,3`.';
   const characters = /Invalid characters, got value: (.*)$/.exec(message);
-  if (characters) return `That cron expression has “${[...characters[1]!].slice(0, 10).join('')}” where a number, a range (\`1-5\`), a step (\`*/15\`) or a name (\`MON\`, \`JAN\`) goes.`;
+  if (characters) return `That cron expression has “${[...characters[1]!].slice(0, 10).join('')}” where a number, a range (\`1-5\`) or a step (\`*/15\`) goes (or, for months and weekdays, a name: \`JAN\`, \`MON\`).`;
   // Stryker disable next-line MethodExpression,StringLiteral: cron-parser's messages are one short line; the cut and the stand-in are for a future one
   return `That is not a cron expression I can read (${message.slice(0, 80) || 'invalid'}).`;
 }

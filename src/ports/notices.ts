@@ -48,8 +48,9 @@ export type Notice =
 export type SubscriptionChange = 'paused' | 'resumed' | 'edited' | 'deleted';
 
 /**
- * The subscription as it was when changed (before, for a deletion), as plain data: what the DM names when the
- * subscription is gone by the time it is sent. Typed loosely here (ports know no services); the notice renders it.
+ * The subscription as the change left it (as it was, for a deletion), as plain data: what the DM names when
+ * the subscription is gone by the time it is sent. A whole Subscription (services/subscriptions.ts writes it);
+ * typed loosely here, as ports know no services.
  */
 export type ChangedSubscription = Record<string, unknown> & { id: string; owner: string };
 
@@ -90,6 +91,7 @@ export function noticeJob(notice: Notice, options: { runAt?: number } = {}): Job
     case 'subscription.failed':
       return { ...base, key: jobKey('notice', notice.type, notice.subscriptionId, notice.dueAt) };
     case 'subscription.changed':
-      return { ...base, key: jobKey('notice', notice.type, notice.subscriptionId, notice.change, notice.at) };
+      // One deletion per subscription; the other changes may come again (paused, resumed, paused).
+      return { ...base, key: notice.change === 'deleted' ? jobKey('notice', notice.type, notice.subscriptionId, notice.change) : jobKey('notice', notice.type, notice.subscriptionId, notice.change, notice.at) };
   }
 }

@@ -336,7 +336,8 @@ export class SubscriptionService {
       const updated: Subscription = { ...fresh, ...checked.value, ...runState, ...paused, ...due, updatedAt: now };
       tx.put(SUBSCRIPTIONS, id, updated);
       tx.audit({ actor, action: 'subscription.updated', subject: id, before: fresh, after: updated });
-      await tellOwner(tx, updated, actor, 'edited', now);
+      // Saved with nothing changed (unchanged, or pressed again after a slow save): nothing to tell.
+      if (!sameSubscription(fresh, updated)) await tellOwner(tx, updated, actor, 'edited', now);
       if (updated.nextRunAt !== null) await enqueue(tx, runJob(updated, updated.nextRunAt), now);
       return { ok: true, subscription: updated };
     });
@@ -357,13 +358,16 @@ export class SubscriptionService {
     const current = await this.get(id);
     if (!current) return { ok: false, reason: 'not_found' };
     if (!(await this.mayManage(current, actor))) return { ok: false, reason: 'not_allowed' };
-    await this.opts.store.runTransaction(async (tx) => {
+    return this.opts.store.runTransaction(async (tx): Promise<ChangeResult> => {
+      // As it is now: two Deletes at once (a double click, two people) delete it, and say so, once.
+      const fresh = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
+      if (!fresh) return { ok: false, reason: 'not_found' };
       tx.delete(SUBSCRIPTIONS, id);
       tx.delete(ALERT_STEPS, id);
-      tx.audit({ actor, action: 'subscription.deleted', subject: id, before: current });
-      await tellOwner(tx, current, actor, 'deleted', this.now().getTime());
+      tx.audit({ actor, action: 'subscription.deleted', subject: id, before: fresh });
+      await tellOwner(tx, fresh, actor, 'deleted', this.now().getTime());
+      return { ok: true, subscription: fresh };
     });
-    return { ok: true, subscription: current };
   }
 
   /**

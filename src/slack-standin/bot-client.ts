@@ -206,7 +206,8 @@ export class BotClient {
 
   /** Sends a `view_submission` payload; `view.state.values` carries what the user entered. */
   async viewSubmission(input: Actor & { view: { id: string; [field: string]: unknown } }): Promise<InteractionAck> {
-    const triggerId = makeTriggerId(input.userId, Date.now(), input.view.id);
+    // Not from inside the view: a submission pushes with response_action, not views.push.
+    const triggerId = makeTriggerId(input.userId);
     const payload = {
       type: 'view_submission',
       team: { id: this.teamId, domain: this.teamDomain },

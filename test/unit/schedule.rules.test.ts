@@ -84,10 +84,10 @@ describe('checkSchedule at the edges', () => {
     const step = 'That cron expression has a step of 0 (`/0`): a step is 1 or more, e.g. `*/2` for every other one.';
     expect(cron('0 */0 * * *')).toBe(step);
     expect(cron('0 9 * * 1/0')).toBe(step);
-    expect(cron('5-2 9 * * *')).toBe('That cron expression has a range that runs backwards (“5-2”): write the smaller number first.');
+    expect(cron('5-2 9 * * *')).toBe('That cron expression has a range that runs backwards (“5-2”, names as numbers): a range runs from the smaller to the larger; for one that wraps around, write both parts (e.g. `5-6,0`).');
     expect(cron('0 9 * * 1-')).toBe('That cron expression has a range without its end (like `1-`): write both ends, e.g. `1-5`.');
     expect(cron('0 9 * * ,')).toBe('That cron expression has a list with a gap (a comma with nothing beside it), e.g. `1,,3`.');
-    const value = (v: string) => `That cron expression has “${v}” where a number, a range (\`1-5\`), a step (\`*/15\`) or a name (\`MON\`, \`JAN\`) goes.`;
+    const value = (v: string) => `That cron expression has “${v}” where a number, a range (\`1-5\`) or a step (\`*/15\`) goes (or, for months and weekdays, a name: \`JAN\`, \`MON\`).`;
     expect(cron('a b c d e')).toBe(value('a'));
     expect(cron('🙂 * * * *')).toBe(value('🙂'));
     // Cut at 10 characters (not halfway through one).
