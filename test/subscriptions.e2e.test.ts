@@ -147,7 +147,7 @@ describe('scheduled deliveries', () => {
     expect(t.standin.takeViolations()).toEqual([]);
     // A cron expression that is not one, or runs too often.
     await d.kind(modal.id, 'cron');
-    for (const [cron, message] of [['61 9 * * *', /has 61 where a minute is 0 to 59/], ['0 9 * * MON-XYZ', /not a cron expression/], ['*/5 * * * *', /15 minutes apart/], ['H * * * *', /“H” \(a time picked at random\)/], ['0 9', /five fields: .*\(e\.g\. “0 9 \* \* 1”\)/]] as const) {
+    for (const [cron, message] of [['61 9 * * *', /has 61 where a minute is 0 to 59/], ['0 9 * * MON-XYZ', /“XYZ”, which is not a month \(“JAN” to “DEC”\) or a weekday/], ['*/5 * * * *', /15 minutes apart/], ['H * * * *', /“H” \(a time picked at random\)/], ['0 9', /five fields: .*\(e\.g\. “0 9 \* \* 1”\)/]] as const) {
       // Field errors are plain text: the bot's code spans come as quotes, not as backticks shown as typed.
       const r = await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: cron, [ActionIds.subscriptionFormat]: 'chart' });
       expect(r.errors?.[BlockIds.subscriptionCron]).toMatch(message);

@@ -109,9 +109,12 @@ const CRON_RANGES: Record<string, string> = { '0-59': 'a minute is 0 to 59', '0-
 /** cron-parser's refusal, in words: a value out of its field's range, a day no month given has, or its own text. */
 function cronParseProblem(message: string): string {
   // Stryker disable next-line Regex: equivalent; every range cron-parser names starts with one digit
-  const range = /got value (\S+) expected range (\d+-\d+)/.exec(message);
-  const field = range ? CRON_RANGES[range[2]!] : undefined;
+  const range = /got (?:value|range) (\S+) expected range (\d+-\d+)/.exec(message);
+  const field = range && !range[1]!.includes('NaN') ? CRON_RANGES[range[2]!] : undefined;
   if (field) return `That cron expression has ${range![1]!.slice(0, 10)} where ${field}.`;
+  const alias = /cannot resolve alias "([^"]{0,20})/.exec(message);
+  if (alias) return `That cron expression has “${alias[1]!.toUpperCase()}”, which is not a month (\`JAN\` to \`DEC\`) or a weekday (\`SUN\` to \`SAT\`).`;
+  if (/occurrence number/.test(message)) return 'That cron expression asks for a weekday past the fifth of its month (`#` takes 1 to 5, e.g. `1#2` for the second Monday).';
   if (/explicit day of month/i.test(message)) return 'That cron expression never runs: no month it names has that day (e.g. 31 in February).';
   if (/repeat at every 0 time/.test(message)) return 'That cron expression has a step of 0 (`/0`): a step is 1 or more, e.g. `*/2` for every other one.';
   const backwards = /Invalid range: (\S{1,20}), min/.exec(message);

@@ -67,11 +67,14 @@ describe('checkSchedule at the edges', () => {
     expect(cron('0 9 * * 8')).toBe('That cron expression has 8 where a day of the week is 0 to 7 (0 and 7 are Sunday).');
     expect(cron('0 99999999999999 * * *')).toBe('That cron expression has 9999999999 where an hour is 0 to 23.');
     expect(cron('0 9 31 2 *')).toBe('That cron expression never runs: no month it names has that day (e.g. 31 in February).');
-    expect(cron('0 9 * * MON-XYZ')).toBe('That is not a cron expression I can read (Validation error, cannot resolve alias "xyz").');
+    expect(cron('0 9 * * MON-XYZ')).toBe('That cron expression has “XYZ”, which is not a month (`JAN` to `DEC`) or a weekday (`SUN` to `SAT`).');
+    expect(cron('5-70 9 * * *')).toBe('That cron expression has 5-70 where a minute is 0 to 59.');
+    expect(cron('0 9 * * 1-9')).toBe('That cron expression has 1-9 where a day of the week is 0 to 7 (0 and 7 are Sunday).');
+    expect(cron('0 9 * * 1#6')).toBe('That cron expression asks for a weekday past the fifth of its month (`#` takes 1 to 5, e.g. `1#2` for the second Monday).');
   });
 
   it('says what the cron parser found wrong, on one line', () => {
-    const r = checkSchedule({ kind: 'cron', cron: '0 9 * JAN-XYZ *', tz: 'UTC' });
+    const r = checkSchedule({ kind: 'cron', cron: '0 9 L-2 * *', tz: 'UTC' });
     expect(r.ok).toBe(false);
     const message = (r as { errors: { cron: string } }).errors.cron;
     expect(message).toMatch(/^That is not a cron expression I can read \(.+\)\.$/);
