@@ -15,6 +15,7 @@ import type { QueryCommand, QueryService } from '../src/services/query.js';
 import type { Clicks } from '../src/services/clicks.js';
 import { queryFailureMessage, tellPrivately } from '../src/slack/query-delivery.js';
 import { subscriptionSubcommand, type SubscriptionDeps } from './subscriptions.js';
+import { pageAction } from './paging.js';
 import { noteMessage, type MessageBody } from '../views/common.js';
 import { quoteTyped } from '../src/format.js';
 import {
@@ -416,20 +417,21 @@ export function queryRunAction(deps: QueryDeps) {
   };
 }
 
+/** `/query list`'s page from its Previous / Next value (a search and a page): the whole list's first for a forged one. */
+function listPageOf(deps: QueryDeps, value: string): MessageBody {
+  let ref: QueryListPageRef = { s: '', n: 0 };
+  try {
+    const parsed = JSON.parse(value.slice(0, 500)) as Partial<QueryListPageRef> | null;
+    ref = { s: typeof parsed?.s === 'string' ? parsed.s.slice(0, 100) : '', n: typeof parsed?.n === 'number' && Number.isSafeInteger(parsed.n) ? parsed.n : 0 };
+  } catch {
+    // Not JSON: the first page.
+  }
+  return queryListMessage(deps.queries.search(ref.s), ref.s, deps.queries.catalog.queries.length, ref.n);
+}
+
 /** Previous / Next page of `/query list`: the ephemeral list is replaced by that page. */
 export function queryListPageAction(deps: QueryDeps) {
-  return async ({ ack, action, respond }: ButtonArgs): Promise<void> => {
-    await ack();
-    let ref: QueryListPageRef = { s: '', n: 0 };
-    try {
-      const parsed = JSON.parse(String(action.value ?? '').slice(0, 500)) as Partial<QueryListPageRef>;
-      ref = { s: typeof parsed.s === 'string' ? parsed.s.slice(0, 100) : '', n: typeof parsed.n === 'number' && Number.isSafeInteger(parsed.n) ? parsed.n : 0 };
-    } catch {
-      // A forged value: the first page of the whole list.
-    }
-    const queries = deps.queries.search(ref.s);
-    await respond({ response_type: 'ephemeral', replace_original: true, ...queryListMessage(queries, ref.s, deps.queries.catalog.queries.length, ref.n) });
-  };
+  return pageAction(deps.logger, 'queries', (value) => listPageOf(deps, value));
 }
 
 export function registerQuery(app: Listeners, deps: QueryDeps): string[] {

@@ -22,6 +22,7 @@ import type { SavedQuery } from '../src/catalog/catalog.js';
 import type { QueryService } from '../src/services/query.js';
 import { isSubscriptionId, numericColumnsOf, type DraftField, type Subscription, type SubscriptionDraft, type SubscriptionKind, type SubscriptionService } from '../src/services/subscriptions.js';
 import { SCHEDULE_KINDS, type ScheduleKind } from '../src/domain/schedule.js';
+import { pageAction } from './paging.js';
 import { escapeMrkdwn, failureMessage, isChannelId, noteMessage, type MessageBody } from '../views/common.js';
 import { parseQueryRef, queryUnknownMessage } from '../views/query.js';
 import {
@@ -88,21 +89,8 @@ async function listFor(deps: SubscriptionDeps, userId: string, done?: string, pa
   return subscriptionsListMessage(list, (q) => deps.queries.catalog.get(q)?.title ?? q, { everyone, page, ...(done ? { done } : {}) });
 }
 
-/** Previous / Next page of `/query subscriptions`: the list is redrawn at that page. */
-function listPage(deps: SubscriptionDeps) {
-  return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
-    await ack();
-    // A forged value: the first page.
-    const page = /^\d{1,4}$/.test(String(action.value ?? '')) ? Number(action.value) : 0;
-    try {
-      await respond({ response_type: 'ephemeral', replace_original: true, ...(await listFor(deps, body.user.id, undefined, page)) });
-    } catch (err) {
-      const coded = toCodedError(err);
-      deps.logger.warn('subscriptions page not shown', { code: coded.code, err: coded });
-      await respond(ephemeral(failureMessage('I could not show that page just now.'))).catch(() => undefined);
-    }
-  };
-}
+/** A page of `/query subscriptions` from its Previous / Next value: the first for a forged one. */
+const listedPage = (value: string) => (/^\d{1,4}$/.test(value) ? Number(value) : 0);
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 const ephemeral = (m: MessageBody) => ({ response_type: 'ephemeral' as const, replace_original: false, ...m });
@@ -292,19 +280,24 @@ type Decision =
   | { kind: 'shown'; now: Subscription }
   /** Edit: its form. */
   | { kind: 'form'; now: Subscription; form: ModalView }
-  /** Run now, or an Edit that cannot be: what happened; it is as it was. */
-  | { kind: 'told'; now: Subscription; said: string }
-  /** Pause, Resume, Delete: it is now `now` (`gone` once deleted). */
-  | { kind: 'changed'; now: Subscription; said: string; gone: boolean }
-  /** Nothing done, and why; `now` is as it now is (null: it no longer exists). */
-  | { kind: 'refused'; now: Subscription | null; said: string; reason: Refusal };
+  /** What was `said` of it, and whether its controls are `gone` (deleted, or not this person's to change). */
+  | ({ said: string; gone: boolean } & (
+    /** Run now, or an Edit that cannot be: what happened; it is as it was. */
+    | { kind: 'told'; now: Subscription }
+    /** Pause, Resume, Delete: it is now `now`. */
+    | { kind: 'changed'; now: Subscription }
+    /** Nothing done, and why; `now` is as it now is (null: it no longer exists). */
+    | { kind: 'refused'; now: Subscription | null; reason: Refusal }
+  ));
 
 /** Pause, Resume and Delete change how it is listed: a list, or Home, shows it again as it now is. */
 const relists = (what: Control) => what === 'pause' || what === 'resume' || what === 'delete';
 
 async function decide(deps: SubscriptionDeps, what: Control, sub: Subscription | null, actor: string): Promise<Decision> {
-  const refused = (reason: Refusal, now: Subscription | null = sub): Decision => ({ kind: 'refused', now: reason === 'not_found' ? null : now, said: subscriptionRefusedMessage(reason).text, reason });
+  // Refused as already so: its controls stay (it is theirs); otherwise they are of no use to this person.
+  const refused = (reason: Refusal, now: Subscription | null = sub): Decision => ({ kind: 'refused', now: reason === 'not_found' ? null : now, said: subscriptionRefusedMessage(reason).text, reason, gone: reason !== 'already' });
   if (!sub) return refused('not_found');
+  const told = (said: string): Decision => ({ kind: 'told', now: sub, said, gone: false });
   const ref = subscriptionRefMrkdwn(sub);
   switch (what) {
     case 'manage':
@@ -312,13 +305,13 @@ async function decide(deps: SubscriptionDeps, what: Control, sub: Subscription |
       if (!(await deps.subscriptions.mayManage(sub, actor))) return refused('not_allowed');
       if (what === 'manage') return { kind: 'shown', now: sub };
       const query = deps.queries.catalog.get(sub.query);
-      if (!query) return { kind: 'told', now: sub, said: `The saved query “${escapeMrkdwn(sub.query)}” is no longer in the catalog: delete this one.` };
+      if (!query) return told(`The saved query “${escapeMrkdwn(sub.query)}” is no longer in the catalog: delete this one.`);
       return { kind: 'form', now: sub, form: subscriptionModal(modalDataOf(sub, query)) };
     }
     case 'run': {
       const r = await deps.subscriptions.runNow(sub.id, actor);
-      if (r.ok) return { kind: 'told', now: sub, said: `:arrow_forward: Running ${ref} now: the result will be posted where it usually goes.` };
-      if (r.reason === 'already') return { kind: 'told', now: sub, said: ':hourglass_flowing_sand: A run of it was started a moment ago; its result is on its way. Nothing more was started.' };
+      if (r.ok) return told(`:arrow_forward: Running ${ref} now: the result will be posted where it usually goes.`);
+      if (r.reason === 'already') return told(':hourglass_flowing_sand: A run of it was started a moment ago; its result is on its way. Nothing more was started.');
       return refused(r.reason);
     }
     case 'delete': {
@@ -362,9 +355,7 @@ async function answerInView(deps: SubscriptionDeps, what: Control, d: Decision, 
     } else if (!d.now) {
       await draw(subscriptionMissingModal());
     } else {
-      // Without its controls once they are no use to this person: deleted, or not theirs to change.
-      const gone = d.kind === 'changed' ? d.gone : d.kind === 'refused' && d.reason !== 'already';
-      await draw(subscriptionManageModal(d.now, titleOf(deps, d.now.query), { ...(d.kind === 'shown' ? {} : { done: d.said }), gone }));
+      await draw(subscriptionManageModal(d.now, titleOf(deps, d.now.query), d.kind === 'shown' ? {} : { done: d.said, gone: d.gone }));
     }
   } finally {
     // Home, behind the modal, lists it: drawn again so that closing the modal shows it as it now is.
@@ -391,8 +382,7 @@ async function answerInMessage(deps: SubscriptionDeps, d: Decision, { action, bo
   const inItem = action.block_id === `${BlockIds.subscriptionActions}.${String(action.value)}`;
   if (!inItem) return void (await respond(ephemeral(noteMessage(d.said))));
   if (!d.now) return void (await inPlace(noteMessage(d.said)));
-  const gone = d.kind === 'changed' ? d.gone : d.reason !== 'already';
-  await inPlace(subscriptionManageMessage(d.now, titleOf(deps, d.now.query), { done: d.said, gone }));
+  await inPlace(subscriptionManageMessage(d.now, titleOf(deps, d.now.query), { done: d.said, gone: d.gone }));
 }
 
 const titleOf = (deps: SubscriptionDeps, q: string) => deps.queries.catalog.get(q)?.title ?? q;
@@ -441,7 +431,8 @@ export function registerSubscriptions(app: Listeners, deps: SubscriptionDeps): s
   app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionResume, control(deps, 'resume'));
   app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionDelete, control(deps, 'delete'));
   app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionEdit, control(deps, 'edit'));
-  app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionsPrevious, listPage(deps));
-  app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionsNext, listPage(deps));
+  const listPage = pageAction(deps.logger, 'subscriptions', (value, userId) => listFor(deps, userId, undefined, listedPage(value)));
+  app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionsPrevious, listPage);
+  app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionsNext, listPage);
   return [];
 }

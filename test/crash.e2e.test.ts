@@ -27,7 +27,7 @@ import { blocksToText } from '../src/slack-standin/render-text.js';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import type { Store } from '../src/ports/store.js';
-import { ActionIds } from '../src/ids.js';
+import { ActionIds, BlockIds } from '../src/ids.js';
 import { LOOKER_ACCESS_REQUESTS, lookerRequestRef, type LookerAccessRequest } from '../src/services/looker-access.js';
 import { PIPELINE_REQUESTS, requestRef, type PipelineRequest } from '../src/services/pipeline-request.js';
 import { SUBSCRIPTIONS, subscriptionRef, type Subscription } from '../src/services/subscriptions.js';
@@ -323,9 +323,10 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
 
     // ---- scheduled delivery: Run now, the chart upload, the recorded run ----
 
-    it('scheduled delivery, killed after Slack shared its chart, before the bot recorded the run: one chart, one run recorded', async () => {
+    /** Riley's new daily delivery of `weeks` weeks to the channel, made through its form. */
+    async function subscribe(weeks: number): Promise<Subscription> {
       const before = standin.modals(RILEY).at(-1)?.id;
-      await standin.runCommand(bot.client, { command: '/query', text: 'subscribe weekly-active-instances weeks=4', userId: RILEY, channelId: CHANNEL });
+      await standin.runCommand(bot.client, { command: '/query', text: `subscribe weekly-active-instances weeks=${weeks}`, userId: RILEY, channelId: CHANNEL });
       const modal = await standin.waitFor(() => {
         const top = standin.modals(RILEY).at(-1);
         return top && top.id !== before ? top : undefined;
@@ -336,7 +337,11 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
         values: { [ActionIds.subscriptionChannel]: CHANNEL, [ActionIds.subscriptionScheduleKind]: 'daily', [ActionIds.subscriptionTime]: '09:00', [ActionIds.subscriptionFormat]: 'chart' },
       });
       expect(submitted.errors).toBeUndefined();
-      const sub = await until(async () => (await store.list<Subscription>(SUBSCRIPTIONS)).map((d) => d.data).find((x) => x.owner === RILEY && x.createdAt >= startedAt), 'the subscription');
+      return until(async () => (await store.list<Subscription>(SUBSCRIPTIONS)).map((d) => d.data).find((x) => x.owner === RILEY && x.createdAt >= startedAt), 'the subscription');
+    }
+
+    it('scheduled delivery, killed after Slack shared its chart, before the bot recorded the run: one chart, one run recorded', async () => {
+      const sub = await subscribe(4);
       const ref = subscriptionRef(sub.id);
       const charts = () => standin.conversation(CHANNEL).filter((m) => !m.ephemeral && (m.files ?? []).length > 0 && JSON.stringify(m.blocks ?? []).includes(ref));
 
@@ -357,6 +362,23 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
       expect(charts()).toHaveLength(1);
       expect(charts()[0]!.files![0]!.name).toMatch(new RegExp(`^weekly-active-instances_${ref}_.+\\.png$`));
       expect(await audits(sub.id)).toEqual(['subscription.created', 'subscription.run_now']);
+    });
+
+    it('BizOps pauses someone\'s delivery, killed after Slack posted the owner\'s DM, before the bot heard: paused once, one DM', async () => {
+      const sub = await subscribe(5);
+      const ref = subscriptionRef(sub.id);
+      const told = () => dmsTo(RILEY, new RegExp(`paused your scheduled delivery[\\s\\S]*${ref}`));
+      await standin.runCommand(bot.client, { command: '/query', text: 'subscriptions', userId: BLAKE, channelId: CHANNEL, timeoutMs: 300 });
+      const list = await standin.waitFor(() => standin.conversation(CHANNEL).filter((m) => m.ephemeral?.user === BLAKE && JSON.stringify(m.blocks ?? []).includes(sub.id)).at(-1));
+      const block = (list.blocks as Array<{ type: string; block_id?: string }>).find((b) => b.type === 'actions' && b.block_id?.startsWith(`${BlockIds.subscriptionActions}.${sub.id}`))!;
+      const restarted = killWhen(onSlack('chat.postMessage', (a) => a['channel'] === RILEY && JSON.stringify(a).includes(ref) && JSON.stringify(a).includes('paused')));
+      await standin.clickAction(bot.client, { userId: BLAKE, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionPause, blockId: block.block_id, timeoutMs: 200 });
+      await restarted;
+      await until(() => told().length > 0, 'the owner\'s DM');
+      await new Promise((r) => setTimeout(r, 600)); // a second DM would have landed by now
+      expect(told()).toHaveLength(1);
+      expect((await store.get<Subscription>(SUBSCRIPTIONS, sub.id))?.data.status).toBe('paused');
+      expect(await audits(sub.id)).toEqual(['subscription.created', 'subscription.paused']);
     });
 
     /**

@@ -283,9 +283,21 @@ describe('/query list pages', () => {
     const deps = { queries: { search: () => many, catalog: { queries: many } } as unknown as QueryService, clicks: {} as never, logger: {} as never };
     const handler = queryListPageAction(deps);
     for (const value of ['{"s":"","n":1}', '{"s":"","n":99}', 'nonsense']) {
-      await handler({ ack: async () => {}, action: { value }, respond: async (r: Record<string, unknown>) => void replies.push(r) } as never);
+      await handler({ ack: async () => {}, action: { value }, body: { user: { id: 'U1' } }, respond: async (r: Record<string, unknown>) => void replies.push(r) } as never);
     }
     expect(replies.map((r) => [r['replace_original'], /Page (\d) of 3/.exec(blocksToText({ blocks: r['blocks'] as unknown[] }))?.[1]])).toEqual([[true, '2'], [true, '3'], [true, '1']]);
+  });
+
+  it('a page that cannot be drawn is said apart, and the list stays', async () => {
+    const replies: Array<Record<string, unknown>> = [];
+    const warned: unknown[] = [];
+    const broken = { search: () => { throw new Error('catalog gone'); }, catalog: { queries: many } } as unknown as QueryService;
+    const handler = queryListPageAction({ queries: broken, clicks: {} as never, logger: { warn: (...a: unknown[]) => void warned.push(a) } as never });
+    await handler({ ack: async () => {}, action: { value: '{"s":"","n":1}' }, body: { user: { id: 'U1' } }, respond: async (r: Record<string, unknown>) => void replies.push(r) } as never);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(blocksToText({ blocks: replies[0]!['blocks'] as unknown[] })).toContain('I could not show that page just now.');
+    expect(warned).toHaveLength(1);
   });
 });
 

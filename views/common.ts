@@ -1,7 +1,7 @@
 /**
  * Small pieces shared by the views. Views are pure functions of data: no I/O.
  */
-import type { KnownBlock } from '@slack/types';
+import type { Button, KnownBlock } from '@slack/types';
 import { defuseMarks, escapeMrkdwn, withoutBidiControls } from '../src/blockkit/mrkdwn.js';
 import { cutText } from '../src/format.js';
 
@@ -90,4 +90,46 @@ export function failureMessage(what: string, hint = 'Please try again in a minut
 /** A short note in one section. */
 export function noteMessage(text: string): MessageBody {
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/** One page of a list: its items, which page (0 the first, within the list), how many, where it starts. */
+export interface Page<T> {
+  shown: T[];
+  page: number;
+  pages: number;
+  /** The index of its first item. */
+  from: number;
+}
+
+/**
+ * Page `page` of `items`, `size` to a page. A page that is not there (forged,
+ * or the last one's only item was deleted since) is the nearest that is; an
+ * empty list has one page, empty.
+ */
+export function pageOf<T>(items: readonly T[], size: number, page: number): Page<T> {
+  const pages = Math.max(1, Math.ceil(items.length / size));
+  const n = Number.isFinite(page) ? Math.min(Math.max(0, Math.floor(page)), pages - 1) : 0;
+  const from = n * size;
+  return { shown: items.slice(from, from + size), page: n, pages, from };
+}
+
+/**
+ * The foot of a list shown a page at a time: "Page 2 of 3: …" and its Previous
+ * and Next buttons, each valued `valueOf(page)` for the page it shows.
+ * Nothing for a list of one page.
+ */
+export function pagerBlocks(p: Page<unknown>, foot: { summary: string; blockId: string; previous: string; next: string; valueOf: (page: number) => string }): KnownBlock[] {
+  if (p.pages < 2) return [];
+  const button = (action_id: string, to: number, text: string): Button => ({ type: 'button', action_id, text: { type: 'plain_text', text }, value: foot.valueOf(to) });
+  return [
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `Page ${p.page + 1} of ${p.pages}: ${foot.summary}` }] },
+    {
+      type: 'actions',
+      block_id: foot.blockId,
+      elements: [
+        ...(p.page > 0 ? [button(foot.previous, p.page - 1, 'Previous page')] : []),
+        ...(p.page < p.pages - 1 ? [button(foot.next, p.page + 1, 'Next page')] : []),
+      ],
+    },
+  ];
 }

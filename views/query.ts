@@ -10,7 +10,7 @@ import { isValidIsoDate, resolveDateSpec, type ParamDef, type SavedQuery } from 
 import { describeParam } from '../src/catalog/params.js';
 import { cellText, dateRange } from '../src/charts/spec.js';
 import type { QueryOutput } from '../src/services/query.js';
-import { ago, escapeMrkdwn, noteMessage, slackDate, truncate, SLACK_LIMITS, quoteUserText, truncateMrkdwn, userText, type MessageBody } from './common.js';
+import { ago, escapeMrkdwn, noteMessage, pageOf, pagerBlocks, slackDate, truncate, SLACK_LIMITS, quoteUserText, truncateMrkdwn, userText, type MessageBody } from './common.js';
 import { localeNumber } from '../src/format.js';
 import { mrkdwnAsPlainText } from '../src/blockkit/mrkdwn.js';
 
@@ -102,14 +102,12 @@ function runButton(q: SavedQuery, text = 'Run'): Button {
 
 /** The catalog, or the queries matching a search, a page at a time (page 0 first), each with its Run button. */
 export function queryListMessage(queries: readonly SavedQuery[], search: string, total: number, page = 0): MessageBody {
-  const pages = Math.max(1, Math.ceil(queries.length / QUERY_LIST_PAGE_SIZE));
-  const n = Math.min(Math.max(0, Math.floor(page)), pages - 1);
-  const shown = queries.slice(n * QUERY_LIST_PAGE_SIZE, (n + 1) * QUERY_LIST_PAGE_SIZE);
+  const p = pageOf(queries, QUERY_LIST_PAGE_SIZE, page);
   const heading = search
     ? `${queries.length} of ${total} saved queries match ${quoteUserText(search, 60)}.`
     : `${total} saved queries. Press *Run*, or type \`${C} &lt;name&gt; [param=value …]\`; search with \`${C} list &lt;words&gt;\`. Get one on a schedule with \`${C} subscribe &lt;name&gt;\`, be told when a number crosses a threshold with \`${C} alert &lt;name&gt;\`, and see yours with \`${C} subscriptions\`.`;
   const blocks: KnownBlock[] = [section(`:bar_chart: ${heading}`)];
-  for (const q of shown) {
+  for (const q of p.shown) {
     const params = q.params.length ? q.params.map(paramLine).join('\n') : '_no parameters_';
     const entry: SectionBlock = {
       type: 'section',
@@ -119,23 +117,13 @@ export function queryListMessage(queries: readonly SavedQuery[], search: string,
     blocks.push(entry, { type: 'context', elements: [{ type: 'mrkdwn', text: `${displayName(q)} · owner ${escapeMrkdwn(q.owner)} · cached ${formatTtl(q.ttlMs)}` }] });
   }
   if (queries.length === 0) blocks.push(section(`Nothing matches. \`${C} list\` shows them all.`));
-  if (pages > 1) {
-    const from = n * QUERY_LIST_PAGE_SIZE + 1;
-    const pageButton = (actionId: string, to: number, text: string): Button => ({
-      type: 'button', action_id: actionId, text: { type: 'plain_text', text }, value: JSON.stringify({ s: search.slice(0, 100), n: to } satisfies QueryListPageRef),
-    });
-    blocks.push(
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `Page ${n + 1} of ${pages}: queries ${from} to ${from + shown.length - 1} of ${queries.length}.` }] },
-      {
-        type: 'actions',
-        block_id: BlockIds.queryListPages,
-        elements: [
-          ...(n > 0 ? [pageButton(ActionIds.queryListPrevious, n - 1, 'Previous page')] : []),
-          ...(n < pages - 1 ? [pageButton(ActionIds.queryListNext, n + 1, 'Next page')] : []),
-        ],
-      },
-    );
-  }
+  blocks.push(...pagerBlocks(p, {
+    summary: `queries ${p.from + 1} to ${p.from + p.shown.length} of ${queries.length}.`,
+    blockId: BlockIds.queryListPages,
+    previous: ActionIds.queryListPrevious,
+    next: ActionIds.queryListNext,
+    valueOf: (n) => JSON.stringify({ s: search.slice(0, 100), n } satisfies QueryListPageRef),
+  }));
   return { text: search ? `Saved queries matching ${quoteUserText(search, 60)}` : 'Saved queries', blocks };
 }
 

@@ -11,7 +11,7 @@ import { describeParam } from '../src/catalog/params.js';
 import { SCHEDULE_KINDS, WEEKDAYS, describeSchedule, MAX_MONTH_DAY, type ScheduleKind } from '../src/domain/schedule.js';
 import { ALERT_OPS, describeCondition, type AlertCondition, type Evaluation } from '../src/domain/alert-condition.js';
 import { numericColumnsOf, subscriptionRef, type RunRecord, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
-import { escapeAndTruncate, escapeMrkdwn, isChannelId, noteMessage, slackDate, truncate, truncateMrkdwn, userText, type MessageBody } from './common.js';
+import { escapeAndTruncate, escapeMrkdwn, isChannelId, noteMessage, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn, userText, type MessageBody } from './common.js';
 import { localeNumber } from '../src/format.js';
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text: truncate(text, 75) });
@@ -306,27 +306,16 @@ export function subscriptionsListMessage(list: readonly Subscription[], titles: 
     const none = noteMessage(`No scheduled deliveries or alerts ${options.everyone ? 'in this workspace' : 'of yours'}${options.done ? '' : ' yet'}. Start one with \`${Commands.query} subscribe &lt;name&gt;\`, \`${Commands.query} alert &lt;name&gt;\`, or the Subscribe and Alert buttons on a chart.`);
     return options.done ? { text: `${options.done}\n${none.text}`, blocks: [...done, ...none.blocks] } : none;
   }
-  const pages = Math.ceil(list.length / MAX_LISTED_SUBSCRIPTIONS);
-  // A page that is no longer there (the last one's only item was deleted) shows the last that is.
-  const page = Math.min(Math.max(0, Math.floor(options.page ?? 0)), pages - 1);
-  const from = page * MAX_LISTED_SUBSCRIPTIONS;
-  const shown = list.slice(from, from + MAX_LISTED_SUBSCRIPTIONS);
+  const p = pageOf(list, MAX_LISTED_SUBSCRIPTIONS, options.page ?? 0);
   const blocks: KnownBlock[] = [...done, section(`*${options.everyone ? 'Every scheduled delivery and alert' : 'Your scheduled deliveries and alerts'}* (${list.length})`)];
-  for (const s of shown) blocks.push(...itemBlocks(s, titles(s.query), { page }, options.everyone));
-  if (pages > 1) {
-    const pageButton = (actionId: string, to: number, text: string): Button => ({ type: 'button', action_id: actionId, text: plain(text), value: String(to) });
-    blocks.push(
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `Page ${page + 1} of ${pages}: ${from + 1} to ${from + shown.length} of ${list.length}, newest first.` }] },
-      {
-        type: 'actions',
-        block_id: BlockIds.subscriptionsPages,
-        elements: [
-          ...(page > 0 ? [pageButton(ActionIds.subscriptionsPrevious, page - 1, 'Previous page')] : []),
-          ...(page < pages - 1 ? [pageButton(ActionIds.subscriptionsNext, page + 1, 'Next page')] : []),
-        ],
-      },
-    );
-  }
+  for (const s of p.shown) blocks.push(...itemBlocks(s, titles(s.query), { page: p.page }, options.everyone));
+  blocks.push(...pagerBlocks(p, {
+    summary: `${p.from + 1} to ${p.from + p.shown.length} of ${list.length}, newest first.`,
+    blockId: BlockIds.subscriptionsPages,
+    previous: ActionIds.subscriptionsPrevious,
+    next: ActionIds.subscriptionsNext,
+    valueOf: String,
+  }));
   const count = `${localeNumber(list.length)} ${list.length === 1 ? 'scheduled delivery or alert' : 'scheduled deliveries and alerts'}`;
   return { text: options.done ? `${options.done}\n${count}` : count, blocks };
 }
@@ -336,31 +325,28 @@ export function subscriptionRefMrkdwn(s: Pick<Subscription, 'id'>): string {
   return ref(s);
 }
 
-/**
- * One subscription with its controls (the Manage button); redrawn in place by
- * them, as the Manage modal is: `done` (mrkdwn) heads it, saying what the last
- * click did; `gone` (deleted, or not the viewer's to change) leaves it out.
- */
-export function subscriptionManageMessage(s: Subscription, title: string, options: { done?: string; gone?: boolean } = {}): MessageBody {
-  const head: KnownBlock[] = options.done ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: options.done }] }] : [];
-  const text = escapeMrkdwn(`${title}: ${subscriptionRef(s.id)}`);
-  return { text: options.done ? `${options.done}\n${text}` : text, blocks: [...head, ...(options.gone ? [] : itemBlocks(s, title))] };
+/** What Manage shows: `done` (mrkdwn) heading it, then the subscription and its controls, unless `gone`. */
+interface ManageOptions {
+  /** What the last click did. */
+  done?: string;
+  /** Deleted, or not the viewer's to change: only `done` is shown. */
+  gone?: boolean;
 }
 
-/**
- * Manage, clicked on App Home (which has no place for a reply): a modal with
- * the subscription and its controls, redrawn by each of them. `done`
- * (mrkdwn) heads it, saying what the last click did; `gone` (deleted, or not
- * the viewer's to change) leaves the controls out.
- */
-export function subscriptionManageModal(s: Subscription, title: string, options: { done?: string; gone?: boolean } = {}): ModalView {
+function manageBlocks(s: Subscription, title: string, options: ManageOptions): KnownBlock[] {
   const head: KnownBlock[] = options.done ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: options.done }] }] : [];
-  return {
-    type: 'modal',
-    title: plain(s.kind === 'alert' ? 'Alert' : 'Scheduled delivery'),
-    close: plain('Done'),
-    blocks: [...head, ...(options.gone ? [] : itemBlocks(s, title))],
-  };
+  return [...head, ...(options.gone ? [] : itemBlocks(s, title))];
+}
+
+/** One subscription with its controls (the Manage button); redrawn in place by them, as the Manage modal is. */
+export function subscriptionManageMessage(s: Subscription, title: string, options: ManageOptions = {}): MessageBody {
+  const text = escapeMrkdwn(`${title}: ${subscriptionRef(s.id)}`);
+  return { text: options.done ? `${options.done}\n${text}` : text, blocks: manageBlocks(s, title, options) };
+}
+
+/** Manage, clicked on App Home (which has no place for a reply): a modal with the subscription and its controls, redrawn by each of them. */
+export function subscriptionManageModal(s: Subscription, title: string, options: ManageOptions = {}): ModalView {
+  return { type: 'modal', title: plain(s.kind === 'alert' ? 'Alert' : 'Scheduled delivery'), close: plain('Done'), blocks: manageBlocks(s, title, options) };
 }
 
 /** The Manage modal for one that no longer exists: only that. */

@@ -1,10 +1,10 @@
 /**
  * The helpers every view uses (views/common.ts): escaping user text for
- * mrkdwn, cutting text to Slack's limits, dates, "3 hours ago", and what a
- * person sees when something behind the bot failed.
+ * mrkdwn, cutting text to Slack's limits, dates, "3 hours ago", what a
+ * person sees when something behind the bot failed, and a list's pages.
  */
 import { describe, expect, it } from 'vitest';
-import { SLACK_LIMITS, ago, escapeAndTruncate, escapeMrkdwn, failureMessage, isChannelId, slackDate, truncate, truncateMrkdwn } from '../../views/common.js';
+import { SLACK_LIMITS, ago, escapeAndTruncate, escapeMrkdwn, failureMessage, isChannelId, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn } from '../../views/common.js';
 
 describe('escaping user text for mrkdwn', () => {
   it.each([
@@ -177,5 +177,61 @@ describe('what a person sees when something behind the bot failed', () => {
     const msg = failureMessage('Looker refused the change.', 'Ask a Looker admin.');
     expect(msg.text).toBe(':warning: Looker refused the change. Ask a Looker admin.');
     expect(msg.blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: ':warning: Looker refused the change. Ask a Looker admin.' } }]);
+  });
+});
+
+describe('a list a page at a time', () => {
+  const items = Array.from({ length: 45 }, (_, i) => i);
+
+  it.each([
+    [0, 0, 0, 20],
+    [1, 1, 20, 20],
+    [2, 2, 40, 5],
+    // Past the last (forged, or its only item deleted since): the last there is.
+    [3, 2, 40, 5],
+    [9999, 2, 40, 5],
+    // Before the first, between pages, not a number: the nearest there is.
+    [-1, 0, 0, 20],
+    [1.7, 1, 20, 20],
+    [Number.NaN, 0, 0, 20],
+    [Number.POSITIVE_INFINITY, 0, 0, 20],
+  ])('page %s of 45 items, 20 to a page, is page %s from item %s, showing %s', (asked, page, from, count) => {
+    const p = pageOf(items, 20, asked);
+    expect(p).toEqual({ shown: items.slice(from, from + count), page, pages: 3, from });
+  });
+
+  it('counts a last page that is exactly full, and one empty page for an empty list', () => {
+    expect(pageOf(items.slice(0, 40), 20, 5)).toMatchObject({ page: 1, pages: 2, from: 20 });
+    expect(pageOf(items.slice(0, 41), 20, 5)).toMatchObject({ page: 2, pages: 3, from: 40, shown: [40] });
+    expect(pageOf([], 20, 3)).toEqual({ shown: [], page: 0, pages: 1, from: 0 });
+  });
+
+  const foot = { summary: 'things 21 to 40 of 45.', blockId: 'pages', previous: 'prev', next: 'next', valueOf: (n: number) => `to:${n}` };
+
+  it('has no foot for a list of one page', () => {
+    expect(pagerBlocks(pageOf(items.slice(0, 20), 20, 0), foot)).toEqual([]);
+    expect(pagerBlocks(pageOf([], 20, 0), foot)).toEqual([]);
+  });
+
+  it('says which page of how many, then offers the pages either side, valued for the page each shows', () => {
+    expect(pagerBlocks(pageOf(items, 20, 1), foot)).toEqual([
+      { type: 'context', elements: [{ type: 'mrkdwn', text: 'Page 2 of 3: things 21 to 40 of 45.' }] },
+      {
+        type: 'actions',
+        block_id: 'pages',
+        elements: [
+          { type: 'button', action_id: 'prev', text: { type: 'plain_text', text: 'Previous page' }, value: 'to:0' },
+          { type: 'button', action_id: 'next', text: { type: 'plain_text', text: 'Next page' }, value: 'to:2' },
+        ],
+      },
+    ]);
+  });
+
+  it('offers no Previous on the first page and no Next on the last', () => {
+    const ids = (page: number) => (pagerBlocks(pageOf(items, 20, page), foot)[1] as { elements: Array<{ action_id: string; value: string }> }).elements.map((b) => `${b.action_id}=${b.value}`);
+    expect(ids(0)).toEqual(['next=to:1']);
+    expect(ids(2)).toEqual(['prev=to:1']);
+    // Two pages are enough for a foot.
+    expect(pagerBlocks(pageOf(items.slice(0, 40), 20, 1), foot)).toHaveLength(2);
   });
 });
