@@ -25,7 +25,7 @@ import { blocksToText } from '../src/slack-standin/render-text.js';
 import { ActionIds, BlockIds } from '../src/ids.js';
 import { SUBSCRIPTIONS, runJob, subscriptionRef, type Subscription } from '../src/services/subscriptions.js';
 import { enqueueAll } from '../src/jobs/model.js';
-import type { Store } from '../src/ports/store.js';
+import type { Store, StoreTx } from '../src/ports/store.js';
 import { subscriptionSavedMessage } from '../views/subscriptions.js';
 
 const CHANNEL = StandinDefaults.channel;
@@ -758,6 +758,33 @@ describe('scheduled deliveries', () => {
       warehouse.dryRun = dryRun;
     }
     for (const s of await d.subscriptions()) await t.bot.services.subscriptions.remove(s.id, RILEY);
+  });
+
+  it('saves one of the same delivery submitted at once from three forms; the others are told which it is', async () => {
+    const same = { kind: 'delivery' as const, query: 'instances-by-hosting', params: {}, channel: CHANNEL, schedule: { kind: 'daily', time: '06:40' }, format: 'table' };
+    // Each one's checks pass before any is saved: all three reach their transaction together.
+    const store = t.store as { runTransaction: Store['runTransaction'] };
+    const runTransaction = store.runTransaction;
+    let arrived = 0;
+    let allThere = () => {};
+    const together = new Promise<void>((resolve) => (allThere = resolve));
+    store.runTransaction = async <R>(body: (tx: StoreTx) => Promise<R>): Promise<R> => {
+      if (++arrived === 3) allThere();
+      await Promise.race([together, new Promise((r) => setTimeout(r, 3_000))]);
+      return runTransaction.call(t.store, body) as Promise<R>;
+    };
+    let results;
+    try {
+      results = await Promise.all([0, 1, 2].map((i) => t.bot.services.subscriptions.create(RILEY, same, `twin-${i}-${randomUUID()}`)));
+    } finally {
+      store.runTransaction = runTransaction;
+    }
+    const saved = await d.subscriptions();
+    expect(saved).toHaveLength(1);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    const refused = results.flatMap((r) => (!r.ok && 'errors' in r ? [r.errors.limit ?? ''] : []));
+    expect(refused).toEqual([0, 1].map(() => `You already have this delivery: ${subscriptionRef(saved[0]!.id)}. Change something about it, or manage it with /query subscriptions.`));
+    for (const s of saved) await t.bot.services.subscriptions.remove(s.id, RILEY);
   });
 
   it('counts creations sent at once against the limit one after another: never more than the limit', async () => {

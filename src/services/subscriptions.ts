@@ -244,8 +244,7 @@ export class SubscriptionService {
       const twin = schedule.ok && resolution.ok
         ? mine.find((x) => x.id !== editing?.id && sameSubscription(x, { kind: draft.kind, query: query.name, params: resolution.params.given, target, schedule: schedule.schedule, format, condition }))
         : undefined;
-      const whose = actor === owner ? 'You already have' : 'Its owner already has';
-      if (twin && !over) errors.limit = `${whose} this ${twin.kind === 'alert' ? 'alert' : 'delivery'}: ${subscriptionRef(twin.id)}${twin.status === 'paused' ? ' (paused: Resume it with /query subscriptions)' : ''}. Change something about it, or manage it with /query subscriptions.`;
+      if (twin && !over) errors.limit = twinRefusal(twin, actor === owner);
     }
     if (Object.keys(errors).length || !schedule.ok || !resolution.ok) return { ok: false, errors };
     const now = this.now().getTime();
@@ -282,9 +281,12 @@ export class SubscriptionService {
       // document, so submissions sent at once are counted one after another, not each against
       // the same count. (The workspace's limit, counted in check(), may be passed by a few.)
       await tx.get(SUBSCRIPTION_CREATIONS, owner);
-      const mine = await tx.list(SUBSCRIPTIONS, { where: { field: 'owner', equals: owner } });
+      const mine = await tx.list<Subscription>(SUBSCRIPTIONS, { where: { field: 'owner', equals: owner } });
       const over = this.overLimit(mine.length, 0);
       if (over) return { ok: false, errors: { limit: over } };
+      // The same one again, checked where it holds: two forms of the same one submitted at once.
+      const twin = mine.find((x) => sameSubscription(x.data, subscription))?.data;
+      if (twin) return { ok: false, errors: { limit: twinRefusal(twin, true) } };
       tx.put(SUBSCRIPTION_CREATIONS, owner, { lastAt: now });
       tx.put(SUBSCRIPTIONS + '_submissions', key, { id, expiresAt: now + 7 * 86_400_000 });
       tx.put(SUBSCRIPTIONS, id, subscription);
@@ -591,6 +593,12 @@ function formatMb(bytes: number): string {
 }
 
 type SubscriptionSettings = Pick<Subscription, 'kind' | 'query' | 'params' | 'target' | 'schedule' | 'format' | 'condition'>;
+
+/** Why a new one, or an edit, is refused as the copy of `twin` (by its owner, or by BizOps for them). */
+function twinRefusal(twin: Subscription, byOwner: boolean): string {
+  const whose = byOwner ? 'You already have' : 'Its owner already has';
+  return `${whose} this ${twin.kind === 'alert' ? 'alert' : 'delivery'}: ${subscriptionRef(twin.id)}${twin.status === 'paused' ? ' (paused: Resume it with /query subscriptions)' : ''}. Change something about it, or manage it with /query subscriptions.`;
+}
 
 /** Whether two subscriptions would send the same thing to the same place at the same times. */
 function sameSubscription(a: SubscriptionSettings, b: SubscriptionSettings): boolean {
