@@ -123,7 +123,9 @@ function draftOf(view: ViewSubmitAction['view'], meta: SubscriptionModalMetadata
   const dm = (at(BlockIds.subscriptionDm, ActionIds.subscriptionDm).selected_options ?? []).some((o) => o.value === 'dm');
   const params: Record<string, string> = {};
   for (const p of query.params) {
-    const v = at(`${BlockIds.subscriptionParamPrefix}${p.name}`, `${ActionIds.subscriptionParamPrefix}${p.name}`).value;
+    // Typed, or picked (a choice parameter's select).
+    const given = at(`${BlockIds.subscriptionParamPrefix}${p.name}`, `${ActionIds.subscriptionParamPrefix}${p.name}`);
+    const v = given.value ?? given.selected_option?.value;
     if (typeof v === 'string' && v.trim()) params[p.name] = v.slice(0, SUBSCRIPTION_PARAM_MAX_LENGTH);
   }
   return {

@@ -169,6 +169,34 @@ describe('scheduled deliveries', () => {
     expect(await d.subscriptions()).toEqual([]);
   });
 
+  it('offers a choice parameter\'s choices to pick from, the one given picked (in any case, or by its label)', async () => {
+    type Select = { block_id?: string; element: { type: string; options: Array<{ value: string }>; initial_option?: { value: string } } };
+    const hosting = (m: { blocks: unknown[] }) => (m.blocks as Select[]).find((b) => b.block_id === `${BlockIds.subscriptionParamPrefix}hosting`)!;
+    const block = hosting(await d.open('subscribe weekly-active-instances hosting=CLOUD'));
+    expect(block.element.type).toBe('static_select');
+    expect(block.element.options.map((o) => o.value)).toEqual(['all', 'cloud', 'self-hosted', 'managed']);
+    expect(block.element.initial_option?.value).toBe('cloud');
+    await t.standin.closeView(t.client, { userId: RILEY });
+    expect(hosting(await d.open('subscribe weekly-active-instances hosting="sourcegraph cloud"')).element.initial_option?.value).toBe('cloud');
+    await t.standin.closeView(t.client, { userId: RILEY });
+    // None given: its default picked.
+    expect(hosting(await d.open('subscribe weekly-active-instances')).element.initial_option?.value).toBe('all');
+    await t.standin.closeView(t.client, { userId: RILEY });
+    // One that is none of them: nothing picked, and said so where the choice is made.
+    const none = hosting(await d.open('subscribe weekly-active-instances hosting=mars')).element as Select['element'] & { placeholder: { text: string } };
+    expect(none.initial_option).toBeUndefined();
+    expect(none.placeholder.text).toBe('“mars” is not one of these: pick one');
+    await t.standin.closeView(t.client, { userId: RILEY });
+    await t.standin.closeView(t.client, { userId: RILEY });
+    // Picked, it is saved as the choice's value.
+    const picked = await d.open('subscribe weekly-active-instances');
+    const r = await d.submit(picked.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '06:20'), [ActionIds.subscriptionFormat]: 'chart', [`${ActionIds.subscriptionParamPrefix}hosting`]: 'managed' });
+    expect(r.responseAction).toBeUndefined();
+    const [sub] = await d.subscriptions();
+    expect(sub!.params).toMatchObject({ hosting: 'managed' });
+    await t.bot.services.subscriptions.remove(sub!.id, RILEY);
+  });
+
   it('answers a mistyped name with the near ones, each with Subscribe… (or Alert…) that opens the form', async () => {
     for (const [word, action, title] of [['subscribe', ActionIds.querySubscribe, 'Schedule a delivery'], ['alert', ActionIds.queryAlert, 'New alert']] as const) {
       const { replies } = await t.standin.runCommand(t.client, { command: '/query', text: `${word} weekly-activ`, userId: RILEY, channelId: CHANNEL });

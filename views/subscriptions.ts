@@ -7,7 +7,7 @@
 import type { ActionsBlock, Button, InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
-import { describeParam } from '../src/catalog/params.js';
+import { describeParam, enumOptionOf } from '../src/catalog/params.js';
 import { SCHEDULE_KINDS, WEEKDAYS, describeSchedule, MAX_MONTH_DAY, type ScheduleKind } from '../src/domain/schedule.js';
 import { ALERT_OPS, describeCondition, type AlertCondition, type Evaluation } from '../src/domain/alert-condition.js';
 import { numericColumnsOf, subscriptionRef, type RunRecord, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
@@ -135,8 +135,21 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
   }
   for (const p of q.params) {
     const value = d.params[p.name] ?? (p.default !== undefined ? String(p.default) : '');
-    blocks.push(input(`${BlockIds.subscriptionParamPrefix}${p.name}`, p.label, {
-      type: 'plain_text_input', action_id: `${ActionIds.subscriptionParamPrefix}${p.name}`, max_length: SUBSCRIPTION_PARAM_MAX_LENGTH, ...(value ? { initial_value: value } : {}),
+    const blockId = `${BlockIds.subscriptionParamPrefix}${p.name}`;
+    const actionId = `${ActionIds.subscriptionParamPrefix}${p.name}`;
+    if (p.kind === 'enum') {
+      // Its choices to pick from, as the /query form offers them: the one given (in any case, or by its label) picked.
+      const choices = p.options.map((o) => option(o.value, o.label));
+      const given = enumOptionOf(p, value);
+      // A value given that is none of them: said where the choice is made.
+      const placeholder = given || !value ? 'Choose' : `“${value}” is not one of these: pick one`;
+      blocks.push(input(blockId, p.label, {
+        type: 'static_select', action_id: actionId, options: choices, placeholder: plain(placeholder), ...(given ? { initial_option: option(given.value, given.label) } : {}),
+      }, { optional: p.default !== undefined, ...(p.description ? { hint: p.description } : {}) }));
+      continue;
+    }
+    blocks.push(input(blockId, p.label, {
+      type: 'plain_text_input', action_id: actionId, max_length: SUBSCRIPTION_PARAM_MAX_LENGTH, ...(value ? { initial_value: value } : {}),
     }, {
       optional: p.default !== undefined,
       hint: p.kind === 'date' ? `${describeParam(p)}. A relative date (-30d, -4w, today) stays relative: each run looks back from its own day.` : describeParam(p),

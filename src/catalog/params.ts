@@ -5,7 +5,7 @@
  */
 import type { MatchResult } from '../domain/customer-match.js';
 import type { QueryParams } from '../ports/warehouse.js';
-import { MAX_PARAM_LENGTH, isValidIsoDate, resolveDateSpec, type ParamDef, type SavedQuery } from './catalog.js';
+import { MAX_PARAM_LENGTH, isValidIsoDate, resolveDateSpec, type EnumOption, type EnumParam, type ParamDef, type SavedQuery } from './catalog.js';
 import { localeNumber, quoteTyped } from '../format.js';
 
 /** Looks a customer up as `/telemetry` does. */
@@ -123,7 +123,7 @@ async function resolveOne(p: ParamDef, raw: string | undefined, ctx: ResolveCont
       return { canonical: value, shown: value, bound: { type: 'STRING', value } };
     }
     case 'enum': {
-      const option = p.options.find((o) => o.value === value) ?? p.options.find((o) => o.value.toLowerCase() === value.toLowerCase() || o.label.toLowerCase() === value.toLowerCase());
+      const option = enumOptionOf(p, value);
       if (!option) return { problem: `expects one of ${p.options.map((o) => o.value).join(', ')}; got ${quote(value)}` };
       return { canonical: option.value, shown: option.label, bound: { type: 'STRING', value: option.value } };
     }
@@ -151,6 +151,12 @@ async function resolveOne(p: ParamDef, raw: string | undefined, ctx: ResolveCont
       }
     }
   }
+}
+
+/** The option of `p` that `value` names: its value exactly, else its value or its label in any case. */
+export function enumOptionOf(p: EnumParam, value: string): EnumOption | undefined {
+  const lower = value.toLowerCase();
+  return p.options.find((o) => o.value === value) ?? p.options.find((o) => o.value.toLowerCase() === lower || o.label.toLowerCase() === lower);
 }
 
 /** One line on what a parameter takes, for help and errors. */

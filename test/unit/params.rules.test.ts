@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerName, MatchResult } from '../../src/domain/customer-match.js';
 import type { DateParam, EnumParam, IntParam, ParamDef, SavedQuery, StringParam } from '../../src/catalog/catalog.js';
-import { describeParam, parseParamText, resolveParams, type CustomerLookup, type ResolveContext } from '../../src/catalog/params.js';
+import { describeParam, enumOptionOf, parseParamText, resolveParams, type CustomerLookup, type ResolveContext } from '../../src/catalog/params.js';
 
 const base = { description: undefined, required: false };
 const weeks: IntParam = { ...base, name: 'weeks', label: 'Weeks', kind: 'int', min: 1, max: 13, default: 12 };
@@ -177,6 +177,17 @@ describe('enum parameters (hosting: all, cloud, self-hosted)', () => {
 
   it('refuses anything else, listing the values', async () => {
     expect((await problems([hosting], { hosting: 'mars' })).problems).toEqual({ hosting: 'expects one of all, cloud, self-hosted; got “mars”' });
+  });
+
+  it.each([
+    ['cloud', 'cloud'],
+    ['Cloud', 'cloud'],
+    ['SOURCEGRAPH CLOUD', 'cloud'],
+    ['self-hosted', 'self-hosted'],
+    ['mars', undefined],
+    ['', undefined],
+  ])('the option %j names, for a form to pick: %s', (text, value) => {
+    expect(enumOptionOf(hosting, text)?.value).toBe(value);
   });
 });
 
