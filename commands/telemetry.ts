@@ -50,8 +50,7 @@ export const LOOKING_UP_NOTE_AFTER_MS = 1_500;
 /**
  * How long, from its start, the answer waits for the note's post to be answered. A post that
  * stalls (Bolt's respond() has no timeout; our fetch gives up only after 10 s) must not hold the
- * card back: the answer then goes anyway, replacing the note if Slack showed it, and goes once
- * more when the note's post is answered (see {@link lookingUpNote}).
+ * card back: the answer then goes anyway (see {@link lookingUpNote}).
  */
 export const LOOKING_UP_NOTE_WAIT_MS = 2_000;
 
@@ -72,14 +71,19 @@ type Respond = SlackCommandMiddlewareArgs['respond'];
 
 /**
  * A short "Looking up" note through `respond` once `afterMs` has passed (a slow warehouse must not leave the
- * person looking at nothing); `done()` calls it off, and says whether it was begun: the answer then replaces it.
- * The note, once begun, is in place before `done()` returns (never an answer next to a stale note), unless its
- * post stalls: then the answer goes after LOOKING_UP_NOTE_WAIT_MS all the same, and the two posts are in flight
- * together. Slack does not promise to apply a response_url's posts in the order they were sent, and a
- * replace_original that comes before the note does not replace it: the note could land after the answer and be
- * what the person sees. So `lastWord(send)`, once the answer has gone, waits for the note's post to settle (our
- * fetch gives up on it after 10 s) and, unless Slack refused the note, sends the answer again, replacing the
- * note wherever it landed. A note whose post was answered before the answer went needs none of this.
+ * person looking at nothing); `done()` calls it off, and says whether it was begun. The note, once begun, is in
+ * place before `done()` returns, so the answer comes after it, unless its post stalls: then the answer goes after
+ * LOOKING_UP_NOTE_WAIT_MS all the same, and the two posts are in flight together.
+ *
+ * After a pick, the note takes the picker's place and the answer takes the note's (an action's response_url
+ * replaces the message clicked in). Slack does not promise to apply a response_url's posts in the order they were
+ * sent, and a replace_original that comes before the note does not replace it: the note could land after the
+ * answer and be what the person sees. So `lastWord(send)`, once the answer has gone, waits for the note's post to
+ * settle (our fetch gives up on it after 10 s) and, unless Slack refused the note, sends the answer again,
+ * replacing the note wherever it landed. A note whose post was answered before the answer went needs none of this.
+ *
+ * After a command, nothing can be replaced: a command's response_url has no original message, and Slack posts
+ * each of its posts as a new one (bolt-js#2287). The note stays above the answer; `lastWord` is not for it.
  */
 function lookingUpNote(respond: Respond, note: Parameters<Respond>[0] & object, afterMs: number, logger: Logger, user: string) {
   /** Settles when Slack has answered the note's post (or our fetch gave up): whether Slack may show the note. */
@@ -139,21 +143,18 @@ export function telemetryCommand({ telemetry, logger, lookerUrl = null, lookingU
     } catch (err) {
       reply = reportFailure(logger, err, { user: command.user_id });
     }
-    const noted = await note.done();
-    // For a command, replace_original replaces this response_url's previous reply: the note.
-    const ephemeral = { response_type: 'ephemeral' as const, ...(noted ? { replace_original: true } : {}) };
+    // Below the note, if there is one: a command's response_url cannot replace its earlier post.
+    await note.done();
     await foregroundIdle();
-    let last = { ...ephemeral, ...reply };
     try {
-      await respond(last);
+      await respond({ response_type: 'ephemeral', ...reply });
     } catch (err) {
       // Slack refused the answer itself (a card it will not take): the person still hears something.
       const coded = toCodedError(err);
       logger.error('Slack refused the /telemetry answer', { user: command.user_id, code: coded.code, err: coded });
-      last = { ...ephemeral, ...failureMessage('Slack would not show the answer I made for that.', 'Please tell the data team in #analytics.') };
-      await respond(last).catch((e: unknown) => logger.warn('could not answer /telemetry', { err: toCodedError(e) }));
+      await respond({ response_type: 'ephemeral', ...failureMessage('Slack would not show the answer I made for that.', 'Please tell the data team in #analytics.') })
+        .catch((e: unknown) => logger.warn('could not answer /telemetry', { err: toCodedError(e) }));
     }
-    await note.lastWord(() => respond(last));
   };
 }
 

@@ -445,14 +445,16 @@ describe('response_url', () => {
   const post = (responseUrl: string, body: unknown) =>
     fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-  it('posts ephemeral by default, in_channel on request, and replace_original replaces the source message', async () => {
+  it('posts ephemeral by default, in_channel on request, and replace_original replaces the source message (a command has none)', async () => {
     const bot = new BotClient({ botUrl: 'http://127.0.0.1:9/unused', signingSecret: 's', responseUrlBase: `${url}/response` });
     const commandUrl = bot.responseUrl({ channelId: C, userId: regular });
     expect((await post(commandUrl, { text: 'Working…' })).status).toBe(200);
+    // A command's response_url has no original message: Slack posts a replace_original as a new one, and it is told.
     await post(commandUrl, { text: 'acme: 2 instances', replace_original: true });
     let messages = standin.conversation(C);
-    expect(messages).toHaveLength(1);
-    expect(messages[0]).toMatchObject({ text: 'acme: 2 instances', ephemeral: { user: regular }, via: 'response_url' });
+    expect(messages.map((m) => m.text)).toEqual(['Working…', 'acme: 2 instances']);
+    expect(messages[1]).toMatchObject({ ephemeral: { user: regular }, via: 'response_url' });
+    expect(standin.takeViolations().map((v) => v.message)).toEqual([expect.stringMatching(/replace_original on a slash command's response_url, which has no original message/)]);
 
     const shared = await client.chat.postMessage({ channel: C, text: 'Request from Riley [Approve]' });
     const actionUrl = bot.responseUrl({ channelId: C, userId: lookerAdmin, messageTs: shared.ts ?? '' });

@@ -21,8 +21,6 @@ const RESPONSE_URL_TTL_MS = 30 * 60_000;
 interface Uses {
   count: number;
   first: number;
-  /** The last message this URL posted: what a command's replace_original replaces. */
-  lastTs?: string;
 }
 
 export class ResponseUrls {
@@ -53,10 +51,16 @@ export class ResponseUrls {
       if (Date.now() - uses.first > RESPONSE_URL_TTL_MS) throw new ApiError('expired_url');
       uses.count += 1;
       const problems = checkResponseUrlBody(body);
+      // A command's response_url has no original to act on: Slack posts a replace_original as a new message
+      // below the earlier reply (bolt-js#2287, bolt-python#1268; only an action's response_url updates "the
+      // original interactive message, ephemeral or not", docs.slack.dev/messaging/modifying-messages).
+      if (!ctx?.messageTs && (isTrue(body['replace_original']) || isTrue(body['delete_original']))) {
+        problems.push({ message: `response_url: ${isTrue(body['replace_original']) ? 'replace_original' : 'delete_original'} on a slash command's response_url, which has no original message: Slack posts a new one` });
+      }
       this.recorder.violations.add('response_url', problems);
       const refusal = problems.find((p) => p.answer);
       if (refusal?.answer) throw new ApiError(refusal.answer);
-      const msg = this.apply(ctx, body, uses, 'response_url');
+      const msg = this.apply(ctx, body, 'response_url');
       if (msg) Object.assign(record, { channel: msg.channel, messageTs: msg.ts });
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
@@ -77,7 +81,7 @@ export class ResponseUrls {
     // Slack refuses it: the user sees Slack's error, not the reply.
     if (problems.some((p) => p.answer)) return [{ via: 'ack', body }];
     try {
-      const message = this.apply(ctx, body, {}, 'ack');
+      const message = this.apply(ctx, body, 'ack');
       return [{ via: 'ack', body, ...(message ? { message } : {}) }];
     } catch {
       return [{ via: 'ack', body }];
@@ -87,28 +91,27 @@ export class ResponseUrls {
   /**
    * Slack's response_url semantics: ephemeral unless `response_type: 'in_channel'`;
    * `replace_original` / `delete_original` act on the message the action came
-   * from, or, for a command, on this URL's previous reply.
+   * from; a command's response_url has none, and its posts are new messages.
    */
-  private apply(ctx: ResponseUrlContext, body: Loose, uses: { lastTs?: string }, via: StoredMessage['via']): StoredMessage | undefined {
+  private apply(ctx: ResponseUrlContext, body: Loose, via: StoredMessage['via']): StoredMessage | undefined {
     const ws = this.ws;
-    const targetTs = ctx.messageTs ?? uses.lastTs;
-    const target = targetTs ? ws.message(ctx.channelId, targetTs) : undefined;
-    if (body['delete_original'] === true || body['delete_original'] === 'true') {
+    const target = ctx.messageTs ? ws.message(ctx.channelId, ctx.messageTs) : undefined;
+    if (isTrue(body['delete_original'])) {
       if (target) ws.removeMessage(target);
       return undefined;
     }
     const content = ws.content(body);
-    if ((body['replace_original'] === true || body['replace_original'] === 'true') && target) {
+    if (isTrue(body['replace_original']) && target) {
       ws.editMessage(target, content, { keepOmitted: false });
       return target;
     }
     const channel = ws.tryResolveChannel(ctx.channelId) ?? ctx.channelId;
     const inChannel = body['response_type'] === 'in_channel';
-    const msg = ws.addMessage({ channel, ...content, ...ws.threadOf(body), ...(inChannel ? {} : { ephemeral: { user: ctx.userId } }), via });
-    uses.lastTs = msg.ts;
-    return msg;
+    return ws.addMessage({ channel, ...content, ...ws.threadOf(body), ...(inChannel ? {} : { ephemeral: { user: ctx.userId } }), via });
   }
 }
+
+const isTrue = (v: unknown) => v === true || v === 'true';
 
 /** Parses as JSON but is not an object (e.g. `[1]`): Slack ignores it. */
 function isJson(raw: Buffer): boolean {

@@ -49,7 +49,7 @@ export const responseUrlFacts: SlackPayloadFact = {
   name: 'response_url post',
   fields: {
     ...MESSAGE_FIELDS,
-    replace_original: { type: bool, note: 'replaces the message the action came from (for a command, the previous reply)' },
+    replace_original: { type: bool, note: 'replaces the message the action came from; a command\'s response_url has none (its posts are new messages)' },
     delete_original: { type: bool },
     metadata: { type: { kind: 'metadata' } },
     reply_broadcast: { type: bool },
