@@ -417,7 +417,7 @@ export function queryRunAction(deps: QueryDeps) {
   };
 }
 
-/** `/query list`'s page from its Previous / Next value (a search and a page): the whole list's first for a forged one. */
+/** `/query list`'s page from its Previous / Next value (a search and a page): the whole list's first for one that does not parse, the nearest page for one past the end. */
 function listPageOf(deps: QueryDeps, value: string): MessageBody {
   let ref: QueryListPageRef = { s: '', n: 0 };
   try {

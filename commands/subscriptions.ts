@@ -89,7 +89,7 @@ async function listFor(deps: SubscriptionDeps, userId: string, done?: string, pa
   return subscriptionsListMessage(list, (q) => deps.queries.catalog.get(q)?.title ?? q, { everyone, page, ...(done ? { done } : {}) });
 }
 
-/** A page of `/query subscriptions` from its Previous / Next value: the first for a forged one. */
+/** A page of `/query subscriptions` from its Previous / Next value: the first for one that is not a page number (one past the end shows the last). */
 const listedPage = (value: string) => (/^\d{1,4}$/.test(value) ? Number(value) : 0);
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;

@@ -375,7 +375,15 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
       await standin.clickAction(bot.client, { userId: BLAKE, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionPause, blockId: block.block_id, timeoutMs: 200 });
       await restarted;
       await until(() => told().length > 0, 'the owner\'s DM');
-      await new Promise((r) => setTimeout(r, 600)); // a second DM would have landed by now
+      // The notice's job, claimed by the killed process, ends in the new one (on Firestore, once its lease is over):
+      // only then could a second DM have gone.
+      await until(async () => {
+        const jobs = await store.list<{ kind: string; state: string; payload: { type?: string; subscriptionId?: string } }>('jobs');
+        return jobs.some((j) => j.data.payload.type === 'subscription.changed' && j.data.payload.subscriptionId === sub.id && j.data.state === 'done');
+      }, 'the notice job done', 60_000).catch(async (err: Error) => {
+        throw new Error(`${err.message}\n${await diagnose()}`);
+      });
+      await new Promise((r) => setTimeout(r, 300));
       expect(told()).toHaveLength(1);
       expect((await store.get<Subscription>(SUBSCRIPTIONS, sub.id))?.data.status).toBe('paused');
       expect(await audits(sub.id)).toEqual(['subscription.created', 'subscription.paused']);

@@ -26,7 +26,7 @@ import { ActionIds, BlockIds } from '../src/ids.js';
 import { SUBSCRIPTIONS, runJob, subscriptionRef, type Subscription } from '../src/services/subscriptions.js';
 import { enqueueAll } from '../src/jobs/model.js';
 import type { Store, StoreTx } from '../src/ports/store.js';
-import { subscriptionSavedMessage } from '../views/subscriptions.js';
+import { modalDataOf, subscriptionModal, subscriptionSavedMessage } from '../views/subscriptions.js';
 
 const CHANNEL = StandinDefaults.channel;
 const OUTSIDE = 'C0NOTMEMB';
@@ -170,7 +170,7 @@ describe('scheduled deliveries', () => {
   });
 
   it('offers a choice parameter\'s choices to pick from, the one given picked (in any case, or by its label)', async () => {
-    type Select = { block_id?: string; element: { type: string; options: Array<{ value: string }>; initial_option?: { value: string } } };
+    type Select = { block_id?: string; optional?: boolean; element: { type: string; options: Array<{ value: string }>; initial_option?: { value: string } } };
     const hosting = (m: { blocks: unknown[] }) => (m.blocks as Select[]).find((b) => b.block_id === `${BlockIds.subscriptionParamPrefix}hosting`)!;
     const block = hosting(await d.open('subscribe weekly-active-instances hosting=CLOUD'));
     expect(block.element.type).toBe('static_select');
@@ -183,11 +183,25 @@ describe('scheduled deliveries', () => {
     expect(hosting(await d.open('subscribe weekly-active-instances')).element.initial_option?.value).toBe('all');
     await t.standin.closeView(t.client, { userId: RILEY });
     // One that is none of them: nothing picked, and said so where the choice is made.
-    const none = hosting(await d.open('subscribe weekly-active-instances hosting=mars')).element as Select['element'] & { placeholder: { text: string } };
-    expect(none.initial_option).toBeUndefined();
-    expect(none.placeholder.text).toBe('“mars” is not one of these: pick one');
+    // It must then be picked (Slack's client checks a required input): its default in its place would run a broader query.
+    const mars = hosting(await d.open('subscribe weekly-active-instances hosting=mars')) as Select & { element: { placeholder: { text: string } } };
+    expect(mars.element.initial_option).toBeUndefined();
+    expect(mars.element.placeholder.text).toBe('“mars” is not one of these: pick one');
+    expect(mars.optional).toBeUndefined();
+    expect(hosting(await d.open('subscribe weekly-active-instances hosting=cloud')).optional).toBe(true);
     await t.standin.closeView(t.client, { userId: RILEY });
     await t.standin.closeView(t.client, { userId: RILEY });
+    expect((hosting(await d.open(`subscribe weekly-active-instances hosting=${'m'.repeat(60)}`)).element as unknown as { placeholder: { text: string } }).placeholder.text).toMatch(/^“m{29}…” is not one of these: pick one$/);
+    await t.standin.closeView(t.client, { userId: RILEY });
+    // Redrawn for another schedule kind, the pick stays.
+    const kept = await d.open('subscribe weekly-active-instances hosting=managed');
+    await d.kind(kept.id, 'weekly');
+    expect(hosting(t.standin.view(kept.id)!).element.initial_option?.value).toBe('managed');
+    await t.standin.closeView(t.client, { userId: RILEY });
+    // One saved before choices were kept in one spelling (`CLOUD`) opens for an edit with its choice picked.
+    const query = t.bot.services.queries.catalog.get('weekly-active-instances')!;
+    const old = { id: 'sub_old', owner: RILEY, kind: 'delivery', query: query.name, params: { hosting: 'CLOUD' }, target: { kind: 'dm' }, schedule: { kind: 'daily', time: '09:00', tz: 'America/New_York' }, format: 'chart' } as unknown as Subscription;
+    expect(hosting(subscriptionModal(modalDataOf(old, query))).element.initial_option?.value).toBe('cloud');
     // Picked, it is saved as the choice's value.
     const picked = await d.open('subscribe weekly-active-instances');
     const r = await d.submit(picked.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '06:20'), [ActionIds.subscriptionFormat]: 'chart', [`${ActionIds.subscriptionParamPrefix}hosting`]: 'managed' });

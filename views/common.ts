@@ -103,8 +103,8 @@ export interface Page<T> {
 
 /**
  * Page `page` of `items`, `size` to a page. A page that is not there (forged,
- * or the last one's only item was deleted since) is the nearest that is; an
- * empty list has one page, empty.
+ * or the last one's only item was deleted since) is the nearest that is; one
+ * that is not a finite number is the first. An empty list has one page, empty.
  */
 export function pageOf<T>(items: readonly T[], size: number, page: number): Page<T> {
   const pages = Math.max(1, Math.ceil(items.length / size));

@@ -141,11 +141,13 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
       // Its choices to pick from, as the /query form offers them: the one given (in any case, or by its label) picked.
       const choices = p.options.map((o) => option(o.value, o.label));
       const given = enumOptionOf(p, value);
-      // A value given that is none of them: said where the choice is made.
-      const placeholder = given || !value ? 'Choose' : `“${value}” is not one of these: pick one`;
+      // A value given that is none of them: said where the choice is made, and a pick is needed (the default
+      // in its place would run a broader query than was asked for).
+      const unmatched = Boolean(value) && !given;
+      const placeholder = unmatched ? `“${truncate(value, 30)}” is not one of these: pick one` : 'Choose';
       blocks.push(input(blockId, p.label, {
         type: 'static_select', action_id: actionId, options: choices, placeholder: plain(placeholder), ...(given ? { initial_option: option(given.value, given.label) } : {}),
-      }, { optional: p.default !== undefined, ...(p.description ? { hint: p.description } : {}) }));
+      }, { optional: p.default !== undefined && !unmatched, ...(p.description ? { hint: p.description } : {}) }));
       continue;
     }
     blocks.push(input(blockId, p.label, {

@@ -205,7 +205,7 @@ export function telemetryUsageMessage(): MessageBody {
   return { text: `Usage: ${c} &lt;customer name, alias or domain&gt;`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
-/** Shown while a slow lookup runs; the answer replaces it. */
+/** Shown while a slow lookup runs: after a pick the answer replaces it; after the command (whose reply cannot be replaced) the answer comes below it. */
 export function telemetryLookingUpMessage(query: string): MessageBody {
   const text = `:hourglass_flowing_sand: Looking up ${quoteUserText(query.trim(), 80)} in the warehouse…`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };

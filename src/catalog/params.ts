@@ -14,7 +14,11 @@ export type CustomerLookup = (text: string) => Promise<MatchResult & { byId?: { 
 export interface ResolvedParams {
   /** Canonical text of each value (dates resolved, customers as IDs): cache keys and button values. */
   canonical: Record<string, string>;
-  /** The values as given (`-30d` stays `-30d`): what a schedule keeps, so relative dates stay relative. */
+  /**
+   * The values as given (`-30d` stays `-30d`): what a schedule keeps, so relative dates stay relative. A choice
+   * or a number is kept in its one spelling (`CLOUD` and `Sourcegraph cloud` as `cloud`, `1,000` as `1000`), so
+   * two schedules of the same values compare equal.
+   */
   given: Record<string, string>;
   /** What the summary shows for each parameter. */
   shown: Array<{ label: string; value: string }>;
@@ -97,6 +101,7 @@ export async function resolveParams(query: SavedQuery, given: Record<string, str
       problems[p.name] = r.problem;
       continue;
     }
+    if (keep[p.name] !== undefined && (p.kind === 'enum' || p.kind === 'int')) keep[p.name] = r.canonical;
     canonical[p.name] = r.canonical;
     shown.push({ label: p.label, value: r.shown });
     bound[p.name] = r.bound;
@@ -153,10 +158,11 @@ async function resolveOne(p: ParamDef, raw: string | undefined, ctx: ResolveCont
   }
 }
 
-/** The option of `p` that `value` names: its value exactly, else its value or its label in any case. */
+/** The option of `p` that `value` names (spaces around it aside): its value exactly, else its value in any case, else its label in any case. */
 export function enumOptionOf(p: EnumParam, value: string): EnumOption | undefined {
-  const lower = value.toLowerCase();
-  return p.options.find((o) => o.value === value) ?? p.options.find((o) => o.value.toLowerCase() === lower || o.label.toLowerCase() === lower);
+  const text = value.trim();
+  const lower = text.toLowerCase();
+  return p.options.find((o) => o.value === text) ?? p.options.find((o) => o.value.toLowerCase() === lower) ?? p.options.find((o) => o.label.toLowerCase() === lower);
 }
 
 /** One line on what a parameter takes, for help and errors. */

@@ -55,7 +55,8 @@ export class ResponseUrls {
       // below the earlier reply (bolt-js#2287, bolt-python#1268; only an action's response_url updates "the
       // original interactive message, ephemeral or not", docs.slack.dev/messaging/modifying-messages).
       if (!ctx?.messageTs && (isTrue(body['replace_original']) || isTrue(body['delete_original']))) {
-        problems.push({ message: `response_url: ${isTrue(body['replace_original']) ? 'replace_original' : 'delete_original'} on a slash command's response_url, which has no original message: Slack posts a new one` });
+        const asked = isTrue(body['replace_original']) ? 'replace_original (Slack posts it as a new message)' : 'delete_original (nothing to delete)';
+        problems.push({ message: `response_url: ${asked} on a slash command's response_url, which has no original message` });
       }
       this.recorder.violations.add('response_url', problems);
       const refusal = problems.find((p) => p.answer);

@@ -95,6 +95,10 @@ describe('/query text: name=value pairs', () => {
 });
 
 describe('integer parameters (weeks: 1 to 13, default 12)', () => {
+  it('keeps a number, as given, in its one spelling', async () => {
+    for (const text of ['6', '06', '+6', ' 6 ']) expect((await resolved([weeks], { weeks: text })).given).toEqual({ weeks: '6' });
+  });
+
   it.each([
     ['1', 1, '1'],
     ['13', 13, '13'],
@@ -172,7 +176,8 @@ describe('enum parameters (hosting: all, cloud, self-hosted)', () => {
   it('prefers an exact value over another option whose label reads the same', async () => {
     const tricky: EnumParam = { ...hosting, name: 'tier', default: undefined, options: [{ value: 'gold', label: 'b' }, { value: 'b', label: 'Bronze' }] };
     expect((await resolved([tricky], { tier: 'b' })).canonical).toEqual({ tier: 'b' });
-    expect((await resolved([tricky], { tier: 'B' })).canonical).toEqual({ tier: 'gold' });
+    // A value in another case before a label: `B` is the option valued `b`, not the one labelled `b`.
+    expect((await resolved([tricky], { tier: 'B' })).canonical).toEqual({ tier: 'b' });
   });
 
   it('refuses anything else, listing the values', async () => {
@@ -186,8 +191,19 @@ describe('enum parameters (hosting: all, cloud, self-hosted)', () => {
     ['self-hosted', 'self-hosted'],
     ['mars', undefined],
     ['', undefined],
+    [' cloud ', 'cloud'],
   ])('the option %j names, for a form to pick: %s', (text, value) => {
     expect(enumOptionOf(hosting, text)?.value).toBe(value);
+  });
+
+  it('takes a value in any case before a label in any case', () => {
+    const tricky: EnumParam = { ...hosting, name: 'tier', default: undefined, options: [{ value: 'gold', label: 'Silver' }, { value: 'silver', label: 'Gold' }] };
+    expect(enumOptionOf(tricky, 'SILVER')?.value).toBe('silver');
+    expect(enumOptionOf(tricky, 'gold')?.value).toBe('gold');
+  });
+
+  it('keeps a choice, as given, in its one spelling (a schedule of it is the same whichever way it was typed)', async () => {
+    for (const text of ['cloud', 'CLOUD', 'Sourcegraph cloud']) expect((await resolved([hosting], { hosting: text })).given).toEqual({ hosting: 'cloud' });
   });
 });
 
