@@ -376,6 +376,28 @@ describe('/looker-access with Looker connected', () => {
     expect(looker.userByEmail('sam@example.com')).toBeUndefined();
   });
 
+  it('tells the admins when the email is not the Slack email of the person getting access, and why it waits for them', async () => {
+    // Riley asks View for herself, Looker connected, a listed team: only the address keeps it from being granted at once.
+    const { modal } = await d.request(RILEY, { [ActionIds.lookerAccessEmail]: 'riley.personal@gmail.com', [ActionIds.lookerAccessTeam]: 'engineering' });
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    expect(request).toMatchObject({ route: 'needs_approval', subjectSlackEmail: 'riley@example.com' });
+    const card = text(d.card(request));
+    expect(card).toContain(`:warning: \`riley.personal@gmail.com\` is not <@${RILEY}>'s Slack email (\`riley@example.com\`): check that it is theirs before approving.`);
+    expect(card).toContain('(an email Slack does not vouch for). Approving grants it in Looker.');
+    expect(card).not.toContain('Looker is not connected');
+    expect(looker.userByEmail('riley.personal@gmail.com')).toBeUndefined();
+    // A lookalike (a Cyrillic е) is not the Slack email either, however it reads.
+    const lookalike = await d.request(RILEY, { [ActionIds.lookerAccessEmail]: 'ril\u0435y@example.com', [ActionIds.lookerAccessTeam]: 'engineering' });
+    const other = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === lookalike.modal.id && r.ts));
+    expect(text(d.card(other))).toContain('is not <@');
+    // Her own address, elevated: no warning, and the reason is the level.
+    const own = await d.request(RILEY, elevated());
+    const elevatedRequest = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === own.modal.id && r.ts));
+    expect(text(d.card(elevatedRequest))).not.toContain(':warning:');
+    expect(text(d.card(elevatedRequest))).toContain('(elevated access)');
+    for (const r of [request, other, elevatedRequest]) await t.bot.services.lookerAccess.decide({ requestId: r.id, deciderId: ALEX, decision: 'deny', reason: 'test' });
+  });
+
   it('posts an elevated request for the admins and refuses forged clicks by the requester and non-admins', async () => {
     const { modal } = await d.request(RILEY, elevated());
     const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));

@@ -16,6 +16,7 @@ import {
   isElevated,
   levelLabel,
   remindsBeforeEnd,
+  sameEmail,
   teamLabel,
   type DecisionRefusal,
   type LookerLevel,
@@ -235,6 +236,26 @@ function grantLine(r: LookerAccessRequest): string | null {
   return `:key: Granted in Looker${created}.`;
 }
 
+/** Whether the requested email is the Slack email of the person getting access: a warning for the admin when it is not, or Slack shows none. */
+function emailWarning(r: LookerAccessRequest): string | null {
+  if (r.subjectSlackEmail === undefined) return null;
+  if (r.subjectSlackEmail === null) return `:warning: Slack shows no email for <@${r.subjectId}>: check that \`${escapeMrkdwn(r.email)}\` is theirs before approving.`;
+  if (sameEmail(r.email, r.subjectSlackEmail)) return null;
+  return `:warning: \`${escapeMrkdwn(r.email)}\` is not <@${r.subjectId}>'s Slack email (\`${escapeMrkdwn(r.subjectSlackEmail)}\`): check that it is theirs before approving. Approving gives that address the access.`;
+}
+
+/** Why a request waits for an admin (every reason that applies), as the routing decided it. */
+function whyApproval(r: LookerAccessRequest, lookerConnected: boolean): string {
+  const reasons = [
+    ...(isElevated(r.level) ? ['elevated access'] : []),
+    ...(r.team === 'other' ? ['a team the handbook does not list'] : []),
+    ...(lookerConnected ? [] : ['Looker is not connected to the bot']),
+    ...(r.subjectId !== r.requesterId ? ['asked on someone else\'s behalf'] : []),
+    ...(r.subjectSlackEmail !== undefined && (r.subjectSlackEmail === null || !sameEmail(r.email, r.subjectSlackEmail)) ? ['an email Slack does not vouch for'] : []),
+  ];
+  return reasons.length ? reasons.join('; ') : 'an email Slack does not vouch for';
+}
+
 /** The request card in the analytics channel; Approve / Deny only while pending. */
 export function lookerRequestCard(
   r: LookerAccessRequest,
@@ -257,9 +278,10 @@ export function lookerRequestCard(
   if (r.reason) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Reason*\n${escapeAndTruncate(r.reason, 2500)}` } });
   if (r.status === 'pending') {
     const who = options.adminsUsergroup ? `<!subteam^${options.adminsUsergroup}>` : 'a Looker admin';
-    const why = isElevated(r.level) ? 'elevated access' : r.team === 'other' ? 'a team the handbook does not list' : 'Looker is not connected to the bot';
+    const warning = emailWarning(r);
+    if (warning) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: warning } });
     blocks.push(
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `Waiting for ${who} (${why}).${options.lookerConnected ? ' Approving grants it in Looker.' : ' Looker is not connected: approving records it, and you grant it by hand.'}` }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `Waiting for ${who} (${whyApproval(r, options.lookerConnected)}).${options.lookerConnected ? ' Approving grants it in Looker.' : ' Looker is not connected: approving records it, and you grant it by hand.'}` }] },
       {
         type: 'actions',
         block_id: BlockIds.lookerAccessActions,

@@ -91,6 +91,12 @@ export type LookerAccessRequest = {
   durationDays: number | null;
   status: LookerAccessStatus;
   route: 'grant_now' | 'needs_approval';
+  /**
+   * The Slack profile email of the person getting access, when the request was made: null when Slack shows
+   * none; absent when Slack did not answer (and on requests stored before it was kept). The card warns an
+   * admin when the requested email is not it: anyone can type anyone's address.
+   */
+  subjectSlackEmail?: string | null;
   viewId: string;
   createdAt: string;
   /** The card in the analytics channel, once posted. */
@@ -246,6 +252,7 @@ export class LookerAccessService {
       ...request,
       status: 'pending',
       route,
+      ...(subject !== 'unknown' ? { subjectSlackEmail: subject.email } : {}),
       viewId,
       createdAt: now.toISOString(),
       channel: null,
