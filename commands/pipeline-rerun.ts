@@ -33,6 +33,8 @@ export function rerunAnswerMessage(answer: RerunAnswer, deps: Pick<FreshnessDeps
       const by = r.requestedBy ? ` (requested by <@${r.requestedBy}>${r.startedAt ? ` at ${slackDate(new Date(r.startedAt), '{time}')}` : ''})` : '';
       return noteMessage(`:arrows_counterclockwise: ${escapeMrkdwn(answer.source.name)} is already rerunning${by}${r.link ? `: <${r.link}|follow it>` : ''}. I started nothing.`);
     }
+    case 'fresh':
+      return noteMessage(`:large_green_circle: *${escapeMrkdwn(answer.source.name)} is fresh*, last update ${slackDate(answer.lastUpdated)}: there is nothing to rerun, so I started nothing. To rerun it all the same, type \`/pipeline rerun ${answer.source.id}\`.`);
     case 'started':
       return noteMessage(`:arrows_counterclockwise: Rerun of ${escapeMrkdwn(answer.source.name)} started${answer.link ? `: <${answer.link}|follow it>` : ''}.`);
   }
@@ -56,7 +58,11 @@ export function pipelineRerunSubcommand(deps: FreshnessDeps): PipelineSubcommand
       else if (!source.rerun) reply = rerunAnswerMessage({ kind: 'not_rerunnable', source }, deps);
       else {
         const member = await deps.freshness.reruns.membership(command.user_id);
-        reply = member === 'member' ? rerunForceOfferMessage(source) : rerunAnswerMessage(member === 'unknown' ? { kind: 'membership_unknown' } : { kind: 'not_allowed', source }, deps);
+        // Not while a rerun of the bot's is under way: its click would be refused (it stops a sync the service runs, not the bot's own).
+        const running = member === 'member' ? await deps.freshness.reruns.active(source.id) : null;
+        reply = running ? rerunAnswerMessage({ kind: 'already_running', source, rerun: running }, deps)
+          : member === 'member' ? rerunForceOfferMessage(source)
+          : rerunAnswerMessage(member === 'unknown' ? { kind: 'membership_unknown' } : { kind: 'not_allowed', source }, deps);
       }
       await respond({ response_type: 'ephemeral', ...reply });
       return;
@@ -71,7 +77,8 @@ export function rerunButtonAction(deps: FreshnessDeps, force: boolean) {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
     try {
-      const answer = await deps.freshness.reruns.rerun({ source: valueOf(action.value), userId: body.user.id, force });
+      // Rerun (not Force, which follows a sync the service already runs) checks the source is still stale.
+      const answer = await deps.freshness.reruns.rerun({ source: valueOf(action.value), userId: body.user.id, force, unlessFresh: !force });
       await respond(ephemeral(rerunAnswerMessage(answer, deps)));
     } catch (err) {
       const coded = toCodedError(err);

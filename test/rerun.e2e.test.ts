@@ -245,6 +245,23 @@ describe('alerts and reruns', () => {
     expect((await t.bot.services.audit.recent(100)).filter((e) => e.action === 'pipeline.rerun_asked' && e.actor === admin)).toEqual([]);
   });
 
+  it('answers BizOps\' Rerun on a source fresh again (the button of an old alert or /pipeline status) that it is fresh, and starts nothing', async () => {
+    const count = rerunMessages('HubSpot').length;
+    const requested = async () => (await t.bot.services.audit.recent(200)).filter((e) => e.action === 'pipeline.rerun_requested' && e.subject === 'hubspot').length;
+    const before = await requested();
+    const click = await t.client.blockAction({
+      userId: bizops, channelId: channel,
+      container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
+      actions: [{ action_id: ActionIds.freshnessRerun, block_id: 'b', type: 'button', value: 'hubspot' }],
+    });
+    expect(click.status).toBe(200);
+    const answer = await t.standin.waitFor(() => t.standin.responses.find((r) => JSON.stringify(r.body).includes('so I started nothing')), { timeoutMs: 15_000 });
+    expect(render(answer.body as { text?: string; blocks?: unknown[] })).toMatch(/HubSpot is fresh\*?, last update .*there is nothing to rerun, so I started nothing\. To rerun it all the same, type `\/pipeline rerun hubspot`/);
+    await t.drain();
+    expect(rerunMessages('HubSpot').length).toBe(count);
+    expect(await requested()).toBe(before);
+  });
+
   it('starts exactly one rerun under a double click, and tells the second click so', async () => {
     const github = alertOf('GitHub')!;
     const clicks = await Promise.all([
@@ -302,6 +319,17 @@ describe('alerts and reruns', () => {
     const refused = await pipeline('rerun hubspot force', regular);
     expect(refused.text).toMatch(/Only .* can rerun/);
     expect(JSON.stringify(refused.body)).not.toContain(ActionIds.rerunForce);
+  });
+
+  it('does not offer to force a rerun while one of the bot\'s is under way (its click would be refused): it says which', async () => {
+    await t.store.put('rerun_locks', 'salesforce', { runKey: 'other', requestedBy: bizops, startedAt: new Date().toISOString(), link: null, expiresAt: Date.now() + 3_600_000 });
+    try {
+      const { body, text } = await pipeline('rerun salesforce force', bizops);
+      expect(text).toMatch(/Salesforce is already rerunning \(requested by .*\)\. I started nothing\./);
+      expect(JSON.stringify(body.blocks)).not.toContain(ActionIds.rerunForce);
+    } finally {
+      await t.store.put('rerun_locks', 'salesforce', { runKey: 'other', requestedBy: bizops, startedAt: new Date().toISOString(), link: null, expiresAt: Date.now() - 1_000 });
+    }
   });
 
   it('refuses forged clicks: unknown source, and a non-member forcing', async () => {

@@ -89,6 +89,8 @@ export type RerunAnswer =
   | { kind: 'membership_unknown' }
   | { kind: 'not_configured' }
   | { kind: 'already_running'; source: Source; rerun: ActiveRerun }
+  /** A button from before the source recovered: nothing started (typed, the command reruns it all the same). */
+  | { kind: 'fresh'; source: Source; lastUpdated: Date }
   | { kind: 'started'; source: Source; link: string | null };
 
 export type RerunRequestAnswer =
@@ -153,6 +155,12 @@ export class RerunService {
   }
 
   /** A stored rerun, or null. */
+  /** The rerun under way for `sourceId`, if one is. */
+  async active(sourceId: string): Promise<ActiveRerun | null> {
+    const lock = (await this.opts.store.get<LockDoc>(RERUN_LOCKS, sourceId))?.data;
+    return lock && lock.expiresAt > Date.now() ? { requestedBy: lock.requestedBy, startedAt: lock.startedAt, link: lock.link } : null;
+  }
+
   async get(runKey: string): Promise<RerunDoc | null> {
     return (await this.opts.store.get<RerunDoc>(RERUNS, runKey))?.data ?? null;
   }
@@ -162,7 +170,7 @@ export class RerunService {
    * message and start job, then waits briefly for the message's link.
    * `force` restarts a sync already running (only after the user confirmed).
    */
-  async rerun(input: { source: string; userId: string; force: boolean; linkWaitMs?: number }): Promise<RerunAnswer> {
+  async rerun(input: { source: string; userId: string; force: boolean; unlessFresh?: boolean; linkWaitMs?: number }): Promise<RerunAnswer> {
     const source = this.find(input.source);
     if (!source) return { kind: 'unknown_source', text: input.source.trim().slice(0, MAX_SOURCE_TEXT) };
     if (!source.rerun) return { kind: 'not_rerunnable', source };
@@ -170,6 +178,12 @@ export class RerunService {
     if (member === 'unknown') return { kind: 'membership_unknown' };
     if (member !== 'member') return { kind: 'not_allowed', source };
     if (!this.opts.channel) return { kind: 'not_configured' };
+    if (input.unlessFresh) {
+      // A Rerun button from before the source recovered (an old alert or /pipeline status) would start a sync
+      // nobody needs. A rerun under way is answered below, as it was; a source that cannot be measured is rerun.
+      const reading = await this.opts.freshness.checkSource(source);
+      if (reading.dataState === 'fresh' && reading.lastUpdated && !reading.rerun) return { kind: 'fresh', source, lastUpdated: reading.lastUpdated };
+    }
 
     const now = this.now();
     const runKey = randomUUID();
