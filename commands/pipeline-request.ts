@@ -15,6 +15,7 @@ import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import { settleBy } from '../src/settle-by.js';
 import {
+  PIPELINE_REQUEST_LIMITS,
   isRequestId,
   validateDraft,
   type Decision,
@@ -298,6 +299,11 @@ export function pipelineRequestDeclineSubmission(deps: PipelineRequestDeps) {
     const reason = (values[BlockIds.pipelineRequestDeclineReason]?.[ActionIds.pipelineRequestDeclineReason]?.value ?? '').trim();
     if (!reason) {
       await ack({ response_action: 'errors', errors: { [BlockIds.pipelineRequestDeclineReason]: 'Say why, so the requester knows what to do instead.' } });
+      return;
+    }
+    // Said on the form, which keeps the reason to shorten (Slack's client may count an emoji as one character, we as two).
+    if (reason.length > PIPELINE_REQUEST_LIMITS.declineReason) {
+      await ack({ response_action: 'errors', errors: { [BlockIds.pipelineRequestDeclineReason]: `Keep the reason under ${PIPELINE_REQUEST_LIMITS.declineReason} characters (emoji count as two); it has ${reason.length}.` } });
       return;
     }
     const deadline = Date.now() + SAVE_BEFORE_ACK_MS;
