@@ -15,7 +15,7 @@ import { jobsIn } from './support/jobs.js';
 import { DEFAULT_RETRY } from '../src/jobs/policy.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
-import { LOOKER_ACCESS_REQUESTS, MAX_PENDING_PER_REQUESTER, lookerRequestRef, type LookerAccessRequest } from '../src/services/looker-access.js';
+import { LOOKER_ACCESS_REQUESTS, MAX_PENDING_PER_REQUESTER, RETRY_GRANT_ONCE_MS, lookerRequestRef, type LookerAccessRequest } from '../src/services/looker-access.js';
 import type { Store } from '../src/ports/store.js';
 import type { StoredMessage, StandinUser } from '../src/slack-standin/server.js';
 
@@ -826,6 +826,15 @@ describe('/looker-access with Looker connected', () => {
     expect(text(card)).not.toContain(ActionIds.lookerAccessApprove);
     expect(blockKitViolations(card.blocks as KnownBlock[])).toEqual([]);
 
+    // While Looker still refuses, a retry fails at once; a second click just after it (a double click, a second
+    // admin) is answered by that retry and retries nothing.
+    expect(await d.click(ALEX, request, ActionIds.lookerAccessRetryGrant)).toContain('still did not accept');
+    await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grantError));
+    expect(await d.click(JORDAN, request, ActionIds.lookerAccessRetryGrant)).toContain('The grant was tried again a moment ago');
+    expect((await d.audits(request.id)).filter((a) => a === 'looker_access.grant_retried')).toHaveLength(1);
+    // A click after reading how it went tries once more.
+    await new Promise((r) => setTimeout(r, RETRY_GRANT_ONCE_MS));
+
     // The user is enabled in Looker; a non-admin's forged click changes nothing.
     looker.users.get('61')!.is_disabled = false;
     const lookerCalls = looker.requests.length;
@@ -843,7 +852,7 @@ describe('/looker-access with Looker connected', () => {
     const granted = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grant));
     expect(granted).toMatchObject({ status: 'approved', grantError: null, grant: { mode: 'looker', lookerUserId: '61' } });
     expect([...looker.users.get('61')!.role_ids].sort()).toEqual(['2', '6', '7']);
-    expect((await d.audits(request.id)).filter((a) => a === 'looker_access.grant_retried')).toHaveLength(1);
+    expect((await d.audits(request.id)).filter((a) => a === 'looker_access.grant_retried')).toHaveLength(2);
     const after = await t.standin.waitFor(() => (text(d.card(granted)).includes('Granted in Looker') ? d.card(granted) : undefined));
     expect(text(after)).not.toContain(ActionIds.lookerAccessRetryGrant);
     await t.standin.waitFor(() => d.dms(RILEY).find((m) => text(m).includes(lookerRequestRef(request.id)) && text(m).includes('it is active in Looker')));

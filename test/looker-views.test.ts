@@ -96,7 +96,13 @@ describe('Looker access views', () => {
     const manual = { ...base, status: 'approved' as const, decidedBy: 'U0ADMIN', decidedAt: base.createdAt, grant: { mode: 'manual' as const, at: base.createdAt, lookerUserId: null, createdUser: false, addedGroupIds: [], addedRoleIds: [] } };
     expect(lookerDecisionConfirmation(manual).text).toContain('grant it by hand');
     expect(lookerDecisionConfirmation(manual).text).toContain('the Develop role');
-    expect(lookerDecisionConfirmation({ ...manual, grant: null, grantError: 'Looker PUT /users/1/roles answered 500' }).text).toContain('answered 500');
+    const failed = { ...manual, grant: null, grantError: 'Looker PUT /users/1/roles answered 500', expiresAt: '2026-12-08T00:00:00.000Z' };
+    expect(lookerDecisionConfirmation(failed).text).toContain('answered 500');
+    // The same way out as the card gives: Retry grant, or by hand.
+    expect(lookerDecisionConfirmation(failed).text).toContain('Fix the cause and click *Retry grant* on the request, or grant it by hand.');
+    // Nothing was granted, so nothing ends yet; once granted, the card says when it ends.
+    expect(JSON.stringify(lookerRequestCard(failed, options).blocks)).not.toContain('ends');
+    expect(JSON.stringify(lookerRequestCard({ ...failed, grantError: null, grant: manual.grant }, options).blocks)).toContain('Develop ends');
     expect(lookerExpiredThreadMessage({ ...manual, status: 'expired' }, { manual: true, adminsUsergroup: 'S0LOOKERADM' }).text).toContain('by hand');
   });
 

@@ -294,7 +294,8 @@ export function lookerRequestCard(
     );
   } else {
     const lines = [decisionLine(r), grantLine(r)];
-    if (r.status === 'approved' && r.expiresAt) lines.push(`:hourglass_flowing_sand: ${levelLabel(r.level)} ends ${slackDate(new Date(r.expiresAt))}; the View access stays.`);
+    // Only once granted: a grant that failed has nothing to end yet.
+    if (r.status === 'approved' && r.expiresAt && r.grant) lines.push(`:hourglass_flowing_sand: ${levelLabel(r.level)} ends ${slackDate(new Date(r.expiresAt))}; the View access stays.`);
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: lines.filter(Boolean).join('\n') } });
     if (r.status === 'approved' && r.grantError && !r.grant) {
       blocks.push({
@@ -437,7 +438,7 @@ export function lookerAdminCheckFailedMessage(about: 'admins' | 'profile' = 'adm
 /** To the admin who decided: what happened, and what is left to do by hand. */
 export function lookerDecisionConfirmation(r: LookerAccessRequest): MessageBody {
   if (r.status === 'denied') return section(`:no_entry: Denied. <@${r.subjectId}> has been told.`);
-  if (r.grantError) return section(`:warning: Approved, but Looker did not accept the grant (${escapeAndTruncate(r.grantError, 300)}). Please grant it by hand.`);
+  if (r.grantError) return section(`:warning: Approved, but Looker did not accept the grant (${escapeAndTruncate(r.grantError, 300)}). Fix the cause and click *Retry grant* on the request, or grant it by hand.`);
   if (r.grant?.mode === 'manual') return section(`:white_check_mark: Approved and recorded. ${manualGrantText(r)}`);
   if (!r.grant) return section(`:white_check_mark: Approved. I am granting it in Looker; the card shows when it is done, and <@${r.subjectId}> will be told.`);
   return section(`:white_check_mark: Approved and granted in Looker. <@${r.subjectId}> has been told.`);
@@ -454,6 +455,7 @@ export function lookerRetryConfirmation(r: LookerAccessRequest): MessageBody {
 export function lookerNothingToRetryMessage(r: LookerAccessRequest): MessageBody {
   if (r.grant) return section(':information_source: This request is already granted. Nothing was changed.');
   if (r.status === 'approved' && !r.grantError) return section(':information_source: The grant is already being tried again; the card shows when it is done. Nothing was changed.');
+  if (r.status === 'approved') return section(':information_source: The grant was tried again a moment ago, and the card shows how it went. Nothing was changed; click Retry grant again in a few seconds to try once more.');
   return section(`:information_source: This request is ${r.status}; there is no grant to retry. Nothing was changed.`);
 }
 

@@ -118,6 +118,8 @@ export type LookerAccessRequest = {
   grant: LookerGrantRecord | null;
   /** Why the grant failed (safe to show), when it did. */
   grantError: string | null;
+  /** When an admin last clicked Retry grant (epoch ms): a second click just after it retries nothing. */
+  grantRetriedAt?: number;
   expiresAt: string | null;
   reminderSentAt: string | null;
   expiredAt: string | null;
@@ -135,6 +137,9 @@ export type SubmitOutcome =
   | { kind: 'created'; request: LookerAccessRequest }
   | { kind: 'duplicate' }
   | { kind: 'refused'; reason: SubmissionRefusal };
+
+/** Clicks on Retry grant within this long of the last retry are one click (a double click, two admins at once). */
+export const RETRY_GRANT_ONCE_MS = 3_000;
 
 export type RetryGrantOutcome =
   | { kind: 'retrying'; request: LookerAccessRequest }
@@ -351,7 +356,9 @@ export class LookerAccessService {
       if (!current) return { kind: 'not_found' };
       const before = current.data;
       if (before.status !== 'approved' || before.grantError === null || before.grant !== null) return { kind: 'not_failed', request: before };
-      const after: LookerAccessRequest = { ...before, grantError: null };
+      // A double click whose first retry failed again at once: that retry was the answer to both.
+      if (before.grantRetriedAt !== undefined && Date.now() - before.grantRetriedAt < RETRY_GRANT_ONCE_MS) return { kind: 'not_failed', request: before };
+      const after: LookerAccessRequest = { ...before, grantError: null, grantRetriedAt: Date.now() };
       tx.put(LOOKER_ACCESS_REQUESTS, after.id, after);
       tx.audit({ actor: input.deciderId, action: 'looker_access.grant_retried', subject: after.id, before: { grantError: before.grantError }, after: { grantError: null } });
       // The grant job gave up (failed): coalescing re-arms it under the same key.
