@@ -188,6 +188,18 @@ describe('alerts and reruns', () => {
     expect(forged.status).toBe(200);
     await t.standin.waitFor(() => t.standin.responses.some((r) => JSON.stringify(r.body).includes('not a snooze I know')), { timeoutMs: 15_000 });
     const github = alertOf('GitHub')!;
+    // A button acts on the alert it is on: GitHub's value on HubSpot's card (forged, or an old card) changes neither.
+    const elsewhere = (action: Record<string, unknown>) => t.client.blockAction({
+      userId: regular, channelId: channel,
+      container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
+      actions: [{ block_id: 'b', ...action } as never],
+    });
+    const noLonger = () => t.standin.responses.filter((r) => JSON.stringify(r.body).includes('That alert is no longer open')).length;
+    const refusedBefore = noLonger();
+    await elsewhere({ action_id: ActionIds.freshnessAcknowledge, type: 'button', value: 'github' });
+    await elsewhere({ action_id: ActionIds.freshnessSnooze, type: 'overflow', selected_option: { text: { type: 'plain_text', text: 'x' }, value: 'github:1' } });
+    await t.standin.waitFor(() => (noLonger() === refusedBefore + 2 ? true : undefined), { timeoutMs: 15_000 });
+    expect(await t.bot.services.freshness.alerts.get('github')).toMatchObject({ acknowledgedBy: null, snoozedUntil: null });
     await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: github.ts, actionId: ActionIds.freshnessAcknowledge, timeoutMs: 15_000 });
     expect(render(t.standin.message(channel, github.ts))).toContain('acknowledged by');
     // Acknowledged again (Slack delivering the click twice, a click on a card not yet redrawn): nothing changes, nothing more is recorded.

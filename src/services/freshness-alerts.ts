@@ -186,20 +186,20 @@ export class FreshnessAlerts {
    * changes nothing; so does a snooze of an acknowledged alert, which gets no
    * reminders at all.
    */
-  async snooze(sourceId: string, hours: number, userId: string): Promise<AlertActionResult> {
+  async snooze(sourceId: string, hours: number, userId: string, clickedTs?: string): Promise<AlertActionResult> {
     if (!(SNOOZE_HOURS as readonly number[]).includes(hours)) return { ok: false, reason: 'bad_value' };
     const t = this.now().getTime();
     const until = t + hours * 3_600_000;
     // Acknowledged: no reminders come any more, so there is nothing to snooze (a button from before the acknowledgement).
     return this.change(sourceId, userId, 'freshness.alert_snoozed', (x) =>
       x.acknowledgedBy || (x.snoozedUntil !== null && x.snoozedUntil > t && Math.abs(x.snoozedUntil - until) < SNOOZE_REPEAT_MS) ? {} : { snoozedUntil: until, snoozedBy: userId },
-    );
+    clickedTs);
   }
 
   /** Marks an open alert acknowledged: someone is on it, no more reminders. */
-  async acknowledge(sourceId: string, userId: string): Promise<AlertActionResult> {
+  async acknowledge(sourceId: string, userId: string, clickedTs?: string): Promise<AlertActionResult> {
     const t = this.now().getTime();
-    return this.change(sourceId, userId, 'freshness.alert_acknowledged', (x) => (x.acknowledgedBy ? {} : { acknowledgedBy: userId, acknowledgedAt: t }));
+    return this.change(sourceId, userId, 'freshness.alert_acknowledged', (x) => (x.acknowledgedBy ? {} : { acknowledgedBy: userId, acknowledgedAt: t }), clickedTs);
   }
 
   /** Links an open alert to the rerun following it (inside the transaction that records the rerun's message). */
@@ -211,12 +211,18 @@ export class FreshnessAlerts {
     await this.notify(tx, [{ type: 'freshness.alert', sourceId, episode: current.episode }], this.now().getTime());
   }
 
-  private async change(sourceId: string, userId: string, action: string, update: (x: AlertDoc) => Partial<AlertDoc>): Promise<AlertActionResult> {
+  /**
+   * Changes the source's open alert. `clickedTs`: the message the click came from; a click on another (an
+   * earlier episode's card whose recovery edit did not land, or a value forged onto another alert's button)
+   * is not this alert's, and changes nothing.
+   */
+  private async change(sourceId: string, userId: string, action: string, update: (x: AlertDoc) => Partial<AlertDoc>, clickedTs?: string): Promise<AlertActionResult> {
     const source = this.opts.catalog.get(sourceId);
     if (!source || source.id !== sourceId) return { ok: false, reason: 'unknown_source' };
     const result = await this.opts.store.runTransaction(async (tx): Promise<AlertActionResult> => {
       const current = (await tx.get<AlertDoc>(ALERTS, sourceId))?.data;
       if (!current || current.state !== 'open') return { ok: false, reason: 'no_open_alert' };
+      if (clickedTs !== undefined && current.ts !== null && current.ts !== clickedTs) return { ok: false, reason: 'no_open_alert' };
       const changes = update(current);
       // Nothing to change (a second Acknowledge or Snooze, the same click delivered twice): no audit entry, no redraw.
       if (Object.keys(changes).length === 0) return { ok: true, doc: current, unchanged: true };
