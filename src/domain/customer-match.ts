@@ -44,7 +44,13 @@ export const MAX_QUERY = 80;
 const MATCH_ANSWERS_KEPT = 500;
 
 const SUFFIXES = new Set(['inc', 'corp', 'corporation', 'co', 'llc', 'ltd', 'limited', 'gmbh', 'sa', 'ag', 'plc', 'company', 'the', 'group', 'holdings']);
-const TLDS = /\.(com|io|net|org|co|ai|dev|app|de|uk|fr|jp|us)$/;
+const TLD_LIST = 'com|io|net|org|co|ai|dev|app|de|uk|fr|jp|us';
+const TLDS = new RegExp(`\\.(${TLD_LIST})$`);
+/**
+ * A host under a customer's domain (app.acme.com, eu.acme.io): its last two labels. Not when those are a
+ * second-level domain of a country (acme.co.uk keeps its three), nor for a last label that is no known TLD.
+ */
+const SUBDOMAINS = new RegExp(`^(?:[a-z0-9-]+\\.)+((?!(?:co|com|org|net|ac|gov)\\.)[a-z0-9-]+\\.(?:${TLD_LIST}))$`);
 
 /** Lowercase, strip accents and punctuation, fold whitespace. */
 export function normalize(text: string): string {
@@ -57,6 +63,7 @@ export function normalize(text: string): string {
     // A pasted e-mail address or URL names its domain: drop the mailbox, and the path or query.
     .replace(/^[^\s@/<>]+@(?=[^\s@/]+\.[a-z]{2,}$)/, '')
     .replace(/^([^\s/?#@]+\.[a-z]{2,})[/?#]\S*$/, '$1')
+    .replace(SUBDOMAINS, '$1')
     .replace(TLDS, '')
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();

@@ -37,6 +37,16 @@ describe('normalizing what was typed', () => {
     ['acme.com/pricing', 'acme'],
     ['https://www.acme.com/pricing?ref=x#top', 'acme'],
     ['jane.doe@acme.com', 'acme'],
+    // A host under the customer's domain names the customer: its last two labels.
+    ['https://app.acme.com/login', 'acme'],
+    ['docs.acme.com', 'acme'],
+    ['jane@eu.acme.com', 'acme'],
+    ['a.b.acme.io', 'acme'],
+    ['co.acme.com', 'acme'],
+    // Not under a country's second-level domain, nor for a last label that is no known TLD.
+    ['eu.acme.co.uk', 'eu acme co'],
+    ['x.org.uk', 'x org'],
+    ['shop.acme.com.au', 'shop acme com au'],
     ['AT&T / Bell Labs', 'at t bell labs'],
     ['Acme/Labs', 'acme labs'],
     ['x@y', 'x y'],
@@ -107,6 +117,8 @@ describe('exact names, aliases and domains', () => {
     ['roadrunner supplies', 'one: Acme Corp'],
     ['acme-widgets.com', 'one: Acme Corp'],
     ['https://www.acme-widgets.com', 'one: Acme Corp'],
+    ['https://app.acme-widgets.com/login', 'one: Acme Corp'],
+    ['jane@eu.acme-widgets.com', 'one: Acme Corp'],
     ['acme labs', 'one: Acme Labs'],
   ])('%j → %s', (text, result) => {
     expect(match(all, text)).toBe(result);
