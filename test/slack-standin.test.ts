@@ -454,7 +454,7 @@ describe('response_url', () => {
     let messages = standin.conversation(C);
     expect(messages.map((m) => m.text)).toEqual(['Working…', 'acme: 2 instances']);
     expect(messages[1]).toMatchObject({ ephemeral: { user: regular }, via: 'response_url' });
-    expect(standin.takeViolations().map((v) => v.message)).toEqual([expect.stringMatching(/replace_original on a slash command's response_url, which has no original message/)]);
+    expect(standin.takeViolations().map((v) => v.message)).toEqual([expect.stringMatching(/replace_original \(Slack posts it as a new message\) on a slash command's response_url, which has no original message/)]);
 
     const shared = await client.chat.postMessage({ channel: C, text: 'Request from Riley [Approve]' });
     const actionUrl = bot.responseUrl({ channelId: C, userId: lookerAdmin, messageTs: shared.ts ?? '' });
