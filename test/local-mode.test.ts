@@ -490,7 +490,7 @@ describe.skipIf(skip)('Block Kit and modals in the browser', { timeout: 120_000 
       const l = list.getBoundingClientRect();
       const r = image.getBoundingClientRect();
       return r.height > 100 && r.top >= l.top && r.bottom <= l.bottom && list.scrollHeight - list.scrollTop - list.clientHeight < 2;
-    }, undefined, { timeout: 5_000, polling: 100 });
+    }, undefined, { ...WAIT, polling: 100 });
   });
 
   it('links bare URLs in messages, as Slack does (not in code, nor in verbatim text)', async () => {
