@@ -5,6 +5,7 @@
  * Thin: ack at once, ask the services, answer ephemerally.
  */
 import type { Listeners } from '../src/slack/listeners.js';
+import { buttonContext } from '../src/slack/click.js';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, OverflowAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { ActionIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
@@ -62,12 +63,6 @@ export function pipelineHelpSubcommand(): PipelineSubcommand {
   };
 }
 
-/** The message a click came from (its alert card), as Slack says: a button acts on the alert it is on. */
-function clickedTs(body: { container?: unknown; message?: { ts?: string } }): string | undefined {
-  const ts = body.message?.ts ?? (body.container as { message_ts?: unknown } | undefined)?.message_ts;
-  return typeof ts === 'string' ? ts : undefined;
-}
-
 const NO_OPEN_ALERT = noteMessage('That alert is no longer open: the source recovered or the alert was replaced.');
 
 /** Snooze reminders of an alert: the overflow's option value is `<source>:<hours>`. */
@@ -76,7 +71,7 @@ export function snoozeAction(deps: FreshnessDeps) {
     await ack();
     const [sourceId = '', hoursText = ''] = valueOf(action.selected_option?.value).split(':');
     try {
-      const res = await deps.freshness.alerts.snooze(sourceId, /^\d{1,2}$/.test(hoursText) ? Number(hoursText) : NaN, body.user.id, clickedTs(body));
+      const res = await deps.freshness.alerts.snooze(sourceId, /^\d{1,2}$/.test(hoursText) ? Number(hoursText) : NaN, body.user.id, buttonContext(body).messageTs);
       const reply = res.ok
         ? noteMessage(res.unchanged && res.doc.acknowledgedBy
           ? `:eyes: It was acknowledged by <@${res.doc.acknowledgedBy}>: no more reminders come for this alert, so there is nothing to snooze.`
@@ -98,7 +93,7 @@ export function acknowledgeAction(deps: FreshnessDeps) {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
     try {
-      const res = await deps.freshness.alerts.acknowledge(valueOf(action.value), body.user.id, clickedTs(body));
+      const res = await deps.freshness.alerts.acknowledge(valueOf(action.value), body.user.id, buttonContext(body).messageTs);
       const reply = res.ok
         ? noteMessage(res.unchanged && res.doc.acknowledgedBy ? `:eyes: It was already acknowledged by <@${res.doc.acknowledgedBy}>: no more reminders for this alert.` : ':eyes: Acknowledged: no more reminders for this alert.')
         : res.reason === 'no_open_alert' ? NO_OPEN_ALERT : noteMessage('That alert is not one I know.');

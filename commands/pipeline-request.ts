@@ -15,7 +15,7 @@ import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import { settleBy } from '../src/settle-by.js';
 import {
-  PIPELINE_REQUEST_LIMITS,
+  declineReasonProblem,
   isRequestId,
   validateDraft,
   type Decision,
@@ -297,13 +297,10 @@ export function pipelineRequestDeclineSubmission(deps: PipelineRequestDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const values = (view.state?.values ?? {}) as Record<string, Record<string, StateValue | undefined> | undefined>;
     const reason = (values[BlockIds.pipelineRequestDeclineReason]?.[ActionIds.pipelineRequestDeclineReason]?.value ?? '').trim();
-    if (!reason) {
-      await ack({ response_action: 'errors', errors: { [BlockIds.pipelineRequestDeclineReason]: 'Say why, so the requester knows what to do instead.' } });
-      return;
-    }
-    // Said on the form, which keeps the reason to shorten (Slack's client may count an emoji as one character, we as two).
-    if (reason.length > PIPELINE_REQUEST_LIMITS.declineReason) {
-      await ack({ response_action: 'errors', errors: { [BlockIds.pipelineRequestDeclineReason]: `Keep the reason under ${PIPELINE_REQUEST_LIMITS.declineReason} characters (emoji count as two); it has ${reason.length}.` } });
+    // Said on the form, which keeps the reason to fix (Slack's client may count an emoji as one character, we as two).
+    const problem = declineReasonProblem(reason);
+    if (problem) {
+      await ack({ response_action: 'errors', errors: { [BlockIds.pipelineRequestDeclineReason]: problem } });
       return;
     }
     const deadline = Date.now() + SAVE_BEFORE_ACK_MS;

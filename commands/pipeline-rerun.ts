@@ -59,7 +59,7 @@ export function pipelineRerunSubcommand(deps: FreshnessDeps): PipelineSubcommand
       else {
         const member = await deps.freshness.reruns.membership(command.user_id);
         // Not while a rerun of the bot's is under way: its click would be refused (it stops a sync the service runs, not the bot's own).
-        const running = member === 'member' ? await deps.freshness.reruns.active(source.id) : null;
+        const running = member === 'member' ? await deps.freshness.freshness.activeRerun(source.id) : undefined;
         reply = running ? rerunAnswerMessage({ kind: 'already_running', source, rerun: running }, deps)
           : member === 'member' ? rerunForceOfferMessage(source)
           : rerunAnswerMessage(member === 'unknown' ? { kind: 'membership_unknown' } : { kind: 'not_allowed', source }, deps);

@@ -16,6 +16,7 @@ import type { Clicks } from '../src/services/clicks.js';
 import { queryFailureMessage, tellPrivately } from '../src/slack/query-delivery.js';
 import { subscriptionSubcommand, type SubscriptionDeps } from './subscriptions.js';
 import { pageAction } from './paging.js';
+import { buttonContext } from '../src/slack/click.js';
 import { noteMessage, type MessageBody } from '../views/common.js';
 import { quoteTyped } from '../src/format.js';
 import {
@@ -300,16 +301,6 @@ async function fromButton(deps: QueryDeps, action: ButtonAction, tell: (m: Messa
 function clickContent(job: { query: SavedQuery; params: ResolvedParams }): string {
   const canonical = Object.keys(job.params.canonical).sort().map((k) => [k, job.params.canonical[k]]);
   return JSON.stringify([job.query.name, canonical]);
-}
-
-function buttonContext(body: BlockAction): { channel: string | undefined; messageTs: string | undefined; threadTs: string | undefined } {
-  const message = body.message as { ts?: string; thread_ts?: string } | undefined;
-  const container = body.container as { message_ts?: string; channel_id?: string } | undefined;
-  return {
-    channel: body.channel?.id ?? container?.channel_id,
-    messageTs: message?.ts ?? container?.message_ts,
-    threadTs: message?.thread_ts && message.thread_ts !== message.ts ? message.thread_ts : undefined,
-  };
 }
 
 /** Refresh: runs it again skipping the cache; the new result goes where the old one is. Once per result at a time. */

@@ -29,6 +29,14 @@ export const FREQUENCY_LABEL: Record<Frequency, string> = {
 /** Longest accepted answers; the modal sets the same max_length. */
 export const PIPELINE_REQUEST_LIMITS = { objects: 1000, why: 1000, destination: 100, declineReason: 1000 } as const;
 
+/** What is wrong with a decline's reason (as typed), or null: one is needed, and it has a limit (an emoji counts two). */
+export function declineReasonProblem(text: string): string | null {
+  const reason = text.trim();
+  if (!reason) return 'Say why, so the requester knows what to do instead.';
+  if (reason.length > PIPELINE_REQUEST_LIMITS.declineReason) return `Keep the reason under ${PIPELINE_REQUEST_LIMITS.declineReason} characters (emoji count as two); it has ${reason.length}.`;
+  return null;
+}
+
 /** What the modal asks for. */
 export interface PipelineRequestDraft {
   source: SourceSystem;
@@ -265,9 +273,8 @@ export class PipelineRequestService {
   async decide(id: string, decision: Decision, actor: string): Promise<DecisionResult> {
     if (!isRequestId(id)) return { ok: false, reason: 'not_found' };
     if (decision.kind === 'decline') {
-      const reason = decision.reason.trim();
-      if (!reason) return { ok: false, reason: 'invalid', message: 'A decline needs a reason.' };
-      if (reason.length > PIPELINE_REQUEST_LIMITS.declineReason) return { ok: false, reason: 'invalid', message: `Keep the reason under ${PIPELINE_REQUEST_LIMITS.declineReason} characters.` };
+      const problem = declineReasonProblem(decision.reason);
+      if (problem) return { ok: false, reason: 'invalid', message: problem };
     }
     const at = this.now().toISOString();
     const result = await this.opts.store.runTransaction(async (tx): Promise<DecisionResult> => {

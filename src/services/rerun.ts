@@ -155,12 +155,6 @@ export class RerunService {
   }
 
   /** A stored rerun, or null. */
-  /** The rerun under way for `sourceId`, if one is. */
-  async active(sourceId: string): Promise<ActiveRerun | null> {
-    const lock = (await this.opts.store.get<LockDoc>(RERUN_LOCKS, sourceId))?.data;
-    return lock && lock.expiresAt > Date.now() ? { requestedBy: lock.requestedBy, startedAt: lock.startedAt, link: lock.link } : null;
-  }
-
   async get(runKey: string): Promise<RerunDoc | null> {
     return (await this.opts.store.get<RerunDoc>(RERUNS, runKey))?.data ?? null;
   }
@@ -178,12 +172,9 @@ export class RerunService {
     if (member === 'unknown') return { kind: 'membership_unknown' };
     if (member !== 'member') return { kind: 'not_allowed', source };
     if (!this.opts.channel) return { kind: 'not_configured' };
-    if (input.unlessFresh) {
-      // A Rerun button from before the source recovered (an old alert or /pipeline status) would start a sync
-      // nobody needs. A rerun under way is answered below, as it was; a source that cannot be measured is rerun.
-      const reading = await this.opts.freshness.checkSource(source);
-      if (reading.dataState === 'fresh' && reading.lastUpdated && !reading.rerun) return { kind: 'fresh', source, lastUpdated: reading.lastUpdated };
-    }
+    // A Rerun button from before the source recovered (an old alert or /pipeline status) would start a sync nobody needs.
+    const fresh = input.unlessFresh ? await this.freshSince(source) : null;
+    if (fresh) return { kind: 'fresh', source, lastUpdated: fresh };
 
     const now = this.now();
     const runKey = randomUUID();
@@ -219,9 +210,8 @@ export class RerunService {
     if (!source.rerun) return { kind: 'not_rerunnable', source };
     if (!this.opts.channel) return { kind: 'not_configured' };
     // A button from before the source recovered (an old alert or /pipeline status): there is nothing to rerun.
-    // A rerun under way is answered below, as it was; a source that cannot be measured is asked about.
-    const reading = await this.opts.freshness.checkSource(source);
-    if (reading.dataState === 'fresh' && reading.lastUpdated && !reading.rerun) return { kind: 'fresh', source, lastUpdated: reading.lastUpdated };
+    const fresh = await this.freshSince(source);
+    if (fresh) return { kind: 'fresh', source, lastUpdated: fresh };
     const at = this.now();
     const asked = await this.opts.store.runTransaction(async (tx): Promise<boolean | ActiveRerun> => {
       // A button from before a rerun started: that rerun is the answer, BizOps have nothing to do.
@@ -241,7 +231,15 @@ export class RerunService {
     return { kind: 'posted', source };
   }
 
-  /** Records where the rerun's message is, and links the source's open alert to it, with the job that posted it. */
+  /**
+   * When a source fresh now was last updated; null when it is stale, cannot be measured, or a rerun is under
+   * way (that rerun is the answer, given where the lock is taken).
+   */
+  private async freshSince(source: Source): Promise<Date | null> {
+    const reading = await this.opts.freshness.checkSource(source);
+    return reading.dataState === 'fresh' && reading.lastUpdated && !reading.rerun ? reading.lastUpdated : null;
+  }
+
   /**
    * The thread the rerun's message goes in: chosen once, and stored before its
    * first post, so a retry after a lost answer looks where that post went,
@@ -256,6 +254,7 @@ export class RerunService {
     return res.reason === 'precondition_failed' ? (res.current.data.threadTs ?? null) : chosen;
   }
 
+  /** Records where the rerun's message is, and links the source's open alert to it, with the job that posted it. */
   async recordMessage(tx: StoreTx, runKey: string, where: { channel: string; ts: string; link: string | null }): Promise<void> {
     const current = (await tx.get<RerunDoc>(RERUNS, runKey))?.data;
     if (!current) return;
