@@ -17,6 +17,8 @@ import {
   levelLabel,
   remindsBeforeEnd,
   sameEmail,
+  approvalReasons,
+  type ApprovalReason,
   teamLabel,
   type DecisionRefusal,
   type LookerLevel,
@@ -244,16 +246,21 @@ function emailWarning(r: LookerAccessRequest): string | null {
   return `:warning: \`${escapeMrkdwn(r.email)}\` is not <@${r.subjectId}>'s Slack email (\`${escapeMrkdwn(r.subjectSlackEmail)}\`): check that it is theirs before approving. Approving gives that address the access.`;
 }
 
-/** Why a request waits for an admin (every reason that applies), as the routing decided it. */
-function whyApproval(r: LookerAccessRequest, lookerConnected: boolean): string {
-  const reasons = [
-    ...(isElevated(r.level) ? ['elevated access'] : []),
-    ...(r.team === 'other' ? ['a team the handbook does not list'] : []),
-    ...(lookerConnected ? [] : ['Looker is not connected to the bot']),
-    ...(r.subjectId !== r.requesterId ? ['asked on someone else\'s behalf'] : []),
-    ...(r.subjectSlackEmail !== undefined && (r.subjectSlackEmail === null || !sameEmail(r.email, r.subjectSlackEmail)) ? ['an email Slack does not vouch for'] : []),
-  ];
-  return reasons.length ? reasons.join('; ') : 'an email Slack does not vouch for';
+const APPROVAL_REASONS: Record<ApprovalReason, string> = {
+  elevated: 'elevated access',
+  unlisted_team: 'a team the handbook does not list',
+  looker_not_connected: 'Looker is not connected to the bot',
+  on_behalf: 'asked on someone else\'s behalf',
+  unvouched_email: 'an email Slack does not vouch for',
+};
+
+/**
+ * Why a request waits for an admin: every reason the routing rule gives. A request stored before the subject's
+ * Slack email was kept is taken as vouched for; when nothing else kept it from being granted, the email did.
+ */
+function whyApproval(r: LookerAccessRequest, lookerConfigured: boolean): string {
+  const reasons = approvalReasons(r, { lookerConfigured, requesterSlackEmail: r.subjectSlackEmail === undefined ? r.email : r.subjectSlackEmail });
+  return (reasons.length ? reasons : (['unvouched_email'] as const)).map((x) => APPROVAL_REASONS[x]).join('; ');
 }
 
 /** The request card in the analytics channel; Approve / Deny only while pending. */

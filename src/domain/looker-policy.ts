@@ -214,8 +214,24 @@ export function routeOf(
   request: Pick<ValidLookerAccessRequest, 'team' | 'level' | 'requesterId' | 'subjectId' | 'email'>,
   options: { lookerConfigured: boolean; requesterSlackEmail: string | null },
 ): 'grant_now' | 'needs_approval' {
-  const ownEmail = request.subjectId === request.requesterId && options.requesterSlackEmail !== null && sameEmail(request.email, options.requesterSlackEmail);
-  return options.lookerConfigured && ownEmail && !isElevated(request.level) && isListedTeam(request.team) ? 'grant_now' : 'needs_approval';
+  return approvalReasons(request, options).length ? 'needs_approval' : 'grant_now';
+}
+
+/** Why a request waits for an admin (see {@link routeOf}); none: it is granted at once. */
+export type ApprovalReason = 'elevated' | 'unlisted_team' | 'looker_not_connected' | 'on_behalf' | 'unvouched_email';
+
+/** Every reason a request waits for an admin, in the order a card says them. */
+export function approvalReasons(
+  request: Pick<ValidLookerAccessRequest, 'team' | 'level' | 'requesterId' | 'subjectId' | 'email'>,
+  options: { lookerConfigured: boolean; requesterSlackEmail: string | null },
+): ApprovalReason[] {
+  const reasons: ApprovalReason[] = [];
+  if (isElevated(request.level)) reasons.push('elevated');
+  if (!isListedTeam(request.team)) reasons.push('unlisted_team');
+  if (!options.lookerConfigured) reasons.push('looker_not_connected');
+  if (request.subjectId !== request.requesterId) reasons.push('on_behalf');
+  else if (options.requesterSlackEmail === null || !sameEmail(request.email, options.requesterSlackEmail)) reasons.push('unvouched_email');
+  return reasons;
 }
 
 /** Email addresses compare without case (the part before @ is case-sensitive in theory, never in practice). */

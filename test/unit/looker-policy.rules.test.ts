@@ -13,6 +13,7 @@ import {
   MAX_REASON_LENGTH,
   MIN_DURATION_DAYS,
   accessFor,
+  approvalReasons,
   elevatedRolesOf,
   isListedTeam,
   isLookerLevel,
@@ -154,6 +155,24 @@ describe('team and level', () => {
     expect(levelLabel('admin' as LookerLevel)).toBe('admin');
     expect(isListedTeam('finance' as LookerTeam)).toBe(false);
     expect(routeOf({ team: 'finance' as LookerTeam, level: 'view', requesterId: 'U1', subjectId: 'U1', email: 'a@example.com' }, { lookerConfigured: true, requesterSlackEmail: 'a@example.com' })).toBe('needs_approval');
+  });
+});
+
+describe('why a request waits for an admin', () => {
+  const own = { team: 'engineering' as LookerTeam, level: 'view' as LookerLevel, requesterId: 'U1', subjectId: 'U1', email: 'A@example.com' };
+  const connected = { lookerConfigured: true, requesterSlackEmail: 'a@example.com' };
+  it.each([
+    ['View for oneself, own Slack email (any case), listed team, Looker connected', own, connected, []],
+    ['elevated', { ...own, level: 'develop' as LookerLevel }, connected, ['elevated']],
+    ['an unlisted team', { ...own, team: 'other' as LookerTeam }, connected, ['unlisted_team']],
+    ['Looker not connected', own, { ...connected, lookerConfigured: false }, ['looker_not_connected']],
+    ['another address', { ...own, email: 'a.personal@gmail.com' }, connected, ['unvouched_email']],
+    ['no Slack email to compare', own, { ...connected, requesterSlackEmail: null }, ['unvouched_email']],
+    ['on someone else\'s behalf (their email is not compared with the requester\'s)', { ...own, subjectId: 'U2', email: 'b@example.com' }, connected, ['on_behalf']],
+    ['all of them, in order', { ...own, level: 'admin' as LookerLevel, team: 'other' as LookerTeam, subjectId: 'U2' }, { ...connected, lookerConfigured: false }, ['elevated', 'unlisted_team', 'looker_not_connected', 'on_behalf']],
+  ] as const)('%s: %j', (_what, request, options, reasons) => {
+    expect(approvalReasons(request, options)).toEqual(reasons);
+    expect(routeOf(request, options)).toBe(reasons.length ? 'needs_approval' : 'grant_now');
   });
 });
 
