@@ -25,6 +25,10 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => t?.stop());
 
+/** A click as Slack sends it from the card at `ts`, with the action as given (a value forged, or from an old card). */
+const clickOn = (userId: string, ts: string, action: Record<string, unknown>) =>
+  t.client.blockAction({ userId, channelId: channel, container: { type: 'message', message_ts: ts, channel_id: channel, is_ephemeral: false }, actions: [{ block_id: 'b', ...action } as never] });
+
 const render = (m: { text?: string; blocks?: unknown[] } | undefined) => blocksToText({ text: m?.text, blocks: m?.blocks ?? [] });
 
 async function pipeline(text: string, userId: string = regular) {
@@ -135,11 +139,7 @@ describe('alerts and reruns', () => {
   });
 
   it('refuses "Ask BizOps to rerun" for a source with no pipeline to rerun (a forged value): BizOps are not asked for what they cannot do', async () => {
-    const forged = await t.client.blockAction({
-      userId: regular, channelId: channel,
-      container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
-      actions: [{ action_id: ActionIds.rerunRequest, block_id: 'b', type: 'button', value: 'google_sheets' }],
-    });
+    const forged = await clickOn(regular, hubspotAlert.ts, { action_id: ActionIds.rerunRequest, type: 'button', value: 'google_sheets' });
     expect(forged.status).toBe(200);
     await t.standin.waitFor(() => t.standin.responses.some((r) => JSON.stringify(r.body).includes('Sales targets (Google Sheets) has no pipeline I can rerun')), { timeoutMs: 15_000 });
     expect(t.standin.conversation(channel).filter((m) => m.text.includes('to rerun *Sales targets')).length).toBe(0);
@@ -149,11 +149,7 @@ describe('alerts and reruns', () => {
     await t.store.put('rerun_locks', 'salesforce', {
       runKey: 'other', requestedBy: StandinDefaults.users.lookerAdmin, startedAt: new Date().toISOString(), link: null, expiresAt: Date.now() + 3_600_000,
     });
-    const click = await t.client.blockAction({
-      userId: regular, channelId: channel,
-      container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
-      actions: [{ action_id: ActionIds.rerunRequest, block_id: 'b', type: 'button', value: 'salesforce' }],
-    });
+    const click = await clickOn(regular, hubspotAlert.ts, { action_id: ActionIds.rerunRequest, type: 'button', value: 'salesforce' });
     expect(click.status).toBe(200);
     const answer = await t.standin.waitFor(() => t.standin.responses.find((r) => JSON.stringify(r.body).includes('Salesforce is already rerunning')), { timeoutMs: 15_000 });
     expect(JSON.stringify(answer.body)).toContain(`requested by <@${StandinDefaults.users.lookerAdmin}>`);
@@ -169,31 +165,19 @@ describe('alerts and reruns', () => {
     expect((await snoozes()).length).toBe(1);
     const until = (await t.bot.services.freshness.alerts.get('hubspot'))?.snoozedUntil;
     for (const userId of [regular, bizops]) {
-      const again = await t.client.blockAction({
-        userId, channelId: channel,
-        container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
-        actions: [{ action_id: ActionIds.freshnessSnooze, block_id: 'b', type: 'overflow', selected_option: { text: { type: 'plain_text', text: 'Snooze reminders 4 h' }, value: 'hubspot:4' } }],
-      });
+      const again = await clickOn(userId, hubspotAlert.ts, { action_id: ActionIds.freshnessSnooze, type: 'overflow', selected_option: { text: { type: 'plain_text', text: 'Snooze reminders 4 h' }, value: 'hubspot:4' } });
       expect(again.status).toBe(200);
     }
     await t.standin.waitFor(() => t.standin.responses.filter((r) => JSON.stringify(r.body).includes(`already snoozed until <!date^${Math.floor(until! / 1000)}^`)).length === 2 ? true : undefined, { timeoutMs: 15_000 });
     expect(t.standin.responses.filter((r) => JSON.stringify(r.body).includes(`by <@${regular}>`) && JSON.stringify(r.body).includes('already snoozed')).length).toBe(2);
     expect((await snoozes()).length).toBe(1);
     expect((await t.bot.services.freshness.alerts.get('hubspot'))?.snoozedUntil).toBe(until);
-    const forged = await t.client.blockAction({
-      userId: regular, channelId: channel,
-      container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
-      actions: [{ action_id: ActionIds.freshnessSnooze, block_id: 'b', type: 'overflow', selected_option: { text: { type: 'plain_text', text: 'x' }, value: 'hubspot:9999' } }],
-    });
+    const forged = await clickOn(regular, hubspotAlert.ts, { action_id: ActionIds.freshnessSnooze, type: 'overflow', selected_option: { text: { type: 'plain_text', text: 'x' }, value: 'hubspot:9999' } });
     expect(forged.status).toBe(200);
     await t.standin.waitFor(() => t.standin.responses.some((r) => JSON.stringify(r.body).includes('not a snooze I know')), { timeoutMs: 15_000 });
     const github = alertOf('GitHub')!;
     // A button acts on the alert it is on: GitHub's value on HubSpot's card (forged, or an old card) changes neither.
-    const elsewhere = (action: Record<string, unknown>) => t.client.blockAction({
-      userId: regular, channelId: channel,
-      container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
-      actions: [{ block_id: 'b', ...action } as never],
-    });
+    const elsewhere = (action: Record<string, unknown>) => clickOn(regular, hubspotAlert.ts, action);
     const noLonger = () => t.standin.responses.filter((r) => JSON.stringify(r.body).includes('That alert is no longer open')).length;
     const refusedBefore = noLonger();
     await elsewhere({ action_id: ActionIds.freshnessAcknowledge, type: 'button', value: 'github' });
@@ -205,11 +189,7 @@ describe('alerts and reruns', () => {
     // Acknowledged again (Slack delivering the click twice, a click on a card not yet redrawn): nothing changes, nothing more is recorded.
     const acks = async () => (await t.bot.services.audit.recent(100)).filter((e) => e.action === 'freshness.alert_acknowledged' && e.subject === 'github').length;
     expect(await acks()).toBe(1);
-    const again = await t.client.blockAction({
-      userId: regular, channelId: channel,
-      container: { type: 'message', message_ts: github.ts, channel_id: channel, is_ephemeral: false },
-      actions: [{ action_id: ActionIds.freshnessAcknowledge, block_id: 'b', type: 'button', value: 'github' }],
-    });
+    const again = await clickOn(regular, github.ts, { action_id: ActionIds.freshnessAcknowledge, type: 'button', value: 'github' });
     expect(again.status).toBe(200);
     await t.standin.waitFor(() => t.standin.responses.some((r) => JSON.stringify(r.body).includes(`already acknowledged by <@${bizops}>`)), { timeoutMs: 15_000 });
     expect(await acks()).toBe(1);
@@ -241,11 +221,7 @@ describe('alerts and reruns', () => {
     const admin = StandinDefaults.users.lookerAdmin;
     const asks = () => t.standin.conversation(channel).filter((m) => m.text.includes('to rerun *HubSpot*')).length;
     const before = asks();
-    const click = await t.client.blockAction({
-      userId: admin, channelId: channel,
-      container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
-      actions: [{ action_id: ActionIds.rerunRequest, block_id: 'b', type: 'button', value: 'hubspot' }],
-    });
+    const click = await clickOn(admin, hubspotAlert.ts, { action_id: ActionIds.rerunRequest, type: 'button', value: 'hubspot' });
     expect(click.status).toBe(200);
     const answer = await t.standin.waitFor(() => t.standin.responses.find((r) => JSON.stringify(r.body).includes('HubSpot is fresh')), { timeoutMs: 15_000 });
     const text = render(answer.body as { text?: string; blocks?: unknown[] });
@@ -261,11 +237,7 @@ describe('alerts and reruns', () => {
     const count = rerunMessages('HubSpot').length;
     const requested = async () => (await t.bot.services.audit.recent(200)).filter((e) => e.action === 'pipeline.rerun_requested' && e.subject === 'hubspot').length;
     const before = await requested();
-    const click = await t.client.blockAction({
-      userId: bizops, channelId: channel,
-      container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
-      actions: [{ action_id: ActionIds.freshnessRerun, block_id: 'b', type: 'button', value: 'hubspot' }],
-    });
+    const click = await clickOn(bizops, hubspotAlert.ts, { action_id: ActionIds.freshnessRerun, type: 'button', value: 'hubspot' });
     expect(click.status).toBe(200);
     const answer = await t.standin.waitFor(() => t.standin.responses.find((r) => JSON.stringify(r.body).includes('so I started nothing')), { timeoutMs: 15_000 });
     expect(render(answer.body as { text?: string; blocks?: unknown[] })).toMatch(/HubSpot is fresh\*?, last update .*there is nothing to rerun, so I started nothing\. To rerun it all the same, type `\/pipeline rerun hubspot`/);
@@ -346,18 +318,10 @@ describe('alerts and reruns', () => {
 
   it('refuses forged clicks: unknown source, and a non-member forcing', async () => {
     const before = t.standin.conversation(channel).filter((m) => !m.ephemeral).length;
-    const res = await t.client.blockAction({
-      userId: bizops, channelId: channel,
-      container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
-      actions: [{ action_id: ActionIds.freshnessRerun, block_id: 'b', type: 'button', value: "x' OR 1=1 --" }],
-    });
+    const res = await clickOn(bizops, hubspotAlert.ts, { action_id: ActionIds.freshnessRerun, type: 'button', value: "x' OR 1=1 --" });
     expect(res.status).toBe(200);
     await t.standin.waitFor(() => t.standin.responses.some((r) => JSON.stringify(r.body).includes('No source is called')), { timeoutMs: 15_000 });
-    const forced = await t.client.blockAction({
-      userId: regular, channelId: channel,
-      container: { type: 'message', message_ts: hubspotAlert.ts, channel_id: channel, is_ephemeral: false },
-      actions: [{ action_id: ActionIds.rerunForce, block_id: 'b', type: 'button', value: 'hubspot' }],
-    });
+    const forced = await clickOn(regular, hubspotAlert.ts, { action_id: ActionIds.rerunForce, type: 'button', value: 'hubspot' });
     expect(forced.status).toBe(200);
     await t.standin.waitFor(() => t.standin.responses.filter((r) => JSON.stringify(r.body).includes(ActionIds.rerunRequest)).length >= 2, { timeoutMs: 15_000 });
     expect(t.standin.conversation(channel).filter((m) => !m.ephemeral).length).toBe(before);
