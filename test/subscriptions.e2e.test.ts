@@ -829,6 +829,53 @@ describe('scheduled deliveries', () => {
     for (const s of saved) await t.bot.services.subscriptions.remove(s.id, RILEY);
   });
 
+  it.each(['the creation', 'the edit'])('saves one of an edit and a creation that make the same delivery at once (%s saved first); the other is told which it is', async (first) => {
+    const draft = (time: string) => ({ kind: 'delivery' as const, query: 'instances-by-hosting', params: {}, channel: CHANNEL, schedule: { kind: 'daily', time }, format: 'table' });
+    const made = await t.bot.services.subscriptions.create(RILEY, draft('06:40'), `edit-twin-${randomUUID()}`);
+    expect(made.ok).toBe(true);
+    const id = (made as { subscription: Subscription }).subscription.id;
+    // The edit's checks and the creation's pass before either is saved; then `first` commits, and the other after it.
+    const store = t.store as { runTransaction: Store['runTransaction'] };
+    const runTransaction = store.runTransaction;
+    let firstDone = () => {};
+    const firstCommitted = new Promise<void>((resolve) => (firstDone = resolve));
+    const arrivals: string[] = [];
+    let bothThere = () => {};
+    const together = new Promise<void>((resolve) => (bothThere = resolve));
+    store.runTransaction = async <R>(body: (tx: StoreTx) => Promise<R>): Promise<R> => {
+      // Which of the two this is: the service's method on the stack.
+      const which = /SubscriptionService\.update|\.update \(/.test(new Error().stack ?? '') ? 'the edit' : 'the creation';
+      arrivals.push(which);
+      if (arrivals.length === 2) bothThere();
+      await Promise.race([together, new Promise((r) => setTimeout(r, 3_000))]);
+      if (which !== first) await Promise.race([firstCommitted, new Promise((r) => setTimeout(r, 3_000))]);
+      try {
+        return (await runTransaction.call(t.store, body)) as R;
+      } finally {
+        if (which === first) firstDone();
+      }
+    };
+    let results;
+    try {
+      results = await Promise.all([
+        t.bot.services.subscriptions.update(id, RILEY, draft('07:40')),
+        t.bot.services.subscriptions.create(RILEY, draft('07:40'), `edit-twin-${randomUUID()}`),
+      ]);
+    } finally {
+      store.runTransaction = runTransaction;
+    }
+    expect(arrivals.sort()).toEqual(['the creation', 'the edit']);
+    const [edit, creation] = results;
+    expect(first === 'the edit' ? [edit!.ok, creation!.ok] : [creation!.ok, edit!.ok]).toEqual([true, false]);
+    const saved = await d.subscriptions();
+    // Never two at 07:40: the edit saved (one, at 07:40), or the creation (the first one left at 06:40).
+    expect(saved.map((s) => (s.schedule as { time: string }).time).sort()).toEqual(first === 'the edit' ? ['07:40'] : ['06:40', '07:40']);
+    const twin = saved.find((s) => (s.schedule as { time: string }).time === '07:40')!;
+    const refused = results.flatMap((r) => (!r.ok && 'errors' in r ? [r.errors.limit ?? ''] : []));
+    expect(refused).toEqual([`You already have this delivery: ${subscriptionRef(twin.id)}. Change something about it, or manage it with /query subscriptions.`]);
+    for (const s of saved) await t.bot.services.subscriptions.remove(s.id, RILEY);
+  });
+
   it('counts creations sent at once against the limit one after another: never more than the limit', async () => {
     const draft = (i: number) => ({ kind: 'delivery' as const, query: 'instances-by-hosting', params: {}, channel: CHANNEL, schedule: { kind: 'daily', time: `0${i}:15` }, format: 'table' });
     const results = await Promise.all(Array.from({ length: 9 }, (_, i) => t.bot.services.subscriptions.create(RILEY, draft(i), `at-once-${i}-${randomUUID()}`)));

@@ -33,7 +33,10 @@ const RUNS_NOW = 'subscription_runs_now';
 const ALERT_STEPS = 'subscription_alert_steps';
 /** How long after a "run now" another is told one is on its way. */
 export const RUN_NOW_ONCE_MS = 60_000;
-/** One document per owner that each of their creations reads and writes, so that their limit is counted one creation at a time. */
+/**
+ * One document per owner that each of their creations and edits reads and writes, so that their limit is
+ * counted, and copies are found, one save at a time.
+ */
 const SUBSCRIPTION_CREATIONS = 'subscription_creations';
 export const SUBSCRIPTION_RUN_JOB = 'subscription.run';
 
@@ -323,6 +326,13 @@ export class SubscriptionService {
       // As it is now: paused, resumed or deleted since the modal was opened.
       const fresh = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
       if (!fresh) return { ok: false, reason: 'not_found' };
+      // The copy check again, where it holds: an edit and a creation (or another edit) that make the same one at
+      // once are lined up by the owner's document, as creations are.
+      await tx.get(SUBSCRIPTION_CREATIONS, fresh.owner);
+      const others = await tx.list<Subscription>(SUBSCRIPTIONS, { where: { field: 'owner', equals: fresh.owner } });
+      const twin = others.find((x) => x.id !== id && sameSubscription(x.data, checked.value))?.data;
+      if (twin) return { ok: false, errors: { limit: twinRefusal(twin, actor === fresh.owner) } };
+      tx.put(SUBSCRIPTION_CREATIONS, fresh.owner, { lastAt: now });
       // What runs wrote (an alert that fired, the last run) is kept as it is now; a paused one stays paused (only Resume starts it).
       const runState = { alertState: fresh.alertState, firedAt: fresh.firedAt, firedMessage: fresh.firedMessage, lastRun: fresh.lastRun };
       const paused = fresh.status === 'paused' ? { status: 'paused' as const, pausedReason: fresh.pausedReason, nextRunAt: null } : {};
