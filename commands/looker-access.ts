@@ -27,6 +27,7 @@ import {
   lookerRefusalMessage,
   lookerRequestNotFoundMessage,
   lookerRetryConfirmation,
+  lookerSubmissionRefusedOnForm,
   type LookerDenyMetadata,
   type LookerModalData,
   type LookerModalMetadata,
@@ -137,16 +138,30 @@ export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDep
     }
     // Stored before the modal closes (a crash after Slack heard "done" would lose it), within Slack's 3 s:
     // a slower save closes the modal and goes on; one that fails in time keeps the form open with the answers.
-    const saving = lookerAccess.submit({ viewId: view.id, request: checked.request }).then(
-      () => null,
-      (err: unknown) => toCodedError(err),
+    // A request that cannot be made (for a bot, the same one waiting, ...) is said on the form while there is time.
+    const saving = lookerAccess.submit({ viewId: view.id, request: checked.request, onForm: () => Date.now() < deadline }).then(
+      (outcome) => ({ outcome }),
+      (err: unknown) => ({ failed: toCodedError(err) }),
     );
     const first = await settleBy(saving, deadline);
-    const failed = first === 'late' ? (await ack(), await saving) : first;
-    if (!failed) {
+    if (first === 'late') await ack();
+    const settled = first === 'late' ? await saving : first;
+    if ('outcome' in settled) {
+      const { outcome } = settled;
+      if (outcome.kind === 'refused' && !outcome.told) {
+        if (first !== 'late') {
+          const block = outcome.reason === 'bot_subject' || outcome.reason === 'unknown_subject' ? FIELD_BLOCKS.subject : FIELD_BLOCKS.level;
+          await ack({ response_action: 'errors', errors: { [block]: lookerSubmissionRefusedOnForm(outcome.reason, outcome.refs) } });
+          return;
+        }
+        // Decided just as the time ran out: the form has closed, so the answer goes by DM.
+        await lookerAccess.tellRefused({ requesterId: body.user.id, viewId: view.id, reason: outcome.reason, refs: outcome.refs });
+        return;
+      }
       if (first !== 'late') await ack();
       return;
     }
+    const { failed } = settled;
     logger.error('looker access request failed', { user: body.user.id, code: failed.code, err: failed });
     if (first !== 'late') {
       await ack({ response_action: 'errors', errors: { [FIELD_BLOCKS.team]: NOT_RECORDED } });

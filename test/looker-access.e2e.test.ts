@@ -870,43 +870,52 @@ describe('/looker-access with Looker connected', () => {
     expect(await d.click(ALEX, request, ActionIds.lookerAccessApprove)).toContain('Approved and granted');
   });
 
-  it('refuses the same request while it waits, and one more than the admins may have waiting from one person, storing and pinging nothing', async () => {
+  it('refuses on the form the same request while it waits, and one more than the admins may have waiting from one person, storing and pinging nothing', async () => {
     const waiting = async () => (await d.requests()).filter((r) => r.requesterId === BLAKE && r.status === 'pending');
     const ask = async (email: string) => {
-      const { modal } = await d.request(BLAKE, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessTeam]: 'sales' }));
-      return modal.id;
+      const { modal, result } = await d.request(BLAKE, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessTeam]: 'sales' }));
+      return { viewId: modal.id, result };
     };
-    const firstView = await ask('blake.1@example.com');
+    const { viewId: firstView } = await ask('blake.1@example.com');
     const first = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === firstView && r.ts));
     // Slack delivering that same submission again, after it was stored, is not asking twice: nothing is said.
     const again0 = await t.standin.submitView(t.client, { userId: BLAKE, viewId: firstView, values: elevated({ [ActionIds.lookerAccessEmail]: 'blake.1@example.com', [ActionIds.lookerAccessTeam]: 'sales' }), timeoutMs: 300 });
     expect(again0.ack.status).toBe(200);
-    await new Promise((r) => setTimeout(r, 500));
-    expect(d.dms(BLAKE).filter((m) => text(m).includes('already asked for this'))).toHaveLength(0);
+    expect(again0.responseAction).toBeUndefined();
     const cards = () => t.standin.callsTo('chat.postMessage').filter((c) => c.args['channel'] === CHANNEL).length;
     const posted = cards();
-    await ask('Blake.1@Example.com');
-    const again = await t.standin.waitFor(() => d.dms(BLAKE).find((m) => text(m).includes('already asked for this')));
-    expect(text(again)).toContain(lookerRequestRef(first.id));
-    expect(cards()).toBe(posted); // no second card for the admins
+    const dmsBefore = d.dms(BLAKE).length;
+    // The same again from a new form (the email in another case): said on the form, which stays open with what was typed.
+    const same = await ask('Blake.1@Example.com');
+    expect(same.result.responseAction).toBe('errors');
+    expect(same.result.errors).toEqual({ [BlockIds.lookerAccessLevel]: `You already asked for this (${lookerRequestRef(first.id)}), and it is waiting for a Looker admin: you will get a DM when they decide. Close this form, or change what you ask for.` });
+    expect(t.standin.view(same.viewId)).toBeDefined();
     for (let i = 2; (await waiting()).length < MAX_PENDING_PER_REQUESTER; i++) {
       const before = (await waiting()).length;
       await ask(`blake.${i}@example.com`);
       await waitForAsync(async () => ((await waiting()).length > before ? true : undefined));
     }
     const stored = (await d.requests()).length;
-    await ask('blake.extra@example.com');
-    const tooMany = await t.standin.waitFor(() => d.dms(BLAKE).find((m) => text(m).includes('waiting for an admin')));
-    expect(text(tooMany)).toContain(`You have ${MAX_PENDING_PER_REQUESTER} Looker access requests`);
-    expect(text(tooMany)).toContain(lookerRequestRef(first.id));
+    const tooMany = await ask('blake.extra@example.com');
+    expect(tooMany.result.responseAction).toBe('errors');
+    const why = tooMany.result.errors?.[BlockIds.lookerAccessLevel] ?? '';
+    expect(why).toMatch(new RegExp(`^You have ${MAX_PENDING_PER_REQUESTER} Looker access requests waiting for an admin \\(.*\\)\\. Ask again once some of them are decided\\.$`));
+    expect(why).toContain(lookerRequestRef(first.id));
+    expect(cards()).toBe(posted + MAX_PENDING_PER_REQUESTER - 1); // a card for each one made, none for the refused
     expect((await d.requests()).length).toBe(stored);
     expect((await d.requests()).some((r) => r.email === 'blake.extra@example.com')).toBe(false);
+    // Answered on the form only: no DM says it again.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(d.dms(BLAKE).slice(dmsBefore).filter((m) => /already asked for this|waiting for an admin/.test(text(m)))).toHaveLength(0);
   });
 
-  it('refuses a request for a bot, storing nothing', async () => {
+  it('refuses on the form a request for a bot, storing nothing', async () => {
     const before = (await d.requests()).length;
-    await d.request(RILEY, { [ActionIds.lookerAccessSubject]: 'U0BOT', [ActionIds.lookerAccessEmail]: 'bot@example.com', [ActionIds.lookerAccessTeam]: 'engineering' });
-    await t.standin.waitFor(() => d.dms(RILEY).find((m) => text(m).includes('not bots')));
+    const { result } = await d.request(RILEY, { [ActionIds.lookerAccessSubject]: 'U0BOT', [ActionIds.lookerAccessEmail]: 'bot@example.com', [ActionIds.lookerAccessTeam]: 'engineering' });
+    expect(result.errors).toEqual({ [BlockIds.lookerAccessSubject]: 'Looker access is for people, not bots or apps: pick a person.' });
+    // Someone Slack does not know (gone from the workspace since the form opened, or a forged id).
+    const gone = await d.request(RILEY, { [ActionIds.lookerAccessSubject]: 'U0NOBODY1', [ActionIds.lookerAccessEmail]: 'nobody@example.com', [ActionIds.lookerAccessTeam]: 'engineering' });
+    expect(gone.result.errors).toEqual({ [BlockIds.lookerAccessSubject]: 'I could not find this person in the workspace: pick someone else.' });
     expect((await d.requests()).length).toBe(before);
   });
 
@@ -959,7 +968,7 @@ describe('/looker-access without Looker (record-only)', () => {
 describe('/looker-access when the store fails', () => {
   let t: TestBot;
   let inner: Store;
-  const mode = { fail: false, slowMs: 0 };
+  const mode = { fail: false, slowMs: 0, slowListMs: 0 };
   const d = driver(() => t);
   beforeAll(async () => {
     const { openEmbeddedStore } = await import('../src/adapters/store/embedded.js');
@@ -974,7 +983,10 @@ describe('/looker-access when the store fails', () => {
       ...inner,
       kind: inner.kind,
       get: (c, id) => inner.get(c, id),
-      list: (c, o) => inner.list(c, o),
+      list: async (c, o) => {
+        if (mode.slowListMs) await new Promise((r) => setTimeout(r, mode.slowListMs));
+        return inner.list(c, o);
+      },
       put: failing((c: string, id: string, data: Record<string, unknown>) => inner.put(c, id, data)),
       transition: failing((c: string, id: string, p: (x: never) => boolean, u: (x: never) => object) => inner.transition(c, id, p as never, u as never)),
       runTransaction: failing(async (body: Parameters<Store['runTransaction']>[0]) => {
@@ -1026,6 +1038,25 @@ describe('/looker-access when the store fails', () => {
     expect(result.responseAction).toBeUndefined();
     expect(result.ack.ms).toBeLessThan(3_000);
     await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id));
+  });
+
+  it('tells by DM a refusal decided after the form had to close (the same request waiting), storing nothing', async () => {
+    const values = elevated({ [ActionIds.lookerAccessEmail]: 'riley.twice@example.com' });
+    const { modal } = await d.request(RILEY, values);
+    const first = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id));
+    const stored = (await d.requests()).length;
+    mode.slowListMs = 2_800;
+    let late;
+    try {
+      late = await d.request(RILEY, values, { timeoutMs: 300 });
+    } finally {
+      mode.slowListMs = 0;
+    }
+    expect(late.result.responseAction).toBeUndefined();
+    expect(late.result.ack.ms).toBeLessThan(3_000);
+    const dm = await t.standin.waitFor(() => d.dms(RILEY).find((m) => text(m).includes('already asked for this')));
+    expect(text(dm)).toContain(lookerRequestRef(first.id));
+    expect((await d.requests()).length).toBe(stored);
   });
 
   it('tells the admin when a decision cannot be recorded, and leaves the request pending', async () => {

@@ -349,6 +349,21 @@ export function lookerSubmissionRefusedDm(reason: SubmissionRefusal, refs: reado
   }
 }
 
+/** The same refusal on the form, while it is open (plain text, as Slack shows a field's error). */
+export function lookerSubmissionRefusedOnForm(reason: SubmissionRefusal, refs: readonly string[] = []): string {
+  const listed = refs.length ? ` (${refs.join(', ')})` : '';
+  switch (reason) {
+    case 'bot_subject':
+      return 'Looker access is for people, not bots or apps: pick a person.';
+    case 'unknown_subject':
+      return 'I could not find this person in the workspace: pick someone else.';
+    case 'already_pending':
+      return `You already asked for this${listed}, and it is waiting for a Looker admin: you will get a DM when they decide. Close this form, or change what you ask for.`;
+    case 'too_many_pending':
+      return `You have ${refs.length || 'several'} Looker access requests waiting for an admin${listed}. Ask again once some of them are decided.`;
+  }
+}
+
 /** View for a listed team, granted at once. */
 export function lookerGrantedNowDm(r: LookerAccessRequest, options: { lookerUrl: string | null }): MessageBody {
   if (r.grantError) {

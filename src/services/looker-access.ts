@@ -136,7 +136,8 @@ export type LookerAccessRequest = {
 export type SubmitOutcome =
   | { kind: 'created'; request: LookerAccessRequest }
   | { kind: 'duplicate' }
-  | { kind: 'refused'; reason: SubmissionRefusal };
+  /** `told`: the requester was sent a DM saying so; otherwise the caller answers on the form (or calls {@link LookerAccessService.tellRefused}). */
+  | { kind: 'refused'; reason: SubmissionRefusal; refs: string[]; told: boolean };
 
 /** Clicks on Retry grant within this long of the last retry are one click (a double click, two admins at once). */
 export const RETRY_GRANT_ONCE_MS = 3_000;
@@ -215,22 +216,25 @@ export class LookerAccessService {
   /**
    * Stores a validated request once per modal (`viewId`), with what it
    * implies: the grant (View for oneself, Looker connected) or the card for
-   * the admins, and the requester's DMs.
+   * the admins, and the requester's DMs. A request that cannot be made (a bot
+   * or unknown person, the same one waiting, too many waiting) stores
+   * nothing: while `onForm()` says the form is still open, the refusal is
+   * left to the caller to show there; otherwise the requester gets a DM.
    */
-  async submit(input: { viewId: string; request: ValidLookerAccessRequest }): Promise<SubmitOutcome> {
+  async submit(input: { viewId: string; request: ValidLookerAccessRequest; onForm?: () => boolean }): Promise<SubmitOutcome> {
     const { request, viewId } = input;
+    const refuse = async (reason: SubmissionRefusal, refs: string[] = []): Promise<SubmitOutcome> => {
+      if (input.onForm?.()) return { kind: 'refused', reason, refs, told: false };
+      await this.tellRefused({ requesterId: request.requesterId, viewId, reason, refs });
+      return { kind: 'refused', reason, refs, told: true };
+    };
     const [subject, requester] = await Promise.all([
       this.opts.directory.profile(request.subjectId),
       request.subjectId === request.requesterId ? null : this.opts.directory.profile(request.requesterId),
     ]);
     const now = this.now();
     if (subject === null || (subject !== 'unknown' && subject.isBot)) {
-      const reason = subject === null ? 'unknown_subject' : 'bot_subject';
-      await this.opts.store.runTransaction(async (tx) => {
-        await this.enqueueNotices(tx, [{ type: 'looker.refused', to: request.requesterId, reason, viewId }]);
-      });
-      this.opts.kick();
-      return { kind: 'refused', reason };
+      return refuse(subject === null ? 'unknown_subject' : 'bot_subject');
     }
     // The same request already waiting, or too many waiting: each one pings the admins (and may DM a colleague).
     // (Soft: read outside the creating transaction; two forms sent at the same moment may both pass.)
@@ -239,13 +243,8 @@ export class LookerAccessService {
     const same = waiting.filter((r) => r.subjectId === request.subjectId && r.email.toLowerCase() === request.email.toLowerCase() && r.team === request.team && r.level === request.level);
     if (same.length > 0 || waiting.length >= MAX_PENDING_PER_REQUESTER) {
       const reason = same.length > 0 ? 'already_pending' : 'too_many_pending';
-      const refs = (same.length > 0 ? same : waiting).map((r) => lookerRequestRef(r.id));
-      await this.opts.store.runTransaction(async (tx) => {
-        await this.enqueueNotices(tx, [{ type: 'looker.refused', to: request.requesterId, reason, viewId, refs }]);
-      });
       this.opts.logger.info('looker access request refused', { user: request.requesterId, reason, waiting: waiting.length });
-      this.opts.kick();
-      return { kind: 'refused', reason };
+      return refuse(reason, (same.length > 0 ? same : waiting).map((r) => lookerRequestRef(r.id)));
     }
     // The requester's own Slack email: only an address Slack vouches for is granted without an admin.
     const requesterProfile: Profile | 'unknown' | null = request.subjectId === request.requesterId ? subject : requester;
@@ -303,6 +302,14 @@ export class LookerAccessService {
     this.opts.logger.info('looker access requested', { id, level: doc.level, team: doc.team, route });
     this.opts.kick();
     return { kind: 'created', request: created };
+  }
+
+  /** Tells the requester by DM why the request from form `viewId` was not made (the form has closed). */
+  async tellRefused(input: { requesterId: string; viewId: string; reason: SubmissionRefusal; refs: string[] }): Promise<void> {
+    await this.opts.store.runTransaction(async (tx) => {
+      await this.enqueueNotices(tx, [{ type: 'looker.refused', to: input.requesterId, reason: input.reason, viewId: input.viewId, ...(input.refs.length ? { refs: input.refs } : {}) }]);
+    });
+    this.opts.kick();
   }
 
   /**

@@ -39,7 +39,7 @@ export const NOT_TEXT = new Set([
 ]);
 
 /** Exports whose text Slack shows as plain text (a header, an inline error): never parsed, so never escaped. */
-export const PLAIN_TEXT = new Set(['telemetryVerdict', 'queryFieldError', 'queryParamErrors', 'LOOKER_DENY_REASON_MISSING']);
+export const PLAIN_TEXT = new Set(['telemetryVerdict', 'queryFieldError', 'queryParamErrors', 'LOOKER_DENY_REASON_MISSING', 'lookerSubmissionRefusedOnForm']);
 
 /** User-typed (or config-file) text that must never turn into a mention, a link or markup. */
 export const HOSTILE = '<!channel> <b>bold</b> & <https://evil.example|click> <@U0ADMIN> x>y';
@@ -329,6 +329,9 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   for (const reason of ['unknown_subject', 'bot_subject'] as const) add('lookerSubmissionRefusedDm', looker.lookerSubmissionRefusedDm(reason));
   add('lookerSubmissionRefusedDm', looker.lookerSubmissionRefusedDm('already_pending', ['LA-7QK2ZD']));
   add('lookerSubmissionRefusedDm', looker.lookerSubmissionRefusedDm('too_many_pending', ['LA-7QK2ZD', 'LA-8RT3AB', 'LA-9XY4CD', 'LA-2MN5EF', 'LA-3PQ6GH']));
+  for (const reason of ['unknown_subject', 'bot_subject'] as const) add('lookerSubmissionRefusedOnForm', looker.lookerSubmissionRefusedOnForm(reason));
+  add('lookerSubmissionRefusedOnForm', looker.lookerSubmissionRefusedOnForm('already_pending', ['LA-7QK2ZD']));
+  add('lookerSubmissionRefusedOnForm', looker.lookerSubmissionRefusedOnForm('too_many_pending', ['LA-7QK2ZD', 'LA-8RT3AB', 'LA-9XY4CD', 'LA-2MN5EF', 'LA-3PQ6GH']));
   for (const reason of ['not_admin', 'own_request', 'own_email'] as const) add('lookerRefusalMessage', looker.lookerRefusalMessage(reason, 'S0LOOKERADM'));
   add('lookerRefusalMessage', looker.lookerRefusalMessage('not_admin', null));
   add('lookerRequestNotFoundMessage', looker.lookerRequestNotFoundMessage());
