@@ -138,6 +138,8 @@ describe('/telemetry through the signed HTTP receiver', () => {
     ['x'.repeat(5000), 'longer than any customer name'],
     ["'; DROP TABLE customers; --", 'No customer matches'],
     ['"acme"', 'Acme Corp: 3 instances'],
+    ["acme's", 'Acme Corp: 3 instances'],
+    ['telemetry for acme please', 'Acme Corp: 3 instances'],
     ['🚀🔥', 'Usage'],
     ['%_%', 'Usage'],
   ])('answers %j clearly', async (q, expected) => {

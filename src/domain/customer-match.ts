@@ -2,7 +2,9 @@
  * Finding a customer from what someone typed: case- and punctuation-insensitive,
  * tolerant of small typos, matching names, aliases and domains. `acme`,
  * `Acme Corp`, `acme.com` and `acm` all find Acme Corp, and so do a pasted URL
- * (`https://www.acme.com/pricing`) and e-mail address (`jane@acme.com`).
+ * (`https://www.acme.com/pricing`) and e-mail address (`jane@acme.com`), a
+ * possessive (`acme's`), and text that has the name among other words
+ * (`telemetry for acme please`).
  */
 export interface CustomerName {
   customerId: string;
@@ -40,6 +42,9 @@ function several(found: ReadonlyArray<{ customer: CustomerName }>, max: number):
 /** Longest query worth matching; customer names are shorter. */
 export const MAX_QUERY = 80;
 
+/** The most words a name found among other words may have (see CustomerIndex.namedWithin). */
+const WORDS_IN_A_NAME = 4;
+
 /** Answers an index keeps, by normalized text (see CustomerIndex.match). */
 const MATCH_ANSWERS_KEPT = 500;
 
@@ -65,6 +70,8 @@ export function normalize(text: string): string {
     .replace(/^([^\s/?#@]+\.[a-z]{2,})[/?#]\S*$/, '$1')
     .replace(SUBDOMAINS, '$1')
     .replace(TLDS, '')
+    // A possessive is the name ("acme's" is Acme): the 's goes before the apostrophe would split it off as a word.
+    .replace(/(?<=[\p{L}\p{N}])['’]s(?![\p{L}\p{N}])/gu, '')
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 }
@@ -140,7 +147,11 @@ export class CustomerIndex {
       keys.delete('');
       return { customer, keys: [...keys].map((text) => ({ text, words: text.split(' ') })) };
     });
+    for (const e of this.entries) for (const k of e.keys) this.exact.set(k.text, [...(this.exact.get(k.text) ?? []), e.customer]);
   }
+
+  /** Every key, exactly, and whose it is. */
+  private readonly exact = new Map<string, CustomerName[]>();
 
   get size(): number {
     return this.entries.length;
@@ -188,7 +199,7 @@ export class CustomerIndex {
       if (best !== null) scored.push({ customer: e.customer, s: best });
     }
     scored.sort((a, b) => a.s - b.s || a.customer.name.localeCompare(b.customer.name));
-    if (scored.length === 0) return { kind: 'none', closest: this.closest(q, 3) };
+    if (scored.length === 0) return this.namedWithin(q, maxSeveral) ?? { kind: 'none', closest: this.closest(q, 3) };
     const top = scored[0]!;
     const exact = scored.filter((x) => x.s === 0);
     if (exact.length === 1) {
@@ -205,6 +216,29 @@ export class CustomerIndex {
     const tied = scored.filter((x) => Math.floor(x.s) === Math.floor(top.s));
     if (tied.length === 1) return { kind: 'one', customer: top.customer };
     return several(tied, maxSeveral);
+  }
+
+  /**
+   * For text that matches no name as a whole, a name it has among other words (`acme please`,
+   * `telemetry for acme`): its longest run of up to {@link WORDS_IN_A_NAME} words that is exactly a
+   * name, alias or domain, answered as that name alone would be. Runs of the same length that name
+   * several (`acme and globex`) list them all. Only exact names: a typo among other words is not
+   * told from another word.
+   */
+  private namedWithin(q: string, maxSeveral: number): MatchResult | null {
+    const words = q.split(' ');
+    for (let n = Math.min(words.length, WORDS_IN_A_NAME); n >= 1; n--) {
+      const runs = new Set<string>();
+      for (let i = 0; i + n <= words.length; i++) {
+        const run = words.slice(i, i + n).join(' ');
+        if (run.length >= 3 && this.exact.has(run)) runs.add(run);
+      }
+      if (runs.size === 0) continue;
+      if (runs.size === 1) return this.matchNormalized([...runs][0]!, maxSeveral);
+      const named = [...new Set([...runs].flatMap((run) => this.exact.get(run)!))].sort((a, b) => a.name.localeCompare(b.name));
+      return named.length === 1 ? { kind: 'one', customer: named[0]! } : several(named.map((customer) => ({ customer })), maxSeveral);
+    }
+    return null;
   }
 
   /** The `n` names nearest to the text, for "did you mean". */

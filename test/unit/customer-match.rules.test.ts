@@ -57,6 +57,20 @@ describe('normalizing what was typed', () => {
     ['acme.com.au', 'acme com au'],
     ['Ünïcödé_Ltd', 'unicode ltd'],
     ['R2-D2 & C-3PO', 'r2 d2 c 3po'],
+    // Only text that is all an address or URL is read as one.
+    ['contact jane@acme.com', 'contact jane acme'],
+    ['jane@acme.com is here', 'jane acme com is here'],
+    ['see acme.com/pricing', 'see acme com pricing'],
+    ['acme.com/pricing now', 'acme com pricing now'],
+    // A possessive is the name; other letters after an apostrophe are not dropped.
+    ["acme's", 'acme'],
+    ['Acme’s dashboards', 'acme dashboards'],
+    ["ACME'S", 'acme'],
+    ["R2's", 'r2'],
+    ["acme'ss", 'acme ss'],
+    ["acme 's", 'acme s'],
+    ["O'Sullivan", 'o sullivan'],
+    ["'s", 's'],
     ['', ''],
     ['!!!', ''],
   ])('%j → %j', (text, normalized) => {
@@ -322,6 +336,74 @@ describe('"did you mean": nothing matches', () => {
 
   it('does not offer a name made only of legal words for any short text', () => {
     expect(match([customer('The Company')], 'xyz')).toBe('none (closest: )');
+  });
+});
+
+describe('a name among other words', () => {
+  const acme = customer('Acme Corp', { aliases: ['acme'], domain: 'acme.com' });
+  const labs = customer('Acme Labs');
+  const globex = customer('Globex');
+  const big = customer('Big Data Partners');
+  const list = [acme, labs, globex, big, customer('Initech')];
+
+  it.each([
+    ['acme please', 'one: Acme Corp'],
+    ['telemetry for acme', 'one: Acme Corp'],
+    ["what about acme's instances", 'one: Acme Corp'],
+    ['telemetry for acme.com', 'one: Acme Corp'],
+    // The longest run that is a name wins: "acme labs", not "acme".
+    ['telemetry for acme labs please', 'one: Acme Labs'],
+    ['telemetry of big data partners', 'one: Big Data Partners'],
+    // Names found at the same length are listed, by name.
+    ['acme and globex', 'several: Acme Corp, Globex'],
+    ['globex vs acme or initech', 'several: Acme Corp, Globex, Initech'],
+  ])('%j finds %s', (text, result) => {
+    expect(match(list, text)).toBe(result);
+  });
+
+  it('answers as the name alone would, naming the others that start with it', () => {
+    const m = new CustomerIndex(list).match('acme please');
+    expect(m).toMatchObject({ kind: 'one', customer: acme, also: { customers: [labs] } });
+  });
+
+  it('lists names found together up to the maximum, with how many more', () => {
+    expect(match(list, 'acme globex initech', 2)).toBe('several: Acme Corp, Globex (+1 more)');
+  });
+
+  it('finds one customer named twice in the text once', () => {
+    expect(match(list, 'acme or acme.com')).toBe('one: Acme Corp');
+    expect(match(list, 'acme corp or acme com please')).toBe('one: Acme Corp');
+    // Two of its names.
+    expect(match([customer('Globex', { aliases: ['initrode'] }), acme], 'globex or initrode')).toBe('one: Globex');
+  });
+
+  it('lists twins a run names', () => {
+    const twin = customer('Acme', { customerId: 'twin' });
+    expect(match([acme, twin], 'acme please')).toBe('several: Acme, Acme Corp');
+  });
+
+  it('needs an exact name: a typo or a beginning among other words finds nothing', () => {
+    expect(match(list, 'acmee please')).toMatch(/^none/);
+    expect(match(list, 'glob please')).toMatch(/^none/);
+  });
+
+  it('needs 3 characters: a two-letter name is not found among other words', () => {
+    expect(match([customer('GE'), customer('Initech')], 'ge please')).toMatch(/^none/);
+    expect(match([customer('GEX'), customer('Initech')], 'gex please')).toBe('one: GEX');
+  });
+
+  it('looks at runs of up to 4 words', () => {
+    const long = customer('One Two Three Four Five');
+    const four = customer('Alpha Beta Gamma Delta');
+    expect(match([long, four], 'see alpha beta gamma delta now')).toBe('one: Alpha Beta Gamma Delta');
+    expect(match([long, four], 'see one two three four five now')).toMatch(/^none/);
+  });
+
+  it('is only for text that matches nothing as a whole', () => {
+    // "acme pl" is a typo of nothing and starts no name, but "acme" alone would be exact.
+    expect(match(list, 'acme pl')).toBe('one: Acme Corp');
+    // A whole match (a name that starts with the text) is kept over a run inside it.
+    expect(match([customer('Acme Plastics'), acme], 'acme plas')).toBe('one: Acme Plastics');
   });
 });
 
