@@ -179,8 +179,10 @@ describe('scheduled deliveries', () => {
     await t.standin.closeView(t.client, { userId: RILEY });
     expect(hosting(await d.open('subscribe weekly-active-instances hosting="sourcegraph cloud"')).element.initial_option?.value).toBe('cloud');
     await t.standin.closeView(t.client, { userId: RILEY });
-    // None given: its default picked.
+    // None given, or given empty: its default picked.
     expect(hosting(await d.open('subscribe weekly-active-instances')).element.initial_option?.value).toBe('all');
+    await t.standin.closeView(t.client, { userId: RILEY });
+    expect(hosting(await d.open('subscribe weekly-active-instances hosting=')).element.initial_option?.value).toBe('all');
     await t.standin.closeView(t.client, { userId: RILEY });
     // One that is none of them: nothing picked, and said so where the choice is made.
     // It must then be picked (Slack's client checks a required input): its default in its place would run a broader query.

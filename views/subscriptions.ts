@@ -134,7 +134,8 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
     blocks.push(input(BlockIds.subscriptionFormat, 'Send', { type: 'radio_buttons', action_id: ActionIds.subscriptionFormat, options: formats, initial_option: formats.find((o) => o.value === d.format) ?? formats[0]! }));
   }
   for (const p of q.params) {
-    const value = d.params[p.name] ?? (p.default !== undefined ? String(p.default) : '');
+    // Given empty (`hosting=`) is not given: its default is shown, as it is what would run.
+    const value = d.params[p.name] || (p.default !== undefined ? String(p.default) : '');
     const blockId = `${BlockIds.subscriptionParamPrefix}${p.name}`;
     const actionId = `${ActionIds.subscriptionParamPrefix}${p.name}`;
     if (p.kind === 'enum') {
