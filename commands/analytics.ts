@@ -25,6 +25,7 @@ import {
   auditNotAllowedMessage,
   auditRoleUnknownMessage,
 } from '../views/audit.js';
+import { buttonContext } from '../src/slack/click.js';
 
 export interface AnalyticsDeps extends RoleGroups {
   audit: AuditService;
@@ -102,8 +103,7 @@ export function auditExportAction(deps: AnalyticsDeps) {
     await ack();
     const userId = body.user.id;
     const asked = /^\d{1,4}$/.test(String(action.value ?? '')) ? Number(action.value) : 0;
-    const container = body.container as { message_ts?: string } | undefined;
-    const once = `audit-csv:${userId}:${container?.message_ts ?? body.trigger_id}:${asked}`;
+    const once = `audit-csv:${userId}:${buttonContext(body).messageTs ?? body.trigger_id}:${asked}`;
     let reply: MessageBody;
     try {
       const refused = await refusal(deps, userId);

@@ -19,6 +19,7 @@ import {
   telemetryTooLongMessage,
   telemetryUsageMessage,
 } from '../views/telemetry.js';
+import { buttonContext } from '../src/slack/click.js';
 
 export interface TelemetryDeps {
   telemetry: TelemetryService;
@@ -206,8 +207,7 @@ export function telemetryShareAction({ telemetry, clicks, logger, lookerUrl = nu
   return async ({ ack, action, body, respond }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     // A double click (or Slack delivering the click twice) shares the card once.
-    const container = body.container as { message_ts?: string } | undefined;
-    const once = `share:${body.user.id}:${container?.message_ts ?? body.trigger_id}:${chosenCustomerId(action)}`;
+    const once = `share:${body.user.id}:${buttonContext(body).messageTs ?? body.trigger_id}:${chosenCustomerId(action)}`;
     let card: NonNullable<Awaited<ReturnType<typeof telemetry.cardFor>>>;
     try {
       // A lookup that failed, or found no customer, shared nothing: its click is forgotten, so clicking again answers.
