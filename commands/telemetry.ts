@@ -225,14 +225,20 @@ export function telemetryShareAction({ telemetry, clicks, logger, lookerUrl = nu
     }
     try {
       await respond({ response_type: 'in_channel', replace_original: false, ...telemetryCardMessage(card, { shareable: false, sharedBy: body.user.id, lookerUrl }) });
-      await respond({ delete_original: true });
     } catch (err) {
       // The card may have reached the channel even though Slack's answer did not come back: the click stays
       // used (another could post it twice), and the person is told to look first.
       const coded = toCodedError(err);
       logger.warn('a telemetry share was not confirmed by Slack', { user: body.user.id, code: coded.code, err: coded });
       await respond({ response_type: 'ephemeral', replace_original: false, ...failureMessage('Slack did not confirm the share.', 'Look in the channel: the card may be there already.') }).catch(() => undefined);
+      return;
     }
+    // Shared: the private copy goes. If Slack will not remove it, it stays (it goes when Slack is reloaded),
+    // and nothing is said: the share itself was confirmed.
+    await respond({ delete_original: true }).catch((err: unknown) => {
+      const coded = toCodedError(err);
+      logger.info('the shared telemetry card\'s private copy was not removed', { user: body.user.id, code: coded.code });
+    });
   };
 }
 

@@ -108,6 +108,26 @@ describe('/telemetry through the signed HTTP receiver', () => {
     expect(t.standin.message(channel, reply.message!.ts)).toBeUndefined();
   });
 
+  it('says nothing more when the card is shared but Slack will not remove the private copy', async () => {
+    const { reply } = await telemetry('initech');
+    const before = t.standin.responses.length;
+    const visible = () => t.standin.conversation(channel).filter((m) => !m.ephemeral && (m.text ?? '').includes('Initech')).length;
+    const sharedBefore = visible();
+    // The share's post goes through; the removal after it is refused (its response URL used up, say).
+    const hold = t.standin.holdNext('response_url');
+    const click = t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: reply.message!.ts, actionId: ActionIds.telemetryShare });
+    await hold.arrived;
+    t.standin.failNext('response_url', 'used_url');
+    hold.release();
+    await click;
+    await t.standin.waitFor(() => (t.standin.responses.slice(before).some((r) => r.error === 'used_url') ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(visible()).toBe(sharedBefore + 1);
+    const after = t.standin.responses.slice(before);
+    expect(after.map((r) => (r.body['delete_original'] ? 'delete' : String(r.body['response_type'])))).toEqual(['in_channel', 'delete']);
+    expect(t.standin.message(channel, reply.message!.ts)).toBeDefined();
+  });
+
   it('refuses a forged share of an unknown customer without posting anything', async () => {
     const before = t.standin.conversation(channel).filter((m) => !m.ephemeral).length;
     const { reply } = await telemetry('initech');

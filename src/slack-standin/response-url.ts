@@ -40,12 +40,20 @@ export class ResponseUrls {
     const body: Loose = raw.length === 0 ? {} : (jsonObject(raw) ?? (isJson(raw) ? {} : { text: raw.toString() }));
     const record: ResponseRecord = { id, body, at: Date.now() };
     this.recorder.responses.push(record);
+    // A fault queued for the next post (`failNext('response_url', 'expired_url')`), taken as it arrives: answered so, nothing applied.
+    const fault = this.recorder.takeFault(RESPONSE_URL_HOLD);
     await this.recorder.held(RESPONSE_URL_HOLD);
     const ctx = decodeResponseUrlId(id);
     const uses = this.uses.get(id) ?? { count: 0, first: Date.now() };
     this.uses.set(id, uses);
     let status = 200;
+    if (fault && 'status' in fault) {
+      record.error = `HTTP ${fault.status}`;
+      this.ws.changed({ kind: 'response' });
+      return send(res, fault.status, { ok: false }, fault.headers);
+    }
     try {
+      if (fault) throw new ApiError(fault.error);
       if (!ctx) throw new ApiError('no_service');
       if (uses.count >= RESPONSE_URL_MAX_USES) throw new ApiError('used_url');
       if (Date.now() - uses.first > RESPONSE_URL_TTL_MS) throw new ApiError('expired_url');

@@ -255,12 +255,12 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
     });
   }
 
-  /** Makes the next `times` calls to `method` answer `{ ok: false, error }`. */
+  /** Makes the next `times` calls to `method` answer `{ ok: false, error }`; `'response_url'`: the next posts to any response URL (404 for `…_url` and `no_service`, else 400). */
   failNext(method: string, error: string, times = 1): void {
     this.recorder.queueFault(method, { error }, times);
   }
 
-  /** Makes the next `times` calls to `method` answer with an HTTP error, e.g. 429 with `{ 'Retry-After': '1' }`. */
+  /** Makes the next `times` calls to `method` (or `'response_url'` posts) answer with an HTTP error, e.g. 429 with `{ 'Retry-After': '1' }`. */
   failNextHttp(method: string, status: number, headers: Record<string, string> = {}, times = 1): void {
     this.recorder.queueFault(method, { status, headers }, times);
   }
