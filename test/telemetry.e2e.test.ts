@@ -160,6 +160,7 @@ describe('/telemetry through the signed HTTP receiver', () => {
     ['"acme"', 'Acme Corp: 3 instances'],
     ["acme's", 'Acme Corp: 3 instances'],
     ['telemetry for acme please', 'Acme Corp: 3 instances'],
+    ['acme industries', 'No customer matches'],
     ['🚀🔥', 'Usage'],
     ['%_%', 'Usage'],
   ])('answers %j clearly', async (q, expected) => {

@@ -44,6 +44,16 @@ export const MAX_QUERY = 80;
 
 /** The most words a name found among other words may have (see CustomerIndex.namedWithin). */
 const WORDS_IN_A_NAME = 4;
+/**
+ * Words around a customer's name that ask for it and say nothing more (`telemetry for acme please`,
+ * `acme and globex`). Any other word beside a name may be part of another company's name.
+ */
+const FILLER = new Set([
+  'telemetry', 'status', 'usage', 'instance', 'instances', 'customer', 'customers', 'account', 'data', 'pings', 'info',
+  'for', 'of', 'on', 'about', 'at', 'from', 'and', 'or', 'vs', 'versus', 'plus', 'also', 'with',
+  'please', 'pls', 'plz', 'thanks', 'thx', 'hi', 'hey', 'show', 'me', 'us', 'check', 'find', 'look', 'up', 'lookup',
+  'get', 'what', 'whats', 'is', 'are', 'how', 'does', 'do', 's', 'a', 'an', 'my', 'our', 'their', 'its',
+]);
 
 /** Answers an index keeps, by normalized text (see CustomerIndex.match). */
 const MATCH_ANSWERS_KEPT = 500;
@@ -219,26 +229,37 @@ export class CustomerIndex {
   }
 
   /**
-   * For text that matches no name as a whole, a name it has among other words (`acme please`,
-   * `telemetry for acme`): its longest run of up to {@link WORDS_IN_A_NAME} words that is exactly a
-   * name, alias or domain, answered as that name alone would be. Runs of the same length that name
-   * several (`acme and globex`) list them all. Only exact names: a typo among other words is not
-   * told from another word.
+   * For text that matches no name as a whole, the names it has exactly among other words
+   * (`telemetry for acme please`, `acme and globex`): runs of up to {@link WORDS_IN_A_NAME} words,
+   * longest first, each word in one name at most. They are the answer only when every other word
+   * is one of {@link FILLER} (`acme please` is Acme; `united health` is not United Airlines, nor
+   * `acme industries` Acme Corp): otherwise they are offered first as "did you mean". One run is
+   * answered as that name alone would be. Only exact names: a typo among other words is not told
+   * from another word.
    */
   private namedWithin(q: string, maxSeveral: number): MatchResult | null {
     const words = q.split(' ');
+    // Stryker disable next-line ArrowFunction: equivalent; undefined is as unused as false
+    const used = words.map(() => false);
+    const runs: string[] = [];
     for (let n = Math.min(words.length, WORDS_IN_A_NAME); n >= 1; n--) {
-      const runs = new Set<string>();
+      // Stryker disable next-line ArithmeticOperator: equivalent; a run cut short at the end is one of the shorter runs, tried after
       for (let i = 0; i + n <= words.length; i++) {
+        if (used.slice(i, i + n).some(Boolean)) continue;
         const run = words.slice(i, i + n).join(' ');
-        if (run.length >= 3 && this.exact.has(run)) runs.add(run);
+        if (run.length < 3 || !this.exact.has(run)) continue;
+        runs.push(run);
+        used.fill(true, i, i + n);
       }
-      if (runs.size === 0) continue;
-      if (runs.size === 1) return this.matchNormalized([...runs][0]!, maxSeveral);
-      const named = [...new Set([...runs].flatMap((run) => this.exact.get(run)!))].sort((a, b) => a.name.localeCompare(b.name));
-      return named.length === 1 ? { kind: 'one', customer: named[0]! } : several(named.map((customer) => ({ customer })), maxSeveral);
     }
-    return null;
+    if (runs.length === 0) return null;
+    const named = [...new Set(runs.flatMap((run) => this.exact.get(run)!))].sort((a, b) => a.name.localeCompare(b.name));
+    if (words.some((w, i) => !used[i] && !FILLER.has(w))) {
+      const closest = [...new Set([...named, ...this.closest(q, 3)])].slice(0, 3);
+      return { kind: 'none', closest };
+    }
+    if (new Set(runs).size === 1) return this.matchNormalized(runs[0]!, maxSeveral);
+    return named.length === 1 ? { kind: 'one', customer: named[0]! } : several(named.map((customer) => ({ customer })), maxSeveral);
   }
 
   /** The `n` names nearest to the text, for "did you mean". */
