@@ -27,6 +27,7 @@ import {
   lookerRefusalMessage,
   lookerRequestNotFoundMessage,
   lookerRetryConfirmation,
+  lookerSubmissionRefusedDm,
   lookerSubmissionRefusedOnForm,
   type LookerDenyMetadata,
   type LookerModalData,
@@ -154,8 +155,11 @@ export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDep
           await ack({ response_action: 'errors', errors: { [block]: lookerSubmissionRefusedOnForm(outcome.reason, outcome.refs) } });
           return;
         }
-        // Decided just as the time ran out: the form has closed, so the answer goes by DM.
-        await lookerAccess.tellRefused({ requesterId: body.user.id, viewId: view.id, reason: outcome.reason, refs: outcome.refs });
+        // Decided just as the time ran out: the form has closed, so the answer goes by DM (sent at once if it cannot be queued).
+        await lookerAccess.tellRefused({ requesterId: body.user.id, viewId: view.id, reason: outcome.reason, refs: outcome.refs }).catch(async (err: unknown) => {
+          logger.error('a looker access refusal could not be queued', { user: body.user.id, err: toCodedError(err) });
+          await client.chat.postMessage({ channel: body.user.id, ...lookerSubmissionRefusedDm(outcome.reason, outcome.refs) }).catch(() => undefined);
+        });
         return;
       }
       if (first !== 'late') await ack();

@@ -1059,6 +1059,32 @@ describe('/looker-access when the store fails', () => {
     expect((await d.requests()).length).toBe(stored);
   });
 
+  it.each([false, true])('tells by DM a refusal decided in time but returned after the form closed (the store failing: %s)', async (failing) => {
+    // Decided while the form was open, then held up (a pause of the process) past Slack's wait.
+    const values = { [ActionIds.lookerAccessSubject]: 'U0BOT', [ActionIds.lookerAccessEmail]: 'bot@example.com', [ActionIds.lookerAccessTeam]: 'engineering' };
+    const service = t.bot.services.lookerAccess;
+    const submit = service.submit;
+    service.submit = async (input) => {
+      const outcome = await submit.call(service, input);
+      await new Promise((r) => setTimeout(r, 2_700));
+      mode.fail = failing;
+      return outcome;
+    };
+    const dms = d.dms(RILEY).length;
+    let late;
+    try {
+      late = await d.request(RILEY, values, { timeoutMs: 300 });
+      expect(late.result.responseAction).toBeUndefined();
+      const dm = await t.standin.waitFor(() => d.dms(RILEY).slice(dms).find((m) => text(m).includes('not bots or apps')));
+      expect(text(dm)).toContain('Nothing was requested');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(d.dms(RILEY).slice(dms).filter((m) => text(m).includes('not bots or apps'))).toHaveLength(1);
+    } finally {
+      service.submit = submit;
+      mode.fail = false;
+    }
+  });
+
   it('tells the admin when a decision cannot be recorded, and leaves the request pending', async () => {
     const { modal } = await d.request(RILEY, elevated());
     const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
