@@ -4,6 +4,7 @@
  * once (a modal's inline errors are the ack itself), then ask the service.
  * Who may decide is checked by the service on every click and submission.
  */
+import { trimText } from '../src/format.js';
 import type { Listeners } from '../src/slack/listeners.js';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, RadioButtonsAction, UsersSelectAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
@@ -13,7 +14,7 @@ import { settleBy } from '../src/settle-by.js';
 import { LOOKER_JOBS, type DecideOutcome, type LookerAccessRequest, type LookerAccessService, type RetryGrantOutcome } from '../src/services/looker-access.js';
 import { jobKey } from '../src/jobs/model.js';
 import type { JobRunner } from '../src/jobs/runner.js';
-import { isLookerLevel, isLookerTeam, validateLookerAccess, type LookerAccessField, type LookerAccessInput, type LookerLevel } from '../src/domain/looker-policy.js';
+import { MAX_REASON_LENGTH, isLookerLevel, isLookerTeam, validateLookerAccess, type LookerAccessField, type LookerAccessInput, type LookerLevel } from '../src/domain/looker-policy.js';
 import { failureMessage, type MessageBody } from '../views/common.js';
 import {
   LOOKER_DENY_REASON_MISSING,
@@ -343,9 +344,11 @@ export function lookerAccessDenyClicked({ lookerAccess, logger, lookerAdminsUser
 /** The Deny modal's submission: a reason, then the same checks as a click; the modal has closed, so anything to say goes by DM. */
 export function lookerAccessDenySubmission({ lookerAccess, logger, lookerAdminsUsergroup }: LookerAccessDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
-    const reason = (inputValue(view.state.values, ActionIds.lookerAccessDenyReason) ?? '').trim();
-    if (!reason) {
-      await ack({ response_action: 'errors', errors: { [BlockIds.lookerAccessDenyReason]: LOOKER_DENY_REASON_MISSING } });
+    const reason = trimText(inputValue(view.state.values, ActionIds.lookerAccessDenyReason) ?? '');
+    // The form's max_length holds in Slack's client; a payload that passes it anyway is refused, not cut.
+    const problem = !reason ? LOOKER_DENY_REASON_MISSING : reason.length > MAX_REASON_LENGTH ? `Keep the reason under ${MAX_REASON_LENGTH} characters; it has ${reason.length}.` : null;
+    if (problem) {
+      await ack({ response_action: 'errors', errors: { [BlockIds.lookerAccessDenyReason]: problem } });
       return;
     }
     await ack();

@@ -7,6 +7,7 @@
  * implies (the card edited in place, the requester's DM), which the job
  * runner delivers.
  */
+import { trimText } from '../src/format.js';
 import type { Listeners } from '../src/slack/listeners.js';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewOutput, ViewSubmitAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
@@ -242,7 +243,7 @@ function decidedAs(r: PipelineRequest, decision: Decision, actor: string): boole
   switch (decision.kind) {
     case 'accept': return r.status === 'accepted' && r.acceptedBy === actor;
     // Another reason is not a repeat: told it was declined already, the decider knows the new one did not go.
-    case 'decline': return r.status === 'declined' && r.declinedBy === actor && (r.declineReason ?? '') === decision.reason.trim();
+    case 'decline': return r.status === 'declined' && r.declinedBy === actor && (r.declineReason ?? '') === trimText(decision.reason);
     case 'live': return r.status === 'live' && r.liveBy === actor;
   }
 }
@@ -296,7 +297,7 @@ export function pipelineRequestDeclineAction(deps: PipelineRequestDeps) {
 export function pipelineRequestDeclineSubmission(deps: PipelineRequestDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const values = (view.state?.values ?? {}) as Record<string, Record<string, StateValue | undefined> | undefined>;
-    const reason = (values[BlockIds.pipelineRequestDeclineReason]?.[ActionIds.pipelineRequestDeclineReason]?.value ?? '').trim();
+    const reason = trimText(values[BlockIds.pipelineRequestDeclineReason]?.[ActionIds.pipelineRequestDeclineReason]?.value ?? '');
     // Said on the form, which keeps the reason to fix (Slack's client may count an emoji as one character, we as two).
     const problem = declineReasonProblem(reason);
     if (problem) {

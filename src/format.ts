@@ -31,6 +31,14 @@ export function quoteTyped(text: string, max: number): string {
 }
 
 /**
+ * `text` without the spaces and the invisible characters (zero-width space, word joiner, BOM: Unicode's
+ * format characters) at its ends: a reason made only of those says nothing, and is as empty as one of spaces.
+ */
+export function trimText(text: string): string {
+  return text.replace(/^[\s\p{Cf}]+|[\s\p{Cf}]+$/gu, '');
+}
+
+/**
  * `text` cut to at most `max` characters with an ellipsis, never inside a
  * surrogate pair: half an emoji is a lone surrogate, which shows as � and is
  * not valid UTF-8 for Slack.

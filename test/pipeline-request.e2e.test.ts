@@ -150,7 +150,7 @@ for (const variant of variants) {
         values: {
           ...valid,
           [ActionIds.pipelineRequestSource]: 'oracle', // not an option: a forged payload
-          [ActionIds.pipelineRequestObjects]: '   ',
+          [ActionIds.pipelineRequestObjects]: ' \u200b ',
           [ActionIds.pipelineRequestDestination]: 'my-dataset; DROP',
           [ActionIds.pipelineRequestWhy]: 'x'.repeat(5000),
         },
@@ -404,6 +404,8 @@ for (const variant of variants) {
       expect(modal.callback_id).toBe(CallbackIds.pipelineRequestDecline);
       const empty = await t.standin.submitView(t.client, { userId: bizops, values: { [ActionIds.pipelineRequestDeclineReason]: '  ' }, timeoutMs: 200 });
       expect(empty.errors?.[BlockIds.pipelineRequestDeclineReason]).toMatch(/Say why/);
+      const invisible = await t.standin.submitView(t.client, { userId: bizops, values: { [ActionIds.pipelineRequestDeclineReason]: '\u200b' }, timeoutMs: 200 });
+      expect(invisible.errors?.[BlockIds.pipelineRequestDeclineReason]).toMatch(/Say why/);
       expect(await requestById(id)).toMatchObject({ status: 'open' });
       // Too long (600 emoji: two characters each to us), said on the form, which keeps the reason to shorten.
       const long = await t.standin.submitView(t.client, { userId: bizops, values: { [ActionIds.pipelineRequestDeclineReason]: '🙅'.repeat(600) }, timeoutMs: 200 });

@@ -386,6 +386,8 @@ describe('/query through the signed HTTP receiver', () => {
 
   it.each([
     ['a near miss', 'weekly-active', 'There is no saved query “weekly-active”. Did you mean `weekly-active-instances`'],
+    ['a name after run, as the buttons say', 'run  weekly-active', 'There is no saved query “weekly-active”. Did you mean `weekly-active-instances`'],
+    ['run alone', 'run', 'There is no saved query “run”'],
     ['12,000 characters', 'x'.repeat(12_000), 'too long for `/query`'],
     ['SQL', "'; DROP TABLE pings; --", 'There is no saved query'],
   ])('answers %s clearly', async (_what, text, expected) => {

@@ -77,6 +77,14 @@ describe('/pipeline status', () => {
     expect(rerunMessages('HubSpot').length).toBe(0);
   });
 
+  it('reads a name with the sentence\'s punctuation after it as the name', async () => {
+    for (const typed of ['HubSpot!', 'hubspot.', 'hubspot?!']) expect(t.bot.services.freshness.reruns.find(typed)?.id, typed).toBe('hubspot');
+    const reply = await pipeline('rerun HubSpot! force', bizops);
+    expect(reply.text).not.toMatch(/No source is called/);
+    expect(reply.text).toMatch(/HubSpot/);
+    expect(rerunMessages('HubSpot').length).toBe(0);
+  });
+
   it('gives the same help as /pipeline help with no subcommand, and says which word it does not know', async () => {
     const help = (await pipeline('help')).text;
     expect(help).toContain('/pipeline status');

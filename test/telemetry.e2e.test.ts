@@ -170,6 +170,12 @@ describe('/telemetry through the signed HTTP receiver', () => {
     expect(text).not.toMatch(/\bat .*\.(js|ts):\d+/);
   });
 
+  it('shows the usage for text of only spaces and invisible characters', async () => {
+    const { text } = await telemetry('\n\t \u200b\u2060');
+    expect(text).toMatch(/shows a customer's instances/);
+    expect(text).not.toContain('No customer matches');
+  });
+
   it('still knows every customer after an injection attempt', async () => {
     expect((await telemetry('acme')).text).toContain('Acme Corp: 3 instances');
   });

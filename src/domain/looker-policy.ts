@@ -5,6 +5,7 @@
  * develop) is elevated, time-limited, and approved by a Looker admin who is
  * neither the requester nor the person getting access. Pure: no I/O, no clock.
  */
+import { trimText } from '../format.js';
 
 /** The teams the modal offers, in the handbook's order, and whether the handbook lists them. */
 export const LOOKER_TEAMS = [
@@ -169,7 +170,7 @@ export function validateLookerAccess(input: LookerAccessInput, context: { reques
   const level = input.level || 'view';
   if (!isLookerLevel(level)) errors.level = 'Pick View, Create content or Develop.';
 
-  const reason = (input.reason ?? '').trim();
+  const reason = trimText(input.reason ?? '');
   const rawDuration = (input.duration ?? '').trim();
   let durationDays: number | null = null;
   if (isLookerLevel(level) && isElevated(level)) {

@@ -9,6 +9,7 @@
  * remind and expire later). The jobs run through the job runner, so nothing
  * is lost or done twice when the process dies half way.
  */
+import { trimText } from '../format.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { LookerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -398,7 +399,7 @@ export class LookerAccessService {
         status: approve ? 'approved' : 'denied',
         decidedBy: input.deciderId,
         decidedAt: now.toISOString(),
-        denyReason: approve ? null : (input.reason?.trim() || null),
+        denyReason: approve ? null : (trimText(input.reason ?? '') || null),
         expiresAt: approve && isElevated(before.level) && before.durationDays ? expiryOf(now, before.durationDays).toISOString() : null,
       };
       tx.put(LOOKER_ACCESS_REQUESTS, after.id, after);

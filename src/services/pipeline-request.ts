@@ -11,6 +11,7 @@ import type { Directory, Membership } from '../ports/directory.js';
 import { noticeJob, type Notice } from '../ports/notices.js';
 import { enqueue } from '../jobs/model.js';
 import { existingSyncs, SOURCE_SYSTEMS, type SourceSystem, type SyncedSource } from './pipeline-request-sources.js';
+import { trimText } from '../format.js';
 
 /** The store collection holding pipeline requests (App Home and others read it). */
 export const PIPELINE_REQUESTS = 'pipeline_requests';
@@ -31,7 +32,7 @@ export const PIPELINE_REQUEST_LIMITS = { objects: 1000, why: 1000, destination: 
 
 /** What is wrong with a decline's reason (as typed), or null: one is needed, and it has a limit (an emoji counts two). */
 export function declineReasonProblem(text: string): string | null {
-  const reason = text.trim();
+  const reason = trimText(text);
   if (!reason) return 'Say why, so the requester knows what to do instead.';
   if (reason.length > PIPELINE_REQUEST_LIMITS.declineReason) return `Keep the reason under ${PIPELINE_REQUEST_LIMITS.declineReason} characters (emoji count as two); it has ${reason.length}.`;
   return null;
@@ -85,7 +86,7 @@ const USER_ID = /^[UW][A-Z0-9]{2,30}$/;
 const DATASET = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function text(v: unknown): string {
-  return typeof v === 'string' ? v.trim() : '';
+  return typeof v === 'string' ? trimText(v) : '';
 }
 
 /**
@@ -285,7 +286,7 @@ export class PipelineRequestService {
       const status = STATUS_AFTER[decision.kind];
       const change: Partial<PipelineRequest> =
         decision.kind === 'accept' ? { status, updatedAt: at, acceptedBy: actor, acceptedAt: at }
-        : decision.kind === 'decline' ? { status, updatedAt: at, declinedBy: actor, declinedAt: at, declineReason: decision.reason.trim() }
+        : decision.kind === 'decline' ? { status, updatedAt: at, declinedBy: actor, declinedAt: at, declineReason: trimText(decision.reason) }
         : { status, updatedAt: at, liveBy: actor, liveAt: at };
       const after = { ...before, ...change } as Doc;
       tx.put(PIPELINE_REQUESTS, id, after);

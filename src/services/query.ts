@@ -7,6 +7,7 @@
  * through a map of runs in flight, across replicas through a `createOnce` lock
  * in the store while the holder computes and the others wait for its result.
  */
+import { trimText } from '../format.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Row, TableFreshness, Warehouse } from '../ports/warehouse.js';
@@ -167,8 +168,13 @@ export class QueryService {
   /** Reads `/query` text: list, search, or a query with its parameters checked. */
   async command(text: string): Promise<QueryCommand> {
     if (text.length > MAX_QUERY_TEXT) return { kind: 'too_long', max: MAX_QUERY_TEXT };
-    const trimmed = text.trim();
-    const [first = '', ...rest] = trimmed.split(/\s+/);
+    let trimmed = trimText(text);
+    let [first = '', ...rest] = trimmed.split(/\s+/);
+    // `run <name>` is `<name>`, as the buttons call it Run (unless a saved query is called "run").
+    if (first.toLowerCase() === 'run' && rest.length > 0 && !this.find('run')) {
+      trimmed = trimText(trimmed.slice(first.length));
+      [first = '', ...rest] = trimmed.split(/\s+/);
+    }
     const word = first.toLowerCase();
     if (!trimmed || word === 'list' || word === 'help' || word === '?') {
       const search = word === 'list' ? rest.join(' ').slice(0, 100) : '';

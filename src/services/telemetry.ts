@@ -7,6 +7,7 @@ import type { Row, Warehouse } from '../ports/warehouse.js';
 import type { CustomerIndex, CustomerName, Listed, MatchResult } from '../domain/customer-match.js';
 import { CustomerList } from './customers.js';
 import { compareInstances, deriveTelemetryLevel, parseHosting, telemetryWindow, type Hosting, type InstanceActivity, type TelemetryLevel } from '../domain/telemetry.js';
+import { trimText } from '../format.js';
 
 /** Longest command text we accept; anything longer is not a customer name. */
 export const MAX_TELEMETRY_TEXT = 200;
@@ -96,7 +97,7 @@ export class TelemetryService {
 
   /** Answers `/telemetry <text>`. Throws only when the warehouse fails. */
   async answer(text: string, context: { userId: string }): Promise<TelemetryAnswer> {
-    const query = text.trim();
+    const query = trimText(text);
     if (!query || /^(help|\?)$/i.test(query)) return { kind: 'usage' };
     if (query.length > MAX_TELEMETRY_TEXT) return { kind: 'too_long', max: MAX_TELEMETRY_TEXT };
     const match: MatchResult = (await this.customers()).match(query);

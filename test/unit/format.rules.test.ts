@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localeNumber } from '../../src/format.js';
+import { localeNumber, trimText } from '../../src/format.js';
 
 describe('localeNumber', () => {
   it('separates thousands and keeps up to 3 decimals by default, as toLocaleString does', () => {
@@ -13,5 +13,20 @@ describe('localeNumber', () => {
     expect(localeNumber(1234.56789, 2)).toBe('1,234.57');
     expect(localeNumber(0.25, 1)).toBe('0.3');
     expect(localeNumber(1234.56789)).toBe('1,234.568');
+  });
+});
+
+describe('trimText', () => {
+  it.each([
+    ['  why  ', 'why'],
+    ['\u200b', ''],
+    [' \u200b\u200d\u2060\ufeff\n\t ', ''],
+    ['\u200bwhy\u200b', 'why'],
+    // Inside the text they stay: an emoji sequence joins with U+200D.
+    ['👩\u200d💻 team', '👩\u200d💻 team'],
+    ['a\u200bb', 'a\u200bb'],
+    ['', ''],
+  ])('%j → %j', (text, trimmed) => {
+    expect(trimText(text)).toBe(trimmed);
   });
 });
