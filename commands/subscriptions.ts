@@ -312,7 +312,7 @@ async function decide(deps: SubscriptionDeps, what: Control, sub: Subscription |
     }
     case 'run': {
       const r = await deps.subscriptions.runNow(sub.id, actor);
-      if (r.ok) return told(`:arrow_forward: Running ${ref} now: the result will be posted where it usually goes.`);
+      if (r.ok) return told(runNowSaid(sub, ref));
       if (r.reason === 'already') return told(':hourglass_flowing_sand: A run of it was started a moment ago; its result is on its way. Nothing more was started.');
       return refused(r.reason);
     }
@@ -330,6 +330,14 @@ async function decide(deps: SubscriptionDeps, what: Control, sub: Subscription |
       return now ? refused('already', now) : refused('not_found');
     }
   }
+}
+
+/** What Run now starts: a delivery posts; an alert posts only when it goes off or stops. */
+function runNowSaid(sub: Subscription, ref: string): string {
+  if (sub.kind !== 'alert') return `:arrow_forward: Running ${ref} now: the result will be posted where it usually goes.`;
+  return sub.alertState === 'firing'
+    ? `:arrow_forward: Checking ${ref} now. It has gone off already, so it posts again only if it has stopped; its last run says how it went.`
+    : `:arrow_forward: Checking ${ref} now. It posts only if the alert goes off; its last run says how it went.`;
 }
 
 /**

@@ -1264,6 +1264,38 @@ describe('threshold alerts', () => {
     await subs.remove(sub.id, RILEY);
   });
 
+  it('starts an alert whose condition is edited while it fires afresh: no Resolved of a condition that never fired; one edited elsewhere keeps firing', async () => {
+    const { conn, sub, runAt, fired, resolvedUnder } = await hourlyAlert(10);
+    const subs = t.bot.services.subscriptions;
+    const count = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-edited', 'Alert test')`);
+    await runAt((await subs.get(sub.id))!.nextRunAt! + 5_000);
+    const alert = fired()[0]!;
+    expect(alert).toBeDefined();
+    // Run now on an alert that has gone off says what it may post; its run, quiet, says the alert stands.
+    const listed = async () => (await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: RILEY, channelId: CHANNEL })).replies.find((r) => r.message?.ephemeral)!.message!;
+    const list = await listed();
+    await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionRunNow, blockId: `${BlockIds.subscriptionActions}.${sub.id}.listed`, timeoutMs: 2_000 });
+    expect(t.standin.conversation(CHANNEL).filter((m) => m.ephemeral).slice(-3).map((m) => text(m)).join('\n---\n')).toContain(`:arrow_forward: Checking \`${ref(sub)}\` now. It has gone off already, so it posts again only if it has stopped; its last run says how it went.`);
+    await new Promise((res) => setTimeout(res, 1_100));
+    await t.drain();
+    expect(await subs.get(sub.id)).toMatchObject({ alertState: 'firing', lastRun: { manual: true, outcome: 'quiet' } });
+    expect(text(await listed())).toContain('(run now): checked: still true, the alert stands');
+    expect(fired()).toHaveLength(1);
+    const draft = (value: number, cron = '0 * * * *') => ({ kind: 'alert' as const, query: 'customer-count', params: {}, channel: null, schedule: { kind: 'cron', cron }, condition: { column: 'customers', op: 'above', value: String(value) } });
+    // Only the schedule changed: still the same alert, still firing.
+    expect(await subs.update(sub.id, RILEY, draft(count, '30 * * * *'))).toMatchObject({ ok: true, subscription: { alertState: 'firing', firedMessage: { ts: alert.ts } } });
+    // The threshold raised past the value: checked afresh, and quiet, as the new condition never held.
+    expect(await subs.update(sub.id, RILEY, draft(count + 1000))).toMatchObject({ ok: true, subscription: { alertState: 'ok', firedMessage: null } });
+    await runAt((await subs.get(sub.id))!.nextRunAt! + 5_000);
+    expect(resolvedUnder(alert)).toHaveLength(0);
+    expect(fired()).toHaveLength(1);
+    expect(await subs.get(sub.id)).toMatchObject({ alertState: 'ok', lastRun: { outcome: 'quiet' } });
+    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-edited'`);
+    conn.closeSync();
+    await subs.remove(sub.id, RILEY);
+  });
+
   it('fires again after a Resolved whose post was made but not recorded, when its retry finds the condition back (not a second Resolved later)', async () => {
     const { conn, sub, runAt } = await hourlyAlert(5);
     const next = async () => (await t.bot.services.subscriptions.get(sub.id))!.nextRunAt!;

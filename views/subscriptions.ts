@@ -253,7 +253,7 @@ function statusLine(s: Subscription): string {
     : `:double_vertical_bar: Paused${s.pausedReason && s.lastRun?.outcome !== 'failed' ? `: ${escapeAndTruncate(s.pausedReason, 200)}` : s.consecutiveFailures > 1 ? ` after ${s.consecutiveFailures} failed runs in a row` : ''}`;
   const r = s.lastRun;
   const last = r
-    ? `last run ${slackDate(new Date(r.at))}${r.manual ? ' (run now)' : ''}: ${r.outcome === 'failed' ? `:warning: failed: ${escapeAndTruncate(r.message ?? 'no reason given', 150)}` : LAST_RUN[r.outcome] ?? escapeMrkdwn(String(r.outcome))}`
+    ? `last run ${slackDate(new Date(r.at))}${r.manual ? ' (run now)' : ''}: ${r.outcome === 'failed' ? `:warning: failed: ${escapeAndTruncate(r.message ?? 'no reason given', 150)}` : r.outcome === 'quiet' && s.alertState === 'firing' ? 'checked: still true, the alert stands' : LAST_RUN[r.outcome] ?? escapeMrkdwn(String(r.outcome))}`
     : 'not run yet';
   return `${next} · ${last}`;
 }

@@ -334,7 +334,12 @@ export class SubscriptionService {
       if (twin) return { ok: false, errors: { limit: twinRefusal(twin, actor === fresh.owner) } };
       tx.put(SUBSCRIPTION_CREATIONS, fresh.owner, { lastAt: now });
       // What runs wrote (an alert that fired, the last run) is kept as it is now; a paused one stays paused (only Resume starts it).
-      const runState = { alertState: fresh.alertState, firedAt: fresh.firedAt, firedMessage: fresh.firedMessage, lastRun: fresh.lastRun };
+      // An alert whose check changed (its condition, query or parameters) starts again from "ok": a Resolved under the old
+      // alert would say that the new condition, which never fired, no longer holds.
+      const sameCheck = canonicalJson([fresh.query, fresh.params, fresh.condition]) === canonicalJson([checked.value.query, checked.value.params, checked.value.condition]);
+      const runState = sameCheck
+        ? { alertState: fresh.alertState, firedAt: fresh.firedAt, firedMessage: fresh.firedMessage, lastRun: fresh.lastRun }
+        : { alertState: 'ok' as const, firedAt: null, firedMessage: null, lastRun: fresh.lastRun };
       const paused = fresh.status === 'paused' ? { status: 'paused' as const, pausedReason: fresh.pausedReason, nextRunAt: null } : {};
       // A run already due and not yet recorded (the runner is on its way, or Cloud Scheduler's next call is) still
       // happens, with the new settings, if the new schedule has a run at that instant too (the schedule was kept,
