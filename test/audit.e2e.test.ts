@@ -217,6 +217,9 @@ describe('audit log view and parsing', () => {
       .toBe("<@U0ADMIN> denied <@U0REGULAR>'s Develop access to Looker for 14 days (`LA-X1Y2Z3`): “View is enough”.");
     expect(auditSentence({ ...base, actor: 'bot', action: 'freshness.alert_opened', subject: 'hubspot', after: { lateByMs: 1_799_978, lastUpdated: null } }, { sourceNames: new Map([['hubspot', 'HubSpot']]) }))
       .toBe('*HubSpot* went stale, 30 min late: the bot posted an alert.');
+    // A forced rerun restarts a sync only if one was running: the request cannot know, and does not claim one was.
+    expect(auditSentence({ ...base, actor: 'U0BIZOPS', action: 'pipeline.rerun_requested', subject: 'hubspot', after: { force: true, runKey: 'k' } }, { sourceNames: new Map([['hubspot', 'HubSpot']]) }))
+      .toBe('<@U0BIZOPS> reran *HubSpot* (forced: restarting any sync already running).');
     expect(auditSentence({ ...base, actor: 'bot', action: 'job.failed', subject: 'looker.grant:la_x1y2z3', after: { kind: 'looker.grant', attempts: 5, error: 'Looker answered 503' } }))
       .toBe('The bot gave up granting Looker access for LA-X1Y2Z3 after 5 attempts: “Looker answered 503”.');
     expect(auditSentence({ ...base, actor: 'bot', action: 'looker_access.grant_failed', subject: 'la_x1y2z3', after: { grantError: 'user disabled' } })).toContain('gave up granting `LA-X1Y2Z3` in Looker: “user disabled”');

@@ -209,7 +209,7 @@ export function auditSentence(e: Entry, ctx: AuditContext = {}): string {
     case 'freshness.alert_rerun_linked':
       return `${sourceName(e, ctx)}'s alert now links to the rerun ${e.actor === 'bot' ? 'the bot' : a} started.`;
     case 'pipeline.rerun_requested':
-      return `${a} reran ${sourceName(e, ctx)}${after['force'] === true ? ' (forced: a sync already running was restarted)' : ''}.`;
+      return `${a} reran ${sourceName(e, ctx)}${after['force'] === true ? ' (forced: restarting any sync already running)' : ''}.`;
     case 'pipeline.rerun_asked':
       return `${a} asked BizOps to rerun ${sourceName(e, ctx)}.`;
     case 'pipeline.rerun_finished': {
