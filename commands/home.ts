@@ -69,7 +69,7 @@ export function homeNewPipelineRequestAction(deps: HomeDeps) {
     await ack();
     if (!deps.analyticsChannel) return;
     try {
-      await openPipelineRequestModal(client, body.trigger_id, body.user.id);
+      await openPipelineRequestModal(client, body.trigger_id, body.user.id, true);
     } catch (err) {
       const coded = toCodedError(err);
       deps.logger.error('could not open the pipeline request modal from Home', { user: body.user.id, code: coded.code, err: coded });

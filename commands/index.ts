@@ -30,12 +30,12 @@ export interface ListenerContext {
 export function registerAll(app: Listeners, services: Services, context: ListenerContext): string[] {
   const { config, logger } = services;
   const groups = { bizopsUsergroup: config.bizopsUsergroup, lookerAdminsUsergroup: config.lookerAdminsUsergroup };
-  const pipelineRequest: PipelineRequestDeps = { requests: services.pipelineRequests, logger };
   const freshness: FreshnessDeps = {
     freshness: services.freshness, logger, analyticsChannel: config.analyticsChannel, bizopsUsergroup: config.bizopsUsergroup, warehouseKind: services.adapters.warehouse.kind,
   };
   const homeDeps = { home: services.home, logger, analyticsChannel: config.analyticsChannel, ...groups };
   const publishHome = homePublisher(homeDeps);
+  const pipelineRequest: PipelineRequestDeps = { requests: services.pipelineRequests, logger, refreshHome: (client: WebClient, userId: string) => publishHome(client, userId) };
   const subscriptionDeps = {
     subscriptions: services.subscriptions, queries: services.queries, logger: logger.child({ feature: 'subscriptions' }),
     refreshHome: (client: WebClient, userId: string) => publishHome(client, userId),

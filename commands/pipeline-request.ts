@@ -42,6 +42,8 @@ import {
 export interface PipelineRequestDeps {
   requests: PipelineRequestService;
   logger: Logger;
+  /** Draws the requester's Home tab again once their request is saved: it lists their open requests. */
+  refreshHome?: (client: WebClient, userId: string) => Promise<void>;
 }
 
 /** Slack's cap on private_metadata. */
@@ -104,8 +106,8 @@ async function dm(client: WebClient, logger: Logger, user: string, message: Mess
 }
 
 /** Opens the request modal for a user; used by `/pipeline request` and the App Home button. */
-export async function openPipelineRequestModal(client: WebClient, triggerId: string, requester: string): Promise<void> {
-  await client.views.open({ trigger_id: triggerId, view: pipelineRequestModal({ requester }) });
+export async function openPipelineRequestModal(client: WebClient, triggerId: string, requester: string, fromHome = false): Promise<void> {
+  await client.views.open({ trigger_id: triggerId, view: pipelineRequestModal({ requester, fromHome }) });
 }
 
 /**
@@ -144,7 +146,7 @@ async function submitRequest(
   deps: PipelineRequestDeps,
   ack: SubmitAck,
   client: WebClient,
-  input: { viewId: string; requester: string; draft: PipelineRequestDraft; deadline: number; errorBlock?: string },
+  input: { viewId: string; requester: string; draft: PipelineRequestDraft; deadline: number; errorBlock?: string; fromHome: boolean },
 ): Promise<void> {
   const { viewId, requester, draft } = input;
   const saving = deps.requests.create(viewId, requester, draft).then(
@@ -155,6 +157,8 @@ async function submitRequest(
   const failed = first === 'late' ? (await ack(), await saving) : first;
   if (!failed) {
     if (first !== 'late') await ack();
+    // Sent from Home ("New pipeline request"): the tab behind the form lists the new one.
+    if (input.fromHome) await deps.refreshHome?.(client, requester);
     return;
   }
   deps.logger.error('pipeline request could not be saved', { requester, code: failed.code, err: failed });
@@ -170,6 +174,7 @@ async function submitRequest(
 export function pipelineRequestSubmission(deps: PipelineRequestDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const deadline = Date.now() + SAVE_BEFORE_ACK_MS;
+    const fromHome = parseJson(view.private_metadata)['from'] === 'home';
     const checked = validateDraft(draftFromState(view));
     if (!checked.ok) {
       await ack({ response_action: 'errors', errors: errorsByBlock(checked.errors) });
@@ -184,7 +189,7 @@ export function pipelineRequestSubmission(deps: PipelineRequestDeps) {
     }
     const syncs = deps.requests.alreadySyncing(draft.source);
     if (syncs.length) {
-      const metadata = JSON.stringify(draft);
+      const metadata = JSON.stringify(fromHome ? { ...draft, from: 'home' } : draft);
       if (metadata.length > MAX_PRIVATE_METADATA) {
         await ack({ response_action: 'errors', errors: { [BlockIds.pipelineRequestWhy]: 'Together your answers are too long for one request; shorten the objects or the reason.' } });
         return;
@@ -192,7 +197,7 @@ export function pipelineRequestSubmission(deps: PipelineRequestDeps) {
       await ack({ response_action: 'update', view: pipelineRequestConfirmModal(draft, syncs, metadata) });
       return;
     }
-    await submitRequest(deps, ack, client, { viewId: view.id, requester: body.user.id, draft, deadline, errorBlock: BlockIds.pipelineRequestWhy });
+    await submitRequest(deps, ack, client, { viewId: view.id, requester: body.user.id, draft, deadline, errorBlock: BlockIds.pipelineRequestWhy, fromHome });
   };
 }
 
@@ -201,14 +206,15 @@ export function pipelineRequestConfirmSubmission(deps: PipelineRequestDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const deadline = Date.now() + SAVE_BEFORE_ACK_MS;
     const saved = parseJson(view.private_metadata);
+    const fromHome = saved['from'] === 'home';
     const checked = validateDraft(saved);
     if (!checked.ok) {
       // Only a tampered payload gets here; give the form back to fix.
-      await ack({ response_action: 'update', view: pipelineRequestModal({ requester: body.user.id, initial: saved }) });
+      await ack({ response_action: 'update', view: pipelineRequestModal({ requester: body.user.id, initial: saved, fromHome }) });
       return;
     }
     // This step has no input to show an error on: a failed save is told by DM.
-    await submitRequest(deps, ack, client, { viewId: view.id, requester: body.user.id, draft: checked.draft, deadline });
+    await submitRequest(deps, ack, client, { viewId: view.id, requester: body.user.id, draft: checked.draft, deadline, fromHome });
   };
 }
 

@@ -180,7 +180,17 @@ for (const variant of variants) {
       expect(ack.status).toBe(200);
       const modal = await t.standin.waitFor(() => t.standin.modals(regular).at(-1));
       expect(modal.callback_id).toBe(CallbackIds.pipelineRequest);
-      await t.standin.closeView(t.client, { userId: regular });
+      // Sent: the Home tab behind it is drawn again with the new request, without opening it again.
+      const publishes = t.standin.callsTo('views.publish').length;
+      await t.standin.submitView(t.client, { userId: regular, values: answers('gong_from_home') });
+      const card = await t.standin.waitFor(() => t.standin.conversation(channel).find((m) => (m.text ?? '').includes('gong_from_home')));
+      const newRef = /PR-[A-Z0-9]+/.exec(card.text ?? '')?.[0] ?? 'none';
+      await t.standin.waitFor(() => (t.standin.callsTo('views.publish').length > publishes && blocksToText({ blocks: t.standin.homeView(regular)!.blocks }).includes(newRef) ? true : undefined));
+      // Declined again, so that what follows sees the Home it saw before.
+      await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestDecline });
+      await t.standin.waitFor(() => t.standin.modals(bizops).at(-1));
+      await t.standin.submitView(t.client, { userId: bizops, values: { [ActionIds.pipelineRequestDeclineReason]: 'A test of the Home button' } });
+      await t.standin.waitFor(() => (t.standin.message(channel, card.ts)?.text ?? '').includes('Declined'));
     });
 
     it("tells the person in the app's DM when the form cannot open (an expired click)", async () => {

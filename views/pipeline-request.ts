@@ -52,7 +52,7 @@ const USER_ID = /^[UW][A-Z0-9]{2,30}$/;
  * Back); it may come from a tampered private_metadata, so only values Slack
  * accepts are drawn (a string within the field's length, a user ID, an option).
  */
-export function pipelineRequestModal(input: { requester: string; initial?: Partial<Record<keyof PipelineRequestDraft, unknown>> }): ModalView {
+export function pipelineRequestModal(input: { requester: string; initial?: Partial<Record<keyof PipelineRequestDraft, unknown>>; fromHome?: boolean }): ModalView {
   const given = input.initial ?? {};
   const initial = {
     source: given.source,
@@ -69,6 +69,8 @@ export function pipelineRequestModal(input: { requester: string; initial?: Parti
   return {
     type: 'modal',
     callback_id: CallbackIds.pipelineRequest,
+    // Opened from the Home tab: once the request is sent, the tab is drawn again to list it.
+    ...(input.fromHome ? { private_metadata: JSON.stringify({ from: 'home' }) } : {}),
     title: plain('Request a pipeline'),
     submit: plain('Send to BizOps'),
     close: plain('Cancel'),
