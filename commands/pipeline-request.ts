@@ -31,6 +31,9 @@ import {
   pipelineRequestConfirmModal,
   pipelineRequestDeclineModal,
   pipelineRequestFailedDm,
+  pipelineRequestSameDm,
+  pipelineRequestSameModal,
+  pipelineRequestSameText,
   pipelineRequestInvalidDecisionMessage,
   pipelineRequestModal,
   pipelineRequestNotAllowedMessage,
@@ -150,11 +153,21 @@ async function submitRequest(
 ): Promise<void> {
   const { viewId, requester, draft } = input;
   const saving = deps.requests.create(viewId, requester, draft).then(
-    () => null,
-    (err: unknown) => toCodedError(err),
+    (result) => ({ result }),
+    (err: unknown) => ({ failed: toCodedError(err) }),
   );
   const first = await settleBy(saving, input.deadline);
-  const failed = first === 'late' ? (await ack(), await saving) : first;
+  if (first === 'late') await ack();
+  const settled = first === 'late' ? await saving : first;
+  if ('result' in settled && 'same' in settled.result) {
+    // The same one is still open: said on the form (its objects, or in place of the last step), or by DM once it has closed.
+    const { same } = settled.result;
+    if (first === 'late') await dm(client, deps.logger, requester, pipelineRequestSameDm(same));
+    else if (input.errorBlock) await ack({ response_action: 'errors', errors: { [BlockIds.pipelineRequestObjects]: pipelineRequestSameText(same) } });
+    else await ack({ response_action: 'update', view: pipelineRequestSameModal(same) });
+    return;
+  }
+  const failed = 'failed' in settled ? settled.failed : null;
   if (!failed) {
     if (first !== 'late') await ack();
     // Sent from Home ("New pipeline request"): the tab behind the form lists the new one.

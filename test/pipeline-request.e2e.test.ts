@@ -88,7 +88,10 @@ for (const variant of variants) {
     }
 
     /** Files a valid request and returns it with its card. */
-    async function fileRequest(values: Record<string, string> = valid, user = regular) {
+    let filed = 0;
+    /** Files a request; the default one names another batch of objects each time, as the same one still open is refused. */
+    async function fileRequest(given: Record<string, string> = valid, user = regular) {
+      const values = given === valid ? { ...valid, [ActionIds.pipelineRequestObjects]: `${valid[ActionIds.pipelineRequestObjects]}, batch ${++filed}` } : given;
       await openModal(user);
       const before = cards().length;
       const dmBefore = dms(user).length;
@@ -215,6 +218,53 @@ for (const variant of variants) {
       expect(text(card)).toContain('Already syncing from HubSpot: `hubspot`');
       const [request] = (await requestsOf(regular)).filter((r) => r.destination === 'hubspot_deals');
       expect(request).toMatchObject({ source: 'hubspot', alreadySyncing: ['hubspot'], status: 'open' });
+    });
+
+    it('refuses the same request while it is open, on the form or in place of the "already syncs" step; once decided it may be asked again', async () => {
+      const same = { ...valid, [ActionIds.pipelineRequestObjects]: 'Zendesk macros', [ActionIds.pipelineRequestDestination]: 'zendesk_macros' };
+      const { id, card } = await fileRequest(same);
+      const before = cards().length;
+      // From a new form, in other case and spacing: said on the objects, the form kept open.
+      await openModal();
+      const again = await t.standin.submitView(t.client, { userId: regular, values: { ...same, [ActionIds.pipelineRequestObjects]: ' zendesk   MACROS ', [ActionIds.pipelineRequestDestination]: 'Zendesk_Macros' }, timeoutMs: 300 });
+      expect(again.responseAction).toBe('errors');
+      expect(again.errors).toEqual({ [BlockIds.pipelineRequestObjects]: `You already asked for this: ${requestRef(id)}, waiting for BizOps. Nothing new was sent; change what you ask for, or close this form.` });
+      await t.standin.closeView(t.client, { userId: regular });
+      // Sent on from the "already syncs" step, which has no field: that step says it.
+      const hubspot = { ...valid, [ActionIds.pipelineRequestSource]: 'hubspot', [ActionIds.pipelineRequestObjects]: 'tickets', [ActionIds.pipelineRequestDestination]: 'hubspot_tickets' };
+      await openModal();
+      await t.standin.submitView(t.client, { userId: regular, values: hubspot, timeoutMs: 200 });
+      await t.standin.submitView(t.client, { userId: regular });
+      const firstHubspot = await t.standin.waitFor(() => cards().length > before && cards().at(-1));
+      const hubspotId = JSON.stringify(firstHubspot.blocks).match(/"value":"(pr_[A-Za-z0-9]+)"/)![1]!;
+      await openModal();
+      expect((await t.standin.submitView(t.client, { userId: regular, values: hubspot, timeoutMs: 200 })).responseAction).toBe('update');
+      const step = await t.standin.submitView(t.client, { userId: regular, timeoutMs: 300 });
+      expect(step.responseAction).toBe('update');
+      const shown = t.standin.modals(regular).at(-1)!;
+      expect(text({ blocks: shown.blocks })).toContain(`You already asked for this: *${requestRef(hubspotId)}* (HubSpot → \`hubspot_tickets\`), waiting for BizOps. Nothing new was sent to BizOps.`);
+      expect(shown.submit ?? undefined).toBeUndefined();
+      expect(blockKitViolations(shown.blocks as KnownBlock[], 'modal')).toEqual([]);
+      await t.standin.closeView(t.client, { userId: regular });
+      expect(cards().length).toBe(before + 1);
+      // Declined, it may be asked for again.
+      await click(bizops, card, ActionIds.pipelineRequestDecline);
+      await t.standin.waitFor(() => t.standin.modals(bizops).at(-1));
+      await t.standin.submitView(t.client, { userId: bizops, values: { [ActionIds.pipelineRequestDeclineReason]: 'Not now' } });
+      for (let i = 0; i < 100 && (await requestById(id)).status !== 'declined'; i++) await new Promise((r) => setTimeout(r, 50));
+      expect((await requestById(id)).status).toBe('declined');
+      const asked = await fileRequest(same);
+      expect(asked.id).not.toBe(id);
+    });
+
+    it('saves one of the same request sent from two forms at once', async () => {
+      const draft = { source: 'other' as const, objects: 'Intercom conversations', destination: 'intercom', frequency: 'daily' as const, owner: bizops, why: 'Support load' };
+      const views = [0, 1].map(() => `V${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`);
+      const results = await Promise.all(views.map((v) => t.bot.services.pipelineRequests.create(v, regular, draft)));
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      const refused = results.find((r) => 'same' in r) as { same: PipelineRequest };
+      expect(refused.same.id).toBe(results.find((r) => r.created)!.request!.id);
+      expect((await requestsOf(regular)).filter((r) => r.destination === 'intercom')).toHaveLength(1);
     });
 
     it('gives the form back, drawn validly, for a Continue whose private_metadata was tampered with', async () => {

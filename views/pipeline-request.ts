@@ -277,6 +277,27 @@ export function pipelineRequestReceivedDm(r: PipelineRequest, where: { channel: 
   );
 }
 
+/** The same request is still open: on the form (plain text), in the modal that replaces the last step, or by DM. */
+export function pipelineRequestSameText(same: PipelineRequest): string {
+  return `You already asked for this: ${requestRef(same.id)}, ${PIPELINE_STATUS_WORDS[same.status]}. Nothing new was sent; change what you ask for, or close this form.`;
+}
+
+/** The "already syncs" step, when the same request is still open: there is no field to say it on. */
+export function pipelineRequestSameModal(same: PipelineRequest): ModalView {
+  return {
+    type: 'modal',
+    callback_id: CallbackIds.pipelineRequestConfirm,
+    title: plain('Request a pipeline'),
+    close: plain('Close'),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:information_source: You already asked for this: *${requestRef(same.id)}* (${pipelineRequestTitle(same)}), ${PIPELINE_STATUS_WORDS[same.status]}. Nothing new was sent to BizOps.` } }],
+  };
+}
+
+/** By DM, when the form had closed before the same request was found. */
+export function pipelineRequestSameDm(same: PipelineRequest): MessageBody {
+  return plainMessage(`:information_source: You already asked for this: *${requestRef(same.id)}* (${pipelineRequestTitle(same)}), ${PIPELINE_STATUS_WORDS[same.status]}. Nothing new was sent to BizOps.`);
+}
+
 /** DM to the requester after a decision. */
 export function pipelineRequestDecisionDm(r: PipelineRequest): MessageBody {
   const what = `*${requestRef(r.id)}* (${pipelineRequestTitle(r)})`;

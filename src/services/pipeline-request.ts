@@ -143,7 +143,21 @@ export type DecisionResult =
   | { ok: false; reason: 'already_decided'; current: PipelineRequest }
   | { ok: false; reason: 'invalid'; message: string };
 
-export type CreateResult = { created: true; request: PipelineRequest } | { created: false; request: PipelineRequest | null };
+export type CreateResult =
+  | { created: true; request: PipelineRequest }
+  /** This submission was saved before (Slack delivering it again): `request` is what it saved. */
+  | { created: false; request: PipelineRequest | null }
+  /** The requester has the same request still open (`same`): nothing new was made. */
+  | { created: false; request: null; same: PipelineRequest };
+
+/** One document per requester that each of their requests reads and writes, so that copies sent at once are found. */
+const PIPELINE_REQUEST_CREATIONS = 'pipeline_request_creations';
+
+/** Whether two requests ask for the same data (system, objects, dataset and frequency; case and spacing aside). */
+function sameAsk(a: PipelineRequestDraft, b: PipelineRequestDraft): boolean {
+  const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
+  return a.source === b.source && a.frequency === b.frequency && norm(a.objects) === norm(b.objects) && norm(a.destination) === norm(b.destination);
+}
 
 /** Request IDs are made from the modal's view ID: `pr_V0123ABC`. */
 const REQUEST_ID = /^pr_[A-Za-z0-9]{1,40}$/;
@@ -209,13 +223,20 @@ export class PipelineRequestService {
     const result = await this.opts.store.runTransaction(async (tx): Promise<CreateResult> => {
       const existing = await tx.get<Doc>(PIPELINE_REQUESTS, id);
       if (existing) return { created: false, request: existing.data };
+      // The same request still open (sent again from a new form, or from two at once): BizOps would get two cards.
+      await tx.get(PIPELINE_REQUEST_CREATIONS, requester);
+      const mine = await tx.list<Doc>(PIPELINE_REQUESTS, { where: { field: 'requester', equals: requester } });
+      const same = mine.map((d) => d.data).find((r) => OPEN_STATUSES.includes(r.status) && sameAsk(r, draft));
+      if (same) return { created: false, request: null, same };
+      tx.put(PIPELINE_REQUEST_CREATIONS, requester, { lastAt: at });
       tx.put(PIPELINE_REQUESTS, id, request as Doc);
       tx.audit({ actor: requester, action: 'pipeline_request.created', subject: id, before: null, after: request as Doc, at });
       // The card first; its job then DMs the requester with a link to it.
       await this.notify(tx, this.opts.analyticsChannel ? [{ type: 'pipeline_request.card', requestId: id }] : [{ type: 'pipeline_request.dm', requestId: id, to: requester, about: 'received' }]);
       return { created: true, request };
     });
-    if (!result.created) this.opts.logger.info('pipeline request already recorded for this submission', { id, requester });
+    if ('same' in result) this.opts.logger.info('pipeline request refused: the same one is open', { requester, same: result.same.id });
+    else if (!result.created) this.opts.logger.info('pipeline request already recorded for this submission', { id, requester });
     else this.opts.kick();
     return result;
   }

@@ -39,7 +39,7 @@ export const NOT_TEXT = new Set([
 ]);
 
 /** Exports whose text Slack shows as plain text (a header, an inline error): never parsed, so never escaped. */
-export const PLAIN_TEXT = new Set(['telemetryVerdict', 'queryFieldError', 'queryParamErrors', 'LOOKER_DENY_REASON_MISSING', 'lookerSubmissionRefusedOnForm']);
+export const PLAIN_TEXT = new Set(['telemetryVerdict', 'queryFieldError', 'queryParamErrors', 'LOOKER_DENY_REASON_MISSING', 'lookerSubmissionRefusedOnForm', 'pipelineRequestSameText']);
 
 /** User-typed (or config-file) text that must never turn into a mention, a link or markup. */
 export const HOSTILE = '<!channel> <b>bold</b> & <https://evil.example|click> <@U0ADMIN> x>y';
@@ -359,6 +359,11 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   add('pipelineRequestNotFoundMessage', pipeline.pipelineRequestNotFoundMessage());
   add('pipelineRequestNotConfiguredMessage', pipeline.pipelineRequestNotConfiguredMessage());
   add('pipelineRequestFailedDm', pipeline.pipelineRequestFailedDm('I could not save your pipeline request.'));
+  for (const same of [pipelineBase, { ...pipelineBase, status: 'accepted' as const }]) {
+    add('pipelineRequestSameText', pipeline.pipelineRequestSameText(same));
+    add('pipelineRequestSameModal', pipeline.pipelineRequestSameModal(same));
+    add('pipelineRequestSameDm', pipeline.pipelineRequestSameDm(same));
+  }
   add('PIPELINE_STATUS_WORDS', Object.values(pipeline.PIPELINE_STATUS_WORDS).join(' '));
 
   // ---- freshness and reruns ----
