@@ -45,7 +45,7 @@ import {
 export interface PipelineRequestDeps {
   requests: PipelineRequestService;
   logger: Logger;
-  /** Draws the requester's Home tab again once their request is saved: it lists their open requests. */
+  /** Draws the requester's Home tab again after a request sent from it ("New pipeline request"): it lists their open requests. */
   refreshHome?: (client: WebClient, userId: string) => Promise<void>;
 }
 
