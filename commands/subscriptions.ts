@@ -297,7 +297,7 @@ const relists = (what: Control) => what === 'pause' || what === 'resume' || what
 
 async function decide(deps: SubscriptionDeps, what: Control, sub: Subscription | null, actor: string): Promise<Decision> {
   // Refused as already so: its controls stay (it is theirs); otherwise they are of no use to this person.
-  const refused = (reason: Refusal, now: Subscription | null = sub): Decision => ({ kind: 'refused', now: reason === 'not_found' ? null : now, said: subscriptionRefusedMessage(reason).text, reason, gone: reason !== 'already' });
+  const refused = (reason: Refusal, now: Subscription | null = sub): Decision => ({ kind: 'refused', now: reason === 'not_found' ? null : now, said: subscriptionRefusedMessage(reason, reason === 'already' ? now ?? undefined : undefined).text, reason, gone: reason !== 'already' });
   if (!sub) return refused('not_found');
   const told = (said: string): Decision => ({ kind: 'told', now: sub, said, gone: false });
   const ref = subscriptionRefMrkdwn(sub);

@@ -626,7 +626,7 @@ describe('scheduled deliveries', () => {
     // Paused elsewhere (by BizOps): Pause on the list says it already is, and draws it as it now is.
     expect((await t.bot.services.subscriptions.pause(early!.id, BLAKE)).ok).toBe(true);
     shown = await click(list.ts, ActionIds.subscriptionPause, early!);
-    expect(text(shown)).toMatch(/It is already that way\. Nothing was changed\.[\s\S]*\(1\)[\s\S]*Paused/);
+    expect(text(shown)).toMatch(/It is already paused \(changed since this was shown\)\. Nothing was changed\.[\s\S]*\(1\)[\s\S]*Paused/);
     expect(JSON.stringify(shown.blocks)).toContain(ActionIds.subscriptionResume);
 
     // Deleted elsewhere: Delete on the list says so, and the list is drawn without it.

@@ -446,9 +446,11 @@ export function alertNothingToWatchMessage(q: SavedQuery): MessageBody {
 }
 
 /** Why a change was refused. */
-export function subscriptionRefusedMessage(reason: 'not_found' | 'not_allowed' | 'already'): MessageBody {
+export function subscriptionRefusedMessage(reason: 'not_found' | 'not_allowed' | 'already', now?: Pick<Subscription, 'status'>): MessageBody {
   if (reason === 'not_found') return noteMessage('That scheduled delivery or alert no longer exists.');
   if (reason === 'not_allowed') return noteMessage(':no_entry_sign: Only its owner or BizOps can change it. Nothing was changed.');
+  // Changed meanwhile by someone else (or from another message): the audit log says who.
+  if (now) return noteMessage(`It is already ${now.status === 'paused' ? 'paused' : 'running'} (changed since this was shown). Nothing was changed.`);
   return noteMessage('It is already that way. Nothing was changed.');
 }
 
