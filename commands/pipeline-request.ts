@@ -202,6 +202,12 @@ export function pipelineRequestSubmission(deps: PipelineRequestDeps) {
     }
     const syncs = deps.requests.alreadySyncing(draft.source);
     if (syncs.length) {
+      // The same one still open: said now, not after a Continue that could only be refused.
+      const same = await deps.requests.sameOpen(body.user.id, draft);
+      if (same) {
+        await ack({ response_action: 'errors', errors: { [BlockIds.pipelineRequestObjects]: pipelineRequestSameText(same) } });
+        return;
+      }
       const metadata = JSON.stringify(fromHome ? { ...draft, from: 'home' } : draft);
       if (metadata.length > MAX_PRIVATE_METADATA) {
         await ack({ response_action: 'errors', errors: { [BlockIds.pipelineRequestWhy]: 'Together your answers are too long for one request; shorten the objects or the reason.' } });

@@ -31,11 +31,13 @@ export function quoteTyped(text: string, max: number): string {
 }
 
 /**
- * `text` without the spaces and the invisible characters (zero-width space, word joiner, BOM: Unicode's
- * format characters) at its ends: a reason made only of those says nothing, and is as empty as one of spaces.
+ * `text` without the spaces and the invisible characters at its ends: Unicode's format characters
+ * (zero-width space, word joiner, BOM), and the blank letters (Hangul fillers, the Braille blank) and
+ * combining grapheme joiner that show as nothing. A reason made only of those says nothing, and is as
+ * empty as one of spaces.
  */
 export function trimText(text: string): string {
-  return text.replace(/^[\s\p{Cf}]+|[\s\p{Cf}]+$/gu, '');
+  return text.replace(/^[\s\p{Cf}\u034F\u115F\u1160\u2800\u3164\uFFA0]+|[\s\p{Cf}\u034F\u115F\u1160\u2800\u3164\uFFA0]+$/gu, '');
 }
 
 /**

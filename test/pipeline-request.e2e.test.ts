@@ -226,19 +226,19 @@ for (const variant of variants) {
       const before = cards().length;
       // From a new form, in other case and spacing: said on the objects, the form kept open.
       await openModal();
-      const again = await t.standin.submitView(t.client, { userId: regular, values: { ...same, [ActionIds.pipelineRequestObjects]: ' zendesk   MACROS ', [ActionIds.pipelineRequestDestination]: 'Zendesk_Macros' }, timeoutMs: 300 });
+      const again = await t.standin.submitView(t.client, { userId: regular, values: { ...same, [ActionIds.pipelineRequestObjects]: ' macros,ZENDESK. ', [ActionIds.pipelineRequestDestination]: 'Zendesk_Macros' }, timeoutMs: 300 });
       expect(again.responseAction).toBe('errors');
       expect(again.errors).toEqual({ [BlockIds.pipelineRequestObjects]: `You already asked for this: ${requestRef(id)}, waiting for BizOps. Nothing new was sent; change what you ask for, or close this form.` });
       await t.standin.closeView(t.client, { userId: regular });
-      // Sent on from the "already syncs" step, which has no field: that step says it.
+      // The "already syncs" step: one made meanwhile from another form is said in place of that step when sent on...
       const hubspot = { ...valid, [ActionIds.pipelineRequestSource]: 'hubspot', [ActionIds.pipelineRequestObjects]: 'tickets', [ActionIds.pipelineRequestDestination]: 'hubspot_tickets' };
       await openModal();
-      await t.standin.submitView(t.client, { userId: regular, values: hubspot, timeoutMs: 200 });
-      await t.standin.submitView(t.client, { userId: regular });
-      const firstHubspot = await t.standin.waitFor(() => cards().length > before && cards().at(-1));
-      const hubspotId = JSON.stringify(firstHubspot.blocks).match(/"value":"(pr_[A-Za-z0-9]+)"/)![1]!;
-      await openModal();
       expect((await t.standin.submitView(t.client, { userId: regular, values: hubspot, timeoutMs: 200 })).responseAction).toBe('update');
+      const other = await t.bot.services.pipelineRequests.create(`V${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`, regular, {
+        source: 'hubspot', objects: 'Tickets.', destination: 'hubspot_tickets', frequency: 'daily', owner: bizops, why: 'Support wants them',
+      });
+      expect(other.created).toBe(true);
+      const hubspotId = other.request!.id;
       const step = await t.standin.submitView(t.client, { userId: regular, timeoutMs: 300 });
       expect(step.responseAction).toBe('update');
       const shown = t.standin.modals(regular).at(-1)!;
@@ -246,6 +246,13 @@ for (const variant of variants) {
       expect(shown.submit ?? undefined).toBeUndefined();
       expect(blockKitViolations(shown.blocks as KnownBlock[], 'modal')).toEqual([]);
       await t.standin.closeView(t.client, { userId: regular });
+      // ... and on a new form, before that step (objects in another order and punctuation).
+      await openModal();
+      const early = await t.standin.submitView(t.client, { userId: regular, values: { ...hubspot, [ActionIds.pipelineRequestObjects]: ' TICKETS ' }, timeoutMs: 300 });
+      expect(early.responseAction).toBe('errors');
+      expect(early.errors).toEqual({ [BlockIds.pipelineRequestObjects]: `You already asked for this: ${requestRef(hubspotId)}, waiting for BizOps. Nothing new was sent; change what you ask for, or close this form.` });
+      await t.standin.closeView(t.client, { userId: regular });
+      await new Promise((r) => setTimeout(r, 300));
       expect(cards().length).toBe(before + 1);
       // Declined, it may be asked for again.
       await click(bizops, card, ActionIds.pipelineRequestDecline);

@@ -78,7 +78,7 @@ describe('/pipeline status', () => {
   });
 
   it('reads a name with the sentence\'s punctuation after it as the name', async () => {
-    for (const typed of ['HubSpot!', 'hubspot.', 'hubspot?!']) expect(t.bot.services.freshness.reruns.find(typed)?.id, typed).toBe('hubspot');
+    for (const typed of ['HubSpot!', 'hubspot.', 'hubspot?!', "'hubspot'", '“HubSpot”', '`hubspot`']) expect(t.bot.services.freshness.reruns.find(typed)?.id, typed).toBe('hubspot');
     const reply = await pipeline('rerun HubSpot! force', bizops);
     expect(reply.text).not.toMatch(/No source is called/);
     expect(reply.text).toMatch(/HubSpot/);

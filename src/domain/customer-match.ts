@@ -49,7 +49,8 @@ const WORDS_IN_A_NAME = 4;
  * `acme and globex`). Any other word beside a name may be part of another company's name.
  */
 const FILLER = new Set([
-  'telemetry', 'status', 'usage', 'instance', 'instances', 'customer', 'customers', 'account', 'data', 'pings', 'info',
+  'telemetry', 'status', 'usage', 'level', 'levels', 'instance', 'instances', 'customer', 'customers', 'account', 'pings', 'info',
+  'send', 'sends', 'sending', 'sent', 'managed', 'cloud', 'self', 'hosted', 'com',
   'for', 'of', 'on', 'about', 'at', 'from', 'and', 'or', 'vs', 'versus', 'plus', 'also', 'with',
   'please', 'pls', 'plz', 'thanks', 'thx', 'hi', 'hey', 'show', 'me', 'us', 'check', 'find', 'look', 'up', 'lookup',
   'get', 'what', 'whats', 'is', 'are', 'how', 'does', 'do', 's', 'a', 'an', 'my', 'our', 'their', 'its',
@@ -129,16 +130,51 @@ interface Indexed {
 }
 
 /** Score of how well a query matches one key: lower is better; null: no match. */
-function score(query: string, key: Key): number | null {
+function score(query: string, queryWords: string[], key: Key): number | null {
   const k = key.text;
   if (k === query) return 0;
   if (query.length >= 3 && k.startsWith(query)) return 1 + (k.length - query.length) / 100;
   if (query.length >= 3 && key.words.includes(query)) return 1.5;
-  const allowed = query.length >= 8 ? 2 : query.length >= 4 ? 1 : 0;
+  const allowed = typosAllowed(query);
   // Stryker disable next-line ConditionalExpression: only a shortcut; with 0 edits allowed only an identical key passes, and that returned 0 above
   if (allowed === 0) return null;
   const d = editDistance(query, k, allowed);
-  return d <= allowed ? 2 + d : null;
+  if (d > allowed) return null;
+  return typosWithinWords(queryWords, key.words, d) ? 2 + d : null;
+}
+
+/** Typos tolerated in a text (or a word) of this length: none under 4 characters, 1 from 4, 2 from 8. */
+function typosAllowed(text: string): number {
+  return text.length >= 8 ? 2 : text.length >= 4 ? 1 : 0;
+}
+
+/**
+ * Whether `d` typos are typos, not other words: with as many words as the key (one, or several),
+ * each word is held to its own length's allowance (`bright health` is not Bright Realty, though
+ * only 2 letters differ); a text that joins or splits the key's words may differ by one.
+ */
+function typosWithinWords(queryWords: string[], keyWords: string[], d: number): boolean {
+  if (queryWords.length !== keyWords.length) return d <= 1;
+  return queryWords.every((w, i) => swapDistance(w, keyWords[i]!) <= typosAllowed(w));
+}
+
+/**
+ * Edits between two words, two letters swapped counting as one (`crop` is one typo of `corp`): the
+ * optimal string alignment distance. Words are short: the whole table is fine.
+ */
+export function swapDistance(a: string, b: string): number {
+  // The first row and column: that many letters added or removed (the rest is filled in below).
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : i)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      // A swap of the last two letters (at the first letter, a[-1] or b[-1] is undefined and never equal).
+      if (a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
 }
 
 /** An index over the customer list, built once per refresh of that list. */
@@ -198,11 +234,12 @@ export class CustomerIndex {
 
   private matchNormalized(q: string, maxSeveral: number): MatchResult {
     if (!q) return { kind: 'none', closest: [] };
+    const words = q.split(' ');
     const scored: Array<{ customer: CustomerName; s: number }> = [];
     for (const e of this.entries) {
       let best: number | null = null;
       for (const k of e.keys) {
-        const s = score(q, k);
+        const s = score(q, words, k);
         // Stryker disable next-line EqualityOperator: `<=` keeps the same best score
         if (s !== null && (best === null || s < best)) best = s;
       }

@@ -153,10 +153,18 @@ export type CreateResult =
 /** One document per requester that each of their requests reads and writes, so that copies sent at once are found. */
 const PIPELINE_REQUEST_CREATIONS = 'pipeline_request_creations';
 
-/** Whether two requests ask for the same data (system, objects, dataset and frequency; case and spacing aside). */
+/**
+ * Whether two requests ask for the same data: the same system, dataset and frequency, and the same objects
+ * in any order, case, spacing and punctuation (`orders, line_items` is `Line_Items,orders.`).
+ */
 function sameAsk(a: PipelineRequestDraft, b: PipelineRequestDraft): boolean {
-  const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
-  return a.source === b.source && a.frequency === b.frequency && norm(a.objects) === norm(b.objects) && norm(a.destination) === norm(b.destination);
+  const objects = (s: string) => [...new Set(s.toLowerCase().split(/[^\p{L}\p{N}_-]+/u).filter(Boolean))].sort().join(' ');
+  return a.source === b.source && a.frequency === b.frequency && objects(a.objects) === objects(b.objects) && a.destination.toLowerCase() === b.destination.toLowerCase();
+}
+
+/** The open request among `mine` that asks for the same as `draft`, or null. */
+function openSameAs(mine: ReadonlyArray<{ data: PipelineRequest }>, draft: PipelineRequestDraft): PipelineRequest | null {
+  return mine.map((d) => d.data).find((r) => OPEN_STATUSES.includes(r.status) && sameAsk(r, draft)) ?? null;
 }
 
 /** Request IDs are made from the modal's view ID: `pr_V0123ABC`. */
@@ -225,8 +233,7 @@ export class PipelineRequestService {
       if (existing) return { created: false, request: existing.data };
       // The same request still open (sent again from a new form, or from two at once): BizOps would get two cards.
       await tx.get(PIPELINE_REQUEST_CREATIONS, requester);
-      const mine = await tx.list<Doc>(PIPELINE_REQUESTS, { where: { field: 'requester', equals: requester } });
-      const same = mine.map((d) => d.data).find((r) => OPEN_STATUSES.includes(r.status) && sameAsk(r, draft));
+      const same = openSameAs(await tx.list<Doc>(PIPELINE_REQUESTS, { where: { field: 'requester', equals: requester } }), draft);
       if (same) return { created: false, request: null, same };
       tx.put(PIPELINE_REQUEST_CREATIONS, requester, { lastAt: at });
       tx.put(PIPELINE_REQUESTS, id, request as Doc);
@@ -239,6 +246,11 @@ export class PipelineRequestService {
     else if (!result.created) this.opts.logger.info('pipeline request already recorded for this submission', { id, requester });
     else this.opts.kick();
     return result;
+  }
+
+  /** The requester's open request that asks for the same as `draft`, if any (read before the form's last step). */
+  async sameOpen(requester: string, draft: PipelineRequestDraft): Promise<PipelineRequest | null> {
+    return openSameAs(await this.opts.store.list<Doc>(PIPELINE_REQUESTS, { where: { field: 'requester', equals: requester } }), draft);
   }
 
   /**

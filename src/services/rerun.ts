@@ -145,8 +145,8 @@ export class RerunService {
 
   /** A source from what someone typed (ID or name), or undefined. */
   find(text: string): Source | undefined {
-    // Trailing punctuation is the sentence's, not the name's (`/pipeline rerun HubSpot!`).
-    const t = text.trim().replace(/[.!?,;:]+$/, '');
+    // Quotes and trailing punctuation are the sentence's, not the name's (`/pipeline rerun HubSpot!`, `'hubspot'`).
+    const t = text.trim().replace(/^['"“‘`]+|['"”’`.!?,;:]+$/g, '');
     return t && t.length <= MAX_SOURCE_TEXT ? this.opts.catalog.get(t) : undefined;
   }
 

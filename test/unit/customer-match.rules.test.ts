@@ -6,7 +6,7 @@
  * ties are listed best first, and "did you mean" offers at most 3 names.
  */
 import { describe, expect, it } from 'vitest';
-import { CustomerIndex, MAX_QUERY, editDistance, normalize, type CustomerName, type MatchResult } from '../../src/domain/customer-match.js';
+import { CustomerIndex, MAX_QUERY, editDistance, normalize, swapDistance, type CustomerName, type MatchResult } from '../../src/domain/customer-match.js';
 
 let n = 0;
 const customer = (name: string, more: Partial<CustomerName> = {}): CustomerName => ({ customerId: `c${++n}`, name, aliases: [], domain: null, ...more });
@@ -250,6 +250,24 @@ describe('an exact match names the others that start with the text or have it as
   });
 });
 
+describe('two words apart, letters swapped counting as one edit', () => {
+  it.each([
+    ['corp', 'corp', 0],
+    ['crop', 'corp', 1],
+    ['corp', 'cope', 2],
+    ['ab', 'ba', 1],
+    ['abc', 'cba', 2],
+    ['health', 'realty', 2],
+    ['', 'abc', 3],
+    ['abc', '', 3],
+    ['kitten', 'sitting', 3],
+    ['acme', 'amce', 1],
+    ['ca', 'abc', 3],
+  ])('%j and %j: %i', (a, b, d) => {
+    expect(swapDistance(a, b)).toBe(d);
+  });
+});
+
 describe('typos, tolerated by length', () => {
   const list = [customer('Vox'), customer('Nova'), customer('Globex'), customer('Initech'), customer('Umbrella')];
 
@@ -270,6 +288,28 @@ describe('typos, tolerated by length', () => {
     ['uxbxexla', 'none (closest: Umbrella)'],
   ])('%j → %s', (text, result) => {
     expect(match(list, text)).toBe(result);
+  });
+
+  it.each([
+    // Several words: each is held to its own length's allowance, as one word is.
+    ['bright reality', 'one: Bright Realty GmbH'],
+    // Two letters swapped in a word are one typo of it.
+    ['bright relaty', 'one: Bright Realty GmbH'],
+    ['brigt realty', 'one: Bright Realty GmbH'],
+    ['brigt reality', 'one: Bright Realty GmbH'],
+    ['bright health', 'none (closest: Bright Realty GmbH, Bright Bank)'],
+    ['brient bank', 'none (closest: Bright Bank)'],
+    ['vax labs', 'none (closest: Vox Labs)'],
+    ['umbrelal labs', 'one: Umbrella Labs'],
+    // ... and the whole to the allowance of its length.
+    ['umbrelal labz', 'none (closest: Umbrella Labs)'],
+    ['vox labsx', 'one: Vox Labs'],
+    // Words joined or split: one typo at most.
+    ['brightrealty', 'one: Bright Realty GmbH'],
+    ['brightrealtty', 'none (closest: Bright Realty GmbH, Bright Bank)'],
+  ])('%j → %s (names of several words)', (text, result) => {
+    const words = [customer('Bright Realty GmbH'), customer('Bright Bank'), customer('Vox Labs'), customer('Umbrella Labs')];
+    expect(match(words, text)).toBe(result);
   });
 
   it('fewer typos win', () => {
@@ -383,7 +423,8 @@ describe('a name among other words', () => {
   });
 
   it.each([
-    'telemetry', 'status', 'usage', 'instance', 'instances', 'customer', 'customers', 'account', 'data', 'pings', 'info',
+    'telemetry', 'status', 'usage', 'level', 'levels', 'instance', 'instances', 'customer', 'customers', 'account', 'pings', 'info',
+    'send', 'sends', 'sending', 'sent', 'managed', 'cloud', 'self', 'hosted', 'com',
     'for', 'of', 'on', 'about', 'at', 'from', 'and', 'or', 'vs', 'versus', 'plus', 'also', 'with',
     'please', 'pls', 'plz', 'thanks', 'thx', 'hi', 'hey', 'show', 'me', 'us', 'check', 'find', 'look', 'up', 'lookup',
     'get', 'what', 'whats', 'is', 'are', 'how', 'does', 'do', 's', 'a', 'an', 'my', 'our', 'their', 'its',

@@ -22,6 +22,8 @@ describe('trimText', () => {
     ['\u200b', ''],
     [' \u200b\u200d\u2060\ufeff\n\t ', ''],
     ['\u200bwhy\u200b', 'why'],
+    ['\u3164\u2800\u115f\u1160\uffa0\u034f', ''],
+    ['\u3164 why', 'why'],
     // Inside the text they stay: an emoji sequence joins with U+200D.
     ['👩\u200d💻 team', '👩\u200d💻 team'],
     ['a\u200bb', 'a\u200bb'],
