@@ -1290,6 +1290,9 @@ describe('threshold alerts', () => {
     await runAt((await subs.get(sub.id))!.nextRunAt! + 5_000);
     expect(resolvedUnder(alert)).toHaveLength(0);
     expect(fired()).toHaveLength(1);
+    // The alert that had gone off says once, in its thread, that it is closed and what is watched now.
+    const closed = t.standin.conversation(alert.channel).filter((m) => m.thread_ts === alert.ts && /edited this alert/.test(text(m)));
+    expect(closed.map((m) => text(m))).toEqual([expect.stringContaining(`edited this alert (\`${ref(sub)}\`): this one is closed, and no Resolved will follow here. It now alerts when customers is above ${(count + 1000).toLocaleString('en-US')}`)]);
     expect(await subs.get(sub.id)).toMatchObject({ alertState: 'ok', lastRun: { outcome: 'quiet' } });
     await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-edited'`);
     conn.closeSync();

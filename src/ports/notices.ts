@@ -42,7 +42,9 @@ export type Notice =
   /** A scheduled delivery or alert failed a run (and maybe paused itself): its owner is told, once per run. */
   | { type: 'subscription.failed'; subscriptionId: string; dueAt: number; paused: boolean; run?: FailedRun }
   /** Someone else (BizOps) paused, resumed, changed or deleted a subscription: its owner is told, once per change. */
-  | { type: 'subscription.changed'; subscriptionId: string; by: string; change: SubscriptionChange; at: number; was: ChangedSubscription };
+  | { type: 'subscription.changed'; subscriptionId: string; by: string; change: SubscriptionChange; at: number; was: ChangedSubscription }
+  /** An alert that had gone off (its message `channel`/`ts`) was edited to watch something else: said in its thread. */
+  | { type: 'subscription.alert_closed'; subscriptionId: string; channel: string; ts: string; by: string };
 
 /** What was done to someone's subscription by another. */
 export type SubscriptionChange = 'paused' | 'resumed' | 'edited' | 'deleted';
@@ -90,6 +92,8 @@ export function noticeJob(notice: Notice, options: { runAt?: number } = {}): Job
       return { ...base, key: jobKey('notice', notice.type, notice.sourceId, notice.userId, notice.at) };
     case 'subscription.failed':
       return { ...base, key: jobKey('notice', notice.type, notice.subscriptionId, notice.dueAt) };
+    case 'subscription.alert_closed':
+      return { ...base, key: jobKey('notice', notice.type, notice.subscriptionId, notice.ts) };
     case 'subscription.changed':
       // One deletion per subscription; the other changes may come again (paused, resumed, paused).
       return { ...base, key: notice.change === 'deleted' ? jobKey('notice', notice.type, notice.subscriptionId, notice.change) : jobKey('notice', notice.type, notice.subscriptionId, notice.change, notice.at) };

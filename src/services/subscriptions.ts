@@ -355,6 +355,10 @@ export class SubscriptionService {
       tx.audit({ actor, action: 'subscription.updated', subject: id, before: fresh, after: updated });
       // Saved with nothing changed (unchanged, or pressed again after a slow save): nothing to tell.
       if (!sameSubscription(fresh, updated)) await tellOwner(tx, updated, actor, 'edited', now);
+      // The alert that had gone off says, in its thread, that it no longer follows (it promised to say when it stops).
+      if (!sameCheck && fresh.alertState === 'firing' && fresh.firedMessage) {
+        await enqueue(tx, noticeJob({ type: 'subscription.alert_closed', subscriptionId: id, channel: fresh.firedMessage.channel, ts: fresh.firedMessage.ts, by: actor }), now);
+      }
       if (updated.nextRunAt !== null) await enqueue(tx, runJob(updated, updated.nextRunAt), now);
       return { ok: true, subscription: updated };
     });

@@ -14,7 +14,7 @@ import type { LookerAccessRequest, LookerAccessService } from '../services/looke
 import type { PipelineRequestService } from '../services/pipeline-request.js';
 import type { FreshnessServices } from '../services/freshness-services.js';
 import type { SubscriptionService } from '../services/subscriptions.js';
-import { subscriptionChangedDm, subscriptionFailedDm } from '../../views/subscriptions.js';
+import { alertClosedMessage, subscriptionChangedDm, subscriptionFailedDm } from '../../views/subscriptions.js';
 import type { Subscription } from '../services/subscriptions.js';
 import type { SourceFreshness } from '../services/freshness.js';
 import type { AlertDoc } from '../services/freshness-alerts.js';
@@ -89,6 +89,11 @@ class NoticeDelivery {
       case 'subscription.failed': {
         const sub = await this.deps.subscriptions.get(n.subscriptionId);
         return sub ? this.dm(ctx, sub.owner, subscriptionFailedDm(sub, this.deps.queryTitle(sub.query), n.paused, n.run ? { ...n.run, dueAt: n.dueAt } : undefined)) : {};
+      }
+      case 'subscription.alert_closed': {
+        const sub = await this.deps.subscriptions.get(n.subscriptionId);
+        await this.post(ctx, { channel: n.channel, threadTs: n.ts }, alertClosedMessage(sub, n.by), ctx.key);
+        return {};
       }
       case 'subscription.changed': {
         // As it now is where it still exists (an edit's new schedule; a Manage that works), else as it was.
