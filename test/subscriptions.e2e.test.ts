@@ -628,6 +628,11 @@ describe('scheduled deliveries', () => {
     shown = await click(list.ts, ActionIds.subscriptionPause, early!);
     expect(text(shown)).toMatch(/It is already paused \(changed since this was shown\)\. Nothing was changed\.[\s\S]*\(1\)[\s\S]*Paused/);
     expect(JSON.stringify(shown.blocks)).toContain(ActionIds.subscriptionResume);
+    // And resumed elsewhere: Resume on a list that still shows it paused says it is already on.
+    expect((await t.bot.services.subscriptions.resume(early!.id, BLAKE)).ok).toBe(true);
+    shown = await click(list.ts, ActionIds.subscriptionResume, early!);
+    expect(text(shown)).toMatch(/It is already on \(changed since this was shown\)\. Nothing was changed\./);
+    expect(JSON.stringify(shown.blocks)).toContain(ActionIds.subscriptionPause);
 
     // Deleted elsewhere: Delete on the list says so, and the list is drawn without it.
     expect((await t.bot.services.subscriptions.remove(early!.id, BLAKE)).ok).toBe(true);

@@ -457,7 +457,7 @@ export function subscriptionRefusedMessage(reason: 'not_found' | 'not_allowed' |
   if (reason === 'not_found') return noteMessage('That scheduled delivery or alert no longer exists.');
   if (reason === 'not_allowed') return noteMessage(':no_entry_sign: Only its owner or BizOps can change it. Nothing was changed.');
   // Changed meanwhile by someone else (or from another message): the audit log says who.
-  if (now) return noteMessage(`It is already ${now.status === 'paused' ? 'paused' : 'running'} (changed since this was shown). Nothing was changed.`);
+  if (now) return noteMessage(`It is already ${now.status === 'paused' ? 'paused' : 'on'} (changed since this was shown). Nothing was changed.`);
   return noteMessage('It is already that way. Nothing was changed.');
 }
 
