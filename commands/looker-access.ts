@@ -4,7 +4,7 @@
  * once (a modal's inline errors are the ack itself), then ask the service.
  * Who may decide is checked by the service on every click and submission.
  */
-import { trimText } from '../src/format.js';
+import { reasonProblem, trimText } from '../src/format.js';
 import type { Listeners } from '../src/slack/listeners.js';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, RadioButtonsAction, UsersSelectAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
@@ -345,8 +345,7 @@ export function lookerAccessDenyClicked({ lookerAccess, logger, lookerAdminsUser
 export function lookerAccessDenySubmission({ lookerAccess, logger, lookerAdminsUsergroup }: LookerAccessDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const reason = trimText(inputValue(view.state.values, ActionIds.lookerAccessDenyReason) ?? '');
-    // The form's max_length holds in Slack's client; a payload that passes it anyway is refused, not cut.
-    const problem = !reason ? LOOKER_DENY_REASON_MISSING : reason.length > MAX_REASON_LENGTH ? `Keep the reason under ${MAX_REASON_LENGTH} characters; it has ${reason.length}.` : null;
+    const problem = reasonProblem(reason, { max: MAX_REASON_LENGTH, missing: LOOKER_DENY_REASON_MISSING });
     if (problem) {
       await ack({ response_action: 'errors', errors: { [BlockIds.lookerAccessDenyReason]: problem } });
       return;

@@ -41,6 +41,19 @@ export function trimText(text: string): string {
 }
 
 /**
+ * What is wrong with a reason someone typed (trimmed as `trimText` does), or null: `missing` when it
+ * is empty and one is needed (omit it where a reason is optional), or that it is over `max`. Slack's
+ * `max_length` holds in its client only, so a longer one (a payload past it) is refused, not cut, and
+ * counted as Slack counts it: an emoji is two.
+ */
+export function reasonProblem(text: string, { max, missing }: { max: number; missing?: string }): string | null {
+  const reason = trimText(text);
+  if (!reason) return missing ?? null;
+  if (reason.length > max) return `Keep the reason to ${localeNumber(max)} characters (an emoji counts as two); it has ${localeNumber(reason.length)}.`;
+  return null;
+}
+
+/**
  * `text` cut to at most `max` characters with an ellipsis, never inside a
  * surrogate pair: half an emoji is a lone surrogate, which shows as � and is
  * not valid UTF-8 for Slack.

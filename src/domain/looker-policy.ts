@@ -5,7 +5,7 @@
  * develop) is elevated, time-limited, and approved by a Looker admin who is
  * neither the requester nor the person getting access. Pure: no I/O, no clock.
  */
-import { trimText } from '../format.js';
+import { reasonProblem, trimText } from '../format.js';
 
 /** The teams the modal offers, in the handbook's order, and whether the handbook lists them. */
 export const LOOKER_TEAMS = [
@@ -174,8 +174,8 @@ export function validateLookerAccess(input: LookerAccessInput, context: { reques
   const rawDuration = (input.duration ?? '').trim();
   let durationDays: number | null = null;
   if (isLookerLevel(level) && isElevated(level)) {
-    if (!reason) errors.reason = `A reason is required for ${levelLabel(level)} access.`;
-    else if (reason.length > MAX_REASON_LENGTH) errors.reason = `Keep the reason under ${MAX_REASON_LENGTH} characters.`;
+    const problem = reasonProblem(reason, { max: MAX_REASON_LENGTH, missing: `A reason is required for ${levelLabel(level)} access.` });
+    if (problem) errors.reason = problem;
     if (!rawDuration) errors.duration = `How many days (${MIN_DURATION_DAYS} to ${MAX_DURATION_DAYS})?`;
     else if (!/^\d{1,4}$/.test(rawDuration)) errors.duration = `Enter a whole number of days from ${MIN_DURATION_DAYS} to ${MAX_DURATION_DAYS}.`;
     else {
@@ -184,8 +184,9 @@ export function validateLookerAccess(input: LookerAccessInput, context: { reques
         errors.duration = `Elevated access lasts ${MIN_DURATION_DAYS} to ${MAX_DURATION_DAYS} days; ${durationDays} is out of range.`;
       }
     }
-  } else if (reason.length > MAX_REASON_LENGTH) {
-    errors.reason = `Keep the reason under ${MAX_REASON_LENGTH} characters.`;
+  } else {
+    const problem = reasonProblem(reason, { max: MAX_REASON_LENGTH });
+    if (problem) errors.reason = problem;
   }
 
   if (Object.keys(errors).length > 0) return { ok: false, errors };

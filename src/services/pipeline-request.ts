@@ -11,7 +11,7 @@ import type { Directory, Membership } from '../ports/directory.js';
 import { noticeJob, type Notice } from '../ports/notices.js';
 import { enqueue } from '../jobs/model.js';
 import { existingSyncs, SOURCE_SYSTEMS, type SourceSystem, type SyncedSource } from './pipeline-request-sources.js';
-import { trimText } from '../format.js';
+import { reasonProblem, trimText } from '../format.js';
 
 /** The store collection holding pipeline requests (App Home and others read it). */
 export const PIPELINE_REQUESTS = 'pipeline_requests';
@@ -30,12 +30,9 @@ export const FREQUENCY_LABEL: Record<Frequency, string> = {
 /** Longest accepted answers; the modal sets the same max_length. */
 export const PIPELINE_REQUEST_LIMITS = { objects: 1000, why: 1000, destination: 100, declineReason: 1000 } as const;
 
-/** What is wrong with a decline's reason (as typed), or null: one is needed, and it has a limit (an emoji counts two). */
+/** What is wrong with a decline's reason (as typed), or null: one is needed, and it has a limit. */
 export function declineReasonProblem(text: string): string | null {
-  const reason = trimText(text);
-  if (!reason) return 'Say why, so the requester knows what to do instead.';
-  if (reason.length > PIPELINE_REQUEST_LIMITS.declineReason) return `Keep the reason under ${PIPELINE_REQUEST_LIMITS.declineReason} characters (emoji count as two); it has ${reason.length}.`;
-  return null;
+  return reasonProblem(text, { max: PIPELINE_REQUEST_LIMITS.declineReason, missing: 'Say why, so the requester knows what to do instead.' });
 }
 
 /** What the modal asks for. */

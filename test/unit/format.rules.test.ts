@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localeNumber, trimText } from '../../src/format.js';
+import { localeNumber, reasonProblem, trimText } from '../../src/format.js';
 
 describe('localeNumber', () => {
   it('separates thousands and keeps up to 3 decimals by default, as toLocaleString does', () => {
@@ -30,5 +30,23 @@ describe('trimText', () => {
     ['', ''],
   ])('%j → %j', (text, trimmed) => {
     expect(trimText(text)).toBe(trimmed);
+  });
+});
+
+describe('reasonProblem', () => {
+  const needed = { max: 10, missing: 'Say why.' };
+  it.each([
+    ['', needed, 'Say why.'],
+    [' \u200b ', needed, 'Say why.'],
+    ['', { max: 10 }, null],
+    ['\u200b', { max: 10 }, null],
+    ['x'.repeat(10), needed, null],
+    [` ${'x'.repeat(10)}\u200b `, needed, null],
+    ['x'.repeat(11), needed, 'Keep the reason to 10 characters (an emoji counts as two); it has 11.'],
+    ['x'.repeat(11), { max: 10 }, 'Keep the reason to 10 characters (an emoji counts as two); it has 11.'],
+    ['🙂'.repeat(6), needed, 'Keep the reason to 10 characters (an emoji counts as two); it has 12.'],
+    ['x'.repeat(1234), { max: 1000 }, 'Keep the reason to 1,000 characters (an emoji counts as two); it has 1,234.'],
+  ])('%j (%j) → %j', (text, limits, problem) => {
+    expect(reasonProblem(text, limits)).toBe(problem);
   });
 });
