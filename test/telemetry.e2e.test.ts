@@ -154,7 +154,7 @@ describe('/telemetry through the signed HTTP receiver', () => {
 
   it.each([
     ['', 'Usage'],
-    ['a', 'No customer matches'],
+    ['a', "shows a customer's instances"],
     ['x'.repeat(5000), 'longer than any customer name'],
     ["'; DROP TABLE customers; --", 'No customer matches'],
     ['"acme"', 'Acme Corp: 3 instances'],
@@ -172,6 +172,12 @@ describe('/telemetry through the signed HTTP receiver', () => {
 
   it('shows the usage for text of only spaces and invisible characters', async () => {
     const { text } = await telemetry('\n\t \u200b\u2060');
+    expect(text).toMatch(/shows a customer's instances/);
+    expect(text).not.toContain('No customer matches');
+  });
+
+  it.each(['telemetry', 'for', 'status please?'])('shows the usage for words that only ask (%j), not "did you mean"', async (words) => {
+    const { text } = await telemetry(words);
     expect(text).toMatch(/shows a customer's instances/);
     expect(text).not.toContain('No customer matches');
   });

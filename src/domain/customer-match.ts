@@ -27,7 +27,8 @@ export type MatchResult =
   | { kind: 'one'; customer: CustomerName; also?: Listed }
   /** `more`: how many further customers matched as well as these, when the list was cut at its maximum. */
   | { kind: 'several'; customers: CustomerName[]; more?: number }
-  | { kind: 'none'; closest: CustomerName[] };
+  /** `asksOnly`: the text is only words that ask (`telemetry`, `for`, `status please`) and names no one. */
+  | { kind: 'none'; closest: CustomerName[]; asksOnly?: true };
 
 /** The first `max` of the customers found, and how many more there were (none said when there were none). */
 function listed(found: ReadonlyArray<{ customer: CustomerName }>, max: number): Listed {
@@ -246,7 +247,10 @@ export class CustomerIndex {
       if (best !== null) scored.push({ customer: e.customer, s: best });
     }
     scored.sort((a, b) => a.s - b.s || a.customer.name.localeCompare(b.customer.name));
-    if (scored.length === 0) return this.namedWithin(q, maxSeveral) ?? { kind: 'none', closest: this.closest(q, 3) };
+    if (scored.length === 0) {
+      if (words.every((w) => FILLER.has(w))) return { kind: 'none', closest: [], asksOnly: true };
+      return this.namedWithin(q, maxSeveral) ?? { kind: 'none', closest: this.closest(q, 3) };
+    }
     const top = scored[0]!;
     const exact = scored.filter((x) => x.s === 0);
     if (exact.length === 1) {

@@ -107,7 +107,8 @@ export class TelemetryService {
       case 'several':
         return { kind: 'several', query, customers: match.customers, ...(match.more ? { more: match.more } : {}) };
       case 'none':
-        return { kind: 'none', query, closest: match.closest };
+        // Words that only ask (`/telemetry telemetry`, `/telemetry for`) are a question about the command.
+        return match.asksOnly ? { kind: 'usage' } : { kind: 'none', query, closest: match.closest };
     }
   }
 

@@ -432,8 +432,14 @@ describe('a name among other words', () => {
     expect(match([acme, globex], `acme ${word}`)).toBe('one: Acme Corp');
   });
 
-  it('finds nothing in filler alone', () => {
+  it('finds nothing in filler alone, and says the text only asks', () => {
     expect(match(list, 'telemetry please')).toMatch(/^none/);
+    for (const text of ['telemetry', 'for', 'Status, please?', 'what is the telemetry of']) {
+      expect(new CustomerIndex(list).match(text)).toEqual({ kind: 'none', closest: [], asksOnly: true });
+    }
+    // Not when a word asks nothing, nor when a customer has that name.
+    expect(new CustomerIndex(list).match('telemetry xyzzy')).not.toHaveProperty('asksOnly');
+    expect(new CustomerIndex([customer('Status')]).match('status')).toMatchObject({ kind: 'one' });
   });
 
   it('uses each word in one name at most: a name overlapping a longer one found first is not found', () => {
