@@ -18,7 +18,7 @@ import { rerunMessage } from '../views/rerun.js';
 import { homeStateText, homeView } from '../views/home.js';
 import { QUERY_LIST_PAGE_SIZE, queryCsvAlreadyMessage, queryCsvOnItsWayMessage, queryListMessage, queryParamErrors, queryParamsModal, queryProblemsMessage, queryUnknownMessage } from '../views/query.js';
 import { telemetryCardMessage } from '../views/telemetry.js';
-import { alertFiredMessage, alertResolvedMessage, subscriptionSavedMessage, subscriptionCsvBlocks, subscriptionFailedDm, subscriptionManageMessage, subscriptionsListMessage } from '../views/subscriptions.js';
+import { alertClosedMessage, alertFiredMessage, alertResolvedMessage, subscriptionSavedMessage, subscriptionCsvBlocks, subscriptionFailedDm, subscriptionManageMessage, subscriptionsListMessage } from '../views/subscriptions.js';
 import { auditSentence } from '../views/audit.js';
 import type { Subscription } from '../src/services/subscriptions.js';
 import { goneMessage } from '../src/slack/subscription-run.js';
@@ -369,6 +369,13 @@ describe('scheduled deliveries and alerts', () => {
     const ev = { holds: true, latest: 1234, previous: 1000, changePct: 23.4, byPeriod: true };
     expect(text(alertFiredMessage(alert, q, ev))).toContain('· checked every day at 09:00 (UTC) ·');
     expect(text(alertFiredMessage({ ...alert, schedule: { kind: 'weekly', day: 'mon', time: '09:00', tz: 'UTC' } }, q, ev))).toContain('· checked every Monday at 09:00 (UTC) ·');
+  });
+
+  it('closes an edited alert in its thread with what it now watches, and when that is checked (paused: once resumed)', () => {
+    const alert: Subscription = { ...byId('09'), condition: { column: 'instances', op: 'above', value: 150 } };
+    expect(text(alertClosedMessage(alert, 'U0BLAKE'))).toMatch(/^:pencil2: @U0BLAKE edited this alert \(`SUB-[A-Z0-9]{6}`\): this one is closed, and no Resolved will follow here\. It now alerts when instances is above 150, checked from its next run\.$/);
+    expect(text(alertClosedMessage({ ...alert, status: 'paused', nextRunAt: null }, 'U0BLAKE'))).toMatch(/It now alerts when instances is above 150, checked once it is resumed\.$/);
+    expect(text(alertClosedMessage(null, 'U0BLAKE'))).toBe(':pencil2: @U0BLAKE edited this alert (since deleted): this one is closed, and no Resolved will follow here.');
   });
 
   it('counts the list in its notification text: one, or many with thousands separators', () => {

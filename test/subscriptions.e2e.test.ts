@@ -23,7 +23,7 @@ import { openEmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
 import { SlackStandin, type StandinUser, type StoredMessage } from '../src/slack-standin/server.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import { ActionIds, BlockIds } from '../src/ids.js';
-import { SUBSCRIPTIONS, runJob, subscriptionRef, type Subscription } from '../src/services/subscriptions.js';
+import { SUBSCRIPTIONS, alertCheckOf, runJob, subscriptionRef, type Subscription } from '../src/services/subscriptions.js';
 import { enqueueAll } from '../src/jobs/model.js';
 import type { Store, StoreTx } from '../src/ports/store.js';
 import { modalDataOf, subscriptionModal, subscriptionSavedMessage } from '../views/subscriptions.js';
@@ -1302,6 +1302,79 @@ describe('threshold alerts', () => {
     await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-edited'`);
     conn.closeSync();
     await subs.remove(sub.id, RILEY);
+  });
+
+  it('lets an edit made while a run is on its way win: what the run found about the old condition is not recorded', async () => {
+    const { conn, sub, runAt, fired, resolvedUnder } = await hourlyAlert(11);
+    const subs = t.bot.services.subscriptions;
+    const count = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-raced', 'Alert test')`);
+    await runAt((await subs.get(sub.id))!.nextRunAt! + 5_000);
+    const alert = fired()[0]!;
+    expect(alert).toBeDefined();
+    // The next run reads the alert (firing, above count), then waits in its query while the threshold is raised past the value.
+    const warehouse = t.warehouse;
+    const query = warehouse.query.bind(warehouse);
+    let release!: () => void;
+    const held = new Promise<void>((res) => (release = res));
+    let entered!: () => void;
+    const inQuery = new Promise<void>((res) => (entered = res));
+    warehouse.query = async (...args) => {
+      entered();
+      await held;
+      return query(...args);
+    };
+    let running: Promise<unknown>;
+    try {
+      await new Promise((res) => setTimeout(res, 1_100));
+      t.setTime((await subs.get(sub.id))!.nextRunAt! + 5_000);
+      running = t.drain();
+      await inQuery;
+    } finally {
+      warehouse.query = query;
+    }
+    const raised = { kind: 'alert' as const, query: 'customer-count', params: {}, channel: null, schedule: { kind: 'cron', cron: '0 * * * *' }, condition: { column: 'customers', op: 'above', value: String(count + 1000) } };
+    expect(await subs.update(sub.id, RILEY, raised)).toMatchObject({ ok: true, subscription: { alertState: 'ok', firedMessage: null } });
+    release();
+    await running;
+    // The run found the old condition still true; the alert stays as the edit left it, and nothing is resolved.
+    expect(await subs.get(sub.id)).toMatchObject({ alertState: 'ok', firedMessage: null });
+    await runAt((await subs.get(sub.id))!.nextRunAt! + 5_000);
+    expect(await subs.get(sub.id)).toMatchObject({ alertState: 'ok', lastRun: { outcome: 'quiet' } });
+    const resolvedAnywhere = t.standin.conversation(alert.channel).filter((m) => /Resolved: Customers/.test(text(m)) && JSON.stringify(m.blocks ?? []).includes(ref(sub)));
+    expect(resolvedAnywhere).toHaveLength(0);
+    expect(resolvedUnder(alert)).toHaveLength(0);
+    // A change of state claimed or recorded for the check the alert no longer makes is refused; for the one it makes, taken.
+    const old = alertCheckOf(sub, t.bot.services.queries.catalog);
+    const now = alertCheckOf((await subs.get(sub.id))!, t.bot.services.queries.catalog);
+    expect(old).not.toBe(now);
+    expect(await subs.claimAlertStep(sub.id, 'ok', 'job-stale', undefined, old)).toBe(false);
+    await t.store.runTransaction((tx) => subs.recordRun(tx, sub.id, { dueAt: Date.now(), manual: true, outcome: 'fired', alertState: 'firing', firedMessage: { channel: RILEY, ts: '1.000001' }, check: old }));
+    expect(await subs.get(sub.id)).toMatchObject({ alertState: 'ok', firedMessage: null });
+    await t.store.runTransaction((tx) => subs.recordRun(tx, sub.id, { dueAt: Date.now(), manual: true, outcome: 'fired', alertState: 'firing', firedMessage: { channel: RILEY, ts: '1.000002' }, check: now }));
+    expect(await subs.get(sub.id)).toMatchObject({ alertState: 'firing', firedMessage: { ts: '1.000002' } });
+    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-raced'`);
+    conn.closeSync();
+    await subs.remove(sub.id, RILEY);
+  });
+
+  it('does not start an alert afresh for an edit that only spells out a default its parameters ran with', async () => {
+    const subs = t.bot.services.subscriptions;
+    const draft = (params: Record<string, string>, cron: string) => ({ kind: 'alert' as const, query: 'weekly-active-instances', params, channel: null, schedule: { kind: 'cron', cron }, condition: { column: 'instances', op: 'above', value: '1000000' } });
+    const made = await subs.create(RILEY, draft({}, '0 6 * * *'), `defaults-${randomUUID()}`);
+    if (!made.ok) throw new Error(JSON.stringify(made));
+    const firedMessage = { channel: RILEY, ts: '1700000000.000100' };
+    await t.store.runTransaction(async (tx: StoreTx) => {
+      const cur = (await tx.get<Subscription>(SUBSCRIPTIONS, made.subscription.id))!.data;
+      tx.put(SUBSCRIPTIONS, cur.id, { ...cur, alertState: 'firing', firedAt: Date.now(), firedMessage });
+    });
+    // The form shows the defaults as values, and submits them with a new time: the same check.
+    expect(await subs.update(made.subscription.id, RILEY, draft({ weeks: '12', hosting: 'all' }, '0 7 * * *'))).toMatchObject({ ok: true, subscription: { alertState: 'firing', firedMessage } });
+    // And a copy that only spells out the defaults is the same alert.
+    expect(await subs.create(RILEY, draft({ weeks: '12' }, '0 7 * * *'), `defaults-${randomUUID()}`)).toMatchObject({ ok: false, errors: { limit: expect.stringContaining('You already have this alert') } });
+    // Another value is another check: afresh.
+    expect(await subs.update(made.subscription.id, RILEY, draft({ weeks: '8', hosting: 'all' }, '0 7 * * *'))).toMatchObject({ ok: true, subscription: { alertState: 'ok', firedMessage: null } });
+    await subs.remove(made.subscription.id, RILEY);
   });
 
   it('fires again after a Resolved whose post was made but not recorded, when its retry finds the condition back (not a second Resolved later)', async () => {

@@ -238,7 +238,7 @@ export function alertResolvedMessage(s: Subscription, q: SavedQuery, ev: Evaluat
 
 /** In the thread of an alert that had gone off, once an edit made it watch something else (`now`: as it is, if it still exists). */
 export function alertClosedMessage(now: Subscription | null, by: string): MessageBody {
-  const watches = now?.condition ? ` It now alerts when ${escapeMrkdwn(describeCondition(now.condition, now.condition.column))}, checked from its next run.` : '';
+  const watches = now?.condition ? ` It now alerts when ${escapeMrkdwn(describeCondition(now.condition, now.condition.column))}${now.status === 'paused' ? ', checked once it is resumed' : ', checked from its next run'}.` : '';
   const text = `:pencil2: <@${by}> edited this alert (${now ? ref(now) : 'since deleted'}): this one is closed, and no Resolved will follow here.${watches}`;
   return { text, blocks: [section(text)] };
 }

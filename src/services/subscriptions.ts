@@ -21,7 +21,7 @@ import { JOBS, enqueue, jobKey, type JobDoc, type JobSpec } from '../jobs/model.
 import { noticeJob, type SubscriptionChange } from '../ports/notices.js';
 import { checkSchedule, describeSchedule, nextRun, type Schedule, type ScheduleField, type ScheduleInput } from '../domain/schedule.js';
 import { checkCondition, type AlertCondition, type AlertState, type ConditionField } from '../domain/alert-condition.js';
-import type { SavedQuery } from '../catalog/catalog.js';
+import type { Catalog, SavedQuery } from '../catalog/catalog.js';
 import type { QueryService } from './query.js';
 import { localeNumber } from '../format.js';
 import { isChannelId } from '../ids.js';
@@ -245,7 +245,7 @@ export class SubscriptionService {
       // The same one again (a second submission of a closed form, a copy made by mistake, an edit that makes one
       // the copy of another) would post everything twice.
       const twin = schedule.ok && resolution.ok
-        ? mine.find((x) => x.id !== editing?.id && sameSubscription(x, { kind: draft.kind, query: query.name, params: resolution.params.given, target, schedule: schedule.schedule, format, condition }))
+        ? mine.find((x) => x.id !== editing?.id && sameSubscription(x, { kind: draft.kind, query: query.name, params: resolution.params.given, target, schedule: schedule.schedule, format, condition }, this.opts.queries.catalog))
         : undefined;
       if (twin && !over) errors.limit = twinRefusal(twin, actor === owner);
     }
@@ -288,7 +288,7 @@ export class SubscriptionService {
       const over = this.overLimit(mine.length, 0);
       if (over) return { ok: false, errors: { limit: over } };
       // The same one again, checked where it holds: two forms of the same one submitted at once.
-      const twin = mine.find((x) => sameSubscription(x.data, subscription))?.data;
+      const twin = mine.find((x) => sameSubscription(x.data, subscription, this.opts.queries.catalog))?.data;
       if (twin) return { ok: false, errors: { limit: twinRefusal(twin, true) } };
       tx.put(SUBSCRIPTION_CREATIONS, owner, { lastAt: now });
       tx.put(SUBSCRIPTIONS + '_submissions', key, { id, expiresAt: now + 7 * 86_400_000 });
@@ -330,13 +330,15 @@ export class SubscriptionService {
       // once are lined up by the owner's document, as creations are.
       await tx.get(SUBSCRIPTION_CREATIONS, fresh.owner);
       const others = await tx.list<Subscription>(SUBSCRIPTIONS, { where: { field: 'owner', equals: fresh.owner } });
-      const twin = others.find((x) => x.id !== id && sameSubscription(x.data, checked.value))?.data;
+      const twin = others.find((x) => x.id !== id && sameSubscription(x.data, checked.value, this.opts.queries.catalog))?.data;
       if (twin) return { ok: false, errors: { limit: twinRefusal(twin, actor === fresh.owner) } };
       tx.put(SUBSCRIPTION_CREATIONS, fresh.owner, { lastAt: now });
       // What runs wrote (an alert that fired, the last run) is kept as it is now; a paused one stays paused (only Resume starts it).
       // An alert whose check changed (its condition, query or parameters) starts again from "ok": a Resolved under the old
       // alert would say that the new condition, which never fired, no longer holds.
-      const sameCheck = canonicalJson([fresh.query, fresh.params, fresh.condition]) === canonicalJson([checked.value.query, checked.value.params, checked.value.condition]);
+      const sameCheck = alertCheckOf(fresh, this.opts.queries.catalog) === alertCheckOf(checked.value, this.opts.queries.catalog);
+      // A run on its way claimed its change of state from the old check: it no longer stands (see recordRun).
+      if (!sameCheck) tx.delete(ALERT_STEPS, id);
       const runState = sameCheck
         ? { alertState: fresh.alertState, firedAt: fresh.firedAt, firedMessage: fresh.firedMessage, lastRun: fresh.lastRun }
         : { alertState: 'ok' as const, firedAt: null, firedMessage: null, lastRun: fresh.lastRun };
@@ -354,7 +356,7 @@ export class SubscriptionService {
       tx.put(SUBSCRIPTIONS, id, updated);
       tx.audit({ actor, action: 'subscription.updated', subject: id, before: fresh, after: updated });
       // Saved with nothing changed (unchanged, or pressed again after a slow save): nothing to tell.
-      if (!sameSubscription(fresh, updated)) await tellOwner(tx, updated, actor, 'edited', now);
+      if (!sameSubscription(fresh, updated, this.opts.queries.catalog)) await tellOwner(tx, updated, actor, 'edited', now);
       // The alert that had gone off says, in its thread, that it no longer follows (it promised to say when it stops).
       if (!sameCheck && fresh.alertState === 'firing' && fresh.firedMessage) {
         await enqueue(tx, noticeJob({ type: 'subscription.alert_closed', subscriptionId: id, channel: fresh.firedMessage.channel, ts: fresh.firedMessage.ts, by: actor }), now);
@@ -432,10 +434,12 @@ export class SubscriptionService {
    * once its job has ended any other way (it found the condition gone on a retry, or was
    * no longer wanted after an edit).
    */
-  async claimAlertStep(id: string, from: AlertState, key: string, where?: AlertPostWhere): Promise<boolean> {
+  async claimAlertStep(id: string, from: AlertState, key: string, where?: AlertPostWhere, check?: string): Promise<boolean> {
     return this.opts.store.runTransaction(async (tx) => {
       const current = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
       if (!current || current.alertState !== from) return false;
+      // Edited since the run read it: what it found is about a check the alert no longer makes.
+      if (check !== undefined && alertCheckOf(current, this.opts.queries.catalog) !== check) return false;
       const claim = (await tx.get<{ key: string; from: AlertState }>(ALERT_STEPS, id))?.data;
       // A claim made from another state is left from an older change: not in the way; nor is one whose job ended.
       if (claim && claim.from === from) {
@@ -475,7 +479,7 @@ export class SubscriptionService {
    * Records a run with the job that carried it out: the outcome, the alert's
    * state, and (for a scheduled run) the next run.
    */
-  async recordRun(tx: StoreTx, id: string, run: { dueAt: number; manual: boolean; outcome: RunRecord['outcome']; message?: string | null; alertState?: AlertState; firedMessage?: { channel: string; ts: string } | null }): Promise<void> {
+  async recordRun(tx: StoreTx, id: string, run: { dueAt: number; manual: boolean; outcome: RunRecord['outcome']; message?: string | null; alertState?: AlertState; firedMessage?: { channel: string; ts: string } | null; check?: string }): Promise<void> {
     const current = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
     if (!current) return;
     const now = this.now().getTime();
@@ -486,7 +490,10 @@ export class SubscriptionService {
     // subscription: what it posted is recorded, not as its last run, and it starts no new count of failures.
     const stands = this.isCurrent(current, run.dueAt, run.manual);
     const next: Subscription = { ...current, ...(stands ? { lastRun: record, consecutiveFailures: 0 } : {}), updatedAt: now };
-    if (run.alertState) {
+    // The state a run found stands only while the alert checks what the run checked (`check`): an edit meanwhile
+    // started it afresh, and the old check's state would have a later run say the new one stopped holding.
+    const stateStands = run.alertState !== undefined && (run.check === undefined || alertCheckOf(current, this.opts.queries.catalog) === run.check);
+    if (run.alertState && stateStands) {
       next.alertState = run.alertState;
       if (run.outcome === 'fired') {
         next.firedAt = now;
@@ -498,7 +505,8 @@ export class SubscriptionService {
       await enqueue(tx, runJob(next, next.nextRunAt), now);
     }
     tx.put(SUBSCRIPTIONS, id, next);
-    if (run.outcome === 'fired' || run.outcome === 'resolved') tx.delete(ALERT_STEPS, id);
+    // (A claim the edit dropped may since be a newer run's.)
+    if ((run.outcome === 'fired' || run.outcome === 'resolved') && stateStands) tx.delete(ALERT_STEPS, id);
     if (run.outcome === 'fired' || run.outcome === 'resolved') tx.audit({ actor: 'bot', action: `subscription.alert_${run.outcome}`, subject: id, after: { message: run.message ?? null } });
   }
 
@@ -620,9 +628,27 @@ function twinRefusal(twin: Subscription, byOwner: boolean): string {
 }
 
 /** Whether two subscriptions would send the same thing to the same place at the same times. */
-function sameSubscription(a: SubscriptionSettings, b: SubscriptionSettings): boolean {
-  return canonicalJson([a.kind, a.query, a.params, a.target, a.schedule, a.kind === 'alert' ? a.condition : a.format])
-    === canonicalJson([b.kind, b.query, b.params, b.target, b.schedule, b.kind === 'alert' ? b.condition : b.format]);
+function sameSubscription(a: SubscriptionSettings, b: SubscriptionSettings, catalog: Pick<Catalog, 'get'>): boolean {
+  const key = (s: SubscriptionSettings) => canonicalJson([s.kind, s.query, asRun(s, catalog), s.target, s.schedule, s.kind === 'alert' ? s.condition : s.format]);
+  return key(a) === key(b);
+}
+
+/**
+ * What an alert checks: its query, its parameters as they run and its condition. A run records the state it
+ * found only while the alert still checks that (an edit has not changed it meanwhile).
+ */
+export function alertCheckOf(s: Pick<SubscriptionSettings, 'query' | 'params' | 'condition'>, catalog: Pick<Catalog, 'get'>): string {
+  return canonicalJson([s.query, asRun(s, catalog), s.condition]);
+}
+
+/**
+ * Parameters as they run: one not given runs with its default, so `{}` and the default given (an edit's form
+ * shows a default as its value, and submits it) are the same.
+ */
+function asRun(s: Pick<SubscriptionSettings, 'query' | 'params'>, catalog: Pick<Catalog, 'get'>): Record<string, string> {
+  const params = { ...s.params };
+  for (const p of catalog.get(s.query)?.params ?? []) if (p.default !== undefined && !params[p.name]) params[p.name] = String(p.default);
+  return params;
 }
 
 /** JSON with every object's keys in order, so that the order values were written in does not matter. */

@@ -21,7 +21,7 @@ import { runDecision } from '../domain/schedule.js';
 import { alertStep, evaluate } from '../domain/alert-condition.js';
 import { toCsv } from '../charts/spec.js';
 import type { QueryOutput, QueryService } from '../services/query.js';
-import { SUBSCRIPTION_RUN_JOB, categoriesMessage, subscriptionRef, type Subscription, type SubscriptionService } from '../services/subscriptions.js';
+import { SUBSCRIPTION_RUN_JOB, alertCheckOf, categoriesMessage, subscriptionRef, type Subscription, type SubscriptionService } from '../services/subscriptions.js';
 import { queryChartMessage, queryEmptyMessage, queryTableMessage } from '../../views/query.js';
 import { alertFiredMessage, alertResolvedMessage, subscriptionCsvBlocks, subscriptionFooter } from '../../views/subscriptions.js';
 import { slackErrorCode, toSlackError } from './errors.js';
@@ -75,7 +75,9 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
   // Recorded, the next run says the turn back (the Resolved of an alert whose record was lost, or a new alert after
   // a Resolved), not nothing or twice.
   const earlier = sub.kind === 'alert' && mayHavePosted(ctx) ? await postedEarlier(deps, ctx, sub, channel) : null;
-  const recordEarlier = (change: PostedChange): JobOutcome => ({ commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, ...change }) });
+  // What this run checks: its change of state is claimed and recorded only while the alert still checks that.
+  const check = sub.kind === 'alert' ? alertCheckOf(sub, queries.catalog) : undefined;
+  const recordEarlier = (change: PostedChange): JobOutcome => ({ commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, ...change, ...(check ? { check } : {}) }) });
   // Deleted, paused, or moved by an edit: this run is no longer wanted (what it posted is still recorded).
   if (!subscriptions.isCurrent(sub, dueAt, manual)) return earlier ? recordEarlier(earlier) : {};
   const now = ctx.now().getTime();
@@ -107,20 +109,21 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
     if (step.action === 'quiet' && earlier) return recordEarlier(earlier);
     // Another run at the same moment (a Run now beside the scheduled one) is saying it, or has said it.
     const where = step.action === 'resolve' ? resolvedWhere(sub, channel) : { channel, threadTs: null };
-    if (step.action !== 'quiet' && !(await subscriptions.claimAlertStep(id, sub.alertState, ctx.key, where))) {
+    if (step.action !== 'quiet' && !(await subscriptions.claimAlertStep(id, sub.alertState, ctx.key, where, check))) {
       return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'quiet' }) };
     }
     if (step.action === 'fire') {
       // Found already where the claim says it went (an edit may have moved the alert since): not posted again.
       const fired = earlier?.outcome === 'fired' ? earlier.firedMessage : await deps.gateway.postOnce({ channel }, alertFiredMessage(sub, query, ev), { key: `${ctx.key}:fired`, mayExist: mayHavePosted(ctx), since: dueAt });
       if (output.rows.length && query.display.type !== 'table') await uploadChart(deps, ctx, sub, output, { channel: earlier ? fired.channel : channel, threadTs: fired.ts }, dueAt);
-      return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'fired', alertState: 'firing', firedMessage: fired, message: `now ${ev.latest}` }) };
+      return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'fired', alertState: 'firing', firedMessage: fired, message: `now ${ev.latest}`, check }) };
     }
     if (step.action === 'resolve') {
       if (earlier?.outcome !== 'resolved') await deps.gateway.postOnce(where, alertResolvedMessage(sub, query, ev), { key: `${ctx.key}:resolved`, mayExist: mayHavePosted(ctx), since: dueAt });
-      return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'resolved', alertState: 'ok', message: `now ${ev.latest}` }) };
+      return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'resolved', alertState: 'ok', message: `now ${ev.latest}`, check }) };
     }
-    return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'quiet', alertState: step.next }) };
+    // Nothing changed: the state is left as it is now (an edit meanwhile may have started it afresh).
+    return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'quiet' }) };
   } catch (err) {
     const code = slackErrorCode(err) ?? (err as { slackError?: string }).slackError;
     if (code && GONE.has(code)) {
