@@ -202,9 +202,13 @@ export function pipelineRequestSubmission(deps: PipelineRequestDeps) {
     }
     const syncs = deps.requests.alreadySyncing(draft.source);
     if (syncs.length) {
-      // The same one still open: said now, not after a Continue that could only be refused.
-      const same = await deps.requests.sameOpen(body.user.id, draft);
-      if (same) {
+      // The same one still open: said now, not after a Continue that could only be refused. A store slow or failing
+      // here does not hold the form: Continue's save checks again, where it counts.
+      const same = await settleBy(deps.requests.sameOpen(body.user.id, draft), deadline).catch((err: unknown) => {
+        deps.logger.warn('could not look for the same pipeline request before the already-syncs step', { err });
+        return null;
+      });
+      if (same && same !== 'late') {
         await ack({ response_action: 'errors', errors: { [BlockIds.pipelineRequestObjects]: pipelineRequestSameText(same) } });
         return;
       }

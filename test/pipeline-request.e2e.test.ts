@@ -728,6 +728,27 @@ describe('/pipeline request when Slack or the store fails', () => {
     await t.standin.waitFor(() => t.standin.conversation(channel).some((m) => (m.text ?? '').includes('retried_save')));
   });
 
+  it('shows the "already syncs" step in time when the store is slow or failing to look for the same request (Continue checks again)', async () => {
+    for (const fault of ['slow', 'failing'] as const) {
+      await t.standin.runCommand(t.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
+      if (fault === 'slow') slow.set('list', 5_000);
+      else failing.add('list');
+      try {
+        const started = Date.now();
+        const step = await t.standin.submitView(t.client, { userId: regular, values: { ...valid, [ActionIds.pipelineRequestSource]: 'hubspot' } });
+        expect(step.ack.status).toBe(200);
+        expect(Date.now() - started).toBeLessThan(3_000);
+        expect(step.responseAction).toBe('update');
+        expect(t.standin.modals(regular).at(-1)!.callback_id).toBe(CallbackIds.pipelineRequestConfirm);
+      } finally {
+        slow.delete('list');
+        failing.delete('list');
+      }
+      await t.standin.closeView(t.client, { userId: regular });
+    }
+    expect(t.logs.some((l) => l.includes('could not look for the same pipeline request'))).toBe(true);
+  });
+
   it('tells the requester by DM when a request sent on from the "already syncs" step cannot be saved', async () => {
     await t.standin.runCommand(t.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
     const before = dms().length;
