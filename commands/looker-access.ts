@@ -141,7 +141,7 @@ export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDep
     // Stored before the modal closes (a crash after Slack heard "done" would lose it), within Slack's 3 s:
     // a slower save closes the modal and goes on; one that fails in time keeps the form open with the answers.
     // A request that cannot be made (for a bot, the same one waiting, ...) is said on the form while there is time.
-    const saving = lookerAccess.submit({ viewId: view.id, request: checked.request, onForm: () => Date.now() < deadline }).then(
+    const saving = lookerAccess.submit({ viewId: view.id, request: checked.request }).then(
       (outcome) => ({ outcome }),
       (err: unknown) => ({ failed: toCodedError(err) }),
     );
@@ -150,7 +150,7 @@ export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDep
     const settled = first === 'late' ? await saving : first;
     if ('outcome' in settled) {
       const { outcome } = settled;
-      if (outcome.kind === 'refused' && !outcome.told) {
+      if (outcome.kind === 'refused') {
         if (first !== 'late') {
           const block = outcome.reason === 'bot_subject' || outcome.reason === 'unknown_subject' ? FIELD_BLOCKS.subject : FIELD_BLOCKS.level;
           await ack({ response_action: 'errors', errors: { [block]: lookerSubmissionRefusedOnForm(outcome.reason, outcome.refs) } });

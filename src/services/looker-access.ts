@@ -137,8 +137,8 @@ export type LookerAccessRequest = {
 export type SubmitOutcome =
   | { kind: 'created'; request: LookerAccessRequest }
   | { kind: 'duplicate' }
-  /** `told`: the requester was sent a DM saying so; otherwise the caller answers on the form (or calls {@link LookerAccessService.tellRefused}). */
-  | { kind: 'refused'; reason: SubmissionRefusal; refs: string[]; told: boolean };
+  /** Nothing stored: the caller says so on the form while it is open, else by DM ({@link LookerAccessService.tellRefused}). */
+  | { kind: 'refused'; reason: SubmissionRefusal; refs: string[] };
 
 /** Clicks on Retry grant within this long of the last retry are one click (a double click, two admins at once). */
 export const RETRY_GRANT_ONCE_MS = 3_000;
@@ -219,16 +219,12 @@ export class LookerAccessService {
    * implies: the grant (View for oneself, Looker connected) or the card for
    * the admins, and the requester's DMs. A request that cannot be made (a bot
    * or unknown person, the same one waiting, too many waiting) stores
-   * nothing: while `onForm()` says the form is still open, the refusal is
-   * left to the caller to show there; otherwise the requester gets a DM.
+   * nothing and is returned: the caller shows it on the form while that is
+   * open, and otherwise tells the requester ({@link tellRefused}).
    */
-  async submit(input: { viewId: string; request: ValidLookerAccessRequest; onForm?: () => boolean }): Promise<SubmitOutcome> {
+  async submit(input: { viewId: string; request: ValidLookerAccessRequest }): Promise<SubmitOutcome> {
     const { request, viewId } = input;
-    const refuse = async (reason: SubmissionRefusal, refs: string[] = []): Promise<SubmitOutcome> => {
-      if (input.onForm?.()) return { kind: 'refused', reason, refs, told: false };
-      await this.tellRefused({ requesterId: request.requesterId, viewId, reason, refs });
-      return { kind: 'refused', reason, refs, told: true };
-    };
+    const refuse = (reason: SubmissionRefusal, refs: string[] = []): SubmitOutcome => ({ kind: 'refused', reason, refs });
     const [subject, requester] = await Promise.all([
       this.opts.directory.profile(request.subjectId),
       request.subjectId === request.requesterId ? null : this.opts.directory.profile(request.requesterId),
