@@ -37,7 +37,29 @@ export function quoteTyped(text: string, max: number): string {
  * empty as one of spaces.
  */
 export function trimText(text: string): string {
-  return text.replace(/^[\s\p{Cf}\u034F\u115F\u1160\u2800\u3164\uFFA0]+|[\s\p{Cf}\u034F\u115F\u1160\u2800\u3164\uFFA0]+$/gu, '');
+  // A loop from each end, not a regex: `[…]+$` tries every blank in a long run of them in turn (quadratic).
+  let start = 0;
+  while (start < text.length) {
+    const cp = text.codePointAt(start)!;
+    if (!isBlank(cp)) break;
+    start += cp > 0xffff ? 2 : 1;
+  }
+  let end = text.length;
+  while (end > start) {
+    const low = text.charCodeAt(end - 1);
+    const pair = low >= 0xdc00 && low <= 0xdfff && end - 2 >= start;
+    const cp = text.codePointAt(pair ? end - 2 : end - 1)!;
+    if (!isBlank(cp)) break;
+    end -= cp > 0xffff ? 2 : 1;
+  }
+  return text.slice(start, end);
+}
+
+const BLANK = /^[\s\p{Cf}\u034F\u115F\u1160\u2800\u3164\uFFA0]$/u;
+
+/** Blank at an end of what someone typed: not the tag characters, which end a flag (🏴󠁧󠁢󠁳󠁣󠁴󠁿 is 🏴 and tags). */
+function isBlank(cp: number): boolean {
+  return !(cp >= 0xe0020 && cp <= 0xe007f) && BLANK.test(String.fromCodePoint(cp));
 }
 
 /**

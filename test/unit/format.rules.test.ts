@@ -28,8 +28,20 @@ describe('trimText', () => {
     ['👩\u200d💻 team', '👩\u200d💻 team'],
     ['a\u200bb', 'a\u200bb'],
     ['', ''],
+    // A flag of tag characters keeps them at the end (Scotland is a black flag and six tags).
+    ['why 🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F} ', 'why 🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}'],
+    ['🙂\u200b', '🙂'],
+    ['\u200b🙂', '🙂'],
+    ['\u{1D173}why\u{1D173}', 'why'],
+    ['x', 'x'],
+    [' ', ''],
   ])('%j → %j', (text, trimmed) => {
     expect(trimText(text)).toBe(trimmed);
+  });
+
+  it('trims a long run of blanks inside the text in one pass (a forged payload of 100,000)', () => {
+    const blanks = ' \u200b'.repeat(50_000);
+    expect(trimText(`${blanks}a${blanks}b${blanks}`)).toBe(`a${blanks}b`);
   });
 });
 
