@@ -327,7 +327,7 @@ export function pipelineRequestDeclineSubmission(deps: PipelineRequestDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const values = (view.state?.values ?? {}) as Record<string, Record<string, StateValue | undefined> | undefined>;
     const reason = trimText(values[BlockIds.pipelineRequestDeclineReason]?.[ActionIds.pipelineRequestDeclineReason]?.value ?? '');
-    // Said on the form, which keeps the reason to fix (Slack's client may count an emoji as one character, we as two).
+    // Said on the form, which keeps the reason to fix (counted as stored: an emoji is two or more).
     const problem = declineReasonProblem(reason);
     if (problem) {
       await ack({ response_action: 'errors', errors: { [BlockIds.pipelineRequestDeclineReason]: problem } });

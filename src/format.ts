@@ -65,13 +65,13 @@ function isBlank(cp: number): boolean {
 /**
  * What is wrong with a reason someone typed (trimmed as `trimText` does), or null: `missing` when it
  * is empty and one is needed (omit it where a reason is optional), or that it is over `max`. Slack's
- * `max_length` holds in its client only, so a longer one (a payload past it) is refused, not cut, and
- * counted as Slack counts it: an emoji is two.
+ * `max_length` holds in its client only, so a longer one (a payload past it) is refused, not cut. Counted
+ * in UTF-16 units, as stored and as a browser's `maxlength` counts: an emoji is two or more.
  */
 export function reasonProblem(text: string, { max, missing }: { max: number; missing?: string }): string | null {
   const reason = trimText(text);
   if (!reason) return missing ?? null;
-  if (reason.length > max) return `Keep the reason to ${localeNumber(max)} characters (an emoji counts as two); it has ${localeNumber(reason.length)}.`;
+  if (reason.length > max) return `Keep the reason to ${localeNumber(max)} characters (an emoji counts as two or more); it has ${localeNumber(reason.length)}.`;
   return null;
 }
 

@@ -489,7 +489,7 @@ describe('/looker-access with Looker connected', () => {
     const invisible = await t.standin.submitView(t.client, { userId: JORDAN, values: { [ActionIds.lookerAccessDenyReason]: ' \u200b\u200d\u2060\ufeff ' }, timeoutMs: 200 });
     expect(invisible.errors?.[BlockIds.lookerAccessDenyReason]).toContain('Say why');
     const long = await t.standin.submitView(t.client, { userId: JORDAN, values: { [ActionIds.lookerAccessDenyReason]: 'x'.repeat(5000) }, timeoutMs: 200 });
-    expect(long.errors?.[BlockIds.lookerAccessDenyReason]).toBe('Keep the reason to 1,000 characters (an emoji counts as two); it has 5,000.');
+    expect(long.errors?.[BlockIds.lookerAccessDenyReason]).toBe('Keep the reason to 1,000 characters (an emoji counts as two or more); it has 5,000.');
     expect((await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))!.data.status).toBe('pending');
     await t.standin.submitView(t.client, { userId: JORDAN, values: { [ActionIds.lookerAccessDenyReason]: 'View covers it: the <dashboards> are under Shared → CE' } });
     const card = await t.standin.waitFor(() => {

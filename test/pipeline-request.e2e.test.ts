@@ -466,7 +466,7 @@ for (const variant of variants) {
       expect(await requestById(id)).toMatchObject({ status: 'open' });
       // Too long (600 emoji: two characters each to us), said on the form, which keeps the reason to shorten.
       const long = await t.standin.submitView(t.client, { userId: bizops, values: { [ActionIds.pipelineRequestDeclineReason]: '🙅'.repeat(600) }, timeoutMs: 200 });
-      expect(long.errors?.[BlockIds.pipelineRequestDeclineReason]).toBe('Keep the reason to 1,000 characters (an emoji counts as two); it has 1,200.');
+      expect(long.errors?.[BlockIds.pipelineRequestDeclineReason]).toBe('Keep the reason to 1,000 characters (an emoji counts as two or more); it has 1,200.');
       expect(t.standin.modals(bizops).at(-1)?.id).toBe(modal.id);
       expect(await requestById(id)).toMatchObject({ status: 'open' });
 

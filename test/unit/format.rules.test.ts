@@ -54,10 +54,10 @@ describe('reasonProblem', () => {
     ['\u200b', { max: 10 }, null],
     ['x'.repeat(10), needed, null],
     [` ${'x'.repeat(10)}\u200b `, needed, null],
-    ['x'.repeat(11), needed, 'Keep the reason to 10 characters (an emoji counts as two); it has 11.'],
-    ['x'.repeat(11), { max: 10 }, 'Keep the reason to 10 characters (an emoji counts as two); it has 11.'],
-    ['🙂'.repeat(6), needed, 'Keep the reason to 10 characters (an emoji counts as two); it has 12.'],
-    ['x'.repeat(1234), { max: 1000 }, 'Keep the reason to 1,000 characters (an emoji counts as two); it has 1,234.'],
+    ['x'.repeat(11), needed, 'Keep the reason to 10 characters (an emoji counts as two or more); it has 11.'],
+    ['x'.repeat(11), { max: 10 }, 'Keep the reason to 10 characters (an emoji counts as two or more); it has 11.'],
+    ['🙂'.repeat(6), needed, 'Keep the reason to 10 characters (an emoji counts as two or more); it has 12.'],
+    ['x'.repeat(1234), { max: 1000 }, 'Keep the reason to 1,000 characters (an emoji counts as two or more); it has 1,234.'],
   ])('%j (%j) → %j', (text, limits, problem) => {
     expect(reasonProblem(text, limits)).toBe(problem);
   });

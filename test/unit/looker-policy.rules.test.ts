@@ -203,7 +203,7 @@ describe('reason and duration of elevated access', () => {
   it.each([
     ['create_content', null, 'A reason is required for Create content access.'],
     ['develop', '   ', 'A reason is required for Develop access.'],
-    ['develop', 'x'.repeat(MAX_REASON_LENGTH + 1), 'Keep the reason to 1,000 characters (an emoji counts as two); it has 1,001.'],
+    ['develop', 'x'.repeat(MAX_REASON_LENGTH + 1), 'Keep the reason to 1,000 characters (an emoji counts as two or more); it has 1,001.'],
   ])('%s with reason %j: %s', (level, reason, message) => {
     expect(errorsOf(elevated({ level, reason }))).toEqual({ reason: message });
   });
@@ -221,7 +221,7 @@ describe('reason and duration of elevated access', () => {
   it('for View: no duration, an optional reason, still at most 1000 characters', () => {
     expect(accepted(input({ reason: 'x'.repeat(MAX_REASON_LENGTH), duration: 'whenever' }))).toMatchObject({ reason: 'x'.repeat(MAX_REASON_LENGTH), durationDays: null });
     expect(accepted(input({ reason: '   ' })).reason).toBeNull();
-    expect(errorsOf(input({ reason: 'x'.repeat(MAX_REASON_LENGTH + 1) }))).toEqual({ reason: 'Keep the reason to 1,000 characters (an emoji counts as two); it has 1,001.' });
+    expect(errorsOf(input({ reason: 'x'.repeat(MAX_REASON_LENGTH + 1) }))).toEqual({ reason: 'Keep the reason to 1,000 characters (an emoji counts as two or more); it has 1,001.' });
   });
 
   it('checks reason and duration only for a level it knows', () => {
