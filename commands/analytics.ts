@@ -14,7 +14,7 @@ import { AUDIT_EXPORT_MAX_COUNT, parseAuditCount, parseAuditExportCount, type Au
 import type { Clicks } from '../src/services/clicks.js';
 import { rolesOf, type MembershipSource, type RoleGroups } from '../src/services/roles.js';
 import { failureMessage, type MessageBody } from '../views/common.js';
-import { quoteTyped } from '../src/format.js';
+import { commandWords, quoteTyped } from '../src/format.js';
 import {
   analyticsUsageMessage,
   auditCsv,
@@ -68,7 +68,7 @@ async function exportAudit(deps: AnalyticsDeps, client: WebClient, userId: strin
 export function analyticsCommand(deps: AnalyticsDeps) {
   return async ({ command, ack, respond, client }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     await ack();
-    const [sub = '', ...rest] = (command.text ?? '').trim().split(/\s+/);
+    const [sub = '', ...rest] = commandWords(command.text ?? '');
     const exporting = rest[0]?.toLowerCase() === 'export';
     let reply: MessageBody;
     if (sub.toLowerCase() !== 'audit') {

@@ -14,6 +14,7 @@ import { noteMessage, rerunNotAllowedMessage, unknownSourceMessage } from '../vi
 import { rerunForceOfferMessage } from '../views/rerun.js';
 import type { PipelineSubcommand } from './pipeline.js';
 import { ephemeral, valueOf, type ButtonArgs, type FreshnessDeps } from './freshness.js';
+import { commandWords } from '../src/format.js';
 
 /** What the user is told about a rerun request. */
 export function rerunAnswerMessage(answer: RerunAnswer, deps: Pick<FreshnessDeps, 'bizopsUsergroup' | 'freshness'>): MessageBody {
@@ -43,7 +44,7 @@ export function rerunAnswerMessage(answer: RerunAnswer, deps: Pick<FreshnessDeps
 /** `/pipeline rerun <source> [force]`. */
 export function pipelineRerunSubcommand(deps: FreshnessDeps): PipelineSubcommand {
   return async ({ command, respond }) => {
-    const words = (command.text ?? '').trim().split(/\s+/).slice(1);
+    const words = commandWords(command.text ?? '').slice(1);
     const force = words.length > 1 && /^-{0,2}force$/i.test(words.at(-1) ?? '');
     const name = (force ? words.slice(0, -1) : words).join(' ');
     if (!name) {

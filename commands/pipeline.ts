@@ -11,6 +11,7 @@ import { toCodedError } from '../src/errors.js';
 import { failureMessage, quoteUserText, type MessageBody } from '../views/common.js';
 import { pipelineUsageMessage } from '../views/freshness.js';
 import { editDistance } from '../src/domain/customer-match.js';
+import { commandWords } from '../src/format.js';
 
 /** A subcommand listener: gets the command after the router acked it. */
 export type PipelineSubcommand = (args: SlackCommandMiddlewareArgs & AllMiddlewareArgs) => Promise<void>;
@@ -47,10 +48,10 @@ export function nearSubcommands(word: string, names: readonly string[]): string[
 export function pipelineCommand({ logger, subcommands }: PipelineDeps) {
   return async (args: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     await args.ack();
-    const name = (args.command.text ?? '').trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+    const word = commandWords(args.command.text ?? '')[0] ?? '';
+    const name = word.toLowerCase();
     const sub = Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
     if (!sub) {
-      const word = (args.command.text ?? '').trim().split(/\s+/)[0] ?? '';
       const near = nearSubcommands(word, Object.keys(subcommands));
       const guess = near.length ? ` Did you mean ${near.map((n) => `\`${Commands.pipeline} ${n}\``).join(' or ')}?` : '';
       await args.respond({ response_type: 'ephemeral', ...usage(word ? `I don't know ${quoteUserText(word, 40)}.${guess}` : null) });

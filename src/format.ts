@@ -55,6 +55,11 @@ export function trimText(text: string): string {
   return text.slice(start, end);
 }
 
+/** The words of a command's text: split at spaces, each trimmed as {@link trimText} does, none left empty (a word of only a zero-width space is none). */
+export function commandWords(text: string): string[] {
+  return text.split(/\s+/).map(trimText).filter(Boolean);
+}
+
 const BLANK = /^[\s\p{Cf}\u034F\u115F\u1160\u2800\u3164\uFFA0]$/u;
 
 /** Blank at an end of what someone typed: not the tag characters, which end a flag (🏴󠁧󠁢󠁳󠁣󠁴󠁿 is 🏴 and tags). */

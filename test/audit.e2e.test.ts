@@ -155,6 +155,7 @@ for (const variant of variants) {
       ['audit 0', 'at least 1'],
       ['audit -5', 'not a number of entries'],
       ['', '/analytics audit [n]'],
+      ['\u200b', '/analytics audit [n]'],
       ['frobnicate', 'I don\'t know “frobnicate”'],
       // Slack has no escape for * _ ~ `: what was typed shows as lookalikes, formatting nothing.
       ['*zq*_`x', 'I don\'t know “∗zq∗ˍˋx”'],

@@ -67,6 +67,12 @@ describe('/pipeline status', () => {
     ['rerun', /Which source\?/],
     ['rerun nosuch', /No source is called “nosuch”\. Sources:/],
     ['rerun hubspt', /No source is called “hubspt”\. Did you mean `hubspot`\?/],
+    ['rerun hub', /No source is called “hub”\. Did you mean `hubspot`\?/],
+    ['rerun postgres', /No source is called “postgres”\. Did you mean `prod_postgres`\?/],
+    ['rerun force hubspot', /No source is called “force hubspot”\. Did you mean `hubspot`\?/],
+    ['rerun hubspot salesforce', /No source is called “hubspot salesforce”\. Did you mean `hubspot` or `salesforce`\?/],
+    ['rerun \u200b', /Which source\?/],
+    ['rerun \u200bhubspt\u200b', /No source is called “hubspt”\. Did you mean `hubspot`\?/],
     [`rerun ${'x'.repeat(5000)}`, /No source is called/],
     ["rerun '; DROP TABLE hubspot_contacts; --", /No source is called/],
     ['frobnicate', /Usage|status/],
@@ -95,6 +101,9 @@ describe('/pipeline status', () => {
     expect(JSON.stringify((await pipeline('<b>&')).body.blocks)).toContain('I don\'t know “&lt;b&gt;&amp;”.');
     // Slack has no escape for * _ ~ `: what was typed shows as lookalikes, formatting nothing.
     expect(JSON.stringify((await pipeline('*zq*_`x')).body.blocks)).toContain('I don\'t know “∗zq∗ˍˋx”.');
+    // A word of only invisible characters is no word: the help, not 'I don't know “​”'.
+    expect((await pipeline('\u200b')).text).toBe(help);
+    expect((await pipeline('\u200b status \u2060')).text).not.toMatch(/I don't know/);
   });
 
   it.each([

@@ -199,13 +199,27 @@ export function pipelineUsageMessage(): MessageBody {
 }
 
 /** An unknown source name: the known ones. */
+/**
+ * Sources a name that is none of them may have meant: one or two letters from a source's ID or name (`hubspt`),
+ * the start of either or one of their words (`hub`, `postgres` for prod_postgres), or any of those for one of
+ * several words (`force hubspot`, `hubspot salesforce`).
+ */
+export function nearSources(text: string, sources: readonly Source[]): Source[] {
+  const typed = text.trim().toLowerCase();
+  if (typed.length < 3 || typed.length > 100) return [];
+  const words = [typed, ...typed.split(/[\s,;/]+/).filter((w) => w.length >= 3 && w !== typed)];
+  const near = (s: Source, w: string) => {
+    const id = s.id.toLowerCase();
+    const name = s.name.toLowerCase();
+    const parts = [id, name, ...id.split('_'), ...name.split(/[\s()]+/)].filter(Boolean);
+    return Math.min(editDistance(w, id, 2), editDistance(w, name, 2)) <= 2 || parts.some((p) => p.startsWith(w));
+  };
+  return sources.filter((s) => words.some((w) => near(s, w)));
+}
+
 export function unknownSourceMessage(text: string, sources: readonly Source[]): MessageBody {
   const known = sources.map((s) => `\`${s.id}\``).join(', ');
-  // A typo ("hubspt") is one or two letters from a source's ID or name.
-  const typed = text.trim().toLowerCase();
-  const near = typed.length >= 3 && typed.length <= 100
-    ? sources.filter((s) => Math.min(editDistance(typed, s.id.toLowerCase(), 2), editDistance(typed, s.name.toLowerCase(), 2)) <= 2)
-    : [];
+  const near = nearSources(text, sources);
   const guess = near.length ? ` Did you mean ${near.slice(0, 3).map((s) => `\`${s.id}\``).join(' or ')}?` : '';
   const shown = text ? `No source is called ${quoteUserText(text, 60)}.${guess}` : 'Which source?';
   const t = `${shown} Sources: ${known}. Example: \`${Commands.pipeline} rerun ${sources[0]?.id ?? 'hubspot'}\``;

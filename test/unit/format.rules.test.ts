@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localeNumber, reasonProblem, trimText } from '../../src/format.js';
+import { commandWords, localeNumber, reasonProblem, trimText } from '../../src/format.js';
 
 describe('localeNumber', () => {
   it('separates thousands and keeps up to 3 decimals by default, as toLocaleString does', () => {
@@ -60,5 +60,17 @@ describe('reasonProblem', () => {
     ['x'.repeat(1234), { max: 1000 }, 'Keep the reason to 1,000 characters (an emoji counts as two or more); it has 1,234.'],
   ])('%j (%j) → %j', (text, limits, problem) => {
     expect(reasonProblem(text, limits)).toBe(problem);
+  });
+});
+
+describe('commandWords', () => {
+  it.each([
+    ['', []],
+    ['\u200b', []],
+    ['  rerun   hubspot ', ['rerun', 'hubspot']],
+    ['\u200brerun \u2060 hubspot\u200b', ['rerun', 'hubspot']],
+    ['audit\n5', ['audit', '5']],
+  ])('%j → %j', (text, words) => {
+    expect(commandWords(text)).toEqual(words);
   });
 });
