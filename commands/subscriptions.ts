@@ -26,7 +26,7 @@ import { pageAction } from './paging.js';
 import { escapeMrkdwn, failureMessage, isChannelId, noteMessage, type MessageBody } from '../views/common.js';
 import { parseQueryRef, queryUnknownMessage } from '../views/query.js';
 import {
-  SUBSCRIPTION_PARAM_MAX_LENGTH, alertNothingToWatchMessage, modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage, subscriptionRefMrkdwn, subscriptionManageModal, subscriptionMissingModal, listedPageOf,
+  SUBSCRIPTION_PARAM_MAX_LENGTH, alertNothingToWatchMessage, modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage, subscriptionRefMrkdwn, subscriptionManageModal, subscriptionMissingModal, subscriptionEditRefusedModal, listedPageOf,
   type SubscriptionModalData, type SubscriptionModalMetadata,
 } from '../views/subscriptions.js';
 
@@ -228,6 +228,8 @@ function modalSubmission(deps: SubscriptionDeps) {
     }
     if (!result.ok) {
       if ('errors' in result) await ack({ response_action: 'errors', errors: errorsByBlock(result.errors, draft, view) });
+      // Deleted (or no longer theirs) since the form opened: said in its place, with how to start it again.
+      else if (meta.id) await ack({ response_action: 'update', view: subscriptionEditRefusedModal(result.reason, { id: meta.id, kind: draft.kind, query: query.name }) });
       else {
         await ack();
         await client.chat.postMessage({ channel: userId, ...subscriptionRefusedMessage(result.reason) }).catch(() => undefined);

@@ -734,7 +734,16 @@ describe('scheduled deliveries', () => {
     await t.standin.waitFor(() => (text(t.standin.homeView(RILEY)).includes(ref(second!)) ? true : undefined));
     await t.standin.clickAction(t.client, { userId: RILEY, viewId: t.standin.homeView(RILEY)!.id, actionId: ActionIds.subscriptionManage, timeoutMs: 300 });
     const open = await t.standin.waitFor(() => top());
+    // Its edit form open too: saved after the delete, the form says so in its place, naming it and how to start again.
+    await click(open.id, ActionIds.subscriptionEdit);
+    const editing = await t.standin.waitFor(() => (top()?.id !== open.id ? top() : undefined));
     expect((await t.bot.services.subscriptions.remove(second!.id, BLAKE)).ok).toBe(true);
+    const late = await d.submit(editing.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '06:20'), [ActionIds.subscriptionFormat]: 'table' });
+    expect(late.responseAction).toBe('update');
+    expect(text(top())).toBe(`:wastebasket: The scheduled delivery \`${ref(second!)}\` was deleted after this form was opened, so your changes were not saved. To set it up again: \`/query subscribe instances-by-hosting\`.`);
+    expect(await d.subscriptions()).toEqual([]);
+    await t.standin.closeView(t.client, { userId: RILEY });
+    expect(top()?.id).toBe(open.id);
     const missing = await click(open.id, ActionIds.subscriptionPause);
     expect(text(missing)).toContain('no longer exists');
     expect(JSON.stringify(missing!.blocks)).not.toContain(ActionIds.subscriptionResume);

@@ -377,6 +377,18 @@ export function subscriptionMissingModal(): ModalView {
   return { type: 'modal', title: plain('Scheduled delivery'), close: plain('Done'), blocks: subscriptionRefusedMessage('not_found').blocks };
 }
 
+/**
+ * An edit that could not be saved because of what happened to the subscription since its form opened (deleted,
+ * or no longer the person's to change): said in place of the form, naming it, and how to start it again.
+ */
+export function subscriptionEditRefusedModal(reason: 'not_found' | 'not_allowed', edited: { id: string; kind: 'delivery' | 'alert'; query: string }): ModalView {
+  const what = `${edited.kind === 'alert' ? 'alert' : 'scheduled delivery'} ${ref(edited)}`;
+  const said = reason === 'not_found'
+    ? `:wastebasket: The ${what} was deleted after this form was opened, so your changes were not saved. To set it up again: \`${Commands.query} ${edited.kind === 'alert' ? 'alert' : 'subscribe'} ${edited.query}\`.`
+    : `:no_entry_sign: Only its owner or BizOps can change the ${what}, so your changes were not saved.`;
+  return { type: 'modal', title: plain(edited.kind === 'alert' ? 'Alert' : 'Scheduled delivery'), close: plain('Done'), blocks: [section(said)] };
+}
+
 /** "*instances* is above *150*": the condition in words, its column and value in bold. */
 function conditionMrkdwn(c: AlertCondition): string {
   const n = localeNumber(c.value, 2);

@@ -35,7 +35,7 @@ export const VIEW_MODULES = { audit, common, freshness, home, looker, pipeline, 
 /** Exports that produce no text a person reads in Slack (helpers, IDs, a CSV file), or only within views the scan reads (the pager), so the scan does not need them. */
 export const NOT_TEXT = new Set([
   'escapeMrkdwn', 'isChannelId', 'truncate', 'escapeAndTruncate', 'userText', 'quoteUserText', 'truncateMrkdwn', 'slackDate', 'ago', 'duration', 'ownerMention', 'formatBytes', 'queryRefValue', 'parseQueryRef', 'tableSections',
-  'lookerEmailBlockId', 'lookerModalHasInputsFor', 'auditCsv', 'SLACK_LIMITS', 'modalDataOf', 'listedPageOf', 'pageOf', 'pagerBlocks',
+  'lookerEmailBlockId', 'lookerModalHasInputsFor', 'auditCsv', 'SLACK_LIMITS', 'modalDataOf', 'listedPageOf', 'pageOf', 'pagerBlocks', 'nearSources',
 ]);
 
 /** Exports whose text Slack shows as plain text (a header, an inline error): never parsed, so never escaped. */
@@ -511,6 +511,7 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     if (s.kind === 'alert') {
       add('alertClosedMessage', subscriptions.alertClosedMessage(s, 'U0BLAKE'));
       add('alertClosedMessage', subscriptions.alertClosedMessage(null, 'U0BLAKE'));
+      for (const reason of ['not_found', 'not_allowed'] as const) add('subscriptionEditRefusedModal', subscriptions.subscriptionEditRefusedModal(reason, s));
       add('alertClosedMessage', subscriptions.alertClosedMessage({ ...s, status: 'paused', nextRunAt: null }, 'U0BLAKE'));
       for (const ev of [{ holds: true, latest: 1234, previous: 1000, changePct: 23.4, byPeriod: true }, { holds: true, latest: 1234, previous: null, changePct: null, byPeriod: true }, { holds: false, latest: null, previous: 0, changePct: null, byPeriod: true }]) {
         add('alertFiredMessage', subscriptions.alertFiredMessage(s, wai, ev));
