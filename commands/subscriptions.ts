@@ -255,7 +255,7 @@ function scheduleKindChanged(deps: SubscriptionDeps) {
     const draft = draftOf(view as unknown as ViewSubmitAction['view'], meta, query);
     const editing = meta.id ? await deps.subscriptions.get(meta.id) : null;
     const data: SubscriptionModalData = {
-      ...(editing ? modalDataOf(editing, query) : {}),
+      ...(editing ? { ...modalDataOf(editing, query), viewer: body.user.id } : {}),
       kind: meta.k, query, tz: meta.tz, channel: draft.channel, dm: draft.channel === null, params: { ...meta.p, ...draft.params },
       scheduleKind: kind as ScheduleKind, time: draft.schedule.time || '09:00',
       ...(draft.schedule.day ? { day: draft.schedule.day } : {}), ...(draft.schedule.date ? { date: draft.schedule.date } : {}), ...(draft.schedule.cron ? { cron: draft.schedule.cron } : {}),
@@ -310,7 +310,7 @@ async function decide(deps: SubscriptionDeps, what: Control, sub: Subscription |
       if (what === 'manage') return { kind: 'shown', now: sub };
       const query = deps.queries.catalog.get(sub.query);
       if (!query) return told(`The saved query “${escapeMrkdwn(sub.query)}” is no longer in the catalog: delete this one.`);
-      return { kind: 'form', now: sub, form: subscriptionModal(modalDataOf(sub, query)) };
+      return { kind: 'form', now: sub, form: subscriptionModal({ ...modalDataOf(sub, query), viewer: actor }) };
     }
     case 'run': {
       const r = await deps.subscriptions.runNow(sub.id, actor);

@@ -18,7 +18,7 @@ import { rerunMessage } from '../views/rerun.js';
 import { homeStateText, homeView } from '../views/home.js';
 import { QUERY_LIST_PAGE_SIZE, queryCsvAlreadyMessage, queryCsvOnItsWayMessage, queryListMessage, queryParamErrors, queryParamsModal, queryProblemsMessage, queryUnknownMessage } from '../views/query.js';
 import { telemetryCardMessage } from '../views/telemetry.js';
-import { alertClosedMessage, alertFiredMessage, alertResolvedMessage, subscriptionSavedMessage, subscriptionCsvBlocks, subscriptionFailedDm, subscriptionManageMessage, subscriptionsListMessage } from '../views/subscriptions.js';
+import { alertClosedMessage, alertFiredMessage, alertResolvedMessage, modalDataOf, subscriptionModal, subscriptionSavedMessage, subscriptionCsvBlocks, subscriptionFailedDm, subscriptionManageMessage, subscriptionsListMessage } from '../views/subscriptions.js';
 import { auditSentence } from '../views/audit.js';
 import type { Subscription } from '../src/services/subscriptions.js';
 import { goneMessage } from '../src/slack/subscription-run.js';
@@ -369,6 +369,18 @@ describe('scheduled deliveries and alerts', () => {
     const ev = { holds: true, latest: 1234, previous: 1000, changePct: 23.4, byPeriod: true };
     expect(text(alertFiredMessage(alert, q, ev))).toContain('· checked every day at 09:00 (UTC) ·');
     expect(text(alertFiredMessage({ ...alert, schedule: { kind: 'weekly', day: 'mon', time: '09:00', tz: 'UTC' } }, q, ev))).toContain('· checked every Monday at 09:00 (UTC) ·');
+  });
+
+  it("offers its owner's DMs, not 'me', to BizOps editing someone else's delivery", () => {
+    const sub: Subscription = { ...byId('09'), kind: 'delivery', condition: null, format: 'chart' };
+    const q = catalog.get('weekly-active-instances')!;
+    const own = JSON.stringify(subscriptionModal({ ...modalDataOf(sub, q), viewer: sub.owner }).blocks);
+    expect(own).toContain('Send it to me as a DM instead');
+    expect(own).toContain('Or send it to your DMs below.');
+    const others = JSON.stringify(subscriptionModal({ ...modalDataOf(sub, q), viewer: 'U0BIZOPS' }).blocks);
+    expect(others).toContain("Send it to its owner's DMs instead");
+    expect(others).toContain("Or send it to its owner's DMs below.");
+    expect(others).not.toMatch(/to me|your DMs/);
   });
 
   it('closes an edited alert in its thread with what it now watches, and when that is checked (paused: once resumed)', () => {

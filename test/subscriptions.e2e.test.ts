@@ -706,6 +706,7 @@ describe('scheduled deliveries', () => {
     await click(manage.id, ActionIds.subscriptionEdit);
     const form = await t.standin.waitFor(() => (top()?.id !== manage.id ? top() : undefined));
     expect((form.title as { text?: string }).text).toBe('Edit delivery');
+    expect(JSON.stringify(form.blocks)).toContain('Send it to me as a DM instead');
     await t.standin.closeView(t.client, { userId: RILEY });
     expect(top()?.id).toBe(manage.id);
     // Saved from on top of it, both close (the Manage modal would show the old time), and the DM says so.

@@ -50,6 +50,8 @@ export interface SubscriptionModalData {
   format?: SubscriptionFormat;
   condition?: { column?: string; op?: string; value?: string };
   editing?: Subscription;
+  /** Who has the form open: editing someone else's (BizOps), its DMs are its owner's, not theirs. */
+  viewer?: string;
 }
 
 /** The modal's data for editing a stored subscription. */
@@ -81,6 +83,10 @@ export const SUBSCRIPTION_PARAM_MAX_LENGTH = 200;
 export function subscriptionModal(d: SubscriptionModalData): ModalView {
   const q = d.query;
   const alert = d.kind === 'alert';
+  // Someone else's (BizOps editing it): "DM" is its owner's DMs, as the saved message says.
+  const othersOwn = Boolean(d.editing && d.viewer && d.viewer !== d.editing.owner);
+  const dmOf = othersOwn ? "its owner's DMs" : 'your DMs';
+  const dmLabel = othersOwn ? "Send it to its owner's DMs instead" : 'Send it to me as a DM instead';
   const blocks: KnownBlock[] = [
     section(`*${escapeMrkdwn(q.title)}*  \`${q.name}\`\n${escapeAndTruncate(q.description, 500)}`),
     {
@@ -90,10 +96,10 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
     input(BlockIds.subscriptionChannel, 'Post in', {
       type: 'conversations_select', action_id: ActionIds.subscriptionChannel, filter: { include: ['public', 'private'], exclude_bot_users: true },
       ...(d.channel ? { initial_conversation: d.channel } : {}), placeholder: plain('A channel I am in'),
-    }, { optional: true, hint: 'A channel I am in (invite me with /invite @analytics-bot). Or send it to your DMs below.' }),
+    }, { optional: true, hint: `A channel I am in (invite me with /invite @analytics-bot). Or send it to ${dmOf} below.` }),
     input(BlockIds.subscriptionDm, 'Or', {
-      type: 'checkboxes', action_id: ActionIds.subscriptionDm, options: [option('dm', 'Send it to me as a DM instead')],
-      ...(d.dm ? { initial_options: [option('dm', 'Send it to me as a DM instead')] } : {}),
+      type: 'checkboxes', action_id: ActionIds.subscriptionDm, options: [option('dm', dmLabel)],
+      ...(d.dm ? { initial_options: [option('dm', dmLabel)] } : {}),
     }, { optional: true }),
     input(BlockIds.subscriptionScheduleKind, 'How often', {
       type: 'static_select', action_id: ActionIds.subscriptionScheduleKind, options: SCHEDULE_KINDS.map((k) => option(k, SCHEDULE_LABEL[k])),
