@@ -18,7 +18,7 @@ import { rerunMessage } from '../views/rerun.js';
 import { homeStateText, homeView } from '../views/home.js';
 import { QUERY_LIST_PAGE_SIZE, queryCsvAlreadyMessage, queryCsvOnItsWayMessage, queryListMessage, queryParamErrors, queryParamsModal, queryProblemsMessage, queryUnknownMessage } from '../views/query.js';
 import { telemetryCardMessage } from '../views/telemetry.js';
-import { alertClosedMessage, alertFiredMessage, alertResolvedMessage, modalDataOf, subscriptionModal, subscriptionSavedMessage, subscriptionCsvBlocks, subscriptionFailedDm, subscriptionManageMessage, subscriptionsListMessage } from '../views/subscriptions.js';
+import { alertClosedMessage, alertFiredMessage, alertResolvedMessage, homeSubscriptionBlocks, modalDataOf, subscriptionModal, subscriptionSavedMessage, subscriptionCsvBlocks, subscriptionFailedDm, subscriptionManageMessage, subscriptionsListMessage } from '../views/subscriptions.js';
 import { auditSentence } from '../views/audit.js';
 import type { Subscription } from '../src/services/subscriptions.js';
 import { goneMessage } from '../src/slack/subscription-run.js';
@@ -325,6 +325,11 @@ describe('scheduled deliveries and alerts', () => {
     const list = text(subscriptionsListMessage(subs, () => 'Weekly active instances', { everyone: false }));
     expect(list).toContain(`*Weekly active instances* · \`SUB-BCDE12\` · weeks=8\n:calendar: Chart and CSV · Weekdays at 09:00 (America/New_York) · to #C0ANALYTIC\n`);
     expect(list).not.toMatch(/chart \+ csv|chart_csv/);
+    // App Home's one line each says what it sends, or watches, too (alerts of one query differ by it).
+    const home = text({ blocks: homeSubscriptionBlocks(subs.map((s) => ({ subscription: s, title: 'Weekly active instances' }))) });
+    expect(home).toContain(`:calendar: *Weekly active instances* · \`SUB-BCDE12\` · weeks=8 · Chart and CSV · Weekdays at 09:00 (America/New_York) · to #C0ANALYTIC\n`);
+    const alert: Subscription = { ...byId('09'), condition: { column: 'instances', op: 'above', value: 1000 } };
+    expect(text({ blocks: homeSubscriptionBlocks([{ subscription: alert, title: 'W' }]) })).toMatch(/^:rotating_light: \*W\* · `SUB-[A-Z0-9]{6}`( · [^·]*)? · Alert when instances is above 1,000 · /);
     // BizOps' list of everyone's says whose each one is, where its target does not.
     const everyone = text(subscriptionsListMessage(subs, () => 'Weekly active instances', { everyone: true }));
     expect(everyone).toContain('to #C0ANALYTIC · owner @');
