@@ -156,7 +156,7 @@ describe('alerts', () => {
     expect(alerts().map((m) => m.text).sort()).toEqual([expect.stringMatching(/GitHub is stale/), expect.stringMatching(/^:red_circle: HubSpot is stale: 4 h/)]);
     const hubspot = alertOf('HubSpot')!;
     const text = blocksToText({ text: hubspot.text, blocks: hubspot.blocks ?? [] });
-    expect(text).toMatch(/Last update\*? .*\(30 hours ago\)/);
+    expect(text).toMatch(/Last update\*? .*\(30 h ago\)/);
     expect(text).toMatch(/Late by\*?\s+4 h/);
     expect(text).toContain('26 h');
     expect(JSON.stringify(hubspot.blocks)).toContain('<!subteam^S0BIZOPS>');

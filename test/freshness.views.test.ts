@@ -39,6 +39,12 @@ const doc = (over: Partial<AlertDoc> = {}): AlertDoc => ({
 });
 
 describe('freshness views', () => {
+  it('says the last update\'s age to the minute, so that it adds up with the SLA and the lateness', () => {
+    const status = JSON.stringify(pipelineStatusMessage([result({ ...source(1), slaHours: 3 }, 3 + 37 / 60)], { now, warehouse: 'embedded', alertsChannel: 'C1' }).blocks);
+    expect(status).toContain('(3 h 37 min ago) · SLA 3 h · *37 min late*');
+    expect(JSON.stringify(pipelineStatusMessage([result(source(2), 0.01)], { now, warehouse: 'embedded', alertsChannel: 'C1' }).blocks)).toContain('(just now)');
+  });
+
   it('keeps /pipeline status within 50 blocks with 60 sources', () => {
     const results = Array.from({ length: 60 }, (_, i) => result(source(i, `${'Long name '.repeat(30)}${i}`), i % 3 === 0 ? null : i));
     const m = pipelineStatusMessage(results, { now, warehouse: 'embedded', alertsChannel: 'C1' });
@@ -92,7 +98,7 @@ describe('freshness views', () => {
     const reply = freshnessRecoveredReply({ ...result(source(1), 1), checkedAt: new Date(opened + 2 * HOUR) }, doc({ openedAt: opened }));
     expect(reply.text).toContain('fresh again after 6 h stale');
     const later = JSON.stringify(freshnessAlertMessage(source(1), { doc: doc({ openedAt: opened }), now: new Date(opened + 2 * HOUR) }).blocks);
-    expect(later).toContain('(32 hours ago)');
+    expect(later).toContain('(32 h ago)');
   });
 
   it('never puts a mention inside a link label, where Slack shows it raw', () => {

@@ -9,7 +9,7 @@ import type { Source } from '../src/sources/catalog.js';
 import type { DisplayState, SourceFreshness } from '../src/services/freshness.js';
 import type { AlertDoc } from '../src/services/freshness-alerts.js';
 import { editDistance } from '../src/domain/customer-match.js';
-import { ago, escapeMrkdwn, noteMessage, slackDate, truncate, quoteUserText, truncateMrkdwn, type MessageBody } from './common.js';
+import { escapeMrkdwn, noteMessage, slackDate, truncate, quoteUserText, truncateMrkdwn, type MessageBody } from './common.js';
 
 /** The alert document and the time it is rendered at. */
 export interface AlertView {
@@ -45,7 +45,9 @@ export function duration(ms: number): string {
 }
 
 const slaText = (s: Source) => `updated within ${duration(s.slaHours * 3_600_000)} (${escapeMrkdwn(s.schedule)})`;
-const lastUpdateText = (at: Date | null, now: Date) => (at ? `${slackDate(at)} (${ago(at, now)})` : 'unknown');
+/** How long ago to the minute, as lateness and SLAs are said: "3 h 37 min ago" beside "SLA 3 h · 37 min late" adds up. */
+const sinceText = (at: Date, now: Date) => (now.getTime() - at.getTime() < 90_000 ? 'just now' : `${duration(now.getTime() - at.getTime())} ago`);
+const lastUpdateText = (at: Date | null, now: Date) => (at ? `${slackDate(at)} (${sinceText(at, now)})` : 'unknown');
 
 /** The alert in the channel: stale with buttons, or recovered without. */
 export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): MessageBody {
@@ -109,7 +111,7 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
 
 /** The reminder in the alert's thread while the source stays stale. */
 export function freshnessReminderReply(r: SourceFreshness): MessageBody {
-  const last = r.lastUpdated ? `${slackDate(r.lastUpdated)} (${ago(r.lastUpdated, r.checkedAt)})` : 'unknown';
+  const last = lastUpdateText(r.lastUpdated, r.checkedAt);
   const text = `:alarm_clock: ${escapeMrkdwn(r.source.name)} is still stale: ${duration(r.lateByMs)} late. Last update ${last}. Owner ${ownerMention(r.source.owner)}.`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
