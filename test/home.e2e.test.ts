@@ -156,6 +156,29 @@ for (const variant of variants) {
       await t.store.delete(LOOKER_ACCESS_REQUESTS, 'la_home0002');
     });
 
+    it("leaves out of the admin's to-do a request for the Looker email on their own Slack profile, as the click refuses it; their email is not asked of Slack on every open", async () => {
+      // Riley asks View for themselves with the admin's address (any case): the card's Approve and Deny refuse the admin.
+      await t.store.put(LOOKER_ACCESS_REQUESTS, 'la_home0003', {
+        id: 'la_home0003', requesterId: regular, subjectId: regular, email: 'Alex@Example.com', team: 'engineering', level: 'view',
+        reason: null, durationDays: null, status: 'pending', route: 'needs_approval', viewId: 'VHOME3',
+        createdAt: new Date(Date.now() - 20_000).toISOString(), channel: null, ts: null, decidedBy: null, decidedAt: null, grant: null,
+        grantError: null, expiresAt: null, reminderSentAt: null, expiredAt: null, revokedRoleIds: null, revokeError: null,
+      });
+      try {
+        const infoCalls = () => t.standin.callsTo('users.info').filter((c) => c.args['user'] === admin).length;
+        const forAdmin = (await openHome(t, admin))!;
+        const before = infoCalls();
+        const waitingPart = forAdmin.text.slice(forAdmin.text.indexOf('Waiting on you'));
+        expect(waitingPart).toContain('LA-ME0001');
+        expect(forAdmin.text).not.toContain('LA-ME0003');
+        await openHome(t, admin);
+        await openHome(t, admin);
+        expect(infoCalls()).toBe(before);
+      } finally {
+        await t.store.delete(LOOKER_ACCESS_REQUESTS, 'la_home0003');
+      }
+    });
+
     it('follows a decision: accepted shows as being built, declined leaves the list', async () => {
       await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: cardTs, actionId: ActionIds.pipelineRequestAccept });
       await t.standin.waitFor(() => (t.standin.message(channel, cardTs)?.text ?? '').includes('Accepted'));

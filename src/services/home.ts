@@ -9,8 +9,9 @@ import type { Roles } from './roles.js';
 import { requestRef, type PipelineRequest, type PipelineRequestService } from './pipeline-request.js';
 import { SOURCE_SYSTEM_LABEL } from './pipeline-request-sources.js';
 import type { Store } from '../ports/store.js';
-import { LOOKER_ACCESS_REQUESTS, lookerRequestRef, type LookerAccessRequest } from './looker-access.js';
-import { levelLabel, mayDecide } from '../domain/looker-policy.js';
+import { LOOKER_ACCESS_REQUESTS, decisionRuleFor, lookerRequestRef, type LookerAccessRequest } from './looker-access.js';
+import { levelLabel } from '../domain/looker-policy.js';
+import type { Directory } from '../ports/directory.js';
 import type { Subscription } from './subscriptions.js';
 
 /**
@@ -134,13 +135,53 @@ function lookerItem(r: LookerAccessRequest, now: Date, forAdmin: boolean): HomeR
   };
 }
 
+/** A person's Slack profile email for display: null when Slack shows none, 'unknown' when Slack could not be asked. */
+export type EmailOf = (userId: string) => Promise<string | null | 'unknown'>;
+
+/**
+ * Profile emails reused for `ttlMs` (App Home is drawn often; each users.info counts against Slack's rate
+ * limit). Display only: the clicks ask Slack every time. A failed lookup is not kept; at most `maxEntries`
+ * people are kept (only Looker admins with requests to show are looked up).
+ */
+export function cachedEmailOf(directory: Pick<Directory, 'profile'>, opts: { ttlMs?: number; maxEntries?: number; clock?: () => number } = {}): EmailOf {
+  const ttlMs = opts.ttlMs ?? 60_000;
+  const maxEntries = opts.maxEntries ?? 500;
+  const clock = opts.clock ?? Date.now;
+  const cache = new Map<string, { at: number; email: Promise<string | null | 'unknown'> }>();
+  return async (userId) => {
+    const at = clock();
+    let entry = cache.get(userId);
+    if (!entry || at - entry.at > ttlMs) {
+      if (cache.size >= maxEntries) cache.clear();
+      entry = { at, email: directory.profile(userId).then((p) => (p === 'unknown' ? 'unknown' : (p?.email ?? null)), () => 'unknown' as const) };
+      cache.set(userId, entry);
+    }
+    const email = await entry.email;
+    if (email === 'unknown' && cache.get(userId) === entry) cache.delete(userId);
+    return email;
+  };
+}
+
 /**
  * Looker access requests (the Looker access feature's collection) as a Home
- * feed: requests a user made or is the subject of; for Looker admins, the pending ones.
+ * feed: requests a user made or is the subject of; for Looker admins, the
+ * pending ones they may decide, by the rule the clicks use ({@link decisionRuleFor}):
+ * not one they made or that gives them access (those show under "mine"), nor
+ * one for the Looker email on their own Slack profile (`emailOf`; asked only
+ * when something is pending). Should Slack not answer, only the IDs are compared.
  */
-export function lookerHomeFeed(store: Store, now: () => Date = () => new Date()): HomeFeed {
+export function lookerHomeFeed(store: Store, now: () => Date = () => new Date(), emailOf?: EmailOf, logger?: Logger): HomeFeed {
   const where = (field: string, equals: string) => store.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field, equals } });
   const items = (list: LookerAccessRequest[], forAdmin: boolean) => list.map((r) => lookerItem(r, now(), forAdmin)).filter(present);
+  const decidable = async (userId: string): Promise<HomeRequestItem[]> => {
+    const pending = (await where('status', 'pending')).map((d) => d.data);
+    const byIds = pending.filter((r) => decisionRuleFor(r, { id: userId, isLookerAdmin: true, email: null }).ok);
+    if (byIds.length === 0 || !emailOf) return items(byIds, true);
+    const email = await emailOf(userId);
+    if (email === 'unknown') logger?.warn('home: could not read the Looker admin\'s Slack email; requests for it may be listed', { user: userId });
+    const mine = email === 'unknown' ? null : email;
+    return items(byIds.filter((r) => decisionRuleFor(r, { id: userId, isLookerAdmin: true, email: mine }).ok), true);
+  };
   return {
     name: 'Looker access requests',
     mine: async (userId) => {
@@ -148,10 +189,7 @@ export function lookerHomeFeed(store: Store, now: () => Date = () => new Date())
       const byId = new Map([...made, ...forMe].map((d) => [d.id, d.data]));
       return items([...byId.values()], false);
     },
-    // Not a request the admin made or that gives them access: those are another admin's to decide (they show under "mine").
-    waiting: async (userId, roles) => (roles.lookerAdmin === 'member'
-      ? items((await where('status', 'pending')).map((d) => d.data).filter((r) => mayDecide({ deciderId: userId, requesterId: r.requesterId, subjectId: r.subjectId, deciderIsLookerAdmin: true }).ok), true)
-      : []),
+    waiting: async (userId, roles) => (roles.lookerAdmin === 'member' ? decidable(userId) : []),
   };
 }
 

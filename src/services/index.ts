@@ -18,7 +18,7 @@ import { openLookerAdmin } from '../adapters/looker/index.js';
 import { LookerAccessService } from './looker-access.js';
 import { AuditService } from './audit.js';
 import { PipelineRequestService } from './pipeline-request.js';
-import { HomeService, lookerHomeFeed, pipelineHomeFeed } from './home.js';
+import { HomeService, cachedEmailOf, lookerHomeFeed, pipelineHomeFeed } from './home.js';
 import { createFreshnessServices, type FreshnessServices } from './freshness-services.js';
 import { toSyncedSources } from '../sources/synced.js';
 import type { SourceCatalog } from '../sources/catalog.js';
@@ -144,7 +144,7 @@ export async function createServices(config: Config, logger: Logger, adapters: A
     freshness,
     clicks: new Clicks(adapters.store, logger),
     home: new HomeService({
-      feeds: [pipelineHomeFeed(pipelineRequests), lookerHomeFeed(adapters.store, context.now)],
+      feeds: [pipelineHomeFeed(pipelineRequests), lookerHomeFeed(adapters.store, context.now, cachedEmailOf(directory), logger)],
       logger,
       canRequestPipeline: Boolean(config.analyticsChannel),
       subscriptionsOf: async (userId) => (await subscriptions.listOf(userId)).map((subscription) => ({ subscription, title: queries.catalog.get(subscription.query)?.title ?? subscription.query })),

@@ -183,6 +183,19 @@ export function lookerRequestRef(id: string): string {
   return `LA-${id.replace(/^la_/, '').slice(-6).toUpperCase()}`;
 }
 
+/**
+ * Whether a person may decide this request: the one rule every Approve, Deny and Retry grant click is
+ * checked against, and App Home's "Waiting on you" lists by. A Looker admin, neither the requester nor the
+ * person getting access, nor the owner of the requested Looker email (`email`: the decider's Slack profile
+ * email; null when Slack shows none, so only the Slack IDs are compared).
+ */
+export function decisionRuleFor(
+  r: Pick<LookerAccessRequest, 'requesterId' | 'subjectId' | 'email'>,
+  decider: { id: string; isLookerAdmin: boolean; email: string | null },
+): ReturnType<typeof mayDecide> {
+  return mayDecide({ deciderId: decider.id, requesterId: r.requesterId, subjectId: r.subjectId, deciderIsLookerAdmin: decider.isLookerAdmin, deciderEmail: decider.email, requestEmail: r.email });
+}
+
 /** Requests, decisions, grants and expiry of Looker access. */
 export class LookerAccessService {
   private readonly now: () => Date;
@@ -335,7 +348,7 @@ export class LookerAccessService {
     if (membership === 'unknown') return { kind: 'admin_check_failed', about: 'admins' };
     if (membership === 'member' && profile === 'unknown') return { kind: 'admin_check_failed', about: 'profile' };
     const deciderEmail = profile && profile !== 'unknown' ? profile.email : null;
-    const allowed = mayDecide({ deciderId, requesterId: found.requesterId, subjectId: found.subjectId, deciderIsLookerAdmin: membership === 'member', deciderEmail, requestEmail: found.email });
+    const allowed = decisionRuleFor(found, { id: deciderId, isLookerAdmin: membership === 'member', email: deciderEmail });
     if (!allowed.ok) {
       this.opts.logger.warn('looker access decision refused', { id: found.id, user: deciderId, reason: allowed.reason });
       return { kind: 'refused', reason: allowed.reason };
