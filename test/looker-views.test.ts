@@ -65,6 +65,13 @@ describe('Looker access views', () => {
     expect(json(lookerAccessModal({ requesterId: 'U1', requesterEmail: null, subjectId: 'U1', email: null, lookerConnected: true }))).not.toContain('initial_value');
   });
 
+  it('says once that Looker is not connected on a pending card, then what approving does', () => {
+    const card = json(lookerRequestCard(base, { ...options, lookerConnected: false }));
+    expect(card.match(/Looker is not connected/g)).toHaveLength(1);
+    expect(card).toContain('Looker is not connected to the bot). Approving records it, and you grant it by hand.');
+    expect(json(lookerRequestCard(base, options))).not.toContain('not connected');
+  });
+
   it('shows Approve and Deny only while pending, carrying the request ID in the value', () => {
     const pending = lookerRequestCard(base, options);
     const buttons = (pending.blocks.find((b) => b.type === 'actions') as { elements: Array<{ action_id: string; value: string }> }).elements;

@@ -288,7 +288,7 @@ export function lookerRequestCard(
     const warning = emailWarning(r);
     if (warning) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: warning } });
     blocks.push(
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `Waiting for ${who} (${whyApproval(r, options.lookerConnected)}).${options.lookerConnected ? ' Approving grants it in Looker.' : ' Looker is not connected: approving records it, and you grant it by hand.'}` }] },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `Waiting for ${who} (${whyApproval(r, options.lookerConnected)}).${options.lookerConnected ? ' Approving grants it in Looker.' : ' Approving records it, and you grant it by hand.'}` }] },
       {
         type: 'actions',
         block_id: BlockIds.lookerAccessActions,
