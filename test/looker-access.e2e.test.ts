@@ -791,6 +791,27 @@ describe('/looker-access with Looker connected', () => {
     expect(looker.userByEmail(email)!.role_ids).toEqual(['2']);
   });
 
+  it("on a request for someone else, tells the requester whose access it is and reminds both of them, as the approval said", async () => {
+    const email = 'blake.onbehalf@example.com';
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessSubject]: BLAKE, [ActionIds.lookerAccessEmail]: email }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    await d.click(ALEX, request, ActionIds.lookerAccessApprove);
+    const granted = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grant));
+    await t.drain();
+    const aboutIt = (who: string) => d.dms(who).filter((m) => text(m).includes(lookerRequestRef(request.id)));
+    const toRiley = text(aboutIt(RILEY).find((m) => text(m).includes('approved')));
+    expect(toRiley).toContain(`The access is <@${BLAKE}>'s and lasts until`);
+    expect(toRiley).toContain('I will remind you both a day before.');
+    const toBlake = text(aboutIt(BLAKE).find((m) => text(m).includes('approved')));
+    expect(toBlake).toContain(`I will remind you and <@${RILEY}> a day before.`);
+    // The reminder goes to both, as said.
+    t.setTime(Date.parse(granted.expiresAt!) - 12 * 3_600_000);
+    await t.drain();
+    t.setTime(Date.now());
+    expect(aboutIt(RILEY).filter((m) => text(m).includes(' ends '))).toHaveLength(1);
+    expect(aboutIt(BLAKE).filter((m) => text(m).includes(' ends '))).toHaveLength(1);
+  });
+
   it('sends no "ends tomorrow" reminder for a 1-day grant: the approval says when it ends, and it ends on time', async () => {
     const email = 'riley.oneday@example.com';
     const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '1' }));

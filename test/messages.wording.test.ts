@@ -49,6 +49,21 @@ describe('wording', () => {
     expect(lookerDecidedDm(approved, { lookerUrl: null }).text).toContain('approved Develop access to Looker for 14 days');
   });
 
+  it("on a request for someone else, tells the requester whose access it is and that both are reminded", () => {
+    const forBlake: LookerAccessRequest = { ...approved, subjectId: 'U0BIZOPS', email: 'blake@example.com' };
+    const toRiley = lookerDecidedDm(forBlake, { lookerUrl: null, to: 'U0REGULAR' }).text;
+    expect(toRiley).toContain("The access is <@U0BIZOPS>'s and lasts until <!date");
+    expect(toRiley).toContain('I will remind you both a day before.');
+    expect(toRiley).not.toContain('It lasts until');
+    const toBlake = lookerDecidedDm(forBlake, { lookerUrl: null, to: 'U0BIZOPS' }).text;
+    expect(toBlake).toContain('It lasts until <!date');
+    expect(toBlake).toContain('I will remind you and <@U0REGULAR> a day before.');
+    // Asked for oneself: unchanged.
+    expect(lookerDecidedDm(approved, { lookerUrl: null, to: 'U0REGULAR' }).text).toContain('; I will remind you a day before.');
+    // A one-day grant has no reminder: none is promised to either.
+    expect(lookerDecidedDm({ ...forBlake, durationDays: 1 }, { lookerUrl: null, to: 'U0REGULAR' }).text).not.toContain('remind');
+  });
+
   it('says a 3-second rerun finished after 3 s, not 0 min', () => {
     const m = rerunMessage({ source: source({ name: 'HubSpot' }), requestedBy: 'U0BIZOPS', force: false, phase: 'succeeded', startedAt: NOW, finishedAt: new Date(NOW.getTime() + 3_000), runner: 'simulated' });
     expect(text(m)).toContain('Finished after 3 s.');

@@ -374,8 +374,22 @@ export function lookerGrantedNowDm(r: LookerAccessRequest, options: { lookerUrl:
   return section(`:white_check_mark: You have *View* access to Looker (the View group and role).${login}${created}`);
 }
 
-/** An admin decided: to the requester and the subject. */
-export function lookerDecidedDm(r: LookerAccessRequest, options: { lookerUrl: string | null }): MessageBody {
+/**
+ * When elevated access ends, and who hears a day before (the reminder goes to the requester and the person
+ * getting access): said to `to`, who on a request for someone else may be either.
+ */
+function accessEndsText(r: LookerAccessRequest, to: string | undefined): string {
+  if (!r.expiresAt) return '';
+  const when = slackDate(new Date(r.expiresAt));
+  const reminded = remindsBeforeEnd(r.durationDays);
+  if (r.subjectId === r.requesterId) return ` It lasts until ${when}${reminded ? '; I will remind you a day before' : ''}.`;
+  if (to === r.requesterId) return ` The access is <@${r.subjectId}>'s and lasts until ${when}${reminded ? '; I will remind you both a day before' : ''}.`;
+  if (to === r.subjectId) return ` It lasts until ${when}${reminded ? `; I will remind you and <@${r.requesterId}> a day before` : ''}.`;
+  return ` <@${r.subjectId}>'s access lasts until ${when}${reminded ? `; I will remind <@${r.subjectId}> and <@${r.requesterId}> a day before` : ''}.`;
+}
+
+/** An admin decided: to the requester and the subject (`to`: which of them reads it). */
+export function lookerDecidedDm(r: LookerAccessRequest, options: { lookerUrl: string | null; to?: string }): MessageBody {
   const what = `${lookerAccessPhrase(r)} (\`${escapeMrkdwn(r.email)}\`, ${lookerRef(r)})`;
   if (r.status === 'denied') {
     return section(
@@ -384,7 +398,7 @@ export function lookerDecidedDm(r: LookerAccessRequest, options: { lookerUrl: st
         : `:no_entry: ${decider(r)} denied the request for ${what}. Ask in #analytics if you need to know more.`,
     );
   }
-  const until = r.expiresAt ? ` It lasts until ${slackDate(new Date(r.expiresAt))}${remindsBeforeEnd(r.durationDays) ? '; I will remind you a day before' : ''}.` : '';
+  const until = accessEndsText(r, options.to);
   if (r.grantError || r.grant?.mode === 'manual') {
     return section(`:white_check_mark: ${decider(r)} approved ${what}. A Looker admin is adding it in Looker by hand.${until}`);
   }

@@ -158,8 +158,8 @@ class NoticeDelivery {
         content = lookerRequestSentDm(r, { channel: r.channel ?? la.analyticsChannel, posted: Boolean(r.ts), forSubject: n.about === 'sent_for_subject' });
         break;
       case 'granted_now': content = lookerGrantedNowDm(r, { lookerUrl }); break;
-      case 'decided': content = lookerDecidedDm(r, { lookerUrl }); break;
-      case 'grant_failed': content = r.decidedBy === 'bot' ? lookerGrantedNowDm(r, { lookerUrl }) : lookerDecidedDm(r, { lookerUrl }); break;
+      case 'decided': content = lookerDecidedDm(r, { lookerUrl, to: n.to }); break;
+      case 'grant_failed': content = r.decidedBy === 'bot' ? lookerGrantedNowDm(r, { lookerUrl }) : lookerDecidedDm(r, { lookerUrl, to: n.to }); break;
       case 'reminder': content = lookerReminderDm(r); break;
       case 'expired': content = lookerExpiredDm(r); break;
     }
