@@ -113,7 +113,7 @@ describe('Looker policy: validating the modal', () => {
     [{ team: 'finance' }, 'team', 'Pick a team'],
     [{ level: 'admin' }, 'level', 'Pick View'],
     [{ level: 'develop', reason: '   ', duration: '10' }, 'reason', 'reason is required'],
-    [{ level: 'create_content', reason: 'x'.repeat(1001), duration: '10' }, 'reason', 'under 1000'],
+    [{ level: 'create_content', reason: 'x'.repeat(1001), duration: '10' }, 'reason', '1,000 characters'],
     [{ level: 'develop', reason: 'why', duration: null }, 'duration', 'How many days'],
     [{ level: 'develop', reason: 'why', duration: '0' }, 'duration', 'out of range'],
     [{ level: 'develop', reason: 'why', duration: '91' }, 'duration', 'out of range'],
