@@ -117,7 +117,7 @@ describe('Looker policy: validating the modal', () => {
     [{ level: 'develop', reason: 'why', duration: null }, 'duration', 'How many days'],
     [{ level: 'develop', reason: 'why', duration: '0' }, 'duration', 'out of range'],
     [{ level: 'develop', reason: 'why', duration: '91' }, 'duration', 'out of range'],
-    [{ level: 'develop', reason: 'why', duration: '-3' }, 'duration', 'whole number'],
+    [{ level: 'develop', reason: 'why', duration: '-3' }, 'duration', 'out of range'],
     [{ level: 'develop', reason: 'why', duration: '2.5' }, 'duration', 'whole number'],
     [{ level: 'develop', reason: 'why', duration: '1e2' }, 'duration', 'whole number'],
     [{ subjectId: 'not a user' }, 'subject', 'Pick a person'],

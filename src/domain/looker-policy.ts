@@ -177,7 +177,8 @@ export function validateLookerAccess(input: LookerAccessInput, context: { reques
     const problem = reasonProblem(reason, { max: MAX_REASON_LENGTH, missing: `A reason is required for ${levelLabel(level)} access.` });
     if (problem) errors.reason = problem;
     if (!rawDuration) errors.duration = `How many days (${MIN_DURATION_DAYS} to ${MAX_DURATION_DAYS})?`;
-    else if (!/^\d{1,4}$/.test(rawDuration)) errors.duration = `Enter a whole number of days from ${MIN_DURATION_DAYS} to ${MAX_DURATION_DAYS}.`;
+    // A minus sign is allowed here so that -5, a whole number, is told it is out of range like 0 and 91.
+    else if (!/^-?\d{1,4}$/.test(rawDuration)) errors.duration = `Enter a whole number of days from ${MIN_DURATION_DAYS} to ${MAX_DURATION_DAYS}.`;
     else {
       durationDays = Number(rawDuration);
       if (durationDays < MIN_DURATION_DAYS || durationDays > MAX_DURATION_DAYS) {

@@ -14,6 +14,7 @@ import {
   MIN_DURATION_DAYS,
   accessFor,
   approvalReasons,
+  commonRoles,
   elevatedRolesOf,
   isListedTeam,
   isLookerLevel,
@@ -23,6 +24,7 @@ import {
   reminderDue,
   rolesWithout,
   routeOf,
+  sameEmail,
   teamLabel,
   validateLookerAccess,
   type LookerAccessInput,
@@ -195,7 +197,13 @@ describe('reason and duration of elevated access', () => {
     ['00030', 'Enter a whole number of days from 1 to 90.'],
     ['30 days', 'Enter a whole number of days from 1 to 90.'],
     ['x30', 'Enter a whole number of days from 1 to 90.'],
-    ['-3', 'Enter a whole number of days from 1 to 90.'],
+    ['-3', 'Elevated access lasts 1 to 90 days; -3 is out of range.'],
+    ['-5', 'Elevated access lasts 1 to 90 days; -5 is out of range.'],
+    ['-9999', 'Elevated access lasts 1 to 90 days; -9999 is out of range.'],
+    ['--5', 'Enter a whole number of days from 1 to 90.'],
+    ['-', 'Enter a whole number of days from 1 to 90.'],
+    ['5-', 'Enter a whole number of days from 1 to 90.'],
+    ['-5.5', 'Enter a whole number of days from 1 to 90.'],
   ])('duration %j: %s', (duration, message) => {
     expect(errorsOf(elevated({ duration }))).toEqual({ duration: message });
   });
@@ -255,5 +263,19 @@ describe('the expiry reminder', () => {
     ['2026-11-08T10:00:00.000Z', false],
   ])('at %s is due: %s', (now, due) => {
     expect(reminderDue(new Date(now), expires)).toBe(due);
+  });
+});
+
+describe('shared roles and email comparison', () => {
+  it('keeps only the roles in every list; no lists, no roles', () => {
+    expect(commonRoles([])).toEqual([]);
+    expect(commonRoles([['2', '6', '7'], ['2', '6'], ['6', '7']])).toEqual(['6']);
+    expect(commonRoles([['2', '6'], ['7']])).toEqual([]);
+  });
+
+  it('compares emails without case or surrounding blanks, on both sides', () => {
+    expect(sameEmail(' Alex@Example.com ', 'alex@example.com')).toBe(true);
+    expect(sameEmail('alex@example.com', ' ALEX@example.com')).toBe(true);
+    expect(sameEmail('alex@example.com', 'alex@example.org')).toBe(false);
   });
 });
