@@ -812,6 +812,29 @@ describe('/looker-access with Looker connected', () => {
     expect(aboutIt(BLAKE).filter((m) => text(m).includes(' ends '))).toHaveLength(1);
   });
 
+  it('names on the card an earlier approval of the same access that the bot still shows in force, for the admins to check in Looker', async () => {
+    const email = 'riley.again@example.com';
+    const values = { [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessTeam]: 'other' };
+    const first = await d.request(RILEY, values);
+    const earlier = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === first.modal.id && r.ts));
+    expect(text(d.card(earlier))).not.toContain('Asked before');
+    expect(await d.click(ALEX, earlier, ActionIds.lookerAccessApprove)).toContain('Approved');
+    await waitForAsync(async () => (await d.requests()).find((r) => r.id === earlier.id && r.grant));
+    // Asked again, the address in another case: not refused (Looker may have lost it), but the admins see the first.
+    const again = await d.request(RILEY, { ...values, [ActionIds.lookerAccessEmail]: 'Riley.Again@example.com' });
+    expect(again.result.errors).toBeUndefined();
+    const second = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === again.modal.id && r.ts));
+    const card = text(d.card(second));
+    expect(card).toContain(`Asked before: \`${lookerRequestRef(earlier.id)}\`, the same View access for <@${RILEY}>`);
+    expect(card).toContain(`approved by <@${ALEX}>`);
+    expect(card).toContain('check there before approving again');
+    // Develop is other access: no such line.
+    const develop = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email }));
+    const third = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === develop.modal.id && r.ts));
+    expect(text(d.card(third))).not.toContain('Asked before');
+    for (const r of [second, third]) await t.bot.services.lookerAccess.decide({ requestId: r.id, deciderId: ALEX, decision: 'deny', reason: 'test' });
+  });
+
   it('sends no "ends tomorrow" reminder for a 1-day grant: the approval says when it ends, and it ends on time', async () => {
     const email = 'riley.oneday@example.com';
     const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '1' }));

@@ -246,6 +246,16 @@ function emailWarning(r: LookerAccessRequest): string | null {
   return `:warning: \`${escapeMrkdwn(r.email)}\` is not <@${r.subjectId}>'s Slack email (\`${escapeMrkdwn(r.subjectSlackEmail)}\`): check that it is theirs before approving. Approving gives that address the access.`;
 }
 
+/** An approval of the same access that the bot still shows in force: the admins check Looker before approving again. */
+function earlierApprovalLine(r: LookerAccessRequest): string | null {
+  const e = r.earlierApproval;
+  if (!e) return null;
+  const by = e.decidedBy === 'bot' ? 'granted automatically' : e.decidedBy ? `approved by <@${e.decidedBy}>` : 'approved';
+  const when = e.decidedAt ? ` ${slackDate(new Date(e.decidedAt))}` : '';
+  const until = e.expiresAt ? `, until ${slackDate(new Date(e.expiresAt))}` : '';
+  return `:information_source: Asked before: ${lookerRef({ id: e.requestId })}, the same ${levelLabel(r.level)} access for <@${r.subjectId}> (\`${escapeMrkdwn(r.email)}\`), ${by}${when}${until}. I cannot tell whether it was removed in Looker since: check there before approving again.`;
+}
+
 const APPROVAL_REASONS: Record<ApprovalReason, string> = {
   elevated: 'elevated access',
   unlisted_team: 'a team the handbook does not list',
@@ -287,6 +297,8 @@ export function lookerRequestCard(
     const who = options.adminsUsergroup ? `<!subteam^${options.adminsUsergroup}>` : 'a Looker admin';
     const warning = emailWarning(r);
     if (warning) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: warning } });
+    const earlier = earlierApprovalLine(r);
+    if (earlier) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: earlier } });
     blocks.push(
       { type: 'context', elements: [{ type: 'mrkdwn', text: `Waiting for ${who} (${whyApproval(r, options.lookerConnected)}).${options.lookerConnected ? ' Approving grants it in Looker.' : ' Approving records it, and you grant it by hand.'}` }] },
       {

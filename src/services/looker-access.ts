@@ -100,6 +100,13 @@ export type LookerAccessRequest = {
   subjectSlackEmail?: string | null;
   viewId: string;
   createdAt: string;
+  /**
+   * The latest approval of the same access (person, email in any case, level) that the store still shows in
+   * force when this request was made: the card names it for the admins. Not a refusal: the store cannot
+   * say the access is still there (View never ends in it; a removal by hand in Looker, or a grant by hand
+   * never done, is not seen). Absent when there was none (and on requests stored before it was kept).
+   */
+  earlierApproval?: { requestId: string; decidedBy: string | null; decidedAt: string | null; expiresAt: string | null };
   /** The card in the analytics channel, once posted. */
   channel: string | null;
   ts: string | null;
@@ -260,6 +267,7 @@ export class LookerAccessService {
     const requesterProfile: Profile | 'unknown' | null = request.subjectId === request.requesterId ? subject : requester;
     const requesterSlackEmail = requesterProfile && requesterProfile !== 'unknown' ? requesterProfile.email : null;
     const route = routeOf(request, { lookerConfigured: this.lookerConnected, requesterSlackEmail });
+    const earlier = route === 'needs_approval' ? await this.approvedStillInForce(request, now) : undefined;
     const id = `la_${now.getTime().toString(36)}${randomBytes(5).toString('hex')}`;
     const doc: LookerAccessRequest = {
       id,
@@ -267,6 +275,7 @@ export class LookerAccessService {
       status: 'pending',
       route,
       ...(subject !== 'unknown' ? { subjectSlackEmail: subject.email } : {}),
+      ...(earlier ? { earlierApproval: { requestId: earlier.id, decidedBy: earlier.decidedBy, decidedAt: earlier.decidedAt, expiresAt: earlier.expiresAt } } : {}),
       viewId,
       createdAt: now.toISOString(),
       channel: null,
@@ -444,6 +453,15 @@ export class LookerAccessService {
     ]);
     const byId = new Map([...mine, ...forMe].map((d) => [d.id, d.data]));
     return [...byId.values()].sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+  }
+
+  /** The latest approved request for the same person, email (any case) and level that has not reached its end, if any. */
+  private async approvedStillInForce(request: ValidLookerAccessRequest, now: Date): Promise<LookerAccessRequest | undefined> {
+    const docs = await this.opts.store.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field: 'subjectId', equals: request.subjectId } });
+    return docs
+      .map((d) => d.data)
+      .filter((r) => r.status === 'approved' && r.level === request.level && sameEmail(r.email, request.email) && (r.expiresAt === null || Date.parse(r.expiresAt) > now.getTime()))
+      .sort((a, b) => ((a.decidedAt ?? a.createdAt) < (b.decidedAt ?? b.createdAt) ? 1 : -1))[0];
   }
 
   /** Requests someone filed that wait for a Looker admin, oldest first. */

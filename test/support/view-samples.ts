@@ -84,6 +84,8 @@ export function lookerStates(): LookerAccessRequest[] {
   return [
     lookerBase,
     { ...lookerBase, subjectId: 'U0BIZOPS', email: `b${HOSTILE}@example.com` },
+    // The same access approved before and still in force as far as the bot knows: the card names it.
+    { ...lookerBase, subjectSlackEmail: lookerBase.email, earlierApproval: { requestId: 'la_mh2k9x7q3earlr1', decidedBy: 'U0ADMIN', decidedAt: iso(-30 * 24 * HOUR), expiresAt: iso(3 * 24 * HOUR) } },
     { ...lookerBase, ...decided, status: 'approved', expiresAt: iso(14 * 24 * HOUR), grant: lookerGrant },
     { ...lookerBase, ...decided, status: 'approved', expiresAt: iso(14 * 24 * HOUR), grant: manualGrant },
     { ...lookerBase, ...decided, status: 'approved', grantError: HOSTILE },
