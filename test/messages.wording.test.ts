@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KnownBlock, SectionBlock } from '@slack/types';
 import { ActionIds, BlockIds } from '../src/ids.js';
-import { lookerHomeFeed, pipelineHomeFeed } from '../src/services/home.js';
+import { cachedEmailOf, lookerHomeFeed, pipelineHomeFeed } from '../src/services/home.js';
 import type { Store } from '../src/ports/store.js';
 import type { PipelineRequestService } from '../src/services/pipeline-request.js';
 import type { LookerAccessRequest } from '../src/services/looker-access.js';
@@ -101,6 +101,38 @@ describe('App Home', () => {
     list: async (_c: string, q?: { where?: { field: string; equals: unknown } }) =>
       docs.filter((d) => !q?.where || (d as unknown as Record<string, unknown>)[q.where.field] === q.where.equals).map((data) => ({ id: data.id, data })),
   }) as unknown as Store;
+
+  it("leaves out of a Looker admin's to-do a request for their own Slack email, asking Slack only when something is pending", async () => {
+    const admin = { bizops: 'not_member', lookerAdmin: 'member' } as const;
+    const forAlex = { ...lookerBase, id: 'la_mh2k9x7q3alex01', email: 'ALEX@example.com' };
+    const asked: string[] = [];
+    const emailOf = async (userId: string) => { asked.push(userId); return 'alex@example.com'; };
+    expect((await lookerHomeFeed(storeOf([lookerBase, forAlex]), () => NOW, emailOf).waiting('U0ADMIN', admin)).map((i) => i.id)).toEqual([lookerBase.id]);
+    expect(asked).toEqual(['U0ADMIN']);
+    expect(await lookerHomeFeed(storeOf([]), () => NOW, emailOf).waiting('U0ADMIN', admin)).toEqual([]);
+    expect(asked).toHaveLength(1);
+    // Slack does not answer: only the IDs are compared (the click says it could not check).
+    expect(await lookerHomeFeed(storeOf([forAlex]), () => NOW, async () => 'unknown').waiting('U0ADMIN', admin)).toHaveLength(1);
+  });
+
+  it('reuses a profile email for a while, and asks again after a failure or once it is old', async () => {
+    let clock = 0;
+    const answers: Array<'fail' | string | null> = ['fail', 'alex@example.com', 'new@example.com'];
+    let calls = 0;
+    const emailOf = cachedEmailOf({ profile: async () => {
+      const a = answers[calls++];
+      if (a === 'fail') return 'unknown';
+      return { email: a ?? null, firstName: 'A', lastName: '', isBot: false, tz: null };
+    } }, { ttlMs: 1000, clock: () => clock });
+    expect(await emailOf('U0ADMIN')).toBe('unknown');
+    expect(await emailOf('U0ADMIN')).toBe('alex@example.com');
+    clock = 900;
+    expect(await emailOf('U0ADMIN')).toBe('alex@example.com');
+    expect(calls).toBe(2);
+    clock = 1500;
+    expect(await emailOf('U0ADMIN')).toBe('new@example.com');
+    expect(calls).toBe(3);
+  });
 
   it("shows the requester where their request stands, never the approver's to-do", async () => {
     const feed = lookerHomeFeed(storeOf([lookerBase]), () => NOW);
