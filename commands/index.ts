@@ -35,11 +35,9 @@ export function registerAll(app: Listeners, services: Services, context: Listene
   };
   const homeDeps = { home: services.home, logger, analyticsChannel: config.analyticsChannel, ...groups };
   const publishHome = homePublisher(homeDeps);
-  const pipelineRequest: PipelineRequestDeps = { requests: services.pipelineRequests, logger, refreshHome: (client: WebClient, userId: string) => publishHome(client, userId) };
-  const subscriptionDeps = {
-    subscriptions: services.subscriptions, queries: services.queries, logger: logger.child({ feature: 'subscriptions' }),
-    refreshHome: (client: WebClient, userId: string) => publishHome(client, userId),
-  };
+  const refreshHome = (client: WebClient, userId: string) => publishHome(client, userId);
+  const pipelineRequest: PipelineRequestDeps = { requests: services.pipelineRequests, logger, refreshHome };
+  const subscriptionDeps = { subscriptions: services.subscriptions, queries: services.queries, logger: logger.child({ feature: 'subscriptions' }), refreshHome };
   return [
     ...registerTelemetry(app, {
       telemetry: services.telemetry, clicks: services.clicks, logger, lookerUrl: config.looker?.baseUrl ?? null,

@@ -24,6 +24,7 @@ import { defineJob, type JobContext, type JobKind, type JobOutcome } from '../jo
 import { backoffMs } from '../jobs/policy.js';
 import { RERUN_LOCKS, type ActiveRerun, type DataState, type FreshnessService } from './freshness.js';
 import type { FreshnessAlerts } from './freshness-alerts.js';
+import { trimText } from '../format.js';
 
 /** Longest source text accepted from a command. */
 export const MAX_SOURCE_TEXT = 100;
@@ -146,7 +147,7 @@ export class RerunService {
   /** A source from what someone typed (ID or name), or undefined. */
   find(text: string): Source | undefined {
     // Quotes and trailing punctuation are the sentence's, not the name's (`/pipeline rerun HubSpot!`, `'hubspot'`).
-    const t = text.trim().replace(/^['"“‘`]+|['"”’`.!?,;:]+$/g, '');
+    const t = trimText(text).replace(/^['"“‘`]+|['"”’`.!?,;:]+$/g, '');
     return t && t.length <= MAX_SOURCE_TEXT ? this.opts.catalog.get(t) : undefined;
   }
 
