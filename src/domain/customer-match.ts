@@ -293,6 +293,9 @@ export class CustomerIndex {
         used.fill(true, i, i + n);
       }
     }
+    // Without a run every word is unused, and one is no filler (text of fillers only is answered before): the
+    // "none" below, with the nearest names, is the caller's answer to null too.
+    // Stryker disable next-line ConditionalExpression: equivalent, see above
     if (runs.length === 0) return null;
     const named = [...new Set(runs.flatMap((run) => this.exact.get(run)!))].sort((a, b) => a.name.localeCompare(b.name));
     if (words.some((w, i) => !used[i] && !FILLER.has(w))) {
