@@ -220,6 +220,16 @@ describe('/query: the parameter modal and its errors', () => {
     expect(json(modal)).not.toContain('-30d');
   });
 
+  it('says once what a text input with a pattern hint takes, and a date\'s range (not today, which it refuses) in /query list\'s terms', () => {
+    const iov = catalog.get('instances-on-version')!;
+    const modal = queryParamsModal(iov, { values: {}, problems: {}, metadata: { q: iov.name, c: 'C0ANALYTIC' }, today: '2026-11-28' });
+    const version = modal.blocks.find((b) => b.block_id === `${BlockIds.queryParamPrefix}version`) as { hint: { text: string } };
+    expect(version.hint.text).toBe('A version like 5.4 or 5.4.1, up to 20 characters, default “5.4”');
+    const problems = text(queryProblemsMessage(pings, { since: 'must be on or before 2026-11-27, got 2026-11-28' }));
+    expect(problems).toContain('a date (YYYY-MM-DD, -30d), from 365 days ago to yesterday, default -30d');
+    expect(problems).not.toContain('today');
+  });
+
   it('gives a select no hint listing the choices it already shows', () => {
     const wai = catalog.get('weekly-active-instances')!;
     const modal = queryParamsModal(wai, { values: {}, problems: {}, metadata: { q: wai.name, c: 'C0ANALYTIC' }, today: '2026-11-28' });

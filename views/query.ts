@@ -216,7 +216,9 @@ function modalHint(p: ParamDef, today: string): string {
   // A select shows its choices itself: its hint is only the description, if any.
   if (p.kind === 'enum') return p.description ?? '';
   const about = describeParam(p);
-  return p.description ? `${p.description} (${about})` : about.charAt(0).toUpperCase() + about.slice(1);
+  // A pattern hint already says what the text is (its description, an example of the same, would say it twice).
+  if (p.description && !(p.kind === 'string' && p.patternHint)) return `${p.description} (${about})`;
+  return about.charAt(0).toUpperCase() + about.slice(1);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { MatchResult } from '../domain/customer-match.js';
 import type { QueryParams } from '../ports/warehouse.js';
-import { MAX_PARAM_LENGTH, isValidIsoDate, resolveDateSpec, type EnumOption, type EnumParam, type ParamDef, type SavedQuery } from './catalog.js';
+import { MAX_PARAM_LENGTH, isValidIsoDate, resolveDateSpec, type DateParam, type EnumOption, type EnumParam, type ParamDef, type SavedQuery } from './catalog.js';
 import { localeNumber, quoteTyped } from '../format.js';
 
 /** Looks a customer up as `/telemetry` does. */
@@ -90,7 +90,9 @@ export async function resolveParams(query: SavedQuery, given: Record<string, str
   for (const p of query.params) {
     const raw = Object.hasOwn(given, p.name) ? given[p.name]!.trim() : undefined;
     if (raw !== undefined && raw.length > MAX_PARAM_LENGTH) {
-      problems[p.name] = `at most ${MAX_PARAM_LENGTH} characters (got ${localeNumber(raw.length)})`;
+      // A text parameter's own limit when it is smaller: the one it would be refused for anyway.
+      const limit = p.kind === 'string' ? Math.min(p.maxLength, MAX_PARAM_LENGTH) : MAX_PARAM_LENGTH;
+      problems[p.name] = `at most ${limit} characters (got ${localeNumber(raw.length)})`;
       // Kept (cut) so a modal knows it was given, and says what was wrong with it.
       keep[p.name] = raw.slice(0, MAX_PARAM_LENGTH);
       continue;
@@ -123,7 +125,7 @@ async function resolveOne(p: ParamDef, raw: string | undefined, ctx: ResolveCont
       return { canonical: String(n), shown: localeNumber(n), bound: { type: 'INT64', value: n } };
     }
     case 'string': {
-      if (value.length > p.maxLength) return { problem: `at most ${p.maxLength} characters (got ${value.length})` };
+      if (value.length > p.maxLength) return { problem: `at most ${p.maxLength} characters (got ${localeNumber(value.length)})` };
       if (p.pattern && !p.pattern.test(value)) return { problem: `expects ${p.patternHint ?? `text matching ${p.pattern.source}`}, got ${quote(value)}` };
       return { canonical: value, shown: value, bound: { type: 'STRING', value } };
     }
@@ -135,10 +137,17 @@ async function resolveOne(p: ParamDef, raw: string | undefined, ctx: ResolveCont
     case 'date': {
       const spec = value.toLowerCase();
       const relative = /^(today|[-+]\d{1,4}[dw])$/.test(spec);
-      if (!relative && !isValidIsoDate(value)) return { problem: `expects a date as YYYY-MM-DD (or today, -30d, -4w), got ${quote(value)}` };
-      const day = relative ? resolveDateSpec(spec, ctx.today) : value;
       const min = p.min ? resolveDateSpec(p.min, ctx.today) : undefined;
       const max = p.max ? resolveDateSpec(p.max, ctx.today) : undefined;
+      // The right form, too far off to be a day (-100000d): out of range, not misspelt.
+      const far = /^([-+])\d{5,}[dw]$/.exec(spec);
+      if (far) {
+        if (far[1] === '-' && min) return { problem: `must be on or after ${min}, got ${quote(value)}` };
+        if (far[1] === '+' && max) return { problem: `must be on or before ${max}, got ${quote(value)}` };
+        return { problem: `must be within 9999 days or weeks of today, got ${quote(value)}` };
+      }
+      if (!relative && !isValidIsoDate(value)) return { problem: `expects a date as YYYY-MM-DD (or today, -30d, -4w), got ${quote(value)}` };
+      const day = relative ? resolveDateSpec(spec, ctx.today) : value;
       if (min && day < min) return { problem: `must be on or after ${min}, got ${day}` };
       if (max && day > max) return { problem: `must be on or before ${max}, got ${day}` };
       return { canonical: day, shown: day, bound: { type: 'DATE', value: day } };
@@ -171,12 +180,44 @@ export function describeParam(p: ParamDef): string {
     case 'int':
       return `a whole number from ${p.min} to ${p.max}${p.default !== undefined ? `, default ${p.default}` : ''}`;
     case 'string':
-      return `text up to ${p.maxLength} characters${p.patternHint ? ` (${p.patternHint})` : ''}${p.default !== undefined ? `, default “${p.default}”` : ''}`;
+      return `${p.patternHint ? `${p.patternHint}, up to` : 'text up to'} ${p.maxLength} characters${p.default !== undefined ? `, default “${p.default}”` : ''}`;
     case 'enum':
       return `one of ${p.options.map((o) => o.value).join(', ')}${p.default !== undefined ? `, default ${p.default}` : ''}`;
-    case 'date':
-      return `a date (YYYY-MM-DD, today, -30d)${p.default !== undefined ? `, default ${p.default}` : ''}`;
+    case 'date': {
+      // Only the examples the bounds take: `today` is no example for a date that must be before it.
+      const examples = ['YYYY-MM-DD', ...['today', '-30d'].filter((spec) => takesOffset(p, daysFromToday(spec)!))].join(', ');
+      const range = p.min && p.max ? `, from ${dateSpecWords(p.min)} to ${dateSpecWords(p.max)}` : p.min ? `, from ${dateSpecWords(p.min)} on` : p.max ? `, up to ${dateSpecWords(p.max)}` : '';
+      return `a date (${examples})${range}${p.default !== undefined ? `, default ${p.default}` : ''}`;
+    }
     case 'customer':
       return 'a customer name, alias or domain';
   }
+}
+
+/** Days from today a date spec means (`-1w` is -7), or undefined for a calendar date. */
+function daysFromToday(spec: string): number | undefined {
+  if (spec.toLowerCase() === 'today') return 0;
+  const rel = /^([-+]\d{1,4})([dw])$/i.exec(spec);
+  return rel ? Number(rel[1]) * (rel[2]!.toLowerCase() === 'w' ? 7 : 1) : undefined;
+}
+
+/** Whether a date `days` from today is surely within `p`'s bounds (a calendar-date bound is not known without a clock: no). */
+function takesOffset(p: DateParam, days: number): boolean {
+  const within = (spec: string | undefined, ok: (bound: number) => boolean) => {
+    if (spec === undefined) return true;
+    const bound = daysFromToday(spec);
+    return bound !== undefined && ok(bound);
+  };
+  return within(p.min, (min) => days >= min) && within(p.max, (max) => days <= max);
+}
+
+/** A date bound in words: `-1d` is yesterday, `-365d` 365 days ago, `+2w` 2 weeks from today; a calendar date as written. */
+function dateSpecWords(spec: string): string {
+  const rel = /^([-+])(\d{1,4})([dw])$/i.exec(spec);
+  if (!rel) return spec.toLowerCase() === 'today' ? 'today' : spec;
+  const n = Number(rel[2]);
+  const unit = rel[3]!.toLowerCase() === 'w' ? 'week' : 'day';
+  if (n === 0) return 'today';
+  if (n === 1 && unit === 'day') return rel[1] === '-' ? 'yesterday' : 'tomorrow';
+  return `${n} ${unit}${n === 1 ? '' : 's'} ${rel[1] === '-' ? 'ago' : 'from today'}`;
 }

@@ -247,7 +247,12 @@ describe('date parameters (since: from a week ago to today, default -7d; today i
     ['2025-06-16', 'must be on or before 2025-06-15, got 2025-06-16'],
     ['+1d', 'must be on or before 2025-06-15, got 2025-06-16'],
     ['2025-02-30', 'expects a date as YYYY-MM-DD (or today, -30d, -4w), got “2025-02-30”'],
-    ['-10000d', 'expects a date as YYYY-MM-DD (or today, -30d, -4w), got “-10000d”'],
+    ['-10000d', 'must be on or after 2025-06-08, got “-10000d”'],
+    ['-100000D', 'must be on or after 2025-06-08, got “-100000D”'],
+    ['+10000w', 'must be on or before 2025-06-15, got “+10000w”'],
+    ['-10000x', 'expects a date as YYYY-MM-DD (or today, -30d, -4w), got “-10000x”'],
+    ['--10000d', 'expects a date as YYYY-MM-DD (or today, -30d, -4w), got “--10000d”'],
+    ['-10000dx', 'expects a date as YYYY-MM-DD (or today, -30d, -4w), got “-10000dx”'],
     ['yesterday', 'expects a date as YYYY-MM-DD (or today, -30d, -4w), got “yesterday”'],
     ['x-3d', 'expects a date as YYYY-MM-DD (or today, -30d, -4w), got “x-3d”'],
     ['-3dx', 'expects a date as YYYY-MM-DD (or today, -30d, -4w), got “-3dx”'],
@@ -262,6 +267,15 @@ describe('date parameters (since: from a week ago to today, default -7d; today i
     expect((await resolved([open], { since: '-30d' })).canonical).toEqual({ since: '2025-05-16' });
     expect((await resolved([open], { since: '-9999d' })).canonical).toEqual({ since: '1998-01-29' });
     expect((await resolved([open], { since: '+52w' })).canonical).toEqual({ since: '2026-06-14' });
+  });
+
+  it('says a relative date of more than 4 digits is out of range (the form is right), on the side it is off', async () => {
+    const open: DateParam = { ...since, min: undefined, max: undefined };
+    expect((await problems([open], { since: '-100000d' })).problems).toEqual({ since: 'must be within 9999 days or weeks of today, got “-100000d”' });
+    expect((await problems([open], { since: '+10000w' })).problems).toEqual({ since: 'must be within 9999 days or weeks of today, got “+10000w”' });
+    // Off the side without a bound: no bound to name.
+    expect((await problems([{ ...since, min: undefined }], { since: '-10000d' })).problems).toEqual({ since: 'must be within 9999 days or weeks of today, got “-10000d”' });
+    expect((await problems([{ ...since, max: undefined }], { since: '+10000d' })).problems).toEqual({ since: 'must be within 9999 days or weeks of today, got “+10000d”' });
   });
 
   it('resolves its default against today', async () => {
@@ -312,7 +326,7 @@ describe('the whole set of values', () => {
 
   it('reports every problem at once, and keeps the given values worth showing again', async () => {
     const r = await problems([weeks, hosting, version], { weeks: '99', hosting: 'cloud', version: '' });
-    expect(r.problems).toEqual({ weeks: 'must be from 1 to 13, got 99', version: 'required (text up to 20 characters (a version like 5.4))' });
+    expect(r.problems).toEqual({ weeks: 'must be from 1 to 13, got 99', version: 'required (a version like 5.4, up to 20 characters)' });
     expect(r.values).toStrictEqual({ weeks: '99', hosting: 'cloud' });
   });
 
@@ -346,18 +360,38 @@ describe('the whole set of values', () => {
     expect(over.problems).toEqual({ version: 'at most 200 characters (got 201)' });
     expect(over.values).toStrictEqual({ version: 'x'.repeat(200) });
   });
+
+  it('says a text parameter\'s own limit when a value is over 200 characters and the limit is smaller', async () => {
+    const over = await problems([version], { version: '5'.repeat(201) });
+    expect(over.problems).toEqual({ version: 'at most 20 characters (got 201)' });
+    expect(over.values).toStrictEqual({ version: '5'.repeat(200) });
+    // Any other kind: the 200 every value is held to.
+    expect((await problems([weeks], { weeks: '9'.repeat(201) })).problems).toEqual({ weeks: 'at most 200 characters (got 201)' });
+  });
 });
 
 describe('what a parameter takes, in one line', () => {
   it.each([
     [weeks, 'a whole number from 1 to 13, default 12'],
     [{ ...weeks, default: undefined }, 'a whole number from 1 to 13'],
-    [version, 'text up to 20 characters (a version like 5.4)'],
+    [version, 'a version like 5.4, up to 20 characters'],
+    [{ ...version, default: '5.4' }, 'a version like 5.4, up to 20 characters, default “5.4”'],
     [{ ...version, patternHint: undefined, default: '5.4' }, 'text up to 20 characters, default “5.4”'],
     [hosting, 'one of all, cloud, self-hosted, default all'],
     [{ ...hosting, default: undefined }, 'one of all, cloud, self-hosted'],
-    [since, 'a date (YYYY-MM-DD, today, -30d), default -7d'],
-    [{ ...since, default: undefined }, 'a date (YYYY-MM-DD, today, -30d)'],
+    [since, 'a date (YYYY-MM-DD, today), from 1 week ago to today, default -7d'],
+    [{ ...since, default: undefined, min: undefined, max: undefined }, 'a date (YYYY-MM-DD, today, -30d)'],
+    [{ ...since, default: '-30d', min: '-365d', max: '-1d' }, 'a date (YYYY-MM-DD, -30d), from 365 days ago to yesterday, default -30d'],
+    [{ ...since, default: undefined, min: '-30d', max: undefined }, 'a date (YYYY-MM-DD, today, -30d), from 30 days ago on'],
+    [{ ...since, default: undefined, min: '-29d', max: '+1d' }, 'a date (YYYY-MM-DD, today), from 29 days ago to tomorrow'],
+    [{ ...since, default: undefined, min: undefined, max: '-0d' }, 'a date (YYYY-MM-DD, today, -30d), up to today'],
+    [{ ...since, default: undefined, min: undefined, max: '-1w' }, 'a date (YYYY-MM-DD, -30d), up to 1 week ago'],
+    [{ ...since, default: undefined, min: '-2w', max: '+3d' }, 'a date (YYYY-MM-DD, today), from 2 weeks ago to 3 days from today'],
+    [{ ...since, default: undefined, min: '+1d', max: undefined }, 'a date (YYYY-MM-DD), from tomorrow on'],
+    [{ ...since, default: undefined, min: '-30d', max: '-30d' }, 'a date (YYYY-MM-DD, -30d), from 30 days ago to 30 days ago'],
+    // A calendar-date bound: whether today is in it is not known without a clock, so it is not offered.
+    [{ ...since, default: undefined, min: '2024-01-01', max: undefined }, 'a date (YYYY-MM-DD), from 2024-01-01 on'],
+    [{ ...since, default: undefined, min: undefined, max: '2030-01-01' }, 'a date (YYYY-MM-DD), up to 2030-01-01'],
     [{ ...base, name: 'customer', label: 'Customer', kind: 'customer', default: undefined }, 'a customer name, alias or domain'],
   ] as Array<[ParamDef, string]>)('%#: %s', (p, line) => {
     expect(describeParam(p)).toBe(line);
