@@ -70,8 +70,12 @@ export function queryCommand(deps: QueryDeps) {
           return tell(queryListMessage(answer.queries, answer.search, deps.queries.catalog.queries.length));
         case 'too_long':
           return tell(queryTooLongMessage(answer.max));
-        case 'unknown':
-          return tell(queryUnknownMessage(answer.name, answer.closest));
+        case 'unknown': {
+          // A typo of one of /query's own words (`subscription`) is pointed at it, not at saved queries.
+          const words = deps.subscriptions ? ['list', 'subscriptions', 'subscribe', 'alert'] : ['list'];
+          const meant = deps.queries.nearWord(answer.name, words);
+          return tell(meant ? queryUnknownMessage(answer.name, [], 'run', meant) : queryUnknownMessage(answer.name, answer.closest));
+        }
         case 'needs_params': {
           const metadata: QueryModalMetadata = { q: answer.query.name, c: command.channel_id };
           try {

@@ -388,12 +388,23 @@ describe('/query through the signed HTTP receiver', () => {
     ['a near miss', 'weekly-active', 'There is no saved query “weekly-active”. Did you mean `weekly-active-instances`'],
     ['a name after run, as the buttons say', 'run  weekly-active', 'There is no saved query “weekly-active”. Did you mean `weekly-active-instances`'],
     ['run alone', 'run', 'There is no saved query “run”'],
+    ['a subcommand missing its s', 'subscription', 'There is no saved query “subscription”. Did you mean `/query subscriptions`?'],
+    ['list misspelt', 'lsit version', 'Did you mean `/query list`?'],
     ['12,000 characters', 'x'.repeat(12_000), 'too long for `/query`'],
     ['SQL', "'; DROP TABLE pings; --", 'There is no saved query'],
   ])('answers %s clearly', async (_what, text, expected) => {
     const r = await query(text);
     expect(r.text).toContain(expected);
     expect(r.text).not.toMatch(/\.(js|ts):\d+/);
+  });
+
+  it('finds a query whose name is typed with Unicode hyphens (‐ ‑ – −)', async () => {
+    for (const name of ['weekly\u2010active\u2011instances', 'weekly\u2013active\u2212instances']) {
+      const before = visibleCount();
+      const r = await query(`${name} weeks=2`);
+      expect(r.text).not.toContain('There is no saved query');
+      await t.standin.waitFor(() => newMessages(before).some((m) => m.files?.some((f) => /^weekly-active-instances-[0-9a-f]{6}\.png$/.test(f.name))), { timeoutMs: 20_000 });
+    }
   });
 
   it('names the parameter when a 5,000-character value is given', async () => {

@@ -143,12 +143,14 @@ function formatTtl(ms: number): string {
  * for what was asked: Run (`/query <name>`), Subscribe… (`/query subscribe`) or
  * Alert… (`/query alert`: only the queries with a value to watch are offered).
  */
-export function queryUnknownMessage(name: string, closest: readonly SavedQuery[], asked: 'run' | 'subscribe' | 'alert' = 'run'): MessageBody {
+export function queryUnknownMessage(name: string, closest: readonly SavedQuery[], asked: 'run' | 'subscribe' | 'alert' = 'run', subcommand?: string): MessageBody {
   // An alert watches a value: a query without one is no answer to `/query alert`.
   const near = asked === 'alert' ? closest.filter((q) => q.display.y.length) : closest;
-  const hint = near.length
-    ? `Did you mean ${near.map((q) => `\`${q.name}\``).join(', ')}?`
-    : `\`${C} list\` shows every saved query.`;
+  const hint = subcommand
+    ? `Did you mean \`${C} ${subcommand}\`?`
+    : near.length
+      ? `Did you mean ${near.map((q) => `\`${q.name}\``).join(', ')}?`
+      : `\`${C} list\` shows every saved query.`;
   const text = `:thinking_face: There is no saved query ${quoteUserText(name, 60)}. ${hint}`;
   const blocks: KnownBlock[] = [section(text)];
   const buttonFor = (q: SavedQuery): Button => {

@@ -233,13 +233,24 @@ export class QueryService {
    * (`Weekly_Active_Instances`): no name holds an underscore, so none is mistaken.
    */
   find(name: string): SavedQuery | undefined {
-    const word = name.toLowerCase();
+    const word = plainHyphens(name.toLowerCase());
     return this.opts.catalog.get(word) ?? this.opts.catalog.get(word.replaceAll('_', '-'));
+  }
+
+  /**
+   * The `/query` word an unknown name is a typo of (`subscription` for `subscriptions`), among `words`:
+   * the nearest within two edits, or none. A saved query is looked for first, so no name is hidden.
+   */
+  nearWord(name: string, words: readonly string[]): string | undefined {
+    const q = plainHyphens(name.toLowerCase()).slice(0, 60);
+    if (q.length < 4) return undefined;
+    const ranked = words.map((w) => ({ w, d: editDistance(q, w, 3) })).filter((r) => r.d <= 2).sort((a, b) => a.d - b.d);
+    return ranked[0]?.w;
   }
 
   /** The names nearest to an unknown one. */
   closest(name: string, n = 3): SavedQuery[] {
-    const q = name.toLowerCase().slice(0, 60);
+    const q = plainHyphens(name.toLowerCase()).slice(0, 60);
     // Ranked by edit distance: a typo of one name beats names that merely share a word with it
     // ("weekly-activ-instances" is weekly-active-instances first, not the three instances-… ones).
     // A name that holds the text, or whose first word the text holds, is offered however far.
@@ -449,3 +460,9 @@ function exampleValue(query: SavedQuery): string {
   if (p.kind === 'date') return '2025-01-01';
   return 'acme';
 }
+
+/** Hyphens as a keyboard or a phone may type them (‐ ‑ ‒ – — −, small and full-width): the ASCII one names use. */
+function plainHyphens(text: string): string {
+  return text.replace(/[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]/g, '-');
+}
+

@@ -443,6 +443,7 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   add('queryListMessage', query.queryListMessage([], HOSTILE, queries.length));
   add('queryUnknownMessage', query.queryUnknownMessage(HOSTILE, queries.slice(0, 3)));
   add('queryUnknownMessage', query.queryUnknownMessage(HOSTILE, []));
+  add('queryUnknownMessage', query.queryUnknownMessage(HOSTILE, [], 'run', 'subscriptions'));
   add('queryTooLongMessage', query.queryTooLongMessage(1000));
   add('queryCheckingModal', query.queryCheckingModal(queries[0]!));
   add('queryNoteModal', query.queryNoteModal(queries[0]!, query.queryUnknownMessage(HOSTILE, []).text ?? ''));
