@@ -20,7 +20,7 @@ import { buttonContext } from '../src/slack/click.js';
 import { noteMessage, type MessageBody } from '../views/common.js';
 import { quoteTyped } from '../src/format.js';
 import {
-  queryCheckingModal, queryCsvAlreadyMessage, queryCsvOnItsWayMessage, queryListMessage, queryNoteModal, queryOnItsWayText, queryOverCapMessage, queryParamErrors, queryParamsModal,
+  queryAlreadyAskedMessage, queryCheckingModal, queryCsvAlreadyMessage, queryCsvOnItsWayMessage, queryListMessage, queryNoteModal, queryOnItsWayText, queryOverCapMessage, queryParamErrors, queryParamsModal,
   queryProblemsMessage, queryStaleButtonMessage, queryTableMessage, queryTooLongMessage, queryUnknownMessage,
   type QueryListPageRef, type QueryModalMetadata, parseQueryRef,
 } from '../views/query.js';
@@ -90,7 +90,8 @@ export function queryCommand(deps: QueryDeps) {
           return;
         }
         case 'ready':
-          return deliverCommand(deps, command, answer.query, answer.params);
+          if ((await deliverCommand(deps, command, answer.query, answer.params)) === 'repeated') return tell(queryAlreadyAskedMessage());
+          return;
         case 'checking': {
           // The customer list is not in yet (a cold instance). Read quickly, the answer is as on a warm one: the
           // result goes, or the form opens with what was wrong. BigQuery may take longer to send it than the
@@ -125,12 +126,17 @@ export function queryCommand(deps: QueryDeps) {
             return tell(failure);
           }
           if (later.kind === 'ready') {
+            let delivered;
             try {
-              await deliverCommand(deps, command, query, later.params);
+              delivered = await deliverCommand(deps, command, query, later.params);
             } catch (err) {
               // Not recorded (the store failed): the form must not go on saying it is checking.
               const failure = queryFailureMessage(deps.logger, err, { user: command.user_id, query: query.name });
               if (!(await show(queryNoteModal(query, failure.text ?? '')))) await tell(failure);
+              return;
+            }
+            if (delivered === 'repeated') {
+              if (!(await show(queryNoteModal(query, queryAlreadyAskedMessage().text ?? '')))) await tell(queryAlreadyAskedMessage());
               return;
             }
             await show(queryNoteModal(query, queryOnItsWayText(command.channel_id)));
@@ -164,13 +170,18 @@ async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<{ answ
   }
 }
 
-/** `/query <name> [params]` whose values check out: its result is recorded for delivery, once per trigger. */
-async function deliverCommand(deps: QueryDeps, command: SlackCommandMiddlewareArgs['command'], query: SavedQuery, params: ResolvedParams): Promise<void> {
-  const recorded = await deps.queries.requestDelivery(command.trigger_id || `${command.user_id}:${Date.now()}`, {
+/**
+ * `/query <name> [params]` whose values check out: its result is recorded for delivery, once per trigger, and
+ * not again for the same question (same person, channel, query and canonical values) while the first's result
+ * is on its way: 'repeated' then, and the caller says so.
+ */
+async function deliverCommand(deps: QueryDeps, command: SlackCommandMiddlewareArgs['command'], query: SavedQuery, params: ResolvedParams): Promise<'recorded' | 'repeated'> {
+  const outcome = await deps.queries.requestAskedDelivery(command.trigger_id || `${command.user_id}:${Date.now()}`, `command:${command.channel_id}:${command.user_id}:${clickContent({ query, params })}`, {
     format: 'result', q: query.name, p: params.given, channel: command.channel_id, threadTs: null, userId: command.user_id, force: false,
   });
   // Slack's trigger IDs are unique: one seen before is the same request delivered again, and its result is posted once.
-  if (!recorded) deps.logger.info('query request seen before; posting its result once', { query: query.name, user: command.user_id, trigger: command.trigger_id });
+  if (outcome === 'seen') deps.logger.info('query request seen before; posting its result once', { query: query.name, user: command.user_id, trigger: command.trigger_id });
+  return outcome === 'repeated' ? 'repeated' : 'recorded';
 }
 
 /** Values of the modal's inputs, by parameter name. */

@@ -150,6 +150,29 @@ describe('/query through the signed HTTP receiver', () => {
     expect(counted.queries.length - runs).toBe(1);
   });
 
+  it('posts one result for the same /query sent twice at once (a double Enter), and tells the second it is on its way', async () => {
+    const runs = counted.queries.length;
+    const before = visibleCount();
+    // The same question, the second spelled differently (canonical values compare): one result.
+    const [a, b] = await Promise.all([
+      t.standin.runCommand(t.client, { command: '/query', text: 'version-adoption weeks=3', userId: user, channelId: channel, ...WAIT }),
+      t.standin.runCommand(t.client, { command: '/query', text: 'version-adoption  weeks=03', userId: user, channelId: channel, ...WAIT }),
+    ]);
+    await t.standin.waitFor(() => newMessages(before).some((m) => m.files?.length), { timeoutMs: 20_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(newMessages(before).filter((m) => m.files?.length)).toHaveLength(1);
+    expect(counted.queries.length - runs).toBe(1);
+    const told = [a, b].map((r) => JSON.stringify(r.replies)).filter((text) => text.includes('it is already running, and its result is on its way'));
+    expect(told).toHaveLength(1);
+    expect(told[0]).toContain('ephemeral');
+    // Someone else asking the same is their question: it posts (from the cache); other values are another question: it runs.
+    const theirs = await t.standin.runCommand(t.client, { command: '/query', text: 'version-adoption weeks=3', userId: StandinDefaults.users.bizops, channelId: channel, ...WAIT });
+    expect(JSON.stringify(theirs.replies)).not.toContain('already running');
+    const c = await t.standin.runCommand(t.client, { command: '/query', text: 'version-adoption weeks=2', userId: user, channelId: channel, ...WAIT });
+    expect(JSON.stringify(c.replies)).not.toContain('already running');
+    await t.standin.waitFor(() => (newMessages(before).filter((m) => m.files?.length).length === 3 ? true : undefined), { timeoutMs: 20_000 });
+  });
+
   it('posts table queries as monospaced text within Slack limits, saying how many rows were left out', async () => {
     const before = visibleCount();
     await query('instances-on-version version=5');

@@ -138,6 +138,11 @@ function formatTtl(ms: number): string {
   return `${Math.round(ms / 1000)}s`;
 }
 
+/** The same `/query` sent again while the first is on its way (a double Enter): nothing more runs. */
+export function queryAlreadyAskedMessage(): MessageBody {
+  return noteMessage(':hourglass_flowing_sand: You just asked for that query here: it is already running, and its result is on its way.');
+}
+
 /**
  * "There is no saved query …; did you mean …?", each near name with the button
  * for what was asked: Run (`/query <name>`), Subscribe… (`/query subscribe`) or

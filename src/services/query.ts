@@ -19,7 +19,7 @@ import type { Catalog, SavedQuery } from '../catalog/catalog.js';
 import { parseParamText, resolveParams, type CustomerLookup, type ParamResolution, type ResolvedParams } from '../catalog/params.js';
 import type { ChartRenderer } from '../charts/renderer.js';
 import { chartSpecFor, dateRange, humanizeColumn } from '../charts/spec.js';
-import { enqueue } from '../jobs/model.js';
+import { enqueue, JOBS } from '../jobs/model.js';
 import { quoteTyped } from '../format.js';
 
 /** The job that runs a saved query and posts its result (src/slack/query-delivery.ts). */
@@ -46,6 +46,16 @@ export const MAX_RESULT_ROWS = 5000;
 const MAX_CACHE_CHARS = 900_000;
 const CACHE = 'query_cache';
 const LOCKS = 'query_locks';
+/** A typed `/query` whose result is on its way, by its question: the job delivering it (see requestAskedDelivery). */
+const ASKS = 'query_asks';
+/** How long a question's delivery still pending holds it (a delivery retrying Slack's failures ends sooner). */
+const ASK_HOLD_MS = 5 * 60_000;
+
+interface AskDoc {
+  [k: string]: unknown;
+  job: string;
+  expiresAt: number;
+}
 
 /** A run's result, fresh or from the cache. */
 export interface QueryOutput {
@@ -155,6 +165,33 @@ export class QueryService {
     const created = await this.opts.store.runTransaction((tx) => enqueue(tx, { key: `${QUERY_DELIVER_JOB}:${key}`, kind: QUERY_DELIVER_JOB, payload: delivery }, at));
     if (created) this.opts.kick?.();
     return created;
+  }
+
+  /**
+   * Records a typed `/query`'s result for delivery (as {@link requestDelivery}, keyed on the trigger) unless
+   * the same question (`ask`: the person, channel, query and canonical values) was recorded before and its
+   * result is still on its way: a double Enter sends the command twice, with two triggers. 'seen' when this
+   * trigger was recorded already (Slack delivering the same request again), 'repeated' for the second
+   * question. One transaction, so across replicas too; a result delivered (its job done or given up) frees
+   * the question at once, and one still pending after {@link ASK_HOLD_MS} no longer holds it.
+   */
+  async requestAskedDelivery(key: string, ask: string, delivery: QueryDelivery): Promise<'recorded' | 'seen' | 'repeated'> {
+    const jobKey = `${QUERY_DELIVER_JOB}:${key}`;
+    const askId = createHash('sha256').update(ask).digest('hex').slice(0, 40);
+    const at = this.now().getTime();
+    const outcome = await this.opts.store.runTransaction(async (tx): Promise<'recorded' | 'seen' | 'repeated'> => {
+      if (await tx.get(JOBS, jobKey)) return 'seen';
+      const prior = await tx.get<AskDoc>(ASKS, askId);
+      if (prior && prior.data.expiresAt > Date.now()) {
+        const job = await tx.get<{ state: string }>(JOBS, prior.data.job);
+        if (job?.data.state === 'pending') return 'repeated';
+      }
+      await enqueue(tx, { key: jobKey, kind: QUERY_DELIVER_JOB, payload: delivery }, at);
+      tx.put<AskDoc>(ASKS, askId, { job: jobKey, expiresAt: Date.now() + ASK_HOLD_MS });
+      return 'recorded';
+    });
+    if (outcome === 'recorded') this.opts.kick?.();
+    return outcome;
   }
 
   /** A dry run against the cost cap: what a run would process, and whether it is over the cap. */
