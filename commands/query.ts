@@ -21,7 +21,7 @@ import { noteMessage, type MessageBody } from '../views/common.js';
 import { quoteTyped } from '../src/format.js';
 import {
   queryAlreadyAskedMessage, queryCheckingModal, queryCsvAlreadyMessage, queryCsvOnItsWayMessage, queryListMessage, queryNoteModal, queryOnItsWayText, queryOverCapMessage, queryParamErrors, queryParamsModal,
-  queryProblemsMessage, queryStaleButtonMessage, queryTableMessage, queryTooLongMessage, queryUnknownMessage,
+  queryProblemsMessage, queryStaleButtonMessage, queryTableAlreadyMessage, queryTableMessage, queryTooLongMessage, queryUnknownMessage,
   type QueryListPageRef, type QueryModalMetadata, parseQueryRef,
 } from '../views/query.js';
 
@@ -39,6 +39,8 @@ const TS = /^\d{1,12}\.\d{1,9}$/;
 const REFRESH_ONCE_MS = 20_000;
 /** Run on /query list: a second click on the same button within this time runs nothing more. */
 const RUN_ONCE_MS = 20_000;
+/** A second Show as table of the same result by the same person within this long shows nothing more. */
+const TABLE_ONCE_MS = 20_000;
 /** A second Download CSV of the same result within this long is pointed at the first. */
 const CSV_ONCE_MS = 10 * 60_000;
 
@@ -345,10 +347,16 @@ export function queryShowTableAction(deps: QueryDeps) {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
     const tell = ephemeralTo(respond);
+    const { channel, messageTs } = buttonContext(body);
     try {
       const job = await fromButton(deps, action, tell);
       if (!job) return;
-      const outcome = await deps.queries.run(job.query, job.params, { userId: body.user.id });
+      // A double click shows one table: the second is told the first is on its way. A run that failed is forgotten (click again).
+      const shown = await deps.clicks.once(`table:${channel ?? ''}:${messageTs ?? ''}:${body.user.id}:${clickContent(job)}`, TABLE_ONCE_MS, () =>
+        deps.queries.run(job.query, job.params, { userId: body.user.id }),
+      );
+      if (shown.repeated) return tell(queryTableAlreadyMessage());
+      const outcome = shown.value;
       if (outcome.kind === 'over_cap') return tell(queryOverCapMessage(outcome.query, outcome.estimatedBytes, outcome.capBytes));
       await tell(queryTableMessage(outcome.output, new Date(), { buttons: false }));
     } catch (err) {

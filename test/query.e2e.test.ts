@@ -173,6 +173,19 @@ describe('/query through the signed HTTP receiver', () => {
     await t.standin.waitFor(() => (newMessages(before).filter((m) => m.files?.length).length === 3 ? true : undefined), { timeoutMs: 20_000 });
   });
 
+  it('shows one table for a double click on Show as table, and tells the second click', async () => {
+    const before = visibleCount();
+    await query('top-customers-by-active-users limit=4');
+    const message = newMessages(before)[0]!;
+    const clicks = await Promise.all([1, 2].map(() => t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: message.ts, actionId: ActionIds.queryShowTable, ...WAIT })));
+    const texts = clicks.map((c) => JSON.stringify(c.replies));
+    expect(texts.filter((text) => text.includes('active_users'))).toHaveLength(1);
+    expect(texts.filter((text) => text.includes('The table of this result is already on its way'))).toHaveLength(1);
+    // Someone else's click is theirs: the table is shown to them too.
+    const theirs = await t.standin.clickAction(t.client, { userId: StandinDefaults.users.bizops, channelId: channel, ts: message.ts, actionId: ActionIds.queryShowTable, ...WAIT });
+    expect(JSON.stringify(theirs.replies)).toContain('active_users');
+  });
+
   it('posts table queries as monospaced text within Slack limits, saying how many rows were left out', async () => {
     const before = visibleCount();
     await query('instances-on-version version=5');

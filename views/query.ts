@@ -143,6 +143,11 @@ export function queryAlreadyAskedMessage(): MessageBody {
   return noteMessage(':hourglass_flowing_sand: You just asked for that query here: it is already running, and its result is on its way.');
 }
 
+/** Show as table clicked again while the first click's table is on its way (a double click). */
+export function queryTableAlreadyMessage(): MessageBody {
+  return noteMessage(':hourglass_flowing_sand: The table of this result is already on its way (only you can see it).');
+}
+
 /**
  * "There is no saved query …; did you mean …?", each near name with the button
  * for what was asked: Run (`/query <name>`), Subscribe… (`/query subscribe`) or

@@ -445,6 +445,7 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   add('queryUnknownMessage', query.queryUnknownMessage(HOSTILE, []));
   add('queryUnknownMessage', query.queryUnknownMessage(HOSTILE, [], 'run', 'subscriptions'));
   add('queryAlreadyAskedMessage', query.queryAlreadyAskedMessage());
+  add('queryTableAlreadyMessage', query.queryTableAlreadyMessage());
   add('queryTooLongMessage', query.queryTooLongMessage(1000));
   add('queryCheckingModal', query.queryCheckingModal(queries[0]!));
   add('queryNoteModal', query.queryNoteModal(queries[0]!, query.queryUnknownMessage(HOSTILE, []).text ?? ''));
