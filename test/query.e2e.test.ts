@@ -443,6 +443,14 @@ describe('/query through the signed HTTP receiver', () => {
     }
   });
 
+  it('says a text parameter\'s own limit for 201 characters', async () => {
+    await query(`instances-on-version version=${'5'.repeat(201)}`);
+    const json = JSON.stringify(t.standin.modals(user).at(-1)!.blocks);
+    expect(json).toContain('⚠ At most 20 characters (got 201)');
+    expect(json).toContain('A version like 5.4 or 5.4.1, up to 20 characters, default “5.4”');
+    await t.standin.closeView(t.client, { userId: user });
+  });
+
   it('names the parameter when a 5,000-character value is given', async () => {
     await query(`weekly-active-instances weeks=${'9'.repeat(5000)}`);
     expect(JSON.stringify(t.standin.modals(user).at(-1)!.blocks)).toContain('⚠ At most 200 characters (got 5,000)');
