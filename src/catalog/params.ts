@@ -185,7 +185,7 @@ export function describeParam(p: ParamDef): string {
       return `one of ${p.options.map((o) => o.value).join(', ')}${p.default !== undefined ? `, default ${p.default}` : ''}`;
     case 'date': {
       // Only the examples the bounds take: `today` is no example for a date that must be before it.
-      const examples = ['YYYY-MM-DD', ...['today', '-30d'].filter((spec) => takesOffset(p, daysFromToday(spec)!))].join(', ');
+      const examples = ['YYYY-MM-DD', ...['today', '-30d'].filter((spec) => takesOffset(p, daysFromToday(spec)))].join(', ');
       const range = p.min && p.max ? `, from ${dateSpecWords(p.min)} to ${dateSpecWords(p.max)}` : p.min ? `, from ${dateSpecWords(p.min)} on` : p.max ? `, up to ${dateSpecWords(p.max)}` : '';
       return `a date (${examples})${range}${p.default !== undefined ? `, default ${p.default}` : ''}`;
     }
@@ -194,30 +194,28 @@ export function describeParam(p: ParamDef): string {
   }
 }
 
-/** Days from today a date spec means (`-1w` is -7), or undefined for a calendar date. */
-function daysFromToday(spec: string): number | undefined {
-  if (spec.toLowerCase() === 'today') return 0;
-  const rel = /^([-+]\d{1,4})([dw])$/i.exec(spec);
-  return rel ? Number(rel[1]) * (rel[2]!.toLowerCase() === 'w' ? 7 : 1) : undefined;
+/**
+ * Days from today a catalog date spec means (`-1w` is -7): `today`, or a sign, digits and `d` or `w`, as the
+ * catalog checked; a calendar date is NaN, within no bound known without a clock.
+ */
+function daysFromToday(spec: string): number {
+  if (spec === 'today') return 0;
+  return Number(spec.slice(0, -1)) * (spec.endsWith('w') ? 7 : 1);
 }
 
 /** Whether a date `days` from today is surely within `p`'s bounds (a calendar-date bound is not known without a clock: no). */
 function takesOffset(p: DateParam, days: number): boolean {
-  const within = (spec: string | undefined, ok: (bound: number) => boolean) => {
-    if (spec === undefined) return true;
-    const bound = daysFromToday(spec);
-    return bound !== undefined && ok(bound);
-  };
+  const within = (spec: string | undefined, ok: (bound: number) => boolean) => spec === undefined || ok(daysFromToday(spec));
   return within(p.min, (min) => days >= min) && within(p.max, (max) => days <= max);
 }
 
-/** A date bound in words: `-1d` is yesterday, `-365d` 365 days ago, `+2w` 2 weeks from today; a calendar date as written. */
+/** A catalog date bound in words: `-1d` is yesterday, `-365d` 365 days ago, `+2w` 2 weeks from today; `today` and a calendar date as written. */
 function dateSpecWords(spec: string): string {
-  const rel = /^([-+])(\d{1,4})([dw])$/i.exec(spec);
-  if (!rel) return spec.toLowerCase() === 'today' ? 'today' : spec;
-  const n = Number(rel[2]);
-  const unit = rel[3]!.toLowerCase() === 'w' ? 'week' : 'day';
+  const n = Math.abs(Number(spec.slice(0, -1)));
+  if (Number.isNaN(n)) return spec;
   if (n === 0) return 'today';
-  if (n === 1 && unit === 'day') return rel[1] === '-' ? 'yesterday' : 'tomorrow';
-  return `${n} ${unit}${n === 1 ? '' : 's'} ${rel[1] === '-' ? 'ago' : 'from today'}`;
+  const week = spec.endsWith('w');
+  const ago = spec.startsWith('-');
+  if (n === 1 && !week) return ago ? 'yesterday' : 'tomorrow';
+  return `${n} ${week ? 'week' : 'day'}${n === 1 ? '' : 's'} ${ago ? 'ago' : 'from today'}`;
 }

@@ -388,6 +388,9 @@ describe('what a parameter takes, in one line', () => {
     [{ ...since, default: undefined, min: undefined, max: '-1w' }, 'a date (YYYY-MM-DD, -30d), up to 1 week ago'],
     [{ ...since, default: undefined, min: '-2w', max: '+3d' }, 'a date (YYYY-MM-DD, today), from 2 weeks ago to 3 days from today'],
     [{ ...since, default: undefined, min: '+1d', max: undefined }, 'a date (YYYY-MM-DD), from tomorrow on'],
+    [{ ...since, default: undefined, min: '-5w', max: '-1d' }, 'a date (YYYY-MM-DD, -30d), from 5 weeks ago to yesterday'],
+    [{ ...since, default: undefined, min: '-4w', max: '+1w' }, 'a date (YYYY-MM-DD, today), from 4 weeks ago to 1 week from today'],
+    [{ ...since, default: undefined, min: '-1w', max: '+2d' }, 'a date (YYYY-MM-DD, today), from 1 week ago to 2 days from today'],
     [{ ...since, default: undefined, min: '-30d', max: '-30d' }, 'a date (YYYY-MM-DD, -30d), from 30 days ago to 30 days ago'],
     // A calendar-date bound: whether today is in it is not known without a clock, so it is not offered.
     [{ ...since, default: undefined, min: '2024-01-01', max: undefined }, 'a date (YYYY-MM-DD), from 2024-01-01 on'],
