@@ -170,7 +170,9 @@ function errorsByBlock(errors: Partial<Record<DraftField, string>>, draft: Subsc
     // A cron schedule has no time input: its time errors go on the cron field.
     const wanted = id === BlockIds.subscriptionTime && draft.schedule.kind === 'cron' ? BlockIds.subscriptionCron : id;
     const target = inputs.has(wanted) ? wanted : BlockIds.subscriptionScheduleKind;
-    out[target] = out[target] ? `${out[target]} ${message}` : message;
+    // A sentence, as the run form's errors are: a parameter's problem comes as a clause ("must be from 1 to 13, got 999").
+    const sentence = message.charAt(0).toUpperCase() + message.slice(1);
+    out[target] = out[target] ? `${out[target]} ${sentence}` : sentence;
   }
   // Plain text, where nothing formats: the bot's `code` as quotes, what was typed as typed (no lookalikes), cut whole.
   for (const k of Object.keys(out)) out[k] = cutText(mrkdwnAsPlainText(out[k]!), 300);

@@ -127,9 +127,9 @@ describe('scheduled deliveries', () => {
       [{ [ActionIds.subscriptionChannel]: 'D0U0ADMIN', ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart' }, BlockIds.subscriptionChannel, /Pick a channel here, or tick/],
       [{ [ActionIds.subscriptionChannel]: StandinDefaults.users.lookerAdmin, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart' }, BlockIds.subscriptionChannel, /Pick a channel here, or tick/],
       [{ [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', ''), [ActionIds.subscriptionFormat]: 'chart' }, BlockIds.subscriptionTime, /Pick a time/],
-      [{ [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart', [`${ActionIds.subscriptionParamPrefix}weeks`]: '40' }, `${BlockIds.subscriptionParamPrefix}weeks`, /from 1 to 13/],
+      [{ [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart', [`${ActionIds.subscriptionParamPrefix}weeks`]: '40' }, `${BlockIds.subscriptionParamPrefix}weeks`, /^Must be from 1 to 13, got 40$/],
       // Plain text, where nothing formats: what was typed is quoted as typed, not with the lookalikes a message uses.
-      [{ [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart', [`${ActionIds.subscriptionParamPrefix}weeks`]: '*4*_' }, `${BlockIds.subscriptionParamPrefix}weeks`, /from 1 to 13, got “\*4\*_”/],
+      [{ [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart', [`${ActionIds.subscriptionParamPrefix}weeks`]: '*4*_' }, `${BlockIds.subscriptionParamPrefix}weeks`, /^Expects a whole number from 1 to 13, got “\*4\*_”$/],
     ];
     for (const [values, block, message] of cases) {
       const r = await d.submit(modal.id, values);
