@@ -44,7 +44,7 @@ const CHECK_BUDGET_MS = 2_000;
 type Respond = (m: MessageBody) => Promise<void>;
 
 /** The modal for a new delivery or alert of `query`, opened on `triggerId`. */
-async function openNew(deps: SubscriptionDeps, client: WebClient, triggerId: string, userId: string, kind: SubscriptionKind, query: SavedQuery, params: Record<string, string>, channel: string | null): Promise<void> {
+async function openNew(deps: SubscriptionDeps, client: WebClient, triggerId: string, userId: string, kind: SubscriptionKind, query: SavedQuery, params: Record<string, string>, channel: string | null, unused: string[] = []): Promise<void> {
   const tz = await deps.subscriptions.timeZoneOf(userId);
   // The query's own parameters only, each as long as its input takes: the form reads no others, and
   // carries these in private_metadata, which Slack refuses past 3,000 characters (no form at all).
@@ -52,6 +52,7 @@ async function openNew(deps: SubscriptionDeps, client: WebClient, triggerId: str
   const data: SubscriptionModalData = {
     kind, query, tz, channel: isChannelId(channel) ? channel : null, dm: !isChannelId(channel), params: own,
     scheduleKind: kind === 'alert' ? 'daily' : 'weekdays', time: '09:00', format: query.display.type === 'table' ? 'table' : 'chart',
+    ...(unused.length ? { unused } : {}),
   };
   await client.views.open({ trigger_id: triggerId, view: subscriptionModal(data) });
 }
@@ -72,9 +73,12 @@ export async function subscriptionSubcommand(
   if (!query) return tell(queryUnknownMessage(name.slice(0, 80), deps.queries.closest(name), word === 'alert' ? 'alert' : 'subscribe'));
   // An alert watches a number: a query without one gets no form it could never submit.
   if (word === 'alert' && !numericColumnsOf(query).length) return tell(alertNothingToWatchMessage(query));
-  const { values } = parseParamText(more.join(' '));
+  const { values, stray } = parseParamText(more.join(' '));
+  // What the form has no field for is said on it, not dropped without a word (`foo=bar`, a word without `=`).
+  const names = new Set(query.params.map((p) => p.name));
+  const unused = [...Object.entries(values).filter(([k]) => !names.has(k)).map(([k, v]) => `${k}=${v}`), ...stray];
   try {
-    await openNew(deps, client, command.trigger_id, command.user_id, word === 'alert' ? 'alert' : 'delivery', query, values, command.channel_id);
+    await openNew(deps, client, command.trigger_id, command.user_id, word === 'alert' ? 'alert' : 'delivery', query, values, command.channel_id, unused);
   } catch (err) {
     const coded = toCodedError(err);
     deps.logger.warn('subscription modal could not open', { code: coded.code, err: coded });

@@ -184,6 +184,13 @@ describe('scheduled deliveries', () => {
     await t.standin.closeView(t.client, { userId: RILEY });
     expect(hosting(await d.open('subscribe weekly-active-instances hosting=')).element.initial_option?.value).toBe('all');
     await t.standin.closeView(t.client, { userId: RILEY });
+    // What the form has no field for is said at its top, not dropped without a word; none, nothing said.
+    const unused = await d.open('subscribe weekly-active-instances weeks=3 foo=bar <!channel>');
+    expect(text(unused)).toContain('Not used from your command (it takes weeks, hosting): foo=bar <!channel>');
+    expect(JSON.stringify(unused.blocks)).toContain('foo=bar &lt;!channel&gt;'); // shown, not a mention
+    await t.standin.closeView(t.client, { userId: RILEY });
+    expect(text(await d.open('alert weekly-active-instances weeks=3'))).not.toContain('Not used');
+    await t.standin.closeView(t.client, { userId: RILEY });
     // One that is none of them: nothing picked, and said so where the choice is made.
     // It must then be picked (Slack's client checks a required input): its default in its place would run a broader query.
     const mars = hosting(await d.open('subscribe weekly-active-instances hosting=mars')) as Select & { element: { placeholder: { text: string } } };

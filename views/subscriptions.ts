@@ -52,6 +52,8 @@ export interface SubscriptionModalData {
   editing?: Subscription;
   /** Who has the form open: editing someone else's (BizOps), its DMs are its owner's, not theirs. */
   viewer?: string;
+  /** What the command gave that the form has no field for (`foo=bar`, a stray word): said at its top. */
+  unused?: string[];
 }
 
 /** The modal's data for editing a stored subscription. */
@@ -93,6 +95,9 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
       type: 'context',
       elements: [{ type: 'mrkdwn', text: alert ? 'I run the query on the schedule and post when the condition becomes true, and once more when it no longer holds.' : 'I run the query on the schedule and post the result, with a Manage button to pause, edit or delete it.' }],
     },
+    ...(d.unused?.length
+      ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: truncateMrkdwn(`:information_source: Not used from your command (${q.params.length ? `it takes ${q.params.map((p) => p.name).join(', ')}` : 'it takes no parameters'}): ${userText(d.unused.slice(0, 5).join(' '), 300)}`, 3000) }] }]
+      : []),
     input(BlockIds.subscriptionChannel, 'Post in', {
       type: 'conversations_select', action_id: ActionIds.subscriptionChannel, filter: { include: ['public', 'private'], exclude_bot_users: true },
       ...(d.channel ? { initial_conversation: d.channel } : {}), placeholder: plain('A channel I am in'),
