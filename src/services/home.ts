@@ -13,6 +13,7 @@ import { LOOKER_ACCESS_REQUESTS, decisionRuleFor, lookerRequestRef, type LookerA
 import { levelLabel } from '../domain/looker-policy.js';
 import type { Directory } from '../ports/directory.js';
 import type { Subscription } from './subscriptions.js';
+import { memoFor } from '../memo-for.js';
 
 /**
  * Where a request stands, for App Home (views/home.ts words it). Looker
@@ -144,22 +145,10 @@ export type EmailOf = (userId: string) => Promise<string | null | 'unknown'>;
  * people are kept (only Looker admins with requests to show are looked up).
  */
 export function cachedEmailOf(directory: Pick<Directory, 'profile'>, opts: { ttlMs?: number; maxEntries?: number; clock?: () => number } = {}): EmailOf {
-  const ttlMs = opts.ttlMs ?? 60_000;
-  const maxEntries = opts.maxEntries ?? 500;
-  const clock = opts.clock ?? Date.now;
-  const cache = new Map<string, { at: number; email: Promise<string | null | 'unknown'> }>();
-  return async (userId) => {
-    const at = clock();
-    let entry = cache.get(userId);
-    if (!entry || at - entry.at > ttlMs) {
-      if (cache.size >= maxEntries) cache.clear();
-      entry = { at, email: directory.profile(userId).then((p) => (p === 'unknown' ? 'unknown' : (p?.email ?? null)), () => 'unknown' as const) };
-      cache.set(userId, entry);
-    }
-    const email = await entry.email;
-    if (email === 'unknown' && cache.get(userId) === entry) cache.delete(userId);
-    return email;
-  };
+  return memoFor(
+    (userId) => directory.profile(userId).then((p) => (p === 'unknown' ? 'unknown' : (p?.email ?? null)), () => 'unknown' as const),
+    { ttlMs: opts.ttlMs ?? 60_000, maxEntries: opts.maxEntries ?? 500, failed: (email) => email === 'unknown', ...(opts.clock ? { clock: opts.clock } : {}) },
+  );
 }
 
 /**

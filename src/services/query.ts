@@ -182,12 +182,12 @@ export class QueryService {
     const outcome = await this.opts.store.runTransaction(async (tx): Promise<'recorded' | 'seen' | 'repeated'> => {
       if (await tx.get(JOBS, jobKey)) return 'seen';
       const prior = await tx.get<AskDoc>(ASKS, askId);
-      if (prior && prior.data.expiresAt > Date.now()) {
+      if (prior && prior.data.expiresAt > at) {
         const job = await tx.get<{ state: string }>(JOBS, prior.data.job);
         if (job?.data.state === 'pending') return 'repeated';
       }
       await enqueue(tx, { key: jobKey, kind: QUERY_DELIVER_JOB, payload: delivery }, at);
-      tx.put<AskDoc>(ASKS, askId, { job: jobKey, expiresAt: Date.now() + ASK_HOLD_MS });
+      tx.put<AskDoc>(ASKS, askId, { job: jobKey, expiresAt: at + ASK_HOLD_MS });
       return 'recorded';
     });
     if (outcome === 'recorded') this.opts.kick?.();

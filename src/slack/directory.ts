@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { ChannelAccess, Directory, Membership, Profile } from '../ports/directory.js';
 import { toCodedError } from '../errors.js';
 import { slackErrorCode } from './errors.js';
+import { memoFor } from '../memo-for.js';
 
 export class SlackDirectory implements Directory {
   constructor(private readonly client: WebClient, private readonly logger: Logger) {}
@@ -79,22 +80,18 @@ export async function channelAccessOf(client: WebClient, channelId: string, logg
  * Home). Decisions never use it: they ask Slack on every click.
  */
 export class CachedMembership {
-  private readonly cache = new Map<string, { at: number; members: Promise<Set<string>> }>();
+  private readonly members: (group: string) => Promise<Set<string>>;
 
-  constructor(private readonly client: WebClient, private readonly logger: Logger, private readonly ttlMs = 30_000) {}
+  constructor(client: WebClient, private readonly logger: Logger, ttlMs = 30_000) {
+    this.members = memoFor((group) => client.usergroups.users.list({ usergroup: group }).then((res) => new Set(res.users ?? [])), { ttlMs });
+  }
 
   async membership(group: string | undefined, userId: string): Promise<Membership> {
     if (!group) return 'not_member';
-    let entry = this.cache.get(group);
-    if (!entry || Date.now() - entry.at > this.ttlMs) {
-      entry = { at: Date.now(), members: this.client.usergroups.users.list({ usergroup: group }).then((res) => new Set(res.users ?? [])) };
-      this.cache.set(group, entry);
-    }
     try {
-      return (await entry.members).has(userId) ? 'member' : 'not_member';
+      return (await this.members(group)).has(userId) ? 'member' : 'not_member';
     } catch (err) {
-      // A failed lookup is not cached: the next open asks again.
-      if (this.cache.get(group) === entry) this.cache.delete(group);
+      // A failed lookup is not kept: the next open asks again.
       const coded = toCodedError(err);
       this.logger.error('user group lookup failed', { group, code: coded.code, err: coded });
       return 'unknown';
