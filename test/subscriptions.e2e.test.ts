@@ -1074,6 +1074,18 @@ describe('threshold alerts', () => {
     return { conn, sub, runAt, fired, resolvedUnder };
   }
 
+  /** An hourly alert on the customer count that has gone off: one customer more (`customerId`) than its threshold. */
+  async function firingAlert(daysBack: number, customerId: string) {
+    const made = await hourlyAlert(daysBack);
+    const subs = t.bot.services.subscriptions;
+    const count = Number((await made.conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
+    await made.conn.run(`INSERT INTO customers (customer_id, name) VALUES ('${customerId}', 'Alert test')`);
+    await made.runAt((await subs.get(made.sub.id))!.nextRunAt! + 5_000);
+    const alert = made.fired()[0]!;
+    expect(alert).toBeDefined();
+    return { ...made, subs, count, alert };
+  }
+
   it('fires once when a Run now and its scheduled run go at the same moment, and resolves once the same way', async () => {
     const { conn, sub } = await hourlyAlert(2);
     await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-same-moment', 'Alert test')`);
@@ -1287,13 +1299,7 @@ describe('threshold alerts', () => {
   });
 
   it('starts an alert whose condition is edited while it fires afresh: no Resolved of a condition that never fired; one edited elsewhere keeps firing', async () => {
-    const { conn, sub, runAt, fired, resolvedUnder } = await hourlyAlert(10);
-    const subs = t.bot.services.subscriptions;
-    const count = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
-    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-edited', 'Alert test')`);
-    await runAt((await subs.get(sub.id))!.nextRunAt! + 5_000);
-    const alert = fired()[0]!;
-    expect(alert).toBeDefined();
+    const { conn, sub, runAt, fired, resolvedUnder, subs, count, alert } = await firingAlert(10, 'alert-test-edited');
     // Run now on an alert that has gone off says what it may post; its run, quiet, says the alert stands.
     const listed = async () => (await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: RILEY, channelId: CHANNEL })).replies.find((r) => r.message?.ephemeral)!.message!;
     const list = await listed();
@@ -1322,13 +1328,7 @@ describe('threshold alerts', () => {
   });
 
   it('lets an edit made while a run is on its way win: what the run found about the old condition is not recorded', async () => {
-    const { conn, sub, runAt, fired, resolvedUnder } = await hourlyAlert(11);
-    const subs = t.bot.services.subscriptions;
-    const count = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
-    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-raced', 'Alert test')`);
-    await runAt((await subs.get(sub.id))!.nextRunAt! + 5_000);
-    const alert = fired()[0]!;
-    expect(alert).toBeDefined();
+    const { conn, sub, runAt, resolvedUnder, subs, count, alert } = await firingAlert(11, 'alert-test-raced');
     // The next run reads the alert (firing, above count), then waits in its query while the threshold is raised past the value.
     const warehouse = t.warehouse;
     const query = warehouse.query.bind(warehouse);
