@@ -75,17 +75,35 @@ export function normalize(text: string): string {
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()
-    .replace(/^https?:\/\//, '')
-    .replace(/^www\./, '')
-    // A pasted e-mail address or URL names its domain: drop the mailbox, and the path or query.
-    .replace(/^[^\s@/<>]+@(?=[^\s@/]+\.[a-z]{2,}$)/, '')
-    .replace(/^([^\s/?#@]+\.[a-z]{2,})[/?#]\S*$/, '$1')
-    .replace(SUBDOMAINS, '$1')
-    .replace(TLDS, '')
+    // Each word on its own: an address among other words (`telemetry for https://app.acme.io/login`) names its domain too.
+    .split(/\s/)
+    .map(domainIn)
+    .join(' ')
     // A possessive is the name ("acme's" is Acme): the 's goes before the apostrophe would split it off as a word.
     .replace(/(?<=[\p{L}\p{N}])['’]s(?![\p{L}\p{N}])/gu, '')
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
+}
+
+/** Longest word read as an address (an e-mail address, a URL, a domain): longer ones are read as they are. */
+const LONGEST_ADDRESS = 2_048;
+
+/**
+ * A pasted e-mail address or URL names its domain: the scheme, `www.`, the mailbox, the path or query, a host's
+ * labels under the domain and a known TLD go, as do the brackets or sentence punctuation around it
+ * (`(acme.io)`, `acme.io,`). The address must be the whole word: `a/jane@acme.com` is none.
+ */
+function domainIn(word: string): string {
+  if (word.length > LONGEST_ADDRESS) return word;
+  return word
+    .replace(/^[(<[“"'‘]+/, '')
+    .replace(/[)>\]”"'’.,;:!?]+$/, '')
+    .replace(/^https?:\/\//, '')
+    .replace(/^www\./, '')
+    .replace(/^[^@/<>]+@(?=[^@/]+\.[a-z]{2,}$)/, '')
+    .replace(/^([^/?#@]+\.[a-z]{2,})[/?#].*/, '$1')
+    .replace(SUBDOMAINS, '$1')
+    .replace(TLDS, '');
 }
 
 /** The normalized form without legal suffixes ("acme corp" → "acme"). */

@@ -52,16 +52,30 @@ describe('normalizing what was typed', () => {
     ['x@y', 'x y'],
     ['shop.www.acme', 'shop www acme'],
     ['wwwacme.org', 'wwwacme'],
-    ['xhttps://acme', 'xhttps acme'],
+    ['xhttps://acme.io', 'xhttps acme'],
+    ['https://acme', 'acme'],
     ['acme.company', 'acme company'],
     ['acme.com.au', 'acme com au'],
     ['Ünïcödé_Ltd', 'unicode ltd'],
     ['R2-D2 & C-3PO', 'r2 d2 c 3po'],
-    // Only text that is all an address or URL is read as one.
-    ['contact jane@acme.com', 'contact jane acme'],
-    ['jane@acme.com is here', 'jane acme com is here'],
-    ['see acme.com/pricing', 'see acme com pricing'],
-    ['acme.com/pricing now', 'acme com pricing now'],
+    // An address among other words is read as one too, without the brackets or punctuation around it.
+    ['contact jane@acme.com', 'contact acme'],
+    ['jane@acme.com is here', 'acme is here'],
+    ['see acme.com/pricing', 'see acme'],
+    ['acme.com/pricing now', 'acme now'],
+    ['telemetry for https://app.acme.io/login, please', 'telemetry for acme please'],
+    ['status\t(www.acme.dev)?', 'status acme'],
+    ['“acme.ai”', 'acme'],
+    ['<https://acme.com>', 'acme'],
+    ['Nestlé S.A.', 'nestle s a'],
+    ['acme.com. globex.io;', 'acme globex'],
+    ['((https://acme.io/x))', 'acme'],
+    // The address is the whole word, or none: punctuation within it splits it.
+    ['end.', 'end'],
+    ['a/b@c', 'a b c'],
+    ['a/b@acme.com', 'a b acme'],
+    ['a<b@acme.com', 'a b acme'],
+    ['jane@acme.com/x', 'jane acme com x'],
     // A possessive is the name; other letters after an apostrophe are not dropped.
     ["acme's", 'acme'],
     ['Acme’s dashboards', 'acme dashboards'],
@@ -75,6 +89,12 @@ describe('normalizing what was typed', () => {
     ['!!!', ''],
   ])('%j → %j', (text, normalized) => {
     expect(normalize(text)).toBe(normalized);
+  });
+
+  it('reads a word of up to 2,048 characters as an address, and a longer one as it is', () => {
+    const host = (n: number) => `${'a'.repeat(n - '.com'.length)}.com`;
+    expect(normalize(`for ${host(2_048)}`)).toBe(`for ${'a'.repeat(2_044)}`);
+    expect(normalize(`for ${host(2_049)}`)).toBe(`for ${'a'.repeat(2_045)} com`);
   });
 
   it.each(['com', 'io', 'net', 'org', 'co', 'ai', 'dev', 'app', 'de', 'uk', 'fr', 'jp', 'us'])('drops the top-level domain .%s', (tld) => {
@@ -393,6 +413,9 @@ describe('a name among other words', () => {
     ['telemetry for acme', 'one: Acme Corp'],
     ["what's acme's usage", 'one: Acme Corp'],
     ['telemetry for acme.com', 'one: Acme Corp'],
+    ['telemetry for https://www.acme.com/pricing please', 'one: Acme Corp'],
+    ['what is jane@eu.acme.com sending?', 'one: Acme Corp'],
+    ['acme.com, globex', 'several: Acme Corp, Globex'],
     // The longest run that is a name is taken first: "acme labs", not "acme".
     ['telemetry for acme labs please', 'one: Acme Labs'],
     ['telemetry of big data partners', 'one: Big Data Partners'],
