@@ -180,7 +180,7 @@ describe('/query through the signed HTTP receiver', () => {
     const clicks = await Promise.all([1, 2].map(() => t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: message.ts, actionId: ActionIds.queryShowTable, ...WAIT })));
     const texts = clicks.map((c) => JSON.stringify(c.replies));
     expect(texts.filter((text) => text.includes('active_users'))).toHaveLength(1);
-    expect(texts.filter((text) => text.includes('The table of this result is already on its way'))).toHaveLength(1);
+    expect(texts.filter((text) => text.includes('You asked for the table of this result a moment ago'))).toHaveLength(1);
     // Someone else's click is theirs: the table is shown to them too.
     const theirs = await t.standin.clickAction(t.client, { userId: StandinDefaults.users.bizops, channelId: channel, ts: message.ts, actionId: ActionIds.queryShowTable, ...WAIT });
     expect(JSON.stringify(theirs.replies)).toContain('active_users');

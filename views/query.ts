@@ -143,9 +143,9 @@ export function queryAlreadyAskedMessage(): MessageBody {
   return noteMessage(':hourglass_flowing_sand: You just asked for that query here: it is already running, and its result is on its way.');
 }
 
-/** Show as table clicked again while the first click's table is on its way (a double click). */
+/** Show as table clicked again within 20 s of a first click (a double click): its table is shown or on its way. */
 export function queryTableAlreadyMessage(): MessageBody {
-  return noteMessage(':hourglass_flowing_sand: The table of this result is already on its way (only you can see it).');
+  return noteMessage(':hourglass_flowing_sand: You asked for the table of this result a moment ago: it is shown above, or on its way (only you can see it). To have it shown again, click in 20 seconds.');
 }
 
 /**
