@@ -783,6 +783,26 @@ describe('scheduled deliveries', () => {
     for (const s of await d.subscriptions()) await t.bot.services.subscriptions.remove(s.id, s.owner);
   });
 
+  it('counts a customer written another way (a name, a domain, another case) as the same customer: the copy is refused', async () => {
+    const subs = t.bot.services.subscriptions;
+    const draft = (customer: string, since = '-14d') => ({ kind: 'delivery' as const, query: 'customer-pings-per-day', params: { customer, since }, channel: CHANNEL, schedule: { kind: 'daily', time: '06:05' }, format: 'chart' });
+    const made = await subs.create(RILEY, draft('acme'), `customer-twin-${randomUUID()}`);
+    if (!made.ok) throw new Error(JSON.stringify(made));
+    const refusal = `You already have this delivery: ${subscriptionRef(made.subscription.id)}. Change something about it, or manage it with /query subscriptions.`;
+    for (const written of ['ACME.com', 'Acme Corp', 'https://www.acme.com/pricing']) {
+      expect(await subs.create(RILEY, draft(written), `customer-twin-${randomUUID()}`)).toEqual({ ok: false, errors: { limit: refusal } });
+    }
+    // Another customer, or another value beside the same one, is another delivery; an edit of the one to itself is no copy.
+    const globex = await subs.create(RILEY, draft('globex'), `customer-twin-${randomUUID()}`);
+    const longer = await subs.create(RILEY, draft('acme.com', '-30d'), `customer-twin-${randomUUID()}`);
+    expect([globex.ok, longer.ok]).toEqual([true, true]);
+    expect(await subs.update(made.subscription.id, RILEY, draft('Acme Corp'))).toMatchObject({ ok: true });
+    // And an edit that would make one the copy of another by its customer is refused.
+    if (!globex.ok) throw new Error('unreachable');
+    expect(await subs.update(globex.subscription.id, RILEY, draft('ACME'))).toEqual({ ok: false, errors: { limit: refusal } });
+    for (const s of await d.subscriptions()) await subs.remove(s.id, s.owner);
+  });
+
   it('says so plainly when Slack refuses to look channels up (an installation without the new scopes), and saves nothing', async () => {
     const modal = await d.open('subscribe instances-by-hosting');
     t.standin.failNext('conversations.info', 'missing_scope');

@@ -245,7 +245,7 @@ export class SubscriptionService {
       // The same one again (a second submission of a closed form, a copy made by mistake, an edit that makes one
       // the copy of another) would post everything twice.
       const twin = schedule.ok && resolution.ok
-        ? mine.find((x) => x.id !== editing?.id && sameSubscription(x, { kind: draft.kind, query: query.name, params: resolution.params.given, target, schedule: schedule.schedule, format, condition }, this.opts.queries.catalog))
+        ? await this.twinOf(mine.filter((x) => x.id !== editing?.id), { kind: draft.kind, query: query.name, params: resolution.params.given, target, schedule: schedule.schedule, format, condition }, resolution.params.canonical)
         : undefined;
       if (twin && !over) errors.limit = twinRefusal(twin, actor === owner);
     }
@@ -261,6 +261,28 @@ export class SubscriptionService {
         lastRun: null, consecutiveFailures: 0,
       },
     };
+  }
+
+  /**
+   * The one of `mine` that would send what `s` sends, to the same place at the same times. A customer given
+   * another way (`acme` and `ACME.com`) is the same customer: those are compared by whom they name
+   * (`canonical`, the customer's ID), as that customer's name reads now.
+   */
+  private async twinOf(mine: Subscription[], s: SubscriptionSettings, canonical: Record<string, string>): Promise<Subscription | undefined> {
+    const catalog = this.opts.queries.catalog;
+    const same = mine.find((x) => sameSubscription(x, s, catalog));
+    if (same) return same;
+    const query = catalog.get(s.query);
+    const customers = (query?.params ?? []).filter((p) => p.kind === 'customer').map((p) => p.name);
+    if (!query || customers.length === 0) return undefined;
+    for (const x of mine) {
+      // The same but for how its customers are written: does it name the same ones?
+      const written = Object.fromEntries(customers.flatMap((name) => (s.params[name] === undefined ? [] : [[name, s.params[name]]])));
+      if (!sameSubscription({ ...x, params: { ...omit(x.params, customers), ...written } }, s, catalog)) continue;
+      const its = await this.opts.queries.resolve(query, x.params);
+      if (its.ok && customers.every((name) => its.params.canonical[name] === canonical[name])) return x;
+    }
+    return undefined;
   }
 
   /** Saves a new subscription or alert, with its first run scheduled. `key` (the modal's view) makes a repeated submission save once. */
@@ -649,6 +671,10 @@ function asRun(s: Pick<SubscriptionSettings, 'query' | 'params'>, catalog: Pick<
   const params = { ...s.params };
   for (const p of catalog.get(s.query)?.params ?? []) if (p.default !== undefined && !params[p.name]) params[p.name] = String(p.default);
   return params;
+}
+
+function omit(values: Record<string, string>, names: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter(([name]) => !names.includes(name)));
 }
 
 /** JSON with every object's keys in order, so that the order values were written in does not matter. */
