@@ -1414,6 +1414,23 @@ describe('threshold alerts', () => {
     await subs.remove(made.subscription.id, RILEY);
   });
 
+  it('keeps an alert that went off as it is when an edit names its customer another way, and keeps the customer as first written', async () => {
+    const subs = t.bot.services.subscriptions;
+    const draft = (customer: string, cron: string) => ({ kind: 'alert' as const, query: 'customer-pings-per-day', params: { customer, since: '-14d' }, channel: null, schedule: { kind: 'cron', cron }, condition: { column: 'pings', op: 'above', value: '1000000' } });
+    const made = await subs.create(RILEY, draft('acme', '0 6 * * *'), `customer-spelling-${randomUUID()}`);
+    if (!made.ok) throw new Error(JSON.stringify(made));
+    const firedMessage = { channel: RILEY, ts: '1700000000.000200' };
+    await t.store.runTransaction(async (tx: StoreTx) => {
+      const cur = (await tx.get<Subscription>(SUBSCRIPTIONS, made.subscription.id))!.data;
+      tx.put(SUBSCRIPTIONS, cur.id, { ...cur, alertState: 'firing', firedAt: Date.now(), firedMessage });
+    });
+    const edited = await subs.update(made.subscription.id, RILEY, draft('ACME.com', '0 7 * * *'));
+    expect(edited).toMatchObject({ ok: true, subscription: { alertState: 'firing', firedMessage, params: { customer: 'acme' }, schedule: { cron: '0 7 * * *' } } });
+    // Another customer is another check: afresh, as written.
+    expect(await subs.update(made.subscription.id, RILEY, draft('globex', '0 7 * * *'))).toMatchObject({ ok: true, subscription: { alertState: 'ok', firedMessage: null, params: { customer: 'globex' } } });
+    await subs.remove(made.subscription.id, RILEY);
+  });
+
   it('fires again after a Resolved whose post was made but not recorded, when its retry finds the condition back (not a second Resolved later)', async () => {
     const { conn, sub, runAt } = await hourlyAlert(5);
     const next = async () => (await t.bot.services.subscriptions.get(sub.id))!.nextRunAt!;

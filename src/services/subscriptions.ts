@@ -23,6 +23,7 @@ import { checkSchedule, describeSchedule, nextRun, type Schedule, type ScheduleF
 import { checkCondition, type AlertCondition, type AlertState, type ConditionField } from '../domain/alert-condition.js';
 import type { Catalog, SavedQuery } from '../catalog/catalog.js';
 import type { QueryService } from './query.js';
+import type { ResolvedParams } from '../catalog/params.js';
 import { localeNumber } from '../format.js';
 import { isChannelId } from '../ids.js';
 
@@ -203,6 +204,7 @@ export class SubscriptionService {
     if (!query) return { ok: false, errors: { query: `There is no saved query called “${draft.query.slice(0, 60)}”.` } };
     const resolution = await this.opts.queries.resolve(query, draft.params);
     if (!resolution.ok) for (const [name, problem] of Object.entries(resolution.problems)) errors[`param:${name}`] = problem;
+    const given = resolution.ok ? await this.customersAsWritten(query, resolution.params, editing) : {};
     const schedule = checkSchedule(draft.schedule);
     if (!schedule.ok) Object.assign(errors, schedule.errors);
     let format: SubscriptionFormat = 'chart';
@@ -245,7 +247,7 @@ export class SubscriptionService {
       // The same one again (a second submission of a closed form, a copy made by mistake, an edit that makes one
       // the copy of another) would post everything twice.
       const twin = schedule.ok && resolution.ok
-        ? await this.twinOf(mine.filter((x) => x.id !== editing?.id), { kind: draft.kind, query: query.name, params: resolution.params.given, target, schedule: schedule.schedule, format, condition }, resolution.params.canonical)
+        ? await this.twinOf(mine.filter((x) => x.id !== editing?.id), { kind: draft.kind, query: query.name, params: given, target, schedule: schedule.schedule, format, condition }, resolution.params.canonical)
         : undefined;
       if (twin && !over) errors.limit = twinRefusal(twin, actor === owner);
     }
@@ -254,13 +256,28 @@ export class SubscriptionService {
     return {
       ok: true,
       value: {
-        kind: draft.kind, query: query.name, params: resolution.params.given, target, schedule: schedule.schedule,
+        kind: draft.kind, query: query.name, params: given, target, schedule: schedule.schedule,
         // A new one's run state; an edit keeps the stored one's (update()).
         format, condition, alertState: 'ok', firedAt: null, firedMessage: null,
         status: 'active', pausedReason: null, nextRunAt: nextRun(schedule.schedule, new Date(now)).getTime(),
         lastRun: null, consecutiveFailures: 0,
       },
     };
+  }
+
+  /**
+   * The values to keep: as given, but where an edit names the same customer as before written another way
+   * (`Acme Corp` for `acme`), as it was written before, so the edit changes nothing there (an alert that went
+   * off stays so).
+   */
+  private async customersAsWritten(query: SavedQuery, params: ResolvedParams, editing: Subscription | undefined): Promise<Record<string, string>> {
+    const customers = query.params.filter((p) => p.kind === 'customer' && editing?.params[p.name] !== undefined && params.given[p.name] !== editing.params[p.name]);
+    if (!editing || customers.length === 0) return params.given;
+    const before = await this.opts.queries.resolve(query, editing.params);
+    if (!before.ok) return params.given;
+    const kept = { ...params.given };
+    for (const p of customers) if (before.params.canonical[p.name] === params.canonical[p.name]) kept[p.name] = editing.params[p.name]!;
+    return kept;
   }
 
   /**
