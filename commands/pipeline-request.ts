@@ -326,7 +326,9 @@ export function pipelineRequestDeclineAction(deps: PipelineRequestDeps) {
 export function pipelineRequestDeclineSubmission(deps: PipelineRequestDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const values = (view.state?.values ?? {}) as Record<string, Record<string, StateValue | undefined> | undefined>;
-    const reason = trimText(values[BlockIds.pipelineRequestDeclineReason]?.[ActionIds.pipelineRequestDeclineReason]?.value ?? '');
+    // A value that is not text (a malformed payload) is no reason: asked for again on the form, not a crash before the ack.
+    const typed = values[BlockIds.pipelineRequestDeclineReason]?.[ActionIds.pipelineRequestDeclineReason]?.value;
+    const reason = trimText(typeof typed === 'string' ? typed : '');
     // Said on the form, which keeps the reason to fix (counted as stored: an emoji is two or more).
     const problem = declineReasonProblem(reason);
     if (problem) {

@@ -540,6 +540,25 @@ for (const variant of variants) {
       expect((await auditFor(id)).map((e) => e.action)).toEqual(['pipeline_request.created']);
     });
 
+    it('asks again for a decline reason that is not text (a malformed submission), at once, and changes nothing', async () => {
+      const { id } = await fileRequest();
+      for (const value of [42, { text: 'no' }, ['no'], null]) {
+        const ack = await t.client.viewSubmission({
+          userId: bizops,
+          view: {
+            id: 'VMALFORMED1',
+            callback_id: CallbackIds.pipelineRequestDecline,
+            private_metadata: JSON.stringify({ id }),
+            state: { values: { [BlockIds.pipelineRequestDeclineReason]: { [ActionIds.pipelineRequestDeclineReason]: { type: 'plain_text_input', value } } } },
+          },
+        });
+        expect(ack.status, JSON.stringify(value)).toBe(200);
+        expect(ack.json).toMatchObject({ response_action: 'errors', errors: { [BlockIds.pipelineRequestDeclineReason]: expect.stringContaining('Say why') } });
+      }
+      expect(await requestById(id)).toMatchObject({ status: 'open' });
+      expect((await auditFor(id)).map((e) => e.action)).toEqual(['pipeline_request.created']);
+    });
+
     it('says so for a click on a request that does not exist', async () => {
       const res = await t.client.blockAction({ userId: bizops, channelId: channel, message: { ts: '1.000001' }, actions: [{ action_id: ActionIds.pipelineRequestAccept, block_id: 'x', value: "pr_nope' OR 1=1" }] });
       const responseId = res.responseUrl?.split('/').pop();
