@@ -13,7 +13,7 @@ import { CachedMembership } from '../src/slack/directory.js';
 import { slackErrorCode } from '../src/slack/errors.js';
 import { failureMessage } from '../views/common.js';
 import { homeView } from '../views/home.js';
-import { openPipelineRequestModal } from './pipeline-request.js';
+import { openedAlready, openPipelineRequestModal } from './pipeline-request.js';
 
 export interface HomeDeps extends RoleGroups {
   home: HomeService;
@@ -71,6 +71,10 @@ export function homeNewPipelineRequestAction(deps: HomeDeps) {
     try {
       await openPipelineRequestModal(client, body.trigger_id, body.user.id, true);
     } catch (err) {
+      if (openedAlready(err)) {
+        deps.logger.info('pipeline request form already opened by an earlier delivery of this click', { user: body.user.id });
+        return;
+      }
       const coded = toCodedError(err);
       deps.logger.error('could not open the pipeline request modal from Home', { user: body.user.id, code: coded.code, err: coded });
       await client.chat

@@ -15,6 +15,7 @@ import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import { settleBy } from '../src/settle-by.js';
+import { slackErrorCode } from '../src/slack/errors.js';
 import {
   declineReasonProblem,
   isRequestId,
@@ -108,6 +109,14 @@ async function dm(client: WebClient, logger: Logger, user: string, message: Mess
   }
 }
 
+/**
+ * Whether a views.open failed because its trigger had opened a form already: the same command or click
+ * delivered again (Slack's retry, a replayed request). That form is open, so there is nothing to tell.
+ */
+export function openedAlready(err: unknown): boolean {
+  return slackErrorCode(err) === 'exchanged_trigger_id';
+}
+
 /** Opens the request modal for a user; used by `/pipeline request` and the App Home button. */
 export async function openPipelineRequestModal(client: WebClient, triggerId: string, requester: string, fromHome = false): Promise<void> {
   await client.views.open({ trigger_id: triggerId, view: pipelineRequestModal({ requester, fromHome }) });
@@ -126,6 +135,10 @@ export function pipelineRequestSubcommand(deps: PipelineRequestDeps) {
     try {
       await openPipelineRequestModal(client, command.trigger_id, command.user_id);
     } catch (err) {
+      if (openedAlready(err)) {
+        deps.logger.info('pipeline request form already opened by an earlier delivery of this command', { user: command.user_id });
+        return;
+      }
       const coded = toCodedError(err);
       deps.logger.error('could not open the pipeline request modal', { user: command.user_id, code: coded.code, err: coded });
       await respond({ response_type: 'ephemeral', ...failureMessage('I could not open the request form.', 'Please run the command again.') });
@@ -315,6 +328,10 @@ export function pipelineRequestDeclineAction(deps: PipelineRequestDeps) {
       if (request.status === 'declined' || request.status === 'live') return await ephemeral(respond, pipelineRequestAlreadyDecidedMessage(request));
       await client.views.open({ trigger_id: body.trigger_id, view: pipelineRequestDeclineModal(request) });
     } catch (err) {
+      if (openedAlready(err)) {
+        deps.logger.info('decline form already opened by an earlier delivery of this click', { user: actor });
+        return;
+      }
       const coded = toCodedError(err);
       deps.logger.error('pipeline request decline modal failed', { user: actor, code: coded.code, err: coded });
       await ephemeral(respond, failureMessage('I could not open the decline form.'));
