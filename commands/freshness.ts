@@ -5,7 +5,7 @@
  * Thin: ack at once, ask the services, answer ephemerally.
  */
 import type { Listeners } from '../src/slack/listeners.js';
-import { buttonContext } from '../src/slack/click.js';
+import { buttonContext, offeredInMessage } from '../src/slack/click.js';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, OverflowAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { ActionIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
@@ -64,12 +64,19 @@ export function pipelineHelpSubcommand(): PipelineSubcommand {
 }
 
 const NO_OPEN_ALERT = noteMessage('That alert is no longer open: the source recovered or the alert was replaced.');
+/** A click whose value the card never offered (a forged or tampered payload): nothing is changed. */
+const NOT_OFFERED = noteMessage(':no_entry_sign: That button is not valid: this alert never offered it, so nothing was changed.');
 
 /** Snooze reminders of an alert: the overflow's option value is `<source>:<hours>`. */
 export function snoozeAction(deps: FreshnessDeps) {
   return async ({ ack, action, body, respond }: OverflowArgs): Promise<void> => {
     await ack();
-    const [sourceId = '', hoursText = ''] = valueOf(action.selected_option?.value).split(':');
+    const value = valueOf(action.selected_option?.value);
+    if (!offeredInMessage(body, ActionIds.freshnessSnooze, value)) {
+      await respond(ephemeral(NOT_OFFERED));
+      return;
+    }
+    const [sourceId = '', hoursText = ''] = value.split(':');
     try {
       const res = await deps.freshness.alerts.snooze(sourceId, /^\d{1,2}$/.test(hoursText) ? Number(hoursText) : NaN, body.user.id, buttonContext(body).messageTs);
       const reply = res.ok
@@ -92,8 +99,13 @@ export function snoozeAction(deps: FreshnessDeps) {
 export function acknowledgeAction(deps: FreshnessDeps) {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
+    const value = valueOf(action.value);
+    if (!offeredInMessage(body, ActionIds.freshnessAcknowledge, value)) {
+      await respond(ephemeral(NOT_OFFERED));
+      return;
+    }
     try {
-      const res = await deps.freshness.alerts.acknowledge(valueOf(action.value), body.user.id, buttonContext(body).messageTs);
+      const res = await deps.freshness.alerts.acknowledge(value, body.user.id, buttonContext(body).messageTs);
       const reply = res.ok
         ? noteMessage(res.unchanged && res.doc.acknowledgedBy ? `:eyes: It was already acknowledged by <@${res.doc.acknowledgedBy}>: no more reminders for this alert.` : ':eyes: Acknowledged: no more reminders for this alert.')
         : res.reason === 'no_open_alert' ? NO_OPEN_ALERT : noteMessage('That alert is not one I know.');

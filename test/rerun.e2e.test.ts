@@ -213,6 +213,24 @@ describe('alerts and reruns', () => {
     expect(render(t.standin.message(channel, github.ts))).toMatch(new RegExp(`acknowledged by <?@${bizops}`));
   });
 
+  it('tells a Snooze or Acknowledge the card never offered (a tampered value) that the button is not valid, and changes nothing', async () => {
+    const before = { hubspot: await t.bot.services.freshness.alerts.get('hubspot'), github: await t.bot.services.freshness.alerts.get('github') };
+    const audits = (await t.bot.services.audit.recent(100)).length;
+    // Clicked in HubSpot's card as Slack sends it (with the message), the value changed on the way.
+    const tampered = async (actionId: string, given: Record<string, unknown>, value?: string) => {
+      const { replies } = await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: hubspotAlert.ts, actionId, ...(value ? { value } : {}), extra: given, timeoutMs: 15_000 });
+      return render(replies.find((r) => r.via === 'response_url')?.body);
+    };
+    const option = (value: string) => ({ selected_option: { text: { type: 'plain_text', text: 'Snooze reminders 1 h' }, value } });
+    for (const value of ['github:1', 'hubspot:9999', 'hubspot:1:x']) {
+      expect(await tampered(ActionIds.freshnessSnooze, option(value), 'hubspot:1'), value).toContain('That button is not valid');
+    }
+    expect(await tampered(ActionIds.freshnessAcknowledge, { value: 'github' })).toContain('That button is not valid');
+    expect(await t.bot.services.freshness.alerts.get('hubspot')).toEqual(before.hubspot);
+    expect(await t.bot.services.freshness.alerts.get('github')).toEqual(before.github);
+    expect((await t.bot.services.audit.recent(100)).length).toBe(audits);
+  });
+
   it('reruns from the alert for BizOps: one message in the thread, edited through to the freshness check; the alert recovers and links to it', async () => {
     const { replies } = await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: hubspotAlert.ts, actionId: ActionIds.freshnessRerun, timeoutMs: 15_000 });
     expect(render(replies.find((r) => r.via === 'response_url')?.body)).toMatch(/Rerun of HubSpot started: follow it/);

@@ -14,3 +14,25 @@ export function buttonContext(body: Pick<BlockAction, 'message' | 'container' | 
     threadTs: message?.thread_ts && message.thread_ts !== message.ts ? message.thread_ts : undefined,
   };
 }
+
+/**
+ * Whether the message clicked in offered `value` for `actionId`: false only when the message has elements
+ * of that ID (buttons, menus) and none offers that value (a button's value, a menu's option), i.e. a value
+ * the bot never put there (a forged or tampered payload). True when the payload cannot tell: no message
+ * (Slack leaves it out for an ephemeral one), or none of that ID (a card redrawn since without it).
+ */
+export function offeredInMessage(body: Pick<BlockAction, 'message'>, actionId: string, value: string): boolean {
+  const blocks = (body.message as { blocks?: unknown } | undefined)?.blocks;
+  if (!Array.isArray(blocks)) return true;
+  const elements = blocks.flatMap((b: unknown) => {
+    const block = (b ?? {}) as { elements?: unknown; accessory?: unknown };
+    return [...(Array.isArray(block.elements) ? block.elements : []), block.accessory];
+  });
+  type Element = { action_id?: unknown; value?: unknown; options?: unknown; option_groups?: unknown };
+  const ofId = elements.map((e: unknown) => (e ?? {}) as Element).filter((el) => el.action_id === actionId);
+  return ofId.length === 0 || ofId.some((el) => {
+    if (el.value === value) return true;
+    const groups = Array.isArray(el.option_groups) ? el.option_groups.map((g: unknown) => (g as { options?: unknown } | null)?.options) : [];
+    return [el.options, ...groups].some((list) => Array.isArray(list) && list.some((o: unknown) => (o as { value?: unknown } | null)?.value === value));
+  });
+}
