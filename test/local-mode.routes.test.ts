@@ -134,6 +134,38 @@ describe('POST /local/action, /local/submit, /local/close, /local/home', () => {
     expect(t.standin.calls.length).toBe(calls);
   });
 
+  it("refuses a command typed in a conversation the user cannot see (a channel that does not exist, another user's DM), and sends the bot nothing", async () => {
+    const before = { calls: t.standin.calls.length };
+    for (const channelId of ['CNOPE', t.standin.dmChannelId(regular), regular]) {
+      const res = await post('/local/command', { command: '/telemetry', text: 'initech', userId: bizops, channelId, settleMs: 50 });
+      expect(res.status, channelId).toBe(400);
+      expect(String(res.body['error'])).toContain(`${bizops} cannot type in`);
+    }
+    expect(t.standin.calls.length).toBe(before.calls);
+    expect(t.standin.conversation('CNOPE')).toEqual([]);
+    expect(t.standin.conversation(regular).filter((m) => m.ephemeral?.user === bizops)).toEqual([]);
+    // Their own DM with the bot, by its ID or their user ID, and the channel by name, are theirs to type in.
+    for (const channelId of [t.standin.dmChannelId(bizops), bizops, '#analytics']) {
+      expect((await post('/local/command', { command: '/telemetry', text: 'initech', userId: bizops, channelId, settleMs: 50 })).status, channelId).toBe(200);
+    }
+  });
+
+  it("refuses a click on a message in another user's DM with the bot, and changes nothing", async () => {
+    const posted = await t.bot.app.client.chat.postMessage({
+      channel: regular, text: 'A card for Riley',
+      blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'telemetry_share', text: { type: 'plain_text', text: 'Share' }, value: 'x' }] }],
+    });
+    const dm = t.standin.dmChannelId(regular);
+    const calls = t.standin.calls.length;
+    for (const channelId of [dm, regular]) {
+      const res = await post('/local/action', { userId: bizops, channelId, ts: posted.ts, actionId: 'telemetry_share', settleMs: 50 });
+      expect(res.status, channelId).toBe(404);
+      expect(String(res.body['error'])).toContain('No such message');
+    }
+    expect(t.standin.calls.length).toBe(calls);
+    expect((await post('/local/action', { userId: regular, channelId: dm, ts: posted.ts, actionId: 'telemetry_share', settleMs: 50 })).status).toBe(200);
+  });
+
   it('answers an element the message does not have, and an option the select does not have', async () => {
     const m = await card(regular);
     const missing = await post('/local/action', { userId: regular, channelId: channel, ts: m.ts, actionId: 'no_such_action' });

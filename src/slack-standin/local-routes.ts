@@ -119,14 +119,26 @@ export class LocalRoutes {
       return send(res, 400, { error: `${command} is not a valid command. The bot's commands: ${[...this.botCommands].join(', ')}.` });
     }
     const userId = optStr(input['userId']) ?? StandinDefaults.users.regular;
-    const channelId = optStr(input['channelId']) ?? this.ws.channels[0]?.id ?? StandinDefaults.channel;
     if (!this.ws.user(userId)) return send(res, 400, { error: `Unknown user ${userId}; known: ${this.ws.users.map((u) => u.id).join(', ')}` });
+    const given = optStr(input['channelId']);
+    const channelId = given === undefined ? (this.ws.channels[0]?.id ?? StandinDefaults.channel) : this.visibleChannel(given, userId);
+    // Slack sends a command only from a conversation the user is in: not a channel that does not exist, nor another user's DM.
+    if (!channelId) {
+      return send(res, 400, { error: `${userId} cannot type in ${JSON.stringify(given!.slice(0, 40))}: give one of the channels (${this.ws.channels.map((c) => c.id).join(', ')}) or their own DM with the bot (${this.ws.dmChannelId(userId)}).` });
+    }
     const { ack, replies } = await this.user.runCommand(bot, {
       command, text: typeof input['text'] === 'string' ? input['text'] : '', userId, channelId,
       // Slower than tests: a command may post "working…" and its result seconds later.
       timeoutMs: waitMs(input['timeoutMs'], 15_000), settleMs: waitMs(input['settleMs'], 1_500),
     });
     send(res, 200, { ack: localAck(ack), replies: toLocalReplies(replies) });
+  }
+
+  /** The conversation `ref` names when `userId` can see it: a channel, or their own DM with the bot (not another user's). */
+  private visibleChannel(ref: unknown, userId: string): string | undefined {
+    const id = this.ws.tryResolveChannel(ref);
+    const dmOf = id === undefined ? undefined : this.ws.dmUser(id);
+    return dmOf !== undefined && dmOf !== userId ? undefined : id;
   }
 
   private async action(bot: BotClient, input: Loose, userId: string, wait: ReplyWait): Promise<[number, unknown]> {
@@ -146,7 +158,7 @@ export class LocalRoutes {
       // The form as the page has it: clickAction builds the view's state from it.
       target = { viewId, ...(values ? { values } : {}) };
     } else {
-      const channelId = this.ws.tryResolveChannel(input['channelId']);
+      const channelId = this.visibleChannel(input['channelId'], userId);
       const ts = optStr(input['ts']);
       const message = channelId && ts ? this.ws.message(channelId, ts) : undefined;
       if (!channelId || !message || (message.ephemeral && message.ephemeral.user !== userId)) {
