@@ -14,7 +14,7 @@ import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { StoreError } from '../src/errors.js';
 import { ActionIds } from '../src/ids.js';
 import type { AuditEntry, Store } from '../src/ports/store.js';
-import { changedFields, parseAuditCount } from '../src/services/audit.js';
+import { changedFields, parseAuditCount, parseAuditExportCount } from '../src/services/audit.js';
 import { auditEntryText, auditLogMessage, auditSentence } from '../views/audit.js';
 
 const regular = StandinDefaults.users.regular;
@@ -162,11 +162,16 @@ for (const variant of variants) {
       ['audit *zq*', '“∗zq∗” is not a number of entries'],
       // Cut at 40 characters, never inside an emoji's surrogate pair.
       [`a${'😀'.repeat(30)}`, `I don't know “a${'😀'.repeat(19)}…”`],
-      ['audit ' + '9'.repeat(4000), 'not a number of entries'],
     ])('answers %j with usage', async (text, expected) => {
       const { json } = await audit(bizops, text);
       expect(json).toContain(expected);
       expect(json).not.toContain('test.seeded');
+    });
+
+    it.each(['9999999', '9'.repeat(4000)])('takes a whole number past the most shown (%s) as asking for the most there is, not as "not a number"', async (n) => {
+      const { json } = await audit(bizops, `audit ${n}`);
+      expect(json).toContain('*Audit log*: the last');
+      expect(json).not.toContain('not a number');
     });
 
     it('says it could not check the groups when Slack fails, showing nothing', async () => {
@@ -184,6 +189,11 @@ describe('audit log view and parsing', () => {
     expect(parseAuditCount(' 7 ')).toEqual({ ok: true, count: 7 });
     expect(parseAuditCount('100')).toEqual({ ok: true, count: 100 });
     expect(parseAuditCount('101')).toEqual({ ok: true, count: 100, requested: 101 });
+    // A large whole number asks for the most there is, whatever its length; it is not "not a number".
+    expect(parseAuditCount('9999999')).toEqual({ ok: true, count: 100, requested: 9999999 });
+    expect(parseAuditCount('1'.repeat(40))).toMatchObject({ ok: true, count: 100 });
+    expect(parseAuditExportCount('12345678')).toEqual({ ok: true, count: 1000, requested: 12345678 });
+    expect(parseAuditCount('0000005')).toEqual({ ok: true, count: 5 });
     expect(parseAuditCount('1.5').ok).toBe(false);
     expect(parseAuditCount('0').ok).toBe(false);
   });

@@ -25,7 +25,8 @@ export type AuditCountRequest = { ok: true; count: number; requested?: number } 
 export function parseAuditCount(text: string, limits: { default: number; max: number } = { default: AUDIT_DEFAULT_COUNT, max: AUDIT_MAX_COUNT }): AuditCountRequest {
   const t = text.trim();
   if (t === '') return { ok: true, count: limits.default };
-  if (!/^\d{1,6}$/.test(t)) return { ok: false, reason: `${quoteTyped(t, 40)} is not a number of entries: give a whole number from 1 to ${limits.max}.` };
+  // Any whole number is one, however long (9,999,999 asks for the most there is, as 101 does).
+  if (!/^\d+$/.test(t)) return { ok: false, reason: `${quoteTyped(t, 40)} is not a number of entries: give a whole number from 1 to ${limits.max}.` };
   const n = Number(t);
   if (n < 1) return { ok: false, reason: `Ask for at least 1 entry (up to ${limits.max}).` };
   return n > limits.max ? { ok: true, count: limits.max, requested: n } : { ok: true, count: n };
