@@ -10,7 +10,7 @@ import type { WebClient } from '@slack/web-api';
 import { ActionIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
-import { AUDIT_EXPORT_MAX_COUNT, parseAuditCount, parseAuditExportCount, type AuditService } from '../src/services/audit.js';
+import { AUDIT_MAX_COUNT, parseAuditCount, parseAuditExportCount, type AuditService } from '../src/services/audit.js';
 import type { Clicks } from '../src/services/clicks.js';
 import { rolesOf, type MembershipSource, type RoleGroups } from '../src/services/roles.js';
 import { failureMessage, type MessageBody } from '../views/common.js';
@@ -20,6 +20,7 @@ import {
   auditCsv,
   auditCsvComment,
   auditExportAlreadyMessage,
+  auditExportInvalidMessage,
   auditExportSentMessage,
   auditLogMessage,
   auditNotAllowedMessage,
@@ -102,16 +103,18 @@ export function auditExportAction(deps: AnalyticsDeps) {
   return async ({ ack, action, body, respond, client }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const userId = body.user.id;
-    const asked = /^\d{1,4}$/.test(String(action.value ?? '')) ? Number(action.value) : 0;
+    // The button carries how many entries its log showed: 1 to 100. Anything else the bot never sent.
+    const asked = /^\d{1,3}$/.test(String(action.value ?? '')) ? Number(action.value) : 0;
     const once = `audit-csv:${userId}:${buttonContext(body).messageTs ?? body.trigger_id}:${asked}`;
     let reply: MessageBody;
     try {
       const refused = await refusal(deps, userId);
       if (refused) reply = refused;
+      else if (asked < 1 || asked > AUDIT_MAX_COUNT) reply = auditExportInvalidMessage();
       else {
         // An export that failed is forgotten, so clicking again works. (A file Slack shared before its answer
         // was lost would then be sent twice: rare, and a second copy of a log does no harm.)
-        const exported = await deps.clicks.once(once, EXPORT_ONCE_MS, () => exportAudit(deps, client, userId, Math.min(Math.max(asked, 1), AUDIT_EXPORT_MAX_COUNT)));
+        const exported = await deps.clicks.once(once, EXPORT_ONCE_MS, () => exportAudit(deps, client, userId, asked));
         reply = exported.repeated ? auditExportAlreadyMessage() : exported.value;
       }
     } catch (err) {

@@ -120,6 +120,13 @@ for (const variant of variants) {
       expect(JSON.stringify(again.replies)).toContain('already in your DM');
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(t.standin.conversation(dm).filter((m) => m.files?.length).length).toBe(files + 1);
+      // A value the button never carries (a tampered click): told so, and nothing is sent.
+      for (const value of ['abc', '0', '9999', '']) {
+        const tampered = await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: shown.ts, actionId: ActionIds.auditExport, extra: { value }, timeoutMs: 20_000 });
+        expect(JSON.stringify(tampered.replies), value).toContain('That Download as CSV button is not valid');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(t.standin.conversation(dm).filter((m) => m.files?.length).length).toBe(files + 1);
       // Someone outside the groups gets nothing, from a copied button either.
       const refused = await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: shown.ts, actionId: ActionIds.auditExport, timeoutMs: 20_000 });
       expect(JSON.stringify(refused.replies)).toContain('only for Looker admins and BizOps');

@@ -334,6 +334,12 @@ export function auditExportAlreadyMessage(): MessageBody {
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
+/** A Download as CSV whose value the bot never sent (a forged or tampered click): nothing is exported. */
+export function auditExportInvalidMessage(): MessageBody {
+  const text = `:no_entry_sign: That Download as CSV button is not valid, so I sent nothing. Run \`${Commands.analytics} audit\` for a fresh one, or \`${Commands.analytics} audit export [n]\`.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
 /** For someone who is neither a Looker admin nor in BizOps. */
 export function auditNotAllowedMessage(): MessageBody {
   const text = ':lock: Sorry, the audit log is only for Looker admins and BizOps. If you need something from it, ask in #analytics.';

@@ -488,6 +488,7 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   add('auditCsvComment', audit.auditCsvComment(entries.length));
   for (const n of [0, 1, 30]) add('auditExportSentMessage', audit.auditExportSentMessage(n));
   add('auditExportAlreadyMessage', audit.auditExportAlreadyMessage());
+  add('auditExportInvalidMessage', audit.auditExportInvalidMessage());
   add('auditNotAllowedMessage', audit.auditNotAllowedMessage());
   add('auditRoleUnknownMessage', audit.auditRoleUnknownMessage());
   add('analyticsUsageMessage', audit.analyticsUsageMessage(HOSTILE));
