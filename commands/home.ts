@@ -52,6 +52,12 @@ export function appHomeOpened(deps: HomeDeps, publish: HomePublisher = homePubli
   return async ({ event, client }: SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs): Promise<void> => {
     // The event also fires for the Messages tab, which has nothing to publish.
     if (event.tab !== 'home') return;
+    // A malformed event names nobody to publish for: Slack would refuse the publish (invalid_arguments).
+    const user: unknown = event.user;
+    if (typeof user !== 'string' || !/^[UW][A-Z0-9]+$/.test(user)) {
+      deps.logger.warn('app_home_opened without a user ID: nothing published');
+      return;
+    }
     // The tab as Slack showed it when it opened: should another publish land first (a second open, whose read
     // may be older or newer than ours), Slack answers hash_conflict instead of letting our read land last.
     const shown: unknown = (event.view as { hash?: unknown } | undefined)?.hash;

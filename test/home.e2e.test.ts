@@ -103,6 +103,18 @@ for (const variant of variants) {
       expect(home.text).not.toContain('Waiting on you');
     });
 
+    it('publishes nothing for an app_home_opened that names no user (a malformed event), and keeps serving', async () => {
+      const publishes = t.standin.callsTo('views.publish').length;
+      for (const user of [undefined, 42, '', 'not a user']) {
+        const ack = await t.client.event({ type: 'app_home_opened', tab: 'home', ...(user === undefined ? {} : { user }) });
+        expect(ack.status, String(user)).toBe(200);
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      expect(t.standin.callsTo('views.publish').length).toBe(publishes);
+      expect(t.logs.filter((l) => l.includes('"ERROR"') && l.includes('app home'))).toEqual([]);
+      expect((await openHome(t, regular))!.text).toContain('My open requests');
+    });
+
     it('shows a requester their open requests with status, and nothing waiting on them', async () => {
       expect(ref).toMatch(/^PR-/);
       const home = (await openHome(t, regular))!;
