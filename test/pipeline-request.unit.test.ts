@@ -66,6 +66,20 @@ describe('validateDraft', () => {
   });
 });
 
+describe('validateDraft on answers over their limit', () => {
+  it('says how long each is, counting an emoji as two as it is stored: 600 emoji are not "under 1000 characters"', () => {
+    const result = validateDraft({ ...draft, objects: '😀'.repeat(600), why: 'y'.repeat(1001) });
+    expect(result).toEqual({
+      ok: false,
+      errors: {
+        objects: 'Keep it to 1,000 characters (an emoji counts as two or more); it has 1,200.',
+        why: 'Keep it to 1,000 characters (an emoji counts as two or more); it has 1,001.',
+      },
+    });
+    expect(validateDraft({ ...draft, objects: '😀'.repeat(500), why: 'y'.repeat(1000) }).ok).toBe(true);
+  });
+});
+
 describe('request IDs', () => {
   it('come from the view ID, the same for the same view, and refuse junk', () => {
     expect(requestIdForView('V0123ABC')).toBe('pr_V0123ABC');

@@ -11,7 +11,7 @@ import type { Directory, Membership } from '../ports/directory.js';
 import { noticeJob, type Notice } from '../ports/notices.js';
 import { enqueue } from '../jobs/model.js';
 import { existingSyncs, SOURCE_SYSTEMS, type SourceSystem, type SyncedSource } from './pipeline-request-sources.js';
-import { reasonProblem, trimText } from '../format.js';
+import { localeNumber, reasonProblem, trimText } from '../format.js';
 
 /** The store collection holding pipeline requests (App Home and others read it). */
 export const PIPELINE_REQUESTS = 'pipeline_requests';
@@ -82,6 +82,14 @@ export type DraftValidation =
 const USER_ID = /^[UW][A-Z0-9]{2,30}$/;
 const DATASET = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * An answer over its limit, said as the decline reason's is: counted in UTF-16 units, as stored, so an emoji
+ * counts as two or more (600 emoji are 1,200), and how long it is, so the requester knows how much to cut.
+ */
+function tooLong(answer: string, max: number): string {
+  return `Keep it to ${localeNumber(max)} characters (an emoji counts as two or more); it has ${localeNumber(answer.length)}.`;
+}
+
 function text(v: unknown): string {
   return typeof v === 'string' ? trimText(v) : '';
 }
@@ -99,7 +107,7 @@ export function validateDraft(input: Partial<Record<DraftField, unknown>>): Draf
 
   const objects = text(input.objects);
   if (!objects) errors.objects = 'Say which objects or tables you need, e.g. “deals, companies”.';
-  else if (objects.length > PIPELINE_REQUEST_LIMITS.objects) errors.objects = `Keep it under ${PIPELINE_REQUEST_LIMITS.objects} characters.`;
+  else if (objects.length > PIPELINE_REQUEST_LIMITS.objects) errors.objects = tooLong(objects, PIPELINE_REQUEST_LIMITS.objects);
 
   const destination = text(input.destination);
   if (!destination) errors.destination = 'Name the BigQuery dataset it should land in, e.g. `hubspot`.';
@@ -116,7 +124,7 @@ export function validateDraft(input: Partial<Record<DraftField, unknown>>): Draf
 
   const why = text(input.why);
   if (!why) errors.why = 'Say what the data is for: it helps BizOps prioritize.';
-  else if (why.length > PIPELINE_REQUEST_LIMITS.why) errors.why = `Keep it under ${PIPELINE_REQUEST_LIMITS.why} characters.`;
+  else if (why.length > PIPELINE_REQUEST_LIMITS.why) errors.why = tooLong(why, PIPELINE_REQUEST_LIMITS.why);
 
   if (Object.keys(errors).length) return { ok: false, errors };
   return { ok: true, draft: { source: source as SourceSystem, objects, destination, frequency: frequency as Frequency, owner, why } };
