@@ -187,6 +187,15 @@ describe('decisions on the embedded store', () => {
     }
   });
 
+  it('takes objects of only emoji or punctuation as what they are: 🎉 and 🔥 are two asks, 🎉 twice is one', async () => {
+    const asked = (objects: string, view: string) => service.create(view, 'U0REGULAR', { ...draft, source: 'other', objects });
+    expect(await asked('🎉', 'VEMOJI1')).toMatchObject({ created: true });
+    expect(await asked('🔥', 'VEMOJI2')).toMatchObject({ created: true });
+    expect(await asked('???', 'VEMOJI3')).toMatchObject({ created: true });
+    expect(await asked(' 🎉 ', 'VEMOJI4')).toMatchObject({ created: false, same: { objects: '🎉' } });
+    expect(await service.sameOpen('U0REGULAR', { ...draft, source: 'other', objects: '!!!' })).toBeNull();
+  });
+
   it('records one request per view, audits creation, refuses empty decline reasons and unknown IDs', async () => {
     const first = await service.create('VSAME', 'U0REGULAR', draft);
     const again = await service.create('VSAME', 'U0REGULAR', { ...draft, why: 'changed' });

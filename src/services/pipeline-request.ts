@@ -163,7 +163,8 @@ const PIPELINE_REQUEST_CREATIONS = 'pipeline_request_creations';
  * in any order, case, spacing and punctuation (`orders, line_items` is `Line_Items,orders.`).
  */
 function sameAsk(a: PipelineRequestDraft, b: PipelineRequestDraft): boolean {
-  const objects = (s: string) => [...new Set(s.toLowerCase().split(/[^\p{L}\p{N}_-]+/u).filter(Boolean))].sort().join(' ');
+  // Objects with no letter or digit at all (only emoji or punctuation: `🎉`, `???`) are compared as typed, spaces aside: they are not all the same ask.
+  const objects = (s: string) => [...new Set(s.toLowerCase().split(/[^\p{L}\p{N}_-]+/u).filter(Boolean))].sort().join(' ') || `\u0000${s.replace(/\s+/g, '')}`;
   return a.source === b.source && a.frequency === b.frequency && objects(a.objects) === objects(b.objects) && a.destination.toLowerCase() === b.destination.toLowerCase();
 }
 
