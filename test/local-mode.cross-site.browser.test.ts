@@ -49,6 +49,9 @@ describe.skipIf(skip)('the local page against other sites', { timeout: 120_000 }
   window.sent = Promise.all([
     fetch('${target}/local/command', { method: 'POST', mode: 'no-cors', body }).then(() => 'sent', (e) => String(e)),
     fetch('${target}/local/home', { method: 'POST', mode: 'no-cors', body: JSON.stringify({ userId: '${admin}' }) }).then(() => 'sent', (e) => String(e)),
+    // Slack's side, as the bot: a Web API call with any bot-shaped token, and a response_url made up from its shape.
+    fetch('${target}/api/chat.postMessage', { method: 'POST', mode: 'no-cors', body: new URLSearchParams({ token: 'xoxb-evil', channel: '${channel}', text: 'Forged by evil.example' }) }).then(() => 'sent', (e) => String(e)),
+    fetch('${target}/response/' + btoa(JSON.stringify(['${channel}', '${admin}', null])).replace(/=+$/, '') + '.x', { method: 'POST', mode: 'no-cors', body: JSON.stringify({ response_type: 'in_channel', text: 'Forged by evil.example' }) }).then(() => 'sent', (e) => String(e)),
   ]);
   document.getElementById('f').submit();
 </script>`);
@@ -60,17 +63,19 @@ describe.skipIf(skip)('the local page against other sites', { timeout: 120_000 }
     await run?.stop();
   });
 
-  it('a page on another site cannot run a command or open the Home tab as a user', async () => {
+  it('a page on another site cannot run a command or open the Home tab as a user, nor post as the bot through Slack’s side (Web API, response_url)', async () => {
     const before = run.local.standin.calls.length;
     const tab = await run.browser.newPage();
     await tab.goto(evil.url);
-    await expect(tab.evaluate(() => (window as unknown as { sent: Promise<string[]> }).sent)).resolves.toEqual(['sent', 'sent']);
+    await expect(tab.evaluate(() => (window as unknown as { sent: Promise<string[]> }).sent)).resolves.toEqual(['sent', 'sent', 'sent', 'sent']);
     // Long enough for a command to reach the bot and be answered.
     await tab.waitForTimeout(3000);
     await tab.close();
     expect(run.local.standin.calls.slice(before).map((c) => c.method)).toEqual([]);
     expect(run.local.standin.conversation(channel, { visibleTo: admin }).filter((m) => /Initech|Globex/i.test(m.text ?? ''))).toEqual([]);
     expect(run.local.standin.homeView(admin)).toBeUndefined();
+    expect(run.local.standin.conversation(channel).filter((m) => (m.text ?? '').includes('Forged by evil.example'))).toEqual([]);
+    expect(run.local.standin.responses.filter((r) => JSON.stringify(r.body).includes('Forged'))).toEqual([]);
   });
 
   it('the page itself still works: a command from its composer is answered', async () => {

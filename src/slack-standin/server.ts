@@ -183,6 +183,15 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
     }
     const [, root, encoded] = /^\/(api|response|upload|files)\/(.+)$/.exec(path) ?? [];
     if (!root || !encoded) return false;
+    // Slack's side of the bot (Web API, response_url, uploads) is for the bot, never for a page: another site open
+    // in the browser (a no-cors form post needs no token of ours) would otherwise post as the bot. Files stay readable.
+    if (root !== 'files') {
+      const refusal = this.foreignRefusal(req);
+      if (refusal) {
+        send(res, 403, { ok: false, error: 'forbidden', detail: refusal });
+        return true;
+      }
+    }
     const rest = decodePath(encoded);
     if (rest === undefined) {
       send(res, 404, { ok: false, error: 'not_found' });
