@@ -81,8 +81,9 @@ type StateValues = ViewSubmitAction['view']['state']['values'];
 /** Finds an input's value by action_id, wherever its block is. */
 function inputValue(values: StateValues, actionId: string): string | null {
   for (const block of Object.values(values ?? {})) {
-    const v = (block as unknown as Record<string, Record<string, unknown>>)[actionId];
-    if (!v) continue;
+    // A forged submission may carry a block that is no object (null): it holds no input.
+    const v = (block as unknown as Record<string, Record<string, unknown> | undefined> | null)?.[actionId];
+    if (!v || typeof v !== 'object') continue;
     const selected = (v['selected_option'] as { value?: unknown } | null | undefined)?.value;
     const raw = v['selected_user'] ?? selected ?? v['value'];
     return typeof raw === 'string' ? raw.slice(0, 5000) : null;
@@ -92,7 +93,7 @@ function inputValue(values: StateValues, actionId: string): string | null {
 
 /** The block an input is in (the email block's ID changes with the subject). */
 function blockIdOf(values: StateValues, actionId: string): string | undefined {
-  return Object.entries(values ?? {}).find(([, block]) => actionId in (block as object))?.[0];
+  return Object.entries(values ?? {}).find(([, block]) => typeof block === 'object' && block !== null && actionId in block)?.[0];
 }
 
 function metadataOf<T extends object = LookerModalMetadata>(raw: string | undefined): Partial<T> {
@@ -108,7 +109,7 @@ function metadataOf<T extends object = LookerModalMetadata>(raw: string | undefi
 export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const deadline = Date.now() + SAVE_BEFORE_ACK_MS;
-    const values = view.state.values;
+    const values = view.state?.values;
     const metadata = metadataOf(view.private_metadata);
     // The requester is whoever submitted, whatever private_metadata claims.
     const input: LookerAccessInput = {
@@ -226,7 +227,7 @@ export function lookerAccessSubjectPicked({ lookerAccess, logger }: LookerAccess
     };
     try {
       const email = subjectId === requesterId ? requesterEmail : await lookerAccess.emailOf(subjectId);
-      const data = modalDataFrom(view.state.values, { requesterId, requesterEmail, lookerConnected: lookerAccess.lookerConnected }, { subjectId, email });
+      const data = modalDataFrom(view.state?.values, { requesterId, requesterEmail, lookerConnected: lookerAccess.lookerConnected }, { subjectId, email });
       await updateModal(client, view, data, log);
     } catch (err) {
       log(err);
@@ -244,7 +245,7 @@ export function lookerAccessLevelPicked({ lookerAccess, logger }: LookerAccessDe
     const metadata = metadataOf(view.private_metadata);
     const requesterId = body.user.id;
     const requesterEmail = metadata.requesterId === requesterId && typeof metadata.requesterEmail === 'string' ? metadata.requesterEmail : null;
-    const data = modalDataFrom(view.state.values, { requesterId, requesterEmail, lookerConnected: lookerAccess.lookerConnected }, { level: level as LookerLevel });
+    const data = modalDataFrom(view.state?.values, { requesterId, requesterEmail, lookerConnected: lookerAccess.lookerConnected }, { level: level as LookerLevel });
     await updateModal(client, view, data, (err) => {
       const coded = toCodedError(err);
       logger.warn('looker access modal not updated for the picked level', { user: requesterId, code: coded.code, err: coded });
@@ -344,7 +345,7 @@ export function lookerAccessDenyClicked({ lookerAccess, logger, lookerAdminsUser
 /** The Deny modal's submission: a reason, then the same checks as a click; the modal has closed, so anything to say goes by DM. */
 export function lookerAccessDenySubmission({ lookerAccess, logger, lookerAdminsUsergroup }: LookerAccessDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
-    const reason = trimText(inputValue(view.state.values, ActionIds.lookerAccessDenyReason) ?? '');
+    const reason = trimText(inputValue(view.state?.values, ActionIds.lookerAccessDenyReason) ?? '');
     const problem = reasonProblem(reason, { max: MAX_REASON_LENGTH, missing: LOOKER_DENY_REASON_MISSING });
     if (problem) {
       await ack({ response_action: 'errors', errors: { [BlockIds.lookerAccessDenyReason]: problem } });

@@ -398,6 +398,19 @@ describe('/looker-access with Looker connected', () => {
     for (const r of [request, other, elevatedRequest]) await t.bot.services.lookerAccess.decide({ requestId: r.id, deciderId: ALEX, decision: 'deny', reason: 'test' });
   });
 
+  it('answers a malformed submission (a block that is null, no state at all) with the form\'s own errors, and saves nothing', async () => {
+    const before = (await d.requests()).length;
+    const states = [{ values: { bogus: null, [BlockIds.lookerAccessLevel]: null } }, { values: null }, undefined];
+    for (const [i, state] of states.entries()) {
+      for (const callback_id of [CallbackIds.lookerAccess, CallbackIds.lookerAccessDeny]) {
+        const ack = await t.client.viewSubmission({ userId: BLAKE, view: { id: `VMALFORMED${i}`, callback_id, private_metadata: '{}', ...(state === undefined ? {} : { state }) } });
+        expect(ack.status, `${callback_id} ${JSON.stringify(state)}`).toBe(200);
+        expect(ack.json, `${callback_id} ${JSON.stringify(state)}`).toMatchObject({ response_action: 'errors' });
+      }
+    }
+    expect((await d.requests()).length).toBe(before);
+  });
+
   it('posts an elevated request for the admins and refuses forged clicks by the requester and non-admins', async () => {
     const { modal } = await d.request(RILEY, elevated());
     const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
