@@ -3,7 +3,8 @@
  * attempt posted before posting again. Slack pages conversations.history and
  * .replies, and "fewer than the requested number of items may be returned,
  * even if the end of the conversation history hasn't been reached": the look
- * must follow next_cursor, or a busy channel gets the message twice.
+ * must follow next_cursor, or a busy channel gets the message twice. So
+ * must the look for an earlier upload (findFile), or a chart is posted twice.
  */
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { DeferJob } from '../src/jobs/runner.js';
 import { SlackApiError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
+import { uploadFile } from '../src/slack/uploads.js';
 
 const channel = StandinDefaults.channel;
 const standin = new SlackStandin({ pageSize: 2 });
@@ -46,6 +48,28 @@ describe('postOnce when Slack answers history in small pages', () => {
     expect(again).toEqual({ channel, ts: last.ts });
     expect(reply.ts).not.toBe(last.ts);
     expect(standin.conversation(channel).filter((m) => m.text === 'note 3')).toHaveLength(1);
+  });
+});
+
+describe('findFile when Slack answers history in small pages', () => {
+  const png = Buffer.from(Array.from({ length: 2_000 }, (_, i) => i % 251));
+  const client = () => new WebClient('xoxb-test', { slackApiUrl: `${standin.url}/api/`, retryConfig: { retries: 0 } });
+
+  it('finds the earlier upload on a later page of the channel, so a retried delivery does not upload it again', async () => {
+    const since = Date.now() - 1000;
+    await uploadFile(client(), { channelId: channel, bytes: png, filename: 'weekly-chart.png', title: 'Weekly chart' });
+    for (let i = 0; i < 5; i++) await gateway.postOnce({ channel }, { text: `after the chart ${i}` }, { key: `after-chart:${i}`, mayExist: false, since });
+    expect(await gateway.findFile({ channel }, 'weekly-chart.png', since)).toBe(true);
+    expect(await gateway.findFile({ channel }, 'never-uploaded.png', since)).toBe(false);
+  });
+
+  it('finds the earlier upload on a later page of the thread', async () => {
+    const since = Date.now() - 1000;
+    const parent = await gateway.postOnce({ channel }, { text: 'query thread' }, { key: 'thread-for-file:1', mayExist: false, since });
+    for (let i = 0; i < 4; i++) await gateway.postOnce({ channel, threadTs: parent.ts }, { text: `before the chart ${i}` }, { key: `before-chart:${i}`, mayExist: false, since });
+    // Oldest first: the parent, four replies, then the chart: beyond the first pages of two.
+    await uploadFile(client(), { channelId: channel, threadTs: parent.ts, bytes: png, filename: 'thread-chart.png', title: 'Thread chart' });
+    expect(await gateway.findFile({ channel, threadTs: parent.ts }, 'thread-chart.png', since)).toBe(true);
   });
 });
 

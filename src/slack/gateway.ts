@@ -52,7 +52,7 @@ export interface Posted {
 
 const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
-/** Pages of history (200 messages each, when Slack gives that many) searched for an earlier post. */
+/** Pages of history (200 messages each, when Slack gives that many) searched for an earlier post or upload. */
 const HISTORY_PAGES = 10;
 
 export class SlackGateway {
@@ -128,10 +128,10 @@ export class SlackGateway {
     try {
       const channel = await this.openConversation(target.channel);
       const oldest = String(Math.floor(since / 1000) - 120);
-      const res = target.threadTs
-        ? await this.client.conversations.replies({ channel, ts: target.threadTs, oldest, limit: 200 })
-        : await this.client.conversations.history({ channel, oldest, limit: 200 });
-      return (res.messages ?? []).some((m) => ((m as { files?: Array<{ name?: string }> }).files ?? []).some((f) => f.name === fileName));
+      // Every page, as for an earlier post: the file's message may be beyond the first (Slack may answer fewer than asked).
+      const found = await this.findMessage(channel, target.threadTs, oldest, false, (m) =>
+        ((m as { files?: Array<{ name?: string }> }).files ?? []).some((f) => f.name === fileName));
+      return found !== undefined;
     } catch (err) {
       this.logger.warn('could not look for an earlier upload; uploading', { code: slackErrorCode(err), fileName });
       return false;
@@ -201,22 +201,11 @@ export class SlackGateway {
       const channel = await this.openConversation(target.channel);
       // A little before the job was enqueued: clocks of Slack and of the replicas differ.
       const oldest = String(Math.floor(since / 1000) - 120);
-      // Slack may answer fewer messages than asked before the end: follow the cursor (a few pages at most).
-      let cursor: string | undefined;
-      for (let page = 0; page < HISTORY_PAGES; page++) {
-        const paging = { oldest, include_all_metadata: true, limit: 200, ...(cursor ? { cursor } : {}) };
-        const res = target.threadTs
-          ? await this.client.conversations.replies({ channel, ts: target.threadTs, ...paging })
-          : await this.client.conversations.history({ channel, ...paging });
-        const match = (res.messages ?? []).find((m) => {
-          const meta = (m as { metadata?: { event_type?: string; event_payload?: { key?: unknown } } }).metadata;
-          return meta?.event_type === METADATA_EVENT && meta.event_payload?.key === key;
-        });
-        if (match?.ts) return { channel, ts: match.ts };
-        cursor = res.response_metadata?.next_cursor || undefined;
-        if (!res.has_more || !cursor) break;
-      }
-      return null;
+      const match = await this.findMessage(channel, target.threadTs, oldest, true, (m) => {
+        const meta = (m as { metadata?: { event_type?: string; event_payload?: { key?: unknown } } }).metadata;
+        return meta?.event_type === METADATA_EVENT && meta.event_payload?.key === key;
+      });
+      return match ? { channel, ts: match.ts } : null;
     } catch (err) {
       const code = slackErrorCode(err);
       // Without the history scopes the bot cannot look; it posts, accepting a rare duplicate over a lost message.
@@ -226,5 +215,25 @@ export class SlackGateway {
       if (coded.retryable && code !== 'missing_scope') throw coded;
       return null;
     }
+  }
+  /**
+   * The first message of a conversation (or a thread) since `oldest` that `wanted` picks, with a ts.
+   * Slack may answer fewer messages than asked before the end ("fewer than the requested number of
+   * items may be returned, even if the end of the conversation history hasn't been reached"): the
+   * cursor is followed, a few pages at most. The Web API client's errors are thrown as they are.
+   */
+  private async findMessage(channel: string, threadTs: string | null | undefined, oldest: string, withMetadata: boolean, wanted: (m: object) => boolean): Promise<{ ts: string } | undefined> {
+    let cursor: string | undefined;
+    for (let page = 0; page < HISTORY_PAGES; page++) {
+      const paging = { oldest, limit: 200, ...(withMetadata ? { include_all_metadata: true } : {}), ...(cursor ? { cursor } : {}) };
+      const res = threadTs
+        ? await this.client.conversations.replies({ channel, ts: threadTs, ...paging })
+        : await this.client.conversations.history({ channel, ...paging });
+      const match = (res.messages ?? []).find((m) => wanted(m));
+      if (match?.ts) return { ts: match.ts };
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!res.has_more || !cursor) break;
+    }
+    return undefined;
   }
 }
