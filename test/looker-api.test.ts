@@ -306,6 +306,48 @@ describe('LookerApiAdmin', () => {
     ]);
   });
 
+  it('reads every page of search_users (limit and offset): the user left behind is found among more users of that name than a page holds', async () => {
+    const seeded: string[] = [];
+    const user = (id: string, extra: Partial<FakeLookerUser> & { email: string | null }) => {
+      looker.users.set(id, { id, first_name: 'Robin', last_name: null, role_ids: [], is_disabled: false, roles_externally_managed: false, has_email_credentials: extra.email !== null, logged_in_at: null, ...extra });
+      seeded.push(id);
+    };
+    // 60 people called Robin with no last name, each with their own login, then the user an interrupted grant left behind.
+    for (let i = 0; i < 60; i++) user(String(1000 + i), { email: `robin.${i}@example.com` });
+    user('1100', { email: null });
+    try {
+      looker.requests.length = 0;
+      const result = await admin.grant({ email: 'robin@example.com', firstName: 'Robin', lastName: '', groupIds: [], roleIds: ['2'], resumed: true });
+      expect(result).toMatchObject({ applied: true, lookerUserId: '1100', createdUser: true });
+      expect(looker.calls()).not.toContain('POST /api/4.0/users');
+      const searches = looker.requests.filter((r) => r.path.endsWith('/users/search') && r.query['first_name'] === 'Robin').map((r) => r.query['offset']);
+      expect(searches).toEqual(['0', '50']);
+    } finally {
+      for (const id of seeded) looker.users.delete(id);
+    }
+  });
+
+  it('finds the user by email beyond the first page of LIKE matches, rather than create a second one', async () => {
+    const seeded: string[] = [];
+    const chars = 'abcdefgh';
+    // `p_t_x@…` as a LIKE pattern matches 64 other addresses, all added before the person's own.
+    for (const a of chars) for (const b of chars) {
+      const id = String(2000 + seeded.length);
+      looker.users.set(id, { id, first_name: 'Other', last_name: 'Person', email: `p${a}t${b}x@example.com`, role_ids: [], is_disabled: false, roles_externally_managed: false, has_email_credentials: true, logged_in_at: '2026-01-05T10:00:00.000+00:00' });
+      seeded.push(id);
+    }
+    looker.users.set('2100', { id: '2100', first_name: 'Pat', last_name: 'X', email: 'p_t_x@example.com', role_ids: [], is_disabled: false, roles_externally_managed: false, has_email_credentials: true, logged_in_at: '2026-01-05T10:00:00.000+00:00' });
+    seeded.push('2100');
+    try {
+      const before = looker.users.size;
+      const result = await admin.grant({ email: 'p_t_x@example.com', firstName: 'Pat', lastName: 'X', groupIds: [], roleIds: ['2'] });
+      expect(result).toMatchObject({ applied: true, lookerUserId: '2100', createdUser: false, addedRoleIds: ['2'] });
+      expect(looker.users.size).toBe(before);
+    } finally {
+      for (const id of seeded) looker.users.delete(id);
+    }
+  });
+
   it('takes over no one else: not on a first attempt, not a user who can sign in another way, not one of two of that name', async () => {
     const bare = (id: string, first: string, extra: Partial<FakeLookerUser> = {}) =>
       looker.users.set(id, { id, first_name: first, last_name: 'Bare', email: null, role_ids: [], is_disabled: false, roles_externally_managed: false, has_email_credentials: false, logged_in_at: null, ...extra });

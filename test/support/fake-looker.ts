@@ -26,7 +26,8 @@
  *   checks every answer, injected faults included; any 5xx and a proxy's page
  *   may be anything): add_group_user answers an unknown group or user 404 (it
  *   lists 400, 403, 404, 429).
- * - search string params are case-insensitive SQL LIKE patterns (`%`, `_`).
+ * - search string params are case-insensitive SQL LIKE patterns (`%`, `_`);
+ *   search_users answers `limit` users from `offset` (its paging), never more.
  * - user_roles includes roles from groups unless direct_association_only=true;
  *   set_user_roles replaces the user's direct roles.
  */
@@ -335,8 +336,10 @@ export class FakeLooker {
         const pattern = query[field];
         if (pattern !== undefined) users = users.filter((u) => like(u[field] ?? '', pattern));
       }
+      // Pages as the spec has them: `limit` results from `offset` (the order is Looker's, here the order users were added).
+      const offset = query['offset'] ? Number(query['offset']) : 0;
       const limit = query['limit'] ? Number(query['limit']) : users.length;
-      return [200, users.slice(0, limit).map((u) => this.userJson(u))];
+      return [200, users.slice(offset, offset + limit).map((u) => this.userJson(u))];
     }
     if (method === 'POST' && p === '/users') {
       const b = isObj(body) ? body : {};

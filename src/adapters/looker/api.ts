@@ -4,7 +4,7 @@
  *   `Authorization: token …`; reused until shortly before it expires, renewed
  *   once on a 401.
  * - the user is found with GET /users/search?email=… (a LIKE match, so results
- *   are filtered to the exact address) or created (POST /users, then
+ *   are read page by page, `limit` and `offset`, and filtered to the exact address) or created (POST /users, then
  *   POST /users/{id}/credentials_email);
  * - of several users with the address, an enabled one is taken; when every
  *   one is disabled the grant is refused (LookerError `user_disabled`):
@@ -81,6 +81,9 @@ const BARE_USER_FIELDS = `id,email,first_name,last_name,group_ids,role_ids,is_di
 export const CORE_REFUSAL =
   'Looker refused to create an email login (403). Looker (Google Cloud core) does not allow email logins or their setup emails: '
   + 'people sign in with their Google account there. Ask them to sign in to Looker once (which creates their user), then click Retry grant on the request.';
+/** Users per page of search_users, and the most pages read (search_users pages with `limit` and `offset`). */
+const SEARCH_PAGE_SIZE = 50;
+const SEARCH_PAGES = 20;
 // Renew this long before Looker says the token expires (it lasts an hour).
 const TOKEN_MARGIN_MS = 60_000;
 
@@ -208,26 +211,43 @@ export class LookerApiAdmin implements LookerAdmin {
    * sign in as it, so it is no one else's); otherwise a new user is created.
    */
   private async userLeftBehind(grant: LookerGrant): Promise<LookerUser | null> {
-    const query: Record<string, string> = { first_name: grant.firstName, fields: BARE_USER_FIELDS, limit: '50' };
+    const query: Record<string, string> = { first_name: grant.firstName, fields: BARE_USER_FIELDS };
     if (grant.lastName) query['last_name'] = grant.lastName;
-    const users = await this.call<Array<LookerUser & Record<string, unknown>>>('GET', '/users/search', { query });
-    const bare = (Array.isArray(users) ? users : []).filter((u) =>
+    // Every page: a common first name (with no last name to narrow it) can match more users than one page holds.
+    const { users, complete } = await this.searchUsers<LookerUser & Record<string, unknown>>(query);
+    if (!complete) return null; // more than we read: which one is ours cannot be told, so none is taken over
+    const bare = users.filter((u) =>
       (u.first_name ?? '') === grant.firstName && (u.last_name ?? '') === grant.lastName
       && u.is_disabled !== true && !u.email && LOGINS.every((login) => noLogin(u[login])));
     return bare.length === 1 ? bare[0]! : null;
   }
 
   private async findUserByEmail(email: string): Promise<LookerUser | null> {
-    const users = await this.call<LookerUser[]>('GET', '/users/search', { query: { email, fields: USER_FIELDS, limit: '50' } });
+    // `email` is a LIKE pattern on Looker's side: `_` and `%` in an address match other users too, maybe more than a page.
+    const { users } = await this.searchUsers<LookerUser>({ email, fields: USER_FIELDS });
     const wanted = email.toLowerCase();
-    // `email` is a LIKE pattern on Looker's side: `_` and `%` in an address match other users too.
-    const exact = (Array.isArray(users) ? users : []).filter(
+    const exact = users.filter(
       (u) => (u.email ?? u.credentials_email?.email ?? '').toLowerCase() === wanted,
     );
     // Several users can carry one address (an old, disabled account and the one the person signs in with
     // now, through another login): the enabled one is the person. Only when every one is disabled is a
     // disabled one answered, so that a grant says the user is disabled rather than creating another.
     return exact.find((u) => u.is_disabled !== true) ?? exact[0] ?? null;
+  }
+
+  /**
+   * search_users, page by page (`limit` and `offset`, as the spec pages it) until a page comes back
+   * short; `complete` false when there were more than {@link SEARCH_PAGES} pages (only those were read).
+   */
+  private async searchUsers<U>(query: Record<string, string>): Promise<{ users: U[]; complete: boolean }> {
+    const out: U[] = [];
+    for (let page = 0; page < SEARCH_PAGES; page++) {
+      const users = await this.call<U[]>('GET', '/users/search', { query: { ...query, limit: String(SEARCH_PAGE_SIZE), offset: String(page * SEARCH_PAGE_SIZE) } });
+      const list = Array.isArray(users) ? users : [];
+      out.push(...list);
+      if (list.length < SEARCH_PAGE_SIZE) return { users: out, complete: true };
+    }
+    return { users: out, complete: false };
   }
 
   // Only direct roles: roles a user has through a group are not theirs to set.

@@ -93,7 +93,7 @@ const ops: OperationFact[] = [
     },
     auth: { scheme: 'token' },
     responses: { '200': 'User[] (only the `fields` asked for)', ...tokenErrors },
-    variations: ['LIKE matching: other users whose address matches the pattern', 'email and credentials_email may be null', 'is_disabled true'],
+    variations: ['LIKE matching: other users whose address matches the pattern', 'email and credentials_email may be null', 'is_disabled true', 'more matches than `limit`: the rest come with `offset` (limit "used with offset")'],
     source: 'paths./users/search.get; schema User',
   },
   {
