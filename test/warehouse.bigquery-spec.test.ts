@@ -110,6 +110,16 @@ describe('BigQuery adapter: variations the REST API allows', () => {
     });
   });
 
+  it("runs the query again as a new job after jobBackendError or jobInternalError (the job's own internal failure, a 400)", async () => {
+    impatient.failNextJobs(1, 'jobBackendError', 'The job encountered an internal error during execution and was unable to complete successfully.');
+    impatient.failNextJobs(1, 'jobInternalError', 'The job encountered an internal error during execution and was unable to complete successfully.');
+    const before = impatient.requests.length;
+    const r = await bigquery.query('SELECT 5 AS v');
+    expect(r.rows).toEqual([{ v: 5 }]);
+    const inserts = impatient.requests.slice(before).filter((q) => q.method === 'POST' && q.path.endsWith('/jobs'));
+    expect(new Set(inserts.map((q) => q.body.jobReference.jobId)).size).toBe(3);
+  });
+
   it('does not run again a job that failed for a reason retrying cannot help', async () => {
     impatient.failNextJobs(1, 'invalidQuery', 'Syntax error: Unexpected end of script at [1:7]');
     const before = impatient.requests.length;

@@ -208,10 +208,13 @@ export class FakeBigQuery {
   /**
    * Jobs created by the next `count` job requests fail by themselves: jobs.insert answers 200
    * with the job DONE and its `status.errorResult` (e.g. backendError, internalError,
-   * rateLimitExceeded, jobRateLimitExceeded: failures BigQuery's error table says to retry).
+   * rateLimitExceeded, jobRateLimitExceeded: failures BigQuery's error table says to retry; jobBackendError,
+   * jobInternalError: "the job was created successfully, but failed with an internal error", a 400, which Google's
+   * own client runs again as a new job, python-bigquery's retry.py job_retry_reasons).
    */
   failNextJobs(count: number, reason: string, message = 'Error encountered during execution. Retrying may solve the problem.'): void {
-    for (let i = 0; i < count; i++) this.failJobs.push({ status: reason === 'rateLimitExceeded' || reason === 'jobRateLimitExceeded' ? 403 : 500, reason, message });
+    const status = reason === 'rateLimitExceeded' || reason === 'jobRateLimitExceeded' ? 403 : reason === 'jobBackendError' || reason === 'jobInternalError' ? 400 : 500;
+    for (let i = 0; i < count; i++) this.failJobs.push({ status, reason, message });
   }
 
   /** Forgets recorded requests and pending faults. */

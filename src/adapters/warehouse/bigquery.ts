@@ -39,10 +39,14 @@ const MAX_POLL_PAUSE_MS = 1_000;
 
 /**
  * Job failures BigQuery's error table says to retry (backendError, internalError: "retry the
- * request"; rateLimitExceeded, jobRateLimitExceeded: after a back-off). The client retries
- * requests; a job that failed this way is run again as a new job, within the query's deadline.
+ * request"; rateLimitExceeded, jobRateLimitExceeded: after a back-off), and the job's own
+ * internal failures, jobBackendError and jobInternalError (HTTP 400, "the job was created
+ * successfully, but failed with an internal error"), which Google's own client runs again as a
+ * new job (googleapis/python-bigquery, google/cloud/bigquery/retry.py, job_retry_reasons). The
+ * client retries requests; a job that failed this way is run again as a new job, within the
+ * query's deadline.
  */
-const RETRIED_JOB_REASONS = new Set(['backendError', 'internalError', 'rateLimitExceeded', 'jobRateLimitExceeded']);
+const RETRIED_JOB_REASONS = new Set(['backendError', 'internalError', 'rateLimitExceeded', 'jobRateLimitExceeded', 'jobBackendError', 'jobInternalError']);
 const MAX_JOB_ATTEMPTS = 3;
 /** Back-off before the second attempt (BigQuery's SLA asks for at least 1 s), doubling after. */
 const JOB_RETRY_PAUSE_MS = 1_000;

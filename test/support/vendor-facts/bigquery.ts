@@ -156,7 +156,7 @@ const queryRequest: FieldType = {
 };
 
 const location = { location: { type: str } };
-const errs = { '400': 'invalid / invalidQuery / bytesBilledLimitExceeded', '403': 'accessDenied / rateLimitExceeded', '404': 'notFound', '409': 'duplicate (jobs.insert with a job ID already used)', '5xx': 'backendError' };
+const errs = { '400': 'invalid / invalidQuery / bytesBilledLimitExceeded / jobBackendError / jobInternalError (the job failed internally: run it again as a new job)', '403': 'accessDenied / rateLimitExceeded', '404': 'notFound', '409': 'duplicate (jobs.insert with a job ID already used)', '5xx': 'backendError' };
 
 const ops: OperationFact[] = [
   {
@@ -166,7 +166,7 @@ const ops: OperationFact[] = [
     variations: [
       'dry run: status DONE, statistics.totalBytesProcessed, no job kept', '409 when the job ID exists',
       'status.errors without errorResult: "Errors here do not necessarily mean that the job has not completed or was unsuccessful" (JobStatus.errors)',
-      'status DONE with errorResult: the job failed by itself (backendError, internalError, rateLimitExceeded, jobRateLimitExceeded: worth a new job); errors may list others first',
+      'status DONE with errorResult: the job failed by itself (backendError, internalError, rateLimitExceeded, jobRateLimitExceeded, jobBackendError, jobInternalError: worth a new job; the last two are the job_retry_reasons of googleapis/python-bigquery retry.py @24d45d0d, read 2026-12-04); errors may list others first',
       'status RUNNING: the job completes later',
     ],
     source: 'resources.jobs.methods.insert; schema Job',
