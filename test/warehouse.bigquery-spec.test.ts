@@ -126,4 +126,22 @@ describe('BigQuery adapter: variations the REST API allows', () => {
     await expect(bigquery.query('SELECT 4 AS w')).rejects.toThrow(/Syntax error/);
     expect(impatient.requests.slice(before).filter((q) => q.method === 'POST' && q.path.endsWith('/jobs'))).toHaveLength(1);
   });
+
+  it("tells a table's data time by its kind (Table.type): a materialized view's last refresh; none for a view or an external table, whose lastModifiedTime is their definition's", async () => {
+    const [table] = await bigquery.tableFreshness(['customers']);
+    const dataTime = table!.lastModified!.getTime();
+    try {
+      impatient.tableKind('customers', { type: 'MATERIALIZED_VIEW', lastRefreshTime: dataTime + 5_000 });
+      expect((await bigquery.tableFreshness(['customers']))[0]).toMatchObject({ lastModified: new Date(dataTime + 5_000) });
+      // Never refreshed yet (the field is output only, and absent then): its definition's time is all there is.
+      impatient.tableKind('customers', { type: 'MATERIALIZED_VIEW' });
+      expect((await bigquery.tableFreshness(['customers']))[0]).toMatchObject({ lastModified: new Date(dataTime - 86_400_000) });
+      impatient.tableKind('customers', { type: 'VIEW' });
+      expect((await bigquery.tableFreshness(['customers']))[0]).toEqual({ table: 'customers', lastModified: null, rowCount: null });
+      impatient.tableKind('customers', { type: 'EXTERNAL' });
+      expect((await bigquery.tableFreshness(['customers']))[0]).toEqual({ table: 'customers', lastModified: null, rowCount: null });
+    } finally {
+      impatient.tableKind('customers', undefined);
+    }
+  });
 });

@@ -126,6 +126,8 @@ export class FakeBigQuery {
   private slowJobs: number[] = [];
   private warnJobs = 0;
   private failJobs: RestError[] = [];
+  /** tables.get answers these tables as another kind than TABLE (see `tableKind`). */
+  private readonly kinds = new Map<string, { type: 'VIEW' | 'MATERIALIZED_VIEW' | 'EXTERNAL'; lastRefreshTime?: number }>();
   private queue: Promise<unknown> = Promise.resolve();
   private sizes = new Map<string, number>();
   private server!: Server;
@@ -217,6 +219,19 @@ export class FakeBigQuery {
     for (let i = 0; i < count; i++) this.failJobs.push({ status, reason, message });
   }
 
+  /**
+   * tables.get answers the table as another of Table.type's kinds (discovery: TABLE, VIEW, EXTERNAL,
+   * MATERIALIZED_VIEW, SNAPSHOT), with what that kind's resource has: a VIEW its `view` and no
+   * numRows/numBytes, an EXTERNAL table its `externalDataConfiguration` and no numRows, a
+   * MATERIALIZED_VIEW its `materializedView` with `lastRefreshTime` ("the time when this materialized
+   * view was last refreshed"). `lastModifiedTime` is then when the definition changed: the definition's
+   * time is a day before the table's data here. `undefined` answers it as a TABLE again.
+   */
+  tableKind(tableId: string, kind: { type: 'VIEW' | 'MATERIALIZED_VIEW' | 'EXTERNAL'; lastRefreshTime?: number } | undefined): void {
+    if (kind) this.kinds.set(tableId, kind);
+    else this.kinds.delete(tableId);
+  }
+
   /** Forgets recorded requests and pending faults. */
   reset(): void {
     this.requests.length = 0;
@@ -225,6 +240,7 @@ export class FakeBigQuery {
     this.slowJobs = [];
     this.warnJobs = 0;
     this.failJobs = [];
+    this.kinds.clear();
   }
 
   /** Stops listening and waits for requests in progress, so the caller may close the connection afterwards. */
@@ -534,7 +550,7 @@ export class FakeBigQuery {
     if (!row) throw fail(404, 'notFound', `Not found: Table ${projectId}:${datasetId}.${tableId}`);
     const cols = await this.serial(() => this.opts.connection.runAndReadAll(
       `SELECT column_name, data_type_id FROM duckdb_columns() WHERE table_name = $t AND schema_name = 'main' ORDER BY column_index`, { t: tableId }));
-    return {
+    const table = {
       kind: 'bigquery#table',
       etag: randomUUID(),
       id: `${projectId}:${datasetId}.${tableId}`,
@@ -546,6 +562,17 @@ export class FakeBigQuery {
       lastModifiedTime: String(row[0]),
       type: 'TABLE',
       location: this.location,
+    };
+    const other = this.kinds.get(tableId);
+    if (!other) return table;
+    // Another kind: lastModifiedTime is when its definition last changed, a day before the data here.
+    const defined = String(Number(row[0]) - 86_400_000);
+    const { numBytes: _bytes, numRows: _rows, ...common } = table;
+    if (other.type === 'VIEW') return { ...common, type: 'VIEW', creationTime: defined, lastModifiedTime: defined, view: { query: `SELECT * FROM \`${projectId}.${datasetId}.base\``, useLegacySql: false } };
+    if (other.type === 'EXTERNAL') return { ...common, numBytes: '0', type: 'EXTERNAL', creationTime: defined, lastModifiedTime: defined, externalDataConfiguration: { sourceUris: [`gs://${projectId}-exports/${tableId}/*.parquet`], sourceFormat: 'PARQUET' } };
+    return {
+      ...table, type: 'MATERIALIZED_VIEW', creationTime: defined, lastModifiedTime: defined,
+      materializedView: { query: `SELECT * FROM \`${projectId}.${datasetId}.base\``, enableRefresh: true, refreshIntervalMs: '1800000', ...(other.lastRefreshTime !== undefined ? { lastRefreshTime: String(other.lastRefreshTime) } : {}) },
     };
   }
 

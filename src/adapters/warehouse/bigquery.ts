@@ -231,6 +231,19 @@ function toPortError(err: unknown, cap?: number): Error {
   return new WarehouseError(`BigQuery: ${vendorSummary(message, 'request failed')}`, { cause: err });
 }
 
+/**
+ * When a table's data last changed, from tables.get (Table.type: TABLE, VIEW, EXTERNAL,
+ * MATERIALIZED_VIEW, SNAPSHOT; absent means TABLE). `lastModifiedTime` is "the time when this
+ * table was last modified": for a view or an external table, whose data is not BigQuery's, that is
+ * their definition, which says nothing of the data (null: unknown); a materialized view's data is
+ * as of `materializedView.lastRefreshTime` ("the time when this materialized view was last refreshed").
+ */
+function dataTime(meta: { type?: string; lastModifiedTime?: string | number; materializedView?: { lastRefreshTime?: string | number } | null }): Date | null {
+  if (meta.type === 'VIEW' || meta.type === 'EXTERNAL') return null;
+  const at = (meta.type === 'MATERIALIZED_VIEW' ? meta.materializedView?.lastRefreshTime : undefined) ?? meta.lastModifiedTime;
+  return at ? new Date(Number(at)) : null;
+}
+
 /** Runs `work` and gives up at the deadline, calling `onTimeout` (to cancel the job); `work` sees whether it was abandoned. */
 async function withDeadline<T>(timeoutMs: number, onTimeout: () => void, work: (abandoned: () => boolean) => Promise<T>): Promise<T> {
   let timedOut = false;
@@ -439,11 +452,7 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
         if (!ref) return { table, lastModified: null, rowCount: null };
         try {
           const [meta] = await bq.dataset(ref.datasetId, { projectId: ref.projectId }).table(ref.tableId).getMetadata();
-          return {
-            table,
-            lastModified: meta.lastModifiedTime ? new Date(Number(meta.lastModifiedTime)) : null,
-            rowCount: meta.numRows !== undefined && meta.numRows !== null ? Number(meta.numRows) : null,
-          };
+          return { table, lastModified: dataTime(meta), rowCount: meta.numRows !== undefined && meta.numRows !== null ? Number(meta.numRows) : null };
         } catch (err) {
           if ((err as { code?: number }).code === 404) return { table, lastModified: null, rowCount: null };
           // A 403 is also how BigQuery says rateLimitExceeded: only accessDenied is a missing grant.

@@ -221,7 +221,10 @@ const ops: OperationFact[] = [
     query: { selectedFields: { type: str }, view: { type: { type: 'string', enum: ['TABLE_METADATA_VIEW_UNSPECIFIED', 'BASIC', 'STORAGE_STATS', 'FULL'] } } },
     auth: { scheme: 'Bearer' },
     responses: { '200': 'Table { tableReference, schema, numRows?, numBytes?, creationTime, lastModifiedTime (ms as string), type, location }', '404': 'notFound' },
-    variations: ['numRows absent (e.g. views, external tables)', 'lastModifiedTime as a string of milliseconds'],
+    variations: [
+      'numRows absent (e.g. views, external tables)', 'lastModifiedTime as a string of milliseconds',
+      'type TABLE (or absent), VIEW, EXTERNAL, MATERIALIZED_VIEW, SNAPSHOT: for a view or an external table lastModifiedTime is the definition\'s; a materialized view has materializedView.lastRefreshTime (output only, ms)',
+    ],
     source: 'resources.tables.methods.get; schema Table',
   },
 ];
