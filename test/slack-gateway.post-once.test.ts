@@ -8,12 +8,14 @@
  */
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SlackGateway } from '../src/slack/gateway.js';
+import { METADATA_EVENT, SlackGateway } from '../src/slack/gateway.js';
 import { DeferJob } from '../src/jobs/runner.js';
 import { SlackApiError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
 import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
 import { uploadFile } from '../src/slack/uploads.js';
+import { readBody } from '../src/slack-standin/http.js';
+import { loopbackServer } from './support/ports.js';
 
 const channel = StandinDefaults.channel;
 const standin = new SlackStandin({ pageSize: 2 });
@@ -70,6 +72,34 @@ describe('findFile when Slack answers history in small pages', () => {
     // Oldest first: the parent, four replies, then the chart: beyond the first pages of two.
     await uploadFile(client(), { channelId: channel, threadTs: parent.ts, bytes: png, filename: 'thread-chart.png', title: 'Thread chart' });
     expect(await gateway.findFile({ channel, threadTs: parent.ts }, 'thread-chart.png', since)).toBe(true);
+  });
+});
+
+describe('the look for an earlier post follows next_cursor, whether or not has_more is there', () => {
+  // Slack's OpenAPI (slack-api-specs web-api/slack_web_openapi_v2.json) requires only ok and messages in a
+  // conversations.replies answer, has_more not; its pagination guide: "a response_metadata object that
+  // includes a next_cursor when there are additional results". A thread page without has_more is not the end.
+  it('reads the next page of a thread when the answer has a next_cursor and no has_more', async () => {
+    const thread = 'C0THREAD01';
+    const parentTs = '1700000000.000100';
+    const message = (ts: string, key?: string) => ({ type: 'message', ts, text: `m ${ts}`, ...(key ? { metadata: { event_type: METADATA_EVENT, event_payload: { key } } } : {}) });
+    const seen: string[] = [];
+    const server = await loopbackServer(async (req, res) => {
+      const args = new URLSearchParams((await readBody(req)).toString('utf8'));
+      seen.push(`${req.url} ${args.get('cursor') ?? ''}`);
+      const page = args.get('cursor') === 'page2'
+        ? { ok: true, messages: [message(parentTs), message('1700000000.000300', 'wanted:1')], response_metadata: { next_cursor: '' } }
+        : { ok: true, messages: [message(parentTs), message('1700000000.000200', 'other:1')], response_metadata: { next_cursor: 'page2' } };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(page));
+    });
+    try {
+      const client = new WebClient('xoxb-test', { slackApiUrl: `${server.url}/api/`, retryConfig: { retries: 0 } });
+      const paged = new SlackGateway(client, createLogger({ level: 'warn', secrets: [], write: () => {} }), Date.now, { perSecond: 1000, burst: 1000 });
+      expect(await paged.findPosted({ channel: thread, threadTs: parentTs }, 'wanted:1', Date.now() - 1000)).toEqual({ channel: thread, ts: '1700000000.000300' });
+      expect(seen).toEqual(['/api/conversations.replies ', '/api/conversations.replies page2']);
+    } finally {
+      await server.close();
+    }
   });
 });
 

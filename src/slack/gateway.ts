@@ -232,7 +232,9 @@ export class SlackGateway {
       const match = (res.messages ?? []).find((m) => wanted(m));
       if (match?.ts) return { ts: match.ts };
       cursor = res.response_metadata?.next_cursor || undefined;
-      if (!res.has_more || !cursor) break;
+      // next_cursor says there is more (Slack's pagination guide); has_more is optional in a conversations.replies
+      // answer (Slack's OpenAPI requires only ok and messages there): only an explicit false ends the look early.
+      if (!cursor || res.has_more === false) break;
     }
     return undefined;
   }
