@@ -247,7 +247,10 @@ const methods: SlackMethodFact[] = [
       include_all_metadata: { type: bool },
     },
     response: '{ messages, has_more, response_metadata: { next_cursor } }',
-    variations: ['the parent is listed first on every page', 'paged by cursor'],
+    variations: [
+      'the parent is listed first on every page', 'paged by cursor',
+      'has_more is optional (slack-api-specs slack_web_openapi_v2.json requires only ok and messages): a non-empty response_metadata.next_cursor says there is more',
+    ],
     errors: ['channel_not_found', 'invalid_cursor', 'invalid_metadata_filter_keys', 'invalid_ts_latest', 'invalid_ts_oldest', 'method_not_supported_for_channel_type', 'thread_not_found'],
     source: ref('conversations.replies'),
   },
