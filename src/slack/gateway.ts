@@ -216,6 +216,7 @@ export class SlackGateway {
       return null;
     }
   }
+
   /**
    * The first message of a conversation (or a thread) since `oldest` that `wanted` picks, with a ts.
    * Slack may answer fewer messages than asked before the end ("fewer than the requested number of
