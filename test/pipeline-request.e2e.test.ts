@@ -523,17 +523,21 @@ for (const variant of variants) {
       expect(await requestById(id)).toMatchObject({ status: 'declined', declinedBy: bizops });
     });
 
-    it('refuses a forged decline submission from outside BizOps', async () => {
-      const { id } = await fileRequest();
-      const ack = await t.client.viewSubmission({
-        userId: regular,
+    /** A Decline form's submission as a signed request, whatever its reason's value (a payload Slack never sent). */
+    const submitDecline = (userId: string, id: string, value: unknown) =>
+      t.client.viewSubmission({
+        userId,
         view: {
-          id: 'VFORGED1',
+          id: 'VDECLINE1',
           callback_id: CallbackIds.pipelineRequestDecline,
           private_metadata: JSON.stringify({ id }),
-          state: { values: { [BlockIds.pipelineRequestDeclineReason]: { [ActionIds.pipelineRequestDeclineReason]: { type: 'plain_text_input', value: 'no' } } } },
+          state: { values: { [BlockIds.pipelineRequestDeclineReason]: { [ActionIds.pipelineRequestDeclineReason]: { type: 'plain_text_input', value } } } },
         },
       });
+
+    it('refuses a forged decline submission from outside BizOps', async () => {
+      const { id } = await fileRequest();
+      const ack = await submitDecline(regular, id, 'no');
       expect(ack.status).toBe(200);
       await t.standin.waitFor(() => dms(regular).some((m) => text(m).includes('Only BizOps can')));
       expect(await requestById(id)).toMatchObject({ status: 'open' });
@@ -543,15 +547,7 @@ for (const variant of variants) {
     it('asks again for a decline reason that is not text (a malformed submission), at once, and changes nothing', async () => {
       const { id } = await fileRequest();
       for (const value of [42, { text: 'no' }, ['no'], null]) {
-        const ack = await t.client.viewSubmission({
-          userId: bizops,
-          view: {
-            id: 'VMALFORMED1',
-            callback_id: CallbackIds.pipelineRequestDecline,
-            private_metadata: JSON.stringify({ id }),
-            state: { values: { [BlockIds.pipelineRequestDeclineReason]: { [ActionIds.pipelineRequestDeclineReason]: { type: 'plain_text_input', value } } } },
-          },
-        });
+        const ack = await submitDecline(bizops, id, value);
         expect(ack.status, JSON.stringify(value)).toBe(200);
         expect(ack.json).toMatchObject({ response_action: 'errors', errors: { [BlockIds.pipelineRequestDeclineReason]: expect.stringContaining('Say why') } });
       }
