@@ -132,3 +132,12 @@ describe('catalog list and parameter modal', () => {
     });
   });
 });
+
+describe('Show as table clicked again', () => {
+  it('says when a click shows the table again: after the 20 s since the first, not "in 20 seconds" (which reads as within them)', async () => {
+    const { queryTableAlreadyMessage } = await import('../views/query.js');
+    const said = queryTableAlreadyMessage().text ?? '';
+    expect(said).not.toMatch(/click in 20 seconds/);
+    expect(said).toContain('Clicks within 20 seconds of that one show nothing more: click Show as table again after that');
+  });
+});

@@ -145,7 +145,7 @@ export function queryAlreadyAskedMessage(): MessageBody {
 
 /** Show as table clicked again within 20 s of a first click (a double click): its table is shown or on its way. */
 export function queryTableAlreadyMessage(): MessageBody {
-  return noteMessage(':hourglass_flowing_sand: You asked for the table of this result a moment ago: it is shown above, or on its way (only you can see it). To have it shown again, click in 20 seconds.');
+  return noteMessage(':hourglass_flowing_sand: You asked for the table of this result a moment ago: it is shown above, or on its way (only you can see it). Clicks within 20 seconds of that one show nothing more: click Show as table again after that to have it shown again.');
 }
 
 /**
