@@ -187,10 +187,12 @@ async function deliverCommand(deps: QueryDeps, command: SlackCommandMiddlewareAr
 }
 
 /** Values of the modal's inputs, by parameter name. */
-export function modalValues(query: SavedQuery, state: ViewSubmitAction['view']['state']): Record<string, string> {
+export function modalValues(query: SavedQuery, state: ViewSubmitAction['view']['state'] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
+  // A malformed submission (no state, its values or a block null) has no values: the form's own errors, not a crash before the ack.
+  const values = (state?.values ?? {}) as Record<string, Record<string, unknown> | null | undefined>;
   for (const p of query.params) {
-    const el = state.values[`${BlockIds.queryParamPrefix}${p.name}`]?.[`${ActionIds.queryParamInputPrefix}${p.name}`] as
+    const el = values[`${BlockIds.queryParamPrefix}${p.name}`]?.[`${ActionIds.queryParamInputPrefix}${p.name}`] as
       | { value?: string | null; selected_date?: string | null; selected_option?: { value?: string } | null }
       | undefined;
     const v = el?.selected_option?.value ?? el?.selected_date ?? el?.value;
@@ -220,7 +222,7 @@ export function queryModalSubmit(deps: QueryDeps) {
       await ack();
       return;
     }
-    const values = modalValues(query, view.state);
+    const values = modalValues(query, view.state as ViewSubmitAction['view']['state'] | undefined);
     // Keyed on the modal: Slack delivering the same submission twice posts one result.
     const deliver = (params: ResolvedParams) => deps.queries.requestDelivery(`${view.id}:${view.hash ?? ''}`, {
       format: 'result', q: query.name, p: params.given, channel: meta.c, threadTs: meta.t ?? null, userId: body.user.id, force: false,

@@ -374,6 +374,19 @@ describe('/query through the signed HTTP receiver', () => {
     expect(await csv(JSON.stringify({ p: { hosting: 'cloud', weeks: '7' }, q: 'weekly-active-instances' }))).toContain('is already in this result');
   });
 
+  it('answers a malformed parameters submission (no state, a null state or block) with the form\'s errors at once, and runs nothing', async () => {
+    const before = counted.queries.length;
+    const metadata = JSON.stringify({ q: 'customer-pings-per-day', c: channel });
+    const states = [undefined, { values: null }, { values: { [`${BlockIds.queryParamPrefix}customer`]: null } }];
+    for (const [i, state] of states.entries()) {
+      const ack = await t.client.viewSubmission({ userId: user, view: { id: `VQMALFORMED${i}`, callback_id: CallbackIds.queryParams, private_metadata: metadata, ...(state === undefined ? {} : { state }) } });
+      expect(ack.status, JSON.stringify(state)).toBe(200);
+      expect(ack.json, JSON.stringify(state)).toMatchObject({ response_action: 'errors' });
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(counted.queries.length).toBe(before);
+  });
+
   it('opens a modal for missing or invalid parameters, validates inline, then runs', async () => {
     const { replies } = await query('customer-pings-per-day since=2001-01-01');
     expect(replies.some((r) => r.via === 'web_api' && r.method === 'views.open')).toBe(true);
