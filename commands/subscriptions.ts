@@ -124,7 +124,9 @@ function draftOf(view: ViewSubmitAction['view'], meta: SubscriptionModalMetadata
   const values = (view.state?.values ?? {}) as Record<string, Record<string, StateValue | undefined> | undefined>;
   const at = (block: string, action: string): StateValue => values[block]?.[action] ?? {};
   const text = (v: string | null | undefined) => (typeof v === 'string' ? v.slice(0, 500) : '');
-  const dm = (at(BlockIds.subscriptionDm, ActionIds.subscriptionDm).selected_options ?? []).some((o) => o.value === 'dm');
+  // Ticked only by a list holding the "dm" option: anything else (a malformed submission) is not ticked, not a crash before the ack.
+  const ticked: unknown = at(BlockIds.subscriptionDm, ActionIds.subscriptionDm).selected_options;
+  const dm = Array.isArray(ticked) && ticked.some((o: unknown) => (o as { value?: unknown } | null)?.value === 'dm');
   const params: Record<string, string> = {};
   for (const p of query.params) {
     // Typed, or picked (a choice parameter's select).

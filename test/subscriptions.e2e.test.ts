@@ -22,7 +22,7 @@ import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import { openEmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
 import { SlackStandin, type StandinUser, type StoredMessage } from '../src/slack-standin/server.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
-import { ActionIds, BlockIds } from '../src/ids.js';
+import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import { SUBSCRIPTIONS, alertCheckOf, runJob, subscriptionRef, type Subscription } from '../src/services/subscriptions.js';
 import { enqueueAll } from '../src/jobs/model.js';
 import type { Store, StoreTx } from '../src/ports/store.js';
@@ -151,6 +151,17 @@ describe('scheduled deliveries', () => {
       // Field errors are plain text: the bot's code spans come as quotes, not as backticks shown as typed.
       const r = await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: cron, [ActionIds.subscriptionFormat]: 'chart' });
       expect(r.errors?.[BlockIds.subscriptionCron]).toMatch(message);
+    }
+    expect(await d.subscriptions()).toEqual([]);
+  });
+
+  it('answers a malformed submission (a "Send to me" tick that is not a list of options) with the form\'s errors at once, and stores nothing', async () => {
+    const metadata = JSON.stringify({ k: 'delivery', q: 'weekly-active-instances', tz: 'America/New_York' });
+    for (const [i, selected] of [[null], 'dm', [{ value: 'dm' }, 7], { value: 'dm' }].entries()) {
+      const state = { values: { [BlockIds.subscriptionDm]: { [ActionIds.subscriptionDm]: { type: 'checkboxes', selected_options: selected } } } };
+      const ack = await t.client.viewSubmission({ userId: RILEY, view: { id: `VSMALFORMED${i}`, callback_id: CallbackIds.subscription, private_metadata: metadata, state } });
+      expect(ack.status, JSON.stringify(selected)).toBe(200);
+      expect(ack.json, JSON.stringify(selected)).toMatchObject({ response_action: 'errors' });
     }
     expect(await d.subscriptions()).toEqual([]);
   });
