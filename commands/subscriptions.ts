@@ -163,7 +163,12 @@ function draftOf(view: ViewSubmitAction['view'], meta: SubscriptionModalMetadata
  * Slack refuses errors named for a block the view does not have: the person could not save at all.
  */
 function errorsByBlock(errors: Partial<Record<DraftField, string>>, draft: SubscriptionDraft, view: Pick<ViewSubmitAction['view'], 'blocks'>): Record<string, string> {
-  const inputs = new Set((view.blocks ?? []).flatMap((b) => (b.type === 'input' && typeof b.block_id === 'string' ? [b.block_id] : [])));
+  // A malformed submission's blocks (not a list, a block that is null) have no inputs: errors go on "How often", not a crash before the ack.
+  const blocks: unknown = view.blocks;
+  const inputs = new Set((Array.isArray(blocks) ? blocks : []).flatMap((b: unknown) => {
+    const block = (b ?? {}) as { type?: unknown; block_id?: unknown };
+    return block.type === 'input' && typeof block.block_id === 'string' ? [block.block_id] : [];
+  }));
   const block: Record<string, string> = {
     channel: BlockIds.subscriptionChannel, kind: BlockIds.subscriptionScheduleKind, time: BlockIds.subscriptionTime, day: BlockIds.subscriptionDay,
     date: BlockIds.subscriptionDate, cron: BlockIds.subscriptionCron, tz: BlockIds.subscriptionScheduleKind, format: BlockIds.subscriptionFormat,

@@ -163,6 +163,12 @@ describe('scheduled deliveries', () => {
       expect(ack.status, JSON.stringify(selected)).toBe(200);
       expect(ack.json, JSON.stringify(selected)).toMatchObject({ response_action: 'errors' });
     }
+    // Its blocks malformed too (not a list, a block that is null): the errors still go on a block, at once.
+    for (const [i, blocks] of [[null, { type: 'input', block_id: BlockIds.subscriptionChannel }], { type: 'input' }].entries()) {
+      const ack = await t.client.viewSubmission({ userId: RILEY, view: { id: `VSBLOCKS${i}`, callback_id: CallbackIds.subscription, private_metadata: metadata, blocks, state: { values: {} } } });
+      expect(ack.status, JSON.stringify(blocks)).toBe(200);
+      expect(ack.json, JSON.stringify(blocks)).toMatchObject({ response_action: 'errors' });
+    }
     expect(await d.subscriptions()).toEqual([]);
   });
 
