@@ -97,7 +97,9 @@ function domainIn(word: string): string {
   if (word.length > LONGEST_ADDRESS) return word;
   return word
     .replace(/^[(<[“"'‘]+/, '')
-    .replace(/[)>\]”"'’.,;:!?]+$/, '')
+    // From the first of the closing marks only (the lookbehind): tried from each mark of a long run, the match
+    // would scan the rest of the run every time (quadratic on `a))))…)a`).
+    .replace(/(?<![)>\]”"'’.,;:!?])[)>\]”"'’.,;:!?]+$/, '')
     .replace(/^https?:\/\//, '')
     .replace(/^www\./, '')
     .replace(/^[^@/<>]+@(?=[^@/]+\.[a-z]{2,}$)/, '')

@@ -97,6 +97,19 @@ describe('normalizing what was typed', () => {
     expect(normalize(`for ${host(2_049)}`)).toBe(`for ${'a'.repeat(2_045)} com`);
   });
 
+  it('reads long runs of closing marks in linear time: 200 KB of `a))))…)a` words in well under 50 ms (it took about 200 ms)', () => {
+    const word = `a${')'.repeat(2_040)}a`;
+    const text = Array.from({ length: 100 }, () => word).join(' ');
+    normalize(word);
+    const started = performance.now();
+    const normalized = normalize(text);
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(normalized).toBe(Array.from({ length: 100 }, () => 'a a').join(' '));
+    // Only the run at the end goes, however long: `acme.io,,,` is acme, `(acme.io)),` too.
+    expect(normalize(`acme.io${','.repeat(2_000)}`)).toBe('acme');
+    expect(normalize('(acme.io)),')).toBe('acme');
+  });
+
   it.each(['com', 'io', 'net', 'org', 'co', 'ai', 'dev', 'app', 'de', 'uk', 'fr', 'jp', 'us'])('drops the top-level domain .%s', (tld) => {
     expect(normalize(`globex.${tld}`)).toBe('globex');
   });
