@@ -97,14 +97,10 @@ describe('normalizing what was typed', () => {
     expect(normalize(`for ${host(2_049)}`)).toBe(`for ${'a'.repeat(2_045)} com`);
   });
 
-  it('reads long runs of closing marks in linear time: 200 KB of `a))))…)a` words in well under 50 ms (it took about 200 ms)', () => {
+  // How long it takes is not asserted here (no timed tests): the regex starts only at a run's first mark.
+  it('strips only the run of closing marks at the end of a word, however long the runs within it', () => {
     const word = `a${')'.repeat(2_040)}a`;
-    const text = Array.from({ length: 100 }, () => word).join(' ');
-    normalize(word);
-    const started = performance.now();
-    const normalized = normalize(text);
-    expect(performance.now() - started).toBeLessThan(50);
-    expect(normalized).toBe(Array.from({ length: 100 }, () => 'a a').join(' '));
+    expect(normalize(Array.from({ length: 100 }, () => word).join(' '))).toBe(Array.from({ length: 100 }, () => 'a a').join(' '));
     // Only the run at the end goes, however long: `acme.io,,,` is acme, `(acme.io)),` too.
     expect(normalize(`acme.io${','.repeat(2_000)}`)).toBe('acme');
     expect(normalize('(acme.io)),')).toBe('acme');
