@@ -4,16 +4,16 @@
 import type { Listeners } from '../src/slack/listeners.js';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { ActionIds } from '../src/ids.js';
+import { ActionIds, isUserId } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import type { HomeService } from '../src/services/home.js';
 import { rolesOf, type RoleGroups } from '../src/services/roles.js';
 import { CachedMembership } from '../src/slack/directory.js';
-import { slackErrorCode } from '../src/slack/errors.js';
+import { openedAlready, slackErrorCode } from '../src/slack/errors.js';
 import { failureMessage } from '../views/common.js';
 import { homeView } from '../views/home.js';
-import { openedAlready, openPipelineRequestModal } from './pipeline-request.js';
+import { openPipelineRequestModal } from './pipeline-request.js';
 
 export interface HomeDeps extends RoleGroups {
   home: HomeService;
@@ -53,8 +53,7 @@ export function appHomeOpened(deps: HomeDeps, publish: HomePublisher = homePubli
     // The event also fires for the Messages tab, which has nothing to publish.
     if (event.tab !== 'home') return;
     // A malformed event names nobody to publish for: Slack would refuse the publish (invalid_arguments).
-    const user: unknown = event.user;
-    if (typeof user !== 'string' || !/^[UW][A-Z0-9]+$/.test(user)) {
+    if (!isUserId(event.user as unknown)) {
       deps.logger.warn('app_home_opened without a user ID: nothing published');
       return;
     }

@@ -8,6 +8,7 @@ import { reasonProblem, trimText } from '../src/format.js';
 import type { Listeners } from '../src/slack/listeners.js';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, RadioButtonsAction, UsersSelectAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
+import { openedAlready } from '../src/slack/errors.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import { settleBy } from '../src/settle-by.js';
@@ -69,6 +70,10 @@ export function lookerAccessCommand({ lookerAccess, logger }: LookerAccessDeps) 
         view: lookerAccessModal({ requesterId: command.user_id, requesterEmail: email, subjectId: command.user_id, email, lookerConnected: lookerAccess.lookerConnected }),
       });
     } catch (err) {
+      if (openedAlready(err)) {
+        logger.info('looker access form already opened by an earlier delivery of this command', { user: command.user_id });
+        return;
+      }
       const coded = toCodedError(err);
       logger.error('looker access modal failed to open', { user: command.user_id, code: coded.code, err: coded });
       await respond({ response_type: 'ephemeral', ...failureMessage('I could not open the Looker access form.', 'Please run `/looker-access` again.') });

@@ -15,7 +15,7 @@ import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import { settleBy } from '../src/settle-by.js';
-import { slackErrorCode } from '../src/slack/errors.js';
+import { openedAlready } from '../src/slack/errors.js';
 import {
   declineReasonProblem,
   isRequestId,
@@ -107,14 +107,6 @@ async function dm(client: WebClient, logger: Logger, user: string, message: Mess
     const coded = toCodedError(err);
     logger.warn('pipeline request DM failed', { user, code: coded.code, err: coded });
   }
-}
-
-/**
- * Whether a views.open failed because its trigger had opened a form already: the same command or click
- * delivered again (Slack's retry, a replayed request). That form is open, so there is nothing to tell.
- */
-export function openedAlready(err: unknown): boolean {
-  return slackErrorCode(err) === 'exchanged_trigger_id';
 }
 
 /** Opens the request modal for a user; used by `/pipeline request` and the App Home button. */

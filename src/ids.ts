@@ -200,3 +200,8 @@ export const Commands = {
 export function isChannelId(id: unknown): id is string {
   return typeof id === 'string' && /^[CG][A-Z0-9]{2,}$/.test(id);
 }
+
+/** A person's user ID (U…, or W… on Enterprise Grid), as Slack sends it. */
+export function isUserId(id: unknown): id is string {
+  return typeof id === 'string' && /^[UW][A-Z0-9]{2,30}$/.test(id);
+}

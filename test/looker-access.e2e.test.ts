@@ -398,6 +398,23 @@ describe('/looker-access with Looker connected', () => {
     for (const r of [request, other, elevatedRequest]) await t.bot.services.lookerAccess.decide({ requestId: r.id, deciderId: ALEX, decision: 'deny', reason: 'test' });
   });
 
+  it('says nothing more when the same /looker-access arrives again (its trigger opened the form already): the form stays open', async () => {
+    await t.standin.closeView(t.client, { userId: RILEY, clearAll: true });
+    const opens = () => t.standin.callsTo('views.open');
+    const before = opens().length;
+    const first = await t.client.command({ command: '/looker-access', text: '', userId: RILEY, channelId: CHANNEL });
+    await t.standin.waitFor(() => (opens().length > before ? true : undefined));
+    const again = await t.client.command({ command: '/looker-access', text: '', userId: RILEY, channelId: CHANNEL, triggerId: first.triggerId });
+    expect([first.status, again.status]).toEqual([200, 200]);
+    await t.standin.waitFor(() => (opens().length > before + 1 ? true : undefined));
+    expect(opens().slice(before).map((c) => c.error ?? 'ok')).toEqual(['ok', 'exchanged_trigger_id']);
+    await new Promise((r) => setTimeout(r, 500));
+    const id = again.responseUrl.split('/').pop();
+    expect(t.standin.responses.filter((r) => r.id === id)).toEqual([]);
+    expect(t.standin.modals(RILEY).map((m) => m.callback_id)).toEqual([CallbackIds.lookerAccess]);
+    await t.standin.closeView(t.client, { userId: RILEY, clearAll: true });
+  });
+
   it('answers a malformed submission (a block that is null, no state at all) with the form\'s own errors, and saves nothing', async () => {
     const before = (await d.requests()).length;
     const states = [{ values: { bogus: null, [BlockIds.lookerAccessLevel]: null } }, { values: null }, undefined];

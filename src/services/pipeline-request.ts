@@ -12,6 +12,7 @@ import { noticeJob, type Notice } from '../ports/notices.js';
 import { enqueue } from '../jobs/model.js';
 import { existingSyncs, SOURCE_SYSTEMS, type SourceSystem, type SyncedSource } from './pipeline-request-sources.js';
 import { localeNumber, reasonProblem, trimText } from '../format.js';
+import { isUserId } from '../ids.js';
 
 /** The store collection holding pipeline requests (App Home and others read it). */
 export const PIPELINE_REQUESTS = 'pipeline_requests';
@@ -79,7 +80,6 @@ export type DraftValidation =
   | { ok: true; draft: PipelineRequestDraft }
   | { ok: false; errors: Partial<Record<DraftField, string>> };
 
-const USER_ID = /^[UW][A-Z0-9]{2,30}$/;
 const DATASET = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
@@ -120,7 +120,7 @@ export function validateDraft(input: Partial<Record<DraftField, unknown>>): Draf
 
   const owner = text(input.owner);
   if (!owner) errors.owner = 'Choose the business owner of this data.';
-  else if (!USER_ID.test(owner)) errors.owner = 'Choose a person from the list.';
+  else if (!isUserId(owner)) errors.owner = 'Choose a person from the list.';
 
   const why = text(input.why);
   if (!why) errors.why = 'Say what the data is for: it helps BizOps prioritize.';

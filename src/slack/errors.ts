@@ -89,3 +89,11 @@ export function toSlackError(err: unknown, method: string): SlackApiError {
   const kind = typeof e?.code === 'string' && /^[a-z_]{1,64}$/.test(e.code) ? e.code : 'network or upload error';
   return new SlackApiError('request_failed', `Slack ${method} did not answer (${kind})`, { retryable: true, cause: err });
 }
+
+/**
+ * Whether a views.open failed because its trigger had opened a form already: the same command or click
+ * delivered again (Slack's retry, a replayed request). That form is open, so there is nothing to tell.
+ */
+export function openedAlready(err: unknown): boolean {
+  return slackErrorCode(err) === 'exchanged_trigger_id';
+}
