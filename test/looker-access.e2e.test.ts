@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KnownBlock } from '@slack/types';
-import { startTestBot, type TestBot } from './support/harness.js';
+import { commandTwiceWithOneTrigger, startTestBot, type TestBot } from './support/harness.js';
 import { FakeLooker, FakeLookerDefaults } from './support/fake-looker.js';
 import { blockKitViolations } from './support/block-limits.js';
 import { CONTENDED_TX_MS, firestoreAvailable } from './support/firestore-emulator.js';
@@ -399,20 +399,9 @@ describe('/looker-access with Looker connected', () => {
   });
 
   it('says nothing more when the same /looker-access arrives again (its trigger opened the form already): the form stays open', async () => {
-    await t.standin.closeView(t.client, { userId: RILEY, clearAll: true });
-    const opens = () => t.standin.callsTo('views.open');
-    const before = opens().length;
-    const first = await t.client.command({ command: '/looker-access', text: '', userId: RILEY, channelId: CHANNEL });
-    await t.standin.waitFor(() => (opens().length > before ? true : undefined));
-    const again = await t.client.command({ command: '/looker-access', text: '', userId: RILEY, channelId: CHANNEL, triggerId: first.triggerId });
-    expect([first.status, again.status]).toEqual([200, 200]);
-    await t.standin.waitFor(() => (opens().length > before + 1 ? true : undefined));
-    expect(opens().slice(before).map((c) => c.error ?? 'ok')).toEqual(['ok', 'exchanged_trigger_id']);
-    await new Promise((r) => setTimeout(r, 500));
-    const id = again.responseUrl.split('/').pop();
-    expect(t.standin.responses.filter((r) => r.id === id)).toEqual([]);
-    expect(t.standin.modals(RILEY).map((m) => m.callback_id)).toEqual([CallbackIds.lookerAccess]);
-    await t.standin.closeView(t.client, { userId: RILEY, clearAll: true });
+    const twice = await commandTwiceWithOneTrigger(t, { command: '/looker-access', text: '', userId: RILEY, channelId: CHANNEL });
+    expect(twice).toEqual({ statuses: [200, 200], opens: ['ok', 'exchanged_trigger_id'], secondReplies: [], openForms: [CallbackIds.lookerAccess] });
+    expect(t.logs.filter((l) => l.includes('exchanged_trigger_id') && l.includes('"ERROR"'))).toEqual([]);
   });
 
   it('answers a malformed submission (a block that is null, no state at all) with the form\'s own errors, and saves nothing', async () => {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KnownBlock } from '@slack/types';
-import { freshDataDir, startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
+import { commandTwiceWithOneTrigger, freshDataDir, startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { blockKitViolations } from './support/block-limits.js';
 import { CONTENDED_TX_MS, firestoreAvailable } from './support/firestore-emulator.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
@@ -687,21 +687,9 @@ describe('/pipeline request when Slack or the store fails', () => {
   });
 
   it('says nothing more when the same /pipeline request arrives again (its trigger opened the form already): the form stays open', async () => {
-    await t.standin.closeView(t.client, { userId: regular, clearAll: true });
-    const opens = () => t.standin.callsTo('views.open');
-    const before = opens().length;
-    const first = await t.client.command({ command: '/pipeline', text: 'request', userId: regular, channelId: channel });
-    await t.standin.waitFor(() => (opens().length > before ? true : undefined));
-    const again = await t.client.command({ command: '/pipeline', text: 'request', userId: regular, channelId: channel, triggerId: first.triggerId });
-    expect([first.status, again.status]).toEqual([200, 200]);
-    await t.standin.waitFor(() => (opens().length > before + 1 ? true : undefined));
-    expect(opens().slice(before).map((c) => c.error ?? 'ok')).toEqual(['ok', 'exchanged_trigger_id']);
-    await new Promise((r) => setTimeout(r, 500));
-    const id = again.responseUrl.split('/').pop();
-    expect(t.standin.responses.filter((r) => r.id === id)).toEqual([]);
-    expect(t.standin.modals(regular).map((m) => m.callback_id)).toEqual([CallbackIds.pipelineRequest]);
+    const twice = await commandTwiceWithOneTrigger(t, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
+    expect(twice).toEqual({ statuses: [200, 200], opens: ['ok', 'exchanged_trigger_id'], secondReplies: [], openForms: [CallbackIds.pipelineRequest] });
     expect(t.logs.filter((l) => l.includes('exchanged_trigger_id') && l.includes('"ERROR"'))).toEqual([]);
-    await t.standin.closeView(t.client, { userId: regular, clearAll: true });
   });
 
   const stored = async (destination: string) => (await real.list<PipelineRequest & Record<string, unknown>>(PIPELINE_REQUESTS, { where: { field: 'requester', equals: regular } })).filter((d) => d.data.destination === destination);

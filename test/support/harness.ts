@@ -153,3 +153,32 @@ export function embedded(w: Warehouse): EmbeddedWarehouse {
   return w as EmbeddedWarehouse;
 }
 
+
+/**
+ * Sends a command that opens a form twice with one trigger (Slack's retry, a replayed request), as `userId` with
+ * no form open. Says what each views.open met ('ok' or Slack's error), what the second delivery's response URL got,
+ * and the forms then open; closes them after.
+ */
+export async function commandTwiceWithOneTrigger(
+  t: TestBot,
+  cmd: { command: string; text: string; userId: string; channelId: string },
+): Promise<{ statuses: number[]; opens: string[]; secondReplies: unknown[]; openForms: Array<string | undefined> }> {
+  await t.standin.closeView(t.client, { userId: cmd.userId, clearAll: true });
+  const opens = () => t.standin.callsTo('views.open');
+  const before = opens().length;
+  const first = await t.client.command(cmd);
+  await t.standin.waitFor(() => (opens().length > before ? true : undefined));
+  const again = await t.client.command({ ...cmd, triggerId: first.triggerId });
+  await t.standin.waitFor(() => (opens().length > before + 1 ? true : undefined));
+  // Time for a reply the second delivery should not send.
+  await new Promise((r) => setTimeout(r, 500));
+  const id = again.responseUrl.split('/').pop();
+  const result = {
+    statuses: [first.status, again.status],
+    opens: opens().slice(before).map((c) => c.error ?? 'ok'),
+    secondReplies: t.standin.responses.filter((r) => r.id === id),
+    openForms: t.standin.modals(cmd.userId).map((m) => m.callback_id),
+  };
+  await t.standin.closeView(t.client, { userId: cmd.userId, clearAll: true });
+  return result;
+}
