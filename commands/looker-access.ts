@@ -340,6 +340,7 @@ export function lookerAccessDenyClicked({ lookerAccess, logger, lookerAdminsUser
       if (check.kind !== 'allowed') return await tellClicker({ body, respond, client }, userId, notDecidedMessage(check, lookerAdminsUsergroup, userId));
       await client.views.open({ trigger_id: body.trigger_id, view: lookerDenyModal(check.request) });
     } catch (err) {
+      if (openedAlready(err)) return; // the same click delivered again: its form is open
       const coded = toCodedError(err);
       logger.error('looker access deny modal failed', { user: userId, requestId, code: coded.code, err: coded });
       await tellClicker({ body, respond, client }, userId, failureMessage('I could not open the deny form.', 'Please click Deny again.'));

@@ -17,6 +17,7 @@ import { queryFailureMessage, tellPrivately } from '../src/slack/query-delivery.
 import { subscriptionSubcommand, type SubscriptionDeps } from './subscriptions.js';
 import { pageAction } from './paging.js';
 import { buttonContext } from '../src/slack/click.js';
+import { openedAlready } from '../src/slack/errors.js';
 import { noteMessage, type MessageBody } from '../views/common.js';
 import { quoteTyped } from '../src/format.js';
 import {
@@ -86,6 +87,8 @@ export function queryCommand(deps: QueryDeps) {
               view: queryParamsModal(answer.query, { values: answer.values, problems: answer.problems, metadata, today: new Date().toISOString().slice(0, 10) }),
             });
           } catch (err) {
+            // The same command delivered again: its first delivery opened the form, which says it all.
+            if (openedAlready(err)) return;
             deps.logger.warn('query modal could not open', { err, query: answer.query.name });
             return tell(queryProblemsMessage(answer.query, answer.problems));
           }
@@ -106,6 +109,8 @@ export function queryCommand(deps: QueryDeps) {
           try {
             viewId = (await client.views.open({ trigger_id: command.trigger_id, view: queryCheckingModal(query) })).view?.id;
           } catch (err) {
+            // The same command delivered again: its first delivery opened the form and answers in it.
+            if (openedAlready(err)) return;
             deps.logger.warn('query modal could not open', { err, query: query.name });
           }
           const show = async (view: ModalView): Promise<boolean> => {
@@ -424,6 +429,7 @@ export function queryRunAction(deps: QueryDeps) {
           view: queryParamsModal(query, { values: resolution.values, problems: resolution.problems, metadata, today: new Date().toISOString().slice(0, 10) }),
         });
       } catch (err) {
+        if (openedAlready(err)) return; // the same click delivered again: its form is open
         deps.logger.warn('query modal could not open', { err, query: query.name });
         await tell(queryProblemsMessage(query, resolution.problems));
       }

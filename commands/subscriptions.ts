@@ -7,7 +7,7 @@
  * use case, answer the person who clicked.
  */
 import type { Listeners } from '../src/slack/listeners.js';
-import { slackErrorCode } from '../src/slack/errors.js';
+import { openedAlready, slackErrorCode } from '../src/slack/errors.js';
 import type { WebClient } from '@slack/web-api';
 import type { ModalView } from '@slack/types';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, StaticSelectAction, ViewSubmitAction } from '@slack/bolt';
@@ -80,6 +80,7 @@ export async function subscriptionSubcommand(
   try {
     await openNew(deps, client, command.trigger_id, command.user_id, word === 'alert' ? 'alert' : 'delivery', query, values, command.channel_id, unused);
   } catch (err) {
+    if (openedAlready(err)) return; // the same command delivered again: its form is open
     const coded = toCodedError(err);
     deps.logger.warn('subscription modal could not open', { code: coded.code, err: coded });
     await tell(failureMessage('I could not open the form.', 'Please run the command again.'));
@@ -111,6 +112,7 @@ function fromChartButton(deps: SubscriptionDeps, kind: SubscriptionKind) {
     try {
       await openNew(deps, client, body.trigger_id, body.user.id, kind, query, ref.p, channel);
     } catch (err) {
+      if (openedAlready(err)) return; // the same click delivered again: its form is open
       deps.logger.warn('subscription modal could not open', { err: toCodedError(err) });
       await respond(ephemeral(failureMessage('I could not open the form.')));
     }
@@ -436,6 +438,8 @@ function control(deps: SubscriptionDeps, what: Control) {
     } catch (err) {
       // Done, but not drawn (a modal whose trigger expired or that was closed; a list Slack would not
       // replace): never "could not do that" for what was done. In a message, what was done is said apart.
+      // Edit's form already opened by an earlier delivery of the same click: nothing to say.
+      if (d.kind === 'form' && openedAlready(err)) return;
       const coded = toCodedError(err);
       deps.logger.warn('subscription control done, its answer not drawn', { what, code: coded.code, err: coded });
       if (inView) return;

@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KnownBlock } from '@slack/types';
-import { commandTwiceWithOneTrigger, startTestBot, type TestBot } from './support/harness.js';
+import { clickTwiceWithOneTrigger, commandTwiceWithOneTrigger, startTestBot, type TestBot } from './support/harness.js';
 import { FakeLooker, FakeLookerDefaults } from './support/fake-looker.js';
 import { blockKitViolations } from './support/block-limits.js';
 import { CONTENDED_TX_MS, firestoreAvailable } from './support/firestore-emulator.js';
@@ -400,7 +400,21 @@ describe('/looker-access with Looker connected', () => {
 
   it('says nothing more when the same /looker-access arrives again (its trigger opened the form already): the form stays open', async () => {
     const twice = await commandTwiceWithOneTrigger(t, { command: '/looker-access', text: '', userId: RILEY, channelId: CHANNEL });
-    expect(twice).toEqual({ statuses: [200, 200], opens: ['ok', 'exchanged_trigger_id'], secondReplies: [], openForms: [CallbackIds.lookerAccess] });
+    expect(twice).toEqual({ statuses: [200, 200], opens: ['ok', 'exchanged_trigger_id'], said: [], openForms: [CallbackIds.lookerAccess] });
+    expect(t.logs.filter((l) => l.includes('exchanged_trigger_id') && l.includes('"ERROR"'))).toEqual([]);
+  });
+
+  it('says nothing more when the same Deny… click arrives again (its trigger opened the reason form already): the form stays open, nothing is decided', async () => {
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessLevel]: 'create_content', [ActionIds.lookerAccessEmail]: 'riley.deny-form@example.com' }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    const twice = await clickTwiceWithOneTrigger(t, {
+      userId: JORDAN,
+      channelId: CHANNEL,
+      container: { type: 'message', message_ts: request.ts!, channel_id: CHANNEL, is_ephemeral: false },
+      actions: [{ action_id: ActionIds.lookerAccessDeny, block_id: BlockIds.lookerAccessActions, value: request.id }],
+    });
+    expect(twice).toEqual({ statuses: [200, 200], opens: ['ok', 'exchanged_trigger_id'], said: [], openForms: [CallbackIds.lookerAccessDeny] });
+    expect((await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))!.data.status).toBe('pending');
     expect(t.logs.filter((l) => l.includes('exchanged_trigger_id') && l.includes('"ERROR"'))).toEqual([]);
   });
 

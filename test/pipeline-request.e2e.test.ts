@@ -688,7 +688,7 @@ describe('/pipeline request when Slack or the store fails', () => {
 
   it('says nothing more when the same /pipeline request arrives again (its trigger opened the form already): the form stays open', async () => {
     const twice = await commandTwiceWithOneTrigger(t, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
-    expect(twice).toEqual({ statuses: [200, 200], opens: ['ok', 'exchanged_trigger_id'], secondReplies: [], openForms: [CallbackIds.pipelineRequest] });
+    expect(twice).toEqual({ statuses: [200, 200], opens: ['ok', 'exchanged_trigger_id'], said: [], openForms: [CallbackIds.pipelineRequest] });
     expect(t.logs.filter((l) => l.includes('exchanged_trigger_id') && l.includes('"ERROR"'))).toEqual([]);
   });
 

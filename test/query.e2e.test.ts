@@ -5,7 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadImage } from '@napi-rs/canvas';
-import { startTestBot, freshDataDir, StandinDefaults, type TestBot } from './support/harness.js';
+import { clickTwiceWithOneTrigger, commandTwiceWithOneTrigger, startTestBot, freshDataDir, StandinDefaults, type TestBot } from './support/harness.js';
+import { findElement } from '../src/slack-standin/views.js';
 import { blockKitViolations } from './support/block-limits.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
@@ -266,6 +267,23 @@ describe('/query through the signed HTTP receiver', () => {
     const modal = t.standin.modals(user).at(-1)!;
     expect(JSON.parse(modal.private_metadata ?? '{}')).toMatchObject({ q: 'customer-pings-per-day', c: channel });
     await t.standin.closeView(t.client, { userId: user });
+  });
+
+  it('says nothing more when the command or the Run click that opens the parameters form arrives again (its trigger opened the form already)', async () => {
+    const asked = await commandTwiceWithOneTrigger(t, { command: '/query', text: 'customer-pings-per-day since=2001-01-01', userId: user, channelId: channel });
+    expect(asked).toEqual({ statuses: [200, 200], opens: ['ok', 'exchanged_trigger_id'], said: [], openForms: [CallbackIds.queryParams] });
+
+    await query('list customer');
+    const list = t.standin.conversation(channel).filter((m) => m.ephemeral && (m.text ?? '').startsWith('Saved queries matching')).at(-1)!;
+    const run = findElement(list.blocks ?? [], ActionIds.queryRun)!;
+    expect(String(run.element['value'])).toContain('customer-pings-per-day');
+    const clicked = await clickTwiceWithOneTrigger(t, {
+      userId: user,
+      channelId: channel,
+      container: { type: 'message', message_ts: list.ts, channel_id: channel, is_ephemeral: true },
+      actions: [{ action_id: ActionIds.queryRun, block_id: run.blockId, value: String(run.element['value']) }],
+    });
+    expect(clicked).toEqual({ statuses: [200, 200], opens: ['ok', 'exchanged_trigger_id'], said: [], openForms: [CallbackIds.queryParams] });
   });
 
   it('Run that could not be started is not held against the next click', async () => {

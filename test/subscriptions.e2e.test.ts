@@ -15,7 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBot, startTestBots, freshDataDir, StandinDefaults, embedded, type TestBot } from './support/harness.js';
+import { clickTwiceWithOneTrigger, commandTwiceWithOneTrigger, startTestBot, startTestBots, freshDataDir, StandinDefaults, embedded, type TestBot } from './support/harness.js';
+import { findElement } from '../src/slack-standin/views.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
@@ -291,6 +292,31 @@ describe('scheduled deliveries', () => {
     await new Promise((res) => setTimeout(res, 300));
     expect(t.standin.modals(RILEY).at(-1)?.id).toBe(before);
     expect(t.standin.calls.slice(calls).filter((c) => c.method === 'views.open')).toEqual([]);
+  });
+
+  it('says nothing more when what opens its form arrives again with the same trigger (/query subscribe, Subscribe… on a near name, Edit)', async () => {
+    const once = { statuses: [200, 200], opens: ['ok', 'exchanged_trigger_id'], said: [], openForms: [CallbackIds.subscription] };
+    expect(await commandTwiceWithOneTrigger(t, { command: '/query', text: 'subscribe weekly-active-instances', userId: RILEY, channelId: CHANNEL })).toEqual(once);
+
+    const clickIn = (m: StoredMessage, actionId: string, blockId?: string) => {
+      const button = findElement(m.blocks ?? [], actionId, blockId)!;
+      return {
+        userId: RILEY, channelId: CHANNEL,
+        container: { type: 'message', message_ts: m.ts, channel_id: CHANNEL, is_ephemeral: true },
+        actions: [{ action_id: actionId, block_id: button.blockId, value: String(button.element['value']) }],
+      };
+    };
+    const near = (await t.standin.runCommand(t.client, { command: '/query', text: 'subscribe weekly-activ', userId: RILEY, channelId: CHANNEL })).replies.find((r) => r.message?.ephemeral)!.message!;
+    expect(await clickTwiceWithOneTrigger(t, clickIn(near, ActionIds.querySubscribe))).toEqual(once);
+
+    const modal = await d.open('subscribe instances-by-hosting');
+    expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '05:55'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
+    const [sub] = await d.subscriptions();
+    const list = (await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: RILEY, channelId: CHANNEL })).replies.find((r) => r.message?.ephemeral)!.message!;
+    expect(await clickTwiceWithOneTrigger(t, clickIn(list, ActionIds.subscriptionEdit, `${BlockIds.subscriptionActions}.${sub!.id}.listed`))).toEqual(once);
+    expect(t.logs.filter((l) => l.includes('exchanged_trigger_id') && /"severity":"(WARNING|ERROR)"/.test(l))).toEqual([]);
+    expect((await t.bot.services.subscriptions.remove(sub!.id, RILEY)).ok).toBe(true);
+    expect(await d.subscriptions()).toEqual([]);
   });
 
   it('answers an alert on a query with no number to watch, instead of a form that can never be sent', async () => {

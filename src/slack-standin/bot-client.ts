@@ -64,6 +64,8 @@ export interface BlockActionInput extends Actor {
   /** Override the generated response_url. */
   responseUrl?: string;
   state?: { values: Record<string, Record<string, unknown>> };
+  /** The click's trigger ID; by default a new one. An earlier click's stands for Slack delivering that click again. */
+  triggerId?: string;
 }
 
 /**
@@ -172,7 +174,7 @@ export class BotClient {
 
   /** Sends a `block_actions` payload: a button click, a select, … in a message or a view. */
   async blockAction(input: BlockActionInput): Promise<InteractionAck> {
-    const triggerId = makeTriggerId(input.userId, Date.now(), input.view?.id);
+    const triggerId = input.triggerId ?? makeTriggerId(input.userId, Date.now(), input.view?.id);
     const actionTs = (Date.now() / 1000).toFixed(6);
     const inMessage = input.view === undefined;
     const messageTs = input.message?.ts ?? (input.container?.['message_ts'] as string | undefined);

@@ -21,7 +21,7 @@ import type { Store } from '../../src/ports/store.js';
 import type { Warehouse } from '../../src/ports/warehouse.js';
 import type { ChartRenderer } from '../../src/charts/renderer.js';
 import { SlackStandin, StandinDefaults, type SlackStandinOptions } from '../../src/slack-standin/server.js';
-import { BotClient } from '../../src/slack-standin/bot-client.js';
+import { BotClient, type BlockActionInput } from '../../src/slack-standin/bot-client.js';
 
 export { StandinDefaults };
 
@@ -154,31 +154,58 @@ export function embedded(w: Warehouse): EmbeddedWarehouse {
 }
 
 
+/** What {@link commandTwiceWithOneTrigger} and {@link clickTwiceWithOneTrigger} saw. */
+export interface TwiceWithOneTrigger {
+  statuses: number[];
+  /** What each views.open met: 'ok' or Slack's error. */
+  opens: string[];
+  /** What either delivery said: posts to its response URL, and ephemeral messages to the user. */
+  said: unknown[];
+  /** The callback IDs of the forms then open. */
+  openForms: Array<string | undefined>;
+}
+
 /**
- * Sends a command that opens a form twice with one trigger (Slack's retry, a replayed request), as `userId` with
- * no form open. Says what each views.open met ('ok' or Slack's error), what the second delivery's response URL got,
- * and the forms then open; closes them after.
+ * Delivers what opens a form twice with one trigger (Slack's retry, a replayed request), as `userId` with no form
+ * open: `send` is given no trigger the first time and the first delivery's the second. Closes the forms after.
  */
-export async function commandTwiceWithOneTrigger(
+async function twiceWithOneTrigger(
   t: TestBot,
-  cmd: { command: string; text: string; userId: string; channelId: string },
-): Promise<{ statuses: number[]; opens: string[]; secondReplies: unknown[]; openForms: Array<string | undefined> }> {
-  await t.standin.closeView(t.client, { userId: cmd.userId, clearAll: true });
+  userId: string,
+  send: (triggerId?: string) => Promise<{ status: number; triggerId: string; responseUrl?: string }>,
+): Promise<TwiceWithOneTrigger> {
+  await t.standin.closeView(t.client, { userId, clearAll: true });
   const opens = () => t.standin.callsTo('views.open');
-  const before = opens().length;
-  const first = await t.client.command(cmd);
-  await t.standin.waitFor(() => (opens().length > before ? true : undefined));
-  const again = await t.client.command({ ...cmd, triggerId: first.triggerId });
-  await t.standin.waitFor(() => (opens().length > before + 1 ? true : undefined));
+  // What either delivery said: by its response URL, or as an ephemeral message to the user (not a DM, which another
+  // test's job may send meanwhile).
+  const ephemerals = () => t.standin.callsTo('chat.postEphemeral').map((c) => c.args).filter((a) => a['user'] === userId);
+  const before = { opens: opens().length, responses: t.standin.responses.length, ephemerals: ephemerals().length };
+  const first = await send();
+  await t.standin.waitFor(() => (opens().length > before.opens ? true : undefined));
+  const again = await send(first.triggerId);
+  await t.standin.waitFor(() => (opens().length > before.opens + 1 ? true : undefined));
   // Time for a reply the second delivery should not send.
   await new Promise((r) => setTimeout(r, 500));
-  const id = again.responseUrl.split('/').pop();
+  const ids = new Set([first.responseUrl, again.responseUrl].flatMap((url) => (url ? [url.split('/').pop()] : [])));
   const result = {
     statuses: [first.status, again.status],
-    opens: opens().slice(before).map((c) => c.error ?? 'ok'),
-    secondReplies: t.standin.responses.filter((r) => r.id === id),
-    openForms: t.standin.modals(cmd.userId).map((m) => m.callback_id),
+    opens: opens().slice(before.opens).map((c) => c.error ?? 'ok'),
+    said: [...t.standin.responses.slice(before.responses).filter((r) => ids.has(r.id)), ...ephemerals().slice(before.ephemerals)],
+    openForms: t.standin.modals(userId).map((m) => m.callback_id),
   };
-  await t.standin.closeView(t.client, { userId: cmd.userId, clearAll: true });
+  await t.standin.closeView(t.client, { userId, clearAll: true });
   return result;
+}
+
+/** Sends a command that opens a form twice with one trigger; see {@link twiceWithOneTrigger}. */
+export function commandTwiceWithOneTrigger(
+  t: TestBot,
+  cmd: { command: string; text: string; userId: string; channelId: string },
+): Promise<TwiceWithOneTrigger> {
+  return twiceWithOneTrigger(t, cmd.userId, (triggerId) => t.client.command({ ...cmd, ...(triggerId ? { triggerId } : {}) }));
+}
+
+/** Sends a click that opens a form twice with one trigger; see {@link twiceWithOneTrigger}. */
+export function clickTwiceWithOneTrigger(t: TestBot, click: BlockActionInput): Promise<TwiceWithOneTrigger> {
+  return twiceWithOneTrigger(t, click.userId, (triggerId) => t.client.blockAction({ ...click, ...(triggerId ? { triggerId } : {}) }));
 }
