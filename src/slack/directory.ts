@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { ChannelAccess, Directory, Membership, Profile } from '../ports/directory.js';
 import { toCodedError } from '../errors.js';
 import { slackErrorCode } from './errors.js';
+import { isUserId } from '../ids.js';
 import { memoFor } from '../memo-for.js';
 
 export class SlackDirectory implements Directory {
@@ -55,7 +56,7 @@ export class SlackDirectory implements Directory {
 
 export async function channelAccessOf(client: WebClient, channelId: string, logger: Logger): Promise<ChannelAccess> {
   // A DM with a person is always open to the bot.
-  if (/^[UW][A-Z0-9]{2,}$/.test(channelId) || channelId.startsWith('D')) return 'member';
+  if (channelId.startsWith('D') || isUserId(channelId)) return 'member';
   try {
     const res = await client.conversations.info({ channel: channelId });
     const ch = res.channel as { is_member?: boolean; is_archived?: boolean } | undefined;

@@ -12,6 +12,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
 import { DeferJob } from '../jobs/runner.js';
 import { toSlackError, slackErrorCode } from './errors.js';
+import { isUserId } from '../ids.js';
 
 /**
  * Slack's posting rate: about one message per second per channel, with short
@@ -49,8 +50,6 @@ export interface Posted {
   channel: string;
   ts: string;
 }
-
-const USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
 /** Pages of history (200 messages each, when Slack gives that many) searched for an earlier post or upload. */
 const HISTORY_PAGES = 10;
@@ -117,7 +116,7 @@ export class SlackGateway {
 
   /** As {@link conversationId}, failing with the Web API client's own error (the look for an earlier post reads its code). */
   private async openConversation(channel: string): Promise<string> {
-    if (!USER_ID.test(channel)) return channel;
+    if (!isUserId(channel)) return channel;
     const id = (await this.client.conversations.open({ users: channel })).channel?.id;
     if (!id) throw new Error('conversations.open answered without a channel ID');
     return id;
