@@ -7,7 +7,8 @@
 import { reasonProblem, trimText } from '../src/format.js';
 import type { Listeners } from '../src/slack/listeners.js';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, RadioButtonsAction, UsersSelectAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
+import { ActionIds, BlockIds, CallbackIds, Commands, isUserId } from '../src/ids.js';
+import { findFormInput, formBlockIds } from '../src/slack/form-state.js';
 import { openedAlready } from '../src/slack/errors.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
@@ -81,24 +82,11 @@ export function lookerAccessCommand({ lookerAccess, logger }: LookerAccessDeps) 
   };
 }
 
-type StateValues = ViewSubmitAction['view']['state']['values'];
-
-/** Finds an input's value by action_id, wherever its block is. */
-function inputValue(values: StateValues, actionId: string): string | null {
-  for (const block of Object.values(values ?? {})) {
-    // A forged submission may carry a block that is no object (null): it holds no input.
-    const v = (block as unknown as Record<string, Record<string, unknown> | undefined> | null)?.[actionId];
-    if (!v || typeof v !== 'object') continue;
-    const selected = (v['selected_option'] as { value?: unknown } | null | undefined)?.value;
-    const raw = v['selected_user'] ?? selected ?? v['value'];
-    return typeof raw === 'string' ? raw.slice(0, 5000) : null;
-  }
-  return null;
-}
-
-/** The block an input is in (the email block's ID changes with the subject). */
-function blockIdOf(values: StateValues, actionId: string): string | undefined {
-  return Object.entries(values ?? {}).find(([, block]) => typeof block === 'object' && block !== null && actionId in block)?.[0];
+/** An input's value by action_id, wherever its block is: the person, option or text given; null for none. */
+function inputValue(state: unknown, actionId: string): string | null {
+  const input = findFormInput(state, actionId)?.input;
+  const given = input?.user ?? input?.option ?? input?.text;
+  return given === undefined ? null : given.slice(0, 5000);
 }
 
 function metadataOf<T extends object = LookerModalMetadata>(raw: string | undefined): Partial<T> {
@@ -114,22 +102,22 @@ function metadataOf<T extends object = LookerModalMetadata>(raw: string | undefi
 export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const deadline = Date.now() + SAVE_BEFORE_ACK_MS;
-    const values = view.state?.values;
+    const state = view.state;
     const metadata = metadataOf(view.private_metadata);
     // The requester is whoever submitted, whatever private_metadata claims.
     const input: LookerAccessInput = {
       requesterId: body.user.id,
-      subjectId: inputValue(values, ActionIds.lookerAccessSubject),
-      email: inputValue(values, ActionIds.lookerAccessEmail),
-      team: inputValue(values, ActionIds.lookerAccessTeam),
-      level: inputValue(values, ActionIds.lookerAccessLevel),
-      reason: inputValue(values, ActionIds.lookerAccessReason),
-      duration: inputValue(values, ActionIds.lookerAccessDuration),
+      subjectId: inputValue(state, ActionIds.lookerAccessSubject),
+      email: inputValue(state, ActionIds.lookerAccessEmail),
+      team: inputValue(state, ActionIds.lookerAccessTeam),
+      level: inputValue(state, ActionIds.lookerAccessLevel),
+      reason: inputValue(state, ActionIds.lookerAccessReason),
+      duration: inputValue(state, ActionIds.lookerAccessDuration),
     };
     const requesterEmail = metadata.requesterId === body.user.id && typeof metadata.requesterEmail === 'string' ? metadata.requesterEmail : null;
     // An elevated level picked while the modal could not update (or in an older one): show the reason and days first.
-    if (isLookerLevel(input.level) && !lookerModalHasInputsFor(input.level, Object.keys(values ?? {}))) {
-      await ack({ response_action: 'update', view: lookerAccessModal(modalDataFrom(values, { requesterId: body.user.id, requesterEmail, lookerConnected: lookerAccess.lookerConnected })) });
+    if (isLookerLevel(input.level) && !lookerModalHasInputsFor(input.level, formBlockIds(state))) {
+      await ack({ response_action: 'update', view: lookerAccessModal(modalDataFrom(state, { requesterId: body.user.id, requesterEmail, lookerConnected: lookerAccess.lookerConnected })) });
       return;
     }
     const checked = validateLookerAccess(input, { requesterEmail });
@@ -138,7 +126,7 @@ export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDep
         Object.entries(checked.errors).map(([field, message]) => {
           const f = field as LookerAccessField;
           const actionId = f === 'email' ? ActionIds.lookerAccessEmail : undefined;
-          return [(actionId && blockIdOf(values, actionId)) || FIELD_BLOCKS[f], message];
+          return [(actionId && findFormInput(state, actionId)?.block) || FIELD_BLOCKS[f], message];
         }),
       );
       await ack({ response_action: 'errors', errors });
@@ -189,15 +177,15 @@ export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDep
 const NOT_RECORDED = 'I could not record your request just now. Your answers are still here: press Request again in a minute.';
 
 /** The modal as the person left it: who, the email typed, team and level (what a views.update must keep). */
-function modalDataFrom(values: StateValues, base: Pick<LookerModalData, 'requesterId' | 'requesterEmail' | 'lookerConnected'>, override: Partial<LookerModalData> = {}): LookerModalData {
-  const subject = inputValue(values, ActionIds.lookerAccessSubject);
-  const team = inputValue(values, ActionIds.lookerAccessTeam);
-  const level = inputValue(values, ActionIds.lookerAccessLevel);
-  const subjectId = subject && /^[UW][A-Z0-9]{2,}$/.test(subject) ? subject : base.requesterId;
+function modalDataFrom(state: unknown, base: Pick<LookerModalData, 'requesterId' | 'requesterEmail' | 'lookerConnected'>, override: Partial<LookerModalData> = {}): LookerModalData {
+  const subject = inputValue(state, ActionIds.lookerAccessSubject);
+  const team = inputValue(state, ActionIds.lookerAccessTeam);
+  const level = inputValue(state, ActionIds.lookerAccessLevel);
+  const subjectId = isUserId(subject) ? subject : base.requesterId;
   return {
     ...base,
     subjectId,
-    email: inputValue(values, ActionIds.lookerAccessEmail) ?? (subjectId === base.requesterId ? base.requesterEmail : null),
+    email: inputValue(state, ActionIds.lookerAccessEmail) ?? (subjectId === base.requesterId ? base.requesterEmail : null),
     ...(isLookerTeam(team) ? { team } : {}),
     ...(isLookerLevel(level) ? { level } : {}),
     ...override,
@@ -232,7 +220,7 @@ export function lookerAccessSubjectPicked({ lookerAccess, logger }: LookerAccess
     };
     try {
       const email = subjectId === requesterId ? requesterEmail : await lookerAccess.emailOf(subjectId);
-      const data = modalDataFrom(view.state?.values, { requesterId, requesterEmail, lookerConnected: lookerAccess.lookerConnected }, { subjectId, email });
+      const data = modalDataFrom(view.state, { requesterId, requesterEmail, lookerConnected: lookerAccess.lookerConnected }, { subjectId, email });
       await updateModal(client, view, data, log);
     } catch (err) {
       log(err);
@@ -250,7 +238,7 @@ export function lookerAccessLevelPicked({ lookerAccess, logger }: LookerAccessDe
     const metadata = metadataOf(view.private_metadata);
     const requesterId = body.user.id;
     const requesterEmail = metadata.requesterId === requesterId && typeof metadata.requesterEmail === 'string' ? metadata.requesterEmail : null;
-    const data = modalDataFrom(view.state?.values, { requesterId, requesterEmail, lookerConnected: lookerAccess.lookerConnected }, { level: level as LookerLevel });
+    const data = modalDataFrom(view.state, { requesterId, requesterEmail, lookerConnected: lookerAccess.lookerConnected }, { level: level as LookerLevel });
     await updateModal(client, view, data, (err) => {
       const coded = toCodedError(err);
       logger.warn('looker access modal not updated for the picked level', { user: requesterId, code: coded.code, err: coded });
@@ -351,7 +339,7 @@ export function lookerAccessDenyClicked({ lookerAccess, logger, lookerAdminsUser
 /** The Deny modal's submission: a reason, then the same checks as a click; the modal has closed, so anything to say goes by DM. */
 export function lookerAccessDenySubmission({ lookerAccess, logger, lookerAdminsUsergroup }: LookerAccessDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
-    const reason = trimText(inputValue(view.state?.values, ActionIds.lookerAccessDenyReason) ?? '');
+    const reason = trimText(inputValue(view.state, ActionIds.lookerAccessDenyReason) ?? '');
     const problem = reasonProblem(reason, { max: MAX_REASON_LENGTH, missing: LOOKER_DENY_REASON_MISSING });
     if (problem) {
       await ack({ response_action: 'errors', errors: { [BlockIds.lookerAccessDenyReason]: problem } });

@@ -16,6 +16,7 @@ import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import { settleBy } from '../src/settle-by.js';
 import { openedAlready } from '../src/slack/errors.js';
+import { formInput } from '../src/slack/form-state.js';
 import {
   declineReasonProblem,
   isRequestId,
@@ -70,19 +71,16 @@ const BLOCK_OF: Record<DraftField, string> = {
   why: BlockIds.pipelineRequestWhy,
 };
 
-type StateValue = { value?: string | null; selected_option?: { value?: string } | null; selected_user?: string | null };
-
 /** Reads the modal's answers; anything missing or malformed comes out empty for the validator to name. */
 function draftFromState(view: ViewOutput): Partial<Record<DraftField, unknown>> {
-  const values = (view.state?.values ?? {}) as Record<string, Record<string, StateValue | undefined> | undefined>;
-  const at = (block: string, action: string): StateValue => values[block]?.[action] ?? {};
+  const at = (block: string, action: string) => formInput(view.state, block, action);
   return {
-    source: at(BlockIds.pipelineRequestSource, ActionIds.pipelineRequestSource).selected_option?.value,
-    objects: at(BlockIds.pipelineRequestObjects, ActionIds.pipelineRequestObjects).value,
-    destination: at(BlockIds.pipelineRequestDestination, ActionIds.pipelineRequestDestination).value,
-    frequency: at(BlockIds.pipelineRequestFrequency, ActionIds.pipelineRequestFrequency).selected_option?.value,
-    owner: at(BlockIds.pipelineRequestOwner, ActionIds.pipelineRequestOwner).selected_user,
-    why: at(BlockIds.pipelineRequestWhy, ActionIds.pipelineRequestWhy).value,
+    source: at(BlockIds.pipelineRequestSource, ActionIds.pipelineRequestSource).option,
+    objects: at(BlockIds.pipelineRequestObjects, ActionIds.pipelineRequestObjects).text,
+    destination: at(BlockIds.pipelineRequestDestination, ActionIds.pipelineRequestDestination).text,
+    frequency: at(BlockIds.pipelineRequestFrequency, ActionIds.pipelineRequestFrequency).option,
+    owner: at(BlockIds.pipelineRequestOwner, ActionIds.pipelineRequestOwner).user,
+    why: at(BlockIds.pipelineRequestWhy, ActionIds.pipelineRequestWhy).text,
   };
 }
 
@@ -334,10 +332,8 @@ export function pipelineRequestDeclineAction(deps: PipelineRequestDeps) {
 /** The decline modal's submission: a reason, then the same checks as a click. */
 export function pipelineRequestDeclineSubmission(deps: PipelineRequestDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
-    const values = (view.state?.values ?? {}) as Record<string, Record<string, StateValue | undefined> | undefined>;
     // A value that is not text (a malformed payload) is no reason: asked for again on the form, not a crash before the ack.
-    const typed = values[BlockIds.pipelineRequestDeclineReason]?.[ActionIds.pipelineRequestDeclineReason]?.value;
-    const reason = trimText(typeof typed === 'string' ? typed : '');
+    const reason = trimText(formInput(view.state, BlockIds.pipelineRequestDeclineReason, ActionIds.pipelineRequestDeclineReason).text ?? '');
     // Said on the form, which keeps the reason to fix (counted as stored: an emoji is two or more).
     const problem = declineReasonProblem(reason);
     if (problem) {

@@ -18,6 +18,7 @@ import { subscriptionSubcommand, type SubscriptionDeps } from './subscriptions.j
 import { pageAction } from './paging.js';
 import { buttonContext } from '../src/slack/click.js';
 import { openedAlready } from '../src/slack/errors.js';
+import { formInput } from '../src/slack/form-state.js';
 import { noteMessage, type MessageBody } from '../views/common.js';
 import { quoteTyped } from '../src/format.js';
 import {
@@ -194,14 +195,10 @@ async function deliverCommand(deps: QueryDeps, command: SlackCommandMiddlewareAr
 /** Values of the modal's inputs, by parameter name. */
 export function modalValues(query: SavedQuery, state: ViewSubmitAction['view']['state'] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  // A malformed submission (no state, its values or a block null) has no values: the form's own errors, not a crash before the ack.
-  const values = (state?.values ?? {}) as Record<string, Record<string, unknown> | null | undefined>;
   for (const p of query.params) {
-    const el = values[`${BlockIds.queryParamPrefix}${p.name}`]?.[`${ActionIds.queryParamInputPrefix}${p.name}`] as
-      | { value?: string | null; selected_date?: string | null; selected_option?: { value?: string } | null }
-      | undefined;
-    const v = el?.selected_option?.value ?? el?.selected_date ?? el?.value;
-    if (typeof v === 'string' && v !== '') out[p.name] = v.slice(0, 5000);
+    const input = formInput(state, `${BlockIds.queryParamPrefix}${p.name}`, `${ActionIds.queryParamInputPrefix}${p.name}`);
+    const v = input.option ?? input.date ?? input.text;
+    if (v) out[p.name] = v.slice(0, 5000);
   }
   return out;
 }

@@ -8,6 +8,7 @@
  */
 import type { Listeners } from '../src/slack/listeners.js';
 import { openedAlready, slackErrorCode } from '../src/slack/errors.js';
+import { formInput } from '../src/slack/form-state.js';
 import type { WebClient } from '@slack/web-api';
 import type { ModalView } from '@slack/types';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, StaticSelectAction, ViewSubmitAction } from '@slack/bolt';
@@ -119,41 +120,37 @@ function fromChartButton(deps: SubscriptionDeps, kind: SubscriptionKind) {
   };
 }
 
-type StateValue = { value?: string | null; selected_option?: { value?: string } | null; selected_options?: Array<{ value?: string }>; selected_time?: string | null; selected_conversation?: string | null };
-
 /** Reads the modal's answers into a draft; anything missing comes out empty for the use case to name. */
 function draftOf(view: ViewSubmitAction['view'], meta: SubscriptionModalMetadata, query: SavedQuery): SubscriptionDraft {
-  const values = (view.state?.values ?? {}) as Record<string, Record<string, StateValue | undefined> | undefined>;
-  const at = (block: string, action: string): StateValue => values[block]?.[action] ?? {};
-  const text = (v: string | null | undefined) => (typeof v === 'string' ? v.slice(0, 500) : '');
-  // Ticked only by a list holding the "dm" option: anything else (a malformed submission) is not ticked, not a crash before the ack.
-  const ticked: unknown = at(BlockIds.subscriptionDm, ActionIds.subscriptionDm).selected_options;
-  const dm = Array.isArray(ticked) && ticked.some((o: unknown) => (o as { value?: unknown } | null)?.value === 'dm');
+  const at = (block: string, action: string) => formInput(view.state, block, action);
+  const text = (v: string | undefined) => (v ?? '').slice(0, 500);
+  // Ticked only by a list holding the "dm" option.
+  const dm = at(BlockIds.subscriptionDm, ActionIds.subscriptionDm).options.includes('dm');
   const params: Record<string, string> = {};
   for (const p of query.params) {
     // Typed, or picked (a choice parameter's select).
     const given = at(`${BlockIds.subscriptionParamPrefix}${p.name}`, `${ActionIds.subscriptionParamPrefix}${p.name}`);
-    const v = given.value ?? given.selected_option?.value;
-    if (typeof v === 'string' && v.trim()) params[p.name] = v.slice(0, SUBSCRIPTION_PARAM_MAX_LENGTH);
+    const v = given.text ?? given.option;
+    if (v?.trim()) params[p.name] = v.slice(0, SUBSCRIPTION_PARAM_MAX_LENGTH);
   }
   return {
     kind: meta.k,
     query: meta.q,
     params,
-    channel: dm ? null : text(at(BlockIds.subscriptionChannel, ActionIds.subscriptionChannel).selected_conversation) || null,
+    channel: dm ? null : text(at(BlockIds.subscriptionChannel, ActionIds.subscriptionChannel).conversation) || null,
     schedule: {
-      kind: text(at(BlockIds.subscriptionScheduleKind, ActionIds.subscriptionScheduleKind).selected_option?.value),
-      time: text(at(BlockIds.subscriptionTime, ActionIds.subscriptionTime).selected_time),
-      day: text(at(BlockIds.subscriptionDay, ActionIds.subscriptionDay).selected_option?.value),
-      date: text(at(BlockIds.subscriptionDate, ActionIds.subscriptionDate).value),
-      cron: text(at(BlockIds.subscriptionCron, ActionIds.subscriptionCron).value),
+      kind: text(at(BlockIds.subscriptionScheduleKind, ActionIds.subscriptionScheduleKind).option),
+      time: text(at(BlockIds.subscriptionTime, ActionIds.subscriptionTime).time),
+      day: text(at(BlockIds.subscriptionDay, ActionIds.subscriptionDay).option),
+      date: text(at(BlockIds.subscriptionDate, ActionIds.subscriptionDate).text),
+      cron: text(at(BlockIds.subscriptionCron, ActionIds.subscriptionCron).text),
       tz: meta.tz,
     },
-    format: text(at(BlockIds.subscriptionFormat, ActionIds.subscriptionFormat).selected_option?.value),
+    format: text(at(BlockIds.subscriptionFormat, ActionIds.subscriptionFormat).option),
     condition: {
-      column: text(at(BlockIds.alertColumn, ActionIds.alertColumn).selected_option?.value),
-      op: text(at(BlockIds.alertOp, ActionIds.alertOp).selected_option?.value),
-      value: text(at(BlockIds.alertValue, ActionIds.alertValue).value),
+      column: text(at(BlockIds.alertColumn, ActionIds.alertColumn).option),
+      op: text(at(BlockIds.alertOp, ActionIds.alertOp).option),
+      value: text(at(BlockIds.alertValue, ActionIds.alertValue).text),
     },
   };
 }
