@@ -64,6 +64,25 @@ describe('Data Transfer adapter: answers that are not Google\'s', () => {
     await expect.poll(() => dts.status(started.run), { timeout: 5000, interval: 50 }).toEqual({ state: 'succeeded' });
   });
 
+  it('start(): a 4xx that is not Google\'s error (a proxy\'s page or its own JSON) started nothing and is asked again, not a refusal', async () => {
+    const name = freshConfig();
+    const target = { kind: 'data_transfer' as const, transferConfig: name };
+    const runs = () => fake.manualRuns().filter((r) => name.endsWith(`/${r.config.configId}`)).length;
+    // A wrong DATA_TRANSFER_API_URL's or a gateway's 404, 403 or 409: no google.rpc.Status, so not "unknown config", "refused" or "already running".
+    for (const [status, options] of [[404, { page: true }], [403, { page: true }], [403, { body: { message: 'Forbidden' } }], [409, { body: { error: 'conflict' } }], [401, { page: true }]] as const) {
+      fake.failNext('POST', /startManualRuns$/, status, options);
+      const started = await dts.start(target, { force: false });
+      expect(started, `${status} ${JSON.stringify(options)}`).toMatchObject({ ok: false, reason: 'failed', retryable: true, message: expect.stringContaining('not with Google\'s own error') });
+    }
+    expect(runs()).toBe(0);
+    // Google's own errors are still its word: an unknown config is not retried.
+    expect(await dts.start({ kind: 'data_transfer', transferConfig: 'projects/analytics-demo/locations/us/transferConfigs/missing' }, { force: false })).toMatchObject({ ok: false, reason: 'not_found', retryable: false });
+    fake.failNext('POST', /startManualRuns$/, 403);
+    expect(await dts.start(target, { force: false })).toMatchObject({ ok: false, reason: 'failed', retryable: false, message: expect.stringContaining('answered 403') });
+    expect(await dts.start(target, { force: false })).toMatchObject({ ok: true });
+    expect(runs()).toBe(1);
+  });
+
   it('recentRun(): a 200 page in place of the run list is no answer, not "no run" (the caller would start a second one)', async () => {
     const name = freshConfig();
     const target = { kind: 'data_transfer' as const, transferConfig: name };

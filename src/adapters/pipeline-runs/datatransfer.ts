@@ -12,6 +12,8 @@
  *   2xx whose body names no run of the config (cut off on the way). A 409
  *   is Google's ALREADY_EXISTS (read as a run already in progress) or ABORTED
  *   (a concurrency conflict: nothing started, and asking again may work).
+ *   A 4xx other than 429 is Google's word only with its JSON error (its
+ *   `error.status`); a proxy's page or JSON started nothing and is asked again.
  *   When to retry is Retry-After, or else the error's google.rpc.RetryInfo,
  *   on a 5xx as on a 429 (a longer delay than we wait goes to the job runner).
  * - status: `GET v1/{run name}`: PENDING/RUNNING/unspecified → running,
@@ -156,6 +158,11 @@ export class DataTransferRuns implements PipelineRuns {
     if (res.status >= 500) return this.afterLostStart(target, requestedAt, `BigQuery Data Transfer answered ${res.status}`, res.retryAfterMs);
     if (res.status < 200 || res.status >= 300) {
       const said = serviceMessage(obj(res.body['error'])['message'], '');
+      // Only Google's own error (google.rpc.Status as JSON: `error.status`) says what became of the request. A proxy's page
+      // or its own JSON (a gateway's 403, a wrong DATA_TRANSFER_API_URL's 404) never reached Google: nothing started, ask again.
+      if (res.status !== 429 && (res.page || typeof obj(res.body['error'])['status'] !== 'string')) {
+        return { ok: false, reason: 'failed', message: `BigQuery Data Transfer's address answered ${res.status}, but not with Google's own error (a proxy's, or a wrong DATA_TRANSFER_API_URL?); no run was started.`, retryable: true };
+      }
       // 409 is ALREADY_EXISTS or ABORTED; ABORTED is a concurrency conflict that created nothing and is retried at a higher level.
       if (res.status === 409 && obj(res.body['error'])['status'] === 'ABORTED') {
         return { ok: false, reason: 'failed', message: `BigQuery Data Transfer aborted the request (a concurrent change)${said ? `: ${said}` : ''}; no run was started.`, retryable: true };
