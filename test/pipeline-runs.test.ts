@@ -89,6 +89,16 @@ describe('Fivetran adapter', () => {
     expect(Date.parse(s.rescheduledFor!)).toBeGreaterThan(Date.now());
   });
 
+  it('reports a sync that succeeded even when the connection\'s schedule has already begun the next one', async () => {
+    // sync_frequency may be a minute or five: such a connection is hardly ever idle, and its succeeded_at says ours ended.
+    const c = fake.addConnection('frequent', { syncMs: 100, schedule: { afterMs: 0, syncMs: 60_000 } });
+    const started = await fivetran.start(target('frequent'), { force: false });
+    if (!started.ok) throw new Error(started.message);
+    await expect.poll(() => c.syncs, { timeout: 5000, interval: 25 }).toBe(2);
+    expect(c.syncState).toBe('syncing');
+    expect(await fivetran.status(started.run)).toEqual({ state: 'succeeded' });
+  });
+
   it('does not start over a running sync without force, and does with force', async () => {
     const c = fake.addConnection('busy', { syncMs: 60_000 });
     fake.beginSync(c);

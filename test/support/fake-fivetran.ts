@@ -20,7 +20,9 @@
  * succeeds, fails, or is rescheduled for `rescheduleMs` later. At
  * `rescheduled_for` a connection on the auto schedule resumes syncing by
  * itself, as Fivetran does (`resume` says how that sync goes); one on a
- * manual schedule stays rescheduled until asked. Faults can be queued:
+ * manual schedule stays rescheduled until asked. On `schedule`, the next
+ * sync begins by itself a while after one succeeded, as a connection's
+ * `sync_frequency` has it. Faults can be queued:
  * any status (409, 429 with Retry-After or without it, as Fivetran's docs do
  * not promise the header, 500) for the next matching requests,
  * optionally after the request took effect (`afterEffect`: a 5xx to POST
@@ -64,6 +66,11 @@ export interface FakeConnection {
   rescheduleMs: number;
   /** How the sync resumed at `rescheduled_for` goes (auto schedule only); default: as the first one. */
   resume?: { outcome: 'succeed' | 'fail' | 'reschedule'; syncMs: number };
+  /**
+   * Fivetran's own schedule (auto only): the next sync begins `afterMs` after one succeeded and takes `syncMs`
+   * (`sync_frequency` is 1 to 1440 minutes: a connection syncing every few minutes is hardly ever idle). Default: none.
+   */
+  schedule?: { afterMs: number; syncMs: number };
 }
 
 export interface FivetranRequest {
@@ -243,6 +250,7 @@ export class FakeFivetran {
         c.succeededAt = at;
         c.syncState = 'scheduled';
         c.tasks = [];
+        this.scheduleNext(c);
       } else if (c.outcome === 'fail') {
         c.failedAt = at;
         c.syncState = 'scheduled';
@@ -267,6 +275,20 @@ export class FakeFivetran {
       }
     };
     this.timers.add(timer);
+  }
+
+  /** The sync the connection's own schedule begins after one ended (see FakeConnection.schedule). */
+  private scheduleNext(c: FakeConnection): void {
+    const schedule = c.schedule;
+    if (!schedule || c.scheduleType !== 'auto') return;
+    const run = c.syncs;
+    const next = setTimeout(() => {
+      this.timers.delete(next);
+      if (c.syncs !== run || c.paused || c.syncState === 'syncing') return;
+      c.syncMs = schedule.syncMs;
+      this.beginSync(c);
+    }, schedule.afterMs);
+    this.timers.add(next);
   }
 
   private resource(c: FakeConnection): Record<string, unknown> {

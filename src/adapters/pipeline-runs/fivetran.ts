@@ -8,7 +8,8 @@
  *   running, rescheduled → rescheduled (with `rescheduled_for`; on a connection
  *   whose `schedule_type` is manual it runs then only if asked), paused →
  *   failed (someone paused it), and a new `succeeded_at` / `failed_at` →
- *   succeeded / failed (both fields are optional: absent and null alike mean never);
+ *   succeeded / failed (both fields are optional: absent and null alike mean never;
+ *   a new `succeeded_at` counts while the schedule's next sync runs, a new `failed_at` only once none does);
  *   A connection Fivetran no longer knows (its own 404) ends the run failed: the
  *   end of its sync can never be seen, so it is not polled until the timeout;
  * - `recentRun()`: the connection is syncing, or it succeeded or failed since.
@@ -130,12 +131,13 @@ export class FivetranRuns implements PipelineRuns {
     const succeededAt = str(data['succeeded_at']);
     const failedAt = str(data['failed_at']);
     const newer = (at: string | null, before: string | null | undefined) => at !== null && (before == null || Date.parse(at) > Date.parse(before));
-    if (status['sync_state'] !== 'syncing') {
-      const ok = newer(succeededAt, run.baseline?.['succeededAt']);
-      const bad = newer(failedAt, run.baseline?.['failedAt']);
-      if (ok && (!bad || Date.parse(succeededAt!) >= Date.parse(failedAt!))) return { state: 'succeeded' };
-      if (bad) return { state: 'failed', message: failureText(status) };
-    }
+    const ok = newer(succeededAt, run.baseline?.['succeededAt']);
+    const bad = newer(failedAt, run.baseline?.['failedAt']);
+    // A sync that succeeded since is the end of this run even if the schedule has begun the next one (sync_frequency
+    // may be a minute or five: such a connection is hardly ever idle). A failure is read only once nothing syncs: it
+    // may be the sync a forced request stopped, or one Fivetran is already trying again.
+    if (ok && (!bad || Date.parse(succeededAt!) >= Date.parse(failedAt!))) return { state: 'succeeded' };
+    if (bad && status['sync_state'] !== 'syncing') return { state: 'failed', message: failureText(status) };
     if (status['sync_state'] === 'paused' || data['paused'] === true) return { state: 'failed', message: 'The connection was paused in Fivetran while the sync was followed.' };
     if (status['sync_state'] === 'rescheduled') {
       return {

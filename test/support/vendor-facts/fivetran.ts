@@ -74,6 +74,7 @@ const ops: OperationFact[] = [
       'setup_state incomplete | connected | broken',
       'tasks and warnings absent or empty; an Alert\'s message is a label, its details (optional) the context',
       'paused true',
+      'sync_state syncing with a newer succeeded_at: the schedule began the next sync (sync_frequency 1 to 1440 minutes)',
     ],
     source: 'paths./v1/connections/{connectionId}.get (connection_details)',
   },
