@@ -96,3 +96,29 @@ describe('Data Transfer adapter: answers that are not Google\'s', () => {
     expect(await dts.recentRun(target, since)).toMatchObject({ runId: expect.stringContaining(`/transferConfigs/${name.split('/').at(-1)}/runs/`) });
   });
 });
+
+describe('Data Transfer adapter: run lists in short pages (AIP-158: "the service may return fewer than" pageSize)', () => {
+  it('recentRun() follows nextPageToken to the run, and does not call "no run" a list it stopped reading before its end', async () => {
+    const name = freshConfig();
+    const target = { kind: 'data_transfer' as const, transferConfig: name };
+    const config = fake.config(name)!;
+    try {
+      fake.maxPageSize = 1;
+      for (let i = 0; i < 4; i++) fake.addScheduledRun(config, new Date(Date.now() - (30 - i) * 3_600_000));
+      const since = new Date();
+      const started = await dts.start(target, { force: false });
+      if (!started.ok) throw new Error(started.message);
+      // Oldest first, one run a page: ours is on the fifth.
+      expect(await dts.recentRun(target, since)).toMatchObject({ runId: started.run.runId });
+      // Behind more pages than the adapter reads, its absence is not known: never "none" (the caller would start a second run).
+      for (let i = 4; i < 30; i++) fake.addScheduledRun(config, new Date(Date.now() - (30 - i) * 3_600_000));
+      await expect(dts.recentRun(target, since)).rejects.toMatchObject({ code: 'pipeline_failed', reason: 'unavailable', retryable: true });
+      // Newest first, the run is on the first page.
+      fake.listOrder = 'newest-first';
+      expect(await dts.recentRun(target, since)).toMatchObject({ runId: started.run.runId });
+    } finally {
+      fake.maxPageSize = 1000;
+      fake.listOrder = 'oldest-first';
+    }
+  });
+});

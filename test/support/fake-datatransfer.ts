@@ -13,7 +13,8 @@
  *   error's message when the config says so);
  * - `requestedRunTime` in the future is refused, as the API says;
  * - runs.list pages (`pageSize`, `nextPageToken`), oldest first by default
- *   (the order is not documented, so clients must not rely on it);
+ *   (the order is not documented, so clients must not rely on it), and its
+ *   pages may be shorter than asked (`maxPageSize`, as AIP-158 allows);
  * - faults: any status for the next matching requests, optionally after the
  *   request took effect (a 5xx on startManualRuns whose run was created
  *   anyway), a dropped connection after the effect, a 200 whose body is
@@ -98,6 +99,11 @@ export class FakeDataTransfer {
   readonly spec = new SpecChecker(dataTransferFacts);
   /** runs.list order (not documented by Google). */
   listOrder: 'oldest-first' | 'newest-first' = 'oldest-first';
+  /**
+   * The most runs.list answers in a page, whatever pageSize asked (default 1000, the documented maximum): a
+   * List method may return fewer results than page_size before the end, nextPageToken saying there are more (AIP-158).
+   */
+  maxPageSize = 1000;
   url = '';
   private server!: Server;
   private faults: Fault[] = [];
@@ -289,7 +295,7 @@ export class FakeDataTransfer {
       if (this.listOrder === 'newest-first') runs.reverse();
       const states = query.getAll('states');
       if (states.length) runs = runs.filter((r) => states.includes(String(this.resource(r)['state'])));
-      const size = Math.min(Number(query.get('pageSize') ?? 1000), 1000);
+      const size = Math.min(Number(query.get('pageSize') ?? 1000), 1000, this.maxPageSize);
       const start = Number(query.get('pageToken') ?? 0);
       const page = runs.slice(start, start + size).map((r) => this.resource(r));
       return [200, { ...(page.length ? { transferRuns: page } : {}), ...(start + size < runs.length ? { nextPageToken: String(start + size) } : {}) }];

@@ -23,7 +23,9 @@
  *   answer, asked again, as a proxy's page of any other status is.
  * - recentRun: `GET v1/{config}/runs` (every page, the order is not
  *   documented), a run whose scheduleTime is at or after `since` minus ten
- *   seconds of clock skew. A 200 page in place of the list is no answer.
+ *   seconds of clock skew. A 200 page in place of the list is no answer, nor
+ *   is a list with pages left past the most we read (pages may be shorter than
+ *   pageSize: AIP-158, "the service may return fewer than this value").
  * Plain fetch with an auth header provider (Application Default Credentials
  * in production); the base URL is configurable for tests. Why not the official
  * client (`@google-cloud/bigquery-data-transfer`): see the README.
@@ -257,9 +259,14 @@ export class DataTransferRuns implements PipelineRuns {
         if (at >= after && (!best || at > best.at)) best = { name, at };
       }
       const next = res.body['nextPageToken'];
-      if (typeof next !== 'string' || !next) break;
-      pageToken = next;
+      pageToken = typeof next === 'string' && next ? next : undefined;
+      if (!pageToken) break;
     }
-    return best ? { target, runId: best.name, startedAt: new Date(best.at).toISOString() } : null;
+    if (best) return { target, runId: best.name, startedAt: new Date(best.at).toISOString() };
+    // Pages left unread (they may be shorter than asked: AIP-158) may hold the run: its absence is not known, so never "none".
+    if (pageToken) {
+      throw new PipelineError(`BigQuery Data Transfer listed ${MAX_LIST_PAGES} pages of this transfer config's runs and had more; whether a run was requested since cannot be told`, { reason: 'unavailable' });
+    }
+    return null;
   }
 }
