@@ -111,6 +111,19 @@ describe('Fivetran adapter', () => {
     expect(fake.syncRequests().at(-1)!.body).toEqual({ force: true });
   });
 
+  it('does not take the failure of the sync a forced request stopped for the end of the forced one', async () => {
+    const c = fake.addConnection('restarted', { syncMs: 60_000, stoppedSyncFails: true });
+    fake.beginSync(c);
+    c.syncMs = 150;
+    const forced = await fivetran.start(target('restarted'), { force: true });
+    if (!forced.ok) throw new Error(forced.message);
+    // failed_at is newer than before the request, but a sync runs: that failure is the one stopped.
+    expect(c.failedAt).not.toBeNull();
+    expect(c.syncState).toBe('syncing');
+    expect(await fivetran.status(forced.run)).toEqual({ state: 'running' });
+    expect(await until(fivetran, forced.run)).toEqual({ state: 'succeeded' });
+  });
+
   it('maps 409 from the sync endpoint to already syncing', async () => {
     fake.addConnection('conflict');
     fake.failNext('POST', /conflict\/sync$/, 409, { body: { code: 'Conflict', message: 'Sync is already in progress' } });

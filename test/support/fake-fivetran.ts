@@ -71,6 +71,8 @@ export interface FakeConnection {
    * (`sync_frequency` is 1 to 1440 minutes: a connection syncing every few minutes is hardly ever idle). Default: none.
    */
   schedule?: { afterMs: number; syncMs: number };
+  /** A forced sync request records the sync it stops as failed (`failed_at`), before the new one ends. */
+  stoppedSyncFails?: boolean;
 }
 
 export interface FivetranRequest {
@@ -224,7 +226,11 @@ export class FakeFivetran {
     if (method === 'POST' && m[2]) {
       const force = typeof body === 'object' && body !== null && (body as { force?: unknown }).force === true;
       // The spec: force=false syncs only a connection that isn't syncing; the answer is 200 either way. A paused one doesn't sync.
-      if (!c.paused && (force || c.syncState !== 'syncing')) this.beginSync(c);
+      if (!c.paused && (force || c.syncState !== 'syncing')) {
+        // The spec does not say how the sync a forced request stops is recorded: a failure is what a client must not misread.
+        if (c.syncState === 'syncing' && c.stoppedSyncFails) c.failedAt = new Date().toISOString();
+        this.beginSync(c);
+      }
       await this.onApplied?.({ method, path });
       if (res.destroyed) return;
       return answer(200, { code: 'Success', message: `Sync has been successfully triggered for connection with id '${c.id}'` });
