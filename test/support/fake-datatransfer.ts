@@ -311,11 +311,11 @@ export class FakeDataTransfer {
     const done = state !== 'PENDING' && state !== 'RUNNING';
     return {
       name: run.name,
-      scheduleTime: run.scheduleTime,
+      scheduleTime: nanos(run.scheduleTime),
       runTime: run.runTime,
-      ...(age >= c.pendingMs ? { startTime: new Date(run.createdAt + c.pendingMs).toISOString() } : {}),
-      ...(done ? { endTime: new Date(run.createdAt + c.pendingMs + c.runMs).toISOString() } : {}),
-      updateTime: new Date().toISOString(),
+      ...(age >= c.pendingMs ? { startTime: nanos(new Date(run.createdAt + c.pendingMs).toISOString()) } : {}),
+      ...(done ? { endTime: nanos(new Date(run.createdAt + c.pendingMs + c.runMs).toISOString()) } : {}),
+      updateTime: nanos(new Date().toISOString()),
       dataSourceId: 'scheduled_query',
       state,
       destinationDatasetId: 'sourcegraph_production',
@@ -325,6 +325,11 @@ export class FakeDataTransfer {
         : {}),
     };
   }
+}
+
+/** A timestamp as Google's JSON writes it (protobuf Timestamp: RFC 3339, Z-normalized, with 0, 3, 6 or 9 fractional digits); order is kept. */
+function nanos(iso: string): string {
+  return iso.replace(/\.(\d{3})Z$/, '.$1250391Z');
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -302,14 +302,19 @@ export class FakeFivetran {
     return {
       id: c.id, group_id: 'group_demo', service: c.service, service_version: 1, schema: c.schema,
       ...(c.unset === 'null' ? { connected_by: 'user_demo' } : {}), created_at: '2024-01-01T00:00:00.000Z',
-      ...opt('succeeded_at', c.succeededAt), ...opt('failed_at', c.failedAt),
+      ...opt('succeeded_at', micros(c.succeededAt)), ...opt('failed_at', micros(c.failedAt)),
       paused: c.paused, pause_after_trial: false, sync_frequency: 1440, schedule_type: c.scheduleType, data_delay_sensitivity: 'NORMAL',
       status: {
         setup_state: c.setupState, sync_state: c.paused ? 'paused' : c.syncState, update_state: 'on_schedule', is_historical_sync: false,
-        ...opt('tasks', c.tasks), ...opt('warnings', []), ...(c.rescheduledFor ? { rescheduled_for: c.rescheduledFor } : {}),
+        ...opt('tasks', c.tasks), ...opt('warnings', []), ...(c.rescheduledFor ? { rescheduled_for: micros(c.rescheduledFor) } : {}),
       },
     };
   }
+}
+
+/** A timestamp as the spec's examples write it, to the microsecond (`2024-03-17T12:31:40.870504Z`); order is kept. */
+function micros<T extends string | null>(iso: T): T {
+  return (iso === null ? iso : iso.replace(/\.(\d{3})Z$/, '.$1504Z')) as T;
 }
 
 /** A status with no JSON: no body at all (no Content-Type), or the status's reason phrase as text/plain. */
