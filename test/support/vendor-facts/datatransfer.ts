@@ -92,7 +92,7 @@ const ops: OperationFact[] = [
     pathParams: { name: RUN },
     auth: { scheme: 'Bearer' },
     responses: { '200': 'TransferRun (see TRANSFER_RUN_FIELDS)', '404': 'NOT_FOUND', '429': 'RESOURCE_EXHAUSTED', '5xx': 'INTERNAL / UNAVAILABLE (may carry a google.rpc.RetryInfo: error_details.proto, "when the clients can retry a failed request")' },
-    variations: ['every state', 'startTime, endTime, errorStatus and errorStatus.message absent when unset'],
+    variations: ['every state', 'startTime, endTime, errorStatus and errorStatus.message absent when unset', 'timestamps with 0, 3, 6 or 9 fractional digits (protobuf Timestamp in JSON)'],
     source: 'resources.projects.[locations.]transferConfigs.resources.runs.methods.get; schema TransferRun',
   },
   {
@@ -108,7 +108,7 @@ const ops: OperationFact[] = [
     },
     auth: { scheme: 'Bearer' },
     responses: { '200': 'ListTransferRunsResponse { transferRuns?: TransferRun[], nextPageToken?: string }', '404': 'NOT_FOUND', '429': 'RESOURCE_EXHAUSTED', '5xx': 'INTERNAL / UNAVAILABLE' },
-    variations: ['transferRuns absent when there are none', 'order not documented', 'several pages (nextPageToken)'],
+    variations: ['transferRuns absent when there are none', 'order not documented', 'several pages (nextPageToken)', 'a page shorter than pageSize before the end (AIP-158: "The service may return fewer than this value")'],
     source: 'resources.projects.[locations.]transferConfigs.resources.runs.methods.list; schema ListTransferRunsResponse',
   },
 ];

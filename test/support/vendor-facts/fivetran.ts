@@ -70,6 +70,7 @@ const ops: OperationFact[] = [
     },
     variations: [
       'succeeded_at / failed_at absent or null (never synced / never failed)',
+      'timestamps to the microsecond, as the spec\'s examples (2024-03-17T12:31:40.870504Z)',
       'sync_state scheduled | syncing | paused | rescheduled (rescheduled_for only then)',
       'setup_state incomplete | connected | broken',
       'tasks and warnings absent or empty; an Alert\'s message is a label, its details (optional) the context',
