@@ -367,6 +367,19 @@ describe('Fivetran adapter', () => {
     expect(await fivetran.start(target('no-such-connection'), { force: false })).toMatchObject({ ok: false, reason: 'not_found', retryable: false, message: expect.stringContaining('does not know this connection') });
   });
 
+  it('reads a proxy\'s page of a 409 or another 4xx to POST /sync as no answer (nothing started, asked again), not "a sync is already running"', async () => {
+    const c = fake.addConnection('behind-proxy-4xx');
+    for (const status of [409, 400, 405]) {
+      fake.failNext('POST', /behind-proxy-4xx\/sync$/, status, { page: true });
+      const paged = await fivetran.start(target('behind-proxy-4xx'), { force: false });
+      expect(paged, String(status)).toMatchObject({ ok: false, reason: 'failed', retryable: true, message: expect.stringContaining('nothing was started') });
+    }
+    expect(c.syncs).toBe(0);
+    // Fivetran's own 409 ({ code, message }) is a sync already running.
+    fake.failNext('POST', /behind-proxy-4xx\/sync$/, 409, { body: { code: 'Conflict', message: 'Sync is already in progress' } });
+    expect(await fivetran.start(target('behind-proxy-4xx'), { force: false })).toMatchObject({ ok: false, reason: 'already_syncing', retryable: false });
+  });
+
   it('never passes on its own key or secret, whatever Fivetran echoes back', async () => {
     // A real key is 16 letters and digits: to a pattern it looks like any word.
     const key = 'Kq7WmXzLp4RtVbNc';
