@@ -43,6 +43,17 @@ describe('Data Transfer adapter: answers lost on the way', () => {
   });
 });
 
+describe('Data Transfer adapter: no credentials', () => {
+  it('start(): credentials that cannot be had sent nothing, so no run started: retryable, without looking for a run', async () => {
+    const name = freshConfig();
+    const from = fake.requests.length;
+    const noCredentials = new DataTransferRuns({ authHeaders: () => Promise.reject(new Error('metadata server unreachable')), apiUrl: fake.url });
+    const started = await noCredentials.start({ kind: 'data_transfer', transferConfig: name }, { force: false });
+    expect(started).toEqual({ ok: false, reason: 'failed', retryable: true, message: 'could not get Google credentials for the Data Transfer API; no run was started.' });
+    expect(fake.requests.length).toBe(from);
+  });
+});
+
 describe('Data Transfer adapter: answers that are not Google\'s', () => {
   it('status(): a 200 that is not a TransferRun (a proxy\'s page, or JSON without the run) is no answer, asked again later, not "running"', async () => {
     const name = freshConfig();

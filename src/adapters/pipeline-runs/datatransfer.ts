@@ -83,6 +83,9 @@ function retryInfoDelayMs(body: Record<string, unknown>): number | undefined {
   return undefined;
 }
 
+/** The credentials could not be had, so the request was never sent. */
+class NoCredentials extends PipelineError {}
+
 /** Application Default Credentials as headers, for production. */
 export async function googleAuthHeaders(): Promise<AuthHeaders> {
   const { GoogleAuth } = await import('google-auth-library');
@@ -132,7 +135,7 @@ export class DataTransferRuns implements PipelineRuns {
         headers = await this.opts.authHeaders();
       } catch (err) {
         // Usually the metadata server's hiccup on Cloud Run: try again (a missing setup fails every attempt, and says so).
-        throw new PipelineError('could not get Google credentials for the Data Transfer API', { reason: 'unavailable', cause: err });
+        throw new NoCredentials('could not get Google credentials for the Data Transfer API', { reason: 'unavailable', cause: err });
       }
       const res = await requestJson(this.base + path, { method, headers, body, timeoutMs: this.opts.timeoutMs ?? 20_000, service: 'BigQuery Data Transfer' });
       return res.retryAfterMs === undefined ? { ...res, retryAfterMs: retryInfoDelayMs(res.body) } : res;
@@ -153,6 +156,8 @@ export class DataTransferRuns implements PipelineRuns {
     try {
       res = await this.call('POST', `v1/${config}:startManualRuns`, { requestedRunTime: runTime }, false);
     } catch (err) {
+      // No credentials: no request was sent (a 429 before it was not carried out), so no run was created. Ask again later.
+      if (err instanceof NoCredentials) return { ok: false, reason: 'failed', message: `${err.message}; no run was started.`, retryable: true };
       // No answer (timeout, connection lost): the run may have been created. Look before saying anything.
       if (err instanceof PipelineError && err.reason === 'unavailable') return this.afterLostStart(target, requestedAt, err.message);
       throw err;
