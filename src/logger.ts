@@ -10,6 +10,7 @@
  * stack traces included.
  */
 import pino from 'pino';
+import { withoutSecretShapes } from './secret-shapes.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 type PinoLevel = LogLevel | 'silent';
@@ -71,7 +72,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   // Shorter values would mask ordinary words; the list grows with addSecrets.
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 6);
   const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'));
-  const mask = (s: string): string => secrets.reduce((acc, secret) => acc.split(secret).join('[redacted]'), s);
+  const mask = (s: string): string => withoutSecretShapes(secrets.reduce((acc, secret) => acc.split(secret).join('[redacted]'), s));
   const root = pino(
     {
       level: options.level ?? 'info',

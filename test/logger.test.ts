@@ -75,4 +75,22 @@ describe('log lines for Cloud Logging', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ authorization: '[redacted]', nested: { api_key: '[redacted]' } });
     expect((JSON.parse(lines[0]!) as { stack_trace: string }).stack_trace).toContain('Slack refused [redacted]');
   });
+
+  it('masks secrets it was not told of by their shape (a Slack token, a Google access token, a JWT, a private key, a bearer credential), and leaves words alone', () => {
+    const { logger, lines } = capture();
+    const shapes = [
+      'xoxp-0000000000-1111111111-abcdefABCDEF',
+      'ya29.a0AfB_byC-example_Access.Token-9',
+      'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl',
+      '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----',
+      'Bearer abcdefgh12345678',
+    ];
+    logger.warn(`Google said: could not refresh (${shapes[1]})`, { err: new Error(`upstream echoed ${shapes.join(' and ')}`), note: shapes[4] });
+    const out = lines.join('\n');
+    for (const s of shapes) expect(out).not.toContain(s.slice(-12).replace(/\n/g, '\\n'));
+    expect(out).toContain('Google said: could not refresh ([redacted])');
+    // Ordinary words of the same letters stay: only the shapes go.
+    logger.info('token provider refreshed; basic authentication fallback; xox is not a token; Bearer of bad news');
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ message: 'token provider refreshed; basic authentication fallback; xox is not a token; Bearer of bad news' });
+  });
 });

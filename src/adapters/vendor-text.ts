@@ -8,6 +8,8 @@
  * which are cut out exactly: the patterns only guess at what a secret looks like.
  */
 
+import { SECRET_SHAPES } from '../secret-shapes.js';
+
 /** Longest summary kept (characters, before the ellipsis). */
 export const VENDOR_SUMMARY_MAX = 200;
 
@@ -27,11 +29,8 @@ const CREDENTIAL_PATTERNS: Array<[RegExp, (match: string, group?: string) => str
   [/\b(?:bearer|basic|token|digest)\s+[A-Za-z0-9._~+/=-]{8,}/gi, () => REDACTED],
   // key=value and "key": "value" pairs whose key names a secret.
   [/\b[\w-]*(?:secret|password|passwd|token|api[_-]?key|access[_-]?key|client[_-]?id|credential|signature)[\w-]*["']?\s*[:=]\s*["']?[^\s"'&,;}]+/gi, labelled],
-  // Slack tokens, Google OAuth access tokens, JWTs, private keys.
-  [/\bxox[a-z]-[A-Za-z0-9-]+/g, () => REDACTED],
-  [/\bya29\.[A-Za-z0-9._-]+/g, () => REDACTED],
-  [/\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)?/g, () => REDACTED],
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, () => REDACTED],
+  // Slack tokens, Google OAuth access tokens, JWTs, private keys (and a bearer credential, cut already above).
+  ...SECRET_SHAPES.map((shape): [RegExp, () => string] => [shape, () => REDACTED]),
   // URL credentials and query strings (signed URLs, `?access_token=`): the address stays, the secret part goes.
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, (_m, scheme) => `${scheme ?? ''}${REDACTED}@`],
   [/(\bhttps?:\/\/[^\s?#"']+)\?[^\s"']*/gi, (_m, address) => `${address ?? ''}?${REDACTED}`],
