@@ -219,7 +219,7 @@ function modalSubmission(deps: SubscriptionDeps) {
       await client.chat.postMessage({ channel: userId, ...message }).catch((err: unknown) => deps.logger.warn('could not confirm a subscription', { err: toCodedError(err) }));
     };
     let result;
-    const save = meta.id ? deps.subscriptions.update(meta.id, userId, draft) : deps.subscriptions.create(userId, draft, view.id);
+    const save = meta.id ? deps.subscriptions.update(meta.id, userId, draft, view.id) : deps.subscriptions.create(userId, draft, view.id);
     try {
       result = await settleBy(save, Date.now() + CHECK_BUDGET_MS);
     } catch (err) {

@@ -889,6 +889,42 @@ describe('scheduled deliveries', () => {
     for (const s of await d.subscriptions()) await t.bot.services.subscriptions.remove(s.id, RILEY);
   });
 
+  it('says by DM once when an edit whose checks were slow goes through, and answers at once when its button is pressed again', async () => {
+    const modal = await d.open('subscribe instances-by-hosting');
+    expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '05:05'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
+    const [sub] = await d.subscriptions();
+    const saved = () => t.standin.conversation(RILEY).filter((m) => text(m).includes('Saved the delivery of *Instances by hosting*') && text(m).includes(ref(sub!)));
+    const { replies } = await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: RILEY, channelId: CHANNEL });
+    const list = replies.find((r) => r.message?.ephemeral)!.message!;
+    await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionEdit, blockId: `${BlockIds.subscriptionActions}.${sub!.id}.listed`, timeoutMs: 300 });
+    const form = await t.standin.waitFor(() => t.standin.modals(RILEY).at(-1));
+    const warehouse = t.warehouse as { dryRun: TestBot['warehouse']['dryRun'] };
+    const dryRun = warehouse.dryRun;
+    let slow = true;
+    warehouse.dryRun = async (...args) => {
+      if (slow) {
+        slow = false;
+        await new Promise((r) => setTimeout(r, 2_500));
+      }
+      return dryRun.apply(t.warehouse, args);
+    };
+    try {
+      const values = { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '05:35'), [ActionIds.subscriptionFormat]: 'table' };
+      expect((await d.submit(form.id, values)).errors?.[BlockIds.subscriptionChannel]).toMatch(/slow to answer my checks/);
+      await t.standin.waitFor(() => (saved().length === 1 ? true : undefined), { timeoutMs: 10_000 });
+      // Pressed again, as the form says: it answers at once (the warehouse, slow again, is not asked again), closes,
+      // and no second DM says it was saved.
+      slow = true;
+      expect((await d.submit(form.id, values)).responseAction).toBeUndefined();
+      await new Promise((res) => setTimeout(res, 500));
+      expect((await t.bot.services.subscriptions.get(sub!.id))!.schedule).toMatchObject({ time: '05:35' });
+      expect(saved()).toHaveLength(1);
+    } finally {
+      warehouse.dryRun = dryRun;
+      await t.bot.services.subscriptions.remove(sub!.id, RILEY);
+    }
+  });
+
   it('saves one of the same delivery submitted at once from three forms; the others are told which it is', async () => {
     const same = { kind: 'delivery' as const, query: 'instances-by-hosting', params: {}, channel: CHANNEL, schedule: { kind: 'daily', time: '06:40' }, format: 'table' };
     // Each one's checks pass before any is saved: all three reach their transaction together.

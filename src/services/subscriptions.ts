@@ -353,11 +353,17 @@ export class SubscriptionService {
     return undefined;
   }
 
-  /** Changes a subscription (its owner or BizOps): the next run follows the new schedule; a paused one stays paused. */
-  async update(id: string, actor: string, draft: SubscriptionDraft): Promise<SaveResult> {
+  /**
+   * Changes a subscription (its owner or BizOps): the next run follows the new schedule; a paused one stays paused.
+   * `key` (the edit form's view): the same form submitted again once it was saved (pressed again after a slow save,
+   * or sent twice) saves nothing new, and is `replayed`.
+   */
+  async update(id: string, actor: string, draft: SubscriptionDraft, key?: string): Promise<SaveResult> {
     const current = await this.get(id);
     if (!current) return { ok: false, reason: 'not_found' };
     if (!(await this.mayManage(current, actor))) return { ok: false, reason: 'not_allowed' };
+    // A form saved before (pressed again after a slow save, or sent twice) answers at once with where it stands, as a new one's does.
+    if (key && (await this.opts.store.get(SUBSCRIPTIONS + '_submissions', key))?.data['id'] === id) return { ok: true, subscription: current, replayed: true };
     const checked = await this.check(current.owner, draft, current, actor);
     if (!checked.ok) return checked;
     const now = this.now().getTime();
@@ -365,6 +371,8 @@ export class SubscriptionService {
       // As it is now: paused, resumed or deleted since the modal was opened.
       const fresh = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
       if (!fresh) return { ok: false, reason: 'not_found' };
+      // This form saved it meanwhile (pressed twice at once): that save stands.
+      if (key && (await tx.get(SUBSCRIPTIONS + '_submissions', key))?.data['id'] === id) return { ok: true, subscription: fresh, replayed: true };
       // The copy check again, where it holds: an edit and a creation (or another edit) that make the same one at
       // once are lined up by the owner's document, as creations are.
       await tx.get(SUBSCRIPTION_CREATIONS, fresh.owner);
@@ -393,6 +401,7 @@ export class SubscriptionService {
       const due = dueAt !== null && dueJob?.state === 'pending' && nextRun(checked.value.schedule, new Date(dueAt - 1)).getTime() === dueAt ? { nextRunAt: dueAt } : {};
       const updated: Subscription = { ...fresh, ...checked.value, ...runState, ...paused, ...due, updatedAt: now };
       tx.put(SUBSCRIPTIONS, id, updated);
+      if (key) tx.put(SUBSCRIPTIONS + '_submissions', key, { id, expiresAt: now + 7 * 86_400_000 });
       tx.audit({ actor, action: 'subscription.updated', subject: id, before: fresh, after: updated });
       // Saved with nothing changed (unchanged, or pressed again after a slow save): nothing to tell.
       if (!sameSubscription(fresh, updated, this.opts.queries.catalog)) await tellOwner(tx, updated, actor, 'edited', now);
