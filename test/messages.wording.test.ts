@@ -442,7 +442,10 @@ describe('scheduled deliveries and alerts', () => {
     const others = JSON.stringify(subscriptionModal({ ...modalDataOf(sub, q), viewer: 'U0BIZOPS' }).blocks);
     expect(others).toContain("Send it to its owner's DMs instead");
     expect(others).toContain("Or send it to its owner's DMs below.");
-    expect(others).not.toMatch(/to me|your DMs/);
+    // Its times are its owner's time zone's, not the editor's.
+    expect(own).toContain('Times are in your Slack time zone: *UTC*');
+    expect(others).toContain("Times are in its owner's Slack time zone: *UTC*");
+    expect(others).not.toMatch(/to me|your DMs|your Slack time zone/);
   });
 
   it('closes an edited alert in its thread with what it now watches, and when that is checked (paused: once resumed)', () => {

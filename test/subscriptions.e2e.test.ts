@@ -925,6 +925,23 @@ describe('scheduled deliveries', () => {
     }
   });
 
+  it("tells BizOps editing someone else's delivery that its times are in its owner's time zone, not their own", async () => {
+    const modal = await d.open('subscribe instances-by-hosting');
+    expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '05:10'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
+    const [sub] = await d.subscriptions();
+    try {
+      const { replies } = await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: BLAKE, channelId: CHANNEL });
+      const list = replies.find((r) => r.message?.ephemeral)!.message!;
+      await t.standin.clickAction(t.client, { userId: BLAKE, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionEdit, blockId: `${BlockIds.subscriptionActions}.${sub!.id}.listed`, timeoutMs: 300 });
+      const form = await t.standin.waitFor(() => t.standin.modals(BLAKE).at(-1));
+      expect(text(form)).toContain("Times are in its owner's Slack time zone: *America/New_York*");
+      expect(text(form)).not.toContain('your Slack time zone');
+      await t.standin.closeView(t.client, { userId: BLAKE, clearAll: true });
+    } finally {
+      await t.bot.services.subscriptions.remove(sub!.id, RILEY);
+    }
+  });
+
   it('saves one of the same delivery submitted at once from three forms; the others are told which it is', async () => {
     const same = { kind: 'delivery' as const, query: 'instances-by-hosting', params: {}, channel: CHANNEL, schedule: { kind: 'daily', time: '06:40' }, format: 'table' };
     // Each one's checks pass before any is saved: all three reach their transaction together.

@@ -89,6 +89,8 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
   const othersOwn = Boolean(d.editing && d.viewer && d.viewer !== d.editing.owner);
   const dmOf = othersOwn ? "its owner's DMs" : 'your DMs';
   const dmLabel = othersOwn ? "Send it to its owner's DMs instead" : 'Send it to me as a DM instead';
+  // Its times are in the time zone it was set up in, its owner's: not the editor's own.
+  const tzOf = othersOwn ? "its owner's Slack time zone" : 'your Slack time zone';
   const blocks: KnownBlock[] = [
     section(`*${escapeMrkdwn(q.title)}*  \`${q.name}\`\n${escapeAndTruncate(q.description, 500)}`),
     {
@@ -127,7 +129,7 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
   } else {
     blocks.push(input(BlockIds.subscriptionTime, 'At', { type: 'timepicker', action_id: ActionIds.subscriptionTime, initial_time: d.time }));
   }
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Times are in your Slack time zone: *${escapeMrkdwn(d.tz)}* (daylight saving included).` }] });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Times are in ${tzOf}: *${escapeMrkdwn(d.tz)}* (daylight saving included).` }] });
   if (alert) {
     const columns = numericColumnsOf(q).map((c) => option(c, c));
     const ops = ALERT_OPS.map((o) => option(o.id, o.label));
