@@ -46,7 +46,8 @@ type Respond = (m: MessageBody) => Promise<void>;
 
 /** The modal for a new delivery or alert of `query`, opened on `triggerId`. */
 async function openNew(deps: SubscriptionDeps, client: WebClient, triggerId: string, userId: string, kind: SubscriptionKind, query: SavedQuery, params: Record<string, string>, channel: string | null, unused: string[] = []): Promise<void> {
-  const tz = await deps.subscriptions.timeZoneOf(userId);
+  // Unknown (Slack did not answer): empty, which the schedule takes as UTC and the form says is not theirs.
+  const tz = (await deps.subscriptions.timeZoneOf(userId)) ?? '';
   // The query's own parameters only, each as long as its input takes: the form reads no others, and
   // carries these in private_metadata, which Slack refuses past 3,000 characters (no form at all).
   const own = Object.fromEntries(query.params.flatMap((p) => (typeof params[p.name] === 'string' ? [[p.name, params[p.name]!.slice(0, SUBSCRIPTION_PARAM_MAX_LENGTH)]] : [])));

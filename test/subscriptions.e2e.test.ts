@@ -925,6 +925,26 @@ describe('scheduled deliveries', () => {
     }
   });
 
+  it('says the times are in UTC, not "your Slack time zone", when Slack could not say what the person\'s time zone is', async () => {
+    t.standin.failNext('users.info', 'internal_error');
+    const modal = await d.open('subscribe instances-by-hosting');
+    expect(text(modal)).toContain('Times are in *UTC*: I could not read your Slack time zone just now.');
+    expect(text(modal)).not.toContain('your Slack time zone: *UTC*');
+    // Redrawn for another schedule kind, it still says so.
+    await d.kind(modal.id, 'weekly');
+    expect(text(t.standin.view(modal.id))).toContain('Times are in *UTC*: I could not read your Slack time zone just now.');
+    await t.standin.closeView(t.client, { userId: RILEY, clearAll: true });
+    // Saved so, it is in UTC, as the form said.
+    const again = await (async () => {
+      t.standin.failNext('users.info', 'internal_error');
+      return d.open('subscribe instances-by-hosting');
+    })();
+    expect((await d.submit(again.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '05:25'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
+    const [sub] = await d.subscriptions();
+    expect(sub!.schedule).toMatchObject({ time: '05:25', tz: 'UTC' });
+    await t.bot.services.subscriptions.remove(sub!.id, RILEY);
+  });
+
   it("tells BizOps editing someone else's delivery that its times are in its owner's time zone, not their own", async () => {
     const modal = await d.open('subscribe instances-by-hosting');
     expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '05:10'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();

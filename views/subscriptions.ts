@@ -25,7 +25,7 @@ const FORMAT_LABEL: Record<SubscriptionFormat, string> = { chart: 'Chart', table
 export interface SubscriptionModalMetadata {
   k: SubscriptionKind;
   q: string;
-  /** The subscriber's time zone. */
+  /** The subscriber's time zone; empty when Slack could not say (the schedule is then in UTC). */
   tz: string;
   /** Editing this one. */
   id?: string;
@@ -129,7 +129,10 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
   } else {
     blocks.push(input(BlockIds.subscriptionTime, 'At', { type: 'timepicker', action_id: ActionIds.subscriptionTime, initial_time: d.time }));
   }
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Times are in ${tzOf}: *${escapeMrkdwn(d.tz)}* (daylight saving included).` }] });
+  const zone = d.tz
+    ? `Times are in ${tzOf}: *${escapeMrkdwn(d.tz)}* (daylight saving included).`
+    : 'Times are in *UTC*: I could not read your Slack time zone just now. For yours, close this and run the command again.';
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: zone }] });
   if (alert) {
     const columns = numericColumnsOf(q).map((c) => option(c, c));
     const ops = ALERT_OPS.map((o) => option(o.id, o.label));

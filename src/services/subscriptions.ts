@@ -186,10 +186,10 @@ export class SubscriptionService {
     return (await this.opts.directory.membership(this.opts.bizopsUsergroup, userId)) === 'member';
   }
 
-  /** The owner's Slack time zone, for the modal (UTC when Slack has none). */
-  async timeZoneOf(userId: string): Promise<string> {
+  /** The owner's Slack time zone, for the modal; null when Slack could not say (the schedule is then in UTC). */
+  async timeZoneOf(userId: string): Promise<string | null> {
     const profile = await this.opts.directory.profile(userId);
-    return profile && profile !== 'unknown' && profile.tz ? profile.tz : 'UTC';
+    return profile && profile !== 'unknown' && profile.tz ? profile.tz : null;
   }
 
   /**
