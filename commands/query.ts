@@ -413,7 +413,8 @@ export function queryRunAction(deps: QueryDeps) {
         // A double click (or a repeated delivery of the click) posts one result, not two.
         const run = await deps.clicks.once(`run:${channel}:${messageTs ?? ''}:${clickContent({ query, params: resolution.params })}`, RUN_ONCE_MS, () =>
           deps.queries.requestDelivery(body.trigger_id, {
-            format: 'result', q: query.name, p: resolution.params.canonical, channel, threadTs: threadTs ?? null, userId: body.user.id, force: false,
+            // As given, as a typed /query's: the chart's buttons (Refresh, Subscribe…) keep `-30d` relative, not pinned to today.
+            format: 'result', q: query.name, p: resolution.params.given, channel, threadTs: threadTs ?? null, userId: body.user.id, force: false,
           }),
         );
         if (run.repeated) await tell(noteMessage(':hourglass_flowing_sand: That query is already running from this button; its result is on its way.'));

@@ -578,6 +578,25 @@ describe('scheduled deliveries', () => {
     expect(JSON.stringify(modal.blocks)).toContain('stays relative');
   });
 
+  it('keeps a default relative date relative in a chart posted by Run on /query list: its Subscribe… does not pin today\'s date', async () => {
+    t.setTime(Date.now());
+    await t.standin.closeView(t.client, { userId: RILEY, clearAll: true });
+    const { replies } = await t.standin.runCommand(t.client, { command: '/query', text: 'list event volume', userId: RILEY, channelId: CHANNEL });
+    const list = replies.find((r) => r.message?.ephemeral)!.message!;
+    const charts = () => t.standin.conversation(CHANNEL).filter((m) => m.files?.some((f) => /^user-event-volume-[0-9a-f]{6}\.png$/.test(f.name)));
+    const before = charts().length;
+    await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.queryRun, timeoutMs: 300 });
+    const chart = await t.standin.waitFor(() => (charts().length > before ? charts().at(-1) : undefined), { timeoutMs: 15_000 });
+    // Its buttons carry the values as given (none: the defaults, -30d among them), not the day -30d was on the day it ran.
+    const values = JSON.stringify(chart.blocks).match(/"value":"(?:[^"\\]|\\.)*"/g) ?? [];
+    expect(values.length).toBeGreaterThan(0);
+    expect(values.filter((v) => /\d{4}-\d{2}-\d{2}/.test(v))).toEqual([]);
+    await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts: chart.ts, actionId: ActionIds.querySubscribe, timeoutMs: 300 });
+    const modal = await t.standin.waitFor(() => t.standin.modals(RILEY).at(-1));
+    expect(JSON.stringify(modal.blocks)).toContain('"initial_value":"-30d"');
+    await t.standin.closeView(t.client, { userId: RILEY, clearAll: true });
+  });
+
   it('refuses more than the per-owner limit, saying how to make room', async () => {
     const made: string[] = [];
     for (let i = 0; i < 6; i++) {
