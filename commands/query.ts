@@ -78,7 +78,7 @@ export function queryCommand(deps: QueryDeps) {
           // A typo of one of /query's own words (`subscription`) is pointed at it, not at saved queries.
           const words = deps.subscriptions ? ['list', 'subscriptions', 'subscribe', 'alert'] : ['list'];
           const meant = deps.queries.nearWord(answer.name, words);
-          return tell(meant ? queryUnknownMessage(answer.name, [], 'run', meant) : queryUnknownMessage(answer.name, answer.closest));
+          return tell(meant ? queryUnknownMessage(answer.name, [], 'run', meant) : queryUnknownMessage(answer.name, answer.closest, 'run', undefined, answer.values));
         }
         case 'needs_params': {
           const metadata: QueryModalMetadata = { q: answer.query.name, c: command.channel_id };

@@ -72,7 +72,7 @@ export async function subscriptionSubcommand(
   const [name = '', ...more] = rest.trim().split(/\s+/);
   if (!name) return tell(noteMessage(`Which saved query? e.g. \`/query ${word} ${deps.queries.catalog.queries[0]?.name ?? 'weekly-active-instances'}\``));
   const query = deps.queries.find(name);
-  if (!query) return tell(queryUnknownMessage(name.slice(0, 80), deps.queries.closest(name), word === 'alert' ? 'alert' : 'subscribe'));
+  if (!query) return tell(queryUnknownMessage(name.slice(0, 80), deps.queries.closest(name), word === 'alert' ? 'alert' : 'subscribe', undefined, parseParamText(more.join(' ')).values));
   // An alert watches a number: a query without one gets no form it could never submit.
   if (word === 'alert' && !numericColumnsOf(query).length) return tell(alertNothingToWatchMessage(query));
   const { values, stray } = parseParamText(more.join(' '));

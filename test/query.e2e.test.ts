@@ -315,6 +315,22 @@ describe('/query through the signed HTTP receiver', () => {
     await t.standin.waitFor(() => newMessages(before).some((m) => m.files?.some((f) => /^weekly-active-instances-[0-9a-f]{6}\.png$/.test(f.name))), { timeoutMs: 20_000 });
   });
 
+  it('"Did you mean …?" runs the suggestion with the values typed, not its defaults', async () => {
+    await query('weekly-activ weeks=4 hosting=managed');
+    const reply = t.standin.conversation(channel).filter((m) => m.ephemeral && (m.text ?? '').includes('There is no saved query')).at(-1)!;
+    const before = visibleCount();
+    await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: reply.ts, actionId: ActionIds.queryRun, ...WAIT });
+    const posted = await t.standin.waitFor(() => newMessages(before).find((m) => m.files?.some((f) => /^weekly-active-instances-[0-9a-f]{6}\.png$/.test(f.name))), { timeoutMs: 20_000 });
+    expect(blocksToText({ blocks: posted.blocks ?? [] })).toContain('Weeks: *4* · Hosting: *Managed*');
+    // The same for `/query subscribe` mistyped: its Subscribe… opens the form with them.
+    await query('subscribe weekly-activ weeks=4');
+    const near = t.standin.conversation(channel).filter((m) => m.ephemeral && (m.text ?? '').includes('There is no saved query')).at(-1)!;
+    await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: near.ts, actionId: ActionIds.querySubscribe, ...WAIT });
+    const form = await t.standin.waitFor(() => t.standin.modals(user).at(-1));
+    expect(JSON.stringify(form.blocks)).toContain('"initial_value":"4"');
+    await t.standin.closeView(t.client, { userId: user, clearAll: true });
+  });
+
   it('refuses forged button values without running or posting anything', async () => {
     const before = visibleCount();
     await query('instances-by-hosting');

@@ -95,9 +95,18 @@ function queryButton(action_id: string, text: string, ref: QueryRef): Button {
   return { type: 'button', action_id, text: { type: 'plain_text', text: truncate(text, 75) }, value: queryRefValue(ref) };
 }
 
-/** The Run button of a saved query (from the list, or "Did you mean …?"): runs it, or opens its modal when it needs values. */
-function runButton(q: SavedQuery, text = 'Run'): Button {
-  return queryButton(ActionIds.queryRun, text, { q: q.name, p: {} });
+/** The Run button of a saved query (from the list, or "Did you mean …?" with the values typed): runs it, or opens its modal when it needs values. */
+function runButton(q: SavedQuery, text = 'Run', values: Record<string, string> = {}): Button {
+  return queryButton(ActionIds.queryRun, text, suggested(q, values));
+}
+
+/**
+ * A suggestion's button with the values typed after the mistyped name (checked again on the click, as typed):
+ * all of them while they fit its value whole, else none (a value cut would be another value).
+ */
+function suggested(q: SavedQuery, values: Record<string, string>): QueryRef {
+  const ref = { q: q.name, p: values };
+  return JSON.stringify(ref).length <= 2000 ? ref : { q: q.name, p: {} };
 }
 
 /** The catalog, or the queries matching a search, a page at a time (page 0 first), each with its Run button. */
@@ -153,7 +162,7 @@ export function queryTableAlreadyMessage(): MessageBody {
  * for what was asked: Run (`/query <name>`), Subscribe… (`/query subscribe`) or
  * Alert… (`/query alert`: only the queries with a value to watch are offered).
  */
-export function queryUnknownMessage(name: string, closest: readonly SavedQuery[], asked: 'run' | 'subscribe' | 'alert' = 'run', subcommand?: string): MessageBody {
+export function queryUnknownMessage(name: string, closest: readonly SavedQuery[], asked: 'run' | 'subscribe' | 'alert' = 'run', subcommand?: string, values: Record<string, string> = {}): MessageBody {
   // An alert watches a value: a query without one is no answer to `/query alert`.
   const near = asked === 'alert' ? closest.filter((q) => q.display.y.length) : closest;
   const hint = subcommand
@@ -164,9 +173,9 @@ export function queryUnknownMessage(name: string, closest: readonly SavedQuery[]
   const text = `:thinking_face: There is no saved query ${quoteUserText(name, 60)}. ${hint}`;
   const blocks: KnownBlock[] = [section(text)];
   const buttonFor = (q: SavedQuery): Button => {
-    if (asked === 'run') return runButton(q);
+    if (asked === 'run') return runButton(q, 'Run', values);
     const [actionId, label] = asked === 'alert' ? [ActionIds.queryAlert, 'Alert…'] : [ActionIds.querySubscribe, 'Subscribe…'];
-    return queryButton(actionId, label, { q: q.name, p: {} });
+    return queryButton(actionId, label, suggested(q, values));
   };
   for (const q of near.slice(0, 5)) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(`\`${q.name}\`: ${escapeMrkdwn(q.title)}`, 3000) }, accessory: buttonFor(q) });

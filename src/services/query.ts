@@ -80,7 +80,8 @@ export type RunOutcome =
 export type QueryCommand =
   | { kind: 'list'; search: string; queries: SavedQuery[] }
   | { kind: 'too_long'; max: number }
-  | { kind: 'unknown'; name: string; closest: SavedQuery[] }
+  /** `values`: the parameters typed after the name, for the suggestions' buttons. */
+  | { kind: 'unknown'; name: string; closest: SavedQuery[]; values: Record<string, string> }
   | { kind: 'needs_params'; query: SavedQuery; problems: Record<string, string>; values: Record<string, string> }
   | { kind: 'ready'; query: SavedQuery; params: ResolvedParams }
   /**
@@ -218,8 +219,8 @@ export class QueryService {
       return { kind: 'list', search, queries: this.search(search) };
     }
     const query = this.find(word);
-    if (!query) return { kind: 'unknown', name: first.slice(0, 80), closest: this.closest(word) };
     const parsed = parseParamText(trimmed.slice(first.length));
+    if (!query) return { kind: 'unknown', name: first.slice(0, 80), closest: this.closest(word), values: { ...parsed.values } };
     if (!this.resolvesAtOnce(query, parsed.values)) {
       const answer = this.checkParams(query, parsed);
       // Awaited by the caller once it has answered Slack; a failure meanwhile is not an unhandled rejection.
