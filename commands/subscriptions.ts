@@ -75,10 +75,12 @@ export async function subscriptionSubcommand(
   if (!query) return tell(queryUnknownMessage(name.slice(0, 80), deps.queries.closest(name), word === 'alert' ? 'alert' : 'subscribe', undefined, parseParamText(more.join(' ')).values));
   // An alert watches a number: a query without one gets no form it could never submit.
   if (word === 'alert' && !numericColumnsOf(query).length) return tell(alertNothingToWatchMessage(query));
-  const { values, stray } = parseParamText(more.join(' '));
-  // What the form has no field for is said on it, not dropped without a word (`foo=bar`, a word without `=`).
+  const { values, stray, conflicts } = parseParamText(more.join(' '));
+  // What the form has no field for is said on it, not dropped without a word (`foo=bar`, a word without `=`);
+  // so is a value given twice that the form does not show (`weeks=4 weeks=5`: the last one is filled in).
   const names = new Set(query.params.map((p) => p.name));
-  const unused = [...Object.entries(values).filter(([k]) => !names.has(k)).map(([k, v]) => `${k}=${v}`), ...stray];
+  const overridden = Object.entries(conflicts).flatMap(([k, vs]) => (names.has(k) ? vs.filter((v) => v !== values[k]).map((v) => `${k}=${v}`) : []));
+  const unused = [...Object.entries(values).filter(([k]) => !names.has(k)).map(([k, v]) => `${k}=${v}`), ...overridden, ...stray];
   try {
     await openNew(deps, client, command.trigger_id, command.user_id, word === 'alert' ? 'alert' : 'delivery', query, values, command.channel_id, unused);
   } catch (err) {

@@ -209,6 +209,11 @@ describe('scheduled deliveries', () => {
     await t.standin.closeView(t.client, { userId: RILEY });
     expect(text(await d.open('alert weekly-active-instances weeks=3'))).not.toContain('Not used');
     await t.standin.closeView(t.client, { userId: RILEY });
+    // Given twice with different values: the last is filled in, and the other is said not used, not dropped without a word.
+    const twice = await d.open('subscribe weekly-active-instances weeks=4 weeks=5');
+    expect(JSON.stringify(twice.blocks)).toContain('"initial_value":"5"');
+    expect(text(twice)).toContain('Not used from your command (it takes weeks, hosting): weeks=4');
+    await t.standin.closeView(t.client, { userId: RILEY });
     // One that is none of them: nothing picked, and said so where the choice is made.
     // It must then be picked (Slack's client checks a required input): its default in its place would run a broader query.
     const mars = hosting(await d.open('subscribe weekly-active-instances hosting=mars')) as Select & { element: { placeholder: { text: string } } };
