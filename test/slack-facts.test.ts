@@ -35,7 +35,7 @@ describe('the Slack facts', () => {
     const described = new Set(slackWebApiFacts.methods.map((m) => m.method));
     expect(new SlackStandin().methods.filter((m) => !described.has(m))).toEqual([]);
     for (const m of [
-      'auth.test', 'chat.postMessage', 'chat.postEphemeral', 'chat.update', 'chat.getPermalink', 'conversations.open', 'conversations.history',
+      'auth.test', 'chat.postMessage', 'chat.postEphemeral', 'chat.update', 'chat.getPermalink', 'conversations.open', 'conversations.history', 'conversations.members',
       'conversations.replies', 'usergroups.users.list', 'users.info', 'views.open', 'views.update', 'views.publish', 'files.getUploadURLExternal',
       'files.completeUploadExternal',
     ]) expect(described.has(m)).toBe(true);

@@ -9,7 +9,7 @@ import { blocksToText, replyTag } from '../src/slack-standin/render-text.js';
 import { SlackStandin, StandinDefaults, type LocalReply } from '../src/slack-standin/server.js';
 import { signSlackRequest } from '../src/slack-standin/signing.js';
 import { defaultUsers } from '../src/slack-standin/types.js';
-import { SlackDirectory } from '../src/slack/directory.js';
+import { SlackDirectory, conversationMembership } from '../src/slack/directory.js';
 import { silentLogger } from '../src/logger.js';
 
 const C = StandinDefaults.channel;
@@ -370,6 +370,63 @@ describe('channels as the bot meets them', () => {
       expect(without!.takeViolations()).toEqual([]);
     } finally {
       for (const s of standins) await s.stop();
+    }
+  });
+});
+
+describe('conversations.members and who may name a private channel', () => {
+  it('pages the members by cursor as Slack does; the Directory follows the cursor and says unknown, never yes, when pages remain', async () => {
+    const channels = [
+      { id: C, name: 'analytics' },
+      { id: 'C0PRIV', name: 'finance', isPrivate: true, members: ['U0X1', 'U0X2', 'U0X3', regular] },
+      { id: 'C0SECRET', name: 'board', isPrivate: true, botIsMember: false, members: [regular] },
+      { id: 'C0EMPTY', name: 'quiet', members: [] },
+    ];
+    const paged = new SlackStandin({ channels, pageSize: 2 });
+    try {
+      const web = new WebClient('xoxb-test', { slackApiUrl: `${(await paged.start()).url}/api/`, retryConfig: { retries: 0 } });
+      // Two a page, whatever the limit asked; the cursor continues; the bot, in it, is listed too.
+      const first = await web.conversations.members({ channel: 'C0PRIV', limit: 1000 });
+      expect(first.members).toEqual(['U0X1', 'U0X2']);
+      expect(first.response_metadata?.next_cursor).toBeTruthy();
+      const everyone = async (channel: string) => {
+        const all: string[] = [];
+        for await (const page of web.paginate('conversations.members', { channel })) all.push(...((page as { members?: string[] }).members ?? []));
+        return all;
+      };
+      expect(await everyone('C0PRIV')).toEqual(['U0X1', 'U0X2', 'U0X3', regular, 'U0BOT']);
+      // A channel declared without members: everyone in the workspace.
+      expect(await everyone(C)).toEqual([regular, bizops, lookerAdmin, 'U0BOT']);
+      // Slack's refusals: a private channel the bot is not in does not exist for it; a cursor that is none; a limit below 1.
+      expect((await platformError(web.conversations.members({ channel: 'C0SECRET' }))).data.error).toBe('channel_not_found');
+      expect((await platformError(web.conversations.members({ channel: 'C0PRIV', cursor: 'bm9wZQ==' }))).data.error).toBe('invalid_cursor');
+      expect((await platformError(web.conversations.members({ channel: 'C0PRIV', limit: 0 }))).data.error).toBe('invalid_limit');
+      expect(paged.takeViolations().map((v) => v.message)).toEqual([expect.stringContaining('limit')]);
+
+      // The Directory, for a person: 5 members at 2 a page are 3 pages.
+      paged.reset();
+      const within = (pages: number) => new SlackDirectory(web, silentLogger, { memberPages: pages });
+      expect(await within(2).channelAccess('C0PRIV', regular)).toBe('member');
+      const calls = paged.callsTo('conversations.members');
+      expect(calls.map((c) => [c.args['limit'], c.args['cursor'] ?? null])).toEqual([['1000', null], ['1000', first.response_metadata?.next_cursor]]);
+      // Not found with a page left to read: unknown; all pages read: not in it, told as a channel that does not exist.
+      expect(await within(2).channelAccess('C0PRIV', bizops)).toBe('unknown');
+      expect(await conversationMembership(web, 'C0PRIV', bizops, silentLogger, 2)).toBe('unknown');
+      expect(await within(3).channelAccess('C0PRIV', bizops)).toBe('not_found');
+      expect(await conversationMembership(web, 'C0PRIV', bizops, silentLogger, 3)).toBe('not_member');
+      // Slack could not be asked: unknown.
+      paged.failNext('conversations.members', 'fetch_members_failed');
+      expect(await within(3).channelAccess('C0PRIV', regular)).toBe('unknown');
+      // Without a person, and for a public channel or a DM, nobody's membership is asked.
+      paged.reset();
+      expect(await within(3).channelAccess('C0PRIV')).toBe('member');
+      expect(await within(3).channelAccess('C0EMPTY', bizops)).toBe('member');
+      expect(await within(3).channelAccess('C0SECRET', regular)).toBe('not_found');
+      expect(await within(3).channelAccess(`D0${bizops}`, regular)).toBe('member');
+      expect(paged.callsTo('conversations.members')).toEqual([]);
+      expect(paged.takeViolations()).toEqual([]);
+    } finally {
+      await paged.stop();
     }
   });
 });

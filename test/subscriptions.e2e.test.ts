@@ -38,7 +38,13 @@ const users: StandinUser[] = [
   { id: BLAKE, name: 'blake', realName: 'Blake Bizops', email: 'blake@example.com' },
   { id: StandinDefaults.users.lookerAdmin, name: 'alex', realName: 'Alex Admin', email: 'alex@example.com' },
 ];
-const channels = [{ id: CHANNEL, name: 'analytics' }, { id: OUTSIDE, name: 'random', botIsMember: false }];
+/** Private channels the bot is in: Blake is in the one and not Riley, Riley in the other and not Blake. */
+const PRIVATE = 'C0PRIVATE';
+const RILEYS = 'C0RILEYS';
+const channels = [
+  { id: CHANNEL, name: 'analytics' }, { id: OUTSIDE, name: 'random', botIsMember: false },
+  { id: PRIVATE, name: 'bizops-only', isPrivate: true, members: [BLAKE] }, { id: RILEYS, name: 'riley-team', isPrivate: true, members: [RILEY] },
+];
 
 /** The shipped catalog plus one query whose value the test controls: how many customers there are. */
 async function catalogDir(): Promise<string> {
@@ -877,6 +883,59 @@ describe('scheduled deliveries', () => {
     expect(r.errors?.[BlockIds.subscriptionChannel]).toMatch(/not allowed to look up channels yet \(the app needs its channels:read and groups:read scopes\)\. Ask whoever runs analytics-bot to reinstall it/);
     expect(await d.subscriptions()).toEqual([]);
     await t.standin.closeView(t.client, { userId: RILEY });
+  });
+
+  it('refuses a private channel its submitter is not in, in the words for one that does not exist, and stores nothing; someone in it saves it', async () => {
+    const values = (channel: string) => ({ [ActionIds.subscriptionChannel]: channel, ...schedule('daily', '06:15'), [ActionIds.subscriptionFormat]: 'table' });
+    // A tampered form (Slack's picker lists only the channels Riley can see) naming a private channel the bot is in and Riley is not.
+    const modal = await d.open('subscribe instances-by-hosting');
+    const ghost = (await d.submit(modal.id, values('C0GHOST'))).errors?.[BlockIds.subscriptionChannel];
+    expect(ghost).toMatch(/cannot see that channel/);
+    const hidden = await d.submit(modal.id, values(PRIVATE));
+    expect(hidden.responseAction).toBe('errors');
+    expect(hidden.errors).toEqual({ [BlockIds.subscriptionChannel]: ghost });
+    expect(await d.subscriptions()).toEqual([]);
+    // Slack could not say who is in it: "try again", never a yes.
+    t.standin.failNext('conversations.members', 'fetch_members_failed');
+    expect((await d.submit(modal.id, values(PRIVATE))).errors?.[BlockIds.subscriptionChannel]).toMatch(/could not check that channel with Slack just now; try again/);
+    expect(await d.subscriptions()).toEqual([]);
+    await t.standin.closeView(t.client, { userId: RILEY });
+    // An alert the same.
+    const alert = await d.open('alert weekly-active-instances');
+    const alertValues = { [ActionIds.subscriptionChannel]: PRIVATE, ...schedule('daily', '06:15'), [ActionIds.alertColumn]: 'instances', [ActionIds.alertOp]: 'above', [ActionIds.alertValue]: '5' };
+    expect((await d.submit(alert.id, alertValues)).errors?.[BlockIds.subscriptionChannel]).toBe(ghost);
+    await t.standin.closeView(t.client, { userId: RILEY });
+    expect(await d.subscriptions()).toEqual([]);
+    // Blake is in it: his is saved, to that channel.
+    const his = await d.open('subscribe instances-by-hosting', BLAKE);
+    expect((await d.submit(his.id, values(PRIVATE), BLAKE)).responseAction).toBeUndefined();
+    const saved = await d.subscriptions();
+    expect(saved.map((s) => [s.owner, s.target])).toEqual([[BLAKE, { kind: 'channel', channel: PRIVATE }]]);
+    // Riley's own delivery cannot be moved there by Edit either.
+    const mine = await d.open('subscribe instances-by-hosting');
+    expect((await d.submit(mine.id, values(CHANNEL))).responseAction).toBeUndefined();
+    const sub = (await d.subscriptions()).find((s) => s.owner === RILEY)!;
+    try {
+      const { replies } = await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: RILEY, channelId: CHANNEL });
+      const list = replies.find((r) => r.message?.ephemeral)!.message!;
+      await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionEdit, blockId: `${BlockIds.subscriptionActions}.${sub.id}.listed`, timeoutMs: 300 });
+      const form = await t.standin.waitFor(() => t.standin.modals(RILEY).at(-1));
+      expect((await d.submit(form.id, values(PRIVATE))).errors).toEqual({ [BlockIds.subscriptionChannel]: ghost });
+      expect((await t.bot.services.subscriptions.get(sub.id))!.target).toEqual({ kind: 'channel', channel: CHANNEL });
+      await t.standin.closeView(t.client, { userId: RILEY, clearAll: true });
+      // Riley's in a private channel he is in; BizOps, not in it, may change its time: the edit posts nowhere new.
+      const another = await d.open('subscribe instances-by-hosting');
+      expect((await d.submit(another.id, values(RILEYS))).responseAction).toBeUndefined();
+      const inHis = (await d.subscriptions()).find((s) => s.owner === RILEY && s.target.kind === 'channel' && s.target.channel === RILEYS)!;
+      const listed = (await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: BLAKE, channelId: CHANNEL })).replies.find((r) => r.message?.ephemeral)!.message!;
+      await t.standin.clickAction(t.client, { userId: BLAKE, channelId: CHANNEL, ts: listed.ts, actionId: ActionIds.subscriptionEdit, blockId: `${BlockIds.subscriptionActions}.${inHis.id}.listed`, timeoutMs: 300 });
+      const bizopsForm = await t.standin.waitFor(() => t.standin.modals(BLAKE).at(-1));
+      expect((await d.submit(bizopsForm.id, { ...values(RILEYS), [ActionIds.subscriptionTime]: '07:45' }, BLAKE)).responseAction).toBeUndefined();
+      expect(await t.bot.services.subscriptions.get(inHis.id)).toMatchObject({ target: { kind: 'channel', channel: RILEYS }, schedule: { time: '07:45' } });
+      expect(t.standin.takeViolations()).toEqual([]);
+    } finally {
+      for (const s of await d.subscriptions()) await t.bot.services.subscriptions.remove(s.id, s.owner);
+    }
   });
 
   it('says by DM when a save whose checks were slow goes through, and saves once when the button is pressed again', async () => {

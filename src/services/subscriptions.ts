@@ -195,7 +195,7 @@ export class SubscriptionService {
   /**
    * Checks a draft the way the modal's inline errors report it: the query
    * and its parameters (as `/query` checks them), the schedule, where it
-   * goes (a channel the bot is in), the format or condition, the cost cap
+   * goes (a channel the bot is in and, if private, `actor` is in), the format or condition, the cost cap
    * (a dry run: a query over the cap cannot be saved), and the limits.
    */
   async check(owner: string, draft: SubscriptionDraft, editing?: Subscription, actor: string = owner): Promise<{ ok: true; value: Omit<SubscriptionFields, 'id' | 'createdAt' | 'updatedAt' | 'owner'> } | { ok: false; errors: Partial<Record<DraftField, string>> }> {
@@ -226,7 +226,12 @@ export class SubscriptionService {
       // The form offers public and private channels only; a person's DM (theirs or anyone's) is not one.
       errors.channel = 'Pick a channel here, or tick “Send it to me as a DM instead”.';
     } else if (draft.channel) {
-      const access = await this.opts.directory.channelAccess(draft.channel);
+      // A private channel is one the person submitting must be in (the form lists only the channels they can
+      // see): one they are not in is refused in the words for one that does not exist, so a tampered form
+      // learns nothing of it. An edit that leaves the channel as it was is not asked again (BizOps may fix
+      // another's schedule without being in their private channel): it posts nowhere new.
+      const kept = editing?.target.kind === 'channel' && editing.target.channel === draft.channel;
+      const access = await this.opts.directory.channelAccess(draft.channel, kept ? undefined : actor);
       if (access === 'not_found') errors.channel = 'I cannot see that channel: if it is private, invite me with /invite @analytics-bot first; otherwise it may be archived or gone.';
       else if (access === 'not_member') errors.channel = 'I am not in that channel: invite me with /invite @analytics-bot, or pick another.';
       else if (access === 'unknown') errors.channel = 'I could not check that channel with Slack just now; try again in a minute.';

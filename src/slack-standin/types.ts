@@ -37,6 +37,11 @@ export interface StandinChannel {
   isPrivate?: boolean;
   /** Archived: conversations.info says `is_archived: true`; posts are refused with `is_archived`. */
   isArchived?: boolean;
+  /**
+   * The people in it (user IDs), as conversations.members lists them (the bot is listed too unless
+   * `botIsMember` is false). Default: every user of the workspace who is not deactivated.
+   */
+  members?: string[];
 }
 
 /** Options of `SlackStandin`; every field has a default (see {@link StandinDefaults}). */

@@ -145,6 +145,18 @@ export class Workspace {
     return this.channels.find((c) => c.id === id);
   }
 
+  /**
+   * Who is in a conversation, in a fixed order, as conversations.members lists them: a channel's
+   * `members` (default: every user not deactivated), and the bot unless it is not in it; a DM's user and the bot.
+   */
+  conversationMembers(id: string): string[] {
+    const dmUser = this.dmUser(id);
+    if (dmUser) return [dmUser, this.botUserId];
+    const ch = this.channel(id);
+    const people = ch?.members ?? this.users.filter((u) => !u.deleted).map((u) => u.id);
+    return ch?.botIsMember === false ? [...people] : [...people, this.botUserId];
+  }
+
   /** The bot's DM conversation ID with a user: `D0` and the user ID, as long as Slack's (files.completeUploadExternal checks D + 8 or more). */
   dmChannelId(userId: string): string {
     return `D0${userId}`;

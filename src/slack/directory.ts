@@ -11,8 +11,15 @@ import { slackErrorCode } from './errors.js';
 import { isUserId } from '../ids.js';
 import { memoFor } from '../memo-for.js';
 
+/** Pages of conversations.members read (1000 members each) before a private channel's membership is `unknown`. */
+export const MEMBER_PAGES = 10;
+
 export class SlackDirectory implements Directory {
-  constructor(private readonly client: WebClient, private readonly logger: Logger) {}
+  constructor(
+    private readonly client: WebClient,
+    private readonly logger: Logger,
+    private readonly options: { memberPages?: number } = {},
+  ) {}
 
   async membership(group: string | undefined, userId: string): Promise<Membership> {
     if (!group) return 'not_member';
@@ -26,8 +33,8 @@ export class SlackDirectory implements Directory {
     }
   }
 
-  channelAccess(channelId: string): Promise<ChannelAccess> {
-    return channelAccessOf(this.client, channelId, this.logger);
+  channelAccess(channelId: string, forUserId?: string): Promise<ChannelAccess> {
+    return channelAccessOf(this.client, channelId, this.logger, { ...(forUserId ? { forUserId } : {}), ...(this.options.memberPages ? { memberPages: this.options.memberPages } : {}) });
   }
 
   async profile(userId: string): Promise<Profile | null | 'unknown'> {
@@ -54,13 +61,24 @@ export class SlackDirectory implements Directory {
   }
 }
 
-export async function channelAccessOf(client: WebClient, channelId: string, logger: Logger): Promise<ChannelAccess> {
+/**
+ * Whether the bot can post in a conversation (conversations.info). With `forUserId`, a private channel
+ * is also one that person must be in (conversations.members): one they are not in answers `not_found`,
+ * the same as a channel that does not exist, so a stranger learns nothing of it.
+ */
+export async function channelAccessOf(client: WebClient, channelId: string, logger: Logger, options: { forUserId?: string; memberPages?: number } = {}): Promise<ChannelAccess> {
   // A DM with a person is always open to the bot.
   if (channelId.startsWith('D') || isUserId(channelId)) return 'member';
   try {
     const res = await client.conversations.info({ channel: channelId });
-    const ch = res.channel as { is_member?: boolean; is_archived?: boolean } | undefined;
+    const ch = res.channel as { is_member?: boolean; is_archived?: boolean; is_private?: boolean } | undefined;
     if (!ch || ch.is_archived) return 'not_found';
+    if (ch.is_private === true && options.forUserId) {
+      // The bot cannot list a private channel it is not in; neither is said to someone who may not be in it.
+      if (ch.is_member === false) return 'not_found';
+      const inIt = await conversationMembership(client, channelId, options.forUserId, logger, options.memberPages ?? MEMBER_PAGES);
+      if (inIt !== 'member') return inIt === 'not_member' ? 'not_found' : inIt;
+    }
     return ch.is_member === false ? 'not_member' : 'member';
   } catch (err) {
     const code = slackErrorCode(err);
@@ -74,6 +92,42 @@ export async function channelAccessOf(client: WebClient, channelId: string, logg
     logger.warn('conversations.info failed', { channel: channelId, code: coded.code, err: coded });
     return 'unknown';
   }
+}
+
+/**
+ * Whether `userId` is in a conversation, read from conversations.members a page at a time (following
+ * `response_metadata.next_cursor`) for at most `maxPages` pages: not found with pages left is `unknown`,
+ * never a no or a yes.
+ */
+export async function conversationMembership(
+  client: WebClient,
+  channelId: string,
+  userId: string,
+  logger: Logger,
+  maxPages: number = MEMBER_PAGES,
+): Promise<'member' | 'not_member' | 'not_found' | 'unknown' | 'missing_scope'> {
+  let cursor: string | undefined;
+  for (let page = 0; page < maxPages; page += 1) {
+    let res;
+    try {
+      res = await client.conversations.members({ channel: channelId, limit: 1000, ...(cursor ? { cursor } : {}) });
+    } catch (err) {
+      const code = slackErrorCode(err);
+      if (code === 'channel_not_found') return 'not_found';
+      if (code === 'missing_scope') {
+        logger.error('conversations.members needs channels:read and groups:read: reinstall the app from manifest.yml', { channel: channelId });
+        return 'missing_scope';
+      }
+      const coded = toCodedError(err);
+      logger.warn('conversations.members failed', { channel: channelId, code: coded.code, err: coded });
+      return 'unknown';
+    }
+    if ((res.members ?? []).includes(userId)) return 'member';
+    cursor = res.response_metadata?.next_cursor || undefined;
+    if (!cursor) return 'not_member';
+  }
+  logger.warn('conversations.members: more pages than are read; membership unknown', { channel: channelId, pages: maxPages });
+  return 'unknown';
 }
 
 /**

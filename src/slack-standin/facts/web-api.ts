@@ -206,6 +206,26 @@ const methods: SlackMethodFact[] = [
     source: ref('conversations.info'),
   },
   {
+    method: 'conversations.members',
+    description: 'Who is in a conversation, paged by cursor (a delivery to a private channel is saved only by someone in it).',
+    http: 'GET',
+    contentTypes: ['application/x-www-form-urlencoded'],
+    botScopes: ['channels:read', 'groups:read', 'im:read', 'mpim:read'],
+    args: {
+      channel: { type: conversationId, required: true, ...CHANNEL_MISSING, ifInvalid: 'channel_not_found', note: '"ID of the conversation to retrieve members for"' },
+      cursor: { type: str, ifInvalid: 'invalid_cursor', note: "a previous answer's response_metadata.next_cursor; none: the first page" },
+      limit: { type: { kind: 'integer', min: 1 }, ifInvalid: 'invalid_limit', note: 'default 100; "Fewer than the requested number of items may be returned, even if the end of the users list hasn\'t been reached"' },
+    },
+    response: '{ members: string[] (user IDs), response_metadata: { next_cursor } }',
+    variations: [
+      'fewer members than limit even when more exist: follow response_metadata.next_cursor until it is empty',
+      'a private channel the bot is not in: channel_not_found',
+    ],
+    errors: ['channel_not_found', 'fetch_members_failed', 'invalid_cursor', 'invalid_limit', 'method_not_supported_for_channel_type'],
+    source: `${ref('conversations.members')} (read at slack_kit commit 1c50d9ff)`,
+    witness: 'node-slack-sdk ConversationsMembersArguments (channel, cursor, limit) and ConversationsMembersResponse (members, response_metadata)',
+  },
+  {
     method: 'conversations.history',
     description: 'Messages of a conversation, newest first, paged by cursor.',
     http: 'GET',

@@ -1,6 +1,7 @@
 /**
- * conversations.*: what a conversation is (info), the bot's DM with a user
- * (open), and reading messages back (history, replies), as Slack pages them.
+ * conversations.*: what a conversation is (info), who is in it (members), the
+ * bot's DM with a user (open), and reading messages back (history, replies),
+ * as Slack pages them.
  */
 import { ApiError, isTrue, optStr } from '../http.js';
 import type { Loose, StoredMessage } from '../types.js';
@@ -25,6 +26,15 @@ function decodeCursor(cursor: string): bigint {
   const micros = text.startsWith('next_ts:') ? tsMicros(text.slice('next_ts:'.length)) : undefined;
   if (micros === undefined) throw new ApiError('invalid_cursor');
   return micros;
+}
+
+// conversations.members' cursors read "user:<id>" in base64, as the reference's example does ("dXNlcjpVMDYxTkZUVDI=").
+const encodeMemberCursor = (userId: string) => Buffer.from(`user:${userId}`).toString('base64');
+function decodeMemberCursor(cursor: string, members: readonly string[]): number {
+  const text = Buffer.from(cursor, 'base64').toString();
+  const at = text.startsWith('user:') ? members.indexOf(text.slice('user:'.length)) : -1;
+  if (at < 0) throw new ApiError('invalid_cursor');
+  return at;
 }
 
 function windowArgs(a: Loose, defaultLimit: number, maxLimit: number, pageSize: number | undefined): Window {
@@ -94,6 +104,19 @@ export function conversationMethods({ ws }: StandinParts): Methods {
           is_archived: ch?.isArchived === true, is_general: false, is_member: ch?.botIsMember !== false, created: 1_700_000_000,
         },
       };
+    },
+    // Who is in a conversation, a page at a time: fewer than `limit` may come back while more remain; the
+    // cursor (the next one's user) continues. A private channel the bot is not in does not exist for it.
+    'conversations.members': (a) => {
+      const id = ws.resolveChannel(a['channel'], false);
+      const all = ws.conversationMembers(id);
+      const n = a['limit'] === undefined || a['limit'] === '' ? 100 : Number(a['limit']);
+      const limit = Math.min(n, 1000, ws.pageSize ?? Infinity);
+      const cursor = optStr(a['cursor']);
+      const from = cursor ? decodeMemberCursor(cursor, all) : 0;
+      const members = all.slice(from, from + limit);
+      const next = all[from + limit];
+      return { members, response_metadata: { next_cursor: next ? encodeMemberCursor(next) : '' } };
     },
     'conversations.open': (a) => {
       const users = (optStr(a['users']) ?? '').split(',').filter(Boolean);
