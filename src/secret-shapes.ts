@@ -10,12 +10,17 @@
 
 const REDACTED = '[redacted]';
 
+// The logger masks the serialized JSON line, where a line break is the two characters `\n`: a shape begins at a
+// word boundary or just after such an escape (`\nxoxb-…` has no boundary before the x).
 export const SECRET_SHAPES: readonly RegExp[] = [
-  /\bxox[a-z]-[A-Za-z0-9-]+/g,
-  /\bya29\.[A-Za-z0-9._-]+/g,
-  /\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)?/g,
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g,
-  /\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/g,
+  /(?:(?<=\\[nrt])|\b)xox[a-z]-[A-Za-z0-9-]+/g,
+  /(?:(?<=\\[nrt])|\b)ya29\.[A-Za-z0-9._-]+/g,
+  /(?:(?<=\\[nrt])|\b)eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)?/g,
+  // Up to its END line; one cut short, up to a quote or the end. Never past a quote: in a JSON line the rest of the
+  // line (the string's end, the fields after it) would go too, and the line would no longer be JSON. An escape (`\"`,
+  // `\n`) is taken whole, so an escaped quote inside the string does not stop it.
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----(?:[^"\\]|\\[\s\S])*?(?:-----END [A-Z ]*PRIVATE KEY-----|(?="|$))/g,
+  /(?:(?<=\\[nrt])|\b)Bearer\s+[A-Za-z0-9._~+/=-]{8,}/g,
 ];
 
 /** `text` with every secret recognisable by its shape replaced by `[redacted]`. */

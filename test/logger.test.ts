@@ -93,4 +93,16 @@ describe('log lines for Cloud Logging', () => {
     logger.info('token provider refreshed; basic authentication fallback; xox is not a token; Bearer of bad news');
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ message: 'token provider refreshed; basic authentication fallback; xox is not a token; Bearer of bad news' });
   });
+
+  it('masks a shape without breaking the line: a private key cut short stays inside its string, and a token at the start of a line is masked too', () => {
+    const { logger, lines, entries } = capture();
+    // An unterminated key (a truncated value quoted in an error) must not take the rest of the JSON line with it.
+    logger.error('service account key unreadable', { err: new Error('expected -----BEGIN PRIVATE KEY----- at the start'), user: 'U1', said: 'the key "-----BEGIN RSA PRIVATE KEY-----\nMIIEvQ\" cut' });
+    expect(() => entries()).not.toThrow();
+    expect(entries()[0]).toMatchObject({ severity: 'ERROR', message: 'service account key unreadable', user: 'U1', said: 'the key "[redacted]', err: { message: 'expected [redacted]' } });
+    expect(lines[0]).not.toContain('MIIEvQ');
+    // Logged on a line of its own, a token follows an escaped newline in the JSON line.
+    logger.warn('Slack answered:\nxoxb-0000-1111-abcdefABCDEF\nya29.a0AfB_byC-example\neyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0In0');
+    expect(entries()[1]).toMatchObject({ message: 'Slack answered:\n[redacted]\n[redacted]\n[redacted]' });
+  });
 });
