@@ -124,6 +124,25 @@ describe('Fivetran adapter', () => {
     expect(await until(fivetran, forced.run)).toEqual({ state: 'succeeded' });
   });
 
+  it('does not take the success of the sync a forced request was sent over (it ended just before the force landed) for the end of the forced one', async () => {
+    const c = fake.addConnection('overtaken', { syncMs: 60_000 });
+    fake.beginSync(c);
+    // The running sync succeeds between start()'s look at the connection and its forced POST; the forced sync then runs.
+    let looked = false;
+    fake.onApplied = ({ method }) => {
+      if (method !== 'GET' || looked) return;
+      looked = true;
+      c.succeededAt = new Date(Date.now() + 5).toISOString();
+      c.syncState = 'scheduled';
+    };
+    c.syncMs = 300;
+    const forced = await fivetran.start(target('overtaken'), { force: true }).finally(() => (fake.onApplied = undefined));
+    if (!forced.ok) throw new Error(forced.message);
+    expect(c.syncState).toBe('syncing');
+    expect(await fivetran.status(forced.run)).toEqual({ state: 'running' });
+    expect(await until(fivetran, forced.run)).toEqual({ state: 'succeeded' });
+  });
+
   it('maps 409 from the sync endpoint to already syncing', async () => {
     fake.addConnection('conflict');
     fake.failNext('POST', /conflict\/sync$/, 409, { body: { code: 'Conflict', message: 'Sync is already in progress' } });

@@ -9,7 +9,8 @@
  *   whose `schedule_type` is manual it runs then only if asked), paused →
  *   failed (someone paused it), and a new `succeeded_at` / `failed_at` →
  *   succeeded / failed (both fields are optional: absent and null alike mean never;
- *   a new `succeeded_at` counts while the schedule's next sync runs, a new `failed_at` only once none does);
+ *   a new `succeeded_at` counts while the schedule's next sync runs, except on a run forced over a running
+ *   sync, and a new `failed_at` only once none does);
  *   A connection Fivetran no longer knows (its own 404) ends the run failed: the
  *   end of its sync can never be seen, so it is not polled until the timeout;
  * - `recentRun()`: the connection is syncing, or it succeeded or failed since.
@@ -115,7 +116,8 @@ export class FivetranRuns implements PipelineRuns {
         target,
         runId: target.kind === 'fivetran' ? target.connectionId : '',
         startedAt,
-        baseline: { succeededAt: str(data['succeeded_at']), failedAt: str(data['failed_at']) },
+        // Forced over a sync already running: that sync may yet record a success (ending before the force lands), which is not ours.
+        baseline: { succeededAt: str(data['succeeded_at']), failedAt: str(data['failed_at']), ...(syncing ? { forcedOver: 'syncing' } : {}) },
       },
     };
   }
@@ -135,10 +137,13 @@ export class FivetranRuns implements PipelineRuns {
     const ok = newer(succeededAt, run.baseline?.['succeededAt']);
     const bad = newer(failedAt, run.baseline?.['failedAt']);
     // A sync that succeeded since is the end of this run even if the schedule has begun the next one (sync_frequency
-    // may be a minute or five: such a connection is hardly ever idle). A failure is read only once nothing syncs: it
-    // may be the sync a forced request stopped, or one Fivetran is already trying again.
-    if (ok && (!bad || Date.parse(succeededAt!) >= Date.parse(failedAt!))) return { state: 'succeeded' };
-    if (bad && status['sync_state'] !== 'syncing') return { state: 'failed', message: failureText(status) };
+    // may be a minute or five: such a connection is hardly ever idle), unless the run was forced over a running sync:
+    // that one may have succeeded just before the force landed, and the sync running now is ours. A failure is read
+    // only once nothing syncs: it may be the sync a forced request stopped, or one Fivetran is already trying again.
+    const syncing = status['sync_state'] === 'syncing';
+    const forcedOverSync = run.baseline?.['forcedOver'] === 'syncing';
+    if (ok && (!bad || Date.parse(succeededAt!) >= Date.parse(failedAt!)) && !(syncing && forcedOverSync)) return { state: 'succeeded' };
+    if (bad && !syncing) return { state: 'failed', message: failureText(status) };
     if (status['sync_state'] === 'paused' || data['paused'] === true) return { state: 'failed', message: 'The connection was paused in Fivetran while the sync was followed.' };
     if (status['sync_state'] === 'rescheduled') {
       return {
