@@ -695,6 +695,25 @@ describe('/query on a cold instance (the customer list not loaded yet)', () => {
     expect(c.standin.conversation(channel, { visibleTo: user }).some((m) => m.ephemeral && /needs fixing/.test(m.text ?? ''))).toBe(false);
   }, 60_000);
 
+  it('says nothing more when the same command arrives again while its checking form is open: the form, once the list is in, says it all', async () => {
+    const cmd = { command: '/query', text: 'customer-pings-per-day customer=stark since=2001-01-01', userId: user, channelId: channel };
+    const first = await c.client.command(cmd);
+    const opened = await c.standin.waitFor(() => top(), { timeoutMs: 2500 });
+    expect(blocksToText(opened.blocks)).toContain('Checking');
+    const opens = () => c.standin.callsTo('views.open');
+    const before = opens().length;
+    const again = await c.client.command({ ...cmd, triggerId: first.triggerId });
+    await c.standin.waitFor(() => (opens().length > before ? true : undefined), { timeoutMs: 2500 });
+    expect(opens().at(-1)).toMatchObject({ error: 'exchanged_trigger_id' });
+    release();
+    const form = await c.standin.waitFor(() => (top()?.callback_id === CallbackIds.queryParams ? top() : undefined), { timeoutMs: 20_000 });
+    expect(form.id).toBe(opened.id);
+    // Time for a reply the second delivery should not send.
+    await new Promise((r) => setTimeout(r, 1000));
+    const ids = new Set([first.responseUrl, again.responseUrl].map((url) => url.split('/').pop()));
+    expect(c.standin.responses.filter((r) => ids.has(r.id))).toEqual([]);
+  }, 60_000);
+
   it('says what was wrong in the channel when the person closed the checking form before the list was in', async () => {
     const { ack } = await c.standin.runCommand(c.client, { command: '/query', text: 'customer-pings-per-day customer=stark since=2001-01-01', userId: user, channelId: channel, timeoutMs: 1500 });
     expect(ack.status).toBe(200);
