@@ -210,7 +210,7 @@ export function lookerAccessSubjectPicked({ lookerAccess, logger }: LookerAccess
     await ack();
     const view = body.view;
     const subjectId = action.selected_user;
-    if (!view || view.callback_id !== CallbackIds.lookerAccess || !subjectId || !/^[UW][A-Z0-9]{2,}$/.test(subjectId)) return;
+    if (!view || view.callback_id !== CallbackIds.lookerAccess || !isUserId(subjectId)) return;
     const metadata = metadataOf(view.private_metadata);
     const requesterId = body.user.id;
     const requesterEmail = metadata.requesterId === requesterId && typeof metadata.requesterEmail === 'string' ? metadata.requesterEmail : null;
@@ -328,7 +328,8 @@ export function lookerAccessDenyClicked({ lookerAccess, logger, lookerAdminsUser
       if (check.kind !== 'allowed') return await tellClicker({ body, respond, client }, userId, notDecidedMessage(check, lookerAdminsUsergroup, userId));
       await client.views.open({ trigger_id: body.trigger_id, view: lookerDenyModal(check.request) });
     } catch (err) {
-      if (openedAlready(err)) return; // the same click delivered again: its form is open
+      // The same click delivered again: its form is open.
+      if (openedAlready(err)) return logger.info('looker deny form already opened by an earlier delivery of this click', { user: userId, requestId });
       const coded = toCodedError(err);
       logger.error('looker access deny modal failed', { user: userId, requestId, code: coded.code, err: coded });
       await tellClicker({ body, respond, client }, userId, failureMessage('I could not open the deny form.', 'Please click Deny again.'));

@@ -89,7 +89,7 @@ export function queryCommand(deps: QueryDeps) {
             });
           } catch (err) {
             // The same command delivered again: its first delivery opened the form, which says it all.
-            if (openedAlready(err)) return;
+            if (openedAlready(err)) return deps.logger.info('query form already opened by an earlier delivery of this command', { user: command.user_id, query: answer.query.name });
             deps.logger.warn('query modal could not open', { err, query: answer.query.name });
             return tell(queryProblemsMessage(answer.query, answer.problems));
           }
@@ -111,7 +111,7 @@ export function queryCommand(deps: QueryDeps) {
             viewId = (await client.views.open({ trigger_id: command.trigger_id, view: queryCheckingModal(query) })).view?.id;
           } catch (err) {
             // The same command delivered again: its first delivery opened the form and answers in it.
-            if (openedAlready(err)) return;
+            if (openedAlready(err)) return deps.logger.info('query form already opened by an earlier delivery of this command', { user: command.user_id, query: query.name });
             deps.logger.warn('query modal could not open', { err, query: query.name });
           }
           const show = async (view: ModalView): Promise<boolean> => {
@@ -427,7 +427,8 @@ export function queryRunAction(deps: QueryDeps) {
           view: queryParamsModal(query, { values: resolution.values, problems: resolution.problems, metadata, today: new Date().toISOString().slice(0, 10) }),
         });
       } catch (err) {
-        if (openedAlready(err)) return; // the same click delivered again: its form is open
+        // The same click delivered again: its form is open.
+        if (openedAlready(err)) return deps.logger.info('query form already opened by an earlier delivery of this click', { user: body.user.id, query: query.name });
         deps.logger.warn('query modal could not open', { err, query: query.name });
         await tell(queryProblemsMessage(query, resolution.problems));
       }

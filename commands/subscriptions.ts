@@ -84,7 +84,8 @@ export async function subscriptionSubcommand(
   try {
     await openNew(deps, client, command.trigger_id, command.user_id, word === 'alert' ? 'alert' : 'delivery', query, values, command.channel_id, unused);
   } catch (err) {
-    if (openedAlready(err)) return; // the same command delivered again: its form is open
+    // The same command delivered again: its form is open.
+    if (openedAlready(err)) return deps.logger.info('subscription form already opened by an earlier delivery of this command', { user: command.user_id });
     const coded = toCodedError(err);
     deps.logger.warn('subscription modal could not open', { code: coded.code, err: coded });
     await tell(failureMessage('I could not open the form.', 'Please run the command again.'));
@@ -116,7 +117,8 @@ function fromChartButton(deps: SubscriptionDeps, kind: SubscriptionKind) {
     try {
       await openNew(deps, client, body.trigger_id, body.user.id, kind, query, ref.p, channel);
     } catch (err) {
-      if (openedAlready(err)) return; // the same click delivered again: its form is open
+      // The same click delivered again: its form is open.
+      if (openedAlready(err)) return deps.logger.info('subscription form already opened by an earlier delivery of this click', { user: body.user.id });
       deps.logger.warn('subscription modal could not open', { err: toCodedError(err) });
       await respond(ephemeral(failureMessage('I could not open the form.')));
     }
@@ -439,7 +441,7 @@ function control(deps: SubscriptionDeps, what: Control) {
       // Done, but not drawn (a modal whose trigger expired or that was closed; a list Slack would not
       // replace): never "could not do that" for what was done. In a message, what was done is said apart.
       // Edit's form already opened by an earlier delivery of the same click: nothing to say.
-      if (d.kind === 'form' && openedAlready(err)) return;
+      if (d.kind === 'form' && openedAlready(err)) return deps.logger.info('subscription edit form already opened by an earlier delivery of this click', { user: args.body.user.id, what });
       const coded = toCodedError(err);
       deps.logger.warn('subscription control done, its answer not drawn', { what, code: coded.code, err: coded });
       if (inView) return;

@@ -90,8 +90,12 @@ describe('log lines for Cloud Logging', () => {
     for (const s of shapes) expect(out).not.toContain(s.slice(-12).replace(/\n/g, '\\n'));
     expect(out).toContain('Google said: could not refresh ([redacted])');
     // Ordinary words of the same letters stay: only the shapes go.
-    logger.info('token provider refreshed; basic authentication fallback; xox is not a token; Bearer of bad news');
-    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ message: 'token provider refreshed; basic authentication fallback; xox is not a token; Bearer of bad news' });
+    const words = 'token provider refreshed; basic authentication fallback; xoxo-hugs is not a token; Bearer authentication refused by the proxy';
+    logger.info(words);
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ message: words });
+    // The scheme in any case.
+    logger.info('sent authorization bearer abcdefgh12345678 upstream');
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ message: 'sent authorization [redacted] upstream' });
   });
 
   it('masks a shape without breaking the line: a private key cut short stays inside its string, and a token at the start of a line is masked too', () => {

@@ -284,6 +284,8 @@ describe('/query through the signed HTTP receiver', () => {
       actions: [{ action_id: ActionIds.queryRun, block_id: run.blockId, value: String(run.element['value']) }],
     });
     expect(clicked).toEqual({ statuses: [200, 200], opens: ['ok', 'exchanged_trigger_id'], said: [], openForms: [CallbackIds.queryParams] });
+    // Said in the log, for whoever looks into a command that "said nothing".
+    expect(t.logs.filter((l) => l.includes('query form already opened by an earlier delivery'))).toHaveLength(2);
   });
 
   it('Run that could not be started is not held against the next click', async () => {

@@ -326,6 +326,7 @@ describe('scheduled deliveries', () => {
     const list = (await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: RILEY, channelId: CHANNEL })).replies.find((r) => r.message?.ephemeral)!.message!;
     expect(await clickTwiceWithOneTrigger(t, clickIn(list, ActionIds.subscriptionEdit, `${BlockIds.subscriptionActions}.${sub!.id}.listed`))).toEqual(once);
     expect(t.logs.filter((l) => l.includes('exchanged_trigger_id') && /"severity":"(WARNING|ERROR)"/.test(l))).toEqual([]);
+    expect(t.logs.filter((l) => /subscription (edit )?form already opened by an earlier delivery/.test(l))).toHaveLength(3);
     expect((await t.bot.services.subscriptions.remove(sub!.id, RILEY)).ok).toBe(true);
     expect(await d.subscriptions()).toEqual([]);
   });

@@ -6,7 +6,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { AuditEntry, StoreDoc } from '../src/ports/store.js';
-import { ActionIds, BlockIds, Commands } from '../src/ids.js';
+import { ActionIds, BlockIds, Commands, isUserId } from '../src/ids.js';
 import { AUDIT_DEFAULT_COUNT, AUDIT_EXPORT_DEFAULT_COUNT, AUDIT_EXPORT_MAX_COUNT, AUDIT_MAX_COUNT } from '../src/services/audit.js';
 import { lookerRequestRef } from '../src/services/looker-access.js';
 import { requestRef } from '../src/services/pipeline-request.js';
@@ -27,16 +27,14 @@ export interface AuditContext {
   sourceNames?: ReadonlyMap<string, string>;
 }
 
-const USER = /^[UW][A-Z0-9]{2,30}$/;
-
 /** Who did it, at the start of a sentence. */
 function who(actor: string): string {
-  return USER.test(actor) ? `<@${actor}>` : actor === 'bot' ? 'The bot' : escapeAndTruncate(actor, 40);
+  return isUserId(actor) ? `<@${actor}>` : actor === 'bot' ? 'The bot' : escapeAndTruncate(actor, 40);
 }
 
 /** "<@U1>'s", or "someone's" when the field is missing. */
 function whose(user: unknown): string {
-  return typeof user === 'string' && USER.test(user) ? `<@${user}>'s` : "someone's";
+  return isUserId(user) ? `<@${user}>'s` : "someone's";
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);

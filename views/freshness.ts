@@ -4,7 +4,7 @@
  * Pure functions of data.
  */
 import type { ActionsBlock, Button, KnownBlock, Overflow, PlainTextOption } from '@slack/types';
-import { ActionIds, BlockIds, Commands } from '../src/ids.js';
+import { ActionIds, BlockIds, Commands, isUserId } from '../src/ids.js';
 import type { Source } from '../src/sources/catalog.js';
 import type { DisplayState, SourceFreshness } from '../src/services/freshness.js';
 import type { AlertDoc } from '../src/services/freshness-alerts.js';
@@ -26,7 +26,7 @@ const STATE_LABEL: Record<DisplayState, string> = {
 
 /** A Slack user (U…/W…) or user group (S…) ID as a mention; anything else as text. */
 export function ownerMention(owner: string): string {
-  if (/^[UW][A-Z0-9]{2,}$/.test(owner)) return `<@${owner}>`;
+  if (isUserId(owner)) return `<@${owner}>`;
   if (/^S[A-Z0-9]{2,}$/.test(owner)) return `<!subteam^${owner}>`;
   return escapeMrkdwn(owner);
 }

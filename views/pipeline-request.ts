@@ -4,7 +4,7 @@
  * DMs and the short notices. Pure functions of data.
  */
 import type { ActionsBlock, Button, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
-import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
+import { ActionIds, BlockIds, CallbackIds, Commands, isUserId } from '../src/ids.js';
 import { SOURCE_SYSTEMS, SOURCE_SYSTEM_LABEL, type SyncedSource } from '../src/services/pipeline-request-sources.js';
 import {
   FREQUENCIES,
@@ -45,7 +45,6 @@ function refill(v: unknown, max: number): string | undefined {
   return typeof v === 'string' && v.trim() !== '' && v.length <= max ? v : undefined;
 }
 
-const USER_ID = /^[UW][A-Z0-9]{2,30}$/;
 
 /**
  * The first step: what the requester wants. `initial` refills it (e.g. after a
@@ -60,7 +59,7 @@ export function pipelineRequestModal(input: { requester: string; initial?: Parti
     objects: refill(given.objects, PIPELINE_REQUEST_LIMITS.objects),
     destination: refill(given.destination, PIPELINE_REQUEST_LIMITS.destination),
     why: refill(given.why, PIPELINE_REQUEST_LIMITS.why),
-    owner: typeof given.owner === 'string' && USER_ID.test(given.owner) ? given.owner : undefined,
+    owner: isUserId(given.owner) ? given.owner : undefined,
   };
   const sourceOptions = SOURCE_SYSTEMS.map((s) => option(SOURCE_SYSTEM_LABEL[s], s));
   const frequencyOptions = FREQUENCIES.map((f) => option(FREQUENCY_LABEL[f], f));
