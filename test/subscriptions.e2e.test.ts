@@ -103,6 +103,21 @@ function driver(get: () => TestBot) {
   };
 }
 
+/** Makes the warehouse's next dry run (the cost check) take 2.5 s, past the 2 s a form may wait; `next` does so again. */
+function slowDryRuns(t: TestBot): { next(): void; restore(): void } {
+  const warehouse = t.warehouse as { dryRun: TestBot['warehouse']['dryRun'] };
+  const dryRun = warehouse.dryRun;
+  let slow = true;
+  warehouse.dryRun = async (...args) => {
+    if (slow) {
+      slow = false;
+      await new Promise((r) => setTimeout(r, 2_500));
+    }
+    return dryRun.apply(t.warehouse, args);
+  };
+  return { next: () => void (slow = true), restore: () => void (warehouse.dryRun = dryRun) };
+}
+
 const schedule = (kind: string, time = '09:00') => ({ [ActionIds.subscriptionScheduleKind]: kind, [ActionIds.subscriptionTime]: time });
 const ref = (s: Subscription) => `SUB-${s.id.replace(/^sub_/, '').slice(-6).toUpperCase()}`;
 
@@ -944,16 +959,7 @@ describe('scheduled deliveries', () => {
     const before = confirmations().length;
     const modal = await d.open('subscribe instances-by-hosting');
     // The warehouse takes 2.5 s to answer the cost check's dry run: past the 2 s the form may wait.
-    const warehouse = t.warehouse as { dryRun: TestBot['warehouse']['dryRun'] };
-    const dryRun = warehouse.dryRun;
-    let slow = true;
-    warehouse.dryRun = async (...args) => {
-      if (slow) {
-        slow = false;
-        await new Promise((r) => setTimeout(r, 2_500));
-      }
-      return dryRun.apply(t.warehouse, args);
-    };
+    const slow = slowDryRuns(t);
     try {
       const values = { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' };
       const r = await d.submit(modal.id, values);
@@ -968,7 +974,7 @@ describe('scheduled deliveries', () => {
       expect(await d.subscriptions()).toHaveLength(1);
       expect(confirmations()).toHaveLength(before + 1);
     } finally {
-      warehouse.dryRun = dryRun;
+      slow.restore();
     }
     for (const s of await d.subscriptions()) await t.bot.services.subscriptions.remove(s.id, RILEY);
   });
@@ -982,29 +988,20 @@ describe('scheduled deliveries', () => {
     const list = replies.find((r) => r.message?.ephemeral)!.message!;
     await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionEdit, blockId: `${BlockIds.subscriptionActions}.${sub!.id}.listed`, timeoutMs: 300 });
     const form = await t.standin.waitFor(() => t.standin.modals(RILEY).at(-1));
-    const warehouse = t.warehouse as { dryRun: TestBot['warehouse']['dryRun'] };
-    const dryRun = warehouse.dryRun;
-    let slow = true;
-    warehouse.dryRun = async (...args) => {
-      if (slow) {
-        slow = false;
-        await new Promise((r) => setTimeout(r, 2_500));
-      }
-      return dryRun.apply(t.warehouse, args);
-    };
+    const slow = slowDryRuns(t);
     try {
       const values = { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '05:35'), [ActionIds.subscriptionFormat]: 'table' };
       expect((await d.submit(form.id, values)).errors?.[BlockIds.subscriptionChannel]).toMatch(/slow to answer my checks/);
       await t.standin.waitFor(() => (saved().length === 1 ? true : undefined), { timeoutMs: 10_000 });
       // Pressed again, as the form says: it answers at once (the warehouse, slow again, is not asked again), closes,
       // and no second DM says it was saved.
-      slow = true;
+      slow.next();
       expect((await d.submit(form.id, values)).responseAction).toBeUndefined();
       await new Promise((res) => setTimeout(res, 500));
       expect((await t.bot.services.subscriptions.get(sub!.id))!.schedule).toMatchObject({ time: '05:35' });
       expect(saved()).toHaveLength(1);
     } finally {
-      warehouse.dryRun = dryRun;
+      slow.restore();
       await t.bot.services.subscriptions.remove(sub!.id, RILEY);
     }
   });

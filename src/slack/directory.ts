@@ -81,17 +81,22 @@ export async function channelAccessOf(client: WebClient, channelId: string, logg
     }
     return ch.is_member === false ? 'not_member' : 'member';
   } catch (err) {
-    const code = slackErrorCode(err);
-    if (code === 'channel_not_found') return 'not_found';
-    if (code === 'missing_scope') {
-      // Lasting, not transient: the installation predates the scopes manifest.yml asks for.
-      logger.error('conversations.info needs channels:read and groups:read: reinstall the app from manifest.yml', { channel: channelId });
-      return 'missing_scope';
-    }
-    const coded = toCodedError(err);
-    logger.warn('conversations.info failed', { channel: channelId, code: coded.code, err: coded });
-    return 'unknown';
+    return failedLook('conversations.info', err, channelId, logger);
   }
+}
+
+/** What a failed look at a channel (`method`) comes to: it is not there, the scopes are missing, or it cannot be told now. */
+function failedLook(method: string, err: unknown, channelId: string, logger: Logger): 'not_found' | 'missing_scope' | 'unknown' {
+  const code = slackErrorCode(err);
+  if (code === 'channel_not_found') return 'not_found';
+  if (code === 'missing_scope') {
+    // Lasting, not transient: the installation predates the scopes manifest.yml asks for.
+    logger.error(`${method} needs channels:read and groups:read: reinstall the app from manifest.yml`, { channel: channelId });
+    return 'missing_scope';
+  }
+  const coded = toCodedError(err);
+  logger.warn(`${method} failed`, { channel: channelId, code: coded.code, err: coded });
+  return 'unknown';
 }
 
 /**
@@ -112,15 +117,7 @@ export async function conversationMembership(
     try {
       res = await client.conversations.members({ channel: channelId, limit: 1000, ...(cursor ? { cursor } : {}) });
     } catch (err) {
-      const code = slackErrorCode(err);
-      if (code === 'channel_not_found') return 'not_found';
-      if (code === 'missing_scope') {
-        logger.error('conversations.members needs channels:read and groups:read: reinstall the app from manifest.yml', { channel: channelId });
-        return 'missing_scope';
-      }
-      const coded = toCodedError(err);
-      logger.warn('conversations.members failed', { channel: channelId, code: coded.code, err: coded });
-      return 'unknown';
+      return failedLook('conversations.members', err, channelId, logger);
     }
     if ((res.members ?? []).includes(userId)) return 'member';
     cursor = res.response_metadata?.next_cursor || undefined;
