@@ -393,6 +393,9 @@ describe('Fivetran adapter', () => {
       const paged = await fivetran.start(target('behind-proxy-4xx'), { force: false });
       expect(paged, String(status)).toMatchObject({ ok: false, reason: 'failed', retryable: true, message: expect.stringContaining('nothing was started') });
     }
+    // A proxy's own JSON 409 (no Fivetran `code`) is no answer either.
+    fake.failNext('POST', /behind-proxy-4xx\/sync$/, 409, { body: { error: 'conflict', message: 'upstream busy' } });
+    expect(await fivetran.start(target('behind-proxy-4xx'), { force: false })).toMatchObject({ ok: false, reason: 'failed', retryable: true, message: expect.stringContaining('nothing was started') });
     expect(c.syncs).toBe(0);
     // Fivetran's own 409 ({ code, message }) is a sync already running.
     fake.failNext('POST', /behind-proxy-4xx\/sync$/, 409, { body: { code: 'Conflict', message: 'Sync is already in progress' } });

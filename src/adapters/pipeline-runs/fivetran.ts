@@ -18,8 +18,8 @@
  * a 5xx is retried once, except a forced sync (a second forced POST would
  * restart the sync the first one started), and a 5xx to POST /sync is
  * answered `maybeStarted` (the caller asks recentRun before starting again);
- * 409 means a sync is already running (a proxy's HTML page of it, or of another
- * 4xx, starts nothing and is asked again). A 401 with Fivetran's JSON error, no
+ * 409 with Fivetran's `{ code, message }` means a sync is already running (a
+ * proxy's page or JSON of it, or a page of another 4xx, starts nothing and is asked again). A 401 with Fivetran's JSON error, no
  * body or a plain-text one, or a 403 with its JSON error (an HTML page of
  * either, or a bare 403, is a proxy's, asked again), is the key refused: start() fails, and status() and
  * recentRun() throw `forbidden` (not retryable) so a followed run ends at once.
@@ -248,7 +248,8 @@ function startFailure(res: JsonResponse): StartResult | undefined {
       }
       return { ok: false, reason: 'not_found', message: `Fivetran does not know this connection${said ? `: ${said}` : ''}.`, retryable: false };
     case 409:
-      if (res.page) return proxyPage(res);
+      // Fivetran's own 409 is its `{ code, message }`, as its 404 is: a page, or a proxy's JSON without `code`, started nothing.
+      if (res.page || typeof res.body['code'] !== 'string') return proxyPage(res);
       return { ok: false, reason: 'already_syncing', message: `Fivetran says a sync is already running${said ? `: ${said}` : ''}.`, retryable: false };
     case 429:
       return { ok: false, reason: 'rate_limited', message: 'Fivetran is rate limiting us.', retryable: true, ...(res.retryAfterMs !== undefined ? { retryAfterMs: res.retryAfterMs } : {}) };
@@ -263,9 +264,9 @@ function startFailure(res: JsonResponse): StartResult | undefined {
   }
 }
 
-/** A proxy's HTML page for a 4xx (Fivetran answers its `{ code, message }`): Fivetran never saw the request, so nothing was started; ask again. */
+/** A 4xx that is not Fivetran's `{ code, message }` (a proxy's page or JSON): Fivetran never saw the request, so nothing was started; ask again. */
 function proxyPage(res: JsonResponse): StartResult {
-  return { ok: false, reason: 'failed', message: `Fivetran's address answered ${res.status}, but with a page, not Fivetran's own error (a proxy's?); nothing was started.`, retryable: true };
+  return { ok: false, reason: 'failed', message: `Fivetran's address answered ${res.status}, but not with Fivetran's own error (a proxy's?); nothing was started.`, retryable: true };
 }
 
 /**
