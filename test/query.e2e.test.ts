@@ -472,7 +472,7 @@ describe('/query through the signed HTTP receiver', () => {
   it.each([
     ['a near miss', 'weekly-active', 'There is no saved query “weekly-active”. Did you mean `weekly-active-instances`'],
     ['a name after run, as the buttons say', 'run  weekly-active', 'There is no saved query “weekly-active”. Did you mean `weekly-active-instances`'],
-    ['run alone', 'run', 'There is no saved query “run”'],
+    ['run alone (which one? the list, as /query alone)', 'run', 'saved queries. Press *Run*'],
     ['a subcommand missing its s', 'subscription', 'There is no saved query “subscription”. Did you mean `/query subscriptions`?'],
     ['list misspelt', 'lsit version', 'Did you mean `/query list`?'],
     ['12,000 characters', 'x'.repeat(12_000), 'too long for `/query`'],

@@ -214,7 +214,9 @@ export class QueryService {
       [first = '', ...rest] = trimmed.split(/\s+/);
     }
     const word = first.toLowerCase();
-    if (!trimmed || word === 'list' || word === 'help' || word === '?') {
+    // `run` alone asks which one, as `/query` alone does: the list, each with its Run.
+    const runAlone = word === 'run' && rest.length === 0 && !this.find('run');
+    if (!trimmed || word === 'list' || word === 'help' || word === '?' || runAlone) {
       const search = word === 'list' ? rest.join(' ').slice(0, 100) : '';
       return { kind: 'list', search, queries: this.search(search) };
     }
