@@ -31,7 +31,7 @@ export const PERMANENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
   'invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'msg_blocks_too_long', 'no_text', 'markdown_text_conflict', 'too_many_attachments',
   'too_many_contact_cards', 'invalid_attachments', 'attachment_payload_limit_exceeded', 'as_user_not_supported', 'invalid_metadata_format',
   'invalid_metadata_schema', 'invalid_metadata_filter_keys', 'metadata_must_be_sent_from_app', 'metadata_too_large', 'invalid_cursor',
-  'invalid_ts_latest', 'invalid_ts_oldest', 'invalid_arguments', 'invalid_arg_name', 'invalid_array_arg', 'invalid_charset', 'invalid_form_data',
+  'invalid_limit', 'invalid_ts_latest', 'invalid_ts_oldest', 'invalid_arguments', 'invalid_arg_name', 'invalid_array_arg', 'invalid_charset', 'invalid_form_data',
   'invalid_post_type', 'missing_post_type', 'invalid_json', 'json_not_object', 'missing_argument', 'unknown_method', 'method_deprecated',
   'deprecated_endpoint', 'upgrade_required',
   // people and groups
@@ -57,6 +57,8 @@ export const PERMANENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
 export const TRANSIENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
   'ratelimited', 'rate_limited', 'message_limit_exceeded', 'internal_error', 'fatal_error', 'request_timeout', 'service_unavailable',
   'update_failed', 'file_update_failed', 'streaming_state_conflict', 'team_added_to_org',
+  // conversations.members: Slack could not read the list this time.
+  'fetch_members_failed',
 ]);
 
 /** What Slack's error codes look like (`channel_not_found`): anything else is not passed on. */
