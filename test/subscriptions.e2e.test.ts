@@ -1222,8 +1222,10 @@ describe('threshold alerts', () => {
   it('fires when the condition becomes true, stays quiet while it holds, resolves once, and fires again', async () => {
     const conn = await embedded(t.warehouse).connection();
     const count = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
-    // Days before the real time: the stand-in stamps messages with it, and a repeated run looks from its due time on.
-    t.setTime(Date.now() - 3 * 86_400_000);
+    // Before the real time (the stand-in stamps messages with it, and a repeated run looks from its due time on), and
+    // before the hours ticked below: a fixed instant, not one counted back from the real time, which after 10:00 on
+    // 2026-12-04 put the first run after the hour the test expects it to fire in.
+    t.setTime(at('2026-12-01T08:30:00Z'));
     const modal = await d.open('alert customer-count');
     await d.kind(modal.id, 'cron');
     const r = await d.submit(modal.id, {
