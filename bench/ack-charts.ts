@@ -18,8 +18,17 @@
  * slowest acks waited for, it also reports how many of the 1% slowest
  * overlapped a garbage collection of the bot's thread (the rest waited for a
  * CPU, or for other work of that thread).
+ *
+ * `BENCH_PIN_ACKS=1` (Linux, 2 or more CPUs) measures with the work on
+ * separate cores: the acks' threads (the bot's event loop, the bare Bolt app,
+ * the load generator) on CPU 0, everything else (the chart workers, the chart
+ * loops, the minimal Slack, DuckDB's and libuv's threads) on CPU 1. It shows
+ * what the ack path costs when the charts do not take its core, which the
+ * default measurement on a 2-core machine cannot tell apart from the machine.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { rm } from 'node:fs/promises';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { MessageChannel, Worker } from 'node:worker_threads';
@@ -64,6 +73,21 @@ function slowestDuringCollections(latencies: number[], sentAt: number[], collect
   }
   return { slowest: slowest.length, overlapped, longest };
 }
+/** Whether to pin the acks' threads to a core of their own (see above). */
+const PIN_ACKS = process.env.BENCH_PIN_ACKS === '1' && process.platform === 'linux' && availableParallelism() >= 2;
+
+/**
+ * Every thread of this process to CPU 1, then the main thread (the bot's event
+ * loop; its thread ID is the process ID) and `alsoOnZero` to CPU 0. Threads the
+ * main thread starts afterwards (each phase's load generator) inherit CPU 0;
+ * so do the chart workers it starts on the first chart, hence a second call
+ * once the charts are warm.
+ */
+function pinAcks(alsoOnZero: number[]): void {
+  execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  for (const tid of [process.pid, ...alsoOnZero]) execFileSync('taskset', ['-p', '-c', '0', String(tid)], { stdio: 'ignore' });
+}
+
 const ROUNDS = { perRound: 30, rounds: 30, concurrency: 1, pauseMs: 20 } satisfies Omit<LoadRequest, 'targets'>;
 
 export async function run(): Promise<void> {
@@ -82,7 +106,7 @@ export async function run(): Promise<void> {
   const charts = createChartRenderer();
   const bot = await createBot(config, silentLogger, { warehouse, store, charts });
   const { url } = await bot.start(0, '127.0.0.1');
-  const bare = await thread<{ url: string; signingSecret: string }>('./bare-worker.js', { apiUrl: `${sink.info.url}/api/` });
+  const bare = await thread<{ url: string; signingSecret: string; tid?: number }>('./bare-worker.js', { apiUrl: `${sink.info.url}/api/` });
   const responseUrlBase = `${sink.info.url}/response`;
   const targets: LoadTarget[] = [
     { name: 'telemetry', botUrl: `${url}/slack/events`, signingSecret, responseUrlBase, command: '/telemetry', text: 'acme' },
@@ -107,6 +131,8 @@ export async function run(): Promise<void> {
     await load({ targets, perRound: 50, rounds: 1, concurrency: 10 });
     // Then quiet for a moment: the idle phase measures a bot at rest, not its start-up work (warm-ups, first recurring jobs).
     await new Promise((r) => setTimeout(r, 3_000));
+    const pinnedOnZero = bare.info.tid === undefined ? [] : [bare.info.tid];
+    if (PIN_ACKS) pinAcks(pinnedOnZero);
     const idle = await phase();
 
     const req: ChartLoad = {
@@ -124,6 +150,7 @@ export async function run(): Promise<void> {
     });
     report.catch(() => {}); // awaited below: failing earlier must not end the process as an unhandled rejection
     await Promise.race([warmed, report]);
+    if (PIN_ACKS) pinAcks(pinnedOnZero);
     loadWorker.postMessage('measure');
     const started = performance.now();
     const busy = await phase();
@@ -133,6 +160,7 @@ export async function run(): Promise<void> {
     const chartMs = summarize(delivered.latencies);
 
     const line = (name: string, s: ReturnType<typeof summarize>) => `${name} (n=${s.n}): p50 ${ms(s.p50)}, p90 ${ms(s.p90)}, p99 ${ms(s.p99)}, max ${ms(s.max)}`;
+    if (PIN_ACKS) console.log('pinned (BENCH_PIN_ACKS=1): the bot\'s event loop, bare Bolt and the load generator on CPU 0; chart workers, chart loops, the minimal Slack, DuckDB and libuv on CPU 1');
     console.log(`chart worker threads: ${defaultChartThreads()}; chart loops: ${CHART_LOOPS}; requests one at a time, ${ROUNDS.pauseMs} ms apart, alternating bot and bare Bolt in rounds of ${ROUNDS.perRound}`);
     console.log(line('ack /telemetry acme, idle', idle.bot));
     console.log(line('ack bare Bolt no-op, idle', idle.bare));
