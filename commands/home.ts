@@ -10,7 +10,7 @@ import { toCodedError } from '../src/errors.js';
 import type { HomeService } from '../src/services/home.js';
 import { rolesOf, type RoleGroups } from '../src/services/roles.js';
 import { CachedMembership } from '../src/slack/directory.js';
-import { openedAlready, slackErrorCode } from '../src/slack/errors.js';
+import { loggedOpenedAlready, slackErrorCode } from '../src/slack/errors.js';
 import { failureMessage } from '../views/common.js';
 import { homeView } from '../views/home.js';
 import { openPipelineRequestModal } from './pipeline-request.js';
@@ -76,10 +76,7 @@ export function homeNewPipelineRequestAction(deps: HomeDeps) {
     try {
       await openPipelineRequestModal(client, body.trigger_id, body.user.id, true);
     } catch (err) {
-      if (openedAlready(err)) {
-        deps.logger.info('pipeline request form already opened by an earlier delivery of this click', { user: body.user.id });
-        return;
-      }
+      if (loggedOpenedAlready(err, deps.logger, 'pipeline request form', 'click', { user: body.user.id })) return;
       const coded = toCodedError(err);
       deps.logger.error('could not open the pipeline request modal from Home', { user: body.user.id, code: coded.code, err: coded });
       await client.chat

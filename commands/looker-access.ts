@@ -9,7 +9,7 @@ import type { Listeners } from '../src/slack/listeners.js';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, RadioButtonsAction, UsersSelectAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { ActionIds, BlockIds, CallbackIds, Commands, isUserId } from '../src/ids.js';
 import { findFormInput, formBlockIds } from '../src/slack/form-state.js';
-import { openedAlready } from '../src/slack/errors.js';
+import { loggedOpenedAlready } from '../src/slack/errors.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import { settleBy } from '../src/settle-by.js';
@@ -71,10 +71,7 @@ export function lookerAccessCommand({ lookerAccess, logger }: LookerAccessDeps) 
         view: lookerAccessModal({ requesterId: command.user_id, requesterEmail: email, subjectId: command.user_id, email, lookerConnected: lookerAccess.lookerConnected }),
       });
     } catch (err) {
-      if (openedAlready(err)) {
-        logger.info('looker access form already opened by an earlier delivery of this command', { user: command.user_id });
-        return;
-      }
+      if (loggedOpenedAlready(err, logger, 'looker access form', 'command', { user: command.user_id })) return;
       const coded = toCodedError(err);
       logger.error('looker access modal failed to open', { user: command.user_id, code: coded.code, err: coded });
       await respond({ response_type: 'ephemeral', ...failureMessage('I could not open the Looker access form.', 'Please run `/looker-access` again.') });
@@ -329,7 +326,7 @@ export function lookerAccessDenyClicked({ lookerAccess, logger, lookerAdminsUser
       await client.views.open({ trigger_id: body.trigger_id, view: lookerDenyModal(check.request) });
     } catch (err) {
       // The same click delivered again: its form is open.
-      if (openedAlready(err)) return logger.info('looker deny form already opened by an earlier delivery of this click', { user: userId, requestId });
+      if (loggedOpenedAlready(err, logger, 'looker deny form', 'click', { user: userId, requestId })) return;
       const coded = toCodedError(err);
       logger.error('looker access deny modal failed', { user: userId, requestId, code: coded.code, err: coded });
       await tellClicker({ body, respond, client }, userId, failureMessage('I could not open the deny form.', 'Please click Deny again.'));

@@ -15,7 +15,7 @@ import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import { settleBy } from '../src/settle-by.js';
-import { openedAlready } from '../src/slack/errors.js';
+import { loggedOpenedAlready } from '../src/slack/errors.js';
 import { formInput } from '../src/slack/form-state.js';
 import {
   declineReasonProblem,
@@ -125,10 +125,7 @@ export function pipelineRequestSubcommand(deps: PipelineRequestDeps) {
     try {
       await openPipelineRequestModal(client, command.trigger_id, command.user_id);
     } catch (err) {
-      if (openedAlready(err)) {
-        deps.logger.info('pipeline request form already opened by an earlier delivery of this command', { user: command.user_id });
-        return;
-      }
+      if (loggedOpenedAlready(err, deps.logger, 'pipeline request form', 'command', { user: command.user_id })) return;
       const coded = toCodedError(err);
       deps.logger.error('could not open the pipeline request modal', { user: command.user_id, code: coded.code, err: coded });
       await respond({ response_type: 'ephemeral', ...failureMessage('I could not open the request form.', 'Please run the command again.') });
@@ -318,10 +315,7 @@ export function pipelineRequestDeclineAction(deps: PipelineRequestDeps) {
       if (request.status === 'declined' || request.status === 'live') return await ephemeral(respond, pipelineRequestAlreadyDecidedMessage(request));
       await client.views.open({ trigger_id: body.trigger_id, view: pipelineRequestDeclineModal(request) });
     } catch (err) {
-      if (openedAlready(err)) {
-        deps.logger.info('decline form already opened by an earlier delivery of this click', { user: actor });
-        return;
-      }
+      if (loggedOpenedAlready(err, deps.logger, 'decline form', 'click', { user: actor })) return;
       const coded = toCodedError(err);
       deps.logger.error('pipeline request decline modal failed', { user: actor, code: coded.code, err: coded });
       await ephemeral(respond, failureMessage('I could not open the decline form.'));

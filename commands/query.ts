@@ -17,7 +17,7 @@ import { queryFailureMessage, tellPrivately } from '../src/slack/query-delivery.
 import { subscriptionSubcommand, type SubscriptionDeps } from './subscriptions.js';
 import { pageAction } from './paging.js';
 import { buttonContext } from '../src/slack/click.js';
-import { openedAlready } from '../src/slack/errors.js';
+import { loggedOpenedAlready } from '../src/slack/errors.js';
 import { formInput } from '../src/slack/form-state.js';
 import { noteMessage, type MessageBody } from '../views/common.js';
 import { quoteTyped } from '../src/format.js';
@@ -89,7 +89,7 @@ export function queryCommand(deps: QueryDeps) {
             });
           } catch (err) {
             // The same command delivered again: its first delivery opened the form, which says it all.
-            if (openedAlready(err)) return deps.logger.info('query form already opened by an earlier delivery of this command', { user: command.user_id, query: answer.query.name });
+            if (loggedOpenedAlready(err, deps.logger, 'query form', 'command', { user: command.user_id, query: answer.query.name })) return;
             deps.logger.warn('query modal could not open', { err, query: answer.query.name });
             return tell(queryProblemsMessage(answer.query, answer.problems));
           }
@@ -111,7 +111,7 @@ export function queryCommand(deps: QueryDeps) {
             viewId = (await client.views.open({ trigger_id: command.trigger_id, view: queryCheckingModal(query) })).view?.id;
           } catch (err) {
             // The same command delivered again: its first delivery opened the form and answers in it.
-            if (openedAlready(err)) return deps.logger.info('query form already opened by an earlier delivery of this command', { user: command.user_id, query: query.name });
+            if (loggedOpenedAlready(err, deps.logger, 'query form', 'command', { user: command.user_id, query: query.name })) return;
             deps.logger.warn('query modal could not open', { err, query: query.name });
           }
           const show = async (view: ModalView): Promise<boolean> => {
@@ -428,7 +428,7 @@ export function queryRunAction(deps: QueryDeps) {
         });
       } catch (err) {
         // The same click delivered again: its form is open.
-        if (openedAlready(err)) return deps.logger.info('query form already opened by an earlier delivery of this click', { user: body.user.id, query: query.name });
+        if (loggedOpenedAlready(err, deps.logger, 'query form', 'click', { user: body.user.id, query: query.name })) return;
         deps.logger.warn('query modal could not open', { err, query: query.name });
         await tell(queryProblemsMessage(query, resolution.problems));
       }

@@ -7,7 +7,7 @@
  * use case, answer the person who clicked.
  */
 import type { Listeners } from '../src/slack/listeners.js';
-import { openedAlready, slackErrorCode } from '../src/slack/errors.js';
+import { loggedOpenedAlready, slackErrorCode } from '../src/slack/errors.js';
 import { formInput } from '../src/slack/form-state.js';
 import type { WebClient } from '@slack/web-api';
 import type { ModalView } from '@slack/types';
@@ -85,7 +85,7 @@ export async function subscriptionSubcommand(
     await openNew(deps, client, command.trigger_id, command.user_id, word === 'alert' ? 'alert' : 'delivery', query, values, command.channel_id, unused);
   } catch (err) {
     // The same command delivered again: its form is open.
-    if (openedAlready(err)) return deps.logger.info('subscription form already opened by an earlier delivery of this command', { user: command.user_id });
+    if (loggedOpenedAlready(err, deps.logger, 'subscription form', 'command', { user: command.user_id })) return;
     const coded = toCodedError(err);
     deps.logger.warn('subscription modal could not open', { code: coded.code, err: coded });
     await tell(failureMessage('I could not open the form.', 'Please run the command again.'));
@@ -118,7 +118,7 @@ function fromChartButton(deps: SubscriptionDeps, kind: SubscriptionKind) {
       await openNew(deps, client, body.trigger_id, body.user.id, kind, query, ref.p, channel);
     } catch (err) {
       // The same click delivered again: its form is open.
-      if (openedAlready(err)) return deps.logger.info('subscription form already opened by an earlier delivery of this click', { user: body.user.id });
+      if (loggedOpenedAlready(err, deps.logger, 'subscription form', 'click', { user: body.user.id })) return;
       deps.logger.warn('subscription modal could not open', { err: toCodedError(err) });
       await respond(ephemeral(failureMessage('I could not open the form.')));
     }
@@ -441,7 +441,7 @@ function control(deps: SubscriptionDeps, what: Control) {
       // Done, but not drawn (a modal whose trigger expired or that was closed; a list Slack would not
       // replace): never "could not do that" for what was done. In a message, what was done is said apart.
       // Edit's form already opened by an earlier delivery of the same click: nothing to say.
-      if (d.kind === 'form' && openedAlready(err)) return deps.logger.info('subscription edit form already opened by an earlier delivery of this click', { user: args.body.user.id, what });
+      if (d.kind === 'form' && loggedOpenedAlready(err, deps.logger, 'subscription edit form', 'click', { user: args.body.user.id, what })) return;
       const coded = toCodedError(err);
       deps.logger.warn('subscription control done, its answer not drawn', { what, code: coded.code, err: coded });
       if (inView) return;

@@ -10,6 +10,7 @@
  */
 import { ErrorCode } from '@slack/web-api';
 import { SlackApiError } from '../errors.js';
+import type { Logger } from '../logger.js';
 
 /**
  * Slack errors that waiting will not fix: every error Slack's method reference
@@ -96,6 +97,16 @@ export function toSlackError(err: unknown, method: string): SlackApiError {
  * Whether a views.open failed because its trigger had opened a form already: the same command or click
  * delivered again (Slack's retry, a replayed request). That form is open, so there is nothing to tell.
  */
-export function openedAlready(err: unknown): boolean {
+function openedAlready(err: unknown): boolean {
   return slackErrorCode(err) === 'exchanged_trigger_id';
+}
+
+/**
+ * `openedAlready`, and when so said in the log (info), so that "the bot said nothing" can be looked into:
+ * "`form` already opened by an earlier delivery of this `trigger`", with `fields`.
+ */
+export function loggedOpenedAlready(err: unknown, logger: Logger, form: string, trigger: 'command' | 'click', fields: Record<string, unknown>): boolean {
+  if (!openedAlready(err)) return false;
+  logger.info(`${form} already opened by an earlier delivery of this ${trigger}`, fields);
+  return true;
 }
