@@ -139,7 +139,7 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
         RERUN_POLL_MS: '200',
         FRESHNESS_CHECK_INTERVAL_MS: '0',
         // The shortest lease the configuration allows: a dead process's claims are taken over after it on
-        // Firestore (the embedded store releases them at start).
+        // Firestore (the embedded store releases them at start), and a Looker user lock it held lapses after it.
         JOBS_LEASE_SECONDS: '10',
         JOBS_POLL_MS: '200',
         // One job at a time: the kill lands while a handler waits on a vendor, not in another job's

@@ -118,6 +118,7 @@ export async function createServices(config: Config, logger: Logger, adapters: A
     lookerAdminsUsergroup: config.lookerAdminsUsergroup,
     lookerConfig: config.looker,
     sweepIntervalMs: config.lookerSweepIntervalMs,
+    lockLeaseMs: config.jobs.leaseMs,
     kick,
     ...clock,
   });

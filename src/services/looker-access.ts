@@ -37,7 +37,7 @@ import {
   type ValidLookerAccessRequest,
 } from '../domain/looker-policy.js';
 
-/** The lock on one Looker user while its roles are read, merged and written. */
+/** The lock on one Looker user while its roles are read, merged and written: its lease unless told (the job lease's default). */
 const LOCK_LEASE_MS = 30_000;
 const LOCK_WAIT_MS = 2_000;
 
@@ -175,6 +175,12 @@ export interface LookerAccessServiceOptions {
   lookerConfig: LookerConfig | undefined;
   /** How often the sweep makes sure every elevated grant has its reminder and expiry scheduled. */
   sweepIntervalMs: number;
+  /**
+   * The lease of the lock per Looker user (renewed every third of it while held): the job lease
+   * (`JOBS_LEASE_SECONDS`), so a grant cut off by a crash resumes after the lock lapses as soon as its job
+   * is due again. Defaults to 30 s.
+   */
+  lockLeaseMs?: number;
   /** Asks the job runner to look for due jobs now. */
   kick: () => void;
   now?: () => Date;
@@ -783,29 +789,31 @@ export class LookerAccessService {
   /**
    * Looker's set-roles replaces the list, so two read-merge-writes on the same
    * user (two approvals, or an approval and an expiry, on any replicas) must
-   * not interleave: a store lease per Looker email serializes them. The lease
-   * is held in the job's name, so the same job run again after a crash takes
-   * it back at once instead of waiting for it to lapse.
+   * not interleave: a store lease per Looker email serializes them. Its holder
+   * names the job and this run, so even two runs of the same job exclude each
+   * other; a run cut off by a crash holds it until the lease lapses (the job
+   * lease, as the job's own claim).
    */
   private async withLookerUserLock<T>(email: string, jobKey: string, fn: () => Promise<T>): Promise<T> {
     const name = `looker-user-${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 32)}`;
     // One holder per run, so even two runs of the same job exclude each other.
     const holder = `job:${jobKey}:${randomBytes(6).toString('hex')}`;
+    const leaseMs = this.opts.lockLeaseMs ?? LOCK_LEASE_MS;
     const deadline = Date.now() + LOCK_WAIT_MS;
     let held = false;
-    while (!(held = await this.opts.store.acquireLease(name, holder, LOCK_LEASE_MS)) && Date.now() < deadline) {
+    while (!(held = await this.opts.store.acquireLease(name, holder, leaseMs)) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
     }
     // Another grant or revoke is changing this Looker user (a read-merge-write of its roles): wait
     // for it rather than overlap it. A deferral costs no attempt; the lease of a holder that died lapses.
-    if (!held) throw new DeferJob(this.now().getTime() + LOCK_LEASE_MS / 3);
+    if (!held) throw new DeferJob(this.now().getTime() + leaseMs / 3);
     // Kept while the calls run (a grant is up to nine calls of up to 15 s each).
     const renew = setInterval(() => {
-      void this.opts.store.acquireLease(name, holder, LOCK_LEASE_MS).then(
+      void this.opts.store.acquireLease(name, holder, leaseMs).then(
         (ok) => { if (!ok) this.opts.logger.warn('looker user lock lost while in use', { lease: name }); },
         () => undefined,
       );
-    }, LOCK_LEASE_MS / 3);
+    }, leaseMs / 3);
     renew.unref?.();
     try {
       return await fn();
