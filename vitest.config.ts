@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -10,5 +11,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 90_000,
     pool: 'forks',
+    // Two test files at once even on 2 cores (vitest's default there is one): the end-to-end files mostly wait
+    // on the bots they spawn, the vendor fakes, leases and the emulator. Measured on the 2-core machine
+    // (2026-12-04): the whole run in 574 s, against 1,190 s one file at a time.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
