@@ -1203,33 +1203,30 @@ describe('the periodic Looker access sweep', () => {
   });
 });
 
-describe('the lock per Looker user', () => {
-  let t: TestBot;
-  let looker: FakeLooker;
-  const d = driver(() => t);
-  beforeAll(async () => {
-    looker = newFakeLooker();
-    await looker.start();
-    t = await startTestBot({ env: { ...lookerEnv(looker), JOBS_LEASE_SECONDS: '12' }, standinOptions });
-  }, 120_000);
-  afterAll(async () => {
-    await t?.stop();
-    await looker?.stop();
-  });
 
+describe('the lock per Looker user', () => {
   it('leases for the job lease (JOBS_LEASE_SECONDS), so a grant cut off by a crash goes on when its job does', async () => {
-    const leases: Array<[string, number]> = [];
-    const acquire = t.store.acquireLease.bind(t.store);
-    t.store.acquireLease = async (name, holder, ttlMs) => {
-      leases.push([name, ttlMs]);
-      return acquire(name, holder, ttlMs);
-    };
-    const email = 'lease.length@example.com';
-    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email }));
-    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
-    expect(await d.click(ALEX, request, ActionIds.lookerAccessApprove)).toContain('Approved');
-    await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grant));
-    const lock = `looker-user-${createHash('sha256').update(email).digest('hex').slice(0, 32)}`;
-    expect(leases.filter(([name]) => name === lock).map(([, ttl]) => ttl)).toEqual([12_000]);
-  });
+    const looker = newFakeLooker();
+    await looker.start();
+    const bot = await startTestBot({ env: { ...lookerEnv(looker), JOBS_LEASE_SECONDS: '12' }, standinOptions });
+    try {
+      const d = driver(() => bot);
+      const leases: Array<[string, number]> = [];
+      const acquire = bot.store.acquireLease.bind(bot.store);
+      bot.store.acquireLease = async (name, holder, ttlMs) => {
+        leases.push([name, ttlMs]);
+        return acquire(name, holder, ttlMs);
+      };
+      const email = 'lease.length@example.com';
+      const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email }));
+      const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+      expect(await d.click(ALEX, request, ActionIds.lookerAccessApprove)).toContain('Approved');
+      await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grant));
+      const lock = `looker-user-${createHash('sha256').update(email).digest('hex').slice(0, 32)}`;
+      expect(leases.filter(([name]) => name === lock).map(([, ttl]) => ttl)).toEqual([12_000]);
+    } finally {
+      await bot.stop();
+      await looker.stop();
+    }
+  }, 60_000);
 });
