@@ -5,7 +5,7 @@
  * is always set, parameters bind as typed named parameters, a hung job is
  * cancelled at the timeout, and `/query` works end to end on it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -137,8 +137,7 @@ describe('saved queries on BigQuery', () => {
     fake.hangNextJobs(1);
     const mark = fake.requests.length;
     await expect(s.run(query, params, { userId: 'U1' })).rejects.toBeInstanceOf(WarehouseTimeoutError);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(fake.requests.slice(mark).some((r) => r.method === 'POST' && /\/cancel$/.test(r.path))).toBe(true);
+    await vi.waitFor(() => expect(fake.requests.slice(mark).some((r) => r.method === 'POST' && /\/cancel$/.test(r.path))).toBe(true), { timeout: 5_000, interval: 20 });
     // And the next run works.
     expect((await s.run(query, params, { userId: 'U1' })).kind).toBe('ok');
   });
