@@ -37,8 +37,7 @@ import {
   type ValidLookerAccessRequest,
 } from '../domain/looker-policy.js';
 
-/** The lock on one Looker user while its roles are read, merged and written: its lease unless told (the job lease's default). */
-const LOCK_LEASE_MS = 30_000;
+/** How long a grant or revoke waits for the lock on its Looker user before it defers its job. */
 const LOCK_WAIT_MS = 2_000;
 
 /** Store collection of Looker access requests (App Home reads it too). */
@@ -176,11 +175,11 @@ export interface LookerAccessServiceOptions {
   /** How often the sweep makes sure every elevated grant has its reminder and expiry scheduled. */
   sweepIntervalMs: number;
   /**
-   * The lease of the lock per Looker user (renewed every third of it while held): the job lease
-   * (`JOBS_LEASE_SECONDS`), so a grant cut off by a crash resumes after the lock lapses as soon as its job
-   * is due again. Defaults to 30 s.
+   * The lease of the lock per Looker user while its roles are read, merged and written (renewed every
+   * third of it while held): the job lease (`JOBS_LEASE_SECONDS`), so a grant cut off by a crash goes on
+   * once the lock lapses, as its job's claim does.
    */
-  lockLeaseMs?: number;
+  lockLeaseMs: number;
   /** Asks the job runner to look for due jobs now. */
   kick: () => void;
   now?: () => Date;
@@ -796,9 +795,8 @@ export class LookerAccessService {
    */
   private async withLookerUserLock<T>(email: string, jobKey: string, fn: () => Promise<T>): Promise<T> {
     const name = `looker-user-${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 32)}`;
-    // One holder per run, so even two runs of the same job exclude each other.
     const holder = `job:${jobKey}:${randomBytes(6).toString('hex')}`;
-    const leaseMs = this.opts.lockLeaseMs ?? LOCK_LEASE_MS;
+    const leaseMs = this.opts.lockLeaseMs;
     const deadline = Date.now() + LOCK_WAIT_MS;
     let held = false;
     while (!(held = await this.opts.store.acquireLease(name, holder, leaseMs)) && Date.now() < deadline) {
