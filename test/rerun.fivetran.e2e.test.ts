@@ -24,7 +24,10 @@ beforeAll(async () => {
   t = await startTestBot({
     env: {
       PIPELINES: 'live', FIVETRAN_API_KEY: fivetran.apiKey, FIVETRAN_API_SECRET: fivetran.apiSecret, FIVETRAN_API_URL: fivetran.url,
-      FRESHNESS_CHECK_INTERVAL_MS: '0', RERUN_POLL_MS: '50', RERUN_TIMEOUT_SECONDS: '2',
+      // A rerun is followed until 10 s after it was asked for. The starts that meet 429s and 500s take 3 to 5 s
+      // before the sync begins, more on a busy machine: with a shorter timeout their sync would be polled once, past
+      // the deadline, and read as not finished unless the fake had already ended it.
+      FRESHNESS_CHECK_INTERVAL_MS: '0', RERUN_POLL_MS: '50', RERUN_TIMEOUT_SECONDS: '10',
     },
   });
   await t.bot.services.freshness.prepare();
@@ -191,9 +194,9 @@ describe('reruns through Fivetran', () => {
   });
 
   it('follows a rescheduled sync that Fivetran resumes to its end, for the whole timeout', async () => {
-    // Rescheduled after 0.1 s, resumed 0.6 s later, then 0.6 s of syncing: done at about 1.3 s, within the 2 s timeout
-    // but after the shorter wait a rescheduled sync gets (a quarter of the timeout from when it was seen rescheduled).
-    fivetran.addConnection('github_org', { outcome: 'reschedule', syncMs: 100, rescheduleMs: 600, resume: { outcome: 'succeed', syncMs: 600 } });
+    // Rescheduled after 0.1 s, resumed 3 s later, then 0.6 s of syncing: done at about 3.7 s, within the 10 s timeout
+    // but after the shorter wait a rescheduled sync gets (a quarter of the timeout, 2.5 s, from when it was seen rescheduled).
+    fivetran.addConnection('github_org', { outcome: 'reschedule', syncMs: 100, rescheduleMs: 3_000, resume: { outcome: 'succeed', syncMs: 600 } });
     const before = syncs('github_org').length;
     const { message } = await rerun('github', /Freshness check/);
     const text = render(message);
