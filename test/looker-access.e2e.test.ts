@@ -3,7 +3,7 @@
  * receiver, the Slack stand-in playing Slack, a loopback Looker following API
  * 4.0, and the store on both adapters (embedded; Firestore on its emulator).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KnownBlock } from '@slack/types';
 import { clickTwiceWithOneTrigger, commandTwiceWithOneTrigger, startTestBot, type TestBot } from './support/harness.js';
@@ -15,7 +15,7 @@ import { jobsIn } from './support/jobs.js';
 import { DEFAULT_RETRY } from '../src/jobs/policy.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
-import { LOOKER_ACCESS_REQUESTS, MAX_PENDING_PER_REQUESTER, RETRY_GRANT_ONCE_MS, lookerRequestRef, type LookerAccessRequest } from '../src/services/looker-access.js';
+import { LOOKER_ACCESS_REQUESTS, MAX_PENDING_PER_REQUESTER, RETRY_GRANT_ONCE_MS, lookerRequestRef, lookerUserLockName, type LookerAccessRequest } from '../src/services/looker-access.js';
 import type { Store } from '../src/ports/store.js';
 import type { StoredMessage, StandinUser } from '../src/slack-standin/server.js';
 
@@ -766,7 +766,7 @@ describe('/looker-access with Looker connected', () => {
 
   it('waits while another change holds the Looker user (no attempt spent, no overlap), then grants', async () => {
     const email = 'held.user@example.com';
-    const lock = `looker-user-${createHash('sha256').update(email).digest('hex').slice(0, 32)}`;
+    const lock = lookerUserLockName(email);
     expect(await t.store.acquireLease(lock, 'another-change', 10 * 60_000)).toBe(true);
     const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email }));
     const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
@@ -1222,7 +1222,7 @@ describe('the lock per Looker user', () => {
       const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
       expect(await d.click(ALEX, request, ActionIds.lookerAccessApprove)).toContain('Approved');
       await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grant));
-      const lock = `looker-user-${createHash('sha256').update(email).digest('hex').slice(0, 32)}`;
+      const lock = lookerUserLockName(email);
       expect(leases.filter(([name]) => name === lock).map(([, ttl]) => ttl)).toEqual([12_000]);
     } finally {
       await bot.stop();

@@ -40,6 +40,11 @@ import {
 /** How long a grant or revoke waits for the lock on its Looker user before it defers its job. */
 const LOCK_WAIT_MS = 2_000;
 
+/** The store lease that serializes changes to one Looker user's roles (by email, in any case). */
+export function lookerUserLockName(email: string): string {
+  return `looker-user-${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 32)}`;
+}
+
 /** Store collection of Looker access requests (App Home reads it too). */
 export const LOOKER_ACCESS_REQUESTS = 'looker_access_requests';
 /** Once-keys of modal submissions (view IDs): Slack's repeated deliveries create one request. */
@@ -794,7 +799,7 @@ export class LookerAccessService {
    * lease, as the job's own claim).
    */
   private async withLookerUserLock<T>(email: string, jobKey: string, fn: () => Promise<T>): Promise<T> {
-    const name = `looker-user-${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 32)}`;
+    const name = lookerUserLockName(email);
     const holder = `job:${jobKey}:${randomBytes(6).toString('hex')}`;
     const leaseMs = this.opts.lockLeaseMs;
     const deadline = Date.now() + LOCK_WAIT_MS;
