@@ -16,7 +16,10 @@ import { EXPIRE_FIELD, isClosedTransaction, openFirestoreStore } from '../src/ad
 import type { Store, StoreDoc } from '../src/ports/store.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 
-const TTL = 200;
+// Long enough that a busy machine (a write to the emulator taking 100 ms and more) does not let a
+// key or lease expire between two calls meant to meet it unexpired: with 200 ms, a run beside a
+// busy loop saw the second createOnce on Firestore find the first already expired.
+const TTL = 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs the contract against stores from `makeStore` (a fresh, empty store per test). */
