@@ -71,7 +71,11 @@ const lineSpec: ChartSpec = {
   ],
 };
 
-describe('chart renderer', () => {
+// The chart thread draws at nice +10, so on a machine busy with anything else at normal priority it
+// gets a small share of a core: beside two busy loops on the 2-core machine, the five 4000×4000 charts
+// below outran the 30 s limit in a run of the whole suite and took 98 s in a run of this file, and the
+// 1500×1000 ones 14 to 22 s. Time enough for that; none of these tests times anything.
+describe('chart renderer', { timeout: 120_000 }, () => {
   it('renders an 800×400 line chart as a 1600×800 PNG with lines, colours and text', async () => {
     expect(renderer.density).toBe(2);
     const img = await decode(await renderer.render(lineSpec));
@@ -159,7 +163,7 @@ describe('chart renderer', () => {
     // Five more sizes, each a 4000×~4000 canvas at 2× (64 MB): a canvas kept per size would add over 300 MB.
     for (const height of [1990, 1980, 1970, 1960, 1950]) expect((await own.render(big(height))).readUInt32BE(20)).toBe(height * 2); // IHDR height
     expect(process.memoryUsage().rss - before).toBeLessThan(100e6); // measured ~38 MB; ~110 MB with two sizes kept, ~360 MB with one per size
-  });
+  }, 300_000); // 98 s beside two busy loops (see above)
 
   it('draws the next chart after one that failed while drawing', async () => {
     const own = ownRenderer();
