@@ -126,6 +126,85 @@ describe('signed payloads with a field Bolt reads unguarded in the wrong shape',
     await stillServing();
   });
 
+  it.each([
+    ['an object', { type: 'block_actions', actions: { action_id: 'x' } }],
+    ['a number', { type: 'block_actions', actions: 1 }],
+    ['a string', { type: 'block_actions', actions: 'query_list_next' }],
+    ['missing', { type: 'block_actions' }],
+    ['empty', { type: 'block_actions', actions: [] }],
+    ['[null]', { type: 'block_actions', actions: [null] }],
+    ['an action with a numeric ID', { type: 'block_actions', actions: [{ type: 'button', action_id: 1, block_id: 'b' }] }],
+    ['a legacy attachment action (a name, no action ID)', { type: 'interactive_message', callback_id: 'x', actions: [{ name: 'x', type: 'button', value: 'y' }] }],
+  ])('acknowledges a click whose actions are %s and ignores it, with a warning and no error', async (_, payload) => {
+    const calls = t.standin.calls.length;
+    const logs = t.logs.length;
+    const ack = await signed(form({ channel: { id: StandinDefaults.channel }, response_url: `${t.standin.url}/response/x`, ...payload }));
+    expect(ack.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 100));
+    const written = t.logs.slice(logs);
+    expect(written.some((l) => l.includes('acknowledged and ignored') && l.includes('no action'))).toBe(true);
+    expect(written.join('\n')).not.toMatch(/"severity":"ERROR"/);
+    expect(t.standin.calls.length).toBe(calls);
+    await stillServing();
+  });
+
+  it('ignores a click in a message without a response_url: the rerun it names does not start', async () => {
+    const calls = t.standin.calls.length;
+    const audit = (await t.bot.services.audit.recent(50)).length;
+    const ack = await signed(form({
+      type: 'block_actions', user: { id: StandinDefaults.users.bizops, team_id: 'T0STANDIN' }, trigger_id: '1.2.3', channel: { id: StandinDefaults.channel },
+      container: { type: 'message', message_ts: '1.000001', channel_id: StandinDefaults.channel, is_ephemeral: false },
+      actions: [{ type: 'button', action_id: ActionIds.freshnessRerun, block_id: 'b', value: 'github', action_ts: '1.2' }],
+    }));
+    expect(ack.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.logs.some((l) => l.includes('acknowledged and ignored') && l.includes('no response_url'))).toBe(true);
+    // Nothing posted about GitHub (a reply to an earlier test's command may land meanwhile), and no rerun audited.
+    expect(t.standin.calls.slice(calls).filter((c) => JSON.stringify(c).includes('GitHub'))).toEqual([]);
+    expect((await t.bot.services.audit.recent(50)).length).toBe(audit);
+  });
+
+  it.each([
+    ['a global shortcut', { type: 'shortcut', callback_id: 'x', trigger_id: '1.2.3' }],
+    ['a message shortcut', { type: 'message_action', callback_id: 'x', trigger_id: '1.2.3', channel: { id: StandinDefaults.channel }, message: { ts: '1.2', text: 'hi' } }],
+    ['a menu\'s options', { type: 'block_suggestion', action_id: 'a', block_id: 'b', value: 'ab' }],
+    ['a form closing', { type: 'view_closed', view: { id: 'V1', type: 'modal', callback_id: 'x' } }],
+    ['a legacy dialog', { type: 'dialog_submission', callback_id: 'x', submission: {} }],
+  ])('acknowledges %s, a kind the app has no listener for, with a warning and no error', async (_, payload) => {
+    const logs = t.logs.length;
+    const ack = await signed(form(payload));
+    expect(ack.status).toBe(200);
+    const written = t.logs.slice(logs);
+    expect(written.some((l) => l.includes('acknowledged and ignored') && l.includes('no listener'))).toBe(true);
+    expect(written.join('\n')).not.toMatch(/"severity":"ERROR"/);
+  });
+
+  it('acknowledges Slack\'s app_rate_limited notice', async () => {
+    const ack = await signed(JSON.stringify({ token: 'x', type: 'app_rate_limited', team_id: 'T0STANDIN', minute_rate_limited: 1518467820, api_app_id: 'A0STANDIN' }), 'application/json');
+    expect(ack.status).toBe(200);
+  });
+
+  it.each([
+    ['an empty form', ''],
+    ['a form with neither a payload nor a command', 'foo=bar&user_id=U0REGULAR'],
+    ['a form with two payloads', 'payload=%7B%7D&payload=%7B%7D'],
+    ['an empty JSON object', '{}'],
+    ['a JSON body of an unknown type', '{"type":"nonsense","user":{"id":"U0REGULAR"}}'],
+    ['a slash command without a response_url', 'command=%2Ftelemetry&text=acme&user_id=U0REGULAR&channel_id=C0ANALYTIC&team_id=T0STANDIN&trigger_id=1.2.3'],
+  ])('answers 400 to %s', async (_, body) => {
+    const logs = t.logs.length;
+    const ack = await signed(body, body.startsWith('{') ? 'application/json' : FORM);
+    expect(ack.status).toBe(400);
+    expect(t.logs.slice(logs).join('\n')).not.toMatch(/"severity":"ERROR"/);
+    await stillServing();
+  });
+
+  it('still lets Bolt answer the Events API\'s URL check', async () => {
+    const ack = await signed(JSON.stringify({ token: 'x', challenge: 'c-123', type: 'url_verification' }), 'application/json');
+    expect(ack.status).toBe(200);
+    expect(ack.body).toContain('c-123');
+  });
+
   it.each(['null', '"x"', '[]'])('answers 400 to a signed event_callback whose event is %s', async (event) => {
     const ack = await signed(`{"type":"event_callback","team_id":"T0STANDIN","event":${event}}`, 'application/json');
     expect(ack.status).toBe(400);
@@ -152,7 +231,7 @@ describe('signature timestamps', () => {
   });
 
   it('checks the window with its own clock', () => {
-    const body = 'payload=%7B%7D';
+    const body = 'command=%2Ftelemetry&text=acme&response_url=http%3A%2F%2F127.0.0.1%3A9%2Fx';
     const at = 1_700_000_000;
     const headers = { 'content-type': FORM, ...signSlackRequest('s3cret-signing', body, at) };
     expect(checkSlackRequest(headers, body, { signingSecret: 's3cret-signing', now: () => (at - 301) * 1000 })).toMatchObject({ ok: false, status: 401 });

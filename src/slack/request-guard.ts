@@ -19,7 +19,19 @@
  *   object, or a form submission or closing without a `view`: Bolt reads
  *   `channel.id` and `view.app_installed_team_id` as unguarded;
  * - a signed Events API body whose `event` is there but not an object is
- *   answered 400 (Bolt reads `'channel' in event`).
+ *   answered 400 (Bolt reads `'channel' in event`);
+ * - a signed click whose `actions` is not a list starting with an action (Bolt
+ *   takes `[payload] = actions` outside any try: a 500 for an object, a 3 s
+ *   wait and a 404 for the rest), or a click in a message without the
+ *   `response_url` Slack sends with every one (the listener would act, then
+ *   fail to say so), is acknowledged and ignored, with a warning;
+ * - so is a signed interaction of a kind the app has no listener for (a
+ *   shortcut, a menu's options, a form closing: nothing the manifest asks
+ *   Slack for) and Slack's `app_rate_limited` notice: Bolt would hold each 3 s
+ *   and answer 404, logging an error;
+ * - a signed body that is neither an event, a slash command nor an interaction
+ *   (an empty form, an unknown type), or a slash command without a
+ *   `response_url`, is answered 400.
  *
  * The body is read once here and handed to Bolt as `rawBody`, which Bolt
  * reuses, so its own signature check and parsing run unchanged. Unsigned or
@@ -85,34 +97,48 @@ export function checkSlackRequest(
   });
   if (!signed) return { ok: true }; // Bolt answers 401
 
-  // What Bolt will parse: a form's `payload` as JSON, a form as itself, anything else as JSON.
-  let text: string | undefined;
-  if (form) {
-    const payload = form['payload'];
-    if (typeof payload === 'string') text = payload;
+  // What Bolt will parse: a form's `payload` as JSON, a form without one as itself, anything else as JSON.
+  let body: Record<string, unknown>;
+  if (form && form['payload'] === undefined) {
+    body = form;
   } else {
-    text = rawBody;
+    const text = form ? form['payload'] : rawBody;
+    if (typeof text !== 'string') return { ok: false, status: 400, why: 'its form has more than one payload' };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return { ok: true }; // Bolt answers 400 for JSON it cannot parse
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      return { ok: false, status: 400, why: `payload is JSON but not an object (${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed})` };
+    }
+    body = parsed as Record<string, unknown>;
   }
-  if (text === undefined) return { ok: true };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return { ok: true }; // Bolt answers 400 for JSON it cannot parse
+  if (body['event'] !== undefined) {
+    return isRecord(body['event']) ? { ok: true } : { ok: false, status: 400, why: 'its event is not an object' };
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    return { ok: false, status: 400, why: `payload is JSON but not an object (${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed})` };
+  if (body['command'] !== undefined) {
+    // The command's answers go by it; without one, what the command did could not be told.
+    return typeof body['response_url'] === 'string' ? { ok: true } : { ok: false, status: 400, why: 'a slash command without a response_url' };
   }
-  const body = parsed as Record<string, unknown>;
-  if (body['event'] !== undefined && !isRecord(body['event'])) {
-    return { ok: false, status: 400, why: 'its event is not an object' };
+  // The Events API's URL check, which Bolt answers itself.
+  if (body['type'] === 'url_verification') return { ok: true };
+  if (body['type'] === 'app_rate_limited') return { ok: false, status: 200, ignored: true, why: 'Slack says it held back events: the app went over the Events API\'s rate limit (app_rate_limited)' };
+  if (!isInteraction(body)) {
+    // Bolt cannot tell what it is, runs no listener, and holds the request 3 s before answering 404.
+    return { ok: false, status: 400, why: `a signed ${describeType(body)} payload is neither an event, a slash command nor an interaction` };
   }
-  if (isInteraction(body)) {
-    const lacking = !hasUserId(body['user']) ? 'no user'
-      : body['channel'] !== undefined && !isRecord(body['channel']) ? 'a channel that is not an object'
-      : VIEW_TYPES.has(String(body['type'])) && !isRecord(body['view']) ? 'no view'
-      : undefined;
-    if (lacking) return { ok: false, status: 200, ignored: true, why: `${describeInteraction(body)} has ${lacking}` };
+  const lacking = !hasUserId(body['user']) ? 'no user'
+    : body['channel'] !== undefined && !isRecord(body['channel']) ? 'a channel that is not an object'
+    : VIEW_TYPES.has(String(body['type'])) && !isRecord(body['view']) ? 'no view'
+    : isClick(body) && !hasAction(body['actions']) ? 'no action (its actions are not a list that starts with one)'
+    : isClick(body) && isRecord(body['container']) && body['container']['type'] === 'message' && typeof body['response_url'] !== 'string' ? 'no response_url, which Slack sends with every click in a message'
+    : undefined;
+  if (lacking) return { ok: false, status: 200, ignored: true, why: `${describeInteraction(body)} has ${lacking}` };
+  // Slack sends only what the manifest asks for; anything else would wait 3 s for a listener and get a 404.
+  if (!isClick(body) && body['type'] !== 'view_submission') {
+    return { ok: false, status: 200, ignored: true, why: `${describeInteraction(body)} is of a kind the app has no listener for` };
   }
   return { ok: true };
 }
@@ -121,12 +147,27 @@ export function checkSlackRequest(
 const VIEW_TYPES = new Set(['view_submission', 'view_closed']);
 
 /** Interaction types Bolt routes as actions, options, view actions or shortcuts (its getTypeAndConversation). */
-const INTERACTION_TYPES = new Set(['block_suggestion', 'dialog_submission', 'shortcut', 'message_action', 'view_submission', 'view_closed']);
+const INTERACTION_TYPES = new Set(['block_actions', 'interactive_message', 'block_suggestion', 'dialog_submission', 'shortcut', 'message_action', 'view_submission', 'view_closed']);
 
 /** A payload Bolt reads `user.id` of before any listener runs. */
 function isInteraction(body: Record<string, unknown>): boolean {
-  if (body['event'] !== undefined || body['command'] !== undefined) return false;
   return body['name'] !== undefined || body['actions'] !== undefined || INTERACTION_TYPES.has(String(body['type']));
+}
+
+/** A click or menu choice, which Bolt takes its first action of (`[payload] = actions`, outside any try). */
+function isClick(body: Record<string, unknown>): boolean {
+  return body['actions'] !== undefined || body['type'] === 'block_actions' || body['type'] === 'interactive_message';
+}
+
+/** A list whose first item is an action with an ID, as every click of a Block Kit element carries. */
+function hasAction(actions: unknown): boolean {
+  const first: unknown = Array.isArray(actions) ? actions[0] : undefined;
+  return isRecord(first) && typeof first['action_id'] === 'string';
+}
+
+/** The payload's `type`, to log: quoted and cut, or "untyped". */
+function describeType(body: Record<string, unknown>): string {
+  return typeof body['type'] === 'string' ? JSON.stringify(body['type'].slice(0, 40)) : 'untyped';
 }
 
 function hasUserId(user: unknown): boolean {
