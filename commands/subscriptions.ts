@@ -9,6 +9,7 @@
 import type { Listeners } from '../src/slack/listeners.js';
 import { loggedOpenedAlready, slackErrorCode } from '../src/slack/errors.js';
 import { formInput } from '../src/slack/form-state.js';
+import { clickedInEphemeral } from '../src/slack/click.js';
 import type { WebClient } from '@slack/web-api';
 import type { ModalView } from '@slack/types';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, StaticSelectAction, ViewSubmitAction } from '@slack/bolt';
@@ -401,7 +402,8 @@ async function answerInMessage(deps: SubscriptionDeps, d: Decision, { action, bo
   if (d.kind === 'form') return void (await client.views.open({ trigger_id: body.trigger_id, view: d.form }));
   if (d.kind === 'shown') return void (await respond(ephemeral(subscriptionManageMessage(d.now, titleOf(deps, d.now.query)))));
   if (d.kind === 'told') return void (await respond(ephemeral(noteMessage(d.said))));
-  const inPlace = (m: MessageBody) => respond({ response_type: 'ephemeral', replace_original: true, ...m });
+  // Only a private message is redrawn: from one in the channel (a tampered block ID), the answer comes apart.
+  const inPlace = (m: MessageBody) => respond({ response_type: 'ephemeral', replace_original: clickedInEphemeral(body), ...m });
   // From /query subscriptions the list is drawn again, headed by what was done (a deleted one's buttons
   // would answer "no longer exists"); a refusal redraws it too, showing what changed elsewhere.
   const page = listedPageOf(action.block_id);

@@ -19,7 +19,7 @@ import {
   telemetryTooLongMessage,
   telemetryUsageMessage,
 } from '../views/telemetry.js';
-import { buttonContext } from '../src/slack/click.js';
+import { buttonContext, clickedInEphemeral } from '../src/slack/click.js';
 
 export interface TelemetryDeps {
   telemetry: TelemetryService;
@@ -175,27 +175,30 @@ function chosenLabel(action: ButtonAction | StaticSelectAction): string {
 
 /**
  * A customer picked from several matches: the ephemeral picker becomes the card. A slow lookup first
- * turns the picker into a "Looking up" note (a second pick meanwhile is no longer offered).
+ * turns the picker into a "Looking up" note (a second pick meanwhile is no longer offered). A pick that did
+ * not come from a private message (a tampered payload naming the picker's action on a channel card) is
+ * answered apart, as a command is: the message it names stays as it is for everyone.
  */
 export function telemetryPickAction({ telemetry, logger, lookerUrl = null, lookingUpNoteAfterMs = LOOKING_UP_NOTE_AFTER_MS }: TelemetryDeps) {
   return async ({ ack, action, body, respond }: PickAction): Promise<void> => {
     await ack();
-    const note = lookingUpNote(respond, { response_type: 'ephemeral', replace_original: true, ...telemetryLookingUpMessage(chosenLabel(action)) }, lookingUpNoteAfterMs, logger, body.user.id);
+    const inPlace = clickedInEphemeral(body);
+    const note = lookingUpNote(respond, { response_type: 'ephemeral', replace_original: inPlace, ...telemetryLookingUpMessage(chosenLabel(action)) }, lookingUpNoteAfterMs, logger, body.user.id);
     let last: Parameters<Respond>[0] & object;
     try {
       await foregroundIdle();
       const card = await telemetry.cardFor(chosenCustomerId(action), { userId: body.user.id });
       const reply = card ? telemetryCardMessage(card, { shareable: true, lookerUrl }) : failureMessage('That customer is no longer in the warehouse.', 'Run the command again.');
       await note.done();
-      last = { response_type: 'ephemeral', replace_original: true, ...reply };
+      last = { response_type: 'ephemeral', replace_original: inPlace, ...reply };
       await respond(last);
     } catch (err) {
       // Below the picker, which stays to pick again; in place of the note, which took the picker's place.
       const noted = await note.done();
-      last = { response_type: 'ephemeral', replace_original: noted, ...reportFailure(logger, err, { user: body.user.id }) };
+      last = { response_type: 'ephemeral', replace_original: noted && inPlace, ...reportFailure(logger, err, { user: body.user.id }) };
       await respond(last);
     }
-    await note.lastWord(() => respond(last));
+    if (inPlace) await note.lastWord(() => respond(last));
   };
 }
 

@@ -13,6 +13,7 @@ import { startTestBot, StandinDefaults, type TestBot } from './support/harness.j
 import { blockKitViolations } from './support/block-limits.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import { SLACK_LIMITS } from '../src/blockkit/limits.js';
+import { ActionIds } from '../src/ids.js';
 
 const SAVED_QUERIES = 30;
 let t: TestBot;
@@ -50,5 +51,26 @@ describe('/query list with 30 saved queries', () => {
     expect(text).toContain('/query instances-by-hosting-01');
     expect(text).toMatch(/Page 1 of 2: queries 1 to 20 of 30\./);
     expect(text).toContain('[Next page]');
+  });
+
+  it('answers a forged page click on a message in the channel apart, leaving that message as everyone sees it', async () => {
+    await t.standin.runCommand(t.client, { command: '/query', text: 'instances-by-hosting-01', userId: StandinDefaults.users.regular, channelId: StandinDefaults.channel, timeoutMs: 20_000 });
+    const posted = t.standin.conversation(StandinDefaults.channel).filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes('Instances by hosting 1')).at(-1);
+    expect(posted).toBeDefined();
+    const shown = JSON.stringify(posted!.blocks);
+    const from = t.standin.responses.length;
+    // A payload Slack never sent: the list's Next, clicked on the query's result in the channel.
+    const res = await t.client.blockAction({
+      userId: StandinDefaults.users.regular,
+      channelId: StandinDefaults.channel,
+      message: { ts: posted!.ts, text: posted!.text, blocks: posted!.blocks },
+      actions: [{ action_id: ActionIds.queryListNext, block_id: 'b', value: JSON.stringify({ s: '', n: 1 }) }],
+    });
+    expect(res.status).toBe(200);
+    await t.standin.waitFor(() => (t.standin.responses.length > from ? true : undefined));
+    const answered = t.standin.responses.slice(from).map((r) => r.body);
+    expect(answered.map((b) => b['replace_original'])).toEqual([false]);
+    expect(blocksToText({ blocks: (answered[0]!['blocks'] ?? []) as KnownBlock[] })).toMatch(/Page 2 of 2/);
+    expect(JSON.stringify(t.standin.message(StandinDefaults.channel, posted!.ts)?.blocks)).toBe(shown);
   });
 });

@@ -393,6 +393,26 @@ describe('scheduled deliveries', () => {
     expect((await d.subscriptions())[0]).toMatchObject({ nextRunAt: at('2026-12-02T14:00:00Z'), lastRun: { outcome: 'delivered', dueAt: at('2026-12-01T14:00:00Z') } });
   });
 
+  it('answers a forged list click on a delivery in the channel apart, leaving the delivery as everyone sees it', async () => {
+    const [sub] = await d.subscriptions();
+    const delivered = d.posts(CHANNEL).at(-1)!;
+    const shown = JSON.stringify(delivered.blocks);
+    const from = t.standin.responses.length;
+    // A payload Slack never sent: Pause by someone who may not (not the owner, not BizOps), its block ID
+    // naming an item of /query subscriptions' list, clicked on the delivery in the channel.
+    const res = await t.client.blockAction({
+      userId: StandinDefaults.users.lookerAdmin,
+      channelId: CHANNEL,
+      message: { ts: delivered.ts, text: delivered.text, blocks: delivered.blocks },
+      actions: [{ action_id: ActionIds.subscriptionPause, block_id: `${BlockIds.subscriptionActions}.${sub!.id}.listed`, value: sub!.id }],
+    });
+    expect(res.status).toBe(200);
+    await t.standin.waitFor(() => (t.standin.responses.length > from ? true : undefined));
+    expect(t.standin.responses.slice(from).map((r) => r.body['replace_original'])).toEqual([false]);
+    expect(JSON.stringify(t.standin.message(CHANNEL, delivered.ts)?.blocks)).toBe(shown);
+    expect((await t.bot.services.subscriptions.get(sub!.id))!.status).toBe('active');
+  });
+
   it('sends a missed run once within the grace, and skips it after (never a burst)', async () => {
     // Down from 14:00 to 14:40: within the hour's grace, the run goes out once when the bot is back.
     await d.tick('2026-12-02T14:40:00Z');

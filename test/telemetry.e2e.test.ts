@@ -145,6 +145,29 @@ describe('/telemetry through the signed HTTP receiver', () => {
     expect(JSON.stringify(t.standin.responses.slice(responses))).toContain('no longer in the warehouse');
   });
 
+  it('answers a forged pick on a card in the channel apart, leaving the card as everyone sees it', async () => {
+    // A card shared in the channel: everyone sees it.
+    const { reply } = await telemetry('initech');
+    await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: reply.message!.ts, actionId: ActionIds.telemetryShare });
+    const card = t.standin.conversation(channel).filter((m) => !m.ephemeral && (m.text ?? '').includes('Initech')).at(-1)!;
+    const shown = JSON.stringify(card.blocks);
+    const responses = t.standin.responses.length;
+    // A payload Slack never sent: the picker's action, clicked on the shared card (which has no picker).
+    const picked = await t.client.blockAction({
+      userId: StandinDefaults.users.bizops,
+      channelId: channel,
+      message: { ts: card.ts, text: card.text, blocks: card.blocks },
+      actions: [{ action_id: `${ActionIds.telemetryPickCustomer}_0`, block_id: 'b', value: 'acme' }],
+    });
+    expect(picked.status).toBe(200);
+    await t.standin.waitFor(() => (t.standin.responses.slice(responses).some((r) => JSON.stringify(r.body).includes('Acme Corp')) ? true : undefined));
+    const answered = t.standin.responses.slice(responses).map((r) => r.body);
+    // The card as a reply of its own (after a "Looking up" note, on a slow machine), never in place.
+    expect([...new Set(answered.map((b) => b['replace_original']))]).toEqual([false]);
+    expect(answered.at(-1)!['response_type']).toBe('ephemeral');
+    expect(JSON.stringify(t.standin.message(channel, card.ts)?.blocks)).toBe(shown);
+  });
+
   it('says no match with the closest names', async () => {
     const { text } = await telemetry('Globx Intergalactic Holdings');
     expect(text).toMatch(/No customer matches|Globex[^\n]*: \d+ instances?/);

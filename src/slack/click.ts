@@ -36,3 +36,14 @@ export function offeredInMessage(body: Pick<BlockAction, 'message'>, actionId: s
     return [el.options, ...groups].some((list) => Array.isArray(list) && list.some((o: unknown) => (o as { value?: unknown } | null)?.value === value));
   });
 }
+
+/**
+ * Whether the click came from an ephemeral message (one only the clicker sees), as Slack's
+ * `container.is_ephemeral` says. Only such a message is replaced in place by its answer: a
+ * response_url's `replace_original` on a message in the channel would redraw it for everyone,
+ * so a click that did not come from the bot's private message (a tampered payload naming a
+ * list's or picker's action on a channel card) is answered apart.
+ */
+export function clickedInEphemeral(body: Pick<BlockAction, 'container'>): boolean {
+  return (body.container as { is_ephemeral?: unknown } | undefined)?.is_ephemeral === true;
+}
