@@ -195,6 +195,11 @@ describe('text people typed, quoted back, renders as typed', () => {
     expect(JSON.stringify(queryUnknownMessage('a\u202Db', []))).not.toMatch(/\u202D/);
   });
 
+  it('without control characters typed or pasted into the command', () => {
+    expect(plain(telemetryNoMatchMessage('\u0000\u0001\u0007\u001b[31mred', []))).toContain('No customer matches “[31mred”');
+    expect(JSON.stringify(queryUnknownMessage('a\u0007\u001bb', []))).not.toMatch(/\\u00(07|1b)/);
+  });
+
   it("a value inside the bot's own bold stays in it, whole", () => {
     const m = queryEmptyMessage(output('a* b *c'), new Date(0));
     expect(formatted(m)).toContain('a∗ b ∗c');

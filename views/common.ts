@@ -2,7 +2,7 @@
  * Small pieces shared by the views. Views are pure functions of data: no I/O.
  */
 import type { Button, KnownBlock } from '@slack/types';
-import { defuseMarks, escapeMrkdwn, withoutBidiControls } from '../src/blockkit/mrkdwn.js';
+import { defuseMarks, escapeMrkdwn, withoutControls } from '../src/blockkit/mrkdwn.js';
 import { cutText } from '../src/format.js';
 
 /** A message body: fallback text for notifications plus Block Kit blocks. */
@@ -28,7 +28,7 @@ export function truncate(text: string, max: number): string {
 
 /** User text as mrkdwn of at most `max` characters: escaped first, then cut (never inside an entity). */
 export function escapeAndTruncate(text: string, max: number): string {
-  return truncateMrkdwn(escapeMrkdwn(withoutBidiControls(text)), max);
+  return truncateMrkdwn(escapeMrkdwn(withoutControls(text)), max);
 }
 
 /**

@@ -58,7 +58,7 @@ const MARK_LOOKALIKES: Readonly<Record<string, string>> = { '*': '∗', _: 'ˍ',
  * plain text: escape it as any other.
  */
 export function defuseMarks(text: string): string {
-  text = withoutBidiControls(text);
+  text = withoutControls(text);
   // An underscore between two letters or digits (google_sheets, acme_corp) can neither open nor close
   // italics, and is kept as typed: names with one are common, and copied back they must still work.
   return text.replace(/[*_~`]/g, (c, at: number) =>
@@ -87,13 +87,17 @@ export function mrkdwnAsPlainText(text: string): string {
 }
 
 /**
- * Text without Unicode's explicit direction controls (embeddings, overrides
- * and isolates, U+202A–U+202E and U+2066–U+2069): typed into a reason or a
- * name, they turn the rest of a line around (`‮txt.exe` shows as `exe.txt`).
- * Right-to-left scripts need none of them to show right to left.
+ * Typed text without the characters that only do harm when shown back:
+ * - Unicode's explicit direction controls (embeddings, overrides and isolates,
+ *   U+202A–U+202E and U+2066–U+2069): typed into a reason or a name, they turn
+ *   the rest of a line around (`‮txt.exe` shows as `exe.txt`). Right-to-left
+ *   scripts need none of them to show right to left;
+ * - control characters (C0 but tab and line breaks, DEL, C1): NUL, BEL or an
+ *   escape sequence pasted into a command came back verbatim in the reply, and
+ *   in a channel card a form's reason was quoted in.
  */
-export function withoutBidiControls(text: string): string {
-  return text.replace(/[\u202A-\u202E\u2066-\u2069]/g, '');
+export function withoutControls(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g, '');
 }
 
 /** Slack's escapes back to the characters they stand for. */

@@ -4,7 +4,7 @@
  * person sees when something behind the bot failed, and a list's pages.
  */
 import { describe, expect, it } from 'vitest';
-import { SLACK_LIMITS, ago, escapeAndTruncate, escapeMrkdwn, failureMessage, isChannelId, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn } from '../../views/common.js';
+import { SLACK_LIMITS, ago, escapeAndTruncate, escapeMrkdwn, failureMessage, isChannelId, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn, userText } from '../../views/common.js';
 
 describe('escaping user text for mrkdwn', () => {
   it.each([
@@ -113,6 +113,12 @@ describe('cutting mrkdwn without breaking it', () => {
     expect(escapeAndTruncate('report\u202Etxt.exe', 100)).toBe('reporttxt.exe');
     expect(escapeAndTruncate('a\u202A\u202B\u202C\u202D\u2066\u2067\u2068\u2069b', 100)).toBe('ab');
     expect(escapeAndTruncate('שלום \u200F<x>', 100)).toBe('שלום \u200F&lt;x&gt;');
+  });
+
+  it('drops control characters (NUL, BEL, an escape sequence, DEL, C1) and keeps tabs and line breaks', () => {
+    expect(escapeAndTruncate('\u0000\u0001\u0007\u001b[31mred\u007f\u0085\u009f', 100)).toBe('[31mred');
+    expect(escapeAndTruncate('a\tb\nc\r\nd', 100)).toBe('a\tb\nc\r\nd');
+    expect(userText('why\u0007 *now*\u0000', 100)).toBe('why ∗now∗');
   });
 });
 
