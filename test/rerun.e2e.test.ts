@@ -176,6 +176,8 @@ describe('alerts and reruns', () => {
 
   it('snoozes and acknowledges from the alert', async () => {
     await t.standin.clickAction(t.client, { userId: regular, channelId: channel, ts: hubspotAlert.ts, actionId: ActionIds.freshnessSnooze, value: 'hubspot:4', timeoutMs: 15_000 });
+    // The click is answered at once; the card is redrawn by a job after it.
+    await t.standin.waitFor(() => (/snoozed until/.test(render(t.standin.message(channel, hubspotAlert.ts))) ? true : undefined), { timeoutMs: 15_000 });
     expect(render(t.standin.message(channel, hubspotAlert.ts))).toMatch(/snoozed until .* by <@U0REGULAR>|snoozed until/);
     // Snoozed again (Slack delivering the click twice, a double click before the card is redrawn; whoever clicks): nothing changes, nothing more is recorded.
     const snoozes = async () => (await t.bot.services.audit.recent(100)).filter((e) => e.action === 'freshness.alert_snoozed' && e.subject === 'hubspot');
@@ -202,6 +204,7 @@ describe('alerts and reruns', () => {
     await t.standin.waitFor(() => (noLonger() === refusedBefore + 2 ? true : undefined), { timeoutMs: 15_000 });
     expect(await t.bot.services.freshness.alerts.get('github')).toMatchObject({ acknowledgedBy: null, snoozedUntil: null });
     await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: github.ts, actionId: ActionIds.freshnessAcknowledge, timeoutMs: 15_000 });
+    await t.standin.waitFor(() => (render(t.standin.message(channel, github.ts)).includes('acknowledged by') ? true : undefined), { timeoutMs: 15_000 });
     expect(render(t.standin.message(channel, github.ts))).toContain('acknowledged by');
     // Acknowledged again (Slack delivering the click twice, a click on a card not yet redrawn): nothing changes, nothing more is recorded.
     const acks = async () => (await t.bot.services.audit.recent(100)).filter((e) => e.action === 'freshness.alert_acknowledged' && e.subject === 'github').length;
