@@ -193,7 +193,7 @@ export function telemetryPickAction({ telemetry, logger, lookerUrl = null, looki
       last = { response_type: 'ephemeral', replace_original: inPlace, ...reply };
       await respond(last);
     } catch (err) {
-      // Below the picker, which stays to pick again; in place of the note, which took the picker's place.
+      // Below the picker, which stays to pick again; in place of the note, where the note took the picker's place.
       const noted = await note.done();
       last = { response_type: 'ephemeral', replace_original: noted && inPlace, ...reportFailure(logger, err, { user: body.user.id }) };
       await respond(last);
@@ -237,7 +237,9 @@ export function telemetryShareAction({ telemetry, clicks, logger, lookerUrl = nu
       return;
     }
     // Shared: the private copy goes. If Slack will not remove it, it stays (it goes when Slack is reloaded),
-    // and nothing is said: the share itself was confirmed.
+    // and nothing is said: the share itself was confirmed. Only a private copy: a Share that did not come
+    // from one (a tampered click on a message in the channel) removes nothing everyone sees.
+    if (!clickedInEphemeral(body)) return;
     await respond({ delete_original: true }).catch((err: unknown) => {
       const coded = toCodedError(err);
       logger.info('the shared telemetry card\'s private copy was not removed', { user: body.user.id, code: coded.code });

@@ -16,6 +16,8 @@ import { ActionIds } from '../src/ids.js';
 import { installProcessGuards } from '../src/process-guards.js';
 import { createLogger } from '../src/logger.js';
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 
 let t: TestBot;
 beforeAll(async () => {
@@ -148,17 +150,22 @@ describe('signed payloads with a field Bolt reads unguarded in the wrong shape',
     await stillServing();
   });
 
-  it('ignores a click in a message without a response_url: the rerun it names does not start', async () => {
+  it.each([
+    ['none', { container: { type: 'message', message_ts: '1.000001', channel_id: StandinDefaults.channel, is_ephemeral: false } }],
+    ['an empty one', { container: { type: 'message', message_ts: '1.000001', channel_id: StandinDefaults.channel, is_ephemeral: false }, response_url: '' }],
+    ['none, and no container', {}],
+  ])('ignores a click outside a modal or App Home whose response_url is %s: the rerun it names does not start', async (_, fields) => {
     const calls = t.standin.calls.length;
     const audit = (await t.bot.services.audit.recent(50)).length;
+    const logs = t.logs.length;
     const ack = await signed(form({
       type: 'block_actions', user: { id: StandinDefaults.users.bizops, team_id: 'T0STANDIN' }, trigger_id: '1.2.3', channel: { id: StandinDefaults.channel },
-      container: { type: 'message', message_ts: '1.000001', channel_id: StandinDefaults.channel, is_ephemeral: false },
+      ...fields,
       actions: [{ type: 'button', action_id: ActionIds.freshnessRerun, block_id: 'b', value: 'github', action_ts: '1.2' }],
     }));
     expect(ack.status).toBe(200);
     await new Promise((r) => setTimeout(r, 300));
-    expect(t.logs.some((l) => l.includes('acknowledged and ignored') && l.includes('no response_url'))).toBe(true);
+    expect(t.logs.slice(logs).some((l) => l.includes('acknowledged and ignored') && l.includes('no response_url'))).toBe(true);
     // Nothing posted about GitHub (a reply to an earlier test's command may land meanwhile), and no rerun audited.
     expect(t.standin.calls.slice(calls).filter((c) => JSON.stringify(c).includes('GitHub'))).toEqual([]);
     expect((await t.bot.services.audit.recent(50)).length).toBe(audit);
@@ -170,6 +177,7 @@ describe('signed payloads with a field Bolt reads unguarded in the wrong shape',
     ['a menu\'s options', { type: 'block_suggestion', action_id: 'a', block_id: 'b', value: 'ab' }],
     ['a form closing', { type: 'view_closed', view: { id: 'V1', type: 'modal', callback_id: 'x' } }],
     ['a legacy dialog', { type: 'dialog_submission', callback_id: 'x', submission: {} }],
+    ['a menu\'s options request that also has actions (Bolt takes it as options)', { type: 'block_actions', name: 'x', actions: [{ type: 'button', action_id: 'x', block_id: 'b' }], response_url: 'http://127.0.0.1:9/x' }],
   ])('acknowledges %s, a kind the app has no listener for, with a warning and no error', async (_, payload) => {
     const logs = t.logs.length;
     const ack = await signed(form(payload));
@@ -177,6 +185,14 @@ describe('signed payloads with a field Bolt reads unguarded in the wrong shape',
     const written = t.logs.slice(logs);
     expect(written.some((l) => l.includes('acknowledged and ignored') && l.includes('no listener'))).toBe(true);
     expect(written.join('\n')).not.toMatch(/"severity":"ERROR"/);
+  });
+
+  it('is not in the way of anything the manifest asks Slack to send: no shortcuts, menu options or workflow steps', () => {
+    const manifest = parse(readFileSync(new URL('../manifest.yml', import.meta.url), 'utf8')) as Record<string, Record<string, unknown> | undefined>;
+    expect(manifest['features']?.['shortcuts']).toBeUndefined();
+    expect(manifest['features']?.['workflow_steps']).toBeUndefined();
+    expect(manifest['functions']).toBeUndefined();
+    expect(Object.keys((manifest['settings']?.['interactivity'] ?? {}) as object).sort()).toEqual(['is_enabled', 'request_url']);
   });
 
   it('acknowledges Slack\'s app_rate_limited notice', async () => {

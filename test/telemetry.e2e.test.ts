@@ -149,6 +149,8 @@ describe('/telemetry through the signed HTTP receiver', () => {
     // A card shared in the channel: everyone sees it.
     const { reply } = await telemetry('initech');
     await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: reply.message!.ts, actionId: ActionIds.telemetryShare });
+    // The share ends by removing the private copy: its post is awaited, so that it is not counted below.
+    await t.standin.waitFor(() => (t.standin.message(channel, reply.message!.ts) === undefined ? true : undefined));
     const card = t.standin.conversation(channel).filter((m) => !m.ephemeral && (m.text ?? '').includes('Initech')).at(-1)!;
     const shown = JSON.stringify(card.blocks);
     const responses = t.standin.responses.length;
@@ -166,6 +168,26 @@ describe('/telemetry through the signed HTTP receiver', () => {
     expect([...new Set(answered.map((b) => b['replace_original']))]).toEqual([false]);
     expect(answered.at(-1)!['response_type']).toBe('ephemeral');
     expect(JSON.stringify(t.standin.message(channel, card.ts)?.blocks)).toBe(shown);
+  });
+
+  it('removes nothing everyone sees for a forged Share on a message in the channel', async () => {
+    const { reply } = await telemetry('initech');
+    await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: reply.message!.ts, actionId: ActionIds.telemetryShare });
+    await t.standin.waitFor(() => (t.standin.message(channel, reply.message!.ts) === undefined ? true : undefined));
+    const card = t.standin.conversation(channel).filter((m) => !m.ephemeral && (m.text ?? '').includes('Initech')).at(-1)!;
+    const responses = t.standin.responses.length;
+    // A payload Slack never sent: Share, clicked on the card already shared (which has no Share button).
+    const shared = await t.client.blockAction({
+      userId: StandinDefaults.users.bizops,
+      channelId: channel,
+      message: { ts: card.ts, text: card.text, blocks: card.blocks },
+      actions: [{ action_id: ActionIds.telemetryShare, block_id: 'b', value: 'acme' }],
+    });
+    expect(shared.status).toBe(200);
+    await t.standin.waitFor(() => (t.standin.responses.slice(responses).some((r) => JSON.stringify(r.body).includes('Acme Corp')) ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300)); // a removal would have come by now
+    expect(t.standin.responses.slice(responses).filter((r) => r.body['delete_original'])).toEqual([]);
+    expect(t.standin.message(channel, card.ts)).toBeDefined();
   });
 
   it('says no match with the closest names', async () => {

@@ -92,9 +92,9 @@ export function mrkdwnAsPlainText(text: string): string {
  *   U+202A–U+202E and U+2066–U+2069): typed into a reason or a name, they turn
  *   the rest of a line around (`‮txt.exe` shows as `exe.txt`). Right-to-left
  *   scripts need none of them to show right to left;
- * - control characters (C0 but tab and line breaks, DEL, C1): NUL, BEL or an
- *   escape sequence pasted into a command came back verbatim in the reply, and
- *   in a channel card a form's reason was quoted in.
+ * - control characters (C0 but tab and line breaks, DEL, C1): a NUL, a BEL or
+ *   the ESC of a terminal colour code, typed into a command or a form, came
+ *   back as typed in the reply or in the channel card that quotes it.
  */
 export function withoutControls(text: string): string {
   return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g, '');

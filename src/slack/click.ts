@@ -38,12 +38,16 @@ export function offeredInMessage(body: Pick<BlockAction, 'message'>, actionId: s
 }
 
 /**
- * Whether the click came from an ephemeral message (one only the clicker sees), as Slack's
- * `container.is_ephemeral` says. Only such a message is replaced in place by its answer: a
- * response_url's `replace_original` on a message in the channel would redraw it for everyone,
- * so a click that did not come from the bot's private message (a tampered payload naming a
- * list's or picker's action on a channel card) is answered apart.
+ * Whether the click came from an ephemeral message (one only the clicker sees): Slack's
+ * `container.is_ephemeral`, or, where a payload leaves that out, a message container with no
+ * `message` (Slack sends the message's content only for one in the conversation). Only such a
+ * message is replaced or removed by its answer: a response_url's `replace_original` or
+ * `delete_original` on a message in the channel acts on it for everyone, so a click that did not
+ * come from the bot's private message (a tampered click naming a list's, picker's or Share's
+ * action on a channel card) is answered apart.
  */
-export function clickedInEphemeral(body: Pick<BlockAction, 'container'>): boolean {
-  return (body.container as { is_ephemeral?: unknown } | undefined)?.is_ephemeral === true;
+export function clickedInEphemeral(body: Pick<BlockAction, 'container' | 'message'>): boolean {
+  const container = body.container as { type?: unknown; is_ephemeral?: unknown } | undefined;
+  if (container?.is_ephemeral !== undefined) return container.is_ephemeral === true;
+  return container?.type === 'message' && body.message === undefined;
 }

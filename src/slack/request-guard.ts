@@ -22,13 +22,13 @@
  *   answered 400 (Bolt reads `'channel' in event`);
  * - a signed click whose `actions` is not a list starting with an action (Bolt
  *   takes `[payload] = actions` outside any try: a 500 for an object, a 3 s
- *   wait and a 404 for the rest), or a click in a message without the
- *   `response_url` Slack sends with every one (the listener would act, then
- *   fail to say so), is acknowledged and ignored, with a warning;
+ *   wait and a 404 for the rest), or a click outside a modal or App Home
+ *   without the `response_url` Slack sends with every one (the listener would
+ *   act, then fail to say so), is acknowledged and ignored, with a warning;
  * - so is a signed interaction of a kind the app has no listener for (a
- *   shortcut, a menu's options, a form closing: nothing the manifest asks
- *   Slack for) and Slack's `app_rate_limited` notice: Bolt would hold each 3 s
- *   and answer 404, logging an error;
+ *   shortcut, a menu's options, a form closing: nothing the app asks Slack
+ *   for) and Slack's `app_rate_limited` notice: Bolt would hold each 3 s and
+ *   answer 404, logging an error;
  * - a signed body that is neither an event, a slash command nor an interaction
  *   (an empty form, an unknown type), or a slash command without a
  *   `response_url`, is answered 400.
@@ -120,11 +120,11 @@ export function checkSlackRequest(
   }
   if (body['command'] !== undefined) {
     // The command's answers go by it; without one, what the command did could not be told.
-    return typeof body['response_url'] === 'string' ? { ok: true } : { ok: false, status: 400, why: 'a slash command without a response_url' };
+    return hasText(body['response_url']) ? { ok: true } : { ok: false, status: 400, why: 'a slash command without a response_url' };
   }
   // The Events API's URL check, which Bolt answers itself.
   if (body['type'] === 'url_verification') return { ok: true };
-  if (body['type'] === 'app_rate_limited') return { ok: false, status: 200, ignored: true, why: 'Slack says it held back events: the app went over the Events API\'s rate limit (app_rate_limited)' };
+  if (body['type'] === 'app_rate_limited') return { ok: false, status: 200, ignored: true, why: 'Slack says the app\'s event subscriptions are being rate limited (app_rate_limited)' };
   if (!isInteraction(body)) {
     // Bolt cannot tell what it is, runs no listener, and holds the request 3 s before answering 404.
     return { ok: false, status: 400, why: `a signed ${describeType(body)} payload is neither an event, a slash command nor an interaction` };
@@ -133,10 +133,12 @@ export function checkSlackRequest(
     : body['channel'] !== undefined && !isRecord(body['channel']) ? 'a channel that is not an object'
     : VIEW_TYPES.has(String(body['type'])) && !isRecord(body['view']) ? 'no view'
     : isClick(body) && !hasAction(body['actions']) ? 'no action (its actions are not a list that starts with one)'
-    : isClick(body) && isRecord(body['container']) && body['container']['type'] === 'message' && typeof body['response_url'] !== 'string' ? 'no response_url, which Slack sends with every click in a message'
+    : isClick(body) && !isRecord(body['view']) && !hasText(body['response_url']) ? 'no response_url, which Slack sends with every click outside a modal or App Home'
     : undefined;
   if (lacking) return { ok: false, status: 200, ignored: true, why: `${describeInteraction(body)} has ${lacking}` };
-  // Slack sends only what the manifest asks for; anything else would wait 3 s for a listener and get a 404.
+  // Slack sends only what the app asks for: the manifest has no shortcuts, no options load URL and no workflow
+  // steps, and no view sets notify_on_close (test/request-guard.e2e.test.ts checks the manifest). Anything else
+  // would wait 3 s for a listener and get a 404. Asking for one of these means adding it here, with its listener.
   if (!isClick(body) && body['type'] !== 'view_submission') {
     return { ok: false, status: 200, ignored: true, why: `${describeInteraction(body)} is of a kind the app has no listener for` };
   }
@@ -154,9 +156,18 @@ function isInteraction(body: Record<string, unknown>): boolean {
   return body['name'] !== undefined || body['actions'] !== undefined || INTERACTION_TYPES.has(String(body['type']));
 }
 
-/** A click or menu choice, which Bolt takes its first action of (`[payload] = actions`, outside any try). */
+/**
+ * A click or menu choice, which Bolt takes its first action of (`[payload] = actions`, outside any try). Bolt
+ * routes a payload with a `name` as a menu's options request first, whatever else it has: so does this.
+ */
 function isClick(body: Record<string, unknown>): boolean {
+  if (body['name'] !== undefined || body['type'] === 'block_suggestion') return false;
   return body['actions'] !== undefined || body['type'] === 'block_actions' || body['type'] === 'interactive_message';
+}
+
+/** A non-empty string: Bolt gives a listener `respond` only for a truthy `response_url`. */
+function hasText(value: unknown): boolean {
+  return typeof value === 'string' && value !== '';
 }
 
 /** A list whose first item is an action with an ID, as every click of a Block Kit element carries. */
