@@ -130,6 +130,27 @@ describe('listeners routed by name', () => {
     expect(calls).toEqual(['unanchored', 'flags', 'flags']);
   });
 
+  it('gives a click with no response_url (a modal, App Home) a respond that drops the answer with a warning, named or matched by a pattern', async () => {
+    const warned: string[] = [];
+    const logger = { debug: () => {}, info: () => {}, warn: (...m: unknown[]) => void warned.push(m.join(' ')), error: () => {}, setLevel: () => {}, getLevel: () => LogLevel.WARN, setName: () => {} };
+    const app = new App({ token: 'xoxb-test', botId: 'B0BOT', botUserId: 'U0BOT', receiver, logger, tokenVerificationEnabled: false });
+    const answered: string[] = [];
+    registerRouted(app, (l) => {
+      l.action('list_next', async ({ ack, respond }) => { await ack(); await respond({ text: 'page 2' }); answered.push('list_next'); });
+      l.action(/^pick_\d+$/, async ({ ack, respond }) => { await ack(); await respond({ text: 'card' }); answered.push('pick'); });
+    });
+    const inView = (actionId: string) => {
+      const { response_url: _, channel: __, ...body } = click(actionId);
+      return { ...body, container: { type: 'view', view_id: 'V1' }, view: { id: 'V1', type: 'home', callback_id: 'home', team_id: 'T1', state: { values: {} }, hash: 'h', blocks: [] } };
+    };
+    expect(await deliverOnce(app, inView('list_next'))).toEqual([undefined]);
+    expect(await deliverOnce(app, inView('pick_3'))).toEqual([undefined]);
+    // Each listener ran to its end: respond did not throw.
+    expect(answered).toEqual(['list_next', 'pick']);
+    expect(warned.filter((w) => w.includes('no response_url'))).toHaveLength(2);
+    expect(warned.join('\n')).toContain('"list_next"');
+  });
+
   it('refuses a second listener for the same name', () => {
     const app = new App({ token: 'xoxb-test', botId: 'B0BOT', botUserId: 'U0BOT', receiver, logLevel: LogLevel.ERROR, tokenVerificationEnabled: false });
     const noop = async () => {};

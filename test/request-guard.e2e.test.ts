@@ -154,6 +154,9 @@ describe('signed payloads with a field Bolt reads unguarded in the wrong shape',
     ['none', { container: { type: 'message', message_ts: '1.000001', channel_id: StandinDefaults.channel, is_ephemeral: false } }],
     ['an empty one', { container: { type: 'message', message_ts: '1.000001', channel_id: StandinDefaults.channel, is_ephemeral: false }, response_url: '' }],
     ['none, and no container', {}],
+    ['a blank', { response_url: ' ' }],
+    ['not a URL', { response_url: 'not a url' }],
+    ['not a web URL', { response_url: 'file:///etc/passwd' }],
   ])('ignores a click outside a modal or App Home whose response_url is %s: the rerun it names does not start', async (_, fields) => {
     const calls = t.standin.calls.length;
     const audit = (await t.bot.services.audit.recent(50)).length;
@@ -171,13 +174,17 @@ describe('signed payloads with a field Bolt reads unguarded in the wrong shape',
     expect((await t.bot.services.audit.recent(50)).length).toBe(audit);
   });
 
-  it.each([
+  it.each<[string, Record<string, unknown>]>([
     ['a global shortcut', { type: 'shortcut', callback_id: 'x', trigger_id: '1.2.3' }],
     ['a message shortcut', { type: 'message_action', callback_id: 'x', trigger_id: '1.2.3', channel: { id: StandinDefaults.channel }, message: { ts: '1.2', text: 'hi' } }],
     ['a menu\'s options', { type: 'block_suggestion', action_id: 'a', block_id: 'b', value: 'ab' }],
     ['a form closing', { type: 'view_closed', view: { id: 'V1', type: 'modal', callback_id: 'x' } }],
     ['a legacy dialog', { type: 'dialog_submission', callback_id: 'x', submission: {} }],
     ['a menu\'s options request that also has actions (Bolt takes it as options)', { type: 'block_actions', name: 'x', actions: [{ type: 'button', action_id: 'x', block_id: 'b' }], response_url: 'http://127.0.0.1:9/x' }],
+    ...['shortcut', 'message_action', 'dialog_submission', 'view_closed', 'view_submission', 'interactive_message', undefined].map((type) => [
+      `a ${type ?? 'untyped payload'} with a click's actions (Bolt would run the click's listener)`,
+      { ...(type ? { type } : {}), view: { id: 'V1', type: 'modal', callback_id: 'x' }, response_url: 'http://127.0.0.1:9/x', actions: [{ type: 'button', action_id: ActionIds.freshnessRerun, block_id: 'b', value: 'github' }] },
+    ] as [string, Record<string, unknown>]),
   ])('acknowledges %s, a kind the app has no listener for, with a warning and no error', async (_, payload) => {
     const logs = t.logs.length;
     const ack = await signed(form(payload));

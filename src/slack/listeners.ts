@@ -75,7 +75,7 @@ export function routedListeners(app: App): Listeners {
   app.action(ANY, async (args) => {
     const id = String((args.payload as { action_id?: unknown }).action_id ?? '');
     const listener = actions.get(id);
-    if (listener) return listener(args);
+    if (listener) return listener(withRespond(args, id));
     // A pattern's own listener answers it.
     if (patterns.some((p) => p.test(id))) return;
     await args.ack();
@@ -94,7 +94,7 @@ export function routedListeners(app: App): Listeners {
       if (actionId instanceof RegExp) {
         // A pattern keeps a Bolt listener of its own: Bolt puts what it matched in context.actionIdMatches.
         patterns.push(new RegExp(actionId.source, actionId.flags.replace(/[gy]/g, '')));
-        app.action(actionId, listener as Listener<SlackActionMiddlewareArgs>);
+        app.action(actionId, (args) => (listener as Listener<SlackActionMiddlewareArgs>)(withRespond(args, String((args.payload as { action_id?: unknown }).action_id ?? ''))));
       } else once(actions, 'action', actionId, listener as Listener<SlackActionMiddlewareArgs>);
     },
     view: (callbackId, listener) => once(views, 'view', callbackId, listener as Listener<SlackViewMiddlewareArgs>),
@@ -104,6 +104,21 @@ export function routedListeners(app: App): Listeners {
 
 /** Matches every name. */
 const ANY = /^/;
+
+/**
+ * A click in a modal or App Home comes with no response_url, so Bolt gives it no `respond`. A listener of a
+ * message's button called there (a tampered click naming it; Slack sends only the IDs a view has) would throw
+ * "respond is not a function" after acting on nothing: its answer is dropped instead, with a warning.
+ */
+function withRespond<A extends SlackActionMiddlewareArgs & AllMiddlewareArgs>(args: A, id: string): A {
+  if (typeof (args as { respond?: unknown }).respond === 'function') return args;
+  const dropped = async (): Promise<void> => {
+    args.logger.warn(`a click with no response_url (in a modal or App Home) asked to answer by it; the answer was dropped: ${JSON.stringify(id).slice(0, 120)}`);
+  };
+  // Nothing was posted, so there is no response to give back; the listeners never read it.
+  args.respond = dropped as unknown as A['respond'];
+  return args;
+}
 
 /** What a form from an earlier version of the bot turns into when submitted: it says so, rather than closing without a word. */
 const OUTDATED_FORM = {

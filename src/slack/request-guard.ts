@@ -23,12 +23,14 @@
  * - a signed click whose `actions` is not a list starting with an action (Bolt
  *   takes `[payload] = actions` outside any try: a 500 for an object, a 3 s
  *   wait and a 404 for the rest), or a click outside a modal or App Home
- *   without the `response_url` Slack sends with every one (the listener would
- *   act, then fail to say so), is acknowledged and ignored, with a warning;
+ *   without the http(s) `response_url` Slack sends with every one (the
+ *   listener would act, then fail to say so), is acknowledged and ignored,
+ *   with a warning;
  * - so is a signed interaction of a kind the app has no listener for (a
  *   shortcut, a menu's options, a form closing: nothing the app asks Slack
- *   for) and Slack's `app_rate_limited` notice: Bolt would hold each 3 s and
- *   answer 404, logging an error;
+ *   for), even one carrying a click's `actions` (Bolt would run the click's
+ *   listener for it), and Slack's `app_rate_limited` notice: Bolt would hold
+ *   each 3 s and answer 404, logging an error;
  * - a signed body that is neither an event, a slash command nor an interaction
  *   (an empty form, an unknown type), or a slash command without a
  *   `response_url`, is answered 400.
@@ -120,7 +122,7 @@ export function checkSlackRequest(
   }
   if (body['command'] !== undefined) {
     // The command's answers go by it; without one, what the command did could not be told.
-    return hasText(body['response_url']) ? { ok: true } : { ok: false, status: 400, why: 'a slash command without a response_url' };
+    return isWebUrl(body['response_url']) ? { ok: true } : { ok: false, status: 400, why: 'a slash command without a response_url' };
   }
   // The Events API's URL check, which Bolt answers itself.
   if (body['type'] === 'url_verification') return { ok: true };
@@ -133,13 +135,16 @@ export function checkSlackRequest(
     : body['channel'] !== undefined && !isRecord(body['channel']) ? 'a channel that is not an object'
     : VIEW_TYPES.has(String(body['type'])) && !isRecord(body['view']) ? 'no view'
     : isClick(body) && !hasAction(body['actions']) ? 'no action (its actions are not a list that starts with one)'
-    : isClick(body) && !isRecord(body['view']) && !hasText(body['response_url']) ? 'no response_url, which Slack sends with every click outside a modal or App Home'
+    : isClick(body) && !isRecord(body['view']) && !isWebUrl(body['response_url']) ? 'no response_url, which Slack sends with every click outside a modal or App Home'
     : undefined;
   if (lacking) return { ok: false, status: 200, ignored: true, why: `${describeInteraction(body)} has ${lacking}` };
   // Slack sends only what the app asks for: the manifest has no shortcuts, no options load URL and no workflow
   // steps, and no view sets notify_on_close (test/request-guard.e2e.test.ts checks the manifest). Anything else
   // would wait 3 s for a listener and get a 404. Asking for one of these means adding it here, with its listener.
-  if (!isClick(body) && body['type'] !== 'view_submission') {
+  // Bolt routes a payload with actions as a click whatever its type says (a "shortcut" with actions would run
+  // the click's listener): only what Slack sends as a click, or a form submission, goes on.
+  const listened = body['type'] === 'block_actions' ? isClick(body) : body['type'] === 'view_submission' && body['actions'] === undefined && body['name'] === undefined;
+  if (!listened) {
     return { ok: false, status: 200, ignored: true, why: `${describeInteraction(body)} is of a kind the app has no listener for` };
   }
   return { ok: true };
@@ -165,9 +170,15 @@ function isClick(body: Record<string, unknown>): boolean {
   return body['actions'] !== undefined || body['type'] === 'block_actions' || body['type'] === 'interactive_message';
 }
 
-/** A non-empty string: Bolt gives a listener `respond` only for a truthy `response_url`. */
-function hasText(value: unknown): boolean {
-  return typeof value === 'string' && value !== '';
+/** An http(s) URL, as Slack's response_url is: Bolt gives a listener `respond` for any truthy one, and posts to it. */
+function isWebUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
 }
 
 /** A list whose first item is an action with an ID, as every click of a Block Kit element carries. */
