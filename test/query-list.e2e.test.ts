@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { KnownBlock } from '@slack/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
+import { forgedClickOn, startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { blockKitViolations } from './support/block-limits.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import { SLACK_LIMITS } from '../src/blockkit/limits.js';
@@ -58,17 +58,11 @@ describe('/query list with 30 saved queries', () => {
     const posted = t.standin.conversation(StandinDefaults.channel).filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes('Instances by hosting 1')).at(-1);
     expect(posted).toBeDefined();
     const shown = JSON.stringify(posted!.blocks);
-    const from = t.standin.responses.length;
-    // A payload Slack never sent: the list's Next, clicked on the query's result in the channel.
-    const res = await t.client.blockAction({
-      userId: StandinDefaults.users.regular,
-      channelId: StandinDefaults.channel,
-      message: { ts: posted!.ts, text: posted!.text, blocks: posted!.blocks },
-      actions: [{ action_id: ActionIds.queryListNext, block_id: 'b', value: JSON.stringify({ s: '', n: 1 }) }],
-    });
+    // The list's Next, clicked on the query's result in the channel.
+    const res = await forgedClickOn(t, { userId: StandinDefaults.users.regular, channelId: StandinDefaults.channel, message: posted!, action: { action_id: ActionIds.queryListNext, value: JSON.stringify({ s: '', n: 1 }) } });
     expect(res.status).toBe(200);
-    await t.standin.waitFor(() => (t.standin.responses.length > from ? true : undefined));
-    const answered = t.standin.responses.slice(from).map((r) => r.body);
+    await t.standin.waitFor(() => (t.standin.responses.length > res.from ? true : undefined));
+    const answered = t.standin.responses.slice(res.from).map((r) => r.body);
     expect(answered.map((b) => b['replace_original'])).toEqual([false]);
     expect(blocksToText({ blocks: (answered[0]!['blocks'] ?? []) as KnownBlock[] })).toMatch(/Page 2 of 2/);
     expect(JSON.stringify(t.standin.message(StandinDefaults.channel, posted!.ts)?.blocks)).toBe(shown);

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickTwiceWithOneTrigger, commandTwiceWithOneTrigger, startTestBot, startTestBots, freshDataDir, StandinDefaults, embedded, type TestBot } from './support/harness.js';
+import { clickTwiceWithOneTrigger, commandTwiceWithOneTrigger, forgedClickOn, startTestBot, startTestBots, freshDataDir, StandinDefaults, embedded, type TestBot } from './support/harness.js';
 import { findElement } from '../src/slack-standin/views.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
@@ -397,18 +397,17 @@ describe('scheduled deliveries', () => {
     const [sub] = await d.subscriptions();
     const delivered = d.posts(CHANNEL).at(-1)!;
     const shown = JSON.stringify(delivered.blocks);
-    const from = t.standin.responses.length;
-    // A payload Slack never sent: Pause by someone who may not (not the owner, not BizOps), its block ID
-    // naming an item of /query subscriptions' list, clicked on the delivery in the channel.
-    const res = await t.client.blockAction({
+    // Pause by someone who may not (not the owner, not BizOps), its block ID naming an item of
+    // /query subscriptions' list, clicked on the delivery in the channel.
+    const res = await forgedClickOn(t, {
       userId: StandinDefaults.users.lookerAdmin,
       channelId: CHANNEL,
-      message: { ts: delivered.ts, text: delivered.text, blocks: delivered.blocks },
-      actions: [{ action_id: ActionIds.subscriptionPause, block_id: `${BlockIds.subscriptionActions}.${sub!.id}.listed`, value: sub!.id }],
+      message: delivered,
+      action: { action_id: ActionIds.subscriptionPause, block_id: `${BlockIds.subscriptionActions}.${sub!.id}.listed`, value: sub!.id },
     });
     expect(res.status).toBe(200);
-    await t.standin.waitFor(() => (t.standin.responses.length > from ? true : undefined));
-    expect(t.standin.responses.slice(from).map((r) => r.body['replace_original'])).toEqual([false]);
+    await t.standin.waitFor(() => (t.standin.responses.length > res.from ? true : undefined));
+    expect(t.standin.responses.slice(res.from).map((r) => r.body['replace_original'])).toEqual([false]);
     expect(JSON.stringify(t.standin.message(CHANNEL, delivered.ts)?.blocks)).toBe(shown);
     expect((await t.bot.services.subscriptions.get(sub!.id))!.status).toBe('active');
   });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
+import { forgedClickOn, startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { signSlackRequest } from '../src/slack-standin/signing.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import { ActionIds } from '../src/ids.js';
@@ -145,25 +145,24 @@ describe('/telemetry through the signed HTTP receiver', () => {
     expect(JSON.stringify(t.standin.responses.slice(responses))).toContain('no longer in the warehouse');
   });
 
-  it('answers a forged pick on a card in the channel apart, leaving the card as everyone sees it', async () => {
-    // A card shared in the channel: everyone sees it.
+  /** Initech's card, shared in the channel by the regular user: everyone sees it. */
+  async function sharedCard() {
     const { reply } = await telemetry('initech');
     await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: reply.message!.ts, actionId: ActionIds.telemetryShare });
-    // The share ends by removing the private copy: its post is awaited, so that it is not counted below.
+    // The share ends by removing the private copy: its post is awaited, so that it is not counted after.
     await t.standin.waitFor(() => (t.standin.message(channel, reply.message!.ts) === undefined ? true : undefined));
-    const card = t.standin.conversation(channel).filter((m) => !m.ephemeral && (m.text ?? '').includes('Initech')).at(-1)!;
+    return t.standin.conversation(channel).filter((m) => !m.ephemeral && (m.text ?? '').includes('Initech')).at(-1)!;
+  }
+  const answeredAcme = (from: number) => t.standin.waitFor(() => (t.standin.responses.slice(from).some((r) => JSON.stringify(r.body).includes('Acme Corp')) ? true : undefined));
+
+  it('answers a forged pick on a card in the channel apart, leaving the card as everyone sees it', async () => {
+    const card = await sharedCard();
     const shown = JSON.stringify(card.blocks);
-    const responses = t.standin.responses.length;
-    // A payload Slack never sent: the picker's action, clicked on the shared card (which has no picker).
-    const picked = await t.client.blockAction({
-      userId: StandinDefaults.users.bizops,
-      channelId: channel,
-      message: { ts: card.ts, text: card.text, blocks: card.blocks },
-      actions: [{ action_id: `${ActionIds.telemetryPickCustomer}_0`, block_id: 'b', value: 'acme' }],
-    });
+    // The picker's action, clicked on the shared card (which has no picker).
+    const picked = await forgedClickOn(t, { userId: StandinDefaults.users.bizops, channelId: channel, message: card, action: { action_id: `${ActionIds.telemetryPickCustomer}_0`, value: 'acme' } });
     expect(picked.status).toBe(200);
-    await t.standin.waitFor(() => (t.standin.responses.slice(responses).some((r) => JSON.stringify(r.body).includes('Acme Corp')) ? true : undefined));
-    const answered = t.standin.responses.slice(responses).map((r) => r.body);
+    await answeredAcme(picked.from);
+    const answered = t.standin.responses.slice(picked.from).map((r) => r.body);
     // The card as a reply of its own (after a "Looking up" note, on a slow machine), never in place.
     expect([...new Set(answered.map((b) => b['replace_original']))]).toEqual([false]);
     expect(answered.at(-1)!['response_type']).toBe('ephemeral');
@@ -171,22 +170,13 @@ describe('/telemetry through the signed HTTP receiver', () => {
   });
 
   it('removes nothing everyone sees for a forged Share on a message in the channel', async () => {
-    const { reply } = await telemetry('initech');
-    await t.standin.clickAction(t.client, { userId: user, channelId: channel, ts: reply.message!.ts, actionId: ActionIds.telemetryShare });
-    await t.standin.waitFor(() => (t.standin.message(channel, reply.message!.ts) === undefined ? true : undefined));
-    const card = t.standin.conversation(channel).filter((m) => !m.ephemeral && (m.text ?? '').includes('Initech')).at(-1)!;
-    const responses = t.standin.responses.length;
-    // A payload Slack never sent: Share, clicked on the card already shared (which has no Share button).
-    const shared = await t.client.blockAction({
-      userId: StandinDefaults.users.bizops,
-      channelId: channel,
-      message: { ts: card.ts, text: card.text, blocks: card.blocks },
-      actions: [{ action_id: ActionIds.telemetryShare, block_id: 'b', value: 'acme' }],
-    });
+    const card = await sharedCard();
+    // Share, clicked on the card already shared (which has no Share button).
+    const shared = await forgedClickOn(t, { userId: StandinDefaults.users.bizops, channelId: channel, message: card, action: { action_id: ActionIds.telemetryShare, value: 'acme' } });
     expect(shared.status).toBe(200);
-    await t.standin.waitFor(() => (t.standin.responses.slice(responses).some((r) => JSON.stringify(r.body).includes('Acme Corp')) ? true : undefined));
+    await answeredAcme(shared.from);
     await new Promise((r) => setTimeout(r, 300)); // a removal would have come by now
-    expect(t.standin.responses.slice(responses).filter((r) => r.body['delete_original'])).toEqual([]);
+    expect(t.standin.responses.slice(shared.from).filter((r) => r.body['delete_original'])).toEqual([]);
     expect(t.standin.message(channel, card.ts)).toBeDefined();
   });
 

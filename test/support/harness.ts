@@ -209,3 +209,18 @@ export function commandTwiceWithOneTrigger(
 export function clickTwiceWithOneTrigger(t: TestBot, click: BlockActionInput): Promise<TwiceWithOneTrigger> {
   return twiceWithOneTrigger(t, click.userId, (triggerId) => t.client.blockAction({ ...click, ...(triggerId ? { triggerId } : {}) }));
 }
+
+/**
+ * A tampered click: `action` (an ID and value the message never offered) on a message in the channel
+ * everyone sees, sent as Slack would send a click on that message (its content, its response_url).
+ * Returns the bot's ack and the index of the stand-in's next response_url post, to read what it answered.
+ */
+export async function forgedClickOn(
+  t: TestBot,
+  input: { userId: string; channelId: string; message: { ts: string; text?: string; blocks?: unknown[] }; action: { action_id: string; block_id?: string; value?: string } },
+): Promise<{ status: number; from: number }> {
+  const from = t.standin.responses.length;
+  const { ts, text, blocks } = input.message;
+  const ack = await t.client.blockAction({ userId: input.userId, channelId: input.channelId, message: { ts, text, blocks }, actions: [{ block_id: 'b', ...input.action }] });
+  return { status: ack.status, from };
+}
