@@ -7,22 +7,19 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import { failureMessage, type MessageBody } from '../views/common.js';
-import { clickedInEphemeral } from '../src/slack/click.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
 /**
  * A page button's listener: `draw` makes the page from the button's value (as
  * clicked, so possibly forged: `draw` reads it warily) for the person who
- * clicked. A page that cannot be drawn is said apart, and the list stays. A
- * click that did not come from a private message (a tampered payload) gets
- * the page apart too: the message it names stays as it is for everyone.
+ * clicked. A page that cannot be drawn is said apart, and the list stays.
  */
 export function pageAction(logger: Logger, list: string, draw: (value: string, userId: string) => MessageBody | Promise<MessageBody>) {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();
     try {
-      await respond({ response_type: 'ephemeral', replace_original: clickedInEphemeral(body), ...(await draw(String(action.value ?? '').slice(0, 2000), body.user.id)) });
+      await respond({ response_type: 'ephemeral', replace_original: true, ...(await draw(String(action.value ?? '').slice(0, 2000), body.user.id)) });
     } catch (err) {
       const coded = toCodedError(err);
       logger.warn('list page not shown', { list, code: coded.code, err: coded });

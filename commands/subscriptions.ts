@@ -9,7 +9,6 @@
 import type { Listeners } from '../src/slack/listeners.js';
 import { loggedOpenedAlready, slackErrorCode } from '../src/slack/errors.js';
 import { formInput } from '../src/slack/form-state.js';
-import { clickedInEphemeral } from '../src/slack/click.js';
 import type { WebClient } from '@slack/web-api';
 import type { ModalView } from '@slack/types';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackCommandMiddlewareArgs, SlackViewMiddlewareArgs, StaticSelectAction, ViewSubmitAction } from '@slack/bolt';
@@ -402,18 +401,17 @@ async function answerInMessage(deps: SubscriptionDeps, d: Decision, { action, bo
   if (d.kind === 'form') return void (await client.views.open({ trigger_id: body.trigger_id, view: d.form }));
   if (d.kind === 'shown') return void (await respond(ephemeral(subscriptionManageMessage(d.now, titleOf(deps, d.now.query)))));
   if (d.kind === 'told') return void (await respond(ephemeral(noteMessage(d.said))));
-  // Only a private message is redrawn: from one in the channel (a tampered block ID), the answer comes apart.
-  const redraw = (m: MessageBody) => respond({ response_type: 'ephemeral', replace_original: clickedInEphemeral(body), ...m });
+  const inPlace = (m: MessageBody) => respond({ response_type: 'ephemeral', replace_original: true, ...m });
   // From /query subscriptions the list is drawn again, headed by what was done (a deleted one's buttons
   // would answer "no longer exists"); a refusal redraws it too, showing what changed elsewhere.
   const page = listedPageOf(action.block_id);
-  if (page !== null) return void (await redraw(await listFor(deps, body.user.id, d.said, page)));
+  if (page !== null) return void (await inPlace(await listFor(deps, body.user.id, d.said, page)));
   // Only Manage's own item is redrawn: a click elsewhere (Manage under a delivery, in a DM) is answered
   // apart, and the message it was in, seen by everyone in the channel, stays as it is.
   const inItem = action.block_id === `${BlockIds.subscriptionActions}.${String(action.value)}`;
   if (!inItem) return void (await respond(ephemeral(noteMessage(d.said))));
-  if (!d.now) return void (await redraw(noteMessage(d.said)));
-  await redraw(subscriptionManageMessage(d.now, titleOf(deps, d.now.query), { done: d.said, gone: d.gone }));
+  if (!d.now) return void (await inPlace(noteMessage(d.said)));
+  await inPlace(subscriptionManageMessage(d.now, titleOf(deps, d.now.query), { done: d.said, gone: d.gone }));
 }
 
 const titleOf = (deps: SubscriptionDeps, q: string) => deps.queries.catalog.get(q)?.title ?? q;

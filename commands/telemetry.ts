@@ -182,6 +182,7 @@ function chosenLabel(action: ButtonAction | StaticSelectAction): string {
 export function telemetryPickAction({ telemetry, logger, lookerUrl = null, lookingUpNoteAfterMs = LOOKING_UP_NOTE_AFTER_MS }: TelemetryDeps) {
   return async ({ ack, action, body, respond }: PickAction): Promise<void> => {
     await ack();
+    // Not in place (see guardedRespond), the card comes below the note, and is never sent twice.
     const inPlace = clickedInEphemeral(body);
     const note = lookingUpNote(respond, { response_type: 'ephemeral', replace_original: inPlace, ...telemetryLookingUpMessage(chosenLabel(action)) }, lookingUpNoteAfterMs, logger, body.user.id);
     let last: Parameters<Respond>[0] & object;
@@ -237,9 +238,8 @@ export function telemetryShareAction({ telemetry, clicks, logger, lookerUrl = nu
       return;
     }
     // Shared: the private copy goes. If Slack will not remove it, it stays (it goes when Slack is reloaded),
-    // and nothing is said: the share itself was confirmed. Only a private copy: a Share that did not come
-    // from one (a tampered click on a message in the channel) removes nothing everyone sees.
-    if (!clickedInEphemeral(body)) return;
+    // and nothing is said: the share itself was confirmed. (A Share clicked on a message everyone sees, which
+    // only a tampered click could be, removes nothing: see guardedRespond in src/slack/listeners.ts.)
     await respond({ delete_original: true }).catch((err: unknown) => {
       const coded = toCodedError(err);
       logger.info('the shared telemetry card\'s private copy was not removed', { user: body.user.id, code: coded.code });

@@ -3,6 +3,8 @@
  * request reaches the listener registered for its name and no other, through
  * a real Bolt App (`processEvent`, as its receivers call it).
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { App, LogLevel, ReceiverMultipleAckError, type Receiver } from '@slack/bolt';
 import { registerRouted, routedListeners } from '../src/slack/listeners.js';
@@ -149,6 +151,37 @@ describe('listeners routed by name', () => {
     expect(answered).toEqual(['list_next', 'pick']);
     expect(warned.filter((w) => w.includes('no response_url'))).toHaveLength(2);
     expect(warned.join('\n')).toContain('"list_next"');
+  });
+
+  it('never replaces or removes a message everyone sees through a click\'s response_url; the clicker\'s private one, as asked', async () => {
+    const warned: string[] = [];
+    const logger = { debug: () => {}, info: () => {}, warn: (...m: unknown[]) => void warned.push(m.join(' ')), error: () => {}, setLevel: () => {}, getLevel: () => LogLevel.WARN, setName: () => {} };
+    const app = new App({ token: 'xoxb-test', botId: 'B0BOT', botUserId: 'U0BOT', receiver, logger, tokenVerificationEnabled: false });
+    registerRouted(app, (l) => {
+      l.action('redraw', async ({ ack, respond }) => { await ack(); await respond({ text: 'page 2', replace_original: true }); await respond({ delete_original: true }); });
+      l.action(/^pick_\d+$/, async ({ ack, respond }) => { await ack(); await respond({ text: 'card', replace_original: true }); });
+    });
+    // What Bolt posts to the click's response_url, on loopback.
+    const sent: unknown[] = [];
+    const server = createServer((req, res) => {
+      let data = '';
+      req.on('data', (c: Buffer) => (data += c.toString()));
+      req.on('end', () => { sent.push(JSON.parse(data)); res.end('ok'); });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const responseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/response`;
+    try {
+      await deliver(app, { ...click('redraw'), response_url: responseUrl });
+      // Slack leaves is_ephemeral out here, and sends the message: one in the conversation.
+      await deliver(app, { ...click('pick_1'), response_url: responseUrl, container: { type: 'message', message_ts: '1.1', channel_id: 'C1' }, message: { ts: '1.1', text: 'x' } });
+      expect(sent).toEqual([{ text: 'page 2', replace_original: false }, { text: 'card', replace_original: false }]);
+      expect(warned.filter((w) => w.includes('asked to remove it'))).toHaveLength(1);
+      sent.length = 0;
+      await deliver(app, { ...click('redraw'), response_url: responseUrl, container: { type: 'message', message_ts: '1.1', channel_id: 'C1', is_ephemeral: true } });
+      expect(sent).toEqual([{ text: 'page 2', replace_original: true }, { delete_original: true }]);
+    } finally {
+      server.close();
+    }
   });
 
   it('refuses a second listener for the same name', () => {

@@ -340,7 +340,7 @@ describe('/query list pages', () => {
     const deps = { queries: { search: () => many, catalog: { queries: many } } as unknown as QueryService, clicks: {} as never, logger: {} as never };
     const handler = queryListPageAction(deps);
     for (const value of ['{"s":"","n":1}', '{"s":"","n":99}', 'nonsense']) {
-      await handler({ ack: async () => {}, action: { value }, body: { user: { id: 'U1' }, container: { type: 'message', is_ephemeral: true } }, respond: async (r: Record<string, unknown>) => void replies.push(r) } as never);
+      await handler({ ack: async () => {}, action: { value }, body: { user: { id: 'U1' } }, respond: async (r: Record<string, unknown>) => void replies.push(r) } as never);
     }
     expect(replies.map((r) => [r['replace_original'], /Page (\d) of 3/.exec(blocksToText({ blocks: r['blocks'] as unknown[] }))?.[1]])).toEqual([[true, '2'], [true, '3'], [true, '1']]);
   });

@@ -46,8 +46,8 @@ export function offeredInMessage(body: Pick<BlockAction, 'message'>, actionId: s
  * come from the bot's private message (a tampered click naming a list's, picker's or Share's
  * action on a channel card) is answered apart.
  */
-export function clickedInEphemeral(body: Pick<BlockAction, 'container' | 'message'>): boolean {
-  const container = body.container as { type?: unknown; is_ephemeral?: unknown } | undefined;
+export function clickedInEphemeral(body: object): boolean {
+  const { container, message } = body as { container?: { type?: unknown; is_ephemeral?: unknown }; message?: unknown };
   if (container?.is_ephemeral !== undefined) return container.is_ephemeral === true;
-  return container?.type === 'message' && body.message === undefined;
+  return container?.type === 'message' && message === undefined;
 }

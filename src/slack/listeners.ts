@@ -33,6 +33,7 @@ import type {
   SlackViewMiddlewareArgs,
 } from '@slack/bolt';
 import { unescapeMrkdwn } from '../blockkit/mrkdwn.js';
+import { clickedInEphemeral } from './click.js';
 
 type Listener<A> = (args: A & AllMiddlewareArgs) => Promise<void>;
 
@@ -73,9 +74,9 @@ export function routedListeners(app: App): Listeners {
     return listener(args);
   });
   app.action(ANY, async (args) => {
-    const id = String((args.payload as { action_id?: unknown }).action_id ?? '');
+    const id = actionIdOf(args);
     const listener = actions.get(id);
-    if (listener) return listener(withRespond(args, id));
+    if (listener) return listener(guardedRespond(args));
     // A pattern's own listener answers it.
     if (patterns.some((p) => p.test(id))) return;
     await args.ack();
@@ -94,7 +95,7 @@ export function routedListeners(app: App): Listeners {
       if (actionId instanceof RegExp) {
         // A pattern keeps a Bolt listener of its own: Bolt puts what it matched in context.actionIdMatches.
         patterns.push(new RegExp(actionId.source, actionId.flags.replace(/[gy]/g, '')));
-        app.action(actionId, (args) => (listener as Listener<SlackActionMiddlewareArgs>)(withRespond(args, String((args.payload as { action_id?: unknown }).action_id ?? ''))));
+        app.action(actionId, (args) => (listener as Listener<SlackActionMiddlewareArgs>)(guardedRespond(args)));
       } else once(actions, 'action', actionId, listener as Listener<SlackActionMiddlewareArgs>);
     },
     view: (callbackId, listener) => once(views, 'view', callbackId, listener as Listener<SlackViewMiddlewareArgs>),
@@ -105,18 +106,38 @@ export function routedListeners(app: App): Listeners {
 /** Matches every name. */
 const ANY = /^/;
 
+const actionIdOf = (args: SlackActionMiddlewareArgs): string => String((args.payload as { action_id?: unknown }).action_id ?? '');
+
 /**
- * A click in a modal or App Home comes with no response_url, so Bolt gives it no `respond`. A listener of a
- * message's button called there (a tampered click naming it; Slack sends only the IDs a view has) would throw
- * "respond is not a function" after acting on nothing: its answer is dropped instead, with a warning.
+ * A click's `respond`, made safe for every listener at once:
+ * - a click in the channel or a DM (not the clicker's private message) never replaces or removes the
+ *   message through its response_url: that message is the same for everyone who sees it, and only a
+ *   tampered click could name a list's, picker's or Share's action on it. Its answer comes as a reply
+ *   of its own; a removal is dropped with a warning;
+ * - a click in a modal or App Home comes with no response_url, so Bolt gives it no `respond`; a
+ *   listener of a message's button called there (again only by a tampered click: Slack sends the IDs
+ *   a view has) would throw "respond is not a function" after acting on nothing: its answer is
+ *   dropped, with a warning.
+ * A listener that must know which it was (the picker, which resends its card in place) asks
+ * {@link clickedInEphemeral} itself.
  */
-function withRespond<A extends SlackActionMiddlewareArgs & AllMiddlewareArgs>(args: A, id: string): A {
-  if (typeof (args as { respond?: unknown }).respond === 'function') return args;
-  const dropped = async (): Promise<void> => {
-    args.logger.warn(`a click with no response_url (in a modal or App Home) asked to answer by it; the answer was dropped: ${JSON.stringify(id).slice(0, 120)}`);
+function guardedRespond<A extends SlackActionMiddlewareArgs & AllMiddlewareArgs>(args: A): A {
+  const respond = (args as { respond?: unknown }).respond;
+  const dropped = (what: string) => {
+    args.logger.warn(`${what}; the answer was dropped: ${JSON.stringify(actionIdOf(args)).slice(0, 120)}`);
+    // Nothing was posted, so there is no response to give back; the listeners never read it.
+    return Promise.resolve(undefined as unknown as Awaited<ReturnType<A['respond']>>);
   };
-  // Nothing was posted, so there is no response to give back; the listeners never read it.
-  args.respond = dropped as unknown as A['respond'];
+  if (typeof respond !== 'function') {
+    args.respond = (() => dropped('a click with no response_url (in a modal or App Home) asked to answer by it')) as A['respond'];
+  } else if (!clickedInEphemeral(args.body)) {
+    const answer = respond as A['respond'];
+    args.respond = ((message: Parameters<A['respond']>[0]) => {
+      if (typeof message === 'string' || !(message.replace_original || message.delete_original)) return answer(message);
+      if (message.delete_original) return dropped('a click on a message everyone sees asked to remove it');
+      return answer({ ...message, replace_original: false });
+    }) as A['respond'];
+  }
   return args;
 }
 

@@ -143,7 +143,7 @@ export function checkSlackRequest(
   // would wait 3 s for a listener and get a 404. Asking for one of these means adding it here, with its listener.
   // Bolt routes a payload with actions as a click whatever its type says (a "shortcut" with actions would run
   // the click's listener): only what Slack sends as a click, or a form submission, goes on.
-  const listened = body['type'] === 'block_actions' ? isClick(body) : body['type'] === 'view_submission' && body['actions'] === undefined && body['name'] === undefined;
+  const listened = body['name'] === undefined && (body['type'] === 'block_actions' || (body['type'] === 'view_submission' && body['actions'] === undefined));
   if (!listened) {
     return { ok: false, status: 200, ignored: true, why: `${describeInteraction(body)} is of a kind the app has no listener for` };
   }
@@ -167,7 +167,7 @@ function isInteraction(body: Record<string, unknown>): boolean {
  */
 function isClick(body: Record<string, unknown>): boolean {
   if (body['name'] !== undefined || body['type'] === 'block_suggestion') return false;
-  return body['actions'] !== undefined || body['type'] === 'block_actions' || body['type'] === 'interactive_message';
+  return body['actions'] !== undefined || body['type'] === 'block_actions';
 }
 
 /** An http(s) URL, as Slack's response_url is: Bolt gives a listener `respond` for any truthy one, and posts to it. */
