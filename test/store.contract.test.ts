@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { DocumentReference, Firestore, Timestamp, Transaction } from '@google-cloud/firestore';
@@ -453,6 +453,66 @@ describe('embedded store on disk', () => {
     const store = await openEmbeddedStore(dir);
     await store.put('reqs', 'r', { ok: true });
     await store.close();
+  });
+
+  it("takes over a lock holding this process's own pid: a container's PID 1, killed and started again", async () => {
+    const dir = await tempDir();
+    await mkdir(path.join(dir, 'store'), { recursive: true });
+    await writeFile(path.join(dir, 'store', 'LOCK'), JSON.stringify({ pid: process.pid, host: hostname(), at: new Date().toISOString() }));
+    const store = await openEmbeddedStore(dir);
+    await store.put('reqs', 'r', { ok: true });
+    await store.close();
+  });
+
+  it('takes over a lock whose pid another process has now (it started at another time), and refuses one whose process is the same', async () => {
+    const dir = await tempDir();
+    await mkdir(path.join(dir, 'store'), { recursive: true });
+    const lock = path.join(dir, 'store', 'LOCK');
+    // The parent process is alive: the lock says it started at another time, so it is not the one that wrote it.
+    await writeFile(lock, JSON.stringify({ pid: process.ppid, host: hostname(), at: new Date().toISOString(), started: '1' }));
+    const store = await openEmbeddedStore(dir);
+    await store.close();
+    // The same parent, with its real start time: it holds the lock.
+    const procStat = readFileSync(`/proc/${process.ppid}/stat`, 'utf8');
+    const started = procStat.slice(procStat.lastIndexOf(')') + 2).split(' ')[19];
+    await writeFile(lock, JSON.stringify({ pid: process.ppid, host: hostname(), at: new Date().toISOString(), started }));
+    await expect(openEmbeddedStore(dir)).rejects.toThrow(`in use by process ${process.ppid}.`);
+  });
+
+  it('refuses a lock from another host while it is renewed, and takes it over once it has not been for 30 s', async () => {
+    const dir = await tempDir();
+    await mkdir(path.join(dir, 'store'), { recursive: true });
+    const lock = path.join(dir, 'store', 'LOCK');
+    // A container's PID 1 on a volume another container (another hostname) uses: this process may be PID 1 too.
+    await writeFile(lock, JSON.stringify({ pid: process.pid, host: 'other-container', at: new Date().toISOString() }));
+    await expect(openEmbeddedStore(dir)).rejects.toThrow(/in use by process \d+ on other-container\..*start again in (29|30) s/);
+    const longAgo = new Date(Date.now() - 31_000);
+    await utimes(lock, longAgo, longAgo);
+    const store = await openEmbeddedStore(dir);
+    await store.put('reqs', 'r', { ok: true });
+    await store.close();
+  });
+
+  it('renews its lock while it is open, so another host sees it alive', async () => {
+    const dir = await tempDir();
+    const store = await openEmbeddedStore(dir, { lockRenewMs: 20 });
+    const lock = path.join(dir, 'store', 'LOCK');
+    const longAgo = new Date(Date.now() - 60_000);
+    await utimes(lock, longAgo, longAgo);
+    await vi.waitFor(async () => expect((await stat(lock)).mtimeMs).toBeGreaterThan(Date.now() - 30_000), { timeout: 5_000, interval: 20 });
+    await store.close();
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('removes what a process killed mid-write left: a snapshot copy half written, a lock half taken over', async () => {
+    const dir = await tempDir();
+    await openEmbeddedStore(dir).then((s) => s.close());
+    const store = path.join(dir, 'store');
+    await writeFile(path.join(store, `snapshot.json.4242.${randomUUID()}.tmp`), '{"seq":');
+    await writeFile(path.join(store, `LOCK.${randomUUID()}.stale`), '{}');
+    const reopened = await openEmbeddedStore(dir);
+    expect((await readdir(store)).filter((f) => /\.(tmp|stale)$/.test(f))).toEqual([]);
+    await reopened.close();
   });
 
   it('refuses a plain read inside its own transaction (it would wait for itself), when asked to check', async () => {

@@ -26,8 +26,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat, truncate as truncateFile, type FileHandle } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, stat, truncate as truncateFile, utimes, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { StoreError } from '../../errors.js';
@@ -73,6 +73,8 @@ export interface EmbeddedStoreOptions {
    * benchmark they were about a tenth of the bot thread's allocations and put ~20% on the ack p99.
    */
   checkNesting?: boolean;
+  /** How often the lock is renewed (tests make it short). */
+  lockRenewMs?: number;
   /** Test seam: wraps the journal's file handle (to simulate short writes, a full disk, a failing fsync). */
   wrapJournal?: (journal: JournalFile) => JournalFile;
 }
@@ -97,7 +99,7 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
   } catch (err) {
     throw new StoreError(`cannot create the embedded store in ${dir}: ${message(err)}`, { cause: err });
   }
-  await takeLock(dir);
+  await takeLock(dir, options.lockRenewMs);
 
   const collections = new Map<string, Collection>();
   const auditLog: Required<AuditEntry>[] = [];
@@ -106,6 +108,11 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
   /** Where the journal's last good line ends: a failed append is truncated back to here. */
   let journalBytes = 0;
   try {
+    // What a process killed mid-write left (a snapshot's temporary copy, a lock being taken over): this process
+    // holds the lock now, so nothing else is writing them.
+    for (const name of await readdir(dir)) {
+      if (/\.(tmp|stale)$/.test(name)) await rm(path.join(dir, name), { force: true });
+    }
     const loaded = await load(dir);
     for (const [name, docs] of Object.entries(loaded.collections)) collections.set(name, new Map(Object.entries(docs)));
     auditLog.push(...loaded.audit);
@@ -505,17 +512,33 @@ interface LockInfo {
   pid: number;
   host: string;
   at: string;
+  /** When the process started (Linux: clock ticks after boot, from /proc): a pid reused by another process does not hold the lock. */
+  started?: string;
 }
 
-/** Claims `dir` for this process, or says who has it. */
-async function takeLock(dir: string): Promise<void> {
+/** How often the holder renews its lock (its file's mtime), so a host that cannot see its process can tell it is alive. */
+const LOCK_RENEW_MS = 10_000;
+/** A lock from another host not renewed for this long is left by a process that is gone (a container killed and re-created). */
+const LOCK_STALE_MS = 30_000;
+
+/** Renewal timers of the locks this process holds, by directory. */
+const renewals = new Map<string, NodeJS.Timeout>();
+
+/**
+ * Claims `dir` for this process, or says who has it. A lock is left by a process that is gone, and taken over, when:
+ * - its pid is this process's own (a container's PID 1, killed and started again);
+ * - on this host, no process has its pid, or the one that has it started at another time (the pid reused);
+ * - from another host (a container re-created, with a new hostname), it has not been renewed for {@link LOCK_STALE_MS}.
+ */
+async function takeLock(dir: string, renewMs = LOCK_RENEW_MS): Promise<void> {
   const file = path.join(dir, LOCK);
-  const busy = (who: string) =>
+  const busy = (who: string, more = '') =>
     new StoreError(
-      `the embedded store in ${dir} is in use by ${who}. Stop that process, or give this one its own DATA_DIR (two processes on one directory would overwrite each other's data).`,
+      `the embedded store in ${dir} is in use by ${who}. Stop that process, or give this one its own DATA_DIR (two processes on one directory would overwrite each other's data).${more}`,
     );
   if (openHere.has(dir)) throw busy(`this process (pid ${process.pid})`);
-  const mine: LockInfo = { pid: process.pid, host: os.hostname(), at: new Date().toISOString() };
+  const started = startTimeOf(process.pid);
+  const mine: LockInfo = { pid: process.pid, host: os.hostname(), at: new Date().toISOString(), ...(started ? { started } : {}) };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fh = await open(file, 'wx');
@@ -526,18 +549,27 @@ async function takeLock(dir: string): Promise<void> {
         await fh.close();
       }
       openHere.add(dir);
+      renewals.set(dir, setInterval(() => void renewLock(file), renewMs).unref());
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreError(`cannot lock the embedded store in ${dir}: ${message(err)}`, { cause: err });
     }
     let held: Partial<LockInfo> = {};
+    let renewedAt = 0;
     try {
+      renewedAt = (await stat(file)).mtimeMs;
       held = JSON.parse(await readFile(file, 'utf8')) as Partial<LockInfo>;
     } catch {
-      // Empty or torn: its writer died before finishing it.
+      // Gone meanwhile, empty or torn (its writer died before finishing it).
     }
-    if (typeof held.pid === 'number' && held.host === mine.host && alive(held.pid)) throw busy(`process ${held.pid}`);
-    if (typeof held.pid === 'number' && held.host && held.host !== mine.host) throw busy(`process ${held.pid} on ${held.host}`);
+    if (typeof held.pid === 'number' && held.host === mine.host) {
+      if (held.pid !== process.pid && alive(held.pid) && startedAsHeld(held.pid, held.started)) throw busy(`process ${held.pid}`);
+    } else if (typeof held.pid === 'number' && held.host) {
+      const age = Math.abs(Date.now() - renewedAt);
+      if (age < LOCK_STALE_MS) {
+        throw busy(`process ${held.pid} on ${held.host}`, ` If that host or container is gone, start again in ${Math.ceil((LOCK_STALE_MS - age) / 1000)} s: a lock not renewed for ${LOCK_STALE_MS / 1000} s is taken over.`);
+      }
+    }
     // Left by a process that is gone: take it over (removing it, then racing for a fresh create).
     const stale = `${file}.${randomUUID()}.stale`;
     await rename(file, stale).catch(() => undefined);
@@ -546,14 +578,45 @@ async function takeLock(dir: string): Promise<void> {
   throw busy('another process that keeps taking it');
 }
 
+/** Marks the lock as held now (its mtime), if it is still this process's. */
+async function renewLock(file: string): Promise<void> {
+  try {
+    const held = JSON.parse(await readFile(file, 'utf8')) as Partial<LockInfo>;
+    if (held.pid !== process.pid || held.host !== os.hostname()) return;
+    const now = new Date();
+    await utimes(file, now, now);
+  } catch {
+    // Gone (closing) or unreadable a moment: the next renewal tries again.
+  }
+}
+
 async function releaseLock(dir: string): Promise<void> {
   openHere.delete(dir);
+  clearInterval(renewals.get(dir));
+  renewals.delete(dir);
   const file = path.join(dir, LOCK);
   try {
     const held = JSON.parse(await readFile(file, 'utf8')) as Partial<LockInfo>;
     if (held.pid === process.pid) await rm(file, { force: true });
   } catch {
     // Already gone.
+  }
+}
+
+/** Whether the process now at `pid` is the one that wrote a lock saying it started at `started` (unknown either way: yes). */
+function startedAsHeld(pid: number, started: string | undefined): boolean {
+  const now = startTimeOf(pid);
+  return started === undefined || now === undefined || now === started;
+}
+
+/** When process `pid` started (field 22 of /proc/<pid>/stat), or undefined where there is no /proc. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count from after its closing one.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
   }
 }
 
