@@ -236,6 +236,12 @@ export function pipelineRequestConfirmSubmission(deps: PipelineRequestDeps) {
       await ack({ response_action: 'update', view: pipelineRequestModal({ requester: body.user.id, initial: saved, fromHome }) });
       return;
     }
+    // The owner is checked again, as on the first step: the draft came back through the form, and only a person
+    // in this workspace may be named. A problem gives the first step back, with the owner to choose again.
+    if (await deps.requests.ownerProblem(checked.draft.owner)) {
+      await ack({ response_action: 'update', view: pipelineRequestModal({ requester: body.user.id, initial: { ...saved, owner: undefined }, fromHome }) });
+      return;
+    }
     // This step has no input to show an error on: a failed save is told by DM.
     await submitRequest(deps, ack, client, { viewId: view.id, requester: body.user.id, draft: checked.draft, deadline, fromHome });
   };

@@ -285,6 +285,9 @@ for (const variant of variants) {
         { source: 'hubspot', objects: 42, destination: 'x'.repeat(500), frequency: 'daily', owner: '<!channel>', why: 'w'.repeat(5000) },
         { source: ['hubspot'], objects: { a: 1 }, destination: null, frequency: 'sometimes', owner: 12, why: true },
         { objects: 'fine objects', why: 'fine reason', owner: 'U0NOT A USER' },
+        // A whole draft, but its owner is nobody in the workspace, or an app: the first step would have refused them.
+        { source: 'hubspot', objects: 'fine objects', destination: 'tampered', frequency: 'daily', owner: 'U0NOSUCH', why: 'fine reason' },
+        { source: 'hubspot', objects: 'fine objects', destination: 'tampered', frequency: 'daily', owner: 'U0BOT', why: 'fine reason' },
       ]) {
         const ack = await t.client.viewSubmission({ userId: regular, view: { ...publicView, private_metadata: JSON.stringify(metadata) } });
         expect(ack.status).toBe(200);

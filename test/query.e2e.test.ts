@@ -423,6 +423,21 @@ describe('/query through the signed HTTP receiver', () => {
     expect(counted.queries.length).toBe(before);
   });
 
+  it('says so, and runs nothing, when a form\'s saved query left the catalog after it opened (or the form is not one it opened)', async () => {
+    const before = counted.queries.length;
+    const gone = await t.client.viewSubmission({ userId: user, view: { id: 'VQGONE1', callback_id: CallbackIds.queryParams, private_metadata: JSON.stringify({ q: 'renamed-<query>', c: channel }) } });
+    expect(gone.status).toBe(200);
+    const note = gone.json as { response_action?: string; view?: { blocks: KnownBlock[]; submit?: unknown } };
+    expect(note.response_action).toBe('update');
+    expect(note.view?.submit).toBeUndefined();
+    expect(blocksToText(note.view!.blocks)).toContain('The saved query “renamed-<query>” is no longer in the catalog (it may have been renamed or removed), so nothing was run.');
+    expect(blockKitViolations(note.view!.blocks, 'modal')).toEqual([]);
+    const unknown = await t.client.viewSubmission({ userId: user, view: { id: 'VQGONE2', callback_id: CallbackIds.queryParams, private_metadata: '{"q":' } });
+    expect(blocksToText((unknown.json as { view: { blocks: KnownBlock[] } }).view.blocks)).toContain('nothing was saved');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(counted.queries.length).toBe(before);
+  });
+
   it('opens a modal for missing or invalid parameters, validates inline, then runs', async () => {
     const { replies } = await query('customer-pings-per-day since=2001-01-01');
     expect(replies.some((r) => r.via === 'web_api' && r.method === 'views.open')).toBe(true);

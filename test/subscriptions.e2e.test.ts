@@ -23,6 +23,7 @@ import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import { openEmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
 import { SlackStandin, type StandinUser, type StoredMessage } from '../src/slack-standin/server.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
+import type { KnownBlock } from '@slack/types';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import { SUBSCRIPTIONS, alertCheckOf, runJob, subscriptionRef, type Subscription } from '../src/services/subscriptions.js';
 import { enqueueAll } from '../src/jobs/model.js';
@@ -174,6 +175,17 @@ describe('scheduled deliveries', () => {
       const r = await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: cron, [ActionIds.subscriptionFormat]: 'chart' });
       expect(r.errors?.[BlockIds.subscriptionCron]).toMatch(message);
     }
+    expect(await d.subscriptions()).toEqual([]);
+  });
+
+  it('says so, and saves nothing, when the form\'s saved query left the catalog after it opened (or the form is not one it opened)', async () => {
+    const gone = await t.client.viewSubmission({ userId: RILEY, view: { id: 'VSGONE1', callback_id: CallbackIds.subscription, private_metadata: JSON.stringify({ k: 'delivery', q: 'renamed-query', tz: 'UTC' }) } });
+    expect(gone.status).toBe(200);
+    const note = gone.json as { response_action?: string; view?: { blocks: KnownBlock[] } };
+    expect(note.response_action).toBe('update');
+    expect(blocksToText(note.view!.blocks)).toContain('The saved query “renamed-query” is no longer in the catalog (it may have been renamed or removed), so nothing was saved.');
+    const unknown = await t.client.viewSubmission({ userId: RILEY, view: { id: 'VSGONE2', callback_id: CallbackIds.subscription, private_metadata: '{"k":"weekly"}' } });
+    expect(blocksToText((unknown.json as { view: { blocks: KnownBlock[] } }).view.blocks)).toContain('This form is from an earlier version of analytics-bot, and nothing was saved.');
     expect(await d.subscriptions()).toEqual([]);
   });
 

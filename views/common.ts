@@ -1,7 +1,7 @@
 /**
  * Small pieces shared by the views. Views are pure functions of data: no I/O.
  */
-import type { Button, KnownBlock } from '@slack/types';
+import type { Button, KnownBlock, ModalView } from '@slack/types';
 import { defuseMarks, escapeMrkdwn, withoutControls } from '../src/blockkit/mrkdwn.js';
 import { cutText } from '../src/format.js';
 
@@ -90,6 +90,24 @@ export function failureMessage(what: string, hint = 'Please try again in a minut
 /** A short note in one section. */
 export function noteMessage(text: string): MessageBody {
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/** A submitted form that can no longer do what it was for, turned into a note saying so: nothing was saved or run. */
+export function formGoneModal(text: string): ModalView {
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: 'analytics-bot' },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+  };
+}
+
+/** What a form from an earlier version of the bot (or one it never opened) says when submitted, rather than closing without a word. */
+export const OUTDATED_FORM_TEXT = 'This form is from an earlier version of analytics-bot, and nothing was saved. Please open it again from its command or button.';
+
+/** A form naming a saved query the catalog no longer has (renamed or removed since it opened): `done` is "run" or "saved". */
+export function queryGoneModal(name: string, done: 'run' | 'saved'): ModalView {
+  return formGoneModal(`The saved query ${quoteUserText(name, 80)} is no longer in the catalog (it may have been renamed or removed), so nothing was ${done}. \`/query\` lists the saved queries there are now.`);
 }
 
 /** One page of a list: its items, which page (0 the first, within the list), how many, where it starts. */

@@ -34,6 +34,7 @@ import type {
 } from '@slack/bolt';
 import { unescapeMrkdwn } from '../blockkit/mrkdwn.js';
 import { clickedInEphemeral } from './click.js';
+import { formGoneModal, OUTDATED_FORM_TEXT } from '../../views/common.js';
 
 type Listener<A> = (args: A & AllMiddlewareArgs) => Promise<void>;
 
@@ -85,7 +86,7 @@ export function routedListeners(app: App): Listeners {
   app.view({ callback_id: ANY, type: 'view_submission' }, async (args) => {
     const listener = views.get(args.view.callback_id);
     if (listener) return listener(args);
-    await args.ack({ response_action: 'update', view: OUTDATED_FORM });
+    await args.ack({ response_action: 'update', view: formGoneModal(OUTDATED_FORM_TEXT) });
     args.logger.info(`answered a form submission no listener takes: ${JSON.stringify(args.view.callback_id).slice(0, 120)}`);
   });
 
@@ -140,11 +141,3 @@ function guardedRespond<A extends SlackActionMiddlewareArgs & AllMiddlewareArgs>
   }
   return args;
 }
-
-/** What a form from an earlier version of the bot turns into when submitted: it says so, rather than closing without a word. */
-const OUTDATED_FORM = {
-  type: 'modal' as const,
-  title: { type: 'plain_text' as const, text: 'analytics-bot' },
-  close: { type: 'plain_text' as const, text: 'Close' },
-  blocks: [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: 'This form is from an earlier version of analytics-bot, and nothing was saved. Please open it again from its command or button.' } }],
-};
