@@ -343,25 +343,37 @@ export function lookerAccessDenySubmission({ lookerAccess, logger, lookerAdminsU
       await ack({ response_action: 'errors', errors: { [BlockIds.lookerAccessDenyReason]: problem } });
       return;
     }
-    await ack();
+    const deadline = Date.now() + SAVE_BEFORE_ACK_MS;
     const userId = body.user.id;
     const raw: unknown = metadataOf<LookerDenyMetadata>(view.private_metadata).id;
     const requestId = typeof raw === 'string' ? raw.slice(0, 100) : '';
     const dm = (m: MessageBody) => client.chat.postMessage({ channel: userId, ...m }).then(() => undefined, (err: unknown) => logger.warn('looker deny answer not sent', { user: userId, err }));
-    try {
-      const outcome = await lookerAccess.decide({ requestId, deciderId: userId, decision: 'deny', reason });
-      // Decided: the card and the requester's DM say so; nothing more to tell the admin. Nor when it is their
-      // own denial again (Slack delivering the submission twice, or a second Deny form with the same reason): it
-      // stands as it was. Another reason is told it was already denied: the new one did not reach the requester.
-      if (outcome.kind === 'already' && outcome.request.status === 'denied' && outcome.request.decidedBy === userId && (outcome.request.denyReason ?? '') === reason) {
-        logger.info('looker access denial repeated by the admin who made it: nothing to change', { user: userId, requestId });
-      } else if (outcome.kind !== 'decided') {
-        await dm(notDecidedMessage(outcome, lookerAdminsUsergroup, userId));
-      }
-    } catch (err) {
-      const coded = toCodedError(err);
-      logger.error('looker access deny failed', { user: userId, requestId, code: coded.code, err: coded });
-      await dm(failureMessage('I could not record your denial.', 'Please click Deny on the request again.'));
+    // Decided before the modal closes (a crash after Slack heard "done" would lose the denial and its reason),
+    // within Slack's 3 s: a slower decision closes the modal and goes on; one that fails in time keeps the reason.
+    const deciding = lookerAccess.decide({ requestId, deciderId: userId, decision: 'deny', reason }).then(
+      (outcome) => ({ outcome }),
+      (err: unknown) => {
+        const coded = toCodedError(err);
+        logger.error('looker access deny failed', { user: userId, requestId, code: coded.code, err: coded });
+        return { failed: true as const };
+      },
+    );
+    const first = await settleBy(deciding, deadline);
+    if (first !== 'late' && 'failed' in first) {
+      await ack({ response_action: 'errors', errors: { [BlockIds.lookerAccessDenyReason]: 'I could not record your denial just now. Your reason is still here: press Deny again in a minute.' } });
+      return;
+    }
+    await ack();
+    const settled = first === 'late' ? await deciding : first;
+    if ('failed' in settled) return void (await dm(failureMessage('I could not record your denial.', 'Please click Deny on the request again.')));
+    const { outcome } = settled;
+    // Decided: the card and the requester's DM say so; nothing more to tell the admin. Nor when it is their
+    // own denial again (Slack delivering the submission twice, or a second Deny form with the same reason): it
+    // stands as it was. Another reason is told it was already denied: the new one did not reach the requester.
+    if (outcome.kind === 'already' && outcome.request.status === 'denied' && outcome.request.decidedBy === userId && (outcome.request.denyReason ?? '') === reason) {
+      logger.info('looker access denial repeated by the admin who made it: nothing to change', { user: userId, requestId });
+    } else if (outcome.kind !== 'decided') {
+      await dm(notDecidedMessage(outcome, lookerAdminsUsergroup, userId));
     }
   };
 }

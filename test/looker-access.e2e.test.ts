@@ -524,7 +524,19 @@ describe('/looker-access with Looker connected', () => {
     const long = await t.standin.submitView(t.client, { userId: JORDAN, values: { [ActionIds.lookerAccessDenyReason]: 'x'.repeat(5000) }, timeoutMs: 200 });
     expect(long.errors?.[BlockIds.lookerAccessDenyReason]).toBe('Keep the reason to 1,000 characters (an emoji counts as two or more); it has 5,000.');
     expect((await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))!.data.status).toBe('pending');
-    await t.standin.submitView(t.client, { userId: JORDAN, values: { [ActionIds.lookerAccessDenyReason]: 'View covers it: the <dashboards> are under Shared → CE' } });
+    // Decided before the form closes, so a crash once Slack has heard "done" loses neither the denial nor its reason.
+    // Slack's answer to the admin check is held back a moment: a decision made after the ack would not be in yet.
+    const slowCheck = t.standin.onApplied(async (call) => {
+      if (call.method === 'usergroups.users.list') await new Promise((r) => setTimeout(r, 300));
+    });
+    try {
+      const closed = await t.standin.submitView(t.client, { userId: JORDAN, values: { [ActionIds.lookerAccessDenyReason]: 'View covers it: the <dashboards> are under Shared → CE' }, timeoutMs: 10 });
+      expect(closed.ack.status).toBe(200);
+      expect(closed.responseAction).toBeUndefined();
+    } finally {
+      slowCheck();
+    }
+    expect((await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, request.id))!.data).toMatchObject({ status: 'denied', denyReason: 'View covers it: the <dashboards> are under Shared → CE' });
     const card = await t.standin.waitFor(() => {
       const c = d.card(request);
       return c && text(c).includes('Denied*') ? c : undefined;

@@ -4,7 +4,7 @@
  * person sees when something behind the bot failed, and a list's pages.
  */
 import { describe, expect, it } from 'vitest';
-import { SLACK_LIMITS, ago, escapeAndTruncate, escapeMrkdwn, failureMessage, isChannelId, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn, userText } from '../../views/common.js';
+import { OUTDATED_FORM_TEXT, SLACK_LIMITS, ago, escapeAndTruncate, escapeMrkdwn, failureMessage, formGoneModal, isChannelId, queryGoneModal, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn, userText } from '../../views/common.js';
 
 describe('escaping user text for mrkdwn', () => {
   it.each([
@@ -183,6 +183,24 @@ describe('what a person sees when something behind the bot failed', () => {
     const msg = failureMessage('Looker refused the change.', 'Ask a Looker admin.');
     expect(msg.text).toBe(':warning: Looker refused the change. Ask a Looker admin.');
     expect(msg.blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: ':warning: Looker refused the change. Ask a Looker admin.' } }]);
+  });
+});
+
+describe('a form that can no longer do what it was for', () => {
+  it('turns into a note with only a Close button, saying what happened', () => {
+    expect(formGoneModal(OUTDATED_FORM_TEXT)).toEqual({
+      type: 'modal',
+      title: { type: 'plain_text', text: 'analytics-bot' },
+      close: { type: 'plain_text', text: 'Close' },
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'This form is from an earlier version of analytics-bot, and nothing was saved. Please open it again from its command or button.' } }],
+    });
+  });
+
+  it('names the saved query that left the catalog as it was typed, escaped and cut, and says what did not happen', () => {
+    const run = queryGoneModal('weekly-<active>', 'run').blocks[0] as { text: { text: string } };
+    expect(run.text.text).toBe('The saved query “weekly-&lt;active&gt;” is no longer in the catalog (it may have been renamed or removed), so nothing was run. `/query` lists the saved queries there are now.');
+    const saved = queryGoneModal('q'.repeat(200), 'saved').blocks[0] as { text: { text: string } };
+    expect(saved.text.text).toMatch(/^The saved query “q{79}…” is no longer in the catalog .*so nothing was saved\./);
   });
 });
 
