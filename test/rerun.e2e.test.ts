@@ -400,6 +400,50 @@ describe('alerts and reruns', () => {
   });
 });
 
+describe("asking BizOps when Slack's answer is lost (a bot of its own: every demo source as it starts)", () => {
+  let own: TestBot;
+  beforeAll(async () => {
+    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0', TASKS_SECRET } });
+  }, 120_000);
+  afterAll(async () => own?.stop());
+
+  it("asks once, in the alert's thread, when the source recovered before the retry", async () => {
+    const tables = ['hubspot_contacts', 'hubspot_companies'];
+    const warehouse = own.warehouse as EmbeddedWarehouse;
+    await own.bot.services.freshness.check();
+    await own.drain();
+    const alert = (await own.bot.services.freshness.alerts.get('hubspot'))!;
+    expect(alert).toMatchObject({ state: 'open', ts: expect.any(String) });
+    const asks = () => own.standin.conversation(channel).filter((m) => m.text.includes('to rerun *HubSpot*'));
+    let lost = false;
+    const off = own.standin.onApplied(async (call) => {
+      if (call.method !== 'chat.postMessage' || !String(call.args['text'] ?? '').includes('to rerun *HubSpot*')) return;
+      off();
+      // HubSpot's own sync lands while Slack's answer is on its way back (or the bot is killed), and that answer is lost.
+      await refreshDemoTables(warehouse, tables, new Date());
+      await own.bot.services.freshness.check();
+      lost = true;
+      throw new Error('the answer is lost');
+    });
+    try {
+      await own.bot.services.freshness.reruns.requestFromBizops('hubspot', regular);
+      await own.standin.waitFor(() => (lost ? true : undefined), { timeoutMs: 15_000 });
+      // The ask's job tries again after its backoff: until it is done.
+      const askDone = async () => (await own.store.list<{ state: string }>('jobs')).some((j) => j.id.startsWith('notice:rerun.asked:hubspot') && j.data.state === 'done');
+      for (let i = 0; i < 150 && !(await askDone()); i++) {
+        await own.drain();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(await askDone()).toBe(true);
+    } finally {
+      off();
+    }
+    expect((await own.bot.services.freshness.alerts.get('hubspot'))?.state).toBe('closed');
+    expect(asks()).toHaveLength(1);
+    expect(asks()[0]!.thread_ts).toBe(alert.ts);
+  });
+});
+
 describe('POST /tasks/check-freshness', () => {
   const post = (headers: Record<string, string>) => fetch(`${t.url}/tasks/check-freshness`, { method: 'POST', headers });
 

@@ -293,7 +293,9 @@ class NoticeDelivery {
     const channel = reruns.channel;
     if (!source || !channel) return {};
     const [alert, state] = await Promise.all([alerts.get(source.id), freshness.checkSource(source).catch(() => undefined)]);
-    const threadTs = alert?.state === 'open' && alert.channel === channel && alert.ts ? alert.ts : null;
+    // The thread of the alert open when it was asked, not of the alert as it is now: a retry after a lost answer
+    // looks for its post where the first attempt put it, even if the source has recovered since.
+    const threadTs = alertThreadAt(alert, channel, Date.parse(n.at));
     await this.post(ctx, { channel, threadTs }, rerunRequestPost(source, n.userId, reruns.bizopsUsergroup ?? undefined, state), ctx.key);
     return {};
   }
