@@ -19,7 +19,7 @@ import { pageAction } from './paging.js';
 import { buttonContext } from '../src/slack/click.js';
 import { loggedOpenedAlready } from '../src/slack/errors.js';
 import { formInput } from '../src/slack/form-state.js';
-import { formGoneModal, noteMessage, OUTDATED_FORM_TEXT, queryGoneModal, type MessageBody } from '../views/common.js';
+import { formGoneModal, noteMessage, queryGoneModal, type MessageBody } from '../views/common.js';
 import { quoteTyped } from '../src/format.js';
 import {
   queryAlreadyAskedMessage, queryCheckingModal, queryCsvAlreadyMessage, queryCsvOnItsWayMessage, queryListMessage, queryNoteModal, queryOnItsWayText, queryOverCapMessage, queryParamErrors, queryParamsModal,
@@ -221,7 +221,7 @@ export function queryModalSubmit(deps: QueryDeps) {
     const query = meta ? deps.queries.catalog.get(meta.q) : undefined;
     if (!meta || !query) {
       // Not a modal this bot opened, or its query left the catalog since it opened (a deploy renamed it): change nothing, and say so.
-      await ack({ response_action: 'update', view: meta ? queryGoneModal(meta.q, 'run') : formGoneModal(OUTDATED_FORM_TEXT) });
+      await ack({ response_action: 'update', view: meta ? queryGoneModal(meta.q, 'run') : formGoneModal() });
       deps.logger.info('query form submitted for a query not in the catalog', { query: meta?.q.slice(0, 80) ?? null, user: body.user.id });
       return;
     }

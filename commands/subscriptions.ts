@@ -24,7 +24,7 @@ import type { QueryService } from '../src/services/query.js';
 import { isSubscriptionId, numericColumnsOf, type DraftField, type Subscription, type SubscriptionDraft, type SubscriptionKind, type SubscriptionService } from '../src/services/subscriptions.js';
 import { SCHEDULE_KINDS, type ScheduleKind } from '../src/domain/schedule.js';
 import { pageAction } from './paging.js';
-import { escapeMrkdwn, failureMessage, formGoneModal, isChannelId, noteMessage, OUTDATED_FORM_TEXT, queryGoneModal, type MessageBody } from '../views/common.js';
+import { escapeMrkdwn, failureMessage, formGoneModal, isChannelId, noteMessage, queryGoneModal, type MessageBody } from '../views/common.js';
 import { parseQueryRef, queryUnknownMessage } from '../views/query.js';
 import {
   SUBSCRIPTION_PARAM_MAX_LENGTH, alertNothingToWatchMessage, modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage, subscriptionRefMrkdwn, subscriptionManageModal, subscriptionMissingModal, subscriptionEditRefusedModal, listedPageOf,
@@ -213,7 +213,7 @@ function modalSubmission(deps: SubscriptionDeps) {
     const query = meta ? deps.queries.catalog.get(meta.q) : undefined;
     if (!meta || !query) {
       // Not a form this bot opened, or its query left the catalog since it opened: change nothing, and say so.
-      await ack({ response_action: 'update', view: meta ? queryGoneModal(meta.q, 'saved') : formGoneModal(OUTDATED_FORM_TEXT) });
+      await ack({ response_action: 'update', view: meta ? queryGoneModal(meta.q, 'saved') : formGoneModal() });
       deps.logger.info('subscription form submitted for a query not in the catalog', { query: meta?.q.slice(0, 80) ?? null, user: body.user.id });
       return;
     }

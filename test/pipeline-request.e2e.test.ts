@@ -312,6 +312,21 @@ for (const variant of variants) {
       await t.standin.closeView(t.client, { userId: regular });
     });
 
+    it('keeps apart two submissions whose view IDs are not Slack\'s usual letters and digits: two requests, two cards', async () => {
+      // `!!!` and `###` once both made request `pr_`, which no card takes: the second was "already recorded" and lost.
+      const draft = (who: string, destination: string) => JSON.stringify({ source: 'other', objects: 'Gong calls', destination, frequency: 'daily', owner: who, why: 'Sales wants call volume.' });
+      const before = cards().length;
+      for (const [id, who, destination] of [['!!!', regular, 'odd_view_one'], ['###', bizops, 'odd_view_two']] as const) {
+        const ack = await t.client.viewSubmission({ userId: who, view: { id, callback_id: CallbackIds.pipelineRequestConfirm, private_metadata: draft(who, destination) } });
+        expect(ack.status).toBe(200);
+      }
+      const made = [...(await requestsOf(regular)), ...(await requestsOf(bizops))].filter((r) => r.destination.startsWith('odd_view_'));
+      expect(made.map((r) => r.destination).sort()).toEqual(['odd_view_one', 'odd_view_two']);
+      expect(new Set(made.map((r) => r.id)).size).toBe(2);
+      await t.standin.waitFor(() => (cards().length >= before + 2 ? true : undefined));
+      expect(cards().slice(before).map((c) => text(c)).filter((c) => c.includes('odd\\_view\\_') || c.includes('odd_view_'))).toHaveLength(2);
+    });
+
     it('creates one request when Slack delivers the same submission twice', async () => {
       const modal = await openModal();
       const values = Object.fromEntries(

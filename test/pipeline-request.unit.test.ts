@@ -88,6 +88,14 @@ describe('request IDs', () => {
     for (const bad of ['', 'pr_', "pr_x' OR 1=1", 'la_abc', 'pr_' + 'a'.repeat(41), 42, null]) expect(isRequestId(bad)).toBe(false);
     expect(isRequestId('pr_V0123ABC')).toBe(true);
   });
+
+  it('keep two views apart whatever their IDs hold (Slack promises no format): no two map to one, and each is a request ID', () => {
+    const ids = ['!!!', '###', 'V-1', 'V1', 'V 1', 'v1', 'V'.repeat(41), 'V'.repeat(40), 'VMM512F2U/é'].map(requestIdForView);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(isRequestId(id), id).toBe(true);
+    expect(requestIdForView('!!!')).toBe(requestIdForView('!!!'));
+    expect(requestIdForView('V'.repeat(40))).toBe(`pr_${'V'.repeat(40)}`);
+  });
 });
 
 describe('sources', () => {

@@ -92,8 +92,11 @@ export function noteMessage(text: string): MessageBody {
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
-/** A submitted form that can no longer do what it was for, turned into a note saying so: nothing was saved or run. */
-export function formGoneModal(text: string): ModalView {
+/** What a form from an earlier version of the bot (or one it never opened) says when submitted, rather than closing without a word. */
+const OUTDATED_FORM_TEXT = 'This form is from an earlier version of analytics-bot, and nothing was saved. Please open it again from its command or button.';
+
+/** A submitted form that can no longer do what it was for, turned into a note saying so (by default: from an earlier version): nothing was saved or run. */
+export function formGoneModal(text = OUTDATED_FORM_TEXT): ModalView {
   return {
     type: 'modal',
     title: { type: 'plain_text', text: 'analytics-bot' },
@@ -101,9 +104,6 @@ export function formGoneModal(text: string): ModalView {
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
   };
 }
-
-/** What a form from an earlier version of the bot (or one it never opened) says when submitted, rather than closing without a word. */
-export const OUTDATED_FORM_TEXT = 'This form is from an earlier version of analytics-bot, and nothing was saved. Please open it again from its command or button.';
 
 /** A form naming a saved query the catalog no longer has (renamed or removed since it opened): `done` is "run" or "saved". */
 export function queryGoneModal(name: string, done: 'run' | 'saved'): ModalView {

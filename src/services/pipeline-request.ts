@@ -5,6 +5,7 @@
  * request, its audit entry and the notices it implies (the card in the
  * channel, the requester's DM), delivered by the job runner.
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
 import type { Directory, Membership } from '../ports/directory.js';
@@ -181,9 +182,14 @@ export function isRequestId(v: unknown): v is string {
   return typeof v === 'string' && REQUEST_ID.test(v);
 }
 
-/** The request ID for a submission of modal `viewId`: the same submission always maps to the same request. */
+/**
+ * The request ID for a submission of modal `viewId`: the same submission always maps to the same request, and
+ * two views to two. Slack's view IDs are letters and digits (`VMM512F2U`) and are kept as they are; Slack does
+ * not promise a format, so any other (`V-1`, `!!!`) becomes a digest of it, not a shortened copy another shares.
+ */
 export function requestIdForView(viewId: string): string {
-  return `pr_${viewId.replace(/[^A-Za-z0-9]/g, '').slice(0, 40)}`;
+  if (/^[A-Za-z0-9]{1,40}$/.test(viewId)) return `pr_${viewId}`;
+  return `pr_x${createHash('sha256').update(viewId).digest('hex').slice(0, 32)}`;
 }
 
 /** A short reference people can say: `PR-7QK2ZD`. */

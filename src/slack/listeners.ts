@@ -34,7 +34,7 @@ import type {
 } from '@slack/bolt';
 import { unescapeMrkdwn } from '../blockkit/mrkdwn.js';
 import { clickedInEphemeral } from './click.js';
-import { formGoneModal, OUTDATED_FORM_TEXT } from '../../views/common.js';
+import { formGoneModal } from '../../views/common.js';
 
 type Listener<A> = (args: A & AllMiddlewareArgs) => Promise<void>;
 
@@ -86,7 +86,7 @@ export function routedListeners(app: App): Listeners {
   app.view({ callback_id: ANY, type: 'view_submission' }, async (args) => {
     const listener = views.get(args.view.callback_id);
     if (listener) return listener(args);
-    await args.ack({ response_action: 'update', view: formGoneModal(OUTDATED_FORM_TEXT) });
+    await args.ack({ response_action: 'update', view: formGoneModal() });
     args.logger.info(`answered a form submission no listener takes: ${JSON.stringify(args.view.callback_id).slice(0, 120)}`);
   });
 

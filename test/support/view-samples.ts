@@ -549,8 +549,8 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   // ---- common ----
   add('failureMessage', common.failureMessage(`It broke ${HOSTILE}`.replace(/[<>&]/g, ''), 'Try again.'));
   add('noteMessage', common.noteMessage('A note.'));
-  add('OUTDATED_FORM_TEXT', common.OUTDATED_FORM_TEXT);
-  add('formGoneModal', common.formGoneModal(common.OUTDATED_FORM_TEXT));
+  add('formGoneModal', common.formGoneModal());
+  add('formGoneModal', common.formGoneModal('A note.'));
   add('queryGoneModal', common.queryGoneModal(HOSTILE, 'run'));
   add('queryGoneModal', common.queryGoneModal(HOSTILE, 'saved'));
   return { outputs, covered };

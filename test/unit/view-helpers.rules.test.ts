@@ -4,7 +4,7 @@
  * person sees when something behind the bot failed, and a list's pages.
  */
 import { describe, expect, it } from 'vitest';
-import { OUTDATED_FORM_TEXT, SLACK_LIMITS, ago, escapeAndTruncate, escapeMrkdwn, failureMessage, formGoneModal, isChannelId, queryGoneModal, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn, userText } from '../../views/common.js';
+import { SLACK_LIMITS, ago, escapeAndTruncate, escapeMrkdwn, failureMessage, formGoneModal, isChannelId, queryGoneModal, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn, userText } from '../../views/common.js';
 
 describe('escaping user text for mrkdwn', () => {
   it.each([
@@ -187,8 +187,8 @@ describe('what a person sees when something behind the bot failed', () => {
 });
 
 describe('a form that can no longer do what it was for', () => {
-  it('turns into a note with only a Close button, saying what happened', () => {
-    expect(formGoneModal(OUTDATED_FORM_TEXT)).toEqual({
+  it('turns into a note with only a Close button, saying what happened (by default, that the form is from an earlier version)', () => {
+    expect(formGoneModal()).toEqual({
       type: 'modal',
       title: { type: 'plain_text', text: 'analytics-bot' },
       close: { type: 'plain_text', text: 'Close' },

@@ -578,16 +578,11 @@ async function takeLock(dir: string, renewMs = LOCK_RENEW_MS): Promise<void> {
   throw busy('another process that keeps taking it');
 }
 
-/** Marks the lock as held now (its mtime), if it is still this process's. */
+/** Marks the lock as held now (its mtime). */
 async function renewLock(file: string): Promise<void> {
-  try {
-    const held = JSON.parse(await readFile(file, 'utf8')) as Partial<LockInfo>;
-    if (held.pid !== process.pid || held.host !== os.hostname()) return;
-    const now = new Date();
-    await utimes(file, now, now);
-  } catch {
-    // Gone (closing) or unreadable a moment: the next renewal tries again.
-  }
+  const now = new Date();
+  // Gone (closing) a moment: the timer is cleared with the lock.
+  await utimes(file, now, now).catch(() => undefined);
 }
 
 async function releaseLock(dir: string): Promise<void> {
