@@ -757,6 +757,73 @@ describe('/looker-access with Looker connected', () => {
     expect(lastInThread).toContain('found no Develop role left to remove');
   });
 
+  /** An elevated request for `email`, approved and granted in Looker (Develop: roles 2, 6 and 7). */
+  async function granted(email: string): Promise<LookerAccessRequest> {
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '3' }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    await d.click(ALEX, request, ActionIds.lookerAccessApprove);
+    const approved = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grant));
+    expect([...looker.userByEmail(email)!.role_ids].sort()).toEqual(['2', '6', '7']);
+    return approved;
+  }
+
+  it('keeps taking the roles back through an hour of Looker answering 503 at the end, and they go once it answers again; no one is asked to do it by hand', async () => {
+    showBotLogsOnFailure(() => [t]);
+    const email = 'riley.outage@example.com';
+    const approved = await granted(email);
+    const end = Date.parse(approved.expiresAt!);
+    const readsRoles = /\/users\/[^/]+\/roles$/;
+    const failures = () => looker.requests.filter((q) => q.status === 503 && readsRoles.test(q.path)).length;
+    const before = failures();
+    // Far more failures than a job's usual six attempts: Looker's maintenance at the end of the access.
+    for (let i = 0; i < 12; i++) looker.failNext('GET', readsRoles, 503, 'Service Unavailable');
+    try {
+      for (let at = end + 1_000; at < end + 3_600_000 && failures() - before < 12; at += 60_000) {
+        t.setTime(at);
+        await t.drain();
+      }
+      expect(failures() - before).toBe(12);
+      // An hour of failures: nothing given up, nothing said yet.
+      const during = (await d.requests()).find((r) => r.id === approved.id)!;
+      expect(during).toMatchObject({ status: 'expired', revokedRoleIds: null, revokeError: null });
+      expect([...looker.userByEmail(email)!.role_ids].sort()).toEqual(['2', '6', '7']);
+      // Looker answers again: the next attempt (15 minutes on, ±20%) takes the roles.
+      t.setTime(t.now().getTime() + 20 * 60_000);
+      await t.drain();
+    } finally {
+      t.setTime(Date.now());
+    }
+    expect(looker.userByEmail(email)!.role_ids).toEqual(['2']);
+    expect((await d.requests()).find((r) => r.id === approved.id)).toMatchObject({ status: 'expired', revokedRoleIds: ['6', '7'], revokeError: null });
+    const actions = await d.audits(approved.id);
+    expect(actions.filter((a) => a === 'looker_access.revoked')).toHaveLength(1);
+    expect(actions).not.toContain('looker_access.revoke_failed');
+    const thread = await t.standin.waitFor(() => {
+      const said = t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === approved.ts).map(text);
+      return said.some((m) => m.includes('expired: I removed the Develop roles')) ? said : undefined;
+    });
+    expect(thread.join('\n')).not.toContain('by hand');
+  });
+
+  it('asks the admins at once when Looker refuses to take the roles back, and tells the person the role may stay until an admin removes it', async () => {
+    showBotLogsOnFailure(() => [t]);
+    const email = 'riley.refused@example.com';
+    const approved = await granted(email);
+    looker.failNext('PUT', /\/users\/[^/]+\/roles$/, 403, 'Forbidden');
+    try {
+      t.setTime(Date.parse(approved.expiresAt!) + 1_000);
+      await t.drain();
+    } finally {
+      t.setTime(Date.now());
+    }
+    expect((await d.requests()).find((r) => r.id === approved.id)).toMatchObject({ status: 'expired', revokedRoleIds: null, revokeError: expect.stringContaining('403') });
+    expect([...looker.userByEmail(email)!.role_ids].sort()).toEqual(['2', '6', '7']);
+    await t.standin.waitFor(() => t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === approved.ts).map(text).find((m) => m.includes('please remove the Develop role by hand')));
+    const dm = await t.standin.waitFor(() => d.dms(RILEY).map(text).find((m) => m.includes(email) && m.includes('has ended')));
+    expect(dm).toContain('you may still have it until a Looker admin removes it');
+    expect(dm).not.toMatch(/has ended; you keep View/);
+  });
+
   it('serializes grants to the same Looker user: two approvals at once lose no role and create one user', async () => {
     const email = 'casey.concurrent@example.com';
     const made = await Promise.all([

@@ -89,6 +89,19 @@ describe('LookerApiAdmin', () => {
     expect(looker.calls()).toEqual(['GET /api/4.0/users/2/roles']);
   });
 
+  it('finds nothing to take back from a Looker user that was deleted (Looker\'s own 404), before or during the revoke; a 404 that is not Looker\'s still fails', async () => {
+    expect(await admin.revokeRoles({ lookerUserId: '999', roleIds: ['5'] })).toEqual({ applied: true, removedRoleIds: [] });
+    expect(looker.calls()).toEqual(['GET /api/4.0/users/999/roles']);
+    // Deleted between the read and the write.
+    looker.users.get('2')!.role_ids = ['2', '6'];
+    looker.failNext('PUT', /\/users\/2\/roles$/, 404, 'Not found');
+    expect(await admin.revokeRoles({ lookerUserId: '2', roleIds: ['6'] })).toEqual({ applied: true, removedRoleIds: [] });
+    // A proxy's page says nothing about the user.
+    looker.failNextWithPage('GET', /\/users\/2\/roles$/, 404);
+    await expect(admin.revokeRoles({ lookerUserId: '2', roleIds: ['6'] })).rejects.toMatchObject({ status: 404, fromLooker: false });
+    expect(looker.users.get('2')!.role_ids).toEqual(['2', '6']);
+  });
+
   it('logs in once and reuses the token; logs in again after a 401', async () => {
     await admin.grant({ email: 'alex@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: [] });
     await admin.grant({ email: 'alex@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: [] });
@@ -384,7 +397,8 @@ describe('LookerApiAdmin', () => {
     await expect(admin.grant({ email: 'a@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: [] })).rejects.toMatchObject({ reason: 'unavailable', retryable: true });
     looker.failNext('GET', /\/users\/search$/, 429, 'Too many requests');
     await expect(admin.grant({ email: 'a@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: [] })).rejects.toMatchObject({ reason: 'rate_limited', retryable: true });
-    await expect(admin.revokeRoles({ lookerUserId: '999', roleIds: ['5'] })).rejects.toMatchObject({ reason: 'not_found', retryable: false });
+    looker.failNext('GET', /\/users\/search$/, 404, 'Not found');
+    await expect(admin.grant({ email: 'a@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: [] })).rejects.toMatchObject({ reason: 'not_found', retryable: false });
     looker.failNext('GET', /\/users\/search$/, 400, 'Bad request from Authorization: token 4QDkCyCtZzYgj4C2p2cj3csJH7zqS5RzKs2kTnG4 client_secret=abc123def456');
     const err = (await admin.grant({ email: 'a@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: [] }).catch((e: unknown) => e)) as LookerError;
     expect(err).toMatchObject({ reason: 'rejected', retryable: false });

@@ -625,12 +625,16 @@ describe('BigQuery Data Transfer adapter', () => {
     await expect(dts.recentRun(dt(name), new Date())).rejects.toMatchObject({ reason: 'forbidden', retryable: false });
   });
 
-  it('recentRun: the run requested at or after `since`, across pages and whatever the order; null when none', async () => {
+  it('recentRun: the manual run requested at or after `since`, across pages and whatever the order; null when none (a scheduled run is not ours)', async () => {
     const name = freshConfig();
     const config = fake.config(name)!;
     for (let i = 0; i < 5; i++) fake.addScheduledRun(config, new Date(Date.now() - (10 - i) * 3_600_000));
     expect(await dts.recentRun(dt(name), new Date())).toBeNull();
     const since = new Date();
+    // The config's own schedule began a run just then: not one the bot asked for (its `schedule` is set).
+    fake.addScheduledRun(config, new Date(since.getTime() - 3_000));
+    fake.addScheduledRun(config, new Date(since.getTime() + 1_000));
+    expect(await dts.recentRun(dt(name), since)).toBeNull();
     const started = await dts.start(dt(name), { force: false });
     if (!started.ok) throw new Error(started.message);
     for (const order of ['oldest-first', 'newest-first'] as const) {

@@ -435,6 +435,10 @@ export function lookerExpiredDm(r: LookerAccessRequest): MessageBody {
     const until = r.keptFor.until ? ` until ${slackDate(new Date(r.keptFor.until))}` : '';
     return section(`:hourglass: Request ${lookerRef(r)} for ${levelLabel(r.level)} access to Looker (\`${escapeMrkdwn(r.email)}\`) has ended, but request ${lookerRef({ id: r.keptFor.requestId })} for the same Looker email still gives that access${until}: nothing changes in Looker until then.`);
   }
+  if (r.revokeError) {
+    // Said as it is: the roles are still in Looker until an admin takes them.
+    return section(`:hourglass: ${levelLabel(r.level)} access to Looker for \`${escapeMrkdwn(r.email)}\` (${lookerRef(r)}) has ended, but Looker would not let me take the ${levelLabel(r.level)} role back, so you may still have it until a Looker admin removes it; you keep View. Ask again with \`${Commands.lookerAccess}\` if you need it.`);
+  }
   return section(`:hourglass: ${levelLabel(r.level)} access to Looker for \`${escapeMrkdwn(r.email)}\` (${lookerRef(r)}) has ended; you keep View. Ask again with \`${Commands.lookerAccess}\` if you need it.`);
 }
 

@@ -60,6 +60,17 @@ export const LOOKER_JOBS = {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Taking elevated roles back outlasts a Looker outage (a 5xx, a 429): while
+ * Looker does not answer, the roles give no one anything, and once it answers
+ * again they go within 15 minutes. After about three hours of it (20 attempts,
+ * waits doubling from 2 s to 15 min) the admins are asked to remove them by
+ * hand; a refusal (a 403, say) asks them at once. A job's usual six attempts
+ * gave up after a minute, and a minute of Looker maintenance at the end left
+ * the access in place for good.
+ */
+export const REVOKE_RETRY = { maxAttempts: 20, baseMs: 2_000, maxMs: 15 * 60_000 } as const;
+
 export type LookerAccessStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
 /** How an approval reached Looker. */
@@ -498,7 +509,7 @@ export class LookerAccessService {
       [LOOKER_JOBS.grant]: defineJob<ById>({ handler: (ctx) => this.runGrant(ctx), onGiveUp: (ctx, failure) => this.grantFailed(ctx.payload.requestId, failure.message) }),
       [LOOKER_JOBS.remind]: defineJob<ById>({ handler: (ctx) => this.runRemind(ctx) }),
       [LOOKER_JOBS.expire]: defineJob<ById>({ handler: (ctx) => this.runExpire(ctx) }),
-      [LOOKER_JOBS.revoke]: defineJob<ById>({ handler: (ctx) => this.runRevoke(ctx), onGiveUp: (ctx, failure) => this.revokeFailed(ctx.payload.requestId, failure.message) }),
+      [LOOKER_JOBS.revoke]: defineJob<ById>({ handler: (ctx) => this.runRevoke(ctx), onGiveUp: (ctx, failure) => this.revokeFailed(ctx.payload.requestId, failure.message), retry: REVOKE_RETRY }),
       [LOOKER_JOBS.sweep]: defineJob({ handler: (ctx) => this.runSweep(ctx), resumeAt: (ctx) => new Date(ctx.now().getTime() + this.opts.sweepIntervalMs) }),
     };
   }

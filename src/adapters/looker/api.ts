@@ -193,12 +193,30 @@ export class LookerApiAdmin implements LookerAdmin {
     return { lookerUserId: user.id, roleIds: await this.directRoles(user.id), groupIds: [...(user.group_ids ?? [])] };
   }
 
+  /**
+   * Takes roles back. Looker's own 404 (its Error body, not a proxy's page) says the user is no longer
+   * there (an admin deleted them): nothing is left to take back, which is not a failure for the admins
+   * to remove by hand.
+   */
   async revokeRoles(input: { lookerUserId: string; roleIds: string[]; beforeChange?: (removing: string[]) => Promise<void> }): Promise<LookerRevokeResult> {
-    const current = await this.directRoles(input.lookerUserId);
+    const userGone = (err: unknown) => err instanceof LookerError && err.status === 404 && err.fromLooker;
+    let current: string[];
+    try {
+      current = await this.directRoles(input.lookerUserId);
+    } catch (err) {
+      if (userGone(err)) return { applied: true, removedRoleIds: [] };
+      throw err;
+    }
     const { roleIds, removed } = rolesWithout(current, input.roleIds);
     if (removed.length > 0) {
       await input.beforeChange?.(removed);
-      await this.call('PUT', `/users/${enc(input.lookerUserId)}/roles`, { body: roleIds });
+      try {
+        await this.call('PUT', `/users/${enc(input.lookerUserId)}/roles`, { body: roleIds });
+      } catch (err) {
+        // Deleted between the read and the write: gone with its roles.
+        if (userGone(err)) return { applied: true, removedRoleIds: [] };
+        throw err;
+      }
     }
     return { applied: true, removedRoleIds: removed };
   }

@@ -22,8 +22,9 @@
  *   run's `name` nor one of its states: a proxy's page or its own JSON) is no
  *   answer, asked again, as a proxy's page of any other status is.
  * - recentRun: `GET v1/{config}/runs` (every page, the order is not
- *   documented), a run whose scheduleTime is at or after `since` minus ten
- *   seconds of clock skew. A 200 page in place of the list is no answer, nor
+ *   documented), a manual run (its `schedule` empty: the config's own
+ *   schedule starts the others) whose scheduleTime is at or after `since`
+ *   minus ten seconds of clock skew. A 200 page in place of the list is no answer, nor
  *   is a list with pages left past the most we read (pages may be shorter than
  *   pageSize: AIP-158, "the service may return fewer than this value").
  * Plain fetch with an auth header provider (Application Default Credentials
@@ -260,6 +261,8 @@ export class DataTransferRuns implements PipelineRuns {
         // scheduleTime is when a manual run was requested; startTime, updateTime when it is missing.
         const stamp = [run['scheduleTime'], run['startTime'], run['updateTime']].find((t): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t)));
         if (typeof name !== 'string' || !stamp || !runBelongsTo(name, config)) continue;
+        // A run of the config's own schedule (TransferRun.schedule, empty for manual runs) is not one we asked for.
+        if (typeof run['schedule'] === 'string' && run['schedule'] !== '') continue;
         const at = Date.parse(stamp);
         if (at >= after && (!best || at > best.at)) best = { name, at };
       }
