@@ -824,6 +824,43 @@ describe('/looker-access with Looker connected', () => {
     expect(dm).not.toMatch(/has ended; you keep View/);
   });
 
+  it('grants nothing when the grant first runs after the access has already ended (the bot was down that long), and says so', async () => {
+    showBotLogsOnFailure(() => [t]);
+    const email = 'riley.toolate@example.com';
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '1' }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    // The grant's first attempt is told to wait (Looker's 429: minutes, as the retry policy caps it); before it tries again the bot is down for two days.
+    looker.failNext('GET', /\/users\/search$/, 429, 'Too many requests', { 'retry-after': '3600' });
+    const asked = looker.requests.length;
+    await d.click(ALEX, request, ActionIds.lookerAccessApprove);
+    await waitForAsync(async () => looker.requests.slice(asked).some((q) => q.status === 429 && q.path.endsWith('/users/search')) || undefined);
+    const approved = (await d.requests()).find((r) => r.id === request.id)!;
+    expect(approved).toMatchObject({ status: 'approved', grant: null, grantPlan: null });
+    const from = looker.requests.length;
+    try {
+      for (let i = 0; i < 3; i++) {
+        t.setTime(Date.parse(approved.expiresAt!) + 2 * DAY + i * 10 * 60_000);
+        await t.drain();
+      }
+    } finally {
+      t.setTime(Date.now());
+    }
+    // Looker is not touched at all, and no admin is asked to grant or remove anything.
+    expect(looker.requests.slice(from).filter((q) => q.method !== 'POST' || !q.path.endsWith('/login'))).toEqual([]);
+    expect(looker.userByEmail(email)).toBeUndefined();
+    expect((await d.requests()).find((r) => r.id === request.id)).toMatchObject({ status: 'expired', grant: null, grantError: null });
+    const dm = await t.standin.waitFor(() => d.dms(RILEY).map(text).find((m) => m.includes(email) && m.includes('ended before')));
+    expect(dm).toContain('nothing changed there');
+    expect(d.dms(RILEY).map(text).filter((m) => m.includes(email)).join('\n')).not.toContain('active in Looker');
+    const thread = await t.standin.waitFor(() => {
+      const said = t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === request.ts).map(text);
+      return said.length ? said : undefined;
+    });
+    expect(thread.join('\n')).toContain('ended before I could grant it');
+    expect(thread.join('\n')).not.toContain('by hand');
+    expect(text(d.card((await d.requests()).find((r) => r.id === request.id)!))).toContain('ended before it could be granted');
+  });
+
   it('serializes grants to the same Looker user: two approvals at once lose no role and create one user', async () => {
     const email = 'casey.concurrent@example.com';
     const made = await Promise.all([

@@ -226,7 +226,13 @@ function decisionLine(r: LookerAccessRequest): string {
   }
 }
 
+/** Elevated access that ended before its grant ever ran: Looker was never touched, and no admin was asked to grant it. */
+function endedBeforeGrant(r: LookerAccessRequest): boolean {
+  return r.status === 'expired' && !r.grant && !r.grantPlan && !r.grantError;
+}
+
 function grantLine(r: LookerAccessRequest): string | null {
+  if (endedBeforeGrant(r)) return ':information_source: It ended before it could be granted in Looker; nothing was changed there.';
   if (r.status !== 'approved' && r.status !== 'expired') return null;
   if (r.grantError) return `:warning: Looker did not accept the grant (${escapeAndTruncate(r.grantError, 300)}). Fix the cause and click *Retry grant*, or grant it by hand in Looker: the View group, the View role${isElevated(r.level) ? ` and the ${levelLabel(r.level)} role` : ''}.`;
   if (!r.grant) return r.status === 'approved' ? ':hourglass_flowing_sand: Granting it in Looker…' : null;
@@ -431,6 +437,9 @@ export function lookerReminderDm(r: LookerAccessRequest): MessageBody {
 
 /** Elevated access has ended. */
 export function lookerExpiredDm(r: LookerAccessRequest): MessageBody {
+  if (endedBeforeGrant(r)) {
+    return section(`:hourglass: ${levelLabel(r.level)} access to Looker for \`${escapeMrkdwn(r.email)}\` (${lookerRef(r)}) was approved, but it ended before I could grant it in Looker, so nothing changed there. Ask again with \`${Commands.lookerAccess}\` if you still need it.`);
+  }
   if (r.keptFor) {
     const until = r.keptFor.until ? ` until ${slackDate(new Date(r.keptFor.until))}` : '';
     return section(`:hourglass: Request ${lookerRef(r)} for ${levelLabel(r.level)} access to Looker (\`${escapeMrkdwn(r.email)}\`) has ended, but request ${lookerRef({ id: r.keptFor.requestId })} for the same Looker email still gives that access${until}: nothing changes in Looker until then.`);
@@ -445,6 +454,9 @@ export function lookerExpiredDm(r: LookerAccessRequest): MessageBody {
 /** In the card's thread at expiry. */
 export function lookerExpiredThreadMessage(r: LookerAccessRequest, options: { manual: boolean; adminsUsergroup: string | null }): MessageBody {
   const admins = options.adminsUsergroup ? `<!subteam^${options.adminsUsergroup}>` : 'Looker admins';
+  if (endedBeforeGrant(r)) {
+    return section(`:hourglass: ${levelLabel(r.level)} access for <@${r.subjectId}> ended before I could grant it in Looker (I could not run the grant until after its end); nothing was changed in Looker, and there is nothing to remove.`);
+  }
   if (r.revokeError) {
     return section(`:warning: ${levelLabel(r.level)} access for <@${r.subjectId}> expired, but Looker refused to take the roles back (${escapeAndTruncate(r.revokeError, 300)}). ${admins}: please remove the ${levelLabel(r.level)} role by hand.`);
   }

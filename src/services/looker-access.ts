@@ -521,6 +521,15 @@ export class LookerAccessService {
     const id = ctx.payload.requestId;
     let request = await this.get(id);
     if (!request || request.status !== 'approved' || request.grant) return {};
+    // Elevated access whose end passed before its grant could run (the runner was down, or Looker unreachable, that long):
+    // nothing is granted. It expires now; what an earlier attempt may have applied (it recorded a plan) is taken back then.
+    if (isElevated(request.level) && request.expiresAt && Date.parse(request.expiresAt) <= this.now().getTime()) {
+      return {
+        commit: async (tx: StoreTx) => {
+          await this.enqueueJobs(tx, [{ key: jobKey(LOOKER_JOBS.expire, id), kind: LOOKER_JOBS.expire, payload: { requestId: id } }]);
+        },
+      };
+    }
     const at = this.now().toISOString();
     const ids = this.opts.lookerConfig;
     const automatic = request.decidedBy === 'bot';

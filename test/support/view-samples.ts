@@ -94,6 +94,8 @@ export function lookerStates(): LookerAccessRequest[] {
     { ...lookerBase, ...decided, status: 'denied' },
     { ...lookerBase, ...decided, status: 'expired', expiredAt: iso(14 * 24 * HOUR), grant: lookerGrant, revokedRoleIds: ['6'] },
     { ...lookerBase, ...decided, status: 'expired', expiredAt: iso(14 * 24 * HOUR), grant: lookerGrant, revokeError: HOSTILE },
+    // Ended before its grant ever ran (the bot was down that long).
+    { ...lookerBase, ...decided, status: 'expired', expiredAt: iso(14 * 24 * HOUR) },
     { ...lookerBase, level: 'view', durationDays: null, reason: null, decidedBy: 'bot', decidedAt: iso(0), status: 'approved', route: 'grant_now', grant: lookerGrant },
   ];
 }
