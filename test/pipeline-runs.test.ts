@@ -647,6 +647,23 @@ describe('BigQuery Data Transfer adapter', () => {
     expect(fake.requests.filter((r) => r.path.endsWith('/runs')).every((r) => r.query['pageSize'] === '1000')).toBe(true);
   });
 
+  it('recentRun: a manual run that had ended before `since` is an earlier one: a rerun asked right after a failed one, whose start met a 503 that created nothing, does not follow that failure again', async () => {
+    const name = freshConfig({ outcome: 'fail', pendingMs: 0, runMs: 20 });
+    const first = await dts.start(dt(name), { force: false });
+    if (!first.ok) throw new Error(first.message);
+    expect(await until(dts, first.run)).toMatchObject({ state: 'failed' });
+    await new Promise((r) => setTimeout(r, 5));
+    const since = new Date();
+    expect(await dts.recentRun(dt(name), since)).toBeNull();
+    fake.failNext('POST', /startManualRuns$/, 503);
+    expect(await dts.start(dt(name), { force: false })).toMatchObject({ ok: false, retryable: true });
+    // Its own run is found, even once it has ended (it ended after `since`).
+    const second = await dts.start(dt(name), { force: false });
+    if (!second.ok) throw new Error(second.message);
+    expect(await until(dts, second.run)).toMatchObject({ state: 'failed' });
+    expect(await dts.recentRun(dt(name), since)).toMatchObject({ runId: second.run.runId });
+  });
+
   it('fails clearly without credentials', async () => {
     const noAuth = new DataTransferRuns({ authHeaders: async () => ({}), apiUrl: fake.url });
     expect(await noAuth.start(target, { force: false })).toMatchObject({ ok: false, reason: 'failed', retryable: false, message: expect.stringContaining('401') });

@@ -444,6 +444,51 @@ describe("asking BizOps when Slack's answer is lost (a bot of its own: every dem
   });
 });
 
+describe("a rerun that ends before its message is recorded (a bot of its own: Slack's answer to the post is lost)", () => {
+  let own: TestBot;
+  beforeAll(async () => {
+    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0', PIPELINES_SIMULATED_RUN_MS: '300', RERUN_POLL_MS: '50', TASKS_SECRET } });
+  }, 120_000);
+  afterAll(async () => own?.stop());
+
+  it('still links the recovered alert to the rerun: its card says who reran it', async () => {
+    await own.bot.services.freshness.check();
+    await own.drain();
+    const alert = (await own.bot.services.freshness.alerts.get('hubspot'))!;
+    expect(alert).toMatchObject({ state: 'open', ts: expect.any(String) });
+    let lost = false;
+    const off = own.standin.onApplied((call) => {
+      if (call.method !== 'chat.postMessage' || !String(call.args['text'] ?? '').startsWith('Rerun of HubSpot')) return;
+      off();
+      lost = true;
+      // Posted, but the bot never hears: it looks for the post on its next attempt, by which time the rerun has ended.
+      throw new Error('the answer is lost');
+    });
+    try {
+      expect(await own.bot.services.freshness.reruns.rerun({ source: 'hubspot', userId: bizops, force: false })).toMatchObject({ kind: 'started' });
+      const linked = async () => {
+        const a = await own.bot.services.freshness.alerts.get('hubspot');
+        return lost && a?.state === 'closed' && a.rerunLink ? a : undefined;
+      };
+      for (let i = 0; i < 100 && !(await linked()); i++) {
+        await own.drain();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const closed = await own.bot.services.freshness.alerts.get('hubspot');
+      expect(lost).toBe(true);
+      expect(closed).toMatchObject({ state: 'closed', rerunBy: bizops, rerunLink: expect.stringContaining('/archives/') });
+    } finally {
+      off();
+    }
+    const card = await own.standin.waitFor(() => {
+      const m = own.standin.message(channel, alert.ts!);
+      return m && /recovered/.test(m.text) && JSON.stringify(m.blocks).includes('/archives/') ? m : undefined;
+    }, { timeoutMs: 15_000 });
+    expect(JSON.stringify(card.blocks)).toContain(`|rerun> by <@${bizops}>`);
+    expect(own.standin.conversation(channel).filter((m) => m.text.startsWith('Rerun of HubSpot'))).toHaveLength(1);
+  });
+});
+
 describe('POST /tasks/check-freshness', () => {
   const post = (headers: Record<string, string>) => fetch(`${t.url}/tasks/check-freshness`, { method: 'POST', headers });
 

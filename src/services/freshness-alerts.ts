@@ -202,10 +202,17 @@ export class FreshnessAlerts {
     return this.change(sourceId, userId, 'freshness.alert_acknowledged', (x) => (x.acknowledgedBy ? {} : { acknowledgedBy: userId, acknowledgedAt: t }), clickedTs);
   }
 
-  /** Links an open alert to the rerun following it (inside the transaction that records the rerun's message). */
-  async linkRerun(tx: StoreTx, sourceId: string, link: string | null, userId: string): Promise<void> {
+  /**
+   * Links the source's alert to the rerun following it (inside the transaction that records the rerun's
+   * message): the open alert, or the one whose thread the message went in (`alertTs`) once it has closed. A
+   * rerun can end, and its alert recover, before its message is recorded (Slack's answer lost, or the process
+   * killed, right after the post): the recovered card still says who reran it.
+   */
+  async linkRerun(tx: StoreTx, sourceId: string, link: string | null, userId: string, alertTs?: string | null): Promise<void> {
     const current = (await tx.get<AlertDoc>(ALERTS, sourceId))?.data;
-    if (!current || current.state !== 'open') return;
+    if (!current) return;
+    const closedFirst = current.state !== 'open' && alertTs != null && current.ts === alertTs && current.rerunLink === null;
+    if (current.state !== 'open' && !closedFirst) return;
     tx.put(ALERTS, sourceId, { ...current, rerunLink: link, rerunBy: userId });
     tx.audit({ actor: userId, action: 'freshness.alert_rerun_linked', subject: sourceId });
     await this.notify(tx, [{ type: 'freshness.alert', sourceId, episode: current.episode }], this.now().getTime());

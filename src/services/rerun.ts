@@ -263,7 +263,7 @@ export class RerunService {
     tx.put(RERUNS, runKey, { ...current, channel: where.channel, ts: where.ts, link: where.link });
     const lock = (await tx.get<LockDoc>(RERUN_LOCKS, current.sourceId))?.data;
     if (lock?.runKey === runKey) tx.put(RERUN_LOCKS, current.sourceId, { ...lock, link: where.link });
-    await this.opts.alerts.linkRerun(tx, current.sourceId, where.link, current.requestedBy);
+    await this.opts.alerts.linkRerun(tx, current.sourceId, where.link, current.requestedBy, current.threadTs);
   }
 
   /** The job kinds this use case runs. */

@@ -24,7 +24,8 @@
  * - recentRun: `GET v1/{config}/runs` (every page, the order is not
  *   documented), a manual run (its `schedule` empty: the config's own
  *   schedule starts the others) whose scheduleTime is at or after `since`
- *   minus ten seconds of clock skew. A 200 page in place of the list is no answer, nor
+ *   minus ten seconds of clock skew, and that had not ended before `since`
+ *   (as Fivetran's: an earlier run that ended is never taken for ours). A 200 page in place of the list is no answer, nor
  *   is a list with pages left past the most we read (pages may be shorter than
  *   pageSize: AIP-158, "the service may return fewer than this value").
  * Plain fetch with an auth header provider (Application Default Credentials
@@ -261,8 +262,12 @@ export class DataTransferRuns implements PipelineRuns {
         // scheduleTime is when a manual run was requested; startTime, updateTime when it is missing.
         const stamp = [run['scheduleTime'], run['startTime'], run['updateTime']].find((t): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t)));
         if (typeof name !== 'string' || !stamp || !runBelongsTo(name, config)) continue;
-        // A run of the config's own schedule (TransferRun.schedule, empty for manual runs) is not one we asked for.
+        // A run of the config's own schedule (TransferRun.schedule, empty for manual runs) is not one we asked for,
+        // nor one that had ended before we asked (endTime before `since`): a rerun asked right after a failed one
+        // would follow that failure again, and start nothing.
         if (typeof run['schedule'] === 'string' && run['schedule'] !== '') continue;
+        const endedAt = typeof run['endTime'] === 'string' ? Date.parse(run['endTime']) : NaN;
+        if (endedAt < since.getTime()) continue;
         const at = Date.parse(stamp);
         if (at >= after && (!best || at > best.at)) best = { name, at };
       }
