@@ -291,7 +291,7 @@ export function lookerAccessRetryGrant(deps: LookerAccessDeps) {
   return grantButton(deps, { log: 'looker access grant retry failed', text: 'I could not start the grant again.', next: 'Please click Retry grant again.' }, async (requestId, userId) => {
     const outcome: RetryGrantOutcome = await deps.lookerAccess.retryGrant({ requestId, deciderId: userId });
     if (outcome.kind === 'retrying') return lookerRetryConfirmation(await afterGrant(deps, outcome.request));
-    if (outcome.kind === 'not_failed') return lookerNothingToRetryMessage(outcome.request);
+    if (outcome.kind === 'not_failed' || outcome.kind === 'ended') return lookerNothingToRetryMessage(outcome.request, { ended: outcome.kind === 'ended' });
     return notDecidedMessage(outcome, deps.lookerAdminsUsergroup, userId);
   });
 }

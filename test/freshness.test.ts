@@ -21,6 +21,7 @@ import type { FreshnessServices } from '../src/services/freshness-services.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import { drain } from './support/jobs.js';
 import { FreshnessService } from '../src/services/freshness.js';
+import { ALERTS, type AlertDoc } from '../src/services/freshness-alerts.js';
 import { catalogOf, loadSources } from '../src/sources/catalog.js';
 import { ActionIds } from '../src/ids.js';
 import { blockKitViolations } from './support/block-limits.js';
@@ -248,6 +249,38 @@ describe('alerts', () => {
     await s.check();
     const hubspotAlerts = alerts().filter((m) => m.text.includes('HubSpot'));
     expect(hubspotAlerts.map((m) => m.text)).toEqual([expect.stringMatching(/recovered/), expect.stringMatching(/is stale/)]);
+  });
+
+  it('links a rerun to the alert its message went under: even once it recovered, or a newer one opened (that one is not linked); with no such alert, the open one', async () => {
+    const a = (await services()).alerts;
+    const id = 'link_probe'; // no source of the catalog: nothing is drawn for it
+    const closedOne: AlertDoc = {
+      sourceId: id, state: 'closed', episode: 1, channel, ts: '100.000001', openedAt: 1, lastUpdatedIso: null, lateByMs: 0, lastReminderAt: null,
+      snoozedUntil: null, snoozedBy: null, acknowledgedBy: null, acknowledgedAt: null, rerunLink: null, rerunBy: null, recoveredAt: 2, recoveredLastUpdateIso: null, previous: null,
+    };
+    const link = (ts: string | null, url: string) => store.runTransaction((tx) => a.linkRerun(tx, id, url, 'U0BIZOPS', ts));
+    const stored = async () => (await store.get<AlertDoc>(ALERTS, id))!.data;
+    // Recovered before the rerun's message was recorded.
+    await store.put(ALERTS, id, closedOne);
+    await link(closedOne.ts, 'https://x/archives/C/p1');
+    expect(await stored()).toMatchObject({ rerunLink: 'https://x/archives/C/p1', rerunBy: 'U0BIZOPS' });
+    await link(closedOne.ts, 'https://x/archives/C/p2');
+    expect((await stored()).rerunLink).toBe('https://x/archives/C/p1');
+    // ... and stale again since: the earlier one, now the previous episode, is linked; the open one is not.
+    const newer: AlertDoc = { ...closedOne, state: 'open', episode: 2, ts: '200.000001', recoveredAt: null, previous: closedOne };
+    await store.put(ALERTS, id, newer);
+    await link(closedOne.ts, 'https://x/archives/C/p3');
+    expect(await stored()).toMatchObject({ rerunLink: null, previous: { rerunLink: 'https://x/archives/C/p3' } });
+    // A rerun begun with no alert open links the open one; one under the open one too.
+    await link(null, 'https://x/archives/C/p4');
+    expect((await stored()).rerunLink).toBe('https://x/archives/C/p4');
+    await link(newer.ts, 'https://x/archives/C/p5');
+    expect((await stored()).rerunLink).toBe('https://x/archives/C/p5');
+    // A closed alert is not linked to a rerun begun with none open.
+    await store.put(ALERTS, id, { ...closedOne, ts: '300.000001' });
+    await link(null, 'https://x/archives/C/p6');
+    expect((await stored()).rerunLink).toBeNull();
+    await store.delete(ALERTS, id);
   });
 
   it('does not remind while a rerun of the source runs', async () => {

@@ -778,15 +778,17 @@ describe('/looker-access with Looker connected', () => {
     // Far more failures than a job's usual six attempts: Looker's maintenance at the end of the access.
     for (let i = 0; i < 12; i++) looker.failNext('GET', readsRoles, 503, 'Service Unavailable');
     try {
-      for (let at = end + 1_000; at < end + 3_600_000 && failures() - before < 12; at += 60_000) {
+      // (Twelve attempts take about an hour; the bound leaves room for the jitter of their waits.)
+      for (let at = end + 1_000; at < end + 2 * 3_600_000 && failures() - before < 12; at += 60_000) {
         t.setTime(at);
         await t.drain();
       }
       expect(failures() - before).toBe(12);
-      // An hour of failures: nothing given up, nothing said yet.
+      // An hour of failures: nothing given up, nothing said in the thread yet; the card says the roles are being taken back.
       const during = (await d.requests()).find((r) => r.id === approved.id)!;
       expect(during).toMatchObject({ status: 'expired', revokedRoleIds: null, revokeError: null });
       expect([...looker.userByEmail(email)!.role_ids].sort()).toEqual(['2', '6', '7']);
+      expect(text(d.card(during))).toContain('taking the Develop role back in Looker');
       // Looker answers again: the next attempt (15 minutes on, ±20%) takes the roles.
       t.setTime(t.now().getTime() + 20 * 60_000);
       await t.drain();
@@ -824,6 +826,25 @@ describe('/looker-access with Looker connected', () => {
     expect(dm).not.toMatch(/has ended; you keep View/);
   });
 
+  it('asks the admins to check when Looker says the user is not there at the end (deleted, or hidden from the key), and removes nothing', async () => {
+    showBotLogsOnFailure(() => [t]);
+    const email = 'riley.deleted@example.com';
+    const approved = await granted(email);
+    looker.users.delete(approved.grant!.lookerUserId!);
+    try {
+      t.setTime(Date.parse(approved.expiresAt!) + 1_000);
+      await t.drain();
+    } finally {
+      t.setTime(Date.now());
+    }
+    expect((await d.requests()).find((r) => r.id === approved.id)).toMatchObject({ status: 'expired', revokedRoleIds: [], revokeError: null, lookerUserMissing: true });
+    const said = await t.standin.waitFor(() => t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === approved.ts).map(text).find((m) => m.includes('expired')));
+    expect(said).toContain('does not exist');
+    expect(said).toContain(`please check in Looker that`);
+    expect(said).not.toContain('found no Develop role left to remove');
+    expect((await d.audits(approved.id)).filter((a) => a === 'looker_access.revoked')).toHaveLength(1);
+  });
+
   it('grants nothing when the grant first runs after the access has already ended (the bot was down that long), and says so', async () => {
     showBotLogsOnFailure(() => [t]);
     const email = 'riley.toolate@example.com';
@@ -856,7 +877,7 @@ describe('/looker-access with Looker connected', () => {
       const said = t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === request.ts).map(text);
       return said.length ? said : undefined;
     });
-    expect(thread.join('\n')).toContain('ended before I could grant it');
+    expect(thread.join('\n')).toContain('ended before it was granted');
     expect(thread.join('\n')).not.toContain('by hand');
     expect(text(d.card((await d.requests()).find((r) => r.id === request.id)!))).toContain('ended before it could be granted');
   });
@@ -1055,6 +1076,28 @@ describe('/looker-access with Looker connected', () => {
     const after = await t.standin.waitFor(() => (text(d.card(granted)).includes('Granted in Looker') ? d.card(granted) : undefined));
     expect(text(after)).not.toContain(ActionIds.lookerAccessRetryGrant);
     await t.standin.waitFor(() => d.dms(RILEY).find((m) => text(m).includes(lookerRequestRef(request.id)) && text(m).includes('it is active in Looker')));
+  });
+
+  it('refuses Retry grant once the access has ended, its expiry not run yet (the bot was down at the end): nothing is granted', async () => {
+    showBotLogsOnFailure(() => [t]);
+    const email = 'dana.ended@example.com';
+    looker.users.set('62', { id: '62', email, first_name: 'Dana', last_name: 'Ended', role_ids: [], is_disabled: true, roles_externally_managed: false, has_email_credentials: true, logged_in_at: '2026-01-01T00:00:00.000+00:00' });
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '1' }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+    await d.click(ALEX, request, ActionIds.lookerAccessApprove);
+    const failed = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.grantError));
+    // The bot was down at the end: its expiry has not run. Looker would accept the grant now.
+    await t.store.delete('jobs', `looker.expire:${request.id}`);
+    looker.users.get('62')!.is_disabled = false;
+    t.setTime(Date.parse(failed.expiresAt!) + 60_000);
+    try {
+      expect(await d.click(ALEX, request, ActionIds.lookerAccessRetryGrant)).toContain('ended');
+    } finally {
+      t.setTime(Date.now());
+    }
+    expect((await d.requests()).find((r) => r.id === request.id)).toMatchObject({ grant: null, grantError: failed.grantError });
+    expect(looker.users.get('62')!.role_ids).toEqual([]);
+    expect(await d.audits(request.id)).not.toContain('looker_access.grant_retried');
   });
 
   it('changes nothing when it cannot tell who the Looker admins are, or read the admin\'s profile', async () => {

@@ -89,13 +89,13 @@ describe('LookerApiAdmin', () => {
     expect(looker.calls()).toEqual(['GET /api/4.0/users/2/roles']);
   });
 
-  it('finds nothing to take back from a Looker user that was deleted (Looker\'s own 404), before or during the revoke; a 404 that is not Looker\'s still fails', async () => {
-    expect(await admin.revokeRoles({ lookerUserId: '999', roleIds: ['5'] })).toEqual({ applied: true, removedRoleIds: [] });
+  it('says the user is missing, and removes nothing, when Looker answers its own 404 for the user (deleted, or hidden from the key) before or during the revoke; a 404 that is not Looker\'s still fails', async () => {
+    expect(await admin.revokeRoles({ lookerUserId: '999', roleIds: ['5'] })).toEqual({ applied: true, removedRoleIds: [], userMissing: true });
     expect(looker.calls()).toEqual(['GET /api/4.0/users/999/roles']);
     // Deleted between the read and the write.
     looker.users.get('2')!.role_ids = ['2', '6'];
     looker.failNext('PUT', /\/users\/2\/roles$/, 404, 'Not found');
-    expect(await admin.revokeRoles({ lookerUserId: '2', roleIds: ['6'] })).toEqual({ applied: true, removedRoleIds: [] });
+    expect(await admin.revokeRoles({ lookerUserId: '2', roleIds: ['6'] })).toEqual({ applied: true, removedRoleIds: [], userMissing: true });
     // A proxy's page says nothing about the user.
     looker.failNextWithPage('GET', /\/users\/2\/roles$/, 404);
     await expect(admin.revokeRoles({ lookerUserId: '2', roleIds: ['6'] })).rejects.toMatchObject({ status: 404, fromLooker: false });

@@ -477,6 +477,10 @@ describe("a rerun that ends before its message is recorded (a bot of its own: Sl
       const closed = await own.bot.services.freshness.alerts.get('hubspot');
       expect(lost).toBe(true);
       expect(closed).toMatchObject({ state: 'closed', rerunBy: bizops, rerunLink: expect.stringContaining('/archives/') });
+      // Linked after it recovered: the path under test, not a link recorded in time.
+      const actions = (await own.store.recentAudit(200)).filter((e) => e.subject === 'hubspot').map((e) => e.action).reverse();
+      expect(actions.indexOf('freshness.alert_recovered')).toBeGreaterThan(-1);
+      expect(actions.indexOf('freshness.alert_rerun_linked')).toBeGreaterThan(actions.indexOf('freshness.alert_recovered'));
     } finally {
       off();
     }

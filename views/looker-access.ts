@@ -228,11 +228,14 @@ function decisionLine(r: LookerAccessRequest): string {
 
 /** Elevated access that ended before its grant ever ran: Looker was never touched, and no admin was asked to grant it. */
 function endedBeforeGrant(r: LookerAccessRequest): boolean {
-  return r.status === 'expired' && !r.grant && !r.grantPlan && !r.grantError;
+  return r.status === 'expired' && !r.grant && Boolean(r.grantSkippedAt);
 }
 
 function grantLine(r: LookerAccessRequest): string | null {
   if (endedBeforeGrant(r)) return ':information_source: It ended before it could be granted in Looker; nothing was changed there.';
+  if (r.status === 'expired' && r.grant?.mode === 'looker' && r.revokedRoleIds === null && !r.revokeError) {
+    return `:hourglass_flowing_sand: Ended: taking the ${levelLabel(r.level)} role back in Looker…`;
+  }
   if (r.status !== 'approved' && r.status !== 'expired') return null;
   if (r.grantError) return `:warning: Looker did not accept the grant (${escapeAndTruncate(r.grantError, 300)}). Fix the cause and click *Retry grant*, or grant it by hand in Looker: the View group, the View role${isElevated(r.level) ? ` and the ${levelLabel(r.level)} role` : ''}.`;
   if (!r.grant) return r.status === 'approved' ? ':hourglass_flowing_sand: Granting it in Looker…' : null;
@@ -446,7 +449,7 @@ export function lookerExpiredDm(r: LookerAccessRequest): MessageBody {
   }
   if (r.revokeError) {
     // Said as it is: the roles are still in Looker until an admin takes them.
-    return section(`:hourglass: ${levelLabel(r.level)} access to Looker for \`${escapeMrkdwn(r.email)}\` (${lookerRef(r)}) has ended, but Looker would not let me take the ${levelLabel(r.level)} role back, so you may still have it until a Looker admin removes it; you keep View. Ask again with \`${Commands.lookerAccess}\` if you need it.`);
+    return section(`:hourglass: ${levelLabel(r.level)} access to Looker for \`${escapeMrkdwn(r.email)}\` (${lookerRef(r)}) has ended, but I could not take the ${levelLabel(r.level)} role back in Looker, so you may still have it until a Looker admin removes it; you keep View. Ask again with \`${Commands.lookerAccess}\` if you need it.`);
   }
   return section(`:hourglass: ${levelLabel(r.level)} access to Looker for \`${escapeMrkdwn(r.email)}\` (${lookerRef(r)}) has ended; you keep View. Ask again with \`${Commands.lookerAccess}\` if you need it.`);
 }
@@ -455,10 +458,13 @@ export function lookerExpiredDm(r: LookerAccessRequest): MessageBody {
 export function lookerExpiredThreadMessage(r: LookerAccessRequest, options: { manual: boolean; adminsUsergroup: string | null }): MessageBody {
   const admins = options.adminsUsergroup ? `<!subteam^${options.adminsUsergroup}>` : 'Looker admins';
   if (endedBeforeGrant(r)) {
-    return section(`:hourglass: ${levelLabel(r.level)} access for <@${r.subjectId}> ended before I could grant it in Looker (I could not run the grant until after its end); nothing was changed in Looker, and there is nothing to remove.`);
+    return section(`:hourglass: ${levelLabel(r.level)} access for <@${r.subjectId}> ended before it was granted (the grant could not run until after its end); nothing was changed in Looker, and there is nothing to remove.`);
   }
   if (r.revokeError) {
-    return section(`:warning: ${levelLabel(r.level)} access for <@${r.subjectId}> expired, but Looker refused to take the roles back (${escapeAndTruncate(r.revokeError, 300)}). ${admins}: please remove the ${levelLabel(r.level)} role by hand.`);
+    return section(`:warning: ${levelLabel(r.level)} access for <@${r.subjectId}> expired, but I could not take the roles back in Looker (last answer: ${escapeAndTruncate(r.revokeError, 300)}). ${admins}: please remove the ${levelLabel(r.level)} role by hand.`);
+  }
+  if (r.lookerUserMissing) {
+    return section(`:warning: ${levelLabel(r.level)} access for <@${r.subjectId}> expired, but Looker answered that its Looker user does not exist (deleted, or no longer visible to the bot's API key), so I removed nothing. ${admins}: please check in Looker that \`${escapeMrkdwn(r.email)}\` has no ${levelLabel(r.level)} role left.`);
   }
   if (options.manual) {
     return section(`:hourglass: ${levelLabel(r.level)} access for <@${r.subjectId}> expired. ${admins}: please remove the ${levelLabel(r.level)} role from \`${escapeMrkdwn(r.email)}\` in Looker by hand; keep View.`);
@@ -516,7 +522,8 @@ export function lookerRetryConfirmation(r: LookerAccessRequest): MessageBody {
 }
 
 /** Retry grant on a request whose grant is not waiting for one. */
-export function lookerNothingToRetryMessage(r: LookerAccessRequest): MessageBody {
+export function lookerNothingToRetryMessage(r: LookerAccessRequest, options: { ended?: boolean } = {}): MessageBody {
+  if (options.ended) return section(`:information_source: This ${levelLabel(r.level)} access ended${r.expiresAt ? ` ${slackDate(new Date(r.expiresAt))}` : ''}, so there is nothing left to grant. Nothing was changed.`);
   if (r.grant) return section(':information_source: This request is already granted. Nothing was changed.');
   if (r.status === 'approved' && !r.grantError) return section(':information_source: The grant is already being tried again; the card shows when it is done. Nothing was changed.');
   if (r.status === 'approved') return section(':information_source: The grant was tried again a moment ago, and the card shows how it went. Nothing was changed; click Retry grant again in a few seconds to try once more.');

@@ -44,7 +44,11 @@ export type LookerGrantResult =
     }
   | { applied: false };
 
-export type LookerRevokeResult = { applied: true; removedRoleIds: string[] } | { applied: false };
+/**
+ * `userMissing`: Looker answered its own 404 for the user (deleted, or not visible to the API key: Looker
+ * answers 404 for both), so nothing was removed and nothing can be.
+ */
+export type LookerRevokeResult = { applied: true; removedRoleIds: string[]; userMissing?: true } | { applied: false };
 
 /** A Looker user's access as it stands: what a grant finds before it changes anything. */
 export interface LookerUserAccess {

@@ -75,9 +75,8 @@ export interface PipelineRuns {
    * The job runner asks before starting a run again after a crash (or after
    * a start whose answer was lost), so a second run is never started.
    * Fivetran: the connection is syncing, or its last sync succeeded or failed
-   * after `since`. Data Transfer: a manual run of the config requested at or
-   * after `since` (its scheduleTime, with ten seconds of clock skew allowed)
-   * that had not ended before `since`.
+   * after `since`. Data Transfer: a manual run of the config with the run
+   * time start() asks for at `since` or later (see the adapter).
    * Embedded: the simulated run started at or after `since`.
    * Throws PipelineError when the service cannot be asked (then do not start).
    */

@@ -204,18 +204,30 @@ export class FreshnessAlerts {
 
   /**
    * Links the source's alert to the rerun following it (inside the transaction that records the rerun's
-   * message): the open alert, or the one whose thread the message went in (`alertTs`) once it has closed. A
-   * rerun can end, and its alert recover, before its message is recorded (Slack's answer lost, or the process
-   * killed, right after the post): the recovered card still says who reran it.
+   * message). `alertTs`: the alert whose thread the message went in (null: none was open when the rerun
+   * began). That alert is linked even once it has closed, and when a newer episode has opened since (it is
+   * then the previous one): a rerun can end, and its alert recover, before its message is recorded (Slack's
+   * answer lost, or the process killed, right after the post), and the recovered card still says who reran
+   * it. With no such thread, the open alert is linked.
    */
   async linkRerun(tx: StoreTx, sourceId: string, link: string | null, userId: string, alertTs?: string | null): Promise<void> {
     const current = (await tx.get<AlertDoc>(ALERTS, sourceId))?.data;
     if (!current) return;
-    const closedFirst = current.state !== 'open' && alertTs != null && current.ts === alertTs && current.rerunLink === null;
-    if (current.state !== 'open' && !closedFirst) return;
-    tx.put(ALERTS, sourceId, { ...current, rerunLink: link, rerunBy: userId });
+    let episode: AlertDoc;
+    let after: AlertDoc;
+    if (alertTs == null || current.ts === alertTs) {
+      if (current.state !== 'open' && (alertTs == null || current.rerunLink)) return;
+      episode = current;
+      after = { ...current, rerunLink: link, rerunBy: userId };
+    } else if (current.previous?.ts === alertTs && !current.previous.rerunLink) {
+      episode = current.previous;
+      after = { ...current, previous: { ...current.previous, rerunLink: link, rerunBy: userId } };
+    } else {
+      return;
+    }
+    tx.put(ALERTS, sourceId, after);
     tx.audit({ actor: userId, action: 'freshness.alert_rerun_linked', subject: sourceId });
-    await this.notify(tx, [{ type: 'freshness.alert', sourceId, episode: current.episode }], this.now().getTime());
+    await this.notify(tx, [{ type: 'freshness.alert', sourceId, episode: episode.episode }], this.now().getTime());
   }
 
   /**

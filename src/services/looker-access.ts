@@ -14,7 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { LookerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Store, StoreTx } from '../ports/store.js';
-import type { LookerAdmin } from '../ports/looker-admin.js';
+import type { LookerAdmin, LookerRevokeResult } from '../ports/looker-admin.js';
 import type { Directory, Profile } from '../ports/directory.js';
 import { noticeJob, type LookerDmAbout, type Notice, type SubmissionRefusal } from '../ports/notices.js';
 import { DeferJob, PermanentJobError, defineJob, type JobCommit, type JobContext, type JobKind } from '../jobs/runner.js';
@@ -61,15 +61,16 @@ export const LOOKER_JOBS = {
 const DAY_MS = 86_400_000;
 
 /**
- * Taking elevated roles back outlasts a Looker outage (a 5xx, a 429): while
- * Looker does not answer, the roles give no one anything, and once it answers
- * again they go within 15 minutes. After about three hours of it (20 attempts,
+ * Taking elevated roles back outlasts a Looker outage (a 5xx, a 429): once
+ * Looker answers again the roles go within about 15 to 20 minutes (the wait,
+ * spread by its jitter). After about three hours of it (20 attempts,
  * waits doubling from 2 s to 15 min) the admins are asked to remove them by
  * hand; a refusal (a 403, say) asks them at once. A job's usual six attempts
  * gave up after a minute, and a minute of Looker maintenance at the end left
  * the access in place for good.
  */
 export const REVOKE_RETRY = { maxAttempts: 20, baseMs: 2_000, maxMs: 15 * 60_000 } as const;
+// (An attempt that kills its process is also run again up to maxAttempts times: each is a read and a write to Looker.)
 
 export type LookerAccessStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
@@ -154,6 +155,13 @@ export type LookerAccessRequest = {
   /** That request (the one granting them longest). */
   keptFor?: { requestId: string; until: string | null } | null;
   revokeError: string | null;
+  /** At expiry, Looker answered that the Looker user is not there (deleted, or hidden from the bot's API key): nothing was removed. */
+  lookerUserMissing?: boolean;
+  /**
+   * Elevated only: the grant first ran after the access had ended (the runner was down that long), before
+   * anything reached Looker or the admins: nothing was granted, and nothing is left to take back.
+   */
+  grantSkippedAt?: string | null;
 };
 
 export type SubmitOutcome =
@@ -169,6 +177,8 @@ export type RetryGrantOutcome =
   | { kind: 'retrying'; request: LookerAccessRequest }
   /** Its grant is not waiting for a retry: done, already being retried, or the request has ended. */
   | { kind: 'not_failed'; request: LookerAccessRequest }
+  /** Elevated access whose end has passed (its expiry has not run yet): nothing is left to grant. */
+  | { kind: 'ended'; request: LookerAccessRequest }
   | Exclude<DecideOutcome, { kind: 'decided' } | { kind: 'already' }>;
 
 export type DecideOutcome =
@@ -403,6 +413,8 @@ export class LookerAccessService {
       if (!current) return { kind: 'not_found' };
       const before = current.data;
       if (before.status !== 'approved' || before.grantError === null || before.grant !== null) return { kind: 'not_failed', request: before };
+      // Elevated access that has ended (its expiry has not run yet): there is nothing left to grant.
+      if (before.expiresAt && isElevated(before.level) && Date.parse(before.expiresAt) <= this.now().getTime()) return { kind: 'ended', request: before };
       // A double click whose first retry failed again at once: that retry was the answer to both.
       if (before.grantRetriedAt !== undefined && Date.now() - before.grantRetriedAt < RETRY_GRANT_ONCE_MS) return { kind: 'not_failed', request: before };
       const after: LookerAccessRequest = { ...before, grantError: null, grantRetriedAt: Date.now() };
@@ -521,12 +533,18 @@ export class LookerAccessService {
     const id = ctx.payload.requestId;
     let request = await this.get(id);
     if (!request || request.status !== 'approved' || request.grant) return {};
-    // Elevated access whose end passed before its grant could run (the runner was down, or Looker unreachable, that long):
-    // nothing is granted. It expires now; what an earlier attempt may have applied (it recorded a plan) is taken back then.
+    // Elevated access whose end passed before its grant could run (the runner was down that long): nothing is granted,
+    // and it expires now. What an earlier attempt may have applied (it recorded a plan), or the admins granted by hand
+    // after a failed one, is taken back or asked for then, as for any grant; only when neither can be is it marked
+    // as never granted. (Coalesced: an expiry job that already finished runs again.)
     if (isElevated(request.level) && request.expiresAt && Date.parse(request.expiresAt) <= this.now().getTime()) {
+      const skippedAt = this.now().toISOString();
       return {
         commit: async (tx: StoreTx) => {
-          await this.enqueueJobs(tx, [{ key: jobKey(LOOKER_JOBS.expire, id), kind: LOOKER_JOBS.expire, payload: { requestId: id } }]);
+          const cur = await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id);
+          if (!cur || cur.data.status !== 'approved' || cur.data.grant) return;
+          if (!cur.data.grantPlan && cur.data.grantRetriedAt === undefined && !cur.data.grantError) tx.put(LOOKER_ACCESS_REQUESTS, id, { ...cur.data, grantSkippedAt: skippedAt });
+          await this.enqueueJobs(tx, [{ key: jobKey(LOOKER_JOBS.expire, id), kind: LOOKER_JOBS.expire, payload: { requestId: id }, coalesce: true }]);
         },
       };
     }
@@ -653,6 +671,8 @@ export class LookerAccessService {
         const touchedLooker = (r.grant?.mode === 'looker' && r.grant.lookerUserId) || (!r.grant && r.grantPlan);
         if (touchedLooker && this.opts.lookerConfig) {
           await this.enqueueJobs(tx, [{ key: jobKey(LOOKER_JOBS.revoke, id), kind: LOOKER_JOBS.revoke, payload: { requestId: id } }]);
+          // The card says it ended and the roles are being taken back: through a Looker outage that can take hours.
+          await this.enqueueNotices(tx, [{ type: 'looker.card', requestId: id }]);
         } else {
           await this.enqueueNotices(tx, this.afterExpiry(after));
         }
@@ -686,7 +706,7 @@ export class LookerAccessService {
       const beforeChange = async (removing: string[]) => {
         await this.opts.store.transition<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id, (d) => d.revokedRoleIds === null, (d) => ({ revokeSentRoleIds: [...new Set([...(d.revokeSentRoleIds ?? []), ...removing])] }));
       };
-      const revoked = remove.length && lookerUserId ? await this.opts.looker.revokeRoles({ lookerUserId, roleIds: remove, beforeChange }) : { applied: true as const, removedRoleIds: [] };
+      const revoked: LookerRevokeResult = remove.length && lookerUserId ? await this.opts.looker.revokeRoles({ lookerUserId, roleIds: remove, beforeChange }) : { applied: true, removedRoleIds: [] };
       // The request that keeps the roles longest, to name in the thread and the DM.
       const keeper = kept.length
         ? others.filter((o) => accessFor(o.level, ids).roleIds.some((role) => kept.includes(role))).sort((a, b) => until(b) - until(a))[0]
@@ -695,9 +715,9 @@ export class LookerAccessService {
       // answer was lost): saying "found none left to remove" would tell the admins someone else did it.
       const sentBefore = (r.revokeSentRoleIds ?? []).filter((role) => remove.includes(role));
       const removed = !revoked.applied ? [] : [...new Set([...sentBefore, ...revoked.removedRoleIds])];
-      return { remove, kept, keeper, others, removed };
+      return { remove, kept, keeper, others, removed, userMissing: revoked.applied && revoked.userMissing === true };
     });
-    const { remove, kept, keeper, others, removed } = work;
+    const { remove, kept, keeper, others, removed, userMissing } = work;
     return {
       commit: async (tx: StoreTx) => {
         const cur = await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id);
@@ -709,6 +729,7 @@ export class LookerAccessService {
           keptRoleIds: kept,
           keptFor: keeper ? { requestId: keeper.id, until: keeper.expiresAt } : null,
           revokeError: null,
+          ...(userMissing ? { lookerUserMissing: true } : {}),
         };
         tx.put(LOOKER_ACCESS_REQUESTS, id, after);
         // The requests still running share this one's baseline: the last of them to end takes back what this one added.
@@ -717,7 +738,7 @@ export class LookerAccessService {
           const narrowed = doc.data.baselineRoleIds ? commonRoles([doc.data.baselineRoleIds, baseline]) : [...baseline];
           tx.put(LOOKER_ACCESS_REQUESTS, doc.id, { ...doc.data, baselineRoleIds: narrowed });
         }
-        tx.audit({ actor: 'bot', action: 'looker_access.revoked', subject: id, before: { roleIds: remove }, after: { revokedRoleIds: removed, keptRoleIds: kept, keptFor: keeper?.id ?? null } });
+        tx.audit({ actor: 'bot', action: 'looker_access.revoked', subject: id, before: { roleIds: remove }, after: { revokedRoleIds: removed, keptRoleIds: kept, keptFor: keeper?.id ?? null, ...(userMissing ? { lookerUserMissing: true } : {}) } });
         await this.enqueueNotices(tx, this.afterExpiry(after));
       },
     };

@@ -95,7 +95,10 @@ export function lookerStates(): LookerAccessRequest[] {
     { ...lookerBase, ...decided, status: 'expired', expiredAt: iso(14 * 24 * HOUR), grant: lookerGrant, revokedRoleIds: ['6'] },
     { ...lookerBase, ...decided, status: 'expired', expiredAt: iso(14 * 24 * HOUR), grant: lookerGrant, revokeError: HOSTILE },
     // Ended before its grant ever ran (the bot was down that long).
-    { ...lookerBase, ...decided, status: 'expired', expiredAt: iso(14 * 24 * HOUR) },
+    { ...lookerBase, ...decided, status: 'expired', expiredAt: iso(14 * 24 * HOUR), grantSkippedAt: iso(14 * 24 * HOUR) },
+    // Ended, the roles being taken back (Looker down); and Looker saying its user is not there.
+    { ...lookerBase, ...decided, status: 'expired', expiredAt: iso(14 * 24 * HOUR), grant: lookerGrant },
+    { ...lookerBase, ...decided, status: 'expired', expiredAt: iso(14 * 24 * HOUR), grant: lookerGrant, revokedRoleIds: [], lookerUserMissing: true },
     { ...lookerBase, level: 'view', durationDays: null, reason: null, decidedBy: 'bot', decidedAt: iso(0), status: 'approved', route: 'grant_now', grant: lookerGrant },
   ];
 }
@@ -324,6 +327,7 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     for (const state of [r, { ...r, status: 'approved' as const, grant: null, grantError: `Looker said ${HOSTILE}` }]) {
       add('lookerRetryConfirmation', looker.lookerRetryConfirmation(state));
       add('lookerNothingToRetryMessage', looker.lookerNothingToRetryMessage(state));
+      add('lookerNothingToRetryMessage', looker.lookerNothingToRetryMessage(state, { ended: true }));
     }
     add('lookerGrantFailedThreadMessage', looker.lookerGrantFailedThreadMessage(r, { adminsUsergroup: 'S0LOOKERADM' }));
     add('lookerDenyModal', looker.lookerDenyModal(r));

@@ -194,9 +194,9 @@ export class LookerApiAdmin implements LookerAdmin {
   }
 
   /**
-   * Takes roles back. Looker's own 404 (its Error body, not a proxy's page) says the user is no longer
-   * there (an admin deleted them): nothing is left to take back, which is not a failure for the admins
-   * to remove by hand.
+   * Takes roles back. Looker's own 404 (its Error body, not a proxy's page) says the user is not there:
+   * deleted, or (Looker answers 404 for this too) not visible to the API key's user. Nothing can be
+   * removed, so trying again would not help: it is answered as `userMissing`, for the admins to check.
    */
   async revokeRoles(input: { lookerUserId: string; roleIds: string[]; beforeChange?: (removing: string[]) => Promise<void> }): Promise<LookerRevokeResult> {
     const userGone = (err: unknown) => err instanceof LookerError && err.status === 404 && err.fromLooker;
@@ -204,7 +204,7 @@ export class LookerApiAdmin implements LookerAdmin {
     try {
       current = await this.directRoles(input.lookerUserId);
     } catch (err) {
-      if (userGone(err)) return { applied: true, removedRoleIds: [] };
+      if (userGone(err)) return { applied: true, removedRoleIds: [], userMissing: true };
       throw err;
     }
     const { roleIds, removed } = rolesWithout(current, input.roleIds);
@@ -214,7 +214,7 @@ export class LookerApiAdmin implements LookerAdmin {
         await this.call('PUT', `/users/${enc(input.lookerUserId)}/roles`, { body: roleIds });
       } catch (err) {
         // Deleted between the read and the write: gone with its roles.
-        if (userGone(err)) return { applied: true, removedRoleIds: [] };
+        if (userGone(err)) return { applied: true, removedRoleIds: [], userMissing: true };
         throw err;
       }
     }

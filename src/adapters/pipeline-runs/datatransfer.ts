@@ -23,9 +23,11 @@
  *   answer, asked again, as a proxy's page of any other status is.
  * - recentRun: `GET v1/{config}/runs` (every page, the order is not
  *   documented), a manual run (its `schedule` empty: the config's own
- *   schedule starts the others) whose scheduleTime is at or after `since`
- *   minus ten seconds of clock skew, and that had not ended before `since`
- *   (as Fivetran's: an earlier run that ended is never taken for ours). A 200 page in place of the list is no answer, nor
+ *   schedule starts the others) whose runTime is at least the one start()
+ *   asks for at `since` (it is the requestedRunTime, from this host's clock,
+ *   so an earlier run, say a failure from just before, never matches);
+ *   without a runTime, one whose scheduleTime is at or after `since` minus
+ *   ten seconds of clock skew and that had not ended before `since`. A 200 page in place of the list is no answer, nor
  *   is a list with pages left past the most we read (pages may be shorter than
  *   pageSize: AIP-158, "the service may return fewer than this value").
  * Plain fetch with an auth header provider (Application Default Credentials
@@ -241,7 +243,10 @@ export class DataTransferRuns implements PipelineRuns {
   async recentRun(target: RerunTarget, since: Date): Promise<RunHandle | null> {
     const config = this.config(target);
     const after = since.getTime() - RECENT_RUN_SKEW_MS;
-    let best: { name: string; at: number } | null = null;
+    // The run time start() asks for (requestedRunTime: whole seconds, RUN_TIME_SKEW_MS before its own clock, which
+    // is read after `since`), which Google gives the run as its runTime.
+    const askedRunTime = Math.floor((since.getTime() - RUN_TIME_SKEW_MS) / 1000) * 1000;
+    let best: { name: string; at: number; startedAt: number } | null = null;
     let pageToken: string | undefined;
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
       const query = new URLSearchParams({ pageSize: '1000', ...(pageToken ? { pageToken } : {}) });
@@ -262,20 +267,24 @@ export class DataTransferRuns implements PipelineRuns {
         // scheduleTime is when a manual run was requested; startTime, updateTime when it is missing.
         const stamp = [run['scheduleTime'], run['startTime'], run['updateTime']].find((t): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t)));
         if (typeof name !== 'string' || !stamp || !runBelongsTo(name, config)) continue;
-        // A run of the config's own schedule (TransferRun.schedule, empty for manual runs) is not one we asked for,
-        // nor one that had ended before we asked (endTime before `since`): a rerun asked right after a failed one
-        // would follow that failure again, and start nothing.
+        // A run of the config's own schedule (TransferRun.schedule, empty for manual runs) is not one we asked for.
         if (typeof run['schedule'] === 'string' && run['schedule'] !== '') continue;
+        // Ours has the run time we asked for, set by this host's clock: an earlier run (a failed one from just before,
+        // which a rerun asked again at once would otherwise follow again, starting nothing) has an earlier one,
+        // whatever Google's clock says. Without a runTime: requested since (Google's clock, so with the skew
+        // allowed), and not ended before `since`.
+        const runTime = typeof run['runTime'] === 'string' ? Date.parse(run['runTime']) : NaN;
         const endedAt = typeof run['endTime'] === 'string' ? Date.parse(run['endTime']) : NaN;
-        if (endedAt < since.getTime()) continue;
-        const at = Date.parse(stamp);
-        if (at >= after && (!best || at > best.at)) best = { name, at };
+        const startedAt = Date.parse(stamp);
+        const ours = Number.isNaN(runTime) ? startedAt >= after && !(endedAt < since.getTime()) : runTime >= askedRunTime;
+        const at = Number.isNaN(runTime) ? startedAt : runTime;
+        if (ours && (!best || at > best.at)) best = { name, at, startedAt };
       }
       const next = res.body['nextPageToken'];
       pageToken = typeof next === 'string' && next ? next : undefined;
       if (!pageToken) break;
     }
-    if (best) return { target, runId: best.name, startedAt: new Date(best.at).toISOString() };
+    if (best) return { target, runId: best.name, startedAt: new Date(best.startedAt).toISOString() };
     // Pages left unread (they may be shorter than asked: AIP-158) may hold the run: its absence is not known, so never "none".
     if (pageToken) {
       throw new PipelineError(`BigQuery Data Transfer listed ${MAX_LIST_PAGES} pages of this transfer config's runs and had more; whether a run was requested since cannot be told`, { reason: 'unavailable' });
