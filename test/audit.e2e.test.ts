@@ -242,6 +242,8 @@ describe('audit log view and parsing', () => {
       .toBe('The bot gave up granting Looker access for LA-X1Y2Z3 after 5 attempts: “Looker answered 503”.');
     expect(auditSentence({ ...base, actor: 'bot', action: 'looker_access.grant_failed', subject: 'la_x1y2z3', after: { grantError: 'user disabled' } })).toContain('gave up granting `LA-X1Y2Z3` in Looker: “user disabled”');
     expect(auditSentence({ ...base, actor: 'bot', action: 'looker_access.revoke_failed', subject: 'la_x1y2z3', after: { revokeError: 'forbidden' } })).toContain('could not take the roles of `LA-X1Y2Z3` back in Looker: “forbidden”');
+    expect(auditSentence({ ...base, actor: 'bot', action: 'looker_access.revoked', subject: 'la_x1y2z3', after: { revokedRoleIds: [], lookerUserMissing: true } })).toContain('Looker answered that the user does not exist, so the bot removed nothing');
+    expect(auditSentence({ ...base, actor: 'bot', action: 'looker_access.revoked', subject: 'la_x1y2z3', after: { revokedRoleIds: [] } })).toContain('found no role left to take back');
     expect(auditSentence({ ...base, actor: 'U0BIZOPS', action: 'freshness.alert_rerun_linked', subject: 'hubspot', after: null })).toBe("`hubspot`'s alert now links to the rerun <@U0BIZOPS> started.");
     expect(auditSentence({ ...base, actor: 'bot', action: 'pipeline.rerun_finished', subject: 'hubspot', after: { outcome: 'succeeded' } })).toBe('The rerun of `hubspot` succeeded.');
     // No ISO timestamps or milliseconds in what people read.

@@ -171,6 +171,7 @@ export function auditSentence(e: Entry, ctx: AuditContext = {}): string {
       return `${whose(d['subjectId']).replace(/^s/, 'S')} ${lookerPhrase(d)} ended (${lookerRef(e)}).`;
     case 'looker_access.revoked': {
       const removed = Array.isArray(after['revokedRoleIds']) ? after['revokedRoleIds'].length : 0;
+      if (after['lookerUserMissing'] === true) return `At the end of ${lookerRef(e)} Looker answered that the user does not exist, so the bot removed nothing; the Looker admins were asked to check.`;
       return removed
         ? `The bot took ${plural(removed, 'role')} back in Looker at the end of ${lookerRef(e)}.`
         : `At the end of ${lookerRef(e)} the bot found no role left to take back in Looker.`;

@@ -253,6 +253,7 @@ export function auditEntries(): Required<AuditEntry>[] {
     e('bot', 'looker_access.revoked', lookerBase.id, { roleIds: ['6'] }, { revokedRoleIds: ['6'] }),
     e('bot', 'looker_access.revoked', lookerBase.id, { roleIds: [] }, { revokedRoleIds: [] }),
     e('bot', 'looker_access.revoke_failed', lookerBase.id, null, { revokeError: HOSTILE }),
+    e('bot', 'looker_access.revoked', lookerBase.id, { roleIds: ['6'] }, { revokedRoleIds: [], keptRoleIds: [], keptFor: null, lookerUserMissing: true }),
     e('U0REGULAR', 'pipeline_request.created', pipelineBase.id, null, pr),
     e('U0BIZOPS', 'pipeline_request.accepted', pipelineBase.id, pr, { ...pr, status: 'accepted' }),
     e('U0BIZOPS', 'pipeline_request.declined', pipelineBase.id, pr, { ...pr, status: 'declined' }),
