@@ -1091,7 +1091,8 @@ describe('/looker-access with Looker connected', () => {
     looker.users.get('62')!.is_disabled = false;
     t.setTime(Date.parse(failed.expiresAt!) + 60_000);
     try {
-      expect(await d.click(ALEX, request, ActionIds.lookerAccessRetryGrant)).toContain('ended');
+      // (If the periodic sweep runs first, it expires the request, and the answer says so: nothing is granted either way.)
+      expect(await d.click(ALEX, request, ActionIds.lookerAccessRetryGrant)).toMatch(/access ended .*nothing left to grant|This request is expired/);
     } finally {
       t.setTime(Date.now());
     }
