@@ -67,10 +67,10 @@ const DAY_MS = 86_400_000;
  * waits doubling from 2 s to 15 min) the admins are asked to remove them by
  * hand; a refusal (a 403, say) asks them at once. A job's usual six attempts
  * gave up after a minute, and a minute of Looker maintenance at the end left
- * the access in place for good.
+ * the access in place for good. (An attempt that kills its process is also
+ * run again, up to maxAttempts times: each is a read and a write to Looker.)
  */
 export const REVOKE_RETRY = { maxAttempts: 20, baseMs: 2_000, maxMs: 15 * 60_000 } as const;
-// (An attempt that kills its process is also run again up to maxAttempts times: each is a read and a write to Looker.)
 
 export type LookerAccessStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
@@ -414,7 +414,7 @@ export class LookerAccessService {
       const before = current.data;
       if (before.status !== 'approved' || before.grantError === null || before.grant !== null) return { kind: 'not_failed', request: before };
       // Elevated access that has ended (its expiry has not run yet): there is nothing left to grant.
-      if (before.expiresAt && isElevated(before.level) && Date.parse(before.expiresAt) <= this.now().getTime()) return { kind: 'ended', request: before };
+      if (elevatedEnded(before, this.now())) return { kind: 'ended', request: before };
       // A double click whose first retry failed again at once: that retry was the answer to both.
       if (before.grantRetriedAt !== undefined && Date.now() - before.grantRetriedAt < RETRY_GRANT_ONCE_MS) return { kind: 'not_failed', request: before };
       const after: LookerAccessRequest = { ...before, grantError: null, grantRetriedAt: Date.now() };
@@ -537,7 +537,7 @@ export class LookerAccessService {
     // and it expires now. What an earlier attempt may have applied (it recorded a plan), or the admins granted by hand
     // after a failed one, is taken back or asked for then, as for any grant; only when neither can be is it marked
     // as never granted. (Coalesced: an expiry job that already finished runs again.)
-    if (isElevated(request.level) && request.expiresAt && Date.parse(request.expiresAt) <= this.now().getTime()) {
+    if (elevatedEnded(request, this.now())) {
       const skippedAt = this.now().toISOString();
       return {
         commit: async (tx: StoreTx) => {
@@ -869,6 +869,11 @@ export class LookerAccessService {
 }
 
 /** When a request's access ends (never, for View). */
+/** Elevated access whose end has come (its expiry may not have run yet). */
+function elevatedEnded(r: LookerAccessRequest, now: Date): boolean {
+  return isElevated(r.level) && r.expiresAt !== null && Date.parse(r.expiresAt) <= now.getTime();
+}
+
 function until(r: LookerAccessRequest): number {
   return r.expiresAt ? Date.parse(r.expiresAt) : Number.POSITIVE_INFINITY;
 }

@@ -27,7 +27,8 @@
  *   asks for at `since` (it is the requestedRunTime, from this host's clock,
  *   so an earlier run, say a failure from just before, never matches);
  *   without a runTime, one whose scheduleTime is at or after `since` minus
- *   ten seconds of clock skew and that had not ended before `since`. A 200 page in place of the list is no answer, nor
+ *   ten seconds of clock skew and that had not ended before `since`. A 200
+ *   page in place of the list is no answer, nor
  *   is a list with pages left past the most we read (pages may be shorter than
  *   pageSize: AIP-158, "the service may return fewer than this value").
  * Plain fetch with an auth header provider (Application Default Credentials
@@ -56,6 +57,11 @@ export const RUN_TIME_SKEW_MS = 5_000;
 /** A run requested this long before `since` still counts as recent (clocks differ). */
 export const RECENT_RUN_SKEW_MS = 10_000;
 const MAX_LIST_PAGES = 20;
+
+/** The `requestedRunTime` start() asks for at `at` (epoch ms): whole seconds, RUN_TIME_SKEW_MS before it. */
+function requestedRunTimeAt(at: Date): number {
+  return Math.floor((at.getTime() - RUN_TIME_SKEW_MS) / 1000) * 1000;
+}
 /** TransferRun.state as the discovery document lists it. */
 const RUN_STATES: readonly unknown[] = ['TRANSFER_STATE_UNSPECIFIED', 'PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 
@@ -155,7 +161,7 @@ export class DataTransferRuns implements PipelineRuns {
     const config = this.config(target);
     const requestedAt = this.now();
     // Whole seconds, a little in the past: never "in the future" for Google.
-    const runTime = new Date(Math.floor((requestedAt.getTime() - RUN_TIME_SKEW_MS) / 1000) * 1000).toISOString();
+    const runTime = new Date(requestedRunTimeAt(requestedAt)).toISOString();
     let res: JsonResponse;
     try {
       res = await this.call('POST', `v1/${config}:startManualRuns`, { requestedRunTime: runTime }, false);
@@ -243,9 +249,8 @@ export class DataTransferRuns implements PipelineRuns {
   async recentRun(target: RerunTarget, since: Date): Promise<RunHandle | null> {
     const config = this.config(target);
     const after = since.getTime() - RECENT_RUN_SKEW_MS;
-    // The run time start() asks for (requestedRunTime: whole seconds, RUN_TIME_SKEW_MS before its own clock, which
-    // is read after `since`), which Google gives the run as its runTime.
-    const askedRunTime = Math.floor((since.getTime() - RUN_TIME_SKEW_MS) / 1000) * 1000;
+    // What start() asks for when it runs at `since` or later: Google gives the run that requestedRunTime as its runTime.
+    const askedRunTime = requestedRunTimeAt(since);
     let best: { name: string; at: number; startedAt: number } | null = null;
     let pageToken: string | undefined;
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
