@@ -5,7 +5,7 @@
  * missed run does, when an alert fires, stays quiet, and resolves.
  */
 import { describe, expect, it } from 'vitest';
-import { checkSchedule, cronOf, describeSchedule, isTimeZone, nextRun, ordinal, runDecision, type Schedule } from '../src/domain/schedule.js';
+import { checkSchedule, cronOf, describeSchedule, isTimeZone, nextRun, ordinal, runAfter, runDecision, type Schedule } from '../src/domain/schedule.js';
 import { alertStep, checkCondition, describeCondition, evaluate, type AlertCondition } from '../src/domain/alert-condition.js';
 
 const iso = (d: Date) => d.toISOString();
@@ -133,6 +133,31 @@ describe('a run the bot missed', () => {
     [48 * hour, 'missed'],
   ])('%i ms late with an hour of grace: %s', (late, decision) => {
     expect(runDecision(1_000_000, 1_000_000 + late, hour)).toBe(decision);
+  });
+});
+
+describe('the run after one', () => {
+  const hour = 3_600_000;
+  const daily: Schedule = { kind: 'daily', time: '09:00', tz: 'UTC' };
+  const run = (dueAt: string, now: string) => iso(runAfter(daily, Date.parse(dueAt), Date.parse(now), hour));
+  it('is the next on the schedule when that is still to come', () => {
+    expect(run('2026-12-01T09:00:00Z', '2026-12-01T09:00:05Z')).toBe('2026-12-02T09:00:00.000Z');
+    expect(run('2026-12-01T09:00:00Z', '2026-12-01T09:50:00Z')).toBe('2026-12-02T09:00:00.000Z');
+  });
+  it('is the latest time the bot was down past, while it is within the grace (due: it runs at once)', () => {
+    expect(run('2026-12-01T09:00:00Z', '2026-12-03T09:10:00Z')).toBe('2026-12-03T09:00:00.000Z');
+    expect(run('2026-12-01T09:00:00Z', '2026-12-02T09:00:00Z')).toBe('2026-12-02T09:00:00.000Z');
+    expect(run('2026-12-01T09:00:00Z', '2026-12-02T10:00:00Z')).toBe('2026-12-02T09:00:00.000Z');
+  });
+  it('is the first after now when the latest missed one is past the grace', () => {
+    expect(run('2026-12-01T09:00:00Z', '2026-12-02T10:00:00.001Z')).toBe('2026-12-03T09:00:00.000Z');
+    expect(run('2026-12-01T09:00:00Z', '2026-12-04T20:00:00Z')).toBe('2026-12-05T09:00:00.000Z');
+  });
+  it('keeps to the schedule\'s time zone and days', () => {
+    const weekdays: Schedule = { kind: 'weekdays', time: '09:00', tz: 'America/New_York' };
+    // Friday's run, back on Monday ten minutes after its run (14:00 UTC): Monday's goes out.
+    expect(iso(runAfter(weekdays, Date.parse('2026-12-04T14:00:00Z'), Date.parse('2026-12-07T14:10:00Z'), hour))).toBe('2026-12-07T14:00:00.000Z');
+    expect(iso(runAfter(weekdays, Date.parse('2026-12-04T14:00:00Z'), Date.parse('2026-12-06T14:10:00Z'), hour))).toBe('2026-12-07T14:00:00.000Z');
   });
 });
 

@@ -1471,15 +1471,16 @@ describe('threshold alerts', () => {
     const alert = fired()[0];
     expect(alert).toBeDefined(); // posted; the run does not know it yet
     await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-late-retry'`);
-    // The bot was down past the grace: the retry runs no query, but its alert stands in the DM.
+    // The bot was down past the grace: the retry runs no query, but its alert stands in the DM. The latest
+    // hourly run, a minute late (within the grace), then runs at once: it finds the condition gone and
+    // resolves the alert the retry recorded, in its thread.
     await runAt(first + 2 * 3_600_000 + 60_000);
-    const after = (await t.bot.services.subscriptions.get(sub.id))!;
-    expect(after).toMatchObject({ alertState: 'firing', firedMessage: { ts: alert!.ts }, lastRun: { dueAt: first, outcome: 'fired' } });
-    expect(after.nextRunAt).toBe(first + 3 * 3_600_000);
-    await runAt(after.nextRunAt! + 5_000);
     const resolved = resolvedUnder(alert!);
     expect(resolved).toHaveLength(1);
-    expect(await t.bot.services.subscriptions.get(sub.id)).toMatchObject({ alertState: 'ok', lastRun: { outcome: 'resolved' } });
+    const after = (await t.bot.services.subscriptions.get(sub.id))!;
+    expect(after).toMatchObject({ alertState: 'ok', lastRun: { dueAt: first + 2 * 3_600_000, outcome: 'resolved' } });
+    expect(after.nextRunAt).toBe(first + 3 * 3_600_000);
+    expect(fired()).toHaveLength(1);
     conn.closeSync();
     await t.bot.services.subscriptions.remove(sub.id, RILEY);
   });
@@ -1688,7 +1689,7 @@ describe('threshold alerts', () => {
 });
 
 describe('a restart between two deliveries', () => {
-  it('delivers the next one once, from the new process', async () => {
+  it('delivers the next one once, from the new process; after days down, the latest run within the grace once', async () => {
     const queries = await catalogDir();
     const dir = await freshDataDir();
     const standin = new SlackStandin({ users, channels });
@@ -1711,6 +1712,16 @@ describe('a restart between two deliveries', () => {
       await d.tick('2026-12-02T14:00:05Z');
       await d.tick('2026-12-02T14:10:00Z');
       expect(d.posts(CHANNEL)).toHaveLength(2);
+      // Down from after Wednesday's run until ten minutes past Friday's: Thursday's is long past and skipped;
+      // Friday's is within the grace and goes out once, as it would have after a shorter outage.
+      await t.stop();
+      await store.close();
+      store = await openEmbeddedStore(dir, { checkNesting: true });
+      t = await startTestBot({ env, standin, store, warehouse });
+      await d.tick('2026-12-04T14:10:00Z');
+      expect(d.posts(CHANNEL)).toHaveLength(3);
+      const [sub] = await t.bot.services.subscriptions.listAll();
+      expect(sub).toMatchObject({ lastRun: { outcome: 'delivered', dueAt: at('2026-12-04T14:00:00Z') }, nextRunAt: at('2026-12-05T14:00:00Z') });
     } finally {
       await t.stop();
       await store.close();

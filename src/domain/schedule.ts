@@ -255,6 +255,18 @@ export function nextRun(s: Schedule, after: Date): Date {
   return CronExpressionParser.parse(cronOf(s), { currentDate: after, tz: s.tz }).next().toDate();
 }
 
+/**
+ * The run after one due at `dueAt`, recorded at `now`: the next on the schedule. Should the bot have been down
+ * past later times too, the latest of them while it is within `graceMs` (due already, so it runs at once, as it
+ * would have had the bot been down for it alone), else the first after now: one missed run at most, never a burst.
+ */
+export function runAfter(s: Schedule, dueAt: number, now: number, graceMs: number): Date {
+  const next = nextRun(s, new Date(dueAt));
+  if (next.getTime() > now) return next;
+  const latest = CronExpressionParser.parse(cronOf(s), { currentDate: new Date(now + 1), tz: s.tz }).prev().toDate();
+  return runDecision(latest.getTime(), now, graceMs) === 'run' ? latest : nextRun(s, new Date(now));
+}
+
 /** "Weekdays at 09:00 (America/Los_Angeles)": a schedule in words. */
 export function describeSchedule(s: Schedule): string {
   const zone = ` (${s.tz})`;
@@ -277,8 +289,7 @@ export function ordinal(n: number): string {
 /**
  * What to do with a run that was due at `dueAt` and is carried out at `now`
  * (the bot may have been down): run it if it is within `graceMs` of its
- * time, else skip it; the next run is always after now, never a burst of
- * missed ones.
+ * time, else skip it (`runAfter` says which run comes next).
  */
 export function runDecision(dueAt: number, now: number, graceMs: number): 'run' | 'missed' {
   return now - dueAt <= graceMs ? 'run' : 'missed';

@@ -19,7 +19,7 @@ import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
 import type { Directory } from '../ports/directory.js';
 import { JOBS, enqueue, jobKey, type JobDoc, type JobSpec } from '../jobs/model.js';
 import { noticeJob, type SubscriptionChange } from '../ports/notices.js';
-import { checkSchedule, describeSchedule, nextRun, type Schedule, type ScheduleField, type ScheduleInput } from '../domain/schedule.js';
+import { checkSchedule, describeSchedule, nextRun, runAfter, type Schedule, type ScheduleField, type ScheduleInput } from '../domain/schedule.js';
 import { checkCondition, type AlertCondition, type AlertState, type ConditionField } from '../domain/alert-condition.js';
 import type { Catalog, SavedQuery } from '../catalog/catalog.js';
 import type { QueryService } from './query.js';
@@ -554,7 +554,7 @@ export class SubscriptionService {
       }
     }
     if (!run.manual && current.status === 'active' && current.nextRunAt === run.dueAt) {
-      next.nextRunAt = nextRun(current.schedule, new Date(Math.max(now, run.dueAt))).getTime();
+      next.nextRunAt = runAfter(current.schedule, run.dueAt, now, this.opts.limits.graceMs).getTime();
       await enqueue(tx, runJob(next, next.nextRunAt), now);
     }
     tx.put(SUBSCRIPTIONS, id, next);
@@ -604,7 +604,7 @@ export class SubscriptionService {
       next.pausedReason = `It failed ${failures} times in a row; the last time: ${run.message}`;
       next.nextRunAt = null;
     } else if (!run.manual && current.status === 'active' && current.nextRunAt === run.dueAt) {
-      next.nextRunAt = nextRun(current.schedule, new Date(Math.max(now, run.dueAt))).getTime();
+      next.nextRunAt = runAfter(current.schedule, run.dueAt, now, this.opts.limits.graceMs).getTime();
       await enqueue(tx, runJob(next, next.nextRunAt), now);
     }
     tx.put(SUBSCRIPTIONS, id, next);

@@ -7,8 +7,9 @@
  * and "resolved" once when it stops. The outcome and the next run are
  * recorded with the job's completion.
  *
- * A run later than the grace after its time (the bot was down) is skipped,
- * and the next one is on time: never a burst of missed runs. A run that
+ * A run later than the grace after its time (the bot was down) is skipped:
+ * the next is the latest time since, if that is within the grace, else the
+ * first still to come; never a burst of missed runs. A run that
  * fails is retried; when it gives up, the owner is told once, and after too
  * many failures in a row the subscription pauses itself and says so.
  */
