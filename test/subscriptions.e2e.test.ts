@@ -29,6 +29,7 @@ import { SUBSCRIPTIONS, alertCheckOf, runJob, subscriptionRef, type Subscription
 import { enqueueAll } from '../src/jobs/model.js';
 import type { Store, StoreTx } from '../src/ports/store.js';
 import { modalDataOf, subscriptionModal, subscriptionSavedMessage } from '../views/subscriptions.js';
+import { WarehouseError } from '../src/errors.js';
 
 const CHANNEL = StandinDefaults.channel;
 const OUTSIDE = 'C0NOTMEMB';
@@ -547,6 +548,67 @@ describe('scheduled deliveries', () => {
     expect(audit.filter((a) => a === 'subscription.run_failed')).toHaveLength(2);
     expect(audit.filter((a) => a === 'subscription.paused_after_failures')).toHaveLength(1);
     await t.bot.services.subscriptions.remove(sub.id, RILEY);
+  });
+
+  it('keeps a subscription on when Slack fails for everyone (a revoked token, an outage): such runs pause nothing', async () => {
+    t.setTime(at('2027-02-01T10:00:00Z'));
+    const earlier = new Set((await d.subscriptions()).map((s) => s.id));
+    const modal = await d.open('subscribe instances-by-hosting');
+    await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' });
+    const sub = (await d.subscriptions()).find((s) => !earlier.has(s.id))!;
+    const subs = t.bot.services.subscriptions;
+    const dms = () => t.standin.conversation(RILEY).filter((m) => /failed/.test(text(m)) && text(m).includes(ref(sub)));
+    // Two days the app's token is refused (given up at once), a third Slack is down through every attempt.
+    for (const day of ['2027-02-01', '2027-02-02']) {
+      t.standin.failNext('chat.postMessage', 'invalid_auth');
+      await d.tick(`${day}T14:00:05Z`);
+    }
+    t.standin.failNext('chat.postMessage', 'service_unavailable', 3);
+    for (const time of ['14:00:05', '14:10:00', '14:20:00', '14:40:00']) await d.tick(`2027-02-03T${time}Z`);
+    const after = (await subs.get(sub.id))!;
+    expect(after).toMatchObject({ status: 'active', consecutiveFailures: 0, nextRunAt: at('2027-02-04T14:00:00Z') });
+    // Each failed run is still its last run, and told, in Slack's own code.
+    expect(after.lastRun).toMatchObject({ outcome: 'failed', dueAt: at('2027-02-03T14:00:00Z'), message: 'Slack chat.postMessage failed: service_unavailable' });
+    expect(dms()).toHaveLength(3);
+    expect(text(dms()[0])).toMatch(/failed: Slack chat\.postMessage failed: invalid_auth\. It stays on/);
+    expect(text(dms().at(-1))).not.toMatch(/paused/);
+    await d.tick('2027-02-04T14:00:05Z');
+    expect(d.posts(CHANNEL, ref(sub))).toHaveLength(1);
+    expect((await subs.get(sub.id))!.lastRun).toMatchObject({ outcome: 'delivered' });
+    await subs.remove(sub.id, RILEY);
+  });
+
+  it('tells the owner why a run failed in plain words, not the warehouse\'s text or a program error\'s', async () => {
+    t.setTime(at('2027-02-08T10:00:00Z'));
+    const earlier = new Set((await d.subscriptions()).map((s) => s.id));
+    // Parameters no other test runs: no result cached from another run stands in for the failing warehouse.
+    const modal = await d.open('subscribe weekly-active-instances weeks=11');
+    await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table', [`${ActionIds.subscriptionParamPrefix}weeks`]: '11' });
+    const sub = (await d.subscriptions()).find((s) => !earlier.has(s.id))!;
+    const subs = t.bot.services.subscriptions;
+    const dms = () => t.standin.conversation(RILEY).filter((m) => /failed/.test(text(m)) && text(m).includes(ref(sub)));
+    const warehouse = t.warehouse as { query: TestBot['warehouse']['query'] };
+    const query = warehouse.query;
+    let failWith: Error = new WarehouseError('Catalog Error: Table with name pings_renamed does not exist!');
+    warehouse.query = async () => {
+      throw failWith;
+    };
+    try {
+      for (const time of ['14:00:05', '14:10:00', '14:20:00', '14:40:00']) await d.tick(`2027-02-08T${time}Z`);
+      expect(dms()).toHaveLength(1);
+      expect(text(dms()[0])).toMatch(/failed: the warehouse could not run the query\. It stays on/);
+      expect((await subs.get(sub.id))!.lastRun).toMatchObject({ outcome: 'failed', message: 'the warehouse could not run the query' });
+      failWith = new TypeError("Cannot read properties of undefined (reading 'rows')");
+      for (const time of ['14:00:05', '14:10:00', '14:20:00', '14:40:00']) await d.tick(`2027-02-09T${time}Z`);
+      expect(dms()).toHaveLength(2);
+      expect(text(dms()[1])).toMatch(/failed: something went wrong on my side \(the details are in my logs\)\./);
+      expect(JSON.stringify(dms())).not.toMatch(/Catalog Error|pings_renamed|Cannot read|TypeError/);
+      expect(t.logs.join('\n')).toContain('Cannot read properties');
+      // A refusal keeps its own words: the cost cap, a destination gone (see the tests above).
+    } finally {
+      warehouse.query = query;
+    }
+    await subs.remove(sub.id, RILEY);
   });
 
   it('tells of the failed run as it was, though another run went well before the DM could go', async () => {

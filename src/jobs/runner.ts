@@ -611,7 +611,8 @@ export class JobRunner {
       return res.ok ? 'retried' : 'not_claimed';
     }
     const coded = toCodedError(err);
-    const failure: JobFailure = { code: coded.code, message: safeSummary(coded.message) };
+    // A refusal keeps its own code (its message is written for people), not the `unexpected` of an error without one.
+    const failure: JobFailure = { code: err instanceof PermanentJobError ? err.code : coded.code, message: safeSummary(coded.message) };
     const decision = afterFailure(ctx.attempt, classify(err), policy, this.random());
     const at = this.now().getTime();
     if (decision.retry) {

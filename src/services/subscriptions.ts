@@ -568,7 +568,7 @@ export class SubscriptionService {
    * scheduled, and after `maxFailures` failures in a row it pauses itself.
    * Returns whether it paused.
    */
-  async recordFailure(tx: StoreTx, id: string, run: { dueAt: number; manual: boolean; message: string; key?: string }): Promise<{ paused: boolean; subscription: Subscription } | null> {
+  async recordFailure(tx: StoreTx, id: string, run: { dueAt: number; manual: boolean; message: string; key?: string; counts?: boolean }): Promise<{ paused: boolean; subscription: Subscription } | null> {
     const current = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
     const claim = run.key ? (await tx.get<AlertClaim>(ALERT_STEPS, id))?.data : undefined;
     // A run that gave up while posting a change of state lets the next run post it.
@@ -581,12 +581,14 @@ export class SubscriptionService {
     // A scheduled run replaced while it ran (paused, resumed, or moved by an edit) no longer stands for the
     // subscription: its owner hears of it, but it is not its last run (the new run's is) and counts toward no
     // pause (a Resume has just started the count anew).
-    const counts = !run.manual && this.isCurrent(current, run.dueAt, false);
+    const stands = !run.manual && this.isCurrent(current, run.dueAt, false);
+    // Nor does a failure that was not the subscription's doing (`counts: false`: Slack down for everyone).
+    const counts = stands && run.counts !== false;
     const failures = current.consecutiveFailures + (counts ? 1 : 0);
     if (run.manual) tx.delete(RUNS_NOW, id);
     const next: Subscription = {
       ...current,
-      ...(counts || run.manual ? { lastRun: { dueAt: run.dueAt, at: now, outcome: 'failed' as const, message: run.message, manual: run.manual } } : {}),
+      ...(stands || run.manual ? { lastRun: { dueAt: run.dueAt, at: now, outcome: 'failed' as const, message: run.message, manual: run.manual } } : {}),
       consecutiveFailures: failures,
       updatedAt: now,
     };

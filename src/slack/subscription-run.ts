@@ -15,8 +15,8 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { Logger } from '../logger.js';
-import { ChartRenderError, toCodedError } from '../errors.js';
-import { PermanentJobError, defineJob, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
+import { ChartRenderError, CodedError, SlackApiError, toCodedError } from '../errors.js';
+import { PermanentJobError, defineJob, type JobContext, type JobFailure, type JobKind, type JobOutcome } from '../jobs/runner.js';
 import { noticeJob } from '../ports/notices.js';
 import { runDecision } from '../domain/schedule.js';
 import { alertStep, evaluate } from '../domain/alert-condition.js';
@@ -51,11 +51,17 @@ const GONE = new Set([
 export function subscriptionJobKinds(deps: SubscriptionRunDeps): Record<string, JobKind> {
   return {
     [SUBSCRIPTION_RUN_JOB]: defineJob<RunPayload>({
-      handler: (ctx) => run(deps, ctx),
+      handler: (ctx) =>
+        run(deps, ctx).catch((err: unknown) => {
+          throw slackWide(err) ? new SlackUnavailableError(err) : err;
+        }),
       onGiveUp: (ctx, failure) => async (tx, enqueue) => {
-        const recorded = await deps.subscriptions.recordFailure(tx, ctx.payload.id, { dueAt: ctx.payload.dueAt, manual: ctx.payload.manual, message: failure.message, key: ctx.key });
+        const message = ownerReason(failure);
+        // Slack failing for every subscription at once is none of this one's doing: it pauses none.
+        const counts = failure.code !== SLACK_UNAVAILABLE;
+        const recorded = await deps.subscriptions.recordFailure(tx, ctx.payload.id, { dueAt: ctx.payload.dueAt, manual: ctx.payload.manual, message, key: ctx.key, counts });
         if (recorded) {
-          const run = { manual: ctx.payload.manual, message: failure.message, failures: recorded.subscription.consecutiveFailures };
+          const run = { manual: ctx.payload.manual, message, failures: recorded.subscription.consecutiveFailures };
           await enqueue(noticeJob({ type: 'subscription.failed', subscriptionId: ctx.payload.id, dueAt: ctx.payload.dueAt, paused: recorded.paused, run }));
         }
       },
@@ -63,6 +69,44 @@ export function subscriptionJobKinds(deps: SubscriptionRunDeps): Record<string, 
       retry: { maxAttempts: 3, baseMs: 20_000, maxMs: 5 * 60_000 },
     }),
   };
+}
+
+/** The token Slack no longer takes (revoked, expired): every call fails, for every subscription, until it is fixed. */
+const TOKEN_REFUSED = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired']);
+
+const SLACK_UNAVAILABLE = 'slack_unavailable';
+
+/** Whether Slack failed for everyone rather than for this run: down, busy (a retryable failure), or refusing the app's token. */
+function slackWide(err: unknown): err is SlackApiError {
+  return err instanceof SlackApiError && (err.retryable || TOKEN_REFUSED.has(err.slackError));
+}
+
+/** A run that failed because Slack did (see `slackWide`): retried as the Slack error would be, and counted toward no pause. */
+class SlackUnavailableError extends CodedError {
+  readonly code = SLACK_UNAVAILABLE;
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  constructor(cause: SlackApiError) {
+    super(cause.message, { cause });
+    this.retryable = cause.retryable;
+    this.retryAfterMs = cause.retryAfterMs;
+  }
+}
+
+/**
+ * Why a run gave up, in words for its owner (the DM, the last run in the list, the pause): a refusal's own
+ * words and Slack's code as they are; the warehouse's and anything unexpected in plain words (their text,
+ * a table name or a TypeError's, is in the logs).
+ */
+export function ownerReason(failure: JobFailure): string {
+  switch (failure.code) {
+    case 'warehouse_timeout': return 'the warehouse took too long to answer';
+    case 'warehouse_failed': return 'the warehouse could not run the query';
+    case 'warehouse_denied': return 'the warehouse refused the bot access to a table the query reads';
+    case 'store_failed': return 'I could not reach my state store';
+    case 'job_refused': case 'slack_api_failed': case SLACK_UNAVAILABLE: return failure.message;
+    default: return 'something went wrong on my side (the details are in my logs)';
+  }
 }
 
 async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Promise<JobOutcome> {
