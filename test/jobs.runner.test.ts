@@ -146,6 +146,44 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       expect(await job('card:r1')).toMatchObject({ state: 'done', again: false });
     });
 
+    it('brings a job that brings something up to date forward when asked for again while it waits for later (a retry\'s pause, a resume hours away)', async () => {
+      const r = runner();
+      let attempts = 0;
+      let version = 1;
+      const seen: number[] = [];
+      r.register('card', {
+        handler: async () => {
+          attempts++;
+          seen.push(version);
+          if (attempts <= 2) throw new PermanentJobError('channel_not_found');
+        },
+        // Tried again an hour after it gives up; a job that is not resumed is failed for good.
+        resumeAt: (ctx) => (ctx.payload['resume'] ? new Date(ctx.now().getTime() + 3_600_000) : undefined),
+      });
+      const card = { key: 'card:r2', kind: 'card', payload: { resume: true }, coalesce: true };
+      await add(card);
+      await drain(r);
+      expect(await job('card:r2')).toMatchObject({ state: 'pending', runAt: c.at() + 3_600_000 });
+      // The request changed: its card is due now, with the new state, not in an hour.
+      version = 2;
+      await add(card);
+      expect(await job('card:r2')).toMatchObject({ state: 'pending', runAt: c.at() });
+      await drain(r);
+      expect(seen).toEqual([1, 2]);
+      // Asked for later than it waits: it keeps its time.
+      const due = (await job('card:r2'))!.runAt!;
+      await add({ ...card, runAt: due + 60_000 });
+      expect((await job('card:r2'))!.runAt).toBe(due);
+      c.advance(3_600_000);
+      await drain(r);
+      expect(seen).toEqual([1, 2, 2]);
+      expect(await job('card:r2')).toMatchObject({ state: 'done' });
+      // Not for a job that does not bring anything up to date: a second enqueue changes nothing.
+      await add({ key: 'once:r2', kind: 'card', payload: {}, runAt: c.at() + 60_000 });
+      await add({ key: 'once:r2', kind: 'card', payload: {} });
+      expect((await job('once:r2'))!.runAt).toBe(c.at() + 60_000);
+    });
+
     it('runs a job asked for again while it ran once more after it gives up, with the new state, and records the failure', async () => {
       const r = runner();
       const rendered: number[] = [];

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KnownBlock } from '@slack/types';
 import { commandTwiceWithOneTrigger, freshDataDir, startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { blockKitViolations } from './support/block-limits.js';
@@ -580,16 +580,30 @@ for (const variant of variants) {
       expect(JSON.stringify(reply.body)).toContain('no record of that pipeline request');
     });
 
-    it('keeps the request and tells the requester when the card cannot be posted', async () => {
+    it('keeps the request and tells the requester when the card cannot be posted, and posts it later, to be decided there', async () => {
       await openModal();
       t.standin.failNext('chat.postMessage', 'channel_not_found');
       const dmBefore = dms(regular).length;
+      const before = cards().length;
       await t.standin.submitView(t.client, { userId: regular, values: { ...valid, [ActionIds.pipelineRequestDestination]: 'unposted' } });
       const dm = await t.standin.waitFor(() => dms(regular).length > dmBefore && dms(regular).at(-1));
-      expect(text(dm)).toContain('could not post it');
+      expect(text(dm)).toContain('could not post it in the analytics channel yet. I will keep trying');
       const [request] = (await requestsOf(regular)).filter((r) => r.destination === 'unposted');
       expect(request).toMatchObject({ status: 'open' });
       expect(request?.message).toBeUndefined();
+      expect(cards()).toHaveLength(before);
+      // The bot is invited meanwhile: ten minutes later the card goes up, once, and BizOps decide the request on it.
+      t.setTime(Date.now() + 11 * 60_000);
+      await t.drain();
+      const card = await t.standin.waitFor(() => cards().length > before && cards().at(-1));
+      expect(text(card)).toContain('unposted');
+      expect((await requestById(request!.id)).message).toMatchObject({ channel, ts: card.ts });
+      const accepted = await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestAccept });
+      expect(accepted.ack.status).toBe(200);
+      await vi.waitFor(async () => expect((await requestById(request!.id)).status).toBe('accepted'), { timeout: 10_000, interval: 50 });
+      await t.drain();
+      expect(cards()).toHaveLength(before + 1);
+      expect(dms(regular).filter((m) => /could not post it/.test(text(m)))).toHaveLength(1);
     });
 
     it('answers /pipeline with usage for an unknown subcommand', async () => {

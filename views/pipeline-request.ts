@@ -272,7 +272,7 @@ export function pipelineRequestReceivedDm(r: PipelineRequest, where: { channel: 
   return plainMessage(
     place
       ? `:inbox_tray: Your pipeline request *${requestRef(r.id)}* (${pipelineRequestTitle(r)}) is ${place}. BizOps will accept or decline it; I'll tell you here.`
-      : `:warning: Your pipeline request *${requestRef(r.id)}* (${pipelineRequestTitle(r)}) is saved, but I could not post it in the analytics channel. BizOps can see it in their App Home; you may also mention it in the channel.`,
+      : `:warning: Your pipeline request *${requestRef(r.id)}* (${pipelineRequestTitle(r)}) is saved, but I could not post it in the analytics channel yet. I will keep trying; BizOps can see it in their App Home meanwhile, and you may also mention it in the channel.`,
   );
 }
 

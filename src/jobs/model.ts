@@ -30,8 +30,9 @@ export interface JobSpec {
   runAt?: number;
   /**
    * For jobs that bring something up to date (edit a card to the request's
-   * current state): enqueueing it again while it waits does nothing, while it
-   * runs makes it run once more afterwards, and after it finished runs it anew.
+   * current state): enqueueing it again while it waits does nothing (but bring
+   * it forward, should it wait for later than asked), while it runs makes it
+   * run once more afterwards, and after it finished runs it anew.
    */
   coalesce?: boolean;
 }
@@ -95,6 +96,11 @@ export async function enqueue(tx: StoreTx, spec: JobSpec, now: number = Date.now
   }
   if (job.holder !== null && !job.again) {
     tx.put(JOBS, spec.key, { ...job, again: true, payload: spec.payload });
+    return true;
+  }
+  // Waiting for later (a retry's pause, or a card tried again hours after it gave up): asked for sooner, it runs then.
+  if (job.holder === null && job.runAt !== null && fresh.runAt !== null && fresh.runAt < job.runAt) {
+    tx.put(JOBS, spec.key, { ...job, runAt: fresh.runAt, payload: spec.payload });
     return true;
   }
   return false;

@@ -63,8 +63,8 @@ export interface JobKind<P extends JobPayload = JobPayload> {
   /** Records a failure people will see (the card says so, someone is told); committed with the job's failed state. */
   onGiveUp?: (ctx: JobContext<P>, failure: JobFailure) => JobCommit | undefined;
   retry?: Partial<RetryPolicy>;
-  /** Recurring work: after giving up, it is not failed for good but runs again at this time. */
-  resumeAt?: (ctx: JobContext<P>) => Date;
+  /** Recurring work: after giving up, it is not failed for good but runs again at this time (none: failed). */
+  resumeAt?: (ctx: JobContext<P>) => Date | undefined;
 }
 
 /** A job kind with a typed payload, for a registration list. */

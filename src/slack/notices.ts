@@ -61,8 +61,25 @@ export function noticeJobKinds(deps: NoticeDeps): Record<string, JobKind> {
       onGiveUp: (ctx) => deliver.gaveUp(ctx),
       // Slack outages are short; a message hours late is worse than one that says it failed.
       retry: { maxAttempts: 8, baseMs: 1_000, maxMs: 2 * 60_000 },
+      // But a request's card is the only place it can be decided: it is tried again later (see CARD_RETRY).
+      resumeAt: (ctx) => cardRetryAt(ctx),
     }),
   };
+}
+
+/**
+ * A request's card that gave up (Slack down for longer than its retries, the bot not yet invited to the channel):
+ * tried again after as long as it has waited so far, 10 minutes to 6 hours, for a week; a change to the request
+ * meanwhile brings it forward. Until it is posted nobody can decide the request, and its requester cannot ask again.
+ */
+const CARD_RETRY = { minMs: 10 * 60_000, maxMs: 6 * 3_600_000, forMs: 7 * 24 * 3_600_000 } as const;
+
+function cardRetryAt(ctx: Ctx): Date | undefined {
+  const type = (ctx.payload as Notice).type;
+  if (type !== 'looker.card' && type !== 'pipeline_request.card') return undefined;
+  const now = ctx.now().getTime();
+  const waited = now - ctx.createdAt;
+  return waited < CARD_RETRY.forMs ? new Date(now + Math.min(CARD_RETRY.maxMs, Math.max(CARD_RETRY.minMs, waited))) : undefined;
 }
 
 class NoticeDelivery {
