@@ -10,7 +10,7 @@ import type { WebClient } from '@slack/web-api';
 import { ActionIds, Commands } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
-import { AUDIT_MAX_COUNT, parseAuditCount, parseAuditExportCount, type AuditService } from '../src/services/audit.js';
+import { parseAuditCount, parseAuditExportCount, parseAuditListMark, type AuditListMark, type AuditService } from '../src/services/audit.js';
 import type { Clicks } from '../src/services/clicks.js';
 import { rolesOf, type MembershipSource, type RoleGroups } from '../src/services/roles.js';
 import { failureMessage, type MessageBody } from '../views/common.js';
@@ -48,9 +48,9 @@ async function refusal(deps: AnalyticsDeps, userId: string): Promise<MessageBody
   return auditNotAllowedMessage();
 }
 
-/** The last `count` entries as a CSV file in the user's DM with the bot; what to tell them. */
-async function exportAudit(deps: AnalyticsDeps, client: WebClient, userId: string, count: number): Promise<MessageBody> {
-  const entries = await deps.audit.recent(count, { forExport: true });
+/** The last `count` entries (or those a list showed) as a CSV file in the user's DM with the bot; what to tell them. */
+async function exportAudit(deps: AnalyticsDeps, client: WebClient, userId: string, which: number | AuditListMark): Promise<MessageBody> {
+  const entries = typeof which === 'number' ? await deps.audit.recent(which, { forExport: true }) : await deps.audit.shown(which);
   if (entries.length === 0) return auditExportSentMessage(0);
   const dm = await client.conversations.open({ users: userId });
   const channel = dm.channel?.id;
@@ -103,18 +103,18 @@ export function auditExportAction(deps: AnalyticsDeps) {
   return async ({ ack, action, body, respond, client }: SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs): Promise<void> => {
     await ack();
     const userId = body.user.id;
-    // The button carries how many entries its log showed: 1 to 100. Anything else the bot never sent.
-    const asked = /^\d{1,3}$/.test(String(action.value ?? '')) ? Number(action.value) : 0;
-    const once = `audit-csv:${userId}:${buttonContext(body).messageTs ?? body.trigger_id}:${asked}`;
+    // The button carries which entries its log showed (how many, 1 to 100, and where they began). Anything else the bot never sent.
+    const mark = parseAuditListMark(action.value);
+    const once = `audit-csv:${userId}:${buttonContext(body).messageTs ?? body.trigger_id}:${action.value ?? ''}`;
     let reply: MessageBody;
     try {
       const refused = await refusal(deps, userId);
       if (refused) reply = refused;
-      else if (asked < 1 || asked > AUDIT_MAX_COUNT) reply = auditExportInvalidMessage();
+      else if (!mark) reply = auditExportInvalidMessage();
       else {
         // An export that failed is forgotten, so clicking again works. (A file Slack shared before its answer
         // was lost would then be sent twice: rare, and a second copy of a log does no harm.)
-        const exported = await deps.clicks.once(once, EXPORT_ONCE_MS, () => exportAudit(deps, client, userId, asked));
+        const exported = await deps.clicks.once(once, EXPORT_ONCE_MS, () => exportAudit(deps, client, userId, mark));
         reply = exported.repeated ? auditExportAlreadyMessage() : exported.value;
       }
     } catch (err) {

@@ -133,6 +133,40 @@ for (const variant of variants) {
       expect(t.standin.conversation(t.standin.dmChannelId(regular)).some((m) => m.files?.length)).toBe(false);
     });
 
+    it('Download as CSV exports the entries the log showed, though newer ones landed since (one of them in the same millisecond)', async () => {
+      await t.store.audit({ actor: bizops, action: 'test.shown_1', subject: 'a1' });
+      await t.store.audit({ actor: bizops, action: 'test.shown_2', subject: 'a2' });
+      await audit(bizops, 'audit 2');
+      const shown = t.standin.conversation(channel).filter((m) => m.ephemeral && (m.text ?? '').startsWith('Audit log')).at(-1)!;
+      const [newest, older] = await t.store.recentAudit(2);
+      expect([newest?.action, older?.action]).toEqual(['test.shown_2', 'test.shown_1']);
+      // Between the log and the click: an entry of the newest shown one's millisecond, and a later one.
+      await t.store.audit({ actor: bizops, action: 'test.later_same_ms', subject: 'a3', at: newest!.at });
+      await t.store.audit({ actor: bizops, action: 'test.later', subject: 'a4' });
+
+      const dm = t.standin.dmChannelId(bizops);
+      const csvFiles = () => t.standin.conversation(dm).filter((m) => m.files?.length);
+      const lastCsv = () => t.standin.file(csvFiles().at(-1)!.files![0]!.id)!.bytes!.toString('utf8').trim().split('\r\n').slice(1);
+      const files = csvFiles().length;
+      const click = await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: shown.ts, actionId: ActionIds.auditExport, timeoutMs: 20_000 });
+      expect(JSON.stringify(click.replies)).toContain('CSV of the last 2 entries');
+      await t.standin.waitFor(() => csvFiles().length > files);
+      expect(lastCsv().map((l) => l.split(',')[2])).toEqual(['test.shown_2', 'test.shown_1']);
+
+      // A button from before it carried more than the count: the newest entries at the click.
+      const old = await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: shown.ts, actionId: ActionIds.auditExport, extra: { value: '2' }, timeoutMs: 20_000 });
+      expect(JSON.stringify(old.replies)).toContain('CSV of the last 2 entries');
+      await t.standin.waitFor(() => csvFiles().length > files + 1);
+      expect(lastCsv().map((l) => l.split(',')[2])).toEqual(['test.later', 'test.later_same_ms']);
+
+      // Marks the bot never makes are refused, as other tampered values are.
+      for (const value of [`2|${newest!.at}|3`, `2|${newest!.at}|0`, '2|yesterday|1', `101|${newest!.at}|1`, `2|${newest!.at}`, `2|${newest!.at}|1|x`]) {
+        const tampered = await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: shown.ts, actionId: ActionIds.auditExport, extra: { value }, timeoutMs: 20_000 });
+        expect(JSON.stringify(tampered.replies), value).toContain('That Download as CSV button is not valid');
+      }
+      expect(csvFiles()).toHaveLength(files + 2);
+    });
+
     it('refuses everyone else politely, showing nothing', async () => {
       const { json } = await audit(regular, 'audit');
       expect(json).toContain('only for Looker admins and BizOps');

@@ -286,6 +286,18 @@ function storeContract(name: string, makeStore: () => Promise<Store>, skipReason
       expect(all.map((e) => e.action)).toEqual(['req.applied', 'req.approved', 'req.created']);
       expect(all[2]).toMatchObject({ before: null, after: { state: 'open' } });
     });
+
+    it('audit: recentAudit(n, { atOrBefore }) is the newest n not after that time', async () => {
+      for (const [action, at] of [['a', '2030-01-01T00:00:00.000Z'], ['b', '2030-01-02T00:00:00.000Z'], ['c', '2030-01-02T00:00:00.000Z'], ['d', '2030-01-03T00:00:00.000Z']] as const) {
+        await store.audit({ actor: 'U1', action, subject: 's', at });
+      }
+      const actions = async (n: number, atOrBefore: string) => (await store.recentAudit(n, { atOrBefore })).map((e) => e.action);
+      // Entries of one millisecond: the later written first, as without the bound.
+      expect(await actions(5, '2030-01-02T00:00:00.000Z')).toEqual(['c', 'b', 'a']);
+      expect(await actions(1, '2030-01-02T12:00:00.000Z')).toEqual(['c']);
+      expect(await actions(5, '2029-12-31T23:59:59.999Z')).toEqual([]);
+      expect((await store.recentAudit(2)).map((e) => e.action)).toEqual(['d', 'c']);
+    });
   });
 }
 

@@ -7,7 +7,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { AuditEntry, StoreDoc } from '../src/ports/store.js';
 import { ActionIds, BlockIds, Commands, isUserId } from '../src/ids.js';
-import { AUDIT_DEFAULT_COUNT, AUDIT_EXPORT_DEFAULT_COUNT, AUDIT_EXPORT_MAX_COUNT, AUDIT_MAX_COUNT } from '../src/services/audit.js';
+import { AUDIT_DEFAULT_COUNT, AUDIT_EXPORT_DEFAULT_COUNT, AUDIT_EXPORT_MAX_COUNT, AUDIT_MAX_COUNT, auditListMark } from '../src/services/audit.js';
 import { lookerRequestRef } from '../src/services/looker-access.js';
 import { requestRef } from '../src/services/pipeline-request.js';
 import { subscriptionRef } from '../src/services/subscriptions.js';
@@ -294,7 +294,7 @@ export function auditLogMessage(entries: Entry[], asked: number, ctx: AuditConte
       {
         type: 'actions',
         block_id: BlockIds.auditActions,
-        elements: [{ type: 'button', action_id: ActionIds.auditExport, text: { type: 'plain_text', text: 'Download as CSV' }, value: String(entries.length) }],
+        elements: [{ type: 'button', action_id: ActionIds.auditExport, text: { type: 'plain_text', text: 'Download as CSV' }, value: auditListMark(entries) }],
       },
     );
   }

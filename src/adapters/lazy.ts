@@ -164,8 +164,8 @@ export class LazyStore implements Store, Lazy<Store> {
     return (await this.open()).audit(entry);
   }
 
-  async recentAudit(limit: number): Promise<Required<AuditEntry>[]> {
-    return (await this.open()).recentAudit(limit);
+  async recentAudit(limit: number, options?: { atOrBefore?: string }): Promise<Required<AuditEntry>[]> {
+    return (await this.open()).recentAudit(limit, options);
   }
 
   close(): Promise<void> {

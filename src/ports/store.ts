@@ -118,8 +118,11 @@ export interface Store {
 
   /** Appends to the audit log. */
   audit(entry: AuditEntry): Promise<void>;
-  /** The last `limit` audit entries, newest first. */
-  recentAudit(limit: number): Promise<Required<AuditEntry>[]>;
+  /**
+   * The last `limit` audit entries, newest first; with `atOrBefore` (an ISO time), the last
+   * of those whose `at` is not after it (what a list shown earlier held, new entries aside).
+   */
+  recentAudit(limit: number, options?: { atOrBefore?: string }): Promise<Required<AuditEntry>[]>;
 
   close(): Promise<void>;
 }

@@ -79,4 +79,54 @@ export class AuditService {
     const n = Math.max(1, Math.min(max, Math.floor(count)));
     return this.deps.store.recentAudit(n);
   }
+
+  /**
+   * The entries a list showed (see {@link auditListMark}), newest first, whatever was written since: those
+   * up to its newest entry's time, less the newer ones of that same millisecond than it showed.
+   */
+  async shown(mark: AuditListMark): Promise<Required<AuditEntry>[]> {
+    if (mark.newestAt === undefined) return this.recent(mark.count);
+    const rows = await this.deps.store.recentAudit(mark.count + SAME_MS_SLACK, { atOrBefore: mark.newestAt });
+    const sameMs = rows.findIndex((e) => e.at !== mark.newestAt);
+    // Entries of one millisecond come newest first (the store's order), so the ones written after the list lead.
+    const newer = Math.max(0, (sameMs < 0 ? rows.length : sameMs) - mark.atNewest);
+    return rows.slice(newer, newer + mark.count);
+  }
+}
+
+/** How many entries written in the same millisecond as a list's newest one, after it, {@link AuditService.shown} can pass over. */
+const SAME_MS_SLACK = 50;
+
+/**
+ * Which entries a shown list held, for its Download as CSV: how many, the newest one's `at`, and how many of
+ * them had that `at`. A list from before the mark carries the count alone (then the export is the newest
+ * entries at the click).
+ */
+export interface AuditListMark {
+  count: number;
+  newestAt?: string;
+  atNewest: number;
+}
+
+/** The mark of a shown list, newest first, as a button value: `count|newestAt|atNewest` (an empty list: "0"). */
+export function auditListMark(entries: readonly Pick<AuditEntry, 'at'>[]): string {
+  const newestAt = entries[0]?.at;
+  if (newestAt === undefined) return '0';
+  // An `at` the store did not write (none is) cannot mark a place: the count alone, as older buttons carry.
+  if (!ISO_TIME.test(newestAt)) return String(entries.length);
+  return `${entries.length}|${newestAt}|${entries.filter((e) => e.at === newestAt).length}`;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+
+/** A button value {@link auditListMark} could have made (or an older button's bare count), or null. */
+export function parseAuditListMark(value: unknown): AuditListMark | null {
+  const m = typeof value === 'string' ? /^(\d{1,3})(?:\|([^|]{1,40})\|(\d{1,3}))?$/.exec(value) : null;
+  if (!m) return null;
+  const count = Number(m[1]);
+  if (count < 1 || count > AUDIT_MAX_COUNT) return null;
+  if (m[2] === undefined) return { count, atNewest: 0 };
+  const atNewest = Number(m[3]);
+  if (!ISO_TIME.test(m[2]) || Number.isNaN(Date.parse(m[2])) || atNewest < 1 || atNewest > count) return null;
+  return { count, newestAt: m[2], atNewest };
 }

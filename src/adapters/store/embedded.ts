@@ -398,10 +398,11 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
         await commit([], [entry]);
       }),
 
-    recentAudit: (limit) =>
+    recentAudit: (limit, options = {}) =>
       serial('recentAudit', () => {
         // Newest `at` first; entries with equal `at` newest-appended first.
-        const indexed = auditLog.map((entry, i) => ({ entry, i }));
+        const { atOrBefore } = options;
+        const indexed = auditLog.map((entry, i) => ({ entry, i })).filter(({ entry }) => atOrBefore === undefined || entry.at <= atOrBefore);
         indexed.sort((a, b) => (a.entry.at < b.entry.at ? 1 : a.entry.at > b.entry.at ? -1 : b.i - a.i));
         return indexed.slice(0, Math.max(0, limit)).map(({ entry }) => structuredClone(entry));
       }),

@@ -267,11 +267,11 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
         });
       }),
 
-    recentAudit: (limit) =>
+    recentAudit: (limit, options = {}) =>
       guard('recentAudit', async () => {
         if (limit <= 0) return [];
-        const snap = await db
-          .collection(auditCollection)
+        const all = db.collection(auditCollection);
+        const snap = await (options.atOrBefore === undefined ? all : all.where('at', '<=', options.atOrBefore))
           .orderBy('at', 'desc')
           .orderBy(FieldPath.documentId(), 'desc')
           .limit(limit)
