@@ -14,6 +14,7 @@ import type { Store } from '../src/ports/store.js';
 import type { Directory } from '../src/ports/directory.js';
 import {
   isRequestId,
+  PIPELINE_REQUEST_LIMITS,
   PipelineRequestService,
   requestIdForView,
   requestRef,
@@ -238,6 +239,27 @@ describe('pipeline request views', () => {
     const dm = pipelineRequestDecisionDm(request(status));
     expect(blockKitViolations(dm.blocks)).toEqual([]);
     expect(JSON.stringify(dm)).not.toContain('<!channel>');
+  });
+
+  it('shows an answer within its limit whole, though & < > grow it once escaped; the most escaping still fits Slack', () => {
+    const typed = (n: number) => ('R&D <support> & more ' + 'a & b '.repeat(n)).slice(0, n - 4) + ' END';
+    const sectionTexts = (blocks: KnownBlock[]) => blocks.flatMap((b) => (b.type === 'section' && b.text ? [b.text.text] : []));
+    const whole = { ...request('declined'), objects: typed(PIPELINE_REQUEST_LIMITS.objects), why: typed(PIPELINE_REQUEST_LIMITS.why), declineReason: typed(PIPELINE_REQUEST_LIMITS.declineReason) };
+    expect(whole.declineReason).toHaveLength(1000);
+    const card = sectionTexts(pipelineRequestCard(whole).blocks);
+    expect(card.find((t) => t.startsWith('*Objects or tables*'))).toMatch(/R&amp;D &lt;support&gt; &amp; more (a &amp; b )+a &amp; END$/);
+    expect(card.find((t) => t.startsWith('*Why*'))).toMatch(/ END$/);
+    expect(sectionTexts(pipelineRequestDecisionDm(whole).blocks)[0]).toMatch(/\n>R&amp;D &lt;support&gt; &amp; more (a &amp; b )+a &amp; END$/);
+
+    for (const worst of ['&'.repeat(1000), '\n&'.repeat(500), '<>'.repeat(500)]) {
+      const r = { ...request('declined'), destination: 'd'.repeat(PIPELINE_REQUEST_LIMITS.destination), objects: worst, why: worst, declineReason: worst };
+      expect(blockKitViolations(pipelineRequestCard(r).blocks)).toEqual([]);
+      expect(blockKitViolations(pipelineRequestDecisionDm(r).blocks)).toEqual([]);
+      // Cut where it must be, never inside an entity.
+      const dm = sectionTexts(pipelineRequestDecisionDm(r).blocks)[0]!;
+      expect(dm).toMatch(/…$/);
+      expect(dm).not.toMatch(/&[a-z]*…$/);
+    }
   });
 
   it('builds modals within limits, with the draft in the confirm step and the ID in the decline modal', () => {

@@ -15,7 +15,20 @@ import {
   type PipelineRequestDraft,
   type PipelineRequestStatus,
 } from '../src/services/pipeline-request.js';
-import { escapeMrkdwn, slackDate, truncate, escapeAndTruncate, truncateMrkdwn, type MessageBody } from './common.js';
+import { escapeMrkdwn, slackDate, truncate, escapeAndTruncate, truncateMrkdwn, SLACK_LIMITS, type MessageBody } from './common.js';
+import { withoutControls } from '../src/blockkit/mrkdwn.js';
+
+/**
+ * What was typed into a field of at most `max` characters (as stored), as mrkdwn: cut to `max` as typed, then
+ * escaped, so an `&`, `<` or `>` costs nothing of the limit. Escaping can still grow it (`&` is five
+ * characters): past `room`, it is cut again, never inside an entity, so the block stays within Slack's limit.
+ */
+function typedText(text: string, max: number, room: number): string {
+  return truncateMrkdwn(escapeMrkdwn(truncate(withoutControls(text), max)), room);
+}
+
+/** Room in a section for what was typed, beside the bot's own words around it (at most this many characters). */
+const TYPED_ROOM = SLACK_LIMITS.sectionText - 400;
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text });
 const option = (text: string, value: string): PlainTextOption => ({ text: plain(text), value });
@@ -221,8 +234,8 @@ export function pipelineRequestCard(r: PipelineRequest): MessageBody {
         { type: 'mrkdwn', text: `*Status*\n${STATUS_LABEL[r.status]}` },
       ],
     },
-    { type: 'section', text: { type: 'mrkdwn', text: `*Objects or tables*\n${escapeAndTruncate(r.objects, 1200)}` } },
-    { type: 'section', text: { type: 'mrkdwn', text: `*Why*\n${escapeAndTruncate(r.why, 1200)}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*Objects or tables*\n${typedText(r.objects, PIPELINE_REQUEST_LIMITS.objects, TYPED_ROOM)}` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `*Why*\n${typedText(r.why, PIPELINE_REQUEST_LIMITS.why, TYPED_ROOM)}` } },
   ];
   if (r.alreadySyncing.length) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:information_source: Already syncing from ${SOURCE_SYSTEM_LABEL[r.source]}: ${r.alreadySyncing.map((s) => `\`${escapeMrkdwn(s)}\``).join(', ')}; the requester went on anyway.` }] });
@@ -302,7 +315,11 @@ export function pipelineRequestDecisionDm(r: PipelineRequest): MessageBody {
   const what = `*${requestRef(r.id)}* (${pipelineRequestTitle(r)})`;
   switch (r.status) {
     case 'accepted': return plainMessage(`:white_check_mark: <@${r.acceptedBy}> accepted your pipeline request ${what}. I'll tell you when it is live.`);
-    case 'declined': return plainMessage(`:no_entry: <@${r.declinedBy}> declined your pipeline request ${what}.\n>${escapeAndTruncate(r.declineReason ?? '', 1000).replace(/\n/g, '\n>')}`);
+    case 'declined': {
+      // Each line of the reason quoted; the quote marks count against the room too.
+      const reason = truncateMrkdwn(typedText(r.declineReason ?? '', PIPELINE_REQUEST_LIMITS.declineReason, TYPED_ROOM).replace(/\n/g, '\n>'), TYPED_ROOM);
+      return plainMessage(`:no_entry: <@${r.declinedBy}> declined your pipeline request ${what}.\n>${reason}`);
+    }
     case 'live': return plainMessage(`:rocket: Your pipeline request ${what} is live: data lands in \`${escapeMrkdwn(r.destination)}\` (marked by <@${r.liveBy}>).`);
     case 'open': return plainMessage(`Your pipeline request ${what} is waiting for BizOps.`);
   }
