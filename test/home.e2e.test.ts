@@ -121,7 +121,8 @@ for (const variant of variants) {
       expect(home.view.type).toBe('home');
       expect(home.text).toContain('My open requests');
       expect(home.text).toContain(ref);
-      expect(home.text).toContain('Other → gong_home');
+      // The dataset is a name, in code as on the card and in the DMs: a `_staging_` would not turn to italics.
+      expect(home.text).toContain('Other → `gong_home`');
       expect(home.text).toContain('waiting for BizOps');
       expect(home.text).toContain('Develop access to Looker for 30 days');
       expect(home.text).toContain('waiting for a Looker admin');
@@ -287,6 +288,13 @@ describe('App Home view', () => {
   const data = (n: number): HomeData => ({
     userId: bizops, roles: { bizops: 'member', lookerAdmin: 'member' }, mine: Array.from({ length: n }, (_, i) => item(i)),
     waiting: Array.from({ length: n }, (_, i) => item(i + n)), unavailable: ['Looker access requests'], canRequestPipeline: true, subscriptions: [], generatedAt: new Date(),
+  });
+
+  it('shows a pipeline request\'s dataset as a name, as the card does, never as mrkdwn', () => {
+    const staging: HomeRequestItem = { ...item(1), title: 'Other', dataset: '_staging_', todo: undefined };
+    const line = JSON.stringify(homeView({ ...data(0), mine: [staging] }).blocks);
+    expect(line).toContain('Other → `_staging_`');
+    expect(line).not.toMatch(/→ _staging_/);
   });
 
   it('stays within Slack limits with hundreds of requests, and says how many are not shown', () => {

@@ -36,8 +36,10 @@ const TODO_TEXT: Record<HomeTodo, string> = {
 function itemLine(item: HomeRequestItem, opts: { showRequester: boolean }): string {
   const who = (opts.showRequester ? ` from <@${item.requester}>` : '') + (item.forUser ? ` for <@${item.forUser}>` : '');
   const todo = item.todo ? ` · _${TODO_TEXT[item.todo]}_` : '';
+  // A dataset name is code, as on the card and in the DMs: `_staging_` is a name, not italics.
+  const dataset = item.dataset !== undefined ? ` → \`${escapeMrkdwn(item.dataset)}\`` : '';
   return truncateMrkdwn(
-    `${KIND_LABEL[item.kind]} *${escapeMrkdwn(item.ref)}* ${escapeMrkdwn(item.title)}${who}\n*${homeStateText(item)}* · asked ${slackDate(new Date(item.createdAt), '{date_short_pretty}')}${todo}`,
+    `${KIND_LABEL[item.kind]} *${escapeMrkdwn(item.ref)}* ${escapeMrkdwn(item.title)}${dataset}${who}\n*${homeStateText(item)}* · asked ${slackDate(new Date(item.createdAt), '{date_short_pretty}')}${todo}`,
     3000,
   );
 }

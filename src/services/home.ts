@@ -38,8 +38,10 @@ export interface HomeRequestItem {
   id: string;
   /** The short reference people see everywhere, e.g. `PR-7QK2ZD`, `LA-7QK2ZD`. */
   ref: string;
-  /** What was asked: "HubSpot → hubspot", "Develop access to Looker for 14 days". */
+  /** What was asked: "HubSpot" (a pipeline request's dataset apart), "Develop access to Looker for 14 days". */
   title: string;
+  /** The BigQuery dataset a pipeline request lands in: shown after the title as a name (code), as on the card. */
+  dataset?: string;
   state: HomeItemState;
   /** When elevated Looker access ends (ISO), while it lasts. */
   until?: string;
@@ -82,7 +84,8 @@ function pipelineItem(r: PipelineRequest, forBizops: boolean): HomeRequestItem |
     kind: 'pipeline',
     id: r.id,
     ref: requestRef(r.id),
-    title: `${SOURCE_SYSTEM_LABEL[r.source]} → ${r.destination}`,
+    title: SOURCE_SYSTEM_LABEL[r.source],
+    dataset: r.destination,
     state: r.status === 'open' ? 'pipeline_open' : 'pipeline_accepted',
     requester: r.requester,
     createdAt: r.createdAt,

@@ -190,6 +190,7 @@ function homeItems(): HomeRequestItem[] {
   const states: HomeRequestItem['state'][] = ['pipeline_open', 'pipeline_accepted', 'looker_pending', 'looker_granting', 'looker_granted', 'looker_by_hand', 'looker_grant_failed'];
   return states.map((state, i) => ({
     kind: state.startsWith('pipeline') ? 'pipeline' : 'looker', id: `x${i}`, ref: `PR-00000${i}`, title: `Title ${HOSTILE}`, state,
+    ...(state.startsWith('pipeline') ? { dataset: `_staging_ ${HOSTILE}` } : {}),
     ...(state.startsWith('looker_g') || state === 'looker_by_hand' ? { until: iso(14 * 24 * HOUR) } : {}),
     requester: 'U0REGULAR', forUser: 'U0BIZOPS', createdAt: iso(-HOUR),
   }));
