@@ -19,6 +19,8 @@ import type { Store } from '../src/ports/store.js';
 import type { StoredMessage } from '../src/slack-standin/server.js';
 import { PIPELINE_REQUESTS, requestRef, type PipelineRequest } from '../src/services/pipeline-request.js';
 import { decodeResponseUrlId } from '../src/slack-standin/bot-client.js';
+import { noticeJob } from '../src/ports/notices.js';
+import { JOBS, type JobDoc } from '../src/jobs/model.js';
 
 const regular = StandinDefaults.users.regular;
 const bizops = StandinDefaults.users.bizops;
@@ -403,6 +405,37 @@ for (const variant of variants) {
         expect(mine[0]).toContain(`@${bizops} accepted your pipeline request`);
         expect(mine[1]).toMatch(last === 'live' ? /is live: data lands in `zendesk`/ : new RegExp(`@${secondBizops} declined your pipeline request`));
       }
+    });
+
+    it('does not send an acceptance whose DM failed once after the request went live: "is live" is not followed by "I\'ll tell you when it is live"', async () => {
+      const { id, card } = await fileRequest(valid);
+      const about = () => dms(regular).map(text).filter((m) => m.includes(requestRef(id)));
+      const posts = t.standin.callsTo('chat.postMessage').length;
+      t.standin.failNext('chat.postMessage', 'internal_error');
+      let marked = false;
+      const off = t.standin.onApplied(async (call) => {
+        if (call.method !== 'chat.postMessage' || call.error !== 'internal_error' || call.args['channel'] !== regular || marked) return;
+        marked = true;
+        // The acceptance's DM failed; before the bot hears so (and retries it), BizOps mark the request live.
+        await t.client.blockAction({ userId: bizops, channelId: channel, message: { ts: card.ts }, actions: [{ action_id: ActionIds.pipelineRequestLive, block_id: 'x', value: id }] });
+        for (let i = 0; i < 400 && (await requestById(id)).status !== 'live'; i++) await new Promise((r) => setTimeout(r, 25));
+      });
+      const accepted = noticeJob({ type: 'pipeline_request.dm', requestId: id, to: regular, about: 'accepted' }).key;
+      const job = async () => (await t.store.get<JobDoc>(JOBS, accepted))?.data;
+      try {
+        await click(bizops, card, ActionIds.pipelineRequestAccept);
+        await t.standin.waitFor(() => about().some((m) => m.includes('is live: data lands')));
+        // The acceptance's DM job runs again, and ends without a word.
+        for (let i = 0; i < 800 && (await job())?.state !== 'done'; i++) await new Promise((r) => setTimeout(r, 25));
+      } finally {
+        off();
+      }
+      expect(marked).toBe(true);
+      expect(await job()).toMatchObject({ state: 'done', attempts: 2 });
+      expect(about().filter((m) => m.includes('accepted your pipeline request')), JSON.stringify(about())).toEqual([]);
+      expect(about().filter((m) => m.includes('is live: data lands'))).toHaveLength(1);
+      // One DM reached Slack (the live one); the acceptance's first attempt failed, and no other was made.
+      expect(t.standin.callsTo('chat.postMessage').slice(posts).filter((c) => c.args['channel'] === regular).map((c) => c.error ?? 'ok')).toEqual(['internal_error', 'ok']);
     });
 
     it('does not tell the requester "BizOps will accept or decline it" when BizOps accepted while the card was being posted', async () => {

@@ -222,7 +222,10 @@ class NoticeDelivery {
     const r = await this.deps.pipelineRequests.get(n.requestId);
     if (!r) return {};
     if (n.about === 'decided') return this.dm(ctx, n.to, pipelineRequestDecisionDm(r));
-    // The decision this DM tells of, even when a later one has been taken since (it has its own DM).
+    // An acceptance not yet told when the request went live or was declined is not told now: that decision has its
+    // own DM, and "accepted… I'll tell you when it is live" after (or instead of) it would say the opposite.
+    if (n.about === 'accepted' && r.status !== 'accepted') return {};
+    // The decision this DM tells of (live and declined are final: nothing comes after them).
     if (n.about !== 'received') return this.dm(ctx, n.to, pipelineRequestDecisionDm({ ...r, status: n.about }));
     const permalink = r.message ? await this.deps.gateway.permalink(r.message) : null;
     return this.dm(ctx, n.to, pipelineRequestReceivedDm(r, r.message ? { channel: r.message.channel, ...(permalink ? { permalink } : {}) } : null));
