@@ -611,6 +611,30 @@ describe('scheduled deliveries', () => {
     await subs.remove(sub.id, RILEY);
   });
 
+  it('finishes a delivery whose chart went out when its retry comes past the grace: the CSV follows, nothing twice', async () => {
+    // Times before the real now: Slack stamps what it takes with its own clock, and a retry looks for it from its run's time.
+    t.setTime(at('2026-11-16T10:00:00Z'));
+    const earlier = new Set((await d.subscriptions()).map((s) => s.id));
+    const modal = await d.open('subscribe weekly-active-instances weeks=9');
+    await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart_csv', [`${ActionIds.subscriptionParamPrefix}weeks`]: '9' });
+    const sub = (await d.subscriptions()).find((s) => !earlier.has(s.id))!;
+    let lost = false;
+    const off = t.standin.onApplied((call) => {
+      if (lost || call.method !== 'files.completeUploadExternal') return;
+      lost = true;
+      off();
+      throw new Error('the answer is lost');
+    });
+    await d.tick('2026-11-16T14:00:05Z'); // the chart is in the channel; the run does not know it
+    expect(lost).toBe(true);
+    const files = () => t.standin.conversation(CHANNEL).flatMap((m) => m.files ?? []).filter((f) => f.name?.includes(ref(sub))).map((f) => f.name!.split('.').pop());
+    expect(files()).toEqual(['png']);
+    await d.tick('2026-11-16T15:30:00Z'); // its retry, the bot back after the grace
+    expect(files().sort()).toEqual(['csv', 'png']);
+    expect((await t.bot.services.subscriptions.get(sub.id))!).toMatchObject({ lastRun: { outcome: 'delivered', dueAt: at('2026-11-16T14:00:00Z') }, nextRunAt: at('2026-11-17T14:00:00Z') });
+    await t.bot.services.subscriptions.remove(sub.id, RILEY);
+  });
+
   it('tells of the failed run as it was, though another run went well before the DM could go', async () => {
     t.setTime(at('2027-01-11T10:00:00Z'));
     const earlier = new Set((await d.subscriptions()).map((s) => s.id));

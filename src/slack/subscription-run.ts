@@ -126,8 +126,9 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
   // Deleted, paused, or moved by an edit: this run is no longer wanted (what it posted is still recorded).
   if (!subscriptions.isCurrent(sub, dueAt, manual)) return earlier ? recordEarlier(earlier) : {};
   const now = ctx.now().getTime();
-  if (!manual && runDecision(dueAt, now, subscriptions.limits.graceMs) === 'missed') {
-    // Its change was posted at its time: the run was not missed, only its record.
+  // Too late to run, unless an earlier attempt began it: its change of state, or a delivery's first part (the
+  // chart, before the CSV), was posted at its time. Then the run was not missed, only its record or the rest.
+  if (!manual && runDecision(dueAt, now, subscriptions.limits.graceMs) === 'missed' && !(sub.kind === 'delivery' && mayHavePosted(ctx) && (await begun(deps, ctx, sub, channel)))) {
     if (earlier) return recordEarlier(earlier);
     ctx.logger.info('skipped a run the bot missed', { subscription: id, dueAt });
     return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'missed', message: 'the bot was not running at its time' }) };
@@ -217,6 +218,14 @@ type PostedChange = { outcome: 'fired'; alertState: 'firing'; firedMessage: { ch
  */
 function mayHavePosted(ctx: JobContext<RunPayload>): boolean {
   return ctx.attempt > 1 || ctx.dueAt !== ctx.payload.dueAt;
+}
+
+/** Whether an earlier attempt of a delivery posted any of it (its message, chart or CSV): the rest is still owed. */
+async function begun(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, sub: Subscription, channel: string): Promise<boolean> {
+  const since = ctx.payload.dueAt;
+  if (await deps.gateway.findPosted({ channel }, ctx.key, since)) return true;
+  for (const ext of ['png', 'csv']) if (await deps.gateway.findFile({ channel }, fileName(sub, ctx.payload, ext), since)) return true;
+  return false;
 }
 
 /** Why a destination that is gone cannot be posted to, in words its owner can act on. */
