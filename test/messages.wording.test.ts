@@ -49,6 +49,14 @@ describe('wording', () => {
     expect(lookerDecidedDm(approved, { lookerUrl: null }).text).toContain('approved Develop access to Looker for 14 days');
   });
 
+  it('promises to keep trying to post a Looker request only when there is a channel to post it in', () => {
+    const request = { ...lookerBase, reason: 'x' };
+    expect(lookerRequestSentDm(request, { channel: 'C0ANALYTIC', posted: false }).text).toContain('could not post it for the Looker admins yet. I will keep trying; meanwhile, please mention it');
+    const nowhere = lookerRequestSentDm(request, { channel: null, posted: false }).text;
+    expect(nowhere).toContain('could not post it for the Looker admins. Please mention it in #analytics.');
+    expect(nowhere).not.toMatch(/keep trying/);
+  });
+
   it("on a request for someone else, tells the requester whose access it is and that both are reminded", () => {
     const forBlake: LookerAccessRequest = { ...approved, subjectId: 'U0BIZOPS', email: 'blake@example.com' };
     const toRiley = lookerDecidedDm(forBlake, { lookerUrl: null, to: 'U0REGULAR' }).text;

@@ -20,7 +20,7 @@ import type { StoredMessage } from '../src/slack-standin/server.js';
 import { PIPELINE_REQUESTS, requestRef, type PipelineRequest } from '../src/services/pipeline-request.js';
 import { decodeResponseUrlId } from '../src/slack-standin/bot-client.js';
 import { noticeJob } from '../src/ports/notices.js';
-import { JOBS, type JobDoc } from '../src/jobs/model.js';
+import { JOBS, jobKey, type JobDoc } from '../src/jobs/model.js';
 
 const regular = StandinDefaults.users.regular;
 const bizops = StandinDefaults.users.bizops;
@@ -625,18 +625,26 @@ for (const variant of variants) {
       expect(request).toMatchObject({ status: 'open' });
       expect(request?.message).toBeUndefined();
       expect(cards()).toHaveLength(before);
-      // The bot is invited meanwhile: ten minutes later the card goes up, once, and BizOps decide the request on it.
-      t.setTime(Date.now() + 11 * 60_000);
+      // The bot is invited meanwhile: ten minutes later (not before) the card goes up, once, and BizOps decide the request on it.
+      const shift = t.now().getTime() - Date.now();
+      t.advance(9 * 60_000);
+      await t.drain();
+      expect(cards()).toHaveLength(before);
+      t.advance(2 * 60_000);
       await t.drain();
       const card = await t.standin.waitFor(() => cards().length > before && cards().at(-1));
       expect(text(card)).toContain('unposted');
       expect((await requestById(request!.id)).message).toMatchObject({ channel, ts: card.ts });
+      // Its edit fails for good (someone deleted the card): that is not tried again for a week.
+      t.standin.failNext('chat.update', 'message_not_found');
       const accepted = await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestAccept });
       expect(accepted.ack.status).toBe(200);
       await vi.waitFor(async () => expect((await requestById(request!.id)).status).toBe('accepted'), { timeout: 10_000, interval: 50 });
       await t.drain();
+      await vi.waitFor(async () => expect((await t.store.get<JobDoc>(JOBS, jobKey('notice', 'pipeline_request.card', request!.id)))?.data).toMatchObject({ state: 'failed' }), { timeout: 10_000, interval: 50 });
       expect(cards()).toHaveLength(before + 1);
       expect(dms(regular).filter((m) => /could not post it/.test(text(m)))).toHaveLength(1);
+      t.setTime(Date.now() + shift); // the clock as the tests after this one expect it
     });
 
     it('answers /pipeline with usage for an unknown subcommand', async () => {

@@ -153,6 +153,32 @@ describe('the run after one', () => {
     expect(run('2026-12-01T09:00:00Z', '2026-12-02T10:00:00.001Z')).toBe('2026-12-03T09:00:00.000Z');
     expect(run('2026-12-01T09:00:00Z', '2026-12-04T20:00:00Z')).toBe('2026-12-05T09:00:00.000Z');
   });
+  it('finds a run moved out of a daylight-saving gap (New York, 8 March 2026), and never returns the run it follows', () => {
+    // 02:30 does not exist that night: the run is at 03:30 EDT (07:30 UTC), as nextRun has it.
+    const twice: Schedule = { kind: 'cron', cron: '30 1,2 * * *', tz: 'America/New_York' };
+    expect(iso(runAfter(twice, Date.parse('2026-03-08T06:30:00Z'), Date.parse('2026-03-08T07:35:00Z'), 2 * hour))).toBe('2026-03-08T07:30:00.000Z');
+    const nightly: Schedule = { kind: 'daily', time: '02:30', tz: 'America/New_York' };
+    expect(iso(runAfter(nightly, Date.parse('2026-03-07T07:30:00Z'), Date.parse('2026-03-08T07:40:00Z'), hour))).toBe('2026-03-08T07:30:00.000Z');
+    for (const s of [twice, nightly, { kind: 'cron', cron: '*/15 * * * *', tz: 'Europe/London' } as Schedule]) {
+      for (let t = Date.parse('2026-03-07T00:00:00Z'); t < Date.parse('2026-03-09T00:00:00Z'); t += 17 * 60_000) {
+        const due = nextRun(s, new Date(t)).getTime();
+        for (const late of [0, 60_000, hour, 3 * hour]) expect(runAfter(s, due, due + late, 2 * hour).getTime()).toBeGreaterThan(due);
+      }
+    }
+  });
+
+  it('is the latest of several times within the grace, once (a run every 15 minutes, an hour of grace)', () => {
+    const quarter: Schedule = { kind: 'cron', cron: '*/15 * * * *', tz: 'UTC' };
+    expect(iso(runAfter(quarter, Date.parse('2026-12-01T10:00:00Z'), Date.parse('2026-12-01T10:20:00Z'), hour))).toBe('2026-12-01T10:15:00.000Z');
+    expect(iso(runAfter(quarter, Date.parse('2026-12-01T10:00:00Z'), Date.parse('2026-12-01T13:20:00Z'), hour))).toBe('2026-12-01T13:15:00.000Z');
+    // Past 2,000 times to walk (a run every minute, three days down, a week of grace): the first still to come.
+    const minute: Schedule = { kind: 'cron', cron: '* * * * *', tz: 'UTC' };
+    expect(iso(runAfter(minute, Date.parse('2026-12-01T10:00:00Z'), Date.parse('2026-12-04T10:00:30Z'), 7 * 24 * hour))).toBe('2026-12-04T10:01:00.000Z');
+    expect(iso(runAfter(minute, Date.parse('2026-12-01T10:00:00Z'), Date.parse('2026-12-01T10:30:30Z'), 7 * 24 * hour))).toBe('2026-12-01T10:30:00.000Z');
+    // No grace: the first still to come.
+    expect(iso(runAfter(quarter, Date.parse('2026-12-01T10:00:00Z'), Date.parse('2026-12-01T10:20:00Z'), 0))).toBe('2026-12-01T10:30:00.000Z');
+  });
+
   it('keeps to the schedule\'s time zone and days', () => {
     const weekdays: Schedule = { kind: 'weekdays', time: '09:00', tz: 'America/New_York' };
     // Friday's run, back on Monday ten minutes after its run (14:00 UTC): Monday's goes out.

@@ -562,16 +562,18 @@ describe('scheduled deliveries', () => {
     for (const day of ['2027-02-01', '2027-02-02']) {
       t.standin.failNext('chat.postMessage', 'invalid_auth');
       await d.tick(`${day}T14:00:05Z`);
+      // Recorded, and no DM tried with the token Slack refuses.
+      expect((await subs.get(sub.id))!.lastRun).toMatchObject({ outcome: 'failed', message: 'Slack refused my token: whoever runs analytics-bot must reinstall it' });
+      expect(dms()).toHaveLength(0);
     }
     t.standin.failNext('chat.postMessage', 'service_unavailable', 3);
     for (const time of ['14:00:05', '14:10:00', '14:20:00', '14:40:00']) await d.tick(`2027-02-03T${time}Z`);
     const after = (await subs.get(sub.id))!;
     expect(after).toMatchObject({ status: 'active', consecutiveFailures: 0, nextRunAt: at('2027-02-04T14:00:00Z') });
-    // Each failed run is still its last run, and told, in Slack's own code.
-    expect(after.lastRun).toMatchObject({ outcome: 'failed', dueAt: at('2027-02-03T14:00:00Z'), message: 'Slack chat.postMessage failed: service_unavailable' });
-    expect(dms()).toHaveLength(3);
-    expect(text(dms()[0])).toMatch(/failed: Slack chat\.postMessage failed: invalid_auth\. It stays on/);
-    expect(text(dms().at(-1))).not.toMatch(/paused/);
+    // Each failed run is still its last run, and told, with Slack's own code.
+    expect(after.lastRun).toMatchObject({ outcome: 'failed', dueAt: at('2027-02-03T14:00:00Z'), message: 'Slack was unavailable (Slack chat.postMessage failed: service_unavailable)' });
+    expect(dms()).toHaveLength(1);
+    expect(text(dms()[0])).toMatch(/failed: Slack was unavailable \(Slack chat\.postMessage failed: service_unavailable\)\. It stays on/);
     await d.tick('2027-02-04T14:00:05Z');
     expect(d.posts(CHANNEL, ref(sub))).toHaveLength(1);
     expect((await subs.get(sub.id))!.lastRun).toMatchObject({ outcome: 'delivered' });
@@ -609,6 +611,25 @@ describe('scheduled deliveries', () => {
       warehouse.query = query;
     }
     await subs.remove(sub.id, RILEY);
+  });
+
+  it('sends one run, the latest, when the bot comes back after two times of a frequent schedule (every 15 minutes, an hour of grace)', async () => {
+    t.setTime(at('2027-03-01T09:50:00Z'));
+    const earlier = new Set((await d.subscriptions()).map((s) => s.id));
+    const modal = await d.open('subscribe instances-by-hosting');
+    await d.kind(modal.id, 'cron');
+    const r = await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: '*/15 * * * *', [ActionIds.subscriptionFormat]: 'table' });
+    expect(r.responseAction).toBeUndefined();
+    const sub = (await d.subscriptions()).find((s) => !earlier.has(s.id))!;
+    expect(sub.nextRunAt).toBe(at('2027-03-01T10:00:00Z'));
+    // Down from 09:59 to 10:20: the 10:00 run and the 10:15 one are both within the grace; only 10:15's goes out.
+    await d.tick('2027-03-01T10:20:00Z');
+    expect(d.posts(CHANNEL, ref(sub))).toHaveLength(1);
+    const after = (await t.bot.services.subscriptions.get(sub.id))!;
+    expect(after).toMatchObject({ lastRun: { outcome: 'delivered', dueAt: at('2027-03-01T10:15:00Z') }, nextRunAt: at('2027-03-01T10:30:00Z') });
+    await d.tick('2027-03-01T10:30:05Z');
+    expect(d.posts(CHANNEL, ref(sub))).toHaveLength(2);
+    await t.bot.services.subscriptions.remove(sub.id, RILEY);
   });
 
   it('finishes a delivery whose chart went out when its retry comes past the grace: the CSV follows, nothing twice', async () => {

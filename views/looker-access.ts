@@ -343,7 +343,9 @@ const section = (text: string): MessageBody => ({ text, blocks: [{ type: 'sectio
 export function lookerRequestSentDm(r: LookerAccessRequest, options: { channel: string | null; posted: boolean; forSubject?: boolean }): MessageBody {
   const what = `${lookerAccessPhrase(r)} (\`${escapeMrkdwn(r.email)}\`)`;
   if (!options.posted) {
-    return section(`:warning: Your request ${lookerRef(r)} for ${what} is recorded, but I could not post it for the Looker admins yet. I will keep trying; meanwhile, please mention it in #analytics.`);
+    // With a channel to post in, the card is tried again later; without one, it never will be.
+    const later = options.channel ? ' yet. I will keep trying; meanwhile, please' : '. Please';
+    return section(`:warning: Your request ${lookerRef(r)} for ${what} is recorded, but I could not post it for the Looker admins${later} mention it in #analytics.`);
   }
   const where = options.channel ? ` in <#${options.channel}>` : '';
   return section(

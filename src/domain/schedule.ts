@@ -259,13 +259,23 @@ export function nextRun(s: Schedule, after: Date): Date {
  * The run after one due at `dueAt`, recorded at `now`: the next on the schedule. Should the bot have been down
  * past later times too, the latest of them while it is within `graceMs` (due already, so it runs at once, as it
  * would have had the bot been down for it alone), else the first after now: one missed run at most, never a burst.
+ * Walked forward only (cron-parser's `prev` misses a run moved out of a daylight-saving gap), from where the grace
+ * begins: at most `MAX_STEPS` times, past which (a run every minute, a grace of days) it is the first after now.
  */
 export function runAfter(s: Schedule, dueAt: number, now: number, graceMs: number): Date {
-  const next = nextRun(s, new Date(dueAt));
-  if (next.getTime() > now) return next;
-  const latest = CronExpressionParser.parse(cronOf(s), { currentDate: new Date(now + 1), tz: s.tz }).prev().toDate();
-  return runDecision(latest.getTime(), now, graceMs) === 'run' ? latest : nextRun(s, new Date(now));
+  const from = Math.max(dueAt, now - graceMs - 1);
+  const times = CronExpressionParser.parse(cronOf(s), { currentDate: new Date(from), tz: s.tz });
+  let latest: Date | undefined;
+  for (let step = 0; step < MAX_STEPS; step++) {
+    const at = times.next().toDate();
+    if (at.getTime() > now) return latest ?? at;
+    latest = at;
+  }
+  return nextRun(s, new Date(now));
 }
+
+/** How many scheduled times `runAfter` walks through at most. */
+const MAX_STEPS = 2_000;
 
 /** "Weekdays at 09:00 (America/Los_Angeles)": a schedule in words. */
 export function describeSchedule(s: Schedule): string {

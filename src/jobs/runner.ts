@@ -64,7 +64,7 @@ export interface JobKind<P extends JobPayload = JobPayload> {
   onGiveUp?: (ctx: JobContext<P>, failure: JobFailure) => JobCommit | undefined;
   retry?: Partial<RetryPolicy>;
   /** Recurring work: after giving up, it is not failed for good but runs again at this time (none: failed). */
-  resumeAt?: (ctx: JobContext<P>) => Date | undefined;
+  resumeAt?: (ctx: JobContext<P>, failure: JobFailure) => Date | undefined;
 }
 
 /** A job kind with a typed payload, for a registration list. */
@@ -116,8 +116,13 @@ export class DeferJob extends Error {
 
 /** An error a handler throws to give up at once, with a message people may see. */
 export class PermanentJobError extends Error {
-  readonly code = 'job_refused';
+  readonly code: string = 'job_refused';
   readonly retryable = false;
+}
+
+/** A job claimed more often than it may be tried, ended by the runner: its message is the runner's, not the handler's. */
+export class JobNeverFinishedError extends PermanentJobError {
+  override readonly code = 'job_never_finished';
 }
 
 /** Due jobs read per listing. */
@@ -516,7 +521,7 @@ export class JobRunner {
     // and it may kill the next process too: it ends here, visibly, as a failure would.
     if (job.attempts > policy.maxAttempts) {
       const last = job.lastError ? ` The last error: ${job.lastError}` : '';
-      return this.failed(ctx, kind, policy, new PermanentJobError(`It was started ${job.attempts - 1} times and never finished: the process stopped while it ran, or its outcome could not be recorded.${last}`));
+      return this.failed(ctx, kind, policy, new JobNeverFinishedError(`It was started ${job.attempts - 1} times and never finished: the process stopped while it ran, or its outcome could not be recorded.${last}`));
     }
     // While the handler runs, the claim is renewed: a live runner keeps its job, a dead one's lapses within one lease.
     // Stopped too: a job still running in the shutdown's grace is this process's until it ends or the process exits.
@@ -649,7 +654,7 @@ export class JobRunner {
         // Asked for again while it ran (the state it brings up to date changed): that run still happens, now, as it
         // would had it been asked for after the give-up; the failure is recorded all the same. Not for a job that
         // kept stopping its process (claimed more often than it may be tried): started over, it would do so again.
-        const resume = current.data.again && ctx.attempt <= policy.maxAttempts ? new Date(at) : kind.resumeAt?.(ctx);
+        const resume = current.data.again && ctx.attempt <= policy.maxAttempts ? new Date(at) : kind.resumeAt?.(ctx, failure);
         if (resume) {
           tx.put<JobDoc>(JOBS, ctx.key, { ...current.data, runAt: resume.getTime(), attempts: 0, holder: null, claimedAt: null, again: false, lastError });
         } else {

@@ -8,7 +8,8 @@
 import type { Logger } from '../logger.js';
 import type { StoreTx } from '../ports/store.js';
 import { NOTICE_JOB, noticeJob, type Notice } from '../ports/notices.js';
-import { DeferJob, defineJob, type JobCommit, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
+import { DeferJob, defineJob, type JobCommit, type JobContext, type JobFailure, type JobKind, type JobOutcome } from '../jobs/runner.js';
+import { CodedError, toCodedError } from '../errors.js';
 import type { JobSpec } from '../jobs/model.js';
 import type { LookerAccessRequest, LookerAccessService } from '../services/looker-access.js';
 import type { PipelineRequestService } from '../services/pipeline-request.js';
@@ -60,23 +61,45 @@ export function noticeJobKinds(deps: NoticeDeps): Record<string, JobKind> {
       handler: (ctx) => deliver.run(ctx),
       onGiveUp: (ctx) => deliver.gaveUp(ctx),
       // Slack outages are short; a message hours late is worse than one that says it failed.
-      retry: { maxAttempts: 8, baseMs: 1_000, maxMs: 2 * 60_000 },
-      // But a request's card is the only place it can be decided: it is tried again later (see CARD_RETRY).
-      resumeAt: (ctx) => cardRetryAt(ctx),
+      retry: NOTICE_RETRY,
+      // But a request's card is the only place it can be decided: one never posted is tried again later (CARD_RETRY).
+      resumeAt: (ctx, failure) => cardRetryAt(ctx, failure),
     }),
   };
 }
 
 /**
- * A request's card that gave up (Slack down for longer than its retries, the bot not yet invited to the channel):
- * tried again after as long as it has waited so far, 10 minutes to 6 hours, for a week; a change to the request
- * meanwhile brings it forward. Until it is posted nobody can decide the request, and its requester cannot ask again.
+ * A request's card that could not be posted (Slack down for longer than its retries, the bot not yet invited to the
+ * channel): tried again after as long as it has waited so far, 10 minutes to 6 hours, for a week; a change to the
+ * request meanwhile brings it forward. Until it is posted nobody can decide the request, and its requester cannot
+ * ask again. Not an edit of a card already posted, nor one that kept stopping its process (NOTICE_RETRY's attempts).
  */
 const CARD_RETRY = { minMs: 10 * 60_000, maxMs: 6 * 3_600_000, forMs: 7 * 24 * 3_600_000 } as const;
 
-function cardRetryAt(ctx: Ctx): Date | undefined {
-  const type = (ctx.payload as Notice).type;
-  if (type !== 'looker.card' && type !== 'pipeline_request.card') return undefined;
+const NOTICE_RETRY = { maxAttempts: 8, baseMs: 1_000, maxMs: 2 * 60_000 } as const;
+
+/** A card's first post failed: the request has no card yet (see {@link CARD_RETRY}). Retried as the failure would be. */
+class CardNotPostedError extends CodedError {
+  readonly code = 'card_not_posted';
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  constructor(cause: unknown) {
+    const coded = toCodedError(cause);
+    super(coded.message, { cause });
+    const c = cause as { retryable?: unknown; retryAfterMs?: unknown } | null;
+    this.retryable = typeof c?.retryable === 'boolean' ? c.retryable : true;
+    this.retryAfterMs = typeof c?.retryAfterMs === 'number' ? c.retryAfterMs : undefined;
+  }
+}
+
+function notPosted(err: unknown): never {
+  // A deferral (the channel's turn) is no failure.
+  if (err instanceof DeferJob) throw err;
+  throw new CardNotPostedError(err);
+}
+
+function cardRetryAt(ctx: Ctx, failure: JobFailure): Date | undefined {
+  if (failure.code !== 'card_not_posted' || ctx.attempt > NOTICE_RETRY.maxAttempts) return undefined;
   const now = ctx.now().getTime();
   const waited = now - ctx.createdAt;
   return waited < CARD_RETRY.forMs ? new Date(now + Math.min(CARD_RETRY.maxMs, Math.max(CARD_RETRY.minMs, waited))) : undefined;
@@ -153,7 +176,7 @@ class NoticeDelivery {
     }
     const channel = la.analyticsChannel;
     if (!channel) return {};
-    const posted = await this.post(ctx, { channel }, content, `looker.card:${id}`);
+    const posted = await this.post(ctx, { channel }, content, `looker.card:${id}`).catch(notPosted);
     return {
       commit: async (tx, enqueue) => {
         await la.recordCard(tx, id, posted);
@@ -208,7 +231,7 @@ class NoticeDelivery {
     }
     const channel = prs.analyticsChannel;
     if (!channel) return {};
-    const posted = await this.post(ctx, { channel }, content, `pipeline_request.card:${id}`);
+    const posted = await this.post(ctx, { channel }, content, `pipeline_request.card:${id}`).catch(notPosted);
     return {
       commit: async (tx, enqueue) => {
         // As it is now, not as it was read before the post: decided meanwhile, the decision's DM tells the requester.

@@ -18,14 +18,14 @@ import type { Logger } from '../logger.js';
 import { ChartRenderError, CodedError, SlackApiError, toCodedError } from '../errors.js';
 import { PermanentJobError, defineJob, type JobContext, type JobFailure, type JobKind, type JobOutcome } from '../jobs/runner.js';
 import { noticeJob } from '../ports/notices.js';
-import { runDecision } from '../domain/schedule.js';
+import { nextRun, runDecision } from '../domain/schedule.js';
 import { alertStep, evaluate } from '../domain/alert-condition.js';
 import { toCsv } from '../charts/spec.js';
 import type { QueryOutput, QueryService } from '../services/query.js';
 import { SUBSCRIPTION_RUN_JOB, alertCheckOf, categoriesMessage, subscriptionRef, type Subscription, type SubscriptionService } from '../services/subscriptions.js';
 import { queryChartMessage, queryEmptyMessage, queryTableMessage } from '../../views/query.js';
 import { alertFiredMessage, alertResolvedMessage, subscriptionCsvBlocks, subscriptionFooter } from '../../views/subscriptions.js';
-import { slackErrorCode, toSlackError } from './errors.js';
+import { TRANSIENT_SLACK_ERRORS, slackErrorCode, toSlackError } from './errors.js';
 import type { SlackGateway } from './gateway.js';
 import { uploadFile, type FileUpload } from './uploads.js';
 
@@ -58,9 +58,10 @@ export function subscriptionJobKinds(deps: SubscriptionRunDeps): Record<string, 
       onGiveUp: (ctx, failure) => async (tx, enqueue) => {
         const message = ownerReason(failure);
         // Slack failing for every subscription at once is none of this one's doing: it pauses none.
-        const counts = failure.code !== SLACK_UNAVAILABLE;
+        const counts = failure.code !== SLACK_UNAVAILABLE && failure.code !== TOKEN_REFUSED_CODE;
         const recorded = await deps.subscriptions.recordFailure(tx, ctx.payload.id, { dueAt: ctx.payload.dueAt, manual: ctx.payload.manual, message, key: ctx.key, counts });
-        if (recorded) {
+        // A DM with the token Slack refuses could not go either: the failure is in the list, the audit log and the logs.
+        if (recorded && failure.code !== TOKEN_REFUSED_CODE) {
           const run = { manual: ctx.payload.manual, message, failures: recorded.subscription.consecutiveFailures };
           await enqueue(noticeJob({ type: 'subscription.failed', subscriptionId: ctx.payload.id, dueAt: ctx.payload.dueAt, paused: recorded.paused, run }));
         }
@@ -76,18 +77,27 @@ const TOKEN_REFUSED = new Set(['invalid_auth', 'not_authed', 'token_revoked', 't
 
 const SLACK_UNAVAILABLE = 'slack_unavailable';
 
-/** Whether Slack failed for everyone rather than for this run: down, busy (a retryable failure), or refusing the app's token. */
+/**
+ * Whether Slack failed for everyone rather than for this run: down (a 5xx, or an error Slack documents as its
+ * own passing trouble, its rate limits included) or refusing the app's token. Not a code Slack does not document,
+ * nor a request that got no answer (this run's own upload may be what is too big or slow).
+ */
 function slackWide(err: unknown): err is SlackApiError {
-  return err instanceof SlackApiError && (err.retryable || TOKEN_REFUSED.has(err.slackError));
+  if (!(err instanceof SlackApiError)) return false;
+  const code = err.slackError;
+  return TRANSIENT_SLACK_ERRORS.has(code) || TOKEN_REFUSED.has(code) || /^http_5\d\d$/.test(code);
 }
+
+const TOKEN_REFUSED_CODE = 'slack_token_refused';
 
 /** A run that failed because Slack did (see `slackWide`): retried as the Slack error would be, and counted toward no pause. */
 class SlackUnavailableError extends CodedError {
-  readonly code = SLACK_UNAVAILABLE;
+  readonly code: string;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
   constructor(cause: SlackApiError) {
     super(cause.message, { cause });
+    this.code = TOKEN_REFUSED.has(cause.slackError) ? TOKEN_REFUSED_CODE : SLACK_UNAVAILABLE;
     this.retryable = cause.retryable;
     this.retryAfterMs = cause.retryAfterMs;
   }
@@ -104,7 +114,9 @@ export function ownerReason(failure: JobFailure): string {
     case 'warehouse_failed': return 'the warehouse could not run the query';
     case 'warehouse_denied': return 'the warehouse refused the bot access to a table the query reads';
     case 'store_failed': return 'I could not reach my state store';
-    case 'job_refused': case 'slack_api_failed': case SLACK_UNAVAILABLE: return failure.message;
+    case SLACK_UNAVAILABLE: return `Slack was unavailable (${failure.message})`;
+    case TOKEN_REFUSED_CODE: return 'Slack refused my token: whoever runs analytics-bot must reinstall it';
+    case 'job_refused': case 'slack_api_failed': return failure.message;
     default: return 'something went wrong on my side (the details are in my logs)';
   }
 }
@@ -126,12 +138,17 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
   // Deleted, paused, or moved by an edit: this run is no longer wanted (what it posted is still recorded).
   if (!subscriptions.isCurrent(sub, dueAt, manual)) return earlier ? recordEarlier(earlier) : {};
   const now = ctx.now().getTime();
-  // Too late to run, unless an earlier attempt began it: its change of state, or a delivery's first part (the
-  // chart, before the CSV), was posted at its time. Then the run was not missed, only its record or the rest.
-  if (!manual && runDecision(dueAt, now, subscriptions.limits.graceMs) === 'missed' && !(sub.kind === 'delivery' && mayHavePosted(ctx) && (await begun(deps, ctx, sub, channel)))) {
+  // Too late to run (past the grace), or overtaken: a later time has come already (the bot was down, a run every
+  // 15 minutes), and only the latest is sent (runAfter schedules it). Unless an earlier attempt began it: its change
+  // of state, or a delivery's first part (the chart, before the CSV), was posted at its time. Then the run was not
+  // missed, only its record or the rest.
+  const late = !manual && runDecision(dueAt, now, subscriptions.limits.graceMs) === 'missed';
+  const overtaken = !manual && nextRun(sub.schedule, new Date(dueAt)).getTime() <= now;
+  if ((late || overtaken) && !(sub.kind === 'delivery' && mayHavePosted(ctx) && (await begun(deps, ctx, sub, channel)))) {
     if (earlier) return recordEarlier(earlier);
-    ctx.logger.info('skipped a run the bot missed', { subscription: id, dueAt });
-    return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'missed', message: 'the bot was not running at its time' }) };
+    ctx.logger.info('skipped a run the bot missed', { subscription: id, dueAt, overtaken });
+    const message = late ? 'the bot was not running at its time' : 'a later run was due by the time it could run';
+    return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'missed', message }) };
   }
   const query = queries.catalog.get(sub.query);
   if (!query) throw new PermanentJobError(`the saved query “${sub.query}” is no longer in the catalog`);

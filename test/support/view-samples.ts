@@ -319,6 +319,7 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     // The email is not the subject's Slack email (one typed as hostile text), or Slack shows none: the card warns.
     for (const subjectSlackEmail of [`s${HOSTILE}@example.com`, null]) add('lookerRequestCard', looker.lookerRequestCard({ ...r, subjectSlackEmail }, options));
     for (const posted of [true, false]) add('lookerRequestSentDm', looker.lookerRequestSentDm(r, { channel: 'C0ANALYTIC', posted, forSubject: !posted }));
+    add('lookerRequestSentDm', looker.lookerRequestSentDm(r, { channel: null, posted: false }));
     add('lookerGrantedNowDm', looker.lookerGrantedNowDm(r, { lookerUrl: 'https://looker.example.com/?a=1&b=2' }));
     add('lookerDecidedDm', looker.lookerDecidedDm(r, { lookerUrl: 'https://looker.example.com' }));
     add('lookerReminderDm', looker.lookerReminderDm(r));
