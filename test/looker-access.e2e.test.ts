@@ -1193,6 +1193,25 @@ describe('/looker-access without Looker (record-only)', () => {
     expect(await d.audits(request.id)).toEqual(['looker_access.requested', 'looker_access.approved', 'looker_access.manual_grant_needed']);
   });
 
+  it('posts a card that could not be posted ten minutes later, and tells the requester where it is then', async () => {
+    t.standin.failNext('chat.postMessage', 'not_in_channel');
+    const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: 'riley.unposted@example.com' }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id));
+    const about = () => d.dms(RILEY).map(text).filter((m) => m.includes(request.id.replace(/^la_/, '').slice(-6).toUpperCase()) || m.includes('riley.unposted@example.com'));
+    await waitForAsync(async () => about().find((m) => /could not post it for the Looker admins yet\. I will keep trying/.test(m)));
+    const shift = t.now().getTime() - Date.now();
+    try {
+      t.advance(11 * 60_000);
+      await t.drain();
+      const posted = await waitForAsync(async () => (await d.requests()).find((r) => r.id === request.id && r.ts));
+      expect(text(d.card(posted))).toContain('riley.unposted@example.com');
+      await waitForAsync(async () => about().find((m) => /is with the Looker admins/.test(m)));
+      expect(about().filter((m) => /could not post it/.test(m))).toHaveLength(1);
+    } finally {
+      t.setTime(Date.now() + shift);
+    }
+  });
+
   it('at expiry asks the admins in the thread to remove the role by hand', async () => {
     const { modal } = await d.request(RILEY, elevated());
     const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));

@@ -635,6 +635,9 @@ for (const variant of variants) {
       const card = await t.standin.waitFor(() => cards().length > before && cards().at(-1));
       expect(text(card)).toContain('unposted');
       expect((await requestById(request!.id)).message).toMatchObject({ channel, ts: card.ts });
+      // The requester hears where it is now.
+      const where = await t.standin.waitFor(() => dms(regular).find((m) => text(m).includes(requestRef(request!.id)) && /BizOps will accept or decline it/.test(text(m))));
+      expect(JSON.stringify(where.blocks)).toContain(`<#${channel}>`);
       // Its edit fails for good (someone deleted the card): that is not tried again for a week.
       t.standin.failNext('chat.update', 'message_not_found');
       const accepted = await t.standin.clickAction(t.client, { userId: bizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestAccept });

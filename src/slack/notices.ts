@@ -98,6 +98,12 @@ function notPosted(err: unknown): never {
   throw new CardNotPostedError(err);
 }
 
+/** The DM that a request's card could not be posted (yet): once, under a key of its own. */
+function unposted(dm: Notice): JobSpec {
+  const spec = noticeJob(dm);
+  return { ...spec, key: `${spec.key}:unposted` };
+}
+
 function cardRetryAt(ctx: Ctx, failure: JobFailure): Date | undefined {
   if (failure.code !== 'card_not_posted' || ctx.attempt > NOTICE_RETRY.maxAttempts) return undefined;
   const now = ctx.now().getTime();
@@ -148,16 +154,17 @@ class NoticeDelivery {
   gaveUp(ctx: Ctx): JobCommit | undefined {
     const n = ctx.payload as Notice;
     // A card that could not be posted: the requester still hears the request is recorded (the DM says it is not in the channel).
+    // Keyed apart from the DM its first post sends, so that a card posted later (CARD_RETRY) still says where it is.
     if (n.type === 'looker.card') {
       return async (tx, enqueue) => {
         const r = (await tx.get<LookerAccessRequest>('looker_access_requests', n.requestId))?.data;
-        if (r && !r.ts && r.status === 'pending') for (const dm of this.deps.lookerAccess.sentDms(r)) await enqueue(noticeJob(dm));
+        if (r && !r.ts && r.status === 'pending') for (const dm of this.deps.lookerAccess.sentDms(r)) await enqueue(unposted(dm));
       };
     }
     if (n.type === 'pipeline_request.card') {
       return async (tx, enqueue) => {
         const r = (await tx.get<{ message?: unknown; status: string; requester: string }>('pipeline_requests', n.requestId))?.data;
-        if (r && !r.message && r.status === 'open') await enqueue(noticeJob({ type: 'pipeline_request.dm', requestId: n.requestId, to: r.requester, about: 'received' }));
+        if (r && !r.message && r.status === 'open') await enqueue(unposted({ type: 'pipeline_request.dm', requestId: n.requestId, to: r.requester, about: 'received' }));
       };
     }
     return undefined;
