@@ -93,6 +93,18 @@ function driver(get: () => TestBot) {
     async subscriptions(): Promise<Subscription[]> {
       return (await get().store.list<Subscription>(SUBSCRIPTIONS)).map((d) => d.data);
     },
+    /**
+     * Saves a delivery from `/query subscribe <words>` to the channel, daily at 09:00 unless `values` say
+     * otherwise (a cron needs `cron`: its inputs are drawn first), and returns it.
+     */
+    async subscribe(words: string, values: Record<string, string | string[]>, options: { cron?: boolean } = {}): Promise<Subscription> {
+      const earlier = new Set((await this.subscriptions()).map((s) => s.id));
+      const modal = await this.open(`subscribe ${words}`);
+      if (options.cron) await this.kind(modal.id, 'cron');
+      const saved = await this.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), ...values });
+      expect(saved.responseAction).toBeUndefined();
+      return (await this.subscriptions()).find((s) => !earlier.has(s.id))!;
+    },
     /** Messages the bot posted in a channel (or a DM) that carry a subscription's footer or alert. */
     posts(channel: string, ref?: string): StoredMessage[] {
       return get().standin.conversation(channel).filter((m) => !m.ephemeral && /SUB-/.test(JSON.stringify(m.blocks ?? [])) && (!ref || JSON.stringify(m.blocks ?? []).includes(ref)));
@@ -552,10 +564,7 @@ describe('scheduled deliveries', () => {
 
   it('keeps a subscription on when Slack fails for everyone (a revoked token, an outage): such runs pause nothing', async () => {
     t.setTime(at('2027-02-01T10:00:00Z'));
-    const earlier = new Set((await d.subscriptions()).map((s) => s.id));
-    const modal = await d.open('subscribe instances-by-hosting');
-    await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' });
-    const sub = (await d.subscriptions()).find((s) => !earlier.has(s.id))!;
+    const sub = await d.subscribe('instances-by-hosting', { [ActionIds.subscriptionFormat]: 'table' });
     const subs = t.bot.services.subscriptions;
     const dms = () => t.standin.conversation(RILEY).filter((m) => /failed/.test(text(m)) && text(m).includes(ref(sub)));
     // Two days the app's token is refused (given up at once), a third Slack is down through every attempt.
@@ -582,11 +591,8 @@ describe('scheduled deliveries', () => {
 
   it('tells the owner why a run failed in plain words, not the warehouse\'s text or a program error\'s', async () => {
     t.setTime(at('2027-02-08T10:00:00Z'));
-    const earlier = new Set((await d.subscriptions()).map((s) => s.id));
     // Parameters no other test runs: no result cached from another run stands in for the failing warehouse.
-    const modal = await d.open('subscribe weekly-active-instances weeks=11');
-    await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table', [`${ActionIds.subscriptionParamPrefix}weeks`]: '11' });
-    const sub = (await d.subscriptions()).find((s) => !earlier.has(s.id))!;
+    const sub = await d.subscribe('weekly-active-instances weeks=11', { [ActionIds.subscriptionFormat]: 'table', [`${ActionIds.subscriptionParamPrefix}weeks`]: '11' });
     const subs = t.bot.services.subscriptions;
     const dms = () => t.standin.conversation(RILEY).filter((m) => /failed/.test(text(m)) && text(m).includes(ref(sub)));
     const warehouse = t.warehouse as { query: TestBot['warehouse']['query'] };
@@ -615,12 +621,7 @@ describe('scheduled deliveries', () => {
 
   it('sends one run, the latest, when the bot comes back after two times of a frequent schedule (every 15 minutes, an hour of grace)', async () => {
     t.setTime(at('2027-03-01T09:50:00Z'));
-    const earlier = new Set((await d.subscriptions()).map((s) => s.id));
-    const modal = await d.open('subscribe instances-by-hosting');
-    await d.kind(modal.id, 'cron');
-    const r = await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: '*/15 * * * *', [ActionIds.subscriptionFormat]: 'table' });
-    expect(r.responseAction).toBeUndefined();
-    const sub = (await d.subscriptions()).find((s) => !earlier.has(s.id))!;
+    const sub = await d.subscribe('instances-by-hosting', { [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: '*/15 * * * *', [ActionIds.subscriptionFormat]: 'table' }, { cron: true });
     expect(sub.nextRunAt).toBe(at('2027-03-01T10:00:00Z'));
     // Down from 09:59 to 10:20: the 10:00 run and the 10:15 one are both within the grace; only 10:15's goes out.
     await d.tick('2027-03-01T10:20:00Z');
@@ -635,10 +636,7 @@ describe('scheduled deliveries', () => {
   it('finishes a delivery whose chart went out when its retry comes past the grace: the CSV follows, nothing twice', async () => {
     // Times before the real now: Slack stamps what it takes with its own clock, and a retry looks for it from its run's time.
     t.setTime(at('2026-11-16T10:00:00Z'));
-    const earlier = new Set((await d.subscriptions()).map((s) => s.id));
-    const modal = await d.open('subscribe weekly-active-instances weeks=9');
-    await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'chart_csv', [`${ActionIds.subscriptionParamPrefix}weeks`]: '9' });
-    const sub = (await d.subscriptions()).find((s) => !earlier.has(s.id))!;
+    const sub = await d.subscribe('weekly-active-instances weeks=9', { [ActionIds.subscriptionFormat]: 'chart_csv', [`${ActionIds.subscriptionParamPrefix}weeks`]: '9' });
     let lost = false;
     const off = t.standin.onApplied((call) => {
       if (lost || call.method !== 'files.completeUploadExternal') return;
@@ -658,10 +656,7 @@ describe('scheduled deliveries', () => {
 
   it('tells of the failed run as it was, though another run went well before the DM could go', async () => {
     t.setTime(at('2027-01-11T10:00:00Z'));
-    const earlier = new Set((await d.subscriptions()).map((s) => s.id));
-    const modal = await d.open('subscribe instances-by-hosting');
-    await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' });
-    const sub = (await d.subscriptions()).find((s) => !earlier.has(s.id))!;
+    const sub = await d.subscribe('instances-by-hosting', { [ActionIds.subscriptionFormat]: 'table' });
     const dms = () => t.standin.conversation(RILEY).filter((m) => /failed/.test(text(m)) && text(m).includes(ref(sub)));
     t.standin.failNext('chat.postMessage', 'not_in_channel'); // the run: given up at once
     t.standin.failNext('chat.postMessage', 'internal_error'); // the DM about it: tried again later
@@ -680,10 +675,7 @@ describe('scheduled deliveries', () => {
 
   it('does not count a failed run toward the pause when the subscription was paused and resumed while it ran', async () => {
     t.setTime(at('2027-01-18T10:00:00Z'));
-    const earlier = new Set((await d.subscriptions()).map((s) => s.id));
-    const modal = await d.open('subscribe instances-by-hosting');
-    await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' });
-    const sub = (await d.subscriptions()).find((s) => !earlier.has(s.id))!;
+    const sub = await d.subscribe('instances-by-hosting', { [ActionIds.subscriptionFormat]: 'table' });
     const subs = t.bot.services.subscriptions;
     let replaced = false;
     const off = t.standin.onApplied(async (call) => {
