@@ -633,6 +633,30 @@ describe('scheduled deliveries', () => {
     await t.bot.services.subscriptions.remove(sub.id, RILEY);
   });
 
+  it('counts a run still failing when its next time comes as a failure, told to its owner, not as a missed run', async () => {
+    t.setTime(at('2027-03-08T09:50:00Z'));
+    // Parameters no other test runs: no cached result stands in for the failing warehouse.
+    const sub = await d.subscribe('weekly-active-instances weeks=12', { [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: '*/15 * * * *', [ActionIds.subscriptionFormat]: 'table', [`${ActionIds.subscriptionParamPrefix}weeks`]: '12' }, { cron: true });
+    const dms = () => t.standin.conversation(RILEY).filter((m) => /failed/.test(text(m)) && text(m).includes(ref(sub)));
+    const warehouse = t.warehouse as { query: TestBot['warehouse']['query'] };
+    const query = warehouse.query;
+    warehouse.query = async () => {
+      throw new WarehouseError('the warehouse is overloaded');
+    };
+    try {
+      await d.tick('2027-03-08T10:00:05Z'); // the first attempt fails
+      await d.tick('2027-03-08T10:02:00Z'); // the second too
+      await d.tick('2027-03-08T10:16:00Z'); // the third comes after 10:15
+    } finally {
+      warehouse.query = query;
+    }
+    expect(dms().map(text).find((m) => m.includes('kept failing until its next run was due'))).toBeDefined();
+    const after = (await t.bot.services.subscriptions.get(sub.id))!;
+    expect(after.consecutiveFailures).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(after.lastRun)).not.toContain('missed');
+    await t.bot.services.subscriptions.remove(sub.id, RILEY);
+  });
+
   it('finishes a delivery whose chart went out when its retry comes past the grace: the CSV follows, nothing twice', async () => {
     // Times before the real now: Slack stamps what it takes with its own clock, and a retry looks for it from its run's time.
     t.setTime(at('2026-11-16T10:00:00Z'));

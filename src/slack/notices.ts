@@ -10,7 +10,7 @@ import type { StoreTx } from '../ports/store.js';
 import { NOTICE_JOB, noticeJob, type Notice } from '../ports/notices.js';
 import { DeferJob, defineJob, type JobCommit, type JobContext, type JobFailure, type JobKind, type JobOutcome } from '../jobs/runner.js';
 import { CodedError, toCodedError } from '../errors.js';
-import type { JobSpec } from '../jobs/model.js';
+import { jobKey, type JobSpec } from '../jobs/model.js';
 import type { LookerAccessRequest, LookerAccessService } from '../services/looker-access.js';
 import type { PipelineRequestService } from '../services/pipeline-request.js';
 import type { FreshnessServices } from '../services/freshness-services.js';
@@ -70,42 +70,49 @@ export function noticeJobKinds(deps: NoticeDeps): Record<string, JobKind> {
 
 /**
  * A request's card that could not be posted (Slack down for longer than its retries, the bot not yet invited to the
- * channel): tried again after as long as it has waited so far, 10 minutes to 6 hours, for a week; a change to the
- * request meanwhile brings it forward. Until it is posted nobody can decide the request, and its requester cannot
- * ask again. Not an edit of a card already posted, nor one that kept stopping its process (NOTICE_RETRY's attempts).
+ * channel, the store not answering): tried again after as long as it has waited so far, 10 minutes to 6 hours, for
+ * a week; a change to the request meanwhile brings it forward. Until it is posted nobody can decide the request, and
+ * its requester cannot ask again. Not an edit of a card already posted (`card_edit_failed`: the next change edits
+ * it), nor one that kept stopping its process (`job_never_finished`).
  */
 const CARD_RETRY = { minMs: 10 * 60_000, maxMs: 6 * 3_600_000, forMs: 7 * 24 * 3_600_000 } as const;
 
 const NOTICE_RETRY = { maxAttempts: 8, baseMs: 1_000, maxMs: 2 * 60_000 } as const;
 
-/** A card's first post failed: the request has no card yet (see {@link CARD_RETRY}). Retried as the failure would be. */
-class CardNotPostedError extends CodedError {
-  readonly code = 'card_not_posted';
+/** The edit of a card already posted failed. Retried as the failure would be. */
+class CardEditError extends CodedError {
+  readonly code = 'card_edit_failed';
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
   constructor(cause: unknown) {
-    const coded = toCodedError(cause);
-    super(coded.message, { cause });
+    super(toCodedError(cause).message, { cause });
     const c = cause as { retryable?: unknown; retryAfterMs?: unknown } | null;
     this.retryable = typeof c?.retryable === 'boolean' ? c.retryable : true;
     this.retryAfterMs = typeof c?.retryAfterMs === 'number' ? c.retryAfterMs : undefined;
   }
 }
 
-function notPosted(err: unknown): never {
+function editFailed(err: unknown): never {
   // A deferral (the channel's turn) is no failure.
   if (err instanceof DeferJob) throw err;
-  throw new CardNotPostedError(err);
+  throw new CardEditError(err);
 }
 
 /** The DM that a request's card could not be posted (yet): once, under a key of its own. */
 function unposted(dm: Notice): JobSpec {
   const spec = noticeJob(dm);
-  return { ...spec, key: `${spec.key}:unposted` };
+  return { ...spec, key: jobKey(spec.key, 'unposted') };
+}
+
+/** Whether this DM job is the one saying a card could not be posted (see `unposted`). */
+function isUnposted(ctx: Ctx): boolean {
+  return ctx.key.endsWith(':unposted');
 }
 
 function cardRetryAt(ctx: Ctx, failure: JobFailure): Date | undefined {
-  if (failure.code !== 'card_not_posted' || ctx.attempt > NOTICE_RETRY.maxAttempts) return undefined;
+  const type = (ctx.payload as Notice).type;
+  if (type !== 'looker.card' && type !== 'pipeline_request.card') return undefined;
+  if (failure.code === 'card_edit_failed' || failure.code === 'job_never_finished' || ctx.attempt > NOTICE_RETRY.maxAttempts) return undefined;
   const now = ctx.now().getTime();
   const waited = now - ctx.createdAt;
   return waited < CARD_RETRY.forMs ? new Date(now + Math.min(CARD_RETRY.maxMs, Math.max(CARD_RETRY.minMs, waited))) : undefined;
@@ -178,12 +185,12 @@ class NoticeDelivery {
     if (!r) return {};
     const content = lookerRequestCard(r, { adminsUsergroup: la.adminsUsergroup, lookerConnected: la.lookerConnected, lookerUrl: la.lookerUrl });
     if (r.channel && r.ts) {
-      await this.deps.gateway.update({ channel: r.channel, ts: r.ts }, content);
+      await this.deps.gateway.update({ channel: r.channel, ts: r.ts }, content).catch(editFailed);
       return {};
     }
     const channel = la.analyticsChannel;
     if (!channel) return {};
-    const posted = await this.post(ctx, { channel }, content, `looker.card:${id}`).catch(notPosted);
+    const posted = await this.post(ctx, { channel }, content, `looker.card:${id}`);
     return {
       commit: async (tx, enqueue) => {
         await la.recordCard(tx, id, posted);
@@ -202,6 +209,8 @@ class NoticeDelivery {
     switch (n.about) {
       case 'sent':
       case 'sent_for_subject':
+        // "Not posted yet", once the card is up after all: the DM its post sends says where it is.
+        if (isUnposted(ctx) && r.ts) return {};
         content = lookerRequestSentDm(r, { channel: r.channel ?? la.analyticsChannel, posted: Boolean(r.ts), forSubject: n.about === 'sent_for_subject' });
         break;
       case 'granted_now': content = lookerGrantedNowDm(r, { lookerUrl }); break;
@@ -233,12 +242,12 @@ class NoticeDelivery {
     if (!r) return {};
     const content = pipelineRequestCard(r);
     if (r.message) {
-      await this.deps.gateway.update(r.message, content);
+      await this.deps.gateway.update(r.message, content).catch(editFailed);
       return {};
     }
     const channel = prs.analyticsChannel;
     if (!channel) return {};
-    const posted = await this.post(ctx, { channel }, content, `pipeline_request.card:${id}`).catch(notPosted);
+    const posted = await this.post(ctx, { channel }, content, `pipeline_request.card:${id}`);
     return {
       commit: async (tx, enqueue) => {
         // As it is now, not as it was read before the post: decided meanwhile, the decision's DM tells the requester.
@@ -257,6 +266,7 @@ class NoticeDelivery {
     if (n.about === 'accepted' && r.status !== 'accepted') return {};
     // The decision this DM tells of (live and declined are final: nothing comes after them).
     if (n.about !== 'received') return this.dm(ctx, n.to, pipelineRequestDecisionDm({ ...r, status: n.about }));
+    if (isUnposted(ctx) && r.message) return {};
     const permalink = r.message ? await this.deps.gateway.permalink(r.message) : null;
     return this.dm(ctx, n.to, pipelineRequestReceivedDm(r, r.message ? { channel: r.message.channel, ...(permalink ? { permalink } : {}) } : null));
   }
@@ -359,7 +369,8 @@ class NoticeDelivery {
 
   /** Posts once per `messageKey`; a repeated attempt first looks for what an earlier one posted. */
   private post(ctx: Ctx, target: { channel: string; threadTs?: string | null }, content: MessageBody, messageKey: string): Promise<Posted> {
-    return this.deps.gateway.postOnce(target, content, { key: messageKey, mayExist: ctx.attempt > 1, since: ctx.createdAt });
+    // Repeated: a later attempt, or a job run again later (a card tried again after giving up: its attempts start over).
+    return this.deps.gateway.postOnce(target, content, { key: messageKey, mayExist: ctx.attempt > 1 || ctx.dueAt > ctx.createdAt, since: ctx.createdAt });
   }
 }
 

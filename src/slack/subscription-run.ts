@@ -146,6 +146,8 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
   const overtaken = !manual && nextRun(sub.schedule, new Date(dueAt)).getTime() <= now;
   if ((late || overtaken) && !(sub.kind === 'delivery' && mayHavePosted(ctx) && (await begun(deps, ctx, sub, channel)))) {
     if (earlier) return recordEarlier(earlier);
+    // Overtaken while it was being retried: a failure (it counts toward the pause, and its owner hears of it), not a miss.
+    if (!late && ctx.attempt > 1) throw new PermanentJobError('it kept failing until its next run was due');
     ctx.logger.info('skipped a run the bot missed', { subscription: id, dueAt, overtaken });
     const message = late ? 'the bot was not running at its time' : 'a later run was due by the time it could run';
     return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'missed', message }) };
