@@ -167,6 +167,26 @@ describe('the run after one', () => {
     }
   });
 
+  it('runs a daily 01:30 once on the night the clocks go back (New York, 1 November 2026), however late it is recorded', () => {
+    const nightly: Schedule = { kind: 'daily', time: '01:30', tz: 'America/New_York' };
+    const due = Date.parse('2026-11-01T05:30:00Z'); // 01:30 EDT; 01:30 EST (06:30 UTC) is the same time of day again
+    for (const late of [0, 45, 91, 100, 119, 180]) expect(iso(runAfter(nightly, due, due + late * 60_000, hour))).toBe('2026-11-02T06:30:00.000Z');
+    expect(iso(runAfter(nightly, due, due + 45 * 60_000, 0))).toBe('2026-11-02T06:30:00.000Z');
+  });
+
+  it('finds the next run where cron-parser gives up on a half-hour daylight-saving change (Lord Howe Island)', () => {
+    const nightly: Schedule = { kind: 'daily', time: '02:00', tz: 'Australia/Lord_Howe' };
+    const next = nextRun(nightly, new Date('2027-04-02T15:00:00Z'));
+    expect(next.getTime()).toBeGreaterThan(Date.parse('2027-04-02T15:00:00Z'));
+    expect(next.getTime()).toBeLessThan(Date.parse('2027-04-04T16:00:00Z'));
+    expect(runAfter(nightly, Date.parse('2027-04-02T15:00:00Z'), Date.parse('2027-04-03T16:30:00Z'), hour).getTime()).toBeGreaterThan(Date.parse('2027-04-02T15:00:00Z'));
+    // A weekly one: the Sunday it cannot place is skipped, and the next goes on.
+    const sundays: Schedule = { kind: 'weekly', day: 'sun', time: '02:00', tz: 'Australia/Lord_Howe' };
+    const after = nextRun(sundays, new Date('2026-03-30T00:00:00Z')).getTime();
+    expect(after).toBeGreaterThan(Date.parse('2026-03-30T00:00:00Z'));
+    expect(after).toBeLessThan(Date.parse('2026-04-14T00:00:00Z'));
+  });
+
   it('is the latest of several times within the grace, once (a run every 15 minutes, an hour of grace)', () => {
     const quarter: Schedule = { kind: 'cron', cron: '*/15 * * * *', tz: 'UTC' };
     expect(iso(runAfter(quarter, Date.parse('2026-12-01T10:00:00Z'), Date.parse('2026-12-01T10:20:00Z'), hour))).toBe('2026-12-01T10:15:00.000Z');

@@ -250,31 +250,52 @@ export function cronOf(s: Schedule): string {
   }
 }
 
-/** The first run strictly after `after`. */
+/**
+ * The first run strictly after `after`. Should cron-parser fail to find it (it gives up, "loop limit exceeded", on
+ * some times around a half-hour daylight-saving change, as Lord Howe Island's), it looks again from further on
+ * (`RETRY_FROM`): the run it could not place is skipped, and the schedule goes on.
+ */
 export function nextRun(s: Schedule, after: Date): Date {
-  return CronExpressionParser.parse(cronOf(s), { currentDate: after, tz: s.tz }).next().toDate();
+  let failure: unknown;
+  for (const ms of RETRY_FROM) {
+    try {
+      return CronExpressionParser.parse(cronOf(s), { currentDate: new Date(after.getTime() + ms), tz: s.tz }).next().toDate();
+    } catch (err) {
+      failure = err;
+    }
+  }
+  throw failure;
 }
+
+/** How much later `nextRun` looks again: an hour, a day, past a week's and a month's run. */
+const RETRY_FROM = [0, 1, 24, 8 * 24, 32 * 24].map((hours) => hours * 3_600_000);
 
 /**
  * The run after one due at `dueAt`, recorded at `now`: the next on the schedule. Should the bot have been down
  * past later times too, the latest of them while it is within `graceMs` (due already, so it runs at once, as it
  * would have had the bot been down for it alone), else the first after now: one missed run at most, never a burst.
- * Walked forward only (cron-parser's `prev` misses a run moved out of a daylight-saving gap), from where the grace
- * begins: at most `MAX_STEPS` times, past which (a run every minute, a grace of days) it is the first after now.
+ * Walked forward from `dueAt`, as `nextRun` goes (cron-parser's `prev` misses a run moved out of a daylight-saving
+ * gap, and a walk begun inside a repeated hour finds that hour's times twice), at most `MAX_STEPS` times; past
+ * them (a run every minute, days down), from where the grace begins.
  */
 export function runAfter(s: Schedule, dueAt: number, now: number, graceMs: number): Date {
-  const from = Math.max(dueAt, now - graceMs - 1);
-  const times = CronExpressionParser.parse(cronOf(s), { currentDate: new Date(from), tz: s.tz });
-  let latest: Date | undefined;
-  for (let step = 0; step < MAX_STEPS; step++) {
-    const at = times.next().toDate();
-    if (at.getTime() > now) return latest ?? at;
-    latest = at;
+  try {
+    for (const from of [dueAt, Math.max(dueAt, now - graceMs - 1)]) {
+      const times = CronExpressionParser.parse(cronOf(s), { currentDate: new Date(from), tz: s.tz });
+      let latest: Date | undefined;
+      for (let step = 0; step < MAX_STEPS; step++) {
+        const at = times.next().toDate();
+        if (at.getTime() > now) return latest ?? at;
+        if (runDecision(at.getTime(), now, graceMs) === 'run') latest = at;
+      }
+    }
+  } catch {
+    // cron-parser gave up on a time (see nextRun): the first after now, looked for as nextRun does.
   }
   return nextRun(s, new Date(now));
 }
 
-/** How many scheduled times `runAfter` walks through at most. */
+/** How many scheduled times `runAfter` walks through at most, from each start. */
 const MAX_STEPS = 2_000;
 
 /** "Weekdays at 09:00 (America/Los_Angeles)": a schedule in words. */
