@@ -8,7 +8,7 @@
 import type { Logger } from '../logger.js';
 import type { StoreTx } from '../ports/store.js';
 import { NOTICE_JOB, noticeJob, type Notice } from '../ports/notices.js';
-import { DeferJob, defineJob, type JobCommit, type JobContext, type JobFailure, type JobKind, type JobOutcome } from '../jobs/runner.js';
+import { DeferJob, classify, defineJob, type JobCommit, type JobContext, type JobFailure, type JobKind, type JobOutcome } from '../jobs/runner.js';
 import { CodedError, toCodedError } from '../errors.js';
 import { jobKey, type JobSpec } from '../jobs/model.js';
 import type { LookerAccessRequest, LookerAccessService } from '../services/looker-access.js';
@@ -86,9 +86,10 @@ class CardEditError extends CodedError {
   readonly retryAfterMs: number | undefined;
   constructor(cause: unknown) {
     super(toCodedError(cause).message, { cause });
-    const c = cause as { retryable?: unknown; retryAfterMs?: unknown } | null;
-    this.retryable = typeof c?.retryable === 'boolean' ? c.retryable : true;
-    this.retryAfterMs = typeof c?.retryAfterMs === 'number' ? c.retryAfterMs : undefined;
+    // As the runner would have read the cause itself.
+    const failure = classify(cause);
+    this.retryable = failure.retryable;
+    this.retryAfterMs = failure.retryAfterMs;
   }
 }
 
@@ -101,13 +102,15 @@ function editFailed(err: unknown): never {
 /** The DM that a request's card could not be posted (yet): once, under a key of its own. */
 function unposted(dm: Notice): JobSpec {
   const spec = noticeJob(dm);
-  return { ...spec, key: jobKey(spec.key, 'unposted') };
+  return { ...spec, key: jobKey(spec.key, UNPOSTED) };
 }
 
 /** Whether this DM job is the one saying a card could not be posted (see `unposted`). */
 function isUnposted(ctx: Ctx): boolean {
-  return ctx.key.endsWith(':unposted');
+  return ctx.key.endsWith(`:${UNPOSTED}`);
 }
+
+const UNPOSTED = 'unposted';
 
 function cardRetryAt(ctx: Ctx, failure: JobFailure): Date | undefined {
   const type = (ctx.payload as Notice).type;
