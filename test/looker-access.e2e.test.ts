@@ -18,6 +18,8 @@ import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import { LOOKER_ACCESS_REQUESTS, MAX_PENDING_PER_REQUESTER, RETRY_GRANT_ONCE_MS, lookerRequestRef, lookerUserLockName, type LookerAccessRequest } from '../src/services/looker-access.js';
 import type { Store } from '../src/ports/store.js';
 import type { StoredMessage, StandinUser } from '../src/slack-standin/server.js';
+import { noticeJob } from '../src/ports/notices.js';
+import { JOBS, type JobDoc } from '../src/jobs/model.js';
 
 const CHANNEL = 'C0ANALYTIC';
 const RILEY = 'U0REGULAR';
@@ -1209,6 +1211,42 @@ describe('/looker-access without Looker (record-only)', () => {
       expect(about().filter((m) => /could not post it/.test(m))).toHaveLength(1);
     } finally {
       t.setTime(Date.now() + shift);
+    }
+  });
+
+  it('does not send a "with the Looker admins" DM that failed once after an admin decided: it would follow "approved"', async () => {
+    const email = 'riley.late-sent@example.com';
+    let posted = false;
+    let decided: string | undefined;
+    const off = t.standin.onApplied(async (call) => {
+      if (call.method !== 'chat.postMessage') return;
+      if (call.args['channel'] === CHANNEL && !call.error && JSON.stringify(call.args).includes(email) && !posted) {
+        // The card is up: the DM that follows it fails once.
+        posted = true;
+        t.standin.failNext('chat.postMessage', 'internal_error');
+        return;
+      }
+      if (call.error !== 'internal_error' || call.args['channel'] !== RILEY || !posted || decided) return;
+      // The DM failed; before the bot hears so (and retries it), an admin approves.
+      const request = await waitForAsync(async () => (await d.requests()).find((r) => r.email === email && r.ts));
+      decided = await d.click(ALEX, request, ActionIds.lookerAccessApprove);
+    });
+    try {
+      await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email }));
+      await waitForAsync(async () => decided);
+      expect(decided).toContain('Approved');
+      const request = (await d.requests()).find((r) => r.email === email)!;
+      const about = () => d.dms(RILEY).map(text).filter((m) => m.includes(email));
+      await waitForAsync(async () => about().find((m) => /approved/.test(m)));
+      const sent = noticeJob({ type: 'looker.dm', requestId: request.id, to: RILEY, about: 'sent' }).key;
+      const job = async () => (await t.store.get<JobDoc>(JOBS, sent))?.data;
+      // The DM's job runs again, and ends without a word.
+      await waitForAsync(async () => ((await job())?.state === 'done' ? true : undefined));
+      expect(await job()).toMatchObject({ state: 'done', attempts: 2 });
+      expect(about().filter((m) => /with the Looker admins/.test(m)), JSON.stringify(about())).toEqual([]);
+      expect(about().filter((m) => /approved/.test(m))).toHaveLength(1);
+    } finally {
+      off();
     }
   });
 

@@ -438,6 +438,49 @@ for (const variant of variants) {
       expect(t.standin.callsTo('chat.postMessage').slice(posts).filter((c) => c.args['channel'] === regular).map((c) => c.error ?? 'ok')).toEqual(['internal_error', 'ok']);
     });
 
+    it('does not send a "received" DM that failed once after BizOps decided: "BizOps will accept or decline it" does not follow "accepted"', async () => {
+      const values = { ...valid, [ActionIds.pipelineRequestObjects]: `${valid[ActionIds.pipelineRequestObjects]}, batch ${++filed}` };
+      await openModal();
+      const before = cards().length;
+      const posts = t.standin.callsTo('chat.postMessage').length;
+      let card: StoredMessage | undefined;
+      let marked = false;
+      const off = t.standin.onApplied(async (call) => {
+        if (call.method !== 'chat.postMessage') return;
+        if (call.args['channel'] === channel && !call.error && !card) {
+          // The card is up: the DM that follows it fails once.
+          card = cards().at(-1);
+          t.standin.failNext('chat.postMessage', 'internal_error');
+          return;
+        }
+        if (call.error !== 'internal_error' || call.args['channel'] !== regular || marked || !card) return;
+        marked = true;
+        // The "received" DM failed; before the bot hears so (and retries it), BizOps accept the request.
+        await t.client.blockAction({ userId: bizops, channelId: channel, message: { ts: card.ts }, actions: [{ action_id: ActionIds.pipelineRequestAccept, block_id: 'x', value: idOf(card) }] });
+        for (let i = 0; i < 400 && (await requestById(idOf(card))).status !== 'accepted'; i++) await new Promise((r) => setTimeout(r, 25));
+      });
+      const idOf = (m: StoredMessage) => JSON.stringify(m.blocks).match(/"value":"(pr_[A-Za-z0-9]+)"/)![1]!;
+      try {
+        const submitted = await t.standin.submitView(t.client, { userId: regular, values });
+        expect(submitted.ack.status).toBe(200);
+        await t.standin.waitFor(() => cards().length > before && marked);
+        const id = idOf(card!);
+        const about = () => dms(regular).map(text).filter((m) => m.includes(requestRef(id)));
+        await t.standin.waitFor(() => about().some((m) => m.includes('accepted your pipeline request')));
+        const received = noticeJob({ type: 'pipeline_request.dm', requestId: id, to: regular, about: 'received' }).key;
+        const job = async () => (await t.store.get<JobDoc>(JOBS, received))?.data;
+        // The "received" DM's job runs again, and ends without a word.
+        for (let i = 0; i < 800 && (await job())?.state !== 'done'; i++) await new Promise((r) => setTimeout(r, 25));
+        expect(await job()).toMatchObject({ state: 'done', attempts: 2 });
+        expect(about().filter((m) => m.includes('BizOps will accept or decline it')), JSON.stringify(about())).toEqual([]);
+        expect(about().filter((m) => m.includes('accepted your pipeline request'))).toHaveLength(1);
+        // Two DMs reached Slack: the "received" one that failed, and the acceptance.
+        expect(t.standin.callsTo('chat.postMessage').slice(posts).filter((c) => c.args['channel'] === regular).map((c) => c.error ?? 'ok')).toEqual(['internal_error', 'ok']);
+      } finally {
+        off();
+      }
+    });
+
     it('does not tell the requester "BizOps will accept or decline it" when BizOps accepted while the card was being posted', async () => {
       await openModal();
       let id: string | undefined;

@@ -214,6 +214,9 @@ class NoticeDelivery {
       case 'sent_for_subject':
         // "Not posted yet", once the card is up after all: the DM its post sends says where it is.
         if (isUnposted(ctx) && r.ts) return {};
+        // Decided before this DM could go out (it failed, and was retried): the decision's DM has told them, and
+        // "the admins will decide" after it would say the opposite.
+        if (r.status !== 'pending') return {};
         content = lookerRequestSentDm(r, { channel: r.channel ?? la.analyticsChannel, posted: Boolean(r.ts), forSubject: n.about === 'sent_for_subject' });
         break;
       case 'granted_now': content = lookerGrantedNowDm(r, { lookerUrl }); break;
@@ -270,6 +273,9 @@ class NoticeDelivery {
     // The decision this DM tells of (live and declined are final: nothing comes after them).
     if (n.about !== 'received') return this.dm(ctx, n.to, pipelineRequestDecisionDm({ ...r, status: n.about }));
     if (isUnposted(ctx) && r.message) return {};
+    // Decided before this DM could go out (it failed, and was retried): "BizOps will accept or decline it" after the
+    // decision's DM would say the opposite.
+    if (r.status !== 'open') return {};
     const permalink = r.message ? await this.deps.gateway.permalink(r.message) : null;
     return this.dm(ctx, n.to, pipelineRequestReceivedDm(r, r.message ? { channel: r.message.channel, ...(permalink ? { permalink } : {}) } : null));
   }
