@@ -378,6 +378,11 @@ describe('scheduled deliveries and alerts', () => {
     expect(line).toMatch(/^:warning: The run due <!date\^\d+\^\{date_short_pretty\} at \{time\}\|[^>]+> of your scheduled delivery \*Weekly active instances\* \(`SUB-[A-Z0-9]{6}`\) in <#C0ANALYTIC\w*> failed: the query broke /);
     expect(line).toMatch(/It stays on: the next run is <!date\^/);
     expect(line).not.toMatch(/ on its run of| at its next run/);
+    // Told after its next run was due (the latest missed time, run at once within the grace): not "next" at a past time.
+    const late = (subscriptionFailedDm(failed, 'Weekly active instances', false, undefined, new Date(failed.nextRunAt!)).blocks[0] as SectionBlock).text!.text;
+    expect(late).toMatch(/It stays on: the run due <!date\^\d+\^\{date_short_pretty\} at \{time\}\|[^>]+> is running now\.$/);
+    expect(late).not.toContain('the next run is');
+    expect((subscriptionFailedDm(failed, 'Weekly active instances', false, undefined, new Date(failed.nextRunAt! - 1)).blocks[0] as SectionBlock).text!.text).toMatch(/the next run is <!date\^/);
     const manual = subscriptionFailedDm(byId('05'), 'Weekly active instances', false);
     expect((manual.blocks[0] as SectionBlock).text!.text).toMatch(/^:warning: The run you asked for of your scheduled delivery/);
     const paused = subscriptionFailedDm(selfPaused, 'Weekly active instances', true);

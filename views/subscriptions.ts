@@ -428,7 +428,7 @@ export function subscriptionSavedMessage(s: Subscription, title: string, edited:
  * subscription may have run again since, or been edited); without it (a notice queued before it was sent
  * along), the last run stands for it.
  */
-export function subscriptionFailedDm(s: Subscription, title: string, paused: boolean, failed?: { dueAt: number; manual: boolean; message: string; failures: number }): MessageBody {
+export function subscriptionFailedDm(s: Subscription, title: string, paused: boolean, failed?: { dueAt: number; manual: boolean; message: string; failures: number }, now?: Date): MessageBody {
   const last = failed ?? (s.lastRun ? { dueAt: s.lastRun.dueAt, manual: s.lastRun.manual, message: s.lastRun.message ?? 'no reason given', failures: s.consecutiveFailures } : undefined);
   const why = escapeAndTruncate(last?.message ?? 'no reason given', 400);
   // Where it posts, as a channel link (an ID Slack gave us: nothing to escape); the reason is the run's, escaped.
@@ -438,7 +438,10 @@ export function subscriptionFailedDm(s: Subscription, title: string, paused: boo
   const head = `:warning: ${run} of your ${what} failed: ${why}.`;
   const tail = paused
     ? ` It failed ${last?.failures ?? s.consecutiveFailures} times in a row, so I paused it. Fix the cause, then Resume it with Manage below or from \`${Commands.query} subscriptions\`.`
-    : s.status === 'active' && s.nextRunAt ? ` It stays on: the next run is ${slackDate(new Date(s.nextRunAt))}.` : '';
+    : s.status === 'active' && s.nextRunAt
+      ? // A run already due (the latest one missed while this one was retried, within the grace) runs at once.
+        ` It stays on: ${now && s.nextRunAt <= now.getTime() ? `the run due ${slackDate(new Date(s.nextRunAt))} is running now` : `the next run is ${slackDate(new Date(s.nextRunAt))}`}.`
+      : '';
   const text = escapeMrkdwn(`${title} (${subscriptionRef(s.id)}): ${paused ? 'paused after failed runs' : 'a run failed'}`);
   return { text, blocks: [section(head + tail), { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] }] };
 }

@@ -519,6 +519,8 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     add('subscriptionManageMessage', subscriptions.subscriptionManageMessage(s, title));
     for (const edited of [true, false]) add('subscriptionSavedMessage', subscriptions.subscriptionSavedMessage(s, title, edited));
     for (const paused of [true, false]) add('subscriptionFailedDm', subscriptions.subscriptionFailedDm(s, title, paused));
+    // Told once its next run was due: that run is running now.
+    if (s.nextRunAt) add('subscriptionFailedDm', subscriptions.subscriptionFailedDm(s, title, false, undefined, new Date(s.nextRunAt)));
     for (const change of ['paused', 'resumed', 'edited', 'deleted'] as const) {
       for (const exists of [true, false]) add('subscriptionChangedDm', subscriptions.subscriptionChangedDm(change, 'U0BLAKE', s, title, { exists }));
     }
