@@ -185,6 +185,29 @@ function storeScenarios(name: string, makeStore: () => Store | undefined, skip?:
       expect(await d.audits(request.id)).toEqual(['looker_access.requested']);
     });
 
+    it('makes one request of the same one sent from two forms at once (two tabs, two replicas): the other is told it is asked already', async () => {
+      const email = 'riley.twotabs@example.com';
+      const values = elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessTeam]: 'sales' });
+      const first = await d.openModal(RILEY);
+      await d.pickLevel(RILEY, first.id, 'develop');
+      const { ack } = await t.standin.runCommand(t.client, { command: '/looker-access', userId: RILEY, channelId: CHANNEL });
+      expect(ack.status).toBe(200);
+      // A second tab's form: the first stays open there (and is still known by its ID).
+      const second = await t.standin.waitFor(() => t.standin.modals(RILEY).find((m) => m.id !== first.id));
+      await d.pickLevel(RILEY, second.id, 'develop');
+      const forms = [first, second];
+      const answers = await Promise.all(forms.map((form) => t.standin.submitView(t.client, { userId: RILEY, viewId: form.id, values, timeoutMs: CONTENDED_TX_MS })));
+      for (const a of answers) expect(a.ack.status).toBe(200);
+      const made = await waitForAsync(async () => (await d.requests()).find((r) => r.email === email && r.ts));
+      await t.drain();
+      expect((await d.requests()).filter((r) => r.email === email)).toHaveLength(1);
+      expect(t.standin.conversation(CHANNEL).filter((m) => !m.ephemeral && text(m).includes(email))).toHaveLength(1);
+      // The other form says so, on the form while it is open, or by DM once it has had to close.
+      const other = answers.find((a) => a.responseAction === 'errors');
+      const told = other ? JSON.stringify(other.errors) : await waitForAsync(async () => d.dms(RILEY).map(text).find((m) => m.includes('already asked for this') && m.includes(lookerRequestRef(made.id))));
+      expect(told.replaceAll('`', '')).toContain(`You already asked for this (${lookerRequestRef(made.id)})`);
+    });
+
     it('gives one decision when two admins click Approve at once', async () => {
       showBotLogsOnFailure(() => [t]);
       const { modal } = await d.request(BLAKE, elevated({ [ActionIds.lookerAccessEmail]: 'blake@example.com', [ActionIds.lookerAccessTeam]: 'sales' }));

@@ -49,6 +49,8 @@ export function lookerUserLockName(email: string): string {
 export const LOOKER_ACCESS_REQUESTS = 'looker_access_requests';
 /** Once-keys of modal submissions (view IDs): Slack's repeated deliveries create one request. */
 export const LOOKER_ACCESS_SUBMISSIONS = 'looker_access_submissions';
+/** One document per requester that each of their requests reads and writes, so that forms sent at once are checked against each other. */
+const LOOKER_ACCESS_CREATIONS = 'looker_access_creations';
 
 export const LOOKER_JOBS = {
   grant: 'looker.grant',
@@ -163,6 +165,17 @@ export type LookerAccessRequest = {
    */
   grantSkippedAt?: string | null;
 };
+
+/**
+ * Why a request cannot be made while these of the requester's are waiting: the same one (same person, email,
+ * team and level), or {@link MAX_PENDING_PER_REQUESTER} others. The form's own earlier delivery (`viewId`) is not one.
+ */
+function waitingRefusal(pending: readonly LookerAccessRequest[], request: ValidLookerAccessRequest, viewId: string): Extract<SubmitOutcome, { kind: 'refused' }> | null {
+  const waiting = pending.filter((r) => r.viewId !== viewId).sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
+  const same = waiting.filter((r) => r.subjectId === request.subjectId && r.email.toLowerCase() === request.email.toLowerCase() && r.team === request.team && r.level === request.level);
+  if (same.length === 0 && waiting.length < MAX_PENDING_PER_REQUESTER) return null;
+  return { kind: 'refused', reason: same.length > 0 ? 'already_pending' : 'too_many_pending', refs: (same.length > 0 ? same : waiting).map((r) => lookerRequestRef(r.id)) };
+}
 
 export type SubmitOutcome =
   | { kind: 'created'; request: LookerAccessRequest }
@@ -285,14 +298,12 @@ export class LookerAccessService {
       return refuse(subject === null ? 'unknown_subject' : 'bot_subject');
     }
     // The same request already waiting, or too many waiting: each one pings the admins (and may DM a colleague).
-    // (Soft: read outside the creating transaction; two forms sent at the same moment may both pass.)
+    // Read here to refuse before the work below, and again in the creating transaction, for forms sent at once.
     // Slack delivering this same submission again is not "asking twice": the submissions record answers that.
-    const waiting = (await this.pendingOf(request.requesterId)).filter((r) => r.viewId !== viewId);
-    const same = waiting.filter((r) => r.subjectId === request.subjectId && r.email.toLowerCase() === request.email.toLowerCase() && r.team === request.team && r.level === request.level);
-    if (same.length > 0 || waiting.length >= MAX_PENDING_PER_REQUESTER) {
-      const reason = same.length > 0 ? 'already_pending' : 'too_many_pending';
-      this.opts.logger.info('looker access request refused', { user: request.requesterId, reason, waiting: waiting.length });
-      return refuse(reason, (same.length > 0 ? same : waiting).map((r) => lookerRequestRef(r.id)));
+    const early = waitingRefusal(await this.pendingOf(request.requesterId), request, viewId);
+    if (early) {
+      this.opts.logger.info('looker access request refused', { user: request.requesterId, reason: early.reason });
+      return early;
     }
     // The requester's own Slack email: only an address Slack vouches for is granted without an admin.
     const requesterProfile: Profile | 'unknown' | null = request.subjectId === request.requesterId ? subject : requester;
@@ -323,9 +334,16 @@ export class LookerAccessService {
       revokedRoleIds: null,
       revokeError: null,
     };
-    const created = await this.opts.store.runTransaction(async (tx) => {
+    const created = await this.opts.store.runTransaction(async (tx): Promise<LookerAccessRequest | SubmitOutcome | null> => {
       const seen = await tx.get(LOOKER_ACCESS_SUBMISSIONS, viewId);
       if (seen && !(typeof seen.data['expiresAt'] === 'number' && seen.data['expiresAt'] <= Date.now())) return null;
+      // Forms sent at the same moment (two tabs, two replicas): each creation reads and writes the requester's
+      // marker, so the second one's transaction runs again and finds the first's request.
+      await tx.get(LOOKER_ACCESS_CREATIONS, request.requesterId);
+      const requesters = await tx.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field: 'requesterId', equals: request.requesterId } });
+      const refused = waitingRefusal(requesters.map((d) => d.data).filter((r) => r.status === 'pending'), request, viewId);
+      if (refused) return refused;
+      tx.put(LOOKER_ACCESS_CREATIONS, request.requesterId, { lastAt: now.toISOString() });
       tx.put(LOOKER_ACCESS_SUBMISSIONS, viewId, { requesterId: request.requesterId, requestId: id, at: now.toISOString(), expiresAt: now.getTime() + 7 * DAY_MS });
       tx.audit({ actor: request.requesterId, action: 'looker_access.requested', subject: id, before: null, after: doc });
       if (route === 'grant_now') {
@@ -348,6 +366,10 @@ export class LookerAccessService {
     if (!created) {
       this.opts.logger.info('repeated modal submission ignored', { viewId });
       return { kind: 'duplicate' };
+    }
+    if ('kind' in created) {
+      this.opts.logger.info('looker access request refused', { user: request.requesterId, reason: created.kind === 'refused' ? created.reason : created.kind });
+      return created;
     }
     this.opts.logger.info('looker access requested', { id, level: doc.level, team: doc.team, route });
     this.opts.kick();
