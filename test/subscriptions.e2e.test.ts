@@ -662,26 +662,45 @@ describe('scheduled deliveries', () => {
     await t.bot.services.subscriptions.remove(sub.id, RILEY);
   });
 
-  it('finishes a delivery whose chart went out when its retry comes past the grace: the CSV follows, nothing twice', async () => {
-    // Times before the real now: Slack stamps what it takes with its own clock, and a retry looks for it from its run's time.
-    t.setTime(at('2026-11-16T10:00:00Z'));
-    const sub = await d.subscribe('weekly-active-instances weeks=9', { [ActionIds.subscriptionFormat]: 'chart_csv', [`${ActionIds.subscriptionParamPrefix}weeks`]: '9' });
-    let lost = false;
-    const off = t.standin.onApplied((call) => {
-      if (lost || call.method !== 'files.completeUploadExternal') return;
-      lost = true;
-      off();
-      throw new Error('the answer is lost');
+  // Past the grace, the retry finishes what was begun; within it, it posts what is missing. Either way it first looks
+  // in Slack for what went out: a look that fails (a 5xx) is tried again, not taken for "nothing went out".
+  for (const { back, day, historyFails } of [
+    { back: '15:30:00', day: '16', historyFails: 0 },
+    { back: '15:30:00', day: '15', historyFails: 2 },
+    { back: '14:03:00', day: '14', historyFails: 1 },
+  ]) {
+    const when = back === '15:30:00' ? 'past the grace' : 'within the grace';
+    it(`finishes a delivery whose chart went out when its retry comes ${when}${historyFails ? `, its look in Slack failing once (read ${historyFails})` : ''}: the CSV follows, nothing twice`, async () => {
+      // Times before the real now: Slack stamps what it takes with its own clock, and a retry looks for it from its run's time.
+      t.setTime(at(`2026-11-${day}T10:00:00Z`));
+      const sub = await d.subscribe(`weekly-active-instances weeks=${Number(day) - 7}`, { [ActionIds.subscriptionFormat]: 'chart_csv', [`${ActionIds.subscriptionParamPrefix}weeks`]: String(Number(day) - 7) });
+      let lost = false;
+      const off = t.standin.onApplied((call) => {
+        if (lost || call.method !== 'files.completeUploadExternal') return;
+        lost = true;
+        off();
+        throw new Error('the answer is lost');
+      });
+      await d.tick(`2026-11-${day}T14:00:05Z`); // the chart is in the channel; the run does not know it
+      expect(lost).toBe(true);
+      const files = () => t.standin.conversation(CHANNEL).flatMap((m) => m.files ?? []).filter((f) => f.name?.includes(ref(sub))).map((f) => f.name!.split('.').pop());
+      expect(files()).toEqual(['png']);
+      let reads = 0;
+      const failRead = t.standin.onApplied((call) => {
+        // A read of history answered with a 500 (a hook that throws makes the stand-in answer so).
+        if (call.method === 'conversations.history' && ++reads === historyFails) throw new Error('Slack had a moment');
+      });
+      try {
+        await d.tick(`2026-11-${day}T${back}Z`); // its retry, the bot back
+      } finally {
+        failRead();
+      }
+      if (historyFails) await d.tick(`2026-11-${day}T${back.replace(/^(\d\d):(\d)/, (_, h: string, m: string) => `${h}:${Number(m) + 1}`)}Z`); // and again
+      expect(files()).toEqual(['png', 'csv']);
+      expect((await t.bot.services.subscriptions.get(sub.id))!).toMatchObject({ lastRun: { outcome: 'delivered', dueAt: at(`2026-11-${day}T14:00:00Z`) }, nextRunAt: at(`2026-11-${Number(day) + 1}T14:00:00Z`) });
+      await t.bot.services.subscriptions.remove(sub.id, RILEY);
     });
-    await d.tick('2026-11-16T14:00:05Z'); // the chart is in the channel; the run does not know it
-    expect(lost).toBe(true);
-    const files = () => t.standin.conversation(CHANNEL).flatMap((m) => m.files ?? []).filter((f) => f.name?.includes(ref(sub))).map((f) => f.name!.split('.').pop());
-    expect(files()).toEqual(['png']);
-    await d.tick('2026-11-16T15:30:00Z'); // its retry, the bot back after the grace
-    expect(files().sort()).toEqual(['csv', 'png']);
-    expect((await t.bot.services.subscriptions.get(sub.id))!).toMatchObject({ lastRun: { outcome: 'delivered', dueAt: at('2026-11-16T14:00:00Z') }, nextRunAt: at('2026-11-17T14:00:00Z') });
-    await t.bot.services.subscriptions.remove(sub.id, RILEY);
-  });
+  }
 
   it('tells of the failed run as it was, though another run went well before the DM could go', async () => {
     t.setTime(at('2027-01-11T10:00:00Z'));

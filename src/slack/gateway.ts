@@ -132,7 +132,12 @@ export class SlackGateway {
         ((m as { files?: Array<{ name?: string }> }).files ?? []).some((f) => f.name === fileName));
       return found !== undefined;
     } catch (err) {
-      this.logger.warn('could not look for an earlier upload; uploading', { code: slackErrorCode(err), fileName });
+      // As for an earlier post: a look that may work on a retry is retried (answering "none" would upload it
+      // twice, or take a half-sent delivery for one never begun); one that cannot (no history scope) uploads.
+      const code = slackErrorCode(err);
+      this.logger.warn('could not look for an earlier upload', { code, fileName });
+      const coded = toSlackError(err, 'conversations.history');
+      if (coded.retryable && code !== 'missing_scope') throw coded;
       return false;
     }
   }
