@@ -693,6 +693,30 @@ for (const variant of variants) {
       t.setTime(Date.now() + shift); // the clock as the tests after this one expect it
     });
 
+    it('tells the requester once that the card could not be posted, though its last try after a week fails too (the DM\'s own record gone by then)', async () => {
+      await openModal();
+      t.standin.failNext('chat.postMessage', 'channel_not_found');
+      const dmBefore = dms(regular).length;
+      await t.standin.submitView(t.client, { userId: regular, values: { ...valid, [ActionIds.pipelineRequestDestination]: 'never_posted' } });
+      await t.standin.waitFor(() => dms(regular).length > dmBefore);
+      const [request] = (await requestsOf(regular)).filter((r) => r.destination === 'never_posted');
+      const card = jobKey('notice', 'pipeline_request.card', request!.id);
+      const told = () => dms(regular).filter((m) => text(m).includes(requestRef(request!.id)) && /could not post it/.test(text(m)));
+      await t.standin.waitFor(() => told().length === 1);
+      // A week on: the DM's finished job has expired and is gone; the card's last try fails too.
+      const unposted = (await t.store.list<JobDoc>(JOBS)).find((j) => j.id.startsWith(`notice:pipeline_request.dm:${request!.id}`) && j.id.endsWith(':unposted'));
+      expect(unposted?.data.state).toBe('done');
+      await t.store.delete(JOBS, unposted!.id);
+      const week = 7 * 24 * 3_600_000;
+      const moved = await t.store.transition<JobDoc>(JOBS, card, (j) => j.state === 'pending', (j) => ({ createdAt: j.createdAt - week, runAt: t.now().getTime() }));
+      expect(moved.ok).toBe(true);
+      t.standin.failNext('chat.postMessage', 'channel_not_found');
+      await t.drain();
+      await vi.waitFor(async () => expect((await t.store.get<JobDoc>(JOBS, card))?.data).toMatchObject({ state: 'failed' }), { timeout: 10_000, interval: 50 });
+      await t.drain();
+      expect(told()).toHaveLength(1);
+    });
+
     it('answers /pipeline with usage for an unknown subcommand', async () => {
       for (const q of ['', 'frobnicate', 'x'.repeat(3000)]) {
         const { replies } = await t.standin.runCommand(t.client, { command: '/pipeline', text: q, userId: regular, channelId: channel });

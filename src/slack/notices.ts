@@ -163,6 +163,9 @@ class NoticeDelivery {
   /** What to record when a notice gave up: where someone should hear of it instead. */
   gaveUp(ctx: Ctx): JobCommit | undefined {
     const n = ctx.payload as Notice;
+    // A card given up for good after its week of tries: its requester was told when it first gave up. That DM's
+    // finished job, which keeps it once, may be gone by now (kept for a week), so it is not asked for again.
+    if (ctx.now().getTime() - ctx.createdAt >= CARD_RETRY.forMs) return undefined;
     // A card that could not be posted: the requester still hears the request is recorded (the DM says it is not in the channel).
     // Keyed apart from the DM its first post sends, so that a card posted later (CARD_RETRY) still says where it is.
     if (n.type === 'looker.card') {
