@@ -25,7 +25,7 @@ import { SlackStandin, type StandinUser, type StoredMessage } from '../src/slack
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import type { KnownBlock } from '@slack/types';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
-import { SUBSCRIPTIONS, alertCheckOf, runJob, subscriptionRef, type Subscription } from '../src/services/subscriptions.js';
+import { SUBSCRIPTIONS, alertCheckOf, runJob, subscriptionRef, type SaveResult, type Subscription } from '../src/services/subscriptions.js';
 import { enqueueAll } from '../src/jobs/model.js';
 import type { Store, StoreTx } from '../src/ports/store.js';
 import { modalDataOf, subscriptionModal, subscriptionSavedMessage } from '../views/subscriptions.js';
@@ -1246,6 +1246,31 @@ describe('scheduled deliveries', () => {
     const refused = results.flatMap((r) => (!r.ok && 'errors' in r ? [r.errors.limit ?? ''] : []));
     expect(refused).toEqual([0, 1].map(() => `You already have this delivery: ${subscriptionRef(saved[0]!.id)}. Change something about it, or manage it with /query subscriptions.`));
     for (const s of saved) await t.bot.services.subscriptions.remove(s.id, RILEY);
+  });
+
+  it('answers a submission delivered again, while its first delivery saves it, as saved: not "you already have this" naming the one it saved', async () => {
+    const same = { kind: 'delivery' as const, query: 'instances-by-hosting', params: {}, channel: CHANNEL, schedule: { kind: 'daily', time: '06:50' }, format: 'table' };
+    const key = `again-${randomUUID()}`;
+    const subs = t.bot.services.subscriptions as unknown as { check: (...args: unknown[]) => Promise<unknown> };
+    const check = subs.check;
+    let first: SaveResult | undefined;
+    // The second delivery has found nothing saved under its key; the first saves it before the second's checks run.
+    subs.check = async (...args: unknown[]) => {
+      subs.check = check;
+      first = await t.bot.services.subscriptions.create(RILEY, same, key);
+      return check.apply(subs, args);
+    };
+    let again;
+    try {
+      again = await t.bot.services.subscriptions.create(RILEY, same, key);
+    } finally {
+      subs.check = check;
+    }
+    expect(first).toMatchObject({ ok: true });
+    const saved = (first as { subscription: Subscription }).subscription;
+    expect(again).toEqual({ ok: true, subscription: saved, replayed: true });
+    expect((await d.subscriptions()).filter((x) => x.schedule.kind === 'daily' && (x.schedule as { time?: string }).time === '06:50')).toHaveLength(1);
+    await t.bot.services.subscriptions.remove(saved.id, RILEY);
   });
 
   it.each(['the creation', 'the edit'])('saves one of an edit and a creation that make the same delivery at once (%s saved first); the other is told which it is', async (first) => {

@@ -314,7 +314,12 @@ export class SubscriptionService {
     const earlier = await this.savedFor(key);
     if (earlier) return { ok: true, subscription: earlier, replayed: true };
     const checked = await this.check(owner, draft);
-    if (!checked.ok) return checked;
+    if (!checked.ok) {
+      // Refused as the same as one saved meanwhile, which may be this very submission's (Slack delivering it
+      // again while the first delivery saved it): that one answers as a replay, not "you already have it".
+      const saved = await this.savedFor(key);
+      return saved ? { ok: true, subscription: saved, replayed: true } : checked;
+    }
     const now = this.now().getTime();
     const id = `sub_${now.toString(36)}${randomBytes(4).toString('hex')}`;
     const subscription: Subscription = { id, owner, createdAt: now, updatedAt: now, ...checked.value };
