@@ -717,6 +717,30 @@ for (const variant of variants) {
       expect(told()).toHaveLength(1);
     });
 
+    it('tells the requester that the card could not be posted when its first give-up comes after a week (the runner down that long)', async () => {
+      await openModal();
+      // The card's first try is told to wait (a 503 with a Retry-After); the runner then stops for over a week.
+      t.standin.failNextHttp('chat.postMessage', 503, { 'Retry-After': '100' });
+      await t.standin.submitView(t.client, { userId: regular, values: { ...valid, [ActionIds.pipelineRequestDestination]: 'down_a_week' } });
+      const request = await vi.waitFor(async () => {
+        const [r] = (await requestsOf(regular)).filter((x) => x.destination === 'down_a_week');
+        expect(r).toBeDefined();
+        return r!;
+      }, { timeout: 10_000, interval: 50 });
+      const card = jobKey('notice', 'pipeline_request.card', request.id);
+      await vi.waitFor(async () => expect((await t.store.get<JobDoc>(JOBS, card))?.data).toMatchObject({ state: 'pending', attempts: 1, holder: null }), { timeout: 10_000, interval: 50 });
+      const week = 7 * 24 * 3_600_000;
+      expect((await t.store.transition<JobDoc>(JOBS, card, (j) => j.state === 'pending' && j.holder === null, (j) => ({ createdAt: j.createdAt - week - 3_600_000, runAt: t.now().getTime() }))).ok).toBe(true);
+      // Back: the bot is not in the channel; the card gives up, for good.
+      t.standin.failNext('chat.postMessage', 'channel_not_found');
+      await t.drain();
+      await vi.waitFor(async () => expect((await t.store.get<JobDoc>(JOBS, card))?.data).toMatchObject({ state: 'failed' }), { timeout: 10_000, interval: 50 });
+      await t.drain();
+      const told = dms(regular).filter((m) => text(m).includes(requestRef(request.id)) && /could not post it/.test(text(m)));
+      expect(told).toHaveLength(1);
+      expect((await requestById(request.id)).unpostedToldAt).toEqual(expect.any(String));
+    });
+
     it('answers /pipeline with usage for an unknown subcommand', async () => {
       for (const q of ['', 'frobnicate', 'x'.repeat(3000)]) {
         const { replies } = await t.standin.runCommand(t.client, { command: '/pipeline', text: q, userId: regular, channelId: channel });

@@ -164,6 +164,8 @@ export type LookerAccessRequest = {
    * anything reached Looker or the admins: nothing was granted, and nothing is left to take back.
    */
   grantSkippedAt?: string | null;
+  /** When its requester (and the person it is for) were told its card could not be posted yet: told once. */
+  unpostedToldAt?: string;
 };
 
 /**

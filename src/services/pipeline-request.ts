@@ -73,6 +73,8 @@ export interface PipelineRequest extends PipelineRequestDraft {
   liveAt?: string;
   /** The card in the analytics channel, once posted. */
   message?: { channel: string; ts: string };
+  /** When the requester was told the card could not be posted yet: told once. */
+  unpostedToldAt?: string;
 }
 
 type Doc = PipelineRequest & StoreDoc;

@@ -6,13 +6,13 @@
  * recorded (a card's ts), the record is written with the job's completion.
  */
 import type { Logger } from '../logger.js';
-import type { StoreTx } from '../ports/store.js';
+import type { StoreDoc, StoreTx } from '../ports/store.js';
 import { NOTICE_JOB, noticeJob, type Notice } from '../ports/notices.js';
 import { DeferJob, classify, defineJob, type JobCommit, type JobContext, type JobFailure, type JobKind, type JobOutcome } from '../jobs/runner.js';
 import { CodedError, toCodedError } from '../errors.js';
 import { jobKey, type JobSpec } from '../jobs/model.js';
-import type { LookerAccessRequest, LookerAccessService } from '../services/looker-access.js';
-import type { PipelineRequestService } from '../services/pipeline-request.js';
+import { LOOKER_ACCESS_REQUESTS, type LookerAccessRequest, type LookerAccessService } from '../services/looker-access.js';
+import { PIPELINE_REQUESTS, type PipelineRequest, type PipelineRequestService } from '../services/pipeline-request.js';
 import type { FreshnessServices } from '../services/freshness-services.js';
 import type { SubscriptionService } from '../services/subscriptions.js';
 import { alertClosedMessage, subscriptionChangedDm, subscriptionFailedDm } from '../../views/subscriptions.js';
@@ -163,21 +163,25 @@ class NoticeDelivery {
   /** What to record when a notice gave up: where someone should hear of it instead. */
   gaveUp(ctx: Ctx): JobCommit | undefined {
     const n = ctx.payload as Notice;
-    // A card given up for good after its week of tries: its requester was told when it first gave up. That DM's
-    // finished job, which keeps it once, may be gone by now (kept for a week), so it is not asked for again.
-    if (ctx.now().getTime() - ctx.createdAt >= CARD_RETRY.forMs) return undefined;
     // A card that could not be posted: the requester still hears the request is recorded (the DM says it is not in the channel).
     // Keyed apart from the DM its first post sends, so that a card posted later (CARD_RETRY) still says where it is.
+    // Once, marked on the request: a card tried for a week gives up more than once, and the DM's own finished job,
+    // kept a week, may be gone by its last give-up.
+    const at = ctx.now().toISOString();
     if (n.type === 'looker.card') {
       return async (tx, enqueue) => {
-        const r = (await tx.get<LookerAccessRequest>('looker_access_requests', n.requestId))?.data;
-        if (r && !r.ts && r.status === 'pending') for (const dm of this.deps.lookerAccess.sentDms(r)) await enqueue(unposted(dm));
+        const r = (await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, n.requestId))?.data;
+        if (!r || r.ts || r.status !== 'pending' || r.unpostedToldAt) return;
+        for (const dm of this.deps.lookerAccess.sentDms(r)) await enqueue(unposted(dm));
+        tx.put<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, n.requestId, { ...r, unpostedToldAt: at });
       };
     }
     if (n.type === 'pipeline_request.card') {
       return async (tx, enqueue) => {
-        const r = (await tx.get<{ message?: unknown; status: string; requester: string }>('pipeline_requests', n.requestId))?.data;
-        if (r && !r.message && r.status === 'open') await enqueue(unposted({ type: 'pipeline_request.dm', requestId: n.requestId, to: r.requester, about: 'received' }));
+        const r = (await tx.get<PipelineRequest & StoreDoc>(PIPELINE_REQUESTS, n.requestId))?.data;
+        if (!r || r.message || r.status !== 'open' || r.unpostedToldAt) return;
+        await enqueue(unposted({ type: 'pipeline_request.dm', requestId: n.requestId, to: r.requester, about: 'received' }));
+        tx.put<PipelineRequest & StoreDoc>(PIPELINE_REQUESTS, n.requestId, { ...r, unpostedToldAt: at });
       };
     }
     return undefined;
