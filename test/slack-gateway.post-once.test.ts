@@ -121,3 +121,32 @@ describe('postOnce when Slack answers 429 with Retry-After', () => {
     expect(standin.callsTo('chat.postMessage').length).toBe(before + 2);
   });
 });
+
+describe('a look for an earlier post or upload that Slack does not answer', () => {
+  const runnerClock = () => 7_000_000;
+  const looking = () =>
+    new SlackGateway(new WebClient('xoxb-test', { slackApiUrl: `${standin.url}/api/`, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true }), createLogger({ level: 'warn', secrets: [], write: () => {} }), runnerClock);
+
+  it('is tried again by the job, not taken for "nothing there" (which would post or upload it twice)', async () => {
+    standin.failNextHttp('conversations.history', 503);
+    await expect(looking().findFile({ channel }, 'any.png', Date.now())).rejects.toSatisfy((e) => e instanceof SlackApiError && e.slackError === 'http_503' && e.retryable);
+    standin.failNext('conversations.history', 'internal_error');
+    await expect(looking().findPosted({ channel }, 'any-key', Date.now())).rejects.toSatisfy((e) => e instanceof SlackApiError && e.retryable);
+  });
+
+  it('waits out a rate limit without spending an attempt: the job is put back by its Retry-After', async () => {
+    for (const look of [(g: SlackGateway) => g.findFile({ channel }, 'any.png', Date.now()), (g: SlackGateway) => g.findPosted({ channel }, 'any-key', Date.now())]) {
+      standin.failNextHttp('conversations.history', 429, { 'Retry-After': '20' });
+      await expect(look(looking())).rejects.toSatisfy((e) => e instanceof DeferJob && e.untilMs === runnerClock() + 20_000);
+    }
+  });
+
+  it('posts when the look cannot work on a retry (no history scope, or the bot not in the channel)', async () => {
+    standin.failNext('conversations.history', 'missing_scope');
+    expect(await looking().findFile({ channel }, 'any.png', Date.now())).toBe(false);
+    standin.failNext('conversations.history', 'not_in_channel');
+    expect(await looking().findFile({ channel }, 'any.png', Date.now())).toBe(false);
+    standin.failNext('conversations.history', 'missing_scope');
+    expect(await looking().findPosted({ channel }, 'any-key', Date.now())).toBeNull();
+  });
+});

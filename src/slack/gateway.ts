@@ -136,8 +136,7 @@ export class SlackGateway {
       // twice, or take a half-sent delivery for one never begun); one that cannot (no history scope) uploads.
       const code = slackErrorCode(err);
       this.logger.warn('could not look for an earlier upload', { code, fileName });
-      const coded = toSlackError(err, 'conversations.history');
-      if (coded.retryable && code !== 'missing_scope') throw coded;
+      this.lookAgainLater(err, code);
       return false;
     }
   }
@@ -215,10 +214,21 @@ export class SlackGateway {
       // Without the history scopes the bot cannot look; it posts, accepting a rare duplicate over a lost message.
       if (!this.warnedHistory || code !== 'missing_scope') this.logger.warn('could not look for an earlier post; posting', { code, key });
       this.warnedHistory = true;
-      const coded = toSlackError(err, 'conversations.history');
-      if (coded.retryable && code !== 'missing_scope') throw coded;
+      this.lookAgainLater(err, code);
       return null;
     }
+  }
+
+  /**
+   * A look in Slack for an earlier attempt's post or file that failed: when a retry may work, the job tries
+   * again (a rate limit, Slack's history calls being the most limited, waits out its Retry-After without
+   * spending one of its attempts). Returns when it cannot work (no history scope): the caller posts.
+   */
+  private lookAgainLater(err: unknown, code: string | undefined): void {
+    const coded = toSlackError(err, 'conversations.history');
+    if (code === 'missing_scope' || !coded.retryable) return;
+    if (coded.slackError === 'ratelimited' && coded.retryAfterMs !== undefined) throw new DeferJob(this.clock() + coded.retryAfterMs);
+    throw coded;
   }
 
   /**

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
 import { ChartRenderError, CustomerCheckError, toCodedError } from '../errors.js';
-import { defineJob, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
+import { DeferJob, defineJob, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
 import { jobKey } from '../jobs/model.js';
 import { QUERY_DELIVER_JOB, type QueryDelivery, type QueryOutput, type QueryService } from '../services/query.js';
 import { failureMessage, type MessageBody } from '../../views/common.js';
@@ -159,6 +159,8 @@ async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>):
       });
     }
   } catch (err) {
+    // Put back (the channel's turn, or Slack's rate limit on the look for an earlier upload): no failure.
+    if (err instanceof DeferJob) throw err;
     const code = slackErrorCode(err) ?? (err as { slackError?: string }).slackError;
     if (code === 'not_in_channel' || code === 'channel_not_found') {
       await tell(queryInviteMessage(d.channel));
