@@ -379,10 +379,13 @@ describe('scheduled deliveries and alerts', () => {
     expect(line).toMatch(/It stays on: the next run is <!date\^/);
     expect(line).not.toMatch(/ on its run of| at its next run/);
     // Told after its next run was due (the latest missed time, run at once within the grace): not "next" at a past time.
-    const late = (subscriptionFailedDm(failed, 'Weekly active instances', false, undefined, new Date(failed.nextRunAt!)).blocks[0] as SectionBlock).text!.text;
+    const told = (at: number) => (subscriptionFailedDm(failed, 'Weekly active instances', false, undefined, { now: new Date(at), graceMs: 3_600_000 }).blocks[0] as SectionBlock).text!.text;
+    const late = told(failed.nextRunAt! + 3_600_000);
     expect(late).toMatch(/It stays on: the run due <!date\^\d+\^\{date_short_pretty\} at \{time\}\|[^>]+> is running now\.$/);
     expect(late).not.toContain('the next run is');
-    expect((subscriptionFailedDm(failed, 'Weekly active instances', false, undefined, new Date(failed.nextRunAt! - 1)).blocks[0] as SectionBlock).text!.text).toMatch(/the next run is <!date\^/);
+    expect(told(failed.nextRunAt! - 1)).toMatch(/It stays on: the next run is <!date\^/);
+    // Told after that run's grace (the DM itself late): it will be skipped, so no time is named.
+    expect(told(failed.nextRunAt! + 3_600_001)).toMatch(/failed: [^]*\. It stays on\.$/);
     const manual = subscriptionFailedDm(byId('05'), 'Weekly active instances', false);
     expect((manual.blocks[0] as SectionBlock).text!.text).toMatch(/^:warning: The run you asked for of your scheduled delivery/);
     const paused = subscriptionFailedDm(selfPaused, 'Weekly active instances', true);

@@ -8,7 +8,7 @@ import type { ActionsBlock, Button, InputBlock, KnownBlock, ModalView, PlainText
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
 import { describeParam, enumOptionOf } from '../src/catalog/params.js';
-import { SCHEDULE_KINDS, WEEKDAYS, describeSchedule, MAX_MONTH_DAY, type ScheduleKind } from '../src/domain/schedule.js';
+import { SCHEDULE_KINDS, WEEKDAYS, describeSchedule, MAX_MONTH_DAY, runDecision, type ScheduleKind } from '../src/domain/schedule.js';
 import { ALERT_OPS, describeCondition, type AlertCondition, type Evaluation } from '../src/domain/alert-condition.js';
 import { numericColumnsOf, subscriptionRef, type RunRecord, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
 import { escapeAndTruncate, escapeMrkdwn, isChannelId, noteMessage, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn, userText, type MessageBody } from './common.js';
@@ -428,7 +428,13 @@ export function subscriptionSavedMessage(s: Subscription, title: string, edited:
  * subscription may have run again since, or been edited); without it (a notice queued before it was sent
  * along), the last run stands for it.
  */
-export function subscriptionFailedDm(s: Subscription, title: string, paused: boolean, failed?: { dueAt: number; manual: boolean; message: string; failures: number }, now?: Date): MessageBody {
+export function subscriptionFailedDm(
+  s: Subscription,
+  title: string,
+  paused: boolean,
+  failed?: { dueAt: number; manual: boolean; message: string; failures: number },
+  told?: { now: Date; graceMs: number },
+): MessageBody {
   const last = failed ?? (s.lastRun ? { dueAt: s.lastRun.dueAt, manual: s.lastRun.manual, message: s.lastRun.message ?? 'no reason given', failures: s.consecutiveFailures } : undefined);
   const why = escapeAndTruncate(last?.message ?? 'no reason given', 400);
   // Where it posts, as a channel link (an ID Slack gave us: nothing to escape); the reason is the run's, escaped.
@@ -439,11 +445,19 @@ export function subscriptionFailedDm(s: Subscription, title: string, paused: boo
   const tail = paused
     ? ` It failed ${last?.failures ?? s.consecutiveFailures} times in a row, so I paused it. Fix the cause, then Resume it with Manage below or from \`${Commands.query} subscriptions\`.`
     : s.status === 'active' && s.nextRunAt
-      ? // A run already due (the latest one missed while this one was retried, within the grace) runs at once.
-        ` It stays on: ${now && s.nextRunAt <= now.getTime() ? `the run due ${slackDate(new Date(s.nextRunAt))} is running now` : `the next run is ${slackDate(new Date(s.nextRunAt))}`}.`
+      ? ` It stays on${nextRunSaid(s.nextRunAt, told)}.`
       : '';
   const text = escapeMrkdwn(`${title} (${subscriptionRef(s.id)}): ${paused ? 'paused after failed runs' : 'a run failed'}`);
   return { text, blocks: [section(head + tail), { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] }] };
+}
+
+/**
+ * The next run, as of when the DM is told: still to come; already due and within the grace (the latest time missed
+ * while the failed run was retried runs at once); or due past the grace (it will be skipped: no time is named).
+ */
+function nextRunSaid(nextRunAt: number, told: { now: Date; graceMs: number } | undefined): string {
+  if (!told || nextRunAt > told.now.getTime()) return `: the next run is ${slackDate(new Date(nextRunAt))}`;
+  return runDecision(nextRunAt, told.now.getTime(), told.graceMs) === 'run' ? `: the run due ${slackDate(new Date(nextRunAt))} is running now` : '';
 }
 
 const CHANGED: Record<'paused' | 'resumed' | 'edited' | 'deleted', { icon: string; verb: string }> = {

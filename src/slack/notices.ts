@@ -144,7 +144,7 @@ class NoticeDelivery {
       case 'rerun.asked': return this.rerunAsked(ctx, n);
       case 'subscription.failed': {
         const sub = await this.deps.subscriptions.get(n.subscriptionId);
-        return sub ? this.dm(ctx, sub.owner, subscriptionFailedDm(sub, this.deps.queryTitle(sub.query), n.paused, n.run ? { ...n.run, dueAt: n.dueAt } : undefined, this.now())) : {};
+        return sub ? this.dm(ctx, sub.owner, subscriptionFailedDm(sub, this.deps.queryTitle(sub.query), n.paused, n.run ? { ...n.run, dueAt: n.dueAt } : undefined, { now: this.now(), graceMs: this.deps.subscriptions.limits.graceMs })) : {};
       }
       case 'subscription.alert_closed': {
         const sub = await this.deps.subscriptions.get(n.subscriptionId);

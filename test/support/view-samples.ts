@@ -520,7 +520,7 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     for (const edited of [true, false]) add('subscriptionSavedMessage', subscriptions.subscriptionSavedMessage(s, title, edited));
     for (const paused of [true, false]) add('subscriptionFailedDm', subscriptions.subscriptionFailedDm(s, title, paused));
     // Told once its next run was due: that run is running now.
-    if (s.nextRunAt) add('subscriptionFailedDm', subscriptions.subscriptionFailedDm(s, title, false, undefined, new Date(s.nextRunAt)));
+    if (s.nextRunAt) add('subscriptionFailedDm', subscriptions.subscriptionFailedDm(s, title, false, undefined, { now: new Date(s.nextRunAt), graceMs: 3_600_000 }));
     for (const change of ['paused', 'resumed', 'edited', 'deleted'] as const) {
       for (const exists of [true, false]) add('subscriptionChangedDm', subscriptions.subscriptionChangedDm(change, 'U0BLAKE', s, title, { exists }));
     }
