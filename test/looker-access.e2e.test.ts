@@ -19,7 +19,7 @@ import { LOOKER_ACCESS_REQUESTS, MAX_PENDING_PER_REQUESTER, RETRY_GRANT_ONCE_MS,
 import type { Store } from '../src/ports/store.js';
 import type { StoredMessage, StandinUser } from '../src/slack-standin/server.js';
 import { noticeJob } from '../src/ports/notices.js';
-import { JOBS, type JobDoc } from '../src/jobs/model.js';
+import { JOBS, jobKey, type JobDoc } from '../src/jobs/model.js';
 
 const CHANNEL = 'C0ANALYTIC';
 const RILEY = 'U0REGULAR';
@@ -1281,6 +1281,35 @@ describe('/looker-access without Looker (record-only)', () => {
     } finally {
       off();
     }
+  });
+
+  it('tells the requester once that the card could not be posted when its first give-up comes after a week, and not again at a later one', async () => {
+    const email = 'riley.down-a-week@example.com';
+    // The card's first try is told to wait (a 503 with a Retry-After); the runner then stops for over a week.
+    t.standin.failNextHttp('chat.postMessage', 503, { 'Retry-After': '100' });
+    await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email }));
+    const request = await waitForAsync(async () => (await d.requests()).find((r) => r.email === email));
+    const card = jobKey('notice', 'looker.card', request.id);
+    await waitForAsync(async () => ((await t.store.get<JobDoc>(JOBS, card))?.data.attempts === 1 && (await t.store.get<JobDoc>(JOBS, card))?.data.holder === null ? true : undefined));
+    const week = 7 * 24 * 3_600_000;
+    expect((await t.store.transition<JobDoc>(JOBS, card, (j) => j.state === 'pending' && j.holder === null, (j) => ({ createdAt: j.createdAt - week - 3_600_000, runAt: t.now().getTime() }))).ok).toBe(true);
+    // Back: the bot is not in the channel; the card gives up, for good.
+    t.standin.failNext('chat.postMessage', 'channel_not_found');
+    await t.drain();
+    await waitForAsync(async () => ((await t.store.get<JobDoc>(JOBS, card))?.data.state === 'failed' ? true : undefined));
+    await t.drain();
+    const told = () => d.dms(RILEY).map(text).filter((m) => m.includes(email) && /could not post it/.test(m));
+    await waitForAsync(async () => (told().length > 0 ? true : undefined));
+    expect((await d.requests()).find((r) => r.id === request.id)!.unpostedToldAt).toEqual(expect.any(String));
+    // Given up again later (its DM's own record gone by then): not told twice.
+    const unposted = (await t.store.list<JobDoc>(JOBS)).find((j) => j.id.startsWith(`notice:looker.dm:${request.id}`) && j.id.endsWith(':unposted'));
+    await t.store.delete(JOBS, unposted!.id);
+    expect((await t.store.transition<JobDoc>(JOBS, card, (j) => j.state === 'failed', () => ({ state: 'pending', runAt: t.now().getTime(), attempts: 0, finishedAt: null }))).ok).toBe(true);
+    t.standin.failNext('chat.postMessage', 'channel_not_found');
+    await t.drain();
+    await waitForAsync(async () => ((await t.store.get<JobDoc>(JOBS, card))?.data.state === 'failed' ? true : undefined));
+    await t.drain();
+    expect(told()).toHaveLength(1);
   });
 
   it('at expiry asks the admins in the thread to remove the role by hand', async () => {

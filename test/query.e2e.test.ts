@@ -15,6 +15,8 @@ import type { StoredMessage } from '../src/slack-standin/server.js';
 import { ChartRenderError, WarehouseError, WarehouseTimeoutError } from '../src/errors.js';
 import { createChartRenderer, type ChartRenderer } from '../src/charts/renderer.js';
 import type { KnownBlock } from '@slack/types';
+import { JOBS, type JobDoc } from '../src/jobs/model.js';
+import { QUERY_DELIVER_JOB } from '../src/services/query.js';
 
 const user = StandinDefaults.users.regular;
 const channel = StandinDefaults.channel;
@@ -84,6 +86,39 @@ describe('/query through the signed HTTP receiver', () => {
     expect(search.text).not.toContain('weekly-active-instances');
     const blocks = (replies[0] as unknown as { body: { blocks: KnownBlock[] } }).body.blocks;
     expect(blockKitViolations(blocks)).toEqual([]);
+  });
+
+  it('posts one chart when its retry\'s look for the first upload is rate-limited: put back by the Retry-After, no attempt spent', async () => {
+    const before = visibleCount();
+    let lost = false;
+    const off = t.standin.onApplied((call) => {
+      if (call.method !== 'files.completeUploadExternal' || lost) return;
+      // Shared, but the answer is lost: the job tries again, and first looks for it; Slack rate-limits that look.
+      lost = true;
+      t.standin.failNextHttp('conversations.history', 429, { 'Retry-After': '1' });
+      throw new Error('the answer is lost');
+    });
+    const job = async () => (await t.store.list<JobDoc>(JOBS)).map((j) => j.data).find((j) => j.kind === QUERY_DELIVER_JOB && JSON.stringify(j.payload).includes('"weeks":"11"'));
+    const shift = t.now().getTime() - Date.now();
+    try {
+      await t.standin.runCommand(t.client, { command: '/query', text: 'weekly-active-instances weeks=11', userId: user, channelId: channel, timeoutMs: 300 });
+      await vi.waitFor(() => expect(lost).toBe(true), { timeout: 15_000, interval: 50 });
+      await vi.waitFor(
+        async () => {
+          t.advance(1_000);
+          await t.drain();
+          expect(await job()).toMatchObject({ state: 'done' });
+        },
+        { timeout: 20_000, interval: 200 },
+      );
+    } finally {
+      off();
+      t.setTime(Date.now() + shift); // the clock as the tests after this one expect it
+    }
+    // Attempt 1 lost its answer; attempt 2 was put back by the 429 and then found the chart: no third attempt.
+    expect((await job())!.attempts).toBe(2);
+    const charts = newMessages(before).filter((m) => (m.files ?? []).some((f) => f.name?.startsWith('weekly-active-instances-')));
+    expect(charts).toHaveLength(1);
   });
 
   it('uploads the chart into the channel, its alt text as alt_txt: one message with image, summary, footer and buttons', async () => {

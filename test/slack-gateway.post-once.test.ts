@@ -8,7 +8,7 @@
  */
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { METADATA_EVENT, SlackGateway } from '../src/slack/gateway.js';
+import { LOOK_DEFER_FOR_MS, METADATA_EVENT, SlackGateway } from '../src/slack/gateway.js';
 import { DeferJob } from '../src/jobs/runner.js';
 import { SlackApiError } from '../src/errors.js';
 import { createLogger } from '../src/logger.js';
@@ -134,11 +134,18 @@ describe('a look for an earlier post or upload that Slack does not answer', () =
     await expect(looking().findPosted({ channel }, 'any-key', Date.now())).rejects.toSatisfy((e) => e instanceof SlackApiError && e.retryable);
   });
 
-  it('waits out a rate limit without spending an attempt: the job is put back by its Retry-After', async () => {
-    for (const look of [(g: SlackGateway) => g.findFile({ channel }, 'any.png', Date.now()), (g: SlackGateway) => g.findPosted({ channel }, 'any-key', Date.now())]) {
+  it('waits out a rate limit without spending an attempt: the job is put back by its Retry-After (a little apart)', async () => {
+    const young = runnerClock() - 60_000;
+    for (const look of [(g: SlackGateway) => g.findFile({ channel }, 'any.png', young), (g: SlackGateway) => g.findPosted({ channel }, 'any-key', young)]) {
       standin.failNextHttp('conversations.history', 429, { 'Retry-After': '20' });
-      await expect(look(looking())).rejects.toSatisfy((e) => e instanceof DeferJob && e.untilMs === runnerClock() + 20_000);
+      await expect(look(looking())).rejects.toSatisfy((e) => e instanceof DeferJob && e.untilMs >= runnerClock() + 20_000 && e.untilMs < runnerClock() + 22_000);
     }
+  });
+
+  it('spends attempts on a rate limit once the job has been put back for long enough (it does not wait for ever)', async () => {
+    const old = runnerClock() - LOOK_DEFER_FOR_MS;
+    standin.failNextHttp('conversations.history', 429, { 'Retry-After': '20' });
+    await expect(looking().findFile({ channel }, 'any.png', old)).rejects.toSatisfy((e) => e instanceof SlackApiError && e.slackError === 'ratelimited' && e.retryable);
   });
 
   it('posts when the look cannot work on a retry (no history scope, or the bot not in the channel)', async () => {

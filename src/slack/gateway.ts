@@ -53,6 +53,8 @@ export interface Posted {
 
 /** Pages of history (200 messages each, when Slack gives that many) searched for an earlier post or upload. */
 const HISTORY_PAGES = 10;
+/** A look for an earlier post that Slack rate-limits puts its job back (no attempt spent) until the job is this old. */
+export const LOOK_DEFER_FOR_MS = 15 * 60_000;
 
 export class SlackGateway {
   private warnedHistory = false;
@@ -134,9 +136,7 @@ export class SlackGateway {
     } catch (err) {
       // As for an earlier post: a look that may work on a retry is retried (answering "none" would upload it
       // twice, or take a half-sent delivery for one never begun); one that cannot (no history scope) uploads.
-      const code = slackErrorCode(err);
-      this.logger.warn('could not look for an earlier upload', { code, fileName });
-      this.lookAgainLater(err, code);
+      this.lookAgainLater(err, since, { fileName });
       return false;
     }
   }
@@ -210,11 +210,7 @@ export class SlackGateway {
       });
       return match ? { channel, ts: match.ts } : null;
     } catch (err) {
-      const code = slackErrorCode(err);
-      // Without the history scopes the bot cannot look; it posts, accepting a rare duplicate over a lost message.
-      if (!this.warnedHistory || code !== 'missing_scope') this.logger.warn('could not look for an earlier post; posting', { code, key });
-      this.warnedHistory = true;
-      this.lookAgainLater(err, code);
+      this.lookAgainLater(err, since, { key });
       return null;
     }
   }
@@ -224,10 +220,22 @@ export class SlackGateway {
    * again (a rate limit, Slack's history calls being the most limited, waits out its Retry-After without
    * spending one of its attempts). Returns when it cannot work (no history scope): the caller posts.
    */
-  private lookAgainLater(err: unknown, code: string | undefined): void {
+  private lookAgainLater(err: unknown, since: number, about: { key?: string; fileName?: string }): void {
+    const code = slackErrorCode(err);
     const coded = toSlackError(err, 'conversations.history');
-    if (code === 'missing_scope' || !coded.retryable) return;
-    if (coded.slackError === 'ratelimited' && coded.retryAfterMs !== undefined) throw new DeferJob(this.clock() + coded.retryAfterMs);
+    if (code === 'missing_scope' || !coded.retryable) {
+      // Without the history scopes the bot cannot look; it posts, accepting a rare duplicate over a lost message.
+      if (!this.warnedHistory || code !== 'missing_scope') this.logger.warn('could not look for an earlier post or upload; posting', { code, ...about });
+      if (code === 'missing_scope') this.warnedHistory = true;
+      return;
+    }
+    // Put back for as long as the job is young: a look that Slack keeps limiting (a long history, a busy
+    // workspace) then spends attempts, and gives up where someone hears of it, rather than waiting for ever.
+    if (coded.slackError === 'ratelimited' && coded.retryAfterMs !== undefined && this.clock() - since < LOOK_DEFER_FOR_MS) {
+      // A little apart, so that the looks Slack held back together do not all come back in the same second.
+      throw new DeferJob(this.clock() + coded.retryAfterMs + Math.floor(Math.random() * 2_000));
+    }
+    this.logger.warn('could not look for an earlier post or upload; trying again', { code: coded.slackError, ...about });
     throw coded;
   }
 
