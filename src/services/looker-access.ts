@@ -299,14 +299,6 @@ export class LookerAccessService {
     if (subject === null || (subject !== 'unknown' && subject.isBot)) {
       return refuse(subject === null ? 'unknown_subject' : 'bot_subject');
     }
-    // The same request already waiting, or too many waiting: each one pings the admins (and may DM a colleague).
-    // Read here to refuse before the work below, and again in the creating transaction, for forms sent at once.
-    // Slack delivering this same submission again is not "asking twice": the submissions record answers that.
-    const early = waitingRefusal(await this.pendingOf(request.requesterId), request, viewId);
-    if (early) {
-      this.opts.logger.info('looker access request refused', { user: request.requesterId, reason: early.reason });
-      return early;
-    }
     // The requester's own Slack email: only an address Slack vouches for is granted without an admin.
     const requesterProfile: Profile | 'unknown' | null = request.subjectId === request.requesterId ? subject : requester;
     const requesterSlackEmail = requesterProfile && requesterProfile !== 'unknown' ? requesterProfile.email : null;
@@ -339,8 +331,10 @@ export class LookerAccessService {
     const created = await this.opts.store.runTransaction(async (tx): Promise<LookerAccessRequest | SubmitOutcome | null> => {
       const seen = await tx.get(LOOKER_ACCESS_SUBMISSIONS, viewId);
       if (seen && !(typeof seen.data['expiresAt'] === 'number' && seen.data['expiresAt'] <= Date.now())) return null;
-      // Forms sent at the same moment (two tabs, two replicas): each creation reads and writes the requester's
-      // marker, so the second one's transaction runs again and finds the first's request.
+      // The same request already waiting, or too many waiting: each one pings the admins (and may DM a colleague).
+      // Checked here, where it holds for forms sent at the same moment (two tabs, two replicas): each creation reads
+      // and writes the requester's marker, so the second one's transaction runs again and finds the first's request.
+      // (Slack delivering this same submission again is not "asking twice": the submissions record above answers that.)
       await tx.get(LOOKER_ACCESS_CREATIONS, request.requesterId);
       const requesters = await tx.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field: 'requesterId', equals: request.requesterId } });
       const refused = waitingRefusal(requesters.map((d) => d.data).filter((r) => r.status === 'pending'), request, viewId);
@@ -519,12 +513,6 @@ export class LookerAccessService {
       .map((d) => d.data)
       .filter((r) => r.status === 'approved' && r.level === request.level && sameEmail(r.email, request.email) && (r.expiresAt === null || Date.parse(r.expiresAt) > now.getTime()))
       .sort((a, b) => ((a.decidedAt ?? a.createdAt) < (b.decidedAt ?? b.createdAt) ? 1 : -1))[0];
-  }
-
-  /** Requests someone filed that wait for a Looker admin, oldest first. */
-  private async pendingOf(requesterId: string): Promise<LookerAccessRequest[]> {
-    const docs = await this.opts.store.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field: 'requesterId', equals: requesterId } });
-    return docs.map((d) => d.data).filter((r) => r.status === 'pending').sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
   }
 
   /** Requests waiting for a Looker admin, oldest first (App Home). */
