@@ -134,6 +134,18 @@ describe('a look for an earlier post or upload that Slack does not answer', () =
     await expect(looking().findPosted({ channel }, 'any-key', Date.now())).rejects.toSatisfy((e) => e instanceof SlackApiError && e.retryable);
   });
 
+  it('names the call that failed: a thread is read by conversations.replies, a DM opened by conversations.open', async () => {
+    standin.failNext('conversations.replies', 'internal_error');
+    await expect(looking().findPosted({ channel, threadTs: '1700000000.000100' }, 'any-key', Date.now())).rejects.toSatisfy((e) =>
+      e instanceof SlackApiError && e.message === 'Slack conversations.replies failed: internal_error');
+    standin.failNext('conversations.open', 'internal_error');
+    await expect(looking().findFile({ channel: StandinDefaults.users.regular }, 'any.png', Date.now())).rejects.toSatisfy((e) =>
+      e instanceof SlackApiError && e.message === 'Slack conversations.open failed: internal_error');
+    standin.failNext('conversations.history', 'internal_error');
+    await expect(looking().findFile({ channel }, 'any.png', Date.now())).rejects.toSatisfy((e) =>
+      e instanceof SlackApiError && e.message === 'Slack conversations.history failed: internal_error');
+  });
+
   it('waits out a rate limit without spending an attempt: the job is put back by its Retry-After (a little apart)', async () => {
     const young = runnerClock() - 60_000;
     for (const look of [(g: SlackGateway) => g.findFile({ channel }, 'any.png', young), (g: SlackGateway) => g.findPosted({ channel }, 'any-key', young)]) {

@@ -109,25 +109,20 @@ export class SlackGateway {
    * only conversation IDs (see src/slack-standin/facts/web-api.ts).
    */
   async conversationId(channel: string): Promise<string> {
+    if (!isUserId(channel)) return channel;
     try {
-      return await this.openConversation(channel);
+      const id = (await this.client.conversations.open({ users: channel })).channel?.id;
+      if (!id) throw new Error('conversations.open answered without a channel ID');
+      return id;
     } catch (err) {
       throw toSlackError(err, 'conversations.open');
     }
   }
 
-  /** As {@link conversationId}, failing with the Web API client's own error (the look for an earlier post reads its code). */
-  private async openConversation(channel: string): Promise<string> {
-    if (!isUserId(channel)) return channel;
-    const id = (await this.client.conversations.open({ users: channel })).channel?.id;
-    if (!id) throw new Error('conversations.open answered without a channel ID');
-    return id;
-  }
-
   /** A file the bot posted (by name) in a conversation or thread since `since`, if Slack shows one: a repeated upload adopts it. */
   async findFile(target: { channel: string; threadTs?: string | null }, fileName: string, since: number): Promise<boolean> {
     try {
-      const channel = await this.openConversation(target.channel);
+      const channel = await this.conversationId(target.channel);
       const oldest = String(Math.floor(since / 1000) - 120);
       // Every page, as for an earlier post: the file's message may be beyond the first (Slack may answer fewer than asked).
       const found = await this.findMessage(channel, target.threadTs, oldest, false, (m) =>
@@ -201,7 +196,7 @@ export class SlackGateway {
   /** The message an earlier attempt posted with this key (through postOnce), if Slack shows one. */
   async findPosted(target: { channel: string; threadTs?: string | null }, key: string, since: number): Promise<Posted | null> {
     try {
-      const channel = await this.openConversation(target.channel);
+      const channel = await this.conversationId(target.channel);
       // A little before the job was enqueued: clocks of Slack and of the replicas differ.
       const oldest = String(Math.floor(since / 1000) - 120);
       const match = await this.findMessage(channel, target.threadTs, oldest, true, (m) => {
@@ -221,8 +216,9 @@ export class SlackGateway {
    * spending one of its attempts). Returns when it cannot work (no history scope): the caller posts.
    */
   private lookAgainLater(err: unknown, since: number, about: { key?: string; fileName?: string }): void {
-    const code = slackErrorCode(err);
+    // Coded by the call that failed (conversations.open, .history or .replies), so its text names that one.
     const coded = toSlackError(err, 'conversations.history');
+    const code = coded.slackError;
     if (code === 'missing_scope' || !coded.retryable) {
       // Without the history scopes the bot cannot look; it posts, accepting a rare duplicate over a lost message.
       if (!this.warnedHistory || code !== 'missing_scope') this.logger.warn('could not look for an earlier post or upload; posting', { code, ...about });
@@ -243,15 +239,21 @@ export class SlackGateway {
    * The first message of a conversation (or a thread) since `oldest` that `wanted` picks, with a ts.
    * Slack may answer fewer messages than asked before the end ("fewer than the requested number of
    * items may be returned, even if the end of the conversation history hasn't been reached"): the
-   * cursor is followed, a few pages at most. The Web API client's errors are thrown as they are.
+   * cursor is followed, a few pages at most. A failed call is thrown coded, naming its method.
    */
   private async findMessage(channel: string, threadTs: string | null | undefined, oldest: string, withMetadata: boolean, wanted: (m: object) => boolean): Promise<{ ts: string } | undefined> {
     let cursor: string | undefined;
     for (let page = 0; page < HISTORY_PAGES; page++) {
       const paging = { oldest, limit: 200, ...(withMetadata ? { include_all_metadata: true } : {}), ...(cursor ? { cursor } : {}) };
-      const res = threadTs
-        ? await this.client.conversations.replies({ channel, ts: threadTs, ...paging })
-        : await this.client.conversations.history({ channel, ...paging });
+      const method = threadTs ? 'conversations.replies' : 'conversations.history';
+      let res: { messages?: Array<{ ts?: string }>; has_more?: boolean; response_metadata?: { next_cursor?: string } };
+      try {
+        res = threadTs
+          ? await this.client.conversations.replies({ channel, ts: threadTs, ...paging })
+          : await this.client.conversations.history({ channel, ...paging });
+      } catch (err) {
+        throw toSlackError(err, method);
+      }
       const match = (res.messages ?? []).find((m) => wanted(m));
       if (match?.ts) return { ts: match.ts };
       cursor = res.response_metadata?.next_cursor || undefined;
