@@ -268,6 +268,18 @@ describe('LookerApiAdmin', () => {
     expect(looker.groupIdsOf('43')).toEqual([]);
   });
 
+  it('refuses a group Looker would take the user out of at their next login (SSO allowing only its own groups), before anything changes', async () => {
+    looker.users.set('44', { id: '44', email: 'sso@example.com', first_name: 'S', last_name: 'O', role_ids: [], is_disabled: false, roles_externally_managed: false, allow_normal_group_membership: false, has_email_credentials: false, logged_in_at: null, other_login: 'saml' });
+    const err = await admin.grant({ email: 'sso@example.com', firstName: 'S', lastName: 'O', groupIds: ['10'], roleIds: ['2'] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'looker_failed', reason: 'rejected', retryable: false, message: expect.stringContaining('take them out of group 10 at their next login') });
+    expect(looker.calls()).not.toContain('POST /api/4.0/groups/10/users');
+    expect(looker.calls()).not.toContain('PUT /api/4.0/users/44/roles');
+    expect(looker.userByEmail('sso@example.com')!.role_ids).toEqual([]);
+    // Roles alone (no group to join) are still granted.
+    const roles = await admin.grant({ email: 'sso@example.com', firstName: 'S', lastName: 'O', groupIds: [], roleIds: ['2'] });
+    expect(roles).toMatchObject({ applied: true, addedGroupIds: [], addedRoleIds: ['2'] });
+  });
+
   it('on Looker (Google Cloud core), says clearly that email logins are refused, and leaves no user behind', async () => {
     const core = new FakeLooker({ edition: 'core' });
     await core.start();

@@ -49,6 +49,8 @@ export interface FakeLookerUser {
   roles_externally_managed: boolean;
   /** Looker's read-only "User can be directly assigned a role"; default: not roles_externally_managed. When false, set_user_roles is refused. */
   allow_direct_roles?: boolean;
+  /** Looker's read-only "User can be a direct member of a normal Looker group"; default true. Looker still adds such a user to a group (and takes them out at their next login). */
+  allow_normal_group_membership?: boolean;
   /** Has email credentials (an email set through credentials_email, or a fixture user). */
   has_email_credentials: boolean;
   /** When they last logged in with email credentials; null: never (account not set up). */
@@ -433,6 +435,8 @@ export class FakeLooker {
       ])),
       roles_externally_managed: u.roles_externally_managed,
       allow_direct_roles: u.allow_direct_roles ?? !u.roles_externally_managed,
+      allow_normal_group_membership: u.allow_normal_group_membership ?? true,
+      allow_roles_from_normal_groups: true,
       url: `${this.baseUrl}/api/4.0/users/${u.id}`,
     };
   }

@@ -19,6 +19,9 @@
  *   current ones are read first (direct_association_only) and the merged list
  *   is written; roles managed outside Looker (SAML/LDAP, or a user Looker says
  *   may not be given roles directly: `allow_direct_roles` false) are refused;
+ *   so is a group for a user Looker would take out of it at their next login
+ *   (`allow_normal_group_membership` false: SAML, OpenID Connect or LDAP set
+ *   to allow only the identity provider's groups), before anything changes;
  * - the setup email: creating email credentials sends nothing, so
  *   POST /users/{id}/credentials_email/send_password_reset is called for a user
  *   who has never logged in with their email login (Looker sends the account
@@ -61,6 +64,11 @@ interface LookerUser {
   roles_externally_managed?: boolean | null;
   /** "User can be directly assigned a role" (read-only); false when Looker lets roles come only from elsewhere. */
   allow_direct_roles?: boolean | null;
+  /**
+   * "User can be a direct member of a normal Looker group" (read-only). False for a user who signs in through
+   * SAML, OpenID Connect or LDAP set not to allow it: Looker removes them from such groups at their next login.
+   */
+  allow_normal_group_membership?: boolean | null;
   credentials_email?: { email?: string | null; logged_in_at?: string | null; is_disabled?: boolean | null } | null;
 }
 
@@ -69,13 +77,13 @@ interface LookerRole {
   name?: string;
 }
 
-const USER_FIELDS = 'id,email,first_name,last_name,group_ids,role_ids,is_disabled,roles_externally_managed,allow_direct_roles,credentials_email';
+const USER_FIELDS = 'id,email,first_name,last_name,group_ids,role_ids,is_disabled,roles_externally_managed,allow_direct_roles,allow_normal_group_membership,credentials_email';
 
 /** Every kind of login a Looker user can have (User in Looker.4.0.oas.json). */
 const LOGINS = ['credentials_email', 'credentials_embed', 'credentials_google', 'credentials_ldap', 'credentials_looker_openid', 'credentials_oidc', 'credentials_saml', 'credentials_totp', 'credentials_api3', 'credentials_workforce'] as const;
 // API and embed logins are lists; the others are one object or null.
 const noLogin = (v: unknown) => v === null || v === undefined || (Array.isArray(v) && v.length === 0);
-const BARE_USER_FIELDS = `id,email,first_name,last_name,group_ids,role_ids,is_disabled,roles_externally_managed,allow_direct_roles,${LOGINS.join(',')}`;
+const BARE_USER_FIELDS = `id,email,first_name,last_name,group_ids,role_ids,is_disabled,roles_externally_managed,allow_direct_roles,allow_normal_group_membership,${LOGINS.join(',')}`;
 
 /** What the admin is told when Looker (Google Cloud core) refuses email logins. */
 export const CORE_REFUSAL =
@@ -131,9 +139,13 @@ export class LookerApiAdmin implements LookerAdmin {
       throw new LookerError(`The Looker user for ${grant.email} has roles managed outside Looker (SAML, LDAP or OpenID Connect); grant the roles there.`, { reason: 'rejected', retryable: false });
     }
     const inGroups = new Set(user.group_ids ?? []);
+    const toJoin = grant.groupIds.filter((groupId) => !inGroups.has(groupId));
+    // Added now, they would be removed again at their next login: the access would look granted and not be.
+    if (toJoin.length > 0 && user.allow_normal_group_membership === false) {
+      throw new LookerError(`The Looker user for ${grant.email} signs in through SAML, OpenID Connect or LDAP, set so that only the identity provider puts them in groups: Looker would take them out of group ${toJoin.join(', ')} at their next login. Add them to it through the identity provider, then click Retry grant on the request.`, { reason: 'rejected', retryable: false });
+    }
     const addedGroupIds: string[] = [];
-    for (const groupId of grant.groupIds) {
-      if (inGroups.has(groupId)) continue;
+    for (const groupId of toJoin) {
       await this.addToGroup(groupId, user.id, grant.email);
       addedGroupIds.push(groupId);
     }

@@ -18,7 +18,11 @@
  *   send_user_credentials_email_password_reset "may be denied": 403 with an
  *   Error body.
  * - A user may be disabled (`is_disabled: true`); roles may be managed
- *   outside Looker (`roles_externally_managed`).
+ *   outside Looker (`roles_externally_managed`); a user may be kept out of
+ *   normal groups (`allow_normal_group_membership`, read-only: "User can be a
+ *   direct member of a normal Looker group"; SamlConfig's, OIDCConfig's and
+ *   LDAPConfig's of that name: "If 'false', user will be removed from
+ *   non-reflected groups on login").
  * - String search parameters are case-insensitive SQL LIKE patterns (`%`, `_`).
  * - `fields` limits a response to the fields named; anything not asked for is absent.
  * - Errors: `Error { message, documentation_url }`; 422 is
