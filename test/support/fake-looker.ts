@@ -27,7 +27,9 @@
  *   may be anything): add_group_user answers an unknown group or user 404 (it
  *   lists 400, 403, 404, 429).
  * - search string params are case-insensitive SQL LIKE patterns (`%`, `_`);
- *   search_users answers `limit` users from `offset` (its paging), never more.
+ *   search_users answers `limit` users from `offset` (its paging), never more,
+ *   in the order `sorts` asks for; without it (the spec promises no order)
+ *   every other search answers in the opposite order.
  * - user_roles includes roles from groups unless direct_association_only=true;
  *   set_user_roles replaces the user's direct roles.
  */
@@ -111,6 +113,7 @@ export class FakeLooker {
   private readonly delays: Array<{ method: string; path: RegExp; ms: number }> = [];
   private readonly losses: Array<{ method: string; path: RegExp; cut: boolean }> = [];
   private nextUserId = 100;
+  private unsortedSearches = 0;
   /** Answers being written that the client has neither read to the end nor hung up on. */
   private readonly untaken = new Set<ServerResponse>();
   private server: Server | undefined;
@@ -338,7 +341,17 @@ export class FakeLooker {
         const pattern = query[field];
         if (pattern !== undefined) users = users.filter((u) => like(u[field] ?? '', pattern));
       }
-      // Pages as the spec has them: `limit` results from `offset` (the order is Looker's, here the order users were added).
+      // Without `sorts` the spec promises no order, so none is kept from one search to the next: every other
+      // search answers in the opposite order (paging through them without `sorts` skips some users, repeats others).
+      const sorts = query['sorts'];
+      if (sorts === undefined) {
+        if (this.unsortedSearches++ % 2 === 1) users.reverse();
+      } else {
+        const [field = 'id', dir] = sorts.split(' ');
+        const key = (u: FakeLookerUser) => String((u as unknown as Record<string, unknown>)[field] ?? '');
+        users.sort((a, b) => (dir === 'desc' ? -1 : 1) * key(a).localeCompare(key(b), 'en', { numeric: true }));
+      }
+      // Pages as the spec has them: `limit` results from `offset`.
       const offset = query['offset'] ? Number(query['offset']) : 0;
       const limit = query['limit'] ? Number(query['limit']) : users.length;
       return [200, users.slice(offset, offset + limit).map((u) => this.userJson(u))];

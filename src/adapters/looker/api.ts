@@ -268,11 +268,13 @@ export class LookerApiAdmin implements LookerAdmin {
   /**
    * search_users, page by page (`limit` and `offset`, as the spec pages it) until a page comes back
    * short; `complete` false when there were more than {@link SEARCH_PAGES} pages (only those were read).
+   * Sorted by ID: the spec promises no order otherwise, and pages of an order that changes between
+   * requests would miss some users and repeat others.
    */
   private async searchUsers<U>(query: Record<string, string>): Promise<{ users: U[]; complete: boolean }> {
     const out: U[] = [];
     for (let page = 0; page < SEARCH_PAGES; page++) {
-      const users = await this.call<U[]>('GET', '/users/search', { query: { ...query, limit: String(SEARCH_PAGE_SIZE), offset: String(page * SEARCH_PAGE_SIZE) } });
+      const users = await this.call<U[]>('GET', '/users/search', { query: { ...query, sorts: 'id', limit: String(SEARCH_PAGE_SIZE), offset: String(page * SEARCH_PAGE_SIZE) } });
       const list = Array.isArray(users) ? users : [];
       out.push(...list);
       if (list.length < SEARCH_PAGE_SIZE) return { users: out, complete: true };
