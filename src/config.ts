@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { ConfigError } from './errors.js';
+import { withoutSecretShapes } from './secret-shapes.js';
 
 export type SlackMode = 'http' | 'socket' | 'local';
 
@@ -125,6 +126,22 @@ export interface QueriesConfig {
 
 type Env = Record<string, string | undefined>;
 
+/** The variables that hold credentials: a value one of them holds is never quoted back in another's refusal. */
+const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'LOOKER_CLIENT_ID', 'LOOKER_CLIENT_SECRET', 'FIVETRAN_API_KEY', 'FIVETRAN_API_SECRET', 'TASKS_SECRET'];
+
+/** The longest value a refusal quotes: the values checked (IDs, numbers, names) are shorter; a credential is longer. */
+const QUOTED_AT_MOST = 15;
+
+/**
+ * A refused value as a refusal may show it (it goes to the console, Cloud Logging on Cloud Run): quoted when it
+ * is short and cannot be a credential, else only its length. A secret set in the wrong variable (a Secret
+ * Manager mapping that names the wrong one) is then not printed.
+ */
+function shown(env: Env, raw: string): string {
+  const mayBeSecret = raw.length > QUOTED_AT_MOST || withoutSecretShapes(raw) !== raw || SECRET_VARIABLES.some((name) => env[name] && env[name]!.trim() === raw);
+  return mayBeSecret ? `a value of ${raw.length} characters (not shown: it may be a credential)` : `"${raw}"`;
+}
+
 function optional(env: Env, name: string): string | undefined {
   const v = env[name]?.trim();
   return v ? v : undefined;
@@ -139,7 +156,7 @@ function required(env: Env, name: string, what: string): string {
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = optional(env, name);
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expects a whole number from ${min} to ${max}, got "${raw}"`);
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expects a whole number from ${min} to ${max}, got ${shown(env, raw)}`);
   const n = Number(raw);
   if (n < min || n > max) throw new ConfigError(name, `expects a whole number from ${min} to ${max}, got ${n}`);
   return n;
@@ -149,7 +166,7 @@ function oneOf<T extends string>(env: Env, name: string, options: readonly T[], 
   const raw = optional(env, name);
   if (raw === undefined) return fallback;
   if (!(options as readonly string[]).includes(raw)) {
-    throw new ConfigError(name, `expects one of ${options.join(', ')}, got "${raw}"`);
+    throw new ConfigError(name, `expects one of ${options.join(', ')}, got ${shown(env, raw)}`);
   }
   return raw as T;
 }
@@ -157,7 +174,7 @@ function oneOf<T extends string>(env: Env, name: string, options: readonly T[], 
 function slackId(env: Env, name: string, prefixes: string): string | undefined {
   const v = optional(env, name);
   if (v !== undefined && !new RegExp(`^[${prefixes}][A-Z0-9]{2,}$`).test(v)) {
-    throw new ConfigError(name, `expects a Slack ID starting with ${prefixes.split('').join(' or ')} (e.g. ${prefixes[0]}0123ABCD), got "${v}"`);
+    throw new ConfigError(name, `expects a Slack ID starting with ${prefixes.split('').join(' or ')} (e.g. ${prefixes[0]}0123ABCD), got ${shown(env, v)}`);
   }
   return v;
 }
@@ -165,22 +182,21 @@ function slackId(env: Env, name: string, prefixes: string): string | undefined {
 function url(env: Env, name: string): string | undefined {
   const v = optional(env, name);
   if (v === undefined) return undefined;
-  // Never echo a user or password written into the URL.
-  const shown = v.replace(/\/\/[^/@\s]*@/, '//…@');
+  // Never echoes the value: a user or password may be written into it, or a credential set in the wrong variable.
   let u: URL;
   try {
     u = new URL(v);
   } catch {
-    throw new ConfigError(name, `expects an http(s) URL, got "${shown}"`);
+    throw new ConfigError(name, `expects an http(s) URL such as https://example.com, got ${v.length} characters that are not a URL`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, `expects an http(s) URL, got "${shown}"`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, `expects an http(s) URL, got one starting ${shown(env, u.protocol)}`);
   if (u.username || u.password) throw new ConfigError(name, 'must not carry a user or password: credentials have variables of their own');
   return v.endsWith('/') ? v : v + '/';
 }
 
 function lookerId(env: Env, name: string): string {
   const v = required(env, name, 'a Looker ID (Admin → Users/Groups/Roles), required when LOOKER_BASE_URL is set');
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(v)) throw new ConfigError(name, `expects a Looker ID such as 12, got "${v}"`);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(v)) throw new ConfigError(name, `expects a Looker ID such as 12, got ${shown(env, v)}`);
   return v;
 }
 
@@ -188,7 +204,7 @@ function lookerIdList(env: Env, name: string): string[] {
   const raw = required(env, name, 'comma-separated Looker role IDs, required when LOOKER_BASE_URL is set');
   const ids = raw.split(',').map((s) => s.trim()).filter(Boolean);
   if (ids.length === 0 || ids.some((id) => !/^[A-Za-z0-9_-]{1,64}$/.test(id))) {
-    throw new ConfigError(name, `expects comma-separated Looker role IDs such as 7,8, got "${raw}"`);
+    throw new ConfigError(name, `expects comma-separated Looker role IDs such as 7,8, got ${shown(env, raw)}`);
   }
   return ids;
 }
@@ -315,7 +331,7 @@ function port(env: Env): number {
 
 function prefix(env: Env, name: string): string {
   const v = optional(env, name) ?? '';
-  if (!/^[A-Za-z0-9_-]{0,40}$/.test(v)) throw new ConfigError(name, `expects letters, digits, _ or - (at most 40), got "${v}"`);
+  if (!/^[A-Za-z0-9_-]{0,40}$/.test(v)) throw new ConfigError(name, `expects letters, digits, _ or - (at most 40), got ${shown(env, v)}`);
   return v;
 }
 
@@ -355,7 +371,7 @@ function tasksConfig(env: Env): TasksConfig {
   const serviceAccount = optional(env, 'TASKS_OIDC_SERVICE_ACCOUNT');
   if (audience && !serviceAccount) throw new ConfigError('TASKS_OIDC_SERVICE_ACCOUNT', 'is required with TASKS_OIDC_AUDIENCE: the email of the service account Cloud Scheduler signs its token as');
   if (serviceAccount && !audience) throw new ConfigError('TASKS_OIDC_AUDIENCE', 'is required with TASKS_OIDC_SERVICE_ACCOUNT: the audience of the scheduler job\'s OIDC token (the service URL)');
-  if (serviceAccount && !/^[^@\s]+@[^@\s]+$/.test(serviceAccount)) throw new ConfigError('TASKS_OIDC_SERVICE_ACCOUNT', `expects a service account email, got "${serviceAccount}"`);
+  if (serviceAccount && !/^[^@\s]+@[^@\s]+$/.test(serviceAccount)) throw new ConfigError('TASKS_OIDC_SERVICE_ACCOUNT', `expects a service account email, got ${shown(env, serviceAccount)}`);
   return {
     secret,
     oidc: audience && serviceAccount ? { audience, serviceAccount } : undefined,

@@ -11,6 +11,7 @@ import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import { loadConfig, secretsOf, type Config } from './config.js';
 import { ConfigError, toCodedError } from './errors.js';
+import { withoutSecretShapes } from './secret-shapes.js';
 import { createLogger } from './logger.js';
 import { openWarehouse } from './adapters/warehouse/index.js';
 import { openStore } from './adapters/store/index.js';
@@ -53,7 +54,8 @@ async function orExit<T>(what: string, expected: new (...args: never[]) => Error
     return await check();
   } catch (err) {
     if (err instanceof expected) {
-      process.stderr.write(`${what} error: ${err.message}\n`);
+      // Written before the logger exists, so masked here: no refusal quotes a credential's shape.
+      process.stderr.write(`${what} error: ${withoutSecretShapes(err.message)}\n`);
       process.exit(2);
     }
     throw err;

@@ -82,6 +82,21 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
     }
   });
 
+  it('masks a credential-shaped text in a start-up refusal (a token pasted into DATA_DIR, quoted as the path)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'analytics-bot-datadir-'));
+    try {
+      // Put together at run time, so that the repository holds nothing a secret scanner takes for a token.
+      const token = ['xoxb', '1111', '2222', 'A1b2C3d4E5f6G7h8'].join('-');
+      await writeFile(path.join(dir, 'file'), 'x');
+      const r = spawnSync(process.execPath, [main], { env: env({ DATA_DIR: path.join(dir, 'file', token) }), encoding: 'utf8', timeout: 20_000 });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^Configuration error: DATA_DIR: /);
+      expect(r.stderr).not.toContain(token);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it.each([
     ['a missing', null, /Sources file error: .*missing\.yml: cannot read the sources file \(ENOENT\); set SOURCES_FILE to its path\n$/],
     ['an invalid', 'sources: []\n', /Sources file error: .*bad\.yml: "sources" is empty\n$/],
