@@ -126,8 +126,11 @@ export interface QueriesConfig {
 
 type Env = Record<string, string | undefined>;
 
-/** The variables that hold credentials: a value one of them holds is never quoted back in another's refusal. */
-const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'LOOKER_CLIENT_ID', 'LOOKER_CLIENT_SECRET', 'FIVETRAN_API_KEY', 'FIVETRAN_API_SECRET', 'TASKS_SECRET'];
+/**
+ * The variables that hold credentials (those of {@link secretsOf}, read before the configuration is): a value one
+ * of them holds is never quoted back in another's refusal.
+ */
+const SECRET_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'LOOKER_CLIENT_SECRET', 'TASKS_SECRET', 'FIVETRAN_API_KEY', 'FIVETRAN_API_SECRET'];
 
 /** The longest value a refusal quotes: the values checked (IDs, numbers, names) are shorter; a credential is longer. */
 const QUOTED_AT_MOST = 15;
@@ -158,7 +161,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expects a whole number from ${min} to ${max}, got ${shown(env, raw)}`);
   const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(name, `expects a whole number from ${min} to ${max}, got ${n}`);
+  if (n < min || n > max) throw new ConfigError(name, `expects a whole number from ${min} to ${max}, got ${shown(env, raw)}`);
   return n;
 }
 
