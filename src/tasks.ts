@@ -19,7 +19,7 @@ import type { OAuth2Client } from 'google-auth-library';
 import type { Logger } from './logger.js';
 import type { TasksConfig } from './config.js';
 import { toCodedError } from './errors.js';
-import type { JobRunner } from './jobs/runner.js';
+import type { JobRunner, RunSummary } from './jobs/runner.js';
 import type { SourceFreshness } from './services/freshness.js';
 
 /** Constant-time comparison of a presented secret with the configured one. */
@@ -116,15 +116,28 @@ export function tasksRoutes(opts: TasksRouteOptions) {
         });
     },
   });
+  /**
+   * The due jobs run, or `{ stopping: true }` as soon as the process is told to stop (Cloud Run's SIGTERM, with
+   * SIGKILL 10 s later): the scheduler gets its answer, not a reset connection, while the jobs still running
+   * finish within the grace or are due again after their lease, on this instance or another.
+   */
+  const runDue = async (): Promise<{ jobs: RunSummary } | { stopping: true }> => {
+    let off = () => {};
+    const stopping = new Promise<{ stopping: true }>((resolve) => (off = opts.runner.onStop(() => resolve({ stopping: true }))));
+    try {
+      return await Promise.race([opts.runner.runDue({ budgetMs: opts.config.budgetMs }).then((jobs) => ({ jobs })), stopping]);
+    } finally {
+      off();
+    }
+  };
   return [
-    guarded('/tasks/run', async () => ({ jobs: await opts.runner.runDue({ budgetMs: opts.config.budgetMs }) })),
+    guarded('/tasks/run', runDue),
     guarded('/tasks/check-freshness', async () => {
       const results = await opts.checkFreshness();
-      const jobs = await opts.runner.runDue({ budgetMs: opts.config.budgetMs });
       return {
         checked: true,
         sources: results.map((r) => ({ id: r.source.id, state: r.state, lastUpdated: r.lastUpdated?.toISOString() ?? null })),
-        jobs,
+        ...(await runDue()),
       };
     }),
   ];

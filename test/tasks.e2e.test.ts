@@ -160,3 +160,25 @@ describe('without any tasks credentials', () => {
     }
   });
 });
+
+describe('a call in progress when the process is told to stop (Cloud Run scaling in: SIGTERM, SIGKILL 10 s later)', () => {
+  it('is answered at once, saying so, without waiting for the jobs still running (the scheduler saw a reset connection)', async () => {
+    const own = await startTestBot({ env: { JOBS_TRIGGER: 'http', TASKS_SECRET: SECRET, FRESHNESS_CHECK_INTERVAL_MS: '60000' } });
+    // Slack holds the alerts' post: the run the call waits on cannot end until it is released.
+    const held = own.standin.holdNext('chat.postMessage');
+    let stopped: Promise<void> | undefined;
+    try {
+      await own.bot.services.freshness.check();
+      const call = fetch(`${own.url}/tasks/run`, { method: 'POST', headers: { authorization: `Bearer ${SECRET}` } });
+      await held.arrived;
+      stopped = own.stop();
+      // Answered while the post is still held (the bound only ends the test if it never is).
+      const res = await Promise.race([call, new Promise<null>((r) => setTimeout(() => r(null), 8_000))]);
+      expect(res?.status).toBe(200);
+      expect(await res!.json()).toEqual({ ok: true, stopping: true });
+    } finally {
+      held.release();
+      await (stopped ?? own.stop());
+    }
+  }, 60_000);
+});

@@ -163,6 +163,7 @@ export class JobRunner {
   private stopped = false;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly waiters = new Set<() => void>();
+  private readonly stopListeners = new Set<() => void>();
 
   constructor(opts: JobRunnerOptions) {
     this.store = opts.store;
@@ -298,6 +299,8 @@ export class JobRunner {
    */
   async stop(graceMs = 10_000): Promise<void> {
     this.stopped = true;
+    for (const listener of this.stopListeners) listener();
+    this.stopListeners.clear();
     clearTimeout(this.pollTimer);
     clearTimeout(this.kickTimer);
     this.pollTimer = undefined;
@@ -305,6 +308,16 @@ export class JobRunner {
     for (const wake of this.waiters) wake();
     const all = Promise.allSettled([...this.inFlight]);
     await Promise.race([all, new Promise((r) => setTimeout(r, graceMs).unref?.())]);
+  }
+
+  /** Calls `listener` when the runner is told to stop (at once if it has been); returns what unsubscribes it. */
+  onStop(listener: () => void): () => void {
+    if (this.stopped) {
+      listener();
+      return () => {};
+    }
+    this.stopListeners.add(listener);
+    return () => this.stopListeners.delete(listener);
   }
 
   /**
