@@ -496,6 +496,170 @@ describe("a rerun that ends before its message is recorded (a bot of its own: Sl
   });
 });
 
+describe("an alert Slack took whose answer was lost, the source recovering before the retry (a bot of its own)", () => {
+  let own: TestBot;
+  beforeAll(async () => {
+    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0', TASKS_SECRET } });
+  }, 120_000);
+  afterAll(async () => own?.stop());
+  const thread = (ts: string) => own.standin.conversation(channel).filter((m) => m.thread_ts === ts);
+
+  it('finds the card, edits it to recovered and replies in its thread: no stale card left with live buttons', async () => {
+    const alerts = own.bot.services.freshness.alerts;
+    let lost = false;
+    const off = own.standin.onApplied(async (call) => {
+      if (call.method !== 'chat.postMessage' || !String(call.args['text'] ?? '').includes('HubSpot is stale')) return;
+      off();
+      // HubSpot's sync lands while Slack's answer is on its way back (or the bot is killed), and that answer is lost.
+      await refreshDemoTables(own.warehouse as EmbeddedWarehouse, ['hubspot_contacts', 'hubspot_companies'], new Date());
+      await own.bot.services.freshness.check();
+      lost = true;
+      throw new Error('the answer is lost');
+    });
+    try {
+      await own.bot.services.freshness.check();
+      const replied = () => {
+        const card = own.standin.conversation(channel).find((m) => !m.thread_ts && /HubSpot (is stale|recovered)/.test(m.text));
+        return card && thread(card.ts).some((m) => /fresh again/.test(m.text)) ? card : undefined;
+      };
+      for (let i = 0; i < 60 && !replied(); i++) {
+        await own.drain();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      off();
+    }
+    expect(lost).toBe(true);
+    const alert = (await alerts.get('hubspot'))!;
+    expect(alert).toMatchObject({ state: 'closed', ts: expect.any(String) });
+    const cards = own.standin.conversation(channel).filter((m) => !m.thread_ts && /HubSpot (is stale|recovered)/.test(m.text));
+    expect(cards.map((m) => m.ts)).toEqual([alert.ts]);
+    expect(cards[0]!.text).toMatch(/HubSpot recovered/);
+    expect(thread(alert.ts!).filter((m) => /fresh again/.test(m.text))).toHaveLength(1);
+  });
+});
+
+describe("an alert Slack took whose job then stopped for good (a bot of its own: a process that kept dying)", () => {
+  let own: TestBot;
+  beforeAll(async () => {
+    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0', TASKS_SECRET } });
+  }, 120_000);
+  afterAll(async () => own?.stop());
+
+  it('is found by the job a click starts afresh, and brought up to date: not a second card', async () => {
+    const key = 'notice:freshness.alert:hubspot:1';
+    let lost = false;
+    const off = own.standin.onApplied(async (call) => {
+      if (call.method !== 'chat.postMessage' || !String(call.args['text'] ?? '').includes('HubSpot is stale')) return;
+      off();
+      // Slack took the post; the process dies before hearing so, as it did at every try: the runner gives the job up.
+      await own.store.runTransaction(async (tx) => {
+        const j = (await tx.get<{ state: string }>('jobs', key))!.data;
+        tx.put('jobs', key, { ...j, state: 'failed', runAt: null, holder: null, claimedAt: null, finishedAt: Date.now(), lastError: 'job_never_finished' });
+      });
+      lost = true;
+      throw new Error('the answer is lost');
+    });
+    try {
+      await own.bot.services.freshness.check();
+      await own.drain();
+    } finally {
+      off();
+    }
+    expect(lost).toBe(true);
+    const cards = () => own.standin.conversation(channel).filter((m) => !m.thread_ts && /HubSpot is stale/.test(m.text));
+    expect(cards()).toHaveLength(1);
+    expect((await own.bot.services.freshness.alerts.get('hubspot'))?.ts).toBeNull();
+    // Acknowledged from the card people see: the alert's job runs again, from its first attempt.
+    expect(await own.bot.services.freshness.alerts.acknowledge('hubspot', bizops)).toMatchObject({ ok: true });
+    await own.drain();
+    expect(cards()).toHaveLength(1);
+    expect((await own.bot.services.freshness.alerts.get('hubspot'))?.ts).toBe(cards()[0]!.ts);
+    expect(render(cards()[0])).toMatch(/acknowledged by/);
+  });
+});
+
+describe("alerts and reruns' messages Slack refuses for longer than their retries (a bot of its own, its clock moved on)", () => {
+  let own: TestBot;
+  beforeAll(async () => {
+    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0', PIPELINES_SIMULATED_RUN_MS: '300', RERUN_POLL_MS: '50', TASKS_SECRET } });
+  }, 120_000);
+  afterAll(async () => own?.stop());
+  const topLevel = () => own.standin.conversation(channel).filter((m) => !m.thread_ts && !m.ephemeral);
+  const rerunMessages = (name: string) => own.standin.conversation(channel).filter((m) => m.text.startsWith(`Rerun of ${name}`));
+
+  /** What `probe` finds, the due jobs run meanwhile (the simulated run takes a moment of real time). */
+  async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
+    for (let i = 0; i < 75; i++) {
+      await own.drain();
+      const found = await probe();
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error('not found within 15 s');
+  }
+  const job = async (key: string) => (await own.store.list<{ state: string; attempts: number; runAt: number | null; lastError: string | null }>('jobs')).find((j) => j.id === key)?.data;
+  /** Minutes pass, a few at a time, while Slack keeps refusing: until the job has given up its retries and waits to be tried again later. */
+  async function untilPutBack(key: string) {
+    for (let i = 0; i < 30; i++) {
+      own.advance(3 * 60_000);
+      await own.drain();
+      const j = await job(key);
+      if (j?.state !== 'pending' || (j.attempts === 0 && j.lastError)) return j;
+    }
+    return job(key);
+  }
+
+  it('posts the alert once Slack takes it again: it is tried again later, not dropped for good', async () => {
+    own.standin.failNextHttp('chat.postMessage', 503, {}, 1_000);
+    try {
+      await own.bot.services.freshness.check();
+      const key = 'notice:freshness.alert:hubspot:1';
+      const waiting = await untilPutBack(key);
+      expect(waiting).toMatchObject({ state: 'pending', attempts: 0, lastError: expect.stringContaining('503') });
+      expect(waiting!.runAt!).toBeGreaterThanOrEqual(own.now().getTime() + 9 * 60_000);
+      expect(topLevel().filter((m) => m.text.includes('HubSpot is stale'))).toHaveLength(0);
+      own.standin.clearFaults('chat.postMessage');
+      own.advance(waiting!.runAt! - own.now().getTime() + 1_000);
+      await own.drain();
+    } finally {
+      own.standin.clearFaults('chat.postMessage');
+    }
+    const cards = topLevel().filter((m) => m.text.includes('HubSpot is stale'));
+    expect(cards).toHaveLength(1);
+    expect((await own.bot.services.freshness.alerts.get('hubspot'))?.ts).toBe(cards[0]!.ts);
+  });
+
+  it("makes a rerun's last edit once Slack takes it again: its message does not say it is running for ever", async () => {
+    const f = own.bot.services.freshness;
+    const started = await f.reruns.rerun({ source: 'hubspot', userId: bizops, force: false });
+    expect(started).toMatchObject({ kind: 'started' });
+    const message = await until(async () => rerunMessages('HubSpot')[0]);
+    // Slack refuses every edit from here: the run goes on to its end and its freshness check.
+    own.standin.failNextHttp('chat.update', 503, {}, 1_000);
+    try {
+      const runKey = (await own.store.list<{ sourceId: string; after?: unknown; phase: string }>('reruns')).find((r) => r.data.sourceId === 'hubspot')!;
+      const ended = await until(async () => {
+        const doc = (await own.store.get<{ phase: string; after?: unknown }>('reruns', runKey.id))?.data;
+        return doc?.phase === 'succeeded' && doc.after ? doc : undefined;
+      });
+      expect(ended.phase).toBe('succeeded');
+      const waiting = await untilPutBack(`notice:rerun.message:${runKey.id}`);
+      expect(waiting).toMatchObject({ state: 'pending', attempts: 0 });
+      expect(render(own.standin.message(channel, message.ts))).not.toMatch(/succeeded/);
+      own.standin.clearFaults('chat.update');
+      own.advance(waiting!.runAt! - own.now().getTime() + 1_000);
+      await own.drain();
+    } finally {
+      own.standin.clearFaults('chat.update');
+    }
+    const text = render(own.standin.message(channel, message.ts));
+    expect(text).toMatch(/succeeded/);
+    expect(text).toMatch(/Freshness check/);
+    expect(rerunMessages('HubSpot')).toHaveLength(1);
+  });
+});
+
 describe('POST /tasks/check-freshness', () => {
   const post = (headers: Record<string, string>) => fetch(`${t.url}/tasks/check-freshness`, { method: 'POST', headers });
 

@@ -124,6 +124,14 @@ export function freshJob(spec: JobSpec, now: number): JobDoc {
   };
 }
 
+/** Makes a pending job that waits for later due at `at` (what it waited for has happened); true if it did. */
+export async function bringForward(tx: StoreTx, key: string, at: number): Promise<boolean> {
+  const job = (await tx.get<JobDoc>(JOBS, key))?.data;
+  if (!job || job.state !== 'pending' || job.holder !== null || job.runAt === null || job.runAt <= at) return false;
+  tx.put(JOBS, key, { ...job, runAt: at });
+  return true;
+}
+
 /** Enqueues several jobs in one transaction. */
 export async function enqueueAll(tx: StoreTx, specs: readonly JobSpec[], now: number = Date.now()): Promise<void> {
   for (const spec of specs) await enqueue(tx, spec, now);

@@ -15,7 +15,7 @@ import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
 import type { SourceCatalog } from '../sources/catalog.js';
 import { toCodedError } from '../errors.js';
 import { noticeJob, type Notice } from '../ports/notices.js';
-import { JOBS, enqueue, type JobDoc } from '../jobs/model.js';
+import { JOBS, bringForward, enqueue, type JobDoc } from '../jobs/model.js';
 import type { SourceFreshness } from './freshness.js';
 
 export const ALERTS = 'freshness_alerts';
@@ -163,20 +163,27 @@ export class FreshnessAlerts {
   }
 
   /**
-   * Whether the job posting an episode's alert may still post it (due, waiting to retry, or running):
-   * until it has finished, an alert without a ts may yet get one.
+   * When the job posting an episode's alert may still post it (due, waiting to retry or to be tried again
+   * later, or running): its run time, or null once it has finished. Until then an alert without a ts may yet get one.
    */
-  async postPending(sourceId: string, episode: number): Promise<boolean> {
+  async postPendingAt(sourceId: string, episode: number): Promise<number | null> {
     const job = (await this.opts.store.get<JobDoc>(JOBS, noticeJob({ type: 'freshness.alert', sourceId, episode }).key))?.data;
-    return job?.state === 'pending';
+    // Running now, its run time is when its lease ends. Either way, the post recorded brings the reply forward.
+    return job?.state === 'pending' ? job.runAt ?? 0 : null;
   }
 
-  /** Records where the alert was posted, with the job that posted it. */
+  /**
+   * Records where the alert was posted, with the job that posted it. An episode already recovered has its
+   * "fresh again" reply waiting for this (see {@link postPendingAt}): it is due now.
+   */
   async recordPosted(tx: StoreTx, sourceId: string, episode: number, where: { channel: string; ts: string }): Promise<void> {
     const current = (await tx.get<AlertDoc>(ALERTS, sourceId))?.data;
-    if (current && current.episode === episode) tx.put(ALERTS, sourceId, { ...current, channel: where.channel, ts: where.ts });
+    const doc = current?.episode === episode ? current : current?.previous?.episode === episode ? current.previous : null;
+    if (!current || !doc) return;
+    const posted = { ...doc, channel: where.channel, ts: where.ts };
     // Posted after the source recovered and went stale again: the episode before keeps where its message is, for its reply.
-    else if (current?.previous?.episode === episode) tx.put(ALERTS, sourceId, { ...current, previous: { ...current.previous, channel: where.channel, ts: where.ts } });
+    tx.put(ALERTS, sourceId, doc === current ? posted : { ...current, previous: posted });
+    if (doc.state !== 'open') await bringForward(tx, noticeJob({ type: 'freshness.recovered', sourceId, episode }).key, this.now().getTime());
   }
 
   /**

@@ -53,6 +53,11 @@ export class Recorder {
     await hold.released;
   }
 
+  /** Forgets the faults still queued for `method` (Slack back before they were all used). */
+  clearFaults(method: string): void {
+    this.faults.delete(method);
+  }
+
   queueFault(method: string, fault: Fault, times: number): void {
     const queue = this.faults.get(method) ?? [];
     for (let i = 0; i < times; i++) queue.push(fault);

@@ -274,6 +274,11 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
     this.recorder.queueFault(method, { status, headers }, times);
   }
 
+  /** Forgets the failures still queued for `method` by failNext or failNextHttp: Slack answers it again. */
+  clearFaults(method: string): void {
+    this.recorder.clearFaults(method);
+  }
+
   /**
    * Holds the next call to `method` when it arrives, before it is applied,
    * until `release()`: `arrived` resolves once it is held. Lets a test make

@@ -62,7 +62,8 @@ export function noticeJobKinds(deps: NoticeDeps): Record<string, JobKind> {
       onGiveUp: (ctx) => deliver.gaveUp(ctx),
       // Slack outages are short; a message hours late is worse than one that says it failed.
       retry: NOTICE_RETRY,
-      // But a request's card is the only place it can be decided: one never posted is tried again later (CARD_RETRY).
+      // But a request's card is the only place it can be decided, and an alert's or a rerun's message the only place
+      // its state is told: one never posted, or left saying what is no longer so, is tried again later (CARD_RETRY).
       resumeAt: (ctx, failure) => cardRetryAt(ctx, failure),
     }),
   };
@@ -73,18 +74,19 @@ export function noticeJobKinds(deps: NoticeDeps): Record<string, JobKind> {
  * channel, the store not answering): tried again after as long as it has waited so far, 10 minutes to 6 hours, for
  * a week; a change to the request meanwhile brings it forward. Until it is posted nobody can decide the request, and
  * its requester cannot ask again. Not an edit of a card already posted (`card_edit_failed`: the next change edits
- * it), nor one that kept stopping its process (`job_never_finished`).
+ * it), nor one that kept stopping its process (`job_never_finished`). So too an alert's and a rerun's message,
+ * posts and edits both (`state_edit_failed`): they alone say the alert or the rerun as it is; not an edit Slack
+ * refuses for good (`state_edit_refused`: the message deleted, say).
  */
 const CARD_RETRY = { minMs: 10 * 60_000, maxMs: 6 * 3_600_000, forMs: 7 * 24 * 3_600_000 } as const;
 
 const NOTICE_RETRY = { maxAttempts: 8, baseMs: 1_000, maxMs: 2 * 60_000 } as const;
 
-/** The edit of a card already posted failed. Retried as the failure would be. */
+/** The edit of a message already posted failed. Retried as the failure would be. */
 class CardEditError extends CodedError {
-  readonly code = 'card_edit_failed';
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
-  constructor(cause: unknown) {
+  constructor(cause: unknown, readonly code: 'card_edit_failed' | 'state_edit_failed' | 'state_edit_refused' = 'card_edit_failed') {
     super(toCodedError(cause).message, { cause });
     // As the runner would have read the cause itself.
     const failure = classify(cause);
@@ -93,10 +95,16 @@ class CardEditError extends CodedError {
   }
 }
 
-function editFailed(err: unknown): never {
-  // A deferral (the channel's turn) is no failure.
-  if (err instanceof DeferJob) throw err;
-  throw new CardEditError(err);
+/**
+ * Throws a failed edit coded for `resumeAt` (a deferral, the channel's turn, is no failure). A request's card
+ * (`card`) is edited again by its next change. An alert's or a rerun's message (`state`) may have none to come (a
+ * rerun's last edit is its end): it is tried again later, while a retry may work (`state_edit_refused`: not).
+ */
+function editFailed(of: 'card' | 'state') {
+  return (err: unknown): never => {
+    if (err instanceof DeferJob) throw err;
+    throw new CardEditError(err, of === 'card' ? 'card_edit_failed' : classify(err).retryable ? 'state_edit_failed' : 'state_edit_refused');
+  };
 }
 
 /** The DM that a request's card could not be posted (yet): once, under a key of its own. */
@@ -114,8 +122,10 @@ const UNPOSTED = 'unposted';
 
 function cardRetryAt(ctx: Ctx, failure: JobFailure): Date | undefined {
   const type = (ctx.payload as Notice).type;
-  if (type !== 'looker.card' && type !== 'pipeline_request.card') return undefined;
+  if (type !== 'looker.card' && type !== 'pipeline_request.card' && type !== 'freshness.alert' && type !== 'rerun.message') return undefined;
   if (failure.code === 'card_edit_failed' || failure.code === 'job_never_finished' || ctx.attempt > NOTICE_RETRY.maxAttempts) return undefined;
+  // A message Slack will not let be edited (deleted, its channel archived) stays as it is.
+  if (failure.code === 'state_edit_refused') return undefined;
   const now = ctx.now().getTime();
   const waited = now - ctx.createdAt;
   return waited < CARD_RETRY.forMs ? new Date(now + Math.min(CARD_RETRY.maxMs, Math.max(CARD_RETRY.minMs, waited))) : undefined;
@@ -195,7 +205,7 @@ class NoticeDelivery {
     if (!r) return {};
     const content = lookerRequestCard(r, { adminsUsergroup: la.adminsUsergroup, lookerConnected: la.lookerConnected, lookerUrl: la.lookerUrl });
     if (r.channel && r.ts) {
-      await this.deps.gateway.update({ channel: r.channel, ts: r.ts }, content).catch(editFailed);
+      await this.deps.gateway.update({ channel: r.channel, ts: r.ts }, content).catch(editFailed('card'));
       return {};
     }
     const channel = la.analyticsChannel;
@@ -255,7 +265,7 @@ class NoticeDelivery {
     if (!r) return {};
     const content = pipelineRequestCard(r);
     if (r.message) {
-      await this.deps.gateway.update(r.message, content).catch(editFailed);
+      await this.deps.gateway.update(r.message, content).catch(editFailed('card'));
       return {};
     }
     const channel = prs.analyticsChannel;
@@ -297,14 +307,14 @@ class NoticeDelivery {
     if (!doc || !source) return {};
     const content = freshnessAlertMessage(source, { doc, now: this.now() });
     if (doc.channel && doc.ts) {
-      await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, content);
+      await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, content).catch(editFailed('state'));
       return {};
     }
-    // Recovered before the alert could be posted: nothing to say any more.
     const channel = alerts.channel;
-    if (doc.state !== 'open' || !channel) return {};
-    const posted = await this.post(ctx, { channel }, content, `freshness.alert:${n.sourceId}:${n.episode}`);
-    return { commit: (tx: StoreTx) => alerts.recordPosted(tx, n.sourceId, n.episode, posted) };
+    if (!channel) return {};
+    // Recovered before its post was recorded: a post found says so now (and gets its reply); none, nothing to say.
+    const posted = await this.adoptOrPost(ctx, { channel }, content, `freshness.alert:${n.sourceId}:${n.episode}`, doc.openedAt, doc.state === 'open');
+    return posted ? { commit: (tx: StoreTx) => alerts.recordPosted(tx, n.sourceId, n.episode, posted) } : {};
   }
 
   private async alertReply(ctx: Ctx, sourceId: string, episode: number, about: 'reminder' | 'recovered', reminder?: Extract<Notice, { type: 'freshness.reminder' }>): Promise<JobOutcome> {
@@ -313,8 +323,10 @@ class NoticeDelivery {
     const source = catalog.sources.find((s) => s.id === sourceId);
     if (!doc || !source) return {};
     if (!doc.channel || !doc.ts) {
-      // Recovered while the alert was being posted: reply once the post is recorded; nothing to reply to if it never was.
-      if (about === 'recovered' && (await alerts.postPending(sourceId, episode))) throw new DeferJob(ctx.now().getTime() + ALERT_POST_WAIT_MS);
+      // Recovered while the alert was being posted: reply once the post is recorded (after the posting job's next go,
+      // when it waits to try again); nothing to reply to if it never was.
+      const pendingAt = about === 'recovered' ? await alerts.postPendingAt(sourceId, episode) : null;
+      if (pendingAt !== null) throw new DeferJob(Math.max(ctx.now().getTime(), pendingAt) + ALERT_POST_WAIT_MS);
       return {};
     }
     let content: MessageBody;
@@ -352,13 +364,13 @@ class NoticeDelivery {
       runner: reruns.runnerName(source),
     });
     if (doc.channel && doc.ts) {
-      await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, content);
+      await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, content).catch(editFailed('state'));
       return {};
     }
     const channel = reruns.channel;
     if (!channel) return {};
     const threadTs = await reruns.threadOf(runKey, async () => alertThreadAt(await alerts.get(source.id), channel, Date.parse(doc.startedAt)));
-    const posted = await this.post(ctx, { channel, threadTs }, content, `rerun.message:${runKey}`);
+    const posted = (await this.adoptOrPost(ctx, { channel, threadTs }, content, `rerun.message:${runKey}`, Date.parse(doc.startedAt), true))!;
     const link = await this.deps.gateway.permalink(posted);
     return { commit: (tx: StoreTx) => reruns.recordMessage(tx, runKey, { ...posted, link }) };
   }
@@ -381,6 +393,27 @@ class NoticeDelivery {
   private async dm(ctx: Ctx, userId: string, content: MessageBody): Promise<JobOutcome> {
     await this.post(ctx, { channel: userId }, content, ctx.key);
     return {};
+  }
+
+  /**
+   * The message of a record not yet marked posted (an alert's, a rerun's): the one an earlier attempt posted, found
+   * in Slack and brought up to date, else (if `post`) posted now. Every attempt looks, from the record's own time
+   * (`since`): the job may have been run afresh after an earlier one gave up or stopped its process, its attempts and
+   * enqueue time started over, or the record changed meanwhile (a recovery, a click on the card Slack shows).
+   */
+  private async adoptOrPost(ctx: Ctx, target: { channel: string; threadTs?: string | null }, content: MessageBody, messageKey: string, since: number | null, post: boolean): Promise<Posted | null> {
+    const from = Math.min(since ?? ctx.createdAt, ctx.createdAt);
+    const found = await this.deps.gateway.findPosted(target, messageKey, from);
+    if (found) {
+      this.deps.logger.info('found the message an earlier attempt posted; bringing it up to date', { key: messageKey, ts: found.ts });
+      await this.deps.gateway.update(found, content).catch((err: unknown) => {
+        // Recorded even so, if Slack will never take the edit: the message is there, for its replies and links.
+        if (err instanceof DeferJob || classify(err).retryable) editFailed('state')(err);
+        this.deps.logger.warn('Slack refused to bring the message an earlier attempt posted up to date; recording it as it is', { key: messageKey, code: toCodedError(err).code });
+      });
+      return found;
+    }
+    return post ? this.deps.gateway.postOnce(target, content, { key: messageKey, mayExist: false, since: from }) : null;
   }
 
   /** Posts once per `messageKey`; a repeated attempt first looks for what an earlier one posted. */
