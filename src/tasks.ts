@@ -60,16 +60,40 @@ function withoutTokens(text: string): string {
   return text.replace(/eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}/g, '[token]');
 }
 
+/** How often a refusal of a tasks call is logged, at most: a flood of forged calls is not a flood of log lines. */
+export const REFUSAL_LOG_EVERY_MS = 60_000;
+
+/**
+ * A warning logged at most once per {@link REFUSAL_LOG_EVERY_MS}; the next line says how many were not logged
+ * meanwhile (`refusedUnlogged`).
+ */
+function refusalLog(logger: Logger): (message: string, fields: Record<string, unknown>) => void {
+  let lastAt = -Infinity;
+  let unlogged = 0;
+  return (message, fields) => {
+    const now = Date.now();
+    if (now - lastAt < REFUSAL_LOG_EVERY_MS) {
+      unlogged++;
+      return;
+    }
+    logger.warn(message, { ...fields, ...(unlogged ? { refusedUnlogged: unlogged } : {}) });
+    lastAt = now;
+    unlogged = 0;
+  };
+}
+
 /** Decides whether a request may run tasks. */
 export function tasksAuthenticator(opts: Pick<TasksRouteOptions, 'config' | 'logger' | 'oidcCertsUrl'>): (req: IncomingMessage) => Promise<Verdict> {
   const { secret, oidc } = opts.config;
+  const refused = refusalLog(opts.logger);
   // google-auth-library is loaded with the first token to verify: an ack never waits for it, and a bot without OIDC never loads it.
   let client: Promise<OAuth2Client> | undefined;
   const oidcClient = () =>
     (client ??= import('google-auth-library').then(({ OAuth2Client }) => new OAuth2Client(opts.oidcCertsUrl ? { endpoints: { oauth2FederatedSignonPemCertsUrl: opts.oidcCertsUrl } } : {})));
   return async (req) => {
     if (!secret && !oidc) return { ok: false, status: 404, error: 'not_configured' };
-    const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? '';
+    // The scheme is case-insensitive (RFC 9110, 11.1): a scheduler other than Cloud Scheduler may send `bearer`.
+    const presented = /^Bearer +(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim() ?? '';
     if (!presented) return { ok: false, status: 401, error: 'unauthorized' };
     if (secret && secretMatches(presented, secret)) return { ok: true, by: 'secret' };
     if (oidc && presented.split('.').length === 3) {
@@ -77,12 +101,12 @@ export function tasksAuthenticator(opts: Pick<TasksRouteOptions, 'config' | 'log
         const ticket = await (await oidcClient()).verifyIdToken({ idToken: presented, audience: audiencesOf(oidc.audience) });
         const payload = ticket.getPayload();
         if (payload?.email === oidc.serviceAccount && payload.email_verified === true) return { ok: true, by: 'oidc' };
-        opts.logger.warn('refused a tasks call: the token names another account', { email: payload?.email ?? null });
+        refused('refused a tasks call: the token names another account', { email: payload?.email ?? null });
       } catch (err) {
         // Wrong audience, expired, bad signature: say why in the log, never what the token was.
         // (google-auth-library quotes the token in some of its messages: "Invalid token signature: eyJ…".)
         const reason = err instanceof Error ? withoutTokens(err.message.split('\n')[0] ?? '').slice(0, 200) : 'unknown';
-        opts.logger.warn('refused a tasks call: the OIDC token did not verify', { reason });
+        refused('refused a tasks call: the OIDC token did not verify', { reason });
       }
     }
     return { ok: false, status: 401, error: 'unauthorized' };
@@ -92,6 +116,7 @@ export function tasksAuthenticator(opts: Pick<TasksRouteOptions, 'config' | 'log
 /** The custom routes for Bolt's HTTP receiver. */
 export function tasksRoutes(opts: TasksRouteOptions) {
   const authenticate = tasksAuthenticator(opts);
+  const refused = refusalLog(opts.logger);
   const reply = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
@@ -104,7 +129,7 @@ export function tasksRoutes(opts: TasksRouteOptions) {
       void authenticate(req)
         .then(async (verdict) => {
           if (!verdict.ok) {
-            if (verdict.status === 401) opts.logger.warn(`refused ${path}`, { from: req.socket.remoteAddress });
+            if (verdict.status === 401) refused(`refused ${path}`, { from: req.socket.remoteAddress });
             return reply(res, verdict.status, { ok: false, error: verdict.error });
           }
           reply(res, 200, { ok: true, ...((await run()) as object) });

@@ -101,6 +101,16 @@ describe('the Cloud Run mode', () => {
     expect((await checkJob()).runAt).toBeGreaterThan(Date.now() + 50_000);
   });
 
+  it('logs a flood of forged calls as a line a minute, not a line each', async () => {
+    const before = t.logs.length;
+    for (let i = 0; i < 30; i++) expect((await run(`Bearer forged-${i}`)).status).toBe(401);
+    expect(t.logs.slice(before).filter((l) => l.includes('refused /tasks/run')).length).toBeLessThanOrEqual(1);
+  });
+
+  it('takes the scheme in any case (RFC 9110: case-insensitive), as other schedulers may send it', async () => {
+    for (const scheme of ['bearer', 'BEARER']) expect((await run(`${scheme} ${SECRET}`)).status).toBe(200);
+  });
+
   it('runs what is due for the shared secret too, and answers quickly with nothing due', async () => {
     const started = Date.now();
     const res = await run(`Bearer ${SECRET}`);
