@@ -54,7 +54,16 @@ export interface BotOptions extends RuntimeOptions {
   firstAckWaitMs?: number;
   /** How long a `/telemetry` lookup runs before a "Looking up" note is shown (tests set it). */
   telemetryNoteAfterMs?: number;
+  /** How long start-up waits on the store before it says so in the log; default {@link STORE_SLOW_AT_START_MS}. */
+  storeSlowAtStartMs?: number;
 }
+
+/**
+ * Start-up's first store calls (scheduling recurring work) wait on a store that does not answer (Firestore
+ * unreachable, or its project or credentials wrong: the client keeps trying) while the bot already serves:
+ * after this long the log says what it waits on, rather than nothing.
+ */
+export const STORE_SLOW_AT_START_MS = 15_000;
 
 /** Bolt's logger interface over our JSON logger. */
 function boltLogger(logger: Logger): BoltLogger {
@@ -166,10 +175,19 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
       const address = server?.address() as AddressInfo | undefined;
       const shownHost = host === '0.0.0.0' ? '127.0.0.1' : host;
       if (server && options.firstAckWaitMs) await firstAnswer(server, options.firstAckWaitMs);
-      // A single-process store: claims left by the previous process are nobody's now.
-      if (adapters.store.kind === 'embedded') await jobs.releaseAbandonedClaims();
-      // Recurring work, enqueued once across replicas (fixed keys); due work waits for its trigger.
-      await jobs.enqueue(...services.recurringJobs());
+      const slow = setTimeout(() => {
+        logger.warn('start-up is waiting on the store, which has not answered yet: the bot serves, but what it stores or runs waits for it', {
+          store: adapters.store.kind, waitedMs: options.storeSlowAtStartMs ?? STORE_SLOW_AT_START_MS,
+        });
+      }, options.storeSlowAtStartMs ?? STORE_SLOW_AT_START_MS).unref();
+      try {
+        // A single-process store: claims left by the previous process are nobody's now.
+        if (adapters.store.kind === 'embedded') await jobs.releaseAbandonedClaims();
+        // Recurring work, enqueued once across replicas (fixed keys); due work waits for its trigger.
+        await jobs.enqueue(...services.recurringJobs());
+      } finally {
+        clearTimeout(slow);
+      }
       // Jobs an older version set aside (it had no handler for them) run now rather than after the set-aside.
       await jobs.resumeSetAside().catch((err: unknown) => logger.warn('could not look for jobs set aside by an older version', { err }));
       if (config.jobs.trigger === 'timer') jobs.start(config.jobs.pollMs);

@@ -14,7 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
 import { BotClient } from '../src/slack-standin/bot-client.js';
-import { freshDataDir } from './support/harness.js';
+import { freshDataDir, startTestBot } from './support/harness.js';
+import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
+import type { Store } from '../src/ports/store.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const main = path.join(root, 'dist/src/main.js');
@@ -372,4 +374,36 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
       }
     }, 120_000);
   });
+});
+
+describe('a store that is slow to answer at start-up (Firestore unreachable, or its project or credentials wrong)', () => {
+  it('is said in the log while the bot already serves, not waited on in silence; a store that answers says nothing', async () => {
+    const dir = await freshDataDir();
+    const real = await openEmbeddedStore(dir);
+    let delayMs = 800;
+    const slow = new Proxy(real, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target) as unknown;
+        if (prop === 'runTransaction') return (body: Parameters<Store['runTransaction']>[0]) => new Promise((r) => setTimeout(r, delayMs)).then(() => real.runTransaction(body));
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const said = (logs: string[]) => logs.filter((l) => l.includes('start-up is waiting on the store'));
+    const t = await startTestBot({ store: slow, botOptions: { storeSlowAtStartMs: 100 } });
+    try {
+      expect(said(t.logs)).toHaveLength(1);
+      expect(JSON.parse(said(t.logs)[0]!)).toMatchObject({ severity: 'WARNING', store: 'embedded' });
+    } finally {
+      delayMs = 0;
+      await t.stop();
+    }
+    const quick = await startTestBot({ botOptions: { storeSlowAtStartMs: 5_000 } });
+    try {
+      expect(said(quick.logs)).toHaveLength(0);
+    } finally {
+      await quick.stop();
+      await real.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
