@@ -400,6 +400,24 @@ describe('alerts and reruns', () => {
   });
 });
 
+/**
+ * Slack takes `bot`'s first post whose text `matches`, and while its answer is on its way back HubSpot's own sync
+ * lands and a check recovers the source; then that answer is lost (as if the bot were killed). `lost()` says
+ * whether it has happened; `off()` stops watching.
+ */
+function loseAnswerAsHubspotRecovers(bot: TestBot, matches: (text: string) => boolean): { lost: () => boolean; off: () => void } {
+  let lost = false;
+  const off = bot.standin.onApplied(async (call) => {
+    if (call.method !== 'chat.postMessage' || !matches(String(call.args['text'] ?? ''))) return;
+    off();
+    await refreshDemoTables(bot.warehouse as EmbeddedWarehouse, ['hubspot_contacts', 'hubspot_companies'], new Date());
+    await bot.bot.services.freshness.check();
+    lost = true;
+    throw new Error('the answer is lost');
+  });
+  return { lost: () => lost, off };
+}
+
 describe("asking BizOps when Slack's answer is lost (a bot of its own: every demo source as it starts)", () => {
   let own: TestBot;
   beforeAll(async () => {
@@ -408,26 +426,15 @@ describe("asking BizOps when Slack's answer is lost (a bot of its own: every dem
   afterAll(async () => own?.stop());
 
   it("asks once, in the alert's thread, when the source recovered before the retry", async () => {
-    const tables = ['hubspot_contacts', 'hubspot_companies'];
-    const warehouse = own.warehouse as EmbeddedWarehouse;
     await own.bot.services.freshness.check();
     await own.drain();
     const alert = (await own.bot.services.freshness.alerts.get('hubspot'))!;
     expect(alert).toMatchObject({ state: 'open', ts: expect.any(String) });
     const asks = () => own.standin.conversation(channel).filter((m) => m.text.includes('to rerun *HubSpot*'));
-    let lost = false;
-    const off = own.standin.onApplied(async (call) => {
-      if (call.method !== 'chat.postMessage' || !String(call.args['text'] ?? '').includes('to rerun *HubSpot*')) return;
-      off();
-      // HubSpot's own sync lands while Slack's answer is on its way back (or the bot is killed), and that answer is lost.
-      await refreshDemoTables(warehouse, tables, new Date());
-      await own.bot.services.freshness.check();
-      lost = true;
-      throw new Error('the answer is lost');
-    });
+    const { lost, off } = loseAnswerAsHubspotRecovers(own, (text) => text.includes('to rerun *HubSpot*'));
     try {
       await own.bot.services.freshness.reruns.requestFromBizops('hubspot', regular);
-      await own.standin.waitFor(() => (lost ? true : undefined), { timeoutMs: 15_000 });
+      await own.standin.waitFor(() => (lost() ? true : undefined), { timeoutMs: 15_000 });
       // The ask's job tries again after its backoff: until it is done.
       const askDone = async () => (await own.store.list<{ state: string }>('jobs')).some((j) => j.id.startsWith('notice:rerun.asked:hubspot') && j.data.state === 'done');
       for (let i = 0; i < 150 && !(await askDone()); i++) {
@@ -456,29 +463,20 @@ describe("a rerun that ends before its message is recorded (a bot of its own: Sl
     await own.drain();
     const alert = (await own.bot.services.freshness.alerts.get('hubspot'))!;
     expect(alert).toMatchObject({ state: 'open', ts: expect.any(String) });
-    let lost = false;
-    const off = own.standin.onApplied(async (call) => {
-      if (call.method !== 'chat.postMessage' || !String(call.args['text'] ?? '').startsWith('Rerun of HubSpot')) return;
-      off();
-      // HubSpot's data lands and a check recovers the alert while Slack's answer is on its way back, and that
-      // answer is lost: the bot finds its post on its next attempt, after the recovery.
-      await refreshDemoTables(own.warehouse as EmbeddedWarehouse, ['hubspot_contacts', 'hubspot_companies'], new Date());
-      await own.bot.services.freshness.check();
-      lost = true;
-      throw new Error('the answer is lost');
-    });
+    // The bot finds its post on its next attempt, after the recovery.
+    const { lost, off } = loseAnswerAsHubspotRecovers(own, (text) => text.startsWith('Rerun of HubSpot'));
     try {
       expect(await own.bot.services.freshness.reruns.rerun({ source: 'hubspot', userId: bizops, force: false })).toMatchObject({ kind: 'started' });
       const linked = async () => {
         const a = await own.bot.services.freshness.alerts.get('hubspot');
-        return lost && a?.state === 'closed' && a.rerunLink ? a : undefined;
+        return lost() && a?.state === 'closed' && a.rerunLink ? a : undefined;
       };
       for (let i = 0; i < 100 && !(await linked()); i++) {
         await own.drain();
         await new Promise((r) => setTimeout(r, 100));
       }
       const closed = await own.bot.services.freshness.alerts.get('hubspot');
-      expect(lost).toBe(true);
+      expect(lost()).toBe(true);
       expect(closed).toMatchObject({ state: 'closed', rerunBy: bizops, rerunLink: expect.stringContaining('/archives/') });
       // Linked after it recovered: the path under test, not a link recorded in time.
       const actions = (await own.store.recentAudit(200)).filter((e) => e.subject === 'hubspot').map((e) => e.action).reverse();
@@ -506,16 +504,7 @@ describe("an alert Slack took whose answer was lost, the source recovering befor
 
   it('finds the card, edits it to recovered and replies in its thread: no stale card left with live buttons', async () => {
     const alerts = own.bot.services.freshness.alerts;
-    let lost = false;
-    const off = own.standin.onApplied(async (call) => {
-      if (call.method !== 'chat.postMessage' || !String(call.args['text'] ?? '').includes('HubSpot is stale')) return;
-      off();
-      // HubSpot's sync lands while Slack's answer is on its way back (or the bot is killed), and that answer is lost.
-      await refreshDemoTables(own.warehouse as EmbeddedWarehouse, ['hubspot_contacts', 'hubspot_companies'], new Date());
-      await own.bot.services.freshness.check();
-      lost = true;
-      throw new Error('the answer is lost');
-    });
+    const { lost, off } = loseAnswerAsHubspotRecovers(own, (text) => text.includes('HubSpot is stale'));
     try {
       await own.bot.services.freshness.check();
       const replied = () => {
@@ -529,7 +518,7 @@ describe("an alert Slack took whose answer was lost, the source recovering befor
     } finally {
       off();
     }
-    expect(lost).toBe(true);
+    expect(lost()).toBe(true);
     const alert = (await alerts.get('hubspot'))!;
     expect(alert).toMatchObject({ state: 'closed', ts: expect.any(String) });
     const cards = own.standin.conversation(channel).filter((m) => !m.thread_ts && /HubSpot (is stale|recovered)/.test(m.text));
