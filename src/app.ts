@@ -63,7 +63,7 @@ export interface BotOptions extends RuntimeOptions {
  * unreachable, or its project or credentials wrong: the client keeps trying) while the bot already serves:
  * after this long the log says what it waits on, rather than nothing.
  */
-export const STORE_SLOW_AT_START_MS = 15_000;
+const STORE_SLOW_AT_START_MS = 15_000;
 
 /** Bolt's logger interface over our JSON logger. */
 function boltLogger(logger: Logger): BoltLogger {

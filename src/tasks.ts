@@ -61,7 +61,7 @@ function withoutTokens(text: string): string {
 }
 
 /** How often a refusal of a tasks call is logged, at most: a flood of forged calls is not a flood of log lines. */
-export const REFUSAL_LOG_EVERY_MS = 60_000;
+const REFUSAL_LOG_EVERY_MS = 60_000;
 
 /**
  * A warning logged at most once per {@link REFUSAL_LOG_EVERY_MS}; the next line says how many were not logged
@@ -85,6 +85,7 @@ function refusalLog(logger: Logger): (message: string, fields: Record<string, un
 /** Decides whether a request may run tasks. */
 export function tasksAuthenticator(opts: Pick<TasksRouteOptions, 'config' | 'logger' | 'oidcCertsUrl'>): (req: IncomingMessage) => Promise<Verdict> {
   const { secret, oidc } = opts.config;
+  // Paced apart from the route's "refused" line: why a token did not verify is the line worth having.
   const refused = refusalLog(opts.logger);
   // google-auth-library is loaded with the first token to verify: an ack never waits for it, and a bot without OIDC never loads it.
   let client: Promise<OAuth2Client> | undefined;

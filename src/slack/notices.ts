@@ -313,7 +313,9 @@ class NoticeDelivery {
     const channel = alerts.channel;
     if (!channel) return {};
     // Recovered before its post was recorded: a post found says so now (and gets its reply); none, nothing to say.
-    const posted = await this.adoptOrPost(ctx, { channel }, content, `freshness.alert:${n.sourceId}:${n.episode}`, doc.openedAt, doc.state === 'open');
+    const key = `freshness.alert:${n.sourceId}:${n.episode}`;
+    const since = this.lookSince(ctx, doc.openedAt);
+    const posted = (await this.adopted({ channel }, content, key, since)) ?? (doc.state === 'open' ? await this.deps.gateway.postOnce({ channel }, content, { key, mayExist: false, since }) : null);
     return posted ? { commit: (tx: StoreTx) => alerts.recordPosted(tx, n.sourceId, n.episode, posted) } : {};
   }
 
@@ -370,7 +372,9 @@ class NoticeDelivery {
     const channel = reruns.channel;
     if (!channel) return {};
     const threadTs = await reruns.threadOf(runKey, async () => alertThreadAt(await alerts.get(source.id), channel, Date.parse(doc.startedAt)));
-    const posted = (await this.adoptOrPost(ctx, { channel, threadTs }, content, `rerun.message:${runKey}`, Date.parse(doc.startedAt), true))!;
+    const key = `rerun.message:${runKey}`;
+    const since = this.lookSince(ctx, Date.parse(doc.startedAt));
+    const posted = (await this.adopted({ channel, threadTs }, content, key, since)) ?? (await this.deps.gateway.postOnce({ channel, threadTs }, content, { key, mayExist: false, since }));
     const link = await this.deps.gateway.permalink(posted);
     return { commit: (tx: StoreTx) => reruns.recordMessage(tx, runKey, { ...posted, link }) };
   }
@@ -395,15 +399,19 @@ class NoticeDelivery {
     return {};
   }
 
+  /** From when to look for a record's message: the record's own time, or the job's if that is earlier. */
+  private lookSince(ctx: Ctx, recordAt: number | null): number {
+    return Math.min(recordAt ?? ctx.createdAt, ctx.createdAt);
+  }
+
   /**
-   * The message of a record not yet marked posted (an alert's, a rerun's): the one an earlier attempt posted, found
-   * in Slack and brought up to date, else (if `post`) posted now. Every attempt looks, from the record's own time
-   * (`since`): the job may have been run afresh after an earlier one gave up or stopped its process, its attempts and
-   * enqueue time started over, or the record changed meanwhile (a recovery, a click on the card Slack shows).
+   * The message of a record not yet marked posted (an alert's, a rerun's) that an earlier attempt posted, found in
+   * Slack and brought up to date; null if there is none. Every attempt looks, from the record's own time (`since`):
+   * the job may have been run afresh after an earlier one gave up or stopped its process, its attempts and enqueue
+   * time started over, or the record changed meanwhile (a recovery, a click on the card Slack shows).
    */
-  private async adoptOrPost(ctx: Ctx, target: { channel: string; threadTs?: string | null }, content: MessageBody, messageKey: string, since: number | null, post: boolean): Promise<Posted | null> {
-    const from = Math.min(since ?? ctx.createdAt, ctx.createdAt);
-    const found = await this.deps.gateway.findPosted(target, messageKey, from);
+  private async adopted(target: { channel: string; threadTs?: string | null }, content: MessageBody, messageKey: string, since: number): Promise<Posted | null> {
+    const found = await this.deps.gateway.findPosted(target, messageKey, since);
     if (found) {
       this.deps.logger.info('found the message an earlier attempt posted; bringing it up to date', { key: messageKey, ts: found.ts });
       await this.deps.gateway.update(found, content).catch((err: unknown) => {
@@ -411,9 +419,8 @@ class NoticeDelivery {
         if (err instanceof DeferJob || classify(err).retryable) editFailed('state')(err);
         this.deps.logger.warn('Slack refused to bring the message an earlier attempt posted up to date; recording it as it is', { key: messageKey, code: toCodedError(err).code });
       });
-      return found;
     }
-    return post ? this.deps.gateway.postOnce(target, content, { key: messageKey, mayExist: false, since: from }) : null;
+    return found;
   }
 
   /** Posts once per `messageKey`; a repeated attempt first looks for what an earlier one posted. */
