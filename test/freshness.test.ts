@@ -251,7 +251,7 @@ describe('alerts', () => {
     expect(hubspotAlerts.map((m) => m.text)).toEqual([expect.stringMatching(/recovered/), expect.stringMatching(/is stale/)]);
   });
 
-  it('links a rerun to the alert its message went under: even once it recovered, or a newer one opened (that one is not linked); with no such alert, the open one', async () => {
+  it('links a rerun to the alert its message went under: even once it recovered, or a newer one opened (that one is not linked), or before its card\'s post is recorded; with no such alert, the open one', async () => {
     const a = (await services()).alerts;
     const id = 'link_probe'; // no source of the catalog: nothing is drawn for it
     const closedOne: AlertDoc = {
@@ -280,6 +280,18 @@ describe('alerts', () => {
     await store.put(ALERTS, id, { ...closedOne, ts: '300.000001' });
     await link(null, 'https://x/archives/C/p6');
     expect((await stored()).rerunLink).toBeNull();
+    // A thread found in Slack, its card's post not recorded yet: the episode with no ts, the open one first.
+    const unrecorded: AlertDoc = { ...closedOne, state: 'open', episode: 3, ts: null, channel: null, recoveredAt: null, previous: closedOne };
+    await store.put(ALERTS, id, unrecorded);
+    await link('400.000001', 'https://x/archives/C/p7');
+    expect(await stored()).toMatchObject({ rerunLink: 'https://x/archives/C/p7', previous: { rerunLink: null } });
+    await store.put(ALERTS, id, { ...unrecorded, ts: '500.000001', channel, previous: { ...closedOne, ts: null, channel: null } });
+    await link('400.000001', 'https://x/archives/C/p8');
+    expect(await stored()).toMatchObject({ rerunLink: null, previous: { rerunLink: 'https://x/archives/C/p8' } });
+    // A thread that is neither episode's card, both recorded: nothing is linked.
+    await store.put(ALERTS, id, { ...unrecorded, ts: '500.000001', channel });
+    await link('400.000001', 'https://x/archives/C/p9');
+    expect(await stored()).toMatchObject({ rerunLink: null, previous: { rerunLink: null } });
     await store.delete(ALERTS, id);
   });
 

@@ -568,6 +568,46 @@ describe("an alert Slack took whose job then stopped for good (a bot of its own:
   });
 });
 
+describe("a card Slack shows whose post is not recorded yet (a bot of its own: Slack's answer to the alert's post is lost)", () => {
+  let own: TestBot;
+  beforeAll(async () => {
+    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0', PIPELINES_SIMULATED_RUN_MS: '300', RERUN_POLL_MS: '50', TASKS_SECRET } });
+  }, 120_000);
+  afterAll(async () => own?.stop());
+  const cards = (name: string) => own.standin.conversation(channel).filter((m) => !m.thread_ts && new RegExp(`${name} (is stale|recovered)`).test(m.text));
+
+  it("puts the rerun clicked on it, and BizOps' ask, in that card's thread: not at the top of the channel", async () => {
+    let lost = 0;
+    const off = own.standin.onApplied(async (call) => {
+      if (call.method !== 'chat.postMessage' || !/(HubSpot|GitHub) is stale/.test(String(call.args['text'] ?? ''))) return;
+      if (++lost === 2) off();
+      // Slack took the post; its answer is lost (the process killed): the alert's job waits to try again.
+      throw new Error('the answer is lost');
+    });
+    try {
+      await own.bot.services.freshness.check();
+      await own.drain();
+    } finally {
+      off();
+    }
+    expect(lost).toBe(2);
+    const [hubspot, github] = [cards('HubSpot'), cards('GitHub')];
+    expect([hubspot.length, github.length]).toEqual([1, 1]);
+    expect((await own.bot.services.freshness.alerts.get('hubspot'))?.ts).toBeNull();
+    // BizOps click Rerun on the HubSpot card they see; someone else asks BizOps to rerun GitHub.
+    const { replies } = await own.standin.clickAction(own.client, { userId: bizops, channelId: channel, ts: hubspot[0]!.ts, actionId: ActionIds.freshnessRerun, timeoutMs: 15_000 });
+    expect(render(replies.find((r) => r.via === 'response_url')?.body)).toMatch(/Rerun of HubSpot started/);
+    expect(await own.bot.services.freshness.reruns.requestFromBizops('github', regular)).toMatchObject({ kind: 'posted' });
+    const rerun = await own.standin.waitFor(() => own.standin.conversation(channel).find((m) => m.text.startsWith('Rerun of HubSpot') && render(m).includes('Freshness check')), { timeoutMs: 20_000 });
+    expect(rerun.thread_ts).toBe(hubspot[0]!.ts);
+    // Linked to the alert whose card it is, for that card to say who reran it once its post is recorded.
+    expect(await own.bot.services.freshness.alerts.get('hubspot')).toMatchObject({ rerunBy: bizops, rerunLink: expect.stringContaining('/archives/') });
+    const ask = await own.standin.waitFor(() => own.standin.conversation(channel).find((m) => m.text.includes('to rerun *GitHub*')), { timeoutMs: 15_000 });
+    expect(ask.thread_ts).toBe(github[0]!.ts);
+    expect([cards('HubSpot').length, cards('GitHub').length]).toEqual([1, 1]);
+  });
+});
+
 describe("alerts and reruns' messages Slack refuses for longer than their retries (a bot of its own, its clock moved on)", () => {
   let own: TestBot;
   beforeAll(async () => {

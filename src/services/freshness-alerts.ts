@@ -215,18 +215,20 @@ export class FreshnessAlerts {
    * began). That alert is linked even once it has closed, and when a newer episode has opened since (it is
    * then the previous one): a rerun can end, and its alert recover, before its message is recorded (Slack's
    * answer lost, or the process killed, right after the post), and the recovered card still says who reran
-   * it. With no such thread, the open alert is linked.
+   * it. With no such thread, the open alert is linked. A thread whose card is not recorded yet (its post found
+   * in Slack) is the episode with no ts.
    */
   async linkRerun(tx: StoreTx, sourceId: string, link: string | null, userId: string, alertTs?: string | null): Promise<void> {
     const current = (await tx.get<AlertDoc>(ALERTS, sourceId))?.data;
     if (!current) return;
     let episode: AlertDoc;
     let after: AlertDoc;
-    if (alertTs == null || current.ts === alertTs) {
+    const which = alertTs == null ? 'current' : threadEpisode(current, alertTs);
+    if (which === 'current') {
       if (current.state !== 'open' && (alertTs == null || current.rerunLink)) return;
       episode = current;
       after = { ...current, rerunLink: link, rerunBy: userId };
-    } else if (current.previous?.ts === alertTs && !current.previous.rerunLink) {
+    } else if (which === 'previous' && current.previous && !current.previous.rerunLink) {
       episode = current.previous;
       after = { ...current, previous: { ...current.previous, rerunLink: link, rerunBy: userId } };
     } else {
@@ -265,6 +267,17 @@ export class FreshnessAlerts {
   private async notify(tx: StoreTx, notices: Notice[], at: number): Promise<void> {
     for (const n of notices) await enqueue(tx, noticeJob(n), at);
   }
+}
+
+/**
+ * Which episode's card is the message at `ts`: the one recorded there, else one whose post is not recorded yet
+ * (the thread was its card, found in Slack; the current episode's first); null when neither.
+ */
+function threadEpisode(current: AlertDoc, ts: string): 'current' | 'previous' | null {
+  if (current.ts === ts) return 'current';
+  if (current.previous?.ts === ts) return 'previous';
+  if (current.ts === null) return 'current';
+  return current.previous && current.previous.ts === null ? 'previous' : null;
 }
 
 /** An episode as kept beside the next one (without its own previous: one episode back is enough). */

@@ -313,7 +313,7 @@ class NoticeDelivery {
     const channel = alerts.channel;
     if (!channel) return {};
     // Recovered before its post was recorded: a post found says so now (and gets its reply); none, nothing to say.
-    const key = `freshness.alert:${n.sourceId}:${n.episode}`;
+    const key = alertKey(n.sourceId, n.episode);
     const since = this.lookSince(ctx, doc.openedAt);
     const posted = (await this.adopted({ channel }, content, key, since)) ?? (doc.state === 'open' ? await this.deps.gateway.postOnce({ channel }, content, { key, mayExist: false, since }) : null);
     return posted ? { commit: (tx: StoreTx) => alerts.recordPosted(tx, n.sourceId, n.episode, posted) } : {};
@@ -347,7 +347,7 @@ class NoticeDelivery {
   // ---- reruns ----
 
   private async rerun(ctx: Ctx, runKey: string): Promise<JobOutcome> {
-    const { reruns, catalog, alerts } = this.deps.freshness;
+    const { reruns, catalog } = this.deps.freshness;
     const doc = await reruns.get(runKey);
     const source = doc ? catalog.sources.find((s) => s.id === doc.sourceId) : undefined;
     if (!doc || !source) return {};
@@ -371,7 +371,7 @@ class NoticeDelivery {
     }
     const channel = reruns.channel;
     if (!channel) return {};
-    const threadTs = await reruns.threadOf(runKey, async () => alertThreadAt(await alerts.get(source.id), channel, Date.parse(doc.startedAt)));
+    const threadTs = await reruns.threadOf(runKey, () => this.alertThread(source.id, channel, Date.parse(doc.startedAt)));
     const key = `rerun.message:${runKey}`;
     const since = this.lookSince(ctx, Date.parse(doc.startedAt));
     const posted = (await this.adopted({ channel, threadTs }, content, key, since)) ?? (await this.deps.gateway.postOnce({ channel, threadTs }, content, { key, mayExist: false, since }));
@@ -380,16 +380,28 @@ class NoticeDelivery {
   }
 
   private async rerunAsked(ctx: Ctx, n: Extract<Notice, { type: 'rerun.asked' }>): Promise<JobOutcome> {
-    const { reruns, catalog, alerts, freshness } = this.deps.freshness;
+    const { reruns, catalog, freshness } = this.deps.freshness;
     const source = catalog.sources.find((s) => s.id === n.sourceId);
     const channel = reruns.channel;
     if (!source || !channel) return {};
-    const [alert, state] = await Promise.all([alerts.get(source.id), freshness.checkSource(source).catch(() => undefined)]);
     // The thread of the alert open when it was asked, not of the alert as it is now: a retry after a lost answer
     // looks for its post where the first attempt put it, even if the source has recovered since.
-    const threadTs = alertThreadAt(alert, channel, Date.parse(n.at));
+    const [threadTs, state] = await Promise.all([this.alertThread(source.id, channel, Date.parse(n.at)), freshness.checkSource(source).catch(() => undefined)]);
     await this.post(ctx, { channel, threadTs }, rerunRequestPost(source, n.userId, reruns.bizopsUsergroup ?? undefined, state), ctx.key);
     return {};
+  }
+
+  /**
+   * The thread in `channel` of the alert episode open at `at` (see alertEpisodeAt); null: the channel itself. An
+   * episode whose post is not recorded yet (Slack took it, its answer was lost) is looked for in Slack, so what
+   * follows it goes in the thread of the card people see and click, not beside it.
+   */
+  private async alertThread(sourceId: string, channel: string, at: number): Promise<string | null> {
+    const episode = alertEpisodeAt(await this.deps.freshness.alerts.get(sourceId), at);
+    if (!episode) return null;
+    if (episode.ts) return episode.channel === channel ? episode.ts : null;
+    const found = await this.deps.gateway.findPosted({ channel }, alertKey(sourceId, episode.episode), episode.openedAt ?? at);
+    return found?.ts ?? null;
   }
 
   // ---- sending ----
@@ -431,21 +443,26 @@ class NoticeDelivery {
 }
 
 /**
- * The alert message a rerun started at `startedAt` belongs under: the episode
- * (this one or the one before) that was open then. Decided from the rerun's
- * start, not from the alert as it is now, so a retry after a lost answer looks
- * for its message where the first attempt posted it, even if the source has
- * recovered or gone stale again since.
+ * The alert episode a rerun started (or an ask made) at `startedAt` belongs
+ * under: the one (this or the one before) that was open then. Decided from
+ * that time, not from the alert as it is now, so a retry after a lost answer
+ * looks for its message where the first attempt posted it, even if the source
+ * has recovered or gone stale again since.
  */
-function alertThreadAt(alert: AlertDoc | null, channel: string, startedAt: number): string | null {
+function alertEpisodeAt(alert: AlertDoc | null, startedAt: number): AlertDoc | null {
   for (const a of [alert, alert?.previous]) {
-    if (!a || a.channel !== channel || !a.ts || a.openedAt === null || a.openedAt > startedAt) continue;
-    if (a.state === 'open' || (a.recoveredAt !== null && a.recoveredAt >= startedAt)) return a.ts;
+    if (!a || a.openedAt === null || a.openedAt > startedAt) continue;
+    if (a.state === 'open' || (a.recoveredAt !== null && a.recoveredAt >= startedAt)) return a;
   }
   return null;
 }
 
 /** A freshness result rebuilt from what a notice stored, for the views that take one. */
+/** The key an alert episode's message is posted with, to find it in Slack. */
+function alertKey(sourceId: string, episode: number): string {
+  return `freshness.alert:${sourceId}:${episode}`;
+}
+
 function snapshot(source: SourceFreshness['source'], s: Pick<SourceFreshness, 'dataState' | 'lastUpdated' | 'lateByMs' | 'checkedAt'>): SourceFreshness {
   return { source, ...s, state: s.dataState, dueAt: null };
 }
