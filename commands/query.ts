@@ -95,9 +95,17 @@ export function queryCommand(deps: QueryDeps) {
           }
           return;
         }
-        case 'ready':
-          if ((await deliverCommand(deps, command, answer.query, answer.params)) === 'repeated') return tell(queryAlreadyAskedMessage());
+        case 'ready': {
+          let delivered;
+          try {
+            delivered = await deliverCommand(deps, command, answer.query, answer.params);
+          } catch (err) {
+            // Not recorded (the store failed): nothing is on its way, and the person is told so.
+            return tell(queryFailureMessage(deps.logger, err, { user: command.user_id, query: answer.query.name }));
+          }
+          if (delivered === 'repeated') return tell(queryAlreadyAskedMessage());
           return;
+        }
         case 'checking': {
           // The customer list is not in yet (a cold instance). Read quickly, the answer is as on a warm one: the
           // result goes, or the form opens with what was wrong. BigQuery may take longer to send it than the
@@ -185,7 +193,7 @@ async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<{ answ
  */
 async function deliverCommand(deps: QueryDeps, command: SlackCommandMiddlewareArgs['command'], query: SavedQuery, params: ResolvedParams): Promise<'recorded' | 'repeated'> {
   const outcome = await deps.queries.requestAskedDelivery(command.trigger_id || `${command.user_id}:${Date.now()}`, `command:${command.channel_id}:${command.user_id}:${clickContent({ query, params })}`, {
-    format: 'result', q: query.name, p: params.given, channel: command.channel_id, threadTs: null, userId: command.user_id, force: false,
+    format: 'result', q: query.name, p: params.given, channel: command.channel_id, threadTs: null, userId: command.user_id, force: false, click: null,
   });
   // Slack's trigger IDs are unique: one seen before is the same request delivered again, and its result is posted once.
   if (outcome === 'seen') deps.logger.info('query request seen before; posting its result once', { query: query.name, user: command.user_id, trigger: command.trigger_id });
@@ -228,7 +236,7 @@ export function queryModalSubmit(deps: QueryDeps) {
     const values = modalValues(query, view.state as ViewSubmitAction['view']['state'] | undefined);
     // Keyed on the modal: Slack delivering the same submission twice posts one result.
     const deliver = (params: ResolvedParams) => deps.queries.requestDelivery(`${view.id}:${view.hash ?? ''}`, {
-      format: 'result', q: query.name, p: params.given, channel: meta.c, threadTs: meta.t ?? null, userId: body.user.id, force: false,
+      format: 'result', q: query.name, p: params.given, channel: meta.c, threadTs: meta.t ?? null, userId: body.user.id, force: false, click: null,
     });
     if (!deps.queries.resolvesAtOnce(query, values)) {
       // A cold instance: the customer list is read from the warehouse, which may take longer than Slack waits
@@ -280,7 +288,12 @@ export function queryModalSubmit(deps: QueryDeps) {
       return;
     }
     await ack();
-    await deliver(resolution.params);
+    try {
+      await deliver(resolution.params);
+    } catch (err) {
+      // Not recorded (the store failed): the form has closed, so the person is told privately where they asked.
+      await tellPrivately(client, deps.logger, { channel: meta.c, userId: body.user.id, threadTs: meta.t ?? null }, queryFailureMessage(deps.logger, err, { user: body.user.id, query: query.name }));
+    }
   };
 }
 
@@ -335,9 +348,9 @@ export function queryRefreshAction(deps: QueryDeps) {
     try {
       const job = await fromButton(deps, action, tell);
       if (!job) return;
-      const refresh = await deps.clicks.once(`refresh:${channel}:${messageTs ?? ''}:${clickContent(job)}`, REFRESH_ONCE_MS, () =>
+      const refresh = await deps.clicks.once(`refresh:${channel}:${messageTs ?? ''}:${clickContent(job)}`, REFRESH_ONCE_MS, (click) =>
         deps.queries.requestDelivery(body.trigger_id, {
-          format: 'result', q: job.query.name, p: job.params.given, channel, threadTs: threadTs ?? null, userId: body.user.id, force: true,
+          format: 'result', q: job.query.name, p: job.params.given, channel, threadTs: threadTs ?? null, userId: body.user.id, force: true, click,
         }),
       );
       if (refresh.repeated) return tell(noteMessage(':hourglass_flowing_sand: A refresh of this result is already on its way.'));
@@ -380,9 +393,9 @@ export function queryDownloadCsvAction(deps: QueryDeps) {
     try {
       const job = await fromButton(deps, action, tell);
       if (!job) return;
-      const csv = await deps.clicks.once(`csv:${channel}:${messageTs ?? ''}:${clickContent(job)}`, CSV_ONCE_MS, () =>
+      const csv = await deps.clicks.once(`csv:${channel}:${messageTs ?? ''}:${clickContent(job)}`, CSV_ONCE_MS, (click) =>
         deps.queries.requestDelivery(body.trigger_id, {
-          format: 'csv', q: job.query.name, p: job.params.given, channel, threadTs: threadTs ?? messageTs ?? null, userId: body.user.id, force: false,
+          format: 'csv', q: job.query.name, p: job.params.given, channel, threadTs: threadTs ?? messageTs ?? null, userId: body.user.id, force: false, click,
         }),
       );
       if (csv.repeated) return tell(queryCsvAlreadyMessage(Boolean(threadTs)));
@@ -412,10 +425,10 @@ export function queryRunAction(deps: QueryDeps) {
       const resolution = await deps.queries.resolve(query, ref.p);
       if (resolution.ok) {
         // A double click (or a repeated delivery of the click) posts one result, not two.
-        const run = await deps.clicks.once(`run:${channel}:${messageTs ?? ''}:${clickContent({ query, params: resolution.params })}`, RUN_ONCE_MS, () =>
+        const run = await deps.clicks.once(`run:${channel}:${messageTs ?? ''}:${clickContent({ query, params: resolution.params })}`, RUN_ONCE_MS, (click) =>
           deps.queries.requestDelivery(body.trigger_id, {
             // As given, as a typed /query's: the chart's buttons (Refresh, Subscribe…) keep `-30d` relative, not pinned to today.
-            format: 'result', q: query.name, p: resolution.params.given, channel, threadTs: threadTs ?? null, userId: body.user.id, force: false,
+            format: 'result', q: query.name, p: resolution.params.given, channel, threadTs: threadTs ?? null, userId: body.user.id, force: false, click,
           }),
         );
         if (run.repeated) await tell(noteMessage(':hourglass_flowing_sand: That query is already running from this button; its result is on its way.'));

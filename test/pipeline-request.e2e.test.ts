@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KnownBlock } from '@slack/types';
 import { commandTwiceWithOneTrigger, freshDataDir, startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { blockKitViolations } from './support/block-limits.js';
+import { faultyStore } from './support/faulty-store.js';
 import { CONTENDED_TX_MS, firestoreAvailable } from './support/firestore-emulator.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
-import { StoreError } from '../src/errors.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import type { Store } from '../src/ports/store.js';
@@ -809,22 +809,6 @@ describe.skipIf(!firestore.available)('/pipeline request on two replicas sharing
     expect(standin.callsTo('chat.update').filter((c) => c.args['ts'] === card.ts)).toHaveLength(1);
   });
 });
-
-/** The embedded store, with chosen methods failing the way a store outage does, or slow. */
-function faultyStore(real: Store, failing: Set<string>, slow: Map<string, number> = new Map()): Store {
-  return new Proxy(real, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        if (failing.has(String(prop))) return Promise.reject(new StoreError(`embedded store: ${String(prop)} failed: disk I/O error at /var/lib/x.json`));
-        const delay = slow.get(String(prop));
-        if (delay) return new Promise((r) => setTimeout(r, delay)).then(() => (value as (...a: unknown[]) => unknown).apply(target, args));
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-}
 
 describe('/pipeline request when Slack or the store fails', () => {
   let t: TestBot;

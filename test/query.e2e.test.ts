@@ -17,6 +17,9 @@ import { createChartRenderer, type ChartRenderer } from '../src/charts/renderer.
 import type { KnownBlock } from '@slack/types';
 import { JOBS, type JobDoc } from '../src/jobs/model.js';
 import { QUERY_DELIVER_JOB } from '../src/services/query.js';
+import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
+import type { Store } from '../src/ports/store.js';
+import { faultyStore } from './support/faulty-store.js';
 
 const user = StandinDefaults.users.regular;
 const channel = StandinDefaults.channel;
@@ -806,4 +809,78 @@ describe('/query on a cold instance (the customer list not loaded yet)', () => {
     expect(released).toBe(true);
     expect(c.standin.modals(user)).toEqual([]);
   }, 60_000);
+});
+
+describe('/query when its delivery cannot be recorded, or comes to nothing', () => {
+  let c: TestBot;
+  let store: Store;
+  const failing = new Set<string>();
+  beforeAll(async () => {
+    store = await openEmbeddedStore(await freshDataDir());
+    c = await startTestBot({ store: faultyStore(store, failing) });
+  }, 120_000);
+  afterAll(async () => {
+    await c?.stop();
+    await store?.close();
+  });
+  afterEach(() => failing.clear());
+
+  const visible = () => c.standin.conversation(channel).filter((m) => !m.ephemeral);
+  const ephemeralsSince = (n: number) => c.standin.callsTo('chat.postEphemeral').slice(n).map((call) => String(call.args['text']));
+
+  it('tells the person who typed it that nothing is on its way, and logs no unhandled error', async () => {
+    const before = visible().length;
+    failing.add('runTransaction');
+    const { ack, replies } = await c.standin.runCommand(c.client, { command: '/query', text: 'weekly-active-instances weeks=3', userId: user, channelId: channel, ...WAIT });
+    failing.clear();
+    expect(ack.status).toBe(200);
+    const said = replies.map((r) => blocksToText((r.via === 'web_api' ? r.args : r.body) as { text?: string; blocks?: unknown[] })).join('\n');
+    expect(said).toContain('I could not reach my state store.');
+    expect(said).not.toContain('disk I/O');
+    expect(visible().length).toBe(before);
+    expect(c.logs.filter((l) => l.includes('unhandled listener error'))).toEqual([]);
+  });
+
+  it('tells the person who filled in the form, once it has closed, privately where they asked', async () => {
+    await c.standin.closeView(c.client, { userId: user, clearAll: true });
+    await c.standin.runCommand(c.client, { command: '/query', text: 'weekly-active-instances weeks=500', userId: user, channelId: channel, ...WAIT });
+    expect(c.standin.modals(user).at(-1)?.callback_id).toBe(CallbackIds.queryParams);
+    const before = visible().length;
+    const told = c.standin.callsTo('chat.postEphemeral').length;
+    failing.add('runTransaction');
+    const values = { [`${ActionIds.queryParamInputPrefix}weeks`]: '4', [`${ActionIds.queryParamInputPrefix}hosting`]: 'cloud' };
+    const submitted = await c.standin.submitView(c.client, { userId: user, values, timeoutMs: 10_000 });
+    expect(submitted.ack.status).toBe(200);
+    const said = await c.standin.waitFor(() => ephemeralsSince(told).find((text) => text.includes('state store')), { timeoutMs: 10_000 });
+    failing.clear();
+    expect(said).toContain('I could not reach my state store.');
+    expect(c.standin.callsTo('chat.postEphemeral').at(-1)!.args).toMatchObject({ channel, user });
+    expect(visible().length).toBe(before);
+    expect(c.logs.filter((l) => l.includes('unhandled listener error'))).toEqual([]);
+  });
+
+  it('takes Download CSV again at once after a first that came to nothing (Slack kept refusing it; the bot not in the channel)', async () => {
+    await c.standin.runCommand(c.client, { command: '/query', text: 'instances-by-hosting', userId: user, channelId: channel, ...WAIT });
+    const result = await c.standin.waitFor(() => visible().find((m) => !m.thread_ts && m.files?.some((f) => f.name.endsWith('.png'))), { timeoutMs: 20_000 });
+    const csvs = () => c.standin.conversation(channel).filter((m) => m.thread_ts === result.ts && m.files?.some((f) => f.name.endsWith('.csv')));
+    const click = async () => JSON.stringify((await c.standin.clickAction(c.client, { userId: user, channelId: channel, ts: result.ts, actionId: ActionIds.queryDownloadCsv, ...WAIT })).replies);
+    // Gave up: the three tries refused.
+    let told = c.standin.callsTo('chat.postEphemeral').length;
+    c.standin.failNext('files.getUploadURLExternal', 'internal_error', 10);
+    expect(await click()).toContain("will be in this result's thread in a moment");
+    await c.standin.waitFor(() => ephemeralsSince(told).find((text) => text.includes('Slack kept refusing it')), { timeoutMs: 40_000 });
+    c.standin.clearFaults('files.getUploadURLExternal');
+    // Told why (the bot not in the channel): nothing came either.
+    told = c.standin.callsTo('chat.postEphemeral').length;
+    c.standin.failNext('files.completeUploadExternal', 'not_in_channel', 1);
+    expect(await click()).toContain("will be in this result's thread in a moment");
+    await c.standin.waitFor(() => ephemeralsSince(told).find((text) => text.includes('/invite')), { timeoutMs: 20_000 });
+    expect(csvs()).toHaveLength(0);
+    // The next click is taken, not "already in this result's thread".
+    expect(await click()).toContain("will be in this result's thread in a moment");
+    await c.standin.waitFor(() => (csvs().length === 1 ? true : undefined), { timeoutMs: 20_000 });
+    // Once it is there, a click within the hold is pointed at it.
+    expect(await click()).toContain("The CSV of this result is already in this result's thread");
+    expect(csvs()).toHaveLength(1);
+  }, 90_000);
 });

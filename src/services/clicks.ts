@@ -4,13 +4,21 @@
  * first click within `ttlMs` wins, across replicas (a once-key in the store).
  */
 import { createHash } from 'node:crypto';
-import type { Store } from '../ports/store.js';
+import type { Store, StoreTx } from '../ports/store.js';
 import { toCodedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 const CLICKS = 'clicks';
 
 const idOf = (scope: string) => createHash('sha256').update(scope).digest('hex').slice(0, 40);
+
+/**
+ * Forgets a click whose work was recorded but then came to nothing (a delivery that gave up, or ended telling
+ * the person why): clicking again works at once, not after its hold. `id`: what {@link Clicks.once} gave its work.
+ */
+export function forgetClick(tx: StoreTx, id: string): void {
+  tx.delete(CLICKS, id);
+}
 
 /** What {@link Clicks.once} did: ran the work (and what it returned), or nothing, as a repeat. */
 export type Once<T> = { repeated: false; value: T } | { repeated: true };
@@ -26,14 +34,16 @@ export class Clicks {
    * repeats and run nothing. When `work` throws, it took no effect: the click
    * is forgotten, so that clicking again works, and the error is rethrown.
    * Work that may have taken effect before it failed (a post Slack did not
-   * confirm) belongs after `once`, not in it.
+   * confirm) belongs after `once`, not in it. `work` is given the click's id,
+   * for work it records to free the click when it comes to nothing ({@link forgetClick}).
    */
-  async once<T>(scope: string, ttlMs: number, work: () => Promise<T>): Promise<Once<T>> {
-    if (!(await this.store.createOnce(CLICKS, idOf(scope), { scope: scope.slice(0, 200) }, { ttlMs }))) return { repeated: true };
+  async once<T>(scope: string, ttlMs: number, work: (id: string) => Promise<T>): Promise<Once<T>> {
+    const id = idOf(scope);
+    if (!(await this.store.createOnce(CLICKS, id, { scope: scope.slice(0, 200) }, { ttlMs }))) return { repeated: true };
     try {
-      return { repeated: false, value: await work() };
+      return { repeated: false, value: await work(id) };
     } catch (err) {
-      await this.store.delete(CLICKS, idOf(scope)).catch((e: unknown) => this.logger?.warn('could not forget a click whose work failed', { err: toCodedError(e) }));
+      await this.store.delete(CLICKS, id).catch((e: unknown) => this.logger?.warn('could not forget a click whose work failed', { err: toCodedError(e) }));
       throw err;
     }
   }

@@ -36,6 +36,11 @@ export interface QueryDelivery {
   threadTs: string | null;
   userId: string;
   force: boolean;
+  /**
+   * The click that asked for it (Refresh, Run, Download CSV: its id in the store), held while it is on its way and
+   * freed if it comes to nothing; null for a typed command or a form. Absent in deliveries recorded before it was kept.
+   */
+  click: string | null;
 }
 
 /** Longest `/query` text read; anything longer is refused before parsing. */

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
 import { ChartRenderError, CustomerCheckError, toCodedError } from '../errors.js';
-import { DeferJob, defineJob, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
+import { DeferJob, defineJob, type JobContext, type JobKind } from '../jobs/runner.js';
 import { jobKey } from '../jobs/model.js';
 import { QUERY_DELIVER_JOB, type QueryDelivery, type QueryOutput, type QueryService } from '../services/query.js';
 import { failureMessage, type MessageBody } from '../../views/common.js';
@@ -22,6 +22,7 @@ import { queryChartMessage, queryCsvComment, queryEmptyMessage, queryInviteMessa
 import { slackErrorCode, toSlackError } from './errors.js';
 import { uploadFile } from './uploads.js';
 import { foregroundIdle } from '../foreground.js';
+import { forgetClick } from '../services/clicks.js';
 import type { SlackGateway } from './gateway.js';
 import { quoteTyped } from '../format.js';
 
@@ -58,12 +59,19 @@ export async function tellPrivately(client: WebClient, logger: Logger, where: { 
 export function queryDeliveryJobKinds(deps: QueryDeliveryDeps): Record<string, JobKind> {
   return {
     [QUERY_DELIVER_JOB]: defineJob<QueryDelivery>({
-      handler: (ctx) => deliver(deps, ctx),
+      handler: async (ctx) => {
+        // Ended telling the person why nothing came (over the cap, a warehouse error…): the click that asked is freed.
+        let told = false;
+        await deliver(deps, ctx, () => (told = true));
+        const click = ctx.payload.click;
+        return told && click ? { commit: (tx) => forgetClick(tx, click) } : {};
+      },
       // Telling is a job of its own, committed with the give-up: said once, even if the process dies right then
       // (onGiveUp runs inside the give-up's transaction, which the store may run again).
-      onGiveUp: (ctx, failure) => async (_tx, enqueue) => {
+      onGiveUp: (ctx, failure) => async (tx, enqueue) => {
         const d = ctx.payload;
         await enqueue({ key: jobKey(QUERY_GAVE_UP_JOB, ctx.key), kind: QUERY_GAVE_UP_JOB, payload: { channel: d.channel, userId: d.userId, threadTs: d.threadTs, q: d.q, slack: failure.code === 'slack_api_failed' } });
+        if (d.click) forgetClick(tx, d.click);
       },
       // A person is waiting: a few quick retries, then say so.
       retry: { maxAttempts: 3, baseMs: 1_000, maxMs: 10_000 },
@@ -83,34 +91,38 @@ export function queryDeliveryJobKinds(deps: QueryDeliveryDeps): Record<string, J
 const QUERY_GAVE_UP_JOB = 'query.gave_up';
 type QueryGaveUp = { channel: string; userId: string; threadTs: string | null; q: string; slack: boolean };
 
-async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>): Promise<JobOutcome> {
+/** Posts the result asked for; `told` when it ends telling the person why it could not. */
+async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>, told: () => void): Promise<void> {
   const { queries, gateway, logger } = deps;
   const d = ctx.payload;
-  const tell = (m: MessageBody) => tellPrivately(gateway.client, logger, d, m);
+  const tell = (m: MessageBody) => {
+    told();
+    return tellPrivately(gateway.client, logger, d, m);
+  };
   const context = { query: d.q, user: d.userId, channel: d.channel };
   const query = queries.catalog.get(d.q);
   if (!query) {
     await tell(queryStaleButtonMessage(`The saved query ${quoteTyped(d.q, 60)} is no longer in the catalog.`));
-    return {};
+    return;
   }
   let output: QueryOutput;
   try {
     const resolution = await queries.resolve(query, d.p);
     if (!resolution.ok) {
       await tell(queryProblemsMessage(query, resolution.problems));
-      return {};
+      return;
     }
     const outcome = await queries.run(query, resolution.params, { userId: d.userId, force: d.force });
     if (outcome.kind === 'over_cap') {
       await tell(queryOverCapMessage(outcome.query, outcome.estimatedBytes, outcome.capBytes));
-      return {};
+      return;
     }
     output = outcome.output;
   } catch (err) {
     // The store is down: worth a retry. A warehouse failure is told now: running it again minutes later would surprise.
     if (toCodedError(err).code === 'store_failed' && ctx.attempt < 3) throw err;
     await tell(queryFailureMessage(logger, err, context));
-    return {};
+    return;
   }
   const now = deps.now?.() ?? new Date();
   const target = { channel: d.channel, threadTs: d.threadTs };
@@ -120,7 +132,7 @@ async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>):
   try {
     if (d.format === 'csv') {
       const filename = fileName('csv');
-      if (await postedBefore(filename)) return {};
+      if (await postedBefore(filename)) return;
       await uploadFile(gateway.client, {
         channelId: d.channel,
         threadTs: d.threadTs,
@@ -141,11 +153,11 @@ async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>):
         if (!(err instanceof ChartRenderError)) throw err;
         logger.error('query chart could not be drawn', { ...context, err });
         await tell(failureMessage('The query ran, but I could not draw its chart.'));
-        return {};
+        return;
       }
       const message = queryChartMessage(output, now, d.userId);
       const filename = fileName('png');
-      if (await postedBefore(filename)) return {};
+      if (await postedBefore(filename)) return;
       // The upload's three calls take the event loop for a few milliseconds: acks first.
       await foregroundIdle();
       await uploadFile(gateway.client, {
@@ -164,9 +176,9 @@ async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>):
     const code = slackErrorCode(err) ?? (err as { slackError?: string }).slackError;
     if (code === 'not_in_channel' || code === 'channel_not_found') {
       await tell(queryInviteMessage(d.channel));
-      return {};
+      return;
     }
     throw toSlackError(err, 'file upload');
   }
-  return {};
+  return;
 }
