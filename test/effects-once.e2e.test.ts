@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { ActionIds } from '../src/ids.js';
+import { forgetClick } from '../src/services/clicks.js';
 
 const channel = StandinDefaults.channel;
 const riley = StandinDefaults.users.regular;
@@ -150,6 +151,25 @@ describe('a click whose work failed is not held against the next one', () => {
     }
     // Not forgotten (the store was down): it stays used until its time runs out.
     expect(await clicks.once(stuck, 60_000, work)).toEqual({ repeated: true });
+  });
+
+  it('forgetClick frees only the click it names: not a later click on the same button, taken after the first one\'s hold ran out', async () => {
+    const { clicks, adapters } = t.bot.services;
+    const scope = `test:${Date.now()}:forget`;
+    const name = async (ttlMs: number) => {
+      const taken = await clicks.once(scope, ttlMs, async (click) => click);
+      if (taken.repeated) throw new Error('the click was not taken');
+      return taken.value;
+    };
+    const first = await name(30);
+    await new Promise((r) => setTimeout(r, 80));
+    const second = await name(60_000);
+    expect(second).not.toBe(first);
+    // The first click's delivery comes to nothing late: the second, still on its way, stays held.
+    await adapters.store.runTransaction((tx) => forgetClick(tx, first));
+    expect(await clicks.once(scope, 60_000, async () => 'third')).toEqual({ repeated: true });
+    await adapters.store.runTransaction((tx) => forgetClick(tx, second));
+    expect(await clicks.once(scope, 60_000, async () => 'third')).toEqual({ repeated: false, value: 'third' });
   });
 });
 

@@ -280,18 +280,24 @@ describe('alerts', () => {
     await store.put(ALERTS, id, { ...closedOne, ts: '300.000001' });
     await link(null, 'https://x/archives/C/p6');
     expect((await stored()).rerunLink).toBeNull();
-    // A thread found in Slack, its card's post not recorded yet: the episode with no ts, the open one first.
-    const unrecorded: AlertDoc = { ...closedOne, state: 'open', episode: 3, ts: null, channel: null, recoveredAt: null, previous: closedOne };
+    // A thread found in Slack, its card's post not recorded yet: the episode the rerun chose it for, by its number.
+    const linkTo = (ts: string, episode: number, url: string) => store.runTransaction((tx) => a.linkRerun(tx, id, url, 'U0BIZOPS', ts, episode));
+    const unrecorded: AlertDoc = { ...closedOne, state: 'open', episode: 3, ts: null, channel: null, recoveredAt: null, previous: { ...closedOne, episode: 2, ts: '300.000001' } };
     await store.put(ALERTS, id, unrecorded);
-    await link('400.000001', 'https://x/archives/C/p7');
+    await linkTo('400.000001', 3, 'https://x/archives/C/p7');
     expect(await stored()).toMatchObject({ rerunLink: 'https://x/archives/C/p7', previous: { rerunLink: null } });
-    await store.put(ALERTS, id, { ...unrecorded, ts: '500.000001', channel, previous: { ...closedOne, ts: null, channel: null } });
-    await link('400.000001', 'https://x/archives/C/p8');
+    await store.put(ALERTS, id, { ...unrecorded, ts: '500.000001', channel, previous: { ...closedOne, episode: 2, ts: null, channel: null } });
+    await linkTo('400.000001', 2, 'https://x/archives/C/p8');
     expect(await stored()).toMatchObject({ rerunLink: null, previous: { rerunLink: 'https://x/archives/C/p8' } });
-    // A thread that is neither episode's card, both recorded: nothing is linked.
-    await store.put(ALERTS, id, { ...unrecorded, ts: '500.000001', channel });
-    await link('400.000001', 'https://x/archives/C/p9');
+    // The card of an episode neither kept any more (the one before the previous): nothing is linked, though one has no ts.
+    await store.put(ALERTS, id, unrecorded);
+    await linkTo('100.000001', 1, 'https://x/archives/C/p9');
     expect(await stored()).toMatchObject({ rerunLink: null, previous: { rerunLink: null } });
+    // A rerun stored before the episode was kept: by its ts alone, and a ts neither episode has links nothing.
+    await link('100.000001', 'https://x/archives/C/p10');
+    expect(await stored()).toMatchObject({ rerunLink: null, previous: { rerunLink: null } });
+    await link('300.000001', 'https://x/archives/C/p11');
+    expect(await stored()).toMatchObject({ rerunLink: null, previous: { rerunLink: 'https://x/archives/C/p11' } });
     await store.delete(ALERTS, id);
   });
 

@@ -883,4 +883,44 @@ describe('/query when its delivery cannot be recorded, or comes to nothing', () 
     expect(await click()).toContain("The CSV of this result is already in this result's thread");
     expect(csvs()).toHaveLength(1);
   }, 90_000);
+
+  it('says why at once when Slack refuses the result for good (the channel archived), not "try again later" after retries', async () => {
+    const told = c.standin.callsTo('chat.postEphemeral').length;
+    const tries = c.standin.callsTo('files.completeUploadExternal').length;
+    c.standin.failNext('files.completeUploadExternal', 'is_archived', 1);
+    await c.standin.runCommand(c.client, { command: '/query', text: 'instances-by-hosting', userId: user, channelId: channel, ...WAIT });
+    const said = await c.standin.waitFor(() => ephemeralsSince(told).find((text) => text.includes('archived')), { timeoutMs: 20_000 });
+    expect(said).toContain(`I could not post the result of \`instances-by-hosting\`: <#${channel}> is archived. Run it in another channel.`);
+    await c.drain();
+    expect(c.standin.callsTo('files.completeUploadExternal').length - tries).toBe(1);
+    expect(ephemeralsSince(told).filter((text) => /kept refusing|try again later/.test(text))).toEqual([]);
+  });
+
+  it('waits out the Retry-After of an upload Slack rate-limits, without spending an attempt, then posts the chart once', async () => {
+    const before = visible().length;
+    const shift = c.now().getTime() - Date.now();
+    const calls = () => c.standin.callsTo('files.getUploadURLExternal').length;
+    const tries = calls();
+    c.standin.failNextHttp('files.getUploadURLExternal', 429, { 'Retry-After': '30' }, 1);
+    const job = async () => (await c.store.list<JobDoc>(JOBS)).map((j) => j.data).find((j) => j.kind === QUERY_DELIVER_JOB && JSON.stringify(j.payload).includes('"weeks":"7"'));
+    try {
+      const asked = c.now().getTime();
+      await c.standin.runCommand(c.client, { command: '/query', text: 'weekly-active-instances weeks=7', userId: user, channelId: channel, timeoutMs: 300 });
+      await vi.waitFor(async () => expect((await job())?.runAt ?? 0).toBeGreaterThanOrEqual(asked + 30_000), { timeout: 20_000, interval: 100 });
+      expect(await job()).toMatchObject({ state: 'pending', attempts: 0 });
+      // Not asked again before then.
+      c.advance(20_000);
+      await c.drain();
+      expect(calls() - tries).toBe(1);
+      c.advance(12_000);
+      await vi.waitFor(async () => {
+        await c.drain();
+        expect(await job()).toMatchObject({ state: 'done' });
+      }, { timeout: 20_000, interval: 200 });
+    } finally {
+      c.setTime(Date.now() + shift);
+    }
+    expect(calls() - tries).toBe(2);
+    expect(visible().slice(before).filter((m) => (m.files ?? []).some((f) => f.name.startsWith('weekly-active-instances-')))).toHaveLength(1);
+  });
 });

@@ -604,6 +604,17 @@ describe("a card Slack shows whose post is not recorded yet (a bot of its own: S
     expect(await own.bot.services.freshness.alerts.get('hubspot')).toMatchObject({ rerunBy: bizops, rerunLink: expect.stringContaining('/archives/') });
     const ask = await own.standin.waitFor(() => own.standin.conversation(channel).find((m) => m.text.includes('to rerun *GitHub*')), { timeoutMs: 15_000 });
     expect(ask.thread_ts).toBe(github[0]!.ts);
+    // HubSpot fresh again: its card, found by the alert's next try, says it recovered and who reran it.
+    const recovered = () => {
+      const m = own.standin.message(channel, hubspot[0]!.ts);
+      return m && /recovered/.test(m.text) && JSON.stringify(m.blocks).includes(`|rerun> by <@${bizops}>`) ? m : undefined;
+    };
+    for (let i = 0; i < 100 && !recovered(); i++) {
+      await own.drain();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(recovered()).toBeDefined();
+    expect((await own.bot.services.freshness.alerts.get('hubspot'))?.ts).toBe(hubspot[0]!.ts);
     expect([cards('HubSpot').length, cards('GitHub').length]).toEqual([1, 1]);
   });
 });

@@ -51,7 +51,7 @@ describe('which Slack errors are retried', () => {
   });
 
   it('retries what says Slack is busy or failed for now, and codes Slack does not document', () => {
-    for (const code of ['ratelimited', 'rate_limited', 'message_limit_exceeded', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org', 'some_new_code']) {
+    for (const code of ['ratelimited', 'rate_limited', 'message_limit_exceeded', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org', 'org_login_required', 'some_new_code']) {
       expect(toSlackError(platform(code), 'chat.postMessage').retryable, code).toBe(true);
     }
   });

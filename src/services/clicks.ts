@@ -3,7 +3,7 @@
  * Download CSV, or Slack delivering the same click twice, does one thing. The
  * first click within `ttlMs` wins, across replicas (a once-key in the store).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Store, StoreTx } from '../ports/store.js';
 import { toCodedError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -14,10 +14,13 @@ const idOf = (scope: string) => createHash('sha256').update(scope).digest('hex')
 
 /**
  * Forgets a click whose work was recorded but then came to nothing (a delivery that gave up, or ended telling
- * the person why): clicking again works at once, not after its hold. `id`: what {@link Clicks.once} gave its work.
+ * the person why): clicking again works at once, not after its hold. `click`: what {@link Clicks.once} gave its
+ * work. Only that click is forgotten: a later one on the same button (after this one's hold ran out) is kept.
  */
-export function forgetClick(tx: StoreTx, id: string): void {
-  tx.delete(CLICKS, id);
+export async function forgetClick(tx: StoreTx, click: string): Promise<void> {
+  const [id = '', token] = click.split(':');
+  const held = await tx.get<{ token?: string }>(CLICKS, id);
+  if (held && token && held.data.token === token) tx.delete(CLICKS, id);
 }
 
 /** What {@link Clicks.once} did: ran the work (and what it returned), or nothing, as a repeat. */
@@ -34,14 +37,15 @@ export class Clicks {
    * repeats and run nothing. When `work` throws, it took no effect: the click
    * is forgotten, so that clicking again works, and the error is rethrown.
    * Work that may have taken effect before it failed (a post Slack did not
-   * confirm) belongs after `once`, not in it. `work` is given the click's id,
-   * for work it records to free the click when it comes to nothing ({@link forgetClick}).
+   * confirm) belongs after `once`, not in it. `work` is given this click's
+   * name, for work it records to free the click when it comes to nothing ({@link forgetClick}).
    */
-  async once<T>(scope: string, ttlMs: number, work: (id: string) => Promise<T>): Promise<Once<T>> {
+  async once<T>(scope: string, ttlMs: number, work: (click: string) => Promise<T>): Promise<Once<T>> {
     const id = idOf(scope);
-    if (!(await this.store.createOnce(CLICKS, id, { scope: scope.slice(0, 200) }, { ttlMs }))) return { repeated: true };
+    const token = randomBytes(8).toString('hex');
+    if (!(await this.store.createOnce(CLICKS, id, { scope: scope.slice(0, 200), token }, { ttlMs }))) return { repeated: true };
     try {
-      return { repeated: false, value: await work(id) };
+      return { repeated: false, value: await work(`${id}:${token}`) };
     } catch (err) {
       await this.store.delete(CLICKS, id).catch((e: unknown) => this.logger?.warn('could not forget a click whose work failed', { err: toCodedError(e) }));
       throw err;

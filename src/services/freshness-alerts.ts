@@ -212,18 +212,19 @@ export class FreshnessAlerts {
   /**
    * Links the source's alert to the rerun following it (inside the transaction that records the rerun's
    * message). `alertTs`: the alert whose thread the message went in (null: none was open when the rerun
-   * began). That alert is linked even once it has closed, and when a newer episode has opened since (it is
+   * began), and `alertEpisode` that alert's episode (absent in reruns stored before it was kept: the ts alone
+   * says which). That alert is linked even once it has closed, and when a newer episode has opened since (it is
    * then the previous one): a rerun can end, and its alert recover, before its message is recorded (Slack's
    * answer lost, or the process killed, right after the post), and the recovered card still says who reran
-   * it. With no such thread, the open alert is linked. A thread whose card is not recorded yet (its post found
-   * in Slack) is the episode with no ts.
+   * it; and when the card's own post is not recorded yet (the thread was that card, found in Slack). With no
+   * such thread, the open alert is linked.
    */
-  async linkRerun(tx: StoreTx, sourceId: string, link: string | null, userId: string, alertTs?: string | null): Promise<void> {
+  async linkRerun(tx: StoreTx, sourceId: string, link: string | null, userId: string, alertTs?: string | null, alertEpisode?: number): Promise<void> {
     const current = (await tx.get<AlertDoc>(ALERTS, sourceId))?.data;
     if (!current) return;
     let episode: AlertDoc;
     let after: AlertDoc;
-    const which = alertTs == null ? 'current' : threadEpisode(current, alertTs);
+    const which = alertTs == null ? 'current' : threadEpisode(current, alertTs, alertEpisode);
     if (which === 'current') {
       if (current.state !== 'open' && (alertTs == null || current.rerunLink)) return;
       episode = current;
@@ -270,14 +271,13 @@ export class FreshnessAlerts {
 }
 
 /**
- * Which episode's card is the message at `ts`: the one recorded there, else one whose post is not recorded yet
- * (the thread was its card, found in Slack; the current episode's first); null when neither.
+ * Which episode's card is the message at `ts`: the episode the rerun chose it for (`episode`), else (a rerun
+ * stored before that was kept) the one recorded there; null when neither is kept any more.
  */
-function threadEpisode(current: AlertDoc, ts: string): 'current' | 'previous' | null {
-  if (current.ts === ts) return 'current';
-  if (current.previous?.ts === ts) return 'previous';
-  if (current.ts === null) return 'current';
-  return current.previous && current.previous.ts === null ? 'previous' : null;
+function threadEpisode(current: AlertDoc, ts: string, episode: number | undefined): 'current' | 'previous' | null {
+  const mine = (a: AlertDoc) => (episode !== undefined ? a.episode === episode : a.ts === ts);
+  if (mine(current)) return 'current';
+  return current.previous && mine(current.previous) ? 'previous' : null;
 }
 
 /** An episode as kept beside the next one (without its own previous: one episode back is enough). */

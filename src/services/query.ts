@@ -37,8 +37,9 @@ export interface QueryDelivery {
   userId: string;
   force: boolean;
   /**
-   * The click that asked for it (Refresh, Run, Download CSV: its id in the store), held while it is on its way and
-   * freed if it comes to nothing; null for a typed command or a form. Absent in deliveries recorded before it was kept.
+   * The click that asked for it (Refresh, Run, Download CSV: as Clicks.once names it), held while it is on its way
+   * and freed if it comes to nothing; null for a typed command or a form. Absent (read as null: test it for
+   * truth) in deliveries recorded before it was kept.
    */
   click: string | null;
 }

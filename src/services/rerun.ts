@@ -49,6 +49,8 @@ export interface RerunDoc extends StoreDoc {
   force: boolean;
   /** The alert thread its message goes in (null: the channel), chosen before its first post; absent until then. */
   threadTs?: string | null;
+  /** The alert episode whose card that thread is (absent in reruns stored before it was kept, and with no thread). */
+  threadEpisode?: number;
   phase: RerunPhase;
   startedAt: string;
   finishedAt: string | null;
@@ -247,13 +249,13 @@ export class RerunService {
    * first post, so a retry after a lost answer looks where that post went,
    * whatever the alert has done since.
    */
-  async threadOf(runKey: string, choose: () => Promise<string | null>): Promise<string | null> {
+  async threadOf(runKey: string, choose: () => Promise<{ ts: string; episode: number } | null>): Promise<string | null> {
     const doc = await this.get(runKey);
     if (doc && doc.threadTs !== undefined) return doc.threadTs;
     const chosen = await choose();
-    const res = await this.opts.store.transition<RerunDoc>(RERUNS, runKey, (d) => d.threadTs === undefined, () => ({ threadTs: chosen }));
-    if (res.ok) return chosen;
-    return res.reason === 'precondition_failed' ? (res.current.data.threadTs ?? null) : chosen;
+    const res = await this.opts.store.transition<RerunDoc>(RERUNS, runKey, (d) => d.threadTs === undefined, () => (chosen ? { threadTs: chosen.ts, threadEpisode: chosen.episode } : { threadTs: null }));
+    if (res.ok) return chosen?.ts ?? null;
+    return res.reason === 'precondition_failed' ? (res.current.data.threadTs ?? null) : (chosen?.ts ?? null);
   }
 
   /** Records where the rerun's message is, and links the source's open alert to it, with the job that posted it. */
@@ -263,7 +265,7 @@ export class RerunService {
     tx.put(RERUNS, runKey, { ...current, channel: where.channel, ts: where.ts, link: where.link });
     const lock = (await tx.get<LockDoc>(RERUN_LOCKS, current.sourceId))?.data;
     if (lock?.runKey === runKey) tx.put(RERUN_LOCKS, current.sourceId, { ...lock, link: where.link });
-    await this.opts.alerts.linkRerun(tx, current.sourceId, where.link, current.requestedBy, current.threadTs);
+    await this.opts.alerts.linkRerun(tx, current.sourceId, where.link, current.requestedBy, current.threadTs, current.threadEpisode);
   }
 
   /** The job kinds this use case runs. */

@@ -46,18 +46,20 @@ export const PERMANENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
   'file_uploads_except_images_disabled', 'snippet_too_large', 'storage_limit_reached', 'unknown_snippet_type', 'unknown_subtype',
   // the token, the app, the workspace
   'invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'missing_scope', 'not_allowed_token_type', 'no_permission',
-  'access_denied', 'accesslimited', 'ekm_access_denied', 'enterprise_is_restricted', 'org_login_required', 'team_access_not_granted',
+  'access_denied', 'accesslimited', 'ekm_access_denied', 'enterprise_is_restricted', 'team_access_not_granted',
   'two_factor_setup_required',
 ]);
 
 /**
  * Documented Slack errors that say Slack or the workspace is busy or failed
  * for now: waiting may fix them (rate limits, internal errors, a workspace
- * moving into an Enterprise organization, "intermittently unavailable").
+ * moving into an Enterprise organization or in the middle of that migration
+ * (`org_login_required`: "will not be available until migration is complete"),
+ * "intermittently unavailable").
  */
 export const TRANSIENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
   'ratelimited', 'rate_limited', 'message_limit_exceeded', 'internal_error', 'fatal_error', 'request_timeout', 'service_unavailable',
-  'update_failed', 'file_update_failed', 'streaming_state_conflict', 'team_added_to_org',
+  'update_failed', 'file_update_failed', 'streaming_state_conflict', 'team_added_to_org', 'org_login_required',
   // conversations.members: Slack could not read the list this time.
   'fetch_members_failed',
 ]);

@@ -371,7 +371,7 @@ class NoticeDelivery {
     }
     const channel = reruns.channel;
     if (!channel) return {};
-    const threadTs = await reruns.threadOf(runKey, () => this.alertThread(source.id, channel, Date.parse(doc.startedAt)));
+    const threadTs = await reruns.threadOf(runKey, () => this.alertCard(source.id, channel, Date.parse(doc.startedAt)));
     const key = `rerun.message:${runKey}`;
     const since = this.lookSince(ctx, Date.parse(doc.startedAt));
     const posted = (await this.adopted({ channel, threadTs }, content, key, since)) ?? (await this.deps.gateway.postOnce({ channel, threadTs }, content, { key, mayExist: false, since }));
@@ -386,22 +386,26 @@ class NoticeDelivery {
     if (!source || !channel) return {};
     // The thread of the alert open when it was asked, not of the alert as it is now: a retry after a lost answer
     // looks for its post where the first attempt put it, even if the source has recovered since.
-    const [threadTs, state] = await Promise.all([this.alertThread(source.id, channel, Date.parse(n.at)), freshness.checkSource(source).catch(() => undefined)]);
+    const [card, state] = await Promise.all([this.alertCard(source.id, channel, Date.parse(n.at)), freshness.checkSource(source).catch(() => undefined)]);
+    const threadTs = card?.ts ?? null;
+    // An earlier attempt that did not find the card (not in Slack yet, or its post not found) posted at the top of
+    // the channel: a repeat looks there too, not only in the thread.
+    if (threadTs && isRepeat(ctx) && (await this.deps.gateway.findPosted({ channel }, ctx.key, ctx.createdAt))) return {};
     await this.post(ctx, { channel, threadTs }, rerunRequestPost(source, n.userId, reruns.bizopsUsergroup ?? undefined, state), ctx.key);
     return {};
   }
 
   /**
-   * The thread in `channel` of the alert episode open at `at` (see alertEpisodeAt); null: the channel itself. An
-   * episode whose post is not recorded yet (Slack took it, its answer was lost) is looked for in Slack, so what
-   * follows it goes in the thread of the card people see and click, not beside it.
+   * The card in `channel` of the alert episode open at `at` (see alertEpisodeAt), for a thread; null: the channel
+   * itself. An episode whose post is not recorded yet (Slack took it, its answer was lost) is looked for in Slack,
+   * so what follows it goes in the thread of the card people see and click, not beside it.
    */
-  private async alertThread(sourceId: string, channel: string, at: number): Promise<string | null> {
+  private async alertCard(sourceId: string, channel: string, at: number): Promise<{ ts: string; episode: number } | null> {
     const episode = alertEpisodeAt(await this.deps.freshness.alerts.get(sourceId), at);
     if (!episode) return null;
-    if (episode.ts) return episode.channel === channel ? episode.ts : null;
+    if (episode.ts) return episode.channel === channel ? { ts: episode.ts, episode: episode.episode } : null;
     const found = await this.deps.gateway.findPosted({ channel }, alertKey(sourceId, episode.episode), episode.openedAt ?? at);
-    return found?.ts ?? null;
+    return found ? { ts: found.ts, episode: episode.episode } : null;
   }
 
   // ---- sending ----
@@ -437,8 +441,7 @@ class NoticeDelivery {
 
   /** Posts once per `messageKey`; a repeated attempt first looks for what an earlier one posted. */
   private post(ctx: Ctx, target: { channel: string; threadTs?: string | null }, content: MessageBody, messageKey: string): Promise<Posted> {
-    // Repeated: a later attempt, or a job run again later (a card tried again after giving up: its attempts start over).
-    return this.deps.gateway.postOnce(target, content, { key: messageKey, mayExist: ctx.attempt > 1 || ctx.dueAt > ctx.createdAt, since: ctx.createdAt });
+    return this.deps.gateway.postOnce(target, content, { key: messageKey, mayExist: isRepeat(ctx), since: ctx.createdAt });
   }
 }
 
@@ -457,12 +460,17 @@ function alertEpisodeAt(alert: AlertDoc | null, startedAt: number): AlertDoc | n
   return null;
 }
 
-/** A freshness result rebuilt from what a notice stored, for the views that take one. */
+/** A later attempt, or a job run again later (a card tried again after giving up: its attempts start over): an earlier one may have posted. */
+function isRepeat(ctx: Ctx): boolean {
+  return ctx.attempt > 1 || ctx.dueAt > ctx.createdAt;
+}
+
 /** The key an alert episode's message is posted with, to find it in Slack. */
 function alertKey(sourceId: string, episode: number): string {
   return `freshness.alert:${sourceId}:${episode}`;
 }
 
+/** A freshness result rebuilt from what a notice stored, for the views that take one. */
 function snapshot(source: SourceFreshness['source'], s: Pick<SourceFreshness, 'dataState' | 'lastUpdated' | 'lateByMs' | 'checkedAt'>): SourceFreshness {
   return { source, ...s, state: s.dataState, dueAt: null };
 }

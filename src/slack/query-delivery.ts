@@ -18,7 +18,7 @@ import { jobKey } from '../jobs/model.js';
 import { QUERY_DELIVER_JOB, type QueryDelivery, type QueryOutput, type QueryService } from '../services/query.js';
 import { failureMessage, type MessageBody } from '../../views/common.js';
 import { toCsv } from '../charts/spec.js';
-import { queryChartMessage, queryCsvComment, queryEmptyMessage, queryInviteMessage, queryOverCapMessage, queryProblemsMessage, queryStaleButtonMessage, queryTableMessage } from '../../views/query.js';
+import { queryChartMessage, queryCsvComment, queryEmptyMessage, queryInviteMessage, queryOverCapMessage, queryProblemsMessage, querySlackRefusedMessage, queryStaleButtonMessage, queryTableMessage } from '../../views/query.js';
 import { slackErrorCode, toSlackError } from './errors.js';
 import { uploadFile } from './uploads.js';
 import { foregroundIdle } from '../foreground.js';
@@ -71,7 +71,7 @@ export function queryDeliveryJobKinds(deps: QueryDeliveryDeps): Record<string, J
       onGiveUp: (ctx, failure) => async (tx, enqueue) => {
         const d = ctx.payload;
         await enqueue({ key: jobKey(QUERY_GAVE_UP_JOB, ctx.key), kind: QUERY_GAVE_UP_JOB, payload: { channel: d.channel, userId: d.userId, threadTs: d.threadTs, q: d.q, slack: failure.code === 'slack_api_failed' } });
-        if (d.click) forgetClick(tx, d.click);
+        if (d.click) await forgetClick(tx, d.click);
       },
       // A person is waiting: a few quick retries, then say so.
       retry: { maxAttempts: 3, baseMs: 1_000, maxMs: 10_000 },
@@ -86,6 +86,9 @@ export function queryDeliveryJobKinds(deps: QueryDeliveryDeps): Record<string, J
     }),
   };
 }
+
+/** How long after it was asked a delivery Slack rate-limits waits out the Retry-After rather than spending attempts. */
+const RATE_LIMIT_WAIT_FOR_MS = 2 * 60_000;
 
 /** The job that tells the requester a delivery gave up. */
 const QUERY_GAVE_UP_JOB = 'query.gave_up';
@@ -173,12 +176,26 @@ async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>, 
   } catch (err) {
     // Put back (the channel's turn, or Slack's rate limit on the look for an earlier upload): no failure.
     if (err instanceof DeferJob) throw err;
-    const code = slackErrorCode(err) ?? (err as { slackError?: string }).slackError;
+    const coded = toSlackError(err, 'file upload');
+    const code = coded.slackError;
     if (code === 'not_in_channel' || code === 'channel_not_found') {
       await tell(queryInviteMessage(d.channel));
       return;
     }
-    throw toSlackError(err, 'file upload');
+    // Slack said how long to wait: not asked again before then (a retry within the limit is refused too), and
+    // without spending an attempt, for as long as someone may still be waiting for the result.
+    const now = ctx.now().getTime();
+    if (code === 'ratelimited' && coded.retryAfterMs !== undefined && now - ctx.createdAt < RATE_LIMIT_WAIT_FOR_MS) {
+      throw new DeferJob(now + coded.retryAfterMs + Math.floor(Math.random() * 1_000));
+    }
+    // Refused for good (the channel archived, posting there restricted, a message Slack will not take): said now,
+    // with why, rather than tried again and then "please try again later".
+    if (!coded.retryable) {
+      logger.warn('Slack refused the result for good', { ...context, code });
+      await tell(querySlackRefusedMessage(d.q, d.channel, code));
+      return;
+    }
+    throw coded;
   }
   return;
 }
