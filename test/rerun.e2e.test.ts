@@ -619,6 +619,53 @@ describe("a card Slack shows whose post is not recorded yet (a bot of its own: S
   });
 });
 
+describe("an ask to BizOps whose first try found no card, and whose answer was lost (a bot of its own)", () => {
+  let own: TestBot;
+  beforeAll(async () => {
+    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0', TASKS_SECRET } });
+  }, 120_000);
+  afterAll(async () => own?.stop());
+
+  it('is found at the top of the channel by the next try, which finds the card: asked once', async () => {
+    const lose = (matches: RegExp) => {
+      const off = own.standin.onApplied(async (call) => {
+        if (call.method !== 'chat.postMessage' || !matches.test(String(call.args['text'] ?? ''))) return;
+        off();
+        throw new Error('the answer is lost');
+      });
+      return off;
+    };
+    // GitHub's card is in Slack, its post not recorded.
+    const offAlert = lose(/GitHub is stale/);
+    try {
+      await own.bot.services.freshness.check();
+      await own.drain();
+    } finally {
+      offAlert();
+    }
+    const card = own.standin.conversation(channel).find((m) => !m.thread_ts && /GitHub is stale/.test(m.text))!;
+    expect((await own.bot.services.freshness.alerts.get('github'))?.ts).toBeNull();
+    // The ask's first try cannot look (Slack refuses the history call): it asks at the top of the channel, and that answer is lost.
+    own.standin.failNext('conversations.history', 'missing_scope', 1);
+    const offAsk = lose(/to rerun \*GitHub\*/);
+    const asks = () => own.standin.conversation(channel).filter((m) => m.text.includes('to rerun *GitHub*'));
+    const askDone = async () => (await own.store.list<{ state: string }>('jobs')).some((j) => j.id.startsWith('notice:rerun.asked:github') && j.data.state === 'done');
+    try {
+      expect(await own.bot.services.freshness.reruns.requestFromBizops('github', regular)).toMatchObject({ kind: 'posted' });
+      for (let i = 0; i < 150 && !(await askDone()); i++) {
+        await own.drain();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      offAsk();
+    }
+    expect(await askDone()).toBe(true);
+    expect(asks()).toHaveLength(1);
+    expect(asks()[0]!.thread_ts).toBeUndefined();
+    expect(own.standin.conversation(channel).filter((m) => m.thread_ts === card.ts && m.text.includes('to rerun *GitHub*'))).toEqual([]);
+  });
+});
+
 describe("alerts and reruns' messages Slack refuses for longer than their retries (a bot of its own, its clock moved on)", () => {
   let own: TestBot;
   beforeAll(async () => {
