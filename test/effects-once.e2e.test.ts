@@ -142,7 +142,7 @@ describe('a click whose work failed is not held against the next one', () => {
     expect(await clicks.once(failing, 60_000, work)).toEqual({ repeated: false, value: 'done' });
 
     const stuck = `${scope}:stuck`;
-    const del = vi.spyOn(adapters.store, 'delete').mockRejectedValueOnce(new Error('store down'));
+    const del = vi.spyOn(adapters.store, 'runTransaction').mockRejectedValueOnce(new Error('store down'));
     try {
       await expect(clicks.once(stuck, 60_000, () => Promise.reject(new Error('no effect')))).rejects.toThrow('no effect');
       expect(del).toHaveBeenCalledTimes(1);

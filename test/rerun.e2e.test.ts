@@ -400,6 +400,29 @@ describe('alerts and reruns', () => {
   });
 });
 
+/** A check on `bot` and the jobs it records, run while a hook on Slack is armed; `off` disarms it after. */
+async function checkWhile(bot: TestBot, off: () => void): Promise<void> {
+  try {
+    await bot.bot.services.freshness.check();
+    await bot.drain();
+  } finally {
+    off();
+  }
+}
+
+/** Reruns that end in a moment, followed closely. */
+const QUICK_RERUNS = { PIPELINES_SIMULATED_RUN_MS: '300', RERUN_POLL_MS: '50' };
+
+/**
+ * A bot of its own for the describe this is called in (every demo source as it starts, checks ticked by hand),
+ * given to `set` before its tests and stopped after them.
+ */
+function withOwnBot(set: (bot: TestBot) => void, env: Record<string, string> = {}): void {
+  let bot: TestBot | undefined;
+  beforeAll(async () => set((bot = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0', TASKS_SECRET, ...env } }))), 120_000);
+  afterAll(async () => bot?.stop());
+}
+
 /**
  * Slack takes `bot`'s first post whose text `matches`, and while its answer is on its way back HubSpot's own sync
  * lands and a check recovers the source; then that answer is lost (as if the bot were killed). `lost()` says
@@ -420,10 +443,7 @@ function loseAnswerAsHubspotRecovers(bot: TestBot, matches: (text: string) => bo
 
 describe("asking BizOps when Slack's answer is lost (a bot of its own: every demo source as it starts)", () => {
   let own: TestBot;
-  beforeAll(async () => {
-    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0', TASKS_SECRET } });
-  }, 120_000);
-  afterAll(async () => own?.stop());
+  withOwnBot((bot) => (own = bot));
 
   it("asks once, in the alert's thread, when the source recovered before the retry", async () => {
     await own.bot.services.freshness.check();
@@ -453,10 +473,7 @@ describe("asking BizOps when Slack's answer is lost (a bot of its own: every dem
 
 describe("a rerun that ends before its message is recorded (a bot of its own: Slack's answer to the post is lost)", () => {
   let own: TestBot;
-  beforeAll(async () => {
-    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0', PIPELINES_SIMULATED_RUN_MS: '300', RERUN_POLL_MS: '50', TASKS_SECRET } });
-  }, 120_000);
-  afterAll(async () => own?.stop());
+  withOwnBot((bot) => (own = bot), QUICK_RERUNS);
 
   it('still links the recovered alert to the rerun: its card says who reran it', async () => {
     await own.bot.services.freshness.check();
@@ -496,10 +513,7 @@ describe("a rerun that ends before its message is recorded (a bot of its own: Sl
 
 describe("an alert Slack took whose answer was lost, the source recovering before the retry (a bot of its own)", () => {
   let own: TestBot;
-  beforeAll(async () => {
-    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0', TASKS_SECRET } });
-  }, 120_000);
-  afterAll(async () => own?.stop());
+  withOwnBot((bot) => (own = bot));
   const thread = (ts: string) => own.standin.conversation(channel).filter((m) => m.thread_ts === ts);
 
   it('finds the card, edits it to recovered and replies in its thread: no stale card left with live buttons', async () => {
@@ -530,10 +544,7 @@ describe("an alert Slack took whose answer was lost, the source recovering befor
 
 describe("an alert Slack took whose job then stopped for good (a bot of its own: a process that kept dying)", () => {
   let own: TestBot;
-  beforeAll(async () => {
-    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0', TASKS_SECRET } });
-  }, 120_000);
-  afterAll(async () => own?.stop());
+  withOwnBot((bot) => (own = bot));
 
   it('is found by the job a click starts afresh, and brought up to date: not a second card', async () => {
     const key = 'notice:freshness.alert:hubspot:1';
@@ -549,12 +560,7 @@ describe("an alert Slack took whose job then stopped for good (a bot of its own:
       lost = true;
       throw new Error('the answer is lost');
     });
-    try {
-      await own.bot.services.freshness.check();
-      await own.drain();
-    } finally {
-      off();
-    }
+    await checkWhile(own, off);
     expect(lost).toBe(true);
     const cards = () => own.standin.conversation(channel).filter((m) => !m.thread_ts && /HubSpot is stale/.test(m.text));
     expect(cards()).toHaveLength(1);
@@ -570,10 +576,7 @@ describe("an alert Slack took whose job then stopped for good (a bot of its own:
 
 describe("a card Slack shows whose post is not recorded yet (a bot of its own: Slack's answer to the alert's post is lost)", () => {
   let own: TestBot;
-  beforeAll(async () => {
-    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0', PIPELINES_SIMULATED_RUN_MS: '300', RERUN_POLL_MS: '50', TASKS_SECRET } });
-  }, 120_000);
-  afterAll(async () => own?.stop());
+  withOwnBot((bot) => (own = bot), QUICK_RERUNS);
   const cards = (name: string) => own.standin.conversation(channel).filter((m) => !m.thread_ts && new RegExp(`${name} (is stale|recovered)`).test(m.text));
 
   it("puts the rerun clicked on it, and BizOps' ask, in that card's thread: not at the top of the channel", async () => {
@@ -584,12 +587,7 @@ describe("a card Slack shows whose post is not recorded yet (a bot of its own: S
       // Slack took the post; its answer is lost (the process killed): the alert's job waits to try again.
       throw new Error('the answer is lost');
     });
-    try {
-      await own.bot.services.freshness.check();
-      await own.drain();
-    } finally {
-      off();
-    }
+    await checkWhile(own, off);
     expect(lost).toBe(2);
     const [hubspot, github] = [cards('HubSpot'), cards('GitHub')];
     expect([hubspot.length, github.length]).toEqual([1, 1]);
@@ -621,10 +619,7 @@ describe("a card Slack shows whose post is not recorded yet (a bot of its own: S
 
 describe("an ask to BizOps whose first try found no card, and whose answer was lost (a bot of its own)", () => {
   let own: TestBot;
-  beforeAll(async () => {
-    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0', TASKS_SECRET } });
-  }, 120_000);
-  afterAll(async () => own?.stop());
+  withOwnBot((bot) => (own = bot));
 
   it('is found at the top of the channel by the next try, which finds the card: asked once', async () => {
     const lose = (matches: RegExp) => {
@@ -637,12 +632,7 @@ describe("an ask to BizOps whose first try found no card, and whose answer was l
     };
     // GitHub's card is in Slack, its post not recorded.
     const offAlert = lose(/GitHub is stale/);
-    try {
-      await own.bot.services.freshness.check();
-      await own.drain();
-    } finally {
-      offAlert();
-    }
+    await checkWhile(own, offAlert);
     const card = own.standin.conversation(channel).find((m) => !m.thread_ts && /GitHub is stale/.test(m.text))!;
     expect((await own.bot.services.freshness.alerts.get('github'))?.ts).toBeNull();
     // The ask's first try cannot look (Slack refuses the history call): it asks at the top of the channel, and that answer is lost.
@@ -668,10 +658,7 @@ describe("an ask to BizOps whose first try found no card, and whose answer was l
 
 describe("alerts and reruns' messages Slack refuses for longer than their retries (a bot of its own, its clock moved on)", () => {
   let own: TestBot;
-  beforeAll(async () => {
-    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0', PIPELINES_SIMULATED_RUN_MS: '300', RERUN_POLL_MS: '50', TASKS_SECRET } });
-  }, 120_000);
-  afterAll(async () => own?.stop());
+  withOwnBot((bot) => (own = bot), QUICK_RERUNS);
   const topLevel = () => own.standin.conversation(channel).filter((m) => !m.thread_ts && !m.ephemeral);
   const rerunMessages = (name: string) => own.standin.conversation(channel).filter((m) => m.text.startsWith(`Rerun of ${name}`));
 

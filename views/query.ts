@@ -496,15 +496,17 @@ export function queryInviteMessage(channelId: string): MessageBody {
 }
 
 /**
- * Slack refused the result for good (`code`: not a rate limit or an outage, and not "not in the channel", which
- * {@link queryInviteMessage} says): why, in words where it is the channel's doing, else Slack's code.
+ * Slack refused the result (`what`: the chart or table, or the CSV) for good (`code`: not a rate limit or an
+ * outage, and not "not in the channel", which {@link queryInviteMessage} says): why, in words where it is the
+ * channel's doing, else Slack's code.
  */
-export function querySlackRefusedMessage(queryName: string, channelId: string, code: string): MessageBody {
+export function querySlackRefusedMessage(queryName: string, channelId: string, code: string, what: 'result' | 'CSV' = 'result'): MessageBody {
+  const channelsDoing = code === 'is_archived' || code.startsWith('restricted_action') || code === 'posting_to_channel_denied';
   const why = code === 'is_archived' ? `<#${channelId}> is archived`
-    : code.startsWith('restricted_action') || code === 'posting_to_channel_denied' ? `Slack does not let me post in <#${channelId}> (posting there is restricted)`
+    : channelsDoing ? `Slack does not let me post in <#${channelId}> (posting there is restricted)`
     : `Slack refused it (\`${escapeMrkdwn(code.slice(0, 64))}\`)`;
-  const next = code === 'is_archived' || why.startsWith('Slack does not') ? 'Run it in another channel.' : 'Trying again will not help; please tell the data team in #analytics.';
-  const text = `:warning: I could not post the result of \`${escapeMrkdwn(queryName.slice(0, 80))}\`: ${why}. ${next}`;
+  const next = channelsDoing ? 'Run it in another channel.' : 'Please tell the data team in #analytics.';
+  const text = `:warning: I could not post the ${what} of \`${escapeMrkdwn(queryName.slice(0, 80))}\`: ${why}. ${next}`;
   return { text, blocks: [section(text)] };
 }
 

@@ -44,10 +44,12 @@ export class Clicks {
     const id = idOf(scope);
     const token = randomBytes(8).toString('hex');
     if (!(await this.store.createOnce(CLICKS, id, { scope: scope.slice(0, 200), token }, { ttlMs }))) return { repeated: true };
+    const click = `${id}:${token}`;
     try {
-      return { repeated: false, value: await work(`${id}:${token}`) };
+      return { repeated: false, value: await work(click) };
     } catch (err) {
-      await this.store.delete(CLICKS, id).catch((e: unknown) => this.logger?.warn('could not forget a click whose work failed', { err: toCodedError(e) }));
+      // This click only: work slower than the hold may fail after a later click took the button.
+      await this.store.runTransaction((tx) => forgetClick(tx, click)).catch((e: unknown) => this.logger?.warn('could not forget a click whose work failed', { err: toCodedError(e) }));
       throw err;
     }
   }

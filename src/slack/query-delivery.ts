@@ -192,7 +192,7 @@ async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>, 
     // with why, rather than tried again and then "please try again later".
     if (!coded.retryable) {
       logger.warn('Slack refused the result for good', { ...context, code });
-      await tell(querySlackRefusedMessage(d.q, d.channel, code));
+      await tell(querySlackRefusedMessage(d.q, d.channel, code, d.format === 'csv' ? 'CSV' : 'result'));
       return;
     }
     throw coded;

@@ -478,7 +478,7 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   for (const inThread of [true, false]) add('queryCsvAlreadyMessage', query.queryCsvAlreadyMessage(inThread));
   add('queryInviteMessage', query.queryInviteMessage('C0OTHER'));
   for (const code of ['is_archived', 'restricted_action_read_only_channel', 'msg_too_long']) add('querySlackRefusedMessage', query.querySlackRefusedMessage('weekly-active-instances', 'C0OTHER', code));
-  add('querySlackRefusedMessage', query.querySlackRefusedMessage(HOSTILE, 'C0OTHER', HOSTILE));
+  add('querySlackRefusedMessage', query.querySlackRefusedMessage(HOSTILE, 'C0OTHER', HOSTILE, 'CSV'));
   add('queryStaleButtonMessage', query.queryStaleButtonMessage(HOSTILE));
 
   // ---- App Home ----
