@@ -617,19 +617,30 @@ describe("a card Slack shows whose post is not recorded yet (a bot of its own: S
   });
 });
 
-describe("an ask to BizOps whose first try found no card, and whose answer was lost (a bot of its own)", () => {
+describe("an ask to BizOps whose answer was lost (a bot of its own)", () => {
   let own: TestBot;
   withOwnBot((bot) => (own = bot));
 
-  it('is found at the top of the channel by the next try, which finds the card: asked once', async () => {
-    const lose = (matches: RegExp) => {
-      const off = own.standin.onApplied(async (call) => {
-        if (call.method !== 'chat.postMessage' || !matches.test(String(call.args['text'] ?? ''))) return;
-        off();
-        throw new Error('the answer is lost');
-      });
-      return off;
-    };
+  /** Slack takes the first post whose text `matches`, then its answer is lost, after `meanwhile`. */
+  const lose = (matches: RegExp, meanwhile: () => Promise<void> = async () => {}) => {
+    const off = own.standin.onApplied(async (call) => {
+      if (call.method !== 'chat.postMessage' || !matches.test(String(call.args['text'] ?? ''))) return;
+      off();
+      await meanwhile();
+      throw new Error('the answer is lost');
+    });
+    return off;
+  };
+  const askDone = async (source: string) => (await own.store.list<{ state: string }>('jobs')).some((j) => j.id.startsWith(`notice:rerun.asked:${source}`) && j.data.state === 'done');
+  const untilAsked = async (source: string) => {
+    for (let i = 0; i < 150 && !(await askDone(source)); i++) {
+      await own.drain();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(await askDone(source)).toBe(true);
+  };
+
+  it('posted at the top of the channel when its first try found no card: the next try, which would find the card, looks where the first posted: asked once', async () => {
     // GitHub's card is in Slack, its post not recorded.
     const offAlert = lose(/GitHub is stale/);
     await checkWhile(own, offAlert);
@@ -639,20 +650,30 @@ describe("an ask to BizOps whose first try found no card, and whose answer was l
     own.standin.failNext('conversations.history', 'missing_scope', 1);
     const offAsk = lose(/to rerun \*GitHub\*/);
     const asks = () => own.standin.conversation(channel).filter((m) => m.text.includes('to rerun *GitHub*'));
-    const askDone = async () => (await own.store.list<{ state: string }>('jobs')).some((j) => j.id.startsWith('notice:rerun.asked:github') && j.data.state === 'done');
     try {
       expect(await own.bot.services.freshness.reruns.requestFromBizops('github', regular)).toMatchObject({ kind: 'posted' });
-      for (let i = 0; i < 150 && !(await askDone()); i++) {
-        await own.drain();
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await untilAsked('github');
     } finally {
       offAsk();
     }
-    expect(await askDone()).toBe(true);
     expect(asks()).toHaveLength(1);
     expect(asks()[0]!.thread_ts).toBeUndefined();
     expect(own.standin.conversation(channel).filter((m) => m.thread_ts === card.ts && m.text.includes('to rerun *GitHub*'))).toEqual([]);
+  });
+
+  it("posted in the card's thread: the next try looks there, though the alert it was chosen from is gone meanwhile: asked once", async () => {
+    const card = own.standin.conversation(channel).find((m) => !m.thread_ts && /HubSpot is stale/.test(m.text))!;
+    expect((await own.bot.services.freshness.alerts.get('hubspot'))?.ts).toBe(card.ts);
+    const asks = () => own.standin.conversation(channel).filter((m) => m.text.includes('to rerun *HubSpot*'));
+    const off = lose(/to rerun \*HubSpot\*/, () => own.store.delete('freshness_alerts', 'hubspot'));
+    try {
+      expect(await own.bot.services.freshness.reruns.requestFromBizops('hubspot', regular)).toMatchObject({ kind: 'posted' });
+      await untilAsked('hubspot');
+    } finally {
+      off();
+    }
+    expect(asks()).toHaveLength(1);
+    expect(asks()[0]!.thread_ts).toBe(card.ts);
   });
 });
 

@@ -258,6 +258,21 @@ export class RerunService {
     return res.reason === 'precondition_failed' ? (res.current.data.threadTs ?? null) : (chosen?.ts ?? null);
   }
 
+  /**
+   * The thread an ask of BizOps (`sourceId`, by `userId`, made `at`) goes in: chosen once and kept with the ask,
+   * as {@link threadOf} keeps a rerun's, so a retry after a lost answer looks where the first try posted. An ask
+   * no longer kept (its half hour over) is chosen again.
+   */
+  async askThreadOf(sourceId: string, userId: string, at: string, choose: () => Promise<string | null>): Promise<string | null> {
+    const key = `${sourceId}:${userId}`;
+    const kept = (await this.opts.store.get<{ at?: string; threadTs?: string | null }>(REQUESTS, key))?.data;
+    if (kept?.at === at && kept.threadTs !== undefined) return kept.threadTs;
+    const chosen = await choose();
+    const res = await this.opts.store.transition<{ at?: string; threadTs?: string | null }>(REQUESTS, key, (d) => d.at === at && d.threadTs === undefined, () => ({ threadTs: chosen }));
+    if (!res.ok && res.reason === 'precondition_failed' && res.current.data.at === at) return res.current.data.threadTs ?? null;
+    return chosen;
+  }
+
   /** Records where the rerun's message is, and links the source's open alert to it, with the job that posted it. */
   async recordMessage(tx: StoreTx, runKey: string, where: { channel: string; ts: string; link: string | null }): Promise<void> {
     const current = (await tx.get<RerunDoc>(RERUNS, runKey))?.data;

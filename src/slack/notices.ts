@@ -384,13 +384,10 @@ class NoticeDelivery {
     const source = catalog.sources.find((s) => s.id === n.sourceId);
     const channel = reruns.channel;
     if (!source || !channel) return {};
-    // The thread of the alert open when it was asked, not of the alert as it is now: a retry after a lost answer
-    // looks for its post where the first attempt put it, even if the source has recovered since.
-    const [card, state] = await Promise.all([this.alertCard(source.id, channel, Date.parse(n.at)), freshness.checkSource(source).catch(() => undefined)]);
-    const threadTs = card?.ts ?? null;
-    // An earlier attempt that did not find the card (not in Slack yet, or its post not found) posted at the top of
-    // the channel: a repeat looks there too, not only in the thread.
-    if (threadTs && isRepeat(ctx) && (await this.deps.gateway.findPosted({ channel }, ctx.key, ctx.createdAt))) return {};
+    // The thread of the alert open when it was asked, not of the alert as it is now, chosen once: a retry after a
+    // lost answer looks for its post where the first attempt put it, whatever the alert has done since.
+    const choose = async () => (await this.alertCard(source.id, channel, Date.parse(n.at)))?.ts ?? null;
+    const [threadTs, state] = await Promise.all([reruns.askThreadOf(source.id, n.userId, n.at, choose), freshness.checkSource(source).catch(() => undefined)]);
     await this.post(ctx, { channel, threadTs }, rerunRequestPost(source, n.userId, reruns.bizopsUsergroup ?? undefined, state), ctx.key);
     return {};
   }
