@@ -86,8 +86,7 @@ export function foregroundIdle(maxWaitMs = 250): Promise<void> {
  */
 export function trackForeground(server: Server, path = '/slack/events', maxMs = FOREGROUND_MAX_MS): void {
   server.on('request', (req, res) => {
-    const url = req.url ?? '';
-    if (url !== path && !url.startsWith(`${path}?`)) return;
+    if (requestPath(req.url) !== path) return;
     const begun = foregroundBegun();
     // A request that takes longer is no ack Slack still waits for (a slow or stalled client): it stops holding work back.
     const timer = setTimeout(begun, maxMs).unref();
@@ -102,3 +101,16 @@ export function trackForeground(server: Server, path = '/slack/events', maxMs = 
 
 /** Slack waits 3 s for an ack; a request still open after that no longer counts as foreground. */
 export const FOREGROUND_MAX_MS = 3_000;
+
+/**
+ * A request's path as Bolt's HTTP receiver reads it (`new URL(url, base).pathname`: dot segments, `%2e` among
+ * them, resolved; query and fragment dropped), so that a check in front of Bolt sees the path Bolt routes on;
+ * null when it cannot be read (`//`, on which Bolt's receiver throws).
+ */
+export function requestPath(url: string | undefined): string | null {
+  try {
+    return new URL(url ?? '/', 'http://localhost').pathname;
+  } catch {
+    return null;
+  }
+}

@@ -108,3 +108,23 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
 /** A logger that drops everything; for tests and benchmarks. */
 export const silentLogger: Logger = createLogger({ level: 'silent', write: () => {} });
+
+/**
+ * A warning logged at most once per `everyMs`, for what a client can repeat at will (forged calls, dropped
+ * connections): a flood of them is not a flood of log lines. The next line logged says how many were not
+ * (`unlogged`).
+ */
+export function pacedWarning(logger: Logger, everyMs: number): (message: string, fields: Record<string, unknown>) => void {
+  let lastAt = -Infinity;
+  let unlogged = 0;
+  return (message, fields) => {
+    const now = Date.now();
+    if (now - lastAt < everyMs) {
+      unlogged++;
+      return;
+    }
+    logger.warn(message, { ...fields, ...(unlogged ? { unlogged } : {}) });
+    lastAt = now;
+    unlogged = 0;
+  };
+}

@@ -16,7 +16,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OAuth2Client } from 'google-auth-library';
-import type { Logger } from './logger.js';
+import { pacedWarning, type Logger } from './logger.js';
 import type { TasksConfig } from './config.js';
 import { toCodedError } from './errors.js';
 import type { JobRunner, RunSummary } from './jobs/runner.js';
@@ -63,23 +63,9 @@ function withoutTokens(text: string): string {
 /** How often a refusal of a tasks call is logged, at most: a flood of forged calls is not a flood of log lines. */
 const REFUSAL_LOG_EVERY_MS = 60_000;
 
-/**
- * A warning logged at most once per {@link REFUSAL_LOG_EVERY_MS}; the next line says how many were not logged
- * meanwhile (`refusedUnlogged`).
- */
+/** A refusal's warning, paced (see pacedWarning). */
 function refusalLog(logger: Logger): (message: string, fields: Record<string, unknown>) => void {
-  let lastAt = -Infinity;
-  let unlogged = 0;
-  return (message, fields) => {
-    const now = Date.now();
-    if (now - lastAt < REFUSAL_LOG_EVERY_MS) {
-      unlogged++;
-      return;
-    }
-    logger.warn(message, { ...fields, ...(unlogged ? { refusedUnlogged: unlogged } : {}) });
-    lastAt = now;
-    unlogged = 0;
-  };
+  return pacedWarning(logger, REFUSAL_LOG_EVERY_MS);
 }
 
 /** Decides whether a request may run tasks. */

@@ -16,6 +16,10 @@ import { ActionIds } from '../src/ids.js';
 import { installProcessGuards } from '../src/process-guards.js';
 import { createLogger } from '../src/logger.js';
 import { EventEmitter } from 'node:events';
+import { createHmac } from 'node:crypto';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { requestPath } from '../src/foreground.js';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
@@ -268,8 +272,78 @@ describe('signature timestamps', () => {
     expect(checkSlackRequest(headers, body, { signingSecret: 's3cret-signing', now: () => (at - 299) * 1000 })).toEqual({ ok: true });
   });
 
+  it('refuses a timestamp with a fraction (Bolt would take one an hour ahead), and a signed payload behind it is not read', async () => {
+    const at = `${now() + 3600}.5`;
+    const sign = (body: string) => ({ 'x-slack-signature': `v0=${createHmac('sha256', t.signingSecret).update(`v0:${at}:${body}`).digest('hex')}`, 'x-slack-request-timestamp': at });
+    expect((await t.client.raw(form(), { 'content-type': FORM, ...sign(form()) })).status).toBe(401);
+    expect((await t.client.raw('payload=null', { 'content-type': FORM, ...sign('payload=null') })).status).toBe(401);
+    await stillServing();
+  });
+
   it('leaves Slack\'s unsigned ssl_check to Bolt', async () => {
     expect((await t.client.raw('ssl_check=1&token=x', { 'content-type': FORM })).status).toBe(200);
+  });
+});
+
+/** A request sent with its path exactly as given (fetch would tidy `/slack/./events` before sending it). */
+function verbatim(path: string, body: string, headers: Record<string, string>, method = 'POST'): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(t.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path, method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, timeout: 10_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer to ${method} ${path} within 10 s`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('the Slack endpoint spelt another way', () => {
+  const future = () => Math.floor(Date.now() / 1000) + 3600;
+  const command = new URLSearchParams({ command: '/telemetry', text: 'acme', user_id: StandinDefaults.users.regular, channel_id: StandinDefaults.channel, team_id: 'T0STANDIN', response_url: 'http://127.0.0.1:9/x', trigger_id: '1.2.3' }).toString();
+
+  it.each(['/slack/./events', '/slack/x/../events', '/slack/%2e/events', '/slack/events#frag'])('is checked as the endpoint is: %s', async (path) => {
+    const nullPayload = 'payload=null';
+    expect((await verbatim(path, nullPayload, { 'content-type': FORM, ...signSlackRequest(t.signingSecret, nullPayload) })).status).toBe(400);
+    expect((await verbatim(path, command, { 'content-type': FORM, ...signSlackRequest(t.signingSecret, command, future()) })).status).toBe(401);
+    await stillServing();
+  });
+
+  it('logs a client that goes away in the middle of its body as a paced warning, not an error with a stack', async () => {
+    const { hostname, port } = new URL(t.url);
+    const errors = () => t.logs.filter((l) => l.includes('request guard failed')).length;
+    const before = errors();
+    for (let i = 0; i < 5; i++) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(Number(port), hostname, () => {
+          socket.write(`POST /slack/events HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: ${FORM}\r\nContent-Length: 100000\r\n\r\npayload=%7B`);
+          setTimeout(() => socket.destroy(), 50);
+        });
+        socket.on('close', () => resolve());
+        socket.on('error', () => {});
+      });
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(errors()).toBe(before);
+    expect(t.logs.filter((l) => l.includes('a client went away before its request to the Slack endpoint was read')).length).toBeLessThanOrEqual(1);
+    await stillServing();
+  });
+
+  it('reads a path as Bolt does', () => {
+    expect(['/slack/./events', '/slack/x/../events', '/slack/%2e/events', '/slack/events?x=1#f', '/slack/events'].map(requestPath)).toEqual(Array(5).fill('/slack/events'));
+    expect(['/slack/events/', '/slack//../slack/events', '/SLACK/events'].map(requestPath)).toEqual(['/slack/events/', '/slack/slack/events', '/SLACK/events']);
+    expect(requestPath('//')).toBeNull();
+  });
+
+  it('answers a path Bolt cannot read (//) 404, with no error logged', async () => {
+    const errors = t.logs.filter((l) => l.includes('"ERROR"')).length;
+    expect((await verbatim('//', '', {}, 'GET')).status).toBe(404);
+    expect((await verbatim('//', 'x=1', { 'content-type': FORM })).status).toBe(404);
+    expect(t.logs.filter((l) => l.includes('"ERROR"')).length).toBe(errors);
+    await stillServing();
   });
 });
 

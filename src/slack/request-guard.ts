@@ -46,12 +46,15 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { parse as parseForm } from 'node:querystring';
 import { isValidSlackRequest } from '@slack/bolt';
 import { isRecord } from '../is-record.js';
-import type { Logger } from '../logger.js';
+import { pacedWarning, type Logger } from '../logger.js';
+import { requestPath } from '../foreground.js';
 
 /** Slack: "If the timestamp is more than five minutes from local time, it could be a replay attack." */
 export const MAX_TIMESTAMP_SKEW_SECONDS = 5 * 60;
 /** Bolt's default body limit (4 MB). */
 const BODY_LIMIT = 4 * 1024 * 1024;
+/** How often a dropped connection is logged, at most. */
+const DROPPED_LOG_EVERY_MS = 60_000;
 
 export interface RequestGuardOptions {
   signingSecret: string;
@@ -86,7 +89,8 @@ export function checkSlackRequest(
   const signature = headers['x-slack-signature'];
   if (typeof stamp !== 'string' || typeof signature !== 'string') return { ok: true }; // Bolt answers 401
   const timestamp = Number(stamp);
-  if (!Number.isInteger(timestamp)) return { ok: true };
+  // Bolt takes a fraction (and refuses only a stale time, not a future one): refused here, with the window below.
+  if (!Number.isInteger(timestamp)) return { ok: false, status: 401, why: 'its signature timestamp is not a whole number of seconds' };
   const nowSec = Math.floor((options.now?.() ?? Date.now()) / 1000);
   if (Math.abs(nowSec - timestamp) > MAX_TIMESTAMP_SKEW_SECONDS) {
     return { ok: false, status: 401, why: `signature timestamp is ${timestamp - nowSec} s from now (more than ${MAX_TIMESTAMP_SKEW_SECONDS} s)` };
@@ -215,8 +219,15 @@ export function guardSlackRequests(receiver: { requestListener: RequestListener 
   const inner = receiver.requestListener;
   const endpoints = new Set(options.endpoints ?? ['/slack/events']);
   const log = options.logger.child({ component: 'request-guard' });
+  // A client dropping its connection mid-body is no fault of the bot's, and can be repeated at will.
+  const dropped = pacedWarning(log, DROPPED_LOG_EVERY_MS);
   receiver.requestListener = (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    // The path as Bolt will route it (`/slack/./events` is the endpoint too); one it cannot read, Bolt would fail on.
+    const path = requestPath(req.url);
+    if (path === null) {
+      reply(res, 404);
+      return;
+    }
     // Other paths (custom routes, 404s) go to Bolt as they came, synchronously, so its own error handling applies.
     if (req.method !== 'POST' || !endpoints.has(path)) {
       inner(req, res);
@@ -242,7 +253,11 @@ export function guardSlackRequests(receiver: { requestListener: RequestListener 
       }
       inner(req, res);
     })().catch((err: unknown) => {
-      log.error('request guard failed', { err, stack: err instanceof Error ? err.stack : undefined });
+      if (req.destroyed || (err as { code?: unknown } | null)?.code === 'ECONNRESET') {
+        dropped('a client went away before its request to the Slack endpoint was read', { code: (err as { code?: unknown } | null)?.code ?? null });
+      } else {
+        log.error('request guard failed', { err, stack: err instanceof Error ? err.stack : undefined });
+      }
       reply(res, 500);
     });
   };
