@@ -63,16 +63,11 @@ function withoutTokens(text: string): string {
 /** How often a refusal of a tasks call is logged, at most: a flood of forged calls is not a flood of log lines. */
 const REFUSAL_LOG_EVERY_MS = 60_000;
 
-/** A refusal's warning, paced (see pacedWarning). */
-function refusalLog(logger: Logger): (message: string, fields: Record<string, unknown>) => void {
-  return pacedWarning(logger, REFUSAL_LOG_EVERY_MS);
-}
-
 /** Decides whether a request may run tasks. */
 export function tasksAuthenticator(opts: Pick<TasksRouteOptions, 'config' | 'logger' | 'oidcCertsUrl'>): (req: IncomingMessage) => Promise<Verdict> {
   const { secret, oidc } = opts.config;
   // Paced apart from the route's "refused" line: why a token did not verify is the line worth having.
-  const refused = refusalLog(opts.logger);
+  const refused = pacedWarning(opts.logger, REFUSAL_LOG_EVERY_MS);
   // google-auth-library is loaded with the first token to verify: an ack never waits for it, and a bot without OIDC never loads it.
   let client: Promise<OAuth2Client> | undefined;
   const oidcClient = () =>
@@ -103,7 +98,7 @@ export function tasksAuthenticator(opts: Pick<TasksRouteOptions, 'config' | 'log
 /** The custom routes for Bolt's HTTP receiver. */
 export function tasksRoutes(opts: TasksRouteOptions) {
   const authenticate = tasksAuthenticator(opts);
-  const refused = refusalLog(opts.logger);
+  const refused = pacedWarning(opts.logger, REFUSAL_LOG_EVERY_MS);
   const reply = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));

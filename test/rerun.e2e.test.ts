@@ -632,10 +632,16 @@ describe("an ask to BizOps whose answer was lost (a bot of its own)", () => {
     return off;
   };
   const askDone = async (source: string) => (await own.store.list<{ state: string }>('jobs')).some((j) => j.id.startsWith(`notice:rerun.asked:${source}`) && j.data.state === 'done');
-  const untilAsked = async (source: string) => {
-    for (let i = 0; i < 150 && !(await askDone(source)); i++) {
-      await own.drain();
-      await new Promise((r) => setTimeout(r, 200));
+  /** Someone asks BizOps to rerun `source` while the hook `off` disarms is armed; the ask's job runs to its end. */
+  const askWhile = async (source: string, off: () => void) => {
+    try {
+      expect(await own.bot.services.freshness.reruns.requestFromBizops(source, regular)).toMatchObject({ kind: 'posted' });
+      for (let i = 0; i < 150 && !(await askDone(source)); i++) {
+        await own.drain();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      off();
     }
     expect(await askDone(source)).toBe(true);
   };
@@ -650,12 +656,7 @@ describe("an ask to BizOps whose answer was lost (a bot of its own)", () => {
     own.standin.failNext('conversations.history', 'missing_scope', 1);
     const offAsk = lose(/to rerun \*GitHub\*/);
     const asks = () => own.standin.conversation(channel).filter((m) => m.text.includes('to rerun *GitHub*'));
-    try {
-      expect(await own.bot.services.freshness.reruns.requestFromBizops('github', regular)).toMatchObject({ kind: 'posted' });
-      await untilAsked('github');
-    } finally {
-      offAsk();
-    }
+    await askWhile('github', offAsk);
     expect(asks()).toHaveLength(1);
     expect(asks()[0]!.thread_ts).toBeUndefined();
     expect(own.standin.conversation(channel).filter((m) => m.thread_ts === card.ts && m.text.includes('to rerun *GitHub*'))).toEqual([]);
@@ -666,12 +667,7 @@ describe("an ask to BizOps whose answer was lost (a bot of its own)", () => {
     expect((await own.bot.services.freshness.alerts.get('hubspot'))?.ts).toBe(card.ts);
     const asks = () => own.standin.conversation(channel).filter((m) => m.text.includes('to rerun *HubSpot*'));
     const off = lose(/to rerun \*HubSpot\*/, () => own.store.delete('freshness_alerts', 'hubspot'));
-    try {
-      expect(await own.bot.services.freshness.reruns.requestFromBizops('hubspot', regular)).toMatchObject({ kind: 'posted' });
-      await untilAsked('hubspot');
-    } finally {
-      off();
-    }
+    await askWhile('hubspot', off);
     expect(asks()).toHaveLength(1);
     expect(asks()[0]!.thread_ts).toBe(card.ts);
   });

@@ -184,9 +184,9 @@ async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>, 
     }
     // Slack said how long to wait: not asked again before then (a retry within the limit is refused too), and
     // without spending an attempt, for as long as someone may still be waiting for the result.
-    const now = ctx.now().getTime();
-    if (code === 'ratelimited' && coded.retryAfterMs !== undefined && now - ctx.createdAt < RATE_LIMIT_WAIT_FOR_MS) {
-      throw new DeferJob(now + coded.retryAfterMs + Math.floor(Math.random() * 1_000));
+    const at = ctx.now().getTime();
+    if (code === 'ratelimited' && coded.retryAfterMs !== undefined && at - ctx.createdAt < RATE_LIMIT_WAIT_FOR_MS) {
+      throw new DeferJob(at + coded.retryAfterMs + Math.floor(Math.random() * 1_000));
     }
     // Refused for good (the channel archived, posting there restricted, a message Slack will not take): said now,
     // with why, rather than tried again and then "please try again later".
@@ -197,5 +197,4 @@ async function deliver(deps: QueryDeliveryDeps, ctx: JobContext<QueryDelivery>, 
     }
     throw coded;
   }
-  return;
 }

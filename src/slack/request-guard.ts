@@ -253,8 +253,9 @@ export function guardSlackRequests(receiver: { requestListener: RequestListener 
       }
       inner(req, res);
     })().catch((err: unknown) => {
-      if (req.destroyed || (err as { code?: unknown } | null)?.code === 'ECONNRESET') {
-        dropped('a client went away before its request to the Slack endpoint was read', { code: (err as { code?: unknown } | null)?.code ?? null });
+      const code = (err as { code?: unknown } | null)?.code;
+      if (req.destroyed || code === 'ECONNRESET') {
+        dropped('a client went away before its request to the Slack endpoint was read', { code: code ?? null });
       } else {
         log.error('request guard failed', { err, stack: err instanceof Error ? err.stack : undefined });
       }
