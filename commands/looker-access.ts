@@ -143,7 +143,9 @@ export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDep
       const { outcome } = settled;
       if (outcome.kind === 'refused') {
         if (first !== 'late') {
-          const block = outcome.reason === 'bot_subject' || outcome.reason === 'unknown_subject' ? FIELD_BLOCKS.subject : FIELD_BLOCKS.level;
+          const block = outcome.reason === 'bot_subject' || outcome.reason === 'unknown_subject'
+            ? FIELD_BLOCKS.subject
+            : outcome.reason === 'requester_email' ? (findFormInput(state, ActionIds.lookerAccessEmail)?.block || FIELD_BLOCKS.email) : FIELD_BLOCKS.level;
           await ack({ response_action: 'errors', errors: { [block]: lookerSubmissionRefusedOnForm(outcome.reason, outcome.refs) } });
           return;
         }

@@ -497,6 +497,20 @@ describe('/looker-access with Looker connected', () => {
     expect(looker.userByEmail('riley.r@example.com')?.role_ids).toEqual(['2']);
   });
 
+  it("refuses the manager's own email for someone else though the form's private_metadata was tampered with (the check is the server's, not the form's)", async () => {
+    const before = (await d.requests()).length;
+    const modal = await d.openModal(ALEX);
+    // A tampered form: no requester email in its metadata, so the modal's own check has nothing to compare with.
+    t.standin.view(modal.id)!.private_metadata = JSON.stringify({ requesterId: ALEX });
+    const result = await t.standin.submitView(t.client, {
+      userId: ALEX, viewId: modal.id,
+      values: { [ActionIds.lookerAccessSubject]: RILEY, [ActionIds.lookerAccessEmail]: 'Alex@Example.com', [ActionIds.lookerAccessTeam]: 'other' },
+    });
+    expect(result.errors?.[BlockIds.lookerAccessEmail]).toContain('That is your email');
+    expect((await d.requests()).length).toBe(before);
+    await t.standin.closeView(t.client, { userId: ALEX, clearAll: true });
+  });
+
   it("refuses an admin's decision on a request for someone else that names the admin's own Looker email", async () => {
     showBotLogsOnFailure(() => [t]);
     const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessSubject]: SAM, [ActionIds.lookerAccessEmail]: 'Alex@Example.com' }));

@@ -10,7 +10,7 @@
  * for the channel's turn between two posts posts each once; two replicas on
  * Firestore deliver once.
  */
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -1892,6 +1892,52 @@ describe('a restart between two deliveries', () => {
       expect(d.posts(CHANNEL)).toHaveLength(3);
       const [sub] = await t.bot.services.subscriptions.listAll();
       expect(sub).toMatchObject({ lastRun: { outcome: 'delivered', dueAt: at('2026-12-04T14:00:00Z') }, nextRunAt: at('2026-12-05T14:00:00Z') });
+    } finally {
+      await t.stop();
+      await store.close();
+      await warehouse.close();
+      await standin.stop();
+      await rm(dir, { recursive: true, force: true });
+      await rm(queries, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a saved query changed after an alert was set up on it', () => {
+  it('tells the owner when the column an alert watches is no longer one of the query\'s numbers, instead of saying Resolved and watching nothing', async () => {
+    const queries = await catalogDir();
+    const dir = await freshDataDir();
+    const standin = new SlackStandin({ users, channels });
+    await standin.start();
+    const warehouse = await openEmbeddedWarehouse({ dataDir: dir, timeoutMs: 30_000 });
+    const env = { QUERIES_DIR: queries, FRESHNESS_CHECK_INTERVAL_MS: '0', JOBS_POLL_MS: '3600000' };
+    let store = await openEmbeddedStore(dir, { checkNesting: true });
+    let t = await startTestBot({ env, standin, store, warehouse });
+    try {
+      const d = driver(() => t);
+      t.setTime(at('2026-12-01T08:30:00Z'));
+      const modal = await d.open('alert customer-count');
+      await d.kind(modal.id, 'cron');
+      expect((await d.submit(modal.id, {
+        [ActionIds.subscriptionDm]: ['dm'], [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: '0 * * * *',
+        [ActionIds.alertColumn]: 'customers', [ActionIds.alertOp]: 'above', [ActionIds.alertValue]: '0',
+      })).responseAction).toBeUndefined();
+      const [sub] = await d.subscriptions();
+      await d.tick('2026-12-01T09:00:05Z');
+      const said = () => standin.conversation(RILEY).map((m) => text(m)).filter((m) => m.includes('Customers') || m.includes(ref(sub!)));
+      expect(said().filter((m) => /Alert: Customers/.test(m))).toHaveLength(1);
+      // A reviewed change renames the column (and the chart's value) the alert watches; the bot is deployed again.
+      await t.stop();
+      await store.close();
+      const file = path.join(queries, 'customer-count.sql');
+      await writeFile(file, (await readFile(file, 'utf8')).replace('y: customers', 'y: total').replace('AS customers', 'AS total'));
+      store = await openEmbeddedStore(dir, { checkNesting: true });
+      t = await startTestBot({ env, standin, store, warehouse });
+      await d.tick('2026-12-01T10:00:05Z');
+      // Not "Resolved … (now no value)": nothing was checked. The owner is told, as for a query gone from the catalog.
+      expect(said().filter((m) => /Resolved/.test(m))).toEqual([]);
+      expect(said().filter((m) => /failed/.test(m)).at(-1)).toMatch(/customers/);
+      expect(await t.bot.services.subscriptions.get(sub!.id)).toMatchObject({ lastRun: { outcome: 'failed' }, consecutiveFailures: 1 });
     } finally {
       await t.stop();
       await store.close();

@@ -363,6 +363,8 @@ export function lookerSubmissionRefusedDm(reason: SubmissionRefusal, refs: reado
       return section(':warning: Looker access is for people, not bots or apps. Nothing was requested.');
     case 'unknown_subject':
       return section(':warning: I could not find the person you picked in this workspace. Nothing was requested; try again with `/looker-access`.');
+    case 'requester_email':
+      return section(':warning: The Looker email you gave is your own, on a request for someone else. Nothing was requested; run `/looker-access` again with the email of the person who needs access.');
     case 'already_pending':
       return section(`:hourglass_flowing_sand: You already asked for this${listed ? ` (${listed})` : ''}, and it is waiting for a Looker admin. Nothing new was requested; you will get a DM when they decide.`);
     case 'too_many_pending':
@@ -380,6 +382,8 @@ export function lookerSubmissionRefusedOnForm(reason: SubmissionRefusal, refs: r
       return 'Looker access is for people, not bots or apps: pick a person.';
     case 'unknown_subject':
       return 'I could not find this person in the workspace: pick someone else.';
+    case 'requester_email':
+      return 'That is your email; enter the email of the person who needs access.';
     case 'already_pending':
       return `You already asked for this${listed}, and it is waiting for a Looker admin: you will get a DM when they decide. Close this form, or change what you ask for.`;
     case 'too_many_pending':

@@ -106,6 +106,9 @@ export function checkSchedule(input: ScheduleInput): ScheduleCheck {
 /** The fields of a cron expression, by the range cron-parser names for each ("expected range 0-23"). */
 const CRON_RANGES: Record<string, string> = { '0-59': 'a minute is 0 to 59', '0-23': 'an hour is 0 to 23', '1-31': 'a day of the month is 1 to 31', '1-12': 'a month is 1 to 12', '0-7': 'a day of the week is 0 to 7 (0 and 7 are Sunday)' };
 
+/** The fields of a cron expression, by the name cron-parser gives each in its validation errors. */
+const CRON_FIELD_NAMES: Record<string, string> = { Minute: 'the minute', Hour: 'the hour', DayOfMonth: 'the day of the month', Month: 'the month', DayOfWeek: 'the day of the week' };
+
 /** cron-parser's refusal, in words: a value out of its field's range, a day no month given has, or its own text. */
 function cronParseProblem(message: string): string {
   // Stryker disable next-line Regex: equivalent; every range cron-parser names starts with one digit
@@ -121,6 +124,13 @@ function cronParseProblem(message: string): string {
   if (backwards) return `That cron expression has a range that runs backwards (“${backwards[1]!}”, names as numbers): a range runs from the smaller to the larger; for one that wraps around, write both parts (e.g. \`5-6,0\`).`;
   if (/got range \d+-NaN/.test(message)) return 'That cron expression has a range without its end (like `1-`): write both ends, e.g. `1-5`.';
   if (/Invalid list value format/.test(message)) return 'That cron expression has a list with a gap (a comma with nothing beside it), e.g. `1,,3`.';
+  // cron-parser names the field by its class ("CronDayOfWeek Validation error, duplicate values found: 0"): said in words.
+  const twice = /Cron(Minute|Hour|DayOfMonth|Month|DayOfWeek) Validation error, duplicate values found: (\S{1,10})/.exec(message);
+  if (twice) {
+    const field = CRON_FIELD_NAMES[twice[1]!]!;
+    const same = twice[1] === 'DayOfWeek' ? ' (0 and 7 are both Sunday, and a name is its number: `MON` is 1)' : twice[1] === 'Month' ? ' (a name is its number: `JAN` is 1)' : '';
+    return `That cron expression names ${field} ${twice[2]!} more than once${same}: name each one once, e.g. \`1-5\` rather than \`1-5,3\`.`;
+  }
   const characters = /Invalid characters, got value: (.*)$/.exec(message);
   if (characters) return `That cron expression has “${[...characters[1]!].slice(0, 10).join('')}” where a number, a range (\`1-5\`) or a step (\`*/15\`) goes (or, for months and weekdays, a name: \`JAN\`, \`MON\`).`;
   // Stryker disable next-line MethodExpression,StringLiteral: cron-parser's messages are one short line; the cut and the stand-in are for a future one

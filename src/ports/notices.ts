@@ -19,7 +19,7 @@ export type LookerDmAbout = 'sent' | 'sent_for_subject' | 'decided' | 'granted_n
  */
 export type PipelineRequestDmAbout = 'received' | 'accepted' | 'declined' | 'live' | 'decided';
 /** Why a Looker access submission did not become a request. */
-export type SubmissionRefusal = 'unknown_subject' | 'bot_subject' | 'already_pending' | 'too_many_pending';
+export type SubmissionRefusal = 'unknown_subject' | 'bot_subject' | 'requester_email' | 'already_pending' | 'too_many_pending';
 
 export type Notice =
   /** The Looker access request's card in the channel: posted, then edited to the request's state. */

@@ -302,6 +302,9 @@ export class LookerAccessService {
     // The requester's own Slack email: only an address Slack vouches for is granted without an admin.
     const requesterProfile: Profile | 'unknown' | null = request.subjectId === request.requesterId ? subject : requester;
     const requesterSlackEmail = requesterProfile && requesterProfile !== 'unknown' ? requesterProfile.email : null;
+    // Asked for someone else with the requester's own address: the form says so when it knows that address, but a
+    // tampered form (its private_metadata) does not, so it is checked here against Slack's, as the form would.
+    if (request.subjectId !== request.requesterId && requesterSlackEmail && sameEmail(request.email, requesterSlackEmail)) return refuse('requester_email');
     const route = routeOf(request, { lookerConfigured: this.lookerConnected, requesterSlackEmail });
     const earlier = route === 'needs_approval' ? await this.approvedStillInForce(request, now) : undefined;
     const id = `la_${now.getTime().toString(36)}${randomBytes(5).toString('hex')}`;

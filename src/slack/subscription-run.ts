@@ -22,7 +22,7 @@ import { nextRun, runDecision } from '../domain/schedule.js';
 import { alertStep, evaluate } from '../domain/alert-condition.js';
 import { toCsv } from '../charts/spec.js';
 import type { QueryOutput, QueryService } from '../services/query.js';
-import { SUBSCRIPTION_RUN_JOB, alertCheckOf, categoriesMessage, subscriptionRef, type Subscription, type SubscriptionService } from '../services/subscriptions.js';
+import { SUBSCRIPTION_RUN_JOB, alertCheckOf, categoriesMessage, numericColumnsOf, subscriptionRef, type Subscription, type SubscriptionService } from '../services/subscriptions.js';
 import { queryChartMessage, queryEmptyMessage, queryTableMessage } from '../../views/query.js';
 import { alertFiredMessage, alertResolvedMessage, subscriptionCsvBlocks, subscriptionFooter } from '../../views/subscriptions.js';
 import { TRANSIENT_SLACK_ERRORS, slackErrorCode, toSlackError } from './errors.js';
@@ -154,6 +154,12 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
   }
   const query = queries.catalog.get(sub.query);
   if (!query) throw new PermanentJobError(`the saved query “${sub.query}” is no longer in the catalog`);
+  // A reviewed change may rename or drop the column an alert watches: its rows would have no value for it, so the
+  // alert would say Resolved (had it gone off) and then watch nothing, quietly. A failed run, as for a query gone.
+  if (sub.kind === 'alert' && !numericColumnsOf(query).includes(sub.condition!.column)) {
+    const columns = numericColumnsOf(query);
+    throw new PermanentJobError(`the query no longer has the column “${sub.condition!.column}” it watches${columns.length ? ` (its numbers now: ${columns.join(', ')}); edit it to watch one of them` : ''}`);
+  }
   const resolution = await queries.resolve(query, sub.params);
   if (!resolution.ok) throw new PermanentJobError(`its parameters no longer fit the query: ${Object.values(resolution.problems).slice(0, 2).join('; ')}`);
   const outcome = await queries.run(query, resolution.params, { userId: sub.owner });

@@ -337,10 +337,10 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     add('lookerAccessPhrase', looker.lookerAccessPhrase(r));
     add('lookerRef', looker.lookerRef(r));
   }
-  for (const reason of ['unknown_subject', 'bot_subject'] as const) add('lookerSubmissionRefusedDm', looker.lookerSubmissionRefusedDm(reason));
+  for (const reason of ['unknown_subject', 'bot_subject', 'requester_email'] as const) add('lookerSubmissionRefusedDm', looker.lookerSubmissionRefusedDm(reason));
   add('lookerSubmissionRefusedDm', looker.lookerSubmissionRefusedDm('already_pending', ['LA-7QK2ZD']));
   add('lookerSubmissionRefusedDm', looker.lookerSubmissionRefusedDm('too_many_pending', ['LA-7QK2ZD', 'LA-8RT3AB', 'LA-9XY4CD', 'LA-2MN5EF', 'LA-3PQ6GH']));
-  for (const reason of ['unknown_subject', 'bot_subject'] as const) add('lookerSubmissionRefusedOnForm', looker.lookerSubmissionRefusedOnForm(reason));
+  for (const reason of ['unknown_subject', 'bot_subject', 'requester_email'] as const) add('lookerSubmissionRefusedOnForm', looker.lookerSubmissionRefusedOnForm(reason));
   add('lookerSubmissionRefusedOnForm', looker.lookerSubmissionRefusedOnForm('already_pending', ['LA-7QK2ZD']));
   add('lookerSubmissionRefusedOnForm', looker.lookerSubmissionRefusedOnForm('too_many_pending', ['LA-7QK2ZD', 'LA-8RT3AB', 'LA-9XY4CD', 'LA-2MN5EF', 'LA-3PQ6GH']));
   for (const reason of ['not_admin', 'own_request', 'own_email'] as const) add('lookerRefusalMessage', looker.lookerRefusalMessage(reason, 'S0LOOKERADM'));

@@ -97,6 +97,17 @@ describe('checkSchedule at the edges', () => {
     expect(cron(`${'🙂'.repeat(12)} 9 * * *`)).toBe(value('🙂'.repeat(10)));
   });
 
+  it('says in words a value given twice in one field, naming the field rather than cron-parser\'s class for it', () => {
+    const cron = (c: string) => (checkSchedule({ kind: 'cron', cron: c, tz: 'UTC' }) as { errors: { cron: string } }).errors.cron;
+    expect(cron('0 0 * * 0,7')).toBe('That cron expression names the day of the week 0 more than once (0 and 7 are both Sunday, and a name is its number: `MON` is 1): name each one once, e.g. `1-5` rather than `1-5,3`.');
+    expect(cron('0 9 * * 1-5,3')).toMatch(/^That cron expression names the day of the week 3 more than once/);
+    expect(cron('0,0 9 * * *')).toMatch(/^That cron expression names the minute 0 more than once: name each one once/);
+    expect(cron('0 9 1,1 * *')).toMatch(/^That cron expression names the day of the month 1 more than once/);
+    expect(cron('0 9 * 1,JAN *')).toMatch(/^That cron expression names the month 1 more than once \(a name is its number: `JAN` is 1\)/);
+    expect(cron('0 9,9 * * *')).toMatch(/^That cron expression names the hour 9 more than once/);
+    for (const c of ['0 0 * * 0,7', '0,0 9 * * *', '0 9 * 1,JAN *']) expect(cron(c)).not.toMatch(/Cron[A-Z]|Validation error/);
+  });
+
   it('refuses runs closer than 15 minutes only when they are', () => {
     expect(checkSchedule({ kind: 'cron', cron: '*/15 * * * *', tz: 'UTC' }).ok).toBe(true);
     expect(checkSchedule({ kind: 'cron', cron: '0,14 * * * *', tz: 'UTC' })).toEqual({ ok: false, errors: { cron: 'Scheduled runs must be at least 15 minutes apart.' } });
