@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { ErrorCode } from '@slack/web-api';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { ConfigError, toCodedError } from './errors.js';
@@ -20,6 +21,7 @@ import { tasksRoutes } from './tasks.js';
 import { trackForeground } from './foreground.js';
 import { guardSlackRequests } from './slack/request-guard.js';
 import { routedListeners, type Listeners } from './slack/listeners.js';
+import { slackErrorCode } from './slack/errors.js';
 
 type BoltApp = App;
 
@@ -103,6 +105,23 @@ function firstAnswer(server: Server, waitMs: number): Promise<void> {
   });
 }
 
+/** Slack's answers to auth.test that mean the bot token itself is wrong: pasted from another app, revoked, or expired. */
+const REFUSED_TOKEN = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive', 'not_allowed_token_type']);
+
+/** What start-up says when Bolt's first call to Slack (auth.test, with the bot token) fails. */
+export function initError(err: unknown, config: Pick<Config, 'slack'>): unknown {
+  const code = slackErrorCode(err);
+  if (code && REFUSED_TOKEN.has(code)) {
+    return new ConfigError('SLACK_BOT_TOKEN', `Slack refused the token (${code}): copy the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page, reinstalling the app if it was revoked`);
+  }
+  if ((err as { code?: unknown } | null)?.code === ErrorCode.RequestError && config.slack.apiUrl) {
+    const cause = (err as { original?: { code?: unknown } }).original?.code;
+    const why = typeof cause === 'string' && /^[A-Z_]{1,40}$/.test(cause) ? cause : 'no answer';
+    return new ConfigError('SLACK_API_URL', `Slack's Web API did not answer auth.test there (${why}): check SLACK_API_URL, or leave it unset for Slack's own`);
+  }
+  return err;
+}
+
 function healthz(services: Services) {
   return (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -159,7 +178,11 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
   });
   const listeners = routedListeners(app);
   const commands = registerAll(listeners, services, { directory, jobs, telemetryNoteAfterMs: options.telemetryNoteAfterMs });
-  await app.init();
+  // Bolt asks Slack who the token is (auth.test): a token Slack refuses, or a Web API that does not answer, is said
+  // naming the setting to fix, not as Bolt's "An API error occurred: invalid_auth".
+  await app.init().catch((err: unknown) => {
+    throw initError(err, config);
+  });
 
   let server: Server | undefined;
   return {

@@ -288,6 +288,11 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const tasks = tasksConfig(env);
+  const freshness = freshnessConfig(env);
+  // A simulated rerun refreshes the demo warehouse's tables: on BigQuery there are none to refresh.
+  if (freshness.runner === 'embedded' && warehouseKind === 'bigquery') {
+    throw new ConfigError('PIPELINES', 'embedded (simulated) reruns need WAREHOUSE=embedded: with BigQuery use PIPELINES=live (or leave it unset), and give sources you cannot rerun `rerun: none`');
+  }
   return {
     slack: { mode, botToken, signingSecret, appToken, apiUrl: url(env, 'SLACK_API_URL') },
     port: port(env),
@@ -307,7 +312,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxBytes: integer(env, 'QUERY_MAX_BYTES', 10 * 1024 ** 3, warehouseKind === 'bigquery' ? 10 * 1024 ** 2 : 1024 ** 2, 10 * 1024 ** 4),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
-    freshness: freshnessConfig(env),
+    freshness,
     jobs: jobsConfig(env, storeKind, tasks),
     subscriptions: {
       perOwner: integer(env, 'SUBSCRIPTIONS_PER_OWNER', 25, 0, 10_000),

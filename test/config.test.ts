@@ -28,7 +28,10 @@ describe('loadConfig', () => {
   it('reruns real pipelines by default on BigQuery, simulated ones on the demo warehouse', () => {
     expect(loadConfig({}).freshness.runner).toBe('embedded');
     expect(loadConfig({ WAREHOUSE: 'bigquery', BIGQUERY_PROJECT: 'p' }).freshness.runner).toBe('live');
-    expect(loadConfig({ WAREHOUSE: 'bigquery', BIGQUERY_PROJECT: 'p', PIPELINES: 'embedded' }).freshness.runner).toBe('embedded');
+  });
+
+  it('refuses simulated reruns on BigQuery at once, as a configuration error naming PIPELINES (they refresh demo tables BigQuery does not have)', () => {
+    expect(configError({ WAREHOUSE: 'bigquery', BIGQUERY_PROJECT: 'p', PIPELINES: 'embedded' }).message).toMatch(/^PIPELINES: embedded \(simulated\) reruns need WAREHOUSE=embedded/);
   });
 
   it('chooses HTTP or Socket Mode from the tokens given', () => {

@@ -148,6 +148,42 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
     }
   }, 90_000);
 
+  it.each([
+    ['refuses the bot token (revoked, or pasted from another app)', 'invalid_auth', /^analytics-bot failed to start: SLACK_BOT_TOKEN: Slack refused the token \(invalid_auth\): copy the Bot User OAuth Token/],
+    ['does not answer (SLACK_API_URL mistyped)', null, /^analytics-bot failed to start: SLACK_API_URL: Slack's Web API did not answer auth\.test there \(ECONNREFUSED\): check SLACK_API_URL/],
+  ])('exits at start-up when Slack %s, in one line naming the setting to fix', async (_what, refusal, said) => {
+    const token = ['xoxb', '1111', '2222', randomBytes(12).toString('hex')].join('-');
+    const slack = await loopbackServer(async (req, res) => {
+      req.resume();
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ ok: false, error: refusal }));
+    });
+    const apiUrl = refusal ? `${slack.url}/api/` : `http://127.0.0.1:${await freePort()}/api/`;
+    const dataDir = await freshDataDir();
+    const port = String(await freePort());
+    try {
+      const r = await new Promise<{ status: number | null; stderr: string; stdout: string }>((resolve) => {
+        const child = spawn(process.execPath, [main], {
+          env: env({ SLACK_BOT_TOKEN: token, SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'), SLACK_API_URL: apiUrl, PORT: port, DATA_DIR: dataDir }),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stderr = '';
+        let stdout = '';
+        child.stderr!.on('data', (d) => (stderr += d));
+        child.stdout!.on('data', (d) => (stdout += d));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        child.once('exit', (status) => (clearTimeout(timer), resolve({ status, stderr, stdout })));
+      });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(said);
+      expect(r.stderr).not.toMatch(/An API error occurred|A request error occurred|\(unexpected\)|\n\s+at /);
+      expect(r.stderr + r.stdout).not.toContain(token);
+    } finally {
+      await slack.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   describe('local mode', () => {
     let child: ChildProcess;
     let dataDir: string;
