@@ -348,12 +348,10 @@ export function queryRefreshAction(deps: QueryDeps) {
     try {
       const job = await fromButton(deps, action, tell);
       if (!job) return;
-      const refresh = await deps.clicks.once(`refresh:${channel}:${messageTs ?? ''}:${clickContent(job)}`, REFRESH_ONCE_MS, (click) =>
-        deps.queries.requestDelivery(body.trigger_id, {
-          format: 'result', q: job.query.name, p: job.params.given, channel, threadTs: threadTs ?? null, userId: body.user.id, force: true, click,
-        }),
-      );
-      if (refresh.repeated) return tell(noteMessage(':hourglass_flowing_sand: A refresh of this result is already on its way.'));
+      const refresh = await deps.queries.requestDelivery(body.trigger_id, {
+        format: 'result', q: job.query.name, p: job.params.given, channel, threadTs: threadTs ?? null, userId: body.user.id, force: true, click: null,
+      }, { scope: `refresh:${channel}:${messageTs ?? ''}:${clickContent(job)}`, holdMs: REFRESH_ONCE_MS });
+      if (!refresh) return tell(noteMessage(':hourglass_flowing_sand: A refresh of this result is already on its way.'));
     } catch (err) {
       await tell(queryFailureMessage(deps.logger, err, { user: body.user.id }));
     }
@@ -393,12 +391,10 @@ export function queryDownloadCsvAction(deps: QueryDeps) {
     try {
       const job = await fromButton(deps, action, tell);
       if (!job) return;
-      const csv = await deps.clicks.once(`csv:${channel}:${messageTs ?? ''}:${clickContent(job)}`, CSV_ONCE_MS, (click) =>
-        deps.queries.requestDelivery(body.trigger_id, {
-          format: 'csv', q: job.query.name, p: job.params.given, channel, threadTs: threadTs ?? messageTs ?? null, userId: body.user.id, force: false, click,
-        }),
-      );
-      if (csv.repeated) return tell(queryCsvAlreadyMessage(Boolean(threadTs)));
+      const csv = await deps.queries.requestDelivery(body.trigger_id, {
+        format: 'csv', q: job.query.name, p: job.params.given, channel, threadTs: threadTs ?? messageTs ?? null, userId: body.user.id, force: false, click: null,
+      }, { scope: `csv:${channel}:${messageTs ?? ''}:${clickContent(job)}`, holdMs: CSV_ONCE_MS });
+      if (!csv) return tell(queryCsvAlreadyMessage(Boolean(threadTs)));
       // The file lands in a thread, which the clicker may not have open: say where.
       await tell(queryCsvOnItsWayMessage(job.query, Boolean(threadTs)));
     } catch (err) {
@@ -425,13 +421,11 @@ export function queryRunAction(deps: QueryDeps) {
       const resolution = await deps.queries.resolve(query, ref.p);
       if (resolution.ok) {
         // A double click (or a repeated delivery of the click) posts one result, not two.
-        const run = await deps.clicks.once(`run:${channel}:${messageTs ?? ''}:${clickContent({ query, params: resolution.params })}`, RUN_ONCE_MS, (click) =>
-          deps.queries.requestDelivery(body.trigger_id, {
-            // As given, as a typed /query's: the chart's buttons (Refresh, Subscribe…) keep `-30d` relative, not pinned to today.
-            format: 'result', q: query.name, p: resolution.params.given, channel, threadTs: threadTs ?? null, userId: body.user.id, force: false, click,
-          }),
-        );
-        if (run.repeated) await tell(noteMessage(':hourglass_flowing_sand: That query is already running from this button; its result is on its way.'));
+        const run = await deps.queries.requestDelivery(body.trigger_id, {
+          // As given, as a typed /query's: the chart's buttons (Refresh, Subscribe…) keep `-30d` relative, not pinned to today.
+          format: 'result', q: query.name, p: resolution.params.given, channel, threadTs: threadTs ?? null, userId: body.user.id, force: false, click: null,
+        }, { scope: `run:${channel}:${messageTs ?? ''}:${clickContent({ query, params: resolution.params })}`, holdMs: RUN_ONCE_MS });
+        if (!run) await tell(noteMessage(':hourglass_flowing_sand: That query is already running from this button; its result is on its way.'));
         return;
       }
       const metadata: QueryModalMetadata = { q: query.name, c: channel, ...(threadTs ? { t: threadTs } : {}) };

@@ -11,20 +11,14 @@
  * new process starts on the same data (embedded store: the same DATA_DIR;
  * Firestore: the same emulator collections) and carries on.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { freePort } from './support/ports.js';
+import { rm } from 'node:fs/promises';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
 import { UPLOAD_METHOD } from '../src/slack-standin/files.js';
 import type { StoredMessage } from '../src/slack-standin/types.js';
-import { BotClient } from '../src/slack-standin/bot-client.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
-import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import type { Store } from '../src/ports/store.js';
 import { ActionIds, BlockIds } from '../src/ids.js';
@@ -34,9 +28,9 @@ import { SUBSCRIPTIONS, subscriptionRef, type Subscription } from '../src/servic
 import { FakeLooker, FakeLookerDefaults } from './support/fake-looker.js';
 import { FakeFivetran } from './support/fake-fivetran.js';
 import { freshDataDir } from './support/harness.js';
+import { BotProcess, MAIN, journalReader, until } from './support/bot-process.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 
-const MAIN = new URL('../dist/src/main.js', import.meta.url);
 const CHANNEL = StandinDefaults.channel;
 const RILEY = StandinDefaults.users.regular;
 const BLAKE = StandinDefaults.users.bizops;
@@ -44,56 +38,6 @@ const ALEX = StandinDefaults.users.lookerAdmin;
 
 const text = (m: { text?: string; blocks?: unknown[] } | undefined) => blocksToText({ text: m?.text ?? '', blocks: (m?.blocks ?? []) as never });
 
-
-/** The bot as a process of its own, started from the production entry point. */
-class BotProcess {
-  readonly logs: string[] = [];
-  private constructor(readonly child: ChildProcess, readonly client: BotClient, readonly exited: Promise<number | null>) {}
-
-  static async start(env: Record<string, string>, signingSecret: string, responseUrlBase: string): Promise<BotProcess> {
-    const port = await freePort();
-    const child = spawn(process.execPath, [MAIN.pathname], { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const bot = new BotProcess(child, new BotClient({ botUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret, responseUrlBase }), exited);
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      bot.logs.push(...lines);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    const deadline = Date.now() + 30_000;
-    while (!bot.logs.some((l) => l.includes('analytics-bot started'))) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the bot did not start:\n${bot.logs.slice(-20).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return bot;
-  }
-
-  /** kill -9, and wait until it is gone. */
-  async kill(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-    await this.exited;
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5_000))]);
-    await this.kill();
-  }
-}
-
-async function until<T>(probe: () => Promise<T | undefined | false | null> | T | undefined | false | null, what: string, timeoutMs = 100_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** One store's run of every crash point, with one bot process carried from one scenario to the next. */
 function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, string>; open: () => Promise<Store>; cleanup: () => Promise<void> }>, skip?: string) {
@@ -495,31 +439,3 @@ crashSuite(
   },
   firestore.available ? undefined : firestore.reason,
 );
-
-/**
- * The embedded store of a running bot, read from outside: each read opens a
- * private copy of its files (the bot holds the directory's lock).
- */
-function journalReader(dataDir: string): Store {
-  const withCopy = async <R>(read: (s: Store) => Promise<R>): Promise<R> => {
-    const copy = await mkdtemp(path.join(os.tmpdir(), 'crash-read-'));
-    await cp(path.join(dataDir, 'store'), path.join(copy, 'store'), { recursive: true, filter: (src) => !src.endsWith('LOCK') });
-    const s = await openEmbeddedStore(copy);
-    try {
-      return await read(s);
-    } finally {
-      await s.close();
-      await rm(copy, { recursive: true, force: true });
-    }
-  };
-  const refuse = () => Promise.reject(new Error('read-only view of the bot\'s store'));
-  return {
-    kind: 'embedded',
-    get: (c, id) => withCopy((s) => s.get(c, id)),
-    list: (c, o) => withCopy((s) => s.list(c, o)),
-    recentAudit: (n) => withCopy((s) => s.recentAudit(n)),
-    put: refuse, delete: refuse, runTransaction: refuse, createOnce: refuse, transition: refuse, acquireLease: refuse, releaseLease: refuse, audit: refuse,
-    close: async () => {},
-  } as Store;
-}
-

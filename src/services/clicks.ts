@@ -4,9 +4,10 @@
  * first click within `ttlMs` wins, across replicas (a once-key in the store).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Store, StoreTx } from '../ports/store.js';
+import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
 import { toCodedError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { JOBS } from '../jobs/model.js';
 
 const CLICKS = 'clicks';
 
@@ -21,6 +22,34 @@ export async function forgetClick(tx: StoreTx, click: string): Promise<void> {
   const [id = '', token] = click.split(':');
   const held = await tx.get<{ token?: string }>(CLICKS, id);
   if (held && token && held.data.token === token) tx.delete(CLICKS, id);
+}
+
+/** A click held by {@link holdClick}: for its hold, and while the job it asked for is pending. */
+interface HeldClick extends StoreDoc {
+  token?: string;
+  expiresAt?: number;
+  job?: string;
+}
+
+/**
+ * For a click whose work is a job recorded in `tx` (a `/query` delivery): this click's name when the button is
+ * free, null when a click holds it, for its hold or past it while the job that click asked for is still pending
+ * (waiting out Slack's rate limit, or the lease of a process that died). Reads only: the hold itself is
+ * {@link holdClick}, in the same transaction as the job, so a process killed between the two cannot leave the
+ * button held with nothing on its way.
+ */
+export async function freeClick(tx: StoreTx, scope: string): Promise<string | null> {
+  const id = idOf(scope);
+  const held = (await tx.get<HeldClick>(CLICKS, id))?.data;
+  if (held && (held.expiresAt ?? Infinity) > Date.now()) return null;
+  if (held?.job && (await tx.get<{ state?: string }>(JOBS, held.job))?.data.state === 'pending') return null;
+  return `${id}:${randomBytes(8).toString('hex')}`;
+}
+
+/** Holds the button for `click` (from {@link freeClick}) for `ttlMs`, and while `job` is pending; after the transaction's reads. */
+export function holdClick(tx: StoreTx, click: string, scope: string, ttlMs: number, job: string): void {
+  const [id = '', token] = click.split(':');
+  tx.put<HeldClick & { scope: string }>(CLICKS, id, { scope: scope.slice(0, 200), token, job, expiresAt: Date.now() + ttlMs });
 }
 
 /** What {@link Clicks.once} did: ran the work (and what it returned), or nothing, as a repeat. */

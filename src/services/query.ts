@@ -20,6 +20,7 @@ import { parseParamText, resolveParams, type CustomerLookup, type ParamResolutio
 import type { ChartRenderer } from '../charts/renderer.js';
 import { chartSpecFor, dateRange, humanizeColumn } from '../charts/spec.js';
 import { enqueue, JOBS } from '../jobs/model.js';
+import { freeClick, holdClick } from './clicks.js';
 import { quoteTyped } from '../format.js';
 
 /** The job that runs a saved query and posts its result (src/slack/query-delivery.ts). */
@@ -166,10 +167,20 @@ export class QueryService {
   /**
    * Records that a result is to be posted (a job, run at once). `key` names
    * the request (the Slack trigger): the same request delivered twice posts once.
+   * `click`: the button that asked (Refresh, Run, Download CSV), held in the same
+   * transaction for `holdMs` and while the delivery is pending (see freeClick);
+   * false when a click holds it already.
    */
-  async requestDelivery(key: string, delivery: QueryDelivery): Promise<boolean> {
+  async requestDelivery(key: string, delivery: QueryDelivery, click?: { scope: string; holdMs: number }): Promise<boolean> {
     const at = this.now().getTime();
-    const created = await this.opts.store.runTransaction((tx) => enqueue(tx, { key: `${QUERY_DELIVER_JOB}:${key}`, kind: QUERY_DELIVER_JOB, payload: delivery }, at));
+    const jobKey = `${QUERY_DELIVER_JOB}:${key}`;
+    const created = await this.opts.store.runTransaction(async (tx) => {
+      const name = click ? await freeClick(tx, click.scope) : delivery.click;
+      if (click && !name) return false;
+      if (!(await enqueue(tx, { key: jobKey, kind: QUERY_DELIVER_JOB, payload: { ...delivery, click: name } }, at))) return false;
+      if (click && name) holdClick(tx, name, click.scope, click.holdMs, jobKey);
+      return true;
+    });
     if (created) this.opts.kick?.();
     return created;
   }

@@ -156,8 +156,8 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
   if (!query) throw new PermanentJobError(`the saved query “${sub.query}” is no longer in the catalog`);
   // A reviewed change may rename or drop the column an alert watches: its rows would have no value for it, so the
   // alert would say Resolved (had it gone off) and then watch nothing, quietly. A failed run, as for a query gone.
-  if (sub.kind === 'alert' && !numericColumnsOf(query).includes(sub.condition!.column)) {
-    const columns = numericColumnsOf(query);
+  const columns = numericColumnsOf(query);
+  if (sub.kind === 'alert' && !columns.includes(sub.condition!.column)) {
     throw new PermanentJobError(`the query no longer has the column “${sub.condition!.column}” it watches${columns.length ? ` (its numbers now: ${columns.join(', ')}); edit it to watch one of them` : ''}`);
   }
   const resolution = await queries.resolve(query, sub.params);

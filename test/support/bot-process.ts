@@ -1,0 +1,99 @@
+/**
+ * The bot as a process of its own, started from its production entry point (dist/src/main.js, HTTP mode), for
+ * the tests that kill it for real (kill -9) and start another on the same data: test/crash.e2e.test.ts,
+ * test/crash.clicks-and-cards.e2e.test.ts.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from './ports.js';
+import { BotClient } from '../../src/slack-standin/bot-client.js';
+import { openEmbeddedStore } from '../../src/adapters/store/embedded.js';
+import type { Store } from '../../src/ports/store.js';
+
+export const MAIN = new URL('../../dist/src/main.js', import.meta.url);
+
+/** The bot as a process of its own, started from the production entry point. */
+export class BotProcess {
+  readonly logs: string[] = [];
+  private constructor(
+    readonly child: ChildProcess,
+    readonly client: BotClient,
+    readonly exited: Promise<number | null>,
+    /** Its HTTP root (`/tasks/*`, `/healthz`). */
+    readonly url: string,
+  ) {}
+
+  static async start(env: Record<string, string>, signingSecret: string, responseUrlBase: string): Promise<BotProcess> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [MAIN.pathname], { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const bot = new BotProcess(child, new BotClient({ botUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret, responseUrlBase }), exited, `http://127.0.0.1:${port}`);
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      bot.logs.push(...lines);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    const deadline = Date.now() + 30_000;
+    while (!bot.logs.some((l) => l.includes('analytics-bot started'))) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the bot did not start:\n${bot.logs.slice(-20).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return bot;
+  }
+
+  /** kill -9, and wait until it is gone. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5_000))]);
+    await this.kill();
+  }
+}
+
+/** `probe`'s first truthy value, asked every 50 ms; fails naming `what` after `timeoutMs`. */
+export async function until<T>(probe: () => Promise<T | undefined | false | null> | T | undefined | false | null, what: string, timeoutMs = 100_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The embedded store of a running bot, read from outside: each read opens a
+ * private copy of its files (the bot holds the directory's lock).
+ */
+export function journalReader(dataDir: string): Store {
+  const withCopy = async <R>(read: (s: Store) => Promise<R>): Promise<R> => {
+    const copy = await mkdtemp(path.join(os.tmpdir(), 'crash-read-'));
+    await cp(path.join(dataDir, 'store'), path.join(copy, 'store'), { recursive: true, filter: (src) => !src.endsWith('LOCK') });
+    const s = await openEmbeddedStore(copy);
+    try {
+      return await read(s);
+    } finally {
+      await s.close();
+      await rm(copy, { recursive: true, force: true });
+    }
+  };
+  const refuse = () => Promise.reject(new Error('read-only view of the bot\'s store'));
+  return {
+    kind: 'embedded',
+    get: (c, id) => withCopy((s) => s.get(c, id)),
+    list: (c, o) => withCopy((s) => s.list(c, o)),
+    recentAudit: (n) => withCopy((s) => s.recentAudit(n)),
+    put: refuse, delete: refuse, runTransaction: refuse, createOnce: refuse, transition: refuse, acquireLease: refuse, releaseLease: refuse, audit: refuse,
+    close: async () => {},
+  } as Store;
+}
