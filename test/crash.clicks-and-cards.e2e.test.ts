@@ -23,7 +23,7 @@ import type { Store } from '../src/ports/store.js';
 import { ActionIds } from '../src/ids.js';
 import type { AlertDoc } from '../src/services/freshness-alerts.js';
 import { freshDataDir } from './support/harness.js';
-import { BotProcess, MAIN, journalReader, until } from './support/bot-process.js';
+import { BotProcess, MAIN, journalReader, standinEnv, until } from './support/bot-process.js';
 
 const CHANNEL = StandinDefaults.channel;
 const RILEY = StandinDefaults.users.regular;
@@ -52,13 +52,7 @@ async function world(): Promise<World> {
   const dataDir = await freshDataDir();
   const signingSecret = randomBytes(16).toString('hex');
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    SLACK_BOT_TOKEN: `xoxb-crash-${randomBytes(6).toString('hex')}`,
-    SLACK_SIGNING_SECRET: signingSecret,
-    SLACK_API_URL: `${standin.url}/api/`,
-    ANALYTICS_CHANNEL: CHANNEL,
-    BIZOPS_USERGROUP: StandinDefaults.usergroups.bizops,
-    LOOKER_ADMINS_USERGROUP: StandinDefaults.usergroups.lookerAdmins,
+    ...standinEnv(standin.url, signingSecret),
     PIPELINES: 'embedded',
     PIPELINES_SIMULATED_RUN_MS: '300',
     RERUN_POLL_MS: '200',

@@ -28,7 +28,7 @@ import { SUBSCRIPTIONS, subscriptionRef, type Subscription } from '../src/servic
 import { FakeLooker, FakeLookerDefaults } from './support/fake-looker.js';
 import { FakeFivetran } from './support/fake-fivetran.js';
 import { freshDataDir } from './support/harness.js';
-import { BotProcess, MAIN, journalReader, until } from './support/bot-process.js';
+import { BotProcess, MAIN, journalReader, standinEnv, until } from './support/bot-process.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 
 const CHANNEL = StandinDefaults.channel;
@@ -62,13 +62,7 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
       const s = await storeEnv();
       cleanup = s.cleanup;
       env = {
-        PATH: process.env.PATH ?? '',
-        SLACK_BOT_TOKEN: `xoxb-crash-${randomBytes(6).toString('hex')}`,
-        SLACK_SIGNING_SECRET: signingSecret,
-        SLACK_API_URL: `${standin.url}/api/`,
-        ANALYTICS_CHANNEL: CHANNEL,
-        BIZOPS_USERGROUP: StandinDefaults.usergroups.bizops,
-        LOOKER_ADMINS_USERGROUP: StandinDefaults.usergroups.lookerAdmins,
+        ...standinEnv(standin.url, signingSecret),
         LOOKER_BASE_URL: looker.url,
         LOOKER_CLIENT_ID: FakeLookerDefaults.clientId,
         LOOKER_CLIENT_SECRET: FakeLookerDefaults.clientSecret,

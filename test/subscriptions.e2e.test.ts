@@ -1858,64 +1858,73 @@ describe('threshold alerts', () => {
   });
 });
 
+/**
+ * A bot on the embedded store and warehouse of a directory of its own, with a copy of the catalog (`queries`),
+ * that `restart()` stops and starts again over the same data (`between`: what changes while it is down).
+ */
+async function withRestarts(extraEnv: Record<string, string>, body: (b: { readonly t: TestBot; standin: SlackStandin; queries: string; restart(between?: () => Promise<void>): Promise<void> }) => Promise<void>): Promise<void> {
+  const queries = await catalogDir();
+  const dir = await freshDataDir();
+  const standin = new SlackStandin({ users, channels });
+  await standin.start();
+  const warehouse = await openEmbeddedWarehouse({ dataDir: dir, timeoutMs: 30_000 });
+  const env = { QUERIES_DIR: queries, FRESHNESS_CHECK_INTERVAL_MS: '0', ...extraEnv };
+  let store = await openEmbeddedStore(dir, { checkNesting: true });
+  let t = await startTestBot({ env, standin, store, warehouse });
+  try {
+    await body({
+      get t() {
+        return t;
+      },
+      standin,
+      queries,
+      async restart(between) {
+        await t.stop();
+        await store.close();
+        await between?.();
+        store = await openEmbeddedStore(dir, { checkNesting: true });
+        t = await startTestBot({ env, standin, store, warehouse });
+      },
+    });
+  } finally {
+    await t.stop();
+    await store.close();
+    await warehouse.close();
+    await standin.stop();
+    await rm(dir, { recursive: true, force: true });
+    await rm(queries, { recursive: true, force: true });
+  }
+}
+
 describe('a restart between two deliveries', () => {
   it('delivers the next one once, from the new process; after days down, the latest run within the grace once', async () => {
-    const queries = await catalogDir();
-    const dir = await freshDataDir();
-    const standin = new SlackStandin({ users, channels });
-    await standin.start();
-    const warehouse = await openEmbeddedWarehouse({ dataDir: dir, timeoutMs: 30_000 });
-    const env = { QUERIES_DIR: queries, FRESHNESS_CHECK_INTERVAL_MS: '0' };
-    let store = await openEmbeddedStore(dir, { checkNesting: true });
-    let t = await startTestBot({ env, standin, store, warehouse });
-    try {
-      const d = driver(() => t);
-      t.setTime(at('2026-12-01T13:00:00Z'));
+    await withRestarts({}, async (b) => {
+      const d = driver(() => b.t);
+      b.t.setTime(at('2026-12-01T13:00:00Z'));
       const modal = await d.open('subscribe instances-by-hosting');
       await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' });
       await d.tick('2026-12-01T14:00:05Z');
       expect(d.posts(CHANNEL)).toHaveLength(1);
-      await t.stop();
-      await store.close();
-      store = await openEmbeddedStore(dir, { checkNesting: true });
-      t = await startTestBot({ env, standin, store, warehouse });
+      await b.restart();
       await d.tick('2026-12-02T14:00:05Z');
       await d.tick('2026-12-02T14:10:00Z');
       expect(d.posts(CHANNEL)).toHaveLength(2);
       // Down from after Wednesday's run until ten minutes past Friday's: Thursday's is long past and skipped;
       // Friday's is within the grace and goes out once, as it would have after a shorter outage.
-      await t.stop();
-      await store.close();
-      store = await openEmbeddedStore(dir, { checkNesting: true });
-      t = await startTestBot({ env, standin, store, warehouse });
+      await b.restart();
       await d.tick('2026-12-04T14:10:00Z');
       expect(d.posts(CHANNEL)).toHaveLength(3);
-      const [sub] = await t.bot.services.subscriptions.listAll();
+      const [sub] = await b.t.bot.services.subscriptions.listAll();
       expect(sub).toMatchObject({ lastRun: { outcome: 'delivered', dueAt: at('2026-12-04T14:00:00Z') }, nextRunAt: at('2026-12-05T14:00:00Z') });
-    } finally {
-      await t.stop();
-      await store.close();
-      await warehouse.close();
-      await standin.stop();
-      await rm(dir, { recursive: true, force: true });
-      await rm(queries, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('a saved query changed after an alert was set up on it', () => {
   it('tells the owner when the column an alert watches is no longer one of the query\'s numbers, instead of saying Resolved and watching nothing', async () => {
-    const queries = await catalogDir();
-    const dir = await freshDataDir();
-    const standin = new SlackStandin({ users, channels });
-    await standin.start();
-    const warehouse = await openEmbeddedWarehouse({ dataDir: dir, timeoutMs: 30_000 });
-    const env = { QUERIES_DIR: queries, FRESHNESS_CHECK_INTERVAL_MS: '0', JOBS_POLL_MS: '3600000' };
-    let store = await openEmbeddedStore(dir, { checkNesting: true });
-    let t = await startTestBot({ env, standin, store, warehouse });
-    try {
-      const d = driver(() => t);
-      t.setTime(at('2026-12-01T08:30:00Z'));
+    await withRestarts({ JOBS_POLL_MS: '3600000' }, async (b) => {
+      const d = driver(() => b.t);
+      b.t.setTime(at('2026-12-01T08:30:00Z'));
       const modal = await d.open('alert customer-count');
       await d.kind(modal.id, 'cron');
       expect((await d.submit(modal.id, {
@@ -1924,28 +1933,19 @@ describe('a saved query changed after an alert was set up on it', () => {
       })).responseAction).toBeUndefined();
       const [sub] = await d.subscriptions();
       await d.tick('2026-12-01T09:00:05Z');
-      const said = () => standin.conversation(RILEY).map((m) => text(m)).filter((m) => m.includes('Customers') || m.includes(ref(sub!)));
+      const said = () => b.standin.conversation(RILEY).map((m) => text(m)).filter((m) => m.includes('Customers') || m.includes(ref(sub!)));
       expect(said().filter((m) => /Alert: Customers/.test(m))).toHaveLength(1);
       // A reviewed change renames the column (and the chart's value) the alert watches; the bot is deployed again.
-      await t.stop();
-      await store.close();
-      const file = path.join(queries, 'customer-count.sql');
-      await writeFile(file, (await readFile(file, 'utf8')).replace('y: customers', 'y: total').replace('AS customers', 'AS total'));
-      store = await openEmbeddedStore(dir, { checkNesting: true });
-      t = await startTestBot({ env, standin, store, warehouse });
+      await b.restart(async () => {
+        const file = path.join(b.queries, 'customer-count.sql');
+        await writeFile(file, (await readFile(file, 'utf8')).replace('y: customers', 'y: total').replace('AS customers', 'AS total'));
+      });
       await d.tick('2026-12-01T10:00:05Z');
       // Not "Resolved … (now no value)": nothing was checked. The owner is told, as for a query gone from the catalog.
       expect(said().filter((m) => /Resolved/.test(m))).toEqual([]);
       expect(said().filter((m) => /failed/.test(m)).at(-1)).toMatch(/customers/);
-      expect(await t.bot.services.subscriptions.get(sub!.id)).toMatchObject({ lastRun: { outcome: 'failed' }, consecutiveFailures: 1 });
-    } finally {
-      await t.stop();
-      await store.close();
-      await warehouse.close();
-      await standin.stop();
-      await rm(dir, { recursive: true, force: true });
-      await rm(queries, { recursive: true, force: true });
-    }
+      expect(await b.t.bot.services.subscriptions.get(sub!.id)).toMatchObject({ lastRun: { outcome: 'failed' }, consecutiveFailures: 1 });
+    });
   });
 });
 

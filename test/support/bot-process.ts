@@ -5,14 +5,29 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports.js';
 import { BotClient } from '../../src/slack-standin/bot-client.js';
+import { StandinDefaults } from '../../src/slack-standin/server.js';
 import { openEmbeddedStore } from '../../src/adapters/store/embedded.js';
 import type { Store } from '../../src/ports/store.js';
 
 export const MAIN = new URL('../../dist/src/main.js', import.meta.url);
+
+/** What a bot process needs to talk to the Slack stand-in at `standinUrl` in HTTP mode, with the stand-in's channel and user groups. */
+export function standinEnv(standinUrl: string, signingSecret: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    SLACK_BOT_TOKEN: `xoxb-crash-${randomBytes(6).toString('hex')}`,
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: `${standinUrl}/api/`,
+    ANALYTICS_CHANNEL: StandinDefaults.channel,
+    BIZOPS_USERGROUP: StandinDefaults.usergroups.bizops,
+    LOOKER_ADMINS_USERGROUP: StandinDefaults.usergroups.lookerAdmins,
+  };
+}
 
 /** The bot as a process of its own, started from the production entry point. */
 export class BotProcess {
