@@ -193,7 +193,7 @@ async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<{ answ
  */
 async function deliverCommand(deps: QueryDeps, command: SlackCommandMiddlewareArgs['command'], query: SavedQuery, params: ResolvedParams): Promise<'recorded' | 'repeated'> {
   const outcome = await deps.queries.requestAskedDelivery(command.trigger_id || `${command.user_id}:${Date.now()}`, `command:${command.channel_id}:${command.user_id}:${clickContent({ query, params })}`, {
-    format: 'result', q: query.name, p: params.given, channel: command.channel_id, threadTs: null, userId: command.user_id, force: false, click: null,
+    format: 'result', q: query.name, p: params.given, channel: command.channel_id, threadTs: null, userId: command.user_id, force: false,
   });
   // Slack's trigger IDs are unique: one seen before is the same request delivered again, and its result is posted once.
   if (outcome === 'seen') deps.logger.info('query request seen before; posting its result once', { query: query.name, user: command.user_id, trigger: command.trigger_id });
@@ -236,7 +236,7 @@ export function queryModalSubmit(deps: QueryDeps) {
     const values = modalValues(query, view.state as ViewSubmitAction['view']['state'] | undefined);
     // Keyed on the modal: Slack delivering the same submission twice posts one result.
     const deliver = (params: ResolvedParams) => deps.queries.requestDelivery(`${view.id}:${view.hash ?? ''}`, {
-      format: 'result', q: query.name, p: params.given, channel: meta.c, threadTs: meta.t ?? null, userId: body.user.id, force: false, click: null,
+      format: 'result', q: query.name, p: params.given, channel: meta.c, threadTs: meta.t ?? null, userId: body.user.id, force: false,
     });
     if (!deps.queries.resolvesAtOnce(query, values)) {
       // A cold instance: the customer list is read from the warehouse, which may take longer than Slack waits
@@ -349,7 +349,7 @@ export function queryRefreshAction(deps: QueryDeps) {
       const job = await fromButton(deps, action, tell);
       if (!job) return;
       const refresh = await deps.queries.requestDelivery(body.trigger_id, {
-        format: 'result', q: job.query.name, p: job.params.given, channel, threadTs: threadTs ?? null, userId: body.user.id, force: true, click: null,
+        format: 'result', q: job.query.name, p: job.params.given, channel, threadTs: threadTs ?? null, userId: body.user.id, force: true,
       }, { scope: `refresh:${channel}:${messageTs ?? ''}:${clickContent(job)}`, holdMs: REFRESH_ONCE_MS });
       if (!refresh) return tell(noteMessage(':hourglass_flowing_sand: A refresh of this result is already on its way.'));
     } catch (err) {
@@ -392,7 +392,7 @@ export function queryDownloadCsvAction(deps: QueryDeps) {
       const job = await fromButton(deps, action, tell);
       if (!job) return;
       const csv = await deps.queries.requestDelivery(body.trigger_id, {
-        format: 'csv', q: job.query.name, p: job.params.given, channel, threadTs: threadTs ?? messageTs ?? null, userId: body.user.id, force: false, click: null,
+        format: 'csv', q: job.query.name, p: job.params.given, channel, threadTs: threadTs ?? messageTs ?? null, userId: body.user.id, force: false,
       }, { scope: `csv:${channel}:${messageTs ?? ''}:${clickContent(job)}`, holdMs: CSV_ONCE_MS });
       if (!csv) return tell(queryCsvAlreadyMessage(Boolean(threadTs)));
       // The file lands in a thread, which the clicker may not have open: say where.
@@ -423,7 +423,7 @@ export function queryRunAction(deps: QueryDeps) {
         // A double click (or a repeated delivery of the click) posts one result, not two.
         const run = await deps.queries.requestDelivery(body.trigger_id, {
           // As given, as a typed /query's: the chart's buttons (Refresh, Subscribe…) keep `-30d` relative, not pinned to today.
-          format: 'result', q: query.name, p: resolution.params.given, channel, threadTs: threadTs ?? null, userId: body.user.id, force: false, click: null,
+          format: 'result', q: query.name, p: resolution.params.given, channel, threadTs: threadTs ?? null, userId: body.user.id, force: false,
         }, { scope: `run:${channel}:${messageTs ?? ''}:${clickContent({ query, params: resolution.params })}`, holdMs: RUN_ONCE_MS });
         if (!run) await tell(noteMessage(':hourglass_flowing_sand: That query is already running from this button; its result is on its way.'));
         return;

@@ -9,7 +9,7 @@ import type { Logger } from '../src/logger.js';
 import type { TelemetryService } from '../src/services/telemetry.js';
 import type { Clicks } from '../src/services/clicks.js';
 import { toCodedError } from '../src/errors.js';
-import { failureMessage, type MessageBody } from '../views/common.js';
+import { failureMessage, noteMessage, type MessageBody } from '../views/common.js';
 import { foregroundIdle } from '../src/foreground.js';
 import {
   telemetryCardMessage,
@@ -31,8 +31,10 @@ export interface TelemetryDeps {
   lookingUpNoteAfterMs?: number;
 }
 
-/** A second Share of the same card by the same person does nothing for this long. */
+/** A second Share of the same card by the same person does nothing for this long, once the first has shared it. */
 const SHARE_ONCE_MS = 24 * 3_600_000;
+/** While a Share looks the card up and posts it: a process dying meanwhile leaves its button held this long, not a day. */
+const SHARE_WORKING_MS = 2 * 60_000;
 
 const WAREHOUSE_FAILED = failureMessage('I could not reach the warehouse to look that up.');
 
@@ -213,15 +215,20 @@ export function telemetryShareAction({ telemetry, clicks, logger, lookerUrl = nu
     // A double click (or Slack delivering the click twice) shares the card once.
     const once = `share:${body.user.id}:${buttonContext(body).messageTs ?? body.trigger_id}:${chosenCustomerId(action)}`;
     let card: NonNullable<Awaited<ReturnType<typeof telemetry.cardFor>>>;
+    let click: string;
     try {
       // A lookup that failed, or found no customer, shared nothing: its click is forgotten, so clicking again answers.
-      const looked = await clicks.once(once, SHARE_ONCE_MS, async () => {
+      const looked = await clicks.once(once, SHARE_WORKING_MS, async (name) => {
         const found = await telemetry.cardFor(chosenCustomerId(action), { userId: body.user.id });
         if (!found) throw new CustomerGone();
-        return found;
+        return { found, name };
       });
-      if (looked.repeated) return;
-      card = looked.value;
+      if (looked.repeated) {
+        await respond({ response_type: 'ephemeral', replace_original: false, ...noteMessage(':eyes: You shared this card already (or it is on its way): look in the channel.') });
+        return;
+      }
+      card = looked.value.found;
+      click = looked.value.name;
     } catch (err) {
       const reply = err instanceof CustomerGone ? failureMessage('That customer is no longer in the warehouse.', 'Run the command again.') : reportFailure(logger, err, { user: body.user.id });
       await respond({ response_type: 'ephemeral', replace_original: false, ...reply });
@@ -236,6 +243,9 @@ export function telemetryShareAction({ telemetry, clicks, logger, lookerUrl = nu
       logger.warn('a telemetry share was not confirmed by Slack', { user: body.user.id, code: coded.code, err: coded });
       await respond({ response_type: 'ephemeral', replace_original: false, ...failureMessage('Slack did not confirm the share.', 'Look in the channel: the card may be there already.') }).catch(() => undefined);
       return;
+    } finally {
+      // Shared (or perhaps shared): a second Share of this card does nothing for a day.
+      await clicks.keep(click, SHARE_ONCE_MS);
     }
     // Shared: the private copy goes. If Slack will not remove it, it stays (it goes when Slack is reloaded),
     // and nothing is said: the share itself was confirmed. (A Share clicked on a message everyone sees, which

@@ -71,10 +71,36 @@ describe('repeated deliveries and double clicks', () => {
     const card = replies.find((r) => r.message?.ephemeral)?.message ?? t.standin.conversation(channel, { visibleTo: riley }).filter((m) => m.ephemeral).at(-1)!;
     const shared = () => t.standin.conversation(channel).filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`<@${riley}>`) && /Acme/.test(JSON.stringify(m.blocks ?? [])));
     const before = shared().length;
-    await Promise.all([0, 1].map(() => t.standin.clickAction(t.client, { userId: riley, channelId: channel, ts: card.ts, actionId: ActionIds.telemetryShare, timeoutMs: 1_000 })));
+    const clicks = await Promise.all([0, 1].map(() => t.standin.clickAction(t.client, { userId: riley, channelId: channel, ts: card.ts, actionId: ActionIds.telemetryShare, timeoutMs: 1_000 })));
     await t.standin.waitFor(() => shared().length > before, { timeoutMs: 10_000 });
     await new Promise((r) => setTimeout(r, 500));
     expect(shared().length).toBe(before + 1);
+    // The second click is told, not left with nothing.
+    expect(JSON.stringify(clicks.map((c) => c.replies))).toContain('You shared this card already (or it is on its way)');
+  });
+
+  it('holds a Share for minutes while it works (a process dying then leaves it held that long), a day once shared', async () => {
+    const { replies } = await t.standin.runCommand(t.client, { command: '/telemetry', text: 'initech', userId: riley, channelId: channel });
+    const card = replies.find((r) => r.message?.ephemeral)?.message ?? t.standin.conversation(channel, { visibleTo: riley }).filter((m) => m.ephemeral).at(-1)!;
+    const holds = async () => (await t.bot.services.adapters.store.list<{ scope: string; expiresAt: number }>('clicks')).filter((d) => d.data.scope.startsWith(`share:${riley}:${card.ts}:`));
+    const { cardFor } = t.bot.services.telemetry;
+    let whileWorking: number[] = [];
+    const spy = vi.spyOn(t.bot.services.telemetry, 'cardFor').mockImplementationOnce(async (...args) => {
+      whileWorking = (await holds()).map((d) => d.data.expiresAt - Date.now());
+      return cardFor.apply(t.bot.services.telemetry, args);
+    });
+    try {
+      await t.standin.clickAction(t.client, { userId: riley, channelId: channel, ts: card.ts, actionId: ActionIds.telemetryShare, timeoutMs: 2_000 });
+      expect(whileWorking).toHaveLength(1);
+      expect(whileWorking[0]).toBeLessThanOrEqual(2 * 60_000);
+      await vi.waitFor(async () => {
+        const kept = (await holds()).map((d) => d.data.expiresAt - Date.now());
+        expect(kept).toHaveLength(1);
+        expect(kept[0]).toBeGreaterThan(23 * 3_600_000);
+      }, { timeout: 5_000 });
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 

@@ -1,7 +1,11 @@
 /**
  * Clicks that take effect once: a double click on Share, Refresh, Run or
- * Download CSV, or Slack delivering the same click twice, does one thing. The
- * first click within `ttlMs` wins, across replicas (a once-key in the store).
+ * Download CSV, or Slack delivering the same click twice, does one thing,
+ * across replicas (a hold in the store). A click whose work is done in the
+ * listener ({@link Clicks.once}: Share, Show as table, the audit export) holds
+ * for its time; one whose work is a job (`/query`'s Refresh, Run and Download
+ * CSV: {@link freeClick}, {@link holdClick}) is held in the job's transaction,
+ * and while the job is pending.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
@@ -15,8 +19,9 @@ const idOf = (scope: string) => createHash('sha256').update(scope).digest('hex')
 
 /**
  * Forgets a click whose work was recorded but then came to nothing (a delivery that gave up, or ended telling
- * the person why): clicking again works at once, not after its hold. `click`: what {@link Clicks.once} gave its
- * work. Only that click is forgotten: a later one on the same button (after this one's hold ran out) is kept.
+ * the person why): clicking again works at once, not after its hold. `click`: its name, from {@link freeClick} (or
+ * what {@link Clicks.once} gave its work). Only that click is forgotten: a later one on the same button (after this
+ * one's hold ran out) is kept.
  */
 export async function forgetClick(tx: StoreTx, click: string): Promise<void> {
   const [id = '', token] = click.split(':');
@@ -24,32 +29,48 @@ export async function forgetClick(tx: StoreTx, click: string): Promise<void> {
   if (held && token && held.data.token === token) tx.delete(CLICKS, id);
 }
 
-/** A click held by {@link holdClick}: for its hold, and while the job it asked for is pending. */
-interface HeldClick extends StoreDoc {
-  token?: string;
-  expiresAt?: number;
+/**
+ * A hold whose work is a job (a `/query` button's delivery, a typed question's): it holds until `holdUntil`, and
+ * past it while that job is pending (waiting out Slack's Retry-After, or the lease of a process that died), until
+ * `expiresAt`, when the store may delete it (its TTL). A hold without `holdUntil` (a click held by
+ * {@link Clicks.once}) holds until `expiresAt`.
+ */
+export interface JobHold extends StoreDoc {
   job?: string;
+  holdUntil?: number;
+  expiresAt: number;
+}
+
+/** How long, at most, a job still pending holds what asked for it: a delivery retrying Slack's failures ends sooner. */
+export const HOLD_WHILE_PENDING_MS = 5 * 60_000;
+
+/** Whether `hold` (read in the transaction `tx`) holds at `now`; reads the job it names only past its `holdUntil`. */
+export async function holds(tx: StoreTx, hold: JobHold | undefined, now: number): Promise<boolean> {
+  if (!hold || !(hold.expiresAt > now)) return false;
+  if ((hold.holdUntil ?? hold.expiresAt) > now) return true;
+  return hold.job !== undefined && (await tx.get<{ state?: string }>(JOBS, hold.job))?.data.state === 'pending';
+}
+
+/** A hold for `job` from `now`: for `holdMs`, and while the job is pending up to {@link HOLD_WHILE_PENDING_MS}. */
+export function holdFor(job: string, now: number, holdMs: number): JobHold {
+  return { job, holdUntil: now + holdMs, expiresAt: now + Math.max(holdMs, HOLD_WHILE_PENDING_MS) };
 }
 
 /**
  * For a click whose work is a job recorded in `tx` (a `/query` delivery): this click's name when the button is
- * free, null when a click holds it, for its hold or past it while the job that click asked for is still pending
- * (waiting out Slack's rate limit, or the lease of a process that died). Reads only: the hold itself is
- * {@link holdClick}, in the same transaction as the job, so a process killed between the two cannot leave the
- * button held with nothing on its way.
+ * free, null when a click holds it ({@link holds}). Reads only: the hold itself is {@link holdClick}, in the same
+ * transaction as the job, so a process killed between the two cannot leave the button held with nothing on its way.
  */
 export async function freeClick(tx: StoreTx, scope: string): Promise<string | null> {
   const id = idOf(scope);
-  const held = (await tx.get<HeldClick>(CLICKS, id))?.data;
-  if (held && (held.expiresAt ?? Infinity) > Date.now()) return null;
-  if (held?.job && (await tx.get<{ state?: string }>(JOBS, held.job))?.data.state === 'pending') return null;
+  if (await holds(tx, (await tx.get<JobHold>(CLICKS, id))?.data, Date.now())) return null;
   return `${id}:${randomBytes(8).toString('hex')}`;
 }
 
-/** Holds the button for `click` (from {@link freeClick}) for `ttlMs`, and while `job` is pending; after the transaction's reads. */
-export function holdClick(tx: StoreTx, click: string, scope: string, ttlMs: number, job: string): void {
+/** Holds the button for `click` (from {@link freeClick}) for `holdMs`, and while `job` is pending; after the transaction's reads. */
+export function holdClick(tx: StoreTx, click: string, scope: string, holdMs: number, job: string): void {
   const [id = '', token] = click.split(':');
-  tx.put<HeldClick & { scope: string }>(CLICKS, id, { scope: scope.slice(0, 200), token, job, expiresAt: Date.now() + ttlMs });
+  tx.put<JobHold>(CLICKS, id, { scope: scope.slice(0, 200), token, ...holdFor(job, Date.now(), holdMs) });
 }
 
 /** What {@link Clicks.once} did: ran the work (and what it returned), or nothing, as a repeat. */
@@ -81,5 +102,20 @@ export class Clicks {
       await this.store.runTransaction((tx) => forgetClick(tx, click)).catch((e: unknown) => this.logger?.warn('could not forget a click whose work failed', { err: toCodedError(e) }));
       throw err;
     }
+  }
+
+  /**
+   * Keeps `click` (what {@link once} gave its work) held for `ttlMs` from now, once its work is done: a Share held
+   * for minutes while it works (a process dying meanwhile leaves it held that long, not for a day) is then kept for
+   * as long as a second one should do nothing. Only that click; a failure is logged, and the click is held as it was.
+   */
+  async keep(click: string, ttlMs: number): Promise<void> {
+    const [id = '', token] = click.split(':');
+    await this.store
+      .runTransaction(async (tx) => {
+        const held = await tx.get<{ token?: string }>(CLICKS, id);
+        if (held && token && held.data.token === token) tx.put(CLICKS, id, { ...held.data, expiresAt: Date.now() + ttlMs });
+      })
+      .catch((e: unknown) => this.logger?.warn('could not keep a click held', { err: toCodedError(e) }));
   }
 }

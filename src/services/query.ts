@@ -20,14 +20,15 @@ import { parseParamText, resolveParams, type CustomerLookup, type ParamResolutio
 import type { ChartRenderer } from '../charts/renderer.js';
 import { chartSpecFor, dateRange, humanizeColumn } from '../charts/spec.js';
 import { enqueue, JOBS } from '../jobs/model.js';
-import { freeClick, holdClick } from './clicks.js';
+import { freeClick, holdClick, holdFor, holds, type JobHold } from './clicks.js';
 import { quoteTyped } from '../format.js';
 
 /** The job that runs a saved query and posts its result (src/slack/query-delivery.ts). */
 export const QUERY_DELIVER_JOB = 'query.deliver';
 
 /** Where and for whom to deliver a result: the query and its canonical values (re-checked when it runs). */
-export interface QueryDelivery {
+/** A result asked to be posted: by a typed `/query`, its form, or a button. */
+export interface QueryDeliveryAsked {
   [k: string]: string | boolean | null | Record<string, string>;
   /** `result`: the chart or table where it was asked for; `csv`: the whole result as a file in the thread. */
   format: 'result' | 'csv';
@@ -37,8 +38,12 @@ export interface QueryDelivery {
   threadTs: string | null;
   userId: string;
   force: boolean;
+}
+
+/** A `/query` delivery job's payload. */
+export interface QueryDelivery extends QueryDeliveryAsked {
   /**
-   * The click that asked for it (Refresh, Run, Download CSV: as Clicks.once names it), held while it is on its way
+   * The click that asked for it (Refresh, Run, Download CSV: as freeClick names it), held while it is on its way
    * and freed if it comes to nothing; null for a typed command or a form. Absent (read as null: test it for
    * truth) in deliveries recorded before it was kept.
    */
@@ -55,14 +60,6 @@ const CACHE = 'query_cache';
 const LOCKS = 'query_locks';
 /** A typed `/query` whose result is on its way, by its question: the job delivering it (see requestAskedDelivery). */
 const ASKS = 'query_asks';
-/** How long a question's delivery still pending holds it (a delivery retrying Slack's failures ends sooner). */
-const ASK_HOLD_MS = 5 * 60_000;
-
-interface AskDoc {
-  [k: string]: unknown;
-  job: string;
-  expiresAt: number;
-}
 
 /** A run's result, fresh or from the cache. */
 export interface QueryOutput {
@@ -171,11 +168,11 @@ export class QueryService {
    * transaction for `holdMs` and while the delivery is pending (see freeClick);
    * false when a click holds it already.
    */
-  async requestDelivery(key: string, delivery: QueryDelivery, click?: { scope: string; holdMs: number }): Promise<boolean> {
+  async requestDelivery(key: string, delivery: QueryDeliveryAsked, click?: { scope: string; holdMs: number }): Promise<boolean> {
     const at = this.now().getTime();
     const jobKey = `${QUERY_DELIVER_JOB}:${key}`;
     const created = await this.opts.store.runTransaction(async (tx) => {
-      const name = click ? await freeClick(tx, click.scope) : delivery.click;
+      const name = click ? await freeClick(tx, click.scope) : null;
       if (click && !name) return false;
       if (!(await enqueue(tx, { key: jobKey, kind: QUERY_DELIVER_JOB, payload: { ...delivery, click: name } }, at))) return false;
       if (click && name) holdClick(tx, name, click.scope, click.holdMs, jobKey);
@@ -191,21 +188,19 @@ export class QueryService {
    * result is still on its way: a double Enter sends the command twice, with two triggers. 'seen' when this
    * trigger was recorded already (Slack delivering the same request again), 'repeated' for the second
    * question. One transaction, so across replicas too; a result delivered (its job done or given up) frees
-   * the question at once, and one still pending after {@link ASK_HOLD_MS} no longer holds it.
+   * the question at once, and one still pending after `HOLD_WHILE_PENDING_MS` (clicks.ts) no longer holds it.
    */
-  async requestAskedDelivery(key: string, ask: string, delivery: QueryDelivery): Promise<'recorded' | 'seen' | 'repeated'> {
+  async requestAskedDelivery(key: string, ask: string, delivery: QueryDeliveryAsked): Promise<'recorded' | 'seen' | 'repeated'> {
     const jobKey = `${QUERY_DELIVER_JOB}:${key}`;
     const askId = createHash('sha256').update(ask).digest('hex').slice(0, 40);
     const at = this.now().getTime();
     const outcome = await this.opts.store.runTransaction(async (tx): Promise<'recorded' | 'seen' | 'repeated'> => {
       if (await tx.get(JOBS, jobKey)) return 'seen';
-      const prior = await tx.get<AskDoc>(ASKS, askId);
-      if (prior && prior.data.expiresAt > at) {
-        const job = await tx.get<{ state: string }>(JOBS, prior.data.job);
-        if (job?.data.state === 'pending') return 'repeated';
-      }
-      await enqueue(tx, { key: jobKey, kind: QUERY_DELIVER_JOB, payload: delivery }, at);
-      tx.put<AskDoc>(ASKS, askId, { job: jobKey, expiresAt: at + ASK_HOLD_MS });
+      // An ask recorded before holds kept `holdUntil` held only while its job was pending, as one with it at 0 does.
+      const prior = (await tx.get<JobHold>(ASKS, askId))?.data;
+      if (await holds(tx, prior && { holdUntil: 0, ...prior }, at)) return 'repeated';
+      await enqueue(tx, { key: jobKey, kind: QUERY_DELIVER_JOB, payload: { ...delivery, click: null } }, at);
+      tx.put<JobHold>(ASKS, askId, holdFor(jobKey, at, 0));
       return 'recorded';
     });
     if (outcome === 'recorded') this.opts.kick?.();
