@@ -21,6 +21,13 @@ describe('checking a schedule from the form', () => {
     [{ kind: 'cron', cron: '*/15 * * * *', tz: 'UTC' }, { kind: 'cron', cron: '*/15 * * * *', tz: 'UTC' }],
     [{ kind: 'cron', cron: '0 9 * * THU', tz: 'UTC' }, { kind: 'cron', cron: '0 9 * * THU', tz: 'UTC' }],
     [{ kind: 'daily', time: '09:00' }, { kind: 'daily', time: '09:00', tz: 'UTC' }],
+    // Where the clocks go back, runs still 15 minutes apart or more are accepted.
+    [{ kind: 'cron', cron: '*/15 * * * *', tz: 'Australia/Lord_Howe' }, { kind: 'cron', cron: '*/15 * * * *', tz: 'Australia/Lord_Howe' }],
+    [{ kind: 'cron', cron: '*/15 * * * *', tz: 'America/New_York' }, { kind: 'cron', cron: '*/15 * * * *', tz: 'America/New_York' }],
+    [{ kind: 'cron', cron: '0,50 1 * * *', tz: 'America/New_York' }, { kind: 'cron', cron: '0,50 1 * * *', tz: 'America/New_York' }],
+    [{ kind: 'cron', cron: '10,40 * * * *', tz: 'Australia/Lord_Howe' }, { kind: 'cron', cron: '10,40 * * * *', tz: 'Australia/Lord_Howe' }],
+    // Chatham's runs as they go (cron-parser's own step back from 02:45 to 02:00 is no run: nextRun skips it).
+    [{ kind: 'cron', cron: '*/15 * * * *', tz: 'Pacific/Chatham' }, { kind: 'cron', cron: '*/15 * * * *', tz: 'Pacific/Chatham' }],
   ])('accepts %j', (input, schedule) => {
     expect(checkSchedule(input)).toEqual({ ok: true, schedule });
   });
@@ -185,6 +192,18 @@ describe('the run after one', () => {
     const after = nextRun(sundays, new Date('2026-03-30T00:00:00Z')).getTime();
     expect(after).toBeGreaterThan(Date.parse('2026-03-30T00:00:00Z'));
     expect(after).toBeLessThan(Date.parse('2026-04-14T00:00:00Z'));
+  });
+
+  it('never steps back where the clocks go back by other than an hour (Chatham, 5 April 2026: 03:45 back to 02:45)', () => {
+    // cron-parser, after 02:45 (+13:45), gives 02:00 of the same night again: a time already past, run at once, for ever.
+    const quarter: Schedule = { kind: 'cron', cron: '*/15 * * * *', tz: 'Pacific/Chatham' };
+    expect(iso(nextRun(quarter, new Date('2026-04-04T13:00:00Z')))).toBe('2026-04-04T14:15:00.000Z');
+    expect(iso(runAfter(quarter, Date.parse('2026-04-04T13:00:00Z'), Date.parse('2026-04-04T13:00:05Z'), hour))).toBe('2026-04-04T14:15:00.000Z');
+    for (let t = Date.parse('2026-04-04T12:00:00Z'); t < Date.parse('2026-04-04T15:00:00Z'); t += 7 * 60_000) {
+      expect(nextRun(quarter, new Date(t)).getTime()).toBeGreaterThan(t);
+      const due = nextRun(quarter, new Date(t)).getTime();
+      for (const late of [5_000, 20 * 60_000, 2 * hour]) expect(runAfter(quarter, due, due + late, hour).getTime()).toBeGreaterThan(due);
+    }
   });
 
   it('is the latest of several times within the grace, once (a run every 15 minutes, an hour of grace)', () => {

@@ -269,7 +269,12 @@ export function nextRun(s: Schedule, after: Date): Date {
   let failure: unknown;
   for (const ms of RETRY_FROM) {
     try {
-      return CronExpressionParser.parse(cronOf(s), { currentDate: new Date(after.getTime() + ms), tz: s.tz }).next().toDate();
+      const at = CronExpressionParser.parse(cronOf(s), { currentDate: new Date(after.getTime() + ms), tz: s.tz }).next().toDate();
+      // cron-parser can step back where the clocks go back by other than an hour (Chatham's 03:45 to 02:45: after
+      // 02:45 it gives 02:00 again, before it): a time not after `after` is no next run, and it looks further on.
+      if (at.getTime() > after.getTime()) return at;
+      // Stryker disable next-line StringLiteral: what is thrown when every look steps back; its words are for the logs
+      failure = new Error(`no run after ${after.toISOString()} (cron-parser stepped back)`);
     } catch (err) {
       failure = err;
     }
@@ -293,8 +298,12 @@ export function runAfter(s: Schedule, dueAt: number, now: number, graceMs: numbe
     for (const from of [dueAt, Math.max(dueAt, now - graceMs - 1)]) {
       const times = CronExpressionParser.parse(cronOf(s), { currentDate: new Date(from), tz: s.tz });
       let latest: Date | undefined;
+      let before = from;
       for (let step = 0; step < MAX_STEPS; step++) {
         const at = times.next().toDate();
+        // A walk that steps back (see nextRun) would go round the same times for ever: the first after now, as nextRun finds it.
+        if (at.getTime() <= before) break;
+        before = at.getTime();
         if (at.getTime() > now) return latest ?? at;
         if (runDecision(at.getTime(), now, graceMs) === 'run') latest = at;
       }

@@ -19,7 +19,7 @@ import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
 import type { Directory } from '../ports/directory.js';
 import { JOBS, enqueue, jobKey, type JobDoc, type JobSpec } from '../jobs/model.js';
 import { noticeJob, type SubscriptionChange } from '../ports/notices.js';
-import { checkSchedule, describeSchedule, nextRun, runAfter, type Schedule, type ScheduleField, type ScheduleInput } from '../domain/schedule.js';
+import { checkSchedule, describeSchedule, isTimeZone, nextRun, runAfter, type Schedule, type ScheduleField, type ScheduleInput } from '../domain/schedule.js';
 import { checkCondition, type AlertCondition, type AlertState, type ConditionField } from '../domain/alert-condition.js';
 import type { Catalog, SavedQuery } from '../catalog/catalog.js';
 import type { QueryService } from './query.js';
@@ -186,10 +186,14 @@ export class SubscriptionService {
     return (await this.opts.directory.membership(this.opts.bizopsUsergroup, userId)) === 'member';
   }
 
-  /** The owner's Slack time zone, for the modal; null when Slack could not say (the schedule is then in UTC). */
+  /**
+   * The owner's Slack time zone, for the modal; null when Slack could not say, or named a zone this runtime does not
+   * know (Slack's list and the runtime's ICU data are of different ages): the schedule is then in UTC, as the form
+   * says, rather than refused on save for a zone the person cannot change there.
+   */
   async timeZoneOf(userId: string): Promise<string | null> {
     const profile = await this.opts.directory.profile(userId);
-    return profile && profile !== 'unknown' && profile.tz ? profile.tz : null;
+    return profile && profile !== 'unknown' && profile.tz && isTimeZone(profile.tz) ? profile.tz : null;
   }
 
   /**

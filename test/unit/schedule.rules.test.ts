@@ -105,6 +105,7 @@ describe('checkSchedule at the edges', () => {
     expect(cron('0 9 1,1 * *')).toMatch(/^That cron expression names the day of the month 1 more than once/);
     expect(cron('0 9 * 1,JAN *')).toMatch(/^That cron expression names the month 1 more than once \(a name is its number: `JAN` is 1\)/);
     expect(cron('0 9,9 * * *')).toMatch(/^That cron expression names the hour 9 more than once/);
+    expect(cron('0,30,30 9 * * *')).toMatch(/^That cron expression names the minute 30 more than once/);
     for (const c of ['0 0 * * 0,7', '0,0 9 * * *', '0 9 * 1,JAN *']) expect(cron(c)).not.toMatch(/Cron[A-Z]|Validation error/);
   });
 

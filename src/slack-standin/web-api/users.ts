@@ -2,13 +2,27 @@
 import { ApiError, optStr } from '../http.js';
 import type { Methods, StandinParts } from './context.js';
 
-/** Slack's tz_label / tz_offset (seconds east of UTC) for a zone, as of now. */
+/**
+ * Slack's tz_label / tz_offset (seconds east of UTC) for a zone, as of now. A zone this runtime's ICU data does not
+ * know (Slack's list and the runtime's are of different ages) is sent all the same, as Slack would: label and offset
+ * as for UTC.
+ */
 function tzFields(tz: string): { tz_label: string; tz_offset: number } {
+  if (!isZone(tz)) return { tz_label: 'Coordinated Universal Time', tz_offset: 0 };
   const part = (timeZoneName: 'long' | 'longOffset') =>
     new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName')?.value ?? '';
   const [, sign, hh, mm] = /GMT([+-])(\d\d):(\d\d)/.exec(part('longOffset')) ?? [];
   const offset = hh && mm ? (Number(hh) * 3600 + Number(mm) * 60) * (sign === '-' ? -1 : 1) : 0;
   return { tz_label: part('long'), tz_offset: offset };
+}
+
+function isZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function userMethods({ ws }: StandinParts): Methods {
