@@ -117,15 +117,11 @@ export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDep
       await ack({ response_action: 'update', view: lookerAccessModal(modalDataFrom(state, { requesterId: body.user.id, requesterEmail, lookerConnected: lookerAccess.lookerConnected })) });
       return;
     }
+    // A field's block on this form (the email's may carry a version suffix, for its initial value to show).
+    const blockOf = (f: LookerAccessField) => (f === 'email' && findFormInput(state, ActionIds.lookerAccessEmail)?.block) || FIELD_BLOCKS[f];
     const checked = validateLookerAccess(input, { requesterEmail });
     if (!checked.ok) {
-      const errors = Object.fromEntries(
-        Object.entries(checked.errors).map(([field, message]) => {
-          const f = field as LookerAccessField;
-          const actionId = f === 'email' ? ActionIds.lookerAccessEmail : undefined;
-          return [(actionId && findFormInput(state, actionId)?.block) || FIELD_BLOCKS[f], message];
-        }),
-      );
+      const errors = Object.fromEntries(Object.entries(checked.errors).map(([field, message]) => [blockOf(field as LookerAccessField), message]));
       await ack({ response_action: 'errors', errors });
       return;
     }
@@ -143,9 +139,8 @@ export function lookerAccessSubmission({ lookerAccess, logger }: LookerAccessDep
       const { outcome } = settled;
       if (outcome.kind === 'refused') {
         if (first !== 'late') {
-          const block = outcome.reason === 'bot_subject' || outcome.reason === 'unknown_subject'
-            ? FIELD_BLOCKS.subject
-            : outcome.reason === 'requester_email' ? (findFormInput(state, ActionIds.lookerAccessEmail)?.block || FIELD_BLOCKS.email) : FIELD_BLOCKS.level;
+          const field = outcome.reason === 'bot_subject' || outcome.reason === 'unknown_subject' ? 'subject' : outcome.reason === 'requester_email' ? 'email' : 'level';
+          const block = blockOf(field);
           await ack({ response_action: 'errors', errors: { [block]: lookerSubmissionRefusedOnForm(outcome.reason, outcome.refs) } });
           return;
         }

@@ -23,7 +23,7 @@ import type { Store } from '../src/ports/store.js';
 import { ActionIds } from '../src/ids.js';
 import type { AlertDoc } from '../src/services/freshness-alerts.js';
 import { freshDataDir } from './support/harness.js';
-import { BotProcess, MAIN, journalReader, standinEnv, until } from './support/bot-process.js';
+import { BotProcess, MAIN, armedKill, journalReader, killOnSlack, standinEnv, stuckWork, until } from './support/bot-process.js';
 
 const CHANNEL = StandinDefaults.channel;
 const RILEY = StandinDefaults.users.regular;
@@ -72,26 +72,12 @@ async function world(): Promise<World> {
       w.bot = await BotProcess.start(env, signingSecret, `${standin.url}/response`);
     },
     killWhen(arm) {
-      return new Promise((resolve, reject) => {
-        let disarm = () => {};
-        disarm = arm(async () => {
-          disarm();
-          try {
-            await w.bot.kill();
-            await w.restart();
-            resolve();
-          } catch (err) {
-            reject(err as Error);
-          }
-        });
+      return armedKill(arm, async () => {
+        await w.bot.kill();
+        await w.restart();
       });
     },
-    async diagnose() {
-      const jobs = (await store.list<{ state: string; runAt: number | null; attempts: number; lastError: string | null; holder: string | null }>('jobs'))
-        .filter((d) => d.data.state !== 'done')
-        .map((d) => `${d.id} ${d.data.state} runAt=${d.data.runAt} now=${Date.now()} attempts=${d.data.attempts} holder=${d.data.holder} ${d.data.lastError ?? ''}`);
-      return [...jobs, ...w.bot.logs.filter((l) => /"(warn|error)"|WARN|ERROR/.test(l)).slice(-15)].join('\n');
-    },
+    diagnose: () => stuckWork(store, w.bot),
     async close() {
       await w.bot.stop();
       await standin.stop();
@@ -107,10 +93,7 @@ const waitFor = <T>(w: World, probe: Parameters<typeof until<T>>[0], what: strin
     throw new Error(`${err.message}\n${await w.diagnose()}`);
   });
 
-const onSlack = (w: World, method: string, match: (args: Record<string, unknown>) => boolean) => (kill: () => Promise<void>) =>
-  w.standin.onApplied(async (call) => {
-    if (call.method === method && !call.error && match(call.args)) await kill();
-  });
+const onSlack = (w: World, method: string, match: (args: Record<string, unknown>) => boolean) => killOnSlack(w.standin, method, match);
 
 /** POST /tasks/check-freshness; the bot may die while answering. */
 const checkFreshness = (w: World) => fetch(`${w.bot.url}/tasks/check-freshness`, { method: 'POST', headers: { authorization: `Bearer ${TASKS_SECRET}` } }).catch(() => undefined);

@@ -28,7 +28,7 @@ import { SUBSCRIPTIONS, subscriptionRef, type Subscription } from '../src/servic
 import { FakeLooker, FakeLookerDefaults } from './support/fake-looker.js';
 import { FakeFivetran } from './support/fake-fivetran.js';
 import { freshDataDir } from './support/harness.js';
-import { BotProcess, MAIN, journalReader, standinEnv, until } from './support/bot-process.js';
+import { BotProcess, MAIN, armedKill, journalReader, killOnSlack, standinEnv, stuckWork, until } from './support/bot-process.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 
 const CHANNEL = StandinDefaults.channel;
@@ -101,25 +101,13 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
 
     /** Arms a kill of the running bot at the moment `match` says; resolves once it is dead and a new one is up. */
     function killWhen(arm: (kill: () => Promise<void>) => () => void): Promise<void> {
-      return new Promise((resolve, reject) => {
-        let disarm = () => {};
-        disarm = arm(async () => {
-          disarm();
-          try {
-            await bot.kill();
-            // The new process: the same data, a new pid, a new port.
-            bot = await BotProcess.start(env, signingSecret, `${standin.url}/response`);
-            resolve();
-          } catch (err) {
-            reject(err as Error);
-          }
-        });
+      return armedKill(arm, async () => {
+        await bot.kill();
+        // The new process: the same data, a new pid, a new port.
+        bot = await BotProcess.start(env, signingSecret, `${standin.url}/response`);
       });
     }
-    const onSlack = (method: string, match: (args: Record<string, unknown>) => boolean) => (kill: () => Promise<void>) =>
-      standin.onApplied(async (call) => {
-        if (call.method === method && !call.error && match(call.args)) await kill();
-      });
+    const onSlack = (method: string, match: (args: Record<string, unknown>) => boolean) => killOnSlack(standin, method, match);
     const onLooker = (method: string, path: RegExp) => (kill: () => Promise<void>) => {
       looker.onApplied = async (call) => {
         if (call.method === method && path.test(call.path)) await kill();
@@ -138,12 +126,7 @@ function crashSuite(name: string, storeEnv: () => Promise<{ env: Record<string, 
     };
 
     /** What the bot was doing, for a failure message: its warnings and the jobs not done. */
-    const diagnose = async () => {
-      const jobs = (await store.list<{ state: string; runAt: number | null; attempts: number; lastError: string | null; holder: string | null }>('jobs'))
-        .filter((d) => d.data.state !== 'done')
-        .map((d) => `${d.id} ${d.data.state} runAt=${d.data.runAt} now=${Date.now()} attempts=${d.data.attempts} holder=${d.data.holder} ${d.data.lastError ?? ''}`);
-      return [...jobs, ...bot.logs.filter((l) => /"(warn|error)"|WARN|ERROR/.test(l)).slice(-15)].join('\n');
-    };
+    const diagnose = () => stuckWork(store, bot);
     // A card names its request by the short ID people see (LA-…, PR-…); its buttons carry the stored one until it is decided.
     const cardsOf = (id: string) => {
       const ref = id.startsWith('la_') ? lookerRequestRef(id) : requestRef(id);

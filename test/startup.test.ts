@@ -28,6 +28,19 @@ const env = (extra: Record<string, string>) => {
   return e;
 };
 
+/** The built app run with `vars` until it exits (killed after 60 s): its exit status and what it printed. */
+function runToExit(vars: Record<string, string>): Promise<{ status: number | null; stderr: string; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [main], { env: env(vars), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => (stdout += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('exit', (status) => (clearTimeout(timer), resolve({ status, stderr, stdout })));
+  });
+}
+
 /**
  * A module for `node --import` that lists every module the process loads, in
  * the file named by LOADED_MODULES_FILE: ES modules as the loader hooks see
@@ -130,13 +143,7 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
     const dataDir = await freshDataDir();
     try {
       const slack: Record<string, string> = standin ? { SLACK_API_URL: `${(await standin.start({ port: 0, host: '127.0.0.1' })).url}/api/`, ANALYTICS_CHANNEL: StandinDefaults.channel } : {};
-      const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [main], { env: env({ ...vars, ...slack, PORT: port, DATA_DIR: dataDir }), stdio: ['ignore', 'ignore', 'pipe'] });
-        let stderr = '';
-        child.stderr!.on('data', (d) => (stderr += d));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-        child.once('exit', (status) => (clearTimeout(timer), resolve({ status, stderr })));
-      });
+      const r = await runToExit({ ...vars, ...slack, PORT: port, DATA_DIR: dataDir });
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain(`PORT: ${host}:${port} is in use already`);
       expect(r.stderr).toContain(`PORT=${Number(port) + 1} npm start`);
@@ -162,18 +169,7 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
     const dataDir = await freshDataDir();
     const port = String(await freePort());
     try {
-      const r = await new Promise<{ status: number | null; stderr: string; stdout: string }>((resolve) => {
-        const child = spawn(process.execPath, [main], {
-          env: env({ SLACK_BOT_TOKEN: token, SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'), SLACK_API_URL: apiUrl, PORT: port, DATA_DIR: dataDir }),
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stderr = '';
-        let stdout = '';
-        child.stderr!.on('data', (d) => (stderr += d));
-        child.stdout!.on('data', (d) => (stdout += d));
-        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-        child.once('exit', (status) => (clearTimeout(timer), resolve({ status, stderr, stdout })));
-      });
+      const r = await runToExit({ SLACK_BOT_TOKEN: token, SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'), SLACK_API_URL: apiUrl, PORT: port, DATA_DIR: dataDir });
       expect(r.status).not.toBe(0);
       expect(r.stderr).toMatch(said);
       expect(r.stderr).not.toMatch(/An API error occurred|A request error occurred|\(unexpected\)|\n\s+at /);

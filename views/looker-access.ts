@@ -17,6 +17,7 @@ import {
   levelLabel,
   remindsBeforeEnd,
   sameEmail,
+  OWN_EMAIL_FOR_SOMEONE_ELSE,
   approvalReasons,
   type ApprovalReason,
   teamLabel,
@@ -383,7 +384,7 @@ export function lookerSubmissionRefusedOnForm(reason: SubmissionRefusal, refs: r
     case 'unknown_subject':
       return 'I could not find this person in the workspace: pick someone else.';
     case 'requester_email':
-      return 'That is your email; enter the email of the person who needs access.';
+      return OWN_EMAIL_FOR_SOMEONE_ELSE;
     case 'already_pending':
       return `You already asked for this${listed}, and it is waiting for a Looker admin: you will get a DM when they decide. Close this form, or change what you ask for.`;
     case 'too_many_pending':

@@ -152,6 +152,9 @@ export type ValidationResult =
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[A-Za-z]{2,}$/;
 
 /** Checks what the modal collected; every problem is reported against its field. */
+/** The requester's own email on a request for someone else: refused on the form, and by the service. */
+export const OWN_EMAIL_FOR_SOMEONE_ELSE = 'That is your email; enter the email of the person who needs access.';
+
 export function validateLookerAccess(input: LookerAccessInput, context: { requesterEmail?: string | null } = {}): ValidationResult {
   const errors: Partial<Record<LookerAccessField, string>> = {};
   const subjectId = input.subjectId?.trim() || input.requesterId;
@@ -161,7 +164,7 @@ export function validateLookerAccess(input: LookerAccessInput, context: { reques
   if (!email) errors.email = 'Enter the Looker email address.';
   else if (email.length > MAX_EMAIL_LENGTH || !EMAIL.test(email)) errors.email = 'This is not a valid email address (e.g. name@example.com).';
   else if (subjectId !== input.requesterId && context.requesterEmail && email.toLowerCase() === context.requesterEmail.toLowerCase()) {
-    errors.email = 'That is your email; enter the email of the person who needs access.';
+    errors.email = OWN_EMAIL_FOR_SOMEONE_ELSE;
   }
 
   // Stryker disable next-line StringLiteral: equivalent; any fallback that is not a team id is refused the same way

@@ -13,6 +13,7 @@ import { BotClient } from '../../src/slack-standin/bot-client.js';
 import { StandinDefaults } from '../../src/slack-standin/server.js';
 import { openEmbeddedStore } from '../../src/adapters/store/embedded.js';
 import type { Store } from '../../src/ports/store.js';
+import type { SlackStandin } from '../../src/slack-standin/server.js';
 
 export const MAIN = new URL('../../dist/src/main.js', import.meta.url);
 
@@ -111,4 +112,37 @@ export function journalReader(dataDir: string): Store {
     put: refuse, delete: refuse, runTransaction: refuse, createOnce: refuse, transition: refuse, acquireLease: refuse, releaseLease: refuse, audit: refuse,
     close: async () => {},
   } as Store;
+}
+
+/**
+ * Arms a kill: `arm` is given the function that kills the bot and starts another (`killAndRestart`), and returns
+ * what disarms it. Resolves once the new bot is up; rejects if that fails.
+ */
+export function armedKill(arm: (kill: () => Promise<void>) => () => void, killAndRestart: () => Promise<void>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let disarm = () => {};
+    disarm = arm(async () => {
+      disarm();
+      try {
+        await killAndRestart();
+        resolve();
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+  });
+}
+
+/** Kills (with what {@link armedKill} gives) right after Slack applied a `method` call whose arguments `match`: before the bot hears. */
+export const killOnSlack = (standin: SlackStandin, method: string, match: (args: Record<string, unknown>) => boolean) => (kill: () => Promise<void>) =>
+  standin.onApplied(async (call) => {
+    if (call.method === method && !call.error && match(call.args)) await kill();
+  });
+
+/** What the bot was doing, for a failure message: the jobs not done and its last warnings. */
+export async function stuckWork(store: Store, bot: BotProcess): Promise<string> {
+  const jobs = (await store.list<{ state: string; runAt: number | null; attempts: number; lastError: string | null; holder: string | null }>('jobs'))
+    .filter((d) => d.data.state !== 'done')
+    .map((d) => `${d.id} ${d.data.state} runAt=${d.data.runAt} now=${Date.now()} attempts=${d.data.attempts} holder=${d.data.holder} ${d.data.lastError ?? ''}`);
+  return [...jobs, ...bot.logs.filter((l) => /"(warn|error)"|WARN|ERROR/.test(l)).slice(-15)].join('\n');
 }
