@@ -31,10 +31,12 @@ export interface TelemetryDeps {
   lookingUpNoteAfterMs?: number;
 }
 
-/** A second Share of the same card by the same person does nothing for this long, once the first has shared it. */
+/** A second Share of the same card by the same person does nothing for this long, once the first is about to post. */
 const SHARE_ONCE_MS = 24 * 3_600_000;
-/** While a Share looks the card up and posts it: a process dying meanwhile leaves its button held this long, not a day. */
-const SHARE_WORKING_MS = 2 * 60_000;
+/** While a Share looks the card up: a process dying then leaves its button held this long, not a day. */
+const SHARE_LOOKING_MS = 2 * 60_000;
+
+const ALREADY_SHARED = noteMessage(':eyes: You shared this card already (or it is on its way): look in the channel. If it is not there, run `/telemetry` again for a card to share.');
 
 const WAREHOUSE_FAILED = failureMessage('I could not reach the warehouse to look that up.');
 
@@ -218,13 +220,13 @@ export function telemetryShareAction({ telemetry, clicks, logger, lookerUrl = nu
     let click: string;
     try {
       // A lookup that failed, or found no customer, shared nothing: its click is forgotten, so clicking again answers.
-      const looked = await clicks.once(once, SHARE_WORKING_MS, async (name) => {
+      const looked = await clicks.once(once, SHARE_LOOKING_MS, async (name) => {
         const found = await telemetry.cardFor(chosenCustomerId(action), { userId: body.user.id });
         if (!found) throw new CustomerGone();
         return { found, name };
       });
       if (looked.repeated) {
-        await respond({ response_type: 'ephemeral', replace_original: false, ...noteMessage(':eyes: You shared this card already (or it is on its way): look in the channel.') });
+        await respond({ response_type: 'ephemeral', replace_original: false, ...ALREADY_SHARED }).catch(() => undefined);
         return;
       }
       card = looked.value.found;
@@ -232,6 +234,16 @@ export function telemetryShareAction({ telemetry, clicks, logger, lookerUrl = nu
     } catch (err) {
       const reply = err instanceof CustomerGone ? failureMessage('That customer is no longer in the warehouse.', 'Run the command again.') : reportFailure(logger, err, { user: body.user.id });
       await respond({ response_type: 'ephemeral', replace_original: false, ...reply });
+      return;
+    }
+    // Held for a day before it posts: a lookup slower than its hold, and a second click after it, still post once.
+    const mine = await clicks.keep(once, click, SHARE_ONCE_MS).catch((err: unknown) => {
+      logger.warn('a telemetry share could not be held', { user: body.user.id, err: toCodedError(err) });
+      return 'failed' as const;
+    });
+    if (mine !== true) {
+      const reply = mine === false ? ALREADY_SHARED : failureMessage('I could not share the card just now.', 'Please try again in a couple of minutes.');
+      await respond({ response_type: 'ephemeral', replace_original: false, ...reply }).catch(() => undefined);
       return;
     }
     try {
@@ -243,9 +255,6 @@ export function telemetryShareAction({ telemetry, clicks, logger, lookerUrl = nu
       logger.warn('a telemetry share was not confirmed by Slack', { user: body.user.id, code: coded.code, err: coded });
       await respond({ response_type: 'ephemeral', replace_original: false, ...failureMessage('Slack did not confirm the share.', 'Look in the channel: the card may be there already.') }).catch(() => undefined);
       return;
-    } finally {
-      // Shared (or perhaps shared): a second Share of this card does nothing for a day.
-      await clicks.keep(click, SHARE_ONCE_MS);
     }
     // Shared: the private copy goes. If Slack will not remove it, it stays (it goes when Slack is reloaded),
     // and nothing is said: the share itself was confirmed. (A Share clicked on a message everyone sees, which

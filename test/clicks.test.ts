@@ -4,7 +4,7 @@
  * past) and on Firestore with two replicas racing.
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import type { Store } from '../src/ports/store.js';
@@ -67,8 +67,17 @@ describe('a /query button held by its delivery (embedded store)', () => {
     const store = await openEmbeddedStore(await freshDataDir());
     opened.push(store);
     expect(await click(store, 'run:C1:1.1:x', 'job-1', 20_000)).toBe(true);
-    const [hold] = await store.list<{ holdUntil: number; expiresAt: number }>('clicks');
-    expect(hold!.data.expiresAt - hold!.data.holdUntil).toBe(HOLD_WHILE_PENDING_MS - 20_000);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + HOLD_WHILE_PENDING_MS - 1_000);
+      expect(await click(store, 'run:C1:1.1:x', 'job-2', 20_000)).toBe(false);
+      vi.setSystemTime(Date.now() + 2_000);
+      // job-1 is still pending: stuck, set aside, or waiting out a long Retry-After; the button is free again.
+      expect((await store.get<{ state: string }>(JOBS, 'job-1'))?.data.state).toBe('pending');
+      expect(await click(store, 'run:C1:1.1:x', 'job-2', 20_000)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -79,6 +79,33 @@ describe('repeated deliveries and double clicks', () => {
     expect(JSON.stringify(clicks.map((c) => c.replies))).toContain('You shared this card already (or it is on its way)');
   });
 
+  it('posts a Share once though its lookup outlasted its hold and a second click shared the card meanwhile', async () => {
+    const { replies } = await t.standin.runCommand(t.client, { command: '/telemetry', text: 'umbrella', userId: riley, channelId: channel });
+    const card = replies.find((r) => r.message?.ephemeral)?.message ?? t.standin.conversation(channel, { visibleTo: riley }).filter((m) => m.ephemeral).at(-1)!;
+    const { store } = t.bot.services.adapters;
+    const shared = () => t.standin.conversation(channel).filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`<@${riley}>`) && /Umbrella/.test(JSON.stringify(m.blocks ?? [])));
+    const before = shared().length;
+    const share = () => t.standin.clickAction(t.client, { userId: riley, channelId: channel, ts: card.ts, actionId: ActionIds.telemetryShare, timeoutMs: 3_000 });
+    const { cardFor } = t.bot.services.telemetry;
+    const spy = vi.spyOn(t.bot.services.telemetry, 'cardFor').mockImplementationOnce(async (...args) => {
+      // The lookup outlasts its hold (run out, as its TTL has it), and a second click shares the card meanwhile.
+      for (const d of await store.list<{ scope: string; expiresAt: number }>('clicks')) {
+        if (d.data.scope.startsWith(`share:${riley}:${card.ts}:`)) await store.put('clicks', d.id, { ...d.data, expiresAt: Date.now() - 1 });
+      }
+      await share();
+      await t.standin.waitFor(() => shared().length > before, { timeoutMs: 10_000 });
+      return cardFor.apply(t.bot.services.telemetry, args);
+    });
+    try {
+      const first = await share();
+      await new Promise((r) => setTimeout(r, 500));
+      expect(shared()).toHaveLength(before + 1);
+      expect(JSON.stringify(first.replies)).toContain('You shared this card already (or it is on its way)');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('holds a Share for minutes while it works (a process dying then leaves it held that long), a day once shared', async () => {
     const { replies } = await t.standin.runCommand(t.client, { command: '/telemetry', text: 'initech', userId: riley, channelId: channel });
     const card = replies.find((r) => r.message?.ephemeral)?.message ?? t.standin.conversation(channel, { visibleTo: riley }).filter((m) => m.ephemeral).at(-1)!;

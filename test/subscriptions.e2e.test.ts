@@ -1943,7 +1943,7 @@ describe('a saved query changed after an alert was set up on it', () => {
       await d.tick('2026-12-01T10:00:05Z');
       // Not "Resolved … (now no value)": nothing was checked. The owner is told, as for a query gone from the catalog.
       expect(said().filter((m) => /Resolved/.test(m))).toEqual([]);
-      expect(said().filter((m) => /failed/.test(m)).at(-1)).toMatch(/no longer has the column “customers” it watches: edit it to watch one it has now \(total\)/);
+      expect(said().filter((m) => /failed/.test(m)).at(-1)).toMatch(/no longer has the column “customers” this alert watches: edit the alert to watch one the query has now \(total\)/);
       expect(await b.t.bot.services.subscriptions.get(sub!.id)).toMatchObject({ lastRun: { outcome: 'failed' }, consecutiveFailures: 1 });
     });
   });

@@ -151,10 +151,10 @@ export type ValidationResult =
 // Deliberately simple: one @, no spaces, a dot in the domain. Looker checks the rest.
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[A-Za-z]{2,}$/;
 
-/** Checks what the modal collected; every problem is reported against its field. */
 /** The requester's own email on a request for someone else: refused on the form, and by the service. */
 export const OWN_EMAIL_FOR_SOMEONE_ELSE = 'That is your email; enter the email of the person who needs access.';
 
+/** Checks what the modal collected; every problem is reported against its field. */
 export function validateLookerAccess(input: LookerAccessInput, context: { requesterEmail?: string | null } = {}): ValidationResult {
   const errors: Partial<Record<LookerAccessField, string>> = {};
   const subjectId = input.subjectId?.trim() || input.requesterId;

@@ -8,7 +8,7 @@
  * and while the job is pending.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
+import { isExpired, type Store, type StoreDoc, type StoreTx } from '../ports/store.js';
 import { toCodedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { JOBS } from '../jobs/model.js';
@@ -105,17 +105,19 @@ export class Clicks {
   }
 
   /**
-   * Keeps `click` (what {@link once} gave its work) held for `ttlMs` from now, once its work is done: a Share held
-   * for minutes while it works (a process dying meanwhile leaves it held that long, not for a day) is then kept for
-   * as long as a second one should do nothing. Only that click; a failure is logged, and the click is held as it was.
+   * Holds `click` (what {@link once} gave its work, on `scope`) for `ttlMs` from now, before its work takes effect:
+   * a Share held for minutes while it looks the card up (a process dying then leaves it held that long, not a day)
+   * is held for a day before it posts, so that, however slow, it posts once. True when this click holds the button
+   * now (its hold still there, or run out with no other click since); false when another click has taken it. A
+   * store failure is thrown: its work should not take effect.
    */
-  async keep(click: string, ttlMs: number): Promise<void> {
+  async keep(scope: string, click: string, ttlMs: number): Promise<boolean> {
     const [id = '', token] = click.split(':');
-    await this.store
-      .runTransaction(async (tx) => {
-        const held = await tx.get<{ token?: string }>(CLICKS, id);
-        if (held && token && held.data.token === token) tx.put(CLICKS, id, { ...held.data, expiresAt: Date.now() + ttlMs });
-      })
-      .catch((e: unknown) => this.logger?.warn('could not keep a click held', { err: toCodedError(e) }));
+    return this.store.runTransaction(async (tx) => {
+      const held = await tx.get<{ token?: string }>(CLICKS, id);
+      if (held && held.data.token !== token && !isExpired(held.data)) return false;
+      tx.put(CLICKS, id, { scope: scope.slice(0, 200), token, expiresAt: Date.now() + ttlMs });
+      return true;
+    });
   }
 }

@@ -26,8 +26,7 @@ import { quoteTyped } from '../format.js';
 /** The job that runs a saved query and posts its result (src/slack/query-delivery.ts). */
 export const QUERY_DELIVER_JOB = 'query.deliver';
 
-/** Where and for whom to deliver a result: the query and its canonical values (re-checked when it runs). */
-/** A result asked to be posted: by a typed `/query`, its form, or a button. */
+/** A result asked to be posted (by a typed `/query`, its form, or a button): where and for whom, the query and its canonical values (re-checked when it runs). */
 export interface QueryDeliveryAsked {
   [k: string]: string | boolean | null | Record<string, string>;
   /** `result`: the chart or table where it was asked for; `csv`: the whole result as a file in the thread. */
@@ -165,7 +164,8 @@ export class QueryService {
    * Records that a result is to be posted (a job, run at once). `key` names
    * the request (the Slack trigger): the same request delivered twice posts once.
    * `click`: the button that asked (Refresh, Run, Download CSV), held in the same
-   * transaction for `holdMs` and while the delivery is pending (see freeClick);
+   * transaction for `holdMs` and while the delivery is pending, up to
+   * `HOLD_WHILE_PENDING_MS` (see freeClick);
    * false when a click holds it already.
    */
   async requestDelivery(key: string, delivery: QueryDeliveryAsked, click?: { scope: string; holdMs: number }): Promise<boolean> {

@@ -158,8 +158,8 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
   // alert would say Resolved (had it gone off) and then watch nothing, quietly. A failed run, as for a query gone.
   const columns = numericColumnsOf(query);
   if (sub.kind === 'alert' && !columns.includes(sub.condition!.column)) {
-    const instead = columns.length ? `: edit it to watch one it has now (${columns.join(', ')})` : ', nor any number to watch: delete it';
-    throw new PermanentJobError(`the query no longer has the column “${sub.condition!.column}” it watches${instead}`);
+    const instead = columns.length ? `: edit the alert to watch one the query has now (${columns.join(', ')})` : ', nor any number to watch: delete the alert';
+    throw new PermanentJobError(`the query no longer has the column “${sub.condition!.column}” this alert watches${instead}`);
   }
   const resolution = await queries.resolve(query, sub.params);
   if (!resolution.ok) throw new PermanentJobError(`its parameters no longer fit the query: ${Object.values(resolution.problems).slice(0, 2).join('; ')}`);
