@@ -17,6 +17,12 @@ const CLICKS = 'clicks';
 
 const idOf = (scope: string) => createHash('sha256').update(scope).digest('hex').slice(0, 40);
 
+/** A click's name (`id:token`, as {@link freeClick} and {@link Clicks.once} give it): its hold's document, and its token. */
+function partsOf(click: string): { id: string; token: string | undefined } {
+  const [id = '', token] = click.split(':');
+  return { id, token };
+}
+
 /**
  * Forgets a click whose work was recorded but then came to nothing (a delivery that gave up, or ended telling
  * the person why): clicking again works at once, not after its hold. `click`: its name, from {@link freeClick} (or
@@ -24,7 +30,7 @@ const idOf = (scope: string) => createHash('sha256').update(scope).digest('hex')
  * one's hold ran out) is kept.
  */
 export async function forgetClick(tx: StoreTx, click: string): Promise<void> {
-  const [id = '', token] = click.split(':');
+  const { id, token } = partsOf(click);
   const held = await tx.get<{ token?: string }>(CLICKS, id);
   if (held && token && held.data.token === token) tx.delete(CLICKS, id);
 }
@@ -69,7 +75,7 @@ export async function freeClick(tx: StoreTx, scope: string): Promise<string | nu
 
 /** Holds the button for `click` (from {@link freeClick}) for `holdMs`, and while `job` is pending; after the transaction's reads. */
 export function holdClick(tx: StoreTx, click: string, scope: string, holdMs: number, job: string): void {
-  const [id = '', token] = click.split(':');
+  const { id, token } = partsOf(click);
   tx.put<JobHold>(CLICKS, id, { scope: scope.slice(0, 200), token, ...holdFor(job, Date.now(), holdMs) });
 }
 
@@ -112,7 +118,7 @@ export class Clicks {
    * store failure is thrown: its work should not take effect.
    */
   async keep(scope: string, click: string, ttlMs: number): Promise<boolean> {
-    const [id = '', token] = click.split(':');
+    const { id, token } = partsOf(click);
     return this.store.runTransaction(async (tx) => {
       const held = await tx.get<{ token?: string }>(CLICKS, id);
       if (held && held.data.token !== token && !isExpired(held.data)) return false;
