@@ -27,7 +27,7 @@ import { pageAction } from './paging.js';
 import { escapeMrkdwn, failureMessage, formGoneModal, isChannelId, noteMessage, queryGoneModal, type MessageBody } from '../views/common.js';
 import { parseQueryRef, queryUnknownMessage } from '../views/query.js';
 import {
-  SUBSCRIPTION_PARAM_MAX_LENGTH, alertNothingToWatchMessage, modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage, subscriptionRefMrkdwn, subscriptionManageModal, subscriptionMissingModal, subscriptionEditRefusedModal, listedPageOf,
+  SUBSCRIPTION_PARAM_MAX_LENGTH, UNKNOWN_ZONE_MAX, alertNothingToWatchMessage, modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage, subscriptionRefMrkdwn, subscriptionManageModal, subscriptionMissingModal, subscriptionEditRefusedModal, listedPageOf,
   type SubscriptionModalData, type SubscriptionModalMetadata,
 } from '../views/subscriptions.js';
 
@@ -46,13 +46,16 @@ type Respond = (m: MessageBody) => Promise<void>;
 
 /** The modal for a new delivery or alert of `query`, opened on `triggerId`. */
 async function openNew(deps: SubscriptionDeps, client: WebClient, triggerId: string, userId: string, kind: SubscriptionKind, query: SavedQuery, params: Record<string, string>, channel: string | null, unused: string[] = []): Promise<void> {
-  // Unknown (Slack did not answer): empty, which the schedule takes as UTC and the form says is not theirs.
-  const tz = (await deps.subscriptions.timeZoneOf(userId)) ?? '';
+  // Unknown (Slack did not answer, or named a zone this runtime does not know): empty, which the schedule takes
+  // as UTC and the form says is not theirs, and why.
+  const zone = await deps.subscriptions.timeZoneOf(userId);
+  const tz = zone.tz ?? '';
   // The query's own parameters only, each as long as its input takes: the form reads no others, and
   // carries these in private_metadata, which Slack refuses past 3,000 characters (no form at all).
   const own = Object.fromEntries(query.params.flatMap((p) => (typeof params[p.name] === 'string' ? [[p.name, params[p.name]!.slice(0, SUBSCRIPTION_PARAM_MAX_LENGTH)]] : [])));
   const data: SubscriptionModalData = {
-    kind, query, tz, channel: isChannelId(channel) ? channel : null, dm: !isChannelId(channel), params: own,
+    kind, query, tz, ...(zone.tz === null && zone.unknown ? { unknownZone: zone.unknown.slice(0, UNKNOWN_ZONE_MAX) } : {}),
+    channel: isChannelId(channel) ? channel : null, dm: !isChannelId(channel), params: own,
     scheduleKind: kind === 'alert' ? 'daily' : 'weekdays', time: '09:00', format: query.display.type === 'table' ? 'table' : 'chart',
     ...(unused.length ? { unused } : {}),
   };
@@ -200,7 +203,8 @@ function metadataOf(raw: string | undefined): SubscriptionModalMetadata | null {
     if ((m.k !== 'delivery' && m.k !== 'alert') || typeof m.q !== 'string' || typeof m.tz !== 'string') return null;
     if (m.id !== undefined && !isSubscriptionId(m.id)) return null;
     const p = m.p && typeof m.p === 'object' ? Object.fromEntries(Object.entries(m.p).filter(([, v]) => typeof v === 'string').slice(0, 30)) as Record<string, string> : undefined;
-    return { k: m.k, q: m.q, tz: m.tz, ...(m.id ? { id: m.id } : {}), ...(p ? { p } : {}) };
+    const uz = typeof m.uz === 'string' && m.uz ? m.uz.slice(0, UNKNOWN_ZONE_MAX) : undefined;
+    return { k: m.k, q: m.q, tz: m.tz, ...(uz ? { uz } : {}), ...(m.id ? { id: m.id } : {}), ...(p ? { p } : {}) };
   } catch {
     return null;
   }
@@ -275,7 +279,7 @@ function scheduleKindChanged(deps: SubscriptionDeps) {
     const editing = meta.id ? await deps.subscriptions.get(meta.id) : null;
     const data: SubscriptionModalData = {
       ...(editing ? { ...modalDataOf(editing, query), viewer: body.user.id } : {}),
-      kind: meta.k, query, tz: meta.tz, channel: draft.channel, dm: draft.channel === null, params: { ...meta.p, ...draft.params },
+      kind: meta.k, query, tz: meta.tz, ...(meta.uz ? { unknownZone: meta.uz } : {}), channel: draft.channel, dm: draft.channel === null, params: { ...meta.p, ...draft.params },
       scheduleKind: kind as ScheduleKind, time: draft.schedule.time || '09:00',
       ...(draft.schedule.day ? { day: draft.schedule.day } : {}), ...(draft.schedule.date ? { date: draft.schedule.date } : {}), ...(draft.schedule.cron ? { cron: draft.schedule.cron } : {}),
       ...(draft.format ? { format: draft.format as SubscriptionModalData['format'] } : {}),

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import type { StandinUser } from '../src/slack-standin/server.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
-import { ActionIds } from '../src/ids.js';
+import { ActionIds, BlockIds } from '../src/ids.js';
 import { SUBSCRIPTIONS, type Subscription } from '../src/services/subscriptions.js';
 
 const CHANNEL = StandinDefaults.channel;
@@ -31,8 +31,14 @@ describe('a Slack time zone the runtime does not know', () => {
     t.setTime(Date.parse('2026-12-01T13:00:00Z'));
     await t.standin.runCommand(t.client, { command: '/query', text: 'subscribe instances-by-hosting', userId: RILEY, channelId: CHANNEL, timeoutMs: 300 });
     const modal = await t.standin.waitFor(() => t.standin.modals(RILEY).at(-1));
-    expect(text(modal)).not.toContain('America/Nowhere_Land');
-    expect(text(modal)).toContain('Times are in *UTC*');
+    // It says why UTC: not "I could not read your Slack time zone… run the command again", which would not help.
+    const why = 'Times are in *UTC*: Slack gives your time zone as *America/Nowhere_Land*, which I do not know yet.';
+    expect(text(modal)).toContain(why);
+    expect(text(modal)).not.toContain('could not read');
+    // Redrawn for another schedule kind, it still says so.
+    await t.standin.clickAction(t.client, { userId: RILEY, viewId: modal.id, actionId: ActionIds.subscriptionScheduleKind, value: 'weekly', timeoutMs: 300 });
+    await t.standin.waitFor(() => (JSON.stringify(t.standin.view(modal.id)?.blocks ?? []).includes(BlockIds.subscriptionDay) ? true : undefined));
+    expect(text(t.standin.view(modal.id))).toContain(why);
     const r = await t.standin.submitView(t.client, { userId: RILEY, viewId: modal.id, values: { [ActionIds.subscriptionChannel]: CHANNEL, [ActionIds.subscriptionScheduleKind]: 'daily', [ActionIds.subscriptionTime]: '09:00', [ActionIds.subscriptionFormat]: 'table' }, timeoutMs: 300 });
     expect(r.errors).toBeUndefined();
     const [sub] = (await t.store.list<Subscription>(SUBSCRIPTIONS)).map((d) => d.data);

@@ -27,6 +27,8 @@ export interface SubscriptionModalMetadata {
   q: string;
   /** The subscriber's time zone; empty when Slack could not say (the schedule is then in UTC). */
   tz: string;
+  /** With `tz` empty: the zone Slack named that this runtime does not know (the form says why it is UTC). */
+  uz?: string;
   /** Editing this one. */
   id?: string;
   /** The parameter values it opened with (a redraw keeps them when Slack sends no state for them). */
@@ -38,6 +40,8 @@ export interface SubscriptionModalData {
   kind: SubscriptionKind;
   query: SavedQuery;
   tz: string;
+  /** With `tz` empty: the zone Slack named for the person that this runtime does not know. */
+  unknownZone?: string;
   /** Where it was asked from: the channel preselected. */
   channel: string | null;
   dm: boolean;
@@ -80,6 +84,9 @@ function input(blockId: string, label: string, element: InputBlock['element'], o
 
 /** The most characters a parameter's input takes. */
 export const SUBSCRIPTION_PARAM_MAX_LENGTH = 200;
+
+/** The most characters of a time zone's name the form carries (IANA names are under 40). */
+export const UNKNOWN_ZONE_MAX = 64;
 
 /** The modal that schedules a delivery (or an alert) of a saved query. */
 export function subscriptionModal(d: SubscriptionModalData): ModalView {
@@ -131,7 +138,9 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
   }
   const zone = d.tz
     ? `Times are in ${tzOf}: *${escapeMrkdwn(d.tz)}* (daylight saving included).`
-    : 'Times are in *UTC*: I could not read your Slack time zone just now. For yours, close this and run the command again.';
+    : d.unknownZone
+      ? `Times are in *UTC*: Slack gives your time zone as *${escapeMrkdwn(d.unknownZone)}*, which I do not know yet.`
+      : 'Times are in *UTC*: I could not read your Slack time zone just now. For yours, close this and run the command again.';
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: zone }] });
   if (alert) {
     const columns = numericColumnsOf(q).map((c) => option(c, c));
@@ -174,7 +183,7 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
       hint: p.kind === 'date' ? `${describeParam(p)}. A relative date (-30d, -4w, today) stays relative: each run looks back from its own day.` : describeParam(p),
     }));
   }
-  const metadata: SubscriptionModalMetadata = { k: d.kind, q: q.name, tz: d.tz, ...(d.editing ? { id: d.editing.id } : {}), ...(Object.keys(d.params).length ? { p: d.params } : {}) };
+  const metadata: SubscriptionModalMetadata = { k: d.kind, q: q.name, tz: d.tz, ...(!d.tz && d.unknownZone ? { uz: d.unknownZone } : {}), ...(d.editing ? { id: d.editing.id } : {}), ...(Object.keys(d.params).length ? { p: d.params } : {}) };
   return {
     type: 'modal',
     callback_id: CallbackIds.subscription,

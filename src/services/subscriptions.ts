@@ -188,12 +188,13 @@ export class SubscriptionService {
 
   /**
    * The owner's Slack time zone, for the modal; null when Slack could not say, or named a zone this runtime does not
-   * know (Slack's list and the runtime's ICU data are of different ages): the schedule is then in UTC, as the form
-   * says, rather than refused on save for a zone the person cannot change there.
+   * know (Slack's list and the runtime's ICU data are of different ages; `unknown` names it): the schedule is then in
+   * UTC, as the form says, rather than refused on save for a zone the person cannot change there.
    */
-  async timeZoneOf(userId: string): Promise<string | null> {
+  async timeZoneOf(userId: string): Promise<{ tz: string } | { tz: null; unknown?: string }> {
     const profile = await this.opts.directory.profile(userId);
-    return profile && profile !== 'unknown' && profile.tz && isTimeZone(profile.tz) ? profile.tz : null;
+    if (!profile || profile === 'unknown' || !profile.tz) return { tz: null };
+    return isTimeZone(profile.tz) ? { tz: profile.tz } : { tz: null, unknown: profile.tz };
   }
 
   /**

@@ -514,6 +514,7 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
       }
     }
     add('subscriptionModal', subscriptions.subscriptionModal(subscriptions.modalDataOf(subs[8]!, q)));
+    add('subscriptionModal', subscriptions.subscriptionModal({ kind: 'delivery', query: q, tz: '', unknownZone: `Mars/${HOSTILE}`.slice(0, subscriptions.UNKNOWN_ZONE_MAX), channel: null, dm: true, params: {}, scheduleKind: 'daily', time: '09:00' }));
   }
   const wai = queries.find((q) => q.name === 'weekly-active-instances')!;
   for (const s of subs) {
