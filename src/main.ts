@@ -127,6 +127,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  // A setting found wrong only once used (PORT taken, the token Slack refuses) is said as every other one is.
+  if (err instanceof ConfigError) {
+    process.stderr.write(`Configuration error: ${withoutSecretShapes(err.message)}\n`);
+    process.exit(2);
+  }
   const coded = toCodedError(err);
   process.stderr.write(`analytics-bot failed to start: ${coded.message} (${coded.code})\n`);
   process.exit(1);

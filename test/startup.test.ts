@@ -144,8 +144,8 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
     try {
       const slack: Record<string, string> = standin ? { SLACK_API_URL: `${(await standin.start({ port: 0, host: '127.0.0.1' })).url}/api/`, ANALYTICS_CHANNEL: StandinDefaults.channel } : {};
       const r = await runToExit({ ...vars, ...slack, PORT: port, DATA_DIR: dataDir });
-      expect(r.status).not.toBe(0);
-      expect(r.stderr).toContain(`PORT: ${host}:${port} is in use already`);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^Configuration error: PORT: ${host.replaceAll('.', '\\.')}:${port} is in use already`));
       expect(r.stderr).toContain(`PORT=${Number(port) + 1} npm start`);
       expect(r.stderr).not.toMatch(/EADDRINUSE|uncaught|unexpected|\n\s+at /);
     } finally {
@@ -156,8 +156,8 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
   }, 90_000);
 
   it.each([
-    ['refuses the bot token (revoked, or pasted from another app)', 'invalid_auth', /^analytics-bot failed to start: SLACK_BOT_TOKEN: Slack refused the token \(invalid_auth\): copy the Bot User OAuth Token/],
-    ['does not answer (SLACK_API_URL mistyped)', null, /^analytics-bot failed to start: SLACK_API_URL: Slack's Web API did not answer auth\.test there \(ECONNREFUSED\): check SLACK_API_URL/],
+    ['refuses the bot token (revoked, or pasted from another app)', 'invalid_auth', /^Configuration error: SLACK_BOT_TOKEN: Slack refused the token \(invalid_auth\): copy the Bot User OAuth Token/],
+    ['does not answer (SLACK_API_URL mistyped)', null, /^Configuration error: SLACK_API_URL: Slack's Web API did not answer auth\.test there \(ECONNREFUSED\): check SLACK_API_URL/],
   ])('exits at start-up when Slack %s, in one line naming the setting to fix', async (_what, refusal, said) => {
     const token = ['xoxb', '1111', '2222', randomBytes(12).toString('hex')].join('-');
     const slack = await loopbackServer(async (req, res) => {
@@ -170,7 +170,7 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
     const port = String(await freePort());
     try {
       const r = await runToExit({ SLACK_BOT_TOKEN: token, SLACK_SIGNING_SECRET: randomBytes(16).toString('hex'), SLACK_API_URL: apiUrl, PORT: port, DATA_DIR: dataDir });
-      expect(r.status).not.toBe(0);
+      expect(r.status).toBe(2);
       expect(r.stderr).toMatch(said);
       expect(r.stderr).not.toMatch(/An API error occurred|A request error occurred|\(unexpected\)|\n\s+at /);
       expect(r.stderr + r.stdout).not.toContain(token);
