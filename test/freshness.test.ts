@@ -510,6 +510,36 @@ describe('alerts', () => {
   });
 });
 
+describe('a source whose data goes back after it recovered (a table added to it, an older copy restored, the demo set again)', () => {
+  it('alerts again once the recovery is minutes old: an older reading then is the data as it is, not a late check', async () => {
+    const rt = await runtime();
+    const check = async () => {
+      await rt.services.freshness.check();
+      await drain(rt.jobs);
+    };
+    const hubspot = () => rt.services.freshness.alerts.get('hubspot');
+    // Stale and alerted; then synced: recovered.
+    clock += 60 * HOUR;
+    await check();
+    expect((await hubspot())?.state).toBe('open');
+    await refreshDemoTables(warehouse, ['hubspot_contacts', 'hubspot_companies'], now());
+    clock += 60_000;
+    await check();
+    const recovered = (await hubspot())!;
+    expect(recovered.state).toBe('closed');
+    // Its data goes back 30 h. A minute after the recovery, the stale reading may be a replica's check from before it
+    // (its clock a little ahead): left alone.
+    await refreshDemoTables(warehouse, ['hubspot_contacts', 'hubspot_companies'], new Date(clock - 30 * HOUR));
+    clock += 60_000;
+    await check();
+    expect(await hubspot()).toEqual(recovered);
+    // Minutes later, it is the source as it is: a new alert (it was never posted, however long it stayed stale).
+    clock += 10 * 60_000;
+    await check();
+    expect(await hubspot()).toMatchObject({ state: 'open', episode: recovered.episode + 1 });
+  });
+});
+
 describe('the tasks secret', () => {
   it('is compared exactly', async () => {
     const { secretMatches } = await import('../src/tasks.js');

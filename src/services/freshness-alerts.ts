@@ -288,11 +288,20 @@ function asEnded(doc: AlertDoc): AlertDoc {
 }
 
 /**
+ * How long after a recovery a reading that saw older data than the recovery did is taken for one from before it
+ * (a replica whose clock runs a little ahead). Past that, the data did go back (a table added to the source, an
+ * older copy restored, the demo warehouse set again): the source is stale, and alerts again.
+ */
+export const RECOVERY_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
  * Whether a reading predates the recovery that closed an alert: it was taken
- * before the recovery was recorded, or it saw older data than the recovery did.
+ * before the recovery was recorded, or, shortly after it, saw older data than
+ * the recovery did.
  */
 export function measuredBeforeRecovery(alert: AlertDoc, r: Pick<SourceFreshness, 'checkedAt' | 'lastUpdated'>): boolean {
   if (alert.recoveredAt !== null && r.checkedAt.getTime() < alert.recoveredAt) return true;
+  if (alert.recoveredAt !== null && r.checkedAt.getTime() >= alert.recoveredAt + RECOVERY_CLOCK_SKEW_MS) return false;
   const recoveredData = alert.recoveredLastUpdateIso ? Date.parse(alert.recoveredLastUpdateIso) : NaN;
   return r.lastUpdated !== null && Number.isFinite(recoveredData) && r.lastUpdated.getTime() < recoveredData;
 }
