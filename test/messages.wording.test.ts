@@ -77,6 +77,14 @@ describe('wording', () => {
     expect(text(m)).toContain('Finished after 3 s.');
     expect(text(m)).not.toContain('0 min');
   });
+
+  it('says a rerun not followed to its end, or moved to later, did not finish: not "Finished after"', () => {
+    const at = (phase: 'failed' | 'timed_out' | 'rescheduled') => text(rerunMessage({ source: source({ name: 'HubSpot' }), requestedBy: 'U0BIZOPS', force: false, phase, startedAt: NOW, finishedAt: new Date(NOW.getTime() + 3 * 3_600_000), rescheduledFor: new Date(NOW.getTime() + 6 * 3_600_000).toISOString(), runner: 'Fivetran' }));
+    expect(at('timed_out')).toContain('I stopped following it after 3 h; the freshness checks will notice when the data lands.');
+    expect(at('failed')).toContain('Failed after 3 h.');
+    expect(at('rescheduled')).toContain('The service rescheduled the sync for');
+    for (const phase of ['failed', 'timed_out', 'rescheduled'] as const) expect(at(phase)).not.toContain('Finished after');
+  });
 });
 
 describe('the Looker access modal', () => {

@@ -86,8 +86,11 @@ export function rerunMessage(v: RerunView): MessageBody {
         : `The service rescheduled the sync${when}; I am not waiting on it. The freshness checks will notice when the data lands.`,
     );
   }
-  if (v.finishedAt && v.phase !== 'running') lines.push(`Finished after ${duration(v.finishedAt.getTime() - v.startedAt.getTime())}.`);
-  if (v.phase === 'timed_out') lines.push('I stopped following it; the freshness checks will notice when the data lands.');
+  // How long it took, said as it ended: a run not finished (not followed to its end, or moved to later) did not finish.
+  const took = v.finishedAt ? duration(v.finishedAt.getTime() - v.startedAt.getTime()) : null;
+  if (took && v.phase === 'succeeded') lines.push(`Finished after ${took}.`);
+  if (took && v.phase === 'failed') lines.push(`Failed after ${took}.`);
+  if (v.phase === 'timed_out') lines.push(`I stopped following it${took ? ` after ${took}` : ''}; the freshness checks will notice when the data lands.`);
   if (v.error) lines.push(`> ${escapeAndTruncate(v.error, 500)}`);
   if (v.after) {
     const a = v.after;
