@@ -99,6 +99,10 @@ describe('freshness views', () => {
     expect(reply.text).toContain('fresh again after 6 h stale');
     const later = JSON.stringify(freshnessAlertMessage(source(1), { doc: doc({ openedAt: opened }), now: new Date(opened + 2 * HOUR) }).blocks);
     expect(later).toContain('(32 h ago)');
+    // Late by as much as the last update's age and the SLA say (32 h against 26 h), since a time with its day:
+    // not the 4 h it was when posted, "as of" a time of day that reads as today.
+    const staleSince = Math.floor((opened - 4 * HOUR) / 1000);
+    expect(later).toContain(`*Late by*\\n6 h (since <!date^${staleSince}^{date_short_pretty} at {time}|`);
   });
 
   it('never puts a mention inside a link label, where Slack shows it raw', () => {

@@ -83,7 +83,8 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
       type: 'section',
       fields: [
         { type: 'mrkdwn', text: `*Last update*\n${lastUpdateText(lastUpdate, now)}` },
-        { type: 'mrkdwn', text: `*Late by*\n${duration(doc.lateByMs)} (as of ${slackDate(opened, '{time}')})` },
+        // As of this drawing, as the last update's age beside it is (a card redrawn days later adds up), and since when, with its day.
+        { type: 'mrkdwn', text: `*Late by*\n${duration(Math.max(doc.lateByMs, now.getTime() - staleSince.getTime()))} (since ${slackDate(staleSince)})` },
         { type: 'mrkdwn', text: `*Expected*\n${slaText(source)}` },
         { type: 'mrkdwn', text: `*Owner*\n${ownerMention(source.owner)}` },
       ],
