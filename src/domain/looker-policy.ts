@@ -151,6 +151,12 @@ export type ValidationResult =
 // Deliberately simple: one @, no spaces, a dot in the domain. Looker checks the rest.
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[A-Za-z]{2,}$/;
 
+/**
+ * Characters that do not show, or reorder what does (`riley@\u202Emoc.elpmaxe` reads as riley@example.com): the
+ * admins would approve an address that is not the one they read.
+ */
+const HIDDEN = /[\p{Cc}\p{Cf}]/u;
+
 /** The requester's own email on a request for someone else: refused on the form, and by the service. */
 export const OWN_EMAIL_FOR_SOMEONE_ELSE = 'That is your email; enter the email of the person who needs access.';
 
@@ -162,6 +168,7 @@ export function validateLookerAccess(input: LookerAccessInput, context: { reques
 
   const email = (input.email ?? '').trim();
   if (!email) errors.email = 'Enter the Looker email address.';
+  else if (HIDDEN.test(email)) errors.email = 'That email holds characters that do not show (a direction mark, a control character): type it in rather than paste it.';
   else if (email.length > MAX_EMAIL_LENGTH || !EMAIL.test(email)) errors.email = 'This is not a valid email address (e.g. name@example.com).';
   else if (subjectId !== input.requesterId && context.requesterEmail && email.toLowerCase() === context.requesterEmail.toLowerCase()) {
     errors.email = OWN_EMAIL_FOR_SOMEONE_ELSE;

@@ -56,6 +56,8 @@ function accepted(i: LookerAccessInput, context?: { requesterEmail?: string | nu
   return r.request;
 }
 
+const HIDDEN_IN_EMAIL = 'That email holds characters that do not show (a direction mark, a control character): type it in rather than paste it.';
+
 describe('the limits', () => {
   it('are 1 to 90 days, 1000 characters of reason, 254 of email', () => {
     expect([MIN_DURATION_DAYS, MAX_DURATION_DAYS, MAX_REASON_LENGTH, MAX_EMAIL_LENGTH]).toEqual([1, 90, 1000, 254]);
@@ -103,6 +105,12 @@ describe('the email', () => {
     ['riley@example.com, alex@example.com', 'This is not a valid email address (e.g. name@example.com).'],
     ['riley@example.com>', 'This is not a valid email address (e.g. name@example.com).'],
     ['"riley"@example.com', 'This is not a valid email address (e.g. name@example.com).'],
+    // Shown as riley@example.com (a right-to-left override), or with what does not show: the admins would read another address.
+    ['riley@\u202Emoc.elpmaxe', HIDDEN_IN_EMAIL],
+    ['ri\u0007ley@ex\u001Bample.com', HIDDEN_IN_EMAIL],
+    ['riley\u0000@example.com', HIDDEN_IN_EMAIL],
+    ['riley\u200B@example.com', HIDDEN_IN_EMAIL],
+    ['riley@example.com\u2066', HIDDEN_IN_EMAIL],
   ])('%j: %s', (email, message) => {
     expect(errorsOf(input({ email }))).toEqual({ email: message });
   });
