@@ -20,6 +20,7 @@ import { QUERY_LIST_PAGE_SIZE, queryCsvAlreadyMessage, queryCsvOnItsWayMessage, 
 import { telemetryCardMessage } from '../views/telemetry.js';
 import { alertClosedMessage, alertFiredMessage, alertResolvedMessage, homeSubscriptionBlocks, modalDataOf, subscriptionModal, subscriptionSavedMessage, subscriptionCsvBlocks, subscriptionFailedDm, subscriptionManageMessage, subscriptionsListMessage } from '../views/subscriptions.js';
 import { auditSentence } from '../views/audit.js';
+import { checkCondition } from '../src/domain/alert-condition.js';
 import type { Subscription } from '../src/services/subscriptions.js';
 import { goneMessage } from '../src/slack/subscription-run.js';
 import { queryListPageAction } from '../commands/query.js';
@@ -379,6 +380,17 @@ describe('scheduled deliveries and alerts', () => {
   const byId = (suffix: string) => subs.find((s) => s.id.endsWith(suffix))!;
   const failed = byId('04');
   const selfPaused = byId('07');
+
+  it("says an alert's threshold back with all its decimals, and its edit form shows it as the form takes it", () => {
+    const wai = catalog.get('weekly-active-instances')!;
+    for (const [value, said] of [[0.004, '0.004'], [12.345, '12.345'], [0.000001, '0.000001']] as const) {
+      const alert: Subscription = { ...subscriptionBase, kind: 'alert', format: 'chart', condition: { column: 'instances', op: 'above', value } };
+      expect(text(subscriptionSavedMessage(alert, wai.title, false))).toContain(`*instances* is above *${said}*`);
+      const typed = JSON.stringify(subscriptionModal(modalDataOf(alert, wai))).match(/"action_id":"alert_value"[^}]*"initial_value":"([^"]*)"/)?.[1];
+      expect(typed).toBe(said);
+      expect(checkCondition({ column: 'instances', op: 'above', value: typed }, ['instances'])).toEqual({ ok: true, condition: alert.condition });
+    }
+  });
 
   it('tells the owner which run failed with the date standing alone, and what happens next', () => {
     const dm = subscriptionFailedDm(failed, 'Weekly active instances', false);

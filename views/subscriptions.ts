@@ -9,7 +9,7 @@ import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
 import { describeParam, enumOptionOf } from '../src/catalog/params.js';
 import { SCHEDULE_KINDS, WEEKDAYS, describeSchedule, MAX_MONTH_DAY, runDecision, type ScheduleKind } from '../src/domain/schedule.js';
-import { ALERT_OPS, describeCondition, type AlertCondition, type Evaluation } from '../src/domain/alert-condition.js';
+import { ALERT_OPS, THRESHOLD_DECIMALS, describeCondition, type AlertCondition, type Evaluation } from '../src/domain/alert-condition.js';
 import { numericColumnsOf, subscriptionRef, type RunRecord, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
 import { escapeAndTruncate, escapeMrkdwn, isChannelId, noteMessage, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn, userText, type MessageBody } from './common.js';
 import { localeNumber } from '../src/format.js';
@@ -416,7 +416,7 @@ export function subscriptionEditRefusedModal(reason: 'not_found' | 'not_allowed'
 
 /** "*instances* is above *150*": the condition in words, its column and value in bold. */
 function conditionMrkdwn(c: AlertCondition): string {
-  const n = localeNumber(c.value, 2);
+  const n = localeNumber(c.value, THRESHOLD_DECIMALS);
   const column = `*${escapeMrkdwn(c.column)}*`;
   return c.op === 'change_pct' ? `${column} changes by more than *${n}%* from the period before` : `${column} ${c.op === 'below' ? 'is below' : 'is above'} *${n}*`;
 }

@@ -46,6 +46,13 @@ export type ConditionCheck = { ok: true; condition: AlertCondition } | { ok: fal
 const THOUSANDS = /^-?\d{1,3}(,\d{3})+(\.\d+)?$/;
 /** Larger thresholds lose digits as numbers (above 2^53), and would be shown rounded. */
 const MAX_THRESHOLD = 1e15;
+/**
+ * The most decimals a threshold has: it is said back with all of them ("above 0.004", not "above 0"), and written
+ * without an exponent in the edit form, which would refuse "1e-7" (its own value, written back as a number).
+ */
+export const THRESHOLD_DECIMALS = 6;
+/** The decimals a number written as digits has, without its trailing zeros ("12.500" has 1). */
+const decimalsOf = (digits: string) => /\.(\d*[1-9])0*$/.exec(digits)?.[1]!.length ?? 0;
 
 /** Checks a condition as a form gave it, against the query's numeric columns. */
 export function checkCondition(input: { column?: string | null; op?: string | null; value?: string | null }, numericColumns: readonly string[]): ConditionCheck {
@@ -66,6 +73,7 @@ export function checkCondition(input: { column?: string | null; op?: string | nu
       ? 'Use a dot for decimals (12.5); a comma only separates thousands (1,000).'
       : percent && op !== 'change_pct' ? "Enter the number itself, without %: above and below compare the column's own values." : 'Enter a number, e.g. 1000 or 12.5.';
   } else if (Math.abs(value) > MAX_THRESHOLD) errors.value = 'That number is too large to keep exactly: stay within ±1,000,000,000,000,000.';
+  else if (decimalsOf(raw) > THRESHOLD_DECIMALS) errors.value = `Use at most ${THRESHOLD_DECIMALS} decimals (e.g. 0.000001).`;
   else if (op === 'change_pct' && value <= 0) errors.value = 'A change is more than 0%: enter a percentage such as 20.';
   if (Object.keys(errors).length) return { ok: false, errors };
   // "-0" is 0: said back as 0, never "above -0".
@@ -138,7 +146,7 @@ export function alertStep(state: AlertState, holds: boolean): { action: 'fire' |
 
 /** "Weekly active instances is above 1,000", in words. */
 export function describeCondition(c: AlertCondition, columnLabel = c.column): string {
-  const n = localeNumber(c.value, 2);
+  const n = localeNumber(c.value, THRESHOLD_DECIMALS);
   if (c.op === 'change_pct') return `${columnLabel} changes by more than ${n}% from the period before`;
   return `${columnLabel} ${c.op === 'above' ? 'is above' : 'is below'} ${n}`;
 }

@@ -80,6 +80,15 @@ describe('checkCondition', () => {
     }
   });
 
+  it('takes a threshold with up to 6 decimals (trailing zeros do not count), and refuses more, saying so', () => {
+    expect(checkCondition({ column: 'users', op: 'above', value: '0.000001' }, numbers)).toEqual({ ok: true, condition: { column: 'users', op: 'above', value: 0.000001 } });
+    expect(checkCondition({ column: 'users', op: 'above', value: '12.345600000' }, numbers)).toEqual({ ok: true, condition: { column: 'users', op: 'above', value: 12.3456 } });
+    expect(checkCondition({ column: 'users', op: 'change_pct', value: '0.1234560%' }, numbers)).toEqual({ ok: true, condition: { column: 'users', op: 'change_pct', value: 0.123456 } });
+    for (const value of ['0.0000001', '-1.1234567', '1,000.0000001']) {
+      expect(checkCondition({ column: 'users', op: 'below', value }, numbers)).toEqual({ ok: false, errors: { value: 'Use at most 6 decimals (e.g. 0.000001).' } });
+    }
+  });
+
   it('takes 0 and negatives as thresholds for above and below', () => {
     expect(checkCondition({ column: 'users', op: 'above', value: '0' }, numbers).ok).toBe(true);
     expect(checkCondition({ column: 'users', op: 'below', value: '-1' }, numbers).ok).toBe(true);
@@ -178,7 +187,10 @@ describe('evaluate', () => {
 
 describe('describeCondition', () => {
   it('says the condition in words, with the column’s label', () => {
-    expect(describeCondition({ column: 'n', op: 'above', value: 1234.567 }, 'Active instances')).toBe('Active instances is above 1,234.57');
+    expect(describeCondition({ column: 'n', op: 'above', value: 1234.567 }, 'Active instances')).toBe('Active instances is above 1,234.567');
+    // Every decimal a threshold may have: not "above 0" for 0.004, nor "more than 0%" for 0.000001.
+    expect(describeCondition({ column: 'n', op: 'above', value: 0.004 })).toBe('n is above 0.004');
+    expect(describeCondition({ column: 'n', op: 'change_pct', value: 0.000001 })).toBe('n changes by more than 0.000001% from the period before');
     expect(describeCondition({ column: 'n', op: 'below', value: 3 })).toBe('n is below 3');
     expect(describeCondition({ column: 'n', op: 'change_pct', value: 20 })).toBe('n changes by more than 20% from the period before');
   });
