@@ -256,6 +256,14 @@ describe('/query: the parameter modal and its errors', () => {
     const weeks = modal.blocks.find((b) => b.block_id === `${BlockIds.queryParamPrefix}weeks`) as { hint: { text: string } };
     expect(weeks.hint.text).toBe('Whole weeks, ending with last week (a whole number from 1 to 13, default 12)');
   });
+
+  it('shows the default of a parameter given empty (`weeks= hosting=`), as a run takes it: not a blank required input', () => {
+    const wai = catalog.get('weekly-active-instances')!;
+    const modal = queryParamsModal(wai, { values: { weeks: '', hosting: '' }, problems: { '5': '“5” is not a parameter' }, metadata: { q: wai.name, c: 'C0ANALYTIC' }, today: '2026-11-28' });
+    const element = (name: string) => (modal.blocks.find((b) => b.block_id === `${BlockIds.queryParamPrefix}${name}`) as { element: { initial_value?: string; initial_option?: { value: string } } }).element;
+    expect(element('weeks').initial_value).toBe('12');
+    expect(element('hosting').initial_option?.value).toBe('all');
+  });
 });
 
 describe('one-click next steps', () => {

@@ -248,7 +248,9 @@ function modalHint(p: ParamDef, today: string): string {
  * away as soon as the person types or picks (a note at the top would stay
  * after the value is fixed).
  */
-function inputFor(p: ParamDef, value: string | undefined, today: string, problem: string | undefined): InputBlock {
+function inputFor(p: ParamDef, typed: string | undefined, today: string, problem: string | undefined): InputBlock {
+  // Given empty (`weeks=`) is not given, as a run takes it: its default is shown, not a blank required input.
+  const value = typed === '' ? undefined : typed;
   const blockId = `${BlockIds.queryParamPrefix}${p.name}`;
   const label = { type: 'plain_text' as const, text: truncate(p.label, 2000) };
   const hintText = modalHint(p, today);
