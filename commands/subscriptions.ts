@@ -17,7 +17,7 @@ import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
 import { settleBy } from '../src/settle-by.js';
 import { parseParamText } from '../src/catalog/params.js';
-import { cutText } from '../src/format.js';
+import { cutText, headOf } from '../src/format.js';
 import { mrkdwnAsPlainText } from '../src/blockkit/mrkdwn.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
 import type { QueryService } from '../src/services/query.js';
@@ -52,7 +52,7 @@ async function openNew(deps: SubscriptionDeps, client: WebClient, triggerId: str
   const tz = zone.tz ?? '';
   // The query's own parameters only, each as long as its input takes: the form reads no others, and
   // carries these in private_metadata, which Slack refuses past 3,000 characters (no form at all).
-  const own = Object.fromEntries(query.params.flatMap((p) => (typeof params[p.name] === 'string' ? [[p.name, params[p.name]!.slice(0, SUBSCRIPTION_PARAM_MAX_LENGTH)]] : [])));
+  const own = Object.fromEntries(query.params.flatMap((p) => (typeof params[p.name] === 'string' ? [[p.name, headOf(params[p.name]!, SUBSCRIPTION_PARAM_MAX_LENGTH)]] : [])));
   const data: SubscriptionModalData = {
     kind, query, tz, ...(zone.tz === null && zone.unknown ? { unknownZone: zone.unknown.slice(0, UNKNOWN_ZONE_MAX) } : {}),
     channel: isChannelId(channel) ? channel : null, dm: !isChannelId(channel), params: own,
@@ -139,7 +139,7 @@ function draftOf(view: ViewSubmitAction['view'], meta: SubscriptionModalMetadata
     // Typed, or picked (a choice parameter's select).
     const given = at(`${BlockIds.subscriptionParamPrefix}${p.name}`, `${ActionIds.subscriptionParamPrefix}${p.name}`);
     const v = given.text ?? given.option;
-    if (v?.trim()) params[p.name] = v.slice(0, SUBSCRIPTION_PARAM_MAX_LENGTH);
+    if (v?.trim()) params[p.name] = headOf(v, SUBSCRIPTION_PARAM_MAX_LENGTH);
   }
   return {
     kind: meta.k,

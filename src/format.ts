@@ -31,8 +31,8 @@ export function quoteTyped(text: string, max: number): string {
 }
 
 /**
- * `text` without the spaces and the invisible characters at its ends: Unicode's format characters
- * (zero-width space, word joiner, BOM), and the blank letters (Hangul fillers, the Braille blank) and
+ * `text` without the spaces and the invisible characters at its ends: control characters (NUL, BEL, ESC: the
+ * views drop them), Unicode's format characters (zero-width space, word joiner, BOM), and the blank letters (Hangul fillers, the Braille blank) and
  * combining grapheme joiner that show as nothing. A reason made only of those says nothing, and is as
  * empty as one of spaces.
  */
@@ -60,7 +60,7 @@ export function commandWords(text: string): string[] {
   return text.split(/\s+/).map(trimText).filter(Boolean);
 }
 
-const BLANK = /^[\s\p{Cf}\u034F\u115F\u1160\u2800\u3164\uFFA0]$/u;
+const BLANK = /^[\s\p{Cc}\p{Cf}\u034F\u115F\u1160\u2800\u3164\uFFA0]$/u;
 
 /** Blank at an end of what someone typed: not the tag characters, which end a flag (🏴󠁧󠁢󠁳󠁣󠁴󠁿 is 🏴 and tags). */
 function isBlank(cp: number): boolean {
@@ -91,4 +91,11 @@ export function cutText(text: string, max: number): string {
   const last = text.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end -= 1;
   return text.slice(0, end) + '…';
+}
+
+/** The first `max` UTF-16 units of `text` at most, never half of a surrogate pair (half an emoji is not valid UTF-8). */
+export function headOf(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }

@@ -58,6 +58,8 @@ describe('validateDraft', () => {
     [{ ...draft, destination: 'proj.dataset' }, ['destination']],
     [{ ...draft, owner: 'not-a-user' }, ['owner']],
     [{ ...draft, why: '\n\t ' }, ['why']],
+    // Control characters show as nothing (the card drops them): text of only those says nothing.
+    [{ ...draft, objects: '\u0007\u001b\u0000\u0001', why: '\u0000\u0085' }, ['objects', 'why']],
     [{ ...draft, objects: 'x'.repeat(1001) }, ['objects']],
     [{ ...draft, objects: 42, why: ['a'] }, ['objects', 'why']],
   ] as const)('names the fields wrong in %j', (input, fields) => {

@@ -1182,6 +1182,17 @@ describe('scheduled deliveries', () => {
     }
   });
 
+  it('cuts a long parameter to what its input takes, never inside an emoji (half of one is not valid UTF-8)', async () => {
+    // 301 UTF-16 units, the 200th the first half of an emoji.
+    const modal = await d.open(`subscribe customer-pings-per-day customer=a${'😀'.repeat(150)}`);
+    const strings: string[] = [];
+    JSON.parse(JSON.stringify(modal), (_k, v: unknown) => (typeof v === 'string' && strings.push(v), v));
+    const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+    expect(strings.filter((s) => lone.test(s))).toEqual([]);
+    expect(strings).toContain(`a${'😀'.repeat(99)}`);
+    await t.standin.closeView(t.client, { userId: RILEY, clearAll: true });
+  });
+
   it('says the times are in UTC, not "your Slack time zone", when Slack could not say what the person\'s time zone is', async () => {
     t.standin.failNext('users.info', 'internal_error');
     const modal = await d.open('subscribe instances-by-hosting');

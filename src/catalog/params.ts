@@ -6,7 +6,7 @@
 import type { MatchResult } from '../domain/customer-match.js';
 import type { QueryParams } from '../ports/warehouse.js';
 import { MAX_PARAM_LENGTH, isValidIsoDate, resolveDateSpec, type DateParam, type EnumOption, type EnumParam, type ParamDef, type SavedQuery } from './catalog.js';
-import { localeNumber, quoteTyped } from '../format.js';
+import { headOf, localeNumber, quoteTyped } from '../format.js';
 
 /** Looks a customer up as `/telemetry` does. */
 export type CustomerLookup = (text: string) => Promise<MatchResult & { byId?: { customerId: string; name: string } }>;
@@ -81,7 +81,7 @@ export async function resolveParams(query: SavedQuery, given: Record<string, str
   for (const key of Object.keys(given)) {
     if (!known.has(key)) {
       const takes = query.params.length ? `it takes ${query.params.map((p) => p.name).join(', ')}` : 'it takes no parameters';
-      problems[key.slice(0, 40)] = `${quote(key)} is not a parameter of ${query.name} (${takes})`;
+      problems[headOf(key, 40)] = `${quote(key)} is not a parameter of ${query.name} (${takes})`;
     }
   }
   const canonical: Record<string, string> = {};
@@ -94,7 +94,7 @@ export async function resolveParams(query: SavedQuery, given: Record<string, str
       const limit = p.kind === 'string' ? Math.min(p.maxLength, MAX_PARAM_LENGTH) : MAX_PARAM_LENGTH;
       problems[p.name] = `at most ${limit} characters (got ${localeNumber(raw.length)})`;
       // Kept (cut) so a modal knows it was given, and says what was wrong with it.
-      keep[p.name] = raw.slice(0, MAX_PARAM_LENGTH);
+      keep[p.name] = headOf(raw, MAX_PARAM_LENGTH);
       continue;
     }
     if (raw !== undefined && raw !== '') keep[p.name] = raw;

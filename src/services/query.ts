@@ -7,7 +7,7 @@
  * through a map of runs in flight, across replicas through a `createOnce` lock
  * in the store while the holder computes and the others wait for its result.
  */
-import { trimText } from '../format.js';
+import { headOf, quoteTyped, trimText } from '../format.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Row, TableFreshness, Warehouse } from '../ports/warehouse.js';
@@ -21,7 +21,6 @@ import type { ChartRenderer } from '../charts/renderer.js';
 import { chartSpecFor, dateRange, humanizeColumn } from '../charts/spec.js';
 import { enqueue, JOBS } from '../jobs/model.js';
 import { freeClick, holdClick, holdFor, holds, type JobHold } from './clicks.js';
-import { quoteTyped } from '../format.js';
 
 /** The job that runs a saved query and posts its result (src/slack/query-delivery.ts). */
 export const QUERY_DELIVER_JOB = 'query.deliver';
@@ -229,12 +228,12 @@ export class QueryService {
     // `run` alone asks which one, as `/query` alone does: the list, each with its Run.
     const runAlone = word === 'run' && rest.length === 0 && !this.find('run');
     if (!trimmed || word === 'list' || word === 'help' || word === '?' || runAlone) {
-      const search = word === 'list' ? rest.join(' ').slice(0, 100) : '';
+      const search = word === 'list' ? headOf(rest.join(' '), 100) : '';
       return { kind: 'list', search, queries: this.search(search) };
     }
     const query = this.find(word);
     const parsed = parseParamText(trimmed.slice(first.length));
-    if (!query) return { kind: 'unknown', name: first.slice(0, 80), closest: this.closest(word), values: { ...parsed.values } };
+    if (!query) return { kind: 'unknown', name: headOf(first, 80), closest: this.closest(word), values: { ...parsed.values } };
     if (!this.resolvesAtOnce(query, parsed.values)) {
       const answer = this.checkParams(query, parsed);
       // Awaited by the caller once it has answered Slack; a failure meanwhile is not an unhandled rejection.
@@ -359,7 +358,7 @@ export class QueryService {
       query.display.type === 'pie' ? `Slices by ${humanizeColumn(query.display.x!)}.` : `${spec.yLabel ?? 'Values'} by ${spec.xLabel ?? humanizeColumn(query.display.x!)}${range ? `, ${range.from} to ${range.to}` : ''}.`,
       `Series: ${spec.series.map((s) => s.label).slice(0, 12).join(', ')}.`,
     ].join(' ');
-    return { png, filename: `${query.name}.png`, title: query.title, altText: altText.slice(0, 1000) };
+    return { png, filename: `${query.name}.png`, title: query.title, altText: headOf(altText, 1000) };
   }
 
   private async runOnce(key: string, query: SavedQuery, params: ResolvedParams, userId: string, notBefore: number): Promise<RunOutcome> {

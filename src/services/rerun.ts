@@ -24,7 +24,7 @@ import { defineJob, type JobContext, type JobKind, type JobOutcome } from '../jo
 import { backoffMs } from '../jobs/policy.js';
 import { RERUN_LOCKS, type ActiveRerun, type DataState, type FreshnessService } from './freshness.js';
 import type { FreshnessAlerts } from './freshness-alerts.js';
-import { trimText } from '../format.js';
+import { headOf, trimText } from '../format.js';
 
 /** Longest source text accepted from a command. */
 export const MAX_SOURCE_TEXT = 100;
@@ -170,7 +170,7 @@ export class RerunService {
    */
   async rerun(input: { source: string; userId: string; force: boolean; unlessFresh?: boolean; linkWaitMs?: number }): Promise<RerunAnswer> {
     const source = this.find(input.source);
-    if (!source) return { kind: 'unknown_source', text: input.source.trim().slice(0, MAX_SOURCE_TEXT) };
+    if (!source) return { kind: 'unknown_source', text: headOf(input.source.trim(), MAX_SOURCE_TEXT) };
     if (!source.rerun) return { kind: 'not_rerunnable', source };
     const member = await this.membership(input.userId);
     if (member === 'unknown') return { kind: 'membership_unknown' };

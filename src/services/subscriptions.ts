@@ -24,7 +24,7 @@ import { checkCondition, type AlertCondition, type AlertState, type ConditionFie
 import type { Catalog, SavedQuery } from '../catalog/catalog.js';
 import type { QueryService } from './query.js';
 import type { ResolvedParams } from '../catalog/params.js';
-import { localeNumber } from '../format.js';
+import { headOf, localeNumber } from '../format.js';
 import { isChannelId } from '../ids.js';
 
 export const SUBSCRIPTIONS = 'subscriptions';
@@ -206,7 +206,7 @@ export class SubscriptionService {
   async check(owner: string, draft: SubscriptionDraft, editing?: Subscription, actor: string = owner): Promise<{ ok: true; value: Omit<SubscriptionFields, 'id' | 'createdAt' | 'updatedAt' | 'owner'> } | { ok: false; errors: Partial<Record<DraftField, string>> }> {
     const errors: Partial<Record<DraftField, string>> = {};
     const query = this.opts.queries.catalog.get(draft.query);
-    if (!query) return { ok: false, errors: { query: `There is no saved query called “${draft.query.slice(0, 60)}”.` } };
+    if (!query) return { ok: false, errors: { query: `There is no saved query called “${headOf(draft.query, 60)}”.` } };
     const resolution = await this.opts.queries.resolve(query, draft.params);
     if (!resolution.ok) for (const [name, problem] of Object.entries(resolution.problems)) errors[`param:${name}`] = problem;
     const given = resolution.ok ? await this.customersAsWritten(query, resolution.params, editing) : {};

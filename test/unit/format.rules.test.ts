@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandWords, localeNumber, reasonProblem, trimText } from '../../src/format.js';
+import { commandWords, headOf, localeNumber, reasonProblem, trimText } from '../../src/format.js';
 
 describe('localeNumber', () => {
   it('separates thousands and keeps up to 3 decimals by default, as toLocaleString does', () => {
@@ -35,6 +35,9 @@ describe('trimText', () => {
     ['\u{1D173}why\u{1D173}', 'why'],
     ['x', 'x'],
     [' ', ''],
+    // Control characters show as nothing (the views drop them): a reason of only those says nothing.
+    ['\u0007\u001b\u0000\u0001', ''],
+    ['\u0000why\u0085', 'why'],
   ])('%j → %j', (text, trimmed) => {
     expect(trimText(text)).toBe(trimmed);
   });
@@ -50,6 +53,7 @@ describe('reasonProblem', () => {
   it.each([
     ['', needed, 'Say why.'],
     [' \u200b ', needed, 'Say why.'],
+    ['\u0007\u001b\u0000\u0001', needed, 'Say why.'],
     ['', { max: 10 }, null],
     ['\u200b', { max: 10 }, null],
     ['x'.repeat(10), needed, null],
@@ -72,5 +76,19 @@ describe('commandWords', () => {
     ['audit\n5', ['audit', '5']],
   ])('%j → %j', (text, words) => {
     expect(commandWords(text)).toEqual(words);
+  });
+});
+
+describe('headOf', () => {
+  it.each([
+    ['abc', 5, 'abc'],
+    ['abcdef', 3, 'abc'],
+    // Never half an emoji (a lone surrogate is not valid UTF-8): the whole pair goes.
+    ['ab🙂', 3, 'ab'],
+    ['ab🙂', 4, 'ab🙂'],
+    ['🙂🙂', 3, '🙂'],
+    ['', 0, ''],
+  ])('%j to %d → %j', (text, max, head) => {
+    expect(headOf(text, max)).toBe(head);
   });
 });
