@@ -200,6 +200,12 @@ describe('text people typed, quoted back, renders as typed', () => {
     expect(JSON.stringify(queryUnknownMessage('a\u0007\u001bb', []))).not.toMatch(/\\u00(07|1b)/);
   });
 
+  it("the objects asked for on the pipeline request's confirm step: a typed backtick does not pair with the bot's own", () => {
+    const m = pipelineRequestConfirmModal({ source: 'hubspot', objects: 'deals` and companies', destination: 'hubspot_deals', frequency: 'daily', owner: 'U0BIZOPS', why: 'q4' }, [], '{}');
+    expect(formatted({ text: '', blocks: m.blocks })).toEqual(['HubSpot', 'hubspot_deals', 'Continue']);
+    expect(plain({ text: '', blocks: m.blocks })).toContain('dealsˋ and companies, into');
+  });
+
   it("a value inside the bot's own bold stays in it, whole", () => {
     const m = queryEmptyMessage(output('a* b *c'), new Date(0));
     expect(formatted(m)).toContain('a∗ b ∗c');

@@ -15,7 +15,7 @@ import {
   type PipelineRequestDraft,
   type PipelineRequestStatus,
 } from '../src/services/pipeline-request.js';
-import { escapeMrkdwn, slackDate, truncate, escapeAndTruncate, truncateMrkdwn, SLACK_LIMITS, type MessageBody } from './common.js';
+import { escapeMrkdwn, slackDate, truncate, escapeAndTruncate, truncateMrkdwn, userText, SLACK_LIMITS, type MessageBody } from './common.js';
 import { withoutControls } from '../src/blockkit/mrkdwn.js';
 
 /**
@@ -194,7 +194,7 @@ export function pipelineRequestConfirmModal(draft: PipelineRequestDraft, syncs: 
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: truncateMrkdwn(`You asked for *${SOURCE_SYSTEM_LABEL[draft.source]}*: ${escapeAndTruncate(draft.objects, 300)}, into \`${escapeMrkdwn(draft.destination)}\`, ${FREQUENCY_LABEL[draft.frequency].toLowerCase()}.`, 3000),
+          text: truncateMrkdwn(`You asked for *${SOURCE_SYSTEM_LABEL[draft.source]}*: ${userText(draft.objects, 300)}, into \`${escapeMrkdwn(draft.destination)}\`, ${FREQUENCY_LABEL[draft.frequency].toLowerCase()}.`, 3000),
         },
       },
       { type: 'context', elements: [{ type: 'mrkdwn', text: 'If the existing data covers it, cancel and query it directly. If you need more (other objects, fresher data), *Continue* and BizOps will look.' }] },
