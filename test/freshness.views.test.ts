@@ -93,6 +93,21 @@ describe('freshness views', () => {
     expect(JSON.stringify(m.blocks)).toContain('after 6 h stale');
   });
 
+  it('says on the card how a linked rerun stands: requested while it runs, then how it ended', () => {
+    const link = 'https://x.slack.com/archives/C1/p1';
+    const said = (over: Partial<AlertDoc>) => JSON.stringify(freshnessAlertMessage(source(1), { doc: doc({ rerunLink: link, rerunBy: 'U0BIZOPS', ...over }), now }).blocks);
+    expect(said({})).toContain(`:arrows_counterclockwise: <${link}|rerun requested> by <@U0BIZOPS>`);
+    expect(said({ rerunOutcome: null })).toContain(`:arrows_counterclockwise: <${link}|rerun requested> by <@U0BIZOPS>`);
+    expect(said({ rerunOutcome: 'succeeded' })).toContain(`:white_check_mark: <${link}|rerun finished> by <@U0BIZOPS>`);
+    expect(said({ rerunOutcome: 'failed' })).toContain(`:x: <${link}|rerun failed> by <@U0BIZOPS>`);
+    expect(said({ rerunOutcome: 'timed_out' })).toContain(`:warning: <${link}|rerun not finished> by <@U0BIZOPS>`);
+    expect(said({ rerunOutcome: 'rescheduled' })).toContain(`:calendar: <${link}|rerun rescheduled> by <@U0BIZOPS>`);
+    // Recovered: a rerun that did its work is "rerun"; one that did not says so (the source recovered by itself).
+    const recovered = { state: 'closed' as const, recoveredAt: now.getTime() + HOUR };
+    expect(said({ ...recovered, rerunOutcome: 'succeeded' })).toContain(`<${link}|rerun> by <@U0BIZOPS>`);
+    expect(said({ ...recovered, rerunOutcome: 'failed' })).toContain(`<${link}|rerun failed> by <@U0BIZOPS>`);
+  });
+
   it('counts stale time from when the SLA passed, and the last update\'s age from now, on every edit', () => {
     const opened = now.getTime();
     const reply = freshnessRecoveredReply({ ...result(source(1), 1), checkedAt: new Date(opened + 2 * HOUR) }, doc({ openedAt: opened }));

@@ -4,7 +4,7 @@
  * warehouse and store, and the simulated runner (a rerun refreshes the demo
  * table after a moment). Checks are ticked by hand (interval 0).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import type { StoredMessage } from '../src/slack-standin/server.js';
@@ -508,6 +508,39 @@ describe("a rerun that ends before its message is recorded (a bot of its own: Sl
     }, { timeoutMs: 15_000 });
     expect(JSON.stringify(card.blocks)).toContain(`|rerun> by <@${bizops}>`);
     expect(own.standin.conversation(channel).filter((m) => m.text.startsWith('Rerun of HubSpot'))).toHaveLength(1);
+  });
+});
+
+describe('a rerun started before its alert opened, that does not finish (a bot of its own: the sync takes 10 minutes)', () => {
+  let own: TestBot;
+  withOwnBot((bot) => (own = bot), { PIPELINES_SIMULATED_RUN_MS: '600000', RERUN_POLL_MS: '50', RERUN_TIMEOUT_SECONDS: '120' });
+  const card = (ts: string) => JSON.stringify(own.standin.message(channel, ts)?.blocks ?? []);
+
+  it("is linked from the alert that opens while it runs, and the card says how it ended: not \"rerun requested\" for ever", async () => {
+    // BizOps rerun HubSpot from /pipeline status before any check alerted: its message is at the top of the channel.
+    expect(await own.bot.services.freshness.reruns.rerun({ source: 'hubspot', userId: bizops, force: false })).toMatchObject({ kind: 'started' });
+    const message = await own.standin.waitFor(() => own.standin.conversation(channel).find((m) => m.text.startsWith('Rerun of HubSpot: running')), { timeoutMs: 15_000 });
+    const link = await vi.waitFor(async () => {
+      const l = (await own.bot.services.freshness.freshness.activeRerun('hubspot'))?.link;
+      if (!l) throw new Error('not recorded yet');
+      return l;
+    }, { timeout: 15_000 });
+    // The check, while it runs, finds HubSpot stale: the card says a rerun is under way, and links it.
+    await own.bot.services.freshness.check();
+    await own.drain();
+    const alert = (await own.bot.services.freshness.alerts.get('hubspot'))!;
+    expect(alert).toMatchObject({ state: 'open', rerunLink: link, rerunBy: bizops, ts: expect.any(String) });
+    expect(card(alert.ts!)).toContain(`:arrows_counterclockwise: <${link}|rerun requested> by <@${bizops}>`);
+    expect(message.thread_ts).toBeUndefined();
+    // Two minutes on, the bot stops following it: its message and the card say it did not finish.
+    own.advance(121_000);
+    await vi.waitFor(async () => {
+      await own.drain();
+      expect(render(own.standin.message(channel, message.ts))).toMatch(/not finished/);
+    }, { timeout: 15_000, interval: 100 });
+    await own.standin.waitFor(() => (card(alert.ts!).includes(`:warning: <${link}|rerun not finished> by <@${bizops}>`) ? true : undefined), { timeoutMs: 15_000 });
+    expect(card(alert.ts!)).not.toContain('rerun requested');
+    expect(await own.bot.services.freshness.freshness.activeRerun('hubspot')).toBeUndefined();
   });
 });
 

@@ -202,8 +202,8 @@ describe('text people typed, quoted back, renders as typed', () => {
 
   it("the objects asked for on the pipeline request's confirm step: a typed backtick does not pair with the bot's own", () => {
     const m = pipelineRequestConfirmModal({ source: 'hubspot', objects: 'deals` and companies', destination: 'hubspot_deals', frequency: 'daily', owner: 'U0BIZOPS', why: 'q4' }, [], '{}');
-    expect(formatted({ text: '', blocks: m.blocks })).toEqual(['HubSpot', 'hubspot_deals', 'Continue']);
-    expect(plain({ text: '', blocks: m.blocks })).toContain('dealsˋ and companies, into');
+    expect(formatted({ text: '', blocks: m.blocks as KnownBlock[] })).toEqual(['HubSpot', 'hubspot_deals', 'Continue']);
+    expect(plain({ text: '', blocks: m.blocks as KnownBlock[] })).toContain('dealsˋ and companies, into');
   });
 
   it("a value inside the bot's own bold stays in it, whole", () => {

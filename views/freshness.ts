@@ -49,6 +49,15 @@ const slaText = (s: Source) => `updated within ${duration(s.slaHours * 3_600_000
 const sinceText = (at: Date, now: Date) => (now.getTime() - at.getTime() < 90_000 ? 'just now' : `${duration(now.getTime() - at.getTime())} ago`);
 const lastUpdateText = (at: Date | null, now: Date) => (at ? `${slackDate(at)} (${sinceText(at, now)})` : 'unknown');
 
+/** A rerun linked to an alert, on its card: while it runs, and as it ended. */
+const RERUN_SAID: Record<NonNullable<AlertDoc['rerunOutcome']> | 'running', [string, string]> = {
+  running: [':arrows_counterclockwise:', 'rerun requested'],
+  succeeded: [':white_check_mark:', 'rerun finished'],
+  failed: [':x:', 'rerun failed'],
+  timed_out: [':warning:', 'rerun not finished'],
+  rescheduled: [':calendar:', 'rerun rescheduled'],
+};
+
 /** The alert in the channel: stale with buttons, or recovered without. */
 export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): MessageBody {
   const name = escapeMrkdwn(source.name);
@@ -67,7 +76,7 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
     ].filter(Boolean);
     const context = [`Owner ${ownerMention(source.owner)}`, `SLA: ${slaText(source)}`];
     // A mention cannot sit inside a link's label: Slack would show it raw.
-    if (doc.rerunLink) context.push(`<${doc.rerunLink}|rerun>${doc.rerunBy ? ` by <@${doc.rerunBy}>` : ''}`);
+    if (doc.rerunLink) context.push(`<${doc.rerunLink}|${doc.rerunOutcome && doc.rerunOutcome !== 'succeeded' ? RERUN_SAID[doc.rerunOutcome][1] : 'rerun'}>${doc.rerunBy ? ` by <@${doc.rerunBy}>` : ''}`);
     return {
       text,
       blocks: [
@@ -94,7 +103,11 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
   if (doc.acknowledgedBy) status.push(`:eyes: acknowledged by <@${doc.acknowledgedBy}>`);
   // Acknowledged: reminders stopped for good, so a snooze from before says nothing any more.
   if (!doc.acknowledgedBy && doc.snoozedUntil && doc.snoozedUntil > now.getTime()) status.push(`:zzz: reminders snoozed until ${slackDate(new Date(doc.snoozedUntil))} by <@${doc.snoozedBy}>`);
-  if (doc.rerunLink) status.push(`:arrows_counterclockwise: <${doc.rerunLink}|rerun requested>${doc.rerunBy ? ` by <@${doc.rerunBy}>` : ''}`);
+  if (doc.rerunLink) {
+    // While it runs, "requested"; once it ended, how: the card never says a rerun is under way after it ended.
+    const [icon, said] = RERUN_SAID[doc.rerunOutcome ?? 'running'];
+    status.push(`${icon} <${doc.rerunLink}|${said}>${doc.rerunBy ? ` by <@${doc.rerunBy}>` : ''}`);
+  }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(status.join(' · '), 3000) }] });
   const snooze: Overflow = {
     type: 'overflow',

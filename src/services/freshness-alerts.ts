@@ -16,7 +16,7 @@ import type { SourceCatalog } from '../sources/catalog.js';
 import { toCodedError } from '../errors.js';
 import { noticeJob, type Notice } from '../ports/notices.js';
 import { JOBS, bringForward, enqueue, type JobDoc } from '../jobs/model.js';
-import type { SourceFreshness } from './freshness.js';
+import { RERUN_LOCKS, type SourceFreshness } from './freshness.js';
 
 export const ALERTS = 'freshness_alerts';
 export const SNOOZE_HOURS = [1, 4, 24] as const;
@@ -26,6 +26,9 @@ export const SNOOZE_HOURS = [1, 4, 24] as const;
  * card shows the end to the minute, so nobody could tell the two apart.
  */
 export const SNOOZE_REPEAT_MS = 60_000;
+
+/** How a rerun linked to an alert ended (the card says so, not "rerun requested" any more). */
+export type RerunOutcome = 'succeeded' | 'failed' | 'timed_out' | 'rescheduled';
 
 /** One source's alert, as stored. Times are epoch ms unless named …Iso. */
 export interface AlertDoc extends StoreDoc {
@@ -47,6 +50,8 @@ export interface AlertDoc extends StoreDoc {
   acknowledgedAt: number | null;
   rerunLink: string | null;
   rerunBy: string | null;
+  /** How the linked rerun ended; absent or null while it runs. */
+  rerunOutcome?: RerunOutcome | null;
   recoveredAt: number | null;
   recoveredLastUpdateIso: string | null;
   /**
@@ -127,11 +132,16 @@ export class FreshnessAlerts {
       if (current?.state === 'closed' && measuredBeforeRecovery(current, r)) return false;
       if (!current || current.state === 'closed') {
         const episode = (current?.episode ?? 0) + 1;
+        // A rerun already under way (started from /pipeline status, or typed, before this check saw the source
+        // stale) whose message is posted: the card links it, as it would a rerun started from it.
+        const lock = (await tx.get<{ requestedBy?: unknown; link?: unknown; expiresAt?: unknown }>(RERUN_LOCKS, id))?.data;
+        const running = lock && typeof lock.link === 'string' && typeof lock.requestedBy === 'string' && !(typeof lock.expiresAt === 'number' && lock.expiresAt <= Date.now())
+          ? { rerunLink: lock.link, rerunBy: lock.requestedBy } : { rerunLink: null, rerunBy: null };
         const doc: AlertDoc = {
           previous: current ? asEnded(current) : null,
           sourceId: id, state: 'open', episode, channel: null, ts: null, openedAt: t, openingReadingAt: r.checkedAt.getTime(),
           lastUpdatedIso: r.lastUpdated?.toISOString() ?? null, lateByMs: r.lateByMs, lastReminderAt: t,
-          snoozedUntil: null, snoozedBy: null, acknowledgedBy: null, acknowledgedAt: null, rerunLink: null, rerunBy: null,
+          snoozedUntil: null, snoozedBy: null, acknowledgedBy: null, acknowledgedAt: null, ...running,
           recoveredAt: null, recoveredLastUpdateIso: null,
         };
         tx.put(ALERTS, id, doc);
@@ -217,9 +227,10 @@ export class FreshnessAlerts {
    * then the previous one): a rerun can end, and its alert recover, before its message is recorded (Slack's
    * answer lost, or the process killed, right after the post), and the recovered card still says who reran
    * it; and when the card's own post is not recorded yet (the thread was that card, found in Slack). With no
-   * such thread, the open alert is linked.
+   * such thread, the open alert is linked. `outcome`: how the rerun ended, when it ended before its message
+   * was recorded.
    */
-  async linkRerun(tx: StoreTx, sourceId: string, link: string | null, userId: string, alertTs?: string | null, alertEpisode?: number): Promise<void> {
+  async linkRerun(tx: StoreTx, sourceId: string, link: string | null, userId: string, alertTs?: string | null, alertEpisode?: number, outcome: RerunOutcome | null = null): Promise<void> {
     const current = (await tx.get<AlertDoc>(ALERTS, sourceId))?.data;
     if (!current) return;
     let episode: AlertDoc;
@@ -228,15 +239,30 @@ export class FreshnessAlerts {
     if (which === 'current') {
       if (current.state !== 'open' && (alertTs == null || current.rerunLink)) return;
       episode = current;
-      after = { ...current, rerunLink: link, rerunBy: userId };
+      after = { ...current, rerunLink: link, rerunBy: userId, rerunOutcome: outcome };
     } else if (which === 'previous' && current.previous && !current.previous.rerunLink) {
       episode = current.previous;
-      after = { ...current, previous: { ...current.previous, rerunLink: link, rerunBy: userId } };
+      after = { ...current, previous: { ...current.previous, rerunLink: link, rerunBy: userId, rerunOutcome: outcome } };
     } else {
       return;
     }
     tx.put(ALERTS, sourceId, after);
     tx.audit({ actor: userId, action: 'freshness.alert_rerun_linked', subject: sourceId });
+    await this.notify(tx, [{ type: 'freshness.alert', sourceId, episode: episode.episode }], this.now().getTime());
+  }
+
+  /**
+   * The end of a rerun (its message at `link`) linked to the source's alert: the episode it is linked to (chosen
+   * as {@link linkRerun} chooses) says how it ended. An episode linked to another rerun since, or not linked yet
+   * (the rerun's message not recorded: {@link linkRerun} then carries the outcome), is left as it is.
+   */
+  async rerunEnded(tx: StoreTx, sourceId: string, link: string | null, outcome: RerunOutcome, alertTs?: string | null, alertEpisode?: number): Promise<void> {
+    const current = (await tx.get<AlertDoc>(ALERTS, sourceId))?.data;
+    if (!current || !link) return;
+    const which = alertTs == null ? 'current' : threadEpisode(current, alertTs, alertEpisode);
+    const episode = which === 'current' ? current : which === 'previous' ? current.previous : null;
+    if (!episode || episode.rerunLink !== link || episode.rerunOutcome === outcome) return;
+    tx.put(ALERTS, sourceId, which === 'current' ? { ...current, rerunOutcome: outcome } : { ...current, previous: { ...episode, rerunOutcome: outcome } });
     await this.notify(tx, [{ type: 'freshness.alert', sourceId, episode: episode.episode }], this.now().getTime());
   }
 

@@ -280,7 +280,8 @@ export class RerunService {
     tx.put(RERUNS, runKey, { ...current, channel: where.channel, ts: where.ts, link: where.link });
     const lock = (await tx.get<LockDoc>(RERUN_LOCKS, current.sourceId))?.data;
     if (lock?.runKey === runKey) tx.put(RERUN_LOCKS, current.sourceId, { ...lock, link: where.link });
-    await this.opts.alerts.linkRerun(tx, current.sourceId, where.link, current.requestedBy, current.threadTs, current.threadEpisode);
+    const outcome = current.finishedAt && current.phase !== 'starting' && current.phase !== 'running' ? current.phase : null;
+    await this.opts.alerts.linkRerun(tx, current.sourceId, where.link, current.requestedBy, current.threadTs, current.threadEpisode, outcome);
   }
 
   /** The job kinds this use case runs. */
@@ -446,6 +447,8 @@ export class RerunService {
       const lock = (await tx.get<LockDoc>(RERUN_LOCKS, cur.sourceId))?.data;
       if (lock?.runKey === runKey) tx.delete(RERUN_LOCKS, cur.sourceId);
       tx.audit({ actor: 'bot', action: 'pipeline.rerun_finished', subject: cur.sourceId, after: { outcome: done.phase, error: done.error } });
+      // Its alert's card says how it ended, not "rerun requested" any more.
+      if (done.phase !== 'starting' && done.phase !== 'running') await this.opts.alerts.rerunEnded(tx, cur.sourceId, cur.link, done.phase, cur.threadTs, cur.threadEpisode);
       await enq(noticeJob({ type: 'rerun.message', runKey }));
       // A run that never started leaves the data as it was: no check to report.
       if (cur.run) await enq({ key: jobKey(RERUN_JOBS.after, runKey), kind: RERUN_JOBS.after, payload: { runKey } });
