@@ -540,6 +540,66 @@ describe('a source whose data goes back after it recovered (a table added to it,
   });
 });
 
+describe('a source taken out of the sources file while its alert is open (a bot restarted without it)', () => {
+  it('closes the alert, its card says so without buttons; put back weeks later and stale, it gets a new alert, not a reminder in the old thread', async () => {
+    const shipped = loadSources('sources.yml');
+    const check = async (rt: Runtime) => {
+      await rt.services.freshness.check();
+      await drain(rt.jobs);
+    };
+    const rt = await runtime();
+    const hubspot = () => rt.services.freshness.alerts.get('hubspot');
+    // Stale and alerted (the data 60 h old).
+    await refreshDemoTables(warehouse, ['hubspot_contacts', 'hubspot_companies'], new Date(clock - 60 * HOUR));
+    await check(rt);
+    const open = (await hubspot())!;
+    expect(open).toMatchObject({ state: 'open', sourceName: 'HubSpot', ts: expect.any(String) });
+    // HubSpot is taken out of sources.yml; a bot started without it checks.
+    clock += 2 * HOUR;
+    const without = await createRuntime(config, silentLogger, { warehouse, store, sources: catalogOf(shipped.sources.filter((x) => x.id !== 'hubspot')) }, { now });
+    await check(without);
+    expect(await hubspot()).toMatchObject({ state: 'closed', removedAt: clock, episode: open.episode });
+    const card = standin.message(channel, open.ts!)!;
+    expect(card.text).toBe(':heavy_minus_sign: HubSpot is no longer checked');
+    expect(JSON.stringify(card.blocks)).not.toContain('"actions"');
+    // Checked again: nothing more (closed once).
+    await check(without);
+    expect(replies(open.ts!)).toEqual([]);
+    // Put back 30 days later, still stale: a new alert, its own card.
+    clock += 30 * 24 * HOUR;
+    await check(rt);
+    expect(await hubspot()).toMatchObject({ state: 'open', episode: open.episode + 1 });
+    expect((await hubspot())!.removedAt).toBeUndefined();
+    expect(replies(open.ts!)).toEqual([]);
+    expect(alerts().filter((m) => m.text.startsWith(':red_circle: HubSpot is stale'))).toHaveLength(1);
+  });
+});
+
+describe('a source taken out of the sources file while a rerun of it runs', () => {
+  it('still gets its rerun message to its end: it does not say "running" for ever, and offers no Force rerun', async () => {
+    const shipped = loadSources('sources.yml');
+    // The sync takes 10 minutes; the bot follows it for a second.
+    const slow = { ...config, freshness: { ...config.freshness, simulatedRunMs: 600_000, rerunTimeoutMs: 1_000, rerunPollMs: 50 } };
+    const rt = await createRuntime(slow, silentLogger, { warehouse, store }, { now });
+    expect(await rt.services.freshness.reruns.rerun({ source: 'hubspot', userId: StandinDefaults.users.bizops, force: false })).toMatchObject({ kind: 'started' });
+    await drain(rt.jobs);
+    const message = standin.conversation(channel).filter((m) => m.text.startsWith('Rerun of HubSpot')).at(-1)!;
+    expect(message.text).toBe('Rerun of HubSpot: running');
+    // HubSpot is taken out of sources.yml and the bot restarted; the rerun's jobs carry on there.
+    await rt.jobs.stop();
+    const without = await createRuntime(slow, silentLogger, { warehouse, store, sources: catalogOf(shipped.sources.filter((x) => x.id !== 'hubspot')) }, { now });
+    clock += 2_000;
+    for (let i = 0; i < 50 && /running/.test(standin.message(channel, message.ts)!.text); i++) {
+      await drain(without.jobs);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const ended = standin.message(channel, message.ts)!;
+    expect(ended.text).toBe('Rerun of HubSpot: timed out');
+    expect(JSON.stringify(ended.blocks)).not.toContain(ActionIds.rerunForce);
+    await without.jobs.stop();
+  });
+});
+
 describe('the tasks secret', () => {
   it('is compared exactly', async () => {
     const { secretMatches } = await import('../src/tasks.js');

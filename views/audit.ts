@@ -205,6 +205,8 @@ export function auditSentence(e: Entry, ctx: AuditContext = {}): string {
     }
     case 'freshness.alert_acknowledged':
       return `${a} acknowledged ${sourceName(e, ctx)}'s alert: no more reminders.`;
+    case 'freshness.alert_closed_source_removed':
+      return `${sourceName(e, ctx)} was taken out of the sources file while stale: the bot closed its alert.`;
     case 'freshness.alert_rerun_linked':
       return `${sourceName(e, ctx)}'s alert now links to the rerun ${e.actor === 'bot' ? 'the bot' : a} started.`;
     case 'pipeline.rerun_requested':

@@ -123,6 +123,22 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
   return { text, blocks };
 }
 
+/**
+ * The card of an alert whose source was taken out of the sources file while it was stale: closed, without the
+ * buttons (a rerun, a snooze or an acknowledge of a source no longer checked could only be refused).
+ */
+export function freshnessAlertRemovedMessage(sourceName: string, doc: Pick<AlertDoc, 'removedAt'>): MessageBody {
+  const name = escapeMrkdwn(sourceName);
+  const when = doc.removedAt ? ` ${slackDate(new Date(doc.removedAt))}` : '';
+  return {
+    text: `:heavy_minus_sign: ${name} is no longer checked`,
+    blocks: [{
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncateMrkdwn(`:heavy_minus_sign: *${name} is no longer checked*: it was taken out of the sources file${when} while stale, so this alert is closed. If it is put back and is stale, a new alert is posted.`, 3000) },
+    }],
+  };
+}
+
 /** The reminder in the alert's thread while the source stays stale. */
 export function freshnessReminderReply(r: SourceFreshness): MessageBody {
   const last = lastUpdateText(r.lastUpdated, r.checkedAt);

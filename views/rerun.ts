@@ -14,7 +14,8 @@ import { duration } from './freshness.js';
 export type { RerunPhase };
 
 export interface RerunView {
-  source: Source;
+  /** The source as the catalog has it, or as its rerun kept it once it was taken out of the sources file. */
+  source: Pick<Source, 'id' | 'name' | 'rerun'>;
   requestedBy: string;
   force: boolean;
   phase: RerunPhase;
@@ -43,7 +44,7 @@ const PHASE: Record<RerunPhase, string> = {
 };
 
 /** The Force rerun button, behind Slack's confirm dialog. */
-function forceButton(source: Source, name: string): KnownBlock {
+function forceButton(source: Pick<Source, 'id'>, name: string): KnownBlock {
   return {
     type: 'actions',
     block_id: BlockIds.rerunActions,

@@ -52,6 +52,10 @@ export interface AlertDoc extends StoreDoc {
   rerunBy: string | null;
   /** How the linked rerun ended; absent or null while it runs. */
   rerunOutcome?: RerunOutcome | null;
+  /** The source's name when the episode opened: its card is still edited once the source is gone from the sources file. */
+  sourceName?: string;
+  /** Closed because its source was taken out of the sources file while it was open (epoch ms). */
+  removedAt?: number | null;
   recoveredAt: number | null;
   recoveredLastUpdateIso: string | null;
   /**
@@ -123,6 +127,33 @@ export class FreshnessAlerts {
     if (changed) this.opts.kick();
   }
 
+  /**
+   * Closes the open alerts of sources taken out of the sources file: their cards say so and lose their buttons
+   * (which could only fail now), and a source put back later and stale gets a new alert, not a reminder in an
+   * old thread. For the scheduled check, which measures every source.
+   */
+  async closeRemoved(now: Date = this.now()): Promise<void> {
+    if (!this.opts.channel) return;
+    const listed = new Set(this.opts.catalog.sources.map((s) => s.id));
+    const gone = (await this.opts.store.list<AlertDoc>(ALERTS, { where: { field: 'state', equals: 'open' } })).filter((d) => !listed.has(d.data.sourceId));
+    const t = now.getTime();
+    for (const { id } of gone) {
+      try {
+        await this.opts.store.runTransaction(async (tx) => {
+          const current = (await tx.get<AlertDoc>(ALERTS, id))?.data;
+          if (current?.state !== 'open') return;
+          tx.put(ALERTS, id, { ...current, state: 'closed', removedAt: t });
+          tx.audit({ actor: 'bot', action: 'freshness.alert_closed_source_removed', subject: id });
+          await this.notify(tx, [{ type: 'freshness.alert', sourceId: id, episode: current.episode }], t);
+        });
+      } catch (err) {
+        const coded = toCodedError(err);
+        this.opts.logger.error('closing the alert of a removed source failed', { source: id, code: coded.code, err: coded });
+      }
+    }
+    if (gone.length) this.opts.kick();
+  }
+
   private async whileStale(r: SourceFreshness, now: Date): Promise<boolean> {
     const id = r.source.id;
     const t = now.getTime();
@@ -139,7 +170,7 @@ export class FreshnessAlerts {
           ? { rerunLink: lock.link, rerunBy: lock.requestedBy } : { rerunLink: null, rerunBy: null };
         const doc: AlertDoc = {
           previous: current ? asEnded(current) : null,
-          sourceId: id, state: 'open', episode, channel: null, ts: null, openedAt: t, openingReadingAt: r.checkedAt.getTime(),
+          sourceId: id, sourceName: r.source.name, state: 'open', episode, channel: null, ts: null, openedAt: t, openingReadingAt: r.checkedAt.getTime(),
           lastUpdatedIso: r.lastUpdated?.toISOString() ?? null, lateByMs: r.lateByMs, lastReminderAt: t,
           snoozedUntil: null, snoozedBy: null, acknowledgedBy: null, acknowledgedAt: null, ...running,
           recoveredAt: null, recoveredLastUpdateIso: null,

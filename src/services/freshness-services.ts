@@ -79,6 +79,7 @@ export async function createFreshnessServices(
     await prepare();
     const results = await freshness.check(at);
     await alerts.reconcile(results, at);
+    await alerts.closeRemoved(at);
     return results;
   };
   let stopDemo = () => {};

@@ -16,7 +16,7 @@ import type { Logger } from '../logger.js';
 import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
 import type { PipelineRuns, RunHandle, RunStatus, StartResult } from '../ports/pipeline-runs.js';
 import type { Directory, Membership } from '../ports/directory.js';
-import type { Source, SourceCatalog } from '../sources/catalog.js';
+import type { RerunTarget, Source, SourceCatalog } from '../sources/catalog.js';
 import { PipelineError, toCodedError } from '../errors.js';
 import { noticeJob, type Notice } from '../ports/notices.js';
 import { enqueue, jobKey, type JobSpec } from '../jobs/model.js';
@@ -45,6 +45,8 @@ const STATUS_BACKOFF_MAX_MS = 5 * 60_000;
 export interface RerunDoc extends StoreDoc {
   runKey: string;
   sourceId: string;
+  /** The source's name and pipeline when it began (absent in reruns stored before): its message is still edited to its end if the source is taken out of the sources file. */
+  source?: { name: string; rerun: RerunTarget | null };
   requestedBy: string;
   force: boolean;
   /** The alert thread its message goes in (null: the channel), chosen before its first post; absent until then. */
@@ -141,7 +143,7 @@ export class RerunService {
   }
 
   /** Where runs go, in words: Fivetran, BigQuery Data Transfer, or simulated. */
-  runnerName(source: Source): string {
+  runnerName(source: Pick<Source, 'rerun'>): string {
     if (this.opts.runs.kind === 'embedded') return 'simulated on the demo warehouse';
     return source.rerun?.kind === 'fivetran' ? 'Fivetran' : 'BigQuery Data Transfer';
   }
@@ -184,7 +186,7 @@ export class RerunService {
     const runKey = randomUUID();
     const lockTtl = this.opts.timeoutMs + 15 * 60_000;
     const doc: RerunDoc = {
-      runKey, sourceId: source.id, requestedBy: input.userId, force: input.force, phase: 'starting', startedAt: now.toISOString(),
+      runKey, sourceId: source.id, source: { name: source.name, rerun: source.rerun }, requestedBy: input.userId, force: input.force, phase: 'starting', startedAt: now.toISOString(),
       finishedAt: null, error: null, offerForce: false, rescheduledFor: null, channel: null, ts: null, link: null,
       run: null, startAttemptedAt: null, deadlineMs: now.getTime() + this.opts.timeoutMs, after: null,
     };

@@ -31,7 +31,7 @@ import {
   lookerSubmissionRefusedDm,
 } from '../../views/looker-access.js';
 import { pipelineRequestCard, pipelineRequestDecisionDm, pipelineRequestReceivedDm } from '../../views/pipeline-request.js';
-import { freshnessAlertMessage, freshnessRecoveredReply, freshnessReminderReply, rerunRequestPost } from '../../views/freshness.js';
+import { freshnessAlertMessage, freshnessAlertRemovedMessage, freshnessRecoveredReply, freshnessReminderReply, rerunRequestPost } from '../../views/freshness.js';
 import { rerunMessage } from '../../views/rerun.js';
 import type { MessageBody } from '../../views/common.js';
 import type { Posted, SlackGateway } from './gateway.js';
@@ -304,7 +304,12 @@ class NoticeDelivery {
     // The episode's own state: an earlier episode's message still gets its last edit after the source went stale again.
     const doc = await alerts.episode(n.sourceId, n.episode);
     const source = catalog.sources.find((s) => s.id === n.sourceId);
-    if (!doc || !source) return {};
+    if (!doc) return {};
+    if (!source) {
+      // Taken out of the sources file while open: its card, if posted, says so and loses its buttons; nothing is posted.
+      if (doc.removedAt && doc.channel && doc.ts) await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, freshnessAlertRemovedMessage(doc.sourceName ?? n.sourceId, doc)).catch(editFailed('state'));
+      return {};
+    }
     const content = freshnessAlertMessage(source, { doc, now: this.now() });
     if (doc.channel && doc.ts) {
       await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, content).catch(editFailed('state'));
@@ -349,8 +354,10 @@ class NoticeDelivery {
   private async rerun(ctx: Ctx, runKey: string): Promise<JobOutcome> {
     const { reruns, catalog } = this.deps.freshness;
     const doc = await reruns.get(runKey);
-    const source = doc ? catalog.sources.find((s) => s.id === doc.sourceId) : undefined;
+    // Taken out of the sources file since: as the rerun kept it, so its message still gets to its end.
+    const source = doc ? catalog.sources.find((s) => s.id === doc.sourceId) ?? (doc.source ? { id: doc.sourceId, ...doc.source } : undefined) : undefined;
     if (!doc || !source) return {};
+    const listed = catalog.sources.some((s) => s.id === doc.sourceId);
     const content = rerunMessage({
       source,
       requestedBy: doc.requestedBy,
@@ -361,7 +368,8 @@ class NoticeDelivery {
       ...(doc.error ? { error: doc.error } : {}),
       ...(doc.rescheduledFor ? { rescheduledFor: doc.rescheduledFor } : {}),
       ...(doc.rescheduledOnlyIfAsked ? { rescheduledOnlyIfAsked: true } : {}),
-      offerForce: doc.offerForce,
+      // Force rerun of a source no longer listed could only be refused.
+      offerForce: doc.offerForce && listed,
       ...(doc.after ? { after: { dataState: doc.after.dataState, lastUpdated: doc.after.lastUpdated ? new Date(doc.after.lastUpdated) : null, problem: doc.after.problem } } : {}),
       runner: reruns.runnerName(source),
     });

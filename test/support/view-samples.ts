@@ -264,6 +264,7 @@ export function auditEntries(): Required<AuditEntry>[] {
     e('U0BIZOPS', 'freshness.alert_snoozed', 'hubspot', null, { snoozedUntil: NOW.getTime() + 4 * HOUR, snoozedBy: 'U0BIZOPS' }),
     e('U0BIZOPS', 'freshness.alert_acknowledged', 'hubspot', null, { acknowledgedBy: 'U0BIZOPS' }),
     e('U0BIZOPS', 'freshness.alert_rerun_linked', 'hubspot', null, null),
+    e('bot', 'freshness.alert_closed_source_removed', 'hubspot', null, null),
     e('U0BIZOPS', 'pipeline.rerun_requested', 'hubspot', null, { force: true, runKey: 'k' }),
     e('U0REGULAR', 'pipeline.rerun_asked', 'hubspot', null, null),
     e('bot', 'pipeline.rerun_finished', 'hubspot', null, { outcome: 'failed', error: HOSTILE }),
@@ -384,6 +385,8 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   }
   add('freshnessAlertMessage', freshness.freshnessAlertMessage(source({ owner: 'S0BIZOPS', rerun: null }), { doc: alertDoc(), now: NOW }));
   add('freshnessReminderReply', freshness.freshnessReminderReply(freshnessResult(s, 'stale')));
+  add('freshnessAlertRemovedMessage', freshness.freshnessAlertRemovedMessage(`HubSpot ${HOSTILE}`, { removedAt: NOW.getTime() }));
+  add('freshnessAlertRemovedMessage', freshness.freshnessAlertRemovedMessage('HubSpot', { removedAt: null }));
   add('freshnessRecoveredReply', freshness.freshnessRecoveredReply(freshnessResult(s, 'fresh'), alertDoc()));
   const results = [
     freshnessResult(s, 'stale'),
