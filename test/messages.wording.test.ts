@@ -452,8 +452,21 @@ describe('scheduled deliveries and alerts', () => {
     const alert = byId('09');
     const title = 'Tom & Jerry <b>';
     const fired = alertFiredMessage(alert, { ...catalog.get('weekly-active-instances')!, title }, { holds: true, latest: 1234, previous: 1000, changePct: 23.4, byPeriod: true });
-    expect(fired.text).toBe('Tom &amp; Jerry &lt;b&gt;: instances is above 1,000. Now 1,234.');
+    expect(fired.text).toBe('Tom &amp; Jerry &lt;b&gt; (weeks=8): instances is above 1,000. Now 1,234.');
     expect(alertResolvedMessage(alert, { ...catalog.get('weekly-active-instances')!, title }, { holds: false, latest: 900, previous: 1234, changePct: null, byPeriod: true }).text).toContain('Tom &amp; Jerry &lt;b&gt;');
+  });
+
+  it('names the values an alert runs with where it goes off and resolves (two alerts of one query, one customer each, are told apart)', () => {
+    const q = catalog.get('customer-pings-per-day')!;
+    const alert: Subscription = { ...byId('09'), query: q.name, params: { customer: 'globex' }, condition: { column: 'pings', op: 'below', value: 1 } };
+    const fired = alertFiredMessage(alert, q, { holds: true, latest: 0, previous: 0, changePct: null, byPeriod: true });
+    expect(fired.text).toBe(`${q.title} (customer=globex): pings is below 1. Now 0.`);
+    expect(text(fired)).toContain(`:rotating_light: *Alert: ${q.title}* · customer=globex\n`);
+    const resolved = alertResolvedMessage(alert, q, { holds: false, latest: 3, previous: 0, changePct: null, byPeriod: true });
+    expect(resolved.text).toBe(`Resolved: ${q.title} (customer=globex): no longer true that pings is below 1 (now 3).`);
+    expect(text(resolved)).toContain(`*Resolved: ${q.title}* · customer=globex\n`);
+    // A typed value is shown as typed, its marks defused, never a mention.
+    expect(alertFiredMessage({ ...alert, params: { customer: '<!channel> *acme*' } }, q, { holds: true, latest: 0, previous: 0, changePct: null, byPeriod: true }).text).toContain('(customer=&lt;!channel&gt; ∗acme∗)');
   });
 
   it('confirms a new alert with its condition, the value and column in bold', () => {
@@ -494,8 +507,9 @@ describe('scheduled deliveries and alerts', () => {
 
   it('closes an edited alert in its thread with what it now watches, and when that is checked (paused: once resumed)', () => {
     const alert: Subscription = { ...byId('09'), condition: { column: 'instances', op: 'above', value: 150 } };
-    expect(text(alertClosedMessage(alert, 'U0BLAKE'))).toMatch(/^:pencil2: @U0BLAKE edited this alert \(`SUB-[A-Z0-9]{6}`\): this one is closed, and no Resolved will follow here\. It now alerts when instances is above 150, checked from its next run\.$/);
-    expect(text(alertClosedMessage({ ...alert, status: 'paused', nextRunAt: null }, 'U0BLAKE'))).toMatch(/It now alerts when instances is above 150, checked once it is resumed\.$/);
+    expect(text(alertClosedMessage(alert, 'U0BLAKE'))).toMatch(/^:pencil2: @U0BLAKE edited this alert \(`SUB-[A-Z0-9]{6}`\): this one is closed, and no Resolved will follow here\. It now alerts when instances is above 150 \(with weeks=8\), checked from its next run\.$/);
+    expect(text(alertClosedMessage({ ...alert, status: 'paused', nextRunAt: null }, 'U0BLAKE'))).toMatch(/It now alerts when instances is above 150 \(with weeks=8\), checked once it is resumed\.$/);
+    expect(text(alertClosedMessage({ ...alert, params: {} }, 'U0BLAKE'))).toMatch(/It now alerts when instances is above 150, checked from its next run\.$/);
     expect(text(alertClosedMessage(null, 'U0BLAKE'))).toBe(':pencil2: @U0BLAKE edited this alert (since deleted): this one is closed, and no Resolved will follow here.');
   });
 

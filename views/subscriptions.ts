@@ -243,11 +243,13 @@ function number(n: number | null): string {
 export function alertFiredMessage(s: Subscription, q: SavedQuery, ev: Evaluation): MessageBody {
   const what = describeCondition(s.condition!, s.condition!.column);
   const change = ev.changePct !== null ? ` (${ev.changePct >= 0 ? '+' : ''}${ev.changePct.toFixed(1)}% from ${number(ev.previous)})` : ev.previous !== null ? ` (before: ${number(ev.previous)})` : '';
-  const text = escapeMrkdwn(`${q.title}: ${what}. Now ${number(ev.latest)}.`);
+  // With the values it runs with: two alerts of one query (one customer each) are told apart, in the notification too.
+  const values = paramsList(s);
+  const text = `${escapeMrkdwn(q.title)}${values ? ` (${values})` : ''}: ${escapeMrkdwn(`${what}. Now ${number(ev.latest)}.`)}`;
   return {
     text,
     blocks: [
-      section(`:rotating_light: *Alert: ${escapeMrkdwn(q.title)}*\n${escapeMrkdwn(what)}: now *${number(ev.latest)}*${change}.`),
+      section(`:rotating_light: *Alert: ${escapeMrkdwn(q.title)}*${paramsText(s)}\n${escapeMrkdwn(what)}: now *${number(ev.latest)}*${change}.`),
       { type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(`Alert ${ref(s)} · checked ${escapeMrkdwn(scheduleInSentence(s))} · set up by <@${s.owner}> · I post again when it no longer holds`, 3000) }] },
       { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] },
     ],
@@ -257,13 +259,15 @@ export function alertFiredMessage(s: Subscription, q: SavedQuery, ev: Evaluation
 /** The alert no longer holds: said once, in the fired message's thread. */
 export function alertResolvedMessage(s: Subscription, q: SavedQuery, ev: Evaluation): MessageBody {
   const what = describeCondition(s.condition!, s.condition!.column);
-  const text = escapeMrkdwn(`Resolved: ${q.title}: no longer true that ${what} (now ${number(ev.latest)}).`);
-  return { text, blocks: [section(`:white_check_mark: *Resolved: ${escapeMrkdwn(q.title)}*\nIt is no longer true that ${escapeMrkdwn(what)}: now *${number(ev.latest)}*.`)] };
+  const values = paramsList(s);
+  const text = `Resolved: ${escapeMrkdwn(q.title)}${values ? ` (${values})` : ''}: ${escapeMrkdwn(`no longer true that ${what} (now ${number(ev.latest)}).`)}`;
+  return { text, blocks: [section(`:white_check_mark: *Resolved: ${escapeMrkdwn(q.title)}*${paramsText(s)}\nIt is no longer true that ${escapeMrkdwn(what)}: now *${number(ev.latest)}*.`)] };
 }
 
 /** In the thread of an alert that had gone off, once an edit made it watch something else (`now`: as it is, if it still exists). */
 export function alertClosedMessage(now: Subscription | null, by: string): MessageBody {
-  const watches = now?.condition ? ` It now alerts when ${escapeMrkdwn(describeCondition(now.condition, now.condition.column))}${now.status === 'paused' ? ', checked once it is resumed' : ', checked from its next run'}.` : '';
+  const values = now ? paramsList(now) : '';
+  const watches = now?.condition ? ` It now alerts when ${escapeMrkdwn(describeCondition(now.condition, now.condition.column))}${values ? ` (with ${values})` : ''}${now.status === 'paused' ? ', checked once it is resumed' : ', checked from its next run'}.` : '';
   const text = `:pencil2: <@${by}> edited this alert (${now ? ref(now) : 'since deleted'}): this one is closed, and no Resolved will follow here.${watches}`;
   return { text, blocks: [section(text)] };
 }
@@ -325,9 +329,15 @@ function controls(s: Subscription, listed: Listed): ActionsBlock {
 
 /** The values it runs with, as typed (`weeks=5, hosting=managed`): two of one query differ by them. Empty without any. */
 function paramsText(s: Subscription): string {
+  const values = paramsList(s);
+  return values ? ` · ${values}` : '';
+}
+
+/** {@link paramsText}'s values alone (`weeks=5, hosting=managed`), or empty. */
+function paramsList(s: Subscription): string {
   const given = Object.entries(s.params);
   // As typed, so as any echo: marks shown as lookalikes (`*acme*` bolds nothing), mentions and links escaped.
-  return given.length ? ` · ${userText(given.map(([k, v]) => `${k}=${v}`).join(', '), 200)}` : '';
+  return given.length ? userText(given.map(([k, v]) => `${k}=${v}`).join(', '), 200) : '';
 }
 
 /** One subscription with its controls; `owner`: whose it is (BizOps' list of everyone's), where its target does not say. */
