@@ -140,6 +140,25 @@ describe.skipIf(skip)('a newcomer\'s first five minutes, with bad input', { time
     expect(run.local.standin.modals('U0REGULAR')).toEqual([]);
   });
 
+  it('a link the bot gives to a message ("follow it") opens its thread here, not Slack\'s site, which the page is not', async () => {
+    await page.locator('#whoami').selectOption('U0BIZOPS');
+    try {
+      await page.locator('#composer').fill('/pipeline rerun hubspot');
+      await page.locator('#composer').press('Enter');
+      const follow = messages().filter({ hasText: 'follow it' }).last().getByRole('link', { name: 'follow it' });
+      await follow.waitFor(WAIT);
+      const pages = page.context().pages().length;
+      expect(await follow.getAttribute('href')).toMatch(/^https:\/\/[a-z0-9-]+\.slack\.com\/archives\//);
+      await follow.click();
+      await page.locator('#thread').filter({ hasText: 'Rerun of HubSpot' }).waitFor(WAIT);
+      expect(page.context().pages()).toHaveLength(pages);
+      expect(new URL(page.url()).host).toBe(new URL(run.local.url).host);
+    } finally {
+      await page.locator('#thread-close').click().catch(() => undefined);
+      await page.locator('#whoami').selectOption('U0REGULAR');
+    }
+  });
+
   it('leaves no error in the page and none in the bot\'s logs', () => {
     expect(pageErrors).toEqual([]);
     const errors = run.logs.filter((l) => /"level":(50|60)|"level":"(error|fatal)"/.test(l));

@@ -9,7 +9,7 @@ import { focusComposer, installComposer, setComposerPlaceholder } from './compos
 import { installPopoverDismiss } from './dialogs.js';
 import { $, h } from './dom.js';
 import { openHome, renderHome } from './home.js';
-import { botIcon, installScrolling, renderMessages, renderThread, scrollToEnd, unread } from './messages.js';
+import { botIcon, installScrolling, openThread, renderMessages, renderThread, scrollToEnd, unread } from './messages.js';
 import { installModalKeys, renderModal } from './modals.js';
 import { channelName, connect, convId, hooks, refresh, ui } from './store.js';
 
@@ -82,7 +82,27 @@ function switchUser(): void {
   void refresh();
 }
 
+/**
+ * A link to a message (Slack's permalink, https://<team>.slack.com/archives/<channel>/p<ts>, which the bot puts in
+ * "see the card" and "follow it") opens here, as Slack's client opens its own: the conversation, with the message's
+ * thread. Slack's address is not this page: followed, it would leave for a site that is not there.
+ */
+function openPermalink(ev: MouseEvent): void {
+  const a = ev.target instanceof Element ? ev.target.closest('a[href]') : null;
+  const s = ui.state;
+  if (!(a instanceof HTMLAnchorElement) || !s || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+  const m = /^https:\/\/[a-z0-9-]+\.slack\.com\/archives\/([A-Z0-9]+)\/p(\d{10})(\d{6})(?:\?(.*))?$/.exec(a.href);
+  if (!m) return;
+  const [, channel, seconds, micros, query] = m;
+  const view = channel === s.dm ? 'dm' : s.channels.some((c) => c.id === channel) ? `channel:${channel}` : null;
+  if (!view) return;
+  ev.preventDefault();
+  go(view);
+  openThread(new URLSearchParams(query ?? '').get('thread_ts') ?? `${seconds}.${micros}`);
+}
+
 hooks.render = render;
+document.addEventListener('click', openPermalink);
 hooks.renderMessages = renderMessages;
 $('tab-home').addEventListener('click', () => go('home'));
 $('tab-messages').addEventListener('click', () => go('dm'));
