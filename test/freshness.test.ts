@@ -15,6 +15,7 @@ import { openBigQueryWarehouse } from '../src/adapters/warehouse/bigquery.js';
 import { refreshDemoTables } from '../src/adapters/warehouse/demo-sources.js';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import type { Store } from '../src/ports/store.js';
+import type { TableFreshness, Warehouse } from '../src/ports/warehouse.js';
 import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import type { FreshnessServices } from '../src/services/freshness-services.js';
@@ -110,10 +111,24 @@ describe('freshness of the demo sources', () => {
       expect(Object.fromEntries(results.map((r) => [r.source.id, r.dataState]))).toEqual({
         hubspot: 'stale', github: 'stale', google_sheets: 'unknown', salesforce: 'fresh', prod_postgres: 'fresh',
       });
+      // BigQuery's 404: the table is not there, which is said as such (not "no update time", a view's answer).
+      expect(results.find((r) => r.source.id === 'google_sheets')!.problem).toMatch(/sheets_sales_targets does not exist in the warehouse: check its name in the sources file$/);
       expect(fake.jobRequests()).toEqual([]);
       expect(fake.requests.length).toBeGreaterThan(0);
       expect(fake.requests.every((r) => r.method === 'GET' && /\/tables\/[a-z_]+$/.test(r.path))).toBe(true);
     }));
+
+  it('says "no update time" of a table that has none (a view, an external table), and "does not exist" of one not there', async () => {
+    // What BigQuery's tables.get gives for each (metadata of a view without a data time; a 404), as the adapter reads it.
+    const hubspot = catalogOf(loadSources('sources.yml').sources.filter((x) => x.id === 'hubspot'));
+    const answering = (read: (table: string) => Partial<TableFreshness>): Warehouse => ({
+      kind: 'bigquery', tableFreshness: async (tables: string[]) => tables.map((table) => ({ table, lastModified: new Date(), rowCount: null, ...read(table) })),
+    }) as unknown as Warehouse;
+    const problem = async (read: (table: string) => Partial<TableFreshness>) => (await new FreshnessService({ catalog: hubspot, warehouse: answering(read), store, logger: silentLogger }).check())[0]!.problem;
+    expect(await problem((t) => (t === 'hubspot.company' ? { lastModified: null } : {}))).toBe('no update time for hubspot_companies');
+    expect(await problem((t) => (t === 'hubspot.company' ? { lastModified: null, missing: true } : {}))).toBe('hubspot.company does not exist in the warehouse: check its name in the sources file');
+    expect(await problem(() => ({ lastModified: null, missing: true }))).toBe('hubspot.contact, hubspot.company do not exist in the warehouse: check their names in the sources file');
+  });
 
   it('says which table BigQuery refused to show, and what to grant, leaving the other sources measured', () =>
     onBigQuery(async (freshness, fake) => {

@@ -58,7 +58,7 @@ describe('/pipeline status', () => {
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(text).toMatch(/2 stale, 1 unknown, 2 fresh/);
     expect(text).toMatch(/HubSpot.*\n.*last update .*30 h ago.*SLA 26 h.*4 h late/);
-    expect(text).toContain('no update time for sheets_sales_targets');
+    expect(text).toContain('sheets_sales_targets does not exist in the warehouse: check its name in the sources file');
   });
 
   it.each([

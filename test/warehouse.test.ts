@@ -131,7 +131,8 @@ describe.each(adapters)('Warehouse contract: %s', (_name, wh) => {
     expect(f[0]!.rowCount).toBeGreaterThan(900_000);
     expect(f[0]!.lastModified).toBeInstanceOf(Date);
     expect(f[1]!.lastModified).toEqual(at);
-    expect(f[3]).toEqual({ table: 'nope', lastModified: null, rowCount: null });
+    expect(f[3]).toEqual({ table: 'nope', lastModified: null, rowCount: null, missing: true });
+    expect(f.slice(0, 3).map((x) => x.missing)).toEqual([undefined, undefined, undefined]);
   });
 });
 

@@ -53,6 +53,8 @@ export interface TableFreshness {
   /** Last modification of the table, from metadata only (no bytes billed); null when unknown or missing. */
   lastModified: Date | null;
   rowCount: number | null;
+  /** The table does not exist (BigQuery answered 404; the embedded warehouse has no such table). */
+  missing?: boolean;
 }
 
 export interface Warehouse {

@@ -103,9 +103,12 @@ export class FreshnessService {
     const w = this.opts.warehouse;
     try {
       let times: Array<Date | null>;
+      let absent: string[] = [];
       if (w.kind === 'bigquery' || source.freshness.measure === 'table_modified') {
         const names = source.tables.map((t) => (w.kind === 'bigquery' ? (t.bigquery ?? `${source.dataset}.${t.name}`) : t.name));
-        times = (await w.tableFreshness(names)).map((f) => f.lastModified);
+        const read = await w.tableFreshness(names);
+        times = read.map((f) => f.lastModified);
+        absent = read.flatMap((f, i) => (f.missing ? [names[i]!] : []));
       } else {
         const column = source.freshness.column;
         times = await Promise.all(
@@ -117,6 +120,9 @@ export class FreshnessService {
           }),
         );
       }
+      // A table not there is said so (its name in the sources file, or a table not created yet): "no update time" is
+      // what a view or an external table has, whose fix is to list the tables it reads.
+      if (absent.length) return { lastUpdated: null, problem: `${absent.join(', ')} ${absent.length === 1 ? 'does' : 'do'} not exist in the warehouse: check ${absent.length === 1 ? 'its name' : 'their names'} in the sources file` };
       const missing = source.tables.filter((_t, i) => !times[i]).map((t) => t.name);
       if (missing.length) return { lastUpdated: null, problem: `no update time for ${missing.join(', ')}` };
       return { lastUpdated: new Date(Math.min(...times.map((t) => t!.getTime()))) };

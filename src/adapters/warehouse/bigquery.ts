@@ -449,12 +449,12 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
       // tables.get reads metadata only: no job, nothing billed.
       const one = async (table: string): Promise<TableFreshness> => {
         const ref = tableRef(table);
-        if (!ref) return { table, lastModified: null, rowCount: null };
+        if (!ref) return { table, lastModified: null, rowCount: null, missing: true };
         try {
           const [meta] = await bq.dataset(ref.datasetId, { projectId: ref.projectId }).table(ref.tableId).getMetadata();
           return { table, lastModified: dataTime(meta), rowCount: meta.numRows !== undefined && meta.numRows !== null ? Number(meta.numRows) : null };
         } catch (err) {
-          if ((err as { code?: number }).code === 404) return { table, lastModified: null, rowCount: null };
+          if ((err as { code?: number }).code === 404) return { table, lastModified: null, rowCount: null, missing: true };
           // A 403 is also how BigQuery says rateLimitExceeded: only accessDenied is a missing grant.
           if ((err as { code?: number }).code === 403 && failureReason(err) === 'accessDenied') throw new WarehouseAccessError(`${ref.projectId === cfg.project ? '' : `${ref.projectId}.`}${ref.datasetId}.${ref.tableId}`);
           throw err;

@@ -313,7 +313,7 @@ export async function openEmbeddedWarehouse(opts: EmbeddedWarehouseOptions): Pro
       });
       return tables.map((table) => {
         const f = found.get(table);
-        return { table, lastModified: f?.at instanceof Date ? f.at : null, rowCount: typeof f?.n === 'number' ? f.n : null };
+        return { table, lastModified: f?.at instanceof Date ? f.at : null, rowCount: typeof f?.n === 'number' ? f.n : null, ...(f ? {} : { missing: true }) };
       });
     },
 
