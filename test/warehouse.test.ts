@@ -137,6 +137,19 @@ describe.each(adapters)('Warehouse contract: %s', (_name, wh) => {
 });
 
 describe('embedded warehouse', () => {
+  it('tells a table without an update time (there, never touched) from one that is not there', async () => {
+    const conn = await embedded.connection();
+    try {
+      await conn.run('CREATE TABLE IF NOT EXISTS untracked_table (a INTEGER)');
+    } finally {
+      conn.closeSync();
+    }
+    expect(await embedded.tableFreshness(['untracked_table', 'not_a_table'])).toEqual([
+      { table: 'untracked_table', lastModified: null, rowCount: null },
+      { table: 'not_a_table', lastModified: null, rowCount: null, missing: true },
+    ]);
+  });
+
   it('interrupts a query at its timeout, and the connection stays usable', async () => {
     const slow = 'SELECT count(*) AS n FROM range(100000000000) t(x) WHERE hash(x) % 7 = 0';
     const started = Date.now();

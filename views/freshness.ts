@@ -65,6 +65,8 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
   const opened = doc.openedAt ? new Date(doc.openedAt) : now;
   // Stale since it passed its SLA, not since the alert was posted: it was already late by then.
   const staleSince = new Date(opened.getTime() - Math.max(0, doc.lateByMs));
+  // Closed because its source was taken out of the sources file: never drawn as stale, with buttons.
+  if (doc.state === 'closed' && doc.removedAt) return freshnessAlertRemovedMessage(doc.sourceName ?? source.name, doc);
   if (doc.state === 'closed' && doc.recoveredAt) {
     const recovered = new Date(doc.recoveredAt);
     const newUpdate = doc.recoveredLastUpdateIso ? new Date(doc.recoveredLastUpdateIso) : null;

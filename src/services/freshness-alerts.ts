@@ -27,6 +27,12 @@ export const SNOOZE_HOURS = [1, 4, 24] as const;
  */
 export const SNOOZE_REPEAT_MS = 60_000;
 
+/**
+ * How long after a source is taken out of the sources file its alert is not opened again: a replica of the revision
+ * before (a deploy rolling out) still lists it, and would open a new alert that the next check closes, and so on.
+ */
+export const REMOVED_SETTLE_MS = 30 * 60_000;
+
 /** How a rerun linked to an alert ended (the card says so, not "rerun requested" any more). */
 export type RerunOutcome = 'succeeded' | 'failed' | 'timed_out' | 'rescheduled';
 
@@ -56,6 +62,8 @@ export interface AlertDoc extends StoreDoc {
   sourceName?: string;
   /** Closed because its source was taken out of the sources file while it was open (epoch ms). */
   removedAt?: number | null;
+  /** When the recovery was recorded (the check that saw it fresh may have started minutes before). */
+  recoveryRecordedAt?: number;
   recoveredAt: number | null;
   recoveredLastUpdateIso: string | null;
   /**
@@ -161,6 +169,7 @@ export class FreshnessAlerts {
       const current = (await tx.get<AlertDoc>(ALERTS, id))?.data;
       // A reading measured before the recovery (another check or a rerun's after-check landing late) is old news.
       if (current?.state === 'closed' && measuredBeforeRecovery(current, r)) return false;
+      if (current?.state === 'closed' && current.removedAt && t < current.removedAt + REMOVED_SETTLE_MS) return false;
       if (!current || current.state === 'closed') {
         const episode = (current?.episode ?? 0) + 1;
         // A rerun already under way (started from /pipeline status, or typed, before this check saw the source
@@ -195,7 +204,7 @@ export class FreshnessAlerts {
       if (!current || current.state !== 'open') return false;
       // A fresh reading measured before the one that opened this episode (a check landing late) is old news too.
       if (measuredBeforeOpening(current, r)) return false;
-      const doc: AlertDoc = { ...current, state: 'closed', recoveredAt: t, recoveredLastUpdateIso: r.lastUpdated?.toISOString() ?? null };
+      const doc: AlertDoc = { ...current, state: 'closed', recoveredAt: t, recoveredLastUpdateIso: r.lastUpdated?.toISOString() ?? null, recoveryRecordedAt: Math.max(t, this.now().getTime()) };
       tx.put(ALERTS, id, doc);
       tx.audit({ actor: 'bot', action: 'freshness.alert_recovered', subject: id, after: { lastUpdated: doc.recoveredLastUpdateIso } });
       await this.notify(tx, [{ type: 'freshness.alert', sourceId: id, episode: doc.episode }, { type: 'freshness.recovered', sourceId: id, episode: doc.episode }], t);
@@ -283,18 +292,20 @@ export class FreshnessAlerts {
   }
 
   /**
-   * The end of a rerun (its message at `link`) linked to the source's alert: the episode it is linked to (chosen
-   * as {@link linkRerun} chooses) says how it ended. An episode linked to another rerun since, or not linked yet
-   * (the rerun's message not recorded: {@link linkRerun} then carries the outcome), is left as it is.
+   * The end of a rerun (its message at `link`): each episode linked to it says how it ended (the one its message
+   * went under, and a newer one that opened while it ran and linked it from its lock). An episode linked to
+   * another rerun since, or not linked yet (the rerun's message not recorded: {@link linkRerun} then carries the
+   * outcome), is left as it is.
    */
-  async rerunEnded(tx: StoreTx, sourceId: string, link: string | null, outcome: RerunOutcome, alertTs?: string | null, alertEpisode?: number): Promise<void> {
+  async rerunEnded(tx: StoreTx, sourceId: string, link: string | null, outcome: RerunOutcome): Promise<void> {
     const current = (await tx.get<AlertDoc>(ALERTS, sourceId))?.data;
     if (!current || !link) return;
-    const which = alertTs == null ? 'current' : threadEpisode(current, alertTs, alertEpisode);
-    const episode = which === 'current' ? current : which === 'previous' ? current.previous : null;
-    if (!episode || episode.rerunLink !== link || episode.rerunOutcome === outcome) return;
-    tx.put(ALERTS, sourceId, which === 'current' ? { ...current, rerunOutcome: outcome } : { ...current, previous: { ...episode, rerunOutcome: outcome } });
-    await this.notify(tx, [{ type: 'freshness.alert', sourceId, episode: episode.episode }], this.now().getTime());
+    const due = (a: AlertDoc | null | undefined): a is AlertDoc => Boolean(a && a.rerunLink === link && a.rerunOutcome !== outcome);
+    const episodes = [current, current.previous].filter(due).map((a) => a.episode);
+    if (!episodes.length) return;
+    const previous = due(current.previous) ? { ...current.previous, rerunOutcome: outcome } : current.previous;
+    tx.put(ALERTS, sourceId, { ...current, ...(due(current) ? { rerunOutcome: outcome } : {}), ...(previous !== undefined ? { previous } : {}) });
+    await this.notify(tx, episodes.map((episode) => ({ type: 'freshness.alert' as const, sourceId, episode })), this.now().getTime());
   }
 
   /**
@@ -358,7 +369,10 @@ export const RECOVERY_CLOCK_SKEW_MS = 5 * 60_000;
  */
 export function measuredBeforeRecovery(alert: AlertDoc, r: Pick<SourceFreshness, 'checkedAt' | 'lastUpdated'>): boolean {
   if (alert.recoveredAt !== null && r.checkedAt.getTime() < alert.recoveredAt) return true;
-  if (alert.recoveredAt !== null && r.checkedAt.getTime() >= alert.recoveredAt + RECOVERY_CLOCK_SKEW_MS) return false;
+  // Counted from when the recovery was recorded, not from its check's start (a check throttled for minutes may record
+  // it long after): a reading is stamped before it measures, so one stamped this long after was measured after it.
+  const recorded = alert.recoveryRecordedAt ?? alert.recoveredAt;
+  if (recorded !== null && r.checkedAt.getTime() >= recorded + RECOVERY_CLOCK_SKEW_MS) return false;
   const recoveredData = alert.recoveredLastUpdateIso ? Date.parse(alert.recoveredLastUpdateIso) : NaN;
   return r.lastUpdated !== null && Number.isFinite(recoveredData) && r.lastUpdated.getTime() < recoveredData;
 }

@@ -450,7 +450,7 @@ export class RerunService {
       if (lock?.runKey === runKey) tx.delete(RERUN_LOCKS, cur.sourceId);
       tx.audit({ actor: 'bot', action: 'pipeline.rerun_finished', subject: cur.sourceId, after: { outcome: done.phase, error: done.error } });
       // Its alert's card says how it ended, not "rerun requested" any more.
-      if (done.phase !== 'starting' && done.phase !== 'running') await this.opts.alerts.rerunEnded(tx, cur.sourceId, cur.link, done.phase, cur.threadTs, cur.threadEpisode);
+      if (done.phase !== 'starting' && done.phase !== 'running') await this.opts.alerts.rerunEnded(tx, cur.sourceId, cur.link, done.phase);
       await enq(noticeJob({ type: 'rerun.message', runKey }));
       // A run that never started leaves the data as it was: no check to report.
       if (cur.run) await enq({ key: jobKey(RERUN_JOBS.after, runKey), kind: RERUN_JOBS.after, payload: { runKey } });

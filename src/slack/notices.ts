@@ -305,10 +305,18 @@ class NoticeDelivery {
     const doc = await alerts.episode(n.sourceId, n.episode);
     const source = catalog.sources.find((s) => s.id === n.sourceId);
     if (!doc) return {};
-    if (!source) {
-      // Taken out of the sources file while open: its card, if posted, says so and loses its buttons; nothing is posted.
-      if (doc.removedAt && doc.channel && doc.ts) await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, freshnessAlertRemovedMessage(doc.sourceName ?? n.sourceId, doc)).catch(editFailed('state'));
-      return {};
+    // Taken out of the sources file while open (whatever this replica's file says: a deploy may be rolling out): its
+    // card says so and loses its buttons; one posted whose post was not recorded is found and said so too; none is posted.
+    if (doc.removedAt || !source) {
+      if (!doc.removedAt) return {};
+      const removed = freshnessAlertRemovedMessage(doc.sourceName ?? source?.name ?? n.sourceId, doc);
+      if (doc.channel && doc.ts) {
+        await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, removed).catch(editFailed('state'));
+        return {};
+      }
+      const channel = alerts.channel;
+      const found = channel ? await this.adopted({ channel }, removed, alertKey(n.sourceId, n.episode), this.lookSince(ctx, doc.openedAt)) : null;
+      return found ? { commit: (tx: StoreTx) => alerts.recordPosted(tx, n.sourceId, n.episode, found) } : {};
     }
     const content = freshnessAlertMessage(source, { doc, now: this.now() });
     if (doc.channel && doc.ts) {

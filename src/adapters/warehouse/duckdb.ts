@@ -307,13 +307,15 @@ export async function openEmbeddedWarehouse(opts: EmbeddedWarehouseOptions): Pro
     },
 
     async tableFreshness(tables: string[]): Promise<TableFreshness[]> {
-      const found = await withConnection(opts.timeoutMs, async (c) => {
+      const [found, existing] = await withConnection(opts.timeoutMs, async (c) => {
         const r = await c.runAndReadAll('SELECT table_name, last_modified, row_count FROM _table_metadata');
-        return new Map(r.getRows().map(([t, at, n]) => [String(t), { at: toCell(at ?? null), n: toCell(n ?? null) }]));
+        // Missing is not there at all: a table without a metadata row has only no update time.
+        const t = await c.runAndReadAll('SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views()');
+        return [new Map(r.getRows().map(([n, at, rows]) => [String(n), { at: toCell(at ?? null), n: toCell(rows ?? null) }])), new Set(t.getRows().map(([n]) => String(n)))] as const;
       });
       return tables.map((table) => {
         const f = found.get(table);
-        return { table, lastModified: f?.at instanceof Date ? f.at : null, rowCount: typeof f?.n === 'number' ? f.n : null, ...(f ? {} : { missing: true }) };
+        return { table, lastModified: f?.at instanceof Date ? f.at : null, rowCount: typeof f?.n === 'number' ? f.n : null, ...(f || existing.has(table) ? {} : { missing: true }) };
       });
     },
 
