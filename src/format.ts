@@ -86,16 +86,12 @@ export function reasonProblem(text: string, { max, missing }: { max: number; mis
  * not valid UTF-8 for Slack.
  */
 export function cutText(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let end = Math.max(0, max - 1);
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
-  return text.slice(0, end) + '…';
+  return text.length <= max ? text : headOf(text, Math.max(0, max - 1)) + '…';
 }
 
 /** The first `max` UTF-16 units of `text` at most, never half of a surrogate pair (half an emoji is not valid UTF-8). */
 export function headOf(text: string, max: number): string {
   if (text.length <= max) return text;
-  const last = text.charCodeAt(max - 1);
+  const last = max > 0 ? text.charCodeAt(max - 1) : 0;
   return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }

@@ -16,7 +16,7 @@ import type { SourceCatalog } from '../sources/catalog.js';
 import { toCodedError } from '../errors.js';
 import { noticeJob, type Notice } from '../ports/notices.js';
 import { JOBS, bringForward, enqueue, type JobDoc } from '../jobs/model.js';
-import { RERUN_LOCKS, type SourceFreshness } from './freshness.js';
+import { RERUN_LOCKS, activeRerunOf, type SourceFreshness } from './freshness.js';
 
 export const ALERTS = 'freshness_alerts';
 export const SNOOZE_HOURS = [1, 4, 24] as const;
@@ -174,9 +174,8 @@ export class FreshnessAlerts {
         const episode = (current?.episode ?? 0) + 1;
         // A rerun already under way (started from /pipeline status, or typed, before this check saw the source
         // stale) whose message is posted: the card links it, as it would a rerun started from it.
-        const lock = (await tx.get<{ requestedBy?: unknown; link?: unknown; expiresAt?: unknown }>(RERUN_LOCKS, id))?.data;
-        const running = lock && typeof lock.link === 'string' && typeof lock.requestedBy === 'string' && !(typeof lock.expiresAt === 'number' && lock.expiresAt <= Date.now())
-          ? { rerunLink: lock.link, rerunBy: lock.requestedBy } : { rerunLink: null, rerunBy: null };
+        const lock = activeRerunOf((await tx.get(RERUN_LOCKS, id))?.data);
+        const running = lock?.link && lock.requestedBy ? { rerunLink: lock.link, rerunBy: lock.requestedBy } : { rerunLink: null, rerunBy: null };
         const doc: AlertDoc = {
           previous: current ? asEnded(current) : null,
           sourceId: id, sourceName: r.source.name, state: 'open', episode, channel: null, ts: null, openedAt: t, openingReadingAt: r.checkedAt.getTime(),

@@ -136,15 +136,18 @@ export class FreshnessService {
 
   /** The rerun running for a source, if its lock is held and not expired. */
   async activeRerun(sourceId: string): Promise<ActiveRerun | undefined> {
-    const lock = await this.opts.store.get(RERUN_LOCKS, sourceId);
-    if (!lock) return undefined;
-    const d = lock.data;
-    // Lock expiry is wall-clock time (the store sets it), whatever `now` a caller passes.
-    if (typeof d['expiresAt'] === 'number' && d['expiresAt'] <= Date.now()) return undefined;
-    return {
-      requestedBy: String(d['requestedBy'] ?? ''),
-      startedAt: String(d['startedAt'] ?? ''),
-      link: typeof d['link'] === 'string' ? d['link'] : null,
-    };
+    return activeRerunOf((await this.opts.store.get(RERUN_LOCKS, sourceId))?.data);
   }
+}
+
+/** The rerun a source's lock document says is running, unless it has expired (or there is none). */
+export function activeRerunOf(d: Record<string, unknown> | undefined): ActiveRerun | undefined {
+  if (!d) return undefined;
+  // Lock expiry is wall-clock time (the store sets it), whatever `now` a caller passes.
+  if (typeof d['expiresAt'] === 'number' && d['expiresAt'] <= Date.now()) return undefined;
+  return {
+    requestedBy: String(d['requestedBy'] ?? ''),
+    startedAt: String(d['startedAt'] ?? ''),
+    link: typeof d['link'] === 'string' ? d['link'] : null,
+  };
 }

@@ -23,7 +23,7 @@ import { enqueue, jobKey, type JobSpec } from '../jobs/model.js';
 import { defineJob, type JobContext, type JobKind, type JobOutcome } from '../jobs/runner.js';
 import { backoffMs } from '../jobs/policy.js';
 import { RERUN_LOCKS, type ActiveRerun, type DataState, type FreshnessService } from './freshness.js';
-import type { FreshnessAlerts } from './freshness-alerts.js';
+import type { FreshnessAlerts, RerunOutcome } from './freshness-alerts.js';
 import { headOf, trimText } from '../format.js';
 
 /** Longest source text accepted from a command. */
@@ -282,8 +282,7 @@ export class RerunService {
     tx.put(RERUNS, runKey, { ...current, channel: where.channel, ts: where.ts, link: where.link });
     const lock = (await tx.get<LockDoc>(RERUN_LOCKS, current.sourceId))?.data;
     if (lock?.runKey === runKey) tx.put(RERUN_LOCKS, current.sourceId, { ...lock, link: where.link });
-    const outcome = current.finishedAt && current.phase !== 'starting' && current.phase !== 'running' ? current.phase : null;
-    await this.opts.alerts.linkRerun(tx, current.sourceId, where.link, current.requestedBy, current.threadTs, current.threadEpisode, outcome);
+    await this.opts.alerts.linkRerun(tx, current.sourceId, where.link, current.requestedBy, current.threadTs, current.threadEpisode, outcomeOf(current));
   }
 
   /** The job kinds this use case runs. */
@@ -450,7 +449,8 @@ export class RerunService {
       if (lock?.runKey === runKey) tx.delete(RERUN_LOCKS, cur.sourceId);
       tx.audit({ actor: 'bot', action: 'pipeline.rerun_finished', subject: cur.sourceId, after: { outcome: done.phase, error: done.error } });
       // Its alert's card says how it ended, not "rerun requested" any more.
-      if (done.phase !== 'starting' && done.phase !== 'running') await this.opts.alerts.rerunEnded(tx, cur.sourceId, cur.link, done.phase);
+      const outcome = outcomeOf(done);
+      if (outcome) await this.opts.alerts.rerunEnded(tx, cur.sourceId, cur.link, outcome);
       await enq(noticeJob({ type: 'rerun.message', runKey }));
       // A run that never started leaves the data as it was: no check to report.
       if (cur.run) await enq({ key: jobKey(RERUN_JOBS.after, runKey), kind: RERUN_JOBS.after, payload: { runKey } });
@@ -478,6 +478,11 @@ interface RerunEnd {
   error?: string;
   offerForce?: boolean;
   patch?: Pick<Partial<RerunDoc>, 'rescheduledFor' | 'rescheduledOnlyIfAsked'>;
+}
+
+/** How a rerun ended, once it has: what its alert's card says of it. */
+function outcomeOf(doc: Pick<RerunDoc, 'finishedAt' | 'phase'>): RerunOutcome | null {
+  return doc.finishedAt && doc.phase !== 'starting' && doc.phase !== 'running' ? doc.phase : null;
 }
 
 /** The notice a rerun's message needs, for callers outside this module. */

@@ -304,11 +304,10 @@ class NoticeDelivery {
     // The episode's own state: an earlier episode's message still gets its last edit after the source went stale again.
     const doc = await alerts.episode(n.sourceId, n.episode);
     const source = catalog.sources.find((s) => s.id === n.sourceId);
-    if (!doc) return {};
+    if (!doc || (!source && !doc.removedAt)) return {};
     // Taken out of the sources file while open (whatever this replica's file says: a deploy may be rolling out): its
     // card says so and loses its buttons; one posted whose post was not recorded is found and said so too; none is posted.
     if (doc.removedAt || !source) {
-      if (!doc.removedAt) return {};
       const removed = freshnessAlertRemovedMessage(doc.sourceName ?? source?.name ?? n.sourceId, doc);
       if (doc.channel && doc.ts) {
         await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, removed).catch(editFailed('state'));
