@@ -8,6 +8,7 @@
  */
 import type { Listeners } from '../src/slack/listeners.js';
 import { loggedOpenedAlready, slackErrorCode } from '../src/slack/errors.js';
+import { postToResponseUrl } from '../src/slack/fetch.js';
 import { formInput } from '../src/slack/form-state.js';
 import type { WebClient } from '@slack/web-api';
 import type { ModalView } from '@slack/types';
@@ -204,10 +205,32 @@ function metadataOf(raw: string | undefined): SubscriptionModalMetadata | null {
     if (m.id !== undefined && !isSubscriptionId(m.id)) return null;
     const p = m.p && typeof m.p === 'object' ? Object.fromEntries(Object.entries(m.p).filter(([, v]) => typeof v === 'string').slice(0, 30)) as Record<string, string> : undefined;
     const uz = typeof m.uz === 'string' && m.uz ? m.uz.slice(0, UNKNOWN_ZONE_MAX) : undefined;
-    return { k: m.k, q: m.q, tz: m.tz, ...(uz ? { uz } : {}), ...(m.id ? { id: m.id } : {}), ...(p ? { p } : {}) };
+    const w = m.id ? whereOf(m.w) : undefined;
+    return { k: m.k, q: m.q, tz: m.tz, ...(uz ? { uz } : {}), ...(m.id ? { id: m.id } : {}), ...(p ? { p } : {}), ...(w ? { w } : {}) };
   } catch {
     return null;
   }
+}
+
+/** Where an Edit was clicked, as its form keeps it: a response_url (http or https, as the local stand-in's are) and a list's page. */
+function whereOf(w: unknown): SubscriptionModalMetadata['w'] {
+  if (!w || typeof w !== 'object') return undefined;
+  const { u, pg } = w as { u?: unknown; pg?: unknown };
+  if (typeof u !== 'string' || u.length > 1_000 || !/^https?:\/\/[^\s]+$/.test(u)) return undefined;
+  return { u, ...(typeof pg === 'number' && Number.isInteger(pg) && pg >= 0 && pg < 10_000 ? { pg } : {}) };
+}
+
+/**
+ * An edit saved from a form opened in a message: the message drawn again as it now is (the list at its
+ * page, or Manage's item), headed by what was done, as Pause and Resume redraw it. Past the response_url's
+ * 30 minutes, or its five uses, it stays as it was: the DM says what was saved.
+ */
+async function redrawWhereEdited(deps: SubscriptionDeps, where: NonNullable<SubscriptionModalMetadata['w']>, userId: string, sub: Subscription): Promise<void> {
+  const said = `:white_check_mark: Saved the changes to ${subscriptionRefMrkdwn(sub)}.`;
+  const message = where.pg !== undefined ? await listFor(deps, userId, said, where.pg) : subscriptionManageMessage(sub, titleOf(deps, sub.query), { done: said, gone: false });
+  await postToResponseUrl(where.u, { response_type: 'ephemeral', replace_original: true, ...message }).catch((err: unknown) => {
+    deps.logger.info('an edited subscription\'s message not drawn again', { err: toCodedError(err) });
+  });
 }
 
 /** The modal's submission: inline errors in the ack, or save and say what was scheduled. */
@@ -228,6 +251,7 @@ function modalSubmission(deps: SubscriptionDeps) {
       if (saved.replayed) return;
       const message = subscriptionSavedMessage(saved.subscription, query.title, Boolean(meta.id), userId);
       await client.chat.postMessage({ channel: userId, ...message }).catch((err: unknown) => deps.logger.warn('could not confirm a subscription', { err: toCodedError(err) }));
+      if (meta.w) await redrawWhereEdited(deps, meta.w, userId, saved.subscription);
     };
     let result;
     const save = meta.id ? deps.subscriptions.update(meta.id, userId, draft, view.id) : deps.subscriptions.create(userId, draft, view.id);
@@ -306,7 +330,7 @@ type Decision =
   /** Manage: the subscription with its controls. */
   | { kind: 'shown'; now: Subscription }
   /** Edit: its form. */
-  | { kind: 'form'; now: Subscription; form: ModalView }
+  | { kind: 'form'; now: Subscription; form: SubscriptionModalData }
   /** What was `said` of it, and whether its controls are `gone` (deleted, or not this person's to change). */
   | ({ said: string; gone: boolean } & (
     /** Run now, or an Edit that cannot be: what happened; it is as it was. */
@@ -333,7 +357,7 @@ async function decide(deps: SubscriptionDeps, what: Control, sub: Subscription |
       if (what === 'manage') return { kind: 'shown', now: sub };
       const query = deps.queries.catalog.get(sub.query);
       if (!query) return told(`The saved query “${escapeMrkdwn(sub.query)}” is no longer in the catalog: delete this one.`);
-      return { kind: 'form', now: sub, form: subscriptionModal({ ...modalDataOf(sub, query), viewer: actor }) };
+      return { kind: 'form', now: sub, form: { ...modalDataOf(sub, query), viewer: actor } };
     }
     case 'run': {
       const r = await deps.subscriptions.runNow(sub.id, actor);
@@ -385,8 +409,8 @@ async function answerInView(deps: SubscriptionDeps, what: Control, d: Decision, 
   try {
     if (d.kind === 'form') {
       // On top of the Manage modal (Back returns to it); from Home, a modal of its own.
-      if (inModal) await client.views.push({ trigger_id: body.trigger_id, view: d.form });
-      else await client.views.open({ trigger_id: body.trigger_id, view: d.form });
+      if (inModal) await client.views.push({ trigger_id: body.trigger_id, view: subscriptionModal(d.form) });
+      else await client.views.open({ trigger_id: body.trigger_id, view: subscriptionModal(d.form) });
     } else if (!d.now) {
       await draw(subscriptionMissingModal());
     } else {
@@ -404,17 +428,22 @@ async function answerInView(deps: SubscriptionDeps, what: Control, d: Decision, 
  * Run now's word apart, the item staying as it is.
  */
 async function answerInMessage(deps: SubscriptionDeps, d: Decision, { action, body, client, respond }: ButtonArgs): Promise<void> {
-  if (d.kind === 'form') return void (await client.views.open({ trigger_id: body.trigger_id, view: d.form }));
+  const page = listedPageOf(action.block_id);
+  // Only Manage's own item is redrawn: a click elsewhere (Manage under a delivery, in a DM) is answered
+  // apart, and the message it was in, seen by everyone in the channel, stays as it is.
+  const inItem = action.block_id === `${BlockIds.subscriptionActions}.${String(action.value)}`;
+  if (d.kind === 'form') {
+    // Saved, the list (or the item) it was opened from is drawn again by this click's response_url.
+    const responseUrl = (body as { response_url?: unknown }).response_url;
+    const clickedIn = typeof responseUrl === 'string' && (page !== null || inItem) ? { clickedIn: { responseUrl, page } } : {};
+    return void (await client.views.open({ trigger_id: body.trigger_id, view: subscriptionModal({ ...d.form, ...clickedIn }) }));
+  }
   if (d.kind === 'shown') return void (await respond(ephemeral(subscriptionManageMessage(d.now, titleOf(deps, d.now.query)))));
   if (d.kind === 'told') return void (await respond(ephemeral(noteMessage(d.said))));
   const inPlace = (m: MessageBody) => respond({ response_type: 'ephemeral', replace_original: true, ...m });
   // From /query subscriptions the list is drawn again, headed by what was done (a deleted one's buttons
   // would answer "no longer exists"); a refusal redraws it too, showing what changed elsewhere.
-  const page = listedPageOf(action.block_id);
   if (page !== null) return void (await inPlace(await listFor(deps, body.user.id, d.said, page)));
-  // Only Manage's own item is redrawn: a click elsewhere (Manage under a delivery, in a DM) is answered
-  // apart, and the message it was in, seen by everyone in the channel, stays as it is.
-  const inItem = action.block_id === `${BlockIds.subscriptionActions}.${String(action.value)}`;
   if (!inItem) return void (await respond(ephemeral(noteMessage(d.said))));
   if (!d.now) return void (await inPlace(noteMessage(d.said)));
   await inPlace(subscriptionManageMessage(d.now, titleOf(deps, d.now.query), { done: d.said, gone: d.gone }));

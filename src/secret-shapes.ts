@@ -1,6 +1,7 @@
 /**
  * Secrets recognisable by their shape alone, whoever's they are: Slack tokens,
- * Google OAuth access tokens, JWTs, PEM private keys, and a bearer credential.
+ * Slack's response and webhook URLs, Google OAuth access tokens, JWTs, PEM
+ * private keys, and a bearer credential.
  * The logger masks them in every line (a secret it was not told of: another
  * workspace's token in an error, an access token a library put in a message),
  * and vendor text loses them with the rest of its credential patterns
@@ -15,6 +16,9 @@ const REDACTED = '[redacted]';
 export const SECRET_SHAPES: readonly RegExp[] = [
   // Slack's token prefixes (bot, user, app-level, refresh, configuration, legacy workspace, session), not `xoxo-`.
   /(?:(?<=\\[nrt])|\b)xox[abcdeprs]-[A-Za-z0-9-]+/g,
+  // A response_url (a click's, a command's; an Edit form keeps its list's in private_metadata, which Bolt's debug
+  // lines show) or an incoming webhook: whoever holds one may post as the app.
+  /https?:\/\/hooks\.slack\.com\/(?:actions|commands|services|workflows|triggers)\/[A-Za-z0-9_/%.-]+/gi,
   /(?:(?<=\\[nrt])|\b)ya29\.[A-Za-z0-9._-]+/g,
   /(?:(?<=\\[nrt])|\b)eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)?/g,
   // Up to its END line; one cut short, up to a quote or the end. Never past a quote: in a JSON line the rest of the

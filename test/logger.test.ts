@@ -84,7 +84,7 @@ describe('log lines for Cloud Logging', () => {
     endKey: '-----END PRIVATE KEY-----',
   };
 
-  it('masks secrets it was not told of by their shape (a Slack token, a Google access token, a JWT, a private key, a bearer credential), and leaves words alone', () => {
+  it('masks secrets it was not told of by their shape (a Slack token, a response_url, a Google access token, a JWT, a private key, a bearer credential), and leaves words alone', () => {
     const { logger, lines } = capture();
     const shapes = [
       fake.slackUserToken,
@@ -92,13 +92,14 @@ describe('log lines for Cloud Logging', () => {
       'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl',
       `${fake.beginKey()}\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n${fake.endKey}`,
       'Bearer abcdefgh12345678',
+      ['https://hooks.slack.com', 'actions', 'T0000000', '1234567890', 'abcdefABCDEF0123'].join('/'),
     ];
-    logger.warn(`Google said: could not refresh (${shapes[1]})`, { err: new Error(`upstream echoed ${shapes.join(' and ')}`), note: shapes[4] });
+    logger.warn(`Google said: could not refresh (${shapes[1]})`, { err: new Error(`upstream echoed ${shapes.join(' and ')}`), note: shapes[4], metadata: JSON.stringify({ w: { u: shapes[5] } }) });
     const out = lines.join('\n');
     for (const s of shapes) expect(out).not.toContain(s.slice(-12).replace(/\n/g, '\\n'));
     expect(out).toContain('Google said: could not refresh ([redacted])');
     // Ordinary words of the same letters stay: only the shapes go.
-    const words = 'token provider refreshed; basic authentication fallback; xoxo-hugs is not a token; Bearer authentication refused by the proxy';
+    const words = 'token provider refreshed; basic authentication fallback; xoxo-hugs is not a token; Bearer authentication refused by the proxy; see https://api.slack.com/actions';
     logger.info(words);
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ message: words });
     // The scheme in any case.

@@ -14,7 +14,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clickTwiceWithOneTrigger, commandTwiceWithOneTrigger, forgedClickOn, startTestBot, startTestBots, freshDataDir, StandinDefaults, embedded, type TestBot } from './support/harness.js';
 import { findElement } from '../src/slack-standin/views.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
@@ -939,6 +939,57 @@ describe('scheduled deliveries', () => {
     expect(JSON.stringify(paused.replies)).not.toContain('could not do that');
     expect(t.logs.slice(fromLog).filter((l) => /"severity":"ERROR"/.test(l))).toEqual([]);
     await t.bot.services.subscriptions.remove(forged!.id, RILEY);
+  });
+
+  it('redraws /query subscriptions, at its page, and Manage\'s item, once an Edit opened from them is saved; past its response_url, the DM says it', async () => {
+    const modal = await d.open('subscribe instances-by-hosting');
+    expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '07:05'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
+    const [sub] = await d.subscriptions();
+    const saved = () => t.standin.conversation(RILEY).filter((m) => text(m).includes(`Saved the delivery of *Instances by hosting* (\`${ref(sub!)}\`)`));
+    const shown = (ts: string) => t.standin.conversation(CHANNEL).find((m) => m.ts === ts)!;
+    const editAndSave = async (ts: string, blockId: string, time: string) => {
+      await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts, actionId: ActionIds.subscriptionEdit, blockId, timeoutMs: 2_000 });
+      const form = await t.standin.waitFor(() => t.standin.modals(RILEY).at(-1));
+      expect((await d.submit(form.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', time), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
+      expect((await t.bot.services.subscriptions.get(sub!.id))!.schedule).toMatchObject({ time });
+    };
+    try {
+      // From the list: drawn again with the new time, headed by what was done, and still the list.
+      const { replies } = await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: RILEY, channelId: CHANNEL });
+      const list = replies.find((r) => r.message?.ephemeral)!.message!;
+      expect(text(list)).toMatch(/7:05/);
+      await editAndSave(list.ts, `${BlockIds.subscriptionActions}.${sub!.id}.listed`, '07:50');
+      await vi.waitFor(() => expect(text(shown(list.ts))).toContain(`:white_check_mark: Saved the changes to \`${ref(sub!)}\`.`), { timeout: 5_000 });
+      expect(text(shown(list.ts))).toMatch(/7:50/);
+      expect(text(shown(list.ts))).not.toMatch(/7:05/);
+      expect(text(shown(list.ts))).toMatch(/Your scheduled deliveries and alerts\* \(1\)/);
+      expect(saved()).toHaveLength(1);
+
+      // From Manage's item (under a delivery): that item is drawn again; the delivery, seen by the channel, stays.
+      await t.bot.services.subscriptions.runNow(sub!.id, RILEY);
+      await t.drain();
+      const delivered = await t.standin.waitFor(() => d.posts(CHANNEL, ref(sub!)).at(-1));
+      const manage = await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts: delivered.ts, actionId: ActionIds.subscriptionManage, timeoutMs: 2_000 });
+      const item = manage.replies.find((r) => r.message?.ephemeral)!.message!;
+      await editAndSave(item.ts, `${BlockIds.subscriptionActions}.${sub!.id}`, '08:20');
+      await vi.waitFor(() => expect(text(shown(item.ts))).toContain(`Saved the changes to \`${ref(sub!)}\`.`), { timeout: 5_000 });
+      expect(text(shown(item.ts))).toMatch(/8:20/);
+      expect(JSON.stringify(shown(item.ts).blocks)).toContain(ActionIds.subscriptionEdit);
+      expect(text(shown(delivered.ts))).not.toContain('Saved the changes');
+
+      // A response_url Slack no longer takes (past its 30 minutes): saved, said by DM, the list left as it was, nothing failed.
+      const fromLog = t.logs.length;
+      t.standin.failNext('response_url', 'expired_url');
+      await editAndSave(list.ts, `${BlockIds.subscriptionActions}.${sub!.id}.listed`, '09:10');
+      await vi.waitFor(() => expect(saved()).toHaveLength(3), { timeout: 5_000 });
+      await vi.waitFor(() => expect(t.logs.slice(fromLog).join('\n')).toContain('not drawn again'), { timeout: 5_000 });
+      expect(text(shown(list.ts))).toMatch(/7:50/);
+      expect(t.logs.slice(fromLog).filter((l) => /"severity":"(ERROR|WARNING)"/.test(l))).toEqual([]);
+      // The response_url kept in the form is a credential: no line of the bot's own names it.
+      expect(t.logs.slice(fromLog).filter((l) => !/"severity":"DEBUG"/.test(l) && l.includes('/response/'))).toEqual([]);
+    } finally {
+      await t.bot.services.subscriptions.remove(sub!.id, RILEY);
+    }
   });
 
   it('Manage on App Home opens a modal with the controls, each redrawing it in place (a Home click has no response_url)', async () => {

@@ -144,4 +144,17 @@ describe('BigQuery adapter: variations the REST API allows', () => {
       impatient.tableKind('customers', undefined);
     }
   });
+
+  it("tells a table snapshot's data time by its snapshotDefinition.snapshotTime, not by when the snapshot was made (lastModifiedTime)", async () => {
+    const [table] = await bigquery.tableFreshness(['customers']);
+    const madeAt = table!.lastModified!.getTime();
+    // Snapshot of the base table as it was three days before the snapshot was made (FOR SYSTEM_TIME AS OF).
+    const snapshotTime = madeAt - 3 * 86_400_000 + 250;
+    try {
+      impatient.tableKind('customers', { type: 'SNAPSHOT', snapshotTime });
+      expect((await bigquery.tableFreshness(['customers']))[0]).toMatchObject({ lastModified: new Date(snapshotTime) });
+    } finally {
+      impatient.tableKind('customers', undefined);
+    }
+  });
 });

@@ -11,7 +11,7 @@ import { describeParam, enumOptionOf } from '../src/catalog/params.js';
 import { SCHEDULE_KINDS, WEEKDAYS, describeSchedule, MAX_MONTH_DAY, runDecision, type ScheduleKind } from '../src/domain/schedule.js';
 import { ALERT_OPS, THRESHOLD_DECIMALS, describeCondition, type AlertCondition, type Evaluation } from '../src/domain/alert-condition.js';
 import { numericColumnsOf, subscriptionRef, type RunRecord, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
-import { escapeAndTruncate, escapeMrkdwn, isChannelId, noteMessage, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn, userText, type MessageBody } from './common.js';
+import { SLACK_LIMITS, escapeAndTruncate, escapeMrkdwn, isChannelId, noteMessage, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn, userText, type MessageBody } from './common.js';
 import { localeNumber } from '../src/format.js';
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text: truncate(text, 75) });
@@ -33,6 +33,8 @@ export interface SubscriptionModalMetadata {
   id?: string;
   /** The parameter values it opened with (a redraw keeps them when Slack sends no state for them). */
   p?: Record<string, string>;
+  /** Edit clicked in a message: its response_url, and the page of `/query subscriptions` it showed (none: Manage's item), drawn again once saved. */
+  w?: { u: string; pg?: number };
 }
 
 /** What the modal shows: a new one (from a command or a chart's button) or one being edited. */
@@ -58,6 +60,8 @@ export interface SubscriptionModalData {
   viewer?: string;
   /** What the command gave that the form has no field for (`foo=bar`, a stray word): said at its top. */
   unused?: string[];
+  /** Edit clicked in a message (`/query subscriptions`, Manage's item): where it was, to draw it again once saved. */
+  clickedIn?: { responseUrl: string; page: number | null };
 }
 
 /** The modal's data for editing a stored subscription. */
@@ -184,13 +188,16 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
     }));
   }
   const metadata: SubscriptionModalMetadata = { k: d.kind, q: q.name, tz: d.tz, ...(!d.tz && d.unknownZone ? { uz: d.unknownZone } : {}), ...(d.editing ? { id: d.editing.id } : {}), ...(Object.keys(d.params).length ? { p: d.params } : {}) };
+  const where: SubscriptionModalMetadata['w'] = d.editing && d.clickedIn ? { u: d.clickedIn.responseUrl, ...(d.clickedIn.page !== null ? { pg: d.clickedIn.page } : {}) } : undefined;
+  // Where it was clicked only while it fits: Slack refuses private_metadata past 3,000 characters, and the form matters more.
+  const withWhere = where && JSON.stringify({ ...metadata, w: where }).length <= SLACK_LIMITS.privateMetadata ? { ...metadata, w: where } : metadata;
   return {
     type: 'modal',
     callback_id: CallbackIds.subscription,
     title: plain(d.editing ? (alert ? 'Edit alert' : 'Edit delivery') : alert ? 'New alert' : 'Schedule a delivery'),
     submit: plain(d.editing ? 'Save' : alert ? 'Create alert' : 'Schedule'),
     close: plain('Cancel'),
-    private_metadata: JSON.stringify(metadata),
+    private_metadata: JSON.stringify(withWhere),
     blocks,
   };
 }

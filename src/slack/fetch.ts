@@ -60,6 +60,16 @@ export function slackFetch(options: { timeoutMs?: number } = {}): FetchFunction 
   };
 }
 
+/**
+ * A post to a response_url kept from an earlier click (Bolt's respond() for a click that has passed:
+ * a form opened from a message, saved later), by the same fetch. Slack takes one for 30 minutes and
+ * five uses; past them it answers 404, thrown as an error that names neither the URL nor its answer.
+ */
+export async function postToResponseUrl(url: string, message: object, fetchFn: FetchFunction = slackFetch()): Promise<void> {
+  const answer = await fetchFn(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(message) });
+  if (!answer.ok) throw new Error(`the response_url answered HTTP ${answer.status}`);
+}
+
 /** The answer read whole, as a FetchResponse; a redirect is an error. */
 async function answerOf(url: string, answer: Awaited<ReturnType<typeof request>>, init: { redirect?: string }): Promise<FetchResponse> {
   const bytes = Buffer.from(await answer.body.arrayBuffer());

@@ -127,7 +127,7 @@ export class FakeBigQuery {
   private warnJobs = 0;
   private failJobs: RestError[] = [];
   /** tables.get answers these tables as another kind than TABLE (see `tableKind`). */
-  private readonly kinds = new Map<string, { type: 'VIEW' | 'MATERIALIZED_VIEW' | 'EXTERNAL'; lastRefreshTime?: number }>();
+  private readonly kinds = new Map<string, TableKind>();
   private queue: Promise<unknown> = Promise.resolve();
   private sizes = new Map<string, number>();
   private server!: Server;
@@ -225,9 +225,13 @@ export class FakeBigQuery {
    * numRows/numBytes, an EXTERNAL table its `externalDataConfiguration` and no numRows, a
    * MATERIALIZED_VIEW its `materializedView` with `lastRefreshTime` ("the time when this materialized
    * view was last refreshed"). `lastModifiedTime` is then when the definition changed: the definition's
-   * time is a day before the table's data here. `undefined` answers it as a TABLE again.
+   * time is a day before the table's data here. A SNAPSHOT ("an immutable BigQuery table that preserves
+   * the contents of a base table at a particular time") has its `snapshotDefinition` with `snapshotTime`
+   * ("the time at which the base table was snapshot", RFC 3339 in JSON), which may be well before the
+   * snapshot was made (FOR SYSTEM_TIME AS OF): its lastModifiedTime is when it was made, here the table's
+   * data time. `undefined` answers it as a TABLE again.
    */
-  tableKind(tableId: string, kind: { type: 'VIEW' | 'MATERIALIZED_VIEW' | 'EXTERNAL'; lastRefreshTime?: number } | undefined): void {
+  tableKind(tableId: string, kind: TableKind | undefined): void {
     if (kind) this.kinds.set(tableId, kind);
     else this.kinds.delete(tableId);
   }
@@ -565,6 +569,9 @@ export class FakeBigQuery {
     };
     const other = this.kinds.get(tableId);
     if (!other) return table;
+    if (other.type === 'SNAPSHOT') {
+      return { ...table, type: 'SNAPSHOT', snapshotDefinition: { baseTableReference: { projectId, datasetId, tableId: `${tableId}_base` }, snapshotTime: new Date(other.snapshotTime).toISOString().replace('Z', '+00:00') } };
+    }
     // Another kind: lastModifiedTime is when its definition last changed, a day before the data here.
     const defined = String(Number(row[0]) - 86_400_000);
     const { numBytes: _bytes, numRows: _rows, ...common } = table;
@@ -583,6 +590,9 @@ export class FakeBigQuery {
     return next;
   }
 }
+
+/** The kinds of table tables.get can answer besides TABLE (see FakeBigQuery.tableKind). */
+type TableKind = { type: 'VIEW' | 'MATERIALIZED_VIEW' | 'EXTERNAL'; lastRefreshTime?: number } | { type: 'SNAPSHOT'; snapshotTime: number };
 
 function fail(status: number, reason: string, message: string): Error & RestError {
   return Object.assign(new Error(message), { status, reason });

@@ -236,10 +236,17 @@ function toPortError(err: unknown, cap?: number): Error {
  * MATERIALIZED_VIEW, SNAPSHOT; absent means TABLE). `lastModifiedTime` is "the time when this
  * table was last modified": for a view or an external table, whose data is not BigQuery's, that is
  * their definition, which says nothing of the data (null: unknown); a materialized view's data is
- * as of `materializedView.lastRefreshTime` ("the time when this materialized view was last refreshed").
+ * as of `materializedView.lastRefreshTime` ("the time when this materialized view was last refreshed"); a
+ * snapshot's ("an immutable BigQuery table that preserves the contents of a base table at a particular
+ * time") as of `snapshotDefinition.snapshotTime` ("the time at which the base table was snapshot", RFC 3339),
+ * which may be days before the snapshot was made (its lastModifiedTime).
  */
-function dataTime(meta: { type?: string; lastModifiedTime?: string | number; materializedView?: { lastRefreshTime?: string | number } | null }): Date | null {
+function dataTime(meta: { type?: string; lastModifiedTime?: string | number; materializedView?: { lastRefreshTime?: string | number } | null; snapshotDefinition?: { snapshotTime?: string } | null }): Date | null {
   if (meta.type === 'VIEW' || meta.type === 'EXTERNAL') return null;
+  if (meta.type === 'SNAPSHOT') {
+    const snapshotTime = Date.parse(meta.snapshotDefinition?.snapshotTime ?? '');
+    if (!Number.isNaN(snapshotTime)) return new Date(snapshotTime);
+  }
   const at = (meta.type === 'MATERIALIZED_VIEW' ? meta.materializedView?.lastRefreshTime : undefined) ?? meta.lastModifiedTime;
   return at ? new Date(Number(at)) : null;
 }

@@ -223,7 +223,7 @@ const ops: OperationFact[] = [
     responses: { '200': 'Table { tableReference, schema, numRows?, numBytes?, creationTime, lastModifiedTime (ms as string), type, location }', '404': 'notFound' },
     variations: [
       'numRows absent (e.g. views, external tables)', 'lastModifiedTime as a string of milliseconds',
-      'type TABLE (or absent), VIEW, EXTERNAL, MATERIALIZED_VIEW, SNAPSHOT: for a view or an external table lastModifiedTime is the definition\'s; a materialized view has materializedView.lastRefreshTime (output only, ms)',
+      'type TABLE (or absent), VIEW, EXTERNAL, MATERIALIZED_VIEW, SNAPSHOT: for a view or an external table lastModifiedTime is the definition\'s; a materialized view has materializedView.lastRefreshTime (output only, ms); a SNAPSHOT ("preserves the contents of a base table at a particular time") has snapshotDefinition.snapshotTime (RFC 3339, "the time at which the base table was snapshot"), which may be days before the snapshot was made (its lastModifiedTime)',
     ],
     source: 'resources.tables.methods.get; schema Table',
   },
