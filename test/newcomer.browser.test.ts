@@ -41,7 +41,8 @@ async function expectReadable(reply: Locator): Promise<void> {
 
 describe.skipIf(skip)('a newcomer\'s first five minutes, with bad input', { timeout: 120_000 }, () => {
   beforeAll(async () => {
-    run = await startLocalPage();
+    // Opened in Tokyo: Riley's Slack time zone is America/Los_Angeles, and the page shows times in it, as Slack would.
+    run = await startLocalPage({ timezoneId: 'Asia/Tokyo' });
     ({ page } = run);
     page.on('pageerror', (err) => pageErrors.push(String(err)));
     page.on('console', (msg) => {
@@ -157,6 +158,14 @@ describe.skipIf(skip)('a newcomer\'s first five minutes, with bad input', { time
       await page.locator('#thread-close').click().catch(() => undefined);
       await page.locator('#whoami').selectOption('U0REGULAR');
     }
+  });
+
+  it('shows a message\'s time in the reader\'s Slack time zone (Los Angeles), not the browser\'s (Tokyo)', async () => {
+    const reply = await send('/telemetry acme', /Acme/);
+    const ts = run.local.standin.conversation('C0ANALYTIC').at(-1)!.ts;
+    const inZone = (timeZone: string) => new Date(Number(ts) * 1000).toLocaleTimeString('en-US', { hour: 'numeric', minute: '2-digit', timeZone });
+    expect(inZone('America/Los_Angeles')).not.toBe(inZone('Asia/Tokyo'));
+    await expect(reply.locator('.msg-time').innerText()).resolves.toBe(inZone('America/Los_Angeles'));
   });
 
   it('leaves no error in the page and none in the bot\'s logs', () => {

@@ -22,7 +22,7 @@ export interface StandinUser {
    */
   email?: string;
   isAdmin?: boolean;
-  /** IANA zone; defaults to America/Los_Angeles. */
+  /** IANA zone; defaults to DEFAULT_USER_TZ. */
   tz?: string;
   /** Deactivated: users.info still answers, with `deleted: true`, as Slack does. */
   deleted?: boolean;
@@ -108,6 +108,9 @@ export const StandinDefaults = {
   users: { regular: 'U0REGULAR', bizops: 'U0BIZOPS', lookerAdmin: 'U0ADMIN' },
   usergroups: { bizops: 'S0BIZOPS', lookerAdmins: 'S0LOOKERADM' },
 } as const;
+
+/** A user's Slack time zone when the fixture names none. */
+export const DEFAULT_USER_TZ = 'America/Los_Angeles';
 
 /** The fixture's people: a regular user, a BizOps member and a Looker admin. */
 export const defaultUsers: readonly StandinUser[] = [

@@ -32,7 +32,7 @@ export interface TestBrowser {
 }
 
 /** Launches chromium headless with a throwaway user-data-dir. */
-export async function launchBrowser(): Promise<TestBrowser> {
+export async function launchBrowser(options: { timezoneId?: string } = {}): Promise<TestBrowser> {
   const profile = await mkdtemp(path.join(os.tmpdir(), 'analytics-bot-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
@@ -47,6 +47,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
       '--no-first-run',
     ],
     viewport: { width: 1280, height: 860 },
+    ...(options.timezoneId ? { timezoneId: options.timezoneId } : {}),
     deviceScaleFactor: 1,
     timezoneId: 'America/Los_Angeles',
     locale: 'en-US',
@@ -81,7 +82,7 @@ export interface LocalPageRun {
 }
 
 /** Starts local mode through src/local.ts (as src/main.ts does) and opens the page as `userId`. */
-export async function startLocalPage(options: { env?: Record<string, string>; userId?: string } = {}): Promise<LocalPageRun> {
+export async function startLocalPage(options: { env?: Record<string, string>; userId?: string; timezoneId?: string } = {}): Promise<LocalPageRun> {
   const dataDir = await freshDataDir();
   // Any free port: 0 is not a PORT an operator may set, so it is set on the loaded configuration.
   const config = { ...loadConfig({ DATA_DIR: dataDir, ...options.env }), port: 0 };
@@ -91,7 +92,8 @@ export async function startLocalPage(options: { env?: Record<string, string>; us
   const warehouse = await openWarehouse(config, logger);
   const store = await openStore(config.store, config.dataDir);
   const local = await startLocal(config, logger, { warehouse, store }, { banner: false });
-  const browser = await launchBrowser();
+  // The browser's own zone (an IANA name) when given: the page must not show it, but the reader's Slack zone.
+  const browser = await launchBrowser(options.timezoneId ? { timezoneId: options.timezoneId } : {});
   const page = await browser.newPage();
   await page.goto(`${local.url}/?as=${options.userId ?? 'U0REGULAR'}`);
   await page.locator('#conn.live').waitFor({ timeout: 20_000 });

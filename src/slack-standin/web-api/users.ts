@@ -1,6 +1,7 @@
 /** auth.test, users.info and usergroups.users.list: who the bot is, who a user is, who is in a group. */
 import { ApiError, optStr } from '../http.js';
 import type { Methods, StandinParts } from './context.js';
+import { DEFAULT_USER_TZ } from '../types.js';
 
 /**
  * Slack's tz_label / tz_offset (seconds east of UTC) for a zone, as of now. A zone this runtime's ICU data does not
@@ -48,7 +49,7 @@ export function userMethods({ ws }: StandinParts): Methods {
       }
       const user = id ? ws.user(id) : undefined;
       if (!user) throw new ApiError('user_not_found');
-      const tz = user.tz ?? 'America/Los_Angeles';
+      const tz = user.tz ?? DEFAULT_USER_TZ;
       // "email: … only returned if your app has the users:read.email scope" (users.info; the User object).
       const showEmail = Boolean(user.email) && ws.scopes?.has('users:read.email') !== false;
       return {

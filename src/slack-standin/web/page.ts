@@ -19,6 +19,7 @@ import type { ChangeEvent, SlackStandin, StoredMessage, StoredView } from '../se
 import type { KnownBlock } from '@slack/types';
 import type { PageAttachment, PageMessage, PageState, PageView, SlashCommandInfo } from './protocol.js';
 import { decodePath } from '../http.js';
+import { DEFAULT_USER_TZ } from '../types.js';
 
 export type { SlashCommandInfo } from './protocol.js';
 
@@ -131,7 +132,7 @@ export function createLocalPage(standin: SlackStandin): LocalPage {
       me: userId,
       team: { id: standin.teamId, name: standin.teamName },
       bot: { userId: standin.botUserId, botId: standin.botId, name: 'analytics-bot' },
-      users: standin.users.map((u) => ({ id: u.id, name: u.name, realName: u.realName, role: ROLES[u.id] ?? 'member' })),
+      users: standin.users.map((u) => ({ id: u.id, name: u.name, realName: u.realName, role: ROLES[u.id] ?? 'member', tz: u.tz ?? DEFAULT_USER_TZ })),
       usergroups: Object.fromEntries(Object.entries(standin.usergroups).map(([id, members]) => [id, { handle: USERGROUP_HANDLES[id] ?? id, members }])),
       channels: standin.channels.map((c) => ({ id: c.id, name: c.name })),
       dm,

@@ -67,6 +67,8 @@ export interface PageUser {
   realName: string;
   /** The part the user plays in the demo: 'regular user', 'BizOps', 'Looker admin'. */
   role: string;
+  /** Their Slack time zone (IANA): the page shows them times in it, as Slack shows each reader times in theirs. */
+  tz: string;
 }
 
 /** `GET /local/state?user=…`: everything the page shows, as that user sees it. */

@@ -8,7 +8,7 @@ import { blocksEl, type Where } from './blocks.js';
 import { tsTime } from './dates.js';
 import { $, h, syncChildren } from './dom.js';
 import { mrkdwnNodes } from './mrkdwn-dom.js';
-import { channelName, convId, ui, userName, type Note } from './store.js';
+import { channelName, convId, myTimeZone, ui, userName, type Note } from './store.js';
 
 /** The app's icon (no emoji font needed). */
 export const botIcon = (): HTMLElement => h('img', { src: '/static/favicon.svg', alt: '', class: 'bot-icon' });
@@ -52,7 +52,7 @@ function messageEl(m: PageMessage, channelId: string, inThread: boolean): HTMLEl
       h('div', { class: 'msg-head' },
         h('span', { class: 'msg-name' }, userName(m.user)),
         isBot ? h('span', { class: 'app-tag' }, 'APP') : null,
-        h('span', { class: 'msg-time', title: m.ts }, tsTime(m.ts)),
+        h('span', { class: 'msg-time', title: m.ts }, tsTime(m.ts, myTimeZone())),
         m.edited ? h('span', { class: 'edited' }, '(edited)') : null),
       body));
 }
@@ -61,7 +61,7 @@ function noteEl(n: Note): HTMLElement {
   return h('article', { class: 'msg ephemeral local-note', dataset: { note: '1' } },
     h('div', { class: 'avatar slackbot' }, '✱'),
     h('div', {},
-      h('div', { class: 'msg-head' }, h('span', { class: 'msg-name' }, 'Slackbot'), h('span', { class: 'msg-time' }, tsTime(n.ts))),
+      h('div', { class: 'msg-head' }, h('span', { class: 'msg-name' }, 'Slackbot'), h('span', { class: 'msg-time' }, tsTime(n.ts, myTimeZone()))),
       h('div', { class: 'msg-body' }, mrkdwnDiv(n.text), h('div', { class: 'ephemeral-label' }, '👁 Only visible to you'))));
 }
 

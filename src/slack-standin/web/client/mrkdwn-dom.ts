@@ -8,7 +8,7 @@ import { isSafeUrl, parseMrkdwn, type MrkdwnNode } from '../../../blockkit/mrkdw
 import { formatSlackDate } from './dates.js';
 import { h } from './dom.js';
 import { EMOJI, emojify } from './emoji.js';
-import { channelName, ui, userName } from './store.js';
+import { channelName, myTimeZone, ui, userName } from './store.js';
 
 /** A text object as it may arrive: either kind, or missing. */
 export type TextLike = PlainTextElement | MrkdwnElement | { type?: string; text?: string; emoji?: boolean; verbatim?: boolean } | null | undefined;
@@ -35,7 +35,7 @@ function nodeEl(n: MrkdwnNode): Node {
     case 'usergroup': return h('span', { class: 'mention' }, n.label ?? `@${ui.state?.usergroups[n.id]?.handle ?? n.id}`);
     case 'broadcast': return h('span', { class: 'mention' }, `@${n.range}`);
     case 'date': {
-      const shown = formatSlackDate(n.seconds, n.format) ?? n.fallback ?? '';
+      const shown = formatSlackDate(n.seconds, n.format, myTimeZone()) ?? n.fallback ?? '';
       return n.link ? link(n.link, shown) : h('span', { title: n.fallback ?? '' }, shown);
     }
     case 'emoji': return document.createTextNode(EMOJI[n.name] ?? `:${n.name}:`);

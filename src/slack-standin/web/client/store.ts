@@ -103,6 +103,11 @@ export function userName(id: string): string {
   return ui.state?.users.find((u) => u.id === id)?.realName ?? id;
 }
 
+/** The reader's Slack time zone, in which the page shows times (undefined before the state arrives: the browser's). */
+export function myTimeZone(): string | undefined {
+  return ui.state?.users.find((u) => u.id === ui.me)?.tz;
+}
+
 export function channelName(id: string): string {
   return ui.state?.channels.find((c) => c.id === id)?.name ?? id;
 }
