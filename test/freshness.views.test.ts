@@ -110,7 +110,7 @@ describe('freshness views', () => {
 
   it('counts stale time from when the SLA passed, and the last update\'s age from now, on every edit', () => {
     const opened = now.getTime();
-    const reply = freshnessRecoveredReply({ ...result(source(1), 1), checkedAt: new Date(opened + 2 * HOUR) }, doc({ openedAt: opened }));
+    const reply = freshnessRecoveredReply(source(1).name, { ...result(source(1), 1), checkedAt: new Date(opened + 2 * HOUR) }, doc({ openedAt: opened }));
     expect(reply.text).toContain('fresh again after 6 h stale');
     const later = JSON.stringify(freshnessAlertMessage(source(1), { doc: doc({ openedAt: opened }), now: new Date(opened + 2 * HOUR) }).blocks);
     expect(later).toContain('(32 h ago)');

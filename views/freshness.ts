@@ -67,26 +67,7 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
   const staleSince = new Date(opened.getTime() - Math.max(0, doc.lateByMs));
   // Closed because its source was taken out of the sources file: never drawn as stale, with buttons.
   if (doc.state === 'closed' && doc.removedAt) return freshnessAlertRemovedMessage(doc.sourceName ?? source.name, doc);
-  if (doc.state === 'closed' && doc.recoveredAt) {
-    const recovered = new Date(doc.recoveredAt);
-    const newUpdate = doc.recoveredLastUpdateIso ? new Date(doc.recoveredLastUpdateIso) : null;
-    const text = `:white_check_mark: ${name} recovered ${recovered.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-    // Slack's date tokens read "Today at 8:08 PM": never after "at" or "on".
-    const lines = [
-      `:white_check_mark: *${name} recovered* ${slackDate(recovered)}, after ${duration(recovered.getTime() - staleSince.getTime())} stale (since ${slackDate(staleSince)}).`,
-      newUpdate ? `Its last update is now ${slackDate(newUpdate)}.` : '',
-    ].filter(Boolean);
-    const context = [`Owner ${ownerMention(source.owner)}`, `SLA: ${slaText(source)}`];
-    // A mention cannot sit inside a link's label: Slack would show it raw.
-    if (doc.rerunLink) context.push(`<${doc.rerunLink}|${doc.rerunOutcome && doc.rerunOutcome !== 'succeeded' ? RERUN_SAID[doc.rerunOutcome][1] : 'rerun'}>${doc.rerunBy ? ` by <@${doc.rerunBy}>` : ''}`);
-    return {
-      text,
-      blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
-        { type: 'context', elements: [{ type: 'mrkdwn', text: context.join(' · ') }] },
-      ],
-    };
-  }
+  if (doc.state === 'closed' && doc.recoveredAt) return freshnessAlertRecoveredMessage(source.name, doc, source);
   const text = `:red_circle: ${name} is stale: ${duration(doc.lateByMs)} late`;
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(`${source.name} is stale`, 150) } },
@@ -126,6 +107,34 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
 }
 
 /**
+ * The card of an alert that recovered. `source`: as the sources file lists it; absent once it was taken out (a replica
+ * of the next revision draws the recovery all the same, without the owner and SLA it no longer knows).
+ */
+export function freshnessAlertRecoveredMessage(sourceName: string, doc: AlertDoc, source?: Source): MessageBody {
+  const name = escapeMrkdwn(sourceName);
+  const opened = doc.openedAt ? new Date(doc.openedAt) : new Date(doc.recoveredAt ?? 0);
+  const staleSince = new Date(opened.getTime() - Math.max(0, doc.lateByMs));
+  const recovered = new Date(doc.recoveredAt ?? 0);
+  const newUpdate = doc.recoveredLastUpdateIso ? new Date(doc.recoveredLastUpdateIso) : null;
+  const text = `:white_check_mark: ${name} recovered ${recovered.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  // Slack's date tokens read "Today at 8:08 PM": never after "at" or "on".
+  const lines = [
+    `:white_check_mark: *${name} recovered* ${slackDate(recovered)}, after ${duration(recovered.getTime() - staleSince.getTime())} stale (since ${slackDate(staleSince)}).`,
+    newUpdate ? `Its last update is now ${slackDate(newUpdate)}.` : '',
+  ].filter(Boolean);
+  const context = source ? [`Owner ${ownerMention(source.owner)}`, `SLA: ${slaText(source)}`] : [];
+  // A mention cannot sit inside a link's label: Slack would show it raw.
+  if (doc.rerunLink) context.push(`<${doc.rerunLink}|${doc.rerunOutcome && doc.rerunOutcome !== 'succeeded' ? RERUN_SAID[doc.rerunOutcome][1] : 'rerun'}>${doc.rerunBy ? ` by <@${doc.rerunBy}>` : ''}`);
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
+      ...(context.length ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: context.join(' · ') }] }] : []),
+    ],
+  };
+}
+
+/**
  * The card of an alert whose source was taken out of the sources file while it was stale: closed, without the
  * buttons (a rerun, a snooze or an acknowledge of a source no longer checked could only be refused).
  */
@@ -149,9 +158,9 @@ export function freshnessReminderReply(r: SourceFreshness): MessageBody {
 }
 
 /** The thread reply when the source is fresh again. */
-export function freshnessRecoveredReply(r: SourceFreshness, doc: AlertDoc): MessageBody {
+export function freshnessRecoveredReply(sourceName: string, r: Pick<SourceFreshness, 'checkedAt' | 'lastUpdated'>, doc: AlertDoc): MessageBody {
   const since = doc.openedAt ? ` after ${duration(r.checkedAt.getTime() - (doc.openedAt - Math.max(0, doc.lateByMs)))} stale` : '';
-  const text = `:white_check_mark: ${escapeMrkdwn(r.source.name)} is fresh again${since}: last update ${r.lastUpdated ? slackDate(r.lastUpdated) : 'unknown'}.`;
+  const text = `:white_check_mark: ${escapeMrkdwn(sourceName)} is fresh again${since}: last update ${r.lastUpdated ? slackDate(r.lastUpdated) : 'unknown'}.`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 

@@ -302,21 +302,27 @@ export class RerunService {
     let doc = await this.get(runKey);
     if (!doc || doc.phase !== 'starting') return {};
     const source = this.opts.catalog.sources.find((s) => s.id === doc!.sourceId);
-    if (!source?.rerun) return this.finish(runKey, { phase: 'failed', error: 'This source has no pipeline to rerun any more.' });
+    const gone = { phase: 'failed', error: 'This source has no pipeline to rerun any more.' } as const;
+    // Taken out of the sources file since a start was tried (a deploy that killed the process that tried it): the run
+    // that start may have begun is still looked for, with the pipeline the rerun kept, and followed to its end.
+    const target = source?.rerun ?? (doc.startAttemptedAt ? doc.source?.rerun ?? null : null);
+    if (!target) return this.finish(runKey, gone);
     let started: StartResult | null = null;
     if (doc.startAttemptedAt) {
       // A start may have reached the service before a crash: adopt that run rather than starting a second one.
-      const adopted = await this.opts.runs.recentRun(source.rerun, new Date(doc.startAttemptedAt));
+      const adopted = await this.opts.runs.recentRun(target, new Date(doc.startAttemptedAt));
       if (adopted) {
-        ctx.logger.info('adopted a run started before a restart', { source: source.id, run: adopted.runId });
+        ctx.logger.info('adopted a run started before a restart', { source: doc.sourceId, run: adopted.runId });
         started = { ok: true, run: adopted };
       }
+      // None found: nothing is started for a source no longer listed.
+      if (!started && !source?.rerun) return this.finish(runKey, gone);
     } else {
       const marked = await this.opts.store.transition<RerunDoc>(RERUNS, runKey, (d) => d.phase === 'starting' && !d.startAttemptedAt, () => ({ startAttemptedAt: this.now().toISOString() }));
       if (!marked.ok) return {};
       doc = marked.doc.data;
     }
-    started ??= await this.opts.runs.start(source.rerun, { force: doc.force });
+    started ??= await this.opts.runs.start(target, { force: doc.force });
     // Not a failure yet, so the runner waits (Retry-After, or its backoff) and tries again, holding no worker
     // meanwhile; after its last attempt onGiveUp reports the failure. Either the run may exist (a 5xx, a lost
     // answer: the next attempt adopts it through recentRun above, or starts one when the service shows none), or
@@ -327,7 +333,7 @@ export class RerunService {
     }
     if (!started.ok) {
       const wait = started.retryAfterMs !== undefined ? ` Try again in ${Math.ceil(started.retryAfterMs / 1000)} s.` : '';
-      const offerForce = started.reason === 'already_syncing' && source.rerun.kind === 'fivetran' && !doc.force;
+      const offerForce = started.reason === 'already_syncing' && target.kind === 'fivetran' && Boolean(source?.rerun) && !doc.force;
       return this.finish(runKey, { phase: 'failed', error: started.message + wait, offerForce });
     }
     const run = started.run;

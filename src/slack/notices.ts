@@ -31,7 +31,7 @@ import {
   lookerSubmissionRefusedDm,
 } from '../../views/looker-access.js';
 import { pipelineRequestCard, pipelineRequestDecisionDm, pipelineRequestReceivedDm } from '../../views/pipeline-request.js';
-import { freshnessAlertMessage, freshnessAlertRemovedMessage, freshnessRecoveredReply, freshnessReminderReply, rerunRequestPost } from '../../views/freshness.js';
+import { freshnessAlertMessage, freshnessAlertRecoveredMessage, freshnessAlertRemovedMessage, freshnessRecoveredReply, freshnessReminderReply, rerunRequestPost } from '../../views/freshness.js';
 import { rerunMessage } from '../../views/rerun.js';
 import type { MessageBody } from '../../views/common.js';
 import type { Posted, SlackGateway } from './gateway.js';
@@ -304,11 +304,15 @@ class NoticeDelivery {
     // The episode's own state: an earlier episode's message still gets its last edit after the source went stale again.
     const doc = await alerts.episode(n.sourceId, n.episode);
     const source = catalog.sources.find((s) => s.id === n.sourceId);
-    if (!doc || (!source && !doc.removedAt)) return {};
+    // Recovered, and taken out of the sources file before its card was edited (a deploy that killed the process that
+    // recorded the recovery): the card still says it recovered, rather than stay stale with its buttons for good.
+    const recoveredGone = Boolean(doc && !source && !doc.removedAt && doc.state === 'closed' && doc.recoveredAt !== null);
+    if (!doc || (!source && !doc.removedAt && !recoveredGone)) return {};
     // Taken out of the sources file while open (whatever this replica's file says: a deploy may be rolling out): its
     // card says so and loses its buttons; one posted whose post was not recorded is found and said so too; none is posted.
     if (doc.removedAt || !source) {
-      const removed = freshnessAlertRemovedMessage(doc.sourceName ?? source?.name ?? n.sourceId, doc);
+      const name = doc.sourceName ?? source?.name ?? n.sourceId;
+      const removed = recoveredGone ? freshnessAlertRecoveredMessage(name, doc) : freshnessAlertRemovedMessage(name, doc);
       if (doc.channel && doc.ts) {
         await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, removed).catch(editFailed('state'));
         return {};
@@ -335,7 +339,8 @@ class NoticeDelivery {
     const { alerts, catalog } = this.deps.freshness;
     const doc = await alerts.episode(sourceId, episode);
     const source = catalog.sources.find((s) => s.id === sourceId);
-    if (!doc || !source) return {};
+    // A recovery's reply still goes once its source is taken out of the sources file (by the name the alert kept).
+    if (!doc || (!source && about === 'reminder')) return {};
     if (!doc.channel || !doc.ts) {
       // Recovered while the alert was being posted: reply once the post is recorded (after the posting job's next go,
       // when it waits to try again); nothing to reply to if it never was.
@@ -345,12 +350,12 @@ class NoticeDelivery {
     }
     let content: MessageBody;
     if (about === 'reminder') {
-      if (doc.state !== 'open' || !reminder) return {};
+      if (doc.state !== 'open' || !reminder || !source) return {};
       const lastUpdated = reminder.lastUpdated ? new Date(reminder.lastUpdated) : null;
       content = freshnessReminderReply(snapshot(source, { dataState: 'stale', lastUpdated, lateByMs: reminder.lateByMs, checkedAt: new Date(ctx.createdAt) }));
     } else {
       const lastUpdated = doc.recoveredLastUpdateIso ? new Date(doc.recoveredLastUpdateIso) : null;
-      content = freshnessRecoveredReply(snapshot(source, { dataState: 'fresh', lastUpdated, lateByMs: 0, checkedAt: new Date(doc.recoveredAt ?? ctx.createdAt) }), doc);
+      content = freshnessRecoveredReply(source?.name ?? doc.sourceName ?? sourceId, { lastUpdated, checkedAt: new Date(doc.recoveredAt ?? ctx.createdAt) }, doc);
     }
     await this.post(ctx, { channel: doc.channel, threadTs: doc.ts }, content, ctx.key);
     return {};

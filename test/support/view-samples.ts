@@ -387,7 +387,9 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   add('freshnessReminderReply', freshness.freshnessReminderReply(freshnessResult(s, 'stale')));
   add('freshnessAlertRemovedMessage', freshness.freshnessAlertRemovedMessage(`HubSpot ${HOSTILE}`, { removedAt: NOW.getTime() }));
   add('freshnessAlertRemovedMessage', freshness.freshnessAlertRemovedMessage('HubSpot', { removedAt: null }));
-  add('freshnessRecoveredReply', freshness.freshnessRecoveredReply(freshnessResult(s, 'fresh'), alertDoc()));
+  add('freshnessRecoveredReply', freshness.freshnessRecoveredReply(s.name, freshnessResult(s, 'fresh'), alertDoc()));
+  // Recovered, its source since taken out of the sources file: by the name it kept, without owner or SLA.
+  add('freshnessAlertRecoveredMessage', freshness.freshnessAlertRecoveredMessage(`HubSpot ${HOSTILE}`, alertDoc({ state: 'closed', recoveredAt: NOW.getTime(), recoveredLastUpdateIso: iso(0), rerunLink: 'https://x.slack.com/archives/C1/p2', rerunBy: 'U0BIZOPS' })));
   const results = [
     freshnessResult(s, 'stale'),
     freshnessResult(source({ id: 'github', rerun: null }), 'stale'),
