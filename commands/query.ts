@@ -27,6 +27,9 @@ import {
   type QueryListPageRef, type QueryModalMetadata, parseQueryRef,
 } from '../views/query.js';
 
+/** Words people type to stop a delivery or alert: answered with the list, where each has Pause and Delete. */
+const STOP_WORDS = new Set(['unsubscribe', 'unsub', 'cancel', 'stop', 'delete', 'remove', 'pause', 'resume', 'edit', 'manage']);
+
 export interface QueryDeps {
   queries: QueryService;
   clicks: Clicks;
@@ -77,7 +80,10 @@ export function queryCommand(deps: QueryDeps) {
         case 'unknown': {
           // A typo of one of /query's own words (`subscription`) is pointed at it, not at saved queries.
           const words = deps.subscriptions ? ['list', 'subscriptions', 'subscribe', 'alert'] : ['list'];
-          const meant = deps.queries.nearWord(answer.name, words);
+          // Stopping one (`unsubscribe`, `cancel`, `delete`…) is its Delete or Pause in the list: never `/query subscribe`,
+          // the nearest spelling, which would make another.
+          const stopping = deps.subscriptions && STOP_WORDS.has(answer.name.toLowerCase());
+          const meant = stopping ? 'subscriptions' : deps.queries.nearWord(answer.name, words);
           return tell(meant ? queryUnknownMessage(answer.name, [], 'run', meant) : queryUnknownMessage(answer.name, answer.closest, 'run', undefined, answer.values));
         }
         case 'needs_params': {

@@ -1001,6 +1001,32 @@ describe('/looker-access with Looker connected', () => {
     expect(looker.userByEmail(email)!.role_ids).toEqual(['2']);
   });
 
+  it('does not remind that access ends tomorrow ("ask again") when a renewal already approved keeps it', async () => {
+    showBotLogsOnFailure(() => [t]);
+    const email = 'riley.renewed.reminder@example.com';
+    const { modal: m1 } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '7' }));
+    const first = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === m1.id && r.ts));
+    await d.click(ALEX, first, ActionIds.lookerAccessApprove);
+    await waitForAsync(async () => (await d.requests()).find((r) => r.id === first.id && r.grant));
+    // Renewed early, for longer, and approved: the Develop access goes on past the first request's end.
+    const { modal: m2 } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '30' }));
+    const second = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === m2.id && r.ts));
+    await d.click(JORDAN, second, ActionIds.lookerAccessApprove);
+    const renewed = await waitForAsync(async () => (await d.requests()).find((r) => r.id === second.id && r.grant));
+    const firstEnds = Date.parse((await d.requests()).find((r) => r.id === first.id)!.expiresAt!);
+    t.setTime(firstEnds - 12 * 3_600_000);
+    await t.drain();
+    t.setTime(Date.now());
+    const reminders = d.dms(RILEY).filter((m) => text(m).includes(lookerRequestRef(first.id)) && text(m).includes(' ends '));
+    // The reminder promised at approval comes, and says the renewal carries the access on: not "ask again".
+    expect(reminders).toHaveLength(1);
+    for (const m of reminders) {
+      expect(text(m)).toContain(lookerRequestRef(second.id));
+      expect(text(m)).not.toContain('ask again');
+    }
+    for (const r of [first, renewed]) await t.store.runTransaction(async (tx) => tx.put(LOOKER_ACCESS_REQUESTS, r.id, { ...(await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, r.id))!.data, status: 'expired' }));
+  });
+
   it("on a request for someone else, tells the requester whose access it is and reminds both of them, as the approval said", async () => {
     const email = 'blake.onbehalf@example.com';
     const { modal } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessSubject]: BLAKE, [ActionIds.lookerAccessEmail]: email }));
@@ -1329,6 +1355,29 @@ describe('/looker-access without Looker (record-only)', () => {
     const thread = t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === request.ts);
     expect(text(thread[0])).toContain('remove the Develop role');
     expect(text(thread[0])).toContain('by hand');
+  });
+
+  it('at the end of a request that a renewal (approved, still running) carries on, does not ask the admins to remove the role the renewal grants', async () => {
+    const email = 'riley.manual.renewal@example.com';
+    const { modal: m1 } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '7' }));
+    const first = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === m1.id && r.ts));
+    await d.click(JORDAN, first, ActionIds.lookerAccessApprove);
+    // Renewed before the end (as the reminder asks), for longer, and approved: Develop goes on for 30 days.
+    const { modal: m2 } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '30' }));
+    const second = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === m2.id && r.ts));
+    await d.click(JORDAN, second, ActionIds.lookerAccessApprove);
+    const firstEnds = Date.parse((await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, first.id))!.data.expiresAt!);
+    t.setTime(firstEnds + 1000);
+    await t.drain();
+    t.setTime(Date.now());
+    expect((await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, first.id))!.data.status).toBe('expired');
+    expect((await t.store.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, second.id))!.data.status).toBe('approved');
+    const thread = t.standin.conversation(CHANNEL).filter((m) => m.thread_ts === first.ts);
+    // The admins must not be asked to take away what the renewal they approved still grants.
+    expect(thread.map(text).join('\n')).not.toContain('please remove the Develop role');
+    // Nor Riley told it has ended, as if nothing carried it on.
+    const ended = d.dms(RILEY).filter((m) => text(m).includes(lookerRequestRef(first.id)) && text(m).includes('has ended'));
+    for (const m of ended) expect(text(m)).toContain(lookerRequestRef(second.id));
   });
 });
 

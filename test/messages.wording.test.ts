@@ -435,6 +435,11 @@ describe('scheduled deliveries and alerts', () => {
     const everyone = text(subscriptionsListMessage(subs, () => 'Weekly active instances', { everyone: true }));
     expect(everyone).toContain('to #C0ANALYTIC · owner @');
     expect(everyone).not.toMatch(/DMs · owner/);
+    // To DMs: "your DMs" in the owner's own list and Home, as the message that saved it said; whose, in BizOps' list of everyone's.
+    const toDm = subs.filter((s) => s.target.kind === 'dm');
+    expect(text(subscriptionsListMessage(toDm, () => 'W', { everyone: false }))).toContain('· to your DMs\n');
+    expect(text({ blocks: homeSubscriptionBlocks(toDm.map((s) => ({ subscription: s, title: 'W' }))) })).toContain('· to your DMs\n');
+    expect(text(subscriptionsListMessage(toDm, () => 'W', { everyone: true }))).toContain(`· to @${toDm[0]!.owner}'s DMs\n`);
     // The values as typed: their marks shown as lookalikes, formatting nothing.
     const typed = subscriptionsListMessage([{ ...subs[0]!, params: { customer: '*acme* `x` <!channel>' } }], () => 'W', { everyone: false });
     expect(JSON.stringify(typed.blocks)).toContain('· customer=∗acme∗ ˋxˋ &lt;!channel&gt;\\n');
@@ -500,8 +505,9 @@ describe('scheduled deliveries and alerts', () => {
     expect(others).toContain("Send it to its owner's DMs instead");
     expect(others).toContain("Or send it to its owner's DMs below.");
     // Its times are its owner's time zone's, not the editor's.
-    expect(own).toContain('Times are in your Slack time zone: *UTC*');
-    expect(others).toContain("Times are in its owner's Slack time zone: *UTC*");
+    // Its zone as set up, named as such: not "your Slack time zone", which may have changed since (subscriptions.tz-change.e2e).
+    expect(own).toContain('Times are in *UTC*, the time zone it was set up in');
+    expect(others).toContain("Times are in *UTC*, its owner's time zone when it was set up");
     expect(others).not.toMatch(/to me|your DMs|your Slack time zone/);
   });
 
@@ -541,5 +547,21 @@ describe('scheduled deliveries and alerts', () => {
     expect(sentences).toContain('The alert `SUB-00000A` went off (now 1234): the bot posted it.');
     expect(sentences.at(-1)).toMatch(/^The bot gave up running a scheduled delivery or alert for SUB-BCDE12 after 3 attempts: “/);
     for (const s of sentences) expect(s).not.toMatch(/subscription\.|sub_/);
+  });
+});
+
+describe('the subscription form: what a date takes', () => {
+  it("offers as relative examples only those its bounds take: no `today` for a date that must be before it", () => {
+    const hintOf = (query: string) => {
+      const q = catalog.get(query)!;
+      const form = subscriptionModal({ kind: 'delivery', query: q, tz: 'UTC', channel: null, dm: true, params: {}, scheduleKind: 'daily', time: '09:00' });
+      const since = form.blocks.find((b) => b.block_id === `subscription_param_since`) as { hint?: { text: string } } | undefined;
+      return since?.hint?.text ?? '';
+    };
+    // customer-pings-per-day: since is from 365 days ago to yesterday; `today` is refused on save.
+    expect(hintOf('customer-pings-per-day')).toContain('to yesterday');
+    expect(hintOf('customer-pings-per-day')).not.toContain('today');
+    // top-customers-by-active-users: up to today, which it takes.
+    expect(hintOf('top-customers-by-active-users')).toContain('today) stays relative');
   });
 });

@@ -528,6 +528,8 @@ describe('/query through the signed HTTP receiver', () => {
     ['run alone (which one? the list, as /query alone)', 'run', 'saved queries. Press *Run*'],
     ['a subcommand missing its s', 'subscription', 'There is no saved query “subscription”. Did you mean `/query subscriptions`?'],
     ['list misspelt', 'lsit version', 'Did you mean `/query list`?'],
+    // Stopping a delivery is its Delete (or Pause) in the list: not `/query subscribe`, which makes another.
+    ['unsubscribe, as people type it to stop a delivery', 'unsubscribe weekly-active-instances', '`/query subscriptions`'],
     ['12,000 characters', 'x'.repeat(12_000), 'too long for `/query`'],
     ['SQL', "'; DROP TABLE pings; --", 'There is no saved query'],
   ])('answers %s clearly', async (_what, text, expected) => {

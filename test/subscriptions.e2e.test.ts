@@ -1273,7 +1273,7 @@ describe('scheduled deliveries', () => {
       const list = replies.find((r) => r.message?.ephemeral)!.message!;
       await t.standin.clickAction(t.client, { userId: BLAKE, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionEdit, blockId: `${BlockIds.subscriptionActions}.${sub!.id}.listed`, timeoutMs: 300 });
       const form = await t.standin.waitFor(() => t.standin.modals(BLAKE).at(-1));
-      expect(text(form)).toContain("Times are in its owner's Slack time zone: *America/New_York*");
+      expect(text(form)).toContain("Times are in *America/New_York*, its owner's time zone when it was set up");
       expect(text(form)).not.toContain('your Slack time zone');
       await t.standin.closeView(t.client, { userId: BLAKE, clearAll: true });
     } finally {

@@ -442,6 +442,10 @@ function setupEmailNotSent(r: LookerAccessRequest): string {
 /** A day before elevated access ends. */
 export function lookerReminderDm(r: LookerAccessRequest): MessageBody {
   const when = r.expiresAt ? slackDate(new Date(r.expiresAt)) : 'soon';
+  if (r.renewedBy) {
+    const until = r.renewedBy.until ? ` until ${slackDate(new Date(r.renewedBy.until))}` : '';
+    return section(`:hourglass_flowing_sand: Request ${lookerRef(r)} for ${levelLabel(r.level)} access to Looker (\`${escapeMrkdwn(r.email)}\`) ends ${when}, but request ${lookerRef({ id: r.renewedBy.requestId })} for the same Looker email carries that access on${until}: nothing for you to do.`);
+  }
   return section(`:hourglass_flowing_sand: ${levelLabel(r.level)} access to Looker for \`${escapeMrkdwn(r.email)}\` (${lookerRef(r)}) ends ${when}. View stays. If you still need it, ask again with \`${Commands.lookerAccess}\`.`);
 }
 
@@ -472,6 +476,11 @@ export function lookerExpiredThreadMessage(r: LookerAccessRequest, options: { ma
   }
   if (r.lookerUserMissing) {
     return section(`:warning: ${levelLabel(r.level)} access for <@${r.subjectId}> expired, but Looker answered that its Looker user does not exist (deleted, or no longer visible to the bot's API key), so I removed nothing. ${admins}: please check in Looker that \`${escapeMrkdwn(r.email)}\` has no ${levelLabel(r.level)} role left.`);
+  }
+  if (options.manual && r.keptFor) {
+    // A renewal the admins approved still grants it: removing the role now would take away access they gave.
+    const until = r.keptFor.until ? ` (until ${slackDate(new Date(r.keptFor.until))})` : '';
+    return section(`:hourglass: ${levelLabel(r.level)} access for <@${r.subjectId}> expired, but request ${lookerRef({ id: r.keptFor.requestId })} for the same Looker email still grants it${until}: keep the ${levelLabel(r.level)} role in Looker; that request's end asks for it to be removed.`);
   }
   if (options.manual) {
     return section(`:hourglass: ${levelLabel(r.level)} access for <@${r.subjectId}> expired. ${admins}: please remove the ${levelLabel(r.level)} role from \`${escapeMrkdwn(r.email)}\` in Looker by hand; keep View.`);

@@ -7,7 +7,7 @@
 import type { ActionsBlock, Button, InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
-import { describeParam, enumOptionOf } from '../src/catalog/params.js';
+import { describeParam, enumOptionOf, relativeDateExamples } from '../src/catalog/params.js';
 import { SCHEDULE_KINDS, WEEKDAYS, describeSchedule, MAX_MONTH_DAY, runDecision, type ScheduleKind } from '../src/domain/schedule.js';
 import { ALERT_OPS, THRESHOLD_DECIMALS, describeCondition, type AlertCondition, type Evaluation } from '../src/domain/alert-condition.js';
 import { numericColumnsOf, subscriptionRef, type RunRecord, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
@@ -100,8 +100,9 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
   const othersOwn = Boolean(d.editing && d.viewer && d.viewer !== d.editing.owner);
   const dmOf = othersOwn ? "its owner's DMs" : 'your DMs';
   const dmLabel = othersOwn ? "Send it to its owner's DMs instead" : 'Send it to me as a DM instead';
-  // Its times are in the time zone it was set up in, its owner's: not the editor's own.
-  const tzOf = othersOwn ? "its owner's Slack time zone" : 'your Slack time zone';
+  // Its times are in the time zone it was set up in, its owner's then: not the editor's own, nor (after a move, or
+  // a zone Slack could not give then) the owner's Slack time zone now. An edit says which it is, not whose.
+  const tzOf = d.editing ? (othersOwn ? "its owner's time zone when it was set up" : 'the time zone it was set up in') : 'your Slack time zone';
   const blocks: KnownBlock[] = [
     section(`*${escapeMrkdwn(q.title)}*  \`${q.name}\`\n${escapeAndTruncate(q.description, 500)}`),
     {
@@ -141,7 +142,9 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
     blocks.push(input(BlockIds.subscriptionTime, 'At', { type: 'timepicker', action_id: ActionIds.subscriptionTime, initial_time: d.time }));
   }
   const zone = d.tz
-    ? `Times are in ${tzOf}: *${escapeMrkdwn(d.tz)}* (daylight saving included).`
+    ? d.editing
+      ? `Times are in *${escapeMrkdwn(d.tz)}*, ${tzOf} (daylight saving included).`
+      : `Times are in ${tzOf}: *${escapeMrkdwn(d.tz)}* (daylight saving included).`
     : d.unknownZone
       ? `Times are in *UTC*: Slack gives your time zone as *${escapeMrkdwn(d.unknownZone)}*, which I do not know yet.`
       : 'Times are in *UTC*: I could not read your Slack time zone just now. For yours, close this and run the command again.';
@@ -184,7 +187,8 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
       type: 'plain_text_input', action_id: actionId, max_length: SUBSCRIPTION_PARAM_MAX_LENGTH, ...(value ? { initial_value: value } : {}),
     }, {
       optional: p.default !== undefined,
-      hint: p.kind === 'date' ? `${describeParam(p)}. A relative date (-30d, -4w, today) stays relative: each run looks back from its own day.` : describeParam(p),
+      // Only the examples its bounds take (as describeParam's): `today` is none for a date that must be before it.
+      hint: p.kind === 'date' ? `${describeParam(p)}. A relative date${relativeDateExamples(p).length ? ` (${relativeDateExamples(p).join(', ')})` : ''} stays relative: each run looks back from its own day.` : describeParam(p),
     }));
   }
   const metadata: SubscriptionModalMetadata = { k: d.kind, q: q.name, tz: d.tz, ...(!d.tz && d.unknownZone ? { uz: d.unknownZone } : {}), ...(d.editing ? { id: d.editing.id } : {}), ...(Object.keys(d.params).length ? { p: d.params } : {}) };
@@ -348,11 +352,11 @@ function paramsList(s: Subscription): string {
 }
 
 /** One subscription with its controls; `owner`: whose it is (BizOps' list of everyone's), where its target does not say. */
-function itemBlocks(s: Subscription, title: string, listed: Listed = null, owner = false): KnownBlock[] {
+function itemBlocks(s: Subscription, title: string, listed: Listed = null, owner = false, viewer?: string): KnownBlock[] {
   const icon = s.kind === 'alert' ? ':rotating_light:' : ':calendar:';
   const whose = owner && s.target.kind === 'channel' ? ` · owner <@${s.owner}>` : '';
   return [
-    section(truncateMrkdwn(`*${escapeMrkdwn(title)}* · ${ref(s)}${paramsText(s)}\n${icon} ${whatText(s)} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s)}${whose}\n${statusLine(s)}`, 3000)),
+    section(truncateMrkdwn(`*${escapeMrkdwn(title)}* · ${ref(s)}${paramsText(s)}\n${icon} ${whatText(s)} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s, viewer)}${whose}\n${statusLine(s)}`, 3000)),
     controls(s, listed),
   ];
 }
@@ -373,7 +377,8 @@ export function subscriptionsListMessage(list: readonly Subscription[], titles: 
   }
   const p = pageOf(list, MAX_LISTED_SUBSCRIPTIONS, options.page ?? 0);
   const blocks: KnownBlock[] = [...done, section(`*${options.everyone ? 'Every scheduled delivery and alert' : 'Your scheduled deliveries and alerts'}* (${list.length})`)];
-  for (const s of p.shown) blocks.push(...itemBlocks(s, titles(s.query), { page: p.page }, options.everyone));
+  // Mine: "your DMs", as the saved message says; everyone's (BizOps): whose DMs, which also says whose it is.
+  for (const s of p.shown) blocks.push(...itemBlocks(s, titles(s.query), { page: p.page }, options.everyone, options.everyone ? undefined : s.owner));
   blocks.push(...pagerBlocks(p, {
     summary: `${p.from + 1} to ${p.from + p.shown.length} of ${list.length}, newest first.`,
     blockId: BlockIds.subscriptionsPages,
@@ -539,7 +544,7 @@ export const HOME_MAX_SUBSCRIPTIONS = 15;
 export function homeSubscriptionBlocks(list: ReadonlyArray<{ subscription: Subscription; title: string }>): KnownBlock[] {
   const blocks: KnownBlock[] = list.slice(0, HOME_MAX_SUBSCRIPTIONS).map(({ subscription: s, title }) => ({
     type: 'section',
-    text: { type: 'mrkdwn', text: truncateMrkdwn(`${s.kind === 'alert' ? ':rotating_light:' : ':calendar:'} *${escapeMrkdwn(title)}* · ${ref(s)}${paramsText(s)} · ${whatText(s)} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s)}\n${statusLine(s)}`, 3000) },
+    text: { type: 'mrkdwn', text: truncateMrkdwn(`${s.kind === 'alert' ? ':rotating_light:' : ':calendar:'} *${escapeMrkdwn(title)}* · ${ref(s)}${paramsText(s)} · ${whatText(s)} · ${escapeMrkdwn(describeScheduleOf(s))} · to ${targetText(s, s.owner)}\n${statusLine(s)}`, 3000) },
     accessory: manageButton(s),
   }));
   if (list.length > HOME_MAX_SUBSCRIPTIONS) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${list.length - HOME_MAX_SUBSCRIPTIONS} more: \`${Commands.query} subscriptions\` lists them all, a page at a time.` }] });

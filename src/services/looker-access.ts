@@ -156,6 +156,8 @@ export type LookerAccessRequest = {
   keptRoleIds?: string[] | null;
   /** That request (the one granting them longest). */
   keptFor?: { requestId: string; until: string | null } | null;
+  /** At the reminder, another approved request for the same Looker email and level that runs past this one's end (a renewal). */
+  renewedBy?: { requestId: string; until: string | null } | null;
   revokeError: string | null;
   /** At expiry, Looker answered that the Looker user is not there (deleted, or hidden from the bot's API key): nothing was removed. */
   lookerUserMissing?: boolean;
@@ -663,7 +665,13 @@ export class LookerAccessService {
         const r = cur?.data;
         // (A reminder scheduled by an older version for a 1-day grant is dropped too.)
         if (!r || r.status !== 'approved' || r.reminderSentAt || !r.expiresAt || Date.parse(r.expiresAt) <= at.getTime() || !remindsBeforeEnd(r.durationDays)) return;
-        tx.put(LOOKER_ACCESS_REQUESTS, id, { ...r, reminderSentAt: at.toISOString() });
+        // Renewed already (approved, ending later): the reminder says the access goes on, not "ask again".
+        const end = Date.parse(r.expiresAt);
+        const renewal = (await tx.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field: 'status', equals: 'approved' } }))
+          .map((d) => d.data)
+          .filter((o) => o.id !== id && o.level === r.level && sameEmail(o.email, r.email) && until(o) > end)
+          .sort((a, b) => until(b) - until(a))[0];
+        tx.put(LOOKER_ACCESS_REQUESTS, id, { ...r, reminderSentAt: at.toISOString(), renewedBy: renewal ? { requestId: renewal.id, until: renewal.expiresAt } : null });
         tx.audit({ actor: 'bot', action: 'looker_access.reminded', subject: id, before: null, after: { reminderSentAt: at.toISOString() } });
         await this.enqueueNotices(tx, this.dmsTo(r, 'reminder'));
       },
@@ -689,7 +697,18 @@ export class LookerAccessService {
           // The card says it ended and the roles are being taken back: through a Looker outage that can take hours.
           await this.enqueueNotices(tx, [{ type: 'looker.card', requestId: id }]);
         } else {
-          await this.enqueueNotices(tx, this.afterExpiry(after));
+          // Granted by hand (Looker not connected): the admins are asked to remove the role by hand, unless another
+          // approved request for the same Looker email, still running, grants that level (a renewal): that one's
+          // end asks, and this one names it, as a connected expiry does (keptFor).
+          const keeper = isElevated(r.level)
+            ? (await tx.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field: 'status', equals: 'approved' } }))
+              .map((d) => d.data)
+              .filter((o) => o.id !== id && o.level === r.level && sameEmail(o.email, r.email) && until(o) > at.getTime())
+              .sort((a, b) => until(b) - until(a))[0]
+            : undefined;
+          const ended: LookerAccessRequest = keeper ? { ...after, keptFor: { requestId: keeper.id, until: keeper.expiresAt } } : after;
+          if (keeper) tx.put(LOOKER_ACCESS_REQUESTS, id, ended);
+          await this.enqueueNotices(tx, this.afterExpiry(ended));
         }
       },
     };
