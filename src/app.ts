@@ -122,6 +122,22 @@ export function initError(err: unknown, config: Pick<Config, 'slack'>): unknown 
   return err;
 }
 
+/** `listeners`, with each listener's run (its ack and what follows it) kept in `running` until it settles. */
+function trackedListeners(listeners: Listeners, running: Set<Promise<unknown>>): Listeners {
+  const track = <A>(listener: (args: A) => Promise<void>) => (args: A): Promise<void> => {
+    const run = listener(args);
+    running.add(run);
+    void run.then(() => running.delete(run), () => running.delete(run));
+    return run;
+  };
+  return {
+    command: (name, listener) => listeners.command(name, track(listener)),
+    action: (actionId, listener) => listeners.action(actionId, track(listener)),
+    view: (callbackId, listener) => listeners.view(callbackId, track(listener)),
+    event: (type, listener) => listeners.event(type, track(listener)),
+  };
+}
+
 function healthz(services: Services) {
   return (_req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -176,7 +192,10 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
     const coded = toCodedError(err);
     logger.error('unhandled listener error', { code: coded.code, err: coded });
   });
-  const listeners = routedListeners(app);
+  // What a listener does after its ack (a lookup and its answer through response_url) is work under way too: a stop
+  // gives it the grace, as it gives the jobs, rather than exiting with the person's answer half made.
+  const afterAck = new Set<Promise<unknown>>();
+  const listeners = trackedListeners(routedListeners(app), afterAck);
   const commands = registerAll(listeners, services, { directory, jobs, telemetryNoteAfterMs: options.telemetryNoteAfterMs });
   // Bolt asks Slack who the token is (auth.test): a token Slack refuses, or a Web API that does not answer, is said
   // naming the setting to fix, not as Bolt's "An API error occurred: invalid_auth".
@@ -227,6 +246,7 @@ export async function createBot(config: Config, logger: Logger, adapters: Adapte
       services.freshness.stop();
       // Then no new requests; those open get what is left of the grace.
       await Promise.race([app.stop(), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref())]);
+      await Promise.race([Promise.allSettled([...afterAck]), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref())]);
       await jobsStopped;
       await services.close();
     },

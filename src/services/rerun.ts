@@ -332,6 +332,9 @@ export class RerunService {
       throw new PipelineError(started.message, { reason, retryable: true, ...(started.retryAfterMs !== undefined ? { retryAfterMs: started.retryAfterMs } : {}) });
     }
     if (!started.ok) {
+      // Said in the log too, as a refused status is: the operator who set a wrong key reads the log, not the channel.
+      // (A connection already syncing is an everyday answer, not a fault.)
+      ctx.logger[started.reason === 'already_syncing' ? 'info' : 'warn']('rerun start refused; the rerun ends', { source: doc.sourceId, reason: started.reason, error: started.message });
       const wait = started.retryAfterMs !== undefined ? ` Try again in ${Math.ceil(started.retryAfterMs / 1000)} s.` : '';
       const offerForce = started.reason === 'already_syncing' && target.kind === 'fivetran' && Boolean(source?.rerun) && !doc.force;
       return this.finish(runKey, { phase: 'failed', error: started.message + wait, offerForce });
