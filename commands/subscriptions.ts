@@ -100,7 +100,7 @@ export async function subscriptionSubcommand(
 async function listFor(deps: SubscriptionDeps, userId: string, done?: string, page = 0): Promise<MessageBody> {
   const everyone = await deps.subscriptions.isBizops(userId);
   const list = everyone ? await deps.subscriptions.listAll() : await deps.subscriptions.listOf(userId);
-  return subscriptionsListMessage(list, (q) => deps.queries.catalog.get(q)?.title ?? q, { everyone, page, ...(done ? { done } : {}) });
+  return subscriptionsListMessage(list, (q) => deps.queries.catalog.get(q)?.title ?? q, { everyone, page, viewer: userId, ...(done ? { done } : {}) });
 }
 
 /** A page of `/query subscriptions` from its Previous / Next value: the first for one that is not a page number (one past the end shows the last). */
@@ -227,7 +227,7 @@ function whereOf(w: unknown): SubscriptionModalMetadata['w'] {
  */
 async function redrawWhereEdited(deps: SubscriptionDeps, where: NonNullable<SubscriptionModalMetadata['w']>, userId: string, sub: Subscription): Promise<void> {
   const said = `:white_check_mark: Saved the changes to ${subscriptionRefMrkdwn(sub)}.`;
-  const message = where.pg !== undefined ? await listFor(deps, userId, said, where.pg) : subscriptionManageMessage(sub, titleOf(deps, sub.query), { done: said, gone: false });
+  const message = where.pg !== undefined ? await listFor(deps, userId, said, where.pg) : subscriptionManageMessage(sub, titleOf(deps, sub.query), { done: said, gone: false, viewer: userId });
   await postToResponseUrl(where.u, { response_type: 'ephemeral', replace_original: true, ...message }).catch((err: unknown) => {
     deps.logger.info('an edited subscription\'s message not drawn again', { err: toCodedError(err) });
   });
@@ -304,6 +304,8 @@ function scheduleKindChanged(deps: SubscriptionDeps) {
     const data: SubscriptionModalData = {
       ...(editing ? { ...modalDataOf(editing, query), viewer: body.user.id } : {}),
       kind: meta.k, query, tz: meta.tz, ...(meta.uz ? { unknownZone: meta.uz } : {}), channel: draft.channel, dm: draft.channel === null, params: { ...meta.p, ...draft.params },
+      // Opened from a message: saved, that message is still drawn again.
+      ...(meta.w ? { clickedIn: { responseUrl: meta.w.u, page: meta.w.pg ?? null } } : {}),
       scheduleKind: kind as ScheduleKind, time: draft.schedule.time || '09:00',
       ...(draft.schedule.day ? { day: draft.schedule.day } : {}), ...(draft.schedule.date ? { date: draft.schedule.date } : {}), ...(draft.schedule.cron ? { cron: draft.schedule.cron } : {}),
       ...(draft.format ? { format: draft.format as SubscriptionModalData['format'] } : {}),
@@ -414,7 +416,7 @@ async function answerInView(deps: SubscriptionDeps, what: Control, d: Decision, 
     } else if (!d.now) {
       await draw(subscriptionMissingModal());
     } else {
-      await draw(subscriptionManageModal(d.now, titleOf(deps, d.now.query), d.kind === 'shown' ? {} : { done: d.said, gone: d.gone }));
+      await draw(subscriptionManageModal(d.now, titleOf(deps, d.now.query), { viewer: body.user.id, ...(d.kind === 'shown' ? {} : { done: d.said, gone: d.gone }) }));
     }
   } finally {
     // Home, behind the modal, lists it: drawn again so that closing the modal shows it as it now is.
@@ -438,7 +440,7 @@ async function answerInMessage(deps: SubscriptionDeps, d: Decision, { action, bo
     const clickedIn = typeof responseUrl === 'string' && (page !== null || inItem) ? { clickedIn: { responseUrl, page } } : {};
     return void (await client.views.open({ trigger_id: body.trigger_id, view: subscriptionModal({ ...d.form, ...clickedIn }) }));
   }
-  if (d.kind === 'shown') return void (await respond(ephemeral(subscriptionManageMessage(d.now, titleOf(deps, d.now.query)))));
+  if (d.kind === 'shown') return void (await respond(ephemeral(subscriptionManageMessage(d.now, titleOf(deps, d.now.query), { viewer: body.user.id }))));
   if (d.kind === 'told') return void (await respond(ephemeral(noteMessage(d.said))));
   const inPlace = (m: MessageBody) => respond({ response_type: 'ephemeral', replace_original: true, ...m });
   // From /query subscriptions the list is drawn again, headed by what was done (a deleted one's buttons
@@ -446,7 +448,7 @@ async function answerInMessage(deps: SubscriptionDeps, d: Decision, { action, bo
   if (page !== null) return void (await inPlace(await listFor(deps, body.user.id, d.said, page)));
   if (!inItem) return void (await respond(ephemeral(noteMessage(d.said))));
   if (!d.now) return void (await inPlace(noteMessage(d.said)));
-  await inPlace(subscriptionManageMessage(d.now, titleOf(deps, d.now.query), { done: d.said, gone: d.gone }));
+  await inPlace(subscriptionManageMessage(d.now, titleOf(deps, d.now.query), { done: d.said, gone: d.gone, viewer: body.user.id }));
 }
 
 const titleOf = (deps: SubscriptionDeps, q: string) => deps.queries.catalog.get(q)?.title ?? q;

@@ -440,6 +440,11 @@ describe('scheduled deliveries and alerts', () => {
     expect(text(subscriptionsListMessage(toDm, () => 'W', { everyone: false }))).toContain('· to your DMs\n');
     expect(text({ blocks: homeSubscriptionBlocks(toDm.map((s) => ({ subscription: s, title: 'W' }))) })).toContain('· to your DMs\n');
     expect(text(subscriptionsListMessage(toDm, () => 'W', { everyone: true }))).toContain(`· to @${toDm[0]!.owner}'s DMs\n`);
+    // BizOps' list of everyone's: their own is "your DMs" too; Manage's item says it to its owner, as the list does.
+    expect(text(subscriptionsListMessage(toDm, () => 'W', { everyone: true, viewer: toDm[0]!.owner }))).toContain('· to your DMs\n');
+    expect(text(subscriptionsListMessage(toDm, () => 'W', { everyone: true, viewer: 'U0SOMEONE' }))).toContain(`· to @${toDm[0]!.owner}'s DMs\n`);
+    expect(text(subscriptionManageMessage(toDm[0]!, 'W', { viewer: toDm[0]!.owner }))).toContain('· to your DMs\n');
+    expect(text(subscriptionManageMessage(toDm[0]!, 'W', { viewer: 'U0SOMEONE' }))).toContain(`· to @${toDm[0]!.owner}'s DMs\n`);
     // The values as typed: their marks shown as lookalikes, formatting nothing.
     const typed = subscriptionsListMessage([{ ...subs[0]!, params: { customer: '*acme* `x` <!channel>' } }], () => 'W', { everyone: false });
     expect(JSON.stringify(typed.blocks)).toContain('· customer=∗acme∗ ˋxˋ &lt;!channel&gt;\\n');
@@ -562,6 +567,7 @@ describe('the subscription form: what a date takes', () => {
     expect(hintOf('customer-pings-per-day')).toContain('to yesterday');
     expect(hintOf('customer-pings-per-day')).not.toContain('today');
     // top-customers-by-active-users: up to today, which it takes.
-    expect(hintOf('top-customers-by-active-users')).toContain('today) stays relative');
+    expect(hintOf('top-customers-by-active-users')).toContain('today');
+    expect(hintOf('top-customers-by-active-users')).toContain('A relative date stays relative: each run looks back from its own day.');
   });
 });

@@ -947,10 +947,13 @@ describe('scheduled deliveries', () => {
     const [sub] = await d.subscriptions();
     const saved = () => t.standin.conversation(RILEY).filter((m) => text(m).includes(`Saved the delivery of *Instances by hosting* (\`${ref(sub!)}\`)`));
     const shown = (ts: string) => t.standin.conversation(CHANNEL).find((m) => m.ts === ts)!;
-    const editAndSave = async (ts: string, blockId: string, time: string) => {
+    /** Edit clicked in the message at `ts`, saved at `time`; `weekly`: on Mondays, the form redrawn for it first. */
+    const editAndSave = async (ts: string, blockId: string, time: string, weekly = false) => {
       await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts, actionId: ActionIds.subscriptionEdit, blockId, timeoutMs: 2_000 });
       const form = await t.standin.waitFor(() => t.standin.modals(RILEY).at(-1));
-      expect((await d.submit(form.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', time), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
+      if (weekly) await d.kind(form.id, 'weekly');
+      const when = weekly ? { ...schedule('weekly', time), [ActionIds.subscriptionDay]: 'mon' } : schedule('daily', time);
+      expect((await d.submit(form.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...when, [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
       expect((await t.bot.services.subscriptions.get(sub!.id))!.schedule).toMatchObject({ time });
     };
     try {
@@ -965,15 +968,16 @@ describe('scheduled deliveries', () => {
       expect(text(shown(list.ts))).toMatch(/Your scheduled deliveries and alerts\* \(1\)/);
       expect(saved()).toHaveLength(1);
 
-      // From Manage's item (under a delivery): that item is drawn again; the delivery, seen by the channel, stays.
+      // From Manage's item (under a delivery), the form redrawn for another kind of schedule before it is saved: that
+      // item is drawn again; the delivery, seen by the channel, stays.
       await t.bot.services.subscriptions.runNow(sub!.id, RILEY);
       await t.drain();
       const delivered = await t.standin.waitFor(() => d.posts(CHANNEL, ref(sub!)).at(-1));
       const manage = await t.standin.clickAction(t.client, { userId: RILEY, channelId: CHANNEL, ts: delivered.ts, actionId: ActionIds.subscriptionManage, timeoutMs: 2_000 });
       const item = manage.replies.find((r) => r.message?.ephemeral)!.message!;
-      await editAndSave(item.ts, `${BlockIds.subscriptionActions}.${sub!.id}`, '08:20');
+      await editAndSave(item.ts, `${BlockIds.subscriptionActions}.${sub!.id}`, '08:20', true);
       await vi.waitFor(() => expect(text(shown(item.ts))).toContain(`Saved the changes to \`${ref(sub!)}\`.`), { timeout: 5_000 });
-      expect(text(shown(item.ts))).toMatch(/8:20/);
+      expect(text(shown(item.ts))).toMatch(/Monday at 08:20/);
       expect(JSON.stringify(shown(item.ts).blocks)).toContain(ActionIds.subscriptionEdit);
       expect(text(shown(delivered.ts))).not.toContain('Saved the changes');
 

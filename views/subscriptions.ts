@@ -7,7 +7,7 @@
 import type { ActionsBlock, Button, InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
-import { describeParam, enumOptionOf, relativeDateExamples } from '../src/catalog/params.js';
+import { describeParam, enumOptionOf } from '../src/catalog/params.js';
 import { SCHEDULE_KINDS, WEEKDAYS, describeSchedule, MAX_MONTH_DAY, runDecision, type ScheduleKind } from '../src/domain/schedule.js';
 import { ALERT_OPS, THRESHOLD_DECIMALS, describeCondition, type AlertCondition, type Evaluation } from '../src/domain/alert-condition.js';
 import { numericColumnsOf, subscriptionRef, type RunRecord, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
@@ -187,8 +187,8 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
       type: 'plain_text_input', action_id: actionId, max_length: SUBSCRIPTION_PARAM_MAX_LENGTH, ...(value ? { initial_value: value } : {}),
     }, {
       optional: p.default !== undefined,
-      // Only the examples its bounds take (as describeParam's): `today` is none for a date that must be before it.
-      hint: p.kind === 'date' ? `${describeParam(p)}. A relative date${relativeDateExamples(p).length ? ` (${relativeDateExamples(p).join(', ')})` : ''} stays relative: each run looks back from its own day.` : describeParam(p),
+      // Its examples are describeParam's, only those its bounds take: `today` is none for a date that must be before it.
+      hint: p.kind === 'date' ? `${describeParam(p)}. A relative date stays relative: each run looks back from its own day.` : describeParam(p),
     }));
   }
   const metadata: SubscriptionModalMetadata = { k: d.kind, q: q.name, tz: d.tz, ...(!d.tz && d.unknownZone ? { uz: d.unknownZone } : {}), ...(d.editing ? { id: d.editing.id } : {}), ...(Object.keys(d.params).length ? { p: d.params } : {}) };
@@ -369,7 +369,7 @@ export const MAX_LISTED_SUBSCRIPTIONS = 20;
  * controls, a page at a time (0 the first; newest first). `done` (mrkdwn)
  * heads a list redrawn after one of its buttons, saying what that click did.
  */
-export function subscriptionsListMessage(list: readonly Subscription[], titles: (q: string) => string, options: { everyone: boolean; done?: string; page?: number }): MessageBody {
+export function subscriptionsListMessage(list: readonly Subscription[], titles: (q: string) => string, options: { everyone: boolean; done?: string; page?: number; viewer?: string }): MessageBody {
   const done: KnownBlock[] = options.done ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: options.done }] }] : [];
   if (!list.length) {
     const none = noteMessage(`No scheduled deliveries or alerts ${options.everyone ? 'in this workspace' : 'of yours'}${options.done ? '' : ' yet'}. Start one with \`${Commands.query} subscribe &lt;name&gt;\`, \`${Commands.query} alert &lt;name&gt;\`, or the Subscribe and Alert buttons on a chart.`);
@@ -377,8 +377,9 @@ export function subscriptionsListMessage(list: readonly Subscription[], titles: 
   }
   const p = pageOf(list, MAX_LISTED_SUBSCRIPTIONS, options.page ?? 0);
   const blocks: KnownBlock[] = [...done, section(`*${options.everyone ? 'Every scheduled delivery and alert' : 'Your scheduled deliveries and alerts'}* (${list.length})`)];
-  // Mine: "your DMs", as the saved message says; everyone's (BizOps): whose DMs, which also says whose it is.
-  for (const s of p.shown) blocks.push(...itemBlocks(s, titles(s.query), { page: p.page }, options.everyone, options.everyone ? undefined : s.owner));
+  // The viewer's own: "your DMs", as the saved message says; anyone else's (BizOps' list of everyone's): whose DMs,
+  // which also says whose it is.
+  for (const s of p.shown) blocks.push(...itemBlocks(s, titles(s.query), { page: p.page }, options.everyone, options.viewer ?? (options.everyone ? undefined : s.owner)));
   blocks.push(...pagerBlocks(p, {
     summary: `${p.from + 1} to ${p.from + p.shown.length} of ${list.length}, newest first.`,
     blockId: BlockIds.subscriptionsPages,
@@ -401,11 +402,13 @@ interface ManageOptions {
   done?: string;
   /** Deleted, or not the viewer's to change: only `done` is shown. */
   gone?: boolean;
+  /** Who sees it: their own DMs are "your DMs". */
+  viewer?: string;
 }
 
 function manageBlocks(s: Subscription, title: string, options: ManageOptions): KnownBlock[] {
   const head: KnownBlock[] = options.done ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: options.done }] }] : [];
-  return [...head, ...(options.gone ? [] : itemBlocks(s, title))];
+  return [...head, ...(options.gone ? [] : itemBlocks(s, title, null, false, options.viewer))];
 }
 
 /** One subscription with its controls (the Manage button); redrawn in place by them, as the Manage modal is. */

@@ -194,11 +194,6 @@ export function describeParam(p: ParamDef): string {
   }
 }
 
-/** The relative dates (`-30d`, `-4w`, `today`) `p`'s bounds take, as examples: none it would refuse. */
-export function relativeDateExamples(p: DateParam): string[] {
-  return ['-30d', '-4w', 'today'].filter((spec) => takesOffset(p, daysFromToday(spec)));
-}
-
 /**
  * Days from today a catalog date spec means (`-1w` is -7): `today`, or a sign, digits and `d` or `w`, as the
  * catalog checked; a calendar date is NaN, within no bound known without a clock.

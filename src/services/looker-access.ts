@@ -666,11 +666,7 @@ export class LookerAccessService {
         // (A reminder scheduled by an older version for a 1-day grant is dropped too.)
         if (!r || r.status !== 'approved' || r.reminderSentAt || !r.expiresAt || Date.parse(r.expiresAt) <= at.getTime() || !remindsBeforeEnd(r.durationDays)) return;
         // Renewed already (approved, ending later): the reminder says the access goes on, not "ask again".
-        const end = Date.parse(r.expiresAt);
-        const renewal = (await tx.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field: 'status', equals: 'approved' } }))
-          .map((d) => d.data)
-          .filter((o) => o.id !== id && o.level === r.level && sameEmail(o.email, r.email) && until(o) > end)
-          .sort((a, b) => until(b) - until(a))[0];
+        const renewal = lastToEnd((await this.liveRequestsFor(r.email, id, { reader: tx, after: Date.parse(r.expiresAt) })).filter((o) => o.level === r.level));
         tx.put(LOOKER_ACCESS_REQUESTS, id, { ...r, reminderSentAt: at.toISOString(), renewedBy: renewal ? { requestId: renewal.id, until: renewal.expiresAt } : null });
         tx.audit({ actor: 'bot', action: 'looker_access.reminded', subject: id, before: null, after: { reminderSentAt: at.toISOString() } });
         await this.enqueueNotices(tx, this.dmsTo(r, 'reminder'));
@@ -687,28 +683,22 @@ export class LookerAccessService {
         const cur = await tx.get<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, id);
         const r = cur?.data;
         if (!r || r.status !== 'approved' || !r.expiresAt || Date.parse(r.expiresAt) > at.getTime()) return;
-        const after: LookerAccessRequest = { ...r, status: 'expired', expiredAt: at.toISOString() };
-        tx.put(LOOKER_ACCESS_REQUESTS, id, after);
-        tx.audit({ actor: 'bot', action: 'looker_access.expired', subject: id, before: r, after });
         // Taken back by the bot when it granted in Looker, or tried to (a plan was recorded: roles may have been applied).
         const touchedLooker = (r.grant?.mode === 'looker' && r.grant.lookerUserId) || (!r.grant && r.grantPlan);
-        if (touchedLooker && this.opts.lookerConfig) {
+        const byBot = Boolean(touchedLooker && this.opts.lookerConfig);
+        // Granted by hand (Looker not connected): the admins are asked to remove the role by hand, unless another
+        // approved request for the same Looker email, still running, grants that level (a renewal): that one's end
+        // asks, and this one names it, as a connected expiry does (keptFor).
+        const keeper = !byBot && isElevated(r.level) ? lastToEnd((await this.liveRequestsFor(r.email, id, { reader: tx, after: at.getTime() })).filter((o) => o.level === r.level)) : undefined;
+        const after: LookerAccessRequest = { ...r, status: 'expired', expiredAt: at.toISOString(), ...(keeper ? { keptFor: { requestId: keeper.id, until: keeper.expiresAt } } : {}) };
+        tx.put(LOOKER_ACCESS_REQUESTS, id, after);
+        tx.audit({ actor: 'bot', action: 'looker_access.expired', subject: id, before: r, after });
+        if (byBot) {
           await this.enqueueJobs(tx, [{ key: jobKey(LOOKER_JOBS.revoke, id), kind: LOOKER_JOBS.revoke, payload: { requestId: id } }]);
           // The card says it ended and the roles are being taken back: through a Looker outage that can take hours.
           await this.enqueueNotices(tx, [{ type: 'looker.card', requestId: id }]);
         } else {
-          // Granted by hand (Looker not connected): the admins are asked to remove the role by hand, unless another
-          // approved request for the same Looker email, still running, grants that level (a renewal): that one's
-          // end asks, and this one names it, as a connected expiry does (keptFor).
-          const keeper = isElevated(r.level)
-            ? (await tx.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field: 'status', equals: 'approved' } }))
-              .map((d) => d.data)
-              .filter((o) => o.id !== id && o.level === r.level && sameEmail(o.email, r.email) && until(o) > at.getTime())
-              .sort((a, b) => until(b) - until(a))[0]
-            : undefined;
-          const ended: LookerAccessRequest = keeper ? { ...after, keptFor: { requestId: keeper.id, until: keeper.expiresAt } } : after;
-          if (keeper) tx.put(LOOKER_ACCESS_REQUESTS, id, ended);
-          await this.enqueueNotices(tx, this.afterExpiry(ended));
+          await this.enqueueNotices(tx, this.afterExpiry(after));
         }
       },
     };
@@ -743,7 +733,7 @@ export class LookerAccessService {
       const revoked: LookerRevokeResult = remove.length && lookerUserId ? await this.opts.looker.revokeRoles({ lookerUserId, roleIds: remove, beforeChange }) : { applied: true, removedRoleIds: [] };
       // The request that keeps the roles longest, to name in the thread and the DM.
       const keeper = kept.length
-        ? others.filter((o) => accessFor(o.level, ids).roleIds.some((role) => kept.includes(role))).sort((a, b) => until(b) - until(a))[0]
+        ? lastToEnd(others.filter((o) => accessFor(o.level, ids).roleIds.some((role) => kept.includes(role))))
         : undefined;
       // Roles an earlier attempt sent for removal and now gone were taken by it (Looker applied the PUT, and its
       // answer was lost): saying "found none left to remove" would tell the admins someone else did it.
@@ -808,13 +798,16 @@ export class LookerAccessService {
 
   // ---- helpers ----
 
-  /** Approved requests for the same Looker user (email in any case) that have not reached their end, but `exceptId`. */
-  private async liveRequestsFor(email: string, exceptId: string): Promise<LookerAccessRequest[]> {
-    const at = this.now().getTime();
-    const approved = await this.opts.store.list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field: 'status', equals: 'approved' } });
+  /**
+   * Approved requests for the same Looker user (email in any case) that run past `after` (now, unless said), but
+   * `exceptId`; read through `reader` (a transaction's, so that what it decides from them is decided with them).
+   */
+  private async liveRequestsFor(email: string, exceptId: string, options: { reader?: Pick<StoreTx, 'list'>; after?: number } = {}): Promise<LookerAccessRequest[]> {
+    const after = options.after ?? this.now().getTime();
+    const approved = await (options.reader ?? this.opts.store).list<LookerAccessRequest>(LOOKER_ACCESS_REQUESTS, { where: { field: 'status', equals: 'approved' } });
     return approved
       .map((d) => d.data)
-      .filter((o) => o.id !== exceptId && sameEmail(o.email, email) && (o.expiresAt === null || Date.parse(o.expiresAt) > at));
+      .filter((o) => o.id !== exceptId && sameEmail(o.email, email) && until(o) > after);
   }
 
   /** What the user had before the first of the overlapping grants of `r`; null when nothing says (it never reached Looker). */
@@ -910,6 +903,11 @@ function elevatedEnded(r: LookerAccessRequest, now: Date): boolean {
 
 function until(r: LookerAccessRequest): number {
   return r.expiresAt ? Date.parse(r.expiresAt) : Number.POSITIVE_INFINITY;
+}
+
+/** Of `requests`, the one whose access ends last (undefined: none). */
+function lastToEnd(requests: readonly LookerAccessRequest[]): LookerAccessRequest | undefined {
+  return [...requests].sort((a, b) => until(b) - until(a))[0];
 }
 
 function grantJob(requestId: string): JobSpec {

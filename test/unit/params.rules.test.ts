@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerName, MatchResult } from '../../src/domain/customer-match.js';
 import type { DateParam, EnumParam, IntParam, ParamDef, SavedQuery, StringParam } from '../../src/catalog/catalog.js';
-import { describeParam, enumOptionOf, parseParamText, relativeDateExamples, resolveParams, type CustomerLookup, type ResolveContext } from '../../src/catalog/params.js';
+import { describeParam, enumOptionOf, parseParamText, resolveParams, type CustomerLookup, type ResolveContext } from '../../src/catalog/params.js';
 
 const base = { description: undefined, required: false };
 const weeks: IntParam = { ...base, name: 'weeks', label: 'Weeks', kind: 'int', min: 1, max: 13, default: 12 };
@@ -398,21 +398,5 @@ describe('what a parameter takes, in one line', () => {
     [{ ...base, name: 'customer', label: 'Customer', kind: 'customer', default: undefined }, 'a customer name, alias or domain'],
   ] as Array<[ParamDef, string]>)('%#: %s', (p, line) => {
     expect(describeParam(p)).toBe(line);
-  });
-});
-
-describe('the relative dates a date parameter takes, as examples', () => {
-  it.each([
-    [{ min: undefined, max: undefined }, ['-30d', '-4w', 'today']],
-    // Up to yesterday: `today` would be refused on save, so it is not offered.
-    [{ min: '-365d', max: '-1d' }, ['-30d', '-4w']],
-    [{ min: '-1w', max: '+2d' }, ['today']],
-    [{ min: '-4w', max: '-4w' }, ['-4w']],
-    [{ min: '-30d', max: '-29d' }, ['-30d']],
-    [{ min: '+1d', max: undefined }, []],
-    // A calendar-date bound cannot be weighed without a clock: nothing relative is offered against it.
-    [{ min: '2024-01-01', max: undefined }, []],
-  ] as Array<[{ min?: string; max?: string }, string[]]>)('%#: from %o', (bounds, examples) => {
-    expect(relativeDateExamples({ ...since, default: undefined, ...bounds } as DateParam)).toEqual(examples);
   });
 });
