@@ -220,6 +220,11 @@ function lookerConfig(env: Env): LookerConfig | undefined {
     if (clientId || clientSecret) throw new ConfigError('LOOKER_BASE_URL', 'is required when LOOKER_CLIENT_ID or LOOKER_CLIENT_SECRET is set (e.g. https://company.looker.com)');
     return undefined;
   }
+  // The API's own path given (as Looker's API Explorer shows it): every call would go to /api/4.0/api/4.0/… and be
+  // refused as a wrong key at the first grant.
+  if (/\/api\/\d+(\.\d+)?\/*$/.test(new URL(baseUrl).pathname)) {
+    throw new ConfigError('LOOKER_BASE_URL', "is the instance's address, without the API's path (the bot adds /api/4.0): e.g. https://company.looker.com");
+  }
   if (!clientId) throw new ConfigError('LOOKER_CLIENT_ID', 'is required when LOOKER_BASE_URL is set (the client_id of a Looker API key)');
   if (!clientSecret) throw new ConfigError('LOOKER_CLIENT_SECRET', 'is required when LOOKER_BASE_URL is set (the client_secret of a Looker API key)');
   return {

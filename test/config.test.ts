@@ -63,6 +63,19 @@ describe('loadConfig', () => {
     expect(loadConfig({}).jobs.leaseMs).toBe(30_000);
   });
 
+  it("refuses a Looker address given with the API's path (the bot adds /api/4.0), rather than a wrong key at the first grant", () => {
+    const looker = { LOOKER_CLIENT_ID: 'i', LOOKER_CLIENT_SECRET: 's', LOOKER_VIEW_GROUP_ID: '1', LOOKER_VIEW_ROLE_ID: '2', LOOKER_CREATE_CONTENT_ROLE_IDS: '3', LOOKER_DEVELOP_ROLE_IDS: '4' };
+    for (const v of ['https://company.looker.com/api/4.0', 'https://company.looker.com/api/4.0/', 'https://company.looker.com:19999/api/3.1']) {
+      const err = configError({ ...looker, LOOKER_BASE_URL: v });
+      expect(err.variable).toBe('LOOKER_BASE_URL');
+      expect(err.message).toContain("the instance's address, without the API's path");
+    }
+    // The instance's address, on its API port or under a path of its own, is taken as it is.
+    for (const v of ['https://company.looker.com', 'https://company.looker.com:19999/', 'https://example.com/looker/']) {
+      expect(loadConfig({ ...looker, LOOKER_BASE_URL: v }).looker?.baseUrl).toBe(v.replace(/\/+$/, ''));
+    }
+  });
+
   it('never echoes a password written into a URL, and refuses one', () => {
     for (const v of ['ftp://admin:hunter2pass@looker', 'https://admin:hunter2pass@looker.example.com', 'http://admin:hunter2pass@']) {
       const err = configError({ LOOKER_BASE_URL: v, LOOKER_CLIENT_ID: 'i', LOOKER_CLIENT_SECRET: 's' });

@@ -142,6 +142,8 @@ describe('LookerApiAdmin', () => {
     expect((err as LookerError).code).toBe('looker_failed');
     expect((err as LookerError).status).toBe(404);
     expect((err as Error).message).toContain('POST /login answered 404');
+    // Said with what to fix: the key's two settings, and where it is sent.
+    expect((err as Error).message).toMatch(/^Looker refused the API key \(POST \/login answered 404[^)]*\)\. Check LOOKER_CLIENT_ID and LOOKER_CLIENT_SECRET .*LOOKER_BASE_URL/);
     expect((err as Error).message).not.toContain('super-secret-value-123');
     expect(JSON.stringify(looker.requests)).not.toContain('super-secret-value-123');
   });

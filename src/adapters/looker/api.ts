@@ -302,7 +302,12 @@ export class LookerApiAdmin implements LookerAdmin {
     if (!res.ok) {
       // Looker answers 404 to a wrong API key: a refusal, not a missing thing.
       const reason: VendorFailureReason | undefined = res.status === 404 || res.status === 400 ? 'rejected' : undefined;
-      throw await this.failure('POST', '/login', res, reason);
+      const failure = await this.failure('POST', '/login', res, reason);
+      if (reason !== 'rejected' && res.status !== 401 && res.status !== 403) throw failure;
+      // Said with what to fix (the admins read it on the card, the operator in the log): the key, or where it is sent.
+      throw new LookerError(`Looker refused the API key (${failure.message.replace(/^Looker /, '')}). Check LOOKER_CLIENT_ID and LOOKER_CLIENT_SECRET (an API key of a Looker admin, Admin › Users › Edit Keys), and that LOOKER_BASE_URL is the instance's address`, {
+        status: res.status, reason: 'rejected', fromLooker: failure.fromLooker,
+      });
     }
     const json = parseJson(await this.body('POST', '/login', res)) as { access_token?: unknown; expires_in?: unknown } | null;
     // A body that is not JSON (a portal's or proxy's page) is no answer: try again. Looker's JSON without a token is a refusal.
