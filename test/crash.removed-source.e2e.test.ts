@@ -105,6 +105,17 @@ afterEach(async () => {
   current = undefined;
 });
 
+/** A bot on simulated pipelines whose first freshness check has posted (and recorded) HubSpot's alert. */
+async function hubspotAlerted(): Promise<{ w: World; alert: AlertDoc }> {
+  const w = (current = await world({ PIPELINES: 'embedded', PIPELINES_SIMULATED_RUN_MS: '300' }, false));
+  await fetch(`${w.bot.url}/tasks/check-freshness`, { method: 'POST', headers: { authorization: `Bearer ${TASKS_SECRET}` } });
+  const alert = await until(async () => {
+    const a = (await w.store.get<AlertDoc>('freshness_alerts', 'hubspot'))?.data;
+    return a?.ts ? a : undefined;
+  }, 'the HubSpot alert posted and recorded');
+  return { w, alert };
+}
+
 const rerunMessages = (w: World, name: string) => w.standin.conversation(CHANNEL).filter((m) => !m.ephemeral && m.text.startsWith(`Rerun of ${name}`));
 
 const firestore = firestoreAvailable();
@@ -142,12 +153,7 @@ describe('a deploy takes a source out of sources.yml, the old process killed at 
   }
 
   it('killed after Slack applied the alert card\'s recovery edit; restarted without the source: the card stays "recovered" and its thread gets "fresh again" once', async () => {
-    const w = (current = await world({ PIPELINES: 'embedded', PIPELINES_SIMULATED_RUN_MS: '300' }, false));
-    await fetch(`${w.bot.url}/tasks/check-freshness`, { method: 'POST', headers: { authorization: `Bearer ${TASKS_SECRET}` } });
-    const alert = await until(async () => {
-      const a = (await w.store.get<AlertDoc>('freshness_alerts', 'hubspot'))?.data;
-      return a?.ts ? a : undefined;
-    }, 'the HubSpot alert posted and recorded');
+    const { w, alert } = await hubspotAlerted();
     const without = sourcesWithout(w.dataDir, 'hubspot');
     const restarted = w.killWhen(killOnSlack(w.standin, 'chat.update', (a) => a['ts'] === alert.ts && /HubSpot recovered/.test(String(a['text'] ?? ''))), { SOURCES_FILE: without });
     await w.standin.clickAction(w.bot.client, { userId: BLAKE, channelId: CHANNEL, ts: alert.ts!, actionId: ActionIds.freshnessRerun, timeoutMs: 3_000 });
@@ -164,12 +170,7 @@ describe('a deploy takes a source out of sources.yml, the old process killed at 
     expect({ card: card.text, freshAgainReplies: fresh.length }).toEqual({ card: expect.stringMatching(/HubSpot recovered/), freshAgainReplies: 1 });
   });
   it.each([['without the source', true], ['with the same sources (control)', false]] as const)('killed right after the recovery was stored, before its card was edited; restarted %s: the card is not left stale with live buttons', async (_what, remove) => {
-    const w = (current = await world({ PIPELINES: 'embedded', PIPELINES_SIMULATED_RUN_MS: '300' }, false));
-    await fetch(`${w.bot.url}/tasks/check-freshness`, { method: 'POST', headers: { authorization: `Bearer ${TASKS_SECRET}` } });
-    const alert = await until(async () => {
-      const a = (await w.store.get<AlertDoc>('freshness_alerts', 'hubspot'))?.data;
-      return a?.ts ? a : undefined;
-    }, 'the HubSpot alert posted and recorded');
+    const { w, alert } = await hubspotAlerted();
     const without = remove ? sourcesWithout(w.dataDir, 'hubspot') : path.resolve('sources.yml');
     const journal = path.join(w.dataDir, 'store', 'journal.jsonl');
     let offset = statSync(journal).size;
