@@ -85,6 +85,8 @@ export interface SubscriptionFields {
   consecutiveFailures: number;
   createdAt: number;
   updatedAt: number;
+  /** Who last changed what the alert checks (an edit that started it afresh): a run that fired for the old check meanwhile closes its alert in their name. */
+  checkEditedBy?: string | null;
 }
 
 export interface SubscriptionLimits {
@@ -414,7 +416,7 @@ export class SubscriptionService {
       const dueAt = fresh.status === 'active' && fresh.nextRunAt !== null && fresh.nextRunAt <= now ? fresh.nextRunAt : null;
       const dueJob = dueAt !== null ? (await tx.get<JobDoc>(JOBS, runJob(fresh, dueAt).key))?.data : undefined;
       const due = dueAt !== null && dueJob?.state === 'pending' && nextRun(checked.value.schedule, new Date(dueAt - 1)).getTime() === dueAt ? { nextRunAt: dueAt } : {};
-      const updated: Subscription = { ...fresh, ...checked.value, ...runState, ...paused, ...due, updatedAt: now };
+      const updated: Subscription = { ...fresh, ...checked.value, ...runState, ...paused, ...due, ...(sameCheck ? {} : { checkEditedBy: actor }), updatedAt: now };
       tx.put(SUBSCRIPTIONS, id, updated);
       if (key) tx.put(SUBSCRIPTIONS + '_submissions', key, { id, expiresAt: now + 7 * 86_400_000 });
       tx.audit({ actor, action: 'subscription.updated', subject: id, before: fresh, after: updated });
@@ -568,6 +570,12 @@ export class SubscriptionService {
       await enqueue(tx, runJob(next, next.nextRunAt), now);
     }
     tx.put(SUBSCRIPTIONS, id, next);
+    // Posted for a check an edit replaced while this run was on its way (on another replica): its message says a
+    // Resolved will follow, which none will (the alert no longer checks that). Its thread says it is closed, as an
+    // edit of an alert that had gone off says.
+    if (run.outcome === 'fired' && run.alertState && !stateStands && run.firedMessage) {
+      await enqueue(tx, noticeJob({ type: 'subscription.alert_closed', subscriptionId: id, channel: run.firedMessage.channel, ts: run.firedMessage.ts, by: current.checkEditedBy ?? current.owner }), now);
+    }
     // (A claim the edit dropped may since be a newer run's.)
     if ((run.outcome === 'fired' || run.outcome === 'resolved') && stateStands) tx.delete(ALERT_STEPS, id);
     if (run.outcome === 'fired' || run.outcome === 'resolved') tx.audit({ actor: 'bot', action: `subscription.alert_${run.outcome}`, subject: id, after: { message: run.message ?? null } });
