@@ -157,4 +157,40 @@ describe.skipIf(!firestore.available)(`two replicas on one Firestore${firestore.
     expect(final.status).toBe('live');
     expect(text(standin.message(CHANNEL, card.ts))).toMatch(/[Ll]ive/);
   });
+
+  it('an alert that resolves on one replica while its condition is edited on the other: its Resolved, and a closing note that promises none away', { timeout: 90_000 }, async () => {
+    const conn = await warehouse.connection();
+    const count = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('race-resolve', 'Race')`);
+    const draft = (value: number) => ({ kind: 'alert' as const, query: 'customer-count', params: {}, channel: CHANNEL, schedule: { kind: 'cron', cron: '0 * * * *' }, condition: { column: 'customers', op: 'above', value: String(value) } });
+    for (const b of bots) b.setTime(Date.now() - 3 * 86_400_000);
+    const subsA = bots[0]!.bot.services.subscriptions;
+    const made = await subsA.create(RILEY, draft(count), `races-${randomUUID()}`);
+    if (!made.ok) throw new Error(JSON.stringify(made));
+    const sub = made.subscription;
+    for (const b of bots) b.setTime(sub.nextRunAt! + 5_000);
+    await drainAll();
+    const alert = (await subsA.get(sub.id))!.firedMessage!;
+    expect(alert).toBeTruthy();
+    // The condition stops holding; replica B's run claims the Resolved and posts it (held there) as A's edit is saved.
+    await conn.run(`DELETE FROM customers WHERE customer_id = 'race-resolve'`);
+    await new Promise((r) => setTimeout(r, 1_100));
+    const hold = standin.holdNext('chat.postMessage');
+    for (const b of bots) b.setTime((await subsA.get(sub.id))!.nextRunAt! + 5_000);
+    const running = bots[1]!.drain();
+    await hold.arrived;
+    expect(await subsA.update(sub.id, RILEY, draft(count + 1000))).toMatchObject({ ok: true });
+    hold.release();
+    await running;
+    await drainAll();
+    const thread = standin.conversation(CHANNEL).filter((m) => m.thread_ts === alert.ts && m.ts !== alert.ts).map((m) => text(m));
+    // One Resolved (the run's), and the edit's note: closed, without "no Resolved will follow" beside that Resolved.
+    expect(thread.filter((t) => /Resolved: Customers/.test(t))).toHaveLength(1);
+    const closing = thread.filter((t) => /edited this alert/.test(t));
+    expect(closing).toHaveLength(1);
+    expect(closing[0]).toContain('this one is closed.');
+    expect(closing[0]).not.toContain('no Resolved will follow');
+    conn.closeSync();
+    await subsA.remove(sub.id, RILEY);
+  });
 });

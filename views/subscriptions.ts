@@ -276,10 +276,12 @@ export function alertResolvedMessage(s: Subscription, q: SavedQuery, ev: Evaluat
 }
 
 /** In the thread of an alert that had gone off, once an edit made it watch something else (`now`: as it is, if it still exists). */
-export function alertClosedMessage(now: Subscription | null, by: string): MessageBody {
+export function alertClosedMessage(now: Subscription | null, by: string, options: { resolving?: boolean } = {}): MessageBody {
   const values = now ? paramsList(now) : '';
+  // A run of the old check was posting its Resolved as the edit was saved: that Resolved may come, so none is promised away.
+  const after = options.resolving ? 'this one is closed.' : 'this one is closed, and no Resolved will follow here.';
   const watches = now?.condition ? ` It now alerts when ${escapeMrkdwn(describeCondition(now.condition, now.condition.column))}${values ? ` (with ${values})` : ''}${now.status === 'paused' ? ', checked once it is resumed' : ', checked from its next run'}.` : '';
-  const text = `:pencil2: <@${by}> edited this alert (${now ? ref(now) : 'since deleted'}): this one is closed, and no Resolved will follow here.${watches}`;
+  const text = `:pencil2: <@${by}> edited this alert (${now ? ref(now) : 'since deleted'}): ${after}${watches}`;
   return { text, blocks: [section(text)] };
 }
 

@@ -44,7 +44,7 @@ export type Notice =
   /** Someone else (BizOps) paused, resumed, changed or deleted a subscription: its owner is told, once per change. */
   | { type: 'subscription.changed'; subscriptionId: string; by: string; change: SubscriptionChange; at: number; was: ChangedSubscription }
   /** An alert that had gone off (its message `channel`/`ts`) was edited to watch something else: said in its thread. */
-  | { type: 'subscription.alert_closed'; subscriptionId: string; channel: string; ts: string; by: string };
+  | { type: 'subscription.alert_closed'; subscriptionId: string; channel: string; ts: string; by: string; /** A run of the old check was posting its Resolved as the edit was saved: that one may still come. */ resolving?: boolean };
 
 /** What was done to someone's subscription by another. */
 export type SubscriptionChange = 'paused' | 'resumed' | 'edited' | 'deleted';

@@ -401,7 +401,10 @@ export class SubscriptionService {
       // An alert whose check changed (its condition, query or parameters) starts again from "ok": a Resolved under the old
       // alert would say that the new condition, which never fired, no longer holds.
       const sameCheck = alertCheckOf(fresh, this.opts.queries.catalog) === alertCheckOf(checked.value, this.opts.queries.catalog);
-      // A run on its way claimed its change of state from the old check: it no longer stands (see recordRun).
+      // A run on its way claimed its change of state from the old check: it no longer stands (see recordRun). One
+      // claiming a Resolved may be posting it now: the thread's closing note then promises none away.
+      const claim = sameCheck ? undefined : (await tx.get<AlertClaim>(ALERT_STEPS, id))?.data;
+      const resolving = claim?.from === 'firing' && (await tx.get<JobDoc>(JOBS, claim.key))?.data.state === 'pending';
       if (!sameCheck) tx.delete(ALERT_STEPS, id);
       const runState = sameCheck
         ? { alertState: fresh.alertState, firedAt: fresh.firedAt, firedMessage: fresh.firedMessage, lastRun: fresh.lastRun }
@@ -424,7 +427,7 @@ export class SubscriptionService {
       if (!sameSubscription(fresh, updated, this.opts.queries.catalog)) await tellOwner(tx, updated, actor, 'edited', now);
       // The alert that had gone off says, in its thread, that it no longer follows (it promised to say when it stops).
       if (!sameCheck && fresh.alertState === 'firing' && fresh.firedMessage) {
-        await enqueue(tx, noticeJob({ type: 'subscription.alert_closed', subscriptionId: id, channel: fresh.firedMessage.channel, ts: fresh.firedMessage.ts, by: actor }), now);
+        await enqueue(tx, noticeJob({ type: 'subscription.alert_closed', subscriptionId: id, channel: fresh.firedMessage.channel, ts: fresh.firedMessage.ts, by: actor, ...(resolving ? { resolving } : {}) }), now);
       }
       if (updated.nextRunAt !== null) await enqueue(tx, runJob(updated, updated.nextRunAt), now);
       return { ok: true, subscription: updated };

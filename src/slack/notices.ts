@@ -158,7 +158,7 @@ class NoticeDelivery {
       }
       case 'subscription.alert_closed': {
         const sub = await this.deps.subscriptions.get(n.subscriptionId);
-        await this.post(ctx, { channel: n.channel, threadTs: n.ts }, alertClosedMessage(sub, n.by), ctx.key);
+        await this.post(ctx, { channel: n.channel, threadTs: n.ts }, alertClosedMessage(sub, n.by, { resolving: n.resolving === true }), ctx.key);
         return {};
       }
       case 'subscription.changed': {

@@ -536,6 +536,7 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     if (s.kind === 'alert') {
       add('alertClosedMessage', subscriptions.alertClosedMessage(s, 'U0BLAKE'));
       add('alertClosedMessage', subscriptions.alertClosedMessage(null, 'U0BLAKE'));
+      add('alertClosedMessage', subscriptions.alertClosedMessage(s, 'U0BLAKE', { resolving: true }));
       for (const reason of ['not_found', 'not_allowed'] as const) add('subscriptionEditRefusedModal', subscriptions.subscriptionEditRefusedModal(reason, s));
       add('alertClosedMessage', subscriptions.alertClosedMessage({ ...s, status: 'paused', nextRunAt: null }, 'U0BLAKE'));
       for (const ev of [{ holds: true, latest: 1234, previous: 1000, changePct: 23.4, byPeriod: true }, { holds: true, latest: 1234, previous: null, changePct: null, byPeriod: true }, { holds: false, latest: null, previous: 0, changePct: null, byPeriod: true }]) {
