@@ -52,6 +52,8 @@ duckdb: |
   JOIN {{instances}} AS i ON i.created_at < w.week + INTERVAL 7 DAY
   LEFT JOIN p ON p.site_id = i.site_id AND p.week = w.week
   LEFT JOIN e ON e.site_id = i.site_id AND e.week = w.week
+  -- A week the pipeline received no pings at all has no data, not every instance at No telemetry.
+  WHERE w.week IN (SELECT week FROM p)
   GROUP BY 1, 2
   ORDER BY 1, 2
 */
@@ -84,5 +86,7 @@ FROM weeks AS w
 JOIN {{instances}} AS i ON i.created_at < TIMESTAMP(DATE_ADD(w.week, INTERVAL 7 DAY))
 LEFT JOIN p ON p.site_id = i.site_id AND p.week = w.week
 LEFT JOIN e ON e.site_id = i.site_id AND e.week = w.week
+-- A week the pipeline received no pings at all has no data, not every instance at No telemetry.
+WHERE w.week IN (SELECT week FROM p)
 GROUP BY 1, 2
 ORDER BY 1, 2

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { TIMESTAMP, timestampValue, type DuckDBConnection } from '@duckdb/node-api';
 
 /** Bump when the generator changes: an existing demo file of another version is regenerated. */
-export const DEMO_SEED_VERSION = 2;
+export const DEMO_SEED_VERSION = 3;
 /** Days of pings and events in the demo. */
 export const DEMO_DAYS = 90;
 
@@ -196,6 +196,11 @@ function finishSql(): string[] {
      WHERE received_at >= created_at AND (silent_days IS NULL OR ago > silent_days)
      -- Clustered by instance, as the BigQuery table is: per-customer lookups skip most row groups.
      ORDER BY site_id, received_at`,
+    // An instance's current version is the one its newest ping reported (the generator's whole-day
+    // version above can be a release ahead of a ping sent hours later in the same day, or after it stopped).
+    `UPDATE instances SET version = latest.version
+     FROM (SELECT site_id, arg_max(version, received_at) AS version FROM pings GROUP BY site_id) AS latest
+     WHERE latest.site_id = instances.site_id`,
     `CREATE OR REPLACE TABLE events AS
      SELECT site_id, occurred_at, user_id, event_name FROM (
        SELECT p.site_id, ($now - to_seconds((d + rnd(hash(p.site_id, d, j), 'ev_at')) * 86400))::TIMESTAMP AS occurred_at,
