@@ -1,7 +1,7 @@
 /*
 name: version-adoption
 title: Version adoption, per week
-description: Instances by the newest version they reported in each whole week's pings. The current week is left out until it ends.
+description: Instances by the version their last ping of each whole week reported. The current week is left out until it ends.
 owner: "@analytics (product)"
 ttl: 6h
 params:
@@ -22,7 +22,8 @@ display:
 # DuckDB has no WEEK(MONDAY) date part or DATE_SUB; its date_trunc('week') is the ISO (Monday) week.
 duckdb: |
   SELECT week, version, COUNT(*) AS instances FROM (
-    SELECT site_id, date_trunc('week', received_at)::DATE AS week, MAX(version) AS version
+    -- The last ping's version: MAX on the text would put 5.9 above 5.10.
+    SELECT site_id, date_trunc('week', received_at)::DATE AS week, MAX_BY(version, received_at) AS version
     FROM {{pings}}
     WHERE received_at >= date_trunc('week', current_date) - INTERVAL 7 DAY * @weeks
       AND received_at < date_trunc('week', current_date)
@@ -32,7 +33,8 @@ duckdb: |
   ORDER BY 1, 2
 */
 SELECT week, version, COUNT(*) AS instances FROM (
-  SELECT site_id, DATE_TRUNC(DATE(received_at), WEEK(MONDAY)) AS week, MAX(version) AS version
+  -- The last ping's version: MAX on the text would put 5.9 above 5.10.
+  SELECT site_id, DATE_TRUNC(DATE(received_at), WEEK(MONDAY)) AS week, MAX_BY(version, received_at) AS version
   FROM {{pings}}
   WHERE received_at >= TIMESTAMP(DATE_SUB(DATE_TRUNC(CURRENT_DATE(), WEEK(MONDAY)), INTERVAL @weeks WEEK))
     -- Whole weeks only: the current week would count as a whole one and draw a false dip.

@@ -50,3 +50,50 @@ describe('the demo warehouse', () => {
     expect(Number(rows[0]!.n)).toBe(0);
   });
 });
+
+describe('versions, compared as versions', () => {
+  const lastWeekMonday = () => {
+    const d = new Date();
+    const monday = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - ((d.getUTCDay() + 6) % 7) - 7));
+    return monday;
+  };
+
+  it('version-adoption counts an instance under its last ping\'s version of the week: 5.10.0 after 5.9.2, not the larger text', async () => {
+    const q = catalog.get('version-adoption')!;
+    const monday = lastWeekMonday();
+    const at = (hours: number) => new Date(monday.getTime() + hours * 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
+    const conn = await warehouse.connection();
+    try {
+      await conn.run(`INSERT INTO pings (site_id, received_at, ping_type, version) VALUES ('answers-upgrade', '${at(10)}', 'full', '5.9.2'), ('answers-upgrade', '${at(30)}', 'full', '5.10.0')`);
+      const r = await resolveParams(q, { weeks: '1' }, { today: new Date(), customers: async () => { throw new Error('no customer'); } });
+      if (!r.ok) throw new Error(JSON.stringify(r.problems));
+      const { rows } = await warehouse.query(q.duckdbSql!, r.params.bound);
+      const of = (version: string) => rows.filter((row) => row.version === version).reduce((n, row) => n + Number(row.instances), 0);
+      expect({ '5.10.0': of('5.10.0'), '5.9.2': of('5.9.2') }).toEqual({ '5.10.0': 1, '5.9.2': 0 });
+    } finally {
+      await conn.run(`DELETE FROM pings WHERE site_id = 'answers-upgrade'`);
+      conn.closeSync();
+    }
+  });
+
+  it('instances-on-version takes whole parts of a version: 5.4 finds 5.4.1 and 5.4, not 5.40.0', async () => {
+    const q = catalog.get('instances-on-version')!;
+    const conn = await warehouse.connection();
+    const { rows: one } = await warehouse.query('SELECT customer_id, hosting, created_at FROM {{instances}} LIMIT 1', {});
+    const [c] = one;
+    try {
+      for (const [site, version] of [['answers-540', '5.40.0'], ['answers-54', '5.4'], ['answers-541rc', '5.4.1-rc.1']]) {
+        await conn.run(`INSERT INTO instances (site_id, customer_id, hosting, version, created_at) VALUES ('${site}', '${String(c!.customer_id)}', '${String(c!.hosting)}', '${version}', TIMESTAMP '2026-01-01 00:00:00')`);
+      }
+      const r = await resolveParams(q, { version: '5.4' }, { today: new Date(), customers: async () => { throw new Error('no customer'); } });
+      if (!r.ok) throw new Error(JSON.stringify(r.problems));
+      const { rows } = await warehouse.query(q.sql, r.params.bound);
+      const sites = new Set(rows.map((row) => row.site_id));
+      expect({ '5.40.0': sites.has('answers-540'), '5.4': sites.has('answers-54'), '5.4.1-rc.1': sites.has('answers-541rc') }).toEqual({ '5.40.0': false, '5.4': true, '5.4.1-rc.1': true });
+      expect(rows.every((row) => /^5\.4($|[.+-])/.test(String(row.version)))).toBe(true);
+    } finally {
+      await conn.run(`DELETE FROM instances WHERE site_id LIKE 'answers-%'`);
+      conn.closeSync();
+    }
+  });
+});
