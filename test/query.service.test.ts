@@ -117,6 +117,20 @@ describe('query service on the embedded warehouse', () => {
     expect(runsOf(query)).toBe(2);
   });
 
+  it('serves no result computed before midnight UTC, within its TTL: the queries\' "today" (the last whole week) has moved', async () => {
+    const { w, runsOf } = counting(embedded);
+    let clock = Date.parse('2026-12-06T23:40:00Z');
+    const s = new QueryService({ catalog, warehouse: w, store, logger, charts, maxBytes: 1024 ** 3, timeoutMs: 30_000, pollMs: 25, now: () => new Date(clock) });
+    const { query, params } = await ready(s, 'version-adoption weeks=2');
+    expect(ok(await s.run(query, params, { userId: 'U1' })).cacheHit).toBe(false);
+    clock += 10 * 60_000;
+    expect(ok(await s.run(query, params, { userId: 'U1' })).cacheHit).toBe(true);
+    // 00:10 on Monday: within the 6 h TTL, but the week that ended at midnight belongs in the chart now.
+    clock += 30 * 60_000;
+    expect(ok(await s.run(query, params, { userId: 'U1' })).cacheHit).toBe(false);
+    expect(runsOf(query)).toBe(2);
+  });
+
   it('keys the cache by query version: an edited query never serves an old result', async () => {
     const { w, runsOf } = counting(embedded);
     const q = catalog.get('instances-by-hosting')!;

@@ -432,6 +432,9 @@ export class QueryService {
     }
     const d = doc?.data;
     if (!d || d.version !== query.version || d.expiresAt <= Date.now() || d.computedAt < notBefore) return null;
+    // Computed before midnight UTC: the queries' "today" (BigQuery's CURRENT_DATE, the last whole week) has moved
+    // since, so a weekly chart cached on Sunday evening would leave out the week that ended at midnight.
+    if (utcDay(d.computedAt) !== utcDay(this.now().getTime())) return null;
     let raw: unknown[][];
     try {
       raw = JSON.parse(d.rows) as unknown[][];
@@ -496,6 +499,9 @@ export class QueryService {
     return this.customerList.current();
   }
 }
+
+/** The UTC calendar day of a time (ms), as a day number. */
+const utcDay = (ms: number): number => Math.floor(ms / 86_400_000);
 
 /** Cache (and lock) key: the query, its version and its canonical parameter values. */
 export function cacheKey(query: SavedQuery, params: ResolvedParams): string {
