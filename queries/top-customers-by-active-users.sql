@@ -29,6 +29,7 @@ FROM {{events}} AS e
 JOIN {{instances}} AS i ON i.site_id = e.site_id
 JOIN {{customers}} AS c ON c.customer_id = i.customer_id
 WHERE e.occurred_at >= CAST(@since AS TIMESTAMP)
-GROUP BY c.name
+-- By customer, not by name: two customers of one name are two rows, not one with both counts.
+GROUP BY c.customer_id, c.name
 ORDER BY active_users DESC, customer
 LIMIT @limit

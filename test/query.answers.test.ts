@@ -97,3 +97,28 @@ describe('versions, compared as versions', () => {
     }
   });
 });
+
+describe('top-customers-by-active-users', () => {
+  it('counts two customers of one name apart, not as one with both counts', async () => {
+    const q = catalog.get('top-customers-by-active-users')!;
+    const conn = await warehouse.connection();
+    const recent = new Date(Date.now() - 86_400_000).toISOString().replace('T', ' ').slice(0, 19);
+    try {
+      for (const n of [1, 2]) {
+        await conn.run(`INSERT INTO customers (customer_id, name, aliases, domain, created_at) VALUES ('answers-twin-${n}', 'Twin Name Co', NULL, 'twin${n}.example', TIMESTAMP '2026-01-01 00:00:00')`);
+        await conn.run(`INSERT INTO instances (site_id, customer_id, hosting, version, created_at) VALUES ('answers-twin-site-${n}', 'answers-twin-${n}', 'cloud', '5.4.1', TIMESTAMP '2026-01-01 00:00:00')`);
+        // Many users each, so that both rank at the top.
+        await conn.run(`INSERT INTO events (site_id, occurred_at, user_id, event_name) SELECT 'answers-twin-site-${n}', TIMESTAMP '${recent}', 'answers-u-' || i, 'search' FROM range(100000) t(i)`);
+      }
+      const r = await resolveParams(q, {}, { today: new Date(), customers: async () => { throw new Error('no customer'); } });
+      if (!r.ok) throw new Error(JSON.stringify(r.problems));
+      const { rows } = await warehouse.query(q.duckdbSql ?? q.sql, r.params.bound);
+      expect(rows.filter((row) => row.customer === 'Twin Name Co').map((row) => Number(row.active_users))).toEqual([100000, 100000]);
+    } finally {
+      await conn.run(`DELETE FROM events WHERE site_id LIKE 'answers-twin-site-%'`);
+      await conn.run(`DELETE FROM instances WHERE site_id LIKE 'answers-twin-site-%'`);
+      await conn.run(`DELETE FROM customers WHERE customer_id LIKE 'answers-twin-%'`);
+      conn.closeSync();
+    }
+  });
+});
