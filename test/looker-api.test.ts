@@ -146,6 +146,14 @@ describe('LookerApiAdmin', () => {
     expect((err as Error).message).toMatch(/^Looker refused the API key \(POST \/login answered 404[^)]*\)\. Check LOOKER_CLIENT_ID and LOOKER_CLIENT_SECRET .*LOOKER_BASE_URL/);
     expect((err as Error).message).not.toContain('super-secret-value-123');
     expect(JSON.stringify(looker.requests)).not.toContain('super-secret-value-123');
+    // A proxy's 401 or 403 page in front of Looker (IAP, a gateway; Looker's login lists neither) is not the key's doing.
+    const fresh = () => new LookerApiAdmin({ baseUrl: looker.url, clientId: FakeLookerDefaults.clientId, clientSecret: FakeLookerDefaults.clientSecret });
+    for (const status of [401, 403]) {
+      looker.failNextWithPage('POST', /\/login$/, status);
+      const byProxy = (await fresh().grant({ email: 'a@example.com', firstName: 'A', lastName: 'B', groupIds: [], roleIds: [] }).catch((e: unknown) => e)) as LookerError;
+      expect(byProxy).toMatchObject({ status, fromLooker: false });
+      expect(byProxy.message).not.toMatch(/refused the API key|LOOKER_CLIENT_SECRET/);
+    }
   });
 
   it('reports a validation error with its field', async () => {

@@ -27,16 +27,25 @@ afterAll(async () => {
 describe('instances-by-telemetry-level', () => {
   it('does not report a week the pipeline has no pings for as every instance at "No telemetry"', async () => {
     const q = catalog.get('instances-by-telemetry-level')!;
-    // weeks=13 (its max) reaches back past the demo's 90 days of pings.
-    const r = await resolveParams(q, { weeks: '13' }, { today: new Date(), customers: async () => { throw new Error('no customer'); } });
-    if (!r.ok) throw new Error(JSON.stringify(r.problems));
-    const { rows } = await warehouse.query(q.duckdbSql!, r.params.bound);
-    const { rows: first } = await warehouse.query('SELECT MIN(received_at) AS first FROM {{pings}}', {});
-    const firstPing = first[0]!.first as Date;
-    for (const row of rows) {
-      const weekEnd = new Date(new Date(`${String(row.week instanceof Date ? row.week.toISOString().slice(0, 10) : row.week)}T00:00:00Z`).getTime() + 7 * 86_400_000);
-      // A week ending before the first ping on record has no data: it is not a week of "No telemetry".
-      expect({ week: String(row.week), level: row.level, beforeData: weekEnd <= firstPing }).toMatchObject({ beforeData: false });
+    // A week the pipeline lost: every ping of the whole week five weeks back is taken out.
+    const d = new Date();
+    const lost = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - ((d.getUTCDay() + 6) % 7) - 5 * 7));
+    const day = (t: Date) => t.toISOString().slice(0, 10);
+    const conn = await warehouse.connection();
+    await conn.run(`CREATE TABLE answers_lost_pings AS SELECT * FROM pings WHERE received_at >= TIMESTAMP '${day(lost)}' AND received_at < TIMESTAMP '${day(lost)}' + INTERVAL 7 DAY`);
+    await conn.run(`DELETE FROM pings WHERE received_at >= TIMESTAMP '${day(lost)}' AND received_at < TIMESTAMP '${day(lost)}' + INTERVAL 7 DAY`);
+    try {
+      const r = await resolveParams(q, { weeks: '8' }, { today: new Date(), customers: async () => { throw new Error('no customer'); } });
+      if (!r.ok) throw new Error(JSON.stringify(r.problems));
+      const { rows } = await warehouse.query(q.duckdbSql!, r.params.bound);
+      const weekOf = (w: unknown) => (w instanceof Date ? day(w) : String(w).slice(0, 10));
+      // The weeks around it are there; the lost one is not drawn as a week of "No telemetry".
+      expect(rows.some((row) => weekOf(row.week) === day(new Date(lost.getTime() + 7 * 86_400_000)))).toBe(true);
+      expect(rows.filter((row) => weekOf(row.week) === day(lost)).map((row) => `${String(row.level)}: ${String(row.instances)}`)).toEqual([]);
+    } finally {
+      await conn.run('INSERT INTO pings SELECT * FROM answers_lost_pings');
+      await conn.run('DROP TABLE answers_lost_pings');
+      conn.closeSync();
     }
   });
 });

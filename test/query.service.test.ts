@@ -129,6 +129,17 @@ describe('query service on the embedded warehouse', () => {
     clock += 30 * 60_000;
     expect(ok(await s.run(query, params, { userId: 'U1' })).cacheHit).toBe(false);
     expect(runsOf(query)).toBe(2);
+    // A run started before midnight and done after it holds the day before's weeks (its CURRENT_DATE): not served after.
+    clock = Date.parse('2026-12-07T23:59:50Z');
+    const query1 = w.query.bind(w);
+    w.query = async (...args: Parameters<typeof w.query>) => {
+      clock += 20_000;
+      return query1(...args);
+    };
+    const late = await ready(s, 'version-adoption weeks=3');
+    expect(ok(await s.run(late.query, late.params, { userId: 'U1' })).cacheHit).toBe(false);
+    w.query = query1;
+    expect(ok(await s.run(late.query, late.params, { userId: 'U1' })).cacheHit).toBe(false);
   });
 
   it('keys the cache by query version: an edited query never serves an old result', async () => {

@@ -129,6 +129,8 @@ interface CacheDoc {
   query: string;
   version: string;
   computedAt: number;
+  /** When its run started: the warehouse's CURRENT_DATE is that day's (absent from results cached before it was kept). */
+  startedAt?: number;
   expiresAt: number;
   bytesProcessed: number;
   totalRows: number;
@@ -398,6 +400,8 @@ export class QueryService {
     const { warehouse, maxBytes, timeoutMs, logger } = this.opts;
     const sql = warehouse.kind === 'embedded' ? (query.duckdbSql ?? query.sql) : query.sql;
     const options = { labels: { command: 'query', query: query.name, user: userId }, maximumBytesBilled: maxBytes, timeoutMs };
+    // The day the warehouse's CURRENT_DATE is taken on: a run started at 23:59:50 and done after midnight is the day before's.
+    const startedAt = this.now().getTime();
     const estimate = await warehouse.dryRun(sql, params.bound, options);
     if (estimate.bytesProcessed > maxBytes) {
       logger.info('query refused over the cost cap', { query: query.name, user: userId, estimatedBytes: estimate.bytesProcessed, capBytes: maxBytes });
@@ -418,7 +422,7 @@ export class QueryService {
       bytesProcessed: result.bytesProcessed, cacheHit: false, freshness: [],
     };
     logger.info('query ran', { query: query.name, user: userId, rows: result.rows.length, bytesProcessed: result.bytesProcessed, ms: result.durationMs });
-    await this.writeCache(key, output).catch((err) => logger.warn('query cache write failed', { err, query: query.name }));
+    await this.writeCache(key, output, startedAt).catch((err) => logger.warn('query cache write failed', { err, query: query.name }));
     return { kind: 'ok', output };
   }
 
@@ -432,9 +436,9 @@ export class QueryService {
     }
     const d = doc?.data;
     if (!d || d.version !== query.version || d.expiresAt <= Date.now() || d.computedAt < notBefore) return null;
-    // Computed before midnight UTC: the queries' "today" (BigQuery's CURRENT_DATE, the last whole week) has moved
+    // Started before midnight UTC: the queries' "today" (BigQuery's CURRENT_DATE, the last whole week) has moved
     // since, so a weekly chart cached on Sunday evening would leave out the week that ended at midnight.
-    if (utcDay(d.computedAt) !== utcDay(this.now().getTime())) return null;
+    if (utcDay(d.startedAt ?? d.computedAt) !== utcDay(this.now().getTime())) return null;
     let raw: unknown[][];
     try {
       raw = JSON.parse(d.rows) as unknown[][];
@@ -456,12 +460,12 @@ export class QueryService {
     };
   }
 
-  private async writeCache(key: string, o: QueryOutput): Promise<void> {
+  private async writeCache(key: string, o: QueryOutput, startedAt: number): Promise<void> {
     const timestampColumns = o.columns.filter((c) => o.rows.some((r) => r[c] instanceof Date));
     const rows = JSON.stringify(o.rows.map((r) => o.columns.map((c) => (r[c] instanceof Date ? (r[c] as Date).toISOString() : r[c] ?? null))));
     if (rows.length > MAX_CACHE_CHARS) return;
     const doc: CacheDoc = {
-      query: o.query.name, version: o.query.version, computedAt: o.computedAt.getTime(), expiresAt: Date.now() + o.query.ttlMs,
+      query: o.query.name, version: o.query.version, computedAt: o.computedAt.getTime(), startedAt, expiresAt: Date.now() + o.query.ttlMs,
       bytesProcessed: o.bytesProcessed, totalRows: o.totalRows, columns: o.columns, timestampColumns, rows,
     };
     await this.opts.store.put(CACHE, key, doc);

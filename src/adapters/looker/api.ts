@@ -303,7 +303,9 @@ export class LookerApiAdmin implements LookerAdmin {
       // Looker answers 404 to a wrong API key: a refusal, not a missing thing.
       const reason: VendorFailureReason | undefined = res.status === 404 || res.status === 400 ? 'rejected' : undefined;
       const failure = await this.failure('POST', '/login', res, reason);
-      if (reason !== 'rejected' && res.status !== 401 && res.status !== 403) throw failure;
+      // Looker's login answers 400 or 404 to a wrong key (its spec lists no 401 or 403 there): a 401 or 403 is a proxy's
+      // in front of it (IAP, a gateway), not the key's doing, and is said as it came.
+      if (reason !== 'rejected') throw failure;
       // Said with what to fix (the admins read it on the card, the operator in the log): the key, or where it is sent.
       throw new LookerError(`Looker refused the API key (${failure.message.replace(/^Looker /, '')}). Check LOOKER_CLIENT_ID and LOOKER_CLIENT_SECRET (an API key of a Looker admin, Admin › Users › Edit Keys), and that LOOKER_BASE_URL is the instance's address`, {
         status: res.status, reason: 'rejected', fromLooker: failure.fromLooker,
