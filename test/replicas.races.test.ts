@@ -3,13 +3,12 @@
  * warehouse: a run on one replica racing a change made on the other (an alert's condition edited while
  * it goes off), and two admins' or BizOps' decisions on the same request at once, each taken once.
  */
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBots, freshDataDir, StandinDefaults, type TestBot } from './support/harness.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
+import { catalogWithCustomerCount } from './support/catalog-dir.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import { openEmbeddedWarehouse, type EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
 import { SlackStandin, type StandinUser } from '../src/slack-standin/server.js';
@@ -28,21 +27,7 @@ const users: StandinUser[] = [
 ];
 const channels = [{ id: CHANNEL, name: 'analytics' }];
 
-async function catalogDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'replicas-races-queries-'));
-  await cp(new URL('../queries', import.meta.url).pathname, dir, { recursive: true });
-  await writeFile(path.join(dir, 'customer-count.sql'), `/*
-name: customer-count
-title: Customers
-description: How many customers there are.
-owner: "@analytics"
-ttl: 1s
-display: { type: bar, x: label, y: customers }
-*/
-SELECT 'all' AS label, COUNT(*) AS customers FROM {{customers}}
-`);
-  return dir;
-}
+const catalogDir = () => catalogWithCustomerCount('replicas-races-queries-');
 
 const text = (m: { text?: string; blocks?: unknown[] } | undefined) => blocksToText({ text: m?.text ?? '', blocks: (m?.blocks ?? []) as never });
 

@@ -10,14 +10,14 @@
  * for the channel's turn between two posts posts each once; two replicas on
  * Firestore deliver once.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clickTwiceWithOneTrigger, commandTwiceWithOneTrigger, forgedClickOn, startTestBot, startTestBots, freshDataDir, StandinDefaults, embedded, type TestBot } from './support/harness.js';
 import { findElement } from '../src/slack-standin/views.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
+import { catalogWithCustomerCount } from './support/catalog-dir.js';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import { openEmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
@@ -48,22 +48,7 @@ const channels = [
   { id: PRIVATE, name: 'bizops-only', isPrivate: true, members: [BLAKE] }, { id: RILEYS, name: 'riley-team', isPrivate: true, members: [RILEY] },
 ];
 
-/** The shipped catalog plus one query whose value the test controls: how many customers there are. */
-async function catalogDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'subs-queries-'));
-  await cp(new URL('../queries', import.meta.url).pathname, dir, { recursive: true });
-  await writeFile(path.join(dir, 'customer-count.sql'), `/*
-name: customer-count
-title: Customers
-description: How many customers there are.
-owner: "@analytics"
-ttl: 1s
-display: { type: bar, x: label, y: customers }
-*/
-SELECT 'all' AS label, COUNT(*) AS customers FROM {{customers}}
-`);
-  return dir;
-}
+const catalogDir = () => catalogWithCustomerCount('subs-queries-');
 
 const text = (m: { text?: string; blocks?: unknown[] } | undefined) => blocksToText({ text: m?.text ?? '', blocks: (m?.blocks ?? []) as never });
 const at = (iso: string) => Date.parse(iso);
