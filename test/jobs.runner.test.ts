@@ -15,7 +15,7 @@ import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import type { Store, StoreTx } from '../src/ports/store.js';
 import { silentLogger } from '../src/logger.js';
 import { JobRunner, PermanentJobError, UNKNOWN_KIND_GRACE_MS, UNKNOWN_KIND_SET_ASIDE_MS, type JobKind } from '../src/jobs/runner.js';
-import { JOBS, enqueue, type JobDoc, type JobSpec } from '../src/jobs/model.js';
+import { JOBS, enqueue, wake, type JobDoc, type JobSpec } from '../src/jobs/model.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 import { drain } from './support/jobs.js';
 
@@ -144,6 +144,39 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       await drain(r);
       expect(rendered).toEqual([1, 1, 2]);
       expect(await job('card:r1')).toMatchObject({ state: 'done', again: false });
+    });
+
+    it('wakes a job that waits for something: due now while it waits, run again at once when woken as it runs (however it asked to wait)', async () => {
+      const r = runner();
+      const seen: number[] = [];
+      let during: (() => Promise<void>) | undefined;
+      r.register('follow', {
+        handler: async () => {
+          seen.push(c.at());
+          await during?.();
+          return { again: new Date(c.at() + 60_000) };
+        },
+      });
+      await add({ key: 'follow:1', kind: 'follow', payload: {} });
+      await drain(r);
+      expect(seen).toHaveLength(1);
+      expect(await job('follow:1')).toMatchObject({ state: 'pending', runAt: c.at() + 60_000 });
+      // Waiting: woken, it is due now.
+      expect(await store.runTransaction((tx) => wake(tx, 'follow:1', c.at()))).toBe(true);
+      await drain(r);
+      expect(seen).toHaveLength(2);
+      // Woken while it runs: it runs once more at once, not after the minute it asked for.
+      during = async () => {
+        during = undefined;
+        expect(await store.runTransaction((tx) => wake(tx, 'follow:1', c.at()))).toBe(true);
+      };
+      c.advance(60_000);
+      await drain(r);
+      expect(seen).toHaveLength(4);
+      expect(await job('follow:1')).toMatchObject({ state: 'pending', again: false, runAt: c.at() + 60_000 });
+      // Nothing pending to wake: false, and nothing is written.
+      expect(await store.runTransaction((tx) => wake(tx, 'follow:none', c.at()))).toBe(false);
+      expect(await job('follow:none')).toBeUndefined();
     });
 
     it('brings a job that brings something up to date forward when asked for again while it waits for later (a retry\'s pause, a resume hours away)', async () => {

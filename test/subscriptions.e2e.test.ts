@@ -1656,7 +1656,7 @@ describe('threshold alerts', () => {
     let lost = false;
     const off = t.standin.onApplied((call) => {
       const key = (call.args as { metadata?: { event_payload?: { key?: string } } }).metadata?.event_payload?.key;
-      if (lost || call.method !== 'chat.postMessage' || !key?.includes(`:${sub.id}:`) || !key.endsWith(`:${step}`)) return;
+      if (lost || call.method !== 'chat.postMessage' || !key?.includes(`:${sub.id}:`) || !new RegExp(`:${step}(:|$)`).test(key)) return;
       lost = true;
       off();
       throw new Error('the answer is lost');
@@ -1766,6 +1766,62 @@ describe('threshold alerts', () => {
     expect(d.posts(CHANNEL, ref(sub)).filter((m) => /Alert: Customers/.test(text(m)))).toHaveLength(0); // not said again in the channel
     expect(await subs.get(sub.id)).toMatchObject({ alertState: 'firing', firedMessage: { ts: alert!.ts } });
     await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-moved'`);
+    conn.closeSync();
+    await subs.remove(sub.id, RILEY);
+  });
+
+  it('closes, in its thread, an alert an attempt posted before its condition was edited; the retry posts the new one anew', async () => {
+    const { conn, sub, runAt, fired } = await hourlyAlert(12);
+    const subs = t.bot.services.subscriptions;
+    const customers = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
+    const first = (await subs.get(sub.id))!.nextRunAt!;
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-superseded', 'Alert test')`);
+    // The run posts the alert, and its answer is lost: the run does not know it posted, and is retried.
+    loseAnswerOfNext(sub, 'fired');
+    await runAt(first + 5_000);
+    expect(fired()).toHaveLength(1);
+    const old = fired()[0]!;
+    expect(await subs.get(sub.id)).toMatchObject({ alertState: 'ok', firedMessage: null });
+    // Before the retry, its owner lowers the threshold: a new check, which holds too.
+    const lowered = { kind: 'alert' as const, query: 'customer-count', params: {}, channel: null, schedule: { ...sub.schedule } as never, condition: { column: 'customers', op: 'above', value: String(customers - 5) } };
+    expect(await subs.update(sub.id, RILEY, lowered)).toMatchObject({ ok: true, subscription: { alertState: 'ok' } });
+    expect((await subs.get(sub.id))!.nextRunAt).toBe(first);
+    await runAt(first + 10 * 60_000); // the retry, under the new check
+    await runAt(first + 12 * 60_000); // and whatever its end woke
+    // The new condition's alert is its own message, not the old one taken for it.
+    expect(fired()).toHaveLength(2);
+    const now = fired()[1]!;
+    expect(text(now)).toContain(`above ${(customers - 5).toLocaleString('en-US')}`);
+    expect(await subs.get(sub.id)).toMatchObject({ alertState: 'firing', firedMessage: { ts: now.ts } });
+    // The old one, which promised a Resolved, says once in its thread that it is closed; the new one hears nothing of it.
+    const closing = (m: StoredMessage) => t.standin.conversation(m.channel).filter((r) => r.thread_ts === m.ts && /edited this alert/.test(text(r))).map((r) => text(r));
+    expect(closing(old)).toEqual([expect.stringContaining(`edited this alert (\`${ref(sub)}\`): this one is closed, and no Resolved will follow here.`)]);
+    expect(closing(now)).toEqual([]);
+    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-superseded'`);
+    conn.closeSync();
+    await subs.remove(sub.id, RILEY);
+  });
+
+  it('closes an alert an attempt posted before its condition was edited when the retry finds the new condition quiet', async () => {
+    const { conn, sub, runAt, fired } = await hourlyAlert(13);
+    const subs = t.bot.services.subscriptions;
+    const customers = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
+    const first = (await subs.get(sub.id))!.nextRunAt!;
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-superseded-quiet', 'Alert test')`);
+    loseAnswerOfNext(sub, 'fired');
+    await runAt(first + 5_000);
+    expect(fired()).toHaveLength(1);
+    const old = fired()[0]!;
+    // Raised past the value: the retry finds nothing to say under the new check.
+    const raised = { kind: 'alert' as const, query: 'customer-count', params: {}, channel: null, schedule: { ...sub.schedule } as never, condition: { column: 'customers', op: 'above', value: String(customers + 1000) } };
+    expect(await subs.update(sub.id, RILEY, raised)).toMatchObject({ ok: true });
+    await runAt(first + 10 * 60_000);
+    await runAt(first + 12 * 60_000);
+    expect(fired()).toHaveLength(1);
+    expect(await subs.get(sub.id)).toMatchObject({ alertState: 'ok', firedMessage: null, lastRun: { dueAt: first, outcome: 'quiet' } });
+    const closing = t.standin.conversation(old.channel).filter((r) => r.thread_ts === old.ts && /edited this alert/.test(text(r))).map((r) => text(r));
+    expect(closing).toEqual([expect.stringContaining(`this one is closed, and no Resolved will follow here. It now alerts when customers is above ${(customers + 1000).toLocaleString('en-US')}`)]);
+    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-superseded-quiet'`);
     conn.closeSync();
     await subs.remove(sub.id, RILEY);
   });

@@ -132,6 +132,21 @@ export async function bringForward(tx: StoreTx, key: string, at: number): Promis
   return true;
 }
 
+/**
+ * What a pending job waited for has happened (a run it follows has ended): one waiting for later is due at `at`;
+ * one running now runs once more when it ends, however it meant to wait. False when no such job is pending.
+ */
+export async function wake(tx: StoreTx, key: string, at: number): Promise<boolean> {
+  const job = (await tx.get<JobDoc>(JOBS, key))?.data;
+  if (!job || job.state !== 'pending') return false;
+  if (job.holder !== null) {
+    if (!job.again) tx.put(JOBS, key, { ...job, again: true });
+  } else if (job.runAt !== null && job.runAt > at) {
+    tx.put(JOBS, key, { ...job, runAt: at });
+  }
+  return true;
+}
+
 /** Enqueues several jobs in one transaction. */
 export async function enqueueAll(tx: StoreTx, specs: readonly JobSpec[], now: number = Date.now()): Promise<void> {
   for (const spec of specs) await enqueue(tx, spec, now);

@@ -605,7 +605,8 @@ export class JobRunner {
       if (selfRequeued) {
         tx.put<JobDoc>(JOBS, ctx.key, { ...job, runAt: at, attempts: 0, holder: null, claimedAt: null, again: false });
       } else if (outcome.again) {
-        tx.put<JobDoc>(JOBS, ctx.key, { ...job, runAt: outcome.again.getTime(), attempts: 0, holder: null, claimedAt: null, lastError: null, again: false });
+        // Woken while it ran (what it waits for has happened, see `wake`): it runs again now, not at its own time.
+        tx.put<JobDoc>(JOBS, ctx.key, { ...job, runAt: job.again ? at : outcome.again.getTime(), attempts: 0, holder: null, claimedAt: null, lastError: null, again: false });
       } else if (job.again) {
         tx.put<JobDoc>(JOBS, ctx.key, { ...job, runAt: at, attempts: 0, holder: null, claimedAt: null, again: false });
       } else {

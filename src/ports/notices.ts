@@ -44,7 +44,13 @@ export type Notice =
   /** Someone else (BizOps) paused, resumed, changed or deleted a subscription: its owner is told, once per change. */
   | { type: 'subscription.changed'; subscriptionId: string; by: string; change: SubscriptionChange; at: number; was: ChangedSubscription }
   /** An alert that had gone off (its message `channel`/`ts`) was edited to watch something else: said in its thread. */
-  | { type: 'subscription.alert_closed'; subscriptionId: string; channel: string; ts: string; by: string; /** A run of the old check was posting its Resolved as the edit was saved: that one may still come. */ resolving?: boolean };
+  | { type: 'subscription.alert_closed'; subscriptionId: string; channel: string; ts: string; by: string; /** A run of the old check was posting its Resolved as the edit was saved: that one may still come. */ resolving?: boolean }
+  /**
+   * An alert's condition was edited while a run of the old check held its claim to go off (`run`, the run's job):
+   * once that run has ended, its post (`post`, the key it carries, in `channel` from `since`), if it was made, is
+   * told in its thread that it is closed, as `subscription.alert_closed` tells an alert on record.
+   */
+  | { type: 'subscription.alert_superseded'; subscriptionId: string; channel: string; post: string; run: string; since: number; by: string };
 
 /** What was done to someone's subscription by another. */
 export type SubscriptionChange = 'paused' | 'resumed' | 'edited' | 'deleted';
@@ -94,8 +100,15 @@ export function noticeJob(notice: Notice, options: { runAt?: number } = {}): Job
       return { ...base, key: jobKey('notice', notice.type, notice.subscriptionId, notice.dueAt) };
     case 'subscription.alert_closed':
       return { ...base, key: jobKey('notice', notice.type, notice.subscriptionId, notice.ts) };
+    case 'subscription.alert_superseded':
+      return { ...base, key: alertSupersededKey(notice.subscriptionId, notice.post) };
     case 'subscription.changed':
       // One deletion per subscription; the other changes may come again (paused, resumed, paused).
       return { ...base, key: notice.change === 'deleted' ? jobKey('notice', notice.type, notice.subscriptionId, notice.change) : jobKey('notice', notice.type, notice.subscriptionId, notice.change, notice.at) };
   }
+}
+
+/** The job of the `subscription.alert_superseded` notice for the post `post` (one per post: a run may claim again after an edit, under a new key). */
+export function alertSupersededKey(subscriptionId: string, post: string): string {
+  return jobKey('notice', 'subscription.alert_superseded', subscriptionId, post);
 }

@@ -13,12 +13,12 @@
  * This module decides and records; the run itself (query, draw, post) is the
  * Slack adapter's job kind (src/slack/subscription-run.ts).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
 import type { Directory } from '../ports/directory.js';
-import { JOBS, enqueue, jobKey, type JobDoc, type JobSpec } from '../jobs/model.js';
-import { noticeJob, type SubscriptionChange } from '../ports/notices.js';
+import { JOBS, enqueue, jobKey, wake, type JobDoc, type JobSpec } from '../jobs/model.js';
+import { alertSupersededKey, noticeJob, type SubscriptionChange } from '../ports/notices.js';
 import { checkSchedule, describeSchedule, isTimeZone, nextRun, runAfter, type Schedule, type ScheduleField, type ScheduleInput } from '../domain/schedule.js';
 import { checkCondition, type AlertCondition, type AlertState, type ConditionField } from '../domain/alert-condition.js';
 import type { Catalog, SavedQuery } from '../catalog/catalog.js';
@@ -404,8 +404,16 @@ export class SubscriptionService {
       // A run on its way claimed its change of state from the old check: it no longer stands (see recordRun). One
       // claiming a Resolved may be posting it now: the thread's closing note then promises none away.
       const claim = sameCheck ? undefined : (await tx.get<AlertClaim>(ALERT_STEPS, id))?.data;
-      const resolving = claim?.from === 'firing' && (await tx.get<JobDoc>(JOBS, claim.key))?.data.state === 'pending';
+      const claimPending = claim !== undefined && (await tx.get<JobDoc>(JOBS, claim.key))?.data.state === 'pending';
+      const resolving = claim?.from === 'firing' && claimPending;
       if (!sameCheck) tx.delete(ALERT_STEPS, id);
+      // One claiming to go off may have posted the old check's alert (and then failed, to be retried under the new
+      // check, which is not to take that message for its own) or be posting it now: once that run has ended, its
+      // alert, if it was posted, is told in its thread that it is closed.
+      if (claim?.from === 'ok' && claimPending && fresh.alertState === 'ok') {
+        const channel = claim.where?.channel ?? (fresh.target.kind === 'channel' ? fresh.target.channel : fresh.owner);
+        await enqueue(tx, noticeJob({ type: 'subscription.alert_superseded', subscriptionId: id, channel, post: claim.post ?? legacyFiredPost(claim.key), run: claim.key, since: claim.at, by: actor }), now);
+      }
       const runState = sameCheck
         ? { alertState: fresh.alertState, firedAt: fresh.firedAt, firedMessage: fresh.firedMessage, lastRun: fresh.lastRun }
         : { alertState: 'ok' as const, firedAt: null, firedMessage: null, lastRun: fresh.lastRun };
@@ -502,7 +510,7 @@ export class SubscriptionService {
    * once its job has ended any other way (it found the condition gone on a retry, or was
    * no longer wanted after an edit).
    */
-  async claimAlertStep(id: string, from: AlertState, key: string, where?: AlertPostWhere, check?: string): Promise<boolean> {
+  async claimAlertStep(id: string, from: AlertState, key: string, where?: AlertPostWhere, check?: string, post?: string): Promise<boolean> {
     return this.opts.store.runTransaction(async (tx) => {
       const current = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
       if (!current || current.alertState !== from) return false;
@@ -514,8 +522,8 @@ export class SubscriptionService {
         if (claim.key === key) return true;
         if ((await tx.get<JobDoc>(JOBS, claim.key))?.data.state === 'pending') return false;
       }
-      // Where it posts, so that a retry looks there though an edit has moved the alert since.
-      tx.put(ALERT_STEPS, id, { key, from, at: this.now().getTime(), ...(where ? { where } : {}) });
+      // Where it posts, and the key its post carries, so that a retry (or, after an edit, the closing note) finds it.
+      tx.put(ALERT_STEPS, id, { key, from, at: this.now().getTime(), ...(where ? { where } : {}), ...(post ? { post } : {}) });
       return true;
     });
   }
@@ -526,10 +534,10 @@ export class SubscriptionService {
    * a claim made before claims said). Null when it holds no such claim. A
    * retry asks, to find what an earlier attempt posted (see the run job).
    */
-  async claimedAlertStep(id: string, key: string): Promise<{ from: AlertState; where: AlertPostWhere | null } | null> {
+  async claimedAlertStep(id: string, key: string): Promise<{ from: AlertState; where: AlertPostWhere | null; post: string | null } | null> {
     const current = await this.get(id);
     const claim = (await this.opts.store.get<AlertClaim>(ALERT_STEPS, id))?.data;
-    return current && claim && claim.key === key && claim.from === current.alertState ? { from: claim.from, where: claim.where ?? null } : null;
+    return current && claim && claim.key === key && claim.from === current.alertState ? { from: claim.from, where: claim.where ?? null, post: claim.post ?? null } : null;
   }
 
   /**
@@ -543,11 +551,16 @@ export class SubscriptionService {
     });
   }
 
+  /** Whether the run (its job `key`) is still to end: a retry to come, or running now. */
+  async runPending(key: string): Promise<boolean> {
+    return (await this.opts.store.get<JobDoc>(JOBS, key))?.data.state === 'pending';
+  }
+
   /**
    * Records a run with the job that carried it out: the outcome, the alert's
    * state, and (for a scheduled run) the next run.
    */
-  async recordRun(tx: StoreTx, id: string, run: { dueAt: number; manual: boolean; outcome: RunRecord['outcome']; message?: string | null; alertState?: AlertState; firedMessage?: { channel: string; ts: string } | null; check?: string }): Promise<void> {
+  async recordRun(tx: StoreTx, id: string, run: { dueAt: number; manual: boolean; outcome: RunRecord['outcome']; message?: string | null; alertState?: AlertState; firedMessage?: { channel: string; ts: string } | null; check?: string; key?: string }): Promise<void> {
     const current = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
     if (!current) return;
     const now = this.now().getTime();
@@ -576,8 +589,13 @@ export class SubscriptionService {
     // Posted for a check an edit replaced while this run was on its way (on another replica): its message says a
     // Resolved will follow, which none will (the alert no longer checks that). Its thread says it is closed, as an
     // edit of an alert that had gone off says.
+    // The edit asked for that note once this run ends (see update): it is due now. (An edit saved by an earlier
+    // version asked for none: the note is asked for here.)
     if (run.outcome === 'fired' && run.alertState && !stateStands && run.firedMessage) {
-      await enqueue(tx, noticeJob({ type: 'subscription.alert_closed', subscriptionId: id, channel: run.firedMessage.channel, ts: run.firedMessage.ts, by: current.checkEditedBy ?? current.owner }), now);
+      const superseded = run.check === undefined || run.key === undefined ? null : alertSupersededKey(id, firedPostKey(run.key, run.check));
+      if (!superseded || !(await wake(tx, superseded, now))) {
+        await enqueue(tx, noticeJob({ type: 'subscription.alert_closed', subscriptionId: id, channel: run.firedMessage.channel, ts: run.firedMessage.ts, by: current.checkEditedBy ?? current.owner }), now);
+      }
     }
     // (A claim the edit dropped may since be a newer run's.)
     if ((run.outcome === 'fired' || run.outcome === 'resolved') && stateStands) tx.delete(ALERT_STEPS, id);
@@ -680,11 +698,26 @@ type AlertClaim = {
   from: AlertState;
   at: number;
   where?: AlertPostWhere;
+  /** The key its post carries (none: a claim made before claims said, whose alert carries {@link legacyFiredPost}'s). */
+  post?: string;
   posted?: { fired: { channel: string; ts: string } | null };
 };
 
 /** Where a run posts an alert's change: the alert in its channel or DM, a Resolved in the alert's thread. */
 export type AlertPostWhere = { channel: string; threadTs: string | null };
+
+/**
+ * The key the alert a run (its job `key`) posts carries, so that a retry finds it: named for the check too, so
+ * that a retry after an edit does not take the old check's alert, posted by an earlier attempt, for the new one's.
+ */
+export function firedPostKey(key: string, check: string): string {
+  return `${key}:fired:${createHash('sha256').update(check).digest('hex').slice(0, 12)}`;
+}
+
+/** The key an alert carried before it was named for its check too: a claim made then says no `post`. */
+export function legacyFiredPost(key: string): string {
+  return `${key}:fired`;
+}
 
 /** The job for the run due at `dueAt`: its key names the time, so each scheduled run happens once. */
 export function runJob(s: Pick<Subscription, 'id'>, dueAt: number): JobSpec {

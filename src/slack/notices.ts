@@ -131,6 +131,9 @@ function cardRetryAt(ctx: Ctx, failure: JobFailure): Date | undefined {
   return waited < CARD_RETRY.forMs ? new Date(now + Math.min(CARD_RETRY.maxMs, Math.max(CARD_RETRY.minMs, waited))) : undefined;
 }
 
+/** How often a superseded alert's note looks whether its run has ended, should nothing wake it (a run that ended without a record). */
+const SUPERSEDED_POLL_MS = 60_000;
+
 class NoticeDelivery {
   private readonly now: () => Date;
 
@@ -159,6 +162,15 @@ class NoticeDelivery {
       case 'subscription.alert_closed': {
         const sub = await this.deps.subscriptions.get(n.subscriptionId);
         await this.post(ctx, { channel: n.channel, threadTs: n.ts }, alertClosedMessage(sub, n.by, { resolving: n.resolving === true }), ctx.key);
+        return {};
+      }
+      case 'subscription.alert_superseded': {
+        // The run may still post it (a retry to come, or running now): looked for once it has ended (its end wakes this).
+        if (await this.deps.subscriptions.runPending(n.run)) return { again: new Date(ctx.now().getTime() + SUPERSEDED_POLL_MS) };
+        const fired = await this.deps.gateway.findPosted({ channel: n.channel }, n.post, n.since);
+        if (!fired) return {};
+        const sub = await this.deps.subscriptions.get(n.subscriptionId);
+        await this.post(ctx, { channel: fired.channel, threadTs: fired.ts }, alertClosedMessage(sub, n.by), ctx.key);
         return {};
       }
       case 'subscription.changed': {

@@ -22,7 +22,7 @@ import { nextRun, runDecision } from '../domain/schedule.js';
 import { alertStep, evaluate } from '../domain/alert-condition.js';
 import { toCsv } from '../charts/spec.js';
 import type { QueryOutput, QueryService } from '../services/query.js';
-import { SUBSCRIPTION_RUN_JOB, alertCheckOf, categoriesMessage, numericColumnsOf, subscriptionRef, type Subscription, type SubscriptionService } from '../services/subscriptions.js';
+import { SUBSCRIPTION_RUN_JOB, alertCheckOf, categoriesMessage, firedPostKey, legacyFiredPost, numericColumnsOf, subscriptionRef, type Subscription, type SubscriptionService } from '../services/subscriptions.js';
 import { queryChartMessage, queryEmptyMessage, queryTableMessage } from '../../views/query.js';
 import { alertFiredMessage, alertResolvedMessage, subscriptionCsvBlocks, subscriptionFooter } from '../../views/subscriptions.js';
 import { TRANSIENT_SLACK_ERRORS, slackErrorCode, toSlackError } from './errors.js';
@@ -134,7 +134,7 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
   const earlier = sub.kind === 'alert' && mayHavePosted(ctx) ? await postedEarlier(deps, ctx, sub, channel) : null;
   // What this run checks: its change of state is claimed and recorded only while the alert still checks that.
   const check = sub.kind === 'alert' ? alertCheckOf(sub, queries.catalog) : undefined;
-  const recordEarlier = (change: PostedChange): JobOutcome => ({ commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, ...change, ...(check ? { check } : {}) }) });
+  const recordEarlier = (change: PostedChange): JobOutcome => ({ commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, ...change, ...(check ? { check, key: ctx.key } : {}) }) });
   // Deleted, paused, or moved by an edit: this run is no longer wanted (what it posted is still recorded).
   if (!subscriptions.isCurrent(sub, dueAt, manual)) return earlier ? recordEarlier(earlier) : {};
   const now = ctx.now().getTime();
@@ -181,14 +181,15 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
     if (step.action === 'quiet' && earlier) return recordEarlier(earlier);
     // Another run at the same moment (a Run now beside the scheduled one) is saying it, or has said it.
     const where = step.action === 'resolve' ? resolvedWhere(sub, channel) : { channel, threadTs: null };
-    if (step.action !== 'quiet' && !(await subscriptions.claimAlertStep(id, sub.alertState, ctx.key, where, check))) {
+    const post = step.action === 'fire' ? firedPostKey(ctx.key, check!) : undefined;
+    if (step.action !== 'quiet' && !(await subscriptions.claimAlertStep(id, sub.alertState, ctx.key, where, check, post))) {
       return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'quiet' }) };
     }
     if (step.action === 'fire') {
       // Found already where the claim says it went (an edit may have moved the alert since): not posted again.
-      const fired = earlier?.outcome === 'fired' ? earlier.firedMessage : await deps.gateway.postOnce({ channel }, alertFiredMessage(sub, query, ev), { key: `${ctx.key}:fired`, mayExist: mayHavePosted(ctx), since: dueAt });
+      const fired = earlier?.outcome === 'fired' ? earlier.firedMessage : await deps.gateway.postOnce({ channel }, alertFiredMessage(sub, query, ev), { key: post!, mayExist: mayHavePosted(ctx), since: dueAt });
       if (output.rows.length && query.display.type !== 'table') await uploadChart(deps, ctx, sub, output, { channel: earlier ? fired.channel : channel, threadTs: fired.ts }, dueAt);
-      return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'fired', alertState: 'firing', firedMessage: fired, message: `now ${ev.latest}`, check }) };
+      return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'fired', alertState: 'firing', firedMessage: fired, message: `now ${ev.latest}`, check, key: ctx.key }) };
     }
     if (step.action === 'resolve') {
       if (earlier?.outcome !== 'resolved') await deps.gateway.postOnce(where, alertResolvedMessage(sub, query, ev), { key: `${ctx.key}:resolved`, mayExist: mayHavePosted(ctx), since: dueAt });
@@ -217,7 +218,7 @@ async function postedEarlier(deps: SubscriptionRunDeps, ctx: JobContext<RunPaylo
   let change: PostedChange | null = null;
   // Where the claim says it posted (an edit may have moved the alert since), or where it would post now.
   if (claim?.from === 'ok') {
-    const fired = await deps.gateway.findPosted({ channel: claim.where?.channel ?? channel }, `${ctx.key}:fired`, ctx.payload.dueAt);
+    const fired = await deps.gateway.findPosted({ channel: claim.where?.channel ?? channel }, claim.post ?? legacyFiredPost(ctx.key), ctx.payload.dueAt);
     if (fired) change = { outcome: 'fired', alertState: 'firing', firedMessage: fired, message: 'posted before the run was interrupted' };
   } else if (claim?.from === 'firing') {
     const where = claim.where ?? resolvedWhere(sub, channel);
