@@ -597,6 +597,19 @@ describe('blocksToText', () => {
     );
     expect(blocksToText('plain &lt;text&gt;')).toBe('plain <text>');
   });
+
+  it('marks what a form starts with chosen: a radio button, checkboxes, a person or a channel picked in advance', () => {
+    const opt = (value: string) => ({ text: { type: 'plain_text', text: value }, value });
+    const input = (element: Record<string, unknown>) => ({ type: 'input', label: { type: 'plain_text', text: 'F' }, element: { action_id: 'a', ...element } });
+    const text = blocksToText([
+      input({ type: 'radio_buttons', options: [opt('View'), opt('Develop')], initial_option: opt('View') }),
+      input({ type: 'checkboxes', options: [opt('DM'), opt('CSV')], initial_options: [opt('CSV')] }),
+      input({ type: 'users_select', initial_user: 'U0REGULAR' }),
+      input({ type: 'conversations_select', initial_conversation: 'C0ANALYTICS' }),
+      input({ type: 'radio_buttons', options: [opt('View'), opt('Develop')] }),
+    ]);
+    expect(text.split('\n')).toEqual(['F: (•) View  ( ) Develop', 'F: [ ] DM  [x] CSV', 'F: [Select: @U0REGULAR ▾]', 'F: [Select: #C0ANALYTICS ▾]', 'F: ( ) View  ( ) Develop']);
+  });
 });
 
 describe('with a real Bolt app on the HTTP receiver', () => {

@@ -85,13 +85,20 @@ function element(el: unknown): string {
     case 'number_input':
       return `[${str(el['initial_value']) || placeholder || '…'}]`;
     case 'checkboxes':
-    case 'radio_buttons':
-      return arr(el['options']).map((o) => `( ) ${option(o)}`).join('  ');
+    case 'radio_buttons': {
+      // What the form starts with is marked, as Slack's client shows it chosen.
+      const chosen = new Set([el['initial_option'], ...arr(el['initial_options'])].filter(isObj).map((o) => str(o['value'])));
+      const [on, off] = type === 'checkboxes' ? ['[x]', '[ ]'] : ['(•)', '( )'];
+      return arr(el['options']).map((o) => `${isObj(o) && chosen.has(str(o['value'])) ? on : off} ${option(o)}`).join('  ');
+    }
     default: {
       if (type.endsWith('_select') || type.endsWith('_multi_select')) {
         const groups = arr(el['option_groups']).flatMap((g) => (isObj(g) ? arr(g['options']) : []));
         const options = [...arr(el['options']), ...groups].map(option);
-        const initial = option(el['initial_option']);
+        // Chosen at the start: an option, or a person, channel or conversation (as the mentions print them).
+        const initial = [el['initial_option'], ...arr(el['initial_options'])].map(option).filter(Boolean).join(', ')
+          || [el['initial_user'], ...arr(el['initial_users'])].map(str).filter(Boolean).map((u) => `@${u}`).join(', ')
+          || [el['initial_channel'], el['initial_conversation'], ...arr(el['initial_channels']), ...arr(el['initial_conversations'])].map(str).filter(Boolean).map((c) => `#${c}`).join(', ');
         const label = initial || placeholder || 'Select';
         return `[Select: ${label} ▾${options.length ? ` ${options.join(' | ')}` : ''}]`;
       }
