@@ -346,7 +346,7 @@ type Decision =
 /** Pause, Resume and Delete change how it is listed: a list, or Home, shows it again as it now is. */
 const relists = (what: Control) => what === 'pause' || what === 'resume' || what === 'delete';
 
-async function decide(deps: SubscriptionDeps, what: Control, sub: Subscription | null, actor: string): Promise<Decision> {
+async function decide(deps: SubscriptionDeps, what: Control, sub: Subscription | null, actor: string, clickedIn?: string): Promise<Decision> {
   // Refused as already so: its controls stay (it is theirs); otherwise they are of no use to this person.
   const refused = (reason: Refusal, now: Subscription | null = sub): Decision => ({ kind: 'refused', now: reason === 'not_found' ? null : now, said: subscriptionRefusedMessage(reason, reason === 'already' ? now ?? undefined : undefined).text, reason, gone: reason !== 'already' });
   if (!sub) return refused('not_found');
@@ -362,7 +362,7 @@ async function decide(deps: SubscriptionDeps, what: Control, sub: Subscription |
       return { kind: 'form', now: sub, form: { ...modalDataOf(sub, query), viewer: actor } };
     }
     case 'run': {
-      const r = await deps.subscriptions.runNow(sub.id, actor);
+      const r = await deps.subscriptions.runNow(sub.id, actor, clickedIn);
       if (r.ok) return told(runNowSaid(sub, ref));
       if (r.reason === 'already') return told(':hourglass_flowing_sand: A run of it was started a moment ago; its result is on its way. Nothing more was started.');
       return refused(r.reason);
@@ -462,7 +462,10 @@ function control(deps: SubscriptionDeps, what: Control) {
     let d: Decision;
     try {
       const id = typeof action.value === 'string' && isSubscriptionId(action.value) ? action.value : null;
-      d = await decide(deps, what, id ? await deps.subscriptions.get(id) : null, body.user.id);
+      // Where it was clicked (the message, or the view), so that a double click there runs it once.
+      const container = body.container as { message_ts?: unknown; view_id?: unknown } | undefined;
+      const where = [container?.message_ts, container?.view_id, body.view?.id].find((x): x is string => typeof x === 'string' && x.length > 0 && x.length <= 100);
+      d = await decide(deps, what, id ? await deps.subscriptions.get(id) : null, body.user.id, where);
     } catch (err) {
       // Nothing was done (the store did not answer): said as such where there is a place to say it.
       const coded = toCodedError(err);

@@ -1455,6 +1455,35 @@ describe('scheduled deliveries', () => {
     await t.standin.waitFor(() => (d.posts(CHANNEL, ref(sub!)).length === 2 ? true : undefined), { timeoutMs: 15_000 });
     await t.bot.services.subscriptions.remove(sub!.id, RILEY);
   });
+
+  it('runs once for a double click on Run now whose first run ended before the second click came (a cached query)', async () => {
+    const modal = await d.open('subscribe instances-by-hosting');
+    expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
+    const sub = (await d.subscriptions()).sort((a, b) => b.createdAt - a.createdAt)[0]!;
+    const subs = t.bot.services.subscriptions;
+    const list = (await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: RILEY, channelId: CHANNEL })).replies.find((r) => r.message?.ephemeral)!.message!;
+    const click = (userId: string, ts = list.ts) => t.standin.clickAction(t.client, { userId, channelId: CHANNEL, ts, actionId: ActionIds.subscriptionRunNow, blockId: `${BlockIds.subscriptionActions}.${sub.id}.listed`, timeoutMs: 2_000 });
+    /** Until the `n`th run has posted and been recorded (the click's run has ended). */
+    const recorded = async (n: number) => {
+      await t.standin.waitFor(() => (d.posts(CHANNEL, ref(sub)).length >= n ? true : undefined), { timeoutMs: 15_000 });
+      for (const deadline = Date.now() + 15_000; !(await subs.get(sub.id))?.lastRun?.manual; await new Promise((r) => setTimeout(r, 50))) {
+        if (Date.now() > deadline) throw new Error('the run now was not recorded');
+      }
+    };
+    await click(RILEY);
+    await recorded(1);
+    // Its run has ended and posted; the second click of the same double click, on the same list, starts nothing more.
+    await click(RILEY);
+    await new Promise((r) => setTimeout(r, 500));
+    await t.drain();
+    expect(d.posts(CHANNEL, ref(sub))).toHaveLength(1);
+    expect(t.standin.conversation(CHANNEL).filter((m) => m.ephemeral).map((m) => text(m)).some((m) => m.includes('A run of it was started a moment ago'))).toBe(true);
+    // Someone else's click on their own list, and this person's later, each run it.
+    await click(BLAKE, (await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: BLAKE, channelId: CHANNEL })).replies.find((r) => r.message?.ephemeral)!.message!.ts);
+    await recorded(2);
+    expect(d.posts(CHANNEL, ref(sub))).toHaveLength(2);
+    await subs.remove(sub.id, RILEY);
+  });
 });
 
 describe('threshold alerts', () => {

@@ -35,6 +35,11 @@ const ALERT_STEPS = 'subscription_alert_steps';
 /** How long after a "run now" another is told one is on its way. */
 export const RUN_NOW_ONCE_MS = 60_000;
 /**
+ * How long after a click on Run now a second click by the same person on the same message (or view) is its
+ * double click, though the first run has ended (a cached query runs and posts in a fraction of a second).
+ */
+export const RUN_NOW_DOUBLE_CLICK_MS = 3_000;
+/**
  * One document per owner that each of their creations and edits reads and writes, so that their limit is
  * counted, and copies are found, one save at a time.
  */
@@ -473,17 +478,19 @@ export class SubscriptionService {
    * Runs it now, once, without changing its schedule (a "run now" button). A
    * second click before that run is recorded, within {@link RUN_NOW_ONCE_MS}
    * (a double click, two people, a repeated delivery), runs nothing more:
-   * `already`.
+   * `already`; nor does one by the same person from the same message or view
+   * (`clickedIn`) within {@link RUN_NOW_DOUBLE_CLICK_MS} of their last, though
+   * that run has ended.
    */
-  async runNow(id: string, actor: string): Promise<ChangeResult> {
+  async runNow(id: string, actor: string, clickedIn?: string): Promise<ChangeResult> {
     const current = await this.get(id);
     if (!current) return { ok: false, reason: 'not_found' };
     if (!(await this.mayManage(current, actor))) return { ok: false, reason: 'not_allowed' };
     const now = this.now().getTime();
     const started = await this.opts.store.runTransaction(async (tx) => {
-      const last = (await tx.get(RUNS_NOW, id))?.data;
-      if (typeof last?.['expiresAt'] === 'number' && last['expiresAt'] > Date.now()) return false;
-      tx.put(RUNS_NOW, id, { by: actor, expiresAt: Date.now() + RUN_NOW_ONCE_MS });
+      const last = (await tx.get<RunNowDoc>(RUNS_NOW, id))?.data;
+      if (last && last.expiresAt > Date.now() && (!last.ended || (clickedIn !== undefined && last.clickedIn === clickedIn && last.by === actor))) return false;
+      tx.put<RunNowDoc>(RUNS_NOW, id, { by: actor, expiresAt: Date.now() + RUN_NOW_ONCE_MS, clickedAt: Date.now(), ...(clickedIn ? { clickedIn } : {}) });
       await enqueue(tx, { key: jobKey(SUBSCRIPTION_RUN_JOB, id, 'now', now), kind: SUBSCRIPTION_RUN_JOB, payload: { id, dueAt: now, manual: true } }, now);
       tx.audit({ actor, action: 'subscription.run_now', subject: id });
       return true;
@@ -565,8 +572,8 @@ export class SubscriptionService {
     if (!current) return;
     const now = this.now().getTime();
     const record: RunRecord = { dueAt: run.dueAt, at: now, outcome: run.outcome, message: run.message ?? null, manual: run.manual };
-    // A run-now that ended lets the next click run it again.
-    if (run.manual) tx.delete(RUNS_NOW, id);
+    // A run-now that ended lets the next click run it again (all but its own double click).
+    if (run.manual) await this.endRunNow(tx, id);
     // A scheduled run replaced while it ran (paused, resumed, or moved by an edit) no longer stands for the
     // subscription: what it posted is recorded, not as its last run, and it starts no new count of failures.
     const stands = this.isCurrent(current, run.dueAt, run.manual);
@@ -624,7 +631,7 @@ export class SubscriptionService {
     // Nor does a failure that was not the subscription's doing (`counts: false`: Slack down for everyone).
     const counts = stands && run.counts !== false;
     const failures = current.consecutiveFailures + (counts ? 1 : 0);
-    if (run.manual) tx.delete(RUNS_NOW, id);
+    if (run.manual) await this.endRunNow(tx, id);
     const next: Subscription = {
       ...current,
       ...(stands || run.manual ? { lastRun: { dueAt: run.dueAt, at: now, outcome: 'failed' as const, message: run.message, manual: run.manual } } : {}),
@@ -651,6 +658,14 @@ export class SubscriptionService {
     tx.put(SUBSCRIPTIONS, id, next);
     tx.audit({ actor: 'bot', action: paused ? 'subscription.paused_after_failures' : 'subscription.run_failed', subject: id, after: { message: run.message, failures } });
     return { paused, subscription: next };
+  }
+
+  /** A Run now has ended: the next click runs it again, but for the double click of the one that started it (see runNow). */
+  private async endRunNow(tx: StoreTx, id: string): Promise<void> {
+    const last = (await tx.get<RunNowDoc>(RUNS_NOW, id))?.data;
+    const until = last?.clickedIn !== undefined && last.clickedAt !== undefined ? last.clickedAt + RUN_NOW_DOUBLE_CLICK_MS : 0;
+    if (last && until > Date.now()) tx.put<RunNowDoc>(RUNS_NOW, id, { ...last, ended: true, expiresAt: until });
+    else tx.delete(RUNS_NOW, id);
   }
 
   /** Whether a run due at `dueAt` is still this subscription's (not paused, deleted, or moved by an edit). */
@@ -691,6 +706,12 @@ async function tellOwner(tx: StoreTx, s: Subscription, actor: string, change: Su
   if (actor === s.owner) return;
   await enqueue(tx, noticeJob({ type: 'subscription.changed', subscriptionId: s.id, by: actor, change, at: now, was: { ...s } }), now);
 }
+
+/**
+ * The last Run now of a subscription: running until `expiresAt` (its run has not ended), or `ended` and kept
+ * until then for its double click. (Written before `clickedAt`: `{ by, expiresAt }`, running.)
+ */
+type RunNowDoc = StoreDoc & { by: string; expiresAt: number; clickedAt?: number; clickedIn?: string; ended?: true };
 
 /** A run's claim of an alert's change of state; `posted` once a retry found its post in Slack. */
 type AlertClaim = {
