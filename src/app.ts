@@ -21,7 +21,7 @@ import { tasksRoutes } from './tasks.js';
 import { trackForeground } from './foreground.js';
 import { guardSlackRequests } from './slack/request-guard.js';
 import { routedListeners, type Listeners } from './slack/listeners.js';
-import { slackErrorCode } from './slack/errors.js';
+import { TOKEN_REFUSED_SLACK_ERRORS, slackErrorCode } from './slack/errors.js';
 
 type BoltApp = App;
 
@@ -106,7 +106,7 @@ function firstAnswer(server: Server, waitMs: number): Promise<void> {
 }
 
 /** Slack's answers to auth.test that mean the bot token itself is wrong: pasted from another app, revoked, or expired. */
-const REFUSED_TOKEN = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive', 'not_allowed_token_type']);
+const REFUSED_TOKEN: ReadonlySet<string> = new Set([...TOKEN_REFUSED_SLACK_ERRORS, 'not_allowed_token_type']);
 
 /** What start-up says when Bolt's first call to Slack (auth.test, with the bot token) fails. */
 export function initError(err: unknown, config: Pick<Config, 'slack'>): unknown {

@@ -574,6 +574,22 @@ describe('scheduled deliveries', () => {
     await subs.remove(sub.id, RILEY);
   });
 
+  it('keeps a channel subscription on when Slack says the app\'s account is inactive (account_inactive: the token\'s workspace or bot user): not "I was removed from its channel"', async () => {
+    t.setTime(at('2027-02-05T10:00:00Z'));
+    const sub = await d.subscribe('instances-by-hosting', { [ActionIds.subscriptionFormat]: 'table' });
+    const subs = t.bot.services.subscriptions;
+    const dms = () => t.standin.conversation(RILEY).filter((m) => /failed|paused/.test(text(m)) && text(m).includes(ref(sub)));
+    // Slack's common error: "Authentication token is for a deleted user or workspace when using a bot token".
+    for (const day of ['2027-02-05', '2027-02-06', '2027-02-07']) {
+      t.standin.failNext('chat.postMessage', 'account_inactive');
+      await d.tick(`${day}T14:00:05Z`);
+      expect((await subs.get(sub.id))!.lastRun).toMatchObject({ outcome: 'failed', message: 'Slack refused my token: whoever runs analytics-bot must reinstall it' });
+    }
+    expect(await subs.get(sub.id)).toMatchObject({ status: 'active', consecutiveFailures: 0 });
+    expect(dms()).toHaveLength(0);
+    await subs.remove(sub.id, RILEY);
+  });
+
   it('tells the owner why a run failed in plain words, not the warehouse\'s text or a program error\'s', async () => {
     t.setTime(at('2027-02-08T10:00:00Z'));
     // Parameters no other test runs: no result cached from another run stands in for the failing warehouse.

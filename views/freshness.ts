@@ -231,6 +231,13 @@ export function rerunRequestPost(source: Source, userId: string, bizopsUsergroup
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
+/** An ask to BizOps that could not be posted in the channel: said to the person who asked, who was told it was. */
+export function rerunAskFailedDm(sourceName: string, channel: string | null): MessageBody {
+  const where = channel ? ` in <#${channel}>` : '';
+  const text = `:warning: I could not post your request for BizOps to rerun *${escapeMrkdwn(sourceName)}*${where}, so BizOps were not asked. Please ask them directly, or try the button again later.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
 /** `/pipeline` help, for the subcommands of this module. */
 export function pipelineUsageMessage(): MessageBody {
   const text = [

@@ -39,6 +39,8 @@ export type Notice =
   | { type: 'rerun.message'; runKey: string }
   /** Someone outside BizOps asks BizOps for a rerun. */
   | { type: 'rerun.asked'; sourceId: string; userId: string; at: string }
+  /** That ask could not be posted (Slack refused it, or kept failing): the person who asked is told, by DM. */
+  | { type: 'rerun.ask_failed'; sourceId: string; userId: string; at: string }
   /** A scheduled delivery or alert failed a run (and maybe paused itself): its owner is told, once per run. */
   | { type: 'subscription.failed'; subscriptionId: string; dueAt: number; paused: boolean; run?: FailedRun }
   /** Someone else (BizOps) paused, resumed, changed or deleted a subscription: its owner is told, once per change. */
@@ -95,6 +97,7 @@ export function noticeJob(notice: Notice, options: { runAt?: number } = {}): Job
     case 'rerun.message':
       return { ...base, key: jobKey('notice', notice.type, notice.runKey), coalesce: true };
     case 'rerun.asked':
+    case 'rerun.ask_failed':
       return { ...base, key: jobKey('notice', notice.type, notice.sourceId, notice.userId, notice.at) };
     case 'subscription.failed':
       return { ...base, key: jobKey('notice', notice.type, notice.subscriptionId, notice.dueAt) };

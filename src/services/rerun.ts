@@ -31,6 +31,16 @@ export const MAX_SOURCE_TEXT = 100;
 /** Store collection of reruns, one document per rerun. */
 export const RERUNS = 'reruns';
 const REQUESTS = 'rerun_requests';
+
+/**
+ * An ask to BizOps (made at `at`) that Slack would not post: its half hour's hold is let go, so that the person
+ * told it went nowhere can ask again. Only that ask's hold (a later ask's stays).
+ */
+export async function forgetAsk(tx: StoreTx, sourceId: string, userId: string, at: string): Promise<void> {
+  const key = `${sourceId}:${userId}`;
+  const seen = (await tx.get<{ at?: string }>(REQUESTS, key))?.data;
+  if (seen?.at === at) tx.delete(REQUESTS, key);
+}
 /** Someone asking BizOps for the same rerun again within this long is told they already asked. */
 const REQUEST_DEDUP_MS = 30 * 60_000;
 

@@ -64,6 +64,19 @@ export const TRANSIENT_SLACK_ERRORS: ReadonlySet<string> = new Set([
   'fetch_members_failed',
 ]);
 
+/**
+ * Slack's refusals of the app's token itself (revoked, expired, its workspace or bot user deleted: `account_inactive`,
+ * "Authentication token is for a deleted user or workspace when using a bot token"). Permanent for a retry, but
+ * not for the message or the person: every call fails until whoever runs the bot reinstalls it, and then works.
+ */
+export const TOKEN_REFUSED_SLACK_ERRORS: ReadonlySet<string> = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive']);
+
+/** Whether a failed call's error is Slack refusing the app's token (see TOKEN_REFUSED_SLACK_ERRORS). */
+export function tokenRefused(err: unknown): boolean {
+  const code = slackErrorCode(err) ?? (err as { slackError?: unknown } | null)?.slackError;
+  return typeof code === 'string' && TOKEN_REFUSED_SLACK_ERRORS.has(code);
+}
+
 /** What Slack's error codes look like (`channel_not_found`): anything else is not passed on. */
 const SLACK_CODE = /^[a-z0-9_]{1,64}$/;
 

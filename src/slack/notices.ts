@@ -31,10 +31,12 @@ import {
   lookerSubmissionRefusedDm,
 } from '../../views/looker-access.js';
 import { pipelineRequestCard, pipelineRequestDecisionDm, pipelineRequestReceivedDm } from '../../views/pipeline-request.js';
-import { freshnessAlertMessage, freshnessAlertRecoveredMessage, freshnessAlertRemovedMessage, freshnessRecoveredReply, freshnessReminderReply, rerunRequestPost } from '../../views/freshness.js';
+import { freshnessAlertMessage, freshnessAlertRecoveredMessage, freshnessAlertRemovedMessage, freshnessRecoveredReply, freshnessReminderReply, rerunAskFailedDm, rerunRequestPost } from '../../views/freshness.js';
+import { forgetAsk } from '../services/rerun.js';
 import { rerunMessage } from '../../views/rerun.js';
 import type { MessageBody } from '../../views/common.js';
 import type { Posted, SlackGateway } from './gateway.js';
+import { tokenRefused } from './errors.js';
 
 export interface NoticeDeps {
   gateway: SlackGateway;
@@ -103,7 +105,8 @@ class CardEditError extends CodedError {
 function editFailed(of: 'card' | 'state') {
   return (err: unknown): never => {
     if (err instanceof DeferJob) throw err;
-    throw new CardEditError(err, of === 'card' ? 'card_edit_failed' : classify(err).retryable ? 'state_edit_failed' : 'state_edit_refused');
+    // The app's token refused is no refusal of this message: once the token works again (reinstalled), so does the edit.
+    throw new CardEditError(err, of === 'card' ? 'card_edit_failed' : classify(err).retryable || tokenRefused(err) ? 'state_edit_failed' : 'state_edit_refused');
   };
 }
 
@@ -155,6 +158,10 @@ class NoticeDelivery {
       case 'freshness.recovered': return this.alertReply(ctx, n.sourceId, n.episode, 'recovered');
       case 'rerun.message': return this.rerun(ctx, n.runKey);
       case 'rerun.asked': return this.rerunAsked(ctx, n);
+      case 'rerun.ask_failed': {
+        const source = this.deps.freshness.catalog.sources.find((s) => s.id === n.sourceId);
+        return this.dm(ctx, n.userId, rerunAskFailedDm(source?.name ?? n.sourceId, this.deps.freshness.reruns.channel ?? null));
+      }
       case 'subscription.failed': {
         const sub = await this.deps.subscriptions.get(n.subscriptionId);
         return sub ? this.dm(ctx, sub.owner, subscriptionFailedDm(sub, this.deps.queryTitle(sub.query), n.paused, n.run ? { ...n.run, dueAt: n.dueAt } : undefined, { now: this.now(), graceMs: this.deps.subscriptions.limits.graceMs })) : {};
@@ -204,6 +211,13 @@ class NoticeDelivery {
         if (!r || r.message || r.status !== 'open' || r.unpostedToldAt) return;
         await enqueue(unposted({ type: 'pipeline_request.dm', requestId: n.requestId, to: r.requester, about: 'received' }));
         tx.put<PipelineRequest & StoreDoc>(PIPELINE_REQUESTS, n.requestId, { ...r, unpostedToldAt: at });
+      };
+    }
+    // An ask to BizOps that never reached the channel: its asker was told "I asked BizOps", and hears otherwise now.
+    if (n.type === 'rerun.asked') {
+      return async (tx, enqueue) => {
+        await forgetAsk(tx, n.sourceId, n.userId, n.at);
+        await enqueue(noticeJob({ type: 'rerun.ask_failed', sourceId: n.sourceId, userId: n.userId, at: n.at }));
       };
     }
     return undefined;
@@ -461,7 +475,7 @@ class NoticeDelivery {
       this.deps.logger.info('found the message an earlier attempt posted; bringing it up to date', { key: messageKey, ts: found.ts });
       await this.deps.gateway.update(found, content).catch((err: unknown) => {
         // Recorded even so, if Slack will never take the edit: the message is there, for its replies and links.
-        if (err instanceof DeferJob || classify(err).retryable) editFailed('state')(err);
+        if (err instanceof DeferJob || classify(err).retryable || tokenRefused(err)) editFailed('state')(err);
         this.deps.logger.warn('Slack refused to bring the message an earlier attempt posted up to date; recording it as it is', { key: messageKey, code: toCodedError(err).code });
       });
     }

@@ -25,7 +25,7 @@ import type { QueryOutput, QueryService } from '../services/query.js';
 import { SUBSCRIPTION_RUN_JOB, alertCheckOf, categoriesMessage, firedPostKey, legacyFiredPost, numericColumnsOf, subscriptionRef, type Subscription, type SubscriptionService } from '../services/subscriptions.js';
 import { queryChartMessage, queryEmptyMessage, queryTableMessage } from '../../views/query.js';
 import { alertFiredMessage, alertResolvedMessage, subscriptionCsvBlocks, subscriptionFooter } from '../../views/subscriptions.js';
-import { TRANSIENT_SLACK_ERRORS, slackErrorCode, toSlackError } from './errors.js';
+import { TOKEN_REFUSED_SLACK_ERRORS, TRANSIENT_SLACK_ERRORS, slackErrorCode, toSlackError } from './errors.js';
 import type { SlackGateway } from './gateway.js';
 import { uploadFile, type FileUpload } from './uploads.js';
 
@@ -44,7 +44,7 @@ type RunPayload = { id: string; dueAt: number; manual: boolean };
  * conversations.open), or the app's Messages tab is off (`messages_tab_disabled`).
  */
 const GONE = new Set([
-  'channel_not_found', 'not_in_channel', 'is_archived', 'cannot_dm_bot', 'user_not_found', 'user_disabled', 'user_not_visible', 'account_inactive',
+  'channel_not_found', 'not_in_channel', 'is_archived', 'cannot_dm_bot', 'user_not_found', 'user_disabled', 'user_not_visible',
   'messages_tab_disabled',
 ]);
 
@@ -72,8 +72,11 @@ export function subscriptionJobKinds(deps: SubscriptionRunDeps): Record<string, 
   };
 }
 
-/** The token Slack no longer takes (revoked, expired): every call fails, for every subscription, until it is fixed. */
-const TOKEN_REFUSED = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired']);
+/**
+ * The token Slack no longer takes (revoked, expired, its workspace or bot user inactive: `account_inactive` is the
+ * token's, not a DM's recipient's): every call fails, for every subscription, until it is fixed.
+ */
+const TOKEN_REFUSED = TOKEN_REFUSED_SLACK_ERRORS;
 
 const SLACK_UNAVAILABLE = 'slack_unavailable';
 

@@ -403,6 +403,8 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   add('rerunNotAllowedMessage', freshness.rerunNotAllowedMessage(s, 'S0BIZOPS'));
   add('rerunNotAllowedMessage', freshness.rerunNotAllowedMessage(s, undefined));
   add('rerunRequestPost', freshness.rerunRequestPost(s, 'U0REGULAR', 'S0BIZOPS', freshnessResult(s, 'stale')));
+  add('rerunAskFailedDm', freshness.rerunAskFailedDm(s.name, 'C0ANALYTIC'));
+  add('rerunAskFailedDm', freshness.rerunAskFailedDm(HOSTILE, null));
   add('pipelineUsageMessage', freshness.pipelineUsageMessage());
   add('unknownSourceMessage', freshness.unknownSourceMessage(HOSTILE, [s]));
   add('unknownSourceMessage', freshness.unknownSourceMessage('', [s]));

@@ -1,0 +1,97 @@
+/**
+ * When Slack itself says no, for good or until someone fixes something: end
+ * to end, the real Bolt app against the stand-in, its clock moved on.
+ *
+ * - The app's token refused (revoked, or the workspace's account inactive)
+ *   is the operator's to fix, for every effect at once: an alert's or a
+ *   rerun's message whose edit it refused is edited once the token works
+ *   again, as a post it refused is posted (a subscription's run it failed,
+ *   account_inactive included, pauses nothing: test/subscriptions.e2e.test.ts).
+ * - Someone outside BizOps who clicked "Ask BizOps to rerun" is told at once
+ *   "I asked BizOps"; when Slack then will not post the ask, they hear so.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
+import { blocksToText } from '../src/slack-standin/render-text.js';
+import { refreshDemoTables } from '../src/adapters/warehouse/demo-sources.js';
+import type { EmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
+import { ActionIds } from '../src/ids.js';
+
+const channel = StandinDefaults.channel;
+const render = (m: { text?: string; blocks?: unknown[] } | undefined) => blocksToText({ text: m?.text, blocks: m?.blocks ?? [] });
+
+describe("an alert's edit refused because Slack refused the app's token (the operator reinstalls it)", () => {
+  let own: TestBot;
+  beforeAll(async () => {
+    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0', PIPELINES_SIMULATED_RUN_MS: '300', RERUN_POLL_MS: '50' } });
+  }, 120_000);
+  afterAll(async () => own?.stop());
+
+  const job = async (key: string) => (await own.store.list<{ state: string; attempts: number; runAt: number | null; lastError: string | null }>('jobs')).find((j) => j.id === key)?.data;
+
+  it('redraws the recovered card once the token works again: not stale with live buttons for good', async () => {
+    const code = 'token_revoked';
+    const f = own.bot.services.freshness;
+    await f.check();
+    await own.drain();
+    const card = own.standin.conversation(channel).filter((m) => !m.thread_ts && !m.ephemeral && m.text.includes('HubSpot is stale')).at(-1)!;
+    expect(card).toBeDefined();
+    const episode = (await f.alerts.get('hubspot'))!.episode;
+    // The token is refused while the source recovers: the card's edit to "recovered" is refused.
+    own.standin.failNext('chat.update', code, 1_000);
+    own.standin.failNext('chat.postMessage', code, 1_000);
+    try {
+      await refreshDemoTables(own.warehouse as EmbeddedWarehouse, ['hubspot_contacts', 'hubspot_companies'], own.now());
+      await f.check();
+      await own.drain();
+      expect(render(own.standin.message(channel, card.ts))).toMatch(/stale/);
+      const key = `notice:freshness.alert:hubspot:${episode}`;
+      const j = await job(key);
+      // Put back to be tried again later (as a post the token refused is), not failed for good.
+      expect(j).toMatchObject({ state: 'pending' });
+      // The operator reinstalls the app: Slack takes the token again.
+      own.standin.clearFaults('chat.update');
+      own.standin.clearFaults('chat.postMessage');
+      own.advance(j!.runAt! - own.now().getTime() + 1_000);
+      await own.drain();
+    } finally {
+      own.standin.clearFaults('chat.update');
+      own.standin.clearFaults('chat.postMessage');
+    }
+    expect(render(own.standin.message(channel, card.ts))).toMatch(/recovered/i);
+  });
+});
+
+describe('"Ask BizOps to rerun" that Slack will not post (the bot removed from the channel)', () => {
+  let own: TestBot;
+  beforeAll(async () => {
+    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0' } });
+  }, 120_000);
+  afterAll(async () => own?.stop());
+  const regular = StandinDefaults.users.regular;
+
+  it('tells the person who asked that BizOps were not asked (they were told "I asked BizOps"), and lets them ask again', async () => {
+    await own.bot.services.freshness.check();
+    await own.drain();
+    const card = own.standin.conversation(channel).find((m) => !m.thread_ts && !m.ephemeral && m.text.includes('HubSpot is stale'))!;
+    expect(card).toBeDefined();
+    own.standin.failNext('chat.postMessage', 'not_in_channel');
+    const click = await own.client.blockAction({
+      userId: regular, channelId: channel, container: { type: 'message', message_ts: card.ts, channel_id: channel, is_ephemeral: false },
+      actions: [{ block_id: 'b', action_id: ActionIds.rerunRequest, type: 'button', value: 'hubspot' } as never],
+    });
+    expect(click.status).toBe(200);
+    await own.standin.waitFor(() => own.standin.responses.find((r) => JSON.stringify(r.body).includes('I asked BizOps to rerun HubSpot')), { timeoutMs: 10_000 });
+    for (let i = 0; i < 5; i++) {
+      await own.drain();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(own.standin.conversation(channel).filter((m) => m.text.includes('to rerun *HubSpot*'))).toHaveLength(0);
+    // The ask went nowhere: the person hears so, rather than waiting on BizOps who were never asked.
+    const told = own.standin.conversation(regular).filter((m) => !m.ephemeral && /BizOps/.test(render(m)) && /HubSpot/.test(render(m)));
+    expect(told).toHaveLength(1);
+    expect(render(told[0])).toMatch(/could not/i);
+    // And may ask again (the half hour's hold is for an ask that was made).
+    expect(await own.bot.services.freshness.reruns.requestFromBizops('hubspot', regular)).toMatchObject({ kind: 'posted' });
+  });
+});
