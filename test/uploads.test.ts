@@ -9,10 +9,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebClient } from '@slack/web-api';
 import { uploadFile } from '../src/slack/uploads.js';
+import { SlackApiError } from '../src/errors.js';
 import { readBody } from '../src/slack-standin/http.js';
 import { loopbackServer } from './support/ports.js';
 
-type UploadAnswer = 'ok' | 'status-500' | 'cut' | 'hang-up' | 'silent' | 'closed-port';
+type UploadAnswer = 'ok' | 'status-500' | 'status-429' | 'status-413' | 'cut' | 'hang-up' | 'silent' | 'closed-port';
 
 interface Seen {
   method: string;
@@ -43,6 +44,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     uploads.push({ method: req.method ?? '', contentType: req.headers['content-type'], contentLength: req.headers['content-length'], bytes: body });
     if (answer === 'ok') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('OK - 5');
     if (answer === 'status-500') return void res.writeHead(500, { 'content-type': 'text/plain' }).end('upload failed');
+    if (answer === 'status-429') return void res.writeHead(429, { 'content-type': 'text/plain', 'retry-after': '42' }).end('slow down');
+    if (answer === 'status-413') return void res.writeHead(413, { 'content-type': 'text/plain' }).end('too large');
     if (answer === 'hang-up') return void res.socket?.destroy(); // took the bytes, answers nothing
     if (answer === 'cut') {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
@@ -92,6 +95,20 @@ describe('uploadFile: the bytes to the upload URL', () => {
     await expect(uploadFile(client(), { channelId: 'C1', bytes: png, filename: 'chart.png', title: 'Chart' })).rejects.toThrow('the upload URL answered HTTP 500');
     expect(uploads).toHaveLength(1);
     expect(completed).toHaveLength(0);
+  });
+
+  it('codes the upload URL\'s refusals as Slack\'s: a 5xx is Slack down, a 429 waits out its Retry-After, any other is tried again', async () => {
+    const refusal = async (kind: UploadAnswer) => {
+      fresh(kind);
+      const err = await uploadFile(client(), { channelId: 'C1', bytes: png, filename: 'chart.png', title: 'Chart' }).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(SlackApiError);
+      expect(completed).toHaveLength(0);
+      const e = err as SlackApiError;
+      return { slackError: e.slackError, retryable: e.retryable, retryAfterMs: e.retryAfterMs, message: e.message };
+    };
+    expect(await refusal('status-500')).toEqual({ slackError: 'http_500', retryable: true, retryAfterMs: undefined, message: 'the upload URL answered HTTP 500' });
+    expect(await refusal('status-429')).toEqual({ slackError: 'ratelimited', retryable: true, retryAfterMs: 42_000, message: 'the upload URL rate-limited the upload; retry after 42 s' });
+    expect(await refusal('status-413')).toEqual({ slackError: 'request_failed', retryable: true, retryAfterMs: undefined, message: 'the upload URL answered HTTP 413' });
   });
 
   it('fails, without completing, when the connection closes halfway through the answer', async () => {

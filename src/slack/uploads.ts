@@ -12,6 +12,8 @@
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { request } from 'undici';
+import { SlackApiError } from '../errors.js';
+import { parseRetryAfter } from '../adapters/retry-after.js';
 
 export interface FileUpload {
   channelId: string;
@@ -47,8 +49,8 @@ export async function uploadFile(client: WebClient, file: FileUpload, options: {
   })) as { upload_url?: string; file_id?: string };
   if (!reserved.upload_url || !reserved.file_id) throw new Error('files.getUploadURLExternal answered without an upload URL');
 
-  const status = await postBytes(reserved.upload_url, file.bytes, options.timeoutMs ?? UPLOAD_TIMEOUT_MS);
-  if (status !== 200) throw new Error(`the upload URL answered HTTP ${status}`);
+  const answer = await postBytes(reserved.upload_url, file.bytes, options.timeoutMs ?? UPLOAD_TIMEOUT_MS);
+  if (answer.status !== 200) throw uploadRefused(answer);
 
   const message = file.initialComment ? { initial_comment: file.initialComment } : file.blocks ? { blocks: file.blocks } : {};
   const files: [{ id: string; title: string }] = [{ id: reserved.file_id, title: file.title }];
@@ -66,7 +68,7 @@ export async function uploadFile(client: WebClient, file: FileUpload, options: {
  * connection fails or closes before the answer is complete, or after
  * `timeoutMs` in all; no message names the URL, which is signed.
  */
-async function postBytes(url: string, bytes: Buffer, timeoutMs: number): Promise<number> {
+async function postBytes(url: string, bytes: Buffer, timeoutMs: number): Promise<{ status: number; retryAfter: string | null }> {
   const signal = AbortSignal.timeout(timeoutMs);
   const late = () => new Error(`the upload URL did not answer within ${timeoutMs / 1000} s`);
   let answer: Awaited<ReturnType<typeof request>>;
@@ -85,7 +87,22 @@ async function postBytes(url: string, bytes: Buffer, timeoutMs: number): Promise
     if (signal.aborted) throw late();
     throw new Error(`the upload URL closed the connection before answering in full (${errorCode(err)})`);
   }
-  return answer.statusCode;
+  const retryAfter = answer.headers['retry-after'];
+  return { status: answer.statusCode, retryAfter: typeof retryAfter === 'string' ? retryAfter : null };
+}
+
+/**
+ * The upload URL answered other than 200 (Slack documents only that): Slack's trouble, coded as a Web API
+ * call's would be, so that a job waits out a 429's Retry-After and counts a 5xx as Slack being down (not as
+ * the file's fault); any other status is tried again too, as the upload's own.
+ */
+function uploadRefused(answer: { status: number; retryAfter: string | null }): SlackApiError {
+  const { status } = answer;
+  if (status === 429) {
+    const waitMs = parseRetryAfter(answer.retryAfter) ?? 30_000;
+    return new SlackApiError('ratelimited', `the upload URL rate-limited the upload; retry after ${Math.ceil(waitMs / 1000)} s`, { retryable: true, retryAfterMs: waitMs });
+  }
+  return new SlackApiError(status >= 500 ? `http_${status}` : 'request_failed', `the upload URL answered HTTP ${status}`, { retryable: true });
 }
 
 /** Codes of a connection that never got as far as sending: no host, no listener, no route, no TLS. */
