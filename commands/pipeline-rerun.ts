@@ -1,7 +1,7 @@
 /**
  * Reruns: `/pipeline rerun <source> [force]` (a subcommand of the `/pipeline`
  * router, which acks first), the alert's Rerun button, "Force rerun" (behind
- * a confirm dialog) and "Request a rerun" for people outside BizOps. Thin:
+ * a confirm dialog) and "Ask BizOps to rerun" for people outside BizOps. Thin:
  * ack at once, ask the rerun use case, answer ephemerally.
  */
 import type { Listeners } from '../src/slack/listeners.js';
@@ -89,7 +89,7 @@ export function rerunButtonAction(deps: FreshnessDeps, force: boolean) {
   };
 }
 
-/** "Request a rerun": asks BizOps in the channel. */
+/** "Ask BizOps to rerun": asks BizOps in the channel. */
 export function rerunRequestAction(deps: FreshnessDeps) {
   return async ({ ack, action, body, respond }: ButtonArgs): Promise<void> => {
     await ack();

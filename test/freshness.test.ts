@@ -666,7 +666,7 @@ describe('a source taken out of the sources file while a rerun of it runs', () =
       await new Promise((r) => setTimeout(r, 100));
     }
     const ended = standin.message(channel, message.ts)!;
-    expect(ended.text).toBe('Rerun of HubSpot: timed out');
+    expect(ended.text).toBe('Rerun of HubSpot: not finished');
     expect(JSON.stringify(ended.blocks)).not.toContain(ActionIds.rerunForce);
     await without.jobs.stop();
   });

@@ -12,7 +12,7 @@ import type { PipelineRequestService } from '../src/services/pipeline-request.js
 import type { LookerAccessRequest } from '../src/services/looker-access.js';
 import type { QueryService } from '../src/services/query.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
-import { lookerAccessModal, lookerDecidedDm, lookerRequestCard, lookerRequestSentDm } from '../views/looker-access.js';
+import { lookerAccessModal, lookerDecidedDm, lookerGrantFailedThreadMessage, lookerRequestCard, lookerRequestSentDm } from '../views/looker-access.js';
 import { freshnessAlertMessage, pipelineStatusMessage } from '../views/freshness.js';
 import { rerunMessage } from '../views/rerun.js';
 import { homeStateText, homeView } from '../views/home.js';
@@ -102,6 +102,14 @@ describe('the Looker access modal', () => {
       expect(extra.map((b) => [b.label?.text, b.optional ?? false])).toEqual([['Reason', false], ['Days (1 to 90)', false]]);
     }
     expect(json(lookerAccessModal({ ...data, level: 'develop' }))).not.toMatch(/optional|\(Create content or Develop\)/);
+  });
+
+  it('lists what to grant by hand as a sentence: "the View group and the View role", the elevated role last', () => {
+    const view: LookerAccessRequest = { ...approved, level: 'view', durationDays: null, expiresAt: null, grantError: 'boom' };
+    const said = (r: LookerAccessRequest) => text(lookerGrantFailedThreadMessage(r, { adminsUsergroup: null }));
+    expect(said(view)).toContain('grant it by hand: the View group and the View role for `riley@example.com`.');
+    expect(said({ ...approved, grantError: 'boom' })).toContain('grant it by hand: the View group, the View role and the Develop role for `riley@example.com`.');
+    expect(text(lookerRequestCard(view, { adminsUsergroup: null, lookerConnected: true, lookerUrl: null }))).toContain('or grant it by hand in Looker: the View group and the View role.');
   });
 
   it('says View is granted at once only for your own Slack email, and that asking for someone else goes to a Looker admin', () => {
@@ -419,6 +427,10 @@ describe('scheduled deliveries and alerts', () => {
     const paused = subscriptionFailedDm(selfPaused, 'Weekly active instances', true);
     expect(text(paused)).toContain('It failed 3 times in a row, so I paused it. Fix the cause, then Resume it with Manage below');
     expect(text(paused)).not.toContain('It stays on');
+    // SUBSCRIPTION_MAX_FAILURES=1: paused after one failure, not "1 times in a row".
+    const once = text(subscriptionFailedDm({ ...selfPaused, consecutiveFailures: 1 }, 'Weekly active instances', true));
+    expect(once).toContain('It failed once, so I paused it.');
+    expect(once).not.toContain('1 times');
     expect(paused.text).toBe(`Weekly active instances (SUB-${selfPaused.id.slice(-6).toUpperCase()}): paused after failed runs`);
   });
 
@@ -498,6 +510,11 @@ describe('scheduled deliveries and alerts', () => {
     const ev = { holds: true, latest: 1234, previous: 1000, changePct: 23.4, byPeriod: true };
     expect(text(alertFiredMessage(alert, q, ev))).toContain('· checked every day at 09:00 (UTC) ·');
     expect(text(alertFiredMessage({ ...alert, schedule: { kind: 'weekly', day: 'mon', time: '09:00', tz: 'UTC' } }, q, ev))).toContain('· checked every Monday at 09:00 (UTC) ·');
+    // Inside a sentence, weekdays and a cron expression read as English ("I check it on weekdays", not "I check it cron …").
+    expect(text(alertFiredMessage({ ...alert, schedule: { kind: 'weekdays', time: '09:00', tz: 'UTC' } }, q, ev))).toContain('· checked on weekdays at 09:00 (UTC) ·');
+    const cron: Subscription = { ...alert, schedule: { kind: 'cron', cron: '0 9 * * 1', tz: 'UTC' } };
+    expect(text(alertFiredMessage(cron, q, ev))).toContain('· checked on the cron schedule `0 9 * * 1` (UTC) ·');
+    expect(text(subscriptionSavedMessage({ ...cron, condition: { column: 'instances', op: 'above', value: 1 } }, 'W', false))).toContain('I check it on the cron schedule `0 9 * * 1` (UTC) and post');
   });
 
   it("offers its owner's DMs, not 'me', to BizOps editing someone else's delivery", () => {

@@ -91,6 +91,12 @@ describe('result message', () => {
     const text = blocksToText({ blocks: queryOverCapMessage(catalog.get('weekly-active-instances')!, 5e9, 1e9).blocks });
     expect(text).toContain('ask the data team in #analytics: they can raise the limit.');
     expect(text).not.toMatch(/QUERY_MAX_BYTES|[A-Z]+_[A-Z_]+/);
+    expect(text).toContain('Narrow its parameters (fewer weeks), or ask');
+    // Only the ways this query has: none for a query without parameters, no "fewer weeks" for one without weeks.
+    const none = blocksToText({ blocks: queryOverCapMessage(catalog.get('instances-by-hosting')!, 5e9, 1e9).blocks });
+    expect(none).toContain('It has no parameters to narrow, so ask the data team in #analytics');
+    expect(none).not.toContain('Narrow its parameters');
+    expect(blocksToText({ blocks: queryOverCapMessage(catalog.get('customer-pings-per-day')!, 5e9, 1e9).blocks })).toContain('Narrow its parameters (a later date), or ask');
   });
 
   it('formats bytes as BigQuery does', () => {

@@ -54,6 +54,7 @@ describe('telemetry views', () => {
     const many = telemetryCardMessage(telemetry(Array.from({ length: 300 }, (_, i) => instance(i, 'full'))), { shareable: true });
     expect(blockKitViolations(many.blocks)).toEqual([]);
     expect(textOf(many.blocks)).toContain('288 more instances');
+    expect(textOf(telemetryCardMessage(telemetry(Array.from({ length: 13 }, (_, i) => instance(i, 'full'))), { shareable: true }).blocks)).toContain('…and 1 more instance, not shown.');
     const none = telemetryCardMessage(telemetry([]), { shareable: true });
     expect(textOf(none.blocks)).toContain('No instances on record');
     // A customer with hundreds of aliases, some of them long (and full of what escaping grows).

@@ -300,7 +300,7 @@ export function auditLogMessage(entries: Entry[], asked: number, ctx: AuditConte
       },
     );
   }
-  return { text: entries.length ? `Audit log: last ${entries.length} entries` : 'The audit log is empty.', blocks };
+  return { text: entries.length ? `Audit log: last ${plural(entries.length, 'entry', 'entries')}` : 'The audit log is empty.', blocks };
 }
 
 /** The raw entries as CSV, for a spreadsheet: every field, before and after as JSON, and the sentence in plain words. */

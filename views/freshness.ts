@@ -185,7 +185,7 @@ export function pipelineStatusMessage(
   const summary = counts.map(([s, n]) => `${n} ${s}`).join(', ') || 'no sources';
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Pipeline freshness' } },
-    { type: 'section', text: { type: 'mrkdwn', text: `${results.length} sources: ${summary}. Worst first.` } },
+    { type: 'section', text: { type: 'mrkdwn', text: `${results.length} source${results.length === 1 ? '' : 's'}: ${summary}. Worst first.` } },
     { type: 'divider' },
   ];
   for (const r of results.slice(0, 40)) {
@@ -217,7 +217,7 @@ export function rerunNotAllowedMessage(source: Source, bizopsUsergroup: string |
       {
         type: 'actions',
         block_id: BlockIds.rerunActions,
-        elements: [{ type: 'button', action_id: ActionIds.rerunRequest, text: { type: 'plain_text', text: 'Request a rerun' }, value: source.id }],
+        elements: [{ type: 'button', action_id: ActionIds.rerunRequest, text: { type: 'plain_text', text: 'Ask BizOps to rerun' }, value: source.id }],
       },
     ],
   };

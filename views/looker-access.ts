@@ -205,10 +205,15 @@ function quotedReason(reason: string): string {
   return `>${escapeAndTruncate(reason.trim(), 1000).replace(/\n/g, '\n>')}`;
 }
 
+/** What a grant by hand adds, as a list: "the View group and the View role", "the View group, the View role and the Develop role". */
+function grantedByHandList(r: Pick<LookerAccessRequest, 'level'>, until = ''): string {
+  return isElevated(r.level) ? `the View group, the View role and the ${levelLabel(r.level)} role${until}` : 'the View group and the View role';
+}
+
 /** What an admin grants by hand when the bot cannot reach Looker. */
 function manualGrantText(r: LookerAccessRequest): string {
-  const extra = isElevated(r.level) ? ` and the ${levelLabel(r.level)} role${r.durationDays ? ` (until ${r.expiresAt ? slackDate(new Date(r.expiresAt), '{date_short_pretty}') : 'expiry'})` : ''}` : '';
-  return `Looker is not connected to the bot: please grant it by hand in Looker (Admin → Users → \`${escapeMrkdwn(r.email)}\`): the View group, the View role${extra}.`;
+  const until = r.durationDays ? ` (until ${r.expiresAt ? slackDate(new Date(r.expiresAt), '{date_short_pretty}') : 'expiry'})` : '';
+  return `Looker is not connected to the bot: please grant it by hand in Looker (Admin → Users → \`${escapeMrkdwn(r.email)}\`): ${grantedByHandList(r, until)}.`;
 }
 
 // Slack's date tokens read "Today at 8:08 PM" or "Nov 28 at 8:08 PM": never after "on" or "at".
@@ -238,7 +243,7 @@ function grantLine(r: LookerAccessRequest): string | null {
     return `:hourglass_flowing_sand: Ended: taking the ${levelLabel(r.level)} role back in Looker…`;
   }
   if (r.status !== 'approved' && r.status !== 'expired') return null;
-  if (r.grantError) return `:warning: Looker did not accept the grant (${escapeAndTruncate(r.grantError, 300)}). Fix the cause and click *Retry grant*, or grant it by hand in Looker: the View group, the View role${isElevated(r.level) ? ` and the ${levelLabel(r.level)} role` : ''}.`;
+  if (r.grantError) return `:warning: Looker did not accept the grant (${escapeAndTruncate(r.grantError, 300)}). Fix the cause and click *Retry grant*, or grant it by hand in Looker: ${grantedByHandList(r)}.`;
   if (!r.grant) return r.status === 'approved' ? ':hourglass_flowing_sand: Granting it in Looker…' : null;
   if (r.grant.mode === 'manual') return manualGrantText(r);
   if (r.grant.setupEmailError) {
@@ -550,7 +555,7 @@ export function lookerNothingToRetryMessage(r: LookerAccessRequest, options: { e
 export function lookerGrantFailedThreadMessage(r: LookerAccessRequest, options: { adminsUsergroup: string | null }): MessageBody {
   const admins = options.adminsUsergroup ? `<!subteam^${options.adminsUsergroup}>` : 'Looker admins';
   const why = r.grantError ? ` (${escapeAndTruncate(r.grantError, 300)})` : '';
-  return section(`:warning: I could not grant this in Looker${why}. ${admins}: fix the cause and click *Retry grant* on the request, or grant it by hand: the View group, the View role${isElevated(r.level) ? ` and the ${levelLabel(r.level)} role` : ''} for \`${escapeMrkdwn(r.email)}\`.`);
+  return section(`:warning: I could not grant this in Looker${why}. ${admins}: fix the cause and click *Retry grant* on the request, or grant it by hand: ${grantedByHandList(r)} for \`${escapeMrkdwn(r.email)}\`.`);
 }
 
 /** What the Deny modal keeps in private_metadata. */

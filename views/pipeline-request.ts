@@ -89,7 +89,7 @@ export function pipelineRequestModal(input: { requester: string; initial?: Parti
     blocks: [
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: 'Ask BizOps for a new data pipeline into BigQuery (Fivetran, scheduled query or sheet). They triage requests in the analytics channel and you hear back here.' },
+        text: { type: 'mrkdwn', text: 'Ask BizOps for a new data pipeline into BigQuery (Fivetran, scheduled query or sheet). They triage requests in the analytics channel, and I tell you in a DM how it goes.' },
       },
       {
         type: 'input',

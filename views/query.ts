@@ -487,7 +487,10 @@ export function queryEmptyMessage(o: QueryOutput, now: Date, requestedBy?: strin
 
 /** Over the cost cap: nothing ran. */
 export function queryOverCapMessage(query: SavedQuery, estimatedBytes: number, capBytes: number): MessageBody {
-  const text = `:money_with_wings: \`${query.name}\` would process about *${formatBytes(estimatedBytes)}*, over the cap of *${formatBytes(capBytes)}* per query, so it did not run. Narrow its parameters (fewer weeks, a later date), or ask the data team in #analytics: they can raise the limit.`;
+  // Only what this query's parameters can do: a query without any has nothing to narrow.
+  const ways = [query.params.some((p) => p.kind === 'int' && p.name === 'weeks') ? 'fewer weeks' : '', query.params.some((p) => p.kind === 'date') ? 'a later date' : ''].filter(Boolean);
+  const narrow = query.params.length ? `Narrow its parameters${ways.length ? ` (${ways.join(', ')})` : ''}, or ask` : 'It has no parameters to narrow, so ask';
+  const text = `:money_with_wings: \`${query.name}\` would process about *${formatBytes(estimatedBytes)}*, over the cap of *${formatBytes(capBytes)}* per query, so it did not run. ${narrow} the data team in #analytics: they can raise the limit.`;
   return { text: `${query.name} not run: ${formatBytes(estimatedBytes)} is over the ${formatBytes(capBytes)} cap`, blocks: [section(text)] };
 }
 

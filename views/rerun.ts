@@ -105,5 +105,6 @@ export function rerunMessage(v: RerunView): MessageBody {
   }
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(lines.join('\n'), 3000) } }];
   if (v.offerForce) blocks.push(forceButton(v.source, name));
-  return { text: `Rerun of ${name}: ${v.phase.replace('_', ' ')}`, blocks };
+  // The notification says the phase in the message's own words ("not finished", not "timed out").
+  return { text: `Rerun of ${name}: ${PHASE[v.phase].replace(/^:[a-z_]+: /, '')}`, blocks };
 }

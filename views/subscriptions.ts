@@ -240,10 +240,14 @@ function describeScheduleOf(s: Subscription): string {
   return describeSchedule(s.schedule);
 }
 
-/** The schedule inside a sentence: "checked every day at 09:00 (UTC)" (a weekday keeps its capital). */
+/**
+ * The schedule inside a sentence: "checked every day at 09:00 (UTC)", "on weekdays at 09:00 (UTC)",
+ * "on the cron schedule `0 9 * * 1` (UTC)" (a weekday keeps its capital).
+ */
 function scheduleInSentence(s: Subscription): string {
+  if (s.schedule.kind === 'cron') return `on the cron schedule \`${s.schedule.cron}\` (${s.schedule.tz})`;
   const d = describeScheduleOf(s);
-  return d.charAt(0).toLowerCase() + d.slice(1);
+  return (s.schedule.kind === 'weekdays' ? 'on ' : '') + d.charAt(0).toLowerCase() + d.slice(1);
 }
 
 function number(n: number | null): string {
@@ -479,12 +483,17 @@ export function subscriptionFailedDm(
   const run = last ? (last.manual ? 'The run you asked for' : `The run due ${slackDate(new Date(last.dueAt))}`) : 'A run';
   const head = `:warning: ${run} of your ${what} failed: ${why}.`;
   const tail = paused
-    ? ` It failed ${last?.failures ?? s.consecutiveFailures} times in a row, so I paused it. Fix the cause, then Resume it with Manage below or from \`${Commands.query} subscriptions\`.`
+    ? ` It failed ${failedTimes(last?.failures ?? s.consecutiveFailures)}, so I paused it. Fix the cause, then Resume it with Manage below or from \`${Commands.query} subscriptions\`.`
     : s.status === 'active' && s.nextRunAt
       ? ` It stays on${nextRunSaid(s.nextRunAt, told)}.`
       : '';
   const text = escapeMrkdwn(`${title} (${subscriptionRef(s.id)}): ${paused ? 'paused after failed runs' : 'a run failed'}`);
   return { text, blocks: [section(head + tail), { type: 'actions', block_id: BlockIds.subscriptionActions, elements: [manageButton(s)] }] };
+}
+
+/** "once", "3 times in a row": how often a run failed before the pause. */
+function failedTimes(n: number): string {
+  return n === 1 ? 'once' : `${n} times in a row`;
 }
 
 /**

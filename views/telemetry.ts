@@ -120,7 +120,7 @@ export function telemetryCardMessage(t: CustomerTelemetry, opts: { shareable: bo
   ];
   for (const i of instances.slice(0, MAX_INSTANCES_SHOWN)) blocks.push(...instanceBlocks(i, t.generatedAt, t.windowDays, t.lookbackDays ?? Math.max(90, t.windowDays), opts.lookerUrl ?? null));
   if (instances.length > MAX_INSTANCES_SHOWN) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${instances.length - MAX_INSTANCES_SHOWN} more instances, not shown.` }] });
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${instances.length - MAX_INSTANCES_SHOWN} more instance${instances.length - MAX_INSTANCES_SHOWN === 1 ? '' : 's'}, not shown.` }] });
   }
   const footer = [
     `Levels from pings and events in the last ${t.windowDays} days`,

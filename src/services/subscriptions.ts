@@ -649,7 +649,7 @@ export class SubscriptionService {
     const paused = counts && failures >= this.opts.limits.maxFailures;
     if (paused) {
       next.status = 'paused';
-      next.pausedReason = `It failed ${failures} times in a row; the last time: ${run.message}`;
+      next.pausedReason = `It failed ${failures === 1 ? 'once' : `${failures} times in a row`}; the last time: ${run.message}`;
       next.nextRunAt = null;
     } else if (!run.manual && current.status === 'active' && current.nextRunAt === run.dueAt) {
       next.nextRunAt = runAfter(current.schedule, run.dueAt, now, this.opts.limits.graceMs).getTime();
