@@ -7,6 +7,7 @@
  * use case, answer the person who clicked.
  */
 import type { Listeners } from '../src/slack/listeners.js';
+import { buttonContext } from '../src/slack/click.js';
 import { loggedOpenedAlready, slackErrorCode } from '../src/slack/errors.js';
 import { postToResponseUrl } from '../src/slack/fetch.js';
 import { formInput } from '../src/slack/form-state.js';
@@ -364,7 +365,7 @@ async function decide(deps: SubscriptionDeps, what: Control, sub: Subscription |
     case 'run': {
       const r = await deps.subscriptions.runNow(sub.id, actor, clickedIn);
       if (r.ok) return told(runNowSaid(sub, ref));
-      if (r.reason === 'already') return told(':hourglass_flowing_sand: A run of it was started a moment ago; its result is on its way. Nothing more was started.');
+      if (r.reason === 'already') return told(':hourglass_flowing_sand: A run of it was started a moment ago: its result is on its way, or posted already. Nothing more was started.');
       return refused(r.reason);
     }
     case 'delete': {
@@ -463,8 +464,7 @@ function control(deps: SubscriptionDeps, what: Control) {
     try {
       const id = typeof action.value === 'string' && isSubscriptionId(action.value) ? action.value : null;
       // Where it was clicked (the message, or the view), so that a double click there runs it once.
-      const container = body.container as { message_ts?: unknown; view_id?: unknown } | undefined;
-      const where = [container?.message_ts, container?.view_id, body.view?.id].find((x): x is string => typeof x === 'string' && x.length > 0 && x.length <= 100);
+      const where = [buttonContext(body).messageTs, body.view?.id].find((x): x is string => typeof x === 'string' && x.length > 0 && x.length <= 100);
       d = await decide(deps, what, id ? await deps.subscriptions.get(id) : null, body.user.id, where);
     } catch (err) {
       // Nothing was done (the store did not answer): said as such where there is a place to say it.

@@ -17,6 +17,7 @@ import { silentLogger } from '../src/logger.js';
 import { JobRunner, PermanentJobError, UNKNOWN_KIND_GRACE_MS, UNKNOWN_KIND_SET_ASIDE_MS, type JobKind } from '../src/jobs/runner.js';
 import { JOBS, enqueue, wake, type JobDoc, type JobSpec } from '../src/jobs/model.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
+import { NOTICE_JOB, NOTICE_JOB_2, noticeJob } from '../src/ports/notices.js';
 import { drain } from './support/jobs.js';
 
 const dirs: string[] = [];
@@ -677,6 +678,17 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       await add({ key: 'unknown:1', kind: 'unknown', payload: {} });
       expect((await r.runDue()).ran).toBe(0);
       expect(await job('unknown:1')).toMatchObject({ state: 'pending', attempts: 0 });
+    });
+
+    it('leaves a notice of a type added later to a runner that knows it: an older one, with no handler for its kind, does not end it unsent', async () => {
+      const older = runner();
+      older.register(NOTICE_JOB, { handler: async () => undefined }); // an older version's: it knows no later type, and would send nothing
+      const later = noticeJob({ type: 'rerun.ask_failed', sourceId: 'hubspot', userId: 'U1', at: '2026-12-06T00:00:00.000Z' });
+      expect(later.kind).toBe(NOTICE_JOB_2);
+      expect(noticeJob({ type: 'rerun.asked', sourceId: 'hubspot', userId: 'U1', at: '2026-12-06T00:00:00.000Z' }).kind).toBe(NOTICE_JOB);
+      await add(later);
+      expect((await older.runDue()).ran).toBe(0);
+      expect(await job(later.key)).toMatchObject({ state: 'pending', attempts: 0 });
     });
 
     it('runs the due jobs listed behind more than a listing of jobs of a kind it has no handler for, and ends those after an hour', async () => {

@@ -39,6 +39,21 @@ describe('postOnce when Slack answers history in small pages', () => {
     expect(standin.conversation(channel).filter((m) => m.text === 'the card')).toHaveLength(1);
   });
 
+  it('finds a tagged post by its key and tag, or by its key alone (as a version that knows no tags looks), never with another tag', async () => {
+    const since = Date.now() - 1000;
+    const a = await gateway.postOnce({ channel }, { text: 'alert A' }, { key: 'run:1:fired', tag: 'aaa', mayExist: false, since });
+    // Another tag of the same key (the alert's check edited between attempts): not taken for it, posted.
+    const b = await gateway.postOnce({ channel }, { text: 'alert B' }, { key: 'run:1:fired', tag: 'bbb', mayExist: true, since });
+    expect(b.ts).not.toBe(a.ts);
+    expect(await gateway.findPosted({ channel }, 'run:1:fired', since, 'aaa')).toEqual(a);
+    expect(await gateway.findPosted({ channel }, 'run:1:fired', since, 'bbb')).toEqual(b);
+    expect(await gateway.findPosted({ channel }, 'run:1:fired', since, 'ccc')).toBeNull();
+    expect(await gateway.findPosted({ channel }, 'run:1:fired', since)).not.toBeNull();
+    // One an earlier version posted with no tag is found with any.
+    const old = await gateway.postOnce({ channel }, { text: 'alert, untagged' }, { key: 'run:2:fired', mayExist: false, since });
+    expect(await gateway.findPosted({ channel }, 'run:2:fired', since, 'aaa')).toEqual(old);
+  });
+
   it('finds the earlier reply on a later page of the thread', async () => {
     const since = Date.now() - 1000;
     const parent = await gateway.postOnce({ channel }, { text: 'alert' }, { key: 'alert:1', mayExist: false, since });

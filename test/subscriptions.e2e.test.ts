@@ -1493,7 +1493,7 @@ describe('scheduled deliveries', () => {
     await new Promise((r) => setTimeout(r, 500));
     await t.drain();
     expect(d.posts(CHANNEL, ref(sub))).toHaveLength(1);
-    expect(t.standin.conversation(CHANNEL).filter((m) => m.ephemeral).map((m) => text(m)).some((m) => m.includes('A run of it was started a moment ago'))).toBe(true);
+    expect(t.standin.conversation(CHANNEL).filter((m) => m.ephemeral).map((m) => text(m)).some((m) => m.includes('A run of it was started a moment ago: its result is on its way, or posted already.'))).toBe(true);
     // Someone else's click on their own list, and this person's later, each run it.
     await click(BLAKE, (await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: BLAKE, channelId: CHANNEL })).replies.find((r) => r.message?.ephemeral)!.message!.ts);
     await recorded(2);
@@ -1847,6 +1847,31 @@ describe('threshold alerts', () => {
     await subs.remove(sub.id, RILEY);
   });
 
+  it('leaves alone an alert an attempt posted when its condition is edited and edited back before the retry takes it as its own', async () => {
+    const { conn, sub, runAt, fired } = await hourlyAlert(14);
+    const subs = t.bot.services.subscriptions;
+    const customers = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
+    const first = (await subs.get(sub.id))!.nextRunAt!;
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-edited-back', 'Alert test')`);
+    loseAnswerOfNext(sub, 'fired');
+    await runAt(first + 5_000);
+    expect(fired()).toHaveLength(1);
+    const old = fired()[0]!;
+    expect(await subs.get(sub.id)).toMatchObject({ alertState: 'ok', firedMessage: null });
+    const as = (value: number) => ({ kind: 'alert' as const, query: 'customer-count', params: {}, channel: null, schedule: { ...sub.schedule } as never, condition: { column: 'customers', op: 'above', value: String(value) } });
+    expect(await subs.update(sub.id, RILEY, as(customers - 5))).toMatchObject({ ok: true });
+    expect(await subs.update(sub.id, RILEY, as(customers))).toMatchObject({ ok: true });
+    await runAt(first + 10 * 60_000);
+    await runAt(first + 12 * 60_000);
+    expect(fired()).toHaveLength(1);
+    expect(await subs.get(sub.id)).toMatchObject({ alertState: 'firing', firedMessage: { ts: old.ts } });
+    const closing = t.standin.conversation(old.channel).filter((r) => r.thread_ts === old.ts && /edited this alert/.test(text(r))).map((r) => text(r));
+    expect(closing).toEqual([]);
+    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-edited-back'`);
+    conn.closeSync();
+    await subs.remove(sub.id, RILEY);
+  });
+
   it('closes an alert an attempt posted before its condition was edited when the retry finds the new condition quiet', async () => {
     const { conn, sub, runAt, fired } = await hourlyAlert(13);
     const subs = t.bot.services.subscriptions;
@@ -1857,6 +1882,7 @@ describe('threshold alerts', () => {
     await runAt(first + 5_000);
     expect(fired()).toHaveLength(1);
     const old = fired()[0]!;
+    expect(await subs.get(sub.id)).toMatchObject({ alertState: 'ok', firedMessage: null });
     // Raised past the value: the retry finds nothing to say under the new check.
     const raised = { kind: 'alert' as const, query: 'customer-count', params: {}, channel: null, schedule: { ...sub.schedule } as never, condition: { column: 'customers', op: 'above', value: String(customers + 1000) } };
     expect(await subs.update(sub.id, RILEY, raised)).toMatchObject({ ok: true });

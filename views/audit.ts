@@ -83,6 +83,7 @@ function when(iso: unknown, format?: string): string | null {
 /** What a job that gave up was doing, by its kind. */
 const JOB_WORDS: Record<string, string> = {
   notice: 'sending a message to Slack',
+  'notice.2': 'sending a message to Slack',
   'query.deliver': 'posting a /query result',
   'looker.grant': 'granting Looker access',
   'looker.revoke': 'taking Looker roles back',

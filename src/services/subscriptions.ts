@@ -25,6 +25,7 @@ import type { Catalog, SavedQuery } from '../catalog/catalog.js';
 import type { QueryService } from './query.js';
 import type { ResolvedParams } from '../catalog/params.js';
 import { headOf, localeNumber } from '../format.js';
+import { freeClick, holdClick } from './clicks.js';
 import { isChannelId } from '../ids.js';
 
 export const SUBSCRIPTIONS = 'subscriptions';
@@ -417,7 +418,7 @@ export class SubscriptionService {
       // alert, if it was posted, is told in its thread that it is closed.
       if (claim?.from === 'ok' && claimPending && fresh.alertState === 'ok') {
         const channel = claim.where?.channel ?? (fresh.target.kind === 'channel' ? fresh.target.channel : fresh.owner);
-        await enqueue(tx, noticeJob({ type: 'subscription.alert_superseded', subscriptionId: id, channel, post: claim.post ?? legacyFiredPost(claim.key), run: claim.key, since: claim.at, by: actor }), now);
+        await enqueue(tx, noticeJob({ type: 'subscription.alert_superseded', subscriptionId: id, channel, post: firedPostKey(claim.key), ...(claim.tag ? { tag: claim.tag } : {}), run: claim.key, since: claim.at, by: actor }), now);
       }
       const runState = sameCheck
         ? { alertState: fresh.alertState, firedAt: fresh.firedAt, firedMessage: fresh.firedMessage, lastRun: fresh.lastRun }
@@ -488,10 +489,16 @@ export class SubscriptionService {
     if (!(await this.mayManage(current, actor))) return { ok: false, reason: 'not_allowed' };
     const now = this.now().getTime();
     const started = await this.opts.store.runTransaction(async (tx) => {
-      const last = (await tx.get<RunNowDoc>(RUNS_NOW, id))?.data;
-      if (last && last.expiresAt > Date.now() && (!last.ended || (clickedIn !== undefined && last.clickedIn === clickedIn && last.by === actor))) return false;
-      tx.put<RunNowDoc>(RUNS_NOW, id, { by: actor, expiresAt: Date.now() + RUN_NOW_ONCE_MS, clickedAt: Date.now(), ...(clickedIn ? { clickedIn } : {}) });
-      await enqueue(tx, { key: jobKey(SUBSCRIPTION_RUN_JOB, id, 'now', now), kind: SUBSCRIPTION_RUN_JOB, payload: { id, dueAt: now, manual: true } }, now);
+      const last = (await tx.get(RUNS_NOW, id))?.data;
+      if (typeof last?.['expiresAt'] === 'number' && last['expiresAt'] > Date.now()) return false;
+      // The double click of one whose run has ended already (the click is held for a moment, as /query's buttons are).
+      const scope = clickedIn === undefined ? null : `subscription.run_now:${id}:${clickedIn}:${actor}`;
+      const click = scope === null ? null : await freeClick(tx, scope);
+      if (scope !== null && click === null) return false;
+      tx.put(RUNS_NOW, id, { by: actor, expiresAt: Date.now() + RUN_NOW_ONCE_MS });
+      const job = jobKey(SUBSCRIPTION_RUN_JOB, id, 'now', now);
+      await enqueue(tx, { key: job, kind: SUBSCRIPTION_RUN_JOB, payload: { id, dueAt: now, manual: true } }, now);
+      if (scope !== null && click !== null) holdClick(tx, click, scope, RUN_NOW_DOUBLE_CLICK_MS, job);
       tx.audit({ actor, action: 'subscription.run_now', subject: id });
       return true;
     });
@@ -517,7 +524,7 @@ export class SubscriptionService {
    * once its job has ended any other way (it found the condition gone on a retry, or was
    * no longer wanted after an edit).
    */
-  async claimAlertStep(id: string, from: AlertState, key: string, where?: AlertPostWhere, check?: string, post?: string): Promise<boolean> {
+  async claimAlertStep(id: string, from: AlertState, key: string, where?: AlertPostWhere, check?: string, tag?: string): Promise<boolean> {
     return this.opts.store.runTransaction(async (tx) => {
       const current = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
       if (!current || current.alertState !== from) return false;
@@ -529,8 +536,8 @@ export class SubscriptionService {
         if (claim.key === key) return true;
         if ((await tx.get<JobDoc>(JOBS, claim.key))?.data.state === 'pending') return false;
       }
-      // Where it posts, and the key its post carries, so that a retry (or, after an edit, the closing note) finds it.
-      tx.put(ALERT_STEPS, id, { key, from, at: this.now().getTime(), ...(where ? { where } : {}), ...(post ? { post } : {}) });
+      // Where it posts, and the tag its post carries, so that a retry (or, after an edit, the closing note) finds it.
+      tx.put(ALERT_STEPS, id, { key, from, at: this.now().getTime(), ...(where ? { where } : {}), ...(tag ? { tag } : {}) });
       return true;
     });
   }
@@ -541,10 +548,10 @@ export class SubscriptionService {
    * a claim made before claims said). Null when it holds no such claim. A
    * retry asks, to find what an earlier attempt posted (see the run job).
    */
-  async claimedAlertStep(id: string, key: string): Promise<{ from: AlertState; where: AlertPostWhere | null; post: string | null } | null> {
+  async claimedAlertStep(id: string, key: string): Promise<{ from: AlertState; where: AlertPostWhere | null; tag: string | null } | null> {
     const current = await this.get(id);
     const claim = (await this.opts.store.get<AlertClaim>(ALERT_STEPS, id))?.data;
-    return current && claim && claim.key === key && claim.from === current.alertState ? { from: claim.from, where: claim.where ?? null, post: claim.post ?? null } : null;
+    return current && claim && claim.key === key && claim.from === current.alertState ? { from: claim.from, where: claim.where ?? null, tag: claim.tag ?? null } : null;
   }
 
   /**
@@ -572,8 +579,8 @@ export class SubscriptionService {
     if (!current) return;
     const now = this.now().getTime();
     const record: RunRecord = { dueAt: run.dueAt, at: now, outcome: run.outcome, message: run.message ?? null, manual: run.manual };
-    // A run-now that ended lets the next click run it again (all but its own double click).
-    if (run.manual) await this.endRunNow(tx, id);
+    // A run-now that ended lets the next click run it again (all but its own double click: see runNow).
+    if (run.manual) tx.delete(RUNS_NOW, id);
     // A scheduled run replaced while it ran (paused, resumed, or moved by an edit) no longer stands for the
     // subscription: what it posted is recorded, not as its last run, and it starts no new count of failures.
     const stands = this.isCurrent(current, run.dueAt, run.manual);
@@ -599,7 +606,7 @@ export class SubscriptionService {
     // The edit asked for that note once this run ends (see update): it is due now. (An edit saved by an earlier
     // version asked for none: the note is asked for here.)
     if (run.outcome === 'fired' && run.alertState && !stateStands && run.firedMessage) {
-      const superseded = run.check === undefined || run.key === undefined ? null : alertSupersededKey(id, firedPostKey(run.key, run.check));
+      const superseded = run.check === undefined || run.key === undefined ? null : alertSupersededKey(id, firedPostKey(run.key), checkTag(run.check));
       if (!superseded || !(await wake(tx, superseded, now))) {
         await enqueue(tx, noticeJob({ type: 'subscription.alert_closed', subscriptionId: id, channel: run.firedMessage.channel, ts: run.firedMessage.ts, by: current.checkEditedBy ?? current.owner }), now);
       }
@@ -631,7 +638,7 @@ export class SubscriptionService {
     // Nor does a failure that was not the subscription's doing (`counts: false`: Slack down for everyone).
     const counts = stands && run.counts !== false;
     const failures = current.consecutiveFailures + (counts ? 1 : 0);
-    if (run.manual) await this.endRunNow(tx, id);
+    if (run.manual) tx.delete(RUNS_NOW, id);
     const next: Subscription = {
       ...current,
       ...(stands || run.manual ? { lastRun: { dueAt: run.dueAt, at: now, outcome: 'failed' as const, message: run.message, manual: run.manual } } : {}),
@@ -658,14 +665,6 @@ export class SubscriptionService {
     tx.put(SUBSCRIPTIONS, id, next);
     tx.audit({ actor: 'bot', action: paused ? 'subscription.paused_after_failures' : 'subscription.run_failed', subject: id, after: { message: run.message, failures } });
     return { paused, subscription: next };
-  }
-
-  /** A Run now has ended: the next click runs it again, but for the double click of the one that started it (see runNow). */
-  private async endRunNow(tx: StoreTx, id: string): Promise<void> {
-    const last = (await tx.get<RunNowDoc>(RUNS_NOW, id))?.data;
-    const until = last?.clickedIn !== undefined && last.clickedAt !== undefined ? last.clickedAt + RUN_NOW_DOUBLE_CLICK_MS : 0;
-    if (last && until > Date.now()) tx.put<RunNowDoc>(RUNS_NOW, id, { ...last, ended: true, expiresAt: until });
-    else tx.delete(RUNS_NOW, id);
   }
 
   /** Whether a run due at `dueAt` is still this subscription's (not paused, deleted, or moved by an edit). */
@@ -707,37 +706,31 @@ async function tellOwner(tx: StoreTx, s: Subscription, actor: string, change: Su
   await enqueue(tx, noticeJob({ type: 'subscription.changed', subscriptionId: s.id, by: actor, change, at: now, was: { ...s } }), now);
 }
 
-/**
- * The last Run now of a subscription: running until `expiresAt` (its run has not ended), or `ended` and kept
- * until then for its double click. (Written before `clickedAt`: `{ by, expiresAt }`, running.)
- */
-type RunNowDoc = StoreDoc & { by: string; expiresAt: number; clickedAt?: number; clickedIn?: string; ended?: true };
-
 /** A run's claim of an alert's change of state; `posted` once a retry found its post in Slack. */
 type AlertClaim = {
   key: string;
   from: AlertState;
   at: number;
   where?: AlertPostWhere;
-  /** The key its post carries (none: a claim made before claims said, whose alert carries {@link legacyFiredPost}'s). */
-  post?: string;
+  /** The tag its alert carries beside its key ({@link checkTag}; none: a claim made before claims said, whose alert carries none). */
+  tag?: string;
   posted?: { fired: { channel: string; ts: string } | null };
 };
 
 /** Where a run posts an alert's change: the alert in its channel or DM, a Resolved in the alert's thread. */
 export type AlertPostWhere = { channel: string; threadTs: string | null };
 
-/**
- * The key the alert a run (its job `key`) posts carries, so that a retry finds it: named for the check too, so
- * that a retry after an edit does not take the old check's alert, posted by an earlier attempt, for the new one's.
- */
-export function firedPostKey(key: string, check: string): string {
-  return `${key}:fired:${createHash('sha256').update(check).digest('hex').slice(0, 12)}`;
+/** The key the alert a run (its job `key`) posts carries, so that a retry finds it. */
+export function firedPostKey(key: string): string {
+  return `${key}:fired`;
 }
 
-/** The key an alert carried before it was named for its check too: a claim made then says no `post`. */
-export function legacyFiredPost(key: string): string {
-  return `${key}:fired`;
+/**
+ * The tag an alert carries beside its key: its check, so that a retry after an edit does not take the old check's
+ * alert, posted by an earlier attempt, for the new one's (nor the edit's closing note the new one for the old).
+ */
+export function checkTag(check: string): string {
+  return createHash('sha256').update(check).digest('hex').slice(0, 12);
 }
 
 /** The job for the run due at `dueAt`: its key names the time, so each scheduled run happens once. */

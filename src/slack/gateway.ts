@@ -44,6 +44,11 @@ export interface PostOnceOptions {
   mayExist: boolean;
   /** Look for an earlier post from this time on (epoch ms): when the job was enqueued. */
   since: number;
+  /**
+   * Which of the posts of one key this one is (an alert's check): carried beside the key, so that a version that
+   * looks by the key alone still finds it, and one that looks with another tag does not take it (see findPosted).
+   */
+  tag?: string;
 }
 
 export interface Posted {
@@ -139,7 +144,7 @@ export class SlackGateway {
   /** Posts a message (to a channel, a thread, or a user's DM) at most once per key. */
   async postOnce(target: { channel: string; threadTs?: string | null }, content: MessageContent, options: PostOnceOptions): Promise<Posted> {
     if (options.mayExist) {
-      const found = await this.findPosted(target, options.key, options.since);
+      const found = await this.findPosted(target, options.key, options.since, options.tag);
       if (found) {
         this.logger.info('found the message an earlier attempt posted; not posting again', { key: options.key, ts: found.ts });
         return found;
@@ -152,7 +157,7 @@ export class SlackGateway {
         ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
         text: content.text,
         ...(content.blocks ? { blocks: content.blocks } : {}),
-        metadata: { event_type: METADATA_EVENT, event_payload: { key: options.key } },
+        metadata: { event_type: METADATA_EVENT, event_payload: { key: options.key, ...(options.tag ? { tag: options.tag } : {}) } },
       });
       if (!res.ts) throw new Error('chat.postMessage answered without a ts');
       return { channel: res.channel ?? target.channel, ts: res.ts };
@@ -194,14 +199,16 @@ export class SlackGateway {
   }
 
   /** The message an earlier attempt posted with this key (through postOnce), if Slack shows one. */
-  async findPosted(target: { channel: string; threadTs?: string | null }, key: string, since: number): Promise<Posted | null> {
+  async findPosted(target: { channel: string; threadTs?: string | null }, key: string, since: number, tag?: string): Promise<Posted | null> {
     try {
       const channel = await this.conversationId(target.channel);
       // A little before the job was enqueued: clocks of Slack and of the replicas differ.
       const oldest = String(Math.floor(since / 1000) - 120);
       const match = await this.findMessage(channel, target.threadTs, oldest, true, (m) => {
-        const meta = (m as { metadata?: { event_type?: string; event_payload?: { key?: unknown } } }).metadata;
-        return meta?.event_type === METADATA_EVENT && meta.event_payload?.key === key;
+        const meta = (m as { metadata?: { event_type?: string; event_payload?: { key?: unknown; tag?: unknown } } }).metadata;
+        // With a `tag`: that post of the key, or one an earlier version posted with none.
+        const tagged = meta?.event_payload?.tag;
+        return meta?.event_type === METADATA_EVENT && meta.event_payload?.key === key && (tag === undefined || tagged === undefined || tagged === tag);
       });
       return match ? { channel, ts: match.ts } : null;
     } catch (err) {

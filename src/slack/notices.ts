@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../logger.js';
 import type { StoreDoc, StoreTx } from '../ports/store.js';
-import { NOTICE_JOB, noticeJob, type Notice } from '../ports/notices.js';
+import { NOTICE_JOB, NOTICE_JOB_2, noticeJob, type Notice } from '../ports/notices.js';
 import { DeferJob, classify, defineJob, type JobCommit, type JobContext, type JobFailure, type JobKind, type JobOutcome } from '../jobs/runner.js';
 import { CodedError, toCodedError } from '../errors.js';
 import { jobKey, type JobSpec } from '../jobs/model.js';
@@ -58,17 +58,17 @@ const ALERT_POST_WAIT_MS = 2_000;
 /** The job kind that delivers notices. */
 export function noticeJobKinds(deps: NoticeDeps): Record<string, JobKind> {
   const deliver = new NoticeDelivery(deps);
-  return {
-    [NOTICE_JOB]: defineJob<Notice & Record<string, never>>({
-      handler: (ctx) => deliver.run(ctx),
-      onGiveUp: (ctx) => deliver.gaveUp(ctx),
-      // Slack outages are short; a message hours late is worse than one that says it failed.
-      retry: NOTICE_RETRY,
-      // But a request's card is the only place it can be decided, and an alert's or a rerun's message the only place
-      // its state is told: one never posted, or left saying what is no longer so, is tried again later (CARD_RETRY).
-      resumeAt: (ctx, failure) => cardRetryAt(ctx, failure),
-    }),
-  };
+  const kind = defineJob<Notice & Record<string, never>>({
+    handler: (ctx) => deliver.run(ctx),
+    onGiveUp: (ctx) => deliver.gaveUp(ctx),
+    // Slack outages are short; a message hours late is worse than one that says it failed.
+    retry: NOTICE_RETRY,
+    // But a request's card is the only place it can be decided, and an alert's or a rerun's message the only place
+    // its state is told: one never posted, or left saying what is no longer so, is tried again later (CARD_RETRY).
+    resumeAt: (ctx, failure) => cardRetryAt(ctx, failure),
+  });
+  // The types added since the first under a kind of their own (see NOTICE_JOB_2), by the same handler.
+  return { [NOTICE_JOB]: kind, [NOTICE_JOB_2]: kind };
 }
 
 /**
@@ -172,11 +172,14 @@ class NoticeDelivery {
         return {};
       }
       case 'subscription.alert_superseded': {
-        // The run may still post it (a retry to come, or running now): looked for once it has ended (its end wakes this).
+        // The run may still post it (a retry to come, or running now): looked for once it has ended (within a minute;
+        // at once when it ends recording the old check's alert, which wakes this).
         if (await this.deps.subscriptions.runPending(n.run)) return { again: new Date(ctx.now().getTime() + SUPERSEDED_POLL_MS) };
-        const fired = await this.deps.gateway.findPosted({ channel: n.channel }, n.post, n.since);
+        const fired = await this.deps.gateway.findPosted({ channel: n.channel }, n.post, n.since, n.tag);
         if (!fired) return {};
         const sub = await this.deps.subscriptions.get(n.subscriptionId);
+        // Taken as its own by a retry under the same check again (edited, then edited back): the alert that stands.
+        if (sub?.firedMessage?.ts === fired.ts) return {};
         await this.post(ctx, { channel: fired.channel, threadTs: fired.ts }, alertClosedMessage(sub, n.by), ctx.key);
         return {};
       }

@@ -22,7 +22,7 @@ import { nextRun, runDecision } from '../domain/schedule.js';
 import { alertStep, evaluate } from '../domain/alert-condition.js';
 import { toCsv } from '../charts/spec.js';
 import type { QueryOutput, QueryService } from '../services/query.js';
-import { SUBSCRIPTION_RUN_JOB, alertCheckOf, categoriesMessage, firedPostKey, legacyFiredPost, numericColumnsOf, subscriptionRef, type Subscription, type SubscriptionService } from '../services/subscriptions.js';
+import { SUBSCRIPTION_RUN_JOB, alertCheckOf, categoriesMessage, checkTag, firedPostKey, numericColumnsOf, subscriptionRef, type Subscription, type SubscriptionService } from '../services/subscriptions.js';
 import { queryChartMessage, queryEmptyMessage, queryTableMessage } from '../../views/query.js';
 import { alertFiredMessage, alertResolvedMessage, subscriptionCsvBlocks, subscriptionFooter } from '../../views/subscriptions.js';
 import { TOKEN_REFUSED_SLACK_ERRORS, TRANSIENT_SLACK_ERRORS, slackErrorCode, toSlackError } from './errors.js';
@@ -184,13 +184,13 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
     if (step.action === 'quiet' && earlier) return recordEarlier(earlier);
     // Another run at the same moment (a Run now beside the scheduled one) is saying it, or has said it.
     const where = step.action === 'resolve' ? resolvedWhere(sub, channel) : { channel, threadTs: null };
-    const post = step.action === 'fire' ? firedPostKey(ctx.key, check!) : undefined;
-    if (step.action !== 'quiet' && !(await subscriptions.claimAlertStep(id, sub.alertState, ctx.key, where, check, post))) {
+    const tag = step.action === 'fire' ? checkTag(check!) : undefined;
+    if (step.action !== 'quiet' && !(await subscriptions.claimAlertStep(id, sub.alertState, ctx.key, where, check, tag))) {
       return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'quiet' }) };
     }
     if (step.action === 'fire') {
       // Found already where the claim says it went (an edit may have moved the alert since): not posted again.
-      const fired = earlier?.outcome === 'fired' ? earlier.firedMessage : await deps.gateway.postOnce({ channel }, alertFiredMessage(sub, query, ev), { key: post!, mayExist: mayHavePosted(ctx), since: dueAt });
+      const fired = earlier?.outcome === 'fired' ? earlier.firedMessage : await deps.gateway.postOnce({ channel }, alertFiredMessage(sub, query, ev), { key: firedPostKey(ctx.key), tag, mayExist: mayHavePosted(ctx), since: dueAt });
       if (output.rows.length && query.display.type !== 'table') await uploadChart(deps, ctx, sub, output, { channel: earlier ? fired.channel : channel, threadTs: fired.ts }, dueAt);
       return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'fired', alertState: 'firing', firedMessage: fired, message: `now ${ev.latest}`, check, key: ctx.key }) };
     }
@@ -221,7 +221,7 @@ async function postedEarlier(deps: SubscriptionRunDeps, ctx: JobContext<RunPaylo
   let change: PostedChange | null = null;
   // Where the claim says it posted (an edit may have moved the alert since), or where it would post now.
   if (claim?.from === 'ok') {
-    const fired = await deps.gateway.findPosted({ channel: claim.where?.channel ?? channel }, claim.post ?? legacyFiredPost(ctx.key), ctx.payload.dueAt);
+    const fired = await deps.gateway.findPosted({ channel: claim.where?.channel ?? channel }, firedPostKey(ctx.key), ctx.payload.dueAt, claim.tag ?? undefined);
     if (fired) change = { outcome: 'fired', alertState: 'firing', firedMessage: fired, message: 'posted before the run was interrupted' };
   } else if (claim?.from === 'firing') {
     const where = claim.where ?? resolvedWhere(sub, channel);
