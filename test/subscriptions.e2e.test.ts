@@ -1815,86 +1815,74 @@ describe('threshold alerts', () => {
     await subs.remove(sub.id, RILEY);
   });
 
-  it('closes, in its thread, an alert an attempt posted before its condition was edited; the retry posts the new one anew', async () => {
-    const { conn, sub, runAt, fired } = await hourlyAlert(12);
+  /**
+   * An hourly alert whose first run posts it and loses Slack's answer (it does not know it posted, and is retried),
+   * with what the tests of an edit before that retry need: `edit` to "above `value`", `retry` (the retry, then
+   * what its end woke), and `closing` (the edit's notes in a message's thread).
+   */
+  async function postedThenLost(daysBack: number, customerId: string) {
+    const made = await hourlyAlert(daysBack);
+    const { conn, sub, runAt, fired } = made;
     const subs = t.bot.services.subscriptions;
     const customers = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
     const first = (await subs.get(sub.id))!.nextRunAt!;
-    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-superseded', 'Alert test')`);
-    // The run posts the alert, and its answer is lost: the run does not know it posted, and is retried.
+    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('${customerId}', 'Alert test')`);
     loseAnswerOfNext(sub, 'fired');
     await runAt(first + 5_000);
     expect(fired()).toHaveLength(1);
     const old = fired()[0]!;
     expect(await subs.get(sub.id)).toMatchObject({ alertState: 'ok', firedMessage: null });
+    const edit = (value: number) => subs.update(sub.id, RILEY, { kind: 'alert', query: 'customer-count', params: {}, channel: null, schedule: { ...sub.schedule } as never, condition: { column: 'customers', op: 'above', value: String(value) } });
+    const retry = async () => {
+      await runAt(first + 10 * 60_000);
+      await runAt(first + 12 * 60_000);
+    };
+    const closing = (m: StoredMessage) => t.standin.conversation(m.channel).filter((r) => r.thread_ts === m.ts && /edited this alert/.test(text(r))).map((r) => text(r));
+    const done = async () => {
+      await conn.run(`DELETE FROM customers WHERE customer_id = '${customerId}'`);
+      conn.closeSync();
+      await subs.remove(sub.id, RILEY);
+    };
+    return { ...made, subs, customers, first, old, edit, retry, closing, done };
+  }
+
+  it('closes, in its thread, an alert an attempt posted before its condition was edited; the retry posts the new one anew', async () => {
+    const { sub, fired, subs, customers, first, old, edit, retry, closing, done } = await postedThenLost(12, 'alert-test-superseded');
     // Before the retry, its owner lowers the threshold: a new check, which holds too.
-    const lowered = { kind: 'alert' as const, query: 'customer-count', params: {}, channel: null, schedule: { ...sub.schedule } as never, condition: { column: 'customers', op: 'above', value: String(customers - 5) } };
-    expect(await subs.update(sub.id, RILEY, lowered)).toMatchObject({ ok: true, subscription: { alertState: 'ok' } });
+    expect(await edit(customers - 5)).toMatchObject({ ok: true, subscription: { alertState: 'ok' } });
     expect((await subs.get(sub.id))!.nextRunAt).toBe(first);
-    await runAt(first + 10 * 60_000); // the retry, under the new check
-    await runAt(first + 12 * 60_000); // and whatever its end woke
+    await retry();
     // The new condition's alert is its own message, not the old one taken for it.
     expect(fired()).toHaveLength(2);
     const now = fired()[1]!;
     expect(text(now)).toContain(`above ${(customers - 5).toLocaleString('en-US')}`);
     expect(await subs.get(sub.id)).toMatchObject({ alertState: 'firing', firedMessage: { ts: now.ts } });
     // The old one, which promised a Resolved, says once in its thread that it is closed; the new one hears nothing of it.
-    const closing = (m: StoredMessage) => t.standin.conversation(m.channel).filter((r) => r.thread_ts === m.ts && /edited this alert/.test(text(r))).map((r) => text(r));
     expect(closing(old)).toEqual([expect.stringContaining(`edited this alert (\`${ref(sub)}\`): this one is closed, and no Resolved will follow here.`)]);
     expect(closing(now)).toEqual([]);
-    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-superseded'`);
-    conn.closeSync();
-    await subs.remove(sub.id, RILEY);
+    await done();
   });
 
   it('leaves alone an alert an attempt posted when its condition is edited and edited back before the retry takes it as its own', async () => {
-    const { conn, sub, runAt, fired } = await hourlyAlert(14);
-    const subs = t.bot.services.subscriptions;
-    const customers = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
-    const first = (await subs.get(sub.id))!.nextRunAt!;
-    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-edited-back', 'Alert test')`);
-    loseAnswerOfNext(sub, 'fired');
-    await runAt(first + 5_000);
-    expect(fired()).toHaveLength(1);
-    const old = fired()[0]!;
-    expect(await subs.get(sub.id)).toMatchObject({ alertState: 'ok', firedMessage: null });
-    const as = (value: number) => ({ kind: 'alert' as const, query: 'customer-count', params: {}, channel: null, schedule: { ...sub.schedule } as never, condition: { column: 'customers', op: 'above', value: String(value) } });
-    expect(await subs.update(sub.id, RILEY, as(customers - 5))).toMatchObject({ ok: true });
-    expect(await subs.update(sub.id, RILEY, as(customers))).toMatchObject({ ok: true });
-    await runAt(first + 10 * 60_000);
-    await runAt(first + 12 * 60_000);
+    const { sub, fired, subs, customers, old, edit, retry, closing, done } = await postedThenLost(14, 'alert-test-edited-back');
+    expect(await edit(customers - 5)).toMatchObject({ ok: true });
+    expect(await edit(customers)).toMatchObject({ ok: true });
+    await retry();
     expect(fired()).toHaveLength(1);
     expect(await subs.get(sub.id)).toMatchObject({ alertState: 'firing', firedMessage: { ts: old.ts } });
-    const closing = t.standin.conversation(old.channel).filter((r) => r.thread_ts === old.ts && /edited this alert/.test(text(r))).map((r) => text(r));
-    expect(closing).toEqual([]);
-    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-edited-back'`);
-    conn.closeSync();
-    await subs.remove(sub.id, RILEY);
+    expect(closing(old)).toEqual([]);
+    await done();
   });
 
   it('closes an alert an attempt posted before its condition was edited when the retry finds the new condition quiet', async () => {
-    const { conn, sub, runAt, fired } = await hourlyAlert(13);
-    const subs = t.bot.services.subscriptions;
-    const customers = Number((await conn.runAndReadAll('SELECT COUNT(*) AS n FROM customers')).getRowObjects()[0]!['n']);
-    const first = (await subs.get(sub.id))!.nextRunAt!;
-    await conn.run(`INSERT INTO customers (customer_id, name) VALUES ('alert-test-superseded-quiet', 'Alert test')`);
-    loseAnswerOfNext(sub, 'fired');
-    await runAt(first + 5_000);
-    expect(fired()).toHaveLength(1);
-    const old = fired()[0]!;
-    expect(await subs.get(sub.id)).toMatchObject({ alertState: 'ok', firedMessage: null });
+    const { sub, fired, subs, customers, first, old, edit, retry, closing, done } = await postedThenLost(13, 'alert-test-superseded-quiet');
     // Raised past the value: the retry finds nothing to say under the new check.
-    const raised = { kind: 'alert' as const, query: 'customer-count', params: {}, channel: null, schedule: { ...sub.schedule } as never, condition: { column: 'customers', op: 'above', value: String(customers + 1000) } };
-    expect(await subs.update(sub.id, RILEY, raised)).toMatchObject({ ok: true });
-    await runAt(first + 10 * 60_000);
-    await runAt(first + 12 * 60_000);
+    expect(await edit(customers + 1000)).toMatchObject({ ok: true });
+    await retry();
     expect(fired()).toHaveLength(1);
     expect(await subs.get(sub.id)).toMatchObject({ alertState: 'ok', firedMessage: null, lastRun: { dueAt: first, outcome: 'quiet' } });
-    const closing = t.standin.conversation(old.channel).filter((r) => r.thread_ts === old.ts && /edited this alert/.test(text(r))).map((r) => text(r));
-    expect(closing).toEqual([expect.stringContaining(`this one is closed, and no Resolved will follow here. It now alerts when customers is above ${(customers + 1000).toLocaleString('en-US')}`)]);
-    await conn.run(`DELETE FROM customers WHERE customer_id = 'alert-test-superseded-quiet'`);
-    conn.closeSync();
-    await subs.remove(sub.id, RILEY);
+    expect(closing(old)).toEqual([expect.stringContaining(`this one is closed, and no Resolved will follow here. It now alerts when customers is above ${(customers + 1000).toLocaleString('en-US')}`)]);
+    await done();
   });
 
   it('starts an alert whose condition is edited while it fires afresh: no Resolved of a condition that never fired; one edited elsewhere keeps firing', async () => {
