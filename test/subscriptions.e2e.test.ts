@@ -1472,6 +1472,20 @@ describe('scheduled deliveries', () => {
     await t.bot.services.subscriptions.remove(sub!.id, RILEY);
   });
 
+  it('keeps a later Run now on its way held when an earlier one, which outlived its minute, ends', async () => {
+    const sub = await d.subscribe('instances-by-hosting', { [ActionIds.subscriptionFormat]: 'table' });
+    const subs = t.bot.services.subscriptions;
+    // A later click's run is on its way (its hold names it); the earlier run, due a minute and more before, ends now.
+    await t.store.runTransaction(async (tx) => tx.put('subscription_runs_now', sub.id, { by: BLAKE, expiresAt: Date.now() + 60_000, dueAt: 2_000_000 }));
+    await t.store.runTransaction((tx) => subs.recordRun(tx, sub.id, { dueAt: 1_000_000, manual: true, outcome: 'delivered' }));
+    expect(await subs.runNow(sub.id, RILEY)).toMatchObject({ ok: false, reason: 'already' });
+    // Its own end lets the next click run it.
+    await t.store.runTransaction((tx) => subs.recordRun(tx, sub.id, { dueAt: 2_000_000, manual: true, outcome: 'delivered' }));
+    expect((await subs.runNow(sub.id, RILEY)).ok).toBe(true);
+    await t.drain();
+    await subs.remove(sub.id, RILEY);
+  });
+
   it('runs once for a double click on Run now whose first run ended before the second click came (a cached query)', async () => {
     const modal = await d.open('subscribe instances-by-hosting');
     expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();

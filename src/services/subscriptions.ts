@@ -495,7 +495,7 @@ export class SubscriptionService {
       const scope = clickedIn === undefined ? null : `subscription.run_now:${id}:${clickedIn}:${actor}`;
       const click = scope === null ? null : await freeClick(tx, scope);
       if (scope !== null && click === null) return false;
-      tx.put(RUNS_NOW, id, { by: actor, expiresAt: Date.now() + RUN_NOW_ONCE_MS });
+      tx.put(RUNS_NOW, id, { by: actor, expiresAt: Date.now() + RUN_NOW_ONCE_MS, dueAt: now });
       const job = jobKey(SUBSCRIPTION_RUN_JOB, id, 'now', now);
       await enqueue(tx, { key: job, kind: SUBSCRIPTION_RUN_JOB, payload: { id, dueAt: now, manual: true } }, now);
       if (scope !== null && click !== null) holdClick(tx, click, scope, RUN_NOW_DOUBLE_CLICK_MS, job);
@@ -580,7 +580,7 @@ export class SubscriptionService {
     const now = this.now().getTime();
     const record: RunRecord = { dueAt: run.dueAt, at: now, outcome: run.outcome, message: run.message ?? null, manual: run.manual };
     // A run-now that ended lets the next click run it again (all but its own double click: see runNow).
-    if (run.manual) tx.delete(RUNS_NOW, id);
+    if (run.manual) await endRunNow(tx, id, run.dueAt);
     // A scheduled run replaced while it ran (paused, resumed, or moved by an edit) no longer stands for the
     // subscription: what it posted is recorded, not as its last run, and it starts no new count of failures.
     const stands = this.isCurrent(current, run.dueAt, run.manual);
@@ -638,7 +638,7 @@ export class SubscriptionService {
     // Nor does a failure that was not the subscription's doing (`counts: false`: Slack down for everyone).
     const counts = stands && run.counts !== false;
     const failures = current.consecutiveFailures + (counts ? 1 : 0);
-    if (run.manual) tx.delete(RUNS_NOW, id);
+    if (run.manual) await endRunNow(tx, id, run.dueAt);
     const next: Subscription = {
       ...current,
       ...(stands || run.manual ? { lastRun: { dueAt: run.dueAt, at: now, outcome: 'failed' as const, message: run.message, manual: run.manual } } : {}),
@@ -695,6 +695,16 @@ export class SubscriptionService {
       return { ok: true, subscription: next };
     });
   }
+}
+
+/**
+ * A Run now (due at `dueAt`) has ended: the next click may run it again. Not when a later click's run is on its way
+ * (this one outlived the minute its click held, a retry after a crash): that one's hold stays. (One written before
+ * holds named their run, without `dueAt`, is let go.)
+ */
+async function endRunNow(tx: StoreTx, id: string, dueAt: number): Promise<void> {
+  const held = (await tx.get(RUNS_NOW, id))?.data;
+  if (held && (held['dueAt'] === undefined || held['dueAt'] === dueAt)) tx.delete(RUNS_NOW, id);
 }
 
 /**

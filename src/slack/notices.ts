@@ -135,7 +135,7 @@ function cardRetryAt(ctx: Ctx, failure: JobFailure): Date | undefined {
 }
 
 /** How often a superseded alert's note looks whether its run has ended, should nothing wake it (a run that ended without a record). */
-const SUPERSEDED_POLL_MS = 60_000;
+const SUPERSEDED_POLL_MS = 15_000;
 
 class NoticeDelivery {
   private readonly now: () => Date;
