@@ -27,6 +27,7 @@ import type { KnownBlock } from '@slack/types';
 import { ActionIds, BlockIds, CallbackIds } from '../src/ids.js';
 import { SUBSCRIPTIONS, alertCheckOf, runJob, subscriptionRef, type SaveResult, type Subscription } from '../src/services/subscriptions.js';
 import { enqueueAll } from '../src/jobs/model.js';
+import { noticeJob } from '../src/ports/notices.js';
 import type { Store, StoreTx } from '../src/ports/store.js';
 import { modalDataOf, subscriptionModal, subscriptionSavedMessage } from '../views/subscriptions.js';
 import { WarehouseError } from '../src/errors.js';
@@ -1885,6 +1886,17 @@ describe('threshold alerts', () => {
     expect(fired()).toHaveLength(1);
     expect(await subs.get(sub.id)).toMatchObject({ alertState: 'firing', firedMessage: { ts: old.ts } });
     expect(closing(old)).toEqual([]);
+    await done();
+  });
+
+  it('closes such an alert once when an older version\'s run, in a rolling deploy, asked for its closing note too', async () => {
+    const { sub, subs, customers, old, edit, retry, closing, done } = await postedThenLost(15, 'alert-test-superseded-mixed');
+    expect(await edit(customers + 1000)).toMatchObject({ ok: true });
+    // As a run of the version before this one records it: it asks for the note under the alert's ts.
+    await t.store.runTransaction((tx) => enqueueAll(tx, [noticeJob({ type: 'subscription.alert_closed', subscriptionId: sub.id, channel: old.channel, ts: old.ts, by: RILEY })], t.now().getTime()));
+    await retry();
+    expect(closing(old)).toHaveLength(1);
+    expect(await subs.get(sub.id)).toMatchObject({ alertState: 'ok' });
     await done();
   });
 

@@ -565,6 +565,11 @@ export class SubscriptionService {
     });
   }
 
+  /** Whether the note that the alert posted as `ts` is closed was asked for already (an edit's, or a run's record's). */
+  async closingAsked(id: string, ts: string): Promise<boolean> {
+    return (await this.opts.store.get<JobDoc>(JOBS, noticeJob({ type: 'subscription.alert_closed', subscriptionId: id, channel: '', ts, by: '' }).key)) !== null;
+  }
+
   /** Whether the run (its job `key`) is still to end: a retry to come, or running now. */
   async runPending(key: string): Promise<boolean> {
     return (await this.opts.store.get<JobDoc>(JOBS, key))?.data.state === 'pending';

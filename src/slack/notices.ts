@@ -180,6 +180,8 @@ class NoticeDelivery {
         const sub = await this.deps.subscriptions.get(n.subscriptionId);
         // Taken as its own by a retry under the same check again (edited, then edited back): the alert that stands.
         if (sub?.firedMessage?.ts === fired.ts) return {};
+        // Told already by the run's record (one of an older version, in a rolling deploy, asks for that note itself).
+        if (await this.deps.subscriptions.closingAsked(n.subscriptionId, fired.ts)) return {};
         await this.post(ctx, { channel: fired.channel, threadTs: fired.ts }, alertClosedMessage(sub, n.by), ctx.key);
         return {};
       }
