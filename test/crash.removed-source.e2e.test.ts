@@ -8,7 +8,6 @@ import { existsSync, readFileSync, statSync, watch, writeFileSync } from 'node:f
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
@@ -19,7 +18,7 @@ import type { AlertDoc } from '../src/services/freshness-alerts.js';
 import type { RerunDoc } from '../src/services/rerun.js';
 import { FakeFivetran } from './support/fake-fivetran.js';
 import { freshDataDir } from './support/harness.js';
-import { BotProcess, MAIN, armedKill, journalReader, killOnSlack, standinEnv, stuckWork, until } from './support/bot-process.js';
+import { BotProcess, MAIN, armedKill, crashEnv, crashStore, killOnSlack, standinEnv, stuckWork, until } from './support/bot-process.js';
 
 const CHANNEL = StandinDefaults.channel;
 const BLAKE = StandinDefaults.users.bizops;
@@ -61,23 +60,15 @@ async function world(extra: Record<string, string>, withFivetran: boolean, store
     fivetran = await FakeFivetran.start();
     for (const id of ['hubspot_daily', 'salesforce_main', 'github_org']) fivetran.addConnection(id, { syncMs: 3_000 });
   }
+  const prefix = `removed${randomUUID().slice(0, 6)}_`;
   const env: Record<string, string> = {
     ...standinEnv(standin.url, signingSecret),
+    ...crashEnv({ dataDir, tasksSecret: TASKS_SECRET, store: storeKind, prefix }),
     RERUN_POLL_MS: '200',
-    FRESHNESS_CHECK_INTERVAL_MS: '0',
-    TASKS_SECRET,
-    JOBS_LEASE_SECONDS: '10',
-    JOBS_POLL_MS: '200',
-    JOBS_CONCURRENCY: '1',
-    METADATA_SERVER_DETECTION: 'none',
-    DATA_DIR: dataDir,
-    STORE: 'embedded',
     ...(fivetran ? { PIPELINES: 'live', FIVETRAN_API_KEY: fivetran.apiKey, FIVETRAN_API_SECRET: fivetran.apiSecret, FIVETRAN_API_URL: fivetran.url } : {}),
     ...extra,
   };
-  const prefix = `removed${randomUUID().slice(0, 6)}_`;
-  if (storeKind === 'firestore') Object.assign(env, { STORE: 'firestore', GOOGLE_CLOUD_PROJECT: 'analytics-bot-test', FIRESTORE_COLLECTION_PREFIX: prefix, FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST ?? '' });
-  const store = storeKind === 'firestore' ? openFirestoreStore({ projectId: 'analytics-bot-test', collectionPrefix: prefix }) : journalReader(dataDir);
+  const store = crashStore({ dataDir, store: storeKind, prefix });
   const w: World = {
     standin, fivetran, dataDir, env, signingSecret,
     store,

@@ -29,7 +29,7 @@ async function send(line: string, expected: string | RegExp): Promise<Locator> {
   await page.locator('#composer').press('Enter');
   const reply = messages().nth(before);
   await reply.waitFor(WAIT);
-  await reply.filter({ hasText: expected }).waitFor({ timeout: 5000 });
+  await reply.filter({ hasText: expected }).waitFor(WAIT);
   return reply;
 }
 

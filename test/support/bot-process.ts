@@ -12,6 +12,7 @@ import { freePort } from './ports.js';
 import { BotClient } from '../../src/slack-standin/bot-client.js';
 import { StandinDefaults } from '../../src/slack-standin/server.js';
 import { openEmbeddedStore } from '../../src/adapters/store/embedded.js';
+import { openFirestoreStore } from '../../src/adapters/store/firestore.js';
 import type { Store } from '../../src/ports/store.js';
 import type { SlackStandin } from '../../src/slack-standin/server.js';
 
@@ -28,6 +29,35 @@ export function standinEnv(standinUrl: string, signingSecret: string): Record<st
     BIZOPS_USERGROUP: StandinDefaults.usergroups.bizops,
     LOOKER_ADMINS_USERGROUP: StandinDefaults.usergroups.lookerAdmins,
   };
+}
+
+/**
+ * What a crash test's bot runs with besides the stand-in's: its data directory and store (Firestore's collections
+ * under `prefix`), the shortest lease the configuration allows (a dead process's claims are taken over after it on
+ * Firestore; the embedded store releases them at start), a short poll, and one job at a time (the kill lands while
+ * a handler waits on a vendor, not in another job's Firestore transaction, whose locks the emulator holds for a
+ * minute after the process died).
+ */
+export function crashEnv(o: { dataDir: string; tasksSecret: string; store: 'embedded' | 'firestore'; prefix: string }): Record<string, string> {
+  return {
+    FRESHNESS_CHECK_INTERVAL_MS: '0',
+    TASKS_SECRET: o.tasksSecret,
+    JOBS_LEASE_SECONDS: '10',
+    JOBS_POLL_MS: '200',
+    JOBS_CONCURRENCY: '1',
+    METADATA_SERVER_DETECTION: 'none',
+    DATA_DIR: o.dataDir,
+    ...(o.store === 'firestore'
+      ? { STORE: 'firestore', GOOGLE_CLOUD_PROJECT: CRASH_PROJECT, FIRESTORE_COLLECTION_PREFIX: o.prefix, FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST ?? '' }
+      : { STORE: 'embedded' }),
+  };
+}
+
+const CRASH_PROJECT = 'analytics-bot-test';
+
+/** The test's own view of what a crash test's bot stores ({@link crashEnv}): the emulator's collections, or the journal. */
+export function crashStore(o: { dataDir: string; store: 'embedded' | 'firestore'; prefix: string }): Store {
+  return o.store === 'firestore' ? openFirestoreStore({ projectId: CRASH_PROJECT, collectionPrefix: o.prefix }) : journalReader(o.dataDir);
 }
 
 /** The bot as a process of its own, started from the production entry point. */
