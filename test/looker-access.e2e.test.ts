@@ -962,18 +962,24 @@ describe('/looker-access with Looker connected', () => {
     expect(looker.userByEmail(email)!.role_ids).toEqual(expect.arrayContaining(['2', '6', '7']));
   });
 
-  it('a renewal before expiry keeps the access: the first request ends without taking back what the second still grants, the second takes it all back', async () => {
-    showBotLogsOnFailure(() => [t]);
-    const email = 'riley.renew@example.com';
+  /** Riley's Develop access for 7 days, approved by Alex, then renewed for 30 (as `renewEmail`) and approved by Jordan. */
+  async function approvedThenRenewed(email: string, renewEmail = email) {
     const { modal: m1 } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '7' }));
     const first = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === m1.id && r.ts));
     await d.click(ALEX, first, ActionIds.lookerAccessApprove);
     await waitForAsync(async () => (await d.requests()).find((r) => r.id === first.id && r.grant));
-    // Asked again (as the reminder says), with the address typed in another case: the same Looker user.
-    const { modal: m2 } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: 'Riley.Renew@Example.com', [ActionIds.lookerAccessDuration]: '30' }));
+    const { modal: m2 } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: renewEmail, [ActionIds.lookerAccessDuration]: '30' }));
     const second = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === m2.id && r.ts));
     await d.click(JORDAN, second, ActionIds.lookerAccessApprove);
     const renewed = await waitForAsync(async () => (await d.requests()).find((r) => r.id === second.id && r.grant));
+    return { first, second, renewed };
+  }
+
+  it('a renewal before expiry keeps the access: the first request ends without taking back what the second still grants, the second takes it all back', async () => {
+    showBotLogsOnFailure(() => [t]);
+    const email = 'riley.renew@example.com';
+    // Asked again (as the reminder says), with the address typed in another case: the same Looker user.
+    const { first, second, renewed } = await approvedThenRenewed(email, 'Riley.Renew@Example.com');
     // The user already had every role: the renewal's own record says it added none.
     expect(renewed.grant!.addedRoleIds).toEqual([]);
     expect([...looker.userByEmail(email)!.role_ids].sort()).toEqual(['2', '6', '7']);
@@ -1003,16 +1009,8 @@ describe('/looker-access with Looker connected', () => {
 
   it('does not remind that access ends tomorrow ("ask again") when a renewal already approved keeps it', async () => {
     showBotLogsOnFailure(() => [t]);
-    const email = 'riley.renewed.reminder@example.com';
-    const { modal: m1 } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '7' }));
-    const first = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === m1.id && r.ts));
-    await d.click(ALEX, first, ActionIds.lookerAccessApprove);
-    await waitForAsync(async () => (await d.requests()).find((r) => r.id === first.id && r.grant));
     // Renewed early, for longer, and approved: the Develop access goes on past the first request's end.
-    const { modal: m2 } = await d.request(RILEY, elevated({ [ActionIds.lookerAccessEmail]: email, [ActionIds.lookerAccessDuration]: '30' }));
-    const second = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === m2.id && r.ts));
-    await d.click(JORDAN, second, ActionIds.lookerAccessApprove);
-    const renewed = await waitForAsync(async () => (await d.requests()).find((r) => r.id === second.id && r.grant));
+    const { first, second, renewed } = await approvedThenRenewed('riley.renewed.reminder@example.com');
     const firstEnds = Date.parse((await d.requests()).find((r) => r.id === first.id)!.expiresAt!);
     t.setTime(firstEnds - 12 * 3_600_000);
     await t.drain();

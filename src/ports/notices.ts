@@ -112,13 +112,18 @@ export function noticeJob(notice: Notice, options: { runAt?: number } = {}): Job
     case 'subscription.failed':
       return { ...base, key: jobKey('notice', notice.type, notice.subscriptionId, notice.dueAt) };
     case 'subscription.alert_closed':
-      return { ...base, key: jobKey('notice', notice.type, notice.subscriptionId, notice.ts) };
+      return { ...base, key: alertClosedKey(notice.subscriptionId, notice.ts) };
     case 'subscription.alert_superseded':
       return { ...base, key: alertSupersededKey(notice.subscriptionId, notice.post, notice.tag) };
     case 'subscription.changed':
       // One deletion per subscription; the other changes may come again (paused, resumed, paused).
       return { ...base, key: notice.change === 'deleted' ? jobKey('notice', notice.type, notice.subscriptionId, notice.change) : jobKey('notice', notice.type, notice.subscriptionId, notice.change, notice.at) };
   }
+}
+
+/** The job of the `subscription.alert_closed` notice for the alert posted as `ts`: one closing note per alert. */
+export function alertClosedKey(subscriptionId: string, ts: string): string {
+  return jobKey('notice', 'subscription.alert_closed', subscriptionId, ts);
 }
 
 /** The job of the `subscription.alert_superseded` notice for the post `post` tagged `tag` (one per post: a run may claim again after an edit, with a new tag). */

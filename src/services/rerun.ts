@@ -31,18 +31,21 @@ export const MAX_SOURCE_TEXT = 100;
 /** Store collection of reruns, one document per rerun. */
 export const RERUNS = 'reruns';
 const REQUESTS = 'rerun_requests';
+/** Someone asking BizOps for the same rerun again within this long is told they already asked. */
+const REQUEST_DEDUP_MS = 30 * 60_000;
+
+/** The document of a person's ask of BizOps to rerun a source: its half hour's hold, and its thread. */
+const askKey = (sourceId: string, userId: string): string => `${sourceId}:${userId}`;
 
 /**
  * An ask to BizOps (made at `at`) that Slack would not post: its half hour's hold is let go, so that the person
  * told it went nowhere can ask again. Only that ask's hold (a later ask's stays).
  */
 export async function forgetAsk(tx: StoreTx, sourceId: string, userId: string, at: string): Promise<void> {
-  const key = `${sourceId}:${userId}`;
+  const key = askKey(sourceId, userId);
   const seen = (await tx.get<{ at?: string }>(REQUESTS, key))?.data;
   if (seen?.at === at) tx.delete(REQUESTS, key);
 }
-/** Someone asking BizOps for the same rerun again within this long is told they already asked. */
-const REQUEST_DEDUP_MS = 30 * 60_000;
 
 export const RERUN_JOBS = { start: 'rerun.start', poll: 'rerun.poll', after: 'rerun.after' } as const;
 
@@ -233,7 +236,7 @@ export class RerunService {
       // A button from before a rerun started: that rerun is the answer, BizOps have nothing to do.
       const lock = (await tx.get<LockDoc>(RERUN_LOCKS, source.id))?.data;
       if (lock && lock.expiresAt > Date.now()) return { requestedBy: lock.requestedBy, startedAt: lock.startedAt, link: lock.link };
-      const key = `${source.id}:${userId}`;
+      const key = askKey(source.id, userId);
       const seen = (await tx.get(REQUESTS, key))?.data;
       if (seen && typeof seen['expiresAt'] === 'number' && seen['expiresAt'] > Date.now()) return false;
       tx.put(REQUESTS, key, { at: at.toISOString(), expiresAt: Date.now() + REQUEST_DEDUP_MS });
@@ -276,7 +279,7 @@ export class RerunService {
    * no longer kept (its half hour over) is chosen again.
    */
   async askThreadOf(sourceId: string, userId: string, at: string, choose: () => Promise<string | null>): Promise<string | null> {
-    const key = `${sourceId}:${userId}`;
+    const key = askKey(sourceId, userId);
     const kept = (await this.opts.store.get<{ at?: string; threadTs?: string | null }>(REQUESTS, key))?.data;
     if (kept?.at === at && kept.threadTs !== undefined) return kept.threadTs;
     const chosen = await choose();

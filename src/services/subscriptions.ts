@@ -18,7 +18,7 @@ import type { Logger } from '../logger.js';
 import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
 import type { Directory } from '../ports/directory.js';
 import { JOBS, enqueue, jobKey, wake, type JobDoc, type JobSpec } from '../jobs/model.js';
-import { alertSupersededKey, noticeJob, type SubscriptionChange } from '../ports/notices.js';
+import { alertClosedKey, alertSupersededKey, noticeJob, type SubscriptionChange } from '../ports/notices.js';
 import { checkSchedule, describeSchedule, isTimeZone, nextRun, runAfter, type Schedule, type ScheduleField, type ScheduleInput } from '../domain/schedule.js';
 import { checkCondition, type AlertCondition, type AlertState, type ConditionField } from '../domain/alert-condition.js';
 import type { Catalog, SavedQuery } from '../catalog/catalog.js';
@@ -567,7 +567,7 @@ export class SubscriptionService {
 
   /** Whether the note that the alert posted as `ts` is closed was asked for already (an edit's, or a run's record's). */
   async closingAsked(id: string, ts: string): Promise<boolean> {
-    return (await this.opts.store.get<JobDoc>(JOBS, noticeJob({ type: 'subscription.alert_closed', subscriptionId: id, channel: '', ts, by: '' }).key)) !== null;
+    return (await this.opts.store.get<JobDoc>(JOBS, alertClosedKey(id, ts))) !== null;
   }
 
   /** Whether the run (its job `key`) is still to end: a retry to come, or running now. */
@@ -607,9 +607,8 @@ export class SubscriptionService {
     tx.put(SUBSCRIPTIONS, id, next);
     // Posted for a check an edit replaced while this run was on its way (on another replica): its message says a
     // Resolved will follow, which none will (the alert no longer checks that). Its thread says it is closed, as an
-    // edit of an alert that had gone off says.
-    // The edit asked for that note once this run ends (see update): it is due now. (An edit saved by an earlier
-    // version asked for none: the note is asked for here.)
+    // edit of an alert that had gone off says: the edit asked for that note once this run ends (see update), and it
+    // is due now; an edit saved by an earlier version asked for none, so it is asked for here.
     if (run.outcome === 'fired' && run.alertState && !stateStands && run.firedMessage) {
       const superseded = run.check === undefined || run.key === undefined ? null : alertSupersededKey(id, firedPostKey(run.key), checkTag(run.check));
       if (!superseded || !(await wake(tx, superseded, now))) {
