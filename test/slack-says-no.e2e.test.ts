@@ -7,6 +7,8 @@
  *   rerun's message whose edit it refused is edited once the token works
  *   again, as a post it refused is posted (a subscription's run it failed,
  *   account_inactive included, pauses nothing: test/subscriptions.e2e.test.ts).
+ *   So is the recovery's reply in the alert's thread, and a request's card
+ *   (its next change would be refused as well).
  * - Someone outside BizOps who clicked "Ask BizOps to rerun" is told at once
  *   "I asked BizOps"; when Slack then will not post the ask, they hear so.
  */
@@ -59,6 +61,55 @@ describe("an alert's edit refused because Slack refused the app's token (the ope
       own.standin.clearFaults('chat.postMessage');
     }
     expect(render(own.standin.message(channel, card.ts))).toMatch(/recovered/i);
+    // And its thread says so, once: the recovery's reply the token was refused for is posted now too.
+    const replies = own.standin.conversation(channel).filter((m) => m.thread_ts === card.ts && /fresh again|recovered/i.test(render(m)));
+    expect(replies).toHaveLength(1);
+  });
+});
+
+describe("a request's card whose edit Slack refused for the app's token", () => {
+  let own: TestBot;
+  beforeAll(async () => {
+    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0' } });
+  }, 120_000);
+  afterAll(async () => own?.stop());
+  const { regular, bizops } = StandinDefaults.users;
+
+  it('is edited once the token works again: the accepted request does not keep its Accept and Decline buttons', async () => {
+    await own.standin.runCommand(own.client, { command: '/pipeline', text: 'request', userId: regular, channelId: channel });
+    await own.standin.submitView(own.client, {
+      userId: regular,
+      values: {
+        [ActionIds.pipelineRequestSource]: 'other',
+        [ActionIds.pipelineRequestObjects]: 'Zendesk tickets',
+        [ActionIds.pipelineRequestDestination]: 'zendesk_refused',
+        [ActionIds.pipelineRequestFrequency]: 'daily',
+        [ActionIds.pipelineRequestOwner]: bizops,
+        [ActionIds.pipelineRequestWhy]: 'Support wants ticket volume per customer.',
+      },
+    });
+    const card = await own.standin.waitFor(() => own.standin.conversation(channel).find((m) => !m.thread_ts && render(m).includes('zendesk_refused')));
+    const buttons = () => JSON.stringify(own.standin.message(channel, card.ts)?.blocks ?? []).includes(ActionIds.pipelineRequestAccept);
+    expect(buttons()).toBe(true);
+    own.standin.failNext('chat.update', 'token_revoked', 1_000);
+    try {
+      await own.standin.clickAction(own.client, { userId: bizops, channelId: channel, ts: card.ts, actionId: ActionIds.pipelineRequestAccept });
+      for (let i = 0; i < 5; i++) {
+        await own.drain();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(buttons()).toBe(true);
+      const key = (await own.store.list<{ state: string; runAt: number | null }>('jobs')).find((j) => j.id.startsWith('notice:pipeline_request.card:'))!;
+      // Put back to be tried again later, not left for a next change that the refused token would refuse as well.
+      expect(key.data).toMatchObject({ state: 'pending' });
+      own.standin.clearFaults('chat.update');
+      own.advance(key.data.runAt! - own.now().getTime() + 1_000);
+      await own.drain();
+    } finally {
+      own.standin.clearFaults('chat.update');
+    }
+    expect(buttons()).toBe(false);
+    expect(render(own.standin.message(channel, card.ts))).toMatch(/accepted/i);
   });
 });
 

@@ -78,7 +78,8 @@ export function noticeJobKinds(deps: NoticeDeps): Record<string, JobKind> {
  * its requester cannot ask again. Not an edit of a card already posted (`card_edit_failed`: the next change edits
  * it), nor one that kept stopping its process (`job_never_finished`). So too an alert's and a rerun's message,
  * posts and edits both (`state_edit_failed`): they alone say the alert or the rerun as it is; not an edit Slack
- * refuses for good (`state_edit_refused`: the message deleted, say).
+ * refuses for good (`state_edit_refused`: the message deleted, say). And, while Slack refuses the app's token (until
+ * it is reinstalled), a card's edit (its next change would be refused too) and a recovery's reply in its alert's thread.
  */
 const CARD_RETRY = { minMs: 10 * 60_000, maxMs: 6 * 3_600_000, forMs: 7 * 24 * 3_600_000 } as const;
 
@@ -106,7 +107,9 @@ function editFailed(of: 'card' | 'state') {
   return (err: unknown): never => {
     if (err instanceof DeferJob) throw err;
     // The app's token refused is no refusal of this message: once the token works again (reinstalled), so does the edit.
-    throw new CardEditError(err, of === 'card' ? 'card_edit_failed' : classify(err).retryable || tokenRefused(err) ? 'state_edit_failed' : 'state_edit_refused');
+    // A card's next change would find the token refused too: its edit is tried again later, as a state's is.
+    if (tokenRefused(err)) throw new CardEditError(err, 'state_edit_failed');
+    throw new CardEditError(err, of === 'card' ? 'card_edit_failed' : classify(err).retryable ? 'state_edit_failed' : 'state_edit_refused');
   };
 }
 
@@ -125,7 +128,9 @@ const UNPOSTED = 'unposted';
 
 function cardRetryAt(ctx: Ctx, failure: JobFailure): Date | undefined {
   const type = (ctx.payload as Notice).type;
-  if (type !== 'looker.card' && type !== 'pipeline_request.card' && type !== 'freshness.alert' && type !== 'rerun.message') return undefined;
+  // A recovery's reply too, when it was the app's token Slack refused (see alertReply): else, as any notice.
+  if (type === 'freshness.recovered' && failure.code !== 'state_edit_failed') return undefined;
+  if (type !== 'looker.card' && type !== 'pipeline_request.card' && type !== 'freshness.alert' && type !== 'rerun.message' && type !== 'freshness.recovered') return undefined;
   if (failure.code === 'card_edit_failed' || failure.code === 'job_never_finished' || ctx.attempt > NOTICE_RETRY.maxAttempts) return undefined;
   // A message Slack will not let be edited (deleted, its channel archived) stays as it is.
   if (failure.code === 'state_edit_refused') return undefined;
@@ -388,7 +393,12 @@ class NoticeDelivery {
       const lastUpdated = doc.recoveredLastUpdateIso ? new Date(doc.recoveredLastUpdateIso) : null;
       content = freshnessRecoveredReply(source?.name ?? doc.sourceName ?? sourceId, { lastUpdated, checkedAt: new Date(doc.recoveredAt ?? ctx.createdAt) }, doc);
     }
-    await this.post(ctx, { channel: doc.channel, threadTs: doc.ts }, content, ctx.key);
+    await this.post(ctx, { channel: doc.channel, threadTs: doc.ts }, content, ctx.key).catch((err: unknown) => {
+      // The thread's only word that the source is fresh again (its card says so too, and is tried again the same way):
+      // posted once the token works again. A reminder is not: the next one, or the recovery, says more.
+      if (about === 'recovered' && tokenRefused(err)) throw new CardEditError(err, 'state_edit_failed');
+      throw err;
+    });
     return {};
   }
 
