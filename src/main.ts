@@ -12,6 +12,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { loadConfig, secretsOf, type Config } from './config.js';
 import { ConfigError, toCodedError } from './errors.js';
 import { withoutSecretShapes } from './secret-shapes.js';
+import { withoutSecrets } from './adapters/vendor-text.js';
 import { createLogger } from './logger.js';
 import { openWarehouse } from './adapters/warehouse/index.js';
 import { openStore } from './adapters/store/index.js';
@@ -22,6 +23,15 @@ import { createChartRenderer } from './charts/renderer.js';
 import { loadSources, SourcesError, type SourceCatalog } from './sources/catalog.js';
 import { installProcessGuards } from './process-guards.js';
 import { checkPortFree, listenError } from './listen-error.js';
+
+/**
+ * The configured credentials, once read: the lines written to stderr without the logger (a refusal, the last-resort
+ * "failed to start") mask them as the logger does. An error may quote one (a Web API or gateway echoing the request).
+ */
+let knownSecrets: string[] = [];
+
+/** A line for stderr with every known credential and anything shaped like one cut out. */
+const masked = (text: string): string => withoutSecretShapes(withoutSecrets(text, knownSecrets));
 
 /** In HTTP mode, how long start-up work waits for the first request's ack (see BotOptions). */
 const FIRST_ACK_WAIT_MS = 250;
@@ -55,7 +65,7 @@ async function orExit<T>(what: string, expected: new (...args: never[]) => Error
   } catch (err) {
     if (err instanceof expected) {
       // Written before the logger exists, so masked here: no refusal quotes a credential's shape.
-      process.stderr.write(`${what} error: ${withoutSecretShapes(err.message)}\n`);
+      process.stderr.write(`${what} error: ${masked(err.message)}\n`);
       process.exit(2);
     }
     throw err;
@@ -64,6 +74,7 @@ async function orExit<T>(what: string, expected: new (...args: never[]) => Error
 
 async function main(): Promise<void> {
   const config: Config = await orExit('Configuration', ConfigError, () => loadConfig());
+  knownSecrets = secretsOf(config);
   const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
   installProcessGuards(logger);
   // The saved-query catalog and the sources file are checked before the slow part of start-up (the demo
@@ -129,10 +140,10 @@ async function main(): Promise<void> {
 main().catch((err) => {
   // A setting found wrong only once used (PORT taken, the token Slack refuses) is said as every other one is.
   if (err instanceof ConfigError) {
-    process.stderr.write(`Configuration error: ${withoutSecretShapes(err.message)}\n`);
+    process.stderr.write(`Configuration error: ${masked(err.message)}\n`);
     process.exit(2);
   }
   const coded = toCodedError(err);
-  process.stderr.write(`analytics-bot failed to start: ${coded.message} (${coded.code})\n`);
+  process.stderr.write(`analytics-bot failed to start: ${masked(coded.message)} (${coded.code})\n`);
   process.exit(1);
 });

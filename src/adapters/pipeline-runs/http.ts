@@ -48,12 +48,23 @@ export async function requestJson(
   let body: Record<string, unknown> = {};
   try {
     const parsed: unknown = text ? JSON.parse(text) : {};
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+    // And again from the parsed strings: JSON may write a credential with escapes (`\u0053…`) the raw text does not match.
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) body = (init.secrets?.length ? scrubbed(parsed, init.secrets) : parsed) as Record<string, unknown>;
   } catch {
     body = {};
   }
   const page = /html/i.test(res.headers.get('content-type') ?? '') || /^\s*</.test(text);
   return { status: res.status, body, retryAfterMs: parseRetryAfter(res.headers.get('retry-after')), page };
+}
+
+/** `value` (parsed JSON) with `secrets` cut out of every string in it, keys included. */
+function scrubbed(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === 'string') return withoutSecrets(value, secrets);
+  if (Array.isArray(value)) return value.map((v) => scrubbed(v, secrets));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutSecrets(k, secrets), scrubbed(v, secrets)]));
+  }
+  return value;
 }
 
 /** A service's own error text, cut to a short, credential-free summary (see vendorSummary). */
