@@ -302,6 +302,11 @@ function scheduleKindChanged(deps: SubscriptionDeps) {
     if (!view || !meta || !query || !kind || !(SCHEDULE_KINDS as readonly string[]).includes(kind)) return;
     const draft = draftOf(view as unknown as ViewSubmitAction['view'], meta, query);
     const editing = meta.id ? await deps.subscriptions.get(meta.id) : null;
+    // A form naming one that is not this person's to change (only a tampered private_metadata does): nothing is drawn of it.
+    if (editing && !(await deps.subscriptions.mayManage(editing, body.user.id))) {
+      deps.logger.warn('subscription form redraw refused: not theirs to edit', { user: body.user.id });
+      return;
+    }
     const data: SubscriptionModalData = {
       ...(editing ? { ...modalDataOf(editing, query), viewer: body.user.id } : {}),
       kind: meta.k, query, tz: meta.tz, ...(meta.uz ? { unknownZone: meta.uz } : {}), channel: draft.channel, dm: draft.channel === null, params: { ...meta.p, ...draft.params },

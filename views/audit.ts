@@ -166,6 +166,10 @@ export function auditSentence(e: Entry, ctx: AuditContext = {}): string {
       return `${lookerRef(e)} is approved; Looker is not connected to the bot, so a Looker admin grants it by hand.`;
     case 'looker_access.grant_failed':
       return `The bot gave up granting ${lookerRef(e)} in Looker${str(after['grantError']) ? `: ${quoted(after['grantError'])}` : ''}. The Looker admins were asked to grant it by hand.`;
+    case 'looker_access.grant_retried': {
+      const failed = str((e.before ?? {})['grantError']);
+      return `${a} retried the grant of ${lookerRef(e)} in Looker${failed ? `, which had failed: ${quoted(failed)}` : ''}.`;
+    }
     case 'looker_access.reminded':
       return `The bot reminded the requester of ${lookerRef(e)} that it ends in a day.`;
     case 'looker_access.expired':

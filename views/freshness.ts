@@ -176,6 +176,9 @@ function staleRowButton(r: SourceFreshness, viewerInBizops: boolean | null): But
     : { type: 'button', action_id: ActionIds.freshnessRerun, style: 'primary', text: { type: 'plain_text', text: 'Rerun' }, value: r.source.id };
 }
 
+/** Sources `/pipeline status` lists (a block each, within Slack's 50). */
+const STATUS_MAX_ROWS = 40;
+
 /** `/pipeline status`: every source, worst first; stale ones with a Rerun button (BizOps) or a way to ask BizOps. */
 export function pipelineStatusMessage(
   results: SourceFreshness[],
@@ -188,7 +191,7 @@ export function pipelineStatusMessage(
     { type: 'section', text: { type: 'mrkdwn', text: `${results.length} source${results.length === 1 ? '' : 's'}: ${summary}. Worst first.` } },
     { type: 'divider' },
   ];
-  for (const r of results.slice(0, 40)) {
+  for (const r of results.slice(0, STATUS_MAX_ROWS)) {
     const s = r.source;
     const lines = [`${STATE_LABEL[r.state]} *${escapeMrkdwn(s.name)}* (\`${escapeMrkdwn(s.id)}\`)`];
     const detail = [`last update ${lastUpdateText(r.lastUpdated, opts.now)}`, `SLA ${duration(s.slaHours * 3_600_000)}`];
@@ -199,6 +202,8 @@ export function pipelineStatusMessage(
     const button = staleRowButton(r, opts.viewerInBizops ?? null);
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(lines.join('\n'), 3000) }, ...(button ? { accessory: button } : {}) });
   }
+  // Worst first, so what is left out is the freshest: said, not dropped without a word.
+  if (results.length > STATUS_MAX_ROWS) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${results.length - STATUS_MAX_ROWS} more, the freshest, not shown.` }] });
   const footer = [`Checked ${slackDate(opts.now, '{time}')} on the ${opts.warehouse} warehouse`];
   footer.push(opts.alertsChannel ? `alerts go to <#${opts.alertsChannel}>` : 'alerts are off (ANALYTICS_CHANNEL is not set)');
   footer.push(`BizOps can \`${Commands.pipeline} rerun &lt;source&gt;\``);

@@ -33,8 +33,9 @@ const TODO_TEXT: Record<HomeTodo, string> = {
   decide_looker: 'approve or deny',
 };
 
-function itemLine(item: HomeRequestItem, opts: { showRequester: boolean }): string {
-  const who = (opts.showRequester ? ` from <@${item.requester}>` : '') + (item.forUser ? ` for <@${item.forUser}>` : '');
+function itemLine(item: HomeRequestItem, opts: { showRequester: boolean; viewer: string }): string {
+  // One of "mine" that someone else asked for (access for me, asked by my manager) says who asked.
+  const who = (opts.showRequester || item.requester !== opts.viewer ? ` from <@${item.requester}>` : '') + (item.forUser ? ` for <@${item.forUser}>` : '');
   const todo = item.todo ? ` · _${TODO_TEXT[item.todo]}_` : '';
   // A dataset name is code, as on the card and in the DMs: `_staging_` is a name, not italics.
   const dataset = item.dataset !== undefined ? ` → \`${escapeMrkdwn(item.dataset)}\`` : '';
@@ -45,7 +46,7 @@ function itemLine(item: HomeRequestItem, opts: { showRequester: boolean }): stri
 }
 
 /** `cut` names the end of the list left out: the oldest of my requests (newest first), the newest of what waits on me (oldest first). */
-function itemBlocks(items: HomeRequestItem[], opts: { showRequester: boolean; cut: 'oldest' | 'newest' }): KnownBlock[] {
+function itemBlocks(items: HomeRequestItem[], opts: { showRequester: boolean; cut: 'oldest' | 'newest'; viewer: string }): KnownBlock[] {
   const blocks: KnownBlock[] = items.slice(0, HOME_MAX_ITEMS).map((item) => ({ type: 'section', text: { type: 'mrkdwn', text: itemLine(item, opts) } }));
   if (items.length > HOME_MAX_ITEMS) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${items.length - HOME_MAX_ITEMS} more, ${opts.cut} not shown.` }] });
@@ -78,14 +79,14 @@ export function homeView(data: HomeData): HomeView {
     { type: 'header', text: { type: 'plain_text', text: 'My open requests' } },
   ];
   if (data.mine.length === 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Nothing open: no request of yours is waiting.' }] });
-  else blocks.push(...itemBlocks(data.mine, { showRequester: false, cut: 'oldest' }));
+  else blocks.push(...itemBlocks(data.mine, { showRequester: false, cut: 'oldest', viewer: data.userId }));
 
   const roles = roleNames(data);
   if (roles.length) {
     blocks.push({ type: 'divider' }, { type: 'header', text: { type: 'plain_text', text: 'Waiting on you' } });
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `As ${roles.join(' and ')}. Decide in the analytics channel, on each request's card.` }] });
     if (data.waiting.length === 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Nothing waits on you. :tada:' }] });
-    else blocks.push(...itemBlocks(data.waiting, { showRequester: true, cut: 'newest' }));
+    else blocks.push(...itemBlocks(data.waiting, { showRequester: true, cut: 'newest', viewer: data.userId }));
   }
   if (data.subscriptions.length) {
     blocks.push({ type: 'divider' }, { type: 'header', text: { type: 'plain_text', text: 'My scheduled deliveries and alerts' } });
