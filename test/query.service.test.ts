@@ -207,7 +207,7 @@ SELECT max(received_at) AS last_ping, count(*) AS pings FROM {{pings}}`;
     const chart = await s.renderChart(ok(await s.run(query, params, { userId: 'U1' })));
     expect(chart.png.subarray(1, 4).toString()).toBe('PNG');
     expect(chart.filename).toBe('weekly-active-instances.png');
-    expect(chart.altText).toMatch(/^Line chart: Weekly active instances \(Weeks: 6 · Hosting: All hosting\)\. Active instances by Week starting, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}\. Series: cloud, managed, self-hosted\.$/);
+    expect(chart.altText).toMatch(/^Line chart: Weekly active instances \(Weeks: 6 · Hosting: All hosting\)\. Active instances by Week starting, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}\. Series: cloud, managed, self-hosted\. Latest, \w{3} \d{1,2}(, \d{4})?: cloud [\d,]+, managed [\d,]+, self-hosted [\d,]+\.$/);
   });
 
   it('lists, searches and suggests', async () => {

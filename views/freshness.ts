@@ -68,7 +68,12 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
   // Closed because its source was taken out of the sources file: never drawn as stale, with buttons.
   if (doc.state === 'closed' && doc.removedAt) return freshnessAlertRemovedMessage(doc.sourceName ?? source.name, doc);
   if (doc.state === 'closed' && doc.recoveredAt) return freshnessAlertRecoveredMessage(source.name, doc, source);
-  const text = `:red_circle: ${name} is stale: ${duration(doc.lateByMs)} late`;
+  // As late as the card's Late by field says, as of this drawing: a card redrawn a day later (acknowledged, snoozed,
+  // a rerun linked) must not leave its notification and screen-reader text at the first check's lateness.
+  const lateNow = Math.max(doc.lateByMs, now.getTime() - staleSince.getTime());
+  const handled = doc.acknowledgedBy ? `, acknowledged by <@${doc.acknowledgedBy}>` : '';
+  const rerun = doc.rerunLink ? `, ${RERUN_SAID[doc.rerunOutcome ?? 'running'][1]}` : '';
+  const text = `:red_circle: ${name} is stale: ${duration(lateNow)} late${handled}${rerun}`;
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(`${source.name} is stale`, 150) } },
     {

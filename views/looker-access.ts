@@ -288,13 +288,25 @@ function whyApproval(r: LookerAccessRequest, lookerConfigured: boolean): string 
   return (reasons.length ? reasons : (['unvouched_email'] as const)).map((x) => APPROVAL_REASONS[x]).join('; ');
 }
 
+/**
+ * The card's state in a few words, for its top-level text (notifications, previews, screen readers): the grant's
+ * outcome too, since the card is edited as the grant goes (granting, granted, refused by Looker, to grant by hand).
+ */
+function cardState(r: LookerAccessRequest): string {
+  if (r.status !== 'approved') return r.status;
+  if (r.grantError && !r.grant) return 'approved, but Looker did not accept the grant: retry it or grant it by hand';
+  if (!r.grant) return 'approved, granting it in Looker';
+  if (r.grant.mode === 'manual') return 'approved, to be granted in Looker by hand';
+  return 'approved and granted in Looker';
+}
+
 /** The request card in the analytics channel; Approve / Deny only while pending. */
 export function lookerRequestCard(
   r: LookerAccessRequest,
   options: { adminsUsergroup: string | null; lookerConnected: boolean; lookerUrl: string | null },
 ): MessageBody {
   const forWhom = r.subjectId === r.requesterId ? `<@${r.subjectId}>` : `<@${r.subjectId}> (requested by <@${r.requesterId}>)`;
-  const text = `Looker access request ${lookerRequestRef(r.id)}: ${levelLabel(r.level)} for <@${r.subjectId}> (${r.status})`;
+  const text = `Looker access request ${lookerRequestRef(r.id)}: ${levelLabel(r.level)} for <@${r.subjectId}> (${cardState(r)})`;
   const blocks: KnownBlock[] = [
     {
       type: 'section',

@@ -106,5 +106,7 @@ export function rerunMessage(v: RerunView): MessageBody {
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(lines.join('\n'), 3000) } }];
   if (v.offerForce) blocks.push(forceButton(v.source, name));
   // The notification says the phase in the message's own words ("not finished", not "timed out").
-  return { text: `Rerun of ${name}: ${PHASE[v.phase].replace(/^:[a-z_]+: /, '')}`, blocks };
+  // …and what the freshness check after it found: a sync that "succeeded" but left the data stale says so here too.
+  const after = v.after ? (v.after.dataState === 'fresh' ? `; ${name} is fresh` : v.after.dataState === 'stale' ? `; ${name} is still stale` : `; ${name}'s last update is unknown`) : '';
+  return { text: `Rerun of ${name}: ${PHASE[v.phase].replace(/^:[a-z_]+: /, '')}${after}`, blocks };
 }

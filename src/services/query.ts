@@ -7,7 +7,7 @@
  * through a map of runs in flight, across replicas through a `createOnce` lock
  * in the store while the holder computes and the others wait for its result.
  */
-import { headOf, quoteTyped, trimText } from '../format.js';
+import { headOf, localeNumber, quoteTyped, trimText } from '../format.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Row, TableFreshness, Warehouse } from '../ports/warehouse.js';
@@ -17,7 +17,7 @@ import { editDistance, type CustomerIndex } from '../domain/customer-match.js';
 import { CustomerList } from './customers.js';
 import type { Catalog, SavedQuery } from '../catalog/catalog.js';
 import { parseParamText, resolveParams, type CustomerLookup, type ParamResolution, type ResolvedParams } from '../catalog/params.js';
-import type { ChartRenderer } from '../charts/renderer.js';
+import type { ChartRenderer, ChartSpec } from '../charts/renderer.js';
 import { chartSpecFor, dateRange, humanizeColumn } from '../charts/spec.js';
 import { enqueue, JOBS } from '../jobs/model.js';
 import { freeClick, holdClick, holdFor, holds, type JobHold } from './clicks.js';
@@ -359,6 +359,7 @@ export class QueryService {
       `${kind}: ${query.title}${subtitle ? ` (${subtitle})` : ''}.`,
       query.display.type === 'pie' ? `Slices by ${humanizeColumn(query.display.x!)}.` : `${spec.yLabel ?? 'Values'} by ${spec.xLabel ?? humanizeColumn(query.display.x!)}${range ? `, ${range.from} to ${range.to}` : ''}.`,
       `Series: ${spec.series.map((s) => s.label).slice(0, 12).join(', ')}.`,
+      chartValuesText(spec, range !== null),
     ].join(' ');
     return { png, filename: `${query.name}.png`, title: query.title, altText: headOf(altText, 1000) };
   }
@@ -527,3 +528,20 @@ function plainHyphens(text: string): string {
   return text.replace(/[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]/g, '-');
 }
 
+/**
+ * The numbers a chart shows, for its alt text: a screen reader hears the values, not only the axes. Dates along x:
+ * each series' latest value; categories: each category's value (a pie's labels already carry theirs). At most 12 of
+ * each; the alt text is cut to Slack's 1,000 characters after.
+ */
+function chartValuesText(spec: ChartSpec, dated: boolean): string {
+  const fmt = (v: number | null | undefined) => (v === null || v === undefined ? 'no value' : localeNumber(v, 4));
+  const series = spec.series.slice(0, 12);
+  if (!spec.labels.length || !series.length) return '';
+  if (dated) {
+    const last = spec.labels.length - 1;
+    return `Latest, ${spec.labels[last]}: ${series.map((s) => `${s.label} ${fmt(s.data[last])}`).join(', ')}.`;
+  }
+  if (spec.type === 'pie') return `Slices: ${spec.labels.slice(0, 12).join(', ')}.`;
+  const at = (i: number) => (series.length === 1 ? fmt(series[0]!.data[i]) : `(${series.map((s) => `${s.label} ${fmt(s.data[i])}`).join(', ')})`);
+  return `Values: ${spec.labels.slice(0, 12).map((label, i) => `${label} ${at(i)}`).join('; ')}${spec.labels.length > 12 ? '; …' : ''}.`;
+}
