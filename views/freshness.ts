@@ -81,7 +81,7 @@ export function freshnessAlertMessage(source: Source, { doc, now }: AlertView): 
       fields: [
         { type: 'mrkdwn', text: `*Last update*\n${lastUpdateText(lastUpdate, now)}` },
         // As of this drawing, as the last update's age beside it is (a card redrawn days later adds up), and since when, with its day.
-        { type: 'mrkdwn', text: `*Late by*\n${duration(Math.max(doc.lateByMs, now.getTime() - staleSince.getTime()))} (since ${slackDate(staleSince)})` },
+        { type: 'mrkdwn', text: `*Late by*\n${duration(lateNow)} (since ${slackDate(staleSince)})` },
         { type: 'mrkdwn', text: `*Expected*\n${slaText(source)}` },
         { type: 'mrkdwn', text: `*Owner*\n${ownerMention(source.owner)}` },
       ],
