@@ -1,17 +1,17 @@
 /**
  * A message's top-level `text` (what notifications, previews, email digests and screen readers get when the
- * message has blocks) says the message's state after each chat.update, as the blocks do; and a chart's alt text
+ * message has blocks) says the message's state after each chat.update, as the blocks do (a rerun's last edit:
+ * test/rerun.fivetran.e2e.test.ts); and a chart's alt text
  * (what a screen reader says of it) carries its numbers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { FakeLooker, FakeLookerDefaults } from './support/fake-looker.js';
-import { FakeFivetran } from './support/fake-fivetran.js';
 import { DEFAULT_RETRY } from '../src/jobs/policy.js';
 import { ActionIds } from '../src/ids.js';
 import { LOOKER_ACCESS_REQUESTS, type LookerAccessRequest } from '../src/services/looker-access.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
-import type { StandinUser, StoredMessage } from '../src/slack-standin/server.js';
+import type { StandinUser } from '../src/slack-standin/server.js';
 
 const CHANNEL = StandinDefaults.channel;
 const render = (m: { text?: string; blocks?: unknown[] } | undefined) => blocksToText({ text: m?.text, blocks: m?.blocks ?? [] });
@@ -101,39 +101,6 @@ describe('Looker access card: the text of the card edited after the grant failed
     const text = t.standin.message(CHANNEL, request.ts!)!.text;
     // The card says Looker refused the grant and offers Retry grant; the text still reads as a granted approval.
     expect(text).toMatch(/grant(ed)? (failed|not|by hand)|not granted|did not accept|retry/i);
-  });
-});
-
-describe('rerun message: the text of its last edit says what the freshness check after it found', () => {
-  let t: TestBot;
-  let fivetran: FakeFivetran;
-  beforeAll(async () => {
-    fivetran = await FakeFivetran.start();
-    t = await startTestBot({
-      env: {
-        PIPELINES: 'live', FIVETRAN_API_KEY: fivetran.apiKey, FIVETRAN_API_SECRET: fivetran.apiSecret, FIVETRAN_API_URL: fivetran.url,
-        FRESHNESS_CHECK_INTERVAL_MS: '0', RERUN_POLL_MS: '50', RERUN_TIMEOUT_SECONDS: '10',
-      },
-    });
-    await t.bot.services.freshness.prepare();
-    // The sync succeeds, but lands no new data (the connector synced nothing new): the source stays stale.
-    fivetran.onSucceeded = async () => undefined;
-  }, 120_000);
-  afterAll(async () => {
-    await fivetran?.close();
-    await t?.stop();
-  });
-
-  it('a sync that succeeded but left the source stale: the text does not say only "succeeded"', async () => {
-    fivetran.addConnection('github_org', { syncMs: 100 });
-    const before = new Set(t.standin.conversation(CHANNEL).map((m) => m.ts));
-    await t.standin.runCommand(t.client, { command: '/pipeline', text: 'rerun github', userId: StandinDefaults.users.bizops, channelId: CHANNEL });
-    const message: StoredMessage = await t.standin.waitFor(
-      () => t.standin.conversation(CHANNEL).find((m) => !before.has(m.ts) && m.text.startsWith('Rerun of') && /Freshness check/.test(render(m))),
-      { timeoutMs: 20_000 },
-    );
-    expect(render(message)).toMatch(/succeeded[\s\S]*GitHub is still stale/);
-    expect(message.text).toMatch(/still stale/);
   });
 });
 

@@ -64,6 +64,8 @@ describe('reruns through Fivetran', () => {
     const { answer, message } = await rerun('hubspot', /Freshness check/);
     expect(answer).toMatch(/Rerun of HubSpot started/);
     expect(render(message)).toMatch(/succeeded[\s\S]*HubSpot is fresh/);
+    // Its notification text (previews, screen readers) says what the check found too.
+    expect(message.text).toBe('Rerun of HubSpot: succeeded; HubSpot is fresh');
     expect(JSON.stringify(message.blocks)).toContain('Fivetran connection `hubspot_daily`');
     expect(syncs('hubspot_daily').map((r) => r.body)).toEqual([{ force: false }]);
     expect(await t.bot.services.freshness.freshness.activeRerun('hubspot')).toBeUndefined();
@@ -76,6 +78,7 @@ describe('reruns through Fivetran', () => {
     expect(text).toMatch(/failed/);
     expect(text).toContain('HubSpot OAuth token expired');
     expect(text).toMatch(/GitHub is still stale/);
+    expect(message.text).toMatch(/^Rerun of GitHub: failed.*; GitHub is still stale$/);
   });
 
   it('on 409 offers a forced rerun behind a confirm dialog, which restarts the sync', async () => {
