@@ -18,8 +18,22 @@ export const NOTICE_JOB = 'notice';
  */
 export const NOTICE_JOB_2 = 'notice.2';
 
-/** The notice types delivered as {@link NOTICE_JOB_2}. */
-const LATER_NOTICES: ReadonlySet<Notice['type']> = new Set(['subscription.alert_superseded', 'rerun.ask_failed']);
+/**
+ * The notice types delivered as {@link NOTICE_JOB_2}: every type the release of 2026-12-01 did not know (it ran an
+ * unknown type as nothing, and finished the job), not only those added since `notice.2` was.
+ */
+const LATER_NOTICES: ReadonlySet<Notice['type']> = new Set(['subscription.alert_superseded', 'rerun.ask_failed', 'subscription.changed', 'subscription.alert_closed']);
+
+/**
+ * A notice of a type that release knew, but with an `about` or `reason` it did not: it sent another message in
+ * its place (a pipeline request's "received" DM for "accepted", "the person could not be found" for "the same
+ * request is already waiting"), so it goes as {@link NOTICE_JOB_2} too.
+ */
+function laterVariant(notice: Notice): boolean {
+  if (notice.type === 'pipeline_request.dm') return notice.about !== 'received' && notice.about !== 'decided';
+  if (notice.type === 'looker.refused') return notice.reason !== 'unknown_subject' && notice.reason !== 'bot_subject';
+  return false;
+}
 
 export type LookerDmAbout = 'sent' | 'sent_for_subject' | 'decided' | 'granted_now' | 'reminder' | 'expired' | 'grant_failed';
 /**
@@ -84,7 +98,7 @@ export interface FailedRun {
 
 /** The job that delivers a notice (its key makes it once-only, or coalesced for cards and alerts). */
 export function noticeJob(notice: Notice, options: { runAt?: number } = {}): JobSpec {
-  const base = { kind: LATER_NOTICES.has(notice.type) ? NOTICE_JOB_2 : NOTICE_JOB, payload: notice as unknown as JobSpec['payload'], ...(options.runAt !== undefined ? { runAt: options.runAt } : {}) };
+  const base = { kind: LATER_NOTICES.has(notice.type) || laterVariant(notice) ? NOTICE_JOB_2 : NOTICE_JOB, payload: notice as unknown as JobSpec['payload'], ...(options.runAt !== undefined ? { runAt: options.runAt } : {}) };
   switch (notice.type) {
     case 'looker.card':
       return { ...base, key: jobKey('notice', notice.type, notice.requestId), coalesce: true };
