@@ -126,7 +126,8 @@ describe('postOnce when Slack answers 429 with Retry-After', () => {
     standin.failNextHttp('chat.postMessage', 429, { 'Retry-After': '30' });
     const before = standin.callsTo('chat.postMessage').length;
     const limited = paced.postOnce({ channel }, { text: 'first' }, { key: 'rl:1', mayExist: false, since: Date.now() });
-    await expect(limited).rejects.toSatisfy((e) => e instanceof SlackApiError && e.slackError === 'ratelimited' && e.retryAfterMs === 30_000 && e.retryable);
+    // Slack took nothing: the post's own job is put back by the Retry-After, without spending an attempt.
+    await expect(limited).rejects.toSatisfy((e) => e instanceof DeferJob && e.untilMs === runnerClock() + 30_000);
     // The next post to that channel is not sent into the limit: its job is deferred by about the Retry-After.
     const next = paced.postOnce({ channel }, { text: 'second' }, { key: 'rl:2', mayExist: false, since: Date.now() });
     await expect(next).rejects.toSatisfy((e) => e instanceof DeferJob && e.untilMs > runnerClock() + 29_000 && e.untilMs <= runnerClock() + 30_000);

@@ -163,7 +163,13 @@ export class SlackGateway {
       return { channel: res.channel ?? target.channel, ts: res.ts };
     } catch (err) {
       const coded = toSlackError(err, 'chat.postMessage');
-      if (coded.slackError === 'ratelimited' && coded.retryAfterMs !== undefined) this.holdPosts(target.channel, coded.retryAfterMs);
+      if (coded.slackError === 'ratelimited' && coded.retryAfterMs !== undefined) {
+        this.holdPosts(target.channel, coded.retryAfterMs);
+        // Slack took nothing and said when to come back: the post waits its turn again, as one paced by this process
+        // would, without spending an attempt (a scheduled delivery has 3: three 429s in a row, as two replicas sharing
+        // a busy channel may meet, dropped it). While the job is young, as for a look Slack limits.
+        if (this.clock() - options.since < LOOK_DEFER_FOR_MS) throw new DeferJob(this.clock() + coded.retryAfterMs);
+      }
       throw coded;
     }
   }
