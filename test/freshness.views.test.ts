@@ -52,6 +52,16 @@ describe('freshness views', () => {
     expect(m.text).toMatch(/stale.*unknown.*fresh/);
   });
 
+  it('says what /pipeline status leaves out past its rows by state: stale sources are not called the freshest', () => {
+    // 44 stale and one fresh, worst first (as the service sorts them): the 5 left out are 4 stale and the fresh one.
+    const results = [...Array.from({ length: 44 }, (_, i) => result(source(i), 100 - i)), result(source(99), 1)];
+    const m = pipelineStatusMessage(results, { now, warehouse: 'embedded', alertsChannel: 'C1' });
+    const text = JSON.stringify(m.blocks);
+    expect(text).toContain('…and 5 more not shown: 4 stale, 1 fresh.');
+    expect(text).not.toContain('freshest');
+    expect(blockKitViolations(m.blocks)).toEqual([]);
+  });
+
   it('escapes names and owners from the sources file', () => {
     const evil = source(1, '<!channel> *HubSpot* <https://evil.example|click>');
     const m = freshnessAlertMessage(evil, { doc: doc(), now });
@@ -111,7 +121,11 @@ describe('freshness views', () => {
   it('counts stale time from when the SLA passed, and the last update\'s age from now, on every edit', () => {
     const opened = now.getTime();
     const reply = freshnessRecoveredReply(source(1).name, { ...result(source(1), 1), checkedAt: new Date(opened + 2 * HOUR) }, doc({ openedAt: opened }));
-    expect(reply.text).toContain('fresh again after 6 h stale');
+    expect(reply.text).toContain('Source 1 is fresh again after 6 h stale');
+    // Posted an hour after the recovery (Slack refused the app's token meanwhile): said as of then.
+    const late = freshnessRecoveredReply(source(1).name, { ...result(source(1), 1), checkedAt: new Date(opened + 2 * HOUR) }, doc({ openedAt: opened }), new Date(opened + 3 * HOUR));
+    expect(late.text).toContain(`Source 1 was fresh again <!date^${Math.floor((opened + 2 * HOUR) / 1000)}^`);
+    expect(late.text).toContain('after 6 h stale');
     const later = JSON.stringify(freshnessAlertMessage(source(1), { doc: doc({ openedAt: opened }), now: new Date(opened + 2 * HOUR) }).blocks);
     expect(later).toContain('(32 h ago)');
     // Late by as much as the last update's age and the SLA say (32 h against 26 h), since a time with its day:

@@ -207,7 +207,27 @@ SELECT max(received_at) AS last_ping, count(*) AS pings FROM {{pings}}`;
     const chart = await s.renderChart(ok(await s.run(query, params, { userId: 'U1' })));
     expect(chart.png.subarray(1, 4).toString()).toBe('PNG');
     expect(chart.filename).toBe('weekly-active-instances.png');
-    expect(chart.altText).toMatch(/^Line chart: Weekly active instances \(Weeks: 6 · Hosting: All hosting\)\. Active instances by Week starting, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}\. Series: cloud, managed, self-hosted\. Latest, \w{3} \d{1,2}(, \d{4})?: cloud [\d,]+, managed [\d,]+, self-hosted [\d,]+\.$/);
+    expect(chart.altText).toMatch(/^Line chart: Weekly active instances \(Weeks: 6 · Hosting: All hosting\)\. Active instances by Week starting, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}\. Series: cloud, managed, self-hosted\. Last point, \w{3} \d{1,2}(, \d{4})?: cloud [\d,]+, managed [\d,]+, self-hosted [\d,]+\.$/);
+  });
+
+  it("cuts a long chart's alt text where a value ends, never inside a number a screen reader would read as another", async () => {
+    const s = service(embedded, store);
+    const { query, params } = await ready(s, 'weekly-active-instances weeks=6');
+    const real = ok(await s.run(query, params, { userId: 'U1' }));
+    // A bar chart of 12 long-named categories with large values: its alt text is past Slack's 1,000 characters.
+    const values = Array.from({ length: 12 }, (_, i) => 123_456_789 + i * 1_111_111);
+    const rows = values.map((v, i) => ({ customer: `Customer ${String(i).padStart(2, '0')} ${'with a long legal name '.repeat(3).trim()}`, active: v }));
+    const output = { ...real, query: { ...real.query, display: { type: 'bar' as const, x: 'customer', y: ['active'], series: undefined, xLabel: undefined, yLabel: undefined } }, columns: ['customer', 'active'], rows, totalRows: rows.length };
+    for (const pad of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) {
+      const padded = { ...output, rows: rows.map((r) => ({ ...r, customer: `${'x'.repeat(pad)}${r.customer}` })) };
+      const { altText } = await s.renderChart(padded);
+      expect(altText.length).toBeLessThanOrEqual(1000);
+      expect(altText.endsWith('…')).toBe(true);
+      // Every number said after a category's name is that category's whole value.
+      const said = [...altText.matchAll(/Customer (\d\d) (?:with a long legal name ?){3} ([\d,]+)/g)].map((m) => [Number(m[1]), m[2]]);
+      expect(said.length).toBeGreaterThan(0);
+      for (const [i, n] of said) expect(n).toBe(values[i as number]!.toLocaleString('en-US'));
+    }
   });
 
   it('lists, searches and suggests', async () => {

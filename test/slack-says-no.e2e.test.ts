@@ -54,7 +54,8 @@ describe("an alert's edit refused because Slack refused the app's token (the ope
       // The operator reinstalls the app: Slack takes the token again.
       own.standin.clearFaults('chat.update');
       own.standin.clearFaults('chat.postMessage');
-      own.advance(j!.runAt! - own.now().getTime() + 1_000);
+      // An hour after the retry fell due (the operator took a while).
+      own.advance(j!.runAt! - own.now().getTime() + 3_600_000);
       await own.drain();
     } finally {
       own.standin.clearFaults('chat.update');
@@ -64,6 +65,8 @@ describe("an alert's edit refused because Slack refused the app's token (the ope
     // And its thread says so, once: the recovery's reply the token was refused for is posted now too.
     const replies = own.standin.conversation(channel).filter((m) => m.thread_ts === card.ts && /fresh again|recovered/i.test(render(m)));
     expect(replies).toHaveLength(1);
+    // Over an hour after the recovery: said as of then, not as news.
+    expect(render(replies[0])).toMatch(/HubSpot was fresh again /);
   });
 });
 

@@ -163,11 +163,16 @@ export function freshnessReminderReply(r: SourceFreshness): MessageBody {
 }
 
 /** The thread reply when the source is fresh again. */
-export function freshnessRecoveredReply(sourceName: string, r: Pick<SourceFreshness, 'checkedAt' | 'lastUpdated'>, doc: AlertDoc): MessageBody {
+export function freshnessRecoveredReply(sourceName: string, r: Pick<SourceFreshness, 'checkedAt' | 'lastUpdated'>, doc: AlertDoc, now: Date = r.checkedAt): MessageBody {
   const since = doc.openedAt ? ` after ${duration(r.checkedAt.getTime() - (doc.openedAt - Math.max(0, doc.lateByMs)))} stale` : '';
-  const text = `:white_check_mark: ${escapeMrkdwn(sourceName)} is fresh again${since}: last update ${r.lastUpdated ? slackDate(r.lastUpdated) : 'unknown'}.`;
+  // Posted long after the recovery (Slack refused the app's token until it was reinstalled): said as of then, not now.
+  const when = now.getTime() - r.checkedAt.getTime() > LATE_REPLY_MS ? `was fresh again ${slackDate(r.checkedAt)}` : 'is fresh again';
+  const text = `:white_check_mark: ${escapeMrkdwn(sourceName)} ${when}${since}: last update ${r.lastUpdated ? slackDate(r.lastUpdated) : 'unknown'}.`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
+
+/** A recovery's reply posted later than this after the recovery says when it was. */
+const LATE_REPLY_MS = 15 * 60_000;
 
 /**
  * The next step on a stale row of `/pipeline status`: Rerun for BizOps (or
@@ -207,8 +212,12 @@ export function pipelineStatusMessage(
     const button = staleRowButton(r, opts.viewerInBizops ?? null);
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(lines.join('\n'), 3000) }, ...(button ? { accessory: button } : {}) });
   }
-  // Worst first, so what is left out is the freshest: said, not dropped without a word.
-  if (results.length > STATUS_MAX_ROWS) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${results.length - STATUS_MAX_ROWS} more, the freshest, not shown.` }] });
+  // Worst first, so what is left out is the least bad: said, with its states (stale ones too, when more than the rows are), not dropped without a word.
+  if (results.length > STATUS_MAX_ROWS) {
+    const left = results.slice(STATUS_MAX_ROWS);
+    const states = (['stale', 'unknown', 'running', 'fresh'] as const).map((s) => [s, left.filter((r) => r.state === s).length] as const).filter(([, n]) => n > 0);
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${left.length} more not shown: ${states.map(([s, n]) => `${n} ${s}`).join(', ')}.` }] });
+  }
   const footer = [`Checked ${slackDate(opts.now, '{time}')} on the ${opts.warehouse} warehouse`];
   footer.push(opts.alertsChannel ? `alerts go to <#${opts.alertsChannel}>` : 'alerts are off (ANALYTICS_CHANNEL is not set)');
   footer.push(`BizOps can \`${Commands.pipeline} rerun &lt;source&gt;\``);

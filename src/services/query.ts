@@ -361,7 +361,7 @@ export class QueryService {
       `Series: ${spec.series.map((s) => s.label).slice(0, 12).join(', ')}.`,
       chartValuesText(spec, range !== null),
     ].join(' ');
-    return { png, filename: `${query.name}.png`, title: query.title, altText: headOf(altText, 1000) };
+    return { png, filename: `${query.name}.png`, title: query.title, altText: altTextWithin(altText, 1000) };
   }
 
   private async runOnce(key: string, query: SavedQuery, params: ResolvedParams, userId: string, notBefore: number): Promise<RunOutcome> {
@@ -529,19 +529,32 @@ function plainHyphens(text: string): string {
 }
 
 /**
+ * Alt text within Slack's `max` characters, cut where an entry ends (`; `, `, `, `. `), or else a word does, and
+ * marked cut: a cut in the middle of "Acme 123,456" would have a screen reader say "Acme 123", a wrong value.
+ */
+function altTextWithin(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = headOf(text, max - 1);
+  const entry = Math.max(head.lastIndexOf('; '), head.lastIndexOf(', '), head.lastIndexOf('. '));
+  const at = entry > 0 ? entry : head.lastIndexOf(' ');
+  return `${at > 0 ? head.slice(0, at) : head}…`;
+}
+
+/**
  * The numbers a chart shows, for its alt text: a screen reader hears the values, not only the axes. Dates along x:
- * each series' latest value; categories: each category's value (a pie's labels already carry theirs). At most 12 of
+ * each series' value at the last point; categories: each category's value (a pie's labels already carry theirs). At most 12 of
  * each; the alt text is cut to Slack's 1,000 characters after.
  */
 function chartValuesText(spec: ChartSpec, dated: boolean): string {
   const fmt = (v: number | null | undefined) => (v === null || v === undefined ? 'no value' : localeNumber(v, 4));
   const series = spec.series.slice(0, 12);
   if (!spec.labels.length || !series.length) return '';
-  if (dated) {
-    const last = spec.labels.length - 1;
-    return `Latest, ${spec.labels[last]}: ${series.map((s) => `${s.label} ${fmt(s.data[last])}`).join(', ')}.`;
-  }
   if (spec.type === 'pie') return `Slices: ${spec.labels.slice(0, 12).join(', ')}.`;
+  if (dated) {
+    // The right-most point, as the chart draws it (in the query's order: the latest in every saved query, which sort by date).
+    const last = spec.labels.length - 1;
+    return `Last point, ${spec.labels[last]}: ${series.map((s) => `${s.label} ${fmt(s.data[last])}`).join(', ')}.`;
+  }
   const at = (i: number) => (series.length === 1 ? fmt(series[0]!.data[i]) : `(${series.map((s) => `${s.label} ${fmt(s.data[i])}`).join(', ')})`);
   return `Values: ${spec.labels.slice(0, 12).map((label, i) => `${label} ${at(i)}`).join('; ')}${spec.labels.length > 12 ? '; …' : ''}.`;
 }

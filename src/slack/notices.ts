@@ -391,7 +391,7 @@ class NoticeDelivery {
       content = freshnessReminderReply(snapshot(source, { dataState: 'stale', lastUpdated, lateByMs: reminder.lateByMs, checkedAt: new Date(ctx.createdAt) }));
     } else {
       const lastUpdated = doc.recoveredLastUpdateIso ? new Date(doc.recoveredLastUpdateIso) : null;
-      content = freshnessRecoveredReply(source?.name ?? doc.sourceName ?? sourceId, { lastUpdated, checkedAt: new Date(doc.recoveredAt ?? ctx.createdAt) }, doc);
+      content = freshnessRecoveredReply(source?.name ?? doc.sourceName ?? sourceId, { lastUpdated, checkedAt: new Date(doc.recoveredAt ?? ctx.createdAt) }, doc, ctx.now());
     }
     await this.post(ctx, { channel: doc.channel, threadTs: doc.ts }, content, ctx.key).catch((err: unknown) => {
       // The thread's only word that the source is fresh again (its card says so too, and is tried again the same way):
