@@ -75,7 +75,7 @@ async function orExit<T>(what: string, expected: new (...args: never[]) => Error
 async function main(): Promise<void> {
   const config: Config = await orExit('Configuration', ConfigError, () => loadConfig());
   knownSecrets = secretsOf(config);
-  const logger = createLogger({ level: config.logLevel, secrets: secretsOf(config) });
+  const logger = createLogger({ level: config.logLevel, secrets: knownSecrets });
   installProcessGuards(logger);
   // The saved-query catalog and the sources file are checked before the slow part of start-up (the demo
   // warehouse): a bad file stops here, named.

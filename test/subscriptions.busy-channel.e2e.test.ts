@@ -29,8 +29,11 @@ async function subscribe(bot: TestBot, n: number): Promise<void> {
   }
 }
 
-/** Lets the bot's own runner (its poll timer, its clock moving with real time from DUE) deliver, until every run is recorded. */
-async function runAll(bot: TestBot): Promise<Array<string | undefined>> {
+/**
+ * Lets the bot's own runner (its poll timer, its clock moving with real time from DUE) deliver, until every run is
+ * recorded; `advanceMs` moves its clock on by that much more at each look (a retry's wait, without waiting it).
+ */
+async function runAll(bot: TestBot, advanceMs = 0): Promise<Array<string | undefined>> {
   bot.standin.calls.length = 0;
   bot.setTime(DUE);
   bot.bot.jobs.kick();
@@ -39,6 +42,7 @@ async function runAll(bot: TestBot): Promise<Array<string | undefined>> {
     const outcomes = (await bot.bot.services.subscriptions.listAll()).map((s) => (s.lastRun?.dueAt === DUE ? s.lastRun.outcome : undefined));
     const pending = (await bot.store.list<JobDoc>(JOBS)).filter((j) => j.data.state === 'pending' && j.data.kind.startsWith('notice'));
     if ((outcomes.every(Boolean) && !pending.length) || Date.now() > deadline) return outcomes;
+    if (advanceMs) bot.advance(advanceMs);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -66,6 +70,30 @@ describe('deliveries due together in one channel, at Slack pace', () => {
     expect(posts.size).toBe(9);
     expect([...posts.values()].every((n) => n === 1)).toBe(true);
     expect(t.standin.callsTo('conversations.history').length).toBe(0);
+  }, 90_000);
+
+  it("a run put back for its turn, whose post Slack then took with the answer lost (as a kill -9 right after it), is not posted twice", async () => {
+    // The put-back run does not look before posting (above); its retry, a later attempt, does, as after a crash.
+    t = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0' }, standinOptions: { users: [...defaultUsers, ...owners] }, botOptions: { postPace: SLACK_POST_PACE } });
+    await subscribe(t, 9);
+    let posts = 0;
+    const off = t.standin.onApplied((call) => {
+      const key = (call.args as { metadata?: { event_payload?: { key?: string } } }).metadata?.event_payload?.key;
+      if (call.method !== 'chat.postMessage' || !key?.startsWith('subscription.run')) return;
+      // The 7th: past the burst of 3 and the 2 s a run may wait, so one that was put back.
+      if (++posts === 7) {
+        off();
+        throw new Error('the answer is lost');
+      }
+    });
+    const outcomes = await runAll(t, 2_000);
+    expect(posts).toBeGreaterThanOrEqual(7);
+    expect(outcomes).toEqual(Array(9).fill('delivered'));
+    const byKey = postsByKey(t);
+    expect(byKey.size).toBe(9);
+    expect([...byKey.values()].every((n) => n === 1)).toBe(true);
+    // Only the retry looked.
+    expect(t.standin.callsTo('conversations.history').length).toBeGreaterThan(0);
   }, 90_000);
 
   it('a delivery that Slack answers 429 (Retry-After) three times in a row is still delivered, once', async () => {

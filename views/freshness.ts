@@ -215,7 +215,7 @@ export function pipelineStatusMessage(
   // Worst first, so what is left out is the least bad: said, with its states (stale ones too, when more than the rows are), not dropped without a word.
   if (results.length > STATUS_MAX_ROWS) {
     const left = results.slice(STATUS_MAX_ROWS);
-    const states = (['stale', 'unknown', 'running', 'fresh'] as const).map((s) => [s, left.filter((r) => r.state === s).length] as const).filter(([, n]) => n > 0);
+    const states = (Object.keys(STATE_LABEL) as DisplayState[]).map((s) => [s, left.filter((r) => r.state === s).length] as const).filter(([, n]) => n > 0);
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${left.length} more not shown: ${states.map(([s, n]) => `${n} ${s}`).join(', ')}.` }] });
   }
   const footer = [`Checked ${slackDate(opts.now, '{time}')} on the ${opts.warehouse} warehouse`];
