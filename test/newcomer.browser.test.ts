@@ -22,15 +22,24 @@ const pageErrors: string[] = [];
 const messages = (): Locator => page.locator('#messages article.msg');
 const modal = () => page.locator('#modal');
 
-/** Sends a line from the composer; the bot's next message must contain `expected`. */
+/**
+ * Sends a line from the composer; a message that was not on the page before must contain `expected`. Not simply the
+ * next one: another may land first (a rerun's post from the test before, a redraw after switching who you are).
+ */
 async function send(line: string, expected: string | RegExp): Promise<Locator> {
-  const before = await messages().count();
+  const earlier = await messages().count();
+  // Every message of the channel, the page's redraw of it or not (switching who you are redraws it): from the stand-in.
+  const seen = new Set(run.local.standin.conversation('C0ANALYTIC').map((m) => m.ts));
   await page.locator('#composer').fill(line);
   await page.locator('#composer').press('Enter');
-  const reply = messages().nth(before);
-  await reply.waitFor(WAIT);
-  await reply.filter({ hasText: expected }).waitFor(WAIT);
-  return reply;
+  const says = (text: string) => (typeof expected === 'string' ? text.includes(expected) : expected.test(text));
+  for (const end = Date.now() + WAIT.timeout; ; await page.waitForTimeout(100)) {
+    const now = await messages().evaluateAll((els) => els.map((e) => ({ ts: (e as HTMLElement).dataset['ts'] ?? '', text: (e as HTMLElement).innerText })));
+    // A message is new by its ts; a page's own note, which has none, by its place after those there before.
+    const index = now.findIndex((m, i) => (m.ts ? !seen.has(m.ts) : i >= earlier) && says(m.text));
+    if (index !== -1) return now[index]!.ts ? page.locator(`#messages article.msg[data-ts="${now[index]!.ts}"]`) : messages().nth(index);
+    if (Date.now() > end) throw new Error(`no new message saying ${String(expected)} after “${line.slice(0, 60)}”; the page shows: ${now.slice(-3).map((m) => m.text.slice(0, 80)).join(' | ')}`);
+  }
 }
 
 /** What a person must never see: a stack frame, an error class, a raw JSON error or an unescaped tag. */
