@@ -109,4 +109,23 @@ describe('deliveries due together in one channel, at Slack pace', () => {
     const failed = (await t.store.list<JobDoc>(JOBS)).filter((j) => j.data.state === 'failed');
     expect(failed.map((j) => j.id)).toEqual([]);
   }, 90_000);
+
+  it.each(['files.getUploadURLExternal', 'files.completeUploadExternal'])('a chart and CSV delivery whose upload Slack answers 429 (Retry-After) three times at %s is still delivered, each file once', async (method) => {
+    // As for a post: a 429 at any of an upload's steps shares nothing, and is Slack saying "later", not a failure.
+    t = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0' }, standinOptions: { users: [...defaultUsers, ...owners] } });
+    t.setTime(DUE - 3_600_000);
+    const saved = await t.bot.services.subscriptions.create(owners[0]!.id, {
+      kind: 'delivery', query: 'weekly-active-instances', params: { weeks: '4' }, channel,
+      schedule: { kind: 'daily', time: '09:00', tz: 'UTC' }, format: 'chart_csv',
+    }, 'upload-429');
+    if (!saved.ok) throw new Error(`not saved: ${JSON.stringify(saved)}`);
+    t.standin.failNextHttp(method, 429, { 'Retry-After': '1' }, 3);
+    const outcomes = await runAll(t);
+    expect(t.standin.callsTo(method).filter((c) => c.error === 'http_429')).toHaveLength(3);
+    expect(outcomes).toEqual(['delivered']);
+    const shared = t.standin.conversation(channel).flatMap((m) => (m as { files?: Array<{ name?: string }> }).files ?? []).map((f) => f.name?.split('.').pop());
+    expect(shared.sort()).toEqual(['csv', 'png']);
+    const failed = (await t.store.list<JobDoc>(JOBS)).filter((j) => j.data.state === 'failed');
+    expect(failed.map((j) => j.id)).toEqual([]);
+  }, 90_000);
 });

@@ -12,6 +12,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from '../logger.js';
 import { DeferJob } from '../jobs/runner.js';
 import { toSlackError, slackErrorCode } from './errors.js';
+import type { SlackApiError } from '../errors.js';
 import { isUserId } from '../ids.js';
 
 /**
@@ -163,15 +164,22 @@ export class SlackGateway {
       return { channel: res.channel ?? target.channel, ts: res.ts };
     } catch (err) {
       const coded = toSlackError(err, 'chat.postMessage');
-      if (coded.slackError === 'ratelimited' && coded.retryAfterMs !== undefined) {
-        this.holdPosts(target.channel, coded.retryAfterMs);
-        // Slack took nothing and said when to come back: the post waits its turn again, as one paced by this process
-        // would, without spending an attempt (a scheduled delivery has 3: three 429s in a row, as two replicas sharing
-        // a busy channel may meet, dropped it). While the job is young, as for a look Slack limits.
-        if (this.clock() - options.since < LOOK_DEFER_FOR_MS) throw new DeferJob(this.clock() + coded.retryAfterMs);
-      }
+      this.waitOutRateLimit(target.channel, coded, options.since);
       throw coded;
     }
+  }
+
+  /**
+   * A post or upload that Slack answered 429 with Retry-After: Slack took nothing and said when to come back. The
+   * channel's other posts wait that long too, and the job is put back until then, as one paced by this process
+   * would be, without spending an attempt (a scheduled delivery has 3: three 429s in a row, as two replicas sharing
+   * a busy channel may meet, dropped it). While the job is young (`since`), as for a look Slack limits; returns
+   * for any other failure, or once the job is older: the caller throws it, and it counts.
+   */
+  waitOutRateLimit(channel: string, coded: SlackApiError, since: number): void {
+    if (coded.slackError !== 'ratelimited' || coded.retryAfterMs === undefined) return;
+    this.holdPosts(channel, coded.retryAfterMs);
+    if (this.clock() - since < LOOK_DEFER_FOR_MS) throw new DeferJob(this.clock() + coded.retryAfterMs);
   }
 
   /**

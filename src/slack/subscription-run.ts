@@ -300,7 +300,7 @@ async function deliver(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, s
       filename: name,
       title: `${output.query.title} (CSV)`,
       ...(sub.format === 'csv' ? { blocks: subscriptionCsvBlocks(output.query.title, output.totalRows, sub) } : {}),
-    });
+    }, ctx.payload.dueAt);
   }
 }
 
@@ -327,7 +327,7 @@ async function uploadChart(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload
     title: chart.title,
     altText: chart.altText,
     ...(where.threadTs ? {} : { blocks: [...message.blocks.filter((b) => b.type !== 'actions'), ...footer] }),
-  });
+  }, since);
 }
 
 /**
@@ -345,12 +345,15 @@ function fileName(sub: Subscription, run: RunPayload, ext: string): string {
  * reaches Slack as alt_txt). A DM goes to the bot's DM conversation:
  * files.completeUploadExternal takes a conversation ID, not a user ID.
  */
-async function upload(gateway: SlackGateway, file: FileUpload): Promise<void> {
+async function upload(gateway: SlackGateway, file: FileUpload, since: number): Promise<void> {
   const channelId = await gateway.conversationId(file.channelId);
   try {
     await uploadFile(gateway.client, { ...file, channelId });
   } catch (err) {
-    throw toSlackError(err, 'file upload');
+    const coded = toSlackError(err, 'file upload');
+    // A 429 (on any of the three steps) shared nothing: put back until Slack's Retry-After, no attempt spent.
+    gateway.waitOutRateLimit(file.channelId, coded, since);
+    throw coded;
   }
 }
 
