@@ -16,7 +16,9 @@ import {
   noteMessage,
   pipelineStatusMessage,
   pipelineUsageMessage,
+  unknownSourceMessage,
 } from '../views/freshness.js';
+import { commandWords } from '../src/format.js';
 import type { PipelineSubcommand } from './pipeline.js';
 
 export interface FreshnessDeps {
@@ -37,16 +39,24 @@ export function valueOf(raw: unknown): string {
   return typeof raw === 'string' && raw.length <= 200 ? raw : '';
 }
 
-/** `/pipeline status`. */
+/** `/pipeline status [source]`: every source, or the one named. */
 export function pipelineStatusSubcommand(deps: FreshnessDeps): PipelineSubcommand {
   return async ({ command, respond }) => {
+    // A name after `status` is the one source asked about; one that names none is said, not ignored for the whole list.
+    const name = commandWords(command.text ?? '').slice(1).join(' ');
+    const only = name ? deps.freshness.reruns.find(name) : undefined;
+    if (name && !only) {
+      await respond({ response_type: 'ephemeral', ...unknownSourceMessage(name.slice(0, 100), deps.freshness.catalog.sources, 'status') });
+      return;
+    }
     let reply: MessageBody;
     try {
       await deps.freshness.prepare();
       // Who asks decides the stale rows' button: Rerun for BizOps, "Ask BizOps" for others (each click is checked again).
-      const [results, membership] = await Promise.all([deps.freshness.freshness.check(), deps.freshness.reruns.membership(command.user_id).catch(() => 'unknown' as const)]);
+      const [checked, membership] = await Promise.all([deps.freshness.freshness.check(), deps.freshness.reruns.membership(command.user_id).catch(() => 'unknown' as const)]);
+      const results = only ? checked.filter((r) => r.source.id === only.id) : checked;
       const viewerInBizops = membership === 'unknown' ? null : membership === 'member';
-      reply = pipelineStatusMessage(results, { now: results[0]?.checkedAt ?? new Date(), warehouse: deps.warehouseKind, alertsChannel: deps.analyticsChannel, viewerInBizops });
+      reply = pipelineStatusMessage(results, { now: checked[0]?.checkedAt ?? new Date(), warehouse: deps.warehouseKind, alertsChannel: deps.analyticsChannel, viewerInBizops });
     } catch (err) {
       const coded = toCodedError(err);
       deps.logger.error('pipeline status failed', { code: coded.code, err: coded });

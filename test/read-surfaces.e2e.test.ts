@@ -111,6 +111,26 @@ describe('/pipeline status with many sources', () => {
     // The 45 sources (none of their tables in the demo warehouse) are all unknown: what is left out is not "the freshest".
     expect(status).toContain(`${45 - shown} more not shown: ${45 - shown} unknown.`);
   });
+
+  it('shows only the source named after status, by ID or name, even one past the rows of the whole list', async () => {
+    for (const text of ['status src45', 'status Source 45', 'STATUS "src45"']) {
+      const one = await command(t, RILEY, '/pipeline', text);
+      expect(one).toContain('1 source: 1 unknown');
+      expect(one.match(/\(`src\d\d`\)/g)).toEqual(['(`src45`)']);
+    }
+  });
+
+  it('says a name after status that is no source, with the nearest, rather than listing them all', async () => {
+    const typo = await command(t, RILEY, '/pipeline', 'status src4');
+    expect(typo).toContain('No source is called “src4”');
+    expect(typo).toContain('Example: `/pipeline status src01`');
+    expect(typo).not.toContain('Pipeline freshness');
+    // Junk: quoted, cut, escaped; nothing else said.
+    const junk = await command(t, RILEY, '/pipeline', `status <!channel> ${'x'.repeat(3_000)}`);
+    expect(junk).toContain('No source is called');
+    expect(junk).not.toContain('<!channel>');
+    expect(junk.length).toBeLessThan(2_000);
+  });
 });
 
 describe('the subscription form with a tampered private_metadata', () => {

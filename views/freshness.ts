@@ -260,7 +260,7 @@ export function rerunAskFailedDm(sourceName: string, channel: string | null): Me
 /** `/pipeline` help, for the subcommands of this module. */
 export function pipelineUsageMessage(): MessageBody {
   const text = [
-    `\`${Commands.pipeline} status\`: every source, when it last updated, its SLA and state, worst first.`,
+    `\`${Commands.pipeline} status [source]\`: every source (or the one named), when it last updated, its SLA and state, worst first.`,
     `\`${Commands.pipeline} rerun &lt;source&gt;\`: rerun a source's pipeline (BizOps). Add \`force\` to restart a sync already running.`,
     `\`${Commands.pipeline} request\`: ask for a new pipeline.`,
   ].join('\n');
@@ -286,12 +286,12 @@ export function nearSources(text: string, sources: readonly Source[]): Source[] 
   return sources.filter((s) => words.some((w) => near(s, w)));
 }
 
-export function unknownSourceMessage(text: string, sources: readonly Source[]): MessageBody {
+export function unknownSourceMessage(text: string, sources: readonly Source[], subcommand: 'rerun' | 'status' = 'rerun'): MessageBody {
   const known = sources.map((s) => `\`${s.id}\``).join(', ');
   const near = nearSources(text, sources);
   const guess = near.length ? ` Did you mean ${near.slice(0, 3).map((s) => `\`${s.id}\``).join(' or ')}?` : '';
   const shown = text ? `No source is called ${quoteUserText(text, 60)}.${guess}` : 'Which source?';
-  const t = `${shown} Sources: ${known}. Example: \`${Commands.pipeline} rerun ${sources[0]?.id ?? 'hubspot'}\``;
+  const t = `${shown} Sources: ${known}. Example: \`${Commands.pipeline} ${subcommand} ${sources[0]?.id ?? 'hubspot'}\``;
   return { text: t, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: t } }] };
 }
 
