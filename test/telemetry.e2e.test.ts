@@ -374,7 +374,7 @@ describe('/telemetry among customers with similar names', () => {
     const text = await card('acme');
     expect(text).toContain('Acme Corp: 3 instances');
     // Closest first (the shortest names that start with it), as the picker lists them.
-    expect(text).toContain('Also matching “acme”: *Acme Labs*, *Acme TNT*, *Acme Anvils & <Co>* and 1 more. Type more of the name to see them.');
+    expect(text).toContain('Also matching “acme”: *Acme TNT*, *Acme Labs*, *Acme Anvils & <Co>* and 1 more. Type more of the name to see them.');
     // Typing more of the name reaches one of them.
     expect(await card('acme labs')).toContain('Acme Labs: no instances on record');
     expect(await card('acme labs')).not.toContain('Also matching');

@@ -154,7 +154,9 @@ interface Indexed {
 function score(query: string, queryWords: string[], key: Key): number | null {
   const k = key.text;
   if (k === query) return 0;
-  if (query.length >= 3 && k.startsWith(query)) return 1 + (k.length - query.length) / 100;
+  // A name whose first word is the text (`stark`: Stark Industries) before one whose first word only begins with it
+  // (Starkey Hearing), shorter first within each: from 1 up to 1.2, and from 1.25 up to 1.45, under a word's 1.5.
+  if (query.length >= 3 && k.startsWith(query)) return (k[query.length] === ' ' ? 1 : 1.25) + Math.min(k.length - query.length, 200) / 1000;
   if (query.length >= 3 && key.words.includes(query)) return 1.5;
   const allowed = typosAllowed(query);
   // Stryker disable next-line ConditionalExpression: only a shortcut; with 0 edits allowed only an identical key passes, and that returned 0 above

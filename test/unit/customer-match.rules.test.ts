@@ -234,6 +234,12 @@ describe('beginnings of names and whole words (3 characters or more)', () => {
     expect(match([long, customer('Stark Labs')], 'stark')).toBe(`several: Stark Labs, ${long.name}`);
   });
 
+  it('a name whose first word is the text ranks above one whose first word only begins with it, however long', () => {
+    const long = customer(`Stark ${'x'.repeat(300)}`);
+    const list = [customer('Starkey'), customer('Stark Industries'), customer('Starkweather Partners'), customer('Tony Stark'), long, customer('Stark Labs')];
+    expect(match(list, 'stark')).toBe(`several: Stark Labs, Stark Industries, ${long.name}, Starkey, Starkweather Partners, Tony Stark`);
+  });
+
   it('a name that starts with the text ranks above one that only has it as a word', () => {
     expect(match([customer('Tony Stark'), customer('Starkweather Partners')], 'stark')).toBe('several: Starkweather Partners, Tony Stark');
   });
