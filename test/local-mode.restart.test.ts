@@ -20,6 +20,9 @@ import {
 } from '../src/slack-standin/saved-workspace.js';
 import { FILES_IN_MEMORY, SAVED_UNSHARED_FILES } from '../src/slack-standin/files.js';
 import { WebClient } from '@slack/web-api';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { blocksToText } from '../src/slack-standin/render-text.js';
+import type { LocalAnswer } from '../src/slack-standin/web/protocol.js';
 import { freshDataDir, StandinDefaults } from './support/harness.js';
 
 const channel = StandinDefaults.channel;
@@ -54,7 +57,52 @@ async function pageChannel(local: LocalMode): Promise<PageMessage[]> {
   return state.conversations[channel] ?? [];
 }
 
+/** Each source's state in `/pipeline status` as BizOps sees it: name → fresh, stale, unknown or running. */
+async function sourceStates(local: LocalMode): Promise<Record<string, string>> {
+  const res = await fetch(`${local.url}/local/command`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ command: '/pipeline', text: 'status', userId: StandinDefaults.users.bizops, channelId: channel, timeoutMs: 30_000 }),
+  });
+  expect(res.status).toBe(200);
+  const reply = ((await res.json()) as LocalAnswer).replies?.find((r) => r.text?.includes('Pipeline freshness'));
+  const text = blocksToText(reply ? { text: reply.text, blocks: reply.blocks } : '');
+  return Object.fromEntries([...text.matchAll(/ (fresh|stale|unknown|running) \*([^*]+)\*/g)].map((m) => [m[2]!, m[1]!]));
+}
+
 describe('local mode after a restart', { timeout: 120_000 }, () => {
+  it('gives every demo source the state a fresh DATA_DIR gives it after the demo data of another version is generated again', async () => {
+    const dataDir = await freshDataDir();
+    dirs.push(dataDir);
+    const first = await startOn(dataDir);
+    let before: Record<string, string>;
+    try {
+      before = await sourceStates(first);
+    } finally {
+      await first.stop();
+    }
+    expect(before['Production Postgres (subscriptions)']).toBe('fresh');
+    expect(Object.keys(before)).toHaveLength(5);
+
+    // As a release whose demo generator had another version left it: the next start generates the demo again.
+    const db = await DuckDBInstance.create(path.join(dataDir, 'warehouse.duckdb'));
+    const conn = await db.connect();
+    await conn.run('UPDATE _demo SET seed_version = seed_version - 1');
+    conn.closeSync();
+    db.closeSync();
+
+    const logs: string[] = [];
+    const second = await startOn(dataDir, logs);
+    try {
+      expect(logs.join('\n')).toContain('demo warehouse generated');
+      // Production Postgres is measured by its table's modification time, kept beside the demo's and
+      // replaced with them: it is set again (fresh), not left with no update time (unknown).
+      expect(await sourceStates(second)).toEqual(before);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('shows the channel as it was, charts included, and the bot edits an alert card it posted before the restart by its ts', async () => {
     const dataDir = await freshDataDir();
     dirs.push(dataDir);

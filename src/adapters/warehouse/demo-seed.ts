@@ -217,6 +217,10 @@ function finishSql(): string[] {
      SELECT 'instances', $now, count(*) FROM instances UNION ALL
      SELECT 'pings', $now, count(*) FROM pings UNION ALL
      SELECT 'events', $now, count(*) FROM events`,
+    // The demo sources (demo-sources.ts) kept their modification times in the table just replaced: forget
+    // that they were set, so their first use sets them again, as on a fresh DATA_DIR. Kept, their record
+    // would say they are set while a source measured by table_modified has no update time (unknown).
+    `DROP TABLE IF EXISTS _demo_sources`,
     `CREATE OR REPLACE TABLE _demo (generated_at TIMESTAMP, seed_version INTEGER)`,
     `INSERT INTO _demo VALUES ($now, ${DEMO_SEED_VERSION})`,
     `DROP TABLE gen_customers`, `DROP TABLE gen_instances`, `DROP TABLE gen_plan`,
