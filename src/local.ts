@@ -70,6 +70,10 @@ export function whereDataLives(config: Pick<Config, 'warehouse' | 'store' | 'dat
   return `on ${warehouseText} and ${storeText}`;
 }
 
+/** The most of a stand-in's problem the log keeps. */
+const LOGGED_PROBLEM_MAX = 500;
+const clip = (text: string) => (text.length > LOGGED_PROBLEM_MAX ? `${text.slice(0, LOGGED_PROBLEM_MAX)}… (${text.length} characters)` : text);
+
 /**
  * Starts the stand-in on `config.port` with the page mounted, and the bot on
  * a free loopback port behind it, with fresh credentials only these two know.
@@ -79,7 +83,8 @@ export async function startLocal(config: Config, logger: Logger, adapters: Adapt
   const host = options.host ?? '127.0.0.1';
   // A request Slack would refuse is answered as Slack would, and said here: the page keeps working.
   const standin = new SlackStandin({
-    onViolation: (v) => logger.warn('the bot sent Slack something its documentation refuses or ignores', { via: v.where, problem: v.message, slackAnswer: v.answer ?? 'ignored' }),
+    // The problem may quote what was sent (an argument's name): a line of the log stays a line, whatever was posted.
+    onViolation: (v) => logger.warn('the bot sent Slack something its documentation refuses or ignores', { via: v.where, problem: clip(v.message), slackAnswer: v.answer ?? 'ignored' }),
     // The store in DATA_DIR keeps the ts of what the bot posted (an alert card it edits later): the channel is kept beside it.
     stateFile: path.join(config.dataDir, LOCAL_WORKSPACE_FILE),
     filesDir: path.join(config.dataDir, LOCAL_FILES_DIR),

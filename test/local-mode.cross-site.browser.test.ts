@@ -78,6 +78,23 @@ describe.skipIf(skip)('the local page against other sites', { timeout: 120_000 }
     expect(run.local.standin.responses.filter((r) => JSON.stringify(r.body).includes('Forged'))).toEqual([]);
   });
 
+  it('a page on another site cannot show the page in a frame, where a click on its bait would land on Approve (clickjacking)', async () => {
+    const framing = await loopbackServer(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>evil</title>
+<p>Click the button for a prize</p><iframe src="${run.local.url}/?as=${admin}" width="900" height="600" style="opacity:0.01"></iframe>`);
+    });
+    const tab = await run.browser.newPage();
+    try {
+      await tab.goto(framing.url, { waitUntil: 'load' });
+      const frame = await (await tab.locator('iframe').elementHandle())!.contentFrame();
+      // Refused, the frame holds the browser's error page: no composer, no buttons, nothing to click as the admin.
+      expect(await frame!.locator('#composer, [data-action-id]').count()).toBe(0);
+    } finally {
+      await tab.close();
+      await framing.close();
+    }
+  });
+
   it('the page itself still works: a command from its composer is answered', async () => {
     await run.page.locator('#composer').fill('/telemetry initech');
     await run.page.locator('#composer').press('Enter');

@@ -476,6 +476,36 @@ describe.skipIf(skip)('Block Kit and modals in the browser', { timeout: 120_000 
     }
   });
 
+  it('submits a modal once when Submit is clicked twice before the bot has answered, as Slack does', async () => {
+    await p.locator('#composer').fill('/gallery-modal');
+    await p.locator('#composer').press('Enter');
+    const modal = p.locator('#modal');
+    await modal.locator('.modal-title').filter({ hasText: 'Request access' }).waitFor(WAIT);
+    await modal.locator('input[data-action-id="email_value"]').fill('twice@example.com');
+    await modal.locator('select[data-action-id="team_value"]').selectOption('engineering');
+    const submits: string[] = [];
+    const onRequest = (r: { url(): string; method(): string }) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname === '/local/submit') submits.push(r.url());
+    };
+    p.on('request', onRequest);
+    try {
+      // Both in the same moment: a double click, or Enter and then a click, before the ack is back.
+      await p.evaluate(() => {
+        const submit = document.querySelector<HTMLButtonElement>('#modal [data-modal-submit="1"]')!;
+        submit.click();
+        submit.click();
+      });
+      await p.locator('#modal-overlay').waitFor({ state: 'hidden', ...WAIT });
+      const sent = () => g.standin.callsTo('chat.postMessage').filter((c) => String(c.args['text']).includes('twice@example.com'));
+      await g.standin.waitFor(() => sent().length > 0);
+      await p.waitForTimeout(300);
+      expect(submits).toHaveLength(1);
+      expect(sent()).toHaveLength(1);
+    } finally {
+      p.off('request', onRequest);
+    }
+  });
+
   it('scrolls a new chart into view once its image has loaded', async () => {
     await p.locator('#composer').fill('/gallery-chart');
     await p.locator('#composer').press('Enter');

@@ -13,6 +13,7 @@ import { startLocal, type LocalMode } from '../src/local.js';
 import { freshDataDir, StandinDefaults } from './support/harness.js';
 import type { Warehouse } from '../src/ports/warehouse.js';
 import type { Store } from '../src/ports/store.js';
+import { API_BODY_LIMIT, LOCAL_BODY_LIMIT } from '../src/slack-standin/http.js';
 
 let local: LocalMode;
 let warehouse: Warehouse;
@@ -55,6 +56,31 @@ describe('local mode and requests Slack refuses', () => {
     const res = await fetch(`${local.url}/local/command`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: '/telemetry', text: 'acme' }) });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { replies?: unknown[] }).replies?.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a body larger than the page or the bot ever sends, doing nothing with it; a problem is logged in a line, not as posted', async () => {
+    const post = (path: string, body: string, type: string) =>
+      fetch(`${local.url}${path}`, { method: 'POST', headers: { 'content-type': type, authorization: 'Bearer xoxb-local' }, body });
+    const calls = local.standin.calls.length;
+    const hugeCommand = JSON.stringify({ command: '/telemetry', text: 'acme', pad: 'x'.repeat(LOCAL_BODY_LIMIT) });
+    const refused = await post('/local/command', hugeCommand, 'application/json');
+    expect(refused.status).toBe(413);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/larger than the page ever sends/);
+    const hugeCall = await post('/api/chat.postMessage', 'a'.repeat(API_BODY_LIMIT + 1), 'application/x-www-form-urlencoded');
+    expect([hugeCall.status, await hugeCall.json()]).toEqual([413, { ok: false, error: 'request_too_large' }]);
+    // Neither reached the bot nor Slack's side: no command ran (it would have posted a card), no call was recorded.
+    expect(local.standin.calls.length).toBe(calls);
+
+    // Under the bound, an argument Slack does not take is logged by a name of any length: the line keeps its head.
+    const from = logs.length;
+    const name = 'y'.repeat(100_000);
+    const ignored = await post('/api/chat.postMessage', new URLSearchParams({ channel: StandinDefaults.channel, text: 'x', [name]: '1' }).toString(), 'application/x-www-form-urlencoded');
+    expect(((await ignored.json()) as { ok: boolean }).ok).toBe(true);
+    expect(local.standin.takeViolations().map((v) => v.message)).toEqual([expect.stringContaining(name)]);
+    const logged = logs.slice(from).filter((l) => l.includes('does not take'));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]!.length).toBeLessThan(2_000);
+    expect(logged[0]).toContain('(100');
   });
 
   it('masks the bot token and signing secret it made for the bot, should they ever be logged', () => {

@@ -177,6 +177,22 @@ describe.skipIf(skip)('a newcomer\'s first five minutes, with bad input', { time
     await expect(reply.locator('.msg-time').innerText()).resolves.toBe(inZone('America/Los_Angeles'));
   });
 
+  it('a mistyped ?as= (a user the workspace does not have) opens the page as the default user, not an empty page', async () => {
+    // A page of its own: its refused state read is the console error this test is about, not one to count below.
+    const other = await run.browser.newPage();
+    try {
+      await other.goto(`${run.local.url}/?as=u0bizops`);
+      await other.locator('#messages article.msg').first().waitFor(WAIT);
+      await expect(other.locator('#whoami').inputValue()).resolves.toBe('U0REGULAR');
+      expect(new URL(other.url()).searchParams.get('as')).toBe('U0REGULAR');
+      await other.locator('#composer').fill('/telemetry acme');
+      await other.locator('#composer').press('Enter');
+      await other.locator('#messages article.msg').filter({ hasText: 'Acme' }).first().waitFor(WAIT);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('leaves no error in the page and none in the bot\'s logs', () => {
     expect(pageErrors).toEqual([]);
     const errors = run.logs.filter((l) => /"level":(50|60)|"level":"(error|fatal)"/.test(l));

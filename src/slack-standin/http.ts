@@ -29,10 +29,37 @@ export function randomId(prefix: string): string {
   return prefix + [...randomBytes(10)].map((b) => alphabet[b % 36]).join('');
 }
 
+/** A request's whole body (for test servers; the stand-in's routes read at most so much: {@link readBodyUpTo}). */
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/**
+ * The most a local route (`/local/…`) reads: the page's largest form (a modal of 100 inputs of 3,000
+ * characters) is under a megabyte, and a command is a line.
+ */
+export const LOCAL_BODY_LIMIT = 4 * 1024 * 1024;
+/** The most a Web API call or a response_url post may carry: far beyond anything Slack's limits on blocks and text allow. */
+export const API_BODY_LIMIT = 16 * 1024 * 1024;
+/** The most an upload may carry: Slack's largest file (1 GB). */
+export const UPLOAD_BODY_LIMIT = 1024 * 1024 * 1024;
+
+/**
+ * A request's body, or undefined when it is longer than `limit` bytes. Without a bound, one careless or hostile
+ * client (a 400 MB post) held all of it in memory, several times over, and logged it whole. The rest of a body
+ * too long is read and dropped, not kept, so that the client still gets the answer.
+ */
+export async function readBodyUpTo(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  let chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size <= limit) chunks.push(chunk as Buffer);
+    else chunks = [];
+  }
+  return size > limit ? undefined : Buffer.concat(chunks);
 }
 
 /**

@@ -17,7 +17,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { BotClient, HttpAck } from './bot-client.js';
 import { FileStore } from './files.js';
-import { decodePath, foreignRequestRefusal, readBody, send } from './http.js';
+import { API_BODY_LIMIT, decodePath, foreignRequestRefusal, LOCAL_BODY_LIMIT, readBodyUpTo, send, UPLOAD_BODY_LIMIT } from './http.js';
 import { LocalRoutes } from './local-routes.js';
 import { Recorder } from './recorder.js';
 import { ResponseUrls } from './response-url.js';
@@ -178,7 +178,9 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
         send(res, 403, { error: refusal });
         return true;
       }
-      await this.local.serve(path, await readBody(req), res);
+      const raw = await readBodyUpTo(req, LOCAL_BODY_LIMIT);
+      if (!raw) send(res, 413, { error: `This request is larger than the page ever sends (at most ${LOCAL_BODY_LIMIT / 1024 / 1024} MB): nothing was done.` });
+      else await this.local.serve(path, raw, res);
       return true;
     }
     const [, root, encoded] = /^\/(api|response|upload|files)\/(.+)$/.exec(path) ?? [];
@@ -202,8 +204,9 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
       return true;
     }
     if (req.method !== 'POST') return false;
-    const raw = await readBody(req);
-    if (root === 'api') await this.webApi.serve(rest, req, raw, res);
+    const raw = await readBodyUpTo(req, root === 'upload' ? UPLOAD_BODY_LIMIT : API_BODY_LIMIT);
+    if (!raw) send(res, 413, { ok: false, error: 'request_too_large' });
+    else if (root === 'api') await this.webApi.serve(rest, req, raw, res);
     else if (root === 'response') await this.responseUrls.serve(rest, raw, res);
     else await this.files.serveUpload(rest, req, raw, res);
     return true;

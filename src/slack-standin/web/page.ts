@@ -41,6 +41,13 @@ const CONTENT_TYPES: Record<string, string> = {
   map: 'application/json; charset=utf-8',
 };
 
+/**
+ * The page may not be shown inside another site's page. Framed, it acts as the user the framing site names
+ * (`?as=U0ADMIN`), and its own requests are same-origin, so the cross-site refusal of `/local/…` does not apply:
+ * a page in another tab could lay the frame under its own bait and have a click land on Approve (clickjacking).
+ */
+const NOT_FRAMED = { 'x-frame-options': 'DENY', 'content-security-policy': "frame-ancestors 'none'" } as const;
+
 /** Friendly handles for the fixture's user groups, as Slack shows `<!subteam^ID>`. */
 const USERGROUP_HANDLES: Record<string, string> = { S0BIZOPS: 'bizops', S0LOOKERADM: 'looker-admins' };
 
@@ -148,7 +155,7 @@ export function createLocalPage(standin: SlackStandin): LocalPage {
     if (!type) return json(res, 404, { error: 'not found' });
     try {
       const body = await readFile(path);
-      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' }).end(body);
+      res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache', ...NOT_FRAMED }).end(body);
     } catch {
       json(res, 404, { error: 'not found' });
     }

@@ -15,6 +15,12 @@ function openStack(): PageView[] {
   return (ui.state?.modals ?? []).filter((v) => !ui.closing.has(v.id));
 }
 
+/**
+ * Views whose submission is on its way: Slack's client sends a view once until the bot has answered, so a double
+ * click on Submit (or Enter, then a click) is one submission, not two for the bot to tell apart.
+ */
+const submitting = new Set<string>();
+
 /** What had the focus when the modals opened: it gets it back when they close. */
 let focusBefore: HTMLElement | null = null;
 
@@ -152,11 +158,16 @@ function redraw(view: PageView, banner?: string): void {
 }
 
 async function submitModal(view: PageView, form: HTMLElement, btn: HTMLElement | null): Promise<void> {
+  if (submitting.has(view.id)) return;
   const local = missingRequired(form);
   if (Object.keys(local).length) return showViewErrors(view, local);
   const values = formValues(form);
+  submitting.add(view.id);
   btn?.classList.add('busy');
-  const { status, data } = await post('/local/submit', { viewId: view.id, values, timeoutMs: 4000, settleMs: 200 }).finally(() => btn?.classList.remove('busy'));
+  const { status, data } = await post('/local/submit', { viewId: view.id, values, timeoutMs: 4000, settleMs: 200 }).finally(() => {
+    submitting.delete(view.id);
+    btn?.classList.remove('busy');
+  });
   if (status !== 200 || data.ack?.status !== 200) return redraw(view, 'We had some trouble connecting. Try again?');
   reportReplyErrors(data.replies);
   if (data.responseAction === 'errors') return showViewErrors(view, data.errors ?? {});

@@ -18,8 +18,11 @@ export type Typed = Record<string, string | string[]>;
 
 const params = new URLSearchParams(location.search);
 
+/** Whom the page acts as when it is not told, or is told a user the workspace does not have. */
+const DEFAULT_USER = 'U0REGULAR';
+
 export const ui = {
-  me: params.get('as') || localStorage.getItem('standin.as') || 'U0REGULAR',
+  me: params.get('as') || localStorage.getItem('standin.as') || DEFAULT_USER,
   /** `channel:<id>`, `dm` or `home`. */
   view: 'channel:C0ANALYTIC',
   state: null as PageState | null,
@@ -74,7 +77,18 @@ export function scheduleRefresh(): void {
 export async function refresh(): Promise<void> {
   const seq = ++refreshSeq;
   const res = await fetch(`/local/state?user=${encodeURIComponent(ui.me)}`).catch(() => null);
-  if (!res?.ok || seq !== refreshSeq) return;
+  if (seq !== refreshSeq) return;
+  // A user the workspace does not have (a mistyped ?as=, or one kept from another run): the page opens as the
+  // default user, which the switch shows, instead of an empty page that says nothing.
+  if (res?.status === 400 && ui.me !== DEFAULT_USER) {
+    ui.me = DEFAULT_USER;
+    localStorage.removeItem('standin.as');
+    const url = new URL(location.href);
+    url.searchParams.set('as', DEFAULT_USER);
+    history.replaceState(null, '', url);
+    return refresh();
+  }
+  if (!res?.ok) return;
   const state = (await res.json()) as PageState;
   if (seq !== refreshSeq) return;
   ui.state = state;
