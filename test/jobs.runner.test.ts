@@ -14,7 +14,7 @@ import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import type { Store, StoreTx } from '../src/ports/store.js';
 import { silentLogger } from '../src/logger.js';
-import { JobRunner, PermanentJobError, UNKNOWN_KIND_GRACE_MS, UNKNOWN_KIND_SET_ASIDE_MS, type JobKind } from '../src/jobs/runner.js';
+import { DeferJob, JobRunner, PermanentJobError, UNKNOWN_KIND_GRACE_MS, UNKNOWN_KIND_SET_ASIDE_MS, type JobKind } from '../src/jobs/runner.js';
 import { JOBS, enqueue, wake, type JobDoc, type JobSpec } from '../src/jobs/model.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 import { NOTICE_JOB, NOTICE_JOB_2, noticeJob } from '../src/ports/notices.js';
@@ -105,6 +105,34 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       c.advance(60_000);
       await drain(r);
       expect(seen).toEqual(['now#1', 'later#1']);
+    });
+
+    it('tells a go put back (DeferJob) when the go it was put back from was due; a go after a failure is no put-back', async () => {
+      // A notice put back for its channel's turn posted nothing: it is as much a repeat as the go it was put back from.
+      const r = runner();
+      const seen: Array<[number, number, number | undefined]> = [];
+      r.register('paced', {
+        handler: async (ctx) => {
+          seen.push([ctx.attempt, ctx.dueAt, ctx.putBackFrom]);
+          if (seen.length <= 2) throw new DeferJob(c.at() + 5_000);
+          if (seen.length === 3) throw new Error('Slack was down');
+          return {};
+        },
+        retry: { maxAttempts: 3, baseMs: 1_000, maxMs: 1_000 },
+      });
+      const first = c.at();
+      await add({ key: 'paced:1', kind: 'paced', payload: {} });
+      await drain(r);
+      expect(await job('paced:1')).toMatchObject({ state: 'pending', attempts: 0, putBackFrom: first });
+      c.advance(5_000);
+      await drain(r);
+      c.advance(5_000);
+      await drain(r);
+      c.advance(60_000);
+      await drain(r);
+      expect(seen).toEqual([[1, first, undefined], [1, first + 5_000, first], [1, first + 10_000, first], [2, expect.any(Number), undefined]]);
+      expect(await job('paced:1')).toMatchObject({ state: 'done', attempts: 2 });
+      expect((await job('paced:1'))?.putBackFrom ?? null).toBeNull();
     });
 
     it('enqueues a key once: a repeated delivery or double click does nothing more', async () => {

@@ -64,6 +64,11 @@ export interface JobDoc extends StoreDoc {
    * takes it, or an hour has passed. Its claim clears it.
    */
   unknownKindSince?: number | null;
+  /**
+   * Put back (DeferJob: its channel's turn, a look Slack rate-limited) and due again, from a go that was due then (of
+   * several put-backs in a row, the first): the same attempt, run later (JobContext.putBackFrom). Its claim clears it.
+   */
+  putBackFrom?: number | null;
   expiresAt?: number;
 }
 

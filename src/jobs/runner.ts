@@ -37,6 +37,11 @@ export interface JobContext<P extends JobPayload = JobPayload> {
   dueAt: number;
   /** When the job was enqueued (epoch ms). */
   createdAt: number;
+  /**
+   * This go was put back (DeferJob) and is run again: when the go it was put back from was due (of several put-backs
+   * in a row, the first). It is that go's attempt, later (`dueAt` is the time it was put back to); absent otherwise.
+   */
+  putBackFrom?: number;
   now(): Date;
   logger: Logger;
 }
@@ -509,11 +514,16 @@ export class JobRunner {
     await foregroundIdle();
     if (this.stopped) return 'not_claimed';
     const leaseMs = Math.max(this.leaseMs, 1_000);
+    // Read as the claim finds it, and cleared by it: a go that ends any other way (a failure, a lease that lapses) is no put-back.
+    let putBackFrom = null as number | null;
     const claim = await this.store.transition<JobDoc>(
       JOBS,
       key,
       (j) => j.state === 'pending' && j.runAt !== null && j.runAt <= now,
-      (j) => ({ attempts: j.attempts + 1, holder: this.holder, claimedAt: now, runAt: this.now().getTime() + leaseMs, ...(j.unknownKindSince != null ? { unknownKindSince: null } : {}) }),
+      (j) => {
+        putBackFrom = j.putBackFrom ?? null;
+        return { attempts: j.attempts + 1, holder: this.holder, claimedAt: now, runAt: this.now().getTime() + leaseMs, ...(j.unknownKindSince != null ? { unknownKindSince: null } : {}), ...(j.putBackFrom != null ? { putBackFrom: null } : {}) };
+      },
     );
     if (!claim.ok) return 'not_claimed';
     const job = claim.doc.data;
@@ -525,6 +535,7 @@ export class JobRunner {
       // Set aside by a runner that did not know its kind: due when it was first found so.
       dueAt: peek.data.unknownKindSince ?? peek.data.runAt ?? now,
       createdAt: job.createdAt,
+      ...(putBackFrom !== null ? { putBackFrom } : {}),
       now: this.now,
       logger: this.logger.child({ job: key, kind: job.kind, attempt: job.attempts }),
     };
@@ -625,7 +636,7 @@ export class JobRunner {
         JOBS,
         ctx.key,
         (j) => j.state === 'pending' && j.holder === this.holder && j.attempts === ctx.attempt,
-        (j) => ({ runAt: err.untilMs, holder: null, attempts: Math.max(0, j.attempts - 1) }),
+        (j) => ({ runAt: err.untilMs, holder: null, attempts: Math.max(0, j.attempts - 1), putBackFrom: ctx.putBackFrom ?? ctx.dueAt }),
       );
       return res.ok ? 'retried' : 'not_claimed';
     }

@@ -518,9 +518,15 @@ function alertEpisodeAt(alert: AlertDoc | null, startedAt: number): AlertDoc | n
   return null;
 }
 
-/** A later attempt, or a job run again later (a card tried again after giving up: its attempts start over): an earlier one may have posted. */
+/**
+ * A later attempt, or a job run again later (a card tried again after giving up: its attempts start over): an earlier
+ * one may have posted. A go put back for its channel's turn (or for a look Slack rate-limited) posted nothing: run
+ * again, it is as much a repeat as the go it was put back from, no more. Looking at every turn made each of a busy
+ * channel's waiting notices read its history again at each (Slack's Tier 3, about 50 a minute): 3,375
+ * conversations.history calls for 200 cards due at once, 1,888 conversations.replies for 200 grants expiring together.
+ */
 function isRepeat(ctx: Ctx): boolean {
-  return ctx.attempt > 1 || ctx.dueAt > ctx.createdAt;
+  return ctx.attempt > 1 || (ctx.putBackFrom ?? ctx.dueAt) > ctx.createdAt;
 }
 
 /** The key an alert episode's message is posted with, to find it in Slack. */
