@@ -115,7 +115,8 @@ describe('/pipeline status with many sources', () => {
   it('shows only the source named after status, by ID or name, even one past the rows of the whole list', async () => {
     for (const text of ['status src45', 'status Source 45', 'STATUS "src45"']) {
       const one = await command(t, RILEY, '/pipeline', text);
-      expect(one).toContain('1 source: 1 unknown');
+      expect(one).toContain('1 source: 1 unknown.');
+      expect(one).not.toContain('Worst first');
       expect(one.match(/\(`src\d\d`\)/g)).toEqual(['(`src45`)']);
     }
   });

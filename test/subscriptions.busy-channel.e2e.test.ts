@@ -7,6 +7,7 @@ import { SLACK_POST_PACE } from '../src/slack/gateway.js';
 import { defaultUsers } from '../src/slack-standin/types.js';
 import { StandinDefaults, startTestBot, type TestBot } from './support/harness.js';
 import { JOBS, type JobDoc } from '../src/jobs/model.js';
+import { SUBSCRIPTIONS, type Subscription } from '../src/services/subscriptions.js';
 
 const channel = StandinDefaults.channel;
 const DUE = Date.parse('2026-12-01T09:00:00Z');
@@ -127,5 +128,30 @@ describe('deliveries due together in one channel, at Slack pace', () => {
     expect(shared.sort()).toEqual(['csv', 'png']);
     const failed = (await t.store.list<JobDoc>(JOBS)).filter((j) => j.data.state === 'failed');
     expect(failed.map((j) => j.id)).toEqual([]);
+  }, 90_000);
+});
+
+describe('a chart and CSV delivery of a query that is now a table', () => {
+  it('whose CSV Slack answers 429 after the table was posted posts the table once', async () => {
+    // Saved as a chart and CSV before a reviewed change made its query a table: the run posts the table, then the
+    // CSV. Put back between the two (a 429 on the CSV), it looks for the table it posted rather than posting it again.
+    t = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0' }, standinOptions: { users: [...defaultUsers, ...owners] } });
+    t.setTime(DUE - 3_600_000);
+    const saved = await t.bot.services.subscriptions.create(owners[0]!.id, {
+      kind: 'delivery', query: 'instances-on-version', params: { version: '5' }, channel,
+      schedule: { kind: 'daily', time: '09:00', tz: 'UTC' }, format: 'csv',
+    }, 'table-csv-429');
+    if (!saved.ok) throw new Error(`not saved: ${JSON.stringify(saved)}`);
+    await t.store.runTransaction(async (tx) => {
+      const cur = (await tx.get<Subscription>(SUBSCRIPTIONS, saved.subscription.id))!.data;
+      tx.put(SUBSCRIPTIONS, cur.id, { ...cur, format: 'chart_csv' });
+    });
+    t.standin.failNextHttp('files.getUploadURLExternal', 429, { 'Retry-After': '1' }, 1);
+    const outcomes = await runAll(t);
+    expect(t.standin.callsTo('files.getUploadURLExternal').filter((c) => c.error === 'http_429')).toHaveLength(1);
+    expect(outcomes).toEqual(['delivered']);
+    expect([...postsByKey(t).values()]).toEqual([1]);
+    const shared = t.standin.conversation(channel).flatMap((m) => (m as { files?: Array<{ name?: string }> }).files ?? []).map((f) => f.name?.split('.').pop());
+    expect(shared).toEqual(['csv']);
   }, 90_000);
 });

@@ -198,7 +198,7 @@ export function pipelineStatusMessage(
   const summary = counts.map(([s, n]) => `${n} ${s}`).join(', ') || 'no sources';
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Pipeline freshness' } },
-    { type: 'section', text: { type: 'mrkdwn', text: `${results.length} source${results.length === 1 ? '' : 's'}: ${summary}. Worst first.` } },
+    { type: 'section', text: { type: 'mrkdwn', text: results.length === 1 ? `1 source: ${summary}.` : `${results.length} sources: ${summary}. Worst first.` } },
     { type: 'divider' },
   ];
   for (const r of results.slice(0, STATUS_MAX_ROWS)) {

@@ -277,7 +277,8 @@ async function deliver(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>, s
   // is posted: put back, it has posted nothing, and looks only on a later attempt (a failure, a process that died
   // after Slack took it). Looking after every deferral made each of a busy channel's waiting runs read its history
   // again at every turn (Slack's Tier 3), some 1,500 reads for 200 deliveries to one channel.
-  const twoParts = sub.format === 'chart_csv' && output.rows.length > 0 && output.query.display.type !== 'table';
+  // A chart and CSV of a query that is now a table is two parts too: the table, then the CSV.
+  const twoParts = sub.format === 'chart_csv' && output.rows.length > 0;
   const repeat = ctx.attempt > 1 || (twoParts && mayHavePosted(ctx));
   if (output.rows.length === 0) {
     const empty = queryEmptyMessage(output, now);
