@@ -290,6 +290,24 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       expect(await job('slow:1')).toMatchObject({ state: 'done' });
     });
 
+    it('runs a job kicked while a slow job holds the run open, without waiting for that job to end', async () => {
+      // A slow job (a query, a vendor taking its time) holds only its own worker: a card a click enqueues meanwhile
+      // goes out now, not once that job has ended and the next run starts.
+      const { r, seen, release, running } = await slowAndSay();
+      r.kick();
+      await running;
+      await add({ key: 'say:click', kind: 'say', payload: { word: 'click' } });
+      r.kick();
+      try {
+        await vi.waitFor(async () => expect(await job('say:click')).toMatchObject({ state: 'done' }), { timeout: 10_000, interval: 20 });
+        expect(seen).toEqual(['click']);
+        expect(await job('slow:1')).toMatchObject({ state: 'pending' });
+      } finally {
+        release();
+      }
+      await vi.waitFor(async () => expect(await job('slow:1')).toMatchObject({ state: 'done' }), { timeout: 10_000, interval: 20 });
+    });
+
     it('runs a job kicked after the run under way last looked for due jobs', async () => {
       // The store as the runner sees it: the run's next look for due jobs finds none, and then, before that run ends, a
       // job is enqueued and kicked. The kick must start a run of its own after this one.
@@ -338,6 +356,8 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       await running;
       // A /tasks/run with a short budget arrives, and waits for the run under way.
       const call = r.runDue({ budgetMs: 50 });
+      // Past the first run's budget: its free workers no longer take work.
+      await new Promise((resolve) => setTimeout(resolve, 60));
       // Someone clicks: the listener enqueues the work and kicks.
       await add({ key: 'say:click', kind: 'say', payload: { word: 'click' } });
       r.kick();

@@ -162,6 +162,8 @@ export class JobRunner {
   private pollMs: number | undefined;
   private kickTimer: NodeJS.Timeout | undefined;
   private draining: Promise<RunSummary> | undefined;
+  /** While a run is under way: has its workers with nothing to do list again (something may have fallen due). */
+  private wakeDrain: (() => void) | undefined;
   private next: Promise<RunSummary> | undefined;
   /** A kick came while `next` waited (it relies on that run). */
   private kickedWhileWaiting = false;
@@ -254,6 +256,14 @@ export class JobRunner {
    * 1,864 promises at once (in the ack-charts benchmark).
    */
   kick(): void {
+    // Enqueued from outside the run (a click, a command): the run under way takes it, if one of its workers is free,
+    // not only the run after it, once its slowest job ends.
+    if (!this.stopped) this.wakeDrain?.();
+    this.kickAfterJob();
+  }
+
+  /** A job's end kicks the run after this one (what the job enqueued), as any kick does, without waking this one. */
+  private kickAfterJob(): void {
     if (this.stopped || this.kickTimer) return;
     if (this.next) {
       this.kickedWhileWaiting = true;
@@ -276,6 +286,8 @@ export class JobRunner {
     this.pollMs = pollMs;
     const tick = () => {
       this.pollTimer = setTimeout(() => {
+        // While a run is under way, its free workers look too (a job put back until now is due), not only the next run.
+        this.wakeDrain?.();
         const run = this.runDue()
           .catch((err: unknown) => this.logger.error('job run failed', { err: toCodedError(err) }))
           .finally(() => {
@@ -426,10 +438,13 @@ export class JobRunner {
     // One listing at a time, shared by the workers that wait for it; the others go on with their jobs, so a slow
     // job (a vendor taking its time) holds up only its own worker, never the next listing.
     let listing: Promise<void> | null = null;
+    let kicked = false;
     const list = async (): Promise<void> => {
       const now = this.now().getTime();
       const endedBefore = ended;
-      const restart = after === undefined || rescanDue();
+      // Woken by a kick or a poll: from the start, for a job enqueued now may sort before the last one read.
+      const restart = after === undefined || rescanDue() || kicked;
+      kicked = false;
       const listed = await this.store.list<JobDoc>(JOBS, { where: { field: 'runAt', op: '<=', value: now }, orderBy: { field: 'runAt' }, limit: LIST_BATCH, ...(restart ? {} : { startAfter: after }) });
       // Counted from when the listing came back: each listing's first jobs are started, however slow the store.
       if (restart) fromStart = this.now().getTime();
@@ -446,10 +461,28 @@ export class JobRunner {
       });
       return listing;
     };
+    // Workers with nothing due while others still run a job: woken by a kick or a poll (this.wakeDrain), or by a
+    // job's end, to list again. Ended instead, they left what fell due meanwhile (a card a click enqueued, a run put
+    // back for its channel's turn) until the slowest job had ended: the next run waits for this one.
+    let idle: Array<() => void> = [];
+    const wakeIdle = () => {
+      const woken = idle;
+      idle = [];
+      for (const wake of woken) wake();
+    };
+    this.wakeDrain = () => {
+      kicked = true;
+      exhaustedAt = -1;
+      wakeIdle();
+    };
     const worker = async (): Promise<void> => {
       while (!this.stopped && Date.now() < deadline) {
         if (!queue.length || rescanDue()) {
-          if (!queue.length && exhausted && exhaustedAt === ended) return;
+          if (!queue.length && exhausted && exhaustedAt === ended) {
+            if (running.size === 0) return;
+            await new Promise<void>((resolve) => idle.push(resolve));
+            continue;
+          }
           await refill();
           continue;
         }
@@ -466,6 +499,7 @@ export class JobRunner {
         } finally {
           running.delete(next.doc.id);
           ended++;
+          wakeIdle();
         }
         if (result === 'not_claimed') continue;
         summary.ran++;
@@ -479,6 +513,7 @@ export class JobRunner {
       // out): the caller runs again.
       if (!this.stopped && !(exhausted && exhaustedAt === ended && !queue.length)) summary.more = true;
     }
+    this.wakeDrain = undefined;
     summary.ms = Date.now() - started;
     for (const wake of this.waiters) wake();
     if (summary.ran) this.logger.debug('jobs ran', { ...summary });
@@ -625,7 +660,7 @@ export class JobRunner {
       }
       return true;
     }).then((ok) => {
-      if (ok) this.kick();
+      if (ok) this.kickAfterJob();
       return ok;
     });
   }
@@ -702,7 +737,7 @@ export class JobRunner {
       ctx.logger.error('could not record what a failed job leaves behind; ending it without that', { err: recordError });
       ok = await giveUp(false, safeSummary(`${failure.message} (and its failure could not be recorded: ${recordError.message})`));
     }
-    if (ok) this.kick();
+    if (ok) this.kickAfterJob();
     return ok ? 'failed' : 'not_claimed';
   }
 }
