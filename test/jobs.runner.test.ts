@@ -308,6 +308,28 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       await vi.waitFor(async () => expect(await job('slow:1')).toMatchObject({ state: 'done' }), { timeout: 10_000, interval: 20 });
     });
 
+    it('runs a job put back for a moment while a slow job holds the run open, without waiting for that job to end', async () => {
+      // A run put back for its channel's turn falls due with nothing to wake the run: its free workers look again.
+      const { r, seen, release, running } = await slowAndSay();
+      let turns = 0;
+      r.register('turn', { handler: async () => {
+        if (++turns === 1) throw new DeferJob(c.at() + 100);
+        seen.push('turn');
+      } });
+      await add({ key: 'turn:1', kind: 'turn', payload: {} });
+      r.start(300);
+      try {
+        await running;
+        await vi.waitFor(() => expect(turns).toBe(1), { timeout: 5_000, interval: 20 });
+        c.advance(200);
+        await vi.waitFor(() => expect(seen).toEqual(['turn']), { timeout: 10_000, interval: 20 });
+        expect(await job('slow:1')).toMatchObject({ state: 'pending' });
+      } finally {
+        release();
+      }
+      await vi.waitFor(async () => expect(await job('slow:1')).toMatchObject({ state: 'done' }), { timeout: 10_000, interval: 20 });
+    });
+
     it('runs a job kicked after the run under way last looked for due jobs', async () => {
       // The store as the runner sees it: the run's next look for due jobs finds none, and then, before that run ends, a
       // job is enqueued and kicked. The kick must start a run of its own after this one.

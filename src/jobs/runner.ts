@@ -439,9 +439,13 @@ export class JobRunner {
     // job (a vendor taking its time) holds up only its own worker, never the next listing.
     let listing: Promise<void> | null = null;
     let kicked = false;
+    // Wakes of idle workers (see below), counted: one that comes while a listing is out may be for a job that
+    // listing did not see (enqueued after it was read), so an empty listing then does not put them back to sleep.
+    let wakes = 0;
     const list = async (): Promise<void> => {
       const now = this.now().getTime();
       const endedBefore = ended;
+      const wakesBefore = wakes;
       // Woken by a kick or a poll: from the start, for a job enqueued now may sort before the last one read.
       const restart = after === undefined || rescanDue() || kicked;
       kicked = false;
@@ -452,7 +456,7 @@ export class JobRunner {
       // From the start, the listing holds again what was queued (it is still due): it replaces the queue.
       queue = [...(restart ? [] : queue), ...listed.filter((d) => !running.has(d.id)).map((doc) => ({ doc, now }))];
       exhausted = !last;
-      if (!last) exhaustedAt = endedBefore;
+      if (!last && wakes === wakesBefore) exhaustedAt = endedBefore;
       if (last) after = { value: last.data.runAt ?? now, id: last.id };
     };
     const refill = (): Promise<void> => {
@@ -464,23 +468,40 @@ export class JobRunner {
     // Workers with nothing due while others still run a job: woken by a kick or a poll (this.wakeDrain), or by a
     // job's end, to list again. Ended instead, they left what fell due meanwhile (a card a click enqueued, a run put
     // back for its channel's turn) until the slowest job had ended: the next run waits for this one.
+    // While they wait, they also look again every rescan interval (as polls would): a job put back a few seconds (its
+    // channel's turn), or a retry's backoff, falls due with nothing to wake them.
     let idle: Array<() => void> = [];
+    let idleTimer: ReturnType<typeof setTimeout> | undefined;
     const wakeIdle = () => {
       const woken = idle;
       idle = [];
       for (const wake of woken) wake();
     };
-    this.wakeDrain = () => {
-      kicked = true;
+    const lookAgain = (fromStart: boolean) => {
+      wakes++;
+      if (fromStart) kicked = true;
       exhaustedAt = -1;
       wakeIdle();
     };
+    const waitIdle = () =>
+      new Promise<void>((resolve) => {
+        idle.push(resolve);
+        if (idleTimer) return;
+        idleTimer = setTimeout(() => {
+          idleTimer = undefined;
+          lookAgain(false);
+        }, rescanMs);
+        idleTimer.unref?.();
+      });
+    this.wakeDrain = () => lookAgain(true);
+    // The run has ended (or failed: a listing the store refused): its workers stop, even those it left waiting.
+    let over = false;
     const worker = async (): Promise<void> => {
-      while (!this.stopped && Date.now() < deadline) {
+      while (!over && !this.stopped && Date.now() < deadline) {
         if (!queue.length || rescanDue()) {
           if (!queue.length && exhausted && exhaustedAt === ended) {
             if (running.size === 0) return;
-            await new Promise<void>((resolve) => idle.push(resolve));
+            await waitIdle();
             continue;
           }
           await refill();
@@ -506,14 +527,21 @@ export class JobRunner {
         summary[result]++;
       }
     };
-    if (!this.stopped) {
-      await refill();
-      if (!exhausted || queue.length) await Promise.all(Array.from({ length: this.concurrency }, worker));
-      // Unless the last listing found nothing due and no job ended since, due jobs may be left (the budget ran
-      // out): the caller runs again.
-      if (!this.stopped && !(exhausted && exhaustedAt === ended && !queue.length)) summary.more = true;
+    try {
+      if (!this.stopped) {
+        await refill();
+        if (!exhausted || queue.length) await Promise.all(Array.from({ length: this.concurrency }, worker));
+        // Unless the last listing found nothing due and no job ended since, due jobs may be left (the budget ran
+        // out): the caller runs again.
+        if (!this.stopped && !(exhausted && exhaustedAt === ended && !queue.length)) summary.more = true;
+      }
+    } finally {
+      // Also when a listing failed (the store unreachable): a kick then wakes no worker of this run.
+      over = true;
+      this.wakeDrain = undefined;
+      clearTimeout(idleTimer);
+      wakeIdle();
     }
-    this.wakeDrain = undefined;
     summary.ms = Date.now() - started;
     for (const wake of this.waiters) wake();
     if (summary.ran) this.logger.debug('jobs ran', { ...summary });
