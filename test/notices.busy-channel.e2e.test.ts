@@ -114,3 +114,34 @@ describe('request cards due together in one channel, at Slack pace', () => {
     expect(t.standin.callsTo('conversations.history').length).toBeGreaterThan(0);
   }, 90_000);
 });
+
+describe("a card's edit that Slack rate-limits (chat.update is limited per workspace: many cards changed at once meet it)", () => {
+  it('is put back until the Retry-After without spending an attempt, and the card ends saying what is so', async () => {
+    // Nine 429s in a row for one card's edit: more than a notice's 8 attempts. Spent on them, the card was left
+    // pending, its buttons still there, after the request was denied.
+    t = await start();
+    await requestAll(t);
+    const requests = await runAll(t);
+    expectEachOnce(t, requests);
+    const denied = requests[0]!;
+    t.standin.failNextHttp('chat.update', 429, { 'Retry-After': '1' }, 9);
+    const outcome = await t.bot.services.lookerAccess.decide({ requestId: denied.id, deciderId: 'U0ADMIN', decision: 'deny', reason: 'not this week' });
+    expect(outcome.kind).toBe('decided');
+    // The runner's clock moves on with each look (a retry's wait, without waiting it); Slack's Retry-After is real time.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const jobs = (await t.store.list<JobDoc>(JOBS)).filter((j) => j.data.kind.startsWith('notice'));
+      if (!jobs.some((j) => j.data.state === 'pending') || Date.now() > deadline) break;
+      t.advance(2_000);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const failed = (await t.store.list<JobDoc>(JOBS)).filter((j) => j.data.state === 'failed');
+    expect(failed.map((j) => j.id)).toEqual([]);
+    // Every 429 was met by one edit, then the edit Slack took: none sent into the limit while it held.
+    const edits = t.standin.callsTo('chat.update').filter((c) => (c.args as { ts?: string }).ts === denied.ts);
+    expect(edits.length).toBe(10);
+    const card = t.standin.message(channel, denied.ts!) as { text?: string; blocks?: Array<{ type: string }> } | undefined;
+    expect(card?.text).toMatch(/denied/i);
+    expect(JSON.stringify(card?.blocks)).not.toContain('"actions"');
+  }, 90_000);
+});

@@ -138,6 +138,38 @@ describe('postOnce when Slack answers 429 with Retry-After', () => {
   });
 });
 
+describe('update when Slack answers 429 with Retry-After', () => {
+  it("holds this process's other edits, in any channel, until then: their jobs are put back without spending an attempt", async () => {
+    const runnerClock = () => 9_000_000;
+    const editing = new SlackGateway(new WebClient('xoxb-test', { slackApiUrl: `${standin.url}/api/`, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true }),
+      createLogger({ level: 'warn', secrets: [], write: () => {} }), runnerClock, { perSecond: 1000, burst: 1000 });
+    const card = await editing.postOnce({ channel }, { text: 'pending' }, { key: 'edit:1', mayExist: false, since: Date.now() });
+    const dm = await editing.postOnce({ channel: StandinDefaults.users.regular }, { text: 'pending' }, { key: 'edit:2', mayExist: false, since: Date.now() });
+    standin.failNextHttp('chat.update', 429, { 'Retry-After': '30' });
+    const before = standin.callsTo('chat.update').length;
+    const young = runnerClock() - 60_000;
+    await expect(editing.update(card, { text: 'denied' }, young)).rejects.toSatisfy((e) => e instanceof DeferJob && e.untilMs >= runnerClock() + 30_000 && e.untilMs < runnerClock() + 32_000);
+    // Slack's limit on edits is the workspace's: an edit elsewhere is not sent into it.
+    await expect(editing.update(dm, { text: 'denied' }, young)).rejects.toSatisfy((e) => e instanceof DeferJob && e.untilMs > runnerClock() + 29_000 && e.untilMs < runnerClock() + 32_000);
+    expect(standin.callsTo('chat.update').length).toBe(before + 1);
+    // Posts are paced apart: the hold is on edits alone.
+    await editing.postOnce({ channel }, { text: 'another' }, { key: 'edit:3', mayExist: false, since: Date.now() });
+  });
+
+  it('spends attempts once the job has been put back for long enough (it does not wait for ever)', async () => {
+    const runnerClock = () => 9_000_000;
+    const editing = new SlackGateway(new WebClient('xoxb-test', { slackApiUrl: `${standin.url}/api/`, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true }),
+      createLogger({ level: 'warn', secrets: [], write: () => {} }), runnerClock, { perSecond: 1000, burst: 1000 });
+    const card = await editing.postOnce({ channel }, { text: 'pending' }, { key: 'edit:4', mayExist: false, since: Date.now() });
+    standin.failNextHttp('chat.update', 429, { 'Retry-After': '30' });
+    const old = runnerClock() - LOOK_DEFER_FOR_MS;
+    await expect(editing.update(card, { text: 'denied' }, old)).rejects.toSatisfy((e) => e instanceof SlackApiError && e.slackError === 'ratelimited' && e.retryable && e.retryAfterMs === 30_000);
+    // While the hold lasts, such a job is not put back either: it is sent, and Slack's answer counts.
+    await editing.update(card, { text: 'denied' }, old);
+    expect((standin.message(channel, card.ts) as { text?: string }).text).toBe('denied');
+  });
+});
+
 describe('a look for an earlier post or upload that Slack does not answer', () => {
   const runnerClock = () => 7_000_000;
   const looking = () =>

@@ -66,6 +66,8 @@ export class SlackGateway {
   private warnedHistory = false;
   /** Per channel: when the next post may go (a token bucket as a virtual time). */
   private readonly nextPostAt = new Map<string, number>();
+  /** When Slack's limit on edits, met by one (a 429), lets the next go (real time, as the posts' pace). */
+  private editsHeldUntil = 0;
 
   /** `clock`: the job runner's clock, in which a deferred job's time is given. */
   constructor(
@@ -193,12 +195,26 @@ export class SlackGateway {
     this.nextPostAt.set(channel, Math.max(this.nextPostAt.get(channel) ?? 0, until));
   }
 
-  /** Edits a message in place (idempotent: the same edit twice leaves the same message). */
-  async update(where: Posted, content: MessageContent): Promise<void> {
+  /**
+   * Edits a message in place (idempotent: the same edit twice leaves the same message). Slack limits chat.update per
+   * workspace (Tier 3, about 50 a minute), not per channel: many cards changed at once (200 grants expiring in the same
+   * minute) meet it. An edit Slack answers 429 holds this process's other edits until its Retry-After, and its job, as
+   * theirs, is put back until then (a little apart, so they do not all come back in the same second) without spending
+   * an attempt, while the job is young (`since`): a card edit that spent its attempts on 429s was left saying what is
+   * no longer so.
+   */
+  async update(where: Posted, content: MessageContent, since: number): Promise<void> {
+    const held = this.editsHeldUntil - Date.now();
+    if (held > 0 && this.clock() - since < LOOK_DEFER_FOR_MS) throw new DeferJob(this.clock() + held + Math.floor(Math.random() * 2_000));
     try {
       await this.client.chat.update({ channel: where.channel, ts: where.ts, text: content.text, ...(content.blocks ? { blocks: content.blocks } : {}) });
     } catch (err) {
-      throw toSlackError(err, 'chat.update');
+      const coded = toSlackError(err, 'chat.update');
+      if (coded.slackError === 'ratelimited' && coded.retryAfterMs !== undefined) {
+        this.editsHeldUntil = Math.max(this.editsHeldUntil, Date.now() + coded.retryAfterMs);
+        if (this.clock() - since < LOOK_DEFER_FOR_MS) throw new DeferJob(this.clock() + coded.retryAfterMs + Math.floor(Math.random() * 2_000));
+      }
+      throw coded;
     }
   }
 

@@ -241,7 +241,7 @@ class NoticeDelivery {
     if (!r) return {};
     const content = lookerRequestCard(r, { adminsUsergroup: la.adminsUsergroup, lookerConnected: la.lookerConnected, lookerUrl: la.lookerUrl });
     if (r.channel && r.ts) {
-      await this.deps.gateway.update({ channel: r.channel, ts: r.ts }, content).catch(editFailed('card'));
+      await this.deps.gateway.update({ channel: r.channel, ts: r.ts }, content, ctx.createdAt).catch(editFailed('card'));
       return {};
     }
     const channel = la.analyticsChannel;
@@ -301,7 +301,7 @@ class NoticeDelivery {
     if (!r) return {};
     const content = pipelineRequestCard(r);
     if (r.message) {
-      await this.deps.gateway.update(r.message, content).catch(editFailed('card'));
+      await this.deps.gateway.update(r.message, content, ctx.createdAt).catch(editFailed('card'));
       return {};
     }
     const channel = prs.analyticsChannel;
@@ -350,16 +350,16 @@ class NoticeDelivery {
       const name = doc.sourceName ?? source?.name ?? n.sourceId;
       const removed = recoveredGone ? freshnessAlertRecoveredMessage(name, doc) : freshnessAlertRemovedMessage(name, doc);
       if (doc.channel && doc.ts) {
-        await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, removed).catch(editFailed('state'));
+        await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, removed, ctx.createdAt).catch(editFailed('state'));
         return {};
       }
       const channel = alerts.channel;
-      const found = channel ? await this.adopted({ channel }, removed, alertKey(n.sourceId, n.episode), this.lookSince(ctx, doc.openedAt)) : null;
+      const found = channel ? await this.adopted(ctx, { channel }, removed, alertKey(n.sourceId, n.episode), this.lookSince(ctx, doc.openedAt)) : null;
       return found ? { commit: (tx: StoreTx) => alerts.recordPosted(tx, n.sourceId, n.episode, found) } : {};
     }
     const content = freshnessAlertMessage(source, { doc, now: this.now() });
     if (doc.channel && doc.ts) {
-      await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, content).catch(editFailed('state'));
+      await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, content, ctx.createdAt).catch(editFailed('state'));
       return {};
     }
     const channel = alerts.channel;
@@ -367,7 +367,7 @@ class NoticeDelivery {
     // Recovered before its post was recorded: a post found says so now (and gets its reply); none, nothing to say.
     const key = alertKey(n.sourceId, n.episode);
     const since = this.lookSince(ctx, doc.openedAt);
-    const posted = (await this.adopted({ channel }, content, key, since)) ?? (doc.state === 'open' ? await this.deps.gateway.postOnce({ channel }, content, { key, mayExist: false, since }) : null);
+    const posted = (await this.adopted(ctx, { channel }, content, key, since)) ?? (doc.state === 'open' ? await this.deps.gateway.postOnce({ channel }, content, { key, mayExist: false, since }) : null);
     return posted ? { commit: (tx: StoreTx) => alerts.recordPosted(tx, n.sourceId, n.episode, posted) } : {};
   }
 
@@ -427,7 +427,7 @@ class NoticeDelivery {
       runner: reruns.runnerName(source),
     });
     if (doc.channel && doc.ts) {
-      await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, content).catch(editFailed('state'));
+      await this.deps.gateway.update({ channel: doc.channel, ts: doc.ts }, content, ctx.createdAt).catch(editFailed('state'));
       return {};
     }
     const channel = reruns.channel;
@@ -435,7 +435,7 @@ class NoticeDelivery {
     const threadTs = await reruns.threadOf(runKey, () => this.alertCard(source.id, channel, Date.parse(doc.startedAt)));
     const key = `rerun.message:${runKey}`;
     const since = this.lookSince(ctx, Date.parse(doc.startedAt));
-    const posted = (await this.adopted({ channel, threadTs }, content, key, since)) ?? (await this.deps.gateway.postOnce({ channel, threadTs }, content, { key, mayExist: false, since }));
+    const posted = (await this.adopted(ctx, { channel, threadTs }, content, key, since)) ?? (await this.deps.gateway.postOnce({ channel, threadTs }, content, { key, mayExist: false, since }));
     const link = await this.deps.gateway.permalink(posted);
     return { commit: (tx: StoreTx) => reruns.recordMessage(tx, runKey, { ...posted, link }) };
   }
@@ -484,11 +484,11 @@ class NoticeDelivery {
    * the job may have been run afresh after an earlier one gave up or stopped its process, its attempts and enqueue
    * time started over, or the record changed meanwhile (a recovery, a click on the card Slack shows).
    */
-  private async adopted(target: { channel: string; threadTs?: string | null }, content: MessageBody, messageKey: string, since: number): Promise<Posted | null> {
+  private async adopted(ctx: Ctx, target: { channel: string; threadTs?: string | null }, content: MessageBody, messageKey: string, since: number): Promise<Posted | null> {
     const found = await this.deps.gateway.findPosted(target, messageKey, since);
     if (found) {
       this.deps.logger.info('found the message an earlier attempt posted; bringing it up to date', { key: messageKey, ts: found.ts });
-      await this.deps.gateway.update(found, content).catch((err: unknown) => {
+      await this.deps.gateway.update(found, content, ctx.createdAt).catch((err: unknown) => {
         // Recorded even so, if Slack will never take the edit: the message is there, for its replies and links.
         if (err instanceof DeferJob || classify(err).retryable || tokenRefused(err)) editFailed('state')(err);
         this.deps.logger.warn('Slack refused to bring the message an earlier attempt posted up to date; recording it as it is', { key: messageKey, code: toCodedError(err).code });
