@@ -53,10 +53,11 @@ export function pipelineStatusSubcommand(deps: FreshnessDeps): PipelineSubcomman
     try {
       await deps.freshness.prepare();
       // Who asks decides the stale rows' button: Rerun for BizOps, "Ask BizOps" for others (each click is checked again).
-      const [checked, membership] = await Promise.all([deps.freshness.freshness.check(), deps.freshness.reruns.membership(command.user_id).catch(() => 'unknown' as const)]);
-      const results = only ? checked.filter((r) => r.source.id === only.id) : checked;
+      // The one source asked about is the only one measured (each is a warehouse read: a billed one on BigQuery).
+      const checking = only ? deps.freshness.freshness.checkSource(only).then((r) => [r]) : deps.freshness.freshness.check();
+      const [results, membership] = await Promise.all([checking, deps.freshness.reruns.membership(command.user_id).catch(() => 'unknown' as const)]);
       const viewerInBizops = membership === 'unknown' ? null : membership === 'member';
-      reply = pipelineStatusMessage(results, { now: checked[0]?.checkedAt ?? new Date(), warehouse: deps.warehouseKind, alertsChannel: deps.analyticsChannel, viewerInBizops });
+      reply = pipelineStatusMessage(results, { now: results[0]?.checkedAt ?? new Date(), warehouse: deps.warehouseKind, alertsChannel: deps.analyticsChannel, viewerInBizops });
     } catch (err) {
       const coded = toCodedError(err);
       deps.logger.error('pipeline status failed', { code: coded.code, err: coded });

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { signSlackRequest } from '../src/slack-standin/signing.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
@@ -113,12 +113,17 @@ describe('/pipeline status with many sources', () => {
   });
 
   it('shows only the source named after status, by ID or name, even one past the rows of the whole list', async () => {
+    // Only its tables are read (each read of the others would be a billed one on BigQuery, for nothing shown).
+    const read = vi.spyOn(t.warehouse, 'tableFreshness');
     for (const text of ['status src45', 'status Source 45', 'STATUS "src45"']) {
+      read.mockClear();
       const one = await command(t, RILEY, '/pipeline', text);
       expect(one).toContain('1 source: 1 unknown.');
       expect(one).not.toContain('Worst first');
       expect(one.match(/\(`src\d\d`\)/g)).toEqual(['(`src45`)']);
+      expect(read.mock.calls).toEqual([[['t45']]]);
     }
+    read.mockRestore();
   });
 
   it('says a name after status that is no source, with the nearest, rather than listing them all', async () => {
