@@ -371,6 +371,55 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       expect(said).toEqual(['first', 'late']);
     });
 
+    it('runs a job kicked while a listing is out, as a slow job holds the run open: that listing coming back empty does not undo the kick', async () => {
+      // The free workers' listing read the jobs before this one was enqueued, and comes back after its kick: they list
+      // again rather than wait (until the slow job ends, or the rescan interval, 10 s) for a job the kick was for.
+      let late: (() => Promise<void>) | undefined;
+      const held = new Proxy(store, {
+        get(target, name) {
+          if (name === 'list') {
+            return async (...args: Parameters<Store['list']>) => {
+              const found = await target.list(...args);
+              const then = late;
+              late = undefined;
+              await then?.();
+              return found;
+            };
+          }
+          const value = Reflect.get(target, name, target) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const r = new JobRunner({ store: held, logger: silentLogger, now: c.now, random: () => 0.5, leaseMs: 10_000, concurrency: 2 });
+      runners.push(r);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let started!: () => void;
+      const running = new Promise<void>((resolve) => (started = resolve));
+      r.register('slow', { handler: async () => { started(); await gate; } });
+      const said: string[] = [];
+      r.register('say', { handler: async (ctx) => void said.push(String(ctx.payload['word'])) });
+      await add({ key: 'slow:1', kind: 'slow', payload: {} });
+      r.kick();
+      await running;
+      // Let the free worker find nothing and wait.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      late = async () => {
+        await add({ key: 'say:late', kind: 'say', payload: { word: 'late' } });
+        r.kick();
+      };
+      // A kick with nothing new wakes the free worker, whose listing is the one held open across the enqueue above.
+      r.kick();
+      try {
+        await vi.waitFor(async () => expect(await job('say:late')).toMatchObject({ state: 'done' }), { timeout: 5_000, interval: 20 });
+        expect(said).toEqual(['late']);
+        expect(late).toBeUndefined();
+        expect(await job('slow:1')).toMatchObject({ state: 'pending' });
+      } finally {
+        release();
+      }
+    });
+
     it('runs a job kicked while a tasks call waits for the run under way, even when that call\'s budget is spent by then', async () => {
       const { r, seen, release, running } = await slowAndSay();
       // A run whose slow job (a chart, a query) outlasts its budget.
