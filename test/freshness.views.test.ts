@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KnownBlock } from '@slack/types';
-import { freshnessAlertMessage, freshnessRecoveredReply, pipelineStatusMessage, ownerMention, duration, rerunNotAllowedMessage } from '../views/freshness.js';
+import { freshnessAlertMessage, freshnessRecoveredReply, pipelineStatusMessage, ownerMention, duration, rerunNotAllowedMessage, unknownSourceMessage } from '../views/freshness.js';
 import { rerunMessage } from '../views/rerun.js';
 import type { Source } from '../src/sources/catalog.js';
 import type { SourceFreshness } from '../src/services/freshness.js';
@@ -164,5 +164,31 @@ describe('freshness views', () => {
     expect(duration(59_400)).toBe('59 s');
     expect(duration(59_600)).toBe('1 min');
     expect(duration(89_000)).toBe('1 min');
+  });
+});
+
+describe('an unknown source with many sources', () => {
+  // 150 sources with the long IDs a sources file grows: the list of them alone is over 4,000 characters.
+  const many = Array.from({ length: 150 }, (_, i) => source(i, `${i % 2 ? 'Postgres' : 'HubSpot'} production replica ${i}`)).map((s, i) => ({ ...s, id: `${i % 2 ? 'postgres' : 'hubspot'}_production_replica_${i}` }));
+
+  it.each([['', 'rerun'], ['nosuchsource', 'rerun'], ['nosuchsource', 'status']] as const)('lists the sources that fit Slack for “%s” after %s, and says how many more and how to find them', (typed, subcommand) => {
+    const m = unknownSourceMessage(typed, many, subcommand);
+    expect(blockKitViolations(m.blocks)).toEqual([]);
+    const listed = (m.text.match(/`(hubspot|postgres)_production_replica_\d+`/g) ?? []).length;
+    expect(listed).toBeGreaterThan(0);
+    expect(m.text).toContain(` and ${150 - listed} more: type the start of a source's name or ID after \`/pipeline ${subcommand}\` to list those that match first.`);
+    expect(m.text).toMatch(/Example: `\/pipeline (rerun|status) hubspot_production_replica_0`$/);
+  });
+
+  it('lists first the sources what was typed matches, so that typing the start of a name finds one past the cut', () => {
+    // A typo of the last source's ID: listed, though in the file's order it would be past the cut.
+    const m = unknownSourceMessage('postgres_production_replca_149', many);
+    expect(blockKitViolations(m.blocks)).toEqual([]);
+    expect(m.text).toMatch(/ more: type the start/);
+    expect(m.text).toMatch(/Sources: `postgres_production_replica_\d+`, .*`postgres_production_replica_149`/);
+  });
+
+  it('lists every source, in the file’s order, when they fit', () => {
+    expect(unknownSourceMessage('', many.slice(0, 3)).text).toBe('Which source? Sources: `hubspot_production_replica_0`, `postgres_production_replica_1`, `hubspot_production_replica_2`. Example: `/pipeline rerun hubspot_production_replica_0`');
   });
 });

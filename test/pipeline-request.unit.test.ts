@@ -273,4 +273,24 @@ describe('pipeline request views', () => {
     const decline = pipelineRequestDeclineModal(request('open'));
     expect(JSON.parse(decline.private_metadata!)).toEqual({ id: 'pr_V0123ABC' });
   });
+
+  it('names as many existing syncs as fit Slack, and says how many more, when the sources file has dozens from one system', () => {
+    // A data team a few years in: 75 Postgres replicas, each with its eight tables.
+    const syncs: SyncedSource[] = Array.from({ length: 75 }, (_, i) => ({
+      id: `postgres_production_replica_${i}`, name: `Postgres production replica ${i}`, system: 'postgres', dataset: `postgres_production_replica_${i}`,
+      tables: Array.from({ length: 8 }, (_, k) => `product_events_rollup_${i}_${k}`), schedule: 'daily',
+    }));
+    const confirm = pipelineRequestConfirmModal({ ...draft, source: 'postgres' }, syncs, JSON.stringify(draft));
+    expect(blockKitViolations(confirm.blocks as KnownBlock[], 'modal')).toEqual([]);
+    const said = JSON.stringify(confirm.blocks);
+    const named = (said.match(/• \*Postgres production replica \d+\*/g) ?? []).length;
+    expect(named).toBeGreaterThan(0);
+    expect(said).toContain(`…and ${75 - named} more from Postgres: BizOps see them all on your request`);
+
+    const card = pipelineRequestCard({ ...request('open'), source: 'postgres', alreadySyncing: syncs.map((s) => s.id).concat(syncs.map((s) => `${s.id}_archive`)) });
+    expect(blockKitViolations(card.blocks)).toEqual([]);
+    const listed = (JSON.stringify(card.blocks).match(/`postgres_production_replica_\d+(_archive)?`/g) ?? []).length;
+    expect(listed).toBeGreaterThan(0);
+    expect(JSON.stringify(card.blocks)).toContain(`and ${150 - listed} more in the sources file; the requester went on anyway.`);
+  });
 });

@@ -61,6 +61,26 @@ export function truncateMrkdwn(text: string, max: number): string {
   return text.slice(0, end) + '…';
 }
 
+/**
+ * `items` joined by `separator` within `max` characters: all of them when they fit, else as many as fit whole
+ * (no more than `most`) followed by `more(left)`, which says how many were left out and how to see them. A list
+ * that grows with the configuration (150 sources) would otherwise pass the 3,000 characters Slack allows the
+ * text holding it.
+ */
+export function joinWithin(items: readonly string[], separator: string, max: number, more: (left: number) => string, most = Infinity): string {
+  const all = items.join(separator);
+  if (items.length <= most && all.length <= max) return all;
+  let fits = truncateMrkdwn(more(items.length), max);
+  let joined = '';
+  for (let k = 1; k < items.length && k <= most; k++) {
+    joined = k === 1 ? items[0]! : `${joined}${separator}${items[k - 1]!}`;
+    const candidate = `${joined}${more(items.length - k)}`;
+    if (candidate.length > max) break;
+    fits = candidate;
+  }
+  return fits;
+}
+
 /** A date Slack renders in the reader's time zone, with a UTC fallback. */
 export function slackDate(date: Date, format = '{date_short_pretty} at {time}'): string {
   const fallback = date.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';

@@ -9,7 +9,8 @@ import type { Source } from '../src/sources/catalog.js';
 import type { DisplayState, SourceFreshness } from '../src/services/freshness.js';
 import type { AlertDoc } from '../src/services/freshness-alerts.js';
 import { editDistance } from '../src/domain/customer-match.js';
-import { escapeMrkdwn, noteMessage, slackDate, truncate, quoteUserText, truncateMrkdwn, type MessageBody } from './common.js';
+import { escapeMrkdwn, joinWithin, noteMessage, slackDate, truncate, quoteUserText, truncateMrkdwn, SLACK_LIMITS, type MessageBody } from './common.js';
+import { localeNumber } from '../src/format.js';
 
 /** The alert document and the time it is rendered at. */
 export interface AlertView {
@@ -287,11 +288,21 @@ export function nearSources(text: string, sources: readonly Source[]): Source[] 
 }
 
 export function unknownSourceMessage(text: string, sources: readonly Source[], subcommand: 'rerun' | 'status' = 'rerun'): MessageBody {
-  const known = sources.map((s) => `\`${s.id}\``).join(', ');
   const near = nearSources(text, sources);
   const guess = near.length ? ` Did you mean ${near.slice(0, 3).map((s) => `\`${s.id}\``).join(' or ')}?` : '';
   const shown = text ? `No source is called ${quoteUserText(text, 60)}.${guess}` : 'Which source?';
-  const t = `${shown} Sources: ${known}. Example: \`${Commands.pipeline} ${subcommand} ${sources[0]?.id ?? 'hubspot'}\``;
+  const head = `${shown} Sources: `;
+  const example = `. Example: \`${Commands.pipeline} ${subcommand} ${sources[0]?.id ?? 'hubspot'}\``;
+  // Many sources pass Slack's 3,000 characters a section: those that fit are listed, the ones a name matched first,
+  // so that typing the start of a name brings the sources meant into the list.
+  const ordered = [...near, ...sources.filter((s) => !near.includes(s))];
+  const known = joinWithin(
+    ordered.map((s) => `\`${s.id}\``),
+    ', ',
+    SLACK_LIMITS.sectionText - head.length - example.length,
+    (left) => ` and ${localeNumber(left)} more: type the start of a source's name or ID after \`${Commands.pipeline} ${subcommand}\` to list those that match first`,
+  );
+  const t = `${head}${known}${example}`;
   return { text: t, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: t } }] };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { ActionsBlock, Button, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { ActionIds, BlockIds, CallbackIds, Commands, isUserId } from '../src/ids.js';
-import { SOURCE_SYSTEMS, SOURCE_SYSTEM_LABEL, type SyncedSource } from '../src/services/pipeline-request-sources.js';
+import { SOURCE_SYSTEMS, SOURCE_SYSTEM_LABEL, type SourceSystem, type SyncedSource } from '../src/services/pipeline-request-sources.js';
 import {
   FREQUENCIES,
   FREQUENCY_LABEL,
@@ -15,7 +15,7 @@ import {
   type PipelineRequestDraft,
   type PipelineRequestStatus,
 } from '../src/services/pipeline-request.js';
-import { escapeMrkdwn, slackDate, truncate, escapeAndTruncate, truncateMrkdwn, userText, SLACK_LIMITS, type MessageBody } from './common.js';
+import { escapeMrkdwn, joinWithin, slackDate, truncate, escapeAndTruncate, truncateMrkdwn, userText, SLACK_LIMITS, type MessageBody } from './common.js';
 import { withoutControls } from '../src/blockkit/mrkdwn.js';
 
 /**
@@ -176,6 +176,17 @@ export function existingSyncText(s: SyncedSource): string {
   return `*${escapeMrkdwn(s.name)}* already syncs ${schedule} into \`${escapeMrkdwn(s.dataset)}\`${tables}.`;
 }
 
+/** Most existing syncs the second step names, one line each. */
+const MAX_SYNCS_NAMED = 10;
+
+/** "Some of this may already be in BigQuery:" and what syncs, within Slack's 3,000 characters a section, the rest counted. */
+function existingSyncsText(source: SourceSystem, syncs: readonly SyncedSource[]): string {
+  const head = ':information_source: Some of this may already be in BigQuery:\n';
+  const more = (left: number) => `\n…and ${left} more from ${SOURCE_SYSTEM_LABEL[source]}: BizOps see them all on your request, and can tell you which has what you need.`;
+  // A source's name, dataset and tables may be long, and sources.yml may have dozens from one system: the lines that fit whole.
+  return head + joinWithin(syncs.map((s) => `• ${existingSyncText(s)}`), '\n', SLACK_LIMITS.sectionText - head.length, more, MAX_SYNCS_NAMED);
+}
+
 /**
  * The second step, shown when the data already syncs: what exists, and a
  * Continue that sends the request anyway. The draft rides in private_metadata.
@@ -189,7 +200,7 @@ export function pipelineRequestConfirmModal(draft: PipelineRequestDraft, syncs: 
     close: plain('Cancel'),
     private_metadata: privateMetadata,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `:information_source: Some of this may already be in BigQuery:\n${syncs.slice(0, 10).map((s) => `• ${existingSyncText(s)}`).join('\n')}` } },
+      { type: 'section', text: { type: 'mrkdwn', text: existingSyncsText(draft.source, syncs) } },
       {
         type: 'section',
         text: {
@@ -238,7 +249,11 @@ export function pipelineRequestCard(r: PipelineRequest): MessageBody {
     { type: 'section', text: { type: 'mrkdwn', text: `*Why*\n${typedText(r.why, PIPELINE_REQUEST_LIMITS.why, TYPED_ROOM)}` } },
   ];
   if (r.alreadySyncing.length) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `:information_source: Already syncing from ${SOURCE_SYSTEM_LABEL[r.source]}: ${r.alreadySyncing.map((s) => `\`${escapeMrkdwn(s)}\``).join(', ')}; the requester went on anyway.` }] });
+    const head = `:information_source: Already syncing from ${SOURCE_SYSTEM_LABEL[r.source]}: `;
+    const tail = '; the requester went on anyway.';
+    // Every source of the system (sources.yml may have dozens): those that fit in Slack's 3,000 characters, then how many more.
+    const ids = joinWithin(r.alreadySyncing.map((s) => `\`${escapeMrkdwn(s)}\``), ', ', SLACK_LIMITS.textObject - head.length - tail.length, (left) => ` and ${left} more in the sources file`);
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${head}${ids}${tail}` }] });
   }
   const lines = [`Requested ${slackDate(new Date(r.createdAt))}`, ...decisionLines(r)];
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncateMrkdwn(lines.join(' · '), 3000) }] });

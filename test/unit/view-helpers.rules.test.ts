@@ -4,7 +4,7 @@
  * person sees when something behind the bot failed, and a list's pages.
  */
 import { describe, expect, it } from 'vitest';
-import { SLACK_LIMITS, ago, escapeAndTruncate, escapeMrkdwn, failureMessage, formGoneModal, isChannelId, queryGoneModal, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn, userText } from '../../views/common.js';
+import { SLACK_LIMITS, ago, escapeAndTruncate, escapeMrkdwn, failureMessage, formGoneModal, isChannelId, joinWithin, noteMessage, queryGoneModal, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn, userText } from '../../views/common.js';
 
 describe('escaping user text for mrkdwn', () => {
   it.each([
@@ -257,5 +257,38 @@ describe('a list a page at a time', () => {
     expect(ids(2)).toEqual(['prev=to:1']);
     // Two pages are enough for a foot.
     expect(pagerBlocks(pageOf(items.slice(0, 40), 20, 1), foot)).toHaveLength(2);
+  });
+});
+
+describe('a list joined within a length', () => {
+  const more = (left: number) => ` +${left}`;
+
+  it('is every item when they fit, up to the length exactly, and as many as the most allowed', () => {
+    expect(joinWithin(['a', 'b', 'c'], ', ', 100, more)).toBe('a, b, c');
+    expect(joinWithin(['a', 'b', 'c'], ', ', 7, more)).toBe('a, b, c');
+    expect(joinWithin(['a', 'b', 'c'], ', ', 100, more, 3)).toBe('a, b, c');
+    expect(joinWithin([], ', ', 100, more)).toBe('');
+  });
+
+  it('is as many whole items as fit with what follows them, which counts the rest', () => {
+    expect(joinWithin(['aaaa', 'bbbb', 'cccc', 'dddd'], ', ', 13, more)).toBe('aaaa, bbbb +2');
+    expect(joinWithin(['aaaa', 'bbbb', 'cccc', 'dddd'], ', ', 12, more)).toBe('aaaa +3');
+    expect(joinWithin(['a', 'b', 'c'], ', ', 6, more)).toBe('a +2');
+  });
+
+  it('is no more than the most allowed, however short', () => {
+    expect(joinWithin(['a', 'b', 'c', 'd', 'e'], ', ', 1_000, more, 2)).toBe('a, b +3');
+    expect(joinWithin(['a', 'b', 'c'], '\n', 1_000, more, 1)).toBe('a +2');
+  });
+
+  it('is the count alone, cut to the length, when not even one item fits', () => {
+    expect(joinWithin(['abcdefghij'], ', ', 5, more)).toBe(' +1');
+    expect(joinWithin(['abcdefghij', 'k'], ', ', 5, (left) => ` and ${left} more`)).toBe(' and…');
+  });
+});
+
+describe('a short note', () => {
+  it('is its text, in one section', () => {
+    expect(noteMessage('Nothing to show.')).toEqual({ text: 'Nothing to show.', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'Nothing to show.' } }] });
   });
 });
