@@ -58,8 +58,11 @@ afterAll(async () => {
   for (const d of [dataDir, storeDir]) if (d) await rm(d, { recursive: true, force: true });
 });
 
-function service(w: Warehouse, store: Store, opts: { maxBytes?: number; cat?: Catalog } = {}) {
-  return new QueryService({ catalog: opts.cat ?? catalog, warehouse: w, store, logger, charts, maxBytes: opts.maxBytes ?? 1024 ** 3, timeoutMs: 30_000, pollMs: 25 });
+function service(w: Warehouse, store: Store, opts: { maxBytes?: number; cat?: Catalog; lockRenewMs?: number; lockStaleMs?: number } = {}) {
+  return new QueryService({
+    catalog: opts.cat ?? catalog, warehouse: w, store, logger, charts, maxBytes: opts.maxBytes ?? 1024 ** 3, timeoutMs: 30_000, pollMs: 25,
+    lockRenewMs: opts.lockRenewMs, lockStaleMs: opts.lockStaleMs,
+  });
 }
 
 async function ready(s: QueryService, text: string) {
@@ -285,21 +288,19 @@ describe('single flight across replicas sharing a store', () => {
     try {
       const { w, runsOf } = counting(embedded);
       // Replica B reads the cache (a miss) and then is slow to take the lock: A runs the query, writes its
-      // result and lets go of the lock meanwhile, so B's lock is free.
-      let released!: () => void;
-      const aReleased = new Promise<void>((r) => (released = r));
-      const a: Store = { ...store, delete: async (c, id) => {
-        await store.delete(c, id);
-        if (c === 'query_locks') released();
-      } };
+      // result and lets go of the lock meanwhile (its run ends only after), so B's lock is free.
+      let aFinished!: () => void;
+      const aDone = new Promise<void>((r) => (aFinished = r));
       const b: Store = { ...store, createOnce: async (c, id, data, options) => {
-        if (c === 'query_locks') await aReleased;
+        if (c === 'query_locks') await aDone;
         return store.createOnce(c, id, data, options);
       } };
-      const [sa, sb] = [service(w, a), service(w, b)];
+      const [sa, sb] = [service(w, store), service(w, b)];
       const query = catalog.get('user-event-volume')!;
       const { params } = await ready(sa, 'user-event-volume event=SignIn since=-33d');
-      const [oa, ob] = await Promise.all([sa.run(query, params, { userId: 'U1' }), sb.run(query, params, { userId: 'U2' })]);
+      const ra = sa.run(query, params, { userId: 'U1' }).finally(aFinished);
+      const [oa, ob] = await Promise.all([ra, sb.run(query, params, { userId: 'U2' })]);
+      expect(await store.get('query_locks', cacheKey(query, params))).toBeNull();
       expect(runsOf(query)).toBe(1);
       expect(ok(ob).cacheHit).toBe(true);
       expect(JSON.stringify(ok(ob).rows)).toBe(JSON.stringify(ok(oa).rows));
@@ -317,5 +318,125 @@ describe('single flight across replicas sharing a store', () => {
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }
+  });
+});
+
+/**
+ * A query's lock left by a holder that is gone (kill -9, an instance stopped) is taken over once it has not been
+ * renewed for `lockStaleMs`, not waited on until its TTL (the warehouse timeout plus 30 s); a live holder renews it
+ * and keeps it. Each on the embedded store (one store, two services) and on the emulator (two Firestore clients).
+ */
+describe('a query lock whose holder is gone', () => {
+  const firestore = firestoreAvailable();
+  const kinds = [
+    ['embedded store', async () => {
+      const store = await openEmbeddedStore(path.join(storeDir, `gone-${randomUUID().slice(0, 8)}`));
+      return { stores: [store, store], close: () => store.close() };
+    }],
+    ['Firestore emulator', async () => {
+      const prefix = `ql${randomUUID().slice(0, 8)}_`;
+      const stores = [0, 1].map(() => openFirestoreStore({ projectId: 'analytics-bot-test', collectionPrefix: prefix }));
+      return { stores, close: async () => void (await Promise.all(stores.map((st) => st.close()))) };
+    }],
+  ] as const;
+  const lock = { lockRenewMs: 50, lockStaleMs: 1000 };
+
+  describe.each(kinds)('%s', (kind, open) => {
+    const skip = kind === 'Firestore emulator' && !firestore.available;
+
+    // Old code waited out the lock's expiry (an hour here; a lock lives the warehouse timeout plus 30 s): past the test's timeout.
+    it.skipIf(skip)('a lock not renewed for long, its holder gone: a new run takes it over and runs the query once, even with two waiting', async () => {
+      const { stores, close } = await open();
+      try {
+        const { w, runsOf } = counting(embedded);
+        const [b, c] = stores.map((st) => service(w, st, lock));
+        const query = catalog.get('user-event-volume')!;
+        const { params } = await ready(b!, `user-event-volume event=SignIn since=-${10 + Math.floor(Math.random() * 50)}d`);
+        const key = cacheKey(query, params);
+        // As a process killed mid-run leaves it: its holder's id (no live service has it), renewed ten minutes ago.
+        const gone = Date.now() - 10 * 60_000;
+        await stores[0]!.put('query_locks', key, { holder: 'killed-process', query: query.name, at: gone, renewedAt: gone, expiresAt: Date.now() + 3_600_000 });
+        const outcomes = await Promise.all([b!.run(query, params, { userId: 'U1' }), c!.run(query, params, { userId: 'U2' })]);
+        expect(runsOf(query)).toBe(1);
+        // One computed it, the other got its result.
+        expect(outcomes.map((o) => ok(o).cacheHit).sort()).toEqual([false, true]);
+        expect(JSON.stringify(ok(outcomes[0]!).rows)).toBe(JSON.stringify(ok(outcomes[1]!).rows));
+        // Let go of after the run, as any lock held.
+        expect(await stores[0]!.get('query_locks', key)).toBeNull();
+      } finally {
+        await close();
+      }
+    }, 20_000);
+
+    it.skipIf(skip)('a live holder renews its lock: a replica waiting past lockStaleMs gets its result, and the query runs once', async () => {
+      const { stores, close } = await open();
+      try {
+        const { w, runsOf } = counting(embedded);
+        // The holder's query is held until the waiter has waited three times lockStaleMs, looking at the lock meanwhile.
+        let open_!: () => void;
+        const gate = new Promise<void>((r) => (open_ = r));
+        const query1 = w.query.bind(w);
+        w.query = async (...args: Parameters<typeof w.query>) => {
+          await gate;
+          return query1(...args);
+        };
+        let waiterLooks = 0;
+        const waiterStore: Store = { ...stores[1]!, get: async (coll, id) => {
+          if (coll === 'query_locks') waiterLooks++;
+          return stores[1]!.get(coll, id);
+        } };
+        const [a, b] = [service(w, stores[0]!, lock), service(w, waiterStore, lock)];
+        const query = catalog.get('user-event-volume')!;
+        const { params } = await ready(a, `user-event-volume event=ViewBlob since=-${10 + Math.floor(Math.random() * 50)}d`);
+        const key = cacheKey(query, params);
+        const ra = a.run(query, params, { userId: 'U1' });
+        let taken: { at: number } | undefined;
+        while (!(taken = (await stores[0]!.get<{ at: number }>('query_locks', key))?.data)) await new Promise((r) => setTimeout(r, 10));
+        const rb = b.run(query, params, { userId: 'U2' });
+        while (waiterLooks < 10 || Date.now() - taken.at < 3 * lock.lockStaleMs) await new Promise((r) => setTimeout(r, 25));
+        // Renewed meanwhile, by its holder.
+        const held = (await stores[0]!.get<{ holder: string; at: number; renewedAt: number }>('query_locks', key))!.data;
+        expect(held.renewedAt).toBeGreaterThan(held.at + lock.lockStaleMs);
+        open_();
+        const [oa, ob] = await Promise.all([ra, rb]);
+        expect(runsOf(query)).toBe(1);
+        expect(ok(oa).cacheHit).toBe(false);
+        expect(ok(ob).cacheHit).toBe(true);
+        expect(JSON.stringify(ok(ob).rows)).toBe(JSON.stringify(ok(oa).rows));
+        expect(await stores[0]!.get('query_locks', key)).toBeNull();
+      } finally {
+        await close();
+      }
+    }, 20_000);
+
+    it.skipIf(skip)('a holder whose lock was taken over (it went quiet too long) neither renews nor lets go of the new holder\'s lock', async () => {
+      const { stores, close } = await open();
+      try {
+        const { w } = counting(embedded);
+        let open_!: () => void;
+        const gate = new Promise<void>((r) => (open_ = r));
+        const query1 = w.query.bind(w);
+        w.query = async (...args: Parameters<typeof w.query>) => {
+          await gate;
+          return query1(...args);
+        };
+        const a = service(w, stores[0]!, lock);
+        const query = catalog.get('user-event-volume')!;
+        const { params } = await ready(a, `user-event-volume event=ViewRepository since=-${10 + Math.floor(Math.random() * 50)}d`);
+        const key = cacheKey(query, params);
+        const ra = a.run(query, params, { userId: 'U1' });
+        while (!(await stores[0]!.get('query_locks', key))) await new Promise((r) => setTimeout(r, 10));
+        // Another replica's lock now (as a takeover leaves it), renewed by it long from now.
+        const theirs = { holder: 'other-replica', query: query.name, at: Date.now(), renewedAt: Date.now() + 3_600_000, expiresAt: Date.now() + 3_600_000 };
+        await stores[1]!.put('query_locks', key, theirs);
+        // Past several of A's renewal times before its run ends.
+        await new Promise((r) => setTimeout(r, 10 * lock.lockRenewMs));
+        open_();
+        expect(ok(await ra).cacheHit).toBe(false);
+        expect((await stores[0]!.get('query_locks', key))?.data).toEqual(theirs);
+      } finally {
+        await close();
+      }
+    }, 20_000);
   });
 });

@@ -6,6 +6,14 @@
  * Two people asking for the same thing at once run it once: within a replica
  * through a map of runs in flight, across replicas through a `createOnce` lock
  * in the store while the holder computes and the others wait for its result.
+ * The holder renews the lock (`renewedAt`) every `lockRenewMs` while it runs,
+ * by a write that only its own lock passes. A lock not renewed for
+ * `lockStaleMs` was left by a holder that is gone (kill -9, an instance
+ * stopped): a waiter takes it over by a compare-and-set that only that stale
+ * lock passes, and runs the query itself, instead of waiting out the lock's
+ * TTL (the warehouse timeout plus 30 s), which stays the outer bound. Stale
+ * is judged by the clocks of two replicas, which (NTP-synced, as leases and
+ * `expiresAt` already assume) agree far closer than `lockStaleMs`.
  */
 import { headOf, localeNumber, quoteTyped, trimText } from '../format.js';
 import { createHash, randomUUID } from 'node:crypto';
@@ -56,6 +64,8 @@ export const MAX_RESULT_ROWS = 5000;
 const MAX_CACHE_CHARS = 900_000;
 const CACHE = 'query_cache';
 const LOCKS = 'query_locks';
+/** How often a query's lock is renewed while its holder runs it (lockRenewMs). */
+const LOCK_RENEW_MS = 5_000;
 /** A typed `/query` whose result is on its way, by its question: the job delivering it (see requestAskedDelivery). */
 const ASKS = 'query_asks';
 
@@ -108,6 +118,13 @@ export interface QueryServiceOptions {
   now?: () => Date;
   /** How often a replica waiting for another's run looks for its result. */
   pollMs?: number;
+  /** How often the holder of a query's lock renews it while it runs (default 5 s). */
+  lockRenewMs?: number;
+  /**
+   * A lock not renewed for this long was left by a holder that is gone, and a waiter takes it over
+   * (default three renewals: one or two late renewals, a slow store write, do not lose a live holder its lock).
+   */
+  lockStaleMs?: number;
   /** The shared customer list (for `customer` parameters); one of its own when omitted. */
   customers?: CustomerList;
   /** Asks the job runner to look for due jobs now. */
@@ -123,6 +140,18 @@ export interface RenderedChart {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A query's lock (`query_locks`, by cache key): who runs it, and since when it last said it still does. */
+interface LockDoc {
+  [k: string]: unknown;
+  holder: string;
+  query: string;
+  /** When it was taken (epoch ms). */
+  at: number;
+  /** When the holder last renewed it (epoch ms); absent in locks taken before it was kept, which only expire. */
+  renewedAt?: number;
+  expiresAt: number;
+}
 
 interface CacheDoc {
   [k: string]: unknown;
@@ -368,33 +397,90 @@ export class QueryService {
     const lockTtl = this.opts.timeoutMs + 30_000;
     const pollMs = this.opts.pollMs ?? 250;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const mine = await this.opts.store.createOnce(LOCKS, key, { holder: this.holder, query: query.name, at: Date.now() }, { ttlMs: lockTtl });
-      if (mine) {
-        try {
-          // Another replica may have run it and let go of the lock between our cache read and this lock: its
-          // result is in the cache (a lock held is released only after the result is written).
-          const landed = await this.readCache(key, query, params, notBefore);
-          if (landed) return { kind: 'ok', output: { ...landed, cacheHit: true } };
-          return await this.compute(key, query, params, userId);
-        } finally {
-          await this.opts.store.delete(LOCKS, key).catch((err) => this.opts.logger.warn('query lock release failed', { err, query: query.name }));
-        }
-      }
+      const now = Date.now();
+      const lock: Omit<LockDoc, 'expiresAt'> = { holder: this.holder, query: query.name, at: now, renewedAt: now };
+      if (await this.opts.store.createOnce(LOCKS, key, lock, { ttlMs: lockTtl })) return this.whileHolding(key, query, params, userId, notBefore);
       // Another replica is running it: wait for its result rather than paying twice.
       const deadline = Date.now() + lockTtl;
       while (Date.now() < deadline) {
         await sleep(pollMs);
         const hit = await this.readCache(key, query, params, notBefore);
         if (hit) return { kind: 'ok', output: { ...hit, cacheHit: true } };
-        if (!(await this.opts.store.get(LOCKS, key))) {
+        const held = await this.opts.store.get<LockDoc>(LOCKS, key);
+        if (!held) {
           // Done (its result may have landed since the read above), or it gave up (over the cap, or failed): then try ourselves.
           const landed = await this.readCache(key, query, params, notBefore);
           if (landed) return { kind: 'ok', output: { ...landed, cacheHit: true } };
           break;
         }
+        if (this.isStale(held.data)) {
+          // Its holder is gone, and with it the result it would have written: take the lock over (only this stale lock
+          // passes, so of two waiters one wins; the other sees a live lock again), or wait for whoever did.
+          const at = Date.now();
+          const taken = await this.opts.store.transition<LockDoc>(LOCKS, key, (current) => this.isStale(current), () => ({
+            holder: this.holder, at, renewedAt: at, expiresAt: at + lockTtl,
+          }));
+          if (taken.ok) {
+            this.opts.logger.warn('query lock taken over from a holder that stopped renewing it', { query: query.name, lastRenewedAt: held.data.renewedAt });
+            return this.whileHolding(key, query, params, userId, notBefore);
+          }
+        }
       }
     }
     return this.compute(key, query, params, userId);
+  }
+
+  /**
+   * A lock whose holder has not renewed it for `lockStaleMs`. Ours too: runs in flight are one per key here, so a lock
+   * of ours that a waiter here sees is one a failed release left. One without renewals (taken before they were kept)
+   * only expires: its holder may be alive and not renewing.
+   */
+  private isStale(lock: LockDoc): boolean {
+    const staleMs = this.opts.lockStaleMs ?? 3 * (this.opts.lockRenewMs ?? LOCK_RENEW_MS);
+    return typeof lock.renewedAt === 'number' && Date.now() - lock.renewedAt > staleMs;
+  }
+
+  /** Runs the query under the lock just taken: renews it meanwhile, and lets go of it after, if it is still ours. */
+  private async whileHolding(key: string, query: SavedQuery, params: ResolvedParams, userId: string, notBefore: number): Promise<RunOutcome> {
+    const { store, logger } = this.opts;
+    // Typed so: the interval assigns it, which narrowing does not see.
+    let renewing = null as Promise<void> | null;
+    let lost = false;
+    const renew = setInterval(() => {
+      // One renewal at a time: a slow store write is not stacked on.
+      if (lost || renewing) return;
+      renewing = store
+        .transition<LockDoc>(LOCKS, key, (current) => current.holder === this.holder, () => ({ renewedAt: Date.now() }))
+        .then((r) => {
+          // Taken over: this process went quiet for longer than lockStaleMs (a stalled event loop, an unreachable store).
+          // The run goes on (the warehouse has it); the other replica's lock is left alone.
+          if (!r.ok && r.reason === 'precondition_failed') {
+            lost = true;
+            logger.warn('query lock taken over by another replica while this one ran it', { query: query.name });
+          }
+        })
+        .catch((err: unknown) => logger.warn('query lock renewal failed', { err, query: query.name }))
+        .finally(() => {
+          renewing = null;
+        });
+    }, this.opts.lockRenewMs ?? LOCK_RENEW_MS);
+    renew.unref?.();
+    try {
+      // Another replica may have run it and let go of the lock between our cache read and this lock: its
+      // result is in the cache (a lock held is released only after the result is written).
+      const landed = await this.readCache(key, query, params, notBefore);
+      if (landed) return { kind: 'ok', output: { ...landed, cacheHit: true } };
+      return await this.compute(key, query, params, userId);
+    } finally {
+      clearInterval(renew);
+      if (renewing) await renewing;
+      // Only our own lock: one taken over from us is the other replica's now.
+      await store
+        .runTransaction(async (tx) => {
+          if ((await tx.get<LockDoc>(LOCKS, key))?.data.holder === this.holder) tx.delete(LOCKS, key);
+        })
+        .catch((err) => logger.warn('query lock release failed', { err, query: query.name }));
+    }
   }
 
   private async compute(key: string, query: SavedQuery, params: ResolvedParams, userId: string): Promise<RunOutcome> {
