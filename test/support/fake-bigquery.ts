@@ -10,6 +10,8 @@
  * responses, delays, and jobs that never complete. Every answer, an injected
  * error's included, must have a status the facts list for the operation (or
  * for every call, or any 5xx): `spec.answered` fails the test otherwise.
+ * BigQuery's API request limits can be enforced on tables.get (`apiLimits`):
+ * a request beyond them is refused as BigQuery refuses it.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -111,6 +113,23 @@ export interface FakeBigQueryOptions {
   location?: string;
   /** How long getQueryResults holds a request for a job that is not complete. */
   pollMs?: number;
+  /** BigQuery's API request limits, enforced on tables.get (unset: none). */
+  apiLimits?: ApiLimits;
+}
+
+/**
+ * BigQuery's limits on API requests (Quotas and limits, "API requests"): 100 requests a second
+ * per user per method and 300 concurrent API requests per user, beyond which "throttling might
+ * occur". Tests scale them down. A request beyond either is refused with BigQuery's 403
+ * rateLimitExceeded (Troubleshoot quota and limit errors), or with the 429 TOO MANY REQUESTS that
+ * Google Cloud documents for a quota exceeded by a REST request (`status: 429`).
+ */
+export interface ApiLimits {
+  /** Requests admitted in any one second (a sliding window). */
+  perSecond: number;
+  /** Requests in progress at once. */
+  concurrent: number;
+  status?: 403 | 429;
 }
 
 /** The BigQuery REST fake. Start with `FakeBigQuery.start(...)`; `url` is its `apiEndpoint`. */
@@ -133,12 +152,18 @@ export class FakeBigQuery {
   private server!: Server;
   private readonly inflight = new Set<Promise<void>>();
   private closed = false;
+  /** tables.get requests admitted in the last second (their times), and those in progress. */
+  private admitted: number[] = [];
+  private tablesGetInProgress = 0;
+  /** The limits enforced on tables.get; a test may change them. */
+  apiLimits: ApiLimits | undefined;
   url = '';
 
   private constructor(private readonly opts: FakeBigQueryOptions) {
     this.project = opts.project ?? 'test-project';
     this.dataset = opts.dataset ?? 'analytics';
     this.location = opts.location ?? 'US';
+    this.apiLimits = opts.apiLimits;
   }
 
   static async start(opts: FakeBigQueryOptions): Promise<FakeBigQuery> {
@@ -236,9 +261,10 @@ export class FakeBigQuery {
     else this.kinds.delete(tableId);
   }
 
-  /** Forgets recorded requests and pending faults. */
+  /** Forgets recorded requests and pending faults, and the requests counted against `apiLimits` this second. */
   reset(): void {
     this.requests.length = 0;
+    this.admitted = [];
     this.faults = [];
     this.hangJobs = 0;
     this.slowJobs = [];
@@ -286,6 +312,13 @@ export class FakeBigQuery {
       const auth = checked.problems.some((p) => /Authorization/.test(p));
       return replyError(auth ? { status: 401, reason: 'unauthorized', message: 'Request is missing required authentication credential.' } : { status: 400, reason: 'invalid', message: checked.problems[0]! });
     }
+    const limited = checked.operation.id === 'bigquery.tables.get' ? this.apiLimits : undefined;
+    if (limited) {
+      const refused = this.beyondLimits(limited);
+      if (refused) return replyError({ status: limited.status ?? 403, reason: 'rateLimitExceeded', message: refused });
+      this.tablesGetInProgress++;
+      res.once('close', () => this.tablesGetInProgress--);
+    }
     try {
       record.body = text ? JSON.parse(text) : undefined;
       const fault = this.takeFault(record.path);
@@ -302,6 +335,17 @@ export class FakeBigQuery {
       const e = err as Partial<RestError> & Error;
       replyError({ status: e.status ?? 500, reason: e.reason ?? 'internalError', message: e.message });
     }
+  }
+
+  /** Why a request beyond BigQuery's API request limits is refused (BigQuery's words), or undefined: admitted. */
+  private beyondLimits(limits: ApiLimits): string | undefined {
+    const now = performance.now();
+    this.admitted = this.admitted.filter((at) => now - at < 1000);
+    const more = 'For more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas';
+    if (this.tablesGetInProgress >= limits.concurrent) return `Exceeded rate limits: too many concurrent api requests for this user_method. ${more}`;
+    if (this.admitted.length >= limits.perSecond) return `Exceeded rate limits: too many api requests per user per method for this user_method. ${more}`;
+    this.admitted.push(now);
+    return undefined;
   }
 
   private takeFault(path: string): Fault | undefined {

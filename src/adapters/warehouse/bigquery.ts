@@ -29,7 +29,32 @@ export interface BigQueryWarehouseOptions {
    * pointing `apiEndpoint` at a loopback fake pass a client that adds no credentials.
    */
   authClient?: BigQueryOptions['authClient'];
+  /** The pace of tables.get (default: METADATA_READS); tests scale it down with their fake's limits. */
+  metadataReads?: MetadataReadPace;
 }
+
+/** How fast table metadata is read: a token bucket (`burst`, refilled at `perSecond`) and a cap on requests at once. */
+export interface MetadataReadPace {
+  perSecond: number;
+  burst: number;
+  concurrent: number;
+  /** The pause before retrying a rate-limited read, doubled for the next, each with up to as much again of jitter. */
+  retryPauseMs: number;
+}
+
+/**
+ * tables.get within BigQuery's API request limits (Quotas and limits, "API requests"): 100 requests
+ * a second per user per method, and 300 concurrent API requests per user; beyond them BigQuery answers
+ * 403 rateLimitExceeded (or, as Google Cloud documents for REST calls, 429). A freshness check reads
+ * every table of every source at once (150 sources of 8 tables: 1,200 requests), so reads are paced
+ * process-wide: a burst of 20 and 70 a second after it keep any one second at 90 of the 100, leaving
+ * room for other replicas and tools under the same service account; 100 tables take about 1.2 s, and
+ * 1,200 about 17 s, within the default 20 s query deadline. 50 at once is a sixth of the 300.
+ * A read refused for a rate limit anyway (another process spent the quota) is retried twice, after
+ * 1–2 s and 2–4 s (BigQuery: "retry the operation after few seconds. Use exponential backoff").
+ */
+const METADATA_READS: MetadataReadPace = { perSecond: 70, burst: 20, concurrent: 50, retryPauseMs: 1_000 };
+const METADATA_READ_ATTEMPTS = 3;
 
 /** How long getQueryResults is asked to hold a request while the job runs (BigQuery's default: 10 s). */
 const POLL_HOLD_MS = 10_000;
@@ -231,6 +256,15 @@ function toPortError(err: unknown, cap?: number): Error {
   return new WarehouseError(`BigQuery: ${vendorSummary(message, 'request failed')}`, { cause: err });
 }
 
+/** The parts of a Table resource (tables.get) read here. */
+interface TableMetadata {
+  type?: string;
+  lastModifiedTime?: string | number;
+  numRows?: string | number | null;
+  materializedView?: { lastRefreshTime?: string | number } | null;
+  snapshotDefinition?: { snapshotTime?: string } | null;
+}
+
 /**
  * When a table's data last changed, from tables.get (Table.type: TABLE, VIEW, EXTERNAL,
  * MATERIALIZED_VIEW, SNAPSHOT; absent means TABLE). `lastModifiedTime` is "the time when this
@@ -241,7 +275,7 @@ function toPortError(err: unknown, cap?: number): Error {
  * time") as of `snapshotDefinition.snapshotTime` ("the time at which the base table was snapshot", RFC 3339),
  * which may be days before the snapshot was made (its lastModifiedTime).
  */
-function dataTime(meta: { type?: string; lastModifiedTime?: string | number; materializedView?: { lastRefreshTime?: string | number } | null; snapshotDefinition?: { snapshotTime?: string } | null }): Date | null {
+function dataTime(meta: TableMetadata): Date | null {
   if (meta.type === 'VIEW' || meta.type === 'EXTERNAL') return null;
   if (meta.type === 'SNAPSHOT') {
     const snapshotTime = Date.parse(meta.snapshotDefinition?.snapshotTime ?? '');
@@ -249,6 +283,60 @@ function dataTime(meta: { type?: string; lastModifiedTime?: string | number; mat
   }
   const at = (meta.type === 'MATERIALIZED_VIEW' ? meta.materializedView?.lastRefreshTime : undefined) ?? meta.lastModifiedTime;
   return at ? new Date(Number(at)) : null;
+}
+
+/**
+ * A token bucket with a cap on work in progress, first come first served. A caller that gave up
+ * while waiting (`abandoned`) is passed over and spends nothing.
+ */
+class Pace {
+  private tokens: number;
+  private refilledAt = performance.now();
+  private running = 0;
+  private readonly waiting: Array<{ start: (go: boolean) => void; abandoned: () => boolean }> = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly pace: MetadataReadPace) {
+    this.tokens = pace.burst;
+  }
+
+  /** Runs `work` when the pace allows; throws WarehouseTimeoutError('abandoned') if the caller gave up first. */
+  async run<T>(work: () => Promise<T>, abandoned: () => boolean): Promise<T> {
+    const go = await new Promise<boolean>((start) => {
+      this.waiting.push({ start, abandoned });
+      this.admit();
+    });
+    if (!go) throw new WarehouseTimeoutError('abandoned');
+    try {
+      return await work();
+    } finally {
+      this.running--;
+      this.admit();
+    }
+  }
+
+  private admit(): void {
+    const now = performance.now();
+    this.tokens = Math.min(this.pace.burst, this.tokens + ((now - this.refilledAt) * this.pace.perSecond) / 1000);
+    this.refilledAt = now;
+    while (this.waiting.length && this.running < this.pace.concurrent && this.tokens >= 1) {
+      const next = this.waiting.shift()!;
+      if (next.abandoned()) {
+        next.start(false);
+        continue;
+      }
+      this.tokens--;
+      this.running++;
+      next.start(true);
+    }
+    // Out of tokens (not of room: a finishing request admits the next): come back when the next token is due.
+    if (this.waiting.length && this.running < this.pace.concurrent && !this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.admit();
+      }, Math.ceil(((1 - this.tokens) * 1000) / this.pace.perSecond));
+    }
+  }
 }
 
 /** Runs `work` and gives up at the deadline, calling `onTimeout` (to cancel the job); `work` sees whether it was abandoned. */
@@ -279,6 +367,53 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
     ...(cfg.apiEndpoint ? { apiEndpoint: cfg.apiEndpoint } : {}),
     ...(opts.authClient ? { authClient: opts.authClient } : {}),
   });
+
+  const metadataPace = opts.metadataReads ?? METADATA_READS;
+  const pace = new Pace(metadataPace);
+
+  /**
+   * tables.get in flight by table, with whether each caller waiting for it gave up: identical reads at
+   * once (several people opening the Home tab, a status while the scheduled check runs) are one request.
+   */
+  const reading = new Map<string, { meta: Promise<TableMetadata>; callers: Array<() => boolean> }>();
+
+  /**
+   * tables.get, paced, and retried after a rate limit within the caller's deadline. The client's own
+   * retries are off here: they would bypass the pace, and wait 2 to 15 s regardless of the deadline.
+   */
+  const readTable = (ref: TableRef, abandoned: () => boolean): Promise<TableMetadata> => {
+    const key = `${ref.projectId}.${ref.datasetId}.${ref.tableId}`;
+    const current = reading.get(key);
+    if (current) {
+      current.callers.push(abandoned);
+      return current.meta;
+    }
+    const callers = [abandoned];
+    const everyoneGaveUp = () => callers.every((gaveUp) => gaveUp());
+    const get = () =>
+      new Promise<TableMetadata>((resolve, reject) => {
+        // `maxRetries` is the client's per-request retry count (@google-cloud/common makeRequest); not in its types.
+        bq.request(
+          { uri: `/datasets/${encodeURIComponent(ref.datasetId)}/tables/${encodeURIComponent(ref.tableId)}`, projectId: ref.projectId, maxRetries: 0 } as Parameters<typeof bq.request>[0],
+          (err, body) => (err ? reject(err) : resolve((body ?? {}) as TableMetadata)),
+        );
+      });
+    const meta = (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await pace.run(get, everyoneGaveUp);
+        } catch (err) {
+          const status = (err as { code?: number }).code;
+          const rateLimited = status === 429 || (status === 403 && failureReason(err) === 'rateLimitExceeded');
+          if (!rateLimited || attempt >= METADATA_READ_ATTEMPTS || everyoneGaveUp()) throw err;
+          const pause = metadataPace.retryPauseMs * 2 ** (attempt - 1);
+          await new Promise((r) => setTimeout(r, pause + Math.random() * pause));
+        }
+      }
+    })().finally(() => reading.delete(key));
+    reading.set(key, { meta, callers });
+    return meta;
+  };
 
   const tableRef = (logical: string): TableRef | undefined => {
     // A qualified `dataset.table` names itself: tableFreshness of the sources file's tables.
@@ -454,11 +589,11 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
 
     async tableFreshness(tables: string[]): Promise<TableFreshness[]> {
       // tables.get reads metadata only: no job, nothing billed.
-      const one = async (table: string): Promise<TableFreshness> => {
+      const one = async (table: string, abandoned: () => boolean): Promise<TableFreshness> => {
         const ref = tableRef(table);
         if (!ref) return { table, lastModified: null, rowCount: null, missing: true };
         try {
-          const [meta] = await bq.dataset(ref.datasetId, { projectId: ref.projectId }).table(ref.tableId).getMetadata();
+          const meta = await readTable(ref, abandoned);
           return { table, lastModified: dataTime(meta), rowCount: meta.numRows !== undefined && meta.numRows !== null ? Number(meta.numRows) : null };
         } catch (err) {
           if ((err as { code?: number }).code === 404) return { table, lastModified: null, rowCount: null, missing: true };
@@ -468,7 +603,7 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
         }
       };
       try {
-        return await withDeadline(opts.timeoutMs, () => undefined, () => Promise.all(tables.map(one)));
+        return await withDeadline(opts.timeoutMs, () => undefined, (abandoned) => Promise.all(tables.map((table) => one(table, abandoned))));
       } catch (err) {
         throw toPortError(err);
       }

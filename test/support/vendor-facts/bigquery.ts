@@ -33,7 +33,13 @@
  *   view, or job that you don't have access to") and quota errors ("If a BigQuery
  *   operation fails because of exceeding a quota, the API returns the HTTP 403
  *   Forbidden status code", Troubleshoot quota and limit errors: rateLimitExceeded,
- *   quotaExceeded). BigQuery's rate limits are that 403, not a 429: no 429 is listed.
+ *   quotaExceeded). Google Cloud's own quota page says a quota exceeded "with an
+ *   HTTP/REST request" answers 429 TOO MANY REQUESTS (Troubleshoot quota errors), and
+ *   Google's Node client retries a 429 like a rateLimitExceeded (@google-cloud/common
+ *   util.shouldRetryRequest): any call may answer either.
+ * - API request limits (Quotas and limits, "API requests"): about 100 requests a second
+ *   per user per method, and 300 concurrent API requests per user; beyond them,
+ *   "throttling might occur" (the 403 rateLimitExceeded above).
  * - jobs.get, getQueryResults and cancel take the job's `location`: "You must
  *   specify the location to run the job for the following scenarios: If the
  *   location to run a job is not in the us or the eu multi-regional location; If
@@ -235,6 +241,7 @@ export const bigQueryFacts: VendorFacts = {
     { what: 'googleapis/google-api-go-client bigquery/v2/bigquery-api.json @0084468843d65b1620da73d8263bf7d2ffb18bbd', version: 'discovery document (methods)', read: '2026-11-30' },
     { what: '@google-cloud/bigquery 8.3.1 build/src/types.d.ts (generated from the discovery document)', version: 'discovery revision 20260328', read: '2026-11-30' },
     { what: 'BigQuery docs, Error messages (https://cloud.google.com/bigquery/docs/error-messages) and Troubleshoot quota and limit errors (https://cloud.google.com/bigquery/docs/troubleshoot-quotas)', version: 'pages as read', read: '2026-12-03' },
+    { what: 'BigQuery docs, Quotas and limits, API requests (https://cloud.google.com/bigquery/quotas); Google Cloud docs, Troubleshoot quota errors (https://cloud.google.com/docs/quotas/troubleshoot)', version: 'pages as read', read: '2026-12-05' },
   ],
   commonQuery: {
     '$.xgafv': { type: { type: 'string', enum: ['1', '2'] } },
@@ -245,6 +252,7 @@ export const bigQueryFacts: VendorFacts = {
   // 5xx need no listing (backendError: 500, 503 or 504 on the Error messages page).
   anyOperation: {
     '403': 'accessDenied (no access to the dataset, table, view or job), or a quota: rateLimitExceeded / quotaExceeded (Error messages; Troubleshoot quota and limit errors)',
+    '429': 'a quota exceeded with an HTTP/REST request: TOO MANY REQUESTS (Google Cloud, Troubleshoot quota errors)',
   },
   operations: ops,
 };

@@ -233,8 +233,8 @@ export class SpecChecker {
    *   is a violation already, and the fake's answer to it is only its best imitation.
    * A connection cut before the status line answers nothing, so the fake calls nothing.
    * A 429 is not let through by itself: where a vendor's docs rate-limit every call, its facts
-   * say so in `anyOperation` (Fivetran, Data Transfer); Looker's spec lists 429 on each
-   * operation; BigQuery's rate limits are 403s, so a 429 from its fake is refused.
+   * say so in `anyOperation` (Fivetran, Data Transfer, BigQuery: Google Cloud's quota page);
+   * Looker's spec lists 429 on each operation.
    */
   answered(request: CheckResult, status: number, answer: { vendorBody: boolean }): void {
     const op = request.operation;
