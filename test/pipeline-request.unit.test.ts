@@ -285,7 +285,7 @@ describe('pipeline request views', () => {
     const said = JSON.stringify(confirm.blocks);
     const named = (said.match(/• \*Postgres production replica \d+\*/g) ?? []).length;
     expect(named).toBeGreaterThan(0);
-    expect(said).toContain(`…and ${75 - named} more from Postgres: BizOps see them all on your request`);
+    expect(said).toContain(`…and ${75 - named} more from Postgres in the sources file: BizOps can tell you which has what you need.`);
 
     const card = pipelineRequestCard({ ...request('open'), source: 'postgres', alreadySyncing: syncs.map((s) => s.id).concat(syncs.map((s) => `${s.id}_archive`)) });
     expect(blockKitViolations(card.blocks)).toEqual([]);

@@ -368,6 +368,54 @@ describe('a query lock whose holder is gone', () => {
       }
     }, 20_000);
 
+    it.skipIf(skip)('two waiters that both saw the stale lock: only one takes it over (the other sees a live lock again), and the query runs once', async () => {
+      const { stores, close } = await open();
+      try {
+        const { w, runsOf } = counting(embedded);
+        // Each waiter's first write to the lock (its takeover) waits until the other's is ready too: both read the lock
+        // stale, and both try to take it over. (Left to timing, the second mostly reads the first's lock, live.)
+        // And the query waits until both have had their answer: the winner's result cannot land before the other decides.
+        let arrived = 0;
+        let answered = 0;
+        let bothReady!: () => void;
+        let bothAnswered!: () => void;
+        const ready_ = new Promise<void>((r) => (bothReady = r));
+        const answered_ = new Promise<void>((r) => (bothAnswered = r));
+        const waiting = stores.map((st): Store => {
+          let first = true;
+          return { ...st, transition: async (coll, id, precondition, update) => {
+            if (coll !== 'query_locks' || !first) return st.transition(coll, id, precondition, update);
+            first = false;
+            if (++arrived === 2) bothReady();
+            await ready_;
+            try {
+              return await st.transition(coll, id, precondition, update);
+            } finally {
+              if (++answered === 2) bothAnswered();
+            }
+          } };
+        });
+        const query1 = w.query.bind(w);
+        w.query = async (...args: Parameters<typeof w.query>) => {
+          await answered_;
+          return query1(...args);
+        };
+        const [b, c] = waiting.map((st) => service(w, st, lock));
+        const query = catalog.get('user-event-volume')!;
+        const { params } = await ready(b!, `user-event-volume event=SignIn since=-${10 + Math.floor(Math.random() * 50)}d`);
+        const key = cacheKey(query, params);
+        const gone = Date.now() - 10 * 60_000;
+        await stores[0]!.put('query_locks', key, { holder: 'killed-process', query: query.name, at: gone, renewedAt: gone, expiresAt: Date.now() + 3_600_000 });
+        const outcomes = await Promise.all([b!.run(query, params, { userId: 'U1' }), c!.run(query, params, { userId: 'U2' })]);
+        expect(arrived).toBe(2);
+        expect(runsOf(query)).toBe(1);
+        expect(outcomes.map((o) => ok(o).cacheHit).sort()).toEqual([false, true]);
+        expect(await stores[0]!.get('query_locks', key)).toBeNull();
+      } finally {
+        await close();
+      }
+    }, 20_000);
+
     it.skipIf(skip)('a live holder renews its lock: a replica waiting past lockStaleMs gets its result, and the query runs once', async () => {
       const { stores, close } = await open();
       try {
@@ -404,6 +452,37 @@ describe('a query lock whose holder is gone', () => {
         expect(ok(ob).cacheHit).toBe(true);
         expect(JSON.stringify(ok(ob).rows)).toBe(JSON.stringify(ok(oa).rows));
         expect(await stores[0]!.get('query_locks', key)).toBeNull();
+      } finally {
+        await close();
+      }
+    }, 20_000);
+
+    it.skipIf(skip)('a holder stops renewing once its run has ended (its timer is not left running)', async () => {
+      const { stores, close } = await open();
+      try {
+        const { w } = counting(embedded);
+        let open_!: () => void;
+        const gate = new Promise<void>((r) => (open_ = r));
+        const query1 = w.query.bind(w);
+        w.query = async (...args: Parameters<typeof w.query>) => {
+          await gate;
+          return query1(...args);
+        };
+        let renewals = 0;
+        const counted: Store = { ...stores[0]!, transition: async (coll, id, precondition, update) => {
+          if (coll === 'query_locks') renewals++;
+          return stores[0]!.transition(coll, id, precondition, update);
+        } };
+        const a = service(w, counted, lock);
+        const query = catalog.get('user-event-volume')!;
+        const { params } = await ready(a, `user-event-volume event=ViewBlob since=-${10 + Math.floor(Math.random() * 50)}d`);
+        const ra = a.run(query, params, { userId: 'U1' });
+        while (renewals < 3) await new Promise((r) => setTimeout(r, 10));
+        open_();
+        expect(ok(await ra).cacheHit).toBe(false);
+        const after = renewals;
+        await new Promise((r) => setTimeout(r, 10 * lock.lockRenewMs));
+        expect(renewals).toBe(after);
       } finally {
         await close();
       }

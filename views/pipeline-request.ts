@@ -17,6 +17,7 @@ import {
 } from '../src/services/pipeline-request.js';
 import { escapeMrkdwn, joinWithin, slackDate, truncate, escapeAndTruncate, truncateMrkdwn, userText, SLACK_LIMITS, type MessageBody } from './common.js';
 import { withoutControls } from '../src/blockkit/mrkdwn.js';
+import { localeNumber } from '../src/format.js';
 
 /**
  * What was typed into a field of at most `max` characters (as stored), as mrkdwn: cut to `max` as typed, then
@@ -182,7 +183,7 @@ const MAX_SYNCS_NAMED = 10;
 /** "Some of this may already be in BigQuery:" and what syncs, within Slack's 3,000 characters a section, the rest counted. */
 function existingSyncsText(source: SourceSystem, syncs: readonly SyncedSource[]): string {
   const head = ':information_source: Some of this may already be in BigQuery:\n';
-  const more = (left: number) => `\n…and ${left} more from ${SOURCE_SYSTEM_LABEL[source]}: BizOps see them all on your request, and can tell you which has what you need.`;
+  const more = (left: number) => `\n…and ${localeNumber(left)} more from ${SOURCE_SYSTEM_LABEL[source]} in the sources file: BizOps can tell you which has what you need.`;
   // A source's name, dataset and tables may be long, and sources.yml may have dozens from one system: the lines that fit whole.
   return head + joinWithin(syncs.map((s) => `• ${existingSyncText(s)}`), '\n', SLACK_LIMITS.sectionText - head.length, more, MAX_SYNCS_NAMED);
 }
@@ -252,7 +253,7 @@ export function pipelineRequestCard(r: PipelineRequest): MessageBody {
     const head = `:information_source: Already syncing from ${SOURCE_SYSTEM_LABEL[r.source]}: `;
     const tail = '; the requester went on anyway.';
     // Every source of the system (sources.yml may have dozens): those that fit in Slack's 3,000 characters, then how many more.
-    const ids = joinWithin(r.alreadySyncing.map((s) => `\`${escapeMrkdwn(s)}\``), ', ', SLACK_LIMITS.textObject - head.length - tail.length, (left) => ` and ${left} more in the sources file`);
+    const ids = joinWithin(r.alreadySyncing.map((s) => `\`${escapeMrkdwn(s)}\``), ', ', SLACK_LIMITS.textObject - head.length - tail.length, (left) => ` and ${localeNumber(left)} more in the sources file`);
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${head}${ids}${tail}` }] });
   }
   const lines = [`Requested ${slackDate(new Date(r.createdAt))}`, ...decisionLines(r)];
