@@ -379,7 +379,8 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
 
   /**
    * tables.get, paced, and retried after a rate limit within the caller's deadline. The client's own
-   * retries are off here: they would bypass the pace, and wait 2 to 15 s regardless of the deadline.
+   * retries of an answer are off here: they would bypass the pace, and wait 2 to 15 s regardless of the
+   * deadline (`maxRetries` does not reach its retries of a lost connection, which keep to the deadline below).
    */
   const readTable = (ref: TableRef, abandoned: () => boolean): Promise<TableMetadata> => {
     const key = `${ref.projectId}.${ref.datasetId}.${ref.tableId}`;
@@ -392,10 +393,18 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
     const everyoneGaveUp = () => callers.every((gaveUp) => gaveUp());
     const get = () =>
       new Promise<TableMetadata>((resolve, reject) => {
+        // A request never answered (a connection dropped without a word) would keep its place in the pace for
+        // the client's 60 s, and again for each of its retries of a lost connection, and every later read would
+        // wait behind it: it gives its place back at the deadline, by when the caller that asked has given up.
+        const stalled = setTimeout(() => reject(new WarehouseTimeoutError(`BigQuery did not answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
         // `maxRetries` is the client's per-request retry count (@google-cloud/common makeRequest); not in its types.
         bq.request(
           { uri: `/datasets/${encodeURIComponent(ref.datasetId)}/tables/${encodeURIComponent(ref.tableId)}`, projectId: ref.projectId, maxRetries: 0 } as Parameters<typeof bq.request>[0],
-          (err, body) => (err ? reject(err) : resolve((body ?? {}) as TableMetadata)),
+          (err, body) => {
+            clearTimeout(stalled);
+            if (err) reject(err);
+            else resolve((body ?? {}) as TableMetadata);
+          },
         );
       });
     const meta = (async () => {
