@@ -68,6 +68,26 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       runners.push(r);
       return { r, die: () => ((dead = true), void r.stop(0)) };
     };
+    /** The store as the runner sees it, running a hook set with `afterNextListing` once its next listing has read and before it answers. */
+    const listingHook = () => {
+      let hook: (() => Promise<void>) | undefined;
+      const hooked = new Proxy(store, {
+        get(target, name) {
+          if (name === 'list') {
+            return async (...args: Parameters<Store['list']>) => {
+              const found = await target.list(...args);
+              const then = hook;
+              hook = undefined;
+              await then?.();
+              return found;
+            };
+          }
+          const value = Reflect.get(target, name, target) as unknown;
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      return { store: hooked, afterNextListing: (then: () => Promise<void>) => void (hook = then), armed: () => hook !== undefined };
+    };
     /** The store as it is, counting the jobs its listings return (each one a billed read on Firestore). */
     const countingReads = () => {
       let read = 0;
@@ -333,22 +353,7 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
     it('runs a job kicked after the run under way last looked for due jobs', async () => {
       // The store as the runner sees it: the run's next look for due jobs finds none, and then, before that run ends, a
       // job is enqueued and kicked. The kick must start a run of its own after this one.
-      let late: (() => Promise<void>) | undefined;
-      const seen = new Proxy(store, {
-        get(target, name) {
-          if (name === 'list') {
-            return async (...args: Parameters<Store['list']>) => {
-              const found = await target.list(...args);
-              const then = late;
-              late = undefined;
-              await then?.();
-              return found;
-            };
-          }
-          const value = Reflect.get(target, name, target) as unknown;
-          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-        },
-      });
+      const { store: seen, afterNextListing } = listingHook();
       const r = new JobRunner({ store: seen, logger: silentLogger, now: c.now, random: () => 0.5, leaseMs: 10_000 });
       runners.push(r);
       const said: string[] = [];
@@ -357,10 +362,10 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
           said.push(String(ctx.payload['word']));
           // Armed while the first job runs: the run's next look for due jobs comes after it.
           if (ctx.payload['word'] === 'first') {
-            late = async () => {
+            afterNextListing(async () => {
               await add({ key: 'say:late', kind: 'say', payload: { word: 'late' } });
               r.kick();
-            };
+            });
           }
         },
       });
@@ -374,22 +379,7 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
     it('runs a job kicked while a listing is out, as a slow job holds the run open: that listing coming back empty does not undo the kick', async () => {
       // The free workers' listing read the jobs before this one was enqueued, and comes back after its kick: they list
       // again rather than wait (until the slow job ends, or the rescan interval, 10 s) for a job the kick was for.
-      let late: (() => Promise<void>) | undefined;
-      const held = new Proxy(store, {
-        get(target, name) {
-          if (name === 'list') {
-            return async (...args: Parameters<Store['list']>) => {
-              const found = await target.list(...args);
-              const then = late;
-              late = undefined;
-              await then?.();
-              return found;
-            };
-          }
-          const value = Reflect.get(target, name, target) as unknown;
-          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-        },
-      });
+      const { store: held, afterNextListing, armed } = listingHook();
       const r = new JobRunner({ store: held, logger: silentLogger, now: c.now, random: () => 0.5, leaseMs: 10_000, concurrency: 2 });
       runners.push(r);
       let release!: () => void;
@@ -404,16 +394,16 @@ function runnerContract(name: string, makeStore: () => Promise<Store>, skip?: st
       await running;
       // Let the free worker find nothing and wait.
       await new Promise((resolve) => setTimeout(resolve, 50));
-      late = async () => {
+      afterNextListing(async () => {
         await add({ key: 'say:late', kind: 'say', payload: { word: 'late' } });
         r.kick();
-      };
+      });
       // A kick with nothing new wakes the free worker, whose listing is the one held open across the enqueue above.
       r.kick();
       try {
         await vi.waitFor(async () => expect(await job('say:late')).toMatchObject({ state: 'done' }), { timeout: 5_000, interval: 20 });
         expect(said).toEqual(['late']);
-        expect(late).toBeUndefined();
+        expect(armed()).toBe(false);
         expect(await job('slow:1')).toMatchObject({ state: 'pending' });
       } finally {
         release();

@@ -40,6 +40,18 @@ function counting(real: Warehouse) {
   return { w, calls, runsOf: (q: SavedQuery) => calls.query.filter((s) => s === (q.duckdbSql ?? q.sql)).length };
 }
 
+/** Holds every query `w` is asked for until the returned function is called (a holder's run that takes its time). */
+function holdQueries(w: Warehouse): () => void {
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  const query = w.query.bind(w);
+  w.query = async (...args: Parameters<typeof w.query>) => {
+    await gate;
+    return query(...args);
+  };
+  return open;
+}
+
 const logger = createLogger({ level: 'error', write: () => {} });
 const charts = createChartRenderer();
 let catalog: Catalog;
@@ -421,13 +433,7 @@ describe('a query lock whose holder is gone', () => {
       try {
         const { w, runsOf } = counting(embedded);
         // The holder's query is held until the waiter has waited three times lockStaleMs, looking at the lock meanwhile.
-        let open_!: () => void;
-        const gate = new Promise<void>((r) => (open_ = r));
-        const query1 = w.query.bind(w);
-        w.query = async (...args: Parameters<typeof w.query>) => {
-          await gate;
-          return query1(...args);
-        };
+        const open_ = holdQueries(w);
         let waiterLooks = 0;
         const waiterStore: Store = { ...stores[1]!, get: async (coll, id) => {
           if (coll === 'query_locks') waiterLooks++;
@@ -461,13 +467,7 @@ describe('a query lock whose holder is gone', () => {
       const { stores, close } = await open();
       try {
         const { w } = counting(embedded);
-        let open_!: () => void;
-        const gate = new Promise<void>((r) => (open_ = r));
-        const query1 = w.query.bind(w);
-        w.query = async (...args: Parameters<typeof w.query>) => {
-          await gate;
-          return query1(...args);
-        };
+        const open_ = holdQueries(w);
         let renewals = 0;
         const counted: Store = { ...stores[0]!, transition: async (coll, id, precondition, update) => {
           if (coll === 'query_locks') renewals++;
@@ -492,13 +492,7 @@ describe('a query lock whose holder is gone', () => {
       const { stores, close } = await open();
       try {
         const { w } = counting(embedded);
-        let open_!: () => void;
-        const gate = new Promise<void>((r) => (open_ = r));
-        const query1 = w.query.bind(w);
-        w.query = async (...args: Parameters<typeof w.query>) => {
-          await gate;
-          return query1(...args);
-        };
+        const open_ = holdQueries(w);
         const a = service(w, stores[0]!, lock);
         const query = catalog.get('user-event-volume')!;
         const { params } = await ready(a, `user-event-volume event=ViewRepository since=-${10 + Math.floor(Math.random() * 50)}d`);
