@@ -40,6 +40,15 @@ function counting(real: Warehouse) {
   return { w, calls, runsOf: (q: SavedQuery) => calls.query.filter((s) => s === (q.duckdbSql ?? q.sql)).length };
 }
 
+/**
+ * A query's lock as a process killed mid-run leaves it: its holder's id (no live service has it), renewed ten minutes
+ * ago, expiring in an hour (what the holder's TTL would still hold it for).
+ */
+function deadLock(query: SavedQuery) {
+  const gone = Date.now() - 10 * 60_000;
+  return { holder: 'killed-process', query: query.name, at: gone, renewedAt: gone, expiresAt: Date.now() + 3_600_000 };
+}
+
 /** Holds every query `w` is asked for until the returned function is called (a holder's run that takes its time). */
 function holdQueries(w: Warehouse): () => void {
   let open!: () => void;
@@ -365,9 +374,7 @@ describe('a query lock whose holder is gone', () => {
         const query = catalog.get('user-event-volume')!;
         const { params } = await ready(b!, `user-event-volume event=SignIn since=-${10 + Math.floor(Math.random() * 50)}d`);
         const key = cacheKey(query, params);
-        // As a process killed mid-run leaves it: its holder's id (no live service has it), renewed ten minutes ago.
-        const gone = Date.now() - 10 * 60_000;
-        await stores[0]!.put('query_locks', key, { holder: 'killed-process', query: query.name, at: gone, renewedAt: gone, expiresAt: Date.now() + 3_600_000 });
+        await stores[0]!.put('query_locks', key, deadLock(query));
         const outcomes = await Promise.all([b!.run(query, params, { userId: 'U1' }), c!.run(query, params, { userId: 'U2' })]);
         expect(runsOf(query)).toBe(1);
         // One computed it, the other got its result.
@@ -416,8 +423,7 @@ describe('a query lock whose holder is gone', () => {
         const query = catalog.get('user-event-volume')!;
         const { params } = await ready(b!, `user-event-volume event=SignIn since=-${10 + Math.floor(Math.random() * 50)}d`);
         const key = cacheKey(query, params);
-        const gone = Date.now() - 10 * 60_000;
-        await stores[0]!.put('query_locks', key, { holder: 'killed-process', query: query.name, at: gone, renewedAt: gone, expiresAt: Date.now() + 3_600_000 });
+        await stores[0]!.put('query_locks', key, deadLock(query));
         const outcomes = await Promise.all([b!.run(query, params, { userId: 'U1' }), c!.run(query, params, { userId: 'U2' })]);
         expect(arrived).toBe(2);
         expect(runsOf(query)).toBe(1);
