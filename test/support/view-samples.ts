@@ -34,7 +34,7 @@ export const VIEW_MODULES = { audit, common, freshness, home, looker, pipeline, 
 
 /** Exports that produce no text a person reads in Slack (helpers, IDs, a CSV file), or only within views the scan reads (the pager), so the scan does not need them. */
 export const NOT_TEXT = new Set([
-  'escapeMrkdwn', 'isChannelId', 'truncate', 'escapeAndTruncate', 'userText', 'quoteUserText', 'truncateMrkdwn', 'slackDate', 'ago', 'duration', 'ownerMention', 'formatBytes', 'queryRefValue', 'parseQueryRef', 'tableSections',
+  'escapeMrkdwn', 'isChannelId', 'truncate', 'escapeAndTruncate', 'userText', 'quoteUserText', 'truncateMrkdwn', 'joinWithin', 'slackDate', 'ago', 'duration', 'ownerMention', 'formatBytes', 'queryRefValue', 'parseQueryRef', 'tableSections',
   'lookerEmailBlockId', 'lookerModalHasInputsFor', 'auditCsv', 'SLACK_LIMITS', 'modalDataOf', 'listedPageOf', 'pageOf', 'pagerBlocks', 'nearSources',
 ]);
 
