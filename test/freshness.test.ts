@@ -481,7 +481,13 @@ describe('alerts', () => {
     await s.check();
     expect((await f.alerts.get('hubspot'))?.state).toBe('closed');
     clock += 27 * HOUR;
+    // Another replica that only checks: its job runner is stopped, so this one runs every job, as the test steps its
+    // clock. Left running, its runs (started by its own check's kicks) can go on in the background, a free worker
+    // waiting beside its slow paced post, and take the "fresh again" reply; this runner, its clock moved 27 hours on,
+    // then finds that claim's lease over and runs the reply again, looking for the first from a time 27 hours ahead of
+    // Slack's (a CI run once saw two replies).
     const other = await runtime();
+    await other.jobs.stop(0);
     let episode = 0;
     const off = standin.onApplied(async (call) => {
       if (call.method !== 'chat.postMessage' || !/HubSpot is stale/.test(String(call.args['text'] ?? ''))) return;
