@@ -181,7 +181,18 @@ export class SlackGateway {
   waitOutRateLimit(channel: string, coded: SlackApiError, since: number): void {
     if (coded.slackError !== 'ratelimited' || coded.retryAfterMs === undefined) return;
     this.holdPosts(channel, coded.retryAfterMs);
-    if (this.clock() - since < LOOK_DEFER_FOR_MS) throw new DeferJob(this.clock() + coded.retryAfterMs);
+    // Not spread: the channel's pace spreads its posts.
+    this.deferWhileYoung(since, coded.retryAfterMs, false);
+  }
+
+  /**
+   * Puts the job back for `waitMs`, without spending an attempt, while it is young (`since` less than 15 minutes
+   * ago); returns once it is older, for the caller to throw its error, which counts. A job Slack keeps limiting then
+   * spends its attempts and gives up where someone hears of it, rather than waiting for ever. `spread` adds up to
+   * 2 s, so that the jobs Slack held back together do not all come back in the same second.
+   */
+  private deferWhileYoung(since: number, waitMs: number, spread: boolean): void {
+    if (this.clock() - since < LOOK_DEFER_FOR_MS) throw new DeferJob(this.clock() + waitMs + (spread ? Math.floor(Math.random() * 2_000) : 0));
   }
 
   /**
@@ -205,14 +216,14 @@ export class SlackGateway {
    */
   async update(where: Posted, content: MessageContent, since: number): Promise<void> {
     const held = this.editsHeldUntil - Date.now();
-    if (held > 0 && this.clock() - since < LOOK_DEFER_FOR_MS) throw new DeferJob(this.clock() + held + Math.floor(Math.random() * 2_000));
+    if (held > 0) this.deferWhileYoung(since, held, true);
     try {
       await this.client.chat.update({ channel: where.channel, ts: where.ts, text: content.text, ...(content.blocks ? { blocks: content.blocks } : {}) });
     } catch (err) {
       const coded = toSlackError(err, 'chat.update');
       if (coded.slackError === 'ratelimited' && coded.retryAfterMs !== undefined) {
         this.editsHeldUntil = Math.max(this.editsHeldUntil, Date.now() + coded.retryAfterMs);
-        if (this.clock() - since < LOOK_DEFER_FOR_MS) throw new DeferJob(this.clock() + coded.retryAfterMs + Math.floor(Math.random() * 2_000));
+        this.deferWhileYoung(since, coded.retryAfterMs, true);
       }
       throw coded;
     }
@@ -262,12 +273,8 @@ export class SlackGateway {
       if (code === 'missing_scope') this.warnedHistory = true;
       return;
     }
-    // Put back for as long as the job is young: a look that Slack keeps limiting (a long history, a busy
-    // workspace) then spends attempts, and gives up where someone hears of it, rather than waiting for ever.
-    if (coded.slackError === 'ratelimited' && coded.retryAfterMs !== undefined && this.clock() - since < LOOK_DEFER_FOR_MS) {
-      // A little apart, so that the looks Slack held back together do not all come back in the same second.
-      throw new DeferJob(this.clock() + coded.retryAfterMs + Math.floor(Math.random() * 2_000));
-    }
+    // Put back for as long as the job is young: a look Slack keeps limiting (a long history, a busy workspace).
+    if (coded.slackError === 'ratelimited' && coded.retryAfterMs !== undefined) this.deferWhileYoung(since, coded.retryAfterMs, true);
     this.logger.warn('could not look for an earlier post or upload; trying again', { code: coded.slackError, ...about });
     throw coded;
   }
