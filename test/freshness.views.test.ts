@@ -185,7 +185,16 @@ describe('an unknown source with many sources', () => {
     const m = unknownSourceMessage('postgres_production_replca_149', many);
     expect(blockKitViolations(m.blocks)).toEqual([]);
     expect(m.text).toMatch(/ more: type the start/);
-    expect(m.text).toMatch(/Sources: `postgres_production_replica_\d+`, .*`postgres_production_replica_149`/);
+    expect(m.text).toMatch(/Sources: `postgres_production_replica_149`, `postgres_production_replica_\d+`, /);
+  });
+
+  it('names the closest sources first in “Did you mean”: fewest letters off, then those only started', () => {
+    // One letter off the 149th; two off others (…_14, …_109, …_119, …): in the file's order, those came first.
+    expect(unknownSourceMessage('postgres_production_replca_149', many).text).toMatch(/^No source is called “postgres_production_replca_149”\. Did you mean `postgres_production_replica_149` or /);
+    // A start (`hub`) ranks after a near-miss (`hubspt`, two letters from `hubspot`), whatever the file's order.
+    const sources = [source(1, 'HubSpot marketing'), source(2, 'Hubspt')].map((s, i) => ({ ...s, id: i ? 'hubspt' : 'hubspot_marketing' }));
+    expect(unknownSourceMessage('hubspot', sources).text).toMatch(/Did you mean `hubspt` or `hubspot_marketing`\?/);
+    expect(unknownSourceMessage('hub', sources).text).toMatch(/Did you mean `hubspot_marketing` or `hubspt`\?/);
   });
 
   it('lists every source, in the file’s order, when they fit', () => {

@@ -268,25 +268,35 @@ export function pipelineUsageMessage(): MessageBody {
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
-/** An unknown source name: the known ones. */
 /**
  * Sources a name that is none of them may have meant: one or two letters from a source's ID or name (`hubspt`),
  * the start of either or one of their words (`hub`, `postgres` for prod_postgres), or any of those for one of
- * several words (`force hubspot`, `hubspot salesforce`).
+ * several words (`force hubspot`, `hubspot salesforce`). Closest first: fewest letters off, then those only
+ * started; in the file's order among equals (a typo of the 149th of 150 look-alike IDs names it first).
  */
 export function nearSources(text: string, sources: readonly Source[]): Source[] {
   const typed = text.trim().toLowerCase();
   if (typed.length < 3 || typed.length > 100) return [];
   const words = [typed, ...typed.split(/[\s,;/]+/).filter((w) => w.length >= 3 && w !== typed)];
-  const near = (s: Source, w: string) => {
+  // Letters off (0 to 2); 3 for a start of the ID, the name or one of their words; undefined for neither.
+  const offBy = (s: Source, w: string): number | undefined => {
     const id = s.id.toLowerCase();
     const name = s.name.toLowerCase();
+    const off = Math.min(editDistance(w, id, 2), editDistance(w, name, 2));
+    if (off <= 2) return off;
     const parts = [id, name, ...id.split('_'), ...name.split(/[\s()]+/)].filter(Boolean);
-    return Math.min(editDistance(w, id, 2), editDistance(w, name, 2)) <= 2 || parts.some((p) => p.startsWith(w));
+    return parts.some((p) => p.startsWith(w)) ? 3 : undefined;
   };
-  return sources.filter((s) => words.some((w) => near(s, w)));
+  const ranked: Array<{ s: Source; off: number }> = [];
+  for (const s of sources) {
+    const offs = words.map((w) => offBy(s, w)).filter((o) => o !== undefined);
+    if (offs.length) ranked.push({ s, off: Math.min(...offs) });
+  }
+  // Array.prototype.sort is stable: equals keep the file's order.
+  return ranked.sort((a, b) => a.off - b.off).map((r) => r.s);
 }
 
+/** An unknown source name: the ones it may have meant, and the known ones. */
 export function unknownSourceMessage(text: string, sources: readonly Source[], subcommand: 'rerun' | 'status' = 'rerun'): MessageBody {
   const near = nearSources(text, sources);
   const guess = near.length ? ` Did you mean ${near.slice(0, 3).map((s) => `\`${s.id}\``).join(' or ')}?` : '';
