@@ -121,7 +121,8 @@ describe('/pipeline status with many sources', () => {
       expect(one).toContain('1 source: 1 unknown.');
       expect(one).not.toContain('Worst first');
       expect(one.match(/\(`src\d\d`\)/g)).toEqual(['(`src45`)']);
-      expect(read.mock.calls).toEqual([[['t45']]]);
+      // A person waits on it: no `background`, so on BigQuery it goes ahead of a scheduled check's reads.
+      expect(read.mock.calls).toEqual([[['t45'], {}]]);
     }
     read.mockRestore();
   });
@@ -136,6 +137,14 @@ describe('/pipeline status with many sources', () => {
     expect(junk).toContain('No source is called');
     expect(junk).not.toContain('<!channel>');
     expect(junk.length).toBeLessThan(2_000);
+  });
+
+  it("reads the sources for the scheduled check (the job's, Cloud Scheduler's) as background reads, which a person's go ahead of", async () => {
+    const read = vi.spyOn(t.warehouse, 'tableFreshness');
+    await t.bot.services.freshness.check();
+    expect(read.mock.calls).toHaveLength(45);
+    expect(read.mock.calls.filter(([, options]) => options?.background !== true)).toEqual([]);
+    read.mockRestore();
   });
 });
 

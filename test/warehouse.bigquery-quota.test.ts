@@ -138,6 +138,54 @@ describe('BigQuery adapter: table metadata within the API request limits', () =>
     expect(tablesGets(before)).toHaveLength(2);
   });
 
+  it('reads the tables a person waits on before the rest of a background check, a table the check has queued too (read once)', async () => {
+    // A slow pace: the check's 20 reads take 2 s, its first two the burst, taken before the person asks.
+    const w = warehouse({ metadataReads: { ...PACE, perSecond: 10, burst: 2 } });
+    const before = fake.requests.length;
+    const check = w.tableFreshness(named(TABLES.slice(0, 20)), { background: true });
+    // A table the check does not read, and one it has queued (its 16th): neither waits behind the check.
+    const [own, joined] = await Promise.all([w.tableFreshness(named([TABLES[30]!])), w.tableFreshness(named([TABLES[15]!]))]);
+    expect([own?.[0]?.lastModified, joined?.[0]?.lastModified]).toEqual([MODIFIED(30), MODIFIED(15)]);
+    const checked = await check;
+    expect(checked.map((r) => r.lastModified?.getTime())).toEqual(TABLES.slice(0, 20).map((_, i) => MODIFIED(i).getTime()));
+    const order = tablesGets(before).map((r) => r.path.split('/').pop());
+    // Only the burst went before the person's reads; the queued table was asked once, for both.
+    expect([order.indexOf(TABLES[30]), order.indexOf(TABLES[15])].every((i) => i >= 0 && i < 4)).toBe(true);
+    expect(order).toHaveLength(21);
+  });
+
+  it("measures the source a person asks about (/pipeline status) before the rest of the scheduled check's sources", async () => {
+    const template = loadSources('sources.yml').sources.find((s) => s.freshness.measure === 'table_modified') ?? loadSources('sources.yml').sources[0]!;
+    const sources = Array.from({ length: 6 }, (_, s) => ({
+      ...template, id: `source_${s}`, name: `Source ${s}`, slaHours: 24 * 365 * 100,
+      tables: TABLES.slice(s * 4, s * 4 + 4).map((name) => ({ name, bigquery: `${fake.dataset}.${name}` })),
+    }));
+    // One adapter (one pace) under both: the scheduled check of the first five sources, and a person's status of the sixth.
+    const w = warehouse({ metadataReads: { ...PACE, perSecond: 10, burst: 2 } });
+    const service = (of: typeof sources) => new FreshnessService({ catalog: catalogOf(of), warehouse: w, store, logger: silentLogger });
+    const before = fake.requests.length;
+    const scheduled = service(sources.slice(0, 5)).check(undefined, { background: true });
+    const asked = await service(sources).checkSource(sources[5]!);
+    expect(asked.problem).toBeUndefined();
+    expect((await scheduled).filter((r) => r.problem)).toEqual([]);
+    const order = tablesGets(before).map((r) => r.path.split('/').pop());
+    expect(order).toHaveLength(24);
+    // The check's burst of two, then the person's four tables.
+    expect(order.slice(0, 6).filter((t) => sources[5]!.tables.some((s) => s.name === t))).toHaveLength(4);
+  });
+
+  it('gives up at once on a rate-limited read whose retry would come after the deadline, so the next caller of the table asks afresh', async () => {
+    // A retry pause (2 to 4 s) longer than the deadline (500 ms).
+    const w = warehouse({ timeoutMs: 500, metadataReads: { ...PACE, retryPauseMs: 2_000 } });
+    const before = fake.requests.length;
+    fake.failNext(1, 429, { reason: 'rateLimitExceeded', message: 'Quota exceeded.', match: /\/tables\/wide_004$/ });
+    await expect(w.tableFreshness(named(['wide_004']))).rejects.toMatchObject({ code: 'warehouse_timeout' });
+    // Asked after the first caller gave up: its own request, not a wait behind a pause that nobody's retry ends.
+    const [again] = await w.tableFreshness(named(['wide_004']));
+    expect(again?.lastModified).toEqual(MODIFIED(4));
+    expect(tablesGets(before).map((r) => r.status)).toEqual([429, 200]);
+  });
+
   // Last: the fake still holds the unanswered reads a while after this test.
   it('gives a read that BigQuery never answers its place back at the deadline, so later reads are not kept waiting behind it', async () => {
     const w = warehouse({ timeoutMs: 1_500 });

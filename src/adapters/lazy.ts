@@ -15,7 +15,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { StoreError, WarehouseError } from '../errors.js';
 import type { AuditEntry, ListOptions, Store, StoreDoc, StoreTx, TransitionResult, VersionedDoc } from '../ports/store.js';
-import type { DryRunResult, QueryOptions, QueryParams, QueryResult, TableFreshness, Warehouse } from '../ports/warehouse.js';
+import type { DryRunResult, QueryOptions, QueryParams, QueryResult, TableFreshness, TableFreshnessOptions, Warehouse } from '../ports/warehouse.js';
 import type { EmbeddedWarehouse } from './warehouse/duckdb.js';
 
 /** An adapter that opens on first use. */
@@ -81,8 +81,8 @@ export class LazyWarehouse implements Warehouse, Lazy<Warehouse> {
     return (await this.open()).dryRun(sql, params, options);
   }
 
-  async tableFreshness(tables: string[]): Promise<TableFreshness[]> {
-    return (await this.open()).tableFreshness(tables);
+  async tableFreshness(tables: string[], options?: TableFreshnessOptions): Promise<TableFreshness[]> {
+    return (await this.open()).tableFreshness(tables, options);
   }
 
   async connection(): Promise<DuckDBConnection> {

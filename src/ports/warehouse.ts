@@ -57,6 +57,14 @@ export interface TableFreshness {
   missing?: boolean;
 }
 
+export interface TableFreshnessOptions {
+  /**
+   * No person waits on this read (the scheduled freshness check): on BigQuery, whose metadata reads are paced,
+   * it yields to the reads a person waits on (/pipeline status, /query's freshness line). Default: a person waits.
+   */
+  background?: boolean;
+}
+
 export interface Warehouse {
   /** Which adapter this is, for footers and logs. */
   readonly kind: 'embedded' | 'bigquery';
@@ -64,7 +72,7 @@ export interface Warehouse {
   /** Estimate the bytes a query would process without running it. */
   dryRun(sql: string, params?: QueryParams, options?: QueryOptions): Promise<DryRunResult>;
   /** Table metadata (last modified, rows) without scanning data: 0 bytes billed. */
-  tableFreshness(tables: string[]): Promise<TableFreshness[]>;
+  tableFreshness(tables: string[], options?: TableFreshnessOptions): Promise<TableFreshness[]>;
   close(): Promise<void>;
 }
 

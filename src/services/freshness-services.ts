@@ -77,7 +77,8 @@ export async function createFreshnessServices(
   });
   const check = async (at?: Date) => {
     await prepare();
-    const results = await freshness.check(at);
+    // Scheduled (or Cloud Scheduler's): nobody waits on it, so a person's /pipeline status meanwhile goes first.
+    const results = await freshness.check(at, { background: true });
     await alerts.reconcile(results, at);
     await alerts.closeRemoved(at);
     return results;

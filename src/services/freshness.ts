@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../logger.js';
 import type { Store } from '../ports/store.js';
-import type { Warehouse } from '../ports/warehouse.js';
+import type { TableFreshnessOptions, Warehouse } from '../ports/warehouse.js';
 import type { Source, SourceCatalog } from '../sources/catalog.js';
 import { WarehouseAccessError, toCodedError } from '../errors.js';
 
@@ -72,16 +72,19 @@ export class FreshnessService {
     this.now = opts.now ?? (() => new Date());
   }
 
-  /** Every source, worst first. A source whose measurement fails is `unknown`, not an error. */
-  async check(now: Date = this.now()): Promise<SourceFreshness[]> {
-    const results = await Promise.all(this.catalog.sources.map((s) => this.checkSource(s, now)));
+  /**
+   * Every source, worst first. A source whose measurement fails is `unknown`, not an error. `background`: no
+   * person waits on it (the scheduled check), so a person's reads meanwhile go first.
+   */
+  async check(now: Date = this.now(), options: TableFreshnessOptions = {}): Promise<SourceFreshness[]> {
+    const results = await Promise.all(this.catalog.sources.map((s) => this.checkSource(s, now, options)));
     return results.sort(worstFirst);
   }
 
   /** One source. */
-  async checkSource(source: Source, now: Date = this.now()): Promise<SourceFreshness> {
+  async checkSource(source: Source, now: Date = this.now(), options: TableFreshnessOptions = {}): Promise<SourceFreshness> {
     await this.opts.prepare?.();
-    const [measured, rerun] = await Promise.all([this.measure(source), this.activeRerun(source.id)]);
+    const [measured, rerun] = await Promise.all([this.measure(source, options), this.activeRerun(source.id)]);
     const { lastUpdated, problem } = measured;
     const dueAt = lastUpdated ? new Date(lastUpdated.getTime() + source.slaHours * HOUR) : null;
     const dataState: DataState = !lastUpdated ? 'unknown' : now.getTime() > dueAt!.getTime() ? 'stale' : 'fresh';
@@ -99,14 +102,14 @@ export class FreshnessService {
   }
 
   /** The last update of a source: the oldest among its tables (it is only as fresh as its stalest table). */
-  private async measure(source: Source): Promise<{ lastUpdated: Date | null; problem?: string }> {
+  private async measure(source: Source, options: TableFreshnessOptions): Promise<{ lastUpdated: Date | null; problem?: string }> {
     const w = this.opts.warehouse;
     try {
       let times: Array<Date | null>;
       let absent: string[] = [];
       if (w.kind === 'bigquery' || source.freshness.measure === 'table_modified') {
         const names = source.tables.map((t) => (w.kind === 'bigquery' ? (t.bigquery ?? `${source.dataset}.${t.name}`) : t.name));
-        const read = await w.tableFreshness(names);
+        const read = await w.tableFreshness(names, options);
         times = read.map((f) => f.lastModified);
         absent = read.flatMap((f, i) => (f.missing ? [names[i]!] : []));
       } else {

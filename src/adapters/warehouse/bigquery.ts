@@ -17,7 +17,7 @@ import { BigQuery, type BigQueryOptions, type Query } from '@google-cloud/bigque
 import type { BigQueryConfig } from '../../config.js';
 import { CostCapError, WarehouseAccessError, WarehouseError, WarehouseTimeoutError } from '../../errors.js';
 import { vendorSummary } from '../vendor-text.js';
-import type { Cell, DryRunResult, QueryOptions, QueryParams, QueryResult, Row, TableFreshness, Warehouse } from '../../ports/warehouse.js';
+import type { Cell, DryRunResult, QueryOptions, QueryParams, QueryResult, Row, TableFreshness, TableFreshnessOptions, Warehouse } from '../../ports/warehouse.js';
 import { rewriteSql } from './sql.js';
 import { exactNumber } from './cells.js';
 
@@ -49,9 +49,11 @@ export interface MetadataReadPace {
  * every table of every source at once (150 sources of 8 tables: 1,200 requests), so reads are paced
  * process-wide: a burst of 20 and 70 a second after it keep any one second at 90 of the 100, leaving
  * room for other replicas and tools under the same service account; 100 tables take about 1.2 s, and
- * 1,200 about 17 s, within the default 20 s query deadline. 50 at once is a sixth of the 300.
+ * 1,200 about 17 s, within the default 20 s query deadline. 50 at once is a sixth of the 300. A read a person
+ * waits on goes ahead of the scheduled check's (Pace), so it waits for a token, not for the check's 17 s.
  * A read refused for a rate limit anyway (another process spent the quota) is retried twice, after
- * 1–2 s and 2–4 s (BigQuery: "retry the operation after few seconds. Use exponential backoff").
+ * 1–2 s and 2–4 s (BigQuery: "retry the operation after few seconds. Use exponential backoff"), if that
+ * is before the deadline of a caller still waiting.
  */
 const METADATA_READS: MetadataReadPace = { perSecond: 70, burst: 20, concurrent: 50, retryPauseMs: 1_000 };
 const METADATA_READ_ATTEMPTS = 3;
@@ -285,15 +287,30 @@ function dataTime(meta: TableMetadata): Date | null {
   return at ? new Date(Number(at)) : null;
 }
 
+/** Where a read waits its turn in the pace: `background` (no person waits on it) yields to the others. */
+interface PaceTicket {
+  background: boolean;
+}
+
+interface PaceWaiter {
+  start: (go: boolean) => void;
+  abandoned: () => boolean;
+  ticket: PaceTicket;
+}
+
 /**
- * A token bucket with a cap on work in progress, first come first served. A caller that gave up
- * while waiting (`abandoned`) is passed over and spends nothing.
+ * A token bucket with a cap on work in progress, in two lanes, each first come first served: a read a person
+ * waits on (/pipeline status, /query's freshness line) is admitted before any background read (the scheduled
+ * check, 1,200 reads and ~17 s of the pace at 150 sources), so it waits for a token and a slot, not behind the
+ * whole check. Background reads go on whenever no person's read waits, which is nearly always. A caller that
+ * gave up while waiting (`abandoned`) is passed over and spends nothing.
  */
 class Pace {
   private tokens: number;
   private refilledAt = performance.now();
   private running = 0;
-  private readonly waiting: Array<{ start: (go: boolean) => void; abandoned: () => boolean }> = [];
+  private readonly person: PaceWaiter[] = [];
+  private readonly background: PaceWaiter[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly pace: MetadataReadPace) {
@@ -301,9 +318,9 @@ class Pace {
   }
 
   /** Runs `work` when the pace allows; throws WarehouseTimeoutError('abandoned') if the caller gave up first. */
-  async run<T>(work: () => Promise<T>, abandoned: () => boolean): Promise<T> {
+  async run<T>(work: () => Promise<T>, abandoned: () => boolean, ticket: PaceTicket): Promise<T> {
     const go = await new Promise<boolean>((start) => {
-      this.waiting.push({ start, abandoned });
+      (ticket.background ? this.background : this.person).push({ start, abandoned, ticket });
       this.admit();
     });
     if (!go) throw new WarehouseTimeoutError('abandoned');
@@ -315,12 +332,22 @@ class Pace {
     }
   }
 
+  /** A person now waits on a read queued as background (they asked for the same table): it moves to the person lane. */
+  promote(ticket: PaceTicket): void {
+    ticket.background = false;
+    const at = this.background.findIndex((w) => w.ticket === ticket);
+    if (at < 0) return; // Not waiting (running, or between attempts): its next attempt queues as the person's.
+    this.person.push(...this.background.splice(at, 1));
+    this.admit();
+  }
+
   private admit(): void {
     const now = performance.now();
     this.tokens = Math.min(this.pace.burst, this.tokens + ((now - this.refilledAt) * this.pace.perSecond) / 1000);
     this.refilledAt = now;
-    while (this.waiting.length && this.running < this.pace.concurrent && this.tokens >= 1) {
-      const next = this.waiting.shift()!;
+    const waiting = () => this.person.length + this.background.length > 0;
+    while (waiting() && this.running < this.pace.concurrent && this.tokens >= 1) {
+      const next = (this.person.length ? this.person : this.background).shift()!;
       if (next.abandoned()) {
         next.start(false);
         continue;
@@ -330,13 +357,20 @@ class Pace {
       next.start(true);
     }
     // Out of tokens (not of room: a finishing request admits the next): come back when the next token is due.
-    if (this.waiting.length && this.running < this.pace.concurrent && !this.timer) {
+    if (waiting() && this.running < this.pace.concurrent && !this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.admit();
       }, Math.ceil(((1 - this.tokens) * 1000) / this.pace.perSecond));
     }
   }
+}
+
+/** A caller of tables.get: whether it gave up, when it will (performance.now()), and whether no person waits on it. */
+interface MetadataReader {
+  abandoned: () => boolean;
+  deadline: number;
+  background: boolean;
 }
 
 /** Runs `work` and gives up at the deadline, calling `onTimeout` (to cancel the job); `work` sees whether it was abandoned. */
@@ -372,25 +406,29 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
   const pace = new Pace(metadataPace);
 
   /**
-   * tables.get in flight by table, with whether each caller waiting for it gave up: identical reads at
-   * once (several people opening the Home tab, a status while the scheduled check runs) are one request.
+   * tables.get in flight by table, with the callers waiting for it: identical reads at once (several people asking
+   * /pipeline status, a status while the scheduled check runs) are one request, in the pace's person lane
+   * as soon as a person waits on it.
    */
-  const reading = new Map<string, { meta: Promise<TableMetadata>; callers: Array<() => boolean> }>();
+  const reading = new Map<string, { meta: Promise<TableMetadata>; callers: MetadataReader[]; ticket: PaceTicket }>();
 
   /**
    * tables.get, paced, and retried after a rate limit within the caller's deadline. The client's own
    * retries of an answer are off here: they would bypass the pace, and wait 2 to 15 s regardless of the
    * deadline (`maxRetries` does not reach its retries of a lost connection, which keep to the deadline below).
    */
-  const readTable = (ref: TableRef, abandoned: () => boolean): Promise<TableMetadata> => {
+  const readTable = (ref: TableRef, caller: MetadataReader): Promise<TableMetadata> => {
     const key = `${ref.projectId}.${ref.datasetId}.${ref.tableId}`;
     const current = reading.get(key);
     if (current) {
-      current.callers.push(abandoned);
+      current.callers.push(caller);
+      // A person asking for a table the scheduled check has queued does not wait behind the rest of the check.
+      if (!caller.background && current.ticket.background) pace.promote(current.ticket);
       return current.meta;
     }
-    const callers = [abandoned];
-    const everyoneGaveUp = () => callers.every((gaveUp) => gaveUp());
+    const callers = [caller];
+    const ticket: PaceTicket = { background: caller.background };
+    const everyoneGaveUp = () => callers.every((c) => c.abandoned());
     const get = () =>
       new Promise<TableMetadata>((resolve, reject) => {
         // A request never answered (a connection dropped without a word) would keep its place in the pace for
@@ -410,17 +448,21 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
     const meta = (async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await pace.run(get, everyoneGaveUp);
+          return await pace.run(get, everyoneGaveUp, ticket);
         } catch (err) {
           const status = (err as { code?: number }).code;
           const rateLimited = status === 429 || (status === 403 && failureReason(err) === 'rateLimitExceeded');
           if (!rateLimited || attempt >= METADATA_READ_ATTEMPTS || everyoneGaveUp()) throw err;
           const pause = metadataPace.retryPauseMs * 2 ** (attempt - 1);
-          await new Promise((r) => setTimeout(r, pause + Math.random() * pause));
+          // The retry comes before the last waiting caller's deadline, or not at all: after it, it would be for nobody,
+          // and a later caller of this table, joining this read, would wait out the pause with nothing sent.
+          const left = Math.max(...callers.filter((c) => !c.abandoned()).map((c) => c.deadline)) - performance.now();
+          if (pause >= left) throw new WarehouseTimeoutError('BigQuery refused for a rate limit, and no retry fits before the deadline', { cause: err });
+          await new Promise((r) => setTimeout(r, pause + Math.random() * Math.min(pause, left - pause)));
         }
       }
     })().finally(() => reading.delete(key));
-    reading.set(key, { meta, callers });
+    reading.set(key, { meta, callers, ticket });
     return meta;
   };
 
@@ -596,13 +638,15 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
       }
     },
 
-    async tableFreshness(tables: string[]): Promise<TableFreshness[]> {
+    async tableFreshness(tables: string[], options: TableFreshnessOptions = {}): Promise<TableFreshness[]> {
       // tables.get reads metadata only: no job, nothing billed.
+      const deadline = performance.now() + opts.timeoutMs;
+      const background = options.background === true;
       const one = async (table: string, abandoned: () => boolean): Promise<TableFreshness> => {
         const ref = tableRef(table);
         if (!ref) return { table, lastModified: null, rowCount: null, missing: true };
         try {
-          const meta = await readTable(ref, abandoned);
+          const meta = await readTable(ref, { abandoned, deadline, background });
           return { table, lastModified: dataTime(meta), rowCount: meta.numRows !== undefined && meta.numRows !== null ? Number(meta.numRows) : null };
         } catch (err) {
           if ((err as { code?: number }).code === 404) return { table, lastModified: null, rowCount: null, missing: true };
