@@ -1,18 +1,20 @@
 /**
- * App Home: published on `app_home_opened`, plus its "New pipeline request" button.
+ * App Home: published on `app_home_opened`, plus its "New pipeline request" button, and the "Show all"
+ * modal of a section cut at its most, a page at a time.
  */
 import type { Listeners } from '../src/slack/listeners.js';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
+import type { ModalView } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { ActionIds, isUserId } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
-import type { HomeService } from '../src/services/home.js';
+import type { HomeData, HomeService } from '../src/services/home.js';
 import { rolesOf, type RoleGroups } from '../src/services/roles.js';
 import { CachedMembership } from '../src/slack/directory.js';
 import { loggedOpenedAlready, slackErrorCode } from '../src/slack/errors.js';
 import { failureMessage } from '../views/common.js';
-import { homeView } from '../views/home.js';
+import { homeListModal, homeListPendingModal, homeView, type HomeList, type HomeListPageRef } from '../views/home.js';
 import { openPipelineRequestModal } from './pipeline-request.js';
 
 export interface HomeDeps extends RoleGroups {
@@ -26,12 +28,25 @@ export interface HomeDeps extends RoleGroups {
 /** Draws and publishes a user's Home tab: on opening it, and after a change made from it. */
 export type HomePublisher = (client: WebClient, userId: string, hash?: string) => Promise<void>;
 
-/** The Home publisher (its group member lists cached for display, `rolesCacheMs`). Failures are logged, not thrown. */
-export function homePublisher(deps: HomeDeps): HomePublisher {
+/** Reads what the Home tab shows a user, with the roles Slack gives them. */
+export type HomeReader = (client: WebClient, userId: string) => Promise<HomeData>;
+
+/**
+ * What the Home tab (and its "Show all" lists) shows `userId`: their roles from the user groups' member lists,
+ * cached for display (`rolesCacheMs`), as the clicker's own, so a forged click lists only what is theirs to see.
+ */
+export function homeReader(deps: HomeDeps): HomeReader {
   let members: CachedMembership | undefined;
-  return async (client, userId, hash) => {
+  return async (client, userId) => {
     const membership = (members ??= new CachedMembership(client, deps.logger, deps.rolesCacheMs));
-    const build = async () => homeView(await deps.home.homeFor(userId, await rolesOf(membership, deps, userId)));
+    return deps.home.homeFor(userId, await rolesOf(membership, deps, userId));
+  };
+}
+
+/** The Home publisher (reading with `read`, by default a reader of its own). Failures are logged, not thrown. */
+export function homePublisher(deps: HomeDeps, read: HomeReader = homeReader(deps)): HomePublisher {
+  return async (client, userId, hash) => {
+    const build = async () => homeView(await read(client, userId));
     try {
       try {
         await client.views.publish({ user_id: userId, view: await build(), ...(hash ? { hash } : {}) });
@@ -86,8 +101,87 @@ export function homeNewPipelineRequestAction(deps: HomeDeps) {
   };
 }
 
-export function registerHome(app: Listeners, deps: HomeDeps, publish: HomePublisher = homePublisher(deps)): string[] {
-  app.event('app_home_opened', appHomeOpened(deps, publish));
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+/** The list a "Show all" button names, as clicked (possibly forged): anything but `waiting` is the person's own. */
+const listOf = (value: unknown): HomeList => (value === 'waiting' ? 'waiting' : 'mine');
+
+/** The list and page a Previous / Next carries, as clicked (possibly forged): the first page of the person's own list for one that does not parse. */
+function homeListPageOf(value: unknown): HomeListPageRef {
+  try {
+    const parsed = JSON.parse(String(value ?? '').slice(0, 200)) as Partial<HomeListPageRef> | null;
+    return { l: listOf(parsed?.l), n: typeof parsed?.n === 'number' && Number.isSafeInteger(parsed.n) ? parsed.n : 0 };
+  } catch {
+    return { l: 'mine', n: 0 };
+  }
+}
+
+/**
+ * Draws a page of a Home list into the open modal, read as the Home tab reads it for the person who clicked.
+ * `hash` is the modal as that click saw it: should another click have redrawn it first, this click's page is the
+ * newer one and is drawn anyway. A failure is said in the modal, and logged.
+ */
+async function drawHomeList(deps: HomeDeps, read: HomeReader, client: WebClient, userId: string, at: { viewId: string; hash?: string }, ref: HomeListPageRef): Promise<void> {
+  const update = async (view: ModalView) => {
+    try {
+      await client.views.update({ view_id: at.viewId, ...(at.hash ? { hash: at.hash } : {}), view });
+    } catch (err) {
+      if (!at.hash || slackErrorCode(err) !== 'hash_conflict') throw err;
+      await client.views.update({ view_id: at.viewId, view });
+    }
+  };
+  try {
+    await update(homeListModal(await read(client, userId), ref.l, ref.n));
+  } catch (err) {
+    const coded = toCodedError(err);
+    deps.logger.warn('home list not shown', { user: userId, list: ref.l, code: coded.code, err: coded });
+    await client.views.update({ view_id: at.viewId, view: homeListPendingModal(ref.l, 'failed') }).catch(() => undefined);
+  }
+}
+
+/**
+ * "Show all N" under a Home section cut at its most: a modal with that whole list, a page at a time. It opens at
+ * once with a line saying it is reading (the click's trigger lasts 3 seconds; the read asks the store and Slack's
+ * user groups), then shows the first page. If it cannot open, the person is told in the app's DM.
+ */
+export function homeShowAllAction(deps: HomeDeps, read: HomeReader) {
+  return async ({ ack, action, body, client }: ButtonArgs): Promise<void> => {
+    await ack();
+    const list = listOf(action.value);
+    let viewId: string | undefined;
+    let hash: string | undefined;
+    try {
+      const opened = await client.views.open({ trigger_id: body.trigger_id, view: homeListPendingModal(list, 'loading') });
+      viewId = opened.view?.id;
+      hash = opened.view?.hash;
+    } catch (err) {
+      if (loggedOpenedAlready(err, deps.logger, 'home list', 'click', { user: body.user.id })) return;
+      const coded = toCodedError(err);
+      deps.logger.error('could not open a home list', { user: body.user.id, list, code: coded.code, err: coded });
+      await client.chat
+        .postMessage({ channel: body.user.id, ...failureMessage('I could not open the list of your requests.', 'Please click Show all on the Home tab again.') })
+        .catch((e: unknown) => deps.logger.warn('could not tell them either', { user: body.user.id, err: toCodedError(e) }));
+      return;
+    }
+    if (!viewId) return;
+    await drawHomeList(deps, read, client, body.user.id, { viewId, ...(hash ? { hash } : {}) }, { l: list, n: 0 });
+  };
+}
+
+/** Previous / Next in a Home list's modal: the modal shows that page, read again. */
+export function homeListPageAction(deps: HomeDeps, read: HomeReader) {
+  return async ({ ack, action, body, client }: ButtonArgs): Promise<void> => {
+    await ack();
+    if (!body.view) return;
+    await drawHomeList(deps, read, client, body.user.id, { viewId: body.view.id, hash: body.view.hash }, homeListPageOf(action.value));
+  };
+}
+
+export function registerHome(app: Listeners, deps: HomeDeps, publish?: HomePublisher, read: HomeReader = homeReader(deps)): string[] {
+  app.event('app_home_opened', appHomeOpened(deps, publish ?? homePublisher(deps, read)));
   app.action<BlockAction<ButtonAction>>(ActionIds.homeNewPipelineRequest, homeNewPipelineRequestAction(deps));
+  app.action<BlockAction<ButtonAction>>(ActionIds.homeShowAll, homeShowAllAction(deps, read));
+  app.action<BlockAction<ButtonAction>>(ActionIds.homeListPrevious, homeListPageAction(deps, read));
+  app.action<BlockAction<ButtonAction>>(ActionIds.homeListNext, homeListPageAction(deps, read));
   return [];
 }

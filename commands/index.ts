@@ -15,7 +15,7 @@ import { registerLookerAccess } from './looker-access.js';
 import { registerPipeline } from './pipeline.js';
 import { pipelineRequestSubcommand, registerPipelineRequest, type PipelineRequestDeps } from './pipeline-request.js';
 import { registerAnalytics } from './analytics.js';
-import { homePublisher, registerHome } from './home.js';
+import { homePublisher, homeReader, registerHome } from './home.js';
 import { freshnessSubcommands, registerFreshness, type FreshnessDeps } from './freshness.js';
 import { pipelineRerunSubcommand, registerReruns } from './pipeline-rerun.js';
 
@@ -34,7 +34,9 @@ export function registerAll(app: Listeners, services: Services, context: Listene
     freshness: services.freshness, logger, analyticsChannel: config.analyticsChannel, bizopsUsergroup: config.bizopsUsergroup, warehouseKind: services.adapters.warehouse.kind,
   };
   const homeDeps = { home: services.home, logger, analyticsChannel: config.analyticsChannel, ...groups };
-  const publishHome = homePublisher(homeDeps);
+  // One cache of group member lists for the Home tab and its "Show all" lists.
+  const readHome = homeReader(homeDeps);
+  const publishHome = homePublisher(homeDeps, readHome);
   const refreshHome = (client: WebClient, userId: string) => publishHome(client, userId);
   const pipelineRequest: PipelineRequestDeps = { requests: services.pipelineRequests, logger, refreshHome };
   const subscriptionDeps = { subscriptions: services.subscriptions, queries: services.queries, logger: logger.child({ feature: 'subscriptions' }), refreshHome };
@@ -57,6 +59,6 @@ export function registerAll(app: Listeners, services: Services, context: Listene
       audit: services.audit, clicks: services.clicks, directory: context.directory, logger, ...groups,
       sourceNames: new Map(services.freshness.catalog.sources.map((s) => [s.id, s.name])),
     }),
-    ...registerHome(app, homeDeps, publishHome),
+    ...registerHome(app, homeDeps, publishHome, readHome),
   ];
 }

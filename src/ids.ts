@@ -35,6 +35,11 @@ export const ActionIds = {
   pipelineRequestLive: 'pipeline_request_live',
   /** App Home: open the pipeline request modal. */
   homeNewPipelineRequest: 'home_new_pipeline_request',
+  /** App Home, under a section cut at its most: that whole list in a modal (value: `mine` or `waiting`). */
+  homeShowAll: 'home_show_all',
+  /** That modal: the previous or next page of the list (value: { l: list, n: page } JSON). */
+  homeListPrevious: 'home_list_previous',
+  homeListNext: 'home_list_next',
   /** Pipeline request modal inputs. */
   pipelineRequestSource: 'pipeline_request_source',
   pipelineRequestObjects: 'pipeline_request_objects',
@@ -129,6 +134,8 @@ export const BlockIds = {
   pipelineRequestWhy: 'pipeline_request_why',
   pipelineRequestDeclineReason: 'pipeline_request_decline_reason',
   pipelineRequestActions: 'pipeline_request_actions',
+  /** Previous / Next of a Home list's modal. */
+  homeListPages: 'home_list_pages',
 
   // ── saved queries ──
   /** Prefix of the query modal's input blocks: `query_param_<name>`, so inline errors target a parameter. */
@@ -174,6 +181,8 @@ export const CallbackIds = {
   pipelineRequestConfirm: 'pipeline_request_confirm',
   /** BizOps' decline-with-a-reason modal. */
   pipelineRequestDecline: 'pipeline_request_decline',
+  /** A Home list (my open requests, what waits on me) in full, a page at a time. */
+  homeList: 'home_list',
   // ── saved queries ──
   /** The modal asking for a saved query's parameters. */
   queryParams: 'query_params',

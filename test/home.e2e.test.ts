@@ -15,6 +15,7 @@ import { blocksToText } from '../src/slack-standin/render-text.js';
 import { ActionIds, CallbackIds } from '../src/ids.js';
 import type { Store } from '../src/ports/store.js';
 import { LOOKER_ACCESS_REQUESTS } from '../src/services/looker-access.js';
+import { PIPELINE_REQUESTS, type PipelineRequest } from '../src/services/pipeline-request.js';
 import type { HomeData, HomeRequestItem } from '../src/services/home.js';
 import { homeView, HOME_MAX_ITEMS } from '../views/home.js';
 
@@ -280,6 +281,122 @@ for (const variant of variants) {
   });
 }
 
+for (const variant of variants) {
+  describe.skipIf(variant.skip !== undefined)(`App Home's "Show all" on the ${variant.name}`, () => {
+    let t: TestBot;
+    let store: Store | undefined;
+    // 45 open requests by the regular user, `PR-LST000` the newest (now) to `PR-LST044` the oldest (44 minutes ago).
+    const total = 45;
+    const refOf = (i: number) => `PR-LST${String(i).padStart(3, '0')}`;
+    const listed = (text: string) => Array.from({ length: total }, (_, i) => i).filter((i) => text.includes(`${refOf(i)}*`));
+    const modalText = () => blocksToText({ blocks: t.standin.modals(regular).at(-1)?.blocks ?? [] });
+
+    /** Clicks a button on a view, then waits until the user's top modal is drawn with `until` in it. */
+    async function click(user: string, viewId: string, actionId: string, until: RegExp, extra?: Record<string, unknown>) {
+      const updates = t.standin.callsTo('views.update').length;
+      const { ack } = await t.standin.clickAction(t.client, { userId: user, viewId, actionId, ...(extra ? { extra } : {}) });
+      expect(ack.status).toBe(200);
+      // Drawn by a views.update after the modal opened: what it read is in.
+      return t.standin.waitFor(() => {
+        const modal = t.standin.modals(user).at(-1);
+        const text = blocksToText({ blocks: modal?.blocks ?? [] });
+        return t.standin.callsTo('views.update').length > updates && until.test(text) ? { modal: modal!, text } : undefined;
+      });
+    }
+
+    beforeAll(async () => {
+      store = variant.store?.();
+      t = await startTestBot(store ? { store } : {});
+      const now = Date.now();
+      for (let i = 0; i < total; i++) {
+        const at = new Date(now - i * 60_000).toISOString();
+        await t.store.put(PIPELINE_REQUESTS, `pr_lst${String(i).padStart(3, '0')}`, {
+          id: `pr_lst${String(i).padStart(3, '0')}`, requester: regular, status: 'open', source: 'other', objects: `Objects ${i}`, destination: `ds_${i}`,
+          frequency: 'weekly', owner: regular, why: 'Show all', createdAt: at, updatedAt: at, alreadySyncing: [],
+        } satisfies PipelineRequest);
+      }
+    }, 120_000);
+    afterAll(async () => {
+      await t?.stop();
+      await store?.close();
+    });
+
+    it('lists all of my open requests, newest first, a page at a time: the oldest the tab leaves out are on the next page', async () => {
+      const home = (await openHome(t, regular))!;
+      expect(home.view.blocks.length).toBeLessThanOrEqual(100);
+      expect(blockKitViolations(home.view.blocks as KnownBlock[], 'modal')).toEqual([]);
+      expect(listed(home.text)).toEqual(Array.from({ length: HOME_MAX_ITEMS }, (_, i) => i));
+      expect(home.text).toContain(`and ${total - HOME_MAX_ITEMS} more, oldest not shown.`);
+      expect(home.text).toContain(`Show all ${total}`);
+
+      const first = await click(regular, home.view.id, ActionIds.homeShowAll, /PR-LST000/);
+      expect(first.modal.callback_id).toBe(CallbackIds.homeList);
+      expect((first.modal['title'] as { text?: string } | undefined)?.text).toBe('My open requests');
+      expect(first.text).toContain(`${total} in all`);
+      expect(listed(first.text)).toEqual(Array.from({ length: HOME_MAX_ITEMS }, (_, i) => i));
+      expect(first.text).toContain(`Page 1 of 2: requests 1 to ${HOME_MAX_ITEMS} of ${total}.`);
+      expect(blockKitViolations(first.modal.blocks as KnownBlock[], 'modal')).toEqual([]);
+
+      const second = await click(regular, first.modal.id, ActionIds.homeListNext, /Page 2 of 2/);
+      // The rest, down to the oldest, which the tab could not show.
+      expect(listed(second.text)).toEqual(Array.from({ length: total - HOME_MAX_ITEMS }, (_, i) => i + HOME_MAX_ITEMS));
+      expect(second.text).toContain(refOf(total - 1));
+
+      const back = await click(regular, second.modal.id, ActionIds.homeListPrevious, /Page 1 of 2/);
+      expect(listed(back.text)).toEqual(listed(first.text));
+    });
+
+    it('lists all that waits on BizOps, oldest first: the newest the tab leaves out are on the next page', async () => {
+      const home = (await openHome(t, bizops))!;
+      const waitingPart = home.text.slice(home.text.indexOf('Waiting on you'));
+      expect(listed(waitingPart)).toEqual(Array.from({ length: HOME_MAX_ITEMS }, (_, i) => total - 1 - i).sort((a, b) => a - b));
+      expect(waitingPart).toContain(`and ${total - HOME_MAX_ITEMS} more, newest not shown.`);
+
+      const updates = t.standin.callsTo('views.update').length;
+      await t.standin.clickAction(t.client, { userId: bizops, viewId: home.view.id, actionId: ActionIds.homeShowAll });
+      const first = await t.standin.waitFor(() => {
+        const text = blocksToText({ blocks: t.standin.modals(bizops).at(-1)?.blocks ?? [] });
+        return t.standin.callsTo('views.update').length > updates && /Page 1 of 2/.test(text) ? { modal: t.standin.modals(bizops).at(-1)!, text } : undefined;
+      });
+      expect((first.modal['title'] as { text?: string } | undefined)?.text).toBe('Waiting on you');
+      expect(first.text).toContain('As BizOps, oldest first');
+      expect(first.text.indexOf(refOf(total - 1))).toBeLessThan(first.text.indexOf(refOf(total - 2)));
+      expect(listed(first.text)).toHaveLength(HOME_MAX_ITEMS);
+      expect(first.text).toContain('accept or decline');
+      const second = await click(bizops, first.modal.id, ActionIds.homeListNext, /Page 2 of 2/);
+      expect(listed(second.text)).toEqual(Array.from({ length: total - HOME_MAX_ITEMS }, (_, i) => i));
+    });
+
+    it("lists nothing of BizOps' to someone who is not BizOps, whatever the click names, and says why", async () => {
+      const home = (await openHome(t, regular))!;
+      // A forged Show all naming BizOps' list.
+      const forged = await click(regular, home.view.id, ActionIds.homeShowAll, /Nothing waits on you/, { value: 'waiting' });
+      expect(forged.text).toContain('you are in neither group');
+      expect(listed(forged.text)).toEqual([]);
+      expect(forged.text).not.toContain('accept or decline');
+
+      // Nonsense on their own list's Next is that list's first page, never an error.
+      const own = await click(regular, home.view.id, ActionIds.homeShowAll, /Page 1 of 2/);
+      const nonsense = await click(regular, own.modal.id, ActionIds.homeListNext, /Page 1 of 2/, { value: '{"l":"__proto__","n":1e308' });
+      expect(listed(nonsense.text)).toEqual(Array.from({ length: HOME_MAX_ITEMS }, (_, i) => i));
+      expect(modalText()).not.toMatch(/Error|\.(js|ts):\d+/);
+      // A forged Next naming BizOps' list and a page of it.
+      const next = await click(regular, own.modal.id, ActionIds.homeListNext, /Nothing waits on you/, { value: JSON.stringify({ l: 'waiting', n: 1 }) });
+      expect(listed(next.text)).toEqual([]);
+    });
+
+    it("tells the person in the app's DM when the list cannot open (an expired click)", async () => {
+      const home = (await openHome(t, regular))!;
+      t.standin.failNext('views.open', 'expired_trigger_id');
+      const { ack } = await t.standin.clickAction(t.client, { userId: regular, viewId: home.view.id, actionId: ActionIds.homeShowAll });
+      expect(ack.status).toBe(200);
+      const told = await t.standin.waitFor(() => t.standin.conversation(regular).find((m) => /could not open the list of your requests/.test(m.text)));
+      expect(told.text).toContain('click Show all on the Home tab again');
+      expect(JSON.stringify(told)).not.toMatch(/expired_trigger_id|\.(js|ts):\d+/);
+    });
+  });
+}
+
 describe('App Home view', () => {
   const item = (i: number): HomeRequestItem => ({
     kind: i % 2 ? 'pipeline' : 'looker', id: `x${i}`, ref: `PR-${i}`, title: `Source ${i} → ${'d'.repeat(400)} <!channel>`, state: 'pipeline_open',
@@ -310,8 +427,11 @@ describe('App Home view', () => {
   it('says which end of each list is cut: the oldest of my requests, the newest of what waits on me', () => {
     const view = homeView(data(300));
     const blocks = view.blocks as KnownBlock[];
-    const notes = blocks.flatMap((b) => (b.type === 'context' ? b.elements.map((e) => ('text' in e ? e.text : '')) : [])).filter((t) => t.includes('more'));
+    const notes = blocks.flatMap((b) => (b.type === 'section' && b.text?.text.startsWith('…and') ? [b.text.text] : []));
     expect(notes).toHaveLength(2);
+    // Each with a button that lists that section in full.
+    const showAll = blocks.flatMap((b) => (b.type === 'section' && b.accessory?.type === 'button' && b.accessory.action_id === ActionIds.homeShowAll ? [b.accessory] : []));
+    expect(showAll.map((b) => [b.value, b.text.text])).toEqual([['mine', 'Show all 300'], ['waiting', 'Show all 300']]);
     // "My open requests" are newest first: the oldest are cut.
     expect(notes[0]).toMatch(/oldest not shown/);
     // "Waiting on you" is oldest first (what has waited longest): the newest are cut.

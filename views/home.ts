@@ -2,14 +2,28 @@
  * The App Home tab: my open requests, what waits on me, and a way to ask for
  * a pipeline. A pure function of {@link HomeData}.
  */
-import type { HomeView, KnownBlock } from '@slack/types';
-import { ActionIds, Commands } from '../src/ids.js';
+import type { HomeView, KnownBlock, ModalView } from '@slack/types';
+import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import type { HomeData, HomeRequestItem, HomeTodo } from '../src/services/home.js';
-import { escapeMrkdwn, slackDate, truncateMrkdwn } from './common.js';
+import { escapeMrkdwn, pageOf, pagerBlocks, slackDate, truncateMrkdwn } from './common.js';
 import { homeSubscriptionBlocks } from './subscriptions.js';
 
-/** Items per section; the rest are counted, to stay inside 100 blocks. */
+/** Items per section; the rest are counted, to stay inside 100 blocks, and listed by its "Show all" modal. */
 export const HOME_MAX_ITEMS = 30;
+
+/** The Home tab's lists of requests: my open requests (newest first), what waits on me (oldest first). */
+export type HomeList = 'mine' | 'waiting';
+
+/** What a Home list modal's Previous / Next buttons carry: the list and the page (0-based). */
+export interface HomeListPageRef {
+  l: HomeList;
+  n: number;
+}
+
+/** Items per page of a Home list's modal: the tab's own count, so its second page starts where the tab stopped. One block each. */
+export const HOME_LIST_PAGE_SIZE = HOME_MAX_ITEMS;
+
+const LIST_TITLE: Record<HomeList, string> = { mine: 'My open requests', waiting: 'Waiting on you' };
 
 const KIND_LABEL: Record<HomeRequestItem['kind'], string> = { pipeline: ':inbox_tray: Pipeline', looker: ':bar_chart: Looker access' };
 
@@ -45,11 +59,20 @@ function itemLine(item: HomeRequestItem, opts: { showRequester: boolean; viewer:
   );
 }
 
-/** `cut` names the end of the list left out: the oldest of my requests (newest first), the newest of what waits on me (oldest first). */
-function itemBlocks(items: HomeRequestItem[], opts: { showRequester: boolean; cut: 'oldest' | 'newest'; viewer: string }): KnownBlock[] {
-  const blocks: KnownBlock[] = items.slice(0, HOME_MAX_ITEMS).map((item) => ({ type: 'section', text: { type: 'mrkdwn', text: itemLine(item, opts) } }));
+const itemSection = (item: HomeRequestItem, opts: { showRequester: boolean; viewer: string }): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: itemLine(item, opts) } });
+
+/**
+ * `cut` names the end of the list left out: the oldest of my requests (newest first), the newest of what waits on me
+ * (oldest first). Those are counted in a section (one block, as the count alone was) whose button lists them all.
+ */
+function itemBlocks(items: HomeRequestItem[], opts: { showRequester: boolean; cut: 'oldest' | 'newest'; viewer: string; list: HomeList }): KnownBlock[] {
+  const blocks: KnownBlock[] = items.slice(0, HOME_MAX_ITEMS).map((item) => itemSection(item, opts));
   if (items.length > HOME_MAX_ITEMS) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${items.length - HOME_MAX_ITEMS} more, ${opts.cut} not shown.` }] });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `…and ${items.length - HOME_MAX_ITEMS} more, ${opts.cut} not shown.` },
+      accessory: { type: 'button', action_id: ActionIds.homeShowAll, text: { type: 'plain_text', text: `Show all ${items.length}` }, value: opts.list },
+    });
   }
   return blocks;
 }
@@ -79,23 +102,87 @@ export function homeView(data: HomeData): HomeView {
     { type: 'header', text: { type: 'plain_text', text: 'My open requests' } },
   ];
   if (data.mine.length === 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Nothing open: no request of yours is waiting.' }] });
-  else blocks.push(...itemBlocks(data.mine, { showRequester: false, cut: 'oldest', viewer: data.userId }));
+  else blocks.push(...itemBlocks(data.mine, { showRequester: false, cut: 'oldest', viewer: data.userId, list: 'mine' }));
 
   const roles = roleNames(data);
   if (roles.length) {
     blocks.push({ type: 'divider' }, { type: 'header', text: { type: 'plain_text', text: 'Waiting on you' } });
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `As ${roles.join(' and ')}. Decide in the analytics channel, on each request's card.` }] });
     if (data.waiting.length === 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Nothing waits on you. :tada:' }] });
-    else blocks.push(...itemBlocks(data.waiting, { showRequester: true, cut: 'newest', viewer: data.userId }));
+    else blocks.push(...itemBlocks(data.waiting, { showRequester: true, cut: 'newest', viewer: data.userId, list: 'waiting' }));
   }
   if (data.subscriptions.length) {
     blocks.push({ type: 'divider' }, { type: 'header', text: { type: 'plain_text', text: 'My scheduled deliveries and alerts' } });
     blocks.push(...homeSubscriptionBlocks(data.subscriptions));
   }
+  blocks.push({ type: 'divider' }, notesBlock(data, 'open this tab again in a minute'));
+  return { type: 'home', blocks };
+}
+
+/** What could not be read, and when it was: the foot of the tab and of its lists' modals. */
+function notesBlock(data: HomeData, retry: string): KnownBlock {
   const notes: string[] = [];
-  if (data.unavailable.length) notes.push(`:warning: Could not load ${data.unavailable.map(escapeMrkdwn).join(', ')}; open this tab again in a minute.`);
+  if (data.unavailable.length) notes.push(`:warning: Could not load ${data.unavailable.map(escapeMrkdwn).join(', ')}; ${retry}.`);
   if (data.roles.bizops === 'unknown' || data.roles.lookerAdmin === 'unknown') notes.push(':warning: Could not check your groups with Slack; what waits on you may be missing.');
   notes.push(`Updated ${slackDate(data.generatedAt)}`);
-  blocks.push({ type: 'divider' }, { type: 'context', elements: notes.map((text) => ({ type: 'mrkdwn' as const, text })) });
-  return { type: 'home', blocks };
+  return { type: 'context', elements: notes.map((text) => ({ type: 'mrkdwn' as const, text })) };
+}
+
+function homeListShell(list: HomeList, blocks: KnownBlock[]): ModalView {
+  return { type: 'modal', callback_id: CallbackIds.homeList, title: { type: 'plain_text', text: LIST_TITLE[list] }, close: { type: 'plain_text', text: 'Close' }, blocks };
+}
+
+/**
+ * A Home list's modal before its requests are read (opened at once, as the click's trigger lasts 3 seconds), or
+ * when they could not be.
+ */
+export function homeListPendingModal(list: HomeList, state: 'loading' | 'failed'): ModalView {
+  const text = state === 'loading'
+    ? ':hourglass_flowing_sand: Reading the requests…'
+    : ':warning: I could not read the requests just now. Please close this and click *Show all* on the Home tab again in a minute.';
+  return homeListShell(list, [{ type: 'section', text: { type: 'mrkdwn', text } }]);
+}
+
+/**
+ * One Home list in full, a page at a time (page 0 first), in the tab's order: my open requests newest first, what
+ * waits on me oldest first, so what the tab leaves out is on the later pages. Drawn from the same {@link HomeData}
+ * as the tab, so it lists only what the tab would show this person: what waits on BizOps or Looker admins only
+ * for a member of that group.
+ */
+export function homeListModal(data: HomeData, list: HomeList, page = 0): ModalView {
+  const items = list === 'mine' ? data.mine : data.waiting;
+  const roles = roleNames(data);
+  const blocks: KnownBlock[] = [];
+  if (list === 'waiting' && roles.length === 0) {
+    const unsure = data.roles.bizops === 'unknown' || data.roles.lookerAdmin === 'unknown';
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: unsure
+          ? 'I could not check your groups with Slack just now, so I cannot list what waits on you. Please try again in a minute.'
+          : 'Nothing waits on you: requests wait on BizOps and on Looker admins, and you are in neither group.',
+      },
+    });
+    return homeListShell(list, blocks);
+  }
+  const p = pageOf(items, HOME_LIST_PAGE_SIZE, page);
+  const intro = list === 'mine'
+    ? 'Newest first.'
+    : `As ${roles.join(' and ')}, oldest first: what has waited longest comes first. Decide in the analytics channel, on each request's card.`;
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${items.length} in all. ${intro}` }] });
+  if (items.length === 0) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: list === 'mine' ? 'Nothing open: no request of yours is waiting.' : 'Nothing waits on you. :tada:' } });
+  }
+  const opts = { showRequester: list === 'waiting', viewer: data.userId };
+  blocks.push(...p.shown.map((item) => itemSection(item, opts)));
+  blocks.push(...pagerBlocks(p, {
+    summary: `requests ${p.from + 1} to ${p.from + p.shown.length} of ${items.length}.`,
+    blockId: BlockIds.homeListPages,
+    previous: ActionIds.homeListPrevious,
+    next: ActionIds.homeListNext,
+    valueOf: (n) => JSON.stringify({ l: list, n } satisfies HomeListPageRef),
+  }));
+  blocks.push(notesBlock(data, 'close this and click Show all again in a minute'));
+  return homeListShell(list, blocks);
 }

@@ -492,6 +492,13 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   add('homeView', home.homeView(homeData()));
   add('homeView', home.homeView({ ...homeData(), mine: [], waiting: [], unavailable: [], roles: { bizops: 'not_member', lookerAdmin: 'not_member' }, canRequestPipeline: false }));
   for (const item of homeData().mine) add('homeStateText', home.homeStateText(item));
+  const many = { ...homeData(), mine: Array.from({ length: 45 }, (_, i) => homeItems()[i % 7]!), waiting: Array.from({ length: 45 }, (_, i) => homeData().waiting[i % 7]!) };
+  for (const list of ['mine', 'waiting'] as const) {
+    for (const page of [0, 1]) add('homeListModal', home.homeListModal(many, list, page));
+    add('homeListModal', home.homeListModal({ ...homeData(), mine: [], waiting: [] }, list));
+    for (const state of ['loading', 'failed'] as const) add('homeListPendingModal', home.homeListPendingModal(list, state));
+  }
+  for (const lookerAdmin of ['not_member', 'unknown'] as const) add('homeListModal', home.homeListModal({ ...many, roles: { bizops: 'not_member', lookerAdmin } }, 'waiting'));
 
   // ---- the audit log ----
   const entries = auditEntries();
