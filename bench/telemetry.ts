@@ -8,6 +8,9 @@
  *    thread, so none of their work is counted as the bot's.
  * 2. Time from request to reply (the response_url post) for `/telemetry acme`
  *    on the embedded 1M-row warehouse.
+ * 3. The customer index at 50,000 customers (ten times a large customer list):
+ *    building it (every refresh of the list), and matching a name, a typo and
+ *    a text that names no one. All of it runs on the event loop, between acks.
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -18,6 +21,7 @@ import { openEmbeddedWarehouse } from '../src/adapters/warehouse/duckdb.js';
 import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { BotClient } from '../src/slack-standin/bot-client.js';
 import { freshDataDir } from '../test/support/harness.js';
+import { CustomerIndex, type CustomerName } from '../src/domain/customer-match.js';
 import { summarize, ms } from './stats.js';
 import { load, sinkReplies, thread } from './threads.js';
 
@@ -73,6 +77,7 @@ export async function run(): Promise<void> {
     }
     const reply = summarize(replyMs);
     console.log(`request → reply /telemetry acme, 1M-row embedded warehouse (n=${reply.n}, one at a time): p50 ${ms(reply.p50)}, p90 ${ms(reply.p90)}, p99 ${ms(reply.p99)} (target p50 < 50 ms)`);
+    customerIndexAtScale();
   } finally {
     await bare.stop();
     await bot.stop();
@@ -80,4 +85,33 @@ export async function run(): Promise<void> {
     await sink.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Main-thread time of the customer index at 50,000 customers; each text is new (an index keeps its last answers). */
+function customerIndexAtScale(): void {
+  const words = ['acme', 'globex', 'initech', 'umbrella', 'stark', 'wayne', 'wonka', 'tyrell', 'cyberdyne', 'soylent', 'hooli', 'vandelay', 'nestlé', 'zürich', 'são', 'kraków'];
+  const customers: CustomerName[] = Array.from({ length: 50_000 }, (_, i) => {
+    const a = words[i % words.length]!;
+    const b = words[Math.floor(i / words.length) % words.length]!;
+    return { customerId: `c${i}`, name: `${a[0]!.toUpperCase()}${a.slice(1)} ${b} ${i} Inc`, aliases: [`${a}${i}`], domain: `${a}${i}.com` };
+  });
+  const builds: number[] = [];
+  let index = new CustomerIndex(customers);
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    index = new CustomerIndex(customers);
+    builds.push(performance.now() - started);
+  }
+  const timed = (texts: string[]) => summarize(texts.map((text) => {
+    const started = performance.now();
+    index.match(text);
+    return performance.now() - started;
+  }));
+  const n = 20;
+  const named = timed(Array.from({ length: n }, (_, i) => `globex umbrella ${1000 + i * 17} inc`));
+  const typo = timed(Array.from({ length: n }, (_, i) => `glbex umbrella ${1000 + i * 17}`));
+  const none = timed(Array.from({ length: n }, (_, i) => `nothing here ${i}`));
+  const b = summarize(builds);
+  console.log(`customer index, 50,000 customers: build p50 ${ms(b.p50)}, max ${ms(b.max)}`);
+  console.log(`customer match, 50,000 customers (n=${n} each, new texts): name p50 ${ms(named.p50)}, typo p50 ${ms(typo.p50)}, no match p50 ${ms(none.p50)}, max of all ${ms(Math.max(named.max, typo.max, none.max))}`);
 }

@@ -30,6 +30,9 @@ describe('normalizing what was typed', () => {
     ['ACME', 'acme'],
     ['  Acme,   Inc.  ', 'acme inc'],
     ['Nestlé S.A.', 'nestle s a'],
+    // Accents stripped whether or not there is plain ASCII around them.
+    ['ÉÀÜ', 'eau'],
+    ['Zürich-Ost', 'zurich ost'],
     ['Crème Brûlée', 'creme brulee'],
     ['https://www.acme.com', 'acme'],
     ['http://acme.io', 'acme'],
