@@ -213,7 +213,11 @@ export class HomeService {
         }
       }),
     );
-    const byNewest = (a: HomeRequestItem, b: HomeRequestItem) => (a.createdAt < b.createdAt ? 1 : -1);
+    // Requests made in the same millisecond in one order always (by kind and ID): the "Show all" modal reads the list
+    // again for each page, and an order that depended on the feeds' would repeat one on two pages and skip another.
+    const tie = (i: HomeRequestItem) => `${i.kind}:${i.id}`;
+    const byNewest = (a: HomeRequestItem, b: HomeRequestItem) =>
+      a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? 1 : -1) : tie(a) < tie(b) ? -1 : tie(a) > tie(b) ? 1 : 0;
     let subscriptions: HomeData['subscriptions'] = [];
     try {
       subscriptions = (await this.opts.subscriptionsOf?.(userId)) ?? [];
