@@ -39,6 +39,14 @@ export class WarehouseTimeoutError extends CodedError {
 }
 
 /**
+ * The warehouse refused for a rate limit (BigQuery: rateLimitExceeded, 429), still so after the retries that fit
+ * before the deadline: busy, not broken; a minute later it answers.
+ */
+export class WarehouseBusyError extends CodedError {
+  readonly code = 'warehouse_busy';
+}
+
+/**
  * The customer list could not be read to check a customer a person named
  * (`/query customer=…` on a cold instance): no query ran. `reason` is the
  * warehouse's own code (`warehouse_timeout`, `warehouse_failed`, …).

@@ -85,7 +85,7 @@ describe('BigQuery adapter: table metadata within the API request limits', () =>
   });
 
   it('measures every source of a large sources file on one check, none unknown', async () => {
-    // 10 sources of 4 tables each, all checked at once, as /pipeline status, the Home tab and the scheduled check do.
+    // 10 sources of 4 tables each, all checked at once, as /pipeline status and the scheduled check do.
     const template = loadSources('sources.yml').sources.find((s) => s.freshness.measure === 'table_modified') ?? loadSources('sources.yml').sources[0]!;
     const sources = Array.from({ length: 10 }, (_, s) => ({
       ...template, id: `source_${s}`, name: `Source ${s}`, slaHours: 24 * 365 * 100,
@@ -174,16 +174,39 @@ describe('BigQuery adapter: table metadata within the API request limits', () =>
     expect(order.slice(0, 6).filter((t) => sources[5]!.tables.some((s) => s.name === t))).toHaveLength(4);
   });
 
+  it("says a source's tables were refused for a rate limit three times in a row as BigQuery being busy, not as a failure", async () => {
+    const template = loadSources('sources.yml').sources.find((s) => s.freshness.measure === 'table_modified') ?? loadSources('sources.yml').sources[0]!;
+    const source = { ...template, id: 'busy_source', name: 'Busy source', tables: [{ name: 'wide_006', bigquery: `${fake.dataset}.wide_006` }] };
+    const freshness = new FreshnessService({ catalog: catalogOf([source]), warehouse: bigquery, store, logger: silentLogger });
+    const before = fake.requests.length;
+    fake.failNext(3, 429, { reason: 'rateLimitExceeded', message: 'Quota exceeded.', match: /\/tables\/wide_006$/ });
+    const [result] = await freshness.check();
+    expect(result?.dataState).toBe('unknown');
+    expect(result?.problem).toBe('BigQuery is at its API rate limit just now; try again in a minute');
+    expect(tablesGets(before).map((r) => r.status)).toEqual([429, 429, 429]);
+  });
+
   it('gives up at once on a rate-limited read whose retry would come after the deadline, so the next caller of the table asks afresh', async () => {
     // A retry pause (2 to 4 s) longer than the deadline (500 ms).
     const w = warehouse({ timeoutMs: 500, metadataReads: { ...PACE, retryPauseMs: 2_000 } });
     const before = fake.requests.length;
     fake.failNext(1, 429, { reason: 'rateLimitExceeded', message: 'Quota exceeded.', match: /\/tables\/wide_004$/ });
-    await expect(w.tableFreshness(named(['wide_004']))).rejects.toMatchObject({ code: 'warehouse_timeout' });
+    await expect(w.tableFreshness(named(['wide_004']))).rejects.toMatchObject({ code: 'warehouse_busy' });
     // Asked after the first caller gave up: its own request, not a wait behind a pause that nobody's retry ends.
     const [again] = await w.tableFreshness(named(['wide_004']));
     expect(again?.lastModified).toEqual(MODIFIED(4));
     expect(tablesGets(before).map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('asks nothing more for a caller that gave up on a rate-limited table, while its other tables waited their turn', async () => {
+    // Two a second after a burst of two: the call's other eight tables wait their turn, the last 4 s away.
+    const w = warehouse({ timeoutMs: 3_000, metadataReads: { ...PACE, perSecond: 2, burst: 2, retryPauseMs: 4_000 } });
+    const before = fake.requests.length;
+    fake.failNext(1, 429, { reason: 'rateLimitExceeded', message: 'Quota exceeded.', match: /\/tables\/wide_000$/ });
+    await expect(w.tableFreshness(named(TABLES.slice(0, 10)))).rejects.toMatchObject({ code: 'warehouse_busy' });
+    // The call failed at once, well before its deadline: the reads still waiting are for nobody, and are dropped.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(tablesGets(before).map((r) => r.path.split('/').pop())).toEqual(['wide_000', 'wide_001']);
   });
 
   // Last: the fake still holds the unanswered reads a while after this test.

@@ -133,7 +133,12 @@ export class FreshnessService {
       const coded = toCodedError(err);
       this.opts.logger.warn('freshness measurement failed', { source: source.id, code: coded.code, err: coded });
       if (err instanceof WarehouseAccessError) return { lastUpdated: null, problem: `the bot may not read the metadata of ${err.table}: grant its service account BigQuery Metadata Viewer there` };
-      return { lastUpdated: null, problem: coded.code === 'warehouse_timeout' ? 'the warehouse did not answer in time' : 'the warehouse could not be read' };
+      const problem: Record<string, string> = {
+        warehouse_timeout: 'the warehouse did not answer in time',
+        // BigQuery's API limit, spent by a busy hour (other replicas and tools under the same service account).
+        warehouse_busy: 'BigQuery is at its API rate limit just now; try again in a minute',
+      };
+      return { lastUpdated: null, problem: problem[coded.code] ?? 'the warehouse could not be read' };
     }
   }
 

@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { BigQuery, type BigQueryOptions, type Query } from '@google-cloud/bigquery';
 import type { BigQueryConfig } from '../../config.js';
-import { CostCapError, WarehouseAccessError, WarehouseError, WarehouseTimeoutError } from '../../errors.js';
+import { CostCapError, WarehouseAccessError, WarehouseBusyError, WarehouseError, WarehouseTimeoutError } from '../../errors.js';
 import { vendorSummary } from '../vendor-text.js';
 import type { Cell, DryRunResult, QueryOptions, QueryParams, QueryResult, Row, TableFreshness, TableFreshnessOptions, Warehouse } from '../../ports/warehouse.js';
 import { rewriteSql } from './sql.js';
@@ -243,7 +243,7 @@ const newJobId = () => `analytics_bot_${randomUUID().replaceAll('-', '')}`;
 
 /** Maps a client error to the port's coded errors. */
 function toPortError(err: unknown, cap?: number): Error {
-  if (err instanceof WarehouseError || err instanceof WarehouseTimeoutError || err instanceof CostCapError || err instanceof WarehouseAccessError) return err;
+  if (err instanceof WarehouseError || err instanceof WarehouseTimeoutError || err instanceof WarehouseBusyError || err instanceof CostCapError || err instanceof WarehouseAccessError) return err;
   const e = err as { message?: string; errors?: ErrorProto[] } & JobStatusError;
   // A failed job: its errorResult says why; status.errors may list other errors first.
   const result = typeof e.response?.status === 'object' ? e.response.status.errorResult : undefined;
@@ -373,9 +373,14 @@ interface MetadataReader {
   background: boolean;
 }
 
-/** Runs `work` and gives up at the deadline, calling `onTimeout` (to cancel the job); `work` sees whether it was abandoned. */
+/**
+ * Runs `work` and gives up at the deadline, calling `onTimeout` (to cancel the job); `work` sees whether it was
+ * abandoned: at the deadline, or once the caller has its answer, as when one of several reads failed and the rest,
+ * still waiting their turn in the pace, would be sent for nobody.
+ */
 async function withDeadline<T>(timeoutMs: number, onTimeout: () => void, work: (abandoned: () => boolean) => Promise<T>): Promise<T> {
   let timedOut = false;
+  let answered = false;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -384,11 +389,12 @@ async function withDeadline<T>(timeoutMs: number, onTimeout: () => void, work: (
       reject(new WarehouseTimeoutError(`BigQuery did not answer within ${timeoutMs} ms`));
     }, timeoutMs);
   });
-  const running = work(() => timedOut);
+  const running = work(() => timedOut || answered);
   running.catch(() => undefined); // its failure after the deadline is nobody's business
   try {
     return await Promise.race([running, deadline]);
   } finally {
+    answered = true;
     clearTimeout(timer);
   }
 }
@@ -452,12 +458,14 @@ export function openBigQueryWarehouse(cfg: BigQueryConfig, opts: BigQueryWarehou
         } catch (err) {
           const status = (err as { code?: number }).code;
           const rateLimited = status === 429 || (status === 403 && failureReason(err) === 'rateLimitExceeded');
-          if (!rateLimited || attempt >= METADATA_READ_ATTEMPTS || everyoneGaveUp()) throw err;
+          if (!rateLimited || everyoneGaveUp()) throw err;
+          const busy = () => new WarehouseBusyError(`BigQuery refused tables.get for a rate limit ${attempt === 1 ? 'once' : `${attempt} times`}`, { cause: err });
+          if (attempt >= METADATA_READ_ATTEMPTS) throw busy();
           const pause = metadataPace.retryPauseMs * 2 ** (attempt - 1);
           // The retry comes before the last waiting caller's deadline, or not at all: after it, it would be for nobody,
           // and a later caller of this table, joining this read, would wait out the pause with nothing sent.
           const left = Math.max(...callers.filter((c) => !c.abandoned()).map((c) => c.deadline)) - performance.now();
-          if (pause >= left) throw new WarehouseTimeoutError('BigQuery refused for a rate limit, and no retry fits before the deadline', { cause: err });
+          if (pause >= left) throw busy();
           await new Promise((r) => setTimeout(r, pause + Math.random() * Math.min(pause, left - pause)));
         }
       }
