@@ -4,7 +4,6 @@
  */
 import type { Listeners } from '../src/slack/listeners.js';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
-import type { ModalView } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { ActionIds, isUserId } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
@@ -118,21 +117,18 @@ function homeListPageOf(value: unknown): HomeListPageRef {
 
 /**
  * Draws a page of a Home list into the open modal, read as the Home tab reads it for the person who clicked.
- * `hash` is the modal as that click saw it: should another click have redrawn it first, this click's page is the
- * newer one and is drawn anyway. A failure is said in the modal, and logged.
+ * `hash` is the modal as that click saw it: should another click on the same page have redrawn it first (Previous
+ * and Next in quick succession), that page stays, rather than a redraw whose read may be the older one. A failure is
+ * said in the modal, and logged.
  */
 async function drawHomeList(deps: HomeDeps, read: HomeReader, client: WebClient, userId: string, at: { viewId: string; hash?: string }, ref: HomeListPageRef): Promise<void> {
-  const update = async (view: ModalView) => {
-    try {
-      await client.views.update({ view_id: at.viewId, ...(at.hash ? { hash: at.hash } : {}), view });
-    } catch (err) {
-      if (!at.hash || slackErrorCode(err) !== 'hash_conflict') throw err;
-      await client.views.update({ view_id: at.viewId, view });
-    }
-  };
   try {
-    await update(homeListModal(await read(client, userId), ref.l, ref.n));
+    await client.views.update({ view_id: at.viewId, ...(at.hash ? { hash: at.hash } : {}), view: homeListModal(await read(client, userId), ref.l, ref.n) });
   } catch (err) {
+    if (slackErrorCode(err) === 'hash_conflict') {
+      deps.logger.info('home list page not drawn: another click redrew the modal first', { user: userId, list: ref.l });
+      return;
+    }
     const coded = toCodedError(err);
     deps.logger.warn('home list not shown', { user: userId, list: ref.l, code: coded.code, err: coded });
     await client.views.update({ view_id: at.viewId, view: homeListPendingModal(ref.l, 'failed') }).catch(() => undefined);
@@ -159,7 +155,7 @@ export function homeShowAllAction(deps: HomeDeps, read: HomeReader) {
       const coded = toCodedError(err);
       deps.logger.error('could not open a home list', { user: body.user.id, list, code: coded.code, err: coded });
       await client.chat
-        .postMessage({ channel: body.user.id, ...failureMessage('I could not open the list of your requests.', 'Please click Show all on the Home tab again.') })
+        .postMessage({ channel: body.user.id, ...failureMessage('I could not open that list of requests.', 'Please click Show all on the Home tab again.') })
         .catch((e: unknown) => deps.logger.warn('could not tell them either', { user: body.user.id, err: toCodedError(e) }));
       return;
     }

@@ -385,12 +385,24 @@ for (const variant of variants) {
       expect(listed(next.text)).toEqual([]);
     });
 
+    it('draws one page for two clicks on the same page at once: the redraw Slack took first stays', async () => {
+      const home = (await openHome(t, regular))!;
+      const first = await click(regular, home.view.id, ActionIds.homeShowAll, /Page 1 of 2/);
+      const calls = t.standin.callsTo('views.update').length;
+      const logs = t.logs.length;
+      // Both clicks carry the page as it was (its hash): the second redraw finds the modal changed.
+      await Promise.all([0, 1].map(() => t.standin.clickAction(t.client, { userId: regular, viewId: first.modal.id, actionId: ActionIds.homeListNext })));
+      await t.standin.waitFor(() => t.logs.slice(logs).find((l) => l.includes('another click redrew the modal first')));
+      expect(t.standin.callsTo('views.update').slice(calls).map((c) => c.error ?? 'ok').sort()).toEqual(['hash_conflict', 'ok']);
+      expect(modalText()).toMatch(/Page 2 of 2/);
+    });
+
     it("tells the person in the app's DM when the list cannot open (an expired click)", async () => {
       const home = (await openHome(t, regular))!;
       t.standin.failNext('views.open', 'expired_trigger_id');
       const { ack } = await t.standin.clickAction(t.client, { userId: regular, viewId: home.view.id, actionId: ActionIds.homeShowAll });
       expect(ack.status).toBe(200);
-      const told = await t.standin.waitFor(() => t.standin.conversation(regular).find((m) => /could not open the list of your requests/.test(m.text)));
+      const told = await t.standin.waitFor(() => t.standin.conversation(regular).find((m) => /could not open that list of requests/.test(m.text)));
       expect(told.text).toContain('click Show all on the Home tab again');
       expect(JSON.stringify(told)).not.toMatch(/expired_trigger_id|\.(js|ts):\d+/);
     });

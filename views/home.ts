@@ -170,9 +170,10 @@ export function homeListModal(data: HomeData, list: HomeList, page = 0): ModalVi
   const intro = list === 'mine'
     ? 'Newest first.'
     : `As ${roles.join(' and ')}, oldest first: what has waited longest comes first. Decide in the analytics channel, on each request's card.`;
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${items.length} in all. ${intro}` }] });
   if (items.length === 0) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: list === 'mine' ? 'Nothing open: no request of yours is waiting.' : 'Nothing waits on you. :tada:' } });
+  } else {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${items.length} in all. ${intro}` }] });
   }
   const opts = { showRequester: list === 'waiting', viewer: data.userId };
   blocks.push(...p.shown.map((item) => itemSection(item, opts)));
