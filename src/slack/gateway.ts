@@ -182,16 +182,17 @@ export class SlackGateway {
     if (coded.slackError !== 'ratelimited' || coded.retryAfterMs === undefined) return;
     this.holdPosts(channel, coded.retryAfterMs);
     // Not spread: the channel's pace spreads its posts.
-    this.deferWhileYoung(since, coded.retryAfterMs, false);
+    this.deferWhileYoung(since, coded.retryAfterMs, { spread: false });
   }
 
   /**
    * Puts the job back for `waitMs`, without spending an attempt, while it is young (`since` less than 15 minutes
-   * ago); returns once it is older, for the caller to throw its error, which counts. A job Slack keeps limiting then
-   * spends its attempts and gives up where someone hears of it, rather than waiting for ever. `spread` adds up to
-   * 2 s, so that the jobs Slack held back together do not all come back in the same second.
+   * ago). Once it is older this returns and the caller goes on: it throws its error, which counts, or sends an edit
+   * that was held back. A job Slack keeps limiting then spends its attempts and gives up where someone hears of it,
+   * rather than waiting for ever. `spread` adds up to 2 s, so that the jobs Slack held back together do not all come
+   * back in the same second.
    */
-  private deferWhileYoung(since: number, waitMs: number, spread: boolean): void {
+  private deferWhileYoung(since: number, waitMs: number, { spread }: { spread: boolean }): void {
     if (this.clock() - since < LOOK_DEFER_FOR_MS) throw new DeferJob(this.clock() + waitMs + (spread ? Math.floor(Math.random() * 2_000) : 0));
   }
 
@@ -216,14 +217,14 @@ export class SlackGateway {
    */
   async update(where: Posted, content: MessageContent, since: number): Promise<void> {
     const held = this.editsHeldUntil - Date.now();
-    if (held > 0) this.deferWhileYoung(since, held, true);
+    if (held > 0) this.deferWhileYoung(since, held, { spread: true });
     try {
       await this.client.chat.update({ channel: where.channel, ts: where.ts, text: content.text, ...(content.blocks ? { blocks: content.blocks } : {}) });
     } catch (err) {
       const coded = toSlackError(err, 'chat.update');
       if (coded.slackError === 'ratelimited' && coded.retryAfterMs !== undefined) {
         this.editsHeldUntil = Math.max(this.editsHeldUntil, Date.now() + coded.retryAfterMs);
-        this.deferWhileYoung(since, coded.retryAfterMs, true);
+        this.deferWhileYoung(since, coded.retryAfterMs, { spread: true });
       }
       throw coded;
     }
@@ -274,7 +275,7 @@ export class SlackGateway {
       return;
     }
     // Put back for as long as the job is young: a look Slack keeps limiting (a long history, a busy workspace).
-    if (coded.slackError === 'ratelimited' && coded.retryAfterMs !== undefined) this.deferWhileYoung(since, coded.retryAfterMs, true);
+    if (coded.slackError === 'ratelimited' && coded.retryAfterMs !== undefined) this.deferWhileYoung(since, coded.retryAfterMs, { spread: true });
     this.logger.warn('could not look for an earlier post or upload; trying again', { code: coded.slackError, ...about });
     throw coded;
   }
