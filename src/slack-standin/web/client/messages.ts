@@ -85,10 +85,18 @@ function emptyEl(): HTMLElement {
   return h('div', { class: 'empty' }, what, ' Type ', h('code', {}, '/'), " below to see the bot's commands; try ", h('code', {}, '/telemetry acme'), '.');
 }
 
+/**
+ * Where scrollToEnd left the list. Its scroll event comes later, at the next frame: an image that loaded meanwhile
+ * has grown the list by then, so the reader would look no longer at the end, and the image's load would not take
+ * them there. A scroll event that finds the list where scrollToEnd left it is that one, not the reader's.
+ */
+let endTop = -1;
+
 /** Scrolls the list to its newest message. */
 export function scrollToEnd(): void {
   const list = $('messages');
   list.scrollTop = list.scrollHeight;
+  endTop = list.scrollTop;
   ui.atEnd = true;
 }
 
@@ -118,6 +126,8 @@ export function renderMessages(toEnd = false): void {
 export function installScrolling(): void {
   const list = $('messages');
   list.addEventListener('scroll', () => {
+    if (list.scrollTop === endTop) return;
+    endTop = -1;
     ui.atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < AT_END_PX;
   });
   // load does not bubble: listen in the capture phase for every image in the list.
