@@ -125,8 +125,14 @@ async function drawHomeList(deps: HomeDeps, read: HomeReader, client: WebClient,
   try {
     await client.views.update({ view_id: at.viewId, ...(at.hash ? { hash: at.hash } : {}), view: homeListModal(await read(client, userId), ref.l, ref.n) });
   } catch (err) {
-    if (slackErrorCode(err) === 'hash_conflict') {
+    const code = slackErrorCode(err);
+    if (code === 'hash_conflict') {
       deps.logger.info('home list page not drawn: another click redrew the modal first', { user: userId, list: ref.l });
+      return;
+    }
+    // Closed before its page was read: nobody to show it, or a failure, to.
+    if (code === 'not_found') {
+      deps.logger.info('home list page not drawn: the modal was closed', { user: userId, list: ref.l });
       return;
     }
     const coded = toCodedError(err);
