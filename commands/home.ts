@@ -8,7 +8,7 @@ import type { WebClient } from '@slack/web-api';
 import { ActionIds, isUserId } from '../src/ids.js';
 import type { Logger } from '../src/logger.js';
 import { toCodedError } from '../src/errors.js';
-import type { HomeData, HomeService } from '../src/services/home.js';
+import type { HomeData, HomeListKey, HomeService } from '../src/services/home.js';
 import { rolesOf, type RoleGroups } from '../src/services/roles.js';
 import { CachedMembership } from '../src/slack/directory.js';
 import { loggedOpenedAlready, slackErrorCode } from '../src/slack/errors.js';
@@ -105,13 +105,23 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMidd
 /** The list a "Show all" button names, as clicked (possibly forged): anything but `waiting` is the person's own. */
 const listOf = (value: unknown): HomeList => (value === 'waiting' ? 'waiting' : 'mine');
 
-/** The list and page a Previous / Next carries, as clicked (possibly forged): the first page of the person's own list for one that does not parse. */
+/** A request's place in a list, as a click carries it (possibly forged): two short strings, or nothing. */
+function keyOf(value: unknown): HomeListKey | undefined {
+  return Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string' && v.length <= 200) ? [value[0] as string, value[1] as string] : undefined;
+}
+
+/**
+ * The list and page a Previous / Next carries, as clicked (possibly forged): the first page of the person's own
+ * list for one that does not parse, and the first page of the list it names for a place that does not.
+ */
 function homeListPageOf(value: unknown): HomeListPageRef {
   try {
-    const parsed = JSON.parse(String(value ?? '').slice(0, 200)) as Partial<HomeListPageRef> | null;
-    return { l: listOf(parsed?.l), n: typeof parsed?.n === 'number' && Number.isSafeInteger(parsed.n) ? parsed.n : 0 };
+    const parsed = JSON.parse(String(value ?? '').slice(0, 1000)) as Record<string, unknown> | null;
+    const after = keyOf(parsed?.['a']);
+    const before = after ? undefined : keyOf(parsed?.['b']);
+    return { l: listOf(parsed?.['l']), ...(after ? { a: after } : {}), ...(before ? { b: before } : {}) };
   } catch {
-    return { l: 'mine', n: 0 };
+    return { l: 'mine' };
   }
 }
 
@@ -123,7 +133,7 @@ function homeListPageOf(value: unknown): HomeListPageRef {
  */
 async function drawHomeList(deps: HomeDeps, read: HomeReader, client: WebClient, userId: string, at: { viewId: string; hash?: string }, ref: HomeListPageRef): Promise<void> {
   try {
-    await client.views.update({ view_id: at.viewId, ...(at.hash ? { hash: at.hash } : {}), view: homeListModal(await read(client, userId), ref.l, ref.n) });
+    await client.views.update({ view_id: at.viewId, ...(at.hash ? { hash: at.hash } : {}), view: homeListModal(await read(client, userId), ref.l, ref) });
   } catch (err) {
     const code = slackErrorCode(err);
     if (code === 'hash_conflict') {
@@ -166,7 +176,7 @@ export function homeShowAllAction(deps: HomeDeps, read: HomeReader) {
       return;
     }
     if (!viewId) return;
-    await drawHomeList(deps, read, client, body.user.id, { viewId, ...(hash ? { hash } : {}) }, { l: list, n: 0 });
+    await drawHomeList(deps, read, client, body.user.id, { viewId, ...(hash ? { hash } : {}) }, { l: list });
   };
 }
 

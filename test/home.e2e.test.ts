@@ -13,11 +13,11 @@ import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import { signSlackRequest } from '../src/slack-standin/signing.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import { ActionIds, CallbackIds } from '../src/ids.js';
-import type { Store } from '../src/ports/store.js';
+import type { Store, StoreDoc } from '../src/ports/store.js';
 import { LOOKER_ACCESS_REQUESTS } from '../src/services/looker-access.js';
 import { PIPELINE_REQUESTS, type PipelineRequest } from '../src/services/pipeline-request.js';
-import type { HomeData, HomeRequestItem } from '../src/services/home.js';
-import { homeView, HOME_MAX_ITEMS } from '../views/home.js';
+import { homeListKey, type HomeData, type HomeRequestItem } from '../src/services/home.js';
+import { homeListModal, homeView, HOME_MAX_ITEMS } from '../views/home.js';
 
 const regular = StandinDefaults.users.regular;
 const bizops = StandinDefaults.users.bizops;
@@ -415,6 +415,39 @@ for (const variant of variants) {
       const told = await toldOfExpiredClick(t, ActionIds.homeShowAll, /could not open that list of requests/);
       expect(told.text).toContain('click Show all on the Home tab again');
     });
+
+    it('keeps its place when the list changes between pages: Next goes on after the last one shown, Previous ends before the first', async () => {
+      const requestOf = async (i: number) => (await t.store.get<PipelineRequest & StoreDoc>(PIPELINE_REQUESTS, `pr_lst${String(i).padStart(3, '0')}`))!.data;
+      const oldest = await requestOf(total - 1);
+      try {
+        const waiting = await click(bizops, (await openHome(t, bizops))!.view.id, ActionIds.homeShowAll, /Page 1 of 2/);
+        // Oldest first: LST044 down to LST015.
+        expect(listed(waiting.text)).toEqual(Array.from({ length: HOME_MAX_ITEMS }, (_, i) => total - HOME_MAX_ITEMS + i));
+        // The oldest is declined in the channel while this page is open: the list is one shorter before this page's end.
+        await t.store.put(PIPELINE_REQUESTS, oldest.id, { ...oldest, status: 'declined' });
+        const next = await click(bizops, waiting.modal.id, ActionIds.homeListNext, /Page 2 of 2/);
+        // LST014, the first not yet shown, opens the next page: counted by position, it would be skipped.
+        expect(listed(next.text)).toEqual(Array.from({ length: total - HOME_MAX_ITEMS }, (_, i) => i));
+        expect(next.text).toContain(`requests ${HOME_MAX_ITEMS} to ${total - 1} of ${total - 1}.`);
+
+        // My list, newest first, on its second page (LST030 to LST044); then a new request of mine comes in at its start.
+        const mine = await click(regular, (await openHome(t, regular))!.view.id, ActionIds.homeShowAll, /Page 1 of 2/);
+        const second = await click(regular, mine.modal.id, ActionIds.homeListNext, /Page 2 of 2/);
+        expect(listed(second.text)).toEqual(Array.from({ length: total - 1 - HOME_MAX_ITEMS }, (_, i) => i + HOME_MAX_ITEMS));
+        const at = new Date(Date.now() + 60_000).toISOString();
+        await t.store.put(PIPELINE_REQUESTS, 'pr_lstnew', { ...(await requestOf(0)), id: 'pr_lstnew', createdAt: at, updatedAt: at });
+        // Previous ends just before LST030, so LST029 is not passed over; the new one is a page further back.
+        const back = await click(regular, second.modal.id, ActionIds.homeListPrevious, /Page 2 of 3/);
+        expect(listed(back.text)).toEqual(Array.from({ length: HOME_MAX_ITEMS }, (_, i) => i));
+        expect(back.text).not.toContain('PR-LSTNEW');
+        const start = await click(regular, back.modal.id, ActionIds.homeListPrevious, /Page 1 of 2/);
+        expect(start.text).toContain('PR-LSTNEW');
+        expect(listed(start.text)).toEqual(Array.from({ length: HOME_MAX_ITEMS - 1 }, (_, i) => i));
+      } finally {
+        await t.store.put(PIPELINE_REQUESTS, oldest.id, oldest);
+        await t.store.delete(PIPELINE_REQUESTS, 'pr_lstnew');
+      }
+    });
   });
 }
 
@@ -460,6 +493,42 @@ describe('App Home view', () => {
     const waitingShown = JSON.stringify(blocks.slice(blocks.findIndex((b) => b.type === 'header' && b.text.text === 'Waiting on you')));
     expect(waitingShown).toContain('PR-300*');
     expect(waitingShown).not.toContain('PR-599*');
+  });
+
+  it("pages a list by the requests each page ends on, whatever a click's place names", () => {
+    // 75 waiting, oldest first (item 0 the oldest).
+    const waiting = Array.from({ length: 75 }, (_, i) => item(i));
+    const d: HomeData = { ...data(0), unavailable: [], waiting };
+    const page = (at: Parameters<typeof homeListModal>[2]) => {
+      const blocks = homeListModal(d, 'waiting', at).blocks as KnownBlock[];
+      const text = blocksToText({ blocks });
+      const buttons = blocks.flatMap((b) => (b.type === 'actions' ? b.elements : [])) as Array<{ action_id: string; value: string }>;
+      return {
+        refs: waiting.filter((w) => text.includes(`*${w.ref}*`)).map((w) => Number(w.ref.slice(3))),
+        foot: /Page \d+ of \d+: requests \d+ to \d+ of \d+/.exec(text)?.[0],
+        values: Object.fromEntries(buttons.map((b) => [b.action_id, JSON.parse(b.value) as unknown])),
+      };
+    };
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    const first = page({});
+    expect(first).toEqual({
+      refs: range(0, 29), foot: 'Page 1 of 3: requests 1 to 30 of 75',
+      values: { [ActionIds.homeListNext]: { l: 'waiting', a: homeListKey(waiting[29]!) } },
+    });
+    const second = page({ a: homeListKey(waiting[29]!) });
+    expect(second).toEqual({
+      refs: range(30, 59), foot: 'Page 2 of 3: requests 31 to 60 of 75',
+      values: { [ActionIds.homeListPrevious]: { l: 'waiting', b: homeListKey(waiting[30]!) }, [ActionIds.homeListNext]: { l: 'waiting', a: homeListKey(waiting[59]!) } },
+    });
+    expect(page({ b: homeListKey(waiting[30]!) }).refs).toEqual(range(0, 29));
+    // A place that is no request's (one decided since): the page goes on after where it stood.
+    expect(page({ a: [new Date(Date.parse(waiting[40]!.createdAt) + 1).toISOString(), 'gone'] }).refs).toEqual(range(41, 70));
+    // Past either end: the last page, the first page.
+    expect(page({ a: ['9999', ''] })).toMatchObject({ refs: range(45, 74), foot: 'Page 3 of 3: requests 46 to 75 of 75' });
+    expect(page({ b: ['0000', ''] })).toMatchObject({ refs: range(0, 29), foot: 'Page 1 of 3: requests 1 to 30 of 75' });
+    expect(page({ b: homeListKey(waiting[3]!) })).toMatchObject({ refs: range(0, 29) });
+    // A page that starts off the grid of 30 counts the pages before it and after it.
+    expect(page({ a: homeListKey(waiting[9]!) })).toMatchObject({ refs: range(10, 39), foot: 'Page 2 of 4: requests 11 to 40 of 75' });
   });
 
   it('has no button to request a pipeline when no analytics channel is set', () => {

@@ -153,20 +153,25 @@ export function pageOf<T>(items: readonly T[], size: number, page: number): Page
 
 /**
  * The foot of a list shown a page at a time: "Page 2 of 3: …" and its Previous
- * and Next buttons, each valued `valueOf(page)` for the page it shows.
+ * and Next buttons, each valued `valueOf(page, direction)` for the page it shows.
  * Nothing for a list of one page.
  */
-export function pagerBlocks(p: Page<unknown>, foot: { summary: string; blockId: string; previous: string; next: string; valueOf: (page: number) => string }): KnownBlock[] {
+export function pagerBlocks(
+  p: Page<unknown>,
+  foot: { summary: string; blockId: string; previous: string; next: string; valueOf: (page: number, direction: 'previous' | 'next') => string },
+): KnownBlock[] {
   if (p.pages < 2) return [];
-  const button = (action_id: string, to: number, text: string): Button => ({ type: 'button', action_id, text: { type: 'plain_text', text }, value: foot.valueOf(to) });
+  const button = (action_id: string, to: number, direction: 'previous' | 'next', text: string): Button => ({
+    type: 'button', action_id, text: { type: 'plain_text', text }, value: foot.valueOf(to, direction),
+  });
   return [
     { type: 'context', elements: [{ type: 'mrkdwn', text: `Page ${p.page + 1} of ${p.pages}: ${foot.summary}` }] },
     {
       type: 'actions',
       block_id: foot.blockId,
       elements: [
-        ...(p.page > 0 ? [button(foot.previous, p.page - 1, 'Previous page')] : []),
-        ...(p.page < p.pages - 1 ? [button(foot.next, p.page + 1, 'Next page')] : []),
+        ...(p.page > 0 ? [button(foot.previous, p.page - 1, 'previous', 'Previous page')] : []),
+        ...(p.page < p.pages - 1 ? [button(foot.next, p.page + 1, 'next', 'Next page')] : []),
       ],
     },
   ];

@@ -4,20 +4,23 @@
  */
 import type { HomeView, KnownBlock, ModalView } from '@slack/types';
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
-import type { HomeData, HomeRequestItem, HomeTodo } from '../src/services/home.js';
-import { escapeMrkdwn, pageOf, pagerBlocks, slackDate, truncateMrkdwn } from './common.js';
+import { homeListKey, homeListOrder, type HomeData, type HomeList, type HomeListKey, type HomeRequestItem, type HomeTodo } from '../src/services/home.js';
+import { escapeMrkdwn, pagerBlocks, slackDate, truncateMrkdwn, type Page } from './common.js';
 import { homeSubscriptionBlocks } from './subscriptions.js';
+
+export type { HomeList } from '../src/services/home.js';
 
 /** Items per section; the rest are counted, to stay inside 100 blocks, and listed by its "Show all" modal. */
 export const HOME_MAX_ITEMS = 30;
 
-/** The Home tab's lists of requests: my open requests (newest first), what waits on me (oldest first). */
-export type HomeList = 'mine' | 'waiting';
-
-/** What a Home list modal's Previous / Next buttons carry: the list and the page (0-based). */
+/**
+ * What a Home list modal's Previous / Next buttons carry: the list, and the request its page goes on after (`a`,
+ * Next) or ends before (`b`, Previous). Neither: the first page.
+ */
 export interface HomeListPageRef {
   l: HomeList;
-  n: number;
+  a?: HomeListKey;
+  b?: HomeListKey;
 }
 
 /** Items per page of a Home list's modal: the tab's own count, so its second page starts where the tab stopped. One block each. */
@@ -144,12 +147,36 @@ export function homeListPendingModal(list: HomeList, state: 'loading' | 'failed'
 }
 
 /**
- * One Home list in full, a page at a time (page 0 first), in the tab's order: my open requests newest first, what
- * waits on me oldest first, so what the tab leaves out is on the later pages. Drawn from the same {@link HomeData}
- * as the tab, so it lists only what the tab would show this person: what waits on BizOps or Looker admins only
- * for a member of that group.
+ * The page of `items` (in `list`'s order) that goes on after `at.a`, or ends before `at.b`, or else the first. It is
+ * found by order, not by position, so a request decided or made since the page before was drawn neither drops out
+ * of sight between two pages nor shows on both. Past the end (all after `a` gone): the last page. A page ending
+ * before `b` that would start before the first request is the first page, whole. Its number counts the pages
+ * before it and after it.
  */
-export function homeListModal(data: HomeData, list: HomeList, page = 0): ModalView {
+function pageAt(items: readonly HomeRequestItem[], list: HomeList, at: Omit<HomeListPageRef, 'l'>): Page<HomeRequestItem> {
+  const order = homeListOrder(list);
+  const size = HOME_LIST_PAGE_SIZE;
+  const firstNotBefore = (key: HomeListKey, strictly: boolean) => {
+    const i = items.findIndex((item) => (strictly ? order(homeListKey(item), key) > 0 : order(homeListKey(item), key) >= 0));
+    return i < 0 ? items.length : i;
+  };
+  let from = 0;
+  if (at.a) {
+    const next = firstNotBefore(at.a, true);
+    from = next < items.length ? next : Math.max(0, items.length - size);
+  } else if (at.b) from = Math.max(0, firstNotBefore(at.b, false) - size);
+  const shown = items.slice(from, from + size);
+  const before = Math.ceil(from / size);
+  return { shown, from, page: before, pages: before + 1 + Math.ceil((items.length - from - shown.length) / size) };
+}
+
+/**
+ * One Home list in full, a page at a time (the first, or the one `at` names), in the tab's order: my open requests
+ * newest first, what waits on me oldest first, so what the tab leaves out is on the later pages. Drawn from the same
+ * {@link HomeData} as the tab, so it lists only what the tab would show this person: what waits on BizOps or Looker
+ * admins only for a member of that group.
+ */
+export function homeListModal(data: HomeData, list: HomeList, at: Omit<HomeListPageRef, 'l'> = {}): ModalView {
   const items = list === 'mine' ? data.mine : data.waiting;
   const roles = roleNames(data);
   const blocks: KnownBlock[] = [];
@@ -166,7 +193,7 @@ export function homeListModal(data: HomeData, list: HomeList, page = 0): ModalVi
     });
     return homeListShell(list, blocks);
   }
-  const p = pageOf(items, HOME_LIST_PAGE_SIZE, page);
+  const p = pageAt(items, list, at);
   const intro = list === 'mine'
     ? 'Newest first.'
     : `As ${roles.join(' and ')}, oldest first: what has waited longest comes first. Decide in the analytics channel, on each request's card.`;
@@ -182,7 +209,7 @@ export function homeListModal(data: HomeData, list: HomeList, page = 0): ModalVi
     blockId: BlockIds.homeListPages,
     previous: ActionIds.homeListPrevious,
     next: ActionIds.homeListNext,
-    valueOf: (n) => JSON.stringify({ l: list, n } satisfies HomeListPageRef),
+    valueOf: (_n, to) => JSON.stringify((to === 'next' ? { l: list, a: homeListKey(p.shown.at(-1)!) } : { l: list, b: homeListKey(p.shown[0]!) }) satisfies HomeListPageRef),
   }));
   blocks.push(notesBlock(data, 'close this and click Show all again in a minute'));
   return homeListShell(list, blocks);

@@ -53,6 +53,24 @@ export interface HomeRequestItem {
   todo?: HomeTodo;
 }
 
+/** The Home tab's lists of requests: my open requests, and what waits on me. */
+export type HomeList = 'mine' | 'waiting';
+
+/**
+ * Where a request stands in a Home list: when it was made, then its kind and ID. Requests made in the same
+ * millisecond are in one order always, and a page of the "Show all" modal, read again at each click, starts after
+ * the last one the page before showed (or ends before the first), wherever the list has changed in between.
+ */
+export type HomeListKey = readonly [createdAt: string, tie: string];
+
+export const homeListKey = (item: Pick<HomeRequestItem, 'createdAt' | 'kind' | 'id'>): HomeListKey => [item.createdAt, `${item.kind}:${item.id}`];
+
+/** A Home list's order: my open requests newest first; what waits on me oldest first (what has waited longest comes first). */
+export function homeListOrder(list: HomeList): (a: HomeListKey, b: HomeListKey) => number {
+  const newestFirst = (a: HomeListKey, b: HomeListKey) => (a[0] !== b[0] ? (a[0] < b[0] ? 1 : -1) : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+  return list === 'mine' ? newestFirst : (a, b) => -newestFirst(a, b);
+}
+
 /** A source of requests for the Home tab. */
 export interface HomeFeed {
   /** Names the feed in logs and in "could not load" notes. */
@@ -213,11 +231,10 @@ export class HomeService {
         }
       }),
     );
-    // Requests made in the same millisecond in one order always (by kind and ID): the "Show all" modal reads the list
-    // again for each page, and an order that depended on the feeds' would repeat one on two pages and skip another.
-    const tie = (i: HomeRequestItem) => `${i.kind}:${i.id}`;
-    const byNewest = (a: HomeRequestItem, b: HomeRequestItem) =>
-      a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? 1 : -1) : tie(a) < tie(b) ? -1 : tie(a) > tie(b) ? 1 : 0;
+    const inOrder = (list: HomeList, items: HomeRequestItem[]) => {
+      const order = homeListOrder(list);
+      return items.sort((a, b) => order(homeListKey(a), homeListKey(b)));
+    };
     let subscriptions: HomeData['subscriptions'] = [];
     try {
       subscriptions = (await this.opts.subscriptionsOf?.(userId)) ?? [];
@@ -229,9 +246,8 @@ export class HomeService {
     return {
       userId,
       roles,
-      mine: results.flatMap((r) => r.mine).sort(byNewest),
-      // Oldest first: what has waited longest comes first.
-      waiting: results.flatMap((r) => r.waiting).sort((a, b) => -byNewest(a, b)),
+      mine: inOrder('mine', results.flatMap((r) => r.mine)),
+      waiting: inOrder('waiting', results.flatMap((r) => r.waiting)),
       unavailable,
       canRequestPipeline: this.opts.canRequestPipeline,
       subscriptions,

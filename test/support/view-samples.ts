@@ -494,7 +494,8 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
   for (const item of homeData().mine) add('homeStateText', home.homeStateText(item));
   const many = { ...homeData(), mine: Array.from({ length: 45 }, (_, i) => homeItems()[i % 7]!), waiting: Array.from({ length: 45 }, (_, i) => homeData().waiting[i % 7]!) };
   for (const list of ['mine', 'waiting'] as const) {
-    for (const page of [0, 1]) add('homeListModal', home.homeListModal(many, list, page));
+    // The first page, and the last (the page after a request that would come after all of them).
+    for (const at of [{}, { a: [list === 'mine' ? '0' : '9', ''] as const }]) add('homeListModal', home.homeListModal(many, list, at));
     add('homeListModal', home.homeListModal({ ...homeData(), mine: [], waiting: [] }, list));
     for (const state of ['loading', 'failed'] as const) add('homeListPendingModal', home.homeListPendingModal(list, state));
   }

@@ -230,7 +230,7 @@ describe('a list a page at a time', () => {
     expect(pageOf([], 20, 3)).toEqual({ shown: [], page: 0, pages: 1, from: 0 });
   });
 
-  const foot = { summary: 'things 21 to 40 of 45.', blockId: 'pages', previous: 'prev', next: 'next', valueOf: (n: number) => `to:${n}` };
+  const foot = { summary: 'things 21 to 40 of 45.', blockId: 'pages', previous: 'prev', next: 'next', valueOf: (n: number, direction: 'previous' | 'next') => `${direction}:${n}` };
 
   it('has no foot for a list of one page', () => {
     expect(pagerBlocks(pageOf(items.slice(0, 20), 20, 0), foot)).toEqual([]);
@@ -244,8 +244,8 @@ describe('a list a page at a time', () => {
         type: 'actions',
         block_id: 'pages',
         elements: [
-          { type: 'button', action_id: 'prev', text: { type: 'plain_text', text: 'Previous page' }, value: 'to:0' },
-          { type: 'button', action_id: 'next', text: { type: 'plain_text', text: 'Next page' }, value: 'to:2' },
+          { type: 'button', action_id: 'prev', text: { type: 'plain_text', text: 'Previous page' }, value: 'previous:0' },
+          { type: 'button', action_id: 'next', text: { type: 'plain_text', text: 'Next page' }, value: 'next:2' },
         ],
       },
     ]);
@@ -253,8 +253,8 @@ describe('a list a page at a time', () => {
 
   it('offers no Previous on the first page and no Next on the last', () => {
     const ids = (page: number) => (pagerBlocks(pageOf(items, 20, page), foot)[1] as { elements: Array<{ action_id: string; value: string }> }).elements.map((b) => `${b.action_id}=${b.value}`);
-    expect(ids(0)).toEqual(['next=to:1']);
-    expect(ids(2)).toEqual(['prev=to:1']);
+    expect(ids(0)).toEqual(['next=next:1']);
+    expect(ids(2)).toEqual(['prev=previous:1']);
     // Two pages are enough for a foot.
     expect(pagerBlocks(pageOf(items.slice(0, 40), 20, 1), foot)).toHaveLength(2);
   });
