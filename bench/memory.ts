@@ -9,7 +9,7 @@
  * that leaves a 512 MiB Cloud Run instance room for everything else.
  *
  * The mixed load, closed loops from this thread (the bot is another process):
- * - 2 chart loops: `/query` for saved charts with parameters that vary (31
+ * - 2 chart loops: `/query` for saved charts with parameters that vary (30
  *   distinct results on BigQuery, whose loopback fake runs only the queries
  *   written the same in both dialects; 70 on the embedded warehouse), so the
  *   first minutes run queries and the rest mostly come from the cache, within
