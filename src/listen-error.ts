@@ -6,15 +6,46 @@
 import { createServer } from 'node:net';
 import { ConfigError } from './errors.js';
 
-export function listenError(error: unknown, port: number, host: string): unknown {
+export function listenError(error: unknown, port: number, host: string, free?: number | null): unknown {
   const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
   // Only the listen's own failure: starting the bot also opens the store, whose EACCES is about a file, not PORT.
   if (syscall !== 'listen') return error;
   if (code === 'EADDRINUSE') {
-    return new ConfigError('PORT', `${host}:${port} is in use already (another \`npm start\`?): stop what listens there, or choose a free port, e.g. PORT=${port === 65535 ? 3001 : port + 1} npm start`);
+    const example = free === undefined ? ` e.g. PORT=${port === 65535 ? 3001 : port + 1} npm start` : free === null ? '' : ` e.g. PORT=${free} npm start (free just now)`;
+    return new ConfigError('PORT', `${host}:${port} is in use already (another \`npm start\`?): stop what listens there, or choose a free port,${example || ' one not in use'}`);
   }
   if (code === 'EACCES') return new ConfigError('PORT', `${port} may not be listened on by this user (ports under 1024 need privileges): choose another, e.g. PORT=3000 npm start`);
   return error;
+}
+
+/** Listens on `port` (on `host`, or every interface, as Node does with none) and closes at once: why it could not, or null. */
+async function tryListen(port: number, host?: string): Promise<unknown> {
+  const server = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      if (host) server.listen(port, host, () => resolve());
+      else server.listen(port, () => resolve());
+    });
+  } catch (error) {
+    return error;
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return null;
+}
+
+/**
+ * {@link listenError}'s answer, where a port in use suggests one tried on the same host and found free: the next
+ * ports up, at most 20 of them (3000 and 3001 are both often taken by other development servers), or none if all
+ * of those are taken. `0.0.0.0` is every interface, as Node listens with no host.
+ */
+export async function listenErrorWithFreePort(error: unknown, port: number, host: string): Promise<unknown> {
+  if ((error as NodeJS.ErrnoException | null)?.code !== 'EADDRINUSE') return listenError(error, port, host);
+  let free: number | null = null;
+  for (let next = port + 1; next <= Math.min(port + 20, 65535) && free === null; next++) {
+    if ((await tryListen(next, host === '0.0.0.0' ? undefined : host)) === null) free = next;
+  }
+  return listenError(error, port, host, free);
 }
 
 /**
@@ -25,14 +56,6 @@ export function listenError(error: unknown, port: number, host: string): unknown
  * moment between this check and Bolt's listen still ends that way.
  */
 export async function checkPortFree(port: number): Promise<void> {
-  const server = createServer();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, () => resolve());
-    });
-  } catch (error) {
-    throw listenError(error, port, '0.0.0.0');
-  }
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const error = await tryListen(port);
+  if (error !== null) throw await listenErrorWithFreePort(error, port, '0.0.0.0');
 }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from './config.js';
-import { listenError } from './listen-error.js';
+import { listenErrorWithFreePort } from './listen-error.js';
 import type { Logger } from './logger.js';
 import { createBot, type Bot } from './app.js';
 import { SlackStandin, StandinDefaults } from './slack-standin/server.js';
@@ -107,7 +107,7 @@ export async function startLocal(config: Config, logger: Logger, adapters: Adapt
     ({ url } = await standin.start({ port: config.port, host, fallback }));
   } catch (error) {
     page.close();
-    throw listenError(error, config.port, host);
+    throw await listenErrorWithFreePort(error, config.port, host);
   }
   try {
     const signingSecret = randomBytes(24).toString('hex');

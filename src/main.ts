@@ -22,7 +22,7 @@ import { CatalogError, loadCatalog, type Catalog } from './catalog/catalog.js';
 import { createChartRenderer } from './charts/renderer.js';
 import { loadSources, SourcesError, type SourceCatalog } from './sources/catalog.js';
 import { installProcessGuards } from './process-guards.js';
-import { checkPortFree, listenError } from './listen-error.js';
+import { checkPortFree, listenErrorWithFreePort } from './listen-error.js';
 
 /**
  * The configured credentials, once read: the lines written to stderr without the logger (a refusal, the last-resort
@@ -122,8 +122,8 @@ async function main(): Promise<void> {
       // uncaught exception with its stack, so it is tried first, just before, and said as the HTTP receiver's is.
       if (config.slack.mode === 'socket') await checkPortFree(config.port);
       // Taken, or privileged: said as a configuration error naming PORT, as local mode says it.
-      const { url } = await bot.start(config.port).catch((err: unknown) => {
-        throw listenError(err, config.port, '0.0.0.0');
+      const { url } = await bot.start(config.port).catch(async (err: unknown) => {
+        throw await listenErrorWithFreePort(err, config.port, '0.0.0.0');
       });
       logger.info('analytics-bot started', { mode: config.slack.mode, url: config.slack.mode === 'http' ? `${url}/slack/events` : undefined });
     }

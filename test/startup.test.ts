@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { freePort, loopbackServer } from './support/ports.js';
 import os from 'node:os';
@@ -136,21 +137,27 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
     ['HTTP mode', { SLACK_BOT_TOKEN: 'xoxb-startup-test', SLACK_SIGNING_SECRET: randomBytes(16).toString('hex') }, '0.0.0.0'],
     // Bolt's Socket Mode receiver listens with no error handler: a taken port was an uncaught exception.
     ['Socket Mode', { SLACK_APP_TOKEN: 'xapp-1-startup-test', SLACK_BOT_TOKEN: 'xoxb-startup-test' }, '0.0.0.0'],
-  ])('exits at start-up when PORT is taken in %s, in one line naming PORT and how to choose another', async (_mode, vars: Record<string, string>, host) => {
+  ])('exits at start-up when PORT is taken in %s, in one line naming PORT and a port found free to choose instead', async (_mode, vars: Record<string, string>, host) => {
     const standin = Object.keys(vars).length ? new SlackStandin() : null;
     const taken = await loopbackServer(async (_req, res) => void res.end('taken'));
     const port = new URL(taken.url).port;
+    // The next port up is taken too (as 3001 often is beside 3000): the one suggested is not it.
+    const next = createServer();
+    await new Promise<void>((resolve) => next.once('error', () => resolve()).listen(Number(port) + 1, '127.0.0.1', () => resolve()));
     const dataDir = await freshDataDir();
     try {
       const slack: Record<string, string> = standin ? { SLACK_API_URL: `${(await standin.start({ port: 0, host: '127.0.0.1' })).url}/api/`, ANALYTICS_CHANNEL: StandinDefaults.channel } : {};
       const r = await runToExit({ ...vars, ...slack, PORT: port, DATA_DIR: dataDir });
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(new RegExp(`^Configuration error: PORT: ${host.replaceAll('.', '\\.')}:${port} is in use already`));
-      expect(r.stderr).toContain(`PORT=${Number(port) + 1} npm start`);
+      const suggested = Number(/PORT=(\d+) npm start \(free just now\)/.exec(r.stderr)?.[1]);
+      expect(suggested).toBeGreaterThanOrEqual(Number(port) + 2);
+      expect(suggested).toBeLessThanOrEqual(Number(port) + 20);
       expect(r.stderr).not.toMatch(/EADDRINUSE|uncaught|unexpected|\n\s+at /);
     } finally {
       await standin?.stop();
       await taken.close();
+      await new Promise<void>((resolve) => (next.listening ? next.close(() => resolve()) : resolve()));
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 90_000);
