@@ -75,6 +75,16 @@ describe('every text the views produce', () => {
     expect(found).toEqual([]);
   });
 
+  it('marks a refusal for want of a role (only its owner, BizOps, a Looker admin can…) with one sign, :lock:', () => {
+    const refusal = /^(?:\S+ )?(?:Only\b.*\bcan\b|Sorry, the audit log is only for\b)/;
+    const texts = outputs.flatMap(({ name, value }) => mrkdwnTexts(value).filter((t) => refusal.test(t)).map((t) => `${name}: ${t.slice(0, 120)}`));
+    // The scan finds them: Looker's, pipeline requests', subscriptions', the audit log's and reruns'.
+    expect(new Set(texts.map((t) => t.slice(0, t.indexOf(':'))))).toEqual(new Set([
+      'auditNotAllowedMessage', 'lookerRefusalMessage', 'pipelineRequestNotAllowedMessage', 'rerunAnswerMessage', 'rerunNotAllowedMessage', 'subscriptionEditRefusedModal', 'subscriptionRefusedMessage',
+    ]));
+    expect(texts.filter((t) => !t.includes(': :lock: '))).toEqual([]);
+  });
+
   it('stays inside Slack limits: 50 blocks a message, 100 a modal or Home tab, 3,000 characters a section', () => {
     const problems = outputs.flatMap(({ name, value }) => {
       if (typeof value !== 'object' || value === null || !Array.isArray((value as { blocks?: unknown }).blocks)) return [];

@@ -229,7 +229,7 @@ export function pipelineStatusMessage(
 /** For someone outside BizOps who asked for a rerun: why not, and a button to ask BizOps. */
 export function rerunNotAllowedMessage(source: Source, bizopsUsergroup: string | undefined): MessageBody {
   const who = bizopsUsergroup ? `<!subteam^${bizopsUsergroup}>` : 'BizOps';
-  const text = `Only ${who} can rerun pipelines. You can ask them to rerun ${escapeMrkdwn(source.name)}.`;
+  const text = `:lock: Only ${who} can rerun pipelines. You can ask them to rerun ${escapeMrkdwn(source.name)}.`;
   return {
     text,
     blocks: [

@@ -515,10 +515,10 @@ export function lookerExpiredThreadMessage(r: LookerAccessRequest, options: { ma
 
 /** A click by someone without the right to decide. */
 export function lookerRefusalMessage(reason: DecisionRefusal, adminsUsergroup: string | null): MessageBody {
-  if (reason === 'own_request') return section(':no_entry_sign: You cannot decide a request you made or that gives you access. Another Looker admin has to.');
-  if (reason === 'own_email') return section(':no_entry_sign: This request gives access to the Looker email on your own Slack profile, so you cannot decide it. Another Looker admin has to. Nothing was changed.');
+  if (reason === 'own_request') return section(':lock: You cannot decide a request you made or that gives you access. Another Looker admin has to.');
+  if (reason === 'own_email') return section(':lock: This request gives access to the Looker email on your own Slack profile, so you cannot decide it. Another Looker admin has to. Nothing was changed.');
   const who = adminsUsergroup ? `members of <!subteam^${adminsUsergroup}>` : 'Looker admins';
-  return section(`:no_entry_sign: Only ${who} can approve or deny Looker access. Nothing was changed.`);
+  return section(`:lock: Only ${who} can approve or deny Looker access. Nothing was changed.`);
 }
 
 /** The request was already decided (or has expired), told to `viewer` ("by you" when they decided it). */

@@ -441,7 +441,7 @@ export function subscriptionEditRefusedModal(reason: 'not_found' | 'not_allowed'
   const what = `${edited.kind === 'alert' ? 'alert' : 'scheduled delivery'} ${ref(edited)}`;
   const said = reason === 'not_found'
     ? `:wastebasket: The ${what} was deleted after this form was opened, so your changes were not saved. To set it up again: \`${Commands.query} ${edited.kind === 'alert' ? 'alert' : 'subscribe'} ${edited.query}\`.`
-    : `:no_entry_sign: Only its owner or BizOps can change the ${what}, so your changes were not saved.`;
+    : `:lock: Only its owner or BizOps can change the ${what}, so your changes were not saved.`;
   return { type: 'modal', title: plain(edited.kind === 'alert' ? 'Alert' : 'Scheduled delivery'), close: plain('Done'), blocks: [section(said)] };
 }
 
@@ -545,7 +545,7 @@ export function alertNothingToWatchMessage(q: SavedQuery): MessageBody {
 /** Why a change was refused. */
 export function subscriptionRefusedMessage(reason: 'not_found' | 'not_allowed' | 'already', now?: Pick<Subscription, 'status'>): MessageBody {
   if (reason === 'not_found') return noteMessage('That scheduled delivery or alert no longer exists.');
-  if (reason === 'not_allowed') return noteMessage(':no_entry_sign: Only its owner or BizOps can change it. Nothing was changed.');
+  if (reason === 'not_allowed') return noteMessage(':lock: Only its owner or BizOps can change it. Nothing was changed.');
   // Changed meanwhile by someone else (or from another message): the audit log says who.
   if (now) return noteMessage(`It is already ${now.status === 'paused' ? 'paused' : 'on'} (changed since this was shown). Nothing was changed.`);
   return noteMessage('It is already that way. Nothing was changed.');
