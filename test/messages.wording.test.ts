@@ -491,6 +491,22 @@ describe('scheduled deliveries and alerts', () => {
     expect(alertFiredMessage({ ...alert, params: { customer: '<!channel> *acme*' } }, q, { holds: true, latest: 0, previous: 0, changePct: null, byPeriod: true }).text).toContain('(customer=&lt;!channel&gt; ∗acme∗)');
   });
 
+  it("says a column in words, as the chart's legend does: `active_users` is active users (Active users in the form's Watch)", () => {
+    const q = catalog.get('top-customers-by-active-users')!;
+    const alert: Subscription = { ...byId('09'), query: q.name, params: {}, condition: { column: 'active_users', op: 'above', value: 50 } };
+    const ev = { holds: true, latest: 60, previous: 40, changePct: null, byPeriod: false };
+    const said = [
+      alertFiredMessage(alert, q, ev).text, text(alertFiredMessage(alert, q, ev)), text(alertResolvedMessage(alert, q, { ...ev, holds: false })),
+      text(subscriptionSavedMessage(alert, q.title, false)), text(subscriptionManageMessage(alert, q.title)), text(alertClosedMessage(alert, 'U0BLAKE')),
+    ];
+    for (const t of said) {
+      expect(t).toMatch(/active users\*? is above/);
+      expect(t).not.toContain('active_users');
+    }
+    const watch = JSON.stringify(subscriptionModal(modalDataOf(alert, q))).match(/"action_id":"alert_column"[^\]]*\]/)?.[0] ?? '';
+    expect(watch).toContain('{"type":"plain_text","text":"Active users"},"value":"active_users"');
+  });
+
   it('confirms a new alert with its condition, the value and column in bold', () => {
     const alert: Subscription = { ...byId('09'), condition: { column: 'instances', op: 'above', value: 150 }, schedule: { kind: 'daily', time: '09:00', tz: 'UTC' } };
     const saved = text(subscriptionSavedMessage(alert, 'Weekly active instances', false));

@@ -13,6 +13,7 @@ import { ALERT_OPS, THRESHOLD_DECIMALS, describeCondition, type AlertCondition, 
 import { numericColumnsOf, subscriptionRef, type RunRecord, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
 import { SLACK_LIMITS, escapeAndTruncate, escapeMrkdwn, isChannelId, noteMessage, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn, userText, type MessageBody } from './common.js';
 import { localeNumber } from '../src/format.js';
+import { humanizeColumn } from '../src/charts/spec.js';
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text: truncate(text, 75) });
 const option = (value: string, text: string): PlainTextOption => ({ text: plain(text), value });
@@ -150,7 +151,7 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
       : 'Times are in *UTC*: I could not read your Slack time zone just now. For yours, close this and run the command again.';
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: zone }] });
   if (alert) {
-    const columns = numericColumnsOf(q).map((c) => option(c, c));
+    const columns = numericColumnsOf(q).map((c) => option(c, humanizeColumn(c)));
     const ops = ALERT_OPS.map((o) => option(o.id, o.label));
     if (columns.length) {
       blocks.push(input(BlockIds.alertColumn, 'Watch', { type: 'static_select', action_id: ActionIds.alertColumn, options: columns, initial_option: columns.find((o) => o.value === d.condition?.column) ?? columns[0]! }, {
@@ -217,10 +218,13 @@ function targetText(s: Subscription, viewer?: string): string {
   return viewer === s.owner ? 'your DMs' : `<@${s.owner}>'s DMs`;
 }
 
+/** A column as a sentence says it, as the chart's legend does but mid-sentence: `active_users` is "active users". */
+const columnWords = (column: string) => column.replace(/_/g, ' ');
+
 /** What a delivery sends, or what an alert watches, in words. */
 function whatText(s: Subscription): string {
   return s.kind === 'alert' && s.condition
-    ? `Alert when ${escapeMrkdwn(describeCondition(s.condition, s.condition.column))}`
+    ? `Alert when ${escapeMrkdwn(describeCondition(s.condition, columnWords(s.condition.column)))}`
     : FORMAT_LABEL[s.format] ?? escapeMrkdwn(String(s.format));
 }
 
@@ -256,7 +260,7 @@ function number(n: number | null): string {
 
 /** The alert fired: what, the value now and before; the chart follows in its thread. */
 export function alertFiredMessage(s: Subscription, q: SavedQuery, ev: Evaluation): MessageBody {
-  const what = describeCondition(s.condition!, s.condition!.column);
+  const what = describeCondition(s.condition!, columnWords(s.condition!.column));
   const change = ev.changePct !== null ? ` (${ev.changePct >= 0 ? '+' : ''}${ev.changePct.toFixed(1)}% from ${number(ev.previous)})` : ev.previous !== null ? ` (before: ${number(ev.previous)})` : '';
   // With the values it runs with: two alerts of one query (one customer each) are told apart, in the notification too.
   const values = paramsList(s);
@@ -273,7 +277,7 @@ export function alertFiredMessage(s: Subscription, q: SavedQuery, ev: Evaluation
 
 /** The alert no longer holds: said once, in the fired message's thread. */
 export function alertResolvedMessage(s: Subscription, q: SavedQuery, ev: Evaluation): MessageBody {
-  const what = describeCondition(s.condition!, s.condition!.column);
+  const what = describeCondition(s.condition!, columnWords(s.condition!.column));
   const values = paramsList(s);
   const text = `Resolved: ${escapeMrkdwn(q.title)}${values ? ` (${values})` : ''}: ${escapeMrkdwn(`no longer true that ${what} (now ${number(ev.latest)}).`)}`;
   return { text, blocks: [section(`:white_check_mark: *Resolved: ${escapeMrkdwn(q.title)}*${paramsText(s)}\nIt is no longer true that ${escapeMrkdwn(what)}: now *${number(ev.latest)}*.`)] };
@@ -284,7 +288,7 @@ export function alertClosedMessage(now: Subscription | null, by: string, options
   const values = now ? paramsList(now) : '';
   // A run of the old check was posting its Resolved as the edit was saved: that Resolved may come, so none is promised away.
   const after = options.resolving ? 'this one is closed.' : 'this one is closed, and no Resolved will follow here.';
-  const watches = now?.condition ? ` It now alerts when ${escapeMrkdwn(describeCondition(now.condition, now.condition.column))}${values ? ` (with ${values})` : ''}${now.status === 'paused' ? ', checked once it is resumed' : ', checked from its next run'}.` : '';
+  const watches = now?.condition ? ` It now alerts when ${escapeMrkdwn(describeCondition(now.condition, columnWords(now.condition.column)))}${values ? ` (with ${values})` : ''}${now.status === 'paused' ? ', checked once it is resumed' : ', checked from its next run'}.` : '';
   const text = `:pencil2: <@${by}> edited this alert (${now ? ref(now) : 'since deleted'}): ${after}${watches}`;
   return { text, blocks: [section(text)] };
 }
@@ -448,7 +452,7 @@ export function subscriptionEditRefusedModal(reason: 'not_found' | 'not_allowed'
 /** "*instances* is above *150*": the condition in words, its column and value in bold. */
 function conditionMrkdwn(c: AlertCondition): string {
   const n = localeNumber(c.value, THRESHOLD_DECIMALS);
-  const column = `*${escapeMrkdwn(c.column)}*`;
+  const column = `*${escapeMrkdwn(columnWords(c.column))}*`;
   return c.op === 'change_pct' ? `${column} changes by more than *${n}%* from the period before` : `${column} ${c.op === 'below' ? 'is below' : 'is above'} *${n}*`;
 }
 
