@@ -2135,8 +2135,34 @@ describe('a saved query changed after an alert was set up on it', () => {
       await d.tick('2026-12-01T10:00:05Z');
       // Not "Resolved … (now no value)": nothing was checked. The owner is told, as for a query gone from the catalog.
       expect(said().filter((m) => /Resolved/.test(m))).toEqual([]);
-      expect(said().filter((m) => /failed/.test(m)).at(-1)).toMatch(/no longer has the column “customers” this alert watches: edit the alert to watch one the query has now \(total\)/);
-      expect(await b.t.bot.services.subscriptions.get(sub!.id)).toMatchObject({ lastRun: { outcome: 'failed' }, consecutiveFailures: 1 });
+      const failed = () => said().filter((m) => /failed/.test(m));
+      expect(failed().at(-1)).toMatch(/no longer has the column “customers” this alert watches: edit the alert to watch one the query has now \(total\)/);
+      // It cannot run as it is: paused at once, rather than failing again at each run until the third pauses it.
+      expect(failed().at(-1)).toMatch(/It cannot run as it is, so I paused it/);
+      expect(await b.t.bot.services.subscriptions.get(sub!.id)).toMatchObject({ status: 'paused', nextRunAt: null, lastRun: { outcome: 'failed' }, consecutiveFailures: 1 });
+      await d.tick('2026-12-01T11:00:05Z');
+      await d.tick('2026-12-01T12:00:05Z');
+      expect(failed()).toHaveLength(1);
+    });
+  });
+
+  it('pauses at once a delivery whose saved query was taken out of the catalog, and tells its owner once', async () => {
+    await withRestarts({ JOBS_POLL_MS: '3600000' }, async (b) => {
+      const d = driver(() => b.t);
+      b.t.setTime(at('2026-12-01T08:30:00Z'));
+      const modal = await d.open('subscribe customer-count');
+      await d.kind(modal.id, 'cron');
+      expect((await d.submit(modal.id, {
+        [ActionIds.subscriptionDm]: ['dm'], [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: '0 * * * *', [ActionIds.subscriptionFormat]: 'table',
+      })).responseAction).toBeUndefined();
+      const [sub] = await d.subscriptions();
+      await b.restart(async () => rm(path.join(b.queries, 'customer-count.sql')));
+      await d.tick('2026-12-01T09:00:05Z');
+      await d.tick('2026-12-01T10:00:05Z');
+      const failed = b.standin.conversation(RILEY).map((m) => text(m)).filter((m) => m.includes(ref(sub!)) && /failed/.test(m));
+      expect(failed).toHaveLength(1);
+      expect(failed[0]).toMatch(/the saved query “customer-count” is no longer in the catalog\. It cannot run as it is, so I paused it/);
+      expect(await b.t.bot.services.subscriptions.get(sub!.id)).toMatchObject({ status: 'paused', pausedReason: expect.stringMatching(/^It cannot run as it is: the saved query/) });
     });
   });
 });

@@ -476,7 +476,7 @@ export function subscriptionFailedDm(
   s: Subscription,
   title: string,
   paused: boolean,
-  failed?: { dueAt: number; manual: boolean; message: string; failures: number },
+  failed?: { dueAt: number; manual: boolean; message: string; failures: number; needsEdit?: boolean },
   told?: { now: Date; graceMs: number },
 ): MessageBody {
   const last = failed ?? (s.lastRun ? { dueAt: s.lastRun.dueAt, manual: s.lastRun.manual, message: s.lastRun.message ?? 'no reason given', failures: s.consecutiveFailures } : undefined);
@@ -486,7 +486,9 @@ export function subscriptionFailedDm(
   const what = `${s.kind === 'alert' ? 'alert' : 'scheduled delivery'} *${escapeMrkdwn(title)}* (${ref(s)})${where}`;
   const run = last ? (last.manual ? 'The run you asked for' : `The run due ${slackDate(new Date(last.dueAt))}`) : 'A run';
   const head = `:warning: ${run} of your ${what} failed: ${why}.`;
-  const tail = paused
+  const tail = paused && failed?.needsEdit
+    ? ' It cannot run as it is, so I paused it rather than fail again at each run. Edit it or delete it with Manage below.'
+    : paused
     ? ` It failed ${failedTimes(last?.failures ?? s.consecutiveFailures)}, so I paused it. Fix the cause, then Resume it with Manage below or from \`${Commands.query} subscriptions\`.`
     : s.status === 'active' && s.nextRunAt
       ? ` It stays on${nextRunSaid(s.nextRunAt, told)}.`

@@ -94,6 +94,8 @@ export interface FailedRun {
   message: string;
   /** Failed runs in a row, this one included. */
   failures: number;
+  /** It cannot run as it is (its query, the column it watches or its values are gone): paused at once. */
+  needsEdit?: boolean;
 }
 
 /** The job that delivers a notice (its key makes it once-only, or coalesced for cards and alerts). */

@@ -622,10 +622,15 @@ export class SubscriptionService {
 
   /**
    * Records a run that gave up: its owner is told once, the next run is
-   * scheduled, and after `maxFailures` failures in a row it pauses itself.
+   * scheduled, and after `maxFailures` failures in a row it pauses itself,
+   * or at once for one that cannot run as it is (`pauseNow`: it needs an edit).
    * Returns whether it paused.
    */
-  async recordFailure(tx: StoreTx, id: string, run: { dueAt: number; manual: boolean; message: string; key?: string; counts?: boolean }): Promise<{ paused: boolean; subscription: Subscription } | null> {
+  async recordFailure(
+    tx: StoreTx,
+    id: string,
+    run: { dueAt: number; manual: boolean; message: string; key?: string; counts?: boolean; pauseNow?: boolean },
+  ): Promise<{ paused: boolean; subscription: Subscription } | null> {
     const current = (await tx.get<Subscription>(SUBSCRIPTIONS, id))?.data;
     const claim = run.key ? (await tx.get<AlertClaim>(ALERT_STEPS, id))?.data : undefined;
     // A run that gave up while posting a change of state lets the next run post it.
@@ -657,10 +662,10 @@ export class SubscriptionService {
       }
       tx.audit({ actor: 'bot', action: `subscription.alert_${next.alertState === 'firing' ? 'fired' : 'resolved'}`, subject: id, after: { message: 'posted before the run gave up' } });
     }
-    const paused = counts && failures >= this.opts.limits.maxFailures;
+    const paused = counts && (failures >= this.opts.limits.maxFailures || run.pauseNow === true);
     if (paused) {
       next.status = 'paused';
-      next.pausedReason = `It failed ${failures === 1 ? 'once' : `${failures} times in a row`}; the last time: ${run.message}`;
+      next.pausedReason = run.pauseNow ? `It cannot run as it is: ${run.message}` : `It failed ${failures === 1 ? 'once' : `${failures} times in a row`}; the last time: ${run.message}`;
       next.nextRunAt = null;
     } else if (!run.manual && current.status === 'active' && current.nextRunAt === run.dueAt) {
       next.nextRunAt = runAfter(current.schedule, run.dueAt, now, this.opts.limits.graceMs).getTime();

@@ -38,6 +38,16 @@ export interface SubscriptionRunDeps {
 
 type RunPayload = { id: string; dueAt: number; manual: boolean };
 
+const NEEDS_EDIT = 'subscription_needs_edit';
+
+/**
+ * A run that cannot succeed until the subscription is edited: its saved query is gone from the catalog, or no longer
+ * has the column it watches or takes its values. Each run would fail the same way, so it pauses at once.
+ */
+class NeedsEditError extends PermanentJobError {
+  override readonly code = NEEDS_EDIT;
+}
+
 /**
  * Slack refusals that mean the destination is gone: waiting will not help.
  * A DM's own: the person left, cannot be seen by the bot (`user_not_visible`,
@@ -59,10 +69,11 @@ export function subscriptionJobKinds(deps: SubscriptionRunDeps): Record<string, 
         const message = ownerReason(failure);
         // Slack failing for every subscription at once is none of this one's doing: it pauses none.
         const counts = failure.code !== SLACK_UNAVAILABLE && failure.code !== TOKEN_REFUSED_CODE;
-        const recorded = await deps.subscriptions.recordFailure(tx, ctx.payload.id, { dueAt: ctx.payload.dueAt, manual: ctx.payload.manual, message, key: ctx.key, counts });
+        const needsEdit = failure.code === NEEDS_EDIT;
+        const recorded = await deps.subscriptions.recordFailure(tx, ctx.payload.id, { dueAt: ctx.payload.dueAt, manual: ctx.payload.manual, message, key: ctx.key, counts, pauseNow: needsEdit });
         // A DM with the token Slack refuses could not go either: the failure is in the list, the audit log and the logs.
         if (recorded && failure.code !== TOKEN_REFUSED_CODE) {
-          const run = { manual: ctx.payload.manual, message, failures: recorded.subscription.consecutiveFailures };
+          const run = { manual: ctx.payload.manual, message, failures: recorded.subscription.consecutiveFailures, ...(needsEdit && recorded.paused ? { needsEdit } : {}) };
           await enqueue(noticeJob({ type: 'subscription.failed', subscriptionId: ctx.payload.id, dueAt: ctx.payload.dueAt, paused: recorded.paused, run }));
         }
       },
@@ -119,7 +130,7 @@ export function ownerReason(failure: JobFailure): string {
     case 'store_failed': return 'I could not reach my state store';
     case SLACK_UNAVAILABLE: return `Slack was unavailable (${failure.message})`;
     case TOKEN_REFUSED_CODE: return 'Slack refused my token: whoever runs analytics-bot must reinstall it';
-    case 'job_refused': case 'slack_api_failed': return failure.message;
+    case 'job_refused': case NEEDS_EDIT: case 'slack_api_failed': return failure.message;
     default: return 'something went wrong on my side (the details are in my logs)';
   }
 }
@@ -156,16 +167,16 @@ async function run(deps: SubscriptionRunDeps, ctx: JobContext<RunPayload>): Prom
     return { commit: (tx) => subscriptions.recordRun(tx, id, { dueAt, manual, outcome: 'missed', message }) };
   }
   const query = queries.catalog.get(sub.query);
-  if (!query) throw new PermanentJobError(`the saved query “${sub.query}” is no longer in the catalog`);
+  if (!query) throw new NeedsEditError(`the saved query “${sub.query}” is no longer in the catalog`);
   // A reviewed change may rename or drop the column an alert watches: its rows would have no value for it, so the
   // alert would say Resolved (had it gone off) and then watch nothing, quietly. A failed run, as for a query gone.
   const columns = numericColumnsOf(query);
   if (sub.kind === 'alert' && !columns.includes(sub.condition!.column)) {
     const instead = columns.length ? `: edit the alert to watch one the query has now (${columns.join(', ')})` : ', nor any number to watch: delete the alert';
-    throw new PermanentJobError(`the query no longer has the column “${sub.condition!.column}” this alert watches${instead}`);
+    throw new NeedsEditError(`the query no longer has the column “${sub.condition!.column}” this alert watches${instead}`);
   }
   const resolution = await queries.resolve(query, sub.params);
-  if (!resolution.ok) throw new PermanentJobError(`its parameters no longer fit the query: ${Object.values(resolution.problems).slice(0, 2).join('; ')}`);
+  if (!resolution.ok) throw new NeedsEditError(`its parameters no longer fit the query: ${Object.values(resolution.problems).slice(0, 2).join('; ')}`);
   const outcome = await queries.run(query, resolution.params, { userId: sub.owner });
   if (outcome.kind === 'over_cap') {
     throw new PermanentJobError(`the query would process ${Math.round(outcome.estimatedBytes / 1024 ** 2)} MB, over the cost cap of ${Math.round(outcome.capBytes / 1024 ** 2)} MB`);

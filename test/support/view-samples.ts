@@ -537,6 +537,7 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     add('subscriptionManageMessage', subscriptions.subscriptionManageMessage(s, title));
     for (const edited of [true, false]) add('subscriptionSavedMessage', subscriptions.subscriptionSavedMessage(s, title, edited));
     for (const paused of [true, false]) add('subscriptionFailedDm', subscriptions.subscriptionFailedDm(s, title, paused));
+    add('subscriptionFailedDm', subscriptions.subscriptionFailedDm(s, title, true, { dueAt: NOW.getTime(), manual: false, message: `the saved query “${HOSTILE}” is no longer in the catalog`, failures: 1, needsEdit: true }));
     // Told once its next run was due: that run is running now.
     if (s.nextRunAt) add('subscriptionFailedDm', subscriptions.subscriptionFailedDm(s, title, false, undefined, { now: new Date(s.nextRunAt), graceMs: 3_600_000 }));
     for (const change of ['paused', 'resumed', 'edited', 'deleted'] as const) {
