@@ -11,8 +11,8 @@ export function listenError(error: unknown, port: number, host: string, free?: n
   // Only the listen's own failure: starting the bot also opens the store, whose EACCES is about a file, not PORT.
   if (syscall !== 'listen') return error;
   if (code === 'EADDRINUSE') {
-    const example = free === undefined ? ` e.g. PORT=${port === 65535 ? 3001 : port + 1} npm start` : free === null ? '' : ` e.g. PORT=${free} npm start (free just now)`;
-    return new ConfigError('PORT', `${host}:${port} is in use already (another \`npm start\`?): stop what listens there, or choose a free port,${example || ' one not in use'}`);
+    const example = free === undefined ? `, e.g. PORT=${port === 65535 ? 3001 : port + 1} npm start` : free === null ? ' (the next 20 I tried are taken too)' : `, e.g. PORT=${free} npm start (free just now)`;
+    return new ConfigError('PORT', `${host}:${port} is in use already (another \`npm start\`?): stop what listens there, or choose a free port${example}`);
   }
   if (code === 'EACCES') return new ConfigError('PORT', `${port} may not be listened on by this user (ports under 1024 need privileges): choose another, e.g. PORT=3000 npm start`);
   return error;
@@ -35,14 +35,15 @@ async function tryListen(port: number, host?: string): Promise<unknown> {
 }
 
 /**
- * {@link listenError}'s answer, where a port in use suggests one tried on the same host and found free: the next
- * ports up, at most 20 of them (3000 and 3001 are both often taken by other development servers), or none if all
- * of those are taken. `0.0.0.0` is every interface, as Node listens with no host.
+ * {@link listenError}'s answer, where a port in use suggests one tried on the same host and found free: among the
+ * next 20 ports up (3000 and 3001 are both often taken by other development servers; from 3000 for the last port
+ * there is), or none if all of those are taken. `0.0.0.0` is every interface, as Node listens with no host.
  */
 export async function listenErrorWithFreePort(error: unknown, port: number, host: string): Promise<unknown> {
   if ((error as NodeJS.ErrnoException | null)?.code !== 'EADDRINUSE') return listenError(error, port, host);
   let free: number | null = null;
-  for (let next = port + 1; next <= Math.min(port + 20, 65535) && free === null; next++) {
+  const first = port < 65535 ? port + 1 : 3000;
+  for (let next = first; next < first + 20 && next <= 65535 && free === null; next++) {
     if ((await tryListen(next, host === '0.0.0.0' ? undefined : host)) === null) free = next;
   }
   return listenError(error, port, host, free);

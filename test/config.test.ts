@@ -1,4 +1,6 @@
-import { listenError } from '../src/listen-error.js';
+import { createServer, type Server } from 'node:net';
+import { listenError, listenErrorWithFreePort } from '../src/listen-error.js';
+import { freePort } from './support/ports.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, secretsOf } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
@@ -160,5 +162,35 @@ describe('listenError: a failure to listen said as what to do about PORT', () =>
   it('leaves any other failure of starting the bot as it was: a store file it may not open is not about PORT', () => {
     const open = errno('EACCES', 'open');
     expect(listenError(open, 3000, '0.0.0.0')).toBe(open);
+  });
+  // Held on the loopback for the test's length; one that something else holds already is as taken.
+  const hold = async (port: number): Promise<Server> => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.once('error', () => resolve()).listen(port, '127.0.0.1', () => resolve()));
+    return server;
+  };
+  const release = (servers: Server[]) => Promise.all(servers.map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))));
+  const suggested = (error: unknown) => /PORT=(\d+) npm start \(free just now\)/.exec(String(error))?.[1];
+
+  it('suggests a port it found free, and holds none: past a taken next one, none when the next 20 are all taken', async () => {
+    const port = await freePort();
+    const taken = [await hold(port + 1)];
+    try {
+      const said = Number(suggested(await listenErrorWithFreePort(errno('EADDRINUSE', 'listen'), port, '127.0.0.1')));
+      expect(said).toBeGreaterThan(port + 1);
+      expect(said).toBeLessThanOrEqual(port + 20);
+      // Tried and closed again: free for the person to use.
+      const after = await hold(said);
+      expect(after.listening).toBe(true);
+      taken.push(after);
+      for (let next = port + 2; next <= port + 20; next++) if (next !== said) taken.push(await hold(next));
+      const none = String(await listenErrorWithFreePort(errno('EADDRINUSE', 'listen'), port, '127.0.0.1'));
+      expect(none).toMatch(new RegExp(`^ConfigError: PORT: 127\\.0\\.0\\.1:${port} is in use already`));
+      expect(suggested(none)).toBeUndefined();
+      expect(none).not.toContain('PORT=');
+      expect(none).toMatch(/choose a free port \(the next 20 I tried are taken too\)$/);
+    } finally {
+      await release(taken);
+    }
   });
 });

@@ -16,7 +16,7 @@ import { ActionIds, CallbackIds } from '../src/ids.js';
 import type { Store, StoreDoc } from '../src/ports/store.js';
 import { LOOKER_ACCESS_REQUESTS } from '../src/services/looker-access.js';
 import { PIPELINE_REQUESTS, type PipelineRequest } from '../src/services/pipeline-request.js';
-import { homeListKey, type HomeData, type HomeRequestItem } from '../src/services/home.js';
+import { homeListKey, homeListOrder, type HomeData, type HomeListKey, type HomeRequestItem } from '../src/services/home.js';
 import { homeListModal, homeView, HOME_MAX_ITEMS } from '../views/home.js';
 
 const regular = StandinDefaults.users.regular;
@@ -384,9 +384,16 @@ for (const variant of variants) {
       const nonsense = await click(regular, own.modal.id, ActionIds.homeListNext, /Page 1 of 2/, { value: '{"l":"__proto__","n":1e308' });
       expect(listed(nonsense.text)).toEqual(Array.from({ length: HOME_MAX_ITEMS }, (_, i) => i));
       expect(modalText()).not.toMatch(/Error|\.(js|ts):\d+/);
-      // A forged Next naming BizOps' list and a page of it.
-      const next = await click(regular, own.modal.id, ActionIds.homeListNext, /Nothing waits on you/, { value: JSON.stringify({ l: 'waiting', n: 1 }) });
+      // A forged Next and Previous naming BizOps' list and a place in it.
+      const place = ['2000-01-01T00:00:00.000Z', 'pipeline:pr_lst010'];
+      const next = await click(regular, own.modal.id, ActionIds.homeListNext, /Nothing waits on you/, { value: JSON.stringify({ l: 'waiting', a: place }) });
       expect(listed(next.text)).toEqual([]);
+      expect(next.text).toContain('you are in neither group');
+      const again = await click(regular, home.view.id, ActionIds.homeShowAll, /Page 1 of 2/);
+      const second = await click(regular, again.modal.id, ActionIds.homeListNext, /Page 2 of 2/);
+      const previous = await click(regular, second.modal.id, ActionIds.homeListPrevious, /Nothing waits on you/, { value: JSON.stringify({ l: 'waiting', b: place }) });
+      expect(listed(previous.text)).toEqual([]);
+      expect(previous.text).toContain('you are in neither group');
     });
 
     it('draws one page for two clicks on the same page at once: the redraw Slack took first stays', async () => {
@@ -529,6 +536,35 @@ describe('App Home view', () => {
     expect(page({ b: homeListKey(waiting[3]!) })).toMatchObject({ refs: range(0, 29) });
     // A page that starts off the grid of 30 counts the pages before it and after it.
     expect(page({ a: homeListKey(waiting[9]!) })).toMatchObject({ refs: range(10, 39), foot: 'Page 2 of 4: requests 11 to 40 of 75' });
+  });
+
+  it('pages requests made in the same millisecond by kind and ID, in each list its own way: each once, none skipped', () => {
+    const same = new Date(1_700_000_000_000).toISOString();
+    // 65 of both kinds, all made at once, in each list's order (what waits on me: the reverse of mine, ties too).
+    const all = Array.from({ length: 65 }, (_, i) => ({ ...item(i), ref: `PR-${i}`, createdAt: same }));
+    for (const list of ['mine', 'waiting'] as const) {
+      const order = homeListOrder(list);
+      const items = [...all].sort((x, y) => order(homeListKey(x), homeListKey(y)));
+      const d: HomeData = { ...data(0), unavailable: [], [list]: items };
+      const page = (at: Parameters<typeof homeListModal>[2]) => {
+        const blocks = homeListModal(d, list, at).blocks as KnownBlock[];
+        const text = blocksToText({ blocks });
+        const buttons = blocks.flatMap((b) => (b.type === 'actions' ? b.elements : [])) as Array<{ action_id: string; value: string }>;
+        const value = (id: string) => JSON.parse(buttons.find((b) => b.action_id === id)?.value ?? 'null') as { a?: HomeListKey; b?: HomeListKey } | null;
+        return { refs: items.filter((w) => text.includes(`*${w.ref}*`)).map((w) => w.ref), next: value(ActionIds.homeListNext), previous: value(ActionIds.homeListPrevious) };
+      };
+      const seen: string[] = [];
+      let at: Parameters<typeof homeListModal>[2] = {};
+      for (;;) {
+        const p = page(at);
+        seen.push(...p.refs);
+        if (!p.next) break;
+        at = { a: p.next.a! };
+        // Previous from the second page is the first, exactly.
+        if (seen.length === HOME_MAX_ITEMS) expect(page({ b: page(at).previous!.b! }).refs).toEqual(seen);
+      }
+      expect(seen).toEqual(items.map((w) => w.ref));
+    }
   });
 
   it('has no button to request a pipeline when no analytics channel is set', () => {
