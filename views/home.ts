@@ -148,10 +148,10 @@ export function homeListPendingModal(list: HomeList, state: 'loading' | 'failed'
 
 /**
  * The page of `items` (in `list`'s order) that goes on after `at.a`, or ends before `at.b`, or else the first. It is
- * found by order, not by position, so a request decided or made since the page before was drawn neither drops out
- * of sight between two pages nor shows on both. Past the end (all after `a` gone): the last page. A page ending
- * before `b` that would start before the first request is the first page, whole. Its number counts the pages
- * before it and after it.
+ * found by order, not by position, so a request decided or made since the page before was drawn does not drop out
+ * of sight between two pages. Past the end (all after `a` gone): the last page. A page ending before `b` that would
+ * start before the first request is the first page, whole (so one request or more may show again). Its number counts
+ * the pages before it and after it.
  */
 function pageAt(items: readonly HomeRequestItem[], list: HomeList, at: Omit<HomeListPageRef, 'l'>): Page<HomeRequestItem> {
   const order = homeListOrder(list);
