@@ -6,12 +6,13 @@
 import { createServer } from 'node:net';
 import { ConfigError } from './errors.js';
 
-export function listenError(error: unknown, port: number, host: string, free?: number | null): unknown {
+/** `free`: a port tried and found free to suggest instead, or null when none was (see {@link listenErrorWithFreePort}). */
+export function listenError(error: unknown, port: number, host: string, free: number | null): unknown {
   const { code, syscall } = (error ?? {}) as NodeJS.ErrnoException;
   // Only the listen's own failure: starting the bot also opens the store, whose EACCES is about a file, not PORT.
   if (syscall !== 'listen') return error;
   if (code === 'EADDRINUSE') {
-    const example = free === undefined ? `, e.g. PORT=${port === 65535 ? 3001 : port + 1} npm start` : free === null ? ' (the next 20 I tried are taken too)' : `, e.g. PORT=${free} npm start (free just now)`;
+    const example = free === null ? ' (the next 20 I tried are taken too)' : `, e.g. PORT=${free} npm start (free just now)`;
     return new ConfigError('PORT', `${host}:${port} is in use already (another \`npm start\`?): stop what listens there, or choose a free port${example}`);
   }
   if (code === 'EACCES') return new ConfigError('PORT', `${port} may not be listened on by this user (ports under 1024 need privileges): choose another, e.g. PORT=3000 npm start`);
@@ -40,7 +41,7 @@ async function tryListen(port: number, host?: string): Promise<unknown> {
  * there is), or none if all of those are taken. `0.0.0.0` is every interface, as Node listens with no host.
  */
 export async function listenErrorWithFreePort(error: unknown, port: number, host: string): Promise<unknown> {
-  if ((error as NodeJS.ErrnoException | null)?.code !== 'EADDRINUSE') return listenError(error, port, host);
+  if ((error as NodeJS.ErrnoException | null)?.code !== 'EADDRINUSE') return listenError(error, port, host, null);
   let free: number | null = null;
   const first = port < 65535 ? port + 1 : 3000;
   for (let next = first; next < first + 20 && next <= 65535 && free === null; next++) {

@@ -156,12 +156,12 @@ describe('loadConfig', () => {
 describe('listenError: a failure to listen said as what to do about PORT', () => {
   const errno = (code: string, syscall: string) => Object.assign(new Error(`${syscall} ${code}`), { code, syscall });
   it('names PORT for a port in use or privileged', () => {
-    expect(String(listenError(errno('EADDRINUSE', 'listen'), 3000, '0.0.0.0'))).toContain('PORT: 0.0.0.0:3000 is in use already');
-    expect(String(listenError(errno('EACCES', 'listen'), 80, '0.0.0.0'))).toContain('PORT: 80 may not be listened on by this user');
+    expect(String(listenError(errno('EADDRINUSE', 'listen'), 3000, '0.0.0.0', 3001))).toContain('PORT: 0.0.0.0:3000 is in use already');
+    expect(String(listenError(errno('EACCES', 'listen'), 80, '0.0.0.0', null))).toContain('PORT: 80 may not be listened on by this user');
   });
   it('leaves any other failure of starting the bot as it was: a store file it may not open is not about PORT', () => {
     const open = errno('EACCES', 'open');
-    expect(listenError(open, 3000, '0.0.0.0')).toBe(open);
+    expect(listenError(open, 3000, '0.0.0.0', null)).toBe(open);
   });
   // Held on the loopback for the test's length; one that something else holds already is as taken.
   const hold = async (port: number): Promise<Server> => {

@@ -2113,16 +2113,20 @@ describe('a restart between two deliveries', () => {
 });
 
 describe('a saved query changed after an alert was set up on it', () => {
+  /** Riley sets up `command` (`alert customer-count`, …) to run hourly in their DMs, at 08:30 on 1 December; `fields`: the rest of its form. */
+  async function hourlyInDm(d: ReturnType<typeof driver>, b: { t: TestBot }, command: string, fields: Record<string, unknown>) {
+    b.t.setTime(at('2026-12-01T08:30:00Z'));
+    const modal = await d.open(command);
+    await d.kind(modal.id, 'cron');
+    expect((await d.submit(modal.id, {
+      [ActionIds.subscriptionDm]: ['dm'], [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: '0 * * * *', ...fields,
+    })).responseAction).toBeUndefined();
+  }
+
   it('tells the owner when the column an alert watches is no longer one of the query\'s numbers, instead of saying Resolved and watching nothing', async () => {
     await withRestarts({ JOBS_POLL_MS: '3600000' }, async (b) => {
       const d = driver(() => b.t);
-      b.t.setTime(at('2026-12-01T08:30:00Z'));
-      const modal = await d.open('alert customer-count');
-      await d.kind(modal.id, 'cron');
-      expect((await d.submit(modal.id, {
-        [ActionIds.subscriptionDm]: ['dm'], [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: '0 * * * *',
-        [ActionIds.alertColumn]: 'customers', [ActionIds.alertOp]: 'above', [ActionIds.alertValue]: '0',
-      })).responseAction).toBeUndefined();
+      await hourlyInDm(d, b, 'alert customer-count', { [ActionIds.alertColumn]: 'customers', [ActionIds.alertOp]: 'above', [ActionIds.alertValue]: '0' });
       const [sub] = await d.subscriptions();
       await d.tick('2026-12-01T09:00:05Z');
       const said = () => b.standin.conversation(RILEY).map((m) => text(m)).filter((m) => m.includes('Customers') || m.includes(ref(sub!)));
@@ -2149,12 +2153,7 @@ describe('a saved query changed after an alert was set up on it', () => {
   it('pauses at once a delivery whose saved query was taken out of the catalog, and tells its owner once', async () => {
     await withRestarts({ JOBS_POLL_MS: '3600000' }, async (b) => {
       const d = driver(() => b.t);
-      b.t.setTime(at('2026-12-01T08:30:00Z'));
-      const modal = await d.open('subscribe customer-count');
-      await d.kind(modal.id, 'cron');
-      expect((await d.submit(modal.id, {
-        [ActionIds.subscriptionDm]: ['dm'], [ActionIds.subscriptionScheduleKind]: 'cron', [ActionIds.subscriptionCron]: '0 * * * *', [ActionIds.subscriptionFormat]: 'table',
-      })).responseAction).toBeUndefined();
+      await hourlyInDm(d, b, 'subscribe customer-count', { [ActionIds.subscriptionFormat]: 'table' });
       const [sub] = await d.subscriptions();
       await b.restart(async () => rm(path.join(b.queries, 'customer-count.sql')));
       await d.tick('2026-12-01T09:00:05Z');
