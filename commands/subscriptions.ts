@@ -23,13 +23,13 @@ import { cutText, headOf } from '../src/format.js';
 import { mrkdwnAsPlainText } from '../src/blockkit/mrkdwn.js';
 import type { SavedQuery } from '../src/catalog/catalog.js';
 import type { QueryService } from '../src/services/query.js';
-import { isSubscriptionId, numericColumnsOf, type DraftField, type Subscription, type SubscriptionDraft, type SubscriptionKind, type SubscriptionService } from '../src/services/subscriptions.js';
+import { isSubscriptionId, numericColumnsOf, type DraftField, type Subscription, type SubscriptionDraft, type SubscriptionKey, type SubscriptionKind, type SubscriptionService } from '../src/services/subscriptions.js';
 import { SCHEDULE_KINDS, type ScheduleKind } from '../src/domain/schedule.js';
 import { pageAction } from './paging.js';
 import { escapeMrkdwn, failureMessage, formGoneModal, isChannelId, noteMessage, queryGoneModal, type MessageBody } from '../views/common.js';
 import { parseQueryRef, queryUnknownMessage } from '../views/query.js';
 import {
-  SUBSCRIPTION_PARAM_MAX_LENGTH, UNKNOWN_ZONE_MAX, alertNothingToWatchMessage, modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage, subscriptionRefMrkdwn, subscriptionManageModal, subscriptionMissingModal, subscriptionEditRefusedModal, listedPageOf,
+  SUBSCRIPTION_PARAM_MAX_LENGTH, UNKNOWN_ZONE_MAX, alertNothingToWatchMessage, modalDataOf, subscriptionManageMessage, subscriptionModal, subscriptionRefusedMessage, subscriptionSavedMessage, subscriptionsListMessage, subscriptionRefMrkdwn, subscriptionManageModal, subscriptionMissingModal, subscriptionEditRefusedModal, listedPageOf, listPlaceOf, type ListPlace,
   type SubscriptionModalData, type SubscriptionModalMetadata,
 } from '../views/subscriptions.js';
 
@@ -97,15 +97,12 @@ export async function subscriptionSubcommand(
   }
 }
 
-/** `/query subscriptions` for this person, at `page`; `done` heads it when a click on the list redraws it. */
-async function listFor(deps: SubscriptionDeps, userId: string, done?: string, page = 0): Promise<MessageBody> {
+/** `/query subscriptions` for this person, at the page `at` names; `done` heads it when a click on the list redraws it. */
+async function listFor(deps: SubscriptionDeps, userId: string, done?: string, at: ListPlace = {}): Promise<MessageBody> {
   const everyone = await deps.subscriptions.isBizops(userId);
   const list = everyone ? await deps.subscriptions.listAll() : await deps.subscriptions.listOf(userId);
-  return subscriptionsListMessage(list, (q) => deps.queries.catalog.get(q)?.title ?? q, { everyone, page, viewer: userId, ...(done ? { done } : {}) });
+  return subscriptionsListMessage(list, (q) => deps.queries.catalog.get(q)?.title ?? q, { everyone, at, viewer: userId, ...(done ? { done } : {}) });
 }
-
-/** A page of `/query subscriptions` from its Previous / Next value: the first for one that is not a page number (one past the end shows the last). */
-const listedPage = (value: string) => (/^\d{1,4}$/.test(value) ? Number(value) : 0);
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 const ephemeral = (m: MessageBody) => ({ response_type: 'ephemeral' as const, replace_original: false, ...m });
@@ -213,13 +210,21 @@ function metadataOf(raw: string | undefined): SubscriptionModalMetadata | null {
   }
 }
 
-/** Where an Edit was clicked, as its form keeps it: a response_url (http or https, as the local stand-in's are) and a list's page. */
+/**
+ * Where an Edit was clicked, as its form keeps it: a response_url (http or https, as the local stand-in's are) and a
+ * list's page: the subscription it starts at, or 0 the first (as is a page number, kept by forms opened before pages
+ * went by keys).
+ */
 function whereOf(w: unknown): SubscriptionModalMetadata['w'] {
   if (!w || typeof w !== 'object') return undefined;
   const { u, pg } = w as { u?: unknown; pg?: unknown };
   if (typeof u !== 'string' || u.length > 1_000 || !/^https?:\/\/[^\s]+$/.test(u)) return undefined;
-  return { u, ...(typeof pg === 'number' && Number.isInteger(pg) && pg >= 0 && pg < 10_000 ? { pg } : {}) };
+  if (Array.isArray(pg) && pg.length === 2 && Number.isSafeInteger(pg[0]) && isSubscriptionId(pg[1])) return { u, pg: [pg[0] as number, pg[1]] };
+  return { u, ...(typeof pg === 'number' && Number.isInteger(pg) && pg >= 0 && pg < 10_000 ? { pg: 0 } : {}) };
 }
+
+/** The list page a form's `pg` names. */
+const placeOf = (pg: 0 | SubscriptionKey): ListPlace => (pg === 0 ? {} : { at: pg });
 
 /**
  * An edit saved from a form opened in a message: the message drawn again as it now is (the list at its
@@ -228,7 +233,7 @@ function whereOf(w: unknown): SubscriptionModalMetadata['w'] {
  */
 async function redrawWhereEdited(deps: SubscriptionDeps, where: NonNullable<SubscriptionModalMetadata['w']>, userId: string, sub: Subscription): Promise<void> {
   const said = `:white_check_mark: Saved the changes to ${subscriptionRefMrkdwn(sub)}.`;
-  const message = where.pg !== undefined ? await listFor(deps, userId, said, where.pg) : subscriptionManageMessage(sub, titleOf(deps, sub.query), { done: said, gone: false, viewer: userId });
+  const message = where.pg !== undefined ? await listFor(deps, userId, said, placeOf(where.pg)) : subscriptionManageMessage(sub, titleOf(deps, sub.query), { done: said, gone: false, viewer: userId });
   await postToResponseUrl(where.u, { response_type: 'ephemeral', replace_original: true, ...message }).catch((err: unknown) => {
     deps.logger.info('an edited subscription\'s message not drawn again', { err: toCodedError(err) });
   });
@@ -311,7 +316,7 @@ function scheduleKindChanged(deps: SubscriptionDeps) {
       ...(editing ? { ...modalDataOf(editing, query), viewer: body.user.id } : {}),
       kind: meta.k, query, tz: meta.tz, ...(meta.uz ? { unknownZone: meta.uz } : {}), channel: draft.channel, dm: draft.channel === null, params: { ...meta.p, ...draft.params },
       // Opened from a message: saved, that message is still drawn again.
-      ...(meta.w ? { clickedIn: { responseUrl: meta.w.u, page: meta.w.pg ?? null } } : {}),
+      ...(meta.w ? { clickedIn: { responseUrl: meta.w.u, page: meta.w.pg !== undefined ? placeOf(meta.w.pg) : null } } : {}),
       scheduleKind: kind as ScheduleKind, time: draft.schedule.time || '09:00',
       ...(draft.schedule.day ? { day: draft.schedule.day } : {}), ...(draft.schedule.date ? { date: draft.schedule.date } : {}), ...(draft.schedule.cron ? { cron: draft.schedule.cron } : {}),
       ...(draft.format ? { format: draft.format as SubscriptionModalData['format'] } : {}),
@@ -507,7 +512,7 @@ export function registerSubscriptions(app: Listeners, deps: SubscriptionDeps): s
   app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionResume, control(deps, 'resume'));
   app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionDelete, control(deps, 'delete'));
   app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionEdit, control(deps, 'edit'));
-  const listPage = pageAction(deps.logger, 'subscriptions', (value, userId) => listFor(deps, userId, undefined, listedPage(value)));
+  const listPage = pageAction(deps.logger, 'subscriptions', (value, userId) => listFor(deps, userId, undefined, listPlaceOf(value)));
   app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionsPrevious, listPage);
   app.action<BlockAction<ButtonAction>>(ActionIds.subscriptionsNext, listPage);
   return [];

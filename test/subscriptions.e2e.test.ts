@@ -819,41 +819,70 @@ describe('scheduled deliveries', () => {
     for (const s of await d.subscriptions()) await t.bot.services.subscriptions.remove(s.id, RILEY);
   });
 
-  it('lists everyone\'s a page at a time (the oldest are reached too), and a click on page 2 redraws page 2', async () => {
+  it('lists everyone\'s a page at a time (the oldest are reached too), by keys: one deleted or added elsewhere between pages hides none, and a click on page 2 redraws page 2', async () => {
     const modal = await d.open('subscribe instances-by-hosting');
     expect((await d.submit(modal.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '06:05'), [ActionIds.subscriptionFormat]: 'table' })).responseAction).toBeUndefined();
     const [template] = await d.subscriptions();
-    // 22 more of someone else's, older than it: 23 in all, for BizOps' list of everyone's.
-    const others = Array.from({ length: 22 }, (_, i): Subscription => ({ ...template!, id: `sub_paged${String(i).padStart(6, '0')}`, owner: 'U0PAGED', createdAt: template!.createdAt - (i + 1) * 1_000 }));
-    await t.bot.services.adapters.store.runTransaction(async (tx) => {
-      for (const o of others) tx.put(SUBSCRIPTIONS, o.id, o);
+    // 23 more of someone else's, older than it: 24 in all, for BizOps' list of everyone's. The last two were made in
+    // the same millisecond: their IDs order them.
+    const others = Array.from({ length: 23 }, (_, i): Subscription => ({ ...template!, id: `sub_paged${String(i).padStart(6, '0')}`, owner: 'U0PAGED', createdAt: template!.createdAt - Math.min(i + 1, 22) * 1_000 }));
+    const put = (subs: Subscription[]) => t.bot.services.adapters.store.runTransaction(async (tx) => {
+      for (const o of subs) tx.put(SUBSCRIPTIONS, o.id, o);
     });
+    await put(others);
+    const newer: Subscription = { ...template!, id: 'sub_pagednewer', owner: 'U0PAGED', createdAt: template!.createdAt + 1_000 };
     try {
       const { replies } = await t.standin.runCommand(t.client, { command: '/query', text: 'subscriptions', userId: BLAKE, channelId: CHANNEL });
       const list = replies.find((r) => r.message?.ephemeral)!.message!;
-      expect(text(list)).toContain('Page 1 of 2: 1 to 20 of 23, newest first.');
+      expect(text(list)).toContain('Page 1 of 2: 1 to 20 of 24, newest first.');
       expect(text(list)).toContain(ref(template!));
-      expect(text(list)).not.toContain(ref(others.at(-1)!));
+      expect(text(list)).toContain(ref(others[18]!));
+      expect(text(list)).not.toContain(ref(others[19]!));
       const shown = () => t.standin.conversation(CHANNEL).find((m) => m.ts === list.ts)!;
+      const shownRefs = () => others.filter((o) => text(shown()).includes(ref(o))).map((o) => o.id);
+      // One on page 1 is deleted by its owner while BizOps read it: Next starts after the last one page 1 showed, so
+      // the 20th of 23 left (the 21st of them before) is not skipped.
+      await t.bot.services.subscriptions.remove(others[3]!.id, 'U0PAGED');
       await t.standin.clickAction(t.client, { userId: BLAKE, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionsNext, timeoutMs: 2_000 });
-      expect(text(shown())).toContain('Page 2 of 2: 21 to 23 of 23, newest first.');
-      expect(text(shown())).toContain(ref(others.at(-1)!));
+      expect(text(shown())).toContain('Page 2 of 2: 20 to 23 of 23, newest first.');
+      expect(shownRefs()).toEqual(others.slice(19).map((o) => o.id));
       expect(JSON.stringify(shown().blocks)).toContain(ActionIds.subscriptionsPrevious);
       expect(JSON.stringify(shown().blocks)).not.toContain(ActionIds.subscriptionsNext);
-      // Pause on page 2: done, and the list stays at page 2.
+      // A newer one is made: Pause on page 2, as drawn, redraws the page it was clicked on (from its first item), with it.
+      await put([newer]);
       const oldest = others.at(-1)!;
-      await t.standin.clickAction(t.client, { userId: BLAKE, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionPause, blockId: `${BlockIds.subscriptionActions}.${oldest.id}.listed.1`, timeoutMs: 2_000 });
+      const blockId = (shown().blocks as Array<{ block_id?: string }>).map((b) => b.block_id ?? '').find((id) => id.startsWith(`${BlockIds.subscriptionActions}.${oldest.id}.listed.`))!;
+      await t.standin.clickAction(t.client, { userId: BLAKE, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionPause, blockId, timeoutMs: 2_000 });
       expect((await t.bot.services.subscriptions.get(oldest.id))!.status).toBe('paused');
       expect(text(shown())).toContain(`Paused \`${ref(oldest)}\`.`);
-      expect(text(shown())).toContain('Page 2 of 2');
-      // A forged page shows the first; one past the end, the last.
-      await t.standin.clickAction(t.client, { userId: BLAKE, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionsPrevious, value: '<!channel>', timeoutMs: 2_000 });
+      expect(text(shown())).toContain('Page 2 of 2: 21 to 24 of 24, newest first.');
+      expect(shownRefs()).toEqual(others.slice(19).map((o) => o.id));
+      // Edit from page 2, saved: drawn again at page 2, from the item it started at.
+      await t.standin.clickAction(t.client, { userId: BLAKE, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionEdit, blockId, timeoutMs: 2_000 });
+      const form = await t.standin.waitFor(() => t.standin.modals(BLAKE).at(-1));
+      expect((await d.submit(form.id, { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '06:35'), [ActionIds.subscriptionFormat]: 'table' }, BLAKE)).responseAction).toBeUndefined();
+      await vi.waitFor(() => expect(text(shown())).toContain(`Saved the changes to \`${ref(oldest)}\`.`), { timeout: 5_000 });
+      expect(text(shown())).toContain('Page 2 of 2: 21 to 24 of 24, newest first.');
+      expect(shownRefs()).toEqual(others.slice(19).map((o) => o.id));
+      // Previous ends before page 2's first: the 20 newer, the new one first.
+      await t.standin.clickAction(t.client, { userId: BLAKE, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionsPrevious, timeoutMs: 2_000 });
+      expect(text(shown())).toContain('Page 1 of 2: 1 to 20 of 24, newest first.');
+      expect(text(shown())).toContain(ref(newer));
+      expect(shownRefs()).toEqual(others.slice(0, 19).filter((o) => o.id !== others[3]!.id).map((o) => o.id));
+      // Forged values, each on a button that would show another page: one that does not parse shows the first page,
+      // as does an old page number; a key past the end, the last.
+      const click = (actionId: string, value: string) => t.standin.clickAction(t.client, { userId: BLAKE, channelId: CHANNEL, ts: list.ts, actionId, extra: { value }, timeoutMs: 2_000 });
+      await click(ActionIds.subscriptionsNext, '<!channel>');
       expect(text(shown())).toContain('Page 1 of 2');
-      await t.standin.clickAction(t.client, { userId: BLAKE, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionsNext, value: '9999', timeoutMs: 2_000 });
+      await click(ActionIds.subscriptionsNext, '1');
+      expect(text(shown())).toContain('Page 1 of 2');
+      await t.standin.clickAction(t.client, { userId: BLAKE, channelId: CHANNEL, ts: list.ts, actionId: ActionIds.subscriptionsNext, timeoutMs: 2_000 });
+      expect(text(shown())).toContain('Page 2 of 2');
+      await click(ActionIds.subscriptionsPrevious, 'a.1.sub_zzzzzzzz');
       expect(text(shown())).toContain('Page 2 of 2');
     } finally {
       await t.bot.services.adapters.store.runTransaction(async (tx) => {
-        for (const o of others) tx.delete(SUBSCRIPTIONS, o.id);
+        for (const o of [...others, newer]) tx.delete(SUBSCRIPTIONS, o.id);
       });
       await t.bot.services.subscriptions.remove(template!.id, RILEY);
     }

@@ -151,6 +151,37 @@ export function pageOf<T>(items: readonly T[], size: number, page: number): Page
   return { shown: items.slice(from, from + size), page: n, pages, from };
 }
 
+/** Where a page of a list is, by its items' keys: after `a` (Next), ending before `b` (Previous), or from `at` on (the page drawn again). */
+export interface PagePlace<K> {
+  a?: K;
+  b?: K;
+  at?: K;
+}
+
+/**
+ * The page of `items` (sorted so that `order(item, key)` grows along them) that `place` names: the one that goes on
+ * after `a`, ends before `b`, or starts at `at` (or the first item after it), else the first. It is found by order,
+ * not by position, so an item removed or added since the page before was drawn does not make one drop out of sight
+ * between two pages. With none after `a` or from `at` (all gone since): the last page. A page ending before `b` that
+ * would start before the first item is the first page, whole (so an item or more may show again). Its number counts
+ * the pages before it and after it.
+ */
+export function pageByOrder<T, K>(items: readonly T[], size: number, order: (item: T, key: K) => number, place: PagePlace<K>): Page<T> {
+  const firstFrom = (key: K, strictly: boolean) => {
+    const i = items.findIndex((item) => (strictly ? order(item, key) > 0 : order(item, key) >= 0));
+    return i < 0 ? items.length : i;
+  };
+  let from = 0;
+  const start = place.a ?? place.at;
+  if (start !== undefined) {
+    const i = firstFrom(start, place.a !== undefined);
+    from = i < items.length ? i : Math.max(0, items.length - size);
+  } else if (place.b !== undefined) from = Math.max(0, firstFrom(place.b, false) - size);
+  const shown = items.slice(from, from + size);
+  const before = Math.ceil(from / size);
+  return { shown, from, page: before, pages: before + 1 + Math.ceil((items.length - from - shown.length) / size) };
+}
+
 /**
  * The foot of a list shown a page at a time: "Page 2 of 3: …" and its Previous
  * and Next buttons, each valued `valueOf(page, direction)` for the page it shows.

@@ -5,7 +5,7 @@
 import type { HomeView, KnownBlock, ModalView } from '@slack/types';
 import { ActionIds, BlockIds, CallbackIds, Commands } from '../src/ids.js';
 import { homeListKey, homeListOrder, type HomeData, type HomeList, type HomeListKey, type HomeRequestItem, type HomeTodo } from '../src/services/home.js';
-import { escapeMrkdwn, pagerBlocks, slackDate, truncateMrkdwn, type Page } from './common.js';
+import { escapeMrkdwn, pageByOrder, pagerBlocks, slackDate, truncateMrkdwn } from './common.js';
 import { homeSubscriptionBlocks } from './subscriptions.js';
 
 export type { HomeList } from '../src/services/home.js';
@@ -147,30 +147,6 @@ export function homeListPendingModal(list: HomeList, state: 'loading' | 'failed'
 }
 
 /**
- * The page of `items` (in `list`'s order) that goes on after `at.a`, or ends before `at.b`, or else the first. It is
- * found by order, not by position, so a request decided or made since the page before was drawn does not drop out
- * of sight between two pages. Past the end (all after `a` gone): the last page. A page ending before `b` that would
- * start before the first request is the first page, whole (so one request or more may show again). Its number counts
- * the pages before it and after it.
- */
-function pageAt(items: readonly HomeRequestItem[], list: HomeList, at: Omit<HomeListPageRef, 'l'>): Page<HomeRequestItem> {
-  const order = homeListOrder(list);
-  const size = HOME_LIST_PAGE_SIZE;
-  const firstNotBefore = (key: HomeListKey, strictly: boolean) => {
-    const i = items.findIndex((item) => (strictly ? order(homeListKey(item), key) > 0 : order(homeListKey(item), key) >= 0));
-    return i < 0 ? items.length : i;
-  };
-  let from = 0;
-  if (at.a) {
-    const next = firstNotBefore(at.a, true);
-    from = next < items.length ? next : Math.max(0, items.length - size);
-  } else if (at.b) from = Math.max(0, firstNotBefore(at.b, false) - size);
-  const shown = items.slice(from, from + size);
-  const before = Math.ceil(from / size);
-  return { shown, from, page: before, pages: before + 1 + Math.ceil((items.length - from - shown.length) / size) };
-}
-
-/**
  * One Home list in full, a page at a time (the first, or the one `at` names), in the tab's order: my open requests
  * newest first, what waits on me oldest first, so what the tab leaves out is on the later pages. Drawn from the same
  * {@link HomeData} as the tab, so it lists only what the tab would show this person: what waits on BizOps or Looker
@@ -193,7 +169,8 @@ export function homeListModal(data: HomeData, list: HomeList, at: Omit<HomeListP
     });
     return homeListShell(list, blocks);
   }
-  const p = pageAt(items, list, at);
+  const order = homeListOrder(list);
+  const p = pageByOrder(items, HOME_LIST_PAGE_SIZE, (item, key: HomeListKey) => order(homeListKey(item), key), at);
   const intro = list === 'mine'
     ? 'Newest first.'
     : `As ${roles.join(' and ')}, oldest first: what has waited longest comes first. Decide in the analytics channel, on each request's card.`;

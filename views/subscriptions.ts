@@ -10,8 +10,8 @@ import type { SavedQuery } from '../src/catalog/catalog.js';
 import { describeParam, enumOptionOf } from '../src/catalog/params.js';
 import { SCHEDULE_KINDS, WEEKDAYS, describeSchedule, MAX_MONTH_DAY, runDecision, type ScheduleKind } from '../src/domain/schedule.js';
 import { ALERT_OPS, THRESHOLD_DECIMALS, describeCondition, type AlertCondition, type Evaluation } from '../src/domain/alert-condition.js';
-import { numericColumnsOf, subscriptionRef, type RunRecord, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
-import { SLACK_LIMITS, escapeAndTruncate, escapeMrkdwn, isChannelId, noteMessage, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn, userText, type MessageBody } from './common.js';
+import { numericColumnsOf, subscriptionKey, subscriptionOrder, subscriptionRef, type RunRecord, type SubscriptionKey, type Subscription, type SubscriptionFormat, type SubscriptionKind } from '../src/services/subscriptions.js';
+import { SLACK_LIMITS, escapeAndTruncate, escapeMrkdwn, isChannelId, noteMessage, pageByOrder, pagerBlocks, slackDate, truncate, truncateMrkdwn, userText, type MessageBody, type PagePlace } from './common.js';
 import { localeNumber } from '../src/format.js';
 import { humanizeColumn } from '../src/charts/spec.js';
 
@@ -34,8 +34,11 @@ export interface SubscriptionModalMetadata {
   id?: string;
   /** The parameter values it opened with (a redraw keeps them when Slack sends no state for them). */
   p?: Record<string, string>;
-  /** Edit clicked in a message: its response_url, and the page of `/query subscriptions` it showed (none: Manage's item), drawn again once saved. */
-  w?: { u: string; pg?: number };
+  /**
+   * Edit clicked in a message: its response_url, and the page of `/query subscriptions` it showed (none: Manage's
+   * item), drawn again once saved: 0 the first, else the subscription that page starts at.
+   */
+  w?: { u: string; pg?: 0 | SubscriptionKey };
 }
 
 /** What the modal shows: a new one (from a command or a chart's button) or one being edited. */
@@ -62,7 +65,7 @@ export interface SubscriptionModalData {
   /** What the command gave that the form has no field for (`foo=bar`, a stray word): said at its top. */
   unused?: string[];
   /** Edit clicked in a message (`/query subscriptions`, Manage's item): where it was, to draw it again once saved. */
-  clickedIn?: { responseUrl: string; page: number | null };
+  clickedIn?: { responseUrl: string; page: ListPlace | null };
 }
 
 /** The modal's data for editing a stored subscription. */
@@ -193,7 +196,7 @@ export function subscriptionModal(d: SubscriptionModalData): ModalView {
     }));
   }
   const metadata: SubscriptionModalMetadata = { k: d.kind, q: q.name, tz: d.tz, ...(!d.tz && d.unknownZone ? { uz: d.unknownZone } : {}), ...(d.editing ? { id: d.editing.id } : {}), ...(Object.keys(d.params).length ? { p: d.params } : {}) };
-  const where: SubscriptionModalMetadata['w'] = d.editing && d.clickedIn ? { u: d.clickedIn.responseUrl, ...(d.clickedIn.page !== null ? { pg: d.clickedIn.page } : {}) } : undefined;
+  const where: SubscriptionModalMetadata['w'] = d.editing && d.clickedIn ? { u: d.clickedIn.responseUrl, ...(d.clickedIn.page !== null ? { pg: d.clickedIn.page.at ?? 0 } : {}) } : undefined;
   // Where it was clicked only while it fits: Slack refuses private_metadata past 3,000 characters, and the form matters more.
   const withWhere = where && JSON.stringify({ ...metadata, w: where }).length <= SLACK_LIMITS.privateMetadata ? { ...metadata, w: where } : metadata;
   return {
@@ -315,20 +318,36 @@ function statusLine(s: Subscription): string {
   return `${next} · ${last}`;
 }
 
-/**
- * The suffix of a list item's actions block_id (`.listed`, and `.<page>` past the first): a click there
- * redraws the list at that page, not one item in its place.
- */
-const LISTED = /\.listed(?:\.(\d{1,4}))?$/;
+/** A page of `/query subscriptions`, by the subscriptions it goes on after, ends before, or starts at: {} the first. */
+export type ListPlace = PagePlace<SubscriptionKey>;
 
-/** The list page a control was clicked on (0 the first), or null for one not clicked in a list. */
-export function listedPageOf(blockId: unknown): number | null {
+/** A subscription's key as buttons carry it: `<createdAt>.<id>`. */
+const KEY = String.raw`(\d{1,15})\.(sub_[a-z0-9]{6,40})`;
+const keyText = (k: SubscriptionKey) => `${k[0]}.${k[1]}`;
+
+/**
+ * The suffix of a list item's actions block_id (`.listed`, and `.<createdAt>.<id>` of the page's first past the
+ * first page): a click there redraws the list at that page, not one item in its place. A page number (`.listed.2`,
+ * of lists drawn before pages went by keys) is the first page.
+ */
+const LISTED = new RegExp(String.raw`\.listed(?:\.${KEY}|\.\d{1,4})?$`);
+
+/** The list page a control was clicked on ({} the first), or null for one not clicked in a list. */
+export function listedPageOf(blockId: unknown): ListPlace | null {
   const m = typeof blockId === 'string' ? LISTED.exec(blockId) : null;
-  return m ? Number(m[1] ?? 0) : null;
+  return m ? (m[1] ? { at: [Number(m[1]), m[2]!] } : {}) : null;
 }
 
-/** Where controls are drawn: alone (Manage, its modal), or in a list at a page. */
-type Listed = { page: number } | null;
+const PAGE_VALUE = new RegExp(`^([ab])\\.${KEY}$`);
+
+/** The page a Previous or Next value names (`b.<key>` or `a.<key>`), as clicked, so possibly forged: the first for one that does not parse. */
+export function listPlaceOf(value: string): ListPlace {
+  const m = PAGE_VALUE.exec(value);
+  return m ? { [m[1]!]: [Number(m[2]), m[3]!] as const } : {};
+}
+
+/** Where controls are drawn: alone (Manage, its modal), or in a list, at the page starting at `at` (the first without). */
+type Listed = { at?: SubscriptionKey } | null;
 
 function controls(s: Subscription, listed: Listed): ActionsBlock {
   const b = (action_id: string, text: string, style?: 'primary' | 'danger'): Button => ({ type: 'button', action_id, text: plain(text), value: s.id, ...(style ? { style } : {}) });
@@ -338,7 +357,7 @@ function controls(s: Subscription, listed: Listed): ActionsBlock {
   };
   return {
     type: 'actions',
-    block_id: `${BlockIds.subscriptionActions}.${s.id}${listed ? `.listed${listed.page ? `.${listed.page}` : ''}` : ''}`,
+    block_id: `${BlockIds.subscriptionActions}.${s.id}${listed ? `.listed${listed.at ? `.${keyText(listed.at)}` : ''}` : ''}`,
     elements: [
       b(ActionIds.subscriptionRunNow, 'Run now'),
       s.status === 'active' ? b(ActionIds.subscriptionPause, 'Pause') : b(ActionIds.subscriptionResume, 'Resume', 'primary'),
@@ -375,27 +394,29 @@ function itemBlocks(s: Subscription, title: string, listed: Listed = null, owner
 export const MAX_LISTED_SUBSCRIPTIONS = 20;
 
 /**
- * `/query subscriptions`: mine (or, for BizOps, everyone's), with their
- * controls, a page at a time (0 the first; newest first). `done` (mrkdwn)
- * heads a list redrawn after one of its buttons, saying what that click did.
+ * `/query subscriptions`: mine (or, for BizOps, everyone's; newest first, as the service lists them), with their
+ * controls, a page at a time (the first, or the one `at` names). `done` (mrkdwn) heads a list redrawn after one of
+ * its buttons, saying what that click did.
  */
-export function subscriptionsListMessage(list: readonly Subscription[], titles: (q: string) => string, options: { everyone: boolean; done?: string; page?: number; viewer?: string }): MessageBody {
+export function subscriptionsListMessage(list: readonly Subscription[], titles: (q: string) => string, options: { everyone: boolean; done?: string; at?: ListPlace; viewer?: string }): MessageBody {
   const done: KnownBlock[] = options.done ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: options.done }] }] : [];
   if (!list.length) {
     const none = noteMessage(`No scheduled deliveries or alerts ${options.everyone ? 'in this workspace' : 'of yours'}${options.done ? '' : ' yet'}. Start one with \`${Commands.query} subscribe &lt;name&gt;\`, \`${Commands.query} alert &lt;name&gt;\`, or the Subscribe and Alert buttons on a chart.`);
     return options.done ? { text: `${options.done}\n${none.text}`, blocks: [...done, ...none.blocks] } : none;
   }
-  const p = pageOf(list, MAX_LISTED_SUBSCRIPTIONS, options.page ?? 0);
+  const p = pageByOrder(list, MAX_LISTED_SUBSCRIPTIONS, subscriptionOrder, options.at ?? {});
   const blocks: KnownBlock[] = [...done, section(`*${options.everyone ? 'Every scheduled delivery and alert' : 'Your scheduled deliveries and alerts'}* (${list.length})`)];
   // The viewer's own: "your DMs", as the saved message says; anyone else's (BizOps' list of everyone's): whose DMs,
   // which also says whose it is.
-  for (const s of p.shown) blocks.push(...itemBlocks(s, titles(s.query), { page: p.page }, options.everyone, options.viewer ?? (options.everyone ? undefined : s.owner)));
+  // A click in the list draws it again from its first item (the first page from the list's start).
+  const listed: Listed = p.from > 0 ? { at: subscriptionKey(p.shown[0]!) } : {};
+  for (const s of p.shown) blocks.push(...itemBlocks(s, titles(s.query), listed, options.everyone, options.viewer ?? (options.everyone ? undefined : s.owner)));
   blocks.push(...pagerBlocks(p, {
     summary: `${p.from + 1} to ${p.from + p.shown.length} of ${list.length}, newest first.`,
     blockId: BlockIds.subscriptionsPages,
     previous: ActionIds.subscriptionsPrevious,
     next: ActionIds.subscriptionsNext,
-    valueOf: String,
+    valueOf: (_n, to) => (to === 'next' ? `a.${keyText(subscriptionKey(p.shown.at(-1)!))}` : `b.${keyText(subscriptionKey(p.shown[0]!))}`),
   }));
   const count = `${localeNumber(list.length)} ${list.length === 1 ? 'scheduled delivery or alert' : 'scheduled deliveries and alerts'}`;
   return { text: options.done ? `${options.done}\n${count}` : count, blocks };

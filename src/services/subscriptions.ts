@@ -146,6 +146,16 @@ export function subscriptionRef(id: string): string {
   return `SUB-${id.replace(/^sub_/, '').slice(-6).toUpperCase()}`;
 }
 
+/** A subscription's place in a list: when it was made, and its ID, which orders those made in the same millisecond. */
+export type SubscriptionKey = readonly [createdAt: number, id: string];
+
+export const subscriptionKey = (s: Pick<Subscription, 'createdAt' | 'id'>): SubscriptionKey => [s.createdAt, s.id];
+
+/** Lists' order, newest first (then by ID): below 0 when `s` comes before the one at `key`. */
+export function subscriptionOrder(s: Pick<Subscription, 'createdAt' | 'id'>, key: SubscriptionKey): number {
+  return s.createdAt !== key[0] ? key[0] - s.createdAt : s.id < key[1] ? -1 : s.id > key[1] ? 1 : 0;
+}
+
 /** Whether a string (a button value) is shaped like a subscription ID. */
 export function isSubscriptionId(v: unknown): v is string {
   return typeof v === 'string' && ID.test(v);
@@ -181,12 +191,12 @@ export class SubscriptionService {
   /** A person's subscriptions and alerts, newest first. */
   async listOf(owner: string): Promise<Subscription[]> {
     const docs = await this.opts.store.list<Subscription>(SUBSCRIPTIONS, { where: { field: 'owner', equals: owner } });
-    return docs.map((d) => d.data).sort((a, b) => b.createdAt - a.createdAt);
+    return docs.map((d) => d.data).sort((a, b) => subscriptionOrder(a, subscriptionKey(b)));
   }
 
   /** Every subscription and alert (BizOps), newest first. */
   async listAll(): Promise<Subscription[]> {
-    return (await this.opts.store.list<Subscription>(SUBSCRIPTIONS)).map((d) => d.data).sort((a, b) => b.createdAt - a.createdAt);
+    return (await this.opts.store.list<Subscription>(SUBSCRIPTIONS)).map((d) => d.data).sort((a, b) => subscriptionOrder(a, subscriptionKey(b)));
   }
 
   /** Whether `userId` may manage subscriptions other than their own (BizOps), asked of Slack. */

@@ -35,7 +35,7 @@ export const VIEW_MODULES = { audit, common, freshness, home, looker, pipeline, 
 /** Exports that produce no text a person reads in Slack (helpers, IDs, a CSV file), or only within views the scan reads (the pager), so the scan does not need them. */
 export const NOT_TEXT = new Set([
   'escapeMrkdwn', 'isChannelId', 'truncate', 'escapeAndTruncate', 'userText', 'quoteUserText', 'truncateMrkdwn', 'joinWithin', 'slackDate', 'ago', 'duration', 'ownerMention', 'formatBytes', 'queryRefValue', 'parseQueryRef', 'tableSections',
-  'lookerEmailBlockId', 'lookerModalHasInputsFor', 'auditCsv', 'SLACK_LIMITS', 'modalDataOf', 'listedPageOf', 'pageOf', 'pagerBlocks', 'nearSources',
+  'lookerEmailBlockId', 'lookerModalHasInputsFor', 'auditCsv', 'SLACK_LIMITS', 'modalDataOf', 'listedPageOf', 'listPlaceOf', 'pageOf', 'pageByOrder', 'pagerBlocks', 'nearSources',
 ]);
 
 /** Exports whose text Slack shows as plain text (a header, an inline error): never parsed, so never escaped. */
@@ -564,7 +564,11 @@ export function allViewOutputs(): { outputs: Array<{ name: string; value: unknow
     add('subscriptionsListMessage', subscriptions.subscriptionsListMessage(subs, () => title, { everyone, done }));
     add('subscriptionsListMessage', subscriptions.subscriptionsListMessage([], () => title, { everyone, done }));
     add('subscriptionRefMrkdwn', subscriptions.subscriptionRefMrkdwn(subs[0]!));
-    for (const page of [0, 1, 5]) add('subscriptionsListMessage', subscriptions.subscriptionsListMessage(Array.from({ length: 30 }, (_, i) => ({ ...subs[i % subs.length]!, id: `sub_many${String(i).padStart(6, '0')}` })), () => title, { everyone, done: ':arrow_forward: Resumed `SUB-MANY01`.', page }));
+    // Newest first, as listed: the first page, the one after its 20th, and one after a key past the end (the last).
+    const many = Array.from({ length: 30 }, (_, i) => ({ ...subs[i % subs.length]!, id: `sub_many${String(i).padStart(6, '0')}`, createdAt: 1_700_000_000_000 - i * 1_000 }));
+    for (const at of [{}, { a: [many[19]!.createdAt, many[19]!.id] as const }, { a: [0, 'sub_zzzzzz'] as const }, { b: [many[25]!.createdAt, many[25]!.id] as const }]) {
+      add('subscriptionsListMessage', subscriptions.subscriptionsListMessage(many, () => title, { everyone, done: ':arrow_forward: Resumed `SUB-MANY01`.', at }));
+    }
   }
   for (const reason of ['not_found', 'not_allowed', 'already'] as const) add('subscriptionRefusedMessage', subscriptions.subscriptionRefusedMessage(reason));
   // The Manage modal App Home opens: as opened, after a click, and after Delete (no controls left).

@@ -4,7 +4,7 @@
  * person sees when something behind the bot failed, and a list's pages.
  */
 import { describe, expect, it } from 'vitest';
-import { SLACK_LIMITS, ago, escapeAndTruncate, escapeMrkdwn, failureMessage, formGoneModal, isChannelId, joinWithin, noteMessage, queryGoneModal, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn, userText } from '../../views/common.js';
+import { SLACK_LIMITS, ago, escapeAndTruncate, escapeMrkdwn, failureMessage, formGoneModal, isChannelId, joinWithin, noteMessage, queryGoneModal, pageByOrder, pageOf, pagerBlocks, slackDate, truncate, truncateMrkdwn, userText } from '../../views/common.js';
 
 describe('escaping user text for mrkdwn', () => {
   it.each([
@@ -228,6 +228,53 @@ describe('a list a page at a time', () => {
     expect(pageOf(items.slice(0, 40), 20, 5)).toMatchObject({ page: 1, pages: 2, from: 20 });
     expect(pageOf(items.slice(0, 41), 20, 5)).toMatchObject({ page: 2, pages: 3, from: 40, shown: [40] });
     expect(pageOf([], 20, 3)).toEqual({ shown: [], page: 0, pages: 1, from: 0 });
+  });
+
+  describe('by order', () => {
+    // 0 to 44 in order; a key is a number, and `order` says how an item compares with it.
+    const byOrder = (place: Parameters<typeof pageByOrder<number, number>>[3], list: readonly number[] = items) => pageByOrder(list, 20, (item: number, key: number) => item - key, place);
+    const run = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+    it('is the first page without a place, and counts the pages as pageOf does', () => {
+      expect(byOrder({})).toEqual({ shown: run(0, 19), from: 0, page: 0, pages: 3 });
+      expect(byOrder({}, [])).toEqual({ shown: [], from: 0, page: 0, pages: 1 });
+      expect(byOrder({ a: 3 }, [])).toEqual({ shown: [], from: 0, page: 0, pages: 1 });
+      expect(byOrder({ b: 3 }, [])).toEqual({ shown: [], from: 0, page: 0, pages: 1 });
+    });
+
+    it('goes on after `a`, gone or not, and shows the last page when nothing comes after it', () => {
+      expect(byOrder({ a: 19 })).toEqual({ shown: run(20, 39), from: 20, page: 1, pages: 3 });
+      expect(byOrder({ a: 18.5 })).toEqual({ shown: run(19, 38), from: 19, page: 1, pages: 3 });
+      expect(byOrder({ a: 39 })).toEqual({ shown: run(40, 44), from: 40, page: 2, pages: 3 });
+      // A key of 0 is a key: the page after it, not the first.
+      expect(byOrder({ a: 0 })).toMatchObject({ shown: run(1, 20), page: 1, pages: 4 });
+      // Past the end: the last page, whole.
+      expect(byOrder({ a: 44 })).toEqual({ shown: run(25, 44), from: 25, page: 2, pages: 3 });
+      expect(byOrder({ a: 99 }, run(0, 9))).toEqual({ shown: run(0, 9), from: 0, page: 0, pages: 1 });
+    });
+
+    it('starts at `at`, or the first after it when it is gone', () => {
+      expect(byOrder({ at: 20 })).toEqual({ shown: run(20, 39), from: 20, page: 1, pages: 3 });
+      expect(byOrder({ at: 19.5 })).toEqual({ shown: run(20, 39), from: 20, page: 1, pages: 3 });
+      expect(byOrder({ at: 0 })).toEqual({ shown: run(0, 19), from: 0, page: 0, pages: 3 });
+      expect(byOrder({ at: 45 })).toEqual({ shown: run(25, 44), from: 25, page: 2, pages: 3 });
+      // `a` goes on strictly after; `at` from it: `a` wins when both are given.
+      expect(byOrder({ a: 20, at: 20 })).toMatchObject({ shown: run(21, 40) });
+    });
+
+    it('ends before `b`, or is the first page whole when fewer than a page come before it', () => {
+      expect(byOrder({ b: 40 })).toEqual({ shown: run(20, 39), from: 20, page: 1, pages: 3 });
+      expect(byOrder({ b: 39.5 })).toEqual({ shown: run(20, 39), from: 20, page: 1, pages: 3 });
+      expect(byOrder({ b: 30 })).toEqual({ shown: run(10, 29), from: 10, page: 1, pages: 3 });
+      expect(byOrder({ b: 20 })).toEqual({ shown: run(0, 19), from: 0, page: 0, pages: 3 });
+      expect(byOrder({ b: 5 })).toEqual({ shown: run(0, 19), from: 0, page: 0, pages: 3 });
+      expect(byOrder({ b: 99 })).toEqual({ shown: run(25, 44), from: 25, page: 2, pages: 3 });
+      // Pages counted either side of one that starts off the grid: 5 before it (one page), 20 after it (one).
+      expect(byOrder({ a: 4 })).toEqual({ shown: run(5, 24), from: 5, page: 1, pages: 3 });
+      // `a` or `at` wins over `b`.
+      expect(byOrder({ a: 9, b: 40 })).toMatchObject({ shown: run(10, 29) });
+      expect(byOrder({ at: 9, b: 40 })).toMatchObject({ shown: run(9, 28) });
+    });
   });
 
   const foot = { summary: 'things 21 to 40 of 45.', blockId: 'pages', previous: 'prev', next: 'next', valueOf: (n: number, direction: 'previous' | 'next') => `${direction}:${n}` };
