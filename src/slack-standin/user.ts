@@ -68,6 +68,9 @@ export class SimulatedUser {
     const { element, blockId } = found;
     const action: Loose & { action_id: string; block_id: string } = { action_id: input.actionId, block_id: blockId, type: element['type'] };
     if (element['type'] === 'button') {
+      // A button sends the value it was drawn with: a test forging another passes it in `extra`, so that a `value`
+      // meant as forged is not silently the drawn one.
+      if (input.value !== undefined) throw new Error(`clickAction: "${input.actionId}" is a button, which sends its own value; forge one with extra: { value }`);
       action['text'] = element['text'];
       if (element['value'] !== undefined) action['value'] = element['value'];
     } else if (input.value !== undefined) {
