@@ -55,6 +55,12 @@ export function homePublisher(deps: HomeDeps, read: HomeReader = homeReader(deps
         await client.views.publish({ user_id: userId, view: await build() });
       }
     } catch (err) {
+      // Slack knows no such person (an event for someone deleted since, or a forged one): there is no Home to
+      // draw for them, and nothing wrong with the bot.
+      if (slackErrorCode(err) === 'user_not_found') {
+        deps.logger.warn('app home not published: Slack knows no such user', { user: userId });
+        return;
+      }
       const coded = toCodedError(err);
       deps.logger.error('app home publish failed', { user: userId, code: coded.code, err: coded });
     }

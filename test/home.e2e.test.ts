@@ -130,6 +130,19 @@ for (const variant of variants) {
       expect((await openHome(t, regular))!.text).toContain('My open requests');
     });
 
+    it('publishes nothing for a user Slack does not know (an event for someone deleted since, or forged), with a warning, not an error with a stack', async () => {
+      const logs = t.logs.length;
+      const ack = await t.client.event({ type: 'app_home_opened', tab: 'home', user: 'U0NOBODY1', channel: 'D0NOBODY1' });
+      expect(ack.status).toBe(200);
+      await t.standin.waitFor(() => (t.standin.callsTo('views.publish').some((c) => c.args['user_id'] === 'U0NOBODY1') ? true : undefined));
+      await new Promise((r) => setTimeout(r, 300));
+      const written = t.logs.slice(logs);
+      expect(written.filter((l) => l.includes('"ERROR"'))).toEqual([]);
+      expect(written.join('\n')).not.toContain('stack');
+      expect(written.find((l) => l.includes('U0NOBODY1') && l.includes('"WARNING"'))).toContain('no such user');
+      expect(t.standin.homeView('U0NOBODY1')).toBeUndefined();
+    });
+
     it('shows a requester their open requests with status, and nothing waiting on them', async () => {
       expect(ref).toMatch(/^PR-/);
       const home = (await openHome(t, regular))!;

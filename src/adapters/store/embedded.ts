@@ -464,7 +464,9 @@ async function load(dir: string): Promise<Snapshot & { journalExisted: boolean }
     if (record.s <= snapshot.seq) continue;
     for (const [c, id, entry] of record.w) {
       const docs = (snapshot.collections[c] ??= {});
-      if (entry) docs[id] = entry;
+      // Defined, not assigned: assigning to `__proto__` (a key may be any string a request carried) sets the
+      // object's prototype, and the document is lost.
+      if (entry) Object.defineProperty(docs, id, { value: entry, enumerable: true, writable: true, configurable: true });
       else delete docs[id];
     }
     if (record.a) snapshot.audit.push(...record.a);

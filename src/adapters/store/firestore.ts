@@ -12,7 +12,7 @@
  * write) that is stripped on read: a transaction's commit does not report its
  * write time, so `updateTime` cannot serve as the version everywhere.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { FieldPath, FieldValue, Firestore, Timestamp } from '@google-cloud/firestore';
 import type { DocumentReference, DocumentSnapshot, Query, Transaction } from '@google-cloud/firestore';
 import { StoreError } from '../../errors.js';
@@ -31,6 +31,8 @@ const NOT_FOUND = 5;
 const FAILED_PRECONDITION = 9;
 // Contended transactions are retried by the client; racing replicas need more than the default 5.
 const MAX_ATTEMPTS = 25;
+/** Firestore's limit on a document ID, in bytes. */
+const MAX_ID_BYTES = 1500;
 // Runs of a transaction that was closed under it (see isClosedTransaction), each with the client's attempts.
 const CLOSED_TX_RUNS = 3;
 
@@ -55,7 +57,7 @@ export function isClosedTransaction(err: unknown): boolean {
 export function openFirestoreStore(opts: { projectId: string; collectionPrefix?: string }): Store {
   const db = new Firestore({ projectId: opts.projectId, ignoreUndefinedProperties: true });
   const prefix = opts.collectionPrefix ?? '';
-  const ref = (collection: string, id: string) => db.collection(prefix + collection).doc(id);
+  const ref = (collection: string, id: string) => db.collection(prefix + collection).doc(documentId(id));
   const leases = prefix + 'leases';
   const auditCollection = prefix + 'audit';
   let auditSeq = 0;
@@ -106,7 +108,7 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
     const order = options.orderBy;
     if (order) query = query.orderBy(new FieldPath(order.field), order.direction ?? 'asc');
     // Firestore breaks ties by document ID in the direction of the last order; a cursor names both.
-    if (order && options.startAfter) query = query.orderBy(FieldPath.documentId(), order.direction ?? 'asc').startAfter(options.startAfter.value, options.startAfter.id);
+    if (order && options.startAfter) query = query.orderBy(FieldPath.documentId(), order.direction ?? 'asc').startAfter(options.startAfter.value, documentId(options.startAfter.id));
     if (options.limit !== undefined) query = query.limit(options.limit);
     return query;
   }
@@ -126,7 +128,7 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
     get: <T extends StoreDoc>(collection: string, id: string) =>
       guard(`get ${collection}/${id}`, async () => {
         const snap = await ref(collection, id).get();
-        return snap.exists ? (toVersioned(snap) as VersionedDoc<T>) : null;
+        return snap.exists ? (toVersioned(snap, id) as VersionedDoc<T>) : null;
       }),
 
     put: <T extends StoreDoc>(collection: string, id: string, data: T) =>
@@ -156,7 +158,7 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
           const tx: StoreTx = {
             get: async <T extends StoreDoc>(collection: string, id: string) => {
               const snap = await ftx.get(ref(collection, id));
-              return snap.exists ? (toVersioned(snap) as VersionedDoc<T>) : null;
+              return snap.exists ? (toVersioned(snap, id) as VersionedDoc<T>) : null;
             },
             list: async <T extends StoreDoc>(collection: string, options: ListOptions = {}) => {
               if (options.limit === 0) return [];
@@ -216,7 +218,7 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
         let snap = await doc.get();
         for (let attempt = 1; ; attempt++) {
           if (!snap.exists || !snap.updateTime) return { ok: false, reason: 'not_found' };
-          const current = toVersioned(snap) as VersionedDoc<T>;
+          const current = toVersioned(snap, id) as VersionedDoc<T>;
           if (!precondition(structuredClone(current.data))) return { ok: false, reason: 'precondition_failed', current };
           const next = { ...current.data, ...update(structuredClone(current.data)) } as T;
           const stamped = stamp(next);
@@ -239,7 +241,7 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
     acquireLease: (name, holder, ttlMs) =>
       guard(`acquireLease ${name}`, () =>
         transact(async (tx) => {
-          const doc = db.collection(leases).doc(name);
+          const doc = db.collection(leases).doc(documentId(name));
           const snap = await tx.get(doc);
           const current = snap.data();
           if (current && current.holder !== holder && !isExpired(current)) return false;
@@ -252,7 +254,7 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
     releaseLease: (name, holder) =>
       guard(`releaseLease ${name}`, () =>
         transact(async (tx) => {
-          const doc = db.collection(leases).doc(name);
+          const doc = db.collection(leases).doc(documentId(name));
           const snap = await tx.get(doc);
           if (snap.data()?.holder === holder) tx.delete(doc);
         }),
@@ -319,11 +321,24 @@ function clean(data: StoreDoc): StoreDoc {
   return JSON.parse(JSON.stringify(rest)) as StoreDoc;
 }
 
-function toVersioned(snap: DocumentSnapshot): VersionedDoc {
+/**
+ * The document ID of a key: the key itself when Firestore takes it as one (every key the bot makes of its own
+ * IDs and of Slack's), else a digest of it. Some keys hold what a request carried (a view's or a trigger's ID,
+ * which Slack promises no format for, and which a forged request makes anything): a `/` would name a document
+ * in a subcollection, which no list finds (a job the runner never runs), or no document at all; `.`, `..`,
+ * `__name__`, an empty key and one past 1,500 bytes are refused. A digest is a valid ID, and so its own.
+ */
+function documentId(key: string): string {
+  const valid = key !== '' && key !== '.' && key !== '..' && !key.includes('/') && !/^__.*__$/s.test(key) && Buffer.byteLength(key) <= MAX_ID_BYTES;
+  return valid ? key : `~${createHash('sha256').update(key).digest('hex')}`;
+}
+
+/** A stored document as the port gives it, under `id` (the key it was asked for by, when there is one). */
+function toVersioned(snap: DocumentSnapshot, id: string = snap.id): VersionedDoc {
   const raw = snap.data() ?? {};
   const { [VERSION_FIELD]: version, [EXPIRE_FIELD]: _expire, ...data } = raw;
   return {
-    id: snap.id,
+    id,
     data,
     // Documents written by something other than this adapter have no _version.
     version: typeof version === 'string' ? version : updateTimeOf(snap),
