@@ -72,7 +72,9 @@ export function checkSchedule(input: ScheduleInput): ScheduleCheck {
   const errors: Partial<Record<ScheduleField, string>> = {};
   const kind = (input.kind ?? '').trim();
   const tz = (input.tz ?? '').trim() || 'UTC';
-  if (!isTimeZone(tz)) errors.tz = `“${tz.slice(0, 40)}” is not a time zone I know (e.g. America/Los_Angeles).`;
+  // Quoted back as it came (only a tampered form brings one): its first 40 characters whole (no emoji cut in
+  // half), without the invisible ones that turn the sentence around it (right-to-left marks) or hide in it.
+  if (!isTimeZone(tz)) errors.tz = `“${Array.from(tz.replace(/[\p{Cc}\p{Cf}]/gu, '')).slice(0, 40).join('')}” is not a time zone I know (e.g. America/Los_Angeles).`;
   if (!(SCHEDULE_KINDS as readonly string[]).includes(kind)) {
     errors.kind = 'Choose how often: daily, weekdays, weekly, monthly, or a cron expression.';
     return { ok: false, errors };
