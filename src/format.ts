@@ -15,7 +15,8 @@ const formatters = new Map<number | undefined, Intl.NumberFormat>();
 export function localeNumber(n: number, maxDecimals?: number): string {
   let f = formatters.get(maxDecimals);
   if (!f) {
-    f = new Intl.NumberFormat('en-US', maxDecimals === undefined ? {} : { maximumFractionDigits: maxDecimals });
+    // signDisplay 'negative': -0 (a FLOAT64 can hold it, and -0.00001 rounds to it) is "0", never "-0".
+    f = new Intl.NumberFormat('en-US', { signDisplay: 'negative', ...(maxDecimals === undefined ? {} : { maximumFractionDigits: maxDecimals }) });
     formatters.set(maxDecimals, f);
   }
   return f.format(n);

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadImage, createCanvas } from '@napi-rs/canvas';
-import { createChartRenderer, formatNumber, type ChartRenderer, type ChartRendererOptions, type ChartSpec } from '../src/charts/renderer.js';
+import { MAX_CHART_LABEL, createChartRenderer, formatNumber, type ChartRenderer, type ChartRendererOptions, type ChartSpec } from '../src/charts/renderer.js';
 import { chartSpecFor, formatDateLabels, toCsv } from '../src/charts/spec.js';
 import type { DisplaySpec } from '../src/catalog/catalog.js';
 
@@ -207,6 +207,20 @@ describe('chart renderer', { timeout: 120_000 }, () => {
     expect(formatNumber(25_000_000)).toBe('25M');
     expect(formatNumber(0.5)).toBe('0.5');
   });
+
+  it('writes huge axis numbers with an exponent, not hundreds of digits that leave no room for the plot', () => {
+    expect(formatNumber(1e308)).toBe('1.00e+308');
+    expect(formatNumber(-2.5e17)).toBe('-2.50e+17');
+    expect(formatNumber(999e12)).toBe('999,000,000M');
+  });
+
+  it('draws the plot when an x label is 1,000 characters long (it took the whole chart, which came out blank)', async () => {
+    const display: DisplaySpec = { type: 'bar', x: 'name', y: ['n'], series: undefined, xLabel: undefined, yLabel: undefined };
+    const spec = chartSpecFor([{ name: 'L'.repeat(1000), n: 1 }, { name: 'b', n: 2 }], display, { title: 'Long names' });
+    const image = await decode(await renderer.render(spec));
+    // The bars alone are more than a tenth of the 1600×800 PNG; a blank chart has only its title's ink.
+    expect(image.nonWhite).toBeGreaterThan(128_000);
+  });
 });
 
 describe('rows to chart series', () => {
@@ -242,6 +256,47 @@ describe('rows to chart series', () => {
   it('labels pie slices with their value and share', () => {
     const spec = chartSpecFor([{ h: 'cloud', n: 1000 }, { h: 'managed', n: 3000 }], { type: 'pie', x: 'h', y: ['n'], series: undefined, xLabel: undefined, yLabel: undefined }, { title: 'T' });
     expect(spec.labels).toEqual(['cloud: 1,000 (25%)', 'managed: 3,000 (75%)']);
+  });
+
+  const one = (type: DisplaySpec['type']): DisplaySpec => ({ type, x: 'x', y: ['n'], series: undefined, xLabel: undefined, yLabel: undefined });
+
+  it('draws no NaN or Infinity (FLOAT64 holds them), and says on the chart how many rows have no number', () => {
+    const rows = [{ x: 'a', n: Number.NaN }, { x: 'b', n: Number.POSITIVE_INFINITY }, { x: 'c', n: 'NaN' }, { x: 'd', n: null }, { x: 'e', n: 5 }, { x: 'f', n: '15' }];
+    const pie = chartSpecFor(rows, one('pie'), { title: 'T', subtitle: 'Weeks: 4' });
+    expect(pie.series[0]!.data).toEqual([null, null, null, null, 5, 15]);
+    expect(pie.labels.join(' ')).not.toMatch(/NaN|∞|Infinity/);
+    expect(pie.labels.at(-1)).toBe('f: 15 (75%)');
+    expect(pie.subtitle).toBe('Weeks: 4 · 4 rows without a number in N not drawn');
+    // A sum past the largest double is no number either, and a line leaves its gap.
+    const line = chartSpecFor([{ x: 'a', n: 1e308 }, { x: 'a', n: 1e308 }, { x: 'b', n: 1 }], one('line'), { title: 'T' });
+    expect(line.series[0]!.data).toEqual([null, 1]);
+  });
+
+  it('says on the chart when it has nothing to draw, instead of a blank chart', () => {
+    expect(chartSpecFor([{ x: 'a', n: null }, { x: 'b', n: Number.NaN }], one('bar'), { title: 'T' }).subtitle).toBe('Nothing to draw: no numbers in N');
+    // The display names a column the query no longer returns.
+    expect(chartSpecFor([{ x: 'a', count: 3 }], one('line'), { title: 'T', subtitle: 'Weeks: 4' }).subtitle).toBe('Weeks: 4 · Nothing to draw: no numbers in N');
+    expect(chartSpecFor([{ x: 'a', n: 0 }, { x: 'b', n: 0 }], one('pie'), { title: 'T' }).subtitle).toBe('Nothing to draw: no positive numbers in N');
+    expect(chartSpecFor([], one('bar'), { title: 'T' }).subtitle).toBe('Nothing to draw: no rows');
+    // Zeros on bars are values: drawn, nothing said.
+    expect(chartSpecFor([{ x: 'a', n: 0 }], one('bar'), { title: 'T' }).subtitle).toBeUndefined();
+  });
+
+  it('draws a pie with a negative slice as bars, saying so (a pie draws -50 as a slice of 50)', () => {
+    const spec = chartSpecFor([{ x: 'a', n: 100 }, { x: 'b', n: -50 }], one('pie'), { title: 'T' });
+    expect(spec.type).toBe('bar');
+    expect(spec.labels).toEqual(['a', 'b']);
+    expect(spec.series[0]!.data).toEqual([100, -50]);
+    expect(spec.subtitle).toBe('Drawn as bars: a pie cannot show negative values');
+  });
+
+  it('cuts long series and slice names (x labels are cut where drawn), and keeps a NULL x apart from the text "null"', () => {
+    const rows = [{ x: 'L'.repeat(1000), s: 'S'.repeat(500), n: 1 }, { x: null, s: 'b', n: 2 }, { x: 'null', s: 'b', n: 3 }];
+    const spec = chartSpecFor(rows, { ...one('bar'), series: 's' }, { title: 'T' });
+    expect(spec.labels).toEqual(['L'.repeat(1000), '(none)', 'null']);
+    expect(spec.series.map((s) => s.label)).toEqual(['b', `${'S'.repeat(MAX_CHART_LABEL - 1)}…`]);
+    expect(spec.series[0]!.data).toEqual([0, 2, 3]);
+    expect(chartSpecFor([{ x: 'P'.repeat(100), n: 1 }], one('pie'), { title: 'T' }).labels).toEqual([`${'P'.repeat(MAX_CHART_LABEL - 1)}…: 1 (100%)`]);
   });
 
   it('sums series beyond ten into Other', () => {

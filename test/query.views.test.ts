@@ -49,6 +49,17 @@ describe('table view', () => {
     expect(text).not.toContain('more row');
     expect(JSON.stringify(message.blocks)).not.toContain(ActionIds.queryRefresh);
   });
+
+  it('shows warehouse text without direction overrides or control characters, -0 as 0, and 1e308 whole', () => {
+    // U+202E turns the rest of a line around: "rtl‮ 12345" would read with its number backwards.
+    const rows = [{ hosting: 'rtl\u202e evil\u0007', instances: -0 }, { hosting: 'big', instances: 1e308 }];
+    const message = queryTableMessage(output(catalog.get('instances-by-hosting')!, ['hosting', 'instances'], rows), now, { buttons: false });
+    const text = blocksToText({ blocks: message.blocks });
+    expect(text).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u0000-\u0008]/);
+    expect(text).toMatch(/rtl evil +0\n/);
+    expect(text).toMatch(/big +1e\+308\n/);
+    expect(blockKitViolations(message.blocks)).toEqual([]);
+  });
 });
 
 describe('result message', () => {

@@ -12,7 +12,7 @@ import { cellText, dateRange } from '../src/charts/spec.js';
 import type { QueryOutput } from '../src/services/query.js';
 import { ago, escapeMrkdwn, noteMessage, pageOf, pagerBlocks, slackDate, truncate, SLACK_LIMITS, quoteUserText, truncateMrkdwn, userText, type MessageBody } from './common.js';
 import { localeNumber } from '../src/format.js';
-import { mrkdwnAsPlainText } from '../src/blockkit/mrkdwn.js';
+import { mrkdwnAsPlainText, withoutControls } from '../src/blockkit/mrkdwn.js';
 
 const C = Commands.query;
 /** Sections of monospaced table text in one message (each under 3,000 characters). */
@@ -432,7 +432,8 @@ export function tableSections(
 ): { sections: string[]; shownRows: number; hiddenColumns: number } {
   // At most MAX_TABLE_COLUMNS of at most MAX_COLUMN_WIDTH characters: a line always fits a section.
   const columns = allColumns.slice(0, MAX_TABLE_COLUMNS);
-  const cells = rows.map((r) => columns.map((c) => truncate(cellText(r[c] ?? null).replace(/[\r\n\t`]/g, ' '), MAX_COLUMN_WIDTH)));
+  // Without control characters and direction overrides: a U+202E in a warehouse string turned the rest of its row around ("123" read "321").
+  const cells = rows.map((r) => columns.map((c) => truncate(withoutControls(cellText(r[c] ?? null).replace(/[\r\n\t`]/g, ' ')), MAX_COLUMN_WIDTH)));
   const widths = columns.map((c, i) => Math.min(MAX_COLUMN_WIDTH, Math.max(c.length, ...cells.map((r) => r[i]!.length))));
   const numeric = columns.map((c) => rows.length > 0 && rows.every((r) => typeof r[c] === 'number' || r[c] === null));
   // Escaped after padding: Slack shows &lt; as one character, so columns stay aligned.

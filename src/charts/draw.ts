@@ -13,7 +13,8 @@ import path from 'node:path';
 import { createCanvas, GlobalFonts, type Canvas } from '@napi-rs/canvas';
 import { Chart, registerables, type ChartConfiguration, type ChartDataset } from 'chart.js';
 import { encodeOpaquePng } from './png.js';
-import { CHART_FONT_FAMILY, formatNumber, type ChartSpec } from './renderer.js';
+import { CHART_FONT_FAMILY, MAX_CHART_LABEL, formatNumber, type ChartSpec } from './renderer.js';
+import { cutText } from '../format.js';
 
 /** Charts up to this many pixels are written by png.ts (twice the default 800×400 chart at 2×); larger ones by Skia. */
 const OWN_PNG_MAX_PIXELS = 2 * 1600 * 800;
@@ -90,7 +91,15 @@ export function createChartDrawer(density: number): (spec: ChartSpec) => Promise
                 x: {
                   stacked,
                   title: { display: Boolean(spec.xLabel), text: spec.xLabel ?? '' },
-                  ticks: { autoSkip: true, maxRotation: 45, minRotation: 0 },
+                  ticks: {
+                    autoSkip: true,
+                    maxRotation: 45,
+                    minRotation: 0,
+                    // The category's label, cut (see MAX_CHART_LABEL).
+                    callback(value) {
+                      return cutText(String(this.getLabelForValue(Number(value))), MAX_CHART_LABEL);
+                    },
+                  },
                   grid: { display: false },
                 },
                 y: {

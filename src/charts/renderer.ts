@@ -53,8 +53,17 @@ export interface ChartRendererOptions {
 
 export const CHART_FONT_FAMILY = 'DejaVu Sans';
 
+/**
+ * Longer x labels, slice and series names are drawn cut with an ellipsis (the spec keeps x labels whole, for the
+ * alt text): Chart.js gives a label the room it asks for, and one x label of 1,000 characters left no room for the
+ * plot (the PNG was blank but for its title); at 45°, thirty of 40 characters took half the chart.
+ */
+export const MAX_CHART_LABEL = 24;
+
 /** "12,345", "1.5M": thousands separators, compact above a million. */
 export function formatNumber(value: number): string {
+  // Beyond a billion millions, digits in full took the plot's width (1e308 is 300 of them): an exponent instead.
+  if (Math.abs(value) >= 1e15) return value.toPrecision(3);
   if (Math.abs(value) >= 10_000_000) return `${localeNumber(value / 1_000_000, 1)}M`;
   return localeNumber(value, 2);
 }

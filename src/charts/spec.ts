@@ -4,8 +4,8 @@
  */
 import type { Cell, Row } from '../ports/warehouse.js';
 import type { DisplaySpec } from '../catalog/catalog.js';
-import type { ChartSpec, RenderedChartType } from './renderer.js';
-import { localeNumber } from '../format.js';
+import { MAX_CHART_LABEL, type ChartSpec, type RenderedChartType } from './renderer.js';
+import { cutText, localeNumber } from '../format.js';
 
 /** More series than this are summed into "Other". */
 export const MAX_SERIES = 10;
@@ -34,7 +34,8 @@ export function formatDateLabels(dates: Date[]): string[] {
 export function cellText(v: Cell, forCsv = false): string {
   if (v === null) return '';
   if (v instanceof Date) return forCsv ? v.toISOString() : v.toISOString().replace('T', ' ').slice(0, 16);
-  if (typeof v === 'number') return forCsv ? String(v) : localeNumber(v, 4);
+  // From 1e21 on, digits in full would be cut in a table column ("100,000,000,…" reads as another number): JS's exponent form.
+  if (typeof v === 'number') return forCsv || Math.abs(v) >= 1e21 ? String(v) : localeNumber(v, 4);
   return String(v);
 }
 
@@ -43,7 +44,16 @@ export function humanizeColumn(c: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-const num = (v: Cell | undefined): number | null => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : null);
+/**
+ * A cell as a value to draw, or null. NaN and ±Infinity (FLOAT64 can hold them) are not: Chart.js leaves them out
+ * without a word, and a pie's shares of an infinite total read "NaN%".
+ */
+const num = (v: Cell | undefined): number | null => {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : null;
+};
+/** A sum that overflowed (1e308 + 1e308) is no value to draw either. */
+const finite = (v: number | null): number | null => (v !== null && Number.isFinite(v) ? v : null);
 
 /**
  * The chart for rows under a display spec. Rows are in the query's order; x
@@ -53,8 +63,9 @@ export function chartSpecFor(rows: Row[], display: DisplaySpec, text: { title: s
   if (display.type === 'table' || !display.x) throw new Error('a table is not a chart');
   const x = display.x;
   const xValues: Cell[] = [];
-  const index = new Map<string, number>();
-  const key = (v: Cell) => (v instanceof Date ? v.toISOString() : String(v));
+  const index = new Map<string | null, number>();
+  // NULL is a key of its own: as String(null) it was one x with the text 'null'.
+  const key = (v: Cell) => (v === null ? null : v instanceof Date ? v.toISOString() : String(v));
   for (const r of rows) {
     const k = key(r[x] ?? null);
     if (!index.has(k)) {
@@ -63,17 +74,18 @@ export function chartSpecFor(rows: Row[], display: DisplaySpec, text: { title: s
     }
   }
   const dates = asDates(xValues);
-  const labels = dates ? formatDateLabels(dates) : xValues.map((v) => cellText(v));
+  const labels = dates ? formatDateLabels(dates) : xValues.map((v) => (v === null ? '(none)' : cellText(v)));
   let series: ChartSpec['series'];
   if (display.series) {
     const y = display.y[0]!;
     const bySeries = new Map<string, Array<number | null>>();
     for (const r of rows) {
-      const s = cellText(r[display.series] ?? null) || '(none)';
+      const s = cutText(cellText(r[display.series] ?? null), MAX_CHART_LABEL) || '(none)';
       let data = bySeries.get(s);
       if (!data) bySeries.set(s, (data = xValues.map(() => null)));
       const i = index.get(key(r[x] ?? null))!;
-      data[i] = (data[i] ?? 0) + (num(r[y]) ?? 0);
+      const v = num(r[y]);
+      if (v !== null) data[i] = (data[i] ?? 0) + v;
     }
     const total = (d: Array<number | null>) => d.reduce<number>((a, b) => a + (b ?? 0), 0);
     let entries = [...bySeries.entries()];
@@ -85,7 +97,7 @@ export function chartSpecFor(rows: Row[], display: DisplaySpec, text: { title: s
     }
     // Stacked and line series read best in a stable, natural order of their names.
     if (!(bySeries.size > MAX_SERIES)) entries.sort((a, b) => a[0].localeCompare(b[0], 'en', { numeric: true }));
-    series = entries.map(([label, data]) => ({ label, data: display.type === 'line' ? data : data.map((d) => d ?? 0) }));
+    series = entries.map(([label, data]) => ({ label, data: display.type === 'line' ? data.map(finite) : data.map((d) => finite(d) ?? 0) }));
   } else {
     series = display.y.map((y) => {
       const data: Array<number | null> = xValues.map(() => null);
@@ -94,22 +106,36 @@ export function chartSpecFor(rows: Row[], display: DisplaySpec, text: { title: s
         const v = num(r[y]);
         if (v !== null) data[i] = (data[i] ?? 0) + v;
       }
-      return { label: humanizeColumn(y), data };
+      return { label: humanizeColumn(y), data: data.map(finite) };
     });
   }
-  if (display.type === 'pie' && series[0]) {
+  const notes: string[] = [];
+  // A pie draws a negative slice as if it were positive (Chart.js takes its size): bars show the sign.
+  let type = display.type as RenderedChartType;
+  if (type === 'pie' && series[0]?.data.some((v) => v !== null && v < 0)) {
+    type = 'bar';
+    notes.push('Drawn as bars: a pie cannot show negative values');
+  }
+  // Cells that are not numbers (empty, NaN, text) are not drawn: said on the chart, not left for people to guess.
+  const column = display.series || display.y.length === 1 ? humanizeColumn(display.y[0]!) : 'the values';
+  const drawn = (v: number | null) => v !== null && (type !== 'pie' || v > 0);
+  const skipped = rows.filter((r) => display.y.some((y) => num(r[y]) === null)).length;
+  if (!series.some((s) => s.data.some(drawn))) notes.unshift(`Nothing to draw: ${rows.length === 0 ? 'no rows' : `no ${type === 'pie' ? 'positive numbers' : 'numbers'} in ${column}`}`);
+  else if (skipped) notes.unshift(`${localeNumber(skipped)} row${skipped === 1 ? '' : 's'} without a number in ${column} not drawn`);
+  if (type === 'pie' && series[0]) {
     // A pie's legend is its only key: give each slice its value and share.
     const data = series[0].data;
     const total = data.reduce<number>((a, b) => a + (b ?? 0), 0);
     for (let i = 0; i < labels.length; i++) {
       const v = data[i] ?? 0;
-      labels[i] = `${labels[i]}: ${localeNumber(v)}${total > 0 ? ` (${Math.round((100 * v) / total)}%)` : ''}`;
+      labels[i] = `${cutText(labels[i]!, MAX_CHART_LABEL)}: ${localeNumber(v)}${total > 0 ? ` (${Math.round((100 * v) / total)}%)` : ''}`;
     }
   }
+  const subtitle = [text.subtitle, ...notes].filter(Boolean).join(' · ');
   return {
-    type: display.type as RenderedChartType,
+    type,
     title: text.title,
-    ...(text.subtitle ? { subtitle: text.subtitle } : {}),
+    ...(subtitle ? { subtitle } : {}),
     ...(display.xLabel ? { xLabel: display.xLabel } : {}),
     ...(display.yLabel ? { yLabel: display.yLabel } : display.series || display.y.length === 1 ? { yLabel: humanizeColumn(display.y[0]!) } : {}),
     labels,

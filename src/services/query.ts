@@ -384,9 +384,10 @@ export class QueryService {
     const png = await this.opts.charts.render(spec);
     const range = dateRange(output.rows, query.display.x);
     const kind = { line: 'Line chart', bar: 'Bar chart', 'stacked-bar': 'Stacked bar chart', pie: 'Pie chart' }[spec.type];
+    // The spec's subtitle and type: with what the chart says about itself (nothing to draw, a pie drawn as bars).
     const altText = [
-      `${kind}: ${query.title}${subtitle ? ` (${subtitle})` : ''}.`,
-      query.display.type === 'pie' ? `Slices by ${humanizeColumn(query.display.x!)}.` : `${spec.yLabel ?? 'Values'} by ${spec.xLabel ?? humanizeColumn(query.display.x!)}${range ? `, ${range.from} to ${range.to}` : ''}.`,
+      `${kind}: ${query.title}${spec.subtitle ? ` (${spec.subtitle})` : ''}.`,
+      spec.type === 'pie' ? `Slices by ${humanizeColumn(query.display.x!)}.` : `${spec.yLabel ?? 'Values'} by ${spec.xLabel ?? humanizeColumn(query.display.x!)}${range ? `, ${range.from} to ${range.to}` : ''}.`,
       `Series: ${spec.series.map((s) => s.label).slice(0, 12).join(', ')}.`,
       chartValuesText(spec, range !== null),
     ].join(' ');
