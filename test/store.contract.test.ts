@@ -50,7 +50,7 @@ function storeContract(name: string, makeStore: () => Promise<Store>, skipReason
 
     // Some keys hold what a request carried: a view's ID (Slack promises no format; a forged one is anything).
     // On Firestore a `/` once named a document in a subcollection (one the jobs runner never lists) or none at all.
-    it.each([['a slash', 'V1/x'], ['two slashes', 'V1/x/y'], ['a dot', '.'], ['two dots', '..'], ['a reserved name', '__V__'], ['a name every object has', '__proto__'], ['more than 1,500 bytes', 'é'.repeat(1000)], ['nothing', '']])(
+    it.each([['a slash', 'V1/x'], ['two slashes', 'V1/x/y'], ['a dot', '.'], ['two dots', '..'], ['a reserved name', '__V__'], ['a name every object has', '__proto__'], ['more than 1,500 bytes', 'é'.repeat(1000)], ['nothing', ''], ['half a surrogate pair', 'V\ud800x']])(
       'keeps a document under any key, %s too, apart from every other',
       async (_, id) => {
         expect(await store.get('keys', id)).toBeNull();
@@ -58,6 +58,9 @@ function storeContract(name: string, makeStore: () => Promise<Store>, skipReason
         expect(put).toMatchObject({ id, data: { n: 1 } });
         expect(await store.get('keys', id)).toMatchObject({ id, data: { n: 1 } });
         expect(await store.get('keys', `${id}x`)).toBeNull();
+        // Another half of a pair is another key (as UTF-8, each would be U+FFFD).
+        expect(await store.get('keys', `${id}\ud801`)).toBeNull();
+        expect(await store.get('keys', 'V\ud801x')).toBeNull();
         await store.runTransaction(async (tx) => {
           expect((await tx.get('keys', id))?.data).toEqual({ n: 1 });
           tx.put('keys', id, { n: 2 });

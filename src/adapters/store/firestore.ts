@@ -326,12 +326,16 @@ function clean(data: StoreDoc): StoreDoc {
  * IDs and of Slack's), else a digest of it. Some keys hold what a request carried (a view's or a trigger's ID,
  * which Slack promises no format for, and which a forged request makes anything): a `/` would name a document
  * in a subcollection, which no list finds (a job the runner never runs), or no document at all; `.`, `..`,
- * `__name__`, an empty key and one past 1,500 bytes are refused. A digest is a valid ID, and so its own.
+ * `__name__`, an empty key, one past 1,500 bytes and one that is not valid UTF-8 (half a surrogate pair) are
+ * refused. A digest is a valid ID, and so its own; it is taken of the key's UTF-16 units, so that two keys with
+ * different halves of pairs (each UTF-8 would make U+FFFD) are two documents.
  */
 function documentId(key: string): string {
-  const valid = key !== '' && key !== '.' && key !== '..' && !key.includes('/') && !/^__.*__$/s.test(key) && Buffer.byteLength(key) <= MAX_ID_BYTES;
-  return valid ? key : `~${createHash('sha256').update(key).digest('hex')}`;
+  const valid = key !== '' && key !== '.' && key !== '..' && !key.includes('/') && !/^__.*__$/s.test(key) && !LONE_SURROGATE.test(key) && Buffer.byteLength(key) <= MAX_ID_BYTES;
+  return valid ? key : `~${createHash('sha256').update(Buffer.from(key, 'utf16le')).digest('hex')}`;
 }
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** A stored document as the port gives it, under `id` (the key it was asked for by, when there is one). */
 function toVersioned(snap: DocumentSnapshot, id: string = snap.id): VersionedDoc {
