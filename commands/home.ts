@@ -11,7 +11,7 @@ import { toCodedError } from '../src/errors.js';
 import type { HomeData, HomeListKey, HomeService } from '../src/services/home.js';
 import { rolesOf, type RoleGroups } from '../src/services/roles.js';
 import { CachedMembership } from '../src/slack/directory.js';
-import { loggedOpenedAlready, slackErrorCode } from '../src/slack/errors.js';
+import { loggedOpenedAlready, slackErrorCode, slackRefusedArgument } from '../src/slack/errors.js';
 import { failureMessage } from '../views/common.js';
 import { homeListModal, homeListPendingModal, homeView, type HomeList, type HomeListPageRef } from '../views/home.js';
 import { openPipelineRequestModal } from './pipeline-request.js';
@@ -55,9 +55,9 @@ export function homePublisher(deps: HomeDeps, read: HomeReader = homeReader(deps
         await client.views.publish({ user_id: userId, view: await build() });
       }
     } catch (err) {
-      // Slack knows no such person (an event for someone deleted since, or a forged one): there is no Home to
-      // draw for them, and nothing wrong with the bot.
-      if (slackErrorCode(err) === 'user_not_found') {
+      // Slack knows no such person (an event for someone deleted since, or a forged one; views.publish says
+      // invalid_arguments, "invalid `user_id`"): there is no Home to draw for them, and nothing wrong with the bot.
+      if (slackRefusedArgument(err, 'user_id')) {
         deps.logger.warn('app home not published: Slack knows no such user', { user: userId });
         return;
       }

@@ -297,6 +297,9 @@ describe('rows to chart series', () => {
     expect(spec.series.map((s) => s.label)).toEqual(['b', `${'S'.repeat(MAX_CHART_LABEL - 1)}…`]);
     expect(spec.series[0]!.data).toEqual([0, 2, 3]);
     expect(chartSpecFor([{ x: 'P'.repeat(100), n: 1 }], one('pie'), { title: 'T' }).labels).toEqual([`${'P'.repeat(MAX_CHART_LABEL - 1)}…: 1 (100%)`]);
+    // Two series alike in their first characters stay two, each with its own values: only their labels are cut.
+    const alike = chartSpecFor([{ x: 'a', s: `${'E'.repeat(30)} North`, n: 1 }, { x: 'a', s: `${'E'.repeat(30)} South`, n: 5 }], { ...one('bar'), series: 's' }, { title: 'T' });
+    expect(alike.series.map((s) => [s.label, s.data])).toEqual([[`${'E'.repeat(MAX_CHART_LABEL - 1)}…`, [1]], [`${'E'.repeat(MAX_CHART_LABEL - 1)}…`, [5]]]);
   });
 
   it('sums series beyond ten into Other', () => {

@@ -80,7 +80,7 @@ export function chartSpecFor(rows: Row[], display: DisplaySpec, text: { title: s
     const y = display.y[0]!;
     const bySeries = new Map<string, Array<number | null>>();
     for (const r of rows) {
-      const s = cutText(cellText(r[display.series] ?? null), MAX_CHART_LABEL) || '(none)';
+      const s = cellText(r[display.series] ?? null) || '(none)';
       let data = bySeries.get(s);
       if (!data) bySeries.set(s, (data = xValues.map(() => null)));
       const i = index.get(key(r[x] ?? null))!;
@@ -97,7 +97,8 @@ export function chartSpecFor(rows: Row[], display: DisplaySpec, text: { title: s
     }
     // Stacked and line series read best in a stable, natural order of their names.
     if (!(bySeries.size > MAX_SERIES)) entries.sort((a, b) => a[0].localeCompare(b[0], 'en', { numeric: true }));
-    series = entries.map(([label, data]) => ({ label, data: display.type === 'line' ? data.map(finite) : data.map((d) => finite(d) ?? 0) }));
+    // Named whole above, so that two series alike in their first characters stay two; cut only as drawn.
+    series = entries.map(([name, data]) => ({ label: cutText(name, MAX_CHART_LABEL), data: display.type === 'line' ? data.map(finite) : data.map((d) => finite(d) ?? 0) }));
   } else {
     series = display.y.map((y) => {
       const data: Array<number | null> = xValues.map(() => null);

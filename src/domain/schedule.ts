@@ -6,6 +6,7 @@
  * through daylight-saving changes: 09:00 stays 09:00). Pure: no clock, no I/O.
  */
 import { CronExpressionParser } from 'cron-parser';
+import { headOf } from '../format.js';
 
 export const SCHEDULE_KINDS = ['daily', 'weekdays', 'weekly', 'monthly', 'cron'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
@@ -72,9 +73,9 @@ export function checkSchedule(input: ScheduleInput): ScheduleCheck {
   const errors: Partial<Record<ScheduleField, string>> = {};
   const kind = (input.kind ?? '').trim();
   const tz = (input.tz ?? '').trim() || 'UTC';
-  // Quoted back as it came (only a tampered form brings one): its first 40 characters whole (no emoji cut in
-  // half), without the invisible ones that turn the sentence around it (right-to-left marks) or hide in it.
-  if (!isTimeZone(tz)) errors.tz = `“${Array.from(tz.replace(/[\p{Cc}\p{Cf}]/gu, '')).slice(0, 40).join('')}” is not a time zone I know (e.g. America/Los_Angeles).`;
+  // Quoted back as it came (only a tampered form brings one): cut as every text is (headOf: no emoji cut in half),
+  // without the invisible characters that turn the sentence around it (right-to-left marks) or hide in it.
+  if (!isTimeZone(tz)) errors.tz = `“${headOf(tz.replace(/[\p{Cc}\p{Cf}]/gu, ''), 40)}” is not a time zone I know (e.g. America/Los_Angeles).`;
   if (!(SCHEDULE_KINDS as readonly string[]).includes(kind)) {
     errors.kind = 'Choose how often: daily, weekdays, weekly, monthly, or a cron expression.';
     return { ok: false, errors };

@@ -86,6 +86,16 @@ export function slackErrorCode(err: unknown): string | undefined {
   return typeof data?.error === 'string' && SLACK_CODE.test(data.error) ? data.error : undefined;
 }
 
+/**
+ * Whether Slack refused a call for an argument it names in response_metadata.messages (`invalid_arguments`,
+ * "invalid `user_id`", as views.publish's reference shows for a user it does not know).
+ */
+export function slackRefusedArgument(err: unknown, argument: string): boolean {
+  if (slackErrorCode(err) !== 'invalid_arguments') return false;
+  const messages = (err as { data?: { response_metadata?: { messages?: unknown } } }).data?.response_metadata?.messages;
+  return Array.isArray(messages) && messages.some((m) => typeof m === 'string' && m.includes(`\`${argument}\``));
+}
+
 /** A failed Web API call as a coded error that says whether to retry, and after how long. */
 export function toSlackError(err: unknown, method: string): SlackApiError {
   if (err instanceof SlackApiError) return err;

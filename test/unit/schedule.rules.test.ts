@@ -21,8 +21,9 @@ describe('checkSchedule at the edges', () => {
   it('says which time zone it does not know, cut to 40 characters', () => {
     const r = checkSchedule({ kind: 'daily', time: '09:00', tz: `Mars/${'x'.repeat(60)}` });
     expect(r).toEqual({ ok: false, errors: { tz: `“Mars/${'x'.repeat(35)}” is not a time zone I know (e.g. America/Los_Angeles).` } });
-    // 40 characters, not 40 UTF-16 units: no emoji cut in half; invisible and right-to-left marks left out.
-    expect(checkSchedule({ kind: 'daily', time: '09:00', tz: `\u202E${'🌍'.repeat(45)}` })).toEqual({ ok: false, errors: { tz: `“${'🌍'.repeat(40)}” is not a time zone I know (e.g. America/Los_Angeles).` } });
+    // No emoji cut in half (40 UTF-16 units are 20 of them; 41 would end in half of one); invisible and right-to-left marks left out.
+    expect(checkSchedule({ kind: 'daily', time: '09:00', tz: `\u202E${'🌍'.repeat(45)}` })).toEqual({ ok: false, errors: { tz: `“${'🌍'.repeat(20)}” is not a time zone I know (e.g. America/Los_Angeles).` } });
+    expect(checkSchedule({ kind: 'daily', time: '09:00', tz: `x${'🌍'.repeat(45)}` })).toEqual({ ok: false, errors: { tz: `“x${'🌍'.repeat(19)}” is not a time zone I know (e.g. America/Los_Angeles).` } });
     expect(checkSchedule({ kind: 'daily', time: '09:00', tz: 'Mars/\u200BBase\u0007\u2066' })).toEqual({ ok: false, errors: { tz: '“Mars/Base” is not a time zone I know (e.g. America/Los_Angeles).' } });
   });
 

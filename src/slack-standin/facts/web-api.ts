@@ -357,7 +357,7 @@ const methods: SlackMethodFact[] = [
     botScopes: [],
     args: { user_id: { type: userId, required: true }, view: { type: { kind: 'view' }, required: true }, hash: { type: str } },
     response: '{ view }',
-    variations: ['view.type must be home'],
+    variations: ['view.type must be home', 'a user_id Slack does not know: invalid_arguments, response_metadata.messages ["invalid `user_id`"] (the reference\'s error example)'],
     errors: ['duplicate_external_id', 'hash_conflict', 'missing_profile_id', 'not_enabled', 'not_implemented', 'view_too_large'],
     source: ref('views.publish'),
   },

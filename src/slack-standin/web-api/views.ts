@@ -26,7 +26,8 @@ export function viewMethods({ ws, views }: StandinParts): Methods {
     },
     'views.publish': (a) => {
       const user = optStr(a['user_id']);
-      if (!user || !ws.user(user)) throw new ApiError('user_not_found');
+      // As views.publish's reference shows it: a user_id Slack does not know is invalid_arguments, naming the argument.
+      if (!user || !ws.user(user)) throw new ApiError('invalid_arguments', { response_metadata: { messages: ['invalid `user_id`'] } });
       const spec = views.viewArg(a);
       if (spec['type'] !== 'home') throw new ApiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] must be home [json-pointer:/view/type]'] } });
       const existing = views.homeView(user);
