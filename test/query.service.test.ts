@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { catalogOf, loadCatalog, parseQueryFile, type Catalog, type SavedQuery } from '../src/catalog/catalog.js';
 import { createChartRenderer } from '../src/charts/renderer.js';
 import { createLogger } from '../src/logger.js';
@@ -144,7 +144,11 @@ describe('query service on the embedded warehouse', () => {
   it('serves no result computed before midnight UTC, within its TTL: the queries\' "today" (the last whole week) has moved', async () => {
     const { w, runsOf } = counting(embedded);
     let clock = Date.parse('2026-12-06T23:40:00Z');
-    const s = new QueryService({ catalog, warehouse: w, store, logger, charts, maxBytes: 1024 ** 3, timeoutMs: 30_000, pollMs: 25, now: () => new Date(clock) });
+    // A store of its own: the shared one holds results the tests before computed on the real clock, which on
+    // 2026-12-07 (UTC) is the same day as this test's clock and would be served as fresh.
+    const own = await openEmbeddedStore(path.join(storeDir, 'midnight'));
+    onTestFinished(() => own.close());
+    const s = new QueryService({ catalog, warehouse: w, store: own, logger, charts, maxBytes: 1024 ** 3, timeoutMs: 30_000, pollMs: 25, now: () => new Date(clock) });
     const { query, params } = await ready(s, 'version-adoption weeks=2');
     expect(ok(await s.run(query, params, { userId: 'U1' })).cacheHit).toBe(false);
     clock += 10 * 60_000;
