@@ -11,9 +11,8 @@
  *
  * Embedded store only: test/crash.e2e.test.ts runs the multi-step flows on Firestore as well.
  */
-import { existsSync, watch, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
@@ -23,7 +22,7 @@ import type { Store } from '../src/ports/store.js';
 import { ActionIds } from '../src/ids.js';
 import type { AlertDoc } from '../src/services/freshness-alerts.js';
 import { freshDataDir } from './support/harness.js';
-import { BotProcess, MAIN, armedKill, journalReader, killOnSlack, standinEnv, stuckWork, until } from './support/bot-process.js';
+import { BotProcess, MAIN, armedKill, journalReader, killAfterJournal, killOnSlack, standinEnv, stuckWork, until } from './support/bot-process.js';
 
 const CHANNEL = StandinDefaults.channel;
 const RILEY = StandinDefaults.users.regular;
@@ -260,23 +259,11 @@ describe('/query killed with a click held or a delivery deferred', { timeout: 18
     const w = (current = await world());
     const chart = await chartOf(w, 10);
     await until(async () => (await jobsOf(w, 'query.deliver')).every((j) => j.data.state === 'done'), 'the chart job done');
-    const journal = path.join(w.dataDir, 'store', 'journal.jsonl');
-    let offset = statSync(journal).size;
-    let killedAt = -1;
-    const watcher = watch(journal, () => {
-      if (killedAt >= 0) return;
-      const added = readFileSync(journal).subarray(offset).toString('utf8');
-      offset += Buffer.byteLength(added);
-      // The click's hold is written: kill -9 now, before its delivery's job is.
-      if (added.includes('["clicks"')) {
-        w.bot.child.kill('SIGKILL');
-        killedAt = offset;
-      }
-    });
+    // The click's hold is written: kill -9 now, before its delivery's job is.
+    const kill = killAfterJournal(w.standin, () => w.bot, w.dataDir, '["clicks"');
     await w.standin.clickAction(w.bot.client, { userId: RILEY, channelId: CHANNEL, ts: chart.ts, actionId: ActionIds.queryDownloadCsv, timeoutMs: 500 }).catch(() => undefined);
-    await w.bot.exited;
-    watcher.close();
-    expect(killedAt).toBeGreaterThan(0);
+    await kill.killed;
+    kill.disarm();
     await w.restart();
     // Nothing came; the person clicks again. The CSV must come, once, whichever click brings it: not a refusal
     // ("already in this result's thread") with nothing in the thread, for the 10 minutes of the first click's hold.

@@ -4,7 +4,7 @@
  * the new one started without the source on the same data. What was decided still happens, once: the sync
  * is followed to its end, the card says it recovered (no live buttons), its thread says "fresh again" once.
  */
-import { existsSync, readFileSync, statSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -18,7 +18,7 @@ import type { AlertDoc } from '../src/services/freshness-alerts.js';
 import type { RerunDoc } from '../src/services/rerun.js';
 import { FakeFivetran } from './support/fake-fivetran.js';
 import { freshDataDir } from './support/harness.js';
-import { BotProcess, MAIN, armedKill, crashEnv, crashStore, killOnSlack, standinEnv, stuckWork, until } from './support/bot-process.js';
+import { BotProcess, MAIN, armedKill, crashEnv, crashStore, killAfterJournal, killOnSlack, standinEnv, stuckWork, until } from './support/bot-process.js';
 
 const CHANNEL = StandinDefaults.channel;
 const BLAKE = StandinDefaults.users.bizops;
@@ -163,23 +163,11 @@ describe('a deploy takes a source out of sources.yml, the old process killed at 
   it.each([['without the source', true], ['with the same sources (control)', false]] as const)('killed right after the recovery was stored, before its card was edited; restarted %s: the card is not left stale with live buttons', async (_what, remove) => {
     const { w, alert } = await hubspotAlerted();
     const without = remove ? sourcesWithout(w.dataDir, 'hubspot') : path.resolve('sources.yml');
-    const journal = path.join(w.dataDir, 'store', 'journal.jsonl');
-    let offset = statSync(journal).size;
-    let killed = false;
-    const watcher = watch(journal, () => {
-      if (killed) return;
-      const added = readFileSync(journal).subarray(offset).toString('utf8');
-      offset += Buffer.byteLength(added);
-      // The recovery is stored (with its edit and reply as jobs): kill -9 now.
-      if (added.includes('freshness.alert_recovered')) {
-        w.bot.child.kill('SIGKILL');
-        killed = true;
-      }
-    });
+    // The recovery is stored (with its edit and reply as jobs): kill -9 now.
+    const kill = killAfterJournal(w.standin, () => w.bot, w.dataDir, 'freshness.alert_recovered');
     await w.standin.clickAction(w.bot.client, { userId: BLAKE, channelId: CHANNEL, ts: alert.ts!, actionId: ActionIds.freshnessRerun, timeoutMs: 3_000 });
-    await w.bot.exited;
-    watcher.close();
-    expect(killed).toBe(true);
+    await kill.killed;
+    kill.disarm();
     // The card as Slack shows it at the kill: not yet recovered.
     expect(w.standin.message(CHANNEL, alert.ts!)!.text).toMatch(/HubSpot is stale/);
     w.bot = await BotProcess.start({ ...w.env, SOURCES_FILE: without }, w.signingSecret, `${w.standin.url}/response`);

@@ -5,9 +5,8 @@
  * the half-hour hold). The bot is a process of its own (dist/src/main.js) killed at each step and started again
  * on the same data.
  */
-import { existsSync, readFileSync, statSync, watch } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SlackStandin, StandinDefaults } from '../src/slack-standin/server.js';
@@ -19,7 +18,7 @@ import { SUBSCRIPTIONS, subscriptionRef, type Subscription } from '../src/servic
 import { freshDataDir } from './support/harness.js';
 import { catalogWithCustomerCount } from './support/catalog-dir.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
-import { BotProcess, MAIN, armedKill, crashEnv, crashStore, killOnSlack, stuckWork, standinEnv, until } from './support/bot-process.js';
+import { BotProcess, MAIN, armedKill, crashEnv, crashStore, killAfterJournal, killOnSlack, stuckWork, standinEnv, until } from './support/bot-process.js';
 
 const CHANNEL = StandinDefaults.channel;
 const RILEY = StandinDefaults.users.regular;
@@ -84,25 +83,13 @@ async function world(kind: 'embedded' | 'firestore'): Promise<World> {
         w.bot = await start();
         return;
       }
-      const journal = path.join(dataDir, 'store', 'journal.jsonl');
-      let offset = statSync(journal).size;
-      let killed = false;
-      const bot = w.bot;
-      await new Promise<void>((resolve, reject) => {
-        setTimeout(() => reject(new Error(`no journal line with ${marker}`)), 30_000).unref();
-        const watcher = watch(journal, () => {
-          if (killed) return;
-          const added = readFileSync(journal).subarray(offset).toString('utf8');
-          offset += Buffer.byteLength(added);
-          if (added.includes(marker)) {
-            killed = true;
-            bot.child.kill('SIGKILL');
-            watcher.close();
-            resolve();
-          }
+      const kill = killAfterJournal(standin, () => w.bot, dataDir, marker);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([kill.killed, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no journal line with ${marker}`)), 30_000)))])
+        .finally(() => {
+          clearTimeout(timer);
+          kill.disarm();
         });
-      });
-      await bot.exited;
       w.bot = await start();
     },
     async restart() {
@@ -259,36 +246,25 @@ describe('"Ask BizOps to rerun" that Slack will not post (not_in_channel), kille
       const { replies } = await w.standin.clickAction(w.bot.client, { userId: RILEY, channelId: CHANNEL, ts: offer.ts, actionId: ActionIds.rerunRequest, timeoutMs: 5_000 });
       return text(replies.find((r) => r.via === 'response_url')?.body as never);
     };
-    const journal = path.join(w.dataDir, 'store', 'journal.jsonl');
     // 1. Slack refuses the ask; the bot is killed before it gives up (Slack will refuse the retry too).
     w.standin.failNext('chat.postMessage', 'not_in_channel');
-    let offset = 0;
     const first = w.bot;
     const off = w.standin.onApplied(async (call) => {
       if (call.method !== 'chat.postMessage' || call.error !== 'not_in_channel') return;
       off();
       w.standin.failNext('chat.postMessage', 'not_in_channel');
-      offset = statSync(journal).size;
       first.child.kill('SIGKILL');
       await first.exited;
     });
     expect(await ask()).toMatch(/I asked BizOps to rerun HubSpot/);
     await first.exited;
     // 2. The restarted bot's retry is refused, it gives up: killed right after that commit (the DM asked for).
+    const giveUp = killAfterJournal(w.standin, () => w.bot, w.dataDir, 'rerun.ask_failed');
     let killedAfterGiveUp = false;
-    const watcher = watch(journal, () => {
-      if (killedAfterGiveUp) return;
-      const added = readFileSync(journal).subarray(offset).toString('utf8');
-      offset += Buffer.byteLength(added);
-      if (added.includes('rerun.ask_failed')) {
-        killedAfterGiveUp = true;
-        w.bot.child.kill('SIGKILL');
-      }
-    });
+    void giveUp.killed.then(() => (killedAfterGiveUp = true));
     await w.startAgain();
     await waitFor(w, () => killedAfterGiveUp, 'the give-up');
-    watcher.close();
-    await w.bot.exited;
+    giveUp.disarm();
     expect(told()).toHaveLength(0);
     // 3. The DM: killed after Slack posted it, before the bot heard.
     const restarted = w.killWhen(killOnSlack(w.standin, 'chat.postMessage', (a) => /could not post your request/.test(JSON.stringify(a))));

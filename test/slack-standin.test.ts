@@ -498,6 +498,30 @@ describe('onApplied', () => {
   });
 });
 
+describe('onArrival', () => {
+  it("makes a call or response_url post 'lost': nothing applied or recorded, no answer; others pass; unsubscribes", async () => {
+    const bot = new BotClient({ botUrl: 'http://127.0.0.1:9/unused', signingSecret: 's', responseUrlBase: `${url}/response` });
+    const responseUrl = bot.responseUrl({ channelId: C, userId: regular });
+    const arrived: string[] = [];
+    const off = standin.onArrival((call) => {
+      arrived.push(`${call.method} ${String(call.args['text'] ?? '')}`);
+      return /lost/.test(String(call.args['text'] ?? '')) ? 'lost' : undefined;
+    });
+    const lost = await client.chat.postMessage({ channel: C, text: 'lost on the way' }).then(() => 'answered', (e: Error) => e.message);
+    expect(lost).not.toBe('answered');
+    const lostPost = await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'lost too' }) })
+      .then((r) => `HTTP ${r.status}`, () => 'no answer');
+    expect(lostPost).toBe('no answer');
+    await expect(client.chat.postMessage({ channel: C, text: 'kept' })).resolves.toMatchObject({ ok: true });
+    expect(arrived).toEqual(['chat.postMessage lost on the way', 'response_url lost too', 'chat.postMessage kept']);
+    expect({ messages: standin.conversation(C).map((m) => m.text), calls: standin.callsTo('chat.postMessage').length, responses: standin.responses.length })
+      .toEqual({ messages: ['kept'], calls: 1, responses: 0 });
+    off();
+    await expect(client.chat.postMessage({ channel: C, text: 'lost? not any more' })).resolves.toMatchObject({ ok: true });
+    expect(arrived).toHaveLength(3);
+  });
+});
+
 describe('response_url', () => {
   const post = (responseUrl: string, body: unknown) =>
     fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -5,7 +5,7 @@
  * applied and before the bot hears the answer.
  */
 import { blocksToText } from './render-text.js';
-import type { AppliedCall, AppliedHook, CallRecord, ResponseRecord } from './types.js';
+import type { AppliedCall, AppliedHook, ArrivalHook, CallRecord, ResponseRecord } from './types.js';
 import { Violations, type ViolationListener } from './violations.js';
 
 /** A queued fault: a Slack error, or an HTTP status (e.g. 429 with Retry-After). */
@@ -20,6 +20,7 @@ export class Recorder {
   readonly violations: Violations;
   private readonly faults = new Map<string, Fault[]>();
   private readonly hooks = new Set<AppliedHook>();
+  private readonly arrivalHooks = new Set<ArrivalHook>();
   private readonly holds = new Map<string, Array<{ arrived: () => void; released: Promise<void> }>>();
 
   constructor(onViolation?: ViolationListener) {
@@ -74,6 +75,19 @@ export class Recorder {
     return () => {
       this.hooks.delete(hook);
     };
+  }
+
+  onArrival(hook: ArrivalHook): () => void {
+    this.arrivalHooks.add(hook);
+    return () => {
+      this.arrivalHooks.delete(hook);
+    };
+  }
+
+  /** Runs the arrival hooks one after the other: true when one made the call lost (the rest do not run). */
+  async lost(call: CallRecord): Promise<boolean> {
+    for (const hook of [...this.arrivalHooks]) if ((await hook(call)) === 'lost') return true;
+    return false;
   }
 
   /** Runs the hooks one after the other; a hook that throws stops the rest and rejects. */

@@ -23,6 +23,7 @@ import { Recorder } from './recorder.js';
 import { ResponseUrls } from './response-url.js';
 import type {
   AppliedHook,
+  ArrivalHook,
   CallRecord,
   ChangeEvent,
   Loose,
@@ -307,6 +308,16 @@ export class SlackStandin extends EventEmitter<{ change: [ChangeEvent] }> {
    */
   onApplied(hook: AppliedHook): () => void {
     return this.recorder.onApplied(hook);
+  }
+
+  /**
+   * Runs `hook` as each Web API call or response_url post (`method: 'response_url'`, `args`: its body) arrives,
+   * before it is held, checked or applied. A hook that answers `'lost'` makes it a request that never reached
+   * Slack: nothing applied or recorded, its connection cut without an answer (what a bot killed -9 as it sent
+   * the request leaves). The stand-in waits for the hook's promise. Returns the function that removes the hook.
+   */
+  onArrival(hook: ArrivalHook): () => void {
+    return this.recorder.onArrival(hook);
   }
 
   /** Forgets recorded calls, messages, views, files and pending faults; keeps the workspace fixture and hooks. */

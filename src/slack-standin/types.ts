@@ -199,6 +199,13 @@ export interface AppliedCall extends CallRecord {
 /** Runs after a Web API call (or an upload's bytes) is applied and before the bot gets the answer. */
 export type AppliedHook = (call: AppliedCall) => void | Promise<void>;
 
+/**
+ * Runs as a Web API call (`method`, its arguments read) or a response_url post (`method: 'response_url'`,
+ * `args`: its body) arrives, before anything else; `'lost'` makes it a request that never reached Slack:
+ * nothing applied or recorded, no answer (its connection is cut). See `SlackStandin.onArrival`.
+ */
+export type ArrivalHook = (call: CallRecord) => void | 'lost' | Promise<void | 'lost'>;
+
 /** One post the bot made to a response_url. */
 export interface ResponseRecord {
   id: string;

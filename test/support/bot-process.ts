@@ -4,6 +4,7 @@
  * test/crash.clicks-and-cards.e2e.test.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, statSync, watch } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
@@ -168,6 +169,51 @@ export const killOnSlack = (standin: SlackStandin, method: string, match: (args:
   standin.onApplied(async (call) => {
     if (call.method === method && !call.error && match(call.args)) await kill();
   });
+
+/**
+ * Kills the bot (`bot()` at that moment) -9 right after its embedded store's journal (in `dataDir`) gains a line
+ * with `marker`. It is looked for when the file changes and as each Slack call or response_url post arrives, so
+ * the bot's next step cannot race the kill: from the line on, whatever the bot sends Slack is lost (never
+ * reached it) until `disarm()`, which the test calls before it starts the bot again. Call it before what writes
+ * the line; `killed` resolves once the bot has exited.
+ */
+export function killAfterJournal(standin: SlackStandin, bot: () => BotProcess, dataDir: string, marker: string) {
+  const journal = path.join(dataDir, 'store', 'journal.jsonl');
+  let offset = statSync(journal).size;
+  let killed: Promise<unknown> | undefined;
+  let done!: () => void;
+  const whenKilled = new Promise<void>((resolve) => (done = resolve));
+  const written = () => {
+    if (!killed) {
+      // Whole lines only: a line being written is read again, whole, next time.
+      const added = readFileSync(journal).subarray(offset);
+      const whole = added.subarray(0, added.lastIndexOf(10) + 1);
+      offset += whole.length;
+      if (whole.toString('utf8').includes(marker)) {
+        const victim = bot();
+        victim.child.kill('SIGKILL');
+        killed = victim.exited;
+        void killed.then(() => done());
+      }
+    }
+    return killed;
+  };
+  const watcher = watch(journal, () => void written());
+  const offArrival = standin.onArrival(async () => {
+    const exited = written();
+    if (!exited) return;
+    await exited;
+    return 'lost';
+  });
+  return {
+    /** Resolves once the bot is killed and has exited. */
+    killed: whenKilled,
+    disarm: () => {
+      watcher.close();
+      offArrival();
+    },
+  };
+}
 
 /** What the bot was doing, for a failure message: the jobs not done and its last warnings. */
 export async function stuckWork(store: Store, bot: BotProcess): Promise<string> {
