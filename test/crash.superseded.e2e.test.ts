@@ -210,12 +210,17 @@ describe('an alert posted by a run whose answer was lost, its condition edited b
       // 3. The retry posts the alert for the new condition: killed right after Slack took it.
       const retried = w.killWhen(killOnSlack(w.standin, 'chat.postMessage', (a) => String(a['text'] ?? '').includes('customers is above') && JSON.stringify(a).includes(`:${sub.id}:`)));
       await retried;
+      // 4. The note finds the old alert (a look in the DM's history) and is killed before it posts. The run's end
+      // wakes the note at once, so this is armed before the run ends: the note's look is the first in the DM that
+      // Slack answers once the run's job is no longer pending (the run's own retry looks there too, before).
+      const dm = w.standin.dmChannelId(RILEY);
+      const runEnded = async () => (await jobs(w)).some((j) => j.id === run.id && j.state !== 'pending');
+      const noteLooked = w.killWhen((kill) => w.standin.onApplied(async (call) => {
+        if (call.method === 'conversations.history' && !call.error && call.args['channel'] === dm && (await runEnded())) await kill();
+      }));
       const fresh = await waitFor(w, () => alertsOf(w, sub).find((m) => m.ts !== old.ts), 'the new alert');
       await waitFor(w, async () => (await jobs(w)).find((j) => j.id === run.id && j.state !== 'pending'), 'the run ended');
-
-      // 4. The note finds the old alert (a look in the DM's history) and is killed before it posts.
-      const dm = w.standin.dmChannelId(RILEY);
-      await w.killWhen(killOnSlack(w.standin, 'conversations.history', (a) => a['channel'] === dm));
+      await noteLooked;
       // 5. Its note is posted, and the bot is killed before it hears.
       await w.killWhen(killOnSlack(w.standin, 'chat.postMessage', (a) => /edited this alert/.test(String(a['text'] ?? ''))));
 
