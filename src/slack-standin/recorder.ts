@@ -1,8 +1,9 @@
 /**
  * What tests hold on to: the record of every Web API call and response_url
  * post, what of it Slack's documentation refuses or ignores (violations), the
- * faults queued for the next calls, and the hooks that run after a call is
- * applied and before the bot hears the answer.
+ * faults queued for the next calls, the hooks that run as a call arrives (and
+ * may make it lost), and those that run after a call is applied and before the
+ * bot hears the answer.
  */
 import { blocksToText } from './render-text.js';
 import type { AppliedCall, AppliedHook, ArrivalHook, CallRecord, ResponseRecord } from './types.js';
