@@ -286,6 +286,26 @@ function storeScenarios(name: string, makeStore: () => Store | undefined, skip?:
       const repaired = (await jobsIn(t.store)).get(`looker.expire:${request.id}`);
       expect(repaired).toMatchObject({ state: 'pending', runAt: Date.parse((await d.requests()).find((r) => r.id === request.id)!.expiresAt!) });
     });
+
+    it('creates one request when Slack delivers the same submission twice on a bot clock days behind the wall clock', async () => {
+      // The submission's record expires by the wall clock (as the store's TTL reads it), whatever the bot's clock says:
+      // stamped by a clock 8 days behind, it was already past its 7 days when read, and the second delivery made a second request.
+      t.setTime(Date.now() - 8 * DAY);
+      try {
+        const email = 'riley.behind@example.com';
+        const values = elevated({ [ActionIds.lookerAccessEmail]: email });
+        const modal = await d.openModal(RILEY);
+        await d.pickLevel(RILEY, modal.id, 'develop');
+        await Promise.all([0, 1].map(() => t.standin.submitView(t.client, { userId: RILEY, viewId: modal.id, values, timeoutMs: 300 })));
+        const request = await waitForAsync(async () => (await d.requests()).find((r) => r.viewId === modal.id && r.ts));
+        await new Promise((r) => setTimeout(r, 300));
+        await t.drain();
+        expect((await d.requests()).filter((r) => r.viewId === modal.id)).toHaveLength(1);
+        expect(t.standin.conversation(CHANNEL).filter((m) => !m.ephemeral && text(m).includes(request.id))).toHaveLength(1);
+      } finally {
+        t.setTime(Date.now());
+      }
+    });
   });
 }
 

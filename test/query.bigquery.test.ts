@@ -21,7 +21,7 @@ import type { Warehouse } from '../src/ports/warehouse.js';
 import { QueryService } from '../src/services/query.js';
 import { WarehouseTimeoutError } from '../src/errors.js';
 import { FakeBigQuery, fakeCredentials, type RecordedRequest } from './support/fake-bigquery.js';
-import { freshDataDir, startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
+import { freshDataDir, middayClock, startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 
 const CAP = 500 * 1024 ** 2;
@@ -53,8 +53,11 @@ afterAll(async () => {
   if (storeDir) await rm(storeDir, { recursive: true, force: true });
 });
 
+/** The services' clock: noon UTC throughout the file, so that no midnight passes between a run and its cached repeat. */
+const noonClock = middayClock();
+
 function service(opts: { maxBytes?: number; timeoutMs?: number } = {}) {
-  return new QueryService({ catalog, warehouse: bigquery, store, logger, charts, maxBytes: opts.maxBytes ?? CAP, timeoutMs: opts.timeoutMs ?? 15_000 });
+  return new QueryService({ catalog, warehouse: bigquery, store, logger, charts, maxBytes: opts.maxBytes ?? CAP, timeoutMs: opts.timeoutMs ?? 15_000, now: noonClock });
 }
 
 async function ready(s: QueryService, text: string) {

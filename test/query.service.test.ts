@@ -18,7 +18,7 @@ import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import type { Store } from '../src/ports/store.js';
 import type { Warehouse } from '../src/ports/warehouse.js';
 import { QueryService, cacheKey, type RunOutcome } from '../src/services/query.js';
-import { freshDataDir } from './support/harness.js';
+import { freshDataDir, middayClock } from './support/harness.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 
 /** The real warehouse, counting what reaches it. */
@@ -79,10 +79,13 @@ afterAll(async () => {
   for (const d of [dataDir, storeDir]) if (d) await rm(d, { recursive: true, force: true });
 });
 
+/** The services' clock: noon UTC throughout the file, so that no midnight passes between a run and its cached repeat. */
+const noonClock = middayClock();
+
 function service(w: Warehouse, store: Store, opts: { maxBytes?: number; cat?: Catalog; lockRenewMs?: number; lockStaleMs?: number } = {}) {
   return new QueryService({
     catalog: opts.cat ?? catalog, warehouse: w, store, logger, charts, maxBytes: opts.maxBytes ?? 1024 ** 3, timeoutMs: 30_000, pollMs: 25,
-    lockRenewMs: opts.lockRenewMs, lockStaleMs: opts.lockStaleMs,
+    lockRenewMs: opts.lockRenewMs, lockStaleMs: opts.lockStaleMs, now: noonClock,
   });
 }
 

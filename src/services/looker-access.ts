@@ -345,7 +345,9 @@ export class LookerAccessService {
       const refused = waitingRefusal(requesters.map((d) => d.data).filter((r) => r.status === 'pending'), request, viewId);
       if (refused) return refused;
       tx.put(LOOKER_ACCESS_CREATIONS, request.requesterId, { lastAt: now.toISOString() });
-      tx.put(LOOKER_ACCESS_SUBMISSIONS, viewId, { requesterId: request.requesterId, requestId: id, at: now.toISOString(), expiresAt: now.getTime() + 7 * DAY_MS });
+      // Expires by the wall clock, as it is read above (and as Firestore's TTL deletes it), whatever `now` says: stamped by a
+      // clock a week behind, a submission Slack delivered again was read as expired and made a second request.
+      tx.put(LOOKER_ACCESS_SUBMISSIONS, viewId, { requesterId: request.requesterId, requestId: id, at: now.toISOString(), expiresAt: Date.now() + 7 * DAY_MS });
       tx.audit({ actor: request.requesterId, action: 'looker_access.requested', subject: id, before: null, after: doc });
       if (route === 'grant_now') {
         const approved: LookerAccessRequest = { ...doc, status: 'approved', decidedBy: 'bot', decidedAt: now.toISOString() };

@@ -47,6 +47,17 @@ export async function freshDataDir(): Promise<string> {
   return dir;
 }
 
+/**
+ * A clock that moves with the real one but reads 12:00 UTC, on the day it was made, when it is made. A service caches a
+ * result for the UTC day its run started on (a query's "today"), so on the real clock a test that expects its repeat
+ * from the cache fails whenever midnight UTC passes between the two; twelve hours from either midnight, no file does.
+ */
+export function middayClock(): () => Date {
+  const now = Date.now();
+  const shift = Math.floor(now / 86_400_000) * 86_400_000 + 43_200_000 - now;
+  return () => new Date(Date.now() + shift);
+}
+
 export interface TestBot {
   bot: Bot;
   standin: SlackStandin;
