@@ -147,8 +147,8 @@ describe('query service on the embedded warehouse', () => {
   it('serves no result computed before midnight UTC, within its TTL: the queries\' "today" (the last whole week) has moved', async () => {
     const { w, runsOf } = counting(embedded);
     let clock = Date.parse('2026-12-06T23:40:00Z');
-    // A store of its own: the shared one holds results the tests before computed on the real clock, which on
-    // 2026-12-07 (UTC) is the same day as this test's clock and would be served as fresh.
+    // A store of its own: the shared one holds results the tests before computed today (on the real clock, or at
+    // noon by middayClock), which on 2026-12-07 (UTC) is the same day as this test's clock: served as fresh.
     const own = await openEmbeddedStore(path.join(storeDir, 'midnight'));
     onTestFinished(() => own.close());
     const s = new QueryService({ catalog, warehouse: w, store: own, logger, charts, maxBytes: 1024 ** 3, timeoutMs: 30_000, pollMs: 25, now: () => new Date(clock) });
