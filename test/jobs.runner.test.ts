@@ -1007,6 +1007,28 @@ runnerContract(
 );
 
 describe('after a restart of the embedded store', () => {
+  it('keeps a finished job for its days by the wall clock when the runner\'s clock is days behind: the same key is not run again', async () => {
+    // A finished job is what makes its key run once. Its deletion time is read by the wall clock (the embedded store
+    // drops what is past it when it opens, as Firestore's TTL policy deletes it): stamped from a runner clock 8 days
+    // behind, it was past its 7 days as soon as it was written, and the same key recorded again ran a second time.
+    const dir = await mkdtemp(path.join(tmpdir(), 'jobs-behind-'));
+    dirs.push(dir);
+    const c = clock(Date.now() - 8 * 86_400_000);
+    let ran = 0;
+    const runOn = async (store: Store) => {
+      const r = new JobRunner({ store, logger: silentLogger, now: c.now });
+      r.register('work', { handler: async () => void ran++ });
+      await store.runTransaction((tx) => enqueue(tx, { key: 'work:once', kind: 'work', payload: {} }, c.at()));
+      await drain(r);
+      await r.stop();
+      await store.close();
+    };
+    await runOn(await openEmbeddedStore(dir));
+    expect(ran).toBe(1);
+    await runOn(await openEmbeddedStore(dir));
+    expect(ran).toBe(1);
+  });
+
   it('makes the claims of the dead process due at once instead of after their lease', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'jobs-restart-'));
     dirs.push(dir);

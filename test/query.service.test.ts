@@ -289,6 +289,28 @@ SELECT max(received_at) AS last_ping, count(*) AS pings FROM {{pings}}`;
   });
 });
 
+describe('a typed question asked twice', () => {
+  it('holds the second while the first is on its way, across a reopen of the store, on a service clock days behind the wall clock', async () => {
+    // The question's hold is kept by the wall clock (the embedded store drops what is past its expiresAt when it
+    // opens, as Firestore's TTL policy deletes it): stamped from a clock 8 days behind, it was gone after the reopen.
+    const dir = path.join(storeDir, 'asked-behind');
+    const asking = (store: Store) => new QueryService({
+      catalog, warehouse: embedded, store, logger, charts, maxBytes: 1024 ** 3, timeoutMs: 30_000, pollMs: 25,
+      now: () => new Date(Date.now() - 8 * 86_400_000),
+    });
+    const delivery = { format: 'result' as const, q: 'instances-by-hosting', p: {}, channel: 'C1', threadTs: null, userId: 'U1', force: false };
+    let store = await openEmbeddedStore(dir);
+    expect(await asking(store).requestAskedDelivery('trigger-1', 'U1 C1 instances-by-hosting', delivery)).toBe('recorded');
+    await store.close();
+    store = await openEmbeddedStore(dir);
+    try {
+      expect(await asking(store).requestAskedDelivery('trigger-2', 'U1 C1 instances-by-hosting', delivery)).toBe('repeated');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('single flight across replicas sharing a store', () => {
   async function race(stores: Store[]) {
     const { w, runsOf } = counting(embedded);

@@ -2122,6 +2122,26 @@ async function withRestarts(extraEnv: Record<string, string>, body: (b: { readon
 }
 
 describe('a restart between two deliveries', () => {
+  it('answers a form Slack delivers again after a restart as the one it saved, on a bot clock days behind the wall clock', async () => {
+    // What makes a second delivery of the same form a replay is the record of its submission, kept 7 days by the wall
+    // clock (the embedded store drops what is past it when it opens, as Firestore's TTL policy deletes it). Stamped
+    // from a bot clock 8 days behind, it was gone after the restart, and the form was refused as a copy of itself.
+    await withRestarts({}, async (b) => {
+      const d = driver(() => b.t);
+      const behind = () => b.t.setTime(Date.now() - 8 * 86_400_000);
+      behind();
+      const modal = await d.open('subscribe instances-by-hosting');
+      const values = { [ActionIds.subscriptionChannel]: CHANNEL, ...schedule('daily', '06:15'), [ActionIds.subscriptionFormat]: 'table' };
+      expect((await d.submit(modal.id, values)).responseAction).toBeUndefined();
+      await b.restart();
+      behind();
+      const again = await d.submit(modal.id, values);
+      expect(again.errors).toBeUndefined();
+      expect(again.responseAction).toBeUndefined();
+      expect(await d.subscriptions()).toHaveLength(1);
+    });
+  });
+
   it('delivers the next one once, from the new process; after days down, the latest run within the grace once', async () => {
     await withRestarts({}, async (b) => {
       const d = driver(() => b.t);

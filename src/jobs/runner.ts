@@ -20,7 +20,7 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import type { ListOptions, Store, StoreTx, VersionedDoc } from '../ports/store.js';
+import { expiresIn, type ListOptions, type Store, type StoreTx, type VersionedDoc } from '../ports/store.js';
 import { toCodedError } from '../errors.js';
 import { foregroundIdle } from '../foreground.js';
 import { JOBS, KEEP_FINISHED_MS, enqueue, freshJob, type JobDoc, type JobPayload, type JobSpec } from './model.js';
@@ -651,7 +651,7 @@ export class JobRunner {
     const ok = await this.store.runTransaction(async (tx) => {
       const current = await tx.get<JobDoc>(JOBS, peek.id);
       if (!current || current.data.state !== 'pending' || current.data.runAt !== peek.data.runAt) return false;
-      tx.put<JobDoc>(JOBS, peek.id, { ...current.data, state: 'failed', runAt: null, holder: null, finishedAt: now, lastError: message, expiresAt: now + 4 * KEEP_FINISHED_MS });
+      tx.put<JobDoc>(JOBS, peek.id, { ...current.data, state: 'failed', runAt: null, holder: null, finishedAt: now, lastError: message, expiresAt: expiresIn(4 * KEEP_FINISHED_MS) });
       tx.audit({ actor: 'bot', action: 'job.failed', subject: peek.id, after: { kind: peek.data.kind, attempts: current.data.attempts, error: message } });
       return true;
     });
@@ -684,7 +684,7 @@ export class JobRunner {
       } else if (job.again) {
         tx.put<JobDoc>(JOBS, ctx.key, { ...job, runAt: at, attempts: 0, holder: null, claimedAt: null, again: false });
       } else {
-        tx.put<JobDoc>(JOBS, ctx.key, { ...job, state: 'done', runAt: null, holder: null, finishedAt: at, lastError: null, expiresAt: at + KEEP_FINISHED_MS });
+        tx.put<JobDoc>(JOBS, ctx.key, { ...job, state: 'done', runAt: null, holder: null, finishedAt: at, lastError: null, expiresAt: expiresIn(KEEP_FINISHED_MS) });
       }
       return true;
     }).then((ok) => {
@@ -746,7 +746,7 @@ export class JobRunner {
         if (resume) {
           tx.put<JobDoc>(JOBS, ctx.key, { ...current.data, runAt: resume.getTime(), attempts: 0, holder: null, claimedAt: null, again: false, lastError });
         } else {
-          tx.put<JobDoc>(JOBS, ctx.key, { ...current.data, state: 'failed', runAt: null, holder: null, finishedAt: at, lastError, expiresAt: at + 4 * KEEP_FINISHED_MS });
+          tx.put<JobDoc>(JOBS, ctx.key, { ...current.data, state: 'failed', runAt: null, holder: null, finishedAt: at, lastError, expiresAt: expiresIn(4 * KEEP_FINISHED_MS) });
         }
         tx.audit({ actor: 'bot', action: 'job.failed', subject: ctx.key, after: { kind: ctx.kind, attempts: ctx.attempt, error: lastError } });
         return true;

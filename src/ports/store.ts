@@ -7,7 +7,9 @@
  * Documents are plain JSON objects (no Dates: store ISO strings or epoch ms).
  * A top-level numeric `expiresAt` (epoch ms) marks a document that may be
  * deleted once past: once-keys and leases treat it as absent, and the
- * Firestore adapter mirrors it into a timestamp for a TTL policy.
+ * Firestore adapter mirrors it into a timestamp for a TTL policy. It is a
+ * time on the wall clock, as those deletions read it: write it with
+ * {@link expiresIn}, never from a service's own clock.
  */
 export type StoreDoc = Record<string, unknown>;
 
@@ -129,6 +131,15 @@ export interface Store {
 
 /** How long an audit entry is kept after its `at` (Firestore: a TTL policy on `audit`; the embedded store drops it). */
 export const AUDIT_KEEP_MS = 400 * 86_400_000;
+
+/**
+ * An `expiresAt` for a document kept `ms` from now, on the wall clock: Firestore's TTL policy and the embedded store
+ * (when it opens) delete by it. A service's injected clock may be days off the wall clock (a test's, a demo's); a
+ * record that makes a second delivery a replay, stamped from it, could be deleted while it still guards.
+ */
+export function expiresIn(ms: number): number {
+  return Date.now() + ms;
+}
 
 /** Whether a document carries an `expiresAt` (epoch ms) that has passed. */
 export function isExpired(data: StoreDoc | undefined, at: number = Date.now()): boolean {

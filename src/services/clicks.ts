@@ -8,7 +8,7 @@
  * and while the job is pending.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { isExpired, type Store, type StoreDoc, type StoreTx } from '../ports/store.js';
+import { expiresIn, isExpired, type Store, type StoreDoc, type StoreTx } from '../ports/store.js';
 import { toCodedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { JOBS } from '../jobs/model.js';
@@ -50,16 +50,20 @@ export interface JobHold extends StoreDoc {
 /** How long, at most, a job still pending holds what asked for it: a delivery retrying Slack's failures ends sooner. */
 export const HOLD_WHILE_PENDING_MS = 5 * 60_000;
 
-/** Whether `hold` (read in the transaction `tx`) holds at `now`; reads the job it names only past its `holdUntil`. */
-export async function holds(tx: StoreTx, hold: JobHold | undefined, now: number): Promise<boolean> {
+/**
+ * Whether `hold` (read in the transaction `tx`) holds now; reads the job it names only past its `holdUntil`. Both
+ * times are on the wall clock, as the store's deletion of the hold at `expiresAt` is.
+ */
+export async function holds(tx: StoreTx, hold: JobHold | undefined): Promise<boolean> {
+  const now = Date.now();
   if (!hold || !(hold.expiresAt > now)) return false;
   if ((hold.holdUntil ?? hold.expiresAt) > now) return true;
   return hold.job !== undefined && (await tx.get<{ state?: string }>(JOBS, hold.job))?.data.state === 'pending';
 }
 
-/** A hold for `job` from `now`: for `holdMs`, and while the job is pending up to {@link HOLD_WHILE_PENDING_MS}. */
-export function holdFor(job: string, now: number, holdMs: number): JobHold {
-  return { job, holdUntil: now + holdMs, expiresAt: now + Math.max(holdMs, HOLD_WHILE_PENDING_MS) };
+/** A hold for `job` from now: for `holdMs`, and while the job is pending up to {@link HOLD_WHILE_PENDING_MS}. */
+export function holdFor(job: string, holdMs: number): JobHold {
+  return { job, holdUntil: Date.now() + holdMs, expiresAt: expiresIn(Math.max(holdMs, HOLD_WHILE_PENDING_MS)) };
 }
 
 /**
@@ -69,14 +73,14 @@ export function holdFor(job: string, now: number, holdMs: number): JobHold {
  */
 export async function freeClick(tx: StoreTx, scope: string): Promise<string | null> {
   const id = idOf(scope);
-  if (await holds(tx, (await tx.get<JobHold>(CLICKS, id))?.data, Date.now())) return null;
+  if (await holds(tx, (await tx.get<JobHold>(CLICKS, id))?.data)) return null;
   return `${id}:${randomBytes(8).toString('hex')}`;
 }
 
 /** Holds the button for `click` (from {@link freeClick}) for `holdMs`, and while `job` is pending; after the transaction's reads. */
 export function holdClick(tx: StoreTx, click: string, scope: string, holdMs: number, job: string): void {
   const { id, token } = partsOf(click);
-  tx.put<JobHold>(CLICKS, id, { scope: scope.slice(0, 200), token, ...holdFor(job, Date.now(), holdMs) });
+  tx.put<JobHold>(CLICKS, id, { scope: scope.slice(0, 200), token, ...holdFor(job, holdMs) });
 }
 
 /** What {@link Clicks.once} did: ran the work (and what it returned), or nothing, as a repeat. */
@@ -122,7 +126,7 @@ export class Clicks {
     return this.store.runTransaction(async (tx) => {
       const held = await tx.get<{ token?: string }>(CLICKS, id);
       if (held && held.data.token !== token && !isExpired(held.data)) return false;
-      tx.put(CLICKS, id, { scope: scope.slice(0, 200), token, expiresAt: Date.now() + ttlMs });
+      tx.put(CLICKS, id, { scope: scope.slice(0, 200), token, expiresAt: expiresIn(ttlMs) });
       return true;
     });
   }

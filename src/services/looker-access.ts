@@ -13,7 +13,7 @@ import { trimText } from '../format.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { LookerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { Store, StoreTx } from '../ports/store.js';
+import { expiresIn, type Store, type StoreTx } from '../ports/store.js';
 import type { LookerAdmin, LookerRevokeResult } from '../ports/looker-admin.js';
 import type { Directory, Profile } from '../ports/directory.js';
 import { noticeJob, type LookerDmAbout, type Notice, type SubmissionRefusal } from '../ports/notices.js';
@@ -347,7 +347,7 @@ export class LookerAccessService {
       tx.put(LOOKER_ACCESS_CREATIONS, request.requesterId, { lastAt: now.toISOString() });
       // Expires by the wall clock, as it is read above (and as Firestore's TTL deletes it), whatever `now` says: stamped by a
       // clock a week behind, a submission Slack delivered again was read as expired and made a second request.
-      tx.put(LOOKER_ACCESS_SUBMISSIONS, viewId, { requesterId: request.requesterId, requestId: id, at: now.toISOString(), expiresAt: Date.now() + 7 * DAY_MS });
+      tx.put(LOOKER_ACCESS_SUBMISSIONS, viewId, { requesterId: request.requesterId, requestId: id, at: now.toISOString(), expiresAt: expiresIn(7 * DAY_MS) });
       tx.audit({ actor: request.requesterId, action: 'looker_access.requested', subject: id, before: null, after: doc });
       if (route === 'grant_now') {
         const approved: LookerAccessRequest = { ...doc, status: 'approved', decidedBy: 'bot', decidedAt: now.toISOString() };

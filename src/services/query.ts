@@ -19,7 +19,7 @@ import { headOf, localeNumber, quoteTyped, trimText } from '../format.js';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { Row, TableFreshness, Warehouse } from '../ports/warehouse.js';
-import type { Store } from '../ports/store.js';
+import { expiresIn, type Store } from '../ports/store.js';
 import { CostCapError, CustomerCheckError, toCodedError } from '../errors.js';
 import { editDistance, type CustomerIndex } from '../domain/customer-match.js';
 import { CustomerList } from './customers.js';
@@ -228,9 +228,9 @@ export class QueryService {
       if (await tx.get(JOBS, jobKey)) return 'seen';
       // An ask recorded before holds kept `holdUntil` held only while its job was pending, as one with it at 0 does.
       const prior = (await tx.get<JobHold>(ASKS, askId))?.data;
-      if (await holds(tx, prior && { holdUntil: 0, ...prior }, at)) return 'repeated';
+      if (await holds(tx, prior && { holdUntil: 0, ...prior })) return 'repeated';
       await enqueue(tx, { key: jobKey, kind: QUERY_DELIVER_JOB, payload: { ...delivery, click: null } }, at);
-      tx.put<JobHold>(ASKS, askId, holdFor(jobKey, at, 0));
+      tx.put<JobHold>(ASKS, askId, holdFor(jobKey, 0));
       return 'recorded';
     });
     if (outcome === 'recorded') this.opts.kick?.();
@@ -419,7 +419,7 @@ export class QueryService {
           // passes, so of two waiters one wins; the other sees a live lock again), or wait for whoever did.
           const at = Date.now();
           const taken = await this.opts.store.transition<LockDoc>(LOCKS, key, (current) => this.isStale(current), () => ({
-            holder: this.holder, at, renewedAt: at, expiresAt: at + lockTtl,
+            holder: this.holder, at, renewedAt: at, expiresAt: expiresIn(lockTtl),
           }));
           if (taken.ok) {
             this.opts.logger.warn('query lock taken over from a holder that stopped renewing it', { query: query.name, lastRenewedAt: held.data.renewedAt });
@@ -553,7 +553,7 @@ export class QueryService {
     const rows = JSON.stringify(o.rows.map((r) => o.columns.map((c) => (r[c] instanceof Date ? (r[c] as Date).toISOString() : r[c] ?? null))));
     if (rows.length > MAX_CACHE_CHARS) return;
     const doc: CacheDoc = {
-      query: o.query.name, version: o.query.version, computedAt: o.computedAt.getTime(), startedAt, expiresAt: Date.now() + o.query.ttlMs,
+      query: o.query.name, version: o.query.version, computedAt: o.computedAt.getTime(), startedAt, expiresAt: expiresIn(o.query.ttlMs),
       bytesProcessed: o.bytesProcessed, totalRows: o.totalRows, columns: o.columns, timestampColumns, rows,
     };
     await this.opts.store.put(CACHE, key, doc);

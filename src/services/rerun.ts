@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
+import { expiresIn, type Store, type StoreDoc, type StoreTx } from '../ports/store.js';
 import type { PipelineRuns, RunHandle, RunStatus, StartResult } from '../ports/pipeline-runs.js';
 import type { Directory, Membership } from '../ports/directory.js';
 import type { RerunTarget, Source, SourceCatalog } from '../sources/catalog.js';
@@ -206,7 +206,7 @@ export class RerunService {
     const won = await this.opts.store.runTransaction(async (tx): Promise<ActiveRerun | null> => {
       const lock = (await tx.get<LockDoc>(RERUN_LOCKS, source.id))?.data;
       if (lock && lock.expiresAt > Date.now()) return { requestedBy: lock.requestedBy, startedAt: lock.startedAt, link: lock.link };
-      tx.put<LockDoc>(RERUN_LOCKS, source.id, { runKey, requestedBy: input.userId, startedAt: doc.startedAt, link: null, expiresAt: Date.now() + lockTtl });
+      tx.put<LockDoc>(RERUN_LOCKS, source.id, { runKey, requestedBy: input.userId, startedAt: doc.startedAt, link: null, expiresAt: expiresIn(lockTtl) });
       tx.put(RERUNS, runKey, doc);
       tx.audit({ actor: input.userId, action: 'pipeline.rerun_requested', subject: source.id, after: { force: input.force, runKey } });
       await this.enqueueAll(tx, [noticeJob({ type: 'rerun.message', runKey }), { key: jobKey(RERUN_JOBS.start, runKey), kind: RERUN_JOBS.start, payload: { runKey } }]);
@@ -239,7 +239,7 @@ export class RerunService {
       const key = askKey(source.id, userId);
       const seen = (await tx.get(REQUESTS, key))?.data;
       if (seen && typeof seen['expiresAt'] === 'number' && seen['expiresAt'] > Date.now()) return false;
-      tx.put(REQUESTS, key, { at: at.toISOString(), expiresAt: Date.now() + REQUEST_DEDUP_MS });
+      tx.put(REQUESTS, key, { at: at.toISOString(), expiresAt: expiresIn(REQUEST_DEDUP_MS) });
       tx.audit({ actor: userId, action: 'pipeline.rerun_asked', subject: source.id });
       await this.enqueueAll(tx, [noticeJob({ type: 'rerun.asked', sourceId: source.id, userId, at: at.toISOString() })]);
       return true;

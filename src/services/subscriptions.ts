@@ -15,7 +15,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import type { Store, StoreDoc, StoreTx } from '../ports/store.js';
+import { expiresIn, type Store, type StoreDoc, type StoreTx } from '../ports/store.js';
 import type { Directory } from '../ports/directory.js';
 import { JOBS, enqueue, jobKey, wake, type JobDoc, type JobSpec } from '../jobs/model.js';
 import { alertClosedKey, alertSupersededKey, noticeJob, type SubscriptionChange } from '../ports/notices.js';
@@ -363,7 +363,7 @@ export class SubscriptionService {
       const twin = mine.find((x) => sameSubscription(x.data, subscription, this.opts.queries.catalog))?.data;
       if (twin) return { ok: false, errors: { limit: twinRefusal(twin, true) } };
       tx.put(SUBSCRIPTION_CREATIONS, owner, { lastAt: now });
-      tx.put(SUBSCRIPTIONS + '_submissions', key, { id, expiresAt: now + 7 * 86_400_000 });
+      tx.put(SUBSCRIPTIONS + '_submissions', key, { id, expiresAt: expiresIn(7 * 86_400_000) });
       tx.put(SUBSCRIPTIONS, id, subscription);
       tx.audit({ actor: owner, action: `subscription.created`, subject: id, after: subscription });
       await enqueue(tx, runJob(subscription, subscription.nextRunAt!), now);
@@ -445,7 +445,7 @@ export class SubscriptionService {
       const due = dueAt !== null && dueJob?.state === 'pending' && nextRun(checked.value.schedule, new Date(dueAt - 1)).getTime() === dueAt ? { nextRunAt: dueAt } : {};
       const updated: Subscription = { ...fresh, ...checked.value, ...runState, ...paused, ...due, ...(sameCheck ? {} : { checkEditedBy: actor }), updatedAt: now };
       tx.put(SUBSCRIPTIONS, id, updated);
-      if (key) tx.put(SUBSCRIPTIONS + '_submissions', key, { id, expiresAt: now + 7 * 86_400_000 });
+      if (key) tx.put(SUBSCRIPTIONS + '_submissions', key, { id, expiresAt: expiresIn(7 * 86_400_000) });
       tx.audit({ actor, action: 'subscription.updated', subject: id, before: fresh, after: updated });
       // Saved with nothing changed (unchanged, or pressed again after a slow save): nothing to tell.
       if (!sameSubscription(fresh, updated, this.opts.queries.catalog)) await tellOwner(tx, updated, actor, 'edited', now);
@@ -505,7 +505,7 @@ export class SubscriptionService {
       const scope = clickedIn === undefined ? null : `subscription.run_now:${id}:${clickedIn}:${actor}`;
       const click = scope === null ? null : await freeClick(tx, scope);
       if (scope !== null && click === null) return false;
-      tx.put(RUNS_NOW, id, { by: actor, expiresAt: Date.now() + RUN_NOW_ONCE_MS, dueAt: now });
+      tx.put(RUNS_NOW, id, { by: actor, expiresAt: expiresIn(RUN_NOW_ONCE_MS), dueAt: now });
       const job = jobKey(SUBSCRIPTION_RUN_JOB, id, 'now', now);
       await enqueue(tx, { key: job, kind: SUBSCRIPTION_RUN_JOB, payload: { id, dueAt: now, manual: true } }, now);
       if (scope !== null && click !== null) holdClick(tx, click, scope, RUN_NOW_DOUBLE_CLICK_MS, job);

@@ -31,7 +31,7 @@ import { mkdir, open, readFile, readdir, rename, rm, stat, truncate as truncateF
 import os from 'node:os';
 import path from 'node:path';
 import { StoreError } from '../../errors.js';
-import { AUDIT_KEEP_MS, isExpired, matchesWhere, type AuditEntry, type ListOptions, type Store, type StoreDoc, type StoreTx, type TransitionResult, type VersionedDoc } from '../../ports/store.js';
+import { AUDIT_KEEP_MS, expiresIn, isExpired, matchesWhere, type AuditEntry, type ListOptions, type Store, type StoreDoc, type StoreTx, type TransitionResult, type VersionedDoc } from '../../ports/store.js';
 
 interface Entry {
   data: StoreDoc;
@@ -364,7 +364,7 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
         transaction(async (tx) => {
           const existing = await tx.get(collection, id);
           if (existing && !isExpired(existing.data)) return false;
-          tx.put(collection, id, options.ttlMs !== undefined ? { ...data, expiresAt: Date.now() + options.ttlMs } : data);
+          tx.put(collection, id, options.ttlMs !== undefined ? { ...data, expiresAt: expiresIn(options.ttlMs) } : data);
           return true;
         }),
       ),
@@ -383,7 +383,7 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedStoreO
       serial(`acquireLease ${name}`, async () => {
         const entry = collections.get(LEASES)?.get(name);
         if (entry && entry.data['holder'] !== holder && !isExpired(entry.data)) return false;
-        await commit([[LEASES, name, { holder, expiresAt: Date.now() + ttlMs }]], []);
+        await commit([[LEASES, name, { holder, expiresAt: expiresIn(ttlMs) }]], []);
         return true;
       }),
 

@@ -16,7 +16,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { FieldPath, FieldValue, Firestore, Timestamp } from '@google-cloud/firestore';
 import type { DocumentReference, DocumentSnapshot, Query, Transaction } from '@google-cloud/firestore';
 import { StoreError } from '../../errors.js';
-import { AUDIT_KEEP_MS, isExpired, type AuditEntry, type ListOptions, type Store, type StoreDoc, type StoreTx, type TransitionResult, type VersionedDoc } from '../../ports/store.js';
+import { AUDIT_KEEP_MS, expiresIn, isExpired, type AuditEntry, type ListOptions, type Store, type StoreDoc, type StoreTx, type TransitionResult, type VersionedDoc } from '../../ports/store.js';
 
 const VERSION_FIELD = '_version';
 /**
@@ -190,7 +190,7 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
         const doc = ref(collection, id);
         // One version for every try: the client resends a commit whose answer was lost (and runs a
         // transaction again), and the resend then meets this caller's own document, which is a win.
-        const { data: fresh, version } = stamp(options.ttlMs !== undefined ? { ...data, expiresAt: Date.now() + options.ttlMs } : data);
+        const { data: fresh, version } = stamp(options.ttlMs !== undefined ? { ...data, expiresAt: expiresIn(options.ttlMs) } : data);
         try {
           await doc.create(fresh);
           return true;
@@ -246,7 +246,7 @@ export function openFirestoreStore(opts: { projectId: string; collectionPrefix?:
           const current = snap.data();
           if (current && current.holder !== holder && !isExpired(current)) return false;
           // Expiry uses this replica's clock: replicas must keep NTP time.
-          tx.set(doc, stamp({ holder, expiresAt: Date.now() + ttlMs }).data);
+          tx.set(doc, stamp({ holder, expiresAt: expiresIn(ttlMs) }).data);
           return true;
         }),
       ),
