@@ -244,6 +244,13 @@ describe.skipIf(!built && process.env.CI !== 'true')('the built app (skipped: ru
       expect(r.stdout).toContain('[file: Instances by hosting]');
     });
 
+    it('names a user group by its handle, as Slack shows it (`/pipeline rerun hubspot` by a regular user)', () => {
+      const r = spawnSync(process.execPath, [cli, '--url', url, '/pipeline rerun hubspot'], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('Only @bizops can rerun');
+      expect(r.stdout).not.toContain('S0BIZOPS');
+    });
+
     it('tags a modal as a modal, not as a message in the channel', () => {
       const r = spawnSync(process.execPath, [cli, '--url', url, '/query alert weekly-active-instances'], { encoding: 'utf8', timeout: 30_000 });
       expect(r.status).toBe(0);

@@ -4,6 +4,7 @@
  */
 
 import { parseMrkdwn, type MrkdwnNode } from '../blockkit/mrkdwn.js';
+import { USERGROUP_HANDLES } from './types.js';
 
 type Loose = Record<string, unknown>;
 
@@ -17,6 +18,8 @@ export interface MessageLike {
 const isObj = (v: unknown): v is Loose => typeof v === 'object' && v !== null && !Array.isArray(v);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+/** A user group as Slack shows it: by its handle (the fixture's), else by its ID. */
+const usergroup = (id: string): string => `@${USERGROUP_HANDLES[id] ?? id}`;
 
 /**
  * Renders mrkdwn as readable text (parsed by the shared parser): Slack's
@@ -45,7 +48,7 @@ function nodeToText(n: MrkdwnNode): string {
       return /^(https?:|mailto:)/i.test(n.url) ? `${n.label} (${n.url})` : n.label;
     case 'user': return `@${n.label ?? n.id}`;
     case 'channel': return `#${n.label ?? n.id}`;
-    case 'usergroup': return n.label ?? `@${n.id}`;
+    case 'usergroup': return n.label ?? usergroup(n.id);
     case 'broadcast': return `@${n.range}`;
     case 'date': return n.fallback ?? n.raw;
     case 'emoji': return `:${n.name}:`;
@@ -118,7 +121,7 @@ function richText(el: unknown): string {
     case 'user':
       return `@${str(el['user_id'])}`;
     case 'usergroup':
-      return `@${str(el['usergroup_id'])}`;
+      return usergroup(str(el['usergroup_id']));
     case 'channel':
       return `#${str(el['channel_id'])}`;
     case 'emoji':

@@ -109,6 +109,9 @@ export const StandinDefaults = {
   usergroups: { bizops: 'S0BIZOPS', lookerAdmins: 'S0LOOKERADM' },
 } as const;
 
+/** The fixture's user groups' handles: Slack shows `<!subteam^S0BIZOPS>` as "@bizops". */
+export const USERGROUP_HANDLES: Readonly<Record<string, string>> = { S0BIZOPS: 'bizops', S0LOOKERADM: 'looker-admins' };
+
 /** A user's Slack time zone when the fixture names none. */
 export const DEFAULT_USER_TZ = 'America/Los_Angeles';
 

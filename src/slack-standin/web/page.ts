@@ -19,7 +19,7 @@ import type { ChangeEvent, SlackStandin, StoredMessage, StoredView } from '../se
 import type { KnownBlock } from '@slack/types';
 import type { PageAttachment, PageMessage, PageState, PageView, SlashCommandInfo } from './protocol.js';
 import { decodePath } from '../http.js';
-import { DEFAULT_USER_TZ } from '../types.js';
+import { DEFAULT_USER_TZ, USERGROUP_HANDLES } from '../types.js';
 
 export type { SlashCommandInfo } from './protocol.js';
 
@@ -47,9 +47,6 @@ const CONTENT_TYPES: Record<string, string> = {
  * a page in another tab could lay the frame under its own bait and have a click land on Approve (clickjacking).
  */
 const NOT_FRAMED = { 'x-frame-options': 'DENY', 'content-security-policy': "frame-ancestors 'none'" } as const;
-
-/** Friendly handles for the fixture's user groups, as Slack shows `<!subteam^ID>`. */
-const USERGROUP_HANDLES: Record<string, string> = { S0BIZOPS: 'bizops', S0LOOKERADM: 'looker-admins' };
 
 /** What the user switch offers, in order, with the role each demo user plays. */
 const ROLES: Record<string, string> = { U0REGULAR: 'regular user', U0BIZOPS: 'BizOps', U0ADMIN: 'Looker admin' };
