@@ -91,7 +91,7 @@ export function queryCommand(deps: QueryDeps) {
           try {
             await client.views.open({
               trigger_id: command.trigger_id,
-              view: queryParamsModal(answer.query, { values: answer.values, problems: answer.problems, metadata, today: new Date().toISOString().slice(0, 10) }),
+              view: queryParamsModal(answer.query, { values: answer.values, problems: answer.problems, metadata, today: deps.queries.today() }),
             });
           } catch (err) {
             // The same command delivered again: its first delivery opened the form, which says it all.
@@ -165,7 +165,7 @@ export function queryCommand(deps: QueryDeps) {
             return;
           }
           const metadata: QueryModalMetadata = { q: query.name, c: command.channel_id };
-          const form = queryParamsModal(query, { values: later.values, problems: later.problems, metadata, today: new Date().toISOString().slice(0, 10) });
+          const form = queryParamsModal(query, { values: later.values, problems: later.problems, metadata, today: deps.queries.today() });
           if (!(await show(form))) return tell(queryProblemsMessage(query, later.problems));
           return;
         }
@@ -277,7 +277,7 @@ export function queryModalSubmit(deps: QueryDeps) {
         await show(queryNoteModal(query, queryOnItsWayText(meta.c)));
         return;
       }
-      const form = queryParamsModal(query, { values: later.values, problems: later.problems, metadata: meta, today: new Date().toISOString().slice(0, 10) });
+      const form = queryParamsModal(query, { values: later.values, problems: later.problems, metadata: meta, today: deps.queries.today() });
       if (!(await show(form))) await tellPrivately(client, deps.logger, { channel: meta.c, userId: body.user.id, threadTs: meta.t ?? null }, queryProblemsMessage(query, later.problems));
       return;
     }
@@ -438,7 +438,7 @@ export function queryRunAction(deps: QueryDeps) {
       try {
         await client.views.open({
           trigger_id: body.trigger_id,
-          view: queryParamsModal(query, { values: resolution.values, problems: resolution.problems, metadata, today: new Date().toISOString().slice(0, 10) }),
+          view: queryParamsModal(query, { values: resolution.values, problems: resolution.problems, metadata, today: deps.queries.today() }),
         });
       } catch (err) {
         // The same click delivered again: its form is open.

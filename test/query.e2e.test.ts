@@ -476,6 +476,25 @@ describe('/query through the signed HTTP receiver', () => {
     expect(counted.queries.length).toBe(before);
   });
 
+  it("fills in and bounds a form's dates by the day the bot's clock reads, as the run that follows checks them", async () => {
+    const shift = t.now().getTime() - Date.now();
+    t.setTime(Date.parse('2026-03-01T12:00:00Z'));
+    try {
+      await query('customer-pings-per-day since=2001-01-01');
+      const bounded = JSON.stringify(t.standin.modals(user).at(-1)!.blocks);
+      // -365d and -1d from 2026-03-01: the hint and the refusal name the same first day.
+      expect(bounded).toContain('"text":"A day from 2025-03-01 to yesterday"');
+      expect(bounded).toContain('⚠ Must be on or after 2025-03-01, got 2001-01-01');
+      await t.standin.closeView(t.client, { userId: user });
+      await query('customer-pings-per-day');
+      // Its default, -30d.
+      expect(JSON.stringify(t.standin.modals(user).at(-1)!.blocks)).toContain('"initial_date":"2026-01-30"');
+      await t.standin.closeView(t.client, { userId: user });
+    } finally {
+      t.setTime(Date.now() + shift);
+    }
+  });
+
   it('opens a modal for missing or invalid parameters, validates inline, then runs', async () => {
     const { replies } = await query('customer-pings-per-day since=2001-01-01');
     expect(replies.some((r) => r.via === 'web_api' && r.method === 'views.open')).toBe(true);

@@ -296,6 +296,11 @@ export class QueryService {
     return !query.params.some((p) => p.kind === 'customer' && Object.hasOwn(values, p.name) && values[p.name]!.trim() !== '');
   }
 
+  /** The UTC day (`YYYY-MM-DD`) parameters resolve against (`today`, `-30d`): a form's dates are drawn from it. */
+  today(): string {
+    return this.now().toISOString().slice(0, 10);
+  }
+
   /** Checks values (from a modal or a button) against a query's parameters. */
   resolve(query: SavedQuery, values: Record<string, string>): Promise<ParamResolution> {
     return resolveParams(query, values, { today: this.now(), customers: this.lookupCustomer });
