@@ -63,8 +63,12 @@ export type Notice =
   | { type: 'rerun.message'; runKey: string }
   /** Someone outside BizOps asks BizOps for a rerun. */
   | { type: 'rerun.asked'; sourceId: string; userId: string; at: string }
-  /** That ask could not be posted (Slack refused it, or kept failing): the person who asked is told, by DM. */
-  | { type: 'rerun.ask_failed'; sourceId: string; userId: string; at: string }
+  /**
+   * That ask could not be posted (Slack refused it, or kept failing): the person who asked is told, by DM.
+   * `threadTs`: where its attempts posted it (null: the channel), when one got that far; it is looked for there
+   * first, as one whose answer was lost may be in Slack after all. Absent in notices recorded before it was kept.
+   */
+  | { type: 'rerun.ask_failed'; sourceId: string; userId: string; at: string; threadTs?: string | null }
   /** A scheduled delivery or alert failed a run (and maybe paused itself): its owner is told, once per run. */
   | { type: 'subscription.failed'; subscriptionId: string; dueAt: number; paused: boolean; run?: FailedRun }
   /** Someone else (BizOps) paused, resumed, changed or deleted a subscription: its owner is told, once per change. */

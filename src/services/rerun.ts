@@ -39,12 +39,15 @@ const askKey = (sourceId: string, userId: string): string => `${sourceId}:${user
 
 /**
  * An ask to BizOps (made at `at`) that Slack would not post: its half hour's hold is let go, so that the person
- * told it went nowhere can ask again. Only that ask's hold (a later ask's stays).
+ * told it went nowhere can ask again. Only that ask's hold (a later ask's stays). Returns the thread its attempts
+ * posted it in (null: the channel), when one chose it.
  */
-export async function forgetAsk(tx: StoreTx, sourceId: string, userId: string, at: string): Promise<void> {
+export async function forgetAsk(tx: StoreTx, sourceId: string, userId: string, at: string): Promise<{ threadTs?: string | null }> {
   const key = askKey(sourceId, userId);
-  const seen = (await tx.get<{ at?: string }>(REQUESTS, key))?.data;
-  if (seen?.at === at) tx.delete(REQUESTS, key);
+  const seen = (await tx.get<{ at?: string; threadTs?: string | null }>(REQUESTS, key))?.data;
+  if (seen?.at !== at) return {};
+  tx.delete(REQUESTS, key);
+  return seen.threadTs === undefined ? {} : { threadTs: seen.threadTs };
 }
 
 export const RERUN_JOBS = { start: 'rerun.start', poll: 'rerun.poll', after: 'rerun.after' } as const;

@@ -165,7 +165,9 @@ class NoticeDelivery {
       case 'rerun.asked': return this.rerunAsked(ctx, n);
       case 'rerun.ask_failed': {
         const source = this.deps.freshness.catalog.sources.find((s) => s.id === n.sourceId);
-        return this.dm(ctx, n.userId, rerunAskFailedDm(source?.name ?? n.sourceId, this.deps.freshness.reruns.channel ?? null));
+        const channel = this.deps.freshness.reruns.channel ?? null;
+        if (channel && n.threadTs !== undefined && (await this.askPosted(ctx, channel, n.threadTs, n))) return {};
+        return this.dm(ctx, n.userId, rerunAskFailedDm(source?.name ?? n.sourceId, channel));
       }
       case 'subscription.failed': {
         const sub = await this.deps.subscriptions.get(n.subscriptionId);
@@ -226,8 +228,8 @@ class NoticeDelivery {
     // An ask to BizOps that never reached the channel: its asker was told "I asked BizOps", and hears otherwise now.
     if (n.type === 'rerun.asked') {
       return async (tx, enqueue) => {
-        await forgetAsk(tx, n.sourceId, n.userId, n.at);
-        await enqueue(noticeJob({ type: 'rerun.ask_failed', sourceId: n.sourceId, userId: n.userId, at: n.at }));
+        const { threadTs } = await forgetAsk(tx, n.sourceId, n.userId, n.at);
+        await enqueue(noticeJob({ type: 'rerun.ask_failed', sourceId: n.sourceId, userId: n.userId, at: n.at, ...(threadTs !== undefined ? { threadTs } : {}) }));
       };
     }
     return undefined;
@@ -451,6 +453,20 @@ class NoticeDelivery {
     const [threadTs, state] = await Promise.all([reruns.askThreadOf(source.id, n.userId, n.at, choose), freshness.checkSource(source).catch(() => undefined)]);
     await this.post(ctx, { channel, threadTs }, rerunRequestPost(source, n.userId, reruns.bizopsUsergroup ?? undefined, state), ctx.key);
     return {};
+  }
+
+  /**
+   * Whether an ask whose job gave up is in Slack after all: posted, its answer lost, and every look for it since
+   * failed. A look Slack fails is tried again while this job has attempts left; on its last, the person is told.
+   */
+  private async askPosted(ctx: Ctx, channel: string, threadTs: string | null, n: { sourceId: string; userId: string; at: string }): Promise<boolean> {
+    const key = noticeJob({ type: 'rerun.asked', sourceId: n.sourceId, userId: n.userId, at: n.at }).key;
+    const found = await this.deps.gateway.findPosted({ channel, threadTs }, key, Date.parse(n.at)).catch((err: unknown) => {
+      if (ctx.attempt < NOTICE_RETRY.maxAttempts) throw err;
+      return null;
+    });
+    if (found) this.deps.logger.info('an ask of BizOps that gave up is in Slack after all; not telling its asker otherwise', { source: n.sourceId, ts: found.ts });
+    return found !== null;
   }
 
   /**
