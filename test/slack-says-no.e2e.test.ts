@@ -12,7 +12,7 @@
  * - Someone outside BizOps who clicked "Ask BizOps to rerun" is told at once
  *   "I asked BizOps"; when Slack then will not post the ask, they hear so.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startTestBot, StandinDefaults, type TestBot } from './support/harness.js';
 import { blocksToText } from '../src/slack-standin/render-text.js';
 import { refreshDemoTables } from '../src/adapters/warehouse/demo-sources.js';
@@ -116,26 +116,32 @@ describe("a request's card whose edit Slack refused for the app's token", () => 
   });
 });
 
-describe('"Ask BizOps to rerun" that Slack will not post (the bot removed from the channel)', () => {
+describe('"Ask BizOps to rerun" that Slack does not take as asked', () => {
   let own: TestBot;
-  beforeAll(async () => {
+  beforeEach(async () => {
     own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0' } });
   }, 120_000);
-  afterAll(async () => own?.stop());
+  afterEach(async () => own?.stop());
   const regular = StandinDefaults.users.regular;
 
-  it('tells the person who asked that BizOps were not asked (they were told "I asked BizOps"), and lets them ask again', async () => {
+  /** HubSpot's stale card, and its "Ask BizOps to rerun" clicked by a regular user, once they are told "I asked BizOps". */
+  async function askOnCard(before: () => void = () => {}) {
     await own.bot.services.freshness.check();
     await own.drain();
     const card = own.standin.conversation(channel).find((m) => !m.thread_ts && !m.ephemeral && m.text.includes('HubSpot is stale'))!;
     expect(card).toBeDefined();
-    own.standin.failNext('chat.postMessage', 'not_in_channel');
+    before();
     const click = await own.client.blockAction({
       userId: regular, channelId: channel, container: { type: 'message', message_ts: card.ts, channel_id: channel, is_ephemeral: false },
       actions: [{ block_id: 'b', action_id: ActionIds.rerunRequest, type: 'button', value: 'hubspot' } as never],
     });
     expect(click.status).toBe(200);
     await own.standin.waitFor(() => own.standin.responses.find((r) => JSON.stringify(r.body).includes('I asked BizOps to rerun HubSpot')), { timeoutMs: 10_000 });
+    return card;
+  }
+
+  it('tells the person who asked that BizOps were not asked (the bot removed from the channel), and lets them ask again', async () => {
+    await askOnCard(() => own.standin.failNext('chat.postMessage', 'not_in_channel'));
     for (let i = 0; i < 5; i++) {
       await own.drain();
       await new Promise((r) => setTimeout(r, 100));
@@ -148,22 +154,8 @@ describe('"Ask BizOps to rerun" that Slack will not post (the bot removed from t
     // And may ask again (the half hour's hold is for an ask that was made).
     expect(await own.bot.services.freshness.reruns.requestFromBizops('hubspot', regular)).toMatchObject({ kind: 'posted' });
   });
-});
 
-describe('"Ask BizOps to rerun" posted, its answer lost and every look for it failing (two faults)', () => {
-  let own: TestBot;
-  beforeAll(async () => {
-    own = await startTestBot({ env: { FRESHNESS_CHECK_INTERVAL_MS: '0' } });
-  }, 120_000);
-  afterAll(async () => own?.stop());
-  const regular = StandinDefaults.users.regular;
-
-  it('does not tell the person BizOps were not asked when the ask is in Slack after all', async () => {
-    await own.bot.services.freshness.check();
-    await own.drain();
-    const card = own.standin.conversation(channel).find((m) => !m.thread_ts && !m.ephemeral && m.text.includes('HubSpot is stale'))!;
-    expect(card).toBeDefined();
-    const asks = () => own.standin.conversation(channel).filter((m) => m.thread_ts === card.ts && m.text.includes('to rerun *HubSpot*'));
+  it('does not tell them so when the ask is in Slack after all (posted, its answer lost, and every look for it failing until it gave up)', async () => {
     // Slack takes the ask, and its answer is lost; then every look for it fails until the job gives up.
     let lost = false;
     const off = own.standin.onApplied((call) => {
@@ -171,23 +163,19 @@ describe('"Ask BizOps to rerun" posted, its answer lost and every look for it fa
       lost = true;
       throw new Error('the answer is lost');
     });
-    for (const method of ['conversations.replies', 'conversations.history']) own.standin.failNext(method, 'internal_error', 100);
     const job = async (prefix: string) => (await own.store.list<{ state: string }>('jobs')).find((j) => j.id.startsWith(prefix))?.data;
+    let card;
     try {
-      const click = await own.client.blockAction({
-        userId: regular, channelId: channel, container: { type: 'message', message_ts: card.ts, channel_id: channel, is_ephemeral: false },
-        actions: [{ block_id: 'b', action_id: ActionIds.rerunRequest, type: 'button', value: 'hubspot' } as never],
-      });
-      expect(click.status).toBe(200);
       // Asked (and its time taken) on the clock Slack's is, before the test moves the bot's on.
-      await own.standin.waitFor(() => own.standin.responses.find((r) => JSON.stringify(r.body).includes('I asked BizOps to rerun HubSpot')), { timeoutMs: 10_000 });
+      card = await askOnCard(() => {
+        for (const method of ['conversations.replies', 'conversations.history']) own.standin.failNext(method, 'internal_error', 100);
+      });
       await vi.waitFor(() => expect(lost).toBe(true), { timeout: 10_000 });
       for (let i = 0; i < 40 && (await job('notice:rerun.asked:hubspot'))?.state !== 'failed'; i++) {
         own.advance(3 * 60_000);
         await own.drain();
         await new Promise((r) => setTimeout(r, 50));
       }
-      expect(lost).toBe(true);
       expect(await job('notice:rerun.asked:hubspot')).toMatchObject({ state: 'failed' });
     } finally {
       off();
@@ -200,7 +188,7 @@ describe('"Ask BizOps to rerun" posted, its answer lost and every look for it fa
       await own.drain();
     }
     expect(await job('notice:rerun.ask_failed:hubspot')).toMatchObject({ state: 'done' });
-    expect(asks()).toHaveLength(1);
+    expect(own.standin.conversation(channel).filter((m) => m.thread_ts === card.ts && m.text.includes('to rerun *HubSpot*'))).toHaveLength(1);
     expect(own.standin.conversation(regular).filter((m) => /were not asked/.test(render(m)))).toHaveLength(0);
   });
 });
