@@ -1029,6 +1029,31 @@ describe('after a restart of the embedded store', () => {
     expect(ran).toBe(1);
   });
 
+  it('keeps a failed job for its four weeks by the wall clock when the runner\'s clock is weeks behind: the same key is not run again', async () => {
+    // As a finished job (above), for one that gave up: kept 4 × 7 days, so a clock 30 days behind stamped it past.
+    const dir = await mkdtemp(path.join(tmpdir(), 'jobs-failed-behind-'));
+    dirs.push(dir);
+    const c = clock(Date.now() - 30 * 86_400_000);
+    let ran = 0;
+    const runOn = async (store: Store) => {
+      const r = new JobRunner({ store, logger: silentLogger, now: c.now });
+      r.register('work', {
+        handler: async () => {
+          ran++;
+          throw new PermanentJobError('refused for good');
+        },
+      });
+      await store.runTransaction((tx) => enqueue(tx, { key: 'work:once', kind: 'work', payload: {} }, c.at()));
+      await drain(r);
+      await r.stop();
+      await store.close();
+    };
+    await runOn(await openEmbeddedStore(dir));
+    expect(ran).toBe(1);
+    await runOn(await openEmbeddedStore(dir));
+    expect(ran).toBe(1);
+  });
+
   it('makes the claims of the dead process due at once instead of after their lease', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'jobs-restart-'));
     dirs.push(dir);

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { catalogOf, loadCatalog, parseQueryFile, type Catalog, type SavedQuery } from '../src/catalog/catalog.js';
 import { createChartRenderer } from '../src/charts/renderer.js';
 import { createLogger } from '../src/logger.js';
@@ -17,7 +17,8 @@ import { openEmbeddedStore } from '../src/adapters/store/embedded.js';
 import { openFirestoreStore } from '../src/adapters/store/firestore.js';
 import type { Store } from '../src/ports/store.js';
 import type { Warehouse } from '../src/ports/warehouse.js';
-import { QueryService, cacheKey, type RunOutcome } from '../src/services/query.js';
+import { QUERY_DELIVER_JOB, QueryService, cacheKey, type RunOutcome } from '../src/services/query.js';
+import { JOBS } from '../src/jobs/model.js';
 import { freshDataDir, middayClock } from './support/harness.js';
 import { firestoreAvailable } from './support/firestore-emulator.js';
 
@@ -308,6 +309,28 @@ describe('a typed question asked twice', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it.each([['behind', -8], ['ahead of', 8]])('holds it while the first is pending and frees it once that is delivered, on a service clock days %s the wall clock', async (_, days) => {
+    // The hold is written on the wall clock (holdFor), so it is read on it too (holds): read by a clock days behind,
+    // a delivered question stayed held for days; by one days ahead, a pending one held nothing.
+    const store = await openEmbeddedStore(path.join(storeDir, `asked-${days}`));
+    onTestFinished(() => store.close());
+    const asking = new QueryService({
+      catalog, warehouse: embedded, store, logger, charts, maxBytes: 1024 ** 3, timeoutMs: 30_000, pollMs: 25,
+      now: () => new Date(Date.now() + days * 86_400_000),
+    });
+    const delivery = { format: 'result' as const, q: 'instances-by-hosting', p: {}, channel: 'C1', threadTs: null, userId: 'U1', force: false };
+    expect(await asking.requestAskedDelivery('trigger-1', 'U1 C1 instances-by-hosting', delivery)).toBe('recorded');
+    const recordedAt = Date.now();
+    expect(await asking.requestAskedDelivery('trigger-2', 'U1 C1 instances-by-hosting', delivery)).toBe('repeated');
+    // Its `holdUntil` is the moment it was recorded: past it, only the pending job holds.
+    await vi.waitFor(() => expect(Date.now()).toBeGreaterThan(recordedAt));
+    await store.runTransaction(async (tx) => {
+      const job = (await tx.get<Record<string, unknown>>(JOBS, `${QUERY_DELIVER_JOB}:trigger-1`))!.data;
+      tx.put(JOBS, `${QUERY_DELIVER_JOB}:trigger-1`, { ...job, state: 'done', runAt: null });
+    });
+    expect(await asking.requestAskedDelivery('trigger-3', 'U1 C1 instances-by-hosting', delivery)).toBe('recorded');
   });
 });
 

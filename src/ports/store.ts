@@ -133,9 +133,10 @@ export interface Store {
 export const AUDIT_KEEP_MS = 400 * 86_400_000;
 
 /**
- * An `expiresAt` for a document kept `ms` from now, on the wall clock: Firestore's TTL policy and the embedded store
- * (when it opens) delete by it. A service's injected clock may be days off the wall clock (a test's, a demo's); a
- * record that makes a second delivery a replay, stamped from it, could be deleted while it still guards.
+ * An `expiresAt` for a document kept `ms` from now, on the wall clock: Firestore's TTL policy and the embedded
+ * store (when it opens, and when it folds its journal) delete by it. A service's injected clock may be days off
+ * the wall clock (a test's, a demo's); a record that makes a second delivery a replay, stamped from it, could be
+ * deleted while it still guards.
  */
 export function expiresIn(ms: number): number {
   return Date.now() + ms;

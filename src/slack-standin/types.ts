@@ -110,7 +110,7 @@ export const StandinDefaults = {
 } as const;
 
 /** The fixture's user groups' handles: Slack shows `<!subteam^S0BIZOPS>` as "@bizops". */
-export const USERGROUP_HANDLES: Readonly<Record<string, string>> = { S0BIZOPS: 'bizops', S0LOOKERADM: 'looker-admins' };
+export const USERGROUP_HANDLES: Readonly<Record<string, string>> = { [StandinDefaults.usergroups.bizops]: 'bizops', [StandinDefaults.usergroups.lookerAdmins]: 'looker-admins' };
 
 /** A user's Slack time zone when the fixture names none. */
 export const DEFAULT_USER_TZ = 'America/Los_Angeles';
