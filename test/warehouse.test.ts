@@ -90,6 +90,12 @@ describe.each(adapters)('Warehouse contract: %s', (_name, wh) => {
     expect(row['v']).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
+  it('returns a timestamp as the millisecond it falls in, before 1970 too (microseconds are not rounded up)', async () => {
+    const r = await wh().query("SELECT TIMESTAMP '1969-12-31 23:59:59.9985+00' AS before, TIMESTAMP '1970-01-01 00:00:00.0015+00' AS after");
+    expect((r.rows[0]!['before'] as Date).toISOString()).toBe('1969-12-31T23:59:59.998Z');
+    expect((r.rows[0]!['after'] as Date).toISOString()).toBe('1970-01-01T00:00:00.001Z');
+  });
+
   it('translates {{table}} but leaves @ and {{ }} inside string literals alone', async () => {
     const r = await wh().query("SELECT '@id' AS a, '{{customers}}' AS b, count(*) AS n FROM {{instances}} WHERE customer_id = 'acme'");
     expect(r.rows).toEqual([{ a: '@id', b: '{{customers}}', n: 3 }]);

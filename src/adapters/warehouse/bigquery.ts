@@ -19,7 +19,7 @@ import { CostCapError, WarehouseAccessError, WarehouseBusyError, WarehouseError,
 import { vendorSummary } from '../vendor-text.js';
 import type { Cell, DryRunResult, QueryOptions, QueryParams, QueryResult, Row, TableFreshness, TableFreshnessOptions, Warehouse } from '../../ports/warehouse.js';
 import { rewriteSql } from './sql.js';
-import { exactNumber } from './cells.js';
+import { dateFromEpoch, exactNumber } from './cells.js';
 
 export interface BigQueryWarehouseOptions {
   /** Default query timeout; also sent as the job's `jobTimeoutMs`. */
@@ -205,7 +205,7 @@ function fromRestScalar(field: SchemaField, v: unknown): Cell {
       return v === 'true';
     case 'TIMESTAMP':
       // int64 microseconds (formatOptions.useInt64Timestamp, the client's default), else float seconds.
-      if (/^-?\d+$/.test(v)) return new Date(Number(BigInt(v) / 1000n));
+      if (/^-?\d+$/.test(v)) return dateFromEpoch(BigInt(v), 1000n);
       return Number.isNaN(Number(v)) ? new Date(v) : new Date(Math.round(Number(v) * 1000));
     default:
       return v;

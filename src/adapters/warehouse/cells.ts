@@ -18,3 +18,12 @@ export function exactNumber(text: string): number | string {
   const digits = `${m[1]}${m[2]}`.replace(/^0+/, '').replace(/0+$/, '');
   return digits.length <= DOUBLE_DIGITS ? n : t;
 }
+
+/**
+ * A timestamp counted in units of `1 / perMs` ms since the epoch (microseconds: 1000n) as the Date of the
+ * millisecond it falls in. Floored: BigInt division rounds toward zero, which before 1970 is the next millisecond.
+ */
+export function dateFromEpoch(count: bigint, perMs: bigint): Date {
+  const ms = count / perMs;
+  return new Date(Number(count % perMs < 0n ? ms - 1n : ms));
+}

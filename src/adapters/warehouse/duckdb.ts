@@ -15,7 +15,7 @@ import {
 import { CostCapError, WarehouseError, WarehouseTimeoutError } from '../../errors.js';
 import type { Cell, DryRunResult, QueryOptions, QueryParam, QueryParams, QueryResult, Row, TableFreshness, Warehouse } from '../../ports/warehouse.js';
 import { rewriteSql } from './sql.js';
-import { exactNumber } from './cells.js';
+import { dateFromEpoch, exactNumber } from './cells.js';
 import { hasCurrentDemo, seedDemoWarehouse, shiftDemoToNow, touchTable } from './demo-seed.js';
 
 export { rewriteSql, type SqlRewrite } from './sql.js';
@@ -85,10 +85,10 @@ export function toCell(v: DuckDBValue): Cell {
   if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
   // Most integers (counts, sums) are safe: compared as bigints, not parsed from text, on this per-cell path.
   if (typeof v === 'bigint') return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : v.toString();
-  if (v instanceof DuckDBTimestampValue || v instanceof DuckDBTimestampTZValue) return new Date(Number(v.micros / 1000n));
+  if (v instanceof DuckDBTimestampValue || v instanceof DuckDBTimestampTZValue) return dateFromEpoch(v.micros, 1000n);
   if (v instanceof DuckDBTimestampMillisecondsValue) return new Date(Number(v.millis));
   if (v instanceof DuckDBTimestampSecondsValue) return new Date(Number(v.seconds) * 1000);
-  if (v instanceof DuckDBTimestampNanosecondsValue) return new Date(Number(v.nanos / 1_000_000n));
+  if (v instanceof DuckDBTimestampNanosecondsValue) return dateFromEpoch(v.nanos, 1_000_000n);
   if (v instanceof DuckDBDateValue) return v.toString();
   if (v instanceof DuckDBDecimalValue) return exactNumber(v.toString());
   return v.toString();
