@@ -211,6 +211,26 @@ SELECT max(received_at) AS last_ping, count(*) AS pings FROM {{pings}}`;
     expect(runsOf(q)).toBe(2);
   });
 
+  it('serves NaN and infinities from the cache as the run gave them, not as empty cells', async () => {
+    const text = `/*
+name: odd-numbers
+title: Odd numbers
+description: Values a double may hold that JSON may not.
+owner: test
+ttl: 1h
+display: { type: table }
+*/
+SELECT 'NaN'::DOUBLE AS nan, 'Infinity'::DOUBLE AS up, '-Infinity'::DOUBLE AS down, 1.5::DOUBLE AS plain, 'NaN' AS word, NULL::DOUBLE AS nothing FROM {{pings}} LIMIT 1`;
+    const q = parseQueryFile('queries/odd-numbers.sql', text);
+    const s = service(embedded, store, { cat: catalogOf('queries', [q]) });
+    const { params } = await ready(s, 'odd-numbers');
+    const first = ok(await s.run(q, params, { userId: 'U1' }));
+    expect(first.rows).toEqual([{ nan: NaN, up: Infinity, down: -Infinity, plain: 1.5, word: 'NaN', nothing: null }]);
+    const cached = ok(await s.run(q, params, { userId: 'U1' }));
+    expect(cached.cacheHit).toBe(true);
+    expect(cached.rows).toEqual(first.rows);
+  });
+
   it('runs a query once when several ask at once (single flight in one replica)', async () => {
     const { w, runsOf } = counting(embedded);
     const s = service(w, store);

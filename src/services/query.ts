@@ -170,6 +170,22 @@ interface CacheDoc {
   rows: string;
 }
 
+/**
+ * A cell as the cache keeps it, in JSON: a Date as its ISO text (its column listed as a timestamp one), and NaN or
+ * an infinity, which JSON would make null, as `{ "n": "NaN" }` (no cell is otherwise an object).
+ */
+function toCachedCell(v: Row[string] | undefined): unknown {
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'number' && !Number.isFinite(v)) return { n: String(v) };
+  return v ?? null;
+}
+
+/** A cell read back from the cache (see toCachedCell), but for timestamps. */
+function fromCachedCell(v: unknown): Row[string] {
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { n?: unknown }).n === 'string') return Number((v as { n: string }).n);
+  return v as Row[string];
+}
+
 export class QueryService {
   private readonly inflight = new Map<string, Promise<RunOutcome>>();
   private readonly holder = randomUUID();
@@ -543,7 +559,7 @@ export class QueryService {
       const row: Row = {};
       d.columns.forEach((c, i) => {
         const v = values[i] ?? null;
-        row[c] = ts.has(c) && typeof v === 'string' ? new Date(v) : (v as Row[string]);
+        row[c] = ts.has(c) && typeof v === 'string' ? new Date(v) : fromCachedCell(v);
       });
       return row;
     });
@@ -555,7 +571,7 @@ export class QueryService {
 
   private async writeCache(key: string, o: QueryOutput, startedAt: number): Promise<void> {
     const timestampColumns = o.columns.filter((c) => o.rows.some((r) => r[c] instanceof Date));
-    const rows = JSON.stringify(o.rows.map((r) => o.columns.map((c) => (r[c] instanceof Date ? (r[c] as Date).toISOString() : r[c] ?? null))));
+    const rows = JSON.stringify(o.rows.map((r) => o.columns.map((c) => toCachedCell(r[c]))));
     if (rows.length > MAX_CACHE_CHARS) return;
     const doc: CacheDoc = {
       query: o.query.name, version: o.query.version, computedAt: o.computedAt.getTime(), startedAt, expiresAt: expiresIn(o.query.ttlMs),
