@@ -168,22 +168,11 @@ interface CacheDoc {
   timestampColumns: string[];
   /** Rows as arrays, JSON: Firestore holds no nested arrays. */
   rows: string;
-}
-
-/**
- * A cell as the cache keeps it, in JSON: a Date as its ISO text (its column listed as a timestamp one), and NaN or
- * an infinity, which JSON would make null, as `{ "n": "NaN" }` (no cell is otherwise an object).
- */
-function toCachedCell(v: Row[string] | undefined): unknown {
-  if (v instanceof Date) return v.toISOString();
-  if (typeof v === 'number' && !Number.isFinite(v)) return { n: String(v) };
-  return v ?? null;
-}
-
-/** A cell read back from the cache (see toCachedCell), but for timestamps. */
-function fromCachedCell(v: unknown): Row[string] {
-  if (typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { n?: unknown }).n === 'string') return Number((v as { n: string }).n);
-  return v as Row[string];
+  /**
+   * The cells holding NaN or an infinity, which JSON makes null in `rows`: `[row, column, "NaN"]` triples, JSON.
+   * Beside the rows, not in them, so that a replica of an earlier version reads null there, as it wrote it.
+   */
+  nonFinite?: string;
 }
 
 export class QueryService {
@@ -549,8 +538,10 @@ export class QueryService {
     // since, so a weekly chart cached on Sunday evening would leave out the week that ended at midnight.
     if (utcDay(d.startedAt ?? d.computedAt) !== utcDay(this.now().getTime())) return null;
     let raw: unknown[][];
+    let nonFinite: Array<[number, number, string]>;
     try {
       raw = JSON.parse(d.rows) as unknown[][];
+      nonFinite = d.nonFinite ? (JSON.parse(d.nonFinite) as Array<[number, number, string]>) : [];
     } catch {
       return null;
     }
@@ -559,10 +550,15 @@ export class QueryService {
       const row: Row = {};
       d.columns.forEach((c, i) => {
         const v = values[i] ?? null;
-        row[c] = ts.has(c) && typeof v === 'string' ? new Date(v) : fromCachedCell(v);
+        row[c] = ts.has(c) && typeof v === 'string' ? new Date(v) : (v as Row[string]);
       });
       return row;
     });
+    for (const [i, j, v] of nonFinite) {
+      const row = rows[i];
+      const column = d.columns[j];
+      if (row && column !== undefined) row[column] = Number(v);
+    }
     return {
       query, params, columns: d.columns, rows, totalRows: d.totalRows, computedAt: new Date(d.computedAt),
       bytesProcessed: d.bytesProcessed, cacheHit: true, freshness: [],
@@ -571,11 +567,18 @@ export class QueryService {
 
   private async writeCache(key: string, o: QueryOutput, startedAt: number): Promise<void> {
     const timestampColumns = o.columns.filter((c) => o.rows.some((r) => r[c] instanceof Date));
-    const rows = JSON.stringify(o.rows.map((r) => o.columns.map((c) => toCachedCell(r[c]))));
-    if (rows.length > MAX_CACHE_CHARS) return;
+    const marked: Array<[number, number, string]> = [];
+    const rows = JSON.stringify(o.rows.map((r, i) => o.columns.map((c, j) => {
+      const v = r[c];
+      if (v instanceof Date) return v.toISOString();
+      if (typeof v === 'number' && !Number.isFinite(v)) marked.push([i, j, String(v)]);
+      return v ?? null;
+    })));
+    const nonFinite = marked.length ? JSON.stringify(marked) : undefined;
+    if (rows.length + (nonFinite?.length ?? 0) > MAX_CACHE_CHARS) return;
     const doc: CacheDoc = {
       query: o.query.name, version: o.query.version, computedAt: o.computedAt.getTime(), startedAt, expiresAt: expiresIn(o.query.ttlMs),
-      bytesProcessed: o.bytesProcessed, totalRows: o.totalRows, columns: o.columns, timestampColumns, rows,
+      bytesProcessed: o.bytesProcessed, totalRows: o.totalRows, columns: o.columns, timestampColumns, rows, ...(nonFinite ? { nonFinite } : {}),
     };
     await this.opts.store.put(CACHE, key, doc);
   }
