@@ -13,7 +13,7 @@ import { trimText } from '../format.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { LookerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import { expiresIn, type Store, type StoreTx } from '../ports/store.js';
+import { expiresIn, isExpired, type Store, type StoreTx } from '../ports/store.js';
 import type { LookerAdmin, LookerRevokeResult } from '../ports/looker-admin.js';
 import type { Directory, Profile } from '../ports/directory.js';
 import { noticeJob, type LookerDmAbout, type Notice, type SubmissionRefusal } from '../ports/notices.js';
@@ -335,7 +335,7 @@ export class LookerAccessService {
     };
     const created = await this.opts.store.runTransaction(async (tx): Promise<LookerAccessRequest | SubmitOutcome | null> => {
       const seen = await tx.get(LOOKER_ACCESS_SUBMISSIONS, viewId);
-      if (seen && !(typeof seen.data['expiresAt'] === 'number' && seen.data['expiresAt'] <= Date.now())) return null;
+      if (seen && !isExpired(seen.data)) return null;
       // The same request already waiting, or too many waiting: each one pings the admins (and may DM a colleague).
       // Checked here, where it holds for forms sent at the same moment (two tabs, two replicas): each creation reads
       // and writes the requester's marker, so the second one's transaction runs again and finds the first's request.
@@ -345,8 +345,7 @@ export class LookerAccessService {
       const refused = waitingRefusal(requesters.map((d) => d.data).filter((r) => r.status === 'pending'), request, viewId);
       if (refused) return refused;
       tx.put(LOOKER_ACCESS_CREATIONS, request.requesterId, { lastAt: now.toISOString() });
-      // Expires by the wall clock, as it is read above (and as Firestore's TTL deletes it), whatever `now` says: stamped by a
-      // clock a week behind, a submission Slack delivered again was read as expired and made a second request.
+      // Its expiry on the wall clock (expiresIn), as it is read above: Slack delivering it again within the week is a repeat.
       tx.put(LOOKER_ACCESS_SUBMISSIONS, viewId, { requesterId: request.requesterId, requestId: id, at: now.toISOString(), expiresAt: expiresIn(7 * DAY_MS) });
       tx.audit({ actor: request.requesterId, action: 'looker_access.requested', subject: id, before: null, after: doc });
       if (route === 'grant_now') {

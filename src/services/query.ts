@@ -23,7 +23,7 @@ import { expiresIn, type Store } from '../ports/store.js';
 import { CostCapError, CustomerCheckError, toCodedError } from '../errors.js';
 import { editDistance, type CustomerIndex } from '../domain/customer-match.js';
 import { CustomerList } from './customers.js';
-import type { Catalog, SavedQuery } from '../catalog/catalog.js';
+import { isoDay, type Catalog, type SavedQuery } from '../catalog/catalog.js';
 import { parseParamText, resolveParams, type CustomerLookup, type ParamResolution, type ResolvedParams } from '../catalog/params.js';
 import type { ChartRenderer, ChartSpec } from '../charts/renderer.js';
 import { chartSpecFor, dateRange, humanizeColumn } from '../charts/spec.js';
@@ -303,7 +303,7 @@ export class QueryService {
 
   /** The UTC day (`YYYY-MM-DD`) parameters resolve against (`today`, `-30d`): a form's dates are drawn from it. */
   today(): string {
-    return this.now().toISOString().slice(0, 10);
+    return isoDay(this.now());
   }
 
   /** Checks values (from a modal or a button) against a query's parameters. */
